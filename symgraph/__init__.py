@@ -1,0 +1,18 @@
+"""symgraph: expressions as computational graphs, gradients derived on them symbolically.
+
+>>> import symgraph as sg
+>>> sg.grad("(a+b)*(b+1)", wrt=["a", "b"])
+Gradient({'a': b + 1, 'b': a + 2*b + 1})
+"""
+from .derive import Gradient, grad, jacobian
+from .errors import GraphError, ParseError, PathLimitError, SymgraphError, UnsupportedOpError
+from .graph import Graph
+from .parse import parse
+from .passes.local import annotate_edges
+from .program import Program
+
+__all__ = [
+    "Gradient", "Graph", "GraphError", "ParseError", "PathLimitError", "Program", "SymgraphError",
+    "UnsupportedOpError", "annotate_edges", "grad", "jacobian", "parse",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,127 @@
+"""sympy expression -> graph nodes, iteratively (deep sympy trees must not hit the recursion limit)."""
+from __future__ import annotations
+
+import sympy
+
+from .errors import UnsupportedOpError
+from .graph import GraphBuilder, is_identifier
+from .rules import sigmoid
+
+_FUNCTIONS = {
+    sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.asin: "asin", sympy.acos: "acos",
+    sympy.atan: "atan", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh",
+    sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs", sigmoid: "sigmoid", sympy.sign: "sign",
+}
+
+
+def _children(e: sympy.Expr) -> tuple:
+    """The sympy subexpressions that must be converted before ``e``."""
+    if isinstance(e, (sympy.Symbol, sympy.Number)) or e in (sympy.pi, sympy.E):
+        return ()
+    if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
+        return tuple(a for a in e.args if a != 0)
+    if isinstance(e, sympy.Heaviside):
+        return e.args[:1]
+    if isinstance(e, sympy.Mul):
+        numer, denom = _split_mul(e)
+        return tuple(numer) + tuple(b for b, _ in denom)
+    if isinstance(e, sympy.Add):
+        return tuple(_split_neg(a)[1] for a in e.args)
+    if isinstance(e, sympy.Pow):
+        base, exponent = e.args
+        if exponent.is_Number and exponent.is_negative:
+            return (base ** -exponent,)
+        return (base,) if exponent == sympy.S.Half else e.args
+    if type(e) in _FUNCTIONS and len(e.args) == 1:
+        return e.args
+    raise UnsupportedOpError(
+        f"cannot convert {type(e).__name__} ({e}) to a graph: supported are Add, Mul, Pow, numbers, pi, E, "
+        f"symbols, Max(0, x), Heaviside and {', '.join(sorted(_FUNCTIONS.values()))}")
+
+
+def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:
+    """(negated?, rest) for a term of a sum, so a - b becomes sub rather than add of -1*b."""
+    if isinstance(term, sympy.Mul) and term.args[0] == -1:
+        return True, sympy.Mul(*term.args[1:])
+    if isinstance(term, sympy.Number) and term.is_negative:
+        return True, -term
+    return False, term
+
+
+def _split_mul(e: sympy.Mul) -> tuple[list, list]:
+    numer, denom = [], []
+    for factor in e.args:
+        if isinstance(factor, sympy.Pow) and factor.exp.is_Number and factor.exp.is_negative:
+            denom.append((factor.base ** -factor.exp, factor))
+        elif isinstance(factor, sympy.Rational) and not isinstance(factor, sympy.Integer) and factor.p == 1:
+            denom.append((sympy.Integer(factor.q), factor))
+        else:
+            numer.append(factor)
+    return numer, denom
+
+
+def add_sympy(builder: GraphBuilder, root: sympy.Expr):
+    """Add ``root`` and its subexpressions to ``builder``; return the root's node id or constant."""
+    done: dict[sympy.Expr, object] = {}
+    stack = [root]
+    while stack:
+        e = stack[-1]
+        if e in done:
+            stack.pop()
+            continue
+        pending = [c for c in _children(e) if c not in done]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        done[e] = _node(builder, e, done)
+    return done[root]
+
+
+def _chain(builder, op_name, refs):
+    acc = refs[0]
+    for ref in refs[1:]:
+        acc = builder.op(op_name, acc, ref)
+    return acc
+
+
+def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
+    if isinstance(e, sympy.Symbol):
+        if not is_identifier(e.name):
+            raise UnsupportedOpError(f"symbol name {e.name!r} is not an identifier; rename it")
+        return builder.input(e.name)
+    if isinstance(e, sympy.Number) or e == sympy.pi:
+        return e
+    if e == sympy.E:
+        return builder.op("exp", sympy.Integer(1))
+    if isinstance(e, sympy.Max):
+        return builder.op("relu", done[_children(e)[0]])
+    if isinstance(e, sympy.Heaviside):
+        return builder.op("step", done[e.args[0]])
+    if isinstance(e, sympy.Add):
+        acc = None
+        for term in e.args:
+            negated, rest = _split_neg(term)
+            ref = done[rest]
+            if acc is None:
+                acc = builder.op("neg", ref) if negated else ref
+            else:
+                acc = builder.op("sub" if negated else "add", acc, ref)
+        return acc
+    if isinstance(e, sympy.Mul):
+        numer, denom = _split_mul(e)
+        negate = bool(numer) and numer[0] == -1
+        if negate:
+            numer = numer[1:]
+        acc = _chain(builder, "mul", [done[f] for f in numer]) if numer else sympy.Integer(1)
+        if denom:
+            acc = builder.op("div", acc, _chain(builder, "mul", [done[b] for b, _ in denom]))
+        return builder.op("neg", acc) if negate else acc
+    if isinstance(e, sympy.Pow):
+        base, exponent = e.args
+        if exponent.is_Number and exponent.is_negative:
+            return builder.op("div", sympy.Integer(1), done[base ** -exponent])
+        if exponent == sympy.S.Half:
+            return builder.op("sqrt", done[base])
+        return builder.op("pow", done[base], done[exponent])
+    return builder.op(_FUNCTIONS[type(e)], done[e.args[0]])

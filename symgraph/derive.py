@@ -1,0 +1,193 @@
+"""grad and jacobian: run a sweep over a graph and wrap the result.
+
+Every mode emits into a :class:`~symgraph.program.Emitter` seeded with the
+function's own graph, so results are straight-line programs in node symbols;
+closed forms in the inputs are built from them only when a value is asked for.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Iterator, Mapping, Sequence
+
+import sympy
+
+from .cost import CostReport, ModeCost
+from .errors import GraphError
+from .graph import Graph
+from .parse import parse
+from .passes.forward import forward
+from .passes.local import Linearised, SweepResult
+from .passes.paths import paths
+from .passes.reverse import reverse
+from .program import Program
+from .simplify import normalise, simplify as simplify_expr
+
+#: mode name -> sweep function(lin, outputs, wrt) -> SweepResult
+SWEEPS = {"reverse": reverse, "forward": forward, "paths": paths}
+
+
+def as_graph(f: Any) -> Graph:
+    """Text, a list of texts, a sympy expression (or list) or a Graph, as a Graph."""
+    if isinstance(f, Graph):
+        return f
+    if isinstance(f, str):
+        return parse(f)
+    if isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f):
+        return parse(list(f))
+    if isinstance(f, (sympy.Basic, int, float)) or isinstance(f, (list, tuple)):
+        return Graph.from_sympy(f)
+    raise TypeError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
+
+
+def _wrt_list(graph: Graph, wrt) -> list[str]:
+    if wrt is None:
+        return list(graph.inputs)
+    if isinstance(wrt, (str, sympy.Symbol)):
+        wrt = [wrt]
+    names = [str(w) for w in wrt]
+    if len(set(names)) != len(names):
+        raise GraphError(f"wrt lists a name twice: {names}")
+    return names
+
+
+def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str,
+             **options) -> tuple[SweepResult, Linearised, float]:
+    """Run one mode's sweep; return its result, the linearised graph and the seconds it took."""
+    if mode not in SWEEPS:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)}")
+    start = time.perf_counter()
+    lin = Linearised(graph)
+    result = SWEEPS[mode](lin, list(outputs), list(wrt), **options)
+    return result, lin, time.perf_counter() - start
+
+
+def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float) -> ModeCost:
+    counts = result.counts
+    return ModeCost(mode, sweeps=counts.sweeps if mode in ("forward", "reverse") else None,
+                    multiplications=counts.multiplications, additions=counts.additions,
+                    program_ops=program.ops, paths=result.paths, seconds=seconds)
+
+
+class Gradient(Mapping[str, sympy.Expr]):
+    """The gradient of a scalar function: wrt name -> sympy expression (built on first access).
+
+    Attributes
+    ----------
+    graph : Graph
+        The function's graph.
+    program : Program
+        The straight-line program computing every partial derivative.
+    cost : CostReport
+        What the derivation counted.
+    """
+
+    def __init__(self, graph: Graph, wrt: Sequence[str], program: Program, cost: CostReport,
+                 mode: str, simplify="fast"):
+        self.graph = graph
+        self.wrt = tuple(wrt)
+        self.program = program
+        self.cost = cost
+        self.mode = mode
+        self.simplify = normalise(simplify)
+        self._exprs: dict[str, sympy.Expr] = {}
+
+    def __getitem__(self, name) -> sympy.Expr:
+        name = str(name)
+        if name not in self.wrt:
+            raise KeyError(name)
+        if name not in self._exprs:
+            raw = self.program.closed_forms()[name]
+            size = self.program.expanded_size(name)
+            self._exprs[name] = simplify_expr(raw, self.simplify, size=size)
+        return self._exprs[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.wrt)
+
+    def __len__(self) -> int:
+        return len(self.wrt)
+
+    def __repr__(self) -> str:
+        return "Gradient({" + ", ".join(f"{k!r}: {self[k]}" for k in self.wrt) + "})"
+
+    def at(self, **values: float) -> dict[str, float]:
+        """Numeric partial derivatives at a point (or arrays of points), evaluated on the program."""
+        return self.program.evaluate(**values)
+
+    def lambdify(self, **options):
+        """A NumPy function of the graph's inputs returning a tuple of arrays in wrt order."""
+        from .codegen import compile_program
+        return compile_program(self.program, list(self.wrt), **options)
+
+    def latex(self, **options) -> str:
+        """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt."""
+        from .printing import gradient_latex
+        return gradient_latex(self, **options)
+
+    def _repr_latex_(self) -> str:
+        return "$\\displaystyle " + self.latex(environment="aligned") + "$"
+
+
+def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
+         simplify: bool | str = True) -> Gradient:
+    """Symbolic gradient of a scalar function, derived on its computational graph.
+
+    Parameters
+    ----------
+    f : str, sympy expression or Graph
+        The function; text may be a program of ``name = expr`` lines.
+    wrt : list of names, optional
+        Variables to differentiate by (default: every input, in order of first
+        appearance).  A graph node name gives the derivative with respect to
+        that intermediate; a name that does not occur gets 0.
+    mode : {"reverse", "forward", "paths"}
+        How to accumulate the chain rule; every mode gives equal results.
+    simplify : True, False, "fast", "full" or "none"
+        See :mod:`symgraph.simplify`.
+
+    Examples
+    --------
+    >>> g = grad("(a+b)*(b+1)", wrt=["a", "b"])
+    >>> g["a"], g["b"]
+    (b + 1, a + 2*b + 1)
+    >>> g.at(a=2, b=1)
+    {'a': 2.0, 'b': 5.0}
+    """
+    graph = as_graph(f)
+    output = graph.output
+    names = _wrt_list(graph, wrt)
+    result, lin, seconds = run_mode(graph, [output], names, mode)
+    program = lin.emitter.program(graph.inputs, {x: result.derivatives[(output, x)] for x in names})
+    cost = CostReport([mode_cost(mode, result, program, seconds)], len(names), 1)
+    return Gradient(graph, names, program, cost, mode, simplify)
+
+
+def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str) -> tuple[Program, ModeCost]:
+    """The program of every d output / d wrt (results labelled ``d{y}/d{x}``) and its cost."""
+    result, lin, seconds = run_mode(graph, graph.outputs, wrt, mode)
+    program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives[(y, x)]
+                                                 for y in graph.outputs for x in wrt})
+    return program, mode_cost(mode, result, program, seconds)
+
+
+def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
+             simplify: bool | str = True) -> sympy.Matrix:
+    """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
+
+    Forward mode fills it column by column (one sweep per wrt), reverse mode
+    row by row (one sweep per output); the results are equal.
+
+    Examples
+    --------
+    >>> jacobian(["x*y", "x+y"], wrt=["x", "y"])
+    Matrix([
+    [y, x],
+    [1, 1]])
+    """
+    graph = as_graph(fs)
+    names = _wrt_list(graph, wrt)
+    program, _ = jacobian_program(graph, names, mode)
+    closed = program.closed_forms()
+    how = normalise(simplify)
+    return sympy.Matrix([[simplify_expr(closed[f"d{y}/d{x}"], how, size=program.expanded_size(f"d{y}/d{x}"))
+                          for x in names] for y in graph.outputs])

@@ -1,0 +1,296 @@
+"""The computational graph: a hash-consed DAG of ops held in a ``networkx.DiGraph``.
+
+Design choices, and why:
+
+* **One node per distinct subexpression** (hash-consing; operands of ``add`` and
+  ``mul`` are ordered in the key), so a variable or subexpression used twice is
+  one node with two out-edges: parameter sharing is visible in the graph.
+* **Node keys are names.** Inputs keep their own names; intermediates get the
+  names a program assigned (``c = a + b``) or fresh ones ``v1, v2, ...`` that
+  never clash with a name in the text.  ``g.nx`` therefore reads like the
+  textbook drawing.
+* **Constants are not nodes.** A literal such as the ``1`` of ``b + 1`` is kept
+  in the operand list of the op that uses it; it has no derivative to carry and
+  the textbook draws none.  A graph whose output is a bare constant gets one
+  ``const`` node for it.  Constants are folded only when the result is small.
+* **Repeated operands** (``x*x``, ``x+x``) keep one edge with a ``slots``
+  attribute listing the operand positions it feeds; the edge's local derivative
+  is the sum over its slots (2x for ``x*x``).  A plain ``DiGraph`` keeps every
+  networkx algorithm (paths, generations, drawing) simple, and the slots keep
+  both uses.
+* **Nodes are created operands-first**, so node insertion order is a
+  topological order; every traversal is a loop over it, never recursion, and
+  10,000-deep graphs are fine.
+* Each node stores its op and its operands' names, never its full expression;
+  :meth:`Graph.expr` builds closed forms only on request.
+"""
+from __future__ import annotations
+
+import keyword
+from typing import Any, Iterable, Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+import sympy
+
+from . import rules
+from .errors import GraphError, UnsupportedOpError
+
+Constant = sympy.Expr
+#: an operand inside the builder: a node id, or a constant
+BuilderRef = "int | sympy.Expr"
+
+
+def _constant_key(value: sympy.Expr) -> tuple:
+    return (1, type(value).__name__, str(value))
+
+
+class GraphBuilder:
+    """Builds a :class:`Graph` node by node with hash-consing and small-constant folding.
+
+    The parser, :meth:`Graph.from_sympy` and multi-expression calls all build
+    through this class, so every front end shares one graph discipline.
+    """
+
+    def __init__(self, reserved: Iterable[str] = ()):
+        self._ops: list[str] = []
+        self._operands: list[tuple] = []
+        self._names: list[str | None] = []
+        self._by_key: dict[tuple, int] = {}
+        self._inputs: dict[str, int] = {}
+        self._assigned: dict[str, Any] = {}
+        self._reserved = set(reserved)
+
+    # -- nodes ------------------------------------------------------------
+    def _new(self, op_name: str, operands: tuple, name: str | None) -> int:
+        self._ops.append(op_name)
+        self._operands.append(operands)
+        self._names.append(name)
+        return len(self._ops) - 1
+
+    def input(self, name: str) -> int:
+        """The input node called ``name`` (created on first use)."""
+        if name in self._assigned:
+            return self.lookup(name)
+        node = self._inputs.get(name)
+        if node is None:
+            node = self._inputs[name] = self._new("input", (), name)
+        return node
+
+    def op(self, name: str, *operands) -> Any:
+        """The node for ``name(*operands)``, or a constant when the op folds."""
+        row = rules.op(name)
+        if len(operands) != row.arity:
+            raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
+        if not any(isinstance(x, int) for x in operands):
+            folded = rules.fold(name, operands)
+            if folded is not None:
+                return folded
+        keys = tuple((0, x) if isinstance(x, int) else _constant_key(x) for x in operands)
+        if row.commutative:
+            pairs = sorted(zip(keys, operands))
+            keys, operands = tuple(k for k, _ in pairs), tuple(x for _, x in pairs)
+        key = (name, keys)
+        node = self._by_key.get(key)
+        if node is None:
+            node = self._by_key[key] = self._new(name, tuple(operands), None)
+        return node
+
+    # -- names and outputs -------------------------------------------------
+    def is_input(self, name: str) -> bool:
+        return name in self._inputs
+
+    def is_assigned(self, name: str) -> bool:
+        return name in self._assigned
+
+    def assign(self, name: str, ref: Any) -> None:
+        """Give ``name`` to ``ref``: an unnamed op node takes it; otherwise it becomes an alias."""
+        if isinstance(ref, int) and self._names[ref] is None:
+            self._names[ref] = name
+        self._assigned[name] = ref
+
+    def lookup(self, name: str) -> Any:
+        return self._assigned[name]
+
+    def finish(self, outputs: Sequence[Any], output_names: Sequence[str | None] | None = None) -> "Graph":
+        """Freeze into a :class:`Graph` whose outputs are ``outputs`` (node ids or constants)."""
+        output_names = list(output_names or [None] * len(outputs))
+        out_ids = []
+        for ref, name in zip(outputs, output_names):
+            if not isinstance(ref, int):  # a bare constant output gets a node of its own
+                ref = self._new("const", (ref,), name if name and name not in self._inputs else None)
+            out_ids.append(ref)
+        taken = self._reserved | set(self._assigned) | set(self._inputs)
+        taken |= {n for n in self._names if n}
+        counter = 0
+        names = list(self._names)
+        for node, name in enumerate(names):
+            if name is None:
+                counter += 1
+                while f"v{counter}" in taken:
+                    counter += 1
+                names[node] = f"v{counter}"
+        nxg = nx.DiGraph()
+        for node, op_name in enumerate(self._ops):
+            operands = tuple(names[x] if isinstance(x, int) else x for x in self._operands[node])
+            nxg.add_node(names[node], op=op_name, operands=operands, symbol=sympy.Symbol(names[node]))
+        for node, operands in enumerate(self._operands):
+            for slot, x in enumerate(operands):
+                if isinstance(x, int):
+                    u, v = names[x], names[node]
+                    if nxg.has_edge(u, v):
+                        nxg.edges[u, v]["slots"] += (slot,)
+                    else:
+                        nxg.add_edge(u, v, slots=(slot,))
+        return Graph(nxg, tuple(self._inputs), tuple(dict.fromkeys(names[i] for i in out_ids)))
+
+
+class Graph:
+    """A computational graph: ``g.nx`` is the ``networkx.DiGraph`` (edges operand -> result).
+
+    Node attributes: ``op`` (a row name of :mod:`symgraph.rules`, ``"input"`` or
+    ``"const"``), ``operands`` (operand node names or sympy constants, in order)
+    and ``symbol`` (the sympy Symbol standing for the node).  Edge attribute
+    ``slots``: the operand positions the edge feeds.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.parse("c = a + b; d = b + 1; e = c * d")
+    >>> g.inputs, g.outputs
+    (('a', 'b'), ('e',))
+    >>> g.evaluate(a=2, b=1)["e"]
+    6.0
+    """
+
+    def __init__(self, nxgraph: nx.DiGraph, inputs: tuple[str, ...], outputs: tuple[str, ...]):
+        self.nx = nxgraph
+        self.inputs = inputs
+        self.outputs = outputs
+        self._exprs: dict[str, sympy.Expr] = {}
+
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def from_sympy(cls, expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> "Graph":
+        """Graph of one sympy expression or several (outputs in the given order).
+
+        Structurally equal subtrees become one node.  Supported: Add, Mul, Pow,
+        numbers, ``pi``, ``E``, symbols, the grammar's functions (``Max(0, x)`` is
+        relu) and Heaviside/sign; anything else raises UnsupportedOpError.
+        """
+        exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else [expr_or_list]
+        builder = GraphBuilder()
+        from .convert import add_sympy  # sympy -> builder, kept apart from the graph itself
+        outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e) for e in exprs]
+        return builder.finish(outputs)
+
+    # -- structure --------------------------------------------------------
+    @property
+    def order(self) -> list[str]:
+        """Node names in topological order (creation order, operands first)."""
+        return list(self.nx.nodes)
+
+    def op(self, node: str) -> str:
+        return self._node(node)["op"]
+
+    def operands(self, node: str) -> tuple:
+        return self._node(node)["operands"]
+
+    def symbol(self, node: str) -> sympy.Symbol:
+        return self._node(node)["symbol"]
+
+    def _node(self, node: str) -> dict:
+        try:
+            return self.nx.nodes[node]
+        except KeyError:
+            raise GraphError(f"no node named {node!r}; nodes: {', '.join(list(self.nx)[:20])}") from None
+
+    @property
+    def output(self) -> str:
+        """The single output's name; a clear error for multi-output graphs."""
+        if len(self.outputs) != 1:
+            raise GraphError(f"this graph has {len(self.outputs)} outputs {self.outputs}; "
+                             "use jacobian() for several outputs")
+        return self.outputs[0]
+
+    def __len__(self) -> int:
+        return self.nx.number_of_nodes()
+
+    def __repr__(self) -> str:
+        return (f"<Graph {self.nx.number_of_nodes()} nodes, {self.nx.number_of_edges()} edges, "
+                f"inputs={self.inputs}, outputs={self.outputs}>")
+
+    def __str__(self) -> str:
+        """A let-listing: one line per op node, in topological order."""
+        lines = []
+        for node in self.order:
+            op_name = self.op(node)
+            if op_name == "input":
+                continue
+            args = " ".join(str(x) for x in self.operands(node))
+            lines.append(f"{node} = {op_name} {args}")
+        return "\n".join(lines)
+
+    # -- values and expressions -------------------------------------------
+    def evaluate(self, **values: Any) -> dict[str, Any]:
+        """Forward pass with numbers: every node's value (floats, or arrays for array inputs).
+
+        Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
+        NumPy's RuntimeWarning, never an exception.
+        """
+        result = self._check_values(values)
+        for node in self.order:
+            op_name = self.op(node)
+            if op_name == "input":
+                continue
+            args = [result[x] if isinstance(x, str) else float(x) for x in self.operands(node)]
+            if op_name == "const":
+                result[node] = np.float64(args[0])
+            else:
+                result[node] = rules.op(op_name).numeric(*[np.float64(a) if isinstance(a, float) else a
+                                                           for a in args])
+        return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
+
+    def _check_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        missing = [n for n in self.inputs if n not in values]
+        unknown = [n for n in values if n not in self.inputs]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing value(s) for {', '.join(missing)}")
+            if unknown:
+                parts.append(f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(self.inputs)})")
+            raise GraphError("; ".join(parts))
+        return {n: np.asarray(values[n], dtype=np.float64) if np.ndim(values[n]) else np.float64(values[n])
+                for n in self.inputs}
+
+    def expr(self, node: str | None = None) -> sympy.Expr:
+        """The full sympy expression of ``node`` (default: the output) in the inputs, built on request."""
+        node = self.output if node is None else node
+        self._node(node)
+        if node not in self._exprs:
+            needed = nx.ancestors(self.nx, node) | {node}
+            for name in self.order:
+                if name in needed and name not in self._exprs:
+                    self._exprs[name] = self._build_expr(name)
+        return self._exprs[node]
+
+    def _build_expr(self, node: str) -> sympy.Expr:
+        op_name = self.op(node)
+        if op_name == "input":
+            return self.symbol(node)
+        args = tuple(self._exprs[x] if isinstance(x, str) else x for x in self.operands(node))
+        return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
+
+    def node_expr(self, node: str) -> sympy.Expr:
+        """The node's own op over its operands' symbols (``c*d``, not ``(a+b)*(b+1)``)."""
+        op_name = self.op(node)
+        if op_name == "input":
+            return self.symbol(node)
+        args = tuple(self.symbol(x) if isinstance(x, str) else x for x in self.operands(node))
+        return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
+
+
+def is_identifier(name: str) -> bool:
+    """True when ``name`` can be a node name (a Python identifier that is no keyword)."""
+    return name.isidentifier() and name.isascii() and not keyword.iskeyword(name)

@@ -1,0 +1,363 @@
+"""Text -> :class:`~symgraph.graph.Graph`, by a hand-written iterative parser.
+
+No ``eval``, ``exec``, ``sympify`` or ``parse_expr`` ever sees user text: a
+scanner turns the text into tokens, and a shunting-yard loop (an explicit
+operator stack, no recursion, so 10,000-deep nesting is fine) feeds them to a
+:class:`~symgraph.graph.GraphBuilder`.  Every problem is a
+:class:`~symgraph.errors.ParseError` carrying the position and a caret excerpt.
+
+Grammar (see the README): numbers, ``pi``, names, binary ``+ - * /``, power
+``^`` or ``**`` (right-associative, tighter than unary minus: ``-x^2`` is
+``-(x^2)``), unary ``+ -``, parentheses, one-argument calls of the functions in
+:data:`symgraph.rules.FUNCTIONS`, and programs of ``name = expr`` lines
+separated by newlines or ``;`` whose last line may be a bare expression.
+"""
+from __future__ import annotations
+
+import difflib
+import keyword
+import math
+import re
+import unicodedata
+from typing import Iterable, NamedTuple, Sequence
+
+import sympy
+
+from .errors import ParseError
+from .graph import Graph, GraphBuilder
+from .rules import FUNCTIONS
+
+#: Texts longer than this are refused up front (about 40 MB of graph).
+MAX_TEXT_LENGTH = 5_000_000
+
+_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SPACE = re.compile(r"[ \t\r]+")
+_PUNCT = ("**", "+", "-", "*", "/", "^", "(", ")", ",", "=", ";", "\n")
+_EXPLAIN = {
+    ".": "attribute access is not supported",
+    "[": "subscripts are not supported", "]": "subscripts are not supported",
+    "<": "comparisons are not supported", ">": "comparisons are not supported",
+    "!": "comparisons are not supported",
+    "'": "string literals are not supported", '"': "string literals are not supported",
+    "\\": "backslashes are not supported",
+    "{": "braces are not supported", "}": "braces are not supported",
+    ":": "':' is not supported (no lambdas, slices or annotations)",
+    "%": "'%' is not supported (no modulo)", "@": "'@' is not supported (no matrix products)",
+}
+
+
+class Token(NamedTuple):
+    kind: str  # "num", "name", "op", "sep", "end"
+    text: str
+    pos: int
+
+
+def _describe(ch: str) -> str:
+    name = unicodedata.name(ch, "control character" if unicodedata.category(ch).startswith("C") else "?")
+    return f"U+{ord(ch):04X} ({name})"
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
+    tokens: list[Token] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        ch = text[pos]
+        m = _SPACE.match(text, pos)
+        if m:
+            pos = m.end()
+            continue
+        m = _NUMBER.match(text, pos) if ch.isascii() and (ch.isdigit() or ch == ".") else None
+        if m:
+            end = m.end()
+            if end < n and (text[end].isascii() and (text[end].isalpha() or text[end] == "_")):
+                word = _NAME.match(text, end)
+                raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a name "
+                                 f"(write {text[pos:end]}*{word.group()} to multiply)", text, end)
+            if end < n and text[end] == ".":
+                raise ParseError("malformed number: a second decimal point", text, end)
+            tokens.append(Token("num", m.group(), pos))
+            pos = end
+            continue
+        m = _NAME.match(text, pos) if ch.isascii() else None
+        if m:
+            tokens.append(Token("name", m.group(), pos))
+            pos = m.end()
+            continue
+        punct = next((p for p in _PUNCT if text.startswith(p, pos)), None)
+        if punct is not None:
+            if punct == "=" and text.startswith("==", pos):
+                raise ParseError("comparisons are not supported ('==')", text, pos)
+            tokens.append(Token("sep" if punct in ";\n" else "op", punct, pos))
+            pos += len(punct)
+            continue
+        if not ch.isascii() or not ch.isprintable():
+            raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
+        raise ParseError(_EXPLAIN.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
+    tokens.append(Token("end", "", n))
+    return tokens
+
+
+_BINARY = {"+": (1, "add"), "-": (1, "sub"), "*": (2, "mul"), "/": (2, "div"), "^": (4, "pow"), "**": (4, "pow")}
+_UNARY_PREC = 3
+
+
+def _number(tok: Token, text: str) -> sympy.Expr:
+    if any(c in tok.text for c in ".eE"):
+        if not math.isfinite(float(tok.text)):
+            raise ParseError(f"number {tok.text!r} is out of range (larger than about 1.8e308)", text, tok.pos)
+        return sympy.Float(tok.text)
+    if len(tok.text.lstrip("0")) > 308:
+        raise ParseError(f"integer literal with {len(tok.text)} digits is out of range", text, tok.pos)
+    return sympy.Integer(tok.text)
+
+
+class _Parser:
+    """One pass over the tokens of one text, building into a shared builder."""
+
+    def __init__(self, text: str, builder: GraphBuilder):
+        self.text = text
+        self.builder = builder
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    def error(self, message: str, pos: int):
+        raise ParseError(message, self.text, pos)
+
+    def peek(self, k: int = 0) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    # -- statements -------------------------------------------------------
+    def program(self) -> tuple[list, list, object | None]:
+        """Parse every statement; return (assigned names, their refs, the bare final expression or None)."""
+        names, refs, bare = [], [], None
+        while True:
+            while self.peek().kind == "sep":
+                self.i += 1
+            tok = self.peek()
+            if tok.kind == "end":
+                break
+            if bare is not None:
+                self.error("only the last line may be a bare expression; earlier lines must be 'name = expr'",
+                           bare[1])
+            if tok.kind == "name" and self.peek(1).text == "=":
+                name = self.assignment_target(tok)
+                self.i += 2
+                ref, stop = self.expression()
+                self.builder.assign(name, ref)
+                names.append(name)
+                refs.append(ref)
+            else:
+                ref, stop = self.expression()
+                bare = (ref, stop.pos)
+                if stop.text == ";":
+                    self.error("';' must end an assignment line ('name = expr'), not a bare expression",
+                               stop.pos)
+        if not names and bare is None:
+            self.error("empty expression", len(self.text))
+        return names, refs, None if bare is None else bare[0]
+
+    def assignment_target(self, tok: Token) -> str:
+        name = tok.text
+        if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
+            self.error(f"cannot assign to {name!r}: it is a reserved name", tok.pos)
+        if self.builder.is_assigned(name):
+            self.error(f"{name!r} is assigned twice", tok.pos)
+        if self.builder.is_input(name):
+            self.error(f"{name!r} is used as an input before this line assigns it", tok.pos)
+        return name
+
+    # -- expressions ------------------------------------------------------
+    def expression(self):
+        """Shunting-yard over one expression; returns (ref, the token that ended it)."""
+        values: list = []
+        ops: list[tuple] = []  # (kind, payload, pos): kind in bin, un, paren, call
+        expect_operand = True
+        depth = 0
+        while True:
+            tok = self.peek()
+            if tok.kind == "sep" and depth and tok.text == "\n":
+                self.i += 1  # a newline inside parentheses is white space
+                continue
+            if expect_operand:
+                self.operand(tok, values, ops)
+                if tok.text == "(" or (tok.kind == "op" and tok.text in "+-") or tok.kind == "name" and \
+                        tok.text in FUNCTIONS:
+                    depth += tok.text == "(" or tok.kind == "name"
+                else:
+                    expect_operand = False
+                continue
+            if tok.kind == "op" and tok.text in _BINARY:
+                prec, name = _BINARY[tok.text]
+                right = prec == 4
+                while ops and ops[-1][0] in ("bin", "un"):
+                    top_prec = _UNARY_PREC if ops[-1][0] == "un" else _BINARY_PREC[ops[-1][1]]
+                    if top_prec > prec or (top_prec == prec and not right):
+                        self.reduce(values, ops)
+                    else:
+                        break
+                ops.append(("bin", name, tok.pos))
+                self.i += 1
+                expect_operand = True
+            elif tok.text == ")":
+                while ops and ops[-1][0] in ("bin", "un"):
+                    self.reduce(values, ops)
+                if not ops:
+                    self.error("unbalanced ')': no '(' to close", tok.pos)
+                kind, payload, _ = ops.pop()
+                if kind == "call":
+                    values.append(self.apply(payload, (values.pop(),), tok.pos))
+                depth -= 1
+                self.i += 1
+            elif tok.text == ",":
+                inner = next((o for o in reversed(ops) if o[0] in ("paren", "call")), None)
+                if inner is not None and inner[0] == "call":
+                    self.error(f"{inner[1]}() takes exactly one argument", tok.pos)
+                self.error("a comma is only allowed inside a call, and calls take one argument", tok.pos)
+            elif tok.kind in ("end", "sep"):
+                while ops and ops[-1][0] in ("bin", "un"):
+                    self.reduce(values, ops)
+                if ops:
+                    kind, payload, pos = ops[-1]
+                    self.error(f"unclosed '(' of {payload}(" if kind == "call" else "unclosed '('", pos)
+                if tok.kind == "sep" and tok.text == ";" and depth:
+                    self.error("';' inside parentheses", tok.pos)
+                if tok.kind == "sep":
+                    self.i += 1
+                return values[-1], tok
+            elif tok.text == "=":
+                self.error("'=' may only follow the name at the start of an assignment line", tok.pos)
+            else:
+                prev = self.tokens[self.i - 1]
+                self.error(f"missing operator between {prev.text!r} and {tok.text!r} "
+                           "(implicit multiplication is not supported; write '*')", tok.pos)
+
+    def operand(self, tok: Token, values: list, ops: list) -> None:
+        """Handle a token where an operand must start; advances past it."""
+        if tok.kind == "num":
+            values.append(_number(tok, self.text))
+        elif tok.kind == "name":
+            self.name(tok, values, ops)
+        elif tok.text in ("+", "-"):
+            ops.append(("un", "neg" if tok.text == "-" else "pos", tok.pos))
+        elif tok.text == "(":
+            ops.append(("paren", None, tok.pos))
+        elif tok.kind in ("end", "sep"):
+            where = self.tokens[self.i - 1] if self.i else None
+            if where is None or where.kind == "sep":
+                self.error("empty expression", tok.pos)
+            if where.text == "(":
+                self.error(f"missing argument after '('", tok.pos)
+            self.error(f"expression ends after {where.text!r}: an operand is missing", tok.pos)
+        elif tok.text == ")":
+            prev = self.tokens[self.i - 1]
+            if ops and ops[-1][0] == "call" and prev.text == "(":
+                self.error(f"{ops[-1][1]}() takes exactly one argument, got none", tok.pos)
+            if prev.text == "(":
+                self.error("empty parentheses", tok.pos)
+            self.error(f"')' after {prev.text!r}: an operand is missing", tok.pos)
+        elif tok.text in _BINARY:
+            prev = self.tokens[self.i - 1] if self.i else None
+            if prev is None or prev.kind == "sep" or prev.text in ("(", "="):
+                self.error(f"operator {tok.text!r} is missing its left operand", tok.pos)
+            self.error(f"operator {tok.text!r} follows operator {prev.text!r}: an operand is missing", tok.pos)
+        elif tok.text == ",":
+            self.error("an operand is missing before ','", tok.pos)
+        else:
+            self.error(f"{tok.text!r} cannot start an operand", tok.pos)
+        self.i += 1
+
+    def name(self, tok: Token, values: list, ops: list) -> None:
+        word, nxt = tok.text, self.peek(1)
+        if keyword.iskeyword(word):
+            self.error(f"{word!r} is a Python keyword, not part of the grammar", tok.pos)
+        if word in FUNCTIONS:
+            if nxt.text != "(":
+                self.error(f"{word} is a function: call it as {word}(...)", tok.pos)
+            ops.append(("call", word, tok.pos))
+            self.i += 1  # the '(' is consumed with the name
+            return
+        if nxt.text == "(":
+            close = difflib.get_close_matches(word, FUNCTIONS, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            self.error(f"unknown function {word!r}{hint} Known functions: {', '.join(FUNCTIONS)}. "
+                       f"(To multiply write {word}*(...))", tok.pos)
+        values.append(sympy.pi if word == "pi" else self.builder.input(word))
+
+    def reduce(self, values: list, ops: list) -> None:
+        kind, name, pos = ops.pop()
+        if kind == "un":
+            if name == "neg":
+                values.append(self.apply("neg", (values.pop(),), pos))
+            return
+        right, left = values.pop(), values.pop()
+        values.append(self.apply(name, (left, right), pos))
+
+    def apply(self, name: str, args: tuple, pos: int):
+        return self.builder.op(name, *args)
+
+
+_BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
+
+
+def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> Graph:
+    """Parse an expression or a program of ``name = expr`` lines into a :class:`Graph`.
+
+    Parameters
+    ----------
+    text : str or list of str
+        One expression or program; a list makes a graph with one output per
+        text (shared subexpressions across them are one node).
+    outputs : list of str, optional
+        Names to use as outputs instead of the default (the final bare
+        expression, else the last assigned name).
+
+    Raises
+    ------
+    ParseError
+        For any malformed text, with ``.position`` and a caret excerpt.
+
+    Examples
+    --------
+    >>> parse("(a+b)*(b+1)").inputs
+    ('a', 'b')
+    >>> parse("c = a + b; d = b + 1; e = c * d").outputs
+    ('e',)
+    """
+    texts = [text] if isinstance(text, str) else list(text)
+    if not texts:
+        raise ParseError("no expression given", "", 0)
+    for t in texts:
+        if not isinstance(t, str):
+            raise TypeError(f"parse() takes text, got {type(t).__name__}")
+        if len(t) > MAX_TEXT_LENGTH:
+            raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
+                             t[:100], 100)
+    reserved = {m.group() for t in texts for m in _NAME.finditer(t)}
+    builder = GraphBuilder(reserved)
+    results, names_out = [], []
+    for t in texts:
+        names, refs, bare = _Parser(t, builder).program()
+        if bare is not None:
+            results.append(bare)
+            names_out.append(None)
+        elif outputs is None:
+            results.append(refs[-1])
+            names_out.append(names[-1])
+    if outputs is not None:
+        results, names_out = [], []
+        for name in outputs:
+            if builder.is_assigned(name):
+                results.append(builder.lookup(name))
+            elif builder.is_input(name):
+                results.append(builder.input(name))
+            else:
+                raise ParseError(f"output {name!r} is not a name in the text", texts[-1], 0)
+            names_out.append(name)
+    return builder.finish(results, names_out)
+
+
+def names_in(texts: Iterable[str]) -> set[str]:
+    """Every identifier-like word in the texts (used to keep generated names clear of them)."""
+    return {m.group() for t in texts for m in _NAME.finditer(t)}

@@ -1,0 +1,30 @@
+"""Reverse mode (backpropagation): one sweep per output, adjoints flowing towards the inputs.
+
+adjoint(u) = sum over out-edges u -> v of adjoint(v) * local(u, v), visiting the
+output's ancestors in reverse topological order.  A node used several times
+(shared parameters, reused intermediates) accumulates over every use: the
+textbook's "treat each use as its own variable, then add them".
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import networkx as nx
+
+from .local import Linearised, SweepResult
+
+
+def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
+    graph, derivatives = lin.graph, {}
+    for y in dict.fromkeys(outputs):
+        lin.counts.sweeps += 1
+        adjoint = {y: 1}
+        for v in sorted(nx.ancestors(graph.nx, y) | {y}, key=lin.index.__getitem__, reverse=True):
+            a = adjoint.get(v)
+            if a is None:
+                continue
+            for u in lin.preds[v]:
+                adjoint[u] = lin.add(adjoint.get(u), lin.mul(a, lin.local(u, v)))
+        for x in wrt:
+            derivatives[(y, x)] = adjoint.get(x, 0)
+    return SweepResult(derivatives, lin.counts)

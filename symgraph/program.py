@@ -1,0 +1,244 @@
+"""Straight-line programs: the shareable form of every derivative symgraph computes.
+
+A :class:`Program` is a list of single-op assignments ``target = op(args)`` in
+an order where every argument is defined before use (a let-listing, as JAX and
+CasADi print theirs), plus named results.  Arguments are names (inputs, graph
+nodes, temporaries ``t1, t2, ...``) or sympy constants.  Because a subexpression
+appears once, programs of deep shared graphs stay linear in size; closed forms
+in the inputs are built from them only on request, with bounded simplification.
+
+The :class:`Emitter` builds programs: it starts from the function's own graph
+(so derivatives refer to node values such as ``d`` instead of ``b + 1``),
+folds small constants, drops multiplications by 0 and +-1, and hash-conses
+instructions so a repeated subexpression is emitted once.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import sympy
+
+from . import rules
+from .graph import Graph
+
+Ref = Any  # str (a name) or a sympy constant
+
+ZERO, ONE, MINUS_ONE = sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1)
+
+
+def is_const(ref: Ref) -> bool:
+    return not isinstance(ref, str)
+
+
+def is_zero(ref: Ref) -> bool:
+    return is_const(ref) and ref == 0
+
+
+def is_unit(ref: Ref) -> bool:
+    """True for the constants +1 and -1, whose products are free."""
+    return is_const(ref) and (ref == 1 or ref == -1)
+
+
+def _key(ref: Ref) -> tuple:
+    return (0, ref) if isinstance(ref, str) else (1, type(ref).__name__, str(ref))
+
+
+class Program:
+    """Assignments ``(target, op, args)`` and results ``label -> ref``.
+
+    ``str(program)`` is a let-listing; ``len(program)`` the number of operations.
+    """
+
+    def __init__(self, inputs: Iterable[str], instructions: list[tuple[str, str, tuple]],
+                 results: Mapping[str, Ref], graph: Graph | None = None):
+        self.inputs = tuple(inputs)
+        self.instructions = instructions
+        self.results = dict(results)
+        self.graph = graph
+        self._closed: dict[str, sympy.Expr] | None = None
+
+    def __len__(self) -> int:
+        return len(self.instructions)
+
+    @property
+    def ops(self) -> int:
+        """Number of operations (const placeholders excluded)."""
+        return sum(1 for _, op, _ in self.instructions if op != "const")
+
+    def __str__(self) -> str:
+        lines = [f"{t} = {op} {' '.join(str(a) for a in args)}" for t, op, args in self.instructions]
+        lines += [f"{label} := {ref}" for label, ref in self.results.items()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Program {len(self)} ops, results {list(self.results)}>"
+
+    def pruned(self) -> "Program":
+        """Dead code removed: only instructions that some result needs, order kept."""
+        needed = {r for r in self.results.values() if isinstance(r, str)}
+        kept = []
+        for target, op, args in reversed(self.instructions):
+            if target in needed:
+                kept.append((target, op, args))
+                needed.update(a for a in args if isinstance(a, str))
+        kept.reverse()
+        return Program(self.inputs, kept, self.results, self.graph)
+
+    # -- numbers -------------------------------------------------------------
+    def evaluate(self, **values: Any) -> dict[str, Any]:
+        """Every result's value for the given input values (floats, or arrays for array inputs)."""
+        env: dict[str, Any] = {}
+        for name in self.inputs:
+            if name not in values:
+                from .errors import GraphError
+                raise GraphError(f"missing value for input {name!r} (inputs: {', '.join(self.inputs)})")
+            v = values[name]
+            env[name] = np.asarray(v, dtype=np.float64) if np.ndim(v) else np.float64(v)
+        for target, op, args in self.instructions:
+            vals = [env[a] if isinstance(a, str) else np.float64(float(a)) for a in args]
+            env[target] = vals[0] if op == "const" else rules.OPS[op].numeric(*vals)
+        shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
+        out = {}
+        for label, ref in self.results.items():
+            value = env[ref] if isinstance(ref, str) else np.float64(float(ref))
+            out[label] = float(value) if shape == () else np.broadcast_to(value, shape).astype(np.float64)
+        return out
+
+    # -- closed forms -----------------------------------------------------------
+    def closed_forms(self) -> dict[str, sympy.Expr]:
+        """Every result as a sympy expression in the inputs (built once, on request)."""
+        if self._closed is None:
+            env: dict[str, sympy.Expr] = {name: sympy.Symbol(name) for name in self.inputs}
+            needed = self.pruned()
+            for target, op, args in needed.instructions:
+                vals = tuple(env[a] if isinstance(a, str) else a for a in args)
+                env[target] = vals[0] if op == "const" else rules.build_sympy(op, vals)
+            self._closed = {label: env[ref] if isinstance(ref, str) else ref
+                            for label, ref in self.results.items()}
+        return self._closed
+
+    def expanded_size(self, label: str, cap: int = 10**6) -> int:
+        """Operation count of ``label``'s closed form written as a tree, capped at ``cap``.
+
+        Counted on the program by dynamic programming, so it never builds the
+        (possibly exponential) tree.
+        """
+        size: dict[str, int] = {}
+        for target, op, args in self.instructions:
+            if op == "const":
+                size[target] = 0
+            else:
+                size[target] = min(cap, 1 + sum(size.get(a, 0) for a in args if isinstance(a, str)))
+        ref = self.results[label]
+        return size.get(ref, 0) if isinstance(ref, str) else 0
+
+
+class Emitter:
+    """Builds a :class:`Program` on top of a graph's own assignments.
+
+    ``op(name, *args)`` returns a ref: an existing name when the same
+    instruction exists (hash-consing), a constant when it folds or a trivial
+    identity applies (x*1, x+0, x*0, x^1, --x), otherwise a new temporary.
+    """
+
+    def __init__(self, graph: Graph, prefix: str = "t"):
+        self.graph = graph
+        self.instructions: list[tuple[str, str, tuple]] = []
+        self.defs: dict[str, tuple[str, tuple]] = {}
+        self._by_key: dict[tuple, str] = {}
+        self._taken = set(graph.nx)
+        self._prefix = prefix
+        self._counter = 0
+        for node in graph.order:
+            op = graph.op(node)
+            if op != "input":
+                self._append(node, op, graph.operands(node))
+
+    def _append(self, target: str, op: str, args: tuple) -> str:
+        self.instructions.append((target, op, args))
+        self.defs[target] = (op, args)
+        if op != "const":
+            self._by_key.setdefault(self._make_key(op, args), target)
+        return target
+
+    def _make_key(self, op: str, args: tuple) -> tuple:
+        keys = tuple(_key(a) for a in args)
+        return (op, tuple(sorted(keys)) if rules.OPS[op].commutative else keys)
+
+    def _fresh(self) -> str:
+        while True:
+            self._counter += 1
+            name = f"{self._prefix}{self._counter}"
+            if name not in self._taken:
+                return name
+
+    def op(self, name: str, *args: Ref) -> Ref:
+        args = tuple(rules.as_constant(a) if isinstance(a, (int, float)) else a for a in args)
+        if all(is_const(a) for a in args):
+            folded = rules.fold(name, args)
+            if folded is not None:
+                return folded
+        simpler = self._identity(name, args)
+        if simpler is not None:
+            return simpler
+        key = self._make_key(name, args)
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        target = self._fresh()
+        self.instructions.append((target, name, args))
+        self.defs[target] = (name, args)
+        self._by_key[key] = target
+        return target
+
+    def _identity(self, name: str, args: tuple) -> Ref | None:
+        """Algebraic identities that make an instruction unnecessary (None when none applies)."""
+        if name == "add":
+            x, y = args
+            if is_zero(x):
+                return y
+            if is_zero(y):
+                return x
+        elif name == "sub":
+            x, y = args
+            if is_zero(y):
+                return x
+            if is_zero(x):
+                return self.op("neg", y)
+            if x == y:
+                return ZERO
+        elif name == "mul":
+            x, y = args
+            if is_const(y) and not is_const(x):
+                x, y = y, x
+            if is_zero(x) or is_zero(y):
+                return ZERO
+            if is_const(x) and x == 1:
+                return y
+            if is_const(x) and x == -1:
+                return self.op("neg", y)
+        elif name == "div":
+            x, y = args
+            if is_zero(x):
+                return ZERO
+            if is_const(y) and y == 1:
+                return x
+            if is_const(y) and y == -1:
+                return self.op("neg", x)
+        elif name == "neg":
+            (x,) = args
+            inner = self.defs.get(x) if isinstance(x, str) else None
+            if inner is not None and inner[0] == "neg":
+                return inner[1][0]
+        elif name == "pow":
+            x, y = args
+            if is_const(y) and y == 1:
+                return x
+            if is_const(y) and y == 0:
+                return ONE
+        return None
+
+    def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
+        """The program computing ``results``, dead code removed."""
+        return Program(inputs, list(self.instructions), results, self.graph).pruned()

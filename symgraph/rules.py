@@ -1,0 +1,232 @@
+"""THE op table: one row per operation, everything symgraph knows about it.
+
+Each :class:`Op` row says how to build the op as a sympy expression, how to
+evaluate it on NumPy arrays, how to print it as NumPy source, and its local
+partial derivatives.  The partials are written once, against a tiny builder
+protocol (``B.op(name, *operands)``), so the same rule produces a sympy
+expression for the edge labels and an instruction in a straight-line
+:class:`~symgraph.program.Program` for the sweeps -- the way JAX keeps its
+primitive rules apart from the interpreters that walk programs.
+
+Partials receive the builder, the op's own result ``out`` and its operands, and
+may use ``out`` (sigmoid' = s*(1-s), tanh' = 1-t**2, exp' = out) so derivative
+programs reuse values the function already computed.
+
+Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``step(0) = 0``)
+and abs'(0) = sign(0) = 0.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import sympy
+
+from .errors import UnsupportedOpError
+
+#: Folded constants may have at most this many bits in numerator or denominator.
+MAX_CONSTANT_BITS = 1024
+
+
+class sigmoid(sympy.Function):
+    """The logistic function 1/(1+exp(-x)) as one sympy function, so gradients read s*(1-s)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.Rational(1, 2)
+        return None
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sympy.exp(-x))
+
+    def _eval_evalf(self, prec):
+        return (1 / (1 + sympy.exp(-self.args[0])))._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        body = rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    def _numpycode(self, printer):
+        arg = printer._print(self.args[0])
+        return f"(0.5 + 0.5*{printer._module_format('numpy.tanh')}(0.5*({arg})))"
+
+
+def _np_sigmoid(x):
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One row of the op table.
+
+    ``code`` is a format string over the operands' source text; NumPy calls go
+    through the namespace name ``xp`` so generated code also runs on Dask or
+    CuPy arrays.
+    """
+
+    name: str
+    arity: int
+    sympy: Callable[..., sympy.Expr]
+    numeric: Callable[..., Any]
+    code: str
+    partials: tuple[Callable[..., Any], ...]
+    commutative: bool = False
+    in_grammar: bool = True
+
+
+def _unary(name, sym, num, code, partial, in_grammar=True):
+    return Op(name, 1, sym, num, code, (partial,), in_grammar=in_grammar)
+
+
+def _call(name):
+    return lambda B, x: B.op(name, x)
+
+
+_ROWS = [
+    Op("add", 2, lambda x, y: x + y, np.add, "{0} + {1}",
+       (lambda B, out, x, y: 1, lambda B, out, x, y: 1), commutative=True),
+    Op("sub", 2, lambda x, y: x - y, np.subtract, "{0} - {1}",
+       (lambda B, out, x, y: 1, lambda B, out, x, y: -1)),
+    Op("mul", 2, lambda x, y: x * y, np.multiply, "{0} * {1}",
+       (lambda B, out, x, y: y, lambda B, out, x, y: x), commutative=True),
+    Op("div", 2, lambda x, y: x / y, np.true_divide, "{0} / {1}",
+       (lambda B, out, x, y: B.op("div", 1, y),
+        lambda B, out, x, y: B.op("neg", B.op("div", out, y)))),
+    Op("pow", 2, lambda x, y: x ** y, np.power, "{0} ** {1}",
+       (lambda B, out, x, y: B.op("mul", y, B.op("pow", x, B.op("sub", y, 1))),
+        lambda B, out, x, y: B.op("mul", out, B.op("log", x)))),
+    _unary("neg", lambda x: -x, np.negative, "-{0}", lambda B, out, x: -1),
+    _unary("sin", sympy.sin, np.sin, "xp.sin({0})", lambda B, out, x: B.op("cos", x)),
+    _unary("cos", sympy.cos, np.cos, "xp.cos({0})", lambda B, out, x: B.op("neg", B.op("sin", x))),
+    _unary("tan", sympy.tan, np.tan, "xp.tan({0})",
+           lambda B, out, x: B.op("add", 1, B.op("pow", out, 2))),
+    _unary("asin", sympy.asin, np.arcsin, "xp.arcsin({0})",
+           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("sub", 1, B.op("pow", x, 2))))),
+    _unary("acos", sympy.acos, np.arccos, "xp.arccos({0})",
+           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", B.op("sub", 1, B.op("pow", x, 2)))))),
+    _unary("atan", sympy.atan, np.arctan, "xp.arctan({0})",
+           lambda B, out, x: B.op("div", 1, B.op("add", 1, B.op("pow", x, 2)))),
+    _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
+    _unary("cosh", sympy.cosh, np.cosh, "xp.cosh({0})", lambda B, out, x: B.op("sinh", x)),
+    _unary("tanh", sympy.tanh, np.tanh, "xp.tanh({0})",
+           lambda B, out, x: B.op("sub", 1, B.op("pow", out, 2))),
+    _unary("exp", sympy.exp, np.exp, "xp.exp({0})", lambda B, out, x: out),
+    _unary("log", sympy.log, np.log, "xp.log({0})", lambda B, out, x: B.op("div", 1, x)),
+    _unary("sqrt", sympy.sqrt, np.sqrt, "xp.sqrt({0})",
+           lambda B, out, x: B.op("div", 1, B.op("mul", 2, out))),
+    _unary("abs", sympy.Abs, np.abs, "abs({0})", lambda B, out, x: B.op("sign", x)),
+    _unary("sigmoid", sigmoid, _np_sigmoid, "0.5 + 0.5 * xp.tanh(0.5 * {0})",
+           lambda B, out, x: B.op("mul", out, B.op("sub", 1, out))),
+    _unary("relu", lambda x: sympy.Max(0, x), lambda x: np.maximum(x, 0), "xp.maximum({0}, 0)",
+           lambda B, out, x: B.op("step", x)),
+    _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
+           "xp.logaddexp(0, {0})", lambda B, out, x: B.op("sigmoid", x)),
+    # Not in the grammar: they appear only in derivatives (relu' and abs').
+    _unary("step", lambda x: sympy.Heaviside(x, 0), lambda x: np.sign(np.maximum(x, 0)),
+           "xp.sign(xp.maximum({0}, 0))", lambda B, out, x: 0, in_grammar=False),
+    _unary("sign", sympy.sign, np.sign, "xp.sign({0})", lambda B, out, x: 0, in_grammar=False),
+]
+
+#: op name -> row.
+OPS: dict[str, Op] = {row.name: row for row in _ROWS}
+#: the one-argument functions the text grammar accepts, in documentation order.
+FUNCTIONS: tuple[str, ...] = tuple(
+    row.name for row in _ROWS if row.arity == 1 and row.in_grammar and row.name != "neg")
+
+
+def op(name: str) -> Op:
+    """Return the row for ``name``; a missing rule is a named error, not a KeyError."""
+    try:
+        return OPS[name]
+    except KeyError:
+        raise UnsupportedOpError(f"no rule for op {name!r}; known ops: {', '.join(OPS)}") from None
+
+
+# --------------------------------------------------------------------------- constants
+
+def is_number(value: Any) -> bool:
+    """True for the literal constants symgraph folds: sympy Integer, Rational and Float."""
+    return isinstance(value, sympy.Number) and value.is_finite is True
+
+
+def as_constant(value: int | float) -> sympy.Number:
+    """A Python number as a sympy constant (ints exact, floats as Float)."""
+    return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
+
+
+def _bits(value: sympy.Number) -> int:
+    if isinstance(value, sympy.Float):
+        return 0
+    return max(abs(value.p).bit_length(), abs(value.q).bit_length())
+
+
+def fold(name: str, args: tuple) -> sympy.Number | None:
+    """Fold an op on numeric constants, or return None when the result would not be small.
+
+    Only arithmetic is folded; the guard makes ``9^9^9^9`` cost nothing: a power
+    is estimated from the operands' bit lengths before it is computed.
+    """
+    if name not in ("add", "sub", "mul", "div", "pow", "neg") or not all(is_number(a) for a in args):
+        return None
+    if any(_bits(a) > MAX_CONSTANT_BITS for a in args):
+        return None
+    if name == "div" and args[1].is_zero:
+        return None
+    if name == "pow":
+        base, exponent = args
+        if base.is_zero and exponent.is_negative:
+            return None
+        if isinstance(exponent, sympy.Integer) and not isinstance(base, sympy.Float):
+            estimate = abs(int(exponent)) * max(_bits(base), 1)
+            if estimate > MAX_CONSTANT_BITS:
+                return None
+        elif isinstance(base, sympy.Float) or isinstance(exponent, sympy.Float):
+            try:
+                value = float(base) ** float(exponent)
+            except (OverflowError, ZeroDivisionError):
+                return None
+            if isinstance(value, complex) or not math.isfinite(value):
+                return None
+            return sympy.Float(value)
+        else:
+            return None  # a rational power such as 2**(1/2) stays symbolic
+    result = OPS[name].sympy(*args)
+    if not is_number(result) or _bits(result) > MAX_CONSTANT_BITS:
+        return None
+    if isinstance(result, sympy.Float) and not math.isfinite(float(result)):
+        return None
+    return result
+
+
+def build_sympy(name: str, args: tuple) -> sympy.Expr:
+    """Build op ``name`` as a sympy expression without ever evaluating a huge constant."""
+    if all(a.is_number for a in args) and name in ("pow", "mul", "add", "sub", "div"):
+        folded = fold(name, args)
+        if folded is not None:
+            return folded
+        if name == "pow":
+            return sympy.Pow(*args, evaluate=False)
+    return op(name).sympy(*args)
+
+
+class SympyBuilder:
+    """Builder for the partial rules that returns sympy expressions (edge labels, closed forms)."""
+
+    @staticmethod
+    def op(name: str, *args):
+        return build_sympy(name, tuple(as_constant(a) if isinstance(a, int) else a for a in args))
+
+
+def local_partials_sympy(name: str, out: sympy.Expr, args: tuple) -> list[sympy.Expr]:
+    """Local partial derivatives of op ``name`` as sympy expressions in the given symbols."""
+    row = op(name)
+    return [as_constant(r) if isinstance(r, int) else r for r in (rule(SympyBuilder, out, *args) for rule in row.partials)]
