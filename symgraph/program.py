@@ -68,7 +68,7 @@ class Program:
 
     def __str__(self) -> str:
         lines = [f"{t} = {op} {' '.join(str(a) for a in args)}" for t, op, args in self.instructions]
-        lines += [f"{label} := {ref}" for label, ref in self.results.items()]
+        lines += [f"out[{label}] = {ref}" for label, ref in self.results.items()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
