@@ -157,7 +157,7 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     output = graph.output
     names = _wrt_list(graph, wrt)
     result, lin, seconds = run_mode(graph, [output], names, mode)
-    program = lin.emitter.program(graph.inputs, {x: result.derivatives[(output, x)] for x in names})
+    program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
     cost = CostReport([mode_cost(mode, result, program, seconds)], len(names), 1)
     return Gradient(graph, names, program, cost, mode, simplify)
 
@@ -165,7 +165,7 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
 def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str) -> tuple[Program, ModeCost]:
     """The program of every d output / d wrt (results labelled ``d{y}/d{x}``) and its cost."""
     result, lin, seconds = run_mode(graph, graph.outputs, wrt, mode)
-    program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives[(y, x)]
+    program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives.get((y, x), 0)
                                                  for y in graph.outputs for x in wrt})
     return program, mode_cost(mode, result, program, seconds)
 

@@ -54,7 +54,7 @@ class Program:
                  results: Mapping[str, Ref], graph: Graph | None = None):
         self.inputs = tuple(inputs)
         self.instructions = instructions
-        self.results = dict(results)
+        self.results = {k: rules.as_constant(v) if isinstance(v, (int, float)) else v for k, v in results.items()}
         self.graph = graph
         self._closed: dict[str, sympy.Expr] | None = None
 

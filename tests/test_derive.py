@@ -1,0 +1,209 @@
+"""grad and jacobian: textbook numbers, every mode against every other, sympy.diff and finite differences."""
+import math
+import time
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+import symgraph as sg
+from symgraph.rules import sigmoid
+
+MODES = ["reverse", "forward", "paths"]
+a, b, x, y, z = sympy.symbols("a b x y z")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_textbook_gradient_exact(mode):
+    g = sg.grad("(a+b)*(b+1)", wrt=["a", "b"], mode=mode)
+    assert g == {"a": b + 1, "b": a + 2 * b + 1}
+    assert list(g) == ["a", "b"]
+    assert g.at(a=2, b=1) == {"a": 2.0, "b": 5.0}
+    assert g.at(a=3, b=2)["b"] == 8.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("point, expected", [
+    (dict(x=1, y=3, z=-3), {"x": -3, "y": -3, "z": 4}),
+    (dict(x=-2, y=5, z=-4), {"x": -4, "y": -4, "z": 3}),
+])
+def test_textbook_gates(mode, point, expected):
+    assert sg.grad("(x+y)*z", mode=mode).at(**point) == pytest.approx(expected)
+
+
+def test_program_names_intermediates():
+    g = sg.grad("c = a + b; d = b + 1; e = c * d")
+    text = str(g.program)
+    assert "c = add a b" in text and "d = add b 1" in text
+    assert g.program.results["a"] == "d"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_parameter_sharing(mode):
+    assert sg.grad("x*x*x", mode=mode)["x"] == 3 * x**2
+    # one weight w reused across three unrolled steps: h_{t+1} = tanh(w*h_t)
+    g = sg.grad("h1 = tanh(w*h0); h2 = tanh(w*h1); h3 = tanh(w*h2)", wrt=["w"], mode=mode)
+    h0, w = sympy.symbols("h0 w")
+    h1 = sympy.tanh(w * h0); h2 = sympy.tanh(w * h1); h3 = sympy.tanh(w * h2)
+    ref = sympy.diff(h3, w)
+    val = g.at(h0=0.7, w=1.3)["w"]
+    assert val == pytest.approx(float(ref.subs({h0: 0.7, w: 1.3})), rel=1e-12)
+
+
+def test_wrt_intermediate_and_absent_names():
+    g = sg.grad("c = a + b; d = b + 1; e = c * d", wrt=["c", "d", "q"])
+    assert g["c"] == b + 1 and g["d"] == a + b and g["q"] == 0
+
+
+def test_multi_output_grad_is_clear_error():
+    with pytest.raises(sg.GraphError, match="jacobian"):
+        sg.grad(["x*y", "x+y"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_jacobian_modes_equal(mode):
+    J = sg.jacobian(["x*y", "sin(x)+y^2", "x/y"], wrt=["x", "y"], mode=mode)
+    ref = sympy.Matrix([x * y, sympy.sin(x) + y**2, x / y]).jacobian([x, y])
+    assert sympy.simplify(J - ref) == sympy.zeros(3, 2)
+
+
+def test_unknown_mode():
+    with pytest.raises(ValueError, match="mode"):
+        sg.grad("x", mode="sideways")
+
+
+def test_paths_count_and_limit():
+    layers = "h1 = x1+x2+x3; h2 = x1*x2+x3; h3 = x1-x3+x2; z1 = h1*h2*h3; z2 = h1+h2+h3; z3 = sin(h1)+cos(h2)*h3; Z = z1+z2+z3"
+    g = sg.grad(layers, wrt=["x1"], mode="paths")
+    assert g.cost.paths == 9
+    deep = "; ".join(f"v{i+1} = sin(v{i}) + cos(v{i})" for i in range(40)) + "; out = v40"
+    with pytest.raises(sg.PathLimitError, match="paths"):
+        sg.grad(deep.replace("v0", "x"), mode="paths")
+
+
+def test_cost_sweeps_and_product_counts():
+    text = "*".join(f"x{i}" for i in range(1, 101))
+    rev, fwd = sg.grad(text, mode="reverse"), sg.grad(text, mode="forward")
+    assert rev.cost.sweeps == 1 and fwd.cost.sweeps == 100
+    assert fwd.cost.multiplications >= 10 * rev.cost.multiplications
+
+
+def test_simplify_options():
+    raw = sg.grad("(a+b)*(b+1)", simplify=False)
+    assert sympy.expand(raw["b"] - (a + 2 * b + 1)) == 0
+    full = sg.grad("sin(x)^2 + cos(x)^2 + x", simplify="full")
+    assert full["x"] == 1
+    with pytest.raises(ValueError):
+        sg.grad("x", simplify="sometimes")
+
+
+def test_deep_chain_and_wide_sum_no_recursion():
+    text = "x" + "".join(f"\nv{i} = sin(v{i - 1})" for i in range(1, 5001)).replace("v0", "x")
+    g = sg.grad("v0 = x" + text[1:] if False else text.replace("x\n", "v0 = x\n", 1), wrt=["x"])
+    ref = 1.0
+    val = 0.3
+    for _ in range(5000):
+        ref *= math.cos(val)
+        val = math.sin(val)
+    assert g.at(x=0.3)["x"] == pytest.approx(ref, rel=1e-9)
+    wide = "+".join(f"x{i}*x{i}" for i in range(10000))
+    gw = sg.grad(wide)
+    assert len(gw) == 10000 and gw.at(**{f"x{i}": 1.0 for i in range(10000)})["x9999"] == 2.0
+
+
+def test_linear_program_size_for_rosenbrock_like_sum():
+    sizes = []
+    for n in (100, 1000):
+        text = "+".join(f"(x{i}-x{i+1})^2" for i in range(n))
+        sizes.append(sg.grad(text).program.ops)
+    assert sizes[1] < 12 * sizes[0]
+
+
+# ---------------------------------------------------------------- property tests
+FUNCS = {"sin": sympy.sin, "cos": sympy.cos, "tanh": sympy.tanh, "exp": sympy.exp, "sigmoid": sigmoid,
+         "atan": sympy.atan, "softplus": lambda e: sympy.log(1 + sympy.exp(e)),
+         "sqrt": None, "log": None}
+VARS = {"x": x, "y": y, "z": z}
+
+
+def _trees():
+    leaves = st.one_of(st.sampled_from(list(VARS)), st.integers(1, 5).map(str))
+
+    def extend(children):
+        return st.one_of(
+            st.tuples(st.sampled_from(["+", "-", "*", "/"]), children, children),
+            st.tuples(st.just("^"), children, st.integers(2, 3).map(str)),
+            st.tuples(st.just("neg"), children),
+            st.tuples(st.sampled_from(list(FUNCS)), children),
+        )
+    return st.recursive(leaves, extend, max_leaves=12)
+
+
+def _render(tree):
+    """(text, sympy reference) built side by side from the same tree; sqrt/log get a positive argument."""
+    if isinstance(tree, str):
+        return tree, VARS.get(tree, sympy.Integer(tree) if tree.isdigit() else None)
+    if tree[0] == "neg":
+        t, e = _render(tree[1])
+        return f"(-({t}))", -e
+    if len(tree) == 2:
+        t, e = _render(tree[1])
+        if tree[0] in ("sqrt", "log"):
+            return f"{tree[0]}(1+({t})^2)", (sympy.sqrt if tree[0] == "sqrt" else sympy.log)(1 + e**2)
+        return f"{tree[0]}({t})", FUNCS[tree[0]](e)
+    op, l, r = tree
+    (lt, le), (rt, re) = _render(l), _render(r)
+    ref = {"+": le + re, "-": le - re, "*": le * re, "/": le / re, "^": le**re}[op]
+    return f"({lt}){op}({rt})", ref
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees(), st.lists(st.floats(-1.5, 1.5).filter(lambda v: abs(v) > 0.05), min_size=3, max_size=3))
+def test_modes_agree_with_sympy_diff(tree, point):
+    text, ref = _render(tree)
+    values = dict(zip("xyz", point))
+    subs = {VARS[k]: v for k, v in values.items()}
+    graph = sg.parse(text)
+    with np.errstate(all="ignore"):
+        nodes = graph.evaluate(**{k: v for k, v in values.items() if k in graph.inputs})
+    assume(all(math.isfinite(v) and abs(v) < 1e8 for v in nodes.values()))  # inside the domain
+    for name in "xyz":
+        d = sympy.diff(ref.rewrite(sympy.exp) if ref.has(sigmoid) else ref, VARS[name])
+        try:
+            expected = complex(d.evalf(subs=subs, n=30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            assume(False)
+        assume(abs(expected.imag) < 1e-12 and math.isfinite(expected.real) and abs(expected.real) < 1e8)
+        with np.errstate(all="ignore"):
+            got = [sg.grad(graph, wrt=[name], mode=m, simplify=False).at(**values)[name] for m in MODES]
+        for value in got:
+            assert value == pytest.approx(expected.real, rel=1e-9, abs=1e-9), (text, name, got, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_trees(), st.lists(st.floats(-1.0, 1.0).filter(lambda v: abs(v) > 0.05), min_size=3, max_size=3))
+def test_gradient_matches_central_differences(tree, point):
+    text, _ = _render(tree)
+    g = sg.grad(text, wrt=list("xyz"))
+    graph = g.graph
+    values = dict(zip("xyz", point))
+    values = {k: v for k, v in values.items() if k in graph.inputs}
+    with np.errstate(all="ignore"):
+        base = graph.evaluate(**values)[graph.output]
+        assume(math.isfinite(base) and abs(base) < 1e6)
+        at = g.at(**values)
+        for name in values:
+            h = 1e-6
+            up = graph.evaluate(**{**values, name: values[name] + h})[graph.output]
+            down = graph.evaluate(**{**values, name: values[name] - h})[graph.output]
+            fd = (up - down) / (2 * h)
+            assume(math.isfinite(fd) and abs(fd) < 1e4)
+            assert at[name] == pytest.approx(fd, rel=1e-4, abs=1e-4)
+
+
+def test_every_mode_closed_forms_equal_textbook_symbols():
+    results = [dict(sg.grad("sigmoid(w*x+b)*tanh(x)", mode=m)) for m in MODES]
+    for other in results[1:]:
+        for k in results[0]:
+            assert sympy.simplify((results[0][k] - other[k]).rewrite(sympy.exp)) == 0

@@ -1,0 +1,275 @@
+"""Tests for symgraph.Graph: the textbook graph, sharing, hash-consing, constants, from_sympy, evaluate."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+
+import symgraph
+from symgraph import Graph, GraphError, UnsupportedOpError, parse
+from symgraph.rules import sigmoid
+
+a, b, x, y = sympy.symbols("a b x y")
+
+
+def _op_nodes(g: Graph, op: str) -> list[str]:
+    return [n for n in g.order if g.op(n) == op]
+
+
+def _edges(g: Graph) -> set[tuple[str, str]]:
+    return set(g.nx.edges)
+
+
+# --------------------------------------------------------------------------- textbook graph
+
+def test_textbook_graph_structure():
+    g = parse("(a+b)*(b+1)")
+    assert g.inputs == ("a", "b")
+    assert len(g.outputs) == 1
+    assert len(g) == 5
+    assert all(g.op(n) != "const" for n in g.order)
+
+    adds = _op_nodes(g, "add")
+    muls = _op_nodes(g, "mul")
+    assert len(adds) == 2 and len(muls) == 1
+    (v3,) = muls
+    assert g.output == v3
+    v1 = next(n for n in adds if set(g.operands(n)) == {"a", "b"})
+    v2 = next(n for n in adds if n != v1)
+    assert set(map(str, g.operands(v2))) == {"b", "1"}
+    assert sympy.Integer(1) in g.operands(v2)
+    assert set(g.operands(v3)) == {v1, v2}
+    assert _edges(g) == {("a", v1), ("b", v1), ("b", v2), (v1, v3), (v2, v3)}
+    # generated names never clash with the inputs
+    assert {v1, v2, v3}.isdisjoint({"a", "b"})
+
+
+def test_textbook_graph_evaluate():
+    g = parse("(a+b)*(b+1)")
+    values = g.evaluate(a=2, b=1)
+    v3 = g.output
+    v1 = next(n for n in _op_nodes(g, "add") if set(g.operands(n)) == {"a", "b"})
+    v2 = next(n for n in _op_nodes(g, "add") if n != v1)
+    assert values[v1] == 3.0
+    assert values[v2] == 2.0
+    assert values[v3] == 6.0
+    assert values["a"] == 2.0 and values["b"] == 1.0
+
+
+def test_textbook_program_names():
+    g = parse("c = a + b; d = b + 1; e = c * d")
+    assert g.inputs == ("a", "b")
+    assert g.outputs == ("e",)
+    assert set(g.nx.nodes) == {"a", "b", "c", "d", "e"}
+    assert _edges(g) == {("a", "c"), ("b", "c"), ("b", "d"), ("c", "e"), ("d", "e")}
+    assert g.op("c") == "add" and g.op("d") == "add" and g.op("e") == "mul"
+    values = g.evaluate(a=2, b=1)
+    assert (values["c"], values["d"], values["e"]) == (3.0, 2.0, 6.0)
+
+
+def test_program_expr_is_closed_form():
+    g = parse("c = a + b; d = b + 1; e = c * d")
+    assert sympy.simplify(g.expr() - (a + b) * (b + 1)) == 0
+    assert g.expr("c") == a + b
+    assert g.expr("d") == b + 1
+    assert g.node_expr("e") == sympy.Symbol("c") * sympy.Symbol("d")
+
+
+def test_topological_order():
+    g = parse("c = a + b; d = b + 1; e = c * d")
+    pos = {n: i for i, n in enumerate(g.order)}
+    for u, v in g.nx.edges:
+        assert pos[u] < pos[v]
+
+
+# --------------------------------------------------------------------------- sharing
+
+def test_square_has_one_edge_with_two_slots():
+    g = parse("x*x")
+    assert len(g) == 2
+    (v,) = _op_nodes(g, "mul")
+    assert _edges(g) == {("x", v)}
+    assert g.nx.edges["x", v]["slots"] == (0, 1)
+    assert g.evaluate(x=3)[v] == 9.0
+
+
+def test_shared_subexpression_counts():
+    g = parse("(x+y)*(x+y)")
+    assert len(g) == 4  # x, y, one add, one mul
+    (s,) = _op_nodes(g, "add")
+    (m,) = _op_nodes(g, "mul")
+    assert _edges(g) == {("x", s), ("y", s), (s, m)}
+    assert g.nx.edges[s, m]["slots"] == (0, 1)
+    assert g.evaluate(x=1, y=2)[m] == 9.0
+
+
+def test_repeated_function_call_is_one_node():
+    g = parse("sin(x)+sin(x)")
+    assert len(_op_nodes(g, "sin")) == 1
+    assert len(g) == 3
+    assert math.isclose(g.evaluate(x=0.5)[g.output], 2 * math.sin(0.5))
+
+
+def test_commutative_hash_consing():
+    g = parse("a+b+(b+a)")
+    ab = [n for n in _op_nodes(g, "add") if set(g.operands(n)) == {"a", "b"}]
+    assert len(ab) == 1
+    assert len(_op_nodes(g, "add")) == 2
+    assert len(g) == 4
+    assert g.evaluate(a=1, b=2)[g.output] == 6.0
+
+
+def test_commutative_mul_hash_consing():
+    g = parse("a*b + b*a")
+    assert len(_op_nodes(g, "mul")) == 1
+
+
+def test_non_commutative_not_merged():
+    g = parse("(a-b)*(b-a)")
+    assert len(_op_nodes(g, "sub")) == 2
+
+
+def test_constants_are_not_nodes():
+    g = parse("b+1")
+    assert len(g) == 2
+    assert g.inputs == ("b",)
+    assert _edges(g) == {("b", g.output)}
+
+
+def test_bare_constant_output_gets_const_node():
+    g = parse("2+3")
+    assert len(g) == 1
+    assert g.op(g.output) == "const"
+    assert g.evaluate()[g.output] == 5.0
+
+
+def test_multiple_texts_share_nodes():
+    g = parse(["sin(x)*y", "sin(x)+1"])
+    assert len(g.outputs) == 2
+    assert len(_op_nodes(g, "sin")) == 1
+    with pytest.raises(GraphError):
+        g.output
+
+
+# --------------------------------------------------------------------------- from_sympy
+
+FROM_SYMPY = [
+    (a + b) * (b + 1),
+    sympy.sin(x) * sympy.exp(y) - x / y,
+    x**2 + 2 * x * y,
+    sympy.log(1 + sympy.exp(x)),
+    sympy.sqrt(x) + sympy.Abs(y),
+    sigmoid(x) * sympy.tanh(y),
+    sympy.Max(0, x) + sympy.cos(x),
+    sympy.pi * x - sympy.E,
+    x ** (y**2),
+    sympy.atan(x / y) + sympy.asin(x) + sympy.acos(y),
+]
+
+
+@pytest.mark.parametrize("expr", FROM_SYMPY, ids=[str(e) for e in FROM_SYMPY])
+def test_from_sympy_round_trip(expr):
+    g = Graph.from_sympy(expr)
+    got = g.expr()
+    assert got == expr or sympy.simplify(got - expr) == 0, (got, expr)
+
+
+def test_from_sympy_structure_matches_parse():
+    g = Graph.from_sympy((a + b) * (b + 1))
+    assert set(g.inputs) == {"a", "b"}
+    assert len(g) == 5
+    assert sorted(g.op(n) for n in g.order) == ["add", "add", "input", "input", "mul"]
+
+
+def test_from_sympy_list_gives_several_outputs():
+    g = Graph.from_sympy([sympy.sin(x), sympy.sin(x) * y])
+    assert len(g.outputs) == 2
+    assert len(_op_nodes(g, "sin")) == 1
+    assert g.expr(g.outputs[0]) == sympy.sin(x)
+    assert g.expr(g.outputs[1]) == sympy.sin(x) * y
+
+
+@pytest.mark.parametrize("expr", [sympy.Integral(x, x), sympy.gamma(x), sympy.besselj(0, x),
+                                  sympy.Max(x, y)],
+                         ids=["Integral", "gamma", "besselj", "Max(x,y)"])
+def test_from_sympy_unsupported(expr):
+    with pytest.raises(UnsupportedOpError):
+        Graph.from_sympy(expr)
+
+
+def test_unsupported_is_value_error():
+    assert issubclass(UnsupportedOpError, ValueError)
+    assert issubclass(UnsupportedOpError, symgraph.SymgraphError)
+
+
+# --------------------------------------------------------------------------- evaluate errors
+
+def test_evaluate_missing_input():
+    g = parse("(a+b)*(b+1)")
+    with pytest.raises(GraphError) as info:
+        g.evaluate(a=1)
+    assert "b" in str(info.value)
+
+
+def test_evaluate_unknown_input():
+    g = parse("(a+b)*(b+1)")
+    with pytest.raises(GraphError) as info:
+        g.evaluate(a=1, b=2, q=3)
+    assert "q" in str(info.value)
+
+
+def test_graph_error_is_value_error():
+    assert issubclass(GraphError, ValueError)
+
+
+def test_unknown_node_is_graph_error():
+    g = parse("a+b")
+    with pytest.raises(GraphError):
+        g.op("nope")
+    with pytest.raises(GraphError):
+        g.expr("nope")
+
+
+def test_evaluate_arrays():
+    import numpy as np
+
+    g = parse("(a+b)*(b+1)")
+    out = g.evaluate(a=np.array([2.0, 0.0]), b=np.array([1.0, 1.0]))[g.output]
+    assert list(out) == [6.0, 2.0]
+
+
+# --------------------------------------------------------------------------- depth
+
+def test_deep_program_chain():
+    n = 10_000
+    lines = ["v1 = sin(x)"] + [f"v{i} = sin(v{i - 1})" for i in range(2, n + 1)]
+    g = parse("\n".join(lines))
+    assert g.outputs == (f"v{n}",)
+    assert len(g) == n + 1
+    want = 0.7
+    for _ in range(n):
+        want = math.sin(want)
+    assert math.isclose(g.evaluate(x=0.7)[g.output], want, rel_tol=1e-12)
+
+
+def test_deep_nested_text_chain():
+    n = 10_000
+    g = parse("sin(" * n + "x" + ")" * n)
+    assert len(g) == n + 1
+    want = 0.7
+    for _ in range(n):
+        want = math.sin(want)
+    assert math.isclose(g.evaluate(x=0.7)[g.output], want, rel_tol=1e-12)
+
+
+def test_deep_from_sympy_chain():
+    e = x
+    for _ in range(3000):
+        e = sympy.sin(e)
+    g = Graph.from_sympy(e)
+    assert len(g) == 3001
+    want = 0.7
+    for _ in range(3000):
+        want = math.sin(want)
+    assert math.isclose(g.evaluate(x=0.7)[g.output], want, rel_tol=1e-12)
