@@ -18,8 +18,9 @@ from .passes.local import annotate_edges
 TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
 
 
-def demo(out=sys.stdout) -> None:
+def demo(out=None) -> None:
     """The textbook graph e = (a+b)*(b+1): structure, values at a=2, b=1, edge derivatives, gradient."""
+    out = out or sys.stdout
     g = annotate_edges(parse(TEXTBOOK))
     print("The textbook graph e = (a+b)*(b+1), as a program:", file=out)
     print("  " + str(g).replace("\n", "\n  "), file=out)
