@@ -9,10 +9,11 @@ from .errors import GraphError, ParseError, PathLimitError, SymgraphError, Unsup
 from .graph import Graph
 from .parse import parse
 from .passes.local import annotate_edges
+from .printing import to_dot, to_mermaid
 from .program import Program
 
 __all__ = [
     "Gradient", "Graph", "GraphError", "ParseError", "PathLimitError", "Program", "SymgraphError",
-    "UnsupportedOpError", "annotate_edges", "grad", "jacobian", "parse",
+    "UnsupportedOpError", "annotate_edges", "grad", "jacobian", "parse", "to_dot", "to_mermaid",
 ]
 __version__ = "0.1.0"
