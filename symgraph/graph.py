@@ -41,8 +41,7 @@ Constant = sympy.Expr
 BuilderRef = "int | sympy.Expr"
 
 
-def _constant_key(value: sympy.Expr) -> tuple:
-    return (1, type(value).__name__, str(value))
+_constant_key = rules.constant_key
 
 
 class GraphBuilder:
@@ -87,9 +86,8 @@ class GraphBuilder:
             if folded is not None:
                 return folded
         keys = tuple((0, x) if isinstance(x, int) else _constant_key(x) for x in operands)
-        if row.commutative:
-            pairs = sorted(zip(keys, operands))
-            keys, operands = tuple(k for k, _ in pairs), tuple(x for _, x in pairs)
+        if row.commutative and keys[1] < keys[0]:
+            keys, operands = keys[::-1], operands[::-1]
         key = (name, keys)
         node = self._by_key.get(key)
         if node is None:
@@ -130,18 +128,18 @@ class GraphBuilder:
                 while f"v{counter}" in taken:
                     counter += 1
                 names[node] = f"v{counter}"
-        nxg = nx.DiGraph()
-        for node, op_name in enumerate(self._ops):
-            operands = tuple(names[x] if isinstance(x, int) else x for x in self._operands[node])
-            nxg.add_node(names[node], op=op_name, operands=operands, symbol=sympy.Symbol(names[node]))
+        edges: dict[tuple[str, str], tuple] = {}
         for node, operands in enumerate(self._operands):
             for slot, x in enumerate(operands):
                 if isinstance(x, int):
-                    u, v = names[x], names[node]
-                    if nxg.has_edge(u, v):
-                        nxg.edges[u, v]["slots"] += (slot,)
-                    else:
-                        nxg.add_edge(u, v, slots=(slot,))
+                    key = (names[x], names[node])
+                    edges[key] = edges.get(key, ()) + (slot,)
+        nxg = nx.DiGraph()
+        nxg.add_nodes_from(
+            (names[node], {"op": op_name, "symbol": sympy.Symbol(names[node]),
+                           "operands": tuple(names[x] if isinstance(x, int) else x for x in self._operands[node])})
+            for node, op_name in enumerate(self._ops))
+        nxg.add_edges_from((u, v, {"slots": slots}) for (u, v), slots in edges.items())
         return Graph(nxg, tuple(self._inputs), tuple(dict.fromkeys(names[i] for i in out_ids)))
 
 

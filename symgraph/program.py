@@ -41,7 +41,7 @@ def is_unit(ref: Ref) -> bool:
 
 
 def _key(ref: Ref) -> tuple:
-    return (0, ref) if isinstance(ref, str) else (1, type(ref).__name__, str(ref))
+    return (0, ref) if isinstance(ref, str) else rules.constant_key(ref)
 
 
 class Program:

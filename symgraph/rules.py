@@ -163,6 +163,15 @@ def as_constant(value: int | float) -> sympy.Number:
     return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
 
 
+def constant_key(value: sympy.Expr) -> tuple:
+    """A cheap hashable, sortable key for a constant (printing sympy numbers is slow)."""
+    if isinstance(value, sympy.Rational):
+        return (1, "Rational", value.p, value.q)
+    if isinstance(value, sympy.Float):
+        return (1, "Float", float(value), 0)
+    return (1, type(value).__name__, str(value), 0)
+
+
 def _bits(value: sympy.Number) -> int:
     if isinstance(value, sympy.Float):
         return 0
