@@ -39,12 +39,6 @@ class sigmoid(sympy.Function):
         s = sigmoid(self.args[0])
         return s * (1 - s)
 
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sympy.Rational(1, 2)
-        return None
-
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sympy.exp(-x))
 
