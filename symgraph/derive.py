@@ -114,19 +114,6 @@ class Gradient(Mapping[str, sympy.Expr]):
         """Numeric partial derivatives at a point (or arrays of points), evaluated on the program."""
         return self.program.evaluate(**values)
 
-    def lambdify(self, **options):
-        """A NumPy function of the graph's inputs returning a tuple of arrays in wrt order."""
-        from .codegen import compile_program
-        return compile_program(self.program, list(self.wrt), **options)
-
-    def latex(self, **options) -> str:
-        """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt."""
-        from .printing import gradient_latex
-        return gradient_latex(self, **options)
-
-    def _repr_latex_(self) -> str:
-        return "$\\displaystyle " + self.latex(environment="aligned") + "$"
-
 
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
          simplify: bool | str = True) -> Gradient:
