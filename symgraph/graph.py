@@ -36,11 +36,6 @@ import sympy
 from . import rules
 from .errors import GraphError, UnsupportedOpError
 
-Constant = sympy.Expr
-#: an operand inside the builder: a node id, or a constant
-BuilderRef = "int | sympy.Expr"
-
-
 _constant_key = rules.constant_key
 
 
@@ -236,7 +231,7 @@ class Graph:
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
         NumPy's RuntimeWarning, never an exception.
         """
-        result = self._check_values(values)
+        result = check_values(self.inputs, values)
         for node in self.order:
             op_name = self.op(node)
             if op_name == "input":
@@ -248,19 +243,6 @@ class Graph:
                 result[node] = rules.op(op_name).numeric(*[np.float64(a) if isinstance(a, float) else a
                                                            for a in args])
         return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
-
-    def _check_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        missing = [n for n in self.inputs if n not in values]
-        unknown = [n for n in values if n not in self.inputs]
-        if missing or unknown:
-            parts = []
-            if missing:
-                parts.append(f"missing value(s) for {', '.join(missing)}")
-            if unknown:
-                parts.append(f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(self.inputs)})")
-            raise GraphError("; ".join(parts))
-        return {n: np.asarray(values[n], dtype=np.float64) if np.ndim(values[n]) else np.float64(values[n])
-                for n in self.inputs}
 
     def expr(self, node: str | None = None) -> sympy.Expr:
         """The full sympy expression of ``node`` (default: the output) in the inputs, built on request."""
@@ -287,6 +269,21 @@ class Graph:
             return self.symbol(node)
         args = tuple(self.symbol(x) if isinstance(x, str) else x for x in self.operands(node))
         return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
+
+
+def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Input values as float64 scalars or arrays; a GraphError names missing and unknown inputs."""
+    missing = [n for n in inputs if n not in values]
+    unknown = [n for n in values if n not in inputs]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing value(s) for {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(inputs)})")
+        raise GraphError("; ".join(parts))
+    return {n: np.asarray(values[n], dtype=np.float64) if np.ndim(values[n]) else np.float64(values[n])
+            for n in inputs}
 
 
 def is_identifier(name: str) -> bool:

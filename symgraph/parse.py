@@ -207,7 +207,7 @@ class _Parser:
                     self.error("unbalanced ')': no '(' to close", tok.pos)
                 kind, payload, _ = ops.pop()
                 if kind == "call":
-                    values.append(self.apply(payload, (values.pop(),), tok.pos))
+                    values.append(self.builder.op(payload, values.pop()))
                 depth -= 1
                 self.i += 1
             elif tok.text == ",":
@@ -286,16 +286,13 @@ class _Parser:
         values.append(sympy.pi if word == "pi" else self.builder.input(word))
 
     def reduce(self, values: list, ops: list) -> None:
-        kind, name, pos = ops.pop()
+        kind, name, _ = ops.pop()
         if kind == "un":
             if name == "neg":
-                values.append(self.apply("neg", (values.pop(),), pos))
+                values.append(self.builder.op("neg", values.pop()))
             return
         right, left = values.pop(), values.pop()
-        values.append(self.apply(name, (left, right), pos))
-
-    def apply(self, name: str, args: tuple, pos: int):
-        return self.builder.op(name, *args)
+        values.append(self.builder.op(name, left, right))
 
 
 _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
@@ -334,8 +331,7 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> 
         if len(t) > MAX_TEXT_LENGTH:
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
-    reserved = {m.group() for t in texts for m in _NAME.finditer(t)}
-    builder = GraphBuilder(reserved)
+    builder = GraphBuilder(names_in(texts))
     results, names_out = [], []
     for t in texts:
         names, refs, bare = _Parser(t, builder).program()

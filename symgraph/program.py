@@ -20,7 +20,7 @@ import numpy as np
 import sympy
 
 from . import rules
-from .graph import Graph
+from .graph import Graph, check_values
 
 Ref = Any  # str (a name) or a sympy constant
 
@@ -88,13 +88,7 @@ class Program:
     # -- numbers -------------------------------------------------------------
     def evaluate(self, **values: Any) -> dict[str, Any]:
         """Every result's value for the given input values (floats, or arrays for array inputs)."""
-        env: dict[str, Any] = {}
-        for name in self.inputs:
-            if name not in values:
-                from .errors import GraphError
-                raise GraphError(f"missing value for input {name!r} (inputs: {', '.join(self.inputs)})")
-            v = values[name]
-            env[name] = np.asarray(v, dtype=np.float64) if np.ndim(v) else np.float64(v)
+        env: dict[str, Any] = check_values(self.inputs, values)
         for target, op, args in self.instructions:
             vals = [env[a] if isinstance(a, str) else np.float64(float(a)) for a in args]
             env[target] = vals[0] if op == "const" else rules.OPS[op].numeric(*vals)
