@@ -55,8 +55,11 @@ from .graph import Graph
 
 FIGURES = ("sweeps", "multiplications", "additions", "program_ops", "expanded_ops", "paths", "seconds")
 
-#: compare() rows, in table order; also the preference order when two modes tie
+#: compare() rows, in table order
 MODES = ("forward", "reverse", "paths", "elimination")
+
+#: which mode the verdict names when several need the same multiplications (simplest first)
+PREFERENCE = ("reverse", "forward", "elimination", "paths")
 
 #: expanded_ops stops counting here (the closed form can be exponential in the program)
 EXPANDED_CAP = 10**9
@@ -235,19 +238,21 @@ def verdict(report: CostReport) -> str:
     measured = {m: c for m, c in report.items() if c.multiplications is not None}
     if not measured:
         return ""
-    rank = {m: i for i, m in enumerate(MODES)}
-    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(MODES))))
+    rank = {m: i for i, m in enumerate(PREFERENCE)}
+    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(PREFERENCE))))
     count = measured[best].multiplications
     ties = [m for m in measured if m != best and measured[m].multiplications == count]
     others = ", ".join(f"{m} {c.multiplications:,}" for m, c in measured.items() if m != best)
     n, m = report.n_inputs, report.n_outputs
     inputs, outputs = f"{n} input{'s' * (n != 1)}", f"{m} output{'s' * (m != 1)}"
-    if best == "reverse":
+    if len(ties) == len(measured) - 1 and len(measured) > 1:
+        why = "no mode saves work on a graph this small, so the default, reverse, is as good as any"
+    elif best == "reverse":
         why = (f"with {inputs} and {outputs}, reverse needs one sweep per output and forward one per input"
-               if n != m else "reverse's sweep over each output's ancestors shares more than forward's")
+               if m < n else "its sweeps over the outputs' ancestors share more of the graph than forward's")
     elif best == "forward":
         why = (f"with {inputs} and {outputs}, forward needs one sweep per input and reverse one per output"
-               if n != m else "forward's sweep over each input's descendants shares more than reverse's")
+               if n < m else "its sweeps over the inputs' descendants share more of the graph than reverse's")
     elif best == "elimination" and min(n, m) > 1:
         why = (f"eliminating the cheapest vertices first pays for shared vertices once, where forward "
                f"repeats the work after them for each of the {inputs} and reverse the work before them "
