@@ -20,10 +20,9 @@ import sys
 import time
 
 import symgraph as sg
-from symgraph.cost import choose_mode
+from symgraph.cost import choose_mode, count_all_paths
 from symgraph.derive import jacobian_program
-from symgraph.passes.local import Linearised
-from symgraph.passes.paths import PATH_LIMIT, total_paths
+from symgraph.passes.paths import PATH_LIMIT
 
 
 def layered(n: int, m: int, width: int = 4, depth: int = 2) -> sg.Graph:
@@ -102,7 +101,7 @@ def layered_table(sizes=(1, 10, 100), width: int = 4) -> None:
     for n in sizes:
         for m in sizes:
             graph = layered(n, m, width)
-            count = total_paths(Linearised(graph), graph.outputs, graph.inputs)
+            count = count_all_paths(graph, graph.outputs, graph.inputs)
             cells = []
             for mode in modes:
                 mults, seconds = run(graph, mode)
@@ -129,7 +128,7 @@ def paths_table(depths=range(2, 21, 2)) -> None:
     print("|---:|---:|---:|---:|---:|---:|")
     for depth in depths:
         graph = stack(depth)
-        count = total_paths(Linearised(graph), graph.outputs, graph.inputs)
+        count = count_all_paths(graph, graph.outputs, graph.inputs)
         enumerated = f"{run(graph, 'paths')[0]:,}" if count <= PATH_LIMIT else f"not enumerated (> {PATH_LIMIT:,})"
         f, r, e = (run(graph, mode)[0] for mode in ("forward", "reverse", "elimination"))
         print(f"| {depth} | {count:,} | {enumerated} | {f:,} | {r:,} | {e:,} |")

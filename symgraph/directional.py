@@ -44,7 +44,7 @@ class Directional(Mapping[str, sympy.Expr]):
     def __init__(self, graph: Graph, keys: Sequence[str], program: Program, cost: CostReport, mode: str,
                  simplify: bool | str = True):
         self.graph = graph
-        self.keys_ = tuple(keys)
+        self.labels = tuple(keys)
         self.program = program
         self.cost = cost
         self.mode = mode
@@ -53,7 +53,7 @@ class Directional(Mapping[str, sympy.Expr]):
 
     def __getitem__(self, name) -> sympy.Expr:
         name = str(name)
-        if name not in self.keys_:
+        if name not in self.labels:
             raise KeyError(name)
         if name not in self._exprs:
             raw = self.program.closed_forms()[name]
@@ -61,13 +61,13 @@ class Directional(Mapping[str, sympy.Expr]):
         return self._exprs[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.keys_)
+        return iter(self.labels)
 
     def __len__(self) -> int:
-        return len(self.keys_)
+        return len(self.labels)
 
     def __repr__(self) -> str:
-        return "Directional({" + ", ".join(f"{k!r}: {self[k]}" for k in self.keys_) + "})"
+        return "Directional({" + ", ".join(f"{k!r}: {self[k]}" for k in self.labels) + "})"
 
     def at(self, **values: float) -> dict[str, float]:
         """Numeric values at a point; symbolic seed names need values too."""

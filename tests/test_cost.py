@@ -6,7 +6,9 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.cost import EXPANDED_CAP, FIGURES, choose_mode, sweep_estimates
+from symgraph.cost import EXPANDED_CAP, FIGURES, choose_mode, count_all_paths, sweep_estimates
+from symgraph.passes.local import Linearised
+from symgraph.passes.paths import total_paths
 
 _spec = importlib.util.spec_from_file_location("modes_bench", Path(__file__).parent.parent / "benchmarks" / "modes_bench.py")
 bench = importlib.util.module_from_spec(_spec)
@@ -103,7 +105,7 @@ def test_compare_wrt_and_ties():
     assert report.n_inputs == 1 and report["forward"].sweeps == 1
     tie = sg.compare("x*y")
     assert tie.verdict.startswith("reverse wins (tied with forward and paths and elimination)")
-    assert "no mode saves work" in tie.verdict
+    assert "every mode needs the same work" in tie.verdict
 
 
 # ---------------------------------------------------------------- mode="auto"
@@ -119,8 +121,10 @@ def test_auto_picks_forward_for_one_input_many_outputs():
     assert choose_mode(graph, graph.outputs, graph.inputs)[0] == "forward"
     est = sweep_estimates(graph, graph.outputs, graph.inputs)
     assert est["forward"] < est["reverse"]
-    J = sg.jacobian(graph, mode="auto")
-    assert J.shape == (100, 1) and sympy.simplify(J - sg.jacobian(graph, mode="reverse")) == sympy.zeros(100, 1)
+    J = sg.jacobian(graph, mode="auto", simplify=False)
+    ref = sg.jacobian(graph, mode="reverse", simplify=False)
+    at = {sympy.Symbol("x"): 0.3}
+    assert J.shape == (100, 1) and [float(e) for e in J.subs(at)] == pytest.approx([float(e) for e in ref.subs(at)])
 
 
 def test_auto_picks_reverse_for_many_inputs_one_output():
@@ -142,3 +146,11 @@ def test_gradient_carries_its_own_cost():
     assert list(g.cost) == ["elimination"] and g.cost.sweeps is None
     assert g.cost.program_ops == g.program.ops and g.cost.expanded_ops > 0 and g.cost.seconds >= 0
     assert set(g.cost.to_dict()["elimination"]) == set(FIGURES)
+
+
+@pytest.mark.parametrize("text, wrt", [(TWO_LAYERS, None), (DEEP, None), ("c = a + b; d = c*b; e = c*d", ["a", "c", "b"]),
+                                       (["x*y", "sin(x*y)+x"], None)])
+def test_one_pass_path_count_equals_pair_by_pair(text, wrt):
+    graph = sg.parse(text)
+    names = list(graph.inputs) if wrt is None else wrt
+    assert count_all_paths(graph, graph.outputs, names) == total_paths(Linearised(graph), graph.outputs, names)
