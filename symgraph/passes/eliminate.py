@@ -13,7 +13,9 @@ Derivatives*, ch. 9-10).  The order decides the cost:
 * ``"forward"`` (topological order) reproduces forward mode's products,
 * ``"reverse"`` (reverse topological order) reproduces reverse mode's,
 * ``"markowitz"`` eliminates the vertex with the smallest
-  ``in-degree * out-degree`` first (ties: earliest in topological order), a
+  ``in-degree * out-degree`` first (ties: latest in topological order, i.e.
+  reverse mode's order, which makes it match reverse mode on chains such as
+  x1*x2*...*xn where the earliest-first tie-break is quadratic), a
   cheap greedy that is often cheaper than both -- for example on an hourglass
   graph, where several inputs feed one narrow waist that feeds several
   outputs: forward repeats the waist's successors for every input and reverse
@@ -143,8 +145,8 @@ def _schedule(lin: Linearised, keep: set[str], ins: dict, outs: dict, order: str
     if order == "reverse":
         yield from reversed(ranked)
         return
-    # lazy-deletion heap of (in * out, topological index, vertex); stale entries are skipped
-    heap = [(len(ins[v]) * len(outs[v]), lin.index[v], v) for v in ranked]
+    # lazy-deletion heap of (in * out, -topological index, vertex); stale entries are skipped
+    heap = [(len(ins[v]) * len(outs[v]), -lin.index[v], v) for v in ranked]
     heapq.heapify(heap)
     while heap:
         degree, rank, v = heapq.heappop(heap)
@@ -154,4 +156,4 @@ def _schedule(lin: Linearised, keep: set[str], ins: dict, outs: dict, order: str
         yield v  # the caller eliminates v before the generator resumes
         for u in neighbours:
             if u in ins:
-                heapq.heappush(heap, (len(ins[u]) * len(outs[u]), lin.index[u], u))
+                heapq.heappush(heap, (len(ins[u]) * len(outs[u]), -lin.index[u], u))
