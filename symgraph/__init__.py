@@ -5,7 +5,8 @@
 Gradient({'a': b + 1, 'b': a + 2*b + 1})
 """
 from .derive import Gradient, grad, jacobian
-from .errors import GraphError, ParseError, PathLimitError, SymgraphError, UnsupportedOpError
+from .draw import draw
+from .errors import GraphError, ParseError, PathLimitError, RenderError, SymgraphError, UnsupportedOpError
 from .graph import Graph
 from .parse import parse
 from .passes.local import annotate_edges
@@ -13,7 +14,8 @@ from .printing import to_dot, to_mermaid
 from .program import Program
 
 __all__ = [
-    "Gradient", "Graph", "GraphError", "ParseError", "PathLimitError", "Program", "SymgraphError",
-    "UnsupportedOpError", "annotate_edges", "grad", "jacobian", "parse", "to_dot", "to_mermaid",
+    "Gradient", "Graph", "GraphError", "ParseError", "PathLimitError", "Program", "RenderError",
+    "SymgraphError", "UnsupportedOpError", "annotate_edges", "draw", "grad", "jacobian", "parse", "to_dot",
+    "to_mermaid",
 ]
 __version__ = "0.1.0"
