@@ -74,6 +74,15 @@ class Program:
     def __repr__(self) -> str:
         return f"<Program {len(self)} ops, results {list(self.results)}>"
 
+    def source(self, name: str = "f", standalone: bool = False) -> str:
+        """Python source of a function computing every result (see :mod:`symgraph.codegen`).
+
+        ``standalone=True`` adds the few import lines that make the text a
+        module you can save and import.
+        """
+        from .codegen import program_source  # codegen builds on programs; imported on use
+        return program_source(self, name, standalone)
+
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept."""
         needed = {r for r in self.results.values() if isinstance(r, str)}
