@@ -12,11 +12,12 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import sympy
 
 from .codegen import compile_program
-from .cost import CostReport, ModeCost
+from .cost import CostReport, ModeCost, choose_mode, expanded_ops
 from .errors import GraphError
 from .graph import Graph
 from .latex import function_name, gradient_latex
 from .parse import parse
+from .passes.eliminate import eliminate
 from .passes.forward import forward
 from .passes.local import Linearised, SweepResult
 from .passes.paths import paths
@@ -24,8 +25,9 @@ from .passes.reverse import reverse
 from .program import Program
 from .simplify import normalise, simplify as simplify_expr
 
-#: mode name -> sweep function(lin, outputs, wrt) -> SweepResult
-SWEEPS = {"reverse": reverse, "forward": forward, "paths": paths}
+#: mode name -> sweep function(lin, outputs, wrt, **options) -> SweepResult; "auto" picks
+#: forward or reverse by counting on the graph (symgraph.cost.choose_mode)
+SWEEPS = {"reverse": reverse, "forward": forward, "paths": paths, "elimination": eliminate}
 
 
 def as_graph(f: Any) -> Graph:
@@ -52,22 +54,37 @@ def _wrt_list(graph: Graph, wrt) -> list[str]:
     return names
 
 
+def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
+    """``(mode, note)``: "auto" becomes forward or reverse, with the sentence saying why."""
+    if mode == "auto":
+        return choose_mode(graph, outputs, wrt)
+    if mode not in SWEEPS:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)} or auto")
+    return mode, ""
+
+
 def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str,
              **options) -> tuple[SweepResult, Linearised, float]:
     """Run one mode's sweep; return its result, the linearised graph and the seconds it took."""
     if mode not in SWEEPS:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)}")
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)} or auto")
     start = time.perf_counter()
     lin = Linearised(graph)
     result = SWEEPS[mode](lin, list(outputs), list(wrt), **options)
     return result, lin, time.perf_counter() - start
 
 
-def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float) -> ModeCost:
+def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float, note: str = "") -> ModeCost:
     counts = result.counts
     return ModeCost(mode, sweeps=counts.sweeps if mode in ("forward", "reverse") else None,
                     multiplications=counts.multiplications, additions=counts.additions,
-                    program_ops=program.ops, paths=result.paths, seconds=seconds)
+                    program_ops=program.ops, expanded_ops=expanded_ops(program), paths=result.paths,
+                    seconds=seconds, note=note)
+
+
+def _options(mode: str, order: str) -> dict:
+    """Keyword options for the chosen sweep (only elimination takes an order)."""
+    return {"order": order} if mode == "elimination" else {}
 
 
 class Gradient(Mapping[str, sympy.Expr]):
@@ -150,7 +167,7 @@ class Gradient(Mapping[str, sympy.Expr]):
 
 
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
-         simplify: bool | str = True) -> Gradient:
+         simplify: bool | str = True, order: str = "markowitz") -> Gradient:
     """Symbolic gradient of a scalar function, derived on its computational graph.
 
     Parameters
@@ -161,10 +178,15 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
         Variables to differentiate by (default: every input, in order of first
         appearance).  A graph node name gives the derivative with respect to
         that intermediate; a name that does not occur gets 0.
-    mode : {"reverse", "forward", "paths"}
+    mode : {"reverse", "forward", "paths", "elimination", "auto"}
         How to accumulate the chain rule; every mode gives equal results.
+        ``"auto"`` picks forward or reverse by counting edge products on the
+        graph (:func:`symgraph.cost.choose_mode`); ``gradient.mode`` and
+        ``gradient.cost.note`` say which and why.
     simplify : True, False, "fast", "full" or "none"
         See :mod:`symgraph.simplify`.
+    order : {"markowitz", "forward", "reverse"}
+        Vertex order for ``mode="elimination"`` (:mod:`symgraph.passes.eliminate`).
 
     Examples
     --------
@@ -177,26 +199,35 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     graph = as_graph(f)
     output = graph.output
     names = _wrt_list(graph, wrt)
-    result, lin, seconds = run_mode(graph, [output], names, mode)
+    start = time.perf_counter()
+    mode, note = resolve_mode(graph, [output], names, mode)
+    result, lin, _ = run_mode(graph, [output], names, mode, **_options(mode, order))
     program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
-    cost = CostReport([mode_cost(mode, result, program, seconds)], len(names), 1)
+    cost = CostReport([mode_cost(mode, result, program, time.perf_counter() - start, note)], len(names), 1, note)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
-def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str) -> tuple[Program, ModeCost]:
-    """The program of every d output / d wrt (results labelled ``d{y}/d{x}``) and its cost."""
-    result, lin, seconds = run_mode(graph, graph.outputs, wrt, mode)
+def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, **options) -> tuple[Program, ModeCost]:
+    """The program of every d output / d wrt (results labelled ``d{y}/d{x}``) and its cost.
+
+    ``mode="auto"`` is resolved here; ``options`` go to the sweep (``order=``, ``limit=``).
+    """
+    start = time.perf_counter()
+    mode, note = resolve_mode(graph, graph.outputs, wrt, mode)
+    result, lin, _ = run_mode(graph, graph.outputs, wrt, mode, **options)
     program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives.get((y, x), 0)
                                                  for y in graph.outputs for x in wrt})
-    return program, mode_cost(mode, result, program, seconds)
+    return program, mode_cost(mode, result, program, time.perf_counter() - start, note)
 
 
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
-             simplify: bool | str = True) -> sympy.Matrix:
+             simplify: bool | str = True, order: str = "markowitz") -> sympy.Matrix:
     """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
 
     Forward mode fills it column by column (one sweep per wrt), reverse mode
-    row by row (one sweep per output); the results are equal.
+    row by row (one sweep per output), elimination all at once in the given
+    ``order``; ``mode="auto"`` picks the cheaper sweep direction, as in
+    :func:`grad`.  The results are equal.
 
     Examples
     --------
@@ -207,7 +238,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     """
     graph = as_graph(fs)
     names = _wrt_list(graph, wrt)
-    program, _ = jacobian_program(graph, names, mode)
+    program, _ = jacobian_program(graph, names, mode, **_options(mode, order))
     closed = program.closed_forms()
     how = normalise(simplify)
     return sympy.Matrix([[simplify_expr(closed[f"d{y}/d{x}"], how, size=program.expanded_size(f"d{y}/d{x}"))
