@@ -67,8 +67,28 @@ class Program:
         return sum(1 for _, op, _ in self.instructions if op != "const")
 
     def __str__(self) -> str:
-        lines = [f"{t} = {op} {' '.join(str(a) for a in args)}" for t, op, args in self.instructions]
-        lines += [f"out[{label}] = {ref}" for label, ref in self.results.items()]
+        """A let-listing, one assignment per line with infix arithmetic: ``t1 = c + d``, ``t2 = cos(v1)``.
+
+        Every shared temporary is named once and reused by name; the results
+        follow as ``out[label] = name``.
+        """
+        def arg(a: Ref) -> str:
+            text = repr(float(a)) if isinstance(a, sympy.Float) else str(a)
+            return f"({text})" if is_const(a) and (text.startswith("-") or not text.isalnum()) else text
+
+        infix = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+        lines = []
+        for target, op, args in self.instructions:
+            if op in infix:
+                rhs = f"{arg(args[0])} {infix[op]} {arg(args[1])}"
+            elif op == "neg":
+                rhs = f"-{arg(args[0])}"
+            elif op == "const":
+                rhs = arg(args[0]).strip("()")
+            else:
+                rhs = f"{op}({', '.join(str(a) for a in args)})"
+            lines.append(f"{target} = {rhs}")
+        lines += [f"out[{label}] = {arg(ref).strip('()')}" for label, ref in self.results.items()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
