@@ -152,6 +152,17 @@ def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]
     return [f"{line.ljust(width)}    = {value}" for line, value in zip(lines, values)]
 
 
+TOO_DEEP = "<too deeply nested to print as a formula; the program (--json) has it>"
+
+
+def _formula(build: Callable[[], Any]) -> str | None:
+    """``str(build())``, or None when the formula is too deep for sympy's recursive printer."""
+    try:
+        return str(build())
+    except RecursionError:
+        return None
+
+
 def _print_json(data: dict, out: TextIO) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
 
@@ -170,8 +181,8 @@ def cmd_grad(args, out: TextIO) -> None:
     with np.errstate(all="ignore"):
         values = gradient.at(**point) if point is not None else None
     if args.json:
-        data = {"function": name, "expression": str(graph.expr()), "wrt": list(gradient.wrt),
-                "mode": gradient.mode, "gradient": {x: str(e) for x, e in gradient.items()}}
+        data = {"function": name, "expression": _formula(graph.expr), "wrt": list(gradient.wrt),
+                "mode": gradient.mode, "gradient": {x: _formula(lambda: gradient[x]) for x in gradient.wrt}}
         if args.mode == "auto":
             data["why"] = gradient.cost.verdict
         if args.latex:
@@ -192,7 +203,7 @@ def cmd_grad(args, out: TextIO) -> None:
     if not gradient.wrt:
         print(f"# {graph.expr()} has no variables: its gradient is empty", file=out)
         return
-    rows = [(f"d{name}/d{x}", str(expr)) for x, expr in gradient.items()]
+    rows = [(f"d{name}/d{x}", _formula(lambda: gradient[x]) or TOO_DEEP) for x in gradient.wrt]
     shown = [_number(values[x]) for x in gradient.wrt] if values is not None else None
     print("\n".join(_aligned(rows, shown)), file=out)
 

@@ -314,3 +314,15 @@ def test_console_script():
     done = subprocess.run(["symgraph", "grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1", "--json"],
                           capture_output=True, text=True, timeout=120)
     assert json.loads(done.stdout)["values"] == {"a": 2.0, "b": 5.0}
+
+
+def test_deep_chain_prints_value_and_json(tmp_path, capsys):
+    """A 5,000-deep chain: the value still prints; a formula too deep for sympy's printer says so."""
+    path = tmp_path / "deep.txt"
+    path.write_text("v1 = sin(x)\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(2, 5001)))
+    status, out, err = call(capsys, "grad", f"@{path}", "--at", "x=0.5")
+    assert status == 0 and err == "" and out.rstrip().endswith("= 0.0001109897898")
+    status, out, _ = call(capsys, "grad", f"@{path}", "--at", "x=0.5", "--json")
+    data = json.loads(out)
+    assert status == 0 and data["values"]["x"] == pytest.approx(1.109897898e-4)
+    assert len(data["program"]) > 5000
