@@ -38,7 +38,7 @@ def test_textbook_gates(mode, point, expected):
 def test_program_names_intermediates():
     g = sg.grad("c = a + b; d = b + 1; e = c * d")
     text = str(g.program)
-    assert "c = add a b" in text and "d = add b 1" in text
+    assert "c = a + b" in text and "d = b + 1" in text
     assert g.program.results["a"] == "d"
 
 
