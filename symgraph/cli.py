@@ -1,105 +1,520 @@
-"""The ``symgraph`` command: ``symgraph demo`` and ``symgraph grad EXPR``.
+"""The ``symgraph`` command: gradients, Jacobians, cost tables, pictures and LaTeX from the shell.
 
-Bad input prints the parse error's caret message to stderr and exits 2; no
-traceback reaches the user.
+Subcommands ``grad``, ``jacobian``, ``compare``, ``graph``, ``latex`` and
+``demo``; ``symgraph SUBCOMMAND --help`` shows a worked example of each (the
+examples are checked against the real output by the tests).  EXPR is
+expression text, a program of ``name = expr`` lines, ``-`` for standard input
+or ``@FILE``.
+
+Bad input -- a malformed expression, a bad ``--at``, an unknown name, a missing
+file -- prints one message to stderr (the parse error's caret excerpt
+included) and exits with status 2; no traceback reaches the user.
+:func:`main` takes an argument list and returns the exit status, so the
+command also runs in-process.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence, TextIO
 
-from .derive import grad
+import numpy as np
+
 from .errors import SymgraphError
-from .graph import Graph
-from .parse import parse
-from .passes.local import annotate_edges
 
 TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
+MODES = ("reverse", "forward", "paths", "elimination", "auto")
+SIMPLIFY = ("fast", "full", "none")
+FORMATS = ("mermaid", "dot", "png", "svg")
+SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".png": "png", ".svg": "svg"}
 
 
-def demo(out=None) -> None:
-    """The textbook graph e = (a+b)*(b+1): structure, values at a=2, b=1, edge derivatives, gradient."""
-    out = out or sys.stdout
-    g = annotate_edges(parse(TEXTBOOK))
-    print("The textbook graph e = (a+b)*(b+1), as a program:", file=out)
-    print("  " + str(g).replace("\n", "\n  "), file=out)
-    values = g.evaluate(a=2, b=1)
-    print("\nForward values at a=2, b=1:", file=out)
-    for node in g.order:
-        print(f"  {node} = {values[node]:g}", file=out)
-    print("\nLocal derivative on each edge (d child / d parent):", file=out)
-    for u, v, data in g.nx.edges(data=True):
-        print(f"  d{v}/d{u} = {data['derivative']}", file=out)
-    gradient = grad(g, wrt=["a", "b"])
-    at = gradient.at(a=2, b=1)
-    print("\nGradient by reverse mode (one sweep):", file=out)
-    for name, expr in gradient.items():
-        print(f"  de/d{name} = {expr}    = {at[name]:g} at a=2, b=1", file=out)
-    print("\nDerivative program:", file=out)
-    print("  " + str(gradient.program).replace("\n", "\n  "), file=out)
+class UsageError(SymgraphError, ValueError):
+    """A command-line argument the library never sees is wrong (``--at x=abc``, ``--grad`` without ``--at``)."""
 
 
-def _read_expr(text: str) -> str:
+# --------------------------------------------------------------------------- worked examples
+# Each subcommand's --help ends with one of these; tests run them and compare the output.
+EXAMPLES: dict[str, tuple[list[str], str]] = {
+    "grad": (["grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1"],
+             "df/da = b + 1          = 2\n"
+             "df/db = a + 2*b + 1    = 5\n"),
+    "jacobian": (["jacobian", "x*y", "x+y", "--wrt", "x", "y"],
+                 "# f1 = x*y\n"
+                 "# f2 = x+y\n"
+                 "df1/dx = y\n"
+                 "df1/dy = x\n"
+                 "df2/dx = 1\n"
+                 "df2/dy = 1\n"),
+    "graph": (["graph", "p = x + y; g = p * z", "--at", "x=1", "y=3", "z=-3", "--grad", "--format", "mermaid"],
+              "flowchart LR\n"
+              '    x["x"]\n'
+              '    y["y"]\n'
+              '    p(("p: +"))\n'
+              '    z["z"]\n'
+              '    g(("g: *"))\n'
+              '    x -->|"1 | grad -3"| p\n'
+              '    y -->|"3 | grad -3"| p\n'
+              '    p -->|"4 | grad -3"| g\n'
+              '    z -->|"-3 | grad 4"| g\n'
+              '    g_out[" "]\n'
+              "    style g_out fill:none,stroke:none\n"
+              '    g -->|"-12 | grad 1"| g_out\n'),
+    "latex": (["latex", "c = a + b; d = b + 1; e = c * d", "--wrt", "a", "b"],
+              "\\frac{\\partial e}{\\partial a} = b + 1\n"
+              "\\frac{\\partial e}{\\partial b} = a + 2 b + 1\n"),
+}
+
+
+def _epilog(command: str, extra: str = "") -> str:
+    argv, output = EXAMPLES[command]
+    shown = " ".join(_quote(a) for a in ["symgraph", *argv])
+    text = f"example:\n  $ {shown}\n"
+    text += "".join(f"  {line}\n" for line in output.splitlines())
+    return text + extra
+
+
+def _quote(arg: str) -> str:
+    return f'"{arg}"' if any(ch in arg for ch in " ()*;+<>|&$") else arg
+
+
+# --------------------------------------------------------------------------- input helpers
+
+def read_expr(text: str, stdin: TextIO | None = None) -> str:
+    """EXPR as given, or read from standard input (``-``) or a file (``@path``)."""
     if text == "-":
-        return sys.stdin.read()
+        return (stdin or sys.stdin).read()
     if text.startswith("@"):
-        with open(text[1:], encoding="utf-8") as handle:
-            return handle.read()
+        path = Path(text[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UsageError(f"no such file: {path}") from None
+        except IsADirectoryError:
+            raise UsageError(f"{path} is a directory, not an expression file") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{path} is not UTF-8 text") from None
     return text
 
 
-def _values(pairs: Sequence[str]) -> dict[str, float]:
-    values = {}
-    for pair in pairs:
-        name, sep, number = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"symgraph: --at expects name=value, got {pair!r}")
+def parse_point(pairs: Sequence[str]) -> dict[str, float]:
+    """``["a=2", "b=1"]`` (or ``["a=2,b=1"]``) as ``{"a": 2.0, "b": 1.0}``."""
+    values: dict[str, float] = {}
+    for pair in (p for item in pairs for p in item.split(",") if p.strip()):
+        name, sep, number = (s.strip() for s in pair.partition("="))
+        if not sep or not name:
+            raise UsageError(f"--at expects NAME=VALUE, got {pair!r}")
         try:
             values[name] = float(number)
         except ValueError:
-            raise SystemExit(f"symgraph: --at value for {name!r} is not a number: {number!r}") from None
+            raise UsageError(f"--at value for {name!r} is not a number: {number!r}") from None
+        if not math.isfinite(values[name]):
+            raise UsageError(f"--at value for {name!r} must be finite, got {number!r}")
     return values
 
 
-def _cmd_grad(args) -> None:
-    gradient = grad(_read_expr(args.expr), wrt=args.wrt, mode=args.mode)
-    at = gradient.at(**_values(args.at)) if args.at else None
-    for name, expr in gradient.items():
-        line = f"d/d{name} = {expr}"
-        if at is not None:
-            line += f"    = {at[name]:g}"
-        print(line)
+def _graph(args) -> Any:
+    from .parse import parse
+
+    return parse(read_expr(args.expr))
+
+
+def _check_wrt(graph, wrt: Sequence[str] | None) -> list[str] | None:
+    """Names in --wrt must be inputs or nodes of the graph (a typo would silently give 0)."""
+    if wrt is None:
+        return None
+    unknown = [w for w in wrt if w not in graph.nx]
+    if unknown:
+        raise UsageError(f"--wrt names {', '.join(map(repr, unknown))} not in the expression "
+                         f"(inputs: {', '.join(graph.inputs) or 'none'})")
+    return list(wrt)
+
+
+def _number(value: Any) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.10g}"
+
+
+def _json_number(value: Any) -> float | str:
+    value = float(value)
+    return value if math.isfinite(value) else str(value)  # JSON has no nan/inf
+
+
+def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]:
+    """``left = right`` lines, with ``= value`` columns aligned when values are given."""
+    lines = [f"{left} = {right}" for left, right in rows]
+    if values is None:
+        return lines
+    width = max(len(line) for line in lines)
+    return [f"{line.ljust(width)}    = {value}" for line, value in zip(lines, values)]
+
+
+TOO_DEEP = "<too deeply nested to print as a formula; the program (--json) has it>"
+
+
+def _formula(build: Callable[[], Any]) -> str | None:
+    """``str(build())``, or None when the formula is too deep for sympy's recursive printer."""
+    try:
+        return str(build())
+    except RecursionError:
+        return None
+
+
+def _print_json(data: dict, out: TextIO) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
+
+
+# --------------------------------------------------------------------------- subcommands
+
+def cmd_grad(args, out: TextIO) -> None:
+    from .derive import grad
+    from .latex import function_name
+
+    graph = _graph(args)
+    wrt = _check_wrt(graph, args.wrt)
+    point = parse_point(args.at) if args.at else None
+    gradient = grad(graph, wrt=wrt, mode=args.mode, simplify=args.simplify)
+    name = function_name(graph)
+    with np.errstate(all="ignore"):
+        values = gradient.at(**point) if point is not None else None
+    if args.json:
+        data = {"function": name, "expression": _formula(graph.expr), "wrt": list(gradient.wrt),
+                "mode": gradient.mode, "gradient": {x: _formula(lambda: gradient[x]) for x in gradient.wrt}}
+        if args.mode == "auto":
+            data["why"] = gradient.cost.verdict
+        if args.latex:
+            data["latex"] = gradient.latex()
+        if point is not None:
+            data["at"] = point
+            data["values"] = {x: _json_number(v) for x, v in values.items()}
+        data["program"] = str(gradient.program).splitlines()
+        _print_json(data, out)
+        return
+    if args.mode == "auto":
+        print(f"# {gradient.cost.verdict}" if gradient.cost.verdict else f"# mode auto chose {gradient.mode}", file=out)
+    if args.latex:
+        print(gradient.latex(), file=out)
+        if values is not None:
+            print("\n".join(_aligned([(f"d{name}/d{x}", _number(v)) for x, v in values.items()], None)), file=out)
+        return
+    if not gradient.wrt:
+        print(f"# {graph.expr()} has no variables: its gradient is empty", file=out)
+        return
+    rows = [(f"d{name}/d{x}", _formula(lambda: gradient[x]) or TOO_DEEP) for x in gradient.wrt]
+    shown = [_number(values[x]) for x in gradient.wrt] if values is not None else None
+    print("\n".join(_aligned(rows, shown)), file=out)
+
+
+def cmd_jacobian(args, out: TextIO) -> None:
+    from .derive import jacobian, jacobian_program
+    from .parse import parse
+
+    texts = [read_expr(e) for e in args.exprs]
+    graph = parse(texts if len(texts) > 1 else texts[0])
+    wrt = _check_wrt(graph, args.wrt) or list(graph.inputs)
+    matrix = jacobian(graph, wrt=wrt, mode=args.mode, simplify=args.simplify)
+    generated = all(y.startswith("v") and y[1:].isdigit() for y in graph.outputs)
+    names = [f"f{i}" for i in range(1, len(graph.outputs) + 1)] if generated else list(graph.outputs)
+    values = None
+    if args.at:
+        program, _ = jacobian_program(graph, wrt, "reverse" if args.mode == "auto" else args.mode)
+        with np.errstate(all="ignore"):
+            numbers = program.evaluate(**parse_point(args.at))
+        values = [[numbers[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]
+    if args.json:
+        data = {"outputs": dict(zip(names, (str(graph.expr(y)) for y in graph.outputs))), "wrt": wrt,
+                "mode": args.mode, "jacobian": [[str(e) for e in matrix.row(i)] for i in range(matrix.rows)]}
+        if args.latex:
+            from .latex import to_latex
+            data["latex"] = to_latex(matrix)
+        if values is not None:
+            data["at"] = parse_point(args.at)
+            data["values"] = [[_json_number(v) for v in row] for row in values]
+        _print_json(data, out)
+        return
+    if generated and len(names) > 1:
+        for f, text in zip(names, texts):
+            print(f"# {f} = {' '.join(text.split())}", file=out)
+    if args.latex:
+        from .latex import to_latex
+        print(to_latex(matrix), file=out)
+        if values is not None:
+            print("\n".join(f"d{f}/d{x} = {_number(values[i][j])}" for i, f in enumerate(names)
+                            for j, x in enumerate(wrt)), file=out)
+        return
+    rows = [(f"d{f}/d{x}", str(matrix[i, j])) for i, f in enumerate(names) for j, x in enumerate(wrt)]
+    shown = [_number(v) for row in values for v in row] if values is not None else None
+    print("\n".join(_aligned(rows, shown)), file=out)
+
+
+def cmd_compare(args, out: TextIO) -> None:
+    from .cost import compare
+
+    graph = _graph(args)
+    report = compare(graph, wrt=_check_wrt(graph, args.wrt))
+    if args.json:
+        _print_json({"inputs": report.n_inputs, "outputs": report.n_outputs, "modes": report.to_dict(),
+                     "verdict": report.verdict}, out)
+    else:
+        print(report, file=out)
+
+
+def cmd_graph(args, out: TextIO) -> None:
+    from .draw import draw, edge_derivatives, node_adjoints, symbolic_edge_derivatives
+    from .printing import to_dot, to_mermaid
+
+    graph = _graph(args)
+    fmt = args.format
+    if fmt is None and args.output:
+        suffix = Path(args.output).suffix.lower()
+        fmt = SUFFIXES.get(suffix)
+        if fmt is None:
+            raise UsageError(f"cannot tell the format from {suffix or 'a name without suffix'!r}: "
+                             f"add --format {'|'.join(FORMATS)}")
+    fmt = fmt or "mermaid"
+    point = parse_point(args.at) if args.at else None
+    if args.grad and point is None:
+        raise UsageError("--grad needs a point: add --at NAME=VALUE ...")
+    with np.errstate(all="ignore"):
+        values = graph.evaluate(**point) if point is not None else None
+        adjoints = node_adjoints(graph, **point) if args.grad else None
+        derivatives = None
+        if args.derivatives:
+            derivatives = edge_derivatives(graph, **point) if point is not None else symbolic_edge_derivatives(graph)
+    if fmt in ("mermaid", "dot"):
+        text = (to_mermaid if fmt == "mermaid" else to_dot)(graph, values, adjoints, derivatives) + "\n"
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            out.write(text)
+        return
+    data = draw(graph, values, adjoints, format=fmt, derivatives=derivatives, engine=args.engine)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    elif fmt == "svg":
+        out.write(data.decode("utf-8"))
+    else:
+        raise UsageError("a PNG picture needs an output file: add -o FILE.png")
+
+
+def cmd_latex(args, out: TextIO) -> None:
+    from .derive import grad
+    from .latex import to_latex
+
+    graph = _graph(args)
+    if args.wrt is None:
+        print(to_latex(graph.expr()), file=out)
+        return
+    gradient = grad(graph, wrt=_check_wrt(graph, args.wrt), simplify=args.simplify)
+    print(gradient.latex(aligned=args.aligned), file=out)
+
+
+def cmd_demo(args, out: TextIO) -> None:
+    demo(out)
+
+
+def demo(out: TextIO | None = None) -> None:
+    """The textbook graph e = (a+b)*(b+1): program, values, edge derivatives, gradient, cost table."""
+    from .cost import compare
+    from .derive import grad
+    from .draw import edge_derivatives, node_adjoints
+    from .parse import parse
+    from .passes.local import annotate_edges
+
+    out = out or sys.stdout
+    g = annotate_edges(parse(TEXTBOOK))
+    at = {"a": 2, "b": 1}
+    print("The textbook graph e = (a+b)*(b+1), as a program:", file=out)
+    for node in g.order:
+        if g.op(node) != "input":
+            print(f"  {node} = {g.node_expr(node)}", file=out)
+    values = g.evaluate(**at)
+    print("\nForward values at a=2, b=1:", file=out)
+    for node in g.order:
+        print(f"  {node} = {values[node]:g}", file=out)
+    print("\nLocal derivative on each edge (d child / d parent), and its value at a=2, b=1:", file=out)
+    numbers = edge_derivatives(g, **at)
+    for u, v, data in g.nx.edges(data=True):
+        print(f"  d{v}/d{u} = {data['derivative']}    = {numbers[u, v]:g}", file=out)
+    print("\nAdjoints (de/dnode), one reverse sweep from e back to the inputs:", file=out)
+    adjoints = node_adjoints(g, **at)
+    for node in reversed(g.order):
+        print(f"  de/d{node} = {adjoints[node]:g}", file=out)
+    gradient = grad(g, wrt=["a", "b"])
+    point = gradient.at(**at)
+    print("\nGradient by reverse mode (one sweep):", file=out)
+    rows = [(f"de/d{name}", str(expr)) for name, expr in gradient.items()]
+    for line in _aligned(rows, [f"{point[name]:g} at a=2, b=1" for name in gradient.wrt]):
+        print("  " + line, file=out)
+    print("\nDerivative program (shared values named once):", file=out)
+    print("  " + str(gradient.program).replace("\n", "\n  "), file=out)
+    print("\nWhat each mode costs on this graph:", file=out)
+    print("  " + str(compare(g)).replace("\n", "\n  "), file=out)
+    print("\nDraw it: symgraph graph \"c = a + b; d = b + 1; e = c * d\" --at a=2 b=1 --grad "
+          "--format png -o textbook.png", file=out)
+
+
+# --------------------------------------------------------------------------- parser
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus a hint when an expression starting with '-' was taken for an option."""
+
+    def error(self, message: str):
+        if "unrecognized arguments: -" in message and "unrecognized arguments: --" not in message:
+            message += "\n(an expression that starts with '-' may also go after '--': symgraph grad -- \"-x^2\")"
+        super().error(message)
+
+
+def protect_expressions(argv: Sequence[str]) -> list[str]:
+    """Let ``symgraph grad "-x^2"`` work: a leading-minus expression is not an option.
+
+    argparse takes every word starting with '-' for an option.  A word that
+    is a negative expression (an operator, parenthesis or space in it, or
+    '-name' where no such short option exists) gets a leading space, which
+    the parser ignores and argparse reads as a positional argument.
+    """
+    result = []
+    for arg in argv:
+        if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in ("-h", "-o")
+                and (any(ch in arg for ch in "^*/+() .") or arg[1:].isidentifier())):
+            arg = " " + arg
+        result.append(arg)
+    return result
+
+
+def _add_expr(p: argparse.ArgumentParser) -> None:
+    p.add_argument("expr", metavar="EXPR",
+                   help="expression or program ('c = a + b; e = c * 2'); '-' reads standard input, @FILE a file")
+
+
+def _add_wrt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wrt", nargs="+", metavar="NAME", help="variables to differentiate by (default: all inputs)")
+
+
+def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too") -> None:
+    p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help=help)
+
+
+def _add_simplify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--simplify", choices=SIMPLIFY, default="fast",
+                   help="fast: bounded canonical steps (default); full: sympy.simplify; none: raw form")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="symgraph", description="Computational graphs and symbolic gradients.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="the textbook graph e = (a+b)*(b+1), its values and gradient")
-    p = sub.add_parser("grad", help="gradient of an expression",
-                       epilog='example: symgraph grad "(a+b)*(b+1)" --wrt a b --at a=2 b=1',
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("expr", help="expression or program; '-' reads standard input, @FILE reads a file")
-    p.add_argument("--wrt", nargs="+", help="variables (default: all inputs)")
-    p.add_argument("--mode", default="reverse", choices=["reverse", "forward", "paths"])
-    p.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="evaluate at a point")
+    """The ``symgraph`` argument parser, one subparser per subcommand."""
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="symgraph", formatter_class=raw,
+                     description="Computational graphs and exact symbolic gradients, from the shell.",
+                     epilog="Run 'symgraph SUBCOMMAND --help' for a worked example; 'symgraph demo' for a tour.")
+    parser.add_argument("--version", action="version", version=f"symgraph {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("grad", formatter_class=raw, help="gradient of a scalar expression",
+                       description="Print df/dx for each x, and their values with --at.",
+                       epilog=_epilog("grad", "\nWith --json the same as JSON; --latex prints LaTeX fractions."))
+    _add_expr(p)
+    _add_wrt(p)
+    p.add_argument("--mode", choices=MODES, default="reverse",
+                   help="how to apply the chain rule; every mode gives equal results (default: reverse)")
+    _add_at(p)
+    p.add_argument("--latex", action="store_true", help="print LaTeX instead of plain formulas")
+    _add_simplify(p)
+    p.add_argument("--json", action="store_true", help="print JSON: gradient, values, program")
+    p.set_defaults(run=cmd_grad)
+
+    p = sub.add_parser("jacobian", formatter_class=raw, help="Jacobian of several expressions",
+                       description="Print d fi / d x for every expression fi (f1, f2, ...) and variable x.",
+                       epilog=_epilog("jacobian"))
+    p.add_argument("exprs", nargs="+", metavar="EXPR", help="expressions ('-' or @FILE as for grad)")
+    _add_wrt(p)
+    p.add_argument("--mode", choices=MODES, default="reverse", help="sweep direction (default: reverse)")
+    _add_at(p)
+    p.add_argument("--latex", action="store_true", help="print the matrix as LaTeX")
+    _add_simplify(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_jacobian)
+
+    p = sub.add_parser("compare", formatter_class=raw, help="cost of every mode side by side",
+                       description="Derive the Jacobian in every mode and print what each one cost: "
+                                   "sweeps, multiplications, additions, program size, paths, time.",
+                       epilog="example:\n  $ symgraph compare \"x1*x2*x3*x4\"\n"
+                              "  (a table: forward needs 4 sweeps, reverse 1)\n"
+                              "  $ symgraph compare \"x1*x2*x3*x4\" --json")
+    _add_expr(p)
+    _add_wrt(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_compare)
+
+    p = sub.add_parser("graph", formatter_class=raw, help="the graph as Mermaid, DOT, PNG or SVG",
+                       description="Inputs as boxes, operations as circles; with --at the edges carry "
+                                   "forward values (green), with --grad also gradients (red).",
+                       epilog=_epilog("graph", "\nA picture: symgraph graph \"(x+y)*z\" --at x=1 y=3 z=-3 "
+                                               "--grad --format png -o g.png"))
+    _add_expr(p)
+    _add_at(p, "label edges with forward values at this point")
+    p.add_argument("--grad", action="store_true", help="label edges with gradients d output / d node (needs --at)")
+    p.add_argument("--derivatives", action="store_true",
+                   help="label edges with their local derivatives (numbers with --at, formulas without)")
+    p.add_argument("--format", choices=FORMATS, help="default: from -o's suffix, else mermaid")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--engine", choices=("auto", "graphviz", "matplotlib"), default="auto",
+                   help="picture renderer (auto: Graphviz when 'dot' is installed)")
+    p.set_defaults(run=cmd_graph)
+
+    p = sub.add_parser("latex", formatter_class=raw, help="LaTeX of an expression or its gradient",
+                       description="LaTeX of the expression, or with --wrt of its partial derivatives.",
+                       epilog=_epilog("latex"))
+    _add_expr(p)
+    _add_wrt(p)
+    p.add_argument("--aligned", action="store_true", help="one aligned environment (&= and \\\\)")
+    _add_simplify(p)
+    p.set_defaults(run=cmd_latex)
+
+    p = sub.add_parser("demo", formatter_class=raw, help="the textbook graph e = (a+b)*(b+1), step by step",
+                       description="The textbook graph: program, forward values, edge derivatives, adjoints, "
+                                   "gradient, derivative program and cost table.",
+                       epilog="example:\n  $ symgraph demo")
+    p.set_defaults(run=cmd_demo)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command; return the exit status (0 ok, 1 failure, 2 bad input)."""
+    out = out or sys.stdout
     try:
-        if args.command == "demo":
-            demo()
-        elif args.command == "grad":
-            _cmd_grad(args)
-    except SymgraphError as error:
-        print(f"symgraph: {error}", file=sys.stderr)
+        args = build_parser().parse_args(protect_expressions(sys.argv[1:] if argv is None else argv))
+    except SystemExit as stop:  # --help, --version and usage errors; keep their status
+        return int(stop.code or 0) if not isinstance(stop.code, str) else 2
+    try:
+        run: Callable = args.run
+        run(args, out)
+        out.flush()
+    except (SymgraphError, ValueError, OSError) as error:
+        if isinstance(error, BrokenPipeError):
+            return 0
+        print(f"symgraph: {_describe(error)}", file=sys.stderr)
         return 2
-    except OSError as error:
-        print(f"symgraph: {error}", file=sys.stderr)
-        return 2
+    except RecursionError:
+        print("symgraph: the result is too deeply nested to print as a formula; "
+              "try --json (its 'program' is the straight-line form)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
     return 0
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.strerror or error}: {error.filename}"
+    return str(error)
 
 
 if __name__ == "__main__":

@@ -55,3 +55,7 @@ class PathLimitError(SymgraphError, ValueError):
 
 class GraphError(SymgraphError, ValueError):
     """A request that does not fit the graph (unknown name, several outputs where one is needed, ...)."""
+
+
+class RenderError(SymgraphError, RuntimeError):
+    """A picture could not be rendered (unknown format or engine, Graphviz missing or failing)."""

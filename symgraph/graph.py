@@ -224,6 +224,12 @@ class Graph:
             lines.append(f"{node} = {op_name} {args}")
         return "\n".join(lines)
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Graph as its picture; None (the text repr) when no renderer works."""
+        from .draw import picture_or_none  # lazy: drawing is optional and heavy to import
+
+        return picture_or_none(self)
+
     # -- values and expressions -------------------------------------------
     def evaluate(self, **values: Any) -> dict[str, Any]:
         """Forward pass with numbers: every node's value (floats, or arrays for array inputs).

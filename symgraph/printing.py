@@ -1,16 +1,34 @@
 """Text exports of graphs: Mermaid flowcharts and Graphviz DOT.
 
-Inputs are boxes, operations are circles labelled with their op; an edge can
-carry the forward value of its source node and, when given, the adjoint
-(gradient) of that node -- the textbook's green and red numbers.
+Inputs are boxes, operations are circles labelled with their op; an edge
+``u -> v`` carries the forward value of ``u`` (green) and, when given, the
+adjoint of ``u`` -- the derivative of the output with respect to ``u``, the
+gradient flowing back along the edge -- (red) and the edge's local derivative
+``∂v/∂u``: the textbook's green and red numbers.  Each output gets one more
+edge leaving the drawing, labelled with the output's value and adjoint (the
+``-12`` and ``1`` of ``g = (x+y)*z`` at x=1, y=3, z=-3), so the drawings of
+the textbook can be reproduced exactly.
+
+Both exports are plain functions over a :class:`~symgraph.graph.Graph`; the
+pictures in :mod:`symgraph.draw` are rendered from :func:`to_dot`, or laid out
+from the same labels when Graphviz is missing.
 """
 from __future__ import annotations
 
-from typing import Mapping
+import html
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 from .graph import Graph
 
 OP_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "neg": "-"}
+
+#: Colours of the forward values and of the gradients (adjoints, edge derivatives).
+VALUE_COLOUR, GRADIENT_COLOUR = "darkgreen", "red"
+
+#: Node ids Mermaid's flowchart grammar reads as keywords.
+_MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef",
+                     "click", "linkstyle", "default", "call", "href", "direction"}
 
 
 def op_label(graph: Graph, node: str) -> str:
@@ -25,55 +43,171 @@ def op_label(graph: Graph, node: str) -> str:
     return f"{node}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 
 
-def _number(value) -> str:
-    value = float(value)
+def format_number(value: Any) -> str:
+    """A number as a drawing writes it: integers without ``.0``, others to 4 significant digits."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)  # a symbolic label (an edge derivative such as ``d``)
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
 
 
-def edge_label(u: str, values: Mapping | None, adjoints: Mapping | None) -> str:
-    parts = []
-    if values is not None and u in values:
-        parts.append(_number(values[u]))
-    if adjoints is not None and u in adjoints:
-        parts.append(f"grad {_number(adjoints[u])}")
-    return " | ".join(parts)
+@dataclass(frozen=True)
+class EdgeLabel:
+    """The numbers written on one edge; ``None`` where nothing was given."""
+
+    source: str
+    target: str | None  # None for the edge leaving an output
+    value: str | None = None
+    adjoint: str | None = None
+    derivative: str | None = None
 
 
-def to_mermaid(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None) -> str:
+def output_sink(graph: Graph, output: str) -> str:
+    """A node name, not used by the graph, for the end of the edge leaving ``output``."""
+    name = f"{output}_out"
+    while name in graph.nx:
+        name += "_"
+    return name
+
+
+def edge_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None,
+                derivatives: Mapping | None = None) -> list[EdgeLabel]:
+    """The label of every edge, then of every output's outgoing edge when it has a value or adjoint.
+
+    Parameters
+    ----------
+    values : mapping node -> number, optional
+        Forward values, e.g. ``graph.evaluate(...)``; an edge shows its source's value.
+    adjoints : mapping node -> number, optional
+        d output / d node; an edge shows its source's adjoint.
+    derivatives : mapping (u, v) -> number or sympy expression, optional
+        Local derivatives ∂v/∂u of the edges.
+    """
+    def number(mapping, key):
+        return format_number(mapping[key]) if mapping is not None and key in mapping else None
+
+    labels = [EdgeLabel(u, v, number(values, u), number(adjoints, u), number(derivatives, (u, v)))
+              for u, v in graph.nx.edges]
+    for y in graph.outputs:
+        label = EdgeLabel(y, None, number(values, y), number(adjoints, y))
+        if label.value is not None or label.adjoint is not None:
+            labels.append(label)
+    return labels
+
+
+def _mermaid_id(name: str) -> str:
+    return f"{name}_" if name.lower() in _MERMAID_KEYWORDS else name
+
+
+def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | None = None,
+               derivatives: Mapping | None = None) -> str:
     """A ``flowchart LR``: inputs as boxes, ops as circles, edges labelled with values/adjoints.
+
+    An edge label reads ``value | grad adjoint | ∂v/∂u = derivative`` (the
+    parts that were given).  Graph-like arguments (text, sympy) are parsed first.
 
     Examples
     --------
     >>> import symgraph as sg
-    >>> print(sg.to_mermaid(sg.parse("c = a + b; d = b + 1; e = c * d")))  # doctest: +ELLIPSIS
+    >>> g = sg.parse("p = x + y; g = p * z")
+    >>> print(sg.to_mermaid(g, values=g.evaluate(x=1, y=3, z=-3),
+    ...                     adjoints={"x": -3, "y": -3, "z": 4, "p": -3, "g": 1}))
     flowchart LR
-        a["a"]
-    ...
-        c -->|...| e
+        x["x"]
+        y["y"]
+        p(("p: +"))
+        z["z"]
+        g(("g: *"))
+        x -->|"1 | grad -3"| p
+        y -->|"3 | grad -3"| p
+        p -->|"4 | grad -3"| g
+        z -->|"-3 | grad 4"| g
+        g_out[" "]
+        style g_out fill:none,stroke:none
+        g -->|"-12 | grad 1"| g_out
     """
+    from .derive import as_graph
+
+    graph = as_graph(graph)
+    mid = _mermaid_id
     lines = ["flowchart LR"]
     for node in graph.order:
         label = op_label(graph, node).replace('"', "'")
-        lines.append(f'    {node}["{label}"]' if graph.op(node) == "input" else f'    {node}(("{label}"))')
-    for u, v in graph.nx.edges:
-        label = edge_label(u, values, adjoints)
-        lines.append(f'    {u} -->|"{label}"| {v}' if label else f"    {u} --> {v}")
+        lines.append(f'    {mid(node)}["{label}"]' if graph.op(node) == "input"
+                     else f'    {mid(node)}(("{label}"))')
+    for edge in edge_labels(graph, values, adjoints, derivatives):
+        parts = []
+        if edge.value is not None:
+            parts.append(edge.value)
+        if edge.adjoint is not None:
+            parts.append(f"grad {edge.adjoint}")
+        if edge.derivative is not None:
+            parts.append(f"∂{edge.target}/∂{edge.source} = {edge.derivative}")
+        text = " | ".join(parts).replace('"', "'")
+        target = edge.target
+        if target is None:
+            target = output_sink(graph, edge.source)
+            lines.append(f'    {mid(target)}[" "]')
+            lines.append(f"    style {mid(target)} fill:none,stroke:none")
+        arrow = f'-->|"{text}"|' if text else "-->"
+        lines.append(f"    {mid(edge.source)} {arrow} {mid(target)}")
     return "\n".join(lines)
 
 
-def to_dot(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None) -> str:
-    """Graphviz DOT, left to right; values in green and adjoints in red on the edges."""
-    lines = ["digraph symgraph {", "    rankdir=LR;"]
+def _font(colour: str, text: str) -> str:
+    return f'<font color="{colour}">{html.escape(text)}</font>'
+
+
+def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | None = None,
+           derivatives: Mapping | None = None) -> str:
+    """Graphviz DOT, left to right; values in green, adjoints and edge derivatives in red.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.parse("p = x + y; g = p * z")
+    >>> print(sg.to_dot(g, values=g.evaluate(x=1, y=3, z=-3),
+    ...                 adjoints={"x": -3, "y": -3, "z": 4, "p": -3, "g": 1}))
+    digraph symgraph {
+        rankdir=LR;
+        node [fontname="Helvetica"];
+        edge [fontname="Helvetica"];
+        "x" [label="x", shape=box];
+        "y" [label="y", shape=box];
+        "p" [label="p: +", shape=circle];
+        "z" [label="z", shape=box];
+        "g" [label="g: *", shape=circle];
+        "x" -> "p" [label=<<font color="darkgreen">1</font><br/><font color="red">-3</font>>];
+        "y" -> "p" [label=<<font color="darkgreen">3</font><br/><font color="red">-3</font>>];
+        "p" -> "g" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>];
+        "z" -> "g" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>];
+        "g_out" [label="", shape=none, width=0, height=0];
+        "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
+    }
+    """
+    from .derive import as_graph
+
+    graph = as_graph(graph)
+    lines = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];',
+             '    edge [fontname="Helvetica"];']
     for node in graph.order:
         shape = "box" if graph.op(node) == "input" else "circle"
-        lines.append(f'    "{node}" [label="{op_label(graph, node)}", shape={shape}];')
-    for u, v in graph.nx.edges:
+        label = op_label(graph, node).replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'    "{node}" [label="{label}", shape={shape}];')
+    for edge in edge_labels(graph, values, adjoints, derivatives):
         parts = []
-        if values is not None and u in values:
-            parts.append(f'<font color="darkgreen">{_number(values[u])}</font>')
-        if adjoints is not None and u in adjoints:
-            parts.append(f'<font color="red">{_number(adjoints[u])}</font>')
+        if edge.value is not None:
+            parts.append(_font(VALUE_COLOUR, edge.value))
+        if edge.adjoint is not None:
+            parts.append(_font(GRADIENT_COLOUR, edge.adjoint))
+        if edge.derivative is not None:
+            parts.append(_font(GRADIENT_COLOUR, f"∂{edge.target}/∂{edge.source} = {edge.derivative}"))
         attrs = f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
-        lines.append(f'    "{u}" -> "{v}"{attrs};')
+        target = edge.target
+        if target is None:
+            target = output_sink(graph, edge.source)
+            lines.append(f'    "{target}" [label="", shape=none, width=0, height=0];')
+        lines.append(f'    "{edge.source}" -> "{target}"{attrs};')
     lines.append("}")
     return "\n".join(lines)

@@ -67,12 +67,41 @@ class Program:
         return sum(1 for _, op, _ in self.instructions if op != "const")
 
     def __str__(self) -> str:
-        lines = [f"{t} = {op} {' '.join(str(a) for a in args)}" for t, op, args in self.instructions]
-        lines += [f"out[{label}] = {ref}" for label, ref in self.results.items()]
+        """A let-listing, one assignment per line with infix arithmetic: ``t1 = c + d``, ``t2 = cos(v1)``.
+
+        Every shared temporary is named once and reused by name; the results
+        follow as ``out[label] = name``.
+        """
+        def arg(a: Ref) -> str:
+            text = repr(float(a)) if isinstance(a, sympy.Float) else str(a)
+            return f"({text})" if is_const(a) and (text.startswith("-") or not text.isalnum()) else text
+
+        infix = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+        lines = []
+        for target, op, args in self.instructions:
+            if op in infix:
+                rhs = f"{arg(args[0])} {infix[op]} {arg(args[1])}"
+            elif op == "neg":
+                rhs = f"-{arg(args[0])}"
+            elif op == "const":
+                rhs = arg(args[0]).strip("()")
+            else:
+                rhs = f"{op}({', '.join(str(a) for a in args)})"
+            lines.append(f"{target} = {rhs}")
+        lines += [f"out[{label}] = {arg(ref).strip('()')}" for label, ref in self.results.items()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"<Program {len(self)} ops, results {list(self.results)}>"
+
+    def source(self, name: str = "f", standalone: bool = False) -> str:
+        """Python source of a function computing every result (see :mod:`symgraph.codegen`).
+
+        ``standalone=True`` adds the few import lines that make the text a
+        module you can save and import.
+        """
+        from .codegen import program_source  # codegen builds on programs; imported on use
+        return program_source(self, name, standalone)
 
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept."""

@@ -1,55 +1,328 @@
-"""The symgraph command: demo, grad, errors (in-process and through the installed script)."""
+"""The symgraph command: every subcommand in-process and through ``python -m symgraph``, exit codes, errors."""
+import io
+import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from symgraph.cli import main
+from symgraph.cli import EXAMPLES, main, parse_point, protect_expressions
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_demo_prints_values_and_gradient(capsys):
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert "e = 6" in out and "de/da = b + 1" in out and "de/db = a + 2*b + 1" in out
-    assert "de/dc = d" in out
+def run(*argv, stdin=None):
+    """``python -m symgraph ARGV`` from the project root: (exit status, stdout, stderr)."""
+    done = subprocess.run([sys.executable, "-m", "symgraph", *argv], capture_output=True, text=True,
+                          input=stdin, cwd=ROOT, timeout=120)
+    return done.returncode, done.stdout, done.stderr
 
 
-def test_grad_with_values(capsys):
-    assert main(["grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1"]) == 0
-    out = capsys.readouterr().out
-    assert "d/da = b + 1    = 2" in out and "d/db = a + 2*b + 1    = 5" in out
-
-
-def test_parse_error_exits_2_with_caret(capsys):
-    assert main(["grad", "(a+"]) == 2
+def call(capsys, *argv):
+    """``main(ARGV)`` in-process: (exit status, stdout, stderr)."""
+    status = main(list(argv))
     captured = capsys.readouterr()
-    assert "^" in captured.err and "Traceback" not in captured.err and captured.out == ""
+    return status, captured.out, captured.err
 
 
-def test_bad_at_value():
-    with pytest.raises(SystemExit, match="not a number"):
-        main(["grad", "x", "--at", "x=abc"])
+def no_traceback(err):
+    return "Traceback" not in err and "File \"" not in err
+
+
+# --------------------------------------------------------------------------- acceptance
+
+def test_acceptance_grad_text(capsys):
+    status, out, err = call(capsys, "grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1")
+    assert status == 0 and err == ""
+    assert out.splitlines() == ["df/da = b + 1          = 2", "df/db = a + 2*b + 1    = 5"]
+
+
+def test_acceptance_grad_json_subprocess():
+    status, out, err = run("grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1", "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["gradient"] == {"a": "b + 1", "b": "a + 2*b + 1"}
+    assert data["values"] == {"a": 2.0, "b": 5.0} and data["at"] == {"a": 2.0, "b": 1.0}
+    assert data["wrt"] == ["a", "b"] and data["mode"] == "reverse"
+    assert data["program"][-2:] == ["out[a] = v2", "out[b] = t1"]
+
+
+def test_acceptance_parse_error_subprocess():
+    status, out, err = run("grad", "(a+")
+    assert status == 2 and out == ""
+    assert "^" in err and "operand is missing" in err and no_traceback(err)
+
+
+def test_acceptance_graph_png_subprocess(tmp_path):
+    mpimg = pytest.importorskip("matplotlib.image")
+    target = tmp_path / "g.png"
+    status, out, err = run("graph", "(x+y)*z", "--at", "x=1", "y=3", "z=-3", "--grad", "--format", "png",
+                           "-o", str(target))
+    assert status == 0, err
+    image = mpimg.imread(target)
+    assert image.shape[0] > 80 and image.shape[1] > 150 and image.std() > 0.05
+
+
+# --------------------------------------------------------------------------- the worked examples in --help
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_help_example_is_the_real_output(command, capsys):
+    argv, expected = EXAMPLES[command]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == expected
+    assert main([command, "--help"]) == 0
+    helptext = capsys.readouterr().out
+    assert "example:" in helptext and expected.splitlines()[0] in helptext
+
+
+@pytest.mark.parametrize("command", ["compare", "demo"])
+def test_every_subcommand_has_an_example(command, capsys):
+    assert main([command, "--help"]) == 0
+    assert "example:" in capsys.readouterr().out
+
+
+def test_top_level_help_and_version(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("grad", "jacobian", "compare", "graph", "latex", "demo"):
+        assert command in out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("symgraph ")
+
+
+# --------------------------------------------------------------------------- grad
+
+@pytest.mark.parametrize("mode", ["reverse", "forward", "paths", "elimination", "auto"])
+def test_grad_every_mode_same_result(mode, capsys):
+    status, out, _ = call(capsys, "grad", "(a+b)*(b+1)", "--mode", mode, "--at", "a=2", "b=1")
+    assert status == 0
+    lines = [line for line in out.splitlines() if not line.startswith("#")]
+    assert lines == ["df/da = b + 1          = 2", "df/db = a + 2*b + 1    = 5"]
+    if mode == "auto":
+        assert out.startswith("# ") and "reverse" in out.splitlines()[0]
+
+
+def test_grad_names_the_output_and_reads_programs(capsys):
+    status, out, _ = call(capsys, "grad", "c = a + b; d = b + 1; e = c * d", "--wrt", "a")
+    assert status == 0 and out == "de/da = b + 1\n"
+
+
+def test_grad_latex(capsys):
+    status, out, _ = call(capsys, "grad", "(a+b)*(b+1)", "--latex", "--at", "a=2,b=1")
+    assert status == 0
+    assert out.splitlines() == ["\\frac{\\partial f}{\\partial a} = b + 1",
+                                "\\frac{\\partial f}{\\partial b} = a + 2 b + 1", "df/da = 2", "df/db = 5"]
+
+
+def test_grad_simplify_levels(capsys):
+    _, full, _ = call(capsys, "grad", "sin(x)^2", "--simplify", "full")
+    _, none, _ = call(capsys, "grad", "sin(x)^2", "--simplify", "none")
+    assert full == "df/dx = sin(2*x)\n" and none == "df/dx = 2*sin(x)*cos(x)\n"
+
+
+def test_grad_json_with_latex_and_nan(capsys):
+    status, out, _ = call(capsys, "grad", "log(x)*y", "--json", "--latex", "--at", "x=0", "y=1")
+    data = json.loads(out)
+    assert status == 0 and data["values"]["x"] == "inf" and data["values"]["y"] == "-inf"
+    assert "\\frac{\\partial f}{\\partial x}" in data["latex"]
+
+
+def test_grad_leading_minus_expression(capsys):
+    assert call(capsys, "grad", "-x^2")[:2] == (0, "df/dx = -2*x\n")
+    assert call(capsys, "grad", "--", "-x^2")[:2] == (0, "df/dx = -2*x\n")
+    assert protect_expressions(["grad", "-x", "-o", "f", "-h", "--wrt"]) == ["grad", " -x", "-o", "f", "-h", "--wrt"]
+
+
+def test_grad_constant_expression(capsys):
+    status, out, _ = call(capsys, "grad", "2*3")
+    assert status == 0 and "no variables" in out
 
 
 def test_reads_file_and_stdin(tmp_path, capsys, monkeypatch):
     path = tmp_path / "f.txt"
     path.write_text("c = a + b\nd = b + 1\ne = c * d\n")
-    assert main(["grad", f"@{path}", "--wrt", "a"]) == 0
-    assert "d/da = b + 1" in capsys.readouterr().out
-    import io
+    assert call(capsys, "grad", f"@{path}", "--wrt", "a")[:2] == (0, "de/da = b + 1\n")
     monkeypatch.setattr(sys, "stdin", io.StringIO("x*x"))
-    assert main(["grad", "-"]) == 0
-    assert "2*x" in capsys.readouterr().out
+    assert call(capsys, "grad", "-")[:2] == (0, "df/dx = 2*x\n")
 
 
-def test_python_dash_m_subprocess():
-    result = subprocess.run([sys.executable, "-m", "symgraph", "grad", "sin(", "--wrt", "x"],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "Traceback" not in result.stderr and "^" in result.stderr
+def test_stdin_subprocess():
+    status, out, err = run("grad", "-", "--at", "x=3", stdin="y = x^3\n")
+    assert status == 0, err
+    assert out == "dy/dx = 3*x**2    = 27\n"
+
+
+# --------------------------------------------------------------------------- bad input: exit 2, one message, no traceback
+
+@pytest.mark.parametrize("argv, message", [
+    (["grad", "(a+"], "^"),
+    (["grad", "sin(x", "--wrt", "x"], "^"),
+    (["grad", "x", "--at", "x=abc"], "not a number"),
+    (["grad", "x", "--at", "x"], "NAME=VALUE"),
+    (["grad", "x", "--at", "x=nan"], "finite"),
+    (["grad", "a*b", "--at", "a=1"], "missing value"),
+    (["grad", "a*b", "--at", "a=1", "b=2", "q=3"], "unknown input"),
+    (["grad", "x*y", "--wrt", "q"], "'q' not in the expression"),
+    (["grad", "x*y", "--wrt", "x", "x"], "twice"),
+    (["grad", "@/no/such/file.txt"], "no such file"),
+    (["grad", "x", "--mode", "sideways"], "invalid choice"),
+    (["grad", "x", "--simplify", "maybe"], "invalid choice"),
+    (["grad"], "required"),
+    (["frobnicate"], "invalid choice"),
+    (["jacobian", "x*y", "(x"], "^"),
+    (["compare", "x + ", "--json"], "^"),
+    (["graph", "x", "--grad"], "--grad needs a point"),
+    (["graph", "x", "--format", "png"], "needs an output file"),
+    (["graph", "x", "-o", "picture.jpeg"], "cannot tell the format"),
+    (["graph", "x", "--format", "gif"], "invalid choice"),
+    (["latex", "x +* y"], "^"),
+    (["latex", "x", "--wrt", "nope"], "not in the expression"),
+])
+def test_bad_input_exits_2_with_message(argv, message, capsys):
+    status, out, err = call(capsys, *argv)
+    assert status == 2 and message in err and no_traceback(err)
+    assert out == "" or out.startswith("usage")
+
+
+def test_directory_and_binary_files(tmp_path, capsys):
+    status, _, err = call(capsys, "grad", f"@{tmp_path}")
+    assert status == 2 and "directory" in err
+    binary = tmp_path / "b.bin"
+    binary.write_bytes(b"\xff\xfe\x00x")
+    status, _, err = call(capsys, "grad", f"@{binary}")
+    assert status == 2 and "UTF-8" in err
+
+
+def test_bad_inputs_through_subprocess():
+    for argv in (["grad", "x", "--at", "x=abc"], ["grad", "@/no/such/file"], ["graph", "x", "--grad"]):
+        status, out, err = run(*argv)
+        assert status == 2 and out == "" and err.startswith("symgraph: ") and no_traceback(err), argv
+
+
+def test_parse_point():
+    assert parse_point(["a=2", "b=-1.5"]) == {"a": 2.0, "b": -1.5}
+    assert parse_point(["a=2,b=1"]) == {"a": 2.0, "b": 1.0}
+
+
+# --------------------------------------------------------------------------- jacobian, compare, latex
+
+def test_jacobian_values_and_json(capsys):
+    status, out, _ = call(capsys, "jacobian", "x*y", "x+y", "--at", "x=2", "y=3")
+    assert status == 0
+    assert out.splitlines() == ["# f1 = x*y", "# f2 = x+y", "df1/dx = y    = 3", "df1/dy = x    = 2",
+                                "df2/dx = 1    = 1", "df2/dy = 1    = 1"]
+    status, out, _ = call(capsys, "jacobian", "x*y", "sin(x)", "--wrt", "x", "--json", "--at", "x=0", "y=5")
+    data = json.loads(out)
+    assert data["jacobian"] == [["y"], ["cos(x)"]] and data["values"] == [[5.0], [1.0]]
+    assert data["outputs"] == {"f1": "x*y", "f2": "sin(x)"}
+
+
+def test_jacobian_subprocess_latex():
+    status, out, err = run("jacobian", "x*y", "x+y", "--latex", "--mode", "forward")
+    assert status == 0, err
+    assert "\\begin{pmatrix}y & x\\\\1 & 1\\end{pmatrix}" in out
+
+
+def test_compare_table_and_json(capsys):
+    status, out, _ = call(capsys, "compare", "x1*x2*x3*x4")
+    assert status == 0
+    for mode in ("forward", "reverse", "paths", "elimination"):
+        assert mode in out
+    status, out, _ = call(capsys, "compare", "x1*x2*x3*x4", "--json")
+    data = json.loads(out)
+    assert data["inputs"] == 4 and data["outputs"] == 1
+    assert data["modes"]["forward"]["sweeps"] == 4 and data["modes"]["reverse"]["sweeps"] == 1
+    assert data["verdict"]
+
+
+def test_compare_subprocess():
+    status, out, err = run("compare", "(a+b)*(b+1)", "--wrt", "a", "b")
+    assert status == 0, err
+    assert out.splitlines()[0].split()[:3] == ["mode", "sweeps", "multiplications"]
+
+
+def test_latex_expression_and_gradient(capsys):
+    status, out, _ = call(capsys, "latex", "(a+b)*(b+1)")
+    assert status == 0 and out == "\\left(a + b\\right) \\left(b + 1\\right)\n"
+    status, out, _ = call(capsys, "latex", "c = a + b; d = b + 1; e = c * d", "--wrt", "a", "b", "--aligned")
+    assert out.startswith("\\begin{aligned}") and "\\frac{\\partial e}{\\partial a} &= b + 1" in out
+
+
+def test_latex_subprocess():
+    status, out, err = run("latex", "sin(x)^2", "--wrt", "x", "--simplify", "full")
+    assert status == 0, err
+    assert out == "\\frac{\\partial f}{\\partial x} = \\sin{\\left(2 x \\right)}\n"
+
+
+# --------------------------------------------------------------------------- graph
+
+def test_graph_mermaid_and_dot_to_stdout_and_file(tmp_path, capsys):
+    status, out, _ = call(capsys, "graph", "(x+y)*z")
+    assert status == 0 and out.startswith("flowchart LR\n") and "-->|" not in out
+    status, out, _ = call(capsys, "graph", "p = x + y; g = p * z", "--format", "dot", "--at", "x=1", "y=3",
+                          "z=-3", "--grad")
+    assert '"g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];' in out
+    target = tmp_path / "g.mmd"
+    status, out, _ = call(capsys, "graph", "(x+y)*z", "--at", "x=1", "y=3", "z=-3", "-o", str(target))
+    assert status == 0 and out == "" and '-->|"4"|' in target.read_text()
+
+
+def test_graph_derivatives(capsys):
+    status, out, _ = call(capsys, "graph", "c = a + b; d = b + 1; e = c * d", "--derivatives")
+    assert status == 0 and '    c -->|"∂e/∂c = d"| e' in out
+    status, out, _ = call(capsys, "graph", "c = a + b; d = b + 1; e = c * d", "--derivatives", "--at", "a=2", "b=1")
+    assert '    c -->|"3 | ∂e/∂c = 2"| e' in out
+
+
+def test_graph_svg_to_stdout_and_png_engines(tmp_path, capsys):
+    import xml.etree.ElementTree as ET
+
+    mpimg = pytest.importorskip("matplotlib.image")
+    status, out, _ = call(capsys, "graph", "(x+y)*z", "--at", "x=1", "y=3", "z=-3", "--grad", "--format", "svg",
+                          "--engine", "matplotlib")
+    assert status == 0 and ET.fromstring(out.encode()).tag.endswith("svg") and "-12" in out
+    target = tmp_path / "pic.png"
+    assert call(capsys, "graph", "(x+y)*z", "-o", str(target), "--engine", "matplotlib")[0] == 0
+    assert mpimg.imread(target).shape[1] > 100
+
+
+# --------------------------------------------------------------------------- demo and the installed command
+
+def test_demo(capsys):
+    status, out, _ = call(capsys, "demo")
+    assert status == 0
+    assert "e = 6" in out and "de/da = b + 1" in out and "de/db = a + 2*b + 1" in out
+    assert "de/dc = d" in out and "de/dd = c    = 3" in out  # edge derivatives, symbolic and at the point
+    assert "de/db = 5" in out  # node adjoints
+    assert "t1 = c + d" in out  # the readable program
+    assert "elimination" in out and "sweeps" in out  # the cost table
+
+
+def test_demo_subprocess():
+    status, out, err = run("demo")
+    assert status == 0 and err == "" and "de/db = a + 2*b + 1" in out
 
 
 @pytest.mark.skipif(shutil.which("symgraph") is None, reason="console script not installed")
-def test_console_script_demo():
-    result = subprocess.run(["symgraph", "demo"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and "de/db" in result.stdout
+def test_console_script():
+    done = subprocess.run(["symgraph", "demo"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "de/db" in done.stdout
+    done = subprocess.run(["symgraph", "grad", "(a+"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "^" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run(["symgraph", "grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1", "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert json.loads(done.stdout)["values"] == {"a": 2.0, "b": 5.0}
+
+
+def test_deep_chain_prints_value_and_json(tmp_path, capsys):
+    """A 5,000-deep chain: the value still prints; a formula too deep for sympy's printer says so."""
+    path = tmp_path / "deep.txt"
+    path.write_text("v1 = sin(x)\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(2, 5001)))
+    status, out, err = call(capsys, "grad", f"@{path}", "--at", "x=0.5")
+    assert status == 0 and err == "" and out.rstrip().endswith("= 0.0001109897898")
+    status, out, _ = call(capsys, "grad", f"@{path}", "--at", "x=0.5", "--json")
+    data = json.loads(out)
+    assert status == 0 and data["values"]["x"] == pytest.approx(1.109897898e-4)
+    assert len(data["program"]) > 5000

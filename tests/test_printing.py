@@ -33,4 +33,95 @@ def test_dot_structure_and_colours():
     assert "rankdir=LR;" in text
     assert '"a" [label="a", shape=box];' in text and '"e" [label="e: *", shape=circle];' in text
     assert '"c" -> "e" [label=<<font color="darkgreen">3</font>>];' in text
-    assert len(re.findall(r"->", text)) == 5
+    assert len(re.findall(r"->", text)) == 5 + 1  # five edges and the one leaving the output e
+    assert '"e" -> "e_out" [label=<<font color="darkgreen">6</font>>];' in text
+
+
+# The seed-003 drawing: g = (x+y)*z at x=1, y=3, z=-3; p = 4, g = -12; dg/dg = 1, dg/dp = z = -3,
+# dg/dz = p = 4, dg/dx = dg/dy = -3.
+SEED = "p = x + y; g = p * z"
+SEED_ADJOINTS = {"x": -3, "y": -3, "p": -3, "z": 4, "g": 1}
+
+SEED_MERMAID = """flowchart LR
+    x["x"]
+    y["y"]
+    p(("p: +"))
+    z["z"]
+    g(("g: *"))
+    x -->|"1 | grad -3"| p
+    y -->|"3 | grad -3"| p
+    p -->|"4 | grad -3"| g
+    z -->|"-3 | grad 4"| g
+    g_out[" "]
+    style g_out fill:none,stroke:none
+    g -->|"-12 | grad 1"| g_out"""
+
+SEED_DOT = """digraph symgraph {
+    rankdir=LR;
+    node [fontname="Helvetica"];
+    edge [fontname="Helvetica"];
+    "x" [label="x", shape=box];
+    "y" [label="y", shape=box];
+    "p" [label="p: +", shape=circle];
+    "z" [label="z", shape=box];
+    "g" [label="g: *", shape=circle];
+    "x" -> "p" [label=<<font color="darkgreen">1</font><br/><font color="red">-3</font>>];
+    "y" -> "p" [label=<<font color="darkgreen">3</font><br/><font color="red">-3</font>>];
+    "p" -> "g" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>];
+    "z" -> "g" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>];
+    "g_out" [label="", shape=none, width=0, height=0];
+    "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
+}"""
+
+
+def test_seed_003_mermaid_exactly():
+    g = sg.parse(SEED)
+    assert sg.to_mermaid(g, values=g.evaluate(x=1, y=3, z=-3), adjoints=SEED_ADJOINTS) == SEED_MERMAID
+
+
+def test_seed_003_dot_exactly():
+    g = sg.parse(SEED)
+    assert sg.to_dot(g, values=g.evaluate(x=1, y=3, z=-3), adjoints=SEED_ADJOINTS) == SEED_DOT
+
+
+def test_seed_003_with_computed_adjoints():
+    """The engine's own adjoints give the same drawing as the textbook numbers."""
+    from symgraph.draw import node_adjoints
+
+    g = sg.parse(SEED)
+    adjoints = node_adjoints(g, x=1, y=3, z=-3)
+    assert adjoints == {"x": -3.0, "y": -3.0, "p": -3.0, "z": 4.0, "g": 1.0}
+    assert sg.to_mermaid(g, values=g.evaluate(x=1, y=3, z=-3), adjoints=adjoints) == SEED_MERMAID
+    assert sg.to_dot(g, values=g.evaluate(x=1, y=3, z=-3), adjoints=adjoints) == SEED_DOT
+
+
+def test_edge_derivatives_on_labels():
+    from symgraph.draw import edge_derivatives, symbolic_edge_derivatives
+
+    g = sg.parse(TEXTBOOK)
+    symbolic = symbolic_edge_derivatives(g)
+    assert {k: str(v) for k, v in symbolic.items()} == {
+        ("a", "c"): "1", ("b", "c"): "1", ("b", "d"): "1", ("c", "e"): "d", ("d", "e"): "c"}
+    text = sg.to_mermaid(g, derivatives=symbolic)
+    assert '    c -->|"∂e/∂c = d"| e' in text
+    numbers = edge_derivatives(g, a=2, b=1)
+    assert numbers[("c", "e")] == 2.0 and numbers[("d", "e")] == 3.0
+    dot = sg.to_dot(g, derivatives=numbers)
+    assert '"d" -> "e" [label=<<font color="red">∂e/∂d = 3</font>>];' in dot
+
+
+def test_plain_graph_has_no_output_edge_and_text_is_accepted():
+    text = sg.to_mermaid("(x+y)*z")
+    assert "_out" not in text and text.count("-->") == 4
+    assert "_out" not in sg.to_dot("(x+y)*z")
+
+
+def test_mermaid_keyword_node_names_are_escaped():
+    text = sg.to_mermaid("end = a + b; f = end * 2")
+    assert '    end_(("end: +"))' in text and "    a --> end_" in text and "    end_ --> f" in text
+
+
+def test_labels_are_escaped_in_dot():
+    g = sg.parse("y = x + 1")
+    dot = sg.to_dot(g, derivatives={("x", "y"): "a<b & c"})
+    assert "a&lt;b &amp; c" in dot

@@ -1,0 +1,361 @@
+"""Program -> readable straight-line Python source -> function, without ``exec``.
+
+A :class:`~symgraph.program.Program` becomes one Python function with one
+assignment per instruction, in the program's (topological) order.  Every
+shared subexpression is one instruction, so it is computed once; temporaries
+keep the program's names (graph nodes such as ``c``, ``d`` and temporaries
+``t1, t2, ...``), and each is deleted after its last use so that batched
+evaluation holds little more than the inputs, the outputs and the widest set
+of live intermediates.
+
+Why the generated code looks the way it does:
+
+* **A namespace, not NumPy.**  Calls go through ``xp`` (``xp.sin(x)``, from
+  the op table's templates).  By default ``xp`` is chosen per call from the
+  inputs -- ``dask.array`` for Dask arrays, ``cupy`` for CuPy arrays, NumPy
+  otherwise -- so one compiled function runs lazily on Dask and on the GPU.
+* **One working dtype.**  Inputs are converted to one floating dtype: float64
+  unless every array input is float32 (integer inputs count as float64,
+  Python numbers do not count).  Constants are written as Python literals,
+  which NumPy 2 treats as weak, so they never upcast float32 work.
+* **NumPy scalars at single points.**  With NumPy, 0-d inputs become NumPy
+  scalars: arithmetic on them is several times faster than on 0-d arrays, and
+  unlike Python floats they follow NumPy's domain rules (below).
+* **Shaped results.**  Every result is a fresh array of the inputs' broadcast
+  shape and the working dtype -- also a constant derivative such as
+  d(a+b)/da = 1, which becomes an array of ones, and a 0-d array for scalar
+  inputs.  (sympy's ``lambdify`` returns the Python number 1 there.)
+* **Domain behaviour is NumPy's.**  ``log`` of a negative number is ``nan``,
+  ``1/0`` is ``inf``, each with NumPy's ``RuntimeWarning`` (silence them with
+  ``numpy.errstate``); the generated code never raises for them.  An
+  instruction whose operands are all constants (``log(-1)``) is evaluated at
+  call time on a 0-d array, so it warns then, not at compile time.
+* **No exec.**  The source is compiled with :func:`compile` and the function
+  is made from the code object with :class:`types.FunctionType`.  The source
+  is registered in :mod:`linecache` (as sympy's ``lambdify`` does), so
+  tracebacks and :func:`inspect.getsource` show the generated lines.
+
+Examples
+--------
+>>> import symgraph as sg
+>>> print(sg.grad("c = a + b; d = b + 1; e = c * d").program.source(name="grad_e"))
+def grad_e(a, b):
+    \"\"\"Results (a, b) of a symgraph program, as arrays of the inputs' broadcast shape.\"\"\"
+    xp, _shape, _dtype, a, b = _prepare(_xp, _inputs, a, b)
+    c = a + b
+    d = b + 1
+    t1 = c + d
+    del c
+    return (
+        _fit(xp, d, _shape, _dtype),
+        _fit(xp, t1, _shape, _dtype),
+    )
+"""
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import types
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import sympy
+
+from . import rules
+from .errors import GraphError
+
+#: Types that certainly belong to NumPy (the fast path of namespace detection).
+_NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
+
+_serial = itertools.count(1)
+
+
+# --------------------------------------------------------------------------- runtime helpers
+# The generated functions call these two; they are public so that saved source can import them.
+
+def namespace_of(values: Sequence[Any]) -> Any:
+    """The array namespace for ``values``: ``dask.array``, ``cupy`` or ``numpy``."""
+    for value in values:
+        if isinstance(value, _NUMPY_TYPES):
+            continue
+        module = type(value).__module__.partition(".")[0]
+        if module == "dask":
+            import dask.array
+            return dask.array
+        if module == "cupy":
+            import cupy
+            return cupy
+    return np
+
+
+def working_dtype(values: Sequence[Any]) -> np.dtype:
+    """The floating dtype a call computes in: float64 unless the array inputs are all float32.
+
+    Python numbers are weak (they do not vote); integer and boolean arrays vote
+    for float64; floating arrays for their own dtype, promoted together.
+    """
+    dtype = None
+    for value in values:
+        if isinstance(value, (int, float)):
+            continue
+        dt = getattr(value, "dtype", None)
+        dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
+        if dt.kind not in "fc":
+            dt = np.dtype(np.float64)
+        dtype = dt if dtype is None or dt == dtype else np.promote_types(dtype, dt)
+    return np.dtype(np.float64) if dtype is None else dtype
+
+
+def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
+    """Convert a call's inputs: returns ``(xp, shape, dtype, *arrays)``.
+
+    ``xp=None`` picks the namespace from the values (:func:`namespace_of`).
+    With NumPy, 0-d inputs come back as NumPy scalars (fast, NumPy's domain rules).
+    """
+    if xp is None:
+        xp = namespace_of(values)
+    dtype = working_dtype(values)
+    arrays = [xp.asarray(v, dtype=dtype) for v in values]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, arrays))
+        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    if xp is np:
+        arrays = [a[()] if a.ndim == 0 else a for a in arrays]
+    return (xp, shape, dtype, *arrays)
+
+
+def fit(xp: Any, value: Any, shape: tuple, dtype: np.dtype, copy: bool = False) -> Any:
+    """``value`` as an array of ``shape`` and ``dtype``: broadcast (a fresh array) when smaller.
+
+    ``copy=True`` is used for results that are inputs or repeat another
+    result, so no two outputs, and no output and input, share memory.
+    """
+    value = xp.asarray(value, dtype=dtype)
+    if tuple(value.shape) != tuple(shape):
+        return xp.broadcast_to(value, shape).copy()
+    return value.copy() if copy else value
+
+
+def vector_inputs(x: Any, names: Sequence[str]) -> tuple:
+    """Split one 1-D vector into ``(dtype, *scalars)``, one NumPy scalar per input."""
+    x = np.asarray(x)
+    if x.ndim != 1 or x.shape[0] != len(names):
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise GraphError(f"expected a 1-D vector of {len(names)} values ({shown}), got shape {x.shape}")
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    return (dtype, *x.astype(dtype, copy=False))
+
+
+def vector_outputs(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.ndarray]:
+    """``(float(value), 1-D array of grads)``: the pair ``scipy.optimize.minimize(jac=True)`` wants."""
+    return float(value), np.array(grads, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- source
+
+def literal(value: Any) -> str:
+    """Python source for a constant: a weak Python int or float, parenthesised when negative.
+
+    Non-finite values (only possible from huge folded constants) use the
+    names ``inf`` and ``nan``, which the generated function's globals define.
+    """
+    if isinstance(value, sympy.Integer) and abs(int(value)) < 2 ** 53:
+        text = str(int(value))
+    else:
+        number = float(value)
+        if math.isnan(number):
+            text = "nan"
+        elif math.isinf(number):
+            text = "inf" if number > 0 else "-inf"
+        else:
+            text = repr(number)
+    return f"({text})" if text.startswith("-") else text
+
+
+@dataclass
+class Generated:
+    """Source of one generated function and the globals it needs.
+
+    ``header`` is Python text that defines those globals, so
+    ``header + source`` is a module that runs on its own.
+    """
+
+    name: str
+    source: str
+    globals: dict[str, Any] = field(default_factory=dict)
+    header: str = ""
+
+    @property
+    def module_source(self) -> str:
+        return self.header + "\n\n" + self.source
+
+
+Layout = Any  # a result label (str), or a tuple of layouts
+
+
+def generate(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
+             vector: bool = False, xp: Any = None) -> Generated:
+    """Write ``program`` as the source of one Python function.
+
+    Parameters
+    ----------
+    program : Program
+        Its ``inputs`` become the parameters (positional or keyword), its
+        ``instructions`` the body.
+    name : str
+        The function's name.
+    returns : label or nested tuple of labels, optional
+        What to return: a result label returns that result; a tuple returns a
+        tuple (nested as given).  Default: the tuple of every result.
+    doc : str, optional
+        Docstring (identifiers and plain words only).
+    vector : bool
+        Take one 1-D vector holding the inputs in order; ``returns`` must be
+        ``(value_label, (grad_labels...))``, and the function returns
+        ``(float, 1-D ndarray)``.  NumPy only.
+    xp : module, optional
+        Namespace bound to the globals (None: chosen per call from the inputs).
+    """
+    inputs = tuple(program.inputs)
+    instructions = list(program.instructions)
+    results = dict(program.results)
+    returns = tuple(results) if returns is None else returns
+    taken = set(inputs) | {t for t, _, _ in instructions} | {name}
+
+    def fresh(base: str) -> str:
+        chosen = base
+        while chosen in taken:
+            chosen += "_"
+        taken.add(chosen)
+        return chosen
+
+    ns, shape, dtype = fresh("xp"), fresh("_shape"), fresh("_dtype")
+    default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
+    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "vector_inputs", "vector_outputs")}
+
+    def lit(value: Any) -> str:
+        return literal(value).replace("inf", inf_name).replace("nan", nan_name)
+
+    alias: dict[str, Any] = {}  # const instructions: target -> constant
+
+    def resolve(ref: Any) -> Any:
+        return alias.get(ref, ref) if isinstance(ref, str) else ref
+
+    result_refs = {resolve(r) for r in results.values()}  # const aliases are not known yet: filtered below
+    last_use: dict[str, int] = {}
+    for i, (target, op, args) in enumerate(instructions):
+        if op == "const":
+            alias[target] = args[0]
+            continue
+        for a in args:
+            if isinstance(a, str):
+                last_use[resolve(a)] = i
+    result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
+
+    body: list[str] = []
+    vector_param = fresh("x") if vector else None
+    if vector:
+        body.append(f"{dtype}, {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = "
+                    f"{helpers['vector_inputs']}({vector_param}, {names_const})" if inputs
+                    else f"{dtype}, = {helpers['vector_inputs']}({vector_param}, {names_const})")
+    else:
+        body.append(f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
+                    f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})")
+
+    for i, (target, op, args) in enumerate(instructions):
+        if op == "const":
+            continue
+        refs = [resolve(a) for a in args]
+        texts = [r if isinstance(r, str) else lit(r) for r in refs]
+        if all(not isinstance(r, str) for r in refs):  # evaluate on an array, at call time
+            texts[0] = f"{ns}.asarray({texts[0]}, dtype={dtype})"
+        template = rules.op(op).code.replace("xp.", f"{ns}.")
+        body.append(f"{target} = {template.format(*texts)}")
+        dead = [r for r in dict.fromkeys(refs)
+                if isinstance(r, str) and last_use.get(r) == i and r not in result_refs]
+        if dead:
+            body.append(f"del {', '.join(dead)}")
+
+    if vector:
+        value_label, grad_labels = returns
+        grads = [resolve(results[label]) for label in grad_labels]
+        value = resolve(results[value_label])
+        items = ", ".join(g if isinstance(g, str) else lit(g) for g in grads)
+        value_text = value if isinstance(value, str) else lit(value)
+        body.append(f"return {helpers['vector_outputs']}({value_text}, [{items}], {dtype})")
+    else:
+        seen: set[str] = set()
+
+        def shaped(label: str) -> str:
+            ref = resolve(results[label])
+            if not isinstance(ref, str):
+                return f"{ns}.full({shape}, {lit(ref)}, dtype={dtype})"
+            copy = ref in inputs or ref in seen
+            seen.add(ref)
+            return f"{helpers['fit']}({ns}, {ref}, {shape}, {dtype}{', copy=True' if copy else ''})"
+
+        def render(layout: Layout, indent: str) -> str:
+            if not isinstance(layout, tuple):
+                return shaped(layout)
+            if len(layout) <= 1:
+                return "(" + "".join(render(x, indent) + "," for x in layout) + ")"
+            inner = indent + "    "
+            return "(\n" + "".join(f"{inner}{render(x, inner)},\n" for x in layout) + f"{indent})"
+
+        body.append(f"return {render(returns, '    ')}")
+
+    params = vector_param if vector else ", ".join(inputs)
+    doc = (doc or "Generated by symgraph.").replace("\\", "/").replace('"', "'")
+    lines = [f"def {name}({params}):", f'    """{doc}"""'] + ["    " + line for line in body]
+    source = "\n".join(lines) + "\n"
+
+    globals_ = {default_ns: xp, names_const: inputs, inf_name: math.inf, nan_name: math.nan,
+                helpers["prepare"]: prepare, helpers["fit"]: fit,
+                helpers["vector_inputs"]: vector_inputs, helpers["vector_outputs"]: vector_outputs}
+    used = ("vector_inputs", "vector_outputs") if vector else ("prepare", "fit")
+    header_lines = [
+        "from math import " + ", ".join(_import_as(k, v) for k, v in (("inf", inf_name), ("nan", nan_name))),
+        "from symgraph.codegen import " + ", ".join(_import_as(k, helpers[k]) for k in used),
+        f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
+        f"{names_const} = {inputs!r}",
+    ]
+    return Generated(name, source, globals_, "\n".join(header_lines))
+
+
+def _import_as(name: str, local: str) -> str:
+    return name if name == local else f"{name} as {local}"
+
+
+# --------------------------------------------------------------------------- functions
+
+def build_function(generated: Generated) -> Callable:
+    """Compile generated source into a function; register it in linecache for tracebacks."""
+    filename = f"<symgraph-generated-{next(_serial)}:{generated.name}>"
+    module_code = compile(generated.source, filename, "exec")
+    code = next(c for c in module_code.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == generated.name)
+    namespace = {"__name__": "symgraph.generated", **generated.globals}
+    function = types.FunctionType(code, namespace, generated.name)
+    function.__doc__ = code.co_consts[0] if code.co_consts and isinstance(code.co_consts[0], str) else None
+    function.source = generated.source
+    linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
+
+
+def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
+                    vector: bool = False, xp: Any = None) -> Callable:
+    """Generate and compile ``program`` (see :func:`generate`); the function's ``.source`` is its code."""
+    return build_function(generate(program, name=name, returns=returns, doc=doc, vector=vector, xp=xp))
+
+
+def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:
+    """The source :meth:`Program.source` returns (with the import header when ``standalone``)."""
+    doc = f"Results ({', '.join(program.results)}) of a symgraph program, as arrays of the inputs' broadcast shape."
+    generated = generate(program, name=name, doc=doc)
+    return generated.module_source if standalone else generated.source

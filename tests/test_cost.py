@@ -1,0 +1,156 @@
+"""compare(), CostReport and mode="auto": the counts the issue promises, and the table's shape."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph.cost import EXPANDED_CAP, FIGURES, choose_mode, count_all_paths, sweep_estimates
+from symgraph.passes.local import Linearised
+from symgraph.passes.paths import total_paths
+
+_spec = importlib.util.spec_from_file_location("modes_bench", Path(__file__).parent.parent / "benchmarks" / "modes_bench.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+PRODUCT = "*".join(f"x{i}" for i in range(1, 101))
+TWO_LAYERS = ("h1 = sin(X); h2 = cos(X); h3 = exp(X); z1 = h1*h2*h3; z2 = h1+h2+h3; "
+              "z3 = sin(h1)+cos(h2)*h3; Z = z1+z2+z3")
+DEEP = "; ".join(f"v{i + 1} = sin(v{i}) + cos(v{i})" for i in range(40)).replace("v0", "x")
+
+
+@pytest.fixture(scope="module")
+def product_report():
+    return sg.compare(PRODUCT)
+
+
+def test_product_of_100_reverse_one_sweep_forward_100(product_report):
+    rev, fwd = product_report["reverse"], product_report["forward"]
+    assert rev.sweeps == 1 and fwd.sweeps == 100
+    assert fwd.multiplications >= 10 * rev.multiplications
+    assert product_report.verdict.startswith("reverse wins")
+    assert "100 inputs and 1 output" in product_report.verdict
+
+
+def test_two_fully_connected_layers_have_nine_paths():
+    report = sg.compare(TWO_LAYERS)
+    assert report["paths"].paths == 9
+    assert [report[m].paths for m in ("forward", "reverse", "elimination")] == [None, None, None]
+
+
+def test_to_dict_has_exactly_the_promised_keys(product_report):
+    d = product_report.to_dict()
+    assert list(d) == ["forward", "reverse", "paths", "elimination"]
+    for row in d.values():
+        assert set(row) == {"sweeps", "multiplications", "additions", "program_ops", "expanded_ops", "paths",
+                            "seconds"}
+    assert d["paths"]["sweeps"] is None and d["elimination"]["sweeps"] is None
+    assert d["forward"]["paths"] is None
+    assert all(isinstance(row["seconds"], float) and row["seconds"] >= 0 for row in d.values())
+    assert all(row["program_ops"] > 0 and row["expanded_ops"] >= row["multiplications"] for row in d.values())
+
+
+def test_str_is_an_aligned_table_with_one_sentence_verdict(product_report):
+    lines = str(product_report).splitlines()
+    table, verdict = lines[:-1], lines[-1]
+    assert len(table) == 2 + 4 and len({len(line) for line in table}) == 1
+    assert table[0].split() == ["mode", *FIGURES]
+    assert set(table[1]) <= {"-", " "}
+    assert [line.split()[0] for line in table[2:]] == ["forward", "reverse", "paths", "elimination"]
+    assert verdict == product_report.verdict and verdict.endswith(".") and verdict.count(". ") == 0
+    assert "4,949" in table[2]  # thousands separators
+
+
+def test_html_table_for_jupyter(product_report):
+    html = product_report._repr_html_()
+    assert html.startswith("<table>") and html.endswith("</table>")
+    assert html.count("<tr>") == 5 and "<caption" in html and "reverse wins" in html
+    assert "<th>multiplications</th>" in html
+
+
+def test_above_the_path_limit_only_the_count_is_shown():
+    report = sg.compare(DEEP)
+    row = report["paths"]
+    assert row.paths == 2**40 and row.multiplications is None and row.program_ops is None
+    assert "not enumerated" in report.verdict
+    assert report["reverse"].expanded_ops == EXPANDED_CAP  # the closed form is exponential: capped
+    assert ">=" in str(report).splitlines()[3]
+    assert sg.compare("sin(x)*cos(x)", path_limit=1)["paths"].multiplications is None
+
+
+def test_single_input_single_output_elimination_win_is_explained():
+    report = sg.compare(DEEP)
+    assert report["elimination"].multiplications < report["reverse"].multiplications
+    assert report.verdict.startswith("elimination wins") and "parallel edges" in report.verdict
+
+
+def test_markowitz_wins_on_the_hourglass_and_says_why():
+    report = sg.compare(bench.hourglass(3, 3))
+    mults = {m: c.multiplications for m, c in report.items()}
+    assert mults["elimination"] < min(mults["forward"], mults["reverse"])
+    assert report.verdict.startswith("elimination wins") and "3 inputs" in report.verdict
+
+
+def test_multi_output_forward_scales_with_inputs_reverse_with_outputs():
+    wide_out = bench.layered(1, 20)
+    report = sg.compare(wide_out)
+    assert report["forward"].sweeps == 1 and report["reverse"].sweeps == 20
+    assert report["forward"].multiplications < report["reverse"].multiplications
+    assert report.verdict.startswith("forward wins") and "1 input and 20 outputs" in report.verdict
+
+
+def test_compare_wrt_and_ties():
+    report = sg.compare("x*y + sin(z)", wrt=["x"])
+    assert report.n_inputs == 1 and report["forward"].sweeps == 1
+    tie = sg.compare("x*y")
+    assert tie.verdict.startswith("reverse wins (tied with forward and paths and elimination)")
+    assert "every mode needs the same work" in tie.verdict
+
+
+# ---------------------------------------------------------------- mode="auto"
+def fan_out(m):
+    """n = 1, m outputs sharing a trunk: forward needs one sweep, reverse m."""
+    trunk = "h1 = sin(x); h2 = tanh(h1); h3 = exp(h2)"
+    return sg.parse(trunk + "; " + "; ".join(f"y{k} = cos(h3 + {k})" for k in range(1, m + 1)),
+                    outputs=[f"y{k}" for k in range(1, m + 1)])
+
+
+def test_auto_picks_forward_for_one_input_many_outputs():
+    graph = fan_out(100)
+    assert choose_mode(graph, graph.outputs, graph.inputs)[0] == "forward"
+    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    assert est["forward"] < est["reverse"]
+    J = sg.jacobian(graph, mode="auto", simplify=False)
+    ref = sg.jacobian(graph, mode="reverse", simplify=False)
+    at = {sympy.Symbol("x"): 0.3}
+    assert J.shape == (100, 1) and [float(e) for e in J.subs(at)] == pytest.approx([float(e) for e in ref.subs(at)])
+
+
+def test_auto_picks_reverse_for_many_inputs_one_output():
+    g = sg.grad("sin(" + "+".join(f"x{i}^2" for i in range(100)) + ")", mode="auto")
+    assert g.mode == "reverse" and g.cost.mode == "reverse" and g.cost.sweeps == 1
+    assert "mode='auto' chose reverse" in g.cost.note and g.cost.verdict == g.cost.note
+    assert list(g.cost) == ["reverse"]
+
+
+def test_auto_single_input_single_output_ties_go_to_reverse():
+    x = sympy.Symbol("x")
+    g = sg.grad("exp(sin(x))*x", mode="auto")
+    assert g.mode == "reverse"  # a chain costs the same both ways; the tie keeps the default
+    assert sympy.simplify(g["x"] - sympy.diff(sympy.exp(sympy.sin(x)) * x, x)) == 0
+
+
+def test_gradient_carries_its_own_cost():
+    g = sg.grad("(a+b)*(b+1)", mode="elimination")
+    assert list(g.cost) == ["elimination"] and g.cost.sweeps is None
+    assert g.cost.program_ops == g.program.ops and g.cost.expanded_ops > 0 and g.cost.seconds >= 0
+    assert set(g.cost.to_dict()["elimination"]) == set(FIGURES)
+
+
+@pytest.mark.parametrize("text, wrt", [(TWO_LAYERS, None), (DEEP, None), ("c = a + b; d = c*b; e = c*d", ["a", "c", "b"]),
+                                       (["x*y", "sin(x*y)+x"], None)])
+def test_one_pass_path_count_equals_pair_by_pair(text, wrt):
+    graph = sg.parse(text)
+    names = list(graph.inputs) if wrt is None else wrt
+    assert count_all_paths(graph, graph.outputs, names) == total_paths(Linearised(graph), graph.outputs, names)

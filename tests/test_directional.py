@@ -1,0 +1,96 @@
+"""jvp and vjp: one sweep each, numeric or symbolic seeds, equal to J·v and wᵀ·J."""
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings, strategies as st
+
+import symgraph as sg
+
+x, y, u, w = sympy.symbols("x y u w")
+FS = ["x*y*sin(x)", "exp(x*y)+y^2", "x/y - log(1+y^2)"]
+
+
+def jac():
+    return sympy.Matrix([x * y * sympy.sin(x), sympy.exp(x * y) + y**2, x / y - sympy.log(1 + y**2)]).jacobian([x, y])
+
+
+def test_jvp_numeric_seed_is_one_forward_sweep():
+    d = sg.jvp(FS, ["x", "y"], [2, -0.5])
+    assert d.mode == "forward" and d.cost.sweeps == 1 and list(d.cost) == ["forward"]
+    expected = jac() * sympy.Matrix([2, -0.5])
+    got = d.at(x=0.7, y=1.3)
+    assert list(got) == list(d.graph.outputs)
+    assert list(got.values()) == pytest.approx([float(e.subs({x: 0.7, y: 1.3})) for e in expected], rel=1e-12)
+
+
+def test_jvp_symbolic_seed_names_become_inputs():
+    d = sg.jvp("x*y", ["x", "y"], ["u", sympy.Symbol("w")])
+    assert d.program.inputs == ("x", "y", "u", "w")
+    assert sympy.expand(d["v1"] - (u * y + w * x)) == 0
+    assert d.at(x=2, y=3, u=1, w=10) == {"v1": 23.0}
+    with pytest.raises(sg.GraphError, match="missing"):
+        d.at(x=2, y=3)
+
+
+def test_seed_names_that_look_like_temporaries_do_not_clash():
+    d = sg.jvp("sin(x)*cos(y)", ["x", "y"], ["t1", "t2"])
+    t1, t2 = sympy.symbols("t1 t2")
+    ref = t1 * sympy.cos(x) * sympy.cos(y) - t2 * sympy.sin(x) * sympy.sin(y)
+    assert sympy.simplify(d[d.graph.output] - ref) == 0
+    assert d.at(x=0.5, y=0.25, t1=2, t2=3)[d.graph.output] == pytest.approx(
+        float(ref.subs({x: 0.5, y: 0.25, t1: 2, t2: 3})), rel=1e-12)
+
+
+def test_vjp_is_one_reverse_sweep_for_every_wrt():
+    d = sg.vjp(FS, ["x", "y"], [1, "u", 3])
+    assert d.mode == "reverse" and d.cost.sweeps == 1
+    expected = (sympy.Matrix([[1, u, 3]]) * jac())
+    pt = {x: 0.7, y: 1.3, u: -2.0}
+    got = d.at(x=0.7, y=1.3, u=-2.0)
+    assert [got["x"], got["y"]] == pytest.approx([float(e.subs(pt)) for e in expected], rel=1e-12)
+
+
+def test_vjp_output_feeding_output_and_intermediate_wrt():
+    graph = sg.parse("c = x*y; v = sin(c) + c", outputs=["c", "v"])
+    d = sg.vjp(graph, ["x", "c"], [2, 1])
+    c = x * y
+    assert sympy.simplify(d["x"] - (2 * y + sympy.diff(sympy.sin(c) + c, x))) == 0
+    assert sympy.simplify(d["c"] - (2 + sympy.cos(sympy.Symbol("c")) + 1).subs(sympy.Symbol("c"), c)) == 0
+
+
+def test_jvp_seeded_intermediate_adds_to_its_tangent():
+    # d/dt f(x + t*1, with c = x*y also nudged by 1): J·v with wrt x and intermediate c
+    d = sg.jvp("c = x*y; e = sin(c)", ["x", "c"], [1, 1])
+    assert sympy.simplify(d["e"] - sympy.cos(x * y) * (y + 1)) == 0
+
+
+def test_zero_seeds_absent_names_and_bad_seeds():
+    assert sg.jvp("x*y", ["x", "y"], [0, 0])["v1"] == 0
+    assert sg.jvp("x*y", ["x", "q"], [1, 5])["v1"] == y
+    assert sg.vjp("x*y", ["x", "q"], 1) == {"x": y, "q": 0}
+    assert sg.jvp("sin(x)", None, 3)["v1"] == 3 * sympy.cos(x)
+    with pytest.raises(sg.GraphError, match="3 component"):
+        sg.jvp("x*y", ["x", "y"], [1, 2, 3])
+    with pytest.raises(sg.GraphError, match="not a name"):
+        sg.jvp("x*y", ["x", "y"], ["1abc", 1])
+    with pytest.raises(TypeError, match="number or a name"):
+        sg.jvp("x*y", ["x", "y"], [x + 1, 1])
+
+
+def test_unit_seeds_cost_no_more_than_a_gradient_sweep():
+    text = "*".join(f"x{i}" for i in range(1, 21))
+    d = sg.vjp(text, None, [1])
+    g = sg.grad(text, mode="reverse")
+    assert d.cost.multiplications == g.cost.multiplications
+    assert d.at(**{f"x{i}": 1.5 for i in range(1, 21)}) == pytest.approx(g.at(**{f"x{i}": 1.5 for i in range(1, 21)}))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-2, 2), min_size=2, max_size=2), st.lists(st.floats(-2, 2), min_size=3, max_size=3),
+       st.floats(0.2, 1.5), st.floats(0.2, 1.5))
+def test_jvp_and_vjp_agree_with_the_jacobian(v, wv, px, py):
+    J = np.array(sg.jacobian(FS, ["x", "y"]).subs({x: px, y: py}), dtype=float)
+    jv = sg.jvp(FS, ["x", "y"], v).at(x=px, y=py)
+    wj = sg.vjp(FS, ["x", "y"], wv).at(x=px, y=py)
+    assert list(jv.values()) == pytest.approx(J @ np.array(v), rel=1e-9, abs=1e-9)
+    assert [wj["x"], wj["y"]] == pytest.approx(np.array(wv) @ J, rel=1e-9, abs=1e-9)

@@ -1,0 +1,127 @@
+"""Pictures: both engines produce real PNG and SVG images carrying the values and gradients."""
+import io
+import shutil
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import symgraph as sg
+from symgraph.draw import layered_layout, node_adjoints
+
+mpimg = pytest.importorskip("matplotlib.image")
+
+SEED = "p = x + y; g = p * z"
+AT = {"x": 1, "y": 3, "z": -3}
+ENGINES = [
+    "matplotlib",
+    pytest.param("graphviz", marks=pytest.mark.skipif(shutil.which("dot") is None,
+                                                      reason="Graphviz's dot is not installed")),
+]
+
+
+def read_png(data: bytes):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return mpimg.imread(io.BytesIO(data), format="png")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_png_is_a_plausible_image(engine):
+    image = read_png(sg.draw(SEED, at=AT, adjoints=True, engine=engine))
+    height, width = image.shape[:2]
+    assert 150 <= width <= 4000 and 80 <= height <= 3000 and width > height  # drawn left to right
+    assert image.std() > 0.05  # not a blank canvas
+    red = (image[..., 0] > 0.8) & (image[..., 1] < 0.3) & (image[..., 2] < 0.3)
+    green = (image[..., 1] > 0.3) & (image[..., 0] < 0.2) & (image[..., 2] < 0.2)
+    assert red.sum() > 50 and green.sum() > 50  # gradients in red, values in green
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_svg_is_xml_with_the_labels(engine):
+    data = sg.draw(SEED, format="svg", at=AT, adjoints=True, engine=engine)
+    root = ET.fromstring(data)
+    assert root.tag.endswith("svg")
+    texts = [t.strip() for t in "".join(root.itertext()).split("\n") if t.strip()]
+    joined = " ".join(texts)
+    for label in ("p: +", "g: *", "-12", "-3", "4"):
+        assert label in joined, label
+    assert "x" in texts and "z" in texts
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_writes_path_with_format_from_suffix(tmp_path, engine):
+    png = sg.draw(SEED, at=AT, adjoints=True, path=tmp_path / "g.png", engine=engine)
+    svg = sg.draw(SEED, path=str(tmp_path / "g.svg"), engine=engine)
+    assert png == tmp_path / "g.png" and read_png(png.read_bytes()).shape[1] > 100
+    assert ET.fromstring(svg.read_bytes()).tag.endswith("svg")
+
+
+def test_auto_falls_back_to_matplotlib_without_dot(monkeypatch):
+    draw_module = sys.modules["symgraph.draw"]  # the module; sg.draw is the function
+
+    calls = []
+    monkeypatch.setattr(draw_module.shutil, "which", lambda name: None)
+    original = draw_module._render_matplotlib
+    monkeypatch.setattr(draw_module, "_render_matplotlib",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    read_png(sg.draw(SEED, at=AT, adjoints=True))
+    assert calls == [1]
+    with pytest.raises(sg.RenderError, match="not installed"):
+        sg.draw(SEED, engine="graphviz")
+
+
+def test_values_from_evaluate_and_adjoints_true():
+    g = sg.parse(SEED)
+    values = g.evaluate(**AT)
+    a = sg.draw(g, values=values, adjoints=True, format="svg", engine="matplotlib")
+    b = sg.draw(g, at=AT, adjoints=node_adjoints(g, **AT), format="svg", engine="matplotlib")
+    assert b"-12" in a and a.count(b">-3<") == b.count(b">-3<") > 0
+
+
+def test_derivatives_true_symbolic_without_point():
+    svg = sg.draw("c = a + b; d = b + 1; e = c * d", derivatives=True, format="svg", engine="matplotlib")
+    assert "∂e/∂c = d".encode() in svg and "∂e/∂d = c".encode() in svg
+
+
+def test_bad_requests_are_named_errors():
+    with pytest.raises(sg.RenderError, match="format"):
+        sg.draw(SEED, format="gif")
+    with pytest.raises(sg.RenderError, match="format"):
+        sg.draw(SEED, path="g.jpeg")
+    with pytest.raises(sg.RenderError, match="engine"):
+        sg.draw(SEED, engine="tikz")
+    with pytest.raises(sg.GraphError, match="needs a point"):
+        sg.draw(SEED, adjoints=True)
+    with pytest.raises(sg.GraphError, match="missing"):
+        sg.draw(SEED, at={"x": 1})
+
+
+def test_node_adjoints_include_intermediates_and_shared_nodes():
+    adjoints = node_adjoints("c = a + b; d = b + 1; e = c * d", a=2, b=1)
+    assert adjoints == {"a": 2.0, "b": 5.0, "c": 2.0, "d": 3.0, "e": 1.0}
+
+
+def test_layout_is_layered_left_to_right():
+    g = sg.parse(SEED)
+    pos, bends = layered_layout(g)
+    assert pos["x"][0] == pos["y"][0] < pos["p"][0] < pos["g"][0]
+    assert pos["z"][0] == pos["p"][0]  # an input sits beside its first use
+    assert pos["x"][1] > pos["y"][1]
+
+
+def test_deep_graph_draws_without_recursion():
+    g = sg.parse("v1 = sin(x)\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(2, 301)))
+    data = sg.draw(g, engine="matplotlib", dpi=20)
+    assert read_png(data).shape[1] > 100
+
+
+def test_graph_repr_svg_for_jupyter(monkeypatch):
+    svg = sg.parse(SEED)._repr_svg_()
+    assert svg is not None and "<svg" in svg and "p: +" in svg
+    draw_module = sys.modules["symgraph.draw"]  # the module; sg.draw is the function
+
+    def broken(*args, **kwargs):
+        raise sg.RenderError("no renderer")
+
+    monkeypatch.setattr(draw_module, "draw", broken)
+    assert sg.parse(SEED)._repr_svg_() is None
