@@ -170,11 +170,25 @@ def test_textbook_source_reads_like_the_program():
     del b
     t1 = c + d
     del c
-    return (
-        _fit(xp, d, _shape, _dtype),
-        _fit(xp, t1, _shape, _dtype),
-    )
+    return _fit(xp, _shape, _dtype, (d, t1))
 '''
+
+
+def test_constant_factors_fold_exactly_into_one_operation():
+    """2*v, then 100 times that: one multiplication by 200, bitwise equal to the program."""
+    g = sg.grad("100*(y - x^2)^2", wrt=["y"])
+    assert str(g.program).count("mul") == 2
+    source = g.lambdify().source
+    assert "200 * v2" in source and source.count(" * ") == 1
+    x, y = np.linspace(-2, 2, 7), np.linspace(3, -1, 7)
+    np.testing.assert_array_equal(g.lambdify()(x=x, y=y)[0], g.at(x=x, y=y)["y"])
+    dx = sg.grad("100*(y - x^2)^2", wrt=["x"])  # -(200*v2) * (2*x): 5 operations, 3 in the code
+    assert sum(str(dx.program).count(op) for op in ("mul", "neg")) == 5
+    assert dx.lambdify().source.count(" * ") == 3
+    np.testing.assert_array_equal(dx.lambdify()(x=x, y=y)[0], dx.at(x=x, y=y)["x"])
+    fx = sg.grad("3*(-(2*x*y))*5", wrt=["x"])
+    pts = np.linspace(-3, 3, 11)
+    np.testing.assert_array_equal(fx.lambdify()(x=pts, y=pts[::-1])[0], fx.at(x=pts, y=pts[::-1])["x"])
 
 
 def _statements(source):
@@ -205,8 +219,8 @@ def test_temporaries_are_deleted_after_last_use_and_never_used_after():
             deleted |= {t.id for t in stmt.targets}
         elif isinstance(stmt, ast.Assign):
             assigned |= {n.id for n in ast.walk(stmt.targets[0]) if isinstance(n, ast.Name)}
-    returned = {n.id for n in ast.walk(body[-1]) if isinstance(n, ast.Name)}
-    assert assigned - {"xp", "_shape", "_dtype"} <= deleted | returned  # nothing left dangling
+    returned = {n.id for stmt in body[-2:] for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    assert assigned - {"xp", "_shape", "_dtype", "_results"} <= deleted | returned  # nothing left dangling
     assert len(deleted) > 20
 
 
