@@ -38,12 +38,14 @@ Why the generated code looks the way it does:
 Examples
 --------
 >>> import symgraph as sg
->>> print(sg.grad("c = a + b; d = b + 1; e = c * d").program.source(name="grad_e"))
+>>> print(sg.grad("c = a + b; d = b + 1; e = c * d").program.source(name="grad_e"), end="")
 def grad_e(a, b):
     \"\"\"Results (a, b) of a symgraph program, as arrays of the inputs' broadcast shape.\"\"\"
     xp, _shape, _dtype, a, b = _prepare(_xp, _inputs, a, b)
     c = a + b
+    del a
     d = b + 1
+    del b
     t1 = c + d
     del c
     return _fit(xp, _shape, _dtype, (d, t1))
