@@ -38,18 +38,17 @@ Why the generated code looks the way it does:
 Examples
 --------
 >>> import symgraph as sg
->>> print(sg.grad("c = a + b; d = b + 1; e = c * d").program.source(name="grad_e"))
+>>> print(sg.grad("c = a + b; d = b + 1; e = c * d").program.source(name="grad_e"), end="")
 def grad_e(a, b):
     \"\"\"Results (a, b) of a symgraph program, as arrays of the inputs' broadcast shape.\"\"\"
     xp, _shape, _dtype, a, b = _prepare(_xp, _inputs, a, b)
     c = a + b
+    del a
     d = b + 1
+    del b
     t1 = c + d
     del c
-    return (
-        _fit(xp, d, _shape, _dtype),
-        _fit(xp, t1, _shape, _dtype),
-    )
+    return _fit(xp, _shape, _dtype, (d, t1))
 """
 from __future__ import annotations
 
@@ -69,6 +68,9 @@ from .errors import GraphError
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
+
+#: Scalars that take the single-point fast path.
+_SCALAR_TYPES = (float, int, np.floating, np.integer)
 
 _serial = itertools.count(1)
 
@@ -115,6 +117,9 @@ def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
     ``xp=None`` picks the namespace from the values (:func:`namespace_of`).
     With NumPy, 0-d inputs come back as NumPy scalars (fast, NumPy's domain rules).
     """
+    if (xp is None or xp is np) and all(isinstance(v, _SCALAR_TYPES) for v in values):
+        dtype = working_dtype(values)  # the single-point fast path: one conversion for all inputs
+        return (np, (), dtype, *np.array(values, dtype=dtype))
     if xp is None:
         xp = namespace_of(values)
     dtype = working_dtype(values)
@@ -129,16 +134,30 @@ def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
     return (xp, shape, dtype, *arrays)
 
 
-def fit(xp: Any, value: Any, shape: tuple, dtype: np.dtype, copy: bool = False) -> Any:
-    """``value`` as an array of ``shape`` and ``dtype``: broadcast (a fresh array) when smaller.
+def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Sequence[int] = ()) -> tuple:
+    """The results as fresh arrays of ``shape`` and ``dtype``, in one tuple.
 
-    ``copy=True`` is used for results that are inputs or repeat another
-    result, so no two outputs, and no output and input, share memory.
+    Python numbers (constant derivatives) become filled arrays; smaller
+    results are broadcast into fresh arrays; the results listed in ``copy``
+    (inputs, repeated results) are copied so no output shares memory with an
+    input or another output.  At a single NumPy point all results are
+    converted together: one small array, one 0-d view per result.
     """
-    value = xp.asarray(value, dtype=dtype)
-    if tuple(value.shape) != tuple(shape):
-        return xp.broadcast_to(value, shape).copy()
-    return value.copy() if copy else value
+    if not shape and xp is np:
+        out = np.array(values, dtype=dtype)
+        return tuple([out[i, ...] for i in range(len(values))])
+    results = []
+    for i, value in enumerate(values):
+        if isinstance(value, (int, float)):
+            results.append(xp.full(shape, value, dtype=dtype))
+            continue
+        value = xp.asarray(value, dtype=dtype)
+        if tuple(value.shape) != tuple(shape):
+            value = xp.broadcast_to(value, shape).copy()
+        elif i in copy:
+            value = value.copy()
+        results.append(value)
+    return tuple(results)
 
 
 def vector_inputs(x: Any, names: Sequence[str]) -> tuple:
@@ -157,6 +176,87 @@ def vector_outputs(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.
 
 
 # --------------------------------------------------------------------------- source
+
+def _is_power_of_two(c: Any) -> bool:
+    """True for +-2^k: scaling by it is exact in binary floating point."""
+    value = float(c)
+    if value == 0 or not math.isfinite(value) or math.frexp(abs(value))[0] != 0.5:
+        return False
+    return sympy.Rational(value) == c if isinstance(c, sympy.Rational) else isinstance(c, (sympy.Float, float, int))
+
+
+def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
+                 dtype: str) -> list[tuple[str, str, list[str]]]:
+    """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
+
+    The peephole folds constant factors and negations of single-use
+    temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
+    becomes ``t3 = -200 * v``.  It only combines factors when one of them is
+    +-2^k, so every result is bitwise what the program computes, in fewer
+    array operations.
+    """
+    uses: dict[str, int] = {}
+    for _, op, args in instructions:
+        if op != "const":
+            for a in args:
+                ref = resolve(a)
+                if isinstance(ref, str):
+                    uses[ref] = uses.get(ref, 0) + 1
+    pending: dict[str, tuple[Any, str, list[str]]] = {}  # target -> (coefficient, base text, names)
+    lines: list[tuple[str, str, list[str]]] = []
+
+    def scaled(ref: str) -> tuple[Any, str, list[str]]:
+        return pending.pop(ref) if ref in pending else (sympy.Integer(1), ref, [ref])
+
+    def materialise(coefficient: Any, base: str, names: list[str]) -> str:
+        """Python text of ``coefficient * base``, keeping ``base``'s own association."""
+        compound = not base.isidentifier()
+        inner = f"({base})" if compound else base
+        if coefficient == 1:
+            return base
+        if coefficient == -1:
+            return f"-{inner}"
+        return f"{lit(coefficient)} * {inner}"
+
+    for target, op, args in instructions:
+        if op == "const":
+            continue
+        refs = [resolve(a) for a in args]
+        result = None  # (coefficient, base, names) when the value is a scaled product
+        if op == "neg" and isinstance(refs[0], str):
+            c, base, names = scaled(refs[0])
+            result = (-c, base, names)
+        elif op == "mul" and sum(isinstance(r, str) for r in refs) == 1:
+            k = next(r for r in refs if not isinstance(r, str))
+            ref = next(r for r in refs if isinstance(r, str))
+            c, base, names = pending.get(ref, (sympy.Integer(1), ref, [ref]))
+            if ref in pending and not (_is_power_of_two(k) or _is_power_of_two(c)):
+                lines.append((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
+                c, base, names = sympy.Integer(1), ref, [ref]
+            pending.pop(ref, None)
+            result = (k * c, base, names)
+        elif op == "mul" and all(isinstance(r, str) for r in refs) and any(r in pending for r in refs):
+            (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (sympy.Integer(1), r, [r])) for r in refs)
+            if _is_power_of_two(c1) and _is_power_of_two(c2):
+                for r in refs:
+                    pending.pop(r, None)
+                right = b2 if b2.isidentifier() else f"({b2})"
+                result = (c1 * c2, f"{b1} * {right}", list(dict.fromkeys(n1 + n2)))
+        if result is None:
+            for r in dict.fromkeys(r for r in refs if isinstance(r, str)):
+                if r in pending:  # an operand of another op: compute it now
+                    lines.append((r, materialise(*pending[r]), pending.pop(r)[2]))
+            texts = [r if isinstance(r, str) else lit(r) for r in refs]
+            if all(not isinstance(r, str) for r in refs):  # evaluate on an array, at call time
+                texts[0] = f"{ns}.asarray({texts[0]}, dtype={dtype})"
+            template = rules.op(op).code.replace("xp.", f"{ns}.")
+            lines.append((target, template.format(*texts), list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
+        elif uses.get(target, 0) == 1 and target not in keep:
+            pending[target] = result
+        else:
+            lines.append((target, materialise(*result), result[2]))
+    return lines
+
 
 def literal(value: Any) -> str:
     """Python source for a constant: a weak Python int or float, parenthesised when negative.
@@ -242,20 +342,19 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
         return literal(value).replace("inf", inf_name).replace("nan", nan_name)
 
     alias: dict[str, Any] = {}  # const instructions: target -> constant
+    for target, op, args in instructions:
+        if op == "const":
+            alias[target] = args[0]
 
     def resolve(ref: Any) -> Any:
         return alias.get(ref, ref) if isinstance(ref, str) else ref
 
-    result_refs = {resolve(r) for r in results.values()}  # const aliases are not known yet: filtered below
-    last_use: dict[str, int] = {}
-    for i, (target, op, args) in enumerate(instructions):
-        if op == "const":
-            alias[target] = args[0]
-            continue
-        for a in args:
-            if isinstance(a, str):
-                last_use[resolve(a)] = i
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
+    assignments = _assignments(instructions, resolve, result_refs, lit, ns, dtype)
+    last_use: dict[str, int] = {}
+    for i, (_, _, used) in enumerate(assignments):
+        for name_ in used:
+            last_use[name_] = i
 
     body: list[str] = []
     vector_param = fresh("x") if vector else None
@@ -267,17 +366,9 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
         body.append(f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
                     f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})")
 
-    for i, (target, op, args) in enumerate(instructions):
-        if op == "const":
-            continue
-        refs = [resolve(a) for a in args]
-        texts = [r if isinstance(r, str) else lit(r) for r in refs]
-        if all(not isinstance(r, str) for r in refs):  # evaluate on an array, at call time
-            texts[0] = f"{ns}.asarray({texts[0]}, dtype={dtype})"
-        template = rules.op(op).code.replace("xp.", f"{ns}.")
-        body.append(f"{target} = {template.format(*texts)}")
-        dead = [r for r in dict.fromkeys(refs)
-                if isinstance(r, str) and last_use.get(r) == i and r not in result_refs]
+    for i, (target, text, used) in enumerate(assignments):
+        body.append(f"{target} = {text}")
+        dead = [n for n in used if last_use.get(n) == i and n not in result_refs]
         if dead:
             body.append(f"del {', '.join(dead)}")
 
@@ -289,25 +380,44 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
         value_text = value if isinstance(value, str) else lit(value)
         body.append(f"return {helpers['vector_outputs']}({value_text}, [{items}], {dtype})")
     else:
-        seen: set[str] = set()
+        flat: list[str] = []
 
-        def shaped(label: str) -> str:
-            ref = resolve(results[label])
-            if not isinstance(ref, str):
-                return f"{ns}.full({shape}, {lit(ref)}, dtype={dtype})"
-            copy = ref in inputs or ref in seen
+        def flatten(layout: Layout) -> None:
+            if isinstance(layout, tuple):
+                for item in layout:
+                    flatten(item)
+            else:
+                flat.append(layout)
+
+        flatten(returns)
+        refs = [resolve(results[label]) for label in flat]
+        copies, seen = [], set()
+        for i, ref in enumerate(refs):  # results that are inputs or repeat a result get their own copy
+            if isinstance(ref, str) and (ref in inputs or ref in seen):
+                copies.append(i)
             seen.add(ref)
-            return f"{helpers['fit']}({ns}, {ref}, {shape}, {dtype}{', copy=True' if copy else ''})"
+        items = _wrap([r if isinstance(r, str) else lit(r) for r in refs], "        ")
+        copy_text = f", copy={tuple(copies)!r}" if copies else ""
+        call = f"{helpers['fit']}({ns}, {shape}, {dtype}, ({items}){copy_text})"
+        counter = iter(range(len(flat)))
 
-        def render(layout: Layout, indent: str) -> str:
+        def regroup(layout: Layout, whole: str) -> str:
+            """Python text picking ``layout`` out of the flat results tuple ``whole``."""
             if not isinstance(layout, tuple):
-                return shaped(layout)
-            if len(layout) <= 1:
-                return "(" + "".join(render(x, indent) + "," for x in layout) + ")"
-            inner = indent + "    "
-            return "(\n" + "".join(f"{inner}{render(x, inner)},\n" for x in layout) + f"{indent})"
+                return f"{whole}[{next(counter)}]"
+            if all(not isinstance(x, tuple) for x in layout):
+                start = next(counter, None) if layout else None
+                for _ in layout[1:]:
+                    next(counter)
+                return "()" if start is None else f"{whole}[{start}:{start + len(layout)}]"
+            return "(" + ", ".join(regroup(x, whole) for x in layout) + ("," if len(layout) == 1 else "") + ")"
 
-        body.append(f"return {render(returns, '    ')}")
+        if isinstance(returns, tuple) and all(not isinstance(x, tuple) for x in returns):
+            body.append(f"return {call}")
+        else:
+            out = fresh("_results")
+            body.append(f"{out} = {call}")
+            body.append(f"return {regroup(returns, out)}")
 
     params = vector_param if vector else ", ".join(inputs)
     doc = (doc or "Generated by symgraph.").replace("\\", "/").replace('"', "'")
@@ -325,6 +435,20 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
         f"{names_const} = {inputs!r}",
     ]
     return Generated(name, source, globals_, "\n".join(header_lines))
+
+
+def _wrap(items: list[str], indent: str, width: int = 100) -> str:
+    """Comma-separated items, broken into lines of at most ``width`` characters."""
+    if len(items) == 1:
+        return items[0] + ","
+    lines, line = [], ""
+    for item in items:
+        if line and len(indent) + len(line) + len(item) + 2 > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += item + ", "
+    lines.append(line.rstrip(", "))
+    return lines[0] if len(lines) == 1 else "\n" + "".join(f"{indent}{x}\n" for x in lines)[:-1] + "\n    "
 
 
 def _import_as(name: str, local: str) -> str:

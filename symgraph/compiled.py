@@ -100,8 +100,8 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     >>> fn = sg.value_and_grad("(a+b)*(b+1)", wrt=["a", "b"])
     >>> fn(2, 1)
     (array(6.), (array(2.), array(5.)))
-    >>> sg.value_and_grad("(1-x)^2 + 100*(y-x^2)^2", wrt=["x", "y"], vector=True)([1.0, 1.0])
-    (0.0, array([0., 0.]))
+    >>> sg.value_and_grad("(1-x)^2 + 100*(y-x^2)^2", wrt=["x", "y"], vector=True)([0.0, 0.0])
+    (1.0, array([-2.,  0.]))
     """
     graph = as_graph(f)
     gradient = grad(graph, wrt, mode=mode, simplify=False)
