@@ -87,23 +87,30 @@ def _options(mode: str, order: str) -> dict:
     return {"order": order} if mode == "elimination" else {}
 
 
-class Gradient(Mapping[str, sympy.Expr]):
-    """The gradient of a scalar function: wrt name -> sympy expression (built on first access).
+class DerivativeMap(Mapping[str, sympy.Expr]):
+    """Labels -> sympy expressions, built from a program's closed forms on first access.
+
+    The program is the result; expressions in the inputs are a view of it,
+    simplified with bounded effort (:mod:`symgraph.simplify`) only when read.
+    :class:`Gradient` and :class:`~symgraph.directional.Directional` are this
+    mapping with different labels.
 
     Attributes
     ----------
     graph : Graph
         The function's graph.
     program : Program
-        The straight-line program computing every partial derivative.
+        The straight-line program computing every entry.
     cost : CostReport
         What the derivation counted.
+    mode : str
+        The mode that ran.
     """
 
-    def __init__(self, graph: Graph, wrt: Sequence[str], program: Program, cost: CostReport,
-                 mode: str, simplify="fast"):
+    def __init__(self, graph: Graph, labels: Sequence[str], program: Program, cost: CostReport,
+                 mode: str, simplify: bool | str = "fast"):
         self.graph = graph
-        self.wrt = tuple(wrt)
+        self.labels = tuple(labels)
         self.program = program
         self.cost = cost
         self.mode = mode
@@ -112,26 +119,41 @@ class Gradient(Mapping[str, sympy.Expr]):
 
     def __getitem__(self, name) -> sympy.Expr:
         name = str(name)
-        if name not in self.wrt:
+        if name not in self.labels:
             raise KeyError(name)
         if name not in self._exprs:
             raw = self.program.closed_forms()[name]
-            size = self.program.expanded_size(name)
-            self._exprs[name] = simplify_expr(raw, self.simplify, size=size)
+            self._exprs[name] = simplify_expr(raw, self.simplify, size=self.program.expanded_size(name))
         return self._exprs[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.wrt)
+        return iter(self.labels)
 
     def __len__(self) -> int:
-        return len(self.wrt)
+        return len(self.labels)
 
     def __repr__(self) -> str:
-        return "Gradient({" + ", ".join(f"{k!r}: {self[k]}" for k in self.wrt) + "})"
+        return f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {self[k]}" for k in self.labels) + "})"
 
     def at(self, **values: float) -> dict[str, float]:
-        """Numeric partial derivatives at a point (or arrays of points), evaluated on the program."""
+        """Numeric values at a point (or arrays of points), evaluated on the program."""
         return self.program.evaluate(**values)
+
+
+class Gradient(DerivativeMap):
+    """The gradient of a scalar function: wrt name -> sympy expression (built on first access).
+
+    Attributes
+    ----------
+    wrt : tuple of str
+        The variables, in the order asked for (the mapping's keys).
+    graph, program, cost, mode
+        As in :class:`DerivativeMap`.
+    """
+
+    @property
+    def wrt(self) -> tuple[str, ...]:
+        return self.labels
 
     def lambdify(self, xp: Any = None) -> Callable:
         """Compile to a NumPy function: inputs positionally or by keyword -> tuple of arrays in wrt order.

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Sequence
 
 import sympy
 
 from . import rules
 from .cost import CostReport, ModeCost, expanded_ops
-from .derive import _wrt_list, as_graph
+from .derive import DerivativeMap, _wrt_list, as_graph
 from .errors import GraphError
 from .graph import Graph, is_identifier
 from .passes.local import Linearised
-from .program import Emitter, Program, is_zero
-from .simplify import normalise, simplify as simplify_expr
+from .program import Emitter, is_zero
 
 
-class Directional(Mapping[str, sympy.Expr]):
+class Directional(DerivativeMap):
     """A directional derivative: ``jvp`` maps output names, ``vjp`` wrt names, to sympy expressions.
 
     Attributes
@@ -40,38 +39,6 @@ class Directional(Mapping[str, sympy.Expr]):
     mode : str
         ``"forward"`` for jvp, ``"reverse"`` for vjp.
     """
-
-    def __init__(self, graph: Graph, keys: Sequence[str], program: Program, cost: CostReport, mode: str,
-                 simplify: bool | str = True):
-        self.graph = graph
-        self.labels = tuple(keys)
-        self.program = program
-        self.cost = cost
-        self.mode = mode
-        self.simplify = normalise(simplify)
-        self._exprs: dict[str, sympy.Expr] = {}
-
-    def __getitem__(self, name) -> sympy.Expr:
-        name = str(name)
-        if name not in self.labels:
-            raise KeyError(name)
-        if name not in self._exprs:
-            raw = self.program.closed_forms()[name]
-            self._exprs[name] = simplify_expr(raw, self.simplify, size=self.program.expanded_size(name))
-        return self._exprs[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.labels)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __repr__(self) -> str:
-        return "Directional({" + ", ".join(f"{k!r}: {self[k]}" for k in self.labels) + "})"
-
-    def at(self, **values: float) -> dict[str, float]:
-        """Numeric values at a point; symbolic seed names need values too."""
-        return self.program.evaluate(**values)
 
 
 def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:

@@ -231,7 +231,6 @@ def layered_layout(graph: Graph) -> tuple[dict[str, tuple[float, float]], dict[t
     pos : dict node -> (x, y)
     bends : dict (u, v) -> list of (x, y), empty for edges between adjacent layers
     """
-    index = {node: i for i, node in enumerate(graph.order)}
     depth = {node: d for d, layer in enumerate(nx.topological_generations(graph.nx)) for node in layer}
     for node in graph.order:
         succ = graph.nx.succ[node]
