@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import networkx as nx
-
 from .local import Linearised, SweepResult
 
 
 def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
-    graph, derivatives = lin.graph, {}
+    derivatives = {}
+    preds, local, mul, add = lin.preds, lin.local, lin.mul, lin.add
     for y in dict.fromkeys(outputs):
         lin.counts.sweeps += 1
         adjoint = {y: 1}
-        for v in sorted(nx.ancestors(graph.nx, y) | {y}, key=lin.index.__getitem__, reverse=True):
+        for v in lin.ancestors(y):
             a = adjoint.get(v)
             if a is None:
                 continue
-            for u in lin.preds[v]:
-                adjoint[u] = lin.add(adjoint.get(u), lin.mul(a, lin.local(u, v)))
+            for u in preds[v]:
+                adjoint[u] = add(adjoint.get(u), mul(a, local(u, v)))
         for x in wrt:
             derivatives[(y, x)] = adjoint.get(x, 0)
     return SweepResult(derivatives, lin.counts)
