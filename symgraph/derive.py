@@ -13,7 +13,7 @@ import sympy
 
 from .cost import CostReport, ModeCost
 from .errors import GraphError
-from .graph import Graph
+from .graph import Graph, paused_gc
 from .parse import parse
 from .passes.forward import forward
 from .passes.local import Linearised, SweepResult
@@ -56,8 +56,9 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
     if mode not in SWEEPS:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)}")
     start = time.perf_counter()
-    lin = Linearised(graph)
-    result = SWEEPS[mode](lin, list(outputs), list(wrt), **options)
+    with paused_gc():
+        lin = Linearised(graph)
+        result = SWEEPS[mode](lin, list(outputs), list(wrt), **options)
     return result, lin, time.perf_counter() - start
 
 

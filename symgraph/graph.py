@@ -26,8 +26,10 @@ Design choices, and why:
 """
 from __future__ import annotations
 
+import gc
 import keyword
-from typing import Any, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -37,6 +39,23 @@ from . import rules
 from .errors import GraphError, UnsupportedOpError
 
 _constant_key = rules.constant_key
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a graph or program is built.
+
+    Building allocates hundreds of thousands of small tuples and dicts and no
+    reference cycles; the collector's repeated full scans of them cost a third
+    of the time on large graphs.  The previous state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class GraphBuilder:

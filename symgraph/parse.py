@@ -24,7 +24,7 @@ from typing import Iterable, NamedTuple, Sequence
 import sympy
 
 from .errors import ParseError
-from .graph import Graph, GraphBuilder
+from .graph import Graph, GraphBuilder, paused_gc
 from .rules import FUNCTIONS
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
@@ -331,6 +331,11 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> 
         if len(t) > MAX_TEXT_LENGTH:
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
+    with paused_gc():
+        return _parse(texts, outputs)
+
+
+def _parse(texts: list[str], outputs: Sequence[str] | None) -> Graph:
     builder = GraphBuilder(names_in(texts))
     results, names_out = [], []
     for t in texts:

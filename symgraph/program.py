@@ -20,7 +20,7 @@ import numpy as np
 import sympy
 
 from . import rules
-from .graph import Graph, check_values
+from .graph import Graph, check_values, paused_gc
 
 Ref = Any  # str (a name) or a sympy constant
 
@@ -144,6 +144,24 @@ class Program:
         return size.get(ref, 0) if isinstance(ref, str) else 0
 
 
+_FOLDED: dict[tuple, Any] = {}
+
+
+def _fold(name: str, args: tuple) -> Any:
+    """:func:`rules.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over."""
+    key = (name, *((a.__class__, a) for a in args))
+    try:
+        return _FOLDED[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable constant: fold without the memo
+        return rules.fold(name, args)
+    if len(_FOLDED) > 4096:
+        _FOLDED.clear()
+    result = _FOLDED[key] = rules.fold(name, args)
+    return result
+
+
 _COMMUTATIVE = frozenset(name for name, row in rules.OPS.items() if row.commutative)
 
 
@@ -196,11 +214,18 @@ class Emitter:
                 return name
 
     def op(self, name: str, *args: Ref) -> Ref:
-        args = tuple(a if a.__class__ is str else _as_ref(a) for a in args)
-        if all(a.__class__ is not str for a in args):
-            folded = rules.fold(name, args)
-            if folded is not None:
-                return folded
+        if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
+            return self.op2(name, args[0], args[1])
+        names = 0
+        for a in args:
+            if a.__class__ is str:
+                names += 1
+        if names < len(args):
+            args = tuple(a if a.__class__ is str else _as_ref(a) for a in args)
+            if not names:
+                folded = _fold(name, args)
+                if folded is not None:
+                    return folded
         simpler = self._identity(name, args)
         if simpler is not None:
             return simpler
@@ -211,6 +236,41 @@ class Emitter:
         target = self._fresh()
         self.instructions.append((target, name, args))
         self.defs[target] = (name, args)
+        self._by_key[key] = target
+        return target
+
+    def op2(self, name: str, x: str, y: str) -> Ref:
+        """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
+        defs = self.defs
+        if name == "mul":
+            for a, b in ((x, y), (y, x)):
+                if b not in self._taken:
+                    d = defs.get(b)
+                    if d is not None:
+                        if d[0] == "neg":
+                            return self.op("neg", self.op2("mul", a, d[1][0]))
+                        if d[0] == "div" and d[1][0].__class__ is not str and d[1][0] == 1:
+                            return self.op("div", a, d[1][1])
+        elif name == "add":
+            d = defs.get(y)
+            if d is not None and d[0] == "neg":
+                return self.op("sub", x, d[1][0])
+            d = defs.get(x)
+            if d is not None and d[0] == "neg":
+                return self.op("sub", y, d[1][0])
+        elif name == "sub":
+            if x == y:
+                return ZERO
+            d = defs.get(y)
+            if d is not None and d[0] == "neg":
+                return self.op("add", x, d[1][0])
+        key = (name, y, x) if name in _COMMUTATIVE and y < x else (name, x, y)
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        target = self._fresh()
+        self.instructions.append((target, name, (x, y)))
+        defs[target] = (name, (x, y))
         self._by_key[key] = target
         return target
 
@@ -298,4 +358,5 @@ class Emitter:
 
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
         """The program computing ``results``, dead code removed."""
-        return Program(inputs, list(self.instructions), results, self.graph).pruned()
+        with paused_gc():
+            return Program(inputs, list(self.instructions), results, self.graph).pruned()
