@@ -92,17 +92,26 @@ class GraphBuilder:
 
     def op(self, name: str, *operands) -> Any:
         """The node for ``name(*operands)``, or a constant when the op folds."""
-        row = rules.op(name)
+        row = rules.OPS.get(name) or rules.op(name)
         if len(operands) != row.arity:
             raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
-        if not any(isinstance(x, int) for x in operands):
-            folded = rules.fold(name, operands)
-            if folded is not None:
-                return folded
-        keys = tuple((0, x) if isinstance(x, int) else _constant_key(x) for x in operands)
-        if row.commutative and keys[1] < keys[0]:
-            keys, operands = keys[::-1], operands[::-1]
-        key = (name, keys)
+        ids = 0
+        for x in operands:
+            if x.__class__ is int:
+                ids += 1
+        if ids == len(operands):  # only node ids: the common case, keyed by the ids themselves
+            if row.commutative and operands[1] < operands[0]:
+                operands = operands[::-1]
+            key = (name, *operands)
+        else:
+            if not ids:
+                folded = rules.fold(name, operands)
+                if folded is not None:
+                    return folded
+            keys = tuple((0, x) if x.__class__ is int else _constant_key(x) for x in operands)
+            if row.commutative and keys[1] < keys[0]:
+                keys, operands = keys[::-1], operands[::-1]
+            key = (name, keys)
         node = self._by_key.get(key)
         if node is None:
             node = self._by_key[key] = self._new(name, tuple(operands), None)

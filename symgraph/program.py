@@ -34,13 +34,22 @@ def is_const(ref: Ref) -> bool:
     return ref.__class__ is not str
 
 
+_Integer = sympy.Integer  # sympy's 0, 1 and -1 are singletons of subclasses; any other integer is this class
+
+
 def is_zero(ref: Ref) -> bool:
-    return ref.__class__ is not str and ref == 0
+    cls = ref.__class__
+    if cls is str or cls is _Integer:
+        return False
+    return ref is ZERO or ref == 0
 
 
 def is_unit(ref: Ref) -> bool:
     """True for the constants +1 and -1, whose products are free."""
-    return ref.__class__ is not str and (ref == 1 or ref == -1)
+    cls = ref.__class__
+    if cls is str or cls is _Integer:
+        return False
+    return ref is ONE or ref is MINUS_ONE or ref == 1 or ref == -1
 
 
 def _key(ref: Ref) -> tuple:
@@ -182,9 +191,19 @@ class Emitter:
         self._prefix = prefix
         self._counter = 0
         operands = graph._operands
-        for node, op in graph._ops.items():
-            if op != "input":
-                self._append(node, op, operands[node])
+        self.instructions = [(node, op, operands[node]) for node, op in graph._ops.items() if op != "input"]
+        self.defs = {node: (op, args) for node, op, args in self.instructions}
+        by_key, make_key = self._by_key, self._make_key
+        for node, op, args in self.instructions:
+            if op == "const":
+                continue
+            if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
+                x, y = args
+                key = (op, y, x) if y < x and op in _COMMUTATIVE else (op, x, y)
+            else:
+                key = make_key(op, args)
+            if key not in by_key:
+                by_key[key] = node
 
     def _append(self, target: str, op: str, args: tuple) -> str:
         self.instructions.append((target, op, args))

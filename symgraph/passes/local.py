@@ -9,6 +9,7 @@ carries the sum of the slots' partials.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import sympy
@@ -18,14 +19,10 @@ from ..graph import Graph
 from ..program import ZERO, Emitter, Ref, _as_ref, is_unit, is_zero
 
 
-def _same(x):
-    return x
-
-
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object], out) -> object:
     row = rules.OPS[graph._ops[v]]
     operands = graph._operands[v]
-    args = tuple(ref_of(x) if x.__class__ is str else x for x in operands)
+    args = operands if ref_of is None else tuple(ref_of(x) if x.__class__ is str else x for x in operands)
     total = None
     for slot, x in enumerate(operands):
         if x.__class__ is str and x == u:
@@ -59,22 +56,32 @@ class Linearised:
         self.emitter = emitter or Emitter(graph)
         self.counts = Counts()
         self._local: dict[tuple[str, str], Ref] = {}
-        self.index = {node: i for i, node in enumerate(graph._ops)}
-        operands = graph._operands
+        self.order: list[str] = list(graph._ops)
         self.preds: dict[str, list[str]] = {
-            v: list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
-            for v, args in operands.items()}
-        self.succs: dict[str, list[str]] = {v: [] for v in operands}
+            v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
+            else list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
+            for v, args in graph._operands.items()}
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Node name -> position in topological order (built on first use)."""
+        return {node: i for i, node in enumerate(self.order)}
+
+    @cached_property
+    def succs(self) -> dict[str, list[str]]:
+        """Node name -> the nodes that use it, in creation order (built on first use)."""
+        succs: dict[str, list[str]] = {v: [] for v in self.order}
         for v, us in self.preds.items():
             for u in us:
-                self.succs[u].append(v)
+                succs[u].append(v)
+        return succs
 
     def local(self, u: str, v: str) -> Ref:
         """d v / d u on the edge u -> v, as a program ref."""
         key = (u, v)
         value = self._local.get(key)
         if value is None:
-            value = _edge_partial(self.emitter, self.graph, u, v, _same, v)
+            value = _edge_partial(self.emitter, self.graph, u, v, None, v)
             value = self._local[key] = _as_ref(value)
         return value
 
@@ -100,6 +107,9 @@ class Linearised:
 
     def mul(self, x: Ref, y: Ref) -> Ref:
         """x*y, counted unless a factor is 0 or +-1."""
+        if x.__class__ is str and y.__class__ is str:
+            self.counts.multiplications += 1
+            return self.emitter.op2("mul", x, y)
         if is_zero(x) or is_zero(y):
             return ZERO
         if not (is_unit(x) or is_unit(y)):
@@ -108,6 +118,9 @@ class Linearised:
 
     def add(self, acc: Ref | None, term: Ref) -> Ref:
         """acc + term, counted when both are non-zero; ``acc=None`` starts a sum."""
+        if acc.__class__ is str and term.__class__ is str:
+            self.counts.additions += 1
+            return self.emitter.op2("add", acc, term)
         if acc is None or is_zero(acc):
             return term
         if is_zero(term):

@@ -15,10 +15,20 @@ from .local import Linearised, SweepResult
 def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
     derivatives = {}
     preds, local, mul, add = lin.preds, lin.local, lin.mul, lin.add
-    for y in dict.fromkeys(outputs):
+    outputs = list(dict.fromkeys(outputs))
+    for y in outputs:
         lin.counts.sweeps += 1
         adjoint = {y: 1}
-        for v in lin.ancestors(y):
+        # One output: scan back from it over the topological order (nodes without an adjoint
+        # are skipped), which is cheaper than collecting and sorting its ancestors.  Several
+        # outputs: visit only each one's ancestors, so small cones stay cheap.
+        if len(outputs) == 1:
+            order = lin.order
+            start = len(order) - 1 if order[-1] == y else lin.index[y]
+            visit = (order[i] for i in range(start, -1, -1))
+        else:
+            visit = lin.ancestors(y)
+        for v in visit:
             a = adjoint.get(v)
             if a is None:
                 continue
