@@ -305,9 +305,10 @@ class Emitter:
         """Algebraic identities that make an instruction unnecessary or cheaper (None when none applies).
 
         Besides the trivial ones (x*1, x+0, x*0, x^1, --x), negation is pulled
-        outwards (x*(-y) -> -(x*y)) and absorbed by sums (x + -y -> x - y), and
-        x*(1/y) becomes x/y: sweeps multiply adjoints and tangents by such local
-        derivatives, and the rewrites keep gradient programs small.  The product
+        outwards (x*(-y) -> -(x*y)) and absorbed by sums (x + -y -> x - y),
+        x*(1/y) becomes x/y and constant factors merge (c*(k*z) -> (c*k)*z):
+        sweeps multiply adjoints and tangents by such local derivatives, and
+        the rewrites keep gradient programs small.  The product
         rewrites apply only to temporaries (never to the graph's own nodes, whose
         values are computed anyway), which are then usually dead and pruned.
         """
@@ -345,6 +346,14 @@ class Emitter:
                     return y
                 if x == -1:
                     return self.op("neg", y)
+                if y not in self._taken:  # c*(k*z) -> (c*k)*z for a temporary k*z
+                    d = self.defs.get(y)
+                    if d is not None and d[0] == "mul":
+                        k, z = d[1] if d[1][0].__class__ is not str else d[1][::-1]
+                        if k.__class__ is not str and z.__class__ is str:
+                            folded = _fold("mul", (x, k))
+                            if folded is not None:
+                                return self.op("mul", folded, z)
             for a, b in ((x, y), (y, x)):
                 nb = self._negated(b, temps_only=True)
                 if nb is not None:

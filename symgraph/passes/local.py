@@ -56,6 +56,7 @@ class Linearised:
         self.emitter = emitter or Emitter(graph)
         self.counts = Counts()
         self._local: dict[tuple[str, str], Ref] = {}
+        self._partials: dict[str, dict[str, Ref]] = {}
         self.order: list[str] = list(graph._ops)
         self.preds: dict[str, list[str]] = {
             v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
@@ -78,12 +79,36 @@ class Linearised:
 
     def local(self, u: str, v: str) -> Ref:
         """d v / d u on the edge u -> v, as a program ref."""
+        every = self._partials.get(v)
+        if every is not None:
+            return every[u]
         key = (u, v)
         value = self._local.get(key)
         if value is None:
             value = _edge_partial(self.emitter, self.graph, u, v, None, v)
             value = self._local[key] = _as_ref(value)
         return value
+
+    def partials(self, v: str) -> dict[str, Ref]:
+        """Operand name -> d v / d operand for every in-edge of ``v`` at once (in ``preds`` order).
+
+        The reverse sweep needs all of a node's partials; one pass over its
+        operand slots is cheaper than one :meth:`local` call per edge.
+        """
+        every = self._partials.get(v)
+        if every is None:
+            args = self.graph._operands[v]
+            every = {}
+            if self.preds[v]:
+                rules_ = rules.OPS[self.graph._ops[v]].partials
+                emitter = self.emitter
+                for slot, u in enumerate(args):
+                    if u.__class__ is str:
+                        part = _as_ref(rules_[slot](emitter, v, *args))
+                        prev = every.get(u)
+                        every[u] = part if prev is None else emitter.op("add", prev, part)
+            self._partials[v] = every
+        return every
 
     def ancestors(self, node: str) -> list[str]:
         """``node`` and every node it depends on, in reverse topological order."""

@@ -14,7 +14,7 @@ from .local import Linearised, SweepResult
 
 def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
     derivatives = {}
-    preds, local, mul, add = lin.preds, lin.local, lin.mul, lin.add
+    partials, mul, add = lin.partials, lin.mul, lin.add
     outputs = list(dict.fromkeys(outputs))
     for y in outputs:
         lin.counts.sweeps += 1
@@ -32,8 +32,8 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
             a = adjoint.get(v)
             if a is None:
                 continue
-            for u in preds[v]:
-                adjoint[u] = add(adjoint.get(u), mul(a, local(u, v)))
+            for u, d in partials(v).items():
+                adjoint[u] = add(adjoint.get(u), mul(a, d))
         for x in wrt:
             derivatives[(y, x)] = adjoint.get(x, 0)
     return SweepResult(derivatives, lin.counts)
