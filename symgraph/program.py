@@ -99,6 +99,15 @@ class Program:
     def __repr__(self) -> str:
         return f"<Program {len(self)} ops, results {list(self.results)}>"
 
+    def source(self, name: str = "f", standalone: bool = False) -> str:
+        """Python source of a function computing every result (see :mod:`symgraph.codegen`).
+
+        ``standalone=True`` adds the few import lines that make the text a
+        module you can save and import.
+        """
+        from .codegen import program_source  # codegen builds on programs; imported on use
+        return program_source(self, name, standalone)
+
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept."""
         needed = {r for r in self.results.values() if isinstance(r, str)}
@@ -267,7 +276,7 @@ class Emitter:
                     d = defs.get(b)
                     if d is not None:
                         if d[0] == "neg":
-                            return self.op("neg", self.op2("mul", a, d[1][0]))
+                            return self.op("neg", self.op("mul", a, d[1][0]))
                         if d[0] == "div" and d[1][0].__class__ is not str and d[1][0] == 1:
                             return self.op("div", a, d[1][1])
         elif name == "add":
@@ -306,9 +315,10 @@ class Emitter:
 
         Besides the trivial ones (x*1, x+0, x*0, x^1, --x), negation is pulled
         outwards (x*(-y) -> -(x*y)) and absorbed by sums (x + -y -> x - y),
-        x*(1/y) becomes x/y and constant factors merge (c*(k*z) -> (c*k)*z):
-        sweeps multiply adjoints and tangents by such local derivatives, and
-        the rewrites keep gradient programs small.  The product
+        and x*(1/y) becomes x/y: sweeps multiply adjoints and tangents by such
+        local derivatives, and the rewrites keep gradient programs small.
+        Constant factors are not merged here (c*(k*z) would round differently
+        from (c*k)*z); code generation merges the exact ones.  The product
         rewrites apply only to temporaries (never to the graph's own nodes, whose
         values are computed anyway), which are then usually dead and pruned.
         """
@@ -346,14 +356,6 @@ class Emitter:
                     return y
                 if x == -1:
                     return self.op("neg", y)
-                if y not in self._taken:  # c*(k*z) -> (c*k)*z for a temporary k*z
-                    d = self.defs.get(y)
-                    if d is not None and d[0] == "mul":
-                        k, z = d[1] if d[1][0].__class__ is not str else d[1][::-1]
-                        if k.__class__ is not str and z.__class__ is str:
-                            folded = _fold("mul", (x, k))
-                            if folded is not None:
-                                return self.op("mul", folded, z)
             for a, b in ((x, y), (y, x)):
                 nb = self._negated(b, temps_only=True)
                 if nb is not None:

@@ -117,7 +117,7 @@ _ROWS = [
     _unary("log", sympy.log, np.log, "xp.log({0})", lambda B, out, x: B.op("div", 1, x)),
     _unary("sqrt", sympy.sqrt, np.sqrt, "xp.sqrt({0})",
            lambda B, out, x: B.op("div", 1, B.op("mul", 2, out))),
-    _unary("abs", sympy.Abs, np.abs, "abs({0})", lambda B, out, x: B.op("sign", x)),
+    _unary("abs", sympy.Abs, np.abs, "xp.abs({0})", lambda B, out, x: B.op("sign", x)),
     _unary("sigmoid", sigmoid, _np_sigmoid, "0.5 + 0.5 * xp.tanh(0.5 * {0})",
            lambda B, out, x: B.op("mul", out, B.op("sub", 1, out))),
     _unary("relu", lambda x: sympy.Max(0, x), lambda x: np.maximum(x, 0), "xp.maximum({0}, 0)",

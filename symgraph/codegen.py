@@ -1,0 +1,485 @@
+"""Program -> readable straight-line Python source -> function, without ``exec``.
+
+A :class:`~symgraph.program.Program` becomes one Python function with one
+assignment per instruction, in the program's (topological) order.  Every
+shared subexpression is one instruction, so it is computed once; temporaries
+keep the program's names (graph nodes such as ``c``, ``d`` and temporaries
+``t1, t2, ...``), and each is deleted after its last use so that batched
+evaluation holds little more than the inputs, the outputs and the widest set
+of live intermediates.
+
+Why the generated code looks the way it does:
+
+* **A namespace, not NumPy.**  Calls go through ``xp`` (``xp.sin(x)``, from
+  the op table's templates).  By default ``xp`` is chosen per call from the
+  inputs -- ``dask.array`` for Dask arrays, ``cupy`` for CuPy arrays, NumPy
+  otherwise -- so one compiled function runs lazily on Dask and on the GPU.
+* **One working dtype.**  Inputs are converted to one floating dtype: float64
+  unless every array input is float32 (integer inputs count as float64,
+  Python numbers do not count).  Constants are written as Python literals,
+  which NumPy 2 treats as weak, so they never upcast float32 work.
+* **NumPy scalars at single points.**  With NumPy, 0-d inputs become NumPy
+  scalars: arithmetic on them is several times faster than on 0-d arrays, and
+  unlike Python floats they follow NumPy's domain rules (below).
+* **Shaped results.**  Every result is a fresh array of the inputs' broadcast
+  shape and the working dtype -- also a constant derivative such as
+  d(a+b)/da = 1, which becomes an array of ones, and a 0-d array for scalar
+  inputs.  (sympy's ``lambdify`` returns the Python number 1 there.)
+* **Domain behaviour is NumPy's.**  ``log`` of a negative number is ``nan``,
+  ``1/0`` is ``inf``, each with NumPy's ``RuntimeWarning`` (silence them with
+  ``numpy.errstate``); the generated code never raises for them.  An
+  instruction whose operands are all constants (``log(-1)``) is evaluated at
+  call time on a 0-d array, so it warns then, not at compile time.
+* **No exec.**  The source is compiled with :func:`compile` and the function
+  is made from the code object with :class:`types.FunctionType`.  The source
+  is registered in :mod:`linecache` (as sympy's ``lambdify`` does), so
+  tracebacks and :func:`inspect.getsource` show the generated lines.
+
+Examples
+--------
+>>> import symgraph as sg
+>>> print(sg.grad("c = a + b; d = b + 1; e = c * d").program.source(name="grad_e"), end="")
+def grad_e(a, b):
+    \"\"\"Results (a, b) of a symgraph program, as arrays of the inputs' broadcast shape.\"\"\"
+    xp, _shape, _dtype, a, b = _prepare(_xp, _inputs, a, b)
+    c = a + b
+    del a
+    d = b + 1
+    del b
+    t1 = c + d
+    del c
+    return _fit(xp, _shape, _dtype, (d, t1))
+"""
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import types
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import sympy
+
+from . import rules
+from .errors import GraphError
+
+#: Types that certainly belong to NumPy (the fast path of namespace detection).
+_NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
+
+#: Scalars that take the single-point fast path.
+_SCALAR_TYPES = (float, int, np.floating, np.integer)
+
+_serial = itertools.count(1)
+
+
+# --------------------------------------------------------------------------- runtime helpers
+# The generated functions call these two; they are public so that saved source can import them.
+
+def namespace_of(values: Sequence[Any]) -> Any:
+    """The array namespace for ``values``: ``dask.array``, ``cupy`` or ``numpy``."""
+    for value in values:
+        if isinstance(value, _NUMPY_TYPES):
+            continue
+        module = type(value).__module__.partition(".")[0]
+        if module == "dask":
+            import dask.array
+            return dask.array
+        if module == "cupy":
+            import cupy
+            return cupy
+    return np
+
+
+def working_dtype(values: Sequence[Any]) -> np.dtype:
+    """The floating dtype a call computes in: float64 unless the array inputs are all float32.
+
+    Python numbers are weak (they do not vote); integer and boolean arrays vote
+    for float64; floating arrays for their own dtype, promoted together.
+    """
+    dtype = None
+    for value in values:
+        if isinstance(value, (int, float)):
+            continue
+        dt = getattr(value, "dtype", None)
+        dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
+        if dt.kind not in "fc":
+            dt = np.dtype(np.float64)
+        dtype = dt if dtype is None or dt == dtype else np.promote_types(dtype, dt)
+    return np.dtype(np.float64) if dtype is None else dtype
+
+
+def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
+    """Convert a call's inputs: returns ``(xp, shape, dtype, *arrays)``.
+
+    ``xp=None`` picks the namespace from the values (:func:`namespace_of`).
+    With NumPy, 0-d inputs come back as NumPy scalars (fast, NumPy's domain rules).
+    """
+    if (xp is None or xp is np) and all(isinstance(v, _SCALAR_TYPES) for v in values):
+        dtype = working_dtype(values)  # the single-point fast path: one conversion for all inputs
+        return (np, (), dtype, *np.array(values, dtype=dtype))
+    if xp is None:
+        xp = namespace_of(values)
+    dtype = working_dtype(values)
+    arrays = [xp.asarray(v, dtype=dtype) for v in values]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, arrays))
+        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    if xp is np:
+        arrays = [a[()] if a.ndim == 0 else a for a in arrays]
+    return (xp, shape, dtype, *arrays)
+
+
+def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Sequence[int] = ()) -> tuple:
+    """The results as fresh arrays of ``shape`` and ``dtype``, in one tuple.
+
+    Python numbers (constant derivatives) become filled arrays; smaller
+    results are broadcast into fresh arrays; the results listed in ``copy``
+    (inputs, repeated results) are copied so no output shares memory with an
+    input or another output.  At a single NumPy point all results are
+    converted together: one small array, one 0-d view per result.
+    """
+    if not shape and xp is np:
+        out = np.array(values, dtype=dtype)
+        return tuple([out[i, ...] for i in range(len(values))])
+    results = []
+    for i, value in enumerate(values):
+        if isinstance(value, (int, float)):
+            results.append(xp.full(shape, value, dtype=dtype))
+            continue
+        value = xp.asarray(value, dtype=dtype)
+        if tuple(value.shape) != tuple(shape):
+            value = xp.broadcast_to(value, shape).copy()
+        elif i in copy:
+            value = value.copy()
+        results.append(value)
+    return tuple(results)
+
+
+def vector_inputs(x: Any, names: Sequence[str]) -> tuple:
+    """Split one 1-D vector into ``(dtype, *scalars)``, one NumPy scalar per input."""
+    x = np.asarray(x)
+    if x.ndim != 1 or x.shape[0] != len(names):
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise GraphError(f"expected a 1-D vector of {len(names)} values ({shown}), got shape {x.shape}")
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    return (dtype, *x.astype(dtype, copy=False))
+
+
+def vector_outputs(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.ndarray]:
+    """``(float(value), 1-D array of grads)``: the pair ``scipy.optimize.minimize(jac=True)`` wants."""
+    return float(value), np.array(grads, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- source
+
+def _is_power_of_two(c: Any) -> bool:
+    """True for +-2^k: scaling by it is exact in binary floating point."""
+    value = float(c)
+    if value == 0 or not math.isfinite(value) or math.frexp(abs(value))[0] != 0.5:
+        return False
+    return sympy.Rational(value) == c if isinstance(c, sympy.Rational) else isinstance(c, (sympy.Float, float, int))
+
+
+def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
+                 dtype: str) -> list[tuple[str, str, list[str]]]:
+    """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
+
+    The peephole folds constant factors and negations of single-use
+    temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
+    becomes ``t3 = -200 * v``.  It only combines factors when one of them is
+    +-2^k, so every result is bitwise what the program computes, in fewer
+    array operations.
+    """
+    uses: dict[str, int] = {}
+    for _, op, args in instructions:
+        if op != "const":
+            for a in args:
+                ref = resolve(a)
+                if isinstance(ref, str):
+                    uses[ref] = uses.get(ref, 0) + 1
+    pending: dict[str, tuple[Any, str, list[str]]] = {}  # target -> (coefficient, base text, names)
+    lines: list[tuple[str, str, list[str]]] = []
+
+    def scaled(ref: str) -> tuple[Any, str, list[str]]:
+        return pending.pop(ref) if ref in pending else (sympy.Integer(1), ref, [ref])
+
+    def materialise(coefficient: Any, base: str, names: list[str]) -> str:
+        """Python text of ``coefficient * base``, keeping ``base``'s own association."""
+        compound = not base.isidentifier()
+        inner = f"({base})" if compound else base
+        if coefficient == 1:
+            return base
+        if coefficient == -1:
+            return f"-{inner}"
+        return f"{lit(coefficient)} * {inner}"
+
+    for target, op, args in instructions:
+        if op == "const":
+            continue
+        refs = [resolve(a) for a in args]
+        result = None  # (coefficient, base, names) when the value is a scaled product
+        if op == "neg" and isinstance(refs[0], str):
+            c, base, names = scaled(refs[0])
+            result = (-c, base, names)
+        elif op == "mul" and sum(isinstance(r, str) for r in refs) == 1:
+            k = next(r for r in refs if not isinstance(r, str))
+            ref = next(r for r in refs if isinstance(r, str))
+            c, base, names = pending.get(ref, (sympy.Integer(1), ref, [ref]))
+            if ref in pending and not (_is_power_of_two(k) or _is_power_of_two(c)):
+                lines.append((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
+                c, base, names = sympy.Integer(1), ref, [ref]
+            pending.pop(ref, None)
+            result = (k * c, base, names)
+        elif op == "mul" and all(isinstance(r, str) for r in refs) and any(r in pending for r in refs):
+            (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (sympy.Integer(1), r, [r])) for r in refs)
+            if _is_power_of_two(c1) and _is_power_of_two(c2):
+                for r in refs:
+                    pending.pop(r, None)
+                right = b2 if b2.isidentifier() else f"({b2})"
+                result = (c1 * c2, f"{b1} * {right}", list(dict.fromkeys(n1 + n2)))
+        if result is None:
+            for r in dict.fromkeys(r for r in refs if isinstance(r, str)):
+                if r in pending:  # an operand of another op: compute it now
+                    lines.append((r, materialise(*pending[r]), pending.pop(r)[2]))
+            texts = [r if isinstance(r, str) else lit(r) for r in refs]
+            if all(not isinstance(r, str) for r in refs):  # evaluate on an array, at call time
+                texts[0] = f"{ns}.asarray({texts[0]}, dtype={dtype})"
+            template = rules.op(op).code.replace("xp.", f"{ns}.")
+            lines.append((target, template.format(*texts), list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
+        elif uses.get(target, 0) == 1 and target not in keep:
+            pending[target] = result
+        else:
+            lines.append((target, materialise(*result), result[2]))
+    return lines
+
+
+def literal(value: Any) -> str:
+    """Python source for a constant: a weak Python int or float, parenthesised when negative.
+
+    Non-finite values (only possible from huge folded constants) use the
+    names ``inf`` and ``nan``, which the generated function's globals define.
+    """
+    if isinstance(value, sympy.Integer) and abs(int(value)) < 2 ** 53:
+        text = str(int(value))
+    else:
+        number = float(value)
+        if math.isnan(number):
+            text = "nan"
+        elif math.isinf(number):
+            text = "inf" if number > 0 else "-inf"
+        else:
+            text = repr(number)
+    return f"({text})" if text.startswith("-") else text
+
+
+@dataclass
+class Generated:
+    """Source of one generated function and the globals it needs.
+
+    ``header`` is Python text that defines those globals, so
+    ``header + source`` is a module that runs on its own.
+    """
+
+    name: str
+    source: str
+    globals: dict[str, Any] = field(default_factory=dict)
+    header: str = ""
+
+    @property
+    def module_source(self) -> str:
+        return self.header + "\n\n" + self.source
+
+
+Layout = Any  # a result label (str), or a tuple of layouts
+
+
+def generate(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
+             vector: bool = False, xp: Any = None) -> Generated:
+    """Write ``program`` as the source of one Python function.
+
+    Parameters
+    ----------
+    program : Program
+        Its ``inputs`` become the parameters (positional or keyword), its
+        ``instructions`` the body.
+    name : str
+        The function's name.
+    returns : label or nested tuple of labels, optional
+        What to return: a result label returns that result; a tuple returns a
+        tuple (nested as given).  Default: the tuple of every result.
+    doc : str, optional
+        Docstring (identifiers and plain words only).
+    vector : bool
+        Take one 1-D vector holding the inputs in order; ``returns`` must be
+        ``(value_label, (grad_labels...))``, and the function returns
+        ``(float, 1-D ndarray)``.  NumPy only.
+    xp : module, optional
+        Namespace bound to the globals (None: chosen per call from the inputs).
+    """
+    inputs = tuple(program.inputs)
+    instructions = list(program.instructions)
+    results = dict(program.results)
+    returns = tuple(results) if returns is None else returns
+    taken = set(inputs) | {t for t, _, _ in instructions} | {name}
+
+    def fresh(base: str) -> str:
+        chosen = base
+        while chosen in taken:
+            chosen += "_"
+        taken.add(chosen)
+        return chosen
+
+    ns, shape, dtype = fresh("xp"), fresh("_shape"), fresh("_dtype")
+    default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
+    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "vector_inputs", "vector_outputs")}
+
+    def lit(value: Any) -> str:
+        return literal(value).replace("inf", inf_name).replace("nan", nan_name)
+
+    alias: dict[str, Any] = {}  # const instructions: target -> constant
+    for target, op, args in instructions:
+        if op == "const":
+            alias[target] = args[0]
+
+    def resolve(ref: Any) -> Any:
+        return alias.get(ref, ref) if isinstance(ref, str) else ref
+
+    result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
+    assignments = _assignments(instructions, resolve, result_refs, lit, ns, dtype)
+    last_use: dict[str, int] = {}
+    for i, (_, _, used) in enumerate(assignments):
+        for name_ in used:
+            last_use[name_] = i
+
+    body: list[str] = []
+    vector_param = fresh("x") if vector else None
+    if vector:
+        body.append(f"{dtype}, {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = "
+                    f"{helpers['vector_inputs']}({vector_param}, {names_const})" if inputs
+                    else f"{dtype}, = {helpers['vector_inputs']}({vector_param}, {names_const})")
+    else:
+        body.append(f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
+                    f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})")
+
+    for i, (target, text, used) in enumerate(assignments):
+        body.append(f"{target} = {text}")
+        dead = [n for n in used if last_use.get(n) == i and n not in result_refs]
+        if dead:
+            body.append(f"del {', '.join(dead)}")
+
+    if vector:
+        value_label, grad_labels = returns
+        grads = [resolve(results[label]) for label in grad_labels]
+        value = resolve(results[value_label])
+        items = ", ".join(g if isinstance(g, str) else lit(g) for g in grads)
+        value_text = value if isinstance(value, str) else lit(value)
+        body.append(f"return {helpers['vector_outputs']}({value_text}, [{items}], {dtype})")
+    else:
+        flat: list[str] = []
+
+        def flatten(layout: Layout) -> None:
+            if isinstance(layout, tuple):
+                for item in layout:
+                    flatten(item)
+            else:
+                flat.append(layout)
+
+        flatten(returns)
+        refs = [resolve(results[label]) for label in flat]
+        copies, seen = [], set()
+        for i, ref in enumerate(refs):  # results that are inputs or repeat a result get their own copy
+            if isinstance(ref, str) and (ref in inputs or ref in seen):
+                copies.append(i)
+            seen.add(ref)
+        items = _wrap([r if isinstance(r, str) else lit(r) for r in refs], "        ")
+        copy_text = f", copy={tuple(copies)!r}" if copies else ""
+        call = f"{helpers['fit']}({ns}, {shape}, {dtype}, ({items}){copy_text})"
+        counter = iter(range(len(flat)))
+
+        def regroup(layout: Layout, whole: str) -> str:
+            """Python text picking ``layout`` out of the flat results tuple ``whole``."""
+            if not isinstance(layout, tuple):
+                return f"{whole}[{next(counter)}]"
+            if all(not isinstance(x, tuple) for x in layout):
+                start = next(counter, None) if layout else None
+                for _ in layout[1:]:
+                    next(counter)
+                return "()" if start is None else f"{whole}[{start}:{start + len(layout)}]"
+            return "(" + ", ".join(regroup(x, whole) for x in layout) + ("," if len(layout) == 1 else "") + ")"
+
+        if isinstance(returns, tuple) and all(not isinstance(x, tuple) for x in returns):
+            body.append(f"return {call}")
+        else:
+            out = fresh("_results")
+            body.append(f"{out} = {call}")
+            body.append(f"return {regroup(returns, out)}")
+
+    params = vector_param if vector else ", ".join(inputs)
+    doc = (doc or "Generated by symgraph.").replace("\\", "/").replace('"', "'")
+    lines = [f"def {name}({params}):", f'    """{doc}"""'] + ["    " + line for line in body]
+    source = "\n".join(lines) + "\n"
+
+    globals_ = {default_ns: xp, names_const: inputs, inf_name: math.inf, nan_name: math.nan,
+                helpers["prepare"]: prepare, helpers["fit"]: fit,
+                helpers["vector_inputs"]: vector_inputs, helpers["vector_outputs"]: vector_outputs}
+    used = ("vector_inputs", "vector_outputs") if vector else ("prepare", "fit")
+    header_lines = [
+        "from math import " + ", ".join(_import_as(k, v) for k, v in (("inf", inf_name), ("nan", nan_name))),
+        "from symgraph.codegen import " + ", ".join(_import_as(k, helpers[k]) for k in used),
+        f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
+        f"{names_const} = {inputs!r}",
+    ]
+    return Generated(name, source, globals_, "\n".join(header_lines))
+
+
+def _wrap(items: list[str], indent: str, width: int = 100) -> str:
+    """Comma-separated items, broken into lines of at most ``width`` characters."""
+    if len(items) == 1:
+        return items[0] + ","
+    lines, line = [], ""
+    for item in items:
+        if line and len(indent) + len(line) + len(item) + 2 > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += item + ", "
+    lines.append(line.rstrip(", "))
+    return lines[0] if len(lines) == 1 else "\n" + "".join(f"{indent}{x}\n" for x in lines)[:-1] + "\n    "
+
+
+def _import_as(name: str, local: str) -> str:
+    return name if name == local else f"{name} as {local}"
+
+
+# --------------------------------------------------------------------------- functions
+
+def build_function(generated: Generated) -> Callable:
+    """Compile generated source into a function; register it in linecache for tracebacks."""
+    filename = f"<symgraph-generated-{next(_serial)}:{generated.name}>"
+    module_code = compile(generated.source, filename, "exec")
+    code = next(c for c in module_code.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == generated.name)
+    namespace = {"__name__": "symgraph.generated", **generated.globals}
+    function = types.FunctionType(code, namespace, generated.name)
+    function.__doc__ = code.co_consts[0] if code.co_consts and isinstance(code.co_consts[0], str) else None
+    function.source = generated.source
+    linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
+
+
+def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
+                    vector: bool = False, xp: Any = None) -> Callable:
+    """Generate and compile ``program`` (see :func:`generate`); the function's ``.source`` is its code."""
+    return build_function(generate(program, name=name, returns=returns, doc=doc, vector=vector, xp=xp))
+
+
+def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:
+    """The source :meth:`Program.source` returns (with the import header when ``standalone``)."""
+    doc = f"Results ({', '.join(program.results)}) of a symgraph program, as arrays of the inputs' broadcast shape."
+    generated = generate(program, name=name, doc=doc)
+    return generated.module_source if standalone else generated.source
