@@ -238,8 +238,12 @@ def peer_available(peer: str) -> bool:
 
 
 def run_peer_cell(peer: str, workload: str, n: int, timeout: float) -> dict:
-    """One peer measurement in a child process; ``{"error": ...}`` on time-out or failure."""
-    command = [sys.executable, os.path.abspath(__file__), "--cell", peer, workload, str(n)]
+    """One peer derivation in a child process; ``{"error": ...}`` on time-out or failure."""
+    return _child([sys.executable, os.path.abspath(__file__), "--cell", peer, workload, str(n)], timeout)
+
+
+def _child(command: list[str], timeout: float) -> dict:
+    """Run one cell in a child process and read its JSON line; ``{"error": ...}`` on time-out or failure."""
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -249,6 +253,143 @@ def run_peer_cell(peer: str, workload: str, n: int, timeout: float) -> dict:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"error": f"failed: {last[:80]}"}
     return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------- evaluation
+
+#: evaluation points: 10^5, fewer when inputs x points would pass this (the tables state the count)
+EVAL_BUDGET = 10_000_000
+#: symgraph compiles its gradient program to one Python function only up to this many operations
+EVAL_MAX_OPS = 250_000
+EVAL_PEERS = ("sympy", "symengine", "jax")
+
+
+def eval_points(n_inputs: int) -> int:
+    return int(min(10 ** 5, max(100, EVAL_BUDGET // max(n_inputs, 1))))
+
+
+def eval_data(workload: str, n: int, points: int):
+    """Inputs as rows (variable_names order), the same in every process: uniform in [-1, 1)."""
+    import numpy as np
+    rows = len(variable_names(workload, n))
+    X = np.random.default_rng(0).uniform(-1.0, 1.0, size=(rows, points))
+    return X, X[:, 0].copy()
+
+
+def best_of(fn: Callable[[], object], repeats: int = 3, min_seconds: float = 0.05) -> float:
+    """Best seconds per call over ``repeats`` rounds, each looping until it lasts ``min_seconds`` (after a warm-up)."""
+    fn()
+    best = math.inf
+    for _ in range(repeats):
+        calls, start = 0, time.perf_counter()
+        while True:
+            fn()
+            calls += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+        best = min(best, elapsed / calls)
+    return best
+
+
+def _checksum(values) -> list[float]:
+    import numpy as np
+    v = np.asarray(values, dtype=np.float64).ravel()
+    return [float(v.sum()), float(np.abs(v).sum())]
+
+
+def eval_sympy(workload: str, n: int, points: int) -> dict:
+    import sympy
+    xs = sympy.symbols(variable_names(workload, n))
+    f = build(workload, n, xs, dict(sin=sympy.sin, exp=sympy.exp, log=sympy.log,
+                                    total=lambda t: sympy.Add(*t), product=lambda t: sympy.Mul(*t)))
+    start = time.perf_counter()
+    fn = sympy.lambdify(xs, [sympy.diff(f, x) for x in xs], "numpy", cse=True)
+    setup = time.perf_counter() - start
+    X, x = eval_data(workload, n, points)
+    one = x.tolist()
+    return {"setup": setup, "batch": best_of(lambda: fn(*X)), "single": best_of(lambda: fn(*one)),
+            "check": _checksum(fn(*one)), "note": ""}
+
+
+def eval_symengine(workload: str, n: int, points: int) -> dict:
+    import symengine
+    names = variable_names(workload, n)
+    xs = symengine.symbols(names)
+    xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    f = build(workload, n, xs, dict(sin=symengine.sin, exp=symengine.exp, log=symengine.log,
+                                    total=lambda t: symengine.Add(*t), product=lambda t: symengine.Mul(*t)))
+    start = time.perf_counter()
+    grads = [f.diff(x) for x in xs]
+    try:
+        fn, backend = symengine.Lambdify(xs, grads, backend="llvm", cse=True), "llvm"
+    except (ValueError, TypeError, RuntimeError):
+        fn, backend = symengine.Lambdify(xs, grads, cse=True), "lambda"
+    setup = time.perf_counter() - start
+    X, x = eval_data(workload, n, points)
+    XT = X.T.copy()  # symengine wants the arguments last
+    return {"setup": setup, "batch": best_of(lambda: fn(XT)), "single": best_of(lambda: fn(x)),
+            "check": _checksum(fn(x)), "note": backend}
+
+
+def eval_jax(workload: str, n: int, points: int) -> dict:
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    count = len(variable_names(workload, n))
+
+    def f(v):
+        return build(workload, n, [v[i] for i in range(count)], dict(
+            sin=jnp.sin, exp=jnp.exp, log=jnp.log, total=_loop_total, product=_loop_product))
+
+    X, x = eval_data(workload, n, points)
+    XT, xj = jnp.asarray(X.T), jnp.asarray(x)
+    start = time.perf_counter()
+    many, one = jax.jit(jax.vmap(jax.grad(f))), jax.jit(jax.grad(f))
+    many(XT).block_until_ready()
+    one(xj).block_until_ready()
+    setup = time.perf_counter() - start
+    return {"setup": setup, "batch": best_of(lambda: many(XT).block_until_ready()),
+            "single": best_of(lambda: one(xj).block_until_ready()), "check": _checksum(one(xj)), "note": ""}
+
+
+EVAL_CELLS: dict[str, Callable[[str, int, int], dict]] = {
+    "sympy": eval_sympy, "symengine": eval_symengine, "jax": eval_jax}
+
+
+def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -> dict:
+    """symgraph's compiled gradient (the NumPy backend): setup, batch and single-point seconds, peak memory."""
+    import numpy as np
+    names = variable_names(workload, n)
+    start = time.perf_counter()
+    fn = gradient.lambdify()
+    setup = time.perf_counter() - start
+    X, x = eval_data(workload, n, points)
+    row_of = {name: i for i, name in enumerate(names)}
+    args = [X[row_of[name]] for name in graph.inputs]
+    one = [float(x[row_of[name]]) for name in graph.inputs]
+    position = {name: i for i, name in enumerate(gradient.wrt)}
+    single_values = fn(*one)
+    check = _checksum([single_values[position[name]] for name in names])
+    batch = best_of(lambda: fn(*args))
+    single = best_of(lambda: fn(*one))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn(*args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    outputs = len(gradient.wrt) * points * np.dtype(np.float64).itemsize
+    # the inputs exist before the call; tracemalloc sees what the call allocates (outputs and temporaries)
+    return {"setup": setup, "batch": batch, "single": single, "check": check,
+            "peak_ratio": (X.nbytes + peak) / (X.nbytes + outputs)}
+
+
+def run_eval_cell(peer: str, workload: str, n: int, points: int, timeout: float) -> dict:
+    return _child([sys.executable, os.path.abspath(__file__), "--eval-cell", peer, workload, str(n), str(points)],
+                  timeout)
 
 
 # --------------------------------------------------------------------------- symgraph, in this process
@@ -266,8 +407,8 @@ def measure_symgraph(workload: str, n: int, memory: bool = True, forward: bool =
     reverse_s = time.perf_counter() - start
     function_ops = sum(1 for node in graph.order if graph.op(node) not in ("input", "const"))
     row = {"nodes": len(graph), "inputs": len(graph.inputs), "parse": parse_s, "reverse": reverse_s,
-           "function_ops": function_ops, "gradient_ops": gradient.program.ops, "forward": None, "peak": None}
-    del gradient
+           "function_ops": function_ops, "gradient_ops": gradient.program.ops, "forward": None, "peak": None,
+           "graph": graph, "gradient": gradient}
     if forward and len(graph.inputs) * len(graph) <= FORWARD_BUDGET:
         gc.collect()
         start = time.perf_counter()
@@ -324,8 +465,23 @@ def peer_cell_text(result: dict | None, ours: float) -> str:
     return f"{_seconds(result['seconds'])} ({_ratio(result['seconds'] / ours)}×)"
 
 
+def eval_cell_text(result: dict | None, ours: dict | None, key: str) -> str:
+    """A peer's evaluation time and its ratio to symgraph's (a lower bound after a time-out)."""
+    if result is None:
+        return "-"
+    if "error" in result:
+        return result["error"]
+    text = _seconds(result[key])
+    if ours is not None and "error" not in ours:
+        text += f" ({_ratio(result[key] / ours[key])}×)"
+        a, b = result["check"], ours["check"]
+        if abs(a[0] - b[0]) > 1e-6 * max(a[1], b[1], 1.0):
+            text += " **differs**"
+    return text
+
+
 def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PEERS, timeout: float = 60.0,
-        memory: bool = True, out=None) -> str:
+        memory: bool = True, evaluation: bool = True, out=None) -> str:
     """Measure every workload and print (to ``out``, default stdout) and return the Markdown report."""
     out = out or sys.stdout
     sizes = SIZES if sizes is None else sizes
@@ -346,10 +502,34 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
         emit(f"\nSkipped peers (not installed; `pip install symgraph[bench]`): {', '.join(missing)}.")
     for workload, ns in sizes.items():
         emit(f"\n## {TITLES[workload]}\n")
-        rows, peer_rows, size_rows = [], [], []
+        rows, peer_rows, size_rows, eval_rows = [], [], [], []
         gave_up: dict[str, int] = {}
+        eval_gave_up: dict[str, int] = {}
+        eval_peers = [p for p in available if p in EVAL_PEERS]
         for n in ns:
             ours = measure_symgraph(workload, n, memory=memory)
+            if evaluation:
+                points = eval_points(len(ours["graph"].inputs))
+                mine = None
+                if ours["gradient_ops"] <= EVAL_MAX_OPS:
+                    mine = measure_symgraph_eval(workload, n, ours["graph"], ours["gradient"], points)
+                theirs = {}
+                for peer in eval_peers:
+                    if peer in eval_gave_up:
+                        theirs[peer] = {"error": f"skipped (timed out at {eval_gave_up[peer]:,})"}
+                        continue
+                    theirs[peer] = run_eval_cell(peer, workload, n, points, timeout)
+                    if theirs[peer].get("timeout"):
+                        eval_gave_up[peer] = n
+                eval_rows.append([
+                    f"{n:,}", f"{points:,}",
+                    "-" if mine is None else _seconds(mine["setup"]),
+                    "not compiled (too large)" if mine is None else _seconds(mine["batch"]),
+                    *(eval_cell_text(theirs[p], mine, "batch") for p in eval_peers),
+                    "-" if mine is None else _seconds(mine["single"]),
+                    *(eval_cell_text(theirs[p], mine, "single") for p in eval_peers),
+                    "-" if mine is None else f"{mine['peak_ratio']:.2f}"])
+            del ours["graph"], ours["gradient"]
             rows.append([f"{n:,}", _count(ours["nodes"]), _seconds(ours["parse"]), _seconds(ours["reverse"]),
                          _seconds(ours["forward"]), _count(ours["function_ops"]), _count(ours["gradient_ops"]),
                          f"{ours['gradient_ops'] / ours['function_ops']:.2f}",
@@ -376,6 +556,15 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
             emit(table(["n", "symgraph function", "symgraph gradient",
                         *(p for p in available if p != "symgraph" and p != "symengine"), "casadi function"],
                        size_rows))
+        if evaluation:
+            labels = {"symengine": "symengine Lambdify", "sympy": "sympy lambdify(cse)", "jax": "JAX jit(vmap)"}
+            emit("\nEvaluating the gradient: symgraph's generated NumPy code (`lambdify()`, compile time in "
+                 "`setup`) on all points at once and at one point, peers in brackets as a ratio to it; "
+                 "`peak/(in+out)`: symgraph's peak memory in a batched call (inputs included) over the size "
+                 "of its inputs and outputs:\n")
+            emit(table(["n", "points", "setup", "symgraph batch", *(labels[p] for p in eval_peers),
+                        "symgraph 1 point", *(labels[p].split()[0] + " 1 point" for p in eval_peers),
+                        "peak/(in+out)"], eval_rows))
     return "\n".join(report)
 
 
@@ -388,15 +577,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--peers", nargs="*", default=list(PEERS), choices=PEERS, help="peers to compare with")
     parser.add_argument("--workloads", nargs="*", default=list(SIZES), choices=list(SIZES))
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    parser.add_argument("--no-eval", action="store_true", help="skip the evaluation tables")
     parser.add_argument("--cell", nargs=3, metavar=("PEER", "WORKLOAD", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--eval-cell", nargs=4, metavar=("PEER", "WORKLOAD", "N", "POINTS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cell:
         peer, workload, n = args.cell
         print(json.dumps(PEER_CELLS[peer](workload, int(n))))
         return 0
+    if args.eval_cell:
+        peer, workload, n, points = args.eval_cell
+        print(json.dumps(EVAL_CELLS[peer](workload, int(n), int(points))))
+        return 0
     table_sizes = QUICK_SIZES if args.quick else SIZES
     timeout = args.timeout if args.timeout is not None else (20.0 if args.quick else 60.0)
-    run({w: table_sizes[w] for w in args.workloads}, peers=args.peers, timeout=timeout, memory=not args.no_memory)
+    run({w: table_sizes[w] for w in args.workloads}, peers=args.peers, timeout=timeout, memory=not args.no_memory,
+        evaluation=not args.no_eval)
     return 0
 
 
