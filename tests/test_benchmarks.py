@@ -41,7 +41,10 @@ def test_run_smoke_without_peers():
     for title in run.TITLES.values():
         assert f"## {title}" in report
     rows = [line for line in report.splitlines() if line.startswith("| 3 |")]
-    assert len(rows) == 2 and all(line.count("|") == 10 for line in rows)
+    engine, evaluation = rows[0::2], rows[1::2]  # rosenbrock and product, n = 3
+    assert len(rows) == 4 and all(line.count("|") == 10 for line in engine)
+    assert all(line.startswith("| 3 | 100,000 |") and line.count("|") == 7 for line in evaluation)
+    assert "| 3 | 5 | " in engine[1] and "| 2 | 3 | 1.50 |" in engine[1]  # x1*x2*x3: 2 ops, gradient 3
     assert "Derivation time" not in report  # no peers, no peer tables
 
 
@@ -51,8 +54,9 @@ def test_run_smoke_with_a_peer_and_limits(monkeypatch):
     monkeypatch.setattr(run, "peer_available", lambda peer: peer == "sympy")
     report = run.run({"product": (3,)}, peers=("sympy", "jax"), timeout=120, memory=False, out=io.StringIO())
     assert "Skipped peers (not installed" in report and "jax" in report.split("Skipped peers")[1].split("\n")[0]
-    peer_row = [line for line in report.splitlines() if line.startswith("| 3 |") and "×)" in line]
-    assert len(peer_row) == 1  # sympy's time with its ratio to symgraph
+    peer_rows = [line for line in report.splitlines() if line.startswith("| 3 |") and "×)" in line]
+    assert len(peer_rows) == 2  # sympy's derivation and evaluation times with their ratios to symgraph's
+    assert "differs" not in report  # sympy's gradient values agree with symgraph's
     assert run.run_peer_cell("sympy", "product", 3, timeout=0.001)["error"] == "timeout >0.001s"
 
 
