@@ -262,6 +262,8 @@ EVAL_BUDGET = 10_000_000
 #: symgraph compiles its gradient program to one Python function only up to this many operations
 EVAL_MAX_OPS = 250_000
 EVAL_PEERS = ("sympy", "symengine", "jax")
+#: the numba backend is measured up to this many program operations (its compile time grows fast)
+NUMBA_MAX_OPS = 3_000
 
 
 def eval_points(n_inputs: int) -> int:
@@ -383,8 +385,14 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
         tracemalloc.stop()
     outputs = len(gradient.wrt) * points * np.dtype(np.float64).itemsize
     # the inputs exist before the call; tracemalloc sees what the call allocates (outputs and temporaries)
-    return {"setup": setup, "batch": batch, "single": single, "check": check,
-            "peak_ratio": (X.nbytes + peak) / (X.nbytes + outputs)}
+    row = {"setup": setup, "batch": batch, "single": single, "check": check,
+           "peak_ratio": (X.nbytes + peak) / (X.nbytes + outputs), "numba": None}
+    if gradient.program.ops <= NUMBA_MAX_OPS and importlib.util.find_spec("numba") is not None:
+        start = time.perf_counter()
+        fast = gradient.lambdify(backend="numba")
+        row["numba"] = {"setup": time.perf_counter() - start, "batch": best_of(lambda: fast(*args)),
+                        "single": best_of(lambda: fast(*one))}
+    return row
 
 
 def run_eval_cell(peer: str, workload: str, n: int, points: int, timeout: float) -> dict:
@@ -521,12 +529,16 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                     theirs[peer] = run_eval_cell(peer, workload, n, points, timeout)
                     if theirs[peer].get("timeout"):
                         eval_gave_up[peer] = n
+                fast = None if mine is None else mine["numba"]
                 eval_rows.append([
                     f"{n:,}", f"{points:,}",
                     "-" if mine is None else _seconds(mine["setup"]),
                     "not compiled (too large)" if mine is None else _seconds(mine["batch"]),
+                    "-" if fast is None else f"{_seconds(fast['batch'])} ({_ratio(fast['batch'] / mine['batch'])}×), "
+                                             f"compile {_seconds(fast['setup'])}",
                     *(eval_cell_text(theirs[p], mine, "batch") for p in eval_peers),
                     "-" if mine is None else _seconds(mine["single"]),
+                    "-" if fast is None else f"{_seconds(fast['single'])} ({_ratio(fast['single'] / mine['single'])}×)",
                     *(eval_cell_text(theirs[p], mine, "single") for p in eval_peers),
                     "-" if mine is None else f"{mine['peak_ratio']:.2f}"])
             del ours["graph"], ours["gradient"]
@@ -559,11 +571,12 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
         if evaluation:
             labels = {"symengine": "symengine Lambdify", "sympy": "sympy lambdify(cse)", "jax": "JAX jit(vmap)"}
             emit("\nEvaluating the gradient: symgraph's generated NumPy code (`lambdify()`, compile time in "
-                 "`setup`) on all points at once and at one point, peers in brackets as a ratio to it; "
+                 "`setup`) on all points at once and at one point; its numba backend (`backend=\"numba\"`, "
+                 f"measured up to {NUMBA_MAX_OPS:,} program operations) and the peers with their ratio to it; "
                  "`peak/(in+out)`: symgraph's peak memory in a batched call (inputs included) over the size "
                  "of its inputs and outputs:\n")
-            emit(table(["n", "points", "setup", "symgraph batch", *(labels[p] for p in eval_peers),
-                        "symgraph 1 point", *(labels[p].split()[0] + " 1 point" for p in eval_peers),
+            emit(table(["n", "points", "setup", "symgraph batch", "symgraph numba", *(labels[p] for p in eval_peers),
+                        "symgraph 1 point", "numba 1 point", *(labels[p].split()[0] + " 1 point" for p in eval_peers),
                         "peak/(in+out)"], eval_rows))
     return "\n".join(report)
 

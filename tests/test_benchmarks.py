@@ -43,7 +43,7 @@ def test_run_smoke_without_peers():
     rows = [line for line in report.splitlines() if line.startswith("| 3 |")]
     engine, evaluation = rows[0::2], rows[1::2]  # rosenbrock and product, n = 3
     assert len(rows) == 4 and all(line.count("|") == 10 for line in engine)
-    assert all(line.startswith("| 3 | 100,000 |") and line.count("|") == 7 for line in evaluation)
+    assert all(line.startswith("| 3 | 100,000 |") and line.count("|") == 9 for line in evaluation)
     assert "| 3 | 5 | " in engine[1] and "| 2 | 3 | 1.50 |" in engine[1]  # x1*x2*x3: 2 ops, gradient 3
     assert "Derivation time" not in report  # no peers, no peer tables
 
