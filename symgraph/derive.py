@@ -22,6 +22,7 @@ from .passes.local import Linearised, SweepResult
 from .passes.paths import paths
 from .passes.reverse import reverse
 from .program import Program
+from .progress import progress_reporter
 from .simplify import normalise, simplify as simplify_expr
 
 #: mode name -> sweep function(lin, outputs, wrt) -> SweepResult
@@ -52,15 +53,24 @@ def _wrt_list(graph: Graph, wrt) -> list[str]:
     return names
 
 
-def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str,
+def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str, progress: Any = None,
              **options) -> tuple[SweepResult, Linearised, float]:
-    """Run one mode's sweep; return its result, the linearised graph and the seconds it took."""
+    """Run one mode's sweep; return its result, the linearised graph and the seconds it took.
+
+    ``progress``: see :mod:`symgraph.progress` (default: a bar only for long runs on a terminal).
+    """
     if mode not in SWEEPS:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)}")
     start = time.perf_counter()
     with paused_gc():
         lin = Linearised(graph)
-        result = SWEEPS[mode](lin, list(outputs), list(wrt), **options)
+        work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
+        lin.progress = progress_reporter(progress, work, f"{mode} mode")
+        try:
+            result = SWEEPS[mode](lin, list(outputs), list(wrt), **options)
+        finally:
+            if lin.progress is not None:
+                lin.progress.close()
     return result, lin, time.perf_counter() - start
 
 
@@ -164,7 +174,7 @@ class Gradient(Mapping[str, sympy.Expr]):
 
 
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
-         simplify: bool | str = True) -> Gradient:
+         simplify: bool | str = True, progress: Any = None) -> Gradient:
     """Symbolic gradient of a scalar function, derived on its computational graph.
 
     Parameters
@@ -179,6 +189,9 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
         How to accumulate the chain rule; every mode gives equal results.
     simplify : True, False, "fast", "full" or "none"
         See :mod:`symgraph.simplify`.
+    progress : None, bool or callable(done, total)
+        Progress of long derivations; by default a bar on a terminal only
+        (see :mod:`symgraph.progress`).
 
     Examples
     --------
@@ -191,22 +204,22 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     graph = as_graph(f)
     output = graph.output
     names = _wrt_list(graph, wrt)
-    result, lin, seconds = run_mode(graph, [output], names, mode)
+    result, lin, seconds = run_mode(graph, [output], names, mode, progress)
     program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
     cost = CostReport([mode_cost(mode, result, program, seconds)], len(names), 1)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
-def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str) -> tuple[Program, ModeCost]:
+def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any = None) -> tuple[Program, ModeCost]:
     """The program of every d output / d wrt (results labelled ``d{y}/d{x}``) and its cost."""
-    result, lin, seconds = run_mode(graph, graph.outputs, wrt, mode)
+    result, lin, seconds = run_mode(graph, graph.outputs, wrt, mode, progress)
     program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives.get((y, x), 0)
                                                  for y in graph.outputs for x in wrt})
     return program, mode_cost(mode, result, program, seconds)
 
 
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
-             simplify: bool | str = True) -> sympy.Matrix:
+             simplify: bool | str = True, progress: Any = None) -> sympy.Matrix:
     """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
 
     Forward mode fills it column by column (one sweep per wrt), reverse mode
@@ -221,7 +234,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     """
     graph = as_graph(fs)
     names = _wrt_list(graph, wrt)
-    program, _ = jacobian_program(graph, names, mode)
+    program, _ = jacobian_program(graph, names, mode, progress)
     closed = program.closed_forms()
     how = normalise(simplify)
     return sympy.Matrix([[simplify_expr(closed[f"d{y}/d{x}"], how, size=program.expanded_size(f"d{y}/d{x}"))

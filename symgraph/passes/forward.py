@@ -29,4 +29,6 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
                 tangent[v] = acc
         for y in outputs:
             derivatives[(y, x)] = tangent.get(y, 0)
+        if lin.progress is not None:
+            lin.progress.advance(1)
     return SweepResult(derivatives, lin.counts)

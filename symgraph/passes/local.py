@@ -57,6 +57,8 @@ class Linearised:
         self.counts = Counts()
         self._local: dict[tuple[str, str], Ref] = {}
         self._partials: dict[str, dict[str, Ref]] = {}
+        #: a :class:`~symgraph.progress.Progress` the sweeps advance, or None
+        self.progress = None
         self.order: list[str] = list(graph._ops)
         self.preds: dict[str, list[str]] = {
             v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1

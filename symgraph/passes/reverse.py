@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..progress import STEP
 from .local import Linearised, SweepResult
 
 
@@ -16,9 +17,11 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     derivatives = {}
     partials, mul, add = lin.partials, lin.mul, lin.add
     outputs = list(dict.fromkeys(outputs))
+    report = lin.progress
     for y in outputs:
         lin.counts.sweeps += 1
         adjoint = {y: 1}
+        visited = 0
         # One output: scan back from it over the topological order (nodes without an adjoint
         # are skipped), which is cheaper than collecting and sorting its ancestors.  Several
         # outputs: visit only each one's ancestors, so small cones stay cheap.
@@ -29,11 +32,17 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         else:
             visit = lin.ancestors(y)
         for v in visit:
+            if report is not None:
+                visited += 1
+                if not visited & (STEP - 1):
+                    report.advance(STEP)
             a = adjoint.get(v)
             if a is None:
                 continue
             for u, d in partials(v).items():
                 adjoint[u] = add(adjoint.get(u), mul(a, d))
+        if report is not None:  # the rest of this sweep's share (len(order) node visits per output)
+            report.advance(len(lin.order) - visited + visited % STEP)
         for x in wrt:
             derivatives[(y, x)] = adjoint.get(x, 0)
     return SweepResult(derivatives, lin.counts)
