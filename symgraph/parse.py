@@ -57,36 +57,35 @@ def _describe(ch: str) -> str:
     return f"U+{ord(ch):04X} ({name})"
 
 
-#: One pattern for every well-formed token; anything it does not match goes to :func:`_token_error`.
+#: One pattern for every token, and a last group for any character that starts none (an error).
 _TOKEN = re.compile(r"(?P<space>[ \t\r]+)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
-                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^(),=])|(?P<sep>[;\n])")
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^(),=])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
 
 
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
     tokens: list[Token] = []
-    append, match = tokens.append, _TOKEN.match
-    pos, n = 0, len(text)
-    while pos < n:
-        m = match(text, pos)
-        if m is None:
-            _token_error(text, pos)
-        kind, end = m.lastgroup, m.end()
+    append, n = tokens.append, len(text)
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
         if kind == "space":
-            pos = end
             continue
-        if kind == "num" and end < n:
-            nxt = text[end]
-            if nxt.isascii() and (nxt.isalpha() or nxt == "_"):
-                word = _NAME.match(text, end)
-                raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a name "
-                                 f"(write {text[pos:end]}*{word.group()} to multiply)", text, end)
-            if nxt == ".":
-                raise ParseError("malformed number: a second decimal point", text, end)
+        pos = m.start()
+        if kind == "num":
+            end = m.end()
+            if end < n:
+                nxt = text[end]
+                if nxt.isascii() and (nxt.isalpha() or nxt == "_"):
+                    word = _NAME.match(text, end)
+                    raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a "
+                                     f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
+                if nxt == ".":
+                    raise ParseError("malformed number: a second decimal point", text, end)
+        elif kind == "bad":
+            _token_error(text, pos)
         elif kind == "op" and text[pos] == "=" and text.startswith("==", pos):
             raise ParseError("comparisons are not supported ('==')", text, pos)
         append(Token(kind, m.group(), pos))
-        pos = end
     append(Token("end", "", n))
     return tokens
 
