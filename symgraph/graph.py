@@ -26,8 +26,10 @@ Design choices, and why:
 """
 from __future__ import annotations
 
+import gc
 import keyword
-from typing import Any, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -37,6 +39,23 @@ from . import rules
 from .errors import GraphError, UnsupportedOpError
 
 _constant_key = rules.constant_key
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a graph or program is built.
+
+    Building allocates hundreds of thousands of small tuples and dicts and no
+    reference cycles; the collector's repeated full scans of them cost a third
+    of the time on large graphs.  The previous state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class GraphBuilder:
@@ -73,17 +92,26 @@ class GraphBuilder:
 
     def op(self, name: str, *operands) -> Any:
         """The node for ``name(*operands)``, or a constant when the op folds."""
-        row = rules.op(name)
+        row = rules.OPS.get(name) or rules.op(name)
         if len(operands) != row.arity:
             raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
-        if not any(isinstance(x, int) for x in operands):
-            folded = rules.fold(name, operands)
-            if folded is not None:
-                return folded
-        keys = tuple((0, x) if isinstance(x, int) else _constant_key(x) for x in operands)
-        if row.commutative and keys[1] < keys[0]:
-            keys, operands = keys[::-1], operands[::-1]
-        key = (name, keys)
+        ids = 0
+        for x in operands:
+            if x.__class__ is int:
+                ids += 1
+        if ids == len(operands):  # only node ids: the common case, keyed by the ids themselves
+            if row.commutative and operands[1] < operands[0]:
+                operands = operands[::-1]
+            key = (name, *operands)
+        else:
+            if not ids:
+                folded = rules.fold(name, operands)
+                if folded is not None:
+                    return folded
+            keys = tuple((0, x) if x.__class__ is int else _constant_key(x) for x in operands)
+            if row.commutative and keys[1] < keys[0]:
+                keys, operands = keys[::-1], operands[::-1]
+            key = (name, keys)
         node = self._by_key.get(key)
         if node is None:
             node = self._by_key[key] = self._new(name, tuple(operands), None)
@@ -123,19 +151,11 @@ class GraphBuilder:
                 while f"v{counter}" in taken:
                     counter += 1
                 names[node] = f"v{counter}"
-        edges: dict[tuple[str, str], tuple] = {}
-        for node, operands in enumerate(self._operands):
-            for slot, x in enumerate(operands):
-                if isinstance(x, int):
-                    key = (names[x], names[node])
-                    edges[key] = edges.get(key, ()) + (slot,)
-        nxg = nx.DiGraph()
-        nxg.add_nodes_from(
-            (names[node], {"op": op_name, "symbol": sympy.Symbol(names[node]),
-                           "operands": tuple(names[x] if isinstance(x, int) else x for x in self._operands[node])})
-            for node, op_name in enumerate(self._ops))
-        nxg.add_edges_from((u, v, {"slots": slots}) for (u, v), slots in edges.items())
-        return Graph(nxg, tuple(self._inputs), tuple(dict.fromkeys(names[i] for i in out_ids)))
+        ops = {names[node]: op_name for node, op_name in enumerate(self._ops)}
+        operands = {names[node]: tuple(names[x] if isinstance(x, int) else x for x in args)
+                    for node, args in enumerate(self._operands)}
+        return Graph.from_ops(ops, operands, tuple(self._inputs),
+                              tuple(dict.fromkeys(names[i] for i in out_ids)))
 
 
 class Graph:
@@ -156,11 +176,48 @@ class Graph:
     6.0
     """
 
-    def __init__(self, nxgraph: nx.DiGraph, inputs: tuple[str, ...], outputs: tuple[str, ...]):
-        self.nx = nxgraph
-        self.inputs = inputs
-        self.outputs = outputs
+    def __init__(self, nxgraph: nx.DiGraph | None, inputs: tuple[str, ...], outputs: tuple[str, ...]):
+        self.inputs = tuple(inputs)
+        self.outputs = tuple(outputs)
         self._exprs: dict[str, sympy.Expr] = {}
+        self._nx = nxgraph
+        if nxgraph is not None:
+            self._ops = {node: data["op"] for node, data in nxgraph.nodes(data=True)}
+            self._operands = {node: data["operands"] for node, data in nxgraph.nodes(data=True)}
+
+    @classmethod
+    def from_ops(cls, ops: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
+                 outputs: tuple[str, ...]) -> "Graph":
+        """A graph from its light form: node name -> op and node name -> operands, in topological order.
+
+        The networkx view ``g.nx`` is built on first access, so parsing and the
+        sweeps (which read only the light form) never pay for it.
+        """
+        graph = cls(None, inputs, outputs)
+        graph._ops, graph._operands = ops, operands
+        return graph
+
+    @property
+    def nx(self) -> nx.DiGraph:
+        """The ``networkx.DiGraph`` (edges operand -> result), built once on first access."""
+        if self._nx is None:
+            nxg = nx.DiGraph()
+            operands = self._operands
+            nxg.add_nodes_from((node, {"op": op_name, "symbol": sympy.Symbol(node), "operands": operands[node]})
+                               for node, op_name in self._ops.items())
+            nxg.add_edges_from((u, v, {"slots": slots}) for (u, v), slots in self.edge_slots().items())
+            self._nx = nxg
+        return self._nx
+
+    def edge_slots(self) -> dict[tuple[str, str], tuple[int, ...]]:
+        """Every edge ``(operand, result)`` with the operand positions it feeds, in creation order."""
+        edges: dict[tuple[str, str], tuple] = {}
+        for v, args in self._operands.items():
+            for slot, u in enumerate(args):
+                if u.__class__ is str:
+                    key = (u, v)
+                    edges[key] = edges.get(key, ()) + (slot,)
+        return edges
 
     # -- construction -----------------------------------------------------
     @classmethod
@@ -181,22 +238,38 @@ class Graph:
     @property
     def order(self) -> list[str]:
         """Node names in topological order (creation order, operands first)."""
-        return list(self.nx.nodes)
+        return list(self._ops)
 
     def op(self, node: str) -> str:
-        return self._node(node)["op"]
+        try:
+            return self._ops[node]
+        except (KeyError, TypeError):
+            raise self._missing(node) from None
 
     def operands(self, node: str) -> tuple:
-        return self._node(node)["operands"]
+        try:
+            return self._operands[node]
+        except (KeyError, TypeError):
+            raise self._missing(node) from None
 
     def symbol(self, node: str) -> sympy.Symbol:
-        return self._node(node)["symbol"]
+        """The sympy Symbol standing for ``node`` (made on request: sympy caches symbols by name)."""
+        if node not in self._ops:
+            raise self._missing(node)
+        return sympy.Symbol(node)
 
-    def _node(self, node: str) -> dict:
-        try:
-            return self.nx.nodes[node]
-        except KeyError:
-            raise GraphError(f"no node named {node!r}; nodes: {', '.join(list(self.nx)[:20])}") from None
+    def _missing(self, node) -> GraphError:
+        return GraphError(f"no node named {node!r}; nodes: {', '.join(list(self._ops)[:20])}")
+
+    def ancestors(self, node: str) -> set[str]:
+        """Every node ``node`` depends on (not itself), found iteratively over operands."""
+        operands, seen, stack = self._operands, set(), [node]
+        while stack:
+            for u in operands[stack.pop()]:
+                if u.__class__ is str and u not in seen:
+                    seen.add(u)
+                    stack.append(u)
+        return seen
 
     @property
     def output(self) -> str:
@@ -207,10 +280,10 @@ class Graph:
         return self.outputs[0]
 
     def __len__(self) -> int:
-        return self.nx.number_of_nodes()
+        return len(self._ops)
 
     def __repr__(self) -> str:
-        return (f"<Graph {self.nx.number_of_nodes()} nodes, {self.nx.number_of_edges()} edges, "
+        return (f"<Graph {len(self._ops)} nodes, {len(self.edge_slots())} edges, "
                 f"inputs={self.inputs}, outputs={self.outputs}>")
 
     def __str__(self) -> str:
@@ -253,10 +326,10 @@ class Graph:
     def expr(self, node: str | None = None) -> sympy.Expr:
         """The full sympy expression of ``node`` (default: the output) in the inputs, built on request."""
         node = self.output if node is None else node
-        self._node(node)
+        self.op(node)
         if node not in self._exprs:
-            needed = nx.ancestors(self.nx, node) | {node}
-            for name in self.order:
+            needed = self.ancestors(node) | {node}
+            for name in self._ops:
                 if name in needed and name not in self._exprs:
                     self._exprs[name] = self._build_expr(name)
         return self._exprs[node]

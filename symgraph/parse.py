@@ -24,7 +24,7 @@ from typing import Iterable, NamedTuple, Sequence
 import sympy
 
 from .errors import ParseError
-from .graph import Graph, GraphBuilder
+from .graph import Graph, GraphBuilder, paused_gc
 from .rules import FUNCTIONS
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
@@ -33,7 +33,6 @@ MAX_TEXT_LENGTH = 5_000_000
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPACE = re.compile(r"[ \t\r]+")
-_PUNCT = ("**", "+", "-", "*", "/", "^", "(", ")", ",", "=", ";", "\n")
 _EXPLAIN = {
     ".": "attribute access is not supported",
     "[": "subscripts are not supported", "]": "subscripts are not supported",
@@ -58,52 +57,66 @@ def _describe(ch: str) -> str:
     return f"U+{ord(ch):04X} ({name})"
 
 
+#: One pattern for every token, and a last group for any character that starts none (an error).
+_TOKEN = re.compile(r"(?P<space>[ \t\r]+)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^(),=])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
     tokens: list[Token] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        ch = text[pos]
-        m = _SPACE.match(text, pos)
-        if m:
-            pos = m.end()
+    append, n = tokens.append, len(text)
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "space":
             continue
-        m = _NUMBER.match(text, pos) if ch.isascii() and (ch.isdigit() or ch == ".") else None
-        if m:
+        pos = m.start()
+        if kind == "num":
             end = m.end()
-            if end < n and (text[end].isascii() and (text[end].isalpha() or text[end] == "_")):
-                word = _NAME.match(text, end)
-                raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a name "
-                                 f"(write {text[pos:end]}*{word.group()} to multiply)", text, end)
-            if end < n and text[end] == ".":
-                raise ParseError("malformed number: a second decimal point", text, end)
-            tokens.append(Token("num", m.group(), pos))
-            pos = end
-            continue
-        m = _NAME.match(text, pos) if ch.isascii() else None
-        if m:
-            tokens.append(Token("name", m.group(), pos))
-            pos = m.end()
-            continue
-        punct = next((p for p in _PUNCT if text.startswith(p, pos)), None)
-        if punct is not None:
-            if punct == "=" and text.startswith("==", pos):
-                raise ParseError("comparisons are not supported ('==')", text, pos)
-            tokens.append(Token("sep" if punct in ";\n" else "op", punct, pos))
-            pos += len(punct)
-            continue
-        if not ch.isascii() or not ch.isprintable():
-            raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
-        raise ParseError(_EXPLAIN.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
-    tokens.append(Token("end", "", n))
+            if end < n:
+                nxt = text[end]
+                if nxt.isascii() and (nxt.isalpha() or nxt == "_"):
+                    word = _NAME.match(text, end)
+                    raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a "
+                                     f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
+                if nxt == ".":
+                    raise ParseError("malformed number: a second decimal point", text, end)
+        elif kind == "bad":
+            _token_error(text, pos)
+        elif kind == "op" and text[pos] == "=" and text.startswith("==", pos):
+            raise ParseError("comparisons are not supported ('==')", text, pos)
+        append(Token(kind, m.group(), pos))
+    append(Token("end", "", n))
     return tokens
+
+
+def _token_error(text: str, pos: int):
+    """Raise the ParseError for a character that starts no token."""
+    ch = text[pos]
+    if not ch.isascii() or not ch.isprintable():
+        raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
+    raise ParseError(_EXPLAIN.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
 
 
 _BINARY = {"+": (1, "add"), "-": (1, "sub"), "*": (2, "mul"), "/": (2, "div"), "^": (4, "pow"), "**": (4, "pow")}
 _UNARY_PREC = 3
 
 
+_NUMBERS: dict[str, sympy.Expr] = {}
+
+
 def _number(tok: Token, text: str) -> sympy.Expr:
+    """The literal as a sympy constant (memoised: long sums repeat the same few literals)."""
+    value = _NUMBERS.get(tok.text)
+    if value is None:
+        value = _make_number(tok, text)
+        if len(_NUMBERS) > 4096:
+            _NUMBERS.clear()
+        _NUMBERS[tok.text] = value
+    return value
+
+
+def _make_number(tok: Token, text: str) -> sympy.Expr:
     if any(c in tok.text for c in ".eE"):
         if not math.isfinite(float(tok.text)):
             raise ParseError(f"number {tok.text!r} is out of range (larger than about 1.8e308)", text, tok.pos)
@@ -126,7 +139,10 @@ class _Parser:
         raise ParseError(message, self.text, pos)
 
     def peek(self, k: int = 0) -> Token:
-        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+        try:
+            return self.tokens[self.i + k]
+        except IndexError:  # past the end: the end token
+            return self.tokens[-1]
 
     # -- statements -------------------------------------------------------
     def program(self) -> tuple[list, list, object | None]:
@@ -331,6 +347,11 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> 
         if len(t) > MAX_TEXT_LENGTH:
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
+    with paused_gc():
+        return _parse(texts, outputs)
+
+
+def _parse(texts: list[str], outputs: Sequence[str] | None) -> Graph:
     builder = GraphBuilder(names_in(texts))
     results, names_out = [], []
     for t in texts:

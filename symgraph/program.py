@@ -20,28 +20,53 @@ import numpy as np
 import sympy
 
 from . import rules
-from .graph import Graph, check_values
+from .graph import Graph, check_values, paused_gc
 
 Ref = Any  # str (a name) or a sympy constant
 
 ZERO, ONE, MINUS_ONE = sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1)
 
+#: Python ints that rules return, as sympy constants (converted once, not per instruction).
+_SMALL_INTS = {k: sympy.Integer(k) for k in range(-2, 11)}
+
 
 def is_const(ref: Ref) -> bool:
-    return not isinstance(ref, str)
+    return ref.__class__ is not str
+
+
+_Integer = sympy.Integer  # sympy's 0, 1 and -1 are singletons of subclasses; any other integer is this class
 
 
 def is_zero(ref: Ref) -> bool:
-    return is_const(ref) and ref == 0
+    cls = ref.__class__
+    if cls is str or cls is _Integer:
+        return False
+    return ref is ZERO or ref == 0
 
 
 def is_unit(ref: Ref) -> bool:
     """True for the constants +1 and -1, whose products are free."""
-    return is_const(ref) and (ref == 1 or ref == -1)
+    cls = ref.__class__
+    if cls is str or cls is _Integer:
+        return False
+    return ref is ONE or ref is MINUS_ONE or ref == 1 or ref == -1
 
 
 def _key(ref: Ref) -> tuple:
-    return (0, ref) if isinstance(ref, str) else rules.constant_key(ref)
+    return (0, ref) if ref.__class__ is str else rules.constant_key(ref)
+
+
+def _as_ref(value: Any) -> Ref:
+    """A rule's Python number as a sympy constant; names and sympy constants pass through."""
+    cls = value.__class__
+    if cls is str:
+        return value
+    if cls is int:
+        small = _SMALL_INTS.get(value)
+        return small if small is not None else sympy.Integer(value)
+    if cls is float:
+        return sympy.Float(value)
+    return value
 
 
 class Program:
@@ -157,6 +182,27 @@ class Program:
         return size.get(ref, 0) if isinstance(ref, str) else 0
 
 
+_FOLDED: dict[tuple, Any] = {}
+
+
+def _fold(name: str, args: tuple) -> Any:
+    """:func:`rules.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over."""
+    key = (name, *((a.__class__, a) for a in args))
+    try:
+        return _FOLDED[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable constant: fold without the memo
+        return rules.fold(name, args)
+    if len(_FOLDED) > 4096:
+        _FOLDED.clear()
+    result = _FOLDED[key] = rules.fold(name, args)
+    return result
+
+
+_COMMUTATIVE = frozenset(name for name, row in rules.OPS.items() if row.commutative)
+
+
 class Emitter:
     """Builds a :class:`Program` on top of a graph's own assignments.
 
@@ -170,13 +216,23 @@ class Emitter:
         self.instructions: list[tuple[str, str, tuple]] = []
         self.defs: dict[str, tuple[str, tuple]] = {}
         self._by_key: dict[tuple, str] = {}
-        self._taken = set(graph.nx)
+        self._taken = graph._ops  # names of graph nodes (a dict: membership is all that is used)
         self._prefix = prefix
         self._counter = 0
-        for node in graph.order:
-            op = graph.op(node)
-            if op != "input":
-                self._append(node, op, graph.operands(node))
+        operands = graph._operands
+        self.instructions = [(node, op, operands[node]) for node, op in graph._ops.items() if op != "input"]
+        self.defs = {node: (op, args) for node, op, args in self.instructions}
+        by_key, make_key = self._by_key, self._make_key
+        for node, op, args in self.instructions:
+            if op == "const":
+                continue
+            if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
+                x, y = args
+                key = (op, y, x) if y < x and op in _COMMUTATIVE else (op, x, y)
+            else:
+                key = make_key(op, args)
+            if key not in by_key:
+                by_key[key] = node
 
     def _append(self, target: str, op: str, args: tuple) -> str:
         self.instructions.append((target, op, args))
@@ -185,9 +241,18 @@ class Emitter:
             self._by_key.setdefault(self._make_key(op, args), target)
         return target
 
-    def _make_key(self, op: str, args: tuple) -> tuple:
-        keys = tuple(_key(a) for a in args)
-        return (op, tuple(sorted(keys)) if rules.OPS[op].commutative else keys)
+    @staticmethod
+    def _make_key(op: str, args: tuple) -> tuple:
+        """Hash-consing key: names stand for themselves, constants by their cheap key."""
+        if len(args) == 2:
+            x, y = args
+            kx = x if x.__class__ is str else rules.constant_key(x)
+            ky = y if y.__class__ is str else rules.constant_key(y)
+            if op in _COMMUTATIVE and (kx.__class__ is not ky.__class__ and kx.__class__ is str
+                                       or kx.__class__ is ky.__class__ and ky < kx):
+                kx, ky = ky, kx  # canonical order: constants first, then by key
+            return (op, kx, ky)
+        return (op, *(a if a.__class__ is str else rules.constant_key(a) for a in args))
 
     def _fresh(self) -> str:
         while True:
@@ -197,11 +262,18 @@ class Emitter:
                 return name
 
     def op(self, name: str, *args: Ref) -> Ref:
-        args = tuple(rules.as_constant(a) if isinstance(a, (int, float)) else a for a in args)
-        if all(is_const(a) for a in args):
-            folded = rules.fold(name, args)
-            if folded is not None:
-                return folded
+        if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
+            return self.op2(name, args[0], args[1])
+        names = 0
+        for a in args:
+            if a.__class__ is str:
+                names += 1
+        if names < len(args):
+            args = tuple(a if a.__class__ is str else _as_ref(a) for a in args)
+            if not names:
+                folded = _fold(name, args)
+                if folded is not None:
+                    return folded
         simpler = self._identity(name, args)
         if simpler is not None:
             return simpler
@@ -215,14 +287,73 @@ class Emitter:
         self._by_key[key] = target
         return target
 
+    def op2(self, name: str, x: str, y: str) -> Ref:
+        """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
+        defs = self.defs
+        if name == "mul":
+            for a, b in ((x, y), (y, x)):
+                if b not in self._taken:
+                    d = defs.get(b)
+                    if d is not None:
+                        if d[0] == "neg":
+                            return self.op("neg", self.op("mul", a, d[1][0]))
+                        if d[0] == "div" and d[1][0].__class__ is not str and d[1][0] == 1:
+                            return self.op("div", a, d[1][1])
+        elif name == "add":
+            d = defs.get(y)
+            if d is not None and d[0] == "neg":
+                return self.op("sub", x, d[1][0])
+            d = defs.get(x)
+            if d is not None and d[0] == "neg":
+                return self.op("sub", y, d[1][0])
+        elif name == "sub":
+            if x == y:
+                return ZERO
+            d = defs.get(y)
+            if d is not None and d[0] == "neg":
+                return self.op("add", x, d[1][0])
+        key = (name, y, x) if name in _COMMUTATIVE and y < x else (name, x, y)
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        target = self._fresh()
+        self.instructions.append((target, name, (x, y)))
+        defs[target] = (name, (x, y))
+        self._by_key[key] = target
+        return target
+
+    def _negated(self, ref: Ref, temps_only: bool = False) -> Ref | None:
+        """y when ``ref`` is ``neg y`` (with ``temps_only``: an emitted temporary, not a graph node), else None."""
+        if ref.__class__ is str and not (temps_only and ref in self._taken):
+            d = self.defs.get(ref)
+            if d is not None and d[0] == "neg":
+                return d[1][0]
+        return None
+
     def _identity(self, name: str, args: tuple) -> Ref | None:
-        """Algebraic identities that make an instruction unnecessary (None when none applies)."""
+        """Algebraic identities that make an instruction unnecessary or cheaper (None when none applies).
+
+        Besides the trivial ones (x*1, x+0, x*0, x^1, --x), negation is pulled
+        outwards (x*(-y) -> -(x*y)) and absorbed by sums (x + -y -> x - y),
+        and x*(1/y) becomes x/y: sweeps multiply adjoints and tangents by such
+        local derivatives, and the rewrites keep gradient programs small.
+        Constant factors are not merged here (c*(k*z) would round differently
+        from (c*k)*z); code generation merges the exact ones.  The product
+        rewrites apply only to temporaries (never to the graph's own nodes, whose
+        values are computed anyway), which are then usually dead and pruned.
+        """
         if name == "add":
             x, y = args
             if is_zero(x):
                 return y
             if is_zero(y):
                 return x
+            ny = self._negated(y)
+            if ny is not None:
+                return self.op("sub", x, ny)
+            nx_ = self._negated(x)
+            if nx_ is not None:
+                return self.op("sub", y, nx_)
         elif name == "sub":
             x, y = args
             if is_zero(y):
@@ -231,37 +362,51 @@ class Emitter:
                 return self.op("neg", y)
             if x == y:
                 return ZERO
+            ny = self._negated(y)
+            if ny is not None:
+                return self.op("add", x, ny)
         elif name == "mul":
             x, y = args
-            if is_const(y) and not is_const(x):
+            if y.__class__ is not str and x.__class__ is str:
                 x, y = y, x
             if is_zero(x) or is_zero(y):
                 return ZERO
-            if is_const(x) and x == 1:
-                return y
-            if is_const(x) and x == -1:
-                return self.op("neg", y)
+            if x.__class__ is not str:
+                if x == 1:
+                    return y
+                if x == -1:
+                    return self.op("neg", y)
+            for a, b in ((x, y), (y, x)):
+                nb = self._negated(b, temps_only=True)
+                if nb is not None:
+                    return self.op("neg", self.op("mul", a, nb))
+                if b.__class__ is str and b not in self._taken:
+                    d = self.defs.get(b)
+                    if d is not None and d[0] == "div" and d[1][0].__class__ is not str and d[1][0] == 1:
+                        return self.op("div", a, d[1][1])
         elif name == "div":
             x, y = args
             if is_zero(x):
                 return ZERO
-            if is_const(y) and y == 1:
-                return x
-            if is_const(y) and y == -1:
-                return self.op("neg", x)
+            if y.__class__ is not str:
+                if y == 1:
+                    return x
+                if y == -1:
+                    return self.op("neg", x)
         elif name == "neg":
-            (x,) = args
-            inner = self.defs.get(x) if isinstance(x, str) else None
-            if inner is not None and inner[0] == "neg":
-                return inner[1][0]
+            inner = self._negated(args[0])
+            if inner is not None:
+                return inner
         elif name == "pow":
             x, y = args
-            if is_const(y) and y == 1:
-                return x
-            if is_const(y) and y == 0:
-                return ONE
+            if y.__class__ is not str:
+                if y == 1:
+                    return x
+                if y == 0:
+                    return ONE
         return None
 
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
         """The program computing ``results``, dead code removed."""
-        return Program(inputs, list(self.instructions), results, self.graph).pruned()
+        with paused_gc():
+            return Program(inputs, list(self.instructions), results, self.graph).pruned()

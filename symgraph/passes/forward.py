@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import networkx as nx
-
 from .local import Linearised, SweepResult
 
 
 def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
-    graph, derivatives = lin.graph, {}
+    derivatives = {}
     for x in dict.fromkeys(wrt):
         if x not in lin.index:
             continue  # a name that does not occur: its derivatives are 0
         lin.counts.sweeps += 1
-        reach = sorted(nx.descendants(graph.nx, x), key=lin.index.__getitem__)
+        reach = lin.descendants(x)
         tangent = {x: 1}
         for v in reach:
             acc = None
@@ -31,4 +29,6 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
                 tangent[v] = acc
         for y in outputs:
             derivatives[(y, x)] = tangent.get(y, 0)
+        if lin.progress is not None:
+            lin.progress.advance(1)
     return SweepResult(derivatives, lin.counts)

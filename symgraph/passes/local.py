@@ -9,30 +9,32 @@ carries the sum of the slots' partials.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import sympy
 
 from .. import rules
 from ..graph import Graph
-from ..program import Emitter, Ref, is_unit, is_zero
+from ..program import ZERO, Emitter, Ref, _as_ref, is_unit, is_zero
 
 
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object], out) -> object:
-    op_name = graph.op(v)
-    row = rules.op(op_name)
-    args = tuple(ref_of(x) if isinstance(x, str) else x for x in graph.operands(v))
+    row = rules.OPS[graph._ops[v]]
+    operands = graph._operands[v]
+    args = operands if ref_of is None else tuple(ref_of(x) if x.__class__ is str else x for x in operands)
     total = None
-    for slot in graph.nx.edges[u, v]["slots"]:
-        part = row.partials[slot](builder, out, *args)
-        total = part if total is None else builder.op("add", total, part)
+    for slot, x in enumerate(operands):
+        if x.__class__ is str and x == u:
+            part = row.partials[slot](builder, out, *args)
+            total = part if total is None else builder.op("add", total, part)
     return total
 
 
 def annotate_edges(graph: Graph) -> Graph:
     """Store each edge's local derivative (sympy, in node symbols) as the ``derivative`` attribute."""
     for u, v in graph.nx.edges:
-        value = _edge_partial(rules.SympyBuilder, graph, u, v, graph.symbol, graph.symbol(v))
+        value = _edge_partial(rules.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
         graph.nx.edges[u, v]["derivative"] = rules.as_constant(value) if isinstance(value, int) else value
     return graph
 
@@ -54,28 +56,98 @@ class Linearised:
         self.emitter = emitter or Emitter(graph)
         self.counts = Counts()
         self._local: dict[tuple[str, str], Ref] = {}
-        self.index = {node: i for i, node in enumerate(graph.order)}
-        self.preds = {node: list(graph.nx.pred[node]) for node in graph.order}
-        self.succs = {node: list(graph.nx.succ[node]) for node in graph.order}
+        self._partials: dict[str, dict[str, Ref]] = {}
+        #: a :class:`~symgraph.progress.Progress` the sweeps advance, or None
+        self.progress = None
+        self.order: list[str] = list(graph._ops)
+        self.preds: dict[str, list[str]] = {
+            v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
+            else list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
+            for v, args in graph._operands.items()}
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Node name -> position in topological order (built on first use)."""
+        return {node: i for i, node in enumerate(self.order)}
+
+    @cached_property
+    def succs(self) -> dict[str, list[str]]:
+        """Node name -> the nodes that use it, in creation order (built on first use)."""
+        succs: dict[str, list[str]] = {v: [] for v in self.order}
+        for v, us in self.preds.items():
+            for u in us:
+                succs[u].append(v)
+        return succs
 
     def local(self, u: str, v: str) -> Ref:
         """d v / d u on the edge u -> v, as a program ref."""
+        every = self._partials.get(v)
+        if every is not None:
+            return every[u]
         key = (u, v)
-        if key not in self._local:
-            value = _edge_partial(self.emitter, self.graph, u, v, lambda x: x, v)
-            self._local[key] = rules.as_constant(value) if isinstance(value, int) else value
-        return self._local[key]
+        value = self._local.get(key)
+        if value is None:
+            value = _edge_partial(self.emitter, self.graph, u, v, None, v)
+            value = self._local[key] = _as_ref(value)
+        return value
+
+    def partials(self, v: str) -> dict[str, Ref]:
+        """Operand name -> d v / d operand for every in-edge of ``v`` at once (in ``preds`` order).
+
+        The reverse sweep needs all of a node's partials; one pass over its
+        operand slots is cheaper than one :meth:`local` call per edge.
+        """
+        every = self._partials.get(v)
+        if every is None:
+            args = self.graph._operands[v]
+            every = {}
+            if self.preds[v]:
+                rules_ = rules.OPS[self.graph._ops[v]].partials
+                emitter = self.emitter
+                for slot, u in enumerate(args):
+                    if u.__class__ is str:
+                        part = _as_ref(rules_[slot](emitter, v, *args))
+                        prev = every.get(u)
+                        every[u] = part if prev is None else emitter.op("add", prev, part)
+            self._partials[v] = every
+        return every
+
+    def ancestors(self, node: str) -> list[str]:
+        """``node`` and every node it depends on, in reverse topological order."""
+        preds, seen, stack = self.preds, {node}, [node]
+        while stack:
+            for u in preds[stack.pop()]:
+                if u not in seen:
+                    seen.add(u)
+                    stack.append(u)
+        return sorted(seen, key=self.index.__getitem__, reverse=True)
+
+    def descendants(self, node: str) -> list[str]:
+        """Every node that depends on ``node`` (not itself), in topological order."""
+        succs, seen, stack = self.succs, set(), [node]
+        while stack:
+            for w in succs[stack.pop()]:
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return sorted(seen, key=self.index.__getitem__)
 
     def mul(self, x: Ref, y: Ref) -> Ref:
         """x*y, counted unless a factor is 0 or +-1."""
+        if x.__class__ is str and y.__class__ is str:
+            self.counts.multiplications += 1
+            return self.emitter.op2("mul", x, y)
         if is_zero(x) or is_zero(y):
-            return self.emitter.op("mul", 0, 0)
+            return ZERO
         if not (is_unit(x) or is_unit(y)):
             self.counts.multiplications += 1
         return self.emitter.op("mul", x, y)
 
     def add(self, acc: Ref | None, term: Ref) -> Ref:
         """acc + term, counted when both are non-zero; ``acc=None`` starts a sum."""
+        if acc.__class__ is str and term.__class__ is str:
+            self.counts.additions += 1
+            return self.emitter.op2("add", acc, term)
         if acc is None or is_zero(acc):
             return term
         if is_zero(term):

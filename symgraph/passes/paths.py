@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import networkx as nx
-
 from ..errors import PathLimitError
 from .local import Linearised, SweepResult
 
@@ -23,7 +21,7 @@ def count_paths(lin: Linearised, source: str, target: str) -> int:
     if source not in lin.index or target not in lin.index:
         return 0
     count = {source: 1}
-    for v in sorted(nx.descendants(lin.graph.nx, source), key=lin.index.__getitem__):
+    for v in lin.descendants(source):
         count[v] = sum(count.get(u, 0) for u in lin.preds[v])
         if v == target:
             break
@@ -41,7 +39,7 @@ def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: in
                              "use mode='reverse' or 'forward' (they merge paths), or raise limit=")
     derivatives = {}
     for y in dict.fromkeys(outputs):
-        ancestors = nx.ancestors(lin.graph.nx, y) | {y}
+        ancestors = set(lin.ancestors(y))
         for x in dict.fromkeys(wrt):
             if x not in ancestors:
                 derivatives[(y, x)] = 0

@@ -9,22 +9,40 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import networkx as nx
-
+from ..progress import STEP
 from .local import Linearised, SweepResult
 
 
 def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
-    graph, derivatives = lin.graph, {}
-    for y in dict.fromkeys(outputs):
+    derivatives = {}
+    partials, mul, add = lin.partials, lin.mul, lin.add
+    outputs = list(dict.fromkeys(outputs))
+    report = lin.progress
+    for y in outputs:
         lin.counts.sweeps += 1
         adjoint = {y: 1}
-        for v in sorted(nx.ancestors(graph.nx, y) | {y}, key=lin.index.__getitem__, reverse=True):
+        visited = 0
+        # One output: scan back from it over the topological order (nodes without an adjoint
+        # are skipped), which is cheaper than collecting and sorting its ancestors.  Several
+        # outputs: visit only each one's ancestors, so small cones stay cheap.
+        if len(outputs) == 1:
+            order = lin.order
+            start = len(order) - 1 if order[-1] == y else lin.index[y]
+            visit = (order[i] for i in range(start, -1, -1))
+        else:
+            visit = lin.ancestors(y)
+        for v in visit:
+            if report is not None:
+                visited += 1
+                if not visited & (STEP - 1):
+                    report.advance(STEP)
             a = adjoint.get(v)
             if a is None:
                 continue
-            for u in lin.preds[v]:
-                adjoint[u] = lin.add(adjoint.get(u), lin.mul(a, lin.local(u, v)))
+            for u, d in partials(v).items():
+                adjoint[u] = add(adjoint.get(u), mul(a, d))
+        if report is not None:  # the rest of this sweep's share (len(order) node visits per output)
+            report.advance(len(lin.order) - visited + visited % STEP)
         for x in wrt:
             derivatives[(y, x)] = adjoint.get(x, 0)
     return SweepResult(derivatives, lin.counts)

@@ -1,0 +1,613 @@
+"""symgraph against itself and its peers: derivation time, gradient size, memory (Markdown tables).
+
+Run from the repository root::
+
+    python benchmarks/run.py              # every workload at every size (several minutes)
+    python benchmarks/run.py --quick      # sizes up to 1,000, short peer time limit
+    python benchmarks/run.py --help
+
+Workloads: the extended Rosenbrock function sum 100(x_{i+1}-x_i^2)^2 + (1-x_i)^2,
+the product x_1*...*x_n, a deep shared chain v_{k+1} = sin(v_k)*v_k + v_k^2/(1+v_k^2)
+(v_0 = x), and a 4-8-3 multilayer perceptron (sigmoid hidden layer, softmax
+output, cross-entropy loss -log y_1) written with scalar symbols.
+
+symgraph is measured in this process: parse seconds, reverse-mode derivation
+seconds (``sg.grad`` on the parsed graph), forward mode where its cost
+(inputs x nodes) is small enough, the gradient program's operation count and
+its ratio to the function's own, and the derivation's peak memory
+(tracemalloc; symgraph is pure Python, so that is all of it).
+
+Peers, each optional and skipped with a note when not installed (``pip install
+symgraph[bench]``), run every cell in a child process with a time limit, so a
+slow one cannot hang the run; after a time-out the larger sizes of that
+workload are skipped.  What is timed for each:
+
+* sympy: ``diff`` by every variable, then ``cse`` of the results; size = the
+  operations (``count_ops``) of the common subexpressions and results.
+* symengine: ``diff`` by every variable (no size: it has no operation count).
+* CasADi: ``gradient`` on SX symbols and building the ``Function``; size = its
+  instructions other than inputs, outputs and constants.
+* JAX: tracing and compiling ``jit(grad(f))`` of the same scalar code; size =
+  the equations of the gradient's jaxpr.
+
+Every ratio in a table was measured in the same run.  The module is also
+importable: :func:`run` with small sizes is the test suite's smoke test.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from typing import Callable, Sequence
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+#: workload -> the sizes of a full run
+SIZES = {
+    "rosenbrock": (10, 100, 1_000, 10_000, 100_000),
+    "product": (10, 100, 1_000, 10_000),
+    "chain": (10, 50, 200, 1_000),
+    "mlp": (1,),
+}
+QUICK_SIZES = {"rosenbrock": (10, 100, 1_000), "product": (10, 100, 1_000), "chain": (10, 50, 200), "mlp": (1,)}
+TITLES = {
+    "rosenbrock": "Extended Rosenbrock, n inputs",
+    "product": "Product x1*...*xn, n inputs",
+    "chain": "Deep shared chain v_{k+1} = sin(v_k)*v_k + v_k^2/(1+v_k^2), depth d, one input",
+    "mlp": "4-8-3 MLP, sigmoid hidden layer, softmax + cross-entropy, 71 inputs (4 data + 67 parameters)",
+}
+PEERS = ("sympy", "symengine", "casadi", "jax")
+PEER_MODULES = {"sympy": "sympy", "symengine": "symengine", "casadi": "casadi", "jax": "jax"}
+#: forward mode is run when inputs x graph nodes is at most this (its cost grows like that product)
+FORWARD_BUDGET = 2_000_000
+
+
+# --------------------------------------------------------------------------- workloads as text
+
+def rosenbrock_text(n: int) -> str:
+    return "+".join(f"100*(x{i + 1}-x{i}^2)^2+(1-x{i})^2" for i in range(1, n))
+
+
+def product_text(n: int) -> str:
+    return "*".join(f"x{i}" for i in range(1, n + 1))
+
+
+def chain_text(d: int) -> str:
+    lines = [f"v{k + 1} = sin({v})*{v} + {v}^2/(1+{v}^2)" for k, v in ((k, "x" if k == 0 else f"v{k}")
+                                                                        for k in range(d))]
+    return "\n".join(lines)
+
+
+MLP_SHAPE = (4, 8, 3)
+
+
+def mlp_text(_: int = 1) -> str:
+    n_in, n_hidden, n_out = MLP_SHAPE
+    lines = []
+    for j in range(1, n_hidden + 1):
+        z = "+".join(f"w1_{j}_{i}*x{i}" for i in range(1, n_in + 1))
+        lines.append(f"h{j} = sigmoid({z}+b1_{j})")
+    for k in range(1, n_out + 1):
+        z = "+".join(f"w2_{k}_{j}*h{j}" for j in range(1, n_hidden + 1))
+        lines.append(f"z{k} = {z}+b2_{k}")
+    lines.append("s = " + "+".join(f"exp(z{k})" for k in range(1, n_out + 1)))
+    lines.append("y1 = exp(z1)/s")
+    lines.append("C = -log(y1)")
+    return "\n".join(lines)
+
+
+TEXTS = {"rosenbrock": rosenbrock_text, "product": product_text, "chain": chain_text, "mlp": mlp_text}
+
+
+# --------------------------------------------------------------------------- workloads for peers
+
+def variable_names(workload: str, n: int) -> list[str]:
+    """The inputs in the order symgraph finds them (so every tool differentiates by the same list)."""
+    if workload in ("rosenbrock", "product"):
+        return [f"x{i}" for i in range(1, n + 1)]
+    if workload == "chain":
+        return ["x"]
+    n_in, n_hidden, n_out = MLP_SHAPE
+    names = []
+    for j in range(1, n_hidden + 1):
+        names += [f"w1_{j}_{i}" if k % 2 == 0 else f"x{i}" for i in range(1, n_in + 1) for k in (0, 1)]
+        names.append(f"b1_{j}")
+    for k in range(1, n_out + 1):
+        names += [f"w2_{k}_{j}" for j in range(1, n_hidden + 1)] + [f"b2_{k}"]
+    return list(dict.fromkeys(names))
+
+
+def build(workload: str, n: int, xs: Sequence, ns: dict) -> object:
+    """The workload's function of the scalar symbols ``xs`` with a peer's ``sin, exp, log, total, product``."""
+    v = dict(zip(variable_names(workload, n), xs))
+    if workload == "rosenbrock":
+        x = [v[f"x{i}"] for i in range(1, n + 1)]
+        return ns["total"]([100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(n - 1)])
+    if workload == "product":
+        return ns["product"]([v[f"x{i}"] for i in range(1, n + 1)])
+    if workload == "chain":
+        u = v["x"]
+        for _ in range(n):
+            u = ns["sin"](u) * u + u ** 2 / (1 + u ** 2)
+        return u
+    n_in, n_hidden, n_out = MLP_SHAPE
+    exp, total = ns["exp"], ns["total"]
+    h = [1 / (1 + exp(-(total([v[f"w1_{j}_{i}"] * v[f"x{i}"] for i in range(1, n_in + 1)]) + v[f"b1_{j}"])))
+         for j in range(1, n_hidden + 1)]
+    z = [total([v[f"w2_{k}_{j}"] * h[j - 1] for j in range(1, n_hidden + 1)]) + v[f"b2_{k}"]
+         for k in range(1, n_out + 1)]
+    return -ns["log"](exp(z[0]) / total([exp(zk) for zk in z]))
+
+
+def _loop_total(terms):
+    acc = terms[0]
+    for t in terms[1:]:
+        acc = acc + t
+    return acc
+
+
+def _loop_product(factors):
+    acc = factors[0]
+    for f in factors[1:]:
+        acc = acc * f
+    return acc
+
+
+def peer_sympy(workload: str, n: int) -> dict:
+    import sympy
+    names = variable_names(workload, n)
+    xs = sympy.symbols(names)
+    f = build(workload, n, xs, dict(sin=sympy.sin, exp=sympy.exp, log=sympy.log,
+                                    total=lambda t: sympy.Add(*t), product=lambda t: sympy.Mul(*t)))
+    start = time.perf_counter()
+    grads = [sympy.diff(f, x) for x in xs]
+    replacements, reduced = sympy.cse(grads)
+    seconds = time.perf_counter() - start
+    ops = sum(sympy.count_ops(r) for _, r in replacements) + sum(sympy.count_ops(e) for e in reduced)
+    return {"seconds": seconds, "ops": int(ops)}
+
+
+def peer_symengine(workload: str, n: int) -> dict:
+    import symengine
+    names = variable_names(workload, n)
+    xs = symengine.symbols(names)
+    xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    f = build(workload, n, xs, dict(sin=symengine.sin, exp=symengine.exp, log=symengine.log,
+                                    total=lambda t: symengine.Add(*t), product=lambda t: symengine.Mul(*t)))
+    start = time.perf_counter()
+    grads = [f.diff(x) for x in xs]
+    seconds = time.perf_counter() - start
+    assert len(grads) == len(xs)
+    return {"seconds": seconds, "ops": None}
+
+
+def _casadi_ops(function) -> int:
+    import casadi
+    skip = {casadi.OP_INPUT, casadi.OP_OUTPUT, casadi.OP_CONST, casadi.OP_PARAMETER}
+    return sum(1 for k in range(function.n_instructions()) if function.instruction_id(k) not in skip)
+
+
+def peer_casadi(workload: str, n: int) -> dict:
+    import casadi
+    names = variable_names(workload, n)
+    x = casadi.SX.sym("x", len(names))
+    xs = [x[i] for i in range(len(names))]
+    f = build(workload, n, xs, dict(sin=casadi.sin, exp=casadi.exp, log=casadi.log,
+                                    total=_loop_total, product=_loop_product))
+    start = time.perf_counter()
+    g = casadi.Function("g", [x], [casadi.gradient(f, x)])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "ops": _casadi_ops(g), "function_ops": _casadi_ops(casadi.Function("f", [x], [f]))}
+
+
+def peer_jax(workload: str, n: int) -> dict:
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    names = variable_names(workload, n)
+
+    def f(*xs):
+        return build(workload, n, xs, dict(sin=jnp.sin, exp=jnp.exp, log=jnp.log,
+                                           total=_loop_total, product=_loop_product))
+
+    args = [jnp.float64(0.5)] * len(names)
+    start = time.perf_counter()
+    grad_f = jax.grad(f, argnums=tuple(range(len(names))))
+    compiled = jax.jit(grad_f).lower(*args).compile()
+    seconds = time.perf_counter() - start
+    compiled(*args)
+    eqns = len(jax.make_jaxpr(grad_f)(*args).jaxpr.eqns)
+    return {"seconds": seconds, "ops": eqns}
+
+
+PEER_CELLS: dict[str, Callable[[str, int], dict]] = {
+    "sympy": peer_sympy, "symengine": peer_symengine, "casadi": peer_casadi, "jax": peer_jax}
+
+
+def peer_available(peer: str) -> bool:
+    return importlib.util.find_spec(PEER_MODULES[peer]) is not None
+
+
+def run_peer_cell(peer: str, workload: str, n: int, timeout: float) -> dict:
+    """One peer derivation in a child process; ``{"error": ...}`` on time-out or failure."""
+    return _child([sys.executable, os.path.abspath(__file__), "--cell", peer, workload, str(n)], timeout)
+
+
+def _child(command: list[str], timeout: float) -> dict:
+    """Run one cell in a child process and read its JSON line; ``{"error": ...}`` on time-out or failure."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout >{timeout:g}s", "timeout": True}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"failed: {last[:80]}"}
+    return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------- evaluation
+
+#: evaluation points: 10^5, fewer when inputs x points would pass this (the tables state the count)
+EVAL_BUDGET = 10_000_000
+#: symgraph compiles its gradient program to one Python function only up to this many operations
+EVAL_MAX_OPS = 250_000
+EVAL_PEERS = ("sympy", "symengine", "jax")
+#: the numba backend is measured up to this many program operations (its compile time grows fast)
+NUMBA_MAX_OPS = 3_000
+
+
+def eval_points(n_inputs: int) -> int:
+    return int(min(10 ** 5, max(100, EVAL_BUDGET // max(n_inputs, 1))))
+
+
+def eval_data(workload: str, n: int, points: int):
+    """Inputs as rows (variable_names order), the same in every process: uniform in [-1, 1)."""
+    import numpy as np
+    rows = len(variable_names(workload, n))
+    X = np.random.default_rng(0).uniform(-1.0, 1.0, size=(rows, points))
+    return X, X[:, 0].copy()
+
+
+def best_of(fn: Callable[[], object], repeats: int = 3, min_seconds: float = 0.05) -> float:
+    """Best seconds per call over ``repeats`` rounds, each looping until it lasts ``min_seconds`` (after a warm-up)."""
+    fn()
+    best = math.inf
+    for _ in range(repeats):
+        calls, start = 0, time.perf_counter()
+        while True:
+            fn()
+            calls += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+        best = min(best, elapsed / calls)
+    return best
+
+
+def _checksum(values) -> list[float]:
+    import numpy as np
+    v = np.asarray(values, dtype=np.float64).ravel()
+    return [float(v.sum()), float(np.abs(v).sum())]
+
+
+def eval_sympy(workload: str, n: int, points: int) -> dict:
+    import sympy
+    xs = sympy.symbols(variable_names(workload, n))
+    f = build(workload, n, xs, dict(sin=sympy.sin, exp=sympy.exp, log=sympy.log,
+                                    total=lambda t: sympy.Add(*t), product=lambda t: sympy.Mul(*t)))
+    start = time.perf_counter()
+    fn = sympy.lambdify(xs, [sympy.diff(f, x) for x in xs], "numpy", cse=True)
+    setup = time.perf_counter() - start
+    X, x = eval_data(workload, n, points)
+    one = x.tolist()
+    return {"setup": setup, "batch": best_of(lambda: fn(*X)), "single": best_of(lambda: fn(*one)),
+            "check": _checksum(fn(*one)), "note": ""}
+
+
+def eval_symengine(workload: str, n: int, points: int) -> dict:
+    import symengine
+    names = variable_names(workload, n)
+    xs = symengine.symbols(names)
+    xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    f = build(workload, n, xs, dict(sin=symengine.sin, exp=symengine.exp, log=symengine.log,
+                                    total=lambda t: symengine.Add(*t), product=lambda t: symengine.Mul(*t)))
+    start = time.perf_counter()
+    grads = [f.diff(x) for x in xs]
+    try:
+        fn, backend = symengine.Lambdify(xs, grads, backend="llvm", cse=True), "llvm"
+    except (ValueError, TypeError, RuntimeError):
+        fn, backend = symengine.Lambdify(xs, grads, cse=True), "lambda"
+    setup = time.perf_counter() - start
+    X, x = eval_data(workload, n, points)
+    XT = X.T.copy()  # symengine wants the arguments last
+    return {"setup": setup, "batch": best_of(lambda: fn(XT)), "single": best_of(lambda: fn(x)),
+            "check": _checksum(fn(x)), "note": backend}
+
+
+def eval_jax(workload: str, n: int, points: int) -> dict:
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    count = len(variable_names(workload, n))
+
+    def f(v):
+        return build(workload, n, [v[i] for i in range(count)], dict(
+            sin=jnp.sin, exp=jnp.exp, log=jnp.log, total=_loop_total, product=_loop_product))
+
+    X, x = eval_data(workload, n, points)
+    XT, xj = jnp.asarray(X.T), jnp.asarray(x)
+    start = time.perf_counter()
+    many, one = jax.jit(jax.vmap(jax.grad(f))), jax.jit(jax.grad(f))
+    many(XT).block_until_ready()
+    one(xj).block_until_ready()
+    setup = time.perf_counter() - start
+    return {"setup": setup, "batch": best_of(lambda: many(XT).block_until_ready()),
+            "single": best_of(lambda: one(xj).block_until_ready()), "check": _checksum(one(xj)), "note": ""}
+
+
+EVAL_CELLS: dict[str, Callable[[str, int, int], dict]] = {
+    "sympy": eval_sympy, "symengine": eval_symengine, "jax": eval_jax}
+
+
+def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -> dict:
+    """symgraph's compiled gradient (the NumPy backend): setup, batch and single-point seconds, peak memory."""
+    import numpy as np
+    names = variable_names(workload, n)
+    start = time.perf_counter()
+    fn = gradient.lambdify()
+    setup = time.perf_counter() - start
+    X, x = eval_data(workload, n, points)
+    row_of = {name: i for i, name in enumerate(names)}
+    args = [X[row_of[name]] for name in graph.inputs]
+    one = [float(x[row_of[name]]) for name in graph.inputs]
+    position = {name: i for i, name in enumerate(gradient.wrt)}
+    single_values = fn(*one)
+    check = _checksum([single_values[position[name]] for name in names])
+    batch = best_of(lambda: fn(*args))
+    single = best_of(lambda: fn(*one))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn(*args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    outputs = len(gradient.wrt) * points * np.dtype(np.float64).itemsize
+    # the inputs exist before the call; tracemalloc sees what the call allocates (outputs and temporaries)
+    row = {"setup": setup, "batch": batch, "single": single, "check": check,
+           "peak_ratio": (X.nbytes + peak) / (X.nbytes + outputs), "numba": None}
+    if gradient.program.ops <= NUMBA_MAX_OPS and importlib.util.find_spec("numba") is not None:
+        start = time.perf_counter()
+        fast = gradient.lambdify(backend="numba")
+        row["numba"] = {"setup": time.perf_counter() - start, "batch": best_of(lambda: fast(*args)),
+                        "single": best_of(lambda: fast(*one))}
+    return row
+
+
+def run_eval_cell(peer: str, workload: str, n: int, points: int, timeout: float) -> dict:
+    return _child([sys.executable, os.path.abspath(__file__), "--eval-cell", peer, workload, str(n), str(points)],
+                  timeout)
+
+
+# --------------------------------------------------------------------------- symgraph, in this process
+
+def measure_symgraph(workload: str, n: int, memory: bool = True, forward: bool = True) -> dict:
+    import symgraph as sg
+    text = TEXTS[workload](n)
+    gc.collect()
+    start = time.perf_counter()
+    graph = sg.parse(text)
+    parse_s = time.perf_counter() - start
+    gc.collect()
+    start = time.perf_counter()
+    gradient = sg.grad(graph)
+    reverse_s = time.perf_counter() - start
+    function_ops = sum(1 for node in graph.order if graph.op(node) not in ("input", "const"))
+    row = {"nodes": len(graph), "inputs": len(graph.inputs), "parse": parse_s, "reverse": reverse_s,
+           "function_ops": function_ops, "gradient_ops": gradient.program.ops, "forward": None, "peak": None,
+           "graph": graph, "gradient": gradient}
+    if forward and len(graph.inputs) * len(graph) <= FORWARD_BUDGET:
+        gc.collect()
+        start = time.perf_counter()
+        sg.grad(graph, mode="forward")
+        row["forward"] = time.perf_counter() - start
+    if memory:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            sg.grad(graph)
+            row["peak"] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return row
+
+
+# --------------------------------------------------------------------------- tables
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value * 1e6:.3g} µs"
+
+
+def _count(value) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _ratio(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def peer_cell_text(result: dict | None, ours: float) -> str:
+    """A peer's derivation time and its ratio to symgraph's reverse mode (a lower bound after a time-out)."""
+    if result is None:
+        return "-"
+    if "error" in result:
+        if result.get("timeout"):
+            limit = float(result["error"].split(">")[1].rstrip("s"))
+            return f"{result['error']} (>{_ratio(limit / ours)}×)"
+        return result["error"]
+    return f"{_seconds(result['seconds'])} ({_ratio(result['seconds'] / ours)}×)"
+
+
+def eval_cell_text(result: dict | None, ours: dict | None, key: str) -> str:
+    """A peer's evaluation time and its ratio to symgraph's (a lower bound after a time-out)."""
+    if result is None:
+        return "-"
+    if "error" in result:
+        return result["error"]
+    text = _seconds(result[key])
+    if ours is not None and "error" not in ours:
+        text += f" ({_ratio(result[key] / ours[key])}×)"
+        a, b = result["check"], ours["check"]
+        if abs(a[0] - b[0]) > 1e-6 * max(a[1], b[1], 1.0):
+            text += " **differs**"
+    return text
+
+
+def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PEERS, timeout: float = 60.0,
+        memory: bool = True, evaluation: bool = True, out=None) -> str:
+    """Measure every workload and print (to ``out``, default stdout) and return the Markdown report."""
+    out = out or sys.stdout
+    sizes = SIZES if sizes is None else sizes
+    report: list[str] = []
+
+    def emit(text: str = "") -> None:
+        report.append(text)
+        print(text, file=out, flush=True)
+
+    import numpy
+    import symgraph
+    emit(f"# symgraph benchmarks\n\nPython {sys.version.split()[0]}, symgraph {symgraph.__version__}, "
+         f"NumPy {numpy.__version__}, {os.cpu_count()} CPU(s). Wall-clock seconds; one run per cell. "
+         f"Peer cells run in child processes with a limit of {timeout:g} s each.")
+    available = [p for p in peers if peer_available(p)]
+    missing = [p for p in peers if p not in available]
+    if missing:
+        emit(f"\nSkipped peers (not installed; `pip install symgraph[bench]`): {', '.join(missing)}.")
+    for workload, ns in sizes.items():
+        emit(f"\n## {TITLES[workload]}\n")
+        rows, peer_rows, size_rows, eval_rows = [], [], [], []
+        gave_up: dict[str, int] = {}
+        eval_gave_up: dict[str, int] = {}
+        eval_peers = [p for p in available if p in EVAL_PEERS]
+        for n in ns:
+            ours = measure_symgraph(workload, n, memory=memory)
+            if evaluation:
+                points = eval_points(len(ours["graph"].inputs))
+                mine = None
+                if ours["gradient_ops"] <= EVAL_MAX_OPS:
+                    mine = measure_symgraph_eval(workload, n, ours["graph"], ours["gradient"], points)
+                theirs = {}
+                for peer in eval_peers:
+                    if peer in eval_gave_up:
+                        theirs[peer] = {"error": f"skipped (timed out at {eval_gave_up[peer]:,})"}
+                        continue
+                    theirs[peer] = run_eval_cell(peer, workload, n, points, timeout)
+                    if theirs[peer].get("timeout"):
+                        eval_gave_up[peer] = n
+                fast = None if mine is None else mine["numba"]
+                eval_rows.append([
+                    f"{n:,}", f"{points:,}",
+                    "-" if mine is None else _seconds(mine["setup"]),
+                    "not compiled (too large)" if mine is None else _seconds(mine["batch"]),
+                    "-" if fast is None else f"{_seconds(fast['batch'])} ({_ratio(fast['batch'] / mine['batch'])}×), "
+                                             f"compile {_seconds(fast['setup'])}",
+                    *(eval_cell_text(theirs[p], mine, "batch") for p in eval_peers),
+                    "-" if mine is None else _seconds(mine["single"]),
+                    "-" if fast is None else f"{_seconds(fast['single'])} ({_ratio(fast['single'] / mine['single'])}×)",
+                    *(eval_cell_text(theirs[p], mine, "single") for p in eval_peers),
+                    "-" if mine is None else f"{mine['peak_ratio']:.2f}"])
+            del ours["graph"], ours["gradient"]
+            rows.append([f"{n:,}", _count(ours["nodes"]), _seconds(ours["parse"]), _seconds(ours["reverse"]),
+                         _seconds(ours["forward"]), _count(ours["function_ops"]), _count(ours["gradient_ops"]),
+                         f"{ours['gradient_ops'] / ours['function_ops']:.2f}",
+                         "-" if ours["peak"] is None else f"{ours['peak'] / 2**20:.1f}"])
+            results = {}
+            for peer in available:
+                if peer in gave_up:
+                    results[peer] = {"error": f"skipped (timed out at {gave_up[peer]:,})"}
+                    continue
+                results[peer] = run_peer_cell(peer, workload, n, timeout)
+                if results[peer].get("timeout"):
+                    gave_up[peer] = n
+            peer_rows.append([f"{n:,}", _seconds(ours["reverse"]),
+                              *(peer_cell_text(results[p], ours["reverse"]) for p in available)])
+            size_rows.append([f"{n:,}", _count(ours["function_ops"]), _count(ours["gradient_ops"]),
+                              *(_count(results[p].get("ops")) for p in available if p != "symengine"),
+                              _count(results["casadi"].get("function_ops")) if "casadi" in results else "-"])
+        emit(table(["n", "graph nodes", "parse", "reverse", "forward", "function ops", "gradient ops",
+                    "gradient/function", "peak MiB (reverse)"], rows))
+        if available:
+            emit("\nDerivation time, and in brackets the ratio to symgraph's reverse mode:\n")
+            emit(table(["n", "symgraph", *available], peer_rows))
+            emit("\nGradient size (operations; each tool counts its own way, see the module docstring):\n")
+            emit(table(["n", "symgraph function", "symgraph gradient",
+                        *(p for p in available if p != "symgraph" and p != "symengine"), "casadi function"],
+                       size_rows))
+        if evaluation:
+            labels = {"symengine": "symengine Lambdify", "sympy": "sympy lambdify(cse)", "jax": "JAX jit(vmap)"}
+            emit("\nEvaluating the gradient: symgraph's generated NumPy code (`lambdify()`, compile time in "
+                 "`setup`) on all points at once and at one point; its numba backend (`backend=\"numba\"`, "
+                 f"measured up to {NUMBA_MAX_OPS:,} program operations) and the peers with their ratio to it; "
+                 "`peak/(in+out)`: symgraph's peak memory in a batched call (inputs included) over the size "
+                 "of its inputs and outputs:\n")
+            emit(table(["n", "points", "setup", "symgraph batch", "symgraph numba", *(labels[p] for p in eval_peers),
+                        "symgraph 1 point", "numba 1 point", *(labels[p].split()[0] + " 1 point" for p in eval_peers),
+                        "peak/(in+out)"], eval_rows))
+    return "\n".join(report)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="example: python benchmarks/run.py --quick --peers sympy casadi")
+    parser.add_argument("--quick", action="store_true", help="sizes up to 1,000 and a 20 s peer limit")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per peer cell (default 60)")
+    parser.add_argument("--peers", nargs="*", default=list(PEERS), choices=PEERS, help="peers to compare with")
+    parser.add_argument("--workloads", nargs="*", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    parser.add_argument("--no-eval", action="store_true", help="skip the evaluation tables")
+    parser.add_argument("--cell", nargs=3, metavar=("PEER", "WORKLOAD", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--eval-cell", nargs=4, metavar=("PEER", "WORKLOAD", "N", "POINTS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.cell:
+        peer, workload, n = args.cell
+        print(json.dumps(PEER_CELLS[peer](workload, int(n))))
+        return 0
+    if args.eval_cell:
+        peer, workload, n, points = args.eval_cell
+        print(json.dumps(EVAL_CELLS[peer](workload, int(n), int(points))))
+        return 0
+    table_sizes = QUICK_SIZES if args.quick else SIZES
+    timeout = args.timeout if args.timeout is not None else (20.0 if args.quick else 60.0)
+    run({w: table_sizes[w] for w in args.workloads}, peers=args.peers, timeout=timeout, memory=not args.no_memory,
+        evaluation=not args.no_eval)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

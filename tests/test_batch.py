@@ -1,0 +1,108 @@
+"""Batched evaluation options: the numba backend against the NumPy one, and chunked calls."""
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+from symgraph.batch import bind, chunked
+
+EVERY_OP = ("(a+b)*(b+1) - a/b + a^2 + 2^b + sin(a)*cos(b) + tan(a/4) + asin(a/3) + acos(b/4) + atan(a*b)"
+            " + sinh(a) + cosh(b) + tanh(a-b) + exp(-a) + log(b*b+1) + sqrt(b*b+1) + abs(a) + sigmoid(a*b)"
+            " + relu(a-1) + softplus(b) + pi*a")
+
+
+def test_numba_matches_numpy_on_every_op():
+    pytest.importorskip("numba")
+    g = sg.grad(EVERY_OP)
+    fast, plain = g.lambdify(backend="numba"), g.lambdify()
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(-2, 2, 500), rng.uniform(-3, 3, 500)
+    for x, y in zip(fast(a, b), plain(a, b)):
+        assert x.dtype == np.float64 and x.shape == (500,)
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
+    assert "for _i in range" in fast.source and "np.sin(a)" in fast.source
+
+
+def test_numba_shapes_keywords_and_errors():
+    pytest.importorskip("numba")
+    g = sg.grad("(a+b)*(b+1)", wrt=["a", "b"])
+    f = g.lambdify(backend="numba")
+    da, db = f(2, 1)
+    assert da.shape == () and float(da) == 2.0 and float(db) == 5.0
+    da, db = f(b=np.ones((2, 3)), a=np.arange(3.0))  # broadcast (3,) with (2, 3)
+    assert da.shape == db.shape == (2, 3)
+    np.testing.assert_array_equal(db, np.arange(3.0) + 2 * 1 + 1 + np.zeros((2, 3)))
+    with pytest.raises(sg.GraphError, match="missing value"):
+        f(a=1.0)
+    with pytest.raises(TypeError, match="positional"):
+        f(1, 2, 3)
+    constant = sg.grad("a + 2*b", wrt=["a", "b", "c"]).lambdify(backend="numba")
+    assert [r.tolist() for r in constant(np.zeros(2), np.zeros(2))] == [[1.0, 1.0], [2.0, 2.0], [0.0, 0.0]]
+
+
+def test_numba_domain_follows_numpy_without_raising():
+    pytest.importorskip("numba")
+    f = sg.grad("log(x) + 1/y", wrt=["x", "y"]).lambdify(backend="numba")
+    dx, dy = f(np.array([-1.0, 0.0, 2.0]), np.array([0.0, 1.0, 2.0]))
+    assert dx.tolist() == [-1.0, np.inf, 0.5] and dy[0] == -np.inf and dy[1:].tolist() == [-1.0, -0.25]
+    (dx,) = sg.grad("sqrt(x)", wrt=["x"]).lambdify(backend="numba")(np.array([-1.0]))
+    assert np.isnan(dx[0])
+
+
+def test_numba_missing_is_a_clear_import_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)
+    with pytest.raises(ImportError, match="pip install numba"):
+        sg.grad("x*y").lambdify(backend="numba")
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match="unknown backend 'jax'"):
+        sg.grad("x*y").lambdify(backend="jax")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_chunked_equals_whole(backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    g = sg.grad("sin(a)*b + a^2/(1+b^2)")
+    whole, pieces = g.lambdify(backend=backend), g.lambdify(backend=backend, chunk=7)
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(5, 9)), rng.normal(size=(5, 9))  # 45 points: 6 full chunks and a short one
+    for x, y in zip(pieces(a, b), whole(a, b)):
+        assert x.shape == (5, 9)
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(pieces(a, 0.5), whole(a, 0.5)):  # a scalar input is broadcast, not copied
+        np.testing.assert_array_equal(x, y)
+    assert [float(v) for v in pieces(1.0, 2.0)] == [float(v) for v in whole(1.0, 2.0)]
+
+
+def test_chunked_keeps_float32_and_single_results():
+    g = sg.grad("a*b", wrt=["a", "b"])
+    da, db = g.lambdify(chunk=4)(np.arange(10, dtype=np.float32), np.float32(3))
+    assert da.dtype == np.float32 and da.tolist() == [3.0] * 10 and db.tolist() == list(range(10))
+    one = chunked(lambda a: np.asarray(a) * 2, ["a"], 3)
+    assert one(np.arange(7.0)).tolist() == [0, 2, 4, 6, 8, 10, 12]
+    with pytest.raises(ValueError, match="positive integer"):
+        g.lambdify(chunk=0)
+
+
+def test_chunks_bound_the_temporaries():
+    g = sg.grad("+".join(f"sin(x*{k})*exp(y/{k})" for k in range(1, 6)), wrt=["x", "y"])
+    x, y = np.linspace(0, 1, 200_000), np.linspace(1, 2, 200_000)
+    peaks = []
+    for f in (g.lambdify(), g.lambdify(chunk=10_000)):
+        f(x, y)
+        tracemalloc.start()
+        f(x, y)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    outputs = 2 * x.nbytes
+    assert peaks[1] < outputs * 1.5 < peaks[0]
+
+
+def test_bind():
+    assert bind(("a", "b"), (1,), {"b": 2}) == {"a": 1, "b": 2}
+    with pytest.raises(TypeError, match="two values"):
+        bind(("a", "b"), (1,), {"a": 2})
