@@ -37,6 +37,7 @@ import sympy
 
 from . import rules
 from .errors import GraphError, UnsupportedOpError
+from .listing import assignment
 
 _constant_key = rules.constant_key
 
@@ -287,15 +288,9 @@ class Graph:
                 f"inputs={self.inputs}, outputs={self.outputs}>")
 
     def __str__(self) -> str:
-        """A let-listing: one line per op node, in topological order."""
-        lines = []
-        for node in self.order:
-            op_name = self.op(node)
-            if op_name == "input":
-                continue
-            args = " ".join(str(x) for x in self.operands(node))
-            lines.append(f"{node} = {op_name} {args}")
-        return "\n".join(lines)
+        """A let-listing: one line per op node in topological order (``c = a + b``), as programs print."""
+        return "\n".join(assignment(node, self.op(node), self.operands(node))
+                         for node in self.order if self.op(node) != "input")
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Graph as its picture; None (the text repr) when no renderer works."""

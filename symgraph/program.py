@@ -21,6 +21,7 @@ import sympy
 
 from . import rules
 from .graph import Graph, check_values, paused_gc
+from .listing import argument, assignment
 
 Ref = Any  # str (a name) or a sympy constant
 
@@ -97,23 +98,8 @@ class Program:
         Every shared temporary is named once and reused by name; the results
         follow as ``out[label] = name``.
         """
-        def arg(a: Ref) -> str:
-            text = repr(float(a)) if isinstance(a, sympy.Float) else str(a)
-            return f"({text})" if is_const(a) and (text.startswith("-") or not text.isalnum()) else text
-
-        infix = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
-        lines = []
-        for target, op, args in self.instructions:
-            if op in infix:
-                rhs = f"{arg(args[0])} {infix[op]} {arg(args[1])}"
-            elif op == "neg":
-                rhs = f"-{arg(args[0])}"
-            elif op == "const":
-                rhs = arg(args[0]).strip("()")
-            else:
-                rhs = f"{op}({', '.join(str(a) for a in args)})"
-            lines.append(f"{target} = {rhs}")
-        lines += [f"out[{label}] = {arg(ref).strip('()')}" for label, ref in self.results.items()]
+        lines = [assignment(target, op, args) for target, op, args in self.instructions]
+        lines += [f"out[{label}] = {argument(ref).strip('()')}" for label, ref in self.results.items()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -23,3 +23,9 @@ def test_constants_are_readable_and_unambiguous():
     assert any(line.endswith(" + (-1/3)") for line in lines)  # negative and rational constants in parentheses
     neg = str(sg.grad("-sin(x)").program).splitlines()
     assert neg == ["t1 = cos(x)", "t2 = -t1", "out[x] = t2"]  # negation is prefix minus
+
+
+def test_graph_prints_the_same_listing_as_programs():
+    assert str(sg.parse("c = a + b; d = b + 1; e = c * d")).splitlines() == ["c = a + b", "d = b + 1", "e = c * d"]
+    assert str(sg.parse("y = -x^2 / 3 + tanh(x)")).splitlines() == [
+        "v1 = x ** 2", "v2 = -v1", "v3 = v2 / 3", "v4 = tanh(x)", "y = v3 + v4"]

@@ -1,0 +1,33 @@
+"""The let-listing form shared by ``str(Graph)`` and ``str(Program)``: ``t1 = c + d``, ``t2 = cos(v1)``.
+
+One assignment per line, arithmetic infix and functions called, negative and
+fractional constants in parentheses -- the form JAX and CasADi users read.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+
+def argument(ref: Any) -> str:
+    """A name as it is; a constant short and, when it is not a plain number, in parentheses."""
+    if isinstance(ref, str):
+        return ref
+    text = repr(float(ref)) if isinstance(ref, sympy.Float) else str(ref)
+    return f"({text})" if text.startswith("-") or not text.isalnum() else text
+
+
+def assignment(target: str, op: str, args: tuple) -> str:
+    """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``."""
+    if op in INFIX:
+        rhs = f"{argument(args[0])} {INFIX[op]} {argument(args[1])}"
+    elif op == "neg":
+        rhs = f"-{argument(args[0])}"
+    elif op == "const":
+        rhs = argument(args[0]).strip("()")
+    else:
+        rhs = f"{op}({', '.join(argument(a) for a in args)})"
+    return f"{target} = {rhs}"
