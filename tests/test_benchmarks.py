@@ -1,16 +1,6 @@
-"""Smoke test: the engine benchmark runs on tiny sizes (the real figures come from benchmarks/)."""
+"""Smoke tests: the benchmark scripts run on tiny sizes (the real figures come from benchmarks/)."""
 import importlib.util
 from pathlib import Path
-
-
-def test_engine_bench_smoke(capsys):
-    path = Path(__file__).parent.parent / "benchmarks" / "engine_bench.py"
-    spec = importlib.util.spec_from_file_location("engine_bench", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main(sizes=(10,), depths=(5,), forward_n=(5,))
-    out = capsys.readouterr().out
-    assert out.count("\n") == 2 + 4 and "| deep shared chain, reverse | 5 |" in out
 
 
 def test_compile_bench_smoke(capsys):
