@@ -11,9 +11,13 @@ Not part of the test suite; tests/test_benchmarks.py runs a tiny smoke version.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Callable
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np
 import sympy

@@ -16,8 +16,12 @@ Three tables:
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import symgraph as sg
 from symgraph.cost import choose_mode, count_all_paths
