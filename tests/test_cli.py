@@ -326,3 +326,15 @@ def test_deep_chain_prints_value_and_json(tmp_path, capsys):
     data = json.loads(out)
     assert status == 0 and data["values"]["x"] == pytest.approx(1.109897898e-4)
     assert len(data["program"]) > 5000
+
+
+@pytest.mark.skipif(shutil.which("symgraph") is None, reason="console script not installed")
+@pytest.mark.parametrize("command", sorted(EXAMPLES) + ["compare", "demo"])
+def test_every_subcommand_through_the_installed_script(command):
+    argv = EXAMPLES[command][0] if command in EXAMPLES else [command] + (["x1*x2*x3"] if command == "compare" else [])
+    done = subprocess.run(["symgraph", *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    if command in EXAMPLES:
+        assert done.stdout == EXAMPLES[command][1]
+    else:
+        assert ("reverse" in done.stdout) and ("forward" in done.stdout)
