@@ -119,11 +119,14 @@ class Program:
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept."""
         needed = {r for r in self.results.values() if isinstance(r, str)}
+        need = needed.add
         kept = []
-        for target, op, args in reversed(self.instructions):
-            if target in needed:
-                kept.append((target, op, args))
-                needed.update(a for a in args if isinstance(a, str))
+        for instruction in reversed(self.instructions):
+            if instruction[0] in needed:
+                kept.append(instruction)
+                for a in instruction[2]:
+                    if a.__class__ is str:
+                        need(a)
         kept.reverse()
         return Program(self.inputs, kept, self.results, self.graph)
 

@@ -145,8 +145,8 @@ class Linearised:
         if x.__class__ is str and y.__class__ is str:
             self.counts.multiplications += 1
             return self.emitter.op2("mul", x, y)
-        # a name times the constant 1 is the name (what the emitter's identities would return)
-        if y is ONE and x.__class__ is str:
+        # a name (or 1) times the constant 1 is itself: what the emitter's identities and folding return
+        if y is ONE and (x.__class__ is str or x is ONE):
             return x
         if x is ONE and y.__class__ is str:
             return y
