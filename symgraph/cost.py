@@ -175,8 +175,16 @@ def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
     per result would repeat it for every result).
     """
     size: dict[str, int] = {}
+    get = size.get
     for target, op, args in program.instructions:
-        size[target] = 0 if op == "const" else min(cap, 1 + sum(size.get(a, 0) for a in args if isinstance(a, str)))
+        if op == "const":
+            size[target] = 0
+            continue
+        total = 1
+        for a in args:
+            if a.__class__ is str:
+                total += get(a, 0)
+        size[target] = total if total < cap else cap
     return min(cap, sum(size.get(r, 0) for r in program.results.values() if isinstance(r, str)))
 
 

@@ -250,9 +250,10 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     names = _wrt_list(graph, wrt)
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
-    result, lin, _ = run_mode(graph, [output], names, mode, progress, **_options(mode, order))
-    program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
-    cost = CostReport([mode_cost(mode, result, program, time.perf_counter() - start, note)], len(names), 1, note)
+    with paused_gc():  # one collection after sweep, program and counts, not one after each
+        result, lin, _ = run_mode(graph, [output], names, mode, progress, **_options(mode, order))
+        program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
+        cost = CostReport([mode_cost(mode, result, program, time.perf_counter() - start, note)], len(names), 1, note)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 

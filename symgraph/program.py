@@ -42,7 +42,9 @@ def is_zero(ref: Ref) -> bool:
     cls = ref.__class__
     if cls is str or cls is _Integer:
         return False
-    return ref is ZERO or ref == 0
+    if ref is ZERO:
+        return True
+    return ref is not ONE and ref is not MINUS_ONE and ref == 0
 
 
 def is_unit(ref: Ref) -> bool:
@@ -117,11 +119,14 @@ class Program:
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept."""
         needed = {r for r in self.results.values() if isinstance(r, str)}
+        need = needed.add
         kept = []
-        for target, op, args in reversed(self.instructions):
-            if target in needed:
-                kept.append((target, op, args))
-                needed.update(a for a in args if isinstance(a, str))
+        for instruction in reversed(self.instructions):
+            if instruction[0] in needed:
+                kept.append(instruction)
+                for a in instruction[2]:
+                    if a.__class__ is str:
+                        need(a)
         kept.reverse()
         return Program(self.inputs, kept, self.results, self.graph)
 
@@ -251,11 +256,16 @@ class Emitter:
         if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
             return self.op2(name, args[0], args[1])
         names = 0
+        plain = False  # a Python int or float among the arguments, to become a sympy constant
         for a in args:
-            if a.__class__ is str:
+            cls = a.__class__
+            if cls is str:
                 names += 1
+            elif cls is int or cls is float:
+                plain = True
         if names < len(args):
-            args = tuple(a if a.__class__ is str else _as_ref(a) for a in args)
+            if plain:
+                args = tuple(_as_ref(a) for a in args)
             if not names:
                 folded = _fold(name, args)
                 if folded is not None:

@@ -16,7 +16,7 @@ import sympy
 
 from .. import rules
 from ..graph import Graph
-from ..program import ZERO, Emitter, Ref, _as_ref, is_unit, is_zero
+from ..program import ONE, ZERO, Emitter, Ref, _as_ref, is_unit, is_zero
 
 
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object], out) -> object:
@@ -60,10 +60,17 @@ class Linearised:
         #: a :class:`~symgraph.progress.Progress` the sweeps advance, or None
         self.progress = None
         self.order: list[str] = list(graph._ops)
-        self.preds: dict[str, list[str]] = {
-            v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
-            else list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
-            for v, args in graph._operands.items()}
+
+    @cached_property
+    def preds(self) -> dict[str, list[str]]:
+        """Node name -> its distinct operand nodes, in operand order (built on first use).
+
+        A single-output reverse sweep reads operands through :meth:`partials`
+        and never needs this.
+        """
+        return {v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
+                else list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
+                for v, args in self.graph._operands.items()}
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -101,8 +108,9 @@ class Linearised:
         if every is None:
             args = self.graph._operands[v]
             every = {}
-            if self.preds[v]:
-                rules_ = rules.OPS[self.graph._ops[v]].partials
+            op = self.graph._ops[v]
+            if op != "input" and op != "const":  # the only ops without partials (and without operand nodes)
+                rules_ = rules.OPS[op].partials
                 emitter = self.emitter
                 for slot, u in enumerate(args):
                     if u.__class__ is str:
@@ -137,6 +145,11 @@ class Linearised:
         if x.__class__ is str and y.__class__ is str:
             self.counts.multiplications += 1
             return self.emitter.op2("mul", x, y)
+        # a name (or 1) times the constant 1 is itself: what the emitter's identities and folding return
+        if y is ONE and (x.__class__ is str or x is ONE):
+            return x
+        if x is ONE and y.__class__ is str:
+            return y
         if is_zero(x) or is_zero(y):
             return ZERO
         if not (is_unit(x) or is_unit(y)):

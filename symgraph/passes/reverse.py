@@ -27,8 +27,7 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         # outputs: visit only each one's ancestors, so small cones stay cheap.
         if len(outputs) == 1:
             order = lin.order
-            start = len(order) - 1 if order[-1] == y else lin.index[y]
-            visit = (order[i] for i in range(start, -1, -1))
+            visit = reversed(order) if order[-1] == y else order[lin.index[y]::-1]
         else:
             visit = lin.ancestors(y)
         for v in visit:
