@@ -9,7 +9,8 @@ array.  Two options change that trade-off for large batches:
   on one float64 in a register, the whole program is fused into one pass, and
   the only arrays are the inputs and outputs.  It needs numba (an optional
   dependency), computes in float64 on NumPy arrays only, and pays numba's
-  compile time once, when the function is made.  Domain behaviour follows
+  compile time once, when the function is made.  :func:`compile_numba`
+  with ``parallel=True`` splits the points over numba's threads.  Domain behaviour follows
   NumPy (``log(-1)`` is nan, ``1/0`` is inf; numba's ``error_model="numpy"``),
   without NumPy's warnings.
 * ``chunk=N`` (:func:`chunked`) evaluates any compiled function on at most N
@@ -58,16 +59,20 @@ def _unique(base: str, taken: set[str]) -> str:
     return name
 
 
-def numba_source(program: Any, labels: Sequence[str], name: str = "kernel") -> Generated:
-    """Source of ``name(*inputs, *outputs)``: one loop over points of 1-D float64 arrays.
+def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", parallel: bool = False) -> Generated:
+    """Source of ``name(inputs, outputs)``: one loop over points, scalars in registers.
 
-    One array per program input (in order), then one per result in
-    ``labels``; each point's instructions run on scalars, in registers.
+    ``inputs`` holds addresses, one per program input (in order), each of a
+    contiguous float64 row of ``points`` values; ``outputs`` is the
+    ``(len(labels), points)`` float64 block the results are written into.
+    Addresses keep the call to two arguments however many inputs there are
+    (numba's dispatch checks the type of every array argument, which dominated
+    single-point calls).  The loop is ``prange`` when ``parallel``.
     """
-    taken = set(program.inputs) | {t for t, _, _ in program.instructions} | {"np", "inf", "nan", name}
+    taken = (set(program.inputs) | {t for t, _, _ in program.instructions}
+             | {"np", "inf", "nan", "prange", "carray", "_pointer", name})
+    ins, outs, n, i = (_unique(base, taken) for base in ("_inputs", "_outputs", "_points", "_i"))
     src = [_unique(f"_in{j}_", taken) for j in range(len(program.inputs))]
-    dst = [_unique(f"_out{k}_", taken) for k in range(len(labels))]
-    i = _unique("_i", taken)
 
     def text(ref: Any) -> str:
         return ref if isinstance(ref, str) else literal(ref)
@@ -79,25 +84,43 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel") -> G
         else:
             template = rules.op(op).code.replace("xp.", "np.")
             body.append(f"{target} = {template.format(*(text(a) for a in args))}")
-    body += [f"{q}[{i}] = {text(program.results[label])}" for label, q in zip(labels, dst)]
-    lines = [f"def {name}({', '.join(src + dst)}):", f"    for {i} in range({dst[0]}.shape[0]):"]
+    body += [f"{outs}[{k}, {i}] = {text(program.results[label])}" for k, label in enumerate(labels)]
+    lines = [f"def {name}({ins}, {outs}):", f"    {n} = {outs}.shape[1]"]
+    # parallel: numba's prange splits arrays, not pointers (a pointer-reading prange loop runs serially)
+    read = "carray(_pointer({}), {})" if parallel else "_pointer({})"
+    lines += [f"    {p} = {read.format(f'{ins}[{j}]', n)}" for j, p in enumerate(src)]
+    lines.append(f"    for {i} in {'prange' if parallel else 'range'}({n}):")
     lines += ["        " + line for line in body]
     return Generated(name, "\n".join(lines) + "\n", {"np": np, "inf": math.inf, "nan": math.nan})
 
 
 def compile_numba(program: Any, *, name: str = "f", returns: Layout | None = None,
-                  doc: str | None = None) -> Callable:
+                  doc: str | None = None, parallel: bool = False) -> Callable:
     """Compile ``program`` with numba: a function of the inputs (positional or keyword) like the NumPy one.
 
     Results are float64 arrays of the inputs' broadcast shape (0-d for scalar
     inputs), laid out as ``returns`` says (a label, or a tuple of labels;
-    default: the tuple of every result).  Contiguous float64 inputs of the
-    full shape are used in place; others are broadcast into a copy.
+    default: the tuple of every result).  They are the rows of one block
+    allocated per call (one allocation instead of one per result: a large
+    block is backed by huge pages, many small ones page-fault point by point),
+    so each result is a view that keeps the block alive.  Contiguous float64
+    inputs of the full shape are read in place; others are broadcast into a
+    copy.  ``parallel=True`` splits the points over numba's threads
+    (``prange``); it pays a thread start-up on every call, so it only helps
+    large batches, and it is off by default.
 
     Raises
     ------
     ImportError
         When numba is not installed.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.grad("a*b + a", wrt=["a", "b"])
+    >>> f = compile_numba(g.program, returns=g.wrt)  # doctest: +SKIP
+    >>> f([1.0, 2.0], b=3.0)  # doctest: +SKIP
+    (array([4., 4.]), array([1., 2.]))
     """
     try:
         import numba
@@ -105,33 +128,75 @@ def compile_numba(program: Any, *, name: str = "f", returns: Layout | None = Non
         raise ImportError("backend='numba' needs numba: pip install numba") from error
     returns = tuple(program.results) if returns is None else returns
     labels = list(dict.fromkeys(_labels(returns)))
-    generated = numba_source(program, labels)
-    readable = numba.types.Array(numba.float64, 1, "C", readonly=True)
-    writable = numba.types.Array(numba.float64, 1, "C")
-    signature = numba.void(*[readable] * len(program.inputs), *[writable] * len(labels))
-    kernel = numba.njit(signature, error_model="numpy", cache=False)(build_function(generated))
+    generated = numba_source(program, labels, parallel=bool(parallel))
+    generated.globals.update(prange=numba.prange, carray=numba.carray, _pointer=_pointer_intrinsic())
+    addresses = numba.types.Array(numba.types.intp, 1, "C", readonly=True)
+    signature = numba.void(addresses, numba.types.Array(numba.float64, 2, "C"))
+    kernel = numba.njit(signature, error_model="numpy", nogil=True, parallel=bool(parallel),
+                        cache=False)(build_function(generated))
     inputs = tuple(program.inputs)
+    count = len(inputs)
+    rows = len(labels)
+    offsets = 8 * np.arange(count, dtype=np.intp)  # one point: the inputs are consecutive float64s
+    flat_returns = isinstance(returns, tuple) and all(isinstance(r, str) for r in returns)
+    order = tuple(labels.index(r) for r in returns) if flat_returns else None
 
     def compiled(*args: Any, **kwargs: Any) -> Any:
-        values = check_values(inputs, bind(inputs, args, kwargs))
-        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values())) if inputs else ()
+        values = bind(inputs, args, kwargs) if args or len(kwargs) != count else kwargs
+        scalars = [values.get(x) for x in inputs]
+        if len(values) == count and all(type(v) in _SCALARS for v in scalars):  # one point, no arrays
+            shape, held = (), np.array(scalars, dtype=np.float64)
+            sources = held.ctypes.data + offsets
+        else:
+            values = check_values(inputs, values)
+            shape = np.broadcast_shapes(*(np.shape(v) for v in values.values())) if inputs else ()
+            held = [_row(values[x], shape) for x in inputs]
+            sources = np.array([a.ctypes.data for a in held], dtype=np.intp)
         points = math.prod(shape)
-        flat = [_read_only(np.ascontiguousarray(np.broadcast_to(values[x], shape).reshape(-1))) for x in inputs]
-        out = [np.empty(points) for _ in labels]
-        kernel(*flat, *out)
-        return _layout(returns, {label: o.reshape(shape) for label, o in zip(labels, out)})
+        block = np.empty((rows, points))
+        kernel(sources, block)
+        block = block.reshape((rows,) + shape)
+        if order is not None:
+            return tuple(block[k, ...] for k in order)
+        return _layout(returns, {label: block[k, ...] for k, label in enumerate(labels)})
 
     compiled.__name__ = compiled.__qualname__ = name
     compiled.__doc__ = doc
     compiled.source = generated.source
+    compiled.parallel = bool(parallel)
     return compiled
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    """A read-only view (one compiled signature serves every input, writable or broadcast)."""
-    view = array.view()
-    view.flags.writeable = False
-    return view
+#: Python and NumPy scalar types the one-point fast path accepts as they are
+_SCALARS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+
+
+def _row(value: np.ndarray, shape: tuple) -> np.ndarray:
+    """``value`` as a contiguous float64 array of ``shape`` (itself when it already is one)."""
+    if np.shape(value) == shape and isinstance(value, np.ndarray) and value.flags.c_contiguous:
+        return value
+    return np.ascontiguousarray(np.broadcast_to(value, shape))
+
+
+_POINTER: list = []
+
+
+def _pointer_intrinsic() -> Any:
+    """A numba intrinsic that reads an address (an integer) as a float64 pointer; made once, on first use."""
+    if not _POINTER:
+        from numba import types
+        from numba.extending import intrinsic
+
+        @intrinsic
+        def _pointer(typingctx: Any, address: Any) -> Any:
+            pointer = types.CPointer(types.float64)
+
+            def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+                return builder.inttoptr(args[0], context.get_value_type(pointer))
+            return pointer(types.intp), codegen
+
+        _POINTER.append(_pointer)
+    return _POINTER[0]
 
 
 def _labels(layout: Layout) -> list[str]:

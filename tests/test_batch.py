@@ -106,3 +106,43 @@ def test_bind():
     assert bind(("a", "b"), (1,), {"b": 2}) == {"a": 1, "b": 2}
     with pytest.raises(TypeError, match="two values"):
         bind(("a", "b"), (1,), {"a": 2})
+
+
+def test_numba_parallel_equals_serial_and_numpy():
+    pytest.importorskip("numba")
+    from symgraph.batch import compile_numba
+    g = sg.grad(EVERY_OP)
+    serial = compile_numba(g.program, returns=g.wrt)
+    parallel = compile_numba(g.program, returns=g.wrt, parallel=True)
+    assert "prange" in parallel.source and "prange" not in serial.source
+    assert parallel.parallel and not serial.parallel
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(-2, 2, (40, 50)), rng.uniform(-3, 3, 50)
+    for x, y, z in zip(parallel(a, b), serial(a, b), g.lambdify()(a, b)):
+        assert x.shape == (40, 50)
+        np.testing.assert_array_equal(x, y)
+        np.testing.assert_allclose(x, z, rtol=1e-12, atol=1e-12)
+    assert [float(v) for v in parallel(0.5, 1.5)] == [float(v) for v in serial(0.5, 1.5)]
+
+
+def test_numba_inputs_of_every_kind():
+    pytest.importorskip("numba")
+    g = sg.grad("a*b^2 + c", wrt=["a", "b", "c"])
+    f, plain = g.lambdify(backend="numba"), g.lambdify()
+    strided = np.arange(12.0).reshape(3, 4)[:, ::2]  # not contiguous
+    cases = [(np.float32(2), 3, 1.5), (strided, [1, 2], 0), (np.arange(4), np.int64(2), [[1.0]] * 2),
+             (True, 2.0, 1.0), (np.arange(3, dtype=np.int32), 2.0, np.zeros(0)[:, None])]
+    for args in cases:
+        for x, y in zip(f(*args), plain(*args)):
+            assert x.dtype == np.float64 and x.shape == np.shape(y)
+            np.testing.assert_array_equal(x, y)
+    da, db, dc = f(a=1.0, b=2.0, c=3.0)  # one point: 0-d arrays, each its own result
+    assert (da.shape, float(da), float(db), float(dc)) == ((), 4.0, 4.0, 1.0)
+    with pytest.raises(sg.GraphError, match="unknown input"):
+        f(1.0, 2.0, 3.0, d=4.0)
+    with pytest.raises(sg.GraphError, match="missing value"):
+        f(a=1.0, b=2.0, d=4.0)
+    x = np.linspace(0, 1, 5)
+    da, db, _ = f(x, x, x)
+    db[:] = -1  # results do not alias the inputs or each other
+    assert x.tolist() == np.linspace(0, 1, 5).tolist() and da.tolist() == (x * x).tolist()
