@@ -113,7 +113,7 @@ def test_numba_parallel_equals_serial_and_numpy():
     from symgraph.batch import compile_numba
     g = sg.grad(EVERY_OP)
     serial = compile_numba(g.program, returns=g.wrt)
-    parallel = compile_numba(g.program, returns=g.wrt, parallel=True)
+    parallel = g.lambdify(backend="numba", parallel=True)
     assert "prange" in parallel.source and "prange" not in serial.source
     assert parallel.parallel and not serial.parallel
     rng = np.random.default_rng(3)
@@ -123,6 +123,11 @@ def test_numba_parallel_equals_serial_and_numpy():
         np.testing.assert_array_equal(x, y)
         np.testing.assert_allclose(x, z, rtol=1e-12, atol=1e-12)
     assert [float(v) for v in parallel(0.5, 1.5)] == [float(v) for v in serial(0.5, 1.5)]
+
+
+def test_parallel_needs_numba_backend():
+    with pytest.raises(ValueError, match="parallel=True needs backend='numba'"):
+        sg.grad("x*y").lambdify(parallel=True)
 
 
 def test_numba_inputs_of_every_kind():
