@@ -20,7 +20,9 @@ from .cost import CostReport, ModeCost, expanded_ops
 from .derive import DerivativeMap, _wrt_list, as_graph
 from .errors import GraphError
 from .graph import Graph, is_identifier
+from .passes.forward import tangents
 from .passes.local import Linearised
+from .passes.reverse import backpropagate
 from .program import Emitter, is_zero
 
 
@@ -116,24 +118,7 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     refs = _seeds(v, names, "v")
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
-    tangent = {x: s for x, s in zip(names, refs) if x in lin.index and not is_zero(s)}
-    seeded = dict(tangent)
-    reach, stack = set(tangent), list(tangent)
-    while stack:
-        for w in lin.succs[stack.pop()]:
-            if w not in reach:
-                reach.add(w)
-                stack.append(w)
-    for node in sorted(reach, key=lin.index.__getitem__):
-        acc = seeded.get(node)
-        for u in lin.preds[node]:
-            t = tangent.get(u)
-            if t is not None:
-                acc = lin.add(acc, lin.mul(lin.local(u, node), t))
-        if acc is not None and not is_zero(acc):
-            tangent[node] = acc
-        else:
-            tangent.pop(node, None)
+    tangent = tangents(lin, dict(zip(names, refs)))
     return _result(graph, graph.outputs, lin, extra, tangent, "forward", start, simplify)
 
 
@@ -168,16 +153,5 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
     adjoint = {y: s for y, s in zip(graph.outputs, refs) if not is_zero(s)}
-    needed, stack = set(adjoint), list(adjoint)
-    while stack:
-        for u in lin.preds[stack.pop()]:
-            if u not in needed:
-                needed.add(u)
-                stack.append(u)
-    for node in sorted(needed, key=lin.index.__getitem__, reverse=True):
-        a = adjoint.get(node)
-        if a is None or is_zero(a):
-            continue
-        for u in lin.preds[node]:
-            adjoint[u] = lin.add(adjoint.get(u), lin.mul(a, lin.local(u, node)))
+    backpropagate(lin, adjoint, lin.ancestors(*adjoint))
     return _result(graph, names, lin, extra, adjoint, "reverse", start, simplify)

@@ -6,9 +6,29 @@ stored or propagated; products with 0 or +-1 are free and not counted.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from ..program import Ref, is_zero
 from .local import Linearised, SweepResult
+
+
+def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
+    """One forward sweep from every seeded node at once: tangent(v) = seed(v) + sum of local * tangent.
+
+    With the single seed ``{x: 1}`` this is forward mode's sweep for ``x``;
+    with several it is a Jacobian-vector product (:func:`symgraph.jvp`).
+    """
+    tangent = {x: s for x, s in seeds.items() if x in lin.index and not is_zero(s)}
+    seeded = dict(tangent)
+    for v in lin.descendants(*tangent):
+        acc = seeded.get(v)
+        for u in lin.preds[v]:
+            t = tangent.get(u)
+            if t is not None:
+                acc = lin.add(acc, lin.mul(lin.local(u, v), t))
+        if acc is not None and not is_zero(acc):
+            tangent[v] = acc
+    return tangent
 
 
 def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
@@ -17,16 +37,7 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         if x not in lin.index:
             continue  # a name that does not occur: its derivatives are 0
         lin.counts.sweeps += 1
-        reach = lin.descendants(x)
-        tangent = {x: 1}
-        for v in reach:
-            acc = None
-            for u in lin.preds[v]:
-                t = tangent.get(u)
-                if t is not None:
-                    acc = lin.add(acc, lin.mul(lin.local(u, v), t))
-            if acc is not None and not (not isinstance(acc, str) and acc == 0):
-                tangent[v] = acc
+        tangent = tangents(lin, {x: 1})
         for y in outputs:
             derivatives[(y, x)] = tangent.get(y, 0)
         if lin.progress is not None:

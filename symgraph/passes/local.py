@@ -120,9 +120,9 @@ class Linearised:
             self._partials[v] = every
         return every
 
-    def ancestors(self, node: str) -> list[str]:
-        """``node`` and every node it depends on, in reverse topological order."""
-        preds, seen, stack = self.preds, {node}, [node]
+    def ancestors(self, *nodes: str) -> list[str]:
+        """The ``nodes`` and every node they depend on, in reverse topological order."""
+        preds, seen, stack = self.preds, set(nodes), list(nodes)
         while stack:
             for u in preds[stack.pop()]:
                 if u not in seen:
@@ -130,9 +130,9 @@ class Linearised:
                     stack.append(u)
         return sorted(seen, key=self.index.__getitem__, reverse=True)
 
-    def descendants(self, node: str) -> list[str]:
-        """Every node that depends on ``node`` (not itself), in topological order."""
-        succs, seen, stack = self.succs, set(), [node]
+    def descendants(self, *nodes: str) -> list[str]:
+        """Every node that depends on one of ``nodes`` (a start node only if another reaches it), in topological order."""
+        succs, seen, stack = self.succs, set(), list(nodes)
         while stack:
             for w in succs[stack.pop()]:
                 if w not in seen:
