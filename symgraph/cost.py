@@ -48,8 +48,8 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .graph import Graph
 
@@ -67,17 +67,28 @@ EXPANDED_CAP = 10**9
 
 @dataclass
 class ModeCost:
-    """The counted work of one mode on one graph; None where a figure does not apply."""
+    """The counted work of one mode on one graph; None where a figure does not apply.
+
+    ``expanded`` is ``expanded_ops`` or a function computing it: that count
+    is a pass over the whole program, so derivations hand in the function and
+    it runs only when the figure is read (``gradient.cost`` is rarely looked at).
+    """
 
     mode: str
     sweeps: int | None = None
     multiplications: int | None = None
     additions: int | None = None
     program_ops: int | None = None
-    expanded_ops: int | None = None
     paths: int | None = None
     seconds: float | None = None
     note: str = ""
+    expanded: "int | Callable[[], int] | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def expanded_ops(self) -> int | None:
+        if callable(self.expanded):
+            self.expanded = self.expanded()
+        return self.expanded
 
     def to_dict(self) -> dict:
         """``{figure: value}`` for the seven FIGURES, None where a figure does not apply."""

@@ -89,7 +89,7 @@ def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float, 
     counts = result.counts
     return ModeCost(mode, sweeps=counts.sweeps if mode in ("forward", "reverse") else None,
                     multiplications=counts.multiplications, additions=counts.additions,
-                    program_ops=program.ops, expanded_ops=expanded_ops(program), paths=result.paths,
+                    program_ops=program.ops, expanded=lambda: expanded_ops(program), paths=result.paths,
                     seconds=seconds, note=note)
 
 

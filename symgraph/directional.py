@@ -79,7 +79,7 @@ def _result(graph, keys, lin, extra, values, mode, start, simplify) -> Direction
     program = lin.emitter.program((*graph.inputs, *extra), {k: values.get(k, 0) for k in keys})
     counts = lin.counts
     cost = ModeCost(mode, sweeps=counts.sweeps, multiplications=counts.multiplications,
-                    additions=counts.additions, program_ops=program.ops, expanded_ops=expanded_ops(program),
+                    additions=counts.additions, program_ops=program.ops, expanded=lambda: expanded_ops(program),
                     seconds=time.perf_counter() - start)
     return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify)
 

@@ -35,24 +35,32 @@ def is_const(ref: Ref) -> bool:
     return ref.__class__ is not str
 
 
-_Integer = sympy.Integer  # sympy's 0, 1 and -1 are singletons of subclasses; any other integer is this class
+_UNITS = {id(ZERO): 0, id(ONE): 1, id(MINUS_ONE): -1}
+
+
+def _unit_value(ref: Ref) -> int | None:
+    """0, 1 or -1 when ``ref`` is that exact constant (sympy's singletons), else None.
+
+    Only exact constants make an operation free: a Float 1.0 is not sympy's
+    One (sympy >= 1.13 does not even call them equal) and is kept.
+    """
+    return _UNITS.get(id(ref))
 
 
 def is_zero(ref: Ref) -> bool:
-    cls = ref.__class__
-    if cls is str or cls is _Integer:
-        return False
+    """True for the exact constant 0 (or a rule's Python 0), whose products vanish and sums are free."""
     if ref is ZERO:
         return True
-    return ref is not ONE and ref is not MINUS_ONE and ref == 0
+    cls = ref.__class__
+    return (cls is int or cls is float) and ref == 0
 
 
 def is_unit(ref: Ref) -> bool:
-    """True for the constants +1 and -1, whose products are free."""
+    """True for the exact constants +1 and -1 (or a rule's Python +-1), whose products are free."""
+    if ref is ONE or ref is MINUS_ONE:
+        return True
     cls = ref.__class__
-    if cls is str or cls is _Integer:
-        return False
-    return ref is ONE or ref is MINUS_ONE or ref == 1 or ref == -1
+    return (cls is int or cls is float) and (ref == 1 or ref == -1)
 
 
 def _key(ref: Ref) -> tuple:
@@ -177,8 +185,13 @@ _FOLDED: dict[tuple, Any] = {}
 
 
 def _fold(name: str, args: tuple) -> Any:
-    """:func:`rules.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over."""
-    key = (name, *((a.__class__, a) for a in args))
+    """:func:`rules.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over.
+
+    The memo key holds each constant's class beside it: sympy hashes Float(2.0)
+    like Integer(2), and some versions call them equal.
+    """
+    key = (name, args[0].__class__, *args) if len(args) == 1 else \
+        (name, args[0].__class__, args[1].__class__, *args)
     try:
         return _FOLDED[key]
     except KeyError:
@@ -225,16 +238,13 @@ class Emitter:
             if key not in by_key:
                 by_key[key] = node
 
-    def _append(self, target: str, op: str, args: tuple) -> str:
-        self.instructions.append((target, op, args))
-        self.defs[target] = (op, args)
-        if op != "const":
-            self._by_key.setdefault(self._make_key(op, args), target)
-        return target
-
     @staticmethod
     def _make_key(op: str, args: tuple) -> tuple:
-        """Hash-consing key: names stand for themselves, constants by their cheap key."""
+        """Hash-consing key: names stand for themselves, constants by their cheap key.
+
+        Commutative ops put a constant first, and two names (or two constants)
+        in sorted order, so ``x*y`` and ``y*x`` are one instruction.
+        """
         if len(args) == 2:
             x, y = args
             kx = x if x.__class__ is str else rules.constant_key(x)
@@ -245,43 +255,145 @@ class Emitter:
             return (op, kx, ky)
         return (op, *(a if a.__class__ is str else rules.constant_key(a) for a in args))
 
-    def _fresh(self) -> str:
-        while True:
-            self._counter += 1
-            name = f"{self._prefix}{self._counter}"
-            if name not in self._taken:
-                return name
-
-    def op(self, name: str, *args: Ref) -> Ref:
-        if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
-            return self.op2(name, args[0], args[1])
-        names = 0
-        plain = False  # a Python int or float among the arguments, to become a sympy constant
-        for a in args:
-            cls = a.__class__
-            if cls is str:
-                names += 1
-            elif cls is int or cls is float:
-                plain = True
-        if names < len(args):
-            if plain:
-                args = tuple(_as_ref(a) for a in args)
-            if not names:
-                folded = _fold(name, args)
-                if folded is not None:
-                    return folded
-        simpler = self._identity(name, args)
-        if simpler is not None:
-            return simpler
-        key = self._make_key(name, args)
+    def _emit(self, key: tuple, name: str, args: tuple) -> str:
+        """The existing instruction with this key, or a new temporary computing ``name(*args)``."""
         found = self._by_key.get(key)
         if found is not None:
             return found
-        target = self._fresh()
+        self._counter += 1
+        target = f"{self._prefix}{self._counter}"
+        while target in self._taken:
+            self._counter += 1
+            target = f"{self._prefix}{self._counter}"
         self.instructions.append((target, name, args))
         self.defs[target] = (name, args)
         self._by_key[key] = target
         return target
+
+    def op(self, name: str, *args: Ref) -> Ref:
+        """``name(*args)`` as a ref: folded, simplified by an identity, found, or emitted.
+
+        Dispatches on the argument kinds (names are ``str``, constants are sympy
+        numbers; a rule's Python ``int``/``float`` becomes a sympy constant), so
+        each case runs only the checks that can apply to it.
+        """
+        if len(args) == 2:
+            x, y = args
+            cx, cy = x.__class__, y.__class__
+            if cx is str:
+                if cy is str:
+                    return self.op2(name, x, y)
+                if cy is int or cy is float:
+                    y = _as_ref(y)
+                return self._name_const(name, x, y)
+            if cx is int or cx is float:
+                x = _as_ref(x)
+            if cy is str:
+                return self._const_name(name, x, y)
+            if cy is int or cy is float:
+                y = _as_ref(y)
+            folded = _fold(name, (x, y))
+            if folded is not None:
+                return folded
+            return self._const_const(name, x, y)
+        if len(args) != 1:
+            raise ValueError(f"{name} takes one or two operands, got {len(args)}")
+        (x,) = args
+        cx = x.__class__
+        if cx is str:
+            if name == "neg":
+                inner = self._negated(x)
+                if inner is not None:
+                    return inner
+            return self._emit((name, x), name, args)
+        if cx is int or cx is float:
+            x = _as_ref(x)
+        folded = _fold(name, (x,))
+        if folded is not None:
+            return folded
+        return self._emit((name, rules.constant_key(x)), name, (x,))
+
+    def negate(self, x: Ref) -> Ref:
+        """``-x`` (``op("neg", x)``), for callers that multiply by -1 often."""
+        if x.__class__ is str:
+            d = self.defs.get(x)
+            if d is not None and d[0] == "neg":
+                return d[1][0]
+            return self._emit(("neg", x), "neg", (x,))
+        return self.op("neg", x)
+
+    def _name_const(self, name: str, x: str, c: Ref) -> Ref:
+        """``name(x, c)`` for a name ``x`` and a constant ``c``."""
+        unit = _unit_value(c)
+        if name == "mul":
+            return self._scaled(x, c, unit)
+        if name == "add" or name == "sub":
+            if unit == 0:
+                return x
+            if name == "add":
+                nx_ = self._negated(x)
+                if nx_ is not None:
+                    return self.op("sub", c, nx_)
+        elif name == "div":
+            if unit == 1:
+                return x
+            if unit == -1:
+                return self.op("neg", x)
+        elif name == "pow":
+            if unit == 1:
+                return x
+            if unit == 0:
+                return ONE
+        key = ("add", rules.constant_key(c), x) if name == "add" else (name, x, rules.constant_key(c))
+        return self._emit(key, name, (x, c))
+
+    def _const_name(self, name: str, c: Ref, y: str) -> Ref:
+        """``name(c, y)`` for a constant ``c`` and a name ``y``."""
+        if name == "mul":
+            return self._scaled(y, c, _unit_value(c))
+        if name == "add":
+            if is_zero(c):
+                return y
+            ny = self._negated(y)
+            if ny is not None:
+                return self.op("sub", c, ny)
+        elif name == "sub":
+            if is_zero(c):
+                return self.op("neg", y)
+            ny = self._negated(y)
+            if ny is not None:
+                return self.op("add", c, ny)
+        elif name == "div":
+            if is_zero(c):
+                return ZERO
+        return self._emit((name, rules.constant_key(c), y), name, (c, y))
+
+    def _const_const(self, name: str, x: Ref, y: Ref) -> Ref:
+        """``name(x, y)`` for two constants that do not fold (too large): only the trivial identities."""
+        ux, uy = _unit_value(x), _unit_value(y)
+        if name == "mul" and (ux is not None or uy is not None):
+            unit, other = (ux, y) if ux is not None else (uy, x)
+            return ZERO if unit == 0 else other if unit == 1 else self.op("neg", other)
+        if name in ("add", "sub") and uy == 0 or name in ("div", "pow") and uy == 1:
+            return x
+        if name == "add" and ux == 0:
+            return y
+        if name == "sub" and ux == 0:
+            return self.op("neg", y)
+        return self._emit(self._make_key(name, (x, y)), name, (x, y))
+
+    def _scaled(self, x: str, c: Ref, unit: int | None) -> Ref:
+        """``c * x``: free for c in {0, 1, -1}; a negated or reciprocal temporary is rewritten."""
+        if unit is not None:
+            return ZERO if unit == 0 else x if unit == 1 else self.op("neg", x)
+        if x not in self._taken:
+            d = self.defs.get(x)
+            if d is not None:
+                if d[0] == "neg":
+                    return self.op("neg", self.op("mul", c, d[1][0]))
+                if d[0] == "div" and _unit_value(d[1][0]) == 1:
+                    return self.op("div", c, d[1][1])
+        return self._emit(("mul", rules.constant_key(c), x), "mul", (c, x))
 
     def op2(self, name: str, x: str, y: str) -> Ref:
         """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
@@ -293,7 +405,7 @@ class Emitter:
                     if d is not None:
                         if d[0] == "neg":
                             return self.op("neg", self.op("mul", a, d[1][0]))
-                        if d[0] == "div" and d[1][0].__class__ is not str and d[1][0] == 1:
+                        if d[0] == "div" and _unit_value(d[1][0]) == 1:
                             return self.op("div", a, d[1][1])
         elif name == "add":
             d = defs.get(y)
@@ -308,98 +420,14 @@ class Emitter:
             d = defs.get(y)
             if d is not None and d[0] == "neg":
                 return self.op("add", x, d[1][0])
-        key = (name, y, x) if name in _COMMUTATIVE and y < x else (name, x, y)
-        found = self._by_key.get(key)
-        if found is not None:
-            return found
-        target = self._fresh()
-        self.instructions.append((target, name, (x, y)))
-        defs[target] = (name, (x, y))
-        self._by_key[key] = target
-        return target
+        key = (name, y, x) if y < x and name in _COMMUTATIVE else (name, x, y)
+        return self._emit(key, name, (x, y))
 
-    def _negated(self, ref: Ref, temps_only: bool = False) -> Ref | None:
-        """y when ``ref`` is ``neg y`` (with ``temps_only``: an emitted temporary, not a graph node), else None."""
-        if ref.__class__ is str and not (temps_only and ref in self._taken):
-            d = self.defs.get(ref)
-            if d is not None and d[0] == "neg":
-                return d[1][0]
-        return None
-
-    def _identity(self, name: str, args: tuple) -> Ref | None:
-        """Algebraic identities that make an instruction unnecessary or cheaper (None when none applies).
-
-        Besides the trivial ones (x*1, x+0, x*0, x^1, --x), negation is pulled
-        outwards (x*(-y) -> -(x*y)) and absorbed by sums (x + -y -> x - y),
-        and x*(1/y) becomes x/y: sweeps multiply adjoints and tangents by such
-        local derivatives, and the rewrites keep gradient programs small.
-        Constant factors are not merged here (c*(k*z) would round differently
-        from (c*k)*z); code generation merges the exact ones.  The product
-        rewrites apply only to temporaries (never to the graph's own nodes, whose
-        values are computed anyway), which are then usually dead and pruned.
-        """
-        if name == "add":
-            x, y = args
-            if is_zero(x):
-                return y
-            if is_zero(y):
-                return x
-            ny = self._negated(y)
-            if ny is not None:
-                return self.op("sub", x, ny)
-            nx_ = self._negated(x)
-            if nx_ is not None:
-                return self.op("sub", y, nx_)
-        elif name == "sub":
-            x, y = args
-            if is_zero(y):
-                return x
-            if is_zero(x):
-                return self.op("neg", y)
-            if x == y:
-                return ZERO
-            ny = self._negated(y)
-            if ny is not None:
-                return self.op("add", x, ny)
-        elif name == "mul":
-            x, y = args
-            if y.__class__ is not str and x.__class__ is str:
-                x, y = y, x
-            if is_zero(x) or is_zero(y):
-                return ZERO
-            if x.__class__ is not str:
-                if x == 1:
-                    return y
-                if x == -1:
-                    return self.op("neg", y)
-            for a, b in ((x, y), (y, x)):
-                nb = self._negated(b, temps_only=True)
-                if nb is not None:
-                    return self.op("neg", self.op("mul", a, nb))
-                if b.__class__ is str and b not in self._taken:
-                    d = self.defs.get(b)
-                    if d is not None and d[0] == "div" and d[1][0].__class__ is not str and d[1][0] == 1:
-                        return self.op("div", a, d[1][1])
-        elif name == "div":
-            x, y = args
-            if is_zero(x):
-                return ZERO
-            if y.__class__ is not str:
-                if y == 1:
-                    return x
-                if y == -1:
-                    return self.op("neg", x)
-        elif name == "neg":
-            inner = self._negated(args[0])
-            if inner is not None:
-                return inner
-        elif name == "pow":
-            x, y = args
-            if y.__class__ is not str:
-                if y == 1:
-                    return x
-                if y == 0:
-                    return ONE
+    def _negated(self, ref: str) -> Ref | None:
+        """y when the name ``ref`` is defined as ``neg y``, else None."""
+        d = self.defs.get(ref)
+        if d is not None and d[0] == "neg":
+            return d[1][0]
         return None
 
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:

@@ -39,6 +39,10 @@ def annotate_edges(graph: Graph) -> Graph:
     return graph
 
 
+#: op name -> its partial rules (one per operand slot), read straight from the rule table
+_PARTIALS = {name: row.partials for name, row in rules.OPS.items()}
+
+
 @dataclass
 class Counts:
     """Work done by a sweep: non-trivial multiplications and additions (0 and +-1 are free)."""
@@ -60,6 +64,7 @@ class Linearised:
         #: a :class:`~symgraph.progress.Progress` the sweeps advance, or None
         self.progress = None
         self.order: list[str] = list(graph._ops)
+        self._ops, self._operands = graph._ops, graph._operands
 
     @cached_property
     def preds(self) -> dict[str, list[str]]:
@@ -99,26 +104,44 @@ class Linearised:
         return value
 
     def partials(self, v: str) -> dict[str, Ref]:
-        """Operand name -> d v / d operand for every in-edge of ``v`` at once (in ``preds`` order).
+        """Operand name -> d v / d operand for every in-edge of ``v`` at once (in ``preds`` order), cached.
 
-        The reverse sweep needs all of a node's partials; one pass over its
-        operand slots is cheaper than one :meth:`local` call per edge.
+        Several sweeps (one per output, or forward and elimination reading
+        single edges) reuse them; a single reverse sweep reads each node once
+        and calls :meth:`node_partials` instead, keeping no cache.
         """
         every = self._partials.get(v)
         if every is None:
-            args = self.graph._operands[v]
-            every = {}
-            op = self.graph._ops[v]
-            if op != "input" and op != "const":  # the only ops without partials (and without operand nodes)
-                rules_ = rules.OPS[op].partials
-                emitter = self.emitter
-                for slot, u in enumerate(args):
-                    if u.__class__ is str:
-                        part = _as_ref(rules_[slot](emitter, v, *args))
-                        prev = every.get(u)
-                        every[u] = part if prev is None else emitter.op("add", prev, part)
-            self._partials[v] = every
+            every = self._partials[v] = dict(self.node_partials(v))
         return every
+
+    def node_partials(self, v: str) -> list[tuple[str, Ref]]:
+        """``(operand name, d v / d operand)`` for every in-edge of ``v``, computed now (not cached).
+
+        One pass over the operand slots; an operand in several slots (``x*x``)
+        gets one pair carrying the sum of its slots' partials.
+        """
+        op = self._ops[v]
+        if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
+            return []
+        args = self._operands[v]
+        rules_ = _PARTIALS[op]
+        emitter = self.emitter
+        if len(args) == 1:
+            x = args[0]
+            return [(x, _as_ref(rules_[0](emitter, v, x)))] if x.__class__ is str else []
+        x, y = args
+        if x.__class__ is str:
+            dx = _as_ref(rules_[0](emitter, v, x, y))
+            if y.__class__ is not str:
+                return [(x, dx)]
+            dy = _as_ref(rules_[1](emitter, v, x, y))
+            if x == y:
+                return [(x, emitter.op("add", dx, dy))]
+            return [(x, dx), (y, dy)]
+        if y.__class__ is str:
+            return [(y, _as_ref(rules_[1](emitter, v, x, y)))]
+        return []
 
     def ancestors(self, *nodes: str) -> list[str]:
         """The ``nodes`` and every node they depend on, in reverse topological order."""
@@ -145,12 +168,8 @@ class Linearised:
         if x.__class__ is str and y.__class__ is str:
             self.counts.multiplications += 1
             return self.emitter.op2("mul", x, y)
-        # a name (or 1) times the constant 1 is itself: what the emitter's identities and folding return
-        if y is ONE and (x.__class__ is str or x is ONE):
-            return x
-        if x is ONE and y.__class__ is str:
-            return y
-        if is_zero(x) or is_zero(y):
+        x, y = _as_ref(x), _as_ref(y)
+        if x is ZERO or y is ZERO:
             return ZERO
         if not (is_unit(x) or is_unit(y)):
             self.counts.multiplications += 1
@@ -161,9 +180,13 @@ class Linearised:
         if acc.__class__ is str and term.__class__ is str:
             self.counts.additions += 1
             return self.emitter.op2("add", acc, term)
-        if acc is None or is_zero(acc):
+        term = _as_ref(term)
+        if acc is None:
             return term
-        if is_zero(term):
+        acc = _as_ref(acc)
+        if acc is ZERO:
+            return term
+        if term is ZERO:
             return acc
         self.counts.additions += 1
         return self.emitter.op("add", acc, term)

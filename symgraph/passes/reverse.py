@@ -9,29 +9,59 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ..program import Ref, is_zero
+from ..program import MINUS_ONE, ONE, Ref, is_zero
 from ..progress import STEP
 from .local import Linearised, SweepResult
 
 
-def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[str]) -> int:
+def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[str], keep: Iterable[str] | None = None,
+                  cache: bool = True) -> int:
     """Pull ``adjoint`` back over ``visit`` (reverse topological order), in place; return the nodes visited.
 
     Seeding one output with 1 is reverse mode's sweep; seeding several with a
     vector's components is a vector-Jacobian product (:func:`symgraph.vjp`).
+    With ``keep``, a visited node's adjoint is dropped once pulled back unless
+    ``keep`` names it, so the live adjoints are only the sweep's frontier
+    (on a million-node graph that is the difference between a small dict and
+    a huge one).  ``cache=False`` reads each node's partials without caching
+    them (:meth:`Linearised.node_partials`): right for a single sweep.
     """
-    partials, mul, add, report = lin.partials, lin.mul, lin.add, lin.progress
+    partials = lin.partials if cache else lin.node_partials
+    report = lin.progress
+    counts, emitter = lin.counts, lin.emitter
+    op2, mul, add = emitter.op2, lin.mul, lin.add
+    neg = emitter.negate
+    keep = None if keep is None else set(keep)
+    get, pop = adjoint.get, adjoint.pop
     visited = 0
     for v in visit:
         if report is not None:
             visited += 1
             if not visited & (STEP - 1):
                 report.advance(STEP)
-        a = adjoint.get(v)
+        a = get(v) if keep is None or v in keep else pop(v, None)
         if a is None or is_zero(a):
             continue
-        for u, d in partials(v).items():
-            adjoint[u] = add(adjoint.get(u), mul(a, d))
+        pairs = partials(v)
+        for u, d in (pairs.items() if cache else pairs):
+            if d.__class__ is str:
+                if a.__class__ is str:  # the common case, inlined
+                    counts.multiplications += 1
+                    term = op2("mul", a, d)
+                else:
+                    term = mul(a, d)
+            elif d is ONE:  # sums and differences pass the adjoint through: free
+                term = a
+            elif d is MINUS_ONE:
+                term = neg(a)
+            else:
+                term = mul(a, d)
+            acc = get(u)
+            if acc.__class__ is str and term.__class__ is str:
+                counts.additions += 1
+                adjoint[u] = op2("add", acc, term)
+            else:
+                adjoint[u] = add(acc, term)
     return visited
 
 
@@ -40,7 +70,7 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     outputs = list(dict.fromkeys(outputs))
     for y in outputs:
         lin.counts.sweeps += 1
-        adjoint = {y: 1}
+        adjoint = {y: ONE}
         # One output: scan back from it over the topological order (nodes without an adjoint
         # are skipped), which is cheaper than collecting and sorting its ancestors.  Several
         # outputs: visit only each one's ancestors, so small cones stay cheap.
@@ -49,7 +79,7 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
             visit = reversed(order) if order[-1] == y else order[lin.index[y]::-1]
         else:
             visit = lin.ancestors(y)
-        visited = backpropagate(lin, adjoint, visit)
+        visited = backpropagate(lin, adjoint, visit, keep=wrt, cache=len(outputs) > 1)
         if lin.progress is not None:  # the rest of this sweep's share (len(order) node visits per output)
             lin.progress.advance(len(lin.order) - visited + visited % STEP)
         for x in wrt:
