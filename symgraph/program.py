@@ -207,36 +207,65 @@ def _fold(name: str, args: tuple) -> Any:
 _COMMUTATIVE = frozenset(name for name, row in rules.OPS.items() if row.commutative)
 
 
+def _seed(graph: Graph) -> tuple[list, dict, dict]:
+    """An emitter's start: the graph's own assignments, their hash-consing keys, and its negations."""
+    operands = graph._operands
+    instructions = [(node, op, operands[node]) for node, op in graph._ops.items() if op != "input"]
+    negations = {node: args[0] for node, op, args in instructions if op == "neg"}
+    by_key: dict[tuple, str] = {}
+    make_key = Emitter._make_key
+    for node, op, args in instructions:
+        if op == "const":
+            continue
+        if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
+            x, y = args
+            key = (op, y, x) if y < x and op in _COMMUTATIVE else (op, x, y)
+        else:
+            key = make_key(op, args)
+        by_key.setdefault(key, node)
+    return instructions, by_key, negations
+
+
+def _clashes(names: Iterable[str], prefix: str) -> frozenset[int]:
+    """The numbers k for which ``prefix + str(k)`` is one of ``names`` (fresh names skip them).
+
+    One sequential scan, so that emitting a temporary needs no lookup in the
+    graph's (possibly million-entry) name table.
+    """
+    cut = len(prefix)
+    return frozenset(int(name[cut:]) for name in names
+                     if name.startswith(prefix) and name[cut:].isascii() and name[cut:].isdecimal()
+                     and name[cut] != "0")
+
+
 class Emitter:
     """Builds a :class:`Program` on top of a graph's own assignments.
 
     ``op(name, *args)`` returns a ref: an existing name when the same
     instruction exists (hash-consing), a constant when it folds or a trivial
-    identity applies (x*1, x+0, x*0, x^1, --x), otherwise a new temporary.
+    identity applies (x*1, x+0, x*0, x^1, --x), otherwise a new temporary
+    ``t1, t2, ...`` (numbers that would repeat a graph node's name are skipped).
+
+    Per new instruction the emitter touches one large table (the
+    hash-consing keys); the rewrites read two small ones (negations, and
+    temporaries that are reciprocals), which keeps sweeps over
+    million-node graphs close to linear.
     """
 
     def __init__(self, graph: Graph, prefix: str = "t"):
         self.graph = graph
-        self.instructions: list[tuple[str, str, tuple]] = []
-        self.defs: dict[str, tuple[str, tuple]] = {}
-        self._by_key: dict[tuple, str] = {}
-        self._taken = graph._ops  # names of graph nodes (a dict: membership is all that is used)
+        self.instructions: list[tuple[str, str, tuple]]
+        self._by_key: dict[tuple, str]
+        #: name (graph node or temporary) -> y, for every name defined as -y
+        self._negations: dict[str, Ref]
+        self.instructions, self._by_key, self._negations = _seed(graph)
+        #: temporaries defined as -y (rewritten in products; graph nodes are not)
+        self._negated_temps: dict[str, Ref] = {}
+        #: temporaries defined as 1/y -> y
+        self._reciprocals: dict[str, str] = {}
+        self._clashes = _clashes(graph._ops, prefix)
         self._prefix = prefix
         self._counter = 0
-        operands = graph._operands
-        self.instructions = [(node, op, operands[node]) for node, op in graph._ops.items() if op != "input"]
-        self.defs = {node: (op, args) for node, op, args in self.instructions}
-        by_key, make_key = self._by_key, self._make_key
-        for node, op, args in self.instructions:
-            if op == "const":
-                continue
-            if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
-                x, y = args
-                key = (op, y, x) if y < x and op in _COMMUTATIVE else (op, x, y)
-            else:
-                key = make_key(op, args)
-            if key not in by_key:
-                by_key[key] = node
 
     @staticmethod
     def _make_key(op: str, args: tuple) -> tuple:
@@ -257,17 +286,19 @@ class Emitter:
 
     def _emit(self, key: tuple, name: str, args: tuple) -> str:
         """The existing instruction with this key, or a new temporary computing ``name(*args)``."""
-        found = self._by_key.get(key)
-        if found is not None:
+        number = self._counter + 1
+        while number in self._clashes:
+            number += 1
+        target = f"{self._prefix}{number}"
+        found = self._by_key.setdefault(key, target)
+        if found is not target:
             return found
-        self._counter += 1
-        target = f"{self._prefix}{self._counter}"
-        while target in self._taken:
-            self._counter += 1
-            target = f"{self._prefix}{self._counter}"
+        self._counter = number
         self.instructions.append((target, name, args))
-        self.defs[target] = (name, args)
-        self._by_key[key] = target
+        if name == "neg":
+            self._negations[target] = self._negated_temps[target] = args[0]
+        elif name == "div" and args[0] is ONE:
+            self._reciprocals[target] = args[1]
         return target
 
     def op(self, name: str, *args: Ref) -> Ref:
@@ -316,9 +347,9 @@ class Emitter:
     def negate(self, x: Ref) -> Ref:
         """``-x`` (``op("neg", x)``), for callers that multiply by -1 often."""
         if x.__class__ is str:
-            d = self.defs.get(x)
-            if d is not None and d[0] == "neg":
-                return d[1][0]
+            inner = self._negations.get(x)
+            if inner is not None:
+                return inner
             return self._emit(("neg", x), "neg", (x,))
         return self.op("neg", x)
 
@@ -386,49 +417,44 @@ class Emitter:
         """``c * x``: free for c in {0, 1, -1}; a negated or reciprocal temporary is rewritten."""
         if unit is not None:
             return ZERO if unit == 0 else x if unit == 1 else self.op("neg", x)
-        if x not in self._taken:
-            d = self.defs.get(x)
-            if d is not None:
-                if d[0] == "neg":
-                    return self.op("neg", self.op("mul", c, d[1][0]))
-                if d[0] == "div" and _unit_value(d[1][0]) == 1:
-                    return self.op("div", c, d[1][1])
+        inner = self._negated_temps.get(x)
+        if inner is not None:
+            return self.op("neg", self.op("mul", c, inner))
+        denominator = self._reciprocals.get(x)
+        if denominator is not None:
+            return self.op("div", c, denominator)
         return self._emit(("mul", rules.constant_key(c), x), "mul", (c, x))
 
     def op2(self, name: str, x: str, y: str) -> Ref:
         """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
-        defs = self.defs
         if name == "mul":
             for a, b in ((x, y), (y, x)):
-                if b not in self._taken:
-                    d = defs.get(b)
-                    if d is not None:
-                        if d[0] == "neg":
-                            return self.op("neg", self.op("mul", a, d[1][0]))
-                        if d[0] == "div" and _unit_value(d[1][0]) == 1:
-                            return self.op("div", a, d[1][1])
+                inner = self._negated_temps.get(b)
+                if inner is not None:
+                    return self.op("neg", self.op("mul", a, inner))
+                denominator = self._reciprocals.get(b)
+                if denominator is not None:
+                    return self.op("div", a, denominator)
         elif name == "add":
-            d = defs.get(y)
-            if d is not None and d[0] == "neg":
-                return self.op("sub", x, d[1][0])
-            d = defs.get(x)
-            if d is not None and d[0] == "neg":
-                return self.op("sub", y, d[1][0])
+            negations = self._negations
+            inner = negations.get(y)
+            if inner is not None:
+                return self.op("sub", x, inner)
+            inner = negations.get(x)
+            if inner is not None:
+                return self.op("sub", y, inner)
         elif name == "sub":
             if x == y:
                 return ZERO
-            d = defs.get(y)
-            if d is not None and d[0] == "neg":
-                return self.op("add", x, d[1][0])
+            inner = self._negations.get(y)
+            if inner is not None:
+                return self.op("add", x, inner)
         key = (name, y, x) if y < x and name in _COMMUTATIVE else (name, x, y)
         return self._emit(key, name, (x, y))
 
     def _negated(self, ref: str) -> Ref | None:
         """y when the name ``ref`` is defined as ``neg y``, else None."""
-        d = self.defs.get(ref)
-        if d is not None and d[0] == "neg":
-            return d[1][0]
-        return None
+        return self._negations.get(ref)
 
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
         """The program computing ``results``, dead code removed."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from itertools import islice
+from typing import Callable, Iterable, Iterator
 
 import sympy
 
@@ -112,19 +113,17 @@ class Linearised:
         """
         every = self._partials.get(v)
         if every is None:
-            every = self._partials[v] = dict(self.node_partials(v))
+            every = self._partials[v] = dict(self.node_partials(v, self._ops[v], self._operands[v]))
         return every
 
-    def node_partials(self, v: str) -> list[tuple[str, Ref]]:
-        """``(operand name, d v / d operand)`` for every in-edge of ``v``, computed now (not cached).
+    def node_partials(self, v: str, op: str, args: tuple) -> list[tuple[str, Ref]]:
+        """``(operand name, d v / d operand)`` for every in-edge of node ``v = op(*args)``, not cached.
 
         One pass over the operand slots; an operand in several slots (``x*x``)
         gets one pair carrying the sum of its slots' partials.
         """
-        op = self._ops[v]
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
-        args = self._operands[v]
         rules_ = _PARTIALS[op]
         emitter = self.emitter
         if len(args) == 1:
@@ -142,6 +141,23 @@ class Linearised:
         if y.__class__ is str:
             return [(y, _as_ref(rules_[1](emitter, v, x, y)))]
         return []
+
+    def backwards_from(self, node: str) -> Iterator[tuple[str, str, tuple]]:
+        """``(name, op, operands)`` of ``node`` and every node before it, in reverse topological order.
+
+        Walks the graph's tables in their stored order (no lookups by name),
+        which is what keeps a sweep over a million nodes cache-friendly.
+        """
+        ops, operands = self._ops, self._operands
+        rows = zip(reversed(ops.items()), reversed(operands.values()))
+        if self.order[-1] != node:
+            rows = islice(rows, len(self.order) - 1 - self.index[node], None)
+        return ((v, op, args) for (v, op), args in rows)
+
+    def rows(self, names: Iterable[str]) -> Iterator[tuple[str, str, tuple]]:
+        """``(name, op, operands)`` for each of ``names``, in the given order."""
+        ops, operands = self._ops, self._operands
+        return ((v, ops[v], operands[v]) for v in names)
 
     def ancestors(self, *nodes: str) -> list[str]:
         """The ``nodes`` and every node they depend on, in reverse topological order."""

@@ -14,27 +14,28 @@ from ..progress import STEP
 from .local import Linearised, SweepResult
 
 
-def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[str], keep: Iterable[str] | None = None,
-                  cache: bool = True) -> int:
-    """Pull ``adjoint`` back over ``visit`` (reverse topological order), in place; return the nodes visited.
+def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tuple[str, str, tuple]],
+                  keep: Iterable[str] | None = None, cache: bool = True) -> int:
+    """Pull ``adjoint`` back over the ``visit`` rows, in place; return the nodes visited.
 
-    Seeding one output with 1 is reverse mode's sweep; seeding several with a
+    ``visit`` yields ``(name, op, operands)`` in reverse topological order
+    (:meth:`Linearised.backwards_from` or :meth:`Linearised.rows`).  Seeding
+    one output with 1 is reverse mode's sweep; seeding several with a
     vector's components is a vector-Jacobian product (:func:`symgraph.vjp`).
     With ``keep``, a visited node's adjoint is dropped once pulled back unless
     ``keep`` names it, so the live adjoints are only the sweep's frontier
     (on a million-node graph that is the difference between a small dict and
-    a huge one).  ``cache=False`` reads each node's partials without caching
-    them (:meth:`Linearised.node_partials`): right for a single sweep.
+    a huge one).  ``cache=False`` computes each node's partials without
+    keeping them (:meth:`Linearised.node_partials`): right for a single sweep.
     """
-    partials = lin.partials if cache else lin.node_partials
+    partials, node_partials = lin.partials, lin.node_partials
     report = lin.progress
     counts, emitter = lin.counts, lin.emitter
-    op2, mul, add = emitter.op2, lin.mul, lin.add
-    neg = emitter.negate
+    op2, mul, add, neg = emitter.op2, lin.mul, lin.add, emitter.negate
     keep = None if keep is None else set(keep)
     get, pop = adjoint.get, adjoint.pop
     visited = 0
-    for v in visit:
+    for v, op, args in visit:
         if report is not None:
             visited += 1
             if not visited & (STEP - 1):
@@ -42,8 +43,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[str]
         a = get(v) if keep is None or v in keep else pop(v, None)
         if a is None or is_zero(a):
             continue
-        pairs = partials(v)
-        for u, d in (pairs.items() if cache else pairs):
+        for u, d in (partials(v).items() if cache else node_partials(v, op, args)):
             if d.__class__ is str:
                 if a.__class__ is str:  # the common case, inlined
                     counts.multiplications += 1
@@ -74,11 +74,7 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         # One output: scan back from it over the topological order (nodes without an adjoint
         # are skipped), which is cheaper than collecting and sorting its ancestors.  Several
         # outputs: visit only each one's ancestors, so small cones stay cheap.
-        if len(outputs) == 1:
-            order = lin.order
-            visit = reversed(order) if order[-1] == y else order[lin.index[y]::-1]
-        else:
-            visit = lin.ancestors(y)
+        visit = lin.backwards_from(y) if len(outputs) == 1 else lin.rows(lin.ancestors(y))
         visited = backpropagate(lin, adjoint, visit, keep=wrt, cache=len(outputs) > 1)
         if lin.progress is not None:  # the rest of this sweep's share (len(order) node visits per output)
             lin.progress.advance(len(lin.order) - visited + visited % STEP)
