@@ -14,6 +14,7 @@ instructions so a repeated subexpression is emitted once.
 """
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -97,7 +98,7 @@ class Program:
     def __len__(self) -> int:
         return len(self.instructions)
 
-    @property
+    @cached_property
     def ops(self) -> int:
         """Number of operations (const placeholders excluded)."""
         return sum(1 for _, op, _ in self.instructions if op != "const")

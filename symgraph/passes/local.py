@@ -44,6 +44,35 @@ def annotate_edges(graph: Graph) -> Graph:
 _PARTIALS = {name: row.partials for name, row in rules.OPS.items()}
 
 
+class _Refuse:
+    """A builder that builds nothing: a partial rule that never calls it is a constant."""
+
+    @staticmethod
+    def op(*_):
+        raise LookupError
+
+
+def _constant_partials(row: rules.Op) -> tuple[Ref, ...] | None:
+    """The row's partials as constants when none depends on the operands (add: 1, 1; sub: 1, -1), else None.
+
+    Found by running each rule on placeholders with a builder that refuses
+    to build, so the sweeps skip the rule calls for the commonest ops without
+    a second table to keep in step with the rules.
+    """
+    placeholder = object()
+    try:
+        values = [rule(_Refuse, placeholder, *[placeholder] * row.arity) for rule in row.partials]
+    except LookupError:
+        return None
+    if any(v.__class__ not in (int, float) for v in values):
+        return None
+    return tuple(_as_ref(v) for v in values)
+
+
+#: op name -> constant partials, for the ops whose partials are constants
+_CONSTANT_PARTIALS = {name: c for name, row in rules.OPS.items() if (c := _constant_partials(row)) is not None}
+
+
 @dataclass
 class Counts:
     """Work done by a sweep: non-trivial multiplications and additions (0 and +-1 are free)."""
@@ -124,6 +153,12 @@ class Linearised:
         """
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
+        constants = _CONSTANT_PARTIALS.get(op)
+        if constants is not None:
+            pairs = [(x, c) for x, c in zip(args, constants) if x.__class__ is str]
+            if len(pairs) == 2 and pairs[0][0] == pairs[1][0]:  # x - x, x + x
+                return [(pairs[0][0], self.emitter.op("add", pairs[0][1], pairs[1][1]))]
+            return pairs
         rules_ = _PARTIALS[op]
         emitter = self.emitter
         if len(args) == 1:
@@ -142,22 +177,21 @@ class Linearised:
             return [(y, _as_ref(rules_[1](emitter, v, x, y)))]
         return []
 
-    def backwards_from(self, node: str) -> Iterator[tuple[str, str, tuple]]:
-        """``(name, op, operands)`` of ``node`` and every node before it, in reverse topological order.
+    def backwards_from(self, node: str) -> Iterator[tuple[tuple[str, str], tuple]]:
+        """``((name, op), operands)`` of ``node`` and every node before it, in reverse topological order.
 
         Walks the graph's tables in their stored order (no lookups by name),
         which is what keeps a sweep over a million nodes cache-friendly.
         """
-        ops, operands = self._ops, self._operands
-        rows = zip(reversed(ops.items()), reversed(operands.values()))
+        rows = zip(reversed(self._ops.items()), reversed(self._operands.values()))
         if self.order[-1] != node:
             rows = islice(rows, len(self.order) - 1 - self.index[node], None)
-        return ((v, op, args) for (v, op), args in rows)
+        return rows
 
-    def rows(self, names: Iterable[str]) -> Iterator[tuple[str, str, tuple]]:
-        """``(name, op, operands)`` for each of ``names``, in the given order."""
+    def rows(self, names: Iterable[str]) -> Iterator[tuple[tuple[str, str], tuple]]:
+        """``((name, op), operands)`` for each of ``names``, in the given order."""
         ops, operands = self._ops, self._operands
-        return ((v, ops[v], operands[v]) for v in names)
+        return (((v, ops[v]), operands[v]) for v in names)
 
     def ancestors(self, *nodes: str) -> list[str]:
         """The ``nodes`` and every node they depend on, in reverse topological order."""

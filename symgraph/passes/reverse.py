@@ -14,11 +14,11 @@ from ..progress import STEP
 from .local import Linearised, SweepResult
 
 
-def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tuple[str, str, tuple]],
+def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tuple[tuple[str, str], tuple]],
                   keep: Iterable[str] | None = None, cache: bool = True) -> int:
     """Pull ``adjoint`` back over the ``visit`` rows, in place; return the nodes visited.
 
-    ``visit`` yields ``(name, op, operands)`` in reverse topological order
+    ``visit`` yields ``((name, op), operands)`` in reverse topological order
     (:meth:`Linearised.backwards_from` or :meth:`Linearised.rows`).  Seeding
     one output with 1 is reverse mode's sweep; seeding several with a
     vector's components is a vector-Jacobian product (:func:`symgraph.vjp`).
@@ -35,7 +35,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
     keep = None if keep is None else set(keep)
     get, pop = adjoint.get, adjoint.pop
     visited = 0
-    for v, op, args in visit:
+    for (v, op), args in visit:
         if report is not None:
             visited += 1
             if not visited & (STEP - 1):
