@@ -15,7 +15,8 @@ instructions so a repeated subexpression is emitted once.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from itertools import chain
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import sympy
@@ -126,18 +127,12 @@ class Program:
         return program_source(self, name, standalone)
 
     def pruned(self) -> "Program":
-        """Dead code removed: only instructions that some result needs, order kept."""
-        needed = {r for r in self.results.values() if isinstance(r, str)}
-        need = needed.add
-        kept = []
-        for instruction in reversed(self.instructions):
-            if instruction[0] in needed:
-                kept.append(instruction)
-                for a in instruction[2]:
-                    if a.__class__ is str:
-                        need(a)
-        kept.reverse()
-        return Program(self.inputs, kept, self.results, self.graph)
+        """Dead code removed: only instructions that some result needs, order kept.
+
+        See :func:`live_instructions`.
+        """
+        return Program(self.inputs, live_instructions(reversed(self.instructions), self.results.values()),
+                       self.results, self.graph)
 
     # -- numbers -------------------------------------------------------------
     def evaluate(self, **values: Any) -> dict[str, Any]:
@@ -207,24 +202,56 @@ def _fold(name: str, args: tuple) -> Any:
 
 _COMMUTATIVE = frozenset(name for name, row in rules.OPS.items() if row.commutative)
 
+#: the default second operand of Emitter.op: marks a one-operand op
+_UNARY = object()
 
-def _seed(graph: Graph) -> tuple[list, dict, dict]:
-    """An emitter's start: the graph's own assignments, their hash-consing keys, and its negations."""
-    operands = graph._operands
-    instructions = [(node, op, operands[node]) for node, op in graph._ops.items() if op != "input"]
-    negations = {node: args[0] for node, op, args in instructions if op == "neg"}
+
+def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iterable[Ref]) -> list:
+    """The instructions some result needs, in program order, from all of them given last to first.
+
+    One backward pass; a name leaves the set of needed names at its
+    definition (nothing before it can use it), so the set holds only the
+    frontier, not every live name of a million-instruction program.
+    """
+    needed = {r for r in results if r.__class__ is str}
+    need, found = needed.add, needed.discard
+    kept = []
+    for instruction in backwards:
+        target = instruction[0]
+        if target in needed:
+            found(target)
+            kept.append(instruction)
+            for a in instruction[2]:
+                if a.__class__ is str:
+                    need(a)
+    kept.reverse()
+    return kept
+
+
+def _graph_rows(graph: Graph, backwards: bool = False) -> Iterator[tuple[str, str, tuple]]:
+    """The graph's own assignments ``(node, op, operands)`` (inputs excluded), in order or last first."""
+    ops, operands = graph._ops.items(), graph._operands.values()
+    rows = zip(reversed(ops), reversed(operands)) if backwards else zip(ops, operands)
+    return ((node, op, args) for (node, op), args in rows if op != "input")
+
+
+def _seed(graph: Graph) -> tuple[dict, dict]:
+    """An emitter's start: the hash-consing keys of the graph's own assignments, and its negations."""
+    negations: dict[str, Ref] = {}
     by_key: dict[tuple, str] = {}
     make_key = Emitter._make_key
-    for node, op, args in instructions:
+    for node, op, args in _graph_rows(graph):
         if op == "const":
             continue
+        if op == "neg":
+            negations[node] = args[0]
         if len(args) == 2 and args[0].__class__ is str and args[1].__class__ is str:
             x, y = args
             key = (op, y, x) if y < x and op in _COMMUTATIVE else (op, x, y)
         else:
             key = make_key(op, args)
         by_key.setdefault(key, node)
-    return instructions, by_key, negations
+    return by_key, negations
 
 
 def _clashes(names: Iterable[str], prefix: str) -> frozenset[int]:
@@ -255,11 +282,12 @@ class Emitter:
 
     def __init__(self, graph: Graph, prefix: str = "t"):
         self.graph = graph
-        self.instructions: list[tuple[str, str, tuple]]
+        #: the emitted instructions (the graph's own come first in every program, see program())
+        self.instructions: list[tuple[str, str, tuple]] = []
         self._by_key: dict[tuple, str]
         #: name (graph node or temporary) -> y, for every name defined as -y
         self._negations: dict[str, Ref]
-        self.instructions, self._by_key, self._negations = _seed(graph)
+        self._by_key, self._negations = _seed(graph)
         #: temporaries defined as -y (rewritten in products; graph nodes are not)
         self._negated_temps: dict[str, Ref] = {}
         #: temporaries defined as 1/y -> y
@@ -302,16 +330,16 @@ class Emitter:
             self._reciprocals[target] = args[1]
         return target
 
-    def op(self, name: str, *args: Ref) -> Ref:
-        """``name(*args)`` as a ref: folded, simplified by an identity, found, or emitted.
+    def op(self, name: str, x: Ref, y: Ref = _UNARY) -> Ref:
+        """``name(x)`` or ``name(x, y)`` as a ref: folded, simplified by an identity, found, or emitted.
 
         Dispatches on the argument kinds (names are ``str``, constants are sympy
         numbers; a rule's Python ``int``/``float`` becomes a sympy constant), so
         each case runs only the checks that can apply to it.
         """
-        if len(args) == 2:
-            x, y = args
-            cx, cy = x.__class__, y.__class__
+        cx = x.__class__
+        if y is not _UNARY:
+            cy = y.__class__
             if cx is str:
                 if cy is str:
                     return self.op2(name, x, y)
@@ -328,16 +356,12 @@ class Emitter:
             if folded is not None:
                 return folded
             return self._const_const(name, x, y)
-        if len(args) != 1:
-            raise ValueError(f"{name} takes one or two operands, got {len(args)}")
-        (x,) = args
-        cx = x.__class__
         if cx is str:
             if name == "neg":
-                inner = self._negated(x)
+                inner = self._negations.get(x)
                 if inner is not None:
                     return inner
-            return self._emit((name, x), name, args)
+            return self._emit((name, x), name, (x,))
         if cx is int or cx is float:
             x = _as_ref(x)
         folded = _fold(name, (x,))
@@ -417,7 +441,7 @@ class Emitter:
     def _scaled(self, x: str, c: Ref, unit: int | None) -> Ref:
         """``c * x``: free for c in {0, 1, -1}; a negated or reciprocal temporary is rewritten."""
         if unit is not None:
-            return ZERO if unit == 0 else x if unit == 1 else self.op("neg", x)
+            return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
         inner = self._negated_temps.get(x)
         if inner is not None:
             return self.op("neg", self.op("mul", c, inner))
@@ -458,6 +482,7 @@ class Emitter:
         return self._negations.get(ref)
 
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
-        """The program computing ``results``, dead code removed."""
+        """The program computing ``results``: the graph's assignments and the emitted ones, dead code removed."""
         with paused_gc():
-            return Program(inputs, list(self.instructions), results, self.graph).pruned()
+            backwards = chain(reversed(self.instructions), _graph_rows(self.graph, backwards=True))
+            return Program(inputs, live_instructions(backwards, results.values()), results, self.graph)

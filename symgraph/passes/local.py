@@ -163,13 +163,20 @@ class Linearised:
         emitter = self.emitter
         if len(args) == 1:
             x = args[0]
-            return [(x, _as_ref(rules_[0](emitter, v, x)))] if x.__class__ is str else []
+            if x.__class__ is not str:
+                return []
+            dx = rules_[0](emitter, v, x)
+            return [(x, dx if dx.__class__ is str else _as_ref(dx))]
         x, y = args
         if x.__class__ is str:
-            dx = _as_ref(rules_[0](emitter, v, x, y))
+            dx = rules_[0](emitter, v, x, y)
+            if dx.__class__ is not str:
+                dx = _as_ref(dx)
             if y.__class__ is not str:
                 return [(x, dx)]
-            dy = _as_ref(rules_[1](emitter, v, x, y))
+            dy = rules_[1](emitter, v, x, y)
+            if dy.__class__ is not str:
+                dy = _as_ref(dy)
             if x == y:
                 return [(x, emitter.op("add", dx, dy))]
             return [(x, dx), (y, dy)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ..program import MINUS_ONE, ONE, Ref, is_zero
+from ..program import MINUS_ONE, ONE, ZERO, Ref, is_zero
 from ..progress import STEP
 from .local import Linearised, SweepResult
 
@@ -57,7 +57,10 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
             else:
                 term = mul(a, d)
             acc = get(u)
-            if acc.__class__ is str and term.__class__ is str:
+            if acc is None:  # the first use seen: nothing to add yet
+                if term is not ZERO:
+                    adjoint[u] = term
+            elif acc.__class__ is str and term.__class__ is str:
                 counts.additions += 1
                 adjoint[u] = op2("add", acc, term)
             else:
