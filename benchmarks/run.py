@@ -45,7 +45,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,6 +65,9 @@ TITLES = {
     "mlp": "4-8-3 MLP, sigmoid hidden layer, softmax + cross-entropy, 71 inputs (4 data + 67 parameters)",
 }
 PEERS = ("sympy", "symengine", "casadi", "jax")
+#: derivations are timed as the best of up to this many runs, while their total stays under DERIVE_BUDGET
+DERIVE_REPEATS = 3
+DERIVE_BUDGET = 20.0
 PEER_MODULES = {"sympy": "sympy", "symengine": "symengine", "casadi": "casadi", "jax": "jax"}
 #: forward mode is run when inputs x graph nodes is at most this (its cost grows like that product)
 FORWARD_BUDGET = 2_000_000
@@ -147,6 +150,29 @@ def build(workload: str, n: int, xs: Sequence, ns: dict) -> object:
     return -ns["log"](exp(z[0]) / total([exp(zk) for zk in z]))
 
 
+def best_derivation(derive: Callable[[], object]) -> tuple[float, object]:
+    """``(best seconds, last result)`` of ``derive()`` over up to DERIVE_REPEATS runs.
+
+    Every tool, symgraph and peers alike, is timed this way: a shared 2-core
+    machine adds noise of tens of percent to a single run, and the best run
+    is the closest to the tool's own cost.  Runs stop once their total passes
+    DERIVE_BUDGET seconds (or a third of a peer cell's time limit), so a slow
+    derivation is run once.
+    """
+    budget = min(DERIVE_BUDGET, float(os.environ.get("SYMGRAPH_BENCH_LIMIT", "inf")) / 3)
+    best, spent, result = math.inf, 0.0, None
+    for _ in range(DERIVE_REPEATS):
+        result = None  # free the previous result before the next run
+        gc.collect()
+        start = time.perf_counter()
+        result = derive()
+        elapsed = time.perf_counter() - start
+        best, spent = min(best, elapsed), spent + elapsed
+        if spent >= budget:
+            break
+    return best, result
+
+
 def _loop_total(terms):
     acc = terms[0]
     for t in terms[1:]:
@@ -167,10 +193,7 @@ def peer_sympy(workload: str, n: int) -> dict:
     xs = sympy.symbols(names)
     f = build(workload, n, xs, dict(sin=sympy.sin, exp=sympy.exp, log=sympy.log,
                                     total=lambda t: sympy.Add(*t), product=lambda t: sympy.Mul(*t)))
-    start = time.perf_counter()
-    grads = [sympy.diff(f, x) for x in xs]
-    replacements, reduced = sympy.cse(grads)
-    seconds = time.perf_counter() - start
+    seconds, (replacements, reduced) = best_derivation(lambda: sympy.cse([sympy.diff(f, x) for x in xs]))
     ops = sum(sympy.count_ops(r) for _, r in replacements) + sum(sympy.count_ops(e) for e in reduced)
     return {"seconds": seconds, "ops": int(ops)}
 
@@ -182,9 +205,7 @@ def peer_symengine(workload: str, n: int) -> dict:
     xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     f = build(workload, n, xs, dict(sin=symengine.sin, exp=symengine.exp, log=symengine.log,
                                     total=lambda t: symengine.Add(*t), product=lambda t: symengine.Mul(*t)))
-    start = time.perf_counter()
-    grads = [f.diff(x) for x in xs]
-    seconds = time.perf_counter() - start
+    seconds, grads = best_derivation(lambda: [f.diff(x) for x in xs])
     assert len(grads) == len(xs)
     return {"seconds": seconds, "ops": None}
 
@@ -202,9 +223,7 @@ def peer_casadi(workload: str, n: int) -> dict:
     xs = [x[i] for i in range(len(names))]
     f = build(workload, n, xs, dict(sin=casadi.sin, exp=casadi.exp, log=casadi.log,
                                     total=_loop_total, product=_loop_product))
-    start = time.perf_counter()
-    g = casadi.Function("g", [x], [casadi.gradient(f, x)])
-    seconds = time.perf_counter() - start
+    seconds, g = best_derivation(lambda: casadi.Function("g", [x], [casadi.gradient(f, x)]))
     return {"seconds": seconds, "ops": _casadi_ops(g), "function_ops": _casadi_ops(casadi.Function("f", [x], [f]))}
 
 
@@ -220,10 +239,12 @@ def peer_jax(workload: str, n: int) -> dict:
                                            total=_loop_total, product=_loop_product))
 
     args = [jnp.float64(0.5)] * len(names)
-    start = time.perf_counter()
-    grad_f = jax.grad(f, argnums=tuple(range(len(names))))
-    compiled = jax.jit(grad_f).lower(*args).compile()
-    seconds = time.perf_counter() - start
+
+    def derive():
+        grad_f = jax.grad(f, argnums=tuple(range(len(names))))
+        return grad_f, jax.jit(grad_f).lower(*args).compile()
+
+    seconds, (grad_f, compiled) = best_derivation(derive)
     compiled(*args)
     eqns = len(jax.make_jaxpr(grad_f)(*args).jaxpr.eqns)
     return {"seconds": seconds, "ops": eqns}
@@ -244,10 +265,11 @@ def run_peer_cell(peer: str, workload: str, n: int, timeout: float) -> dict:
 
 def _child(command: list[str], timeout: float) -> dict:
     """Run one cell in a child process and read its JSON line; ``{"error": ...}`` on time-out or failure."""
+    env = dict(os.environ, SYMGRAPH_BENCH_LIMIT=str(timeout))
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        return {"error": f"timeout >{timeout:g}s", "timeout": True}
+        return {"error": f"timeout >{timeout:g}s", "timeout": True, "at_least": timeout}
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -409,19 +431,13 @@ def measure_symgraph(workload: str, n: int, memory: bool = True, forward: bool =
     start = time.perf_counter()
     graph = sg.parse(text)
     parse_s = time.perf_counter() - start
-    gc.collect()
-    start = time.perf_counter()
-    gradient = sg.grad(graph)
-    reverse_s = time.perf_counter() - start
+    reverse_s, gradient = best_derivation(lambda: sg.grad(graph))
     function_ops = sum(1 for node in graph.order if graph.op(node) not in ("input", "const"))
     row = {"nodes": len(graph), "inputs": len(graph.inputs), "parse": parse_s, "reverse": reverse_s,
            "function_ops": function_ops, "gradient_ops": gradient.program.ops, "forward": None, "peak": None,
            "graph": graph, "gradient": gradient}
     if forward and len(graph.inputs) * len(graph) <= FORWARD_BUDGET:
-        gc.collect()
-        start = time.perf_counter()
-        sg.grad(graph, mode="forward")
-        row["forward"] = time.perf_counter() - start
+        row["forward"] = best_derivation(lambda: sg.grad(graph, mode="forward"))[0]
     if memory:
         gc.collect()
         tracemalloc.start()
@@ -466,9 +482,8 @@ def peer_cell_text(result: dict | None, ours: float) -> str:
     if result is None:
         return "-"
     if "error" in result:
-        if result.get("timeout"):
-            limit = float(result["error"].split(">")[1].rstrip("s"))
-            return f"{result['error']} (>{_ratio(limit / ours)}×)"
+        if result.get("at_least"):
+            return f"{result['error']} (>{_ratio(result['at_least'] / ours)}×)"
         return result["error"]
     return f"{_seconds(result['seconds'])} ({_ratio(result['seconds'] / ours)}×)"
 
@@ -488,9 +503,50 @@ def eval_cell_text(result: dict | None, ours: dict | None, key: str) -> str:
     return text
 
 
+class PeerSchedule:
+    """Runs one kind of peer cell over growing sizes, each peer within its own time limit.
+
+    After a time-out the peer's larger sizes are skipped.  A size is also
+    skipped, without running it, when the peer's time at the previous size
+    scaled linearly to this one already passes the limit: every workload's
+    output grows at least linearly with n, so that is a lower bound, and the
+    table shows it (``skipped: >= 1,310 s``) with the ratio it implies.
+    """
+
+    def __init__(self, limits: Mapping[str, float], default: float, cell: Callable[..., dict], key: str):
+        self.limits, self.default, self.cell, self.key = limits, default, cell, key
+        self.last: dict[str, tuple[int, float]] = {}
+        self.gave_up: dict[str, int] = {}
+
+    def limit(self, peer: str) -> float:
+        return self.limits.get(peer, self.default)
+
+    def run(self, peer: str, n: int, *args) -> dict:
+        if peer in self.gave_up:
+            return {"error": f"skipped (timed out at {self.gave_up[peer]:,})"}
+        limit = self.limit(peer)
+        if peer in self.last:
+            m, seconds = self.last[peer]
+            expected = seconds * n / m
+            if expected > limit:
+                return {"error": f"skipped: >={_seconds(expected)} ({_seconds(seconds)} at {m:,})",
+                        "at_least": expected}
+        result = self.cell(peer, *args, limit)
+        if result.get("timeout"):
+            self.gave_up[peer] = n
+        elif "error" not in result:
+            self.last[peer] = (n, result[self.key])
+        return result
+
+
 def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PEERS, timeout: float = 60.0,
-        memory: bool = True, evaluation: bool = True, out=None) -> str:
-    """Measure every workload and print (to ``out``, default stdout) and return the Markdown report."""
+        memory: bool = True, evaluation: bool = True, out=None, limits: Mapping[str, float] | None = None) -> str:
+    """Measure every workload and print (to ``out``, default stdout) and return the Markdown report.
+
+    ``timeout`` is every peer cell's time limit in seconds; ``limits`` sets
+    other limits for some peers (``{"sympy": 300}``).
+    """
+    limits = dict(limits or {})
     out = out or sys.stdout
     sizes = SIZES if sizes is None else sizes
     report: list[str] = []
@@ -502,8 +558,10 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
     import numpy
     import symgraph
     emit(f"# symgraph benchmarks\n\nPython {sys.version.split()[0]}, symgraph {symgraph.__version__}, "
-         f"NumPy {numpy.__version__}, {os.cpu_count()} CPU(s). Wall-clock seconds; one run per cell. "
-         f"Peer cells run in child processes with a limit of {timeout:g} s each.")
+         f"NumPy {numpy.__version__}, {os.cpu_count()} CPU(s). Wall-clock seconds. Every derivation, "
+         f"symgraph's and the peers', is the best of up to {DERIVE_REPEATS} runs (one when it is slow). "
+         f"Peer cells run in child processes with a limit of {timeout:g} s each"
+         + "".join(f", {p} {s:g} s" for p, s in limits.items()) + ".")
     available = [p for p in peers if peer_available(p)]
     missing = [p for p in peers if p not in available]
     if missing:
@@ -511,8 +569,8 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
     for workload, ns in sizes.items():
         emit(f"\n## {TITLES[workload]}\n")
         rows, peer_rows, size_rows, eval_rows = [], [], [], []
-        gave_up: dict[str, int] = {}
-        eval_gave_up: dict[str, int] = {}
+        schedule = PeerSchedule(limits, timeout, run_peer_cell, "seconds")
+        eval_schedule = PeerSchedule(limits, timeout, run_eval_cell, "setup")
         eval_peers = [p for p in available if p in EVAL_PEERS]
         for n in ns:
             ours = measure_symgraph(workload, n, memory=memory)
@@ -521,14 +579,7 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                 mine = None
                 if ours["gradient_ops"] <= EVAL_MAX_OPS:
                     mine = measure_symgraph_eval(workload, n, ours["graph"], ours["gradient"], points)
-                theirs = {}
-                for peer in eval_peers:
-                    if peer in eval_gave_up:
-                        theirs[peer] = {"error": f"skipped (timed out at {eval_gave_up[peer]:,})"}
-                        continue
-                    theirs[peer] = run_eval_cell(peer, workload, n, points, timeout)
-                    if theirs[peer].get("timeout"):
-                        eval_gave_up[peer] = n
+                theirs = {peer: eval_schedule.run(peer, n, workload, n, points) for peer in eval_peers}
                 fast = None if mine is None else mine["numba"]
                 eval_rows.append([
                     f"{n:,}", f"{points:,}",
@@ -546,14 +597,7 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                          _seconds(ours["forward"]), _count(ours["function_ops"]), _count(ours["gradient_ops"]),
                          f"{ours['gradient_ops'] / ours['function_ops']:.2f}",
                          "-" if ours["peak"] is None else f"{ours['peak'] / 2**20:.1f}"])
-            results = {}
-            for peer in available:
-                if peer in gave_up:
-                    results[peer] = {"error": f"skipped (timed out at {gave_up[peer]:,})"}
-                    continue
-                results[peer] = run_peer_cell(peer, workload, n, timeout)
-                if results[peer].get("timeout"):
-                    gave_up[peer] = n
+            results = {peer: schedule.run(peer, n, workload, n) for peer in available}
             peer_rows.append([f"{n:,}", _seconds(ours["reverse"]),
                               *(peer_cell_text(results[p], ours["reverse"]) for p in available)])
             size_rows.append([f"{n:,}", _count(ours["function_ops"]), _count(ours["gradient_ops"]),
@@ -587,6 +631,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      epilog="example: python benchmarks/run.py --quick --peers sympy casadi")
     parser.add_argument("--quick", action="store_true", help="sizes up to 1,000 and a 20 s peer limit")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per peer cell (default 60)")
+    parser.add_argument("--peer-timeout", nargs="*", default=[], metavar="PEER=SECONDS",
+                        help="another limit for some peers, e.g. sympy=300 (its diff needs minutes at n = 1,000)")
     parser.add_argument("--peers", nargs="*", default=list(PEERS), choices=PEERS, help="peers to compare with")
     parser.add_argument("--workloads", nargs="*", default=list(SIZES), choices=list(SIZES))
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
@@ -604,8 +650,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     table_sizes = QUICK_SIZES if args.quick else SIZES
     timeout = args.timeout if args.timeout is not None else (20.0 if args.quick else 60.0)
+    limits = {}
+    for item in args.peer_timeout:
+        peer, _, seconds = item.partition("=")
+        if peer not in PEERS or not seconds.replace(".", "", 1).isdigit():
+            parser.error(f"--peer-timeout takes PEER=SECONDS with PEER one of {', '.join(PEERS)}, got {item!r}")
+        limits[peer] = float(seconds)
     run({w: table_sizes[w] for w in args.workloads}, peers=args.peers, timeout=timeout, memory=not args.no_memory,
-        evaluation=not args.no_eval)
+        evaluation=not args.no_eval, limits=limits)
     return 0
 
 

@@ -264,7 +264,7 @@ class _Parser:
             if where is None or where.kind == "sep":
                 self.error("empty expression", tok.pos)
             if where.text == "(":
-                self.error(f"missing argument after '('", tok.pos)
+                self.error("missing argument after '('", tok.pos)
             self.error(f"expression ends after {where.text!r}: an operand is missing", tok.pos)
         elif tok.text == ")":
             prev = self.tokens[self.i - 1]

@@ -56,3 +56,49 @@ def test_workload_variables_match_the_parsed_text():
     for workload, text in run.TEXTS.items():
         graph = sg.parse(text(4))
         assert sorted(graph.inputs) == sorted(run.variable_names(workload, 4))
+
+
+def test_peer_schedule_limits_skips_and_lower_bounds():
+    run = _load_run()
+    calls = []
+
+    def cell(peer, workload, n, limit):
+        calls.append((peer, n, limit))
+        if peer == "slow" and n >= 100:
+            return {"error": f"timeout >{limit:g}s", "timeout": True, "at_least": limit}
+        return {"seconds": {"fast": 0.001, "steady": 2.0, "slow": 1.0}[peer] * n / 10}
+
+    schedule = run.PeerSchedule({"steady": 100.0}, 30.0, cell, "seconds")
+    for n in (10, 100, 1000, 10_000):
+        for peer in ("fast", "steady", "slow"):
+            schedule.run(peer, n, "w", n)
+    # each peer ran with its own limit; "slow" stopped after its time-out
+    assert ("steady", 10, 100.0) in calls and ("fast", 10, 30.0) in calls
+    assert [n for p, n, _ in calls if p == "slow"] == [10, 100]
+    assert schedule.run("slow", 100_000, "w", 100_000)["error"] == "skipped (timed out at 100)"
+    # "steady" took 20 s at 100 and 200 s would pass its 100 s limit at 1,000: skipped, not run,
+    # with the linear extrapolation as a lower bound for the ratio column
+    assert [n for p, n, _ in calls if p == "steady"] == [10, 100]
+    skipped = schedule.run("steady", 1000, "w", 1000)
+    assert skipped["at_least"] == 200.0 and skipped["error"].startswith("skipped: >=200")
+    assert run.peer_cell_text(skipped, 0.5) == f"{skipped['error']} (>400×)"
+    assert [n for p, n, _ in calls if p == "fast"] == [10, 100, 1000, 10_000]
+
+
+def test_best_derivation_repeats_fast_work_and_stays_within_a_cell_limit(monkeypatch):
+    run = _load_run()
+    runs = []
+    seconds, result = run.best_derivation(lambda: runs.append(1) or len(runs))
+    assert len(runs) == run.DERIVE_REPEATS and result == run.DERIVE_REPEATS and seconds >= 0
+    monkeypatch.setenv("SYMGRAPH_BENCH_LIMIT", "0")  # a child whose limit leaves no room for repeats
+    runs.clear()
+    run.best_derivation(lambda: runs.append(1))
+    assert len(runs) == 1
+
+
+def test_peer_timeout_option_is_checked(capsys):
+    import pytest
+    run = _load_run()
+    with pytest.raises(SystemExit):
+        run.main(["--peer-timeout", "maple=10"])
+    assert "PEER=SECONDS" in capsys.readouterr().err

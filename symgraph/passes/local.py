@@ -17,7 +17,7 @@ import sympy
 
 from .. import rules
 from ..graph import Graph
-from ..program import ONE, ZERO, Emitter, Ref, _as_ref, is_unit, is_zero
+from ..program import ZERO, Emitter, Ref, _as_ref, is_unit
 
 
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object], out) -> object:
