@@ -1,0 +1,99 @@
+"""The Emitter's identities, hash-consing and fresh names, and dead-code removal in Programs."""
+import sympy
+
+import symgraph as sg
+from symgraph.passes.local import _CONSTANT_PARTIALS, Linearised
+from symgraph.passes.reverse import backpropagate
+from symgraph.program import MINUS_ONE, ONE, ZERO, Emitter, Program, is_unit, is_zero, live_instructions
+
+
+def emitter(text="a + b + c"):
+    return Emitter(sg.parse(text))
+
+
+def test_trivial_products_and_sums_emit_nothing():
+    em = emitter()
+    assert em.op("mul", "a", 1) == "a" and em.op("mul", ONE, "a") == "a"
+    assert em.op("mul", "a", 0) is ZERO and em.op("mul", ZERO, "b") is ZERO
+    assert em.op("add", "a", 0) == "a" and em.op("add", ZERO, "a") == "a" and em.op("sub", "a", ZERO) == "a"
+    assert em.op("div", "a", 1) == "a" and em.op("pow", "a", 1) == "a" and em.op("pow", "a", 0) is ONE
+    assert em.op("sub", "a", "a") is ZERO
+    assert em.instructions == []
+
+
+def test_negation_is_pulled_out_and_absorbed():
+    em = emitter()
+    neg_a = em.op("mul", "a", MINUS_ONE)
+    assert em.instructions == [(neg_a, "neg", ("a",))]
+    assert em.op("neg", neg_a) == "a"  # --a
+    assert em.op("add", "b", neg_a) == em.op("sub", "b", "a")  # b + (-a) -> b - a
+    assert em.op("sub", "b", neg_a) == em.op("add", "b", "a")  # b - (-a) -> b + a
+    product = em.op("mul", "b", neg_a)  # b * (-a) -> -(b*a): the temporary's negation moves out
+    assert em.instructions[-1] == (product, "neg", (em.op("mul", "a", "b"),))
+    scaled = em.op("mul", 3, neg_a)
+    assert em.instructions[-1][1:] == ("neg", (em.op("mul", 3, "a"),)) and scaled == em.instructions[-1][0]
+
+
+def test_reciprocal_temporaries_become_divisions():
+    em = emitter()
+    inverse = em.op("div", 1, "b")
+    assert em.op("mul", "a", inverse) == em.op("div", "a", "b")
+    assert em.op("mul", 2, inverse) == em.op("div", 2, "b")
+
+
+def test_hash_consing_is_commutative_and_separates_exact_from_float_constants():
+    em = emitter()
+    assert em.op("mul", "a", "b") == em.op("mul", "b", "a")
+    assert em.op("add", 2, "a") == em.op("add", "a", 2)
+    two, two_float = em.op("mul", 2, "a"), em.op("mul", sympy.Float(2.0), "a")
+    assert two != two_float  # 2 and 2.0 are different constants in the program
+    one_float = em.op("mul", sympy.Float(1.0), "a")  # only the exact 1 is free
+    assert one_float != "a" and not is_unit(sympy.Float(1.0)) and not is_zero(sympy.Float(0.0))
+    assert is_unit(1) and is_unit(-1) and is_zero(0) and is_unit(MINUS_ONE)
+
+
+def test_graph_nodes_are_reused_and_fresh_names_skip_them():
+    graph = sg.parse("t1 * t3 + cos(t1)")
+    em = Emitter(graph)
+    cos_node = next(node for node in graph.order if graph.op(node) == "cos")
+    assert em.op("cos", "t1") == cos_node and em.instructions == []  # the graph's own node, not a copy
+    names = [em.op("sin", x) for x in ("t1", "t3")] + [em.op("exp", "t1")]
+    assert names == ["t2", "t4", "t5"]  # t1 and t3 are the graph's inputs
+
+
+def test_unfoldable_constants_keep_their_identities():
+    huge = sympy.Integer(9) ** 400  # too large to fold a product with
+    em = emitter()
+    assert em.op("mul", ONE, huge) is huge and em.op("mul", huge, ONE) is huge
+    assert em.op("add", huge, ZERO) is huge and em.op("mul", ZERO, huge) is ZERO
+    assert em.op("mul", huge, huge) not in (huge, ZERO)  # emitted, not folded
+
+
+def test_live_instructions_keep_what_results_need_in_order():
+    instructions = [("u", "sin", ("x",)), ("v", "cos", ("x",)), ("w", "mul", ("u", "x")),
+                    ("dead", "exp", ("w",)), ("z", "add", ("w", "u"))]
+    kept = live_instructions(reversed(instructions), ["z", 2])
+    assert [t for t, _, _ in kept] == ["u", "w", "z"]
+    program = Program(["x"], instructions, {"r": "z", "s": 0})
+    pruned = program.pruned()
+    assert [t for t, _, _ in pruned.instructions] == ["u", "w", "z"] and pruned.ops == 3
+    assert pruned.evaluate(x=0.5)["r"] == program.evaluate(x=0.5)["r"]
+
+
+def test_constant_partials_are_found_in_the_rule_table():
+    assert _CONSTANT_PARTIALS["add"] == (ONE, ONE) and _CONSTANT_PARTIALS["sub"] == (ONE, MINUS_ONE)
+    assert _CONSTANT_PARTIALS["neg"] == (MINUS_ONE,)
+    assert "mul" not in _CONSTANT_PARTIALS and "sin" not in _CONSTANT_PARTIALS and "pow" not in _CONSTANT_PARTIALS
+    g = sg.grad("x - x + x + x")  # repeated operands of constant-partial ops still add up
+    assert g["x"] == 2
+
+
+def test_a_single_sweep_keeps_only_the_adjoints_asked_for():
+    graph = sg.parse("\n".join(["v1 = sin(x) * y"] + [f"v{k + 1} = v{k} * v{k} + y" for k in range(1, 200)]))
+    lin = Linearised(graph)
+    adjoint = {graph.output: ONE}
+    backpropagate(lin, adjoint, lin.backwards_from(graph.output), keep=["x", "y"], cache=False)
+    assert set(adjoint) == {"x", "y"}  # every intermediate's adjoint was dropped once pulled back
+    assert lin._partials == {}  # and no partials were cached for a single sweep
+    full = sg.grad(graph)
+    assert full.program.results == {"x": adjoint["x"], "y": adjoint["y"]}
