@@ -34,6 +34,7 @@ import numpy as np
 from . import rules
 from .codegen import Generated, build_function, literal
 from .graph import check_values
+from .progress import compile_reporter
 
 Layout = Any  # a result label, or a tuple of labels
 
@@ -95,7 +96,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
 
 
 def compile_numba(program: Any, *, name: str = "f", returns: Layout | None = None,
-                  doc: str | None = None, parallel: bool = False) -> Callable:
+                  doc: str | None = None, parallel: bool = False, progress: Any = None) -> Callable:
     """Compile ``program`` with numba: a function of the inputs (positional or keyword) like the NumPy one.
 
     Results are float64 arrays of the inputs' broadcast shape (0-d for scalar
@@ -107,7 +108,8 @@ def compile_numba(program: Any, *, name: str = "f", returns: Layout | None = Non
     inputs of the full shape are read in place; others are broadcast into a
     copy.  ``parallel=True`` splits the points over numba's threads
     (``prange``); it pays a thread start-up on every call, so it only helps
-    large batches, and it is off by default.
+    large batches, and it is off by default.  ``progress``: see
+    :mod:`symgraph.progress` (numba's own compilation reports once, at its end).
 
     Raises
     ------
@@ -128,18 +130,29 @@ def compile_numba(program: Any, *, name: str = "f", returns: Layout | None = Non
         raise ImportError("backend='numba' needs numba: pip install numba") from error
     returns = tuple(program.results) if returns is None else returns
     labels = list(dict.fromkeys(_labels(returns)))
-    generated = numba_source(program, labels, parallel=bool(parallel))
-    generated.globals.update(prange=numba.prange, carray=numba.carray, _pointer=_pointer_intrinsic())
-    addresses = numba.types.Array(numba.types.intp, 1, "C", readonly=True)
-    signature = numba.void(addresses, numba.types.Array(numba.float64, 2, "C"))
-    kernel = numba.njit(signature, error_model="numpy", nogil=True, parallel=bool(parallel),
-                        cache=False)(build_function(generated))
+    size = len(program.instructions)
+    report = compile_reporter(progress, size, "compiling with numba")
+    try:
+        generated = numba_source(program, labels, parallel=bool(parallel))
+        generated.globals.update(prange=numba.prange, carray=numba.carray, _pointer=_pointer_intrinsic())
+        if report is not None:
+            report.advance(2 * size)
+        addresses = numba.types.Array(numba.types.intp, 1, "C", readonly=True)
+        signature = numba.void(addresses, numba.types.Array(numba.float64, 2, "C"))
+        kernel = numba.njit(signature, error_model="numpy", nogil=True, parallel=bool(parallel),
+                            cache=False)(build_function(generated))
+        if report is not None:
+            report.advance(size)
+    finally:
+        if report is not None:
+            report.close()
     inputs = tuple(program.inputs)
     count = len(inputs)
     rows = len(labels)
     offsets = 8 * np.arange(count, dtype=np.intp)  # one point: the inputs are consecutive float64s
     flat_returns = isinstance(returns, tuple) and all(isinstance(r, str) for r in returns)
-    order = tuple(labels.index(r) for r in returns) if flat_returns else None
+    row_of = {label: i for i, label in enumerate(labels)}
+    order = tuple(row_of[r] for r in returns) if flat_returns else None
 
     def compiled(*args: Any, **kwargs: Any) -> Any:
         values = bind(inputs, args, kwargs) if args or len(kwargs) != count else kwargs

@@ -65,6 +65,8 @@ import sympy
 
 from . import rules
 from .errors import GraphError
+from .graph import paused_gc
+from .progress import STEP, Progress, compile_reporter
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
@@ -146,7 +148,7 @@ def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Seq
     if not shape and xp is np:
         out = np.array(values, dtype=dtype)
         return tuple([out[i, ...] for i in range(len(values))])
-    results = []
+    results, copy = [], set(copy)
     for i, value in enumerate(values):
         if isinstance(value, (int, float)):
             results.append(xp.full(shape, value, dtype=dtype))
@@ -178,15 +180,18 @@ def vector_outputs(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.
 # --------------------------------------------------------------------------- source
 
 def _is_power_of_two(c: Any) -> bool:
-    """True for +-2^k: scaling by it is exact in binary floating point."""
-    value = float(c)
-    if value == 0 or not math.isfinite(value) or math.frexp(abs(value))[0] != 0.5:
+    """True for +-2^k (with 2^k a finite double): scaling by it is exact in binary floating point."""
+    if isinstance(c, sympy.Rational):  # integers too: read numerator and denominator, build nothing
+        p, q = abs(c.p), c.q
+        return p != 0 and p & (p - 1) == 0 and q & (q - 1) == 0 and p.bit_length() + q.bit_length() < 1024
+    if not isinstance(c, (sympy.Float, float, int)):
         return False
-    return sympy.Rational(value) == c if isinstance(c, sympy.Rational) else isinstance(c, (sympy.Float, float, int))
+    value = float(c)
+    return value != 0 and math.isfinite(value) and math.frexp(abs(value))[0] == 0.5
 
 
 def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
-                 dtype: str) -> list[tuple[str, str, list[str]]]:
+                 dtype: str, report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
     The peephole folds constant factors and negations of single-use
@@ -218,7 +223,9 @@ def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable
             return f"-{inner}"
         return f"{lit(coefficient)} * {inner}"
 
-    for target, op, args in instructions:
+    for done, (target, op, args) in enumerate(instructions, 1):
+        if report is not None and not done & (STEP - 1):
+            report.advance(STEP)
         if op == "const":
             continue
         refs = [resolve(a) for a in args]
@@ -255,6 +262,8 @@ def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable
             pending[target] = result
         else:
             lines.append((target, materialise(*result), result[2]))
+    if report is not None:
+        report.advance(len(instructions) % STEP)
     return lines
 
 
@@ -299,7 +308,7 @@ Layout = Any  # a result label (str), or a tuple of layouts
 
 
 def generate(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
-             vector: bool = False, xp: Any = None) -> Generated:
+             vector: bool = False, xp: Any = None, report: Progress | None = None) -> Generated:
     """Write ``program`` as the source of one Python function.
 
     Parameters
@@ -320,6 +329,9 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
         ``(float, 1-D ndarray)``.  NumPy only.
     xp : module, optional
         Namespace bound to the globals (None: chosen per call from the inputs).
+    report : Progress, optional
+        Advanced by one per instruction as its line is written, then by one
+        per instruction once the source is assembled.
     """
     inputs = tuple(program.inputs)
     instructions = list(program.instructions)
@@ -350,7 +362,7 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
         return alias.get(ref, ref) if isinstance(ref, str) else ref
 
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
-    assignments = _assignments(instructions, resolve, result_refs, lit, ns, dtype)
+    assignments = _assignments(instructions, resolve, result_refs, lit, ns, dtype, report)
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(assignments):
         for name_ in used:
@@ -391,9 +403,9 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
 
         flatten(returns)
         refs = [resolve(results[label]) for label in flat]
-        copies, seen = [], set()
+        copies, seen, input_names = [], set(), set(inputs)
         for i, ref in enumerate(refs):  # results that are inputs or repeat a result get their own copy
-            if isinstance(ref, str) and (ref in inputs or ref in seen):
+            if isinstance(ref, str) and (ref in input_names or ref in seen):
                 copies.append(i)
             seen.add(ref)
         items = _wrap([r if isinstance(r, str) else lit(r) for r in refs], "        ")
@@ -419,6 +431,8 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
             body.append(f"{out} = {call}")
             body.append(f"return {regroup(returns, out)}")
 
+    if report is not None:
+        report.advance(len(instructions))
     params = vector_param if vector else ", ".join(inputs)
     doc = (doc or "Generated by symgraph.").replace("\\", "/").replace('"', "'")
     lines = [f"def {name}({params}):", f'    """{doc}"""'] + ["    " + line for line in body]
@@ -473,9 +487,23 @@ def build_function(generated: Generated) -> Callable:
 
 
 def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
-                    vector: bool = False, xp: Any = None) -> Callable:
-    """Generate and compile ``program`` (see :func:`generate`); the function's ``.source`` is its code."""
-    return build_function(generate(program, name=name, returns=returns, doc=doc, vector=vector, xp=xp))
+                    vector: bool = False, xp: Any = None, progress: Any = None) -> Callable:
+    """Generate and compile ``program`` (see :func:`generate`); the function's ``.source`` is its code.
+
+    ``progress``: see :mod:`symgraph.progress` (default: a bar on a terminal
+    for programs that take about a second or more).
+    """
+    report = compile_reporter(progress, len(program.instructions), "compiling")
+    try:
+        with paused_gc():  # a large program's lines are many small objects and no cycles
+            generated = generate(program, name=name, returns=returns, doc=doc, vector=vector, xp=xp, report=report)
+            function = build_function(generated)
+        if report is not None:
+            report.advance(len(program.instructions))
+        return function
+    finally:
+        if report is not None:
+            report.close()
 
 
 def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:

@@ -348,7 +348,8 @@ class Graph:
 def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
     """Input values as float64 scalars or arrays; a GraphError names missing and unknown inputs."""
     missing = [n for n in inputs if n not in values]
-    unknown = [n for n in values if n not in inputs]
+    known = set(inputs)
+    unknown = [n for n in values if n not in known]
     if missing or unknown:
         parts = []
         if missing:

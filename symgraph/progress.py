@@ -1,16 +1,20 @@
 """Progress reports for long derivations: a tqdm bar on a terminal, or a callback of your own.
 
-``grad(..., progress=...)`` and ``jacobian(..., progress=...)`` take
+``grad(..., progress=...)``, ``jacobian(..., progress=...)`` and the
+compilers (``gradient.lambdify(progress=...)``, ``sg.lambdify``,
+``sg.value_and_grad``) take
 
 * ``None`` (the default): a bar on standard error only when it is a terminal,
-  tqdm is installed and the sweeps will visit at least :data:`AUTO_MIN_WORK`
-  nodes (about a second of work), so scripts, logs, notebooks and tests stay
-  quiet;
+  tqdm is installed and the work is about a second or more (sweeps visiting
+  :data:`AUTO_MIN_WORK` nodes, programs of :data:`AUTO_MIN_COMPILE`
+  instructions), so scripts, logs, notebooks and tests stay quiet;
 * ``True``: always a tqdm bar (an ImportError names tqdm when it is missing);
 * ``False``: never;
 * a callable ``progress(done, total)``: called as the sweeps advance, with
   ``done`` rising to ``total`` (node visits for reverse mode, sweeps for
-  forward mode).
+  forward mode; for compiling, three units per instruction: writing the
+  lines, then the source, then Python's or numba's compiler, which reports
+  once, when it is done).
 
 Examples
 --------
@@ -27,6 +31,8 @@ from typing import Any, Callable
 
 #: node visits from which the default (``progress=None``) shows a bar on a terminal
 AUTO_MIN_WORK = 300_000
+#: program instructions from which compiling shows a bar by default (about a second of work)
+AUTO_MIN_COMPILE = 30_000
 #: the sweeps report after this many node visits (a power of two, so the check is a mask)
 STEP = 4096
 
@@ -49,15 +55,28 @@ class Progress:
             self._close()
 
 
-def progress_reporter(progress: Any, total: int, description: str) -> Progress | None:
-    """The :class:`Progress` that ``progress=`` asks for (None when nothing should be shown)."""
+def compile_reporter(progress: Any, instructions: int, description: str) -> Progress | None:
+    """The reporter for compiling a program of ``instructions``: three units of work per instruction."""
+    return progress_reporter(progress, 3 * instructions, description, auto_min=3 * AUTO_MIN_COMPILE,
+                             unit=" steps")
+
+
+def progress_reporter(progress: Any, total: int, description: str, auto_min: int | None = None,
+                      unit: str | None = None) -> Progress | None:
+    """The :class:`Progress` that ``progress=`` asks for (None when nothing should be shown).
+
+    ``auto_min``: the work from which ``progress=None`` shows a bar (default
+    :data:`AUTO_MIN_WORK`); ``unit``: the bar's unit (default: nodes for
+    reverse mode, else sweeps).
+    """
     if progress is False or total <= 0:
         return None
     if callable(progress):
         return Progress(progress, total)
     if progress is None:
         stream = sys.stderr
-        if total < AUTO_MIN_WORK or stream is None or not getattr(stream, "isatty", lambda: False)():
+        least = AUTO_MIN_WORK if auto_min is None else auto_min
+        if total < least or stream is None or not getattr(stream, "isatty", lambda: False)():
             return None
     elif progress is not True:
         raise TypeError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
@@ -67,6 +86,7 @@ def progress_reporter(progress: Any, total: int, description: str) -> Progress |
         if progress is True:
             raise ImportError("progress=True needs tqdm: pip install tqdm") from None
         return None
-    bar = tqdm(total=total, desc=description, unit=" nodes" if "reverse" in description else " sweeps",
-               leave=False, file=sys.stderr, unit_scale=True)
+    if unit is None:
+        unit = " nodes" if "reverse" in description else " sweeps"
+    bar = tqdm(total=total, desc=description, unit=unit, leave=False, file=sys.stderr, unit_scale=True)
     return Progress(lambda done, _: bar.update(done - bar.n), total, close=bar.close)

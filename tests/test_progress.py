@@ -75,3 +75,38 @@ def test_missing_tqdm(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)
     with pytest.raises(ImportError, match="pip install tqdm"):
         sg.grad("x*y", progress=True)
+
+
+def test_compiling_reports_lines_source_and_compiler():
+    gradient = sg.grad(_chain(2500))
+    size = len(gradient.program.instructions)
+    assert size > 4096  # at least one report while the lines are written
+    seen = []
+    f = gradient.lambdify(progress=lambda done, total: seen.append((done, total)))
+    assert all(total == 3 * size for _, total in seen)
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[0] == 4096 and done[-1] == 3 * size
+    assert len(seen) >= 4  # mid-way, the lines, the source, the compiler
+    assert f(x=0.3)[0] == sg.grad(_chain(2500)).lambdify()(x=0.3)[0]
+
+
+def test_compiling_is_quiet_by_default_and_shows_a_bar_when_asked(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(progress_module, "AUTO_MIN_COMPILE", 1)
+    sg.lambdify("sin(x)*y")  # off a terminal: no bar, however much work
+    sg.value_and_grad("sin(x)*y")
+    assert capsys.readouterr().err == ""
+    sg.lambdify("sin(x)*y", progress=True)
+    assert "compiling" in capsys.readouterr().err
+    seen = []
+    sg.value_and_grad("sin(x)*y", progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1][0] == seen[-1][1]  # the derivation's reports, then the compilation's
+
+
+def test_numba_compiling_reports_its_two_steps():
+    pytest.importorskip("numba")
+    gradient = sg.grad("sin(x)*y")
+    seen = []
+    gradient.lambdify(backend="numba", progress=lambda done, total: seen.append((done, total)))
+    size = len(gradient.program.instructions)
+    assert seen == [(2 * size, 3 * size), (3 * size, 3 * size)]
