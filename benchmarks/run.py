@@ -286,6 +286,9 @@ EVAL_MAX_OPS = 250_000
 EVAL_PEERS = ("sympy", "symengine", "jax")
 #: the numba backend is measured up to this many program operations (its compile time grows fast)
 NUMBA_MAX_OPS = 3_000
+#: peak memory is measured (tracemalloc) up to this many program operations: tracemalloc finds each
+#: allocation's line by scanning the generated function's line table, quadratic in its length
+MEMORY_MAX_OPS = 20_000
 
 
 def eval_points(n_inputs: int) -> int:
@@ -398,17 +401,18 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
     check = _checksum([single_values[position[name]] for name in names])
     batch = best_of(lambda: fn(*args))
     single = best_of(lambda: fn(*one))
-    gc.collect()
-    tracemalloc.start()
-    try:
-        fn(*args)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    outputs = len(gradient.wrt) * points * np.dtype(np.float64).itemsize
-    # the inputs exist before the call; tracemalloc sees what the call allocates (outputs and temporaries)
-    row = {"setup": setup, "batch": batch, "single": single, "check": check,
-           "peak_ratio": (X.nbytes + peak) / (X.nbytes + outputs), "numba": None}
+    row = {"setup": setup, "batch": batch, "single": single, "check": check, "peak_ratio": None, "numba": None}
+    if gradient.program.ops <= MEMORY_MAX_OPS:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            fn(*args)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        outputs = len(gradient.wrt) * points * np.dtype(np.float64).itemsize
+        # the inputs exist before the call; tracemalloc sees what the call allocates (outputs and temporaries)
+        row["peak_ratio"] = (X.nbytes + peak) / (X.nbytes + outputs)
     if gradient.program.ops <= NUMBA_MAX_OPS and importlib.util.find_spec("numba") is not None:
         start = time.perf_counter()
         fast = gradient.lambdify(backend="numba")
@@ -591,7 +595,7 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                     "-" if mine is None else _seconds(mine["single"]),
                     "-" if fast is None else f"{_seconds(fast['single'])} ({_ratio(fast['single'] / mine['single'])}×)",
                     *(eval_cell_text(theirs[p], mine, "single") for p in eval_peers),
-                    "-" if mine is None else f"{mine['peak_ratio']:.2f}"])
+                    "-" if mine is None or mine["peak_ratio"] is None else f"{mine['peak_ratio']:.2f}"])
             del ours["graph"], ours["gradient"]
             rows.append([f"{n:,}", _count(ours["nodes"]), _seconds(ours["parse"]), _seconds(ours["reverse"]),
                          _seconds(ours["forward"]), _count(ours["function_ops"]), _count(ours["gradient_ops"]),
@@ -618,7 +622,7 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                  "`setup`) on all points at once and at one point; its numba backend (`backend=\"numba\"`, "
                  f"measured up to {NUMBA_MAX_OPS:,} program operations) and the peers with their ratio to it; "
                  "`peak/(in+out)`: symgraph's peak memory in a batched call (inputs included) over the size "
-                 "of its inputs and outputs:\n")
+                 f"of its inputs and outputs (measured up to {MEMORY_MAX_OPS:,} program operations):\n")
             emit(table(["n", "points", "setup", "symgraph batch", "symgraph numba", *(labels[p] for p in eval_peers),
                         "symgraph 1 point", "numba 1 point", *(labels[p].split()[0] + " 1 point" for p in eval_peers),
                         "peak/(in+out)"], eval_rows))
