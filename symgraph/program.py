@@ -442,24 +442,29 @@ class Emitter:
         """``c * x``: free for c in {0, 1, -1}; a negated or reciprocal temporary is rewritten."""
         if unit is not None:
             return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
-        inner = self._negated_temps.get(x)
-        if inner is not None:
-            return self.op("neg", self.op("mul", c, inner))
-        denominator = self._reciprocals.get(x)
-        if denominator is not None:
-            return self.op("div", c, denominator)
+        rewritten = self._rewritten_product(c, x)
+        if rewritten is not None:
+            return rewritten
         return self._emit(("mul", rules.constant_key(c), x), "mul", (c, x))
+
+    def _rewritten_product(self, a: Ref, b: str) -> Ref | None:
+        """``a * b`` when the temporary ``b`` is ``-y`` (then ``-(a*y)``) or ``1/y`` (then ``a/y``), else None."""
+        inner = self._negated_temps.get(b)
+        if inner is not None:
+            return self.op("neg", self.op("mul", a, inner))
+        denominator = self._reciprocals.get(b)
+        if denominator is not None:
+            return self.op("div", a, denominator)
+        return None
 
     def op2(self, name: str, x: str, y: str) -> Ref:
         """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
         if name == "mul":
-            for a, b in ((x, y), (y, x)):
-                inner = self._negated_temps.get(b)
-                if inner is not None:
-                    return self.op("neg", self.op("mul", a, inner))
-                denominator = self._reciprocals.get(b)
-                if denominator is not None:
-                    return self.op("div", a, denominator)
+            rewritten = self._rewritten_product(x, y)
+            if rewritten is None:
+                rewritten = self._rewritten_product(y, x)
+            if rewritten is not None:
+                return rewritten
         elif name == "add":
             negations = self._negations
             inner = negations.get(y)
