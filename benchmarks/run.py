@@ -458,6 +458,8 @@ def measure_symgraph(workload: str, n: int, memory: bool = True, forward: bool =
 def _seconds(value: float | None) -> str:
     if value is None:
         return "-"
+    if value >= 100:
+        return f"{value:,.0f} s"
     if value >= 1:
         return f"{value:.2f} s"
     if value >= 1e-3:

@@ -31,8 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import rules
-from .codegen import Generated, build_function, literal
+from .codegen import Generated, _assignments, build_function, literal
 from .graph import check_values
 from .progress import compile_reporter
 
@@ -75,17 +74,22 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     ins, outs, n, i = (_unique(base, taken) for base in ("_inputs", "_outputs", "_points", "_i"))
     src = [_unique(f"_in{j}_", taken) for j in range(len(program.inputs))]
 
+    alias = {target: args[0] for target, op, args in program.instructions if op == "const"}
+
+    def resolve(ref: Any) -> Any:
+        return alias.get(ref, ref) if isinstance(ref, str) else ref
+
     def text(ref: Any) -> str:
+        ref = resolve(ref)
         return ref if isinstance(ref, str) else literal(ref)
 
+    results = [resolve(program.results[label]) for label in labels]
     body = [f"{x} = {p}[{i}]" for x, p in zip(program.inputs, src)]
-    for target, op, args in program.instructions:
-        if op == "const":
-            body.append(f"{target} = float({text(args[0])})")
-        else:
-            template = rules.op(op).code.replace("xp.", "np.")
-            body.append(f"{target} = {template.format(*(text(a) for a in args))}")
-    body += [f"{outs}[{k}, {i}] = {text(program.results[label])}" for k, label in enumerate(labels)]
+    # the NumPy code's exact peephole (constant factors and negations merged into their one consumer)
+    body += [f"{target} = {line}" for target, line, _ in
+             _assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, literal, "np",
+                          None)]
+    body += [f"{outs}[{k}, {i}] = {text(ref)}" for k, ref in enumerate(results)]
     lines = [f"def {name}({ins}, {outs}):", f"    {n} = {outs}.shape[1]"]
     # parallel: numba's prange splits arrays, not pointers (a pointer-reading prange loop runs serially)
     read = "carray(_pointer({}), {})" if parallel else "_pointer({})"

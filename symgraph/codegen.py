@@ -191,14 +191,16 @@ def _is_power_of_two(c: Any) -> bool:
 
 
 def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
-                 dtype: str, report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
+                 dtype: str | None, report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
     The peephole folds constant factors and negations of single-use
     temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
     becomes ``t3 = -200 * v``.  It only combines factors when one of them is
     +-2^k, so every result is bitwise what the program computes, in fewer
-    array operations.
+    array operations.  An op on constants alone is evaluated at call time on
+    an array of ``dtype`` (NumPy code) or, with ``dtype=None``, on a float
+    (the numba kernel's scalar code).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -254,8 +256,8 @@ def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable
                 if r in pending:  # an operand of another op: compute it now
                     lines.append((r, materialise(*pending[r]), pending.pop(r)[2]))
             texts = [r if isinstance(r, str) else lit(r) for r in refs]
-            if all(not isinstance(r, str) for r in refs):  # evaluate on an array, at call time
-                texts[0] = f"{ns}.asarray({texts[0]}, dtype={dtype})"
+            if all(not isinstance(r, str) for r in refs):  # evaluate at call time, with NumPy's rules
+                texts[0] = f"float({texts[0]})" if dtype is None else f"{ns}.asarray({texts[0]}, dtype={dtype})"
             template = rules.op(op).code.replace("xp.", f"{ns}.")
             lines.append((target, template.format(*texts), list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
         elif uses.get(target, 0) == 1 and target not in keep:
