@@ -177,26 +177,25 @@ class Program:
         return size.get(ref, 0) if isinstance(ref, str) else 0
 
 
-_FOLDED: dict[tuple, Any] = {}
+#: (op, id of each constant) -> (the constants, the folded result or None)
+_FOLDED: dict[tuple, tuple] = {}
 
 
 def _fold(name: str, args: tuple) -> Any:
     """:func:`rules.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over.
 
-    The memo key holds each constant's class beside it: sympy hashes Float(2.0)
-    like Integer(2), and some versions call them equal.
+    Keyed by the constants' identities (sympy caches small integers, so the
+    usual ones hit; sympy's own hashing is slow, and it hashes Float(2.0)
+    like Integer(2)); each entry holds its constants, so their ids stay theirs.
     """
-    key = (name, args[0].__class__, *args) if len(args) == 1 else \
-        (name, args[0].__class__, args[1].__class__, *args)
-    try:
-        return _FOLDED[key]
-    except KeyError:
-        pass
-    except TypeError:  # an unhashable constant: fold without the memo
-        return rules.fold(name, args)
+    key = (name, *map(id, args))
+    hit = _FOLDED.get(key)
+    if hit is not None:
+        return hit[1]
     if len(_FOLDED) > 4096:
         _FOLDED.clear()
-    result = _FOLDED[key] = rules.fold(name, args)
+    result = rules.fold(name, args)
+    _FOLDED[key] = (args, result)
     return result
 
 
@@ -209,6 +208,8 @@ _UNARY = object()
 def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iterable[Ref]) -> list:
     """The instructions some result needs, in program order, from all of them given last to first.
 
+    Rows of op ``input`` are passed over (the graph's own rows come with its inputs).
+
     One backward pass; a name leaves the set of needed names at its
     definition (nothing before it can use it), so the set holds only the
     frontier, not every live name of a million-instruction program.
@@ -220,6 +221,8 @@ def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iter
         target = instruction[0]
         if target in needed:
             found(target)
+            if instruction[1] == "input":  # the graph's rows include its inputs, which need no instruction
+                continue
             kept.append(instruction)
             for a in instruction[2]:
                 if a.__class__ is str:
@@ -229,10 +232,9 @@ def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iter
 
 
 def _graph_rows(graph: Graph, backwards: bool = False) -> Iterator[tuple[str, str, tuple]]:
-    """The graph's own assignments ``(node, op, operands)`` (inputs excluded), in order or last first."""
-    ops, operands = graph._ops.items(), graph._operands.values()
-    rows = zip(reversed(ops), reversed(operands)) if backwards else zip(ops, operands)
-    return ((node, op, args) for (node, op), args in rows if op != "input")
+    """Every graph node as ``(node, op, operands)``, inputs included, in order or last first (built in C)."""
+    tables = (graph._ops.keys(), graph._ops.values(), graph._operands.values())
+    return zip(*map(reversed, tables)) if backwards else zip(*tables)
 
 
 def _seed(graph: Graph) -> tuple[dict, dict]:
@@ -241,7 +243,7 @@ def _seed(graph: Graph) -> tuple[dict, dict]:
     by_key: dict[tuple, str] = {}
     make_key = Emitter._make_key
     for node, op, args in _graph_rows(graph):
-        if op == "const":
+        if op == "input" or op == "const":
             continue
         if op == "neg":
             negations[node] = args[0]

@@ -45,32 +45,46 @@ _PARTIALS = {name: row.partials for name, row in rules.OPS.items()}
 
 
 class _Refuse:
-    """A builder that builds nothing: a partial rule that never calls it is a constant."""
+    """A builder that builds nothing: a partial rule that never calls it needs no instruction."""
 
     @staticmethod
     def op(*_):
         raise LookupError
 
 
-def _constant_partials(row: rules.Op) -> tuple[Ref, ...] | None:
-    """The row's partials as constants when none depends on the operands (add: 1, 1; sub: 1, -1), else None.
+#: in a static partial, stands for the node's own value (exp' = exp)
+OUT = "out"
 
-    Found by running each rule on placeholders with a builder that refuses
-    to build, so the sweeps skip the rule calls for the commonest ops without
-    a second table to keep in step with the rules.
+
+def _static_partials(row: rules.Op) -> tuple | None:
+    """The row's partials when none builds an instruction, else None.
+
+    Each slot's partial is a constant (add: 1, 1; sub: 1, -1), the index of
+    the operand it equals (mul: 1, 0, i.e. d(x*y)/dx = y), or :data:`OUT`
+    (exp).  Found by running each rule on placeholders with a builder that
+    refuses to build, so the sweeps skip the rule calls for the commonest ops
+    without a second table to keep in step with the rules.
     """
-    placeholder = object()
+    out, operands = object(), [object() for _ in range(row.arity)]
     try:
-        values = [rule(_Refuse, placeholder, *[placeholder] * row.arity) for rule in row.partials]
+        values = [rule(_Refuse, out, *operands) for rule in row.partials]
     except LookupError:
         return None
-    if any(v.__class__ not in (int, float) for v in values):
-        return None
-    return tuple(_as_ref(v) for v in values)
+    static = []
+    for value in values:
+        if value is out:
+            static.append(OUT)
+        elif any(value is operand for operand in operands):
+            static.append(next(i for i, operand in enumerate(operands) if value is operand))
+        elif value.__class__ in (int, float):
+            static.append(_as_ref(value))
+        else:
+            return None
+    return tuple(static)
 
 
-#: op name -> constant partials, for the ops whose partials are constants
-_CONSTANT_PARTIALS = {name: c for name, row in rules.OPS.items() if (c := _constant_partials(row)) is not None}
+#: op name -> static partials, for the ops whose partials build nothing
+_STATIC_PARTIALS = {name: s for name, row in rules.OPS.items() if (s := _static_partials(row)) is not None}
 
 
 @dataclass
@@ -153,12 +167,19 @@ class Linearised:
         """
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
-        constants = _CONSTANT_PARTIALS.get(op)
-        if constants is not None:
-            pairs = [(x, c) for x, c in zip(args, constants) if x.__class__ is str]
-            if len(pairs) == 2 and pairs[0][0] == pairs[1][0]:  # x - x, x + x
-                return [(pairs[0][0], self.emitter.op("add", pairs[0][1], pairs[1][1]))]
-            return pairs
+        static = _STATIC_PARTIALS.get(op)
+        if static is not None:  # no rule call: a constant, an operand or the node itself
+            x, s = args[0], static[0]
+            dx = args[s] if s.__class__ is int else v if s is OUT else s
+            if len(args) == 1:
+                return [(x, dx)] if x.__class__ is str else []
+            y, s = args[1], static[1]
+            dy = args[s] if s.__class__ is int else v if s is OUT else s
+            if x.__class__ is not str:
+                return [(y, dy)] if y.__class__ is str else []
+            if y.__class__ is not str:
+                return [(x, dx)]
+            return [(x, self.emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
         rules_ = _PARTIALS[op]
         emitter = self.emitter
         if len(args) == 1:
