@@ -66,8 +66,8 @@ TITLES = {
 }
 PEERS = ("sympy", "symengine", "casadi", "jax")
 #: derivations are timed as the best of up to this many runs, while their total stays under DERIVE_BUDGET
-DERIVE_REPEATS = 3
-DERIVE_BUDGET = 20.0
+DERIVE_REPEATS = 5
+DERIVE_BUDGET = 30.0
 PEER_MODULES = {"sympy": "sympy", "symengine": "symengine", "casadi": "casadi", "jax": "jax"}
 #: forward mode is run when inputs x graph nodes is at most this (its cost grows like that product)
 FORWARD_BUDGET = 2_000_000
