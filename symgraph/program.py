@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from itertools import chain
+from operator import countOf, itemgetter
 from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
@@ -101,8 +102,8 @@ class Program:
 
     @cached_property
     def ops(self) -> int:
-        """Number of operations (const placeholders excluded)."""
-        return sum(1 for _, op, _ in self.instructions if op != "const")
+        """Number of operations (const placeholders excluded), counted in C."""
+        return len(self.instructions) - countOf(map(itemgetter(1), self.instructions), "const")
 
     def __str__(self) -> str:
         """A let-listing, one assignment per line with infix arithmetic: ``t1 = c + d``, ``t2 = cos(v1)``.
