@@ -34,10 +34,6 @@ ZERO, ONE, MINUS_ONE = sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1)
 _SMALL_INTS = {k: sympy.Integer(k) for k in range(-2, 11)}
 
 
-def is_const(ref: Ref) -> bool:
-    return ref.__class__ is not str
-
-
 _UNITS = {id(ZERO): 0, id(ONE): 1, id(MINUS_ONE): -1}
 
 
@@ -64,10 +60,6 @@ def is_unit(ref: Ref) -> bool:
         return True
     cls = ref.__class__
     return (cls is int or cls is float) and (ref == 1 or ref == -1)
-
-
-def _key(ref: Ref) -> tuple:
-    return (0, ref) if ref.__class__ is str else rules.constant_key(ref)
 
 
 def _as_ref(value: Any) -> Ref:

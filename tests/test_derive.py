@@ -1,6 +1,5 @@
 """grad and jacobian: textbook numbers, every mode against every other, sympy.diff and finite differences."""
 import math
-import time
 
 import numpy as np
 import pytest
