@@ -167,43 +167,31 @@ class Linearised:
         """
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
+        x, y = args[0], args[1] if len(args) == 2 else None
+        dx = dy = None  # None: the slot holds a constant, no edge
         static = _STATIC_PARTIALS.get(op)
         if static is not None:  # no rule call: a constant, an operand or the node itself
-            x, s = args[0], static[0]
-            dx = args[s] if s.__class__ is int else v if s is OUT else s
-            if len(args) == 1:
-                return [(x, dx)] if x.__class__ is str else []
-            y, s = args[1], static[1]
-            dy = args[s] if s.__class__ is int else v if s is OUT else s
-            if x.__class__ is not str:
-                return [(y, dy)] if y.__class__ is str else []
-            if y.__class__ is not str:
-                return [(x, dx)]
-            return [(x, self.emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
-        rules_ = _PARTIALS[op]
-        emitter = self.emitter
-        if len(args) == 1:
-            x = args[0]
-            if x.__class__ is not str:
-                return []
-            dx = rules_[0](emitter, v, x)
-            return [(x, dx if dx.__class__ is str else _as_ref(dx))]
-        x, y = args
-        if x.__class__ is str:
-            dx = rules_[0](emitter, v, x, y)
-            if dx.__class__ is not str:
-                dx = _as_ref(dx)
-            if y.__class__ is not str:
-                return [(x, dx)]
-            dy = rules_[1](emitter, v, x, y)
-            if dy.__class__ is not str:
-                dy = _as_ref(dy)
-            if x == y:
-                return [(x, emitter.op("add", dx, dy))]
-            return [(x, dx), (y, dy)]
-        if y.__class__ is str:
-            return [(y, _as_ref(rules_[1](emitter, v, x, y)))]
-        return []
+            if x.__class__ is str:
+                s = static[0]
+                dx = args[s] if s.__class__ is int else v if s is OUT else s
+            if y.__class__ is str:
+                s = static[1]
+                dy = args[s] if s.__class__ is int else v if s is OUT else s
+        else:
+            rules_ = _PARTIALS[op]
+            if x.__class__ is str:
+                dx = rules_[0](self.emitter, v, *args)
+                if dx.__class__ is not str:
+                    dx = _as_ref(dx)
+            if y.__class__ is str:
+                dy = rules_[1](self.emitter, v, *args)
+                if dy.__class__ is not str:
+                    dy = _as_ref(dy)
+        if dx is None:
+            return [] if dy is None else [(y, dy)]
+        if dy is None:
+            return [(x, dx)]
+        return [(x, self.emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
 
     def backwards_from(self, node: str) -> Iterator[tuple[tuple[str, str], tuple]]:
         """``((name, op), operands)`` of ``node`` and every node before it, in reverse topological order.
