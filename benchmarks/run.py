@@ -30,6 +30,11 @@ workload are skipped.  What is timed for each:
 * JAX: tracing and compiling ``jit(grad(f))`` of the same scalar code; size =
   the equations of the gradient's jaxpr.
 
+A growth table per workload sets the growth of each time from one size to
+the next beside the growth of the gradient's operation count and of a
+plainly linear Python loop over as many rows (:func:`linear_loop`), so a
+reader can tell what the algorithm adds from what the machine's caches add.
+
 Every ratio in a table was measured in the same run.  The module is also
 importable: :func:`run` with small sizes is the test suite's smoke test.
 """
@@ -171,6 +176,42 @@ def best_derivation(derive: Callable[[], object]) -> tuple[float, object]:
         if spent >= budget:
             break
     return best, result
+
+
+def loop_graph(nodes: int) -> tuple[dict, dict]:
+    """A graph's tables (name -> op, name -> operands) with ``nodes`` rows, for :func:`linear_loop`."""
+    names = [f"v{i}" for i in range(nodes)]
+    ops = dict.fromkeys(names, "mul")
+    operands = {name: (names[i - 1], names[i // 2]) if i else () for i, name in enumerate(names)}
+    return ops, operands
+
+
+def linear_loop(ops: Mapping[str, str], operands: Mapping[str, tuple]) -> list[tuple]:
+    """The machine's baseline: a plainly linear Python loop shaped like a reverse sweep.
+
+    Per row, last first: a new name, a key tuple, one insert into a table
+    seeded with one key per row, and an instruction tuple.  Its work is
+    exactly proportional to the rows, so the growth of its time from one size
+    to the next is what this machine's memory hierarchy adds to linear work
+    in Python; the growth table prints it beside symgraph's and the peers'.
+    """
+    table = {("mul", *args): v for v, args in operands.items() if args}
+    seen, program = table.setdefault, []
+    emit = program.append
+    k = 0
+    for (v, op), args in zip(reversed(ops.items()), reversed(operands.values())):
+        if args:
+            k += 1
+            target = f"t{k}"
+            if seen((op, args[0], v), target) is target:  # never one of the seeded keys: always new
+                emit((target, op, (args[0], v)))
+    return program
+
+
+def baseline_seconds(nodes: int) -> float:
+    """Best time of :func:`linear_loop` over ``nodes`` rows (the graph built outside the timing)."""
+    ops, operands = loop_graph(nodes)
+    return best_derivation(lambda: linear_loop(ops, operands))[0]
 
 
 def _loop_total(terms):
@@ -483,6 +524,17 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def growth_rows(growth: Sequence[tuple], peers: Sequence[str]) -> list[list[str]]:
+    """Rows of the growth table from ``(n, gradient ops, seconds, baseline seconds, {peer: seconds})`` per size."""
+    def times(new, old) -> str:
+        return "-" if new is None or old is None else f"{new / old:.1f}×"
+    rows = []
+    for (m, ops_m, ours_m, base_m, peers_m), (n, ops_n, ours_n, base_n, peers_n) in zip(growth, growth[1:]):
+        rows.append([f"{m:,} → {n:,}", times(n, m), times(ops_n, ops_m), times(ours_n, ours_m),
+                     *(times(peers_n.get(p), peers_m.get(p)) for p in peers), times(base_n, base_m)])
+    return rows
+
+
 def peer_cell_text(result: dict | None, ours: float) -> str:
     """A peer's derivation time and its ratio to symgraph's reverse mode (a lower bound after a time-out)."""
     if result is None:
@@ -574,7 +626,7 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
         emit(f"\nSkipped peers (not installed; `pip install symgraph[bench]`): {', '.join(missing)}.")
     for workload, ns in sizes.items():
         emit(f"\n## {TITLES[workload]}\n")
-        rows, peer_rows, size_rows, eval_rows = [], [], [], []
+        rows, peer_rows, size_rows, eval_rows, growth = [], [], [], [], []
         schedule = PeerSchedule(limits, timeout, run_peer_cell, "seconds")
         eval_schedule = PeerSchedule(limits, timeout, run_eval_cell, "setup")
         eval_peers = [p for p in available if p in EVAL_PEERS]
@@ -604,6 +656,8 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                          f"{ours['gradient_ops'] / ours['function_ops']:.2f}",
                          "-" if ours["peak"] is None else f"{ours['peak'] / 2**20:.1f}"])
             results = {peer: schedule.run(peer, n, workload, n) for peer in available}
+            growth.append((n, ours["gradient_ops"], ours["reverse"], baseline_seconds(ours["nodes"]),
+                           {p: r.get("seconds") for p, r in results.items()}))
             peer_rows.append([f"{n:,}", _seconds(ours["reverse"]),
                               *(peer_cell_text(results[p], ours["reverse"]) for p in available)])
             size_rows.append([f"{n:,}", _count(ours["function_ops"]), _count(ours["gradient_ops"]),
@@ -618,6 +672,13 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
             emit(table(["n", "symgraph function", "symgraph gradient",
                         *(p for p in available if p != "symgraph" and p != "symengine"), "casadi function"],
                        size_rows))
+        if len(growth) > 1:
+            emit("\nGrowth from each size to the next: of the gradient program's operations, of the derivation "
+                 "times, and of a plainly linear Python loop over as many rows as the graph has nodes "
+                 "(`linear_loop`: what this machine's caches and memory add to work that grows exactly "
+                 "linearly):\n")
+            emit(table(["n", "size", "gradient ops", "symgraph reverse", *available, "linear Python loop"],
+                       growth_rows(growth, available)))
         if evaluation:
             labels = {"symengine": "symengine Lambdify", "sympy": "sympy lambdify(cse)", "jax": "JAX jit(vmap)"}
             emit("\nEvaluating the gradient: symgraph's generated NumPy code (`lambdify()`, compile time in "

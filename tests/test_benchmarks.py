@@ -102,3 +102,22 @@ def test_peer_timeout_option_is_checked(capsys):
     with pytest.raises(SystemExit):
         run.main(["--peer-timeout", "maple=10"])
     assert "PEER=SECONDS" in capsys.readouterr().err
+
+
+def test_growth_table_sets_derivation_growth_beside_a_linear_loop():
+    import io
+    run = _load_run()
+    report = run.run({"product": (3, 30)}, peers=(), memory=False, evaluation=False, out=io.StringIO())
+    growth = report.split("Growth from each size to the next")[1].splitlines()
+    assert "| n | size | gradient ops | symgraph reverse | linear Python loop |" in growth
+    row = next(line for line in growth if line.startswith("| 3 → 30 |"))
+    assert row.startswith("| 3 → 30 | 10.0× | 28.0× |") and row.count("×") == 4  # 84 gradient ops against 3
+
+
+def test_linear_loop_emits_one_instruction_per_operation_row():
+    run = _load_run()
+    ops, operands = run.loop_graph(1000)
+    program = run.linear_loop(ops, operands)
+    assert len(program) == 999 and program[0] == ("t1", "mul", ("v998", "v999"))
+    assert run.growth_rows([(10, 5, 1.0, 2.0, {"casadi": 0.5}), (100, 50, 12.0, 26.0, {"casadi": None})],
+                           ["casadi"]) == [["10 → 100", "10.0×", "10.0×", "12.0×", "-", "13.0×"]]
