@@ -14,35 +14,20 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Callable
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # and run.py beside it
 
 import numpy as np
 import sympy
 
 import symgraph as sg
+from run import best_of  # one timing loop for every benchmark
 
 
 def rosenbrock(n: int) -> str:
     return " + ".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(n - 1))
-
-
-def best_of(fn: Callable[[], object], repeats: int, min_seconds: float = 0.2) -> float:
-    """Best per-call time over ``repeats`` rounds; a round loops until it lasts ``min_seconds``."""
-    fn()  # warm-up (JIT compilation, caches)
-    best = float("inf")
-    for _ in range(repeats):
-        calls, start = 0, time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds:
-                break
-        best = min(best, elapsed / calls)
-    return best
 
 
 def symgraph_tool(n: int):
