@@ -152,9 +152,16 @@ class GraphBuilder:
                 while f"v{counter}" in taken:
                     counter += 1
                 names[node] = f"v{counter}"
-        ops = {names[node]: op_name for node, op_name in enumerate(self._ops)}
-        operands = {names[node]: tuple(names[x] if isinstance(x, int) else x for x in args)
-                    for node, args in enumerate(self._operands)}
+
+        def named(args: tuple) -> tuple:
+            """Operands with node ids replaced by node names; constants stay."""
+            if len(args) == 2:  # the common case, without a generator
+                x, y = args
+                return (names[x] if x.__class__ is int else x, names[y] if y.__class__ is int else y)
+            return tuple(names[x] if x.__class__ is int else x for x in args)
+
+        ops = dict(zip(names, self._ops))
+        operands = dict(zip(names, map(named, self._operands)))
         return Graph.from_ops(ops, operands, tuple(self._inputs),
                               tuple(dict.fromkeys(names[i] for i in out_ids)))
 

@@ -66,6 +66,7 @@ def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
     tokens: list[Token] = []
     append, n = tokens.append, len(text)
+    new = tuple.__new__  # a Token without the Python-level __new__ of named tuples (millions in long texts)
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "space":
@@ -85,7 +86,7 @@ def tokenize(text: str) -> list[Token]:
             _token_error(text, pos)
         elif kind == "op" and text[pos] == "=" and text.startswith("==", pos):
             raise ParseError("comparisons are not supported ('==')", text, pos)
-        append(Token(kind, m.group(), pos))
+        append(new(Token, (kind, m.group(), pos)))
     append(Token("end", "", n))
     return tokens
 
