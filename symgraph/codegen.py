@@ -163,13 +163,13 @@ def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Seq
 
 
 def vector_inputs(x: Any, names: Sequence[str]) -> tuple:
-    """Split one 1-D vector into ``(dtype, *scalars)``, one NumPy scalar per input."""
+    """Split one 1-D vector into ``(xp, dtype, *scalars)``: NumPy, and one NumPy scalar per input."""
     x = np.asarray(x)
     if x.ndim != 1 or x.shape[0] != len(names):
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise GraphError(f"expected a 1-D vector of {len(names)} values ({shown}), got shape {x.shape}")
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    return (dtype, *x.astype(dtype, copy=False))
+    return (np, dtype, *x.astype(dtype, copy=False))
 
 
 def vector_outputs(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.ndarray]:
@@ -373,9 +373,8 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
     body: list[str] = []
     vector_param = fresh("x") if vector else None
     if vector:
-        body.append(f"{dtype}, {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = "
-                    f"{helpers['vector_inputs']}({vector_param}, {names_const})" if inputs
-                    else f"{dtype}, = {helpers['vector_inputs']}({vector_param}, {names_const})")
+        body.append(f"{ns}, {dtype}{''.join(', ' + n for n in inputs)} = "
+                    f"{helpers['vector_inputs']}({vector_param}, {names_const})")
     else:
         body.append(f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
                     f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})")
