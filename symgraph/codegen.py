@@ -18,9 +18,12 @@ Why the generated code looks the way it does:
   unless every array input is float32 (integer inputs count as float64,
   Python numbers do not count).  Constants are written as Python literals,
   which NumPy 2 treats as weak, so they never upcast float32 work.
-* **NumPy scalars at single points.**  With NumPy, 0-d inputs become NumPy
-  scalars: arithmetic on them is several times faster than on 0-d arrays, and
-  unlike Python floats they follow NumPy's domain rules (below).
+* **Python floats at single points.**  A call at one float64 point runs the
+  same code on Python floats and :mod:`math` (:data:`POINT_MATH`), about twice
+  as fast as on NumPy scalars; wherever NumPy would give inf or nan, the point
+  is redone on NumPy scalars, so values and warnings follow NumPy's domain
+  rules (below; see :func:`with_point_path`).  Other 0-d inputs (float32)
+  become NumPy scalars, which are still several times faster than 0-d arrays.
 * **Shaped results.**  Every result is a fresh array of the inputs' broadcast
   shape and the working dtype -- also a constant derivative such as
   d(a+b)/da = 1, which becomes an array of ones, and a 0-d array for scalar
@@ -52,6 +55,7 @@ def grad_e(a, b):
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import linecache
 import math
@@ -145,8 +149,10 @@ def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Seq
     input or another output.  At a single NumPy point all results are
     converted together: one small array, one 0-d view per result.
     """
-    if not shape and xp is np:
-        out = np.array(values, dtype=dtype)
+    if not shape and (xp is np or xp is POINT_MATH):
+        out = np.array(values, dtype=dtype)  # a complex value (the point path) raises TypeError here
+        if xp is POINT_MATH and not np.isfinite(out).all():
+            raise _NotFinite
         return tuple([out[i, ...] for i in range(len(values))])
     results, copy = [], set(copy)
     for i, value in enumerate(values):
@@ -175,6 +181,105 @@ def vector_inputs(x: Any, names: Sequence[str]) -> tuple:
 def vector_outputs(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.ndarray]:
     """``(float(value), 1-D array of grads)``: the pair ``scipy.optimize.minimize(jac=True)`` wants."""
     return float(value), np.array(grads, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- the single-point path
+
+def _maximum(x: float, y: float) -> float:
+    """``numpy.maximum`` on floats: nan wins, and max(-0.0, 0) is 0."""
+    return x if x > y or x != x else y
+
+
+def _sign(x: float) -> float:
+    """``numpy.sign`` on a float: -1, 0 or 1, nan for nan."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else x if x != x else 0.0
+
+
+def _logaddexp(x: float, y: float) -> float:
+    """``numpy.logaddexp`` on floats, by NumPy's own formula (no overflow for large arguments)."""
+    if x == y:
+        return x + _LOG2
+    d = x - y
+    if d > 0:
+        return x + math.log1p(math.exp(-d))
+    if d <= 0:
+        return y + math.log1p(math.exp(d))
+    return d  # nan
+
+
+_LOG2 = math.log(2)
+
+#: What generated code calls as ``xp.<name>``, on Python floats.  Where NumPy would
+#: return inf or nan (with a warning), these raise (ValueError, OverflowError,
+#: ZeroDivisionError from Python's float arithmetic) and the call is redone with
+#: NumPy scalars; see :func:`with_point_path`.
+POINT_MATH = types.SimpleNamespace(
+    sin=math.sin, cos=math.cos, tan=math.tan, arcsin=math.asin, arccos=math.acos, arctan=math.atan,
+    sinh=math.sinh, cosh=math.cosh, tanh=math.tanh, exp=math.exp, log=math.log, sqrt=math.sqrt,
+    abs=abs, maximum=_maximum, sign=_sign, logaddexp=_logaddexp,
+    asarray=lambda value, dtype=None: float(value))
+
+
+class _NotFinite(ArithmeticError):
+    """A single point's result is inf or nan: redo it with NumPy scalars, for NumPy's warnings."""
+
+
+def prepare_point(xp: Any, names: Sequence[str], *values: Any) -> tuple:
+    """:func:`prepare`, except that a float64 single point comes back as Python floats and :data:`POINT_MATH`."""
+    if xp is None or xp is np:
+        if all(v.__class__ is float for v in values):  # the common case, checked in one pass
+            return (POINT_MATH, (), _FLOAT64, *values)
+        if all(isinstance(v, _SCALAR_TYPES) for v in values) and working_dtype(values) == _FLOAT64:
+            return (POINT_MATH, (), _FLOAT64, *map(float, values))
+    return prepare(xp, names, *values)
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def vector_inputs_point(x: Any, names: Sequence[str]) -> tuple:
+    """:func:`vector_inputs`, except that a float64 vector comes back as Python floats and :data:`POINT_MATH`."""
+    xp, dtype, *values = vector_inputs(x, names)
+    if dtype != np.float64:
+        return (xp, dtype, *values)
+    return (POINT_MATH, dtype, *map(float, values))
+
+
+def vector_outputs_point(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.ndarray]:
+    """:func:`vector_outputs`, raising for results that are not finite (or complex: TypeError)."""
+    value, grads = vector_outputs(value, grads, dtype)
+    if not (math.isfinite(value) and np.isfinite(grads).all()):
+        raise _NotFinite
+    return value, grads
+
+
+#: the helpers a generated function calls -> their single-point versions
+_POINT_HELPERS = {prepare: prepare_point, vector_inputs: vector_inputs_point, vector_outputs: vector_outputs_point}
+
+
+def with_point_path(exact: Callable, fast: Callable) -> Callable:
+    """``fast`` (the same code with :data:`_POINT_HELPERS`), falling back to ``exact`` where it raises.
+
+    At a single float64 point, arithmetic on Python floats and :mod:`math` is
+    several times faster than on NumPy scalars and gives the same values
+    (the same IEEE operations; :mod:`math` and NumPy call the same C library
+    for the elementary functions unless NumPy has its own SIMD version, then
+    they may differ in the last bit).  Wherever NumPy would give inf or nan
+    with a warning, or a complex number would appear (a negative number to a
+    fractional power), the fast call raises and ``exact`` redoes the point
+    with NumPy scalars, so results and warnings follow NumPy's rules.  One
+    difference remains: an overflow to inf inside the program that a later
+    operation turns finite again (``1/(1e200*1e200)``) gives the same value
+    without NumPy's overflow warning.  Calls on arrays take the exact path.
+    """
+    @functools.wraps(exact)
+    def call(*args, **kwargs):
+        try:
+            return fast(*args, **kwargs)
+        except (ArithmeticError, ValueError, TypeError):
+            pass  # outside the handler below, so an error of the exact call is not chained to this one
+        return exact(*args, **kwargs)  # NumPy's answer: inf or nan and its warning, or the same error
+    return call
 
 
 # --------------------------------------------------------------------------- source
@@ -499,6 +604,9 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         with paused_gc():  # a large program's lines are many small objects and no cycles
             generated = generate(program, name=name, returns=returns, doc=doc, vector=vector, xp=xp, report=report)
             function = build_function(generated)
+            if xp is None or xp is np:  # the single-point path: the same code object with other helpers
+                helpers = {k: _POINT_HELPERS.get(v, v) if callable(v) else v for k, v in function.__globals__.items()}
+                function = with_point_path(function, types.FunctionType(function.__code__, helpers, function.__name__))
         if report is not None:
             report.advance(len(program.instructions))
         return function

@@ -361,3 +361,72 @@ def test_compiled_gradient_equals_program_and_finite_differences(tree, numbers):
             fd = (up - down) / (2 * h)
             ok = np.isfinite(fd) & (np.abs(fd) < 1e4)
             np.testing.assert_allclose(compiled[name][ok], fd[ok], rtol=1e-4, atol=1e-4, err_msg=text)
+
+
+# ---------------------------------------------------------------- the single-point path
+POINT_TEXT = ("sin(x)*cos(y) + tan(x/3) + asin(x/2) + acos(y/3) + atan(x*y) + sinh(x) * cosh(y) + tanh(x - y)"
+              " + exp(x) * log(y) + sqrt(y) + abs(x - 1) + sigmoid(x) + relu(x - 0.2) + softplus(y) + x^y / (1 + y^2)")
+
+
+def _paths(fn):
+    """The compiled function's fast (Python float) and exact (NumPy scalar) versions."""
+    fast = next(c.cell_contents for c in fn.__closure__ if c.cell_contents is not fn.__wrapped__)
+    return fast, fn.__wrapped__
+
+
+def test_point_path_uses_every_numpy_function_the_op_table_calls():
+    from symgraph import rules
+    from symgraph.codegen import POINT_MATH
+    used = {name for row in rules.OPS.values() for name in re.findall(r"xp\.(\w+)", row.code)}
+    assert used and all(hasattr(POINT_MATH, name) for name in used)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 1.9), st.floats(0.1, 2.9))
+def test_point_path_gives_the_numpy_values(x, y):
+    fn = sg.grad(POINT_TEXT, wrt=["x", "y"]).lambdify()
+    fast, exact = _paths(fn)
+    for got, want in zip(fast(x, y), exact(x, y)):
+        assert type(got) is np.ndarray and got.shape == () and got.dtype == np.float64
+        np.testing.assert_array_max_ulp(got, want, maxulp=4)  # the same IEEE arithmetic; libm may differ by ulps
+    arithmetic = sg.grad("(1-x)^2 + 100*(y-x^2)^2 + x/y").lambdify()
+    assert [float(v) for v in _paths(arithmetic)[0](x, y)] == [float(v) for v in arithmetic.__wrapped__(x, y)]
+
+
+@pytest.mark.parametrize("text, point, expected", [
+    ("log(x)", {"x": 0.0}, [np.inf]),                     # math.log(0) raises; NumPy: 1/0 = inf
+    ("1/x", {"x": 0.0}, [-np.inf]),
+    ("sqrt(x)", {"x": -1.0}, [np.nan]),
+    ("exp(x)", {"x": 1000.0}, [np.inf]),                  # OverflowError in math
+    ("x^(1/3)", {"x": -8.0}, [np.nan]),                   # a complex number on Python floats
+    ("x*x*x", {"x": 1e200}, [np.inf]),                    # silent overflow on Python floats: caught at the end
+    ("asin(x)", {"x": 2.0}, [np.nan]),
+])
+def test_point_path_falls_back_to_numpy_with_its_warnings(text, point, expected):
+    fn = sg.grad(text).lambdify()
+    with pytest.warns(RuntimeWarning):
+        got = fn(**point)
+    np.testing.assert_array_equal([float(v) for v in got], expected)
+
+
+def test_point_path_keeps_other_dtypes_and_arrays_on_numpy():
+    fn = sg.grad("sin(x)*y").lambdify()
+    small = fn(np.float32(0.5), np.float32(2.0))
+    assert all(v.dtype == np.float32 and v.shape == () for v in small)
+    batch = fn(np.array([0.5, 1.0]), 2.0)
+    np.testing.assert_allclose(batch[0], 2 * np.cos([0.5, 1.0]))
+    assert fn(np.int64(1), 2)[1] == np.sin(1.0)  # integers count as float64, as on the array path
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'y'") as error:
+        fn(x=1.0)
+    assert error.value.__context__ is None  # one error, not the fast path's chained to the exact one's
+
+
+def test_point_path_for_optimisers_falls_back_too():
+    fn = sg.value_and_grad("log(x) + y^2", wrt=["x", "y"], vector=True)
+    value, grads = fn(np.array([2.0, 3.0]))
+    assert value == math.log(2.0) + 9.0 and type(value) is float
+    np.testing.assert_array_equal(grads, [0.5, 6.0])
+    with pytest.warns(RuntimeWarning):
+        value, grads = fn(np.array([0.0, 3.0]))
+    assert value == -np.inf and grads[0] == np.inf
+    assert fn(np.array([2.0, 3.0], dtype=np.float32))[1].dtype == np.float32
