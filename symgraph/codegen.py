@@ -261,7 +261,7 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     """``fast`` (the same code with :data:`_POINT_HELPERS`), falling back to ``exact`` where it raises.
 
     At a single float64 point, arithmetic on Python floats and :mod:`math` is
-    several times faster than on NumPy scalars and gives the same values
+    about twice as fast as on NumPy scalars and gives the same values
     (the same IEEE operations; :mod:`math` and NumPy call the same C library
     for the elementary functions unless NumPy has its own SIMD version, then
     they may differ in the last bit).  Wherever NumPy would give inf or nan
