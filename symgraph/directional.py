@@ -153,5 +153,5 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
     adjoint = {y: s for y, s in zip(graph.outputs, refs) if not is_zero(s)}
-    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)))
+    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=names)
     return _result(graph, names, lin, extra, adjoint, "reverse", start, simplify)

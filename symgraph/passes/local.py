@@ -241,6 +241,19 @@ class Linearised:
             self.counts.multiplications += 1
         return self.emitter.op("mul", x, y)
 
+    def sub(self, x: Ref, y: Ref) -> Ref:
+        """x - y, counted (as an addition) when both are non-zero."""
+        if x.__class__ is str and y.__class__ is str:
+            self.counts.additions += 1
+            return self.emitter.op2("sub", x, y)
+        x, y = _as_ref(x), _as_ref(y)
+        if y is ZERO:
+            return x
+        if x is ZERO:
+            return self.emitter.negate(y)
+        self.counts.additions += 1
+        return self.emitter.op("sub", x, y)
+
     def add(self, acc: Ref | None, term: Ref) -> Ref:
         """acc + term, counted when both are non-zero; ``acc=None`` starts a sum."""
         if acc.__class__ is str and term.__class__ is str:

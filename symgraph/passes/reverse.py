@@ -14,6 +14,21 @@ from ..progress import STEP
 from .local import Linearised, SweepResult
 
 
+class _Negated:
+    """An adjoint held as ``-ref``: the sign travels with it instead of a ``neg`` instruction.
+
+    Sums and differences absorb it (``x + -y`` is ``x - y``), products pass it
+    on (``-a * d`` is ``-(a*d)``), and IEEE arithmetic is symmetric in the
+    sign, so the values are bitwise those of explicit negations.  Only names
+    carry it; a negated constant is folded at once.
+    """
+
+    __slots__ = ("ref",)
+
+    def __init__(self, ref: str):
+        self.ref = ref
+
+
 def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tuple[tuple[str, str], tuple]],
                   keep: Iterable[str] | None = None, cache: bool = True) -> int:
     """Pull ``adjoint`` back over the ``visit`` rows, in place; return the nodes visited.
@@ -27,11 +42,14 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
     (on a million-node graph that is the difference between a small dict and
     a huge one).  ``cache=False`` computes each node's partials without
     keeping them (:meth:`Linearised.node_partials`): right for a single sweep.
+    Negative partials (``a - b``) flip a sign carried with the adjoint
+    (:class:`_Negated`); the adjoints left in ``adjoint`` at the end are
+    plain refs.
     """
     partials, node_partials = lin.partials, lin.node_partials
     report = lin.progress
     counts, emitter = lin.counts, lin.emitter
-    op2, mul, add, neg = emitter.op2, lin.mul, lin.add, emitter.negate
+    op2, mul, neg = emitter.op2, lin.mul, emitter.negate
     keep = None if keep is None else set(keep)
     get, pop = adjoint.get, adjoint.pop
     visited = 0
@@ -43,7 +61,11 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
         a = get(v) if keep is None or v in keep else pop(v, None)
         if a is None or is_zero(a):
             continue
+        negative = a.__class__ is _Negated
+        if negative:
+            a = a.ref
         for u, d in (partials(v).items() if cache else node_partials(v, op, args)):
+            sign = negative
             if d.__class__ is str:
                 if a.__class__ is str:  # the common case, inlined
                     counts.multiplications += 1
@@ -53,18 +75,27 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
             elif d is ONE:  # sums and differences pass the adjoint through: free
                 term = a
             elif d is MINUS_ONE:
-                term = neg(a)
+                term, sign = a, not negative
             else:
                 term = mul(a, d)
+            if sign and term.__class__ is not str:  # a constant: fold the sign into it
+                term, sign = neg(term), False
             acc = get(u)
             if acc is None:  # the first use seen: nothing to add yet
                 if term is not ZERO:
-                    adjoint[u] = term
+                    adjoint[u] = _Negated(term) if sign else term
+            elif acc.__class__ is _Negated:
+                adjoint[u] = _Negated(lin.add(acc.ref, term)) if sign else lin.sub(term, acc.ref)  # -x + y = y - x
+            elif sign:
+                adjoint[u] = lin.sub(acc, term)
             elif acc.__class__ is str and term.__class__ is str:
                 counts.additions += 1
                 adjoint[u] = op2("add", acc, term)
             else:
-                adjoint[u] = add(acc, term)
+                adjoint[u] = lin.add(acc, term)
+    for name, value in adjoint.items():  # what the sweep leaves is read as plain refs
+        if value.__class__ is _Negated:
+            adjoint[name] = neg(value.ref)
     return visited
 
 
