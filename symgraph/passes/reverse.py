@@ -49,7 +49,14 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
     partials, node_partials = lin.partials, lin.node_partials
     report = lin.progress
     counts, emitter = lin.counts, lin.emitter
-    op2, mul, neg = emitter.op2, lin.mul, emitter.negate
+    op2, mul, add, sub, neg = emitter.op2, lin.mul, lin.add, lin.sub, emitter.negate
+
+    def signed(ref: Ref, negative: bool) -> Ref:
+        """``-ref``: carried as a sign on a name, folded into a constant."""
+        if not negative:
+            return ref
+        return _Negated(ref) if ref.__class__ is str else neg(ref)
+
     keep = None if keep is None else set(keep)
     get, pop = adjoint.get, adjoint.pop
     visited = 0
@@ -78,21 +85,19 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
                 term, sign = a, not negative
             else:
                 term = mul(a, d)
-            if sign and term.__class__ is not str:  # a constant: fold the sign into it
-                term, sign = neg(term), False
             acc = get(u)
             if acc is None:  # the first use seen: nothing to add yet
                 if term is not ZERO:
-                    adjoint[u] = _Negated(term) if sign else term
+                    adjoint[u] = signed(term, sign)
             elif acc.__class__ is _Negated:
-                adjoint[u] = _Negated(lin.add(acc.ref, term)) if sign else lin.sub(term, acc.ref)  # -x + y = y - x
+                adjoint[u] = signed(add(acc.ref, term), True) if sign else sub(term, acc.ref)  # -x + y = y - x
             elif sign:
-                adjoint[u] = lin.sub(acc, term)
+                adjoint[u] = sub(acc, term)
             elif acc.__class__ is str and term.__class__ is str:
                 counts.additions += 1
                 adjoint[u] = op2("add", acc, term)
             else:
-                adjoint[u] = lin.add(acc, term)
+                adjoint[u] = add(acc, term)
     for name, value in adjoint.items():  # what the sweep leaves is read as plain refs
         if value.__class__ is _Negated:
             adjoint[name] = neg(value.ref)
