@@ -97,7 +97,9 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
     if isinstance(e, sympy.Max):
         return builder.op("relu", done[_children(e)[0]])
     if isinstance(e, sympy.Heaviside):
-        return builder.op("step", done[e.args[0]])
+        # Heaviside(x) is 1/2 at 0 in sympy; Heaviside(x, h0) is h0 there
+        h0 = e.args[1] if len(e.args) > 1 else sympy.S.Half
+        return builder.op("heaviside", done[e.args[0]], h0)
     if isinstance(e, sympy.Add):
         acc = None
         for term in e.args:

@@ -312,7 +312,8 @@ def verdict(report: CostReport) -> str:
     return sentence + "."
 
 
-def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None) -> CostReport:
+def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None,
+            allow_unused: bool = False) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.
 
     Rows: forward, reverse, paths (the path count alone when there are more
@@ -328,6 +329,8 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
     path_limit : int, optional
         Largest number of paths the path sum enumerates (default
         :data:`symgraph.passes.paths.PATH_LIMIT`).
+    allow_unused : bool
+        Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
     Examples
     --------
@@ -340,17 +343,17 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
     """
     # derive imports this module for CostReport; importing its runner here keeps
     # the module graph acyclic at import time
-    from .derive import _wrt_list, as_graph, jacobian_program
+    from .derive import as_graph, jacobian_program, present, wrt_names
     from .passes.paths import PATH_LIMIT
 
     graph = as_graph(f)
-    names = _wrt_list(graph, wrt)
+    names = wrt_names(graph, wrt, allow_unused)
     limit = PATH_LIMIT if path_limit is None else path_limit
     costs = []
     for mode in MODES:
         if mode == "paths":
             start = time.perf_counter()
-            count = count_all_paths(graph, graph.outputs, names)
+            count = count_all_paths(graph, graph.outputs, present(graph, names))
             if count > limit:
                 costs.append(ModeCost("paths", paths=count, seconds=time.perf_counter() - start,
                                       note=f"{count:,} paths exceed the limit of {limit:,}: counted, not enumerated"))

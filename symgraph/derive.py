@@ -6,14 +6,16 @@ closed forms in the inputs are built from them only when a value is asked for.
 """
 from __future__ import annotations
 
+import difflib
 import time
+import warnings
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sympy
 
 from .codegen import compile_program
 from .cost import CostReport, ModeCost, choose_mode, expanded_ops
-from .errors import GraphError
+from .errors import GraphError, UnusedWrtWarning
 from .graph import Graph, paused_gc
 from .latex import function_name, gradient_latex
 from .parse import parse
@@ -44,21 +46,54 @@ def as_graph(f: Any) -> Graph:
     raise TypeError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
 
 
-def _wrt_list(graph: Graph, wrt) -> list[str]:
+def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3) -> list[str]:
+    """The ``wrt`` argument as a list of names (default: every input, in order of first appearance).
+
+    A name the user can refer to is an input or a name the text assigned
+    (``graph.user_names``); generated node names (``v1``) are not.  Any other
+    name does not occur in the function: its derivative is 0, and unless
+    ``allow_unused`` an :class:`~symgraph.errors.UnusedWrtWarning` names the
+    inputs and the closest match (a misspelling would otherwise give a
+    silent 0).
+    """
     if wrt is None:
         return list(graph.inputs)
     if isinstance(wrt, (str, sympy.Symbol)):
         wrt = [wrt]
-    names = [str(w) for w in wrt]
+    names = [w.name if isinstance(w, sympy.Symbol) else w for w in wrt]
+    for w in names:
+        if not isinstance(w, str):
+            raise TypeError(f"wrt names must be strings or sympy Symbols, got {w!r}")
     if len(set(names)) != len(names):
         raise GraphError(f"wrt lists a name twice: {names}")
+    known = graph.user_names
+    absent = [w for w in names if w not in known]
+    if absent and not allow_unused:
+        warnings.warn(UnusedWrtWarning(_unused_message(graph, absent)), stacklevel=stacklevel)
     return names
+
+
+def _unused_message(graph: Graph, absent: Sequence[str]) -> str:
+    inputs = ", ".join(graph.inputs[:20]) + (", ..." if len(graph.inputs) > 20 else "") or "none"
+    parts = []
+    for w in absent:
+        close = difflib.get_close_matches(w, sorted(graph.user_names), n=1)
+        parts.append(f"{w!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return (f"wrt name{'s' * (len(absent) > 1)} {', '.join(parts)} not in the function (inputs: {inputs}): "
+            f"{'their derivatives are' if len(absent) > 1 else 'its derivative is'} 0; "
+            "pass allow_unused=True if that is meant")
+
+
+def present(graph: Graph, names: Sequence[str]) -> list[str]:
+    """The ``names`` that occur in ``graph`` as user names: the only ones the sweeps are given."""
+    known = graph.user_names
+    return [w for w in names if w in known]
 
 
 def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
     """``(mode, note)``: "auto" becomes forward or reverse, with the sentence saying why."""
     if mode == "auto":
-        return choose_mode(graph, outputs, wrt)
+        return choose_mode(graph, outputs, present(graph, wrt))
     if mode not in SWEEPS:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)} or auto")
     return mode, ""
@@ -69,6 +104,8 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
     """Run one mode's sweep; return its result, the linearised graph and the seconds it took.
 
     ``progress``: see :mod:`symgraph.progress` (default: a bar only for long runs on a terminal).
+    Only the ``wrt`` names that occur reach the sweep (:func:`present`); the
+    others' derivatives are absent from the result, i.e. 0.
     """
     if mode not in SWEEPS:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)} or auto")
@@ -78,7 +115,7 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
         work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
         lin.progress = progress_reporter(progress, work, f"{mode} mode")
         try:
-            result = SWEEPS[mode](lin, list(outputs), list(wrt), **options)
+            result = SWEEPS[mode](lin, list(outputs), present(graph, wrt), **options)
         finally:
             if lin.progress is not None:
                 lin.progress.close()
@@ -146,7 +183,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {self[k]}" for k in self.labels) + "})"
 
-    def at(self, **values: float) -> dict[str, float]:
+    def at(self, /, **values: float) -> dict[str, float]:
         """Numeric values at a point (or arrays of points), evaluated on the program."""
         return self.program.evaluate(**values)
 
@@ -220,7 +257,8 @@ class Gradient(DerivativeMap):
 
 
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
-         simplify: bool | str = True, order: str = "markowitz", progress: Any = None) -> Gradient:
+         simplify: bool | str = True, order: str = "markowitz", progress: Any = None,
+         allow_unused: bool = False) -> Gradient:
     """Symbolic gradient of a scalar function, derived on its computational graph.
 
     Parameters
@@ -230,7 +268,8 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     wrt : list of names, optional
         Variables to differentiate by (default: every input, in order of first
         appearance).  A graph node name gives the derivative with respect to
-        that intermediate; a name that does not occur gets 0.
+        that intermediate; a name that does not occur gets 0, with an
+        :class:`~symgraph.errors.UnusedWrtWarning` unless ``allow_unused``.
     mode : {"reverse", "forward", "paths", "elimination", "auto"}
         How to accumulate the chain rule; every mode gives equal results.
         ``"auto"`` picks forward or reverse by counting edge products on the
@@ -243,6 +282,8 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     progress : None, bool or callable(done, total)
         Progress of long derivations; by default a bar on a terminal only
         (see :mod:`symgraph.progress`).
+    allow_unused : bool
+        Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
     Examples
     --------
@@ -254,7 +295,7 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     """
     graph = as_graph(f)
     output = graph.output
-    names = _wrt_list(graph, wrt)
+    names = wrt_names(graph, wrt, allow_unused)
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
     with paused_gc():  # one collection after sweep, program and counts, not one after each
@@ -279,13 +320,17 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
 
 
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
-             simplify: bool | str = True, order: str = "markowitz", progress: Any = None) -> sympy.Matrix:
+             simplify: bool | str = True, order: str = "markowitz", progress: Any = None,
+             allow_unused: bool = False) -> sympy.Matrix:
     """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
 
     Forward mode fills it column by column (one sweep per wrt), reverse mode
     row by row (one sweep per output), elimination all at once in the given
     ``order``; ``mode="auto"`` picks the cheaper sweep direction, as in
-    :func:`grad`.  The results are equal.
+    :func:`grad`.  The results are equal.  One row per function, in order,
+    even when two functions are the same expression; a ``wrt`` name absent
+    from every function gives a zero column (with a warning unless
+    ``allow_unused``).
 
     Examples
     --------
@@ -295,7 +340,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     [1, 1]])
     """
     graph = as_graph(fs)
-    names = _wrt_list(graph, wrt)
+    names = wrt_names(graph, wrt, allow_unused)
     program, _ = jacobian_program(graph, names, mode, progress, **_options(mode, order))
     closed = program.closed_forms()
     how = normalise(simplify)

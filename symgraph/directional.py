@@ -3,9 +3,13 @@
 Seeding every wrt input with its component of ``v`` at once turns forward
 mode's n sweeps into one, and seeding every output with its component of
 ``w`` turns reverse mode's m sweeps into one (CasADi's ``jtimes``, JAX's
-``jvp``/``vjp``).  A seed is a number or a name: a name that is a node of the
-graph stands for that node's value, any other name becomes an extra input of
-the result's program (so ``at()`` needs a value for it).
+``jvp``/``vjp``).  A seed is a number or a name: a name the user can refer to
+in the graph (an input or an assigned intermediate) stands for that node's
+value, any other name becomes an extra input of the result's program (so
+``at()`` needs a value for it).  ``jvp`` results are keyed by the outputs'
+labels (:func:`symgraph.names.output_labels`: the user's names, ``f`` or
+``f1, f2, ...`` for unnamed outputs), one per output even when two outputs
+are the same expression; seeds of repeated outputs in ``vjp`` add up.
 """
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ import sympy
 
 from . import rules
 from .cost import CostReport, ModeCost, expanded_ops
-from .derive import DerivativeMap, _wrt_list, as_graph
+from .derive import DerivativeMap, as_graph, present, wrt_names
 from .errors import GraphError
 from .graph import Graph, is_identifier
+from .names import output_labels
 from .passes.forward import tangents
 from .passes.local import Linearised
 from .passes.reverse import backpropagate
@@ -68,15 +73,21 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
 
 def _linearised(graph: Graph, seed_refs: Sequence) -> tuple[Linearised, list[str]]:
     """A Linearised graph whose temporaries cannot clash with seed names, and the extra input names."""
-    extra = list(dict.fromkeys(s for s in seed_refs if isinstance(s, str) and s not in graph.nx))
+    extra = list(dict.fromkeys(s for s in seed_refs if isinstance(s, str) and s not in graph.user_names))
+    clash = [s for s in extra if s in graph.nx]
+    if clash:
+        raise GraphError(f"seed name {clash[0]!r} is a name the graph generated for an unnamed node; "
+                         "choose another name for the seed")
     prefix = "t"
     while any(re.fullmatch(rf"{prefix}\d+", s) for s in extra):
         prefix += "_"
     return Linearised(graph, Emitter(graph, prefix=prefix)), extra
 
 
-def _result(graph, keys, lin, extra, values, mode, start, simplify) -> Directional:
-    program = lin.emitter.program((*graph.inputs, *extra), {k: values.get(k, 0) for k in keys})
+def _result(graph, results, lin, extra, mode, start, simplify) -> Directional:
+    """The Directional whose entries are ``results``: label -> program ref."""
+    program = lin.emitter.program((*graph.inputs, *extra), results)
+    keys = list(results)
     counts = lin.counts
     cost = ModeCost(mode, sweeps=counts.sweeps, multiplications=counts.multiplications,
                     additions=counts.additions, program_ops=program.ops, expanded=lambda: expanded_ops(program),
@@ -84,7 +95,8 @@ def _result(graph, keys, lin, extra, values, mode, start, simplify) -> Direction
     return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify)
 
 
-def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str = True) -> Directional:
+def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str = True,
+        allow_unused: bool = False) -> Directional:
     """Jacobian-vector product J·v in one forward sweep, for every output of ``f``.
 
     Parameters
@@ -95,34 +107,39 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
         The directions' coordinates (default: every input, in order).
     v : sequence of numbers or names
         One seed per wrt name.
+    allow_unused : bool
+        Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
     Returns
     -------
     Directional
-        Output name -> sum over i of v[i] * d output / d wrt[i].
+        Output label -> sum over i of v[i] * d output / d wrt[i].
 
     Examples
     --------
     >>> import symgraph as sg
-    >>> sg.jvp("x*y", ["x", "y"], [1, 0])["v1"]
+    >>> sg.jvp("x*y", ["x", "y"], [1, 0])["f"]
     y
     >>> d = sg.jvp("x*y", ["x", "y"], ["u", "w"])
-    >>> d["v1"], d.cost.sweeps
+    >>> d["f"], d.cost.sweeps
     (u*y + w*x, 1)
     >>> d.at(x=2, y=3, u=1, w=10)
-    {'v1': 23.0}
+    {'f': 23.0}
     """
     start = time.perf_counter()
     graph = as_graph(f)
-    names = _wrt_list(graph, wrt)
+    names = wrt_names(graph, wrt, allow_unused)
     refs = _seeds(v, names, "v")
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
-    tangent = tangents(lin, dict(zip(names, refs)))
-    return _result(graph, graph.outputs, lin, extra, tangent, "forward", start, simplify)
+    known = set(present(graph, names))
+    tangent = tangents(lin, {x: s for x, s in zip(names, refs) if x in known})
+    results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
+    return _result(graph, results, lin, extra, "forward", start, simplify)
 
 
-def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str = True) -> Directional:
+def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str = True,
+        allow_unused: bool = False) -> Directional:
     """Vector-Jacobian product wᵀ·J in one reverse sweep, for every wrt name.
 
     Parameters
@@ -132,7 +149,10 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     wrt : list of names
         Names to report (default: every input, in order).
     w : sequence of numbers or names
-        One seed per output of ``f``, in ``graph.outputs`` order.
+        One seed per output of ``f``, in ``graph.outputs`` order (an output
+        that appears twice gets the sum of its seeds).
+    allow_unused : bool
+        Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
     Returns
     -------
@@ -148,10 +168,17 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     """
     start = time.perf_counter()
     graph = as_graph(f)
-    names = _wrt_list(graph, wrt)
+    names = wrt_names(graph, wrt, allow_unused)
     refs = _seeds(w, list(graph.outputs), "w")
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
-    adjoint = {y: s for y, s in zip(graph.outputs, refs) if not is_zero(s)}
-    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=names)
-    return _result(graph, names, lin, extra, adjoint, "reverse", start, simplify)
+    adjoint: dict = {}
+    for y, s in zip(graph.outputs, refs):
+        total = lin.add(adjoint.get(y), s)
+        if is_zero(total):
+            adjoint.pop(y, None)
+        else:
+            adjoint[y] = total
+    known = present(graph, names)
+    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=known)
+    return _result(graph, {x: adjoint.get(x, 0) for x in names}, lin, extra, "reverse", start, simplify)

@@ -59,3 +59,16 @@ class GraphError(SymgraphError, ValueError):
 
 class RenderError(SymgraphError, RuntimeError):
     """A picture could not be rendered (unknown format or engine, Graphviz missing or failing)."""
+
+
+class SymgraphWarning(UserWarning):
+    """Base class of every warning symgraph issues."""
+
+
+class UnusedWrtWarning(SymgraphWarning):
+    """A ``wrt`` name does not occur in the function: its derivative is 0.
+
+    Raised as a warning, not an error, because 0 is the right answer (as in
+    sympy, JAX and CasADi); ``allow_unused=True`` (PyTorch's name) says the
+    name is meant to be absent and silences it.
+    """

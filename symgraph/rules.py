@@ -12,8 +12,10 @@ Partials receive the builder, the op's own result ``out`` and its operands, and
 may use ``out`` (sigmoid' = s*(1-s), tanh' = 1-t**2, exp' = out) so derivative
 programs reuse values the function already computed.
 
-Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``step(0) = 0``)
-and abs'(0) = sign(0) = 0.
+Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
+and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
+log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
+derivative 0 in y instead of ``0 * -inf = nan``.
 """
 from __future__ import annotations
 
@@ -58,6 +60,21 @@ def _np_sigmoid(x):
     return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
+def _sympy_log0(x):
+    """log(x), and 0 at x = 0 (a Piecewise that evaluates at once for a constant x)."""
+    return sympy.Piecewise((0, sympy.Eq(x, 0)), (sympy.log(x), True))
+
+
+def _np_log0(x):
+    """log(x) without a warning or -inf at 0: log(1) = 0 there (nan and negatives as log's)."""
+    return np.log(x + (x == 0))
+
+
+def _np_heaviside(x, h0):
+    """numpy.heaviside, written so that every backend (NumPy, numba scalars) runs the same formula."""
+    return np.sign(np.maximum(x, 0)) + h0 * (x == 0)
+
+
 @dataclass(frozen=True)
 class Op:
     """One row of the op table.
@@ -97,7 +114,7 @@ _ROWS = [
         lambda B, out, x, y: B.op("neg", B.op("div", out, y)))),
     Op("pow", 2, lambda x, y: x ** y, np.power, "{0} ** {1}",
        (lambda B, out, x, y: B.op("mul", y, B.op("pow", x, B.op("sub", y, 1))),
-        lambda B, out, x, y: B.op("mul", out, B.op("log", x)))),
+        lambda B, out, x, y: B.op("mul", out, B.op("log0", x)))),
     _unary("neg", lambda x: -x, np.negative, "-{0}", lambda B, out, x: -1),
     _unary("sin", sympy.sin, np.sin, "xp.sin({0})", lambda B, out, x: B.op("cos", x)),
     _unary("cos", sympy.cos, np.cos, "xp.cos({0})", lambda B, out, x: B.op("neg", B.op("sin", x))),
@@ -121,13 +138,15 @@ _ROWS = [
     _unary("sigmoid", sigmoid, _np_sigmoid, "0.5 + 0.5 * xp.tanh(0.5 * {0})",
            lambda B, out, x: B.op("mul", out, B.op("sub", 1, out))),
     _unary("relu", lambda x: sympy.Max(0, x), lambda x: np.maximum(x, 0), "xp.maximum({0}, 0)",
-           lambda B, out, x: B.op("step", x)),
+           lambda B, out, x: B.op("heaviside", x, 0)),
     _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
            "xp.logaddexp(0, {0})", lambda B, out, x: B.op("sigmoid", x)),
-    # Not in the grammar: they appear only in derivatives (relu' and abs').
-    _unary("step", lambda x: sympy.Heaviside(x, 0), lambda x: np.sign(np.maximum(x, 0)),
-           "xp.sign(xp.maximum({0}, 0))", lambda B, out, x: 0, in_grammar=False),
+    # Not in the grammar: they appear in derivatives (relu', abs', d(x^y)/dy) and from sympy.
+    Op("heaviside", 2, sympy.Heaviside, _np_heaviside, "xp.sign(xp.maximum({0}, 0)) + {1} * ({0} == 0)",
+       (lambda B, out, x, h: 0, lambda B, out, x, h: 0), in_grammar=False),
     _unary("sign", sympy.sign, np.sign, "xp.sign({0})", lambda B, out, x: 0, in_grammar=False),
+    _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))",
+           lambda B, out, x: B.op("div", 1, x), in_grammar=False),
 ]
 
 #: op name -> row.

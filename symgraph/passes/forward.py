@@ -26,7 +26,9 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
             t = tangent.get(u)
             if t is not None:
                 acc = lin.add(acc, lin.mul(lin.local(u, v), t))
-        if acc is not None and not is_zero(acc):
+        if acc is None or is_zero(acc):
+            tangent.pop(v, None)  # a seeded node whose sum cancels to 0: the sum replaces the seed
+        else:
             tangent[v] = acc
     return tangent
 
