@@ -208,12 +208,7 @@ def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
 
 
 def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> int:
-    """Number of (wrt, output, path) triples, exact, in one pass over the graph.
-
-    ``through[v]`` counts the paths from any wrt node to ``v`` (a wrt node
-    starts one of its own, even when it is reached from another), so the
-    total is the sum of ``through`` over the outputs: linear in the graph
-    where counting pair by pair is (inputs x graph).
+    """Number of (wrt, output, path) triples, exact, in one pass over the graph (see ``count_through``).
 
     Examples
     --------
@@ -222,12 +217,9 @@ def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
     >>> count_all_paths(g, g.outputs, ["a", "b"])
     3
     """
-    pred = graph.nx.pred
-    starts = set(wrt)
-    through: dict[str, int] = {}
-    for v in graph.order:
-        through[v] = (v in starts) + sum(through[u] for u in pred[v])
-    return sum(through.get(y, 0) for y in dict.fromkeys(outputs))
+    from .passes.paths import count_through
+
+    return count_through(graph.order, graph.nx.pred, outputs, wrt)
 
 
 # ---------------------------------------------------------------- mode="auto"
@@ -299,31 +291,38 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
     xbit = {x: 1 << i for i, x in enumerate(dict.fromkeys(x for x in wrt if x in pred))}
     ybit = {y: 1 << i for i, y in enumerate(dict.fromkeys(y for y in outputs if y in pred))}
 
-    def sweep(nodes, seeds, edges) -> tuple[Estimate, dict]:
-        """Carry (reached, unit) bit sets along ``edges(v)``: [(neighbour, kind)] already visited."""
+    def sweep(nodes, seeds, edges) -> Estimate:
+        """Carry the (reached, unit) bit sets along ``edges[v]``: [(neighbour, kind)], already visited."""
         reached: dict[str, int] = {}
         unit: dict[str, int] = {}
         mults = products = 0
         for v in nodes:
-            seed = seeds.get(v, 0)
-            once, twice, via_unit = seed, 0, seed
-            for u, kind in edges(v):
+            once = via_unit = seeds.get(v, 0)
+            twice = 0
+            for u, kind in edges[v]:
                 r = reached[u]
                 if not r:
                     continue
-                products += r.bit_count()
-                if kind == 2:
-                    mults += (r & ~unit[u]).bit_count()
+                count = r.bit_count()
+                products += count
+                if kind == 2:  # free only where the tangent is +-1
+                    if unit[u]:
+                        count -= (r & unit[u]).bit_count()
+                    mults += count
+                elif unit[u]:
+                    via_unit = via_unit | unit[u] if via_unit else unit[u]
+                if once:
+                    twice |= once & r
+                    once |= r
                 else:
-                    via_unit |= unit[u]
-                twice |= once & r
-                once |= r
+                    once = r
             reached[v] = once
-            unit[v] = via_unit & ~twice
-        return Estimate(mults, products), reached
+            unit[v] = via_unit & ~twice if twice and via_unit else via_unit
+        return Estimate(mults, products)
 
-    forward, _ = sweep(order, xbit, lambda v: [(u, kind) for u, kind in kinds[v].items() if kind])
-    reverse, _ = sweep(reversed(order), ybit, users.__getitem__)
+    operands = {v: [(u, kind) for u, kind in local.items() if kind] for v, local in kinds.items()}
+    forward = sweep(order, xbit, operands)
+    reverse = sweep(reversed(order), ybit, users)
     return {"forward": forward, "reverse": reverse}
 
 
@@ -394,7 +393,34 @@ def verdict(report: CostReport) -> str:
     return sentence + "."
 
 
-def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None) -> CostReport:
+def _mode_work(graph: Graph, names: Sequence[str], limit: int, paths: int) -> dict[str, int]:
+    """Node visits each mode's derivation makes at most (cheap bounds, for the progress bar).
+
+    Forward mode visits the descendants of each wrt node (at most the nodes
+    after it), reverse mode every node once per output, elimination every
+    node, the path sum one step per path.
+    """
+    index = {v: i for i, v in enumerate(graph.order)}
+    n = len(graph.order)
+    return {"forward": sum(n - index[x] for x in dict.fromkeys(names) if x in index),
+            "reverse": n * len(dict.fromkeys(graph.outputs)), "elimination": n,
+            "paths": paths if paths <= limit else 0}
+
+
+class _Share:
+    """``progress(done, total)`` for one mode, moving its share of a bar shared by every mode."""
+
+    def __init__(self, bar, start: int, work: int):
+        self.bar, self.start, self.work = bar, start, work
+
+    def __call__(self, done: int, total: int) -> None:
+        target = self.start + self.work * done // max(total, 1)
+        if target > self.bar.done:
+            self.bar.advance(target - self.bar.done)
+
+
+def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None,
+            progress: Any = None) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.
 
     Rows: forward, reverse, paths (the path count alone when there are more
@@ -410,6 +436,10 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
     path_limit : int, optional
         Largest number of paths the path sum enumerates (default
         :data:`symgraph.passes.paths.PATH_LIMIT`).
+    progress : None, bool or callable(done, total), optional
+        One report over every mode, in node visits (as in :func:`symgraph.grad`;
+        by default a bar on a terminal when the work is about a second or
+        more: forward mode on many inputs visits the graph once per input).
 
     Examples
     --------
@@ -424,23 +454,32 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
     # the module graph acyclic at import time
     from .derive import _wrt_list, as_graph, jacobian_program
     from .passes.paths import PATH_LIMIT
+    from .progress import progress_reporter
 
     graph = as_graph(f)
     names = _wrt_list(graph, wrt)
     limit = PATH_LIMIT if path_limit is None else path_limit
-    costs = []
-    for mode in MODES:
-        if mode == "paths":
-            start = time.perf_counter()
-            count = count_all_paths(graph, graph.outputs, names)
-            if count > limit:
-                costs.append(ModeCost("paths", paths=count, seconds=time.perf_counter() - start,
+    start = time.perf_counter()
+    count = count_all_paths(graph, graph.outputs, names)
+    counted = time.perf_counter() - start
+    work = _mode_work(graph, names, limit, count)
+    bar = progress_reporter(progress, sum(work.values()), "compare", unit=" nodes")
+    costs, done = [], 0
+    try:
+        for mode in MODES:
+            share = None if bar is None else _Share(bar, done, work[mode])
+            if mode == "paths" and count > limit:
+                costs.append(ModeCost("paths", paths=count, seconds=counted,
                                       note=f"{count:,} paths exceed the limit of {limit:,}: counted, not enumerated"))
-                continue
-            _, cost = jacobian_program(graph, names, mode, limit=limit)
-        else:
-            _, cost = jacobian_program(graph, names, mode)
-        costs.append(cost)
+            else:
+                options = {"limit": limit} if mode == "paths" else {}
+                costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])
+            done += work[mode]
+            if share is not None:
+                share(1, 1)
+    finally:
+        if bar is not None:
+            bar.close()
     report = CostReport(costs, len(names), len(graph.outputs))
     report.verdict = verdict(report)
     return report

@@ -7,7 +7,7 @@ dynamic programming (cheap at any size) and enumeration is refused with
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ..errors import PathLimitError
 from .local import Linearised, SweepResult
@@ -28,8 +28,24 @@ def count_paths(lin: Linearised, source: str, target: str) -> int:
     return count.get(target, 0)
 
 
+def count_through(order: Iterable[str], preds: Mapping[str, Iterable[str]], outputs: Sequence[str],
+                  wrt: Sequence[str]) -> int:
+    """Number of (wrt, output, path) triples, exact, in one pass over a topological ``order``.
+
+    ``through[v]`` counts the paths from any wrt node to ``v`` (a wrt node
+    starts one of its own, even when another reaches it), so the total is the
+    sum over the outputs: linear in the graph, where counting pair by pair
+    (:func:`count_paths`) is inputs x graph.
+    """
+    starts = set(wrt)
+    through: dict[str, int] = {}
+    for v in order:
+        through[v] = (v in starts) + sum(through[u] for u in preds[v])
+    return sum(through.get(y, 0) for y in dict.fromkeys(outputs))
+
+
 def total_paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> int:
-    return sum(count_paths(lin, x, y) for y in dict.fromkeys(outputs) for x in dict.fromkeys(wrt))
+    return count_through(lin.order, lin.preds, outputs, wrt)
 
 
 def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: int = PATH_LIMIT) -> SweepResult:
