@@ -242,3 +242,27 @@ def test_compare_reports_progress_over_every_mode():
     nodes = len(graph.order)
     forward = sum(nodes - graph.order.index(x) for x in graph.inputs)  # each sweep: the nodes after its input
     assert totals.pop() == forward + nodes + n + nodes  # + reverse, paths (n paths), elimination
+
+
+# ---------------------------------------------------------------- sg.paths (issue 14, notebook 01's listing)
+def test_paths_lists_each_path_with_its_edge_derivatives_and_product():
+    a, b, c, d = sympy.symbols("a b c d")
+    listed = sg.paths("c = a + b; d = b + 1; e = c * d", at={"a": 2, "b": 1})
+    assert [p.nodes for p in listed] == [("a", "c", "e"), ("b", "c", "e"), ("b", "d", "e")]
+    assert [p.derivatives for p in listed] == [(1, d), (1, d), (1, c)]
+    assert [p.product for p in listed] == [d, d, c] and [p.value for p in listed] == [2.0, 2.0, 3.0]
+    assert listed[2].values == (1.0, 3.0)
+    # summed per input, the products are the gradient (de/db = d + c = 5 at the point)
+    assert sum(p.value for p in listed if p.nodes[0] == "b") == sg.grad(TEXTBOOK).at(a=2, b=1)["b"]
+
+
+def test_paths_without_a_point_and_with_wrt():
+    listed = sg.paths("x*sin(x)", wrt=["x"])
+    assert [p.nodes for p in listed] == [("x", "v1", "v2"), ("x", "v2")] and listed[1].derivatives == (sympy.Symbol("v1"),)
+    assert all(p.value is None and p.values is None for p in listed)
+
+
+def test_paths_refuses_above_the_limit():
+    with pytest.raises(sg.PathLimitError, match="2,048 input-output paths"):
+        sg.paths("; ".join(f"v{i + 1} = sin(v{i}) + cos(v{i})" for i in range(11)).replace("v0", "x"))
+    assert len(sg.paths(DEEP.split("; v11")[0], limit=2**10)) == 2**10
