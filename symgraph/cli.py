@@ -6,8 +6,11 @@ examples are checked against the real output by the tests).  EXPR is
 expression text, a program of ``name = expr`` lines, ``-`` for standard input
 or ``@FILE``.
 
-Bad input -- a malformed expression, a bad ``--at``, an unknown name, a missing
-file -- prints one message to stderr (the parse error's caret excerpt
+A ``--wrt`` name not in the expression gets derivative 0 and a ``warning:``
+line on stderr naming the inputs and the closest match (``--allow-unused``
+silences it), as the library does.  Bad input -- a malformed expression, a
+bad ``--at``, a missing file, ``--format`` disagreeing with ``-o``'s suffix,
+an unknown option (shown with the subcommand's usage) -- prints one message to stderr (the parse error's caret excerpt
 included) and exits with status 2; no traceback reaches the user.
 :func:`main` takes an argument list and returns the exit status, so the
 command also runs in-process.
@@ -477,19 +480,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_at(p)
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of plain formulas")
     _add_simplify(p)
-    p.add_argument("--json", action="store_true", help="print JSON: gradient, values, program")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: gradient, program; with --at the function's 'value' and 'gradient_values'; "
+                        "with --latex also 'latex'")
     p.set_defaults(run=cmd_grad, parser=p)
 
     p = sub.add_parser("jacobian", formatter_class=raw, help="Jacobian of several expressions",
                        description="Print d fi / d x for every expression fi (f1, f2, ...) and variable x.",
                        epilog=_epilog("jacobian"))
-    p.add_argument("exprs", nargs="+", metavar="EXPR", help="expressions ('-' or @FILE as for grad)")
+    p.add_argument("exprs", nargs="+", metavar="EXPR",
+                   help="expressions ('-' reads standard input, at most once; @FILE a file)")
     _add_wrt(p)
     p.add_argument("--mode", choices=MODES, default="reverse", help="sweep direction (default: reverse)")
     _add_at(p)
     p.add_argument("--latex", action="store_true", help="print the matrix as LaTeX")
     _add_simplify(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON; with --at the functions' 'value' and 'jacobian_values'")
     p.set_defaults(run=cmd_jacobian, parser=p)
 
     p = sub.add_parser("compare", formatter_class=raw, help="cost of every mode side by side",
