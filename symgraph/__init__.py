@@ -14,12 +14,13 @@ from .graph import Graph
 from .latex import to_latex
 from .parse import parse
 from .passes.local import annotate_edges
+from .passes.paths import list_paths as paths
 from .printing import to_dot, to_mermaid
 from .program import Program
 
 __all__ = [
     "CostReport", "Directional", "Gradient", "Graph", "GraphError", "ParseError", "PathLimitError", "Program",
     "RenderError", "SymgraphError", "UnsupportedOpError", "annotate_edges", "compare", "draw", "grad",
-    "jacobian", "jvp", "lambdify", "parse", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
+    "jacobian", "jvp", "lambdify", "parse", "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

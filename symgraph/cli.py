@@ -6,8 +6,11 @@ examples are checked against the real output by the tests).  EXPR is
 expression text, a program of ``name = expr`` lines, ``-`` for standard input
 or ``@FILE``.
 
-Bad input -- a malformed expression, a bad ``--at``, an unknown name, a missing
-file -- prints one message to stderr (the parse error's caret excerpt
+A ``--wrt`` name not in the expression gets derivative 0 and a ``warning:``
+line on stderr naming the inputs and the closest match (``--allow-unused``
+silences it), as the library does.  Bad input -- a malformed expression, a
+bad ``--at``, a missing file, ``--format`` disagreeing with ``-o``'s suffix,
+an unknown option (shown with the subcommand's usage) -- prints one message to stderr (the parse error's caret excerpt
 included) and exits with status 2; no traceback reaches the user.
 :func:`main` takes an argument list and returns the exit status, so the
 command also runs in-process.
@@ -15,10 +18,13 @@ command also runs in-process.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import sys
 from pathlib import Path
+import shutil
+import warnings
 from typing import Any, Callable, Sequence, TextIO
 
 import numpy as np
@@ -122,15 +128,39 @@ def _graph(args) -> Any:
     return parse(read_expr(args.expr))
 
 
-def _check_wrt(graph, wrt: Sequence[str] | None) -> list[str] | None:
-    """Names in --wrt must be inputs or nodes of the graph (a typo would silently give 0)."""
+def _check_wrt(graph, wrt: Sequence[str] | None, allow_unused: bool = False) -> list[str] | None:
+    """--wrt as a list; a name not in the expression gets derivative 0 and a warning on stderr.
+
+    The library's rule (derivative 0, as in sympy and JAX), worded for the
+    shell: the inputs, the closest match and ``--allow-unused``, which says
+    the name is meant to be absent.
+    """
     if wrt is None:
         return None
-    unknown = [w for w in wrt if w not in graph.nx]
-    if unknown:
-        raise UsageError(f"--wrt names {', '.join(map(repr, unknown))} not in the expression "
-                         f"(inputs: {', '.join(graph.inputs) or 'none'})")
+    unused = [w for w in wrt if w not in graph.nx]
+    if unused and not allow_unused:
+        print(unused_wrt_warning(unused, graph.inputs), file=sys.stderr)
     return list(wrt)
+
+
+def unused_wrt_warning(unused: Sequence[str], inputs: Sequence[str]) -> str:
+    """``warning: ...`` naming the absent --wrt names, the inputs and the closest match of each."""
+    names = ", ".join(map(repr, unused))
+    close = {w: difflib.get_close_matches(w, list(inputs), n=1) for w in unused}
+    hints = "".join(f"; closest to {w!r}: {match[0]!r}" for w, match in close.items() if match)
+    one = len(unused) == 1
+    return (f"warning: --wrt {names} {'is' if one else 'are'} not in the expression "
+            f"(inputs: {', '.join(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "
+            "Add --allow-unused if that is meant.")
+
+
+def _ignore_library_warnings() -> None:
+    """The CLI prints its own unused-wrt warning (above): the library's would repeat it."""
+    from . import errors
+
+    category = getattr(errors, "UnusedWrtWarning", None)
+    if category is not None:
+        warnings.simplefilter("ignore", category)
 
 
 def _number(value: Any) -> str:
@@ -163,6 +193,13 @@ def _formula(build: Callable[[], Any]) -> str | None:
         return None
 
 
+def _function_value(graph, point: dict[str, float]) -> list[float]:
+    """The value of every output at ``point`` (JSON's ``"value"``, beside the derivatives' values)."""
+    with np.errstate(all="ignore"):
+        numbers = graph.evaluate(**point)
+    return [numbers[y] for y in graph.outputs]
+
+
 def _print_json(data: dict, out: TextIO) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
 
@@ -174,7 +211,7 @@ def cmd_grad(args, out: TextIO) -> None:
     from .latex import function_name
 
     graph = _graph(args)
-    wrt = _check_wrt(graph, args.wrt)
+    wrt = _check_wrt(graph, args.wrt, args.allow_unused)
     point = parse_point(args.at) if args.at else None
     gradient = grad(graph, wrt=wrt, mode=args.mode, simplify=args.simplify)
     name = function_name(graph)
@@ -189,7 +226,8 @@ def cmd_grad(args, out: TextIO) -> None:
             data["latex"] = gradient.latex()
         if point is not None:
             data["at"] = point
-            data["values"] = {x: _json_number(v) for x, v in values.items()}
+            data["value"] = _json_number(_function_value(graph, point)[0])
+            data["gradient_values"] = {x: _json_number(v) for x, v in values.items()}
         data["program"] = str(gradient.program).splitlines()
         _print_json(data, out)
         return
@@ -212,9 +250,12 @@ def cmd_jacobian(args, out: TextIO) -> None:
     from .derive import jacobian, jacobian_program
     from .parse import parse
 
+    if args.exprs.count("-") > 1:
+        raise UsageError("'-' (standard input) may be given once: give the other expressions as "
+                         "arguments or as @FILE, one file each")
     texts = [read_expr(e) for e in args.exprs]
     graph = parse(texts if len(texts) > 1 else texts[0])
-    wrt = _check_wrt(graph, args.wrt) or list(graph.inputs)
+    wrt = _check_wrt(graph, args.wrt, args.allow_unused) or list(graph.inputs)
     matrix = jacobian(graph, wrt=wrt, mode=args.mode, simplify=args.simplify)
     generated = all(y.startswith("v") and y[1:].isdigit() for y in graph.outputs)
     names = [f"f{i}" for i in range(1, len(graph.outputs) + 1)] if generated else list(graph.outputs)
@@ -232,7 +273,8 @@ def cmd_jacobian(args, out: TextIO) -> None:
             data["latex"] = to_latex(matrix)
         if values is not None:
             data["at"] = parse_point(args.at)
-            data["values"] = [[_json_number(v) for v in row] for row in values]
+            data["value"] = [_json_number(v) for v in _function_value(graph, data["at"])]
+            data["jacobian_values"] = [[_json_number(v) for v in row] for row in values]
         _print_json(data, out)
         return
     if generated and len(names) > 1:
@@ -254,7 +296,7 @@ def cmd_compare(args, out: TextIO) -> None:
     from .cost import compare
 
     graph = _graph(args)
-    report = compare(graph, wrt=_check_wrt(graph, args.wrt))
+    report = compare(graph, wrt=_check_wrt(graph, args.wrt, args.allow_unused))
     if args.json:
         _print_json({"inputs": report.n_inputs, "outputs": report.n_outputs, "modes": report.to_dict(),
                      "verdict": report.verdict}, out)
@@ -263,27 +305,19 @@ def cmd_compare(args, out: TextIO) -> None:
 
 
 def cmd_graph(args, out: TextIO) -> None:
-    from .draw import draw, edge_derivatives, node_adjoints, symbolic_edge_derivatives
-    from .printing import to_dot, to_mermaid
+    from .draw import draw
+    from .printing import resolve_labels, to_dot, to_mermaid
 
     graph = _graph(args)
-    fmt = args.format
-    if fmt is None and args.output:
-        suffix = Path(args.output).suffix.lower()
-        fmt = SUFFIXES.get(suffix)
-        if fmt is None:
-            raise UsageError(f"cannot tell the format from {suffix or 'a name without suffix'!r}: "
-                             f"add --format {'|'.join(FORMATS)}")
-    fmt = fmt or "mermaid"
+    fmt = _output_format(args.format, args.output)
     point = parse_point(args.at) if args.at else None
     if args.grad and point is None:
         raise UsageError("--grad needs a point: add --at NAME=VALUE ...")
+    if fmt in ("png", "svg") and args.engine == "graphviz" and shutil.which("dot") is None:
+        raise UsageError("Graphviz's 'dot' program is not installed: use --engine matplotlib (or install Graphviz)")
     with np.errstate(all="ignore"):
-        values = graph.evaluate(**point) if point is not None else None
-        adjoints = node_adjoints(graph, **point) if args.grad else None
-        derivatives = None
-        if args.derivatives:
-            derivatives = edge_derivatives(graph, **point) if point is not None else symbolic_edge_derivatives(graph)
+        values, adjoints, derivatives = resolve_labels(graph, None, args.grad or None, args.derivatives or None,
+                                                       point)
     if fmt in ("mermaid", "dot"):
         text = (to_mermaid if fmt == "mermaid" else to_dot)(graph, values, adjoints, derivatives) + "\n"
         if args.output:
@@ -300,6 +334,26 @@ def cmd_graph(args, out: TextIO) -> None:
         raise UsageError("a PNG picture needs an output file: add -o FILE.png")
 
 
+def _output_format(format: str | None, output: str | None) -> str:
+    """--format, else the format of -o's suffix, else mermaid; a known suffix must agree with --format."""
+    if output is None:
+        return format or "mermaid"
+    path = Path(output)
+    if path.is_dir():
+        raise UsageError(f"-o {output} is a directory: name a file in it, e.g. {path / 'graph.svg'}")
+    suffix = path.suffix.lower()
+    implied = SUFFIXES.get(suffix)
+    if format is None:
+        if implied is None:
+            raise UsageError(f"cannot tell the format from {suffix or 'a name without suffix'!r}: "
+                             f"add --format {'|'.join(FORMATS)}")
+        return implied
+    if implied is not None and implied != format:
+        raise UsageError(f"--format {format} disagrees with -o {output} (a {suffix} file holds {implied}): "
+                         f"change one of them")
+    return format
+
+
 def cmd_latex(args, out: TextIO) -> None:
     from .derive import grad
     from .latex import to_latex
@@ -308,7 +362,7 @@ def cmd_latex(args, out: TextIO) -> None:
     if args.wrt is None:
         print(to_latex(graph.expr()), file=out)
         return
-    gradient = grad(graph, wrt=_check_wrt(graph, args.wrt), simplify=args.simplify)
+    gradient = grad(graph, wrt=_check_wrt(graph, args.wrt, args.allow_unused), simplify=args.simplify)
     print(gradient.latex(aligned=args.aligned), file=out)
 
 
@@ -391,7 +445,11 @@ def _add_expr(p: argparse.ArgumentParser) -> None:
 
 
 def _add_wrt(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wrt", nargs="+", metavar="NAME", help="variables to differentiate by (default: all inputs)")
+    p.add_argument("--wrt", nargs="+", metavar="NAME",
+                   help="variables to differentiate by (default: all inputs); a name not in the expression "
+                        "gets derivative 0 and a warning")
+    p.add_argument("--allow-unused", action="store_true",
+                   help="no warning for --wrt names not in the expression (their derivative is 0)")
 
 
 def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too") -> None:
@@ -422,20 +480,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_at(p)
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of plain formulas")
     _add_simplify(p)
-    p.add_argument("--json", action="store_true", help="print JSON: gradient, values, program")
-    p.set_defaults(run=cmd_grad)
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: gradient, program; with --at the function's 'value' and 'gradient_values'; "
+                        "with --latex also 'latex'")
+    p.set_defaults(run=cmd_grad, parser=p)
 
     p = sub.add_parser("jacobian", formatter_class=raw, help="Jacobian of several expressions",
                        description="Print d fi / d x for every expression fi (f1, f2, ...) and variable x.",
                        epilog=_epilog("jacobian"))
-    p.add_argument("exprs", nargs="+", metavar="EXPR", help="expressions ('-' or @FILE as for grad)")
+    p.add_argument("exprs", nargs="+", metavar="EXPR",
+                   help="expressions ('-' reads standard input, at most once; @FILE a file)")
     _add_wrt(p)
     p.add_argument("--mode", choices=MODES, default="reverse", help="sweep direction (default: reverse)")
     _add_at(p)
     p.add_argument("--latex", action="store_true", help="print the matrix as LaTeX")
     _add_simplify(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(run=cmd_jacobian)
+    p.add_argument("--json", action="store_true",
+                   help="print JSON; with --at the functions' 'value' and 'jacobian_values'")
+    p.set_defaults(run=cmd_jacobian, parser=p)
 
     p = sub.add_parser("compare", formatter_class=raw, help="cost of every mode side by side",
                        description="Derive the Jacobian in every mode and print what each one cost: "
@@ -446,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_expr(p)
     _add_wrt(p)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(run=cmd_compare)
+    p.set_defaults(run=cmd_compare, parser=p)
 
     p = sub.add_parser("graph", formatter_class=raw, help="the graph as Mermaid, DOT, PNG or SVG",
                        description="Inputs as boxes, operations as circles; with --at the edges carry "
@@ -458,11 +520,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grad", action="store_true", help="label edges with gradients d output / d node (needs --at)")
     p.add_argument("--derivatives", action="store_true",
                    help="label edges with their local derivatives (numbers with --at, formulas without)")
-    p.add_argument("--format", choices=FORMATS, help="default: from -o's suffix, else mermaid")
+    p.add_argument("--format", choices=FORMATS,
+                   help="default: from -o's suffix (.mmd .mermaid .dot .gv .png .svg), else mermaid; "
+                        "with one of those suffixes it must agree")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--engine", choices=("auto", "graphviz", "matplotlib"), default="auto",
                    help="picture renderer (auto: Graphviz when 'dot' is installed)")
-    p.set_defaults(run=cmd_graph)
+    p.set_defaults(run=cmd_graph, parser=p)
 
     p = sub.add_parser("latex", formatter_class=raw, help="LaTeX of an expression or its gradient",
                        description="LaTeX of the expression, or with --wrt of its partial derivatives.",
@@ -471,13 +535,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_wrt(p)
     p.add_argument("--aligned", action="store_true", help="one aligned environment (&= and \\\\)")
     _add_simplify(p)
-    p.set_defaults(run=cmd_latex)
+    p.set_defaults(run=cmd_latex, parser=p)
 
     p = sub.add_parser("demo", formatter_class=raw, help="the textbook graph e = (a+b)*(b+1), step by step",
                        description="The textbook graph: program, forward values, edge derivatives, adjoints, "
                                    "gradient, derivative program and cost table.",
                        epilog="example:\n  $ symgraph demo")
-    p.set_defaults(run=cmd_demo)
+    p.set_defaults(run=cmd_demo, parser=p)
     return parser
 
 
@@ -490,12 +554,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command; return the exit status (0 ok, 1 failure, 2 bad input)."""
     out = out or sys.stdout
     try:
-        args = build_parser().parse_args(protect_expressions(sys.argv[1:] if argv is None else argv))
+        args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
+        if extra:  # argparse reports these with the top-level usage; the subcommand's is the helpful one
+            args.parser.error(f"unrecognized arguments: {' '.join(a.strip() for a in extra)}")
     except SystemExit as stop:  # --help, --version and usage errors; keep their status
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     try:
         run: Callable = args.run
-        run(args, out)
+        with warnings.catch_warnings():
+            _ignore_library_warnings()
+            run(args, out)
         out.flush()
     except (SymgraphError, ValueError, OSError) as error:
         if isinstance(error, BrokenPipeError):

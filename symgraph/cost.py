@@ -34,26 +34,32 @@ products for every path), and it still grows with the number of paths,
 exponentially in depth for layered graphs.  Above the path limit the row
 shows the path count alone and no enumeration happens.
 
-``mode="auto"`` (:func:`choose_mode`) counts, on the actual graph, the edge
-products each sweep forms: forward mode forms one for every edge ``u -> v``
-per wrt input that reaches ``u``; reverse mode one for every edge ``u -> v``
-per output that ``v`` reaches.  Both sums are exact structural counts
-(products with constant 0 or +-1 included) made with one bit-set pass each,
-linear in the graph for up to a few thousand inputs or outputs.  The smaller
-sum wins; a tie goes to reverse, the default.  Elimination is not a
-candidate: its cost depends on fill-in that is only known by performing it
-(:func:`compare` shows it).
+``mode="auto"`` (:func:`choose_mode`) counts, on the actual graph and in the
+table's unit, the multiplications each sweep would perform: forward mode
+forms one product for every edge ``u -> v`` per wrt input that reaches ``u``,
+reverse mode one for every edge ``u -> v`` per output that ``v`` reaches, and
+a product is free when the edge's local derivative or the tangent (adjoint)
+is exactly +-1.  One bit-set pass each way (:func:`sweep_estimates`), linear
+in the graph for up to a few thousand inputs or outputs.  Fewer
+multiplications win; a tie goes to fewer edge products in all (free ones
+included: they are still visited), then to reverse, the default.
+Elimination is not a candidate: its cost depends on fill-in that is only
+known by performing it (:func:`compare` shows it).
 """
 from __future__ import annotations
 
 import html
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from .graph import Graph
 
 FIGURES = ("sweeps", "multiplications", "additions", "program_ops", "expanded_ops", "paths", "seconds")
+
+#: the line under every cost table: what its figures count
+COUNTED = ("multiplications, additions: edge-derivative products and sums the mode performed; "
+           "products with 0 or ±1 and sums with 0 are free and not counted")
 
 #: compare() rows, in table order
 MODES = ("forward", "reverse", "paths", "elimination")
@@ -98,7 +104,8 @@ class ModeCost:
 class CostReport(Mapping[str, ModeCost]):
     """Costs of one or more modes on the same graph: a mapping mode -> :class:`ModeCost`.
 
-    ``str()`` is an aligned table followed by a one-sentence verdict;
+    ``str()`` is an aligned table, one line saying what it counts
+    (:data:`COUNTED`) and a one-sentence verdict;
     ``to_dict()`` gives ``{mode: {"sweeps", "multiplications", "additions",
     "program_ops", "expanded_ops", "paths", "seconds"}}`` with None where a
     figure does not apply.  A single-mode report (``gradient.cost``) also
@@ -150,19 +157,20 @@ class CostReport(Mapping[str, ModeCost]):
         lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))
                  for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        lines.append(COUNTED)
         if self.verdict:
             lines.append(self.verdict)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        """The table as HTML, for Jupyter; the verdict is the caption."""
+        """The table as HTML, for Jupyter; what it counts and the verdict are the caption."""
         header, *body = self.rows()
         cell = '<td style="text-align:right">{}</td>'.format
         head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
         rows = "".join(f"<tr><th style=\"text-align:left\">{html.escape(r[0])}</th>"
                        + "".join(cell(html.escape(c)) for c in r[1:]) + "</tr>" for r in body)
-        caption = (f'<caption style="caption-side:bottom">{html.escape(self.verdict)}</caption>'
-                   if self.verdict else "")
+        caption = "<br>".join(html.escape(line) for line in (COUNTED, self.verdict) if line)
+        caption = f'<caption style="caption-side:bottom;text-align:left">{caption}</caption>'
         return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
     def __repr__(self) -> str:
@@ -200,12 +208,7 @@ def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
 
 
 def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> int:
-    """Number of (wrt, output, path) triples, exact, in one pass over the graph.
-
-    ``through[v]`` counts the paths from any wrt node to ``v`` (a wrt node
-    starts one of its own, even when it is reached from another), so the
-    total is the sum of ``through`` over the outputs: linear in the graph
-    where counting pair by pair is (inputs x graph).
+    """Number of (wrt, output, path) triples, exact, in one pass over the graph (see ``count_through``).
 
     Examples
     --------
@@ -214,49 +217,121 @@ def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
     >>> count_all_paths(g, g.outputs, ["a", "b"])
     3
     """
-    pred = graph.nx.pred
-    starts = set(wrt)
-    through: dict[str, int] = {}
-    for v in graph.order:
-        through[v] = (v in starts) + sum(through[u] for u in pred[v])
-    return sum(through.get(y, 0) for y in dict.fromkeys(outputs))
+    from .passes.paths import count_through
+
+    return count_through(graph.order, graph.nx.pred, outputs, wrt)
 
 
 # ---------------------------------------------------------------- mode="auto"
-def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> dict[str, int]:
-    """Edge products forward and reverse mode would form on ``graph`` (see the module docstring).
+class Estimate(NamedTuple):
+    """What one sweep mode would do on a graph, counted before deriving.
+
+    ``multiplications`` is in the unit of :func:`compare`'s table (products
+    with 0 or +-1 are free); ``products`` counts every edge product, free ones
+    included, and breaks ties.  Tuples compare in that order.
+    """
+
+    multiplications: int
+    products: int
+
+
+def _edge_kinds(graph: Graph) -> dict[str, dict[str, int]]:
+    """Node -> {operand: 0 (local derivative exactly 0), 1 (exactly +-1) or 2 (anything else)}.
+
+    Read from the static partials of the rule table (add, sub, neg, mul by a
+    constant, ...), without emitting anything: an op whose partials build
+    instructions has non-constant locals.
+    """
+    from .passes.local import OUT, _STATIC_PARTIALS
+
+    kinds: dict[str, dict[str, int]] = {}
+    for v, args in graph._operands.items():
+        static = _STATIC_PARTIALS.get(graph._ops[v])
+        local: dict[str, Any] = {}
+        for slot, u in enumerate(args):
+            if u.__class__ is not str:
+                continue
+            part = None
+            if static is not None:
+                s = static[slot]
+                part = args[s] if s.__class__ is int else None if s == OUT else s
+                part = None if part.__class__ is str else part
+            local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
+        kinds[v] = {u: 2 if d is None else 0 if d == 0 else 1 if abs(d) == 1 else 2 for u, d in local.items()}
+    return kinds
+
+
+def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> dict[str, Estimate]:
+    """The multiplications (and edge products) forward and reverse mode would perform on ``graph``.
+
+    One bit-set pass each way.  Forward: ``reached[v]`` holds the wrt inputs
+    whose tangent at ``v`` is not zero, ``unit[v]`` those whose tangent is
+    exactly +-1 (one incoming term, a +-1 local times a +-1 tangent).  An edge
+    ``u -> v`` forms a product for every input in ``reached[u]``; it is free
+    when its local derivative is +-1 or the tangent is, as in the sweep.
+    Reverse is the mirror image over the outputs.  Constant tangents are not
+    followed by value, so one that sums to exactly 0 or +-1 (``2*x - x``)
+    still counts: the figure is an upper bound of the sweep's count, equal to
+    it unless constant terms cancel that way.
 
     Examples
     --------
     >>> import symgraph as sg
     >>> g = sg.parse("h = sin(x); y1 = h*h; y2 = h+1", outputs=["y1", "y2"])
     >>> sweep_estimates(g, g.outputs, ["x"])
-    {'forward': 3, 'reverse': 4}
+    {'forward': Estimate(multiplications=1, products=3), 'reverse': Estimate(multiplications=1, products=4)}
     """
-    pred, succ, order = graph.nx.pred, graph.nx.succ, graph.order
+    kinds = _edge_kinds(graph)
+    pred, order = graph.nx.pred, graph.order
+    users: dict[str, list[tuple[str, int]]] = {v: [] for v in order}
+    for v, local in kinds.items():
+        for u, kind in local.items():
+            if kind:
+                users[u].append((v, kind))
     xbit = {x: 1 << i for i, x in enumerate(dict.fromkeys(x for x in wrt if x in pred))}
     ybit = {y: 1 << i for i, y in enumerate(dict.fromkeys(y for y in outputs if y in pred))}
-    reached: dict[str, int] = {}  # bit set of the wrt inputs that reach each node
-    forward = 0
-    for v in order:
-        bits = xbit.get(v, 0)
-        for u in pred[v]:
-            bits |= reached[u]
-        reached[v] = bits
-        forward += bits.bit_count() * len(succ[v])
-    reaching: dict[str, int] = {}  # bit set of the outputs each node reaches
-    reverse = 0
-    for v in reversed(order):
-        bits = ybit.get(v, 0)
-        for w in succ[v]:
-            bits |= reaching[w]
-        reaching[v] = bits
-        reverse += bits.bit_count() * len(pred[v])
+
+    def sweep(nodes, seeds, edges) -> Estimate:
+        """Carry the (reached, unit) bit sets along ``edges[v]``: [(neighbour, kind)], already visited."""
+        reached: dict[str, int] = {}
+        unit: dict[str, int] = {}
+        mults = products = 0
+        for v in nodes:
+            once = via_unit = seeds.get(v, 0)
+            twice = 0
+            for u, kind in edges[v]:
+                r = reached[u]
+                if not r:
+                    continue
+                count = r.bit_count()
+                products += count
+                if kind == 2:  # free only where the tangent is +-1
+                    if unit[u]:
+                        count -= (r & unit[u]).bit_count()
+                    mults += count
+                elif unit[u]:
+                    via_unit = via_unit | unit[u] if via_unit else unit[u]
+                if once:
+                    twice |= once & r
+                    once |= r
+                else:
+                    once = r
+            reached[v] = once
+            unit[v] = via_unit & ~twice if twice and via_unit else via_unit
+        return Estimate(mults, products)
+
+    operands = {v: [(u, kind) for u, kind in local.items() if kind] for v, local in kinds.items()}
+    forward = sweep(order, xbit, operands)
+    reverse = sweep(reversed(order), ybit, users)
     return {"forward": forward, "reverse": reverse}
 
 
 def choose_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> tuple[str, str]:
     """The cheaper of forward and reverse on this graph, and a sentence saying why.
+
+    Cheaper means fewer multiplications, counted as :func:`compare`'s table
+    counts them; a tie goes to the mode with fewer edge products in all
+    (the free ones are still visited), then to reverse, the default.
 
     Examples
     --------
@@ -266,12 +341,18 @@ def choose_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> tup
     'reverse'
     """
     est = sweep_estimates(graph, outputs, wrt)
-    mode = "forward" if est["forward"] < est["reverse"] else "reverse"
+    fwd, rev = est["forward"], est["reverse"]
+    mode = "forward" if fwd < rev else "reverse"
     n = len([x for x in dict.fromkeys(wrt) if x in graph.nx])
     m = len(dict.fromkeys(outputs))
-    why = (f"mode='auto' chose {mode}: {est['forward']:,} edge products for forward ({n} sweep{'s' * (n != 1)}, "
-           f"one per input) against {est['reverse']:,} for reverse ({m} sweep{'s' * (m != 1)}, one per output)")
-    return mode, why
+    why = (f"mode='auto' chose {mode}: forward would need {fwd.multiplications:,} multiplications "
+           f"({n} sweep{'s' * (n != 1)}, one per input), reverse {rev.multiplications:,} "
+           f"({m} sweep{'s' * (m != 1)}, one per output)")
+    if fwd.multiplications == rev.multiplications:
+        why += (f"; tied, so the fewer edge products in all, free ones included, decide "
+                f"({fwd.products:,} forward, {rev.products:,} reverse)" if fwd.products != rev.products
+                else "; tied, so the default, reverse")
+    return mode, why + "; multiplications as compare() counts them: products with 0 or ±1 are free"
 
 
 # ---------------------------------------------------------------- compare
@@ -312,8 +393,34 @@ def verdict(report: CostReport) -> str:
     return sentence + "."
 
 
+def _mode_work(graph: Graph, names: Sequence[str], limit: int, paths: int) -> dict[str, int]:
+    """Node visits each mode's derivation makes at most (cheap bounds, for the progress bar).
+
+    Forward mode visits the descendants of each wrt node (at most the nodes
+    after it), reverse mode every node once per output, elimination every
+    node, the path sum one step per path.
+    """
+    index = {v: i for i, v in enumerate(graph.order)}
+    n = len(graph.order)
+    return {"forward": sum(n - index[x] for x in dict.fromkeys(names) if x in index),
+            "reverse": n * len(dict.fromkeys(graph.outputs)), "elimination": n,
+            "paths": paths if paths <= limit else 0}
+
+
+class _Share:
+    """``progress(done, total)`` for one mode, moving its share of a bar shared by every mode."""
+
+    def __init__(self, bar, start: int, work: int):
+        self.bar, self.start, self.work = bar, start, work
+
+    def __call__(self, done: int, total: int) -> None:
+        target = self.start + self.work * done // max(total, 1)
+        if target > self.bar.done:
+            self.bar.advance(target - self.bar.done)
+
+
 def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None,
-            allow_unused: bool = False) -> CostReport:
+            progress: Any = None, allow_unused: bool = False) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.
 
     Rows: forward, reverse, paths (the path count alone when there are more
@@ -329,6 +436,10 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
     path_limit : int, optional
         Largest number of paths the path sum enumerates (default
         :data:`symgraph.passes.paths.PATH_LIMIT`).
+    progress : None, bool or callable(done, total), optional
+        One report over every mode, in node visits (as in :func:`symgraph.grad`;
+        by default a bar on a terminal when the work is about a second or
+        more: forward mode on many inputs visits the graph once per input).
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
@@ -345,23 +456,32 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
     # the module graph acyclic at import time
     from .derive import as_graph, jacobian_program, present, wrt_names
     from .passes.paths import PATH_LIMIT
+    from .progress import progress_reporter
 
     graph = as_graph(f)
     names = wrt_names(graph, wrt, allow_unused)
     limit = PATH_LIMIT if path_limit is None else path_limit
-    costs = []
-    for mode in MODES:
-        if mode == "paths":
-            start = time.perf_counter()
-            count = count_all_paths(graph, graph.outputs, present(graph, names))
-            if count > limit:
-                costs.append(ModeCost("paths", paths=count, seconds=time.perf_counter() - start,
+    start = time.perf_counter()
+    count = count_all_paths(graph, graph.outputs, present(graph, names))
+    counted = time.perf_counter() - start
+    work = _mode_work(graph, present(graph, names), limit, count)
+    bar = progress_reporter(progress, sum(work.values()), "compare", unit=" nodes")
+    costs, done = [], 0
+    try:
+        for mode in MODES:
+            share = None if bar is None else _Share(bar, done, work[mode])
+            if mode == "paths" and count > limit:
+                costs.append(ModeCost("paths", paths=count, seconds=counted,
                                       note=f"{count:,} paths exceed the limit of {limit:,}: counted, not enumerated"))
-                continue
-            _, cost = jacobian_program(graph, names, mode, limit=limit)
-        else:
-            _, cost = jacobian_program(graph, names, mode)
-        costs.append(cost)
+            else:
+                options = {"limit": limit} if mode == "paths" else {}
+                costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])
+            done += work[mode]
+            if share is not None:
+                share(1, 1)
+    finally:
+        if bar is not None:
+            bar.close()
     report = CostReport(costs, len(names), len(graph.outputs))
     report.verdict = verdict(report)
     return report

@@ -11,10 +11,10 @@ value (green) and gradient (red) -- to PNG or SVG.  Two engines:
   most crossings) and draws with the Agg canvas, never a display.
 
 ``engine="auto"`` uses Graphviz when ``dot`` is on the PATH and matplotlib
-otherwise.  :func:`node_adjoints` and :func:`edge_derivatives` give the
-numbers the textbook writes in red: every node's adjoint (one reverse sweep
-with every node as a "wrt") and every edge's local derivative, evaluated on the
-derivative program, so a picture shows exactly what the engine computes.
+otherwise.  The numbers on the edges come from
+:func:`~symgraph.printing.resolve_labels`, shared with the text exports, so
+``draw``, ``to_mermaid`` and ``to_dot`` take the same ``values=``, ``at=``,
+``adjoints=`` and ``derivatives=``.
 """
 from __future__ import annotations
 
@@ -26,67 +26,16 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from .errors import GraphError, RenderError
+from .errors import RenderError
 from .graph import Graph
-from .passes.local import Linearised
-from .passes.reverse import reverse
-from .printing import GRADIENT_COLOUR, VALUE_COLOUR, edge_labels, op_label, output_sink, to_dot
+from .printing import (GRADIENT_COLOUR, VALUE_COLOUR, edge_derivatives, edge_labels, node_adjoints,  # noqa: F401
+                       op_label, output_sink, resolve_labels, symbolic_edge_derivatives, to_dot)
 
 FORMATS = ("png", "svg")
 ENGINES = ("auto", "graphviz", "matplotlib")
 
 #: Pictures of bigger graphs are refused: nobody can read them, and laying them out takes long.
 MAX_NODES = 2000
-
-
-def node_adjoints(graph: Any, **at: float) -> dict[str, float]:
-    """d output / d node for every node of a single-output graph, at the point ``at``.
-
-    The textbook's red numbers: one reverse sweep that keeps the adjoint of
-    every node, intermediates included (∂g/∂p as well as ∂g/∂x).
-
-    Examples
-    --------
-    >>> from symgraph.draw import node_adjoints
-    >>> node_adjoints("p = x + y; g = p * z", x=1, y=3, z=-3)
-    {'x': -3.0, 'y': -3.0, 'p': -3.0, 'z': 4.0, 'g': 1.0}
-    """
-    from .derive import as_graph
-
-    graph = as_graph(graph)
-    output = graph.output
-    lin = Linearised(graph)
-    result = reverse(lin, [output], graph.order)
-    program = lin.emitter.program(graph.inputs, {node: result.derivatives[(output, node)]
-                                                 for node in graph.order})
-    return program.evaluate(**at)
-
-
-def edge_derivatives(graph: Any, **at: float) -> dict[tuple[str, str], float]:
-    """The local derivative ∂v/∂u of every edge ``u -> v``, at the point ``at``.
-
-    Examples
-    --------
-    >>> from symgraph.draw import edge_derivatives
-    >>> edge_derivatives("p = x + y; g = p * z", x=1, y=3, z=-3)[("p", "g")]
-    -3.0
-    """
-    from .derive import as_graph
-
-    graph = as_graph(graph)
-    lin = Linearised(graph)
-    edges = list(graph.nx.edges)
-    program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)})
-    values = program.evaluate(**at)
-    return {edge: values[f"{i}"] for i, edge in enumerate(edges)}
-
-
-def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
-    """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    from .passes.local import annotate_edges
-
-    annotate_edges(graph)
-    return {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)}
 
 
 def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
@@ -146,7 +95,7 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
         raise RenderError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if len(graph) > MAX_NODES:
         raise RenderError(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}")
-    values, adjoints, derivatives = _numbers(graph, values, adjoints, derivatives, at)
+    values, adjoints, derivatives = resolve_labels(graph, values, adjoints, derivatives, at)
     if engine == "auto":
         engine = "graphviz" if shutil.which("dot") else "matplotlib"
     if engine == "graphviz":
@@ -168,23 +117,6 @@ def _format(path, format) -> str:
     if format not in FORMATS:
         raise RenderError(f"unknown picture format {format!r}; choose one of {', '.join(FORMATS)}")
     return format
-
-
-def _numbers(graph: Graph, values, adjoints, derivatives, at):
-    """Resolve ``at`` and the ``True`` shortcuts into the mappings the printers take."""
-    if at is None and values is not None and (adjoints is True or derivatives is True):
-        at = {name: values[name] for name in graph.inputs if name in values}
-    if at is not None:
-        at = dict(at)
-        if values is None:
-            values = graph.evaluate(**at)
-    if adjoints is True:
-        if at is None:
-            raise GraphError("adjoints=True needs a point: pass at={...} or values with every input")
-        adjoints = node_adjoints(graph, **at)
-    if derivatives is True:
-        derivatives = edge_derivatives(graph, **at) if at is not None else symbolic_edge_derivatives(graph)
-    return values or None, adjoints or None, derivatives or None
 
 
 # --------------------------------------------------------------------------- Graphviz

@@ -19,7 +19,10 @@ import html
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .errors import GraphError
 from .graph import Graph
+from .passes.local import Linearised
+from .passes.reverse import reverse
 
 OP_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "neg": "-"}
 
@@ -96,16 +99,103 @@ def edge_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping |
     return labels
 
 
+def node_adjoints(graph: Any, **at: float) -> dict[str, float]:
+    """d output / d node for every node of a single-output graph, at the point ``at``.
+
+    The textbook's red numbers: one reverse sweep that keeps the adjoint of
+    every node, intermediates included (∂g/∂p as well as ∂g/∂x).
+
+    Examples
+    --------
+    >>> from symgraph.draw import node_adjoints
+    >>> node_adjoints("p = x + y; g = p * z", x=1, y=3, z=-3)
+    {'x': -3.0, 'y': -3.0, 'p': -3.0, 'z': 4.0, 'g': 1.0}
+    """
+    graph = _as_graph(graph)
+    output = graph.output
+    lin = Linearised(graph)
+    result = reverse(lin, [output], graph.order)
+    program = lin.emitter.program(graph.inputs, {node: result.derivatives[(output, node)]
+                                                 for node in graph.order})
+    return program.evaluate(**at)
+
+
+def edge_derivatives(graph: Any, **at: float) -> dict[tuple[str, str], float]:
+    """The local derivative ∂v/∂u of every edge ``u -> v``, at the point ``at``.
+
+    Examples
+    --------
+    >>> from symgraph.draw import edge_derivatives
+    >>> edge_derivatives("p = x + y; g = p * z", x=1, y=3, z=-3)[("p", "g")]
+    -3.0
+    """
+    graph = _as_graph(graph)
+    lin = Linearised(graph)
+    edges = list(graph.nx.edges)
+    program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)})
+    values = program.evaluate(**at)
+    return {edge: values[f"{i}"] for i, edge in enumerate(edges)}
+
+
+def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
+    """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
+    from .passes.local import annotate_edges
+
+    annotate_edges(graph)
+    return {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)}
+
+
+def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
+                   derivatives: Mapping | bool | None = None, at: Mapping[str, float] | None = None
+                   ) -> tuple[Mapping | None, Mapping | None, Mapping | None]:
+    """The (values, adjoints, derivatives) mappings an export writes, from what the caller gave.
+
+    The one place :func:`to_mermaid`, :func:`to_dot` and :func:`symgraph.draw`
+    read their arguments.  The point is ``at``, else the inputs' entries of
+    ``values`` when every input has one; from it come the values of the
+    nodes not given (inner edges are labelled too), ``adjoints=True`` (every
+    node's d output / d node) and ``derivatives=True`` (numbers; sympy
+    expressions in node symbols when there is no point).
+
+    Raises
+    ------
+    GraphError
+        ``adjoints=True`` without a point.
+    """
+    point = dict(at) if at is not None else None
+    if point is None and values is not None and all(name in values for name in graph.inputs):
+        point = {name: values[name] for name in graph.inputs}
+    if point is not None and (values is None or any(node not in values for node in graph.order)):
+        values = {**graph.evaluate(**point), **(values or {})}
+    if adjoints is True:
+        if point is None:
+            raise GraphError("adjoints=True needs a point: pass at={...} or values for every input "
+                             f"({', '.join(graph.inputs)})")
+        adjoints = node_adjoints(graph, **point)
+    if derivatives is True:
+        derivatives = edge_derivatives(graph, **point) if point is not None else symbolic_edge_derivatives(graph)
+    return values or None, adjoints or None, derivatives or None
+
+
+def _as_graph(graph: Any) -> Graph:
+    from .derive import as_graph  # derive sits above the printers
+
+    return as_graph(graph)
+
+
 def _mermaid_id(name: str) -> str:
     return f"{name}_" if name.lower() in _MERMAID_KEYWORDS else name
 
 
-def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | None = None,
-               derivatives: Mapping | None = None) -> str:
+def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
+               derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
     """A ``flowchart LR``: inputs as boxes, ops as circles, edges labelled with values/adjoints.
 
     An edge label reads ``value | grad adjoint | ∂v/∂u = derivative`` (the
-    parts that were given).  Graph-like arguments (text, sympy) are parsed first.
+    parts that were given).  Graph-like arguments (text, sympy) are parsed
+    first.  The arguments are those of :func:`symgraph.draw`: ``at=`` a
+    point, ``adjoints=True`` and ``derivatives=True`` computed from it (see
+    :func:`resolve_labels`); values of the inputs alone label every edge.
 
     Examples
     --------
@@ -127,16 +217,14 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | No
         style g_out fill:none,stroke:none
         g -->|"-12 | grad 1"| g_out
     """
-    from .derive import as_graph
-
-    graph = as_graph(graph)
+    graph = _as_graph(graph)
     mid = _mermaid_id
     lines = ["flowchart LR"]
     for node in graph.order:
         label = op_label(graph, node).replace('"', "'")
         lines.append(f'    {mid(node)}["{label}"]' if graph.op(node) == "input"
                      else f'    {mid(node)}(("{label}"))')
-    for edge in edge_labels(graph, values, adjoints, derivatives):
+    for edge in edge_labels(graph, *resolve_labels(graph, values, adjoints, derivatives, at)):
         parts = []
         if edge.value is not None:
             parts.append(edge.value)
@@ -159,9 +247,11 @@ def _font(colour: str, text: str) -> str:
     return f'<font color="{colour}">{html.escape(text)}</font>'
 
 
-def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | None = None,
-           derivatives: Mapping | None = None) -> str:
+def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
+           derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
     """Graphviz DOT, left to right; values in green, adjoints and edge derivatives in red.
+
+    Takes the arguments of :func:`to_mermaid` and :func:`symgraph.draw`.
 
     Examples
     --------
@@ -186,16 +276,14 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | None =
         "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
     }
     """
-    from .derive import as_graph
-
-    graph = as_graph(graph)
+    graph = _as_graph(graph)
     lines = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];',
              '    edge [fontname="Helvetica"];']
     for node in graph.order:
         shape = "box" if graph.op(node) == "input" else "circle"
         label = op_label(graph, node).replace("\\", "\\\\").replace('"', '\\"')
         lines.append(f'    "{node}" [label="{label}", shape={shape}];')
-    for edge in edge_labels(graph, values, adjoints, derivatives):
+    for edge in edge_labels(graph, *resolve_labels(graph, values, adjoints, derivatives, at)):
         parts = []
         if edge.value is not None:
             parts.append(_font(VALUE_COLOUR, edge.value))

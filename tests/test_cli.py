@@ -1,6 +1,7 @@
 """The symgraph command: every subcommand in-process and through ``python -m symgraph``, exit codes, errors."""
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,10 @@ import pytest
 from symgraph.cli import EXAMPLES, main, parse_point, protect_expressions
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+#: the installed command imports symgraph from this checkout, whatever is installed
+CHECKOUT = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def run(*argv, stdin=None):
@@ -44,7 +49,8 @@ def test_acceptance_grad_json_subprocess():
     assert status == 0, err
     data = json.loads(out)
     assert data["gradient"] == {"a": "b + 1", "b": "a + 2*b + 1"}
-    assert data["values"] == {"a": 2.0, "b": 5.0} and data["at"] == {"a": 2.0, "b": 1.0}
+    assert data["gradient_values"] == {"a": 2.0, "b": 5.0} and data["at"] == {"a": 2.0, "b": 1.0}
+    assert data["value"] == 6.0 and "values" not in data  # f's own value, and no ambiguous key
     assert data["wrt"] == ["a", "b"] and data["mode"] == "reverse"
     assert data["program"][-2:] == ["out[a] = v2", "out[b] = t1"]
 
@@ -125,7 +131,8 @@ def test_grad_simplify_levels(capsys):
 def test_grad_json_with_latex_and_nan(capsys):
     status, out, _ = call(capsys, "grad", "log(x)*y", "--json", "--latex", "--at", "x=0", "y=1")
     data = json.loads(out)
-    assert status == 0 and data["values"]["x"] == "inf" and data["values"]["y"] == "-inf"
+    assert status == 0 and data["gradient_values"]["x"] == "inf" and data["gradient_values"]["y"] == "-inf"
+    assert data["value"] == "-inf"
     assert "\\frac{\\partial f}{\\partial x}" in data["latex"]
 
 
@@ -164,7 +171,6 @@ def test_stdin_subprocess():
     (["grad", "x", "--at", "x=nan"], "finite"),
     (["grad", "a*b", "--at", "a=1"], "missing value"),
     (["grad", "a*b", "--at", "a=1", "b=2", "q=3"], "unknown input"),
-    (["grad", "x*y", "--wrt", "q"], "'q' not in the expression"),
     (["grad", "x*y", "--wrt", "x", "x"], "twice"),
     (["grad", "@/no/such/file.txt"], "no such file"),
     (["grad", "x", "--mode", "sideways"], "invalid choice"),
@@ -178,7 +184,8 @@ def test_stdin_subprocess():
     (["graph", "x", "-o", "picture.jpeg"], "cannot tell the format"),
     (["graph", "x", "--format", "gif"], "invalid choice"),
     (["latex", "x +* y"], "^"),
-    (["latex", "x", "--wrt", "nope"], "not in the expression"),
+    (["jacobian", "-", "-"], "'-' (standard input) may be given once"),
+    (["graph", "x", "--format", "png", "-o", "x.svg"], "--format png disagrees with -o x.svg"),
 ])
 def test_bad_input_exits_2_with_message(argv, message, capsys):
     status, out, err = call(capsys, *argv)
@@ -215,7 +222,8 @@ def test_jacobian_values_and_json(capsys):
                                 "df2/dx = 1    = 1", "df2/dy = 1    = 1"]
     status, out, _ = call(capsys, "jacobian", "x*y", "sin(x)", "--wrt", "x", "--json", "--at", "x=0", "y=5")
     data = json.loads(out)
-    assert data["jacobian"] == [["y"], ["cos(x)"]] and data["values"] == [[5.0], [1.0]]
+    assert data["jacobian"] == [["y"], ["cos(x)"]] and data["jacobian_values"] == [[5.0], [1.0]]
+    assert data["value"] == [0.0, 0.0] and "values" not in data
     assert data["outputs"] == {"f1": "x*y", "f2": "sin(x)"}
 
 
@@ -307,13 +315,13 @@ def test_demo_subprocess():
 
 @pytest.mark.skipif(shutil.which("symgraph") is None, reason="console script not installed")
 def test_console_script():
-    done = subprocess.run(["symgraph", "demo"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["symgraph", "demo"], capture_output=True, text=True, timeout=120, env=CHECKOUT)
     assert done.returncode == 0 and "de/db" in done.stdout
-    done = subprocess.run(["symgraph", "grad", "(a+"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["symgraph", "grad", "(a+"], capture_output=True, text=True, timeout=120, env=CHECKOUT)
     assert done.returncode == 2 and "^" in done.stderr and "Traceback" not in done.stderr
     done = subprocess.run(["symgraph", "grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1", "--json"],
-                          capture_output=True, text=True, timeout=120)
-    assert json.loads(done.stdout)["values"] == {"a": 2.0, "b": 5.0}
+                          capture_output=True, text=True, timeout=120, env=CHECKOUT)
+    assert json.loads(done.stdout)["gradient_values"] == {"a": 2.0, "b": 5.0}
 
 
 def test_deep_chain_prints_value_and_json(tmp_path, capsys):
@@ -324,7 +332,7 @@ def test_deep_chain_prints_value_and_json(tmp_path, capsys):
     assert status == 0 and err == "" and out.rstrip().endswith("= 0.0001109897898")
     status, out, _ = call(capsys, "grad", f"@{path}", "--at", "x=0.5", "--json")
     data = json.loads(out)
-    assert status == 0 and data["values"]["x"] == pytest.approx(1.109897898e-4)
+    assert status == 0 and data["gradient_values"]["x"] == pytest.approx(1.109897898e-4)
     assert len(data["program"]) > 5000
 
 
@@ -332,9 +340,96 @@ def test_deep_chain_prints_value_and_json(tmp_path, capsys):
 @pytest.mark.parametrize("command", sorted(EXAMPLES) + ["compare", "demo"])
 def test_every_subcommand_through_the_installed_script(command):
     argv = EXAMPLES[command][0] if command in EXAMPLES else [command] + (["x1*x2*x3"] if command == "compare" else [])
-    done = subprocess.run(["symgraph", *argv], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["symgraph", *argv], capture_output=True, text=True, timeout=120, env=CHECKOUT)
     assert done.returncode == 0 and done.stderr == ""
     if command in EXAMPLES:
         assert done.stdout == EXAMPLES[command][1]
     else:
         assert ("reverse" in done.stdout) and ("forward" in done.stdout)
+
+
+# --------------------------------------------------------------------------- issue 14: one measure, papercuts
+
+def test_cost_tables_say_what_they_count(capsys):
+    """The demo's and compare's tables of zeros now say that products with ±1 are free."""
+    from symgraph.cost import COUNTED
+
+    for argv in (["demo"], ["compare", "(a+b)*(b+1)"]):
+        status, out, _ = call(capsys, *argv)
+        assert status == 0 and COUNTED in out
+    status, out, _ = call(capsys, "grad", "(a+b)*(b+1)", "--mode", "auto")
+    assert "forward would need 0 multiplications" in out.splitlines()[0] and "edge products for" not in out
+
+
+@pytest.mark.parametrize("argv", [["grad", "x*y"], ["grad", "x*y", "--at", "x=1", "y=2"],
+                                  ["jacobian", "x*y", "x+y"], ["jacobian", "x*y", "x+y", "--at", "x=1", "y=2"]])
+def test_json_keeps_latex(argv, capsys):
+    status, out, _ = call(capsys, *argv, "--json", "--latex")
+    data = json.loads(out)
+    expected = r"\frac{\partial f}{\partial x}" if argv[0] == "grad" else r"\begin{pmatrix}y & x"
+    assert status == 0 and expected in data["latex"]
+
+
+def test_grad_json_value_and_gradient_values_agree_with_jacobian(capsys):
+    _, out, _ = call(capsys, "grad", "x*y", "--at", "x=2", "y=3", "--json")
+    grad_data = json.loads(out)
+    _, out, _ = call(capsys, "jacobian", "x*y", "--at", "x=2", "y=3", "--json")
+    jac_data = json.loads(out)
+    assert grad_data["value"] == 6.0 and jac_data["value"] == [6.0]
+    assert list(grad_data["gradient_values"].values()) == jac_data["jacobian_values"][0] == [3.0, 2.0]
+
+
+def test_unused_wrt_warns_prints_zero_and_exits_0(capsys):
+    status, out, err = call(capsys, "grad", "x*y", "--wrt", "xx", "y", "--at", "x=1", "y=2")
+    assert status == 0 and out.splitlines()[0].startswith("df/dxx = 0") and out.rstrip().endswith("= 1")
+    assert err.startswith("warning: --wrt 'xx' is not in the expression (inputs: x, y; closest to 'xx': 'x')")
+    assert "--allow-unused" in err and err.count("\n") == 1
+    status, out, err = call(capsys, "grad", "x*y", "--wrt", "z", "--allow-unused")
+    assert status == 0 and out == "df/dz = 0\n" and err == ""
+    for argv in (["jacobian", "x*y", "x+y", "--wrt", "x", "q"], ["compare", "x*y", "--wrt", "q"],
+                 ["latex", "x*y", "--wrt", "q"]):
+        status, out, err = call(capsys, *argv)
+        assert status == 0 and err.startswith("warning: --wrt 'q'") and "closest" not in err
+
+
+def test_unused_wrt_warning_through_the_shell():
+    status, out, err = run("grad", "x*y", "--wrt", "z")
+    assert status == 0 and out == "df/dz = 0\n" and err.startswith("warning: ") and no_traceback(err)
+
+
+def test_unknown_option_shows_the_subcommands_usage(capsys):
+    for command, extra in (("grad", ["x"]), ("jacobian", ["x"]), ("compare", ["x"]), ("graph", ["x"]),
+                           ("latex", ["x"]), ("demo", [])):
+        status, out, err = call(capsys, command, *extra, "--bogus")
+        assert status == 2 and err.startswith(f"usage: symgraph {command} ")
+        assert f"symgraph {command}: error: unrecognized arguments: --bogus" in err
+    status, _, err = call(capsys, "grad", "-x^2", "-q")
+    assert status == 2 and err.startswith("usage: symgraph grad ") and "'--'" in err
+
+
+def test_graph_output_format_must_agree_with_the_suffix(tmp_path, capsys):
+    status, _, err = call(capsys, "graph", "x*y", "--format", "png", "-o", str(tmp_path / "x.svg"))
+    assert status == 2 and "disagrees" in err and not (tmp_path / "x.svg").exists()
+    status, _, _ = call(capsys, "graph", "x*y", "--format", "dot", "-o", str(tmp_path / "x.txt"))
+    assert status == 0 and (tmp_path / "x.txt").read_text().startswith("digraph")  # unknown suffix: --format rules
+    assert call(capsys, "graph", "x*y", "--format", "dot", "-o", str(tmp_path / "x.gv"))[0] == 0
+
+
+def test_graph_output_directory_is_named_as_such(tmp_path, capsys):
+    status, _, err = call(capsys, "graph", "x*y", "-o", str(tmp_path))
+    assert status == 2 and f"-o {tmp_path} is a directory" in err and "suffix" not in err
+
+
+def test_missing_graphviz_advice_is_a_cli_option(monkeypatch, capsys):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    status, _, err = call(capsys, "graph", "x*y", "--engine", "graphviz", "--format", "svg")
+    assert status == 2 and "--engine matplotlib" in err and "engine='matplotlib'" not in err
+
+
+def test_graph_labels_come_from_the_shared_resolver(capsys):
+    status, out, _ = call(capsys, "graph", "p = x + y; g = p * z", "--at", "x=1", "y=3", "z=-3", "--grad",
+                          "--derivatives")
+    import symgraph as sg
+
+    expected = sg.to_mermaid("p = x + y; g = p * z", at={"x": 1, "y": 3, "z": -3}, adjoints=True, derivatives=True)
+    assert status == 0 and out == expected + "\n"

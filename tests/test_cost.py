@@ -6,9 +6,9 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.cost import EXPANDED_CAP, FIGURES, choose_mode, count_all_paths, sweep_estimates
+from symgraph.cost import COUNTED, EXPANDED_CAP, FIGURES, Estimate, choose_mode, count_all_paths, sweep_estimates
 from symgraph.passes.local import Linearised
-from symgraph.passes.paths import total_paths
+from symgraph.passes.paths import count_paths, total_paths
 
 _spec = importlib.util.spec_from_file_location("modes_bench", Path(__file__).parent.parent / "benchmarks" / "modes_bench.py")
 bench = importlib.util.module_from_spec(_spec)
@@ -53,7 +53,8 @@ def test_to_dict_has_exactly_the_promised_keys(product_report):
 
 def test_str_is_an_aligned_table_with_one_sentence_verdict(product_report):
     lines = str(product_report).splitlines()
-    table, verdict = lines[:-1], lines[-1]
+    table, counted, verdict = lines[:-2], lines[-2], lines[-1]
+    assert counted == COUNTED and "free" in counted and "±1" in counted
     assert len(table) == 2 + 4 and len({len(line) for line in table}) == 1
     assert table[0].split() == ["mode", *FIGURES]
     assert set(table[1]) <= {"-", " "}
@@ -66,6 +67,7 @@ def test_html_table_for_jupyter(product_report):
     html = product_report._repr_html_()
     assert html.startswith("<table>") and html.endswith("</table>")
     assert html.count("<tr>") == 5 and "<caption" in html and "reverse wins" in html
+    assert "products with 0 or ±1" in html and html.index("free") < html.index("reverse wins")
     assert "<th>multiplications</th>" in html
 
 
@@ -153,4 +155,114 @@ def test_gradient_carries_its_own_cost():
 def test_one_pass_path_count_equals_pair_by_pair(text, wrt):
     graph = sg.parse(text)
     names = list(graph.inputs) if wrt is None else wrt
-    assert count_all_paths(graph, graph.outputs, names) == total_paths(Linearised(graph), graph.outputs, names)
+    lin = Linearised(graph)
+    pairwise = sum(count_paths(lin, x, y) for y in graph.outputs for x in names)
+    assert count_all_paths(graph, graph.outputs, names) == total_paths(lin, graph.outputs, names) == pairwise
+
+
+# ---------------------------------------------------------------- one measure (issue 14, item 13)
+TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
+
+
+def test_textbook_table_says_what_it_counts_and_that_unit_products_are_free():
+    text = str(sg.compare(TEXTBOOK))
+    table = text.splitlines()
+    assert [line.split()[2] for line in table[2:6]] == ["0", "0", "0", "0"]
+    assert table[6] == COUNTED and "products with 0 or ±1" in table[6]
+    assert str(sg.grad(TEXTBOOK, mode="forward").cost).splitlines()[-1] == COUNTED  # single-mode reports too
+
+
+def test_auto_reason_counts_in_the_tables_unit():
+    """Was '6 edge products for forward ... against 5 for reverse' beside a table of zeros."""
+    g = sg.grad(TEXTBOOK, wrt=["a", "b"], mode="auto")
+    report = sg.compare(TEXTBOOK)
+    note = g.cost.note
+    assert "forward would need 0 multiplications (2 sweeps" in note and "reverse 0 (1 sweep" in note
+    assert "(6 forward, 5 reverse)" in note and "free ones included" in note
+    assert "products with 0 or ±1 are free" in note
+    assert report["forward"].multiplications == report["reverse"].multiplications == 0
+
+
+def _random_program(seed):
+    import random
+
+    r = random.Random(seed)
+    ops = ["{a} + {b}", "{a} - {b}", "{a} * {b}", "-{a}", "sin({a})", "{a}*3", "{a}/{b}", "exp({a})", "{a}^2",
+           "({a} - {b})*{b}"]
+    names = ["x", "y", "z"][: r.randint(1, 3)]
+    lines = []
+    for i in range(r.randint(2, 8)):
+        lines.append(f"w{i} = " + r.choice(ops).format(a=r.choice(names), b=r.choice(names)))
+        names.append(f"w{i}")
+    return sg.parse("; ".join(lines), outputs=r.sample([n for n in names if n.startswith("w")][-3:], 2))
+
+
+def _sweep_counts(graph):
+    from symgraph.derive import jacobian_program
+
+    return {mode: jacobian_program(graph, list(graph.inputs), mode)[1].multiplications
+            for mode in ("forward", "reverse")}
+
+
+@pytest.mark.parametrize("graph", [sg.parse(TEXTBOOK), sg.parse(PRODUCT), sg.parse(TWO_LAYERS), sg.parse(DEEP),
+                                   bench.hourglass(3, 3), bench.layered(2, 5), bench.layered(5, 2), fan_out(7)])
+def test_auto_estimate_equals_the_sweeps_count(graph):
+    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    assert {mode: e.multiplications for mode, e in est.items()} == _sweep_counts(graph)
+
+
+def test_auto_estimate_on_random_programs_is_the_count_or_an_upper_bound():
+    """Equal unless constant tangents cancel to 0 or ±1 (rare: at most 1 program in 10 here)."""
+    equal = 0
+    for seed in range(100):
+        graph = _random_program(seed)
+        est = {mode: e.multiplications for mode, e in sweep_estimates(graph, graph.outputs, graph.inputs).items()}
+        real = _sweep_counts(graph)
+        assert all(est[mode] >= real[mode] for mode in real), seed
+        equal += est == real
+    assert equal >= 90
+
+
+def test_estimate_is_an_upper_bound_when_constants_cancel():
+    graph = sg.parse("u = 2*x + x; w = -u; s = u + w", outputs=["w", "s"])  # ds/du = 1 - 1 = 0
+    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    assert est["reverse"] == Estimate(1, 10)
+
+
+def test_compare_reports_progress_over_every_mode():
+    """`symgraph compare` on a 40,000-input sum ran for half an hour without a word: forward mode visits
+    the chain once per input.  compare() now reports one progress over every mode, in node visits."""
+    seen = []
+    n = 40
+    graph = sg.parse("+".join(f"x{i}" for i in range(n)))
+    sg.compare(graph, progress=lambda done, total: seen.append((done, total)))
+    totals = {total for _, total in seen}
+    assert len(totals) == 1 and seen[-1][0] == seen[-1][1]
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    nodes = len(graph.order)
+    forward = sum(nodes - graph.order.index(x) for x in graph.inputs)  # each sweep: the nodes after its input
+    assert totals.pop() == forward + nodes + n + nodes  # + reverse, paths (n paths), elimination
+
+
+# ---------------------------------------------------------------- sg.paths (issue 14, notebook 01's listing)
+def test_paths_lists_each_path_with_its_edge_derivatives_and_product():
+    a, b, c, d = sympy.symbols("a b c d")
+    listed = sg.paths("c = a + b; d = b + 1; e = c * d", at={"a": 2, "b": 1})
+    assert [p.nodes for p in listed] == [("a", "c", "e"), ("b", "c", "e"), ("b", "d", "e")]
+    assert [p.derivatives for p in listed] == [(1, d), (1, d), (1, c)]
+    assert [p.product for p in listed] == [d, d, c] and [p.value for p in listed] == [2.0, 2.0, 3.0]
+    assert listed[2].values == (1.0, 3.0)
+    # summed per input, the products are the gradient (de/db = d + c = 5 at the point)
+    assert sum(p.value for p in listed if p.nodes[0] == "b") == sg.grad(TEXTBOOK).at(a=2, b=1)["b"]
+
+
+def test_paths_without_a_point_and_with_wrt():
+    listed = sg.paths("x*sin(x)", wrt=["x"])
+    assert [p.nodes for p in listed] == [("x", "v1", "v2"), ("x", "v2")] and listed[1].derivatives == (sympy.Symbol("v1"),)
+    assert all(p.value is None and p.values is None for p in listed)
+
+
+def test_paths_refuses_above_the_limit():
+    with pytest.raises(sg.PathLimitError, match="2,048 input-output paths"):
+        sg.paths("; ".join(f"v{i + 1} = sin(v{i}) + cos(v{i})" for i in range(11)).replace("v0", "x"))
+    assert len(sg.paths(DEEP.split("; v11")[0], limit=2**10)) == 2**10

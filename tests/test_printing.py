@@ -125,3 +125,45 @@ def test_labels_are_escaped_in_dot():
     g = sg.parse("y = x + 1")
     dot = sg.to_dot(g, derivatives={("x", "y"): "a<b & c"})
     assert "a&lt;b &amp; c" in dot
+
+
+# ---------------------------------------------------------------- the arguments of draw (issue 14, item 14)
+SEED = "p = x + y; g = p * z"
+AT = {"x": 1, "y": 3, "z": -3}
+
+
+def test_text_exports_take_at_and_adjoints_true_as_draw_does():
+    """Was: adjoints=True raised TypeError and at= was refused."""
+    for export in (sg.to_mermaid, sg.to_dot):
+        by_point = export(SEED, at=AT, adjoints=True)
+        g = sg.parse(SEED)
+        by_hand = export(g, values=g.evaluate(**AT), adjoints={"x": -3, "y": -3, "z": 4, "p": -3, "g": 1})
+        assert by_point == by_hand
+    assert '    p -->|"4 | grad -3"| g' in sg.to_mermaid(SEED, at=AT, adjoints=True)
+
+
+def test_input_values_alone_label_the_inner_edges():
+    text = sg.to_mermaid(SEED, values=AT)
+    assert '    p -->|"4"| g' in text and '    g -->|"-12"| g_out' in text
+    dot = sg.to_dot(SEED, values=AT, adjoints=True)  # the inputs' values are the point
+    assert '"p" -> "g" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>];' in dot
+
+
+def test_text_exports_take_derivatives_true():
+    assert '    p -->|"4 | ∂g/∂p = -3"| g' in sg.to_mermaid(SEED, at=AT, derivatives=True)
+    assert '    p -->|"∂g/∂p = z"| g' in sg.to_mermaid(SEED, derivatives=True)  # formulas without a point
+
+
+def test_adjoints_true_without_a_point_is_a_named_error():
+    import pytest
+
+    with pytest.raises(sg.GraphError, match="adjoints=True needs a point"):
+        sg.to_dot(SEED, adjoints=True)
+
+
+def test_draw_and_the_text_exports_share_one_resolver():
+    import importlib
+
+    draw, printing = importlib.import_module("symgraph.draw"), importlib.import_module("symgraph.printing")
+    assert draw.resolve_labels is printing.resolve_labels
+    assert not hasattr(draw, "_numbers")
