@@ -7,8 +7,11 @@ Design choices, and why:
   one node with two out-edges: parameter sharing is visible in the graph.
 * **Node keys are names.** Inputs keep their own names; intermediates get the
   names a program assigned (``c = a + b``) or fresh ones ``v1, v2, ...`` that
-  never clash with a name in the text.  ``g.nx`` therefore reads like the
-  textbook drawing.
+  never clash with a name in the text (the rules are in :mod:`symgraph.names`;
+  ``g.user_names`` tells the two kinds apart).  ``g.nx`` therefore reads like
+  the textbook drawing.
+* **Outputs are positions**, not a set: n functions in give n outputs, in
+  order, even when two are the same node.
 * **Constants are not nodes.** A literal such as the ``1`` of ``b + 1`` is kept
   in the operand list of the op that uses it; it has no derivative to carry and
   the textbook draws none.  A graph whose output is a bare constant gets one
@@ -164,10 +167,11 @@ class GraphBuilder:
                 kept[name] = node
                 names[node] = name
         namer = Namer(self._reserved, self._inputs, kept)
-        for node, name in enumerate(names):
-            if name is None:
-                want = wanted.get(node)
-                names[node] = namer.numbered("v") if want is None else namer.fresh(want)
+        for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
+            if names[node] is None:
+                names[node] = namer.fresh(name)
+        generated = namer.sequence("v").__next__
+        names = [generated() if name is None else name for name in names]
         return names, frozenset(self._inputs).union(kept)
 
     def finish(self, outputs: Sequence[Any], output_names: Sequence[str | None] | None = None) -> "Graph":

@@ -25,7 +25,7 @@ The rules, in one place:
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Container, Iterable
+from typing import TYPE_CHECKING, Container, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .graph import Graph
@@ -52,11 +52,16 @@ class Namer:
     def __init__(self, *taken: Container[str]):
         self._taken = taken
         self._issued: set[str] = set()
-        self._counters: dict[str, int] = {}
+        self._sequences: dict[str, Iterator[str]] = {}
 
     def __contains__(self, name: str) -> bool:
         """True when ``name`` is taken or was handed out."""
-        return name in self._issued or any(name in t for t in self._taken)
+        if name in self._issued:
+            return True
+        for names in self._taken:
+            if name in names:
+                return True
+        return False
 
     def reserve(self, name: str) -> None:
         """Mark ``name`` as taken from now on."""
@@ -73,14 +78,28 @@ class Namer:
 
     def numbered(self, prefix: str) -> str:
         """The next free name of the sequence ``prefix1, prefix2, ...``; reserved on return."""
-        k = self._counters.get(prefix, 0) + 1
-        name = f"{prefix}{k}"
-        while name in self:
+        return next(self.sequence(prefix))
+
+    def sequence(self, prefix: str) -> Iterator[str]:
+        """The running sequence behind :meth:`numbered` as an iterator (``next`` of it in hot loops)."""
+        seq = self._sequences.get(prefix)
+        if seq is None:
+            seq = self._sequences[prefix] = self._numbers(prefix)
+        return seq
+
+    def _numbers(self, prefix: str) -> Iterator[str]:
+        issued, taken, k = self._issued, self._taken, 0
+        while True:
             k += 1
             name = f"{prefix}{k}"
-        self._counters[prefix] = k
-        self._issued.add(name)
-        return name
+            if name in issued:
+                continue
+            for names in taken:
+                if name in names:
+                    break
+            else:
+                issued.add(name)
+                yield name
 
 
 #: Bases tried, in order, for unnamed outputs' labels; the first whose labels are all free is used.
