@@ -89,7 +89,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
     if isinstance(e, sympy.Symbol):
         if not is_identifier(e.name):
             raise UnsupportedOpError(f"symbol name {e.name!r} is not an identifier; rename it")
-        return builder.input(e.name)
+        return builder.input(e.name, e)  # the user's own Symbol, assumptions and all
     if isinstance(e, sympy.Number) or e == sympy.pi:
         return e
     if e == sympy.E:

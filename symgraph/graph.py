@@ -7,8 +7,11 @@ Design choices, and why:
   one node with two out-edges: parameter sharing is visible in the graph.
 * **Node keys are names.** Inputs keep their own names; intermediates get the
   names a program assigned (``c = a + b``) or fresh ones ``v1, v2, ...`` that
-  never clash with a name in the text.  ``g.nx`` therefore reads like the
-  textbook drawing.
+  never clash with a name in the text (the rules are in :mod:`symgraph.names`;
+  ``g.user_names`` tells the two kinds apart).  ``g.nx`` therefore reads like
+  the textbook drawing.
+* **Outputs are positions**, not a set: n functions in give n outputs, in
+  order, even when two are the same node.
 * **Constants are not nodes.** A literal such as the ``1`` of ``b + 1`` is kept
   in the operand list of the op that uses it; it has no derivative to carry and
   the textbook draws none.  A graph whose output is a bare constant gets one
@@ -38,6 +41,7 @@ import sympy
 from . import rules
 from .errors import GraphError, UnsupportedOpError
 from .listing import assignment
+from .names import Namer
 
 _constant_key = rules.constant_key
 
@@ -63,32 +67,42 @@ class GraphBuilder:
     """Builds a :class:`Graph` node by node with hash-consing and small-constant folding.
 
     The parser, :meth:`Graph.from_sympy` and multi-expression calls all build
-    through this class, so every front end shares one graph discipline.
+    through this class, so every front end shares one graph discipline.  The
+    builder knows nodes, inputs (shared by name) and the names front ends ask
+    for (:meth:`assign`); which name each node finally gets is decided once,
+    in :meth:`finish`, by the rules of :mod:`symgraph.names`.
     """
 
     def __init__(self, reserved: Iterable[str] = ()):
         self._ops: list[str] = []
         self._operands: list[tuple] = []
-        self._names: list[str | None] = []
         self._by_key: dict[tuple, int] = {}
         self._inputs: dict[str, int] = {}
-        self._assigned: dict[str, Any] = {}
+        self._symbols: dict[str, sympy.Symbol] = {}
+        self._requests: list[tuple[int, str]] = []  # (node, name asked for), in the order asked
         self._reserved = set(reserved)
 
     # -- nodes ------------------------------------------------------------
-    def _new(self, op_name: str, operands: tuple, name: str | None) -> int:
+    def _new(self, op_name: str, operands: tuple) -> int:
         self._ops.append(op_name)
         self._operands.append(operands)
-        self._names.append(name)
         return len(self._ops) - 1
 
-    def input(self, name: str) -> int:
-        """The input node called ``name`` (created on first use)."""
-        if name in self._assigned:
-            return self.lookup(name)
+    def input(self, name: str, symbol: sympy.Symbol | None = None) -> int:
+        """The input node called ``name`` (created on first use).
+
+        ``symbol``: the user's own sympy Symbol for it (kept with its
+        assumptions); two different Symbols of one name are an error.
+        """
         node = self._inputs.get(name)
         if node is None:
-            node = self._inputs[name] = self._new("input", (), name)
+            node = self._inputs[name] = self._new("input", ())
+        if symbol is not None:
+            known = self._symbols.setdefault(name, symbol)
+            if known != symbol:
+                raise UnsupportedOpError(
+                    f"two different symbols are both named {name!r}: {sympy.srepr(known)} and "
+                    f"{sympy.srepr(symbol)}; a graph input has one symbol, so rename one of them")
         return node
 
     def op(self, name: str, *operands) -> Any:
@@ -115,43 +129,67 @@ class GraphBuilder:
             key = (name, keys)
         node = self._by_key.get(key)
         if node is None:
-            node = self._by_key[key] = self._new(name, tuple(operands), None)
+            node = self._by_key[key] = self._new(name, tuple(operands))
+        return node
+
+    def const(self, value: Any) -> int:
+        """A ``const`` node holding ``value`` (for an output that is a bare constant); one per value."""
+        key = ("const", _constant_key(value))
+        node = self._by_key.get(key)
+        if node is None:
+            node = self._by_key[key] = self._new("const", (value,))
         return node
 
     # -- names and outputs -------------------------------------------------
     def is_input(self, name: str) -> bool:
         return name in self._inputs
 
-    def is_assigned(self, name: str) -> bool:
-        return name in self._assigned
-
     def assign(self, name: str, ref: Any) -> None:
-        """Give ``name`` to ``ref``: an unnamed op node takes it; otherwise it becomes an alias."""
-        if isinstance(ref, int) and self._names[ref] is None:
-            self._names[ref] = name
-        self._assigned[name] = ref
+        """Ask for ``name`` as the name of ``ref``'s node (a no-op for inputs and constants: aliases)."""
+        if ref.__class__ is int and self._ops[ref] != "input":
+            self._requests.append((ref, name))
 
-    def lookup(self, name: str) -> Any:
-        return self._assigned[name]
+    def _names(self) -> tuple[list[str], frozenset[str]]:
+        """Every node's name, and the user names among them (see :mod:`symgraph.names` for the rules).
+
+        Inputs keep their names; a node takes the first name asked for it
+        that is no input and no other node's; the rest get fresh names that
+        avoid every word of the texts (``reserved``) and every name given.
+        """
+        names: list[str | None] = [None] * len(self._ops)
+        for name, node in self._inputs.items():
+            names[node] = name
+        kept: dict[str, int] = {}
+        wanted: dict[int, str] = {}
+        for node, name in self._requests:
+            wanted.setdefault(node, name)
+            if names[node] is None and name not in self._inputs and name not in kept:
+                kept[name] = node
+                names[node] = name
+        namer = Namer(self._reserved, self._inputs, kept)
+        for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
+            if names[node] is None:
+                names[node] = namer.fresh(name)
+        generated = namer.sequence("v").__next__
+        names = [generated() if name is None else name for name in names]
+        return names, frozenset(self._inputs).union(kept)
 
     def finish(self, outputs: Sequence[Any], output_names: Sequence[str | None] | None = None) -> "Graph":
-        """Freeze into a :class:`Graph` whose outputs are ``outputs`` (node ids or constants)."""
+        """Freeze into a :class:`Graph` whose outputs are ``outputs`` (node ids or constants), in order.
+
+        Repeated outputs stay repeated: n outputs in give n outputs out.
+        ``output_names`` are the names asked for outputs that are bare
+        constants (each gets a ``const`` node).
+        """
         output_names = list(output_names or [None] * len(outputs))
         out_ids = []
         for ref, name in zip(outputs, output_names):
-            if not isinstance(ref, int):  # a bare constant output gets a node of its own
-                ref = self._new("const", (ref,), name if name and name not in self._inputs else None)
+            if ref.__class__ is not int:  # a bare constant output gets a node of its own
+                ref = self.const(ref)
+                if name:
+                    self.assign(name, ref)
             out_ids.append(ref)
-        taken = self._reserved | set(self._assigned) | set(self._inputs)
-        taken |= {n for n in self._names if n}
-        counter = 0
-        names = list(self._names)
-        for node, name in enumerate(names):
-            if name is None:
-                counter += 1
-                while f"v{counter}" in taken:
-                    counter += 1
-                names[node] = f"v{counter}"
+        names, user_names = self._names()
 
         def named(args: tuple) -> tuple:
             """Operands with node ids replaced by node names; constants stay."""
@@ -162,8 +200,8 @@ class GraphBuilder:
 
         ops = dict(zip(names, self._ops))
         operands = dict(zip(names, map(named, self._operands)))
-        return Graph.from_ops(ops, operands, tuple(self._inputs),
-                              tuple(dict.fromkeys(names[i] for i in out_ids)))
+        return Graph.from_ops(ops, operands, tuple(self._inputs), tuple(names[i] for i in out_ids),
+                              user_names=user_names, symbols=self._symbols)
 
 
 class Graph:
@@ -184,9 +222,15 @@ class Graph:
     6.0
     """
 
-    def __init__(self, nxgraph: nx.DiGraph | None, inputs: tuple[str, ...], outputs: tuple[str, ...]):
+    def __init__(self, nxgraph: nx.DiGraph | None, inputs: tuple[str, ...], outputs: tuple[str, ...],
+                 user_names: Iterable[str] | None = None, symbols: Mapping[str, sympy.Symbol] | None = None):
         self.inputs = tuple(inputs)
+        #: output node names in order; a node may appear more than once (n functions in, n outputs)
         self.outputs = tuple(outputs)
+        #: the names a user can address: the inputs and the names the text assigned, as they appear
+        #: in the graph; generated names (``v2``, a renamed ``u1``) are not among them
+        self.user_names: frozenset[str] = frozenset(self.inputs if user_names is None else user_names)
+        self._symbols: dict[str, sympy.Symbol] = dict(symbols or {})
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx = nxgraph
         if nxgraph is not None:
@@ -195,13 +239,16 @@ class Graph:
 
     @classmethod
     def from_ops(cls, ops: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
-                 outputs: tuple[str, ...]) -> "Graph":
+                 outputs: tuple[str, ...], user_names: Iterable[str] | None = None,
+                 symbols: Mapping[str, sympy.Symbol] | None = None) -> "Graph":
         """A graph from its light form: node name -> op and node name -> operands, in topological order.
 
-        The networkx view ``g.nx`` is built on first access, so parsing and the
+        ``user_names`` defaults to the inputs; ``symbols`` maps input names to
+        the user's own sympy Symbols (default: plain ``Symbol(name)``).  The
+        networkx view ``g.nx`` is built on first access, so parsing and the
         sweeps (which read only the light form) never pay for it.
         """
-        graph = cls(None, inputs, outputs)
+        graph = cls(None, inputs, outputs, user_names, symbols)
         graph._ops, graph._operands = ops, operands
         return graph
 
@@ -211,7 +258,8 @@ class Graph:
         if self._nx is None:
             nxg = nx.DiGraph()
             operands = self._operands
-            nxg.add_nodes_from((node, {"op": op_name, "symbol": sympy.Symbol(node), "operands": operands[node]})
+            symbol = self.symbol
+            nxg.add_nodes_from((node, {"op": op_name, "symbol": symbol(node), "operands": operands[node]})
                                for node, op_name in self._ops.items())
             nxg.add_edges_from((u, v, {"slots": slots}) for (u, v), slots in self.edge_slots().items())
             self._nx = nxg
@@ -232,9 +280,13 @@ class Graph:
     def from_sympy(cls, expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> "Graph":
         """Graph of one sympy expression or several (outputs in the given order).
 
-        Structurally equal subtrees become one node.  Supported: Add, Mul, Pow,
-        numbers, ``pi``, ``E``, symbols, the grammar's functions (``Max(0, x)`` is
-        relu) and Heaviside/sign; anything else raises UnsupportedOpError.
+        Structurally equal subtrees become one node; a list of n expressions
+        gives n outputs, even when two are the same.  The graph keeps the
+        user's own Symbols (with their assumptions): :meth:`symbol` and
+        :meth:`expr` return them.  Supported: Add, Mul, Pow, numbers, ``pi``,
+        ``E``, symbols, the grammar's functions (``Max(0, x)`` is relu) and
+        Heaviside/sign; anything else, and two different Symbols with one
+        name, raises UnsupportedOpError.
         """
         exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else [expr_or_list]
         builder = GraphBuilder()
@@ -261,7 +313,11 @@ class Graph:
             raise self._missing(node) from None
 
     def symbol(self, node: str) -> sympy.Symbol:
-        """The sympy Symbol standing for ``node`` (made on request: sympy caches symbols by name)."""
+        """The sympy Symbol standing for ``node``: the user's own for an input of :meth:`from_sympy`
+        (assumptions kept), else ``Symbol(node)`` (made on request: sympy caches symbols by name)."""
+        symbol = self._symbols.get(node)
+        if symbol is not None:
+            return symbol
         if node not in self._ops:
             raise self._missing(node)
         return sympy.Symbol(node)
@@ -291,8 +347,9 @@ class Graph:
         return len(self._ops)
 
     def __repr__(self) -> str:
-        return (f"<Graph {len(self._ops)} nodes, {len(self.edge_slots())} edges, "
-                f"inputs={self.inputs}, outputs={self.outputs}>")
+        """One short line whatever the size: counts, and the first few inputs and outputs."""
+        edges = sum(len({u for u in args if u.__class__ is str}) for args in self._operands.values())
+        return f"<Graph {len(self._ops)} nodes, {edges} edges, inputs={_few(self.inputs)}, outputs={_few(self.outputs)}>"
 
     def __str__(self) -> str:
         """A let-listing: one line per op node in topological order (``c = a + b``), as programs print."""
@@ -306,7 +363,7 @@ class Graph:
         return picture_or_none(self)
 
     # -- values and expressions -------------------------------------------
-    def evaluate(self, **values: Any) -> dict[str, Any]:
+    def evaluate(self, /, **values: Any) -> dict[str, Any]:
         """Forward pass with numbers: every node's value (floats, or arrays for array inputs).
 
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
@@ -350,6 +407,13 @@ class Graph:
             return self.symbol(node)
         args = tuple(self.symbol(x) if isinstance(x, str) else x for x in self.operands(node))
         return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
+
+
+def _few(names: tuple[str, ...], limit: int = 8) -> str:
+    """``names`` as a tuple literal, cut to its first ``limit`` entries with a count of the rest."""
+    if len(names) <= limit:
+        return repr(names)
+    return "(" + ", ".join(map(repr, names[:limit])) + f", ... {len(names) - limit:,} more)"
 
 
 def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ Examples
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 import sympy
@@ -22,6 +21,7 @@ from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from . import rules
 from .graph import Graph
+from .names import function_name  # noqa: F401 - callers import it from here
 from .parse import parse
 from .passes.local import annotate_edges
 
@@ -32,9 +32,6 @@ SETTINGS: dict[str, Any] = {
     "inv_trig_style": "abbreviated",
     "ln_notation": False,      # log, as the expression grammar writes it
 }
-
-#: Names the graph builder invents for unnamed nodes; such an output prints as ``f``.
-_GENERATED_NAME = re.compile(r"v\d+")
 
 
 class LatexPrinter(SympyLatexPrinter):
@@ -49,12 +46,6 @@ class LatexPrinter(SympyLatexPrinter):
     def partial(self, f: str, x: str) -> str:
         """``\\frac{\\partial f}{\\partial x}`` for two names."""
         return rf"\frac{{\partial {self.name(f)}}}{{\partial {self.name(x)}}}"
-
-
-def function_name(graph: Graph) -> str:
-    """What to call the function in formulas: the output's name, or ``f`` when the builder invented it."""
-    output = graph.output
-    return "f" if _GENERATED_NAME.fullmatch(output) else output
 
 
 def node_forms(program: Any) -> dict[str, sympy.Expr]:

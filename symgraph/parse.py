@@ -25,7 +25,7 @@ import sympy
 
 from .errors import ParseError
 from .graph import Graph, GraphBuilder, paused_gc
-from .rules import FUNCTIONS
+from .rules import FUNCTIONS, constant_key as _constant_key
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
 MAX_TEXT_LENGTH = 5_000_000
@@ -37,12 +37,20 @@ _EXPLAIN = {
     ".": "attribute access is not supported",
     "[": "subscripts are not supported", "]": "subscripts are not supported",
     "<": "comparisons are not supported", ">": "comparisons are not supported",
-    "!": "comparisons are not supported",
-    "'": "string literals are not supported", '"': "string literals are not supported",
-    "\\": "backslashes are not supported",
+    "!": "'!' is not supported: there is no factorial (and no '!=': comparisons are not supported yet)",
+    "'": "quotes are not supported (no strings, and no primes for derivatives)",
+    '"': "quotes are not supported (no strings)",
+    "\\": "backslashes are not supported (LaTeX commands are not part of the grammar)",
     "{": "braces are not supported", "}": "braces are not supported",
     ":": "':' is not supported (no lambdas, slices or annotations)",
     "%": "'%' is not supported (no modulo)", "@": "'@' is not supported (no matrix products)",
+    "#": "'#' is not supported (no comments yet)",
+    "&": "'&' is not supported (no logical or bitwise operators)",
+    "|": "'|' is not supported (no logical or bitwise operators; write abs(x) for |x|)",
+    "~": "'~' is not supported (no bitwise operators)",
+    "?": "'?' is not supported (no conditional expressions)",
+    "$": "'$' is not supported (write the expression without LaTeX delimiters)",
+    "`": "backquotes are not supported",
 }
 
 
@@ -96,6 +104,8 @@ def _token_error(text: str, pos: int):
     ch = text[pos]
     if not ch.isascii() or not ch.isprintable():
         raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
+    if text.startswith("!=", pos):
+        raise ParseError("'!=' is not supported: comparisons are not supported yet", text, pos)
     raise ParseError(_EXPLAIN.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
 
 
@@ -118,10 +128,17 @@ def _number(tok: Token, text: str) -> sympy.Expr:
 
 
 def _make_number(tok: Token, text: str) -> sympy.Expr:
+    """A decimal literal is the float64 value it reads as (as NumPy reads it: ``1e-999999`` is 0.0).
+
+    The sympy Float is built from the Python float, never from the digits:
+    that costs the same for any exponent (a string like ``1e-999999`` made
+    sympy work for seconds) and gives the value evaluation uses.
+    """
     if any(c in tok.text for c in ".eE"):
-        if not math.isfinite(float(tok.text)):
+        value = float(tok.text)
+        if not math.isfinite(value):
             raise ParseError(f"number {tok.text!r} is out of range (larger than about 1.8e308)", text, tok.pos)
-        return sympy.Float(tok.text)
+        return sympy.Float(value)
     if len(tok.text.lstrip("0")) > 308:
         raise ParseError(f"integer literal with {len(tok.text)} digits is out of range", text, tok.pos)
     return sympy.Integer(tok.text)
@@ -135,6 +152,12 @@ class _Parser:
         self.builder = builder
         self.tokens = tokenize(text)
         self.i = 0
+        #: this text's assignments: name -> ref (each text of a list has its own scope)
+        self.scope: dict[str, object] = {}
+        #: names this text used as inputs -> position of the first use
+        self.inputs_used: dict[str, int] = {}
+        #: the name the statement being parsed assigns (its right-hand side may not use it)
+        self.target: str | None = None
 
     def error(self, message: str, pos: int):
         raise ParseError(message, self.text, pos)
@@ -159,9 +182,11 @@ class _Parser:
                 self.error("only the last line may be a bare expression; earlier lines must be 'name = expr'",
                            bare[1])
             if tok.kind == "name" and self.peek(1).text == "=":
-                name = self.assignment_target(tok)
+                name = self.target = self.assignment_target(tok)
                 self.i += 2
                 ref, stop = self.expression()
+                self.target = None
+                self.scope[name] = ref
                 self.builder.assign(name, ref)
                 names.append(name)
                 refs.append(ref)
@@ -179,10 +204,12 @@ class _Parser:
         name = tok.text
         if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
             self.error(f"cannot assign to {name!r}: it is a reserved name", tok.pos)
-        if self.builder.is_assigned(name):
+        if name in self.scope:
             self.error(f"{name!r} is assigned twice", tok.pos)
-        if self.builder.is_input(name):
-            self.error(f"{name!r} is used as an input before this line assigns it", tok.pos)
+        if name in self.inputs_used:
+            line, column = _line_column(self.text, self.inputs_used[name])
+            self.error(f"{name!r} is used as an input (line {line}, column {column}) before this line "
+                       "assigns it", tok.pos)
         return name
 
     # -- expressions ------------------------------------------------------
@@ -300,7 +327,15 @@ class _Parser:
             hint = f"; did you mean {close[0]}?" if close else ""
             self.error(f"unknown function {word!r}{hint} Known functions: {', '.join(FUNCTIONS)}. "
                        f"(To multiply write {word}*(...))", tok.pos)
-        values.append(sympy.pi if word == "pi" else self.builder.input(word))
+        if word == "pi":
+            values.append(sympy.pi)
+        elif word in self.scope:
+            values.append(self.scope[word])
+        elif word == self.target:
+            self.error(f"{word!r} is used on the right-hand side of its own assignment", tok.pos)
+        else:
+            self.inputs_used.setdefault(word, tok.pos)
+            values.append(self.builder.input(word))
 
     def reduce(self, values: list, ops: list) -> None:
         kind, name, _ = ops.pop()
@@ -315,17 +350,26 @@ class _Parser:
 _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
 
 
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of ``pos``."""
+    start = text.rfind("\n", 0, pos) + 1
+    return text.count("\n", 0, pos) + 1, pos - start + 1
+
+
 def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> Graph:
     """Parse an expression or a program of ``name = expr`` lines into a :class:`Graph`.
 
     Parameters
     ----------
     text : str or list of str
-        One expression or program; a list makes a graph with one output per
-        text (shared subexpressions across them are one node).
+        One expression or program; a list of n texts makes a graph with n
+        outputs in order, even when two are the same node (shared
+        subexpressions across them are one node).  Each text has its own
+        scope for the names it assigns; inputs are shared by name (the rule
+        is in :mod:`symgraph.names`).
     outputs : list of str, optional
         Names to use as outputs instead of the default (the final bare
-        expression, else the last assigned name).
+        expression, else the last assigned name); repeats are kept.
 
     Raises
     ------
@@ -354,9 +398,11 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> 
 
 def _parse(texts: list[str], outputs: Sequence[str] | None) -> Graph:
     builder = GraphBuilder(names_in(texts))
-    results, names_out = [], []
+    results, names_out, scopes = [], [], []
     for t in texts:
-        names, refs, bare = _Parser(t, builder).program()
+        parser = _Parser(t, builder)
+        names, refs, bare = parser.program()
+        scopes.append(parser.scope)
         if bare is not None:
             results.append(bare)
             names_out.append(None)
@@ -366,14 +412,23 @@ def _parse(texts: list[str], outputs: Sequence[str] | None) -> Graph:
     if outputs is not None:
         results, names_out = [], []
         for name in outputs:
-            if builder.is_assigned(name):
-                results.append(builder.lookup(name))
-            elif builder.is_input(name):
-                results.append(builder.input(name))
-            else:
-                raise ParseError(f"output {name!r} is not a name in the text", texts[-1], 0)
+            results.append(_output(name, scopes, builder, texts))
             names_out.append(name)
     return builder.finish(results, names_out)
+
+
+def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[str]):
+    """The ref an ``outputs=[...]`` name stands for: an input, or a name one text assigned."""
+    found = [scope[name] for scope in scopes if name in scope]
+    if builder.is_input(name):
+        found.append(builder.input(name))
+    distinct = {ref if ref.__class__ is int else _constant_key(ref) for ref in found}
+    if not found:
+        raise ParseError(f"output {name!r} is not a name in the text", texts[-1], 0)
+    if len(distinct) > 1:
+        raise ParseError(f"output {name!r} is ambiguous: it names different things in different texts",
+                         texts[-1], 0)
+    return found[0]
 
 
 def names_in(texts: Iterable[str]) -> set[str]:

@@ -273,3 +273,67 @@ def test_deep_from_sympy_chain():
     for _ in range(3000):
         want = math.sin(want)
     assert math.isclose(g.evaluate(x=0.7)[g.output], want, rel_tol=1e-12)
+
+
+# --------------------------------------------------------------------------- issue 14
+
+def test_from_sympy_keeps_repeated_outputs():
+    g = Graph.from_sympy([x * y, x * y, x + y])
+    assert len(g.outputs) == 3 and g.outputs[0] == g.outputs[1] != g.outputs[2]
+    assert [g.expr(o) for o in g.outputs] == [x * y, x * y, x + y]
+
+
+def test_from_sympy_keeps_the_users_symbols():
+    """Issue 14: assumptions dropped; ``.subs(r, 2)`` must work on what the graph gives back."""
+    r = sympy.Symbol("r", positive=True)
+    g = Graph.from_sympy(r * x**2)
+    assert g.symbol("r") is r and g.symbol("r").is_positive
+    assert g.symbol("x") == x
+    assert g.expr().subs(r, 2) == 2 * x**2
+    assert g.nx.nodes["r"]["symbol"] is r
+    assert parse("r*x").symbol("r") == sympy.Symbol("r")  # text: plain symbols
+
+
+def test_two_symbols_of_one_name_are_refused_naming_both():
+    r = sympy.Symbol("r", positive=True)
+    with pytest.raises(UnsupportedOpError) as info:
+        Graph.from_sympy(r * sympy.Symbol("r") + 1)
+    message = str(info.value)
+    assert "Symbol('r', positive=True)" in message and "Symbol('r')" in message
+    with pytest.raises(UnsupportedOpError):
+        Graph.from_sympy([r * x, sympy.Symbol("r")])
+
+
+def test_user_names_of_from_sympy_are_the_inputs():
+    g = Graph.from_sympy(sympy.sin(x) * y)
+    assert g.user_names == frozenset({"x", "y"})
+
+
+def test_user_names_of_text_are_inputs_and_assigned_names():
+    g = parse("c = a + b; d = b + 1; c * d")
+    assert g.user_names == frozenset({"a", "b", "c", "d"})
+    assert g.output not in g.user_names
+
+
+@pytest.mark.parametrize("names", [("self", "values", "node", "name"), ("values", "self")])
+def test_evaluate_takes_inputs_named_like_its_own_parameters(names):
+    """Issue 14: an input named ``self`` broke ``Graph.evaluate``."""
+    g = parse("*".join(names))
+    values = {n: float(k + 2) for k, n in enumerate(names)}
+    assert g.evaluate(**values)[g.output] == math.prod(values.values())
+
+
+def test_repr_and_str_are_fast_and_linear_for_large_graphs():
+    import time
+
+    def seconds(n: int) -> float:
+        g = parse("+".join(f"sin(x{i})*y" for i in range(n)))
+        start = time.perf_counter()
+        text, line = str(g), repr(g)
+        elapsed = time.perf_counter() - start
+        assert len(line) < 400 and "more" in line and text.count("\n") == len(g) - n - 2
+        return elapsed
+
+    small, large = seconds(2_500), seconds(25_000)  # 100,000 nodes
+    assert large < 2.0
+    assert large < 25 * max(small, 1e-3)

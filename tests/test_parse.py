@@ -386,3 +386,131 @@ def test_no_eval_regex_outside_definitions():
                     continue
                 offenders.append(f"{path.name}:{lineno}: {line.strip()}")
     assert not offenders, offenders
+
+
+# --------------------------------------------------------------------------- issue 14: names and parsing
+
+@pytest.mark.parametrize("texts", [["x*y", "y*x", "x+y"], ["x-y", "x-y", "x+y"], ["x*y", "x*y"],
+                                   ["u = x*y", "u = x*y", "u = x*y"]])
+def test_a_list_of_n_texts_gives_n_outputs_in_order(texts):
+    g = parse(texts)
+    assert len(g.outputs) == len(texts)
+    assert g.outputs[0] == g.outputs[1]
+    values = g.evaluate(x=3.0, y=2.0)
+    want = [float(sympy.sympify(t.split("=")[-1]).subs({x: 3, y: 2})) for t in texts]  # our own fixed texts
+    assert [values[o] for o in g.outputs] == want
+
+
+def test_repeated_outputs_by_name_are_kept():
+    g = parse("c = a*b; d = c + 1", outputs=["d", "c", "d"])
+    assert g.outputs == ("d", "c", "d")
+    g = parse(["2", "2", "x"])
+    assert len(g.outputs) == 3 and g.outputs[0] == g.outputs[1]
+
+
+SELF_REFERENCES = [
+    ("x = x*x; y = x + 1", 4, "'x' is used on the right-hand side of its own assignment"),
+    ("y = 2\nx = sin(x) + y", 14, "right-hand side of its own assignment"),
+    ("y = x*2; x = y + 1", 9, "'x' is used as an input (line 1, column 5) before this line assigns it"),
+    ("a = 1\ny = x*2\nx = y + 1", 14, "(line 2, column 5)"),
+    ("x = 1; x = 2", 7, "'x' is assigned twice"),
+    ("x = y; x = x + 1", 7, "assigned twice"),
+]
+
+
+@pytest.mark.parametrize("text, position, message", SELF_REFERENCES)
+def test_every_name_clash_in_one_text_is_a_parse_error(text, position, message):
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    assert info.value.position == position
+    assert message in str(info.value)
+
+
+def test_self_referencing_assignment_does_not_merge_input_and_node():
+    """Issue 14: ``x = x*x; y = x + 1`` gave grad 2x^2+1 (the input and the node merged)."""
+    with pytest.raises(ParseError, match="own assignment"):
+        parse("x = x*x; y = x + 1")
+    with pytest.raises(ParseError, match="own assignment"):
+        symgraph.grad("x = x*x; y = x + 1")
+
+
+def test_each_text_has_its_own_scope_for_assigned_names():
+    """Issue 14: the second text's ``u`` is an input, not the first text's ``u``."""
+    g = parse(["u = x*y; v = u + x", "u*2"])
+    assert g.inputs == ("x", "y", "u")
+    first, second = g.outputs
+    assert g.expr(first) == x * y + x
+    assert g.expr(second) == 2 * sympy.Symbol("u")
+    assert "u" not in g.operands(first) and g.op("u") == "input"
+    renamed = next(n for n in g.order if g.op(n) == "mul" and set(g.operands(n)) == {"x", "y"})
+    assert renamed != "u" and renamed not in g.user_names
+    values = g.evaluate(x=2.0, y=3.0, u=5.0)
+    assert (values[first], values[second]) == (8.0, 10.0)
+
+
+def test_a_name_assigned_in_two_texts_names_two_nodes():
+    g = parse(["u = x*y; u + 1", "u = x + y; u * 2"])
+    first, second = g.outputs
+    assert g.expr(first) == x * y + 1 and g.expr(second) == 2 * (x + y)
+    assert "u" in g.user_names and g.op("u") == "mul"  # the earlier text keeps the name
+    same = parse(["u = x*y; u + 1", "u = x*y; u * 2"])
+    assert "u" in same.user_names and same.expr(same.outputs[1]) == 2 * x * y
+
+
+def test_outputs_naming_different_things_in_two_texts_is_ambiguous():
+    with pytest.raises(ParseError, match="ambiguous"):
+        parse(["u = x*y", "u*2"], outputs=["u"])
+    assert parse(["u = x*y", "v = x*2"], outputs=["v", "u", "v"]).outputs == ("v", "u", "v")
+
+
+def test_generated_names_are_not_user_names():
+    """Issue 14: in ``q = 1e-1+v1; asin(v1+1e-1)`` the user never wrote ``v2``."""
+    g = parse("q = 1e-1+v1; asin(v1+1e-1)")
+    assert g.user_names == frozenset({"v1", "q"})
+    assert g.output not in g.user_names and g.output not in ("v1", "q")
+    assert g.op(g.output) == "asin"
+
+
+def _literal(text: str) -> sympy.Float:
+    g = parse(f"{text}*x")
+    return next(c for c in g.operands(g.output) if not isinstance(c, str))
+
+
+def test_number_literals_are_their_float64_values():
+    """The Float is built from the Python float: the same Floats as before for ordinary literals."""
+    for text in ("0.1", "1.5e-3", "2.5", "1e-1", ".5", "3.", "6.02214076e23"):
+        assert _literal(text)._mpf_ == sympy.Float(text)._mpf_, text
+    for text in ("1e308", "0.30000000000000004", "0.1000000000000000000001", "1e-320"):
+        assert _literal(text)._mpf_ == sympy.Float(float(text))._mpf_, text
+
+
+def test_an_underflowing_literal_is_zero_and_fast():
+    """Issue 14: ``1e-999999`` took 24 s to parse; it reads as 0.0, as NumPy reads it."""
+    import time
+    start = time.perf_counter()
+    g = parse("1e-999999*x + 1e-99999999999")
+    assert time.perf_counter() - start < 1.0
+    assert g.evaluate(x=3.0)[g.output] == 0.0
+    assert float(np.float64("1e-999999")) == 0.0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x!", "there is no factorial"),
+    ("x != y", "'!=' is not supported: comparisons are not supported yet"),
+    ("a & b", "no logical or bitwise"), ("a | b", "abs(x)"), ("~a", "bitwise"), ("a ? b", "conditional"),
+    ("x # note", "no comments"), ("$x$", "LaTeX"), ("`x`", "backquote"), ("f'", "primes"),
+])
+def test_each_stray_character_gets_its_own_message(text, message):
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    assert message in str(info.value)
+    assert not info.value.reason.startswith("comparisons")
+
+
+def test_every_entry_of_the_character_table_is_reached():
+    from symgraph.parse import _EXPLAIN
+    for ch, message in _EXPLAIN.items():
+        with pytest.raises(ParseError) as info:
+            parse(f"x {ch} y")
+        assert info.value.reason == message, ch
+        assert info.value.position == 2

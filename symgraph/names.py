@@ -1,0 +1,165 @@
+"""The one naming service: user names and generated names never meet.
+
+Every name symgraph invents (graph nodes ``v1, v2, ...``, renamed
+assignments, output labels ``f``/``f1``...) comes from a :class:`Namer` that
+knows every name already taken, so an invented name is never one the user
+wrote or one invented before.
+
+The rules, in one place:
+
+* **Inputs keep their user names**: they are keyword arguments of evaluation
+  and compiled functions, so they are never renamed.
+* **Texts in one list each have their own scope** for the names they assign;
+  inputs are shared by name.  In ``["u = x*y; v = u + x", "u*2"]`` the second
+  text's ``u`` is an input called ``u``.  A node keeps the name its text
+  assigned unless that name is an input (in any text) or was given to a
+  different node first (earlier text wins); then the node gets a fresh name
+  from the namer, and that fresh name is *not* a user name.
+* **Generated names are never user-addressable**: :attr:`Graph.user_names`
+  holds the inputs and the assigned names that kept their spelling; a name
+  outside it (``v2``, a renamed ``u1``) is something the user never wrote, and
+  asking for it (``wrt=["v2"]``) is asking for an absent name.
+* **Output labels** (what formulas call a function: ``\\partial f``) are one
+  per output position, distinct, and never equal to any node name: see
+  :func:`output_labels`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Container, Iterator
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .graph import Graph
+
+__all__ = ["Namer", "function_name", "output_labels"]
+
+
+class Namer:
+    """Hands out names that are in none of the ``taken`` containers and were not handed out before.
+
+    The containers are consulted, not copied (a graph's million-entry node
+    table costs nothing to pass).  ``fresh(base)`` gives ``base`` itself when
+    free, else the first free ``base1, base2, ...``; ``numbered(prefix)`` gives
+    the next free ``prefix1, prefix2, ...`` of a running sequence, the way
+    graph nodes and program temporaries are named.
+
+    Examples
+    --------
+    >>> namer = Namer({"x", "v1"})
+    >>> namer.numbered("v"), namer.numbered("v"), namer.fresh("x"), namer.fresh("y")
+    ('v2', 'v3', 'x1', 'y')
+    """
+
+    def __init__(self, *taken: Container[str]):
+        self._taken = taken
+        self._issued: set[str] = set()
+        self._sequences: dict[str, Iterator[str]] = {}
+
+    def __contains__(self, name: str) -> bool:
+        """True when ``name`` is taken or was handed out."""
+        if name in self._issued:
+            return True
+        for names in self._taken:
+            if name in names:
+                return True
+        return False
+
+    def reserve(self, name: str) -> None:
+        """Mark ``name`` as taken from now on."""
+        self._issued.add(name)
+
+    def fresh(self, base: str) -> str:
+        """``base`` when free, else ``base1``, ``base2``, ... (the first free one); reserved on return."""
+        name, k = base, 0
+        while name in self:
+            k += 1
+            name = f"{base}{k}"
+        self._issued.add(name)
+        return name
+
+    def numbered(self, prefix: str) -> str:
+        """The next free name of the sequence ``prefix1, prefix2, ...``; reserved on return."""
+        return next(self.sequence(prefix))
+
+    def sequence(self, prefix: str) -> Iterator[str]:
+        """The running sequence behind :meth:`numbered` as an iterator (``next`` of it in hot loops)."""
+        seq = self._sequences.get(prefix)
+        if seq is None:
+            seq = self._sequences[prefix] = self._numbers(prefix)
+        return seq
+
+    def _numbers(self, prefix: str) -> Iterator[str]:
+        issued, taken, k = self._issued, self._taken, 0
+        while True:
+            k += 1
+            name = f"{prefix}{k}"
+            if name in issued:
+                continue
+            for names in taken:
+                if name in names:
+                    break
+            else:
+                issued.add(name)
+                yield name
+
+
+#: Bases tried, in order, for unnamed outputs' labels; the first whose labels are all free is used.
+_LABEL_BASES = ("f", "g", "h", "F", "G", "H", "phi", "psi")
+
+
+def output_labels(graph: "Graph") -> tuple[str, ...]:
+    """One label per output position: distinct, and never equal to a name in the graph.
+
+    A user-named output (an input, or a name the text assigned) keeps its
+    name.  Unnamed outputs are labelled ``f`` (one output) or by position,
+    ``f1, f2, ...`` (several: ``f2`` is the second output); when one of those
+    is taken by a node name, the next base of ``f, g, h, F, G, H, phi, psi``
+    (then ``ff, fff, ...``) whose labels are all free is used.  When a user name
+    would label two positions (the same output twice), every position is
+    labelled positionally, so the labels stay distinct.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> output_labels(sg.parse("f*x"))
+    ('g',)
+    >>> output_labels(sg.parse(["x*y", "y*x", "u = x+y"]))
+    ('f1', 'f2', 'u')
+    >>> output_labels(sg.parse(["u = x*y", "u = x*y"]))
+    ('f1', 'f2')
+    """
+    outputs, user = graph.outputs, graph.user_names
+    named = [y if y in user else None for y in outputs]
+    kept = [y for y in named if y is not None]
+    if len(set(kept)) < len(kept):
+        named = [None] * len(outputs)
+        kept = []
+    unnamed = [k for k, y in enumerate(named) if y is None]
+    if not unnamed:
+        return tuple(named)
+    taken = Namer(graph._ops, kept)
+
+    def labels(base: str) -> list[str]:
+        return [base] if len(outputs) == 1 else [f"{base}{k + 1}" for k in unnamed]
+
+    bases = iter(_LABEL_BASES)
+    base = next(bases)
+    depth = 0
+    while any(label in taken for label in labels(base)):
+        base = next(bases, None)
+        if base is None:
+            depth += 1
+            base = "f" * (depth + 1)
+    for k, label in zip(unnamed, labels(base)):
+        named[k] = label
+    return tuple(named)
+
+
+def function_name(graph: "Graph") -> str:
+    """What formulas call a single-output graph's function: its :func:`output_labels` label.
+
+    The output's own name when the user gave it one, else ``f`` (or the next
+    free base when the graph has a node called ``f``).  Several outputs are a
+    GraphError, as for :attr:`Graph.output`.
+    """
+    graph.output  # noqa: B018 - raises the GraphError for several outputs
+    return output_labels(graph)[0]
