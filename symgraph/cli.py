@@ -18,18 +18,17 @@ command also runs in-process.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import math
 import sys
-from pathlib import Path
 import shutil
 import warnings
+from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 import numpy as np
 
-from .errors import SymgraphError
+from .errors import SymgraphError, UnusedWrtWarning
 
 TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
 MODES = ("reverse", "forward", "paths", "elimination", "auto")
@@ -128,39 +127,20 @@ def _graph(args) -> Any:
     return parse(read_expr(args.expr))
 
 
-def _check_wrt(graph, wrt: Sequence[str] | None, allow_unused: bool = False) -> list[str] | None:
-    """--wrt as a list; a name not in the expression gets derivative 0 and a warning on stderr.
+def unused_wrt_warning(warning: UnusedWrtWarning) -> str:
+    """The library's :class:`~symgraph.errors.UnusedWrtWarning`, worded for the shell.
 
-    The library's rule (derivative 0, as in sympy and JAX), worded for the
-    shell: the inputs, the closest match and ``--allow-unused``, which says
-    the name is meant to be absent.
+    The library decides which names are absent (the derivative by them is 0,
+    as in sympy and JAX); the shell names the inputs, the closest match and
+    ``--allow-unused``, which says the name is meant to be absent.
     """
-    if wrt is None:
-        return None
-    unused = [w for w in wrt if w not in graph.nx]
-    if unused and not allow_unused:
-        print(unused_wrt_warning(unused, graph.inputs), file=sys.stderr)
-    return list(wrt)
-
-
-def unused_wrt_warning(unused: Sequence[str], inputs: Sequence[str]) -> str:
-    """``warning: ...`` naming the absent --wrt names, the inputs and the closest match of each."""
+    unused, inputs = warning.absent, warning.inputs
     names = ", ".join(map(repr, unused))
-    close = {w: difflib.get_close_matches(w, list(inputs), n=1) for w in unused}
-    hints = "".join(f"; closest to {w!r}: {match[0]!r}" for w, match in close.items() if match)
+    hints = "".join(f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused if w in warning.closest)
     one = len(unused) == 1
     return (f"warning: --wrt {names} {'is' if one else 'are'} not in the expression "
             f"(inputs: {', '.join(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "
             "Add --allow-unused if that is meant.")
-
-
-def _ignore_library_warnings() -> None:
-    """The CLI prints its own unused-wrt warning (above): the library's would repeat it."""
-    from . import errors
-
-    category = getattr(errors, "UnusedWrtWarning", None)
-    if category is not None:
-        warnings.simplefilter("ignore", category)
 
 
 def _number(value: Any) -> str:
@@ -211,9 +191,8 @@ def cmd_grad(args, out: TextIO) -> None:
     from .latex import function_name
 
     graph = _graph(args)
-    wrt = _check_wrt(graph, args.wrt, args.allow_unused)
     point = parse_point(args.at) if args.at else None
-    gradient = grad(graph, wrt=wrt, mode=args.mode, simplify=args.simplify)
+    gradient = grad(graph, wrt=args.wrt, mode=args.mode, simplify=args.simplify, allow_unused=args.allow_unused)
     name = function_name(graph)
     with np.errstate(all="ignore"):
         values = gradient.at(**point) if point is not None else None
@@ -248,6 +227,7 @@ def cmd_grad(args, out: TextIO) -> None:
 
 def cmd_jacobian(args, out: TextIO) -> None:
     from .derive import jacobian, jacobian_program
+    from .names import output_labels
     from .parse import parse
 
     if args.exprs.count("-") > 1:
@@ -255,10 +235,9 @@ def cmd_jacobian(args, out: TextIO) -> None:
                          "arguments or as @FILE, one file each")
     texts = [read_expr(e) for e in args.exprs]
     graph = parse(texts if len(texts) > 1 else texts[0])
-    wrt = _check_wrt(graph, args.wrt, args.allow_unused) or list(graph.inputs)
-    matrix = jacobian(graph, wrt=wrt, mode=args.mode, simplify=args.simplify)
-    generated = all(y.startswith("v") and y[1:].isdigit() for y in graph.outputs)
-    names = [f"f{i}" for i in range(1, len(graph.outputs) + 1)] if generated else list(graph.outputs)
+    wrt = args.wrt or list(graph.inputs)
+    matrix = jacobian(graph, wrt=wrt, mode=args.mode, simplify=args.simplify, allow_unused=args.allow_unused)
+    names = output_labels(graph)  # one distinct label per function, in order, even for repeats
     values = None
     if args.at:
         program, _ = jacobian_program(graph, wrt, "reverse" if args.mode == "auto" else args.mode)
@@ -277,7 +256,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
             data["jacobian_values"] = [[_json_number(v) for v in row] for row in values]
         _print_json(data, out)
         return
-    if generated and len(names) > 1:
+    if len(names) > 1 and any(f not in graph.user_names for f in names):
         for f, text in zip(names, texts):
             print(f"# {f} = {' '.join(text.split())}", file=out)
     if args.latex:
@@ -296,7 +275,7 @@ def cmd_compare(args, out: TextIO) -> None:
     from .cost import compare
 
     graph = _graph(args)
-    report = compare(graph, wrt=_check_wrt(graph, args.wrt, args.allow_unused))
+    report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused)
     if args.json:
         _print_json({"inputs": report.n_inputs, "outputs": report.n_outputs, "modes": report.to_dict(),
                      "verdict": report.verdict}, out)
@@ -362,7 +341,7 @@ def cmd_latex(args, out: TextIO) -> None:
     if args.wrt is None:
         print(to_latex(graph.expr()), file=out)
         return
-    gradient = grad(graph, wrt=_check_wrt(graph, args.wrt, args.allow_unused), simplify=args.simplify)
+    gradient = grad(graph, wrt=args.wrt, simplify=args.simplify, allow_unused=args.allow_unused)
     print(gradient.latex(aligned=args.aligned), file=out)
 
 
@@ -561,10 +540,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     try:
         run: Callable = args.run
-        with warnings.catch_warnings():
-            _ignore_library_warnings()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnusedWrtWarning)
             run(args, out)
         out.flush()
+        for said in dict.fromkeys(unused_wrt_warning(w.message) for w in caught
+                                  if isinstance(w.message, UnusedWrtWarning)):
+            print(said, file=sys.stderr)
+        for w in caught:  # any other warning is shown as Python would have shown it
+            if not isinstance(w.message, UnusedWrtWarning):
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     except (SymgraphError, ValueError, OSError) as error:
         if isinstance(error, BrokenPipeError):
             return 0

@@ -69,19 +69,9 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and not allow_unused:
-        warnings.warn(UnusedWrtWarning(_unused_message(graph, absent)), stacklevel=stacklevel)
+        closest = {w: match[0] for w in absent if (match := difflib.get_close_matches(w, sorted(known), n=1))}
+        warnings.warn(UnusedWrtWarning(absent, graph.inputs, closest), stacklevel=stacklevel)
     return names
-
-
-def _unused_message(graph: Graph, absent: Sequence[str]) -> str:
-    inputs = ", ".join(graph.inputs[:20]) + (", ..." if len(graph.inputs) > 20 else "") or "none"
-    parts = []
-    for w in absent:
-        close = difflib.get_close_matches(w, sorted(graph.user_names), n=1)
-        parts.append(f"{w!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    return (f"wrt name{'s' * (len(absent) > 1)} {', '.join(parts)} not in the function (inputs: {inputs}): "
-            f"{'their derivatives are' if len(absent) > 1 else 'its derivative is'} 0; "
-            "pass allow_unused=True if that is meant")
 
 
 def present(graph: Graph, names: Sequence[str]) -> list[str]:

@@ -6,6 +6,8 @@ already catches ``ValueError`` keeps working.
 """
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 
 class SymgraphError(Exception):
     """Base class of every symgraph error."""
@@ -68,7 +70,18 @@ class SymgraphWarning(UserWarning):
 class UnusedWrtWarning(SymgraphWarning):
     """A ``wrt`` name does not occur in the function: its derivative is 0.
 
-    Raised as a warning, not an error, because 0 is the right answer (as in
-    sympy, JAX and CasADi); ``allow_unused=True`` (PyTorch's name) says the
-    name is meant to be absent and silences it.
+    A warning, not an error, because 0 is the right answer (as in sympy, JAX
+    and CasADi); ``allow_unused=True`` (PyTorch's name) says the name is
+    meant to be absent and silences it.  ``absent``, ``inputs`` and
+    ``closest`` (absent name -> the closest name that occurs, if any) let a
+    caller such as the command line word it its own way.
     """
+
+    def __init__(self, absent: "Sequence[str]", inputs: "Sequence[str]", closest: "Mapping[str, str]",
+                 hint: str = "pass allow_unused=True if that is meant"):
+        self.absent, self.inputs, self.closest = tuple(absent), tuple(inputs), dict(closest)
+        names = ", ".join(f"{w!r}" + (f" (did you mean {closest[w]!r}?)" if w in closest else "") for w in absent)
+        shown = ", ".join(self.inputs[:20]) + (", ..." if len(self.inputs) > 20 else "") or "none"
+        many = len(self.absent) > 1
+        super().__init__(f"wrt name{'s' * many} {names} not in the function (inputs: {shown}): "
+                         f"{'their derivatives are' if many else 'its derivative is'} 0; {hint}")
