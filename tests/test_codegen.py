@@ -453,7 +453,7 @@ def _programs(draw):
 
 def _scalar_forms(value):
     forms = [value, np.float64(value)]
-    if float(value).is_integer() and abs(value) < 2 ** 53:
+    if float(value).is_integer() and abs(value) < 2 ** 53 and math.copysign(1, value) > 0:  # int(-0.0) is +0
         forms += [int(value), np.int64(int(value))]
     return forms
 
