@@ -55,7 +55,6 @@ def grad_e(a, b):
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import linecache
 import math
@@ -71,11 +70,13 @@ from . import rules
 from .errors import GraphError
 from .graph import paused_gc
 from .progress import STEP, Progress, compile_reporter
+from .runtime import (Layout, Namer, chunked_kernel, compiled_function, flat_labels, positional_order,
+                      vector_function, working_dtype)
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
 
-#: Scalars that take the single-point fast path.
+#: Scalars that make a single point (converted together, one row each).
 _SCALAR_TYPES = (float, int, np.floating, np.integer)
 
 _serial = itertools.count(1)
@@ -99,33 +100,16 @@ def namespace_of(values: Sequence[Any]) -> Any:
     return np
 
 
-def working_dtype(values: Sequence[Any]) -> np.dtype:
-    """The floating dtype a call computes in: float64 unless the array inputs are all float32.
-
-    Python numbers are weak (they do not vote); integer and boolean arrays vote
-    for float64; floating arrays for their own dtype, promoted together.
-    """
-    dtype = None
-    for value in values:
-        if isinstance(value, (int, float)):
-            continue
-        dt = getattr(value, "dtype", None)
-        dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
-        if dt.kind not in "fc":
-            dt = np.dtype(np.float64)
-        dtype = dt if dtype is None or dt == dtype else np.promote_types(dtype, dt)
-    return np.dtype(np.float64) if dtype is None else dtype
-
-
 def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
     """Convert a call's inputs: returns ``(xp, shape, dtype, *arrays)``.
 
     ``xp=None`` picks the namespace from the values (:func:`namespace_of`).
-    With NumPy, 0-d inputs come back as NumPy scalars (fast, NumPy's domain rules).
+    With NumPy, a 0-d input becomes an array of one point, so a single point
+    runs exactly the NumPy calls an array of points runs (see the module notes).
     """
     if (xp is None or xp is np) and all(isinstance(v, _SCALAR_TYPES) for v in values):
-        dtype = working_dtype(values)  # the single-point fast path: one conversion for all inputs
-        return (np, (), dtype, *np.array(values, dtype=dtype))
+        dtype = working_dtype(values)  # a single point: one conversion for all inputs, one row each
+        return (np, (), dtype, *np.array(values, dtype=dtype).reshape(len(values), 1))
     if xp is None:
         xp = namespace_of(values)
     dtype = working_dtype(values)
@@ -136,7 +120,7 @@ def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
         shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, arrays))
         raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
     if xp is np:
-        arrays = [a[()] if a.ndim == 0 else a for a in arrays]
+        arrays = [a.reshape(1) if a.ndim == 0 else a for a in arrays]
     return (xp, shape, dtype, *arrays)
 
 
@@ -147,12 +131,10 @@ def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Seq
     results are broadcast into fresh arrays; the results listed in ``copy``
     (inputs, repeated results) are copied so no output shares memory with an
     input or another output.  At a single NumPy point all results are
-    converted together: one small array, one 0-d view per result.
+    written into one small block, one 0-d view per result.
     """
-    if not shape and (xp is np or xp is POINT_MATH):
-        out = np.array(values, dtype=dtype)  # a complex value (the point path) raises TypeError here
-        if xp is POINT_MATH and not np.isfinite(out).all():
-            raise _NotFinite
+    if not shape and xp is np:
+        out = np.array([v[0] if v.__class__ is np.ndarray and v.ndim else v for v in values], dtype=dtype)
         return tuple([out[i, ...] for i in range(len(values))])
     results, copy = [], set(copy)
     for i, value in enumerate(values):
@@ -166,120 +148,6 @@ def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Seq
             value = value.copy()
         results.append(value)
     return tuple(results)
-
-
-def vector_inputs(x: Any, names: Sequence[str]) -> tuple:
-    """Split one 1-D vector into ``(xp, dtype, *scalars)``: NumPy, and one NumPy scalar per input."""
-    x = np.asarray(x)
-    if x.ndim != 1 or x.shape[0] != len(names):
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-        raise GraphError(f"expected a 1-D vector of {len(names)} values ({shown}), got shape {x.shape}")
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    return (np, dtype, *x.astype(dtype, copy=False))
-
-
-def vector_outputs(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.ndarray]:
-    """``(float(value), 1-D array of grads)``: the pair ``scipy.optimize.minimize(jac=True)`` wants."""
-    return float(value), np.array(grads, dtype=dtype)
-
-
-# --------------------------------------------------------------------------- the single-point path
-
-def _maximum(x: float, y: float) -> float:
-    """``numpy.maximum`` on floats: nan wins, and max(-0.0, 0) is 0."""
-    return x if x > y or x != x else y
-
-
-def _sign(x: float) -> float:
-    """``numpy.sign`` on a float: -1, 0 or 1, nan for nan."""
-    return 1.0 if x > 0 else -1.0 if x < 0 else x if x != x else 0.0
-
-
-def _logaddexp(x: float, y: float) -> float:
-    """``numpy.logaddexp`` on floats, by NumPy's own formula (no overflow for large arguments)."""
-    if x == y:
-        return x + _LOG2
-    d = x - y
-    if d > 0:
-        return x + math.log1p(math.exp(-d))
-    if d <= 0:
-        return y + math.log1p(math.exp(d))
-    return d  # nan
-
-
-_LOG2 = math.log(2)
-
-#: What generated code calls as ``xp.<name>``, on Python floats.  Where NumPy would
-#: return inf or nan (with a warning), these raise (ValueError, OverflowError,
-#: ZeroDivisionError from Python's float arithmetic) and the call is redone with
-#: NumPy scalars; see :func:`with_point_path`.
-POINT_MATH = types.SimpleNamespace(
-    sin=math.sin, cos=math.cos, tan=math.tan, arcsin=math.asin, arccos=math.acos, arctan=math.atan,
-    sinh=math.sinh, cosh=math.cosh, tanh=math.tanh, exp=math.exp, log=math.log, sqrt=math.sqrt,
-    abs=abs, maximum=_maximum, sign=_sign, logaddexp=_logaddexp,
-    asarray=lambda value, dtype=None: float(value))
-
-
-class _NotFinite(ArithmeticError):
-    """A single point's result is inf or nan: redo it with NumPy scalars, for NumPy's warnings."""
-
-
-def prepare_point(xp: Any, names: Sequence[str], *values: Any) -> tuple:
-    """:func:`prepare`, except that a float64 single point comes back as Python floats and :data:`POINT_MATH`."""
-    if xp is None or xp is np:
-        if all(v.__class__ is float for v in values):  # the common case, checked in one pass
-            return (POINT_MATH, (), _FLOAT64, *values)
-        if all(isinstance(v, _SCALAR_TYPES) for v in values) and working_dtype(values) == _FLOAT64:
-            return (POINT_MATH, (), _FLOAT64, *map(float, values))
-    return prepare(xp, names, *values)
-
-
-_FLOAT64 = np.dtype(np.float64)
-
-
-def vector_inputs_point(x: Any, names: Sequence[str]) -> tuple:
-    """:func:`vector_inputs`, except that a float64 vector comes back as Python floats and :data:`POINT_MATH`."""
-    xp, dtype, *values = vector_inputs(x, names)
-    if dtype != np.float64:
-        return (xp, dtype, *values)
-    return (POINT_MATH, dtype, *map(float, values))
-
-
-def vector_outputs_point(value: Any, grads: list, dtype: np.dtype) -> tuple[float, np.ndarray]:
-    """:func:`vector_outputs`, raising for results that are not finite (or complex: TypeError)."""
-    value, grads = vector_outputs(value, grads, dtype)
-    if not (math.isfinite(value) and np.isfinite(grads).all()):
-        raise _NotFinite
-    return value, grads
-
-
-#: the helpers a generated function calls -> their single-point versions
-_POINT_HELPERS = {prepare: prepare_point, vector_inputs: vector_inputs_point, vector_outputs: vector_outputs_point}
-
-
-def with_point_path(exact: Callable, fast: Callable) -> Callable:
-    """``fast`` (the same code with :data:`_POINT_HELPERS`), falling back to ``exact`` where it raises.
-
-    At a single float64 point, arithmetic on Python floats and :mod:`math` is
-    about twice as fast as on NumPy scalars and gives the same values
-    (the same IEEE operations; :mod:`math` and NumPy call the same C library
-    for the elementary functions unless NumPy has its own SIMD version, then
-    they may differ in the last bit).  Wherever NumPy would give inf or nan
-    with a warning, or a complex number would appear (a negative number to a
-    fractional power), the fast call raises and ``exact`` redoes the point
-    with NumPy scalars, so results and warnings follow NumPy's rules.  One
-    difference remains: an overflow to inf inside the program that a later
-    operation turns finite again (``1/(1e200*1e200)``) gives the same value
-    without NumPy's overflow warning.  Calls on arrays take the exact path.
-    """
-    @functools.wraps(exact)
-    def call(*args, **kwargs):
-        try:
-            return fast(*args, **kwargs)
-        except (ArithmeticError, ValueError, TypeError):
-            pass  # outside the handler below, so an error of the exact call is not chained to this one
-        return exact(*args, **kwargs)  # NumPy's answer: inf or nan and its warning, or the same error
-    return call
 
 
 # --------------------------------------------------------------------------- source
@@ -296,16 +164,16 @@ def _is_power_of_two(c: Any) -> bool:
 
 
 def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
-                 dtype: str | None, report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
+                 constant: Callable[[str], str], report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
     The peephole folds constant factors and negations of single-use
     temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
     becomes ``t3 = -200 * v``.  It only combines factors when one of them is
     +-2^k, so every result is bitwise what the program computes, in fewer
-    array operations.  An op on constants alone is evaluated at call time on
-    an array of ``dtype`` (NumPy code) or, with ``dtype=None``, on a float
-    (the numba kernel's scalar code).
+    array operations.  An op on constants alone is evaluated at call time,
+    its first operand written by ``constant`` (a 0-d array of the working
+    dtype in NumPy code, a float64 in the numba kernel).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -362,7 +230,7 @@ def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable
                     lines.append((r, materialise(*pending[r]), pending.pop(r)[2]))
             texts = [r if isinstance(r, str) else lit(r) for r in refs]
             if all(not isinstance(r, str) for r in refs):  # evaluate at call time, with NumPy's rules
-                texts[0] = f"float({texts[0]})" if dtype is None else f"{ns}.asarray({texts[0]}, dtype={dtype})"
+                texts[0] = constant(texts[0])
             template = rules.op(op).code.replace("xp.", f"{ns}.")
             lines.append((target, template.format(*texts), list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
         elif uses.get(target, 0) == 1 and target not in keep:
@@ -411,51 +279,43 @@ class Generated:
         return self.header + "\n\n" + self.source
 
 
-Layout = Any  # a result label (str), or a tuple of layouts
-
-
-def generate(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
-             vector: bool = False, xp: Any = None, report: Progress | None = None) -> Generated:
-    """Write ``program`` as the source of one Python function.
+def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = None, doc: str | None = None,
+             params: Sequence[str] | None = None, xp: Any = None, report: Progress | None = None) -> Generated:
+    """Write ``program`` as the source of one Python function returning a flat tuple of results.
 
     Parameters
     ----------
     program : Program
-        Its ``inputs`` become the parameters (positional or keyword), its
-        ``instructions`` the body.
+        Its ``instructions`` become the body.
     name : str
         The function's name.
-    returns : label or nested tuple of labels, optional
-        What to return: a result label returns that result; a tuple returns a
-        tuple (nested as given).  Default: the tuple of every result.
+    returns : sequence of result labels, optional
+        The results returned, in order (a label may repeat: each gets its
+        own array).  Default: every result.
     doc : str, optional
         Docstring (identifiers and plain words only).
-    vector : bool
-        Take one 1-D vector holding the inputs in order; ``returns`` must be
-        ``(value_label, (grad_labels...))``, and the function returns
-        ``(float, 1-D ndarray)``.  NumPy only.
+    params : sequence of str, optional
+        The parameters, in positional order: a permutation of
+        ``program.inputs`` (default: ``program.inputs``).
     xp : module, optional
         Namespace bound to the globals (None: chosen per call from the inputs).
     report : Progress, optional
         Advanced by one per instruction as its line is written, then by one
         per instruction once the source is assembled.
+
+    Every name the code adds (the namespace, the helpers, ``inf``, ``nan``)
+    is fresh with respect to the program's own names, so any input name works.
     """
-    inputs = tuple(program.inputs)
+    inputs = tuple(program.inputs if params is None else params)
     instructions = list(program.instructions)
     results = dict(program.results)
-    returns = tuple(results) if returns is None else returns
-    taken = set(inputs) | {t for t, _, _ in instructions} | {name}
-
-    def fresh(base: str) -> str:
-        chosen = base
-        while chosen in taken:
-            chosen += "_"
-        taken.add(chosen)
-        return chosen
+    labels = list(results) if returns is None else list(returns)
+    namer = Namer(set(inputs) | {t for t, _, _ in instructions} | {name})
+    fresh = namer.fresh
 
     ns, shape, dtype = fresh("xp"), fresh("_shape"), fresh("_dtype")
     default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
-    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "vector_inputs", "vector_outputs")}
+    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit")}
 
     def lit(value: Any) -> str:
         return literal(value).replace("inf", inf_name).replace("nan", nan_name)
@@ -469,88 +329,42 @@ def generate(program: Any, *, name: str = "f", returns: Layout | None = None, do
         return alias.get(ref, ref) if isinstance(ref, str) else ref
 
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
-    assignments = _assignments(instructions, resolve, result_refs, lit, ns, dtype, report)
+    assignments = _assignments(instructions, resolve, result_refs, lit, ns,
+                               lambda text: f"{ns}.asarray({text}, dtype={dtype})", report)
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(assignments):
         for name_ in used:
             last_use[name_] = i
 
-    body: list[str] = []
-    vector_param = fresh("x") if vector else None
-    if vector:
-        body.append(f"{ns}, {dtype}{''.join(', ' + n for n in inputs)} = "
-                    f"{helpers['vector_inputs']}({vector_param}, {names_const})")
-    else:
-        body.append(f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
-                    f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})")
-
+    body = [f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
+            f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})"]
     for i, (target, text, used) in enumerate(assignments):
         body.append(f"{target} = {text}")
         dead = [n for n in used if last_use.get(n) == i and n not in result_refs]
         if dead:
             body.append(f"del {', '.join(dead)}")
 
-    if vector:
-        value_label, grad_labels = returns
-        grads = [resolve(results[label]) for label in grad_labels]
-        value = resolve(results[value_label])
-        items = ", ".join(g if isinstance(g, str) else lit(g) for g in grads)
-        value_text = value if isinstance(value, str) else lit(value)
-        body.append(f"return {helpers['vector_outputs']}({value_text}, [{items}], {dtype})")
-    else:
-        flat: list[str] = []
-
-        def flatten(layout: Layout) -> None:
-            if isinstance(layout, tuple):
-                for item in layout:
-                    flatten(item)
-            else:
-                flat.append(layout)
-
-        flatten(returns)
-        refs = [resolve(results[label]) for label in flat]
-        copies, seen, input_names = [], set(), set(inputs)
-        for i, ref in enumerate(refs):  # results that are inputs or repeat a result get their own copy
-            if isinstance(ref, str) and (ref in input_names or ref in seen):
-                copies.append(i)
-            seen.add(ref)
-        items = _wrap([r if isinstance(r, str) else lit(r) for r in refs], "        ")
-        copy_text = f", copy={tuple(copies)!r}" if copies else ""
-        call = f"{helpers['fit']}({ns}, {shape}, {dtype}, ({items}){copy_text})"
-        counter = iter(range(len(flat)))
-
-        def regroup(layout: Layout, whole: str) -> str:
-            """Python text picking ``layout`` out of the flat results tuple ``whole``."""
-            if not isinstance(layout, tuple):
-                return f"{whole}[{next(counter)}]"
-            if all(not isinstance(x, tuple) for x in layout):
-                start = next(counter, None) if layout else None
-                for _ in layout[1:]:
-                    next(counter)
-                return "()" if start is None else f"{whole}[{start}:{start + len(layout)}]"
-            return "(" + ", ".join(regroup(x, whole) for x in layout) + ("," if len(layout) == 1 else "") + ")"
-
-        if isinstance(returns, tuple) and all(not isinstance(x, tuple) for x in returns):
-            body.append(f"return {call}")
-        else:
-            out = fresh("_results")
-            body.append(f"{out} = {call}")
-            body.append(f"return {regroup(returns, out)}")
+    refs = [resolve(results[label]) for label in labels]
+    copies, seen, input_names = [], set(), set(inputs)
+    for i, ref in enumerate(refs):  # results that are inputs or repeat a result get their own copy
+        if isinstance(ref, str) and (ref in input_names or ref in seen):
+            copies.append(i)
+        seen.add(ref)
+    items = _wrap([r if isinstance(r, str) else lit(r) for r in refs], "        ") if refs else ""
+    copy_text = f", copy={tuple(copies)!r}" if copies else ""
+    body.append(f"return {helpers['fit']}({ns}, {shape}, {dtype}, ({items}){copy_text})")
 
     if report is not None:
         report.advance(len(instructions))
-    params = vector_param if vector else ", ".join(inputs)
     doc = (doc or "Generated by symgraph.").replace("\\", "/").replace('"', "'")
-    lines = [f"def {name}({params}):", f'    """{doc}"""'] + ["    " + line for line in body]
+    lines = [f"def {name}({', '.join(inputs)}):", f'    """{doc}"""'] + ["    " + line for line in body]
     source = "\n".join(lines) + "\n"
 
     globals_ = {default_ns: xp, names_const: inputs, inf_name: math.inf, nan_name: math.nan,
-                helpers["prepare"]: prepare, helpers["fit"]: fit,
-                helpers["vector_inputs"]: vector_inputs, helpers["vector_outputs"]: vector_outputs}
-    used = ("vector_inputs", "vector_outputs") if vector else ("prepare", "fit")
+                helpers["prepare"]: prepare, helpers["fit"]: fit}
     header_lines = [
         "from math import " + ", ".join(_import_as(k, v) for k, v in (("inf", inf_name), ("nan", nan_name))),
-        "from symgraph.codegen import " + ", ".join(_import_as(k, helpers[k]) for k in used),
+        "from symgraph.codegen import " + ", ".join(_import_as(k, helpers[k]) for k in ("prepare", "fit")),
         f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
         f"{names_const} = {inputs!r}",
     ]
@@ -593,26 +407,79 @@ def build_function(generated: Generated) -> Callable:
 
 
 def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
-                    vector: bool = False, xp: Any = None, progress: Any = None) -> Callable:
-    """Generate and compile ``program`` (see :func:`generate`); the function's ``.source`` is its code.
+                    args: Sequence[str] | None = None, vector: bool = False, backend: str = "numpy",
+                    chunk: int | None = None, parallel: bool = False, xp: Any = None,
+                    progress: Any = None) -> Callable:
+    """THE compile entry point: ``program`` as a function, on any backend, with one argument binder.
 
-    ``progress``: see :mod:`symgraph.progress` (default: a bar on a terminal
-    for programs that take about a second or more).
+    Parameters
+    ----------
+    program : Program
+        What to compute.
+    name, doc : str
+        The function's name and docstring.
+    returns : result label or nested tuple of labels, optional
+        What to return: a label returns that result, a tuple a tuple (nested
+        as given; a label may repeat).  Default: the tuple of every result.
+    args : list of str, optional
+        The positional order: a permutation of ``program.inputs`` (default:
+        ``program.inputs``; see :func:`symgraph.runtime.positional_order`).
+    vector : bool
+        Take one 1-D vector of the inputs (in positional order);
+        ``returns`` must be ``(value_label, (grad_labels...))`` and the
+        function returns ``(float, 1-D ndarray)``.
+    backend : {"numpy", "numba"}
+        Generated NumPy code (:func:`generate`), or one compiled loop over
+        points (:mod:`symgraph.batch`; needs numba).
+    chunk : int, optional
+        Evaluate at most ``chunk`` points at a time (see :func:`symgraph.runtime.chunked_kernel`).
+    parallel : bool
+        Spread the points over numba's threads (``backend="numba"`` only).
+    xp : module, optional
+        The NumPy backend's array namespace (default: chosen per call).
+    progress : None, bool or callable(done, total)
+        See :mod:`symgraph.progress`.
+
+    Every backend is a kernel taking the inputs positionally and returning the
+    flat tuple of results; :func:`symgraph.runtime.compiled_function` binds
+    arguments and lays the results out, the same way for all of them.
     """
-    report = compile_reporter(progress, len(program.instructions), "compiling")
-    try:
-        with paused_gc():  # a large program's lines are many small objects and no cycles
-            generated = generate(program, name=name, returns=returns, doc=doc, vector=vector, xp=xp, report=report)
-            function = build_function(generated)
-            if xp is None or xp is np:  # the single-point path: the same code object with other helpers
-                helpers = {k: _POINT_HELPERS.get(v, v) if callable(v) else v for k, v in function.__globals__.items()}
-                function = with_point_path(function, types.FunctionType(function.__code__, helpers, function.__name__))
-        if report is not None:
-            report.advance(len(program.instructions))
-        return function
-    finally:
-        if report is not None:
-            report.close()
+    returns = tuple(program.results) if returns is None else returns
+    labels = flat_labels(returns)
+    order = positional_order(program.inputs, args)
+    if vector:
+        if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], str)
+                and isinstance(returns[1], tuple)):
+            raise GraphError("vector=True needs returns=(value_label, (grad_labels...))")
+        if chunk is not None:
+            raise GraphError("vector=True evaluates one point: chunk= does not apply")
+    if backend == "numba":
+        if xp is not None and xp is not np:
+            raise ValueError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
+        from .batch import numba_kernel  # the numba backend needs numba: imported on use
+        kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
+    elif backend != "numpy":
+        raise ValueError(f"unknown backend {backend!r}; choose 'numpy' or 'numba'")
+    elif parallel:
+        raise ValueError("parallel=True needs backend='numba'")
+    else:
+        report = compile_reporter(progress, len(program.instructions), "compiling")
+        try:
+            with paused_gc():  # a large program's lines are many small objects and no cycles
+                generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
+                kernel = build_function(generated)
+            if report is not None:
+                report.advance(len(program.instructions))
+        finally:
+            if report is not None:
+                report.close()
+        source = generated.source
+    if chunk is not None:
+        kernel = chunked_kernel(kernel, chunk)
+    if vector:
+        return vector_function(kernel, order, name=name, doc=doc, source=source)
+    return compiled_function(kernel, order, name=name, doc=doc, source=source, layout=returns,
+                             backend=backend, parallel=bool(parallel))
 
 
 def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:

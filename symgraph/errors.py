@@ -59,6 +59,10 @@ class GraphError(SymgraphError, ValueError):
     """A request that does not fit the graph (unknown name, several outputs where one is needed, ...)."""
 
 
+class ArgumentError(GraphError, TypeError):
+    """A compiled function called with missing, unexpected or too many arguments (worded as Python words it)."""
+
+
 class RenderError(SymgraphError, RuntimeError):
     """A picture could not be rendered (unknown format or engine, Graphviz missing or failing)."""
 

@@ -112,7 +112,7 @@ _ROWS = [
     Op("div", 2, lambda x, y: x / y, np.true_divide, "{0} / {1}",
        (lambda B, out, x, y: B.op("div", 1, y),
         lambda B, out, x, y: B.op("neg", B.op("div", out, y)))),
-    Op("pow", 2, lambda x, y: x ** y, np.power, "{0} ** {1}",
+    Op("pow", 2, lambda x, y: x ** y, np.power, "xp.power({0}, {1})",
        (lambda B, out, x, y: B.op("mul", y, B.op("pow", x, B.op("sub", y, 1))),
         lambda B, out, x, y: B.op("mul", out, B.op("log0", x)))),
     _unary("neg", lambda x: -x, np.negative, "-{0}", lambda B, out, x: -1),

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.batch import bind, chunked
+from symgraph.batch import chunked
+from symgraph.runtime import Binder
 
 EVERY_OP = ("(a+b)*(b+1) - a/b + a^2 + 2^b + sin(a)*cos(b) + tan(a/4) + asin(a/3) + acos(b/4) + atan(a*b)"
             " + sinh(a) + cosh(b) + tanh(a-b) + exp(-a) + log(b*b+1) + sqrt(b*b+1) + abs(a) + sigmoid(a*b)"
@@ -34,9 +35,9 @@ def test_numba_shapes_keywords_and_errors():
     da, db = f(b=np.ones((2, 3)), a=np.arange(3.0))  # broadcast (3,) with (2, 3)
     assert da.shape == db.shape == (2, 3)
     np.testing.assert_array_equal(db, np.arange(3.0) + 2 * 1 + 1 + np.zeros((2, 3)))
-    with pytest.raises(sg.GraphError, match="missing value"):
+    with pytest.raises(sg.GraphError, match="missing 1 required positional argument: 'b'"):
         f(a=1.0)
-    with pytest.raises(TypeError, match="positional"):
+    with pytest.raises(TypeError, match="takes 2 positional arguments but 3 were given"):
         f(1, 2, 3)
     constant = sg.grad("a + 2*b", wrt=["a", "b", "c"]).lambdify(backend="numba")
     assert [r.tolist() for r in constant(np.zeros(2), np.zeros(2))] == [[1.0, 1.0], [2.0, 2.0], [0.0, 0.0]]
@@ -102,10 +103,13 @@ def test_chunks_bound_the_temporaries():
     assert peaks[1] < outputs * 1.5 < peaks[0]
 
 
-def test_bind():
-    assert bind(("a", "b"), (1,), {"b": 2}) == {"a": 1, "b": 2}
-    with pytest.raises(TypeError, match="two values"):
-        bind(("a", "b"), (1,), {"a": 2})
+def test_binder():
+    bind = Binder(("a", "b"), "f")
+    assert list(bind((1,), {"b": 2})) == [1, 2] and list(bind((), {"b": 2, "a": 1})) == [1, 2]
+    with pytest.raises(TypeError, match="multiple values for argument 'a'"):
+        bind((1,), {"a": 2})
+    with pytest.raises(sg.GraphError, match="missing 2 required positional arguments: 'a' and 'b'"):
+        bind((), {})
 
 
 def test_numba_parallel_equals_serial_and_numpy():
@@ -139,13 +143,13 @@ def test_numba_inputs_of_every_kind():
              (True, 2.0, 1.0), (np.arange(3, dtype=np.int32), 2.0, np.zeros(0)[:, None])]
     for args in cases:
         for x, y in zip(f(*args), plain(*args)):
-            assert x.dtype == np.float64 and x.shape == np.shape(y)
+            assert x.dtype == y.dtype and x.shape == np.shape(y)
             np.testing.assert_array_equal(x, y)
     da, db, dc = f(a=1.0, b=2.0, c=3.0)  # one point: 0-d arrays, each its own result
     assert (da.shape, float(da), float(db), float(dc)) == ((), 4.0, 4.0, 1.0)
-    with pytest.raises(sg.GraphError, match="unknown input"):
+    with pytest.raises(sg.GraphError, match="unexpected keyword argument 'd'"):
         f(1.0, 2.0, 3.0, d=4.0)
-    with pytest.raises(sg.GraphError, match="missing value"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'd'"):
         f(a=1.0, b=2.0, d=4.0)
     x = np.linspace(0, 1, 5)
     da, db, _ = f(x, x, x)

@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
+import sympy
+
 import symgraph as sg
+from symgraph import rules
 from symgraph.codegen import literal
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -363,70 +366,262 @@ def test_compiled_gradient_equals_program_and_finite_differences(tree, numbers):
             np.testing.assert_allclose(compiled[name][ok], fd[ok], rtol=1e-4, atol=1e-4, err_msg=text)
 
 
-# ---------------------------------------------------------------- the single-point path
+# ---------------------------------------------------------------- a single point runs the array code
 POINT_TEXT = ("sin(x)*cos(y) + tan(x/3) + asin(x/2) + acos(y/3) + atan(x*y) + sinh(x) * cosh(y) + tanh(x - y)"
               " + exp(x) * log(y) + sqrt(y) + abs(x - 1) + sigmoid(x) + relu(x - 0.2) + softplus(y) + x^y / (1 + y^2)")
 
 
-def _paths(fn):
-    """The compiled function's fast (Python float) and exact (NumPy scalar) versions."""
-    fast = next(c.cell_contents for c in fn.__closure__ if c.cell_contents is not fn.__wrapped__)
-    return fast, fn.__wrapped__
+def _bits(values):
+    """Results as comparable bit patterns (every nan alike), in a flat list."""
+    out = []
+    for v in values if isinstance(values, (tuple, list)) else (values,):
+        if isinstance(v, tuple):
+            out += _bits(v)
+            continue
+        a = np.asarray(v, dtype=np.float64).reshape(-1)
+        out += ["nan" if np.isnan(x) else x.view(np.int64).item() for x in a]
+    return out
 
 
-def test_point_path_uses_every_numpy_function_the_op_table_calls():
-    from symgraph import rules
-    from symgraph.codegen import POINT_MATH
-    used = {name for row in rules.OPS.values() for name in re.findall(r"xp\.(\w+)", row.code)}
-    assert used and all(hasattr(POINT_MATH, name) for name in used)
+def _column(values, k):
+    """Point ``k`` of results computed on arrays of points, in the same nesting."""
+    if isinstance(values, tuple):
+        return tuple(_column(v, k) for v in values)
+    return np.asarray(values)[k]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.floats(0.05, 1.9), st.floats(0.1, 2.9))
-def test_point_path_gives_the_numpy_values(x, y):
+def test_issue_example_point_gives_what_arrays_give():
+    """abs(x^0.5) at -4 is nan, as on arrays (Python floats made it 2.0)."""
+    for x in (-4.0, -4, np.int64(-4), np.float64(-4.0)):
+        with pytest.warns(RuntimeWarning, match="invalid value"):
+            assert np.isnan(sg.lambdify("abs(x^0.5)")(x))
+        with pytest.warns(RuntimeWarning):
+            assert np.isnan(sg.grad("abs(x^0.5)").lambdify()(x)[0])
+        with pytest.warns(RuntimeWarning):
+            value, (dx,) = sg.value_and_grad("abs(x^0.5)")(x)
+        assert np.isnan(value) and np.isnan(dx)
+    with pytest.warns(RuntimeWarning):
+        value, g = sg.value_and_grad("abs(x^0.5)", vector=True)(np.array([-4.0]))
+    assert np.isnan(value) and np.isnan(g[0])
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(sg.parse("abs(x^0.5)").evaluate(x=np.array([-4.0]))["v2"]).all()
+
+
+def test_issue_example_point_is_bitwise_the_array_value():
+    """x=1.25, y=0.1875: math and NumPy differed by 8 ulp; now one path gives one value."""
     fn = sg.grad(POINT_TEXT, wrt=["x", "y"]).lambdify()
-    fast, exact = _paths(fn)
-    for got, want in zip(fast(x, y), exact(x, y)):
-        assert type(got) is np.ndarray and got.shape == () and got.dtype == np.float64
-        np.testing.assert_array_max_ulp(got, want, maxulp=4)  # the same IEEE arithmetic; libm may differ by ulps
-    arithmetic = sg.grad("(1-x)^2 + 100*(y-x^2)^2 + x/y").lambdify()
-    assert [float(v) for v in _paths(arithmetic)[0](x, y)] == [float(v) for v in arithmetic.__wrapped__(x, y)]
+    point = fn(1.25, 0.1875)
+    arrays = fn(np.array([0.5, 1.25]), np.array([1.0, 0.1875]))
+    assert _bits(point) == _bits(_column(arrays, 1))
+    assert all(type(v) is np.ndarray and v.shape == () and v.dtype == np.float64 for v in point)
 
 
-@pytest.mark.parametrize("text, point, expected", [
-    ("log(x)", {"x": 0.0}, [np.inf]),                     # math.log(0) raises; NumPy: 1/0 = inf
-    ("1/x", {"x": 0.0}, [-np.inf]),
-    ("sqrt(x)", {"x": -1.0}, [np.nan]),
-    ("exp(x)", {"x": 1000.0}, [np.inf]),                  # OverflowError in math
-    ("x^(1/3)", {"x": -8.0}, [np.nan]),                   # a complex number on Python floats
-    ("x*x*x", {"x": 1e200}, [np.inf]),                    # silent overflow on Python floats: caught at the end
-    ("asin(x)", {"x": 2.0}, [np.nan]),
-])
-def test_point_path_falls_back_to_numpy_with_its_warnings(text, point, expected):
-    fn = sg.grad(text).lambdify()
-    with pytest.warns(RuntimeWarning):
-        got = fn(**point)
-    np.testing.assert_array_equal([float(v) for v in got], expected)
+def test_power_at_a_point_is_the_array_power():
+    """NumPy's power on 0-d values and on arrays differ in the last bit (here 2.61...^2): points use arrays."""
+    x = 2.610434542726609
+    assert sg.lambdify("x^2")(x) == sg.lambdify("x^2")(np.array([x, 1.0]))[0]
+    assert sg.lambdify("x^y")(x, 2.0) == sg.lambdify("x^y")(np.array([x, 1.0]), np.array([2.0, 1.0]))[0]
 
 
-def test_point_path_keeps_other_dtypes_and_arrays_on_numpy():
-    fn = sg.grad("sin(x)*y").lambdify()
-    small = fn(np.float32(0.5), np.float32(2.0))
-    assert all(v.dtype == np.float32 and v.shape == () for v in small)
-    batch = fn(np.array([0.5, 1.0]), 2.0)
-    np.testing.assert_allclose(batch[0], 2 * np.cos([0.5, 1.0]))
-    assert fn(np.int64(1), 2)[1] == np.sin(1.0)  # integers count as float64, as on the array path
-    with pytest.raises(TypeError, match="missing 1 required positional argument: 'y'") as error:
-        fn(x=1.0)
-    assert error.value.__context__ is None  # one error, not the fast path's chained to the exact one's
+#: operand kinds for random programs: earlier nodes, inputs, constants of every size
+_CONSTANTS = [sympy.Integer(k) for k in (0, 1, 2, 3, -1, -2)] + [sympy.Rational(1, 2), sympy.Rational(1, 3),
+                                                                  sympy.Float(1e-300), sympy.Float(1e300)]
+_VALUES = st.one_of(st.floats(-3, 3), st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 1e-310, -1e-310, 1e300,
+                                                      -1e300, 700.0, -800.0, 1e-8]),
+                    st.floats(allow_nan=False, allow_infinity=False))
 
 
-def test_point_path_for_optimisers_falls_back_too():
-    fn = sg.value_and_grad("log(x) + y^2", wrt=["x", "y"], vector=True)
-    value, grads = fn(np.array([2.0, 3.0]))
-    assert value == math.log(2.0) + 9.0 and type(value) is float
-    np.testing.assert_array_equal(grads, [0.5, 6.0])
-    with pytest.warns(RuntimeWarning):
-        value, grads = fn(np.array([0.0, 3.0]))
-    assert value == -np.inf and grads[0] == np.inf
-    assert fn(np.array([2.0, 3.0], dtype=np.float32))[1].dtype == np.float32
+@st.composite
+def _programs(draw):
+    """A random graph over every op of the op table (shared nodes, constants, repeated operands)."""
+    inputs = ("x", "y", "z")[:draw(st.integers(1, 3))]
+    ops, operands = {x: "input" for x in inputs}, {x: () for x in inputs}
+    nodes = list(inputs)
+    for k in range(draw(st.integers(1, 8))):
+        name = f"n{k}"
+        row = rules.OPS[draw(st.sampled_from(sorted(rules.OPS)))]
+        args = []
+        for slot in range(row.arity):
+            if slot and draw(st.booleans()):
+                args.append(draw(st.sampled_from(_CONSTANTS)))
+            else:
+                args.append(draw(st.sampled_from(nodes)))
+        ops[name], operands[name] = row.name, tuple(args)
+        nodes.append(name)
+    return sg.Graph.from_ops(ops, operands, inputs, outputs=(nodes[-1],))
+
+
+def _scalar_forms(value):
+    forms = [value, np.float64(value)]
+    if float(value).is_integer() and abs(value) < 2 ** 53 and math.copysign(1, value) > 0:  # int(-0.0) is +0
+        forms += [int(value), np.int64(int(value))]
+    return forms
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_programs(), st.lists(_VALUES, min_size=3, max_size=3), st.integers(0, 3))
+def test_point_results_are_bitwise_the_array_results(graph, values, form):
+    """Every op of the table, any float64 point: one point == the same point in an array, bitwise, in every compiler."""
+    point = dict(zip(graph.inputs, values))
+    arrays = {x: np.array([0.5, v, -2.0]) for x, v in point.items()}
+    scalars = {x: (_scalar_forms(v) * 4)[form] for x, v in point.items()}
+    with np.errstate(all="ignore"):
+        gradient = sg.grad(graph, simplify=False)
+        compiled = [sg.lambdify(graph), gradient.lambdify(), sg.value_and_grad(graph)]
+        for fn in compiled:
+            assert _bits(fn(**scalars)) == _bits(_column(fn(**arrays), 1)), graph
+        evaluated = graph.evaluate(**arrays)[graph.output]
+        assert _bits(compiled[0](**scalars)) == _bits(evaluated[1])
+        vector = sg.value_and_grad(graph, vector=True)
+        value, grads = vector(np.array(list(point.values())))
+        whole = compiled[2](**arrays)
+        assert _bits((value, tuple(grads))) == _bits(_column(whole, 1))
+
+
+def test_point_and_array_warn_alike():
+    for fn in (sg.lambdify("log(x)"), sg.grad("1/x").lambdify()):
+        for x in (0.0, np.array([0.0])):
+            with pytest.warns(RuntimeWarning, match="divide by zero"):
+                fn(x)
+
+
+# ---------------------------------------------------------------- calling: one binder, signatures, args=
+def _rosenbrock(n):
+    return "+".join(f"100*(x{i+1}-x{i}^2)^2+(1-x{i})^2" for i in range(n - 1))
+
+
+def test_keyword_calls_cost_what_positional_calls_cost():
+    """Issue example: n = 4000, keyword calls were 40x slower than positional (quadratic matching)."""
+    import timeit
+    g = sg.grad(_rosenbrock(4000))
+    fn = g.lambdify()
+    values = [0.5] * len(g.graph.inputs)
+    by_name = dict(zip(g.graph.inputs, values))
+    positional = min(timeit.repeat(lambda: fn(*values), number=3, repeat=3))
+    keyword = min(timeit.repeat(lambda: fn(**by_name), number=3, repeat=3))
+    assert keyword < 3 * positional
+    assert _bits(fn(**by_name)) == _bits(fn(*values))
+
+
+def test_every_compiled_function_has_a_real_signature():
+    text = "x1*x0 + y"
+    for fn in (sg.lambdify(text), sg.grad(text).lambdify(), sg.value_and_grad(text),
+               sg.lambdify(text, chunk=3), sg.value_and_grad(text, wrt=["x0", "x1", "y"], vector=True)):
+        params = list(inspect.signature(fn).parameters)
+        assert params == (["x"] if params == ["x"] else ["x1", "x0", "y"]), fn
+
+
+def test_args_fixes_the_positional_order():
+    """Issue example: Rosenbrock's x1 comes before x0; args= puts the inputs in the caller's order."""
+    names = [f"x{i}" for i in range(5)]
+    text = _rosenbrock(5)
+    p = [0.1, 0.2, 0.3, 0.4, 0.5]
+    by_name = dict(zip(names, p))
+    fn = sg.value_and_grad(text, wrt=names, args=names)
+    assert list(inspect.signature(fn).parameters) == names
+    assert _bits(fn(*p)) == _bits(fn(**by_name))
+    assert _bits(sg.lambdify(text, args=names)(*p)) == _bits(sg.lambdify(text)(**by_name))
+    assert _bits(sg.grad(text, wrt=names).lambdify(args=names)(*p)) == _bits(sg.grad(text, wrt=names).lambdify()(**by_name))
+    value, g = sg.value_and_grad(text, args=names[::-1], vector=True)(np.array(p[::-1]))
+    assert _bits(value) == _bits(fn(*p)[0]) and _bits(tuple(g[::-1])) == _bits(fn(*p)[1])
+
+
+def test_args_must_be_a_permutation_of_the_inputs():
+    with pytest.raises(sg.GraphError, match="inputs missing from args: y"):
+        sg.lambdify("x*y", args=["x"])
+    with pytest.raises(sg.GraphError, match="not inputs: z"):
+        sg.grad("x*y").lambdify(args=["x", "y", "z"])
+    with pytest.raises(sg.GraphError, match="given twice: x"):
+        sg.value_and_grad("x*y", args=["x", "x", "y"])
+    with pytest.raises(sg.GraphError, match="share one order"):
+        sg.value_and_grad("x*y", wrt=["x", "y"], args=["y", "x"], vector=True)
+
+
+# ---------------------------------------------------------------- names: generated and user names never meet
+RESERVED = ["np", "range", "inf", "nan", "math", "prange", "carray", "xp", "self", "f", "gradient", "float",
+            "_prepare", "_fit", "_xp", "_inputs", "_shape", "_dtype", "_pointer", "_i", "_points", "_inputs",
+            "_outputs", "x", "value_and_grad", "_in0", "xp_1"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(RESERVED), min_size=2, max_size=3, unique=True))
+def test_inputs_may_take_any_name_the_generated_code_uses(names):
+    a, b = names[:2]
+    text = f"sin({a})*{b}^2 + {a}/{b} + log(2)*{a}"
+    g = sg.grad(text, wrt=[a, b])
+    want = (4 * np.cos(0.5) + 1 / 2 + np.log(2), 2 * np.sin(0.5) * 2 - 0.5 / 4)
+    for fn in (g.lambdify(), g.lambdify(chunk=1), sg.value_and_grad(text, wrt=[a, b])):
+        got = fn(**{a: 0.5, b: 2.0})
+        got = got[1] if len(got) == 2 and isinstance(got[1], tuple) else got
+        np.testing.assert_allclose([float(v) for v in got], want, rtol=1e-14)
+    np.testing.assert_allclose(sg.value_and_grad(text, wrt=[a, b], vector=True)(np.array([0.5, 2.0]))[1], want)
+
+
+def test_inputs_named_like_the_numba_globals():
+    pytest.importorskip("numba")
+    text = "np*range + sin(inf) - nan/prange + carray*_pointer"
+    g = sg.grad(text)
+    fast, plain = g.lambdify(backend="numba"), g.lambdify()
+    args = [1.0, 2.0, 0.5, 3.0, 4.0, 5.0, 6.0]
+    assert _bits(fast(*args)) == _bits(plain(*args))
+
+
+# ---------------------------------------------------------------- one compile entry point: options everywhere
+def test_every_compiler_takes_the_same_options():
+    text = "sin(a)*b + a^2"
+    a, b = np.linspace(-1, 1, 9), np.linspace(2, 3, 9)
+    whole = sg.lambdify(text)(a, b)
+    np.testing.assert_array_equal(sg.lambdify(text, chunk=4)(a, b), whole)
+    value, grads = sg.value_and_grad(text, chunk=4)(a, b)
+    np.testing.assert_array_equal(value, whole)
+    np.testing.assert_array_equal(grads[0], sg.grad(text).lambdify()(a, b)[0])
+    with pytest.raises(ValueError, match="parallel=True needs backend='numba'"):
+        sg.lambdify(text, parallel=True)
+    with pytest.raises(ValueError, match="unknown backend 'jax'"):
+        sg.value_and_grad(text, backend="jax")
+    with pytest.raises(sg.GraphError, match="chunk= does not apply"):
+        sg.value_and_grad(text, vector=True, chunk=4)
+
+
+def test_numba_backend_in_every_compiler():
+    pytest.importorskip("numba")
+    text = "sin(a)*b + a^2"
+    a, b = np.linspace(-1, 1, 9), np.linspace(2, 3, 9)
+    np.testing.assert_allclose(sg.lambdify(text, backend="numba")(a, b), sg.lambdify(text)(a, b), rtol=1e-14)
+    value, (da, db) = sg.value_and_grad(text, backend="numba")(a, b=b)
+    ref_value, (ref_da, ref_db) = sg.value_and_grad(text)(a, b)
+    for x, y in ((value, ref_value), (da, ref_da), (db, ref_db)):
+        np.testing.assert_allclose(x, y, rtol=1e-14)
+    v, g = sg.value_and_grad(text, backend="numba", vector=True)(np.array([0.5, 2.0]))
+    assert type(v) is float and g.shape == (2,)
+    np.testing.assert_allclose(g, [2 * np.cos(0.5) + 1.0, np.sin(0.5)], rtol=1e-14)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_working_dtype_is_one_rule_in_every_backend(backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    fn = sg.grad("a*b + sin(a)").lambdify(backend=backend)
+    x32, x16 = np.linspace(0, 1, 4, dtype=np.float32), np.linspace(0, 1, 4, dtype=np.float16)
+    assert all(r.dtype == np.float32 for r in fn(x32, x32))
+    assert all(r.dtype == np.float32 for r in fn(x32, 2.0))       # a Python number does not vote
+    assert all(r.dtype == np.float64 for r in fn(x16, x16))       # float16 computes in float64
+    assert all(r.dtype == np.float64 for r in fn(x32, np.ones(4)))
+    assert all(r.dtype == np.float32 for r in fn(np.float32(0.5), np.float32(2)))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "chunked"])
+def test_repeated_outputs_give_distinct_arrays(backend):
+    """Issue example: lambdify(["x*y", "y*x"]) gives two results, never one array twice."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    ops = {"x": "input", "y": "input", "v1": "mul"}
+    graph = sg.Graph.from_ops(ops, {"x": (), "y": (), "v1": ("x", "y")}, ("x", "y"), outputs=("v1", "v1"))
+    options = {"chunk": 2} if backend == "chunked" else {"backend": backend}
+    fn = sg.lambdify(graph, **options)
+    for args in ((2.0, 3.0), (np.arange(5.0), 3.0)):
+        first, second = fn(*args)
+        np.testing.assert_array_equal(first, second)
+        assert not np.shares_memory(first, second)
+        first[...] = -1
+        assert np.all(second != -1)
