@@ -93,7 +93,7 @@ class GraphPath(NamedTuple):
 
 
 def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[str, float] | None = None,
-               limit: int = 100) -> list[GraphPath]:
+               limit: int = 100, allow_unused: bool = False) -> list[GraphPath]:
     """Every path from a wrt node to an output, with its edge derivatives and their product.
 
     The path sum's terms, one by one, for teaching: summed over the paths
@@ -109,10 +109,10 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     b -> c -> e (1, d) d 2.0
     b -> d -> e (1, c) c 3.0
     """
-    from ..derive import _wrt_list, as_graph  # derive sits above the passes
+    from ..derive import as_graph, present, wrt_names  # derive sits above the passes
 
     graph = annotate_edges(as_graph(f))
-    names = _wrt_list(graph, wrt)
+    names = present(graph, wrt_names(graph, wrt, allow_unused))
     total = count_through(graph.order, graph.nx.pred, graph.outputs, names)
     if total > limit:
         raise PathLimitError(f"the graph has {total:,} input-output paths, more than the limit of {limit:,} "
@@ -125,8 +125,6 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     found = []
     for y in dict.fromkeys(graph.outputs):
         for x in names:
-            if x not in graph.nx:
-                continue
             stack = [(x,)]
             while stack:  # iterative depth-first walk, successors in order
                 walk = stack.pop()
