@@ -1,0 +1,356 @@
+"""An independent oracle for symgraph's property tests: text -> sympy, derivatives by sympy.diff, mpmath values.
+
+It shares no code with symgraph: its own tokenizer and recursive-descent
+parser read the grammar (numbers, ``pi``, names, ``+ - * /``, ``^``/``**``
+right-associative and tighter than unary minus, calls of the grammar's
+functions, ``name = expr`` lines split by newlines or ``;``), and build a tree
+of tuples that is its own hash-consing: a subexpression is a nested tuple, so
+two occurrences of the same subexpression are equal tuples (``+`` and ``*``
+have their operands sorted, a minus on a literal is folded into it), which is
+exactly "one node per distinct subexpression".
+
+A derivative with respect to a name follows symgraph's documented rule ("a
+graph node name gives the derivative with respect to that intermediate"):
+the name's node is replaced by a fresh symbol wherever it occurs, the output
+is differentiated by that symbol with ``sympy.diff``, and everything else the
+node depends on is held fixed.  An input is the special case of a leaf node.
+Values are computed with ``evalf`` at 30 digits (mpmath).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+
+DIGITS = 30
+FUNCTIONS = ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "sqrt",
+             "abs", "sigmoid", "relu", "softplus")
+_TOKEN = re.compile(r"(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_]\w*)"
+                    r"|(?P<op>\*\*|[-+*/^()=;\n]))", re.S)
+
+
+def _sympy_function(name: str, x: sympy.Expr) -> sympy.Expr:
+    if name == "abs":
+        return sympy.Abs(x)
+    if name == "sigmoid":
+        return 1 / (1 + sympy.exp(-x))
+    if name == "relu":
+        return sympy.Max(0, x)
+    if name == "softplus":
+        return sympy.log(1 + sympy.exp(x))
+    return getattr(sympy, name)(x)
+
+
+def _tokens(text: str) -> list[str]:
+    out, pos = [], 0
+    text = text.rstrip()
+    while pos < len(text):
+        if text[pos] in " \t\r":
+            pos += 1
+            continue
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"oracle cannot read {text[pos:]!r}")
+        out.append(m.group())
+        pos = m.end()
+    return out
+
+
+class _Reader:
+    """Recursive descent over one program's tokens, resolving assigned names as it goes."""
+
+    def __init__(self, text: str):
+        self.toks = _tokens(text)
+        self.i = 0
+        self.assigned: dict[str, tuple] = {}
+        self.inputs: list[str] = []
+
+    def peek(self) -> str | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self, want: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (want is not None and tok != want):
+            raise ValueError(f"oracle expected {want!r}, got {tok!r}")
+        self.i += 1
+        return tok
+
+    def program(self) -> tuple[tuple, str | None, dict[str, tuple]]:
+        """(output tree, output's assigned name or None, assigned name -> tree)."""
+        last_name, last = None, None
+        while self.peek() is not None:
+            if self.peek() in (";", "\n"):
+                self.take()
+                continue
+            if self.i + 1 < len(self.toks) and self.toks[self.i + 1] == "=":
+                name = self.take()
+                self.take("=")
+                self.assigned[name] = self.expr()
+                last_name, last = name, self.assigned[name]
+            else:
+                last_name, last = None, self.expr()
+        return last, last_name, self.assigned
+
+    def expr(self) -> tuple:
+        left = self.term()
+        while self.peek() in ("+", "-"):
+            op = "add" if self.take() == "+" else "sub"
+            left = _node(op, left, self.term())
+        return left
+
+    def term(self) -> tuple:
+        left = self.unary()
+        while self.peek() in ("*", "/"):
+            op = "mul" if self.take() == "*" else "div"
+            left = _node(op, left, self.unary())
+        return left
+
+    def unary(self) -> tuple:
+        if self.peek() == "-":
+            self.take()
+            return _node("neg", self.unary())
+        if self.peek() == "+":
+            self.take()
+            return self.unary()
+        return self.power()
+
+    def power(self) -> tuple:
+        base = self.atom()
+        if self.peek() in ("^", "**"):
+            self.take()
+            return _node("pow", base, self.unary())
+        return base
+
+    def atom(self) -> tuple:
+        tok = self.take()
+        if tok == "(":
+            inner = self.expr()
+            self.take(")")
+            return inner
+        if re.fullmatch(r"[\d.].*", tok):
+            is_float = any(c in tok for c in ".eE")
+            return ("num", sympy.Rational(tok), is_float)
+        if tok in FUNCTIONS:
+            self.take("(")
+            arg = self.expr()
+            self.take(")")
+            return ("fn", tok, arg)
+        if tok == "pi":
+            return ("pi",)
+        if tok in self.assigned:
+            return self.assigned[tok]
+        if tok not in self.inputs:
+            self.inputs.append(tok)
+        return ("in", tok)
+
+
+def _node(op: str, *args: tuple) -> tuple:
+    """A tree node, hash-consed by value: commutative operands sorted, a minus on a literal folded."""
+    if op == "neg" and args[0][0] == "num":
+        return ("num", -args[0][1], args[0][2])
+    if op in ("add", "mul"):
+        args = tuple(sorted(args, key=repr))
+    return (op, *args)
+
+
+def children(node: tuple) -> tuple:
+    if node[0] in ("num", "pi", "in"):
+        return ()
+    if node[0] == "fn":
+        return (node[2],)
+    return node[1:]
+
+
+@dataclass
+class Program:
+    """One program text, read by the oracle."""
+
+    text: str
+    output: tuple
+    output_name: str | None
+    assigned: dict[str, tuple]
+    inputs: tuple[str, ...]
+    _cache: dict = field(default_factory=dict)
+
+    def nodes(self) -> list[tuple]:
+        """Distinct subtrees of the output, operands first."""
+        seen, order, stack = set(), [], [(self.output, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children(node))
+        return order
+
+    def has_float(self) -> bool:
+        return any(n[0] == "num" and n[2] for n in self.nodes())
+
+    def sympy(self, replace: tuple | None = None, symbol: sympy.Symbol | None = None) -> sympy.Expr:
+        """The output as a sympy expression in real input symbols, with node ``replace`` as ``symbol``."""
+        built: dict[tuple, sympy.Expr] = {}
+        for node in self.nodes():
+            if node == replace:
+                built[node] = symbol
+                continue
+            kind = node[0]
+            if kind == "num":
+                built[node] = node[1]
+            elif kind == "pi":
+                built[node] = sympy.pi
+            elif kind == "in":
+                built[node] = sympy.Symbol(node[1], real=True)
+            elif kind == "fn":
+                built[node] = _sympy_function(node[1], built[node[2]])
+            else:
+                a = [built[c] for c in node[1:]]
+                built[node] = {"neg": lambda: -a[0], "add": lambda: a[0] + a[1], "sub": lambda: a[0] - a[1],
+                               "mul": lambda: a[0] * a[1], "div": lambda: a[0] / a[1],
+                               "pow": lambda: a[0] ** a[1]}[kind]()
+        return built[self.output]
+
+    def node_of(self, name: str) -> tuple | None:
+        """The node a name stands for (an assigned name's tree, an input's leaf), or None when absent."""
+        if name in self.assigned:
+            return self.assigned[name]
+        if name in self.inputs:
+            return ("in", name)
+        return None
+
+    def subs(self, point: dict[str, float]) -> dict:
+        return {sympy.Symbol(n, real=True): sympy.Float(float(point[n]), DIGITS) for n in self.inputs}
+
+    def node_values(self, point: dict[str, float]) -> dict[tuple, mpmath.mpf]:
+        """Every node's value at ``point``, computed with mpmath at 30 digits (nan outside the reals)."""
+        values = {}
+        with mpmath.workdps(DIGITS):
+            for node in self.nodes():
+                try:
+                    values[node] = _mp_value(node, values, point)
+                except (ZeroDivisionError, ValueError, OverflowError):
+                    values[node] = mpmath.nan
+        return values
+
+    def value(self, point: dict[str, float]) -> sympy.Expr:
+        return _n(self.sympy(), self.subs(point))
+
+    def derivative_expr(self, name: str) -> tuple[sympy.Expr, sympy.Symbol | None, tuple | None]:
+        """(d output / d name with the name's node as a symbol, that symbol, the node)."""
+        key = ("d", name)
+        if key not in self._cache:
+            node = self.node_of(name)
+            if node is None or node not in set(self.nodes()):
+                self._cache[key] = (sympy.Integer(0), None, None)
+            else:
+                symbol = sympy.Symbol("__node__", real=True)
+                self._cache[key] = (sympy.diff(self.sympy(node, symbol), symbol), symbol, node)
+        return self._cache[key]
+
+    def derivative(self, name: str, point: dict[str, float]) -> sympy.Expr:
+        """d output / d name at ``point``, 30 digits (0 for a name that is not a node of the output)."""
+        expr, symbol, node = self.derivative_expr(name)
+        if symbol is None:
+            return sympy.Integer(0)
+        subs = self.subs(point)
+        subs[symbol] = _n(Program(self.text, node, None, {}, self.inputs).sympy(), subs)
+        return _n(expr, subs)
+
+
+def _n(expr: sympy.Expr, subs: dict) -> sympy.Expr:
+    """``expr`` at 30 digits; nan when sympy cannot evaluate it (a zero division inside, say)."""
+    try:
+        return sympy.N(expr, DIGITS, subs=subs)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return sympy.nan
+
+
+_MP = {"sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan, "asin": mpmath.asin, "acos": mpmath.acos,
+       "atan": mpmath.atan, "sinh": mpmath.sinh, "cosh": mpmath.cosh, "tanh": mpmath.tanh, "exp": mpmath.exp,
+       "log": mpmath.log, "sqrt": mpmath.sqrt, "abs": abs, "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+       "relu": lambda x: max(x, 0), "softplus": lambda x: mpmath.log(1 + mpmath.exp(x))}
+
+
+def _mp_value(node: tuple, values: dict, point: dict[str, float]):
+    """One node's mpmath value from its operands' (a complex result is nan: symgraph works in the reals)."""
+    kind = node[0]
+    if kind == "num":
+        return mpmath.mpf(node[1].p) / node[1].q
+    if kind == "pi":
+        return +mpmath.pi
+    if kind == "in":
+        return mpmath.mpf(float(point[node[1]]))
+    args = [values[c] for c in children(node)]
+    if any(mpmath.isnan(a) for a in args):
+        return mpmath.nan
+    if kind == "fn":
+        x = args[0]
+        if (node[1] in ("log", "sqrt") and x < 0) or (node[1] in ("asin", "acos") and abs(x) > 1):
+            return mpmath.nan
+        result = _MP[node[1]](x)
+    elif kind == "neg":
+        result = -args[0]
+    elif kind == "pow":
+        result = mpmath.power(args[0], args[1])
+    else:
+        a, b = args
+        result = {"add": a + b, "sub": a - b, "mul": a * b}[kind] if kind != "div" else a / b
+    if isinstance(result, mpmath.mpc):
+        return mpmath.nan if result.imag != 0 else result.real
+    return result
+
+
+def read(text: str) -> Program:
+    """The oracle's reading of one program text."""
+    reader = _Reader(text)
+    output, name, assigned = reader.program()
+    return Program(text, output, name, assigned, tuple(reader.inputs))
+
+
+def as_float(value: sympy.Expr) -> float | None:
+    """A real finite 30-digit value as a float, else None."""
+    if isinstance(value, (mpmath.mpf, int, float)):
+        result = float(value)
+    else:
+        try:
+            re_part, im_part = value.as_real_imag()
+            if abs(complex(im_part)) > 1e-25 * max(1.0, abs(complex(re_part))):
+                return None
+            result = float(re_part)
+        except (TypeError, ValueError, AttributeError):
+            return None
+    return result if result == result and abs(result) != float("inf") else None
+
+
+def well_inside(program: Program, point: dict[str, float], bound: float = 1e6) -> bool:
+    """True when every node at ``point`` is real, moderate, and away from domain edges and kinks."""
+    values = program.node_values(point)
+    for node, value in values.items():
+        v = as_float(value)
+        if v is None or abs(v) > bound:
+            return False
+        kind = node[0]
+        arg = as_float(values[node[-1]]) if kind == "fn" else None
+        if kind == "fn":
+            name = node[1]
+            if name in ("abs", "relu") and abs(arg) < 1e-3:
+                return False
+            if name in ("log", "sqrt") and arg < 1e-3:
+                return False
+            if name in ("asin", "acos") and abs(arg) > 0.999:
+                return False
+            if name == "tan" and abs(float(mpmath.cos(values[node[2]]))) < 1e-2:
+                return False
+        elif kind == "div" and abs(as_float(values[node[2]])) < 1e-3:
+            return False
+        elif kind == "pow":
+            base, exponent = as_float(values[node[1]]), node[2]
+            integral = exponent[0] == "num" and not exponent[2] and exponent[1].is_integer
+            if (base < 1e-3) if not integral else (exponent[1] < 0 and abs(base) < 1e-3):
+                return False
+    return True
