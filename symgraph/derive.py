@@ -74,10 +74,21 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     return names
 
 
+def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:
+    """wrt name -> the node it stands for (``graph.addresses``), for the names that stand for a node.
+
+    Only these nodes reach the sweeps: an absent name, or one assigned a
+    constant, has derivative 0.  Two names may stand for one node (an alias
+    ``c = x``, or two names of one expression); each gets that node's
+    derivative.
+    """
+    addresses = graph.addresses
+    return {w: addresses[w] for w in names if addresses.get(w) is not None}
+
+
 def present(graph: Graph, names: Sequence[str]) -> list[str]:
-    """The ``names`` that occur in ``graph`` as user names: the only ones the sweeps are given."""
-    known = graph.user_names
-    return [w for w in names if w in known]
+    """The distinct nodes the ``names`` stand for: what the sweeps differentiate by."""
+    return list(dict.fromkeys(wrt_nodes(graph, names).values()))
 
 
 def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
@@ -105,10 +116,14 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
         work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
         lin.progress = progress_reporter(progress, work, f"{mode} mode")
         try:
-            result = SWEEPS[mode](lin, list(outputs), present(graph, wrt), **options)
+            targets = wrt_nodes(graph, wrt)
+            result = SWEEPS[mode](lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
         finally:
             if lin.progress is not None:
                 lin.progress.close()
+    by_node = result.derivatives  # keyed by the wrt names again, an alias reading its node's entry
+    result.derivatives = {(y, w): by_node.get((y, node), 0) for y in dict.fromkeys(outputs)
+                          for w, node in targets.items()}
     return result, lin, time.perf_counter() - start
 
 

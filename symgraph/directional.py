@@ -21,7 +21,7 @@ import sympy
 
 from . import rules
 from .cost import CostReport, ModeCost, expanded_ops
-from .derive import DerivativeMap, as_graph, present, wrt_names
+from .derive import DerivativeMap, as_graph, wrt_names, wrt_nodes
 from .errors import GraphError
 from .graph import Graph, is_identifier
 from .names import output_labels
@@ -68,6 +68,19 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
             refs.append(rules.as_constant(s) if isinstance(s, (int, float)) else s)
         else:
             raise TypeError(f"a seed in {what} must be a number or a name, got {s!r}")
+    return refs
+
+
+def _node_refs(graph: Graph, seed_refs: Sequence) -> list:
+    """Seed names that the user can address in the graph, as the nodes they stand for (aliases resolved)."""
+    refs = []
+    for s in seed_refs:
+        if isinstance(s, str) and s in graph.addresses:
+            node = graph.addresses[s]
+            if node is None:
+                raise GraphError(f"seed {s!r} names a constant of the text; give its value as a number")
+            s = node
+        refs.append(s)
     return refs
 
 
@@ -131,9 +144,14 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     names = wrt_names(graph, wrt, allow_unused)
     refs = _seeds(v, names, "v")
     lin, extra = _linearised(graph, refs)
+    refs = _node_refs(graph, refs)
     lin.counts.sweeps = 1
-    known = set(present(graph, names))
-    tangent = tangents(lin, {x: s for x, s in zip(names, refs) if x in known})
+    nodes = wrt_nodes(graph, names)
+    seeds: dict = {}
+    for x, s in zip(names, refs):  # two names of one node: their seeds add
+        if x in nodes:
+            seeds[nodes[x]] = lin.add(seeds.get(nodes[x]), s)
+    tangent = tangents(lin, seeds)
     results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
     return _result(graph, results, lin, extra, "forward", start, simplify)
 
@@ -171,6 +189,7 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     names = wrt_names(graph, wrt, allow_unused)
     refs = _seeds(w, list(graph.outputs), "w")
     lin, extra = _linearised(graph, refs)
+    refs = _node_refs(graph, refs)
     lin.counts.sweeps = 1
     adjoint: dict = {}
     for y, s in zip(graph.outputs, refs):
@@ -179,6 +198,7 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
             adjoint.pop(y, None)
         else:
             adjoint[y] = total
-    known = present(graph, names)
-    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=known)
-    return _result(graph, {x: adjoint.get(x, 0) for x in names}, lin, extra, "reverse", start, simplify)
+    nodes = wrt_nodes(graph, names)
+    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())
+    return _result(graph, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,
+                   simplify)

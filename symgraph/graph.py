@@ -145,12 +145,16 @@ class GraphBuilder:
         return name in self._inputs
 
     def assign(self, name: str, ref: Any) -> None:
-        """Ask for ``name`` as the name of ``ref``'s node (a no-op for inputs and constants: aliases)."""
-        if ref.__class__ is int and self._ops[ref] != "input":
-            self._requests.append((ref, name))
+        """Ask for ``name`` as the name of ``ref`` (a node id or a constant).
 
-    def _names(self) -> tuple[list[str], frozenset[str]]:
-        """Every node's name, and the user names among them (see :mod:`symgraph.names` for the rules).
+        An op node may take the name; for an input, a constant or a node that
+        already has a name, ``name`` becomes an alias: the graph still knows
+        which node it stands for (:attr:`Graph.addresses`).
+        """
+        self._requests.append((ref, name))
+
+    def _names(self) -> tuple[list[str], dict[str, str | None]]:
+        """Every node's name, and where each user name points (see :mod:`symgraph.names` for the rules).
 
         Inputs keep their names; a node takes the first name asked for it
         that is no input and no other node's; the rest get fresh names that
@@ -162,6 +166,8 @@ class GraphBuilder:
         kept: dict[str, int] = {}
         wanted: dict[int, str] = {}
         for node, name in self._requests:
+            if node.__class__ is not int or self._ops[node] == "input":
+                continue  # an alias of an input or a constant: it names no node of its own
             wanted.setdefault(node, name)
             if names[node] is None and name not in self._inputs and name not in kept:
                 kept[name] = node
@@ -172,7 +178,11 @@ class GraphBuilder:
                 names[node] = namer.fresh(name)
         generated = namer.sequence("v").__next__
         names = [generated() if name is None else name for name in names]
-        return names, frozenset(self._inputs).union(kept)
+        addresses: dict[str, str | None] = {name: name for name in self._inputs}
+        for ref, name in self._requests:  # the first meaning of a name wins; inputs always keep theirs
+            if name not in addresses:
+                addresses[name] = names[ref] if ref.__class__ is int else None  # None: a constant
+        return names, addresses
 
     def finish(self, outputs: Sequence[Any], output_names: Sequence[str | None] | None = None) -> "Graph":
         """Freeze into a :class:`Graph` whose outputs are ``outputs`` (node ids or constants), in order.
@@ -189,7 +199,7 @@ class GraphBuilder:
                 if name:
                     self.assign(name, ref)
             out_ids.append(ref)
-        names, user_names = self._names()
+        names, addresses = self._names()
 
         def named(args: tuple) -> tuple:
             """Operands with node ids replaced by node names; constants stay."""
@@ -201,7 +211,7 @@ class GraphBuilder:
         ops = dict(zip(names, self._ops))
         operands = dict(zip(names, map(named, self._operands)))
         return Graph.from_ops(ops, operands, tuple(self._inputs), tuple(names[i] for i in out_ids),
-                              user_names=user_names, symbols=self._symbols)
+                              addresses=addresses, symbols=self._symbols)
 
 
 class Graph:
@@ -223,13 +233,19 @@ class Graph:
     """
 
     def __init__(self, nxgraph: nx.DiGraph | None, inputs: tuple[str, ...], outputs: tuple[str, ...],
-                 user_names: Iterable[str] | None = None, symbols: Mapping[str, sympy.Symbol] | None = None):
+                 addresses: Mapping[str, str | None] | None = None,
+                 symbols: Mapping[str, sympy.Symbol] | None = None):
         self.inputs = tuple(inputs)
         #: output node names in order; a node may appear more than once (n functions in, n outputs)
         self.outputs = tuple(outputs)
-        #: the names a user can address: the inputs and the names the text assigned, as they appear
-        #: in the graph; generated names (``v2``, a renamed ``u1``) are not among them
-        self.user_names: frozenset[str] = frozenset(self.inputs if user_names is None else user_names)
+        #: every name a user can address -> the node it stands for: the inputs, the names the text
+        #: assigned, and aliases (``c = x``: c -> x; ``d`` assigned the same expression as ``c``:
+        #: d -> c; a name assigned a constant -> None); generated names (``v2``, a renamed ``u1``)
+        #: are not among them
+        self.addresses: dict[str, str | None] = dict(
+            {name: name for name in self.inputs} if addresses is None else addresses)
+        #: the names a user can address (the keys of ``addresses``)
+        self.user_names: frozenset[str] = frozenset(self.addresses)
         self._symbols: dict[str, sympy.Symbol] = dict(symbols or {})
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx = nxgraph
@@ -239,16 +255,16 @@ class Graph:
 
     @classmethod
     def from_ops(cls, ops: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
-                 outputs: tuple[str, ...], user_names: Iterable[str] | None = None,
+                 outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None) -> "Graph":
         """A graph from its light form: node name -> op and node name -> operands, in topological order.
 
-        ``user_names`` defaults to the inputs; ``symbols`` maps input names to
+        ``addresses`` (user name -> node) defaults to the inputs; ``symbols`` maps input names to
         the user's own sympy Symbols (default: plain ``Symbol(name)``).  The
         networkx view ``g.nx`` is built on first access, so parsing and the
         sweeps (which read only the light form) never pay for it.
         """
-        graph = cls(None, inputs, outputs, user_names, symbols)
+        graph = cls(None, inputs, outputs, addresses, symbols)
         graph._ops, graph._operands = ops, operands
         return graph
 

@@ -354,3 +354,25 @@ def well_inside(program: Program, point: dict[str, float], bound: float = 1e6) -
             if (base < 1e-3) if not integral else (exponent[1] < 0 and abs(base) < 1e-3):
                 return False
     return True
+
+
+def shared_derivative(progs: list, prog: Program, name: str, point: dict[str, float]) -> sympy.Expr:
+    """d prog / d name when several texts make one graph: symgraph's rule for names across texts.
+
+    Inputs are shared by name and win: a name that is an input of any text
+    is that input everywhere (a text that assigns it locally gets its own
+    node, which the name no longer reaches).  Otherwise the name stands for
+    the node the first text assigning it gave it, and that node is one node
+    in every text (equal subexpressions are one node of the shared graph).
+    """
+    if any(name in p.inputs for p in progs):
+        node = ("in", name)
+    else:
+        node = next((p.assigned[name] for p in progs if name in p.assigned), None)
+    if node is None or node not in set(prog.nodes()):
+        return sympy.Integer(0)
+    symbol = sympy.Symbol("__node__", real=True)
+    expr = sympy.diff(prog.sympy(node, symbol), symbol)
+    subs = prog.subs({n: point[n] for n in prog.inputs})
+    subs[symbol] = _n(Program(prog.text, node, None, {}, prog.inputs).sympy(), subs)
+    return _n(expr, subs)
