@@ -89,7 +89,7 @@ def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backe
 def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
                    args: Sequence[str] | None = None, xp: Any = None, vector: bool = False,
                    backend: str = "numpy", chunk: int | None = None, parallel: bool = False,
-                   progress: Any = None) -> Callable:
+                   progress: Any = None, allow_unused: bool = False) -> Callable:
     """Compile a scalar function's value and gradient together, sharing their work.
 
     Parameters
@@ -115,6 +115,9 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     progress : None, bool or callable(done, total)
         Reports on the derivation and then the compilation, each when it is
         long (see :mod:`symgraph.progress`).
+    allow_unused : bool
+        Say that ``wrt`` may name variables absent from ``f`` (no warning;
+        their derivatives are 0 either way).
 
     Returns
     -------
@@ -140,7 +143,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     graph = as_graph(f)
     if vector and wrt is None and args is not None:
         wrt = list(args)
-    gradient = grad(graph, wrt, mode=mode, simplify=False, progress=progress)
+    gradient = grad(graph, wrt, mode=mode, simplify=False, progress=progress, allow_unused=allow_unused)
     names = gradient.wrt
     own = _graph_program(graph)
     defined = {target for target, _, _ in own}
