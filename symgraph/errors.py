@@ -59,3 +59,7 @@ class GraphError(SymgraphError, ValueError):
 
 class RenderError(SymgraphError, RuntimeError):
     """A picture could not be rendered (unknown format or engine, Graphviz missing or failing)."""
+
+
+class ExpressionTooLargeError(SymgraphError, ValueError):
+    """A closed form too deep (or too large) to build as a sympy expression; the program has it."""
