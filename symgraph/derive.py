@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import sympy
 
 from .codegen import compile_program
-from .cost import CostReport, ModeCost, choose_mode, expanded_ops
+from .cost import CostReport, ModeCost, choose_mode, count_text, expanded_ops
 from .errors import GraphError
 from .graph import Graph, paused_gc
 from .latex import function_name, gradient_latex
@@ -22,7 +22,7 @@ from .passes.forward import forward
 from .passes.local import Linearised, SweepResult
 from .passes.paths import paths
 from .passes.reverse import reverse
-from .program import Program
+from .program import MAX_DEPTH, SIZE_CAP, Program, live_instructions
 from .progress import progress_reporter
 from .simplify import normalise, simplify as simplify_expr
 
@@ -98,6 +98,55 @@ def _options(mode: str, order: str) -> dict:
     return {"order": order} if mode == "elimination" else {}
 
 
+#: closed forms of at most this many tree operations print as formulas; larger ones as programs
+SHOW_LIMIT = 200
+
+#: repr() shows at most this many entries
+SHOW_ENTRIES = 20
+
+#: listings in repr() show at most this many lines (the first and the last ones)
+LISTING_LINES = 40
+
+
+def short_str(expr: Any) -> str:
+    """sympy's text with floats short (``0.5``, not ``0.500000000000000``)."""
+    return sympy.sstr(expr, full_prec=False)
+
+
+def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LINES) -> str:
+    """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept)."""
+    from .listing import argument, assignment
+
+    results = {k: program.results[k] for k in labels}
+    needed = live_instructions(reversed(program.instructions), results.values())
+    outs = [f"out[{k}] = {argument(ref).strip('()')}" for k, ref in results.items()]
+    head = max(max_lines - len(outs), 2) // 2
+    if len(needed) > 2 * head:
+        cut = len(needed) - 2 * head
+        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (print(result.program))"]
+                + [assignment(*i) for i in needed[-head:]])
+    else:
+        rows = [assignment(*i) for i in needed]
+    return "\n".join(rows + outs)
+
+
+def graph_program(graph: Graph) -> Program:
+    """The graph's own assignments as a program whose results are its outputs (for bounded printing)."""
+    rows = [(node, graph.op(node), graph.operands(node)) for node in graph.order if graph.op(node) != "input"]
+    return Program(graph.inputs, rows, {y: y for y in graph.outputs}, graph)
+
+
+def expression_text(graph: Graph, node: str | None = None, expand: bool = False) -> str:
+    """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its listing."""
+    node = graph.output if node is None else node
+    program = graph_program(graph)
+    program.results = {node: node}
+    small = program.expanded_size(node) <= SHOW_LIMIT and program.expanded_depth(node) <= MAX_DEPTH
+    if small or expand and program.expanded_depth(node) <= MAX_DEPTH:
+        return short_str(graph.expr(node))
+    return listing(program, [node]) + "\n# expression too large to print as one formula"
+
+
 class DerivativeMap(Mapping[str, sympy.Expr]):
     """Labels -> sympy expressions, built from a program's closed forms on first access.
 
@@ -126,16 +175,59 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         self.cost = cost
         self.mode = mode
         self.simplify = normalise(simplify)
-        self._exprs: dict[str, sympy.Expr] = {}
+        self._exprs: dict[tuple[str, str], sympy.Expr] = {}
 
     def __getitem__(self, name) -> sympy.Expr:
+        """The closed form of one entry (see :meth:`expand`): you asked for it, so it is built whole."""
+        return self.expand(name)
+
+    def expand(self, name, simplify: bool | str | None = None) -> sympy.Expr:
+        """Entry ``name`` as a sympy expression in the inputs, simplified with bounded effort.
+
+        ``simplify`` overrides the mode the result was made with.  The build
+        is iterative and its size is counted on the program first;
+        simplification is skipped above :data:`symgraph.simplify.FAST_LIMIT`.
+        A closed form nested deeper than sympy can handle raises
+        :class:`~symgraph.errors.ExpressionTooLargeError`; the program has it.
+        """
         name = str(name)
         if name not in self.labels:
             raise KeyError(name)
-        if name not in self._exprs:
-            raw = self.program.closed_forms()[name]
-            self._exprs[name] = simplify_expr(raw, self.simplify, size=self.program.expanded_size(name))
-        return self._exprs[name]
+        how = self.simplify if simplify is None else normalise(simplify)
+        key = (name, how)
+        if key not in self._exprs:
+            raw = self.program.closed_form(name)
+            self._exprs[key] = simplify_expr(raw, how, size=self.program.expanded_size(name))
+        return self._exprs[key]
+
+    def is_small(self, name) -> bool:
+        """True when entry ``name``'s closed form is small enough to print at once (:data:`SHOW_LIMIT`)."""
+        name = str(name)
+        return (self.program.expanded_size(name) <= SHOW_LIMIT
+                and self.program.expanded_depth(name) <= MAX_DEPTH)
+
+    def formula(self, name) -> str:
+        """Entry ``name`` as text, in bounded time: its closed form when small, else its program's listing.
+
+        The listing names the result (``out[x] = t12``) and ends with how to
+        expand it; see :func:`listing`.
+        """
+        name = str(name)
+        if self.is_small(name):
+            return short_str(self.expand(name))
+        return listing(self.program, [name]) + "\n" + self._expand_note([name])
+
+    def _expand_note(self, names: Sequence[str]) -> str:
+        """The comment under a listing: how large the closed forms are and how to ask for one."""
+        program = self.program
+        deep = [n for n in names if program.expanded_depth(n) > MAX_DEPTH]
+        if deep:
+            return (f"# closed form of {deep[0]!r} nested {program.expanded_depth(deep[0]):,} levels deep, "
+                    f"deeper than sympy can build ({MAX_DEPTH}); the program above, .at() and .lambdify() compute it")
+        sizes = ", ".join(f"{n!r}: {count_text(program.expanded_size(n, SIZE_CAP))} operations"
+                          for n in names[:3])
+        return (f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); "
+                f"expand with result[{names[0]!r}] or result.expand({names[0]!r}), or --expand on the command line")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.labels)
@@ -144,7 +236,20 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         return len(self.labels)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {self[k]}" for k in self.labels) + "})"
+        """The closed forms when they are small, else the program's let-listing; bounded in time either way.
+
+        At most :data:`SHOW_ENTRIES` entries are shown.
+        """
+        shown = self.labels[:SHOW_ENTRIES]
+        more = f", ... ({len(self.labels) - len(shown):,} more)" if len(self.labels) > len(shown) else ""
+        big = [k for k in shown if not self.is_small(k)]
+        if not big:
+            return (f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {short_str(self[k])}" for k in shown)
+                    + more + "})")
+        return (f"{type(self).__name__} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} "
+                f"as a program:\n" + listing(self.program, shown) + "\n" + self._expand_note(big))
+
+    __str__ = __repr__
 
     def at(self, **values: float) -> dict[str, float]:
         """Numeric values at a point (or arrays of points), evaluated on the program."""
@@ -202,8 +307,12 @@ class Gradient(DerivativeMap):
             function = chunked(function, self.graph.inputs, chunk)
         return function
 
-    def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False) -> str:
+    def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
+              expand: bool = False) -> str:
         """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.latex`).
+
+        A closed form too large to print at once is written as the program's
+        assignments unless ``expand=True``.
 
         Examples
         --------
@@ -213,7 +322,7 @@ class Gradient(DerivativeMap):
         \\frac{\\partial e}{\\partial b} &= c + d
         \\end{aligned}
         """
-        return gradient_latex(self, aligned=aligned, name=name, nodes=nodes)
+        return gradient_latex(self, aligned=aligned, name=name, nodes=nodes, expand=expand)
 
     def _repr_latex_(self) -> str:
         return "$\\displaystyle " + self.latex(aligned=True) + "$"
@@ -297,7 +406,6 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     graph = as_graph(fs)
     names = _wrt_list(graph, wrt)
     program, _ = jacobian_program(graph, names, mode, progress, **_options(mode, order))
-    closed = program.closed_forms()
     how = normalise(simplify)
-    return sympy.Matrix([[simplify_expr(closed[f"d{y}/d{x}"], how, size=program.expanded_size(f"d{y}/d{x}"))
+    return sympy.Matrix([[simplify_expr(program.closed_form(f"d{y}/d{x}"), how, size=program.expanded_size(f"d{y}/d{x}"))
                           for x in names] for y in graph.outputs])

@@ -205,8 +205,9 @@ class Program:
                 f"({MAX_DEPTH}); use the program (print(result.program)), .at() or .lambdify() instead")
         env = self._env
         if not env:
-            env.update((name, self.graph.symbol(name) if self.graph is not None else sympy.Symbol(name))
-                       for name in self.inputs)
+            nodes = self.graph._ops if self.graph is not None else ()
+            env.update((name, self.graph.symbol(name) if name in nodes else sympy.Symbol(name))
+                       for name in self.inputs)  # the graph's own Symbols (the user's, with assumptions)
         build, constant, defined = rules.build_sympy, rules.closed_constant, self._definitions
         stack = [ref]  # iterative post-order: a name is built once its operands are
         while stack:

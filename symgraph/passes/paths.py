@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..cost import count_text
 from ..errors import PathLimitError
 from .local import Linearised, SweepResult
 
@@ -35,7 +36,7 @@ def total_paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> 
 def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: int = PATH_LIMIT) -> SweepResult:
     total = total_paths(lin, outputs, wrt)
     if total > limit:
-        raise PathLimitError(f"the graph has {total:,} input-output paths, more than the limit of {limit:,}; "
+        raise PathLimitError(f"the graph has {count_text(total)} input-output paths, more than the limit of {limit:,}; "
                              "use mode='reverse' or 'forward' (they merge paths), or raise limit=")
     derivatives = {}
     for y in dict.fromkeys(outputs):
