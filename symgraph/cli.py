@@ -160,7 +160,7 @@ def _closed(result: Any, label: str, expand: bool) -> str | None:
     if not (expand or result.is_small(label)):
         return None
     try:
-        return short_str(result.expand(label))
+        return short_str(result.expand(label, limit=None))
     except ExpressionTooLargeError:
         return None
 

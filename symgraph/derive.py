@@ -13,7 +13,7 @@ import sympy
 
 from .codegen import compile_program
 from .cost import CostReport, ModeCost, choose_mode, count_text, expanded_ops
-from .errors import GraphError
+from .errors import ExpressionTooLargeError, GraphError
 from .graph import Graph, paused_gc
 from .latex import function_name, gradient_latex
 from .parse import parse
@@ -101,6 +101,9 @@ def _options(mode: str, order: str) -> dict:
 #: closed forms of at most this many tree operations print as formulas; larger ones as programs
 SHOW_LIMIT = 200
 
+#: result[name] refuses closed forms larger than this (tree operations); expand(name, limit=None) builds them
+EXPAND_LIMIT = 100_000
+
 #: repr() shows at most this many entries
 SHOW_ENTRIES = 20
 
@@ -181,18 +184,27 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """The closed form of one entry (see :meth:`expand`): you asked for it, so it is built whole."""
         return self.expand(name)
 
-    def expand(self, name, simplify: bool | str | None = None) -> sympy.Expr:
+    def expand(self, name, simplify: bool | str | None = None, limit: int | None = EXPAND_LIMIT) -> sympy.Expr:
         """Entry ``name`` as a sympy expression in the inputs, simplified with bounded effort.
 
         ``simplify`` overrides the mode the result was made with.  The build
-        is iterative and its size is counted on the program first;
-        simplification is skipped above :data:`symgraph.simplify.FAST_LIMIT`.
-        A closed form nested deeper than sympy can handle raises
-        :class:`~symgraph.errors.ExpressionTooLargeError`; the program has it.
+        is iterative and its size is counted on the program first:
+        simplification is skipped above :data:`symgraph.simplify.FAST_LIMIT`,
+        and a closed form of more than ``limit`` tree operations (default
+        :data:`EXPAND_LIMIT`; sympy needs about 25 us per operation to print
+        one) raises :class:`~symgraph.errors.ExpressionTooLargeError`, as does
+        one nested deeper than sympy can handle; ``limit=None`` builds any size.
+        The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
         """
         name = str(name)
         if name not in self.labels:
             raise KeyError(name)
+        size = self.program.expanded_size(name, SIZE_CAP)
+        if limit is not None and size > limit:
+            raise ExpressionTooLargeError(
+                f"the closed form of {name!r} has {count_text(size)} operations written out, more than "
+                f"{limit:,} (sympy would take minutes to print it); result.expand({name!r}, limit=None) "
+                "builds it anyway; print(result) shows the program")
         how = self.simplify if simplify is None else normalise(simplify)
         key = (name, how)
         if key not in self._exprs:

@@ -219,8 +219,8 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
 
 #: sympy expressions nested deeper than this are never built: sympy's constructors, printers
 #: and most of its functions recurse, a few Python frames per level, and reach Python's limit
-#: near 200 levels (a 200-deep sin chain cannot be printed).  Programs and listings have no limit.
-MAX_DEPTH = 100
+#: near 150-200 levels (a 200-deep sin chain cannot be printed; 120 leaves room for the caller's own frames).  Programs and listings have no limit.
+MAX_DEPTH = 120
 
 #: ops sympy merges into one node with their operands of the same kind (Add, Mul)
 _FLATTENED = {"add": "Add", "sub": "Add", "mul": "Mul", "div": "Mul", "neg": "Mul"}
@@ -256,7 +256,7 @@ def constant_value(value: Any) -> np.float64:
         try:
             return np.float64(int(value.p) / int(value.q))
         except OverflowError:
-            return np.float64(math.copysign(math.inf, value.p))
+            return np.float64(math.inf if value.p > 0 else -math.inf)
     try:
         return np.float64(float(value))
     except (OverflowError, TypeError, ValueError):
@@ -316,10 +316,21 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     return op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
 
 
+#: sympy functions whose automatic evaluation re-examines nested arguments, exponentially in
+#: depth (a 7-deep ``tanh(x + tanh(x + ...))`` took 1.3 s, 10-deep 47 s): applied unevaluated
+#: to non-constant arguments (constant ones still evaluate, through constant_op)
+_UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
+
+
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`."""
+    if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
+        return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
     for a in args:
         if not _is_constant(a):
+            slow = _UNEVALUATED.get(name)
+            if slow is not None:
+                return slow(*args, evaluate=False)
             return op(name).sympy(*args)
     return constant_op(name, args)
 
