@@ -331,14 +331,12 @@ def cmd_graph(args, out: TextIO) -> None:
 
 
 def cmd_latex(args, out: TextIO) -> None:
-    from .derive import expression_text, grad
-    from .latex import to_latex
+    from .derive import grad
+    from .latex import expression_latex
 
     graph = _graph(args)
     if args.wrt is None:
-        text = expression_text(graph, expand=args.expand)
-        print(to_latex(graph.expr()) if "\n" not in text else "\n".join("% " + t for t in text.splitlines()),
-              file=out)
+        print(expression_latex(graph, expand=args.expand), file=out)
         return
     gradient = grad(graph, wrt=_check_wrt(graph, args.wrt), simplify=args.simplify)
     print(gradient.latex(aligned=args.aligned, expand=args.expand), file=out)

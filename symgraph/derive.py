@@ -133,6 +133,16 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
     return "\n".join(rows + outs)
 
 
+def _check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
+    """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
+    size = program.expanded_size(label, SIZE_CAP)
+    if limit is not None and size > limit:
+        raise ExpressionTooLargeError(
+            f"the closed form of {label!r} has {count_text(size)} operations written out, more than "
+            f"{limit:,} (sympy would take minutes to print it); {anyway} builds it anyway; "
+            "the program has it in shared form")
+
+
 def graph_program(graph: Graph) -> Program:
     """The graph's own assignments as a program whose results are its outputs (for bounded printing)."""
     rows = [(node, graph.op(node), graph.operands(node)) for node in graph.order if graph.op(node) != "input"]
@@ -155,6 +165,13 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     The program is the result; expressions in the inputs are a view of it,
     simplified with bounded effort (:mod:`symgraph.simplify`) only when read.
+    Printing never blocks: ``repr``/``str`` show the closed forms when every
+    shown one is small (:meth:`is_small`, sizes counted on the program, never
+    built), else the program's let-listing cut to :data:`LISTING_LINES` lines
+    and a note on how to expand; :meth:`formula` is the same for one entry.
+    ``result[name]`` and :meth:`expand` build the sympy expression on request
+    (refusing, with ExpressionTooLargeError, trees above :data:`EXPAND_LIMIT`
+    operations or nested deeper than sympy can handle).
     :class:`Gradient` and :class:`~symgraph.directional.Directional` are this
     mapping with different labels.
 
@@ -199,12 +216,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         name = str(name)
         if name not in self.labels:
             raise KeyError(name)
-        size = self.program.expanded_size(name, SIZE_CAP)
-        if limit is not None and size > limit:
-            raise ExpressionTooLargeError(
-                f"the closed form of {name!r} has {count_text(size)} operations written out, more than "
-                f"{limit:,} (sympy would take minutes to print it); result.expand({name!r}, limit=None) "
-                "builds it anyway; print(result) shows the program")
+        _check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
         how = self.simplify if simplify is None else normalise(simplify)
         key = (name, how)
         if key not in self._exprs:
@@ -419,5 +431,9 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     names = _wrt_list(graph, wrt)
     program, _ = jacobian_program(graph, names, mode, progress, **_options(mode, order))
     how = normalise(simplify)
-    return sympy.Matrix([[simplify_expr(program.closed_form(f"d{y}/d{x}"), how, size=program.expanded_size(f"d{y}/d{x}"))
-                          for x in names] for y in graph.outputs])
+    labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
+    for row in labels:
+        for label in row:
+            _check_size(program, label, EXPAND_LIMIT, "jacobian_program(...)[0].closed_form(label)")
+    return sympy.Matrix([[simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
+                          for label in row] for row in labels])

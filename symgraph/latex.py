@@ -34,6 +34,9 @@ SETTINGS: dict[str, Any] = {
     "ln_notation": False,      # log, as the expression grammar writes it
 }
 
+#: The LaTeX comment under assignments printed in place of a formula too large to print at once
+EXPAND_NOTE = "% too large for one formula: latex(expand=True) or --expand prints it whole"
+
 #: Names the graph builder invents for unnamed nodes; such an output prints as ``f``.
 _GENERATED_NAME = re.compile(r"v\d+")
 
@@ -187,9 +190,10 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
         lines += _where(printer, gradient.graph, printed, sep)
     if large:
         lines += _listing_lines(printer, gradient.program, large, sep)
+    note = "\n" + EXPAND_NOTE if large else ""
     if not aligned:
-        return "\n".join(lines)
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+        return "\n".join(lines) + note
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
 
 
 def graph_latex(graph: Graph, **settings: Any) -> str:
@@ -200,6 +204,22 @@ def graph_latex(graph: Graph, **settings: Any) -> str:
             + printer.doprint(data["derivative"]) for u, v, data in graph.nx.edges(data=True)]
     header = r"\text{edge} & \text{local derivative} \\" + "\n\\hline"
     return "\\begin{array}{ll}\n" + header + "\n" + " \\\\\n".join(rows) + "\n\\end{array}"
+
+
+def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str:
+    """LaTeX of the graph's single output in bounded time: the formula when small, else its assignments."""
+    from .derive import SHOW_LIMIT, graph_program  # derive imports this module
+
+    printer = LatexPrinter(settings)
+    program = graph_program(graph)
+    output = graph.output
+    program.results = {output: output}
+    depth_ok = program.expanded_depth(output) <= rules.MAX_DEPTH
+    if depth_ok and (expand or program.expanded_size(output) <= SHOW_LIMIT):
+        return printer.doprint(graph.expr(output))
+    lines = _listing_lines(printer, program, [output], " = ")
+    lines[0] = lines[0].replace(r"\text{where } ", "", 1)
+    return "\n".join(lines + [EXPAND_NOTE])
 
 
 def to_latex(x: Any, **settings: Any) -> str:
@@ -224,7 +244,7 @@ def to_latex(x: Any, **settings: Any) -> str:
     if isinstance(x, Graph):
         return graph_latex(x, **settings)
     if isinstance(x, str):
-        return LatexPrinter(settings).doprint(parse(x).expr())
+        return expression_latex(parse(x), **settings)
     if isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "wrt"):
         return gradient_latex(x, **settings)
     if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):
