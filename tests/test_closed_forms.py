@@ -89,6 +89,7 @@ def test_closed_form_agrees_with_the_numbers(text):
     closed = mp_value(timed(lambda: g["x"]), point)
     number = g.at(**point)["x"]
     assert same(closed, number), (text, g["x"], number)
+    assert same(float(g.lambdify()(1.5)[0]), number), text
     graph = sg.parse(text)
     assert same(mp_value(graph.expr(), point), graph.evaluate(**point)[graph.output]), text
 
