@@ -162,15 +162,26 @@ def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]
     return [f"{line.ljust(width)}    = {value}" for line, value in zip(lines, values)]
 
 
-TOO_DEEP = "<too deeply nested to print as a formula; the program (--json) has it>"
+def _closed(result: Any, label: str, expand: bool) -> str | None:
+    """One result's closed form as text: None when it is too large to print unless --expand asks for it."""
+    from .derive import short_str
+    from .errors import ExpressionTooLargeError
 
-
-def _formula(build: Callable[[], Any]) -> str | None:
-    """``str(build())``, or None when the formula is too deep for sympy's recursive printer."""
-    try:
-        return str(build())
-    except RecursionError:
+    if not (expand or result.is_small(label)):
         return None
+    try:
+        return short_str(result.expand(label, limit=None))
+    except ExpressionTooLargeError:
+        return None
+
+
+def _print_large(result: Any, labels: list[str], out: TextIO) -> None:
+    """The program behind results too large to print as formulas, and how to ask for them."""
+    from .derive import listing
+
+    if labels:
+        print(listing(result.program, labels), file=out)
+        print(result._expand_note(labels), file=out)
 
 
 def _function_value(graph, point: dict[str, float]) -> list[float]:
@@ -187,7 +198,7 @@ def _print_json(data: dict, out: TextIO) -> None:
 # --------------------------------------------------------------------------- subcommands
 
 def cmd_grad(args, out: TextIO) -> None:
-    from .derive import grad
+    from .derive import expression_text, grad
     from .latex import function_name
 
     graph = _graph(args)
@@ -197,8 +208,8 @@ def cmd_grad(args, out: TextIO) -> None:
     with np.errstate(all="ignore"):
         values = gradient.at(**point) if point is not None else None
     if args.json:
-        data = {"function": name, "expression": _formula(graph.expr), "wrt": list(gradient.wrt),
-                "mode": gradient.mode, "gradient": {x: _formula(lambda: gradient[x]) for x in gradient.wrt}}
+        data = {"function": name, "expression": expression_text(graph, expand=args.expand), "wrt": list(gradient.wrt),
+                "mode": gradient.mode, "gradient": {x: _closed(gradient, x, args.expand) for x in gradient.wrt}}
         if args.mode == "auto":
             data["why"] = gradient.cost.verdict
         if args.latex:
@@ -213,20 +224,23 @@ def cmd_grad(args, out: TextIO) -> None:
     if args.mode == "auto":
         print(f"# {gradient.cost.verdict}" if gradient.cost.verdict else f"# mode auto chose {gradient.mode}", file=out)
     if args.latex:
-        print(gradient.latex(), file=out)
+        print(gradient.latex(expand=args.expand), file=out)
         if values is not None:
             print("\n".join(_aligned([(f"d{name}/d{x}", _number(v)) for x, v in values.items()], None)), file=out)
         return
     if not gradient.wrt:
-        print(f"# {graph.expr()} has no variables: its gradient is empty", file=out)
+        print(f"# {expression_text(graph)} has no variables: its gradient is empty", file=out)
         return
-    rows = [(f"d{name}/d{x}", _formula(lambda: gradient[x]) or TOO_DEEP) for x in gradient.wrt]
+    texts = {x: _closed(gradient, x, args.expand) for x in gradient.wrt}
+    _print_large(gradient, [x for x in gradient.wrt if texts[x] is None], out)
+    rows = [(f"d{name}/d{x}", texts[x] or f"{gradient.program.results[x]}  (above)") for x in gradient.wrt]
     shown = [_number(values[x]) for x in gradient.wrt] if values is not None else None
     print("\n".join(_aligned(rows, shown)), file=out)
 
 
 def cmd_jacobian(args, out: TextIO) -> None:
-    from .derive import jacobian, jacobian_program
+    from .cost import CostReport
+    from .derive import DerivativeMap, expression_text, jacobian_program, wrt_names
     from .names import output_labels
     from .parse import parse
 
@@ -235,8 +249,10 @@ def cmd_jacobian(args, out: TextIO) -> None:
                          "arguments or as @FILE, one file each")
     texts = [read_expr(e) for e in args.exprs]
     graph = parse(texts if len(texts) > 1 else texts[0])
-    wrt = args.wrt or list(graph.inputs)
-    matrix = jacobian(graph, wrt=wrt, mode=args.mode, simplify=args.simplify, allow_unused=args.allow_unused)
+    wrt = wrt_names(graph, args.wrt, args.allow_unused)
+    program, cost = jacobian_program(graph, wrt, args.mode)
+    entries = DerivativeMap(graph, list(program.results), program, CostReport([cost]), cost.mode, args.simplify)
+    closed = {label: _closed(entries, label, args.expand) for label in entries}
     names = output_labels(graph)  # one distinct label per function, in order, even for repeats
     values = None
     if args.at:
@@ -245,11 +261,11 @@ def cmd_jacobian(args, out: TextIO) -> None:
             numbers = program.evaluate(**parse_point(args.at))
         values = [[numbers[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]
     if args.json:
-        data = {"outputs": dict(zip(names, (str(graph.expr(y)) for y in graph.outputs))), "wrt": wrt,
-                "mode": args.mode, "jacobian": [[str(e) for e in matrix.row(i)] for i in range(matrix.rows)]}
+        data = {"outputs": dict(zip(names, (expression_text(graph, y, args.expand) for y in graph.outputs))),
+                "wrt": wrt, "mode": args.mode,
+                "jacobian": [[closed[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]}
         if args.latex:
-            from .latex import to_latex
-            data["latex"] = to_latex(matrix)
+            data["latex"] = _matrix_latex(entries, graph, wrt, args.expand)
         if values is not None:
             data["at"] = parse_point(args.at)
             data["value"] = [_json_number(v) for v in _function_value(graph, data["at"])]
@@ -260,15 +276,29 @@ def cmd_jacobian(args, out: TextIO) -> None:
         for f, text in zip(names, texts):
             print(f"# {f} = {' '.join(text.split())}", file=out)
     if args.latex:
-        from .latex import to_latex
-        print(to_latex(matrix), file=out)
+        print(_matrix_latex(entries, graph, wrt, args.expand), file=out)
         if values is not None:
             print("\n".join(f"d{f}/d{x} = {_number(values[i][j])}" for i, f in enumerate(names)
                             for j, x in enumerate(wrt)), file=out)
         return
-    rows = [(f"d{f}/d{x}", str(matrix[i, j])) for i, f in enumerate(names) for j, x in enumerate(wrt)]
+    labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
+    _print_large(entries, [k for row in labels for k in row if closed[k] is None], out)
+    rows = [(f"d{f}/d{x}", closed[labels[i][j]] or f"{program.results[labels[i][j]]}  (above)")
+            for i, f in enumerate(names) for j, x in enumerate(wrt)]
     shown = [_number(v) for row in values for v in row] if values is not None else None
     print("\n".join(_aligned(rows, shown)), file=out)
+
+
+def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool) -> str:
+    """The Jacobian as a LaTeX matrix, or its program when an entry is too large to print."""
+    from .latex import to_latex
+
+    labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
+    if expand or all(entries.is_small(k) for row in labels for k in row):
+        import sympy
+        return to_latex(sympy.Matrix([[entries.expand(k) for k in row] for row in labels]))
+    from .derive import listing
+    return "\n".join("% " + line for line in listing(entries.program, [k for row in labels for k in row]).splitlines())
 
 
 def cmd_compare(args, out: TextIO) -> None:
@@ -335,14 +365,14 @@ def _output_format(format: str | None, output: str | None) -> str:
 
 def cmd_latex(args, out: TextIO) -> None:
     from .derive import grad
-    from .latex import to_latex
+    from .latex import expression_latex
 
     graph = _graph(args)
     if args.wrt is None:
-        print(to_latex(graph.expr()), file=out)
+        print(expression_latex(graph, expand=args.expand), file=out)
         return
     gradient = grad(graph, wrt=args.wrt, simplify=args.simplify, allow_unused=args.allow_unused)
-    print(gradient.latex(aligned=args.aligned), file=out)
+    print(gradient.latex(aligned=args.aligned, expand=args.expand), file=out)
 
 
 def cmd_demo(args, out: TextIO) -> None:
@@ -438,6 +468,8 @@ def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too"
 def _add_simplify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--simplify", choices=SIMPLIFY, default="fast",
                    help="fast: bounded canonical steps (default); full: sympy.simplify; none: raw form")
+    p.add_argument("--expand", action="store_true",
+                   help="print every closed form, however large (default: large ones print as their program)")
 
 
 def build_parser() -> argparse.ArgumentParser:

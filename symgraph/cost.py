@@ -177,6 +177,18 @@ class CostReport(Mapping[str, ModeCost]):
         return f"<CostReport {', '.join(self.costs)}>"
 
 
+def count_text(count: int) -> str:
+    """A count as text: ``1,234``, or ``about 10^4512`` when it is huge.
+
+    Never ``str()`` of a huge int: Python refuses more than 4,300 digits, and
+    a path count of a long program has many more; the power of ten comes
+    from the bit length.
+    """
+    if count < 10**15:
+        return f"{count:,}"
+    return f"about 10^{int((count.bit_length() - 1) * 0.30102999566398120)}"
+
+
 def _fmt(value, figure: str = "") -> str:
     if value is None:
         return "-"
@@ -184,7 +196,7 @@ def _fmt(value, figure: str = "") -> str:
         return f">={value:,}"
     if isinstance(value, float):
         return f"{value:.3g}s" if value >= 0.001 else f"{value * 1e3:.2g}ms"
-    return f"{value:,}"
+    return count_text(value)
 
 
 def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
@@ -365,7 +377,7 @@ def verdict(report: CostReport) -> str:
     best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(PREFERENCE))))
     count = measured[best].multiplications
     ties = [m for m in measured if m != best and measured[m].multiplications == count]
-    others = ", ".join(f"{m} {c.multiplications:,}" for m, c in measured.items() if m != best)
+    others = ", ".join(f"{m} {count_text(c.multiplications)}" for m, c in measured.items() if m != best)
     n, m = report.n_inputs, report.n_outputs
     inputs, outputs = f"{n} input{'s' * (n != 1)}", f"{m} output{'s' * (m != 1)}"
     if len(ties) == len(measured) - 1 and len(measured) > 1:
@@ -384,12 +396,12 @@ def verdict(report: CostReport) -> str:
         why = ("eliminating the cheapest vertices first merges chains and parallel edges whose products "
                "are free or shared, where a sweep multiplies its tangent or adjoint into every edge")
     else:
-        why = f"the graph has only {measured[best].paths:,} input-output paths, so multiplying along each is cheap"
+        why = f"the graph has only {count_text(measured[best].paths)} input-output paths, so multiplying along each is cheap"
     tied = f" (tied with {' and '.join(ties)})" if ties else ""
-    sentence = f"{best} wins{tied} with {count:,} multiplications ({others}): {why}"
+    sentence = f"{best} wins{tied} with {count_text(count)} multiplications ({others}): {why}"
     skipped = report.get("paths")
     if skipped is not None and skipped.multiplications is None and skipped.paths is not None:
-        sentence += f"; the path sum was not enumerated ({skipped.paths:,} paths)"
+        sentence += f"; the path sum was not enumerated ({count_text(skipped.paths)} paths)"
     return sentence + "."
 
 
@@ -472,7 +484,7 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
             share = None if bar is None else _Share(bar, done, work[mode])
             if mode == "paths" and count > limit:
                 costs.append(ModeCost("paths", paths=count, seconds=counted,
-                                      note=f"{count:,} paths exceed the limit of {limit:,}: counted, not enumerated"))
+                                      note=f"{count_text(count)} paths exceed the limit of {limit:,}: counted, not enumerated"))
             else:
                 options = {"limit": limit} if mode == "paths" else {}
                 costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])

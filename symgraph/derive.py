@@ -14,8 +14,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import sympy
 
 from .codegen import compile_program
-from .cost import CostReport, ModeCost, choose_mode, expanded_ops
-from .errors import GraphError, UnusedWrtWarning
+from .cost import CostReport, ModeCost, choose_mode, count_text, expanded_ops
+from .errors import ExpressionTooLargeError, GraphError, UnusedWrtWarning
 from .graph import Graph, paused_gc
 from .latex import function_name, gradient_latex
 from .parse import parse
@@ -24,7 +24,7 @@ from .passes.forward import forward
 from .passes.local import Linearised, SweepResult
 from .passes.paths import paths
 from .passes.reverse import reverse
-from .program import Program
+from .program import MAX_DEPTH, SIZE_CAP, Program, live_instructions
 from .progress import progress_reporter
 from .simplify import normalise, simplify as simplify_expr
 
@@ -140,11 +140,80 @@ def _options(mode: str, order: str) -> dict:
     return {"order": order} if mode == "elimination" else {}
 
 
+#: closed forms of at most this many tree operations print as formulas; larger ones as programs
+SHOW_LIMIT = 200
+
+#: result[name] refuses closed forms larger than this (tree operations); expand(name, limit=None) builds them
+EXPAND_LIMIT = 100_000
+
+#: repr() shows at most this many entries
+SHOW_ENTRIES = 20
+
+#: listings in repr() show at most this many lines (the first and the last ones)
+LISTING_LINES = 40
+
+
+def short_str(expr: Any) -> str:
+    """sympy's text with floats short (``0.5``, not ``0.500000000000000``)."""
+    return sympy.sstr(expr, full_prec=False)
+
+
+def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LINES) -> str:
+    """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept)."""
+    from .listing import argument, assignment
+
+    results = {k: program.results[k] for k in labels}
+    needed = live_instructions(reversed(program.instructions), results.values())
+    outs = [f"out[{k}] = {argument(ref).strip('()')}" for k, ref in results.items()]
+    head = max(max_lines - len(outs), 2) // 2
+    if len(needed) > 2 * head:
+        cut = len(needed) - 2 * head
+        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (print(result.program))"]
+                + [assignment(*i) for i in needed[-head:]])
+    else:
+        rows = [assignment(*i) for i in needed]
+    return "\n".join(rows + outs)
+
+
+def _check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
+    """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
+    size = program.expanded_size(label, SIZE_CAP)
+    if limit is not None and size > limit:
+        raise ExpressionTooLargeError(
+            f"the closed form of {label!r} has {count_text(size)} operations written out, more than "
+            f"{limit:,} (sympy would take minutes to print it); {anyway} builds it anyway; "
+            "the program has it in shared form")
+
+
+def graph_program(graph: Graph) -> Program:
+    """The graph's own assignments as a program whose results are its outputs (for bounded printing)."""
+    rows = [(node, graph.op(node), graph.operands(node)) for node in graph.order if graph.op(node) != "input"]
+    return Program(graph.inputs, rows, {y: y for y in graph.outputs}, graph)
+
+
+def expression_text(graph: Graph, node: str | None = None, expand: bool = False) -> str:
+    """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its listing."""
+    node = graph.output if node is None else node
+    program = graph_program(graph)
+    program.results = {node: node}
+    small = program.expanded_size(node) <= SHOW_LIMIT and program.expanded_depth(node) <= MAX_DEPTH
+    if small or expand and program.expanded_depth(node) <= MAX_DEPTH:
+        return short_str(graph.expr(node))
+    return listing(program, [node]) + "\n# expression too large to print as one formula"
+
+
 class DerivativeMap(Mapping[str, sympy.Expr]):
     """Labels -> sympy expressions, built from a program's closed forms on first access.
 
     The program is the result; expressions in the inputs are a view of it,
     simplified with bounded effort (:mod:`symgraph.simplify`) only when read.
+    Printing never blocks: ``repr``/``str`` show the closed forms when every
+    shown one is small (:meth:`is_small`, sizes counted on the program, never
+    built), else the program's let-listing cut to :data:`LISTING_LINES` lines
+    and a note on how to expand; :meth:`formula` is the same for one entry.
+    ``result[name]`` and :meth:`expand` build the sympy expression on request
+    (refusing, with ExpressionTooLargeError, trees above :data:`EXPAND_LIMIT`
+    operations or nested deeper than sympy can handle).
     :class:`Gradient` and :class:`~symgraph.directional.Directional` are this
     mapping with different labels.
 
@@ -168,16 +237,63 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         self.cost = cost
         self.mode = mode
         self.simplify = normalise(simplify)
-        self._exprs: dict[str, sympy.Expr] = {}
+        self._exprs: dict[tuple[str, str], sympy.Expr] = {}
 
     def __getitem__(self, name) -> sympy.Expr:
+        """The closed form of one entry (see :meth:`expand`): you asked for it, so it is built whole."""
+        return self.expand(name)
+
+    def expand(self, name, simplify: bool | str | None = None, limit: int | None = EXPAND_LIMIT) -> sympy.Expr:
+        """Entry ``name`` as a sympy expression in the inputs, simplified with bounded effort.
+
+        ``simplify`` overrides the mode the result was made with.  The build
+        is iterative and its size is counted on the program first:
+        simplification is skipped above :data:`symgraph.simplify.FAST_LIMIT`,
+        and a closed form of more than ``limit`` tree operations (default
+        :data:`EXPAND_LIMIT`; sympy needs about 25 us per operation to print
+        one) raises :class:`~symgraph.errors.ExpressionTooLargeError`, as does
+        one nested deeper than sympy can handle; ``limit=None`` builds any size.
+        The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
+        """
         name = str(name)
         if name not in self.labels:
             raise KeyError(name)
-        if name not in self._exprs:
-            raw = self.program.closed_forms()[name]
-            self._exprs[name] = simplify_expr(raw, self.simplify, size=self.program.expanded_size(name))
-        return self._exprs[name]
+        _check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
+        how = self.simplify if simplify is None else normalise(simplify)
+        key = (name, how)
+        if key not in self._exprs:
+            raw = self.program.closed_form(name)
+            self._exprs[key] = simplify_expr(raw, how, size=self.program.expanded_size(name))
+        return self._exprs[key]
+
+    def is_small(self, name) -> bool:
+        """True when entry ``name``'s closed form is small enough to print at once (:data:`SHOW_LIMIT`)."""
+        name = str(name)
+        return (self.program.expanded_size(name) <= SHOW_LIMIT
+                and self.program.expanded_depth(name) <= MAX_DEPTH)
+
+    def formula(self, name) -> str:
+        """Entry ``name`` as text, in bounded time: its closed form when small, else its program's listing.
+
+        The listing names the result (``out[x] = t12``) and ends with how to
+        expand it; see :func:`listing`.
+        """
+        name = str(name)
+        if self.is_small(name):
+            return short_str(self.expand(name))
+        return listing(self.program, [name]) + "\n" + self._expand_note([name])
+
+    def _expand_note(self, names: Sequence[str]) -> str:
+        """The comment under a listing: how large the closed forms are and how to ask for one."""
+        program = self.program
+        deep = [n for n in names if program.expanded_depth(n) > MAX_DEPTH]
+        if deep:
+            return (f"# closed form of {deep[0]!r} nested {program.expanded_depth(deep[0]):,} levels deep, "
+                    f"deeper than sympy can build ({MAX_DEPTH}); the program above, .at() and .lambdify() compute it")
+        sizes = ", ".join(f"{n!r}: {count_text(program.expanded_size(n, SIZE_CAP))} operations"
+                          for n in names[:3])
+        return (f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); "
+                f"expand with result[{names[0]!r}] or result.expand({names[0]!r}), or --expand on the command line")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.labels)
@@ -186,7 +302,20 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         return len(self.labels)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {self[k]}" for k in self.labels) + "})"
+        """The closed forms when they are small, else the program's let-listing; bounded in time either way.
+
+        At most :data:`SHOW_ENTRIES` entries are shown.
+        """
+        shown = self.labels[:SHOW_ENTRIES]
+        more = f", ... ({len(self.labels) - len(shown):,} more)" if len(self.labels) > len(shown) else ""
+        big = [k for k in shown if not self.is_small(k)]
+        if not big:
+            return (f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {short_str(self[k])}" for k in shown)
+                    + more + "})")
+        return (f"{type(self).__name__} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} "
+                f"as a program:\n" + listing(self.program, shown) + "\n" + self._expand_note(big))
+
+    __str__ = __repr__
 
     def at(self, /, **values: float) -> dict[str, float]:
         """Numeric values at a point (or arrays of points), evaluated on the program."""
@@ -234,8 +363,12 @@ class Gradient(DerivativeMap):
         return compile_program(self.program, name="gradient", returns=self.wrt, doc=doc, args=args, xp=xp,
                                backend=backend, chunk=chunk, parallel=parallel, progress=progress)
 
-    def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False) -> str:
+    def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
+              expand: bool = False) -> str:
         """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.latex`).
+
+        A closed form too large to print at once is written as the program's
+        assignments unless ``expand=True``.
 
         Examples
         --------
@@ -245,7 +378,7 @@ class Gradient(DerivativeMap):
         \\frac{\\partial e}{\\partial b} &= c + d
         \\end{aligned}
         """
-        return gradient_latex(self, aligned=aligned, name=name, nodes=nodes)
+        return gradient_latex(self, aligned=aligned, name=name, nodes=nodes, expand=expand)
 
     def _repr_latex_(self) -> str:
         return "$\\displaystyle " + self.latex(aligned=True) + "$"
@@ -337,7 +470,10 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     graph = as_graph(fs)
     names = wrt_names(graph, wrt, allow_unused)
     program, _ = jacobian_program(graph, names, mode, progress, **_options(mode, order))
-    closed = program.closed_forms()
     how = normalise(simplify)
-    return sympy.Matrix([[simplify_expr(closed[f"d{y}/d{x}"], how, size=program.expanded_size(f"d{y}/d{x}"))
-                          for x in names] for y in graph.outputs])
+    labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
+    for row in labels:
+        for label in row:
+            _check_size(program, label, EXPAND_LIMIT, "jacobian_program(...)[0].closed_form(label)")
+    return sympy.Matrix([[simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
+                          for label in row] for row in labels])

@@ -89,3 +89,7 @@ class UnusedWrtWarning(SymgraphWarning):
         many = len(self.absent) > 1
         super().__init__(f"wrt name{'s' * many} {names} not in the function (inputs: {shown}): "
                          f"{'their derivatives are' if many else 'its derivative is'} 0; {hint}")
+
+
+class ExpressionTooLargeError(SymgraphError, ValueError):
+    """A closed form too deep (or too large) to build as a sympy expression; the program has it."""

@@ -39,7 +39,7 @@ import numpy as np
 import sympy
 
 from . import rules
-from .errors import GraphError, UnsupportedOpError
+from .errors import ExpressionTooLargeError, GraphError, UnsupportedOpError
 from .listing import assignment
 from .names import Namer
 
@@ -383,27 +383,42 @@ class Graph:
         """Forward pass with numbers: every node's value (floats, or arrays for array inputs).
 
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
-        NumPy's RuntimeWarning, never an exception.
+        NumPy's RuntimeWarning, never an exception.  Constants take their
+        float64 value (:func:`rules.constant_value`; ``9^9^9^9`` is inf).
         """
         result = check_values(self.inputs, values)
+        value_of = rules.constant_value
         for node in self.order:
             op_name = self.op(node)
             if op_name == "input":
                 continue
-            args = [result[x] if isinstance(x, str) else float(x) for x in self.operands(node)]
-            if op_name == "const":
-                result[node] = np.float64(args[0])
-            else:
-                result[node] = rules.op(op_name).numeric(*[np.float64(a) if isinstance(a, float) else a
-                                                           for a in args])
+            args = [result[x] if isinstance(x, str) else value_of(x) for x in self.operands(node)]
+            result[node] = args[0] if op_name == "const" else rules.op(op_name).numeric(*args)
         return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
 
     def expr(self, node: str | None = None) -> sympy.Expr:
-        """The full sympy expression of ``node`` (default: the output) in the inputs, built on request."""
+        """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
+
+        Built iteratively; an expression nested deeper than ``rules.MAX_DEPTH``
+        raises ExpressionTooLargeError (sympy could neither build nor print it:
+        ``str(graph)`` is the let-listing of any graph).  Constants follow
+        :func:`rules.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
+        """
         node = self.output if node is None else node
         self.op(node)
         if node not in self._exprs:
             needed = self.ancestors(node) | {node}
+            depth: dict[str, int] = {}
+            ops = self._ops
+            for name in ops:
+                if name in needed:
+                    depth[name] = max((depth[a] + rules.nesting(ops[name], ops[a], slot)
+                                       for slot, a in enumerate(self._operands[name]) if a.__class__ is str),
+                                      default=ops[name] not in ("input", "const"))
+            if depth[node] > rules.MAX_DEPTH:
+                raise ExpressionTooLargeError(
+                    f"the expression of {node!r} is nested {depth[node]} levels deep, more than sympy can "
+                    f"handle ({rules.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
             for name in self._ops:
                 if name in needed and name not in self._exprs:
                     self._exprs[name] = self._build_expr(name)
@@ -413,7 +428,7 @@ class Graph:
         op_name = self.op(node)
         if op_name == "input":
             return self.symbol(node)
-        args = tuple(self._exprs[x] if isinstance(x, str) else x for x in self.operands(node))
+        args = tuple(self._exprs[x] if isinstance(x, str) else rules.closed_constant(x) for x in self.operands(node))
         return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
 
     def node_expr(self, node: str) -> sympy.Expr:
@@ -421,7 +436,7 @@ class Graph:
         op_name = self.op(node)
         if op_name == "input":
             return self.symbol(node)
-        args = tuple(self.symbol(x) if isinstance(x, str) else x for x in self.operands(node))
+        args = tuple(self.symbol(x) if isinstance(x, str) else rules.closed_constant(x) for x in self.operands(node))
         return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
 
 

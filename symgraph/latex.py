@@ -24,6 +24,7 @@ from .graph import Graph
 from .names import function_name  # noqa: F401 - callers import it from here
 from .parse import parse
 from .passes.local import annotate_edges
+from .program import live_instructions
 
 #: Printer settings (sympy's names); ``to_latex(x, **settings)`` overrides them per call.
 SETTINGS: dict[str, Any] = {
@@ -33,11 +34,26 @@ SETTINGS: dict[str, Any] = {
     "ln_notation": False,      # log, as the expression grammar writes it
 }
 
+#: The LaTeX comment under assignments printed in place of a formula too large to print at once
+EXPAND_NOTE = "% too large for one formula: latex(expand=True) or --expand prints it whole"
+
 
 class LatexPrinter(SympyLatexPrinter):
     """sympy's LaTeX printer with symgraph's settings and a partial-derivative helper."""
 
     _default_settings = {**SympyLatexPrinter._default_settings, **SETTINGS}
+
+    def _print_Heaviside(self, expr: sympy.Heaviside, exp: str | None = None) -> str:
+        """The unit step as cases that state its value at 0 (relu'(0) = 0 is ``H(0) = 0``)."""
+        arg = self._print(expr.args[0])
+        at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        if at_zero == 0:
+            body = rf"\begin{{cases}} 1 & {arg} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}"
+        elif at_zero == 1:
+            body = rf"\begin{{cases}} 1 & {arg} \geq 0 \\ 0 & \text{{otherwise}} \end{{cases}}"
+        else:
+            body = rf"\begin{{cases}} 1 & {arg} > 0 \\ {self._print(at_zero)} & {arg} = 0 \\ 0 & \text{{otherwise}} \end{{cases}}"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
     def name(self, name: str) -> str:
         """A node or variable name as sympy prints the symbol (``x_{2}``, ``\\alpha``)."""
@@ -48,22 +64,81 @@ class LatexPrinter(SympyLatexPrinter):
         return rf"\frac{{\partial {self.name(f)}}}{{\partial {self.name(x)}}}"
 
 
-def node_forms(program: Any) -> dict[str, sympy.Expr]:
-    """The program's results in node symbols: graph intermediates stay atoms (``c + d``, not ``a + 2b + 1``)."""
-    nodes = program.graph.nx if program.graph is not None else {}
-    env: dict[str, sympy.Expr] = {}
+def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr | None]:
+    """The program's results in node symbols: graph intermediates stay atoms (``c + d``, not ``a + 2b + 1``).
+
+    A result whose form (counted first, never built) has more than ``limit``
+    operations or is nested deeper than sympy can handle maps to None.
+    """
+    nodes = program.graph._ops if program.graph is not None else {}
+    shape: dict[str, tuple[int, int]] = {}
     for target, op, args in program.instructions:
+        if target in nodes or op == "const":
+            shape[target] = (0, 0)
+        else:
+            parts = [shape.get(a, (0, 0)) for a in args if isinstance(a, str)]
+            shape[target] = (min(1 + sum(p[0] for p in parts), 10**18), 1 + max((p[1] for p in parts), default=0))
+    small = {label: ref for label, ref in program.results.items()
+             if not isinstance(ref, str) or (limit is None or shape.get(ref, (0, 0))[0] <= limit)
+             and shape.get(ref, (0, 0))[1] <= rules.MAX_DEPTH}
+    env: dict[str, sympy.Expr] = {}
+    for target, op, args in live_instructions(reversed(program.instructions), small.values()):
         if target in nodes:
-            env[target] = sympy.Symbol(target)
+            env[target] = _symbol(program, target)
             continue
-        values = tuple(env.get(a, sympy.Symbol(a)) if isinstance(a, str) else a for a in args)
+        values = tuple(env.get(a) or _symbol(program, a) if isinstance(a, str) else rules.closed_constant(a)
+                       for a in args)
         env[target] = values[0] if op == "const" else rules.build_sympy(op, values)
-    return {label: env.get(ref, sympy.Symbol(ref)) if isinstance(ref, str) else ref
-            for label, ref in program.results.items()}
+    return {label: (env.get(ref) or _symbol(program, ref) if isinstance(ref, str) else rules.closed_constant(ref))
+            if label in small else None for label, ref in program.results.items()}
+
+
+def _symbol(program: Any, name: str) -> sympy.Symbol:
+    """The graph's own Symbol for a node or input (the user's, with its assumptions), else a new one."""
+    graph = program.graph
+    return graph.symbol(name) if graph is not None and name in graph._ops else sympy.Symbol(name)
+
+
+def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list[str]:
+    """Definitions of the generated intermediates (``v_{3} = \\sin(x)``) the printed formulas use."""
+    used: set[str] = set()
+    stack = [s.name for e in exprs for s in e.free_symbols
+             if s.name in graph._ops and s.name not in graph.user_names]
+    while stack:
+        node = stack.pop()
+        if node in used:
+            continue
+        used.add(node)
+        stack.extend(a for a in graph.operands(node)
+                     if isinstance(a, str) and a not in graph.user_names)
+    return [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}"
+            for v in graph.order if v in used]
+
+
+def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str) -> list[str]:
+    """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large)."""
+    from .derive import LISTING_LINES  # the shared display limit
+
+    needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
+    graph = program.graph
+    graph_nodes = graph._ops if graph is not None else {}
+    needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
+    half = LISTING_LINES // 2
+    cut = len(needed) - 2 * half
+    shown = needed if cut <= 0 else needed[:half] + needed[-half:]
+    lines = []
+    for k, (target, op, args) in enumerate(shown):
+        if cut > 0 and k == half:
+            lines.append(rf"\text{{\dots {cut:,} more assignments}}")
+        values = tuple(_symbol(program, a) if isinstance(a, str) else rules.closed_constant(a) for a in args)
+        rhs = values[0] if op == "const" else rules.build_sympy(op, values)
+        prefix = r"\text{where } " if k == 0 else ""
+        lines.append(prefix + printer.name(target) + sep + printer.doprint(rhs))
+    return lines
 
 
 def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
-                   **settings: Any) -> str:
+                   expand: bool = False, **settings: Any) -> str:
     """LaTeX for a :class:`~symgraph.derive.Gradient`: one ``\\frac{\\partial f}{\\partial x} = ...`` per wrt.
 
     Parameters
@@ -77,16 +152,40 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
         or ``f`` when the graph invented it).
     nodes : bool
         Write the derivatives in node symbols (``c + d``), keeping the graph's
-        intermediates as atoms, instead of in the inputs.
+        intermediates as atoms, instead of in the inputs; intermediates the
+        graph named itself (``v3``) are defined after the equations.
+    expand : bool
+        Print every closed form, however large.  By default a closed form
+        too large to print at once is written as the program's result name
+        followed by the assignments it needs (cut to a few dozen lines), so
+        LaTeX output is bounded in time.
     """
+    from .derive import SHOW_LIMIT
+
     printer = LatexPrinter(settings)
     f = name or function_name(gradient.graph)
-    exprs = node_forms(gradient.program) if nodes else gradient
     sep = " &= " if aligned else " = "
-    lines = [printer.partial(f, x) + sep + printer.doprint(exprs[x]) for x in gradient.wrt]
+    forms = node_forms(gradient.program, None if expand else SHOW_LIMIT) if nodes else None
+    lines, printed, large = [], [], []
+    for x in gradient.wrt:
+        if nodes:
+            expr = forms[x]
+        else:
+            expr = gradient[x] if expand or gradient.is_small(x) else None
+        if expr is None:
+            large.append(x)
+            ref = gradient.program.results[x]
+            expr = _symbol(gradient.program, ref)
+        printed.append(expr)
+        lines.append(printer.partial(f, x) + sep + printer.doprint(expr))
+    if nodes and gradient.graph is not None:
+        lines += _where(printer, gradient.graph, printed, sep)
+    if large:
+        lines += _listing_lines(printer, gradient.program, large, sep)
+    note = "\n" + EXPAND_NOTE if large else ""
     if not aligned:
-        return "\n".join(lines)
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+        return "\n".join(lines) + note
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
 
 
 def graph_latex(graph: Graph, **settings: Any) -> str:
@@ -97,6 +196,22 @@ def graph_latex(graph: Graph, **settings: Any) -> str:
             + printer.doprint(data["derivative"]) for u, v, data in graph.nx.edges(data=True)]
     header = r"\text{edge} & \text{local derivative} \\" + "\n\\hline"
     return "\\begin{array}{ll}\n" + header + "\n" + " \\\\\n".join(rows) + "\n\\end{array}"
+
+
+def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str:
+    """LaTeX of the graph's single output in bounded time: the formula when small, else its assignments."""
+    from .derive import SHOW_LIMIT, graph_program  # derive imports this module
+
+    printer = LatexPrinter(settings)
+    program = graph_program(graph)
+    output = graph.output
+    program.results = {output: output}
+    depth_ok = program.expanded_depth(output) <= rules.MAX_DEPTH
+    if depth_ok and (expand or program.expanded_size(output) <= SHOW_LIMIT):
+        return printer.doprint(graph.expr(output))
+    lines = _listing_lines(printer, program, [output], " = ")
+    lines[0] = lines[0].replace(r"\text{where } ", "", 1)
+    return "\n".join(lines + [EXPAND_NOTE])
 
 
 def to_latex(x: Any, **settings: Any) -> str:
@@ -121,7 +236,7 @@ def to_latex(x: Any, **settings: Any) -> str:
     if isinstance(x, Graph):
         return graph_latex(x, **settings)
     if isinstance(x, str):
-        return LatexPrinter(settings).doprint(parse(x).expr())
+        return expression_latex(parse(x), **settings)
     if isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "wrt"):
         return gradient_latex(x, **settings)
     if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):

@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 
 from . import rules
+from .errors import ExpressionTooLargeError
 from .graph import Graph, check_values, paused_gc
 from .listing import argument, assignment
 
@@ -87,7 +88,7 @@ class Program:
         self.instructions = instructions
         self.results = {k: rules.as_constant(v) if isinstance(v, (int, float)) else v for k, v in results.items()}
         self.graph = graph
-        self._closed: dict[str, sympy.Expr] | None = None
+        self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
 
     def __len__(self) -> int:
         return len(self.instructions)
@@ -129,45 +130,115 @@ class Program:
 
     # -- numbers -------------------------------------------------------------
     def evaluate(self, **values: Any) -> dict[str, Any]:
-        """Every result's value for the given input values (floats, or arrays for array inputs)."""
+        """Every result's value for the given input values (floats, or arrays for array inputs).
+
+        Constants take their float64 value (:func:`rules.constant_value`), as in closed forms.
+        """
         env: dict[str, Any] = check_values(self.inputs, values)
+        value_of = rules.constant_value
         for target, op, args in self.instructions:
-            vals = [env[a] if isinstance(a, str) else np.float64(float(a)) for a in args]
+            vals = [env[a] if isinstance(a, str) else value_of(a) for a in args]
             env[target] = vals[0] if op == "const" else rules.OPS[op].numeric(*vals)
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         out = {}
         for label, ref in self.results.items():
-            value = env[ref] if isinstance(ref, str) else np.float64(float(ref))
+            value = env[ref] if isinstance(ref, str) else value_of(ref)
             out[label] = float(value) if shape == () else np.broadcast_to(value, shape).astype(np.float64)
         return out
 
     # -- closed forms -----------------------------------------------------------
-    def closed_forms(self) -> dict[str, sympy.Expr]:
-        """Every result as a sympy expression in the inputs (built once, on request)."""
-        if self._closed is None:
-            env: dict[str, sympy.Expr] = {name: sympy.Symbol(name) for name in self.inputs}
-            needed = self.pruned()
-            for target, op, args in needed.instructions:
-                vals = tuple(env[a] if isinstance(a, str) else a for a in args)
-                env[target] = vals[0] if op == "const" else rules.build_sympy(op, vals)
-            self._closed = {label: env[ref] if isinstance(ref, str) else ref
-                            for label, ref in self.results.items()}
-        return self._closed
+    @cached_property
+    def _shapes(self) -> dict[str, tuple[int, int]]:
+        """target -> (operations, depth) of its closed form written as a tree; one pass, never built.
+
+        Operation counts stop at :data:`SIZE_CAP` (they can be exponential in the program).
+        """
+        shapes: dict[str, tuple[int, int]] = {}
+        ops: dict[str, str] = {}
+        get, cap, none, nesting = shapes.get, SIZE_CAP, (0, 0), rules.nesting
+        for target, op, args in self.instructions:
+            ops[target] = op
+            if op == "const":
+                shapes[target] = none
+                continue
+            size, depth = 1, 1
+            for slot, a in enumerate(args):
+                if a.__class__ is str:
+                    s, d = get(a, none)
+                    size += s
+                    d += nesting(op, ops.get(a), slot)
+                    depth = d if d > depth else depth
+            shapes[target] = (size if size < cap else cap, depth)
+        return shapes
 
     def expanded_size(self, label: str, cap: int = 10**6) -> int:
         """Operation count of ``label``'s closed form written as a tree, capped at ``cap``.
 
-        Counted on the program by dynamic programming, so it never builds the
-        (possibly exponential) tree.
+        Counted on the program by dynamic programming (once for all results),
+        so it never builds the (possibly exponential) tree.
         """
-        size: dict[str, int] = {}
-        for target, op, args in self.instructions:
-            if op == "const":
-                size[target] = 0
-            else:
-                size[target] = min(cap, 1 + sum(size.get(a, 0) for a in args if isinstance(a, str)))
         ref = self.results[label]
-        return size.get(ref, 0) if isinstance(ref, str) else 0
+        return min(cap, self._shapes.get(ref, (0, 0))[0]) if isinstance(ref, str) else 0
+
+    def expanded_depth(self, label: str) -> int:
+        """Nesting depth of ``label``'s closed form (0 for an input or a constant)."""
+        ref = self.results[label]
+        return self._shapes.get(ref, (0, 0))[1] if isinstance(ref, str) else 0
+
+    def closed_form(self, label: str) -> sympy.Expr:
+        """``label``'s result as a sympy expression in the inputs, built iteratively on request.
+
+        Subexpressions built for one result are kept for the others.  A result
+        nested deeper than :data:`MAX_DEPTH` raises :class:`ExpressionTooLargeError`
+        (sympy's own printers and most of its functions recurse and could not
+        handle it); the program, ``.at()`` and ``lambdify`` have every value.
+        """
+        ref = self.results[label]
+        if not isinstance(ref, str):
+            return rules.closed_constant(ref)
+        if ref in self._env:
+            return self._env[ref]
+        depth = self.expanded_depth(label)
+        if depth > MAX_DEPTH:
+            raise ExpressionTooLargeError(
+                f"the closed form of {label!r} is nested {depth} levels deep, more than sympy can handle "
+                f"({MAX_DEPTH}); use the program (print(result.program)), .at() or .lambdify() instead")
+        env = self._env
+        if not env:
+            nodes = self.graph._ops if self.graph is not None else ()
+            env.update((name, self.graph.symbol(name) if name in nodes else sympy.Symbol(name))
+                       for name in self.inputs)  # the graph's own Symbols (the user's, with assumptions)
+        build, constant, defined = rules.build_sympy, rules.closed_constant, self._definitions
+        stack = [ref]  # iterative post-order: a name is built once its operands are
+        while stack:
+            target = stack[-1]
+            if target in env:
+                stack.pop()
+                continue
+            op, args = defined[target]
+            missing = [a for a in args if a.__class__ is str and a not in env]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            vals = tuple(env[a] if a.__class__ is str else constant(a) for a in args)
+            env[target] = vals[0] if op == "const" else build(op, vals)
+        return env[ref]
+
+    @cached_property
+    def _definitions(self) -> dict[str, tuple[str, tuple]]:
+        """target -> (op, args), for building closed forms from any result without a pass over the rest."""
+        return {target: (op, args) for target, op, args in self.instructions}
+
+    def closed_forms(self) -> dict[str, sympy.Expr]:
+        """Every result as a sympy expression in the inputs (see :meth:`closed_form`)."""
+        return {label: self.closed_form(label) for label in self.results}
+
+
+#: expanded sizes stop counting here
+SIZE_CAP = 10**18
+
+MAX_DEPTH = rules.MAX_DEPTH
 
 
 #: (op, id of each constant) -> (the constants, the folded result or None)

@@ -16,6 +16,13 @@ Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0
 and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
 log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
 derivative 0 in y instead of ``0 * -inf = nan``.
+
+Constants: exact constants stay exact while they fit :data:`MAX_CONSTANT_BITS`;
+a constant subexpression beyond that (or not finite: ``1/0``, ``0*oo``) is
+given its float64 value, in closed forms as in the numbers, so ``3^1000*x/3^999``
+is nan both ways and ``9^9^9^9`` is oo (:func:`constant_op` owns that rule,
+:func:`constant_value` the float64 of a constant).  Graphs and their listings
+keep showing the constant as written.
 """
 from __future__ import annotations
 
@@ -229,15 +236,122 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
     return result
 
 
+#: sympy expressions nested deeper than this are never built: sympy's constructors, printers
+#: and most of its functions recurse, a few Python frames per level, and reach Python's limit
+#: near 150-200 levels (a 200-deep sin chain cannot be printed; 120 leaves room for the caller's own frames).  Programs and listings have no limit.
+MAX_DEPTH = 120
+
+#: ops sympy merges into one node with their operands of the same kind (Add, Mul)
+_FLATTENED = {"add": "Add", "sub": "Add", "mul": "Mul", "div": "Mul", "neg": "Mul"}
+
+
+def nesting(op_name: str, operand_op: str | None, slot: int) -> int:
+    """Levels the sympy tree of ``op_name`` adds above an operand computed by ``operand_op``.
+
+    0 when sympy flattens the operand into the same node (``(a*b)*c`` is one
+    Mul), else 1; a divisor sits one level lower, inside ``Pow(y, -1)``.
+    Used to estimate closed forms' depth on the graph or program before any
+    sympy expression is built.
+    """
+    if op_name == "div" and slot == 1:
+        return 2 if _FLATTENED.get(operand_op) == "Mul" else 1
+    kind = _FLATTENED.get(op_name)
+    return 0 if kind is not None and kind == _FLATTENED.get(operand_op) else 1
+
+
+#: ops whose constant results fold() computes exactly (the others are functions: sin(1) stays sin(1))
+ARITHMETIC = frozenset(("add", "sub", "mul", "div", "pow", "neg"))
+
+
+def constant_value(value: Any) -> np.float64:
+    """The float64 value of a constant, as NumPy would hold it; never raises.
+
+    An exact integer or rational beyond float64's range is +-inf (Python's
+    ``float()`` raises OverflowError there), a tiny one 0.0.
+    """
+    if isinstance(value, (int, float)):
+        value = as_constant(value)
+    if isinstance(value, sympy.Rational):
+        try:
+            return np.float64(int(value.p) / int(value.q))
+        except OverflowError:
+            return np.float64(math.inf if value.p > 0 else -math.inf)
+    try:
+        return np.float64(float(value))
+    except (OverflowError, TypeError, ValueError):
+        return np.float64(math.nan)  # a complex or otherwise non-real constant: NumPy's nan
+
+
+def as_sympy_value(value: float) -> sympy.Expr:
+    """A float64 as a sympy constant: Float when finite, else oo, -oo or nan."""
+    if math.isnan(value):
+        return sympy.nan
+    if math.isinf(value):
+        return sympy.oo if value > 0 else -sympy.oo
+    return sympy.Float(float(value))
+
+
+def closed_constant(value: Any) -> sympy.Expr:
+    """A constant as closed forms hold it: exact while it fits MAX_CONSTANT_BITS, else its float64 value.
+
+    Floats beyond float64's range become +-oo, as the numbers do.
+    """
+    if isinstance(value, (int, float)):
+        value = as_constant(value)
+    if isinstance(value, sympy.Float) or isinstance(value, sympy.Rational) and _bits(value) > MAX_CONSTANT_BITS:
+        number = constant_value(value)
+        return value if isinstance(value, sympy.Float) and math.isfinite(number) else as_sympy_value(number)
+    return value
+
+
+def _is_constant(value: Any) -> bool:
+    """True for a constant atom (numbers, oo, nan, pi): the operands constant_op takes."""
+    return isinstance(value, (sympy.Number, sympy.NumberSymbol))
+
+
+def constant_op(name: str, args: tuple) -> sympy.Expr:
+    """THE value of op ``name`` on constants, for closed forms: what the numbers say, exact when small.
+
+    The rule (README, Conventions): arithmetic on exact constants stays exact
+    while the result fits MAX_CONSTANT_BITS (:func:`fold`); beyond that, and
+    whenever an operand or the result is not finite (``1/0``, ``0*oo``,
+    ``exp(1000)``, ``sqrt(-1)``), the result is the float64 value NumPy
+    computes, as sympy's oo, -oo, nan or a Float.  Other functions of finite
+    constants stay symbolic (``sin(1)``, ``sqrt(2)``).  So a closed form and
+    the numbers (``.at``, ``lambdify``, ``Graph.evaluate``) agree, and
+    ``9^9^9^9`` costs nothing.
+    """
+    args = tuple(closed_constant(a) for a in args)
+    folded = fold(name, args)
+    if folded is not None:
+        return folded
+    with np.errstate(all="ignore"):
+        number = OPS[name].numeric(*map(constant_value, args))
+    if not math.isfinite(number) or any(isinstance(a, sympy.Float) for a in args):
+        return as_sympy_value(number)
+    rational = all(isinstance(a, sympy.Rational) for a in args)
+    if rational and name in ARITHMETIC and not (name == "pow" and not isinstance(args[1], sympy.Integer)):
+        return as_sympy_value(number)  # exact, but beyond MAX_CONSTANT_BITS
+    return op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
+
+
+#: sympy functions whose automatic evaluation re-examines nested arguments, exponentially in
+#: depth (a 7-deep ``tanh(x + tanh(x + ...))`` took 1.3 s, 10-deep 47 s): applied unevaluated
+#: to non-constant arguments (constant ones still evaluate, through constant_op)
+_UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
+
+
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
-    """Build op ``name`` as a sympy expression without ever evaluating a huge constant."""
-    if all(a.is_number for a in args) and name in ("pow", "mul", "add", "sub", "div"):
-        folded = fold(name, args)
-        if folded is not None:
-            return folded
-        if name == "pow":
-            return sympy.Pow(*args, evaluate=False)
-    return op(name).sympy(*args)
+    """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`."""
+    if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
+        return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
+    for a in args:
+        if not _is_constant(a):
+            slow = _UNEVALUATED.get(name)
+            if slow is not None:
+                return slow(*args, evaluate=False)
+            return op(name).sympy(*args)
+    return constant_op(name, args)
 
 
 class SympyBuilder:

@@ -1,19 +1,35 @@
 """Bounded simplification: cheap canonical steps that cannot stall on big results.
 
 ``"fast"`` (the default, also ``True``) keeps sympy's automatic canonical form
-(like terms collected, constants folded) and, for results whose expanded tree
-has at most :data:`FAST_LIMIT` operations, tries ``factor_terms`` and
-``cancel`` and keeps the shortest candidate (ties keep the earlier one).  Its
-cost is bounded by the size gate, so big graphs pay nothing.  ``"full"`` runs
-``sympy.simplify`` (unbounded: your choice); ``"none"`` / ``False`` returns the
-raw closed form.
+(like terms collected, constants folded) and adds, under size gates counted on
+the program before anything is built:
+
+* ``factor_terms`` (pulls common factors out of sums; linear-ish, about 1-10 ms
+  at the gate) for results of at most :data:`FAST_LIMIT` tree operations;
+* ``cancel`` only for rational functions that have a denominator, whose integer
+  powers are at most :data:`CANCEL_MAX_POWER`, and of at most
+  :data:`CANCEL_LIMIT` operations.  ``cancel`` expands numerators and
+  denominators into polynomials, so its cost grows with degree: it took 17 s
+  on one partial of a Lennard-Jones term (``(sig/r)^12`` with ``r`` a square
+  root), and on a polynomial it can only expand (20 ms per Rosenbrock partial,
+  never shorter).
+
+The shortest candidate is kept (ties keep the earlier one).  Every step is
+gated by size and kind, so big graphs pay nothing and no default step is
+unbounded.  ``"full"`` runs ``sympy.simplify`` (unbounded: your choice);
+``"none"`` / ``False`` returns the raw closed form.
 """
 from __future__ import annotations
 
 import sympy
 
-#: results larger than this (expanded tree operations) skip the fast candidates
+#: results larger than this (expanded tree operations) are returned as built
 FAST_LIMIT = 150
+
+#: cancel() runs only on rational functions at most this large ...
+CANCEL_LIMIT = 60
+#: ... whose integer powers are at most this (cancel expands them)
+CANCEL_MAX_POWER = 4
 
 MODES = ("fast", "full", "none")
 
@@ -29,10 +45,30 @@ def normalise(how) -> str:
     raise ValueError(f"simplify must be True, False or one of {MODES}, got {how!r}")
 
 
+def _cancel_pays(expr: sympy.Expr, size: int) -> bool:
+    """True when ``cancel`` is cheap and may help: a small rational function with a denominator."""
+    if size > CANCEL_LIMIT:
+        return False
+    denominator = False
+    for node in sympy.preorder_traversal(expr):
+        if node.is_Function or node.is_Float:
+            return False
+        if node.is_Pow:
+            exponent = node.exp
+            if not exponent.is_Integer or abs(exponent) > CANCEL_MAX_POWER:
+                return False
+            denominator = denominator or exponent < 0
+    return denominator
+
+
 def simplify(expr: sympy.Expr, how="fast", size: int | None = None) -> sympy.Expr:
-    """Simplify ``expr`` per ``how``; ``size`` is its expanded size if already known (saves a count)."""
+    """Simplify ``expr`` per ``how``; ``size`` is its expanded size, counted on the program.
+
+    Without ``size`` nothing but sympy's canonical form is applied in "fast"
+    mode unless ``sympy.count_ops`` finds the expression small (it walks the tree).
+    """
     how = normalise(how)
-    if how == "none" or expr.is_number and expr.is_Atom:
+    if how == "none" or expr.is_Atom:
         return expr
     if how == "full":
         return sympy.simplify(expr)
@@ -40,8 +76,11 @@ def simplify(expr: sympy.Expr, how="fast", size: int | None = None) -> sympy.Exp
         size = sympy.count_ops(expr)
     if size > FAST_LIMIT:
         return expr
+    steps = [sympy.factor_terms]
+    if _cancel_pays(expr, size):
+        steps.append(sympy.cancel)
     best, best_cost = expr, sympy.count_ops(expr)
-    for step in (sympy.factor_terms, sympy.cancel):
+    for step in steps:
         try:
             candidate = step(expr)
         except (sympy.PolynomialError, TypeError, ValueError):

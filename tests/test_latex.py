@@ -108,3 +108,22 @@ def test_output_compiles_with_pdflatex(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 0
+
+
+def test_relu_derivative_prints_as_cases_and_sign_as_operator():
+    text = sg.grad("relu(y)*x").latex()
+    assert r"\theta" not in text and r"\begin{cases} 1 & y > 0 \\ 0 & \text{otherwise} \end{cases}" in text
+    assert r"\operatorname{sign}" in sg.grad("abs(y)").latex()
+
+
+def test_nodes_latex_defines_generated_intermediates():
+    text = sg.grad("c = a + b; d = sin(c)*c; e = d*d").latex(nodes=True)
+    assert r"v_{1}" in text and r"\text{where } v_{1} = \sin{\left(c \right)}" in text
+    assert "where" not in sg.grad("c = a + b; d = b + 1; e = c * d").latex(nodes=True)
+
+
+def test_large_gradient_latex_is_its_program():
+    text = "v0 = x\n" + "\n".join(f"v{i} = sin(v{i - 1})*y + v{i - 1}" for i in range(1, 15))
+    latex = sg.grad(text).latex()
+    assert r"\text{where }" in latex and r"\dots" in latex and len(latex) < 20000
+    assert len(sg.grad("v0 = x\nv1 = sin(v0)*y + v0\nv2 = sin(v1)*y + v1").latex(expand=True)) > 100

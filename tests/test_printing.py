@@ -1,6 +1,8 @@
 """Mermaid and DOT exports: structure, labels, values and adjoints."""
 import re
 
+import pytest
+
 import symgraph as sg
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -167,3 +169,32 @@ def test_draw_and_the_text_exports_share_one_resolver():
     draw, printing = importlib.import_module("symgraph.draw"), importlib.import_module("symgraph.printing")
     assert draw.resolve_labels is printing.resolve_labels
     assert not hasattr(draw, "_numbers")
+
+
+# -- printing papercuts of issue 14 (results' text) -----------------------------
+def test_huge_float_constant_prints_as_infinity_not_300_zeros():
+    assert repr(sg.grad("1e308*10*x")) == "Gradient({'x': oo})"
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_division_by_zero_prints_as_numpy_says():
+    g = sg.grad("x/0")
+    assert repr(g) == "Gradient({'x': oo})" and g.at(x=1.0)["x"] == float("inf")
+    assert "zoo" not in repr(sg.grad("y*(x/0)"))
+
+
+def test_floats_print_short():
+    assert repr(sg.grad(".5*x")) == "Gradient({'x': 0.5})"
+    assert repr(sg.grad("0.1*x^2", wrt=["x"])) == "Gradient({'x': 0.2*x})"
+
+
+def test_many_entries_print_the_first_ones():
+    g = sg.grad(" + ".join(f"x{i}^2" for i in range(50)))
+    text = repr(g)
+    assert text.startswith("Gradient({'x0': 2*x0, ") and text.endswith("... (30 more)})")
+
+
+def test_readme_shows_the_matrix_as_sympy_prints_it():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert repr(sg.jacobian(["x*y", "x+y"], wrt=["x", "y"])) in readme

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import sympy
 
+from ..cost import count_text
 from ..errors import PathLimitError
 from .local import Linearised, SweepResult, annotate_edges
 
@@ -53,7 +54,7 @@ def total_paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> 
 def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: int = PATH_LIMIT) -> SweepResult:
     total = total_paths(lin, outputs, wrt)
     if total > limit:
-        raise PathLimitError(f"the graph has {total:,} input-output paths, more than the limit of {limit:,}; "
+        raise PathLimitError(f"the graph has {count_text(total)} input-output paths, more than the limit of {limit:,}; "
                              "use mode='reverse' or 'forward' (they merge paths), or raise limit=")
     derivatives = {}
     for y in dict.fromkeys(outputs):
@@ -115,7 +116,7 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     names = present(graph, wrt_names(graph, wrt, allow_unused))
     total = count_through(graph.order, graph.nx.pred, graph.outputs, names)
     if total > limit:
-        raise PathLimitError(f"the graph has {total:,} input-output paths, more than the limit of {limit:,} "
+        raise PathLimitError(f"the graph has {count_text(total)} input-output paths, more than the limit of {limit:,} "
                              "for listing them; raise limit= or use sg.compare for the count")
     values = None
     if at is not None:

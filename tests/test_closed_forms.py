@@ -1,0 +1,214 @@
+"""Closed forms are a view that never blocks, and they agree with the numbers (issue 14, items 6 and 10).
+
+Time bounds are generous ("about a second" targets get 5 s on a busy machine):
+these test that nothing hangs, not speed.
+"""
+import io
+import math
+import time
+
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph import rules
+from symgraph.cli import main
+from symgraph.cost import count_text
+from symgraph.errors import ExpressionTooLargeError, SymgraphError
+
+x = sympy.Symbol("x")
+
+
+def timed(fn, bound=5.0):
+    start = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - start
+    assert seconds < bound, f"took {seconds:.1f} s"
+    return result
+
+
+def cli(*argv):
+    buffer = io.StringIO()
+    status = main(list(argv), buffer)
+    return status, buffer.getvalue()
+
+
+def chain(depth, inner="x"):
+    text = inner
+    for _ in range(depth):
+        text = f"sin({text})"
+    return text
+
+
+def twice(lines):
+    return "v0 = x\n" + "\n".join(f"v{i} = sin(v{i - 1})*y + v{i - 1}" for i in range(1, lines + 1))
+
+
+# ------------------------------------------------------------------ huge constants
+@pytest.mark.parametrize("text, want", [("9^9^9^9*x", sympy.oo), ("x/9^9^9^9", 0), ("log(9^9^9^9)*x", sympy.oo)])
+def test_huge_constants_give_float64_values_at_once(text, want):
+    g = sg.grad(text)
+    assert timed(lambda: g["x"]) == want
+    assert timed(lambda: repr(g)) == f"Gradient({{'x': {sympy.sstr(want)}}})"
+    assert timed(g.latex).startswith(r"\frac{\partial f}{\partial x} = ")
+
+
+def test_cli_grad_of_a_huge_constant():
+    status, out = timed(lambda: cli("grad", "9^9^9^9*x"))
+    assert status == 0 and out == "df/dx = oo\n"
+
+
+def test_graph_keeps_the_constant_as_written():
+    assert "387420489" in str(sg.parse("9^9^9^9*x"))
+
+
+# ------------------------------------------------------------------ closed form == numbers
+CONSTANT_HEAVY = ["3^1000*x/3^999", "x*(9^9^9^9 - 9^9^9^9)", "9^9^9^9*x", "x/9^9^9^9", "log(9^9^9^9)*x",
+                  "1e308*10*x", "x/0", "x*0/0", "-x/0", "x*(2^1000*2^1000)", "x*2^-2000", "x*(1/2)^2000",
+                  "exp(1000)*x", "x*sqrt(0-1)", "x*log(0)", "x*sin(3^1000)", "x^2*3^700/3^699", ".5*x",
+                  "x*(1e308*10 - 1e308*10)", "x*asin(2)", "2^0.5*x", "x*(0-8)^(1/3)", "x*0^(0-1)",
+                  "2*pi*x + sqrt(2)*x", "x*(2^1000*2^1000)/(2^1000*2^1000)"]
+
+
+def mp_value(expr, point):
+    value = sympy.sympify(expr).subs({sympy.Symbol(k): sympy.Float(v, 30) for k, v in point.items()}).evalf(30)
+    if value is sympy.nan or value is sympy.zoo or not value.is_extended_real:
+        return math.nan
+    return float(value)
+
+
+def same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300)
+
+
+@pytest.mark.parametrize("text", CONSTANT_HEAVY)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_closed_form_agrees_with_the_numbers(text):
+    g = sg.grad(text, wrt=["x"])
+    point = {"x": 1.5}
+    closed = mp_value(timed(lambda: g["x"]), point)
+    number = g.at(**point)["x"]
+    assert same(closed, number), (text, g["x"], number)
+    assert same(float(g.lambdify()(1.5)[0]), number), text
+    graph = sg.parse(text)
+    assert same(mp_value(graph.expr(), point), graph.evaluate(**point)[graph.output]), text
+
+
+def test_the_issue_examples_agree():
+    assert sg.grad("3^1000*x/3^999")["x"] is sympy.nan
+    assert sg.grad("x*(9^9^9^9 - 9^9^9^9)")["x"] is sympy.nan
+
+
+def test_constant_value_never_overflows():
+    assert rules.constant_value(sympy.Integer(2) ** 1100) == math.inf
+    assert rules.constant_value(-sympy.Integer(2) ** 1100) == -math.inf
+    assert rules.constant_value(sympy.Rational(1, 2 ** 1100)) == 0.0
+    assert rules.constant_value(sympy.Float("1e400")) == math.inf
+    assert rules.closed_constant(sympy.Integer(2) ** 1100) is sympy.oo
+    assert rules.closed_constant(sympy.Integer(2) ** 1000) == sympy.Integer(2) ** 1000  # fits: stays exact
+
+
+# ------------------------------------------------------------------ deep and exponential results
+def test_deep_chain_never_recurses():
+    text = chain(400)
+    g = sg.grad(text)
+    with pytest.raises(ExpressionTooLargeError, match="levels deep"):
+        g["x"]
+    shown = timed(lambda: repr(g))
+    assert "out[x] = " in shown and "levels deep" in shown and len(shown) < 5000
+    latex = timed(g.latex)
+    assert r"\frac{\partial f}{\partial x}" in latex and len(latex) < 10000
+    with pytest.raises(ExpressionTooLargeError):
+        sg.parse(text).expr()
+    with pytest.raises(SymgraphError):
+        sg.jacobian([text, "x*y"])
+    assert len(str(sg.parse(text)).splitlines()) == 400
+    assert g.at(x=0.5)["x"] == pytest.approx(sg.grad(text).lambdify()(0.5)[0])
+
+
+def test_chain_within_the_depth_limit_builds():
+    g = sg.grad(chain(110))
+    assert g["x"].count_ops() > 110
+    assert "out[x]" in str(g)  # 6,000 operations written out: printed as its program
+    assert str(sg.grad(chain(10))).startswith("Gradient({'x': ")
+
+
+def test_deep_chain_on_the_command_line():
+    status, out = timed(lambda: cli("grad", chain(400), "--at", "x=0.5"))
+    assert status == 0 and "levels deep" in out and out.rstrip().splitlines()[-1].startswith("df/dx = t")
+    status, out = timed(lambda: cli("latex", chain(400)))
+    assert status == 0 and out.splitlines()[0] == r"v_{1} = \sin{\left(x \right)}"
+    assert timed(lambda: sg.to_latex(twice(15))).count("\n") < 50
+
+
+@pytest.mark.parametrize("lines", [10, 13, 15])
+def test_shared_twice_per_line_prints_its_program(lines):
+    g = sg.grad(twice(lines))
+    shown = timed(lambda: repr(g))
+    assert "out[x] = " in shown and "expand with" in shown and len(shown) < 5000
+    assert len(timed(g.latex)) < 20000
+    status, out = timed(lambda: cli("grad", twice(lines)))
+    assert status == 0 and "--expand" in out and len(out) < 5000
+
+
+def test_expand_on_the_command_line_prints_the_closed_form():
+    status, out = timed(lambda: cli("grad", twice(3), "--wrt", "y", "--expand"))
+    assert status == 0 and "sin(" in out and "out[" not in out
+
+
+def test_expand_in_python():
+    g = sg.grad(twice(5))
+    assert not g.is_small("x")
+    assert "out[x]" in g.formula("x")
+    raw = g.expand("x", simplify=False)
+    assert float(raw.subs({x: 0.3, sympy.Symbol("y"): 0.7})) == pytest.approx(g.at(x=0.3, y=0.7)["x"])
+
+
+# ------------------------------------------------------------------ bounded simplification
+def test_lennard_jones_partial_is_quick_and_right():
+    text = "r = sqrt((x1-x2)^2+(y1-y2)^2+(z1-z2)^2); e = 4*eps*((sig/r)^12 - (sig/r)^6)"
+    g = sg.grad(text, wrt=["x1"])
+    got = timed(lambda: g["x1"])
+    s = {n: sympy.Symbol(n) for n in ("x1", "x2", "y1", "y2", "z1", "z2", "eps", "sig")}
+    r = sympy.sqrt((s["x1"] - s["x2"]) ** 2 + (s["y1"] - s["y2"]) ** 2 + (s["z1"] - s["z2"]) ** 2)
+    want = sympy.diff(4 * s["eps"] * ((s["sig"] / r) ** 12 - (s["sig"] / r) ** 6), s["x1"])
+    point = dict(zip(s.values(), (0.3, 1.1, -0.2, 0.5, 0.9, 0.1, 1.3, 0.8)))
+    assert float(got.subs(point)) == pytest.approx(float(want.subs(point)))
+
+
+def test_rosenbrock_1000_closed_forms():
+    text = " + ".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(1000))
+    g = sg.grad(text)
+    forms = timed(lambda: dict(g), bound=15.0)
+    assert len(forms) == 1001
+    assert timed(lambda: repr(g)).endswith("(981 more)})")
+
+
+def test_nested_tanh_closed_form():
+    text = "x"
+    for _ in range(50):
+        text = f"tanh(x + {text})"
+    g = sg.grad(text)
+    timed(lambda: repr(g))
+    timed(lambda: g.expand("x", simplify=False))
+
+
+# ------------------------------------------------------------------ huge counts
+def test_huge_numbers_print_without_the_int_digit_limit():
+    g = sg.grad("x" + "*2^1000" * 15)
+    assert timed(lambda: repr(g)) == "Gradient({'x': oo})"
+    assert timed(g.latex).endswith(r"\infty")
+    assert count_text(2 ** 15000) == "about 10^4515"
+    assert count_text(12345) == "12,345"
+
+
+def test_compare_on_a_program_with_more_paths_than_int_digits():
+    text = "\n".join(["v0 = x"] + [f"v{i} = v{i - 1}*x + v{i - 1}" for i in range(1, 15000)])
+    report = sg.compare(text)
+    assert "about 10^" in str(report)
+
+
+# ------------------------------------------------------------------ symbols
+def test_closed_forms_use_the_graphs_own_symbols():
+    g = sg.grad("x*y^2")
+    assert g["y"].free_symbols == {g.graph.symbol("x"), g.graph.symbol("y")}
