@@ -99,7 +99,7 @@ def edge_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping |
     return labels
 
 
-def node_adjoints(graph: Any, **at: float) -> dict[str, float]:
+def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
     """d output / d node for every node of a single-output graph, at the point ``at``.
 
     The textbook's red numbers: one reverse sweep that keeps the adjoint of
@@ -120,7 +120,7 @@ def node_adjoints(graph: Any, **at: float) -> dict[str, float]:
     return program.evaluate(**at)
 
 
-def edge_derivatives(graph: Any, **at: float) -> dict[tuple[str, str], float]:
+def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]:
     """The local derivative ∂v/∂u of every edge ``u -> v``, at the point ``at``.
 
     Examples

@@ -129,7 +129,7 @@ class Program:
                        self.results, self.graph)
 
     # -- numbers -------------------------------------------------------------
-    def evaluate(self, **values: Any) -> dict[str, Any]:
+    def evaluate(self, /, **values: Any) -> dict[str, Any]:
         """Every result's value for the given input values (floats, or arrays for array inputs).
 
         Constants take their float64 value (:func:`rules.constant_value`), as in closed forms.

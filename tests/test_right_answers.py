@@ -147,3 +147,19 @@ def test_relu_and_abs_keep_their_conventions():
     assert sg.grad("relu(x)").at(x=0.0) == {"x": 0.0}
     assert sg.grad("abs(x)").at(x=0.0) == {"x": 0.0}
     assert sg.grad("relu(x)").at(x=1.0) == {"x": 1.0}
+
+
+# ---------------------------------------------------------------- inputs named like parameters
+@pytest.mark.parametrize("name", ["self", "values", "graph", "at", "f", "x"])
+def test_inputs_named_like_parameters_evaluate_everywhere(name):
+    text = f"{name}*y + sin({name})" if name != "x" else "x*y + sin(x)"
+    point = {name: 2.0, "y": 3.0}
+    want = {name: 3.0 + np.cos(2.0), "y": 2.0}
+    assert sg.grad(text).at(**point) == pytest.approx(want)
+    assert sg.parse(text).evaluate(**point)[sg.parse(text).output] == pytest.approx(6.0 + np.sin(2.0))
+    assert list(sg.jvp(text, [name], [1]).at(**point).values()) == pytest.approx([want[name]])
+    assert sg.vjp(text, [name, "y"], [1]).at(**point) == pytest.approx(want)
+    assert sg.grad(text).program.evaluate(**point) == pytest.approx(want)
+    from symgraph.printing import edge_derivatives, node_adjoints
+    assert node_adjoints(text, **point)[name] == pytest.approx(want[name])
+    assert edge_derivatives(text, **point)
