@@ -24,9 +24,10 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import symgraph as sg
-from symgraph.cost import choose_mode, count_all_paths
+from symgraph.ad.modes import choose_mode
+from symgraph.cost import count_all_paths
 from symgraph.derive import jacobian_program
-from symgraph.passes.paths import PATH_LIMIT
+from symgraph.ad.paths import PATH_LIMIT
 
 
 def layered(n: int, m: int, width: int = 4, depth: int = 2) -> sg.Graph:

@@ -1,26 +1,46 @@
 """symgraph: expressions as computational graphs, gradients derived on them symbolically.
 
+The package is layered; each module imports only from its own layer or the
+ones below it (a test checks this, function-local imports included):
+
+0. ``errors``, ``names``, ``progress`` -- named errors, the naming service, long work
+1. ``ops`` -- THE op table: one row per op (sympy form, NumPy code, partials, printing)
+2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
+3. ``frontend`` -- text and sympy in; coercion of what an API call was given
+4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes)
+5. ``backends`` -- programs compiled to NumPy code and numba loops, and their runtime
+6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display
+7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled`` -- the API and its report types
+8. ``cli`` -- the ``symgraph`` command
+
+The IR's few conveniences that belong higher up (``Graph.from_sympy``, a
+Graph's picture in Jupyter, ``Program.source``) are registered by those
+layers in :mod:`symgraph.ir.hooks`.
+
 >>> import symgraph as sg
 >>> sg.grad("(a+b)*(b+1)", wrt=["a", "b"])
 Gradient({'a': b + 1, 'b': a + 2*b + 1})
 """
+from .ad.linearised import annotate_edges
+from .ad.paths import list_paths as paths
+from .compare import compare
 from .compiled import lambdify, value_and_grad
-from .cost import CostReport, compare
+from .cost import CostReport
 from .derive import Gradient, grad, jacobian
 from .directional import Directional, jvp, vjp
-from .draw import draw
-from .errors import GraphError, ParseError, PathLimitError, RenderError, SymgraphError, UnsupportedOpError
-from .graph import Graph
-from .latex import to_latex
-from .parse import parse
-from .passes.local import annotate_edges
-from .passes.paths import list_paths as paths
-from .printing import to_dot, to_mermaid
-from .program import Program
+from .errors import (ExpressionTooLargeError, GraphError, ParseError, PathLimitError, RenderError, SymgraphError,
+                     SymgraphWarning, UnsupportedOpError, UnusedWrtWarning)
+from .export.draw import draw
+from .export.latex import to_latex
+from .export.text import to_dot, to_mermaid
+from .frontend.parse import parse
+from .ir.graph import Graph
+from .ir.program import Program
 
 __all__ = [
-    "CostReport", "Directional", "Gradient", "Graph", "GraphError", "ParseError", "PathLimitError", "Program",
-    "RenderError", "SymgraphError", "UnsupportedOpError", "annotate_edges", "compare", "draw", "grad",
-    "jacobian", "jvp", "lambdify", "parse", "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
+    "CostReport", "Directional", "ExpressionTooLargeError", "Gradient", "Graph", "GraphError", "ParseError",
+    "PathLimitError", "Program", "RenderError", "SymgraphError", "SymgraphWarning", "UnsupportedOpError",
+    "UnusedWrtWarning", "annotate_edges", "compare", "draw", "grad", "jacobian", "jvp", "lambdify", "parse",
+    "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

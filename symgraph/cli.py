@@ -20,18 +20,30 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import shutil
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 import numpy as np
 
-from .errors import SymgraphError, UnusedWrtWarning
+from . import __version__
+from .ad.linearised import annotate_edges
+from .compare import compare
+from .cost import CostReport
+from .derive import DerivativeMap, grad, jacobian_program
+from .errors import ExpressionTooLargeError, SymgraphError, UnusedWrtWarning
+from .export.display import expression_text, listing, short_str
+from .export.draw import draw
+from .export.latex import expression_latex, function_name, to_latex
+from .export.text import edge_derivatives, node_adjoints, resolve_labels, to_dot, to_mermaid
+from .frontend.coerce import wrt_names
+from .frontend.parse import parse
+from .names import output_labels
 
 TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
-MODES = ("reverse", "forward", "paths", "elimination", "auto")
+MODE_CHOICES = ("reverse", "forward", "paths", "elimination", "auto")
 SIMPLIFY = ("fast", "full", "none")
 FORMATS = ("mermaid", "dot", "png", "svg")
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".png": "png", ".svg": "svg"}
@@ -122,7 +134,6 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float]:
 
 
 def _graph(args) -> Any:
-    from .parse import parse
 
     return parse(read_expr(args.expr))
 
@@ -164,8 +175,6 @@ def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]
 
 def _closed(result: Any, label: str, expand: bool) -> str | None:
     """One result's closed form as text: None when it is too large to print unless --expand asks for it."""
-    from .derive import short_str
-    from .errors import ExpressionTooLargeError
 
     if not (expand or result.is_small(label)):
         return None
@@ -177,7 +186,6 @@ def _closed(result: Any, label: str, expand: bool) -> str | None:
 
 def _print_large(result: Any, labels: list[str], out: TextIO) -> None:
     """The program behind results too large to print as formulas, and how to ask for them."""
-    from .derive import listing
 
     if labels:
         print(listing(result.program, labels), file=out)
@@ -198,8 +206,6 @@ def _print_json(data: dict, out: TextIO) -> None:
 # --------------------------------------------------------------------------- subcommands
 
 def cmd_grad(args, out: TextIO) -> None:
-    from .derive import expression_text, grad
-    from .latex import function_name
 
     graph = _graph(args)
     point = parse_point(args.at) if args.at else None
@@ -239,10 +245,6 @@ def cmd_grad(args, out: TextIO) -> None:
 
 
 def cmd_jacobian(args, out: TextIO) -> None:
-    from .cost import CostReport
-    from .derive import DerivativeMap, expression_text, jacobian_program, wrt_names
-    from .names import output_labels
-    from .parse import parse
 
     if args.exprs.count("-") > 1:
         raise UsageError("'-' (standard input) may be given once: give the other expressions as "
@@ -291,18 +293,15 @@ def cmd_jacobian(args, out: TextIO) -> None:
 
 def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool) -> str:
     """The Jacobian as a LaTeX matrix, or its program when an entry is too large to print."""
-    from .latex import to_latex
 
     labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
     if expand or all(entries.is_small(k) for row in labels for k in row):
         import sympy
         return to_latex(sympy.Matrix([[entries.expand(k) for k in row] for row in labels]))
-    from .derive import listing
     return "\n".join("% " + line for line in listing(entries.program, [k for row in labels for k in row]).splitlines())
 
 
 def cmd_compare(args, out: TextIO) -> None:
-    from .cost import compare
 
     graph = _graph(args)
     report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused)
@@ -314,8 +313,6 @@ def cmd_compare(args, out: TextIO) -> None:
 
 
 def cmd_graph(args, out: TextIO) -> None:
-    from .draw import draw
-    from .printing import resolve_labels, to_dot, to_mermaid
 
     graph = _graph(args)
     fmt = _output_format(args.format, args.output)
@@ -364,8 +361,6 @@ def _output_format(format: str | None, output: str | None) -> str:
 
 
 def cmd_latex(args, out: TextIO) -> None:
-    from .derive import grad
-    from .latex import expression_latex
 
     graph = _graph(args)
     if args.wrt is None:
@@ -381,11 +376,6 @@ def cmd_demo(args, out: TextIO) -> None:
 
 def demo(out: TextIO | None = None) -> None:
     """The textbook graph e = (a+b)*(b+1): program, values, edge derivatives, gradient, cost table."""
-    from .cost import compare
-    from .derive import grad
-    from .draw import edge_derivatives, node_adjoints
-    from .parse import parse
-    from .passes.local import annotate_edges
 
     out = out or sys.stdout
     g = annotate_edges(parse(TEXTBOOK))
@@ -486,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_epilog("grad", "\nWith --json the same as JSON; --latex prints LaTeX fractions."))
     _add_expr(p)
     _add_wrt(p)
-    p.add_argument("--mode", choices=MODES, default="reverse",
+    p.add_argument("--mode", choices=MODE_CHOICES, default="reverse",
                    help="how to apply the chain rule; every mode gives equal results (default: reverse)")
     _add_at(p)
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of plain formulas")
@@ -502,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("exprs", nargs="+", metavar="EXPR",
                    help="expressions ('-' reads standard input, at most once; @FILE a file)")
     _add_wrt(p)
-    p.add_argument("--mode", choices=MODES, default="reverse", help="sweep direction (default: reverse)")
+    p.add_argument("--mode", choices=MODE_CHOICES, default="reverse", help="sweep direction (default: reverse)")
     _add_at(p)
     p.add_argument("--latex", action="store_true", help="print the matrix as LaTeX")
     _add_simplify(p)
@@ -557,7 +547,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
     return __version__
 
 

@@ -1,212 +1,34 @@
 """grad and jacobian: run a sweep over a graph and wrap the result.
 
-Every mode emits into a :class:`~symgraph.program.Emitter` seeded with the
+Every mode emits into a :class:`~symgraph.ir.program.Emitter` seeded with the
 function's own graph, so results are straight-line programs in node symbols;
 closed forms in the inputs are built from them only when a value is asked for.
 """
 from __future__ import annotations
 
-import difflib
 import time
-import warnings
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sympy
 
-from .codegen import compile_program
-from .cost import CostReport, ModeCost, choose_mode, count_text, expanded_ops
-from .errors import ExpressionTooLargeError, GraphError, UnusedWrtWarning
-from .graph import Graph, paused_gc
-from .latex import function_name, gradient_latex
-from .parse import parse
-from .passes.eliminate import eliminate
-from .passes.forward import forward
-from .passes.local import Linearised, SweepResult
-from .passes.paths import paths
-from .passes.reverse import reverse
-from .program import MAX_DEPTH, SIZE_CAP, Program, live_instructions
-from .progress import progress_reporter
-from .simplify import normalise, simplify as simplify_expr
-
-#: mode name -> sweep function(lin, outputs, wrt, **options) -> SweepResult; "auto" picks
-#: forward or reverse by counting on the graph (symgraph.cost.choose_mode)
-SWEEPS = {"reverse": reverse, "forward": forward, "paths": paths, "elimination": eliminate}
-
-
-def as_graph(f: Any) -> Graph:
-    """Text, a list of texts, a sympy expression (or list) or a Graph, as a Graph."""
-    if isinstance(f, Graph):
-        return f
-    if isinstance(f, str):
-        return parse(f)
-    if isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f):
-        return parse(list(f))
-    if isinstance(f, (sympy.Basic, int, float)) or isinstance(f, (list, tuple)):
-        return Graph.from_sympy(f)
-    raise TypeError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
-
-
-def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3) -> list[str]:
-    """The ``wrt`` argument as a list of names (default: every input, in order of first appearance).
-
-    A name the user can refer to is an input or a name the text assigned
-    (``graph.user_names``); generated node names (``v1``) are not.  Any other
-    name does not occur in the function: its derivative is 0, and unless
-    ``allow_unused`` an :class:`~symgraph.errors.UnusedWrtWarning` names the
-    inputs and the closest match (a misspelling would otherwise give a
-    silent 0).
-    """
-    if wrt is None:
-        return list(graph.inputs)
-    if isinstance(wrt, (str, sympy.Symbol)):
-        wrt = [wrt]
-    names = [w.name if isinstance(w, sympy.Symbol) else w for w in wrt]
-    for w in names:
-        if not isinstance(w, str):
-            raise TypeError(f"wrt names must be strings or sympy Symbols, got {w!r}")
-    if len(set(names)) != len(names):
-        raise GraphError(f"wrt lists a name twice: {names}")
-    known = graph.user_names
-    absent = [w for w in names if w not in known]
-    if absent and not allow_unused:
-        closest = {w: match[0] for w in absent if (match := difflib.get_close_matches(w, sorted(known), n=1))}
-        warnings.warn(UnusedWrtWarning(absent, graph.inputs, closest), stacklevel=stacklevel)
-    return names
-
-
-def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:
-    """wrt name -> the node it stands for (``graph.addresses``), for the names that stand for a node.
-
-    Only these nodes reach the sweeps: an absent name, or one assigned a
-    constant, has derivative 0.  Two names may stand for one node (an alias
-    ``c = x``, or two names of one expression); each gets that node's
-    derivative.
-    """
-    addresses = graph.addresses
-    return {w: addresses[w] for w in names if addresses.get(w) is not None}
-
-
-def present(graph: Graph, names: Sequence[str]) -> list[str]:
-    """The distinct nodes the ``names`` stand for: what the sweeps differentiate by."""
-    return list(dict.fromkeys(wrt_nodes(graph, names).values()))
-
-
-def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
-    """``(mode, note)``: "auto" becomes forward or reverse, with the sentence saying why."""
-    if mode == "auto":
-        return choose_mode(graph, outputs, present(graph, wrt))
-    if mode not in SWEEPS:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)} or auto")
-    return mode, ""
-
-
-def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str, progress: Any = None,
-             **options) -> tuple[SweepResult, Linearised, float]:
-    """Run one mode's sweep; return its result, the linearised graph and the seconds it took.
-
-    ``progress``: see :mod:`symgraph.progress` (default: a bar only for long runs on a terminal).
-    Only the ``wrt`` names that occur reach the sweep (:func:`present`); the
-    others' derivatives are absent from the result, i.e. 0.
-    """
-    if mode not in SWEEPS:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEPS)} or auto")
-    start = time.perf_counter()
-    with paused_gc():
-        lin = Linearised(graph)
-        work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
-        lin.progress = progress_reporter(progress, work, f"{mode} mode")
-        try:
-            targets = wrt_nodes(graph, wrt)
-            result = SWEEPS[mode](lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
-        finally:
-            if lin.progress is not None:
-                lin.progress.close()
-    by_node = result.derivatives  # keyed by the wrt names again, an alias reading its node's entry
-    result.derivatives = {(y, w): by_node.get((y, node), 0) for y in dict.fromkeys(outputs)
-                          for w, node in targets.items()}
-    return result, lin, time.perf_counter() - start
-
-
-def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float, note: str = "") -> ModeCost:
-    counts = result.counts
-    return ModeCost(mode, sweeps=counts.sweeps if mode in ("forward", "reverse") else None,
-                    multiplications=counts.multiplications, additions=counts.additions,
-                    program_ops=program.ops, expanded=lambda: expanded_ops(program), paths=result.paths,
-                    seconds=seconds, note=note)
-
-
-def _options(mode: str, order: str) -> dict:
-    """Keyword options for the chosen sweep (only elimination takes an order)."""
-    return {"order": order} if mode == "elimination" else {}
-
-
-#: closed forms of at most this many tree operations print as formulas; larger ones as programs
-SHOW_LIMIT = 200
-
-#: result[name] refuses closed forms larger than this (tree operations); expand(name, limit=None) builds them
-EXPAND_LIMIT = 100_000
-
-#: repr() shows at most this many entries
-SHOW_ENTRIES = 20
-
-#: listings in repr() show at most this many lines (the first and the last ones)
-LISTING_LINES = 40
-
-
-def short_str(expr: Any) -> str:
-    """sympy's text with floats short (``0.5``, not ``0.500000000000000``)."""
-    return sympy.sstr(expr, full_prec=False)
-
-
-def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LINES) -> str:
-    """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept)."""
-    from .listing import argument, assignment
-
-    results = {k: program.results[k] for k in labels}
-    needed = live_instructions(reversed(program.instructions), results.values())
-    outs = [f"out[{k}] = {argument(ref).strip('()')}" for k, ref in results.items()]
-    head = max(max_lines - len(outs), 2) // 2
-    if len(needed) > 2 * head:
-        cut = len(needed) - 2 * head
-        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (print(result.program))"]
-                + [assignment(*i) for i in needed[-head:]])
-    else:
-        rows = [assignment(*i) for i in needed]
-    return "\n".join(rows + outs)
-
-
-def _check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
-    """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
-    size = program.expanded_size(label, SIZE_CAP)
-    if limit is not None and size > limit:
-        raise ExpressionTooLargeError(
-            f"the closed form of {label!r} has {count_text(size)} operations written out, more than "
-            f"{limit:,} (sympy would take minutes to print it); {anyway} builds it anyway; "
-            "the program has it in shared form")
-
-
-def graph_program(graph: Graph) -> Program:
-    """The graph's own assignments as a program whose results are its outputs (for bounded printing)."""
-    rows = [(node, graph.op(node), graph.operands(node)) for node in graph.order if graph.op(node) != "input"]
-    return Program(graph.inputs, rows, {y: y for y in graph.outputs}, graph)
-
-
-def expression_text(graph: Graph, node: str | None = None, expand: bool = False) -> str:
-    """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its listing."""
-    node = graph.output if node is None else node
-    program = graph_program(graph)
-    program.results = {node: node}
-    small = program.expanded_size(node) <= SHOW_LIMIT and program.expanded_depth(node) <= MAX_DEPTH
-    if small or expand and program.expanded_depth(node) <= MAX_DEPTH:
-        return short_str(graph.expr(node))
-    return listing(program, [node]) + "\n# expression too large to print as one formula"
+from .ad.modes import resolve_mode, run_mode, sweep_options
+from .backends.numpy import compile_program
+from .cost import CostReport, ModeCost, mode_cost
+from .export.latex import function_name, gradient_latex
+from .frontend.coerce import as_graph, wrt_names
+from .ir.graph import Graph
+from .ir.listing import count_text
+from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, short_str
+from .ir.program import MAX_DEPTH, SIZE_CAP, Program
+from .ir.simplify import normalise, simplify as simplify_expr
+from .progress import paused_gc
 
 
 class DerivativeMap(Mapping[str, sympy.Expr]):
     """Labels -> sympy expressions, built from a program's closed forms on first access.
 
     The program is the result; expressions in the inputs are a view of it,
-    simplified with bounded effort (:mod:`symgraph.simplify`) only when read.
+    simplified with bounded effort (:mod:`symgraph.ir.simplify`) only when read.
     Printing never blocks: ``repr``/``str`` show the closed forms when every
     shown one is small (:meth:`is_small`, sizes counted on the program, never
     built), else the program's let-listing cut to :data:`LISTING_LINES` lines
@@ -248,7 +70,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
         ``simplify`` overrides the mode the result was made with.  The build
         is iterative and its size is counted on the program first:
-        simplification is skipped above :data:`symgraph.simplify.FAST_LIMIT`,
+        simplification is skipped above :data:`symgraph.ir.simplify.FAST_LIMIT`,
         and a closed form of more than ``limit`` tree operations (default
         :data:`EXPAND_LIMIT`; sympy needs about 25 us per operation to print
         one) raises :class:`~symgraph.errors.ExpressionTooLargeError`, as does
@@ -258,7 +80,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         name = str(name)
         if name not in self.labels:
             raise KeyError(name)
-        _check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
+        check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
         how = self.simplify if simplify is None else normalise(simplify)
         key = (name, how)
         if key not in self._exprs:
@@ -343,12 +165,12 @@ class Gradient(DerivativeMap):
 
         ``args`` fixes the positional order (every input once; default: first
         appearance, ``self.graph.inputs``).  Results have the inputs'
-        broadcast shape (constants too); see :mod:`symgraph.codegen`.  ``xp``
+        broadcast shape (constants too); see :mod:`symgraph.backends.numpy`.  ``xp``
         fixes the array namespace (default: chosen per call, so Dask and CuPy
         arrays work as well).  ``backend="numba"`` fuses the program into one
         compiled loop over points (needs numba; NumPy arrays;
         ``parallel=True`` spreads the points over the cores), and ``chunk=N``
-        evaluates at most N points at a time; see :mod:`symgraph.batch`.
+        evaluates at most N points at a time; see :mod:`symgraph.backends.numba`.
         ``progress`` reports on compiling large programs (see :mod:`symgraph.progress`).
 
         Examples
@@ -365,7 +187,7 @@ class Gradient(DerivativeMap):
 
     def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
               expand: bool = False) -> str:
-        """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.latex`).
+        """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.export.latex`).
 
         A closed form too large to print at once is written as the program's
         assignments unless ``expand=True``.
@@ -404,9 +226,9 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
         graph (:func:`symgraph.cost.choose_mode`); ``gradient.mode`` and
         ``gradient.cost.note`` say which and why.
     simplify : True, False, "fast", "full" or "none"
-        See :mod:`symgraph.simplify`.
+        See :mod:`symgraph.ir.simplify`.
     order : {"markowitz", "forward", "reverse"}
-        Vertex order for ``mode="elimination"`` (:mod:`symgraph.passes.eliminate`).
+        Vertex order for ``mode="elimination"`` (:mod:`symgraph.ad.eliminate`).
     progress : None, bool or callable(done, total)
         Progress of long derivations; by default a bar on a terminal only
         (see :mod:`symgraph.progress`).
@@ -427,7 +249,7 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
     with paused_gc():  # one collection after sweep, program and counts, not one after each
-        result, lin, _ = run_mode(graph, [output], names, mode, progress, **_options(mode, order))
+        result, lin, _ = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
         program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
         cost = CostReport([mode_cost(mode, result, program, time.perf_counter() - start, note)], len(names), 1, note)
     return Gradient(graph, names, program, cost, mode, simplify)
@@ -469,11 +291,11 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     """
     graph = as_graph(fs)
     names = wrt_names(graph, wrt, allow_unused)
-    program, _ = jacobian_program(graph, names, mode, progress, **_options(mode, order))
+    program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order))
     how = normalise(simplify)
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     for row in labels:
         for label in row:
-            _check_size(program, label, EXPAND_LIMIT, "jacobian_program(...)[0].closed_form(label)")
+            check_size(program, label, EXPAND_LIMIT, "jacobian_program(...)[0].closed_form(label)")
     return sympy.Matrix([[simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
                           for label in row] for row in labels])

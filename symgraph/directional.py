@@ -19,16 +19,18 @@ from typing import Any, Sequence
 
 import sympy
 
-from . import rules
+from . import ops
 from .cost import CostReport, ModeCost, expanded_ops
-from .derive import DerivativeMap, as_graph, wrt_names, wrt_nodes
+from .derive import DerivativeMap
+from .frontend.coerce import as_graph, wrt_names, wrt_nodes
 from .errors import GraphError
-from .graph import Graph, is_identifier
+from .ir.graph import Graph
+from .names import is_identifier
 from .names import output_labels
-from .passes.forward import tangents
-from .passes.local import Linearised
-from .passes.reverse import backpropagate
-from .program import Emitter, is_zero
+from .ad.forward import tangents
+from .ad.linearised import Linearised
+from .ad.reverse import backpropagate
+from .ir.program import Emitter, is_zero
 
 
 class Directional(DerivativeMap):
@@ -65,7 +67,7 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
                 raise GraphError(f"seed {s!r} in {what} is not a name")
             refs.append(s)
         elif isinstance(s, (int, float, sympy.Number)) and not isinstance(s, bool):
-            refs.append(rules.as_constant(s) if isinstance(s, (int, float)) else s)
+            refs.append(ops.as_constant(s) if isinstance(s, (int, float)) else s)
         else:
             raise TypeError(f"a seed in {what} must be a number or a name, got {s!r}")
     return refs

@@ -25,12 +25,13 @@ The rules, in one place:
 """
 from __future__ import annotations
 
+import keyword
 from typing import TYPE_CHECKING, Container, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .graph import Graph
+    from .ir.graph import Graph
 
-__all__ = ["Namer", "function_name", "output_labels"]
+__all__ = ["Namer", "function_name", "is_identifier", "output_labels"]
 
 
 class Namer:
@@ -163,3 +164,8 @@ def function_name(graph: "Graph") -> str:
     """
     graph.output  # noqa: B018 - raises the GraphError for several outputs
     return output_labels(graph)[0]
+
+
+def is_identifier(name: str) -> bool:
+    """True when ``name`` can be a node name (a Python identifier that is no keyword)."""
+    return name.isidentifier() and name.isascii() and not keyword.iskeyword(name)

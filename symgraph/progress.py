@@ -26,8 +26,10 @@ Examples
 """
 from __future__ import annotations
 
+import gc
 import sys
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 #: node visits from which the default (``progress=None``) shows a bar on a terminal
 AUTO_MIN_WORK = 300_000
@@ -90,3 +92,20 @@ def progress_reporter(progress: Any, total: int, description: str, auto_min: int
         unit = " nodes" if "reverse" in description else " sweeps"
     bar = tqdm(total=total, desc=description, unit=unit, leave=False, file=sys.stderr, unit_scale=True)
     return Progress(lambda done, _: bar.update(done - bar.n), total, close=bar.close)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a graph or program is built.
+
+    Building allocates hundreds of thousands of small tuples and dicts and no
+    reference cycles; the collector's repeated full scans of them cost a third
+    of the time on large graphs.  The previous state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.batch import chunked
-from symgraph.runtime import Binder
+from symgraph.backends.numba import chunked
+from symgraph.backends.runtime import Binder
 
 EVERY_OP = ("(a+b)*(b+1) - a/b + a^2 + 2^b + sin(a)*cos(b) + tan(a/4) + asin(a/3) + acos(b/4) + atan(a*b)"
             " + sinh(a) + cosh(b) + tanh(a-b) + exp(-a) + log(b*b+1) + sqrt(b*b+1) + abs(a) + sigmoid(a*b)"
@@ -114,7 +114,7 @@ def test_binder():
 
 def test_numba_parallel_equals_serial_and_numpy():
     pytest.importorskip("numba")
-    from symgraph.batch import compile_numba
+    from symgraph.backends.numba import compile_numba
     g = sg.grad(EVERY_OP)
     serial = compile_numba(g.program, returns=g.wrt)
     parallel = g.lambdify(backend="numba", parallel=True)

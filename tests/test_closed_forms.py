@@ -11,9 +11,9 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph import rules
+from symgraph import ops as rules
 from symgraph.cli import main
-from symgraph.cost import count_text
+from symgraph.ir.listing import count_text
 from symgraph.errors import ExpressionTooLargeError, SymgraphError
 
 x = sympy.Symbol("x")

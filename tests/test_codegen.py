@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 import sympy
 
 import symgraph as sg
-from symgraph import rules
-from symgraph.codegen import literal
+from symgraph import ops as rules
+from symgraph.backends.numpy import literal
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
 

@@ -6,9 +6,10 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.cost import COUNTED, EXPANDED_CAP, FIGURES, Estimate, choose_mode, count_all_paths, sweep_estimates
-from symgraph.passes.local import Linearised
-from symgraph.passes.paths import count_paths, total_paths
+from symgraph.ad.modes import Estimate, choose_mode, sweep_estimates
+from symgraph.cost import COUNTED, EXPANDED_CAP, FIGURES, count_all_paths
+from symgraph.ad.linearised import Linearised
+from symgraph.ad.paths import count_paths, total_paths
 
 _spec = importlib.util.spec_from_file_location("modes_bench", Path(__file__).parent.parent / "benchmarks" / "modes_bench.py")
 bench = importlib.util.module_from_spec(_spec)

@@ -7,7 +7,7 @@ import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symgraph as sg
-from symgraph.rules import sigmoid
+from symgraph.ops import sigmoid
 
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
 #: every way to derive, elimination in each vertex order (label -> grad keyword arguments)

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import symgraph as sg
-from symgraph.draw import layered_layout, node_adjoints
+from symgraph.export.draw import layered_layout
+from symgraph.export.text import node_adjoints
 
 mpimg = pytest.importorskip("matplotlib.image")
 
@@ -57,7 +58,7 @@ def test_writes_path_with_format_from_suffix(tmp_path, engine):
 
 
 def test_auto_falls_back_to_matplotlib_without_dot(monkeypatch):
-    draw_module = sys.modules["symgraph.draw"]  # the module; sg.draw is the function
+    draw_module = sys.modules["symgraph.export.draw"]  # the module; sg.draw is the function
 
     calls = []
     monkeypatch.setattr(draw_module.shutil, "which", lambda name: None)
@@ -118,7 +119,7 @@ def test_deep_graph_draws_without_recursion():
 def test_graph_repr_svg_for_jupyter(monkeypatch):
     svg = sg.parse(SEED)._repr_svg_()
     assert svg is not None and "<svg" in svg and "p: +" in svg
-    draw_module = sys.modules["symgraph.draw"]  # the module; sg.draw is the function
+    draw_module = sys.modules["symgraph.export.draw"]  # the module; sg.draw is the function
 
     def broken(*args, **kwargs):
         raise sg.RenderError("no renderer")

@@ -6,10 +6,10 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.passes.eliminate import eliminate
-from symgraph.passes.forward import forward
-from symgraph.passes.local import Linearised
-from symgraph.passes.reverse import reverse
+from symgraph.ad.eliminate import eliminate
+from symgraph.ad.forward import forward
+from symgraph.ad.linearised import Linearised
+from symgraph.ad.reverse import reverse
 
 _spec = importlib.util.spec_from_file_location("modes_bench", Path(__file__).parent.parent / "benchmarks" / "modes_bench.py")
 bench = importlib.util.module_from_spec(_spec)

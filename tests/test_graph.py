@@ -8,7 +8,7 @@ import sympy
 
 import symgraph
 from symgraph import Graph, GraphError, UnsupportedOpError, parse
-from symgraph.rules import sigmoid
+from symgraph.ops import sigmoid
 
 a, b, x, y = sympy.symbols("a b x y")
 

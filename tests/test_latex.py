@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.latex import SETTINGS, LatexPrinter
+from symgraph.export.latex import SETTINGS, LatexPrinter
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
 

@@ -6,7 +6,7 @@ import sympy
 
 import symgraph as sg
 from symgraph import Graph, GraphError, parse
-from symgraph.latex import function_name as latex_function_name
+from symgraph.export.latex import function_name as latex_function_name
 from symgraph.names import Namer, function_name, output_labels
 
 

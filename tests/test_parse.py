@@ -1,4 +1,4 @@
-"""Tests for symgraph.parse: round trips, error reporting, deep nesting, big inputs, properties."""
+"""Tests for symgraph.frontend.parse: round trips, error reporting, deep nesting, big inputs, properties."""
 from __future__ import annotations
 
 import io
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import symgraph
 from symgraph import ParseError, parse
-from symgraph.rules import sigmoid
+from symgraph.ops import sigmoid
 
 a, b, c, x, y, z = sympy.symbols("a b c x y z")
 
@@ -508,7 +508,7 @@ def test_each_stray_character_gets_its_own_message(text, message):
 
 
 def test_every_entry_of_the_character_table_is_reached():
-    from symgraph.parse import _EXPLAIN
+    from symgraph.frontend.parse import _EXPLAIN
     for ch, message in _EXPLAIN.items():
         with pytest.raises(ParseError) as info:
             parse(f"x {ch} y")

@@ -88,7 +88,7 @@ def test_seed_003_dot_exactly():
 
 def test_seed_003_with_computed_adjoints():
     """The engine's own adjoints give the same drawing as the textbook numbers."""
-    from symgraph.draw import node_adjoints
+    from symgraph.export.text import node_adjoints
 
     g = sg.parse(SEED)
     adjoints = node_adjoints(g, x=1, y=3, z=-3)
@@ -98,7 +98,7 @@ def test_seed_003_with_computed_adjoints():
 
 
 def test_edge_derivatives_on_labels():
-    from symgraph.draw import edge_derivatives, symbolic_edge_derivatives
+    from symgraph.export.text import edge_derivatives, symbolic_edge_derivatives
 
     g = sg.parse(TEXTBOOK)
     symbolic = symbolic_edge_derivatives(g)
@@ -166,7 +166,7 @@ def test_adjoints_true_without_a_point_is_a_named_error():
 def test_draw_and_the_text_exports_share_one_resolver():
     import importlib
 
-    draw, printing = importlib.import_module("symgraph.draw"), importlib.import_module("symgraph.printing")
+    draw, printing = importlib.import_module("symgraph.export.draw"), importlib.import_module("symgraph.export.text")
     assert draw.resolve_labels is printing.resolve_labels
     assert not hasattr(draw, "_numbers")
 

@@ -11,9 +11,10 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import sympy
 
-from ..cost import count_text
+from ..ir.listing import count_text
 from ..errors import PathLimitError
-from .local import Linearised, SweepResult, annotate_edges
+from ..frontend.coerce import as_graph, present, wrt_names
+from .linearised import Linearised, SweepResult, annotate_edges
 
 #: Default largest number of paths :func:`paths` will enumerate.
 PATH_LIMIT = 10_000
@@ -110,7 +111,6 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     b -> c -> e (1, d) d 2.0
     b -> d -> e (1, c) c 3.0
     """
-    from ..derive import as_graph, present, wrt_names  # derive sits above the passes
 
     graph = annotate_edges(as_graph(f))
     names = present(graph, wrt_names(graph, wrt, allow_unused))

@@ -1,11 +1,15 @@
 """sympy expression -> graph nodes, iteratively (deep sympy trees must not hit the recursion limit)."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import sympy
 
-from .errors import UnsupportedOpError
-from .graph import GraphBuilder, is_identifier
-from .rules import sigmoid
+from ..errors import UnsupportedOpError
+from ..ir.graph import Graph, GraphBuilder
+from ..ir.hooks import provide
+from ..names import is_identifier
+from ..ops import sigmoid
 
 _FUNCTIONS = {
     sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.asin: "asin", sympy.acos: "acos",
@@ -127,3 +131,14 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
             return builder.op("sqrt", done[base])
         return builder.op("pow", done[base], done[exponent])
     return builder.op(_FUNCTIONS[type(e)], done[e.args[0]])
+
+
+def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph:
+    """:meth:`Graph.from_sympy`: a graph of one sympy expression or several, outputs in order."""
+    exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else [expr_or_list]
+    builder = GraphBuilder()
+    outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e) for e in exprs]
+    return builder.finish(outputs)
+
+
+provide("from_sympy", graph_from_sympy)

@@ -1,6 +1,6 @@
 """Batched evaluation beyond the default NumPy function: a numba loop over points, and chunks.
 
-The default compiled function (:mod:`symgraph.codegen`) runs the program once
+The default compiled function (:mod:`symgraph.backends.numpy`) runs the program once
 on whole arrays: one NumPy call per instruction, each making a temporary
 array.  Two options of every compiler (``sg.lambdify``, ``Gradient.lambdify``,
 ``sg.value_and_grad``) change that trade-off for large batches:
@@ -11,15 +11,15 @@ array.  Two options of every compiler (``sg.lambdify``, ``Gradient.lambdify``,
   the only arrays are the inputs and outputs.  It needs numba (an optional
   dependency), runs on NumPy arrays only, and pays numba's compile time once,
   when the function is made.  It computes in float64; results have the
-  working dtype (:func:`symgraph.runtime.working_dtype`: float32 when the
+  working dtype (:func:`symgraph.backends.runtime.working_dtype`: float32 when the
   array inputs are all float32).  ``parallel=True`` splits the points over
   numba's threads.  Domain behaviour follows NumPy (``log(-1)`` is nan,
   ``1/0`` is inf; numba's ``error_model="numpy"``), without NumPy's warnings.
-* ``chunk=N`` (:func:`symgraph.runtime.chunked_kernel`) evaluates at most N
+* ``chunk=N`` (:func:`symgraph.backends.runtime.chunked_kernel`) evaluates at most N
   points at a time and writes the pieces into preallocated results, so the
   temporaries of the NumPy backend stay the size of one chunk.
 
-Both are kernels behind the one argument binder of :mod:`symgraph.runtime`,
+Both are kernels behind the one argument binder of :mod:`symgraph.backends.runtime`,
 so they take arguments and lay out results exactly as the NumPy function does.
 
 Examples
@@ -37,9 +37,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .codegen import Generated, _assignments, build_function, compile_program, literal
-from .errors import GraphError
-from .progress import compile_reporter
+from .numpy import Generated, _assignments, build_function, compile_program, literal
+from ..errors import GraphError
+from ..progress import compile_reporter
 from .runtime import Layout, Namer, chunked_kernel, compiled_function, working_dtype
 
 
@@ -168,7 +168,7 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
 def compile_numba(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
                   args: Sequence[str] | None = None, parallel: bool = False, progress: Any = None) -> Callable:
-    """:func:`symgraph.codegen.compile_program` with ``backend="numba"``.
+    """:func:`symgraph.backends.numpy.compile_program` with ``backend="numba"``.
 
     Examples
     --------

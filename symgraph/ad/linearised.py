@@ -15,13 +15,13 @@ from typing import Callable, Iterable, Iterator
 
 import sympy
 
-from .. import rules
-from ..graph import Graph
-from ..program import ZERO, Emitter, Ref, _as_ref, is_unit
+from .. import ops
+from ..ir.graph import Graph
+from ..ir.program import ZERO, Emitter, Ref, _as_ref, is_unit
 
 
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object], out) -> object:
-    row = rules.OPS[graph._ops[v]]
+    row = ops.OPS[graph._ops[v]]
     operands = graph._operands[v]
     args = operands if ref_of is None else tuple(ref_of(x) if x.__class__ is str else x for x in operands)
     total = None
@@ -35,13 +35,13 @@ def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str],
 def annotate_edges(graph: Graph) -> Graph:
     """Store each edge's local derivative (sympy, in node symbols) as the ``derivative`` attribute."""
     for u, v in graph.nx.edges:
-        value = _edge_partial(rules.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
-        graph.nx.edges[u, v]["derivative"] = rules.as_constant(value) if isinstance(value, int) else value
+        value = _edge_partial(ops.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
+        graph.nx.edges[u, v]["derivative"] = ops.as_constant(value) if isinstance(value, int) else value
     return graph
 
 
 #: op name -> its partial rules (one per operand slot), read straight from the rule table
-_PARTIALS = {name: row.partials for name, row in rules.OPS.items()}
+_PARTIALS = {name: row.partials for name, row in ops.OPS.items()}
 
 
 class _Refuse:
@@ -56,7 +56,7 @@ class _Refuse:
 OUT = "out"
 
 
-def _static_partials(row: rules.Op) -> tuple | None:
+def _static_partials(row: ops.Op) -> tuple | None:
     """The row's partials when none builds an instruction, else None.
 
     Each slot's partial is a constant (add: 1, 1; sub: 1, -1), the index of
@@ -84,7 +84,7 @@ def _static_partials(row: rules.Op) -> tuple | None:
 
 
 #: op name -> static partials, for the ops whose partials build nothing
-_STATIC_PARTIALS = {name: s for name, row in rules.OPS.items() if (s := _static_partials(row)) is not None}
+STATIC_PARTIALS = {name: s for name, row in ops.OPS.items() if (s := _static_partials(row)) is not None}
 
 
 @dataclass
@@ -169,7 +169,7 @@ class Linearised:
             return []
         x, y = args[0], args[1] if len(args) == 2 else None
         dx = dy = None  # None: the slot holds a constant, no edge
-        static = _STATIC_PARTIALS.get(op)
+        static = STATIC_PARTIALS.get(op)
         if static is not None:  # no rule call: a constant, an operand or the node itself
             if x.__class__ is str:
                 s = static[0]

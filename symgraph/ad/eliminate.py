@@ -37,8 +37,8 @@ from __future__ import annotations
 import heapq
 from typing import Sequence
 
-from ..program import is_zero
-from .local import Linearised, SweepResult
+from ..ir.program import is_zero
+from .linearised import Linearised, SweepResult
 
 ORDERS = ("markowitz", "forward", "reverse")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ..program import MINUS_ONE, ONE, ZERO, Ref, is_zero
+from ..ir.program import MINUS_ONE, ONE, ZERO, Ref, is_zero
 from ..progress import STEP
-from .local import Linearised, SweepResult
+from .linearised import Linearised, SweepResult
 
 
 class _Negated:

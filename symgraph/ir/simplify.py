@@ -31,18 +31,18 @@ CANCEL_LIMIT = 60
 #: ... whose integer powers are at most this (cancel expands them)
 CANCEL_MAX_POWER = 4
 
-MODES = ("fast", "full", "none")
+SIMPLIFY_LEVELS = ("fast", "full", "none")
 
 
 def normalise(how) -> str:
-    """Map the user-facing ``simplify=`` values (True/False/str) to one of MODES."""
+    """Map the user-facing ``simplify=`` values (True/False/str) to one of SIMPLIFY_LEVELS."""
     if how is True or how is None:
         return "fast"
     if how is False:
         return "none"
-    if how in MODES:
+    if how in SIMPLIFY_LEVELS:
         return how
-    raise ValueError(f"simplify must be True, False or one of {MODES}, got {how!r}")
+    raise ValueError(f"simplify must be True, False or one of {SIMPLIFY_LEVELS}, got {how!r}")
 
 
 def _cancel_pays(expr: sympy.Expr, size: int) -> bool:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from ..program import Ref, is_zero
-from .local import Linearised, SweepResult
+from ..ir.program import Ref, is_zero
+from .linearised import Linearised, SweepResult
 
 
 def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:

@@ -9,8 +9,8 @@ edge leaving the drawing, labelled with the output's value and adjoint (the
 ``-12`` and ``1`` of ``g = (x+y)*z`` at x=1, y=3, z=-3), so the drawings of
 the textbook can be reproduced exactly.
 
-Both exports are plain functions over a :class:`~symgraph.graph.Graph`; the
-pictures in :mod:`symgraph.draw` are rendered from :func:`to_dot`, or laid out
+Both exports are plain functions over a :class:`~symgraph.ir.graph.Graph`; the
+pictures in :mod:`symgraph.export.draw` are rendered from :func:`to_dot`, or laid out
 from the same labels when Graphviz is missing.
 """
 from __future__ import annotations
@@ -19,10 +19,11 @@ import html
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .errors import GraphError
-from .graph import Graph
-from .passes.local import Linearised
-from .passes.reverse import reverse
+from ..errors import GraphError
+from ..frontend.coerce import as_graph
+from ..ir.graph import Graph
+from ..ad.linearised import Linearised
+from ..ad.reverse import reverse
 
 OP_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "neg": "-"}
 
@@ -107,7 +108,7 @@ def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
 
     Examples
     --------
-    >>> from symgraph.draw import node_adjoints
+    >>> from symgraph.export.draw import node_adjoints
     >>> node_adjoints("p = x + y; g = p * z", x=1, y=3, z=-3)
     {'x': -3.0, 'y': -3.0, 'p': -3.0, 'z': 4.0, 'g': 1.0}
     """
@@ -125,7 +126,7 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
     Examples
     --------
-    >>> from symgraph.draw import edge_derivatives
+    >>> from symgraph.export.draw import edge_derivatives
     >>> edge_derivatives("p = x + y; g = p * z", x=1, y=3, z=-3)[("p", "g")]
     -3.0
     """
@@ -139,7 +140,7 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
 def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
     """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    from .passes.local import annotate_edges
+    from ..ad.linearised import annotate_edges
 
     annotate_edges(graph)
     return {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)}
@@ -150,7 +151,7 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
                    ) -> tuple[Mapping | None, Mapping | None, Mapping | None]:
     """The (values, adjoints, derivatives) mappings an export writes, from what the caller gave.
 
-    The one place :func:`to_mermaid`, :func:`to_dot` and :func:`symgraph.draw`
+    The one place :func:`to_mermaid`, :func:`to_dot` and :func:`symgraph.export.draw`
     read their arguments.  The point is ``at``, else the inputs' entries of
     ``values`` when every input has one; from it come the values of the
     nodes not given (inner edges are labelled too), ``adjoints=True`` (every
@@ -178,7 +179,6 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
 
 
 def _as_graph(graph: Any) -> Graph:
-    from .derive import as_graph  # derive sits above the printers
 
     return as_graph(graph)
 
@@ -193,7 +193,7 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bo
 
     An edge label reads ``value | grad adjoint | ∂v/∂u = derivative`` (the
     parts that were given).  Graph-like arguments (text, sympy) are parsed
-    first.  The arguments are those of :func:`symgraph.draw`: ``at=`` a
+    first.  The arguments are those of :func:`symgraph.export.draw`: ``at=`` a
     point, ``adjoints=True`` and ``derivatives=True`` computed from it (see
     :func:`resolve_labels`); values of the inputs alone label every edge.
 
@@ -251,7 +251,7 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
            derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
     """Graphviz DOT, left to right; values in green, adjoints and edge derivatives in red.
 
-    Takes the arguments of :func:`to_mermaid` and :func:`symgraph.draw`.
+    Takes the arguments of :func:`to_mermaid` and :func:`symgraph.export.draw`.
 
     Examples
     --------

@@ -19,12 +19,13 @@ from typing import Any, Mapping
 import sympy
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
-from . import rules
-from .graph import Graph
-from .names import function_name  # noqa: F401 - callers import it from here
-from .parse import parse
-from .passes.local import annotate_edges
-from .program import live_instructions
+from .. import ops
+from ..ir.graph import Graph
+from ..names import function_name  # noqa: F401 - callers import it from here
+from ..frontend.parse import parse
+from ..ad.linearised import annotate_edges
+from ..ir.program import live_instructions
+from .display import LISTING_LINES, SHOW_LIMIT, graph_program
 
 #: Printer settings (sympy's names); ``to_latex(x, **settings)`` overrides them per call.
 SETTINGS: dict[str, Any] = {
@@ -80,16 +81,16 @@ def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr |
             shape[target] = (min(1 + sum(p[0] for p in parts), 10**18), 1 + max((p[1] for p in parts), default=0))
     small = {label: ref for label, ref in program.results.items()
              if not isinstance(ref, str) or (limit is None or shape.get(ref, (0, 0))[0] <= limit)
-             and shape.get(ref, (0, 0))[1] <= rules.MAX_DEPTH}
+             and shape.get(ref, (0, 0))[1] <= ops.MAX_DEPTH}
     env: dict[str, sympy.Expr] = {}
     for target, op, args in live_instructions(reversed(program.instructions), small.values()):
         if target in nodes:
             env[target] = _symbol(program, target)
             continue
-        values = tuple(env.get(a) or _symbol(program, a) if isinstance(a, str) else rules.closed_constant(a)
+        values = tuple(env.get(a) or _symbol(program, a) if isinstance(a, str) else ops.closed_constant(a)
                        for a in args)
-        env[target] = values[0] if op == "const" else rules.build_sympy(op, values)
-    return {label: (env.get(ref) or _symbol(program, ref) if isinstance(ref, str) else rules.closed_constant(ref))
+        env[target] = values[0] if op == "const" else ops.build_sympy(op, values)
+    return {label: (env.get(ref) or _symbol(program, ref) if isinstance(ref, str) else ops.closed_constant(ref))
             if label in small else None for label, ref in program.results.items()}
 
 
@@ -117,7 +118,6 @@ def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list
 
 def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str) -> list[str]:
     """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large)."""
-    from .derive import LISTING_LINES  # the shared display limit
 
     needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
     graph = program.graph
@@ -130,8 +130,8 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     for k, (target, op, args) in enumerate(shown):
         if cut > 0 and k == half:
             lines.append(rf"\text{{\dots {cut:,} more assignments}}")
-        values = tuple(_symbol(program, a) if isinstance(a, str) else rules.closed_constant(a) for a in args)
-        rhs = values[0] if op == "const" else rules.build_sympy(op, values)
+        values = tuple(_symbol(program, a) if isinstance(a, str) else ops.closed_constant(a) for a in args)
+        rhs = values[0] if op == "const" else ops.build_sympy(op, values)
         prefix = r"\text{where } " if k == 0 else ""
         lines.append(prefix + printer.name(target) + sep + printer.doprint(rhs))
     return lines
@@ -160,7 +160,6 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
         followed by the assignments it needs (cut to a few dozen lines), so
         LaTeX output is bounded in time.
     """
-    from .derive import SHOW_LIMIT
 
     printer = LatexPrinter(settings)
     f = name or function_name(gradient.graph)
@@ -200,13 +199,12 @@ def graph_latex(graph: Graph, **settings: Any) -> str:
 
 def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str:
     """LaTeX of the graph's single output in bounded time: the formula when small, else its assignments."""
-    from .derive import SHOW_LIMIT, graph_program  # derive imports this module
 
     printer = LatexPrinter(settings)
     program = graph_program(graph)
     output = graph.output
     program.results = {output: output}
-    depth_ok = program.expanded_depth(output) <= rules.MAX_DEPTH
+    depth_ok = program.expanded_depth(output) <= ops.MAX_DEPTH
     if depth_ok and (expand or program.expanded_size(output) <= SHOW_LIMIT):
         return printer.doprint(graph.expr(output))
     lines = _listing_lines(printer, program, [output], " = ")

@@ -29,38 +29,19 @@ Design choices, and why:
 """
 from __future__ import annotations
 
-import gc
-import keyword
-from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
 import sympy
 
-from . import rules
-from .errors import ExpressionTooLargeError, GraphError, UnsupportedOpError
+from .. import ops
+from ..errors import ExpressionTooLargeError, GraphError, UnsupportedOpError
+from ..names import Namer
+from .hooks import SERVICES, service
 from .listing import assignment
-from .names import Namer
 
-_constant_key = rules.constant_key
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a graph or program is built.
-
-    Building allocates hundreds of thousands of small tuples and dicts and no
-    reference cycles; the collector's repeated full scans of them cost a third
-    of the time on large graphs.  The previous state is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+_constant_key = ops.constant_key
 
 
 class GraphBuilder:
@@ -107,7 +88,7 @@ class GraphBuilder:
 
     def op(self, name: str, *operands) -> Any:
         """The node for ``name(*operands)``, or a constant when the op folds."""
-        row = rules.OPS.get(name) or rules.op(name)
+        row = ops.OPS.get(name) or ops.op(name)
         if len(operands) != row.arity:
             raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
         ids = 0
@@ -120,7 +101,7 @@ class GraphBuilder:
             key = (name, *operands)
         else:
             if not ids:
-                folded = rules.fold(name, operands)
+                folded = ops.fold(name, operands)
                 if folded is not None:
                     return folded
             keys = tuple((0, x) if x.__class__ is int else _constant_key(x) for x in operands)
@@ -217,7 +198,7 @@ class GraphBuilder:
 class Graph:
     """A computational graph: ``g.nx`` is the ``networkx.DiGraph`` (edges operand -> result).
 
-    Node attributes: ``op`` (a row name of :mod:`symgraph.rules`, ``"input"`` or
+    Node attributes: ``op`` (a row name of :mod:`symgraph.ops`, ``"input"`` or
     ``"const"``), ``operands`` (operand node names or sympy constants, in order)
     and ``symbol`` (the sympy Symbol standing for the node).  Edge attribute
     ``slots``: the operand positions the edge feeds.
@@ -304,11 +285,7 @@ class Graph:
         Heaviside/sign; anything else, and two different Symbols with one
         name, raises UnsupportedOpError.
         """
-        exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else [expr_or_list]
-        builder = GraphBuilder()
-        from .convert import add_sympy  # sympy -> builder, kept apart from the graph itself
-        outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e) for e in exprs]
-        return builder.finish(outputs)
+        return service("from_sympy")(expr_or_list)  # the front end registers it (symgraph.ir.hooks)
 
     # -- structure --------------------------------------------------------
     @property
@@ -374,9 +351,8 @@ class Graph:
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Graph as its picture; None (the text repr) when no renderer works."""
-        from .draw import picture_or_none  # lazy: drawing is optional and heavy to import
-
-        return picture_or_none(self)
+        picture = SERVICES.get("picture")  # registered by symgraph.export.draw (symgraph.ir.hooks)
+        return None if picture is None else picture(self)
 
     # -- values and expressions -------------------------------------------
     def evaluate(self, /, **values: Any) -> dict[str, Any]:
@@ -384,41 +360,41 @@ class Graph:
 
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
         NumPy's RuntimeWarning, never an exception.  Constants take their
-        float64 value (:func:`rules.constant_value`; ``9^9^9^9`` is inf).
+        float64 value (:func:`ops.constant_value`; ``9^9^9^9`` is inf).
         """
         result = check_values(self.inputs, values)
-        value_of = rules.constant_value
+        value_of = ops.constant_value
         for node in self.order:
             op_name = self.op(node)
             if op_name == "input":
                 continue
             args = [result[x] if isinstance(x, str) else value_of(x) for x in self.operands(node)]
-            result[node] = args[0] if op_name == "const" else rules.op(op_name).numeric(*args)
+            result[node] = args[0] if op_name == "const" else ops.op(op_name).numeric(*args)
         return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
 
     def expr(self, node: str | None = None) -> sympy.Expr:
         """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
 
-        Built iteratively; an expression nested deeper than ``rules.MAX_DEPTH``
+        Built iteratively; an expression nested deeper than ``ops.MAX_DEPTH``
         raises ExpressionTooLargeError (sympy could neither build nor print it:
         ``str(graph)`` is the let-listing of any graph).  Constants follow
-        :func:`rules.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
+        :func:`ops.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
         """
         node = self.output if node is None else node
         self.op(node)
         if node not in self._exprs:
             needed = self.ancestors(node) | {node}
             depth: dict[str, int] = {}
-            ops = self._ops
-            for name in ops:
+            op_of = self._ops
+            for name in op_of:
                 if name in needed:
-                    depth[name] = max((depth[a] + rules.nesting(ops[name], ops[a], slot)
+                    depth[name] = max((depth[a] + ops.nesting(op_of[name], op_of[a], slot)
                                        for slot, a in enumerate(self._operands[name]) if a.__class__ is str),
-                                      default=ops[name] not in ("input", "const"))
-            if depth[node] > rules.MAX_DEPTH:
+                                      default=op_of[name] not in ("input", "const"))
+            if depth[node] > ops.MAX_DEPTH:
                 raise ExpressionTooLargeError(
                     f"the expression of {node!r} is nested {depth[node]} levels deep, more than sympy can "
-                    f"handle ({rules.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
+                    f"handle ({ops.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
             for name in self._ops:
                 if name in needed and name not in self._exprs:
                     self._exprs[name] = self._build_expr(name)
@@ -428,16 +404,16 @@ class Graph:
         op_name = self.op(node)
         if op_name == "input":
             return self.symbol(node)
-        args = tuple(self._exprs[x] if isinstance(x, str) else rules.closed_constant(x) for x in self.operands(node))
-        return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
+        args = tuple(self._exprs[x] if isinstance(x, str) else ops.closed_constant(x) for x in self.operands(node))
+        return args[0] if op_name == "const" else ops.build_sympy(op_name, args)
 
     def node_expr(self, node: str) -> sympy.Expr:
         """The node's own op over its operands' symbols (``c*d``, not ``(a+b)*(b+1)``)."""
         op_name = self.op(node)
         if op_name == "input":
             return self.symbol(node)
-        args = tuple(self.symbol(x) if isinstance(x, str) else rules.closed_constant(x) for x in self.operands(node))
-        return args[0] if op_name == "const" else rules.build_sympy(op_name, args)
+        args = tuple(self.symbol(x) if isinstance(x, str) else ops.closed_constant(x) for x in self.operands(node))
+        return args[0] if op_name == "const" else ops.build_sympy(op_name, args)
 
 
 def _few(names: tuple[str, ...], limit: int = 8) -> str:
@@ -461,8 +437,3 @@ def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, 
         raise GraphError("; ".join(parts))
     return {n: np.asarray(values[n], dtype=np.float64) if np.ndim(values[n]) else np.float64(values[n])
             for n in inputs}
-
-
-def is_identifier(name: str) -> bool:
-    """True when ``name`` can be a node name (a Python identifier that is no keyword)."""
-    return name.isidentifier() and name.isascii() and not keyword.iskeyword(name)

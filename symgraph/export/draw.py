@@ -4,7 +4,7 @@
 circles labelled with their op, each edge labelled with its source's forward
 value (green) and gradient (red) -- to PNG or SVG.  Two engines:
 
-* ``"graphviz"`` runs Graphviz's ``dot`` program on :func:`~symgraph.printing.to_dot`
+* ``"graphviz"`` runs Graphviz's ``dot`` program on :func:`~symgraph.export.text.to_dot`
   text (a subprocess with a timeout), the best layout when it is installed;
 * ``"matplotlib"`` lays nodes out in layers (``networkx.topological_generations``,
   ordered within a layer by the mean height of their operands, which removes
@@ -12,7 +12,7 @@ value (green) and gradient (red) -- to PNG or SVG.  Two engines:
 
 ``engine="auto"`` uses Graphviz when ``dot`` is on the PATH and matplotlib
 otherwise.  The numbers on the edges come from
-:func:`~symgraph.printing.resolve_labels`, shared with the text exports, so
+:func:`~symgraph.export.text.resolve_labels`, shared with the text exports, so
 ``draw``, ``to_mermaid`` and ``to_dot`` take the same ``values=``, ``at=``,
 ``adjoints=`` and ``derivatives=``.
 """
@@ -26,10 +26,11 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from .errors import RenderError
-from .graph import Graph
-from .printing import (GRADIENT_COLOUR, VALUE_COLOUR, edge_derivatives, edge_labels, node_adjoints,  # noqa: F401
-                       op_label, output_sink, resolve_labels, symbolic_edge_derivatives, to_dot)
+from ..errors import RenderError
+from ..frontend.coerce import as_graph
+from ..ir.graph import Graph
+from ..ir.hooks import provide
+from .text import GRADIENT_COLOUR, VALUE_COLOUR, edge_labels, op_label, output_sink, resolve_labels, to_dot
 
 FORMATS = ("png", "svg")
 ENGINES = ("auto", "graphviz", "matplotlib")
@@ -87,7 +88,6 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
     """
-    from .derive import as_graph
 
     graph = as_graph(graph)
     fmt = _format(path, format)
@@ -142,7 +142,7 @@ def _render_graphviz(dot_text: str, fmt: str, dpi: int, timeout: float) -> bytes
 #: Layout in inches: one data unit is one inch, so text sizes and node shapes agree.
 LAYER_GAP, ROW_GAP, FONT_SIZE, LABEL_SIZE = 2.4, 1.5, 12, 11
 #: Barycentre ordering sweeps (odd, so the last sweep runs left to right).
-SWEEPS = 5
+CROSSING_PASSES = 5
 _CHAR = 0.62 * FONT_SIZE / 72  # approximate width of one character, inches
 
 
@@ -188,7 +188,7 @@ def layered_layout(graph: Graph) -> tuple[dict[str, tuple[float, float]], dict[t
         succs[previous].append(v)
     ordered = [layers[d] for d in sorted(layers)]
     row = {item: i for layer in ordered for i, item in enumerate(layer)}
-    for sweep in range(SWEEPS):  # barycentre sweeps, down then up; the last one is down
+    for sweep in range(CROSSING_PASSES):  # barycentre sweeps, down then up; the last one is down
         down = sweep % 2 == 0
         indices = range(1, len(ordered)) if down else range(len(ordered) - 2, -1, -1)
         for d in indices:
@@ -334,3 +334,6 @@ def picture_or_none(graph: Graph) -> str | None:
         return draw(graph, format="svg").decode("utf-8")
     except (RenderError, OSError, ImportError):
         return None
+
+
+provide("picture", picture_or_none)  # a Graph's picture in Jupyter (symgraph.ir.hooks)

@@ -5,7 +5,7 @@ evaluate it on NumPy arrays, how to print it as NumPy source, and its local
 partial derivatives.  The partials are written once, against a tiny builder
 protocol (``B.op(name, *operands)``), so the same rule produces a sympy
 expression for the edge labels and an instruction in a straight-line
-:class:`~symgraph.program.Program` for the sweeps -- the way JAX keeps its
+:class:`~symgraph.ir.program.Program` for the sweeps -- the way JAX keeps its
 primitive rules apart from the interpreters that walk programs.
 
 Partials receive the builder, the op's own result ``out`` and its operands, and

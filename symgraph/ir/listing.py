@@ -31,3 +31,15 @@ def assignment(target: str, op: str, args: tuple) -> str:
     else:
         rhs = f"{op}({', '.join(argument(a) for a in args)})"
     return f"{target} = {rhs}"
+
+
+def count_text(count: int) -> str:
+    """A count as text: ``1,234``, or ``about 10^4512`` when it is huge.
+
+    Never ``str()`` of a huge int: Python refuses more than 4,300 digits, and
+    a path count of a long program has many more; the power of ten comes
+    from the bit length.
+    """
+    if count < 10**15:
+        return f"{count:,}"
+    return f"about 10^{int((count.bit_length() - 1) * 0.30102999566398120)}"

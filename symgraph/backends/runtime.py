@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .errors import ArgumentError, GraphError
+from ..errors import ArgumentError, GraphError
 
 _MISSING = object()
 _FLOAT32 = np.dtype(np.float32)

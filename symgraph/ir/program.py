@@ -22,9 +22,11 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 import sympy
 
-from . import rules
-from .errors import ExpressionTooLargeError
-from .graph import Graph, check_values, paused_gc
+from .. import ops
+from ..errors import ExpressionTooLargeError
+from ..progress import paused_gc
+from .graph import Graph, check_values
+from .hooks import service
 from .listing import argument, assignment
 
 Ref = Any  # str (a name) or a sympy constant
@@ -86,7 +88,7 @@ class Program:
                  results: Mapping[str, Ref], graph: Graph | None = None):
         self.inputs = tuple(inputs)
         self.instructions = instructions
-        self.results = {k: rules.as_constant(v) if isinstance(v, (int, float)) else v for k, v in results.items()}
+        self.results = {k: ops.as_constant(v) if isinstance(v, (int, float)) else v for k, v in results.items()}
         self.graph = graph
         self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
 
@@ -112,13 +114,12 @@ class Program:
         return f"<Program {len(self)} ops, results {list(self.results)}>"
 
     def source(self, name: str = "f", standalone: bool = False) -> str:
-        """Python source of a function computing every result (see :mod:`symgraph.codegen`).
+        """Python source of a function computing every result (see :mod:`symgraph.backends.numpy`).
 
         ``standalone=True`` adds the few import lines that make the text a
         module you can save and import.
         """
-        from .codegen import program_source  # codegen builds on programs; imported on use
-        return program_source(self, name, standalone)
+        return service("source")(self, name, standalone)  # registered by symgraph.backends.numpy
 
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept.
@@ -132,13 +133,13 @@ class Program:
     def evaluate(self, /, **values: Any) -> dict[str, Any]:
         """Every result's value for the given input values (floats, or arrays for array inputs).
 
-        Constants take their float64 value (:func:`rules.constant_value`), as in closed forms.
+        Constants take their float64 value (:func:`ops.constant_value`), as in closed forms.
         """
         env: dict[str, Any] = check_values(self.inputs, values)
-        value_of = rules.constant_value
+        value_of = ops.constant_value
         for target, op, args in self.instructions:
             vals = [env[a] if isinstance(a, str) else value_of(a) for a in args]
-            env[target] = vals[0] if op == "const" else rules.OPS[op].numeric(*vals)
+            env[target] = vals[0] if op == "const" else ops.OPS[op].numeric(*vals)
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         out = {}
         for label, ref in self.results.items():
@@ -154,10 +155,10 @@ class Program:
         Operation counts stop at :data:`SIZE_CAP` (they can be exponential in the program).
         """
         shapes: dict[str, tuple[int, int]] = {}
-        ops: dict[str, str] = {}
-        get, cap, none, nesting = shapes.get, SIZE_CAP, (0, 0), rules.nesting
+        op_of: dict[str, str] = {}
+        get, cap, none, nesting = shapes.get, SIZE_CAP, (0, 0), ops.nesting
         for target, op, args in self.instructions:
-            ops[target] = op
+            op_of[target] = op
             if op == "const":
                 shapes[target] = none
                 continue
@@ -166,7 +167,7 @@ class Program:
                 if a.__class__ is str:
                     s, d = get(a, none)
                     size += s
-                    d += nesting(op, ops.get(a), slot)
+                    d += nesting(op, op_of.get(a), slot)
                     depth = d if d > depth else depth
             shapes[target] = (size if size < cap else cap, depth)
         return shapes
@@ -195,7 +196,7 @@ class Program:
         """
         ref = self.results[label]
         if not isinstance(ref, str):
-            return rules.closed_constant(ref)
+            return ops.closed_constant(ref)
         if ref in self._env:
             return self._env[ref]
         depth = self.expanded_depth(label)
@@ -208,7 +209,7 @@ class Program:
             nodes = self.graph._ops if self.graph is not None else ()
             env.update((name, self.graph.symbol(name) if name in nodes else sympy.Symbol(name))
                        for name in self.inputs)  # the graph's own Symbols (the user's, with assumptions)
-        build, constant, defined = rules.build_sympy, rules.closed_constant, self._definitions
+        build, constant, defined = ops.build_sympy, ops.closed_constant, self._definitions
         stack = [ref]  # iterative post-order: a name is built once its operands are
         while stack:
             target = stack[-1]
@@ -238,7 +239,7 @@ class Program:
 #: expanded sizes stop counting here
 SIZE_CAP = 10**18
 
-MAX_DEPTH = rules.MAX_DEPTH
+MAX_DEPTH = ops.MAX_DEPTH
 
 
 #: (op, id of each constant) -> (the constants, the folded result or None)
@@ -246,7 +247,7 @@ _FOLDED: dict[tuple, tuple] = {}
 
 
 def _fold(name: str, args: tuple) -> Any:
-    """:func:`rules.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over.
+    """:func:`ops.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over.
 
     Keyed by the constants' identities (sympy caches small integers, so the
     usual ones hit; sympy's own hashing is slow, and it hashes Float(2.0)
@@ -258,12 +259,12 @@ def _fold(name: str, args: tuple) -> Any:
         return hit[1]
     if len(_FOLDED) > 4096:
         _FOLDED.clear()
-    result = rules.fold(name, args)
+    result = ops.fold(name, args)
     _FOLDED[key] = (args, result)
     return result
 
 
-_COMMUTATIVE = frozenset(name for name, row in rules.OPS.items() if row.commutative)
+_COMMUTATIVE = frozenset(name for name, row in ops.OPS.items() if row.commutative)
 
 #: the default second operand of Emitter.op: marks a one-operand op
 _UNARY = object()
@@ -371,13 +372,13 @@ class Emitter:
         """
         if len(args) == 2:
             x, y = args
-            kx = x if x.__class__ is str else rules.constant_key(x)
-            ky = y if y.__class__ is str else rules.constant_key(y)
+            kx = x if x.__class__ is str else ops.constant_key(x)
+            ky = y if y.__class__ is str else ops.constant_key(y)
             if op in _COMMUTATIVE and (kx.__class__ is not ky.__class__ and kx.__class__ is str
                                        or kx.__class__ is ky.__class__ and ky < kx):
                 kx, ky = ky, kx  # canonical order: constants first, then by key
             return (op, kx, ky)
-        return (op, *(a if a.__class__ is str else rules.constant_key(a) for a in args))
+        return (op, *(a if a.__class__ is str else ops.constant_key(a) for a in args))
 
     def _emit(self, key: tuple, name: str, args: tuple) -> str:
         """The existing instruction with this key, or a new temporary computing ``name(*args)``."""
@@ -433,7 +434,7 @@ class Emitter:
         folded = _fold(name, (x,))
         if folded is not None:
             return folded
-        return self._emit((name, rules.constant_key(x)), name, (x,))
+        return self._emit((name, ops.constant_key(x)), name, (x,))
 
     def negate(self, x: Ref) -> Ref:
         """``-x`` (``op("neg", x)``), for callers that multiply by -1 often."""
@@ -466,7 +467,7 @@ class Emitter:
                 return x
             if unit == 0:
                 return ONE
-        key = ("add", rules.constant_key(c), x) if name == "add" else (name, x, rules.constant_key(c))
+        key = ("add", ops.constant_key(c), x) if name == "add" else (name, x, ops.constant_key(c))
         return self._emit(key, name, (x, c))
 
     def _const_name(self, name: str, c: Ref, y: str) -> Ref:
@@ -488,7 +489,7 @@ class Emitter:
         elif name == "div":
             if is_zero(c):
                 return ZERO
-        return self._emit((name, rules.constant_key(c), y), name, (c, y))
+        return self._emit((name, ops.constant_key(c), y), name, (c, y))
 
     def _const_const(self, name: str, x: Ref, y: Ref) -> Ref:
         """``name(x, y)`` for two constants that do not fold (too large): only the trivial identities."""
@@ -511,7 +512,7 @@ class Emitter:
         rewritten = self._rewritten_product(c, x)
         if rewritten is not None:
             return rewritten
-        return self._emit(("mul", rules.constant_key(c), x), "mul", (c, x))
+        return self._emit(("mul", ops.constant_key(c), x), "mul", (c, x))
 
     def _rewritten_product(self, a: Ref, b: str) -> Ref | None:
         """``a * b`` when the temporary ``b`` is ``-y`` (then ``-(a*y)``) or ``1/y`` (then ``a/y``), else None."""

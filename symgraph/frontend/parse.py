@@ -1,15 +1,15 @@
-"""Text -> :class:`~symgraph.graph.Graph`, by a hand-written iterative parser.
+"""Text -> :class:`~symgraph.ir.graph.Graph`, by a hand-written iterative parser.
 
 No ``eval``, ``exec``, ``sympify`` or ``parse_expr`` ever sees user text: a
 scanner turns the text into tokens, and a shunting-yard loop (an explicit
 operator stack, no recursion, so 10,000-deep nesting is fine) feeds them to a
-:class:`~symgraph.graph.GraphBuilder`.  Every problem is a
+:class:`~symgraph.ir.graph.GraphBuilder`.  Every problem is a
 :class:`~symgraph.errors.ParseError` carrying the position and a caret excerpt.
 
 Grammar (see the README): numbers, ``pi``, names, binary ``+ - * /``, power
 ``^`` or ``**`` (right-associative, tighter than unary minus: ``-x^2`` is
 ``-(x^2)``), unary ``+ -``, parentheses, one-argument calls of the functions in
-:data:`symgraph.rules.FUNCTIONS`, and programs of ``name = expr`` lines
+:data:`symgraph.ops.FUNCTIONS`, and programs of ``name = expr`` lines
 separated by newlines or ``;`` whose last line may be a bare expression.
 """
 from __future__ import annotations
@@ -23,9 +23,10 @@ from typing import Iterable, NamedTuple, Sequence
 
 import sympy
 
-from .errors import ParseError
-from .graph import Graph, GraphBuilder, paused_gc
-from .rules import FUNCTIONS, constant_key as _constant_key
+from ..errors import ParseError
+from ..ir.graph import Graph, GraphBuilder
+from ..progress import paused_gc
+from ..ops import FUNCTIONS, constant_key as _constant_key
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
 MAX_TEXT_LENGTH = 5_000_000

@@ -1,0 +1,198 @@
+"""The mode table: which sweep each mode runs, the choice behind mode=\"auto\", and running one.
+
+``SWEEP_OF_MODE`` maps a mode name to its sweep over a :class:`~symgraph.ad.linearised.Linearised`
+graph; :func:`run_mode` runs one with the wrt names resolved to nodes
+(:func:`symgraph.frontend.coerce.wrt_nodes`), and :func:`choose_mode` counts,
+on the actual graph, what forward and reverse would multiply.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, NamedTuple, Sequence
+
+from ..frontend.coerce import present, wrt_nodes
+from ..ir.graph import Graph
+from ..progress import paused_gc, progress_reporter
+from .eliminate import eliminate
+from .forward import forward
+from .linearised import OUT, STATIC_PARTIALS, Linearised, SweepResult
+from .paths import paths
+from .reverse import reverse
+
+
+#: mode name -> sweep function(lin, outputs, wrt, **options) -> SweepResult; "auto" picks
+#: forward or reverse by counting on the graph (symgraph.cost.choose_mode)
+SWEEP_OF_MODE = {"reverse": reverse, "forward": forward, "paths": paths, "elimination": eliminate}
+
+
+def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
+    """``(mode, note)``: "auto" becomes forward or reverse, with the sentence saying why."""
+    if mode == "auto":
+        return choose_mode(graph, outputs, present(graph, wrt))
+    if mode not in SWEEP_OF_MODE:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+    return mode, ""
+
+
+def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str, progress: Any = None,
+             **options) -> tuple[SweepResult, Linearised, float]:
+    """Run one mode's sweep; return its result, the linearised graph and the seconds it took.
+
+    ``progress``: see :mod:`symgraph.progress` (default: a bar only for long runs on a terminal).
+    Only the ``wrt`` names that occur reach the sweep (:func:`present`); the
+    others' derivatives are absent from the result, i.e. 0.
+    """
+    if mode not in SWEEP_OF_MODE:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+    start = time.perf_counter()
+    with paused_gc():
+        lin = Linearised(graph)
+        work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
+        lin.progress = progress_reporter(progress, work, f"{mode} mode")
+        try:
+            targets = wrt_nodes(graph, wrt)
+            result = SWEEP_OF_MODE[mode](lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
+        finally:
+            if lin.progress is not None:
+                lin.progress.close()
+    by_node = result.derivatives  # keyed by the wrt names again, an alias reading its node's entry
+    result.derivatives = {(y, w): by_node.get((y, node), 0) for y in dict.fromkeys(outputs)
+                          for w, node in targets.items()}
+    return result, lin, time.perf_counter() - start
+
+
+def sweep_options(mode: str, order: str) -> dict:
+    """Keyword options for the chosen sweep (only elimination takes an order)."""
+    return {"order": order} if mode == "elimination" else {}
+
+
+# ---------------------------------------------------------------- mode="auto"
+class Estimate(NamedTuple):
+    """What one sweep mode would do on a graph, counted before deriving.
+
+    ``multiplications`` is in the unit of :func:`compare`'s table (products
+    with 0 or +-1 are free); ``products`` counts every edge product, free ones
+    included, and breaks ties.  Tuples compare in that order.
+    """
+
+    multiplications: int
+    products: int
+
+
+def _edge_kinds(graph: Graph) -> dict[str, dict[str, int]]:
+    """Node -> {operand: 0 (local derivative exactly 0), 1 (exactly +-1) or 2 (anything else)}.
+
+    Read from the static partials of the rule table (add, sub, neg, mul by a
+    constant, ...), without emitting anything: an op whose partials build
+    instructions has non-constant locals.
+    """
+
+    kinds: dict[str, dict[str, int]] = {}
+    for v, args in graph._operands.items():
+        static = STATIC_PARTIALS.get(graph._ops[v])
+        local: dict[str, Any] = {}
+        for slot, u in enumerate(args):
+            if u.__class__ is not str:
+                continue
+            part = None
+            if static is not None:
+                s = static[slot]
+                part = args[s] if s.__class__ is int else None if s == OUT else s
+                part = None if part.__class__ is str else part
+            local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
+        kinds[v] = {u: 2 if d is None else 0 if d == 0 else 1 if abs(d) == 1 else 2 for u, d in local.items()}
+    return kinds
+
+
+def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> dict[str, Estimate]:
+    """The multiplications (and edge products) forward and reverse mode would perform on ``graph``.
+
+    One bit-set pass each way.  Forward: ``reached[v]`` holds the wrt inputs
+    whose tangent at ``v`` is not zero, ``unit[v]`` those whose tangent is
+    exactly +-1 (one incoming term, a +-1 local times a +-1 tangent).  An edge
+    ``u -> v`` forms a product for every input in ``reached[u]``; it is free
+    when its local derivative is +-1 or the tangent is, as in the sweep.
+    Reverse is the mirror image over the outputs.  Constant tangents are not
+    followed by value, so one that sums to exactly 0 or +-1 (``2*x - x``)
+    still counts: the figure is an upper bound of the sweep's count, equal to
+    it unless constant terms cancel that way.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.parse("h = sin(x); y1 = h*h; y2 = h+1", outputs=["y1", "y2"])
+    >>> sweep_estimates(g, g.outputs, ["x"])
+    {'forward': Estimate(multiplications=1, products=3), 'reverse': Estimate(multiplications=1, products=4)}
+    """
+    kinds = _edge_kinds(graph)
+    pred, order = graph.nx.pred, graph.order
+    users: dict[str, list[tuple[str, int]]] = {v: [] for v in order}
+    for v, local in kinds.items():
+        for u, kind in local.items():
+            if kind:
+                users[u].append((v, kind))
+    xbit = {x: 1 << i for i, x in enumerate(dict.fromkeys(x for x in wrt if x in pred))}
+    ybit = {y: 1 << i for i, y in enumerate(dict.fromkeys(y for y in outputs if y in pred))}
+
+    def sweep(nodes, seeds, edges) -> Estimate:
+        """Carry the (reached, unit) bit sets along ``edges[v]``: [(neighbour, kind)], already visited."""
+        reached: dict[str, int] = {}
+        unit: dict[str, int] = {}
+        mults = products = 0
+        for v in nodes:
+            once = via_unit = seeds.get(v, 0)
+            twice = 0
+            for u, kind in edges[v]:
+                r = reached[u]
+                if not r:
+                    continue
+                count = r.bit_count()
+                products += count
+                if kind == 2:  # free only where the tangent is +-1
+                    if unit[u]:
+                        count -= (r & unit[u]).bit_count()
+                    mults += count
+                elif unit[u]:
+                    via_unit = via_unit | unit[u] if via_unit else unit[u]
+                if once:
+                    twice |= once & r
+                    once |= r
+                else:
+                    once = r
+            reached[v] = once
+            unit[v] = via_unit & ~twice if twice and via_unit else via_unit
+        return Estimate(mults, products)
+
+    operands = {v: [(u, kind) for u, kind in local.items() if kind] for v, local in kinds.items()}
+    forward = sweep(order, xbit, operands)
+    reverse = sweep(reversed(order), ybit, users)
+    return {"forward": forward, "reverse": reverse}
+
+
+def choose_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> tuple[str, str]:
+    """The cheaper of forward and reverse on this graph, and a sentence saying why.
+
+    Cheaper means fewer multiplications, counted as :func:`compare`'s table
+    counts them; a tie goes to the mode with fewer edge products in all
+    (the free ones are still visited), then to reverse, the default.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.parse("sin(x)*y*z")
+    >>> choose_mode(g, g.outputs, ["x", "y", "z"])[0]
+    'reverse'
+    """
+    est = sweep_estimates(graph, outputs, wrt)
+    fwd, rev = est["forward"], est["reverse"]
+    mode = "forward" if fwd < rev else "reverse"
+    n = len([x for x in dict.fromkeys(wrt) if x in graph.nx])
+    m = len(dict.fromkeys(outputs))
+    why = (f"mode='auto' chose {mode}: forward would need {fwd.multiplications:,} multiplications "
+           f"({n} sweep{'s' * (n != 1)}, one per input), reverse {rev.multiplications:,} "
+           f"({m} sweep{'s' * (m != 1)}, one per output)")
+    if fwd.multiplications == rev.multiplications:
+        why += (f"; tied, so the fewer edge products in all, free ones included, decide "
+                f"({fwd.products:,} forward, {rev.products:,} reverse)" if fwd.products != rev.products
+                else "; tied, so the default, reverse")
+    return mode, why + "; multiplications as compare() counts them: products with 0 or ±1 are free"

@@ -1,0 +1,493 @@
+"""Program -> readable straight-line Python source -> function, without ``exec``.
+
+A :class:`~symgraph.ir.program.Program` becomes one Python function with one
+assignment per instruction, in the program's (topological) order.  Every
+shared subexpression is one instruction, so it is computed once; temporaries
+keep the program's names (graph nodes such as ``c``, ``d`` and temporaries
+``t1, t2, ...``), and each is deleted after its last use so that batched
+evaluation holds little more than the inputs, the outputs and the widest set
+of live intermediates.
+
+Why the generated code looks the way it does:
+
+* **A namespace, not NumPy.**  Calls go through ``xp`` (``xp.sin(x)``, from
+  the op table's templates).  By default ``xp`` is chosen per call from the
+  inputs -- ``dask.array`` for Dask arrays, ``cupy`` for CuPy arrays, NumPy
+  otherwise -- so one compiled function runs lazily on Dask and on the GPU.
+* **One working dtype.**  Inputs are converted to one floating dtype: float64
+  unless every array input is float32 (integer inputs count as float64,
+  Python numbers do not count).  Constants are written as Python literals,
+  which NumPy 2 treats as weak, so they never upcast float32 work.
+* **Python floats at single points.**  A call at one float64 point runs the
+  same code on Python floats and :mod:`math` (:data:`POINT_MATH`), about twice
+  as fast as on NumPy scalars; wherever NumPy would give inf or nan, the point
+  is redone on NumPy scalars, so values and warnings follow NumPy's domain
+  rules (below; see :func:`with_point_path`).  Other 0-d inputs (float32)
+  become NumPy scalars, which are still several times faster than 0-d arrays.
+* **Shaped results.**  Every result is a fresh array of the inputs' broadcast
+  shape and the working dtype -- also a constant derivative such as
+  d(a+b)/da = 1, which becomes an array of ones, and a 0-d array for scalar
+  inputs.  (sympy's ``lambdify`` returns the Python number 1 there.)
+* **Domain behaviour is NumPy's.**  ``log`` of a negative number is ``nan``,
+  ``1/0`` is ``inf``, each with NumPy's ``RuntimeWarning`` (silence them with
+  ``numpy.errstate``); the generated code never raises for them.  An
+  instruction whose operands are all constants (``log(-1)``) is evaluated at
+  call time on a 0-d array, so it warns then, not at compile time.
+* **No exec.**  The source is compiled with :func:`compile` and the function
+  is made from the code object with :class:`types.FunctionType`.  The source
+  is registered in :mod:`linecache` (as sympy's ``lambdify`` does), so
+  tracebacks and :func:`inspect.getsource` show the generated lines.
+
+Examples
+--------
+>>> import symgraph as sg
+>>> print(sg.grad("c = a + b; d = b + 1; e = c * d").program.source(name="grad_e"), end="")
+def grad_e(a, b):
+    \"\"\"Results (a, b) of a symgraph program, as arrays of the inputs' broadcast shape.\"\"\"
+    xp, _shape, _dtype, a, b = _prepare(_xp, _inputs, a, b)
+    c = a + b
+    del a
+    d = b + 1
+    del b
+    t1 = c + d
+    del c
+    return _fit(xp, _shape, _dtype, (d, t1))
+"""
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import types
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import sympy
+
+from .. import ops
+from ..errors import GraphError
+from ..ir.hooks import provide
+from ..progress import paused_gc
+from ..progress import STEP, Progress, compile_reporter
+from .runtime import (Layout, Namer, chunked_kernel, compiled_function, flat_labels, positional_order,
+                      vector_function, working_dtype)
+
+#: Types that certainly belong to NumPy (the fast path of namespace detection).
+_NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
+
+#: Scalars that make a single point (converted together, one row each).
+_SCALAR_TYPES = (float, int, np.floating, np.integer)
+
+_serial = itertools.count(1)
+
+
+# --------------------------------------------------------------------------- runtime helpers
+# The generated functions call these two; they are public so that saved source can import them.
+
+def namespace_of(values: Sequence[Any]) -> Any:
+    """The array namespace for ``values``: ``dask.array``, ``cupy`` or ``numpy``."""
+    for value in values:
+        if isinstance(value, _NUMPY_TYPES):
+            continue
+        module = type(value).__module__.partition(".")[0]
+        if module == "dask":
+            import dask.array
+            return dask.array
+        if module == "cupy":
+            import cupy
+            return cupy
+    return np
+
+
+def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
+    """Convert a call's inputs: returns ``(xp, shape, dtype, *arrays)``.
+
+    ``xp=None`` picks the namespace from the values (:func:`namespace_of`).
+    With NumPy, a 0-d input becomes an array of one point, so a single point
+    runs exactly the NumPy calls an array of points runs (see the module notes).
+    """
+    if (xp is None or xp is np) and all(isinstance(v, _SCALAR_TYPES) for v in values):
+        dtype = working_dtype(values)  # a single point: one conversion for all inputs, one row each
+        return (np, (), dtype, *np.array(values, dtype=dtype).reshape(len(values), 1))
+    if xp is None:
+        xp = namespace_of(values)
+    dtype = working_dtype(values)
+    arrays = [xp.asarray(v, dtype=dtype) for v in values]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, arrays))
+        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    if xp is np:
+        arrays = [a.reshape(1) if a.ndim == 0 else a for a in arrays]
+    return (xp, shape, dtype, *arrays)
+
+
+def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Sequence[int] = ()) -> tuple:
+    """The results as fresh arrays of ``shape`` and ``dtype``, in one tuple.
+
+    Python numbers (constant derivatives) become filled arrays; smaller
+    results are broadcast into fresh arrays; the results listed in ``copy``
+    (inputs, repeated results) are copied so no output shares memory with an
+    input or another output.  At a single NumPy point all results are
+    written into one small block, one 0-d view per result.
+    """
+    if not shape and xp is np:
+        out = np.array([v[0] if v.__class__ is np.ndarray and v.ndim else v for v in values], dtype=dtype)
+        return tuple([out[i, ...] for i in range(len(values))])
+    results, copy = [], set(copy)
+    for i, value in enumerate(values):
+        if isinstance(value, (int, float)):
+            results.append(xp.full(shape, value, dtype=dtype))
+            continue
+        value = xp.asarray(value, dtype=dtype)
+        if tuple(value.shape) != tuple(shape):
+            value = xp.broadcast_to(value, shape).copy()
+        elif i in copy:
+            value = value.copy()
+        results.append(value)
+    return tuple(results)
+
+
+# --------------------------------------------------------------------------- source
+
+def _is_power_of_two(c: Any) -> bool:
+    """True for +-2^k (with 2^k a finite double): scaling by it is exact in binary floating point."""
+    if isinstance(c, sympy.Rational):  # integers too: read numerator and denominator, build nothing
+        p, q = abs(c.p), c.q
+        return p != 0 and p & (p - 1) == 0 and q & (q - 1) == 0 and p.bit_length() + q.bit_length() < 1024
+    if not isinstance(c, (sympy.Float, float, int)):
+        return False
+    value = float(c)
+    return value != 0 and math.isfinite(value) and math.frexp(abs(value))[0] == 0.5
+
+
+def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
+                 constant: Callable[[str], str], report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
+    """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
+
+    The peephole folds constant factors and negations of single-use
+    temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
+    becomes ``t3 = -200 * v``.  It only combines factors when one of them is
+    +-2^k, so every result is bitwise what the program computes, in fewer
+    array operations.  An op on constants alone is evaluated at call time,
+    its first operand written by ``constant`` (a 0-d array of the working
+    dtype in NumPy code, a float64 in the numba kernel).
+    """
+    uses: dict[str, int] = {}
+    for _, op, args in instructions:
+        if op != "const":
+            for a in args:
+                ref = resolve(a)
+                if isinstance(ref, str):
+                    uses[ref] = uses.get(ref, 0) + 1
+    pending: dict[str, tuple[Any, str, list[str]]] = {}  # target -> (coefficient, base text, names)
+    lines: list[tuple[str, str, list[str]]] = []
+
+    def scaled(ref: str) -> tuple[Any, str, list[str]]:
+        return pending.pop(ref) if ref in pending else (sympy.Integer(1), ref, [ref])
+
+    def materialise(coefficient: Any, base: str, names: list[str]) -> str:
+        """Python text of ``coefficient * base``, keeping ``base``'s own association."""
+        compound = not base.isidentifier()
+        inner = f"({base})" if compound else base
+        if coefficient == 1:
+            return base
+        if coefficient == -1:
+            return f"-{inner}"
+        return f"{lit(coefficient)} * {inner}"
+
+    for done, (target, op, args) in enumerate(instructions, 1):
+        if report is not None and not done & (STEP - 1):
+            report.advance(STEP)
+        if op == "const":
+            continue
+        refs = [resolve(a) for a in args]
+        result = None  # (coefficient, base, names) when the value is a scaled product
+        if op == "neg" and isinstance(refs[0], str):
+            c, base, names = scaled(refs[0])
+            result = (-c, base, names)
+        elif op == "mul" and sum(isinstance(r, str) for r in refs) == 1:
+            k = next(r for r in refs if not isinstance(r, str))
+            ref = next(r for r in refs if isinstance(r, str))
+            c, base, names = pending.get(ref, (sympy.Integer(1), ref, [ref]))
+            if ref in pending and not (_is_power_of_two(k) or _is_power_of_two(c)):
+                lines.append((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
+                c, base, names = sympy.Integer(1), ref, [ref]
+            pending.pop(ref, None)
+            result = (k * c, base, names)
+        elif op == "mul" and all(isinstance(r, str) for r in refs) and any(r in pending for r in refs):
+            (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (sympy.Integer(1), r, [r])) for r in refs)
+            if _is_power_of_two(c1) and _is_power_of_two(c2):
+                for r in refs:
+                    pending.pop(r, None)
+                right = b2 if b2.isidentifier() else f"({b2})"
+                result = (c1 * c2, f"{b1} * {right}", list(dict.fromkeys(n1 + n2)))
+        if result is None:
+            for r in dict.fromkeys(r for r in refs if isinstance(r, str)):
+                if r in pending:  # an operand of another op: compute it now
+                    lines.append((r, materialise(*pending[r]), pending.pop(r)[2]))
+            texts = [r if isinstance(r, str) else lit(r) for r in refs]
+            if all(not isinstance(r, str) for r in refs):  # evaluate at call time, with NumPy's rules
+                texts[0] = constant(texts[0])
+            template = ops.op(op).code.replace("xp.", f"{ns}.")
+            lines.append((target, template.format(*texts), list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
+        elif uses.get(target, 0) == 1 and target not in keep:
+            pending[target] = result
+        else:
+            lines.append((target, materialise(*result), result[2]))
+    if report is not None:
+        report.advance(len(instructions) % STEP)
+    return lines
+
+
+def literal(value: Any) -> str:
+    """Python source for a constant: a weak Python int or float, parenthesised when negative.
+
+    Non-finite values (only possible from huge folded constants) use the
+    names ``inf`` and ``nan``, which the generated function's globals define.
+    """
+    if isinstance(value, sympy.Integer) and abs(int(value)) < 2 ** 53:
+        text = str(int(value))
+    else:
+        number = float(value)
+        if math.isnan(number):
+            text = "nan"
+        elif math.isinf(number):
+            text = "inf" if number > 0 else "-inf"
+        else:
+            text = repr(number)
+    return f"({text})" if text.startswith("-") else text
+
+
+@dataclass
+class Generated:
+    """Source of one generated function and the globals it needs.
+
+    ``header`` is Python text that defines those globals, so
+    ``header + source`` is a module that runs on its own.
+    """
+
+    name: str
+    source: str
+    globals: dict[str, Any] = field(default_factory=dict)
+    header: str = ""
+
+    @property
+    def module_source(self) -> str:
+        return self.header + "\n\n" + self.source
+
+
+def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = None, doc: str | None = None,
+             params: Sequence[str] | None = None, xp: Any = None, report: Progress | None = None) -> Generated:
+    """Write ``program`` as the source of one Python function returning a flat tuple of results.
+
+    Parameters
+    ----------
+    program : Program
+        Its ``instructions`` become the body.
+    name : str
+        The function's name.
+    returns : sequence of result labels, optional
+        The results returned, in order (a label may repeat: each gets its
+        own array).  Default: every result.
+    doc : str, optional
+        Docstring (identifiers and plain words only).
+    params : sequence of str, optional
+        The parameters, in positional order: a permutation of
+        ``program.inputs`` (default: ``program.inputs``).
+    xp : module, optional
+        Namespace bound to the globals (None: chosen per call from the inputs).
+    report : Progress, optional
+        Advanced by one per instruction as its line is written, then by one
+        per instruction once the source is assembled.
+
+    Every name the code adds (the namespace, the helpers, ``inf``, ``nan``)
+    is fresh with respect to the program's own names, so any input name works.
+    """
+    inputs = tuple(program.inputs if params is None else params)
+    instructions = list(program.instructions)
+    results = dict(program.results)
+    labels = list(results) if returns is None else list(returns)
+    namer = Namer(set(inputs) | {t for t, _, _ in instructions} | {name})
+    fresh = namer.fresh
+
+    ns, shape, dtype = fresh("xp"), fresh("_shape"), fresh("_dtype")
+    default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
+    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit")}
+
+    def lit(value: Any) -> str:
+        return literal(value).replace("inf", inf_name).replace("nan", nan_name)
+
+    alias: dict[str, Any] = {}  # const instructions: target -> constant
+    for target, op, args in instructions:
+        if op == "const":
+            alias[target] = args[0]
+
+    def resolve(ref: Any) -> Any:
+        return alias.get(ref, ref) if isinstance(ref, str) else ref
+
+    result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
+    assignments = _assignments(instructions, resolve, result_refs, lit, ns,
+                               lambda text: f"{ns}.asarray({text}, dtype={dtype})", report)
+    last_use: dict[str, int] = {}
+    for i, (_, _, used) in enumerate(assignments):
+        for name_ in used:
+            last_use[name_] = i
+
+    body = [f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
+            f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})"]
+    for i, (target, text, used) in enumerate(assignments):
+        body.append(f"{target} = {text}")
+        dead = [n for n in used if last_use.get(n) == i and n not in result_refs]
+        if dead:
+            body.append(f"del {', '.join(dead)}")
+
+    refs = [resolve(results[label]) for label in labels]
+    copies, seen, input_names = [], set(), set(inputs)
+    for i, ref in enumerate(refs):  # results that are inputs or repeat a result get their own copy
+        if isinstance(ref, str) and (ref in input_names or ref in seen):
+            copies.append(i)
+        seen.add(ref)
+    items = _wrap([r if isinstance(r, str) else lit(r) for r in refs], "        ") if refs else ""
+    copy_text = f", copy={tuple(copies)!r}" if copies else ""
+    body.append(f"return {helpers['fit']}({ns}, {shape}, {dtype}, ({items}){copy_text})")
+
+    if report is not None:
+        report.advance(len(instructions))
+    doc = (doc or "Generated by symgraph.").replace("\\", "/").replace('"', "'")
+    lines = [f"def {name}({', '.join(inputs)}):", f'    """{doc}"""'] + ["    " + line for line in body]
+    source = "\n".join(lines) + "\n"
+
+    globals_ = {default_ns: xp, names_const: inputs, inf_name: math.inf, nan_name: math.nan,
+                helpers["prepare"]: prepare, helpers["fit"]: fit}
+    header_lines = [
+        "from math import " + ", ".join(_import_as(k, v) for k, v in (("inf", inf_name), ("nan", nan_name))),
+        "from symgraph.backends.numpy import " + ", ".join(_import_as(k, helpers[k]) for k in ("prepare", "fit")),
+        f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
+        f"{names_const} = {inputs!r}",
+    ]
+    return Generated(name, source, globals_, "\n".join(header_lines))
+
+
+def _wrap(items: list[str], indent: str, width: int = 100) -> str:
+    """Comma-separated items, broken into lines of at most ``width`` characters."""
+    if len(items) == 1:
+        return items[0] + ","
+    lines, line = [], ""
+    for item in items:
+        if line and len(indent) + len(line) + len(item) + 2 > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += item + ", "
+    lines.append(line.rstrip(", "))
+    return lines[0] if len(lines) == 1 else "\n" + "".join(f"{indent}{x}\n" for x in lines)[:-1] + "\n    "
+
+
+def _import_as(name: str, local: str) -> str:
+    return name if name == local else f"{name} as {local}"
+
+
+# --------------------------------------------------------------------------- functions
+
+def build_function(generated: Generated) -> Callable:
+    """Compile generated source into a function; register it in linecache for tracebacks."""
+    filename = f"<symgraph-generated-{next(_serial)}:{generated.name}>"
+    module_code = compile(generated.source, filename, "exec")
+    code = next(c for c in module_code.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == generated.name)
+    namespace = {"__name__": "symgraph.generated", **generated.globals}
+    function = types.FunctionType(code, namespace, generated.name)
+    function.__doc__ = code.co_consts[0] if code.co_consts and isinstance(code.co_consts[0], str) else None
+    function.source = generated.source
+    linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
+
+
+def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
+                    args: Sequence[str] | None = None, vector: bool = False, backend: str = "numpy",
+                    chunk: int | None = None, parallel: bool = False, xp: Any = None,
+                    progress: Any = None) -> Callable:
+    """THE compile entry point: ``program`` as a function, on any backend, with one argument binder.
+
+    Parameters
+    ----------
+    program : Program
+        What to compute.
+    name, doc : str
+        The function's name and docstring.
+    returns : result label or nested tuple of labels, optional
+        What to return: a label returns that result, a tuple a tuple (nested
+        as given; a label may repeat).  Default: the tuple of every result.
+    args : list of str, optional
+        The positional order: a permutation of ``program.inputs`` (default:
+        ``program.inputs``; see :func:`symgraph.backends.runtime.positional_order`).
+    vector : bool
+        Take one 1-D vector of the inputs (in positional order);
+        ``returns`` must be ``(value_label, (grad_labels...))`` and the
+        function returns ``(float, 1-D ndarray)``.
+    backend : {"numpy", "numba"}
+        Generated NumPy code (:func:`generate`), or one compiled loop over
+        points (:mod:`symgraph.backends.numba`; needs numba).
+    chunk : int, optional
+        Evaluate at most ``chunk`` points at a time (see :func:`symgraph.backends.runtime.chunked_kernel`).
+    parallel : bool
+        Spread the points over numba's threads (``backend="numba"`` only).
+    xp : module, optional
+        The NumPy backend's array namespace (default: chosen per call).
+    progress : None, bool or callable(done, total)
+        See :mod:`symgraph.progress`.
+
+    Every backend is a kernel taking the inputs positionally and returning the
+    flat tuple of results; :func:`symgraph.backends.runtime.compiled_function` binds
+    arguments and lays the results out, the same way for all of them.
+    """
+    returns = tuple(program.results) if returns is None else returns
+    labels = flat_labels(returns)
+    order = positional_order(program.inputs, args)
+    if vector:
+        if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], str)
+                and isinstance(returns[1], tuple)):
+            raise GraphError("vector=True needs returns=(value_label, (grad_labels...))")
+        if chunk is not None:
+            raise GraphError("vector=True evaluates one point: chunk= does not apply")
+    if backend == "numba":
+        if xp is not None and xp is not np:
+            raise ValueError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
+        from .numba import numba_kernel  # the numba backend needs numba: imported on use
+        kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
+    elif backend != "numpy":
+        raise ValueError(f"unknown backend {backend!r}; choose 'numpy' or 'numba'")
+    elif parallel:
+        raise ValueError("parallel=True needs backend='numba'")
+    else:
+        report = compile_reporter(progress, len(program.instructions), "compiling")
+        try:
+            with paused_gc():  # a large program's lines are many small objects and no cycles
+                generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
+                kernel = build_function(generated)
+            if report is not None:
+                report.advance(len(program.instructions))
+        finally:
+            if report is not None:
+                report.close()
+        source = generated.source
+    if chunk is not None:
+        kernel = chunked_kernel(kernel, chunk)
+    if vector:
+        return vector_function(kernel, order, name=name, doc=doc, source=source)
+    return compiled_function(kernel, order, name=name, doc=doc, source=source, layout=returns,
+                             backend=backend, parallel=bool(parallel))
+
+
+def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:
+    """The source :meth:`Program.source` returns (with the import header when ``standalone``)."""
+    doc = f"Results ({', '.join(program.results)}) of a symgraph program, as arrays of the inputs' broadcast shape."
+    generated = generate(program, name=name, doc=doc)
+    return generated.module_source if standalone else generated.source
+
+
+provide("source", program_source)  # Program.source() (symgraph.ir.hooks)

@@ -1,0 +1,144 @@
+"""compare(): derive the same Jacobian in every mode and say which one wins, and why.
+
+The figures are :class:`~symgraph.cost.ModeCost` rows (see :mod:`symgraph.cost`
+for what each counts); :func:`verdict` is the sentence under the table.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+from .ad.paths import PATH_LIMIT
+from .cost import COMPARED_MODES, PREFERENCE, CostReport, ModeCost, count_all_paths
+from .derive import jacobian_program
+from .frontend.coerce import as_graph, present, wrt_names
+from .ir.graph import Graph
+from .ir.listing import count_text
+from .progress import progress_reporter
+
+
+# ---------------------------------------------------------------- compare
+def verdict(report: CostReport) -> str:
+    """One sentence: which mode needs the fewest multiplications, and why."""
+    measured = {m: c for m, c in report.items() if c.multiplications is not None}
+    if not measured:
+        return ""
+    rank = {m: i for i, m in enumerate(PREFERENCE)}
+    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(PREFERENCE))))
+    count = measured[best].multiplications
+    ties = [m for m in measured if m != best and measured[m].multiplications == count]
+    others = ", ".join(f"{m} {count_text(c.multiplications)}" for m, c in measured.items() if m != best)
+    n, m = report.n_inputs, report.n_outputs
+    inputs, outputs = f"{n} input{'s' * (n != 1)}", f"{m} output{'s' * (m != 1)}"
+    if len(ties) == len(measured) - 1 and len(measured) > 1:
+        why = "every mode needs the same work on this graph, so the default, reverse, is as good as any"
+    elif best == "reverse":
+        why = (f"with {inputs} and {outputs}, reverse needs one sweep per output and forward one per input"
+               if m < n else "its sweeps over the outputs' ancestors share more of the graph than forward's")
+    elif best == "forward":
+        why = (f"with {inputs} and {outputs}, forward needs one sweep per input and reverse one per output"
+               if n < m else "its sweeps over the inputs' descendants share more of the graph than reverse's")
+    elif best == "elimination" and min(n, m) > 1:
+        why = (f"eliminating the cheapest vertices first pays for shared vertices once, where forward "
+               f"repeats the work after them for each of the {inputs} and reverse the work before them "
+               f"for each of the {outputs}")
+    elif best == "elimination":
+        why = ("eliminating the cheapest vertices first merges chains and parallel edges whose products "
+               "are free or shared, where a sweep multiplies its tangent or adjoint into every edge")
+    else:
+        why = f"the graph has only {count_text(measured[best].paths)} input-output paths, so multiplying along each is cheap"
+    tied = f" (tied with {' and '.join(ties)})" if ties else ""
+    sentence = f"{best} wins{tied} with {count_text(count)} multiplications ({others}): {why}"
+    skipped = report.get("paths")
+    if skipped is not None and skipped.multiplications is None and skipped.paths is not None:
+        sentence += f"; the path sum was not enumerated ({count_text(skipped.paths)} paths)"
+    return sentence + "."
+
+
+def _mode_work(graph: Graph, names: Sequence[str], limit: int, paths: int) -> dict[str, int]:
+    """Node visits each mode's derivation makes at most (cheap bounds, for the progress bar).
+
+    Forward mode visits the descendants of each wrt node (at most the nodes
+    after it), reverse mode every node once per output, elimination every
+    node, the path sum one step per path.
+    """
+    index = {v: i for i, v in enumerate(graph.order)}
+    n = len(graph.order)
+    return {"forward": sum(n - index[x] for x in dict.fromkeys(names) if x in index),
+            "reverse": n * len(dict.fromkeys(graph.outputs)), "elimination": n,
+            "paths": paths if paths <= limit else 0}
+
+
+class _Share:
+    """``progress(done, total)`` for one mode, moving its share of a bar shared by every mode."""
+
+    def __init__(self, bar, start: int, work: int):
+        self.bar, self.start, self.work = bar, start, work
+
+    def __call__(self, done: int, total: int) -> None:
+        target = self.start + self.work * done // max(total, 1)
+        if target > self.bar.done:
+            self.bar.advance(target - self.bar.done)
+
+
+def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None,
+            progress: Any = None, allow_unused: bool = False) -> CostReport:
+    """Derive the Jacobian of ``f`` in every mode and report what each one cost.
+
+    Rows: forward, reverse, paths (the path count alone when there are more
+    than ``path_limit`` paths), and elimination in Markowitz order.  See the
+    module docstring for what each figure counts.
+
+    Parameters
+    ----------
+    f : str, sympy expression(s) or Graph
+        A scalar or multi-output function (as for :func:`symgraph.jacobian`).
+    wrt : list of names, optional
+        Variables to differentiate by (default: every input).
+    path_limit : int, optional
+        Largest number of paths the path sum enumerates (default
+        :data:`symgraph.ad.paths.PATH_LIMIT`).
+    progress : None, bool or callable(done, total), optional
+        One report over every mode, in node visits (as in :func:`symgraph.grad`;
+        by default a bar on a terminal when the work is about a second or
+        more: forward mode on many inputs visits the graph once per input).
+    allow_unused : bool
+        Say that ``wrt`` may name variables absent from ``f`` (no warning).
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> report = sg.compare("*".join(f"x{i}" for i in range(1, 11)))
+    >>> report["forward"].sweeps, report["reverse"].sweeps
+    (10, 1)
+    >>> report["forward"].multiplications > report["reverse"].multiplications
+    True
+    """
+
+    graph = as_graph(f)
+    names = wrt_names(graph, wrt, allow_unused)
+    limit = PATH_LIMIT if path_limit is None else path_limit
+    start = time.perf_counter()
+    count = count_all_paths(graph, graph.outputs, present(graph, names))
+    counted = time.perf_counter() - start
+    work = _mode_work(graph, present(graph, names), limit, count)
+    bar = progress_reporter(progress, sum(work.values()), "compare", unit=" nodes")
+    costs, done = [], 0
+    try:
+        for mode in COMPARED_MODES:
+            share = None if bar is None else _Share(bar, done, work[mode])
+            if mode == "paths" and count > limit:
+                costs.append(ModeCost("paths", paths=count, seconds=counted,
+                                      note=f"{count_text(count)} paths exceed the limit of {limit:,}: counted, not enumerated"))
+            else:
+                options = {"limit": limit} if mode == "paths" else {}
+                costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])
+            done += work[mode]
+            if share is not None:
+                share(1, 1)
+    finally:
+        if bar is not None:
+            bar.close()
+    report = CostReport(costs, len(names), len(graph.outputs))
+    report.verdict = verdict(report)
+    return report

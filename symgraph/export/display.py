@@ -1,0 +1,80 @@
+"""Results as text in bounded time: a closed form when it is small, else its let-listing.
+
+Printing never blocks: sizes and depths are counted on the program (never
+built) before any sympy expression is made, and a result too large to print
+as one formula prints as the straight-line program that computes it, cut to
+:data:`LISTING_LINES` lines, with a note on how to ask for the expansion.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import sympy
+
+from ..errors import ExpressionTooLargeError
+from ..ir.graph import Graph
+from ..ir.listing import argument, assignment, count_text
+from ..ir.program import MAX_DEPTH, SIZE_CAP, Program, live_instructions
+
+
+#: closed forms of at most this many tree operations print as formulas; larger ones as programs
+SHOW_LIMIT = 200
+
+
+#: result[name] refuses closed forms larger than this (tree operations); expand(name, limit=None) builds them
+EXPAND_LIMIT = 100_000
+
+
+#: repr() shows at most this many entries
+SHOW_ENTRIES = 20
+
+
+#: listings in repr() show at most this many lines (the first and the last ones)
+LISTING_LINES = 40
+
+
+def short_str(expr: Any) -> str:
+    """sympy's text with floats short (``0.5``, not ``0.500000000000000``)."""
+    return sympy.sstr(expr, full_prec=False)
+
+
+def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LINES) -> str:
+    """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept)."""
+    results = {k: program.results[k] for k in labels}
+    needed = live_instructions(reversed(program.instructions), results.values())
+    outs = [f"out[{k}] = {argument(ref).strip('()')}" for k, ref in results.items()]
+    head = max(max_lines - len(outs), 2) // 2
+    if len(needed) > 2 * head:
+        cut = len(needed) - 2 * head
+        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (print(result.program))"]
+                + [assignment(*i) for i in needed[-head:]])
+    else:
+        rows = [assignment(*i) for i in needed]
+    return "\n".join(rows + outs)
+
+
+def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
+    """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
+    size = program.expanded_size(label, SIZE_CAP)
+    if limit is not None and size > limit:
+        raise ExpressionTooLargeError(
+            f"the closed form of {label!r} has {count_text(size)} operations written out, more than "
+            f"{limit:,} (sympy would take minutes to print it); {anyway} builds it anyway; "
+            "the program has it in shared form")
+
+
+def graph_program(graph: Graph) -> Program:
+    """The graph's own assignments as a program whose results are its outputs (for bounded printing)."""
+    rows = [(node, graph.op(node), graph.operands(node)) for node in graph.order if graph.op(node) != "input"]
+    return Program(graph.inputs, rows, {y: y for y in graph.outputs}, graph)
+
+
+def expression_text(graph: Graph, node: str | None = None, expand: bool = False) -> str:
+    """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its listing."""
+    node = graph.output if node is None else node
+    program = graph_program(graph)
+    program.results = {node: node}
+    small = program.expanded_size(node) <= SHOW_LIMIT and program.expanded_depth(node) <= MAX_DEPTH
+    if small or expand and program.expanded_depth(node) <= MAX_DEPTH:
+        return short_str(graph.expr(node))
+    return listing(program, [node]) + "\n# expression too large to print as one formula"

@@ -1,0 +1,78 @@
+"""Coercion at the API boundary: what a call was given, as a Graph and as wrt names.
+
+Every public call takes text, a list of texts, sympy expressions or a
+:class:`~symgraph.ir.graph.Graph` (:func:`as_graph`), and a ``wrt`` argument
+that names inputs or intermediates (:func:`wrt_names`): one place decides
+what a name stands for (:attr:`Graph.addresses`) and warns about names that
+do not occur.
+"""
+from __future__ import annotations
+
+import difflib
+import warnings
+from typing import Any, Sequence
+
+import sympy
+
+from ..errors import GraphError, UnusedWrtWarning
+from ..ir.graph import Graph
+from .from_sympy import graph_from_sympy
+from .parse import parse
+
+
+def as_graph(f: Any) -> Graph:
+    """Text, a list of texts, a sympy expression (or list) or a Graph, as a Graph."""
+    if isinstance(f, Graph):
+        return f
+    if isinstance(f, str):
+        return parse(f)
+    if isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f):
+        return parse(list(f))
+    if isinstance(f, (sympy.Basic, int, float)) or isinstance(f, (list, tuple)):
+        return graph_from_sympy(f)
+    raise TypeError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
+
+
+def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3) -> list[str]:
+    """The ``wrt`` argument as a list of names (default: every input, in order of first appearance).
+
+    A name the user can refer to is an input or a name the text assigned
+    (``graph.user_names``); generated node names (``v1``) are not.  Any other
+    name does not occur in the function: its derivative is 0, and unless
+    ``allow_unused`` an :class:`~symgraph.errors.UnusedWrtWarning` names the
+    inputs and the closest match (a misspelling would otherwise give a
+    silent 0).
+    """
+    if wrt is None:
+        return list(graph.inputs)
+    if isinstance(wrt, (str, sympy.Symbol)):
+        wrt = [wrt]
+    names = [w.name if isinstance(w, sympy.Symbol) else w for w in wrt]
+    for w in names:
+        if not isinstance(w, str):
+            raise TypeError(f"wrt names must be strings or sympy Symbols, got {w!r}")
+    if len(set(names)) != len(names):
+        raise GraphError(f"wrt lists a name twice: {names}")
+    known = graph.user_names
+    absent = [w for w in names if w not in known]
+    if absent and not allow_unused:
+        closest = {w: match[0] for w in absent if (match := difflib.get_close_matches(w, sorted(known), n=1))}
+        warnings.warn(UnusedWrtWarning(absent, graph.inputs, closest), stacklevel=stacklevel)
+    return names
+
+
+def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:
+    """wrt name -> the node it stands for (``graph.addresses``), for the names that stand for a node.
+
+    Only these nodes reach the sweeps: an absent name, or one assigned a
+    constant, has derivative 0.  Two names may stand for one node (an alias
+    ``c = x``, or two names of one expression); each gets that node's
+    derivative.
+    """
+    addresses = graph.addresses
+    return {w: addresses[w] for w in names if addresses.get(w) is not None}
+
+
+def present(graph: Graph, names: Sequence[str]) -> list[str]:
+    """The distinct nodes the ``names`` stand for: what the sweeps differentiate by."""
+    return list(dict.fromkeys(wrt_nodes(graph, names).values()))
