@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 import symgraph as sg
 from symgraph.ad.modes import choose_mode
-from symgraph.cost import count_all_paths
+from symgraph.ad.paths import count_all_paths
 from symgraph.derive import jacobian_program
 from symgraph.ad.paths import PATH_LIMIT
 

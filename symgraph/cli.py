@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 import numpy as np
+import sympy
 
 from . import __version__
 from .ad.linearised import annotate_edges
@@ -296,7 +297,6 @@ def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool) -> str
 
     labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
     if expand or all(entries.is_small(k) for row in labels for k in row):
-        import sympy
         return to_latex(sympy.Matrix([[entries.expand(k) for k in row] for row in labels]))
     return "\n".join("% " + line for line in listing(entries.program, [k for row in labels for k in row]).splitlines())
 

@@ -9,7 +9,8 @@ import time
 from typing import Any, Sequence
 
 from .ad.paths import PATH_LIMIT
-from .cost import COMPARED_MODES, PREFERENCE, CostReport, ModeCost, count_all_paths
+from .ad.paths import count_all_paths
+from .cost import COMPARED_MODES, PREFERENCE, CostReport, ModeCost
 from .derive import jacobian_program
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph

@@ -50,10 +50,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import SweepResult
-from .ir.graph import Graph
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -207,21 +206,6 @@ def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
                 total += get(a, 0)
         size[target] = total if total < cap else cap
     return min(cap, sum(size.get(r, 0) for r in program.results.values() if isinstance(r, str)))
-
-
-def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> int:
-    """Number of (wrt, output, path) triples, exact, in one pass over the graph (see ``count_through``).
-
-    Examples
-    --------
-    >>> import symgraph as sg
-    >>> g = sg.parse("c = a + b; d = b + 1; e = c * d")
-    >>> count_all_paths(g, g.outputs, ["a", "b"])
-    3
-    """
-    from .ad.paths import count_through
-
-    return count_through(graph.order, graph.nx.pred, outputs, wrt)
 
 
 def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float, note: str = "") -> ModeCost:

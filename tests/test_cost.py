@@ -7,7 +7,8 @@ import sympy
 
 import symgraph as sg
 from symgraph.ad.modes import Estimate, choose_mode, sweep_estimates
-from symgraph.cost import COUNTED, EXPANDED_CAP, FIGURES, count_all_paths
+from symgraph.ad.paths import count_all_paths
+from symgraph.cost import COUNTED, EXPANDED_CAP, FIGURES
 from symgraph.ad.linearised import Linearised
 from symgraph.ad.paths import count_paths, total_paths
 

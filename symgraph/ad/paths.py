@@ -14,6 +14,7 @@ import sympy
 from ..ir.listing import count_text
 from ..errors import PathLimitError
 from ..frontend.coerce import as_graph, present, wrt_names
+from ..ir.graph import Graph
 from .linearised import Linearised, SweepResult, annotate_edges
 
 #: Default largest number of paths :func:`paths` will enumerate.
@@ -143,3 +144,16 @@ def _path(nodes: tuple[str, ...], edges, values: Mapping | None) -> GraphPath:
         return GraphPath(nodes, derivatives, product)
     numbers = tuple(float(d.xreplace(values)) for d in derivatives)
     return GraphPath(nodes, derivatives, product, numbers, float(product.xreplace(values)))
+
+
+def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> int:
+    """Number of (wrt, output, path) triples, exact, in one pass over the graph (see ``count_through``).
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.parse("c = a + b; d = b + 1; e = c * d")
+    >>> count_all_paths(g, g.outputs, ["a", "b"])
+    3
+    """
+    return count_through(graph.order, graph.nx.pred, outputs, wrt)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import GraphError
+from ..ad.linearised import annotate_edges
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ad.linearised import Linearised
@@ -140,8 +141,6 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
 def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
     """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    from ..ad.linearised import annotate_edges
-
     annotate_edges(graph)
     return {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)}
 

@@ -1,0 +1,151 @@
+"""The package's import graph: acyclic, and every import points down the layers of ``symgraph/__init__``.
+
+Read with ``ast`` from the source, module-level and function-local imports
+alike (only ``if TYPE_CHECKING:`` blocks, which never run, are left out).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "symgraph"
+
+#: layer of each module or subpackage (the first matching prefix wins); see symgraph/__init__.py
+LAYERS = {
+    "symgraph.errors": 0, "symgraph.names": 0, "symgraph.progress": 0,
+    "symgraph.ops": 1,
+    "symgraph.ir": 2,
+    "symgraph.frontend": 3,
+    "symgraph.ad": 4,
+    "symgraph.backends": 5, "symgraph.codegen": 5,
+    "symgraph.export": 6,
+    "symgraph.cost": 7, "symgraph.derive": 7, "symgraph.directional": 7, "symgraph.compare": 7,
+    "symgraph.compiled": 7,
+    "symgraph.cli": 8, "symgraph.__main__": 8,
+    "symgraph": 9,
+}
+
+#: optional heavy dependencies that may be imported inside a function (everything else at module level)
+OPTIONAL = {"matplotlib", "numba", "tqdm", "dask", "scipy", "cupy", "llvmlite"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer(module: str) -> int:
+    for prefix in sorted(LAYERS, key=len, reverse=True):
+        if module == prefix or module.startswith(prefix + "."):
+            return LAYERS[prefix]
+    raise AssertionError(f"{module} has no layer: add it to LAYERS and to symgraph/__init__'s list")
+
+
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for inner in ast.walk(node):
+                if hasattr(inner, "lineno"):
+                    lines.add(inner.lineno)
+    return lines
+
+
+def imports(path: Path) -> list[tuple[str, int, bool]]:
+    """``(imported symgraph module, line, function-local?)`` for every import in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_lines(tree)
+    here = module_name(path)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    local_lines = {n.lineno for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    found = []
+    for node in ast.walk(tree):
+        if node.lineno in skip if hasattr(node, "lineno") else False:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not target.startswith("symgraph"):
+                continue
+            for alias in node.names:  # `from . import ops` imports the module symgraph.ops
+                sub = f"{target}.{alias.name}"
+                found.append((sub if (PACKAGE.parent / (sub.replace(".", "/") + ".py")).exists()
+                              or (PACKAGE.parent / sub.replace(".", "/")).is_dir() else target,
+                              node.lineno, node.lineno in local_lines))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("symgraph"):
+                    found.append((alias.name, node.lineno, node.lineno in local_lines))
+    return found
+
+
+def import_graph() -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for path in PACKAGE.rglob("*.py"):
+        here = module_name(path)
+        graph.add_node(here)
+        for target, line, _ in imports(path):
+            if target != here:
+                graph.add_edge(here, target, line=line, file=str(path.relative_to(PACKAGE.parent)))
+    return graph
+
+
+def test_every_module_has_a_layer():
+    for module in import_graph():
+        layer(module)
+
+
+def test_imports_are_acyclic():
+    graph = import_graph()
+    graph.remove_node("symgraph")  # the package's __init__ re-exports the API: it is imported first by Python
+    cycles = list(nx.simple_cycles(graph))
+    assert not cycles, f"import cycles: {cycles[:5]}"
+
+
+def test_imports_point_down_the_layers():
+    upward = [f"{data['file']}:{data['line']} {u} (layer {layer(u)}) imports {v} (layer {layer(v)})"
+              for u, v, data in import_graph().edges(data=True) if v != "symgraph" and layer(v) > layer(u)]
+    assert not upward, "imports that point up the layers:\n" + "\n".join(upward)
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: module_name(p))
+def test_function_local_imports_are_only_for_optional_dependencies(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_lines(tree)
+    local = []
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if node.lineno in skip if hasattr(node, "lineno") else False:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                top = "symgraph" if node.level else (node.module or "").partition(".")[0]
+            elif isinstance(node, ast.Import):
+                top = node.names[0].name.partition(".")[0]
+            else:
+                continue
+            if top not in OPTIONAL:
+                local.append(f"line {node.lineno}: {ast.unparse(node)}")
+    assert not local, f"{path.name}: function-local imports of required modules:\n" + "\n".join(local)
+
+
+def test_the_test_finds_an_upward_import(tmp_path, monkeypatch):
+    """The checker itself: a module of layer 2 importing layer 7 is reported."""
+    fake = tmp_path / "symgraph"
+    (fake / "ir").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "derive.py").write_text("")
+    (fake / "ir" / "__init__.py").write_text("")
+    (fake / "ir" / "graph.py").write_text("from ..derive import grad\n")
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", fake)
+    edges = list(import_graph().edges)
+    assert ("symgraph.ir.graph", "symgraph.derive") in edges
+    assert layer("symgraph.derive") > layer("symgraph.ir.graph")
