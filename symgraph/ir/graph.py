@@ -29,7 +29,7 @@ Design choices, and why:
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -288,6 +288,25 @@ class Graph:
         return service("from_sympy")(expr_or_list)  # the front end registers it (symgraph.ir.hooks)
 
     # -- structure --------------------------------------------------------
+    @property
+    def op_of(self) -> Mapping[str, str]:
+        """Node name -> op, in topological order: the table the sweeps read (do not modify it)."""
+        return self._ops
+
+    @property
+    def operands_of(self) -> Mapping[str, tuple]:
+        """Node name -> operand names and constants, in topological order (do not modify it)."""
+        return self._operands
+
+    def rows(self, backwards: bool = False) -> Iterator[tuple[str, str, tuple]]:
+        """Every node as ``(name, op, operands)``, inputs included, in topological order or last first.
+
+        Zipped from the graph's own tables in C: what keeps a pass over a
+        million nodes close to the cost of the loop itself.
+        """
+        tables = (self._ops.keys(), self._ops.values(), self._operands.values())
+        return zip(*map(reversed, tables)) if backwards else zip(*tables)
+
     @property
     def order(self) -> list[str]:
         """Node names in topological order (creation order, operands first)."""
