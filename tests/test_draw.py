@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import symgraph as sg
-from symgraph.export.draw import layered_layout
+from symgraph.export.layout import layered_layout
 from symgraph.export.text import node_adjoints
 
 mpimg = pytest.importorskip("matplotlib.image")

@@ -71,7 +71,7 @@ def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr |
     A result whose form (counted first, never built) has more than ``limit``
     operations or is nested deeper than sympy can handle maps to None.
     """
-    nodes = program.graph._ops if program.graph is not None else {}
+    nodes = program.graph.op_of if program.graph is not None else {}
     shape: dict[str, tuple[int, int]] = {}
     for target, op, args in program.instructions:
         if target in nodes or op == "const":
@@ -97,14 +97,14 @@ def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr |
 def _symbol(program: Any, name: str) -> sympy.Symbol:
     """The graph's own Symbol for a node or input (the user's, with its assumptions), else a new one."""
     graph = program.graph
-    return graph.symbol(name) if graph is not None and name in graph._ops else sympy.Symbol(name)
+    return graph.symbol(name) if graph is not None and name in graph.op_of else sympy.Symbol(name)
 
 
 def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list[str]:
     """Definitions of the generated intermediates (``v_{3} = \\sin(x)``) the printed formulas use."""
     used: set[str] = set()
     stack = [s.name for e in exprs for s in e.free_symbols
-             if s.name in graph._ops and s.name not in graph.user_names]
+             if s.name in graph.op_of and s.name not in graph.user_names]
     while stack:
         node = stack.pop()
         if node in used:
@@ -121,7 +121,7 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
 
     needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
     graph = program.graph
-    graph_nodes = graph._ops if graph is not None else {}
+    graph_nodes = graph.op_of if graph is not None else {}
     needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
     half = LISTING_LINES // 2
     cut = len(needed) - 2 * half

@@ -1,4 +1,4 @@
-"""Text exports of graphs: Mermaid flowcharts and Graphviz DOT.
+"""What the drawings write, and the text exports: labels of nodes and edges, Mermaid and DOT.
 
 Inputs are boxes, operations are circles labelled with their op; an edge
 ``u -> v`` carries the forward value of ``u`` (green) and, when given, the
@@ -9,22 +9,22 @@ edge leaving the drawing, labelled with the output's value and adjoint (the
 ``-12`` and ``1`` of ``g = (x+y)*z`` at x=1, y=3, z=-3), so the drawings of
 the textbook can be reproduced exactly.
 
-Both exports are plain functions over a :class:`~symgraph.ir.graph.Graph`; the
-pictures in :mod:`symgraph.export.draw` are rendered from :func:`to_dot`, or laid out
-from the same labels when Graphviz is missing.
+:func:`resolve_labels` turns what a caller gave (``at=``, ``adjoints=True``,
+...) into numbers, and :func:`walk` yields every node and edge with its
+labels; :func:`to_mermaid` and :func:`to_dot` are two small formatters of
+that walk, and :mod:`symgraph.export.draw` draws the same walk.
 """
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from ..errors import GraphError
-from ..ad.linearised import annotate_edges
+from ..ad.linearised import Linearised, annotate_edges
+from ..ad.reverse import reverse
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
-from ..ad.linearised import Linearised
-from ..ad.reverse import reverse
 
 OP_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "neg": "-"}
 
@@ -58,14 +58,23 @@ def format_number(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class NodeLabel:
+    """A node as every drawing shows it."""
+
+    name: str
+    label: str  # what is written in it (:func:`op_label`); empty for a sink
+    shape: str  # "box" (an input), "circle" (an operation), "none" (the sink an output's edge ends in)
+
+
+@dataclass(frozen=True)
 class EdgeLabel:
-    """The numbers written on one edge; ``None`` where nothing was given."""
+    """The texts written on one edge; ``None`` where nothing was given."""
 
     source: str
-    target: str | None  # None for the edge leaving an output
+    target: str  # a sink's name for the edge leaving an output
     value: str | None = None
     adjoint: str | None = None
-    derivative: str | None = None
+    derivative: str | None = None  # the whole equation, ``∂v/∂u = 3``
 
 
 def output_sink(graph: Graph, output: str) -> str:
@@ -76,9 +85,15 @@ def output_sink(graph: Graph, output: str) -> str:
     return name
 
 
-def edge_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None,
-                derivatives: Mapping | None = None) -> list[EdgeLabel]:
-    """The label of every edge, then of every output's outgoing edge when it has a value or adjoint.
+def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None,
+         derivatives: Mapping | None = None) -> Iterator[NodeLabel | EdgeLabel]:
+    """Everything a drawing shows, in the order the text exports write it, labels resolved.
+
+    Every node first, then every edge ``u -> v``; then, for each output with
+    a value or adjoint, the sink it leaves to and the edge leaving it.  The
+    one walk behind :func:`to_mermaid`, :func:`to_dot` and the matplotlib
+    pictures of :mod:`symgraph.export.draw`, which differ only in how they
+    write what it yields.
 
     Parameters
     ----------
@@ -92,13 +107,18 @@ def edge_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping |
     def number(mapping, key):
         return format_number(mapping[key]) if mapping is not None and key in mapping else None
 
-    labels = [EdgeLabel(u, v, number(values, u), number(adjoints, u), number(derivatives, (u, v)))
-              for u, v in graph.nx.edges]
+    for node in graph.order:
+        yield NodeLabel(node, op_label(graph, node), "box" if graph.op(node) == "input" else "circle")
+    for u, v in graph.nx.edges:
+        partial = number(derivatives, (u, v))
+        yield EdgeLabel(u, v, number(values, u), number(adjoints, u),
+                        None if partial is None else f"∂{v}/∂{u} = {partial}")
     for y in graph.outputs:
-        label = EdgeLabel(y, None, number(values, y), number(adjoints, y))
-        if label.value is not None or label.adjoint is not None:
-            labels.append(label)
-    return labels
+        value, adjoint = number(values, y), number(adjoints, y)
+        if value is not None or adjoint is not None:
+            sink = output_sink(graph, y)
+            yield NodeLabel(sink, "", "none")
+            yield EdgeLabel(y, sink, value, adjoint)
 
 
 def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
@@ -109,11 +129,11 @@ def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
 
     Examples
     --------
-    >>> from symgraph.export.draw import node_adjoints
+    >>> from symgraph.export.text import node_adjoints
     >>> node_adjoints("p = x + y; g = p * z", x=1, y=3, z=-3)
     {'x': -3.0, 'y': -3.0, 'p': -3.0, 'z': 4.0, 'g': 1.0}
     """
-    graph = _as_graph(graph)
+    graph = as_graph(graph)
     output = graph.output
     lin = Linearised(graph)
     result = reverse(lin, [output], graph.order)
@@ -127,11 +147,11 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
     Examples
     --------
-    >>> from symgraph.export.draw import edge_derivatives
+    >>> from symgraph.export.text import edge_derivatives
     >>> edge_derivatives("p = x + y; g = p * z", x=1, y=3, z=-3)[("p", "g")]
     -3.0
     """
-    graph = _as_graph(graph)
+    graph = as_graph(graph)
     lin = Linearised(graph)
     edges = list(graph.nx.edges)
     program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)})
@@ -177,13 +197,22 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     return values or None, adjoints or None, derivatives or None
 
 
-def _as_graph(graph: Any) -> Graph:
-
-    return as_graph(graph)
-
-
 def _mermaid_id(name: str) -> str:
     return f"{name}_" if name.lower() in _MERMAID_KEYWORDS else name
+
+
+def _mermaid_line(item: NodeLabel | EdgeLabel) -> str:
+    """One item of :func:`walk` in Mermaid's flowchart grammar."""
+    mid = _mermaid_id
+    if isinstance(item, NodeLabel):
+        label = item.label.replace('"', "'")
+        if item.shape == "none":
+            return f'    {mid(item.name)}[" "]\n    style {mid(item.name)} fill:none,stroke:none'
+        return f'    {mid(item.name)}["{label}"]' if item.shape == "box" else f'    {mid(item.name)}(("{label}"))'
+    parts = [item.value, None if item.adjoint is None else f"grad {item.adjoint}", item.derivative]
+    text = " | ".join(p for p in parts if p is not None).replace('"', "'")
+    arrow = f'-->|"{text}"|' if text else "-->"
+    return f"    {mid(item.source)} {arrow} {mid(item.target)}"
 
 
 def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
@@ -216,34 +245,26 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bo
         style g_out fill:none,stroke:none
         g -->|"-12 | grad 1"| g_out
     """
-    graph = _as_graph(graph)
-    mid = _mermaid_id
-    lines = ["flowchart LR"]
-    for node in graph.order:
-        label = op_label(graph, node).replace('"', "'")
-        lines.append(f'    {mid(node)}["{label}"]' if graph.op(node) == "input"
-                     else f'    {mid(node)}(("{label}"))')
-    for edge in edge_labels(graph, *resolve_labels(graph, values, adjoints, derivatives, at)):
-        parts = []
-        if edge.value is not None:
-            parts.append(edge.value)
-        if edge.adjoint is not None:
-            parts.append(f"grad {edge.adjoint}")
-        if edge.derivative is not None:
-            parts.append(f"∂{edge.target}/∂{edge.source} = {edge.derivative}")
-        text = " | ".join(parts).replace('"', "'")
-        target = edge.target
-        if target is None:
-            target = output_sink(graph, edge.source)
-            lines.append(f'    {mid(target)}[" "]')
-            lines.append(f"    style {mid(target)} fill:none,stroke:none")
-        arrow = f'-->|"{text}"|' if text else "-->"
-        lines.append(f"    {mid(edge.source)} {arrow} {mid(target)}")
-    return "\n".join(lines)
+    graph = as_graph(graph)
+    items = walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))
+    return "\n".join(["flowchart LR", *map(_mermaid_line, items)])
 
 
 def _font(colour: str, text: str) -> str:
     return f'<font color="{colour}">{html.escape(text)}</font>'
+
+
+def _dot_line(item: NodeLabel | EdgeLabel) -> str:
+    """One item of :func:`walk` as a DOT statement: values in green, gradients in red."""
+    if isinstance(item, NodeLabel):
+        if item.shape == "none":
+            return f'    "{item.name}" [label="", shape=none, width=0, height=0];'
+        label = item.label.replace("\\", "\\\\").replace('"', '\\"')
+        return f'    "{item.name}" [label="{label}", shape={item.shape}];'
+    parts = [_font(colour, text) for colour, text in ((VALUE_COLOUR, item.value), (GRADIENT_COLOUR, item.adjoint),
+                                                      (GRADIENT_COLOUR, item.derivative)) if text is not None]
+    attrs = f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
+    return f'    "{item.source}" -> "{item.target}"{attrs};'
 
 
 def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
@@ -275,26 +296,7 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
         "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
     }
     """
-    graph = _as_graph(graph)
-    lines = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];',
-             '    edge [fontname="Helvetica"];']
-    for node in graph.order:
-        shape = "box" if graph.op(node) == "input" else "circle"
-        label = op_label(graph, node).replace("\\", "\\\\").replace('"', '\\"')
-        lines.append(f'    "{node}" [label="{label}", shape={shape}];')
-    for edge in edge_labels(graph, *resolve_labels(graph, values, adjoints, derivatives, at)):
-        parts = []
-        if edge.value is not None:
-            parts.append(_font(VALUE_COLOUR, edge.value))
-        if edge.adjoint is not None:
-            parts.append(_font(GRADIENT_COLOUR, edge.adjoint))
-        if edge.derivative is not None:
-            parts.append(_font(GRADIENT_COLOUR, f"∂{edge.target}/∂{edge.source} = {edge.derivative}"))
-        attrs = f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
-        target = edge.target
-        if target is None:
-            target = output_sink(graph, edge.source)
-            lines.append(f'    "{target}" [label="", shape=none, width=0, height=0];')
-        lines.append(f'    "{edge.source}" -> "{target}"{attrs};')
-    lines.append("}")
-    return "\n".join(lines)
+    graph = as_graph(graph)
+    items = walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))
+    head = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];', '    edge [fontname="Helvetica"];']
+    return "\n".join([*head, *map(_dot_line, items), "}"])
