@@ -48,13 +48,13 @@ def op_label(graph: Graph, node: str) -> str:
     return f"{node}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 
 
-def format_number(value: Any) -> str:
-    """A number as a drawing writes it: integers without ``.0``, others to 4 significant digits."""
+def format_number(value: Any, digits: int = 4) -> str:
+    """A number as drawings and the shell write it: integers without ``.0``, others to ``digits`` significant digits."""
     try:
         value = float(value)
     except (TypeError, ValueError):
         return str(value)  # a symbolic label (an edge derivative such as ``d``)
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.{digits}g}"
 
 
 @dataclass(frozen=True)

@@ -1,102 +1,42 @@
-"""The ``symgraph`` command: gradients, Jacobians, cost tables, pictures and LaTeX from the shell.
+"""What each subcommand does: read EXPR, call the library, write the answer to ``out``.
 
-Subcommands ``grad``, ``jacobian``, ``compare``, ``graph``, ``latex`` and
-``demo``; ``symgraph SUBCOMMAND --help`` shows a worked example of each (the
-examples are checked against the real output by the tests).  EXPR is
-expression text, a program of ``name = expr`` lines, ``-`` for standard input
-or ``@FILE``.
-
-A ``--wrt`` name not in the expression gets derivative 0 and a ``warning:``
-line on stderr naming the inputs and the closest match (``--allow-unused``
-silences it), as the library does.  Bad input -- a malformed expression, a
-bad ``--at``, a missing file, ``--format`` disagreeing with ``-o``'s suffix,
-an unknown option (shown with the subcommand's usage) -- prints one message to stderr (the parse error's caret excerpt
-included) and exits with status 2; no traceback reaches the user.
-:func:`main` takes an argument list and returns the exit status, so the
-command also runs in-process.
+One ``cmd_*`` function per subcommand, called by :func:`symgraph.cli.main`
+with the parsed arguments; bad input the library never sees (``--at x=abc``,
+``--grad`` without ``--at``) is a :class:`UsageError`, which ``main`` turns
+into one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import shutil
 import sys
-import warnings
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
 import numpy as np
 import sympy
 
-from . import __version__
-from .ad.linearised import annotate_edges
-from .compare import compare
-from .cost import CostReport
-from .derive import DerivativeMap, grad, jacobian_program
-from .errors import ExpressionTooLargeError, SymgraphError, UnusedWrtWarning
-from .export.display import expression_text, listing, short_str
-from .export.draw import draw
-from .export.latex import expression_latex, function_name, to_latex
-from .export.text import edge_derivatives, node_adjoints, resolve_labels, to_dot, to_mermaid
-from .frontend.coerce import wrt_names
-from .frontend.parse import parse
-from .names import output_labels
+from ..ad.linearised import annotate_edges
+from ..compare import compare
+from ..cost import CostReport
+from ..derive import DerivativeMap, grad, jacobian_program
+from ..errors import ExpressionTooLargeError, SymgraphError, UnusedWrtWarning
+from ..export.display import expression_text, listing, short_str
+from ..export.draw import draw
+from ..export.latex import expression_latex, function_name, to_latex
+from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
+from ..frontend.coerce import wrt_names
+from ..frontend.parse import parse
+from ..names import output_labels
 
 TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
-MODE_CHOICES = ("reverse", "forward", "paths", "elimination", "auto")
-SIMPLIFY = ("fast", "full", "none")
 FORMATS = ("mermaid", "dot", "png", "svg")
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".png": "png", ".svg": "svg"}
 
 
 class UsageError(SymgraphError, ValueError):
     """A command-line argument the library never sees is wrong (``--at x=abc``, ``--grad`` without ``--at``)."""
-
-
-# --------------------------------------------------------------------------- worked examples
-# Each subcommand's --help ends with one of these; tests run them and compare the output.
-EXAMPLES: dict[str, tuple[list[str], str]] = {
-    "grad": (["grad", "(a+b)*(b+1)", "--wrt", "a", "b", "--at", "a=2", "b=1"],
-             "df/da = b + 1          = 2\n"
-             "df/db = a + 2*b + 1    = 5\n"),
-    "jacobian": (["jacobian", "x*y", "x+y", "--wrt", "x", "y"],
-                 "# f1 = x*y\n"
-                 "# f2 = x+y\n"
-                 "df1/dx = y\n"
-                 "df1/dy = x\n"
-                 "df2/dx = 1\n"
-                 "df2/dy = 1\n"),
-    "graph": (["graph", "p = x + y; g = p * z", "--at", "x=1", "y=3", "z=-3", "--grad", "--format", "mermaid"],
-              "flowchart LR\n"
-              '    x["x"]\n'
-              '    y["y"]\n'
-              '    p(("p: +"))\n'
-              '    z["z"]\n'
-              '    g(("g: *"))\n'
-              '    x -->|"1 | grad -3"| p\n'
-              '    y -->|"3 | grad -3"| p\n'
-              '    p -->|"4 | grad -3"| g\n'
-              '    z -->|"-3 | grad 4"| g\n'
-              '    g_out[" "]\n'
-              "    style g_out fill:none,stroke:none\n"
-              '    g -->|"-12 | grad 1"| g_out\n'),
-    "latex": (["latex", "c = a + b; d = b + 1; e = c * d", "--wrt", "a", "b"],
-              "\\frac{\\partial e}{\\partial a} = b + 1\n"
-              "\\frac{\\partial e}{\\partial b} = a + 2 b + 1\n"),
-}
-
-
-def _epilog(command: str, extra: str = "") -> str:
-    argv, output = EXAMPLES[command]
-    shown = " ".join(_quote(a) for a in ["symgraph", *argv])
-    text = f"example:\n  $ {shown}\n"
-    text += "".join(f"  {line}\n" for line in output.splitlines())
-    return text + extra
-
-
-def _quote(arg: str) -> str:
-    return f'"{arg}"' if any(ch in arg for ch in " ()*;+<>|&$") else arg
 
 
 # --------------------------------------------------------------------------- input helpers
@@ -135,7 +75,6 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float]:
 
 
 def _graph(args) -> Any:
-
     return parse(read_expr(args.expr))
 
 
@@ -153,11 +92,6 @@ def unused_wrt_warning(warning: UnusedWrtWarning) -> str:
     return (f"warning: --wrt {names} {'is' if one else 'are'} not in the expression "
             f"(inputs: {', '.join(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "
             "Add --allow-unused if that is meant.")
-
-
-def _number(value: Any) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.10g}"
 
 
 def _json_number(value: Any) -> float | str:
@@ -207,7 +141,6 @@ def _print_json(data: dict, out: TextIO) -> None:
 # --------------------------------------------------------------------------- subcommands
 
 def cmd_grad(args, out: TextIO) -> None:
-
     graph = _graph(args)
     point = parse_point(args.at) if args.at else None
     gradient = grad(graph, wrt=args.wrt, mode=args.mode, simplify=args.simplify, allow_unused=args.allow_unused)
@@ -233,7 +166,7 @@ def cmd_grad(args, out: TextIO) -> None:
     if args.latex:
         print(gradient.latex(expand=args.expand), file=out)
         if values is not None:
-            print("\n".join(_aligned([(f"d{name}/d{x}", _number(v)) for x, v in values.items()], None)), file=out)
+            print("\n".join(_aligned([(f"d{name}/d{x}", format_number(v, 10)) for x, v in values.items()], None)), file=out)
         return
     if not gradient.wrt:
         print(f"# {expression_text(graph)} has no variables: its gradient is empty", file=out)
@@ -241,12 +174,11 @@ def cmd_grad(args, out: TextIO) -> None:
     texts = {x: _closed(gradient, x, args.expand) for x in gradient.wrt}
     _print_large(gradient, [x for x in gradient.wrt if texts[x] is None], out)
     rows = [(f"d{name}/d{x}", texts[x] or f"{gradient.program.results[x]}  (above)") for x in gradient.wrt]
-    shown = [_number(values[x]) for x in gradient.wrt] if values is not None else None
+    shown = [format_number(values[x], 10) for x in gradient.wrt] if values is not None else None
     print("\n".join(_aligned(rows, shown)), file=out)
 
 
 def cmd_jacobian(args, out: TextIO) -> None:
-
     if args.exprs.count("-") > 1:
         raise UsageError("'-' (standard input) may be given once: give the other expressions as "
                          "arguments or as @FILE, one file each")
@@ -281,14 +213,14 @@ def cmd_jacobian(args, out: TextIO) -> None:
     if args.latex:
         print(_matrix_latex(entries, graph, wrt, args.expand), file=out)
         if values is not None:
-            print("\n".join(f"d{f}/d{x} = {_number(values[i][j])}" for i, f in enumerate(names)
+            print("\n".join(f"d{f}/d{x} = {format_number(values[i][j], 10)}" for i, f in enumerate(names)
                             for j, x in enumerate(wrt)), file=out)
         return
     labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
     _print_large(entries, [k for row in labels for k in row if closed[k] is None], out)
     rows = [(f"d{f}/d{x}", closed[labels[i][j]] or f"{program.results[labels[i][j]]}  (above)")
             for i, f in enumerate(names) for j, x in enumerate(wrt)]
-    shown = [_number(v) for row in values for v in row] if values is not None else None
+    shown = [format_number(v, 10) for row in values for v in row] if values is not None else None
     print("\n".join(_aligned(rows, shown)), file=out)
 
 
@@ -302,7 +234,6 @@ def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool) -> str
 
 
 def cmd_compare(args, out: TextIO) -> None:
-
     graph = _graph(args)
     report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused)
     if args.json:
@@ -313,7 +244,6 @@ def cmd_compare(args, out: TextIO) -> None:
 
 
 def cmd_graph(args, out: TextIO) -> None:
-
     graph = _graph(args)
     fmt = _output_format(args.format, args.output)
     point = parse_point(args.at) if args.at else None
@@ -361,7 +291,6 @@ def _output_format(format: str | None, output: str | None) -> str:
 
 
 def cmd_latex(args, out: TextIO) -> None:
-
     graph = _graph(args)
     if args.wrt is None:
         print(expression_latex(graph, expand=args.expand), file=out)
@@ -408,188 +337,3 @@ def demo(out: TextIO | None = None) -> None:
     print("  " + str(compare(g)).replace("\n", "\n  "), file=out)
     print("\nDraw it: symgraph graph \"c = a + b; d = b + 1; e = c * d\" --at a=2 b=1 --grad "
           "--format png -o textbook.png", file=out)
-
-
-# --------------------------------------------------------------------------- parser
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, plus a hint when an expression starting with '-' was taken for an option."""
-
-    def error(self, message: str):
-        if "unrecognized arguments: -" in message and "unrecognized arguments: --" not in message:
-            message += "\n(an expression that starts with '-' may also go after '--': symgraph grad -- \"-x^2\")"
-        super().error(message)
-
-
-def protect_expressions(argv: Sequence[str]) -> list[str]:
-    """Let ``symgraph grad "-x^2"`` work: a leading-minus expression is not an option.
-
-    argparse takes every word starting with '-' for an option.  A word that
-    is a negative expression (an operator, parenthesis or space in it, or
-    '-name' where no such short option exists) gets a leading space, which
-    the parser ignores and argparse reads as a positional argument.
-    """
-    result = []
-    for arg in argv:
-        if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in ("-h", "-o")
-                and (any(ch in arg for ch in "^*/+() .") or arg[1:].isidentifier())):
-            arg = " " + arg
-        result.append(arg)
-    return result
-
-
-def _add_expr(p: argparse.ArgumentParser) -> None:
-    p.add_argument("expr", metavar="EXPR",
-                   help="expression or program ('c = a + b; e = c * 2'); '-' reads standard input, @FILE a file")
-
-
-def _add_wrt(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wrt", nargs="+", metavar="NAME",
-                   help="variables to differentiate by (default: all inputs); a name not in the expression "
-                        "gets derivative 0 and a warning")
-    p.add_argument("--allow-unused", action="store_true",
-                   help="no warning for --wrt names not in the expression (their derivative is 0)")
-
-
-def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too") -> None:
-    p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help=help)
-
-
-def _add_simplify(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--simplify", choices=SIMPLIFY, default="fast",
-                   help="fast: bounded canonical steps (default); full: sympy.simplify; none: raw form")
-    p.add_argument("--expand", action="store_true",
-                   help="print every closed form, however large (default: large ones print as their program)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``symgraph`` argument parser, one subparser per subcommand."""
-    raw = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog="symgraph", formatter_class=raw,
-                     description="Computational graphs and exact symbolic gradients, from the shell.",
-                     epilog="Run 'symgraph SUBCOMMAND --help' for a worked example; 'symgraph demo' for a tour.")
-    parser.add_argument("--version", action="version", version=f"symgraph {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
-
-    p = sub.add_parser("grad", formatter_class=raw, help="gradient of a scalar expression",
-                       description="Print df/dx for each x, and their values with --at.",
-                       epilog=_epilog("grad", "\nWith --json the same as JSON; --latex prints LaTeX fractions."))
-    _add_expr(p)
-    _add_wrt(p)
-    p.add_argument("--mode", choices=MODE_CHOICES, default="reverse",
-                   help="how to apply the chain rule; every mode gives equal results (default: reverse)")
-    _add_at(p)
-    p.add_argument("--latex", action="store_true", help="print LaTeX instead of plain formulas")
-    _add_simplify(p)
-    p.add_argument("--json", action="store_true",
-                   help="print JSON: gradient, program; with --at the function's 'value' and 'gradient_values'; "
-                        "with --latex also 'latex'")
-    p.set_defaults(run=cmd_grad, parser=p)
-
-    p = sub.add_parser("jacobian", formatter_class=raw, help="Jacobian of several expressions",
-                       description="Print d fi / d x for every expression fi (f1, f2, ...) and variable x.",
-                       epilog=_epilog("jacobian"))
-    p.add_argument("exprs", nargs="+", metavar="EXPR",
-                   help="expressions ('-' reads standard input, at most once; @FILE a file)")
-    _add_wrt(p)
-    p.add_argument("--mode", choices=MODE_CHOICES, default="reverse", help="sweep direction (default: reverse)")
-    _add_at(p)
-    p.add_argument("--latex", action="store_true", help="print the matrix as LaTeX")
-    _add_simplify(p)
-    p.add_argument("--json", action="store_true",
-                   help="print JSON; with --at the functions' 'value' and 'jacobian_values'")
-    p.set_defaults(run=cmd_jacobian, parser=p)
-
-    p = sub.add_parser("compare", formatter_class=raw, help="cost of every mode side by side",
-                       description="Derive the Jacobian in every mode and print what each one cost: "
-                                   "sweeps, multiplications, additions, program size, paths, time.",
-                       epilog="example:\n  $ symgraph compare \"x1*x2*x3*x4\"\n"
-                              "  (a table: forward needs 4 sweeps, reverse 1)\n"
-                              "  $ symgraph compare \"x1*x2*x3*x4\" --json")
-    _add_expr(p)
-    _add_wrt(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(run=cmd_compare, parser=p)
-
-    p = sub.add_parser("graph", formatter_class=raw, help="the graph as Mermaid, DOT, PNG or SVG",
-                       description="Inputs as boxes, operations as circles; with --at the edges carry "
-                                   "forward values (green), with --grad also gradients (red).",
-                       epilog=_epilog("graph", "\nA picture: symgraph graph \"(x+y)*z\" --at x=1 y=3 z=-3 "
-                                               "--grad --format png -o g.png"))
-    _add_expr(p)
-    _add_at(p, "label edges with forward values at this point")
-    p.add_argument("--grad", action="store_true", help="label edges with gradients d output / d node (needs --at)")
-    p.add_argument("--derivatives", action="store_true",
-                   help="label edges with their local derivatives (numbers with --at, formulas without)")
-    p.add_argument("--format", choices=FORMATS,
-                   help="default: from -o's suffix (.mmd .mermaid .dot .gv .png .svg), else mermaid; "
-                        "with one of those suffixes it must agree")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
-    p.add_argument("--engine", choices=("auto", "graphviz", "matplotlib"), default="auto",
-                   help="picture renderer (auto: Graphviz when 'dot' is installed)")
-    p.set_defaults(run=cmd_graph, parser=p)
-
-    p = sub.add_parser("latex", formatter_class=raw, help="LaTeX of an expression or its gradient",
-                       description="LaTeX of the expression, or with --wrt of its partial derivatives.",
-                       epilog=_epilog("latex"))
-    _add_expr(p)
-    _add_wrt(p)
-    p.add_argument("--aligned", action="store_true", help="one aligned environment (&= and \\\\)")
-    _add_simplify(p)
-    p.set_defaults(run=cmd_latex, parser=p)
-
-    p = sub.add_parser("demo", formatter_class=raw, help="the textbook graph e = (a+b)*(b+1), step by step",
-                       description="The textbook graph: program, forward values, edge derivatives, adjoints, "
-                                   "gradient, derivative program and cost table.",
-                       epilog="example:\n  $ symgraph demo")
-    p.set_defaults(run=cmd_demo, parser=p)
-    return parser
-
-
-def _version() -> str:
-    return __version__
-
-
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command; return the exit status (0 ok, 1 failure, 2 bad input)."""
-    out = out or sys.stdout
-    try:
-        args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
-        if extra:  # argparse reports these with the top-level usage; the subcommand's is the helpful one
-            args.parser.error(f"unrecognized arguments: {' '.join(a.strip() for a in extra)}")
-    except SystemExit as stop:  # --help, --version and usage errors; keep their status
-        return int(stop.code or 0) if not isinstance(stop.code, str) else 2
-    try:
-        run: Callable = args.run
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UnusedWrtWarning)
-            run(args, out)
-        out.flush()
-        for said in dict.fromkeys(unused_wrt_warning(w.message) for w in caught
-                                  if isinstance(w.message, UnusedWrtWarning)):
-            print(said, file=sys.stderr)
-        for w in caught:  # any other warning is shown as Python would have shown it
-            if not isinstance(w.message, UnusedWrtWarning):
-                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    except (SymgraphError, ValueError, OSError) as error:
-        if isinstance(error, BrokenPipeError):
-            return 0
-        print(f"symgraph: {_describe(error)}", file=sys.stderr)
-        return 2
-    except RecursionError:
-        print("symgraph: the result is too deeply nested to print as a formula; "
-              "try --json (its 'program' is the straight-line form)", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.filename:
-        return f"{error.strerror or error}: {error.filename}"
-    return str(error)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The ``symgraph`` command: gradients, Jacobians, cost tables, pictures and LaTeX from the shell.
+
+Subcommands ``grad``, ``jacobian``, ``compare``, ``graph``, ``latex`` and
+``demo``; ``symgraph SUBCOMMAND --help`` shows a worked example of each (the
+examples are checked against the real output by the tests).  EXPR is
+expression text, a program of ``name = expr`` lines, ``-`` for standard input
+or ``@FILE``.
+
+A ``--wrt`` name not in the expression gets derivative 0 and a ``warning:``
+line on stderr naming the inputs and the closest match (``--allow-unused``
+silences it), as the library does.  Bad input -- a malformed expression, a
+bad ``--at``, a missing file, ``--format`` disagreeing with ``-o``'s suffix,
+an unknown option (shown with the subcommand's usage) -- prints one message
+to stderr (the parse error's caret excerpt included) and exits with status 2;
+no traceback reaches the user.  :func:`main` takes an argument list and
+returns the exit status, so the command also runs in-process.
+
+This module holds :func:`main` and the argument parser;
+:mod:`~symgraph.cli.commands` what each subcommand does, and
+:mod:`~symgraph.cli.examples` the worked examples of the ``--help`` pages.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from typing import Callable, Sequence, TextIO
+
+from .. import __version__
+from ..errors import SymgraphError, UnusedWrtWarning
+from ..export.draw import ENGINES
+from .commands import (FORMATS, UsageError, cmd_compare, cmd_demo, cmd_grad, cmd_graph, cmd_jacobian, cmd_latex,
+                       parse_point, unused_wrt_warning)
+from .examples import EXAMPLES, epilog
+
+__all__ = ["EXAMPLES", "UsageError", "build_parser", "main", "parse_point", "protect_expressions"]
+
+MODE_CHOICES = ("reverse", "forward", "paths", "elimination", "auto")
+SIMPLIFY = ("fast", "full", "none")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus a hint when an expression starting with '-' was taken for an option."""
+
+    def error(self, message: str):
+        if "unrecognized arguments: -" in message and "unrecognized arguments: --" not in message:
+            message += "\n(an expression that starts with '-' may also go after '--': symgraph grad -- \"-x^2\")"
+        super().error(message)
+
+
+def protect_expressions(argv: Sequence[str]) -> list[str]:
+    """Let ``symgraph grad "-x^2"`` work: a leading-minus expression is not an option.
+
+    argparse takes every word starting with '-' for an option.  A word that
+    is a negative expression (an operator, parenthesis or space in it, or
+    '-name' where no such short option exists) gets a leading space, which
+    the parser ignores and argparse reads as a positional argument.
+    """
+    result = []
+    for arg in argv:
+        if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in ("-h", "-o")
+                and (any(ch in arg for ch in "^*/+() .") or arg[1:].isidentifier())):
+            arg = " " + arg
+        result.append(arg)
+    return result
+
+
+def _add_expr(p: argparse.ArgumentParser) -> None:
+    p.add_argument("expr", metavar="EXPR",
+                   help="expression or program ('c = a + b; e = c * 2'); '-' reads standard input, @FILE a file")
+
+
+def _add_wrt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wrt", nargs="+", metavar="NAME",
+                   help="variables to differentiate by (default: all inputs); a name not in the expression "
+                        "gets derivative 0 and a warning")
+    p.add_argument("--allow-unused", action="store_true",
+                   help="no warning for --wrt names not in the expression (their derivative is 0)")
+
+
+def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too") -> None:
+    p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help=help)
+
+
+def _add_simplify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--simplify", choices=SIMPLIFY, default="fast",
+                   help="fast: bounded canonical steps (default); full: sympy.simplify; none: raw form")
+    p.add_argument("--expand", action="store_true",
+                   help="print every closed form, however large (default: large ones print as their program)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``symgraph`` argument parser, one subparser per subcommand."""
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="symgraph", formatter_class=raw,
+                     description="Computational graphs and exact symbolic gradients, from the shell.",
+                     epilog="Run 'symgraph SUBCOMMAND --help' for a worked example; 'symgraph demo' for a tour.")
+    parser.add_argument("--version", action="version", version=f"symgraph {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("grad", formatter_class=raw, help="gradient of a scalar expression",
+                       description="Print df/dx for each x, and their values with --at.",
+                       epilog=epilog("grad", "\nWith --json the same as JSON; --latex prints LaTeX fractions."))
+    _add_expr(p)
+    _add_wrt(p)
+    p.add_argument("--mode", choices=MODE_CHOICES, default="reverse",
+                   help="how to apply the chain rule; every mode gives equal results (default: reverse)")
+    _add_at(p)
+    p.add_argument("--latex", action="store_true", help="print LaTeX instead of plain formulas")
+    _add_simplify(p)
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: gradient, program; with --at the function's 'value' and 'gradient_values'; "
+                        "with --latex also 'latex'")
+    p.set_defaults(run=cmd_grad, parser=p)
+
+    p = sub.add_parser("jacobian", formatter_class=raw, help="Jacobian of several expressions",
+                       description="Print d fi / d x for every expression fi (f1, f2, ...) and variable x.",
+                       epilog=epilog("jacobian"))
+    p.add_argument("exprs", nargs="+", metavar="EXPR",
+                   help="expressions ('-' reads standard input, at most once; @FILE a file)")
+    _add_wrt(p)
+    p.add_argument("--mode", choices=MODE_CHOICES, default="reverse", help="sweep direction (default: reverse)")
+    _add_at(p)
+    p.add_argument("--latex", action="store_true", help="print the matrix as LaTeX")
+    _add_simplify(p)
+    p.add_argument("--json", action="store_true",
+                   help="print JSON; with --at the functions' 'value' and 'jacobian_values'")
+    p.set_defaults(run=cmd_jacobian, parser=p)
+
+    p = sub.add_parser("compare", formatter_class=raw, help="cost of every mode side by side",
+                       description="Derive the Jacobian in every mode and print what each one cost: "
+                                   "sweeps, multiplications, additions, program size, paths, time.",
+                       epilog="example:\n  $ symgraph compare \"x1*x2*x3*x4\"\n"
+                              "  (a table: forward needs 4 sweeps, reverse 1)\n"
+                              "  $ symgraph compare \"x1*x2*x3*x4\" --json")
+    _add_expr(p)
+    _add_wrt(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_compare, parser=p)
+
+    p = sub.add_parser("graph", formatter_class=raw, help="the graph as Mermaid, DOT, PNG or SVG",
+                       description="Inputs as boxes, operations as circles; with --at the edges carry "
+                                   "forward values (green), with --grad also gradients (red).",
+                       epilog=epilog("graph", "\nA picture: symgraph graph \"(x+y)*z\" --at x=1 y=3 z=-3 "
+                                               "--grad --format png -o g.png"))
+    _add_expr(p)
+    _add_at(p, "label edges with forward values at this point")
+    p.add_argument("--grad", action="store_true", help="label edges with gradients d output / d node (needs --at)")
+    p.add_argument("--derivatives", action="store_true",
+                   help="label edges with their local derivatives (numbers with --at, formulas without)")
+    p.add_argument("--format", choices=FORMATS,
+                   help="default: from -o's suffix (.mmd .mermaid .dot .gv .png .svg), else mermaid; "
+                        "with one of those suffixes it must agree")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="picture renderer (auto: Graphviz when 'dot' is installed)")
+    p.set_defaults(run=cmd_graph, parser=p)
+
+    p = sub.add_parser("latex", formatter_class=raw, help="LaTeX of an expression or its gradient",
+                       description="LaTeX of the expression, or with --wrt of its partial derivatives.",
+                       epilog=epilog("latex"))
+    _add_expr(p)
+    _add_wrt(p)
+    p.add_argument("--aligned", action="store_true", help="one aligned environment (&= and \\\\)")
+    _add_simplify(p)
+    p.set_defaults(run=cmd_latex, parser=p)
+
+    p = sub.add_parser("demo", formatter_class=raw, help="the textbook graph e = (a+b)*(b+1), step by step",
+                       description="The textbook graph: program, forward values, edge derivatives, adjoints, "
+                                   "gradient, derivative program and cost table.",
+                       epilog="example:\n  $ symgraph demo")
+    p.set_defaults(run=cmd_demo, parser=p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command; return the exit status (0 ok, 1 failure, 2 bad input)."""
+    out = out or sys.stdout
+    try:
+        args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
+        if extra:  # argparse reports these with the top-level usage; the subcommand's is the helpful one
+            args.parser.error(f"unrecognized arguments: {' '.join(a.strip() for a in extra)}")
+    except SystemExit as stop:  # --help, --version and usage errors; keep their status
+        return int(stop.code or 0) if not isinstance(stop.code, str) else 2
+    try:
+        run: Callable = args.run
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnusedWrtWarning)
+            run(args, out)
+        out.flush()
+        for said in dict.fromkeys(unused_wrt_warning(w.message) for w in caught
+                                  if isinstance(w.message, UnusedWrtWarning)):
+            print(said, file=sys.stderr)
+        for w in caught:  # any other warning is shown as Python would have shown it
+            if not isinstance(w.message, UnusedWrtWarning):
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    except (SymgraphError, ValueError, OSError) as error:
+        if isinstance(error, BrokenPipeError):
+            return 0
+        print(f"symgraph: {_describe(error)}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("symgraph: the result is too deeply nested to print as a formula; "
+              "try --json (its 'program' is the straight-line form)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.strerror or error}: {error.filename}"
+    return str(error)
