@@ -17,8 +17,7 @@ that walk, and :mod:`symgraph.export.draw` draws the same walk.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from ..errors import GraphError
 from ..ad.linearised import Linearised, annotate_edges
@@ -57,8 +56,7 @@ def format_number(value: Any, digits: int = 4) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.{digits}g}"
 
 
-@dataclass(frozen=True)
-class NodeLabel:
+class NodeLabel(NamedTuple):  # a tuple: ten times cheaper to make than a frozen dataclass
     """A node as every drawing shows it."""
 
     name: str
@@ -66,8 +64,7 @@ class NodeLabel:
     shape: str  # "box" (an input), "circle" (an operation), "none" (the sink an output's edge ends in)
 
 
-@dataclass(frozen=True)
-class EdgeLabel:
+class EdgeLabel(NamedTuple):
     """The texts written on one edge; ``None`` where nothing was given."""
 
     source: str
