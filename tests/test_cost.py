@@ -1,7 +1,4 @@
 """compare(), CostReport and mode="auto": the counts the issue promises, and the table's shape."""
-import importlib.util
-from pathlib import Path
-
 import pytest
 import sympy
 
@@ -11,10 +8,9 @@ from symgraph.ad.paths import count_all_paths
 from symgraph.cost import COUNTED, EXPANDED_CAP, FIGURES
 from symgraph.ad.linearised import Linearised
 from symgraph.ad.paths import count_paths, total_paths
+from tests.helpers import load_benchmark
 
-_spec = importlib.util.spec_from_file_location("modes_bench", Path(__file__).parent.parent / "benchmarks" / "modes_bench.py")
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+bench = load_benchmark("modes_bench")
 
 PRODUCT = "*".join(f"x{i}" for i in range(1, 101))
 TWO_LAYERS = ("h1 = sin(X); h2 = cos(X); h3 = exp(X); z1 = h1*h2*h3; z2 = h1+h2+h3; "

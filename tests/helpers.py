@@ -1,0 +1,19 @@
+"""What several test files share: the checkout's root, and the benchmark scripts loaded by path.
+
+``benchmarks/`` is a folder of scripts, not a package, so a test that needs
+one of its graph builders (``modes_bench.hourglass``) or runs a script on
+tiny sizes loads the file itself.
+"""
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """A fresh copy of ``benchmarks/<name>.py``: each call runs the script's top level again."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
