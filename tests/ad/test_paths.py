@@ -5,6 +5,7 @@ import sympy
 import symgraph as sg
 from symgraph.ad.linearised import Linearised
 from symgraph.ad.paths import count_all_paths, count_paths, total_paths
+from tests.ad.cases import SMALL, check_against_sympy
 
 TWO_LAYERS = ("h1 = sin(X); h2 = cos(X); h3 = exp(X); z1 = h1*h2*h3; z2 = h1+h2+h3; "
               "z3 = sin(h1)+cos(h2)*h3; Z = z1+z2+z3")
@@ -53,3 +54,20 @@ def test_paths_count_and_limit():
     deep = "; ".join(f"v{i+1} = sin(v{i}) + cos(v{i})" for i in range(40)) + "; out = v40"
     with pytest.raises(sg.PathLimitError, match="paths"):
         sg.grad(deep.replace("v0", "x"), mode="paths")
+
+
+@pytest.mark.parametrize("text", SMALL)
+def test_path_sums_equal_sympy_diff(text):
+    check_against_sympy(text, "paths")
+
+
+@pytest.mark.parametrize("text, paths, multiplications", [
+    ("c = a + b; d = b + 1; e = c * d", 3, 0),  # a-c-e, b-c-e, b-d-e: every product has a unit factor
+    ("sin(x*y)", 2, 2),
+    ("sin(sin(sin(x)))", 1, 2),
+    ("x1*x2*x3*x4*x5", 5, 9),                   # one path per factor; prefixes shared along each path
+])
+def test_paths_and_the_products_along_them(text, paths, multiplications):
+    cost = sg.grad(text, mode="paths").cost
+    assert (cost.paths, cost.multiplications, cost.sweeps) == (paths, multiplications, None)
+

@@ -1,10 +1,32 @@
 """The reverse sweep: adjoints on small graphs against sympy.diff, signs carried instead of negations, and its counts."""
+import pytest
 import sympy
 
 import symgraph as sg
 from symgraph.ad.linearised import Linearised
 from symgraph.ad.reverse import backpropagate
 from symgraph.ir.program import ONE
+from tests.ad.cases import SMALL, check_against_sympy
+
+
+@pytest.mark.parametrize("text", SMALL)
+def test_adjoints_equal_sympy_diff(text):
+    check_against_sympy(text, "reverse")
+
+
+@pytest.mark.parametrize("text, multiplications", [
+    ("x*y", 0),                 # the output's unit adjoint times each local partial: free
+    ("sin(x*y)", 2),            # cos(v) times y, cos(v) times x
+    ("sin(sin(sin(x)))", 2),
+    ("x1*x2*x3*x4*x5", 6),      # 2n - 4: two products per factor below the first non-unit adjoint
+])
+def test_one_sweep_for_one_output_and_the_products_it_performs(text, multiplications):
+    cost = sg.grad(text, mode="reverse").cost
+    assert (cost.sweeps, cost.multiplications) == (1, multiplications)
+
+
+def test_one_sweep_per_output():
+    assert sg.compare(["sin(x)*y", "cos(x)*y", "x + y"])["reverse"].sweeps == 3
 
 
 def test_a_single_sweep_keeps_only_the_adjoints_asked_for():
