@@ -159,3 +159,18 @@ def test_unknown_backend():
 def test_parallel_needs_numba_backend():
     with pytest.raises(ValueError, match="parallel=True needs backend='numba'"):
         sg.grad("x*y").lambdify(parallel=True)
+
+
+def test_args_orders_lambdify_of_several_outputs_and_the_vector_form():
+    fn = sg.lambdify(["x*y", "x - y"], args=["y", "x"])
+    assert list(inspect.signature(fn).parameters) == ["y", "x"]
+    product, difference = fn(2.0, 5.0)
+    assert (float(product), float(difference)) == (10.0, 3.0)
+    value, g = sg.value_and_grad("x - 2*y", wrt=["y", "x"], args=["y", "x"], vector=True)(np.array([1.0, 5.0]))
+    assert value == 3.0 and g.tolist() == [-2.0, 1.0]
+    assert list(inspect.signature(sg.value_and_grad("x*y", vector=True)).parameters) == ["x"]
+
+
+def test_value_and_grad_returns_grads_in_wrt_order_only():
+    value, grads = sg.value_and_grad("x*y*z", wrt=["z", "x"])(2.0, 3.0, 4.0)
+    assert float(value) == 24.0 and [float(v) for v in grads] == [6.0, 12.0]
