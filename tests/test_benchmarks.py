@@ -1,13 +1,9 @@
 """Smoke tests: the benchmark scripts run on tiny sizes (the real figures come from benchmarks/)."""
-import importlib.util
-from pathlib import Path
+from tests.helpers import load_benchmark
 
 
 def test_compile_bench_smoke(capsys):
-    path = Path(__file__).parent.parent / "benchmarks" / "compile_bench.py"
-    spec = importlib.util.spec_from_file_location("compile_bench", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("compile_bench")
     module.main(n=5, points=50, repeats=1, min_seconds=0.0, only=("symgraph", "sympy"))
     out = capsys.readouterr().out
     assert "| symgraph `grad(...).lambdify()` |" in out and "| 1.00 |" in out
@@ -15,11 +11,7 @@ def test_compile_bench_smoke(capsys):
 
 
 def _load_run():
-    path = Path(__file__).parent.parent / "benchmarks" / "run.py"
-    spec = importlib.util.spec_from_file_location("bench_run", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("run")
 
 
 def test_run_smoke_without_peers():
@@ -121,3 +113,13 @@ def test_linear_loop_emits_one_instruction_per_operation_row():
     assert len(program) == 999 and program[0] == ("t1", "mul", ("v998", "v999"))
     assert run.growth_rows([(10, 5, 1.0, 2.0, {"casadi": 0.5}), (100, 50, 12.0, 26.0, {"casadi": None})],
                            ["casadi"]) == [["10 → 100", "10.0×", "10.0×", "12.0×", "-", "13.0×"]]
+
+
+def test_modes_bench_smoke(capsys):
+    module = load_benchmark("modes_bench")
+    module.main(sizes=(1, 2), shapes=((2, 2),), depths=(2, 14))
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == 4 + 1 + 2
+    assert "| 2 | 8 | 26 |" in out and "not enumerated" in out
+    assert "| 1 | 2 |" in out and "forward |" in out

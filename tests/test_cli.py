@@ -5,14 +5,11 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from symgraph.cli import EXAMPLES, main, parse_point, protect_expressions
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from tests.helpers import ROOT
 
 #: the installed command imports symgraph from this checkout, whatever is installed
 CHECKOUT = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}

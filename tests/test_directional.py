@@ -95,3 +95,10 @@ def test_jvp_and_vjp_agree_with_the_jacobian(v, wv, px, py):
     wj = sg.vjp(FS, ["x", "y"], wv).at(x=px, y=py)
     assert list(jv.values()) == pytest.approx(J @ np.array(v), rel=1e-9, abs=1e-9)
     assert [wj["x"], wj["y"]] == pytest.approx(np.array(wv) @ J, rel=1e-9, abs=1e-9)
+
+
+def test_vector_jacobian_products_carry_signs_too():
+    d = sg.vjp(["a - b*c", "b - a"], ["a", "b", "c"], [1, "u"])
+    a, b, c, u = sympy.symbols("a b c u")
+    assert sympy.expand(d["a"] - (1 - u)) == 0 and sympy.expand(d["b"] - (u - c)) == 0
+    assert sympy.expand(d["c"] + b) == 0

@@ -6,6 +6,7 @@ alike (only ``if TYPE_CHECKING:`` blocks, which never run, are left out).
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -145,7 +146,7 @@ def test_the_test_finds_an_upward_import(tmp_path, monkeypatch):
     (fake / "derive.py").write_text("")
     (fake / "ir" / "__init__.py").write_text("")
     (fake / "ir" / "graph.py").write_text("from ..derive import grad\n")
-    monkeypatch.setattr(__import__(__name__), "PACKAGE", fake)
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake)
     edges = list(import_graph().edges)
     assert ("symgraph.ir.graph", "symgraph.derive") in edges
     assert layer("symgraph.derive") > layer("symgraph.ir.graph")

@@ -4,13 +4,13 @@ The notebooks call only the public API and assert their own claims (accuracies, 
 finite differences, equal results across modes), so an error in any cell fails this test.
 """
 import os
-from pathlib import Path
 
 import nbclient
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symgraph as sg
 
-from oracle import as_float, read, shared_derivative, well_inside
+from tests.oracle import as_float, read, shared_derivative, well_inside
 
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
 INPUTS = ["x", "y", "e", "w"]  # e is a variable in the grammar, not Euler's number

@@ -1,13 +1,11 @@
-"""Batched evaluation options: the numba backend against the NumPy one, and chunked calls."""
+"""The numba backend against the NumPy one: every op, shapes, keywords, domain, parallel loops, input kinds."""
 import sys
-import tracemalloc
 
 import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.backends.numba import chunked
-from symgraph.backends.runtime import Binder
+from tests.helpers import bits
 
 EVERY_OP = ("(a+b)*(b+1) - a/b + a^2 + 2^b + sin(a)*cos(b) + tan(a/4) + asin(a/3) + acos(b/4) + atan(a*b)"
             " + sinh(a) + cosh(b) + tanh(a-b) + exp(-a) + log(b*b+1) + sqrt(b*b+1) + abs(a) + sigmoid(a*b)"
@@ -58,60 +56,6 @@ def test_numba_missing_is_a_clear_import_error(monkeypatch):
         sg.grad("x*y").lambdify(backend="numba")
 
 
-def test_unknown_backend():
-    with pytest.raises(ValueError, match="unknown backend 'jax'"):
-        sg.grad("x*y").lambdify(backend="jax")
-
-
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_chunked_equals_whole(backend):
-    if backend == "numba":
-        pytest.importorskip("numba")
-    g = sg.grad("sin(a)*b + a^2/(1+b^2)")
-    whole, pieces = g.lambdify(backend=backend), g.lambdify(backend=backend, chunk=7)
-    rng = np.random.default_rng(2)
-    a, b = rng.normal(size=(5, 9)), rng.normal(size=(5, 9))  # 45 points: 6 full chunks and a short one
-    for x, y in zip(pieces(a, b), whole(a, b)):
-        assert x.shape == (5, 9)
-        np.testing.assert_array_equal(x, y)
-    for x, y in zip(pieces(a, 0.5), whole(a, 0.5)):  # a scalar input is broadcast, not copied
-        np.testing.assert_array_equal(x, y)
-    assert [float(v) for v in pieces(1.0, 2.0)] == [float(v) for v in whole(1.0, 2.0)]
-
-
-def test_chunked_keeps_float32_and_single_results():
-    g = sg.grad("a*b", wrt=["a", "b"])
-    da, db = g.lambdify(chunk=4)(np.arange(10, dtype=np.float32), np.float32(3))
-    assert da.dtype == np.float32 and da.tolist() == [3.0] * 10 and db.tolist() == list(range(10))
-    one = chunked(lambda a: np.asarray(a) * 2, ["a"], 3)
-    assert one(np.arange(7.0)).tolist() == [0, 2, 4, 6, 8, 10, 12]
-    with pytest.raises(ValueError, match="positive integer"):
-        g.lambdify(chunk=0)
-
-
-def test_chunks_bound_the_temporaries():
-    g = sg.grad("+".join(f"sin(x*{k})*exp(y/{k})" for k in range(1, 6)), wrt=["x", "y"])
-    x, y = np.linspace(0, 1, 200_000), np.linspace(1, 2, 200_000)
-    peaks = []
-    for f in (g.lambdify(), g.lambdify(chunk=10_000)):
-        f(x, y)
-        tracemalloc.start()
-        f(x, y)
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-    outputs = 2 * x.nbytes
-    assert peaks[1] < outputs * 1.5 < peaks[0]
-
-
-def test_binder():
-    bind = Binder(("a", "b"), "f")
-    assert list(bind((1,), {"b": 2})) == [1, 2] and list(bind((), {"b": 2, "a": 1})) == [1, 2]
-    with pytest.raises(TypeError, match="multiple values for argument 'a'"):
-        bind((1,), {"a": 2})
-    with pytest.raises(sg.GraphError, match="missing 2 required positional arguments: 'a' and 'b'"):
-        bind((), {})
-
-
 def test_numba_parallel_equals_serial_and_numpy():
     pytest.importorskip("numba")
     from symgraph.backends.numba import compile_numba
@@ -127,11 +71,6 @@ def test_numba_parallel_equals_serial_and_numpy():
         np.testing.assert_array_equal(x, y)
         np.testing.assert_allclose(x, z, rtol=1e-12, atol=1e-12)
     assert [float(v) for v in parallel(0.5, 1.5)] == [float(v) for v in serial(0.5, 1.5)]
-
-
-def test_parallel_needs_numba_backend():
-    with pytest.raises(ValueError, match="parallel=True needs backend='numba'"):
-        sg.grad("x*y").lambdify(parallel=True)
 
 
 def test_numba_inputs_of_every_kind():
@@ -155,3 +94,26 @@ def test_numba_inputs_of_every_kind():
     da, db, _ = f(x, x, x)
     db[:] = -1  # results do not alias the inputs or each other
     assert x.tolist() == np.linspace(0, 1, 5).tolist() and da.tolist() == (x * x).tolist()
+
+
+def test_inputs_named_like_the_numba_globals():
+    pytest.importorskip("numba")
+    text = "np*range + sin(inf) - nan/prange + carray*_pointer"
+    g = sg.grad(text)
+    fast, plain = g.lambdify(backend="numba"), g.lambdify()
+    args = [1.0, 2.0, 0.5, 3.0, 4.0, 5.0, 6.0]
+    assert bits(fast(*args)) == bits(plain(*args))
+
+
+def test_numba_backend_in_every_compiler():
+    pytest.importorskip("numba")
+    text = "sin(a)*b + a^2"
+    a, b = np.linspace(-1, 1, 9), np.linspace(2, 3, 9)
+    np.testing.assert_allclose(sg.lambdify(text, backend="numba")(a, b), sg.lambdify(text)(a, b), rtol=1e-14)
+    value, (da, db) = sg.value_and_grad(text, backend="numba")(a, b=b)
+    ref_value, (ref_da, ref_db) = sg.value_and_grad(text)(a, b)
+    for x, y in ((value, ref_value), (da, ref_da), (db, ref_db)):
+        np.testing.assert_allclose(x, y, rtol=1e-14)
+    v, g = sg.value_and_grad(text, backend="numba", vector=True)(np.array([0.5, 2.0]))
+    assert type(v) is float and g.shape == (2,)
+    np.testing.assert_allclose(g, [2 * np.cos(0.5) + 1.0, np.sin(0.5)], rtol=1e-14)

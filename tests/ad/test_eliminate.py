@@ -1,7 +1,4 @@
 """Vertex elimination: forward/reverse orders reproduce those modes' counts, Markowitz beats both on hourglasses."""
-import importlib.util
-from pathlib import Path
-
 import pytest
 import sympy
 
@@ -10,10 +7,9 @@ from symgraph.ad.eliminate import eliminate
 from symgraph.ad.forward import forward
 from symgraph.ad.linearised import Linearised
 from symgraph.ad.reverse import reverse
+from tests.helpers import load_benchmark
 
-_spec = importlib.util.spec_from_file_location("modes_bench", Path(__file__).parent.parent / "benchmarks" / "modes_bench.py")
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+bench = load_benchmark("modes_bench")
 
 x, y, a, b = sympy.symbols("x y a b")
 

@@ -1,4 +1,4 @@
-"""Generated NumPy code: shapes, dtypes, calling conventions, sharing, memory, domain, tracebacks."""
+"""Generated NumPy code: shapes, dtypes, the source it reads as, sharing, memory, domain, tracebacks, single points."""
 import ast
 import importlib.util
 import inspect
@@ -16,6 +16,7 @@ import sympy
 import symgraph as sg
 from symgraph import ops as rules
 from symgraph.backends.numpy import literal
+from tests.helpers import bits
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
 
@@ -86,90 +87,11 @@ def test_float32_is_kept_through_constants_and_functions():
     assert s.dtype == np.float32 and s.shape == ()
 
 
-def test_dtype_rules_python_numbers_are_weak_integers_become_float64():
-    fn = sg.grad("a*b").lambdify()
-    assert fn(np.ones(2, np.float32), 2.0)[0].dtype == np.float32  # a Python float does not upcast
-    assert fn(np.ones(2, np.float32), np.ones(2))[0].dtype == np.float64
-    assert fn(np.array([1, 2]), 3)[0].dtype == np.float64
-    assert fn(1, 2)[0].dtype == np.float64
-
-
 def test_literal_constants_are_weak_python_numbers():
     import sympy
     assert literal(sympy.Integer(3)) == "3" and literal(sympy.Integer(-2)) == "(-2)"
     assert literal(sympy.Rational(1, 4)) == "0.25" and literal(sympy.pi) == repr(math.pi)
     assert literal(sympy.Integer(10) ** 400) == "inf"
-
-
-# ---------------------------------------------------------------- calling conventions
-def test_positional_and_keyword_calls_agree():
-    g = sg.grad("x*sin(y) + y*z")
-    fn = g.lambdify()
-    assert g.graph.inputs == ("x", "y", "z")
-    pos = fn(1.0, 2.0, 3.0)
-    for other in (fn(x=1.0, y=2.0, z=3.0), fn(1.0, z=3.0, y=2.0)):
-        for p, q in zip(pos, other):
-            assert p == q
-    assert list(inspect.signature(fn).parameters) == ["x", "y", "z"]
-
-
-def test_wrong_arguments_are_type_errors_naming_the_problem():
-    fn = sg.grad("(a+b)*(b+1)").lambdify()
-    with pytest.raises(TypeError, match="missing 1 required positional argument: 'b'"):
-        fn(1.0)
-    with pytest.raises(TypeError, match="unexpected keyword argument 'c'"):
-        fn(1.0, 2.0, c=3.0)
-    with pytest.raises(TypeError, match="takes 2 positional arguments but 3"):
-        fn(1.0, 2.0, 3.0)
-
-
-def test_lambdify_values_single_and_multi_output():
-    f = sg.lambdify("(a+b)*(b+1)")
-    np.testing.assert_array_equal(f([2, 3], [1, 2]), [6, 15])
-    assert f(a=2, b=1).shape == ()
-    two = sg.lambdify(sg.parse("u = x*y; v = x + 1", outputs=["u", "v"]))
-    u, v = two(x=[1.0, 2.0], y=3.0)
-    np.testing.assert_array_equal(u, [3, 6])
-    np.testing.assert_array_equal(v, [2, 3])
-    const = sg.lambdify("2*pi")()
-    assert const.shape == () and const == pytest.approx(2 * math.pi)
-
-
-def test_value_and_grad_matches_value_and_gradient():
-    fn = sg.value_and_grad(TEXTBOOK, wrt=["a", "b"])
-    value, grads = fn(a=[2.0, 3.0], b=[1.0, 2.0])
-    np.testing.assert_array_equal(value, [6, 15])
-    assert isinstance(grads, tuple) and len(grads) == 2
-    np.testing.assert_array_equal(grads[0], [2, 3])
-    np.testing.assert_array_equal(grads[1], [5, 8])
-    value, (only,) = sg.value_and_grad("x^3", wrt="x")(2.0)
-    assert value == 8 and only == 12
-
-
-def test_vector_form_for_optimisers():
-    fn = sg.value_and_grad("(1-x)^2 + 100*(y-x^2)^2", wrt=["x", "y"], vector=True)
-    value, g = fn(np.array([0.5, 2.0]))
-    assert type(value) is float and value == pytest.approx(0.25 + 100 * 1.75 ** 2)
-    assert g.shape == (2,) and g.dtype == np.float64
-    np.testing.assert_allclose(g, [-2 * 0.5 - 400 * 0.5 * 1.75, 200 * 1.75])
-    # the vector follows the wrt order, not the order of first appearance
-    flipped = sg.value_and_grad("(1-x)^2 + 100*(y-x^2)^2", wrt=["y", "x"], vector=True)
-    np.testing.assert_allclose(flipped(np.array([2.0, 0.5]))[1], g[::-1])
-    with pytest.raises(sg.GraphError, match="1-D vector of 2 values"):
-        fn(np.ones(3))
-    with pytest.raises(sg.GraphError, match="inputs not in wrt: y"):
-        sg.value_and_grad("x*y", wrt=["x"], vector=True)
-
-
-def test_vector_form_calls_functions_through_numpy():
-    fn = sg.value_and_grad("sin(x)*y + log(y)", wrt=["x", "y"], vector=True)
-    value, g = fn(np.array([1.0, 2.0]))
-    assert value == pytest.approx(2 * np.sin(1.0) + np.log(2.0))
-    np.testing.assert_allclose(g, [2 * np.cos(1.0), np.sin(1.0) + 0.5])
-    with np.errstate(divide="ignore"):
-        assert fn(np.array([1.0, 0.0]))[0] == -np.inf  # NumPy's domain rules: log(0) is -inf
-    one = sg.value_and_grad("exp(x)", wrt=["x"], vector=True)  # a single input unpacks too
-    assert one(np.array([0.0])) == (1.0, pytest.approx(np.array([1.0])))
 
 
 # ---------------------------------------------------------------- the generated source
@@ -371,18 +293,6 @@ POINT_TEXT = ("sin(x)*cos(y) + tan(x/3) + asin(x/2) + acos(y/3) + atan(x*y) + si
               " + exp(x) * log(y) + sqrt(y) + abs(x - 1) + sigmoid(x) + relu(x - 0.2) + softplus(y) + x^y / (1 + y^2)")
 
 
-def _bits(values):
-    """Results as comparable bit patterns (every nan alike), in a flat list."""
-    out = []
-    for v in values if isinstance(values, (tuple, list)) else (values,):
-        if isinstance(v, tuple):
-            out += _bits(v)
-            continue
-        a = np.asarray(v, dtype=np.float64).reshape(-1)
-        out += ["nan" if np.isnan(x) else x.view(np.int64).item() for x in a]
-    return out
-
-
 def _column(values, k):
     """Point ``k`` of results computed on arrays of points, in the same nesting."""
     if isinstance(values, tuple):
@@ -412,7 +322,7 @@ def test_issue_example_point_is_bitwise_the_array_value():
     fn = sg.grad(POINT_TEXT, wrt=["x", "y"]).lambdify()
     point = fn(1.25, 0.1875)
     arrays = fn(np.array([0.5, 1.25]), np.array([1.0, 0.1875]))
-    assert _bits(point) == _bits(_column(arrays, 1))
+    assert bits(point) == bits(_column(arrays, 1))
     assert all(type(v) is np.ndarray and v.shape == () and v.dtype == np.float64 for v in point)
 
 
@@ -469,13 +379,13 @@ def test_point_results_are_bitwise_the_array_results(graph, values, form):
         gradient = sg.grad(graph, simplify=False)
         compiled = [sg.lambdify(graph), gradient.lambdify(), sg.value_and_grad(graph)]
         for fn in compiled:
-            assert _bits(fn(**scalars)) == _bits(_column(fn(**arrays), 1)), graph
+            assert bits(fn(**scalars)) == bits(_column(fn(**arrays), 1)), graph
         evaluated = graph.evaluate(**arrays)[graph.output]
-        assert _bits(compiled[0](**scalars)) == _bits(evaluated[1])
+        assert bits(compiled[0](**scalars)) == bits(evaluated[1])
         vector = sg.value_and_grad(graph, vector=True)
         value, grads = vector(np.array(list(point.values())))
         whole = compiled[2](**arrays)
-        assert _bits((value, tuple(grads))) == _bits(_column(whole, 1))
+        assert bits((value, tuple(grads))) == bits(_column(whole, 1))
 
 
 def test_point_and_array_warn_alike():
@@ -483,58 +393,6 @@ def test_point_and_array_warn_alike():
         for x in (0.0, np.array([0.0])):
             with pytest.warns(RuntimeWarning, match="divide by zero"):
                 fn(x)
-
-
-# ---------------------------------------------------------------- calling: one binder, signatures, args=
-def _rosenbrock(n):
-    return "+".join(f"100*(x{i+1}-x{i}^2)^2+(1-x{i})^2" for i in range(n - 1))
-
-
-def test_keyword_calls_cost_what_positional_calls_cost():
-    """Issue example: n = 4000, keyword calls were 40x slower than positional (quadratic matching)."""
-    import timeit
-    g = sg.grad(_rosenbrock(4000))
-    fn = g.lambdify()
-    values = [0.5] * len(g.graph.inputs)
-    by_name = dict(zip(g.graph.inputs, values))
-    positional = min(timeit.repeat(lambda: fn(*values), number=3, repeat=3))
-    keyword = min(timeit.repeat(lambda: fn(**by_name), number=3, repeat=3))
-    assert keyword < 3 * positional
-    assert _bits(fn(**by_name)) == _bits(fn(*values))
-
-
-def test_every_compiled_function_has_a_real_signature():
-    text = "x1*x0 + y"
-    for fn in (sg.lambdify(text), sg.grad(text).lambdify(), sg.value_and_grad(text),
-               sg.lambdify(text, chunk=3), sg.value_and_grad(text, wrt=["x0", "x1", "y"], vector=True)):
-        params = list(inspect.signature(fn).parameters)
-        assert params == (["x"] if params == ["x"] else ["x1", "x0", "y"]), fn
-
-
-def test_args_fixes_the_positional_order():
-    """Issue example: Rosenbrock's x1 comes before x0; args= puts the inputs in the caller's order."""
-    names = [f"x{i}" for i in range(5)]
-    text = _rosenbrock(5)
-    p = [0.1, 0.2, 0.3, 0.4, 0.5]
-    by_name = dict(zip(names, p))
-    fn = sg.value_and_grad(text, wrt=names, args=names)
-    assert list(inspect.signature(fn).parameters) == names
-    assert _bits(fn(*p)) == _bits(fn(**by_name))
-    assert _bits(sg.lambdify(text, args=names)(*p)) == _bits(sg.lambdify(text)(**by_name))
-    assert _bits(sg.grad(text, wrt=names).lambdify(args=names)(*p)) == _bits(sg.grad(text, wrt=names).lambdify()(**by_name))
-    value, g = sg.value_and_grad(text, args=names[::-1], vector=True)(np.array(p[::-1]))
-    assert _bits(value) == _bits(fn(*p)[0]) and _bits(tuple(g[::-1])) == _bits(fn(*p)[1])
-
-
-def test_args_must_be_a_permutation_of_the_inputs():
-    with pytest.raises(sg.GraphError, match="inputs missing from args: y"):
-        sg.lambdify("x*y", args=["x"])
-    with pytest.raises(sg.GraphError, match="not inputs: z"):
-        sg.grad("x*y").lambdify(args=["x", "y", "z"])
-    with pytest.raises(sg.GraphError, match="given twice: x"):
-        sg.value_and_grad("x*y", args=["x", "x", "y"])
-    with pytest.raises(sg.GraphError, match="share one order"):
-        sg.value_and_grad("x*y", wrt=["x", "y"], args=["y", "x"], vector=True)
 
 
 # ---------------------------------------------------------------- names: generated and user names never meet
@@ -555,73 +413,3 @@ def test_inputs_may_take_any_name_the_generated_code_uses(names):
         got = got[1] if len(got) == 2 and isinstance(got[1], tuple) else got
         np.testing.assert_allclose([float(v) for v in got], want, rtol=1e-14)
     np.testing.assert_allclose(sg.value_and_grad(text, wrt=[a, b], vector=True)(np.array([0.5, 2.0]))[1], want)
-
-
-def test_inputs_named_like_the_numba_globals():
-    pytest.importorskip("numba")
-    text = "np*range + sin(inf) - nan/prange + carray*_pointer"
-    g = sg.grad(text)
-    fast, plain = g.lambdify(backend="numba"), g.lambdify()
-    args = [1.0, 2.0, 0.5, 3.0, 4.0, 5.0, 6.0]
-    assert _bits(fast(*args)) == _bits(plain(*args))
-
-
-# ---------------------------------------------------------------- one compile entry point: options everywhere
-def test_every_compiler_takes_the_same_options():
-    text = "sin(a)*b + a^2"
-    a, b = np.linspace(-1, 1, 9), np.linspace(2, 3, 9)
-    whole = sg.lambdify(text)(a, b)
-    np.testing.assert_array_equal(sg.lambdify(text, chunk=4)(a, b), whole)
-    value, grads = sg.value_and_grad(text, chunk=4)(a, b)
-    np.testing.assert_array_equal(value, whole)
-    np.testing.assert_array_equal(grads[0], sg.grad(text).lambdify()(a, b)[0])
-    with pytest.raises(ValueError, match="parallel=True needs backend='numba'"):
-        sg.lambdify(text, parallel=True)
-    with pytest.raises(ValueError, match="unknown backend 'jax'"):
-        sg.value_and_grad(text, backend="jax")
-    with pytest.raises(sg.GraphError, match="chunk= does not apply"):
-        sg.value_and_grad(text, vector=True, chunk=4)
-
-
-def test_numba_backend_in_every_compiler():
-    pytest.importorskip("numba")
-    text = "sin(a)*b + a^2"
-    a, b = np.linspace(-1, 1, 9), np.linspace(2, 3, 9)
-    np.testing.assert_allclose(sg.lambdify(text, backend="numba")(a, b), sg.lambdify(text)(a, b), rtol=1e-14)
-    value, (da, db) = sg.value_and_grad(text, backend="numba")(a, b=b)
-    ref_value, (ref_da, ref_db) = sg.value_and_grad(text)(a, b)
-    for x, y in ((value, ref_value), (da, ref_da), (db, ref_db)):
-        np.testing.assert_allclose(x, y, rtol=1e-14)
-    v, g = sg.value_and_grad(text, backend="numba", vector=True)(np.array([0.5, 2.0]))
-    assert type(v) is float and g.shape == (2,)
-    np.testing.assert_allclose(g, [2 * np.cos(0.5) + 1.0, np.sin(0.5)], rtol=1e-14)
-
-
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_working_dtype_is_one_rule_in_every_backend(backend):
-    if backend == "numba":
-        pytest.importorskip("numba")
-    fn = sg.grad("a*b + sin(a)").lambdify(backend=backend)
-    x32, x16 = np.linspace(0, 1, 4, dtype=np.float32), np.linspace(0, 1, 4, dtype=np.float16)
-    assert all(r.dtype == np.float32 for r in fn(x32, x32))
-    assert all(r.dtype == np.float32 for r in fn(x32, 2.0))       # a Python number does not vote
-    assert all(r.dtype == np.float64 for r in fn(x16, x16))       # float16 computes in float64
-    assert all(r.dtype == np.float64 for r in fn(x32, np.ones(4)))
-    assert all(r.dtype == np.float32 for r in fn(np.float32(0.5), np.float32(2)))
-
-
-@pytest.mark.parametrize("backend", ["numpy", "numba", "chunked"])
-def test_repeated_outputs_give_distinct_arrays(backend):
-    """Issue example: lambdify(["x*y", "y*x"]) gives two results, never one array twice."""
-    if backend == "numba":
-        pytest.importorskip("numba")
-    ops = {"x": "input", "y": "input", "v1": "mul"}
-    graph = sg.Graph.from_ops(ops, {"x": (), "y": (), "v1": ("x", "y")}, ("x", "y"), outputs=("v1", "v1"))
-    options = {"chunk": 2} if backend == "chunked" else {"backend": backend}
-    fn = sg.lambdify(graph, **options)
-    for args in ((2.0, 3.0), (np.arange(5.0), 3.0)):
-        first, second = fn(*args)
-        np.testing.assert_array_equal(first, second)
-        assert not np.shares_memory(first, second)
-        first[...] = -1
-        assert np.all(second != -1)

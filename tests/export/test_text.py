@@ -4,6 +4,7 @@ import re
 import pytest
 
 import symgraph as sg
+from tests.helpers import ROOT
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
 
@@ -195,6 +196,5 @@ def test_many_entries_print_the_first_ones():
 
 
 def test_readme_shows_the_matrix_as_sympy_prints_it():
-    from pathlib import Path
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     assert repr(sg.jacobian(["x*y", "x+y"], wrt=["x", "y"])) in readme

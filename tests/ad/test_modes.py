@@ -1,0 +1,105 @@
+"""mode="auto": the sweep estimates behind the choice equal the sweeps' own counts, and the choice says why."""
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph.ad.modes import Estimate, choose_mode, sweep_estimates
+from tests.helpers import load_benchmark
+
+bench = load_benchmark("modes_bench")
+
+PRODUCT = "*".join(f"x{i}" for i in range(1, 101))
+TWO_LAYERS = ("h1 = sin(X); h2 = cos(X); h3 = exp(X); z1 = h1*h2*h3; z2 = h1+h2+h3; "
+              "z3 = sin(h1)+cos(h2)*h3; Z = z1+z2+z3")
+DEEP = "; ".join(f"v{i + 1} = sin(v{i}) + cos(v{i})" for i in range(40)).replace("v0", "x")
+TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
+
+
+# ---------------------------------------------------------------- mode="auto"
+def fan_out(m):
+    """n = 1, m outputs sharing a trunk: forward needs one sweep, reverse m."""
+    trunk = "h1 = sin(x); h2 = tanh(h1); h3 = exp(h2)"
+    return sg.parse(trunk + "; " + "; ".join(f"y{k} = cos(h3 + {k})" for k in range(1, m + 1)),
+                    outputs=[f"y{k}" for k in range(1, m + 1)])
+
+
+def test_auto_picks_forward_for_one_input_many_outputs():
+    graph = fan_out(100)
+    assert choose_mode(graph, graph.outputs, graph.inputs)[0] == "forward"
+    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    assert est["forward"] < est["reverse"]
+    J = sg.jacobian(graph, mode="auto", simplify=False)
+    ref = sg.jacobian(graph, mode="reverse", simplify=False)
+    at = {sympy.Symbol("x"): 0.3}
+    assert J.shape == (100, 1) and [float(e) for e in J.subs(at)] == pytest.approx([float(e) for e in ref.subs(at)])
+
+
+def test_auto_picks_reverse_for_many_inputs_one_output():
+    g = sg.grad("sin(" + "+".join(f"x{i}^2" for i in range(100)) + ")", mode="auto")
+    assert g.mode == "reverse" and g.cost.mode == "reverse" and g.cost.sweeps == 1
+    assert "mode='auto' chose reverse" in g.cost.note and g.cost.verdict == g.cost.note
+    assert list(g.cost) == ["reverse"]
+
+
+def test_auto_single_input_single_output_ties_go_to_reverse():
+    x = sympy.Symbol("x")
+    g = sg.grad("exp(sin(x))*x", mode="auto")
+    assert g.mode == "reverse"  # a chain costs the same both ways; the tie keeps the default
+    assert sympy.simplify(g["x"] - sympy.diff(sympy.exp(sympy.sin(x)) * x, x)) == 0
+
+
+def test_auto_reason_counts_in_the_tables_unit():
+    """Was '6 edge products for forward ... against 5 for reverse' beside a table of zeros."""
+    g = sg.grad(TEXTBOOK, wrt=["a", "b"], mode="auto")
+    report = sg.compare(TEXTBOOK)
+    note = g.cost.note
+    assert "forward would need 0 multiplications (2 sweeps" in note and "reverse 0 (1 sweep" in note
+    assert "(6 forward, 5 reverse)" in note and "free ones included" in note
+    assert "products with 0 or ±1 are free" in note
+    assert report["forward"].multiplications == report["reverse"].multiplications == 0
+
+
+def _random_program(seed):
+    import random
+
+    r = random.Random(seed)
+    ops = ["{a} + {b}", "{a} - {b}", "{a} * {b}", "-{a}", "sin({a})", "{a}*3", "{a}/{b}", "exp({a})", "{a}^2",
+           "({a} - {b})*{b}"]
+    names = ["x", "y", "z"][: r.randint(1, 3)]
+    lines = []
+    for i in range(r.randint(2, 8)):
+        lines.append(f"w{i} = " + r.choice(ops).format(a=r.choice(names), b=r.choice(names)))
+        names.append(f"w{i}")
+    return sg.parse("; ".join(lines), outputs=r.sample([n for n in names if n.startswith("w")][-3:], 2))
+
+
+def _sweep_counts(graph):
+    from symgraph.derive import jacobian_program
+
+    return {mode: jacobian_program(graph, list(graph.inputs), mode)[1].multiplications
+            for mode in ("forward", "reverse")}
+
+
+@pytest.mark.parametrize("graph", [sg.parse(TEXTBOOK), sg.parse(PRODUCT), sg.parse(TWO_LAYERS), sg.parse(DEEP),
+                                   bench.hourglass(3, 3), bench.layered(2, 5), bench.layered(5, 2), fan_out(7)])
+def test_auto_estimate_equals_the_sweeps_count(graph):
+    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    assert {mode: e.multiplications for mode, e in est.items()} == _sweep_counts(graph)
+
+
+def test_auto_estimate_on_random_programs_is_the_count_or_an_upper_bound():
+    """Equal unless constant tangents cancel to 0 or ±1 (rare: at most 1 program in 10 here)."""
+    equal = 0
+    for seed in range(100):
+        graph = _random_program(seed)
+        est = {mode: e.multiplications for mode, e in sweep_estimates(graph, graph.outputs, graph.inputs).items()}
+        real = _sweep_counts(graph)
+        assert all(est[mode] >= real[mode] for mode in real), seed
+        equal += est == real
+    assert equal >= 90
+
+
+def test_estimate_is_an_upper_bound_when_constants_cancel():
+    graph = sg.parse("u = 2*x + x; w = -u; s = u + w", outputs=["w", "s"])  # ds/du = 1 - 1 = 0
+    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    assert est["reverse"] == Estimate(1, 10)

@@ -1,0 +1,96 @@
+"""The runtime every backend shares: argument binding, the working dtype, result layout, chunked calls."""
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+from symgraph.backends.numba import chunked
+from symgraph.backends.runtime import Binder
+
+
+def test_dtype_rules_python_numbers_are_weak_integers_become_float64():
+    fn = sg.grad("a*b").lambdify()
+    assert fn(np.ones(2, np.float32), 2.0)[0].dtype == np.float32  # a Python float does not upcast
+    assert fn(np.ones(2, np.float32), np.ones(2))[0].dtype == np.float64
+    assert fn(np.array([1, 2]), 3)[0].dtype == np.float64
+    assert fn(1, 2)[0].dtype == np.float64
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_working_dtype_is_one_rule_in_every_backend(backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    fn = sg.grad("a*b + sin(a)").lambdify(backend=backend)
+    x32, x16 = np.linspace(0, 1, 4, dtype=np.float32), np.linspace(0, 1, 4, dtype=np.float16)
+    assert all(r.dtype == np.float32 for r in fn(x32, x32))
+    assert all(r.dtype == np.float32 for r in fn(x32, 2.0))       # a Python number does not vote
+    assert all(r.dtype == np.float64 for r in fn(x16, x16))       # float16 computes in float64
+    assert all(r.dtype == np.float64 for r in fn(x32, np.ones(4)))
+    assert all(r.dtype == np.float32 for r in fn(np.float32(0.5), np.float32(2)))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "chunked"])
+def test_repeated_outputs_give_distinct_arrays(backend):
+    """Issue example: lambdify(["x*y", "y*x"]) gives two results, never one array twice."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    ops = {"x": "input", "y": "input", "v1": "mul"}
+    graph = sg.Graph.from_ops(ops, {"x": (), "y": (), "v1": ("x", "y")}, ("x", "y"), outputs=("v1", "v1"))
+    options = {"chunk": 2} if backend == "chunked" else {"backend": backend}
+    fn = sg.lambdify(graph, **options)
+    for args in ((2.0, 3.0), (np.arange(5.0), 3.0)):
+        first, second = fn(*args)
+        np.testing.assert_array_equal(first, second)
+        assert not np.shares_memory(first, second)
+        first[...] = -1
+        assert np.all(second != -1)
+
+
+def test_binder():
+    bind = Binder(("a", "b"), "f")
+    assert list(bind((1,), {"b": 2})) == [1, 2] and list(bind((), {"b": 2, "a": 1})) == [1, 2]
+    with pytest.raises(TypeError, match="multiple values for argument 'a'"):
+        bind((1,), {"a": 2})
+    with pytest.raises(sg.GraphError, match="missing 2 required positional arguments: 'a' and 'b'"):
+        bind((), {})
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_chunked_equals_whole(backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    g = sg.grad("sin(a)*b + a^2/(1+b^2)")
+    whole, pieces = g.lambdify(backend=backend), g.lambdify(backend=backend, chunk=7)
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(5, 9)), rng.normal(size=(5, 9))  # 45 points: 6 full chunks and a short one
+    for x, y in zip(pieces(a, b), whole(a, b)):
+        assert x.shape == (5, 9)
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(pieces(a, 0.5), whole(a, 0.5)):  # a scalar input is broadcast, not copied
+        np.testing.assert_array_equal(x, y)
+    assert [float(v) for v in pieces(1.0, 2.0)] == [float(v) for v in whole(1.0, 2.0)]
+
+
+def test_chunked_keeps_float32_and_single_results():
+    g = sg.grad("a*b", wrt=["a", "b"])
+    da, db = g.lambdify(chunk=4)(np.arange(10, dtype=np.float32), np.float32(3))
+    assert da.dtype == np.float32 and da.tolist() == [3.0] * 10 and db.tolist() == list(range(10))
+    one = chunked(lambda a: np.asarray(a) * 2, ["a"], 3)
+    assert one(np.arange(7.0)).tolist() == [0, 2, 4, 6, 8, 10, 12]
+    with pytest.raises(ValueError, match="positive integer"):
+        g.lambdify(chunk=0)
+
+
+def test_chunks_bound_the_temporaries():
+    g = sg.grad("+".join(f"sin(x*{k})*exp(y/{k})" for k in range(1, 6)), wrt=["x", "y"])
+    x, y = np.linspace(0, 1, 200_000), np.linspace(1, 2, 200_000)
+    peaks = []
+    for f in (g.lambdify(), g.lambdify(chunk=10_000)):
+        f(x, y)
+        tracemalloc.start()
+        f(x, y)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    outputs = 2 * x.nbytes
+    assert peaks[1] < outputs * 1.5 < peaks[0]

@@ -1,0 +1,25 @@
+"""The test suite's layout and how pytest imports it.
+
+``tests/`` mirrors ``symgraph/``: ``tests/ir/test_graph.py`` tests
+``symgraph/ir/graph.py``, ``tests/backends/test_numpy.py`` tests
+``symgraph/backends/numpy.py``, and the top-level ``test_<module>.py`` files
+test the top-level modules (``ops``, ``names``, ``progress``, ``derive``,
+``directional``, ``cost``, ``compare``, ``compiled``, ``cli``).  The other
+top-level files check properties across modules and backends:
+``test_properties`` (generated programs against the independent oracle in
+``oracle.py``), ``test_right_answers`` and ``test_closed_forms`` (regressions
+for wrong or blocking results), ``test_layers`` (the import graph),
+``test_clients`` (scipy, Dask, CuPy), ``test_notebooks`` and
+``test_benchmarks`` (the notebooks and benchmark scripts run).
+
+Import mode: pytest's default (``prepend``) with an ``__init__.py`` in
+``tests/`` and in every subfolder, so each test file is a module of the
+``tests`` package (``tests.ad.test_reverse``).  Two folders may then hold files
+of the same name, shared code is imported by its full name
+(``from tests.helpers import ...``, ``from tests.oracle import ...``), and the
+checkout's root is what pytest puts first on ``sys.path``: the tests and the
+doctests (``--doctest-modules`` over ``symgraph/``, see pyproject.toml) import
+the checked-out ``symgraph``, whatever copy is installed.  ``importlib`` mode
+was the other choice; it leaves ``sys.path`` alone, so the oracle and the
+helpers would need a ``sys.path`` insertion here instead.
+"""

@@ -1,0 +1,139 @@
+"""Graph.from_sympy: round trips, sharing of equal subtrees, several outputs, the user's symbols, refusals, depth."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+
+import symgraph
+from symgraph import Graph, UnsupportedOpError, parse
+from symgraph.ops import sigmoid
+
+a, b, x, y = sympy.symbols("a b x y")
+
+
+def _op_nodes(g: Graph, op: str) -> list[str]:
+    return [n for n in g.order if g.op(n) == op]
+
+
+FROM_SYMPY = [
+    (a + b) * (b + 1),
+    sympy.sin(x) * sympy.exp(y) - x / y,
+    x**2 + 2 * x * y,
+    sympy.log(1 + sympy.exp(x)),
+    sympy.sqrt(x) + sympy.Abs(y),
+    sigmoid(x) * sympy.tanh(y),
+    sympy.Max(0, x) + sympy.cos(x),
+    sympy.pi * x - sympy.E,
+    x ** (y**2),
+    sympy.atan(x / y) + sympy.asin(x) + sympy.acos(y),
+]
+
+
+@pytest.mark.parametrize("expr", FROM_SYMPY, ids=[str(e) for e in FROM_SYMPY])
+def test_from_sympy_round_trip(expr):
+    g = Graph.from_sympy(expr)
+    got = g.expr()
+    assert got == expr or sympy.simplify(got - expr) == 0, (got, expr)
+
+
+def test_from_sympy_structure_matches_parse():
+    g = Graph.from_sympy((a + b) * (b + 1))
+    assert set(g.inputs) == {"a", "b"}
+    assert len(g) == 5
+    assert sorted(g.op(n) for n in g.order) == ["add", "add", "input", "input", "mul"]
+
+
+def test_from_sympy_list_gives_several_outputs():
+    g = Graph.from_sympy([sympy.sin(x), sympy.sin(x) * y])
+    assert len(g.outputs) == 2
+    assert len(_op_nodes(g, "sin")) == 1
+    assert g.expr(g.outputs[0]) == sympy.sin(x)
+    assert g.expr(g.outputs[1]) == sympy.sin(x) * y
+
+
+@pytest.mark.parametrize("expr", [sympy.Integral(x, x), sympy.gamma(x), sympy.besselj(0, x),
+                                  sympy.Max(x, y)],
+                         ids=["Integral", "gamma", "besselj", "Max(x,y)"])
+def test_from_sympy_unsupported(expr):
+    with pytest.raises(UnsupportedOpError):
+        Graph.from_sympy(expr)
+
+
+def test_unsupported_is_value_error():
+    assert issubclass(UnsupportedOpError, ValueError)
+    assert issubclass(UnsupportedOpError, symgraph.SymgraphError)
+
+
+def test_deep_from_sympy_chain():
+    e = x
+    for _ in range(3000):
+        e = sympy.sin(e, evaluate=False)  # sympy's own auto-evaluation recurses on deep trees
+    g = Graph.from_sympy(e)
+    assert len(g) == 3001
+    want = 0.7
+    for _ in range(3000):
+        want = math.sin(want)
+    assert math.isclose(g.evaluate(x=0.7)[g.output], want, rel_tol=1e-12)
+
+
+def test_from_sympy_keeps_repeated_outputs():
+    g = Graph.from_sympy([x * y, x * y, x + y])
+    assert len(g.outputs) == 3 and g.outputs[0] == g.outputs[1] != g.outputs[2]
+    assert [g.expr(o) for o in g.outputs] == [x * y, x * y, x + y]
+
+
+def test_from_sympy_keeps_the_users_symbols():
+    """Issue 14: assumptions dropped; ``.subs(r, 2)`` must work on what the graph gives back."""
+    r = sympy.Symbol("r", positive=True)
+    g = Graph.from_sympy(r * x**2)
+    assert g.symbol("r") is r and g.symbol("r").is_positive
+    assert g.symbol("x") == x
+    assert g.expr().subs(r, 2) == 2 * x**2
+    assert g.nx.nodes["r"]["symbol"] is r
+    assert parse("r*x").symbol("r") == sympy.Symbol("r")  # text: plain symbols
+
+
+def test_two_symbols_of_one_name_are_refused_naming_both():
+    r = sympy.Symbol("r", positive=True)
+    with pytest.raises(UnsupportedOpError) as info:
+        Graph.from_sympy(r * sympy.Symbol("r") + 1)
+    message = str(info.value)
+    assert "Symbol('r', positive=True)" in message and "Symbol('r')" in message
+    with pytest.raises(UnsupportedOpError):
+        Graph.from_sympy([r * x, sympy.Symbol("r")])
+
+
+def test_user_names_of_from_sympy_are_the_inputs():
+    g = Graph.from_sympy(sympy.sin(x) * y)
+    assert g.user_names == frozenset({"x", "y"})
+
+
+# --------------------------------------------------------------------------- round trips
+ROUND_TRIPS = [
+    "c = a + b; d = b + 1; e = c * d",
+    "sin(x*y) + cos(x*y)*(x*y) + exp(x*y)",
+    "h = tanh(w*x + b); h*h - exp(-h)/(1 + x^2)",
+    "x^y + 2^x - x^3/y + sqrt(abs(x)) - log(1 + x^2)",
+    "sigmoid(x) + relu(x - 1) + softplus(-x) + asin(x/3) + acos(x/4) + atan(x) + sinh(x) + cosh(x)",
+]
+
+
+@pytest.mark.parametrize("text", ROUND_TRIPS)
+def test_text_to_sympy_to_graph_keeps_the_function(text):
+    """parse -> closed form -> from_sympy -> closed form: the same expression and the same numbers."""
+    g = parse(text)
+    again = Graph.from_sympy(g.expr())
+    assert again.expr() == g.expr() or sympy.simplify(again.expr() - g.expr()) == 0
+    point = {name: 0.3 + 0.1 * k for k, name in enumerate(g.inputs)}
+    assert again.evaluate(**point)[again.output] == pytest.approx(g.evaluate(**point)[g.output], rel=1e-13)
+
+
+@pytest.mark.parametrize("text", ROUND_TRIPS)
+def test_from_sympy_is_a_fixed_point(text):
+    """A graph built from its own closed form builds the same graph again: one node per distinct subtree."""
+    once = Graph.from_sympy(parse(text).expr())
+    twice = Graph.from_sympy(once.expr())
+    assert len(twice) == len(once) and twice.expr() == once.expr()
+    assert sorted(twice.op(n) for n in twice.order) == sorted(once.op(n) for n in once.order)

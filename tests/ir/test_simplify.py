@@ -1,0 +1,59 @@
+"""Bounded simplification: the levels, the size gates that keep "fast" from stalling, and the user-facing values."""
+import time
+
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph.ir.simplify import CANCEL_LIMIT, FAST_LIMIT, SIMPLIFY_LEVELS, normalise, simplify
+
+x, y, r = sympy.symbols("x y r")
+
+
+@pytest.mark.parametrize("how, level", [(True, "fast"), (None, "fast"), (False, "none"), ("fast", "fast"),
+                                        ("full", "full"), ("none", "none")])
+def test_user_values_map_to_the_three_levels(how, level):
+    assert normalise(how) == level and level in SIMPLIFY_LEVELS
+
+
+@pytest.mark.parametrize("how", ["sometimes", 1, "FULL"])
+def test_other_values_are_refused_naming_the_choices(how):
+    with pytest.raises(ValueError, match="simplify must be True, False or one of"):
+        normalise(how)
+
+
+def test_none_returns_the_expression_as_built():
+    expr = sympy.Mul(2, x + y, evaluate=False) + 2 * x
+    assert simplify(expr, "none") is expr and simplify(expr, False) is expr
+
+
+def test_fast_pulls_out_common_factors_and_cancels_small_rational_functions():
+    assert simplify(2 * x * y + 2 * x, "fast") == 2 * x * (y + 1)
+    assert simplify((x**2 - 1) / (x - 1), "fast") == x + 1
+    assert simplify(sympy.sin(x) ** 2 + sympy.cos(x) ** 2, "fast") == sympy.sin(x) ** 2 + sympy.cos(x) ** 2
+
+
+def test_fast_never_lengthens_a_result():
+    for expr in (x + y, x * y + 1, (x + 1) ** 3 + x, sympy.exp(x) * (1 + x)):
+        assert sympy.count_ops(simplify(expr, "fast")) <= sympy.count_ops(expr)
+
+
+def test_full_runs_sympy_simplify():
+    assert simplify(sympy.sin(x) ** 2 + sympy.cos(x) ** 2, "full") == 1
+
+
+def test_gates_skip_large_results_and_cancel_on_functions():
+    big = sum(x**k * y for k in range(FAST_LIMIT))
+    assert simplify(big, "fast") is big  # over FAST_LIMIT: returned as built, nothing walked
+    assert simplify(2 * x + 2, "fast", size=FAST_LIMIT + 1) == 2 * x + 2  # the size counted on the program decides
+    lennard_jones = 4 * ((1 / sympy.sqrt(r)) ** 12 - (1 / sympy.sqrt(r)) ** 6) / (r - 1)
+    start = time.perf_counter()
+    simplify(sympy.diff(lennard_jones, r), "fast", size=CANCEL_LIMIT)
+    assert time.perf_counter() - start < 5  # cancel is gated off for powers above the limit (it took 17 s)
+
+
+def test_grad_applies_the_level():
+    assert sg.grad("sin(x)^2 + cos(x)^2 + x", simplify="full")["x"] == 1
+    raw = sg.grad("(a+b)*(b+1)", simplify=False)["b"]
+    a, b = sympy.symbols("a b")
+    assert sympy.expand(raw - (a + 2 * b + 1)) == 0
