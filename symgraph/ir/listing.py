@@ -9,7 +9,7 @@ from typing import Any
 
 import sympy
 
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+from ..ops import OPS
 
 
 def argument(ref: Any) -> str:
@@ -22,10 +22,10 @@ def argument(ref: Any) -> str:
 
 def assignment(target: str, op: str, args: tuple) -> str:
     """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``."""
-    if op in INFIX:
-        rhs = f"{argument(args[0])} {INFIX[op]} {argument(args[1])}"
-    elif op == "neg":
-        rhs = f"-{argument(args[0])}"
+    row = OPS.get(op)
+    if row is not None and row.infix:  # operators as the op table writes them: a + b, a ** b, -a
+        rhs = f"{row.infix}{argument(args[0])}" if row.arity == 1 else \
+            f"{argument(args[0])} {row.infix} {argument(args[1])}"
     elif op == "const":
         rhs = argument(args[0]).strip("()")
     else:
