@@ -205,12 +205,14 @@ def as_constant(value: Any) -> Any:
     The class tests come first: the emitter calls this once per operand a rule returns.
     """
     cls = value.__class__
+    if cls is str:
+        return value
     if cls is int:
         small = _SMALL_INTS.get(value)
         return small if small is not None else sympy.Integer(value)
     if cls is float:
         return sympy.Float(value)
-    if cls is str or isinstance(value, sympy.Basic):
+    if isinstance(value, sympy.Basic):
         return value
     if isinstance(value, int):
         return sympy.Integer(int(value))
