@@ -11,6 +11,9 @@ import sympy
 
 from ..ops import OPS
 
+#: op -> its infix symbol as Python writes it (``**``), read from the op table once (listings are hot)
+_INFIX = {row.name: row.infix for row in OPS.values() if row.infix}
+
 
 def argument(ref: Any) -> str:
     """A name as it is; a constant short and, when it is not a plain number, in parentheses."""
@@ -22,10 +25,9 @@ def argument(ref: Any) -> str:
 
 def assignment(target: str, op: str, args: tuple) -> str:
     """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``."""
-    row = OPS.get(op)
-    if row is not None and row.infix:  # operators as the op table writes them: a + b, a ** b, -a
-        rhs = f"{row.infix}{argument(args[0])}" if row.arity == 1 else \
-            f"{argument(args[0])} {row.infix} {argument(args[1])}"
+    infix = _INFIX.get(op)
+    if infix is not None:  # operators: a + b, a ** b, -a
+        rhs = f"{argument(args[0])} {infix} {argument(args[1])}" if len(args) == 2 else f"{infix}{argument(args[0])}"
     elif op == "const":
         rhs = argument(args[0]).strip("()")
     else:
