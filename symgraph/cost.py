@@ -191,21 +191,9 @@ def _fmt(value, figure: str = "") -> str:
 def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
     """Operations of every result of ``program`` written as a tree in the inputs, summed and capped.
 
-    One dynamic-programming pass over the instructions (``Program.expanded_size``
-    per result would repeat it for every result).
+    Counted once for all results by the program (``ir.interpret.shapes``).
     """
-    size: dict[str, int] = {}
-    get = size.get
-    for target, op, args in program.instructions:
-        if op == "const":
-            size[target] = 0
-            continue
-        total = 1
-        for a in args:
-            if a.__class__ is str:
-                total += get(a, 0)
-        size[target] = total if total < cap else cap
-    return min(cap, sum(size.get(r, 0) for r in program.results.values() if isinstance(r, str)))
+    return min(cap, sum(program.expanded_size(label, cap) for label in program.results))
 
 
 def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float, note: str = "") -> ModeCost:

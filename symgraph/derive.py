@@ -19,7 +19,8 @@ from .frontend.coerce import as_graph, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, short_str
-from .ir.program import MAX_DEPTH, SIZE_CAP, Program
+from .ir.interpret import SIZE_CAP
+from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import normalise, simplify as simplify_expr
 from .progress import paused_gc
 

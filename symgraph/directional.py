@@ -30,7 +30,7 @@ from .names import output_labels
 from .ad.forward import tangents
 from .ad.linearised import Linearised
 from .ad.reverse import backpropagate
-from .ir.program import Emitter, is_zero
+from .ir.emitter import Emitter, is_zero
 
 
 class Directional(DerivativeMap):

@@ -137,7 +137,7 @@ def output_labels(graph: "Graph") -> tuple[str, ...]:
     unnamed = [k for k, y in enumerate(named) if y is None]
     if not unnamed:
         return tuple(named)
-    taken = Namer(graph._ops, kept)
+    taken = Namer(graph.op_of, kept)
 
     def labels(base: str) -> list[str]:
         return [base] if len(outputs) == 1 else [f"{base}{k + 1}" for k in unnamed]

@@ -88,7 +88,10 @@ class Op:
 
     ``code`` is a format string over the operands' source text; NumPy calls go
     through the namespace name ``xp`` so generated code also runs on Dask or
-    CuPy arrays.
+    CuPy arrays.  An operator's row also says how it is written: ``symbol`` in
+    the grammar and in drawings (``^``), ``infix`` in let-listings and Python
+    (``**``; default: ``symbol``), and its ``precedence`` in the grammar (higher
+    binds tighter); an infix row's ``code`` defaults to its infix form.
     """
 
     name: str
@@ -99,30 +102,35 @@ class Op:
     partials: tuple[Callable[..., Any], ...]
     commutative: bool = False
     in_grammar: bool = True
+    symbol: str = ""
+    infix: str = ""
+    precedence: int = 0
+
+    def __post_init__(self):
+        infix = self.infix or self.symbol
+        object.__setattr__(self, "infix", infix)
+        if not self.code and infix:
+            object.__setattr__(self, "code", f"{infix}{{0}}" if self.arity == 1 else f"{{0}} {infix} {{1}}")
 
 
 def _unary(name, sym, num, code, partial, in_grammar=True):
     return Op(name, 1, sym, num, code, (partial,), in_grammar=in_grammar)
 
 
-def _call(name):
-    return lambda B, x: B.op(name, x)
-
-
 _ROWS = [
-    Op("add", 2, lambda x, y: x + y, np.add, "{0} + {1}",
-       (lambda B, out, x, y: 1, lambda B, out, x, y: 1), commutative=True),
-    Op("sub", 2, lambda x, y: x - y, np.subtract, "{0} - {1}",
-       (lambda B, out, x, y: 1, lambda B, out, x, y: -1)),
-    Op("mul", 2, lambda x, y: x * y, np.multiply, "{0} * {1}",
-       (lambda B, out, x, y: y, lambda B, out, x, y: x), commutative=True),
-    Op("div", 2, lambda x, y: x / y, np.true_divide, "{0} / {1}",
+    Op("add", 2, lambda x, y: x + y, np.add, "",
+       (lambda B, out, x, y: 1, lambda B, out, x, y: 1), commutative=True, symbol="+", precedence=1),
+    Op("sub", 2, lambda x, y: x - y, np.subtract, "",
+       (lambda B, out, x, y: 1, lambda B, out, x, y: -1), symbol="-", precedence=1),
+    Op("mul", 2, lambda x, y: x * y, np.multiply, "",
+       (lambda B, out, x, y: y, lambda B, out, x, y: x), commutative=True, symbol="*", precedence=2),
+    Op("div", 2, lambda x, y: x / y, np.true_divide, "",
        (lambda B, out, x, y: B.op("div", 1, y),
-        lambda B, out, x, y: B.op("neg", B.op("div", out, y)))),
+        lambda B, out, x, y: B.op("neg", B.op("div", out, y))), symbol="/", precedence=2),
     Op("pow", 2, lambda x, y: x ** y, np.power, "xp.power({0}, {1})",
        (lambda B, out, x, y: B.op("mul", y, B.op("pow", x, B.op("sub", y, 1))),
-        lambda B, out, x, y: B.op("mul", out, B.op("log0", x)))),
-    _unary("neg", lambda x: -x, np.negative, "-{0}", lambda B, out, x: -1),
+        lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**", precedence=4),
+    Op("neg", 1, lambda x: -x, np.negative, "", (lambda B, out, x: -1,), symbol="-", precedence=3),
     _unary("sin", sympy.sin, np.sin, "xp.sin({0})", lambda B, out, x: B.op("cos", x)),
     _unary("cos", sympy.cos, np.cos, "xp.cos({0})", lambda B, out, x: B.op("neg", B.op("sin", x))),
     _unary("tan", sympy.tan, np.tan, "xp.tan({0})",
@@ -160,7 +168,15 @@ _ROWS = [
 OPS: dict[str, Op] = {row.name: row for row in _ROWS}
 #: the one-argument functions the text grammar accepts, in documentation order.
 FUNCTIONS: tuple[str, ...] = tuple(
-    row.name for row in _ROWS if row.arity == 1 and row.in_grammar and row.name != "neg")
+    row.name for row in _ROWS if row.arity == 1 and row.in_grammar and not row.symbol)
+#: sympy function class -> op name, for the one-argument rows whose sympy constructor is a class
+#: (``sympy.sin``, ``sympy.Abs``, :class:`sigmoid`): what :mod:`symgraph.frontend.from_sympy` reads
+SYMPY_FUNCTIONS: dict[type, str] = {
+    row.sympy: row.name for row in _ROWS if row.arity == 1 and isinstance(row.sympy, type)}
+#: the operators, whose constant results fold() computes exactly (functions stay: sin(1) stays sin(1))
+ARITHMETIC = frozenset(row.name for row in _ROWS if row.symbol)
+#: ops whose two operands commute (see :func:`ordered`)
+COMMUTATIVE = frozenset(row.name for row in _ROWS if row.commutative)
 
 
 def op(name: str) -> Op:
@@ -178,9 +194,48 @@ def is_number(value: Any) -> bool:
     return isinstance(value, sympy.Number) and value.is_finite is True
 
 
-def as_constant(value: int | float) -> sympy.Number:
-    """A Python number as a sympy constant (ints exact, floats as Float)."""
-    return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
+#: Python ints that rules return, as sympy constants (made once, not per instruction)
+_SMALL_INTS = {k: sympy.Integer(k) for k in range(-2, 11)}
+
+
+def as_constant(value: Any) -> Any:
+    """THE constant normaliser: a Python number as a sympy constant (ints exact, floats as Float).
+
+    Names and sympy constants pass through, so builders call it on any operand.
+    The class tests come first: the emitter calls this once per operand a rule returns.
+    """
+    cls = value.__class__
+    if cls is str:
+        return value
+    if cls is int:
+        small = _SMALL_INTS.get(value)
+        return small if small is not None else sympy.Integer(value)
+    if cls is float:
+        return sympy.Float(value)
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int):
+        return sympy.Integer(int(value))
+    if isinstance(value, float):
+        return sympy.Float(float(value))
+    return value
+
+
+def ordered(name: str, x: Any, y: Any) -> tuple:
+    """THE hash-consing key ``(name, x, y)`` of a two-operand op, a commutative op's operands sorted.
+
+    ``x`` and ``y`` are operand keys: a node's id or name stands for itself, a
+    constant for its :func:`constant_key` (a tuple).  Keys of one kind
+    compare; a node comes before a constant.  So ``x*y`` and ``y*x``, ``2*x``
+    and ``x*2``, are one node (graph builder) or one instruction (emitter).
+    """
+    if name in COMMUTATIVE:
+        if x.__class__ is y.__class__:
+            if y < x:
+                return (name, y, x)
+        elif x.__class__ is tuple:
+            return (name, y, x)
+    return (name, x, y)
 
 
 def constant_key(value: sympy.Expr) -> tuple:
@@ -204,7 +259,7 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
     Only arithmetic is folded; the guard makes ``9^9^9^9`` cost nothing: a power
     is estimated from the operands' bit lengths before it is computed.
     """
-    if name not in ("add", "sub", "mul", "div", "pow", "neg") or not all(is_number(a) for a in args):
+    if name not in ARITHMETIC or not all(is_number(a) for a in args):
         return None
     if any(_bits(a) > MAX_CONSTANT_BITS for a in args):
         return None
@@ -259,18 +314,13 @@ def nesting(op_name: str, operand_op: str | None, slot: int) -> int:
     return 0 if kind is not None and kind == _FLATTENED.get(operand_op) else 1
 
 
-#: ops whose constant results fold() computes exactly (the others are functions: sin(1) stays sin(1))
-ARITHMETIC = frozenset(("add", "sub", "mul", "div", "pow", "neg"))
-
-
 def constant_value(value: Any) -> np.float64:
     """The float64 value of a constant, as NumPy would hold it; never raises.
 
     An exact integer or rational beyond float64's range is +-inf (Python's
     ``float()`` raises OverflowError there), a tiny one 0.0.
     """
-    if isinstance(value, (int, float)):
-        value = as_constant(value)
+    value = as_constant(value)
     if isinstance(value, sympy.Rational):
         try:
             return np.float64(int(value.p) / int(value.q))
@@ -296,8 +346,7 @@ def closed_constant(value: Any) -> sympy.Expr:
 
     Floats beyond float64's range become +-oo, as the numbers do.
     """
-    if isinstance(value, (int, float)):
-        value = as_constant(value)
+    value = as_constant(value)
     if isinstance(value, sympy.Float) or isinstance(value, sympy.Rational) and _bits(value) > MAX_CONSTANT_BITS:
         number = constant_value(value)
         return value if isinstance(value, sympy.Float) and math.isfinite(number) else as_sympy_value(number)
@@ -355,14 +404,8 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
 
 
 class SympyBuilder:
-    """Builder for the partial rules that returns sympy expressions (edge labels, closed forms)."""
+    """Builder for the partial rules that returns sympy expressions (edge labels)."""
 
     @staticmethod
     def op(name: str, *args):
-        return build_sympy(name, tuple(as_constant(a) if isinstance(a, int) else a for a in args))
-
-
-def local_partials_sympy(name: str, out: sympy.Expr, args: tuple) -> list[sympy.Expr]:
-    """Local partial derivatives of op ``name`` as sympy expressions in the given symbols."""
-    row = op(name)
-    return [as_constant(r) if isinstance(r, int) else r for r in (rule(SympyBuilder, out, *args) for rule in row.partials)]
+        return build_sympy(name, tuple(map(as_constant, args)))

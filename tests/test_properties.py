@@ -16,7 +16,6 @@ import os
 import warnings
 
 import numpy as np
-import pytest
 import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import heapq
 from typing import Sequence
 
-from ..ir.program import is_zero
+from ..ir.emitter import is_zero
 from .linearised import Linearised, SweepResult
 
 ORDERS = ("markowitz", "forward", "reverse")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from ..ir.program import Ref, is_zero
+from ..ir.emitter import Ref, is_zero
 from .linearised import Linearised, SweepResult
 
 

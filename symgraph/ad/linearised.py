@@ -17,7 +17,8 @@ import sympy
 
 from .. import ops
 from ..ir.graph import Graph
-from ..ir.program import ZERO, Emitter, Ref, _as_ref, is_unit
+from ..ir.emitter import ZERO, Emitter, Ref, is_unit
+from ..ops import as_constant as _as_ref
 
 
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object], out) -> object:

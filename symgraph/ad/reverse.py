@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ..ir.program import MINUS_ONE, ONE, ZERO, Ref, is_zero
+from ..ir.emitter import MINUS_ONE, ONE, ZERO, Ref, is_zero
 from ..progress import STEP
 from .linearised import Linearised, SweepResult
 

@@ -14,7 +14,8 @@ import sympy
 from ..errors import ExpressionTooLargeError
 from ..ir.graph import Graph
 from ..ir.listing import argument, assignment, count_text
-from ..ir.program import MAX_DEPTH, SIZE_CAP, Program, live_instructions
+from ..ir.interpret import SIZE_CAP
+from ..ir.program import MAX_DEPTH, Program, live_instructions
 
 
 #: closed forms of at most this many tree operations print as formulas; larger ones as programs

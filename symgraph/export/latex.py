@@ -24,6 +24,7 @@ from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
 from ..frontend.parse import parse
 from ..ad.linearised import annotate_edges
+from ..ir import interpret
 from ..ir.program import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT, graph_program
 
@@ -72,25 +73,14 @@ def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr |
     operations or is nested deeper than sympy can handle maps to None.
     """
     nodes = program.graph.op_of if program.graph is not None else {}
-    shape: dict[str, tuple[int, int]] = {}
-    for target, op, args in program.instructions:
-        if target in nodes or op == "const":
-            shape[target] = (0, 0)
-        else:
-            parts = [shape.get(a, (0, 0)) for a in args if isinstance(a, str)]
-            shape[target] = (min(1 + sum(p[0] for p in parts), 10**18), 1 + max((p[1] for p in parts), default=0))
+    shape = interpret.shapes(program.instructions, atoms=nodes)
     small = {label: ref for label, ref in program.results.items()
              if not isinstance(ref, str) or (limit is None or shape.get(ref, (0, 0))[0] <= limit)
              and shape.get(ref, (0, 0))[1] <= ops.MAX_DEPTH}
-    env: dict[str, sympy.Expr] = {}
-    for target, op, args in live_instructions(reversed(program.instructions), small.values()):
-        if target in nodes:
-            env[target] = _symbol(program, target)
-            continue
-        values = tuple(env.get(a) or _symbol(program, a) if isinstance(a, str) else ops.closed_constant(a)
-                       for a in args)
-        env[target] = values[0] if op == "const" else ops.build_sympy(op, values)
-    return {label: (env.get(ref) or _symbol(program, ref) if isinstance(ref, str) else ops.closed_constant(ref))
+    rows = [row for row in live_instructions(reversed(program.instructions), small.values()) if row[0] not in nodes]
+    leaf = lambda name: _symbol(program, name)  # noqa: E731 - graph nodes stay atoms
+    env = interpret.forms(rows, {}, leaf)
+    return {label: ((env[ref] if ref in env else leaf(ref)) if isinstance(ref, str) else ops.closed_constant(ref))
             if label in small else None for label, ref in program.results.items()}
 
 
@@ -130,8 +120,7 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     for k, (target, op, args) in enumerate(shown):
         if cut > 0 and k == half:
             lines.append(rf"\text{{\dots {cut:,} more assignments}}")
-        values = tuple(_symbol(program, a) if isinstance(a, str) else ops.closed_constant(a) for a in args)
-        rhs = values[0] if op == "const" else ops.build_sympy(op, values)
+        rhs = interpret.forms([(target, op, args)], {}, lambda name: _symbol(program, name))[target]
         prefix = r"\text{where } " if k == 0 else ""
         lines.append(prefix + printer.name(target) + sep + printer.doprint(rhs))
     return lines

@@ -22,10 +22,9 @@ from typing import Any, Iterator, Mapping, NamedTuple
 from ..errors import GraphError
 from ..ad.linearised import Linearised, annotate_edges
 from ..ad.reverse import reverse
+from ..ops import OPS
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
-
-OP_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "neg": "-"}
 
 #: Colours of the forward values and of the gradients (adjoints, edge derivatives).
 VALUE_COLOUR, GRADIENT_COLOUR = "darkgreen", "red"
@@ -43,7 +42,7 @@ def op_label(graph: Graph, node: str) -> str:
     if op == "const":
         return f"{node}: {graph.operands(node)[0]}"
     constants = [str(x) for x in graph.operands(node) if not isinstance(x, str)]
-    symbol = OP_SYMBOLS.get(op, op)
+    symbol = OPS[op].symbol or op  # operators by their symbol (the op table's), functions by name
     return f"{node}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 
 

@@ -6,16 +6,11 @@ from typing import Sequence
 import sympy
 
 from ..errors import UnsupportedOpError
-from ..ir.graph import Graph, GraphBuilder
+from ..ir.builder import GraphBuilder
+from ..ir.graph import Graph
 from ..ir.hooks import provide
 from ..names import is_identifier
-from ..ops import sigmoid
-
-_FUNCTIONS = {
-    sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.asin: "asin", sympy.acos: "acos",
-    sympy.atan: "atan", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh",
-    sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs", sigmoid: "sigmoid", sympy.sign: "sign",
-}
+from ..ops import SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> op name, read from the op table
 
 
 def _children(e: sympy.Expr) -> tuple:

@@ -3,7 +3,7 @@
 No ``eval``, ``exec``, ``sympify`` or ``parse_expr`` ever sees user text: a
 scanner turns the text into tokens, and a shunting-yard loop (an explicit
 operator stack, no recursion, so 10,000-deep nesting is fine) feeds them to a
-:class:`~symgraph.ir.graph.GraphBuilder`.  Every problem is a
+:class:`~symgraph.ir.builder.GraphBuilder`; the scanner is :mod:`symgraph.frontend.tokens`.  Every problem is a
 :class:`~symgraph.errors.ParseError` carrying the position and a caret excerpt.
 
 Grammar (see the README): numbers, ``pi``, names, binary ``+ - * /``, power
@@ -16,133 +16,26 @@ from __future__ import annotations
 
 import difflib
 import keyword
-import math
-import re
-import unicodedata
-from typing import Iterable, NamedTuple, Sequence
+from typing import Sequence
 
 import sympy
 
 from ..errors import ParseError
-from ..ir.graph import Graph, GraphBuilder
+from ..ir.builder import GraphBuilder
+from ..ir.graph import Graph
+from ..ops import FUNCTIONS, OPS, constant_key as _constant_key
 from ..progress import paused_gc
-from ..ops import FUNCTIONS, constant_key as _constant_key
+from .tokens import Token, line_column, names_in, number, tokenize
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
 MAX_TEXT_LENGTH = 5_000_000
 
-_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SPACE = re.compile(r"[ \t\r]+")
-_EXPLAIN = {
-    ".": "attribute access is not supported",
-    "[": "subscripts are not supported", "]": "subscripts are not supported",
-    "<": "comparisons are not supported", ">": "comparisons are not supported",
-    "!": "'!' is not supported: there is no factorial (and no '!=': comparisons are not supported yet)",
-    "'": "quotes are not supported (no strings, and no primes for derivatives)",
-    '"': "quotes are not supported (no strings)",
-    "\\": "backslashes are not supported (LaTeX commands are not part of the grammar)",
-    "{": "braces are not supported", "}": "braces are not supported",
-    ":": "':' is not supported (no lambdas, slices or annotations)",
-    "%": "'%' is not supported (no modulo)", "@": "'@' is not supported (no matrix products)",
-    "#": "'#' is not supported (no comments yet)",
-    "&": "'&' is not supported (no logical or bitwise operators)",
-    "|": "'|' is not supported (no logical or bitwise operators; write abs(x) for |x|)",
-    "~": "'~' is not supported (no bitwise operators)",
-    "?": "'?' is not supported (no conditional expressions)",
-    "$": "'$' is not supported (write the expression without LaTeX delimiters)",
-    "`": "backquotes are not supported",
-}
-
-
-class Token(NamedTuple):
-    kind: str  # "num", "name", "op", "sep", "end"
-    text: str
-    pos: int
-
-
-def _describe(ch: str) -> str:
-    name = unicodedata.name(ch, "control character" if unicodedata.category(ch).startswith("C") else "?")
-    return f"U+{ord(ch):04X} ({name})"
-
-
-#: One pattern for every token, and a last group for any character that starts none (an error).
-_TOKEN = re.compile(r"(?P<space>[ \t\r]+)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
-                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^(),=])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
-    tokens: list[Token] = []
-    append, n = tokens.append, len(text)
-    new = tuple.__new__  # a Token without the Python-level __new__ of named tuples (millions in long texts)
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "space":
-            continue
-        pos = m.start()
-        if kind == "num":
-            end = m.end()
-            if end < n:
-                nxt = text[end]
-                if nxt.isascii() and (nxt.isalpha() or nxt == "_"):
-                    word = _NAME.match(text, end)
-                    raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a "
-                                     f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
-                if nxt == ".":
-                    raise ParseError("malformed number: a second decimal point", text, end)
-        elif kind == "bad":
-            _token_error(text, pos)
-        elif kind == "op" and text[pos] == "=" and text.startswith("==", pos):
-            raise ParseError("comparisons are not supported ('==')", text, pos)
-        append(new(Token, (kind, m.group(), pos)))
-    append(Token("end", "", n))
-    return tokens
-
-
-def _token_error(text: str, pos: int):
-    """Raise the ParseError for a character that starts no token."""
-    ch = text[pos]
-    if not ch.isascii() or not ch.isprintable():
-        raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
-    if text.startswith("!=", pos):
-        raise ParseError("'!=' is not supported: comparisons are not supported yet", text, pos)
-    raise ParseError(_EXPLAIN.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
-
-
-_BINARY = {"+": (1, "add"), "-": (1, "sub"), "*": (2, "mul"), "/": (2, "div"), "^": (4, "pow"), "**": (4, "pow")}
-_UNARY_PREC = 3
-
-
-_NUMBERS: dict[str, sympy.Expr] = {}
-
-
-def _number(tok: Token, text: str) -> sympy.Expr:
-    """The literal as a sympy constant (memoised: long sums repeat the same few literals)."""
-    value = _NUMBERS.get(tok.text)
-    if value is None:
-        value = _make_number(tok, text)
-        if len(_NUMBERS) > 4096:
-            _NUMBERS.clear()
-        _NUMBERS[tok.text] = value
-    return value
-
-
-def _make_number(tok: Token, text: str) -> sympy.Expr:
-    """A decimal literal is the float64 value it reads as (as NumPy reads it: ``1e-999999`` is 0.0).
-
-    The sympy Float is built from the Python float, never from the digits:
-    that costs the same for any exponent (a string like ``1e-999999`` made
-    sympy work for seconds) and gives the value evaluation uses.
-    """
-    if any(c in tok.text for c in ".eE"):
-        value = float(tok.text)
-        if not math.isfinite(value):
-            raise ParseError(f"number {tok.text!r} is out of range (larger than about 1.8e308)", text, tok.pos)
-        return sympy.Float(value)
-    if len(tok.text.lstrip("0")) > 308:
-        raise ParseError(f"integer literal with {len(tok.text)} digits is out of range", text, tok.pos)
-    return sympy.Integer(tok.text)
+#: operator text -> (precedence, op): the op table's binary operators, by both spellings (``^``, ``**``)
+_BINARY = {text: (row.precedence, row.name) for row in OPS.values() if row.arity == 2 and row.precedence
+           for text in (row.symbol, row.infix)}
+_BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
+#: unary minus binds tighter than * and looser than ^ (-x^2 is -(x^2))
+_UNARY_PREC = OPS["neg"].precedence
 
 
 class _Parser:
@@ -208,7 +101,7 @@ class _Parser:
         if name in self.scope:
             self.error(f"{name!r} is assigned twice", tok.pos)
         if name in self.inputs_used:
-            line, column = _line_column(self.text, self.inputs_used[name])
+            line, column = line_column(self.text, self.inputs_used[name])
             self.error(f"{name!r} is used as an input (line {line}, column {column}) before this line "
                        "assigns it", tok.pos)
         return name
@@ -235,7 +128,7 @@ class _Parser:
                 continue
             if tok.kind == "op" and tok.text in _BINARY:
                 prec, name = _BINARY[tok.text]
-                right = prec == 4
+                right = name == "pow"  # a^b^c is a^(b^c)
                 while ops and ops[-1][0] in ("bin", "un"):
                     top_prec = _UNARY_PREC if ops[-1][0] == "un" else _BINARY_PREC[ops[-1][1]]
                     if top_prec > prec or (top_prec == prec and not right):
@@ -281,7 +174,7 @@ class _Parser:
     def operand(self, tok: Token, values: list, ops: list) -> None:
         """Handle a token where an operand must start; advances past it."""
         if tok.kind == "num":
-            values.append(_number(tok, self.text))
+            values.append(number(tok, self.text))
         elif tok.kind == "name":
             self.name(tok, values, ops)
         elif tok.text in ("+", "-"):
@@ -346,15 +239,6 @@ class _Parser:
             return
         right, left = values.pop(), values.pop()
         values.append(self.builder.op(name, left, right))
-
-
-_BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
-
-
-def _line_column(text: str, pos: int) -> tuple[int, int]:
-    """1-based line and column of ``pos``."""
-    start = text.rfind("\n", 0, pos) + 1
-    return text.count("\n", 0, pos) + 1, pos - start + 1
 
 
 def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> Graph:
@@ -430,8 +314,3 @@ def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[st
         raise ParseError(f"output {name!r} is ambiguous: it names different things in different texts",
                          texts[-1], 0)
     return found[0]
-
-
-def names_in(texts: Iterable[str]) -> set[str]:
-    """Every identifier-like word in the texts (used to keep generated names clear of them)."""
-    return {m.group() for t in texts for m in _NAME.finditer(t)}

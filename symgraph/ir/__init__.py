@@ -1,0 +1,12 @@
+"""The intermediate representation: what every front end builds and every pass reads.
+
+A :class:`~symgraph.ir.graph.Graph` is the hash-consed DAG of a function
+(built by :mod:`~symgraph.ir.builder`); a :class:`~symgraph.ir.program.Program`
+is a straight-line let-listing of derivatives, built on top of the graph's own
+rows by the :mod:`~symgraph.ir.emitter`.  Both are rows ``(target, op, args)``
+in topological order, so one interpreter (:mod:`~symgraph.ir.interpret`)
+evaluates them, builds their sympy closed forms and counts those forms' size
+before building them; :mod:`~symgraph.ir.listing` prints them.  The IR knows
+the op table (:mod:`symgraph.ops`) and nothing above it: the conveniences that
+belong higher up are lent to it through :mod:`~symgraph.ir.hooks`.
+"""

@@ -26,173 +26,24 @@ Design choices, and why:
   10,000-deep graphs are fine.
 * Each node stores its op and its operands' names, never its full expression;
   :meth:`Graph.expr` builds closed forms only on request.
+
+Graphs are built by :class:`~symgraph.ir.builder.GraphBuilder`; evaluation
+and closed forms are the row walks of :mod:`symgraph.ir.interpret`.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
+from typing import Any, Iterator, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
 import sympy
 
 from .. import ops
-from ..errors import ExpressionTooLargeError, GraphError, UnsupportedOpError
-from ..names import Namer
+from ..errors import ExpressionTooLargeError, GraphError
+from . import interpret
 from .hooks import SERVICES, service
 from .listing import assignment
-
-_constant_key = ops.constant_key
-
-
-class GraphBuilder:
-    """Builds a :class:`Graph` node by node with hash-consing and small-constant folding.
-
-    The parser, :meth:`Graph.from_sympy` and multi-expression calls all build
-    through this class, so every front end shares one graph discipline.  The
-    builder knows nodes, inputs (shared by name) and the names front ends ask
-    for (:meth:`assign`); which name each node finally gets is decided once,
-    in :meth:`finish`, by the rules of :mod:`symgraph.names`.
-    """
-
-    def __init__(self, reserved: Iterable[str] = ()):
-        self._ops: list[str] = []
-        self._operands: list[tuple] = []
-        self._by_key: dict[tuple, int] = {}
-        self._inputs: dict[str, int] = {}
-        self._symbols: dict[str, sympy.Symbol] = {}
-        self._requests: list[tuple[int, str]] = []  # (node, name asked for), in the order asked
-        self._reserved = set(reserved)
-
-    # -- nodes ------------------------------------------------------------
-    def _new(self, op_name: str, operands: tuple) -> int:
-        self._ops.append(op_name)
-        self._operands.append(operands)
-        return len(self._ops) - 1
-
-    def input(self, name: str, symbol: sympy.Symbol | None = None) -> int:
-        """The input node called ``name`` (created on first use).
-
-        ``symbol``: the user's own sympy Symbol for it (kept with its
-        assumptions); two different Symbols of one name are an error.
-        """
-        node = self._inputs.get(name)
-        if node is None:
-            node = self._inputs[name] = self._new("input", ())
-        if symbol is not None:
-            known = self._symbols.setdefault(name, symbol)
-            if known != symbol:
-                raise UnsupportedOpError(
-                    f"two different symbols are both named {name!r}: {sympy.srepr(known)} and "
-                    f"{sympy.srepr(symbol)}; a graph input has one symbol, so rename one of them")
-        return node
-
-    def op(self, name: str, *operands) -> Any:
-        """The node for ``name(*operands)``, or a constant when the op folds."""
-        row = ops.OPS.get(name) or ops.op(name)
-        if len(operands) != row.arity:
-            raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
-        ids = 0
-        for x in operands:
-            if x.__class__ is int:
-                ids += 1
-        if ids == len(operands):  # only node ids: the common case, keyed by the ids themselves
-            if row.commutative and operands[1] < operands[0]:
-                operands = operands[::-1]
-            key = (name, *operands)
-        else:
-            if not ids:
-                folded = ops.fold(name, operands)
-                if folded is not None:
-                    return folded
-            keys = tuple((0, x) if x.__class__ is int else _constant_key(x) for x in operands)
-            if row.commutative and keys[1] < keys[0]:
-                keys, operands = keys[::-1], operands[::-1]
-            key = (name, keys)
-        node = self._by_key.get(key)
-        if node is None:
-            node = self._by_key[key] = self._new(name, tuple(operands))
-        return node
-
-    def const(self, value: Any) -> int:
-        """A ``const`` node holding ``value`` (for an output that is a bare constant); one per value."""
-        key = ("const", _constant_key(value))
-        node = self._by_key.get(key)
-        if node is None:
-            node = self._by_key[key] = self._new("const", (value,))
-        return node
-
-    # -- names and outputs -------------------------------------------------
-    def is_input(self, name: str) -> bool:
-        return name in self._inputs
-
-    def assign(self, name: str, ref: Any) -> None:
-        """Ask for ``name`` as the name of ``ref`` (a node id or a constant).
-
-        An op node may take the name; for an input, a constant or a node that
-        already has a name, ``name`` becomes an alias: the graph still knows
-        which node it stands for (:attr:`Graph.addresses`).
-        """
-        self._requests.append((ref, name))
-
-    def _names(self) -> tuple[list[str], dict[str, str | None]]:
-        """Every node's name, and where each user name points (see :mod:`symgraph.names` for the rules).
-
-        Inputs keep their names; a node takes the first name asked for it
-        that is no input and no other node's; the rest get fresh names that
-        avoid every word of the texts (``reserved``) and every name given.
-        """
-        names: list[str | None] = [None] * len(self._ops)
-        for name, node in self._inputs.items():
-            names[node] = name
-        kept: dict[str, int] = {}
-        wanted: dict[int, str] = {}
-        for node, name in self._requests:
-            if node.__class__ is not int or self._ops[node] == "input":
-                continue  # an alias of an input or a constant: it names no node of its own
-            wanted.setdefault(node, name)
-            if names[node] is None and name not in self._inputs and name not in kept:
-                kept[name] = node
-                names[node] = name
-        namer = Namer(self._reserved, self._inputs, kept)
-        for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
-            if names[node] is None:
-                names[node] = namer.fresh(name)
-        generated = namer.sequence("v").__next__
-        names = [generated() if name is None else name for name in names]
-        addresses: dict[str, str | None] = {name: name for name in self._inputs}
-        for ref, name in self._requests:  # the first meaning of a name wins; inputs always keep theirs
-            if name not in addresses:
-                addresses[name] = names[ref] if ref.__class__ is int else None  # None: a constant
-        return names, addresses
-
-    def finish(self, outputs: Sequence[Any], output_names: Sequence[str | None] | None = None) -> "Graph":
-        """Freeze into a :class:`Graph` whose outputs are ``outputs`` (node ids or constants), in order.
-
-        Repeated outputs stay repeated: n outputs in give n outputs out.
-        ``output_names`` are the names asked for outputs that are bare
-        constants (each gets a ``const`` node).
-        """
-        output_names = list(output_names or [None] * len(outputs))
-        out_ids = []
-        for ref, name in zip(outputs, output_names):
-            if ref.__class__ is not int:  # a bare constant output gets a node of its own
-                ref = self.const(ref)
-                if name:
-                    self.assign(name, ref)
-            out_ids.append(ref)
-        names, addresses = self._names()
-
-        def named(args: tuple) -> tuple:
-            """Operands with node ids replaced by node names; constants stay."""
-            if len(args) == 2:  # the common case, without a generator
-                x, y = args
-                return (names[x] if x.__class__ is int else x, names[y] if y.__class__ is int else y)
-            return tuple(names[x] if x.__class__ is int else x for x in args)
-
-        ops = dict(zip(names, self._ops))
-        operands = dict(zip(names, map(named, self._operands)))
-        return Graph.from_ops(ops, operands, tuple(self._inputs), tuple(names[i] for i in out_ids),
-                              addresses=addresses, symbols=self._symbols)
 
 
 class Graph:
@@ -213,9 +64,17 @@ class Graph:
     6.0
     """
 
-    def __init__(self, nxgraph: nx.DiGraph | None, inputs: tuple[str, ...], outputs: tuple[str, ...],
-                 addresses: Mapping[str, str | None] | None = None,
+    def __init__(self, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
+                 outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None):
+        """A graph from its light form: node name -> op and node name -> operands, in topological order.
+
+        ``addresses`` (user name -> node) defaults to the inputs; ``symbols`` maps input names to
+        the user's own sympy Symbols (default: plain ``Symbol(name)``).  The
+        networkx view ``g.nx`` is built on first access, so parsing and the
+        sweeps (which read only the light form) never pay for it.
+        """
+        self._ops, self._operands = op_of, operands
         self.inputs = tuple(inputs)
         #: output node names in order; a node may appear more than once (n functions in, n outputs)
         self.outputs = tuple(outputs)
@@ -229,25 +88,14 @@ class Graph:
         self.user_names: frozenset[str] = frozenset(self.addresses)
         self._symbols: dict[str, sympy.Symbol] = dict(symbols or {})
         self._exprs: dict[str, sympy.Expr] = {}
-        self._nx = nxgraph
-        if nxgraph is not None:
-            self._ops = {node: data["op"] for node, data in nxgraph.nodes(data=True)}
-            self._operands = {node: data["operands"] for node, data in nxgraph.nodes(data=True)}
+        self._nx: nx.DiGraph | None = None
 
     @classmethod
-    def from_ops(cls, ops: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
+    def from_ops(cls, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None) -> "Graph":
-        """A graph from its light form: node name -> op and node name -> operands, in topological order.
-
-        ``addresses`` (user name -> node) defaults to the inputs; ``symbols`` maps input names to
-        the user's own sympy Symbols (default: plain ``Symbol(name)``).  The
-        networkx view ``g.nx`` is built on first access, so parsing and the
-        sweeps (which read only the light form) never pay for it.
-        """
-        graph = cls(None, inputs, outputs, addresses, symbols)
-        graph._ops, graph._operands = ops, operands
-        return graph
+        """The constructor, by the name that says what it takes (a graph's light form)."""
+        return cls(op_of, operands, inputs, outputs, addresses, symbols)
 
     @property
     def nx(self) -> nx.DiGraph:
@@ -381,15 +229,16 @@ class Graph:
         NumPy's RuntimeWarning, never an exception.  Constants take their
         float64 value (:func:`ops.constant_value`; ``9^9^9^9`` is inf).
         """
-        result = check_values(self.inputs, values)
-        value_of = ops.constant_value
-        for node in self.order:
-            op_name = self.op(node)
-            if op_name == "input":
-                continue
-            args = [result[x] if isinstance(x, str) else value_of(x) for x in self.operands(node)]
-            result[node] = args[0] if op_name == "const" else ops.op(op_name).numeric(*args)
+        result = interpret.numbers(self.rows(), check_values(self.inputs, values))
         return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
+
+    @cached_property
+    def _shapes(self) -> dict[str, tuple[int, int]]:
+        """node -> (operations, depth) of its closed form in the inputs (:func:`interpret.shapes`)."""
+        return interpret.shapes(self.rows())
+
+    def _row(self, node: str) -> tuple[str, tuple]:
+        return self._ops[node], self._operands[node]
 
     def expr(self, node: str | None = None) -> sympy.Expr:
         """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
@@ -402,37 +251,17 @@ class Graph:
         node = self.output if node is None else node
         self.op(node)
         if node not in self._exprs:
-            needed = self.ancestors(node) | {node}
-            depth: dict[str, int] = {}
-            op_of = self._ops
-            for name in op_of:
-                if name in needed:
-                    depth[name] = max((depth[a] + ops.nesting(op_of[name], op_of[a], slot)
-                                       for slot, a in enumerate(self._operands[name]) if a.__class__ is str),
-                                      default=op_of[name] not in ("input", "const"))
-            if depth[node] > ops.MAX_DEPTH:
+            depth = self._shapes[node][1]
+            if depth > ops.MAX_DEPTH:
                 raise ExpressionTooLargeError(
-                    f"the expression of {node!r} is nested {depth[node]} levels deep, more than sympy can "
+                    f"the expression of {node!r} is nested {depth} levels deep, more than sympy can "
                     f"handle ({ops.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
-            for name in self._ops:
-                if name in needed and name not in self._exprs:
-                    self._exprs[name] = self._build_expr(name)
+            interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol)
         return self._exprs[node]
-
-    def _build_expr(self, node: str) -> sympy.Expr:
-        op_name = self.op(node)
-        if op_name == "input":
-            return self.symbol(node)
-        args = tuple(self._exprs[x] if isinstance(x, str) else ops.closed_constant(x) for x in self.operands(node))
-        return args[0] if op_name == "const" else ops.build_sympy(op_name, args)
 
     def node_expr(self, node: str) -> sympy.Expr:
         """The node's own op over its operands' symbols (``c*d``, not ``(a+b)*(b+1)``)."""
-        op_name = self.op(node)
-        if op_name == "input":
-            return self.symbol(node)
-        args = tuple(self.symbol(x) if isinstance(x, str) else ops.closed_constant(x) for x in self.operands(node))
-        return args[0] if op_name == "const" else ops.build_sympy(op_name, args)
+        return interpret.forms([(node, self.op(node), self.operands(node))], {}, self.symbol)[node]
 
 
 def _few(names: tuple[str, ...], limit: int = 8) -> str:

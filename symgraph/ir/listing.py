@@ -9,7 +9,10 @@ from typing import Any
 
 import sympy
 
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+from ..ops import OPS
+
+#: op -> its infix symbol as Python writes it (``**``), read from the op table once (listings are hot)
+_INFIX = {row.name: row.infix for row in OPS.values() if row.infix}
 
 
 def argument(ref: Any) -> str:
@@ -22,10 +25,9 @@ def argument(ref: Any) -> str:
 
 def assignment(target: str, op: str, args: tuple) -> str:
     """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``."""
-    if op in INFIX:
-        rhs = f"{argument(args[0])} {INFIX[op]} {argument(args[1])}"
-    elif op == "neg":
-        rhs = f"-{argument(args[0])}"
+    infix = _INFIX.get(op)
+    if infix is not None:  # operators: a + b, a ** b, -a
+        rhs = f"{argument(args[0])} {infix} {argument(args[1])}" if len(args) == 2 else f"{infix}{argument(args[0])}"
     elif op == "const":
         rhs = argument(args[0]).strip("()")
     else:

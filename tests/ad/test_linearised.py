@@ -3,7 +3,7 @@ import sympy
 
 import symgraph as sg
 from symgraph.ad.linearised import STATIC_PARTIALS, OUT
-from symgraph.ir.program import MINUS_ONE, ONE
+from symgraph.ir.emitter import MINUS_ONE, ONE
 
 
 def test_static_partials_are_found_in_the_rule_table():

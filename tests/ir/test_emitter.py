@@ -2,7 +2,8 @@
 import sympy
 
 import symgraph as sg
-from symgraph.ir.program import MINUS_ONE, ONE, ZERO, Emitter, Program, is_unit, is_zero, live_instructions
+from symgraph.ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, is_unit, is_zero
+from symgraph.ir.program import Program, live_instructions
 
 
 def emitter(text="a + b + c"):

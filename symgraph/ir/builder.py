@@ -1,0 +1,176 @@
+"""Building a :class:`~symgraph.ir.graph.Graph`: hash-consing, small-constant folding and node names.
+
+Every front end (the text parser, sympy conversion, several texts at once)
+builds through :class:`GraphBuilder`, so every graph follows one discipline:
+one node per distinct subexpression (commutative operands in the order of
+:func:`ops.ordered`), constants folded only when small (:func:`ops.fold`),
+and names given once, at the end, by the rules of :mod:`symgraph.names`.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import sympy
+
+from .. import ops
+from ..errors import UnsupportedOpError
+from ..names import Namer
+from .graph import Graph
+
+_constant_key = ops.constant_key
+
+
+class GraphBuilder:
+    """Builds a :class:`Graph` node by node with hash-consing and small-constant folding.
+
+    The parser, :meth:`Graph.from_sympy` and multi-expression calls all build
+    through this class, so every front end shares one graph discipline.  The
+    builder knows nodes, inputs (shared by name) and the names front ends ask
+    for (:meth:`assign`); which name each node finally gets is decided once,
+    in :meth:`finish`, by the rules of :mod:`symgraph.names`.
+    """
+
+    def __init__(self, reserved: Iterable[str] = ()):
+        self._ops: list[str] = []
+        self._operands: list[tuple] = []
+        self._by_key: dict[tuple, int] = {}
+        self._inputs: dict[str, int] = {}
+        self._symbols: dict[str, sympy.Symbol] = {}
+        self._requests: list[tuple[int, str]] = []  # (node, name asked for), in the order asked
+        self._reserved = set(reserved)
+
+    # -- nodes ------------------------------------------------------------
+    def _new(self, op_name: str, operands: tuple) -> int:
+        self._ops.append(op_name)
+        self._operands.append(operands)
+        return len(self._ops) - 1
+
+    def input(self, name: str, symbol: sympy.Symbol | None = None) -> int:
+        """The input node called ``name`` (created on first use).
+
+        ``symbol``: the user's own sympy Symbol for it (kept with its
+        assumptions); two different Symbols of one name are an error.
+        """
+        node = self._inputs.get(name)
+        if node is None:
+            node = self._inputs[name] = self._new("input", ())
+        if symbol is not None:
+            known = self._symbols.setdefault(name, symbol)
+            if known != symbol:
+                raise UnsupportedOpError(
+                    f"two different symbols are both named {name!r}: {sympy.srepr(known)} and "
+                    f"{sympy.srepr(symbol)}; a graph input has one symbol, so rename one of them")
+        return node
+
+    def op(self, name: str, *operands) -> Any:
+        """The node for ``name(*operands)``, or a constant when the op folds."""
+        row = ops.OPS.get(name) or ops.op(name)
+        if len(operands) != row.arity:
+            raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
+        # a node id keys itself, a constant by its cheap key (a tuple); no generator per node:
+        # the parser calls this once per operator of the text
+        if row.arity == 2:
+            x, y = operands
+            kx = x if x.__class__ is int else _constant_key(x)
+            ky = y if y.__class__ is int else _constant_key(y)
+            if kx.__class__ is tuple and ky.__class__ is tuple:
+                folded = ops.fold(name, operands)
+                if folded is not None:
+                    return folded
+            key = ops.ordered(name, kx, ky)
+            if key[1] is not kx:
+                operands = (y, x)
+        else:
+            (x,) = operands
+            if x.__class__ is int:
+                key = (name, x)
+            else:
+                folded = ops.fold(name, operands)
+                if folded is not None:
+                    return folded
+                key = (name, _constant_key(x))
+        node = self._by_key.get(key)
+        if node is None:
+            node = self._by_key[key] = self._new(name, tuple(operands))
+        return node
+
+    def const(self, value: Any) -> int:
+        """A ``const`` node holding ``value`` (for an output that is a bare constant); one per value."""
+        key = ("const", _constant_key(value))
+        node = self._by_key.get(key)
+        if node is None:
+            node = self._by_key[key] = self._new("const", (value,))
+        return node
+
+    # -- names and outputs -------------------------------------------------
+    def is_input(self, name: str) -> bool:
+        return name in self._inputs
+
+    def assign(self, name: str, ref: Any) -> None:
+        """Ask for ``name`` as the name of ``ref`` (a node id or a constant).
+
+        An op node may take the name; for an input, a constant or a node that
+        already has a name, ``name`` becomes an alias: the graph still knows
+        which node it stands for (:attr:`Graph.addresses`).
+        """
+        self._requests.append((ref, name))
+
+    def _names(self) -> tuple[list[str], dict[str, str | None]]:
+        """Every node's name, and where each user name points (see :mod:`symgraph.names` for the rules).
+
+        Inputs keep their names; a node takes the first name asked for it
+        that is no input and no other node's; the rest get fresh names that
+        avoid every word of the texts (``reserved``) and every name given.
+        """
+        names: list[str | None] = [None] * len(self._ops)
+        for name, node in self._inputs.items():
+            names[node] = name
+        kept: dict[str, int] = {}
+        wanted: dict[int, str] = {}
+        for node, name in self._requests:
+            if node.__class__ is not int or self._ops[node] == "input":
+                continue  # an alias of an input or a constant: it names no node of its own
+            wanted.setdefault(node, name)
+            if names[node] is None and name not in self._inputs and name not in kept:
+                kept[name] = node
+                names[node] = name
+        namer = Namer(self._reserved, self._inputs, kept)
+        for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
+            if names[node] is None:
+                names[node] = namer.fresh(name)
+        generated = namer.sequence("v").__next__
+        names = [generated() if name is None else name for name in names]
+        addresses: dict[str, str | None] = {name: name for name in self._inputs}
+        for ref, name in self._requests:  # the first meaning of a name wins; inputs always keep theirs
+            if name not in addresses:
+                addresses[name] = names[ref] if ref.__class__ is int else None  # None: a constant
+        return names, addresses
+
+    def finish(self, outputs: Sequence[Any], output_names: Sequence[str | None] | None = None) -> "Graph":
+        """Freeze into a :class:`Graph` whose outputs are ``outputs`` (node ids or constants), in order.
+
+        Repeated outputs stay repeated: n outputs in give n outputs out.
+        ``output_names`` are the names asked for outputs that are bare
+        constants (each gets a ``const`` node).
+        """
+        output_names = list(output_names or [None] * len(outputs))
+        out_ids = []
+        for ref, name in zip(outputs, output_names):
+            if ref.__class__ is not int:  # a bare constant output gets a node of its own
+                ref = self.const(ref)
+                if name:
+                    self.assign(name, ref)
+            out_ids.append(ref)
+        names, addresses = self._names()
+
+        def named(args: tuple) -> tuple:
+            """Operands with node ids replaced by node names; constants stay."""
+            if len(args) == 2:  # the common case, without a generator
+                x, y = args
+                return (names[x] if x.__class__ is int else x, names[y] if y.__class__ is int else y)
+            return tuple(names[x] if x.__class__ is int else x for x in args)
+
+        op_of = dict(zip(names, self._ops))
+        operands = dict(zip(names, map(named, self._operands)))
+        return Graph.from_ops(op_of, operands, tuple(self._inputs), tuple(names[i] for i in out_ids),
+                              addresses=addresses, symbols=self._symbols)

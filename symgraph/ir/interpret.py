@@ -1,0 +1,132 @@
+"""One walk over rows ``(target, op, args)``: numbers or sympy, and the size of the sympy before it is built.
+
+A :class:`~symgraph.ir.graph.Graph` (``graph.rows()``, inputs included) and a
+:class:`~symgraph.ir.program.Program` (``program.instructions``) are the same
+thing to an interpreter: rows in an order where every operand comes first,
+whose arguments are names or sympy constants.  So evaluation, closed forms
+and their size gates are written once, here:
+
+* :func:`numbers` -- values with each op's NumPy function, constants at their
+  float64 value (:func:`ops.constant_value`);
+* :func:`forms` -- sympy expressions with :func:`ops.build_sympy`, constants
+  as closed forms hold them (:func:`ops.closed_constant`);
+* :func:`needed` -- the rows one result needs that are not built yet, for
+  building closed forms on request;
+* :func:`shapes` -- every row's operation count and sympy nesting depth,
+  counted without building anything (closed forms can be exponentially
+  larger than their program, and sympy recurses: see ``ops.MAX_DEPTH``).
+
+Rows of op ``input`` are leaves; a ``const`` row holds its constant.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Container, Iterable, MutableMapping
+
+import sympy
+
+from .. import ops
+
+Row = tuple  # (target, op, args)
+
+#: expanded sizes stop counting here
+SIZE_CAP = 10**18
+
+
+def numbers(rows: Iterable[Row], env: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Every row's value into ``env`` (which holds the inputs' values); returns ``env``.
+
+    Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, never an exception.
+    """
+    value_of, table = ops.constant_value, ops.OPS
+    for target, op, args in rows:
+        if op == "input":
+            continue
+        vals = [env[a] if a.__class__ is str else value_of(a) for a in args]
+        env[target] = vals[0] if op == "const" else table[op].numeric(*vals)
+    return env
+
+
+def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
+          leaf: Callable[[str], sympy.Expr]) -> MutableMapping[str, sympy.Expr]:
+    """Every row's sympy expression into ``env``; returns ``env``.
+
+    Rows already in ``env`` are kept; an input row, or a name that is neither
+    in ``env`` nor a row, is the atom ``leaf(name)`` (a Symbol: the graph's
+    own, or a node standing for itself).
+    """
+    build, constant, get = ops.build_sympy, ops.closed_constant, env.get
+    for target, op, args in rows:
+        if target in env:
+            continue
+        if op == "input":
+            env[target] = leaf(target)
+            continue
+        vals = []
+        for a in args:
+            if a.__class__ is str:
+                value = get(a)
+                vals.append(leaf(a) if value is None else value)
+            else:
+                vals.append(constant(a))
+        env[target] = vals[0] if op == "const" else build(op, tuple(vals))
+    return env
+
+
+def needed(refs: Iterable[Any], definition: Callable[[str], tuple | None], known: Container[str]) -> list[Row]:
+    """The rows the names ``refs`` need that ``known`` lacks, operands first (an iterative post-order).
+
+    ``definition(name)`` is ``(op, args)``, or None for a name defined by no
+    row (an input of a program).  Visits only what is missing, so building one
+    result after another never walks the whole program again.
+    """
+    rows: list[Row] = []
+    done: set[str] = set()
+    stack = [r for r in refs if r.__class__ is str and r not in known]
+    while stack:
+        target = stack[-1]
+        if target in done:
+            stack.pop()
+            continue
+        row = definition(target)
+        if row is None:
+            done.add(target)
+            stack.pop()
+            continue
+        op, args = row
+        missing = [a for a in args if a.__class__ is str and a not in known and a not in done]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        done.add(target)
+        rows.append((target, op, args))
+    return rows
+
+
+def shapes(rows: Iterable[Row], atoms: Container[str] = ()) -> dict[str, tuple[int, int]]:
+    """target -> (operations, depth) of its closed form written as a tree; one pass, never built.
+
+    Operation counts stop at :data:`SIZE_CAP` (they can be exponential in the
+    rows); the depth counts the levels of sympy's tree (:func:`ops.nesting`:
+    ``(a*b)*c`` is one Mul).  Inputs, constants and the names in ``atoms``
+    (kept as symbols) are (0, 0).  The one count behind ``Program.expanded_size``,
+    ``Graph.expr``'s depth gate, LaTeX node forms and the cost reports.
+    """
+    result: dict[str, tuple[int, int]] = {}
+    op_of: dict[str, str] = {}
+    get, cap, none, nesting = result.get, SIZE_CAP, (0, 0), ops.nesting
+    for target, op, args in rows:
+        if op == "const" or op == "input" or target in atoms:
+            op_of[target] = "input"  # a leaf of the tree
+            result[target] = none
+            continue
+        op_of[target] = op
+        size, depth = 1, 1
+        for slot, a in enumerate(args):
+            if a.__class__ is str:
+                s, d = get(a, none)
+                size += s
+                d += nesting(op, op_of.get(a), slot)
+                depth = d if d > depth else depth
+        result[target] = (size if size < cap else cap, depth)
+    return result
