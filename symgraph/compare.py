@@ -8,9 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from .ad.paths import PATH_LIMIT
-from .ad.paths import count_all_paths
-from .cost import COMPARED_MODES, PREFERENCE, CostReport, ModeCost
+from .ad.paths import PATH_LIMIT, count_all_paths
+from .cost import COMPARED_MODES, PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
@@ -129,8 +128,8 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
         for mode in COMPARED_MODES:
             share = None if bar is None else _Share(bar, done, work[mode])
             if mode == "paths" and count > limit:
-                costs.append(ModeCost("paths", paths=count, seconds=counted,
-                                      note=f"{count_text(count)} paths exceed the limit of {limit:,}: counted, not enumerated"))
+                costs.append(mode_cost("paths", seconds=counted, paths=count,
+                                       note=f"{count_text(count)} paths exceed the limit of {limit:,}: counted, not enumerated"))
             else:
                 options = {"limit": limit} if mode == "paths" else {}
                 costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])

@@ -52,7 +52,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
 
-from .ad.linearised import SweepResult
+from .ad.linearised import Counts
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -208,9 +208,16 @@ def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
     return min(cap, sum(size.get(r, 0) for r in program.results.values() if isinstance(r, str)))
 
 
-def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float, note: str = "") -> ModeCost:
-    counts = result.counts
-    return ModeCost(mode, sweeps=counts.sweeps if mode in ("forward", "reverse") else None,
-                    multiplications=counts.multiplications, additions=counts.additions,
-                    program_ops=program.ops, expanded=lambda: expanded_ops(program), paths=result.paths,
-                    seconds=seconds, note=note)
+def mode_cost(mode: str, counts: Counts | None = None, program: Program | None = None, seconds: float | None = None,
+              note: str = "", paths: int | None = None) -> ModeCost:
+    """The :class:`ModeCost` row of a derivation: what ``counts`` counted and the ``program`` it made.
+
+    Sweeps are reported for forward and reverse mode only; without counts or
+    a program (a path sum counted but not enumerated) those figures are None.
+    """
+    return ModeCost(mode, sweeps=counts.sweeps if counts is not None and mode in ("forward", "reverse") else None,
+                    multiplications=None if counts is None else counts.multiplications,
+                    additions=None if counts is None else counts.additions,
+                    program_ops=None if program is None else program.ops,
+                    expanded=None if program is None else lambda: expanded_ops(program),
+                    paths=paths, seconds=seconds, note=note)

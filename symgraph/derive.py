@@ -249,9 +249,10 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
     with paused_gc():  # one collection after sweep, program and counts, not one after each
-        result, lin, _ = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
+        result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
         program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
-        cost = CostReport([mode_cost(mode, result, program, time.perf_counter() - start, note)], len(names), 1, note)
+        cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
+        cost = CostReport([cost], len(names), 1, note)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
@@ -263,10 +264,10 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
     """
     start = time.perf_counter()
     mode, note = resolve_mode(graph, graph.outputs, wrt, mode)
-    result, lin, _ = run_mode(graph, graph.outputs, wrt, mode, progress, **options)
+    result, lin = run_mode(graph, graph.outputs, wrt, mode, progress, **options)
     program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives.get((y, x), 0)
                                                  for y in graph.outputs for x in wrt})
-    return program, mode_cost(mode, result, program, time.perf_counter() - start, note)
+    return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
