@@ -1,7 +1,10 @@
 """compare(): derive the same Jacobian in every mode and say which one wins, and why.
 
-The figures are :class:`~symgraph.cost.ModeCost` rows (see :mod:`symgraph.cost`
-for what each counts); :func:`verdict` is the sentence under the table.
+Each mode runs through :func:`symgraph.derive.jacobian_program`, so the rows
+are the same :class:`~symgraph.cost.ModeCost` figures ``gradient.cost`` shows
+(see :mod:`symgraph.cost` for what each counts); the path count comes first,
+from the graph alone, and decides whether the path sum is enumerated.
+:func:`verdict` is the sentence under the table.
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import time
 from typing import Any, Sequence
 
 from .ad.paths import PATH_LIMIT, count_all_paths
-from .cost import COMPARED_MODES, PREFERENCE, CostReport, mode_cost
+from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
@@ -23,8 +26,8 @@ def verdict(report: CostReport) -> str:
     measured = {m: c for m, c in report.items() if c.multiplications is not None}
     if not measured:
         return ""
-    rank = {m: i for i, m in enumerate(PREFERENCE)}
-    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(PREFERENCE))))
+    rank = {m: i for i, m in enumerate(TIE_PREFERENCE)}
+    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(TIE_PREFERENCE))))
     count = measured[best].multiplications
     ties = [m for m in measured if m != best and measured[m].multiplications == count]
     others = ", ".join(f"{m} {count_text(c.multiplications)}" for m, c in measured.items() if m != best)

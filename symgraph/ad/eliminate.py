@@ -39,7 +39,8 @@ from typing import Sequence
 
 from .linearised import Linearised, SweepResult
 
-ORDERS = ("markowitz", "forward", "reverse")
+#: the vertex orders :func:`eliminate` knows (``order=``)
+ELIMINATION_ORDERS = ("markowitz", "forward", "reverse")
 
 
 def _relevant(lin: Linearised, sources: Sequence[str], sinks: Sequence[str]) -> set[str]:
@@ -75,8 +76,8 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
     >>> result.derivatives[("e", "a")], lin.counts.multiplications
     ('d', 0)
     """
-    if order not in ORDERS:
-        raise ValueError(f"unknown elimination order {order!r}; choose one of {', '.join(ORDERS)}")
+    if order not in ELIMINATION_ORDERS:
+        raise ValueError(f"unknown elimination order {order!r}; choose one of {', '.join(ELIMINATION_ORDERS)}")
     xs = [x for x in dict.fromkeys(wrt) if x in lin.index]
     ys = [y for y in dict.fromkeys(outputs) if y in lin.index]
     keep = _relevant(lin, xs, ys)

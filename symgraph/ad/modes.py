@@ -2,8 +2,20 @@
 
 ``SWEEP_OF_MODE`` maps a mode name to its sweep over a :class:`~symgraph.ad.linearised.Linearised`
 graph; :func:`run_mode` runs one with the wrt names resolved to nodes
-(:func:`symgraph.frontend.coerce.wrt_nodes`), and :func:`choose_mode` counts,
-on the actual graph, what forward and reverse would multiply.
+(:func:`symgraph.frontend.coerce.wrt_nodes`).
+
+``mode="auto"`` (:func:`choose_mode`) counts, on the actual graph and in the
+unit of :func:`symgraph.compare`'s table, the multiplications each sweep would
+perform: forward mode forms one product for every edge ``u -> v`` per wrt
+input that reaches ``u``, reverse mode one for every edge ``u -> v`` per
+output that ``v`` reaches, and a product is free when the edge's local
+derivative (:func:`~symgraph.ad.linearised.static_edge_kinds`) or the tangent
+(adjoint) is exactly +-1.  One bit-set pass each way (:func:`sweep_estimates`),
+linear in the graph for up to a few thousand inputs or outputs.  Fewer
+multiplications win; a tie goes to fewer edge products in all (free ones
+included: they are still visited), then to reverse, the default.  Elimination
+is not a candidate: its cost depends on fill-in that is only known by
+performing it (:func:`symgraph.compare` shows it).
 """
 from __future__ import annotations
 
@@ -20,16 +32,23 @@ from .reverse import reverse
 
 
 #: mode name -> sweep function(lin, outputs, wrt, **options) -> SweepResult; "auto" picks
-#: forward or reverse by counting on the graph (symgraph.cost.choose_mode)
+#: forward or reverse by counting on the graph (:func:`choose_mode`)
 SWEEP_OF_MODE = {"reverse": reverse, "forward": forward, "paths": paths, "elimination": eliminate}
+
+
+def sweep_of(mode: str):
+    """The sweep function of ``mode``; a ValueError naming the modes for an unknown one."""
+    sweep = SWEEP_OF_MODE.get(mode)
+    if sweep is None:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+    return sweep
 
 
 def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
     """``(mode, note)``: "auto" becomes forward or reverse, with the sentence saying why."""
     if mode == "auto":
         return choose_mode(graph, outputs, present(graph, wrt))
-    if mode not in SWEEP_OF_MODE:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+    sweep_of(mode)
     return mode, ""
 
 
@@ -41,15 +60,14 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
     Only the ``wrt`` names that occur reach the sweep (:func:`present`); the
     others' derivatives are absent from the result, i.e. 0.
     """
-    if mode not in SWEEP_OF_MODE:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+    sweep = sweep_of(mode)
     with paused_gc():
         lin = Linearised(graph)
         work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
         lin.progress = progress_reporter(progress, work, f"{mode} mode")
         try:
             targets = wrt_nodes(graph, wrt)
-            result = SWEEP_OF_MODE[mode](lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
+            result = sweep(lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
         finally:
             if lin.progress is not None:
                 lin.progress.close()
