@@ -89,7 +89,7 @@ def _node_refs(graph: Graph, seed_refs: Sequence) -> list:
 def _linearised(graph: Graph, seed_refs: Sequence) -> tuple[Linearised, list[str]]:
     """A Linearised graph whose temporaries cannot clash with seed names, and the extra input names."""
     extra = list(dict.fromkeys(s for s in seed_refs if isinstance(s, str) and s not in graph.user_names))
-    clash = [s for s in extra if s in graph.nx]
+    clash = [s for s in extra if s in graph.op_of]
     if clash:
         raise GraphError(f"seed name {clash[0]!r} is a name the graph generated for an unnamed node; "
                          "choose another name for the seed")
