@@ -1,16 +1,18 @@
 """compare(): derive the same Jacobian in every mode and say which one wins, and why.
 
-The figures are :class:`~symgraph.cost.ModeCost` rows (see :mod:`symgraph.cost`
-for what each counts); :func:`verdict` is the sentence under the table.
+Each mode runs through :func:`symgraph.derive.jacobian_program`, so the rows
+are the same :class:`~symgraph.cost.ModeCost` figures ``gradient.cost`` shows
+(see :mod:`symgraph.cost` for what each counts); the path count comes first,
+from the graph alone, and decides whether the path sum is enumerated.
+:func:`verdict` is the sentence under the table.
 """
 from __future__ import annotations
 
 import time
 from typing import Any, Sequence
 
-from .ad.paths import PATH_LIMIT
-from .ad.paths import count_all_paths
-from .cost import COMPARED_MODES, PREFERENCE, CostReport, ModeCost
+from .ad.paths import PATH_LIMIT, count_all_paths
+from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
@@ -24,8 +26,8 @@ def verdict(report: CostReport) -> str:
     measured = {m: c for m, c in report.items() if c.multiplications is not None}
     if not measured:
         return ""
-    rank = {m: i for i, m in enumerate(PREFERENCE)}
-    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(PREFERENCE))))
+    rank = {m: i for i, m in enumerate(TIE_PREFERENCE)}
+    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(TIE_PREFERENCE))))
     count = measured[best].multiplications
     ties = [m for m in measured if m != best and measured[m].multiplications == count]
     others = ", ".join(f"{m} {count_text(c.multiplications)}" for m, c in measured.items() if m != best)
@@ -129,8 +131,8 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
         for mode in COMPARED_MODES:
             share = None if bar is None else _Share(bar, done, work[mode])
             if mode == "paths" and count > limit:
-                costs.append(ModeCost("paths", paths=count, seconds=counted,
-                                      note=f"{count_text(count)} paths exceed the limit of {limit:,}: counted, not enumerated"))
+                costs.append(mode_cost("paths", seconds=counted, paths=count,
+                                       note=f"{count_text(count)} paths exceed the limit of {limit:,}: counted, not enumerated"))
             else:
                 options = {"limit": limit} if mode == "paths" else {}
                 costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])

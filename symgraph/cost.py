@@ -1,9 +1,9 @@
-"""Cost of a derivation, every mode side by side, and the rule behind ``mode="auto"``.
+"""The report types of a derivation's cost: one row per mode, and the table they make.
 
 A :class:`ModeCost` is what one derivation counted; a :class:`CostReport` puts
 several side by side (``str()`` is an aligned table, ``to_dict()`` plain data,
-``_repr_html_`` a table in Jupyter).  :func:`compare` derives the same
-Jacobian in every mode and reports:
+``_repr_html_`` a table in Jupyter).  ``gradient.cost`` is a one-row report;
+:func:`symgraph.compare` derives the same Jacobian in every mode and reports:
 
 ``sweeps``
     forward: one per wrt input; reverse: one per output; None for paths and
@@ -34,17 +34,9 @@ products for every path), and it still grows with the number of paths,
 exponentially in depth for layered graphs.  Above the path limit the row
 shows the path count alone and no enumeration happens.
 
-``mode="auto"`` (:func:`choose_mode`) counts, on the actual graph and in the
-table's unit, the multiplications each sweep would perform: forward mode
-forms one product for every edge ``u -> v`` per wrt input that reaches ``u``,
-reverse mode one for every edge ``u -> v`` per output that ``v`` reaches, and
-a product is free when the edge's local derivative or the tangent (adjoint)
-is exactly +-1.  One bit-set pass each way (:func:`sweep_estimates`), linear
-in the graph for up to a few thousand inputs or outputs.  Fewer
-multiplications win; a tie goes to fewer edge products in all (free ones
-included: they are still visited), then to reverse, the default.
-Elimination is not a candidate: its cost depends on fill-in that is only
-known by performing it (:func:`compare` shows it).
+Building a row is :func:`mode_cost`'s job alone (grad, jacobian, jvp/vjp and
+compare all call it); why ``mode="auto"`` picks what it picks is counted in
+:mod:`symgraph.ad.modes`.
 """
 from __future__ import annotations
 
@@ -52,7 +44,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
 
-from .ad.linearised import SweepResult
+from .ad.linearised import Counts
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -66,7 +58,7 @@ COUNTED = ("multiplications, additions: edge-derivative products and sums the mo
 COMPARED_MODES = ("forward", "reverse", "paths", "elimination")
 
 #: which mode the verdict names when several need the same multiplications (simplest first)
-PREFERENCE = ("reverse", "forward", "elimination", "paths")
+TIE_PREFERENCE = ("reverse", "forward", "elimination", "paths")
 
 #: expanded_ops stops counting here (the closed form can be exponential in the program)
 EXPANDED_CAP = 10**9
@@ -196,9 +188,16 @@ def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
     return min(cap, sum(program.expanded_size(label, cap) for label in program.results))
 
 
-def mode_cost(mode: str, result: SweepResult, program: Program, seconds: float, note: str = "") -> ModeCost:
-    counts = result.counts
-    return ModeCost(mode, sweeps=counts.sweeps if mode in ("forward", "reverse") else None,
-                    multiplications=counts.multiplications, additions=counts.additions,
-                    program_ops=program.ops, expanded=lambda: expanded_ops(program), paths=result.paths,
-                    seconds=seconds, note=note)
+def mode_cost(mode: str, counts: Counts | None = None, program: Program | None = None, seconds: float | None = None,
+              note: str = "", paths: int | None = None) -> ModeCost:
+    """The :class:`ModeCost` row of a derivation: what ``counts`` counted and the ``program`` it made.
+
+    Sweeps are reported for forward and reverse mode only; without counts or
+    a program (a path sum counted but not enumerated) those figures are None.
+    """
+    return ModeCost(mode, sweeps=counts.sweeps if counts is not None and mode in ("forward", "reverse") else None,
+                    multiplications=None if counts is None else counts.multiplications,
+                    additions=None if counts is None else counts.additions,
+                    program_ops=None if program is None else program.ops,
+                    expanded=None if program is None else lambda: expanded_ops(program),
+                    paths=paths, seconds=seconds, note=note)

@@ -1,8 +1,13 @@
-"""grad and jacobian: run a sweep over a graph and wrap the result.
+"""grad and jacobian, and the result mappings every derivative API returns.
 
-Every mode emits into a :class:`~symgraph.ir.program.Emitter` seeded with the
-function's own graph, so results are straight-line programs in node symbols;
-closed forms in the inputs are built from them only when a value is asked for.
+The entry points resolve the mode (:mod:`symgraph.ad.modes`), run its sweep
+and turn the emitted refs into a :class:`~symgraph.ir.program.Program` and a
+:class:`~symgraph.cost.CostReport`.  Every mode emits into an emitter seeded
+with the function's own graph, so results are straight-line programs in node
+symbols; :class:`DerivativeMap` (and :class:`Gradient`, and
+:class:`~symgraph.directional.Directional` beside jvp/vjp) builds closed forms
+in the inputs from them only when one is asked for, and delegates printing,
+LaTeX and compilation to the export and backend layers.
 """
 from __future__ import annotations
 
@@ -225,7 +230,7 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     mode : {"reverse", "forward", "paths", "elimination", "auto"}
         How to accumulate the chain rule; every mode gives equal results.
         ``"auto"`` picks forward or reverse by counting edge products on the
-        graph (:func:`symgraph.cost.choose_mode`); ``gradient.mode`` and
+        graph (:func:`symgraph.ad.modes.choose_mode`); ``gradient.mode`` and
         ``gradient.cost.note`` say which and why.
     simplify : True, False, "fast", "full" or "none"
         See :mod:`symgraph.ir.simplify`.
@@ -251,9 +256,10 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
     with paused_gc():  # one collection after sweep, program and counts, not one after each
-        result, lin, _ = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
+        result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
         program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
-        cost = CostReport([mode_cost(mode, result, program, time.perf_counter() - start, note)], len(names), 1, note)
+        cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
+        cost = CostReport([cost], len(names), 1, note)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
@@ -265,10 +271,10 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
     """
     start = time.perf_counter()
     mode, note = resolve_mode(graph, graph.outputs, wrt, mode)
-    result, lin, _ = run_mode(graph, graph.outputs, wrt, mode, progress, **options)
+    result, lin = run_mode(graph, graph.outputs, wrt, mode, progress, **options)
     program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives.get((y, x), 0)
                                                  for y in graph.outputs for x in wrt})
-    return program, mode_cost(mode, result, program, time.perf_counter() - start, note)
+    return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",

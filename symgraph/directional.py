@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import sympy
 
 from . import ops
-from .cost import CostReport, ModeCost, expanded_ops
+from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
 from .errors import GraphError
@@ -30,7 +30,7 @@ from .names import output_labels
 from .ad.forward import tangents
 from .ad.linearised import Linearised
 from .ad.reverse import backpropagate
-from .ir.emitter import Emitter, is_zero
+from .ir.emitter import Emitter
 
 
 class Directional(DerivativeMap):
@@ -89,7 +89,7 @@ def _node_refs(graph: Graph, seed_refs: Sequence) -> list:
 def _linearised(graph: Graph, seed_refs: Sequence) -> tuple[Linearised, list[str]]:
     """A Linearised graph whose temporaries cannot clash with seed names, and the extra input names."""
     extra = list(dict.fromkeys(s for s in seed_refs if isinstance(s, str) and s not in graph.user_names))
-    clash = [s for s in extra if s in graph.nx]
+    clash = [s for s in extra if s in graph.op_of]
     if clash:
         raise GraphError(f"seed name {clash[0]!r} is a name the graph generated for an unnamed node; "
                          "choose another name for the seed")
@@ -103,10 +103,7 @@ def _result(graph, results, lin, extra, mode, start, simplify) -> Directional:
     """The Directional whose entries are ``results``: label -> program ref."""
     program = lin.emitter.program((*graph.inputs, *extra), results)
     keys = list(results)
-    counts = lin.counts
-    cost = ModeCost(mode, sweeps=counts.sweeps, multiplications=counts.multiplications,
-                    additions=counts.additions, program_ops=program.ops, expanded=lambda: expanded_ops(program),
-                    seconds=time.perf_counter() - start)
+    cost = mode_cost(mode, lin.counts, program, time.perf_counter() - start)
     return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify)
 
 
@@ -196,7 +193,7 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     adjoint: dict = {}
     for y, s in zip(graph.outputs, refs):
         total = lin.add(adjoint.get(y), s)
-        if is_zero(total):
+        if lin.is_zero(total):
             adjoint.pop(y, None)
         else:
             adjoint[y] = total

@@ -1,0 +1,13 @@
+"""Layer 4, automatic differentiation on the graph: every mode that turns a Graph into derivative refs.
+
+:mod:`~symgraph.ad.linearised` holds what every mode shares (each edge's local
+derivative, the one adjacency structure and walk, and the rule that products
+with 0 or +-1 are free); :mod:`~symgraph.ad.forward`,
+:mod:`~symgraph.ad.reverse`, :mod:`~symgraph.ad.paths` and
+:mod:`~symgraph.ad.eliminate` are the four ways of accumulating the chain rule
+over it, each emitting into one :class:`~symgraph.ir.program.Emitter` and
+counting its work; :mod:`~symgraph.ad.modes` is the table from mode names to
+sweeps, the cost estimate behind ``mode="auto"`` and the one function that
+runs a mode.  Nothing here builds result objects or reports: that is the API
+layer above (:mod:`symgraph.derive`, :mod:`symgraph.cost`).
+"""

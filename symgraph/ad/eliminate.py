@@ -37,27 +37,17 @@ from __future__ import annotations
 import heapq
 from typing import Sequence
 
-from ..ir.emitter import is_zero
 from .linearised import Linearised, SweepResult
 
-ORDERS = ("markowitz", "forward", "reverse")
+#: the vertex orders :func:`eliminate` knows (``order=``)
+ELIMINATION_ORDERS = ("markowitz", "forward", "reverse")
 
 
 def _relevant(lin: Linearised, sources: Sequence[str], sinks: Sequence[str]) -> set[str]:
-    """Vertices on some source -> sink path (iterative reachability both ways)."""
-    down, stack = set(sources), list(sources)
-    while stack:
-        for w in lin.succs[stack.pop()]:
-            if w not in down:
-                down.add(w)
-                stack.append(w)
-    up, stack = {y for y in sinks if y in down}, [y for y in sinks if y in down]
-    while stack:
-        for u in lin.preds[stack.pop()]:
-            if u in down and u not in up:
-                up.add(u)
-                stack.append(u)
-    return up
+    """Vertices on some source -> sink path: reached from a source, and reaching a sink among those."""
+    down = lin.reachable(sources) | set(sources)
+    ends = [y for y in sinks if y in down]
+    return lin.reachable(ends, forward=False, within=down) | set(ends)
 
 
 def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
@@ -86,11 +76,12 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
     >>> result.derivatives[("e", "a")], lin.counts.multiplications
     ('d', 0)
     """
-    if order not in ORDERS:
-        raise ValueError(f"unknown elimination order {order!r}; choose one of {', '.join(ORDERS)}")
+    if order not in ELIMINATION_ORDERS:
+        raise ValueError(f"unknown elimination order {order!r}; choose one of {', '.join(ELIMINATION_ORDERS)}")
     xs = [x for x in dict.fromkeys(wrt) if x in lin.index]
     ys = [y for y in dict.fromkeys(outputs) if y in lin.index]
     keep = _relevant(lin, xs, ys)
+    is_zero = lin.is_zero
     # ins[j][i] and outs[i][j] both hold c[i, j]; virtual vertices are tuples, real ones names
     ins: dict = {v: {} for v in keep}
     outs: dict = {v: {} for v in keep}

@@ -2,13 +2,14 @@
 
 tangent(v) = sum over in-edges u -> v of local(u, v) * tangent(u), visiting only
 the wrt node's descendants in topological order.  Zero tangents are never
-stored or propagated; products with 0 or +-1 are free and not counted.
+stored or propagated; products with 0 or +-1 are free and not counted
+(:class:`~symgraph.ad.linearised.Linearised` decides which).
 """
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from ..ir.emitter import Ref, is_zero
+from ..ir.emitter import Ref
 from .linearised import Linearised, SweepResult
 
 
@@ -18,6 +19,7 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     With the single seed ``{x: 1}`` this is forward mode's sweep for ``x``;
     with several it is a Jacobian-vector product (:func:`symgraph.jvp`).
     """
+    is_zero = lin.is_zero
     tangent = {x: s for x, s in seeds.items() if x in lin.index and not is_zero(s)}
     seeded = dict(tangent)
     for v in lin.descendants(*tangent):

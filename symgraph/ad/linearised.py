@@ -1,29 +1,44 @@
-"""Edge derivatives: the local partial d(child)/d(parent) on every edge, from the rule table.
+"""The linearised graph: every edge's local derivative, the one adjacency the sweeps walk, and free work.
 
-The same rules serve two builders: :func:`annotate_edges` stores sympy
-expressions in node symbols on ``g.nx`` edges (``derivative`` attribute, for
-drawings and tables), and :class:`Linearised` emits them into a program on
-demand for the sweeps.  An edge feeding several operand slots (``x*x``)
-carries the sum of the slots' partials.
+Three things every mode shares, kept here once:
+
+* **Edge derivatives** from the op table's partial rules.  :func:`edge_derivatives`
+  gives them as sympy expressions in node symbols (for tables, paths and
+  drawings; :func:`annotate_edges` stores them on ``g.nx``), and
+  :class:`Linearised` emits them into a program on demand for the sweeps.
+  An edge feeding several operand slots (``x*x``) carries the sum of the
+  slots' partials.
+* **Adjacency** (:class:`Adjacency`): operands and users as plain dicts built
+  from the graph's tables, and the one iterative walk over them.  Every
+  traversal in :mod:`symgraph.ad` goes through it, never through the
+  networkx view (built only on request, and slower to walk).
+* **Free work**: a product with 0 or +-1 and a sum with 0 are never
+  performed and never counted.  :meth:`Linearised.mul`, :meth:`~Linearised.add`,
+  :meth:`~Linearised.sub`, :meth:`~Linearised.is_zero`, the unit factors
+  (:data:`ONE_FACTOR`, :data:`MINUS_ONE_FACTOR`) and :func:`edge_kind` are
+  the only places in the ad layer that decide it; the sweeps call them
+  (reverse mode tests the unit factors itself, to carry a -1 factor as a
+  sign instead of a ``neg`` instruction).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 import sympy
 
 from .. import ops
 from ..ir.graph import Graph
-from ..ir.emitter import ZERO, Emitter, Ref, is_unit
+from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, is_unit, is_zero
 from ..ops import as_constant as _as_ref
 
 
-def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object], out) -> object:
-    row = ops.OPS[graph._ops[v]]
-    operands = graph._operands[v]
+def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object] | None, out) -> object:
+    """d v / d u built with ``builder`` (sympy or an emitter): the sum over the slots ``u`` feeds."""
+    row = ops.OPS[graph.op_of[v]]
+    operands = graph.operands_of[v]
     args = operands if ref_of is None else tuple(ref_of(x) if x.__class__ is str else x for x in operands)
     total = None
     for slot, x in enumerate(operands):
@@ -33,11 +48,22 @@ def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str],
     return total
 
 
+def edge_derivative(graph: Graph, u: str, v: str) -> sympy.Expr:
+    """The local derivative d v / d u as a sympy expression in node symbols (``∂e/∂c = d``)."""
+    value = _edge_partial(ops.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
+    return ops.as_constant(value) if isinstance(value, int) else value
+
+
+def edge_derivatives(graph: Graph) -> dict[tuple[str, str], sympy.Expr]:
+    """Every edge ``(u, v)`` -> d v / d u (sympy, node symbols), in creation order; the graph is not touched."""
+    return {(u, v): edge_derivative(graph, u, v) for u, v in graph.edge_slots()}
+
+
 def annotate_edges(graph: Graph) -> Graph:
-    """Store each edge's local derivative (sympy, in node symbols) as the ``derivative`` attribute."""
-    for u, v in graph.nx.edges:
-        value = _edge_partial(ops.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
-        graph.nx.edges[u, v]["derivative"] = ops.as_constant(value) if isinstance(value, int) else value
+    """Store each edge's local derivative (sympy, in node symbols) as the ``derivative`` attribute of ``g.nx``."""
+    edges = graph.nx.edges
+    for (u, v), derivative in edge_derivatives(graph).items():
+        edges[u, v]["derivative"] = derivative
     return graph
 
 
@@ -87,6 +113,49 @@ def _static_partials(row: ops.Op) -> tuple | None:
 #: op name -> static partials, for the ops whose partials build nothing
 STATIC_PARTIALS = {name: s for name, row in ops.OPS.items() if (s := _static_partials(row)) is not None}
 
+#: what an edge's product costs: nothing at all (its local derivative is exactly 0), nothing
+#: counted (exactly +-1), or one counted multiplication (anything else)
+ZERO_EDGE, UNIT_EDGE, PRODUCT_EDGE = 0, 1, 2
+
+
+def edge_kind(derivative: Ref | None) -> int:
+    """:data:`ZERO_EDGE`, :data:`UNIT_EDGE` or :data:`PRODUCT_EDGE`; None (not known without emitting) is a product."""
+    if derivative is None:
+        return PRODUCT_EDGE
+    return ZERO_EDGE if is_zero(derivative) else UNIT_EDGE if is_unit(derivative) else PRODUCT_EDGE
+
+
+def static_edge_kinds(graph: Graph) -> dict[str, dict[str, int]]:
+    """Node -> {operand node: its edge's :func:`edge_kind`}, without emitting anything.
+
+    Read from :data:`STATIC_PARTIALS` (add, sub, neg, mul by a constant, ...):
+    an op whose partials build instructions, or a partial that is an operand
+    or the node itself, has a non-constant local derivative.  Repeated
+    operands add up (``x - x`` has a zero edge).
+    """
+    kinds: dict[str, dict[str, int]] = {}
+    for v, op, args in graph.rows():
+        static = STATIC_PARTIALS.get(op)
+        local: dict[str, Ref | None] = {}
+        for slot, u in enumerate(args):
+            if u.__class__ is not str:
+                continue
+            part = None
+            if static is not None:
+                s = static[slot]
+                part = args[s] if s.__class__ is int else None if s is OUT else s
+                if part.__class__ is str:  # an operand node or the node itself: not a constant
+                    part = None
+            local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
+        kinds[v] = {u: edge_kind(d) for u, d in local.items()}
+    return kinds
+
+
+#: The exact unit factors, the only ones besides 0 whose products are free: ``x * ONE_FACTOR`` is
+#: ``x`` and ``x * MINUS_ONE_FACTOR`` is ``-x``.  Sympy singletons, so ``is`` recognises them: the
+#: cheapest test there is, which reverse mode makes on every edge (a lookup there costs 3%).
+ONE_FACTOR, MINUS_ONE_FACTOR = ONE, MINUS_ONE
+
 
 @dataclass
 class Counts:
@@ -97,44 +166,85 @@ class Counts:
     sweeps: int = 0
 
 
-class Linearised:
-    """A graph with lazily emitted local derivatives and counting multiply/accumulate helpers."""
+def _walk(step: Mapping[str, list[str]], starts: Iterable[str], seen: set[str],
+          within: set[str] | None = None) -> set[str]:
+    """Add to ``seen`` every node reachable from ``starts`` by one or more ``step``s (staying ``within``)."""
+    stack = list(starts)
+    while stack:
+        for w in step[stack.pop()]:
+            if w not in seen and (within is None or w in within):
+                seen.add(w)
+                stack.append(w)
+    return seen
+
+
+class Adjacency:
+    """A graph's operands and users as plain dicts: the one adjacency structure the ad layer walks.
+
+    Built from the graph's tables on first use (a sweep that needs neither,
+    such as one reverse sweep, never builds them); every walk is iterative.
+    """
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.order: list[str] = list(graph.op_of)
+
+    @cached_property
+    def preds(self) -> dict[str, list[str]]:
+        """Node name -> its distinct operand nodes, in operand order."""
+        return {v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
+                else list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
+                for v, args in self.graph.operands_of.items()}
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Node name -> position in topological order."""
+        return {node: i for i, node in enumerate(self.order)}
+
+    @cached_property
+    def succs(self) -> dict[str, list[str]]:
+        """Node name -> the nodes that use it, in creation order."""
+        succs: dict[str, list[str]] = {v: [] for v in self.order}
+        for v, us in self.preds.items():
+            for u in us:
+                succs[u].append(v)
+        return succs
+
+    def reachable(self, starts: Iterable[str], forward: bool = True, within: set[str] | None = None) -> set[str]:
+        """The nodes reached from ``starts`` along users (``forward``) or operands, staying ``within``.
+
+        A start node is included only when another start reaches it.
+        """
+        return _walk(self.succs if forward else self.preds, starts, set(), within)
+
+    def ancestors(self, *nodes: str) -> list[str]:
+        """The ``nodes`` and every node they depend on, in reverse topological order."""
+        seen = _walk(self.preds, nodes, set(nodes))
+        return sorted(seen, key=self.index.__getitem__, reverse=True)
+
+    def descendants(self, *nodes: str) -> list[str]:
+        """Every node that depends on one of ``nodes`` (a start node only if another reaches it), in topological order."""
+        return sorted(self.reachable(nodes), key=self.index.__getitem__)
+
+
+class Linearised(Adjacency):
+    """A graph with lazily emitted local derivatives, and the counting arithmetic every sweep uses.
+
+    :meth:`mul`, :meth:`add` and :meth:`sub` perform the chain rule's
+    products and sums into the emitter and count them on ``counts``, except
+    the free ones (a factor 0 or +-1, a term 0); :meth:`is_zero` says which
+    tangents and adjoints need not be stored.
+    """
 
     def __init__(self, graph: Graph, emitter: Emitter | None = None):
-        self.graph = graph
+        super().__init__(graph)
         self.emitter = emitter or Emitter(graph)
         self.counts = Counts()
         self._local: dict[tuple[str, str], Ref] = {}
         self._partials: dict[str, dict[str, Ref]] = {}
         #: a :class:`~symgraph.progress.Progress` the sweeps advance, or None
         self.progress = None
-        self.order: list[str] = list(graph._ops)
-        self._ops, self._operands = graph._ops, graph._operands
-
-    @cached_property
-    def preds(self) -> dict[str, list[str]]:
-        """Node name -> its distinct operand nodes, in operand order (built on first use).
-
-        A single-output reverse sweep reads operands through :meth:`partials`
-        and never needs this.
-        """
-        return {v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
-                else list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
-                for v, args in self.graph._operands.items()}
-
-    @cached_property
-    def index(self) -> dict[str, int]:
-        """Node name -> position in topological order (built on first use)."""
-        return {node: i for i, node in enumerate(self.order)}
-
-    @cached_property
-    def succs(self) -> dict[str, list[str]]:
-        """Node name -> the nodes that use it, in creation order (built on first use)."""
-        succs: dict[str, list[str]] = {v: [] for v in self.order}
-        for v, us in self.preds.items():
-            for u in us:
-                succs[u].append(v)
-        return succs
+        self._ops, self._operands = graph.op_of, graph.operands_of
 
     def local(self, u: str, v: str) -> Ref:
         """d v / d u on the edge u -> v, as a program ref."""
@@ -159,6 +269,10 @@ class Linearised:
         if every is None:
             every = self._partials[v] = dict(self.node_partials(v, self._ops[v], self._operands[v]))
         return every
+
+    def cached_partials(self) -> int:
+        """How many nodes' partials :meth:`partials` keeps (0 after single reverse sweeps)."""
+        return len(self._partials)
 
     def node_partials(self, v: str, op: str, args: tuple) -> list[tuple[str, Ref]]:
         """``(operand name, d v / d operand)`` for every in-edge of node ``v = op(*args)``, not cached.
@@ -194,41 +308,25 @@ class Linearised:
             return [(x, dx)]
         return [(x, self.emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
 
-    def backwards_from(self, node: str) -> Iterator[tuple[tuple[str, str], tuple]]:
-        """``((name, op), operands)`` of ``node`` and every node before it, in reverse topological order.
+    def backwards_from(self, node: str) -> Iterator[tuple[str, str, tuple]]:
+        """``(name, op, operands)`` of ``node`` and every node before it, in reverse topological order.
 
         Walks the graph's tables in their stored order (no lookups by name),
         which is what keeps a sweep over a million nodes cache-friendly.
         """
-        rows = zip(reversed(self._ops.items()), reversed(self._operands.values()))
+        rows = self.graph.rows(backwards=True)
         if self.order[-1] != node:
             rows = islice(rows, len(self.order) - 1 - self.index[node], None)
         return rows
 
-    def rows(self, names: Iterable[str]) -> Iterator[tuple[tuple[str, str], tuple]]:
-        """``((name, op), operands)`` for each of ``names``, in the given order."""
-        ops, operands = self._ops, self._operands
-        return (((v, ops[v]), operands[v]) for v in names)
+    def rows(self, names: Iterable[str]) -> Iterator[tuple[str, str, tuple]]:
+        """``(name, op, operands)`` for each of ``names``, in the given order."""
+        ops_, operands = self._ops, self._operands
+        return ((v, ops_[v], operands[v]) for v in names)
 
-    def ancestors(self, *nodes: str) -> list[str]:
-        """The ``nodes`` and every node they depend on, in reverse topological order."""
-        preds, seen, stack = self.preds, set(nodes), list(nodes)
-        while stack:
-            for u in preds[stack.pop()]:
-                if u not in seen:
-                    seen.add(u)
-                    stack.append(u)
-        return sorted(seen, key=self.index.__getitem__, reverse=True)
-
-    def descendants(self, *nodes: str) -> list[str]:
-        """Every node that depends on one of ``nodes`` (a start node only if another reaches it), in topological order."""
-        succs, seen, stack = self.succs, set(), list(nodes)
-        while stack:
-            for w in succs[stack.pop()]:
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
-        return sorted(seen, key=self.index.__getitem__)
+    # -- the chain rule's arithmetic: with the unit factors and edge_kind, the one place where 0 and +-1 make work free
+    #: True for an exact 0: a tangent, adjoint or edge that is neither stored nor propagated
+    is_zero = staticmethod(is_zero)
 
     def mul(self, x: Ref, y: Ref) -> Ref:
         """x*y, counted unless a factor is 0 or +-1."""
@@ -238,7 +336,7 @@ class Linearised:
         x, y = _as_ref(x), _as_ref(y)
         if x is ZERO or y is ZERO:
             return ZERO
-        if not (is_unit(x) or is_unit(y)):
+        if not (x is ONE_FACTOR or x is MINUS_ONE_FACTOR or y is ONE_FACTOR or y is MINUS_ONE_FACTOR):
             self.counts.multiplications += 1
         return self.emitter.op("mul", x, y)
 

@@ -2,12 +2,23 @@
 
 ``SWEEP_OF_MODE`` maps a mode name to its sweep over a :class:`~symgraph.ad.linearised.Linearised`
 graph; :func:`run_mode` runs one with the wrt names resolved to nodes
-(:func:`symgraph.frontend.coerce.wrt_nodes`), and :func:`choose_mode` counts,
-on the actual graph, what forward and reverse would multiply.
+(:func:`symgraph.frontend.coerce.wrt_nodes`).
+
+``mode="auto"`` (:func:`choose_mode`) counts, on the actual graph and in the
+unit of :func:`symgraph.compare`'s table, the multiplications each sweep would
+perform: forward mode forms one product for every edge ``u -> v`` per wrt
+input that reaches ``u``, reverse mode one for every edge ``u -> v`` per
+output that ``v`` reaches, and a product is free when the edge's local
+derivative (:func:`~symgraph.ad.linearised.static_edge_kinds`) or the tangent
+(adjoint) is exactly +-1.  One bit-set pass each way (:func:`sweep_estimates`),
+linear in the graph for up to a few thousand inputs or outputs.  Fewer
+multiplications win; a tie goes to fewer edge products in all (free ones
+included: they are still visited), then to reverse, the default.  Elimination
+is not a candidate: its cost depends on fill-in that is only known by
+performing it (:func:`symgraph.compare` shows it).
 """
 from __future__ import annotations
 
-import time
 from typing import Any, NamedTuple, Sequence
 
 from ..frontend.coerce import present, wrt_nodes
@@ -15,50 +26,55 @@ from ..ir.graph import Graph
 from ..progress import paused_gc, progress_reporter
 from .eliminate import eliminate
 from .forward import forward
-from .linearised import OUT, STATIC_PARTIALS, Linearised, SweepResult
+from .linearised import PRODUCT_EDGE, ZERO_EDGE, Adjacency, Linearised, SweepResult, static_edge_kinds
 from .paths import paths
 from .reverse import reverse
 
 
 #: mode name -> sweep function(lin, outputs, wrt, **options) -> SweepResult; "auto" picks
-#: forward or reverse by counting on the graph (symgraph.cost.choose_mode)
+#: forward or reverse by counting on the graph (:func:`choose_mode`)
 SWEEP_OF_MODE = {"reverse": reverse, "forward": forward, "paths": paths, "elimination": eliminate}
+
+
+def sweep_of(mode: str):
+    """The sweep function of ``mode``; a ValueError naming the modes for an unknown one."""
+    sweep = SWEEP_OF_MODE.get(mode)
+    if sweep is None:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+    return sweep
 
 
 def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
     """``(mode, note)``: "auto" becomes forward or reverse, with the sentence saying why."""
     if mode == "auto":
         return choose_mode(graph, outputs, present(graph, wrt))
-    if mode not in SWEEP_OF_MODE:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+    sweep_of(mode)
     return mode, ""
 
 
 def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str, progress: Any = None,
-             **options) -> tuple[SweepResult, Linearised, float]:
-    """Run one mode's sweep; return its result, the linearised graph and the seconds it took.
+             **options) -> tuple[SweepResult, Linearised]:
+    """Run one mode's sweep; return its result and the linearised graph (whose emitter holds the program).
 
     ``progress``: see :mod:`symgraph.progress` (default: a bar only for long runs on a terminal).
     Only the ``wrt`` names that occur reach the sweep (:func:`present`); the
     others' derivatives are absent from the result, i.e. 0.
     """
-    if mode not in SWEEP_OF_MODE:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
-    start = time.perf_counter()
+    sweep = sweep_of(mode)
     with paused_gc():
         lin = Linearised(graph)
         work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
         lin.progress = progress_reporter(progress, work, f"{mode} mode")
         try:
             targets = wrt_nodes(graph, wrt)
-            result = SWEEP_OF_MODE[mode](lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
+            result = sweep(lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
         finally:
             if lin.progress is not None:
                 lin.progress.close()
     by_node = result.derivatives  # keyed by the wrt names again, an alias reading its node's entry
     result.derivatives = {(y, w): by_node.get((y, node), 0) for y in dict.fromkeys(outputs)
                           for w, node in targets.items()}
-    return result, lin, time.perf_counter() - start
+    return result, lin
 
 
 def sweep_options(mode: str, order: str) -> dict:
@@ -77,31 +93,6 @@ class Estimate(NamedTuple):
 
     multiplications: int
     products: int
-
-
-def _edge_kinds(graph: Graph) -> dict[str, dict[str, int]]:
-    """Node -> {operand: 0 (local derivative exactly 0), 1 (exactly +-1) or 2 (anything else)}.
-
-    Read from the static partials of the rule table (add, sub, neg, mul by a
-    constant, ...), without emitting anything: an op whose partials build
-    instructions has non-constant locals.
-    """
-
-    kinds: dict[str, dict[str, int]] = {}
-    for v, args in graph._operands.items():
-        static = STATIC_PARTIALS.get(graph._ops[v])
-        local: dict[str, Any] = {}
-        for slot, u in enumerate(args):
-            if u.__class__ is not str:
-                continue
-            part = None
-            if static is not None:
-                s = static[slot]
-                part = args[s] if s.__class__ is int else None if s == OUT else s
-                part = None if part.__class__ is str else part
-            local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
-        kinds[v] = {u: 2 if d is None else 0 if d == 0 else 1 if abs(d) == 1 else 2 for u, d in local.items()}
-    return kinds
 
 
 def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> dict[str, Estimate]:
@@ -124,15 +115,11 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
     >>> sweep_estimates(g, g.outputs, ["x"])
     {'forward': Estimate(multiplications=1, products=3), 'reverse': Estimate(multiplications=1, products=4)}
     """
-    kinds = _edge_kinds(graph)
-    pred, order = graph.nx.pred, graph.order
-    users: dict[str, list[tuple[str, int]]] = {v: [] for v in order}
-    for v, local in kinds.items():
-        for u, kind in local.items():
-            if kind:
-                users[u].append((v, kind))
-    xbit = {x: 1 << i for i, x in enumerate(dict.fromkeys(x for x in wrt if x in pred))}
-    ybit = {y: 1 << i for i, y in enumerate(dict.fromkeys(y for y in outputs if y in pred))}
+    kinds = static_edge_kinds(graph)
+    adj = Adjacency(graph)
+    order, index = adj.order, adj.index
+    xbit = {x: 1 << i for i, x in enumerate(dict.fromkeys(x for x in wrt if x in index))}
+    ybit = {y: 1 << i for i, y in enumerate(dict.fromkeys(y for y in outputs if y in index))}
 
     def sweep(nodes, seeds, edges) -> Estimate:
         """Carry the (reached, unit) bit sets along ``edges[v]``: [(neighbour, kind)], already visited."""
@@ -148,7 +135,7 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
                     continue
                 count = r.bit_count()
                 products += count
-                if kind == 2:  # free only where the tangent is +-1
+                if kind == PRODUCT_EDGE:  # free only where the tangent is +-1
                     if unit[u]:
                         count -= (r & unit[u]).bit_count()
                     mults += count
@@ -163,7 +150,9 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
             unit[v] = via_unit & ~twice if twice and via_unit else via_unit
         return Estimate(mults, products)
 
-    operands = {v: [(u, kind) for u, kind in local.items() if kind] for v, local in kinds.items()}
+    # the edges that form products (ZERO_EDGE is none), with their kinds, operands first and users first
+    operands = {v: [(u, kind) for u, kind in local.items() if kind != ZERO_EDGE] for v, local in kinds.items()}
+    users = {u: [(v, kind) for v in vs if (kind := kinds[v][u]) != ZERO_EDGE] for u, vs in adj.succs.items()}
     forward = sweep(order, xbit, operands)
     reverse = sweep(reversed(order), ybit, users)
     return {"forward": forward, "reverse": reverse}
@@ -186,7 +175,7 @@ def choose_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> tup
     est = sweep_estimates(graph, outputs, wrt)
     fwd, rev = est["forward"], est["reverse"]
     mode = "forward" if fwd < rev else "reverse"
-    n = len([x for x in dict.fromkeys(wrt) if x in graph.nx])
+    n = len([x for x in dict.fromkeys(wrt) if x in graph.op_of])
     m = len(dict.fromkeys(outputs))
     why = (f"mode='auto' chose {mode}: forward would need {fwd.multiplications:,} multiplications "
            f"({n} sweep{'s' * (n != 1)}, one per input), reverse {rev.multiplications:,} "

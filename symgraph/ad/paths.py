@@ -1,56 +1,66 @@
 """Path sum: multiply the edge derivatives along every wrt -> output path, add over paths.
 
 Kept for teaching and cross-checking: its cost grows with the number of paths,
-which is exponential in depth for layered graphs.  Prefix products are shared along the depth-first walk.  Paths are counted first by
-dynamic programming (cheap at any size) and enumeration is refused with
-:class:`~symgraph.errors.PathLimitError` above ``limit``.
+which is exponential in depth for layered graphs.  Prefix products are shared
+along the depth-first walk.  Paths are counted first by dynamic programming
+(:func:`total_paths`, cheap at any size; :func:`symgraph.compare` shows the
+count) and enumeration is refused with :class:`~symgraph.errors.PathLimitError`
+above ``limit``.  :func:`list_paths` (``sg.paths``) lists the terms one by one.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import sympy
 
-from ..ir.listing import count_text
 from ..errors import PathLimitError
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
-from .linearised import Linearised, SweepResult, annotate_edges
+from ..ir.listing import count_text
+from .linearised import Adjacency, Linearised, SweepResult, edge_derivative
 
 #: Default largest number of paths :func:`paths` will enumerate.
 PATH_LIMIT = 10_000
 
 
-def count_paths(lin: Linearised, source: str, target: str) -> int:
+def count_paths(adj: Adjacency, source: str, target: str) -> int:
     """Number of directed paths from ``source`` to ``target`` (exact big integer)."""
-    if source not in lin.index or target not in lin.index:
+    if source not in adj.index or target not in adj.index:
         return 0
     count = {source: 1}
-    for v in lin.descendants(source):
-        count[v] = sum(count.get(u, 0) for u in lin.preds[v])
+    for v in adj.descendants(source):
+        count[v] = sum(count.get(u, 0) for u in adj.preds[v])
         if v == target:
             break
     return count.get(target, 0)
 
 
-def count_through(order: Iterable[str], preds: Mapping[str, Iterable[str]], outputs: Sequence[str],
-                  wrt: Sequence[str]) -> int:
-    """Number of (wrt, output, path) triples, exact, in one pass over a topological ``order``.
+def total_paths(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str]) -> int:
+    """Number of (wrt, output, path) triples, exact, in one pass over the topological order.
 
     ``through[v]`` counts the paths from any wrt node to ``v`` (a wrt node
     starts one of its own, even when another reaches it), so the total is the
     sum over the outputs: linear in the graph, where counting pair by pair
     (:func:`count_paths`) is inputs x graph.
     """
-    starts = set(wrt)
+    starts, preds = set(wrt), adj.preds
     through: dict[str, int] = {}
-    for v in order:
+    for v in adj.order:
         through[v] = (v in starts) + sum(through[u] for u in preds[v])
     return sum(through.get(y, 0) for y in dict.fromkeys(outputs))
 
 
-def total_paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> int:
-    return count_through(lin.order, lin.preds, outputs, wrt)
+def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> int:
+    """:func:`total_paths` on a graph: (wrt, output, path) triples, counted without enumerating them.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.parse("c = a + b; d = b + 1; e = c * d")
+    >>> count_all_paths(g, g.outputs, ["a", "b"])
+    3
+    """
+    return total_paths(Adjacency(graph), outputs, wrt)
 
 
 def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: int = PATH_LIMIT) -> SweepResult:
@@ -113,9 +123,10 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     b -> d -> e (1, c) c 3.0
     """
 
-    graph = annotate_edges(as_graph(f))
+    graph = as_graph(f)
+    adj = Adjacency(graph)
     names = present(graph, wrt_names(graph, wrt, allow_unused))
-    total = count_through(graph.order, graph.nx.pred, graph.outputs, names)
+    total = total_paths(adj, graph.outputs, names)
     if total > limit:
         raise PathLimitError(f"the graph has {count_text(total)} input-output paths, more than the limit of {limit:,} "
                              "for listing them; raise limit= or use sg.compare for the count")
@@ -123,7 +134,7 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     if at is not None:
         numbers = graph.evaluate(**at)
         values = {sympy.Symbol(node): number for node, number in numbers.items()}
-    edges = graph.nx.edges
+    derivatives: dict[tuple[str, str], sympy.Expr] = {}
     found = []
     for y in dict.fromkeys(graph.outputs):
         for x in names:
@@ -131,29 +142,20 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
             while stack:  # iterative depth-first walk, successors in order
                 walk = stack.pop()
                 if walk[-1] == y:
-                    found.append(_path(walk, edges, values))
+                    found.append(_path(graph, walk, derivatives, values))
                     continue
-                stack.extend(walk + (w,) for w in reversed(list(graph.nx.succ[walk[-1]])))
+                stack.extend(walk + (w,) for w in reversed(adj.succs[walk[-1]]))
     return found
 
 
-def _path(nodes: tuple[str, ...], edges, values: Mapping | None) -> GraphPath:
-    derivatives = tuple(edges[u, v]["derivative"] for u, v in zip(nodes, nodes[1:]))
-    product = sympy.Mul(*derivatives)
+def _path(graph: Graph, nodes: tuple[str, ...], derivatives: dict, values: Mapping | None) -> GraphPath:
+    """The path's :class:`GraphPath`; ``derivatives`` caches each edge's, shared by the paths through it."""
+    for edge in zip(nodes, nodes[1:]):
+        if edge not in derivatives:
+            derivatives[edge] = edge_derivative(graph, *edge)
+    local = tuple(derivatives[edge] for edge in zip(nodes, nodes[1:]))
+    product = sympy.Mul(*local)
     if values is None:
-        return GraphPath(nodes, derivatives, product)
-    numbers = tuple(float(d.xreplace(values)) for d in derivatives)
-    return GraphPath(nodes, derivatives, product, numbers, float(product.xreplace(values)))
-
-
-def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> int:
-    """Number of (wrt, output, path) triples, exact, in one pass over the graph (see ``count_through``).
-
-    Examples
-    --------
-    >>> import symgraph as sg
-    >>> g = sg.parse("c = a + b; d = b + 1; e = c * d")
-    >>> count_all_paths(g, g.outputs, ["a", "b"])
-    3
-    """
-    return count_through(graph.order, graph.nx.pred, outputs, wrt)
+        return GraphPath(nodes, local, product)
+    numbers = tuple(float(d.xreplace(values)) for d in local)
+    return GraphPath(nodes, local, product, numbers, float(product.xreplace(values)))

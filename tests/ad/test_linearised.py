@@ -1,9 +1,74 @@
-"""The linearised graph: which local partials are known from the op table alone, before any sweep."""
+"""The linearised graph: one adjacency and walk, edge derivatives, and which products are free."""
+import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.ad.linearised import STATIC_PARTIALS, OUT
-from symgraph.ir.emitter import MINUS_ONE, ONE
+from symgraph.ad.linearised import (OUT, STATIC_PARTIALS, PRODUCT_EDGE, UNIT_EDGE, ZERO_EDGE, Adjacency, Linearised, edge_derivatives,
+                                    static_edge_kinds)
+from symgraph.ad.modes import run_mode, sweep_of
+from symgraph.cost import mode_cost
+from symgraph.ir.emitter import MINUS_ONE, ONE, ZERO
+
+SEED = "c = a + b; d = b + 1; e = c * d"
+
+
+def test_one_adjacency_walks_both_ways():
+    adj = Adjacency(sg.parse(SEED + "; f = e * a; g = sin(d)", outputs=["f", "g"]))
+    assert adj.preds["e"] == ["c", "d"] and adj.succs["a"] == ["c", "f"] and adj.succs["b"] == ["c", "d"]
+    assert adj.ancestors("e") == ["e", "d", "c", "b", "a"]  # reverse topological, the start included
+    assert adj.descendants("b") == ["c", "d", "e", "f", "g"]  # topological, the start excluded
+    assert adj.reachable(["d"], forward=False) == {"b"}
+    assert adj.reachable(["b"], within={"d", "g"}) == {"d", "g"}
+
+
+def test_a_graph_walk_never_builds_the_networkx_view(monkeypatch):
+    graph = sg.parse(SEED)
+    monkeypatch.setattr(sg.Graph, "nx", property(lambda self: pytest.fail("built the networkx view")))
+    assert len(sg.paths(graph)) == 3 and sg.compare(graph)["paths"].paths == 3  # the graph's tables suffice
+    assert sg.grad(graph, mode="auto").mode == "reverse"
+
+
+def test_edge_derivatives_leave_the_graph_alone_and_annotate_edges_writes_them():
+    graph = sg.parse("y = x * x - 3 * z")
+    derivatives = edge_derivatives(graph)
+    x = sympy.Symbol("x")
+    assert derivatives[("x", next(v for v in graph.order if graph.op(v) == "mul" and "x" in graph.operands(v)))] == 2 * x
+    sg.annotate_edges(graph)
+    assert {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)} == derivatives
+
+
+def test_edge_kinds_say_which_products_are_free():
+    graph = sg.parse("y = (a - b) + 2*a - a*b + exp(b) + (b - b)")
+    kinds = static_edge_kinds(graph)
+    sub = next(v for v in graph.order if graph.op(v) == "sub" and graph.operands(v) == ("a", "b"))
+    scaled = next(v for v in graph.order if graph.op(v) == "mul" and graph.operands(v) == ("a", 2))
+    product = next(v for v in graph.order if graph.op(v) == "mul" and graph.operands(v) == ("a", "b"))
+    assert kinds[sub] == {"a": UNIT_EDGE, "b": UNIT_EDGE}
+    assert kinds[scaled] == {"a": PRODUCT_EDGE} and kinds[product] == {"a": PRODUCT_EDGE, "b": PRODUCT_EDGE}
+    cancelled = next(v for v in graph.order if graph.operands(v) == ("b", "b"))
+    assert kinds[cancelled] == {"b": ZERO_EDGE}  # b - b: the slots' partials 1 and -1 add up to 0
+
+
+def test_products_and_sums_with_zero_and_units_are_free():
+    lin = Linearised(sg.parse("a * b"))
+    assert lin.mul("a", ONE) == "a" and lin.mul(MINUS_ONE, "a") != "a" and lin.mul("a", ZERO) is ZERO
+    assert lin.add(None, "a") == "a" and lin.add("a", 0) == "a" and lin.sub("a", ZERO) == "a"
+    assert (lin.counts.multiplications, lin.counts.additions) == (0, 0)
+    lin.mul("a", "b"), lin.mul(2, "a"), lin.add("a", "b")
+    assert (lin.counts.multiplications, lin.counts.additions) == (2, 1)
+    assert lin.is_zero(ZERO) and lin.is_zero(0) and not lin.is_zero(sympy.Float(0.0))
+
+
+def test_run_mode_and_the_one_mode_cost():
+    graph = sg.parse(SEED)
+    result, lin = run_mode(graph, graph.outputs, ["a", "b"], "forward")
+    program = lin.emitter.program(graph.inputs, {x: result.derivatives[("e", x)] for x in "ab"})
+    cost = mode_cost("forward", result.counts, program, 0.0)
+    assert cost.sweeps == 2 and cost.program_ops == program.ops and cost.expanded_ops > 0
+    counted = mode_cost("paths", seconds=0.0, paths=10**9, note="counted")
+    assert counted.multiplications is None and counted.program_ops is None and counted.paths == 10**9
+    with pytest.raises(ValueError, match="unknown mode 'sideways'"):
+        sweep_of("sideways")
 
 
 def test_static_partials_are_found_in_the_rule_table():
