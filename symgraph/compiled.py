@@ -1,4 +1,4 @@
-"""Compiled functions: values and gradients as generated NumPy code (see :mod:`symgraph.backends.numpy`).
+"""Compiled functions: values and gradients as generated NumPy code (see :mod:`symgraph.backends`).
 
 The functions returned here take the graph's inputs positionally (in the
 order ``args=[...]`` gives, default ``g.inputs``: first appearance) or by
@@ -6,7 +6,7 @@ keyword, have a real :func:`inspect.signature`, work on scalars and arrays of
 any broadcastable shapes (NumPy, Dask or CuPy), and return arrays of the
 inputs' broadcast shape.  Their ``.source`` attribute holds the generated
 code.  Every compiler goes through the one entry point
-:func:`symgraph.backends.numpy.compile_program`, so each takes the same options
+:func:`symgraph.backends.compile.compile_program`, so each takes the same options
 (``args``, ``backend``, ``chunk``, ``parallel``, ``xp``, ``progress``).
 
 Domain behaviour is NumPy's: ``log(-1)`` gives ``nan`` and ``1/0`` gives
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .backends.numpy import compile_program
+from .backends.compile import compile_program
 from .derive import grad
 from .frontend.coerce import as_graph
 from .errors import GraphError
@@ -49,8 +49,8 @@ def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backe
         per call from the inputs.
     backend, chunk, parallel
         ``backend="numba"`` (one compiled loop over points, ``parallel=True``
-        over threads) and ``chunk=N`` (at most N points at a time); see
-        :mod:`symgraph.backends.numba`.
+        over threads; :mod:`symgraph.backends.numba`) and ``chunk=N`` (at most
+        N points at a time; :mod:`symgraph.backends.chunk`).
     progress : None, bool or callable(done, total)
         Reports on compiling large programs (see :mod:`symgraph.progress`).
 
