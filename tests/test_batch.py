@@ -111,6 +111,11 @@ def test_binder():
         bind((1,), {"a": 2})
     with pytest.raises(sg.GraphError, match="missing 2 required positional arguments: 'a' and 'b'"):
         bind((), {})
+    assert bind.keywords({"b": 2, "a": 1}) == [1, 2]
+    with pytest.raises(sg.GraphError, match=r"missing value\(s\) for b; unknown input\(s\) c \(inputs: a, b\)"):
+        bind.keywords({"a": 1, "c": 3})
+    with pytest.raises(sg.GraphError, match=r"missing value\(s\) for b"):  # evaluation binds the same way
+        sg.parse("a*b").evaluate(a=1)
 
 
 def test_numba_parallel_equals_serial_and_numpy():
