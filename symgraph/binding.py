@@ -1,12 +1,12 @@
-"""Arguments -> input values in order: the one binder behind every evaluation and compiled function.
+"""Arguments -> input values: the one place that binds them, for evaluation and compiled functions.
 
-A :class:`Binder` knows the inputs' names in positional order and maps a
-call's arguments onto them, in two forms:
+Two forms, each the only one of its kind:
 
-* ``binder(args, kwargs)`` for compiled functions (``f(1, b=2)``): positional
-  and keyword arguments, wrong calls worded as Python words them
+* a :class:`Binder` knows the inputs' names in positional order and maps the
+  positional and keyword arguments of a compiled function's call
+  (``f(1, b=2)``) onto them; a wrong call is worded as Python words it
   (:class:`~symgraph.errors.ArgumentError`, a ``TypeError``);
-* ``binder.keywords(values)`` for ``Graph.evaluate(**values)`` and
+* :func:`check_values` for ``Graph.evaluate(**values)`` and
   ``Program.evaluate``: one value per input by name, every missing and
   unknown name listed in one :class:`~symgraph.errors.GraphError`.
 
@@ -24,9 +24,9 @@ Examples
 Traceback (most recent call last):
 ...
 symgraph.errors.ArgumentError: f() got an unexpected keyword argument 'c'
->>> bind.keywords({"b": 2, "a": 1})
-[1, 2]
->>> bind.keywords({"a": 1, "q": 3})
+>>> check_values(("a", "b"), {"b": 2, "a": [1, 3]})["a"]
+array([1., 3.])
+>>> check_values(("a", "b"), {"a": 1, "q": 3})
 Traceback (most recent call last):
 ...
 symgraph.errors.GraphError: missing value(s) for b; unknown input(s) q (inputs: a, b)
@@ -80,17 +80,6 @@ class Binder:
                                 f"{'s' if len(missing) != 1 else ''}: {shown}")
         return values
 
-    def keywords(self, values: Mapping[str, Any]) -> list[Any]:
-        """One value per input, by name -> the values in order; a GraphError names every missing and unknown name."""
-        index = self.index
-        if len(values) == self.count and all(key in index for key in values):  # distinct keys: all present
-            return [values[n] for n in self.names]
-        missing = [n for n in self.names if n not in values]
-        unknown = [n for n in values if n not in index]
-        parts = ([f"missing value(s) for {', '.join(missing)}"] if missing else []) + \
-                ([f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(self.names)})"] if unknown else [])
-        raise GraphError("; ".join(parts))
-
     @property
     def signature(self) -> inspect.Signature:
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -98,9 +87,23 @@ class Binder:
 
 
 def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` bound to ``inputs`` (:meth:`Binder.keywords`) as float64 scalars or arrays, for evaluation."""
-    bound = Binder(inputs, "evaluate").keywords(values)
-    return {n: np.asarray(v, dtype=np.float64) if np.ndim(v) else np.float64(v) for n, v in zip(inputs, bound)}
+    """One value per input, by name, as float64 scalars or arrays; a GraphError names every missing and unknown name.
+
+    The keyword form of binding, for ``Graph.evaluate(**values)`` and
+    ``Program.evaluate``: unlike a call, it reports all the problems at once.
+    """
+    if len(values) == len(inputs):
+        try:  # as many values as inputs and every input found: none is unknown (the common case, no sets)
+            return {n: np.asarray(v, dtype=np.float64) if np.ndim(v) else np.float64(v)
+                    for n, v in zip(inputs, [values[n] for n in inputs])}
+        except KeyError:
+            pass
+    known = set(inputs)
+    missing = [n for n in inputs if n not in values]
+    unknown = [n for n in values if n not in known]
+    parts = ([f"missing value(s) for {', '.join(missing)}"] if missing else []) + \
+            ([f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(inputs)})"] if unknown else [])
+    raise GraphError("; ".join(parts))
 
 
 def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple[str, ...]:
