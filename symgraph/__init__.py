@@ -3,12 +3,14 @@
 The package is layered; each module imports only from its own layer or the
 ones below it (a test checks this, function-local imports included):
 
-0. ``errors``, ``names``, ``progress`` -- named errors, the naming service, long work
+0. ``errors``, ``names``, ``binding``, ``progress`` -- named errors, the naming service,
+   the argument binder, long work
 1. ``ops`` -- THE op table: one row per op (sympy form, NumPy code, partials, printing)
 2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
 3. ``frontend`` -- text and sympy in; coercion of what an API call was given
 4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes)
-5. ``backends`` -- programs compiled to NumPy code and numba loops, and their runtime
+5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
+   ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display
 7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled`` -- the API and its report types
 8. ``cli`` -- the ``symgraph`` command

@@ -1,9 +1,9 @@
 """Kept so that generated modules saved by earlier versions still import.
 
-``Program.source(standalone=True)`` writes ``from symgraph.backends.numpy
+``Program.source(standalone=True)`` writes ``from symgraph.backends.runtime
 import ...``; modules saved before the backends moved there import the same
-runtime helpers from here.  New code imports :mod:`symgraph.backends.numpy`.
+runtime helpers from here.  New code imports :mod:`symgraph.backends.runtime`.
 """
-from .backends.numpy import fit, namespace_of, prepare  # noqa: F401 - re-exported for saved modules
+from .backends.runtime import fit, namespace_of, prepare  # noqa: F401 - re-exported for saved modules
 
 __all__ = ["fit", "namespace_of", "prepare"]

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import sympy
 
 from .ad.modes import resolve_mode, run_mode, sweep_options
-from .backends.numpy import compile_program
+from .backends.compile import compile_program
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import function_name, gradient_latex
 from .frontend.coerce import as_graph, wrt_names
@@ -176,7 +176,7 @@ class Gradient(DerivativeMap):
         arrays work as well).  ``backend="numba"`` fuses the program into one
         compiled loop over points (needs numba; NumPy arrays;
         ``parallel=True`` spreads the points over the cores), and ``chunk=N``
-        evaluates at most N points at a time; see :mod:`symgraph.backends.numba`.
+        evaluates at most N points at a time; see :mod:`symgraph.backends`.
         ``progress`` reports on compiling large programs (see :mod:`symgraph.progress`).
 
         Examples

@@ -1,0 +1,23 @@
+"""Layer 5: Programs compiled to functions on NumPy arrays, and what those functions do at call time.
+
+Data flows down this list; imports point up it (toward ``runtime``/``build``):
+
+* :mod:`~symgraph.backends.compile` -- THE entry point, :func:`compile_program`:
+  picks a backend, adds chunking, binds arguments and lays out results;
+* :mod:`~symgraph.backends.numpy` -- the default backend: the program as
+  readable NumPy source, with the exact peephole the numba backend shares;
+* :mod:`~symgraph.backends.numba` -- the program as one compiled loop over
+  points (numba itself is imported only when this backend is used);
+* :mod:`~symgraph.backends.chunk` -- any backend's kernel run a chunk of points at a time;
+* :mod:`~symgraph.backends.build` -- generated source -> a Python function, without ``exec``;
+* :mod:`~symgraph.backends.runtime` -- call time: the helpers generated code
+  calls (``prepare``, ``fit``), the working dtype, result layouts, and the
+  compiled function around every kernel (its argument binder is
+  :class:`symgraph.binding.Binder`, shared with ``Graph.evaluate``).
+
+A backend makes a *kernel* -- inputs positionally, the flat tuple of results
+-- so binding and layout are written once, in ``runtime``, for all of them.
+"""
+from .compile import compile_program
+
+__all__ = ["compile_program"]

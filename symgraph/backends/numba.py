@@ -1,32 +1,32 @@
-"""Batched evaluation beyond the default NumPy function: a numba loop over points, and chunks.
+"""The numba backend: the program as the body of one compiled loop over points.
 
-The default compiled function (:mod:`symgraph.backends.numpy`) runs the program once
-on whole arrays: one NumPy call per instruction, each making a temporary
-array.  Two options of every compiler (``sg.lambdify``, ``Gradient.lambdify``,
-``sg.value_and_grad``) change that trade-off for large batches:
+The default compiled function (:mod:`symgraph.backends.numpy`) runs the
+program once on whole arrays: one NumPy call per instruction, each making a
+temporary array.  ``backend="numba"`` (an option of every compiler:
+``sg.lambdify``, ``Gradient.lambdify``, ``sg.value_and_grad``) changes that
+trade-off for large batches: :func:`numba_source` writes the program as the
+body of a loop over points (the NumPy writer's exact peephole, the same
+lines) and :func:`numba_kernel` compiles it with numba.  Every instruction
+works on one float64 in a register, the whole program is fused into one pass,
+and the only arrays are the inputs and outputs.
 
-* ``backend="numba"`` (:func:`numba_kernel`) writes the program as the body
-  of a loop over points and compiles it with numba: every instruction works
-  on one float64 in a register, the whole program is fused into one pass, and
-  the only arrays are the inputs and outputs.  It needs numba (an optional
-  dependency), runs on NumPy arrays only, and pays numba's compile time once,
-  when the function is made.  It computes in float64; results have the
-  working dtype (:func:`symgraph.backends.runtime.working_dtype`: float32 when the
-  array inputs are all float32).  ``parallel=True`` splits the points over
-  numba's threads.  Domain behaviour follows NumPy (``log(-1)`` is nan,
-  ``1/0`` is inf; numba's ``error_model="numpy"``), without NumPy's warnings.
-* ``chunk=N`` (:func:`symgraph.backends.runtime.chunked_kernel`) evaluates at most N
-  points at a time and writes the pieces into preallocated results, so the
-  temporaries of the NumPy backend stay the size of one chunk.
-
-Both are kernels behind the one argument binder of :mod:`symgraph.backends.runtime`,
-so they take arguments and lay out results exactly as the NumPy function does.
+It needs numba (an optional dependency, imported only when this backend is
+used), runs on NumPy arrays only, and pays numba's compile time once, when the
+function is made.  It computes in float64; results have the working dtype
+(:func:`symgraph.backends.runtime.working_dtype`: float32 when the array
+inputs are all float32).  ``parallel=True`` splits the points over numba's
+threads.  Domain behaviour follows NumPy (``log(-1)`` is nan, ``1/0`` is inf;
+numba's ``error_model="numpy"``), without NumPy's warnings.  The kernel sits
+behind the same binder and result layout as every backend
+(:func:`symgraph.backends.runtime.compiled_function`).
 
 Examples
 --------
+With numba installed (skipped as a doctest: numba is optional and slow to compile):
+
 >>> import symgraph as sg
->>> f = sg.grad("(a+b)*(b+1)", wrt=["a", "b"]).lambdify(chunk=2)
->>> f([1, 2, 3], 1)
+>>> f = sg.grad("(a+b)*(b+1)", wrt=["a", "b"]).lambdify(backend="numba")  # doctest: +SKIP
+>>> f([1, 2, 3], 1)  # doctest: +SKIP
 (array([2., 2., 2.]), array([4., 5., 6.]))
 """
 from __future__ import annotations
@@ -37,10 +37,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .numpy import Generated, _assignments, build_function, compile_program, literal
 from ..errors import GraphError
+from ..names import Namer
 from ..progress import compile_reporter
-from .runtime import Layout, Namer, chunked_kernel, compiled_function, working_dtype
+from .build import Generated, build_function
+from .numpy import assignments, literal
+from .runtime import working_dtype
 
 
 def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", parallel: bool = False,
@@ -58,8 +60,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     with respect to the program's names, so inputs may be called ``np`` or ``range``.
     """
     order = tuple(program.inputs if order is None else order)
-    namer = Namer(set(order) | {t for t, _, _ in program.instructions} | {name})
-    fresh = namer.fresh
+    fresh = Namer(set(order), {t for t, _, _ in program.instructions}, (name,)).fresh
     np_name, inf_name, nan_name, range_name, prange_name, carray_name, pointer_name = (
         fresh(b) for b in ("np", "inf", "nan", "range", "prange", "carray", "_pointer"))
     ins, outs, n, i = (fresh(base) for base in ("_inputs", "_outputs", "_points", "_i"))
@@ -81,7 +82,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     body = [f"{x} = {p}[{i}]" for x, p in zip(order, src)]
     # the NumPy code's exact peephole (constant factors and negations merged into their one consumer)
     body += [f"{target} = {line}" for target, line, _ in
-             _assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
+             assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
                           lambda c: f"{np_name}.float64({c})")]
     body += [f"{outs}[{k}, {i}] = {text(ref)}" for k, ref in enumerate(results)]
     lines = [f"def {name}({ins}, {outs}):", f"    {n} = {outs}.shape[1]"]
@@ -166,22 +167,6 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     return run, generated.source
 
 
-def compile_numba(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
-                  args: Sequence[str] | None = None, parallel: bool = False, progress: Any = None) -> Callable:
-    """:func:`symgraph.backends.numpy.compile_program` with ``backend="numba"``.
-
-    Examples
-    --------
-    >>> import symgraph as sg
-    >>> g = sg.grad("a*b + a", wrt=["a", "b"])
-    >>> f = compile_numba(g.program, returns=g.wrt)  # doctest: +SKIP
-    >>> f([1.0, 2.0], b=3.0)  # doctest: +SKIP
-    (array([4., 4.]), array([1., 2.]))
-    """
-    return compile_program(program, name=name, returns=returns, doc=doc, args=args, backend="numba",
-                           parallel=parallel, progress=progress)
-
-
 #: Python and NumPy scalar types the one-point fast path accepts as they are
 _SCALARS = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
 
@@ -212,26 +197,3 @@ def _pointer_intrinsic() -> Any:
 
         _POINTER.append(_pointer)
     return _POINTER[0]
-
-
-def chunked(function: Callable, inputs: Sequence[str], chunk: int) -> Callable:
-    """``function`` (one array or a flat tuple of arrays) evaluated on at most ``chunk`` points at a time.
-
-    The result takes ``inputs`` positionally or by keyword, like every compiled function.
-    """
-    single = []
-
-    def flat(*values: Any) -> tuple:
-        result = function(*values)
-        if not single:
-            single.append(not isinstance(result, tuple))
-        return (result,) if single[0] else result
-
-    kernel = chunked_kernel(flat, chunk)
-
-    def evaluate(*values: Any) -> Any:
-        results = kernel(*values)
-        return results[0] if single[0] else results
-
-    return compiled_function(evaluate, inputs, name=getattr(function, "__name__", "f"), doc=function.__doc__,
-                             source=getattr(function, "source", None))

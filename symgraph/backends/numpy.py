@@ -1,4 +1,4 @@
-"""Program -> readable straight-line Python source -> function, without ``exec``.
+"""The NumPy backend: a Program as readable straight-line Python source, and its exact peephole.
 
 A :class:`~symgraph.ir.program.Program` becomes one Python function with one
 assignment per instruction, in the program's (topological) order.  Every
@@ -18,12 +18,11 @@ Why the generated code looks the way it does:
   unless every array input is float32 (integer inputs count as float64,
   Python numbers do not count).  Constants are written as Python literals,
   which NumPy 2 treats as weak, so they never upcast float32 work.
-* **Python floats at single points.**  A call at one float64 point runs the
-  same code on Python floats and :mod:`math` (:data:`POINT_MATH`), about twice
-  as fast as on NumPy scalars; wherever NumPy would give inf or nan, the point
-  is redone on NumPy scalars, so values and warnings follow NumPy's domain
-  rules (below; see :func:`with_point_path`).  Other 0-d inputs (float32)
-  become NumPy scalars, which are still several times faster than 0-d arrays.
+* **A single point is an array of one point.**  A call at scalars converts
+  all inputs at once into rows of one small array (:func:`~symgraph.backends.runtime.prepare`)
+  and runs exactly the NumPy calls an array of points runs, so values and
+  warnings are the same at a point and in a batch; the results are 0-d views
+  of one small block (:func:`~symgraph.backends.runtime.fit`).
 * **Shaped results.**  Every result is a fresh array of the inputs' broadcast
   shape and the working dtype -- also a constant derivative such as
   d(a+b)/da = 1, which becomes an array of ones, and a 0-d array for scalar
@@ -33,10 +32,13 @@ Why the generated code looks the way it does:
   ``numpy.errstate``); the generated code never raises for them.  An
   instruction whose operands are all constants (``log(-1)``) is evaluated at
   call time on a 0-d array, so it warns then, not at compile time.
-* **No exec.**  The source is compiled with :func:`compile` and the function
-  is made from the code object with :class:`types.FunctionType`.  The source
-  is registered in :mod:`linecache` (as sympy's ``lambdify`` does), so
-  tracebacks and :func:`inspect.getsource` show the generated lines.
+* **Exact peephole.**  Constant factors and negations of single-use
+  temporaries fold into their one consumer only when the result is bitwise
+  the same (:func:`assignments`); the numba backend writes the same lines.
+* **No exec.**  :func:`numpy_kernel` turns the source into a function with
+  :func:`symgraph.backends.build.build_function`.  Standalone source
+  (``Program.source(standalone=True)``) imports its two helpers from
+  :mod:`symgraph.backends.runtime`.
 
 Examples
 --------
@@ -55,103 +57,18 @@ def grad_e(a, b):
 """
 from __future__ import annotations
 
-import itertools
-import linecache
 import math
-import types
-import weakref
-from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import numpy as np
 import sympy
 
 from .. import ops
-from ..errors import GraphError
 from ..ir.hooks import provide
-from ..progress import paused_gc
-from ..progress import STEP, Progress, compile_reporter
-from .runtime import (Layout, Namer, chunked_kernel, compiled_function, flat_labels, positional_order,
-                      vector_function, working_dtype)
+from ..names import Namer
+from ..progress import STEP, Progress, compile_reporter, paused_gc
+from .build import Generated, build_function
+from .runtime import fit, prepare
 
-#: Types that certainly belong to NumPy (the fast path of namespace detection).
-_NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
-
-#: Scalars that make a single point (converted together, one row each).
-_SCALAR_TYPES = (float, int, np.floating, np.integer)
-
-_serial = itertools.count(1)
-
-
-# --------------------------------------------------------------------------- runtime helpers
-# The generated functions call these two; they are public so that saved source can import them.
-
-def namespace_of(values: Sequence[Any]) -> Any:
-    """The array namespace for ``values``: ``dask.array``, ``cupy`` or ``numpy``."""
-    for value in values:
-        if isinstance(value, _NUMPY_TYPES):
-            continue
-        module = type(value).__module__.partition(".")[0]
-        if module == "dask":
-            import dask.array
-            return dask.array
-        if module == "cupy":
-            import cupy
-            return cupy
-    return np
-
-
-def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
-    """Convert a call's inputs: returns ``(xp, shape, dtype, *arrays)``.
-
-    ``xp=None`` picks the namespace from the values (:func:`namespace_of`).
-    With NumPy, a 0-d input becomes an array of one point, so a single point
-    runs exactly the NumPy calls an array of points runs (see the module notes).
-    """
-    if (xp is None or xp is np) and all(isinstance(v, _SCALAR_TYPES) for v in values):
-        dtype = working_dtype(values)  # a single point: one conversion for all inputs, one row each
-        return (np, (), dtype, *np.array(values, dtype=dtype).reshape(len(values), 1))
-    if xp is None:
-        xp = namespace_of(values)
-    dtype = working_dtype(values)
-    arrays = [xp.asarray(v, dtype=dtype) for v in values]
-    try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    except ValueError:
-        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, arrays))
-        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
-    if xp is np:
-        arrays = [a.reshape(1) if a.ndim == 0 else a for a in arrays]
-    return (xp, shape, dtype, *arrays)
-
-
-def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Sequence[int] = ()) -> tuple:
-    """The results as fresh arrays of ``shape`` and ``dtype``, in one tuple.
-
-    Python numbers (constant derivatives) become filled arrays; smaller
-    results are broadcast into fresh arrays; the results listed in ``copy``
-    (inputs, repeated results) are copied so no output shares memory with an
-    input or another output.  At a single NumPy point all results are
-    written into one small block, one 0-d view per result.
-    """
-    if not shape and xp is np:
-        out = np.array([v[0] if v.__class__ is np.ndarray and v.ndim else v for v in values], dtype=dtype)
-        return tuple([out[i, ...] for i in range(len(values))])
-    results, copy = [], set(copy)
-    for i, value in enumerate(values):
-        if isinstance(value, (int, float)):
-            results.append(xp.full(shape, value, dtype=dtype))
-            continue
-        value = xp.asarray(value, dtype=dtype)
-        if tuple(value.shape) != tuple(shape):
-            value = xp.broadcast_to(value, shape).copy()
-        elif i in copy:
-            value = value.copy()
-        results.append(value)
-    return tuple(results)
-
-
-# --------------------------------------------------------------------------- source
 
 def _is_power_of_two(c: Any) -> bool:
     """True for +-2^k (with 2^k a finite double): scaling by it is exact in binary floating point."""
@@ -164,7 +81,7 @@ def _is_power_of_two(c: Any) -> bool:
     return value != 0 and math.isfinite(value) and math.frexp(abs(value))[0] == 0.5
 
 
-def _assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
+def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
                  constant: Callable[[str], str], report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
@@ -262,24 +179,6 @@ def literal(value: Any) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-@dataclass
-class Generated:
-    """Source of one generated function and the globals it needs.
-
-    ``header`` is Python text that defines those globals, so
-    ``header + source`` is a module that runs on its own.
-    """
-
-    name: str
-    source: str
-    globals: dict[str, Any] = field(default_factory=dict)
-    header: str = ""
-
-    @property
-    def module_source(self) -> str:
-        return self.header + "\n\n" + self.source
-
-
 def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = None, doc: str | None = None,
              params: Sequence[str] | None = None, xp: Any = None, report: Progress | None = None) -> Generated:
     """Write ``program`` as the source of one Python function returning a flat tuple of results.
@@ -311,8 +210,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     instructions = list(program.instructions)
     results = dict(program.results)
     labels = list(results) if returns is None else list(returns)
-    namer = Namer(set(inputs) | {t for t, _, _ in instructions} | {name})
-    fresh = namer.fresh
+    fresh = Namer(set(inputs), {t for t, _, _ in instructions}, (name,)).fresh
 
     ns, shape, dtype = fresh("xp"), fresh("_shape"), fresh("_dtype")
     default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
@@ -330,16 +228,16 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         return alias.get(ref, ref) if isinstance(ref, str) else ref
 
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
-    assignments = _assignments(instructions, resolve, result_refs, lit, ns,
-                               lambda text: f"{ns}.asarray({text}, dtype={dtype})", report)
+    emitted = assignments(instructions, resolve, result_refs, lit, ns,
+                          lambda text: f"{ns}.asarray({text}, dtype={dtype})", report)
     last_use: dict[str, int] = {}
-    for i, (_, _, used) in enumerate(assignments):
+    for i, (_, _, used) in enumerate(emitted):
         for name_ in used:
             last_use[name_] = i
 
     body = [f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
             f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})"]
-    for i, (target, text, used) in enumerate(assignments):
+    for i, (target, text, used) in enumerate(emitted):
         body.append(f"{target} = {text}")
         dead = [n for n in used if last_use.get(n) == i and n not in result_refs]
         if dead:
@@ -365,7 +263,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
                 helpers["prepare"]: prepare, helpers["fit"]: fit}
     header_lines = [
         "from math import " + ", ".join(_import_as(k, v) for k, v in (("inf", inf_name), ("nan", nan_name))),
-        "from symgraph.backends.numpy import " + ", ".join(_import_as(k, helpers[k]) for k in ("prepare", "fit")),
+        "from symgraph.backends.runtime import " + ", ".join(_import_as(k, helpers[k]) for k in ("prepare", "fit")),
         f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
         f"{names_const} = {inputs!r}",
     ]
@@ -390,97 +288,24 @@ def _import_as(name: str, local: str) -> str:
     return name if name == local else f"{name} as {local}"
 
 
-# --------------------------------------------------------------------------- functions
+def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name: str = "f",
+                 doc: str | None = None, xp: Any = None, progress: Any = None) -> tuple[Callable, str]:
+    """``(kernel, source)``: ``kernel(*inputs in order)`` -> the flat tuple of ``labels``' results, as NumPy code.
 
-def build_function(generated: Generated) -> Callable:
-    """Compile generated source into a function; register it in linecache for tracebacks."""
-    filename = f"<symgraph-generated-{next(_serial)}:{generated.name}>"
-    module_code = compile(generated.source, filename, "exec")
-    code = next(c for c in module_code.co_consts
-                if isinstance(c, types.CodeType) and c.co_name == generated.name)
-    namespace = {"__name__": "symgraph.generated", **generated.globals}
-    function = types.FunctionType(code, namespace, generated.name)
-    function.__doc__ = code.co_consts[0] if code.co_consts and isinstance(code.co_consts[0], str) else None
-    function.source = generated.source
-    linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
-    weakref.finalize(function, linecache.cache.pop, filename, None)
-    return function
-
-
-def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
-                    args: Sequence[str] | None = None, vector: bool = False, backend: str = "numpy",
-                    chunk: int | None = None, parallel: bool = False, xp: Any = None,
-                    progress: Any = None) -> Callable:
-    """THE compile entry point: ``program`` as a function, on any backend, with one argument binder.
-
-    Parameters
-    ----------
-    program : Program
-        What to compute.
-    name, doc : str
-        The function's name and docstring.
-    returns : result label or nested tuple of labels, optional
-        What to return: a label returns that result, a tuple a tuple (nested
-        as given; a label may repeat).  Default: the tuple of every result.
-    args : list of str, optional
-        The positional order: a permutation of ``program.inputs`` (default:
-        ``program.inputs``; see :func:`symgraph.backends.runtime.positional_order`).
-    vector : bool
-        Take one 1-D vector of the inputs (in positional order);
-        ``returns`` must be ``(value_label, (grad_labels...))`` and the
-        function returns ``(float, 1-D ndarray)``.
-    backend : {"numpy", "numba"}
-        Generated NumPy code (:func:`generate`), or one compiled loop over
-        points (:mod:`symgraph.backends.numba`; needs numba).
-    chunk : int, optional
-        Evaluate at most ``chunk`` points at a time (see :func:`symgraph.backends.runtime.chunked_kernel`).
-    parallel : bool
-        Spread the points over numba's threads (``backend="numba"`` only).
-    xp : module, optional
-        The NumPy backend's array namespace (default: chosen per call).
-    progress : None, bool or callable(done, total)
-        See :mod:`symgraph.progress`.
-
-    Every backend is a kernel taking the inputs positionally and returning the
-    flat tuple of results; :func:`symgraph.backends.runtime.compiled_function` binds
-    arguments and lays the results out, the same way for all of them.
+    ``xp`` fixes the array namespace (default: chosen per call from the
+    inputs); ``progress`` reports on large programs (:mod:`symgraph.progress`).
     """
-    returns = tuple(program.results) if returns is None else returns
-    labels = flat_labels(returns)
-    order = positional_order(program.inputs, args)
-    if vector:
-        if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], str)
-                and isinstance(returns[1], tuple)):
-            raise GraphError("vector=True needs returns=(value_label, (grad_labels...))")
-        if chunk is not None:
-            raise GraphError("vector=True evaluates one point: chunk= does not apply")
-    if backend == "numba":
-        if xp is not None and xp is not np:
-            raise ValueError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
-        from .numba import numba_kernel  # the numba backend needs numba: imported on use
-        kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
-    elif backend != "numpy":
-        raise ValueError(f"unknown backend {backend!r}; choose 'numpy' or 'numba'")
-    elif parallel:
-        raise ValueError("parallel=True needs backend='numba'")
-    else:
-        report = compile_reporter(progress, len(program.instructions), "compiling")
-        try:
-            with paused_gc():  # a large program's lines are many small objects and no cycles
-                generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
-                kernel = build_function(generated)
-            if report is not None:
-                report.advance(len(program.instructions))
-        finally:
-            if report is not None:
-                report.close()
-        source = generated.source
-    if chunk is not None:
-        kernel = chunked_kernel(kernel, chunk)
-    if vector:
-        return vector_function(kernel, order, name=name, doc=doc, source=source)
-    return compiled_function(kernel, order, name=name, doc=doc, source=source, layout=returns,
-                             backend=backend, parallel=bool(parallel))
+    report = compile_reporter(progress, len(program.instructions), "compiling")
+    try:
+        with paused_gc():  # a large program's lines are many small objects and no cycles
+            generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
+            kernel = build_function(generated)
+        if report is not None:
+            report.advance(len(program.instructions))
+    finally:
+        if report is not None:
+            report.close()
+    return kernel, generated.source
 
 
 def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:

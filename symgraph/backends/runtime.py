@@ -1,84 +1,134 @@
-"""What every compiled function shares at call time: one argument binder, one dtype rule, fresh names.
+"""What every compiled function does at call time, whichever backend made it.
 
-Every backend (NumPy code, the numba loop, chunked calls, the vector form for
-optimisers) is a *kernel* that takes the inputs positionally, in one order.
-:func:`compiled_function` puts the one :class:`Binder` in front of it, so
-
-* keyword calls cost one dictionary lookup per keyword (CPython matches
-  keywords to a function's parameters by a linear scan per keyword, which
-  made keyword calls with thousands of inputs quadratic);
-* every compiled function has a real :func:`inspect.signature`, its
-  parameters named after the inputs in positional order;
-* wrong calls raise the same :class:`~symgraph.errors.ArgumentError` (a
-  ``TypeError`` worded as Python words it) in every backend.
-
-:func:`positional_order` checks ``args=[...]`` (sympy's ``lambdify`` name for
-the positional order), and :func:`working_dtype` is the one rule for the
-floating type a call computes in.
+* **The helpers generated NumPy code calls**: :func:`prepare` converts a
+  call's inputs (array namespace, working dtype, broadcast shape) and
+  :func:`fit` turns the values computed into fresh result arrays.  Saved
+  standalone source imports them from here (and older saved modules from
+  :mod:`symgraph.codegen`, which re-exports them).
+* **One dtype rule**, :func:`working_dtype`, for every backend.
+* **One result layout**: every backend is a *kernel* taking the inputs
+  positionally and returning the flat tuple of results;
+  :func:`compiled_function` puts the one argument binder
+  (:class:`symgraph.binding.Binder`) in front of it and regroups the flat
+  tuple into the nested layout asked for (:func:`flat_labels`,
+  :func:`layout_of`).  So every compiled function has a real
+  :func:`inspect.signature`, binds keywords in O(1) each, and raises the same
+  :class:`~symgraph.errors.ArgumentError` for a wrong call.
+* :func:`vector_function`: the ``f(x) -> (float, gradient)`` form for optimisers.
 
 Examples
 --------
->>> bind = Binder(("a", "b"), "f")
->>> bind((1,), {"b": 2})
-[1, 2]
->>> bind((1,), {"c": 2})
-Traceback (most recent call last):
-...
-symgraph.errors.ArgumentError: f() got an unexpected keyword argument 'c'
+>>> flat_labels(("v", ("a", "b")))
+['v', 'a', 'b']
+>>> layout_of(("v", ("a", "b")))((1, 2, 3))
+(1, (2, 3))
 """
 from __future__ import annotations
 
-import inspect
-import math
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError, GraphError
+from ..binding import Binder
+from ..errors import GraphError
 
-_MISSING = object()
+#: Types that certainly belong to NumPy (the fast path of namespace detection).
+_NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
+
+#: Scalars that make a single point (converted together, one row each).
+_SCALAR_TYPES = (float, int, np.floating, np.integer)
 _FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 
 
-class Binder:
-    """Positional and keyword arguments -> the values in positional order; O(inputs) per call."""
+# --------------------------------------------------------------------------- called by generated code
+# Public so that saved source can import them.
 
-    __slots__ = ("names", "name", "index", "count")
+def namespace_of(values: Sequence[Any]) -> Any:
+    """The array namespace for ``values``: ``dask.array``, ``cupy`` or ``numpy``."""
+    for value in values:
+        if isinstance(value, _NUMPY_TYPES):
+            continue
+        module = type(value).__module__.partition(".")[0]
+        if module == "dask":
+            import dask.array
+            return dask.array
+        if module == "cupy":
+            import cupy
+            return cupy
+    return np
 
-    def __init__(self, names: Sequence[str], name: str):
-        self.names = tuple(names)
-        self.name = name
-        self.index = {n: i for i, n in enumerate(self.names)}
-        self.count = len(self.names)
 
-    def __call__(self, args: tuple, kwargs: dict) -> Sequence[Any]:
-        if not kwargs and len(args) == self.count:
-            return args
-        if len(args) > self.count:
-            raise ArgumentError(f"{self.name}() takes {self.count} positional argument"
-                                f"{'s' if self.count != 1 else ''} but {len(args)} were given")
-        values = list(args) + [_MISSING] * (self.count - len(args))
-        index = self.index
-        for key, value in kwargs.items():
-            i = index.get(key)
-            if i is None:
-                raise ArgumentError(f"{self.name}() got an unexpected keyword argument {key!r}")
-            if values[i] is not _MISSING:
-                raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
-            values[i] = value
-        if len(args) + len(kwargs) < self.count:
-            missing = [repr(n) for n, v in zip(self.names, values) if v is _MISSING]
-            shown = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-            raise ArgumentError(f"{self.name}() missing {len(missing)} required positional argument"
-                                f"{'s' if len(missing) != 1 else ''}: {shown}")
-        return values
+def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
+    """Convert a call's inputs: returns ``(xp, shape, dtype, *arrays)``.
 
-    @property
-    def signature(self) -> inspect.Signature:
-        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        return inspect.Signature([inspect.Parameter(n, kind) for n in self.names])
+    ``xp=None`` picks the namespace from the values (:func:`namespace_of`).
+    With NumPy, a 0-d input becomes an array of one point, so a single point
+    runs exactly the NumPy calls an array of points runs (see :mod:`symgraph.backends.numpy`).
+    """
+    if (xp is None or xp is np) and all(isinstance(v, _SCALAR_TYPES) for v in values):
+        dtype = working_dtype(values)  # a single point: one conversion for all inputs, one row each
+        return (np, (), dtype, *np.array(values, dtype=dtype).reshape(len(values), 1))
+    if xp is None:
+        xp = namespace_of(values)
+    dtype = working_dtype(values)
+    arrays = [xp.asarray(v, dtype=dtype) for v in values]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, arrays))
+        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    if xp is np:
+        arrays = [a.reshape(1) if a.ndim == 0 else a for a in arrays]
+    return (xp, shape, dtype, *arrays)
 
+
+def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Sequence[int] = ()) -> tuple:
+    """The results as fresh arrays of ``shape`` and ``dtype``, in one tuple.
+
+    Python numbers (constant derivatives) become filled arrays; smaller
+    results are broadcast into fresh arrays; the results listed in ``copy``
+    (inputs, repeated results) are copied so no output shares memory with an
+    input or another output.  At a single NumPy point all results are
+    written into one small block, one 0-d view per result.
+    """
+    if not shape and xp is np:
+        out = np.array([v[0] if v.__class__ is np.ndarray and v.ndim else v for v in values], dtype=dtype)
+        return tuple([out[i, ...] for i in range(len(values))])
+    results, copy = [], set(copy)
+    for i, value in enumerate(values):
+        if isinstance(value, (int, float)):
+            results.append(xp.full(shape, value, dtype=dtype))
+            continue
+        value = xp.asarray(value, dtype=dtype)
+        if tuple(value.shape) != tuple(shape):
+            value = xp.broadcast_to(value, shape).copy()
+        elif i in copy:
+            value = value.copy()
+        results.append(value)
+    return tuple(results)
+
+
+def working_dtype(values: Sequence[Any]) -> np.dtype:
+    """The floating dtype a call computes in, in every backend: float32 if every array input is float32, else float64.
+
+    Python numbers are weak (they do not vote); every other input votes with
+    its dtype, and only float32 votes for float32 (float16, integers and
+    booleans count as float64).
+    """
+    vote = None
+    for value in values:
+        if isinstance(value, (int, float)):
+            continue
+        dt = getattr(value, "dtype", None)
+        dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
+        if dt != _FLOAT32:
+            return _FLOAT64
+        vote = _FLOAT32
+    return _FLOAT64 if vote is None else vote
+
+
+# --------------------------------------------------------------------------- results
 
 Layout = Any  # a result label (str), or a tuple of layouts
 
@@ -111,7 +161,7 @@ def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc:
                       source: str | None = None, layout: Layout | None = None, **attributes: Any) -> Callable:
     """``kernel`` (positional inputs in ``names`` order, flat results) as a function with that signature.
 
-    One :class:`Binder` maps the arguments; ``layout`` (see
+    One :class:`~symgraph.binding.Binder` maps the arguments; ``layout`` (see
     :func:`flat_labels`) shapes the results.  The result's ``__wrapped__`` is
     ``kernel``, so :func:`inspect.getsource` shows generated code;
     ``attributes`` are set on it (``parallel=...``).
@@ -164,97 +214,3 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
         return float(value), np.array(grads, dtype=value.dtype)
 
     return compiled_function(point, ("x",), name=name, doc=doc, source=source)
-
-
-def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
-    """``kernel`` (positional inputs, flat results) evaluated on at most ``chunk`` points at a time.
-
-    NumPy inputs only (Dask and CuPy arrays pass through whole: their own
-    chunking applies).  0-d inputs are passed as they are, so Python numbers
-    stay weak; array inputs are viewed flat (a copy only when one is
-    broadcast or not contiguous), and the pieces are written into
-    preallocated results.
-    """
-    if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-
-    def evaluate(*values: Any) -> tuple:
-        if not all(isinstance(v, _NUMPY_INPUTS) for v in values):
-            return kernel(*values)
-        shapes = [np.shape(v) for v in values]
-        try:
-            shape = np.broadcast_shapes(*shapes)
-        except ValueError:
-            return kernel(*values)  # the kernel names the inputs in its error
-        points = math.prod(shape)
-        if points <= chunk:
-            return kernel(*values)
-        flat = [v if not s else np.broadcast_to(np.asarray(v), shape).reshape(-1) for v, s in zip(values, shapes)]
-        out = None
-        for start in range(0, points, chunk):
-            piece = kernel(*[v if not s else v[start:start + chunk] for v, s in zip(flat, shapes)])
-            if out is None:
-                out = [np.empty(points, dtype=p.dtype) for p in piece]
-            for target, part in zip(out, piece):
-                target[start:start + chunk] = part
-        return tuple(o.reshape(shape) for o in out)
-
-    evaluate.__name__ = getattr(kernel, "__name__", "kernel")
-    evaluate.source = getattr(kernel, "source", None)
-    return evaluate
-
-
-_NUMPY_INPUTS = (np.ndarray, np.generic, list, tuple, int, float)
-
-
-def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple[str, ...]:
-    """The positional order of a compiled function: ``args`` (a permutation of ``inputs``) or ``inputs``."""
-    if args is None:
-        return tuple(inputs)
-    if isinstance(args, str):
-        args = [args]
-    order = tuple(str(a) for a in args)
-    known = set(inputs)
-    repeated = sorted({a for a in order if order.count(a) > 1})
-    missing = [n for n in inputs if n not in set(order)]
-    unknown = [a for a in dict.fromkeys(order) if a not in known]
-    if missing or unknown or repeated:
-        parts = ([f"inputs missing from args: {', '.join(missing)}"] if missing else []) + \
-                ([f"names in args that are not inputs: {', '.join(unknown)}"] if unknown else []) + \
-                ([f"names given twice: {', '.join(repeated)}"] if repeated else [])
-        raise GraphError(f"args must list every input once (inputs: {', '.join(inputs)}); " + "; ".join(parts))
-    return order
-
-
-def working_dtype(values: Sequence[Any]) -> np.dtype:
-    """The floating dtype a call computes in, in every backend: float32 if every array input is float32, else float64.
-
-    Python numbers are weak (they do not vote); every other input votes with
-    its dtype, and only float32 votes for float32 (float16, integers and
-    booleans count as float64).
-    """
-    vote = None
-    for value in values:
-        if isinstance(value, (int, float)):
-            continue
-        dt = getattr(value, "dtype", None)
-        dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
-        if dt != _FLOAT32:
-            return _FLOAT64
-        vote = _FLOAT32
-    return _FLOAT64 if vote is None else vote
-
-
-class Namer:
-    """Fresh names for generated code, never equal to a program's own names (inputs, temporaries)."""
-
-    def __init__(self, taken: Iterable[str]):
-        self.taken = set(taken)
-
-    def fresh(self, base: str) -> str:
-        chosen, k = base, 0
-        while chosen in self.taken:
-            k += 1
-            chosen = f"{base}_{k}" if not base.endswith("_") else f"{base}{k}"
-        self.taken.add(chosen)
-        return chosen

@@ -40,6 +40,7 @@ import numpy as np
 import sympy
 
 from .. import ops
+from ..binding import check_values
 from ..errors import ExpressionTooLargeError, GraphError
 from . import interpret
 from .hooks import SERVICES, service
@@ -269,19 +270,3 @@ def _few(names: tuple[str, ...], limit: int = 8) -> str:
     if len(names) <= limit:
         return repr(names)
     return "(" + ", ".join(map(repr, names[:limit])) + f", ... {len(names) - limit:,} more)"
-
-
-def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Input values as float64 scalars or arrays; a GraphError names missing and unknown inputs."""
-    missing = [n for n in inputs if n not in values]
-    known = set(inputs)
-    unknown = [n for n in values if n not in known]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing value(s) for {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(inputs)})")
-        raise GraphError("; ".join(parts))
-    return {n: np.asarray(values[n], dtype=np.float64) if np.ndim(values[n]) else np.float64(values[n])
-            for n in inputs}

@@ -20,9 +20,10 @@ import numpy as np
 import sympy
 
 from .. import ops
+from ..binding import check_values
 from ..errors import ExpressionTooLargeError
 from . import interpret
-from .graph import Graph, check_values
+from .graph import Graph
 from .hooks import service
 from .listing import argument, assignment
 

@@ -6,6 +6,7 @@ import pytest
 
 import symgraph as sg
 from tests.helpers import bits
+from symgraph.backends.compile import compile_program
 
 EVERY_OP = ("(a+b)*(b+1) - a/b + a^2 + 2^b + sin(a)*cos(b) + tan(a/4) + asin(a/3) + acos(b/4) + atan(a*b)"
             " + sinh(a) + cosh(b) + tanh(a-b) + exp(-a) + log(b*b+1) + sqrt(b*b+1) + abs(a) + sigmoid(a*b)"
@@ -58,9 +59,8 @@ def test_numba_missing_is_a_clear_import_error(monkeypatch):
 
 def test_numba_parallel_equals_serial_and_numpy():
     pytest.importorskip("numba")
-    from symgraph.backends.numba import compile_numba
     g = sg.grad(EVERY_OP)
-    serial = compile_numba(g.program, returns=g.wrt)
+    serial = compile_program(g.program, returns=g.wrt, backend="numba")
     parallel = g.lambdify(backend="numba", parallel=True)
     assert "prange" in parallel.source and "prange" not in serial.source
     assert parallel.parallel and not serial.parallel

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.backends.numba import chunked
-from symgraph.backends.runtime import Binder
+from symgraph.backends.chunk import chunked_kernel
+from symgraph.binding import Binder, check_values
 
 
 def test_dtype_rules_python_numbers_are_weak_integers_become_float64():
@@ -54,6 +54,11 @@ def test_binder():
         bind((1,), {"a": 2})
     with pytest.raises(sg.GraphError, match="missing 2 required positional arguments: 'a' and 'b'"):
         bind((), {})
+    assert check_values(("a", "b"), {"b": 2, "a": 1}) == {"a": 1.0, "b": 2.0}
+    with pytest.raises(sg.GraphError, match=r"missing value\(s\) for b; unknown input\(s\) c \(inputs: a, b\)"):
+        check_values(("a", "b"), {"a": 1, "c": 3})
+    with pytest.raises(sg.GraphError, match=r"missing value\(s\) for b"):  # evaluation binds the same way
+        sg.parse("a*b").evaluate(a=1)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -76,8 +81,8 @@ def test_chunked_keeps_float32_and_single_results():
     g = sg.grad("a*b", wrt=["a", "b"])
     da, db = g.lambdify(chunk=4)(np.arange(10, dtype=np.float32), np.float32(3))
     assert da.dtype == np.float32 and da.tolist() == [3.0] * 10 and db.tolist() == list(range(10))
-    one = chunked(lambda a: np.asarray(a) * 2, ["a"], 3)
-    assert one(np.arange(7.0)).tolist() == [0, 2, 4, 6, 8, 10, 12]
+    one = chunked_kernel(lambda a: (np.asarray(a) * 2,), 3)
+    assert one(np.arange(7.0))[0].tolist() == [0, 2, 4, 6, 8, 10, 12]
     with pytest.raises(ValueError, match="positive integer"):
         g.lambdify(chunk=0)
 

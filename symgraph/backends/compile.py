@@ -1,0 +1,92 @@
+"""THE compile entry point: a Program as a function, on any backend (:func:`compile_program`).
+
+Every compiler of the API (``sg.lambdify``, ``Gradient.lambdify``,
+``sg.value_and_grad``) comes here, so each takes the same options.  A backend
+makes a *kernel* (inputs positionally, the flat tuple of results):
+:func:`~symgraph.backends.numpy.numpy_kernel` or
+:func:`~symgraph.backends.numba.numba_kernel`; ``chunk=N`` wraps it in
+:func:`~symgraph.backends.chunk.chunked_kernel`; then
+:mod:`symgraph.backends.runtime` puts the one argument binder in front and
+lays the results out, the same way for every backend.
+
+Examples
+--------
+>>> import symgraph as sg
+>>> g = sg.grad("a*b + a", wrt=["a", "b"])
+>>> f = compile_program(g.program, returns=("a", "b"), args=["b", "a"])
+>>> f(3.0, a=[1.0, 2.0])
+(array([4., 4.]), array([1., 2.]))
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..binding import positional_order
+from ..errors import GraphError
+from .chunk import chunked_kernel
+from .numba import numba_kernel
+from .numpy import numpy_kernel
+from .runtime import Layout, compiled_function, flat_labels, vector_function
+
+
+def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
+                    args: Sequence[str] | None = None, vector: bool = False, backend: str = "numpy",
+                    chunk: int | None = None, parallel: bool = False, xp: Any = None,
+                    progress: Any = None) -> Callable:
+    """``program`` as a function, on any backend, with one argument binder.
+
+    Parameters
+    ----------
+    program : Program
+        What to compute.
+    name, doc : str
+        The function's name and docstring.
+    returns : result label or nested tuple of labels, optional
+        What to return: a label returns that result, a tuple a tuple (nested
+        as given; a label may repeat).  Default: the tuple of every result.
+    args : list of str, optional
+        The positional order: a permutation of ``program.inputs`` (default:
+        ``program.inputs``; see :func:`symgraph.binding.positional_order`).
+    vector : bool
+        Take one 1-D vector of the inputs (in positional order);
+        ``returns`` must be ``(value_label, (grad_labels...))`` and the
+        function returns ``(float, 1-D ndarray)``.
+    backend : {"numpy", "numba"}
+        Generated NumPy code (:mod:`symgraph.backends.numpy`), or one compiled
+        loop over points (:mod:`symgraph.backends.numba`; needs numba).
+    chunk : int, optional
+        Evaluate at most ``chunk`` points at a time (:mod:`symgraph.backends.chunk`).
+    parallel : bool
+        Spread the points over numba's threads (``backend="numba"`` only).
+    xp : module, optional
+        The NumPy backend's array namespace (default: chosen per call).
+    progress : None, bool or callable(done, total)
+        See :mod:`symgraph.progress`.
+    """
+    returns = tuple(program.results) if returns is None else returns
+    labels = flat_labels(returns)
+    order = positional_order(program.inputs, args)
+    if vector:
+        if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], str)
+                and isinstance(returns[1], tuple)):
+            raise GraphError("vector=True needs returns=(value_label, (grad_labels...))")
+        if chunk is not None:
+            raise GraphError("vector=True evaluates one point: chunk= does not apply")
+    if backend == "numba":
+        if xp is not None and xp is not np:
+            raise ValueError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
+        kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
+    elif backend != "numpy":
+        raise ValueError(f"unknown backend {backend!r}; choose 'numpy' or 'numba'")
+    elif parallel:
+        raise ValueError("parallel=True needs backend='numba'")
+    else:
+        kernel, source = numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress)
+    if chunk is not None:
+        kernel = chunked_kernel(kernel, chunk)
+    if vector:
+        return vector_function(kernel, order, name=name, doc=doc, source=source)
+    return compiled_function(kernel, order, name=name, doc=doc, source=source, layout=returns,
+                             backend=backend, parallel=bool(parallel))

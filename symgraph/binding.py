@@ -1,0 +1,125 @@
+"""Arguments -> input values: the one place that binds them, for evaluation and compiled functions.
+
+Two forms, each the only one of its kind:
+
+* a :class:`Binder` knows the inputs' names in positional order and maps the
+  positional and keyword arguments of a compiled function's call
+  (``f(1, b=2)``) onto them; a wrong call is worded as Python words it
+  (:class:`~symgraph.errors.ArgumentError`, a ``TypeError``);
+* :func:`check_values` for ``Graph.evaluate(**values)`` and
+  ``Program.evaluate``: one value per input by name, every missing and
+  unknown name listed in one :class:`~symgraph.errors.GraphError`.
+
+Keyword calls cost one dictionary lookup per keyword: CPython matches keywords
+to a function's parameters by a linear scan per keyword, which made keyword
+calls with thousands of inputs quadratic.  :func:`positional_order` checks
+``args=[...]`` (sympy's ``lambdify`` name for the positional order).
+
+Examples
+--------
+>>> bind = Binder(("a", "b"), "f")
+>>> bind((1,), {"b": 2})
+[1, 2]
+>>> bind((1,), {"c": 2})
+Traceback (most recent call last):
+...
+symgraph.errors.ArgumentError: f() got an unexpected keyword argument 'c'
+>>> check_values(("a", "b"), {"b": 2, "a": [1, 3]})["a"]
+array([1., 3.])
+>>> check_values(("a", "b"), {"a": 1, "q": 3})
+Traceback (most recent call last):
+...
+symgraph.errors.GraphError: missing value(s) for b; unknown input(s) q (inputs: a, b)
+"""
+from __future__ import annotations
+
+import inspect
+from collections import Counter
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .errors import ArgumentError, GraphError
+
+__all__ = ["Binder", "check_values", "positional_order"]
+
+_MISSING = object()
+
+
+class Binder:
+    """A call's arguments -> the values in positional order; O(inputs) per call."""
+
+    __slots__ = ("names", "name", "index", "count")
+
+    def __init__(self, names: Sequence[str], name: str):
+        self.names = tuple(names)
+        self.name = name
+        self.index = {n: i for i, n in enumerate(self.names)}
+        self.count = len(self.names)
+
+    def __call__(self, args: tuple, kwargs: dict) -> Sequence[Any]:
+        """Positional and keyword arguments -> values (``args`` itself when it is all of them)."""
+        if not kwargs and len(args) == self.count:
+            return args
+        if len(args) > self.count:
+            raise ArgumentError(f"{self.name}() takes {self.count} positional argument"
+                                f"{'s' if self.count != 1 else ''} but {len(args)} were given")
+        values = list(args) + [_MISSING] * (self.count - len(args))
+        index = self.index
+        for key, value in kwargs.items():
+            i = index.get(key)
+            if i is None:
+                raise ArgumentError(f"{self.name}() got an unexpected keyword argument {key!r}")
+            if values[i] is not _MISSING:
+                raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
+            values[i] = value
+        if len(args) + len(kwargs) < self.count:
+            missing = [repr(n) for n, v in zip(self.names, values) if v is _MISSING]
+            shown = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+            raise ArgumentError(f"{self.name}() missing {len(missing)} required positional argument"
+                                f"{'s' if len(missing) != 1 else ''}: {shown}")
+        return values
+
+    @property
+    def signature(self) -> inspect.Signature:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        return inspect.Signature([inspect.Parameter(n, kind) for n in self.names])
+
+
+def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
+    """One value per input, by name, as float64 scalars or arrays; a GraphError names every missing and unknown name.
+
+    The keyword form of binding, for ``Graph.evaluate(**values)`` and
+    ``Program.evaluate``: unlike a call, it reports all the problems at once.
+    """
+    if len(values) == len(inputs):
+        try:  # as many values as inputs and every input found: none is unknown (the common case, no sets)
+            return {n: np.asarray(v, dtype=np.float64) if np.ndim(v) else np.float64(v)
+                    for n, v in zip(inputs, [values[n] for n in inputs])}
+        except KeyError:
+            pass
+    known = set(inputs)
+    missing = [n for n in inputs if n not in values]
+    unknown = [n for n in values if n not in known]
+    parts = ([f"missing value(s) for {', '.join(missing)}"] if missing else []) + \
+            ([f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(inputs)})"] if unknown else [])
+    raise GraphError("; ".join(parts))
+
+
+def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple[str, ...]:
+    """The positional order of a compiled function: ``args`` (a permutation of ``inputs``) or ``inputs``."""
+    if args is None:
+        return tuple(inputs)
+    if isinstance(args, str):
+        args = [args]
+    order = tuple(str(a) for a in args)
+    known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
+    repeated = sorted(a for a, k in Counter(order).items() if k > 1)
+    missing = [n for n in inputs if n not in given]
+    unknown = [a for a in dict.fromkeys(order) if a not in known]
+    if missing or unknown or repeated:
+        parts = ([f"inputs missing from args: {', '.join(missing)}"] if missing else []) + \
+                ([f"names in args that are not inputs: {', '.join(unknown)}"] if unknown else []) + \
+                ([f"names given twice: {', '.join(repeated)}"] if repeated else [])
+        raise GraphError(f"args must list every input once (inputs: {', '.join(inputs)}); " + "; ".join(parts))
+    return order
