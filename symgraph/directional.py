@@ -99,6 +99,29 @@ def _linearised(graph: Graph, seed_refs: Sequence) -> tuple[Linearised, list[str
     return Linearised(graph, Emitter(graph, prefix=prefix)), extra
 
 
+def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: Any) -> tuple:
+    """``(graph, wrt names, Linearised, extra input names, seed refs)`` for one directional sweep.
+
+    ``seeded(graph, names)`` lists what the seeds are for (the wrt names for
+    jvp, the outputs for vjp); seed names are resolved to the nodes they
+    stand for.
+    """
+    graph = as_graph(f)
+    names = wrt_names(graph, wrt, allow_unused, stacklevel=4)
+    refs = _seeds(seeds, seeded(graph, names), what)
+    lin, extra = _linearised(graph, refs)
+    lin.counts.sweeps = 1
+    return graph, names, lin, extra, _node_refs(graph, refs)
+
+
+def _summed(lin: Linearised, pairs: Any) -> dict:
+    """node -> the sum of its seeds (two names of one node, or a repeated output, add up); zeros dropped."""
+    total: dict = {}
+    for node, seed in pairs:
+        total[node] = lin.add(total.get(node), seed)
+    return {node: seed for node, seed in total.items() if not lin.is_zero(seed)}
+
+
 def _result(graph, results, lin, extra, mode, start, simplify) -> Directional:
     """The Directional whose entries are ``results``: label -> program ref."""
     program = lin.emitter.program((*graph.inputs, *extra), results)
@@ -139,18 +162,9 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     {'f': 23.0}
     """
     start = time.perf_counter()
-    graph = as_graph(f)
-    names = wrt_names(graph, wrt, allow_unused)
-    refs = _seeds(v, names, "v")
-    lin, extra = _linearised(graph, refs)
-    refs = _node_refs(graph, refs)
-    lin.counts.sweeps = 1
+    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", lambda graph, names: names)
     nodes = wrt_nodes(graph, names)
-    seeds: dict = {}
-    for x, s in zip(names, refs):  # two names of one node: their seeds add
-        if x in nodes:
-            seeds[nodes[x]] = lin.add(seeds.get(nodes[x]), s)
-    tangent = tangents(lin, seeds)
+    tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)))
     results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
     return _result(graph, results, lin, extra, "forward", start, simplify)
 
@@ -184,19 +198,8 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     (u + y, u + x, 1)
     """
     start = time.perf_counter()
-    graph = as_graph(f)
-    names = wrt_names(graph, wrt, allow_unused)
-    refs = _seeds(w, list(graph.outputs), "w")
-    lin, extra = _linearised(graph, refs)
-    refs = _node_refs(graph, refs)
-    lin.counts.sweeps = 1
-    adjoint: dict = {}
-    for y, s in zip(graph.outputs, refs):
-        total = lin.add(adjoint.get(y), s)
-        if lin.is_zero(total):
-            adjoint.pop(y, None)
-        else:
-            adjoint[y] = total
+    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, w, "w", lambda graph, names: list(graph.outputs))
+    adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
     backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())
     return _result(graph, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,

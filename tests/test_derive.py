@@ -192,8 +192,10 @@ def test_gradient_matches_central_differences(tree, point):
     values = dict(zip("xyz", point))
     values = {k: v for k, v in values.items() if k in graph.inputs}
     with np.errstate(all="ignore"):
-        base = graph.evaluate(**values)[graph.output]
+        every = graph.evaluate(**values)
+        base = every[graph.output]
         assume(math.isfinite(base) and abs(base) < 1e6)
+        assume(all(math.isfinite(v) for v in every.values()))  # tanh(x/(x-x)) is finite, its inside is not
         at = g.at(**values)
         for name in values:
             h = 1e-6

@@ -18,7 +18,8 @@ from ..errors import ParseError
 
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_EXPLAIN = {
+#: the message for each character that starts no token (anything else: "not part of the grammar")
+EXPLANATIONS = {
     ".": "attribute access is not supported",
     "[": "subscripts are not supported", "]": "subscripts are not supported",
     "<": "comparisons are not supported", ">": "comparisons are not supported",
@@ -91,7 +92,7 @@ def _token_error(text: str, pos: int):
         raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
     if text.startswith("!=", pos):
         raise ParseError("'!=' is not supported: comparisons are not supported yet", text, pos)
-    raise ParseError(_EXPLAIN.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
+    raise ParseError(EXPLANATIONS.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
 
 
 _NUMBERS: dict[str, sympy.Expr] = {}

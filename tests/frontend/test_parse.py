@@ -508,8 +508,8 @@ def test_each_stray_character_gets_its_own_message(text, message):
 
 
 def test_every_entry_of_the_character_table_is_reached():
-    from symgraph.frontend.tokens import _EXPLAIN
-    for ch, message in _EXPLAIN.items():
+    from symgraph.frontend.tokens import EXPLANATIONS
+    for ch, message in EXPLANATIONS.items():
         with pytest.raises(ParseError) as info:
             parse(f"x {ch} y")
         assert info.value.reason == message, ch
