@@ -58,7 +58,10 @@ def grad_e(a, b):
 from __future__ import annotations
 
 import math
+import types
 from typing import Any, Callable, Sequence
+
+import numpy as np
 
 import sympy
 
@@ -67,7 +70,7 @@ from ..ir.hooks import provide
 from ..names import Namer
 from ..progress import STEP, Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
-from .runtime import fit, prepare
+from .runtime import fit, fit_point, prepare, prepare_point, with_point_path
 
 
 def _is_power_of_two(c: Any) -> bool:
@@ -300,6 +303,10 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
         with paused_gc():  # a large program's lines are many small objects and no cycles
             generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
             kernel = build_function(generated)
+            if xp is None or xp is np:  # the single-point path: the same code object with other helpers
+                swap = {prepare: prepare_point, fit: fit_point}
+                helpers = {k: swap.get(v, v) if callable(v) else v for k, v in kernel.__globals__.items()}
+                kernel = with_point_path(kernel, types.FunctionType(kernel.__code__, helpers, kernel.__name__))
         if report is not None:
             report.advance(len(program.instructions))
     finally:
