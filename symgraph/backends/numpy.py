@@ -18,11 +18,14 @@ Why the generated code looks the way it does:
   unless every array input is float32 (integer inputs count as float64,
   Python numbers do not count).  Constants are written as Python literals,
   which NumPy 2 treats as weak, so they never upcast float32 work.
-* **A single point is an array of one point.**  A call at scalars converts
-  all inputs at once into rows of one small array (:func:`~symgraph.backends.runtime.prepare`)
-  and runs exactly the NumPy calls an array of points runs, so values and
-  warnings are the same at a point and in a batch; the results are 0-d views
-  of one small block (:func:`~symgraph.backends.runtime.fit`).
+* **A single point gives what an array of one point gives.**  A float64
+  point runs the same code object on NumPy scalars first
+  (:func:`~symgraph.backends.runtime.with_point_path`: bitwise the one-point
+  array values, about 3x faster); other scalars, and a point whose result is
+  inf or nan, run as rows of one small array
+  (:func:`~symgraph.backends.runtime.prepare`), exactly the NumPy calls an
+  array of points runs, so values and warnings are NumPy's; the results are
+  0-d views of one small block (:func:`~symgraph.backends.runtime.fit`).
 * **Shaped results.**  Every result is a fresh array of the inputs' broadcast
   shape and the working dtype -- also a constant derivative such as
   d(a+b)/da = 1, which becomes an array of ones, and a 0-d array for scalar

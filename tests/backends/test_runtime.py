@@ -99,3 +99,27 @@ def test_chunks_bound_the_temporaries():
         tracemalloc.stop()
     outputs = 2 * x.nbytes
     assert peaks[1] < outputs * 1.5 < peaks[0]
+
+
+def test_points_that_reach_inf_or_nan_warn_as_arrays_do():
+    """A float64 point runs on NumPy scalars; inf or nan sends it to the array path, which warns once."""
+    import warnings
+
+    cases = [("1/x", 0.0, np.inf, "divide by zero"), ("sqrt(x)", -1.0, np.nan, "invalid value"),
+             ("exp(x)*2", 1000.0, np.inf, "overflow")]
+    for text, x, want, message in cases:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = sg.lambdify(text)(x)
+        assert got.shape == () and (np.isnan(got) if np.isnan(want) else got == want)
+        messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+        assert len(messages) == 1 and message in messages[0], (text, messages)
+
+
+def test_a_point_is_the_one_point_array_value_for_power_in_every_operand_kind():
+    """NumPy's power differs by kind of exponent (array or scalar); a point mirrors what arrays get."""
+    x, y = 2.610434542726609, 2.0
+    for text, args in [("x^2", (x,)), ("x^y", (x, y)), ("2^x", (x,)), ("x^0.5", (x,)), ("x^-1", (x,))]:
+        f = sg.lambdify(text)
+        arrays = f(*[np.array([a, 1.0]) for a in args])
+        assert f(*args).tobytes() == arrays[:1].tobytes(), text
