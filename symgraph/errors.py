@@ -20,6 +20,8 @@ class ParseError(SymgraphError, ValueError):
     ----------
     position : int
         0-based character offset of the problem in the text.
+    line, column : int
+        1-based line and column of that offset (multi-line text reports these).
     reason : str
         The one-line description, without the caret excerpt.
     text : str
@@ -30,7 +32,16 @@ class ParseError(SymgraphError, ValueError):
         self.reason = reason
         self.text = text
         self.position = max(0, min(position, len(text)))
-        super().__init__(f"{reason} (at position {self.position})\n{caret_excerpt(text, self.position)}")
+        #: 1-based line and column of the problem (text kept in files is read by line)
+        self.line, self.column = line_column(text, self.position)
+        where = f"line {self.line}, column {self.column}" if "\n" in text else f"position {self.position}"
+        super().__init__(f"{reason} (at {where})\n{caret_excerpt(text, self.position)}")
+
+
+def line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of ``position`` in ``text``."""
+    start = text.rfind("\n", 0, position) + 1
+    return text.count("\n", 0, position) + 1, position - start + 1
 
 
 def caret_excerpt(text: str, position: int, width: int = 60) -> str:

@@ -8,9 +8,11 @@ operator stack, no recursion, so 10,000-deep nesting is fine) feeds them to a
 
 Grammar (see the README): numbers, ``pi``, names, binary ``+ - * /``, power
 ``^`` or ``**`` (right-associative, tighter than unary minus: ``-x^2`` is
-``-(x^2)``), unary ``+ -``, parentheses, one-argument calls of the functions in
-:data:`symgraph.ops.FUNCTIONS`, and programs of ``name = expr`` lines
-separated by newlines or ``;`` whose last line may be a bare expression.
+``-(x^2)``), unary ``+ -``, parentheses, calls of the functions in
+:data:`symgraph.ops.FUNCTIONS` with the number of arguments the op table gives
+them (a call frame on the stack counts its commas), and programs of
+``name = expr`` lines separated by newlines or ``;`` whose last line may be a
+bare expression; ``#`` starts a comment that runs to the end of the line.
 """
 from __future__ import annotations
 
@@ -20,12 +22,12 @@ from typing import Sequence
 
 import sympy
 
-from ..errors import ParseError
+from ..errors import ParseError, line_column
 from ..ir.builder import GraphBuilder
 from ..ir.graph import Graph
 from ..ops import FUNCTIONS, OPS, constant_key as _constant_key
 from ..progress import paused_gc
-from .tokens import Token, line_column, names_in, number, tokenize
+from .tokens import Token, names_in, number, tokenize
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
 MAX_TEXT_LENGTH = 5_000_000
@@ -34,6 +36,32 @@ MAX_TEXT_LENGTH = 5_000_000
 _BINARY = {text: (row.precedence, row.name) for row in OPS.values() if row.arity == 2 and row.precedence
            for text in (row.symbol, row.infix)}
 _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
+#: grammar function -> its arity in the op table
+_ARITY_OF = {name: OPS[name].arity for name in FUNCTIONS if name in OPS}
+#: functions that take any number of arguments from two on, as a left fold of their binary op
+_FOLDED = frozenset(name for name in ("min", "max") if _ARITY_OF.get(name) == 2)
+#: functions with a second form of another arity: name -> {argument count: op}
+_VARIANTS = {"log": {2: "logb"}} if "logb" in OPS else {}
+
+
+def _call_target(word: str, count: int) -> tuple[str, int | None]:
+    """``(op, arity)`` a call of ``word`` with ``count`` arguments applies; arity None when the count is wrong."""
+    variant = _VARIANTS.get(word, {}).get(count)
+    if variant is not None:
+        return variant, count
+    arity = _ARITY_OF.get(word, 1)
+    if count == arity or word in _FOLDED and count >= 2:
+        return word, arity
+    return word, None
+
+
+def _arity_text(word: str) -> str:
+    """How many arguments ``word`` takes, in words."""
+    counts = sorted({_ARITY_OF.get(word, 1), *_VARIANTS.get(word, {})})
+    if word in _FOLDED:
+        return "two or more arguments"
+    said = " or ".join({1: "one", 2: "two", 3: "three"}.get(c, str(c)) for c in counts)
+    return f"{'exactly ' if len(counts) == 1 else ''}{said} argument{'s' * (counts[-1] != 1)}"
 #: unary minus binds tighter than * and looser than ^ (-x^2 is -(x^2))
 _UNARY_PREC = OPS["neg"].precedence
 
@@ -143,21 +171,24 @@ class _Parser:
                     self.reduce(values, ops)
                 if not ops:
                     self.error("unbalanced ')': no '(' to close", tok.pos)
-                kind, payload, _ = ops.pop()
-                if kind == "call":
-                    values.append(self.builder.op(payload, values.pop()))
+                frame = ops.pop()
+                if frame[0] == "call":
+                    self.call(frame, values)
                 depth -= 1
                 self.i += 1
             elif tok.text == ",":
-                inner = next((o for o in reversed(ops) if o[0] in ("paren", "call")), None)
-                if inner is not None and inner[0] == "call":
-                    self.error(f"{inner[1]}() takes exactly one argument", tok.pos)
-                self.error("a comma is only allowed inside a call, and calls take one argument", tok.pos)
+                while ops and ops[-1][0] in ("bin", "un"):
+                    self.reduce(values, ops)
+                if not ops or ops[-1][0] != "call":
+                    self.error("a comma is only allowed between the arguments of a call", tok.pos)
+                ops[-1][3].append(tok.pos)  # one more argument
+                self.i += 1
+                expect_operand = True
             elif tok.kind in ("end", "sep"):
                 while ops and ops[-1][0] in ("bin", "un"):
                     self.reduce(values, ops)
                 if ops:
-                    kind, payload, pos = ops[-1]
+                    kind, payload, pos = ops[-1][:3]
                     self.error(f"unclosed '(' of {payload}(" if kind == "call" else "unclosed '('", pos)
                 if tok.kind == "sep" and tok.text == ";" and depth:
                     self.error("';' inside parentheses", tok.pos)
@@ -190,8 +221,10 @@ class _Parser:
             self.error(f"expression ends after {where.text!r}: an operand is missing", tok.pos)
         elif tok.text == ")":
             prev = self.tokens[self.i - 1]
+            if prev.text == "," and ops and ops[-1][0] == "call":
+                self.error(f"an argument is missing after ',' in {ops[-1][1]}()", tok.pos)
             if ops and ops[-1][0] == "call" and prev.text == "(":
-                self.error(f"{ops[-1][1]}() takes exactly one argument, got none", tok.pos)
+                self.error(f"{ops[-1][1]}() takes {_arity_text(ops[-1][1])}, got none", tok.pos)
             if prev.text == "(":
                 self.error("empty parentheses", tok.pos)
             self.error(f"')' after {prev.text!r}: an operand is missing", tok.pos)
@@ -201,7 +234,7 @@ class _Parser:
                 self.error(f"operator {tok.text!r} is missing its left operand", tok.pos)
             self.error(f"operator {tok.text!r} follows operator {prev.text!r}: an operand is missing", tok.pos)
         elif tok.text == ",":
-            self.error("an operand is missing before ','", tok.pos)
+            self.error("an argument is missing before ','", tok.pos)
         else:
             self.error(f"{tok.text!r} cannot start an operand", tok.pos)
         self.i += 1
@@ -213,7 +246,7 @@ class _Parser:
         if word in FUNCTIONS:
             if nxt.text != "(":
                 self.error(f"{word} is a function: call it as {word}(...)", tok.pos)
-            ops.append(("call", word, tok.pos))
+            ops.append(("call", word, tok.pos, []))  # the list collects the commas' positions
             self.i += 1  # the '(' is consumed with the name
             return
         if nxt.text == "(":
@@ -230,6 +263,29 @@ class _Parser:
         else:
             self.inputs_used.setdefault(word, tok.pos)
             values.append(self.builder.input(word))
+
+    def call(self, frame: tuple, values: list) -> None:
+        """Apply the call ``frame`` (``("call", name, pos, comma positions)``) to its arguments on ``values``.
+
+        The arity comes from the op table; ``min``/``max`` take two or more
+        arguments (a left fold of the binary op), ``log`` one or two
+        (``log(x, base)``: the op table's ``logb``).
+        """
+        _, word, pos, commas = frame
+        count = len(commas) + 1
+        args = values[len(values) - count:]
+        del values[len(values) - count:]
+        op_name, arity = _call_target(word, count)
+        if arity is None:
+            self.error(f"{word}() takes {_arity_text(word)}, got {count}",
+                       commas[_ARITY_OF.get(word, 1) - 1] if count > _ARITY_OF.get(word, 1) else pos)
+        if count > arity:  # min(a, b, c) = min(min(a, b), c)
+            acc = args[0]
+            for arg in args[1:]:
+                acc = self.builder.op(op_name, acc, arg)
+            values.append(acc)
+        else:
+            values.append(self.builder.op(op_name, *args))
 
     def reduce(self, values: list, ops: list) -> None:
         kind, name, _ = ops.pop()

@@ -30,7 +30,6 @@ EXPLANATIONS = {
     "{": "braces are not supported", "}": "braces are not supported",
     ":": "':' is not supported (no lambdas, slices or annotations)",
     "%": "'%' is not supported (no modulo)", "@": "'@' is not supported (no matrix products)",
-    "#": "'#' is not supported (no comments yet)",
     "&": "'&' is not supported (no logical or bitwise operators)",
     "|": "'|' is not supported (no logical or bitwise operators; write abs(x) for |x|)",
     "~": "'~' is not supported (no bitwise operators)",
@@ -52,7 +51,7 @@ def _describe(ch: str) -> str:
 
 
 #: One pattern for every token, and a last group for any character that starts none (an error).
-_TOKEN = re.compile(r"(?P<space>[ \t\r]+)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
+_TOKEN = re.compile(r"(?P<space>[ \t\r]+|#[^\n]*)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
                     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^(),=])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
 
 
@@ -124,12 +123,6 @@ def _make_number(tok: Token, text: str) -> sympy.Expr:
     if len(tok.text.lstrip("0")) > 308:
         raise ParseError(f"integer literal with {len(tok.text)} digits is out of range", text, tok.pos)
     return sympy.Integer(tok.text)
-
-
-def line_column(text: str, pos: int) -> tuple[int, int]:
-    """1-based line and column of ``pos``."""
-    start = text.rfind("\n", 0, pos) + 1
-    return text.count("\n", 0, pos) + 1, pos - start + 1
 
 
 def names_in(texts: Iterable[str]) -> set[str]:

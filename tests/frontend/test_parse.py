@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import pathlib
 import tokenize as pytokenize
 import warnings
@@ -498,7 +499,7 @@ def test_an_underflowing_literal_is_zero_and_fast():
     ("x!", "there is no factorial"),
     ("x != y", "'!=' is not supported: comparisons are not supported yet"),
     ("a & b", "no logical or bitwise"), ("a | b", "abs(x)"), ("~a", "bitwise"), ("a ? b", "conditional"),
-    ("x # note", "no comments"), ("$x$", "LaTeX"), ("`x`", "backquote"), ("f'", "primes"),
+    ("$x$", "LaTeX"), ("`x`", "backquote"), ("f'", "primes"),
 ])
 def test_each_stray_character_gets_its_own_message(text, message):
     with pytest.raises(ParseError) as info:
@@ -514,3 +515,37 @@ def test_every_entry_of_the_character_table_is_reached():
             parse(f"x {ch} y")
         assert info.value.reason == message, ch
         assert info.value.position == 2
+
+
+# ---------------------------------------------------------------- text kept in files (issue 16, item 5)
+def test_comments_run_to_the_end_of_the_line():
+    text = "# a model\nu = x*y   # the product\n\n# the output:\nz = u + 2  # done"
+    g = parse(text)
+    assert g.outputs == ("z",) and g.inputs == ("x", "y")
+    assert parse("x + 1 # trailing").evaluate(x=2.0)[parse("x + 1 # trailing").output] == 3.0
+    assert parse("#only\nx").inputs == ("x",)
+    with pytest.raises(ParseError, match="empty expression"):
+        parse("# nothing but a comment")
+
+
+def test_errors_in_multi_line_text_say_line_and_column():
+    with pytest.raises(ParseError) as info:
+        parse("a = 1\nb = sin(x, 2)\nc = 3")
+    error = info.value
+    assert (error.line, error.column) == (2, 10) and error.position == 15
+    assert "(at line 2, column 10)" in str(error) and "  b = sin(x, 2)\n" in str(error)
+    with pytest.raises(ParseError, match=r"\(at position 3\)"):  # one line: the position, as before
+        parse("x +* y")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sin(x, y)", "sin() takes exactly one argument, got 2"),
+    ("sin()", "sin() takes exactly one argument, got none"),
+    ("x, y", "a comma is only allowed between the arguments of a call"),
+    ("(x, y)", "a comma is only allowed between the arguments of a call"),
+    ("sin(x,)", "an argument is missing after ','"),
+    ("sin(,x)", "an argument is missing before ','"),
+])
+def test_calls_count_their_arguments(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        parse(text)
