@@ -59,19 +59,51 @@ def read_expr(text: str, stdin: TextIO | None = None) -> str:
 
 
 def parse_point(pairs: Sequence[str]) -> dict[str, float]:
-    """``["a=2", "b=1"]`` (or ``["a=2,b=1"]``) as ``{"a": 2.0, "b": 1.0}``."""
+    """``["a=2", "b=pi/4"]`` (or ``["a=2,b=pi/4"]``) as ``{"a": 2.0, "b": 0.785...}``.
+
+    A value is a number or a constant expression of the grammar (``pi/2``,
+    ``sqrt(2)``, ``2^-10``), parsed by the same safe parser and evaluated;
+    commas inside a call's parentheses belong to the call.
+    """
     values: dict[str, float] = {}
-    for pair in (p for item in pairs for p in item.split(",") if p.strip()):
-        name, sep, number = (s.strip() for s in pair.partition("="))
+    for pair in (p for item in pairs for p in _top_level_split(item) if p.strip()):
+        name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
             raise UsageError(f"--at expects NAME=VALUE, got {pair!r}")
-        try:
-            values[name] = float(number)
-        except ValueError:
-            raise UsageError(f"--at value for {name!r} is not a number: {number!r}") from None
-        if not math.isfinite(values[name]):
-            raise UsageError(f"--at value for {name!r} must be finite, got {number!r}")
+        values[name] = _constant(name, text)
     return values
+
+
+def _top_level_split(item: str) -> list[str]:
+    """``item`` split at the commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for k, ch in enumerate(item):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(item[start:k])
+            start = k + 1
+    return parts + [item[start:]]
+
+
+def _constant(name: str, text: str) -> float:
+    """The value of ``--at NAME=TEXT``: a number, or a constant expression; finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        try:
+            graph = parse(text)
+        except SymgraphError as error:
+            reason = getattr(error, "reason", str(error))
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: "
+                             f"{text!r} ({reason})") from None
+        if graph.inputs or len(graph.outputs) != 1:
+            raise UsageError(f"--at value for {name!r} must be a constant, but {text!r} uses "
+                             f"{', '.join(graph.inputs) or 'several outputs'}")
+        with np.errstate(all="ignore"):
+            value = float(graph.evaluate()[graph.output])
+    if not math.isfinite(value):
+        raise UsageError(f"--at value for {name!r} must be finite, got {text!r}")
+    return value
 
 
 def _graph(args) -> Any:
