@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import sympy
 
@@ -36,6 +36,17 @@ MAX_TEXT_LENGTH = 5_000_000
 _BINARY = {text: (row.precedence, row.name) for row in OPS.values() if row.arity == 2 and row.precedence
            for text in (row.symbol, row.infix)}
 _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
+#: definitions may call earlier definitions this deep (each level is one nested expansion)
+MAX_DEFINITION_NESTING = 100
+
+
+class _Definition(NamedTuple):
+    """A function the text defined: its parameters, where its body's tokens start, and what it sees."""
+
+    params: tuple[str, ...]
+    start: int
+    scope: dict
+    definitions: dict
 #: grammar function -> its arity in the op table
 _ARITY_OF = {name: OPS[name].arity for name in FUNCTIONS if name in OPS}
 #: functions that take any number of arguments from two on, as a left fold of their binary op
@@ -80,6 +91,13 @@ class _Parser:
         self.inputs_used: dict[str, int] = {}
         #: the name the statement being parsed assigns (its right-hand side may not use it)
         self.target: str | None = None
+        #: functions this text defined (``f(u) = u*sigmoid(u)``), visible from the next line on
+        self.definitions: dict[str, _Definition] = {}
+        #: how many definitions are being expanded inside each other here
+        self.nesting = 0
+        #: in a definition's body: its name, and the names the calling text has assigned by now
+        self.defining: str | None = None
+        self.caller_scope: dict = {}
 
     def error(self, message: str, pos: int):
         raise ParseError(message, self.text, pos)
@@ -103,7 +121,9 @@ class _Parser:
             if bare is not None:
                 self.error("only the last line may be a bare expression; earlier lines must be 'name = expr'",
                            bare[1])
-            if tok.kind == "name" and self.peek(1).text == "=":
+            if tok.kind == "name" and self.peek(1).text == "(" and self._is_definition():
+                self.define(tok)
+            elif tok.kind == "name" and self.peek(1).text == "=":
                 name = self.target = self.assignment_target(tok)
                 self.i += 2
                 ref, stop = self.expression()
@@ -122,10 +142,74 @@ class _Parser:
             self.error("empty expression", len(self.text))
         return names, refs, None if bare is None else bare[0]
 
+    # -- definitions ------------------------------------------------------
+    def _is_definition(self) -> bool:
+        """True when the statement here reads ``name(...) = ``: a function definition, not a call."""
+        k, depth = self.i + 1, 0
+        while k < len(self.tokens):
+            text = self.tokens[k].text
+            depth += (text == "(") - (text == ")")
+            if depth == 0:
+                return k + 1 < len(self.tokens) and self.tokens[k + 1].text == "="
+            if self.tokens[k].kind in ("sep", "end"):
+                return False
+            k += 1
+        return False
+
+    def define(self, tok: Token) -> None:
+        """``name(p, q) = body``: remember the body's tokens; each call expands it with its arguments."""
+        name = tok.text
+        if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
+            self.error(f"cannot define {name!r}: it is a built-in name", tok.pos)
+        if name in self.definitions or name in self.scope or name in self.inputs_used:
+            self.error(f"{name!r} is already a name in this text; a definition needs a new one", tok.pos)
+        params: list[str] = []
+        self.i += 2  # the name and '('
+        while True:
+            param = self.peek()
+            if param.kind != "name" or param.text in FUNCTIONS or keyword.iskeyword(param.text):
+                self.error(f"a parameter of {name}() must be a plain name, got {param.text!r}", param.pos)
+            if param.text in params:
+                self.error(f"{name}() names the parameter {param.text!r} twice", param.pos)
+            params.append(param.text)
+            sep = self.peek(1)
+            self.i += 2
+            if sep.text == ")":
+                break
+            if sep.text != ",":
+                self.error(f"expected ',' or ')' in the parameters of {name}(), got {sep.text!r}", sep.pos)
+        self.i += 1  # the '='
+        start = self.i
+        depth = 0
+        while self.peek().kind not in ("end",) and not (self.peek().kind == "sep" and depth == 0):
+            depth += (self.peek().text == "(") - (self.peek().text == ")")
+            self.i += 1
+        if self.i == start:
+            self.error(f"the definition of {name}() has no body", self.peek().pos)
+        self.definitions[name] = _Definition(tuple(params), start, dict(self.scope), dict(self.definitions))
+
+    def expand(self, name: str, args: list, pos: int) -> object:
+        """The node of a call of the defined function ``name``: its body with the parameters bound to ``args``."""
+        definition = self.definitions[name]
+        if len(args) != len(definition.params):
+            self.error(f"{name}() takes {len(definition.params)} argument(s) ({', '.join(definition.params)}), "
+                       f"got {len(args)}", pos)
+        if self.nesting >= MAX_DEFINITION_NESTING:
+            self.error(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", pos)
+        body = object.__new__(_Parser)  # a parser over the same tokens, in the definition's own scope
+        body.text, body.builder, body.tokens, body.i = self.text, self.builder, self.tokens, definition.start
+        body.scope = {**definition.scope, **dict(zip(definition.params, args))}
+        body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
+        body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope
+        ref, _ = body.expression()
+        return ref
+
     def assignment_target(self, tok: Token) -> str:
         name = tok.text
         if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
             self.error(f"cannot assign to {name!r}: it is a reserved name", tok.pos)
+        if name in self.definitions:
+            self.error(f"{name!r} is a function this text defined", tok.pos)
         if name in self.scope:
             self.error(f"{name!r} is assigned twice", tok.pos)
         if name in self.inputs_used:
@@ -149,7 +233,7 @@ class _Parser:
             if expect_operand:
                 self.operand(tok, values, ops)
                 if tok.text == "(" or (tok.kind == "op" and tok.text in "+-") or tok.kind == "name" and \
-                        tok.text in FUNCTIONS:
+                        (tok.text in FUNCTIONS or tok.text in self.definitions):
                     depth += tok.text == "(" or tok.kind == "name"
                 else:
                     expect_operand = False
@@ -243,12 +327,14 @@ class _Parser:
         word, nxt = tok.text, self.peek(1)
         if keyword.iskeyword(word):
             self.error(f"{word!r} is a Python keyword, not part of the grammar", tok.pos)
-        if word in FUNCTIONS:
+        if word in FUNCTIONS or word in self.definitions:
             if nxt.text != "(":
                 self.error(f"{word} is a function: call it as {word}(...)", tok.pos)
             ops.append(("call", word, tok.pos, []))  # the list collects the commas' positions
             self.i += 1  # the '(' is consumed with the name
             return
+        if nxt.text == "(" and word == self.defining:
+            self.error(f"{word}() calls itself: recursion is not supported", tok.pos)
         if nxt.text == "(":
             close = difflib.get_close_matches(word, FUNCTIONS, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
@@ -260,6 +346,9 @@ class _Parser:
             values.append(self.scope[word])
         elif word == self.target:
             self.error(f"{word!r} is used on the right-hand side of its own assignment", tok.pos)
+        elif word in self.caller_scope:
+            self.error(f"the body of {self.defining}() uses {word!r}, which is assigned after the definition "
+                       "(a definition sees its parameters and the names assigned before it)", tok.pos)
         else:
             self.inputs_used.setdefault(word, tok.pos)
             values.append(self.builder.input(word))
@@ -275,6 +364,9 @@ class _Parser:
         count = len(commas) + 1
         args = values[len(values) - count:]
         del values[len(values) - count:]
+        if word in self.definitions:
+            values.append(self.expand(word, args, pos))
+            return
         op_name, arity = _call_target(word, count)
         if arity is None:
             self.error(f"{word}() takes {_arity_text(word)}, got {count}",

@@ -15,6 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import symgraph
+import symgraph as sg
 from symgraph import ParseError, parse
 from symgraph.ops import sigmoid
 
@@ -549,3 +550,46 @@ def test_errors_in_multi_line_text_say_line_and_column():
 def test_calls_count_their_arguments(text, message):
     with pytest.raises(ParseError, match=re.escape(message)):
         parse(text)
+
+
+# ---------------------------------------------------------------- definitions in the text (issue 16, item 4)
+def test_a_definition_expands_into_the_graph_node_for_node():
+    defined = parse("f(u) = u*sigmoid(u)\ny = f(x) + f(2*x)")
+    written = parse("y = x*sigmoid(x) + (2*x)*sigmoid(2*x)")
+    assert list(defined.rows()) == list(written.rows()) and defined.inputs == ("x",)
+    g = sg.grad("f(u) = u*sigmoid(u)\ny = f(x) + f(2*x)")
+    assert g.at(x=0.3) == sg.grad("x*sigmoid(x) + (2*x)*sigmoid(2*x)").at(x=0.3)
+
+
+def test_definitions_take_several_parameters_and_call_earlier_ones():
+    g = parse("a = 2*w\nh(u, v) = u*a + v  # sees a, assigned before it\nk(t) = h(t, t)^2\nk(x)")
+    w, x = sympy.symbols("w x")
+    assert sympy.expand(g.expr() - (2 * w * x + x) ** 2) == 0 and set(g.inputs) == {"w", "x"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("f(u) = f(u) + 1\nf(x)", "f() calls itself: recursion is not supported"),
+    ("f(u) = u\nf(x, y)", "f() takes 1 argument(s) (u), got 2"),
+    ("f(u, u) = u", "names the parameter 'u' twice"),
+    ("sin(u) = u", "cannot define 'sin': it is a built-in name"),
+    ("f(u) =\nf(x)", "the definition of f() has no body"),
+    ("f(u) = u + q\nq = 1\nf(x)", "uses 'q', which is assigned after the definition"),
+    ("x = 1\nx(u) = u", "'x' is already a name in this text"),
+    ("f(u) = u\nf = 2", "'f' is a function this text defined"),
+    ("f(2) = 3", "a parameter of f() must be a plain name"),
+    ("f(u) = u\nf + 1", "f is a function: call it as f(...)"),
+])
+def test_bad_definitions_are_named_errors(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        parse(text)
+
+
+def test_definitions_nest_to_a_stated_depth_without_recursion_errors():
+    from symgraph.frontend.parse import MAX_DEFINITION_NESTING
+
+    lines = ["f0(u) = u + 1"] + [f"f{k}(u) = f{k - 1}(u) * 2" for k in range(1, MAX_DEFINITION_NESTING)]
+    assert parse("\n".join(lines + [f"f{MAX_DEFINITION_NESTING - 1}(x)"])).evaluate(x=0.0)
+    deeper = lines + [f"f{MAX_DEFINITION_NESTING}(u) = f{MAX_DEFINITION_NESTING - 1}(u)",
+                      f"f{MAX_DEFINITION_NESTING}(x)"]
+    with pytest.raises(ParseError, match="more than 100 deep"):
+        parse("\n".join(deeper))
