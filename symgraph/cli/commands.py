@@ -97,7 +97,7 @@ def _constant(name: str, text: str) -> float:
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: "
                              f"{text!r} ({reason})") from None
         if graph.inputs or len(graph.outputs) != 1:
-            raise UsageError(f"--at value for {name!r} must be a constant, but {text!r} uses "
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} uses "
                              f"{', '.join(graph.inputs) or 'several outputs'}")
         with np.errstate(all="ignore"):
             value = float(graph.evaluate()[graph.output])
