@@ -32,8 +32,10 @@ from typing import Any, Callable
 
 import numpy as np
 import sympy
+from sympy.codegen import cfunctions
 
 from .errors import UnsupportedOpError
+from .forms import cbrt, np_erf, np_erfc, np_logb, roundeven
 
 #: Folded constants may have at most this many bits in numerator or denominator.
 MAX_CONSTANT_BITS = 1024
@@ -92,6 +94,11 @@ class Op:
     the grammar and in drawings (``^``), ``infix`` in let-listings and Python
     (``**``; default: ``symbol``), and its ``precedence`` in the grammar (higher
     binds tighter); an infix row's ``code`` defaults to its infix form.
+    ``call``: an operator the grammar also takes as a call (``pow(x, y)``);
+    ``spelling``: the name the grammar calls a row by when it is another
+    row's name at another arity (``log(x, b)`` is ``logb``).
+    ``code`` reaches scipy.special as ``special.`` (NumPy has no erf): the
+    backends bind that name (to ``math`` in numba kernels).
     """
 
     name: str
@@ -105,6 +112,8 @@ class Op:
     symbol: str = ""
     infix: str = ""
     precedence: int = 0
+    call: bool = False
+    spelling: str = ""
 
     def __post_init__(self):
         infix = self.infix or self.symbol
@@ -129,7 +138,8 @@ _ROWS = [
         lambda B, out, x, y: B.op("neg", B.op("div", out, y))), symbol="/", precedence=2),
     Op("pow", 2, lambda x, y: x ** y, np.power, "xp.power({0}, {1})",
        (lambda B, out, x, y: B.op("mul", y, B.op("pow", x, B.op("sub", y, 1))),
-        lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**", precedence=4),
+        lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**", precedence=4,
+       call=True),
     Op("neg", 1, lambda x: -x, np.negative, "", (lambda B, out, x: -1,), symbol="-", precedence=3),
     _unary("sin", sympy.sin, np.sin, "xp.sin({0})", lambda B, out, x: B.op("cos", x)),
     _unary("cos", sympy.cos, np.cos, "xp.cos({0})", lambda B, out, x: B.op("neg", B.op("sin", x))),
@@ -156,23 +166,65 @@ _ROWS = [
            lambda B, out, x: B.op("heaviside", x, 0)),
     _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
            "xp.logaddexp(0, {0})", lambda B, out, x: B.op("sigmoid", x)),
-    # Not in the grammar: they appear in derivatives (relu', abs', d(x^y)/dy) and from sympy.
+    _unary("asinh", sympy.asinh, np.arcsinh, "xp.arcsinh({0})",
+           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("add", B.op("pow", x, 2), 1)))),
+    _unary("acosh", sympy.acosh, np.arccosh, "xp.arccosh({0})",
+           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("sub", B.op("pow", x, 2), 1)))),
+    _unary("atanh", sympy.atanh, np.arctanh, "xp.arctanh({0})",
+           lambda B, out, x: B.op("div", 1, B.op("sub", 1, B.op("pow", x, 2)))),
+    _unary("log1p", cfunctions.log1p, np.log1p, "xp.log1p({0})", lambda B, out, x: B.op("div", 1, B.op("add", x, 1))),
+    _unary("expm1", cfunctions.expm1, np.expm1, "xp.expm1({0})", lambda B, out, x: B.op("exp", x)),
+    _unary("log2", cfunctions.log2, np.log2, "xp.log2({0})",
+           lambda B, out, x: B.op("div", 1, B.op("mul", x, B.op("log", 2)))),
+    _unary("log10", cfunctions.log10, np.log10, "xp.log10({0})",
+           lambda B, out, x: B.op("div", 1, B.op("mul", x, B.op("log", 10)))),
+    _unary("exp2", cfunctions.exp2, np.exp2, "xp.exp2({0})", lambda B, out, x: B.op("mul", out, B.op("log", 2))),
+    _unary("cbrt", cbrt, np.cbrt, "xp.cbrt({0})", lambda B, out, x: B.op("div", 1, B.op("mul", 3, B.op("pow", out, 2)))),
+    _unary("erf", sympy.erf, np_erf, "special.erf({0})",  # 2/sqrt(pi) * exp(-x^2)
+           lambda B, out, x: B.op("mul", B.op("div", 2, B.op("sqrt", sympy.pi)), B.op("exp", B.op("neg", B.op("pow", x, 2))))),
+    _unary("erfc", sympy.erfc, np_erfc, "special.erfc({0})",
+           lambda B, out, x: B.op("mul", B.op("div", -2, B.op("sqrt", sympy.pi)), B.op("exp", B.op("neg", B.op("pow", x, 2))))),
+    # piecewise constant: derivative 0 where defined (also at the jumps, as JAX)
+    _unary("sign", sympy.sign, np.sign, "xp.sign({0})", lambda B, out, x: 0),
+    _unary("floor", sympy.floor, np.floor, "xp.floor({0})", lambda B, out, x: 0),
+    _unary("ceil", sympy.ceiling, np.ceil, "xp.ceil({0})", lambda B, out, x: 0),
+    _unary("round", roundeven, np.round, "xp.round({0})", lambda B, out, x: 0),  # halves to even, as NumPy
+    Op("hypot", 2, cfunctions.hypot, np.hypot, "xp.hypot({0}, {1})",
+       (lambda B, out, x, y: B.op("div", x, out), lambda B, out, x, y: B.op("div", y, out))),
+    Op("atan2", 2, sympy.atan2, np.arctan2, "xp.arctan2({0}, {1})",  # atan2(y, x), the angle of (x, y)
+       (lambda B, out, y, x: B.op("div", x, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2))),
+        lambda B, out, y, x: B.op("neg", B.op("div", y, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2)))))),
+    # ties split the adjoint evenly, as JAX: d max(x, y)/dx = 1, 1/2, 0 for x >, ==, < y
+    Op("max", 2, sympy.Max, np.maximum, "xp.maximum({0}, {1})",
+       (lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half),
+        lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half)), commutative=True),
+    Op("min", 2, sympy.Min, np.minimum, "xp.minimum({0}, {1})",
+       (lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half),
+        lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half)), commutative=True),
+    Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
+       (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
+        lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
     Op("heaviside", 2, sympy.Heaviside, _np_heaviside, "xp.sign(xp.maximum({0}, 0)) + {1} * ({0} == 0)",
-       (lambda B, out, x, h: 0, lambda B, out, x, h: 0), in_grammar=False),
-    _unary("sign", sympy.sign, np.sign, "xp.sign({0})", lambda B, out, x: 0, in_grammar=False),
+       (lambda B, out, x, h: 0, lambda B, out, x, h: 0)),
+    # Not in the grammar: d(x^y)/dy.
     _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))",
            lambda B, out, x: B.op("div", 1, x), in_grammar=False),
 ]
 
 #: op name -> row.
 OPS: dict[str, Op] = {row.name: row for row in _ROWS}
-#: the one-argument functions the text grammar accepts, in documentation order.
+#: the functions the text grammar accepts (any arity: the row's), in documentation order.
 FUNCTIONS: tuple[str, ...] = tuple(
-    row.name for row in _ROWS if row.arity == 1 and row.in_grammar and not row.symbol)
-#: sympy function class -> op name, for the one-argument rows whose sympy constructor is a class
-#: (``sympy.sin``, ``sympy.Abs``, :class:`sigmoid`): what :mod:`symgraph.frontend.from_sympy` reads
+    row.name for row in _ROWS if row.in_grammar and (row.call or not row.symbol) and not row.spelling)
+#: (name as written, number of arguments) -> op, for calls whose row has another name: ("log", 2) -> "logb"
+OVERLOADS: dict[tuple[str, int], str] = {
+    (row.spelling, row.arity): row.name for row in _ROWS if row.in_grammar and row.spelling}
+#: sympy function class -> op name, for the rows whose sympy constructor is a class
+#: (``sympy.sin``, ``sympy.Max``, :class:`sigmoid`): what :mod:`symgraph.frontend.from_sympy` reads
 SYMPY_FUNCTIONS: dict[type, str] = {
-    row.sympy: row.name for row in _ROWS if row.arity == 1 and isinstance(row.sympy, type)}
+    row.sympy: row.name for row in _ROWS if isinstance(row.sympy, type)}
+#: ops whose code calls scipy.special (the backends bind ``special``)
+SPECIAL = frozenset(row.name for row in _ROWS if "special." in row.code)
 #: the operators, whose constant results fold() computes exactly (functions stay: sin(1) stays sin(1))
 ARITHMETIC = frozenset(row.name for row in _ROWS if row.symbol)
 #: ops whose two operands commute (see :func:`ordered`)

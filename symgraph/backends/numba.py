@@ -61,8 +61,8 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     """
     order = tuple(program.inputs if order is None else order)
     fresh = Namer(set(order), {t for t, _, _ in program.instructions}, (name,)).fresh
-    np_name, inf_name, nan_name, range_name, prange_name, carray_name, pointer_name = (
-        fresh(b) for b in ("np", "inf", "nan", "range", "prange", "carray", "_pointer"))
+    np_name, inf_name, nan_name, range_name, prange_name, carray_name, pointer_name, special_name = (
+        fresh(b) for b in ("np", "inf", "nan", "range", "prange", "carray", "_pointer", "special"))
     ins, outs, n, i = (fresh(base) for base in ("_inputs", "_outputs", "_points", "_i"))
     src = [fresh(f"_in{j}") for j in range(len(order))]
 
@@ -83,7 +83,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     # the NumPy code's exact peephole (constant factors and negations merged into their one consumer)
     body += [f"{target} = {line}" for target, line, _ in
              assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
-                          lambda c: f"{np_name}.float64({c})")]
+                          lambda c: f"{np_name}.float64({c})", special=special_name)]
     body += [f"{outs}[{k}, {i}] = {text(ref)}" for k, ref in enumerate(results)]
     lines = [f"def {name}({ins}, {outs}):", f"    {n} = {outs}.shape[1]"]
     # parallel: numba's prange splits arrays, not pointers (a pointer-reading prange loop runs serially)
@@ -91,7 +91,8 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     lines += [f"    {p} = {read.format(f'{ins}[{j}]', n)}" for j, p in enumerate(src)]
     lines.append(f"    for {i} in {prange_name if parallel else range_name}({n}):")
     lines += ["        " + line for line in body]
-    globals_ = {np_name: np, inf_name: math.inf, nan_name: math.nan, range_name: builtins.range}
+    # scipy.special's erf and erfc are not numba functions; on one float64 ``math``'s are the same functions
+    globals_ = {np_name: np, inf_name: math.inf, nan_name: math.nan, range_name: builtins.range, special_name: math}
     generated = Generated(name, "\n".join(lines) + "\n", globals_)
     generated.names = {"prange": prange_name, "carray": carray_name, "pointer": pointer_name}
     return generated

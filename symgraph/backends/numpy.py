@@ -69,6 +69,7 @@ import numpy as np
 import sympy
 
 from .. import ops
+from ..forms import special_functions
 from ..ir.hooks import provide
 from ..names import Namer
 from ..progress import STEP, Progress, compile_reporter, paused_gc
@@ -88,7 +89,8 @@ def _is_power_of_two(c: Any) -> bool:
 
 
 def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
-                 constant: Callable[[str], str], report: Progress | None = None) -> list[tuple[str, str, list[str]]]:
+                 constant: Callable[[str], str], report: Progress | None = None,
+                 special: str = "special") -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
     The peephole folds constant factors and negations of single-use
@@ -108,6 +110,7 @@ def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable,
                     uses[ref] = uses.get(ref, 0) + 1
     pending: dict[str, tuple[Any, str, list[str]]] = {}  # target -> (coefficient, base text, names)
     lines: list[tuple[str, str, list[str]]] = []
+    templates: dict[str, str] = {}  # op -> its code with the namespaces' names, made once per op
 
     def scaled(ref: str) -> tuple[Any, str, list[str]]:
         return pending.pop(ref) if ref in pending else (sympy.Integer(1), ref, [ref])
@@ -155,7 +158,9 @@ def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable,
             texts = [r if isinstance(r, str) else lit(r) for r in refs]
             if all(not isinstance(r, str) for r in refs):  # evaluate at call time, with NumPy's rules
                 texts[0] = constant(texts[0])
-            template = ops.op(op).code.replace("xp.", f"{ns}.")
+            template = templates.get(op)
+            if template is None:
+                template = templates[op] = ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
             lines.append((target, template.format(*texts), list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
         elif uses.get(target, 0) == 1 and target not in keep:
             pending[target] = result
@@ -218,7 +223,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     labels = list(results) if returns is None else list(returns)
     fresh = Namer(set(inputs), {t for t, _, _ in instructions}, (name,)).fresh
 
-    ns, shape, dtype = fresh("xp"), fresh("_shape"), fresh("_dtype")
+    ns, shape, dtype, special = fresh("xp"), fresh("_shape"), fresh("_dtype"), fresh("special")
     default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
     helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit")}
 
@@ -235,7 +240,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
 
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
     emitted = assignments(instructions, resolve, result_refs, lit, ns,
-                          lambda text: f"{ns}.asarray({text}, dtype={dtype})", report)
+                          lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special)
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(emitted):
         for name_ in used:
@@ -273,6 +278,9 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
         f"{names_const} = {inputs!r}",
     ]
+    if any(op in ops.SPECIAL for _, op, _ in instructions):  # erf, erfc: scipy.special, or a named error
+        globals_[special] = special_functions()
+        header_lines.insert(2, f"from scipy import special{'' if special == 'special' else ' as ' + special}")
     return Generated(name, source, globals_, "\n".join(header_lines))
 
 

@@ -57,6 +57,33 @@ class LatexPrinter(SympyLatexPrinter):
             body = rf"\begin{{cases}} 1 & {arg} > 0 \\ {self._print(at_zero)} & {arg} = 0 \\ 0 & \text{{otherwise}} \end{{cases}}"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
+    def _call(self, head: str, expr: sympy.Expr, exp: str | None) -> str:
+        body = rf"{head}\left({', '.join(self._print(a) for a in expr.args)}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    # sympy prints these as atan_{2}, expm_{1}, log_{2}: spelled as the grammar writes them
+    def _print_atan2(self, expr, exp=None):
+        return self._call(r"\operatorname{atan2}", expr, exp)
+
+    def _print_log1p(self, expr, exp=None):
+        return self._call(r"\operatorname{log1p}", expr, exp)
+
+    def _print_expm1(self, expr, exp=None):
+        return self._call(r"\operatorname{expm1}", expr, exp)
+
+    def _print_log2(self, expr, exp=None):
+        return self._call(r"\log_{2}", expr, exp)
+
+    def _print_log10(self, expr, exp=None):
+        return self._call(r"\log_{10}", expr, exp)
+
+    def _print_hypot(self, expr, exp=None):
+        return self._call(r"\operatorname{hypot}", expr, exp)
+
+    def _print_exp2(self, expr, exp=None):
+        body = rf"2^{{{self._print(expr.args[0])}}}"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
     def name(self, name: str) -> str:
         """A node or variable name as sympy prints the symbol (``x_{2}``, ``\\alpha``)."""
         return self._print(sympy.Symbol(name))

@@ -10,7 +10,7 @@ from ..ir.builder import GraphBuilder
 from ..ir.graph import Graph
 from ..ir.hooks import provide
 from ..names import is_identifier
-from ..ops import SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> op name, read from the op table
+from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> op name, read from the op table
 
 
 def _children(e: sympy.Expr) -> tuple:
@@ -21,6 +21,8 @@ def _children(e: sympy.Expr) -> tuple:
         return tuple(a for a in e.args if a != 0)
     if isinstance(e, sympy.Heaviside):
         return e.args[:1]
+    if isinstance(e, (sympy.Max, sympy.Min)):  # n-ary: a left fold of the binary rows
+        return e.args
     if isinstance(e, sympy.Mul):
         numer, denom = _split_mul(e)
         return tuple(numer) + tuple(b for b, _ in denom)
@@ -31,11 +33,11 @@ def _children(e: sympy.Expr) -> tuple:
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
         return (base,) if exponent == sympy.S.Half else e.args
-    if type(e) in _FUNCTIONS and len(e.args) == 1:
+    if type(e) in _FUNCTIONS and len(e.args) == _OPS[_FUNCTIONS[type(e)]].arity:
         return e.args
     raise UnsupportedOpError(
         f"cannot convert {type(e).__name__} ({e}) to a graph: supported are Add, Mul, Pow, numbers, pi, E, "
-        f"symbols, Max(0, x), Heaviside and {', '.join(sorted(_FUNCTIONS.values()))}")
+        f"symbols, Max(0, x) (relu), n-ary Max and Min, Heaviside and {', '.join(sorted(_FUNCTIONS.values()))}")
 
 
 def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:
@@ -93,8 +95,10 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return e
     if e == sympy.E:
         return builder.op("exp", sympy.Integer(1))
-    if isinstance(e, sympy.Max):
+    if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return builder.op("relu", done[_children(e)[0]])
+    if isinstance(e, (sympy.Max, sympy.Min)):
+        return _chain(builder, "max" if isinstance(e, sympy.Max) else "min", [done[a] for a in e.args])
     if isinstance(e, sympy.Heaviside):
         # Heaviside(x) is 1/2 at 0 in sympy; Heaviside(x, h0) is h0 there
         h0 = e.args[1] if len(e.args) > 1 else sympy.S.Half
@@ -125,7 +129,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         if exponent == sympy.S.Half:
             return builder.op("sqrt", done[base])
         return builder.op("pow", done[base], done[exponent])
-    return builder.op(_FUNCTIONS[type(e)], done[e.args[0]])
+    return builder.op(_FUNCTIONS[type(e)], *(done[a] for a in e.args))
 
 
 def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph:
