@@ -25,7 +25,7 @@ import sympy
 from ..errors import ParseError, line_column
 from ..ir.builder import GraphBuilder
 from ..ir.graph import Graph
-from ..ops import FUNCTIONS, OPS, constant_key as _constant_key
+from ..ops import FUNCTIONS, OPS, OVERLOADS, constant_key as _constant_key
 from ..progress import paused_gc
 from .tokens import Token, names_in, number, tokenize
 
@@ -51,8 +51,10 @@ class _Definition(NamedTuple):
 _ARITY_OF = {name: OPS[name].arity for name in FUNCTIONS if name in OPS}
 #: functions that take any number of arguments from two on, as a left fold of their binary op
 _FOLDED = frozenset(name for name in ("min", "max") if _ARITY_OF.get(name) == 2)
-#: functions with a second form of another arity: name -> {argument count: op}
-_VARIANTS = {"log": {2: "logb"}} if "logb" in OPS else {}
+#: functions with a second form of another arity: name -> {argument count: op} (``log(x, base)``)
+_VARIANTS: dict[str, dict[int, str]] = {}
+for (_spelling, _count), _op in OVERLOADS.items():
+    _VARIANTS.setdefault(_spelling, {})[_count] = _op
 
 
 def _call_target(word: str, count: int) -> tuple[str, int | None]:
