@@ -6,7 +6,8 @@ ones below it (a test checks this, function-local imports included):
 0. ``errors``, ``names``, ``binding``, ``progress`` -- named errors, the naming service,
    the argument binder, long work
 1. ``ops`` -- THE op table: one row per op (sympy form, NumPy code, partials, printing);
-   ``forms`` -- the few sympy forms and NumPy helpers its rows need (cbrt, round, scipy's erf)
+   ``forms`` -- the few sympy forms and NumPy helpers its rows need (cbrt, round, scipy's erf);
+   ``constants`` -- constants exact while small, float64 beyond, and sympy forms of ops
 2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
 3. ``frontend`` -- text and sympy in; coercion of what an API call was given
 4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes)

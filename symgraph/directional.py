@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import sympy
 
-from . import ops
+from . import constants
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
@@ -67,7 +67,7 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
                 raise GraphError(f"seed {s!r} in {what} is not a name")
             refs.append(s)
         elif isinstance(s, (int, float, sympy.Number)) and not isinstance(s, bool):
-            refs.append(ops.as_constant(s) if isinstance(s, (int, float)) else s)
+            refs.append(constants.as_constant(s) if isinstance(s, (int, float)) else s)
         else:
             raise TypeError(f"a seed in {what} must be a number or a name, got {s!r}")
     return refs

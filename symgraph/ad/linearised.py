@@ -30,9 +30,10 @@ from typing import Callable, Iterable, Iterator, Mapping
 import sympy
 
 from .. import ops
+from .. import constants
 from ..ir.graph import Graph
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, is_unit, is_zero
-from ..ops import as_constant as _as_ref
+from ..constants import as_constant as _as_ref
 
 
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object] | None, out) -> object:
@@ -50,8 +51,8 @@ def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str],
 
 def edge_derivative(graph: Graph, u: str, v: str) -> sympy.Expr:
     """The local derivative d v / d u as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    value = _edge_partial(ops.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
-    return ops.as_constant(value) if isinstance(value, int) else value
+    value = _edge_partial(constants.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
+    return constants.as_constant(value) if isinstance(value, int) else value
 
 
 def edge_derivatives(graph: Graph) -> dict[tuple[str, str], sympy.Expr]:

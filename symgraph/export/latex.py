@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import sympy
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
-from .. import ops
+from .. import constants
 from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
 from ..frontend.parse import parse
@@ -103,11 +103,11 @@ def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr |
     shape = interpret.shapes(program.instructions, atoms=nodes)
     small = {label: ref for label, ref in program.results.items()
              if not isinstance(ref, str) or (limit is None or shape.get(ref, (0, 0))[0] <= limit)
-             and shape.get(ref, (0, 0))[1] <= ops.MAX_DEPTH}
+             and shape.get(ref, (0, 0))[1] <= constants.MAX_DEPTH}
     rows = [row for row in live_instructions(reversed(program.instructions), small.values()) if row[0] not in nodes]
     leaf = lambda name: _symbol(program, name)  # noqa: E731 - graph nodes stay atoms
     env = interpret.forms(rows, {}, leaf)
-    return {label: ((env[ref] if ref in env else leaf(ref)) if isinstance(ref, str) else ops.closed_constant(ref))
+    return {label: ((env[ref] if ref in env else leaf(ref)) if isinstance(ref, str) else constants.closed_constant(ref))
             if label in small else None for label, ref in program.results.items()}
 
 
@@ -220,7 +220,7 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     program = graph_program(graph)
     output = graph.output
     program.results = {output: output}
-    depth_ok = program.expanded_depth(output) <= ops.MAX_DEPTH
+    depth_ok = program.expanded_depth(output) <= constants.MAX_DEPTH
     if depth_ok and (expand or program.expanded_size(output) <= SHOW_LIMIT):
         return printer.doprint(graph.expr(output))
     lines = _listing_lines(printer, program, [output], " = ")

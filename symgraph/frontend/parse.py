@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import difflib
 import keyword
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 import sympy
 
 from ..errors import ParseError, line_column
 from ..ir.builder import GraphBuilder
 from ..ir.graph import Graph
-from ..ops import FUNCTIONS, OPS, OVERLOADS, constant_key as _constant_key
+from ..constants import constant_key as _constant_key
+from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
+from .calls import Calls, Definition, arity_text
 from .tokens import Token, names_in, number, tokenize
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
@@ -36,50 +38,11 @@ MAX_TEXT_LENGTH = 5_000_000
 _BINARY = {text: (row.precedence, row.name) for row in OPS.values() if row.arity == 2 and row.precedence
            for text in (row.symbol, row.infix)}
 _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
-#: definitions may call earlier definitions this deep (each level is one nested expansion)
-MAX_DEFINITION_NESTING = 100
-
-
-class _Definition(NamedTuple):
-    """A function the text defined: its parameters, where its body's tokens start, and what it sees."""
-
-    params: tuple[str, ...]
-    start: int
-    scope: dict
-    definitions: dict
-#: grammar function -> its arity in the op table
-_ARITY_OF = {name: OPS[name].arity for name in FUNCTIONS if name in OPS}
-#: functions that take any number of arguments from two on, as a left fold of their binary op
-_FOLDED = frozenset(name for name in ("min", "max") if _ARITY_OF.get(name) == 2)
-#: functions with a second form of another arity: name -> {argument count: op} (``log(x, base)``)
-_VARIANTS: dict[str, dict[int, str]] = {}
-for (_spelling, _count), _op in OVERLOADS.items():
-    _VARIANTS.setdefault(_spelling, {})[_count] = _op
-
-
-def _call_target(word: str, count: int) -> tuple[str, int | None]:
-    """``(op, arity)`` a call of ``word`` with ``count`` arguments applies; arity None when the count is wrong."""
-    variant = _VARIANTS.get(word, {}).get(count)
-    if variant is not None:
-        return variant, count
-    arity = _ARITY_OF.get(word, 1)
-    if count == arity or word in _FOLDED and count >= 2:
-        return word, arity
-    return word, None
-
-
-def _arity_text(word: str) -> str:
-    """How many arguments ``word`` takes, in words."""
-    counts = sorted({_ARITY_OF.get(word, 1), *_VARIANTS.get(word, {})})
-    if word in _FOLDED:
-        return "two or more arguments"
-    said = " or ".join({1: "one", 2: "two", 3: "three"}.get(c, str(c)) for c in counts)
-    return f"{'exactly ' if len(counts) == 1 else ''}{said} argument{'s' * (counts[-1] != 1)}"
 #: unary minus binds tighter than * and looser than ^ (-x^2 is -(x^2))
 _UNARY_PREC = OPS["neg"].precedence
 
 
-class _Parser:
+class _Parser(Calls):
     """One pass over the tokens of one text, building into a shared builder."""
 
     def __init__(self, text: str, builder: GraphBuilder):
@@ -94,7 +57,7 @@ class _Parser:
         #: the name the statement being parsed assigns (its right-hand side may not use it)
         self.target: str | None = None
         #: functions this text defined (``f(u) = u*sigmoid(u)``), visible from the next line on
-        self.definitions: dict[str, _Definition] = {}
+        self.definitions: dict[str, Definition] = {}
         #: how many definitions are being expanded inside each other here
         self.nesting = 0
         #: in a definition's body: its name, and the names the calling text has assigned by now
@@ -143,68 +106,6 @@ class _Parser:
         if not names and bare is None:
             self.error("empty expression", len(self.text))
         return names, refs, None if bare is None else bare[0]
-
-    # -- definitions ------------------------------------------------------
-    def _is_definition(self) -> bool:
-        """True when the statement here reads ``name(...) = ``: a function definition, not a call."""
-        k, depth = self.i + 1, 0
-        while k < len(self.tokens):
-            text = self.tokens[k].text
-            depth += (text == "(") - (text == ")")
-            if depth == 0:
-                return k + 1 < len(self.tokens) and self.tokens[k + 1].text == "="
-            if self.tokens[k].kind in ("sep", "end"):
-                return False
-            k += 1
-        return False
-
-    def define(self, tok: Token) -> None:
-        """``name(p, q) = body``: remember the body's tokens; each call expands it with its arguments."""
-        name = tok.text
-        if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
-            self.error(f"cannot define {name!r}: it is a built-in name", tok.pos)
-        if name in self.definitions or name in self.scope or name in self.inputs_used:
-            self.error(f"{name!r} is already a name in this text; a definition needs a new one", tok.pos)
-        params: list[str] = []
-        self.i += 2  # the name and '('
-        while True:
-            param = self.peek()
-            if param.kind != "name" or param.text in FUNCTIONS or keyword.iskeyword(param.text):
-                self.error(f"a parameter of {name}() must be a plain name, got {param.text!r}", param.pos)
-            if param.text in params:
-                self.error(f"{name}() names the parameter {param.text!r} twice", param.pos)
-            params.append(param.text)
-            sep = self.peek(1)
-            self.i += 2
-            if sep.text == ")":
-                break
-            if sep.text != ",":
-                self.error(f"expected ',' or ')' in the parameters of {name}(), got {sep.text!r}", sep.pos)
-        self.i += 1  # the '='
-        start = self.i
-        depth = 0
-        while self.peek().kind not in ("end",) and not (self.peek().kind == "sep" and depth == 0):
-            depth += (self.peek().text == "(") - (self.peek().text == ")")
-            self.i += 1
-        if self.i == start:
-            self.error(f"the definition of {name}() has no body", self.peek().pos)
-        self.definitions[name] = _Definition(tuple(params), start, dict(self.scope), dict(self.definitions))
-
-    def expand(self, name: str, args: list, pos: int) -> object:
-        """The node of a call of the defined function ``name``: its body with the parameters bound to ``args``."""
-        definition = self.definitions[name]
-        if len(args) != len(definition.params):
-            self.error(f"{name}() takes {len(definition.params)} argument(s) ({', '.join(definition.params)}), "
-                       f"got {len(args)}", pos)
-        if self.nesting >= MAX_DEFINITION_NESTING:
-            self.error(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", pos)
-        body = object.__new__(_Parser)  # a parser over the same tokens, in the definition's own scope
-        body.text, body.builder, body.tokens, body.i = self.text, self.builder, self.tokens, definition.start
-        body.scope = {**definition.scope, **dict(zip(definition.params, args))}
-        body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
-        body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope
-        ref, _ = body.expression()
-        return ref
 
     def assignment_target(self, tok: Token) -> str:
         name = tok.text
@@ -310,7 +211,7 @@ class _Parser:
             if prev.text == "," and ops and ops[-1][0] == "call":
                 self.error(f"an argument is missing after ',' in {ops[-1][1]}()", tok.pos)
             if ops and ops[-1][0] == "call" and prev.text == "(":
-                self.error(f"{ops[-1][1]}() takes {_arity_text(ops[-1][1])}, got none", tok.pos)
+                self.error(f"{ops[-1][1]}() takes {arity_text(ops[-1][1])}, got none", tok.pos)
             if prev.text == "(":
                 self.error("empty parentheses", tok.pos)
             self.error(f"')' after {prev.text!r}: an operand is missing", tok.pos)
@@ -354,32 +255,6 @@ class _Parser:
         else:
             self.inputs_used.setdefault(word, tok.pos)
             values.append(self.builder.input(word))
-
-    def call(self, frame: tuple, values: list) -> None:
-        """Apply the call ``frame`` (``("call", name, pos, comma positions)``) to its arguments on ``values``.
-
-        The arity comes from the op table; ``min``/``max`` take two or more
-        arguments (a left fold of the binary op), ``log`` one or two
-        (``log(x, base)``: the op table's ``logb``).
-        """
-        _, word, pos, commas = frame
-        count = len(commas) + 1
-        args = values[len(values) - count:]
-        del values[len(values) - count:]
-        if word in self.definitions:
-            values.append(self.expand(word, args, pos))
-            return
-        op_name, arity = _call_target(word, count)
-        if arity is None:
-            self.error(f"{word}() takes {_arity_text(word)}, got {count}",
-                       commas[_ARITY_OF.get(word, 1) - 1] if count > _ARITY_OF.get(word, 1) else pos)
-        if count > arity:  # min(a, b, c) = min(min(a, b), c)
-            acc = args[0]
-            for arg in args[1:]:
-                acc = self.builder.op(op_name, acc, arg)
-            values.append(acc)
-        else:
-            values.append(self.builder.op(op_name, *args))
 
     def reduce(self, values: list, ops: list) -> None:
         kind, name, _ = ops.pop()

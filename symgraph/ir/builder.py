@@ -3,7 +3,7 @@
 Every front end (the text parser, sympy conversion, several texts at once)
 builds through :class:`GraphBuilder`, so every graph follows one discipline:
 one node per distinct subexpression (commutative operands in the order of
-:func:`ops.ordered`), constants folded only when small (:func:`ops.fold`),
+:func:`constants.ordered`), constants folded only when small (:func:`constants.fold`),
 and names given once, at the end, by the rules of :mod:`symgraph.names`.
 """
 from __future__ import annotations
@@ -13,11 +13,12 @@ from typing import Any, Iterable, Sequence
 import sympy
 
 from .. import ops
+from .. import constants
 from ..errors import UnsupportedOpError
 from ..names import Namer
 from .graph import Graph
 
-_constant_key = ops.constant_key
+_constant_key = constants.constant_key
 
 
 class GraphBuilder:
@@ -74,10 +75,10 @@ class GraphBuilder:
             kx = x if x.__class__ is int else _constant_key(x)
             ky = y if y.__class__ is int else _constant_key(y)
             if kx.__class__ is tuple and ky.__class__ is tuple:
-                folded = ops.fold(name, operands)
+                folded = constants.fold(name, operands)
                 if folded is not None:
                     return folded
-            key = ops.ordered(name, kx, ky)
+            key = constants.ordered(name, kx, ky)
             if key[1] is not kx:
                 operands = (y, x)
         else:
@@ -85,7 +86,7 @@ class GraphBuilder:
             if x.__class__ is int:
                 key = (name, x)
             else:
-                folded = ops.fold(name, operands)
+                folded = constants.fold(name, operands)
                 if folded is not None:
                     return folded
                 key = (name, _constant_key(x))

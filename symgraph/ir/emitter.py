@@ -3,7 +3,7 @@
 It starts from the function's own graph (so derivatives refer to node values
 such as ``d`` instead of ``b + 1``), folds small constants, drops
 multiplications by 0 and +-1, and hash-conses instructions (keys by
-:func:`ops.ordered`) so a repeated subexpression is emitted once.  Its
+:func:`constants.ordered`) so a repeated subexpression is emitted once.  Its
 temporaries ``t1, t2, ...`` skip the graph's node names (the rule of
 :mod:`symgraph.names`, kept as a counter here: see ``Emitter.__init__``).
 
@@ -18,8 +18,8 @@ from typing import Any, Iterable, Mapping
 
 import sympy
 
-from .. import ops
-from ..ops import as_constant, constant_key, ordered
+from .. import constants
+from ..constants import as_constant, constant_key, ordered
 from ..progress import paused_gc
 from .graph import Graph
 from .program import Program, Ref, live_instructions
@@ -59,7 +59,7 @@ _FOLDED: dict[tuple, tuple] = {}
 
 
 def _fold(name: str, args: tuple) -> Any:
-    """:func:`ops.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over.
+    """:func:`constants.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over.
 
     Keyed by the constants' identities (sympy caches small integers, so the
     usual ones hit; sympy's own hashing is slow, and it hashes Float(2.0)
@@ -71,7 +71,7 @@ def _fold(name: str, args: tuple) -> Any:
         return hit[1]
     if len(_FOLDED) > 4096:
         _FOLDED.clear()
-    result = ops.fold(name, args)
+    result = constants.fold(name, args)
     _FOLDED[key] = (args, result)
     return result
 
@@ -81,7 +81,7 @@ _UNARY = object()
 
 
 def _make_key(op: str, args: tuple) -> tuple:
-    """Hash-consing key: names stand for themselves, constants by their cheap key, in :func:`ops.ordered`'s order."""
+    """Hash-consing key: names stand for themselves, constants by their cheap key, in :func:`constants.ordered`'s order."""
     if len(args) == 2:
         x, y = args
         return ordered(op, x if x.__class__ is str else constant_key(x), y if y.__class__ is str else constant_key(y))

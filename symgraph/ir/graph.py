@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 import sympy
 
-from .. import ops
+from .. import constants
 from ..binding import check_values
 from ..errors import ExpressionTooLargeError, GraphError
 from . import interpret
@@ -228,7 +228,7 @@ class Graph:
 
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
         NumPy's RuntimeWarning, never an exception.  Constants take their
-        float64 value (:func:`ops.constant_value`; ``9^9^9^9`` is inf).
+        float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
         result = interpret.numbers(self.rows(), check_values(self.inputs, values))
         return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
@@ -244,19 +244,19 @@ class Graph:
     def expr(self, node: str | None = None) -> sympy.Expr:
         """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
 
-        Built iteratively; an expression nested deeper than ``ops.MAX_DEPTH``
+        Built iteratively; an expression nested deeper than ``constants.MAX_DEPTH``
         raises ExpressionTooLargeError (sympy could neither build nor print it:
         ``str(graph)`` is the let-listing of any graph).  Constants follow
-        :func:`ops.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
+        :func:`constants.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
         """
         node = self.output if node is None else node
         self.op(node)
         if node not in self._exprs:
             depth = self._shapes[node][1]
-            if depth > ops.MAX_DEPTH:
+            if depth > constants.MAX_DEPTH:
                 raise ExpressionTooLargeError(
                     f"the expression of {node!r} is nested {depth} levels deep, more than sympy can "
-                    f"handle ({ops.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
+                    f"handle ({constants.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
             interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol)
         return self._exprs[node]
 

@@ -7,14 +7,14 @@ whose arguments are names or sympy constants.  So evaluation, closed forms
 and their size gates are written once, here:
 
 * :func:`numbers` -- values with each op's NumPy function, constants at their
-  float64 value (:func:`ops.constant_value`);
-* :func:`forms` -- sympy expressions with :func:`ops.build_sympy`, constants
-  as closed forms hold them (:func:`ops.closed_constant`);
+  float64 value (:func:`constants.constant_value`);
+* :func:`forms` -- sympy expressions with :func:`constants.build_sympy`, constants
+  as closed forms hold them (:func:`constants.closed_constant`);
 * :func:`needed` -- the rows one result needs that are not built yet, for
   building closed forms on request;
 * :func:`shapes` -- every row's operation count and sympy nesting depth,
   counted without building anything (closed forms can be exponentially
-  larger than their program, and sympy recurses: see ``ops.MAX_DEPTH``).
+  larger than their program, and sympy recurses: see ``constants.MAX_DEPTH``).
 
 Rows of op ``input`` are leaves; a ``const`` row holds its constant.
 """
@@ -25,6 +25,7 @@ from typing import Any, Callable, Container, Iterable, MutableMapping
 import sympy
 
 from .. import ops
+from .. import constants
 
 Row = tuple  # (target, op, args)
 
@@ -37,7 +38,7 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any]) -> MutableMappin
 
     Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, never an exception.
     """
-    value_of, table = ops.constant_value, ops.OPS
+    value_of, table = constants.constant_value, ops.OPS
     for target, op, args in rows:
         if op == "input":
             continue
@@ -54,7 +55,7 @@ def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
     in ``env`` nor a row, is the atom ``leaf(name)`` (a Symbol: the graph's
     own, or a node standing for itself).
     """
-    build, constant, get = ops.build_sympy, ops.closed_constant, env.get
+    build, constant, get = constants.build_sympy, constants.closed_constant, env.get
     for target, op, args in rows:
         if target in env:
             continue
@@ -107,14 +108,14 @@ def shapes(rows: Iterable[Row], atoms: Container[str] = ()) -> dict[str, tuple[i
     """target -> (operations, depth) of its closed form written as a tree; one pass, never built.
 
     Operation counts stop at :data:`SIZE_CAP` (they can be exponential in the
-    rows); the depth counts the levels of sympy's tree (:func:`ops.nesting`:
+    rows); the depth counts the levels of sympy's tree (:func:`constants.nesting`:
     ``(a*b)*c`` is one Mul).  Inputs, constants and the names in ``atoms``
     (kept as symbols) are (0, 0).  The one count behind ``Program.expanded_size``,
     ``Graph.expr``'s depth gate, LaTeX node forms and the cost reports.
     """
     result: dict[str, tuple[int, int]] = {}
     op_of: dict[str, str] = {}
-    get, cap, none, nesting = result.get, SIZE_CAP, (0, 0), ops.nesting
+    get, cap, none, nesting = result.get, SIZE_CAP, (0, 0), constants.nesting
     for target, op, args in rows:
         if op == "const" or op == "input" or target in atoms:
             op_of[target] = "input"  # a leaf of the tree

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import sympy
 
-from .. import ops
+from .. import constants
 from ..binding import check_values
 from ..errors import ExpressionTooLargeError
 from . import interpret
@@ -29,7 +29,7 @@ from .listing import argument, assignment
 
 Ref = Any  # str (a name) or a sympy constant
 
-MAX_DEPTH = ops.MAX_DEPTH
+MAX_DEPTH = constants.MAX_DEPTH
 
 
 class Program:
@@ -42,7 +42,7 @@ class Program:
                  results: Mapping[str, Ref], graph: Graph | None = None):
         self.inputs = tuple(inputs)
         self.instructions = instructions
-        self.results = {k: ops.as_constant(v) for k, v in results.items()}
+        self.results = {k: constants.as_constant(v) for k, v in results.items()}
         self.graph = graph
         self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
 
@@ -87,11 +87,11 @@ class Program:
     def evaluate(self, /, **values: Any) -> dict[str, Any]:
         """Every result's value for the given input values (floats, or arrays for array inputs).
 
-        Constants take their float64 value (:func:`ops.constant_value`), as in closed forms.
+        Constants take their float64 value (:func:`constants.constant_value`), as in closed forms.
         """
         env = interpret.numbers(self.instructions, check_values(self.inputs, values))
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
-        value_of = ops.constant_value
+        value_of = constants.constant_value
         out = {}
         for label, ref in self.results.items():
             value = env[ref] if isinstance(ref, str) else value_of(ref)
@@ -128,7 +128,7 @@ class Program:
         """
         ref = self.results[label]
         if not isinstance(ref, str):
-            return ops.closed_constant(ref)
+            return constants.closed_constant(ref)
         if ref in self._env:
             return self._env[ref]
         depth = self.expanded_depth(label)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 import sympy
 
 import symgraph as sg
-from symgraph import ops as rules
+from symgraph import ops as op_table
 from symgraph.backends.numpy import literal
 from tests.helpers import bits
 
@@ -349,7 +349,7 @@ def _programs(draw):
     nodes = list(inputs)
     for k in range(draw(st.integers(1, 8))):
         name = f"n{k}"
-        row = rules.OPS[draw(st.sampled_from(sorted(rules.OPS)))]
+        row = op_table.OPS[draw(st.sampled_from(sorted(op_table.OPS)))]
         args = []
         for slot in range(row.arity):
             if slot and draw(st.booleans()):

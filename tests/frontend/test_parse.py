@@ -585,7 +585,7 @@ def test_bad_definitions_are_named_errors(text, message):
 
 
 def test_definitions_nest_to_a_stated_depth_without_recursion_errors():
-    from symgraph.frontend.parse import MAX_DEFINITION_NESTING
+    from symgraph.frontend.calls import MAX_DEFINITION_NESTING
 
     lines = ["f0(u) = u + 1"] + [f"f{k}(u) = f{k - 1}(u) * 2" for k in range(1, MAX_DEFINITION_NESTING)]
     assert parse("\n".join(lines + [f"f{MAX_DEFINITION_NESTING - 1}(x)"])).evaluate(x=0.0)

@@ -1,0 +1,248 @@
+"""Constants and sympy forms of ops: exact while small, float64 beyond, never a huge evaluation.
+
+Constants: exact constants stay exact while they fit :data:`MAX_CONSTANT_BITS`;
+a constant subexpression beyond that (or not finite: ``1/0``, ``0*oo``) is
+given its float64 value, in closed forms as in the numbers, so ``3^1000*x/3^999``
+is nan both ways and ``9^9^9^9`` is oo (:func:`constant_op` owns that rule,
+:func:`constant_value` the float64 of a constant).  Graphs and their listings
+keep showing the constant as written.  :func:`as_constant` is the one
+normaliser of rule-made numbers, :func:`ordered` the one order of commutative
+operands, and :func:`build_sympy` builds an op of the table as a sympy
+expression without evaluating a huge constant or stalling on deep nesting.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import sympy
+
+from .ops import ARITHMETIC, COMMUTATIVE, OPS, op
+
+#: Folded constants may have at most this many bits in numerator or denominator.
+MAX_CONSTANT_BITS = 1024
+
+
+# --------------------------------------------------------------------------- constants
+
+def is_number(value: Any) -> bool:
+    """True for the literal constants symgraph folds: sympy Integer, Rational and Float."""
+    return isinstance(value, sympy.Number) and value.is_finite is True
+
+
+#: Python ints that rules return, as sympy constants (made once, not per instruction)
+_SMALL_INTS = {k: sympy.Integer(k) for k in range(-2, 11)}
+
+
+def as_constant(value: Any) -> Any:
+    """THE constant normaliser: a Python number as a sympy constant (ints exact, floats as Float).
+
+    Names and sympy constants pass through, so builders call it on any operand.
+    The class tests come first: the emitter calls this once per operand a rule returns.
+    """
+    cls = value.__class__
+    if cls is str:
+        return value
+    if cls is int:
+        small = _SMALL_INTS.get(value)
+        return small if small is not None else sympy.Integer(value)
+    if cls is float:
+        return sympy.Float(value)
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int):
+        return sympy.Integer(int(value))
+    if isinstance(value, float):
+        return sympy.Float(float(value))
+    return value
+
+
+def ordered(name: str, x: Any, y: Any) -> tuple:
+    """THE hash-consing key ``(name, x, y)`` of a two-operand op, a commutative op's operands sorted.
+
+    ``x`` and ``y`` are operand keys: a node's id or name stands for itself, a
+    constant for its :func:`constant_key` (a tuple).  Keys of one kind
+    compare; a node comes before a constant.  So ``x*y`` and ``y*x``, ``2*x``
+    and ``x*2``, are one node (graph builder) or one instruction (emitter).
+    """
+    if name in COMMUTATIVE:
+        if x.__class__ is y.__class__:
+            if y < x:
+                return (name, y, x)
+        elif x.__class__ is tuple:
+            return (name, y, x)
+    return (name, x, y)
+
+
+def constant_key(value: sympy.Expr) -> tuple:
+    """A cheap hashable, sortable key for a constant (printing sympy numbers is slow)."""
+    if isinstance(value, sympy.Rational):
+        return (1, "Rational", value.p, value.q)
+    if isinstance(value, sympy.Float):
+        return (1, "Float", float(value), 0)
+    return (1, type(value).__name__, str(value), 0)
+
+
+def _bits(value: sympy.Number) -> int:
+    if isinstance(value, sympy.Float):
+        return 0
+    return max(abs(value.p).bit_length(), abs(value.q).bit_length())
+
+
+def fold(name: str, args: tuple) -> sympy.Number | None:
+    """Fold an op on numeric constants, or return None when the result would not be small.
+
+    Only arithmetic is folded; the guard makes ``9^9^9^9`` cost nothing: a power
+    is estimated from the operands' bit lengths before it is computed.
+    """
+    if name not in ARITHMETIC or not all(is_number(a) for a in args):
+        return None
+    if any(_bits(a) > MAX_CONSTANT_BITS for a in args):
+        return None
+    if name == "div" and args[1].is_zero:
+        return None
+    if name == "pow":
+        base, exponent = args
+        if base.is_zero and exponent.is_negative:
+            return None
+        if isinstance(exponent, sympy.Integer) and not isinstance(base, sympy.Float):
+            estimate = abs(int(exponent)) * max(_bits(base), 1)
+            if estimate > MAX_CONSTANT_BITS:
+                return None
+        elif isinstance(base, sympy.Float) or isinstance(exponent, sympy.Float):
+            try:
+                value = float(base) ** float(exponent)
+            except (OverflowError, ZeroDivisionError):
+                return None
+            if isinstance(value, complex) or not math.isfinite(value):
+                return None
+            return sympy.Float(value)
+        else:
+            return None  # a rational power such as 2**(1/2) stays symbolic
+    result = OPS[name].sympy(*args)
+    if not is_number(result) or _bits(result) > MAX_CONSTANT_BITS:
+        return None
+    if isinstance(result, sympy.Float) and not math.isfinite(float(result)):
+        return None
+    return result
+
+
+#: sympy expressions nested deeper than this are never built: sympy's constructors, printers
+#: and most of its functions recurse, a few Python frames per level, and reach Python's limit
+#: near 150-200 levels (a 200-deep sin chain cannot be printed; 120 leaves room for the caller's own frames).  Programs and listings have no limit.
+MAX_DEPTH = 120
+
+#: ops sympy merges into one node with their operands of the same kind (Add, Mul)
+_FLATTENED = {"add": "Add", "sub": "Add", "mul": "Mul", "div": "Mul", "neg": "Mul"}
+
+
+def nesting(op_name: str, operand_op: str | None, slot: int) -> int:
+    """Levels the sympy tree of ``op_name`` adds above an operand computed by ``operand_op``.
+
+    0 when sympy flattens the operand into the same node (``(a*b)*c`` is one
+    Mul), else 1; a divisor sits one level lower, inside ``Pow(y, -1)``.
+    Used to estimate closed forms' depth on the graph or program before any
+    sympy expression is built.
+    """
+    if op_name == "div" and slot == 1:
+        return 2 if _FLATTENED.get(operand_op) == "Mul" else 1
+    kind = _FLATTENED.get(op_name)
+    return 0 if kind is not None and kind == _FLATTENED.get(operand_op) else 1
+
+
+def constant_value(value: Any) -> np.float64:
+    """The float64 value of a constant, as NumPy would hold it; never raises.
+
+    An exact integer or rational beyond float64's range is +-inf (Python's
+    ``float()`` raises OverflowError there), a tiny one 0.0.
+    """
+    value = as_constant(value)
+    if isinstance(value, sympy.Rational):
+        try:
+            return np.float64(int(value.p) / int(value.q))
+        except OverflowError:
+            return np.float64(math.inf if value.p > 0 else -math.inf)
+    try:
+        return np.float64(float(value))
+    except (OverflowError, TypeError, ValueError):
+        return np.float64(math.nan)  # a complex or otherwise non-real constant: NumPy's nan
+
+
+def as_sympy_value(value: float) -> sympy.Expr:
+    """A float64 as a sympy constant: Float when finite, else oo, -oo or nan."""
+    if math.isnan(value):
+        return sympy.nan
+    if math.isinf(value):
+        return sympy.oo if value > 0 else -sympy.oo
+    return sympy.Float(float(value))
+
+
+def closed_constant(value: Any) -> sympy.Expr:
+    """A constant as closed forms hold it: exact while it fits MAX_CONSTANT_BITS, else its float64 value.
+
+    Floats beyond float64's range become +-oo, as the numbers do.
+    """
+    value = as_constant(value)
+    if isinstance(value, sympy.Float) or isinstance(value, sympy.Rational) and _bits(value) > MAX_CONSTANT_BITS:
+        number = constant_value(value)
+        return value if isinstance(value, sympy.Float) and math.isfinite(number) else as_sympy_value(number)
+    return value
+
+
+def _is_constant(value: Any) -> bool:
+    """True for a constant atom (numbers, oo, nan, pi): the operands constant_op takes."""
+    return isinstance(value, (sympy.Number, sympy.NumberSymbol))
+
+
+def constant_op(name: str, args: tuple) -> sympy.Expr:
+    """THE value of op ``name`` on constants, for closed forms: what the numbers say, exact when small.
+
+    The rule (README, Conventions): arithmetic on exact constants stays exact
+    while the result fits MAX_CONSTANT_BITS (:func:`fold`); beyond that, and
+    whenever an operand or the result is not finite (``1/0``, ``0*oo``,
+    ``exp(1000)``, ``sqrt(-1)``), the result is the float64 value NumPy
+    computes, as sympy's oo, -oo, nan or a Float.  Other functions of finite
+    constants stay symbolic (``sin(1)``, ``sqrt(2)``).  So a closed form and
+    the numbers (``.at``, ``lambdify``, ``Graph.evaluate``) agree, and
+    ``9^9^9^9`` costs nothing.
+    """
+    args = tuple(closed_constant(a) for a in args)
+    folded = fold(name, args)
+    if folded is not None:
+        return folded
+    with np.errstate(all="ignore"):
+        number = OPS[name].numeric(*map(constant_value, args))
+    if not math.isfinite(number) or any(isinstance(a, sympy.Float) for a in args):
+        return as_sympy_value(number)
+    rational = all(isinstance(a, sympy.Rational) for a in args)
+    if rational and name in ARITHMETIC and not (name == "pow" and not isinstance(args[1], sympy.Integer)):
+        return as_sympy_value(number)  # exact, but beyond MAX_CONSTANT_BITS
+    return op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
+
+
+#: sympy functions whose automatic evaluation re-examines nested arguments, exponentially in
+#: depth (a 7-deep ``tanh(x + tanh(x + ...))`` took 1.3 s, 10-deep 47 s): applied unevaluated
+#: to non-constant arguments (constant ones still evaluate, through constant_op)
+_UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
+
+
+def build_sympy(name: str, args: tuple) -> sympy.Expr:
+    """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`."""
+    if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
+        return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
+    for a in args:
+        if not _is_constant(a):
+            slow = _UNEVALUATED.get(name)
+            if slow is not None:
+                return slow(*args, evaluate=False)
+            return op(name).sympy(*args)
+    return constant_op(name, args)
+
+
+class SympyBuilder:
+    """Builder for the partial rules that returns sympy expressions (edge labels)."""
+
+    @staticmethod
+    def op(name: str, *args):
+        return build_sympy(name, tuple(map(as_constant, args)))

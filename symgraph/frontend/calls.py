@@ -1,0 +1,148 @@
+"""Calls in the text: how many arguments each function takes, and functions the text defines.
+
+A call's arity comes from the op table (``min``/``max`` fold two or more
+arguments; ``log(x, base)`` is the table's overload).  A line
+``f(u, v) = body`` records where the body's tokens start; each call expands
+the body with the parameters bound to the arguments, in the scope the
+definition saw (its parameters, the names assigned before it, earlier
+definitions), so the graph is the one the written-out text gives.  The parser
+(:mod:`symgraph.frontend.parse`) mixes these methods in.
+"""
+from __future__ import annotations
+
+import keyword
+from typing import NamedTuple
+
+from ..ops import FUNCTIONS, OPS, OVERLOADS
+from .tokens import Token
+
+#: definitions may call earlier definitions this deep (each level is one nested expansion)
+MAX_DEFINITION_NESTING = 100
+
+
+class Definition(NamedTuple):
+    """A function the text defined: its parameters, where its body's tokens start, and what it sees."""
+
+    params: tuple[str, ...]
+    start: int
+    scope: dict
+    definitions: dict
+#: grammar function -> its arity in the op table
+_ARITY_OF = {name: OPS[name].arity for name in FUNCTIONS if name in OPS}
+#: functions that take any number of arguments from two on, as a left fold of their binary op
+_FOLDED = frozenset(name for name in ("min", "max") if _ARITY_OF.get(name) == 2)
+#: functions with a second form of another arity: name -> {argument count: op} (``log(x, base)``)
+_VARIANTS: dict[str, dict[int, str]] = {}
+for (_spelling, _count), _op in OVERLOADS.items():
+    _VARIANTS.setdefault(_spelling, {})[_count] = _op
+
+
+def call_target(word: str, count: int) -> tuple[str, int | None]:
+    """``(op, arity)`` a call of ``word`` with ``count`` arguments applies; arity None when the count is wrong."""
+    variant = _VARIANTS.get(word, {}).get(count)
+    if variant is not None:
+        return variant, count
+    arity = _ARITY_OF.get(word, 1)
+    if count == arity or word in _FOLDED and count >= 2:
+        return word, arity
+    return word, None
+
+
+def arity_text(word: str) -> str:
+    """How many arguments ``word`` takes, in words."""
+    counts = sorted({_ARITY_OF.get(word, 1), *_VARIANTS.get(word, {})})
+    if word in _FOLDED:
+        return "two or more arguments"
+    said = " or ".join({1: "one", 2: "two", 3: "three"}.get(c, str(c)) for c in counts)
+    return f"{'exactly ' if len(counts) == 1 else ''}{said} argument{'s' * (counts[-1] != 1)}"
+
+
+class Calls:
+    """The parser's calls and definitions (mixed into the parser, which owns the token stream)."""
+
+    def _is_definition(self) -> bool:
+        """True when the statement here reads ``name(...) = ``: a function definition, not a call."""
+        k, depth = self.i + 1, 0
+        while k < len(self.tokens):
+            text = self.tokens[k].text
+            depth += (text == "(") - (text == ")")
+            if depth == 0:
+                return k + 1 < len(self.tokens) and self.tokens[k + 1].text == "="
+            if self.tokens[k].kind in ("sep", "end"):
+                return False
+            k += 1
+        return False
+
+    def define(self, tok: Token) -> None:
+        """``name(p, q) = body``: remember the body's tokens; each call expands it with its arguments."""
+        name = tok.text
+        if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
+            self.error(f"cannot define {name!r}: it is a built-in name", tok.pos)
+        if name in self.definitions or name in self.scope or name in self.inputs_used:
+            self.error(f"{name!r} is already a name in this text; a definition needs a new one", tok.pos)
+        params: list[str] = []
+        self.i += 2  # the name and '('
+        while True:
+            param = self.peek()
+            if param.kind != "name" or param.text in FUNCTIONS or keyword.iskeyword(param.text):
+                self.error(f"a parameter of {name}() must be a plain name, got {param.text!r}", param.pos)
+            if param.text in params:
+                self.error(f"{name}() names the parameter {param.text!r} twice", param.pos)
+            params.append(param.text)
+            sep = self.peek(1)
+            self.i += 2
+            if sep.text == ")":
+                break
+            if sep.text != ",":
+                self.error(f"expected ',' or ')' in the parameters of {name}(), got {sep.text!r}", sep.pos)
+        self.i += 1  # the '='
+        start = self.i
+        depth = 0
+        while self.peek().kind not in ("end",) and not (self.peek().kind == "sep" and depth == 0):
+            depth += (self.peek().text == "(") - (self.peek().text == ")")
+            self.i += 1
+        if self.i == start:
+            self.error(f"the definition of {name}() has no body", self.peek().pos)
+        self.definitions[name] = Definition(tuple(params), start, dict(self.scope), dict(self.definitions))
+
+    def expand(self, name: str, args: list, pos: int) -> object:
+        """The node of a call of the defined function ``name``: its body with the parameters bound to ``args``."""
+        definition = self.definitions[name]
+        if len(args) != len(definition.params):
+            self.error(f"{name}() takes {len(definition.params)} argument(s) ({', '.join(definition.params)}), "
+                       f"got {len(args)}", pos)
+        if self.nesting >= MAX_DEFINITION_NESTING:
+            self.error(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", pos)
+        body = object.__new__(type(self))  # a parser over the same tokens, in the definition's own scope
+        body.text, body.builder, body.tokens, body.i = self.text, self.builder, self.tokens, definition.start
+        body.scope = {**definition.scope, **dict(zip(definition.params, args))}
+        body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
+        body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope
+        ref, _ = body.expression()
+        return ref
+
+    def call(self, frame: tuple, values: list) -> None:
+        """Apply the call ``frame`` (``("call", name, pos, comma positions)``) to its arguments on ``values``.
+
+        The arity comes from the op table; ``min``/``max`` take two or more
+        arguments (a left fold of the binary op), ``log`` one or two
+        (``log(x, base)``: the op table's ``logb``).
+        """
+        _, word, pos, commas = frame
+        count = len(commas) + 1
+        args = values[len(values) - count:]
+        del values[len(values) - count:]
+        if word in self.definitions:
+            values.append(self.expand(word, args, pos))
+            return
+        op_name, arity = call_target(word, count)
+        if arity is None:
+            self.error(f"{word}() takes {arity_text(word)}, got {count}",
+                       commas[_ARITY_OF.get(word, 1) - 1] if count > _ARITY_OF.get(word, 1) else pos)
+        if count > arity:  # min(a, b, c) = min(min(a, b), c)
+            acc = args[0]
+            for arg in args[1:]:
+                acc = self.builder.op(op_name, acc, arg)
+            values.append(acc)
+        else:
+            values.append(self.builder.op(op_name, *args))
