@@ -89,7 +89,9 @@ class Op:
     binds tighter); an infix row's ``code`` defaults to its infix form.
     ``call``: an operator the grammar also takes as a call (``pow(x, y)``);
     ``spelling``: the name the grammar calls a row by when it is another
-    row's name at another arity (``log(x, b)`` is ``logb``).
+    row's name at another arity (``log(x, b)`` is ``logb``);
+    ``fold``: the grammar name under which a binary row takes two or more
+    arguments, applied as nested pairs (``max``; ``logsumexp`` for ``logaddexp``).
     ``code`` reaches scipy.special as ``special.`` (NumPy has no erf): the
     backends bind that name (to ``math`` in numba kernels).
     """
@@ -107,6 +109,7 @@ class Op:
     precedence: int = 0
     call: bool = False
     spelling: str = ""
+    fold: str = ""
 
     def __post_init__(self):
         infix = self.infix or self.symbol
@@ -190,10 +193,15 @@ _ROWS = [
     # ties split the adjoint evenly, as JAX: d max(x, y)/dx = 1, 1/2, 0 for x >, ==, < y
     Op("max", 2, sympy.Max, np.maximum, "xp.maximum({0}, {1})",
        (lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half),
-        lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half)), commutative=True),
+        lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half)), commutative=True, fold="max"),
     Op("min", 2, sympy.Min, np.minimum, "xp.minimum({0}, {1})",
        (lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half),
-        lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half)), commutative=True),
+        lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half)), commutative=True, fold="min"),
+    # log(exp(a) + exp(b)) without overflow (NumPy's logaddexp shifts by the larger argument); the
+    # partials exp(a - out) stay in [0, 1] for any a, b; logsumexp(a, b, c) folds it over pairs
+    Op("logaddexp", 2, lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)), np.logaddexp, "xp.logaddexp({0}, {1})",
+       (lambda B, out, a, b: B.op("exp", B.op("sub", a, out)),
+        lambda B, out, a, b: B.op("exp", B.op("sub", b, out))), commutative=True, in_grammar=False, fold="logsumexp"),
     Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
        (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
@@ -208,7 +216,10 @@ _ROWS = [
 OPS: dict[str, Op] = {row.name: row for row in _ROWS}
 #: the functions the text grammar accepts (any arity: the row's), in documentation order.
 FUNCTIONS: tuple[str, ...] = tuple(
-    row.name for row in _ROWS if row.in_grammar and (row.call or not row.symbol) and not row.spelling)
+    row.name for row in _ROWS if row.in_grammar and (row.call or not row.symbol) and not row.spelling) + tuple(
+    row.fold for row in _ROWS if row.fold and row.fold != row.name)
+#: grammar name -> the binary row it folds over two or more arguments: "max" -> "max", "logsumexp" -> "logaddexp"
+VARIADIC: dict[str, str] = {row.fold: row.name for row in _ROWS if row.fold}
 #: (name as written, number of arguments) -> op, for calls whose row has another name: ("log", 2) -> "logb"
 OVERLOADS: dict[tuple[str, int], str] = {
     (row.spelling, row.arity): row.name for row in _ROWS if row.in_grammar and row.spelling}

@@ -221,3 +221,36 @@ def test_erf_in_standalone_source():
     source = sg.grad("erf(x)*x").program.source(standalone=True)
     header, body = source.split("def ", 1)
     assert "from scipy import special\n" in header and "special.erf(x)" in body
+
+
+# ---------------------------------------------------------------- logsumexp (issue 16, item 3)
+@pytest.mark.parametrize("mode", ["reverse", "forward", "paths", "elimination"])
+def test_logsumexp_gradient_is_the_softmax_in_every_mode(mode):
+    import warnings
+
+    a, b, c = sympy.symbols("a b c")
+    g = sg.grad("logsumexp(a, b, c)", mode=mode)
+    want = [sympy.exp(v) / (sympy.exp(a) + sympy.exp(b) + sympy.exp(c)) for v in (a, b, c)]
+    point = {"a": 0.3, "b": -1.2, "c": 2.0}
+    subs = {sympy.Symbol(k): v for k, v in point.items()}
+    for name, expected in zip("abc", want):
+        assert g.at(**point)[name] == pytest.approx(float(expected.subs(subs)), rel=1e-12)
+        assert float((g[name] - expected).subs(subs).evalf(30)) == pytest.approx(0, abs=1e-25)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # stable: no overflow for huge arguments
+        big = g.at(a=1000.0, b=1000.0, c=0.0)
+        assert big["a"] == pytest.approx(0.5, rel=1e-12) and big["c"] == 0.0
+        value = sg.lambdify("logsumexp(a, b, c)")(1000.0, 1000.0, 0.0)
+    assert float(value) == pytest.approx(1000 + np.log(2), rel=1e-15)
+
+
+def test_logsumexp_compiles_in_every_backend_and_counts_its_arguments():
+    f = sg.grad("logsumexp(a, b)").lambdify()
+    arrays = f(np.array([1.0, 700.0]), np.array([3.0, 710.0]))
+    assert [float(x[0]) for x in arrays] == [float(v) for v in f(1.0, 3.0)]
+    pytest.importorskip("numba")
+    numba = sg.grad("logsumexp(a, b)").lambdify(backend="numba")(np.array([1.0, 700.0]), np.array([3.0, 710.0]))
+    for x, y in zip(numba, arrays):
+        np.testing.assert_allclose(x, y, rtol=1e-14)
+    with pytest.raises(sg.ParseError, match=r"logsumexp\(\) takes two or more arguments, got 1"):
+        sg.parse("logsumexp(x)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import keyword
 from typing import NamedTuple
 
-from ..ops import FUNCTIONS, OPS, OVERLOADS
+from ..ops import FUNCTIONS, OPS, OVERLOADS, VARIADIC
 from .tokens import Token
 
 #: definitions may call earlier definitions this deep (each level is one nested expansion)
@@ -30,7 +30,7 @@ class Definition(NamedTuple):
 #: grammar function -> its arity in the op table
 _ARITY_OF = {name: OPS[name].arity for name in FUNCTIONS if name in OPS}
 #: functions that take any number of arguments from two on, as a left fold of their binary op
-_FOLDED = frozenset(name for name in ("min", "max") if _ARITY_OF.get(name) == 2)
+_FOLDED = VARIADIC  # grammar name -> the binary op it folds over two or more arguments
 #: functions with a second form of another arity: name -> {argument count: op} (``log(x, base)``)
 _VARIANTS: dict[str, dict[int, str]] = {}
 for (_spelling, _count), _op in OVERLOADS.items():
@@ -42,10 +42,10 @@ def call_target(word: str, count: int) -> tuple[str, int | None]:
     variant = _VARIANTS.get(word, {}).get(count)
     if variant is not None:
         return variant, count
+    if word in _FOLDED:
+        return _FOLDED[word], (2 if count >= 2 else None)
     arity = _ARITY_OF.get(word, 1)
-    if count == arity or word in _FOLDED and count >= 2:
-        return word, arity
-    return word, None
+    return word, (arity if count == arity else None)
 
 
 def arity_text(word: str) -> str:

@@ -38,6 +38,8 @@ MAX_TEXT_LENGTH = 5_000_000
 _BINARY = {text: (row.precedence, row.name) for row in OPS.values() if row.arity == 2 and row.precedence
            for text in (row.symbol, row.infix)}
 _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
+#: the grammar's function names, as a set: every name token is looked up in it
+_CALLABLE = frozenset(FUNCTIONS)
 #: unary minus binds tighter than * and looser than ^ (-x^2 is -(x^2))
 _UNARY_PREC = OPS["neg"].precedence
 
@@ -109,7 +111,7 @@ class _Parser(Calls):
 
     def assignment_target(self, tok: Token) -> str:
         name = tok.text
-        if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
+        if name in _CALLABLE or name == "pi" or keyword.iskeyword(name):
             self.error(f"cannot assign to {name!r}: it is a reserved name", tok.pos)
         if name in self.definitions:
             self.error(f"{name!r} is a function this text defined", tok.pos)
@@ -136,7 +138,7 @@ class _Parser(Calls):
             if expect_operand:
                 self.operand(tok, values, ops)
                 if tok.text == "(" or (tok.kind == "op" and tok.text in "+-") or tok.kind == "name" and \
-                        (tok.text in FUNCTIONS or tok.text in self.definitions):
+                        (tok.text in _CALLABLE or tok.text in self.definitions):
                     depth += tok.text == "(" or tok.kind == "name"
                 else:
                     expect_operand = False
@@ -230,7 +232,7 @@ class _Parser(Calls):
         word, nxt = tok.text, self.peek(1)
         if keyword.iskeyword(word):
             self.error(f"{word!r} is a Python keyword, not part of the grammar", tok.pos)
-        if word in FUNCTIONS or word in self.definitions:
+        if word in _CALLABLE or word in self.definitions:
             if nxt.text != "(":
                 self.error(f"{word} is a function: call it as {word}(...)", tok.pos)
             ops.append(("call", word, tok.pos, []))  # the list collects the commas' positions
