@@ -61,25 +61,6 @@ class LatexPrinter(SympyLatexPrinter):
         body = rf"{head}\left({', '.join(self._print(a) for a in expr.args)}\right)"
         return body if exp is None else rf"{body}^{{{exp}}}"
 
-    # sympy prints these as atan_{2}, expm_{1}, log_{2}: spelled as the grammar writes them
-    def _print_atan2(self, expr, exp=None):
-        return self._call(r"\operatorname{atan2}", expr, exp)
-
-    def _print_log1p(self, expr, exp=None):
-        return self._call(r"\operatorname{log1p}", expr, exp)
-
-    def _print_expm1(self, expr, exp=None):
-        return self._call(r"\operatorname{expm1}", expr, exp)
-
-    def _print_log2(self, expr, exp=None):
-        return self._call(r"\log_{2}", expr, exp)
-
-    def _print_log10(self, expr, exp=None):
-        return self._call(r"\log_{10}", expr, exp)
-
-    def _print_hypot(self, expr, exp=None):
-        return self._call(r"\operatorname{hypot}", expr, exp)
-
     def _print_exp2(self, expr, exp=None):
         body = rf"2^{{{self._print(expr.args[0])}}}"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
@@ -92,6 +73,13 @@ class LatexPrinter(SympyLatexPrinter):
         """``\\frac{\\partial f}{\\partial x}`` for two names."""
         return rf"\frac{{\partial {self.name(f)}}}{{\partial {self.name(x)}}}"
 
+
+#: functions sympy prints as atan_{2}, expm_{1}, log_{2}: spelled as the grammar writes them
+_CALL_HEADS = {"atan2": r"\operatorname{atan2}", "log1p": r"\operatorname{log1p}", "expm1": r"\operatorname{expm1}",
+               "log2": r"\log_{2}", "log10": r"\log_{10}", "hypot": r"\operatorname{hypot}"}
+for _name, _head in _CALL_HEADS.items():
+    setattr(LatexPrinter, f"_print_{_name}",
+            lambda self, expr, exp=None, _head=_head: self._call(_head, expr, exp))
 
 def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr | None]:
     """The program's results in node symbols: graph intermediates stay atoms (``c + d``, not ``a + 2b + 1``).
