@@ -81,6 +81,7 @@ for _name, _head in _CALL_HEADS.items():
     setattr(LatexPrinter, f"_print_{_name}",
             lambda self, expr, exp=None, _head=_head: self._call(_head, expr, exp))
 
+
 def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr | None]:
     """The program's results in node symbols: graph intermediates stay atoms (``c + d``, not ``a + 2b + 1``).
 
