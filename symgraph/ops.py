@@ -96,6 +96,9 @@ class Op:
     backends bind that name (to ``math`` in numba kernels).
     ``kinds``: what each operand slot takes, ``v`` a number, ``c`` a
     condition (``where(c, a, b)`` is ``cvv``; default: numbers only);
+    ``many``: the row also takes more operands than its arity, as ONE node
+    (``max(a, b, c)``), with this rule ``many(B, out, slot, *operands)``
+    for every slot's partial; its code is the binary template nested.
     ``condition``: the result is a condition (comparisons, ``and``, ``or``,
     ``not``), which only ``where`` and the logical ops take: the parser
     and builders check both, so a condition is never a number.
@@ -117,6 +120,7 @@ class Op:
     fold: str = ""
     kinds: str = ""
     condition: bool = False
+    many: Callable[..., Any] | None = None
 
     def __post_init__(self):
         if not self.kinds:
@@ -132,8 +136,30 @@ def _no_partial(B, out, *args):
 
 
 def _sympy_where(c, a, b):
-    """where(c, a, b) as sympy's Piecewise (which is a itself when c is true, b when false)."""
+    """where(c, a, b) as sympy's Piecewise (a itself when c is true, b when false); a where() in b adds its pieces."""
+    if isinstance(b, sympy.Piecewise):
+        return sympy.Piecewise((a, c), *b.args)
     return sympy.Piecewise((a, c), (b, True))
+
+
+def _np_fold(binary):
+    """NumPy's binary ``maximum`` taking two or more operands (a left fold, as the nested code)."""
+    def fold(x, y, *more):
+        out = binary(x, y)
+        for z in more:
+            out = binary(out, z)
+        return out
+    fold.__name__ = binary.__name__
+    return fold
+
+
+def _tie_share(B, out, slot, *args):
+    """d max(a, b, ...)/d slot: 1/k when that operand is one of the k operands equal to the result, else 0."""
+    hits = None
+    for a in args:
+        hit = B.op("where", B.op("eq", a, out), 1, 0)
+        hits = hit if hits is None else B.op("add", hits, hit)
+    return B.op("where", B.op("eq", args[slot], out), B.op("div", 1, hits), 0)
 
 
 def _comparison(name, symbol, sym, num, commutative=False):
@@ -213,13 +239,16 @@ _ROWS = [
     Op("atan2", 2, sympy.atan2, np.arctan2, "xp.arctan2({0}, {1})",  # atan2(y, x), the angle of (x, y)
        (lambda B, out, y, x: B.op("div", x, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2))),
         lambda B, out, y, x: B.op("neg", B.op("div", y, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2)))))),
-    # ties split the adjoint evenly, as JAX: d max(x, y)/dx = 1, 1/2, 0 for x >, ==, < y
-    Op("max", 2, sympy.Max, np.maximum, "xp.maximum({0}, {1})",
+    # ties split the adjoint evenly, as JAX: d max(x, y)/dx = 1, 1/2, 0 for x >, ==, < y, and
+    # max(a, b, c) is one node whose tied operands share the adjoint: 1/3 each at a = b = c
+    Op("max", 2, sympy.Max, _np_fold(np.maximum), "xp.maximum({0}, {1})",
        (lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half),
-        lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half)), commutative=True, fold="max"),
-    Op("min", 2, sympy.Min, np.minimum, "xp.minimum({0}, {1})",
+        lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half)), commutative=True, fold="max",
+       many=_tie_share),
+    Op("min", 2, sympy.Min, _np_fold(np.minimum), "xp.minimum({0}, {1})",
        (lambda B, out, x, y: B.op("heaviside", B.op("sub", y, x), sympy.S.Half),
-        lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half)), commutative=True, fold="min"),
+        lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half)), commutative=True, fold="min",
+       many=_tie_share),
     # log(exp(a) + exp(b)) without overflow (NumPy's logaddexp shifts by the larger argument); the
     # partials exp(a - out) stay in [0, 1] for any a, b; logsumexp(a, b, c) folds it over pairs
     Op("logaddexp", 2, lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)), np.logaddexp, "xp.logaddexp({0}, {1})",

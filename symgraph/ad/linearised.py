@@ -44,7 +44,7 @@ def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str],
     total = None
     for slot, x in enumerate(operands):
         if x.__class__ is str and x == u:
-            part = row.partials[slot](builder, out, *args)
+            part = row.many(builder, out, slot, *args) if len(args) > row.arity else row.partials[slot](builder, out, *args)
             total = part if total is None else builder.op("add", total, part)
     return total
 
@@ -315,9 +315,10 @@ class Linearised(Adjacency):
         """:meth:`node_partials` for an op of three or more operands (``where``): every slot's rule, summed per operand."""
         total: dict[str, Ref] = {}
         emitter = self.emitter
+        many = ops.OPS[op].many if len(args) > ops.OPS[op].arity else None
         for slot, x in enumerate(args):
             if x.__class__ is str:
-                d = _as_ref(_PARTIALS[op][slot](emitter, v, *args))
+                d = _as_ref(many(emitter, v, slot, *args) if many else _PARTIALS[op][slot](emitter, v, *args))
                 total[x] = emitter.op("add", total[x], d) if x in total else d
         return list(total.items())
 

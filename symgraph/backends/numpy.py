@@ -164,7 +164,10 @@ def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable,
             template = templates.get(op)
             if template is None:
                 template = templates[op] = ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
-            lines.append((target, template.format(*texts), list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
+            text = template.format(*texts[:2]) if len(texts) > ops.OPS[op].arity else template.format(*texts)
+            for more in texts[2:] if len(texts) > ops.OPS[op].arity else ():  # max(a, b, c): nested
+                text = template.format(text, more)
+            lines.append((target, text, list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
         elif uses.get(target, 0) == 1 and target not in keep:
             pending[target] = result
         else:

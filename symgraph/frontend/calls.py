@@ -156,7 +156,9 @@ class Calls:
         if arity is None:
             self.error(f"{word}() takes {arity_text(word)}, got {count}",
                        commas[_ARITY_OF.get(word, 1) - 1] if count > _ARITY_OF.get(word, 1) else pos)
-        if count > arity:  # min(a, b, c) = min(min(a, b), c)
+        if count > arity and OPS[op_name].many:  # max(a, b, c): one node, ties shared evenly
+            values.append(self.apply(op_name, tuple(args), pos))
+        elif count > arity:  # logsumexp(a, b, c) = logsumexp(logsumexp(a, b), c)
             acc = args[0]
             for arg in args[1:]:
                 acc = self.apply(op_name, (acc, arg), pos)

@@ -15,14 +15,16 @@ from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> o
 
 def _children(e: sympy.Expr) -> tuple:
     """The sympy subexpressions that must be converted before ``e``."""
-    if isinstance(e, (sympy.Symbol, sympy.Number)) or e in (sympy.pi, sympy.E):
+    if isinstance(e, (sympy.Symbol, sympy.Number)) or e in (sympy.pi, sympy.E, sympy.true, sympy.false):
         return ()
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return tuple(a for a in e.args if a != 0)
     if isinstance(e, sympy.Heaviside):
         return e.args[:1]
-    if isinstance(e, (sympy.Max, sympy.Min)):  # n-ary: a left fold of the binary rows
+    if isinstance(e, (sympy.Max, sympy.Min, sympy.And, sympy.Or)):  # n-ary: a left fold of the binary rows
         return e.args
+    if isinstance(e, sympy.Piecewise):  # nested where(); a last condition True needs no node
+        return tuple(part for expr, cond in e.args for part in (expr, cond) if part is not sympy.true)
     if isinstance(e, sympy.Mul):
         numer, denom = _split_mul(e)
         return tuple(numer) + tuple(b for b, _ in denom)
@@ -37,7 +39,7 @@ def _children(e: sympy.Expr) -> tuple:
         return e.args
     raise UnsupportedOpError(
         f"cannot convert {type(e).__name__} ({e}) to a graph: supported are Add, Mul, Pow, numbers, pi, E, "
-        f"symbols, Max(0, x) (relu), n-ary Max and Min, Heaviside and {', '.join(sorted(_FUNCTIONS.values()))}")
+        f"symbols, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
 
 
 def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:
@@ -97,8 +99,18 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return builder.op("exp", sympy.Integer(1))
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return builder.op("relu", done[_children(e)[0]])
-    if isinstance(e, (sympy.Max, sympy.Min)):
-        return _chain(builder, "max" if isinstance(e, sympy.Max) else "min", [done[a] for a in e.args])
+    if isinstance(e, (sympy.Max, sympy.Min)):  # one node of n operands
+        return builder.op("max" if isinstance(e, sympy.Max) else "min", *(done[a] for a in e.args))
+    if isinstance(e, (sympy.And, sympy.Or)):
+        return _chain(builder, "and" if isinstance(e, sympy.And) else "or", [done[a] for a in e.args])
+    if isinstance(e, sympy.Piecewise):  # undefined where no condition holds: nan, as sympy's evalf says
+        expr, cond = e.args[-1]
+        acc = done[expr] if cond is sympy.true else builder.op("where", done[cond], done[expr], sympy.nan)
+        for expr, cond in reversed(e.args[:-1]):
+            acc = builder.op("where", done[cond], done[expr], acc)
+        return acc
+    if e is sympy.true or e is sympy.false:
+        return e
     if isinstance(e, sympy.Heaviside):
         # Heaviside(x) is 1/2 at 0 in sympy; Heaviside(x, h0) is h0 there
         h0 = e.args[1] if len(e.args) > 1 else sympy.S.Half

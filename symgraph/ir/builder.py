@@ -76,7 +76,7 @@ class GraphBuilder:
         saying which operand is wrong (:func:`kind_error`).
         """
         row = ops.OPS.get(name) or ops.op(name)
-        if len(operands) != row.arity:
+        if len(operands) != row.arity and not (row.many and len(operands) > row.arity):
             raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
         if self._checking or row.condition or row.name == "where":
             self._checking = self._checking or row.condition
@@ -89,7 +89,7 @@ class GraphBuilder:
                     return folded
         # a node id keys itself, a constant by its cheap key (a tuple); no generator per node:
         # the parser calls this once per operator of the text
-        if row.arity == 2:
+        if len(operands) == 2:
             x, y = operands
             kx = x if x.__class__ is int else _constant_key(x)
             ky = y if y.__class__ is int else _constant_key(y)
@@ -100,7 +100,7 @@ class GraphBuilder:
             key = constants.ordered(name, kx, ky)
             if key[1] is not kx:
                 operands = (y, x)
-        elif row.arity == 1:
+        elif len(operands) == 1:
             (x,) = operands
             if x.__class__ is int:
                 key = (name, x)
