@@ -39,6 +39,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy
+from mpmath.libmp import prec_to_dps
 
 from . import ops
 from .errors import FunctionDefinitionError, ParseError
@@ -171,8 +172,7 @@ def _sympy_class(handle: UserFunction) -> type:
         return body if exp is None else rf"{body}^{{{exp}}}"
 
     def _eval_evalf(self, prec):
-        dps = sympy.mpmath.libmp.prec_to_dps(prec)
-        return handle.evaluate([a.evalf(dps) for a in self.args])
+        return handle.evaluate([a.evalf(prec_to_dps(prec)) for a in self.args])
 
     namespace = {"nargs": len(handle.args), "fdiff": fdiff, "_latex": _latex, "_eval_evalf": _eval_evalf,
                  "__module__": __name__, "__doc__": f"{handle.name}: a function registered with symgraph.function"}

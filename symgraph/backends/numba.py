@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -180,7 +181,8 @@ def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
             numba.njit(error_model="numpy", nogil=True)(function)
         compiled.compile((numba.float64,) * arity)
     except Exception as error:  # numba's typing and lowering errors have no one base class
-        said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines()]
+        said = next((line for line in lines if line and not line.startswith("Failed in")), type(error).__name__)
         raise UnsupportedOpError(
             f"backend='numba' cannot compile the registered function {op!r}: numba cannot compile its callable "
             f"{getattr(function, '__qualname__', function)!r} for float64 arguments ({said}); "

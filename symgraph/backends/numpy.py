@@ -284,11 +284,14 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     if any(op in ops.SPECIAL for _, op, _ in instructions):  # erf, erfc: scipy.special, or a named error
         globals_[special] = special_functions()
         header_lines.insert(2, f"from scipy import special{'' if special == 'special' else ' as ' + special}")
-    registered = used_functions(instructions)
+    registered, unimportable = used_functions(instructions), ""
     if registered:  # functions registered from Python: called through one namespace, imported when standalone
         globals_[user] = user_namespace(registered)
-        header_lines[2:2] = _user_header(registered, user, fresh)
-    return Generated(name, source, globals_, "\n".join(header_lines))
+        try:
+            header_lines[2:2] = _user_header(registered, user, fresh)
+        except UnsupportedOpError as error:
+            unimportable = str(error)
+    return Generated(name, source, globals_, "\n".join(header_lines), unimportable)
 
 
 def used_functions(instructions: Sequence[tuple]) -> list[str]:
