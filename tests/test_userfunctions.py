@@ -340,6 +340,7 @@ def test_derivative_errors_say_which_derivative_and_where(define):
     (dict(args=["sin"]), "'sin' of g\\(\\) is the name of a function"),
     (dict(args="x"), "must be a non-empty list"),
     (dict(latex=3), "latex= of g\\(\\) must be LaTeX text"),
+    (dict(args=["u", "v", "w"], derivatives=["1", "1", "1"]), "takes 3 arguments; functions take at most 2"),
 ])
 def test_misuse_is_a_clear_error(kwargs, message):
     call = dict(name="g", numpy=np.sin, derivatives=["cos(x)"])
@@ -347,3 +348,11 @@ def test_misuse_is_a_clear_error(kwargs, message):
     with pytest.raises(FunctionDefinitionError, match=message):
         sg.function(**call)
     assert set(ops.USER) == set()
+
+
+def test_the_op_table_keeps_built_in_rows():
+    with pytest.raises(UnsupportedOpError, match="'sin' is a built-in op"):
+        ops.register(ops.OPS["sin"])
+    with pytest.raises(UnsupportedOpError, match="'sin' is not a registered function \\(it is built in\\)"):
+        ops.unregister("sin")
+    assert ops.OPS["sin"].name == "sin" and "sin" in ops.FUNCTIONS
