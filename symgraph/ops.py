@@ -96,6 +96,11 @@ class Op:
     backends bind that name (to ``math`` in numba kernels); a row added by
     :func:`register` reaches its own callable as ``user.<name>``, which the
     backends bind to a namespace of the callables the program uses.
+    ``kinds``: what each operand slot takes, ``v`` a number, ``c`` a
+    condition (``where(c, a, b)`` is ``cvv``; default: numbers only);
+    ``condition``: the result is a condition (comparisons, ``and``, ``or``,
+    ``not``), which only ``where`` and the logical ops take: the parser
+    and builders check both, so a condition is never a number.
     """
 
     name: str
@@ -112,12 +117,30 @@ class Op:
     call: bool = False
     spelling: str = ""
     fold: str = ""
+    kinds: str = ""
+    condition: bool = False
 
     def __post_init__(self):
+        if not self.kinds:
+            object.__setattr__(self, "kinds", "v" * self.arity)
         infix = self.infix or self.symbol
         object.__setattr__(self, "infix", infix)
         if not self.code and infix:
             object.__setattr__(self, "code", f"{infix}{{0}}" if self.arity == 1 else f"{{0}} {infix} {{1}}")
+
+
+def _no_partial(B, out, *args):
+    return 0
+
+
+def _sympy_where(c, a, b):
+    """where(c, a, b) as sympy's Piecewise (which is a itself when c is true, b when false)."""
+    return sympy.Piecewise((a, c), (b, True))
+
+
+def _comparison(name, symbol, sym, num, commutative=False):
+    return Op(name, 2, sym, num, "", (_no_partial, _no_partial), commutative=commutative, symbol=symbol,
+              precedence=4, condition=True)
 
 
 def _unary(name, sym, num, code, partial, in_grammar=True):
@@ -126,19 +149,19 @@ def _unary(name, sym, num, code, partial, in_grammar=True):
 
 _ROWS = [
     Op("add", 2, lambda x, y: x + y, np.add, "",
-       (lambda B, out, x, y: 1, lambda B, out, x, y: 1), commutative=True, symbol="+", precedence=1),
+       (lambda B, out, x, y: 1, lambda B, out, x, y: 1), commutative=True, symbol="+", precedence=5),
     Op("sub", 2, lambda x, y: x - y, np.subtract, "",
-       (lambda B, out, x, y: 1, lambda B, out, x, y: -1), symbol="-", precedence=1),
+       (lambda B, out, x, y: 1, lambda B, out, x, y: -1), symbol="-", precedence=5),
     Op("mul", 2, lambda x, y: x * y, np.multiply, "",
-       (lambda B, out, x, y: y, lambda B, out, x, y: x), commutative=True, symbol="*", precedence=2),
+       (lambda B, out, x, y: y, lambda B, out, x, y: x), commutative=True, symbol="*", precedence=6),
     Op("div", 2, lambda x, y: x / y, np.true_divide, "",
        (lambda B, out, x, y: B.op("div", 1, y),
-        lambda B, out, x, y: B.op("neg", B.op("div", out, y))), symbol="/", precedence=2),
+        lambda B, out, x, y: B.op("neg", B.op("div", out, y))), symbol="/", precedence=6),
     Op("pow", 2, lambda x, y: x ** y, np.power, "xp.power({0}, {1})",
        (lambda B, out, x, y: B.op("mul", y, B.op("pow", x, B.op("sub", y, 1))),
-        lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**", precedence=4,
+        lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**", precedence=8,
        call=True),
-    Op("neg", 1, lambda x: -x, np.negative, "", (lambda B, out, x: -1,), symbol="-", precedence=3),
+    Op("neg", 1, lambda x: -x, np.negative, "", (lambda B, out, x: -1,), symbol="-", precedence=7),
     _unary("sin", sympy.sin, np.sin, "xp.sin({0})", lambda B, out, x: B.op("cos", x)),
     _unary("cos", sympy.cos, np.cos, "xp.cos({0})", lambda B, out, x: B.op("neg", B.op("sin", x))),
     _unary("tan", sympy.tan, np.tan, "xp.tan({0})",
@@ -209,6 +232,26 @@ _ROWS = [
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
     Op("heaviside", 2, sympy.Heaviside, _np_heaviside, "xp.sign(xp.maximum({0}, 0)) + {1} * ({0} == 0)",
        (lambda B, out, x, h: 0, lambda B, out, x, h: 0)),
+    # Conditions: comparisons of numbers, and the logical ops on conditions.  They carry no
+    # derivative (their partials are 0), and only where() and the logical ops take them.
+    _comparison("lt", "<", sympy.StrictLessThan, np.less),
+    _comparison("le", "<=", sympy.LessThan, np.less_equal),
+    _comparison("gt", ">", sympy.StrictGreaterThan, np.greater),
+    _comparison("ge", ">=", sympy.GreaterThan, np.greater_equal),
+    _comparison("eq", "==", sympy.Eq, np.equal, commutative=True),
+    _comparison("ne", "!=", sympy.Ne, np.not_equal, commutative=True),
+    Op("and", 2, sympy.And, np.logical_and, "xp.logical_and({0}, {1})", (_no_partial, _no_partial),
+       commutative=True, symbol="and", precedence=2, kinds="cc", condition=True),
+    Op("or", 2, sympy.Or, np.logical_or, "xp.logical_or({0}, {1})", (_no_partial, _no_partial),
+       commutative=True, symbol="or", precedence=1, kinds="cc", condition=True),
+    Op("not", 1, sympy.Not, np.logical_not, "xp.logical_not({0})", (_no_partial,),
+       symbol="not", precedence=3, kinds="c", condition=True),
+    # where(c, a, b): a where c holds, else b.  Its partials are selects, where(c, 1, 0) and
+    # where(c, 0, 1); the emitter turns a product with a select into a select of the product and
+    # guards every later product of that adjoint or tangent (symbol.ir.emitter: nan-safe branches).
+    Op("where", 3, _sympy_where, np.where, "xp.where({0}, {1}, {2})",
+       (_no_partial, lambda B, out, c, a, b: B.op("where", c, 1, 0),
+        lambda B, out, c, a, b: B.op("where", c, 0, 1)), kinds="cvv"),
     # Not in the grammar: d(x^y)/dy.
     _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))",
            lambda B, out, x: B.op("div", 1, x), in_grammar=False),
@@ -221,6 +264,12 @@ OPS: dict[str, Op] = {row.name: row for row in _ROWS}
 FUNCTIONS: dict[str, None] = dict.fromkeys([
     row.name for row in _ROWS if row.in_grammar and (row.call or not row.symbol) and not row.spelling] + [
     row.fold for row in _ROWS if row.fold and row.fold != row.name])
+#: functions the grammar writes as a composition of rows: name -> (arity, build with ``B.op``);
+#: clip(x, lo, hi) is min(max(x, lo), hi), so its derivative follows min's and max's tie rule
+COMPOSITES: dict[str, tuple[int, Callable[..., Any]]] = {
+    "clip": (3, lambda B, x, lo, hi: B.op("min", B.op("max", x, lo), hi)),
+}
+FUNCTIONS.update(dict.fromkeys(COMPOSITES))
 #: grammar name -> the binary row it folds over two or more arguments: "max" -> "max", "logsumexp" -> "logaddexp"
 VARIADIC: dict[str, str] = {row.fold: row.name for row in _ROWS if row.fold}
 #: (name as written, number of arguments) -> op, for calls whose row has another name: ("log", 2) -> "logb"
@@ -233,7 +282,9 @@ SYMPY_FUNCTIONS: dict[type, str] = {
 #: ops whose code calls scipy.special (the backends bind ``special``)
 SPECIAL = frozenset(row.name for row in _ROWS if "special." in row.code)
 #: the operators, whose constant results fold() computes exactly (functions stay: sin(1) stays sin(1))
-ARITHMETIC = frozenset(row.name for row in _ROWS if row.symbol)
+ARITHMETIC = frozenset(row.name for row in _ROWS if row.symbol and not row.condition)
+#: the ops whose result is a condition (comparisons, and, or, not)
+CONDITIONS = frozenset(row.name for row in _ROWS if row.condition)
 #: ops whose two operands commute (see :func:`ordered`)
 COMMUTATIVE = frozenset(row.name for row in _ROWS if row.commutative)
 
@@ -259,9 +310,10 @@ def register(row: Op) -> None:
     only :data:`OPS`, :data:`FUNCTIONS` and :data:`SYMPY_FUNCTIONS` gain an
     entry; built-in rows cannot be replaced.
     """
-    if row.name in OPS and row.name not in USER:
+    if (row.name in OPS or row.name in COMPOSITES) and row.name not in USER:
         raise UnsupportedOpError(f"{row.name!r} is a built-in op and cannot be redefined")
-    if row.symbol or row.fold or row.spelling or row.commutative or not row.in_grammar or "special." in row.code:
+    if row.symbol or row.fold or row.spelling or row.commutative or not row.in_grammar or "special." in row.code \
+            or row.condition or set(row.kinds) != {"v"}:
         raise UnsupportedOpError(f"register() takes plain function rows; {row.name!r} is not one")
     if row.name in USER:
         unregister(row.name)

@@ -48,11 +48,8 @@ from .frontend.tokens import tokenize
 from .ir.graph import Graph
 from .names import is_identifier
 
-#: the most arguments an op of the core takes (graph builder, emitter, sweeps)
-MAX_ARGUMENTS = 2
-
 #: words of the grammar, and the op names every layer reads as leaves, that cannot name a function
-GRAMMAR_WORDS = frozenset({"pi", "input", "const", "where", "sum", "prod", "and", "or", "not"})
+GRAMMAR_WORDS = frozenset({"pi", "input", "const", "where", "clip", "sum", "prod", "and", "or", "not"})
 
 
 class UserFunction:
@@ -198,9 +195,6 @@ def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tu
     if isinstance(args, str) or not isinstance(args, Sequence) or not args:
         raise FunctionDefinitionError(f"args= of {name}() must be a non-empty list of argument names, got {args!r}")
     args = tuple(args)
-    if len(args) > MAX_ARGUMENTS:
-        raise FunctionDefinitionError(f"{name}() takes {len(args)} arguments; functions take at most "
-                                      f"{MAX_ARGUMENTS} (the ops of the graph do)")
     for a in args:
         if not isinstance(a, str) or not is_identifier(a):
             raise FunctionDefinitionError(f"argument {a!r} of {name}() is not an identifier")

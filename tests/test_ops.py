@@ -39,16 +39,21 @@ class Builder:
 
 
 def points(name, count=4, seed=0):
-    """``count`` points for op ``name``, each a tuple of floats, none at a kink (|x| > 0.1)."""
+    """``count`` points for op ``name``, each a tuple of floats (bools for conditions), none at a kink (|x| > 0.1)."""
     row = ops.OPS[name]
     rng = np.random.default_rng(seed + len(name))
     ranges = DOMAIN.get(name, [(-2.0, 2.0)] * row.arity)
     out = []
     while len(out) < count:
-        point = tuple(float(rng.uniform(lo, hi)) for lo, hi in ranges)
+        point = tuple(bool(rng.integers(2)) if kind == "c" else float(rng.uniform(lo, hi))
+                      for kind, (lo, hi) in zip(row.kinds, ranges))
         if all(abs(v) > 0.1 for v in point[:1]):
             out.append(point)
     return out
+
+
+def sympy_value(v):
+    return sympy.true if v is True else sympy.false if v is False else sympy.Float(v)
 
 
 def real_symbols(arity):
@@ -62,7 +67,10 @@ def test_every_partial_is_sympy_diff_of_the_row(name):
     for point in points(name):
         for slot, rule in enumerate(row.partials):
             symbol = sympy.Symbol("u", real=True)
-            args = [symbol if k == slot else sympy.Float(v) for k, v in enumerate(point)]
+            if row.kinds[slot] == "c" or row.condition:  # conditions carry no derivative
+                assert rule(Builder, None, *map(sympy_value, point)) == 0
+                continue
+            args = [symbol if k == slot else sympy_value(v) for k, v in enumerate(point)]
             out = row.sympy(*args)
             partial = sympy.sympify(rule(Builder, out, *args))
             want = sympy.Integer(0) if name in PIECEWISE_CONSTANT else sympy.diff(out, symbol)
@@ -75,16 +83,19 @@ def test_every_partial_is_sympy_diff_of_the_row(name):
 def test_numeric_is_the_sympy_value(name):
     row = ops.OPS[name]
     for point in points(name, seed=1):
-        got = row.numeric(*(np.float64(v) for v in point))
-        want = float(row.sympy(*(sympy.Float(v) for v in point)).evalf(30))
-        assert float(got) == pytest.approx(want, rel=1e-13, abs=1e-15), (name, point)
+        got = row.numeric(*(np.bool_(v) if isinstance(v, bool) else np.float64(v) for v in point))
+        want = row.sympy(*map(sympy_value, point))
+        if row.condition:
+            assert bool(got) == bool(want), (name, point)
+            continue
+        assert float(got) == pytest.approx(float(want.evalf(30)), rel=1e-13, abs=1e-15), (name, point)
 
 
 @pytest.mark.parametrize("name", ROWS)
 def test_code_template_computes_the_numeric(name):
     """The NumPy source of a row, run on arrays, gives the row's numeric function bitwise."""
     row = ops.OPS[name]
-    columns = [np.array(column) for column in zip(*points(name, count=6, seed=2))]
+    columns = [np.array(column) for column in zip(*points(name, count=6, seed=2))]  # bool arrays for conditions
     names = [f"arg{k}" for k in range(row.arity)]
     source = row.code.format(*names)
     namespaces = {"xp": np, "special": pytest.importorskip("scipy.special") if name in ops.SPECIAL else None}
@@ -96,13 +107,19 @@ def test_code_template_computes_the_numeric(name):
 def test_commutative_rows_are_symmetric(name):
     x, y = real_symbols(2)
     row = ops.OPS[name]
-    assert row.sympy(x, y) == row.sympy(y, x) and row.arity == 2
+    assert row.arity == 2
+    if row.kinds == "cc":  # and, or: of two conditions
+        x, y = sympy.symbols("p q")
+    elif row.condition:  # Eq(x, y) and Eq(y, x) are one relation written both ways
+        assert row.sympy(x, y).reversed == row.sympy(y, x)
+        return
+    assert row.sympy(x, y) == row.sympy(y, x)
 
 
 def test_the_grammars_functions_are_the_in_grammar_rows_that_are_not_operators():
     rows = ops.OPS.values()
     assert set(ops.FUNCTIONS) == ({r.name for r in rows if r.in_grammar and not r.symbol and not r.spelling}
-                                  | {"pow"} | set(ops.VARIADIC))
+                                  | {"pow"} | set(ops.VARIADIC) | set(ops.COMPOSITES))
     assert ops.OVERLOADS == {("log", 2): "logb"}
     assert ops.VARIADIC == {"max": "max", "min": "min", "logsumexp": "logaddexp"}
     for name in ops.FUNCTIONS:

@@ -293,6 +293,8 @@ class Linearised(Adjacency):
         """
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
+        if len(args) > 2:
+            return self._many_partials(v, op, args)
         x, y = args[0], args[1] if len(args) == 2 else None
         dx = dy = None  # None: the slot holds a constant, no edge
         static = STATIC_PARTIALS.get(op)
@@ -318,6 +320,16 @@ class Linearised(Adjacency):
         if dy is None:
             return [(x, dx)]
         return [(x, self.emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
+
+    def _many_partials(self, v: str, op: str, args: tuple) -> list[tuple[str, Ref]]:
+        """:meth:`node_partials` for an op of three or more operands (``where``): every slot's rule, summed per operand."""
+        total: dict[str, Ref] = {}
+        emitter = self.emitter
+        for slot, x in enumerate(args):
+            if x.__class__ is str:
+                d = _as_ref(_PARTIALS[op][slot](emitter, v, *args))
+                total[x] = emitter.op("add", total[x], d) if x in total else d
+        return list(total.items())
 
     def backwards_from(self, node: str) -> Iterator[tuple[str, str, tuple]]:
         """``(name, op, operands)`` of ``node`` and every node before it, in reverse topological order.

@@ -73,6 +73,7 @@ from .. import ops
 from ..errors import UnsupportedOpError
 from ..forms import special_functions
 from ..ir.hooks import provide
+from ..ir.interpret import branch_only
 from ..names import Namer
 from ..progress import STEP, Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
@@ -160,6 +161,8 @@ def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable,
             texts = [r if isinstance(r, str) else lit(r) for r in refs]
             if all(not isinstance(r, str) for r in refs):  # evaluate at call time, with NumPy's rules
                 texts[0] = constant(texts[0])
+            elif op == "where" and not any(isinstance(r, str) for r in refs[1:]):  # where(c, 1, 0): the dtype
+                texts[1] = constant(texts[1])
             template = templates.get(op)
             if template is None:
                 template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
@@ -251,11 +254,18 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
 
     body = [f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
             f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})"]
+    quiet = branch_only(instructions, result_refs)
+    errstate = fresh("_errstate") if quiet else None
+    indent = ""
     for i, (target, text, used) in enumerate(emitted):
-        body.append(f"{target} = {text}")
+        if (target in quiet) != bool(indent):  # lines that only feed where() branches: no warnings
+            indent = "    " if target in quiet else ""
+            if indent:
+                body.append(f'with {errstate}(all="ignore"):  # values a where() may discard')
+        body.append(f"{indent}{target} = {text}")
         dead = [n for n in used if last_use.get(n) == i and n not in result_refs]
         if dead:
-            body.append(f"del {', '.join(dead)}")
+            body.append(f"{indent}del {', '.join(dead)}")
 
     refs = [resolve(results[label]) for label in labels]
     copies, seen, input_names = [], set(), set(inputs)
@@ -281,6 +291,9 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
         f"{names_const} = {inputs!r}",
     ]
+    if errstate:
+        globals_[errstate] = np.errstate
+        header_lines.insert(2, f"from numpy import {_import_as('errstate', errstate)}")
     if any(op in ops.SPECIAL for _, op, _ in instructions):  # erf, erfc: scipy.special, or a named error
         globals_[special] = special_functions()
         header_lines.insert(2, f"from scipy import special{'' if special == 'special' else ' as ' + special}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import keyword
 from typing import NamedTuple
 
-from ..ops import FUNCTIONS, OPS, OVERLOADS, VARIADIC
+from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
 from .tokens import Token
 
 #: definitions may call earlier definitions this deep (each level is one nested expansion)
@@ -32,7 +32,9 @@ class Definition(NamedTuple):
 def _arity(word: str) -> int:
     """A grammar function's arity in the op table, read at the call (functions can be registered at run time)."""
     row = OPS.get(word)
-    return 1 if row is None else row.arity
+    if row is not None:
+        return row.arity
+    return COMPOSITES[word][0] if word in COMPOSITES else 1
 
 
 #: functions that take any number of arguments from two on, as a left fold of their binary op
@@ -41,6 +43,16 @@ _FOLDED = VARIADIC  # grammar name -> the binary op it folds over two or more ar
 _VARIANTS: dict[str, dict[int, str]] = {}
 for (_spelling, _count), _op in OVERLOADS.items():
     _VARIANTS.setdefault(_spelling, {})[_count] = _op
+
+
+class _At:
+    """A builder for a composite's rule that reports an operand of the wrong kind at the call."""
+
+    def __init__(self, parser, pos: int):
+        self.parser, self.pos = parser, pos
+
+    def op(self, name: str, *args):
+        return self.parser.apply(name, args, self.pos)
 
 
 def call_target(word: str, count: int) -> tuple[str, int | None]:
@@ -141,6 +153,12 @@ class Calls:
         if word in self.definitions:
             values.append(self.expand(word, args, pos))
             return
+        if word in COMPOSITES:  # clip(x, lo, hi): built from rows
+            arity, build = COMPOSITES[word]
+            if count != arity:
+                self.error(f"{word}() takes {arity_text(word)}, got {count}", commas[arity - 1] if count > arity else pos)
+            values.append(build(_At(self, pos), *args))
+            return
         op_name, arity = call_target(word, count)
         if arity is None:
             self.error(f"{word}() takes {arity_text(word)}, got {count}",
@@ -148,7 +166,7 @@ class Calls:
         if count > arity:  # min(a, b, c) = min(min(a, b), c)
             acc = args[0]
             for arg in args[1:]:
-                acc = self.builder.op(op_name, acc, arg)
+                acc = self.apply(op_name, (acc, arg), pos)
             values.append(acc)
         else:
-            values.append(self.builder.op(op_name, *args))
+            values.append(self.apply(op_name, tuple(args), pos))

@@ -22,7 +22,7 @@ from typing import Sequence
 
 import sympy
 
-from ..errors import ParseError, line_column
+from ..errors import GraphError, ParseError, line_column
 from ..ir.builder import GraphBuilder
 from ..ir.graph import Graph
 from ..constants import constant_key as _constant_key
@@ -41,8 +41,12 @@ _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
 #: the grammar's function names, as a set: every name token is looked up in it (the op table's own
 #: ordered set, so functions registered at run time are callable at once)
 _CALLABLE = FUNCTIONS
-#: unary minus binds tighter than * and looser than ^ (-x^2 is -(x^2))
-_UNARY_PREC = OPS["neg"].precedence
+#: prefix operators' precedences: unary minus binds tighter than * and looser than ^ (-x^2 is
+#: -(x^2)); ``not`` looser than comparisons and tighter than ``and`` (not x > 0 and y > 0 is
+#: (not (x > 0)) and (y > 0))
+_UNARY_PREC = {"neg": OPS["neg"].precedence, "pos": OPS["neg"].precedence, "not": OPS["not"].precedence}
+#: the operators spelled as words (name tokens): and, or (binary), not (prefix)
+_WORD_BINARY = frozenset(text for text in _BINARY if text.isalpha())
 
 
 class _Parser(Calls):
@@ -95,14 +99,17 @@ class _Parser(Calls):
                 name = self.target = self.assignment_target(tok)
                 self.i += 2
                 ref, stop = self.expression()
+                self.result_pos = tok.pos
                 self.target = None
                 self.scope[name] = ref
                 self.builder.assign(name, ref)
                 names.append(name)
                 refs.append(ref)
             else:
+                start = tok.pos
                 ref, stop = self.expression()
                 bare = (ref, stop.pos)
+                self.result_pos = start
                 if stop.text == ";":
                     self.error("';' must end an assignment line ('name = expr'), not a bare expression",
                                stop.pos)
@@ -141,14 +148,14 @@ class _Parser(Calls):
                 if tok.text == "(" or (tok.kind == "op" and tok.text in "+-") or tok.kind == "name" and \
                         (tok.text in _CALLABLE or tok.text in self.definitions):
                     depth += tok.text == "(" or tok.kind == "name"
-                else:
+                elif not (tok.kind == "name" and tok.text == "not"):
                     expect_operand = False
                 continue
-            if tok.kind == "op" and tok.text in _BINARY:
+            if tok.kind == "op" and tok.text in _BINARY or tok.kind == "name" and tok.text in _WORD_BINARY:
                 prec, name = _BINARY[tok.text]
                 right = name == "pow"  # a^b^c is a^(b^c)
                 while ops and ops[-1][0] in ("bin", "un"):
-                    top_prec = _UNARY_PREC if ops[-1][0] == "un" else _BINARY_PREC[ops[-1][1]]
+                    top_prec = _UNARY_PREC[ops[-1][1]] if ops[-1][0] == "un" else _BINARY_PREC[ops[-1][1]]
                     if top_prec > prec or (top_prec == prec and not right):
                         self.reduce(values, ops)
                     else:
@@ -196,7 +203,9 @@ class _Parser(Calls):
         """Handle a token where an operand must start; advances past it."""
         if tok.kind == "num":
             values.append(number(tok, self.text))
-        elif tok.kind == "name":
+        elif tok.kind == "name" and tok.text == "not":
+            ops.append(("un", "not", tok.pos))
+        elif tok.kind == "name" and tok.text not in _WORD_BINARY:
             self.name(tok, values, ops)
         elif tok.text in ("+", "-"):
             ops.append(("un", "neg" if tok.text == "-" else "pos", tok.pos))
@@ -260,13 +269,27 @@ class _Parser(Calls):
             values.append(self.builder.input(word))
 
     def reduce(self, values: list, ops: list) -> None:
-        kind, name, _ = ops.pop()
+        kind, name, pos = ops.pop()
         if kind == "un":
-            if name == "neg":
-                values.append(self.builder.op("neg", values.pop()))
+            if name == "pos":
+                if self.builder.is_condition(values[-1]):
+                    self.error("unary '+' takes a number, not a condition", pos)
+                return
+            values.append(self.apply(name, (values.pop(),), pos))
             return
         right, left = values.pop(), values.pop()
-        values.append(self.builder.op(name, left, right))
+        values.append(self.apply(name, (left, right), pos))
+
+    def apply(self, name: str, args: tuple, pos: int):
+        """``builder.op(name, *args)``; an operand of the wrong kind is a ParseError at ``pos``."""
+        try:
+            return self.builder.op(name, *args)
+        except GraphError as e:
+            self.error(str(e), pos)
+
+
+_CONDITION_RESULT = ("the result is a condition, not a number: a function's value is a number "
+                     "(where(condition, 1, 0) gives its 0/1 value)")
 
 
 def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> Graph:
@@ -316,6 +339,8 @@ def _parse(texts: list[str], outputs: Sequence[str] | None) -> Graph:
         parser = _Parser(t, builder)
         names, refs, bare = parser.program()
         scopes.append(parser.scope)
+        if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
+            parser.error(_CONDITION_RESULT, parser.result_pos)
         if bare is not None:
             results.append(bare)
             names_out.append(None)
@@ -338,6 +363,8 @@ def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[st
     distinct = {ref if ref.__class__ is int else _constant_key(ref) for ref in found}
     if not found:
         raise ParseError(f"output {name!r} is not a name in the text", texts[-1], 0)
+    if builder.is_condition(found[0]):
+        raise ParseError(f"output {name!r}: {_CONDITION_RESULT}", texts[-1], 0)
     if len(distinct) > 1:
         raise ParseError(f"output {name!r} is ambiguous: it names different things in different texts",
                          texts[-1], 0)

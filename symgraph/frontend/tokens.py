@@ -22,18 +22,17 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EXPLANATIONS = {
     ".": "attribute access is not supported",
     "[": "subscripts are not supported", "]": "subscripts are not supported",
-    "<": "comparisons are not supported", ">": "comparisons are not supported",
-    "!": "'!' is not supported: there is no factorial (and no '!=': comparisons are not supported yet)",
+    "!": "'!' is not supported: there is no factorial ('!=' is the comparison 'not equal')",
     "'": "quotes are not supported (no strings, and no primes for derivatives)",
     '"': "quotes are not supported (no strings)",
     "\\": "backslashes are not supported (LaTeX commands are not part of the grammar)",
     "{": "braces are not supported", "}": "braces are not supported",
     ":": "':' is not supported (no lambdas, slices or annotations)",
     "%": "'%' is not supported (no modulo)", "@": "'@' is not supported (no matrix products)",
-    "&": "'&' is not supported (no logical or bitwise operators)",
-    "|": "'|' is not supported (no logical or bitwise operators; write abs(x) for |x|)",
-    "~": "'~' is not supported (no bitwise operators)",
-    "?": "'?' is not supported (no conditional expressions)",
+    "&": "'&' is not supported (no bitwise operators; write 'and' between conditions)",
+    "|": "'|' is not supported (no bitwise operators; write 'or' between conditions, abs(x) for |x|)",
+    "~": "'~' is not supported (no bitwise operators; write 'not' before a condition)",
+    "?": "'?' is not supported (write where(condition, a, b))",
     "$": "'$' is not supported (write the expression without LaTeX delimiters)",
     "`": "backquotes are not supported",
 }
@@ -52,7 +51,7 @@ def _describe(ch: str) -> str:
 
 #: One pattern for every token, and a last group for any character that starts none (an error).
 _TOKEN = re.compile(r"(?P<space>[ \t\r]+|#[^\n]*)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
-                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^(),=])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[<>=!]=|[-+*/^(),=<>])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -77,8 +76,6 @@ def tokenize(text: str) -> list[Token]:
                     raise ParseError("malformed number: a second decimal point", text, end)
         elif kind == "bad":
             _token_error(text, pos)
-        elif kind == "op" and text[pos] == "=" and text.startswith("==", pos):
-            raise ParseError("comparisons are not supported ('==')", text, pos)
         append(new(Token, (kind, m.group(), pos)))
     append(Token("end", "", n))
     return tokens
@@ -89,8 +86,6 @@ def _token_error(text: str, pos: int):
     ch = text[pos]
     if not ch.isascii() or not ch.isprintable():
         raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
-    if text.startswith("!=", pos):
-        raise ParseError("'!=' is not supported: comparisons are not supported yet", text, pos)
     raise ParseError(EXPLANATIONS.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 import sympy
 
 from .. import ops
 from .. import constants
-from ..errors import UnsupportedOpError
+from ..errors import GraphError, UnsupportedOpError
 from ..names import Namer
 from .graph import Graph
 
@@ -37,6 +38,10 @@ class GraphBuilder:
         self._by_key: dict[tuple, int] = {}
         self._inputs: dict[str, int] = {}
         self._symbols: dict[str, sympy.Symbol] = {}
+        #: the nodes whose value is a condition (see :meth:`is_condition`)
+        self._conditions: set[int] = set()
+        #: True once a condition was made (folded or not): from then on every op checks its operands' kinds
+        self._checking = False
         self._requests: list[tuple[int, str]] = []  # (node, name asked for), in the order asked
         self._reserved = set(reserved)
 
@@ -64,10 +69,24 @@ class GraphBuilder:
         return node
 
     def op(self, name: str, *operands) -> Any:
-        """The node for ``name(*operands)``, or a constant when the op folds."""
+        """The node for ``name(*operands)``, or a constant when the op folds.
+
+        Conditions (comparisons, ``and``, ``or``, ``not``) go only where a
+        row's ``kinds`` takes one: anything else is a :class:`GraphError`
+        saying which operand is wrong (:func:`kind_error`).
+        """
         row = ops.OPS.get(name) or ops.op(name)
         if len(operands) != row.arity:
             raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
+        if self._checking or row.condition or row.name == "where":
+            self._checking = self._checking or row.condition
+            message = kind_error(row, [self.is_condition(x) for x in operands])
+            if message:
+                raise GraphError(message)
+            if row.condition or row.name == "where":
+                folded = _fold_condition(row, operands)
+                if folded is not None:
+                    return folded
         # a node id keys itself, a constant by its cheap key (a tuple); no generator per node:
         # the parser calls this once per operator of the text
         if row.arity == 2:
@@ -81,7 +100,7 @@ class GraphBuilder:
             key = constants.ordered(name, kx, ky)
             if key[1] is not kx:
                 operands = (y, x)
-        else:
+        elif row.arity == 1:
             (x,) = operands
             if x.__class__ is int:
                 key = (name, x)
@@ -90,10 +109,18 @@ class GraphBuilder:
                 if folded is not None:
                     return folded
                 key = (name, _constant_key(x))
+        else:
+            key = (name, *(x if x.__class__ is int else _constant_key(x) for x in operands))
         node = self._by_key.get(key)
         if node is None:
             node = self._by_key[key] = self._new(name, tuple(operands))
+            if row.condition:
+                self._conditions.add(node)
         return node
+
+    def is_condition(self, ref: Any) -> bool:
+        """True for a condition: a comparison, ``and``/``or``/``not`` node, or a folded true/false."""
+        return ref in self._conditions if ref.__class__ is int else isinstance(ref, sympy.logic.boolalg.BooleanAtom)
 
     def const(self, value: Any) -> int:
         """A ``const`` node holding ``value`` (for an output that is a bare constant); one per value."""
@@ -175,3 +202,56 @@ class GraphBuilder:
         operands = dict(zip(names, map(named, self._operands)))
         return Graph.from_ops(op_of, operands, tuple(self._inputs), tuple(names[i] for i in out_ids),
                               addresses=addresses, symbols=self._symbols)
+
+
+_ORDINAL = ("first", "second", "third")
+
+
+def kind_error(row: ops.Op, conditions: Sequence[bool]) -> str | None:
+    """Why ``row`` cannot take operands that are (True) or are not (False) conditions; None when it can."""
+    for slot, (want, got) in enumerate(zip(row.kinds, conditions)):
+        if (want == "c") == got:
+            continue
+        word = row.symbol or f"{row.name}()"
+        if want == "c":
+            what = ("the first argument of where(condition, a, b)" if row.name == "where"
+                    else f"the operand of '{word}'" if row.arity == 1 else f"the {_ORDINAL[slot]} operand of '{word}'")
+            return f"{what} must be a condition such as x > 0, not a number"
+        if row.condition and slot == 0 and not row.kinds.count("c"):
+            return f"comparisons do not chain: write a < b and b {word} c, not a < b {word} c"
+        return (f"the {_ORDINAL[slot] if row.arity > 1 else ''}{' ' if row.arity > 1 else ''}operand of '{word}' "
+                "is a condition, not a number; conditions go into where(condition, a, b), 'and', 'or' and "
+                "'not' (where(condition, 1, 0) is its 0/1 value)")
+    return None
+
+
+def _fold_condition(row: ops.Op, operands: tuple) -> Any:
+    """A comparison of two numbers, a logical op or where() with a true/false operand, folded; else None.
+
+    Comparisons follow NumPy (``nan == nan`` is false), on the constants' float64 values.
+    """
+    true, false = sympy.true, sympy.false
+    if row.name == "where":
+        c, a, b = operands
+        if c is true or c is false:
+            return a if c is true else b
+        same = a == b if a.__class__ is int and b.__class__ is int else (
+            a.__class__ is not int and b.__class__ is not int and _constant_key(a) == _constant_key(b))
+        return a if same else None
+    if row.name == "not":
+        (c,) = operands
+        return None if c.__class__ is int else (false if c is true else true)
+    if row.name in ("and", "or"):
+        x, y = operands
+        absorbing, neutral = (false, true) if row.name == "and" else (true, false)
+        if x is absorbing or y is absorbing:
+            return absorbing
+        if x is neutral:
+            return y
+        if y is neutral:
+            return x
+        return x if x == y else None
+    if any(x.__class__ is int for x in operands):
+        return None
+    with np.errstate(all="ignore"):
+        return true if bool(row.numeric(*map(constants.constant_value, operands))) else false

@@ -230,7 +230,7 @@ class Graph:
         NumPy's RuntimeWarning, never an exception.  Constants take their
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
-        result = interpret.numbers(self.rows(), check_values(self.inputs, values))
+        result = interpret.numbers(self.rows(), check_values(self.inputs, values), self.outputs)
         return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
 
     @cached_property

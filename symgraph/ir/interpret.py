@@ -20,8 +20,9 @@ Rows of op ``input`` are leaves; a ``const`` row holds its constant.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Container, Iterable, MutableMapping
+from typing import Any, Callable, Container, Iterable, MutableMapping, Sequence
 
+import numpy as np
 import sympy
 
 from .. import ops
@@ -33,18 +34,53 @@ Row = tuple  # (target, op, args)
 SIZE_CAP = 10**18
 
 
-def numbers(rows: Iterable[Row], env: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterable[Any] = ()) -> MutableMapping[str, Any]:
     """Every row's value into ``env`` (which holds the inputs' values); returns ``env``.
 
-    Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, never an exception.
+    Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, never an
+    exception, with NumPy's warning -- except in the rows that only feed a
+    branch of ``where`` on the way to ``results`` (:func:`branch_only`), whose
+    untaken values are discarded, so they are computed without warnings.
     """
     value_of, table = constants.constant_value, ops.OPS
+    rows = list(rows)
+    quiet = branch_only(rows, results)
     for target, op, args in rows:
         if op == "input":
             continue
         vals = [env[a] if a.__class__ is str else value_of(a) for a in args]
-        env[target] = vals[0] if op == "const" else table[op].numeric(*vals)
+        if op == "const":
+            env[target] = vals[0]
+        elif target in quiet:
+            with np.errstate(all="ignore"):
+                env[target] = table[op].numeric(*vals)
+        else:
+            env[target] = table[op].numeric(*vals)
     return env
+
+
+def branch_only(rows: Sequence[Row], results: Iterable[Any]) -> set[str]:
+    """The rows whose values reach ``results`` only through a branch of a ``where`` (or not at all).
+
+    Their values may be discarded where the condition does not pick them --
+    ``sqrt(x)`` in ``where(x > 0, sqrt(x), 0)`` at x = -1, or the partial
+    ``1/(2*sqrt(x))`` there -- so evaluators compute them with floating-point
+    warnings off (the "double where" JAX users write by hand, for every
+    branch at once).  A nan in a taken branch still reaches the result; it
+    just comes without NumPy's RuntimeWarning.  Empty for programs without ``where``.
+    """
+    if not any(op == "where" for _, op, _ in rows):
+        return set()
+    loud = {r for r in results if r.__class__ is str}
+    quiet = set()
+    for target, op, args in reversed(rows):
+        if target not in loud:
+            quiet.add(target)
+            continue
+        for slot, a in enumerate(args):
+            if a.__class__ is str and not (op == "where" and slot):
+                loud.add(a)
+    return quiet
 
 
 def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],

@@ -27,7 +27,7 @@ def assignment(target: str, op: str, args: tuple) -> str:
     """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``."""
     infix = _INFIX.get(op)
     if infix is not None:  # operators: a + b, a ** b, -a
-        rhs = f"{argument(args[0])} {infix} {argument(args[1])}" if len(args) == 2 else f"{infix}{argument(args[0])}"
+        rhs = f"{argument(args[0])} {infix} {argument(args[1])}" if len(args) == 2 else f"{infix}{' ' * infix.isalpha()}{argument(args[0])}"
     elif op == "const":
         rhs = argument(args[0]).strip("()")
     else:

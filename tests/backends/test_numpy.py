@@ -346,18 +346,23 @@ def _programs(draw):
     """A random graph over every op of the op table (shared nodes, constants, repeated operands)."""
     inputs = ("x", "y", "z")[:draw(st.integers(1, 3))]
     ops, operands = {x: "input" for x in inputs}, {x: () for x in inputs}
-    nodes = list(inputs)
+    nodes, conditions = list(inputs), []  # numbers and conditions: each slot takes its row's kind
     for k in range(draw(st.integers(1, 8))):
         name = f"n{k}"
         row = op_table.OPS[draw(st.sampled_from(sorted(op_table.OPS)))]
         args = []
-        for slot in range(row.arity):
-            if slot and draw(st.booleans()):
+        for slot, kind in enumerate(row.kinds):
+            if kind == "c":
+                if not conditions:  # a comparison for it to take
+                    ops[f"c{k}"], operands[f"c{k}"] = "gt", (draw(st.sampled_from(nodes)), 0)
+                    conditions.append(f"c{k}")
+                args.append(draw(st.sampled_from(conditions)))
+            elif slot and draw(st.booleans()):
                 args.append(draw(st.sampled_from(_CONSTANTS)))
             else:
                 args.append(draw(st.sampled_from(nodes)))
         ops[name], operands[name] = row.name, tuple(args)
-        nodes.append(name)
+        (conditions if row.condition else nodes).append(name)
     return sg.Graph.from_ops(ops, operands, inputs, outputs=(nodes[-1],))
 
 
