@@ -14,7 +14,8 @@ ones below it (a test checks this, function-local imports included):
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display
-7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled`` -- the API and its report types
+7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled`` -- the API and its report types;
+   ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command
 
 The IR's few conveniences that belong higher up (``Graph.from_sympy``, a
@@ -32,19 +33,21 @@ from .compiled import lambdify, value_and_grad
 from .cost import CostReport
 from .derive import Gradient, grad, jacobian
 from .directional import Directional, jvp, vjp
-from .errors import (ExpressionTooLargeError, GraphError, ParseError, PathLimitError, RenderError, SymgraphError,
-                     SymgraphWarning, UnsupportedOpError, UnusedWrtWarning)
+from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphError, ParseError, PathLimitError,
+                     RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning)
 from .export.draw import draw
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .frontend.parse import parse
 from .ir.graph import Graph
 from .ir.program import Program
+from .userfunctions import UserFunction, function
 
 __all__ = [
-    "CostReport", "Directional", "ExpressionTooLargeError", "Gradient", "Graph", "GraphError", "ParseError",
-    "PathLimitError", "Program", "RenderError", "SymgraphError", "SymgraphWarning", "UnsupportedOpError",
-    "UnusedWrtWarning", "annotate_edges", "compare", "draw", "grad", "jacobian", "jvp", "lambdify", "parse",
-    "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
+    "CostReport", "Directional", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
+    "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "SymgraphError", "SymgraphWarning",
+    "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare", "draw", "function",
+    "grad", "jacobian", "jvp", "lambdify", "parse", "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad",
+    "vjp",
 ]
 __version__ = "0.1.0"

@@ -104,3 +104,7 @@ class UnusedWrtWarning(SymgraphWarning):
 
 class ExpressionTooLargeError(SymgraphError, ValueError):
     """A closed form too deep (or too large) to build as a sympy expression; the program has it."""
+
+
+class FunctionDefinitionError(SymgraphError, ValueError):
+    """A function registered with ``symgraph.function`` is defined wrongly (name, arguments, derivatives, callable)."""

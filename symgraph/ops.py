@@ -93,7 +93,9 @@ class Op:
     ``fold``: the grammar name under which a binary row takes two or more
     arguments, applied as nested pairs (``max``; ``logsumexp`` for ``logaddexp``).
     ``code`` reaches scipy.special as ``special.`` (NumPy has no erf): the
-    backends bind that name (to ``math`` in numba kernels).
+    backends bind that name (to ``math`` in numba kernels); a row added by
+    :func:`register` reaches its own callable as ``user.<name>``, which the
+    backends bind to a namespace of the callables the program uses.
     ``kinds``: what each operand slot takes, ``v`` a number, ``c`` a
     condition (``where(c, a, b)`` is ``cvv``; default: numbers only);
     ``many``: the row also takes more operands than its arity, as ONE node
@@ -286,16 +288,17 @@ _ROWS = [
 
 #: op name -> row.
 OPS: dict[str, Op] = {row.name: row for row in _ROWS}
-#: the functions the text grammar accepts (any arity: the row's), in documentation order.
-FUNCTIONS: tuple[str, ...] = tuple(
-    row.name for row in _ROWS if row.in_grammar and (row.call or not row.symbol) and not row.spelling) + tuple(
-    row.fold for row in _ROWS if row.fold and row.fold != row.name)
+#: the functions the text grammar accepts (any arity: the row's), in documentation order: an ordered
+#: set (a dict), so lookups are O(1) and :func:`register` extends it in place
+FUNCTIONS: dict[str, None] = dict.fromkeys([
+    row.name for row in _ROWS if row.in_grammar and (row.call or not row.symbol) and not row.spelling] + [
+    row.fold for row in _ROWS if row.fold and row.fold != row.name])
 #: functions the grammar writes as a composition of rows: name -> (arity, build with ``B.op``);
 #: clip(x, lo, hi) is min(max(x, lo), hi), so its derivative follows min's and max's tie rule
 COMPOSITES: dict[str, tuple[int, Callable[..., Any]]] = {
     "clip": (3, lambda B, x, lo, hi: B.op("min", B.op("max", x, lo), hi)),
 }
-FUNCTIONS += tuple(COMPOSITES)
+FUNCTIONS.update(dict.fromkeys(COMPOSITES))
 #: grammar name -> the binary row it folds over two or more arguments: "max" -> "max", "logsumexp" -> "logaddexp"
 VARIADIC: dict[str, str] = {row.fold: row.name for row in _ROWS if row.fold}
 #: (name as written, number of arguments) -> op, for calls whose row has another name: ("log", 2) -> "logb"
@@ -321,3 +324,41 @@ def op(name: str) -> Op:
         return OPS[name]
     except KeyError:
         raise UnsupportedOpError(f"no rule for op {name!r}; known ops: {', '.join(OPS)}") from None
+
+
+#: rows added at run time by :func:`register` (functions registered from Python), name -> row
+USER: dict[str, Op] = {}
+
+
+def register(row: Op) -> None:
+    """Add a function row at run time (or replace the one of that name :func:`register` added).
+
+    Why here: the op table's derived tables are kept consistent in one
+    place.  A registered row is a plain function -- no operator symbol, no
+    fold, no other spelling, not commutative -- so of the derived tables
+    only :data:`OPS`, :data:`FUNCTIONS` and :data:`SYMPY_FUNCTIONS` gain an
+    entry; built-in rows cannot be replaced.
+    """
+    if (row.name in OPS or row.name in COMPOSITES) and row.name not in USER:
+        raise UnsupportedOpError(f"{row.name!r} is a built-in op and cannot be redefined")
+    if row.symbol or row.fold or row.spelling or row.commutative or not row.in_grammar or "special." in row.code \
+            or row.condition or set(row.kinds) != {"v"}:
+        raise UnsupportedOpError(f"register() takes plain function rows; {row.name!r} is not one")
+    if row.name in USER:
+        unregister(row.name)
+    OPS[row.name] = USER[row.name] = row
+    FUNCTIONS[row.name] = None
+    if isinstance(row.sympy, type):
+        SYMPY_FUNCTIONS[row.sympy] = row.name
+
+
+def unregister(name: str) -> None:
+    """Remove a row :func:`register` added, from every table it entered; built-in rows stay."""
+    row = USER.pop(name, None)
+    if row is None:
+        raise UnsupportedOpError(f"{name!r} is not a registered function"
+                                 + (" (it is built in)" if name in OPS else ""))
+    del OPS[name]
+    FUNCTIONS.pop(name, None)
+    if SYMPY_FUNCTIONS.get(row.sympy) == name:
+        del SYMPY_FUNCTIONS[row.sympy]

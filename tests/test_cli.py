@@ -440,3 +440,68 @@ def test_at_takes_constant_expressions(capsys):
                            ("2^", "not a number or a constant expression"), ("__import__('os')", "not a number")]:
         status, _, err = call(capsys, "grad", "sin(x)", "--at", f"x={value}")
         assert status == 2 and message in err, (value, err)
+
+
+# --------------------------------------------------------------------------- --functions
+
+FUNCTIONS_MODULE = '''
+import numpy as np
+import symgraph as sg
+
+
+def softsign_np(x):
+    return x / (1 + np.abs(x))
+
+
+softsign = sg.function("softsign", numpy=softsign_np, derivatives=["1/(1 + abs(x))^2"])
+more = [sg.function("myexp", numpy=np.exp, derivatives=["myexp(x)"])]
+'''
+
+
+@pytest.fixture
+def functions_module(tmp_path, monkeypatch):
+    """A module beside the expression (in the current directory) that registers two functions; removed after."""
+    from symgraph import ops
+    (tmp_path / "cli_userfuncs.py").write_text(FUNCTIONS_MODULE)
+    monkeypatch.chdir(tmp_path)
+    before = set(ops.USER)
+    yield tmp_path
+    for name in set(ops.USER) - before:
+        ops.unregister(name)
+    sys.modules.pop("cli_userfuncs", None)
+
+
+def test_functions_option_registers_a_module_s_functions(capsys, functions_module):
+    status, out, err = call(capsys, "grad", "softsign(a*b) + myexp(a)", "--wrt", "a", "b", "--at", "a=1", "b=2",
+                            "--functions", "cli_userfuncs")
+    assert status == 0 and err == ""
+    assert out.splitlines() == ["df/da = b/(Abs(a*b) + 1)**2 + myexp(a)    = 2.940504051",
+                                "df/db = a/(Abs(a*b) + 1)**2               = 0.1111111111"]
+    status, out, _ = call(capsys, "latex", "softsign(a)", "--functions", "cli_userfuncs:softsign")
+    assert status == 0 and r"\operatorname{softsign}\left(a\right)" in out
+    status, out, _ = call(capsys, "graph", "myexp(a)", "--functions", "cli_userfuncs:more")
+    assert status == 0 and "myexp" in out
+    status, out, _ = call(capsys, "jacobian", "softsign(a)", "myexp(a)", "--functions", "cli_userfuncs",
+                          "--functions", "cli_userfuncs:softsign")
+    assert status == 0 and "df2/da = myexp(a)" in out
+    status, out, _ = call(capsys, "compare", "softsign(a)*a", "--functions", "cli_userfuncs")
+    assert status == 0 and "reverse" in out
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("no_such_module_here", "cannot import 'no_such_module_here'"),
+    ("cli_userfuncs:absent", "has no attribute 'absent'"),
+    ("cli_userfuncs:np", "'np' is not a function registered with symgraph.function"),
+    ("cli_userfuncs:a:b", "takes MODULE or MODULE:NAME"),
+])
+def test_functions_option_errors(capsys, functions_module, spec, message):
+    status, out, err = call(capsys, "grad", "softsign(a)", "--functions", spec)
+    assert status == 2 and out == "" and message in err and no_traceback(err)
+
+
+def test_functions_option_in_a_subprocess(functions_module):
+    done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "softsign(a)", "--at", "a=1", "--json",
+                           "--functions", "cli_userfuncs:softsign"],
+                          capture_output=True, text=True, cwd=functions_module, env=CHECKOUT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["gradient_values"] == {"a": 0.25}

@@ -68,8 +68,18 @@ def annotate_edges(graph: Graph) -> Graph:
     return graph
 
 
+class _Rules(dict):
+    """Op name -> its partial rules; a name not copied at import (a function registered later) is read from the table.
+
+    Not stored when read: a registered function may be registered again with other derivatives.
+    """
+
+    def __missing__(self, name: str) -> tuple:
+        return ops.op(name).partials
+
+
 #: op name -> its partial rules (one per operand slot), read straight from the rule table
-_PARTIALS = {name: row.partials for name, row in ops.OPS.items()}
+_PARTIALS = _Rules({name: row.partials for name, row in ops.OPS.items()})
 
 
 class _Refuse:

@@ -24,6 +24,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..errors import UnsupportedOpError
+
 _serial = itertools.count(1)
 
 
@@ -32,16 +34,21 @@ class Generated:
     """Source of one generated function and the globals it needs.
 
     ``header`` is Python text that defines those globals, so
-    ``header + source`` is a module that runs on its own.
+    ``header + source`` is a module that runs on its own; ``unimportable``
+    says why no header can (a global that no import statement reaches, such
+    as a lambda registered as a function), and :attr:`module_source` raises it.
     """
 
     name: str
     source: str
     globals: dict[str, Any] = field(default_factory=dict)
     header: str = ""
+    unimportable: str = ""
 
     @property
     def module_source(self) -> str:
+        if self.unimportable:
+            raise UnsupportedOpError(self.unimportable)
         return self.header + "\n\n" + self.source
 
 

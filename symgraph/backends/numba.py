@@ -33,15 +33,17 @@ from __future__ import annotations
 
 import builtins
 import math
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import GraphError
+from .. import ops
+from ..errors import GraphError, UnsupportedOpError
 from ..names import Namer
 from ..progress import compile_reporter
 from .build import Generated, build_function
-from .numpy import assignments, literal
+from .numpy import assignments, literal, used_functions, user_namespace
 from .runtime import working_dtype
 
 
@@ -61,8 +63,8 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     """
     order = tuple(program.inputs if order is None else order)
     fresh = Namer(set(order), {t for t, _, _ in program.instructions}, (name,)).fresh
-    np_name, inf_name, nan_name, range_name, prange_name, carray_name, pointer_name, special_name = (
-        fresh(b) for b in ("np", "inf", "nan", "range", "prange", "carray", "_pointer", "special"))
+    np_name, inf_name, nan_name, range_name, prange_name, carray_name, pointer_name, special_name, user_name = (
+        fresh(b) for b in ("np", "inf", "nan", "range", "prange", "carray", "_pointer", "special", "user"))
     ins, outs, n, i = (fresh(base) for base in ("_inputs", "_outputs", "_points", "_i"))
     src = [fresh(f"_in{j}") for j in range(len(order))]
 
@@ -83,7 +85,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     # the NumPy code's exact peephole (constant factors and negations merged into their one consumer)
     body += [f"{target} = {line}" for target, line, _ in
              assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
-                          lambda c: f"{np_name}.float64({c})", special=special_name)]
+                          lambda c: f"{np_name}.float64({c})", special=special_name, user=user_name)]
     body += [f"{outs}[{k}, {i}] = {text(ref)}" for k, ref in enumerate(results)]
     lines = [f"def {name}({ins}, {outs}):", f"    {n} = {outs}.shape[1]"]
     # parallel: numba's prange splits arrays, not pointers (a pointer-reading prange loop runs serially)
@@ -94,7 +96,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     # scipy.special's erf and erfc are not numba functions; on one float64 ``math``'s are the same functions
     globals_ = {np_name: np, inf_name: math.inf, nan_name: math.nan, range_name: builtins.range, special_name: math}
     generated = Generated(name, "\n".join(lines) + "\n", globals_)
-    generated.names = {"prange": prange_name, "carray": carray_name, "pointer": pointer_name}
+    generated.names = {"prange": prange_name, "carray": carray_name, "pointer": pointer_name, "user": user_name}
     return generated
 
 
@@ -128,6 +130,9 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
         generated.globals.update({names["carray"]: numba.carray, names["pointer"]: _pointer_intrinsic()})
         if parallel:
             generated.globals[names["prange"]] = numba.prange
+        registered = used_functions(program.instructions)
+        if registered:  # each registered function's callable, compiled by numba for float64 arguments
+            generated.globals[names["user"]] = user_namespace(registered, lambda op, f: _njit_registered(numba, op, f))
         if report is not None:
             report.advance(2 * size)
         addresses = numba.types.Array(numba.types.intp, 1, "C", readonly=True)
@@ -166,6 +171,23 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
     run.__name__ = name
     return run, generated.source
+
+
+def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
+    """The callable of the registered function ``op`` compiled by numba, or a named error saying numba cannot."""
+    arity = ops.op(op).arity
+    try:
+        compiled = function if isinstance(function, numba.core.dispatcher.Dispatcher) else \
+            numba.njit(error_model="numpy", nogil=True)(function)
+        compiled.compile((numba.float64,) * arity)
+    except Exception as error:  # numba's typing and lowering errors have no one base class
+        lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines()]
+        said = next((line for line in lines if line and not line.startswith("Failed in")), type(error).__name__)
+        raise UnsupportedOpError(
+            f"backend='numba' cannot compile the registered function {op!r}: numba cannot compile its callable "
+            f"{getattr(function, '__qualname__', function)!r} for float64 arguments ({said}); "
+            "use backend='numpy', or register a callable numba can compile") from error
+    return compiled
 
 
 #: Python and NumPy scalar types the one-point fast path accepts as they are

@@ -61,6 +61,7 @@ def grad_e(a, b):
 from __future__ import annotations
 
 import math
+import sys
 import types
 from typing import Any, Callable, Sequence
 
@@ -69,6 +70,7 @@ import numpy as np
 import sympy
 
 from .. import ops
+from ..errors import UnsupportedOpError
 from ..forms import special_functions
 from ..ir.hooks import provide
 from ..ir.interpret import branch_only
@@ -91,7 +93,7 @@ def _is_power_of_two(c: Any) -> bool:
 
 def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
                  constant: Callable[[str], str], report: Progress | None = None,
-                 special: str = "special") -> list[tuple[str, str, list[str]]]:
+                 special: str = "special", user: str = "user") -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
     The peephole folds constant factors and negations of single-use
@@ -163,7 +165,8 @@ def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable,
                 texts[1] = constant(texts[1])
             template = templates.get(op)
             if template is None:
-                template = templates[op] = ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
+                template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
+                                            .replace("user.", f"{user}."))
             text = template.format(*texts[:2]) if len(texts) > ops.OPS[op].arity else template.format(*texts)
             for more in texts[2:] if len(texts) > ops.OPS[op].arity else ():  # max(a, b, c): nested
                 text = template.format(text, more)
@@ -229,7 +232,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     labels = list(results) if returns is None else list(returns)
     fresh = Namer(set(inputs), {t for t, _, _ in instructions}, (name,)).fresh
 
-    ns, shape, dtype, special = fresh("xp"), fresh("_shape"), fresh("_dtype"), fresh("special")
+    ns, shape, dtype, special, user = fresh("xp"), fresh("_shape"), fresh("_dtype"), fresh("special"), fresh("user")
     default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
     helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit")}
 
@@ -246,7 +249,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
 
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
     emitted = assignments(instructions, resolve, result_refs, lit, ns,
-                          lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special)
+                          lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special, user)
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(emitted):
         for name_ in used:
@@ -297,7 +300,70 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     if any(op in ops.SPECIAL for _, op, _ in instructions):  # erf, erfc: scipy.special, or a named error
         globals_[special] = special_functions()
         header_lines.insert(2, f"from scipy import special{'' if special == 'special' else ' as ' + special}")
-    return Generated(name, source, globals_, "\n".join(header_lines))
+    registered, unimportable = used_functions(instructions), ""
+    if registered:  # functions registered from Python: called through one namespace, imported when standalone
+        globals_[user] = user_namespace(registered)
+        try:
+            header_lines[2:2] = _user_header(registered, user, fresh)
+        except UnsupportedOpError as error:
+            unimportable = str(error)
+    return Generated(name, source, globals_, "\n".join(header_lines), unimportable)
+
+
+def used_functions(instructions: Sequence[tuple]) -> list[str]:
+    """The registered functions (:data:`symgraph.ops.USER`) the instructions call, in first-use order."""
+    return list(dict.fromkeys(op for _, op, _ in instructions if op in ops.USER))
+
+
+def user_namespace(names: Sequence[str], compile: Callable[[str, Callable], Callable] | None = None) -> types.ModuleType:
+    """The namespace generated code calls registered functions through: ``user.softsign(x)``.
+
+    A module object, because numba resolves a module's attributes in compiled
+    code (``compile`` turns each callable into what the backend calls).
+    """
+    namespace = types.ModuleType("symgraph_registered_functions")
+    for op in names:
+        function = ops.op(op).numeric
+        setattr(namespace, op, function if compile is None else compile(op, function))
+    return namespace
+
+
+def import_path(op: str, function: Callable) -> tuple[str, str]:
+    """``(module, qualname)`` a standalone module imports ``function`` by, or a named error saying why it cannot."""
+    module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
+    why = None
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        why = "it has no module and qualified name"
+    elif "<" in qualname:
+        why = f"it is {qualname.rsplit('.', 1)[-1]}, defined inside a function or as a lambda (qualified name {qualname})"
+    elif module == "__main__":
+        why = "it is defined in __main__ (a script or notebook), which another module cannot import"
+    else:
+        found = sys.modules.get(module)
+        for part in qualname.split("."):
+            found = getattr(found, part, None)
+        if found is not function:
+            why = f"{module}.{qualname} is not this callable"
+    if why is not None:
+        raise UnsupportedOpError(
+            f"standalone source must import the callable of the registered function {op!r}, but {why}; "
+            "define it with 'def' at the top level of an importable module, or use the source without standalone=True")
+    return module, qualname
+
+
+def _user_header(names: Sequence[str], user: str, fresh: Callable[[str], str]) -> list[str]:
+    """Module lines that import each registered function's callable and bind the namespace ``user``."""
+    lines, items = [], []
+    namespace_type = fresh("_SimpleNamespace")
+    lines.append(f"from types import SimpleNamespace as {namespace_type}")
+    for op in names:
+        module, qualname = import_path(op, ops.op(op).numeric)
+        top, _, rest = qualname.partition(".")
+        local = fresh(f"_{op}")
+        lines.append(f"from {module} import {top} as {local}")
+        items.append(f"{op}={local}{'.' + rest if rest else ''}")
+    lines.append(f"{user} = {namespace_type}({', '.join(items)})")
+    return lines
 
 
 def _wrap(items: list[str], indent: str, width: int = 100) -> str:

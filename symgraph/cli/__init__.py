@@ -4,7 +4,8 @@ Subcommands ``grad``, ``jacobian``, ``compare``, ``graph``, ``latex`` and
 ``demo``; ``symgraph SUBCOMMAND --help`` shows a worked example of each (the
 examples are checked against the real output by the tests).  EXPR is
 expression text, a program of ``name = expr`` lines, ``-`` for standard input
-or ``@FILE``.
+or ``@FILE``; ``--functions MODULE[:NAME]`` makes the functions a module
+registers with ``symgraph.function`` callable in it.
 
 A ``--wrt`` name not in the expression gets derivative 0 and a ``warning:``
 line on stderr naming the inputs and the closest match (``--allow-unused``
@@ -30,7 +31,7 @@ from .. import __version__
 from ..errors import SymgraphError, UnusedWrtWarning
 from ..export.draw import ENGINES
 from .commands import (FORMATS, UsageError, cmd_compare, cmd_demo, cmd_grad, cmd_graph, cmd_jacobian, cmd_latex,
-                       parse_point, unused_wrt_warning)
+                       load_functions, parse_point, unused_wrt_warning)
 from .examples import EXAMPLES, epilog
 
 __all__ = ["EXAMPLES", "UsageError", "build_parser", "main", "parse_point", "protect_expressions"]
@@ -68,6 +69,14 @@ def protect_expressions(argv: Sequence[str]) -> list[str]:
 def _add_expr(p: argparse.ArgumentParser) -> None:
     p.add_argument("expr", metavar="EXPR",
                    help="expression or program ('c = a + b; e = c * 2'); '-' reads standard input, @FILE a file")
+    _add_functions(p)
+
+
+def _add_functions(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--functions", action="append", metavar="MODULE[:NAME]", default=[],
+                   help="import MODULE (from the current directory or the path) so the functions it registers "
+                        "with symgraph.function can be called in EXPR; NAME: the attribute holding a function "
+                        "handle or a list of them (repeatable)")
 
 
 def _add_wrt(p: argparse.ArgumentParser) -> None:
@@ -118,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=epilog("jacobian"))
     p.add_argument("exprs", nargs="+", metavar="EXPR",
                    help="expressions ('-' reads standard input, at most once; @FILE a file)")
+    _add_functions(p)
     _add_wrt(p)
     p.add_argument("--mode", choices=MODE_CHOICES, default="reverse", help="sweep direction (default: reverse)")
     _add_at(p)
@@ -184,6 +194,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     try:
         run: Callable = args.run
+        load_functions(getattr(args, "functions", ()))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnusedWrtWarning)
             run(args, out)

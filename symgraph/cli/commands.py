@@ -7,8 +7,10 @@ into one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import math
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -29,6 +31,7 @@ from ..export.text import edge_derivatives, format_number, node_adjoints, resolv
 from ..frontend.coerce import wrt_names
 from ..frontend.parse import parse
 from ..names import output_labels
+from ..userfunctions import UserFunction
 
 TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
 FORMATS = ("mermaid", "dot", "png", "svg")
@@ -56,6 +59,49 @@ def read_expr(text: str, stdin: TextIO | None = None) -> str:
         except UnicodeDecodeError:
             raise UsageError(f"{path} is not UTF-8 text") from None
     return text
+
+
+def load_functions(specs: Sequence[str]) -> list[UserFunction]:
+    """The functions ``--functions MODULE[:NAME]`` names, registered; a bad spec is a :class:`UsageError`.
+
+    Importing MODULE runs its ``symgraph.function`` calls; NAME is an
+    attribute holding a handle or a list of handles.  Without NAME every
+    handle the module holds at its top level counts.  Each handle is
+    registered again if it was removed since.  The current directory is
+    searched first, as ``python -m`` does, so a module beside the expression works.
+    """
+    found: list[UserFunction] = []
+    for spec in specs:
+        module_name, _, attribute = spec.partition(":")
+        if not module_name or not all(part.isidentifier() for part in module_name.split(".")) or \
+                (attribute and not attribute.isidentifier()):
+            raise UsageError(f"--functions takes MODULE or MODULE:NAME, got {spec!r}")
+        added = os.getcwd() not in sys.path
+        if added:
+            sys.path.insert(0, os.getcwd())
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise UsageError(f"--functions {spec}: cannot import {module_name!r}: {error}") from None
+        finally:
+            if added:
+                sys.path.remove(os.getcwd())
+        if attribute:
+            if not hasattr(module, attribute):
+                raise UsageError(f"--functions {spec}: module {module_name!r} has no attribute {attribute!r}")
+            value = getattr(module, attribute)
+            handles = list(value) if isinstance(value, (list, tuple)) else [value]
+            if not handles or not all(isinstance(h, UserFunction) for h in handles):
+                raise UsageError(f"--functions {spec}: {attribute!r} is not a function registered with "
+                                 "symgraph.function (nor a list of them)")
+        else:
+            handles = [h for v in vars(module).values()
+                       for h in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(h, UserFunction)]
+        for handle in handles:
+            if not handle.registered:
+                handle.register()
+        found += handles
+    return found
 
 
 def parse_point(pairs: Sequence[str]) -> dict[str, float]:

@@ -27,9 +27,16 @@ class Definition(NamedTuple):
     start: int
     scope: dict
     definitions: dict
-#: grammar function -> its arity in the op table
-_ARITY_OF = {name: OPS[name].arity for name in FUNCTIONS if name in OPS}
-_ARITY_OF.update((name, arity) for name, (arity, _) in COMPOSITES.items())
+
+
+def _arity(word: str) -> int:
+    """A grammar function's arity in the op table, read at the call (functions can be registered at run time)."""
+    row = OPS.get(word)
+    if row is not None:
+        return row.arity
+    return COMPOSITES[word][0] if word in COMPOSITES else 1
+
+
 #: functions that take any number of arguments from two on, as a left fold of their binary op
 _FOLDED = VARIADIC  # grammar name -> the binary op it folds over two or more arguments
 #: functions with a second form of another arity: name -> {argument count: op} (``log(x, base)``)
@@ -55,13 +62,13 @@ def call_target(word: str, count: int) -> tuple[str, int | None]:
         return variant, count
     if word in _FOLDED:
         return _FOLDED[word], (2 if count >= 2 else None)
-    arity = _ARITY_OF.get(word, 1)
+    arity = _arity(word)
     return word, (arity if count == arity else None)
 
 
 def arity_text(word: str) -> str:
     """How many arguments ``word`` takes, in words."""
-    counts = sorted({_ARITY_OF.get(word, 1), *_VARIANTS.get(word, {})})
+    counts = sorted({_arity(word), *_VARIANTS.get(word, {})})
     if word in _FOLDED:
         return "two or more arguments"
     said = " or ".join({1: "one", 2: "two", 3: "three"}.get(c, str(c)) for c in counts)
@@ -155,7 +162,7 @@ class Calls:
         op_name, arity = call_target(word, count)
         if arity is None:
             self.error(f"{word}() takes {arity_text(word)}, got {count}",
-                       commas[_ARITY_OF.get(word, 1) - 1] if count > _ARITY_OF.get(word, 1) else pos)
+                       commas[_arity(word) - 1] if count > _arity(word) else pos)
         if count > arity and OPS[op_name].many:  # max(a, b, c): one node, ties shared evenly
             values.append(self.apply(op_name, tuple(args), pos))
         elif count > arity:  # logsumexp(a, b, c) = logsumexp(logsumexp(a, b), c)

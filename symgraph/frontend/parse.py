@@ -38,8 +38,9 @@ MAX_TEXT_LENGTH = 5_000_000
 _BINARY = {text: (row.precedence, row.name) for row in OPS.values() if row.arity == 2 and row.precedence
            for text in (row.symbol, row.infix)}
 _BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
-#: the grammar's function names, as a set: every name token is looked up in it
-_CALLABLE = frozenset(FUNCTIONS)
+#: the grammar's function names, as a set: every name token is looked up in it (the op table's own
+#: ordered set, so functions registered at run time are callable at once)
+_CALLABLE = FUNCTIONS
 #: prefix operators' precedences: unary minus binds tighter than * and looser than ^ (-x^2 is
 #: -(x^2)); ``not`` looser than comparisons and tighter than ``and`` (not x > 0 and y > 0 is
 #: (not (x > 0)) and (y > 0))

@@ -1,0 +1,263 @@
+"""Opaque functions registered from Python with their derivatives, as JAX's ``custom_jvp``.
+
+>>> import numpy as np, symgraph as sg
+>>> softsign = sg.function("softsign", numpy=lambda x: x / (1 + np.abs(x)),
+...                        derivatives=["1/(1 + abs(x))^2"])
+>>> sg.grad("softsign(a*b) + a", wrt=["a", "b"])
+Gradient({'a': b/(Abs(a*b) + 1)**2 + 1, 'b': a/(Abs(a*b) + 1)**2})
+>>> softsign.remove()
+
+How it works: :func:`function` adds ONE row to the op table
+(:func:`symgraph.ops.register`), so everything that reads the table -- the
+parser, every sweep, the interpreters, the code generators, LaTeX, pictures,
+``from_sympy`` -- handles the function as it handles ``sin``:
+
+* ``sympy``: an undefined sympy ``Function`` subclass named after the
+  function, whose ``fdiff`` is the derivative texts' sympy forms (so
+  ``sympy.diff`` of a closed form agrees), printed as ``\\operatorname{name}``
+  (or the ``latex`` head given), and numerically evaluable (``evalf`` calls
+  the callable);
+* ``numeric``: the callable itself (evaluation, ``.at``, constants);
+* ``code``: ``user.name(...)``: generated code calls the callable through a
+  namespace the backends bind (numba compiles the callable; standalone
+  source imports it by module and qualified name);
+* ``partials``: one rule per argument that replays the derivative text's
+  parsed rows through the builder protocol ``B.op(name, *operands)``, so the
+  same rule gives sympy edge labels and emitted instructions.  A row that
+  applies the function itself to its own arguments is the node's own value
+  (``out``), as exp' = exp is for ``exp``.
+
+The derivative texts are parsed by the safe parser (never ``eval``) after the
+name is registered, so they may call the function itself and any function
+registered before.  Like ``sin(1)``, ``softsign(2)`` is not folded to a number.
+Registering a name again replaces the function (notebook cells are re-run);
+:meth:`UserFunction.remove` takes it out of the table.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import sympy
+from mpmath.libmp import prec_to_dps
+
+from . import ops
+from .errors import FunctionDefinitionError, ParseError
+from .frontend.parse import parse
+from .frontend.tokens import tokenize
+from .ir.graph import Graph
+from .names import is_identifier
+
+#: words of the grammar, and the op names every layer reads as leaves, that cannot name a function
+GRAMMAR_WORDS = frozenset({"pi", "input", "const", "where", "clip", "sum", "prod", "and", "or", "not"})
+
+
+class UserFunction:
+    """A function registered with :func:`function`: its op-table row, sympy class and derivative texts.
+
+    Calling the handle calls the NumPy callable.  :meth:`remove` takes the
+    function out of the op table; :meth:`register` puts it back.
+    """
+
+    def __init__(self, name: str, args: tuple[str, ...], numpy: Callable, derivatives: tuple[str, ...],
+                 latex: str | None):
+        self.name, self.args, self.numpy, self.derivatives, self.latex = name, args, numpy, derivatives, latex
+        #: the undefined sympy function closed forms use (``fdiff`` gives the derivatives)
+        self.sympy: type = _sympy_class(self)
+        self._graphs: list[Graph] = []
+        self._forms: dict[int, sympy.Expr] = {}
+        code = f"user.{name}({', '.join(f'{{{k}}}' for k in range(len(args)))})"
+        rules = tuple(self._rule(k) for k in range(len(args)))
+        #: the op-table row this function is
+        self.row = ops.Op(name, len(args), self.sympy, numpy, code, rules)
+
+    def __repr__(self) -> str:
+        return f"UserFunction({self.name!r}, args={self.args!r}, derivatives={self.derivatives!r})"
+
+    def __call__(self, *values: Any) -> Any:
+        """The NumPy callable on ``values``."""
+        return self.numpy(*values)
+
+    @property
+    def registered(self) -> bool:
+        """True while this handle's row is the op table's row of its name."""
+        return ops.USER.get(self.name) is self.row
+
+    def register(self) -> "UserFunction":
+        """Put the row in the op table (replacing a function of the same name) and parse the derivatives.
+
+        The name is registered before the derivative texts are parsed, so
+        they may call the function itself; on any error the table is left as
+        it was.
+        """
+        previous = ops.USER.get(self.name)
+        ops.register(self.row)
+        try:
+            self._graphs = [self._parse(k, text) for k, text in enumerate(self.derivatives)]
+            self._forms = {}
+        except BaseException:
+            ops.unregister(self.name)
+            if previous is not None:
+                ops.register(previous)
+            raise
+        return self
+
+    def remove(self) -> None:
+        """Take the function out of the op table (nothing happens when another registration replaced it)."""
+        if self.registered:
+            ops.unregister(self.name)
+
+    # -- derivatives ------------------------------------------------------
+    def _which(self, k: int) -> str:
+        return f"derivative {k + 1} of {self.name}({', '.join(self.args)}) (d/d{self.args[k]})"
+
+    def _parse(self, k: int, text: str) -> Graph:
+        """The graph of derivative text ``k``; a ParseError says which derivative and where."""
+        try:
+            graph = parse(text)
+        except ParseError as error:
+            raise ParseError(f"{self._which(k)}: {error.reason}", error.text, error.position) from None
+        unknown = [x for x in graph.inputs if x not in self.args]
+        if unknown:
+            position = next(t.pos for t in tokenize(text) if t.kind == "name" and t.text == unknown[0])
+            raise ParseError(f"{self._which(k)} uses {unknown[0]!r}, which is not an argument "
+                             f"({', '.join(self.args)}) nor a function", text, position)
+        return graph
+
+    def _rule(self, k: int) -> Callable[..., Any]:
+        def partial(B: Any, out: Any, *operands: Any) -> Any:
+            return self._replay(k, B, out, operands)
+        partial.__qualname__ = f"{self.name}.partial{k}"
+        return partial
+
+    def _replay(self, k: int, B: Any, out: Any, operands: tuple) -> Any:
+        """Derivative ``k`` built with ``B`` (sympy or an emitter), the arguments bound to ``operands``."""
+        graph = self._graphs[k]
+        env: dict[str, Any] = dict(zip(self.args, operands))
+        for node, op, args in graph.rows():
+            if op == "input":
+                continue
+            if op == "const":
+                env[node] = args[0]
+                continue
+            values = tuple(env[a] if a.__class__ is str else a for a in args)
+            env[node] = out if op == self.name and values == operands else B.op(op, *values)
+        return env[graph.output]
+
+    def derivative_form(self, k: int, arguments: Sequence[sympy.Expr]) -> sympy.Expr:
+        """The sympy form of derivative ``k`` at ``arguments`` (what ``fdiff`` returns)."""
+        form = self._forms.get(k)
+        if form is None:
+            form = self._forms[k] = self._graphs[k].expr()
+        return form.xreplace({sympy.Symbol(a): value for a, value in zip(self.args, arguments)})
+
+    def evaluate(self, arguments: Sequence[sympy.Expr]) -> sympy.Float | None:
+        """The callable's value at numeric sympy ``arguments`` as a Float, else None (``evalf``)."""
+        if not all(a.is_Number for a in arguments):
+            return None
+        with np.errstate(all="ignore"):
+            value = float(self.numpy(*(np.float64(float(a)) for a in arguments)))
+        return sympy.Float(value)
+
+
+def _sympy_class(handle: UserFunction) -> type:
+    """An undefined sympy function named after ``handle``: derivatives, LaTeX and numbers from the handle."""
+
+    def fdiff(self, argindex=1):
+        return handle.derivative_form(argindex - 1, self.args)
+
+    def _latex(self, printer, exp=None):
+        head = handle.latex or rf"\operatorname{{{handle.name}}}"
+        body = rf"{head}\left({', '.join(printer._print(a) for a in self.args)}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    def _eval_evalf(self, prec):
+        return handle.evaluate([a.evalf(prec_to_dps(prec)) for a in self.args])
+
+    namespace = {"nargs": len(handle.args), "fdiff": fdiff, "_latex": _latex, "_eval_evalf": _eval_evalf,
+                 "__module__": __name__, "__doc__": f"{handle.name}: a function registered with symgraph.function"}
+    return type(sympy.Function)(handle.name, (sympy.Function,), namespace)
+
+
+def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tuple[str, ...]:
+    """The argument names, after every check of :func:`function`'s arguments."""
+    if not isinstance(name, str) or not is_identifier(name) or name.startswith("__"):
+        raise FunctionDefinitionError(f"a function name must be an identifier (letters, digits, _), got {name!r}")
+    if name in GRAMMAR_WORDS:
+        raise FunctionDefinitionError(f"cannot define {name!r}: it is a word of the grammar")
+    if (name in ops.OPS or name in ops.FUNCTIONS) and name not in ops.USER:
+        raise FunctionDefinitionError(f"cannot define {name!r}: it is a built-in function")
+    if not callable(numpy):
+        raise FunctionDefinitionError(f"numpy= of {name}() must be a callable (a NumPy function of the "
+                                      f"arguments), got {type(numpy).__name__}")
+    if args is None:
+        args = ("x",)
+    if isinstance(args, str) or not isinstance(args, Sequence) or not args:
+        raise FunctionDefinitionError(f"args= of {name}() must be a non-empty list of argument names, got {args!r}")
+    args = tuple(args)
+    for a in args:
+        if not isinstance(a, str) or not is_identifier(a):
+            raise FunctionDefinitionError(f"argument {a!r} of {name}() is not an identifier")
+        if a == name or a in ops.FUNCTIONS or a in GRAMMAR_WORDS:
+            raise FunctionDefinitionError(f"argument {a!r} of {name}() is the name of a function or a grammar word")
+    if len(set(args)) != len(args):
+        raise FunctionDefinitionError(f"{name}() names an argument twice: {', '.join(args)}")
+    if isinstance(derivatives, str) or not isinstance(derivatives, Sequence) or \
+            not all(isinstance(d, str) for d in derivatives):
+        raise FunctionDefinitionError(f"derivatives= of {name}() must be a list of texts, one per argument "
+                                      f"({', '.join(args)}), got {derivatives!r}")
+    if len(derivatives) != len(args):
+        raise FunctionDefinitionError(
+            f"{name}() has {len(args)} argument{'s' * (len(args) != 1)} ({', '.join(args)}) but "
+            f"{len(derivatives)} derivative{'s' * (len(derivatives) != 1)}: give one partial derivative per argument")
+    if latex is not None and not isinstance(latex, str):
+        raise FunctionDefinitionError(f"latex= of {name}() must be LaTeX text, got {type(latex).__name__}")
+    return args
+
+
+def function(name: str, numpy: Callable, derivatives: Sequence[str], args: Sequence[str] | None = None,
+             latex: str | None = None) -> UserFunction:
+    """Register an opaque function with its derivatives: ``name`` becomes callable in every text.
+
+    Parameters
+    ----------
+    name : str
+        An identifier that is no built-in function and no grammar word.
+        Registering a name again replaces the function.
+    numpy : callable
+        Computes the function on NumPy arrays (and on single float64 values);
+        with ``backend="numba"`` it is compiled by numba.
+    derivatives : list of str
+        One text per argument: the partial derivative with respect to it,
+        written in the argument names (symgraph grammar: may call functions
+        registered before and the function itself).
+    args : list of str, optional
+        The argument names (default ``["x"]``).
+    latex : str, optional
+        The LaTeX head (default ``\\operatorname{name}``).
+
+    Returns
+    -------
+    UserFunction
+        The handle: ``handle.remove()`` unregisters it, ``handle.sympy`` is
+        its sympy function, ``handle(...)`` calls ``numpy``.
+
+    Raises
+    ------
+    FunctionDefinitionError
+        For a bad name, argument list, callable or number of derivatives.
+    ParseError
+        For a derivative text that does not parse or uses an unknown name
+        (the message says which derivative; the position is in its text).
+
+    Examples
+    --------
+    >>> import numpy as np, symgraph as sg
+    >>> f = sg.function("scaled", numpy=lambda u, v: u * np.exp(v), derivatives=["exp(v)", "scaled(u, v)"],
+    ...                 args=["u", "v"])
+    >>> sg.grad("scaled(a, b)", wrt=["a", "b"]).at(a=2.0, b=0.0)
+    {'a': 1.0, 'b': 2.0}
+    >>> f.remove()
+    """
+    arguments = _check(name, numpy, derivatives, args, latex)
+    return UserFunction(name, arguments, numpy, tuple(derivatives), latex).register()

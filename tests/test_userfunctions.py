@@ -1,0 +1,378 @@
+"""Functions registered from Python with their derivatives (``sg.function``, issue 16 part 4).
+
+Every check compares against ``sympy.diff`` of the closed form with each
+registered function rewritten as its explicit sympy formula (an oracle that
+knows nothing of the derivative texts), and ``sympy.diff`` of the closed form
+as it is (through the sympy class's ``fdiff``), at several points away from kinks.
+Each test registers through the ``define`` fixture, which removes what it registered.
+"""
+import importlib
+import importlib.util
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph import ops
+from symgraph.errors import FunctionDefinitionError, ParseError, UnsupportedOpError
+
+MODES = ("reverse", "forward", "paths", "elimination")
+A, B, C = sympy.symbols("a b c")
+POINTS = [(0.5, 2.0), (-1.3, 0.7), (2.2, -0.4)]
+
+
+def np_softsign(x):
+    return x / (1 + np.abs(x))
+
+
+def np_scaled(u, v):
+    return u * np.exp(v)
+
+
+#: explicit sympy formulas of the functions the tests register (the oracle)
+FORMULAS = {
+    "softsign": lambda x: x / (1 + sympy.Abs(x)),
+    "scaled": lambda u, v: u * sympy.exp(v),
+    "myexp": sympy.exp,
+    "square": lambda x: x ** 2,
+    "quartic": lambda x: x ** 4,
+    "mix3": lambda u, v, w: u * v + sympy.sin(w),
+}
+
+
+@pytest.fixture
+def define():
+    """``sg.function`` for one test: everything registered during the test is removed afterwards."""
+    before = set(ops.USER)
+    handles = []
+
+    def register(*args, **kwargs):
+        handle = sg.function(*args, **kwargs)
+        handles.append(handle)
+        return handle
+
+    yield register
+    for handle in handles:
+        handle.remove()
+    for name in set(ops.USER) - before:  # e.g. registered by an imported module
+        ops.unregister(name)
+    assert set(ops.USER) == before
+
+
+@pytest.fixture
+def softsign(define):
+    return define("softsign", numpy=np_softsign, derivatives=["1/(1 + abs(x))^2"])
+
+
+@pytest.fixture
+def scaled(define):
+    return define("scaled", numpy=np_scaled, derivatives=["exp(v)", "scaled(u, v)"], args=["u", "v"])
+
+
+def rewritten(expr):
+    """``expr`` with every registered function replaced by its explicit formula."""
+    for name, row in ops.USER.items():
+        expr = expr.replace(row.sympy, FORMULAS[name])
+    return expr
+
+
+def real(expr):
+    """``expr`` in real symbols (so sympy differentiates abs as sign)."""
+    return expr.xreplace({s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols})
+
+
+def expected(text, wrt, at):
+    """``sympy.diff`` of the rewritten closed form, and of the closed form itself (fdiff), at the point."""
+    closed = real(sg.parse(text).expr())
+    subs = {sympy.Symbol(k, real=True): sympy.Float(v, 30) for k, v in at.items()}
+    oracle = {w: float(sympy.diff(rewritten(closed), sympy.Symbol(w, real=True)).evalf(30, subs=subs)) for w in wrt}
+    through_fdiff = {w: float(sympy.diff(closed, sympy.Symbol(w, real=True)).evalf(30, subs=subs)) for w in wrt}
+    assert through_fdiff == pytest.approx(oracle, rel=1e-12, abs=1e-14)
+    return oracle
+
+
+def closed_value(expr, at):
+    subs = {sympy.Symbol(k, real=True): sympy.Float(v, 30) for k, v in at.items()}
+    return float(rewritten(real(expr)).evalf(30, subs=subs))
+
+
+TEXT = "softsign(a*b) + a*softsign(b)^2"
+
+
+# --------------------------------------------------------------------------- every mode
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_agrees_with_sympy_diff(softsign, mode):
+    gradient = sg.grad(TEXT, wrt=["a", "b"], mode=mode)
+    for a, b in POINTS:
+        want = expected(TEXT, ["a", "b"], {"a": a, "b": b})
+        assert gradient.at(a=a, b=b) == pytest.approx(want, rel=1e-12)
+        closed = {w: closed_value(gradient[w], {"a": a, "b": b}) for w in ("a", "b")}
+        assert closed == pytest.approx(want, rel=1e-12)
+
+
+def test_jvp_vjp_jacobian_hessian_free_paths_and_compare(softsign, scaled):
+    text = "scaled(softsign(a), b*a)"
+    a, b = 0.8, -0.6
+    want = expected(text, ["a", "b"], {"a": a, "b": b})
+    jvp = sg.jvp(text, ["a", "b"], [1, 2])
+    vjp = sg.vjp(text, ["a", "b"], [3])
+    at = {A: a, B: b}
+    assert float(rewritten(jvp["f"]).evalf(subs=at)) == pytest.approx(want["a"] + 2 * want["b"], rel=1e-12)
+    assert float(rewritten(vjp["a"]).evalf(subs=at)) == pytest.approx(3 * want["a"], rel=1e-12)
+    assert float(rewritten(vjp["b"]).evalf(subs=at)) == pytest.approx(3 * want["b"], rel=1e-12)
+    matrix = sg.jacobian([text, "softsign(a)*b"], wrt=["a", "b"])
+    assert float(rewritten(matrix[0, 1]).evalf(subs=at)) == pytest.approx(want["b"], rel=1e-12)
+    report = sg.compare(text)
+    assert set(report.keys()) >= {"forward", "reverse", "paths", "elimination"}
+    assert report["reverse"].sweeps == 1
+    assert sg.grad(text).cost is not None
+
+
+# --------------------------------------------------------------------------- compiled code
+
+def test_compiled_code_on_arrays_and_single_points(softsign):
+    g = sg.grad(TEXT, wrt=["a", "b"])
+    f = g.lambdify()
+    vg = sg.value_and_grad(TEXT, wrt=["a", "b"])
+    value = sg.lambdify(TEXT)
+    a = np.array([p[0] for p in POINTS])
+    b = np.array([p[1] for p in POINTS])
+    da, db = f(a, b)
+    v, (va, vb) = vg(a, b)
+    for k, (x, y) in enumerate(POINTS):
+        want = expected(TEXT, ["a", "b"], {"a": x, "b": y})
+        assert (da[k], db[k]) == pytest.approx((want["a"], want["b"]), rel=1e-12)
+        assert (va[k], vb[k]) == pytest.approx((want["a"], want["b"]), rel=1e-12)
+        point = f(x, y)
+        assert np.shape(point[0]) == () and float(point[0]) == pytest.approx(want["a"], rel=1e-12)
+        f_value = closed_value(sg.parse(TEXT).expr(), {"a": x, "b": y})
+        assert v[k] == pytest.approx(f_value, rel=1e-12) and float(value(x, y)) == pytest.approx(f_value, rel=1e-12)
+    assert "user.softsign(" in vg.source
+
+
+def test_two_arguments_with_named_args(scaled):
+    text = "scaled(a*b, b) + scaled(2, a)"
+    for mode in MODES:
+        g = sg.grad(text, wrt=["a", "b"], mode=mode)
+        for a, b in POINTS:
+            assert g.at(a=a, b=b) == pytest.approx(expected(text, ["a", "b"], {"a": a, "b": b}), rel=1e-12)
+    da, db = sg.grad(text, wrt=["a", "b"]).lambdify()(np.array([0.5, -1.0]), 0.25)
+    assert da[1] == pytest.approx(expected(text, ["a", "b"], {"a": -1.0, "b": 0.25})["a"], rel=1e-12)
+
+
+def test_three_arguments(define, scaled):
+    define("mix3", numpy=lambda u, v, w: u * v + np.sin(w), derivatives=["v", "u", "cos(w)"], args=["u", "v", "w"])
+    text = "mix3(a*b, scaled(b, c), c^2) * mix3(1, a, b)"
+    for mode in MODES:
+        g = sg.grad(text, wrt=["a", "b", "c"], mode=mode)
+        for a, b in POINTS:
+            at = {"a": a, "b": b, "c": a - b}
+            assert g.at(**at) == pytest.approx(expected(text, ["a", "b", "c"], at), rel=1e-12)
+    da, db, dc = sg.grad(text, wrt=["a", "b", "c"]).lambdify()(np.array([0.5, 1.5]), 2.0, -1.0)
+    assert dc[1] == pytest.approx(expected(text, ["c"], {"a": 1.5, "b": 2.0, "c": -1.0})["c"], rel=1e-12)
+    assert sg.Graph.from_sympy(sg.parse(text).expr()).expr() == sg.parse(text).expr()
+    assert r"\operatorname{mix3}\left(1, a, b\right)" in sg.to_latex(sg.parse(text).expr())
+    with pytest.raises(ParseError, match=r"mix3\(\) takes exactly three arguments, got 2"):
+        sg.parse("mix3(a, b)")
+    if importlib.util.find_spec("numba"):
+        f = sg.grad(text, wrt=["a", "b", "c"]).lambdify(backend="numba")
+        np.testing.assert_allclose(f(1.5, 2.0, -1.0)[2], dc[1], rtol=1e-14)
+
+
+def test_chained_registrations_and_self_reference(define, softsign):
+    define("myexp", numpy=np.exp, derivatives=["myexp(x)"])  # exp' = exp: the node's own value
+    define("square", numpy=np.square, derivatives=["2*x"])
+    define("quartic", numpy=lambda x: x ** 4, derivatives=["2*square(x)*2*x"])  # calls an earlier function
+    text = "quartic(a) + myexp(2*a*b) + softsign(square(b))"
+    for mode in MODES:
+        g = sg.grad(text, wrt=["a", "b"], mode=mode)
+        for a, b in POINTS:
+            assert g.at(a=a, b=b) == pytest.approx(expected(text, ["a", "b"], {"a": a, "b": b}), rel=1e-12)
+    program = str(sg.grad("myexp(a)", wrt=["a"]).program)
+    assert program.splitlines()[-1] == "out[a] = v1"  # the derivative is the node itself, not a second call
+    assert sympy.diff(sg.parse("myexp(2*a)").expr(), A) == 2 * ops.USER["myexp"].sympy(2 * A)
+
+
+def test_not_folded_and_hash_consed(softsign):
+    g = sg.parse("softsign(2)")
+    assert list(g.op_of.values()) == ["softsign"]
+    assert str(g.expr()) == "softsign(2)" and float(g.expr().evalf()) == pytest.approx(2 / 3)
+    assert sum(op == "softsign" for op in sg.parse("softsign(a) + softsign(a)*softsign(a)").op_of.values()) == 1
+
+
+def test_from_sympy_round_trip(softsign, scaled):
+    text = "scaled(softsign(a), b) * b"
+    expr = sg.parse(text).expr()
+    graph = sg.Graph.from_sympy(expr)
+    assert graph.expr() == expr and {"softsign", "scaled"} <= set(graph.op_of.values())
+    assert sg.grad(expr, wrt=["a", "b"]).at(a=0.3, b=1.2) == pytest.approx(
+        expected(text, ["a", "b"], {"a": 0.3, "b": 1.2}), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- printing and pictures
+
+def test_latex(define, softsign):
+    assert sg.to_latex(sg.parse("softsign(a*b)").expr()) == r"\operatorname{softsign}\left(a b\right)"
+    assert sg.to_latex(sg.parse("softsign(a)^2").expr()) == r"\operatorname{softsign}\left(a\right)^{2}"
+    define("scaled", numpy=np_scaled, derivatives=["exp(v)", "scaled(u, v)"], args=["u", "v"], latex=r"\mathcal{S}")
+    assert r"\mathcal{S}\left(a, b\right)" in sg.grad("scaled(a, b)", wrt=["b"]).latex()
+
+
+def test_mermaid_and_dot_label_the_node_with_the_name(softsign):
+    g = sg.parse("softsign(a*b)")
+    assert 'v2(("v2: softsign"))' in sg.to_mermaid(g)
+    assert "softsign" in sg.to_dot(g)
+
+
+# --------------------------------------------------------------------------- backends
+
+def test_numba_backend(softsign):
+    pytest.importorskip("numba")
+    f = sg.grad(TEXT, wrt=["a", "b"]).lambdify(backend="numba")
+    vg = sg.value_and_grad(TEXT, wrt=["a", "b"], backend="numba")
+    reference = sg.value_and_grad(TEXT, wrt=["a", "b"])
+    a = np.array([p[0] for p in POINTS])
+    b = np.array([p[1] for p in POINTS])
+    np.testing.assert_allclose(f(a, b), reference(a, b)[1], rtol=1e-14)
+    np.testing.assert_allclose(vg(a, b)[0], reference(a, b)[0], rtol=1e-14)
+    assert float(f(0.5, 2.0)[0]) == pytest.approx(expected(TEXT, ["a"], {"a": 0.5, "b": 2.0})["a"], rel=1e-12)
+
+
+def test_numba_names_a_function_it_cannot_compile(define):
+    pytest.importorskip("numba")
+
+    class Opaque:  # an instance method: numba has no type for the instance
+        def __call__(self, x):
+            return x
+    define("opaque", numpy=Opaque(), derivatives=["1"])
+    assert float(sg.lambdify("opaque(a)")(2.0)) == 2.0  # NumPy runs it
+    with pytest.raises(UnsupportedOpError, match="cannot compile the registered function 'opaque'"):
+        sg.lambdify("opaque(a)", backend="numba")
+
+
+def test_standalone_source_imports_the_callable(define, tmp_path, monkeypatch):
+    (tmp_path / "ufmod_standalone.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        def softsign(x):
+            return x / (1 + np.abs(x))
+
+        class Holder:
+            @staticmethod
+            def scaled(u, v):
+                return u * np.exp(v)
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("ufmod_standalone")
+    define("softsign", numpy=module.softsign, derivatives=["1/(1 + abs(x))^2"])
+    define("scaled", numpy=module.Holder.scaled, derivatives=["exp(v)", "scaled(u, v)"], args=["u", "v"])
+    program = sg.grad("scaled(softsign(a), b) + softsign(a)*b", wrt=["a", "b"]).program
+    source = program.source(standalone=True)
+    assert "from ufmod_standalone import softsign as" in source and "Holder" in source
+    namespace = {}
+    exec(compile(source, "standalone", "exec"), namespace)  # the test runs the generated module
+    values = program.evaluate(a=0.4, b=1.5)
+    np.testing.assert_allclose(namespace["f"](0.4, 1.5), [values[w] for w in ("a", "b")], rtol=1e-14)
+    sys.modules.pop("ufmod_standalone", None)
+
+
+def test_standalone_source_says_why_a_lambda_cannot_be_imported(define):
+    define("lam", numpy=lambda x: x * np.exp(x), derivatives=["lam(x)/x + exp(x)"])
+    program = sg.grad("lam(a)", wrt=["a"]).program
+    assert "user.lam(" in program.source()  # the function itself works
+    with pytest.raises(UnsupportedOpError, match="'lam'.*lambda"):
+        program.source(standalone=True)
+
+
+# --------------------------------------------------------------------------- registry
+
+def test_reregistering_replaces_and_remove_unregisters(define):
+    first = define("twice", numpy=lambda x: 2 * x, derivatives=["2"])
+    second = define("twice", numpy=lambda x: 3 * x, derivatives=["3"])  # a notebook cell run again
+    assert not first.registered and second.registered
+    assert sg.grad("twice(a)").at(a=1.0) == {"a": 3.0}
+    first.remove()  # replaced: removing the old handle leaves the new one
+    assert second.registered
+    second.remove()
+    with pytest.raises(ParseError, match="unknown function 'twice'"):
+        sg.parse("twice(a)")
+    assert "twice" not in ops.FUNCTIONS and "twice" not in ops.OPS
+    first.register()
+    assert sg.grad("twice(a)").at(a=1.0) == {"a": 2.0}
+
+
+def test_failed_registration_leaves_the_table_as_it_was(define):
+    define("twice", numpy=lambda x: 2 * x, derivatives=["2"])
+    row = ops.USER["twice"]
+    with pytest.raises(ParseError):
+        sg.function("twice", numpy=lambda x: 3 * x, derivatives=["3 + y"])
+    assert ops.USER["twice"] is row and ops.OPS["twice"] is row
+    with pytest.raises(ParseError):
+        sg.function("fresh_name", numpy=np.sin, derivatives=["cos(x"])
+    assert "fresh_name" not in ops.OPS and "fresh_name" not in ops.FUNCTIONS
+
+
+# --------------------------------------------------------------------------- misuse
+
+def test_wrong_arity_at_a_call_site(softsign, scaled):
+    with pytest.raises(ParseError, match=r"softsign\(\) takes exactly one argument, got 2") as info:
+        sg.parse("a + softsign(a, b)")
+    assert info.value.position == 14
+    with pytest.raises(ParseError, match=r"scaled\(\) takes exactly two arguments, got 1"):
+        sg.grad("scaled(a)")
+
+
+def test_derivative_errors_say_which_derivative_and_where(define):
+    with pytest.raises(ParseError, match=r"derivative 2 of f2\(u, v\) \(d/dv\) uses 'w'") as info:
+        define("f2", numpy=np_scaled, derivatives=["exp(v)", "u*exp(w)"], args=["u", "v"])
+    assert info.value.text == "u*exp(w)" and info.value.position == 6
+    with pytest.raises(ParseError, match=r"derivative 1 of f1\(x\) \(d/dx\): unknown function 'cosh2'"):
+        define("f1", numpy=np.sin, derivatives=["cosh2(x)"])
+    with pytest.raises(ParseError, match=r"derivative 1 of f1\(x\) \(d/dx\): .*operand is missing") as info:
+        define("f1", numpy=np.sin, derivatives=["cos(x) +"])
+    assert info.value.position == 8
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(name="soft sign"), "must be an identifier"),
+    (dict(name="2f"), "must be an identifier"),
+    (dict(name=3), "must be an identifier"),
+    (dict(name="lambda"), "must be an identifier"),
+    (dict(name="sin"), "'sin': it is a built-in function"),
+    (dict(name="logsumexp"), "'logsumexp': it is a built-in function"),
+    (dict(name="add"), "'add': it is a built-in function"),
+    (dict(name="log0"), "'log0': it is a built-in function"),
+    (dict(name="pi"), "'pi': it is a word of the grammar"),
+    (dict(name="where"), "'where': it is a word of the grammar"),
+    (dict(name="sum"), "'sum': it is a word of the grammar"),
+    (dict(name="and"), "must be an identifier"),
+    (dict(name="input"), "'input': it is a word of the grammar"),
+    (dict(numpy="np.sin"), "must be a callable"),
+    (dict(derivatives=["1", "2"]), r"1 argument \(x\) but 2 derivatives"),
+    (dict(derivatives=[]), r"1 argument \(x\) but 0 derivatives"),
+    (dict(derivatives="1"), "must be a list of texts"),
+    (dict(args=["u", "v"], derivatives=["1"]), r"2 arguments \(u, v\) but 1 derivative"),
+    (dict(args=["u", "u"], derivatives=["1", "1"]), "names an argument twice"),
+    (dict(args=["sin"]), "'sin' of g\\(\\) is the name of a function"),
+    (dict(args="x"), "must be a non-empty list"),
+    (dict(latex=3), "latex= of g\\(\\) must be LaTeX text"),
+    (dict(name="clip"), "'clip': it is a word of the grammar"),
+])
+def test_misuse_is_a_clear_error(kwargs, message):
+    call = dict(name="g", numpy=np.sin, derivatives=["cos(x)"])
+    call.update(kwargs)
+    with pytest.raises(FunctionDefinitionError, match=message):
+        sg.function(**call)
+    assert set(ops.USER) == set()
+
+
+def test_the_op_table_keeps_built_in_rows():
+    with pytest.raises(UnsupportedOpError, match="'sin' is a built-in op"):
+        ops.register(ops.OPS["sin"])
+    with pytest.raises(UnsupportedOpError, match="'sin' is not a registered function \\(it is built in\\)"):
+        ops.unregister("sin")
+    assert ops.OPS["sin"].name == "sin" and "sin" in ops.FUNCTIONS
