@@ -138,7 +138,13 @@ def _no_partial(B, out, *args):
 
 
 def _sympy_where(c, a, b):
-    """where(c, a, b) as sympy's Piecewise (a itself when c is true, b when false); a where() in b adds its pieces."""
+    """where(c, a, b) as sympy's Piecewise (a itself when c is true, b when false).
+
+    Readable forms of nested selects: a where() in ``b`` adds its pieces, and
+    a piece of ``a`` (or of a factor of ``a``) under the same condition ``c``
+    is just its value there: where(c, y*where(c, e, 0), 0) reads where(c, y*e, 0).
+    """
+    a = _taken(a, c)
     if isinstance(b, sympy.Piecewise):
         return sympy.Piecewise((a, c), *b.args)
     return sympy.Piecewise((a, c), (b, True))
@@ -162,6 +168,22 @@ def _tie_share(B, out, slot, *args):
         hit = B.op("where", B.op("eq", a, out), 1, 0)
         hits = hit if hits is None else B.op("add", hits, hit)
     return B.op("where", B.op("eq", args[slot], out), B.op("div", 1, hits), 0)
+
+
+def _taken(a, c):
+    """``a`` where ``c`` holds: a Piecewise (or a product's Piecewise factor) whose first condition c
+    implies (c itself, or a term of c = c1 & c2) is its first piece's value."""
+    known = {c, *c.args} if isinstance(c, sympy.And) else {c}
+
+    def strip(f):
+        while isinstance(f, sympy.Piecewise) and f.args[0].cond in known:
+            f = f.args[0].expr
+        return f
+
+    if isinstance(a, sympy.Mul):
+        factors = [strip(f) for f in a.args]
+        return a if all(f is g for f, g in zip(factors, a.args)) else sympy.Mul(*factors)
+    return strip(a)
 
 
 def _comparison(name, symbol, sym, num, commutative=False):

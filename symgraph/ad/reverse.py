@@ -4,6 +4,11 @@ adjoint(u) = sum over out-edges u -> v of adjoint(v) * local(u, v), visiting the
 output's ancestors in reverse topological order.  A node used several times
 (shared parameters, reused intermediates) accumulates over every use: the
 textbook's "treat each use as its own variable, then add them".
+
+An adjoint that flows through a branch of ``where(c, a, b)`` is guarded: it is
+``where(c, adjoint, 0)``, and every later product of it is selected again so an
+untaken branch's nan (``sqrt(-1)``) never meets its zero adjoint; the emitter
+does it for every mode (:mod:`symgraph.ir.emitter`, "Branches").
 """
 from __future__ import annotations
 

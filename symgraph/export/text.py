@@ -19,6 +19,8 @@ from __future__ import annotations
 import html
 from typing import Any, Iterator, Mapping, NamedTuple
 
+import numpy as np
+
 from ..errors import GraphError
 from ..ad.linearised import Linearised, annotate_edges
 from ..ad.reverse import reverse
@@ -47,7 +49,12 @@ def op_label(graph: Graph, node: str) -> str:
 
 
 def format_number(value: Any, digits: int = 4) -> str:
-    """A number as drawings and the shell write it: integers without ``.0``, others to ``digits`` significant digits."""
+    """A number as drawings and the shell write it: integers without ``.0``, others to ``digits`` significant digits.
+
+    A condition's value is ``true`` or ``false``.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
     try:
         value = float(value)
     except (TypeError, ValueError):

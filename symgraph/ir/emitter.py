@@ -10,6 +10,33 @@ temporaries ``t1, t2, ...`` skip the graph's node names (the rule of
 The sweeps of :mod:`symgraph.ad` call :meth:`Emitter.op` and :meth:`Emitter.op2`
 once per multiplication or addition they perform: this is the hot path of
 every derivation, and each shortcut below says what it buys.
+
+Branches: how derivatives through ``where`` stay free of nan
+---------------------------------------------------------------
+``where(c, a, b)`` has the partials ``where(c, 1, 0)`` (for ``a``) and
+``where(c, 0, 1)`` (for ``b``), *selects*.  The trouble they bring is the one
+JAX users meet in ``where(x > 0, sqrt(x), 0)`` at x = -1: the untaken branch's
+partial 1/(2*sqrt(x)) is nan, and an adjoint that is 0 there times nan is nan
+(jax#1052, and the "double where" written by hand).  A symbolic emitter knows
+which values flow through a branch, so it guards them, in every mode at once
+(reverse, forward, path products and elimination all multiply through here):
+
+* a product with a select is a select of the other factor, never a product:
+  ``adj * where(c, 1, 0)`` is ``where(c, adj, 0)``;
+* such a value is *guarded* by ``c``: it is exactly 0 wherever ``c`` is false.
+  Every later product of a guarded value ``g`` with a name ``d`` is selected
+  again, ``where(c, g*d, 0)``, so the nan or inf of ``d`` in the untaken
+  lanes is discarded instead of multiplied by 0.  Negations and constant
+  multiples keep the guard; a sum of two guarded values is guarded by
+  ``c1 or c2``; nested branches guard by ``c1 and c2``;
+* a tangent's two one-sided selects add up to one ``where(c, ta, tb)``.
+
+Only derivative values are ever guarded (the emitter never re-emits the
+function's own rows), so function values keep NumPy's semantics.  The rows
+a where() may discard are evaluated without floating-point warnings
+(:func:`symgraph.ir.interpret.branch_only`), so the result is exact and quiet:
+``grad("where(x > 0, sqrt(x), 0)")`` at x = -1 is 0 in ``.at``, compiled code
+and the closed form ``Piecewise((1/(2*sqrt(x)), x > 0), (0, True))``.
 """
 from __future__ import annotations
 

@@ -231,7 +231,8 @@ class Graph:
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
         result = interpret.numbers(self.rows(), check_values(self.inputs, values), self.outputs)
-        return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in result.items()}
+        return {k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
+                for k, v in result.items()}  # conditions stay true/false
 
     @cached_property
     def _shapes(self) -> dict[str, tuple[int, int]]:
