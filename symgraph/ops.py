@@ -91,7 +91,8 @@ class Op:
     ``spelling``: the name the grammar calls a row by when it is another
     row's name at another arity (``log(x, b)`` is ``logb``);
     ``fold``: the grammar name under which a binary row takes two or more
-    arguments, applied as nested pairs (``max``; ``logsumexp`` for ``logaddexp``).
+    arguments: one node when the row has ``many`` (``max``), else nested pairs
+    (``logsumexp`` for ``logaddexp``).
     ``code`` reaches scipy.special as ``special.`` (NumPy has no erf): the
     backends bind that name (to ``math`` in numba kernels); a row added by
     :func:`register` reaches its own callable as ``user.<name>``, which the

@@ -10,7 +10,9 @@ Grammar (see the README): numbers, ``pi``, names, binary ``+ - * /``, power
 ``^`` or ``**`` (right-associative, tighter than unary minus: ``-x^2`` is
 ``-(x^2)``), unary ``+ -``, parentheses, calls of the functions in
 :data:`symgraph.ops.FUNCTIONS` with the number of arguments the op table gives
-them (a call frame on the stack counts its commas), and programs of
+them (a call frame on the stack counts its commas), conditions (comparisons,
+``and``, ``or``, ``not``: the builder checks that they only go into ``where``
+and each other), and programs of
 ``name = expr`` lines separated by newlines or ``;`` whose last line may be a
 bare expression; ``#`` starts a comment that runs to the end of the line.
 """
