@@ -29,7 +29,7 @@ from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.hooks import provide
 from .layout import FONT_SIZE, boundary, bounds, place
-from .text import GRADIENT_COLOUR, VALUE_COLOUR, EdgeLabel, NodeLabel, resolve_labels, to_dot, walk
+from .text import GRADIENT_COLOUR, VALUE_COLOUR, EdgeLabel, NodeLabel, call_boxes, resolve_labels, to_dot, walk
 
 FORMATS = ("png", "svg")
 ENGINES = ("auto", "graphviz", "matplotlib")
@@ -149,7 +149,7 @@ def _render_matplotlib(graph: Graph, values, adjoints, derivatives, fmt: str, dp
         import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
+        from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, Rectangle
     except ImportError:
         raise RenderError("drawing needs Graphviz's 'dot' program or matplotlib; neither is installed") from None
 
@@ -157,7 +157,10 @@ def _render_matplotlib(graph: Graph, values, adjoints, derivatives, fmt: str, dp
     nodes = [item for item in items if isinstance(item, NodeLabel)]
     edges = [item for item in items if isinstance(item, EdgeLabel)]
     pos, bends, shapes = place(graph, nodes, edges)
+    boxes = _call_boxes(graph, pos, shapes)
     left, right, bottom, top = bounds(pos, shapes, bends)
+    for (x0, y0, x1, y1), _ in boxes:
+        left, right, bottom, top = min(left, x0 - 0.1), max(right, x1 + 0.1), min(bottom, y0 - 0.1), max(top, y1 + 0.3)
     width, height = right - left, top - bottom
     dpi = min(dpi, int(16000 / max(width, height)))  # Agg refuses images over 2**16 pixels a side
 
@@ -169,6 +172,12 @@ def _render_matplotlib(graph: Graph, values, adjoints, derivatives, fmt: str, dp
         ax.set_ylim(bottom, top)
         ax.set_aspect("equal")
         ax.axis("off")
+        for (x0, y0, x1, y1), name in boxes:  # calls of the text's own functions, dashed, behind everything
+            ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,rounding_size=0.15",
+                                        facecolor="none", edgecolor="#888888", linestyle="--", linewidth=1.0,
+                                        zorder=0))
+            ax.text(x0 + 0.08, y1 + 0.04, f"{name}()", ha="left", va="bottom", color="#666666",
+                    fontsize=LABEL_SIZE, zorder=0)
         for node in nodes:
             if node.shape == "none":  # a sink: only the arrow into it is drawn
                 continue
@@ -202,6 +211,27 @@ def _render_matplotlib(graph: Graph, values, adjoints, derivatives, fmt: str, dp
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white")
     return buffer.getvalue()
+
+
+def _call_boxes(graph: Graph, pos: dict, shapes: dict) -> list[tuple[tuple[float, float, float, float], str]]:
+    """A rectangle (x0, y0, x1, y1) around each call's nodes, an outer call's around its inner ones."""
+    _, parent = call_boxes(graph)
+    height = [0] * len(parent)  # how many boxes nest inside each: its margin grows with them
+    for k in reversed(range(len(parent))):
+        if parent[k] is not None:
+            height[parent[k]] = max(height[parent[k]], height[k] + 1)
+    boxes = []
+    for k, group in enumerate(graph.groups):
+        members = [n for n in group.nodes if n in pos]
+        if not members:
+            continue
+        pad = 0.12 + 0.14 * height[k]
+        x0 = min(pos[n][0] - shapes[n][1] for n in members) - pad
+        x1 = max(pos[n][0] + shapes[n][1] for n in members) + pad
+        y0 = min(pos[n][1] - shapes[n][2] for n in members) - pad
+        y1 = max(pos[n][1] + shapes[n][2] for n in members) + pad
+        boxes.append(((x0, y0, x1, y1), group.name))
+    return boxes
 
 
 def picture_or_none(graph: Graph) -> str | None:

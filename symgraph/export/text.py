@@ -27,6 +27,7 @@ from ..ad.reverse import reverse
 from ..ops import OPS
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
+from ..names import Namer
 
 #: Colours of the forward values and of the gradients (adjoints, edge derivatives).
 VALUE_COLOUR, GRADIENT_COLOUR = "darkgreen", "red"
@@ -200,6 +201,53 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     return values or None, adjoints or None, derivatives or None
 
 
+def call_boxes(graph: Graph) -> tuple[dict[str, int], list[int | None]]:
+    """Where drawings box the calls of text definitions (``graph.groups``).
+
+    Returns (node -> index of the innermost call that made it, call index ->
+    index of the call it is nested in or None).  Calls are listed outer first,
+    so the last call holding a node is its innermost one.
+    """
+    innermost: dict[str, int] = {}
+    parent: list[int | None] = []
+    for k, group in enumerate(graph.groups):
+        outer = {innermost[n] for n in group.nodes if n in innermost}
+        parent.append(max(outer) if outer else None)
+        for n in group.nodes:
+            innermost[n] = k
+    return innermost, parent
+
+
+def _nested_lines(graph: Graph, node_lines: dict[str, str], open_box, close: str, indent: str = "    ") -> list[str]:
+    """The node lines, each call's inside its box (``open_box(k, group)`` ... ``close``), boxes nested."""
+    innermost, parent = call_boxes(graph)
+    inside: dict[int | None, list] = {None: []}
+    for name, line in node_lines.items():  # a box goes where its first node would
+        k = innermost.get(name)
+        chain = []
+        while k is not None and k not in inside:
+            chain.append(k)
+            k = parent[k]
+        for box in reversed(chain):
+            inside[parent[box]].append(("box", box))
+            inside[box] = []
+        inside[innermost.get(name)].append(("node", line))
+    lines: list[str] = []
+    stack = [(item, 0) for item in reversed(inside[None])]
+    while stack:
+        (kind, payload), depth = stack.pop()
+        pad = indent * depth
+        if kind == "node":
+            lines.extend(pad + part for part in payload.split("\n"))
+        elif kind == "close":
+            lines.append(pad + close)
+        else:
+            lines.append(pad + open_box(payload, graph.groups[payload]))
+            stack.append((("close", None), depth))
+            stack.extend((item, depth + 1) for item in reversed(inside[payload]))
+    return lines
+
+
 def _mermaid_id(name: str) -> str:
     return f"{name}_" if name.lower() in _MERMAID_KEYWORDS else name
 
@@ -249,8 +297,18 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bo
         g -->|"-12 | grad 1"| g_out
     """
     graph = as_graph(graph)
-    items = walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))
-    return "\n".join(["flowchart LR", *map(_mermaid_line, items)])
+    items = list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at)))
+    if not graph.groups:
+        return "\n".join(["flowchart LR", *map(_mermaid_line, items)])
+    nodes = {item.name: _mermaid_line(item)[4:] for item in items if isinstance(item, NodeLabel)}
+    box_id = Namer(set(graph.op_of)).fresh
+
+    def open_box(k, group):
+        return f'subgraph {box_id("call")} ["{group.name}()"]'
+
+    body = _nested_lines(graph, nodes, open_box, "end")
+    return "\n".join(["flowchart LR", *("    " + line for line in body),
+                      *(_mermaid_line(item) for item in items if not isinstance(item, NodeLabel))])
 
 
 def _font(colour: str, text: str) -> str:
@@ -300,6 +358,16 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
     }
     """
     graph = as_graph(graph)
-    items = walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))
+    items = list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at)))
     head = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];', '    edge [fontname="Helvetica"];']
-    return "\n".join([*head, *map(_dot_line, items), "}"])
+    if not graph.groups:
+        return "\n".join([*head, *map(_dot_line, items), "}"])
+    nodes = {item.name: _dot_line(item)[4:] for item in items if isinstance(item, NodeLabel)}
+
+    def open_box(k, group):
+        return (f'subgraph "cluster_call{k + 1}" {{ label="{group.name}()"; style="rounded,dashed"; '
+                'color="gray50"; fontcolor="gray40";')
+
+    body = _nested_lines(graph, nodes, open_box, "}")
+    return "\n".join([*head, *("    " + line for line in body),
+                      *(_dot_line(item) for item in items if not isinstance(item, NodeLabel)), "}"])

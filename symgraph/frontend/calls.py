@@ -136,7 +136,9 @@ class Calls:
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
         body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope
+        group = self.builder.begin_group(name)  # the nodes this call makes, for drawings to box
         ref, _ = body.expression()
+        self.builder.end_group(group)
         return ref
 
     def call(self, frame: tuple, values: list) -> None:

@@ -17,7 +17,7 @@ from .. import ops
 from .. import constants
 from ..errors import GraphError, UnsupportedOpError
 from ..names import Namer
-from .graph import Graph
+from .graph import Graph, Group
 
 _constant_key = constants.constant_key
 
@@ -40,6 +40,8 @@ class GraphBuilder:
         self._symbols: dict[str, sympy.Symbol] = {}
         #: the nodes whose value is a condition (see :meth:`is_condition`)
         self._conditions: set[int] = set()
+        #: calls of text definitions: (name, first node id, one past the last), in the order they began
+        self._groups: list[list] = []
         #: True once a condition was made (folded or not): from then on every op checks its operands' kinds
         self._checking = False
         self._requests: list[tuple[int, str]] = []  # (node, name asked for), in the order asked
@@ -117,6 +119,15 @@ class GraphBuilder:
             if row.condition:
                 self._conditions.add(node)
         return node
+
+    def begin_group(self, name: str) -> list:
+        """Start recording the nodes a call of the text's function ``name`` makes; pass the result to end_group."""
+        group = [name, len(self._ops), None]
+        self._groups.append(group)
+        return group
+
+    def end_group(self, group: list) -> None:
+        group[2] = len(self._ops)
 
     def is_condition(self, ref: Any) -> bool:
         """True for a condition: a comparison, ``and``/``or``/``not`` node, or a folded true/false."""
@@ -200,8 +211,10 @@ class GraphBuilder:
 
         op_of = dict(zip(names, self._ops))
         operands = dict(zip(names, map(named, self._operands)))
+        groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
+                  for name, start, end in self._groups if end is not None and end > start]
         return Graph.from_ops(op_of, operands, tuple(self._inputs), tuple(names[i] for i in out_ids),
-                              addresses=addresses, symbols=self._symbols)
+                              addresses=addresses, symbols=self._symbols, groups=[g for g in groups if g.nodes])
 
 
 _ORDINAL = ("first", "second", "third")

@@ -33,7 +33,7 @@ and closed forms are the row walks of :mod:`symgraph.ir.interpret`.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 
 import networkx as nx
 import numpy as np
@@ -45,6 +45,13 @@ from ..errors import ExpressionTooLargeError, GraphError
 from . import interpret
 from .hooks import SERVICES, service
 from .listing import assignment
+
+
+class Group(NamedTuple):
+    """One call of a function the text defined: its name and the nodes the call's expansion made."""
+
+    name: str
+    nodes: tuple[str, ...]
 
 
 class Graph:
@@ -67,7 +74,7 @@ class Graph:
 
     def __init__(self, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
-                 symbols: Mapping[str, sympy.Symbol] | None = None):
+                 symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = ()):
         """A graph from its light form: node name -> op and node name -> operands, in topological order.
 
         ``addresses`` (user name -> node) defaults to the inputs; ``symbols`` maps input names to
@@ -88,15 +95,18 @@ class Graph:
         #: the names a user can address (the keys of ``addresses``)
         self.user_names: frozenset[str] = frozenset(self.addresses)
         self._symbols: dict[str, sympy.Symbol] = dict(symbols or {})
+        #: the calls of functions the text defined (``f(u) = ...``), each with the nodes its expansion made,
+        #: outer calls before the calls inside them: drawings can box them
+        self.groups: tuple[Group, ...] = tuple(groups)
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx: nx.DiGraph | None = None
 
     @classmethod
     def from_ops(cls, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
-                 symbols: Mapping[str, sympy.Symbol] | None = None) -> "Graph":
+                 symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = ()) -> "Graph":
         """The constructor, by the name that says what it takes (a graph's light form)."""
-        return cls(op_of, operands, inputs, outputs, addresses, symbols)
+        return cls(op_of, operands, inputs, outputs, addresses, symbols, groups)
 
     @property
     def nx(self) -> nx.DiGraph:

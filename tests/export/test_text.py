@@ -198,3 +198,35 @@ def test_many_entries_print_the_first_ones():
 def test_readme_shows_the_matrix_as_sympy_prints_it():
     readme = (ROOT / "README.md").read_text()
     assert repr(sg.jacobian(["x*y", "x+y"], wrt=["x", "y"])) in readme
+
+
+# ---------------------------------------------------------------- calls of text definitions are boxed
+CALLS = "f(u) = u*sigmoid(u)\ng(v) = f(v) + f(2*v)\ny = g(x) + f(x*x)"
+
+
+def test_graph_remembers_the_nodes_each_call_made():
+    graph = sg.parse(CALLS)
+    assert [group.name for group in graph.groups] == ["g", "f", "f", "f"]
+    outer, first, second, last = graph.groups
+    assert set(first.nodes) < set(outer.nodes) and set(second.nodes) < set(outer.nodes)
+    assert not set(last.nodes) & set(outer.nodes)
+    assert {graph.op(n) for n in last.nodes} == {"sigmoid", "mul"}
+    assert "y" not in outer.nodes and "x" not in outer.nodes  # the caller's nodes and inputs are not the call's
+    assert sg.parse("f(u) = u; y = f(x) + 1").groups == ()  # a call that makes no node has no box
+
+
+def test_mermaid_and_dot_nest_the_calls():
+    mermaid = sg.to_mermaid(CALLS).splitlines()
+    opens = [k for k, line in enumerate(mermaid) if "subgraph" in line]
+    assert len(opens) == 4 and sum(line.strip() == "end" for line in mermaid) == 4
+    assert mermaid[opens[1]].startswith("        subgraph") and '["f()"]' in mermaid[opens[1]]  # nested in g()
+    dot = sg.to_dot(CALLS)
+    assert dot.count('subgraph "cluster_call') == 4 and 'label="g()"' in dot
+    assert "subgraph" not in sg.to_mermaid("x*sigmoid(x)")  # nothing to box: the plain form
+
+
+def test_matplotlib_draws_the_boxes():
+    pytest.importorskip("matplotlib")
+    png = sg.draw(CALLS, at={"x": 0.5}, adjoints=True, engine="matplotlib")
+    plain = sg.draw("y = x*sigmoid(x) + 2*x*sigmoid(2*x) + x*x*sigmoid(x*x)", at={"x": 0.5}, engine="matplotlib")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png != plain
