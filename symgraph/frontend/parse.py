@@ -22,15 +22,17 @@ import difflib
 import keyword
 from typing import Sequence
 
+import numpy as np
 import sympy
 
-from ..errors import GraphError, ParseError, line_column
+from ..errors import ArgumentError, GraphError, ParseError, line_column
 from ..ir.builder import GraphBuilder
 from ..ir.graph import Graph
 from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
+from .reductions import REDUCTIONS, Reductions
 from .tokens import Token, names_in, number, tokenize
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
@@ -51,7 +53,7 @@ _UNARY_PREC = {"neg": OPS["neg"].precedence, "pos": OPS["neg"].precedence, "not"
 _WORD_BINARY = frozenset(text for text in _BINARY if text.isalpha())
 
 
-class _Parser(Calls):
+class _Parser(Calls, Reductions):
     """One pass over the tokens of one text, building into a shared builder."""
 
     def __init__(self, text: str, builder: GraphBuilder):
@@ -72,6 +74,10 @@ class _Parser(Calls):
         #: in a definition's body: its name, and the names the calling text has assigned by now
         self.defining: str | None = None
         self.caller_scope: dict = {}
+        #: in an index or a bound: only sizes, indices and numbers
+        self.integer_only = False
+        #: sizes bound by keyword (name -> int), and indexed inputs' declared extents
+        self.sizes: dict = {}
 
     def error(self, message: str, pos: int):
         raise ParseError(message, self.text, pos)
@@ -121,10 +127,12 @@ class _Parser(Calls):
 
     def assignment_target(self, tok: Token) -> str:
         name = tok.text
-        if name in _CALLABLE or name == "pi" or keyword.iskeyword(name):
+        if name in _CALLABLE or name == "pi" or keyword.iskeyword(name) or name in REDUCTIONS:
             self.error(f"cannot assign to {name!r}: it is a reserved name", tok.pos)
         if name in self.definitions:
             self.error(f"{name!r} is a function this text defined", tok.pos)
+        if name in self.sizes:
+            self.error(f"{name!r} is a size bound by keyword ({name}={self.sizes[name]}); it cannot be assigned", tok.pos)
         if name in self.scope:
             self.error(f"{name!r} is assigned twice", tok.pos)
         if name in self.inputs_used:
@@ -244,6 +252,15 @@ class _Parser(Calls):
         word, nxt = tok.text, self.peek(1)
         if keyword.iskeyword(word):
             self.error(f"{word!r} is a Python keyword, not part of the grammar", tok.pos)
+        if word in REDUCTIONS and nxt.text == "(":
+            return self.reduction(tok, values)
+        if nxt.text == "[":
+            if word in _CALLABLE or word in self.definitions or word in self.scope or word == "pi" or word in REDUCTIONS:
+                self.error(f"{word!r} is not an indexed input: only inputs take indices", tok.pos)
+            if self.integer_only:
+                self.error(f"an index or a bound is computed from sizes, indices and numbers, not from {word}[...]",
+                           tok.pos)
+            return self.indexed_name(tok, values)
         if word in _CALLABLE or word in self.definitions:
             if nxt.text != "(":
                 self.error(f"{word} is a function: call it as {word}(...)", tok.pos)
@@ -266,9 +283,15 @@ class _Parser(Calls):
         elif word in self.caller_scope:
             self.error(f"the body of {self.defining}() uses {word!r}, which is assigned after the definition "
                        "(a definition sees its parameters and the names assigned before it)", tok.pos)
+        elif self.integer_only:
+            self.error(f"{word!r} is not a size or an index: indices and bounds are computed from sizes (bound by "
+                       f"keyword, {word}=...), the indices of enclosing sums and numbers", tok.pos)
         else:
             self.inputs_used.setdefault(word, tok.pos)
-            values.append(self.builder.input(word))
+            try:
+                values.append(self.builder.input(word))
+            except GraphError as e:
+                self.error(str(e), tok.pos)
 
     def reduce(self, values: list, ops: list) -> None:
         kind, name, pos = ops.pop()
@@ -294,7 +317,7 @@ _CONDITION_RESULT = ("the result is a condition, not a number: a function's valu
                      "(where(condition, 1, 0) gives its 0/1 value)")
 
 
-def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> Graph:
+def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **sizes: int) -> Graph:
     """Parse an expression or a program of ``name = expr`` lines into a :class:`Graph`.
 
     Parameters
@@ -308,6 +331,11 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> 
     outputs : list of str, optional
         Names to use as outputs instead of the default (the final bare
         expression, else the last assigned name); repeats are kept.
+    **sizes : int
+        Sizes the text uses by name in reductions and indices
+        (``parse("sum(x[i]^2, i, 0, n-1)", n=3)``): integer constants, never
+        inputs.  A size named like an indexed input is its extent
+        (``x=3``, or ``W=(2, 3)``): a larger index is a ParseError.
 
     Raises
     ------
@@ -330,15 +358,22 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None) -> 
         if len(t) > MAX_TEXT_LENGTH:
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
+    for name, value in sizes.items():
+        values = value if isinstance(value, tuple) else (value,)
+        if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+                                 for v in values):
+            raise ArgumentError(f"size {name}={value!r} must be a non-negative integer (or a tuple of them)")
     with paused_gc():
-        return _parse(texts, outputs)
+        return _parse(texts, outputs, {k: v if isinstance(v, tuple) else int(v) for k, v in sizes.items()})
 
 
-def _parse(texts: list[str], outputs: Sequence[str] | None) -> Graph:
+def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict) -> Graph:
     builder = GraphBuilder(names_in(texts))
     results, names_out, scopes = [], [], []
     for t in texts:
         parser = _Parser(t, builder)
+        parser.sizes = sizes
+        parser.scope.update((k, sympy.Integer(v)) for k, v in sizes.items() if not isinstance(v, tuple))
         names, refs, bare = parser.program()
         scopes.append(parser.scope)
         if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):

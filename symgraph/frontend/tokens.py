@@ -21,7 +21,6 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: the message for each character that starts no token (anything else: "not part of the grammar")
 EXPLANATIONS = {
     ".": "attribute access is not supported",
-    "[": "subscripts are not supported", "]": "subscripts are not supported",
     "!": "'!' is not supported: there is no factorial ('!=' is the comparison 'not equal')",
     "'": "quotes are not supported (no strings, and no primes for derivatives)",
     '"': "quotes are not supported (no strings)",
@@ -51,7 +50,7 @@ def _describe(ch: str) -> str:
 
 #: One pattern for every token, and a last group for any character that starts none (an error).
 _TOKEN = re.compile(r"(?P<space>[ \t\r]+|#[^\n]*)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
-                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[<>=!]=|[-+*/^(),=<>])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[<>=!]=|[-+*/^(),=<>\[\]])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
 
 
 def tokenize(text: str) -> list[Token]:

@@ -17,7 +17,7 @@ from .. import ops
 from .. import constants
 from ..errors import GraphError, UnsupportedOpError
 from ..names import Namer
-from .graph import Graph, Group
+from .graph import Graph, Group, IndexedInput
 
 _constant_key = constants.constant_key
 
@@ -40,6 +40,9 @@ class GraphBuilder:
         self._symbols: dict[str, sympy.Symbol] = {}
         #: the nodes whose value is a condition (see :meth:`is_condition`)
         self._conditions: set[int] = set()
+        #: indexed inputs by name (their nodes keyed by index), and input node -> (name, index)
+        self._indexed: dict[str, IndexedInput] = {}
+        self._index_of: dict[int, tuple[str, tuple]] = {}
         #: calls of text definitions: (name, first node id, one past the last), in the order they began
         self._groups: list[list] = []
         #: True once a condition was made (folded or not): from then on every op checks its operands' kinds
@@ -61,6 +64,9 @@ class GraphBuilder:
         """
         node = self._inputs.get(name)
         if node is None:
+            if name in self._indexed:
+                raise GraphError(f"{name!r} is used with indices ({self._indexed[name].label(next(iter(self._indexed[name].nodes)))}) "
+                                 f"and without: an input is either indexed or not")
             node = self._inputs[name] = self._new("input", ())
         if symbol is not None:
             known = self._symbols.setdefault(name, symbol)
@@ -120,6 +126,25 @@ class GraphBuilder:
                 self._conditions.add(node)
         return node
 
+    def indexed_input(self, name: str, index: tuple[int, ...]) -> int:
+        """The input node of element ``index`` of the indexed input ``name`` (``x[3]``), created on first use."""
+        known = self._indexed.get(name)
+        if known is None:
+            if name in self._inputs:
+                raise GraphError(f"{name!r} is used without indices and with them ({name}[...]): "
+                                 "an input is either indexed or not")
+            known = self._indexed[name] = IndexedInput(name, (), {})
+        elif len(known.shape) != len(index):
+            raise GraphError(f"{name} takes {len(known.shape)} ind{'ex' if len(known.shape) == 1 else 'ices'} "
+                             f"({known.label(next(iter(known.nodes)))}), got {known.label(index)}")
+        node = known.nodes.get(index)
+        if node is None:
+            node = known.nodes[index] = self._new("input", ())
+            self._index_of[node] = (name, index)
+            self._indexed[name] = known._replace(shape=tuple(max(a, b + 1) for a, b in zip(known.shape, index))
+                                                 if known.shape else tuple(i + 1 for i in index))
+        return node
+
     def begin_group(self, name: str) -> list:
         """Start recording the nodes a call of the text's function ``name`` makes; pass the result to end_group."""
         group = [name, len(self._ops), None]
@@ -164,6 +189,9 @@ class GraphBuilder:
         names: list[str | None] = [None] * len(self._ops)
         for name, node in self._inputs.items():
             names[node] = name
+        element_namer = Namer(self._reserved, self._inputs, self._indexed)
+        for node, (name, index) in self._index_of.items():  # x[3] is the input node x_3 (fresh), addressed as x[3]
+            names[node] = element_namer.fresh(f"{name}_{'_'.join(map(str, index))}")
         kept: dict[str, int] = {}
         wanted: dict[int, str] = {}
         for node, name in self._requests:
@@ -173,13 +201,15 @@ class GraphBuilder:
             if names[node] is None and name not in self._inputs and name not in kept:
                 kept[name] = node
                 names[node] = name
-        namer = Namer(self._reserved, self._inputs, kept)
+        namer = Namer(self._reserved, self._inputs, kept, self._indexed, {names[n] for n in self._index_of})
         for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
             if names[node] is None:
                 names[node] = namer.fresh(name)
         generated = namer.sequence("v").__next__
         names = [generated() if name is None else name for name in names]
         addresses: dict[str, str | None] = {name: name for name in self._inputs}
+        for node, (name, index) in self._index_of.items():
+            addresses[self._indexed[name].label(index)] = names[node]
         for ref, name in self._requests:  # the first meaning of a name wins; inputs always keep theirs
             if name not in addresses:
                 addresses[name] = names[ref] if ref.__class__ is int else None  # None: a constant
@@ -213,8 +243,17 @@ class GraphBuilder:
         operands = dict(zip(names, map(named, self._operands)))
         groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
                   for name, start, end in self._groups if end is not None and end > start]
-        return Graph.from_ops(op_of, operands, tuple(self._inputs), tuple(names[i] for i in out_ids),
-                              addresses=addresses, symbols=self._symbols, groups=[g for g in groups if g.nodes])
+        inputs = sorted([*self._inputs.values(), *self._index_of], key=int)  # order of first appearance
+        symbols = dict(self._symbols)
+        indexed = {}
+        for name, known in self._indexed.items():
+            base = sympy.IndexedBase(name)
+            for index, node in known.nodes.items():
+                symbols[names[node]] = base[index]
+            indexed[name] = known._replace(nodes={index: names[known.nodes[index]] for index in sorted(known.nodes)})
+        return Graph.from_ops(op_of, operands, tuple(names[i] for i in inputs), tuple(names[i] for i in out_ids),
+                              addresses=addresses, symbols=symbols, groups=[g for g in groups if g.nodes],
+                              indexed=indexed)
 
 
 _ORDINAL = ("first", "second", "third")

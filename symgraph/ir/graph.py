@@ -54,6 +54,18 @@ class Group(NamedTuple):
     nodes: tuple[str, ...]
 
 
+class IndexedInput(NamedTuple):
+    """An input written with indices (``x[i]``, ``W[j, k]``): its extent and one input node per index used."""
+
+    name: str
+    shape: tuple[int, ...]  # one past the largest index used, per dimension
+    nodes: dict  # index tuple -> input node, in row-major index order
+
+    def label(self, index: tuple[int, ...]) -> str:
+        """The user's name of one element: ``x[3]``, ``W[0, 1]``."""
+        return f"{self.name}[{', '.join(map(str, index))}]"
+
+
 class Graph:
     """A computational graph: ``g.nx`` is the ``networkx.DiGraph`` (edges operand -> result).
 
@@ -74,7 +86,8 @@ class Graph:
 
     def __init__(self, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
-                 symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = ()):
+                 symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = (),
+                 indexed: Mapping[str, IndexedInput] | None = None):
         """A graph from its light form: node name -> op and node name -> operands, in topological order.
 
         ``addresses`` (user name -> node) defaults to the inputs; ``symbols`` maps input names to
@@ -98,15 +111,23 @@ class Graph:
         #: the calls of functions the text defined (``f(u) = ...``), each with the nodes its expansion made,
         #: outer calls before the calls inside them: drawings can box them
         self.groups: tuple[Group, ...] = tuple(groups)
+        #: indexed inputs by name (``x`` for ``x[0]``, ``x[1]``, ...): each element is an input node whose
+        #: user name (an address) is its label ``x[0]``
+        self.indexed: dict[str, IndexedInput] = dict(indexed or {})
+        labels = {node: name for name, node in self.addresses.items() if node in self._ops
+                  and self._ops[node] == "input"} if self.indexed else {}
+        #: the user's name of each input, in order: the input's own name, or an element's label ``x[0]``
+        self.input_labels: tuple[str, ...] = tuple(labels.get(x, x) for x in self.inputs)
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx: nx.DiGraph | None = None
 
     @classmethod
     def from_ops(cls, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
-                 symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = ()) -> "Graph":
+                 symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = (),
+                 indexed: Mapping[str, IndexedInput] | None = None) -> "Graph":
         """The constructor, by the name that says what it takes (a graph's light form)."""
-        return cls(op_of, operands, inputs, outputs, addresses, symbols, groups)
+        return cls(op_of, operands, inputs, outputs, addresses, symbols, groups, indexed)
 
     @property
     def nx(self) -> nx.DiGraph:

@@ -133,7 +133,7 @@ ERRORS = [
     ("a;b", 1, "';'"),
     ("a+b\nc", 3, "bare expression"),
     ("a.b", 1, "attribute"),
-    ("a[0]", 1, "subscript"),
+    ("a[0.5]", 2, "must be an integer"),
     ("lambda x: x", None, "not"),
     ("if", 0, "keyword"),
     ("None", 0, "keyword"),

@@ -1,0 +1,141 @@
+"""Indexed inputs and reductions in the text: ``x[i+1]``, ``W[j, k]``, ``sum(expr, i, a, b)``, ``prod(...)``.
+
+A reduction is expanded while parsing, into the graph the written-out text
+gives: ``sum(t(i), i, 0, 2)`` builds ``(t(0) + t(1)) + t(2)``, node for node,
+so every derivative, compiler and picture sees an ordinary graph.  Its body's
+tokens are found once (the matching ``)``), and parsed once per index value
+with the index bound to that integer, in time linear in the number of terms.
+Indices, bounds and sizes are integer arithmetic on constants: sizes bound
+by keyword (``sg.grad(text, n=1000)``, ``--size n=1000``), the indices of the
+enclosing reductions and numbers; they are folded by the builder, so
+``x[i+1]`` is the input ``x[4]`` at i = 3.  The parser
+(:mod:`symgraph.frontend.parse`) mixes these methods in.
+"""
+from __future__ import annotations
+
+import sympy
+
+from ..errors import GraphError
+from .tokens import Token
+
+#: reductions expand into at most this many terms (each term is at least one node)
+MAX_TERMS = 10_000_000
+#: reductions and index brackets nest at most this deep
+MAX_REDUCTION_NESTING = 100
+#: the reductions: grammar word -> (the op that joins the terms, the value of no terms)
+REDUCTIONS = {"sum": ("add", sympy.Integer(0)), "prod": ("mul", sympy.Integer(1))}
+
+
+class Reductions:
+    """The parser's indexed names and reductions (mixed into the parser, which owns the token stream)."""
+
+    def _matching(self, open_at: int, word: str) -> tuple[int, list[int]]:
+        """The index of the bracket closing the one at ``open_at``, and the commas at its top level."""
+        k, depth, commas = open_at, 0, []
+        closing = {"(": ")", "[": "]"}[self.tokens[open_at].text]
+        while True:
+            tok = self.tokens[k]
+            if tok.kind == "end" or tok.text == ";":
+                self.error(f"unclosed '{self.tokens[open_at].text}' of {word}", self.tokens[open_at].pos)
+            if tok.text in ("(", "["):
+                depth += 1
+            elif tok.text in (")", "]"):
+                depth -= 1
+                if depth == 0:
+                    if tok.text != closing:
+                        self.error(f"'{tok.text}' closes the '{self.tokens[open_at].text}' of {word}", tok.pos)
+                    return k, commas
+            elif tok.text == "," and depth == 1:
+                commas.append(k)
+            k += 1
+
+    def _sub_parser(self, start: int, stop: int, scope: dict, integer_only: bool):
+        """A parser over tokens ``start:stop`` (ended there), in ``scope``; shares the builder and the text."""
+        sub = object.__new__(type(self))
+        end = Token("end", "", self.tokens[stop].pos)
+        sub.text, sub.builder, sub.i = self.text, self.builder, 0
+        sub.tokens = self.tokens[start:stop] + [end]
+        sub.scope, sub.definitions, sub.inputs_used = scope, self.definitions, self.inputs_used
+        sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
+        sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
+        if sub.nesting > MAX_REDUCTION_NESTING:
+            self.error(f"reductions, indices and definitions nest more than {MAX_REDUCTION_NESTING} deep",
+                       self.tokens[start].pos)
+        return sub
+
+    def integer(self, start: int, stop: int, what: str) -> int:
+        """The integer that tokens ``start:stop`` compute from sizes, enclosing indices and numbers."""
+        if stop <= start:
+            self.error(f"{what} is missing", self.tokens[start].pos)
+        tok = self.tokens[start]
+        if stop == start + 1 and tok.kind == "name" and isinstance(self.scope.get(tok.text), sympy.Integer):
+            return int(self.scope[tok.text])  # the common x[i]: no parser needed
+        if stop == start + 1 and tok.kind == "num" and tok.text.isdigit():
+            return int(tok.text)
+        ref, _ = self._sub_parser(start, stop, self.scope, True).expression()
+        if not isinstance(ref, sympy.Integer):
+            shown = self.text[tok.pos:self.tokens[stop].pos].strip()
+            self.error(f"{what} must be an integer, computed from sizes, indices and numbers; "
+                       f"{shown!r} is {ref if isinstance(ref, sympy.Basic) else 'an expression of inputs'}", tok.pos)
+        return int(ref)
+
+    def indexed_name(self, tok: Token, values: list) -> None:
+        """``x[i+1, j]`` (the name token, then ``[``): the input node of that element."""
+        word = tok.text
+        close, commas = self._matching(self.i + 1, word)
+        bounds = [self.i + 2, *(c + 1 for c in commas)]
+        stops = [*commas, close]
+        index = tuple(self.integer(a, b, f"index {k + 1} of {word}") for k, (a, b) in enumerate(zip(bounds, stops)))
+        for k, i in enumerate(index):
+            if i < 0:
+                self.error(f"index {k + 1} of {word}[...] is {i}, out of range: indices run from 0",
+                           self.tokens[bounds[k]].pos)
+        extent = self.sizes.get(word)
+        if extent is not None:
+            extent = extent if isinstance(extent, tuple) else (extent,)
+            for k, (i, n) in enumerate(zip(index, extent)):
+                if i >= n:
+                    self.error(f"index {k + 1} of {word}[...] is {i}, out of range: {word} has {n} "
+                               f"entr{'y' if n == 1 else 'ies'} along axis {k} (0 to {n - 1})", self.tokens[bounds[k]].pos)
+        self.inputs_used.setdefault(word, tok.pos)
+        try:
+            values.append(self.builder.indexed_input(word, index))
+        except GraphError as e:
+            self.error(str(e), tok.pos)
+        self.i = close  # the parser steps past the ']'
+
+
+    def reduction(self, tok: Token, values: list) -> None:
+        """``sum(expr, i, a, b)`` or ``prod(...)``: the terms for i = a, ..., b joined left to right."""
+        word = tok.text
+        op, empty = REDUCTIONS[word]
+        close, commas = self._matching(self.i + 1, word)
+        if len(commas) != 3:
+            self.error(f"{word}(expr, i, a, b) takes four arguments: the term, the index name and its first and "
+                       f"last values (both included), got {len(commas) + 1}", tok.pos)
+        body, name_at = (self.i + 2, commas[0]), commas[0] + 1
+        index = self.tokens[name_at]
+        if commas[1] != name_at + 1 or index.kind != "name":
+            self.error(f"the second argument of {word}() must be the index's name, such as i", index.pos)
+        if index.text in self.scope or index.text in self.inputs_used or index.text in self.definitions:
+            self.error(f"the index {index.text!r} of {word}() is already a name here; choose another", index.pos)
+        lo = self.integer(commas[1] + 1, commas[2], f"the first value of {index.text} in {word}()")
+        hi = self.integer(commas[2] + 1, close, f"the last value of {index.text} in {word}()")
+        if hi - lo + 1 > MAX_TERMS:
+            self.error(f"{word}() over {index.text} = {lo}..{hi} has {hi - lo + 1:,} terms; the limit is "
+                       f"{MAX_TERMS:,}", tok.pos)
+        if body[1] <= body[0]:
+            self.error(f"{word}() has no term before its first ','", tok.pos)
+        scope = dict(self.scope)
+        sub = self._sub_parser(*body, scope, self.integer_only)
+        acc = None
+        for value in range(lo, hi + 1):
+            scope[index.text] = sympy.Integer(value)
+            sub.i = 0
+            term, _ = sub.expression()
+            if self.builder.is_condition(term):
+                self.error(f"the term of {word}() is a condition, not a number", self.tokens[body[0]].pos)
+            acc = term if acc is None else self.apply(op, (acc, term), tok.pos)
+        values.append(empty if acc is None else acc)
+        self.i = close  # the parser steps past the ')'
+
