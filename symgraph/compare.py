@@ -85,7 +85,7 @@ class _Share:
 
 
 def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None,
-            progress: Any = None, allow_unused: bool = False) -> CostReport:
+            progress: Any = None, allow_unused: bool = False, **sizes: int) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.
 
     Rows: forward, reverse, paths (the path count alone when there are more
@@ -118,7 +118,7 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
     True
     """
 
-    graph = as_graph(f)
+    graph = as_graph(f, **sizes)
     names = wrt_names(graph, wrt, allow_unused)
     limit = PATH_LIMIT if path_limit is None else path_limit
     start = time.perf_counter()

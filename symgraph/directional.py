@@ -99,14 +99,14 @@ def _linearised(graph: Graph, seed_refs: Sequence) -> tuple[Linearised, list[str
     return Linearised(graph, Emitter(graph, prefix=prefix)), extra
 
 
-def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: Any) -> tuple:
+def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: Any, sizes: dict) -> tuple:
     """``(graph, wrt names, Linearised, extra input names, seed refs)`` for one directional sweep.
 
     ``seeded(graph, names)`` lists what the seeds are for (the wrt names for
     jvp, the outputs for vjp); seed names are resolved to the nodes they
     stand for.
     """
-    graph = as_graph(f)
+    graph = as_graph(f, **sizes)
     names = wrt_names(graph, wrt, allow_unused, stacklevel=4)
     refs = _seeds(seeds, seeded(graph, names), what)
     lin, extra = _linearised(graph, refs)
@@ -131,7 +131,7 @@ def _result(graph, results, lin, extra, mode, start, simplify) -> Directional:
 
 
 def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str = True,
-        allow_unused: bool = False) -> Directional:
+        allow_unused: bool = False, **sizes: int) -> Directional:
     """Jacobian-vector product J·v in one forward sweep, for every output of ``f``.
 
     Parameters
@@ -162,7 +162,7 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     {'f': 23.0}
     """
     start = time.perf_counter()
-    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", lambda graph, names: names)
+    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", lambda graph, names: names, sizes)
     nodes = wrt_nodes(graph, names)
     tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)))
     results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
@@ -170,7 +170,7 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
 
 
 def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str = True,
-        allow_unused: bool = False) -> Directional:
+        allow_unused: bool = False, **sizes: int) -> Directional:
     """Vector-Jacobian product wᵀ·J in one reverse sweep, for every wrt name.
 
     Parameters
@@ -198,7 +198,7 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     (u + y, u + x, 1)
     """
     start = time.perf_counter()
-    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, w, "w", lambda graph, names: list(graph.outputs))
+    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, w, "w", lambda graph, names: list(graph.outputs), sizes)
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
     backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())

@@ -67,8 +67,13 @@ def test_vector_form_for_optimisers():
     np.testing.assert_allclose(flipped(np.array([2.0, 0.5]))[1], g[::-1])
     with pytest.raises(sg.GraphError, match="1-D vector of 2 values"):
         fn(np.ones(3))
-    with pytest.raises(sg.GraphError, match="inputs not in wrt: y"):
-        sg.value_and_grad("x*y", wrt=["x"], vector=True)
+    # an input not in wrt is data, passed after the vector by position or by name
+    data = sg.value_and_grad("x*y", wrt=["x"], vector=True)
+    assert data(np.array([2.0]), 3.0) == (6.0, pytest.approx([3.0])) and data([2.0], y=3.0)[0] == 6.0
+    with pytest.raises(sg.errors.ArgumentError, match="missing 1 required positional argument: 'y'"):
+        data(np.array([2.0]))
+    with pytest.raises(sg.GraphError, match="not inputs: c"):
+        sg.value_and_grad("c = x*y; c + x", wrt=["x", "c"], vector=True)
 
 
 def test_vector_form_calls_functions_through_numpy():

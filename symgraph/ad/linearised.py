@@ -51,7 +51,7 @@ def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str],
 
 def edge_derivative(graph: Graph, u: str, v: str) -> sympy.Expr:
     """The local derivative d v / d u as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    value = _edge_partial(constants.SympyBuilder, graph, u, v, sympy.Symbol, sympy.Symbol(v))
+    value = _edge_partial(constants.SympyBuilder, graph, u, v, graph.symbol, graph.symbol(v))
     return constants.as_constant(value) if isinstance(value, int) else value
 
 

@@ -28,11 +28,12 @@ from ..errors import GraphError
 from .chunk import chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel
-from .runtime import Layout, compiled_function, flat_labels, vector_function
+from .runtime import Layout, array_parameters, compiled_function, flat_labels, vector_function
 
 
 def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
-                    args: Sequence[str] | None = None, vector: bool = False, backend: str = "numpy",
+                    args: Sequence[str] | None = None, vector: bool = False, theta: Sequence[str] | None = None,
+                    backend: str = "numpy",
                     chunk: int | None = None, parallel: bool = False, xp: Any = None,
                     progress: Any = None) -> Callable:
     """``program`` as a function, on any backend, with one argument binder.
@@ -50,9 +51,12 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         The positional order: a permutation of ``program.inputs`` (default:
         ``program.inputs``; see :func:`symgraph.binding.positional_order`).
     vector : bool
-        Take one 1-D vector of the inputs (in positional order);
-        ``returns`` must be ``(value_label, (grad_labels...))`` and the
-        function returns ``(float, 1-D ndarray)``.
+        Take one 1-D vector of the ``theta`` inputs (default: every input),
+        then the other inputs as data (by position or name, an indexed one as
+        one array); ``returns`` must be ``(value_label, (grad_labels...))``
+        and the function returns ``(float, 1-D ndarray)``.
+    theta : list of input nodes, optional
+        With ``vector=True``: the inputs the vector holds, in its order.
     backend : {"numpy", "numba"}
         Generated NumPy code (:mod:`symgraph.backends.numpy`), or one compiled
         loop over points (:mod:`symgraph.backends.numba`; needs numba).
@@ -67,7 +71,21 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     """
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
-    order = positional_order(program.inputs, args)
+    graph = getattr(program, "graph", None)
+    params = graph.parameters(program.inputs) if graph is not None and graph.indexed else []
+    arrays = any(elements is not None for _, elements in params)  # an indexed input is one array parameter
+    data: list = []
+    if vector:
+        theta = tuple(program.inputs if theta is None else theta)
+        rest = [x for x in program.inputs if x not in set(theta)]
+        data = graph.parameters(rest) if graph is not None else [(x, None) for x in rest]
+        order = theta + _expanded(data)
+    elif arrays:
+        by_name = dict(params)
+        user_order = positional_order(list(by_name), args)
+        order = _expanded([(name, by_name[name]) for name in user_order])
+    else:
+        order = positional_order(program.inputs, args)
     if vector:
         if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], str)
                 and isinstance(returns[1], tuple)):
@@ -86,7 +104,17 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         kernel, source = numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress)
     if chunk is not None:
         kernel = chunked_kernel(kernel, chunk)
+    shapes = {name: known.shape for name, known in graph.indexed.items()} if graph is not None else {}
     if vector:
-        return vector_function(kernel, order, name=name, doc=doc, source=source)
+        return vector_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes)
+    if arrays:
+        kernel = array_parameters(kernel, [(name, by_name[name]) for name in user_order], shapes)
+        order = tuple(user_order)
     return compiled_function(kernel, order, name=name, doc=doc, source=source, layout=returns,
                              backend=backend, parallel=bool(parallel))
+
+
+def _expanded(params: Sequence[tuple[str, Any]]) -> tuple[str, ...]:
+    """The input nodes of :meth:`Graph.parameters`' list, in order (an indexed input's elements in index order)."""
+    return tuple(node for name, elements in params
+                 for node in ((name,) if elements is None else (n for _, n in elements)))

@@ -26,8 +26,9 @@ Examples
 from __future__ import annotations
 
 import functools
+import inspect
 import types
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -199,18 +200,37 @@ def working_dtype(values: Sequence[Any]) -> np.dtype:
 
 # --------------------------------------------------------------------------- results
 
-Layout = Any  # a result label (str), or a tuple of layouts
+Layout = Any  # a result label (str), a Stack, or a tuple of layouts
+
+
+class Stack(NamedTuple):
+    """Results returned as one array: the derivatives by ``x[0], x[1], ...`` as an array of ``shape + batch``."""
+
+    labels: tuple[str, ...]
+    shape: tuple[int, ...]
 
 
 def flat_labels(layout: Layout) -> list[str]:
     """The labels of a layout in order, repeats kept (a layout nests at most as deep as the API writes it)."""
+    if isinstance(layout, Stack):
+        return list(layout.labels)
     if not isinstance(layout, tuple):
         return [layout]
     return [label for part in layout for label in flat_labels(part)]
 
 
+def _stacked(shape: tuple[int, ...]) -> Callable[[tuple], Any]:
+    def stack(results: tuple) -> Any:
+        xp = namespace_of(results)
+        parts = [xp.asarray(r) for r in results]
+        return xp.reshape(xp.stack(parts), shape + tuple(parts[0].shape))
+    return stack
+
+
 def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
     """A function turning the flat results tuple into ``layout`` (None when the flat tuple is the layout)."""
+    if isinstance(layout, Stack):
+        return _stacked(layout.shape)
     if not isinstance(layout, tuple):
         return lambda results: results[0]
     if all(isinstance(part, str) for part in layout):
@@ -262,24 +282,78 @@ def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc:
     return call
 
 
-def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
-                    source: str | None = None) -> Callable:
-    """``kernel`` (results: value, then the gradient) as ``f(x) -> (float, 1-D ndarray)`` for optimisers.
+def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes: dict) -> Callable:
+    """``kernel`` (one input per element) as a function of the user's parameters: an indexed input is one array.
 
-    ``x`` holds the inputs in ``names`` order; the gradient comes in the
-    same order.  The point is handed to ``kernel`` as scalars, so it runs the
-    kernel's single-point path (:func:`working_dtype` decides the dtype).
+    ``params`` is :meth:`Graph.parameters`' list: ``(name, None)`` passes a value
+    on, ``(x, [(index, node), ...])`` takes an array whose first axes are the
+    index axes, of extents ``shapes[x]`` (batch axes after them), and passes
+    ``x[index]`` for each element.
+    """
+    plan = [None if elements is None else (name, tuple(index for index, _ in elements), shapes[name])
+            for name, elements in params]
+
+    @functools.wraps(kernel)
+    def call(*values: Any) -> tuple:
+        flat = []
+        for value, step in zip(values, plan):
+            if step is None:
+                flat.append(value)
+                continue
+            name, indices, shape = step
+            if not hasattr(value, "shape"):
+                value = np.asarray(value)
+            if tuple(value.shape[:len(shape)]) != shape:
+                raise GraphError(f"{name} takes an array whose first ax{'is is' if len(shape) == 1 else 'es are'} "
+                                 f"{shape} (its indices; batch axes follow), got shape {tuple(value.shape)}")
+            flat.extend(value[index] for index in indices)
+        return kernel(*flat)
+    return call
+
+
+def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
+                    source: str | None = None, data: Sequence[tuple[str, Any]] = (),
+                    shapes: dict | None = None) -> Callable:
+    """``kernel`` (results: value, then the gradient) as ``f(x, **data) -> (float, 1-D ndarray)`` for optimisers.
+
+    ``x`` holds the values of ``names`` (the kernel's first inputs), and the
+    gradient comes in the same order.  The kernel's other inputs are the
+    ``data`` parameters (:meth:`Graph.parameters`' list, an indexed input as one
+    array of ``shapes[x]``), passed after ``x`` by position (``scipy.optimize.minimize(
+    f, x0, jac=True, args=(...))``) or by name (``functools.partial(f, X=...)``).
+    A point is handed to ``kernel`` as scalars, so it runs the kernel's
+    single-point path (:func:`working_dtype` decides the dtype).
     """
     names = tuple(names)
     count = len(names)
     shown = ", ".join(names[:5]) + (", ..." if count > 5 else "")
+    if data:
+        data_kernel = array_parameters(lambda *flat: flat, data, shapes or {})
+        bind = Binder(tuple(n for n, _ in data), name)
 
-    def point(x: Any) -> tuple[float, np.ndarray]:
+    def values_of(x: Any) -> Sequence[Any]:
         x = np.asarray(x)
         if x.ndim != 1 or x.shape[0] != count:
             raise GraphError(f"expected a 1-D vector of {count} values ({shown}), got shape {x.shape}")
-        results = kernel(*(x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,)), copy=False)))
-        value, grads = results[0], results[1:]
-        return float(value), np.array(grads, dtype=value.dtype)
+        return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,)), copy=False)
 
-    return compiled_function(point, ("x",), name=name, doc=doc, source=source)
+    if not data:
+        def point(x: Any) -> tuple[float, np.ndarray]:
+            results = kernel(*values_of(x))
+            value, grads = results[0], results[1:]
+            return float(value), np.array(grads, dtype=value.dtype)
+        return compiled_function(point, ("x",), name=name, doc=doc, source=source)
+
+    def point_with_data(x: Any, *args: Any, **kwargs: Any) -> tuple[float, np.ndarray]:
+        results = kernel(*values_of(x), *data_kernel(*bind(args, kwargs)))
+        value, grads = results[0], results[1:]
+        return float(value), np.array(grads, dtype=np.result_type(value))
+
+    point_with_data.__name__ = point_with_data.__qualname__ = name
+    point_with_data.__doc__ = doc
+    point_with_data.source = source
+    point_with_data.data = bind.names
+    kind = inspect.Parameter
+    point_with_data.__signature__ = inspect.Signature(
+        [kind("x", kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
+    return point_with_data

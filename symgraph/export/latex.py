@@ -65,8 +65,16 @@ class LatexPrinter(SympyLatexPrinter):
         body = rf"2^{{{self._print(expr.args[0])}}}"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
+    #: the graph whose names :meth:`name` prints (an indexed input's element as ``x_{3}``), or None
+    graph: Graph | None = None
+
     def name(self, name: str) -> str:
-        """A node or variable name as sympy prints the symbol (``x_{2}``, ``\\alpha``)."""
+        """A node or variable name as sympy prints the symbol (``x_{2}``, ``\\alpha``, ``W_{0,1}`` for ``W[0, 1]``)."""
+        graph = self.graph
+        if graph is not None:
+            node = name if name in graph.op_of else graph.addresses.get(name)
+            if node is not None and node in graph.op_of:
+                return self._print(graph.symbol(node))
         return self._print(sympy.Symbol(name))
 
     def partial(self, f: str, x: str) -> str:
@@ -167,6 +175,7 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
     """
 
     printer = LatexPrinter(settings)
+    printer.graph = gradient.graph
     f = name or function_name(gradient.graph)
     sep = " &= " if aligned else " = "
     forms = node_forms(gradient.program, None if expand else SHOW_LIMIT) if nodes else None
@@ -195,6 +204,7 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
 def graph_latex(graph: Graph, **settings: Any) -> str:
     """The local derivative on every edge, as a two-column ``array`` (works in math mode and MathJax)."""
     printer = LatexPrinter(settings)
+    printer.graph = graph
     annotate_edges(graph)
     rows = [rf"{printer.name(u)} \to {printer.name(v)} & {printer.partial(v, u)} = "
             + printer.doprint(data["derivative"]) for u, v, data in graph.nx.edges(data=True)]

@@ -14,20 +14,25 @@ from typing import Any, Sequence
 
 import sympy
 
-from ..errors import GraphError, UnusedWrtWarning
+from ..errors import ArgumentError, GraphError, UnusedWrtWarning
 from ..ir.graph import Graph
 from .from_sympy import graph_from_sympy
 from .parse import parse
 
 
-def as_graph(f: Any) -> Graph:
-    """Text, a list of texts, a sympy expression (or list) or a Graph, as a Graph."""
+def as_graph(f: Any, **sizes: int) -> Graph:
+    """Text, a list of texts, a sympy expression (or list) or a Graph, as a Graph.
+
+    ``sizes`` are the text's sizes (``n=1000``, see :func:`parse`); they apply to text only.
+    """
+    if sizes and not (isinstance(f, str) or isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f)):
+        raise ArgumentError(f"sizes ({', '.join(sizes)}) apply to text; got a {type(f).__name__}")
     if isinstance(f, Graph):
         return f
     if isinstance(f, str):
-        return parse(f)
+        return parse(f, **sizes)
     if isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f):
-        return parse(list(f))
+        return parse(list(f), **sizes)
     if isinstance(f, (sympy.Basic, int, float)) or isinstance(f, (list, tuple)):
         return graph_from_sympy(f)
     raise TypeError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
@@ -44,13 +49,15 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     silent 0).
     """
     if wrt is None:
-        return list(graph.inputs)
-    if isinstance(wrt, (str, sympy.Symbol)):
+        return default_wrt(graph)
+    if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed)):
         wrt = [wrt]
-    names = [w.name if isinstance(w, sympy.Symbol) else w for w in wrt]
+    names = [str(w) if isinstance(w, sympy.Indexed) else w.name if isinstance(w, sympy.Symbol) else w for w in wrt]
     for w in names:
         if not isinstance(w, str):
             raise TypeError(f"wrt names must be strings or sympy Symbols, got {w!r}")
+    if graph.indexed:  # "x" names every x[j], in index order
+        names = [label for w in names for label in (element_labels(graph, w) if w in graph.indexed else (w,))]
     if len(set(names)) != len(names):
         raise GraphError(f"wrt lists a name twice: {names}")
     known = graph.user_names
@@ -58,6 +65,28 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     if absent and not allow_unused:
         closest = {w: match[0] for w in absent if (match := difflib.get_close_matches(w, sorted(known), n=1))}
         warnings.warn(UnusedWrtWarning(absent, graph.inputs, closest), stacklevel=stacklevel)
+    return names
+
+
+def element_labels(graph: Graph, name: str) -> list[str]:
+    """The labels ``x[0], x[1], ...`` of the indexed input ``name``, in row-major index order."""
+    known = graph.indexed[name]
+    return [known.label(index) for index in known.nodes]
+
+
+def default_wrt(graph: Graph) -> list[str]:
+    """Every input in order of first appearance; an indexed input's elements together, in index order."""
+    if not graph.indexed:
+        return list(graph.inputs)
+    names, done = [], set()
+    base_of = {node: name for name, known in graph.indexed.items() for node in known.nodes.values()}
+    for node, label in zip(graph.inputs, graph.input_labels):
+        base = base_of.get(node)
+        if base is None:
+            names.append(label)
+        elif base not in done:
+            done.add(base)
+            names.extend(element_labels(graph, base))
     return names
 
 

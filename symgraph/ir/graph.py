@@ -204,6 +204,47 @@ class Graph:
         except (KeyError, TypeError):
             raise self._missing(node) from None
 
+    def parameters(self, inputs: Sequence[str]) -> list[tuple[str, list[tuple[tuple, str]] | None]]:
+        """The user's parameters for input nodes ``inputs``, in order: ``(name, None)`` for a plain input,
+        ``(x, [(index, node), ...])`` for the elements of an indexed input ``x`` (one array), in index order.
+
+        An indexed input is one parameter at the place of its first element in ``inputs``.
+        """
+        if not self.indexed:
+            return [(x, None) for x in inputs]
+        base_of = {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
+        wanted = set(inputs)
+        params, seen = [], set()
+        for node in inputs:
+            found = base_of.get(node)
+            if found is None:
+                params.append((node, None))
+            elif found[0] not in seen:
+                seen.add(found[0])
+                known = self.indexed[found[0]]
+                params.append((found[0], [(index, n) for index, n in known.nodes.items() if n in wanted]))
+        return params
+
+    def node_values(self, inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` keyed by the user's names -> keyed by the input nodes: an indexed input's array
+        (``x=[...]``, its index axes first) gives each element ``x[3]``; labels ``x[3]`` may be given one by one.
+        """
+        if not self.indexed:
+            return dict(values)
+        out = {}
+        for key, value in values.items():
+            known = self.indexed.get(key)
+            if known is None:
+                out[self.addresses.get(key, key) if key not in self._ops else key] = value
+                continue
+            array = np.asarray(value)
+            if array.shape[:len(known.shape)] != known.shape:
+                raise GraphError(f"{key} takes an array whose first axes are {known.shape} (its indices), "
+                                 f"got shape {array.shape}")
+            for index, node in known.nodes.items():
+                out[node] = array[index]
+        return out
+
     def symbol(self, node: str) -> sympy.Symbol:
         """The sympy Symbol standing for ``node``: the user's own for an input of :meth:`from_sympy`
         (assumptions kept), else ``Symbol(node)`` (made on request: sympy caches symbols by name)."""
@@ -261,7 +302,8 @@ class Graph:
         NumPy's RuntimeWarning, never an exception.  Constants take their
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
-        result = interpret.numbers(self.rows(), check_values(self.inputs, values), self.outputs)
+        result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values)),
+                                   self.outputs)
         return {k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
                 for k, v in result.items()}  # conditions stay true/false
 

@@ -89,6 +89,8 @@ class Program:
 
         Constants take their float64 value (:func:`constants.constant_value`), as in closed forms.
         """
+        if self.graph is not None:
+            values = self.graph.node_values(self.inputs, values)
         env = interpret.numbers(self.instructions, check_values(self.inputs, values), self.results.values())
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
