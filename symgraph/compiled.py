@@ -147,11 +147,11 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     theta = None
     if vector:
         inputs = set(graph.inputs)
-        theta = [graph.addresses.get(n) for n in names]
-        extra = [n for n, node in zip(names, theta) if node not in inputs]
+        theta = [graph.addresses.get(n) for n in names]  # None: an element of an indexed input never used
+        extra = [n for n, node in zip(names, theta) if node not in inputs and not (node is None and "[" in n)]
         if extra:
             raise GraphError(f"vector=True differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
-        if len(set(theta)) != len(theta):
+        if len({t for t in theta if t is not None}) != len([t for t in theta if t is not None]):
             raise GraphError("vector=True needs each input once in wrt; two wrt names stand for one input")
         if args is not None and [graph.addresses.get(a, a) for a in args] != theta:
             raise GraphError("with vector=True the vector and the gradient share one order: "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+import numpy as np
 import sympy
 
 from .ad.modes import resolve_mode, run_mode, sweep_options
@@ -24,6 +25,7 @@ from .export.latex import function_name, gradient_latex
 from .frontend.coerce import as_graph, element_labels, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
+from .errors import GraphError
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
@@ -51,6 +53,32 @@ def result_layout(graph: Graph, labels: Sequence[str]) -> tuple:
         out.append(labels[k])
         k += 1
     return tuple(out)
+
+
+def _indexed_labels(graph: Graph, name: str, labels: Sequence[str]) -> list[str]:
+    if name not in graph.indexed:
+        raise GraphError(f"{name!r} is not an indexed input" + (f"; indexed inputs: {', '.join(graph.indexed)}"
+                                                                 if graph.indexed else ""))
+    wanted = element_labels(graph, name)
+    missing = [label for label in wanted if label not in labels]
+    if missing:
+        raise GraphError(f"no entries for {', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}: "
+                         f"ask for wrt={name!r} to get every element of {name}")
+    return wanted
+
+
+class Values(dict):
+    """Numbers keyed by label (``x[0]``, ``b``), with :meth:`array` for an indexed input's entries."""
+
+    def __init__(self, graph: Graph, values: Mapping[str, Any]):
+        super().__init__(values)
+        self.graph = graph
+
+    def array(self, name: str) -> np.ndarray:
+        """The entries for the elements of the indexed input ``name`` as one array of shape ``(*its shape, *batch)``."""
+        labels = _indexed_labels(self.graph, name, list(self))
+        parts = [np.asarray(self[label]) for label in labels]
+        return np.stack(parts).reshape(self.graph.indexed[name].shape + parts[0].shape)
 
 
 class DerivativeMap(Mapping[str, sympy.Expr]):
@@ -168,9 +196,19 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     __str__ = __repr__
 
-    def at(self, /, **values: float) -> dict[str, float]:
-        """Numeric values at a point (or arrays of points), evaluated on the program."""
-        return self.program.evaluate(**values)
+    def at(self, /, **values: float) -> "Values":
+        """Numeric values at a point (or arrays of points), evaluated on the program.
+
+        An indexed input takes one array (``x=[...]``, index axes first); the
+        result is keyed like this mapping (``x[0]``, ...) and
+        :meth:`Values.array` reads an indexed input's entries back as one array.
+        """
+        return Values(self.graph, self.program.evaluate(**values))
+
+    def array(self, name: str) -> sympy.Array:
+        """The entries for the elements of the indexed input ``name`` (``x[0], x[1], ...``) as a sympy Array of its shape."""
+        labels = _indexed_labels(self.graph, name, self.labels)
+        return sympy.Array([self[label] for label in labels], self.graph.indexed[name].shape)
 
 
 class Gradient(DerivativeMap):

@@ -76,10 +76,10 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     arrays = any(elements is not None for _, elements in params)  # an indexed input is one array parameter
     data: list = []
     if vector:
-        theta = tuple(program.inputs if theta is None else theta)
+        theta = tuple(program.inputs if theta is None else theta)  # None: a vector entry no input reads
         rest = [x for x in program.inputs if x not in set(theta)]
         data = graph.parameters(rest) if graph is not None else [(x, None) for x in rest]
-        order = theta + _expanded(data)
+        order = tuple(t for t in theta if t is not None) + _expanded(data)
     elif arrays:
         by_name = dict(params)
         user_order = positional_order(list(by_name), args)
@@ -106,7 +106,8 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         kernel = chunked_kernel(kernel, chunk)
     shapes = {name: known.shape for name, known in graph.indexed.items()} if graph is not None else {}
     if vector:
-        return vector_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes)
+        return vector_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes,
+                               labels=flat_labels(returns[1]))
     if arrays:
         kernel = array_parameters(kernel, [(name, by_name[name]) for name in user_order], shapes)
         order = tuple(user_order)

@@ -313,7 +313,7 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
 
 def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
                     source: str | None = None, data: Sequence[tuple[str, Any]] = (),
-                    shapes: dict | None = None) -> Callable:
+                    shapes: dict | None = None, labels: Sequence[str] | None = None) -> Callable:
     """``kernel`` (results: value, then the gradient) as ``f(x, **data) -> (float, 1-D ndarray)`` for optimisers.
 
     ``x`` holds the values of ``names`` (the kernel's first inputs), and the
@@ -326,7 +326,9 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
     """
     names = tuple(names)
     count = len(names)
-    shown = ", ".join(names[:5]) + (", ..." if count > 5 else "")
+    shown = ", ".join(map(str, (labels or names)[:5])) + (", ..." if count > 5 else "")
+    unread = [k for k, n in enumerate(names) if n is None]  # vector entries no input reads: dropped
+    read = np.array([k for k, n in enumerate(names) if n is not None]) if unread else None
     if data:
         data_kernel = array_parameters(lambda *flat: flat, data, shapes or {})
         bind = Binder(tuple(n for n, _ in data), name)
@@ -335,6 +337,8 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
         x = np.asarray(x)
         if x.ndim != 1 or x.shape[0] != count:
             raise GraphError(f"expected a 1-D vector of {count} values ({shown}), got shape {x.shape}")
+        if read is not None:
+            x = x[read]
         return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,)), copy=False)
 
     if not data:

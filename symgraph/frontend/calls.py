@@ -27,6 +27,7 @@ class Definition(NamedTuple):
     start: int
     scope: dict
     definitions: dict
+    tokens: list  # the token list ``start`` indexes (a reduction's body has its own)
 
 
 def _arity(word: str) -> int:
@@ -121,7 +122,7 @@ class Calls:
             self.i += 1
         if self.i == start:
             self.error(f"the definition of {name}() has no body", self.peek().pos)
-        self.definitions[name] = Definition(tuple(params), start, dict(self.scope), dict(self.definitions))
+        self.definitions[name] = Definition(tuple(params), start, dict(self.scope), dict(self.definitions), self.tokens)
 
     def expand(self, name: str, args: list, pos: int) -> object:
         """The node of a call of the defined function ``name``: its body with the parameters bound to ``args``."""
@@ -132,7 +133,8 @@ class Calls:
         if self.nesting >= MAX_DEFINITION_NESTING:
             self.error(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", pos)
         body = object.__new__(type(self))  # a parser over the same tokens, in the definition's own scope
-        body.text, body.builder, body.tokens, body.i = self.text, self.builder, self.tokens, definition.start
+        body.text, body.builder, body.tokens, body.i = self.text, self.builder, definition.tokens, definition.start
+        body.integer_only, body.sizes = self.integer_only, self.sizes
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
         body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope

@@ -12,6 +12,7 @@ import difflib
 import warnings
 from typing import Any, Sequence
 
+import numpy as np
 import sympy
 
 from ..errors import ArgumentError, GraphError, UnusedWrtWarning
@@ -61,7 +62,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     if len(set(names)) != len(names):
         raise GraphError(f"wrt lists a name twice: {names}")
     known = graph.user_names
-    absent = [w for w in names if w not in known]
+    absent = [w for w in names if w not in known and not _is_element(graph, w)]
     if absent and not allow_unused:
         closest = {w: match[0] for w in absent if (match := difflib.get_close_matches(w, sorted(known), n=1))}
         warnings.warn(UnusedWrtWarning(absent, graph.inputs, closest), stacklevel=stacklevel)
@@ -69,9 +70,21 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
 
 
 def element_labels(graph: Graph, name: str) -> list[str]:
-    """The labels ``x[0], x[1], ...`` of the indexed input ``name``, in row-major index order."""
+    """The labels ``x[0], x[1], ...`` of every element of the indexed input ``name``, in row-major index order.
+
+    Every index of its extent counts, also one the function never uses (its derivative is 0).
+    """
     known = graph.indexed[name]
-    return [known.label(index) for index in known.nodes]
+    return [known.label(index) for index in np.ndindex(*known.shape)]
+
+
+def _is_element(graph: Graph, label: str) -> bool:
+    """True for the label of an element of an indexed input within its extent (``x[3]`` when x has 5)."""
+    base, _, rest = label.partition("[")
+    known = graph.indexed.get(base)
+    if known is None or not rest.endswith("]"):
+        return False
+    return label in {known.label(index) for index in np.ndindex(*known.shape)}
 
 
 def default_wrt(graph: Graph) -> list[str]:

@@ -255,7 +255,8 @@ class _Parser(Calls, Reductions):
         if word in REDUCTIONS and nxt.text == "(":
             return self.reduction(tok, values)
         if nxt.text == "[":
-            if word in _CALLABLE or word in self.definitions or word in self.scope or word == "pi" or word in REDUCTIONS:
+            if word in _CALLABLE or word in self.definitions or word == "pi" or word in REDUCTIONS or \
+                    word in self.scope and word not in self.sizes:
                 self.error(f"{word!r} is not an indexed input: only inputs take indices", tok.pos)
             if self.integer_only:
                 self.error(f"an index or a bound is computed from sizes, indices and numbers, not from {word}[...]",
@@ -389,6 +390,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict) -> Grap
         for name in outputs:
             results.append(_output(name, scopes, builder, texts))
             names_out.append(name)
+    builder.declare_extents({k: v if isinstance(v, tuple) else (v,) for k, v in sizes.items()})
     return builder.finish(results, names_out)
 
 

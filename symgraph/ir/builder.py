@@ -145,6 +145,13 @@ class GraphBuilder:
                                                  if known.shape else tuple(i + 1 for i in index))
         return node
 
+    def declare_extents(self, extents: dict[str, tuple[int, ...]]) -> None:
+        """Give indexed inputs the extents declared for them (``x=5``), which the indices used must fit."""
+        for name, shape in extents.items():
+            known = self._indexed.get(name)
+            if known is not None and len(shape) == len(known.shape):
+                self._indexed[name] = known._replace(shape=tuple(max(a, b) for a, b in zip(shape, known.shape)))
+
     def begin_group(self, name: str) -> list:
         """Start recording the nodes a call of the text's function ``name`` makes; pass the result to end_group."""
         group = [name, len(self._ops), None]

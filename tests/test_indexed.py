@@ -1,0 +1,161 @@
+"""Indexed inputs, reductions and sizes: the one-line model is the written-out graph, in every use.
+
+The written-out texts are built here in Python; the reference for values is
+NumPy on the same formula, and for derivatives the written-out text's own
+gradient (checked against sympy elsewhere).
+"""
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph.errors import ArgumentError, GraphError, ParseError
+
+ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+def written_rosenbrock(n):
+    return " + ".join(f"(100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2)" for i in range(n - 1))
+
+
+def canonical(graph, rename):
+    """The graph's rows with nodes numbered in order and inputs by ``rename(label)``: equal iff node for node."""
+    number, rows = {}, []
+    labels = dict(zip(graph.inputs, graph.input_labels))
+    for node, op, args in graph.rows():
+        number[node] = rename(labels[node]) if op == "input" else len(number)
+        rows.append((op, tuple(number[a] if isinstance(a, str) else a for a in args)))
+    return rows, [number[y] for y in graph.outputs]
+
+
+@pytest.mark.parametrize("n", [2, 5, 60])
+def test_one_line_rosenbrock_is_the_written_out_graph_node_for_node(n):
+    one_line = sg.parse(ROSENBROCK, n=n)
+    written = sg.parse(written_rosenbrock(n))
+    assert len(one_line) == len(written)
+    assert canonical(one_line, lambda label: label.replace("[", "").replace("]", "")) == \
+        canonical(written, lambda label: label)
+    assert one_line.indexed["x"].shape == (n,)
+
+
+def test_gradients_and_compiled_results_agree_with_the_written_out_form_at_n_1000():
+    n = 1000
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, n)
+    one = sg.grad(ROSENBROCK, n=n)
+    written = sg.grad(written_rosenbrock(n), wrt=[f"x{i}" for i in range(n)])
+    assert one.wrt == tuple(f"x[{i}]" for i in range(n))
+    (compiled,) = one.lambdify()(x)
+    reference = written.lambdify(args=[f"x{i}" for i in range(n)])(*x)
+    np.testing.assert_array_equal(compiled, np.array(reference))
+    at = one.at(x=x)
+    np.testing.assert_array_equal(at.array("x"), compiled)
+    value, grad = sg.value_and_grad(ROSENBROCK, wrt=["x"], vector=True, n=n)(x)
+    want = np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    assert value == pytest.approx(want, rel=1e-13)
+    np.testing.assert_array_equal(grad, compiled)
+
+
+def test_vector_and_batch_shapes():
+    n, batch = 4, (5, 2)
+    f = sg.lambdify(ROSENBROCK, n=n)
+    g = sg.grad(ROSENBROCK, n=n).lambdify()
+    x = np.random.default_rng(1).uniform(-1, 1, (n, *batch))
+    assert f(x).shape == batch
+    (d,) = g(x)
+    assert d.shape == (n, *batch)
+    (point,) = g(x[:, 0, 0])
+    assert point.shape == (n,)
+    np.testing.assert_array_equal(d[:, 0, 0], point)
+    with pytest.raises(GraphError, match=r"x takes an array whose first axis is \(4,\).*got shape \(3,\)"):
+        f(np.ones(3))
+    vg = sg.value_and_grad("sum(W[k, j]*v[j], j, 0, 2) + c", wrt=["W", "c"], k=1)
+    value, (dW, dc) = vg(np.ones((2, 3, 7)), np.arange(3.0), 1.0)
+    assert value.shape == (7,) and dW.shape == (2, 3, 7) and dc.shape == (7,)
+    np.testing.assert_array_equal(dW[1, :, 0], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(dW[0], 0.0)  # W[0, j]: within W's extent (W[1, j] is used), never used itself
+    assert sg.parse("x[1]", x=4).indexed["x"].shape == (4,)  # a declared extent
+
+
+def test_nested_sums_products_and_two_dimensional_inputs():
+    g = sg.parse("sum(sum(W[i, j]*x[j], j, 0, m-1)^2, i, 0, k-1) + prod(1 + x[j], j, 0, m-1)", k=2, m=3)
+    assert g.indexed["W"].shape == (2, 3) and g.indexed["x"].shape == (3,)
+    W, x = np.arange(6.0).reshape(2, 3), np.array([1.0, -2.0, 0.5])
+    want = np.sum((W @ x) ** 2) + np.prod(1 + x)
+    assert g.evaluate(W=W, x=x)[g.output] == pytest.approx(want)
+    grad = sg.grad(g, wrt=["W"])
+    np.testing.assert_allclose(grad.at(W=W, x=x).array("W"), 2 * np.outer(W @ x, x))
+    assert sg.parse("sum(x[i], i, 3, 2) + prod(x[i], i, 1, 0) + y").expr() == sympy.Symbol("y") + 1
+    assert sg.parse("sum(i*x[i], i, 0, 2)").expr() == sympy.IndexedBase("x")[1] + 2 * sympy.IndexedBase("x")[2]
+
+
+def test_reductions_in_definitions_and_definitions_in_reductions():
+    text = "sq(u) = u*u\nnorm2 = sum(sq(x[i]), i, 0, n-1)\nnorm2 + sum(x[i]*x[i], i, 0, n-1)"
+    g = sg.parse(text, n=3)
+    x = np.array([1.0, 2.0, 3.0])
+    assert g.evaluate(x=x)[g.output] == 28.0
+    assert len([gr for gr in g.groups if gr.name == "sq"]) == 3
+
+
+def test_latex_and_names_of_elements():
+    g = sg.grad("sum(x[i]^2, i, 0, 1)")
+    assert g.wrt == ("x[0]", "x[1]")
+    assert r"\partial {x}_{0}" in g.latex() and "{x}_{1}" in g.latex()
+    assert str(g["x[1]"]) == "2*x[1]"
+    assert g.array("x") == sympy.Array([2 * sympy.IndexedBase("x")[0], 2 * sympy.IndexedBase("x")[1]])
+
+
+@pytest.mark.parametrize("text, sizes, position, message", [
+    ("sum(x[i+1], i, 0, n-1)", {"n": 3, "x": 3}, 6, "index 1 of x[...] is 3, out of range: x has 3 entries"),
+    ("x[i - 1]", {"i": 0}, 2, "is -1, out of range: indices run from 0"),
+    ("x[0.5]", {}, 2, "must be an integer"),
+    ("x[y]", {}, 2, "'y' is not a size or an index"),
+    ("sum(x[i], i, 0, n)", {}, 16, "'n' is not a size or an index"),
+    ("sum(x[i], i, 0)", {}, 0, "takes four arguments"),
+    ("sum(x[i], 2, 0, 3)", {}, 10, "must be the index's name"),
+    ("y = 1; sum(x[y], y, 0, 3)", {}, 17, "the index 'y' of sum() is already a name"),
+    ("sum(x[i] > 0, i, 0, 3)", {}, 4, "is a condition"),
+    ("x[0] + x", {}, 7, "either indexed or not"),
+    ("x + x[0]", {}, 4, "either indexed or not"),
+    ("W[0, 1] + W[2]", {}, 10, "W takes 2 indices"),
+    ("sin[0]", {}, 0, "only inputs take indices"),
+    ("sum(x[i], i, 0, 3", {}, 3, "unclosed '('"),
+    ("x[0", {}, 1, "unclosed '['"),
+    ("x[0)", {}, 3, "')' closes the '['"),
+    ("sum(x[i], i, 0, 100000000)", {}, 0, "the limit is"),
+    ("n = 2; n", {"n": 3}, 0, "is a size bound by keyword"),
+])
+def test_bad_indices_and_reductions_are_parse_errors(text, sizes, position, message):
+    with pytest.raises(ParseError) as info:
+        sg.parse(text, **sizes)
+    assert message in str(info.value)
+    assert info.value.position == position, str(info.value)
+
+
+@pytest.mark.parametrize("size", [-1, 2.5, "3", True, (2, -1)])
+def test_sizes_must_be_non_negative_integers(size):
+    with pytest.raises(ArgumentError, match="must be a non-negative integer"):
+        sg.parse("sum(x[i], i, 0, n-1)", n=size)
+
+
+def test_sizes_only_apply_to_text():
+    with pytest.raises(ArgumentError, match="apply to text"):
+        sg.grad(sg.parse("x^2"), n=3)
+
+
+def test_pictures_of_large_indexed_graphs_refuse_with_a_size_message():
+    from symgraph.export.draw import MAX_NODES
+    big = sg.parse(ROSENBROCK, n=MAX_NODES)
+    with pytest.raises(sg.RenderError, match=f"pictures are limited to {MAX_NODES}"):
+        sg.draw(big, engine="matplotlib")
+
+
+def test_vector_form_holds_every_element_of_an_indexed_wrt_and_takes_data():
+    f = sg.value_and_grad("sum(W[k, j]*v[j], j, 0, 2)", wrt=["W"], vector=True, k=1)
+    value, grad = f(np.ones(6), np.arange(3.0))  # W is (2, 3); only W[1, j] is read
+    assert value == 3.0
+    np.testing.assert_array_equal(grad, [0, 0, 0, 0, 1, 2])
+    with pytest.raises(GraphError, match=r"1-D vector of 6 values \(W\[0, 0\], W\[0, 1\]"):
+        f(np.ones(5), np.arange(3.0))
+    with pytest.raises(GraphError, match="v takes an array"):
+        f(np.ones(6), np.arange(4.0))
