@@ -95,7 +95,9 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if len(graph) > MAX_NODES:
-        raise RenderError(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}")
+        raise RenderError(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}: draw the model at a "
+                          "smaller size (n=3 shows an indexed model's structure), or write the graph with "
+                          "to_dot/to_mermaid for another viewer")
     values, adjoints, derivatives = resolve_labels(graph, values, adjoints, derivatives, at)
     if engine == "auto":
         engine = "graphviz" if shutil.which("dot") else "matplotlib"
