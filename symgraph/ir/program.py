@@ -75,6 +75,41 @@ class Program:
         """
         return service("source")(self, name, standalone)  # registered by symgraph.backends.numpy
 
+    def as_graph(self, labels: Iterable[str] | None = None) -> Graph:
+        """The program as a :class:`Graph` whose outputs are the results ``labels`` (default: all), in order.
+
+        Derivatives of derivatives are taken on it, so the sharing of the
+        program survives (a Hessian is the Jacobian of the gradient's program,
+        not of its closed forms).  Inputs keep the user's names, symbols and
+        indexed inputs; a constant result becomes a ``const`` node.
+        """
+        labels = list(self.results if labels is None else labels)
+        op_of: dict[str, str] = {x: "input" for x in self.inputs}
+        operands: dict[str, tuple] = {x: () for x in self.inputs}
+        for target, op, args in self.instructions:
+            op_of[target], operands[target] = op, args
+        outputs, constants_ = [], {}
+        for label in labels:
+            ref = self.results[label]
+            if isinstance(ref, str):
+                outputs.append(ref)
+                continue
+            key = constants.constant_key(ref)
+            if key not in constants_:
+                number = len(constants_) + 1
+                while f"c{number}" in op_of:
+                    number += 1
+                constants_[key] = f"c{number}"
+                op_of[constants_[key]], operands[constants_[key]] = "const", (ref,)
+            outputs.append(constants_[key])
+        graph = self.graph
+        addresses = {name: node for name, node in (graph.addresses.items() if graph is not None else ())
+                     if node in op_of and op_of[node] == "input"} or None
+        symbols = {x: graph.symbol(x) for x in self.inputs if graph is not None and x in graph.op_of}
+        indexed = graph.indexed if graph is not None else None
+        return Graph.from_ops(op_of, operands, self.inputs, tuple(outputs), addresses=addresses, symbols=symbols,
+                              indexed=indexed)
+
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept.
 
