@@ -94,7 +94,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     --------
     >>> hessian("x^2*y + y^3", wrt=["x", "y"])
     Matrix([
-    [2*y,       2*x],
+    [2*y, 2*x],
     [2*x, 6*y]])
     """
     program, names, _ = hessian_program(f, wrt, mode=mode, allow_unused=allow_unused, **sizes)
