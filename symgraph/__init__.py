@@ -14,7 +14,8 @@ ones below it (a test checks this, function-local imports included):
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display
-7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``hessian`` -- the API and its report types;
+7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``hessian``, ``sparsity`` -- the API and
+   its report types;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command
 
@@ -39,6 +40,7 @@ from .export.draw import draw
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .hessian import hessian
+from .sparsity import hessian_sparsity, jacobian_sparsity
 from .frontend.parse import parse
 from .ir.graph import Graph
 from .ir.program import Program
@@ -48,7 +50,7 @@ __all__ = [
     "CostReport", "Directional", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
     "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "SymgraphError", "SymgraphWarning",
     "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare", "draw", "function",
-    "grad", "hessian", "jacobian", "jvp", "lambdify", "parse", "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad",
+    "grad", "hessian", "hessian_sparsity", "jacobian", "jacobian_sparsity", "jvp", "lambdify", "parse", "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad",
     "vjp",
 ]
 __version__ = "0.1.0"
