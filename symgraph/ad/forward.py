@@ -36,14 +36,19 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
 
 
 def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
+    """One sweep per wrt node; ``derivatives`` holds the nonzero ``(output, wrt) -> ref`` (read with ``.get(key, 0)``)."""
     derivatives = {}
+    wanted = set(outputs)
     for x in dict.fromkeys(wrt):
         if x not in lin.index:
             continue  # a name that does not occur: its derivatives are 0
         lin.counts.sweeps += 1
         tangent = tangents(lin, {x: 1})
-        for y in outputs:
-            derivatives[(y, x)] = tangent.get(y, 0)
+        # only the outputs this sweep reached: a sparse Jacobian's sweeps stay proportional to its nonzeros
+        for y in (outputs if len(outputs) <= len(tangent) else [y for y in tangent if y in wanted]):
+            t = tangent.get(y)
+            if t is not None:
+                derivatives[(y, x)] = t
         if lin.progress is not None:
             lin.progress.advance(1)
     return SweepResult(derivatives, lin.counts)

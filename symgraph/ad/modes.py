@@ -71,9 +71,13 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
         finally:
             if lin.progress is not None:
                 lin.progress.close()
-    by_node = result.derivatives  # keyed by the wrt names again, an alias reading its node's entry
-    result.derivatives = {(y, w): by_node.get((y, node), 0) for y in dict.fromkeys(outputs)
-                          for w, node in targets.items()}
+    # keyed by the wrt names again (an alias reads its node's entry); only the entries the sweep produced,
+    # so a sparse Jacobian costs its nonzeros here too: read them with .get(key, 0)
+    names_of: dict[str, list[str]] = {}
+    for w, node in targets.items():
+        names_of.setdefault(node, []).append(w)
+    result.derivatives = {(y, w): ref for (y, node), ref in result.derivatives.items()
+                          for w in names_of.get(node, ())}
     return result, lin
 
 

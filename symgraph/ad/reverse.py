@@ -115,6 +115,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
 def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> SweepResult:
     derivatives = {}
     outputs = list(dict.fromkeys(outputs))
+    wanted = set(wrt)
     for y in outputs:
         lin.counts.sweeps += 1
         adjoint = {y: ONE}
@@ -125,6 +126,8 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         visited = backpropagate(lin, adjoint, visit, keep=wrt, cache=len(outputs) > 1)
         if lin.progress is not None:  # the rest of this sweep's share (len(order) node visits per output)
             lin.progress.advance(len(lin.order) - visited + visited % STEP)
-        for x in wrt:
-            derivatives[(y, x)] = adjoint.get(x, 0)
+        for x in (wrt if len(wrt) <= len(adjoint) else [x for x in adjoint if x in wanted]):
+            a = adjoint.get(x)
+            if a is not None:  # only the nonzero entries (read with .get(key, 0))
+                derivatives[(y, x)] = a
     return SweepResult(derivatives, lin.counts)

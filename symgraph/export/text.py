@@ -141,7 +141,7 @@ def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
     output = graph.output
     lin = Linearised(graph)
     result = reverse(lin, [output], graph.order)
-    program = lin.emitter.program(graph.inputs, {node: result.derivatives[(output, node)]
+    program = lin.emitter.program(graph.inputs, {node: result.derivatives.get((output, node), 0)
                                                  for node in graph.order})
     return program.evaluate(**at)
 
