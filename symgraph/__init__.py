@@ -14,8 +14,8 @@ ones below it (a test checks this, function-local imports included):
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display
-7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``hessian``, ``sparsity`` -- the API and
-   its report types;
+7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``, ``sparsity`` --
+   the API and its report types;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command
 
@@ -39,6 +39,7 @@ from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphErro
 from .export.draw import draw
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
+from .fitting import Residuals, residuals
 from .hessian import hessian
 from .sparsity import hessian_sparsity, jacobian_sparsity
 from .frontend.parse import parse
@@ -48,9 +49,9 @@ from .userfunctions import UserFunction, function
 
 __all__ = [
     "CostReport", "Directional", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
-    "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "SymgraphError", "SymgraphWarning",
-    "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare", "draw", "function",
-    "grad", "hessian", "hessian_sparsity", "jacobian", "jacobian_sparsity", "jvp", "lambdify", "parse", "paths", "to_dot", "to_latex", "to_mermaid", "value_and_grad",
-    "vjp",
+    "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
+    "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare",
+    "draw", "function", "grad", "hessian", "hessian_sparsity", "jacobian", "jacobian_sparsity", "jvp",
+    "lambdify", "parse", "paths", "residuals", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

@@ -126,6 +126,10 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
         With ``vector=True``, when ``wrt`` does not list exactly the inputs
         (or differs from ``args``); when ``args`` is not a permutation of the inputs.
 
+    See Also
+    --------
+    symgraph.residuals : residuals and their Jacobian for ``scipy.optimize.least_squares``, from one compile.
+
     Examples
     --------
     >>> import symgraph as sg
@@ -146,13 +150,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     results = {VALUE: graph.output, **gradient.program.results}
     theta = None
     if vector:
-        inputs = set(graph.inputs)
-        theta = [graph.addresses.get(n) for n in names]  # None: an element of an indexed input never used
-        extra = [n for n, node in zip(names, theta) if node not in inputs and not (node is None and "[" in n)]
-        if extra:
-            raise GraphError(f"vector=True differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
-        if len({t for t in theta if t is not None}) != len([t for t in theta if t is not None]):
-            raise GraphError("vector=True needs each input once in wrt; two wrt names stand for one input")
+        theta = vector_inputs(graph, names, "vector=True")
         if args is not None and [graph.addresses.get(a, a) for a in args] != theta:
             raise GraphError("with vector=True the vector and the gradient share one order: "
                              f"wrt {list(names)} differs from args {list(args)}")
@@ -165,3 +163,20 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     return compile_program(program, name="value_and_grad", returns=returns, doc=doc, args=args,
                            vector=vector, theta=theta, xp=xp, backend=backend, chunk=chunk, parallel=parallel,
                            progress=progress)
+
+
+def vector_inputs(graph: Any, names: Sequence[str], what: str) -> list[str | None]:
+    """The input nodes a parameter vector holds, one per wrt name in order; a GraphError unless each is an input, once.
+
+    ``None`` stands for an element of an indexed input that the function never reads (its entry is 0 in
+    every derivative).
+    """
+    inputs = set(graph.inputs)
+    theta = [graph.addresses.get(n) for n in names]
+    extra = [n for n, node in zip(names, theta) if node not in inputs and not (node is None and "[" in n)]
+    if extra:
+        raise GraphError(f"{what} differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
+    used = [t for t in theta if t is not None]
+    if len(set(used)) != len(used):
+        raise GraphError(f"{what} needs each input once in wrt; two wrt names stand for one input")
+    return theta

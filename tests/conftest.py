@@ -4,7 +4,7 @@
 ``symgraph/ir/graph.py``, ``tests/backends/test_numpy.py`` tests
 ``symgraph/backends/numpy.py``, and the top-level ``test_<module>.py`` files
 test the top-level modules (``ops``, ``names``, ``progress``, ``derive``,
-``directional``, ``cost``, ``compare``, ``compiled``, ``cli``).  The other
+``directional``, ``cost``, ``compare``, ``compiled``, ``fitting``, ``cli``).  The other
 top-level files check properties across modules and backends:
 ``test_properties`` (generated programs against the independent oracle in
 ``oracle.py``), ``test_right_answers`` and ``test_closed_forms`` (regressions

@@ -28,7 +28,7 @@ from ..errors import GraphError
 from .chunk import chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel
-from .runtime import Layout, array_parameters, compiled_function, flat_labels, vector_function
+from .runtime import Layout, array_parameters, compiled_function, flat_labels, residual_function, vector_function
 
 
 def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
@@ -54,7 +54,9 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         Take one 1-D vector of the ``theta`` inputs (default: every input),
         then the other inputs as data (by position or name, an indexed one as
         one array); ``returns`` must be ``(value_label, (grad_labels...))``
-        and the function returns ``(float, 1-D ndarray)``.
+        and the function returns ``(float, 1-D ndarray)``, or
+        ``((residual_labels...), (jacobian_labels...))`` (the Jacobian row by
+        row) and it returns ``((m,) ndarray, (m, n) ndarray)``.
     theta : list of input nodes, optional
         With ``vector=True``: the inputs the vector holds, in its order.
     backend : {"numpy", "numba"}
@@ -87,9 +89,10 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     else:
         order = positional_order(program.inputs, args)
     if vector:
-        if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], str)
+        if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], (str, tuple))
                 and isinstance(returns[1], tuple)):
-            raise GraphError("vector=True needs returns=(value_label, (grad_labels...))")
+            raise GraphError("vector=True needs returns=(value_label, (grad_labels...)) or "
+                             "((residual_labels...), (jacobian_labels...))")
         if chunk is not None:
             raise GraphError("vector=True evaluates one point: chunk= does not apply")
     if backend == "numba":
@@ -105,6 +108,10 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     if chunk is not None:
         kernel = chunked_kernel(kernel, chunk)
     shapes = {name: known.shape for name, known in graph.indexed.items()} if graph is not None else {}
+    if vector and isinstance(returns[0], tuple):
+        first_row = flat_labels(returns[1])[:len(theta)]  # d{y}/d{x}: the entries' names for messages
+        return residual_function(kernel, theta, len(returns[0]), name=name, doc=doc, source=source, data=data,
+                                 shapes=shapes, labels=[label.split("/d", 1)[-1] for label in first_row])
     if vector:
         return vector_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes,
                                labels=flat_labels(returns[1]))

@@ -14,7 +14,8 @@
   :func:`layout_of`).  So every compiled function has a real
   :func:`inspect.signature`, binds keywords in O(1) each, and raises the same
   :class:`~symgraph.errors.ArgumentError` for a wrong call.
-* :func:`vector_function`: the ``f(x) -> (float, gradient)`` form for optimisers.
+* :func:`vector_function`: the ``f(x) -> (float, gradient)`` form for optimisers, and
+  :func:`residual_function`: ``f(x) -> (residuals, Jacobian)`` for least squares.
 
 Examples
 --------
@@ -324,6 +325,42 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
     A point is handed to ``kernel`` as scalars, so it runs the kernel's
     single-point path (:func:`working_dtype` decides the dtype).
     """
+    def value_and_gradient(results: tuple) -> tuple[float, np.ndarray]:
+        value, grads = results[0], results[1:]
+        return float(value), np.array(grads, dtype=np.result_type(value))
+    return _point_function(kernel, names, value_and_gradient, name=name, doc=doc, source=source, data=data,
+                           shapes=shapes, labels=labels)
+
+
+def residual_function(kernel: Callable, names: Sequence[str], count: int, *, name: str, doc: str | None = None,
+                      source: str | None = None, data: Sequence[tuple[str, Any]] = (),
+                      shapes: dict | None = None, labels: Sequence[str] | None = None) -> Callable:
+    """``kernel`` (results: ``count`` residuals, then their Jacobian row by row) as
+    ``f(x, **data) -> ((count,) ndarray, (count, len(x)) ndarray)``.
+
+    The form ``scipy.optimize.least_squares`` needs, from one kernel: ``x``
+    and the data are bound as in :func:`vector_function`.
+    """
+    n = len(names)
+
+    def residuals_and_jacobian(results: tuple) -> tuple[np.ndarray, np.ndarray]:
+        out = np.array(results, dtype=np.result_type(*results[:1]) if results else _FLOAT64)
+        if out.ndim != 1:
+            raise GraphError(f"{name} evaluates one point: pass each data input as an array of its index shape "
+                             f"(no batch axes), got results of shape {out.shape[1:]}")
+        return out[:count], out[count:].reshape(count, n)
+    return _point_function(kernel, names, residuals_and_jacobian, name=name, doc=doc, source=source, data=data,
+                           shapes=shapes, labels=labels)
+
+
+def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tuple], Any], *, name: str,
+                    doc: str | None, source: str | None, data: Sequence[tuple[str, Any]],
+                    shapes: dict | None, labels: Sequence[str] | None) -> Callable:
+    """``f(x, *data, **data) -> shape(kernel results)``: the vector ``x`` of ``names`` and the data, bound once.
+
+    ``labels`` are the vector entries' names for messages (default ``names``); the vector parameter is
+    called ``x`` in the signature, or ``theta`` when a data input is called ``x``.
+    """
     names = tuple(names)
     count = len(names)
     shown = ", ".join(map(str, (labels or names)[:5])) + (", ..." if count > 5 else "")
@@ -342,22 +379,19 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
         return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,)), copy=False)
 
     if not data:
-        def point(x: Any) -> tuple[float, np.ndarray]:
-            results = kernel(*values_of(x))
-            value, grads = results[0], results[1:]
-            return float(value), np.array(grads, dtype=value.dtype)
+        def point(x: Any) -> Any:
+            return shape(kernel(*values_of(x)))
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
-    def point_with_data(x: Any, *args: Any, **kwargs: Any) -> tuple[float, np.ndarray]:
-        results = kernel(*values_of(x), *data_kernel(*bind(args, kwargs)))
-        value, grads = results[0], results[1:]
-        return float(value), np.array(grads, dtype=np.result_type(value))
+    def point_with_data(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return shape(kernel(*values_of(x), *data_kernel(*bind(args, kwargs))))
 
     point_with_data.__name__ = point_with_data.__qualname__ = name
     point_with_data.__doc__ = doc
     point_with_data.source = source
     point_with_data.data = bind.names
     kind = inspect.Parameter
+    vector = next(v for v in ("x", "theta", "x_", "theta_") if v not in bind.names)
     point_with_data.__signature__ = inspect.Signature(
-        [kind("x", kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
+        [kind(vector, kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
     return point_with_data

@@ -359,22 +359,83 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
         if len(t) > MAX_TEXT_LENGTH:
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
+    with paused_gc():
+        return _parse(texts, outputs, _checked_sizes(sizes))
+
+
+def _checked_sizes(sizes: dict) -> dict:
+    """The sizes as the parser keeps them (ints, or tuples of extents), each checked to be a non-negative integer."""
     for name, value in sizes.items():
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
                                  for v in values):
             raise ArgumentError(f"size {name}={value!r} must be a non-negative integer (or a tuple of them)")
+    return {k: v if isinstance(v, tuple) else int(v) for k, v in sizes.items()}
+
+
+def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
+    """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last``.
+
+    ``over=("k", first, last)`` (both included) binds ``k`` in each copy as a
+    size is bound (``parse(text, k=value)``), so ``(y[k] - a*exp(-b*t[k]))``
+    over ``("k", 0, "m-1")`` with ``m=200`` is the graph of the 200 texts
+    ``parse([...])`` would build from the written-out copies, one output each,
+    in order.  The bounds are integers or text computed from the sizes
+    (``"m-1"``), as the bounds of ``sum()`` are.  This is how
+    :func:`symgraph.fitting.residuals` writes one residual per data point.
+
+    Raises
+    ------
+    ArgumentError
+        When ``over`` is not ``(name, first, last)`` or its name is also a size.
+    ParseError
+        For a bound that is not an integer computed from the sizes, or for the text.
+
+    Examples
+    --------
+    >>> g = parse_over("x[k] - x[k+1]", ("k", 0, "n-2"), n=3)
+    >>> len(g.outputs), g.input_labels
+    (2, ('x[0]', 'x[1]', 'x[2]'))
+    """
+    if not (isinstance(over, tuple) and len(over) == 3 and isinstance(over[0], str)):
+        raise ArgumentError(f"over= takes (index name, first, last), such as ('k', 0, 'm-1'); got {over!r}")
+    index, first, last = over
+    if not index.isidentifier() or keyword.iskeyword(index) or index in _CALLABLE or index in REDUCTIONS:
+        raise ArgumentError(f"over=: {index!r} cannot name an index")
+    if index in sizes:
+        raise ArgumentError(f"over=: the index {index!r} is also given as a size ({index}={sizes[index]!r})")
+    if not isinstance(text, str):
+        raise TypeError(f"over= takes one text (a template), got {type(text).__name__}")
+    sizes = _checked_sizes(sizes)
+    lo, hi = (_bound(b, sizes, f"the {which} value of {index} in over=") for b, which in ((first, "first"), (last, "last")))
+    if hi < lo:
+        raise ArgumentError(f"over=: {index} runs from {lo} to {hi}, which makes no residuals")
     with paused_gc():
-        return _parse(texts, outputs, {k: v if isinstance(v, tuple) else int(v) for k, v in sizes.items()})
+        return _parse([text] * (hi - lo + 1), None, sizes, [{index: v} for v in range(lo, hi + 1)])
 
 
-def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict) -> Graph:
+def _bound(bound: "int | str", sizes: dict, what: str) -> int:
+    """An integer bound, given as a number or as text computed from the sizes (``"m-1"``)."""
+    if isinstance(bound, (int, np.integer)) and not isinstance(bound, bool):
+        return int(bound)
+    if not isinstance(bound, str):
+        raise ArgumentError(f"{what} must be an integer or text such as 'm-1', got {bound!r}")
+    parser = _Parser(bound, GraphBuilder(names_in([bound])))
+    parser.sizes = sizes
+    parser.scope.update((k, sympy.Integer(v)) for k, v in sizes.items() if not isinstance(v, tuple))
+    parser.integer_only = True
+    return parser.integer(0, len(parser.tokens) - 1, what)
+
+
+def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
+           each: Sequence[dict] | None = None) -> Graph:
+    """The graph of ``texts`` (one output each); ``each[k]``, when given, adds sizes that text ``k`` alone sees."""
     builder = GraphBuilder(names_in(texts))
     results, names_out, scopes = [], [], []
-    for t in texts:
+    for position, t in enumerate(texts):
         parser = _Parser(t, builder)
-        parser.sizes = sizes
-        parser.scope.update((k, sympy.Integer(v)) for k, v in sizes.items() if not isinstance(v, tuple))
+        parser.sizes = sizes if each is None else {**sizes, **each[position]}
+        parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
         names, refs, bare = parser.program()
         scopes.append(parser.scope)
         if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):

@@ -1,0 +1,217 @@
+"""Fitting models to fixed data: a one-line logistic regression through scipy's minimize, and
+:mod:`symgraph.fitting` (residuals for scipy's least_squares)."""
+import functools
+import time
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+
+scipy_optimize = pytest.importorskip("scipy.optimize")
+
+#: the negative log-likelihood of logistic regression with labels t in {-1, +1}: one line over the data
+LOGISTIC = "sum(softplus(-t[r]*(sum(w[j]*X[r, j], j, 0, k-1) + b)), r, 0, m-1)"
+
+
+def logistic_data(m: int = 10_000, k: int = 3, seed: int = 17) -> tuple[np.ndarray, np.ndarray]:
+    """Rows x ~ N(0, 1) and labels t = +1 with probability sigmoid(x.w + b), for fixed w, b."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, k))
+    z = X @ np.array([1.5, -2.0, 0.5])[:k] + 0.3
+    t = np.where(rng.random(m) < 1 / (1 + np.exp(-z)), 1.0, -1.0)
+    return X, t
+
+
+def newton_logistic(X: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The maximum-likelihood (w, b) by Newton's method (IRLS) in NumPy, to steps below 1e-12: the reference."""
+    A = np.hstack([X, np.ones((len(X), 1))])
+    y = (t + 1) / 2
+    theta = np.zeros(A.shape[1])
+    for _ in range(100):
+        s = 1 / (1 + np.exp(-A @ theta))
+        step = np.linalg.solve((A * (s * (1 - s))[:, None]).T @ A, A.T @ (s - y))
+        theta -= step
+        if np.max(np.abs(step)) < 1e-12:
+            return theta
+    raise AssertionError("Newton's method did not converge")
+
+
+@pytest.fixture(scope="module")
+def logistic():
+    """The compiled value and gradient of :data:`LOGISTIC` at 10,000 rows, built once for the module."""
+    start = time.perf_counter()
+    fn = sg.value_and_grad(LOGISTIC, wrt=["w", "b"], vector=True, m=10_000, k=3)
+    print(f"\nlogistic regression, 10,000 x 3: build + derive + compile {time.perf_counter() - start:.1f} s")
+    return fn
+
+
+def test_logistic_regression_one_line_fits_10000_rows_like_newton(logistic):
+    assert len(LOGISTIC) < 200
+    X, t = logistic_data()
+    fn = logistic
+    assert list(fn.__signature__.parameters) == ["x", "t", "X"]  # data in order of first appearance
+    start = time.perf_counter()
+    result = scipy_optimize.minimize(fn, np.zeros(4), jac=True, method="BFGS", args=(t, X), options={"gtol": 1e-6})
+    print(f"BFGS fit: {time.perf_counter() - start:.2f} s, {result.nfev} evaluations")
+    assert result.success, result.message
+    reference = newton_logistic(X, t)
+    np.testing.assert_allclose(result.x, reference, rtol=1e-5)
+    # the reference is the optimum: symgraph's gradient vanishes there, and its value is the likelihood's
+    value, gradient = fn(reference, t, X)
+    assert np.max(np.abs(gradient)) < 1e-8
+    z = X @ reference[:3] + reference[3]
+    assert value == pytest.approx(np.sum(np.logaddexp(0, -t * z)), rel=1e-12)
+    # and the fit recovers the parameters the labels were drawn with, roughly
+    np.testing.assert_allclose(result.x, [1.5, -2.0, 0.5, 0.3], atol=0.1)
+
+
+def test_logistic_regression_through_functools_partial(logistic):
+    X, t = logistic_data()
+    fixed = functools.partial(logistic, X=X, t=t)  # the data by name; the vector stays first
+    result = scipy_optimize.minimize(fixed, np.zeros(4), jac=True, method="L-BFGS-B",
+                                     options={"gtol": 1e-9, "ftol": 1e-14})
+    assert result.success, result.message
+    np.testing.assert_allclose(result.x, newton_logistic(X, t), rtol=1e-5)
+
+
+# --------------------------------------------------------------------------- residuals for least_squares
+
+#: one residual per data point: y[k] - (a exp(-b t[k]) + c)
+DECAY = "y[k] - (a*exp(-b*t[k]) + c)"
+
+
+def decay_data(m: int = 200, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 4, m)
+    return t, 2.5 * np.exp(-1.3 * t) + 0.5 + rng.normal(scale=0.05, size=m)
+
+
+def decay_jacobian(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The Jacobian of :data:`DECAY` by (a, b, c), worked by hand."""
+    a, b, _ = theta
+    e = np.exp(-b * t)
+    return np.column_stack([-e, a * t * e, -np.ones_like(t)])
+
+
+@pytest.fixture(scope="module")
+def decay():
+    return sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, "m-1"), m=200)
+
+
+def test_residuals_fit_matches_least_squares_with_finite_differences(decay):
+    t, y = decay_data()
+    x0 = np.array([1.0, 1.0, 0.0])
+    start, before = time.perf_counter(), decay.evaluations
+    tight = {"ftol": 1e-12, "xtol": 1e-12, "gtol": 1e-12}
+    exact = scipy_optimize.least_squares(decay.fun, x0, jac=decay.jac, args=(y, t), **tight)
+    print(f"\nleast_squares, 200 residuals: {time.perf_counter() - start:.3f} s, {exact.nfev} fun, {exact.njev} jac")
+    assert decay.evaluations - before == exact.nfev  # each jac came right after fun at its point: no second run
+    numeric = scipy_optimize.least_squares(decay.fun, x0, jac="3-point", args=(y, t), **tight)
+    assert exact.success and numeric.success
+    np.testing.assert_allclose(exact.x, numeric.x, rtol=1e-6)
+    np.testing.assert_allclose(exact.x, [2.5, 1.3, 0.5], atol=0.1)
+    # the normal equations hold at the optimum
+    assert np.max(np.abs(decay_jacobian(exact.x, t).T @ decay.fun(exact.x, y, t))) < 1e-8
+
+
+def test_fun_then_jac_at_one_point_evaluates_once(decay):
+    t, y = decay_data()
+    theta = np.array([2.0, 1.0, 0.3])
+    before = decay.evaluations
+    r = decay.fun(theta, y, t)
+    J = decay.jac(theta.copy(), y, t)  # equal values, another array: still the cached point
+    assert decay.evaluations == before + 1
+    r2, J2 = decay(theta, y=y, t=t)  # the same data by name is another call signature: evaluated again
+    assert decay.evaluations == before + 2
+    np.testing.assert_array_equal(r, r2)
+    np.testing.assert_array_equal(J, J2)
+    decay.fun(theta + 1e-3, y, t)
+    decay.jac(theta, y, t)
+    assert decay.evaluations == before + 4
+    decay.fun(theta, y, t.copy())  # other data objects at the same theta: evaluated again
+    assert decay.evaluations == before + 5
+    J[0, 0] = 99.0  # results are fresh arrays: the cache is not changed through them
+    assert decay.jac(theta, y, t)[0, 0] != 99.0
+
+
+@pytest.mark.parametrize("mode", ["auto", "forward", "reverse", "elimination"])
+def test_residuals_and_jacobian_are_right_in_every_mode(mode):
+    t, y = decay_data(m=20)
+    res = sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, "m-1"), m=20, mode=mode)
+    theta = np.array([1.7, 0.8, -0.2])
+    r, J = res(theta, y, t)
+    assert r.shape == (20,) and J.shape == (20, 3) and res.shape == (20, 3)
+    np.testing.assert_allclose(r, y - (1.7 * np.exp(-0.8 * t) - 0.2), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(J, decay_jacobian(theta, t), rtol=1e-14, atol=1e-15)
+    # and against central differences of fun itself
+    h = 1e-6
+    numeric = np.column_stack([(res.fun(theta + h * e, y, t) - res.fun(theta - h * e, y, t)) / (2 * h)
+                               for e in np.eye(3)])
+    np.testing.assert_allclose(J, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_template_equals_written_out_list_of_residuals():
+    t, y = decay_data(m=5)
+    written = [f"y[{k}] - (a*exp(-b*t[{k}]) + c)" for k in range(5)]
+    listed = sg.residuals(written, wrt=["a", "b", "c"])
+    templated = sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, 4))
+    assert templated.graph.outputs == listed.graph.outputs
+    theta = np.array([1.0, 2.0, 3.0])
+    for got, want in zip(templated(theta, y, t), listed(theta, y, t)):
+        np.testing.assert_array_equal(got, want)
+    # bounds computed from sizes, and a template that reads neighbours
+    diffs = sg.residuals("x[k+1] - x[k] - s", wrt=["s"], over=("k", 1, "n-2"), n=6)
+    r, J = diffs([0.5], np.arange(6.0) ** 2)
+    np.testing.assert_array_equal(r, [2.5, 4.5, 6.5, 8.5])
+    np.testing.assert_array_equal(J, -np.ones((4, 1)))
+
+
+def test_indexed_parameters_fit_a_polynomial_like_lstsq():
+    rng = np.random.default_rng(8)
+    t = rng.uniform(-1, 1, 50)
+    y = 1 - 2 * t + 0.5 * t ** 3 + rng.normal(scale=0.01, size=50)
+    res = sg.residuals("sum(w[j]*t[k]^j, j, 0, d) - y[k]", wrt="w", over=("k", 0, "m-1"), m=50, d=3)
+    assert res.wrt == ("w[0]", "w[1]", "w[2]", "w[3]") and res.data == ("t", "y")
+    fit = scipy_optimize.least_squares(res.fun, np.zeros(4), jac=res.jac, args=(t, y))
+    vander = np.vander(t, 4, increasing=True)
+    np.testing.assert_allclose(res.jac(fit.x, t, y), vander, rtol=1e-14)
+    np.testing.assert_allclose(fit.x, np.linalg.lstsq(vander, y, rcond=None)[0], rtol=1e-7, atol=1e-10)
+
+
+def test_residual_functions_show_their_arguments(decay):
+    import inspect
+    for f in (decay.fun, decay.jac):
+        assert list(inspect.signature(f).parameters) == ["x", "y", "t"]
+    assert repr(decay) == "<Residuals: 200 residuals of 3 parameters (a, b, c); data (y, t)>"
+
+
+def test_a_data_input_called_x_leaves_the_vector_its_other_name():
+    import inspect
+    fn = sg.value_and_grad("a*x^2 + b", wrt=["a", "b"], vector=True)
+    assert list(inspect.signature(fn).parameters) == ["theta", "x"]
+    assert fn(np.array([2.0, 1.0]), x=3.0)[0] == 19.0
+    res = sg.residuals(["a*x - 1"], wrt=["a"])
+    assert list(inspect.signature(res.fun).parameters) == ["theta", "x"]
+
+
+def test_residual_bad_input_gives_clear_errors(decay):
+    t, y = decay_data()
+    with pytest.raises(sg.GraphError, match=r"1-D vector of 3 values \(a, b, c\), got shape \(2,\)"):
+        decay.fun(np.zeros(2), y, t)
+    with pytest.raises(sg.SymgraphError, match="missing 1 required positional argument.*t"):
+        decay.jac(np.zeros(3), y)
+    with pytest.raises(sg.SymgraphError, match="unexpected keyword argument 'z'"):
+        decay.fun(np.zeros(3), y, t=t, z=t)
+    with pytest.raises(sg.GraphError, match=r"y takes an array whose first axis is \(200,\).*got shape \(199,\)"):
+        decay.fun(np.zeros(3), y[:-1], t)
+    with pytest.raises(sg.GraphError, match="not inputs: d"):
+        sg.residuals(["d = a*x; y - d"], wrt=["a", "d"])
+    with pytest.raises(sg.SymgraphError, match=r"over= takes \(index name, first, last\)"):
+        sg.residuals(DECAY, wrt=["a"], over=("k", 0))
+    with pytest.raises(sg.SymgraphError, match="'k' is also given as a size"):
+        sg.residuals(DECAY, wrt=["a"], over=("k", 0, 3), k=3)
+    with pytest.raises(sg.ParseError, match="'q' is not a size or an index"):
+        sg.residuals(DECAY, wrt=["a"], over=("k", 0, "q-1"), m=3)
+    with pytest.raises(sg.ParseError, match=r"index 1 of y\[...\] is 3, out of range"):
+        sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, 3), y=3)
