@@ -102,9 +102,12 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     xp : module, optional
         Array namespace; default: chosen per call from the inputs.
     vector : bool
-        Take one 1-D vector of the ``wrt`` values (in ``wrt`` order, which must
-        name every input) and return ``(float, 1-D ndarray)``: the form
-        ``scipy.optimize.minimize(fun, x0, jac=True)`` expects.
+        Take one 1-D vector of the ``wrt`` values (in ``wrt`` order; ``"w"``
+        names every element of an indexed input) and return ``(float, 1-D
+        ndarray)``: the form ``scipy.optimize.minimize(fun, x0, jac=True)``
+        expects.  The inputs not in ``wrt`` are data, passed after the vector
+        by position (first appearance; ``args=(...)`` of ``minimize``) or by
+        name (``functools.partial``); an indexed one as one array.
     backend, chunk, parallel
         As in :func:`lambdify` (``chunk`` does not apply to ``vector=True``).
     progress : None, bool or callable(done, total)
@@ -118,7 +121,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     -------
     callable
         ``fn(*inputs) -> (value, (d/dwrt_1, ...))``, arrays of the inputs'
-        broadcast shape; with ``vector=True``, ``fn(x) -> (float, ndarray)``.
+        broadcast shape; with ``vector=True``, ``fn(theta, *data) -> (float, ndarray)``.
 
     Raises
     ------
