@@ -325,17 +325,22 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
-def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any = None,
+def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any = None, sparse: bool = False,
                      **options) -> tuple[Program, ModeCost]:
     """The program of every d output / d wrt (results labelled ``d{y}/d{x}``) and its cost.
 
     ``mode="auto"`` is resolved here; ``options`` go to the sweep (``order=``, ``limit=``).
+    ``sparse=True`` keeps only the entries the sweeps produced (the others are
+    0), so a sparse Jacobian costs its nonzeros, not outputs x wrt.
     """
     start = time.perf_counter()
     mode, note = resolve_mode(graph, graph.outputs, wrt, mode)
     result, lin = run_mode(graph, graph.outputs, wrt, mode, progress, **options)
-    program = lin.emitter.program(graph.inputs, {f"d{y}/d{x}": result.derivatives.get((y, x), 0)
-                                                 for y in graph.outputs for x in wrt})
+    if sparse:
+        results = {f"d{y}/d{x}": ref for (y, x), ref in result.derivatives.items()}
+    else:
+        results = {f"d{y}/d{x}": result.derivatives.get((y, x), 0) for y in graph.outputs for x in wrt}
+    program = lin.emitter.program(graph.inputs, results)
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 

@@ -33,6 +33,8 @@ from .frontend.coerce import as_graph, wrt_names
 from .ad.modes import sweep_options
 from .ir.program import Program
 from .ir.simplify import normalise, simplify as simplify_expr
+from .matrices import DerivativeMatrix, SparseDerivative
+from .sparsity import jacobian_sparsity
 
 #: strategy -> (the gradient's mode, the mode of its Jacobian)
 STRATEGIES = {
@@ -44,9 +46,11 @@ STRATEGIES = {
 
 
 def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
-                    allow_unused: bool = False, **sizes: int) -> tuple[Program, list[str], CostReport]:
-    """``(program, wrt names, cost)``: a program whose results ``d2/d{x}d{y}`` are the Hessian's entries on
-    and above the diagonal (x before y in ``wrt`` order), and what deriving it cost."""
+                    sparse: bool = False, allow_unused: bool = False,
+                    **sizes: int) -> tuple[Program, list[str], CostReport, Any]:
+    """``(program, wrt names, cost, pattern)``: a program whose results ``d2/d{x}d{y}`` are the Hessian's
+    entries on and above the diagonal (x before y in ``wrt`` order), what deriving it cost, and with
+    ``sparse=True`` the structural pattern (``scipy.sparse`` CSR; else None), whose entries alone are results."""
     inner, outer = _strategy(mode)
     graph = as_graph(f, **sizes)
     if len(graph.outputs) != 1:
@@ -60,21 +64,34 @@ def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "fo
     start = time.perf_counter()
     gradient = grad(graph, names, mode=inner, simplify=False, progress=False, allow_unused=True)
     second = gradient.program.as_graph(names)
-    program, cost = jacobian_program(second, names, outer, **sweep_options(outer, "markowitz"))
+    program, cost = jacobian_program(second, names, outer, sparse=sparse, **sweep_options(outer, "markowitz"))
     labels = {}
-    for i, x in enumerate(names):
-        for y in names[i:]:
-            labels[_label(x, y)] = program.results[f"d{second.outputs[i]}/d{y}"]
+    pattern = None
+    if sparse:
+        pattern = _symmetric(jacobian_sparsity(second, names, allow_unused=True))
+        rows, cols = pattern.nonzero()
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            if i <= j:
+                labels[_label(names[i], names[j])] = program.results.get(f"d{second.outputs[i]}/d{names[j]}", 0)
+    else:
+        for i, x in enumerate(names):
+            for y in names[i:]:
+                labels[_label(x, y)] = program.results[f"d{second.outputs[i]}/d{y}"]
     program = Program(program.inputs, program.instructions, labels, program.graph).pruned()
     seconds = time.perf_counter() - start
     first = gradient.cost[inner]
     counts = ModeCost(mode, first.sweeps + cost.sweeps, first.multiplications + cost.multiplications,
                       first.additions + cost.additions, program.ops, None, seconds, "")
-    return program, names, CostReport([counts], len(names), len(names), "")
+    return program, names, CostReport([counts], len(names), len(names), ""), pattern
+
+
+def _symmetric(pattern: Any) -> Any:
+    return (pattern + pattern.T).astype(bool).tocsr()
 
 
 def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
-            simplify: bool | str = True, allow_unused: bool = False, **sizes: int) -> sympy.Matrix:
+            simplify: bool | str = True, sparse: bool = False, allow_unused: bool = False,
+            **sizes: int) -> "DerivativeMatrix | SparseDerivative":
     """The symmetric matrix of second derivatives d2f/dx_i dx_j, derived on the gradient's program.
 
     Parameters
@@ -89,6 +106,16 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
         not: see :mod:`symgraph.hessian`).
     simplify : True, False, "fast", "full" or "none"
         See :mod:`symgraph.ir.simplify`.
+    sparse : bool
+        Derive only the structural nonzeros (:func:`symgraph.hessian_sparsity`),
+        at a cost proportional to their number, and return a
+        :class:`~symgraph.matrices.SparseDerivative` (pattern, program, closed
+        forms on request, ``.lambdify()`` to CSR matrices).
+
+    Returns
+    -------
+    DerivativeMatrix
+        A symmetric sympy Matrix whose ``.lambdify()`` gives ``(n, n, *batch)`` arrays.
 
     Examples
     --------
@@ -97,16 +124,23 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     [2*y, 2*x],
     [2*x, 6*y]])
     """
-    program, names, _ = hessian_program(f, wrt, mode=mode, allow_unused=allow_unused, **sizes)
+    program, names, _, pattern = hessian_program(f, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused,
+                                                 **sizes)
+    if sparse:
+        rows, cols = pattern.nonzero()  # CSR order; (j, i) below the diagonal reads the label of (i, j)
+        labels = [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
+        return SparseDerivative(pattern, program, labels, names)
     how = normalise(simplify)
-    entry = {}
+    entry, cells = {}, {}
     for i, x in enumerate(names):
         for y in names[i:]:
             label = _label(x, y)
             check_size(program, label, EXPAND_LIMIT, "hessian_program(...)[0].closed_form(label)")
             entry[(x, y)] = entry[(y, x)] = simplify_expr(program.closed_form(label), how,
                                                            size=program.expanded_size(label))
-    return sympy.Matrix([[entry[(x, y)] for y in names] for x in names])
+            cells[(x, y)] = cells[(y, x)] = label
+    return DerivativeMatrix.of([[entry[(x, y)] for y in names] for x in names], program,
+                               [[cells[(x, y)] for y in names] for x in names])
 
 
 def _label(x: str, y: str) -> str:

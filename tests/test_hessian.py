@@ -34,7 +34,7 @@ def test_rosenbrock_hessian_is_tridiagonal_and_its_program_stays_small():
     H = sg.hessian(text, n=n)
     assert H.shape == (n, n)
     assert all(H[i, j] == 0 for i in range(n) for j in range(n) if abs(i - j) > 1)
-    program, names, cost = hessian_program(text, n=n)
+    program, names, cost, _ = hessian_program(text, n=n)
     assert names == [f"x[{i}]" for i in range(n)]
     assert program.ops < 10 * len(sg.parse(text, n=n))
     x = sympy.IndexedBase("x")
