@@ -540,6 +540,9 @@ def test_at_elements_one_by_one_wrt_x_and_several_sizes(capsys):
     # repeated --size and a comma list give the same sizes
     assert call(capsys, "grad", text, "--size", "n=2", "--size", "m=3", "--wrt", "x",
                 "--at", "x=[1, pi/2],y=[1,2,3]")[1] == out
+    # unquoted in the shell, x=[1, pi/2] arrives as two words
+    assert call(capsys, "grad", text, "--size", "n=2,m=3", "--wrt", "x",
+                "--at", "x=[1,", "pi/2]", "y=[1,", "2,", "3]")[1] == out
 
 
 def test_two_index_input_takes_nested_lists(capsys):

@@ -115,7 +115,13 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     (``x[0]=1``); :func:`resolve_point` checks both against the graph.
     """
     values: dict[str, float | np.ndarray] = {}
-    for pair in (p for item in pairs for p in _top_level_split(item) if p.strip()):
+    words: list[str] = []
+    for item in pairs:  # the shell splits x=[1, 2, 3] into three words: an open bracket joins the next
+        if words and words[-1].count("[") + words[-1].count("(") > words[-1].count("]") + words[-1].count(")"):
+            words[-1] += " " + item
+        else:
+            words.append(item)
+    for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
             raise UsageError(f"--at expects NAME=VALUE, got {pair!r}")
