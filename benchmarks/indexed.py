@@ -8,7 +8,7 @@ The one-line text ``sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)``
 is parsed and expanded (``sg.parse(text, n=n)``, both timed); the written-out
 text -- the same terms, each parenthesised, joined by ``' + '`` -- is built in
 Python beforehand and only its parse is timed.  Terms are written without
-spaces so that the text at n = 100,000 (3.6 MB) stays under the parser's text
+spaces so that the text at n = 100,000 (4.7 MB) stays under the parser's text
 limit.  Both build the same graph (checked node for node: equal rows).  Each time is the best of ``repeats`` runs; the range over the runs
 is shown beside it.  For context, the gradient and its compiled NumPy function
 are built from the one-line text at one size (``sg.grad(text, "x", n=n)``,
