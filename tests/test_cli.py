@@ -505,3 +505,94 @@ def test_functions_option_in_a_subprocess(functions_module):
                           capture_output=True, text=True, cwd=functions_module, env=CHECKOUT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["gradient_values"] == {"a": 0.25}
+
+
+# --------------------------------------------------------------------------- sizes and indexed inputs
+
+ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward", "paths", "elimination", "auto"])
+def test_grad_with_size_and_an_indexed_point_matches_sympy(capsys, mode):
+    import sympy
+    xs = sympy.symbols("x0:4")
+    written = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(3))
+    point = [0.5, -1.25, 2.0, 3.0]
+    want = {f"x[{j}]": float(sympy.diff(written, xs[j]).subs(dict(zip(xs, point)))) for j in range(4)}
+    status, out, err = call(capsys, "grad", ROSENBROCK, "--size", "n=4", "--mode", mode, "--json",
+                            "--at", "x=[1/2, -1.25, 2, 3]")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["wrt"] == list(want) and list(data["gradient_values"]) == list(want)
+    assert data["gradient_values"] == pytest.approx(want, rel=1e-12)
+    assert data["at"] == dict(zip(want, point))
+    assert data["value"] == pytest.approx(float(written.subs(dict(zip(xs, point)))))
+
+
+def test_at_elements_one_by_one_wrt_x_and_several_sizes(capsys):
+    text = "sum(x[i]^2, i, 0, n-1) * sum(y[j], j, 0, m-1)"
+    status, out, err = call(capsys, "grad", text, "--size", "n=2", "m=3", "--wrt", "x",
+                            "--at", "x[0]=1", "x[1]=pi/2", "y=[1, 2, 3]")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert [line.split(" =")[0] for line in lines] == ["df/dx[0]", "df/dx[1]"]  # --wrt x: every x[j]
+    assert lines[0].endswith("= 12") and lines[1].endswith(f"= {6 * 3.141592653589793:.10g}")
+    # repeated --size and a comma list give the same sizes
+    assert call(capsys, "grad", text, "--size", "n=2", "--size", "m=3", "--wrt", "x",
+                "--at", "x=[1, pi/2],y=[1,2,3]")[1] == out
+    # unquoted in the shell, x=[1, pi/2] arrives as two words
+    assert call(capsys, "grad", text, "--size", "n=2,m=3", "--wrt", "x",
+                "--at", "x=[1,", "pi/2]", "y=[1,", "2,", "3]")[1] == out
+
+
+def test_two_index_input_takes_nested_lists(capsys):
+    status, out, err = call(capsys, "jacobian", "sum(W[0, k]*x[k], k, 0, n-1)", "sum(W[1, k]*x[k], k, 0, n-1)",
+                            "--size", "n=2", "--wrt", "x", "--at", "W=[[1, 2], [3, 4]]", "x=[5, 6]", "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["wrt"] == ["x[0]", "x[1]"] and data["jacobian_values"] == [[1.0, 2.0], [3.0, 4.0]]
+    assert data["value"] == [17.0, 39.0]
+
+
+def test_size_reaches_every_command(capsys):
+    text = "sum(x[i]^2, i, 0, n-1)"
+    assert call(capsys, "latex", text, "--size", "n=2", "--wrt", "x")[1] == (
+        "\\frac{\\partial f}{\\partial {x}_{0}} = 2 {x}_{0}\n\\frac{\\partial f}{\\partial {x}_{1}} = 2 {x}_{1}\n")
+    status, out, _ = call(capsys, "compare", text, "--size", "n=3", "--json")
+    assert status == 0 and json.loads(out)["inputs"] == 3
+    status, out, _ = call(capsys, "graph", text, "--size", "n=2", "--at", "x=[1, 2]", "--grad")
+    assert status == 0 and '"5 | grad 1"' in out
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--size", "n=-1"], "--size n=-1: a size is a non-negative integer"),
+    (["--size", "n=abc"], "--size n=abc: a size is a non-negative integer"),
+    (["--size", "n"], "--size expects NAME=INTEGER"),
+    (["--size", "n=3", "n=4"], "--size n is given twice"),
+    ([], "'n' is not a size or an index: indices and bounds are computed from sizes (--size n=INTEGER)"),
+    (["--size", "n=3", "--at", "x=[1, 2]"], "--at x: x has 3 entries in the expression, got 2 numbers"),
+    (["--size", "n=3", "--at", "x=[[1, 2, 3]]"], "--at x: x has 3 entries in the expression, got shape (1, 3)"),
+    (["--size", "n=3", "--at", "x=1"], "--at x: x has 3 entries in the expression, got a number"),
+    (["--size", "n=3", "--at", "x[0]=1", "x[1]=2"], "--at gives no value for x[2]"),
+    (["--size", "n=3", "--at", "x=[1,2,3]", "x[7]=1"], "--at x[7]: x has no such element in the expression"),
+    (["--size", "n=3", "--at", "x=[1,2,3]", "x[0,1]=1"], "--at x[0,1]: an element of x is written x[0]"),
+    (["--size", "n=3", "--at", "x=[1,2,3]", "y[0]=1"], "--at y[0]: 'y' is not an indexed input"),
+    (["--size", "n=3", "--at", "x=[1,,3]"], "--at value for 'x': an empty entry"),
+    (["--size", "n=3", "--at", "x=[1,2,3"], "--at value for 'x' is not a bracketed list"),
+    (["--size", "n=3", "--at", "x=[1,b,3]"], "is not a number or a constant expression: 'b' uses b"),
+])
+def test_bad_sizes_and_indexed_points_are_one_line_errors(capsys, argv, said):
+    status, out, err = call(capsys, "grad", "sum(x[i]^2, i, 0, n-1)", *argv)
+    assert status == 2 and out == "" and no_traceback(err)
+    assert err.startswith("symgraph: ") and said in err, err
+    if "(at position" not in err:  # a parse error adds its caret excerpt; every other error is one line
+        assert err.count("\n") == 1
+
+
+def test_sizes_and_indexed_point_subprocess():
+    status, out, err = run("grad", ROSENBROCK, "--size", "n=3", "--at", "x=[1, 1, 1]")
+    assert status == 0, err
+    assert [line.split()[0] for line in out.splitlines()] == ["df/dx[0]", "df/dx[1]", "df/dx[2]"]
+    assert all(line.endswith("= 0") for line in out.splitlines())  # the minimum
+    status, out, err = run("grad", ROSENBROCK, "--at", "x=[1, 1, 1]")
+    assert status == 2 and out == "" and "--size n=INTEGER" in err and no_traceback(err)

@@ -5,12 +5,17 @@ Subcommands ``grad``, ``jacobian``, ``compare``, ``graph``, ``latex`` and
 examples are checked against the real output by the tests).  EXPR is
 expression text, a program of ``name = expr`` lines, ``-`` for standard input
 or ``@FILE``; ``--functions MODULE[:NAME]`` makes the functions a module
-registers with ``symgraph.function`` callable in it.
+registers with ``symgraph.function`` callable in it; ``--size n=1000``
+binds the sizes its sums and indices use (``sum(x[i]^2, i, 0, n-1)``).  An
+indexed input takes ``--at x=[1, 2, 3]`` (a bracketed list of constant
+expressions, nested for more indices) or ``--at x[0]=1 ...``; results are
+keyed ``x[0]``, ... and ``--wrt x`` means every ``x[j]``.
 
 A ``--wrt`` name not in the expression gets derivative 0 and a ``warning:``
 line on stderr naming the inputs and the closest match (``--allow-unused``
 silences it), as the library does.  Bad input -- a malformed expression, a
-bad ``--at``, a missing file, ``--format`` disagreeing with ``-o``'s suffix,
+bad ``--at`` or ``--size``, a size the text needs but
+no ``--size`` gives, an ``--at`` list of the wrong length, a missing file, ``--format`` disagreeing with ``-o``'s suffix,
 an unknown option (shown with the subcommand's usage) -- prints one message
 to stderr (the parse error's caret excerpt included) and exits with status 2;
 no traceback reaches the user.  :func:`main` takes an argument list and
@@ -70,6 +75,7 @@ def _add_expr(p: argparse.ArgumentParser) -> None:
     p.add_argument("expr", metavar="EXPR",
                    help="expression or program ('c = a + b; e = c * 2'); '-' reads standard input, @FILE a file")
     _add_functions(p)
+    _add_size(p)
 
 
 def _add_functions(p: argparse.ArgumentParser) -> None:
@@ -77,6 +83,12 @@ def _add_functions(p: argparse.ArgumentParser) -> None:
                    help="import MODULE (from the current directory or the path) so the functions it registers "
                         "with symgraph.function can be called in EXPR; NAME: the attribute holding a function "
                         "handle or a list of them (repeatable)")
+
+
+def _add_size(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--size", action="extend", nargs="+", metavar="NAME=INT", default=[],
+                   help="a size the expression's sums and indices use: --size n=1000 (repeatable; several at "
+                        "once: --size n=3 m=4); x=3 or W=(2,3) fixes an indexed input's extent")
 
 
 def _add_wrt(p: argparse.ArgumentParser) -> None:
@@ -88,7 +100,8 @@ def _add_wrt(p: argparse.ArgumentParser) -> None:
 
 
 def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too") -> None:
-    p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help=help)
+    p.add_argument("--at", nargs="+", metavar="NAME=VALUE",
+                   help=help + "; an indexed input takes a list, x=[1,2,3], or its elements, x[0]=1")
 
 
 def _add_simplify(p: argparse.ArgumentParser) -> None:
@@ -128,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("exprs", nargs="+", metavar="EXPR",
                    help="expressions ('-' reads standard input, at most once; @FILE a file)")
     _add_functions(p)
+    _add_size(p)
     _add_wrt(p)
     p.add_argument("--mode", choices=MODE_CHOICES, default="reverse", help="sweep direction (default: reverse)")
     _add_at(p)

@@ -23,7 +23,7 @@ from ..ad.linearised import annotate_edges
 from ..compare import compare
 from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program
-from ..errors import ExpressionTooLargeError, SymgraphError, UnusedWrtWarning
+from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning
 from ..export.display import expression_text, listing, short_str
 from ..export.draw import draw
 from ..export.latex import expression_latex, function_name, to_latex
@@ -104,31 +104,92 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
     return found
 
 
-def parse_point(pairs: Sequence[str]) -> dict[str, float]:
+def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     """``["a=2", "b=pi/4"]`` (or ``["a=2,b=pi/4"]``) as ``{"a": 2.0, "b": 0.785...}``.
 
     A value is a number or a constant expression of the grammar (``pi/2``,
     ``sqrt(2)``, ``2^-10``), parsed by the same safe parser and evaluated;
-    commas inside a call's parentheses belong to the call.
+    commas inside a call's parentheses belong to the call.  An indexed input
+    takes a bracketed list (``x=[1, pi/2, 3]``, nested for more indices:
+    ``W=[[1, 2], [3, 4]]``) as one array, or one element at a time
+    (``x[0]=1``); :func:`resolve_point` checks both against the graph.
     """
-    values: dict[str, float] = {}
-    for pair in (p for item in pairs for p in _top_level_split(item) if p.strip()):
+    values: dict[str, float | np.ndarray] = {}
+    words: list[str] = []
+    for item in pairs:  # the shell splits x=[1, 2, 3] into three words: an open bracket joins the next
+        if words and words[-1].count("[") + words[-1].count("(") > words[-1].count("]") + words[-1].count(")"):
+            words[-1] += " " + item
+        else:
+            words.append(item)
+    for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
             raise UsageError(f"--at expects NAME=VALUE, got {pair!r}")
-        values[name] = _constant(name, text)
+        values[name] = _array(name, text) if text.startswith("[") else _constant(name, text)
     return values
 
 
 def _top_level_split(item: str) -> list[str]:
-    """``item`` split at the commas outside parentheses."""
+    """``item`` split at the commas outside parentheses and brackets."""
     parts, depth, start = [], 0, 0
     for k, ch in enumerate(item):
-        depth += (ch == "(") - (ch == ")")
+        depth += (ch in "([") - (ch in ")]")
         if ch == "," and depth == 0:
             parts.append(item[start:k])
             start = k + 1
     return parts + [item[start:]]
+
+
+def _array(name: str, text: str) -> np.ndarray:
+    """``--at x=[1, pi/2, 3]``: a bracketed list of constant expressions (nested lists: more axes), as an array.
+
+    Read iteratively, bracket by bracket; every entry goes through :func:`_constant`.
+    """
+    if not text.endswith("]") or text.count("[") != text.count("]"):
+        raise UsageError(f"--at value for {name!r} is not a bracketed list: {text!r} (write {name}=[1, 2, 3])")
+    rows: list = []
+    stack: list[list] = []
+    start = depth = 0
+    for k, ch in enumerate(text):
+        if ch == "[" and depth == 0:
+            if stack and text[start:k].strip():
+                raise UsageError(f"--at value for {name!r}: {text[start:k].strip()!r} before a '[' in {text!r}")
+            stack.append([])
+            start = k + 1
+        elif ch == "]" and depth == 0:
+            if not stack:
+                raise UsageError(f"--at value for {name!r}: unmatched ']' in {text!r}")
+            entry = text[start:k].strip()
+            if entry:
+                stack[-1].append(_constant(f"{name}[...]", entry))
+            elif stack[-1] and k > 0 and text[:k].rstrip().endswith(","):
+                raise UsageError(f"--at value for {name!r}: an empty entry in {text!r}")
+            done = stack.pop()
+            (stack[-1] if stack else rows).append(done)
+            start = k + 1
+        elif ch == "," and depth == 0 and stack:
+            entry = text[start:k].strip()
+            if entry:
+                stack[-1].append(_constant(f"{name}[...]", entry))
+            elif not (stack[-1] and isinstance(stack[-1][-1], list)):
+                raise UsageError(f"--at value for {name!r}: an empty entry in {text!r}")
+            start = k + 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif not stack:
+            if not ch.isspace():
+                raise UsageError(f"--at value for {name!r}: {ch!r} after the closing ']' in {text!r}")
+    if stack or len(rows) != 1:
+        raise UsageError(f"--at value for {name!r}: unbalanced brackets in {text!r}")
+    try:
+        array = np.array(rows[0], dtype=np.float64)
+    except ValueError:
+        raise UsageError(f"--at value for {name!r}: the rows of {text!r} differ in length") from None
+    if array.size == 0:
+        raise UsageError(f"--at value for {name!r} is an empty list")
+    return array
 
 
 def _constant(name: str, text: str) -> float:
@@ -152,8 +213,102 @@ def _constant(name: str, text: str) -> float:
     return value
 
 
+def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
+    """``--size n=1000 m=4`` (or ``n=1000,m=4``; ``W=(2,3)`` gives an indexed input's extent) as a dict.
+
+    A size is a non-negative integer written in digits: it fixes how many
+    terms a reduction has and how far an index runs, so nothing is evaluated.
+    """
+    sizes: dict[str, int | tuple[int, ...]] = {}
+    for pair in (p for item in items for p in _top_level_split(item) if p.strip()):
+        name, sep, text = (s.strip() for s in pair.partition("="))
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--size expects NAME=INTEGER (such as n=1000), got {pair!r}")
+        parts = text[1:-1].split(",") if text.startswith("(") and text.endswith(")") else [text]
+        parts = [part.strip() for part in parts]
+        if not all(part.isdecimal() and part.isascii() for part in parts):
+            raise UsageError(f"--size {name}={text}: a size is a non-negative integer (or a tuple of them, "
+                             f"{name}=(2,3)), got {text!r}")
+        value = int(parts[0]) if len(parts) == 1 and not text.startswith("(") else tuple(map(int, parts))
+        if sizes.get(name, value) != value:
+            raise UsageError(f"--size {name} is given twice, as {sizes[name]} and {value}")
+        sizes[name] = value
+    return sizes
+
+
+def parse_text(text: str | list[str], size_items: Sequence[str] | None) -> Any:
+    """The graph of EXPR with the ``--size`` values bound; a size the text lacks names ``--size``."""
+    sizes = parse_sizes(size_items or ())
+    try:
+        return parse(text, **sizes)
+    except ParseError as error:
+        if "is not a size or an index" not in error.reason:
+            raise
+        word = error.reason.split("'")[1]
+        keyword = f"bound by keyword, {word}=..."
+        reason = (error.reason.replace(keyword, f"--size {word}=INTEGER") if keyword in error.reason
+                  else f"{error.reason}; give it with --size {word}=INTEGER")
+        raise ParseError(reason, error.text, error.position) from None
+
+
+def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str, float]:
+    """``--at`` values as one number per input, keyed as the user names them (``x[0]``, ``b``).
+
+    An indexed input takes one array of its index shape (``x=[1, 2, 3]``) or
+    its elements one by one (``x[0]=1``); a wrong length, an unknown element
+    or a missing one is a :class:`UsageError` in those terms.
+    """
+    resolved: dict[str, float] = {}
+    for key, value in point.items():
+        base, bracket, rest = key.partition("[")
+        base = base.strip()
+        known = graph.indexed.get(base)
+        if bracket:
+            if known is None:
+                raise UsageError(f"--at {key}: {base!r} is not an indexed input of the expression"
+                                 + (f" (indexed inputs: {', '.join(graph.indexed)})" if graph.indexed else ""))
+            parts = [p.strip() for p in rest[:-1].split(",")] if rest.endswith("]") else []
+            if not parts or not all(p.isdecimal() for p in parts) or len(parts) != len(known.shape):
+                raise UsageError(f"--at {key}: an element of {base} is written {base}[{', '.join('0' * len(known.shape))}]"
+                                 f" ({len(known.shape)} integer ind{'ex' if len(known.shape) == 1 else 'ices'})")
+            index = tuple(map(int, parts))
+            if index not in known.nodes:
+                raise UsageError(f"--at {key}: {base} has no such element in the expression "
+                                 f"(indices up to {known.label(tuple(n - 1 for n in known.shape))})")
+            if np.ndim(value):
+                raise UsageError(f"--at {key} takes one number, got a list")
+            resolved[known.label(index)] = float(value)
+        elif known is not None:
+            array = np.asarray(value, dtype=np.float64)
+            if array.shape != known.shape:
+                shown = "a number" if not array.ndim else f"{array.size} number{'s' if array.size != 1 else ''}" \
+                    if array.ndim == 1 else f"shape {array.shape}"
+                raise UsageError(f"--at {key}: {key} has {_extent(known.shape)} in the expression, got {shown} "
+                                 f"(write {key}=[...] with {_extent(known.shape)}, or {known.label((0,) * len(known.shape))}=VALUE ...)")
+            resolved.update((known.label(index), float(array[index])) for index in known.nodes)
+        else:
+            if np.ndim(value):
+                raise UsageError(f"--at {key} takes one number, got a list ({key} is not an indexed input)")
+            resolved[key] = value
+    missing = [known.label(index) for name, known in graph.indexed.items() for index in known.nodes
+               if known.label(index) not in resolved]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise UsageError(f"--at gives no value for {shown}: give every element (x=[...] gives a whole indexed input)")
+    return resolved
+
+
+def _extent(shape: tuple[int, ...]) -> str:
+    return f"{shape[0]} entr{'y' if shape[0] == 1 else 'ies'}" if len(shape) == 1 else f"shape {shape}"
+
+
+def _point(args: Any, graph: Any) -> dict[str, float] | None:
+    """The ``--at`` point resolved against ``graph``, or None without ``--at``."""
+    return resolve_point(graph, parse_point(args.at)) if getattr(args, "at", None) else None
+
+
 def _graph(args) -> Any:
-    return parse(read_expr(args.expr))
+    return parse_text(read_expr(args.expr), getattr(args, "size", None))
 
 
 def unused_wrt_warning(warning: UnusedWrtWarning) -> str:
@@ -220,7 +375,7 @@ def _print_json(data: dict, out: TextIO) -> None:
 
 def cmd_grad(args, out: TextIO) -> None:
     graph = _graph(args)
-    point = parse_point(args.at) if args.at else None
+    point = _point(args, graph)
     gradient = grad(graph, wrt=args.wrt, mode=args.mode, simplify=args.simplify, allow_unused=args.allow_unused)
     name = function_name(graph)
     with np.errstate(all="ignore"):
@@ -261,17 +416,18 @@ def cmd_jacobian(args, out: TextIO) -> None:
         raise UsageError("'-' (standard input) may be given once: give the other expressions as "
                          "arguments or as @FILE, one file each")
     texts = [read_expr(e) for e in args.exprs]
-    graph = parse(texts if len(texts) > 1 else texts[0])
+    graph = parse_text(texts if len(texts) > 1 else texts[0], args.size)
+    point = _point(args, graph)
     wrt = wrt_names(graph, args.wrt, args.allow_unused)
     program, cost = jacobian_program(graph, wrt, args.mode)
     entries = DerivativeMap(graph, list(program.results), program, CostReport([cost]), cost.mode, args.simplify)
     closed = {label: _closed(entries, label, args.expand) for label in entries}
     names = output_labels(graph)  # one distinct label per function, in order, even for repeats
     values = None
-    if args.at:
+    if point is not None:
         program, _ = jacobian_program(graph, wrt, "reverse" if args.mode == "auto" else args.mode)
         with np.errstate(all="ignore"):
-            numbers = program.evaluate(**parse_point(args.at))
+            numbers = program.evaluate(**point)
         values = [[numbers[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]
     if args.json:
         data = {"outputs": dict(zip(names, (expression_text(graph, y, args.expand) for y in graph.outputs))),
@@ -280,7 +436,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
         if args.latex:
             data["latex"] = _matrix_latex(entries, graph, wrt, args.expand)
         if values is not None:
-            data["at"] = parse_point(args.at)
+            data["at"] = point
             data["value"] = [_json_number(v) for v in _function_value(graph, data["at"])]
             data["jacobian_values"] = [[_json_number(v) for v in row] for row in values]
         _print_json(data, out)
@@ -324,7 +480,7 @@ def cmd_compare(args, out: TextIO) -> None:
 def cmd_graph(args, out: TextIO) -> None:
     graph = _graph(args)
     fmt = _output_format(args.format, args.output)
-    point = parse_point(args.at) if args.at else None
+    point = _point(args, graph)
     if args.grad and point is None:
         raise UsageError("--grad needs a point: add --at NAME=VALUE ...")
     if fmt in ("png", "svg") and args.engine == "graphviz" and shutil.which("dot") is None:

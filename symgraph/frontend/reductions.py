@@ -68,16 +68,43 @@ class Reductions:
         if stop <= start:
             self.error(f"{what} is missing", self.tokens[start].pos)
         tok = self.tokens[start]
-        if stop == start + 1 and tok.kind == "name" and isinstance(self.scope.get(tok.text), sympy.Integer):
-            return int(self.scope[tok.text])  # the common x[i]: no parser needed
-        if stop == start + 1 and tok.kind == "num" and tok.text.isdigit():
-            return int(tok.text)
+        plain = self._plain_integer(start, stop)
+        if plain is not None:  # the common x[i], x[i+1], n-2: no parser needed
+            return plain
         ref, _ = self._sub_parser(start, stop, self.scope, True).expression()
         if not isinstance(ref, sympy.Integer):
             shown = self.text[tok.pos:self.tokens[stop].pos].strip()
             self.error(f"{what} must be an integer, computed from sizes, indices and numbers; "
                        f"{shown!r} is {ref if isinstance(ref, sympy.Basic) else 'an expression of inputs'}", tok.pos)
         return int(ref)
+
+    def _plain_integer(self, start: int, stop: int) -> int | None:
+        """Tokens ``start:stop`` as ``a +- b +- ...`` of integer names and digits, summed left to right; else None.
+
+        Only ``+`` and ``-`` between operands, which the grammar applies left
+        to right at one precedence, so the running sum is the parser's value;
+        anything else (a product, a power, a parenthesis, a unary minus, an
+        unbound name) is left to the parser, which also words its errors.
+        """
+        if (stop - start) % 2 == 0:
+            return None
+        tokens, scope, total, sign = self.tokens, self.scope, 0, 1
+        for k in range(start, stop):
+            tok = tokens[k]
+            if (k - start) % 2:
+                if tok.text == "+":
+                    sign = 1
+                elif tok.text == "-":
+                    sign = -1
+                else:
+                    return None
+            elif tok.kind == "num" and tok.text.isdigit():
+                total += sign * int(tok.text)
+            elif tok.kind == "name" and isinstance(scope.get(tok.text), sympy.Integer):
+                total += sign * int(scope[tok.text])
+            else:
+                return None
+        return total
 
     def indexed_name(self, tok: Token, values: list) -> None:
         """``x[i+1, j]`` (the name token, then ``[``): the input node of that element."""
