@@ -159,3 +159,24 @@ def test_vector_form_holds_every_element_of_an_indexed_wrt_and_takes_data():
         f(np.ones(5), np.arange(3.0))
     with pytest.raises(GraphError, match="v takes an array"):
         f(np.ones(6), np.arange(4.0))
+
+
+@pytest.mark.parametrize("text, sizes", [
+    (ROSENBROCK, {"n": 7}),
+    ("sum(where(x[i] > x[n-1-i], max(x[i], y, 1), x[i+1]^2 - W[i, i+1]*y), i, 0, n-2)", {"n": 6}),
+    ("prod(1 + W[i, 0]*x[i] - sin(x[i]), i, 1, 4) + sum(sum(W[i, j]*x[j], j, 0, 2)^2, i, 0, 3)", {}),
+    ("sum(x[2*i] - x[i], i, 0, 3) + sum(y*x[i], i, 2, 2)", {}),
+])
+def test_replayed_terms_build_the_graph_parsing_each_term_builds(text, sizes, monkeypatch):
+    """A term is parsed once and replayed per index value; parsing it anew for every value gives the same graph."""
+    replayed = sg.parse(text, **sizes)
+    from symgraph.frontend.reductions import Reductions
+    monkeypatch.setattr(Reductions, "_replayable", lambda *args: False)
+    parsed = sg.parse(text, **sizes)
+    assert canonical(replayed, str) == canonical(parsed, str)
+
+
+def test_a_replayed_index_out_of_range_is_still_a_parse_error():
+    with pytest.raises(ParseError, match=r"index 1 of x\[\.\.\.\] is -1, out of range") as info:
+        sg.parse("sum(x[2 - i], i, 0, 5)")
+    assert info.value.position == 6

@@ -110,9 +110,18 @@ class Reductions:
         """``x[i+1, j]`` (the name token, then ``[``): the input node of that element."""
         word = tok.text
         close, commas = self._matching(self.i + 1, word)
-        bounds = [self.i + 2, *(c + 1 for c in commas)]
-        stops = [*commas, close]
-        index = tuple(self.integer(a, b, f"index {k + 1} of {word}") for k, (a, b) in enumerate(zip(bounds, stops)))
+        spans = tuple(zip([self.i + 2, *(c + 1 for c in commas)], [*commas, close]))
+        self.inputs_used.setdefault(word, tok.pos)
+        recording = getattr(self.builder, "record_element", None)
+        if recording is not None:  # a term being recorded for replay: remember where the indices are
+            recording(word, spans, tok.pos, self)
+        values.append(self.element(word, spans, tok.pos))
+        self.i = close  # the parser steps past the ']'
+
+    def element(self, word: str, spans: tuple, pos: int) -> int:
+        """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range."""
+        bounds = [a for a, _ in spans]
+        index = tuple(self.integer(a, b, f"index {k + 1} of {word}") for k, (a, b) in enumerate(spans))
         for k, i in enumerate(index):
             if i < 0:
                 self.error(f"index {k + 1} of {word}[...] is {i}, out of range: indices run from 0",
@@ -124,13 +133,10 @@ class Reductions:
                 if i >= n:
                     self.error(f"index {k + 1} of {word}[...] is {i}, out of range: {word} has {n} "
                                f"entr{'y' if n == 1 else 'ies'} along axis {k} (0 to {n - 1})", self.tokens[bounds[k]].pos)
-        self.inputs_used.setdefault(word, tok.pos)
         try:
-            values.append(self.builder.indexed_input(word, index))
+            return self.builder.indexed_input(word, index)
         except GraphError as e:
-            self.error(str(e), tok.pos)
-        self.i = close  # the parser steps past the ']'
-
+            self.error(str(e), pos)
 
     def reduction(self, tok: Token, values: list) -> None:
         """``sum(expr, i, a, b)`` or ``prod(...)``: the terms for i = a, ..., b joined left to right."""
@@ -155,14 +161,148 @@ class Reductions:
             self.error(f"{word}() has no term before its first ','", tok.pos)
         scope = dict(self.scope)
         sub = self._sub_parser(*body, scope, self.integer_only)
+        tape = _Tape(self.builder) if hi > lo and self._replayable(body, index.text) else None
         acc = None
         for value in range(lo, hi + 1):
             scope[index.text] = sympy.Integer(value)
-            sub.i = 0
-            term, _ = sub.expression()
+            if tape is not None and value > lo and not tape.ambiguous:
+                term = tape.replay(sub)
+            else:
+                sub.i = 0
+                recording = tape is not None and value == lo
+                if recording:
+                    sub.builder = tape
+                term, _ = sub.expression()
+                if recording:
+                    sub.builder = self.builder
+                    tape.finish(term)
             if self.builder.is_condition(term):
                 self.error(f"the term of {word}() is a condition, not a number", self.tokens[body[0]].pos)
             acc = term if acc is None else self.apply(op, (acc, term), tok.pos)
         values.append(empty if acc is None else acc)
         self.i = close  # the parser steps past the ')'
+
+    def _replayable(self, body: tuple[int, int], index: str) -> bool:
+        """True when the term's builder calls are the same for every index value but the elements' indices:
+        the index appears only inside ``[...]``, and the term has no reduction or definition call of its own."""
+        depth = 0
+        for k in range(*body):
+            tok = self.tokens[k]
+            if tok.text == "[":
+                depth += 1
+            elif tok.text == "]":
+                depth -= 1
+            elif tok.kind == "name":
+                if tok.text == index and depth == 0 or tok.text in REDUCTIONS or tok.text in self.definitions:
+                    return False
+        return True
+
+
+def _linear(parser, spans: tuple) -> tuple | None:
+    """Each index's tokens as ``((sign, name or int), ...)`` when they are a plain sum of names and digits
+    (``i+1``, ``n - 2 - i``), else None: what a replay adds up without a parser."""
+    out = []
+    for start, stop in spans:
+        if (stop - start) % 2 == 0:
+            return None
+        terms, sign = [], 1
+        for k in range(start, stop):
+            tok = parser.tokens[k]
+            if (k - start) % 2:
+                if tok.text not in "+-" or tok.kind != "op":
+                    return None
+                sign = 1 if tok.text == "+" else -1
+            elif tok.kind == "num" and tok.text.isdigit():
+                terms.append((sign, int(tok.text)))
+            elif tok.kind == "name" and isinstance(parser.scope.get(tok.text), sympy.Integer):
+                terms.append((sign, tok.text))
+            else:
+                return None
+        out.append(tuple(terms))
+    return tuple(out)
+
+
+class _Tape:
+    """The builder calls of one term, recorded while it is parsed, replayed for the next index values.
+
+    Parsing a term is most of a reduction's cost; when only its elements'
+    indices change with the index (:meth:`Reductions._replayable`), the term
+    is parsed once and its calls -- ops on earlier results, fixed operands and
+    elements whose index tokens are evaluated again -- run once per value,
+    so the graph is the one re-parsing gives, node for node.
+    """
+
+    def __init__(self, builder):
+        self.builder = builder
+        self.steps: list[tuple] = []  # ("op", name, args, pos) or ("element", name, spans, pos)
+        self.made: dict[int, int] = {}  # node id -> the step that made it (its latest)
+        self.pending: tuple | None = None
+        self.result: tuple | None = None
+        self.signatures: dict[int, tuple] = {}  # step -> what it computes (equal signatures make equal nodes)
+        self.ambiguous = False
+
+    # -- the builder protocol the parser uses while recording
+    def op(self, name: str, *args):
+        ref = self.builder.op(name, *args)
+        made = self.made
+        spec = tuple(("t", made[a]) if a.__class__ is int and a in made else ("v", a) for a in args)
+        self.steps.append(("op", name, spec))
+        self._made(ref, ("op", name, spec))
+        return ref
+
+    def _made(self, ref, signature: tuple) -> None:
+        """Remember which step made node ``ref``; two different steps making one node (``x[2*i]`` and
+        ``x[i]`` at i = 0) could not be told apart at other values: then the term is not replayed."""
+        if ref.__class__ is not int:
+            return
+        known = self.made.get(ref)
+        if known is not None and self.signatures[known] != signature:
+            self.ambiguous = True
+        self.made[ref] = len(self.steps) - 1
+        self.signatures[len(self.steps) - 1] = signature
+
+    def record_element(self, word: str, spans: tuple, pos: int, parser=None) -> None:
+        texts = tuple(tuple(tok.text for tok in parser.tokens[a:b]) for a, b in spans)
+        self.pending = ("element", word, spans, pos, _linear(parser, spans)), ("element", word, texts)
+
+    def indexed_input(self, word: str, index: tuple):
+        ref = self.builder.indexed_input(word, index)
+        step, signature = self.pending
+        self.steps.append(step)
+        self._made(ref, signature)
+        return ref
+
+    def __getattr__(self, name: str):  # input, is_condition, ...: the builder's own
+        return getattr(self.builder, name)
+
+    def finish(self, term) -> None:
+        self.result = ("t", self.made[term]) if term.__class__ is int and term in self.made else ("v", term)
+
+    # -- replay
+    def replay(self, parser) -> object:
+        """The term for the parser's current scope: every recorded call again, elements at their new index."""
+        builder, values = self.builder, []
+        for step in self.steps:
+            if step[0] == "op":
+                args = [values[a] if kind == "t" else a for kind, a in step[2]]
+                try:
+                    values.append(builder.op(step[1], *args))
+                except GraphError as e:
+                    parser.error(str(e), parser.tokens[0].pos)
+            elif step[4] is not None and step[1] not in parser.sizes:  # x[i+1]: the sums, then the range check
+                scope, index = parser.scope, []
+                for terms in step[4]:
+                    total = 0
+                    for sign, term in terms:
+                        total += sign * (term if term.__class__ is int else int(scope[term]))
+                    index.append(total)
+                index = tuple(index)
+                if min(index) < 0:
+                    values.append(parser.element(step[1], step[2], step[3]))  # words the error
+                    continue
+                values.append(builder.indexed_input(step[1], index))
+            else:
+                values.append(parser.element(step[1], step[2], step[3]))
+        kind, ref = self.result
+        return values[ref] if kind == "t" else ref
 

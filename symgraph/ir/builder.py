@@ -251,13 +251,9 @@ class GraphBuilder:
         groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
                   for name, start, end in self._groups if end is not None and end > start]
         inputs = sorted([*self._inputs.values(), *self._index_of], key=int)  # order of first appearance
-        symbols = dict(self._symbols)
-        indexed = {}
-        for name, known in self._indexed.items():
-            base = sympy.IndexedBase(name)
-            for index, node in known.nodes.items():
-                symbols[names[node]] = base[index]
-            indexed[name] = known._replace(nodes={index: names[known.nodes[index]] for index in sorted(known.nodes)})
+        symbols = dict(self._symbols)  # an indexed input's element gets its sympy Indexed on request (Graph.symbol)
+        indexed = {name: known._replace(nodes={index: names[known.nodes[index]] for index in sorted(known.nodes)})
+                   for name, known in self._indexed.items()}
         return Graph.from_ops(op_of, operands, tuple(names[i] for i in inputs), tuple(names[i] for i in out_ids),
                               addresses=addresses, symbols=symbols, groups=[g for g in groups if g.nodes],
                               indexed=indexed)

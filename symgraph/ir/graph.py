@@ -253,7 +253,16 @@ class Graph:
             return symbol
         if node not in self._ops:
             raise self._missing(node)
+        element = self._elements.get(node) if self.indexed else None
+        if element is not None:  # x[3]: sympy's Indexed, which prints x[3] and x_{3}
+            symbol = self._symbols[node] = sympy.IndexedBase(element[0])[element[1]]
+            return symbol
         return sympy.Symbol(node)
+
+    @cached_property
+    def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """Input node -> (indexed input, index), for the elements of indexed inputs."""
+        return {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
 
     def _missing(self, node) -> GraphError:
         return GraphError(f"no node named {node!r}; nodes: {', '.join(list(self._ops)[:20])}")
