@@ -180,3 +180,13 @@ def test_a_replayed_index_out_of_range_is_still_a_parse_error():
     with pytest.raises(ParseError, match=r"index 1 of x\[\.\.\.\] is -1, out of range") as info:
         sg.parse("sum(x[2 - i], i, 0, 5)")
     assert info.value.position == 6
+
+
+def test_missing_and_unknown_values_are_named_as_the_user_writes_them():
+    g = sg.grad("sum(x[i]^2, i, 0, 2) + b")
+    with pytest.raises(GraphError, match=r"missing value\(s\) for x \(inputs: x, b; an indexed input takes one array"):
+        g.at(b=1.0)
+    with pytest.raises(GraphError, match=r"missing value\(s\) for x\[1\], x\[2\]"):
+        g.at(**{"x[0]": 1.0, "b": 2.0})
+    with pytest.raises(GraphError, match=r"unknown input\(s\) q \(inputs: x, b"):
+        g.at(x=[1.0, 2.0, 3.0], b=1.0, q=2.0)

@@ -243,6 +243,20 @@ class Graph:
                                  f"got shape {array.shape}")
             for index, node in known.nodes.items():
                 out[node] = array[index]
+        missing = [x for x in inputs if x not in out]
+        unknown = [key for key in values if key not in self.indexed and key not in self.addresses and key not in self._ops]
+        if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
+            label = dict(zip(self.inputs, self.input_labels))
+            bases = {self._elements[x][0] for x in missing if x in self._elements}
+            shown = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
+                n not in out for n in self.indexed[self._elements[x][0]].nodes.values()) else label.get(x, x)
+                for x in missing))
+            parts = ([f"missing value(s) for {', '.join(shown)}"] if missing else []) + \
+                    ([f"unknown input(s) {', '.join(unknown)}"] if unknown else [])
+            names = list(dict.fromkeys(self._elements[x][0] if x in self._elements else x for x in self.inputs))
+            raise GraphError("; ".join(parts) + f" (inputs: {', '.join(names)}"
+                             + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
+                                if self.indexed else "") + ")")
         return out
 
     def symbol(self, node: str) -> sympy.Symbol:
