@@ -40,8 +40,8 @@ _MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", 
 def op_label(graph: Graph, node: str) -> str:
     """What a drawing writes in a node: its name, and its op for operations (``c: +``)."""
     op = graph.op(node)
-    if op == "input":
-        return node
+    if op == "input":  # an indexed input's element by its label, x[3]
+        return graph.symbol(node).name if graph.indexed else node
     if op == "const":
         return f"{node}: {graph.operands(node)[0]}"
     constants = [str(x) for x in graph.operands(node) if not isinstance(x, str)]
