@@ -40,7 +40,7 @@ from .export.draw import draw
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .fitting import Residuals, residuals
-from .hessian import hessian
+from .hessian import hessian, hessp, hvp
 from .sparsity import hessian_sparsity, jacobian_sparsity
 from .frontend.parse import parse
 from .ir.graph import Graph
@@ -51,7 +51,7 @@ __all__ = [
     "CostReport", "Directional", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
     "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare",
-    "draw", "function", "grad", "hessian", "hessian_sparsity", "jacobian", "jacobian_sparsity", "jvp",
+    "draw", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",
     "lambdify", "parse", "paths", "residuals", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

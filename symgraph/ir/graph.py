@@ -244,7 +244,9 @@ class Graph:
             for index, node in known.nodes.items():
                 out[node] = array[index]
         missing = [x for x in inputs if x not in out]
-        unknown = [key for key in values if key not in self.indexed and key not in self.addresses and key not in self._ops]
+        given = set(inputs)  # a program's own inputs (a seed name of jvp) count too
+        unknown = [key for key in values if key not in self.indexed and key not in self.addresses
+                   and key not in self._ops and key not in given]
         if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
             label = dict(zip(self.inputs, self.input_labels))
             bases = {self._elements[x][0] for x in missing if x in self._elements}
