@@ -557,7 +557,7 @@ def test_two_index_input_takes_nested_lists(capsys):
 def test_size_reaches_every_command(capsys):
     text = "sum(x[i]^2, i, 0, n-1)"
     assert call(capsys, "latex", text, "--size", "n=2", "--wrt", "x")[1] == (
-        "\\frac{\\partial f}{\\partial {x}_{0}} = 2 {x}_{0}\n\\frac{\\partial f}{\\partial {x}_{1}} = 2 {x}_{1}\n")
+        "\\frac{\\partial f}{\\partial x_{0}} = 2 x_{0}\n\\frac{\\partial f}{\\partial x_{1}} = 2 x_{1}\n")
     status, out, _ = call(capsys, "compare", text, "--size", "n=3", "--json")
     assert status == 0 and json.loads(out)["inputs"] == 3
     status, out, _ = call(capsys, "graph", text, "--size", "n=2", "--at", "x=[1, 2]", "--grad")
