@@ -128,12 +128,12 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     [2*y, 2*x],
     [2*x, 6*y]])
     """
-    program, names, _, pattern = hessian_program(f, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused,
-                                                 **sizes)
+    graph = as_graph(f, **sizes)
+    program, names, _, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
     if sparse:
         rows, cols = pattern.nonzero()  # CSR order; (j, i) below the diagonal reads the label of (i, j)
         labels = [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
-        return SparseDerivative(pattern, program, labels, names)
+        return SparseDerivative(pattern, program, labels, names, order=2, graph=graph)
     how = normalise(simplify)
     entry, cells = {}, {}
     for i, x in enumerate(names):
@@ -144,7 +144,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
                                                            size=program.expanded_size(label))
             cells[(x, y)] = cells[(y, x)] = label
     return DerivativeMatrix.of([[entry[(x, y)] for y in names] for x in names], program,
-                               [[cells[(x, y)] for y in names] for x in names])
+                               [[cells[(x, y)] for y in names] for x in names], order=2, graph=graph, wrt=names)
 
 
 def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = True, allow_unused: bool = False,

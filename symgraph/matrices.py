@@ -11,6 +11,10 @@ request.  ``.lambdify()`` gives a function returning a CSR matrix at a point;
 its ``.data(...)`` returns the nonzeros alone, ``(nnz, *batch)`` in the
 pattern's order, for repeated calls and for batches, and ``.pattern`` is
 that fixed pattern -- the form solvers such as IPOPT and ``trust-constr`` reuse.
+
+A Hessian (``order == 2``) also keeps the graph it was taken of and its
+wrt names, so that ``.latex()`` can name the function and the inputs
+(:func:`symgraph.export.latex.hessian_latex`).
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
+from .export.latex import hessian_latex
+from .ir.graph import Graph
 from .ir.program import Program
 
 #: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
@@ -32,12 +38,32 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
 
     program: Program
     cells: list[list[str | None]]  # the program's result label for each entry, None for a structural 0
+    #: 2 for a Hessian (whose ``graph`` and ``wrt`` :meth:`latex` names); matrices sympy derives from it are 1
+    order: int = 1
+    graph: Graph | None = None
+    wrt: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, entries: list[list[sympy.Expr]], program: Program, cells: list[list[str | None]]) -> "DerivativeMatrix":
+    def of(cls, entries: list[list[sympy.Expr]], program: Program, cells: list[list[str | None]], *,
+           order: int = 1, graph: Graph | None = None, wrt: Sequence[str] = ()) -> "DerivativeMatrix":
         matrix = cls(entries)
         matrix.program, matrix.cells = program, cells
+        matrix.order, matrix.graph, matrix.wrt = order, graph, tuple(wrt)
         return matrix
+
+    def latex(self, aligned: bool = False, name: str | None = None, entries: bool = False,
+              expand: bool = False) -> str:
+        """A Hessian's LaTeX: ``\\nabla^2 f = \\begin{pmatrix} ... \\end{pmatrix}``, and with ``entries=True``
+        one ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line per entry on and above the diagonal
+        (see :func:`~symgraph.export.latex.hessian_latex`); any other matrix prints as a ``pmatrix``."""
+        if self.order == 2 and hasattr(self, "program"):
+            return hessian_latex(self, aligned=aligned, name=name, entries=entries, expand=expand)
+        return sympy.latex(sympy.Matrix(self), mat_str="pmatrix", mat_delim="")
+
+    def _repr_latex_(self) -> str:
+        if self.order == 2 and hasattr(self, "program"):
+            return "$\\displaystyle " + self.latex(aligned=True) + "$"
+        return super()._repr_latex_()
 
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None) -> Callable:
@@ -76,12 +102,26 @@ class SparseDerivative:
     ``pattern`` (CSR order); entries a Hessian mirrors share one label.
     """
 
-    def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str]):
+    def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
+                 order: int = 1, graph: Graph | None = None):
         self.pattern = pattern
         self.program = program
         self.labels = list(labels)
         self.wrt = tuple(names)
         self.shape = pattern.shape
+        self.order = order  # 2 for a Hessian
+        self.graph = graph  # the function's graph, which latex() names
+
+    def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:
+        """A Hessian's size and structural nonzeros on and above the diagonal, one
+        ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line each, bounded
+        (see :func:`~symgraph.export.latex.hessian_latex`)."""
+        if self.order != 2:
+            raise TypeError("latex() prints sparse Hessians; call .to_sympy() for a sympy matrix")
+        return hessian_latex(self, aligned=aligned, name=name, expand=expand)
+
+    def _repr_latex_(self) -> str | None:
+        return "$\\displaystyle " + self.latex(aligned=True) + "$" if self.order == 2 else None
 
     @property
     def nnz(self) -> int:

@@ -557,7 +557,7 @@ def test_two_index_input_takes_nested_lists(capsys):
 def test_size_reaches_every_command(capsys):
     text = "sum(x[i]^2, i, 0, n-1)"
     assert call(capsys, "latex", text, "--size", "n=2", "--wrt", "x")[1] == (
-        "\\frac{\\partial f}{\\partial {x}_{0}} = 2 {x}_{0}\n\\frac{\\partial f}{\\partial {x}_{1}} = 2 {x}_{1}\n")
+        "\\frac{\\partial f}{\\partial x_{0}} = 2 x_{0}\n\\frac{\\partial f}{\\partial x_{1}} = 2 x_{1}\n")
     status, out, _ = call(capsys, "compare", text, "--size", "n=3", "--json")
     assert status == 0 and json.loads(out)["inputs"] == 3
     status, out, _ = call(capsys, "graph", text, "--size", "n=2", "--at", "x=[1, 2]", "--grad")
@@ -596,3 +596,90 @@ def test_sizes_and_indexed_point_subprocess():
     assert all(line.endswith("= 0") for line in out.splitlines())  # the minimum
     status, out, err = run("grad", ROSENBROCK, "--at", "x=[1, 1, 1]")
     assert status == 2 and out == "" and "--size n=INTEGER" in err and no_traceback(err)
+
+
+# --------------------------------------------------------------------------- hessian
+
+ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "reverse-over-forward", "forward-over-forward",
+                                  "reverse-over-reverse"])
+def test_hessian_entries_and_values_match_sympy_in_every_mode(capsys, mode):
+    import sympy
+    x, y, z = sympy.symbols("x y z")
+    f = x**3 * y**2 + sympy.sin(x * z) + z**4
+    status, out, err = call(capsys, "hessian", "x^3*y^2 + sin(x*z) + z^4", "--mode", mode, "--json",
+                            "--at", "x=1", "y=2", "z=0.5")
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    names = [x, y, z]
+    at = {x: 1, y: 2, z: 0.5}
+    assert [(e["row"], e["col"]) for e in data["hessian"]] == [(i, j) for i in range(3) for j in range(i, 3)]
+    for e, number in zip(data["hessian"], data["hessian_values"]):
+        exact = sympy.diff(f, names[e["row"]], names[e["col"]])
+        assert sympy.simplify(sympy.sympify(e["entry"]) - exact) == 0  # the test's own text, not user input
+        assert number == pytest.approx(float(exact.subs(at)))
+    assert data["value"] == pytest.approx(float(f.subs(at))) and data["wrt"] == ["x", "y", "z"]
+
+
+def test_hessian_text_prints_labels_values_and_grid(capsys):
+    status, out, err = call(capsys, "hessian", ROSENBROCK, "--size", "n=3", "--at", "x=[1, 2, 3]")
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "# 3x3 Hessian of f (symmetric): the 6 entries on and above the diagonal"
+    assert lines[1].startswith("d2f/dx[0]^2 = 1200*x[0]**2 - 400*x[1] + 2") and lines[1].endswith("= 402")
+    assert lines[2].startswith("d2f/dx[0]dx[1] = -400*x[0]") and lines[2].endswith("= -400")
+    assert lines[-4:] == ["# at the point, f's Hessian:", "   402  -400     0", "  -400  3802  -800", "     0  -800   200"]
+
+
+def test_hessian_sparse_is_bounded_and_matches_dense(capsys):
+    status, small, _ = call(capsys, "hessian", ROSENBROCK, "--size", "n=4", "--sparse", "--at", "x=[1,2,3,4]")
+    assert status == 0
+    assert small.splitlines()[0] == "# 4x4 sparse Hessian of f: 10 structural nonzeros, 7 on and above the diagonal"
+    _, dense, _ = call(capsys, "hessian", ROSENBROCK, "--size", "n=4", "--at", "x=[1,2,3,4]")
+    nonzero = [line.split("=")[0].strip() + " " + line.rsplit("=", 1)[1].strip() for line in dense.splitlines()[1:11]
+               if not line.rstrip().endswith("= 0")]
+    assert [line.split("=")[0].strip() + " " + line.rsplit("=", 1)[1].strip()
+            for line in small.splitlines()[1:]] == nonzero
+    status, big, _ = call(capsys, "hessian", ROSENBROCK, "--size", "n=1000", "--sparse")
+    from symgraph.cli.commands import HESSIAN_LINES
+    lines = big.splitlines()
+    assert status == 0 and len(lines) == 1 + HESSIAN_LINES + 1
+    assert "2,998 structural nonzeros, 1,999 on and above" in lines[0]
+    assert lines[-1] == f"# ... and {1999 - HESSIAN_LINES:,} more (--json prints every one)"
+    status, out, _ = call(capsys, "hessian", ROSENBROCK, "--size", "n=5", "--sparse", "--json", "--at",
+                          "x=[1,1,1,1,1]")
+    data = json.loads(out)
+    assert data["nnz"] == 13 and len(data["hessian"]) == 9 and data["sparse"] is True
+    assert data["hessian"][1] == {"row": 0, "col": 1, "entry": "-400*x[0]"} and data["hessian_values"][1] == -400.0
+
+
+def test_hessian_latex_and_large_entries(capsys):
+    status, out, _ = call(capsys, "hessian", "c = x^2*y + y^3", "--latex", "--at", "x=1", "y=2")
+    assert status == 0
+    assert out.splitlines() == [r"\nabla^2 c = \begin{pmatrix}2 y & 2 x\\2 x & 6 y\end{pmatrix}",
+                                "d2c/dx^2 = 4", "d2c/dxdy = 2", "d2c/dy^2 = 12"]
+    text = "v0 = x\n" + "\n".join(f"v{i} = sin(v{i - 1})*y + v{i - 1}" for i in range(1, 6))
+    status, out, _ = call(capsys, "hessian", text, "--simplify", "none")
+    assert status == 0 and "(above)" in out and "--expand" in out and len(out) < 6000
+
+
+def test_hessian_errors_are_one_line(capsys):
+    for argv, message in [(["c = x*y", "--wrt", "c"], "c is intermediate"),
+                          (["x*y", "--at", "x=1"], "missing value"),
+                          (["sum(x[i]^2, i, 0, n-1)"], "--size n="),
+                          (["x*y", "--mode", "bogus"], "invalid choice")]:
+        status, out, err = call(capsys, "hessian", *argv)
+        assert status == 2 and out == "" and message in err and no_traceback(err)
+        if "bogus" not in argv and "sum" not in argv[0]:  # usage and parse errors add the usage or the caret
+            assert len(err.strip().splitlines()) == 1
+
+
+def test_hessian_subprocess():
+    status, out, err = run("hessian", ROSENBROCK, "--size", "n=3", "--sparse", "--json", "--at", "x=[1, 1, 1]")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["hessian_values"] == [802.0, -400.0, 1002.0, -400.0, 200.0] and data["nnz"] == 7
+    status, out, err = run("hessian", "x^2 +", "--sparse")
+    assert status == 2 and out == "" and "^" in err and no_traceback(err)

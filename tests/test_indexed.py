@@ -100,7 +100,7 @@ def test_reductions_in_definitions_and_definitions_in_reductions():
 def test_latex_and_names_of_elements():
     g = sg.grad("sum(x[i]^2, i, 0, 1)")
     assert g.wrt == ("x[0]", "x[1]")
-    assert r"\partial {x}_{0}" in g.latex() and "{x}_{1}" in g.latex()
+    assert r"\partial x_{0}" in g.latex() and "x_{1}" in g.latex()
     assert str(g["x[1]"]) == "2*x[1]"
     assert g.array("x") == sympy.Array([2 * sympy.IndexedBase("x")[0], 2 * sympy.IndexedBase("x")[1]])
 

@@ -1,6 +1,6 @@
 """The ``symgraph`` command: gradients, Jacobians, cost tables, pictures and LaTeX from the shell.
 
-Subcommands ``grad``, ``jacobian``, ``compare``, ``graph``, ``latex`` and
+Subcommands ``grad``, ``jacobian``, ``hessian``, ``compare``, ``graph``, ``latex`` and
 ``demo``; ``symgraph SUBCOMMAND --help`` shows a worked example of each (the
 examples are checked against the real output by the tests).  EXPR is
 expression text, a program of ``name = expr`` lines, ``-`` for standard input
@@ -35,8 +35,9 @@ from typing import Callable, Sequence, TextIO
 from .. import __version__
 from ..errors import SymgraphError, UnusedWrtWarning
 from ..export.draw import ENGINES
-from .commands import (FORMATS, UsageError, cmd_compare, cmd_demo, cmd_grad, cmd_graph, cmd_jacobian, cmd_latex,
-                       load_functions, parse_point, unused_wrt_warning)
+from ..hessian import STRATEGIES
+from .commands import (FORMATS, UsageError, cmd_compare, cmd_demo, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
+                       cmd_latex, load_functions, parse_point, unused_wrt_warning)
 from .examples import EXAMPLES, epilog
 
 __all__ = ["EXAMPLES", "UsageError", "build_parser", "main", "parse_point", "protect_expressions"]
@@ -150,6 +151,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print JSON; with --at the functions' 'value' and 'jacobian_values'")
     p.set_defaults(run=cmd_jacobian, parser=p)
+
+    p = sub.add_parser("hessian", formatter_class=raw, help="Hessian of a scalar expression",
+                       description="Print d2f/dxdy for the entries on and above the diagonal (a Hessian is "
+                                   "symmetric), or with --sparse its structural nonzeros; at most "
+                                   "50 lines, --json gives every entry.",
+                       epilog=epilog("hessian", "\nWith --sparse only the structural nonzeros are derived "
+                                                "(Rosenbrock: symgraph hessian \"sum(100*(x[i+1] - x[i]^2)^2 "
+                                                "+ (1 - x[i])^2, i, 0, n-2)\" --size n=1000 --sparse)."))
+    _add_expr(p)
+    _add_wrt(p)
+    p.add_argument("--mode", choices=tuple(STRATEGIES), default="forward-over-reverse",
+                   help="how the two derivatives are taken; every strategy gives equal entries "
+                        "(default: forward-over-reverse)")
+    p.add_argument("--sparse", action="store_true",
+                   help="derive only the structural nonzeros and print the pattern's size and those entries")
+    _add_at(p)
+    p.add_argument("--latex", action="store_true", help="print LaTeX: the pmatrix, or the sparse nonzeros")
+    _add_simplify(p)
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: every entry on and above the diagonal as {row, col, entry}, program; with "
+                        "--at the function's 'value' and 'hessian_values' (same order); with --latex also 'latex'")
+    p.set_defaults(run=cmd_hessian, parser=p)
 
     p = sub.add_parser("compare", formatter_class=raw, help="cost of every mode side by side",
                        description="Derive the Jacobian in every mode and print what each one cost: "

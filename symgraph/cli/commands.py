@@ -24,12 +24,15 @@ from ..compare import compare
 from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program
 from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning
-from ..export.display import expression_text, listing, short_str
+from ..constants import MAX_DEPTH
+from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
 from ..export.draw import draw
 from ..export.latex import expression_latex, function_name, to_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.coerce import wrt_names
 from ..frontend.parse import parse
+from ..hessian import hessian
+from ..ir.simplify import normalise, simplify as simplify_expr
 from ..names import output_labels
 from ..userfunctions import UserFunction
 
@@ -465,6 +468,100 @@ def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool) -> str
     if expand or all(entries.is_small(k) for row in labels for k in row):
         return to_latex(sympy.Matrix([[entries.expand(k) for k in row] for row in labels]))
     return "\n".join("% " + line for line in listing(entries.program, [k for row in labels for k in row]).splitlines())
+
+
+#: entry lines ``symgraph hessian`` prints before one line counts the rest (--json gives every entry)
+HESSIAN_LINES = 50
+
+#: a Hessian's values at --at also print as a grid up to this many rows
+HESSIAN_GRID = 10
+
+
+def cmd_hessian(args, out: TextIO) -> None:
+    """The entries on and above the diagonal (or the structural nonzeros with --sparse), bounded."""
+    graph = _graph(args)
+    point = _point(args, graph)
+    matrix = hessian(graph, args.wrt, mode=args.mode, simplify=args.simplify, sparse=args.sparse,
+                     allow_unused=args.allow_unused)
+    name = function_name(graph)
+    names = list(matrix.wrt)
+    program = matrix.program
+    n = len(names)
+    if args.sparse:
+        pattern = matrix.pattern
+        pairs = [(i, int(pattern.indices[k]), matrix.labels[k]) for i in range(n)
+                 for k in range(pattern.indptr[i], pattern.indptr[i + 1]) if pattern.indices[k] >= i]
+    else:
+        pairs = [(i, j, matrix.cells[i][j]) for i in range(n) for j in range(i, n)]
+    how = normalise(args.simplify)
+
+    def closed(i: int, j: int, label: str | None, expand: bool) -> str | None:
+        """Entry (i, j) as text; None when too large to print unless --expand."""
+        if label is None:
+            return "0"
+        if not (expand or program.expanded_size(label) <= SHOW_LIMIT
+                and program.expanded_depth(label) <= MAX_DEPTH):
+            return None
+        if not args.sparse:
+            return short_str(matrix[i, j])
+        return short_str(simplify_expr(program.closed_form(label), how, size=program.expanded_size(label)))
+
+    values = None
+    if point is not None:
+        with np.errstate(all="ignore"):
+            numbers = program.evaluate(**point)
+        values = {label: numbers[label] for _, _, label in pairs if label is not None}
+    entry = lambda i, j: f"d2{name}/d{names[i]}^2" if i == j else f"d2{name}/d{names[i]}d{names[j]}"  # noqa: E731
+    if args.json:
+        data = {"function": name, "expression": expression_text(graph, expand=args.expand), "wrt": names,
+                "mode": args.mode, "sparse": args.sparse, "shape": [n, n]}
+        if args.sparse:
+            data["nnz"] = matrix.nnz
+        data["hessian"] = [{"row": i, "col": j, "entry": closed(i, j, label, args.expand)} for i, j, label in pairs]
+        if args.latex:
+            data["latex"] = matrix.latex(expand=args.expand)
+        if point is not None:
+            data["at"] = point
+            data["value"] = _json_number(_function_value(graph, point)[0])
+            data["hessian_values"] = [_json_number(values[label]) if label is not None else 0.0
+                                      for _, _, label in pairs]
+        data["program"] = str(program).splitlines()
+        _print_json(data, out)
+        return
+    if not n:
+        print(f"# {expression_text(graph)} has no variables: its Hessian is empty", file=out)
+        return
+    shown = pairs[:HESSIAN_LINES]
+    rest = len(pairs) - len(shown)
+    more = f"# ... and {rest:,} more (--json prints every one)" if rest else None
+    if args.latex:
+        print(matrix.latex(expand=args.expand), file=out)
+        if values is not None:
+            lines = [f"{entry(i, j)} = {format_number(values[label], 10) if label else '0'}" for i, j, label in shown]
+            print("\n".join(lines + ([more] if more else [])), file=out)
+        return
+    if args.sparse:
+        print(f"# {n}x{n} sparse Hessian of {name}: {matrix.nnz:,} structural nonzero"
+              f"{'' if matrix.nnz == 1 else 's'}, {len(pairs):,} on and above the diagonal", file=out)
+    else:
+        print(f"# {n}x{n} Hessian of {name} (symmetric): the {len(pairs):,} entries on and above the diagonal",
+              file=out)
+    texts = [closed(i, j, label, args.expand) for i, j, label in shown]
+    large = [label for (_, _, label), text in zip(shown, texts) if text is None]
+    if large:
+        print(listing(program, list(dict.fromkeys(large))), file=out)
+        print("# too large to print as formulas: --expand prints them whole", file=out)
+    rows = [(entry(i, j), text or f"{program.results[label]}  (above)") for (i, j, label), text in zip(shown, texts)]
+    numbers_shown = [format_number(values[label], 10) if label else "0" for _, _, label in shown] \
+        if values is not None else None
+    print("\n".join(_aligned(rows, numbers_shown) + ([more] if more else [])), file=out)
+    if values is not None and not args.sparse and n <= HESSIAN_GRID:
+        full = {(i, j): values[label] if label else 0.0 for i, j, label in pairs}
+        grid = [[format_number(full[min(i, j), max(i, j)], 10) for j in range(n)] for i in range(n)]
+        width = max(len(v) for row in grid for v in row)
+        print(f"# at the point, {name}'s Hessian:", file=out)
+        for row in grid:
+            print("  " + "  ".join(v.rjust(width) for v in row), file=out)
 
 
 def cmd_compare(args, out: TextIO) -> None:

@@ -17,6 +17,14 @@ EXAMPLES: dict[str, tuple[list[str], str]] = {
                  "df1/dy = x\n"
                  "df2/dx = 1\n"
                  "df2/dy = 1\n"),
+    "hessian": (["hessian", "x^2*y + y^3", "--at", "x=1", "y=2"],
+                "# 2x2 Hessian of f (symmetric): the 3 entries on and above the diagonal\n"
+                "d2f/dx^2 = 2*y    = 4\n"
+                "d2f/dxdy = 2*x    = 2\n"
+                "d2f/dy^2 = 6*y    = 12\n"
+                "# at the point, f's Hessian:\n"
+                "   4   2\n"
+                "   2  12\n"),
     "graph": (["graph", "p = x + y; g = p * z", "--at", "x=1", "y=3", "z=-3", "--grad", "--format", "mermaid"],
               "flowchart LR\n"
               '    x["x"]\n'

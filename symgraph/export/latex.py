@@ -39,6 +39,12 @@ SETTINGS: dict[str, Any] = {
 #: The LaTeX comment under assignments printed in place of a formula too large to print at once
 EXPAND_NOTE = "% too large for one formula: latex(expand=True) or --expand prints it whole"
 
+#: A Hessian with more rows than this prints its first rows and columns, dots, and the last one
+MATRIX_LIMIT = 10
+
+#: Entry lines a Hessian prints (``entries=True``, or a sparse one's nonzeros) before one line counts the rest
+ENTRY_LINES = 36
+
 
 class LatexPrinter(SympyLatexPrinter):
     """sympy's LaTeX printer with symgraph's settings and a partial-derivative helper."""
@@ -56,6 +62,14 @@ class LatexPrinter(SympyLatexPrinter):
         else:
             body = rf"\begin{{cases}} 1 & {arg} > 0 \\ {self._print(at_zero)} & {arg} = 0 \\ 0 & \text{{otherwise}} \end{{cases}}"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+    def _print_Indexed(self, expr: sympy.Indexed) -> str:
+        """An element of an indexed input as ``x_{0}`` and ``W_{0,1}`` (sympy writes ``{x}_{0}``); a base
+        that has a subscript or superscript of its own keeps its braces (``{x_{1}}_{0}``)."""
+        base = self._print(expr.base.label)
+        if "_" in base or "^" in base:
+            base = "{" + base + "}"
+        return f"{base}_{{{','.join(self._print(i) for i in expr.indices)}}}"
 
     def _call(self, head: str, expr: sympy.Expr, exp: str | None) -> str:
         body = rf"{head}\left({', '.join(self._print(a) for a in expr.args)}\right)"
@@ -80,6 +94,11 @@ class LatexPrinter(SympyLatexPrinter):
     def partial(self, f: str, x: str) -> str:
         """``\\frac{\\partial f}{\\partial x}`` for two names."""
         return rf"\frac{{\partial {self.name(f)}}}{{\partial {self.name(x)}}}"
+
+    def second_partial(self, f: str, x: str, y: str) -> str:
+        """``\\frac{\\partial^2 f}{\\partial x \\partial y}``, and ``\\partial x^{2}`` when ``x == y``."""
+        below = rf"\partial {self.name(x)}^{{2}}" if x == y else rf"\partial {self.name(x)} \partial {self.name(y)}"
+        return rf"\frac{{\partial^2 {self.name(f)}}}{{{below}}}"
 
 
 #: functions sympy prints as atan_{2}, expm_{1}, log_{2}: spelled as the grammar writes them
@@ -201,6 +220,92 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
 
 
+def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, entries: bool = False,
+                  expand: bool = False, **settings: Any) -> str:
+    """LaTeX for a Hessian from :func:`symgraph.hessian`: ``\\nabla^2 f = \\begin{pmatrix} ... \\end{pmatrix}``.
+
+    A dense Hessian (a ``DerivativeMatrix``) prints as a ``pmatrix`` (more
+    than :data:`MATRIX_LIMIT` rows: the first ones, dots, and the last), and
+    with ``entries=True`` one ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...``
+    line per entry on and above the diagonal.  A sparse one (a
+    ``SparseDerivative``) prints its size and its structural nonzeros on and
+    above the diagonal as such lines.  Entry lines stop after
+    :data:`ENTRY_LINES` with one line counting the rest, so the output stays
+    bounded for any n.  As in :func:`gradient_latex`, an entry too large to
+    print at once is its program's result name, defined by the assignments
+    after the equations (unless ``expand=True``); an indexed input prints as a
+    subscript (``x_{0}``); ``name`` overrides the function's name (default:
+    :func:`function_name` of the graph the Hessian was taken of).
+    """
+    printer = LatexPrinter(settings)
+    graph = getattr(matrix, "graph", None)
+    printer.graph = graph
+    f = name or (function_name(graph) if graph is not None else "f")
+    sep = " &= " if aligned else " = "
+    program = matrix.program
+    large: list[str] = []
+
+    def form(label: str | None, built: Any = None) -> str:
+        """An entry's LaTeX: its closed form when small (or ``expand``), else its result's name."""
+        if label is None:
+            return "0"
+        ref = program.results[label]
+        if not isinstance(ref, str):
+            return printer.doprint(constants.closed_constant(ref))
+        if expand or (program.expanded_size(label) <= SHOW_LIMIT
+                      and program.expanded_depth(label) <= constants.MAX_DEPTH):
+            return printer.doprint(program.closed_form(label) if built is None else built)
+        large.append(label)
+        return printer.doprint(_symbol(program, ref))
+
+    names = list(matrix.wrt)
+    n = len(names)
+    nabla = rf"\nabla^2 {printer.name(f)}"
+    lines: list[str] = []
+    pairs: list[tuple[int, int, str | None, Any]] = []  # (i, j, label, closed form already built or None)
+    if hasattr(matrix, "pattern"):
+        pattern = matrix.pattern
+        upper = (pattern.nnz + int(pattern.diagonal().astype(bool).sum())) // 2
+        lines.append(rf"{nabla} \in \mathbb{{R}}^{{{n} \times {n}}}\text{{: {pattern.nnz:,} structural "
+                     rf"nonzero{'' if pattern.nnz == 1 else 's'}, {upper:,} on and above the diagonal}}")
+        for i in range(n):
+            for k in range(pattern.indptr[i], pattern.indptr[i + 1]):
+                j = int(pattern.indices[k])
+                if j >= i and len(pairs) < ENTRY_LINES:
+                    pairs.append((i, j, matrix.labels[k], None))
+            if len(pairs) >= ENTRY_LINES:
+                break
+        total = upper
+    else:
+        shown = list(range(n)) if n <= MATRIX_LIMIT else list(range(MATRIX_LIMIT - 2)) + [n - 1]
+        cut = n > MATRIX_LIMIT
+        cells = {(i, j): form(matrix.cells[i][j], matrix[i, j]) for i in shown for j in shown}
+        rows = []
+        for i in shown:
+            row = [cells[i, j] for j in shown]
+            if cut:
+                row.insert(-1, r"\cdots")
+            rows.append(" & ".join(row))
+        if cut:
+            dots = [r"\vdots"] * (len(shown) - 1) + [r"\ddots", r"\vdots"]
+            rows.insert(-1, " & ".join(dots))
+        lines.append(nabla + sep + r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}")
+        if entries:
+            pairs = [(i, j, matrix.cells[i][j], matrix[i, j]) for i in range(n) for j in range(i, n)][:ENTRY_LINES]
+        total = n * (n + 1) // 2 if entries else 0
+    for i, j, label, built in pairs:
+        lines.append(printer.second_partial(f, names[i], names[j]) + sep + form(label, built))
+    if len(pairs) < total:
+        lines.append(rf"\text{{\dots {total - len(pairs):,} more entries}}")
+    large = list(dict.fromkeys(large))
+    if large:
+        lines += _listing_lines(printer, program, large, sep)
+    note = "\n" + EXPAND_NOTE if large else ""
+    if not aligned:
+        return "\n".join(lines) + note
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
+
+
 def graph_latex(graph: Graph, **settings: Any) -> str:
     """The local derivative on every edge, as a two-column ``array`` (works in math mode and MathJax)."""
     printer = LatexPrinter(settings)
@@ -228,13 +333,14 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
 
 
 def to_latex(x: Any, **settings: Any) -> str:
-    """LaTeX for a sympy expression or Matrix, a Gradient, a Graph, or expression text.
+    """LaTeX for a sympy expression or Matrix, a Gradient, a Hessian, a Graph, or expression text.
 
     Parameters
     ----------
-    x : sympy expression, sympy Matrix, Gradient, Graph or str
+    x : sympy expression, sympy Matrix, Gradient, Hessian, Graph or str
         A Graph gives its edge-derivative table; text gives the expression of
-        its (single) output; a Gradient its ``latex()`` lines.
+        its (single) output; a Gradient its ``latex()`` lines; a Hessian from
+        :func:`symgraph.hessian` (dense or sparse) its :func:`hessian_latex`.
     **settings
         sympy LaTeX printer settings overriding :data:`SETTINGS`.
 
@@ -252,7 +358,9 @@ def to_latex(x: Any, **settings: Any) -> str:
         return expression_latex(parse(x), **settings)
     if isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "wrt"):
         return gradient_latex(x, **settings)
+    if getattr(x, "order", None) == 2 and hasattr(x, "program"):
+        return hessian_latex(x, **settings)
     if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):
         return LatexPrinter(settings).doprint(x)
-    raise TypeError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Graph or text, "
+    raise TypeError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
                     f"got {type(x).__name__}")

@@ -127,3 +127,82 @@ def test_large_gradient_latex_is_its_program():
     latex = sg.grad(text).latex()
     assert r"\text{where }" in latex and r"\dots" in latex and len(latex) < 20000
     assert len(sg.grad("v0 = x\nv1 = sin(v0)*y + v0\nv2 = sin(v1)*y + v1").latex(expand=True)) > 100
+
+
+# --------------------------------------------------------------------------- Hessians
+
+ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+def test_hessian_is_a_pmatrix_with_second_partial_labels():
+    h = sg.hessian("c = x^2*y + y^3", wrt=["x", "y"])
+    matrix = r"\nabla^2 c = \begin{pmatrix}2 y & 2 x\\2 x & 6 y\end{pmatrix}"
+    assert h.latex() == matrix == sg.to_latex(h)
+    assert h.latex(entries=True) == "\n".join([
+        matrix,
+        r"\frac{\partial^2 c}{\partial x^{2}} = 2 y",
+        r"\frac{\partial^2 c}{\partial x \partial y} = 2 x",
+        r"\frac{\partial^2 c}{\partial y^{2}} = 6 y",
+    ])
+    assert sg.to_latex(h, entries=True, aligned=True).splitlines()[1:3] == [
+        r"\nabla^2 c &= \begin{pmatrix}2 y & 2 x\\2 x & 6 y\end{pmatrix} \\",
+        r"\frac{\partial^2 c}{\partial x^{2}} &= 2 y \\"]
+    assert h.latex(name="g").startswith(r"\nabla^2 g = ")
+    assert h._repr_latex_().startswith(r"$\displaystyle \begin{aligned}")
+    assert r"\nabla" not in sg.to_latex(h * 2) and "nabla" not in (h * 2).latex()  # a plain Matrix now
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "reverse-over-forward", "forward-over-forward",
+                                  "reverse-over-reverse"])
+def test_hessian_latex_entries_are_sympys_second_derivatives_in_every_mode(mode):
+    text = "x^3*y^2 + x*y*z + z^4"
+    x, y, z = sympy.symbols("x y z")
+    f = x**3 * y**2 + x * y * z + z**4
+    printer = LatexPrinter()
+    lines = sg.hessian(text, ["x", "y", "z"], mode=mode).latex(entries=True).splitlines()[1:]
+    names = [x, y, z]
+    expected = [printer.doprint(sympy.expand(sympy.diff(f, a, b))) for i, a in enumerate(names) for b in names[i:]]
+    assert [line.split(" = ", 1)[1] for line in lines] == expected
+    assert lines[0].startswith(r"\frac{\partial^2 f}{\partial x^{2}}") and r"\partial y \partial z}" in lines[4]
+
+
+def test_hessian_of_indexed_input_prints_subscripts():
+    text = sg.hessian(ROSENBROCK, n=4).latex(entries=True)
+    assert r"\frac{\partial^2 f}{\partial x_{0} \partial x_{1}} = - 400 x_{0}" in text
+    assert r"\frac{\partial^2 f}{\partial x_{3}^{2}} = 200" in text
+    assert r"1200 x_{0}^{2} - 400 x_{1} + 2" in text and "{x}" not in text
+
+
+def test_large_dense_hessian_is_bounded_with_dots():
+    h = sg.hessian(ROSENBROCK, n=30)
+    text = h.latex()
+    assert r"\ddots" in text and text.count(r"\vdots") == 9 and text.count(r"\cdots") == 9
+    assert r"x_{29}" not in text.split(r"\vdots")[0]
+    lines = h.latex(entries=True).splitlines()
+    from symgraph.export.latex import ENTRY_LINES
+    assert len(lines) == 1 + ENTRY_LINES + 1
+    assert lines[-1] == rf"\text{{\dots {30 * 31 // 2 - ENTRY_LINES} more entries}}"
+
+
+def test_sparse_hessian_prints_its_nonzeros_bounded():
+    from symgraph.export.latex import ENTRY_LINES
+    small = sg.hessian(ROSENBROCK, n=4, sparse=True)
+    dense = sg.hessian(ROSENBROCK, n=4)
+    lines = small.latex().splitlines()
+    assert lines[0] == (r"\nabla^2 f \in \mathbb{R}^{4 \times 4}\text{: 10 structural nonzeros, "
+                        r"7 on and above the diagonal}")
+    assert lines[1:] == [line for line in dense.latex(entries=True).splitlines()[1:] if not line.endswith(" = 0")]
+    assert sg.to_latex(small) == small.latex()
+    big = sg.hessian(ROSENBROCK, n=1000, sparse=True).latex(aligned=True)
+    assert len(big.splitlines()) == 2 + 1 + ENTRY_LINES + 1 and "2,998 structural nonzeros" in big
+    assert r"\text{\dots 1,963 more entries}" in big
+
+
+def test_large_hessian_entry_is_its_program():
+    text = "v0 = x\n" + "\n".join(f"v{i} = sin(v{i - 1})*y + v{i - 1}" for i in range(1, 6))
+    h = sg.hessian(text, simplify=False)
+    latex = h.latex(entries=True)
+    assert latex.startswith(r"\nabla^2 v_{5} = \begin{pmatrix}t_{") and r"\text{where }" in latex
+    assert r"\dots" in latex and latex.endswith("--expand prints it whole") and len(latex) < 5000
+    sparse = sg.hessian(text, sparse=True)
+    assert r"\text{where }" in sparse.latex() and len(sparse.latex()) < 5000
