@@ -40,8 +40,8 @@ from .export.draw import draw
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .fitting import Residuals, residuals
-from .hessian import hessian, hessp, hvp
-from .sparsity import hessian_sparsity, jacobian_sparsity
+from .hessian import hessian, hessian_sparsity, hessp, hvp
+from .sparsity import jacobian_sparsity
 from .frontend.parse import parse
 from .ir.graph import Graph
 from .ir.program import Program

@@ -30,6 +30,8 @@ from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, 
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import normalise, simplify as simplify_expr
+from .matrices import DerivativeMatrix, SparseDerivative
+from .sparsity import jacobian_sparsity
 from .progress import paused_gc
 
 
@@ -345,8 +347,8 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
 
 
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
-             simplify: bool | str = True, order: str = "markowitz", progress: Any = None,
-             allow_unused: bool = False, **sizes: int) -> sympy.Matrix:
+             simplify: bool | str = True, order: str = "markowitz", progress: Any = None, sparse: bool = False,
+             allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":
     """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
 
     Forward mode fills it column by column (one sweep per wrt), reverse mode
@@ -355,7 +357,10 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     :func:`grad`.  The results are equal.  One row per function, in order,
     even when two functions are the same expression; a ``wrt`` name absent
     from every function gives a zero column (with a warning unless
-    ``allow_unused``).
+    ``allow_unused``).  The result is a sympy Matrix whose ``.lambdify()``
+    compiles every entry at once (``(m, n, *batch)`` arrays); ``sparse=True``
+    derives only the structural nonzeros (:func:`symgraph.jacobian_sparsity`)
+    and returns a :class:`~symgraph.matrices.SparseDerivative` (CSR matrices).
 
     Examples
     --------
@@ -366,11 +371,20 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     """
     graph = as_graph(fs, **sizes)
     names = wrt_names(graph, wrt, allow_unused)
+    if sparse:  # forward mode: each sweep reaches only the outputs its input affects
+        pattern = jacobian_sparsity(graph, names, allow_unused=True)
+        program, _ = jacobian_program(graph, names, "forward" if mode == "reverse" else mode, progress,
+                                      sparse=True, **sweep_options(mode, order))
+        rows, cols = pattern.nonzero()
+        labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
+        program = Program(program.inputs, program.instructions,
+                          {label: program.results.get(label, 0) for label in labels}, program.graph)
+        return SparseDerivative(pattern, program, labels, names, graph=graph)
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order))
     how = normalise(simplify)
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     for row in labels:
         for label in row:
             check_size(program, label, EXPAND_LIMIT, "jacobian_program(...)[0].closed_form(label)")
-    return sympy.Matrix([[simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
-                          for label in row] for row in labels])
+    return DerivativeMatrix.of([[simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
+                                 for label in row] for row in labels], program, labels, graph=graph, wrt=names)

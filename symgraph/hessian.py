@@ -215,6 +215,30 @@ def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", a
     return call
 
 
+def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: bool = False,
+                     **sizes: int) -> Any:
+    """The structural nonzeros of the Hessian (wrt x wrt), symmetric, as a ``scipy.sparse`` CSR boolean matrix.
+
+    It is the Jacobian pattern of the gradient's program (:meth:`Program.as_graph`):
+    a product ``x*y`` makes the gradient entry of ``x`` depend on ``y``, a sum
+    does not, so exactly the second-order interactions appear -- the structure
+    the derivation itself uses.
+
+    Examples
+    --------
+    >>> hessian_sparsity("x^2 + x*y + z", wrt=["x", "y", "z"]).toarray()
+    array([[ True,  True, False],
+           [ True, False, False],
+           [False, False, False]])
+    """
+    graph = as_graph(f, **sizes)
+    names = wrt_names(graph, wrt, allow_unused)
+    gradient = grad(graph, names, simplify=False, progress=False, allow_unused=True)
+    second = gradient.program.as_graph(names)
+    pattern = jacobian_sparsity(second, names, allow_unused=True)
+    return (pattern + pattern.T).astype(bool).tocsr()
+
+
 def _label(x: str, y: str) -> str:
     return f"d2/d{x}d{y}"
 

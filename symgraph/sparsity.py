@@ -7,10 +7,8 @@ graph in topological order carries, for every node, the set of wrt inputs it
 depends on as a Python integer used as a bit set (an OR per edge, in C), so
 the pattern costs one sweep, not one per input.
 
-The Hessian's pattern is the Jacobian pattern of the gradient's program
-(:meth:`~symgraph.ir.program.Program.as_graph`): a product ``x*y`` makes the
-gradient entry of ``x`` depend on ``y``, a sum does not, so exactly the
-second-order interactions appear -- the same structure the derivation uses.
+The Hessian's pattern (:func:`symgraph.hessian.hessian_sparsity`) is the
+Jacobian pattern of the gradient's program.
 """
 from __future__ import annotations
 
@@ -19,7 +17,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import ops
-from .derive import grad
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
 from .ir.graph import Graph
 
@@ -115,22 +112,3 @@ def jacobian_sparsity(fs: Any, wrt: Sequence[str] | None = None, *, allow_unused
             mask ^= low
         rows.append(out)
     return _matrix(rows, len(names))
-
-
-def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: bool = False,
-                     **sizes: int) -> Any:
-    """The structural nonzeros of the Hessian (wrt x wrt), symmetric, as a ``scipy.sparse`` CSR boolean matrix.
-
-    Examples
-    --------
-    >>> hessian_sparsity("x^2 + x*y + z", wrt=["x", "y", "z"]).toarray()
-    array([[ True,  True, False],
-           [ True, False, False],
-           [False, False, False]])
-    """
-    graph = as_graph(f, **sizes)
-    names = wrt_names(graph, wrt, allow_unused)
-    gradient = grad(graph, names, simplify=False, progress=False, allow_unused=True)
-    second = gradient.program.as_graph(names)
-    pattern = jacobian_sparsity(second, names, allow_unused=True)
-    return (pattern + pattern.T).astype(bool).tocsr()
