@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from .ad.paths import PATH_LIMIT, count_all_paths
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
+from .hessian import STRATEGIES, hessian_program
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
@@ -84,13 +85,15 @@ class _Share:
             self.bar.advance(target - self.bar.done)
 
 
-def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int | None = None,
+def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, path_limit: int | None = None,
             progress: Any = None, allow_unused: bool = False, **sizes: int) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.
 
     Rows: forward, reverse, paths (the path count alone when there are more
     than ``path_limit`` paths), and elimination in Markowitz order.  See the
-    module docstring for what each figure counts.
+    module docstring for what each figure counts.  ``order=2`` compares the
+    Hessian strategies instead (:func:`second_order_report`): each one's sweeps,
+    multiplications and program size, and which wins and why.
 
     Parameters
     ----------
@@ -120,6 +123,10 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
 
     graph = as_graph(f, **sizes)
     names = wrt_names(graph, wrt, allow_unused)
+    if order == 2:
+        return second_order_report(graph, names)
+    if order != 1:
+        raise ValueError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
     limit = PATH_LIMIT if path_limit is None else path_limit
     start = time.perf_counter()
     count = count_all_paths(graph, graph.outputs, present(graph, names))
@@ -144,4 +151,35 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, path_limit: int |
             bar.close()
     report = CostReport(costs, len(names), len(graph.outputs))
     report.verdict = verdict(report)
+    return report
+
+
+#: why a Hessian strategy can win, for the verdict of compare(order=2)
+_WHY_SECOND = {
+    "forward-over-reverse": "the gradient costs one reverse sweep, and each forward sweep over its program "
+                            "touches only what one input affects",
+    "reverse-over-forward": "the forward sweeps of the gradient share their work, and each reverse sweep reads "
+                            "back only the tangents one gradient entry needs",
+    "forward-over-forward": "with few inputs, forward sweeps for both derivatives repeat little",
+    "reverse-over-reverse": "each adjoint of the adjoint program revisits only one gradient entry's ancestors",
+}
+
+
+def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
+    """Every Hessian strategy's cost on ``graph`` (sparse derivation: the structural nonzeros), with a verdict."""
+    costs, pattern = [], None
+    for mode in STRATEGIES:
+        _, _, report, pattern = hessian_program(graph, names, mode=mode, sparse=True, allow_unused=True)
+        costs.append(report[mode])
+    report = CostReport(costs, len(names), len(names))
+    rank = {mode: k for k, mode in enumerate(STRATEGIES)}  # a tie goes to the default, forward-over-reverse
+    best = min(costs, key=lambda c: (c.multiplications, rank[c.mode]))
+    ties = [c.mode for c in costs if c is not best and c.multiplications == best.multiplications]
+    others = ", ".join(f"{c.mode} {count_text(c.multiplications)}" for c in costs if c is not best)
+    nonzeros = pattern.nnz if pattern is not None else 0
+    tied = f" (tied with {' and '.join(ties)})" if ties else ""
+    report.verdict = (f"{best.mode} wins{tied} with {count_text(best.multiplications)} multiplications in "
+                      f"{best.sweeps} sweeps and a program of {count_text(best.program_ops)} operations ({others}); "
+                      f"the Hessian has {count_text(nonzeros)} structural nonzeros of {count_text(len(names) ** 2)}: "
+                      f"{_WHY_SECOND.get(best.mode, '')}")
     return report

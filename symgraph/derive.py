@@ -207,6 +207,18 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """
         return Values(self.graph, self.program.evaluate(**values))
 
+    def as_graph(self, label: str | None = None) -> Graph:
+        """The entries' program as a graph, with output ``label`` (default: every entry, in order).
+
+        Differentiating it again keeps every subexpression the first derivative
+        shares: ``grad(g.as_graph("x"))`` is d(dg/dx), and ``grad``,
+        ``jacobian`` and ``hessian`` also take a Gradient itself (its entries
+        as outputs).
+        """
+        if label is not None and label not in self.labels:
+            raise GraphError(f"no entry {label!r}; entries: {', '.join(self.labels[:10])}")
+        return self.program.as_graph(self.labels if label is None else [label])
+
     def array(self, name: str) -> sympy.Array:
         """The entries for the elements of the indexed input ``name`` (``x[0], x[1], ...``) as a sympy Array of its shape."""
         labels = _indexed_labels(self.graph, name, self.labels)

@@ -48,3 +48,51 @@ def test_hessian_refuses_intermediates_and_several_outputs():
         sg.hessian(["x*y", "x+y"])
     with pytest.raises(ValueError, match="unknown Hessian mode"):
         sg.hessian("x^2", mode="sideways")
+
+
+def test_compare_order_2_reports_every_strategy_and_a_verdict():
+    rosenbrock = sg.compare("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", order=2, n=50)
+    assert set(rosenbrock.keys()) == set(STRATEGIES)
+    assert rosenbrock["forward-over-reverse"].sweeps == 51  # one reverse sweep, then one forward sweep per input
+    assert rosenbrock.verdict.startswith("forward-over-reverse wins")
+    assert "148 structural nonzeros of 2,500" in rosenbrock.verdict
+    mlp = "h0 = tanh(w00*a + w01*b + c0); h1 = tanh(w10*a + w11*b + c1); y = v0*h0 + v1*h1 + d; (y - t)^2"
+    dense = sg.compare(mlp, wrt=["w00", "w01", "w10", "w11", "c0", "c1", "v0", "v1", "d"], order=2)
+    best = min(dense.values(), key=lambda c: c.multiplications)
+    assert dense.verdict.startswith(f"{best.mode} wins") and "81 structural nonzeros of 81" in dense.verdict
+    with pytest.raises(ValueError, match="order=3"):
+        sg.compare("x^2", order=3)
+
+
+def test_derivatives_of_derivatives_keep_sharing_and_stay_linear():
+    def chain(depth):
+        text = "x"
+        for _ in range(depth):
+            text = f"sin({text})*y"
+        return text
+    sizes = []
+    for depth in (50, 100, 200):
+        g = sg.grad(chain(depth), wrt=["x"])
+        g2 = sg.grad(g.as_graph("x"), wrt=["x"])
+        g3 = sg.grad(g2.as_graph("x"), wrt=["x"])
+        sizes.append(len(g3.program))
+    assert sizes[1] <= 2.1 * sizes[0] and sizes[2] <= 2.1 * sizes[1]  # linear, not exponential
+    g = sg.grad("x^3*y", wrt=["x", "y"])
+    assert sg.grad(g.as_graph("x"), wrt=["x"])["x"] == 6 * sympy.Symbol("x") * sympy.Symbol("y")
+    assert sg.jacobian(g, wrt=["x", "y"]) == sympy.Matrix([[6 * X * Y, 3 * X**2], [3 * X**2, 0]])
+    third = sg.grad(sg.grad(g.as_graph("x"), wrt=["x"]).as_graph("x"), wrt=["x"])
+    assert third["x"] == 6 * Y
+
+
+def test_hvp_and_hessp_are_the_hessian_times_v():
+    text = "exp(x - y)*z + log(1 + x^2)*y*z"
+    H = sg.hessian(text, wrt=["x", "y", "z"])
+    point = {"x": 0.3, "y": -0.7, "z": 1.1}
+    v = [0.5, -2.0, 3.0]
+    product = sg.hvp(text, ["x", "y", "z"], v)
+    dense = np.array(H.lambdify()(*point.values()), dtype=float) @ np.array(v)
+    np.testing.assert_allclose([product.at(**point)[n] for n in "xyz"], dense, rtol=1e-12)
+    hp = sg.hessp(text, ["x", "y", "z"])
+    np.testing.assert_allclose(hp(list(point.values()), v), dense, rtol=1e-12)
+    with pytest.raises(sg.GraphError, match="two 1-D vectors of 3 values"):
+        hp([1.0, 2.0], v)

@@ -30,6 +30,8 @@ def as_graph(f: Any, **sizes: int) -> Graph:
         raise ArgumentError(f"sizes ({', '.join(sizes)}) apply to text; got a {type(f).__name__}")
     if isinstance(f, Graph):
         return f
+    if callable(getattr(f, "as_graph", None)):  # a Program, a Gradient: derivatives of derivatives keep sharing
+        return f.as_graph()
     if isinstance(f, str):
         return parse(f, **sizes)
     if isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f):
