@@ -162,6 +162,8 @@ _WHY_SECOND = {
                             "back only the tangents one gradient entry needs",
     "forward-over-forward": "with few inputs, forward sweeps for both derivatives repeat little",
     "reverse-over-reverse": "each adjoint of the adjoint program revisits only one gradient entry's ancestors",
+    "edge-pushing": "one symmetric reverse sweep carries second-order weights only between the pairs of nodes "
+                    "that interact, and each weight is pushed once instead of once per sweep",
 }
 
 
@@ -179,7 +181,7 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     nonzeros = pattern.nnz if pattern is not None else 0
     tied = f" (tied with {' and '.join(ties)})" if ties else ""
     report.verdict = (f"{best.mode} wins{tied} with {count_text(best.multiplications)} multiplications in "
-                      f"{best.sweeps} sweeps and a program of {count_text(best.program_ops)} operations ({others}); "
+                      f"{best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of {count_text(best.program_ops)} operations ({others}); "
                       f"the Hessian has {count_text(nonzeros)} structural nonzeros of {count_text(len(names) ** 2)}: "
                       f"{_WHY_SECOND.get(best.mode, '')}")
     return report

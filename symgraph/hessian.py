@@ -13,7 +13,10 @@ function's.  The four strategies of the literature are the compositions:
 * ``"reverse-over-forward"``: forward sweeps for the gradient, then reverse
   sweeps over them;
 * ``"forward-over-forward"``: forward for both;
-* ``"reverse-over-reverse"``: reverse for both (an adjoint of an adjoint).
+* ``"reverse-over-reverse"``: reverse for both (an adjoint of an adjoint);
+* ``"edge-pushing"`` (Gower & Mello 2012): one symmetric reverse sweep over the
+  function's own graph that carries second-order weights between the pairs of
+  nodes that interact (:mod:`symgraph.ad.edge_pushing`).
 
 The Hessian is symmetric, so only the entries on and above the diagonal are
 results of the program; the matrix mirrors them (each entry is computed once).
@@ -32,7 +35,9 @@ from .derive import grad, jacobian_program
 from .directional import Directional, jvp
 from .errors import GraphError
 from .export.display import EXPAND_LIMIT, check_size
-from .frontend.coerce import as_graph, wrt_names
+from .frontend.coerce import as_graph, wrt_names, wrt_nodes
+from .ad.edge_pushing import edge_pushing
+from .ad.linearised import Linearised
 from .ad.modes import sweep_options
 from .ir.program import Program
 from .names import Namer
@@ -46,6 +51,7 @@ STRATEGIES = {
     "reverse-over-forward": ("forward", "reverse"),
     "forward-over-forward": ("forward", "forward"),
     "reverse-over-reverse": ("reverse", "reverse"),
+    "edge-pushing": (None, None),  # one symmetric reverse sweep (symgraph.ad.edge_pushing)
 }
 
 
@@ -66,6 +72,8 @@ def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "fo
         raise GraphError(f"hessian() differentiates by inputs; {', '.join(intermediate)} "
                          f"{'is' if len(intermediate) == 1 else 'are'} intermediate")
     start = time.perf_counter()
+    if mode == "edge-pushing":
+        return _edge_pushing_program(graph, names, sparse, start)
     gradient = grad(graph, names, mode=inner, simplify=False, progress=False, allow_unused=True)
     second = gradient.program.as_graph(names)
     program, cost = jacobian_program(second, names, outer, sparse=sparse, **sweep_options(outer, "markowitz"))
@@ -89,6 +97,26 @@ def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "fo
     return program, names, CostReport([counts], len(names), len(names), ""), pattern
 
 
+def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: float) -> tuple:
+    """:func:`hessian_program` by edge pushing: one symmetric reverse sweep over the function's own graph."""
+    lin = Linearised(graph)
+    nodes = wrt_nodes(graph, names)
+    result = edge_pushing(lin, graph.output, list(dict.fromkeys(nodes.values())))
+    pattern = hessian_sparsity(graph, names, allow_unused=True) if sparse else None
+    labels = {}
+    if sparse:
+        rows, cols = pattern.nonzero()
+        pairs = [(names[i], names[j]) for i, j in zip(rows.tolist(), cols.tolist()) if i <= j]
+    else:
+        pairs = [(x, y) for i, x in enumerate(names) for y in names[i:]]
+    for x, y in pairs:
+        labels[_label(x, y)] = result.derivatives.get((nodes.get(x), nodes.get(y)), 0)
+    program = lin.emitter.program(graph.inputs, labels).pruned()
+    counts = ModeCost("edge-pushing", lin.counts.sweeps, lin.counts.multiplications, lin.counts.additions,
+                      program.ops, None, time.perf_counter() - start, "")
+    return program, names, CostReport([counts], len(names), len(names), ""), pattern
+
+
 def _symmetric(pattern: Any) -> Any:
     return (pattern + pattern.T).astype(bool).tocsr()
 
@@ -105,7 +133,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     wrt : list of names, optional
         The inputs, in the matrix's order (default: every input; ``"x"``
         names every element of an indexed input).
-    mode : {"forward-over-reverse", "reverse-over-forward", "forward-over-forward", "reverse-over-reverse"}
+    mode : {"forward-over-reverse", "reverse-over-forward", "forward-over-forward", "reverse-over-reverse", "edge-pushing"}
         How the two derivatives are taken (the entries are equal; the costs are
         not: see :mod:`symgraph.hessian`).
     simplify : True, False, "fast", "full" or "none"

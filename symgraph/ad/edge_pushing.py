@@ -1,0 +1,130 @@
+"""Edge pushing (Gower & Mello 2012): a whole Hessian in one symmetric reverse sweep over the function's graph.
+
+Reverse mode carries one adjoint per node; edge pushing also carries a
+symmetric table ``W`` of second-order weights between pairs of nodes.  Visiting
+the nodes from the output back to the inputs, a node ``v`` with operands
+``j, k`` and first partials ``d_j``:
+
+* **pushes** its weights to its operands: ``W[v, w]`` becomes ``d_j * W[v, w]``
+  on ``(j, w)`` (twice on the diagonal when ``j = w``), and ``W[v, v]`` becomes
+  ``d_j * d_k * W[v, v]`` on ``(j, k)``;
+* **creates** the weights of its own curvature: ``a(v) * d2v/dj dk`` on ``(j, k)``;
+* and passes its adjoint on, ``a(j) += a(v) * d_j``, as reverse mode does.
+
+What is left on pairs of inputs is the Hessian; only pairs that interact are
+ever touched, so the work follows the Hessian's nonzeros.  The second
+partials of each op come from the op table itself: the Hessian of a one-op
+graph (derived once per op and arity by the sweeps above) is replayed into
+the emitter at every node of that op.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .. import ops
+from ..ir.emitter import Emitter, Ref
+from ..ir.graph import Graph
+from .linearised import Linearised, SweepResult
+from .reverse import reverse
+from .forward import forward
+
+#: (op, arity) -> (template instructions, {(j, k): template ref}) of the op's second partials
+_TEMPLATES: dict[tuple[str, int], tuple[list, dict]] = {}
+
+
+def _template(op: str, arity: int) -> tuple[list, dict]:
+    """The second partials of ``op`` in the operands ``u0, u1, ...`` and its value ``out``, as instructions."""
+    key = (op, arity)
+    found = _TEMPLATES.get(key)
+    if found is not None:
+        return found
+    names = [f"u{k}" for k in range(arity)]
+    kinds = ops.OPS[op].kinds if arity == ops.OPS[op].arity else "v" * arity
+    graph = Graph.from_ops({**{u: "input" for u in names}, "out": op}, {**{u: () for u in names}, "out": tuple(names)},
+                           tuple(names), ("out",))
+    values = [u for u, kind in zip(names, kinds) if kind == "v"]
+    first = Linearised(graph)
+    gradient = reverse(first, ["out"], values)
+    program = first.emitter.program(graph.inputs, {u: gradient.derivatives.get(("out", u), 0) for u in values})
+    second_graph = program.as_graph(values)
+    lin = Linearised(second_graph)
+    result = forward(lin, list(second_graph.outputs), values)
+    wanted = {}
+    for a, u in enumerate(values):
+        for b, w in enumerate(values):
+            if a <= b:
+                ref = result.derivatives.get((second_graph.outputs[a], w))
+                if ref is not None:
+                    wanted[(names.index(u), names.index(w))] = ref
+    rows = lin.emitter.program(second_graph.inputs, {f"{j},{k}": r for (j, k), r in wanted.items()})
+    found = _TEMPLATES[key] = (rows.instructions, {jk: rows.results[f"{jk[0]},{jk[1]}"] for jk in wanted})
+    return found
+
+
+def second_partials(emitter: Emitter, v: str, op: str, args: tuple) -> dict[tuple[int, int], Ref]:
+    """``(j, k) -> d2 v / d args[j] d args[k]`` (j <= k, slots) for node ``v = op(*args)``, emitted at ``v``."""
+    instructions, results = _template(op, len(args))
+    if not results:
+        return {}
+    mapped: dict[str, Ref] = {f"u{k}": a for k, a in enumerate(args)}
+    mapped["out"] = v
+    for target, op2, args2 in instructions:
+        if target == "out":
+            continue
+        refs = [mapped.get(a, a) if a.__class__ is str else a for a in args2]
+        mapped[target] = emitter.op(op2, *refs) if op2 != "const" else refs[0]
+    return {jk: (mapped.get(ref, ref) if ref.__class__ is str else ref) for jk, ref in results.items()}
+
+
+def edge_pushing(lin: Linearised, output: str, wrt: Sequence[str]) -> SweepResult:
+    """The Hessian of ``output`` by the inputs ``wrt`` in one symmetric reverse sweep; entries keyed (x, y)."""
+    emitter, mul, add, is_zero = lin.emitter, lin.mul, lin.add, lin.is_zero
+    adjoint: dict[str, Ref] = {output: 1}
+    weights: dict[str, dict[str, Ref]] = {}  # symmetric: W[u][w] and W[w][u] hold the same ref
+
+    def bump(u: str, w: str, term: Ref) -> None:
+        if is_zero(term):
+            return
+        row = weights.setdefault(u, {})
+        total = add(row.get(w), term)
+        row[w] = total
+        weights.setdefault(w, {})[u] = total
+
+    lin.counts.sweeps += 1
+    for v, op, args in lin.rows(lin.ancestors(output)):
+        if op == "input" or op == "const":
+            continue
+        partials = lin.partials(v)  # operand -> d v / d operand
+        row = weights.pop(v, {})
+        for w in row:
+            if w != v:
+                weights[w].pop(v, None)
+        # push: the weights of v onto its operands
+        for w, weight in row.items():
+            if w == v:
+                items = list(partials.items())
+                for a, (j, dj) in enumerate(items):
+                    for k, dk in items[a:]:
+                        term = mul(mul(dj, dk), weight)
+                        bump(j, k, term)
+            else:
+                for j, dj in partials.items():
+                    term = mul(dj, weight)
+                    bump(j, w, add(term, term) if j == w else term)
+        # create: the curvature of v itself, weighted by its adjoint
+        a_v = adjoint.get(v)
+        if a_v is not None and not is_zero(a_v):
+            for (j, k), h in second_partials(emitter, v, op, args).items():
+                u, w = args[j], args[k]
+                if u.__class__ is str and w.__class__ is str and not is_zero(h):
+                    term = mul(a_v, h)
+                    bump(u, w, term if j == k or u != w else add(term, term))
+            for j, dj in partials.items():  # and pass the adjoint on, as reverse mode does
+                adjoint[j] = add(adjoint.get(j), mul(a_v, dj))
+    derivatives = {}
+    for x in wrt:
+        for y in wrt:
+            ref = weights.get(x, {}).get(y)
+            if ref is not None and not is_zero(ref):
+                derivatives[(x, y)] = ref
+    return SweepResult(derivatives, lin.counts)
