@@ -25,9 +25,11 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
-from .export.latex import hessian_latex
+from .export.display import SHOW_LIMIT
+from .export.latex import LatexPrinter, hessian_latex
 from .ir.graph import Graph
 from .ir.program import Program
+from .names import output_labels
 
 #: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
 ZERO = "0"
@@ -116,12 +118,31 @@ class SparseDerivative:
         """A Hessian's size and structural nonzeros on and above the diagonal, one
         ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line each, bounded
         (see :func:`~symgraph.export.latex.hessian_latex`)."""
-        if self.order != 2:
-            raise TypeError("latex() prints sparse Hessians; call .to_sympy() for a sympy matrix")
-        return hessian_latex(self, aligned=aligned, name=name, expand=expand)
+        if self.order == 2:
+            return hessian_latex(self, aligned=aligned, name=name, expand=expand)
+        return self._jacobian_latex(aligned)
+
+    def _jacobian_latex(self, aligned: bool, shown: int = 36) -> str:
+        """A sparse Jacobian's nonzeros, one ``\\frac{\\partial f}{\\partial x} = ...`` line each (at most ``shown``)."""
+        printer = LatexPrinter({})
+        printer.graph = self.graph
+        outputs = output_labels(self.graph) if self.graph is not None else ()
+        rows, cols = self.pattern.nonzero()
+        sep = " &= " if aligned else " = "
+        lines = [rf"{self.shape[0]} \times {self.shape[1]} \text{{ Jacobian, {self.nnz:,} structural nonzeros}}"]
+        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
+            if k == shown:
+                lines.append(rf"\text{{... and {len(rows) - shown:,} more}}")
+                break
+            label = self.labels[k]
+            small = label is not None and self.program.expanded_size(label) <= SHOW_LIMIT
+            entry = printer.doprint(self.program.closed_form(label)) if small else rf"\text{{{label}}}"
+            f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
+            lines.append(printer.partial(f, self.wrt[j]) + sep + entry)
+        return ("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}") if aligned else "\n".join(lines)
 
     def _repr_latex_(self) -> str | None:
-        return "$\\displaystyle " + self.latex(aligned=True) + "$" if self.order == 2 else None
+        return "$\\displaystyle " + self.latex(aligned=True) + "$"
 
     @property
     def nnz(self) -> int:

@@ -111,3 +111,17 @@ def test_edge_pushing_follows_the_nonzeros_and_handles_every_op():
     dense = sg.hessian("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", n=40)
     x = np.linspace(-1, 1, 40)
     np.testing.assert_allclose(sparse.lambdify()(x).toarray(), dense.lambdify()(x), rtol=1e-13)
+
+
+def test_sparse_jacobians_compile_and_print():
+    texts = ["x*y", "x + sin(z)", "floor(y) + z^2"]
+    S = sg.jacobian(texts, wrt=["x", "y", "z"], sparse=True)
+    assert S.nnz == 5 and S.shape == (3, 3)
+    dense = sg.jacobian(texts, wrt=["x", "y", "z"])
+    point = (0.5, -1.5, 2.0)
+    np.testing.assert_allclose(S.lambdify()(*point).toarray(), dense.lambdify()(*point), rtol=1e-14)
+    assert S.lambdify().data(np.ones(4), 2.0, 3.0).shape == (5, 4)
+    text = sg.to_latex(S)
+    assert text.startswith(r"3 \times 3 \text{ Jacobian, 5 structural nonzeros}")
+    assert r"\frac{\partial f_{3}}{\partial z} = 2 z" in text
+    assert S[1, 2] == sympy.cos(Z) and S[2, 0] == 0

@@ -360,6 +360,8 @@ def to_latex(x: Any, **settings: Any) -> str:
         return gradient_latex(x, **settings)
     if getattr(x, "order", None) == 2 and hasattr(x, "program"):
         return hessian_latex(x, **settings)
+    if hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
+        return x.latex()  # a sparse Jacobian: its nonzeros
     if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):
         return LatexPrinter(settings).doprint(x)
     raise TypeError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
