@@ -33,7 +33,7 @@ and closed forms are the row walks of :mod:`symgraph.ir.interpret`.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Iterator, Mapping, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 import networkx as nx
 import numpy as np
@@ -274,6 +274,10 @@ class Graph:
             symbol = self._symbols[node] = sympy.IndexedBase(element[0])[element[1]]
             return symbol
         return sympy.Symbol(node)
+
+    def given_symbols(self, nodes: Iterable[str]) -> dict[str, sympy.Symbol]:
+        """The sympy symbols given for ``nodes`` (the user's own, or made so far), for a graph built from this one."""
+        return {x: self._symbols[x] for x in nodes if x in self._symbols}
 
     @cached_property
     def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:

@@ -105,7 +105,7 @@ class Program:
         graph = self.graph
         addresses = {name: node for name, node in (graph.addresses.items() if graph is not None else ())
                      if node in op_of and op_of[node] == "input"} or None
-        symbols = {x: graph.symbol(x) for x in self.inputs if graph is not None and x in graph.op_of}
+        symbols = graph.given_symbols(self.inputs) if graph is not None else None  # indexed ones: made on request
         indexed = graph.indexed if graph is not None else None
         return Graph.from_ops(op_of, operands, self.inputs, tuple(outputs), addresses=addresses, symbols=symbols,
                               indexed=indexed)
