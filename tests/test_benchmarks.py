@@ -135,3 +135,14 @@ def test_indexed_bench_smoke(capsys):
     assert rows[1]["nodes"] == nodes and f"| 20 | 19 | {nodes} |" in out and "× |" in out
     assert "Context at n = 5: gradient from the one-line text" in out and "(5 partials)" in out
     assert module.written_out(3) == "(100*(x[1]-x[0]^2)^2+(1-x[0])^2) + (100*(x[2]-x[1]^2)^2+(1-x[1])^2)"
+
+
+def test_hessian_bench_smoke(capsys):
+    module = load_benchmark("hessian")
+    cells = module.main(sizes=(5, 12), batch=4, repeats=1, peers=("casadi",), mlp=False)
+    out = capsys.readouterr().out
+    mine = [row for workload, n, row in cells if row["tool"] == "symgraph"]
+    assert [row["nnz"] for row in mine] == [13, 34]  # tridiagonal: 3n - 2
+    assert "| rosenbrock | 12 | symgraph |" in out and "batch of 4 |" in out and "differ" not in out
+    assert ("| rosenbrock | 12 | CasADi |" in out) == module.peer_available("casadi")
+    assert "symgraph's sparse one holds 34 values" in out
