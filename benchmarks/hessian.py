@@ -85,7 +85,9 @@ def span(seconds: Sequence[float] | None) -> str:
         return "-"
     best, worst = min(seconds), max(seconds)
     unit, scale = ("ms", 1e3) if best < 1 else ("s", 1)
-    return f"{best * scale:.3g} {unit} ({best * scale:.3g}-{worst * scale:.3g})"
+    def fmt(v: float) -> str:
+        return f"{v * scale:.3g}" if v * scale < 1000 else f"{v * scale:,.0f}"
+    return f"{fmt(best)} {unit} ({fmt(best)}-{fmt(worst)})"
 
 
 def peer_available(peer: str) -> bool:
