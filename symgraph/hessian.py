@@ -167,7 +167,8 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     for i, x in enumerate(names):
         for y in names[i:]:
             label = _label(x, y)
-            check_size(program, label, EXPAND_LIMIT, "hessian_program(...)[0].closed_form(label)")
+            check_size(program, label, EXPAND_LIMIT, "hessian_program(...)[0].closed_form(label)"
+                       " (sg.hessian(..., sparse=True) builds entries on request and compiles without them)")
             entry[(x, y)] = entry[(y, x)] = simplify_expr(program.closed_form(label), how,
                                                            size=program.expanded_size(label))
             cells[(x, y)] = cells[(y, x)] = label
