@@ -122,9 +122,9 @@ def edge_pushing(lin: Linearised, output: str, wrt: Sequence[str]) -> SweepResul
             for j, dj in partials.items():  # and pass the adjoint on, as reverse mode does
                 adjoint[j] = add(adjoint.get(j), mul(a_v, dj))
     derivatives = {}
-    for x in wrt:
-        for y in wrt:
-            ref = weights.get(x, {}).get(y)
-            if ref is not None and not is_zero(ref):
+    wanted = set(wrt)
+    for x in wrt:  # the weights left between inputs: only the pairs that interact, never n^2 lookups
+        for y, ref in weights.get(x, {}).items():
+            if y in wanted and not is_zero(ref):
                 derivatives[(x, y)] = ref
     return SweepResult(derivatives, lin.counts)
