@@ -32,13 +32,10 @@ Peers not installed are skipped with a note.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib.util
-import math
 import os
 import sys
-import time
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -57,27 +54,16 @@ SYMPY_MAX_N = 100
 DENSE_LIMIT = 2 * 2 ** 30
 
 
-def _run_module():
-    """benchmarks/run.py (the MLP text and the peers' builders live there), loaded by path."""
-    spec = importlib.util.spec_from_file_location("benchmark_run_for_hessian", os.path.join(HERE, "run.py"))
+def _load(script: str):
+    """A sibling benchmark script, loaded by path (benchmarks/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{script[:-3]}_for_hessian", os.path.join(HERE, script))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-RUN = _run_module()
-
-
-def timed(fn: Callable[[], object], repeats: int) -> tuple[list[float], object]:
-    """Seconds of each of ``repeats`` runs of ``fn`` (garbage collected before each), and its last result."""
-    seconds, result = [], None
-    for _ in range(repeats):
-        result = None
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        seconds.append(time.perf_counter() - start)
-    return seconds, result
+RUN = _load("run.py")  # the MLP text and the peers' builders
+timed = _load("indexed.py").timed  # best-of-runs timing, shared with the indexed benchmark
 
 
 def span(seconds: Sequence[float] | None) -> str:

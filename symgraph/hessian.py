@@ -27,10 +27,9 @@ import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import sympy
 
 from .backends.compile import compile_program
-from .cost import CostReport, ModeCost, mode_cost
+from .cost import CostReport, ModeCost
 from .derive import grad, jacobian_program
 from .directional import Directional, jvp
 from .errors import GraphError

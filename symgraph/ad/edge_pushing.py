@@ -19,7 +19,7 @@ the emitter at every node of that op.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 from .. import ops
 from ..ir.emitter import Emitter, Ref
