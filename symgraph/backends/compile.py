@@ -33,7 +33,7 @@ from .runtime import Layout, array_parameters, compiled_function, flat_labels, r
 
 def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
                     args: Sequence[str] | None = None, vector: bool = False, theta: Sequence[str] | None = None,
-                    backend: str = "numpy",
+                    backend: str = "numpy", pattern: Any = None,
                     chunk: int | None = None, parallel: bool = False, xp: Any = None,
                     progress: Any = None) -> Callable:
     """``program`` as a function, on any backend, with one argument binder.
@@ -57,6 +57,10 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         and the function returns ``(float, 1-D ndarray)``, or
         ``((residual_labels...), (jacobian_labels...))`` (the Jacobian row by
         row) and it returns ``((m,) ndarray, (m, n) ndarray)``.
+    pattern : scipy.sparse matrix, optional
+        With ``vector=True`` and residuals: the Jacobian's fixed structural
+        pattern; the Jacobian labels are its stored entries in CSR order and
+        the function returns the Jacobian as a CSR matrix of that pattern.
     theta : list of input nodes, optional
         With ``vector=True``: the inputs the vector holds, in its order.
     backend : {"numpy", "numba"}
@@ -109,9 +113,8 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         kernel = chunked_kernel(kernel, chunk)
     shapes = {name: known.shape for name, known in graph.indexed.items()} if graph is not None else {}
     if vector and isinstance(returns[0], tuple):
-        first_row = flat_labels(returns[1])[:len(theta)]  # d{y}/d{x}: the entries' names for messages
         return residual_function(kernel, theta, len(returns[0]), name=name, doc=doc, source=source, data=data,
-                                 shapes=shapes, labels=[label.split("/d", 1)[-1] for label in first_row])
+                                 shapes=shapes, labels=_vector_labels(theta, returns[1], pattern), pattern=pattern)
     if vector:
         return vector_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes,
                                labels=flat_labels(returns[1]))
@@ -120,6 +123,16 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         order = tuple(user_order)
     return compiled_function(kernel, order, name=name, doc=doc, source=source, layout=returns,
                              backend=backend, parallel=bool(parallel))
+
+
+def _vector_labels(theta: Sequence[Any], entries: tuple, pattern: Any) -> list[str]:
+    """The user's name of each vector entry, read off the Jacobian labels ``d{y}/d{x}`` (for messages)."""
+    labels = [str(t) for t in theta]
+    if pattern is None:
+        return [label.split("/d", 1)[-1] for label in flat_labels(entries)[:len(theta)]]
+    for label, column in zip(flat_labels(entries), pattern.indices.tolist()):
+        labels[column] = label.split("/d", 1)[-1]
+    return labels
 
 
 def _expanded(params: Sequence[tuple[str, Any]]) -> tuple[str, ...]:

@@ -334,21 +334,34 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
 
 def residual_function(kernel: Callable, names: Sequence[str], count: int, *, name: str, doc: str | None = None,
                       source: str | None = None, data: Sequence[tuple[str, Any]] = (),
-                      shapes: dict | None = None, labels: Sequence[str] | None = None) -> Callable:
+                      shapes: dict | None = None, labels: Sequence[str] | None = None,
+                      pattern: Any = None) -> Callable:
     """``kernel`` (results: ``count`` residuals, then their Jacobian row by row) as
     ``f(x, **data) -> ((count,) ndarray, (count, len(x)) ndarray)``.
 
     The form ``scipy.optimize.least_squares`` needs, from one kernel: ``x``
-    and the data are bound as in :func:`vector_function`.
+    and the data are bound as in :func:`vector_function`.  With a
+    ``scipy.sparse`` ``pattern``, the kernel's Jacobian results are its
+    stored entries in CSR order, and the Jacobian comes back as a CSR matrix
+    of that fixed pattern.
     """
     n = len(names)
+    if pattern is not None:
+        from scipy import sparse
+        indices, indptr = pattern.indices, pattern.indptr
+
+        def jacobian_of(values: np.ndarray) -> Any:
+            return sparse.csr_matrix((values, indices.copy(), indptr.copy()), shape=(count, n))
+    else:
+        def jacobian_of(values: np.ndarray) -> Any:
+            return values.reshape(count, n)
 
     def residuals_and_jacobian(results: tuple) -> tuple[np.ndarray, np.ndarray]:
         out = np.array(results, dtype=np.result_type(*results[:1]) if results else _FLOAT64)
         if out.ndim != 1:
             raise GraphError(f"{name} evaluates one point: pass each data input as an array of its index shape "
                              f"(no batch axes), got results of shape {out.shape[1:]}")
-        return out[:count], out[count:].reshape(count, n)
+        return out[:count], jacobian_of(out[count:])
     return _point_function(kernel, names, residuals_and_jacobian, name=name, doc=doc, source=source, data=data,
                            shapes=shapes, labels=labels)
 
