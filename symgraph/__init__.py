@@ -37,6 +37,7 @@ from .directional import Directional, jvp, vjp
 from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphError, ParseError, PathLimitError,
                      RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning)
 from .export.draw import draw
+from .export.explore import Explorer, explore
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .fitting import Residuals, residuals
@@ -48,10 +49,10 @@ from .ir.program import Program
 from .userfunctions import UserFunction, function
 
 __all__ = [
-    "CostReport", "Directional", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
+    "CostReport", "Directional", "Explorer", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
     "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare",
-    "draw", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",
+    "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",
     "lambdify", "parse", "paths", "residuals", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

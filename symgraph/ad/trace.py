@@ -38,7 +38,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import PathLimitError
-from ..frontend.coerce import present
 from ..ir.graph import Graph
 from .linearised import Linearised
 from .modes import run_mode
@@ -205,19 +204,20 @@ class Recorder:
 def walkthrough(graph: Graph, wrt: Sequence[str], path_limit: int = PATH_LIMIT) -> dict[str, dict]:
     """Every traced mode's steps on ``graph``, run exactly as :func:`symgraph.compare` runs it.
 
+    ``wrt``: names as compare takes them (:func:`~symgraph.frontend.coerce.wrt_names`); the steps name nodes.
+
     Returns mode -> ``{"steps", "multiplications", "sweeps", "initial"}``
     (``initial``: elimination's starting edges ``(i, k, edge index or None)``);
     the path sum over more than ``path_limit`` paths is not enumerated (as in
     compare) and gives ``{"skipped": its PathLimitError's message}``.
     """
-    names = present(graph, wrt)
     index = {edge: i for i, edge in enumerate(edge_list(graph))}
     found = {}
     for mode in TRACED_MODES:
         recorder = Recorder(mode, index)
         options = {"limit": path_limit} if mode == "paths" else {}
         try:
-            result, lin = run_mode(graph, graph.outputs, names, mode, progress=False, trace=recorder, **options)
+            result, lin = run_mode(graph, graph.outputs, wrt, mode, progress=False, trace=recorder, **options)
         except PathLimitError as error:
             found[mode] = {"skipped": str(error)}
             continue
