@@ -91,7 +91,7 @@ class Explorer:
 
 
 def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | str | None = None, *,
-            allow_unused: bool = False, **sizes: int) -> Explorer:
+            title: str | None = None, allow_unused: bool = False, **sizes: int) -> Explorer:
     """An interactive page stepping through the forward pass and every derivative mode of ``f``.
 
     Parameters
@@ -104,6 +104,8 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
         list (``{"x": [1, 2, 3]}``) or its elements (``{"x[0]": 1, ...}``).
     wrt : list of names, optional
         The inputs to differentiate by (default: all).
+    title : str, optional
+        The heading (default: the text given, or the expression).
 
     Raises
     ------
@@ -123,7 +125,8 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
             "(a larger drawing cannot be read): use sg.compare for the counts and sg.grad for the derivatives")
     names = wrt_names(graph, wrt, allow_unused)
     point = _point(graph, at)
-    title = f if isinstance(f, str) else expression_text(graph)
+    if title is None:
+        title = f if isinstance(f, str) else expression_text(graph)
     data, source, height = page_data(graph, names, point, title)
     return Explorer(page_html(data, source, title), " ".join(title.split()), len(graph.order), height)
 
