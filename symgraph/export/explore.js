@@ -324,7 +324,8 @@
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("width", W);
   svg.style.width = "100%";
-  svg.style.maxWidth = W + "px";
+  svg.style.maxWidth = Math.max(W, Math.min(1.5 * W, 700)) + "px";  // small graphs drawn larger
+  if (W > 720) document.querySelector("main").classList.add("wide");  // wide graphs: the panel goes below
   svg.style.height = "auto";
   svg.innerHTML = `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
     <path d="M0,0 L10,5 L0,10 z" fill="#777"></path></marker>
