@@ -126,7 +126,9 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
     names = wrt_names(graph, wrt, allow_unused)
     point = _point(graph, at)
     if title is None:
-        title = f if isinstance(f, str) else expression_text(graph)
+        title = f if isinstance(f, str) else "; ".join(
+            _short(f"{y} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)
+            for y in dict.fromkeys(graph.outputs))
     data, source, height = page_data(graph, names, point, title)
     return Explorer(page_html(data, source, title), " ".join(title.split()), len(graph.order), height)
 

@@ -70,6 +70,8 @@ def test_the_page_is_one_self_contained_file():
 def test_the_default_point_and_the_title_of_a_graph():
     page = sg.explore(sg.parse("x*y"))
     assert '"value":1.0' in page.html and "symgraph explorer: x*y" in page.html
+    several = sg.explore(sg.parse("u = sin(x); y1 = u*x; y2 = u + 1", outputs=["y1", "y2"]))
+    assert "y1 = x*sin(x); y2 = sin(x) + 1" in several.html and '"outputs":["y1","y2"]' in several.html
 
 
 @pytest.mark.parametrize("call, error, message", [
