@@ -10,10 +10,11 @@ ones below it (a test checks this, function-local imports included):
    ``constants`` -- constants exact while small, float64 beyond, and sympy forms of ops
 2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
 3. ``frontend`` -- text and sympy in; coercion of what an API call was given
-4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes)
+4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes),
+   and their steps recorded for the explorer (``trace``)
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
-6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display
+6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display, the explorer page
 7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``, ``sparsity`` --
    the API and its report types;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
