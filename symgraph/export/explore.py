@@ -64,7 +64,7 @@ class Explorer:
     >>> import symgraph as sg
     >>> page = sg.explore("(a+b)*(b+1)", at={"a": 2, "b": 1})
     >>> page
-    <Explorer of (a + b)*(b + 1): 5 nodes, 6 walkthroughs>
+    <Explorer of (a+b)*(b+1): 5 nodes, 6 walkthroughs>
     >>> page.html.startswith("<!DOCTYPE html>")
     True
     """
