@@ -10,10 +10,11 @@ ones below it (a test checks this, function-local imports included):
    ``constants`` -- constants exact while small, float64 beyond, and sympy forms of ops
 2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
 3. ``frontend`` -- text and sympy in; coercion of what an API call was given
-4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes)
+4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes),
+   and their steps recorded for the explorer (``trace``)
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
-6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display
+6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display, the explorer page
 7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``, ``sparsity`` --
    the API and its report types;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
@@ -37,6 +38,7 @@ from .directional import Directional, jvp, vjp
 from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphError, ParseError, PathLimitError,
                      RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning)
 from .export.draw import draw
+from .export.explore import Explorer, explore
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .fitting import Residuals, residuals
@@ -48,10 +50,10 @@ from .ir.program import Program
 from .userfunctions import UserFunction, function
 
 __all__ = [
-    "CostReport", "Directional", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
+    "CostReport", "Directional", "Explorer", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
     "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare",
-    "draw", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",
+    "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",
     "lambdify", "parse", "paths", "residuals", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

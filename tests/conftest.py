@@ -31,3 +31,15 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("reproducible", derandomize=True, database=None, deadline=None)
 settings.register_profile("random", deadline=None)
 settings.load_profile("random" if __import__("os").environ.get("SYMGRAPH_HYPOTHESIS") == "random" else "reproducible")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (tests/browser.py); skips with the reason where there is none."""
+    from tests.browser import start_browser
+    driver = start_browser()
+    yield driver
+    driver.quit()

@@ -101,6 +101,9 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
             ins[sink], outs[y][sink] = {y: 1}, 1
 
     eliminated = []
+    trace = lin.trace
+    if trace is not None:
+        trace.edges(outs)
     for j in _schedule(lin, keep, ins, outs, order):
         eliminated.append(j)
         preds, succs = ins.pop(j), outs.pop(j)
@@ -119,6 +122,8 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
                     row[k] = ins[k][i] = total
         for k in succs:
             del ins[k][j]
+        if trace is not None:
+            trace.eliminated(j, preds, succs, outs)
 
     derivatives = {}
     for y in dict.fromkeys(outputs):

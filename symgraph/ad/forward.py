@@ -22,6 +22,7 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     is_zero = lin.is_zero
     tangent = {x: s for x, s in seeds.items() if x in lin.index and not is_zero(s)}
     seeded = dict(tangent)
+    trace = lin.trace
     for v in lin.descendants(*tangent):
         acc = seeded.get(v)
         for u in lin.preds[v]:
@@ -32,6 +33,8 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
             tangent.pop(v, None)  # a seeded node whose sum cancels to 0: the sum replaces the seed
         else:
             tangent[v] = acc
+        if trace is not None:
+            trace.tangent(v, tangent)
     return tangent
 
 
@@ -43,6 +46,8 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         if x not in lin.index:
             continue  # a name that does not occur: its derivatives are 0
         lin.counts.sweeps += 1
+        if lin.trace is not None:
+            lin.trace.sweep(x)
         tangent = tangents(lin, {x: 1})
         # only the outputs this sweep reached: a sparse Jacobian's sweeps stay proportional to its nonzeros
         for y in (outputs if len(outputs) <= len(tangent) else [y for y in tangent if y in wanted]):

@@ -255,6 +255,9 @@ class Linearised(Adjacency):
         self._partials: dict[str, dict[str, Ref]] = {}
         #: a :class:`~symgraph.progress.Progress` the sweeps advance, or None
         self.progress = None
+        #: an observer the sweeps report their steps to (:class:`symgraph.ad.trace.Recorder`), or None:
+        #: one test per node, path or vertex, never per edge, so an untraced sweep pays nothing measurable
+        self.trace = None
         self._ops, self._operands = graph.op_of, graph.operands_of
 
     def local(self, u: str, v: str) -> Ref:
@@ -363,6 +366,15 @@ class Linearised(Adjacency):
         if not (x is ONE_FACTOR or x is MINUS_ONE_FACTOR or y is ONE_FACTOR or y is MINUS_ONE_FACTOR):
             self.counts.multiplications += 1
         return self.emitter.op("mul", x, y)
+
+    @staticmethod
+    def counts_product(x: Ref, y: Ref) -> bool:
+        """True when :meth:`mul` counts ``x*y`` (its rule, for observers of a sweep; a test keeps the two in step)."""
+        if x.__class__ is str and y.__class__ is str:
+            return True
+        x, y = _as_ref(x), _as_ref(y)
+        return not (x is ZERO or y is ZERO or x is ONE_FACTOR or x is MINUS_ONE_FACTOR
+                    or y is ONE_FACTOR or y is MINUS_ONE_FACTOR)
 
     def sub(self, x: Ref, y: Ref) -> Ref:
         """x - y, counted (as an addition) when both are non-zero."""

@@ -69,6 +69,7 @@ def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: in
         raise PathLimitError(f"the graph has {count_text(total)} input-output paths, more than the limit of {limit:,}; "
                              "use mode='reverse' or 'forward' (they merge paths), or raise limit=")
     derivatives = {}
+    trace = lin.trace
     for y in dict.fromkeys(outputs):
         ancestors = set(lin.ancestors(y))
         for x in dict.fromkeys(wrt):
@@ -76,16 +77,20 @@ def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: in
                 derivatives[(y, x)] = 0
                 continue
             acc = None
-            # iterative depth-first enumeration: (node, product of edges so far)
-            stack = [(x, 1)]
+            # iterative depth-first enumeration: (node, product of edges so far, the path as a linked
+            # list (node, product, rest), which an observer reads: one small tuple per product formed)
+            stack = [(x, 1, (x, 1, None))]
             while stack:
-                v, product = stack.pop()
+                v, product, walk = stack.pop()
                 if v == y:
                     acc = lin.add(acc, product)
+                    if trace is not None:
+                        trace.path(walk)
                     continue
                 for w in reversed(lin.succs[v]):
                     if w in ancestors:
-                        stack.append((w, lin.mul(product, lin.local(v, w))))
+                        p = lin.mul(product, lin.local(v, w))
+                        stack.append((w, p, (w, p, walk)))
             derivatives[(y, x)] = 0 if acc is None else acc
     return SweepResult(derivatives, lin.counts, paths=total)
 

@@ -66,6 +66,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
 
     keep = None if keep is None else set(keep)
     get, pop = adjoint.get, adjoint.pop
+    trace = lin.trace
     visited = 0
     for v, op, args in visit:
         if report is not None:
@@ -106,6 +107,8 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
                 adjoint[u] = op2("add", acc, term)
             else:
                 adjoint[u] = add(acc, term)
+        if trace is not None:  # v's adjoint, then its operands' as v left them
+            trace.adjoint(v, a, negative, adjoint)
     for name, value in adjoint.items():  # what the sweep leaves is read as plain refs
         if value.__class__ is _Negated:
             adjoint[name] = neg(value.ref)
@@ -118,6 +121,8 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     wanted = set(wrt)
     for y in outputs:
         lin.counts.sweeps += 1
+        if lin.trace is not None:
+            lin.trace.sweep(y)
         adjoint = {y: ONE}
         # One output: scan back from it over the topological order (nodes without an adjoint
         # are skipped), which is cheaper than collecting and sorting its ancestors.  Several

@@ -1,6 +1,6 @@
 """The ``symgraph`` command: gradients, Jacobians, cost tables, pictures and LaTeX from the shell.
 
-Subcommands ``grad``, ``jacobian``, ``hessian``, ``compare``, ``graph``, ``latex`` and
+Subcommands ``grad``, ``jacobian``, ``hessian``, ``compare``, ``graph``, ``explore``, ``latex`` and
 ``demo``; ``symgraph SUBCOMMAND --help`` shows a worked example of each (the
 examples are checked against the real output by the tests).  EXPR is
 expression text, a program of ``name = expr`` lines, ``-`` for standard input
@@ -36,7 +36,7 @@ from .. import __version__
 from ..errors import SymgraphError, UnusedWrtWarning
 from ..export.draw import ENGINES
 from ..hessian import STRATEGIES
-from .commands import (FORMATS, UsageError, cmd_compare, cmd_demo, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
+from .commands import (FORMATS, UsageError, cmd_compare, cmd_demo, cmd_explore, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
                        cmd_latex, load_functions, parse_point, unused_wrt_warning)
 from .examples import EXAMPLES, epilog
 
@@ -202,6 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="picture renderer (auto: Graphviz when 'dot' is installed)")
     p.set_defaults(run=cmd_graph, parser=p)
+
+    p = sub.add_parser("explore", formatter_class=raw, help="an interactive page stepping through every mode",
+                       description="Write one self-contained HTML page (no network) that steps through the "
+                                   "forward pass, the local derivatives, reverse mode, forward mode, the path "
+                                   "sum and Markowitz elimination, with each mode's multiplications counted as "
+                                   "'symgraph compare' counts them; the inputs can be edited in the page.",
+                       epilog="example:\n  $ symgraph explore \"(a+b)*(b+1)\" --at a=2 b=1 -o e.html\n"
+                              "  (open e.html in a browser: arrow keys step, space plays)")
+    _add_expr(p)
+    _add_wrt(p)
+    _add_at(p, "the point the page opens at (default: every input 1)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the page here instead of standard output")
+    p.set_defaults(run=cmd_explore, parser=p)
 
     p = sub.add_parser("latex", formatter_class=raw, help="LaTeX of an expression or its gradient",
                        description="LaTeX of the expression, or with --wrt of its partial derivatives.",

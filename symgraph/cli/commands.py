@@ -27,6 +27,7 @@ from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedW
 from ..constants import MAX_DEPTH
 from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
 from ..export.draw import draw
+from ..export.explore import explore
 from ..export.latex import expression_latex, function_name, to_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.coerce import wrt_names
@@ -599,6 +600,21 @@ def cmd_graph(args, out: TextIO) -> None:
         out.write(data.decode("utf-8"))
     else:
         raise UsageError("a PNG picture needs an output file: add -o FILE.png")
+
+
+def cmd_explore(args, out: TextIO) -> None:
+    """The explorer page, written to -o FILE (or standard output)."""
+    graph = _graph(args)
+    point = _point(args, graph)
+    title = args.expr.strip() if not args.expr.startswith(("@", "-")) else None
+    page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
+    if args.output:
+        path = Path(args.output)
+        if path.is_dir():
+            raise UsageError(f"-o {args.output} is a directory: name a file in it, e.g. {path / 'page.html'}")
+        page.save(path)
+    else:
+        out.write(page.html)
 
 
 def _output_format(format: str | None, output: str | None) -> str:

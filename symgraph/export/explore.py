@@ -1,0 +1,247 @@
+"""The explorer: one self-contained HTML page that steps through every way of taking a gradient.
+
+``sg.explore(f, at=...)`` returns an :class:`Explorer`; its ``html`` is one
+file with its script, style and SVG inline (no network), which Jupyter shows
+inline and ``symgraph explore`` writes to disk.  Six walkthroughs share one
+drawing of the graph (:func:`~symgraph.export.layout.layered_layout`): the
+forward pass value by value, the local derivative on each edge, reverse
+mode (adjoints accumulating, a shared node's sum term by term), forward
+mode (one sweep per input), the path sum (path by path with its product)
+and vertex elimination in Markowitz order, each with a running count of its
+multiplications.
+
+Where the page's content comes from:
+
+* **Steps** are recorded from symgraph's own sweeps (:mod:`symgraph.ad.trace`),
+  run as :func:`symgraph.compare` runs them, so a mode's count at its last
+  step is compare's count exactly.
+* **Numbers** are computed in the page: the function's values and every
+  edge's local derivative form one :class:`~symgraph.ir.program.Program`,
+  compiled to JavaScript (:mod:`symgraph.backends.javascript`); a reader who
+  edits an input sees every value, tangent, adjoint, path product and
+  fill-in recomputed from it along the recorded steps.
+
+The page's script and style live beside this module (``explore.js``,
+``explore.css``) and are pasted into each page.  Graphs of more than
+:data:`MAX_NODES` nodes are refused: a drawing that size cannot be read,
+and forward mode's steps grow as nodes x inputs.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .. import ops
+from ..ad.linearised import Linearised, edge_derivative
+from ..ad.trace import edge_list, walkthrough
+from ..backends.javascript import javascript_source
+from ..errors import ExpressionTooLargeError, GraphError
+from ..frontend.coerce import as_graph, present, wrt_names
+from ..ir.graph import Graph
+from ..ir.listing import assignment
+from .display import expression_text
+from .layout import layered_layout
+from .text import op_label
+
+#: the largest graph a page steps through (nodes); larger ones raise ExpressionTooLargeError
+MAX_NODES = 250
+
+#: pixels per inch of the layout (layered_layout works in inches)
+SCALE = 72
+
+_HERE = Path(__file__).resolve().parent
+
+
+class Explorer:
+    """An explorer page: ``html`` is the whole file; Jupyter shows it inline.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> page = sg.explore("(a+b)*(b+1)", at={"a": 2, "b": 1})
+    >>> page
+    <Explorer of (a+b)*(b+1): 5 nodes, 6 walkthroughs>
+    >>> page.html.startswith("<!DOCTYPE html>")
+    True
+    """
+
+    def __init__(self, html_text: str, title: str, nodes: int, height: int):
+        self.html = html_text
+        self.title = title
+        self.nodes = nodes
+        self.height = height
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (UTF-8) and return the path."""
+        path = Path(path)
+        path.write_text(self.html, encoding="utf-8")
+        return path
+
+    def __repr__(self) -> str:
+        return f"<Explorer of {self.title}: {self.nodes} nodes, 6 walkthroughs>"
+
+    def _repr_html_(self) -> str:
+        """The page in an iframe (its own document, so its script and style meet nothing of the notebook's)."""
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="symgraph explorer" '
+                f'style="width: 100%; height: {self.height}px; border: 1px solid #ddd;"></iframe>')
+
+
+def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | str | None = None, *,
+            title: str | None = None, allow_unused: bool = False, **sizes: int) -> Explorer:
+    """An interactive page stepping through the forward pass and every derivative mode of ``f``.
+
+    Parameters
+    ----------
+    f : str, sympy expression(s) or Graph
+        The function (several outputs are fine: reverse mode sweeps once per output).
+    at : mapping name -> number, optional
+        The point the page opens at (every input 1 when not given); the
+        reader can change each input in the page.  An indexed input takes a
+        list (``{"x": [1, 2, 3]}``) or its elements (``{"x[0]": 1, ...}``).
+    wrt : list of names, optional
+        The inputs to differentiate by (default: all).
+    title : str, optional
+        The heading (default: the text given, or the expression).
+
+    Raises
+    ------
+    ParseError
+        Text that does not parse.
+    GraphError
+        A bad point: an unknown or missing input, or an array value.
+    ExpressionTooLargeError
+        More than :data:`MAX_NODES` nodes.
+    UnsupportedOpError
+        A function registered from Python, which the page cannot compute.
+    """
+    graph = as_graph(f, **sizes)
+    if len(graph.order) > MAX_NODES:
+        raise ExpressionTooLargeError(
+            f"the graph has {len(graph.order):,} nodes; explore steps through graphs of at most {MAX_NODES} "
+            "(a larger drawing cannot be read): use sg.compare for the counts and sg.grad for the derivatives")
+    names = wrt_names(graph, wrt, allow_unused)
+    point = _point(graph, at)
+    if title is None:
+        title = f if isinstance(f, str) else "; ".join(
+            _short(f"{y} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)
+            for y in dict.fromkeys(graph.outputs))
+    data, source, height = page_data(graph, names, point, title)
+    return Explorer(page_html(data, source, title), " ".join(title.split()), len(graph.order), height)
+
+
+def _point(graph: Graph, at: Mapping[str, Any] | None) -> dict[str, float]:
+    """One float per input node, checked: the page steps through one point."""
+    if at is None:
+        return {x: 1.0 for x in graph.inputs}
+    values = graph.node_values(graph.inputs, dict(at))
+    labels = dict(zip(graph.inputs, graph.input_labels))
+    missing = [labels[x] for x in graph.inputs if x not in values]
+    unknown = [k for k in values if k not in labels]
+    if missing or unknown:
+        said = [f"no value for {', '.join(missing)}"] if missing else []
+        said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
+        raise GraphError(f"explore's point: {'; '.join(said)} (inputs: {', '.join(graph.input_labels)})")
+    point = {}
+    for x in graph.inputs:
+        value = values[x]
+        if np.ndim(value) != 0:
+            raise GraphError(f"explore steps through one point: {labels[x]} takes one number, "
+                             f"got an array of shape {np.shape(value)}")
+        try:
+            point[x] = float(value)
+        except (TypeError, ValueError):
+            raise GraphError(f"explore's point: {labels[x]} = {value!r} is not a number") from None
+    return point
+
+
+def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], title: str
+              ) -> tuple[dict, str, int]:
+    """``(data, JavaScript of the values, height in pixels)``: everything the page script reads.
+
+    The JavaScript function ``$values(inputs...)`` returns every node's value
+    (in ``data["nodes"]`` order) followed by every edge's local derivative
+    (in ``data["edges"]`` order).
+    """
+    edges = edge_list(graph)
+    lin = Linearised(graph)
+    locals_ = {edge: lin.local(*edge) for edge in edges}
+    results = {node: node for node in graph.order}
+    results.update({f"{u}->{v}": ref for (u, v), ref in locals_.items()})
+    program = lin.emitter.program(graph.inputs, results)
+    source = javascript_source(program, "$values")
+
+    pos, bends = layered_layout(graph)
+    xs = [x for x, _ in pos.values()] + [x for b in bends.values() for x, _ in b]
+    ys = [y for _, y in pos.values()] + [y for b in bends.values() for _, y in b]
+    left, top = min(xs), max(ys)
+
+    def px(point_):
+        return [round((point_[0] - left) * SCALE + 60, 1), round((top - point_[1]) * SCALE + 50, 1)]
+
+    labels = dict(zip(graph.inputs, graph.input_labels))
+    nodes = []
+    for node in graph.order:
+        op = graph.op_of[node]
+        kind = "input" if op == "input" else "const" if op == "const" else "op"
+        label = labels.get(node, node)
+        glyph = label if kind == "input" else op_label(graph, node).split(": ", 1)[-1]
+        definition = (f"{label} (input)" if kind == "input"
+                      else assignment(node, op, graph.operands_of[node]).replace("**", "^"))
+        nodes.append({"name": node, "label": label, "kind": kind, "glyph": _short(glyph.replace("*", "×"), 9),
+                      "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})
+    edge_rows = []
+    for u, v in edges:
+        formula = str(edge_derivative(graph, u, v)).replace("**", "^")
+        edge_rows.append({"u": u, "v": v, "formula": formula, "zero": bool(lin.is_zero(locals_[u, v])),
+                          "bends": [px(b) for b in bends.get((u, v), [])]})
+    modes = walkthrough(graph, wrt)
+    width = max(p[0] for n in nodes for p in [n["xy"]]) + 120
+    height = max(p[1] for n in nodes for p in [n["xy"]]) + 90
+    data = {
+        "title": title,
+        "inputs": [{"name": x, "label": labels[x], "value": point[x]} for x in graph.inputs],
+        "outputs": list(graph.outputs),
+        "wrt": present(graph, wrt),
+        "nodes": nodes,
+        "edges": edge_rows,
+        "modes": modes,
+        "size": [width, height],
+    }
+    return data, source, int(max(560, min(height, 900) + 330))
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def page_html(data: dict, values_source: str, title: str) -> str:
+    """The whole page: data, the generated values function, the page script and style, inline."""
+    script = (_HERE / "explore.js").read_text(encoding="utf-8")
+    style = (_HERE / "explore.css").read_text(encoding="utf-8")
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>symgraph explorer: {html.escape(title)}</title>
+<style>
+{style}
+</style>
+</head>
+<body>
+<div id="app"></div>
+<script>
+const DATA = {payload};
+{values_source}
+</script>
+<script>
+{script}
+</script>
+</body>
+</html>
+"""

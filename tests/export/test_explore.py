@@ -1,0 +1,225 @@
+"""The explorer page: what it holds, that its counts are compare's, bad input, and the page in a real browser."""
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import pytest
+
+import symgraph as sg
+from symgraph.ad.trace import walkthrough
+from symgraph.cli import main
+from symgraph.errors import ExpressionTooLargeError, GraphError, ParseError
+from symgraph.export.explore import MAX_NODES
+from symgraph.export.text import edge_derivatives
+from tests.browser import console_errors
+
+TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
+SEED = {"a": 2, "b": 1}
+G = "p = x + y; g = p * z"
+G_AT = {"x": 1, "y": 3, "z": -3}
+
+#: graphs whose counts differ between modes: shared nodes, several outputs, zero and unit edges, branches
+GRAPHS = [
+    (TEXTBOOK, None), (G, None), ("x1*x2*x3*x4*x5", None), ("sin(x*y)*exp(x) + x*y", None),
+    ("h = sin(x); y1 = h*h; y2 = h + 1; y3 = y1*y2*x", ["y1", "y2", "y3"]),
+    ("u = a*b + c*d; v = u*u; w1 = sin(v)*a; w2 = cos(v)*d", ["w1", "w2"]),
+    ("where(x > y, x*y, y^2) + x - x", None), ("tanh(w1*x + b1)*w2 + w3*x", None),
+]
+
+
+@pytest.mark.parametrize("text, outputs", GRAPHS)
+def test_each_modes_steps_count_what_compare_counts(text, outputs):
+    graph = sg.parse(text, outputs=outputs) if outputs else sg.parse(text)
+    report = sg.compare(graph)
+    modes = walkthrough(graph, graph.inputs)
+    for mode, found in modes.items():
+        steps = found["steps"]
+        counted = sum(s["m"] if s["k"] in ("term", "path") else sum(p[2] for p in s["pairs"])
+                      for s in steps if s["k"] in ("term", "path", "eliminate"))
+        assert counted == found["multiplications"] == report[mode].multiplications, mode
+        if mode in ("forward", "reverse"):
+            assert found["sweeps"] == report[mode].sweeps
+            assert sum(s["k"] == "seed" for s in steps) == report[mode].sweeps
+
+
+def test_counts_product_is_muls_rule():
+    from symgraph.ad.linearised import Linearised
+    lin = Linearised(sg.parse(TEXTBOOK))
+    for x in ("c", 1, -1, 0, 2, 0.5, -1.0):
+        for y in ("d", 1, -1, 0, 3):
+            before = lin.counts.multiplications
+            lin.mul(x, y)
+            assert (lin.counts.multiplications - before == 1) == lin.counts_product(x, y), (x, y)
+
+
+def test_the_page_is_one_self_contained_file():
+    page = sg.explore(TEXTBOOK, at=SEED)
+    text = page.html
+    assert text.startswith("<!DOCTYPE html>") and text.count("<script>") == 2 and "<style>" in text
+    # no resource from elsewhere: no src= or href= at all, no URL but the SVG namespace's name
+    assert not re.search(r"\b(src|href)\s*=", text)
+    assert set(re.findall(r"https?://[^\s\"'<>]+", text)) <= {"http://www.w3.org/2000/svg"}
+    assert "function $values(a, b)" in text and '"title":"c = a + b; d = b + 1; e = c * d"' in text
+    assert repr(page) == "<Explorer of c = a + b; d = b + 1; e = c * d: 5 nodes, 6 walkthroughs>"
+    shown = page._repr_html_()
+    assert shown.startswith("<iframe srcdoc=\"&lt;!DOCTYPE html&gt;") and "<script>" not in shown
+
+
+def test_the_default_point_and_the_title_of_a_graph():
+    page = sg.explore(sg.parse("x*y"))
+    assert '"value":1.0' in page.html and "symgraph explorer: x*y" in page.html
+    several = sg.explore(sg.parse("u = sin(x); y1 = u*x; y2 = u + 1", outputs=["y1", "y2"]))
+    assert "y1 = x*sin(x); y2 = sin(x) + 1" in several.html and '"outputs":["y1","y2"]' in several.html
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: sg.explore("(a+b)*(b+1"), ParseError, "unclosed"),
+    (lambda: sg.explore(TEXTBOOK, at={"a": 1}), GraphError, "no value for b"),
+    (lambda: sg.explore(TEXTBOOK, at={"a": 1, "b": 2, "q": 3}), GraphError, "q is not an input"),
+    (lambda: sg.explore("x[0] + x[1]", at={"x": [[1, 2], [3, 4]]}), GraphError, "one number"),
+    (lambda: sg.explore(TEXTBOOK, at={"a": "two", "b": 1}), GraphError, "not a number"),
+    (lambda: sg.explore("+".join(f"x{i}*x{i + 1}" for i in range(MAX_NODES))), ExpressionTooLargeError,
+     f"at most {MAX_NODES}"),
+])
+def test_bad_input_is_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_the_command_writes_the_page(tmp_path, capsys):
+    out = tmp_path / "e.html"
+    assert main(["explore", "(a+b)*(b+1)", "--at", "a=2", "b=1", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["explore", "(a+b)*(b+1", "-o", str(out)]) == 2
+    assert "unclosed" in capsys.readouterr().err
+    assert main(["explore", "(a+b)*(b+1)", "--at", "a=oops", "-o", str(out)]) == 2
+    assert "--at value for 'a'" in capsys.readouterr().err
+    assert main(["explore", "(a+b)*(b+1)", "-o", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert main(["explore", "--help"]) == 0
+    assert 'symgraph explore "(a+b)*(b+1)" --at a=2 b=1 -o e.html' in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- in a browser
+def _open(browser, tmp_path, page, name="page.html"):
+    path = page.save(tmp_path / name)
+    browser.get(path.as_uri())
+    assert browser.execute_script("return document.body.dataset.ready") == "1"
+    return browser.find_element("tag name", "body")
+
+
+def _nodes(browser) -> dict[str, tuple[str, str]]:
+    return {n: (v, d) for n, v, d in browser.execute_script(
+        "return [...document.querySelectorAll('g.node')].map(g => [g.dataset.node, g.dataset.value, g.dataset.deriv])")}
+
+
+def _jacobian(browser) -> dict[tuple[str, str], float]:
+    cells = browser.execute_script(
+        "return [...document.querySelectorAll('td[data-entry]')].map(td => [td.dataset.entry, td.dataset.value ?? null])")
+    return {tuple(entry.split("|")): None if value is None else float(value) for entry, value in cells}
+
+
+def _step(browser) -> tuple[int, int]:
+    el = browser.find_element("id", "stepno")
+    return int(el.get_attribute("data-step")), int(el.get_attribute("data-steps"))
+
+
+def _count(browser) -> int:
+    return int(browser.find_element("id", "mults").get_attribute("data-count"))
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("text, at", [(TEXTBOOK, SEED), (G, G_AT)])
+def test_walk_every_mode_in_the_browser(browser, tmp_path, text, at):
+    from selenium.webdriver.common.keys import Keys
+    graph = sg.parse(text)
+    values = graph.evaluate(**at)
+    gradient = sg.grad(graph).at(**at)
+    report = sg.compare(graph)
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    console_errors(browser)
+
+    # 1 forward pass, value by value: each step shows one more node, with Graph.evaluate's value
+    body.send_keys("1")
+    for k, node in enumerate(graph.order, start=1):
+        body.send_keys(Keys.ARROW_RIGHT)
+        shown = _nodes(browser)
+        assert float(shown[node][0]) == pytest.approx(values[node], rel=1e-12), node
+        assert sum(v != "" for v, _ in shown.values()) == k
+    # 2 local derivatives, edge by edge
+    body.send_keys("2", Keys.END)
+    locals_ = edge_derivatives(graph, **at)
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('g.edge')].map(g => [g.dataset.u, g.dataset.v, g.querySelector('text').textContent])")
+    assert {(u, v): float(t) for u, v, t in shown} == pytest.approx(locals_, rel=1e-3)
+
+    # 3-6 every derivative mode, one step at a time: the count grows to compare's, the Jacobian is grad's
+    for key, mode in (("3", "reverse"), ("4", "forward"), ("5", "paths"), ("6", "elimination")):
+        body.send_keys(key, Keys.HOME)
+        step, steps = _step(browser)
+        assert step == 0 and steps > 0
+        counts = []
+        for _ in range(steps):
+            body.send_keys(Keys.ARROW_RIGHT)
+            counts.append(_count(browser))
+        assert counts == sorted(counts) and counts[-1] == report[mode].multiplications, mode
+        assert _step(browser) == (steps, steps)
+        jac = _jacobian(browser)
+        for x in graph.inputs:
+            assert _close(jac[graph.output, x], gradient[x]), (mode, x)
+        if mode == "reverse":  # the adjoints stay on the nodes: the inputs' are the gradient
+            shown = _nodes(browser)
+            assert all(_close(float(shown[x][1]), gradient[x]) for x in graph.inputs)
+    assert console_errors(browser) == []
+
+
+def test_reverse_mode_sums_a_shared_node_term_by_term(browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+    body = _open(browser, tmp_path, sg.explore(TEXTBOOK, at=SEED))
+    body.send_keys("3", Keys.END, Keys.ARROW_LEFT)  # the last term, then the sweep's end
+    message = browser.find_element("id", "message").text
+    assert "b is used 2 times so far" in message and "∂e/∂b = 3 + 2 = 5" in message
+    (tmp_path / "shot.png").write_bytes(browser.get_screenshot_as_png())
+    assert (tmp_path / "shot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_editing_an_input_recomputes_everything(browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+    body = _open(browser, tmp_path, sg.explore(G, at=G_AT))
+    body.send_keys("2")  # local derivatives: every node's value is shown
+    field = browser.find_element("css selector", "input[data-input='z']")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("2.5")
+    at = dict(G_AT, z=2.5)
+    values, gradient = sg.parse(G).evaluate(**at), sg.grad(G).at(**at)
+    assert {n: float(v) for n, (v, _) in _nodes(browser).items() if v} == pytest.approx(values)
+    assert browser.find_element("id", "outputs").text == "g = 10"
+    body.send_keys("3", Keys.END)
+    assert {x: _jacobian(browser)["g", x] for x in "xyz"} == pytest.approx(gradient)
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("oops")  # not a number: marked, and the page keeps the last good point
+    assert "bad" in field.get_attribute("class")
+    assert {x: _jacobian(browser)["g", x] for x in "xyz"} == pytest.approx(gradient)
+    assert console_errors(browser) == []
+
+
+def test_play_walks_on_by_itself_and_pauses(browser, tmp_path):
+    from selenium.webdriver.support.ui import Select
+    _open(browser, tmp_path, sg.explore(G, at=G_AT))
+    browser.find_element("css selector", "button[data-mode='forward']").click()
+    Select(browser.find_element("id", "speed")).select_by_value("8")
+    browser.find_element("id", "play").click()
+    deadline = time.monotonic() + 10
+    while _step(browser)[0] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    browser.find_element("id", "play").click()  # pause
+    paused = _step(browser)[0]
+    assert paused >= 3
+    time.sleep(0.4)
+    assert _step(browser)[0] == paused
+    assert console_errors(browser) == []
