@@ -27,7 +27,8 @@ from ..binding import positional_order
 from ..errors import GraphError
 from .chunk import chunked_kernel
 from .numba import numba_kernel
-from .numpy import numpy_kernel
+from .numpy import numpy_kernel, used_functions
+from .vm import vm_kernel
 from .runtime import Layout, array_parameters, compiled_function, flat_labels, residual_function, vector_function
 
 
@@ -99,8 +100,13 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         if xp is not None and xp is not np:
             raise ValueError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
         kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
-    elif backend != "numpy":
-        raise ValueError(f"unknown backend {backend!r}; choose 'numpy' or 'numba'")
+    elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
+        if parallel:
+            raise ValueError("parallel=True needs backend='numba'")
+        kernel, source = vm_kernel(program, order, labels, name=name, fallback=lambda: numpy_kernel(
+            program, order, labels, name=name, doc=doc, xp=xp)[0])
+    elif backend not in ("numpy", "vm"):
+        raise ValueError(f"unknown backend {backend!r}; choose 'numpy', 'vm' or 'numba'")
     elif parallel:
         raise ValueError("parallel=True needs backend='numba'")
     else:
