@@ -287,9 +287,13 @@ def kernels() -> tuple[Callable, Callable]:
             raise ImportError("backend='vm' needs numba: pip install numba") from error
         globals()["_f64"], globals()["_i32"] = _pointers(numba)
         options = dict(error_model="numpy", nogil=True, cache=True, boundscheck=False)
-        globals()["_apply"] = numba.njit(inline="always", **options)(_apply)
+        globals()["_apply"] = numba.njit(**options)(_apply)  # a call: the hot loop stays small
         point = numba.njit(**options)(_run_point)
         block = numba.njit(**options)(_run_block)
+        prog = np.array([1, 0, 1, 1, 2, ADD, 1, 0, 0, 0, 1], dtype=np.int32)  # y = x + x
+        io, out = np.ones(2), np.empty((1, 1))
+        point(prog, io)  # compile, or load from numba's cache: once per process, not per function
+        block(prog, io, np.array([io.ctypes.data], dtype=np.intp), np.zeros(1, dtype=np.intp), out, MIN_WIDTH)
         _KERNELS.extend((point, block))
     return _KERNELS[0], _KERNELS[1]
 
@@ -331,7 +335,8 @@ def folded(instructions: Sequence[tuple], keep: set) -> tuple[list[tuple], dict[
         if op == "const":
             alias[target] = args[0]
             continue
-        args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
+        if alias:
+            args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
         scaled = None
         if op == "neg" and args[0].__class__ is str:
             c, base = pending.pop(args[0], (one, args[0]))
@@ -347,7 +352,8 @@ def folded(instructions: Sequence[tuple], keep: set) -> tuple[list[tuple], dict[
             for a in args:
                 if a.__class__ is str and a in pending:
                     materialise(a, *pending.pop(a))
-            args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
+            if alias:
+                args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
             emit((target, op, args))
         elif uses.get(target, 0) == 1 and target not in keep:
             pending[target] = scaled
@@ -382,12 +388,17 @@ def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assem
     consts: dict[Any, int] = {}
     values: list[float] = []
 
+    seen: dict[int, int] = {}  # id of a constant object -> its register (sympy's keys are slow to make)
+
     def constant(value: Any) -> int:
-        key = constant_key(value)
-        reg = consts.get(key)
+        reg = seen.get(id(value))
         if reg is None:
-            reg = consts[key] = len(values)
-            values.append(float(constant_value(value)))
+            key = constant_key(value)
+            reg = consts.get(key)
+            if reg is None:
+                reg = consts[key] = len(values)
+                values.append(float(constant_value(value)))
+            seen[id(value)] = reg
         return reg
 
     last: dict[str, int] = {}
@@ -417,7 +428,7 @@ def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assem
         regs = []
         for a in args:
             if a.__class__ is not str:
-                regs.append(consts[constant_key(a)])
+                regs.append(constant(a))
             elif a in where:
                 regs.append(where[a])
             else:
@@ -447,7 +458,7 @@ def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assem
     results = []
     for r in refs:
         if r.__class__ is not str:
-            results.append(consts[constant_key(r)])
+            results.append(constant(r))
         elif r in where:
             results.append(where[r])
         else:
