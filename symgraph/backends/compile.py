@@ -4,6 +4,7 @@ Every compiler of the API (``sg.lambdify``, ``Gradient.lambdify``,
 ``sg.value_and_grad``) comes here, so each takes the same options.  A backend
 makes a *kernel* (inputs positionally, the flat tuple of results):
 :func:`~symgraph.backends.numpy.numpy_kernel` or
+:func:`~symgraph.backends.vm.vm_kernel` or
 :func:`~symgraph.backends.numba.numba_kernel`; ``chunk=N`` wraps it in
 :func:`~symgraph.backends.chunk.chunked_kernel`; then
 :mod:`symgraph.backends.runtime` puts the one argument binder in front and
@@ -60,9 +61,11 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         row) and it returns ``((m,) ndarray, (m, n) ndarray)``.
     theta : list of input nodes, optional
         With ``vector=True``: the inputs the vector holds, in its order.
-    backend : {"numpy", "numba"}
-        Generated NumPy code (:mod:`symgraph.backends.numpy`), or one compiled
-        loop over points (:mod:`symgraph.backends.numba`; needs numba).
+    backend : {"numpy", "vm", "numba"}
+        Generated NumPy code (:mod:`symgraph.backends.numpy`), the program as
+        data for one compiled virtual machine (:mod:`symgraph.backends.vm`; needs
+        numba, no compile wait per function, fast single points), or one
+        compiled loop over points (:mod:`symgraph.backends.numba`; needs numba).
     chunk : int, optional
         Evaluate at most ``chunk`` points at a time (:mod:`symgraph.backends.chunk`).
     parallel : bool
