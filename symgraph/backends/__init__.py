@@ -6,6 +6,8 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
   picks a backend, adds chunking, binds arguments and lays out results;
 * :mod:`~symgraph.backends.numpy` -- the default backend: the program as
   readable NumPy source, with the exact peephole the numba backend shares;
+* :mod:`~symgraph.backends.vm` -- programs as data for one compiled virtual
+  machine: no compile wait per function, fast single points;
 * :mod:`~symgraph.backends.numba` -- the program as one compiled loop over
   points (numba itself is imported only when this backend is used);
 * :mod:`~symgraph.backends.chunk` -- any backend's kernel run a chunk of points at a time;

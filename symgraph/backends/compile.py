@@ -4,6 +4,7 @@ Every compiler of the API (``sg.lambdify``, ``Gradient.lambdify``,
 ``sg.value_and_grad``) comes here, so each takes the same options.  A backend
 makes a *kernel* (inputs positionally, the flat tuple of results):
 :func:`~symgraph.backends.numpy.numpy_kernel` or
+:func:`~symgraph.backends.vm.vm_kernel` or
 :func:`~symgraph.backends.numba.numba_kernel`; ``chunk=N`` wraps it in
 :func:`~symgraph.backends.chunk.chunked_kernel`; then
 :mod:`symgraph.backends.runtime` puts the one argument binder in front and
@@ -27,7 +28,8 @@ from ..binding import positional_order
 from ..errors import GraphError
 from .chunk import chunked_kernel
 from .numba import numba_kernel
-from .numpy import numpy_kernel
+from .numpy import numpy_kernel, used_functions
+from .vm import vm_kernel
 from .runtime import Layout, array_parameters, compiled_function, flat_labels, residual_function, vector_function
 
 
@@ -63,9 +65,11 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         the function returns the Jacobian as a CSR matrix of that pattern.
     theta : list of input nodes, optional
         With ``vector=True``: the inputs the vector holds, in its order.
-    backend : {"numpy", "numba"}
-        Generated NumPy code (:mod:`symgraph.backends.numpy`), or one compiled
-        loop over points (:mod:`symgraph.backends.numba`; needs numba).
+    backend : {"numpy", "vm", "numba"}
+        Generated NumPy code (:mod:`symgraph.backends.numpy`), the program as
+        data for one compiled virtual machine (:mod:`symgraph.backends.vm`; needs
+        numba, no compile wait per function, fast single points), or one
+        compiled loop over points (:mod:`symgraph.backends.numba`; needs numba).
     chunk : int, optional
         Evaluate at most ``chunk`` points at a time (:mod:`symgraph.backends.chunk`).
     parallel : bool
@@ -103,8 +107,13 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         if xp is not None and xp is not np:
             raise ValueError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
         kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
-    elif backend != "numpy":
-        raise ValueError(f"unknown backend {backend!r}; choose 'numpy' or 'numba'")
+    elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
+        if parallel:
+            raise ValueError("parallel=True needs backend='numba'")
+        kernel, source = vm_kernel(program, order, labels, name=name, fallback=lambda: numpy_kernel(
+            program, order, labels, name=name, doc=doc, xp=xp)[0])
+    elif backend not in ("numpy", "vm"):
+        raise ValueError(f"unknown backend {backend!r}; choose 'numpy', 'vm' or 'numba'")
     elif parallel:
         raise ValueError("parallel=True needs backend='numba'")
     else:

@@ -391,9 +391,16 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
             x = x[read]
         return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,)), copy=False)
 
+    at = getattr(kernel, "point", None)  # a backend's one-point path taking the float64 vector itself
     if not data:
-        def point(x: Any) -> Any:
-            return shape(kernel(*values_of(x)))
+        if at is not None and read is None:
+            def point(x: Any) -> Any:
+                if x.__class__ is np.ndarray and x.dtype == _FLOAT64 and x.shape == (count,):
+                    return shape(at(x))
+                return shape(kernel(*values_of(x)))
+        else:
+            def point(x: Any) -> Any:
+                return shape(kernel(*values_of(x)))
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
     def point_with_data(x: Any, /, *args: Any, **kwargs: Any) -> Any:

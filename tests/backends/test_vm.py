@@ -1,0 +1,185 @@
+"""The VM backend against the NumPy one: every op, generated programs, shapes, layouts, fallbacks, the vector path."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import symgraph as sg
+from symgraph import ops
+from symgraph.backends import vm
+from symgraph.backends.compile import compile_program
+from symgraph.ir.program import Program
+from tests.backends.test_numba import EVERY_OP
+from tests.test_properties import PROPERTY
+
+pytest.importorskip("numba")
+
+MORE_OPS = ("where(a > 0, sqrt(a), 0) + max(a, b, 1) + min(a, b) + hypot(a, b) + atan2(a, b) + erf(a) + erfc(b)"
+            " + cbrt(a) + floor(a) + ceil(b) + round(a) + log(b*b + 1, 3) + exp2(a) + log2(b*b + 1) + log10(b*b + 2)"
+            " + log1p(a*a) + expm1(b) + sign(a) + asinh(a) + acosh(b*b + 1) + atanh(a/3) + heaviside(a, 0.5)"
+            " + where(a > b and not (a < 0 or b >= 1), a, b) + where(a != b, 1, 0) + where(a == b, a, 2)"
+            " + where(a <= 0.5, abs(a)^b, 3) + logsumexp(a, b) + clip(a, -1, 1) + a^0.5*b^-1 + 0^b")
+
+
+def close(got, want):
+    """Equal as NumPy's results up to rounding: libm and NumPy's SIMD loops differ in the last bits."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape
+    scale = 1e-9 * (1 + np.nanmax(np.abs(np.where(np.isfinite(want), want, 0)), initial=0))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=scale, equal_nan=True)
+
+
+def test_every_op_of_the_table_has_an_instruction():
+    built_in = set(ops.OPS) - set(ops.USER)
+    assert built_in <= set(vm.CODES), built_in - set(vm.CODES)
+
+
+@pytest.mark.parametrize("text", [EVERY_OP, MORE_OPS])
+def test_vm_matches_numpy_on_every_op(text):
+    g = sg.grad(text)
+    fast, plain = g.lambdify(backend="vm"), g.lambdify()
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(-2, 2, 700), rng.uniform(-3, 3, 700)
+    a[:5], b[:5] = [0.0, 1.0, -1.0, 0.5, 2.0], [0.0, 1.0, -1.0, 0.5, 1.0]  # ties, kinks and guarded branches
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = plain(a, b)
+        for k in range(12):
+            for x, y in zip(fast(float(a[k]), float(b[k])), plain(float(a[k]), float(b[k]))):
+                assert isinstance(x, np.ndarray) and x.shape == () and x.dtype == np.float64
+                close(x, y)
+    for x, y in zip(fast(a, b), want):
+        assert x.dtype == np.float64 and x.shape == (700,)
+        close(x, y)
+
+
+def test_branches_stay_nan_safe_and_quiet():
+    f = sg.grad("where(x > 0, sqrt(x), 0) + where(x < 1, log(1 - x), x)", wrt=["x"]).lambdify(backend="vm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (dx,) = f(np.array([-1.0, 0.0, 0.25, 1.0, 4.0]))
+        (d1,) = f(-1.0)
+    assert dx[0] == -0.5 and dx[1] == -1.0 and dx[3] == 1.5 and dx[4] == 1.25 and float(d1) == -0.5
+
+
+def test_shapes_broadcasting_keywords_and_layouts():
+    g = sg.grad("(a+b)*(b+1) + c", wrt=["a", "b", "c"])
+    f, plain = g.lambdify(backend="vm"), g.lambdify()
+    strided = np.arange(12.0).reshape(3, 4)[:, ::2]
+    cases = [(2.0, 1.0, 0.5), (2, 1, 0), (np.float64(2), np.array(1.0), [0.5]), (np.arange(3.0), 1.0, 2.0),
+             (np.arange(3.0), np.ones((2, 3)), 0.0), (strided, strided.T[:1].T, 1), ([1, 2], (3, 4), np.array([5.0])),
+             (np.ones((0, 3)), 1.0, 2.0)]
+    for args in cases:
+        for x, y in zip(f(*args), plain(*args)):
+            assert x.shape == y.shape and x.dtype == y.dtype
+            np.testing.assert_array_equal(x, y)
+    da, db, dc = f(b=np.ones((2, 3)), a=np.arange(3.0), c=0)
+    assert da.shape == (2, 3) and not np.shares_memory(da, db)
+    with pytest.raises(sg.GraphError, match="do not broadcast"):
+        f(np.ones(2), np.ones(3), 1.0)
+    nested = compile_program(g.program, returns=("a", ("b", "a")), backend="vm")
+    x, (y, z) = nested(1.0, np.array([2.0, 3.0]), 0.0)
+    assert x.tolist() == z.tolist() == [3.0, 4.0] and y.tolist() == [6.0, 8.0] and not np.shares_memory(x, z)
+
+
+def test_float32_dask_and_registered_functions_run_the_numpy_backend():
+    g = sg.grad("sin(a)*b", wrt=["a", "b"])
+    f, plain = g.lambdify(backend="vm"), g.lambdify()
+    a32 = np.linspace(0, 1, 5, dtype=np.float32)
+    for x, y in zip(f(a32, a32), plain(a32, a32)):  # float32 work is the NumPy backend's own
+        assert x.dtype == np.float32
+        np.testing.assert_array_equal(x, y)
+    dask = pytest.importorskip("dask.array")
+    lazy = f(dask.from_array(np.linspace(0, 1, 4), chunks=2), 2.0)
+    assert type(lazy[0]).__module__.startswith("dask")
+    np.testing.assert_allclose(lazy[0].compute(), 2 * np.cos(np.linspace(0, 1, 4)))
+    sg.function("twice_vm", numpy=lambda x: 2 * x, derivatives=["2"])
+    try:
+        h = sg.grad("twice_vm(a)*a", wrt=["a"]).lambdify(backend="vm")
+        assert "_prepare(" in h.source  # the NumPy backend's code: the VM cannot call Python
+        assert float(h(3.0)[0]) == 12.0
+    finally:
+        ops.unregister("twice_vm")
+
+
+def test_vector_functions_take_the_one_point_path():
+    text = "100*(y - x^2)^2 + (1 - x)^2 + sin(w)*x"
+    fast = sg.value_and_grad(text, wrt=["x", "y", "w"], vector=True, backend="vm")
+    plain = sg.value_and_grad(text, wrt=["x", "y", "w"], vector=True)
+    for point in (np.array([0.5, -1.0, 2.0]), [1.0, 2.0, 3.0], np.array([1, 2, 3]), np.array([1.0, 2, 3], np.float32)):
+        (v1, g1), (v2, g2) = fast(point), plain(point)
+        assert type(v1) is float and g1.shape == (3,) and g1.dtype == g2.dtype
+        close(v1, v2)
+        close(g1, g2)
+    with pytest.raises(sg.GraphError, match="1-D vector of 3 values"):
+        fast(np.zeros(4))
+    scipy = pytest.importorskip("scipy.optimize")
+    found = scipy.minimize(sg.value_and_grad("(x-1)^2 + 10*(y+2)^2", vector=True, backend="vm"), [0.0, 0.0],
+                           jac=True, method="BFGS")
+    np.testing.assert_allclose(found.x, [1.0, -2.0], atol=1e-4)
+
+
+def test_registers_are_reused_and_constant_factors_merge():
+    program = sg.grad("100*(y - x^2)^2 + (1 - x)^2", wrt=["x", "y"]).program
+    code = vm.assemble(program, program.inputs, list(program.results))
+    assert code.instructions < len(program.instructions)  # 2*(100*t) is one instruction, 200*t
+    rows = [(f"t{i}", "sin", (f"t{i - 1}" if i else "x",)) for i in range(300)]
+    chain = Program(["x"], rows, {"out": "t299"})  # sin(sin(...sin(x)))
+    code = vm.assemble(chain, chain.inputs, ["out"])
+    assert code.instructions == 300 and code.registers == 2  # values die and their registers serve again
+    (value,) = compile_program(chain, backend="vm")(0.5)
+    assert value == pytest.approx(compile_program(chain)(0.5)[0], rel=1e-14)
+    assert "symgraph VM program" in sg.grad("x*y").lambdify(backend="vm").source
+
+
+def test_backend_options_are_checked():
+    g = sg.grad("x*y")
+    with pytest.raises(ValueError, match="choose 'numpy', 'vm' or 'numba'"):
+        g.lambdify(backend="llvm")
+    with pytest.raises(ValueError, match="parallel=True needs backend='numba'"):
+        g.lambdify(backend="vm", parallel=True)
+
+
+# --------------------------------------------------------------------------- generated programs
+
+UNARY = ["sin", "cos", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "softplus", "atan", "cbrt", "erf",
+         "floor", "sign", "log1p", "asinh"]
+BINARY = ["+", "-", "*", "/", "^"]
+CALLS2 = ["max", "min", "hypot", "atan2", "logsumexp"]
+CONDITIONS = ["<", "<=", ">", ">=", "==", "!="]
+
+
+@st.composite
+def terms(draw, depth: int) -> str:
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(["x", "y", "z", "x", "y", "2", "0.5", "3"]))
+    kind = draw(st.sampled_from(["bin", "bin", "unary", "call", "where"]))
+    left = draw(terms(depth - 1))
+    if kind == "unary":
+        return f"{draw(st.sampled_from(UNARY))}({left})"
+    right = draw(terms(depth - 1))
+    if kind == "bin":
+        return f"({left} {draw(st.sampled_from(BINARY))} {right})"
+    if kind == "call":
+        return f"{draw(st.sampled_from(CALLS2))}({left}, {right})"
+    return f"where({left} {draw(st.sampled_from(CONDITIONS))} {right}, {draw(terms(depth - 1))}, {right})"
+
+
+@PROPERTY
+@given(text=terms(4), x=st.floats(-3, 3), y=st.floats(-3, 3), z=st.floats(0.1, 3), size=st.integers(1, 40),
+       scalar=st.sampled_from(["x", "y", "z", None]))
+def test_generated_programs_agree_with_numpy(text, x, y, z, size, scalar):
+    """Gradients of generated programs: the VM gives NumPy's values at points and on arrays, scalars broadcast."""
+    g = sg.grad(f"u = {text}; u*x + y*z", wrt=["x", "y", "z"])
+    fast, plain = g.lambdify(backend="vm", args=["x", "y", "z"]), g.lambdify(args=["x", "y", "z"])
+    rng = np.random.default_rng(size)
+    arrays = {n: (v if n == scalar else v + rng.uniform(-1, 1, size)) for n, v in (("x", x), ("y", y), ("z", z))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for got, want in zip(fast(x, y, z), plain(x, y, z)):
+            assert got.shape == () and got.dtype == np.float64
+            close(got, want)
+        for got, want in zip(fast(**arrays), plain(**arrays)):
+            assert got.shape == (size,)
+            close(got, want)
