@@ -187,17 +187,30 @@ def _render_graphviz(dot_text: str, fmt: str, dpi: int, timeout: float) -> bytes
 # --------------------------------------------------------------------------- matplotlib
 
 def _render_matplotlib(scene: Scene, fmt: str, dpi: int) -> bytes:
-    """Paint :func:`~symgraph.export.layout.arrange`'s scene on the Agg canvas: geometry is the layout's alone."""
+    """The scene as PNG or SVG bytes."""
+    import matplotlib
+
+    fig = _figure(scene, dpi)
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white")
+    return buffer.getvalue()
+
+
+def _figure(scene: Scene, dpi: int):
+    """Paint :func:`~symgraph.export.layout.arrange`'s scene on an Agg figure: geometry is the layout's alone."""
     try:
         import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.patches import Ellipse, FancyBboxPatch, Polygon, Rectangle
+        from matplotlib.collections import PatchCollection, PolyCollection
+        from matplotlib.patches import Ellipse, FancyBboxPatch, PathPatch
+        from matplotlib.path import Path as MplPath
     except ImportError:
         raise RenderError("drawing needs Graphviz's 'dot' program or matplotlib; neither is installed") from None
 
     left, right, bottom, top = scene.bounds
-    with matplotlib.rc_context({"svg.fonttype": "none", "font.family": "DejaVu Sans"}):
+    with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         fig = Figure(figsize=(right - left, top - bottom), dpi=dpi)
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
@@ -208,29 +221,38 @@ def _render_matplotlib(scene: Scene, fmt: str, dpi: int) -> bytes:
             ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,rounding_size=0.15",
                                         facecolor="none", edgecolor="#888888", linestyle="--", linewidth=1.0,
                                         zorder=0))
-        for _, points in scene.edges:
-            ax.plot([p[0] for p in points], [p[1] for p in points], color=EDGE_COLOUR, linewidth=1.1, zorder=1,
-                    solid_joinstyle="round", solid_capstyle="butt")
-        for arrow in scene.arrows:
-            ax.add_patch(Polygon(arrow, closed=True, facecolor=EDGE_COLOUR, edgecolor="none", zorder=1))
-        for node, (x, y), (kind, hw, hh) in scene.nodes:
-            if kind == "box":
-                ax.add_patch(Rectangle((x - hw, y - hh), 2 * hw, 2 * hh, facecolor="#e8f0fb",
-                                       edgecolor="black", linewidth=1.2, zorder=2))
-            elif kind == "ellipse":
-                ax.add_patch(Ellipse((x, y), 2 * hw, 2 * hh, facecolor="#fdf6e3", edgecolor="black",
-                                     linewidth=1.2, zorder=2))
-        for box in scene.boxes:  # labels and the legend hide the stretch of edge they sit on
-            if box.kind in ("label", "legend"):
-                ax.add_patch(Rectangle((box.x0, box.y0), box.x1 - box.x0, box.y1 - box.y0, facecolor="white",
-                                       edgecolor="#bbbbbb" if box.kind == "legend" else "none",
-                                       linewidth=0.8, zorder=3))
+        paths = []
+        for _, pieces in scene.edges:
+            vertices, codes = [pieces[0][0]], [MplPath.MOVETO]
+            for piece in pieces:
+                vertices += piece[1:]
+                codes += [MplPath.LINETO] if len(piece) == 2 else [MplPath.CURVE4] * 3
+            paths.append(PathPatch(MplPath(vertices, codes)))
+        # collections, not one patch each: adding patches one by one costs seconds on big graphs
+        layers = [
+            PatchCollection(paths, facecolor="none", edgecolor=EDGE_COLOUR, linewidth=1.1, zorder=1),
+            PolyCollection(scene.arrows, facecolor=EDGE_COLOUR, edgecolor="none", zorder=1),
+            PolyCollection([_corners(x, y, hw, hh) for _, (x, y), (kind, hw, hh) in scene.nodes if kind == "box"],
+                           facecolor="#e8f0fb", edgecolor="black", linewidth=1.2, zorder=2),
+            PatchCollection([Ellipse((x, y), 2 * hw, 2 * hh) for _, (x, y), (kind, hw, hh) in scene.nodes
+                             if kind == "ellipse"], facecolor="#fdf6e3", edgecolor="black", linewidth=1.2, zorder=2),
+            # labels and the legend hide the stretch of edge they sit on
+            PolyCollection([_corners((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2, (b.x1 - b.x0) / 2, (b.y1 - b.y0) / 2)
+                            for b in scene.boxes if b.kind in ("label", "legend")],
+                           facecolor="white", edgecolor=[(0.73, 0.73, 0.73, 1.0 if b.kind == "legend" else 0.0)
+                                                         for b in scene.boxes if b.kind in ("label", "legend")],
+                           linewidth=0.8, zorder=3),
+        ]
+        for layer in layers:
+            ax.add_collection(layer, autolim=False)
         for text in scene.texts:
             ax.text(text.x, text.y, text.text, ha=text.align, va="center", color=text.colour,
                     fontsize=text.size, fontweight="bold" if text.bold else "normal", zorder=4)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white")
-    return buffer.getvalue()
+    return fig
+
+
+def _corners(x: float, y: float, hw: float, hh: float) -> list[tuple[float, float]]:
+    return [(x - hw, y - hh), (x + hw, y - hh), (x + hw, y + hh), (x - hw, y + hh)]
 
 
 def picture_or_none(graph: Graph) -> str | None:

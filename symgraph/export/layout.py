@@ -49,8 +49,9 @@ from .text import EdgeLabel, NodeLabel, call_boxes, edge_texts, legend, op_label
 FONT_SIZE, LABEL_SIZE = 12, 10
 #: Lines of an edge label are this many text sizes apart.
 LINE_SPACING = 1.25
-#: Clearances, inches: between nodes in a column, between labels in a column, around a label's text.
-NODE_GAP, LABEL_GAP, LABEL_PAD = 0.35, 0.1, 0.04
+#: Clearances in a column, inches: between nodes, between a node and an edge's row, between edges' rows
+#: (labels); and around a label's text.
+NODE_GAP, EDGE_GAP, LABEL_GAP, LABEL_PAD = 0.35, 0.2, 0.1, 0.04
 #: Narrowest label column (room for an unlabelled edge's slope), inches.
 MIN_COLUMN = 0.45
 #: Gaps between columns: at least these (inches), more where edges must slant across them.
@@ -105,7 +106,9 @@ class Scene:
     """Everything a picture shows, in inches (one data unit per inch, y up)."""
 
     nodes: list[tuple[NodeLabel, Point, Shape]] = field(default_factory=list)
-    edges: list[tuple[EdgeLabel, list[Point]]] = field(default_factory=list)  # polyline to the arrow's tip
+    #: each edge's path from its source's outline to the arrow's tip: pieces of 2 points (a straight
+    #: line) or 4 (a cubic Bezier curve, inside the rectangle its first and last point span)
+    edges: list[tuple[EdgeLabel, list[list[Point]]]] = field(default_factory=list)
     arrows: list[tuple[Point, Point, Point]] = field(default_factory=list)  # tip, two base corners
     texts: list[Text] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)
@@ -179,7 +182,7 @@ def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
         points = list(routes[key])
         points[0] = boundary(points[0], shapes[edge.source], points[1])
         points[-1] = boundary(points[-1], shapes[edge.target], points[-2])
-        scene.edges.append((edge, points))
+        scene.edges.append((edge, _pieces(points)))
         tip, tail = points[-1], points[-2]
         length = ((tip[0] - tail[0]) ** 2 + (tip[1] - tail[1]) ** 2) ** 0.5 or 1.0
         ux, uy = (tip[0] - tail[0]) / length, (tip[1] - tail[1]) / length
@@ -214,6 +217,22 @@ def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
     return scene
 
 
+def _pieces(points: list[Point]) -> list[list[Point]]:
+    """The route as straight lines at its ends and across columns, S-curves in the gaps between columns.
+
+    A curve leaves and enters horizontally, as the edge runs across the
+    columns on either side, and stays within the gap its ends span.
+    """
+    pieces = []
+    for i, (p, q) in enumerate(zip(points, points[1:])):
+        if i == 0 or i == len(points) - 2 or p[1] == q[1]:
+            pieces.append([p, q])
+        else:
+            half = (q[0] - p[0]) / 2
+            pieces.append([p, (p[0] + half, p[1]), (q[0] - half, q[1]), q])
+    return pieces
+
+
 def _label_size(lines: list[tuple[str, str]]) -> tuple[float, float]:
     """Width and height (inches) of an edge label's box: its lines, centred, with padding."""
     if not lines:
@@ -223,8 +242,9 @@ def _label_size(lines: list[tuple[str, str]]) -> tuple[float, float]:
 
 
 def _extent(scene: Scene) -> tuple[float, float, float, float]:
-    xs = [v for box in scene.boxes for v in (box.x0, box.x1)] + [p[0] for _, pts in scene.edges for p in pts]
-    ys = [v for box in scene.boxes for v in (box.y0, box.y1)] + [p[1] for _, pts in scene.edges for p in pts]
+    points = [p for _, pieces in scene.edges for piece in pieces for p in piece]
+    xs = [v for box in scene.boxes for v in (box.x0, box.x1)] + [p[0] for p in points]
+    ys = [v for box in scene.boxes for v in (box.y0, box.y1)] + [p[1] for p in points]
     for (x0, y0, x1, y1), _ in scene.calls:
         xs += [x0, x1]
         ys += [y0, y1]
@@ -261,11 +281,7 @@ def _place(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
            ) -> tuple[dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point]]:
     """Positions of the nodes, each edge's route (centre, column crossings..., centre), each label's centre."""
     shapes = {node.name: node_shape(node) for node in nodes}
-    depth = {node: d for d, layer in enumerate(nx.topological_generations(graph.nx)) for node in layer}
-    for node in graph.order:  # an input beside its first use
-        succ = graph.nx.succ[node]
-        if not graph.nx.pred[node] and succ:
-            depth[node] = min(depth[s] for s in succ) - 1
+    depth = _layers(graph)
     names = {node.name for node in nodes}
     for edge in edges:  # a sink, one layer right of the output it leaves
         if edge.target not in depth and edge.target in names:
@@ -313,6 +329,35 @@ def _place(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
             route += [(x - widths[c] / 2, y), (x + widths[c] / 2, y)] if widths[c] else [(x, y)]
         routes[u, v] = route + [pos[v]]
     return pos, routes, {edge: pos[item] for edge, item in label_item.items()}
+
+
+def _layers(graph: Graph) -> dict[str, int]:
+    """Layer of every node: as early or as late as possible, whichever makes edges span fewer layers.
+
+    Every layer an edge skips costs a row in two columns, so the shorter total
+    wins: a sum of products reads better with each product beside the
+    addition that uses it (as late as possible), a network with one late
+    branch better as early as possible.  An input sits beside its first use.
+    """
+    g = graph.nx
+    early = {node: d for d, layer in enumerate(nx.topological_generations(g)) for node in layer}
+    late: dict[str, int] = {}
+    for node in reversed(graph.order):  # longest path to an output, counted from the right
+        late[node] = min((late[s] - 1 for s in g.succ[node]), default=0)
+    shift = -min(late.values(), default=0)
+    late = {node: d + shift for node, d in late.items()}
+    best = None
+    for depth in (early, late):
+        for node in graph.order:
+            if not g.pred[node] and g.succ[node]:
+                depth[node] = min(depth[s] for s in g.succ[node]) - 1
+        low = min(depth.values(), default=0)
+        for node in depth:
+            depth[node] -= low
+        span = sum(depth[v] - depth[u] for u, v in g.edges)
+        if best is None or span < best[0]:
+            best = (span, depth)
+    return best[1] if best else {}
 
 
 def _order(ordered: list[list], preds: dict, succs: dict) -> None:
@@ -386,8 +431,8 @@ def _rows(ordered: list[list], size: dict, preds: dict, succs: dict) -> dict[Any
     for column in ordered:
         gaps = []
         for a, b in zip(column, column[1:]):
-            both_nodes = not isinstance(a, tuple) and not isinstance(b, tuple)
-            gaps.append((size[a][1] + size[b][1]) / 2 + (NODE_GAP if both_nodes else LABEL_GAP))
+            nodes = (not isinstance(a, tuple)) + (not isinstance(b, tuple))
+            gaps.append((size[a][1] + size[b][1]) / 2 + (LABEL_GAP, EDGE_GAP, NODE_GAP)[nodes])
         seps.append(gaps)
     rows: dict[Any, float] = {}
     for column, gaps in zip(ordered, seps):  # stacked, centred on 0
