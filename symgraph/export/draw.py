@@ -190,15 +190,30 @@ def _render_matplotlib(scene: Scene, fmt: str, dpi: int) -> bytes:
     """The scene as PNG or SVG bytes."""
     import matplotlib
 
-    fig = _figure(scene, dpi)
+    fig = _figure(scene, dpi, text_as_paths=fmt == "png")
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white")
+    if fmt == "svg":
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white")
+        return buffer.getvalue()
+    # A palette of 256 colours holds the picture's few colours and their anti-aliasing: a 4000 px
+    # square encodes in 0.3 s instead of 2-4 s (RGBA, zlib level 6), a third of the size.
+    from PIL import Image
+
+    fig.canvas.draw()
+    width, height = fig.canvas.get_width_height(physical=True)
+    rgba = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    rgba.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", dpi=(dpi, dpi))
     return buffer.getvalue()
 
 
-def _figure(scene: Scene, dpi: int):
-    """Paint :func:`~symgraph.export.layout.arrange`'s scene on an Agg figure: geometry is the layout's alone."""
+def _figure(scene: Scene, dpi: int, text_as_paths: bool = False):
+    """Paint :func:`~symgraph.export.layout.arrange`'s scene on an Agg figure: geometry is the layout's alone.
+
+    ``text_as_paths`` draws the text as glyph outlines in one collection
+    (for PNG): a 200-node picture's 700 texts take 5 s as text artists, 0.3 s
+    as outlines.  SVG keeps real text, searchable and selectable.
+    """
     try:
         import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -245,10 +260,36 @@ def _figure(scene: Scene, dpi: int):
         ]
         for layer in layers:
             ax.add_collection(layer, autolim=False)
-        for text in scene.texts:
-            ax.text(text.x, text.y, text.text, ha=text.align, va="center", color=text.colour,
-                    fontsize=text.size, fontweight="bold" if text.bold else "normal", zorder=4)
+        if text_as_paths:
+            outlines = _outlines(scene.texts)
+            ax.add_collection(PatchCollection([PathPatch(path) for path in outlines], facecolor=[
+                text.colour for text in scene.texts], edgecolor="none", zorder=4), autolim=False)
+        else:
+            for text in scene.texts:
+                ax.text(text.x, text.y, text.text, ha=text.align, va="center", color=text.colour,
+                        fontsize=text.size, fontweight="bold" if text.bold else "normal", zorder=4)
     return fig
+
+
+def _outlines(texts) -> list:
+    """Each text's glyph outlines, in inches, placed as ``ax.text(..., va="center")`` would place it."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath, TextToPath
+    from matplotlib.transforms import Affine2D
+
+    measure, shapes, out = TextToPath(), {}, []
+    for text in texts:
+        key = (text.text, text.size, text.bold)
+        if key not in shapes:  # the same numbers recur on many edges
+            prop = FontProperties(family="DejaVu Sans", weight="bold" if text.bold else "normal", size=text.size)
+            width, height, descent = (v / 72 for v in measure.get_text_width_height_descent(text.text, prop, False))
+            _, line, below = (v / 72 for v in measure.get_text_width_height_descent("lp", prop, False))
+            path = TextPath((0, 0), text.text, size=text.size / 72, prop=prop)
+            shapes[key] = (path, width, (line - 2 * below) / 2)
+        path, width, lift = shapes[key]
+        dx = text.x - (width / 2 if text.align == "center" else 0.0)
+        out.append(path.transformed(Affine2D().translate(dx, text.y - lift)))
+    return out
 
 
 def _corners(x: float, y: float, hw: float, hh: float) -> list[tuple[float, float]]:

@@ -110,11 +110,20 @@ def test_drawn_text_lies_inside_the_layouts_boxes(case):
     renderer = fig.canvas.get_renderer()
     ax = fig.axes[0]
     boxes = [b for b in scene.boxes if b.kind != "arrow"]
+
+    def inside(x0, y0, x1, y1):
+        return any(b.x0 - 1e-3 <= x0 and x1 <= b.x1 + 1e-3 and b.y0 - 1e-3 <= y0 and y1 <= b.y1 + 1e-3
+                   for b in boxes)
+
     assert len(ax.texts) == len(scene.texts)
-    for artist in ax.texts:
+    for artist in ax.texts:  # SVG: text artists
         (x0, y0), (x1, y1) = ax.transData.inverted().transform(artist.get_window_extent(renderer).get_points())
-        assert any(b.x0 - 1e-3 <= x0 and x1 <= b.x1 + 1e-3 and b.y0 - 1e-3 <= y0 and y1 <= b.y1 + 1e-3
-                   for b in boxes), artist.get_text()
+        assert inside(x0, y0, x1, y1), artist.get_text()
+    outlines = draw_module._figure(scene, 100, text_as_paths=True).axes[0].collections[-1].get_paths()
+    assert len(outlines) == len(scene.texts)
+    for path, text in zip(outlines, scene.texts):  # PNG: the glyphs' outlines
+        extent = path.get_extents()
+        assert inside(extent.x0, extent.y0, extent.x1, extent.y1), text.text
 
 
 def test_values_adjoints_and_derivatives_have_their_own_colours_and_a_legend():
