@@ -44,15 +44,16 @@ from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.hooks import provide
 from .layout import Scene, arrange
-from .text import EdgeLabel, NodeLabel, resolve_labels, to_dot, walk
+from .text import EdgeLabel, NodeLabel, resolve_labels, sum_chains, to_dot, walk
 
 FORMATS = ("png", "svg")
 ENGINES = ("auto", "graphviz", "matplotlib")
 
 #: Graphs with more nodes are refused before any layout: no picture of them is readable.
 MAX_NODES = 400
-#: Largest PNG side, pixels; and the lowest resolution (dots per inch) at which text stays readable.
-MAX_PIXELS, MIN_DPI = 4000, 50
+#: Largest PNG side, pixels; the lowest resolution (dots per inch) at which text stays readable; and
+#: the resolution below which sums are folded into one node each, when that makes the picture smaller.
+MAX_PIXELS, MIN_DPI, FOLD_DPI = 4000, 50, 100
 #: Colour of edges and arrowheads.
 EDGE_COLOUR = "#444444"
 
@@ -140,18 +141,30 @@ def picture(graph: Graph, values: Mapping | None = None, adjoints: Mapping | Non
             derivatives: Mapping | None = None) -> Scene:
     """The scene the matplotlib engine paints, labels resolved; refused when it cannot be read at MAX_PIXELS.
 
+    When the whole graph would be drawn at less than FOLD_DPI, chains of
+    additions (indexed sums) are folded into one node each
+    (:func:`~symgraph.export.text.sum_chains`), and that picture is taken if
+    it is smaller.
+
     Raises
     ------
     RenderError
         The drawing would be larger than ``MAX_PIXELS / MIN_DPI`` inches a side.
     """
-    items = list(walk(graph, values, adjoints, derivatives))
-    scene = arrange(graph, [item for item in items if isinstance(item, NodeLabel)],
-                    [item for item in items if isinstance(item, EdgeLabel)])
+    fold, scene = False, None
+    for folding in (False, True):
+        items = list(walk(graph, values, adjoints, derivatives, fold_sums=folding))
+        candidate = arrange(graph, [item for item in items if isinstance(item, NodeLabel)],
+                            [item for item in items if isinstance(item, EdgeLabel)])
+        if scene is None or max(candidate.size) < max(scene.size):
+            fold, scene = folding, candidate
+        if max(scene.size) <= MAX_PIXELS / FOLD_DPI or not sum_chains(graph):
+            break
     width, height = scene.size
     if max(width, height) > MAX_PIXELS / MIN_DPI:
-        raise RenderError(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches, "
-                          f"too big to read within {MAX_PIXELS} pixels a side: {_INSTEAD}")
+        raise RenderError(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
+                          f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels "
+                          f"a side: {_INSTEAD}")
     return scene
 
 
@@ -249,6 +262,8 @@ def _figure(scene: Scene, dpi: int, text_as_paths: bool = False):
             PolyCollection(scene.arrows, facecolor=EDGE_COLOUR, edgecolor="none", zorder=1),
             PolyCollection([_corners(x, y, hw, hh) for _, (x, y), (kind, hw, hh) in scene.nodes if kind == "box"],
                            facecolor="#e8f0fb", edgecolor="black", linewidth=1.2, zorder=2),
+            PolyCollection([_corners(x, y, hw, hh) for _, (x, y), (kind, hw, hh) in scene.nodes if kind == "bar"],
+                           facecolor="#fdf6e3", edgecolor="black", linewidth=1.2, zorder=2),
             PatchCollection([Ellipse((x, y), 2 * hw, 2 * hh) for _, (x, y), (kind, hw, hh) in scene.nodes
                              if kind == "ellipse"], facecolor="#fdf6e3", edgecolor="black", linewidth=1.2, zorder=2),
             # labels and the legend hide the stretch of edge they sit on

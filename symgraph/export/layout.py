@@ -61,6 +61,8 @@ MAX_GAP = 1.6
 ARROW_LENGTH, ARROW_HALF_WIDTH = 0.13, 0.05
 #: Barycentre ordering sweeps (odd, so the last sweep runs left to right); least-squares row passes.
 CROSSING_PASSES, ROW_PASSES = 7, 12
+#: Height of a folded sum's bar per term, and how far from its ends edges meet it, inches.
+TERM_PITCH, BAR_INSET = 0.3, 0.1
 #: Blank border around the drawing and the legend's distance above it, inches.
 MARGIN, LEGEND_GAP = 0.3, 0.25
 
@@ -123,10 +125,15 @@ class Scene:
 
 
 def node_shape(node: NodeLabel) -> Shape:
-    """("box" | "ellipse" | "point", half width, half height) in inches; circles are round ellipses."""
+    """("box" | "bar" | "ellipse" | "point", half width, half height) in inches; circles are round ellipses.
+
+    A box is an input, a bar a folded sum (``walk(..., fold_sums=True)``).
+    """
     if node.shape == "none":
         return "point", 0.0, 0.0
     width = text_width(node.label, FONT_SIZE) * 0.92  # regular weight
+    if node.terms:  # a folded sum: a bar tall enough for its terms' arrows to meet it side by side
+        return "bar", width / 2 + 0.15, max(0.3, TERM_PITCH * node.terms / 2)
     if node.shape == "box":
         return "box", width / 2 + 0.12, 0.22
     radius = max(0.3, width / 2 + 0.1)
@@ -134,8 +141,14 @@ def node_shape(node: NodeLabel) -> Shape:
 
 
 def boundary(centre: Point, shape: Shape, towards: Point) -> Point:
-    """Where the segment from ``centre`` to ``towards`` leaves the node's outline."""
+    """Where the segment from ``centre`` to ``towards`` leaves the node's outline.
+
+    A bar (a folded sum) is met level with ``towards`` when that is within
+    its height, so its many edges arrive side by side.
+    """
     (x, y), (kind, hw, hh) = centre, shape
+    if kind == "bar":
+        return x - hw if towards[0] < x else x + hw, _nearest(towards[1], y, hh - BAR_INSET)
     dx, dy = towards[0] - x, towards[1] - y
     if kind == "point" or not (dx or dy):
         return x, y
@@ -161,15 +174,14 @@ def layered_layout(graph: Graph) -> tuple[dict[str, Point], dict[tuple[str, str]
     """
     nodes = [NodeLabel(n, op_label(graph, n), "box" if graph.op(n) == "input" else "circle") for n in graph.order]
     edges = [EdgeLabel(u, v) for u, v in graph.nx.edges]
-    pos, routes, _ = _place(graph, nodes, edges)
+    pos, routes, _, _ = _place(nodes, edges)
     return {n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}
 
 
 def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> Scene:
     """The whole picture of what :func:`~symgraph.export.text.walk` yields: the one source of its geometry."""
-    pos, routes, label_rows = _place(graph, nodes, edges)
+    pos, routes, label_rows, shapes = _place(nodes, edges)
     scene = Scene()
-    shapes = {node.name: node_shape(node) for node in nodes}
     for node in nodes:
         x, y = pos[node.name]
         kind, hw, hh = shape = shapes[node.name]
@@ -204,6 +216,8 @@ def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
     _add_calls(scene, graph, pos, shapes)
     left, right, bottom, top = _extent(scene)
     entries = legend(graph, edges)
+    if any(node.terms for node in nodes):
+        entries.append(("Σ: a chain of additions drawn as one node", "black"))
     if entries:  # one row above the drawing, left aligned
         height = LINE_SPACING * LABEL_SIZE / 72 + 2 * LABEL_PAD
         y = top + LEGEND_GAP + height / 2
@@ -277,14 +291,18 @@ def _add_calls(scene: Scene, graph: Graph, pos: dict, shapes: dict) -> None:
 
 # --------------------------------------------------------------------------- layering, ordering, rows
 
-def _place(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
-           ) -> tuple[dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point]]:
-    """Positions of the nodes, each edge's route (centre, column crossings..., centre), each label's centre."""
+def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> tuple[
+        dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point], dict[str, Shape]]:
+    """Positions of the nodes, each edge's route (centre, column crossings..., centre), each label's centre,
+    and the nodes' outlines (:func:`node_shape`, a bar as tall as the labels of the edges it meets)."""
     shapes = {node.name: node_shape(node) for node in nodes}
-    depth = _layers(graph)
-    names = {node.name for node in nodes}
+    sinks = {node.name for node in nodes if node.shape == "none"}
+    g = nx.DiGraph()
+    g.add_nodes_from(node.name for node in nodes if node.name not in sinks)
+    g.add_edges_from((e.source, e.target) for e in edges if e.target not in sinks)
+    depth = _layers(g)
     for edge in edges:  # a sink, one layer right of the output it leaves
-        if edge.target not in depth and edge.target in names:
+        if edge.target in sinks:
             depth[edge.target] = depth[edge.source] + 1
     # items: nodes (their names) in even columns 2d; an edge's rows ("row", u, v, column) in the columns between
     size: dict[Any, tuple[float, float]] = {name: (2 * shapes[name][1], 2 * shapes[name][2]) for name in depth}
@@ -296,6 +314,7 @@ def _place(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
     succs: dict[Any, list] = {item: [] for item in size}
     chains: dict[tuple[str, str], list] = {}
     label_item: dict[tuple[str, str], Any] = {}
+    edge_source: dict[Any, str] = {}  # the last item of an edge's chain (or its source) -> its source
     for edge in edges:
         u, v = edge.source, edge.target
         chain, previous = [], u
@@ -310,13 +329,22 @@ def _place(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
         preds[v].append(previous)
         succs[previous].append(v)
         chains[u, v] = chain
+        edge_source[previous] = u
         lines = edge_texts(edge)
         if lines and chain:
             label_item[u, v] = chain[0]
             size[chain[0]] = _label_size(lines)
+    for node in nodes:
+        if node.terms:
+            kind, hw, hh = shapes[node.name]
+            # as tall as its terms' labels, or the terms themselves, stacked: edges can then run level
+            stack = sum(max(size[p][1] + LABEL_GAP, size[edge_source[p]][1] + NODE_GAP) for p in preds[node.name])
+            stack += 2 * BAR_INSET - NODE_GAP
+            shapes[node.name] = (kind, hw, max(hh, stack / 2))
+            size[node.name] = (2 * hw, 2 * shapes[node.name][2])
     ordered = [columns.get(c, []) for c in range(max(columns, default=-1) + 1)]
     _order(ordered, preds, succs)
-    rows = _rows(ordered, size, preds, succs)
+    rows = _rows(ordered, size, preds, succs, {node.name for node in nodes if node.terms})
     xs = _column_x(ordered, size, rows, succs)
     pos = {item: (xs[c], -rows[item]) for c, column in enumerate(ordered) for item in column}
     routes: dict[tuple[str, str], list[Point]] = {}
@@ -328,10 +356,10 @@ def _place(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
             c, (x, y) = item[3], pos[item]
             route += [(x - widths[c] / 2, y), (x + widths[c] / 2, y)] if widths[c] else [(x, y)]
         routes[u, v] = route + [pos[v]]
-    return pos, routes, {edge: pos[item] for edge, item in label_item.items()}
+    return pos, routes, {edge: pos[item] for edge, item in label_item.items()}, shapes
 
 
-def _layers(graph: Graph) -> dict[str, int]:
+def _layers(g: nx.DiGraph) -> dict[str, int]:
     """Layer of every node: as early or as late as possible, whichever makes edges span fewer layers.
 
     Every layer an edge skips costs a row in two columns, so the shorter total
@@ -339,16 +367,16 @@ def _layers(graph: Graph) -> dict[str, int]:
     addition that uses it (as late as possible), a network with one late
     branch better as early as possible.  An input sits beside its first use.
     """
-    g = graph.nx
+    order = list(g)  # the nodes in the order drawn: a topological order
     early = {node: d for d, layer in enumerate(nx.topological_generations(g)) for node in layer}
     late: dict[str, int] = {}
-    for node in reversed(graph.order):  # longest path to an output, counted from the right
+    for node in reversed(order):  # longest path to an output, counted from the right
         late[node] = min((late[s] - 1 for s in g.succ[node]), default=0)
     shift = -min(late.values(), default=0)
     late = {node: d + shift for node, d in late.items()}
     best = None
     for depth in (early, late):
-        for node in graph.order:
+        for node in order:
             if not g.pred[node] and g.succ[node]:
                 depth[node] = min(depth[s] for s in g.succ[node]) - 1
         low = min(depth.values(), default=0)
@@ -420,7 +448,12 @@ def _exchange_adjacent(ordered: list[list], row: dict, preds: dict, succs: dict,
             return
 
 
-def _rows(ordered: list[list], size: dict, preds: dict, succs: dict) -> dict[Any, float]:
+def _nearest(row: float, centre: float, reach: float) -> float:
+    """The row within ``reach`` of ``centre`` nearest to ``row``: where a bar is closest."""
+    return min(max(row, centre - reach), centre + reach)
+
+
+def _rows(ordered: list[list], size: dict, preds: dict, succs: dict, tall: set = frozenset()) -> dict[Any, float]:
     """Vertical place of every item (inches, downwards): each column pulled towards its neighbours in turn.
 
     A column's rows minimise the weighted squared distance to the mean row of
@@ -443,12 +476,13 @@ def _rows(ordered: list[list], size: dict, preds: dict, succs: dict) -> dict[Any
         for item in column:
             rows[item] -= p / 2
     weight = {item: 1.0 if not isinstance(item, tuple) else (2.0 if size[item][1] else 4.0) for item in rows}
+    reach = {item: size[item][1] / 2 - BAR_INSET for item in tall}  # a bar meets its edges anywhere on its side
 
     def settle(c, sides):
         column = ordered[c]
         desired = []
         for item in column:
-            near = [rows[n] for side in sides for n in side[item]]
+            near = [_nearest(rows[item], rows[n], reach.get(n, 0.0)) for side in sides for n in side[item]]
             desired.append(sum(near) / len(near) if near else rows[item])
         for item, p in zip(column, _isotonic(desired, [weight[item] for item in column], seps[c])):
             rows[item] = p

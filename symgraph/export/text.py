@@ -73,6 +73,7 @@ class NodeLabel(NamedTuple):  # a tuple: ten times cheaper to make than a frozen
     name: str
     label: str  # what is written in it (:func:`op_label`); empty for a sink
     shape: str  # "box" (an input), "circle" (an operation), "none" (the sink an output's edge ends in)
+    terms: int = 0  # a chain of additions drawn as one node (``walk(..., fold_sums=True)``): how many terms
 
 
 class EdgeLabel(NamedTuple):
@@ -94,7 +95,7 @@ def output_sink(graph: Graph, output: str) -> str:
 
 
 def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None,
-         derivatives: Mapping | None = None) -> Iterator[NodeLabel | EdgeLabel]:
+         derivatives: Mapping | None = None, *, fold_sums: bool = False) -> Iterator[NodeLabel | EdgeLabel]:
     """Everything a drawing shows, in the order the text exports write it, labels resolved.
 
     Every node first, then every edge ``u -> v``; then, for each output with
@@ -111,14 +112,46 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
         d output / d node; an edge shows its source's adjoint.
     derivatives : mapping (u, v) -> number or sympy expression, optional
         Local derivatives ∂v/∂u of the edges.
+    fold_sums : bool
+        Draw each chain of additions (an indexed sum, ``a + b + c + ...``) as
+        one node ``s: Σ n terms`` with an edge from every term: what a picture
+        of a big graph does (:func:`sum_chains`).  A term's edge carries its
+        value and adjoint as before, and ∂s/∂term, the number of times the
+        chain adds it.
     """
     def number(mapping, key):
         return format_number(mapping[key]) if mapping is not None and key in mapping else None
 
+    into = sum_chains(graph) if fold_sums else {}
+    roots = set(into.values())
+    terms: dict[tuple[str, str], int] = {}  # (term, sum) -> how often the chain adds it
+    for (u, v), slots in (graph.edge_slots().items() if into else ()):
+        if u not in into and (v in into or v in roots):
+            key = (u, into.get(v, v))
+            terms[key] = terms.get(key, 0) + len(slots)
+    count: dict[str, int] = {}
+    for (_, v), k in terms.items():
+        count[v] = count.get(v, 0) + k
     for node in graph.order:
-        yield NodeLabel(node, op_label(graph, node), "box" if graph.op(node) == "input" else "circle")
+        if node in into:
+            continue
+        if node in count:
+            constants = "".join(f" + {x}" for x in graph.operands(node) if not isinstance(x, str))
+            yield NodeLabel(node, f"{node}: Σ {count[node]} terms{constants}", "circle", count[node])
+        else:
+            yield NodeLabel(node, op_label(graph, node), "box" if graph.op(node) == "input" else "circle")
+    done = set()
     for u, v in graph.nx.edges:
-        partial = number(derivatives, (u, v))
+        if u in into:
+            continue
+        if (u, into.get(v, v)) in terms:
+            v = into.get(v, v)
+            if (u, v) in done:
+                continue
+            done.add((u, v))
+            partial = None if derivatives is None else format_number(terms[u, v])
+        else:
+            partial = number(derivatives, (u, v))
         yield EdgeLabel(u, v, number(values, u), number(adjoints, u),
                         None if partial is None else f"∂{v}/∂{u} = {partial}")
     for y in graph.outputs:
@@ -127,6 +160,32 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             sink = output_sink(graph, y)
             yield NodeLabel(sink, "", "none")
             yield EdgeLabel(y, sink, value, adjoint)
+
+
+def sum_chains(graph: Graph) -> dict[str, str]:
+    """The additions a picture may fold into a later one: node -> the addition that absorbs it.
+
+    An addition is absorbed by the addition that uses it when nothing else
+    uses it, it is not an output, it adds no constant (its label would be
+    lost) and it is added once; chains and trees of additions -- an indexed
+    sum, ``a + b + c + d`` -- so fold into their last addition.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> sum_chains(sg.parse("s = a*b + c + d + 1"))  # v2 = v1 + c, v3 = v2 + d, s = v3 + 1
+    {'v3': 's', 'v2': 's'}
+    """
+    outputs, slots, into = set(graph.outputs), graph.edge_slots(), {}
+    for node in reversed(graph.order):  # a node's user is settled before it
+        users = graph.nx.succ[node]
+        if graph.op(node) != "add" or node in outputs or len(users) != 1:
+            continue
+        (user,) = users
+        if graph.op(user) == "add" and len(slots[node, user]) == 1 and all(
+                isinstance(x, str) for x in graph.operands(node)):
+            into[node] = into.get(user, user)
+    return into
 
 
 def edge_texts(edge: EdgeLabel) -> list[tuple[str, str]]:
