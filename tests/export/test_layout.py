@@ -174,3 +174,70 @@ def test_layout_of_a_deep_chain_is_iterative():
     graph = sg.parse("v1 = sin(x)\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(2, 3001)))
     pos, _ = layered_layout(graph)
     assert pos["x"][0] < pos["v1"][0] < pos["v3000"][0]
+
+
+# ---------------------------------------------------------------- big graphs: folded sums, limits
+def products(n):
+    return " + ".join(f"x{i}*x{i + 1}" for i in range(n))
+
+
+def test_walk_folds_chains_of_additions_into_one_node():
+    from symgraph.export.text import sum_chains
+
+    graph = sg.parse("y = x + x + z*x + (a+b)+(c+d)")
+    assert set(sum_chains(graph)) == {"v1", "v3", "v4", "v5", "v6"} and set(sum_chains(graph).values()) == {"y"}
+    values = graph.evaluate(x=1, z=2, a=3, b=4, c=5, d=6)
+    items = list(walk(graph, values, {n: 1.0 for n in graph.order}, {}, fold_sums=True))
+    nodes = {i.name: i for i in items if isinstance(i, NodeLabel)}
+    edges = {(i.source, i.target): i for i in items if isinstance(i, EdgeLabel)}
+    assert set(nodes) == {"x", "z", "v2", "a", "b", "c", "d", "y", "y_out"}
+    assert nodes["y"].terms == 7 and nodes["y"].label == "y: Σ 7 terms"
+    assert edges["x", "y"] == EdgeLabel("x", "y", "1", "1", "∂y/∂x = 2")  # x + x: added twice
+    assert edges["v2", "y"].value == "2" and edges["v2", "y"].derivative == "∂y/∂v2 = 1"
+    assert len(edges) == 6 + 2 + 1  # six terms, the product's operands, the output's edge
+
+
+def test_sums_keep_what_they_cannot_fold():
+    from symgraph.export.text import sum_chains
+
+    assert sum_chains(sg.parse("s = a*b + c + d + 1")) == {"v3": "s", "v2": "s"}  # s adds 1: its label says so
+    assert sum_chains(sg.parse("u = a + b; s = u + c; t = u * s")) == {}  # u is used twice
+    assert sum_chains(sg.parse("u = a + 2; s = u + c")) == {}  # u adds a constant
+    assert sum_chains(sg.parse("u = a + b + 2; s = u * c")) == {"v1": "u"}  # the last addition may
+    assert sum_chains(sg.parse("u = a + b; s = u + u")) == {}  # u is added twice
+    folded = [i for i in walk(sg.parse("s = a*b + c + d + 1"), fold_sums=True) if isinstance(i, NodeLabel)]
+    assert folded[-1].label == "s: Σ 3 terms + 1"
+
+
+def test_a_folded_sum_is_a_bar_its_terms_meet_level():
+    draw_module = sys.modules["symgraph.export.draw"]
+    graph = sg.parse(products(40))
+    at = {x: 0.1 * k for k, x in enumerate(graph.inputs)}
+    scene = draw_module.picture(graph, *resolve_labels(graph, at=at, adjoints=True, derivatives=True))
+    bars = [(node, centre, shape) for node, centre, shape in scene.nodes if shape[0] == "bar"]
+    assert len(bars) == 1 and bars[0][0].terms == 40
+    _, (x, _), (_, hw, _) = bars[0]
+    tips = [points[-1][-1] for edge, points in scene.edges if edge.target == bars[0][0].name]
+    assert len(tips) == 40 and all(abs(tip[0] - (x - hw)) < 1e-9 for tip in tips)
+    assert overlaps(scene.boxes) == []
+    assert "Σ: a chain of additions drawn as one node" in {t.text for t in scene.texts}
+
+
+def test_a_200_node_graph_is_laid_out_within_the_size_limit():
+    draw_module = sys.modules["symgraph.export.draw"]
+    units = [f"h{j} = tanh(" + " + ".join(f"w{j}_{i}*x{i}" for i in range(4)) + f" + b{j})" for j in range(12)]
+    graph = sg.parse("\n".join(units) + "\ny = " + " + ".join(f"u{j}*h{j}" for j in range(12)))
+    assert len(graph) > 200
+    scene = draw_module.picture(graph, *resolve_labels(graph, at={x: 0.1 for x in graph.inputs}, adjoints=True))
+    assert max(scene.size) <= draw_module.MAX_PIXELS / draw_module.MIN_DPI
+    assert overlaps(scene.boxes) == []
+
+
+def test_pictures_too_big_to_read_are_refused_with_what_to_do(monkeypatch):
+    draw_module = sys.modules["symgraph.export.draw"]
+    with pytest.raises(sg.RenderError, match=r"300-node graph would be \d+ x \d+ inches with its sums folded.*to_dot"):
+        sg.draw(products(100), engine="matplotlib")
+    monkeypatch.setattr(draw_module, "arrange", lambda *a: pytest.fail("laid out a graph over the node limit"))
+    chain = "v1 = sin(x)\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(2, draw_module.MAX_NODES + 1))
+    with pytest.raises(sg.RenderError, match=f"pictures are limited to {draw_module.MAX_NODES}.*to_dot/to_mermaid"):
+        sg.draw(chain, engine="matplotlib")
