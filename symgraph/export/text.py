@@ -422,7 +422,7 @@ def _dot_legend(graph: Graph, items: list) -> list[str]:
     if not entries:
         return []
     name = Namer(set(graph.op_of) | {item.name for item in items if isinstance(item, NodeLabel)}).fresh("legend")
-    lines = "<br/>".join(_font(colour, text) for text, colour in entries)
+    lines = "".join(_font(colour, text) + '<br align="left"/>' for text, colour in entries)  # lines left aligned
     return [f'    "{name}" [label=<{lines}>, shape=plaintext];']
 
 
@@ -444,7 +444,7 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
         rankdir=LR;
         node [fontname="Helvetica"];
         edge [fontname="Helvetica"];
-        "legend" [label=<<font color="black">on an edge u → v:</font><br/><font color="darkgreen">value of u</font><br/><font color="red">adjoint ∂g/∂u</font>>, shape=plaintext];
+        "legend" [label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>, shape=plaintext];
         "x" [label="x", shape=box];
         "y" [label="y", shape=box];
         "p" [label="p: +", shape=circle];

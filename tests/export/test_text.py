@@ -63,7 +63,7 @@ SEED_DOT = """digraph symgraph {
     rankdir=LR;
     node [fontname="Helvetica"];
     edge [fontname="Helvetica"];
-    "legend" [label=<<font color="black">on an edge u → v:</font><br/><font color="darkgreen">value of u</font><br/><font color="red">adjoint ∂g/∂u</font>>, shape=plaintext];
+    "legend" [label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>, shape=plaintext];
     "x" [label="x", shape=box];
     "y" [label="y", shape=box];
     "p" [label="p: +", shape=circle];
