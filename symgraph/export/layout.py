@@ -174,13 +174,13 @@ def layered_layout(graph: Graph) -> tuple[dict[str, Point], dict[tuple[str, str]
     """
     nodes = [NodeLabel(n, op_label(graph, n), "box" if graph.op(n) == "input" else "circle") for n in graph.order]
     edges = [EdgeLabel(u, v) for u, v in graph.nx.edges]
-    pos, routes, _, _ = _place(nodes, edges)
+    pos, routes, _, _ = _place(nodes, edges, _calls(graph))
     return {n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}
 
 
 def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> Scene:
     """The whole picture of what :func:`~symgraph.export.text.walk` yields: the one source of its geometry."""
-    pos, routes, label_rows, shapes = _place(nodes, edges)
+    pos, routes, label_rows, shapes = _place(nodes, edges, _calls(graph))
     scene = Scene()
     for node in nodes:
         x, y = pos[node.name]
@@ -265,6 +265,19 @@ def _extent(scene: Scene) -> tuple[float, float, float, float]:
     return min(xs, default=0.0), max(xs, default=0.0), min(ys, default=0.0), max(ys, default=0.0)
 
 
+def _calls(graph: Graph) -> dict[str, tuple[int, ...]]:
+    """Node -> the calls of text definitions it was made by, outermost first (``graph.groups`` indices)."""
+    innermost, parent = call_boxes(graph)
+    out = {}
+    for node, k in innermost.items():
+        chain = []
+        while k is not None:
+            chain.append(k)
+            k = parent[k]
+        out[node] = tuple(reversed(chain))
+    return out
+
+
 def _add_calls(scene: Scene, graph: Graph, pos: dict, shapes: dict) -> None:
     """A dashed rectangle around each call's nodes, an outer call's around its inner ones, captioned ``f()``."""
     _, parent = call_boxes(graph)
@@ -291,7 +304,7 @@ def _add_calls(scene: Scene, graph: Graph, pos: dict, shapes: dict) -> None:
 
 # --------------------------------------------------------------------------- layering, ordering, rows
 
-def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> tuple[
+def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict | None = None) -> tuple[
         dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point], dict[str, Shape]]:
     """Positions of the nodes, each edge's route (centre, column crossings..., centre), each label's centre,
     and the nodes' outlines (:func:`node_shape`, a bar as tall as the labels of the edges it meets)."""
@@ -343,7 +356,16 @@ def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> tuple[
             shapes[node.name] = (kind, hw, max(hh, stack / 2))
             size[node.name] = (2 * hw, 2 * shapes[node.name][2])
     ordered = [columns.get(c, []) for c in range(max(columns, default=-1) + 1)]
-    _order(ordered, preds, succs)
+    calls = dict(calls or {})
+    for item in size:  # an edge's rows belong to the calls holding both its ends
+        if isinstance(item, tuple):
+            ours, theirs = calls.get(item[1], ()), calls.get(item[2], ())
+            common = 0
+            while common < min(len(ours), len(theirs)) and ours[common] == theirs[common]:
+                common += 1
+            if common:
+                calls[item] = ours[:common]
+    _order(ordered, preds, succs, calls)
     rows = _rows(ordered, size, preds, succs, {node.name for node in nodes if node.terms})
     xs = _column_x(ordered, size, rows, succs)
     pos = {item: (xs[c], -rows[item]) for c, column in enumerate(ordered) for item in column}
@@ -388,20 +410,32 @@ def _layers(g: nx.DiGraph) -> dict[str, int]:
     return best[1] if best else {}
 
 
-def _order(ordered: list[list], preds: dict, succs: dict) -> None:
-    """Order each column's rows to reduce crossings: barycentre sweeps, then adjacent exchanges; keeps the best."""
+def _order(ordered: list[list], preds: dict, succs: dict, calls: dict | None = None) -> None:
+    """Order each column's rows to reduce crossings: barycentre sweeps, then adjacent exchanges; keeps the best.
+
+    ``calls`` maps an item to the calls it belongs to, outermost first: the
+    rows of one call stay together in every column (each sorts by its calls'
+    mean barycentres before its own), so the call's box holds few others.
+    """
+    calls = calls or {}
     row = {item: i for column in ordered for i, item in enumerate(column)}
     best, fewest = [list(column) for column in ordered], _crossings(ordered, row, succs)
     for sweep in range(CROSSING_PASSES):  # down then up; the last one is down
         down = sweep % 2 == 0
         neighbours = preds if down else succs
         for c in (range(1, len(ordered)) if down else range(len(ordered) - 2, -1, -1)):
-            def key(item):
+            centre = {}
+            for item in ordered[c]:
                 rows = [row[n] for n in neighbours[item]]
-                return sum(rows) / len(rows) if rows else row[item]
-            ordered[c] = sorted(ordered[c], key=key)
+                centre[item] = sum(rows) / len(rows) if rows else row[item]
+            mean: dict[int, list] = {}
+            for item in ordered[c]:
+                for k in calls.get(item, ()):
+                    mean.setdefault(k, []).append(centre[item])
+            ordered[c] = sorted(ordered[c], key=lambda item: (
+                *(sum(mean[k]) / len(mean[k]) for k in calls.get(item, ())), centre[item]))
             row.update((item, i) for i, item in enumerate(ordered[c]))
-        _exchange_adjacent(ordered, row, preds, succs)
+        _exchange_adjacent(ordered, row, preds, succs, calls)
         count = _crossings(ordered, row, succs)
         if count < fewest:
             best, fewest = [list(column) for column in ordered], count
@@ -429,8 +463,9 @@ def _crossings(ordered: list[list], row: dict, succs: dict) -> int:
     return total
 
 
-def _exchange_adjacent(ordered: list[list], row: dict, preds: dict, succs: dict, passes: int = 4) -> None:
-    """Swap neighbouring rows while that removes crossings (the adjacent-exchange heuristic)."""
+def _exchange_adjacent(ordered: list[list], row: dict, preds: dict, succs: dict, calls: dict,
+                       passes: int = 4) -> None:
+    """Swap neighbouring rows of the same calls while that removes crossings (the adjacent-exchange heuristic)."""
     def crossings(a, b):  # edges of a (above) and b (below) that cross, on both sides
         return (sum(1 for p in preds[a] for q in preds[b] if row[p] > row[q])
                 + sum(1 for p in succs[a] for q in succs[b] if row[p] > row[q]))
@@ -440,7 +475,7 @@ def _exchange_adjacent(ordered: list[list], row: dict, preds: dict, succs: dict,
         for column in ordered:
             for i in range(len(column) - 1):
                 a, b = column[i], column[i + 1]
-                if crossings(b, a) < crossings(a, b):
+                if calls.get(a, ()) == calls.get(b, ()) and crossings(b, a) < crossings(a, b):
                     column[i], column[i + 1] = b, a
                     row[a], row[b] = i + 1, i
                     improved = True
