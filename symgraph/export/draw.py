@@ -232,7 +232,7 @@ def _figure(scene: Scene, dpi: int, text_as_paths: bool = False):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.collections import PatchCollection, PolyCollection
-        from matplotlib.patches import Ellipse, FancyBboxPatch, PathPatch
+        from matplotlib.patches import Ellipse, PathPatch
         from matplotlib.path import Path as MplPath
     except ImportError:
         raise RenderError("drawing needs Graphviz's 'dot' program or matplotlib; neither is installed") from None
@@ -245,10 +245,9 @@ def _figure(scene: Scene, dpi: int, text_as_paths: bool = False):
         ax.set_xlim(left, right)
         ax.set_ylim(bottom, top)
         ax.axis("off")
-        for (x0, y0, x1, y1), _ in scene.calls:  # calls of the text's own functions, dashed, behind everything
-            ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,rounding_size=0.15",
-                                        facecolor="none", edgecolor="#888888", linestyle="--", linewidth=1.0,
-                                        zorder=0))
+        # calls of the text's own functions, dashed, behind everything
+        ax.add_collection(PolyCollection([outline for outline, _ in scene.calls], facecolor="none",
+                                         edgecolor="#888888", linestyle="--", linewidth=1.0, zorder=0), autolim=False)
         paths = []
         for _, pieces in scene.edges:
             vertices, codes = [pieces[0][0]], [MplPath.MOVETO]

@@ -63,6 +63,8 @@ ARROW_LENGTH, ARROW_HALF_WIDTH = 0.13, 0.05
 CROSSING_PASSES, ROW_PASSES = 7, 12
 #: Height of a folded sum's bar per term, and how far from its ends edges meet it, inches.
 TERM_PITCH, BAR_INSET = 0.3, 0.1
+#: Extra room between rows of different calls, and a call outline's margin (growing with the calls inside), inches.
+CALL_GAP, CALL_PAD, CALL_NEST = 0.5, 0.1, 0.22
 #: Blank border around the drawing and the legend's distance above it, inches.
 MARGIN, LEGEND_GAP = 0.3, 0.25
 
@@ -114,7 +116,8 @@ class Scene:
     arrows: list[tuple[Point, Point, Point]] = field(default_factory=list)  # tip, two base corners
     texts: list[Text] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)
-    calls: list[tuple[tuple[float, float, float, float], str]] = field(default_factory=list)
+    #: each call of a text definition: the outline around its rows (a polygon, top left corner first), its name
+    calls: list[tuple[list[Point], str]] = field(default_factory=list)
     bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # left, right, bottom, top
 
     @property
@@ -174,13 +177,13 @@ def layered_layout(graph: Graph) -> tuple[dict[str, Point], dict[tuple[str, str]
     """
     nodes = [NodeLabel(n, op_label(graph, n), "box" if graph.op(n) == "input" else "circle") for n in graph.order]
     edges = [EdgeLabel(u, v) for u, v in graph.nx.edges]
-    pos, routes, _, _ = _place(nodes, edges, _calls(graph))
+    pos, routes, _, _, _ = _place(nodes, edges, _calls(graph))
     return {n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}
 
 
 def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> Scene:
     """The whole picture of what :func:`~symgraph.export.text.walk` yields: the one source of its geometry."""
-    pos, routes, label_rows, shapes = _place(nodes, edges, _calls(graph))
+    pos, routes, label_rows, shapes, outlines = _place(nodes, edges, _calls(graph))
     scene = Scene()
     for node in nodes:
         x, y = pos[node.name]
@@ -213,7 +216,7 @@ def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
             top = y + (len(lines) - 1) * step / 2
             scene.texts.extend(Text(text, x, top - i * step, colour, LABEL_SIZE, True)
                                for i, (text, colour) in enumerate(lines))
-    _add_calls(scene, graph, pos, shapes)
+    _add_calls(scene, graph, outlines)
     left, right, bottom, top = _extent(scene)
     entries = legend(graph, edges)
     if any(node.terms for node in nodes):
@@ -259,9 +262,9 @@ def _extent(scene: Scene) -> tuple[float, float, float, float]:
     points = [p for _, pieces in scene.edges for piece in pieces for p in piece]
     xs = [v for box in scene.boxes for v in (box.x0, box.x1)] + [p[0] for p in points]
     ys = [v for box in scene.boxes for v in (box.y0, box.y1)] + [p[1] for p in points]
-    for (x0, y0, x1, y1), _ in scene.calls:
-        xs += [x0, x1]
-        ys += [y0, y1]
+    for outline, _ in scene.calls:
+        xs += [p[0] for p in outline]
+        ys += [p[1] for p in outline]
     return min(xs, default=0.0), max(xs, default=0.0), min(ys, default=0.0), max(ys, default=0.0)
 
 
@@ -278,36 +281,25 @@ def _calls(graph: Graph) -> dict[str, tuple[int, ...]]:
     return out
 
 
-def _add_calls(scene: Scene, graph: Graph, pos: dict, shapes: dict) -> None:
-    """A dashed rectangle around each call's nodes, an outer call's around its inner ones, captioned ``f()``."""
-    _, parent = call_boxes(graph)
-    height = [0] * len(parent)  # how many boxes nest inside each: its margin grows with them
-    for k in reversed(range(len(parent))):
-        if parent[k] is not None:
-            height[parent[k]] = max(height[parent[k]], height[k] + 1)
-    for k, group in enumerate(graph.groups):
-        members = [n for n in group.nodes if n in pos]
-        if not members:
-            continue
-        pad = 0.12 + 0.14 * height[k]
-        x0 = min(pos[n][0] - shapes[n][1] for n in members) - pad
-        x1 = max(pos[n][0] + shapes[n][1] for n in members) + pad
-        y0 = min(pos[n][1] - shapes[n][2] for n in members) - pad
-        y1 = max(pos[n][1] + shapes[n][2] for n in members) + pad
-        scene.calls.append(((x0, y0, x1, y1), group.name))
-        caption = f"{group.name}()"
-        height_text = LINE_SPACING * LABEL_SIZE / 72
-        scene.texts.append(Text(caption, x0 + 0.08, y1 + height_text / 2, "#666666", LABEL_SIZE, False, "left"))
-        scene.boxes.append(Box("caption", k, x0 + 0.08, y1, x0 + 0.08 + text_width(caption, LABEL_SIZE),
-                               y1 + height_text))
+def _add_calls(scene: Scene, graph: Graph, outlines: dict[int, list[Point]]) -> None:
+    """Each call's outline, captioned ``f()`` above its top left corner."""
+    for k, outline in outlines.items():
+        name = graph.groups[k].name
+        scene.calls.append((outline, name))
+        caption = f"{name}()"
+        (x0, y1), height = outline[0], LINE_SPACING * LABEL_SIZE / 72
+        scene.texts.append(Text(caption, x0 + 0.08, y1 + height / 2, "#666666", LABEL_SIZE, False, "left"))
+        scene.boxes.append(Box("caption", k, x0 + 0.08, y1, x0 + 0.08 + text_width(caption, LABEL_SIZE), y1 + height))
 
 
 # --------------------------------------------------------------------------- layering, ordering, rows
 
 def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict | None = None) -> tuple[
-        dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point], dict[str, Shape]]:
+        dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point], dict[str, Shape],
+        dict[int, list[Point]]]:
     """Positions of the nodes, each edge's route (centre, column crossings..., centre), each label's centre,
-    and the nodes' outlines (:func:`node_shape`, a bar as tall as the labels of the edges it meets)."""
+    the nodes' outlines (:func:`node_shape`, a bar as tall as the labels of the edges it meets) and the
+    calls' outlines (:func:`_outlines`)."""
     shapes = {node.name: node_shape(node) for node in nodes}
     sinks = {node.name for node in nodes if node.shape == "none"}
     g = nx.DiGraph()
@@ -366,7 +358,7 @@ def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict |
             if common:
                 calls[item] = ours[:common]
     _order(ordered, preds, succs, calls)
-    rows = _rows(ordered, size, preds, succs, {node.name for node in nodes if node.terms})
+    rows = _rows(ordered, size, preds, succs, {node.name for node in nodes if node.terms}, calls)
     xs = _column_x(ordered, size, rows, succs)
     pos = {item: (xs[c], -rows[item]) for c, column in enumerate(ordered) for item in column}
     routes: dict[tuple[str, str], list[Point]] = {}
@@ -378,7 +370,8 @@ def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict |
             c, (x, y) = item[3], pos[item]
             route += [(x - widths[c] / 2, y), (x + widths[c] / 2, y)] if widths[c] else [(x, y)]
         routes[u, v] = route + [pos[v]]
-    return pos, routes, {edge: pos[item] for edge, item in label_item.items()}, shapes
+    outlines = _outlines(ordered, size, rows, xs, widths, calls)
+    return pos, routes, {edge: pos[item] for edge, item in label_item.items()}, shapes, outlines
 
 
 def _layers(g: nx.DiGraph) -> dict[str, int]:
@@ -488,7 +481,8 @@ def _nearest(row: float, centre: float, reach: float) -> float:
     return min(max(row, centre - reach), centre + reach)
 
 
-def _rows(ordered: list[list], size: dict, preds: dict, succs: dict, tall: set = frozenset()) -> dict[Any, float]:
+def _rows(ordered: list[list], size: dict, preds: dict, succs: dict, tall: set = frozenset(),
+          calls: dict | None = None) -> dict[Any, float]:
     """Vertical place of every item (inches, downwards): each column pulled towards its neighbours in turn.
 
     A column's rows minimise the weighted squared distance to the mean row of
@@ -500,7 +494,8 @@ def _rows(ordered: list[list], size: dict, preds: dict, succs: dict, tall: set =
         gaps = []
         for a, b in zip(column, column[1:]):
             nodes = (not isinstance(a, tuple)) + (not isinstance(b, tuple))
-            gaps.append((size[a][1] + size[b][1]) / 2 + (LABEL_GAP, EDGE_GAP, NODE_GAP)[nodes])
+            apart = (calls or {}).get(a, ()) != (calls or {}).get(b, ())  # room for a call's outline between
+            gaps.append((size[a][1] + size[b][1]) / 2 + (LABEL_GAP, EDGE_GAP, NODE_GAP)[nodes] + CALL_GAP * apart)
         seps.append(gaps)
     rows: dict[Any, float] = {}
     for column, gaps in zip(ordered, seps):  # stacked, centred on 0
@@ -565,3 +560,37 @@ def _column_x(ordered: list[list], size: dict, rows: dict, succs: dict) -> list[
             x += widths[c - 1] / 2 + min(MAX_GAP, max(GAP_IN if c % 2 == 0 else GAP_OUT, SLANT * rise)) + widths[c] / 2
         xs.append(x)
     return xs
+
+
+def _outlines(ordered: list[list], size: dict, rows: dict, xs: list[float], widths: list[float],
+              calls: dict) -> dict[int, list[Point]]:
+    """Each call's outline: in every column it spans, a band around its rows there, the bands joined.
+
+    The rows of a call are contiguous in each column (:func:`_order`), so a
+    band holds no other row, and an outline hugs its call where a rectangle
+    around all its nodes would take in neighbours.  Outlines of calls inside
+    others get smaller margins, so they nest.
+    """
+    spans: dict[int, dict[int, list[float]]] = {}
+    depth: dict[int, int] = {}  # how many calls nest inside each
+    for c, column in enumerate(ordered):
+        for item in column:
+            chain = calls.get(item, ())
+            for i, k in enumerate(chain):
+                depth[k] = max(depth.get(k, 0), len(chain) - 1 - i)
+                y, half = -rows[item], size[item][1] / 2
+                band = spans.setdefault(k, {}).setdefault(c, [y - half, y + half])
+                band[0], band[1] = min(band[0], y - half), max(band[1], y + half)
+    outlines = {}
+    for k in sorted(spans):
+        pad, columns = CALL_PAD + CALL_NEST * depth[k], spans[k]
+        first, last = min(columns), max(columns)
+        top, bottom, band = [], [], columns[first]
+        for c in range(first, last + 1):
+            band = columns.get(c, band)  # a column the call skips keeps the band before it
+            left = xs[c] - widths[c] / 2 - (pad if c == first else (xs[c] - widths[c] / 2 - xs[c - 1] - widths[c - 1] / 2) / 2)
+            right = xs[c] + widths[c] / 2 + (pad if c == last else (xs[c + 1] - widths[c + 1] / 2 - xs[c] - widths[c] / 2) / 2)
+            top += [(left, band[1] + pad), (right, band[1] + pad)]
+            bottom += [(left, band[0] - pad), (right, band[0] - pad)]
+        outlines[k] = top + bottom[::-1]
+    return outlines

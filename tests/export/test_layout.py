@@ -241,3 +241,23 @@ def test_pictures_too_big_to_read_are_refused_with_what_to_do(monkeypatch):
     chain = "v1 = sin(x)\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(2, draw_module.MAX_NODES + 1))
     with pytest.raises(sg.RenderError, match=f"pictures are limited to {draw_module.MAX_NODES}.*to_dot/to_mermaid"):
         sg.draw(chain, engine="matplotlib")
+
+
+def test_calls_are_outlined_apart_with_their_captions_clear():
+    """Was: one rectangle around each call's nodes, overlapping other calls and taking in their nodes."""
+    text = "f(u) = u*sigmoid(u)\ng(v) = f(v) + f(2*v)\ny = g(x) + f(x*x)"
+    graph, scene = scene_of(text, {"x": 0.5})
+    assert [name for _, name in scene.calls] == ["g", "f", "f", "f"]
+    assert overlaps(scene.boxes) == []  # captions included
+    nodes = {b.owner: b for b in scene.boxes if b.kind == "node"}
+
+    def inside(box, outline):  # the box's centre, by ray casting
+        x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+        hits = 0
+        for (x0, y0), (x1, y1) in zip(outline, outline[1:] + outline[:1]):
+            if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+                hits += 1
+        return hits % 2 == 1
+
+    for (outline, _), group in zip(scene.calls, graph.groups):
+        assert {n for n, box in nodes.items() if inside(box, outline)} == set(group.nodes)
