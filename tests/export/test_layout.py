@@ -25,7 +25,9 @@ yhat = v1*h1 + v2*h2 + c
 loss = (yhat - t)^2 + lam*(w11^2 + w12^2 + w21^2 + w22^2)""",
         dict(x1=0.5, x2=-1.0, w11=0.3, w12=-0.7, w21=0.9, w22=0.2, b1=0.1, b2=-0.3,
              v1=1.2, v2=-0.8, c=0.05, t=0.4, lam=0.01))
-CASES = {"seed": SEED, "textbook": TEXTBOOK, "network": NETWORK, "loss": LOSS}
+# 30 nodes: a sum of products sharing every inner factor (x1 in x0*x1 and x1*x2, ...).
+SHARED = (" + ".join(f"x{i}*x{i + 1}" for i in range(10)), {f"x{i}": 0.5 * i - 2 for i in range(11)})
+CASES = {"seed": SEED, "textbook": TEXTBOOK, "network": NETWORK, "loss": LOSS, "shared products": SHARED}
 LABELS = ["values", "adjoints", "all three"]
 
 
