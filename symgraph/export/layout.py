@@ -6,9 +6,9 @@ matplotlib renderer of :mod:`symgraph.export.draw` only paints the
 boxes that are drawn.  The layout is Sugiyama's, as Graphviz's ``dot`` does
 it with edge labels:
 
-* nodes go in layers left to right (``networkx.topological_generations``; an
-  input moves right, beside its first use), and each output's outgoing edge
-  ends in a sink one layer further right;
+* nodes go in layers left to right, each as early or as late as possible,
+  whichever makes edges span fewer layers (an input sits beside its first
+  use), and each output's outgoing edge ends in a sink one layer further right;
 * between two node columns lies a *label column*: every edge crossing it
   takes one row there, holding its label (values, adjoints, local
   derivatives) or, for an unlabelled edge or a long edge's later columns,
@@ -19,7 +19,10 @@ it with edge labels:
   each column in turn is pulled towards its neighbours' rows, keeping every
   row's minimum clearance (isotonic regression, pool adjacent violators);
 * an edge runs straight across every column it crosses at its own row, and
-  slants only in the gaps between columns, where nothing else is placed.
+  slants only in the gaps between columns, where nothing else is placed;
+* the rows of a call of a text definition stay together in every column
+  and get an outline of their own, band by band (:func:`_outlines`); a
+  folded sum (``walk(..., fold_sums=True)``) is a bar its terms meet level.
 
 So labels never sit on labels, nodes or arrowheads, and no edge runs through
 a label, by construction rather than by searching for free spots: a label's
