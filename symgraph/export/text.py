@@ -41,11 +41,16 @@ _MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", 
                      "click", "linkstyle", "default", "call", "href", "direction"}
 
 
+def display_name(graph: Graph, node: str) -> str:
+    """A node's name as drawings write it: an indexed input's element by its label, ``x[3]``."""
+    return graph.symbol(node).name if graph.indexed and graph.op(node) == "input" else node
+
+
 def op_label(graph: Graph, node: str) -> str:
     """What a drawing writes in a node: its name, and its op for operations (``c: +``)."""
     op = graph.op(node)
-    if op == "input":  # an indexed input's element by its label, x[3]
-        return graph.symbol(node).name if graph.indexed else node
+    if op == "input":
+        return display_name(graph, node)
     if op == "const":
         return f"{node}: {graph.operands(node)[0]}"
     constants = [str(x) for x in graph.operands(node) if not isinstance(x, str)]
@@ -153,7 +158,7 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
         else:
             partial = number(derivatives, (u, v))
         yield EdgeLabel(u, v, number(values, u), number(adjoints, u),
-                        None if partial is None else f"∂{v}/∂{u} = {partial}")
+                        None if partial is None else f"∂{v}/∂{display_name(graph, u)} = {partial}")
     for y in graph.outputs:
         value, adjoint = number(values, y), number(adjoints, y)
         if value is not None or adjoint is not None:

@@ -237,3 +237,8 @@ def test_matplotlib_draws_the_boxes():
     png = sg.draw(CALLS, at={"x": 0.5}, adjoints=True, engine="matplotlib")
     plain = sg.draw("y = x*sigmoid(x) + 2*x*sigmoid(2*x) + x*x*sigmoid(x*x)", at={"x": 0.5}, engine="matplotlib")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png != plain
+
+
+def test_derivative_labels_name_indexed_inputs_as_their_boxes_do():
+    text = sg.to_mermaid("s = sum(x[i]^2, i, 0, 1)", derivatives=True)
+    assert '    x_0["x[0]"]' in text and "∂v1/∂x[0] = 2*x[0]" in text
