@@ -16,7 +16,6 @@ Not part of the test suite; tests/test_benchmarks.py runs a tiny smoke version.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import sys
