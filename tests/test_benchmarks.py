@@ -146,3 +146,9 @@ def test_hessian_bench_smoke(capsys):
     assert "| rosenbrock | 12 | symgraph |" in out and "batch of 4 |" in out and "differ" not in out
     assert ("| rosenbrock | 12 | CasADi |" in out) == module.peer_available("casadi")
     assert "symgraph's sparse one holds 34 values" in out
+
+
+def test_pictures_bench_smoke():
+    module = load_benchmark("pictures")
+    report = module.main(repeats=1, workloads={"seed": "p = x + y; g = p * z"}, derivatives=False)
+    assert "| seed | values, adjoints | 5 |" in report and "x" in report.splitlines()[2].split("|")[-2]

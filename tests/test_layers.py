@@ -30,8 +30,9 @@ LAYERS = {
     "symgraph": 9,
 }
 
-#: optional heavy dependencies that may be imported inside a function (everything else at module level)
-OPTIONAL = {"matplotlib", "numba", "tqdm", "dask", "scipy", "cupy", "llvmlite"}
+#: optional heavy dependencies that may be imported inside a function (everything else at module level);
+#: PIL (Pillow) comes with matplotlib, which pictures need anyway
+OPTIONAL = {"matplotlib", "PIL", "numba", "tqdm", "dask", "scipy", "cupy", "llvmlite"}
 
 
 def module_name(path: Path) -> str:

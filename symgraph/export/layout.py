@@ -1,138 +1,160 @@
-"""Where a picture puts things: the layered layout, node outlines and where edges meet them.
+"""Where a picture puts things: every node, edge, label, arrowhead and the legend, in inches.
 
-Nodes go in layers left to right (``networkx.topological_generations``),
-edges spanning several layers bend in every layer they cross (Sugiyama's
-virtual nodes), and rows within a layer are ordered by barycentre sweeps and
-adjacent exchanges, which remove most crossings.  Everything is in inches,
-one data unit per inch, so text sizes and node outlines agree.  Pure
-geometry over :class:`~symgraph.export.text.NodeLabel` and
-:class:`~symgraph.export.text.EdgeLabel`: :mod:`symgraph.export.draw` renders it.
+:func:`arrange` is the one place the geometry of a picture is decided; the
+matplotlib renderer of :mod:`symgraph.export.draw` only paints the
+:class:`Scene` it returns, so the boxes a test checks for overlaps are the
+boxes that are drawn.  The layout is Sugiyama's, as Graphviz's ``dot`` does
+it with edge labels:
+
+* nodes go in layers left to right, each as early or as late as possible,
+  whichever makes edges span fewer layers (an input sits beside its first
+  use), and each output's outgoing edge ends in a sink one layer further right;
+* between two node columns lies a *label column*: every edge crossing it
+  takes one row there, holding its label (values, adjoints, local
+  derivatives) or, for an unlabelled edge or a long edge's later columns,
+  a bend point.  Long edges also take a row in every node column they cross
+  (Sugiyama's virtual nodes);
+* rows within a column are ordered by barycentre sweeps and adjacent
+  exchanges (crossing reduction), then placed by weighted least squares:
+  each column in turn is pulled towards its neighbours' rows, keeping every
+  row's minimum clearance (isotonic regression, pool adjacent violators);
+* an edge runs straight across every column it crosses at its own row, and
+  slants only in the gaps between columns, where nothing else is placed;
+* the rows of a call of a text definition stay together in every column
+  and get an outline of their own, band by band (:func:`_outlines`); a
+  folded sum (``walk(..., fold_sums=True)``) is a bar its terms meet level.
+
+So labels never sit on labels, nodes or arrowheads, and no edge runs through
+a label, by construction rather than by searching for free spots: a label's
+row in its column is as exclusive as a node's.  The gaps widen with the
+slopes they must carry, so edges stay readable.  Text widths are estimated
+from DejaVu Sans Bold's advance widths (an upper bound; a test checks them
+against the renderer), so layout needs no plotting library.
 
 Examples
 --------
 >>> import symgraph as sg
 >>> pos, bends = layered_layout(sg.parse("p = x + y; g = p * z"))
->>> pos["x"], pos["z"], pos["g"]
-((0.0, 0.75), (2.4, -0.75), (4.8, 0.0))
+>>> pos["x"][0] == pos["y"][0] < pos["p"][0] == pos["z"][0] < pos["g"][0]
+True
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Sequence
 
 import networkx as nx
 
 from ..ir.graph import Graph
-from .text import EdgeLabel, NodeLabel
+from .text import EdgeLabel, NodeLabel, call_boxes, edge_texts, legend, op_label
 
-#: Layout in inches: one data unit is one inch, so text sizes and node shapes agree.
-LAYER_GAP, ROW_GAP, FONT_SIZE = 2.4, 1.5, 12
-#: Barycentre ordering sweeps (odd, so the last sweep runs left to right).
-CROSSING_PASSES = 5
-#: How far right of an output the edge leaving it ends, inches.
-SINK_GAP = 1.6
-#: Blank border around the drawing, inches.
-MARGIN = 0.6
-_CHAR = 0.62 * FONT_SIZE / 72  # approximate width of one character, inches
+#: Text sizes in points: nodes' names and ops, the numbers on edges.
+FONT_SIZE, LABEL_SIZE = 12, 10
+#: Lines of an edge label are this many text sizes apart.
+LINE_SPACING = 1.25
+#: Clearances in a column, inches: between nodes, between a node and an edge's row, between edges' rows
+#: (labels); and around a label's text.
+NODE_GAP, EDGE_GAP, LABEL_GAP, LABEL_PAD = 0.35, 0.2, 0.1, 0.04
+#: Narrowest label column (room for an unlabelled edge's slope), inches.
+MIN_COLUMN = 0.45
+#: Gaps between columns: at least these (inches), more where edges must slant across them.
+GAP_OUT, GAP_IN, SLANT = 0.3, 0.35, 0.4
+MAX_GAP = 1.6
+#: Arrowhead length and half width, inches; GAP_IN keeps every arrowhead out of the label columns.
+ARROW_LENGTH, ARROW_HALF_WIDTH = 0.13, 0.05
+#: Barycentre ordering sweeps (odd, so the last sweep runs left to right); least-squares row passes.
+CROSSING_PASSES, ROW_PASSES = 7, 12
+#: Height of a folded sum's bar per term, and how far from its ends edges meet it, inches.
+TERM_PITCH, BAR_INSET = 0.3, 0.1
+#: Extra room between rows of different calls, and a call outline's margin (growing with the calls inside), inches.
+CALL_GAP, CALL_PAD, CALL_NEST = 0.5, 0.1, 0.22
+#: Blank border around the drawing and the legend's distance above it, inches.
+MARGIN, LEGEND_GAP = 0.3, 0.25
 
 Point = tuple[float, float]
 Shape = tuple[str, float, float]
 
-
-def layered_layout(graph: Graph) -> tuple[dict[str, Point], dict[tuple[str, str], list]]:
-    """Positions (inches) by topological generations, left to right, and the bends of long edges.
-
-    An input used only by later layers moves right, next to its first use
-    (``z`` of ``(x+y)*z`` sits beside ``x+y``, as in the textbook).  An edge
-    spanning several layers gets a bend point in every layer it crosses, which
-    takes a row there like a node (Sugiyama's virtual nodes), so no edge runs
-    through a node.  Rows within a layer are ordered by sweeps of the
-    barycentre heuristic (mean row of the neighbours in the previous layer,
-    alternately left to right and right to left), which removes most
-    crossings; each layer is centred.
-
-    Returns
-    -------
-    pos : dict node -> (x, y)
-    bends : dict (u, v) -> list of (x, y), empty for edges between adjacent layers
-    """
-    depth = {node: d for d, layer in enumerate(nx.topological_generations(graph.nx)) for node in layer}
-    for node in graph.order:
-        succ = graph.nx.succ[node]
-        if not graph.nx.pred[node] and succ:
-            depth[node] = min(depth[s] for s in succ) - 1
-    layers: dict[int, list] = {}
-    preds: dict[Any, list] = {node: [] for node in graph.order}
-    succs: dict[Any, list] = {node: [] for node in graph.order}
-    for node in graph.order:
-        layers.setdefault(depth[node], []).append(node)
-    chains: dict[tuple[str, str], list] = {}
-    for u, v in graph.nx.edges:
-        previous = u
-        chains[u, v] = []
-        for d in range(depth[u] + 1, depth[v]):
-            bend = ("bend", u, v, d)
-            layers[d].append(bend)
-            preds[bend], succs[bend] = [previous], []
-            succs[previous].append(bend)
-            chains[u, v].append(bend)
-            previous = bend
-        preds[v].append(previous)
-        succs[previous].append(v)
-    ordered = [layers[d] for d in sorted(layers)]
-    row = {item: i for layer in ordered for i, item in enumerate(layer)}
-    for sweep in range(CROSSING_PASSES):  # barycentre sweeps, down then up; the last one is down
-        down = sweep % 2 == 0
-        indices = range(1, len(ordered)) if down else range(len(ordered) - 2, -1, -1)
-        for d in indices:
-            neighbours = preds if down else succs
-            def key(item):
-                rows = [row[n] for n in neighbours[item]]
-                return sum(rows) / len(rows) if rows else row[item]
-            ordered[d] = sorted(ordered[d], key=key)
-            row.update((item, i) for i, item in enumerate(ordered[d]))
-    _exchange_adjacent(ordered, row, preds, succs)
-    pos: dict[Any, Point] = {}
-    for d, layer in zip(sorted(layers), ordered):
-        top = (len(layer) - 1) * ROW_GAP / 2
-        for i, item in enumerate(layer):
-            pos[item] = (d * LAYER_GAP, top - i * ROW_GAP)
-    bends = {edge: [pos[b] for b in chain] for edge, chain in chains.items()}
-    return {node: pos[node] for node in graph.order}, bends
+#: Advance widths (fractions of the text size) of DejaVu Sans Bold, rounded up; other characters take _WIDE.
+_EM = {**dict.fromkeys(".,:;'|!ijl", 0.40), **dict.fromkeys(" -/()[]{}ftrI", 0.50),
+       **dict.fromkeys("*∂sJ_\"", 0.60), **dict.fromkeys("+=<>^~", 0.84), **dict.fromkeys("mwMW%@", 1.11)}
+_WIDE = 0.72
 
 
-def _exchange_adjacent(ordered: list[list], row: dict, preds: dict, succs: dict, passes: int = 8) -> None:
-    """Swap neighbouring rows while that removes crossings (the adjacent-exchange heuristic)."""
-    def crossings(a, b):  # edges of a (above) and b (below) that cross, on both sides
-        return (sum(1 for p in preds[a] for q in preds[b] if row[p] > row[q])
-                + sum(1 for p in succs[a] for q in succs[b] if row[p] > row[q]))
+def text_width(text: str, size: float) -> float:
+    """Width of one line of text in inches (DejaVu Sans Bold; regular text is narrower)."""
+    return sum(_EM.get(ch, _WIDE) for ch in text) * size / 72
 
-    for _ in range(passes):
-        improved = False
-        for layer in ordered:
-            for i in range(len(layer) - 1):
-                a, b = layer[i], layer[i + 1]
-                if crossings(b, a) < crossings(a, b):
-                    layer[i], layer[i + 1] = b, a
-                    row[a], row[b] = i + 1, i
-                    improved = True
-        if not improved:
-            return
+
+class Text(NamedTuple):
+    """One line of text: drawn centred on (x, y) unless ``align`` says "left"."""
+
+    text: str
+    x: float
+    y: float
+    colour: str
+    size: float
+    bold: bool = False
+    align: str = "center"
+
+
+class Box(NamedTuple):
+    """A rectangle something occupies: a node, an edge label, an arrowhead, the legend, a call's caption."""
+
+    kind: str  # "node" | "label" | "arrow" | "legend" | "caption"
+    owner: Any  # the node's name, the edge (u, v), or None
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass
+class Scene:
+    """Everything a picture shows, in inches (one data unit per inch, y up)."""
+
+    nodes: list[tuple[NodeLabel, Point, Shape]] = field(default_factory=list)
+    #: each edge's path from its source's outline to the arrow's tip: pieces of 2 points (a straight
+    #: line) or 4 (a cubic Bezier curve, inside the rectangle its first and last point span)
+    edges: list[tuple[EdgeLabel, list[list[Point]]]] = field(default_factory=list)
+    arrows: list[tuple[Point, Point, Point]] = field(default_factory=list)  # tip, two base corners
+    texts: list[Text] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)
+    #: each call of a text definition: the outline around its rows (a polygon, top left corner first), its name
+    calls: list[tuple[list[Point], str]] = field(default_factory=list)
+    bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # left, right, bottom, top
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """(width, height) in inches."""
+        left, right, bottom, top = self.bounds
+        return right - left, top - bottom
 
 
 def node_shape(node: NodeLabel) -> Shape:
-    """("box" | "ellipse" | "point", half width, half height) in inches; circles are round ellipses."""
+    """("box" | "bar" | "ellipse" | "point", half width, half height) in inches; circles are round ellipses.
+
+    A box is an input, a bar a folded sum (``walk(..., fold_sums=True)``).
+    """
     if node.shape == "none":
         return "point", 0.0, 0.0
-    width = len(node.label) * _CHAR
+    width = text_width(node.label, FONT_SIZE) * 0.92  # regular weight
+    if node.terms:  # a folded sum: a bar tall enough for its terms' arrows to meet it side by side
+        return "bar", width / 2 + 0.15, max(0.3, TERM_PITCH * node.terms / 2)
     if node.shape == "box":
-        return "box", width / 2 + 0.15, 0.25
-    radius = max(0.32, width / 2 + 0.12)
-    return "ellipse", radius, min(radius, 0.45)
+        return "box", width / 2 + 0.12, 0.22
+    radius = max(0.3, width / 2 + 0.1)
+    return "ellipse", radius, min(radius, 0.42)
 
 
 def boundary(centre: Point, shape: Shape, towards: Point) -> Point:
-    """Where the segment from ``centre`` to ``towards`` leaves the node's outline."""
+    """Where the segment from ``centre`` to ``towards`` leaves the node's outline.
+
+    A bar (a folded sum) is met level with ``towards`` when that is within
+    its height, so its many edges arrive side by side.
+    """
     (x, y), (kind, hw, hh) = centre, shape
+    if kind == "bar":
+        return x - hw if towards[0] < x else x + hw, _nearest(towards[1], y, hh - BAR_INSET)
     dx, dy = towards[0] - x, towards[1] - y
     if kind == "point" or not (dx or dy):
         return x, y
@@ -143,27 +165,435 @@ def boundary(centre: Point, shape: Shape, towards: Point) -> Point:
     return x + dx * scale, y + dy * scale
 
 
-def place(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
-          ) -> tuple[dict[str, Point], dict[tuple[str, str], list], dict[str, Shape]]:
-    """Positions, bends and outlines of everything :func:`~symgraph.export.text.walk` yields.
+def layered_layout(graph: Graph) -> tuple[dict[str, Point], dict[tuple[str, str], list]]:
+    """Positions (inches) of the nodes, left to right, and the points each edge passes on its way.
 
-    The layered layout of the graph's nodes, plus each output's sink, to the
-    right of the output it leaves.
+    The layout of :func:`arrange` without labels.  ``bends[u, v]`` lists
+    the points (inches) the edge passes between its ends: two per column it
+    crosses (it runs straight across each), so every edge bends only between
+    columns.
+
+    Returns
+    -------
+    pos : dict node -> (x, y)
+    bends : dict (u, v) -> list of (x, y)
     """
-    pos, bends = layered_layout(graph)
-    shapes = {node.name: node_shape(node) for node in nodes}
+    nodes = [NodeLabel(n, op_label(graph, n), "box" if graph.op(n) == "input" else "circle") for n in graph.order]
+    edges = [EdgeLabel(u, v) for u, v in graph.nx.edges]
+    pos, routes, _, _, _ = _place(nodes, edges, _calls(graph))
+    return {n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}
+
+
+def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> Scene:
+    """The whole picture of what :func:`~symgraph.export.text.walk` yields: the one source of its geometry."""
+    pos, routes, label_rows, shapes, outlines = _place(nodes, edges, _calls(graph))
+    scene = Scene()
+    for node in nodes:
+        x, y = pos[node.name]
+        kind, hw, hh = shape = shapes[node.name]
+        scene.nodes.append((node, (x, y), shape))
+        if kind != "point":
+            scene.texts.append(Text(node.label, x, y, "black", FONT_SIZE))
+            scene.boxes.append(Box("node", node.name, x - hw, y - hh, x + hw, y + hh))
     for edge in edges:
-        if shapes[edge.target][0] == "point":
-            x, y = pos[edge.source]
-            pos[edge.target] = (x + shapes[edge.source][1] + SINK_GAP, y)
-    return pos, bends, shapes
+        key = (edge.source, edge.target)
+        points = list(routes[key])
+        points[0] = boundary(points[0], shapes[edge.source], points[1])
+        points[-1] = boundary(points[-1], shapes[edge.target], points[-2])
+        scene.edges.append((edge, _pieces(points)))
+        tip, tail = points[-1], points[-2]
+        length = ((tip[0] - tail[0]) ** 2 + (tip[1] - tail[1]) ** 2) ** 0.5 or 1.0
+        ux, uy = (tip[0] - tail[0]) / length, (tip[1] - tail[1]) / length
+        bx, by = tip[0] - ARROW_LENGTH * ux, tip[1] - ARROW_LENGTH * uy
+        corners = ((bx - ARROW_HALF_WIDTH * uy, by + ARROW_HALF_WIDTH * ux),
+                   (bx + ARROW_HALF_WIDTH * uy, by - ARROW_HALF_WIDTH * ux))
+        scene.arrows.append((tip, *corners))
+        xs, ys = [tip[0], corners[0][0], corners[1][0]], [tip[1], corners[0][1], corners[1][1]]
+        scene.boxes.append(Box("arrow", key, min(xs), min(ys), max(xs), max(ys)))
+        if key in label_rows:
+            x, y = label_rows[key]
+            lines = edge_texts(edge)
+            width, height = _label_size(lines)
+            scene.boxes.append(Box("label", key, x - width / 2, y - height / 2, x + width / 2, y + height / 2))
+            step = LINE_SPACING * LABEL_SIZE / 72
+            top = y + (len(lines) - 1) * step / 2
+            scene.texts.extend(Text(text, x, top - i * step, colour, LABEL_SIZE, True)
+                               for i, (text, colour) in enumerate(lines))
+    _add_calls(scene, graph, outlines)
+    left, right, bottom, top = _extent(scene)
+    entries = legend(graph, edges)
+    if any(node.terms for node in nodes):
+        entries.append(("Σ: a chain of additions drawn as one node", "black"))
+    if entries:  # one row above the drawing, left aligned
+        height = LINE_SPACING * LABEL_SIZE / 72 + 2 * LABEL_PAD
+        y = top + LEGEND_GAP + height / 2
+        x = left
+        for text, colour in entries:
+            scene.texts.append(Text(text, x + LABEL_PAD, y, colour, LABEL_SIZE, True, "left"))
+            x += text_width(text, LABEL_SIZE) + 0.25
+        scene.boxes.append(Box("legend", None, left, y - height / 2, x - 0.25 + 2 * LABEL_PAD, y + height / 2))
+        left, right, bottom, top = _extent(scene)
+    scene.bounds = (left - MARGIN, right + MARGIN, bottom - MARGIN, top + MARGIN)
+    return scene
 
 
-def bounds(pos: dict[str, Point], shapes: dict[str, Shape], bends: dict[tuple[str, str], list]
-           ) -> tuple[float, float, float, float]:
-    """``(left, right, bottom, top)`` of the drawing, outlines, bends and margin included."""
-    extents = [(x - shapes[n][1], x + shapes[n][1], y - shapes[n][2], y + shapes[n][2])
-               for n, (x, y) in pos.items()]
-    extents += [(x, x, y, y) for points in bends.values() for x, y in points]
-    return (min(e[0] for e in extents) - MARGIN, max(e[1] for e in extents) + MARGIN,
-            min(e[2] for e in extents) - MARGIN, max(e[3] for e in extents) + MARGIN)
+def _pieces(points: list[Point]) -> list[list[Point]]:
+    """The route as straight lines at its ends and across columns, S-curves in the gaps between columns.
+
+    A curve leaves and enters horizontally, as the edge runs across the
+    columns on either side, and stays within the gap its ends span.
+    """
+    pieces = []
+    for i, (p, q) in enumerate(zip(points, points[1:])):
+        if i == 0 or i == len(points) - 2 or p[1] == q[1]:
+            pieces.append([p, q])
+        else:
+            half = (q[0] - p[0]) / 2
+            pieces.append([p, (p[0] + half, p[1]), (q[0] - half, q[1]), q])
+    return pieces
+
+
+def _label_size(lines: list[tuple[str, str]]) -> tuple[float, float]:
+    """Width and height (inches) of an edge label's box: its lines, centred, with padding."""
+    if not lines:
+        return 0.0, 0.0
+    width = max(text_width(text, LABEL_SIZE) for text, _ in lines)
+    return width + 2 * LABEL_PAD, len(lines) * LINE_SPACING * LABEL_SIZE / 72 + 2 * LABEL_PAD
+
+
+def _extent(scene: Scene) -> tuple[float, float, float, float]:
+    points = [p for _, pieces in scene.edges for piece in pieces for p in piece]
+    xs = [v for box in scene.boxes for v in (box.x0, box.x1)] + [p[0] for p in points]
+    ys = [v for box in scene.boxes for v in (box.y0, box.y1)] + [p[1] for p in points]
+    for outline, _ in scene.calls:
+        xs += [p[0] for p in outline]
+        ys += [p[1] for p in outline]
+    return min(xs, default=0.0), max(xs, default=0.0), min(ys, default=0.0), max(ys, default=0.0)
+
+
+def _calls(graph: Graph) -> dict[str, tuple[int, ...]]:
+    """Node -> the calls of text definitions it was made by, outermost first (``graph.groups`` indices)."""
+    innermost, parent = call_boxes(graph)
+    out = {}
+    for node, k in innermost.items():
+        chain = []
+        while k is not None:
+            chain.append(k)
+            k = parent[k]
+        out[node] = tuple(reversed(chain))
+    return out
+
+
+def _add_calls(scene: Scene, graph: Graph, outlines: dict[int, list[Point]]) -> None:
+    """Each call's outline, captioned ``f()`` above its top left corner."""
+    for k, outline in outlines.items():
+        name = graph.groups[k].name
+        scene.calls.append((outline, name))
+        caption = f"{name}()"
+        (x0, y1), height = outline[0], LINE_SPACING * LABEL_SIZE / 72
+        scene.texts.append(Text(caption, x0 + 0.08, y1 + height / 2, "#666666", LABEL_SIZE, False, "left"))
+        scene.boxes.append(Box("caption", k, x0 + 0.08, y1, x0 + 0.08 + text_width(caption, LABEL_SIZE), y1 + height))
+
+
+# --------------------------------------------------------------------------- layering, ordering, rows
+
+def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict | None = None) -> tuple[
+        dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point], dict[str, Shape],
+        dict[int, list[Point]]]:
+    """Positions of the nodes, each edge's route (centre, column crossings..., centre), each label's centre,
+    the nodes' outlines (:func:`node_shape`, a bar as tall as the labels of the edges it meets) and the
+    calls' outlines (:func:`_outlines`)."""
+    shapes = {node.name: node_shape(node) for node in nodes}
+    sinks = {node.name for node in nodes if node.shape == "none"}
+    g = nx.DiGraph()
+    g.add_nodes_from(node.name for node in nodes if node.name not in sinks)
+    g.add_edges_from((e.source, e.target) for e in edges if e.target not in sinks)
+    depth = _layers(g)
+    for edge in edges:  # a sink, one layer right of the output it leaves
+        if edge.target in sinks:
+            depth[edge.target] = depth[edge.source] + 1
+    # items: nodes (their names) in even columns 2d; an edge's rows ("row", u, v, column) in the columns between
+    size: dict[Any, tuple[float, float]] = {name: (2 * shapes[name][1], 2 * shapes[name][2]) for name in depth}
+    columns: dict[int, list] = {}
+    for node in nodes:
+        if node.name in depth:
+            columns.setdefault(2 * depth[node.name], []).append(node.name)
+    preds: dict[Any, list] = {item: [] for item in size}
+    succs: dict[Any, list] = {item: [] for item in size}
+    chains: dict[tuple[str, str], list] = {}
+    label_item: dict[tuple[str, str], Any] = {}
+    edge_source: dict[Any, str] = {}  # the last item of an edge's chain (or its source) -> its source
+    for edge in edges:
+        u, v = edge.source, edge.target
+        chain, previous = [], u
+        for c in range(2 * depth[u] + 1, 2 * depth[v]):
+            item = ("row", u, v, c)
+            columns.setdefault(c, []).append(item)
+            size[item] = (0.0, 0.0)
+            preds[item], succs[item] = [previous], []
+            succs[previous].append(item)
+            chain.append(item)
+            previous = item
+        preds[v].append(previous)
+        succs[previous].append(v)
+        chains[u, v] = chain
+        edge_source[previous] = u
+        lines = edge_texts(edge)
+        if lines and chain:
+            label_item[u, v] = chain[0]
+            size[chain[0]] = _label_size(lines)
+    for node in nodes:
+        if node.terms:
+            kind, hw, hh = shapes[node.name]
+            # as tall as its terms' labels, or the terms themselves, stacked: edges can then run level
+            stack = sum(max(size[p][1] + LABEL_GAP, size[edge_source[p]][1] + NODE_GAP) for p in preds[node.name])
+            stack += 2 * BAR_INSET - NODE_GAP
+            shapes[node.name] = (kind, hw, max(hh, stack / 2))
+            size[node.name] = (2 * hw, 2 * shapes[node.name][2])
+    ordered = [columns.get(c, []) for c in range(max(columns, default=-1) + 1)]
+    calls = dict(calls or {})
+    for item in size:  # an edge's rows belong to the calls holding both its ends
+        if isinstance(item, tuple):
+            ours, theirs = calls.get(item[1], ()), calls.get(item[2], ())
+            common = 0
+            while common < min(len(ours), len(theirs)) and ours[common] == theirs[common]:
+                common += 1
+            if common:
+                calls[item] = ours[:common]
+    _order(ordered, preds, succs, calls)
+    rows = _rows(ordered, size, preds, succs, {node.name for node in nodes if node.terms}, calls)
+    xs = _column_x(ordered, size, rows, succs)
+    pos = {item: (xs[c], -rows[item]) for c, column in enumerate(ordered) for item in column}
+    routes: dict[tuple[str, str], list[Point]] = {}
+    widths = [max((size[item][0] for item in column), default=0.0) for column in ordered]
+    widths = [max(w, MIN_COLUMN) if c % 2 else w for c, w in enumerate(widths)]
+    for (u, v), chain in chains.items():
+        route = [pos[u]]
+        for item in chain:
+            c, (x, y) = item[3], pos[item]
+            route += [(x - widths[c] / 2, y), (x + widths[c] / 2, y)] if widths[c] else [(x, y)]
+        routes[u, v] = route + [pos[v]]
+    outlines = _outlines(ordered, size, rows, xs, widths, calls)
+    return pos, routes, {edge: pos[item] for edge, item in label_item.items()}, shapes, outlines
+
+
+def _layers(g: nx.DiGraph) -> dict[str, int]:
+    """Layer of every node: as early or as late as possible, whichever makes edges span fewer layers.
+
+    Every layer an edge skips costs a row in two columns, so the shorter total
+    wins: a sum of products reads better with each product beside the
+    addition that uses it (as late as possible), a network with one late
+    branch better as early as possible.  An input sits beside its first use.
+    """
+    order = list(g)  # the nodes in the order drawn: a topological order
+    early = {node: d for d, layer in enumerate(nx.topological_generations(g)) for node in layer}
+    late: dict[str, int] = {}
+    for node in reversed(order):  # longest path to an output, counted from the right
+        late[node] = min((late[s] - 1 for s in g.succ[node]), default=0)
+    shift = -min(late.values(), default=0)
+    late = {node: d + shift for node, d in late.items()}
+    best = None
+    for depth in (early, late):
+        for node in order:
+            if not g.pred[node] and g.succ[node]:
+                depth[node] = min(depth[s] for s in g.succ[node]) - 1
+        low = min(depth.values(), default=0)
+        for node in depth:
+            depth[node] -= low
+        span = sum(depth[v] - depth[u] for u, v in g.edges)
+        if best is None or span < best[0]:
+            best = (span, depth)
+    return best[1] if best else {}
+
+
+def _order(ordered: list[list], preds: dict, succs: dict, calls: dict | None = None) -> None:
+    """Order each column's rows to reduce crossings: barycentre sweeps, then adjacent exchanges; keeps the best.
+
+    ``calls`` maps an item to the calls it belongs to, outermost first: the
+    rows of one call stay together in every column (each sorts by its calls'
+    mean barycentres before its own), so the call's box holds few others.
+    """
+    calls = calls or {}
+    row = {item: i for column in ordered for i, item in enumerate(column)}
+    best, fewest = [list(column) for column in ordered], _crossings(ordered, row, succs)
+    for sweep in range(CROSSING_PASSES):  # down then up; the last one is down
+        down = sweep % 2 == 0
+        neighbours = preds if down else succs
+        for c in (range(1, len(ordered)) if down else range(len(ordered) - 2, -1, -1)):
+            centre = {}
+            for item in ordered[c]:
+                rows = [row[n] for n in neighbours[item]]
+                centre[item] = sum(rows) / len(rows) if rows else row[item]
+            mean: dict[int, list] = {}
+            for item in ordered[c]:
+                for k in calls.get(item, ()):
+                    mean.setdefault(k, []).append(centre[item])
+            ordered[c] = sorted(ordered[c], key=lambda item: (
+                *(sum(mean[k]) / len(mean[k]) for k in calls.get(item, ())), centre[item]))
+            row.update((item, i) for i, item in enumerate(ordered[c]))
+        _exchange_adjacent(ordered, row, preds, succs, calls)
+        count = _crossings(ordered, row, succs)
+        if count < fewest:
+            best, fewest = [list(column) for column in ordered], count
+        if not count:
+            break
+    ordered[:] = best
+
+
+def _crossings(ordered: list[list], row: dict, succs: dict) -> int:
+    """Edge crossings between neighbouring columns (inversions counted with a Fenwick tree)."""
+    total = 0
+    for column, following in zip(ordered, ordered[1:]):
+        targets = [row[t] for item in column for t in sorted(succs[item], key=row.__getitem__)]
+        tree = [0] * (len(following) + 1)
+        for seen, t in enumerate(targets):
+            i, below = t + 1, 0  # how many earlier edges end at or above t: the rest cross this one
+            while i > 0:
+                below += tree[i]
+                i -= i & -i
+            total += seen - below
+            i = t + 1
+            while i <= len(following):
+                tree[i] += 1
+                i += i & -i
+    return total
+
+
+def _exchange_adjacent(ordered: list[list], row: dict, preds: dict, succs: dict, calls: dict,
+                       passes: int = 4) -> None:
+    """Swap neighbouring rows of the same calls while that removes crossings (the adjacent-exchange heuristic)."""
+    def crossings(a, b):  # edges of a (above) and b (below) that cross, on both sides
+        return (sum(1 for p in preds[a] for q in preds[b] if row[p] > row[q])
+                + sum(1 for p in succs[a] for q in succs[b] if row[p] > row[q]))
+
+    for _ in range(passes):
+        improved = False
+        for column in ordered:
+            for i in range(len(column) - 1):
+                a, b = column[i], column[i + 1]
+                if calls.get(a, ()) == calls.get(b, ()) and crossings(b, a) < crossings(a, b):
+                    column[i], column[i + 1] = b, a
+                    row[a], row[b] = i + 1, i
+                    improved = True
+        if not improved:
+            return
+
+
+def _nearest(row: float, centre: float, reach: float) -> float:
+    """The row within ``reach`` of ``centre`` nearest to ``row``: where a bar is closest."""
+    return min(max(row, centre - reach), centre + reach)
+
+
+def _rows(ordered: list[list], size: dict, preds: dict, succs: dict, tall: set = frozenset(),
+          calls: dict | None = None) -> dict[Any, float]:
+    """Vertical place of every item (inches, downwards): each column pulled towards its neighbours in turn.
+
+    A column's rows minimise the weighted squared distance to the mean row of
+    their neighbours, keeping their order and clearances.  Rows of edges
+    weigh more than nodes, so long edges run straight.
+    """
+    seps = []
+    for column in ordered:
+        gaps = []
+        for a, b in zip(column, column[1:]):
+            nodes = (not isinstance(a, tuple)) + (not isinstance(b, tuple))
+            apart = (calls or {}).get(a, ()) != (calls or {}).get(b, ())  # room for a call's outline between
+            gaps.append((size[a][1] + size[b][1]) / 2 + (LABEL_GAP, EDGE_GAP, NODE_GAP)[nodes] + CALL_GAP * apart)
+        seps.append(gaps)
+    rows: dict[Any, float] = {}
+    for column, gaps in zip(ordered, seps):  # stacked, centred on 0
+        p = 0.0
+        for i, item in enumerate(column):
+            rows[item] = p
+            p += gaps[i] if i < len(gaps) else 0.0
+        for item in column:
+            rows[item] -= p / 2
+    weight = {item: 1.0 if not isinstance(item, tuple) else (2.0 if size[item][1] else 4.0) for item in rows}
+    reach = {item: size[item][1] / 2 - BAR_INSET for item in tall}  # a bar meets its edges anywhere on its side
+
+    def settle(c, sides):
+        column = ordered[c]
+        desired = []
+        for item in column:
+            near = [_nearest(rows[item], rows[n], reach.get(n, 0.0)) for side in sides for n in side[item]]
+            desired.append(sum(near) / len(near) if near else rows[item])
+        for item, p in zip(column, _isotonic(desired, [weight[item] for item in column], seps[c])):
+            rows[item] = p
+
+    for k in range(ROW_PASSES):
+        if k % 2 == 0:
+            for c in range(1, len(ordered)):
+                settle(c, (preds,))
+        else:
+            for c in range(len(ordered) - 2, -1, -1):
+                settle(c, (succs,))
+    for _ in range(2):
+        for c in range(len(ordered)):
+            settle(c, (preds, succs))
+    return rows
+
+
+def _isotonic(desired: list[float], weights: list[float], gaps: list[float]) -> list[float]:
+    """Rows p minimising sum w (p - desired)^2 with p[i+1] - p[i] >= gaps[i]: pool adjacent violators."""
+    offset, offsets = 0.0, []
+    for i in range(len(desired)):
+        offsets.append(offset)
+        offset += gaps[i] if i < len(gaps) else 0.0
+    blocks: list[list[float]] = []  # [weighted mean, total weight, count]
+    for d, o, w in zip(desired, offsets, weights):
+        blocks.append([d - o, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, w2, n2 = blocks.pop()
+            m1, w1, n1 = blocks[-1]
+            blocks[-1] = [(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, n1 + n2]
+    out: list[float] = []
+    for mean, _, count in blocks:
+        out.extend([mean] * count)
+    return [q + o for q, o in zip(out, offsets)]
+
+
+def _column_x(ordered: list[list], size: dict, rows: dict, succs: dict) -> list[float]:
+    """Centre of every column: each as wide as its widest item, the gaps wide enough for the slopes they carry."""
+    widths = [max((size[item][0] for item in column), default=0.0) for column in ordered]
+    widths = [max(w, MIN_COLUMN) if c % 2 else w for c, w in enumerate(widths)]
+    xs, x = [], 0.0
+    for c, column in enumerate(ordered):
+        if c:
+            rise = max((abs(rows[t] - rows[item]) for item in ordered[c - 1] for t in succs[item]), default=0.0)
+            x += widths[c - 1] / 2 + min(MAX_GAP, max(GAP_IN if c % 2 == 0 else GAP_OUT, SLANT * rise)) + widths[c] / 2
+        xs.append(x)
+    return xs
+
+
+def _outlines(ordered: list[list], size: dict, rows: dict, xs: list[float], widths: list[float],
+              calls: dict) -> dict[int, list[Point]]:
+    """Each call's outline: in every column it spans, a band around its rows there, the bands joined.
+
+    The rows of a call are contiguous in each column (:func:`_order`), so a
+    band holds no other row, and an outline hugs its call where a rectangle
+    around all its nodes would take in neighbours.  Outlines of calls inside
+    others get smaller margins, so they nest.
+    """
+    spans: dict[int, dict[int, list[float]]] = {}
+    depth: dict[int, int] = {}  # how many calls nest inside each
+    for c, column in enumerate(ordered):
+        for item in column:
+            chain = calls.get(item, ())
+            for i, k in enumerate(chain):
+                depth[k] = max(depth.get(k, 0), len(chain) - 1 - i)
+                y, half = -rows[item], size[item][1] / 2
+                band = spans.setdefault(k, {}).setdefault(c, [y - half, y + half])
+                band[0], band[1] = min(band[0], y - half), max(band[1], y + half)
+    outlines = {}
+    for k in sorted(spans):
+        pad, columns = CALL_PAD + CALL_NEST * depth[k], spans[k]
+        first, last = min(columns), max(columns)
+        top, bottom, band = [], [], columns[first]
+        for c in range(first, last + 1):
+            band = columns.get(c, band)  # a column the call skips keeps the band before it
+            left = xs[c] - widths[c] / 2 - (pad if c == first else (xs[c] - widths[c] / 2 - xs[c - 1] - widths[c - 1] / 2) / 2)
+            right = xs[c] + widths[c] / 2 + (pad if c == last else (xs[c + 1] - widths[c + 1] / 2 - xs[c] - widths[c] / 2) / 2)
+            top += [(left, band[1] + pad), (right, band[1] + pad)]
+            bottom += [(left, band[0] - pad), (right, band[0] - pad)]
+        outlines[k] = top + bottom[::-1]
+    return outlines

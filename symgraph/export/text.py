@@ -4,7 +4,10 @@ Inputs are boxes, operations are circles labelled with their op; an edge
 ``u -> v`` carries the forward value of ``u`` (green) and, when given, the
 adjoint of ``u`` -- the derivative of the output with respect to ``u``, the
 gradient flowing back along the edge -- (red) and the edge's local derivative
-``∂v/∂u``: the textbook's green and red numbers.  Each output gets one more
+``∂v/∂u`` (blue): the textbook's green and red numbers, and a third colour so
+a local derivative is never taken for a gradient.  :func:`edge_texts` and
+:func:`legend` say which texts in which colours, for DOT and the matplotlib
+pictures alike, so both engines write the same labels.  Each output gets one more
 edge leaving the drawing, labelled with the output's value and adjoint (the
 ``-12`` and ``1`` of ``g = (x+y)*z`` at x=1, y=3, z=-3), so the drawings of
 the textbook can be reproduced exactly.
@@ -17,7 +20,7 @@ that walk, and :mod:`symgraph.export.draw` draws the same walk.
 from __future__ import annotations
 
 import html
-from typing import Any, Iterator, Mapping, NamedTuple
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
@@ -29,19 +32,25 @@ from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..names import Namer
 
-#: Colours of the forward values and of the gradients (adjoints, edge derivatives).
-VALUE_COLOUR, GRADIENT_COLOUR = "darkgreen", "red"
+#: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
+#: names both Graphviz (X11) and matplotlib know.
+VALUE_COLOUR, ADJOINT_COLOUR, DERIVATIVE_COLOUR = "darkgreen", "red", "mediumblue"
 
 #: Node ids Mermaid's flowchart grammar reads as keywords.
 _MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef",
                      "click", "linkstyle", "default", "call", "href", "direction"}
 
 
+def display_name(graph: Graph, node: str) -> str:
+    """A node's name as drawings write it: an indexed input's element by its label, ``x[3]``."""
+    return graph.symbol(node).name if graph.indexed and graph.op(node) == "input" else node
+
+
 def op_label(graph: Graph, node: str) -> str:
     """What a drawing writes in a node: its name, and its op for operations (``c: +``)."""
     op = graph.op(node)
-    if op == "input":  # an indexed input's element by its label, x[3]
-        return graph.symbol(node).name if graph.indexed else node
+    if op == "input":
+        return display_name(graph, node)
     if op == "const":
         return f"{node}: {graph.operands(node)[0]}"
     constants = [str(x) for x in graph.operands(node) if not isinstance(x, str)]
@@ -69,6 +78,7 @@ class NodeLabel(NamedTuple):  # a tuple: ten times cheaper to make than a frozen
     name: str
     label: str  # what is written in it (:func:`op_label`); empty for a sink
     shape: str  # "box" (an input), "circle" (an operation), "none" (the sink an output's edge ends in)
+    terms: int = 0  # a chain of additions drawn as one node (``walk(..., fold_sums=True)``): how many terms
 
 
 class EdgeLabel(NamedTuple):
@@ -90,7 +100,7 @@ def output_sink(graph: Graph, output: str) -> str:
 
 
 def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None,
-         derivatives: Mapping | None = None) -> Iterator[NodeLabel | EdgeLabel]:
+         derivatives: Mapping | None = None, *, fold_sums: bool = False) -> Iterator[NodeLabel | EdgeLabel]:
     """Everything a drawing shows, in the order the text exports write it, labels resolved.
 
     Every node first, then every edge ``u -> v``; then, for each output with
@@ -107,22 +117,106 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
         d output / d node; an edge shows its source's adjoint.
     derivatives : mapping (u, v) -> number or sympy expression, optional
         Local derivatives ∂v/∂u of the edges.
+    fold_sums : bool
+        Draw each chain of additions (an indexed sum, ``a + b + c + ...``) as
+        one node ``s: Σ n terms`` with an edge from every term: what a picture
+        of a big graph does (:func:`sum_chains`).  A term's edge carries its
+        value and adjoint as before, and ∂s/∂term, the number of times the
+        chain adds it.
     """
     def number(mapping, key):
         return format_number(mapping[key]) if mapping is not None and key in mapping else None
 
+    into = sum_chains(graph) if fold_sums else {}
+    roots = set(into.values())
+    terms: dict[tuple[str, str], int] = {}  # (term, sum) -> how often the chain adds it
+    for (u, v), slots in (graph.edge_slots().items() if into else ()):
+        if u not in into and (v in into or v in roots):
+            key = (u, into.get(v, v))
+            terms[key] = terms.get(key, 0) + len(slots)
+    count: dict[str, int] = {}
+    for (_, v), k in terms.items():
+        count[v] = count.get(v, 0) + k
     for node in graph.order:
-        yield NodeLabel(node, op_label(graph, node), "box" if graph.op(node) == "input" else "circle")
+        if node in into:
+            continue
+        if node in count:
+            constants = "".join(f" + {x}" for x in graph.operands(node) if not isinstance(x, str))
+            yield NodeLabel(node, f"{node}: Σ {count[node]} terms{constants}", "circle", count[node])
+        else:
+            yield NodeLabel(node, op_label(graph, node), "box" if graph.op(node) == "input" else "circle")
+    done = set()
     for u, v in graph.nx.edges:
-        partial = number(derivatives, (u, v))
+        if u in into:
+            continue
+        if (u, into.get(v, v)) in terms:
+            v = into.get(v, v)
+            if (u, v) in done:
+                continue
+            done.add((u, v))
+            partial = None if derivatives is None else format_number(terms[u, v])
+        else:
+            partial = number(derivatives, (u, v))
         yield EdgeLabel(u, v, number(values, u), number(adjoints, u),
-                        None if partial is None else f"∂{v}/∂{u} = {partial}")
+                        None if partial is None else f"∂{v}/∂{display_name(graph, u)} = {partial}")
     for y in graph.outputs:
         value, adjoint = number(values, y), number(adjoints, y)
         if value is not None or adjoint is not None:
             sink = output_sink(graph, y)
             yield NodeLabel(sink, "", "none")
             yield EdgeLabel(y, sink, value, adjoint)
+
+
+def sum_chains(graph: Graph) -> dict[str, str]:
+    """The additions a picture may fold into a later one: node -> the addition that absorbs it.
+
+    An addition is absorbed by the addition that uses it when nothing else
+    uses it, it is not an output, it adds no constant (its label would be
+    lost) and it is added once; chains and trees of additions -- an indexed
+    sum, ``a + b + c + d`` -- so fold into their last addition.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> sum_chains(sg.parse("s = a*b + c + d + 1"))  # v2 = v1 + c, v3 = v2 + d, s = v3 + 1
+    {'v3': 's', 'v2': 's'}
+    """
+    outputs, slots, into = set(graph.outputs), graph.edge_slots(), {}
+    for node in reversed(graph.order):  # a node's user is settled before it
+        users = graph.nx.succ[node]
+        if graph.op(node) != "add" or node in outputs or len(users) != 1:
+            continue
+        (user,) = users
+        if graph.op(user) == "add" and len(slots[node, user]) == 1 and all(
+                isinstance(x, str) for x in graph.operands(node)):
+            into[node] = into.get(user, user)
+    return into
+
+
+def edge_texts(edge: EdgeLabel) -> list[tuple[str, str]]:
+    """The lines written on an edge, each with its colour: value, adjoint, local derivative (those given)."""
+    parts = ((edge.value, VALUE_COLOUR), (edge.adjoint, ADJOINT_COLOUR), (edge.derivative, DERIVATIVE_COLOUR))
+    return [(text, colour) for text, colour in parts if text is not None]
+
+
+def legend(graph: Graph, edges: Iterable[EdgeLabel]) -> list[tuple[str, str]]:
+    """What the colours on the edges mean, for the kinds of label present: (text, colour) pairs.
+
+    Empty when no edge carries a label.  The adjoint is named by the
+    output (``∂g/∂u``) when the graph has one.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> legend(sg.parse("p = x + y; g = p * z"), [EdgeLabel("x", "p", "1", "-3")])
+    [('on an edge u → v:', 'black'), ('value of u', 'darkgreen'), ('adjoint ∂g/∂u', 'red')]
+    """
+    present = {colour for edge in edges for _, colour in edge_texts(edge)}
+    if not present:
+        return []
+    adjoint = f"adjoint ∂{graph.outputs[0]}/∂u" if len(set(graph.outputs)) == 1 else "adjoint of u"
+    entries = [("value of u", VALUE_COLOUR), (adjoint, ADJOINT_COLOUR), ("local derivative ∂v/∂u", DERIVATIVE_COLOUR)]
+    return [("on an edge u → v:", "black"), *(entry for entry in entries if entry[1] in present)]
 
 
 def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
@@ -316,23 +410,34 @@ def _font(colour: str, text: str) -> str:
 
 
 def _dot_line(item: NodeLabel | EdgeLabel) -> str:
-    """One item of :func:`walk` as a DOT statement: values in green, gradients in red."""
+    """One item of :func:`walk` as a DOT statement: the lines of :func:`edge_texts`, each in its colour."""
     if isinstance(item, NodeLabel):
         if item.shape == "none":
             return f'    "{item.name}" [label="", shape=none, width=0, height=0];'
         label = item.label.replace("\\", "\\\\").replace('"', '\\"')
         return f'    "{item.name}" [label="{label}", shape={item.shape}];'
-    parts = [_font(colour, text) for colour, text in ((VALUE_COLOUR, item.value), (GRADIENT_COLOUR, item.adjoint),
-                                                      (GRADIENT_COLOUR, item.derivative)) if text is not None]
+    parts = [_font(colour, text) for text, colour in edge_texts(item)]
     attrs = f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
     return f'    "{item.source}" -> "{item.target}"{attrs};'
 
 
+def _dot_legend(graph: Graph, items: list) -> list[str]:
+    """The legend as a text-only node, placed first (leftmost) by Graphviz; nothing when no edge is labelled."""
+    entries = legend(graph, [item for item in items if isinstance(item, EdgeLabel)])
+    if not entries:
+        return []
+    name = Namer(set(graph.op_of) | {item.name for item in items if isinstance(item, NodeLabel)}).fresh("legend")
+    lines = "".join(_font(colour, text) + '<br align="left"/>' for text, colour in entries)  # lines left aligned
+    return [f'    "{name}" [label=<{lines}>, shape=plaintext];']
+
+
 def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
            derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
-    """Graphviz DOT, left to right; values in green, adjoints and edge derivatives in red.
+    """Graphviz DOT, left to right; values in green, adjoints in red, local derivatives in blue.
 
     Takes the arguments of :func:`to_mermaid` and :func:`symgraph.export.draw`.
+    When edges carry numbers, a text-only ``legend`` node says what each
+    colour means (:func:`legend`).
 
     Examples
     --------
@@ -344,6 +449,7 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
         rankdir=LR;
         node [fontname="Helvetica"];
         edge [fontname="Helvetica"];
+        "legend" [label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>, shape=plaintext];
         "x" [label="x", shape=box];
         "y" [label="y", shape=box];
         "p" [label="p: +", shape=circle];
@@ -360,8 +466,9 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
     graph = as_graph(graph)
     items = list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at)))
     head = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];', '    edge [fontname="Helvetica"];']
+    key = _dot_legend(graph, items)
     if not graph.groups:
-        return "\n".join([*head, *map(_dot_line, items), "}"])
+        return "\n".join([*head, *key, *map(_dot_line, items), "}"])
     nodes = {item.name: _dot_line(item)[4:] for item in items if isinstance(item, NodeLabel)}
 
     def open_box(k, group):
@@ -369,5 +476,5 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
                 'color="gray50"; fontcolor="gray40";')
 
     body = _nested_lines(graph, nodes, open_box, "}")
-    return "\n".join([*head, *("    " + line for line in body),
+    return "\n".join([*head, *key, *("    " + line for line in body),
                       *(_dot_line(item) for item in items if not isinstance(item, NodeLabel)), "}"])

@@ -110,10 +110,10 @@ def test_layout_is_layered_left_to_right():
     assert pos["x"][1] > pos["y"][1]
 
 
-def test_deep_graph_draws_without_recursion():
+def test_deep_graph_is_refused_with_what_to_do_instead():
     g = sg.parse("v1 = sin(x)\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(2, 301)))
-    data = sg.draw(g, engine="matplotlib", dpi=20)
-    assert read_png(data).shape[1] > 100
+    with pytest.raises(sg.RenderError, match=r"301-node graph would be \d+ x \d+ inches.*to_dot/to_mermaid"):
+        sg.draw(g, engine="matplotlib", dpi=20)
 
 
 def test_graph_repr_svg_for_jupyter(monkeypatch):
@@ -126,3 +126,18 @@ def test_graph_repr_svg_for_jupyter(monkeypatch):
 
     monkeypatch.setattr(draw_module, "draw", broken)
     assert sg.parse(SEED)._repr_svg_() is None
+
+
+def test_png_sides_stay_within_max_pixels():
+    draw_module = sys.modules["symgraph.export.draw"]
+    network = ("h1 = sigmoid(w11*x1 + w12*x2 + b1); h2 = sigmoid(w21*x1 + w22*x2 + b2); "
+               "h3 = tanh(w31*x1 + w32*x2 + b3); y = u1*h1 + u2*h2 + u3*h3 + c")
+    image = read_png(sg.draw(network, values={}, engine="matplotlib", dpi=600))
+    assert draw_module.MAX_PIXELS // 2 < max(image.shape[:2]) <= draw_module.MAX_PIXELS
+
+
+def test_local_derivatives_are_drawn_blue_not_red():
+    image = read_png(sg.draw("c = a + b; d = b + 1; e = c * d", derivatives=True, engine="matplotlib"))
+    blue = (image[..., 2] > 0.6) & (image[..., 0] < 0.2) & (image[..., 1] < 0.2)
+    red = (image[..., 0] > 0.8) & (image[..., 1] < 0.3) & (image[..., 2] < 0.3)
+    assert blue.sum() > 200 and red.sum() == 0  # no adjoints asked: nothing red

@@ -63,6 +63,7 @@ SEED_DOT = """digraph symgraph {
     rankdir=LR;
     node [fontname="Helvetica"];
     edge [fontname="Helvetica"];
+    "legend" [label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>, shape=plaintext];
     "x" [label="x", shape=box];
     "y" [label="y", shape=box];
     "p" [label="p: +", shape=circle];
@@ -110,13 +111,19 @@ def test_edge_derivatives_on_labels():
     numbers = edge_derivatives(g, a=2, b=1)
     assert numbers[("c", "e")] == 2.0 and numbers[("d", "e")] == 3.0
     dot = sg.to_dot(g, derivatives=numbers)
-    assert '"d" -> "e" [label=<<font color="red">∂e/∂d = 3</font>>];' in dot
+    assert '"d" -> "e" [label=<<font color="mediumblue">∂e/∂d = 3</font>>];' in dot  # not red: not an adjoint
+    assert 'local derivative ∂v/∂u' in dot and "adjoint" not in dot  # the legend names what is there
 
 
 def test_plain_graph_has_no_output_edge_and_text_is_accepted():
     text = sg.to_mermaid("(x+y)*z")
     assert "_out" not in text and text.count("-->") == 4
-    assert "_out" not in sg.to_dot("(x+y)*z")
+    assert "_out" not in sg.to_dot("(x+y)*z") and "legend" not in sg.to_dot("(x+y)*z")
+
+
+def test_dot_legend_never_takes_a_node_name():
+    dot = sg.to_dot("legend = x + y; f = legend * 2", at={"x": 1, "y": 2})
+    assert '"legend1" [label=<' in dot and '"legend" [label="legend: +", shape=circle];' in dot
 
 
 def test_mermaid_keyword_node_names_are_escaped():
@@ -230,3 +237,8 @@ def test_matplotlib_draws_the_boxes():
     png = sg.draw(CALLS, at={"x": 0.5}, adjoints=True, engine="matplotlib")
     plain = sg.draw("y = x*sigmoid(x) + 2*x*sigmoid(2*x) + x*x*sigmoid(x*x)", at={"x": 0.5}, engine="matplotlib")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png != plain
+
+
+def test_derivative_labels_name_indexed_inputs_as_their_boxes_do():
+    text = sg.to_mermaid("s = sum(x[i]^2, i, 0, 1)", derivatives=True)
+    assert '    x_0["x[0]"]' in text and "∂v1/∂x[0] = 2*x[0]" in text
