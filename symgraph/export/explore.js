@@ -359,7 +359,8 @@
     const g = el("g", { class: "edge", "data-edge": i, "data-u": e.u, "data-v": e.v }, edgeLayer);
     el("path", { d: "M" + pts.map(p => p.join(",")).join(" L"), "marker-end": "url(#arrow)" }, g);
     const a = pts[pts.length - 2], b = pts[pts.length - 1];
-    const text = el("text", { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 - 4 }, g);
+    const at = e.at || [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];  // the label box the layout kept for it
+    const text = el("text", { x: at[0], y: at[1] - 4 }, g);
     return { g: g, text: text };
   });
   const nodeEls = {};

@@ -3,7 +3,7 @@
 ``sg.explore(f, at=...)`` returns an :class:`Explorer`; its ``html`` is one
 file with its script, style and SVG inline (no network), which Jupyter shows
 inline and ``symgraph explore`` writes to disk.  Six walkthroughs share one
-drawing of the graph (:func:`~symgraph.export.layout.layered_layout`): the
+drawing of the graph (:func:`~symgraph.export.layout.spaced_layout`, with room for its texts): the
 forward pass value by value, the local derivative on each edge, reverse
 mode (adjoints accumulating, a shared node's sum term by term), forward
 mode (one sweep per input), the path sum (path by path with its product)
@@ -44,14 +44,18 @@ from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
 from .display import expression_text
-from .layout import layered_layout
+from .layout import spaced_layout
 from .text import op_label
 
 #: the largest graph a page steps through (nodes); larger ones raise ExpressionTooLargeError
 MAX_NODES = 250
 
-#: pixels per inch of the layout (layered_layout works in inches)
+#: pixels per inch of the layout (which works in inches)
 SCALE = 72
+#: room (inches) the page needs around a node: its circle, its name above, its value and adjoint below
+NODE_ROOM = (1.4, 1.3)
+#: room (inches) for the local derivative written on an edge
+LABEL_ROOM = (0.7, 0.28)
 
 _HERE = Path(__file__).resolve().parent
 
@@ -174,7 +178,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     program = lin.emitter.program(graph.inputs, results)
     source = javascript_source(program, "$values")
 
-    pos, bends = layered_layout(graph)
+    pos, bends, centres = spaced_layout(graph, NODE_ROOM, LABEL_ROOM)
     xs = [x for x, _ in pos.values()] + [x for b in bends.values() for x, _ in b]
     ys = [y for _, y in pos.values()] + [y for b in bends.values() for _, y in b]
     left, top = min(xs), max(ys)
@@ -197,7 +201,8 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     for u, v in edges:
         formula = str(edge_derivative(graph, u, v)).replace("**", "^")
         edge_rows.append({"u": u, "v": v, "formula": formula, "zero": bool(lin.is_zero(locals_[u, v])),
-                          "bends": [px(b) for b in bends.get((u, v), [])]})
+                          "bends": [px(b) for b in bends.get((u, v), [])],
+                          "at": px(centres[u, v]) if (u, v) in centres else None})
     modes = walkthrough(graph, wrt)
     width = max(p[0] for n in nodes for p in [n["xy"]]) + 120
     height = max(p[1] for n in nodes for p in [n["xy"]]) + 90

@@ -165,23 +165,41 @@ def boundary(centre: Point, shape: Shape, towards: Point) -> Point:
     return x + dx * scale, y + dy * scale
 
 
-def layered_layout(graph: Graph) -> tuple[dict[str, Point], dict[tuple[str, str], list]]:
+def layered_layout(graph: Graph, room: tuple[float, float] | None = None,
+                   label: tuple[float, float] | None = None) -> tuple[dict[str, Point], dict[tuple[str, str], list]]:
     """Positions (inches) of the nodes, left to right, and the points each edge passes on its way.
 
     The layout of :func:`arrange` without labels.  ``bends[u, v]`` lists
     the points (inches) the edge passes between its ends: two per column it
     crosses (it runs straight across each), so every edge bends only between
-    columns.
+    columns.  ``room`` and ``label`` are as in :func:`spaced_layout`.
 
     Returns
     -------
     pos : dict node -> (x, y)
     bends : dict (u, v) -> list of (x, y)
     """
+    pos, bends, _ = spaced_layout(graph, room, label)
+    return pos, bends
+
+
+def spaced_layout(graph: Graph, room: tuple[float, float] | None = None,
+                  label: tuple[float, float] | None = None) -> tuple[
+        dict[str, Point], dict[tuple[str, str], list], dict[tuple[str, str], Point]]:
+    """:func:`layered_layout` for a drawing that writes its own texts: room for them, and where each edge's goes.
+
+    ``room`` (width, height in inches) is the least space each node takes
+    in its column (a page writing a value and an adjoint under every node
+    asks for that room); ``label`` (width, height) reserves a label box that
+    size on every edge, in the column right of its source, as :func:`arrange`
+    does for the labels it writes.  Returns the positions, the bends and each
+    edge's label centre (edges within one layer of their source and target
+    included).
+    """
     nodes = [NodeLabel(n, op_label(graph, n), "box" if graph.op(n) == "input" else "circle") for n in graph.order]
     edges = [EdgeLabel(u, v) for u, v in graph.nx.edges]
-    pos, routes, _, _, _ = _place(nodes, edges, _calls(graph))
-    return {n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}
+    pos, routes, centres, _, _ = _place(nodes, edges, _calls(graph), room, label)
+    return ({n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}, centres)
 
 
 def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]) -> Scene:
@@ -297,12 +315,13 @@ def _add_calls(scene: Scene, graph: Graph, outlines: dict[int, list[Point]]) -> 
 
 # --------------------------------------------------------------------------- layering, ordering, rows
 
-def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict | None = None) -> tuple[
+def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict | None = None,
+           room: tuple[float, float] | None = None, label: tuple[float, float] | None = None) -> tuple[
         dict[Any, Point], dict[tuple[str, str], list[Point]], dict[tuple[str, str], Point], dict[str, Shape],
         dict[int, list[Point]]]:
     """Positions of the nodes, each edge's route (centre, column crossings..., centre), each label's centre,
     the nodes' outlines (:func:`node_shape`, a bar as tall as the labels of the edges it meets) and the
-    calls' outlines (:func:`_outlines`)."""
+    calls' outlines (:func:`_outlines`).  ``room`` and ``label``: see :func:`spaced_layout`."""
     shapes = {node.name: node_shape(node) for node in nodes}
     sinks = {node.name for node in nodes if node.shape == "none"}
     g = nx.DiGraph()
@@ -314,6 +333,8 @@ def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict |
             depth[edge.target] = depth[edge.source] + 1
     # items: nodes (their names) in even columns 2d; an edge's rows ("row", u, v, column) in the columns between
     size: dict[Any, tuple[float, float]] = {name: (2 * shapes[name][1], 2 * shapes[name][2]) for name in depth}
+    if room is not None:
+        size = {name: (max(w, room[0]), max(h, room[1])) for name, (w, h) in size.items()}
     columns: dict[int, list] = {}
     for node in nodes:
         if node.name in depth:
@@ -339,9 +360,9 @@ def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict |
         chains[u, v] = chain
         edge_source[previous] = u
         lines = edge_texts(edge)
-        if lines and chain:
+        if (lines or label) and chain:
             label_item[u, v] = chain[0]
-            size[chain[0]] = _label_size(lines)
+            size[chain[0]] = _label_size(lines) if lines else label
     for node in nodes:
         if node.terms:
             kind, hw, hh = shapes[node.name]
