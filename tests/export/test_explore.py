@@ -223,3 +223,29 @@ def test_play_walks_on_by_itself_and_pauses(browser, tmp_path):
     time.sleep(0.4)
     assert _step(browser)[0] == paused
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("text", [TEXTBOOK, G, "h1 = tanh(w1*x1 + w2*x2 + b1); h2 = tanh(w3*x1 + w4*x2 + b2); "
+                                  "y = v1*h1 + v2*h2; L = (y - t)^2 + (w1^2 + w4^2)/10"])
+def test_the_page_keeps_room_for_its_texts(text):
+    """What the page writes around a node (name above; value and adjoint such as ``∂L/∂v12=-1.454`` below, as
+    explore.js places them) stays clear of every other node's texts and of every edge's local derivative."""
+    from symgraph.export.explore import page_data
+    graph = sg.parse(text)
+    data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, text)
+    out = graph.outputs[0]
+    char = 6.6  # px per character of the 11 px labels
+    boxes = []
+    for n in data["nodes"]:
+        x, y = n["xy"]
+        half = max(19.0, char * len(f"∂{out}/∂{n['label']}=-1.454") / 2)
+        boxes.append((x - half, y - 19 - 15, x + half, y + 19 + 33))  # R = 19, a name line, two text lines
+    for e in data["edges"]:
+        assert e["at"] is not None  # every edge has a place for its local derivative
+        x, y = e["at"]
+        boxes.append((x - 3 * char, y - 4 - 10, x + 3 * char, y - 4 + 3))  # "-1.454" on its baseline
+
+    def overlap(p, q):
+        return p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3]
+    clashes = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if overlap(boxes[i], boxes[j])]
+    assert clashes == []
