@@ -128,6 +128,10 @@ def _constant_key(c: Any) -> tuple:
     return key
 
 
+#: the memoised constant key, for the recipes of partial rules
+constant_key_of = _constant_key
+
+
 def _make_key(op: str, args: tuple) -> tuple:
     """Hash-consing key: names stand for themselves, constants by their cheap key, in :func:`constants.ordered`'s order."""
     if len(args) == 2:
@@ -182,6 +186,60 @@ def _clashes(names: Iterable[str], prefix: str) -> frozenset[int]:
     return frozenset(int(name[cut:]) for name in names
                      if name.startswith(prefix) and name[cut:].isascii() and name[cut:].isdecimal()
                      and name[cut] != "0")
+
+
+class _NotRecordable(Exception):
+    """A rule that a recipe cannot replay exactly (it builds a where(), whose guards depend on names)."""
+
+
+class _Recorder:
+    """The builder a partial rule runs on to become a recipe (see :func:`record`).
+
+    It forwards each call to a scratch emitter whose names carry no facts.  A
+    call that emits nothing and returns a constant or one of those names (a
+    fold, or an identity such as ``x^1 = x``) was decided by constants and
+    name equality alone, the same for any names, so the recipe keeps its
+    result.  Every other call is kept, to be made again on the real emitter;
+    the rule gets a fresh name for its result, so later decisions never read
+    a fact of the scratch emitter's own temporaries.
+    """
+
+    def __init__(self, scratch: "Emitter", names: set[str]):
+        self.scratch, self.names = scratch, names
+        self.calls: list[tuple[str, str, tuple]] = []
+
+    def op(self, name: str, *args: Ref) -> Ref:
+        if name == "where":
+            raise _NotRecordable(name)
+        before = len(self.scratch.instructions)
+        result = self.scratch.op(name, *args)
+        if len(self.scratch.instructions) == before and (result.__class__ is not str or result in self.names):
+            return result
+        token = f"r{len(self.calls)}"
+        self.calls.append((token, name, args))
+        self.names.add(token)
+        return token
+
+
+def record(rule: Any, out: str, args: tuple) -> tuple[tuple, Ref] | None:
+    """A partial rule as a recipe ``(calls, result)`` over the names ``out`` and ``args``, or None.
+
+    ``out`` and the name operands are placeholders (not ``r``-numbered);
+    constants are the node's.  The recipe holds the rule's calls minus those
+    the constants alone decide: ``pow(x, 2)``'s partial ``2 * x^(2-1)`` is the
+    one call ``mul(2, x)``.  :meth:`Emitter.replay` then makes exactly the
+    calls the rule would, without the rule's folds.  Valid only while the
+    emitter has no guards (a guard depends on names); None for a rule that
+    builds a where().
+    """
+    names = list(dict.fromkeys((out, *(a for a in args if a.__class__ is str))))
+    graph = Graph.from_ops(dict.fromkeys(names, "input"), {n: () for n in names}, tuple(names), (out,))
+    recorder = _Recorder(Emitter(graph, prefix="s"), set(names))
+    try:
+        result = rule(recorder, out, *args)
+    except _NotRecordable:
+        return None
+    return tuple(recorder.calls), (result if result.__class__ is str else as_constant(result))
 
 
 class Emitter:
@@ -502,6 +560,22 @@ class Emitter:
     def _negated(self, ref: str) -> Ref | None:
         """y when the name ``ref`` is defined as ``neg y``, else None."""
         return self._negations.get(ref)
+
+    def replay(self, recipe: tuple[tuple, Ref], names: dict[str, Ref]) -> Ref:
+        """Make a recipe's calls (:func:`record`) with its placeholders bound by ``names``; its result.
+
+        The caller checks that the emitter has no guards yet (``not emitter.guarded``).
+        """
+        calls, result = recipe
+        op = self.op
+        for token, name, args in calls:
+            names[token] = op(name, *[names.get(a, a) if a.__class__ is str else a for a in args])
+        return names.get(result, result) if result.__class__ is str else result
+
+    @property
+    def guarded(self) -> bool:
+        """True once a derivative value is guarded (see "Branches"): recipes no longer apply."""
+        return bool(self._guards)
 
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
         """The program computing ``results``: the graph's assignments and the emitted ones, dead code removed."""
