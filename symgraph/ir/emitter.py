@@ -41,6 +41,7 @@ and the closed form ``Piecewise((1/(2*sqrt(x)), x > 0), (0, True))``.
 from __future__ import annotations
 
 from itertools import chain
+from operator import methodcaller
 from typing import Any, Iterable, Mapping
 
 import sympy
@@ -183,9 +184,9 @@ def _clashes(names: Iterable[str], prefix: str) -> frozenset[int]:
     graph's (possibly million-entry) name table.
     """
     cut = len(prefix)
-    return frozenset(int(name[cut:]) for name in names
-                     if name.startswith(prefix) and name[cut:].isascii() and name[cut:].isdecimal()
-                     and name[cut] != "0")
+    # the prefix test runs in C (filter over a method): a parsed graph's names rarely start with it
+    return frozenset(int(name[cut:]) for name in filter(methodcaller("startswith", prefix), names)
+                     if name[cut:].isascii() and name[cut:].isdecimal() and name[cut] != "0")
 
 
 class _NotRecordable(Exception):
@@ -427,10 +428,9 @@ class Emitter:
         """``c * x``: free for c in {0, 1, -1}; a negated or reciprocal temporary is rewritten."""
         if unit is not None:
             return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
-        rewritten = self._rewritten_product(c, x)
-        if rewritten is not None:
-            return rewritten
-        return self._emit(ordered("mul", x, _constant_key(c)), "mul", (c, x))
+        if x in self._negated_temps or x in self._reciprocals:
+            return self._rewritten_product(c, x)
+        return self._emit(("mul", x, _constant_key(c)), "mul", (c, x))  # ordered(): a name before a constant
 
     def _rewritten_product(self, a: Ref, b: str) -> Ref | None:
         """``a * b`` when the temporary ``b`` is ``-y`` (then ``-(a*y)``) or ``1/y`` (then ``a/y``), else None."""
@@ -450,11 +450,11 @@ class Emitter:
 
     def _op2(self, name: str, x: str, y: str) -> Ref:
         if name == "mul":
-            rewritten = self._rewritten_product(x, y)
-            if rewritten is None:
-                rewritten = self._rewritten_product(y, x)
-            if rewritten is not None:
-                return rewritten
+            negated, reciprocals = self._negated_temps, self._reciprocals
+            if (negated or reciprocals) and (y in negated or y in reciprocals or x in negated or x in reciprocals):
+                rewritten = self._rewritten_product(x, y)
+                return rewritten if rewritten is not None else self._rewritten_product(y, x)
+            return self._emit(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
         elif name == "add":
             negations = self._negations
             inner = negations.get(y)
@@ -567,10 +567,14 @@ class Emitter:
         The caller checks that the emitter has no guards yet (``not emitter.guarded``).
         """
         calls, result = recipe
-        op = self.op
+        op, bound = self.op, names.get
         for token, name, args in calls:
-            names[token] = op(name, *[names.get(a, a) if a.__class__ is str else a for a in args])
-        return names.get(result, result) if result.__class__ is str else result
+            if len(args) == 2:
+                x, y = args
+                names[token] = op(name, bound(x, x) if x.__class__ is str else x, bound(y, y) if y.__class__ is str else y)
+            else:
+                names[token] = op(name, *[bound(a, a) if a.__class__ is str else a for a in args])
+        return bound(result, result) if result.__class__ is str else result
 
     @property
     def guarded(self) -> bool:

@@ -203,14 +203,22 @@ def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iter
     needed = {r for r in results if r.__class__ is str}
     need, found = needed.add, needed.discard
     kept = []
+    keep = kept.append
     for instruction in backwards:
-        target = instruction[0]
+        target, op, args = instruction
         if target in needed:
             found(target)
-            if instruction[1] == "input":  # the graph's rows include its inputs, which need no instruction
+            if op == "input":  # the graph's rows include its inputs, which need no instruction
                 continue
-            kept.append(instruction)
-            for a in instruction[2]:
+            keep(instruction)
+            if len(args) == 2:  # the usual row, without a loop
+                x, y = args
+                if x.__class__ is str:
+                    need(x)
+                if y.__class__ is str:
+                    need(y)
+                continue
+            for a in args:
                 if a.__class__ is str:
                     need(a)
     kept.reverse()
