@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import sympy
 
@@ -34,6 +34,27 @@ from .. import constants
 from ..ir.graph import Graph
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record
 from ..constants import as_constant as _as_ref
+
+
+#: classes whose instances :func:`constants.as_constant` returns unchanged (names, sympy constants), learnt as met
+_UNCHANGED: set[type] = {str}
+
+
+def _ref(value: Any) -> Ref:
+    """:func:`constants.as_constant` without its isinstance tests for a class it is known to leave alone.
+
+    Which values it changes depends on their class only (Python numbers become
+    sympy constants), so one call per class decides.  The sweeps' arithmetic
+    normalises every operand: on forward-over-reverse Hessians those tests were
+    a tenth of the derivation.
+    """
+    cls = value.__class__
+    if cls in _UNCHANGED:
+        return value
+    normal = _as_ref(value)
+    if normal is value:
+        _UNCHANGED.add(cls)
+    return normal
 
 
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object] | None, out) -> object:
@@ -160,6 +181,18 @@ def _recipe(op: str, slot: int, args: tuple) -> tuple | None:
         placeholders = tuple(k if k.__class__ is str else a for k, a in zip(key[2:], args))
         recipe = _RECIPES[key] = record(ops.OPS[op].partials[slot], _OUT, placeholders) if exact else None
     return recipe
+
+
+def _placeholders(v: str, args: tuple) -> dict[str, str]:
+    """A recipe's placeholders bound to node ``v`` and its (first and second distinct) operand names."""
+    names = {_OUT: v}
+    for a in args:
+        if a.__class__ is str:
+            if _FIRST not in names:
+                names[_FIRST] = a
+            elif a != names[_FIRST]:
+                names[_SECOND] = a
+    return names
 
 
 #: what an edge's product costs: nothing at all (its local derivative is exactly 0), nothing
@@ -303,9 +336,31 @@ class Linearised(Adjacency):
         key = (u, v)
         value = self._local.get(key)
         if value is None:
-            value = _edge_partial(self.emitter, self.graph, u, v, None, v)
-            value = self._local[key] = _as_ref(value)
+            value = self._local[key] = _as_ref(self._edge(u, v))
         return value
+
+    def _edge(self, u: str, v: str) -> Ref:
+        """d v / d u, summed over the slots ``u`` feeds: :func:`_edge_partial` with the static
+        partials and recipes of :meth:`node_partials` (the same calls, in the same order)."""
+        op, args = self._ops[v], self._operands[v]
+        if len(args) > 2 or op not in _BUILT_IN:
+            return _edge_partial(self.emitter, self.graph, u, v, None, v)
+        emitter = self.emitter
+        static = STATIC_PARTIALS.get(op)
+        recipes = static is None and not emitter.guarded
+        total = None
+        for slot, x in enumerate(args):
+            if x.__class__ is not str or x != u:
+                continue
+            if static is not None:
+                s = static[slot]
+                part = args[s] if s.__class__ is int else v if s is OUT else s
+            else:
+                recipe = _recipe(op, slot, args) if recipes else None
+                part = _PARTIALS[op][slot](emitter, v, *args) if recipe is None else emitter.replay(
+                    recipe, _placeholders(v, args))
+            total = part if total is None else emitter.op("add", total, part)
+        return total
 
     def partials(self, v: str) -> dict[str, Ref]:
         """Operand name -> d v / d operand for every in-edge of ``v`` at once (in ``preds`` order), cached.
@@ -348,14 +403,13 @@ class Linearised(Adjacency):
             if x.__class__ is str:
                 recipe = _recipe(op, 0, args)
                 dx = _PARTIALS[op][0](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, {_OUT: v, _FIRST: x} if y is None or y.__class__ is not str else
-                    {_OUT: v, _FIRST: x, _SECOND: y})
+                    recipe, _placeholders(v, args))
                 if dx.__class__ is not str:
                     dx = _as_ref(dx)
             if y.__class__ is str:
                 recipe = _recipe(op, 1, args)
                 dy = _PARTIALS[op][1](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, {_OUT: v, _FIRST: y} if x.__class__ is not str else {_OUT: v, _FIRST: x, _SECOND: y})
+                    recipe, _placeholders(v, args))
                 if dy.__class__ is not str:
                     dy = _as_ref(dy)
         else:
@@ -410,7 +464,7 @@ class Linearised(Adjacency):
         if x.__class__ is str and y.__class__ is str:
             self.counts.multiplications += 1
             return self.emitter.op2("mul", x, y)
-        x, y = _as_ref(x), _as_ref(y)
+        x, y = _ref(x), _ref(y)
         if x is ZERO or y is ZERO:
             return ZERO
         if not (x is ONE_FACTOR or x is MINUS_ONE_FACTOR or y is ONE_FACTOR or y is MINUS_ONE_FACTOR):
@@ -422,7 +476,7 @@ class Linearised(Adjacency):
         if x.__class__ is str and y.__class__ is str:
             self.counts.additions += 1
             return self.emitter.op2("sub", x, y)
-        x, y = _as_ref(x), _as_ref(y)
+        x, y = _ref(x), _ref(y)
         if y is ZERO:
             return x
         if x is ZERO:
@@ -435,10 +489,10 @@ class Linearised(Adjacency):
         if acc.__class__ is str and term.__class__ is str:
             self.counts.additions += 1
             return self.emitter.op2("add", acc, term)
-        term = _as_ref(term)
+        term = _ref(term)
         if acc is None:
             return term
-        acc = _as_ref(acc)
+        acc = _ref(acc)
         if acc is ZERO:
             return term
         if term is ZERO:
