@@ -384,32 +384,43 @@ class Linearised(Adjacency):
         One pass over the operand slots; an operand in several slots (``x*x``)
         gets one pair carrying the sum of its slots' partials.
         """
+        static = STATIC_PARTIALS.get(op)
+        if static is not None and len(args) == 2:  # the commonest rows first: no rule call, no emission
+            x, y = args
+            if x.__class__ is str:
+                s = static[0]
+                dx = args[s] if s.__class__ is int else v if s is OUT else s
+                if y.__class__ is not str:
+                    return [(x, dx)]
+                s = static[1]
+                dy = args[s] if s.__class__ is int else v if s is OUT else s
+                return [(x, self.emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x+x: one edge
+            if y.__class__ is not str:
+                return []
+            s = static[1]
+            return [(y, args[s] if s.__class__ is int else v if s is OUT else s)]
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
         if len(args) > 2:
             return self._many_partials(v, op, args)
         x, y = args[0], args[1] if len(args) == 2 else None
         dx = dy = None  # None: the slot holds a constant, no edge
-        static = STATIC_PARTIALS.get(op)
-        if static is not None:  # no rule call: a constant, an operand or the node itself
+        if static is not None:  # one operand: a constant, the operand or the node itself
             if x.__class__ is str:
                 s = static[0]
                 dx = args[s] if s.__class__ is int else v if s is OUT else s
-            if y.__class__ is str:
-                s = static[1]
-                dy = args[s] if s.__class__ is int else v if s is OUT else s
         elif op in _BUILT_IN and not self.emitter.guarded:  # the rules as recipes: the same calls, fewer layers
             emitter = self.emitter
             if x.__class__ is str:
                 recipe = _recipe(op, 0, args)
                 dx = _PARTIALS[op][0](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, _placeholders(v, args))
+                    recipe, {_OUT: v, _FIRST: x, _SECOND: y})  # y: a constant or None unless a second name
                 if dx.__class__ is not str:
                     dx = _as_ref(dx)
             if y.__class__ is str:
                 recipe = _recipe(op, 1, args)
                 dy = _PARTIALS[op][1](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, _placeholders(v, args))
+                    recipe, {_OUT: v, _FIRST: x, _SECOND: y} if x.__class__ is str else {_OUT: v, _FIRST: y})
                 if dy.__class__ is not str:
                     dy = _as_ref(dy)
         else:
