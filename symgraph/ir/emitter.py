@@ -289,6 +289,18 @@ class Emitter:
 
     def _emit(self, key: tuple, name: str, args: tuple) -> str:
         """The existing instruction with this key, or a new temporary computing ``name(*args)``."""
+        count = len(self.instructions)
+        target = self._plain(key, name, args)
+        if len(self.instructions) == count:  # found: its facts are known already
+            return target
+        if name == "neg":
+            self._negations[target] = self._negated_temps[target] = args[0]
+        elif name == "div" and args[0] is ONE:
+            self._reciprocals[target] = args[1]
+        return target
+
+    def _plain(self, key: tuple, name: str, args: tuple) -> str:
+        """:meth:`_emit` for an instruction that is neither a negation nor a reciprocal ``1/y`` (no fact to note)."""
         number = self._counter + 1
         while number in self._clashes:
             number += 1
@@ -298,10 +310,6 @@ class Emitter:
             return found
         self._counter = number
         self.instructions.append((target, name, args))
-        if name == "neg":
-            self._negations[target] = self._negated_temps[target] = args[0]
-        elif name == "div" and args[0] is ONE:
-            self._reciprocals[target] = args[1]
         return target
 
     def op(self, name: str, x: Ref, y: Ref = _UNARY, *more: Ref) -> Ref:
@@ -387,7 +395,7 @@ class Emitter:
                 return x
             if unit == 0:
                 return ONE
-        return self._emit(ordered(name, x, _constant_key(c)), name, (x, c))
+        return self._plain(ordered(name, x, _constant_key(c)), name, (x, c))  # a name first: never 1/y
 
     def _const_name(self, name: str, c: Ref, y: str) -> Ref:
         """``name(c, y)`` for a constant ``c`` and a name ``y``."""
@@ -430,7 +438,7 @@ class Emitter:
             return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
         if x in self._negated_temps or x in self._reciprocals:
             return self._rewritten_product(c, x)
-        return self._emit(("mul", x, _constant_key(c)), "mul", (c, x))  # ordered(): a name before a constant
+        return self._plain(("mul", x, _constant_key(c)), "mul", (c, x))  # ordered(): a name before a constant
 
     def _rewritten_product(self, a: Ref, b: str) -> Ref | None:
         """``a * b`` when the temporary ``b`` is ``-y`` (then ``-(a*y)``) or ``1/y`` (then ``a/y``), else None."""
@@ -454,7 +462,7 @@ class Emitter:
             if (negated or reciprocals) and (y in negated or y in reciprocals or x in negated or x in reciprocals):
                 rewritten = self._rewritten_product(x, y)
                 return rewritten if rewritten is not None else self._rewritten_product(y, x)
-            return self._emit(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
+            return self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
         elif name == "add":
             negations = self._negations
             inner = negations.get(y)
@@ -469,7 +477,7 @@ class Emitter:
             inner = self._negations.get(y)
             if inner is not None:
                 return self.op("add", x, inner)
-        return self._emit(ordered(name, x, y), name, (x, y))
+        return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
 
     # -- branches: where() and the guards of the derivatives that flow through one
     def where(self, c: str, a: Ref, b: Ref) -> Ref:

@@ -194,7 +194,7 @@ class Program:
 def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iterable[Ref]) -> list:
     """The instructions some result needs, in program order, from all of them given last to first.
 
-    Rows of op ``input`` are passed over (the graph's own rows come with its inputs).
+    Rows of op ``input`` (the only rows without operands) are passed over (the graph's own rows come with its inputs).
 
     One backward pass; a name leaves the set of needed names at its
     definition (nothing before it can use it), so the set holds only the
@@ -208,7 +208,7 @@ def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iter
         target, op, args = instruction
         if target in needed:
             found(target)
-            if op == "input":  # the graph's rows include its inputs, which need no instruction
+            if not args:  # an input: the graph's rows include them, they need no instruction
                 continue
             keep(instruction)
             if len(args) == 2:  # the usual row, without a loop
