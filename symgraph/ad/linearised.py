@@ -347,7 +347,7 @@ class Linearised(Adjacency):
             return _edge_partial(self.emitter, self.graph, u, v, None, v)
         emitter = self.emitter
         static = STATIC_PARTIALS.get(op)
-        recipes = static is None and not emitter.guarded
+        recipes = static is None and not emitter.guards
         total = None
         for slot, x in enumerate(args):
             if x.__class__ is not str or x != u:
@@ -409,7 +409,7 @@ class Linearised(Adjacency):
             if x.__class__ is str:
                 s = static[0]
                 dx = args[s] if s.__class__ is int else v if s is OUT else s
-        elif op in _BUILT_IN and not self.emitter.guarded:  # the rules as recipes: the same calls, fewer layers
+        elif op in _BUILT_IN and not self.emitter.guards:  # the rules as recipes: the same calls, fewer layers
             emitter = self.emitter
             if x.__class__ is str:
                 recipe = _recipe(op, 0, args)

@@ -240,7 +240,12 @@ def record(rule: Any, out: str, args: tuple) -> tuple[tuple, Ref] | None:
         result = rule(recorder, out, *args)
     except _NotRecordable:
         return None
-    return tuple(recorder.calls), (result if result.__class__ is str else as_constant(result))
+    calls = []
+    for token, name, call_args in recorder.calls:
+        call_args = tuple(a if a.__class__ is str else as_constant(a) for a in call_args)
+        kinds = "".join("n" if a in names else "t" if a.__class__ is str else "c" for a in call_args)
+        calls.append((token, name, call_args, _DIRECT.get(kinds)))
+    return tuple(calls), (result if result.__class__ is str else as_constant(result))
 
 
 class Emitter:
@@ -270,8 +275,9 @@ class Emitter:
         #: temporaries defined as 1/y -> y
         self._reciprocals: dict[str, str] = {}
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
-        #: condition's name (see "Branches" in the module docstring)
-        self._guards: dict[str, str] = {}
+        #: condition's name (see "Branches" in the module docstring); read, never written, outside the
+        #: emitter (recipes apply only while it is empty)
+        self.guards: dict[str, str] = {}
         #: the selects where(c, 1, 0) and where(c, 0, 1): name -> (c, which branch holds the 1)
         self._selects: dict[str, tuple[str, bool]] = {}
         #: where(c, a, 0) and where(c, 0, b): name -> (c, a, b), so a sum of the two is one where
@@ -318,8 +324,8 @@ class Emitter:
             return self.where(x, y, *more) if name == "where" else self._emit(
                 _make_key(name, (x, y, *more)), name, tuple(a if a.__class__ is str else as_constant(a)
                                                           for a in (x, y, *more)))
-        if self._guards and name in _GUARDED and (
-                (x.__class__ is str and x in self._guards) or (y.__class__ is str and y in self._guards)):
+        if self.guards and name in _GUARDED and (
+                (x.__class__ is str and x in self.guards) or (y.__class__ is str and y in self.guards)):
             return self._guarded(name, x, y)
         return self._op(name, x, y)
 
@@ -364,7 +370,7 @@ class Emitter:
 
     def negate(self, x: Ref) -> Ref:
         """``-x`` (``op("neg", x)``), for callers that multiply by -1 often."""
-        if x.__class__ is str and self._guards and x in self._guards:
+        if x.__class__ is str and self.guards and x in self.guards:
             return self._guarded("neg", x)
         if x.__class__ is str:
             inner = self._negations.get(x)
@@ -452,7 +458,7 @@ class Emitter:
 
     def op2(self, name: str, x: str, y: str) -> Ref:
         """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
-        if self._guards and (x in self._guards or y in self._guards) and name in _GUARDED:
+        if self.guards and (x in self.guards or y in self.guards) and name in _GUARDED:
             return self._guarded(name, x, y)
         return self._op2(name, x, y)
 
@@ -488,13 +494,13 @@ class Emitter:
                 a.__class__ is not str and b.__class__ is not str and _constant_key(a) == _constant_key(b)):
             return a
         zero_b, zero_a = is_zero(b), is_zero(a)
-        if zero_b and a.__class__ is str and self._guards.get(a) == c:
+        if zero_b and a.__class__ is str and self.guards.get(a) == c:
             return a  # already 0 wherever c is false
         target = self._emit(_make_key("where", (c, a, b)), "where", (c, a, b))
         if zero_b or zero_a:
             inner = a if zero_b else b
-            guard = self._both(c if zero_b else self._not(c), self._guards.get(inner) if inner.__class__ is str else None)
-            self._guards.setdefault(target, guard)
+            guard = self._both(c if zero_b else self._not(c), self.guards.get(inner) if inner.__class__ is str else None)
+            self.guards.setdefault(target, guard)
             self._one_sided.setdefault(target, (c, a, b))
             if inner is ONE:
                 self._selects.setdefault(target, (c, zero_b))
@@ -508,7 +514,7 @@ class Emitter:
         sqrt(-1), 1/0): the product is selected, ``where(cond, g*d, 0)``, never
         ``0*nan``.  A product with a select is the select of the other factor.
         """
-        guards, selects = self._guards, self._selects
+        guards, selects = self.guards, self._selects
         gx = guards.get(x) if x.__class__ is str else None
         gy = guards.get(y) if y.__class__ is str else None
         if name == "mul":
@@ -572,25 +578,28 @@ class Emitter:
     def replay(self, recipe: tuple[tuple, Ref], names: dict[str, Ref]) -> Ref:
         """Make a recipe's calls (:func:`record`) with its placeholders bound by ``names``; its result.
 
-        The caller checks that the emitter has no guards yet (``not emitter.guarded``).
+        The caller checks that the emitter has no guards yet (``not emitter.guards``).
         """
         calls, result = recipe
         op, bound = self.op, names.get
-        for token, name, args in calls:
-            if len(args) == 2:
+        for token, name, args, direct in calls:
+            if direct is not None:  # only placeholders (always names) and constants: the case known in advance
+                names[token] = direct(self, name, *[bound(a) if a.__class__ is str else a for a in args])
+            elif len(args) == 2:
                 x, y = args
                 names[token] = op(name, bound(x, x) if x.__class__ is str else x, bound(y, y) if y.__class__ is str else y)
             else:
                 names[token] = op(name, *[bound(a, a) if a.__class__ is str else a for a in args])
         return bound(result, result) if result.__class__ is str else result
 
-    @property
-    def guarded(self) -> bool:
-        """True once a derivative value is guarded (see "Branches"): recipes no longer apply."""
-        return bool(self._guards)
-
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
         """The program computing ``results``: the graph's assignments and the emitted ones, dead code removed."""
         with paused_gc():
             backwards = chain(reversed(self.instructions), self.graph.rows(backwards=True))
             return Program(inputs, live_instructions(backwards, results.values()), results, self.graph)
+
+
+#: a recorded call's operand kinds (n: a placeholder, which binds a name; c: a constant) -> the emitter method
+#: :meth:`Emitter.op` would reach for them without guards, called directly on replay (t, a token that may bind
+#: a constant, and two constants, which may fold, take :meth:`Emitter.op`)
+_DIRECT = {"nn": Emitter._op2, "nc": Emitter._name_const, "cn": Emitter._const_name, "n": Emitter._op}
