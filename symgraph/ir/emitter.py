@@ -9,7 +9,14 @@ temporaries ``t1, t2, ...`` skip the graph's node names (the rule of
 
 The sweeps of :mod:`symgraph.ad` call :meth:`Emitter.op` and :meth:`Emitter.op2`
 once per multiplication or addition they perform: this is the hot path of
-every derivation, and each shortcut below says what it buys.
+every derivation, and each shortcut below says what it buys.  Measured in
+bytecode instructions per gradient (deterministic on a shared machine;
+``sys.settrace`` with opcode events), the shortcuts of issue #19 (the seed's
+inlined keys, recipes for partial rules, products emitted without the
+rewrite calls when no temporary is negated or a reciprocal, instructions
+that note no fact skipping those checks) took Rosenbrock n = 1,000 from
+5.86 M to 4.53 M, the product of 1,000 inputs from 1.10 M to 0.79 M, the
+4-8-3 MLP from 112 k to 89 k and the chain of depth 200 from 1.14 M to 1.03 M.
 
 Branches: how derivatives through ``where`` stay free of nan
 ---------------------------------------------------------------
