@@ -28,6 +28,9 @@ from .linearised import Linearised, SweepResult
 from .reverse import reverse
 from .forward import forward
 
+#: the template's operand names u0, u1, ... (most ops have at most this many operands)
+_OPERANDS = tuple(f"u{k}" for k in range(8))
+
 #: (op, arity) -> (template instructions, {(j, k): template ref}) of the op's second partials
 _TEMPLATES: dict[tuple[str, int], tuple[list, dict]] = {}
 
@@ -66,14 +69,22 @@ def second_partials(emitter: Emitter, v: str, op: str, args: tuple) -> dict[tupl
     instructions, results = _template(op, len(args))
     if not results:
         return {}
-    mapped: dict[str, Ref] = {f"u{k}": a for k, a in enumerate(args)}
+    mapped: dict[str, Ref] = dict(zip(_OPERANDS, args)) if len(args) <= len(_OPERANDS) else {
+        f"u{k}": a for k, a in enumerate(args)}
     mapped["out"] = v
-    for target, op2, args2 in instructions:
+    emit, get = emitter.op, mapped.get
+    for target, op2, args2 in instructions:  # one call per template row; two operands without a list
         if target == "out":
             continue
-        refs = [mapped.get(a, a) if a.__class__ is str else a for a in args2]
-        mapped[target] = emitter.op(op2, *refs) if op2 != "const" else refs[0]
-    return {jk: (mapped.get(ref, ref) if ref.__class__ is str else ref) for jk, ref in results.items()}
+        if op2 == "const":
+            a = args2[0]
+            mapped[target] = get(a, a) if a.__class__ is str else a
+        elif len(args2) == 2:
+            a, b = args2
+            mapped[target] = emit(op2, get(a, a) if a.__class__ is str else a, get(b, b) if b.__class__ is str else b)
+        else:
+            mapped[target] = emit(op2, *[get(a, a) if a.__class__ is str else a for a in args2])
+    return {jk: (get(ref, ref) if ref.__class__ is str else ref) for jk, ref in results.items()}
 
 
 def edge_pushing(lin: Linearised, output: str, wrt: Sequence[str]) -> SweepResult:
