@@ -232,6 +232,8 @@ class _Recorder:
 def record(rule: Any, out: str, args: tuple) -> tuple[tuple, Ref] | None:
     """A partial rule as a recipe ``(calls, result)`` over the names ``out`` and ``args``, or None.
 
+    ``result`` is a ref, or a tuple of refs for a rule returning several.
+
     ``out`` and the name operands are placeholders (not ``r``-numbered);
     constants are the node's.  The recipe holds the rule's calls minus those
     the constants alone decide: ``pow(x, 2)``'s partial ``2 * x^(2-1)`` is the
@@ -252,6 +254,8 @@ def record(rule: Any, out: str, args: tuple) -> tuple[tuple, Ref] | None:
         call_args = tuple(a if a.__class__ is str else as_constant(a) for a in call_args)
         kinds = "".join("n" if a in names else "t" if a.__class__ is str else "c" for a in call_args)
         calls.append((token, name, call_args, _DIRECT.get(kinds)))
+    if result.__class__ is tuple:  # a rule with several results (edge pushing's second partials)
+        return tuple(calls), tuple(r if r.__class__ is str else as_constant(r) for r in result)
     return tuple(calls), (result if result.__class__ is str else as_constant(result))
 
 
@@ -597,6 +601,8 @@ class Emitter:
                 names[token] = op(name, bound(x, x) if x.__class__ is str else x, bound(y, y) if y.__class__ is str else y)
             else:
                 names[token] = op(name, *[bound(a, a) if a.__class__ is str else a for a in args])
+        if result.__class__ is tuple:
+            return tuple(bound(r, r) if r.__class__ is str else r for r in result)
         return bound(result, result) if result.__class__ is str else result
 
     def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
