@@ -19,14 +19,21 @@ the emitter at every node of that op.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Sequence
 
 from .. import ops
-from ..ir.emitter import Emitter, Ref
+from ..ir.emitter import Emitter, Ref, constant_key_of, record
 from ..ir.graph import Graph
 from .linearised import Linearised, SweepResult
 from .reverse import reverse
 from .forward import forward
+
+#: the template's operand names u0, u1, ... (most ops have at most this many operands)
+_OPERANDS = tuple(f"u{k}" for k in range(8))
+
+#: the built-in ops, whose rules never change (a registered function may be registered again)
+_BUILT_IN = frozenset(ops.OPS)
 
 #: (op, arity) -> (template instructions, {(j, k): template ref}) of the op's second partials
 _TEMPLATES: dict[tuple[str, int], tuple[list, dict]] = {}
@@ -61,19 +68,71 @@ def _template(op: str, arity: int) -> tuple[list, dict]:
     return found
 
 
-def second_partials(emitter: Emitter, v: str, op: str, args: tuple) -> dict[tuple[int, int], Ref]:
-    """``(j, k) -> d2 v / d args[j] d args[k]`` (j <= k, slots) for node ``v = op(*args)``, emitted at ``v``."""
+def _replay(builder, out: str, *args: Ref, op: str) -> tuple:
+    """The refs of ``op``'s second partials at the node ``out = op(*args)``: its template's rows made with ``builder``."""
     instructions, results = _template(op, len(args))
-    if not results:
-        return {}
-    mapped: dict[str, Ref] = {f"u{k}": a for k, a in enumerate(args)}
-    mapped["out"] = v
-    for target, op2, args2 in instructions:
+    mapped: dict[str, Ref] = dict(zip(_OPERANDS, args)) if len(args) <= len(_OPERANDS) else {
+        f"u{k}": a for k, a in enumerate(args)}
+    mapped["out"] = out
+    emit, get = builder.op, mapped.get
+    for target, op2, args2 in instructions:  # one call per template row; two operands without a list
         if target == "out":
             continue
-        refs = [mapped.get(a, a) if a.__class__ is str else a for a in args2]
-        mapped[target] = emitter.op(op2, *refs) if op2 != "const" else refs[0]
-    return {jk: (mapped.get(ref, ref) if ref.__class__ is str else ref) for jk, ref in results.items()}
+        if op2 == "const":
+            a = args2[0]
+            mapped[target] = get(a, a) if a.__class__ is str else a
+        elif len(args2) == 2:
+            a, b = args2
+            mapped[target] = emit(op2, get(a, a) if a.__class__ is str else a, get(b, b) if b.__class__ is str else b)
+        else:
+            mapped[target] = emit(op2, *[get(a, a) if a.__class__ is str else a for a in args2])
+    return tuple(get(ref, ref) if ref.__class__ is str else ref for ref in results.values())
+
+
+#: (op, operand pattern) -> the template replay as a recipe (:func:`symgraph.ir.emitter.record`), or None
+_RECIPES: dict[tuple, tuple | None] = {}
+
+
+def _recipe(op: str, args: tuple) -> tuple[tuple | None, dict[str, str]]:
+    """The recipe of ``op``'s second partials on operands shaped like ``args``, and its placeholders bound.
+
+    As the first partials' recipes (:func:`symgraph.ad.linearised._recipe`):
+    keyed by which operands are (equal) names and by the exact constants, so
+    the template's constant arithmetic (``pow``'s ``u1 - 1 - 1`` for the
+    exponent 2) is done once, not at every node; the calls left are made on
+    the real emitter in the same order.
+    """
+    names: dict[str, str] = {}
+    pattern = [op]
+    for a in args:
+        if a.__class__ is str:
+            pattern.append(names.setdefault(a, f"p{len(names)}"))
+        else:
+            key = constant_key_of(a)
+            if key[1] != "Rational":
+                return None, names
+            pattern.append(key)
+    key = tuple(pattern)
+    recipe = _RECIPES.get(key, _RECIPES)
+    if recipe is _RECIPES:
+        if len(_RECIPES) > 4096:
+            _RECIPES.clear()
+        placeholders = tuple(names[a] if a.__class__ is str else a for a in args)
+        recipe = _RECIPES[key] = record(partial(_replay, op=op), "o", placeholders)
+    return recipe, names
+
+
+def second_partials(emitter: Emitter, v: str, op: str, args: tuple) -> dict[tuple[int, int], Ref]:
+    """``(j, k) -> d2 v / d args[j] d args[k]`` (j <= k, slots) for node ``v = op(*args)``, emitted at ``v``."""
+    results = _template(op, len(args))[1]
+    if not results:
+        return {}
+    recipe, names = (None, None) if emitter.guards or op not in _BUILT_IN else _recipe(op, args)
+    if recipe is None:
+        return dict(zip(results, _replay(emitter, v, *args, op=op)))
+    bound = {placeholder: name for name, placeholder in names.items()}
+    bound["o"] = v
+    return dict(zip(results, emitter.replay(recipe, bound)))
 
 
 def edge_pushing(lin: Linearised, output: str, wrt: Sequence[str]) -> SweepResult:

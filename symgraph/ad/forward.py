@@ -19,16 +19,28 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     With the single seed ``{x: 1}`` this is forward mode's sweep for ``x``;
     with several it is a Jacobian-vector product (:func:`symgraph.jvp`).
     """
-    is_zero = lin.is_zero
+    is_zero, local, mul, add, preds = lin.is_zero, lin.local, lin.mul, lin.add, lin.preds
+    op2, counts = lin.emitter.op2, lin.counts
     tangent = {x: s for x, s in seeds.items() if x in lin.index and not is_zero(s)}
     seeded = dict(tangent)
     trace = lin.trace
+    get = tangent.get
     for v in lin.descendants(*tangent):
         acc = seeded.get(v)
-        for u in lin.preds[v]:
-            t = tangent.get(u)
+        for u in preds[v]:
+            t = get(u)
             if t is not None:
-                acc = lin.add(acc, lin.mul(lin.local(u, v), t))
+                d = local(u, v)
+                if d.__class__ is str and t.__class__ is str:  # Linearised.mul's first case, inlined
+                    counts.multiplications += 1
+                    term = op2("mul", d, t)
+                else:
+                    term = mul(d, t)
+                if acc.__class__ is str and term.__class__ is str:  # Linearised.add's first case, inlined
+                    counts.additions += 1
+                    acc = op2("add", acc, term)
+                else:
+                    acc = add(acc, term)
         if acc is None or is_zero(acc):
             tangent.pop(v, None)  # a seeded node whose sum cancels to 0: the sum replaces the seed
         else:

@@ -58,12 +58,6 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
     counts, emitter = lin.counts, lin.emitter
     op2, mul, add, sub, neg, is_zero = emitter.op2, lin.mul, lin.add, lin.sub, emitter.negate, lin.is_zero
 
-    def signed(ref: Ref, negative: bool) -> Ref:
-        """``-ref``: carried as a sign on a name, folded into a constant."""
-        if not negative:
-            return ref
-        return _Negated(ref) if ref.__class__ is str else neg(ref)
-
     keep = None if keep is None else set(keep)
     get, pop = adjoint.get, adjoint.pop
     trace = lin.trace
@@ -74,7 +68,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
             if not visited & (STEP - 1):
                 report.advance(STEP)
         a = get(v) if keep is None or v in keep else pop(v, None)
-        if a is None or is_zero(a):
+        if a is None or a.__class__ is not str and is_zero(a):
             continue
         negative = a.__class__ is _Negated
         if negative:
@@ -93,13 +87,17 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
                     term, sign = a, not negative
                 else:
                     term, sign = mul(a, d), negative
-                    if is_zero(term):  # zero adjoints are not propagated
+                    if term.__class__ is not str and is_zero(term):  # zero adjoints are not propagated
                         continue
             acc = get(u)
-            if acc is None:  # the first use seen: nothing to add yet
-                adjoint[u] = signed(term, sign)
+            if acc is None:  # the first use seen: nothing to add yet; a sign is carried on a name, folded into a constant
+                adjoint[u] = term if not sign else _Negated(term) if term.__class__ is str else neg(term)
             elif acc.__class__ is _Negated:
-                adjoint[u] = signed(add(acc.ref, term), True) if sign else sub(term, acc.ref)  # -x + y = y - x
+                if sign:  # -x + -y = -(x + y)
+                    total = add(acc.ref, term)
+                    adjoint[u] = _Negated(total) if total.__class__ is str else neg(total)
+                else:
+                    adjoint[u] = sub(term, acc.ref)  # -x + y = y - x
             elif sign:
                 adjoint[u] = sub(acc, term)
             elif acc.__class__ is str and term.__class__ is str:  # two names: Linearised.add's first case, inlined

@@ -194,7 +194,7 @@ class Program:
 def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iterable[Ref]) -> list:
     """The instructions some result needs, in program order, from all of them given last to first.
 
-    Rows of op ``input`` are passed over (the graph's own rows come with its inputs).
+    Rows of op ``input`` (the only rows without operands) are passed over (the graph's own rows come with its inputs).
 
     One backward pass; a name leaves the set of needed names at its
     definition (nothing before it can use it), so the set holds only the
@@ -203,14 +203,22 @@ def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iter
     needed = {r for r in results if r.__class__ is str}
     need, found = needed.add, needed.discard
     kept = []
+    keep = kept.append
     for instruction in backwards:
-        target = instruction[0]
+        target, op, args = instruction
         if target in needed:
             found(target)
-            if instruction[1] == "input":  # the graph's rows include its inputs, which need no instruction
+            if not args:  # an input: the graph's rows include them, they need no instruction
                 continue
-            kept.append(instruction)
-            for a in instruction[2]:
+            keep(instruction)
+            if len(args) == 2:  # the usual row, without a loop
+                x, y = args
+                if x.__class__ is str:
+                    need(x)
+                if y.__class__ is str:
+                    need(y)
+                continue
+            for a in args:
                 if a.__class__ is str:
                     need(a)
     kept.reverse()

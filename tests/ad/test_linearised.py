@@ -78,3 +78,23 @@ def test_static_partials_are_found_in_the_rule_table():
     assert "sin" not in STATIC_PARTIALS and "pow" not in STATIC_PARTIALS and "div" not in STATIC_PARTIALS
     g = sg.grad("x - x + x + x + x*x + 3*x + exp(x)")  # repeated operands still add up
     assert g["x"] == 2 * sympy.Symbol("x") + 5 + sympy.exp(sympy.Symbol("x"))
+
+
+def test_operands_are_normalised_as_as_constant_does():
+    from symgraph.ad.linearised import _ref
+    from symgraph.constants import as_constant
+    import numpy as np
+    for value in ["x", 2, 2.5, True, np.float64(0.5), sympy.Integer(3), sympy.Rational(1, 3), sympy.Float(1.5), 2, "y"]:
+        got, want = _ref(value), as_constant(value)
+        assert got == want and type(got) is type(want), value
+
+
+def test_an_edges_partial_is_the_sum_of_its_slots_rules():
+    """local() reads static partials and recipes; it gives what the rules give (edge_partial), slot sums included."""
+    from symgraph.ad.linearised import _edge_partial
+    text = "n = -x; r = 1/y; a = x*x; b = r^3; c = n^r; d = sin(n)/r; e = x - x; f = atan2(r, x) + hypot(n, n); a+b+c+d+e+f"
+    for u, v in sg.parse(text).edge_slots():
+        fast, slow = Linearised(sg.parse(text)), Linearised(sg.parse(text))
+        want = _edge_partial(slow.emitter, slow.graph, u, v, None, v)
+        assert (fast.local(u, v), fast.emitter.instructions) == (sympy.sympify(want) if not isinstance(want, str)
+                                                                 else want, slow.emitter.instructions), (u, v)

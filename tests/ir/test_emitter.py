@@ -77,3 +77,48 @@ def test_live_instructions_keep_what_results_need_in_order():
     pruned = program.pruned()
     assert [t for t, _, _ in pruned.instructions] == ["u", "w", "z"] and pruned.ops == 3
     assert pruned.evaluate(x=0.5)["r"] == program.evaluate(x=0.5)["r"]
+
+
+def test_the_seed_holds_each_rows_key_in_the_emitters_order():
+    from symgraph.ir.emitter import _make_key, _seed
+    graph = sg.parse("n = -x; a = y*x; b = 2*x + x*3.5 - 1/2; c = b^2 + 1; d = (1 - a)/x + a*n; max(c, d, 2)")
+    keys, negations = _seed(graph)
+    rows = [(node, op, args) for node, op, args in graph.rows() if op not in ("input", "const")]
+    assert keys == {_make_key(op, args): node for node, op, args in rows}
+    assert negations == {"n": "x"}
+
+
+def test_a_recipe_makes_the_calls_its_rule_would():
+    """Every built-in partial rule, on names with facts (a negation, a reciprocal) and on exact constants:
+    replaying its recipe emits what calling the rule emits."""
+    from symgraph import ops
+    from symgraph.constants import as_constant
+    from symgraph.ir.emitter import record
+    text = "n = -x; r = 1/y; v = n*r"
+    operands = [("n",), ("r",), ("x",), ("n", "r"), ("r", "n"), ("x", "x"), ("n", sympy.Integer(2)),
+                (sympy.Integer(3), "r"), ("x", sympy.Rational(1, 2)), (sympy.Integer(-1), "x"), ("r", sympy.Integer(0))]
+    checked = 0
+    for name, row in ops.OPS.items():
+        for args in operands:
+            if len(args) != row.arity or row.condition:
+                continue
+            for slot, operand in enumerate(args):
+                if operand.__class__ is not str:
+                    continue
+                names = list(dict.fromkeys(a for a in args if a.__class__ is str))  # first, second distinct name
+                placeholders = {"o": "v", **{f"p{k}": a for k, a in enumerate(names)}}
+                inverse = {a: f"p{k}" for k, a in enumerate(names)}
+                recipe = record(row.partials[slot], "o", tuple(inverse.get(a, a) if a.__class__ is str else a for a in args))
+                if recipe is None:
+                    continue
+                direct, replayed = Emitter(sg.parse(text)), Emitter(sg.parse(text))
+                want = row.partials[slot](direct, "v", *args)
+                got = replayed.replay(recipe, dict(placeholders))
+                assert (got, replayed.instructions) == (as_constant(want), direct.instructions), (name, args, slot)
+                checked += 1
+    assert checked > 60
+
+
+def test_a_rule_that_builds_a_where_has_no_recipe():
+    from symgraph.ir.emitter import record
+    assert record(lambda B, out, x: B.op("where", B.op("gt", x, 0), 1, 0), "o", ("p0",)) is None
