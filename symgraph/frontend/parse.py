@@ -75,6 +75,9 @@ class _Parser(Calls, Reductions):
         self.scope: dict[str, object] = {}
         #: names this text used as inputs -> where first used: (the Tokens, token index)
         self.inputs_used: dict[str, tuple] = {}
+        #: names this parser found to be inputs -> their nodes: in this parser's scope a name that was
+        #: an input stays one (assigning it later is an error), so the next use is one lookup
+        self.plain: dict[str, int] = {}
         #: the name the statement being parsed assigns (its right-hand side may not use it)
         self.target: str | None = None
         #: functions this text defined (``f(u) = u*sigmoid(u)``), visible from the next line on
@@ -162,26 +165,32 @@ class _Parser(Calls, Reductions):
         The operator stack holds ``(precedence, kind, payload, token index)``
         frames, kind ``bin``/``un`` (precedence > 0) or ``paren``/``call``
         (precedence 0: they stop every reduction; a call frame also lists
-        its commas' token indices).  The loop reads the token texts directly:
-        per token it costs a few dict lookups, which is what keeps a long
-        text near the cost of scanning it.
+        its commas' token indices).  The loop reads the token texts directly
+        and handles the common tokens -- a number, a name that stands for a
+        value, a binary operator and the reductions it triggers -- in line:
+        per token it costs a few dict lookups, which keeps a long text near
+        the cost of scanning it.  Everything else goes through the methods
+        below, which also word every error.
         """
-        toks, reduce = self.toks, self.reduce
+        toks, binary, scope, plain = self.toks, self.builder.binary, self.scope, self.plain
+        definitions = self.definitions
         values: list = []
         ops: list[tuple] = []
         expect_operand = True
         depth = 0
+        i = self.i  # the methods called below read and advance self.i: it is synchronised around them
         while True:
-            i = self.i
             t = toks[i]
             if expect_operand:
                 if t in PUNCTUATION:
                     if t == "\n" and depth:
-                        self.i = i + 1  # a newline inside parentheses is white space
+                        i += 1  # a newline inside parentheses is white space
                         continue
                     self.operand(i, values, ops)  # '(', a prefix '+' or '-', or an operand is missing
+                    i = self.i
                     depth += t == "("
-                elif t[0] in _DIGITS:
+                    continue
+                if t[0] in _DIGITS:
                     value = NUMBERS.get(t)
                     if value is None:
                         try:
@@ -189,16 +198,29 @@ class _Parser(Calls, Reductions):
                         except OutOfRange as e:
                             self.fail(str(e), i)
                     values.append(value)
-                    self.i = i + 1
+                    i += 1
                     expect_operand = False
-                elif t == "not":
+                    continue
+                nxt = toks[i + 1]
+                if nxt != "(" and nxt != "[":  # a name that stands for a value: an input seen before, or assigned
+                    value = plain.get(t)
+                    if value is None and t in scope and t not in _CALLABLE and t not in _KEYWORDS and t != "pi" \
+                            and t not in definitions:
+                        value = scope[t]
+                    if value is not None:
+                        values.append(value)
+                        i += 1
+                        expect_operand = False
+                        continue
+                if t == "not":
                     ops.append((_UNARY_PREC["not"], "un", "not", i))
-                    self.i = i + 1
+                    i += 1
                 elif t in _WORD_BINARY:
                     self.operand(i, values, ops)  # an operator where an operand must start
                 else:
                     self.name(i, values, ops)
-                    if t in _CALLABLE or t in self.definitions:
+                    i = self.i
+                    if t in _CALLABLE or t in definitions:
                         depth += 1  # a call frame (anything else was an error)
                     else:
                         expect_operand = False
@@ -207,45 +229,49 @@ class _Parser(Calls, Reductions):
             if operator is not None:
                 prec, name, right = operator
                 while ops:
-                    top = ops[-1][0]
-                    if top > prec or top == prec and not right:
-                        reduce(values, ops)
+                    frame = ops[-1]
+                    if frame[0] > prec or frame[0] == prec and not right:
+                        ops.pop()
+                        if frame[1] == "bin":  # reduce(), in line for the common case
+                            y = values.pop()
+                            try:
+                                values[-1] = binary(frame[2], values[-1], y)
+                            except GraphError as e:
+                                self.fail(str(e), frame[3])
+                        else:
+                            self.reduce(frame, values)
                     else:
                         break
                 ops.append((prec, "bin", name, i))
-                self.i = i + 1
+                i += 1
                 expect_operand = True
             elif t == ")":
-                while ops and ops[-1][0]:
-                    reduce(values, ops)
+                self.reduce_all(values, ops)
                 if not ops:
                     self.fail("unbalanced ')': no '(' to close", i)
                 frame = ops.pop()
                 if frame[1] == "call":
                     self.call(frame, values)
                 depth -= 1
-                self.i += 1
+                i += 1
             elif t == ",":
-                while ops and ops[-1][0]:
-                    reduce(values, ops)
+                self.reduce_all(values, ops)
                 if not ops or ops[-1][1] != "call":
                     self.fail("a comma is only allowed between the arguments of a call", i)
                 ops[-1][4].append(i)  # one more argument
-                self.i = i + 1
+                i += 1
                 expect_operand = True
             elif t == "" or t == "\n" or t == ";":
                 if t == "\n" and depth:
-                    self.i = i + 1  # a newline inside parentheses is white space
+                    i += 1  # a newline inside parentheses is white space
                     continue
-                while ops and ops[-1][0]:
-                    reduce(values, ops)
+                self.reduce_all(values, ops)
                 if ops:
                     _, frame_kind, payload, at = ops[-1][:4]
                     self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
                 if t == ";" and depth:
                     self.fail("';' inside parentheses", i)
-                if t:
-                    self.i = i + 1
+                self.i = i + 1 if t else i
                 return values[-1], i
             elif t == "=":
                 self.fail("'=' may only follow the name at the start of an assignment line", i)
@@ -316,9 +342,11 @@ class _Parser(Calls, Reductions):
                 if word not in self.inputs_used:
                     self.inputs_used[word] = (self.tokens, i)
                 try:
-                    values.append(self.builder.input(word))
+                    node = self.builder.input(word)
                 except GraphError as e:
                     self.fail(str(e), i)
+                values.append(node)
+                self.plain[word] = node
                 return
         self.i = i
         if word in _KEYWORDS:
@@ -353,8 +381,14 @@ class _Parser(Calls, Reductions):
         self.fail(f"{word!r} is not a size or an index: indices and bounds are computed from sizes (bound by "
                   f"keyword, {word}=...), the indices of enclosing sums and numbers", i)
 
-    def reduce(self, values: list, ops: list) -> None:
-        _, kind_, name, k = ops.pop()
+    def reduce_all(self, values: list, ops: list) -> None:
+        """Apply every operator on top of the stack, down to the first parenthesis or call frame."""
+        while ops and ops[-1][0]:
+            self.reduce(ops.pop(), values)
+
+    def reduce(self, frame: tuple, values: list) -> None:
+        """Apply the operator ``frame`` (taken off the stack) to the values on top of ``values``."""
+        _, kind_, name, k = frame
         if kind_ == "un":
             if name == "pos":
                 if self.builder.is_condition(values[-1]):
@@ -362,9 +396,9 @@ class _Parser(Calls, Reductions):
                 return
             values.append(self.apply(name, (values.pop(),), k))
             return
-        right = values.pop()
+        y = values.pop()
         try:
-            values[-1] = self.builder.op(name, values[-1], right)
+            values[-1] = self.builder.binary(name, values[-1], y)
         except GraphError as e:
             self.fail(str(e), k)
 
