@@ -103,6 +103,12 @@ def _bits(value: sympy.Number) -> int:
     return max(abs(value.p).bit_length(), abs(value.q).bit_length())
 
 
+def _sign(value: sympy.Number) -> int:
+    """-1, 0 or 1 for a finite number, read off its value (sympy's ``is_zero`` runs its fact deduction)."""
+    number = value.p if isinstance(value, sympy.Rational) else float(value)
+    return (number > 0) - (number < 0)
+
+
 def fold(name: str, args: tuple) -> sympy.Number | None:
     """Fold an op on numeric constants, or return None when the result would not be small.
 
@@ -113,11 +119,11 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
         return None
     if any(_bits(a) > MAX_CONSTANT_BITS for a in args):
         return None
-    if name == "div" and args[1].is_zero:
+    if name == "div" and _sign(args[1]) == 0:
         return None
     if name == "pow":
         base, exponent = args
-        if base.is_zero and exponent.is_negative:
+        if _sign(base) == 0 and _sign(exponent) < 0:
             return None
         if isinstance(exponent, sympy.Integer) and not isinstance(base, sympy.Float):
             estimate = abs(int(exponent)) * max(_bits(base), 1)

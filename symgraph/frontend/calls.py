@@ -58,9 +58,9 @@ class _At:
 
 def call_target(word: str, count: int) -> tuple[str, int | None]:
     """``(op, arity)`` a call of ``word`` with ``count`` arguments applies; arity None when the count is wrong."""
-    variant = _VARIANTS.get(word, {}).get(count)
-    if variant is not None:
-        return variant, count
+    variants = _VARIANTS.get(word)
+    if variants is not None and count in variants:
+        return variants[count], count
     if word in _FOLDED:
         return _FOLDED[word], (2 if count >= 2 else None)
     arity = _arity(word)

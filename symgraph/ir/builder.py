@@ -43,6 +43,7 @@ class GraphBuilder:
         self._ops: list[str] = []
         self._operands: list[tuple] = []
         self._by_key: dict[tuple, int] = {}
+        self._folds: dict[tuple, tuple] = {}  # (op, id, id) -> (operand, operand, folded constant or None)
         self._inputs: dict[str, int] = {}
         self._symbols: dict[str, sympy.Symbol] = {}
         #: the nodes whose value is a condition (see :meth:`is_condition`)
@@ -167,7 +168,7 @@ class GraphBuilder:
             kx = x if x.__class__ is int else _constant_key(x)
             ky = y if y.__class__ is int else _constant_key(y)
             if kx.__class__ is tuple and ky.__class__ is tuple:
-                folded = constants.fold(name, operands)
+                folded = self._fold(name, x, y)
                 if folded is not None:
                     return folded
             key = constants.ordered(name, kx, ky)
@@ -190,6 +191,16 @@ class GraphBuilder:
             if row.condition:
                 self._conditions.add(node)
         return node
+
+    def _fold(self, name: str, x: Any, y: Any) -> Any:
+        """:func:`constants.fold` of two constants, remembered by the operands' identities (sympy
+        arithmetic costs tens of microseconds; a text repeats its literals, which the parser makes
+        once each).  The memo keeps the operands alive, so an identity is never reused."""
+        key = (name, id(x), id(y))
+        known = self._folds.get(key)
+        if known is None:
+            known = self._folds[key] = (x, y, constants.fold(name, (x, y)))
+        return known[2]
 
     def indexed_input(self, name: str, index: tuple[int, ...]) -> int:
         """The input node of element ``index`` of the indexed input ``name`` (``x[3]``), created on first use."""
