@@ -46,12 +46,13 @@ EXPLANATIONS = {
     "`": "backquotes are not supported",
 }
 
-#: Each match: blank space and a comment (skipped), then one token (group 1): a number -- with the
-#: letter, '_' or '.' that wrongly follows it, if any, so that the check below sees it --, a name, a
-#: two-character operator, any one character (an operator, a separator, or one outside the grammar),
-#: or the empty end of the text, which is the end token.  No nested repetition: linear on any text.
-_SCAN = re.compile(r"[ \t\r]*(?:#[^\n]*)?((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z_.]?"
-                   r"|[A-Za-z_][A-Za-z0-9_]*|\*\*|[<>=!]=|[\s\S]|\Z)")
+#: Each match: blank space and a comment (skipped), then one token (group 1): a name, a one-character
+#: operator or separator, ``*`` or ``**``, a comparison, a number -- with the letter, '_' or '.'
+#: that wrongly follows it, if any, so that the check below sees it --, any other character (one
+#: outside the grammar), or the empty end of the text, which is the end token.  The alternatives
+#: start with different characters, most frequent first; no nested repetition: linear on any text.
+_SCAN = re.compile(r"[ \t\r]*(?:#[^\n]*)?([A-Za-z_][A-Za-z0-9_]*|[-+/^(),\[\];\n]|\*\*?|[<>=!]=?"
+                   r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z_.]?|[\s\S]|\Z)")
 #: the token texts that are neither names nor numbers: operators, separators and the end ("")
 PUNCTUATION = frozenset(["**", "<=", ">=", "==", "!=", *"-+*/^(),=<>[]", "\n", ";", ""])
 #: a token's kind by its first character: "num", "name", "op", "sep"; the end token "" is "end"
