@@ -136,7 +136,7 @@ class Calls:
             self.fail(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", k)
         body = object.__new__(type(self))  # a parser over the same tokens, in the definition's own scope
         body.text, body.builder, body.tokens, body.i = self.text, self.builder, definition.tokens, definition.start
-        body.toks, body.plain = definition.tokens.texts, {}
+        body.toks, body.known = definition.tokens.texts, {}
         body.integer_only, body.sizes = self.integer_only, self.sizes
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None

@@ -75,9 +75,11 @@ class _Parser(Calls, Reductions):
         self.scope: dict[str, object] = {}
         #: names this text used as inputs -> where first used: (the Tokens, token index)
         self.inputs_used: dict[str, tuple] = {}
-        #: names this parser found to be inputs -> their nodes: in this parser's scope a name that was
-        #: an input stays one (assigning it later is an error), so the next use is one lookup
-        self.plain: dict[str, int] = {}
+        #: names this parser resolved to inputs, and the names its statements assigned -> their refs: what
+        #: such a name stands for never changes here (assigning it again, or after using it as an input,
+        #: is an error), so its next use is one lookup.  Sub-parsers start their own (a reduction's
+        #: index changes value)
+        self.known: dict[str, object] = {}
         #: the name the statement being parsed assigns (its right-hand side may not use it)
         self.target: str | None = None
         #: functions this text defined (``f(u) = u*sigmoid(u)``), visible from the next line on
@@ -127,7 +129,7 @@ class _Parser(Calls, Reductions):
                 ref, stop = self.expression()
                 self.result_at = k
                 self.target = None
-                self.scope[name] = ref
+                self.scope[name] = self.known[name] = ref
                 self.builder.assign(name, ref)
                 names.append(name)
                 refs.append(ref)
@@ -172,7 +174,7 @@ class _Parser(Calls, Reductions):
         the cost of scanning it.  Everything else goes through the methods
         below, which also word every error.
         """
-        toks, binary, scope, plain = self.toks, self.builder.binary, self.scope, self.plain
+        toks, binary, scope, known = self.toks, self.builder.binary, self.scope, self.known
         definitions = self.definitions
         values: list = []
         ops: list[tuple] = []
@@ -203,7 +205,7 @@ class _Parser(Calls, Reductions):
                     continue
                 nxt = toks[i + 1]
                 if nxt != "(" and nxt != "[":  # a name that stands for a value: an input seen before, or assigned
-                    value = plain.get(t)
+                    value = known.get(t)
                     if value is None and t in scope and t not in _CALLABLE and t not in _KEYWORDS and t != "pi" \
                             and t not in definitions:
                         value = scope[t]
@@ -346,7 +348,7 @@ class _Parser(Calls, Reductions):
                 except GraphError as e:
                     self.fail(str(e), i)
                 values.append(node)
-                self.plain[word] = node
+                self.known[word] = node
                 return
         self.i = i
         if word in _KEYWORDS:

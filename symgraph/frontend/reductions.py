@@ -55,7 +55,7 @@ class Reductions:
         sub = object.__new__(type(self))
         sub.text, sub.builder, sub.i = self.text, self.builder, 0
         sub.tokens = self.tokens.slice(start, stop)
-        sub.toks, sub.plain = sub.tokens.texts, {}
+        sub.toks, sub.known = sub.tokens.texts, {}
         sub.scope, sub.definitions, sub.inputs_used = scope, self.definitions, self.inputs_used
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
