@@ -280,28 +280,24 @@ class _Tape:
     # -- replay
     def replay(self, parser) -> object:
         """The term for the parser's current scope: every recorded call again, elements at their new index."""
-        builder, values = self.builder, []
+        builder, values, scope, sizes = self.builder, [], parser.scope, parser.sizes
+        append = values.append
         for step in self.steps:
             if step[0] == "op":
                 args = [values[a] if kind == "t" else a for kind, a in step[2]]
                 try:
-                    values.append(builder.op(step[1], *args))
+                    append(builder.op(step[1], *args))
                 except GraphError as e:
                     parser.fail(str(e), 0)
-            elif step[4] is not None and step[1] not in parser.sizes:  # x[i+1]: the sums, then the range check
-                scope, index = parser.scope, []
-                for terms in step[4]:
-                    total = 0
-                    for sign, term in terms:
-                        total += sign * (term if term.__class__ is int else int(scope[term]))
-                    index.append(total)
-                index = tuple(index)
+            elif step[4] is not None and step[1] not in sizes:  # x[i+1]: the sums, then the range check
+                index = tuple([sum([sign * (term if term.__class__ is int else int(scope[term]))
+                                    for sign, term in terms]) for terms in step[4]])
                 if min(index) < 0:
-                    values.append(parser.element(step[1], step[2], step[3]))  # words the error
+                    append(parser.element(step[1], step[2], step[3]))  # words the error
                     continue
-                values.append(builder.indexed_input(step[1], index))
+                append(builder.indexed_input(step[1], index))
             else:
-                values.append(parser.element(step[1], step[2], step[3]))
+                append(parser.element(step[1], step[2], step[3]))
         kind, ref = self.result
         return values[ref] if kind == "t" else ref
 

@@ -217,8 +217,15 @@ class GraphBuilder:
         if node is None:
             node = known.nodes[index] = self._new("input", ())
             self._index_of[node] = (name, index)
-            self._indexed[name] = known._replace(shape=tuple(max(a, b + 1) for a, b in zip(known.shape, index))
-                                                 if known.shape else tuple(i + 1 for i in index))
+            shape = known.shape
+            if not shape:
+                self._indexed[name] = IndexedInput(name, tuple(i + 1 for i in index), known.nodes)
+            elif len(index) == 1:  # a vector: grows when the index passes its end
+                if index[0] >= shape[0]:
+                    self._indexed[name] = IndexedInput(name, (index[0] + 1,), known.nodes)
+            else:
+                self._indexed[name] = IndexedInput(name, tuple(max(a, b + 1) for a, b in zip(shape, index)),
+                                                   known.nodes)
         return node
 
     def declare_extents(self, extents: dict[str, tuple[int, ...]]) -> None:
@@ -321,9 +328,9 @@ class GraphBuilder:
 
         op_of = dict(zip(names, self._ops))
         # the common operands (two nodes, one node) inline: this runs once per node of the graph
-        operands = dict(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int is
-                                    a[1].__class__ else (names[a[0]],) if len(a) == 1 and a[0].__class__ is int
-                                    else named(a) for a in self._operands]))
+        operands = dict(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
+                                    a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
+                                    a[0].__class__ is int else named(a) if a else a for a in self._operands]))
         groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
                   for name, start, end in self._groups if end is not None and end > start]
         inputs = sorted([*self._inputs.values(), *self._index_of], key=int)  # order of first appearance
