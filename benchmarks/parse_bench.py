@@ -3,6 +3,7 @@
 Run: python benchmarks/parse_bench.py              (1 MB texts, the 524,288-term sum, the 100,001-factor product)
      python benchmarks/parse_bench.py --quick      (a tenth of each)
      python benchmarks/parse_bench.py --end-to-end (also parse + grad + lambdify of a 10^6-node graph)
+     (symgraph: best of --repeats runs, 3 by default; each peer: best of --peer-repeats, 1 by default)
 tests/test_benchmarks.py runs a tiny smoke version.
 
 The texts, made by seeded generators:
@@ -138,9 +139,10 @@ def _peer_cell(result: dict, ours: float) -> str:
 
 
 def main(scale: float = 1.0, repeats: int = 3, peers: Sequence[str] = ("symengine", "sympy"),
-         timeout: float = 120.0, end_to_end: bool = False) -> list[dict]:
+         timeout: float = 120.0, end_to_end: bool = False, peer_repeats: int = 1) -> list[dict]:
     """Print the table (and the end-to-end line when asked); return the measurements."""
-    print(f"Parsing: best of {repeats} runs, range in brackets; peers in child processes (limit {timeout:g} s)\n")
+    print(f"Parsing: best of {repeats} runs, range in brackets; peers: best of {peer_repeats}, each in a child "
+          f"process (limit {timeout:g} s)\n")
     head = "| text | characters | tokens | graph nodes | symgraph `parse` | MB/s | µs per token |"
     rule = "|---|---:|---:|---:|---:|---:|---:|"
     for peer in peers:
@@ -158,7 +160,7 @@ def main(scale: float = 1.0, repeats: int = 3, peers: Sequence[str] = ("symengin
         line = (f"| {case} | {len(text):,} | {tokens:,} | {len(graph):,} | {_span(seconds)} | "
                 f"{len(text) / MB / best:.2f} | {best / tokens * 1e6:.2f} |")
         for peer in peers:
-            row[peer] = peer_seconds(peer, case, scale, repeats, timeout)
+            row[peer] = peer_seconds(peer, case, scale, peer_repeats, timeout)
             line += f" {_peer_cell(row[peer], best)} |"
         print(line, flush=True)
         rows.append(row)
@@ -191,10 +193,11 @@ if __name__ == "__main__":
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="a tenth of each text")
     options.add_argument("--repeats", type=int, default=3)
+    options.add_argument("--peer-repeats", type=int, default=1)
     options.add_argument("--timeout", type=float, default=120.0, help="seconds a peer may take per run")
     options.add_argument("--no-peers", action="store_true")
     options.add_argument("--end-to-end", action="store_true", help="also parse + grad + lambdify at 10^6 nodes")
     arguments = options.parse_args()
     main(scale=0.1 if arguments.quick else 1.0, repeats=arguments.repeats,
          peers=() if arguments.no_peers else ("symengine", "sympy"), timeout=arguments.timeout,
-         end_to_end=arguments.end_to_end)
+         end_to_end=arguments.end_to_end, peer_repeats=arguments.peer_repeats)

@@ -146,3 +146,13 @@ def test_hessian_bench_smoke(capsys):
     assert "| rosenbrock | 12 | symgraph |" in out and "batch of 4 |" in out and "differ" not in out
     assert ("| rosenbrock | 12 | CasADi |" in out) == module.peer_available("casadi")
     assert "symgraph's sparse one holds 34 values" in out
+
+
+def test_parse_bench_smoke(capsys):
+    module = load_benchmark("parse_bench")
+    rows = module.main(scale=0.001, repeats=1, peers=("symengine",), timeout=60)
+    out = capsys.readouterr().out
+    assert [row["case"] for row in rows] == ["program", "expression", "x+x+...+x", "x*x*...*x"]
+    assert rows[2]["nodes"] == 524 and rows[3]["nodes"] == 100  # the chains: one node per term
+    assert "| x+x+...+x | 1,047 | 1,047 | 524 |" in out and "symengine / symgraph" in out
+    assert all("seconds" in row["symengine"] or "error" in row["symengine"] for row in rows)
