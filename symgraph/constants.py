@@ -20,6 +20,8 @@ import sympy
 
 from .ops import ARITHMETIC, COMMUTATIVE, OPS, op
 
+_Integer, _Float = sympy.Integer, sympy.Float
+
 #: Folded constants may have at most this many bits in numerator or denominator.
 MAX_CONSTANT_BITS = 1024
 
@@ -27,8 +29,14 @@ MAX_CONSTANT_BITS = 1024
 # --------------------------------------------------------------------------- constants
 
 def is_number(value: Any) -> bool:
-    """True for the literal constants symgraph folds: sympy Integer, Rational and Float."""
-    return isinstance(value, sympy.Number) and value.is_finite is True
+    """True for the literal constants symgraph folds: sympy Integer, Rational and Float (finite).
+
+    By class, not by sympy's assumptions (``is_finite`` on a new number
+    runs its fact deduction: most of the cost of folding a constant).
+    """
+    if isinstance(value, sympy.Rational):
+        return True
+    return isinstance(value, sympy.Float) and math.isfinite(value)
 
 
 #: Python ints that rules return, as sympy constants (made once, not per instruction)
@@ -77,6 +85,11 @@ def ordered(name: str, x: Any, y: Any) -> tuple:
 
 def constant_key(value: sympy.Expr) -> tuple:
     """A cheap hashable, sortable key for a constant (printing sympy numbers is slow)."""
+    cls = value.__class__
+    if cls is _Integer:  # the common literals first, by class (builders key every constant operand)
+        return (1, "Rational", value.p, 1)
+    if cls is _Float:
+        return (1, "Float", float(value), 0)
     if isinstance(value, sympy.Rational):
         return (1, "Rational", value.p, value.q)
     if isinstance(value, sympy.Float):
@@ -90,6 +103,12 @@ def _bits(value: sympy.Number) -> int:
     return max(abs(value.p).bit_length(), abs(value.q).bit_length())
 
 
+def _sign(value: sympy.Number) -> int:
+    """-1, 0 or 1 for a finite number, read off its value (sympy's ``is_zero`` runs its fact deduction)."""
+    number = value.p if isinstance(value, sympy.Rational) else float(value)
+    return (number > 0) - (number < 0)
+
+
 def fold(name: str, args: tuple) -> sympy.Number | None:
     """Fold an op on numeric constants, or return None when the result would not be small.
 
@@ -100,11 +119,11 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
         return None
     if any(_bits(a) > MAX_CONSTANT_BITS for a in args):
         return None
-    if name == "div" and args[1].is_zero:
+    if name == "div" and _sign(args[1]) == 0:
         return None
     if name == "pow":
         base, exponent = args
-        if base.is_zero and exponent.is_negative:
+        if _sign(base) == 0 and _sign(exponent) < 0:
             return None
         if isinstance(exponent, sympy.Integer) and not isinstance(base, sympy.Float):
             estimate = abs(int(exponent)) * max(_bits(base), 1)

@@ -152,3 +152,13 @@ def test_pictures_bench_smoke():
     module = load_benchmark("pictures")
     report = module.main(repeats=1, workloads={"seed": "p = x + y; g = p * z"}, derivatives=False)
     assert "| seed | values, adjoints | 5 |" in report and "x" in report.splitlines()[2].split("|")[-2]
+
+
+def test_parse_bench_smoke(capsys):
+    module = load_benchmark("parse_bench")
+    rows = module.main(scale=0.001, repeats=1, peers=("symengine",), timeout=60)
+    out = capsys.readouterr().out
+    assert [row["case"] for row in rows] == ["program", "expression", "x+x+...+x", "x*x*...*x"]
+    assert rows[2]["nodes"] == 524 and rows[3]["nodes"] == 100  # the chains: one node per term
+    assert "| x+x+...+x | 1,047 | 1,047 | 524 |" in out and "symengine / symgraph" in out
+    assert all("seconds" in row["symengine"] or "error" in row["symengine"] for row in rows)

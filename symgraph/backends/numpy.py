@@ -60,6 +60,7 @@ def grad_e(a, b):
 """
 from __future__ import annotations
 
+import importlib
 import math
 import sys
 import types
@@ -310,6 +311,10 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     return Generated(name, source, globals_, "\n".join(header_lines), unimportable)
 
 
+#: the name of the namespace module of registered functions (:func:`user_namespace`)
+_USER_NAMESPACE = "symgraph_registered_functions"
+
+
 def used_functions(instructions: Sequence[tuple]) -> list[str]:
     """The registered functions (:data:`symgraph.ops.USER`) the instructions call, in first-use order."""
     return list(dict.fromkeys(op for _, op, _ in instructions if op in ops.USER))
@@ -321,7 +326,7 @@ def user_namespace(names: Sequence[str], compile: Callable[[str, Callable], Call
     A module object, because numba resolves a module's attributes in compiled
     code (``compile`` turns each callable into what the backend calls).
     """
-    namespace = types.ModuleType("symgraph_registered_functions")
+    namespace = types.ModuleType(_USER_NAMESPACE)
     for op in names:
         function = ops.op(op).numeric
         setattr(namespace, op, function if compile is None else compile(op, function))
@@ -395,17 +400,70 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     try:
         with paused_gc():  # a large program's lines are many small objects and no cycles
             generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
-            kernel = build_function(generated)
-            if xp is None or xp is np:  # the single-point path: the same code object with other helpers
-                swap = {prepare: prepare_point, fit: fit_point}
-                helpers = {k: swap.get(v, v) if callable(v) else v for k, v in kernel.__globals__.items()}
-                kernel = with_point_path(kernel, types.FunctionType(kernel.__code__, helpers, kernel.__name__))
+            kernel = _kernel(generated, xp)
         if report is not None:
             report.advance(len(program.instructions))
     finally:
         if report is not None:
             report.close()
     return kernel, generated.source
+
+
+def _kernel(generated: Generated, xp: Any) -> Callable:
+    """The kernel of generated source; its ``recipe`` makes it again from the source (how it pickles)."""
+    kernel = build_function(generated)
+    if xp is None or xp is np:  # the single-point path: the same code object with other helpers
+        swap = {prepare: prepare_point, fit: fit_point}
+        helpers = {k: swap.get(v, v) if callable(v) else v for k, v in kernel.__globals__.items()}
+        kernel = with_point_path(kernel, types.FunctionType(kernel.__code__, helpers, kernel.__name__))
+    kernel.recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
+                                      None if xp is None else xp.__name__))
+    return kernel
+
+
+def _kernel_again(name: str, source: str, globals_: dict, xp: str | None) -> Callable:
+    """The kernel :func:`_kernel` made, made again from its source (compiled, not executed: see build)."""
+    return _kernel(Generated(name, source, globals_), None if xp is None else importlib.import_module(xp))
+
+
+class _Globals(dict):
+    """A kernel's globals, as pickle carries them: modules by name (the array namespace, scipy.special),
+    the namespace of registered functions as its callables, which the loading process imports."""
+
+    def __reduce__(self) -> tuple:
+        out = {}
+        for key, value in self.items():
+            if isinstance(value, types.ModuleType) and value.__name__ == _USER_NAMESPACE:
+                functions = {op: f for op, f in vars(value).items() if not op.startswith("__")}
+                for op, function in functions.items():
+                    import_path(op, function)  # a clear error for a callable no other process can import
+                value = _Functions(functions)
+            elif isinstance(value, types.ModuleType):
+                value = _ModuleName(value.__name__)
+            out[key] = value
+        return _globals_again, (out,)
+
+
+class _ModuleName(str):
+    """A module in a pickled kernel's globals: imported by this name on loading."""
+
+
+class _Functions(dict):
+    """The registered functions in a pickled kernel's globals: op -> callable."""
+
+
+def _globals_again(portable: dict) -> dict:
+    restored = {}
+    for key, value in portable.items():
+        if isinstance(value, _ModuleName):
+            value = importlib.import_module(value)
+        elif isinstance(value, _Functions):
+            namespace = types.ModuleType(_USER_NAMESPACE)
+            for op, function in value.items():
+                setattr(namespace, op, function)
+            value = namespace
+        restored[key] = value
+    return restored
 
 
 def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import pickle
 import types
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -254,33 +255,81 @@ def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc:
     One :class:`~symgraph.binding.Binder` maps the arguments; ``layout`` (see
     :func:`flat_labels`) shapes the results.  The result's ``__wrapped__`` is
     ``kernel``, so :func:`inspect.getsource` shows generated code;
-    ``attributes`` are set on it (``parallel=...``).
+    ``attributes`` are set on it (``parallel=...``).  It pickles when the
+    kernel does (see :class:`CompiledFunction`).
     """
-    bind = Binder(names, name)
-    count = bind.count
-    shape = None if layout is None else layout_of(layout)
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes)
 
-    if shape is None:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if kwargs or len(args) != count:
-                args = bind(args, kwargs)
-            return kernel(*args)
-    else:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if kwargs or len(args) != count:
-                args = bind(args, kwargs)
-            return shape(kernel(*args))
 
-    call.__module__ = getattr(kernel, "__module__", __name__)
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = doc if doc is not None else kernel.__doc__
-    call.__signature__ = bind.signature
-    call.__wrapped__ = kernel
-    call.source = source if source is not None else getattr(kernel, "source", None)
-    call.inputs = bind.names
-    for key, value in attributes.items():
-        setattr(call, key, value)
-    return call
+class CompiledFunction:
+    """What :func:`compiled_function` returns: the kernel behind one argument binder, laid out.
+
+    A class rather than a closure so that it pickles (for ``dask.distributed``
+    workers, ``multiprocessing`` pools): its pickle is the recipe that made it,
+    the kernel's included (:func:`portable`), so loading builds the same
+    function from the same generated source.
+    """
+
+    def __init__(self, kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
+                 layout: Layout | None, attributes: dict):
+        bind = Binder(names, name)
+        self._made = (kernel, tuple(names), name, doc, source, layout, attributes)
+        self._bind, self._count, self._kernel = bind, bind.count, kernel
+        self._shape = None if layout is None else layout_of(layout)
+        self.__module__ = getattr(kernel, "__module__", __name__)
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = doc if doc is not None else kernel.__doc__
+        self.__signature__ = bind.signature
+        self.__wrapped__ = kernel
+        self.source = source if source is not None else getattr(kernel, "source", None)
+        self.inputs = bind.names
+        #: how to make this function again, when it is not ``compiled_function(kernel, ...)`` (set by the vector forms)
+        self.recipe: tuple | None = None
+        for key, value in attributes.items():
+            setattr(self, key, value)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != self._count:
+            args = self._bind(args, kwargs)
+        if self._shape is None:
+            return self._kernel(*args)
+        return self._shape(self._kernel(*args))
+
+    def __repr__(self) -> str:
+        return f"<compiled function {self.__name__}{self.__signature__}>"
+
+    def __reduce__(self) -> tuple:
+        if self.recipe is not None:
+            return self.recipe
+        kernel, *rest = self._made
+        return _compiled_again, (portable(kernel), *rest)
+
+
+def _compiled_again(kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
+                    layout: Layout | None, attributes: dict) -> CompiledFunction:
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes)
+
+
+class _Portable:
+    """Stands for a kernel or wrapper in a pickle: it pickles as the function's ``recipe``
+    ``(callable, args)``, so loading calls ``callable(*args)`` and gets the function back."""
+
+    def __init__(self, function: Callable):
+        self.function = function
+
+    def __reduce__(self) -> tuple:
+        recipe = getattr(self.function, "recipe", None)
+        if recipe is None:
+            raise pickle.PicklingError(
+                f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: only functions of the "
+                "NumPy backend without chunk= pickle (numba kernels and chunked kernels do not)")
+        return recipe
+
+
+def portable(function: Callable) -> Any:
+    """``function`` as something that pickles: itself when it does (a :class:`CompiledFunction`), else a
+    stand-in that pickles as its ``recipe`` (a generated kernel or a wrapper of one)."""
+    return function if isinstance(function, CompiledFunction) else _Portable(function)
 
 
 def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes: dict) -> Callable:
@@ -309,6 +358,7 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
                                  f"{shape} (its indices; batch axes follow), got shape {tuple(value.shape)}")
             flat.extend(value[index] for index in indices)
         return kernel(*flat)
+    call.recipe = (array_parameters, (portable(kernel), params, shapes))
     return call
 
 
@@ -328,8 +378,11 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
     def value_and_gradient(results: tuple) -> tuple[float, np.ndarray]:
         value, grads = results[0], results[1:]
         return float(value), np.array(grads, dtype=np.result_type(value))
-    return _point_function(kernel, names, value_and_gradient, name=name, doc=doc, source=source, data=data,
-                           shapes=shapes, labels=labels)
+    function = _point_function(kernel, names, value_and_gradient, name=name, doc=doc, source=source, data=data,
+                               shapes=shapes, labels=labels)
+    function.recipe = (functools.partial(vector_function, name=name, doc=doc, source=source, data=data, shapes=shapes,
+                                         labels=labels), (portable(kernel), names))
+    return function
 
 
 def residual_function(kernel: Callable, names: Sequence[str], count: int, *, name: str, doc: str | None = None,
@@ -362,8 +415,12 @@ def residual_function(kernel: Callable, names: Sequence[str], count: int, *, nam
             raise GraphError(f"{name} evaluates one point: pass each data input as an array of its index shape "
                              f"(no batch axes), got results of shape {out.shape[1:]}")
         return out[:count], jacobian_of(out[count:])
-    return _point_function(kernel, names, residuals_and_jacobian, name=name, doc=doc, source=source, data=data,
-                           shapes=shapes, labels=labels)
+    function = _point_function(kernel, names, residuals_and_jacobian, name=name, doc=doc, source=source, data=data,
+                               shapes=shapes, labels=labels)
+    function.recipe = (functools.partial(residual_function, name=name, doc=doc, source=source, data=data,
+                                         shapes=shapes, labels=labels, pattern=pattern),
+                       (portable(kernel), names, count))
+    return function
 
 
 def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tuple], Any], *, name: str,
@@ -406,12 +463,34 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     def point_with_data(x: Any, /, *args: Any, **kwargs: Any) -> Any:
         return shape(kernel(*values_of(x), *data_kernel(*bind(args, kwargs))))
 
-    point_with_data.__name__ = point_with_data.__qualname__ = name
-    point_with_data.__doc__ = doc
-    point_with_data.source = source
-    point_with_data.data = bind.names
     kind = inspect.Parameter
     vector = next(v for v in ("x", "theta", "x_", "theta_") if v not in bind.names)
-    point_with_data.__signature__ = inspect.Signature(
+    signature = inspect.Signature(
         [kind(vector, kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
-    return point_with_data
+    return _WithData(point_with_data, name, doc, source, bind.names, signature)
+
+
+class _WithData:
+    """A vector function that also takes data inputs (:func:`vector_function`): a class, so that it
+    pickles (as the recipe its maker sets)."""
+
+    def __init__(self, call: Callable, name: str, doc: str | None, source: str | None, data: tuple,
+                 signature: inspect.Signature):
+        self._call = call
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = doc
+        self.source = source
+        self.data = data
+        self.__signature__ = signature
+        self.recipe: tuple | None = None
+
+    def __call__(self, x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return self._call(x, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<compiled function {self.__name__}{self.__signature__}>"
+
+    def __reduce__(self) -> tuple:
+        if self.recipe is None:
+            raise pickle.PicklingError(f"{self.__name__} cannot be pickled")
+        return self.recipe

@@ -14,7 +14,7 @@ import keyword
 from typing import NamedTuple
 
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
-from .tokens import Token
+from .tokens import Tokens, kind
 
 #: definitions may call earlier definitions this deep (each level is one nested expansion)
 MAX_DEFINITION_NESTING = 100
@@ -27,7 +27,7 @@ class Definition(NamedTuple):
     start: int
     scope: dict
     definitions: dict
-    tokens: list  # the token list ``start`` indexes (a reduction's body has its own)
+    tokens: Tokens  # the tokens ``start`` indexes (a reduction's body has its own)
 
 
 def _arity(word: str) -> int:
@@ -49,18 +49,18 @@ for (_spelling, _count), _op in OVERLOADS.items():
 class _At:
     """A builder for a composite's rule that reports an operand of the wrong kind at the call."""
 
-    def __init__(self, parser, pos: int):
-        self.parser, self.pos = parser, pos
+    def __init__(self, parser, k: int):
+        self.parser, self.k = parser, k
 
     def op(self, name: str, *args):
-        return self.parser.apply(name, args, self.pos)
+        return self.parser.apply(name, args, self.k)
 
 
 def call_target(word: str, count: int) -> tuple[str, int | None]:
     """``(op, arity)`` a call of ``word`` with ``count`` arguments applies; arity None when the count is wrong."""
-    variant = _VARIANTS.get(word, {}).get(count)
-    if variant is not None:
-        return variant, count
+    variants = _VARIANTS.get(word)
+    if variants is not None and count in variants:
+        return variants[count], count
     if word in _FOLDED:
         return _FOLDED[word], (2 if count >= 2 else None)
     arity = _arity(word)
@@ -81,59 +81,62 @@ class Calls:
 
     def _is_definition(self) -> bool:
         """True when the statement here reads ``name(...) = ``: a function definition, not a call."""
+        toks = self.toks
         k, depth = self.i + 1, 0
-        while k < len(self.tokens):
-            text = self.tokens[k].text
+        while k < len(toks):
+            text = toks[k]
             depth += (text == "(") - (text == ")")
             if depth == 0:
-                return k + 1 < len(self.tokens) and self.tokens[k + 1].text == "="
-            if self.tokens[k].kind in ("sep", "end"):
+                return k + 1 < len(toks) and toks[k + 1] == "="
+            if text in ("\n", ";", ""):
                 return False
             k += 1
         return False
 
-    def define(self, tok: Token) -> None:
-        """``name(p, q) = body``: remember the body's tokens; each call expands it with its arguments."""
-        name = tok.text
+    def define(self, k: int) -> None:
+        """``name(p, q) = body`` at token ``k``: remember the body's tokens; each call expands it with its arguments."""
+        name = self.toks[k]
         if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
-            self.error(f"cannot define {name!r}: it is a built-in name", tok.pos)
+            self.fail(f"cannot define {name!r}: it is a built-in name", k)
         if name in self.definitions or name in self.scope or name in self.inputs_used:
-            self.error(f"{name!r} is already a name in this text; a definition needs a new one", tok.pos)
+            self.fail(f"{name!r} is already a name in this text; a definition needs a new one", k)
         params: list[str] = []
         self.i += 2  # the name and '('
         while True:
             param = self.peek()
-            if param.kind != "name" or param.text in FUNCTIONS or keyword.iskeyword(param.text):
-                self.error(f"a parameter of {name}() must be a plain name, got {param.text!r}", param.pos)
-            if param.text in params:
-                self.error(f"{name}() names the parameter {param.text!r} twice", param.pos)
-            params.append(param.text)
+            if kind(param) != "name" or param in FUNCTIONS or keyword.iskeyword(param):
+                self.fail(f"a parameter of {name}() must be a plain name, got {param!r}", self.i)
+            if param in params:
+                self.fail(f"{name}() names the parameter {param!r} twice", self.i)
+            params.append(param)
             sep = self.peek(1)
             self.i += 2
-            if sep.text == ")":
+            if sep == ")":
                 break
-            if sep.text != ",":
-                self.error(f"expected ',' or ')' in the parameters of {name}(), got {sep.text!r}", sep.pos)
+            if sep != ",":
+                self.fail(f"expected ',' or ')' in the parameters of {name}(), got {sep!r}", self.i - 1)
         self.i += 1  # the '='
         start = self.i
         depth = 0
-        while self.peek().kind not in ("end",) and not (self.peek().kind == "sep" and depth == 0):
-            depth += (self.peek().text == "(") - (self.peek().text == ")")
+        while self.peek() != "" and not (self.peek() in ("\n", ";") and depth == 0):
+            depth += (self.peek() == "(") - (self.peek() == ")")
             self.i += 1
         if self.i == start:
-            self.error(f"the definition of {name}() has no body", self.peek().pos)
+            self.fail(f"the definition of {name}() has no body", self.i)
         self.definitions[name] = Definition(tuple(params), start, dict(self.scope), dict(self.definitions), self.tokens)
 
-    def expand(self, name: str, args: list, pos: int) -> object:
-        """The node of a call of the defined function ``name``: its body with the parameters bound to ``args``."""
+    def expand(self, name: str, args: list, k: int) -> object:
+        """The node of a call (token ``k``) of the defined function ``name``: its body with the parameters
+        bound to ``args``."""
         definition = self.definitions[name]
         if len(args) != len(definition.params):
-            self.error(f"{name}() takes {len(definition.params)} argument(s) ({', '.join(definition.params)}), "
-                       f"got {len(args)}", pos)
+            self.fail(f"{name}() takes {len(definition.params)} argument(s) ({', '.join(definition.params)}), "
+                      f"got {len(args)}", k)
         if self.nesting >= MAX_DEFINITION_NESTING:
-            self.error(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", pos)
+            self.fail(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", k)
         body = object.__new__(type(self))  # a parser over the same tokens, in the definition's own scope
         body.text, body.builder, body.tokens, body.i = self.text, self.builder, definition.tokens, definition.start
+        body.toks, body.known = definition.tokens.texts, {}
         body.integer_only, body.sizes = self.integer_only, self.sizes
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
@@ -144,35 +147,36 @@ class Calls:
         return ref
 
     def call(self, frame: tuple, values: list) -> None:
-        """Apply the call ``frame`` (``("call", name, pos, comma positions)``) to its arguments on ``values``.
+        """Apply the call ``frame`` (``(0, "call", name, token index, commas' token indices)``) to its
+        arguments on ``values``.
 
         The arity comes from the op table; ``min``/``max`` take two or more
         arguments (a left fold of the binary op), ``log`` one or two
         (``log(x, base)``: the op table's ``logb``).
         """
-        _, word, pos, commas = frame
+        _, _, word, k, commas = frame
         count = len(commas) + 1
         args = values[len(values) - count:]
         del values[len(values) - count:]
         if word in self.definitions:
-            values.append(self.expand(word, args, pos))
+            values.append(self.expand(word, args, k))
             return
         if word in COMPOSITES:  # clip(x, lo, hi): built from rows
             arity, build = COMPOSITES[word]
             if count != arity:
-                self.error(f"{word}() takes {arity_text(word)}, got {count}", commas[arity - 1] if count > arity else pos)
-            values.append(build(_At(self, pos), *args))
+                self.fail(f"{word}() takes {arity_text(word)}, got {count}", commas[arity - 1] if count > arity else k)
+            values.append(build(_At(self, k), *args))
             return
         op_name, arity = call_target(word, count)
         if arity is None:
-            self.error(f"{word}() takes {arity_text(word)}, got {count}",
-                       commas[_arity(word) - 1] if count > _arity(word) else pos)
+            self.fail(f"{word}() takes {arity_text(word)}, got {count}",
+                      commas[_arity(word) - 1] if count > _arity(word) else k)
         if count > arity and OPS[op_name].many:  # max(a, b, c): one node, ties shared evenly
-            values.append(self.apply(op_name, tuple(args), pos))
+            values.append(self.apply(op_name, tuple(args), k))
         elif count > arity:  # logsumexp(a, b, c) = logsumexp(logsumexp(a, b), c)
             acc = args[0]
             for arg in args[1:]:
-                acc = self.apply(op_name, (acc, arg), pos)
+                acc = self.apply(op_name, (acc, arg), k)
             values.append(acc)
         else:
-            values.append(self.apply(op_name, tuple(args), pos))
+            values.append(self.apply(op_name, tuple(args), k))

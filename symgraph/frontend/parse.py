@@ -33,15 +33,17 @@ from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
 from .reductions import REDUCTIONS, Reductions
-from .tokens import Token, names_in, number, tokenize
+from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, names_in, number, scan
+
+_DIGITS = frozenset("0123456789.")
 
 #: Texts longer than this are refused up front (about 40 MB of graph).
 MAX_TEXT_LENGTH = 5_000_000
 
-#: operator text -> (precedence, op): the op table's binary operators, by both spellings (``^``, ``**``)
-_BINARY = {text: (row.precedence, row.name) for row in OPS.values() if row.arity == 2 and row.precedence
-           for text in (row.symbol, row.infix)}
-_BINARY_PREC = {name: prec for prec, name in _BINARY.values()}
+#: operator text -> (precedence, op, right-associative): the op table's binary operators, by both
+#: spellings (``^``, ``**``); only the power is right-associative (a^b^c is a^(b^c))
+_BINARY = {text: (row.precedence, row.name, row.name == "pow") for row in OPS.values()
+           if row.arity == 2 and row.precedence for text in (row.symbol, row.infix)}
 #: the grammar's function names, as a set: every name token is looked up in it (the op table's own
 #: ordered set, so functions registered at run time are callable at once)
 _CALLABLE = FUNCTIONS
@@ -51,20 +53,33 @@ _CALLABLE = FUNCTIONS
 _UNARY_PREC = {"neg": OPS["neg"].precedence, "pos": OPS["neg"].precedence, "not": OPS["not"].precedence}
 #: the operators spelled as words (name tokens): and, or (binary), not (prefix)
 _WORD_BINARY = frozenset(text for text in _BINARY if text.isalpha())
+_KEYWORDS = frozenset(keyword.kwlist)
+_PI = sympy.pi
 
 
 class _Parser(Calls, Reductions):
-    """One pass over the tokens of one text, building into a shared builder."""
+    """One pass over the tokens of one text, building into a shared builder.
+
+    The parser reads token texts (``self.toks``, a list of strings) and
+    refers to a token by its index; its position in the text is looked up
+    only for an error (:meth:`fail`).
+    """
 
     def __init__(self, text: str, builder: GraphBuilder):
         self.text = text
         self.builder = builder
-        self.tokens = tokenize(text)
+        self.tokens = scan(text)
+        self.toks = self.tokens.texts
         self.i = 0
         #: this text's assignments: name -> ref (each text of a list has its own scope)
         self.scope: dict[str, object] = {}
-        #: names this text used as inputs -> position of the first use
-        self.inputs_used: dict[str, int] = {}
+        #: names this text used as inputs -> where first used: (the Tokens, token index)
+        self.inputs_used: dict[str, tuple] = {}
+        #: names this parser resolved to inputs, and the names its statements assigned -> their refs: what
+        #: such a name stands for never changes here (assigning it again, or after using it as an input,
+        #: is an error), so its next use is one lookup.  Sub-parsers start their own (a reduction's
+        #: index changes value)
+        self.known: dict[str, object] = {}
         #: the name the statement being parsed assigns (its right-hand side may not use it)
         self.target: str | None = None
         #: functions this text defined (``f(u) = u*sigmoid(u)``), visible from the next line on
@@ -82,236 +97,319 @@ class _Parser(Calls, Reductions):
     def error(self, message: str, pos: int):
         raise ParseError(message, self.text, pos)
 
-    def peek(self, k: int = 0) -> Token:
+    def fail(self, message: str, k: int):
+        """Raise the ParseError ``message`` at token ``k``."""
+        raise ParseError(message, self.text, self.tokens.pos(k))
+
+    def peek(self, k: int = 0) -> str:
         try:
-            return self.tokens[self.i + k]
+            return self.toks[self.i + k]
         except IndexError:  # past the end: the end token
-            return self.tokens[-1]
+            return ""
 
     # -- statements -------------------------------------------------------
     def program(self) -> tuple[list, list, object | None]:
         """Parse every statement; return (assigned names, their refs, the bare final expression or None)."""
         names, refs, bare = [], [], None
+        toks = self.toks
         while True:
-            while self.peek().kind == "sep":
+            while self.peek() in ("\n", ";"):
                 self.i += 1
-            tok = self.peek()
-            if tok.kind == "end":
+            t, k = self.peek(), self.i
+            if t == "":
                 break
             if bare is not None:
-                self.error("only the last line may be a bare expression; earlier lines must be 'name = expr'",
-                           bare[1])
-            if tok.kind == "name" and self.peek(1).text == "(" and self._is_definition():
-                self.define(tok)
-            elif tok.kind == "name" and self.peek(1).text == "=":
-                name = self.target = self.assignment_target(tok)
+                self.fail("only the last line may be a bare expression; earlier lines must be 'name = expr'",
+                          bare[1])
+            if kind(t) == "name" and self.peek(1) == "(" and self._is_definition():
+                self.define(k)
+            elif kind(t) == "name" and self.peek(1) == "=":
+                name = self.target = self.assignment_target(k)
                 self.i += 2
                 ref, stop = self.expression()
-                self.result_pos = tok.pos
+                self.result_at = k
                 self.target = None
-                self.scope[name] = ref
+                self.scope[name] = self.known[name] = ref
                 self.builder.assign(name, ref)
                 names.append(name)
                 refs.append(ref)
             else:
-                start = tok.pos
                 ref, stop = self.expression()
-                bare = (ref, stop.pos)
-                self.result_pos = start
-                if stop.text == ";":
-                    self.error("';' must end an assignment line ('name = expr'), not a bare expression",
-                               stop.pos)
+                bare = (ref, stop)
+                self.result_at = k
+                if toks[stop] == ";":
+                    self.fail("';' must end an assignment line ('name = expr'), not a bare expression", stop)
         if not names and bare is None:
             self.error("empty expression", len(self.text))
         return names, refs, None if bare is None else bare[0]
 
-    def assignment_target(self, tok: Token) -> str:
-        name = tok.text
-        if name in _CALLABLE or name == "pi" or keyword.iskeyword(name) or name in REDUCTIONS:
-            self.error(f"cannot assign to {name!r}: it is a reserved name", tok.pos)
+    def assignment_target(self, k: int) -> str:
+        name = self.toks[k]
+        if name in _CALLABLE or name == "pi" or name in _KEYWORDS or name in REDUCTIONS:
+            self.fail(f"cannot assign to {name!r}: it is a reserved name", k)
         if name in self.definitions:
-            self.error(f"{name!r} is a function this text defined", tok.pos)
+            self.fail(f"{name!r} is a function this text defined", k)
         if name in self.sizes:
-            self.error(f"{name!r} is a size bound by keyword ({name}={self.sizes[name]}); it cannot be assigned", tok.pos)
+            self.fail(f"{name!r} is a size bound by keyword ({name}={self.sizes[name]}); it cannot be assigned", k)
         if name in self.scope:
-            self.error(f"{name!r} is assigned twice", tok.pos)
+            self.fail(f"{name!r} is assigned twice", k)
         if name in self.inputs_used:
-            line, column = line_column(self.text, self.inputs_used[name])
-            self.error(f"{name!r} is used as an input (line {line}, column {column}) before this line "
-                       "assigns it", tok.pos)
+            tokens, at = self.inputs_used[name]
+            line, column = line_column(self.text, tokens.pos(at))
+            self.fail(f"{name!r} is used as an input (line {line}, column {column}) before this line "
+                      "assigns it", k)
         return name
 
     # -- expressions ------------------------------------------------------
     def expression(self):
-        """Shunting-yard over one expression; returns (ref, the token that ended it)."""
+        """Shunting-yard over one expression; returns (ref, the index of the token that ended it).
+
+        The operator stack holds ``(precedence, kind, payload, token index)``
+        frames, kind ``bin``/``un`` (precedence > 0) or ``paren``/``call``
+        (precedence 0: they stop every reduction; a call frame also lists
+        its commas' token indices).  The loop reads the token texts directly
+        and handles the common tokens -- a number, a name that stands for a
+        value, a binary operator and the reductions it triggers -- in line:
+        per token it costs a few dict lookups, which keeps a long text near
+        the cost of scanning it.  Everything else goes through the methods
+        below, which also word every error.
+        """
+        toks, binary, scope, known = self.toks, self.builder.binary, self.scope, self.known
+        definitions = self.definitions
         values: list = []
-        ops: list[tuple] = []  # (kind, payload, pos): kind in bin, un, paren, call
+        ops: list[tuple] = []
         expect_operand = True
         depth = 0
+        i = self.i  # the methods called below read and advance self.i: it is synchronised around them
         while True:
-            tok = self.peek()
-            if tok.kind == "sep" and depth and tok.text == "\n":
-                self.i += 1  # a newline inside parentheses is white space
-                continue
+            t = toks[i]
             if expect_operand:
-                self.operand(tok, values, ops)
-                if tok.text == "(" or (tok.kind == "op" and tok.text in "+-") or tok.kind == "name" and \
-                        (tok.text in _CALLABLE or tok.text in self.definitions):
-                    depth += tok.text == "(" or tok.kind == "name"
-                elif not (tok.kind == "name" and tok.text == "not"):
+                if t in PUNCTUATION:
+                    if t == "\n" and depth:
+                        i += 1  # a newline inside parentheses is white space
+                        continue
+                    self.operand(i, values, ops)  # '(', a prefix '+' or '-', or an operand is missing
+                    i = self.i
+                    depth += t == "("
+                    continue
+                if t[0] in _DIGITS:
+                    value = NUMBERS.get(t)
+                    if value is None:
+                        try:
+                            value = number(t)
+                        except OutOfRange as e:
+                            self.fail(str(e), i)
+                    values.append(value)
+                    i += 1
                     expect_operand = False
+                    continue
+                nxt = toks[i + 1]
+                if nxt != "(" and nxt != "[":  # a name that stands for a value: an input seen before, or assigned
+                    value = known.get(t)
+                    if value is None and t in scope and t not in _CALLABLE and t not in _KEYWORDS and t != "pi" \
+                            and t not in definitions:
+                        value = scope[t]
+                    if value is not None:
+                        values.append(value)
+                        i += 1
+                        expect_operand = False
+                        continue
+                if t == "not":
+                    ops.append((_UNARY_PREC["not"], "un", "not", i))
+                    i += 1
+                elif t in _WORD_BINARY:
+                    self.operand(i, values, ops)  # an operator where an operand must start
+                else:
+                    self.name(i, values, ops)
+                    i = self.i
+                    if t in _CALLABLE or t in definitions:
+                        depth += 1  # a call frame (anything else was an error)
+                    else:
+                        expect_operand = False
                 continue
-            if tok.kind == "op" and tok.text in _BINARY or tok.kind == "name" and tok.text in _WORD_BINARY:
-                prec, name = _BINARY[tok.text]
-                right = name == "pow"  # a^b^c is a^(b^c)
-                while ops and ops[-1][0] in ("bin", "un"):
-                    top_prec = _UNARY_PREC[ops[-1][1]] if ops[-1][0] == "un" else _BINARY_PREC[ops[-1][1]]
-                    if top_prec > prec or (top_prec == prec and not right):
-                        self.reduce(values, ops)
+            operator = _BINARY.get(t)
+            if operator is not None:
+                prec, name, right = operator
+                while ops:
+                    frame = ops[-1]
+                    if frame[0] > prec or frame[0] == prec and not right:
+                        ops.pop()
+                        if frame[1] == "bin":  # reduce(), in line for the common case
+                            y = values.pop()
+                            try:
+                                values[-1] = binary(frame[2], values[-1], y)
+                            except GraphError as e:
+                                self.fail(str(e), frame[3])
+                        else:
+                            self.reduce(frame, values)
                     else:
                         break
-                ops.append(("bin", name, tok.pos))
-                self.i += 1
+                ops.append((prec, "bin", name, i))
+                i += 1
                 expect_operand = True
-            elif tok.text == ")":
-                while ops and ops[-1][0] in ("bin", "un"):
-                    self.reduce(values, ops)
+            elif t == ")":
+                self.reduce_all(values, ops)
                 if not ops:
-                    self.error("unbalanced ')': no '(' to close", tok.pos)
+                    self.fail("unbalanced ')': no '(' to close", i)
                 frame = ops.pop()
-                if frame[0] == "call":
+                if frame[1] == "call":
                     self.call(frame, values)
                 depth -= 1
-                self.i += 1
-            elif tok.text == ",":
-                while ops and ops[-1][0] in ("bin", "un"):
-                    self.reduce(values, ops)
-                if not ops or ops[-1][0] != "call":
-                    self.error("a comma is only allowed between the arguments of a call", tok.pos)
-                ops[-1][3].append(tok.pos)  # one more argument
-                self.i += 1
+                i += 1
+            elif t == ",":
+                self.reduce_all(values, ops)
+                if not ops or ops[-1][1] != "call":
+                    self.fail("a comma is only allowed between the arguments of a call", i)
+                ops[-1][4].append(i)  # one more argument
+                i += 1
                 expect_operand = True
-            elif tok.kind in ("end", "sep"):
-                while ops and ops[-1][0] in ("bin", "un"):
-                    self.reduce(values, ops)
+            elif t == "" or t == "\n" or t == ";":
+                if t == "\n" and depth:
+                    i += 1  # a newline inside parentheses is white space
+                    continue
+                self.reduce_all(values, ops)
                 if ops:
-                    kind, payload, pos = ops[-1][:3]
-                    self.error(f"unclosed '(' of {payload}(" if kind == "call" else "unclosed '('", pos)
-                if tok.kind == "sep" and tok.text == ";" and depth:
-                    self.error("';' inside parentheses", tok.pos)
-                if tok.kind == "sep":
-                    self.i += 1
-                return values[-1], tok
-            elif tok.text == "=":
-                self.error("'=' may only follow the name at the start of an assignment line", tok.pos)
+                    _, frame_kind, payload, at = ops[-1][:4]
+                    self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
+                if t == ";" and depth:
+                    self.fail("';' inside parentheses", i)
+                self.i = i + 1 if t else i
+                return values[-1], i
+            elif t == "=":
+                self.fail("'=' may only follow the name at the start of an assignment line", i)
             else:
-                prev = self.tokens[self.i - 1]
-                self.error(f"missing operator between {prev.text!r} and {tok.text!r} "
-                           "(implicit multiplication is not supported; write '*')", tok.pos)
+                self.fail(f"missing operator between {toks[i - 1]!r} and {t!r} "
+                          "(implicit multiplication is not supported; write '*')", i)
 
-    def operand(self, tok: Token, values: list, ops: list) -> None:
-        """Handle a token where an operand must start; advances past it."""
-        if tok.kind == "num":
-            values.append(number(tok, self.text))
-        elif tok.kind == "name" and tok.text == "not":
-            ops.append(("un", "not", tok.pos))
-        elif tok.kind == "name" and tok.text not in _WORD_BINARY:
-            self.name(tok, values, ops)
-        elif tok.text in ("+", "-"):
-            ops.append(("un", "neg" if tok.text == "-" else "pos", tok.pos))
-        elif tok.text == "(":
-            ops.append(("paren", None, tok.pos))
-        elif tok.kind in ("end", "sep"):
-            where = self.tokens[self.i - 1] if self.i else None
-            if where is None or where.kind == "sep":
-                self.error("empty expression", tok.pos)
-            if where.text == "(":
-                self.error("missing argument after '('", tok.pos)
-            self.error(f"expression ends after {where.text!r}: an operand is missing", tok.pos)
-        elif tok.text == ")":
-            prev = self.tokens[self.i - 1]
-            if prev.text == "," and ops and ops[-1][0] == "call":
-                self.error(f"an argument is missing after ',' in {ops[-1][1]}()", tok.pos)
-            if ops and ops[-1][0] == "call" and prev.text == "(":
-                self.error(f"{ops[-1][1]}() takes {arity_text(ops[-1][1])}, got none", tok.pos)
-            if prev.text == "(":
-                self.error("empty parentheses", tok.pos)
-            self.error(f"')' after {prev.text!r}: an operand is missing", tok.pos)
-        elif tok.text in _BINARY:
-            prev = self.tokens[self.i - 1] if self.i else None
-            if prev is None or prev.kind == "sep" or prev.text in ("(", "="):
-                self.error(f"operator {tok.text!r} is missing its left operand", tok.pos)
-            self.error(f"operator {tok.text!r} follows operator {prev.text!r}: an operand is missing", tok.pos)
-        elif tok.text == ",":
-            self.error("an argument is missing before ','", tok.pos)
+    def operand(self, i: int, values: list, ops: list) -> None:
+        """Handle the token ``i`` where an operand must start; advances past it."""
+        toks = self.toks
+        t = toks[i]
+        prev = toks[i - 1] if i else None
+        if kind(t) == "num":
+            try:
+                values.append(number(t))
+            except OutOfRange as e:
+                self.fail(str(e), i)
+        elif t == "not":
+            ops.append((_UNARY_PREC["not"], "un", "not", i))
+        elif kind(t) == "name" and t not in _WORD_BINARY:
+            self.name(i, values, ops)
+            return
+        elif t in ("+", "-"):
+            name = "neg" if t == "-" else "pos"
+            ops.append((_UNARY_PREC[name], "un", name, i))
+        elif t == "(":
+            ops.append((0, "paren", None, i))
+        elif t in ("", "\n", ";"):
+            if prev is None or kind(prev) == "sep":
+                self.fail("empty expression", i)
+            if prev == "(":
+                self.fail("missing argument after '('", i)
+            self.fail(f"expression ends after {prev!r}: an operand is missing", i)
+        elif t == ")":
+            prev = toks[i - 1]  # at the start of the text: the end token, ''
+            if prev == "," and ops and ops[-1][1] == "call":
+                self.fail(f"an argument is missing after ',' in {ops[-1][2]}()", i)
+            if ops and ops[-1][1] == "call" and prev == "(":
+                self.fail(f"{ops[-1][2]}() takes {arity_text(ops[-1][2])}, got none", i)
+            if prev == "(":
+                self.fail("empty parentheses", i)
+            self.fail(f"')' after {prev!r}: an operand is missing", i)
+        elif t in _BINARY:
+            if prev is None or kind(prev) == "sep" or prev in ("(", "="):
+                self.fail(f"operator {t!r} is missing its left operand", i)
+            self.fail(f"operator {t!r} follows operator {prev!r}: an operand is missing", i)
+        elif t == ",":
+            self.fail("an argument is missing before ','", i)
         else:
-            self.error(f"{tok.text!r} cannot start an operand", tok.pos)
-        self.i += 1
+            self.fail(f"{t!r} cannot start an operand", i)
+        self.i = i + 1
 
-    def name(self, tok: Token, values: list, ops: list) -> None:
-        word, nxt = tok.text, self.peek(1)
-        if keyword.iskeyword(word):
-            self.error(f"{word!r} is a Python keyword, not part of the grammar", tok.pos)
-        if word in REDUCTIONS and nxt.text == "(":
-            return self.reduction(tok, values)
-        if nxt.text == "[":
+    def name(self, i: int, values: list, ops: list) -> None:
+        """The name token ``i`` as an operand: a value, an input, a call frame, an element or a reduction."""
+        toks = self.toks
+        word, nxt = toks[i], toks[i + 1]
+        if nxt != "(" and nxt != "[" and word not in _CALLABLE and word not in _KEYWORDS and \
+                word not in self.definitions:  # a plain name, the common case
+            self.i = i + 1
+            if word == "pi":
+                values.append(_PI)
+                return
+            value = self.scope.get(word)
+            if value is not None:
+                values.append(value)
+                return
+            if word != self.target and word not in self.caller_scope and not self.integer_only:
+                if word not in self.inputs_used:
+                    self.inputs_used[word] = (self.tokens, i)
+                try:
+                    node = self.builder.input(word)
+                except GraphError as e:
+                    self.fail(str(e), i)
+                values.append(node)
+                self.known[word] = node
+                return
+        self.i = i
+        if word in _KEYWORDS:
+            self.fail(f"{word!r} is a Python keyword, not part of the grammar", i)
+        if word in REDUCTIONS and nxt == "(":
+            return self.reduction(i, values)
+        if nxt == "[":
             if word in _CALLABLE or word in self.definitions or word == "pi" or word in REDUCTIONS or \
                     word in self.scope and word not in self.sizes:
-                self.error(f"{word!r} is not an indexed input: only inputs take indices", tok.pos)
+                self.fail(f"{word!r} is not an indexed input: only inputs take indices", i)
             if self.integer_only:
-                self.error(f"an index or a bound is computed from sizes, indices and numbers, not from {word}[...]",
-                           tok.pos)
-            return self.indexed_name(tok, values)
+                self.fail(f"an index or a bound is computed from sizes, indices and numbers, not from {word}[...]", i)
+            return self.indexed_name(i, values)
         if word in _CALLABLE or word in self.definitions:
-            if nxt.text != "(":
-                self.error(f"{word} is a function: call it as {word}(...)", tok.pos)
-            ops.append(("call", word, tok.pos, []))  # the list collects the commas' positions
-            self.i += 1  # the '(' is consumed with the name
+            if nxt != "(":
+                self.fail(f"{word} is a function: call it as {word}(...)", i)
+            ops.append((0, "call", word, i, []))  # the list collects the commas' token indices
+            self.i = i + 2  # the '(' is consumed with the name
             return
-        if nxt.text == "(" and word == self.defining:
-            self.error(f"{word}() calls itself: recursion is not supported", tok.pos)
-        if nxt.text == "(":
+        if nxt == "(" and word == self.defining:
+            self.fail(f"{word}() calls itself: recursion is not supported", i)
+        if nxt == "(":
             close = difflib.get_close_matches(word, FUNCTIONS, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
-            self.error(f"unknown function {word!r}{hint} Known functions: {', '.join(FUNCTIONS)}. "
-                       f"(To multiply write {word}*(...))", tok.pos)
-        if word == "pi":
-            values.append(sympy.pi)
-        elif word in self.scope:
-            values.append(self.scope[word])
-        elif word == self.target:
-            self.error(f"{word!r} is used on the right-hand side of its own assignment", tok.pos)
-        elif word in self.caller_scope:
-            self.error(f"the body of {self.defining}() uses {word!r}, which is assigned after the definition "
-                       "(a definition sees its parameters and the names assigned before it)", tok.pos)
-        elif self.integer_only:
-            self.error(f"{word!r} is not a size or an index: indices and bounds are computed from sizes (bound by "
-                       f"keyword, {word}=...), the indices of enclosing sums and numbers", tok.pos)
-        else:
-            self.inputs_used.setdefault(word, tok.pos)
-            try:
-                values.append(self.builder.input(word))
-            except GraphError as e:
-                self.error(str(e), tok.pos)
+            self.fail(f"unknown function {word!r}{hint} Known functions: {', '.join(FUNCTIONS)}. "
+                      f"(To multiply write {word}*(...))", i)
+        if word == self.target:
+            self.fail(f"{word!r} is used on the right-hand side of its own assignment", i)
+        if word in self.caller_scope:
+            self.fail(f"the body of {self.defining}() uses {word!r}, which is assigned after the definition "
+                      "(a definition sees its parameters and the names assigned before it)", i)
+        self.fail(f"{word!r} is not a size or an index: indices and bounds are computed from sizes (bound by "
+                  f"keyword, {word}=...), the indices of enclosing sums and numbers", i)
 
-    def reduce(self, values: list, ops: list) -> None:
-        kind, name, pos = ops.pop()
-        if kind == "un":
+    def reduce_all(self, values: list, ops: list) -> None:
+        """Apply every operator on top of the stack, down to the first parenthesis or call frame."""
+        while ops and ops[-1][0]:
+            self.reduce(ops.pop(), values)
+
+    def reduce(self, frame: tuple, values: list) -> None:
+        """Apply the operator ``frame`` (taken off the stack) to the values on top of ``values``."""
+        _, kind_, name, k = frame
+        if kind_ == "un":
             if name == "pos":
                 if self.builder.is_condition(values[-1]):
-                    self.error("unary '+' takes a number, not a condition", pos)
+                    self.fail("unary '+' takes a number, not a condition", k)
                 return
-            values.append(self.apply(name, (values.pop(),), pos))
+            values.append(self.apply(name, (values.pop(),), k))
             return
-        right, left = values.pop(), values.pop()
-        values.append(self.apply(name, (left, right), pos))
+        y = values.pop()
+        try:
+            values[-1] = self.builder.binary(name, values[-1], y)
+        except GraphError as e:
+            self.fail(str(e), k)
 
-    def apply(self, name: str, args: tuple, pos: int):
-        """``builder.op(name, *args)``; an operand of the wrong kind is a ParseError at ``pos``."""
+    def apply(self, name: str, args: tuple, k: int):
+        """``builder.op(name, *args)``; an operand of the wrong kind is a ParseError at token ``k``."""
         try:
             return self.builder.op(name, *args)
         except GraphError as e:
-            self.error(str(e), pos)
+            self.fail(str(e), k)
 
 
 _CONDITION_RESULT = ("the result is a condition, not a number: a function's value is a number "
@@ -424,7 +522,7 @@ def _bound(bound: "int | str", sizes: dict, what: str) -> int:
     parser.sizes = sizes
     parser.scope.update((k, sympy.Integer(v)) for k, v in sizes.items() if not isinstance(v, tuple))
     parser.integer_only = True
-    return parser.integer(0, len(parser.tokens) - 1, what)
+    return parser.integer(0, len(parser.toks) - 1, what)
 
 
 def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
@@ -439,7 +537,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
         names, refs, bare = parser.program()
         scopes.append(parser.scope)
         if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
-            parser.error(_CONDITION_RESULT, parser.result_pos)
+            parser.fail(_CONDITION_RESULT, parser.result_at)
         if bare is not None:
             results.append(bare)
             names_out.append(None)

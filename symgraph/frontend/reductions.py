@@ -16,7 +16,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import GraphError
-from .tokens import Token
+from .tokens import kind
 
 #: reductions expand into at most this many terms (each term is at least one node)
 MAX_TERMS = 10_000_000
@@ -31,51 +31,50 @@ class Reductions:
 
     def _matching(self, open_at: int, word: str) -> tuple[int, list[int]]:
         """The index of the bracket closing the one at ``open_at``, and the commas at its top level."""
+        toks = self.toks
         k, depth, commas = open_at, 0, []
-        closing = {"(": ")", "[": "]"}[self.tokens[open_at].text]
+        closing = {"(": ")", "[": "]"}[toks[open_at]]
         while True:
-            tok = self.tokens[k]
-            if tok.kind == "end" or tok.text == ";":
-                self.error(f"unclosed '{self.tokens[open_at].text}' of {word}", self.tokens[open_at].pos)
-            if tok.text in ("(", "["):
+            t = toks[k]
+            if t == "" or t == ";":
+                self.fail(f"unclosed '{toks[open_at]}' of {word}", open_at)
+            if t in ("(", "["):
                 depth += 1
-            elif tok.text in (")", "]"):
+            elif t in (")", "]"):
                 depth -= 1
                 if depth == 0:
-                    if tok.text != closing:
-                        self.error(f"'{tok.text}' closes the '{self.tokens[open_at].text}' of {word}", tok.pos)
+                    if t != closing:
+                        self.fail(f"'{t}' closes the '{toks[open_at]}' of {word}", k)
                     return k, commas
-            elif tok.text == "," and depth == 1:
+            elif t == "," and depth == 1:
                 commas.append(k)
             k += 1
 
     def _sub_parser(self, start: int, stop: int, scope: dict, integer_only: bool):
         """A parser over tokens ``start:stop`` (ended there), in ``scope``; shares the builder and the text."""
         sub = object.__new__(type(self))
-        end = Token("end", "", self.tokens[stop].pos)
         sub.text, sub.builder, sub.i = self.text, self.builder, 0
-        sub.tokens = self.tokens[start:stop] + [end]
+        sub.tokens = self.tokens.slice(start, stop)
+        sub.toks, sub.known = sub.tokens.texts, {}
         sub.scope, sub.definitions, sub.inputs_used = scope, self.definitions, self.inputs_used
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
         if sub.nesting > MAX_REDUCTION_NESTING:
-            self.error(f"reductions, indices and definitions nest more than {MAX_REDUCTION_NESTING} deep",
-                       self.tokens[start].pos)
+            self.fail(f"reductions, indices and definitions nest more than {MAX_REDUCTION_NESTING} deep", start)
         return sub
 
     def integer(self, start: int, stop: int, what: str) -> int:
         """The integer that tokens ``start:stop`` compute from sizes, enclosing indices and numbers."""
         if stop <= start:
-            self.error(f"{what} is missing", self.tokens[start].pos)
-        tok = self.tokens[start]
+            self.fail(f"{what} is missing", start)
         plain = self._plain_integer(start, stop)
         if plain is not None:  # the common x[i], x[i+1], n-2: no parser needed
             return plain
         ref, _ = self._sub_parser(start, stop, self.scope, True).expression()
         if not isinstance(ref, sympy.Integer):
-            shown = self.text[tok.pos:self.tokens[stop].pos].strip()
-            self.error(f"{what} must be an integer, computed from sizes, indices and numbers; "
-                       f"{shown!r} is {ref if isinstance(ref, sympy.Basic) else 'an expression of inputs'}", tok.pos)
+            shown = self.text[self.tokens.pos(start):self.tokens.pos(stop)].strip()
+            self.fail(f"{what} must be an integer, computed from sizes, indices and numbers; "
+                      f"{shown!r} is {ref if isinstance(ref, sympy.Basic) else 'an expression of inputs'}", start)
         return int(ref)
 
     def _plain_integer(self, start: int, stop: int) -> int | None:
@@ -88,83 +87,82 @@ class Reductions:
         """
         if (stop - start) % 2 == 0:
             return None
-        tokens, scope, total, sign = self.tokens, self.scope, 0, 1
+        toks, scope, total, sign = self.toks, self.scope, 0, 1
         for k in range(start, stop):
-            tok = tokens[k]
+            t = toks[k]
             if (k - start) % 2:
-                if tok.text == "+":
+                if t == "+":
                     sign = 1
-                elif tok.text == "-":
+                elif t == "-":
                     sign = -1
                 else:
                     return None
-            elif tok.kind == "num" and tok.text.isdigit():
-                total += sign * int(tok.text)
-            elif tok.kind == "name" and isinstance(scope.get(tok.text), sympy.Integer):
-                total += sign * int(scope[tok.text])
+            elif t.isdigit():  # a number token of digits only
+                total += sign * int(t)
+            elif isinstance(scope.get(t), sympy.Integer):  # a name (only names are keys of the scope)
+                total += sign * int(scope[t])
             else:
                 return None
         return total
 
-    def indexed_name(self, tok: Token, values: list) -> None:
-        """``x[i+1, j]`` (the name token, then ``[``): the input node of that element."""
-        word = tok.text
-        close, commas = self._matching(self.i + 1, word)
-        spans = tuple(zip([self.i + 2, *(c + 1 for c in commas)], [*commas, close]))
-        self.inputs_used.setdefault(word, tok.pos)
+    def indexed_name(self, k: int, values: list) -> None:
+        """``x[i+1, j]`` (the name token ``k``, then ``[``): the input node of that element."""
+        word = self.toks[k]
+        close, commas = self._matching(k + 1, word)
+        spans = tuple(zip([k + 2, *(c + 1 for c in commas)], [*commas, close]))
+        self.inputs_used.setdefault(word, (self.tokens, k))
         recording = getattr(self.builder, "record_element", None)
         if recording is not None:  # a term being recorded for replay: remember where the indices are
-            recording(word, spans, tok.pos, self)
-        values.append(self.element(word, spans, tok.pos))
-        self.i = close  # the parser steps past the ']'
+            recording(word, spans, k, self)
+        values.append(self.element(word, spans, k))
+        self.i = close + 1  # past the ']'
 
-    def element(self, word: str, spans: tuple, pos: int) -> int:
+    def element(self, word: str, spans: tuple, k: int) -> int:
         """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range."""
         bounds = [a for a, _ in spans]
-        index = tuple(self.integer(a, b, f"index {k + 1} of {word}") for k, (a, b) in enumerate(spans))
-        for k, i in enumerate(index):
+        index = tuple(self.integer(a, b, f"index {j + 1} of {word}") for j, (a, b) in enumerate(spans))
+        for j, i in enumerate(index):
             if i < 0:
-                self.error(f"index {k + 1} of {word}[...] is {i}, out of range: indices run from 0",
-                           self.tokens[bounds[k]].pos)
+                self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
         extent = self.sizes.get(word)
         if extent is not None:
             extent = extent if isinstance(extent, tuple) else (extent,)
-            for k, (i, n) in enumerate(zip(index, extent)):
+            for j, (i, n) in enumerate(zip(index, extent)):
                 if i >= n:
-                    self.error(f"index {k + 1} of {word}[...] is {i}, out of range: {word} has {n} "
-                               f"entr{'y' if n == 1 else 'ies'} along axis {k} (0 to {n - 1})", self.tokens[bounds[k]].pos)
+                    self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: {word} has {n} "
+                              f"entr{'y' if n == 1 else 'ies'} along axis {j} (0 to {n - 1})", bounds[j])
         try:
             return self.builder.indexed_input(word, index)
         except GraphError as e:
-            self.error(str(e), pos)
+            self.fail(str(e), k)
 
-    def reduction(self, tok: Token, values: list) -> None:
-        """``sum(expr, i, a, b)`` or ``prod(...)``: the terms for i = a, ..., b joined left to right."""
-        word = tok.text
+    def reduction(self, k: int, values: list) -> None:
+        """``sum(expr, i, a, b)`` or ``prod(...)`` at token ``k``: the terms for i = a, ..., b joined left to right."""
+        word = self.toks[k]
         op, empty = REDUCTIONS[word]
-        close, commas = self._matching(self.i + 1, word)
+        close, commas = self._matching(k + 1, word)
         if len(commas) != 3:
-            self.error(f"{word}(expr, i, a, b) takes four arguments: the term, the index name and its first and "
-                       f"last values (both included), got {len(commas) + 1}", tok.pos)
-        body, name_at = (self.i + 2, commas[0]), commas[0] + 1
-        index = self.tokens[name_at]
-        if commas[1] != name_at + 1 or index.kind != "name":
-            self.error(f"the second argument of {word}() must be the index's name, such as i", index.pos)
-        if index.text in self.scope or index.text in self.inputs_used or index.text in self.definitions:
-            self.error(f"the index {index.text!r} of {word}() is already a name here; choose another", index.pos)
-        lo = self.integer(commas[1] + 1, commas[2], f"the first value of {index.text} in {word}()")
-        hi = self.integer(commas[2] + 1, close, f"the last value of {index.text} in {word}()")
+            self.fail(f"{word}(expr, i, a, b) takes four arguments: the term, the index name and its first and "
+                      f"last values (both included), got {len(commas) + 1}", k)
+        body, name_at = (k + 2, commas[0]), commas[0] + 1
+        index = self.toks[name_at]
+        if commas[1] != name_at + 1 or kind(index) != "name":
+            self.fail(f"the second argument of {word}() must be the index's name, such as i", name_at)
+        if index in self.scope or index in self.inputs_used or index in self.definitions:
+            self.fail(f"the index {index!r} of {word}() is already a name here; choose another", name_at)
+        lo = self.integer(commas[1] + 1, commas[2], f"the first value of {index} in {word}()")
+        hi = self.integer(commas[2] + 1, close, f"the last value of {index} in {word}()")
         if hi - lo + 1 > MAX_TERMS:
-            self.error(f"{word}() over {index.text} = {lo}..{hi} has {hi - lo + 1:,} terms; the limit is "
-                       f"{MAX_TERMS:,}", tok.pos)
+            self.fail(f"{word}() over {index} = {lo}..{hi} has {hi - lo + 1:,} terms; the limit is "
+                      f"{MAX_TERMS:,}", k)
         if body[1] <= body[0]:
-            self.error(f"{word}() has no term before its first ','", tok.pos)
+            self.fail(f"{word}() has no term before its first ','", k)
         scope = dict(self.scope)
         sub = self._sub_parser(*body, scope, self.integer_only)
-        tape = _Tape(self.builder) if hi > lo and self._replayable(body, index.text) else None
+        tape = _Tape(self.builder) if hi > lo and self._replayable(body, index) else None
         acc = None
         for value in range(lo, hi + 1):
-            scope[index.text] = sympy.Integer(value)
+            scope[index] = sympy.Integer(value)
             if tape is not None and value > lo and not tape.ambiguous:
                 term = tape.replay(sub)
             else:
@@ -177,24 +175,22 @@ class Reductions:
                     sub.builder = self.builder
                     tape.finish(term)
             if self.builder.is_condition(term):
-                self.error(f"the term of {word}() is a condition, not a number", self.tokens[body[0]].pos)
-            acc = term if acc is None else self.apply(op, (acc, term), tok.pos)
+                self.fail(f"the term of {word}() is a condition, not a number", body[0])
+            acc = term if acc is None else self.apply(op, (acc, term), k)
         values.append(empty if acc is None else acc)
-        self.i = close  # the parser steps past the ')'
+        self.i = close + 1  # past the ')'
 
     def _replayable(self, body: tuple[int, int], index: str) -> bool:
         """True when the term's builder calls are the same for every index value but the elements' indices:
         the index appears only inside ``[...]``, and the term has no reduction or definition call of its own."""
         depth = 0
-        for k in range(*body):
-            tok = self.tokens[k]
-            if tok.text == "[":
+        for t in self.toks[body[0]:body[1]]:
+            if t == "[":
                 depth += 1
-            elif tok.text == "]":
+            elif t == "]":
                 depth -= 1
-            elif tok.kind == "name":
-                if tok.text == index and depth == 0 or tok.text in REDUCTIONS or tok.text in self.definitions:
-                    return False
+            elif t == index and depth == 0 or t in REDUCTIONS or t in self.definitions:
+                return False
         return True
 
 
@@ -207,15 +203,15 @@ def _linear(parser, spans: tuple) -> tuple | None:
             return None
         terms, sign = [], 1
         for k in range(start, stop):
-            tok = parser.tokens[k]
+            t = parser.toks[k]
             if (k - start) % 2:
-                if tok.text not in "+-" or tok.kind != "op":
+                if t != "+" and t != "-":
                     return None
-                sign = 1 if tok.text == "+" else -1
-            elif tok.kind == "num" and tok.text.isdigit():
-                terms.append((sign, int(tok.text)))
-            elif tok.kind == "name" and isinstance(parser.scope.get(tok.text), sympy.Integer):
-                terms.append((sign, tok.text))
+                sign = 1 if t == "+" else -1
+            elif t.isdigit():  # a number token of digits only
+                terms.append((sign, int(t)))
+            elif isinstance(parser.scope.get(t), sympy.Integer):  # a name (only names are keys of the scope)
+                terms.append((sign, t))
             else:
                 return None
         out.append(tuple(terms))
@@ -234,7 +230,7 @@ class _Tape:
 
     def __init__(self, builder):
         self.builder = builder
-        self.steps: list[tuple] = []  # ("op", name, args, pos) or ("element", name, spans, pos)
+        self.steps: list[tuple] = []  # ("op", name, args) or ("element", name, spans, token index, sums)
         self.made: dict[int, int] = {}  # node id -> the step that made it (its latest)
         self.pending: tuple | None = None
         self.result: tuple | None = None
@@ -250,6 +246,9 @@ class _Tape:
         self._made(ref, ("op", name, spec))
         return ref
 
+    def binary(self, name: str, x, y):
+        return self.op(name, x, y)
+
     def _made(self, ref, signature: tuple) -> None:
         """Remember which step made node ``ref``; two different steps making one node (``x[2*i]`` and
         ``x[i]`` at i = 0) could not be told apart at other values: then the term is not replayed."""
@@ -261,9 +260,9 @@ class _Tape:
         self.made[ref] = len(self.steps) - 1
         self.signatures[len(self.steps) - 1] = signature
 
-    def record_element(self, word: str, spans: tuple, pos: int, parser=None) -> None:
-        texts = tuple(tuple(tok.text for tok in parser.tokens[a:b]) for a, b in spans)
-        self.pending = ("element", word, spans, pos, _linear(parser, spans)), ("element", word, texts)
+    def record_element(self, word: str, spans: tuple, k: int, parser=None) -> None:
+        texts = tuple(tuple(parser.toks[a:b]) for a, b in spans)
+        self.pending = ("element", word, spans, k, _linear(parser, spans)), ("element", word, texts)
 
     def indexed_input(self, word: str, index: tuple):
         ref = self.builder.indexed_input(word, index)
@@ -281,28 +280,24 @@ class _Tape:
     # -- replay
     def replay(self, parser) -> object:
         """The term for the parser's current scope: every recorded call again, elements at their new index."""
-        builder, values = self.builder, []
+        builder, values, scope, sizes = self.builder, [], parser.scope, parser.sizes
+        append = values.append
         for step in self.steps:
             if step[0] == "op":
                 args = [values[a] if kind == "t" else a for kind, a in step[2]]
                 try:
-                    values.append(builder.op(step[1], *args))
+                    append(builder.op(step[1], *args))
                 except GraphError as e:
-                    parser.error(str(e), parser.tokens[0].pos)
-            elif step[4] is not None and step[1] not in parser.sizes:  # x[i+1]: the sums, then the range check
-                scope, index = parser.scope, []
-                for terms in step[4]:
-                    total = 0
-                    for sign, term in terms:
-                        total += sign * (term if term.__class__ is int else int(scope[term]))
-                    index.append(total)
-                index = tuple(index)
+                    parser.fail(str(e), 0)
+            elif step[4] is not None and step[1] not in sizes:  # x[i+1]: the sums, then the range check
+                index = tuple([sum([sign * (term if term.__class__ is int else int(scope[term]))
+                                    for sign, term in terms]) for terms in step[4]])
                 if min(index) < 0:
-                    values.append(parser.element(step[1], step[2], step[3]))  # words the error
+                    append(parser.element(step[1], step[2], step[3]))  # words the error
                     continue
-                values.append(builder.indexed_input(step[1], index))
+                append(builder.indexed_input(step[1], index))
             else:
-                values.append(parser.element(step[1], step[2], step[3]))
+                append(parser.element(step[1], step[2], step[3]))
         kind, ref = self.result
         return values[ref] if kind == "t" else ref
 

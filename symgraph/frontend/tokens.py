@@ -1,9 +1,19 @@
 """The scanner of the text grammar: characters -> tokens, and literals -> sympy constants.
 
-One regular expression finds every token (:func:`tokenize`); a character that
-starts none is a :class:`~symgraph.errors.ParseError` that says why (``[``:
-subscripts are not supported, ``|x|``: write ``abs(x)``).  The parser
-(:mod:`symgraph.frontend.parse`) reads the tokens.
+One regular expression, run once over the whole text by ``re.findall``,
+gives every token's text (:func:`scan`): blank space and comments are
+skipped inside the match, so the parser reads a plain list of strings and
+no per-token object is made.  That is the cost that dominated long texts (a
+``Token`` and a match object per token made scanning 1.5 s of a 1 MB text;
+``findall`` takes about 0.1 s).  A token's kind follows from its first
+character (:func:`kind`), and positions, which only error messages need,
+are found on the first request (:meth:`Tokens.pos`).
+
+Every token the pattern can produce is checked once per distinct text (a
+set of the texts: a few thousand even in a long text); a character that
+starts no token, or a number running into a name, is a
+:class:`~symgraph.errors.ParseError` that says why (``[``: subscripts are
+not supported, ``|x|``: write ``abs(x)``).
 """
 from __future__ import annotations
 
@@ -36,6 +46,67 @@ EXPLANATIONS = {
     "`": "backquotes are not supported",
 }
 
+#: Each match: blank space and a comment (skipped), then one token (group 1): a name, a one-character
+#: operator or separator, ``*`` or ``**``, a comparison, a number -- with the letter, '_' or '.'
+#: that wrongly follows it, if any, so that the check below sees it --, any other character (one
+#: outside the grammar), or the empty end of the text, which is the end token.  The alternatives
+#: start with different characters, most frequent first; no nested repetition: linear on any text.
+_SCAN = re.compile(r"[ \t\r]*(?:#[^\n]*)?([A-Za-z_][A-Za-z0-9_]*|[-+/^(),\[\];\n]|\*\*?|[<>=!]=?"
+                   r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z_.]?|[\s\S]|\Z)")
+#: the token texts that are neither names nor numbers: operators, separators and the end ("")
+PUNCTUATION = frozenset(["**", "<=", ">=", "==", "!=", *"-+*/^(),=<>[]", "\n", ";", ""])
+#: a token's kind by its first character: "num", "name", "op", "sep"; the end token "" is "end"
+_KIND = {**dict.fromkeys("0123456789.", "num"),
+         **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", "name"),
+         **dict.fromkeys("*<>=!-+/^(),[]", "op"), "\n": "sep", ";": "sep", "": "end"}
+
+
+def kind(token: str) -> str:
+    """The kind of a token text: ``"num"``, ``"name"``, ``"op"``, ``"sep"`` (newline or ``;``) or ``"end"`` ("")."""
+    return _KIND[token[:1]]
+
+
+class Tokens:
+    """The tokens of one text, or of a stretch of another's: their texts, and their positions on request.
+
+    ``texts`` ends with the end token ``""``.  A stretch (:meth:`slice`) has
+    its own end token, placed where the stretch stops in the text.
+    """
+
+    __slots__ = ("texts", "_text", "_starts", "_base", "_offset")
+
+    def __init__(self, text: str, texts: list[str]):
+        self.texts, self._text, self._starts, self._base, self._offset = texts, text, None, None, 0
+
+    def pos(self, k: int) -> int:
+        """The position of token ``k`` in the text (found with the scan's own pattern, once per text)."""
+        if self._base is not None:
+            return self._base.pos(self._offset + min(k, len(self.texts) - 1))
+        if self._starts is None:
+            self._starts = [m.start(1) for m in _SCAN.finditer(self._text)]
+        return self._starts[k]
+
+    def slice(self, start: int, stop: int) -> "Tokens":
+        """Tokens ``start:stop``, ended by an end token at the position of token ``stop``."""
+        part = Tokens(self._text, self.texts[start:stop] + [""])
+        part._base, part._offset = self, start
+        return part
+
+
+def scan(text: str) -> Tokens:
+    """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
+    texts = _SCAN.findall(text)
+    for token in set(texts).difference(PUNCTUATION):
+        if not _valid(token):
+            _token_error(text)
+    return Tokens(text, texts)
+
+
+def _valid(token: str) -> bool:
+    """True for a name or a number (the tokens outside PUNCTUATION that are tokens)."""
+    first = _KIND.get(token[0])
+    return first == "name" or first == "num" and _NUMBER.fullmatch(token) is not None
+
 
 class Token(NamedTuple):
     kind: str  # "num", "name", "op", "sep", "end"
@@ -43,82 +114,77 @@ class Token(NamedTuple):
     pos: int
 
 
+def tokenize(text: str) -> list[Token]:
+    """The tokens with their kinds and positions (for messages that point at a token)."""
+    tokens = scan(text)
+    return [Token(kind(t), t, tokens.pos(k)) for k, t in enumerate(tokens.texts)]
+
+
 def _describe(ch: str) -> str:
     name = unicodedata.name(ch, "control character" if unicodedata.category(ch).startswith("C") else "?")
     return f"U+{ord(ch):04X} ({name})"
 
 
-#: One pattern for every token, and a last group for any character that starts none (an error).
-_TOKEN = re.compile(r"(?P<space>[ \t\r]+|#[^\n]*)|(?P<num>(?=[0-9.])" + _NUMBER.pattern + r")"
-                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[<>=!]=|[-+*/^(),=<>\[\]])|(?P<sep>[;\n])|(?P<bad>[\s\S])")
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
-    tokens: list[Token] = []
-    append, n = tokens.append, len(text)
-    new = tuple.__new__  # a Token without the Python-level __new__ of named tuples (millions in long texts)
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "space":
+def _token_error(text: str):
+    """Raise the ParseError for the first token that is not one: a number running into a name or a
+    second decimal point, or a character that starts no token."""
+    for m in _SCAN.finditer(text):
+        token, pos = m.group(1), m.start(1)
+        if token in PUNCTUATION or _valid(token):
             continue
-        pos = m.start()
-        if kind == "num":
-            end = m.end()
-            if end < n:
-                nxt = text[end]
-                if nxt.isascii() and (nxt.isalpha() or nxt == "_"):
-                    word = _NAME.match(text, end)
-                    raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a "
-                                     f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
-                if nxt == ".":
-                    raise ParseError("malformed number: a second decimal point", text, end)
-        elif kind == "bad":
-            _token_error(text, pos)
-        append(new(Token, (kind, m.group(), pos)))
-    append(Token("end", "", n))
-    return tokens
+        if _KIND.get(token[0]) == "num" and len(token) > 1:  # a number, then a letter, '_' or '.'
+            end = pos + len(token) - 1
+            if text[end] == ".":
+                raise ParseError("malformed number: a second decimal point", text, end)
+            word = _NAME.match(text, end)
+            raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a "
+                             f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
+        ch = text[pos]  # a character that starts no token
+        if not ch.isascii() or not ch.isprintable():
+            raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
+        raise ParseError(EXPLANATIONS.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
 
 
-def _token_error(text: str, pos: int):
-    """Raise the ParseError for a character that starts no token."""
-    ch = text[pos]
-    if not ch.isascii() or not ch.isprintable():
-        raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
-    raise ParseError(EXPLANATIONS.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
+class OutOfRange(Exception):
+    """A literal beyond float64's range: the parser reports it as a ParseError at the literal."""
 
 
-_NUMBERS: dict[str, sympy.Expr] = {}
+#: literal text -> its constant (the memo of :func:`number`)
+NUMBERS: dict[str, sympy.Expr] = {}
 
 
-def number(tok: Token, text: str) -> sympy.Expr:
-    """The literal as a sympy constant (memoised: long sums repeat the same few literals)."""
-    value = _NUMBERS.get(tok.text)
+def number(token: str) -> sympy.Expr:
+    """The literal as a sympy constant (memoised: long sums repeat the same few literals; the parser
+    reads :data:`NUMBERS` itself first)."""
+    value = NUMBERS.get(token)
     if value is None:
-        value = _make_number(tok, text)
-        if len(_NUMBERS) > 4096:
-            _NUMBERS.clear()
-        _NUMBERS[tok.text] = value
+        value = _make_number(token)
+        if len(NUMBERS) > 4096:
+            NUMBERS.clear()
+        NUMBERS[token] = value
     return value
 
 
-def _make_number(tok: Token, text: str) -> sympy.Expr:
+def _make_number(token: str) -> sympy.Expr:
     """A decimal literal is the float64 value it reads as (as NumPy reads it: ``1e-999999`` is 0.0).
 
     The sympy Float is built from the Python float, never from the digits:
     that costs the same for any exponent (a string like ``1e-999999`` made
     sympy work for seconds) and gives the value evaluation uses.
     """
-    if any(c in tok.text for c in ".eE"):
-        value = float(tok.text)
+    if any(c in token for c in ".eE"):
+        value = float(token)
         if not math.isfinite(value):
-            raise ParseError(f"number {tok.text!r} is out of range (larger than about 1.8e308)", text, tok.pos)
+            raise OutOfRange(f"number {token!r} is out of range (larger than about 1.8e308)")
         return sympy.Float(value)
-    if len(tok.text.lstrip("0")) > 308:
-        raise ParseError(f"integer literal with {len(tok.text)} digits is out of range", text, tok.pos)
-    return sympy.Integer(tok.text)
+    if len(token.lstrip("0")) > 308:
+        raise OutOfRange(f"integer literal with {len(token)} digits is out of range")
+    return sympy.Integer(token)
 
 
 def names_in(texts: Iterable[str]) -> set[str]:
     """Every identifier-like word in the texts (used to keep generated names clear of them)."""
-    return {m.group() for t in texts for m in _NAME.finditer(t)}
+    words: set[str] = set()
+    for t in texts:
+        words.update(_NAME.findall(t))
+    return words

@@ -20,6 +20,13 @@ from ..names import Namer
 from .graph import Graph, Group, IndexedInput
 
 _constant_key = constants.constant_key
+_TRUE, _FALSE = sympy.true, sympy.false
+#: the built-in rows :meth:`GraphBuilder.op` builds on nodes that are no conditions without a check
+#: (the arithmetic operators and functions: no condition, no where): binary op -> whether it commutes,
+#: and the unary ones
+_PLAIN2 = {row.name: row.commutative for row in ops.OPS.values()
+           if row.arity == 2 and not row.condition and row.kinds == "vv"}
+_PLAIN1 = frozenset(row.name for row in ops.OPS.values() if row.arity == 1 and not row.condition and row.kinds == "v")
 
 
 class GraphBuilder:
@@ -36,6 +43,7 @@ class GraphBuilder:
         self._ops: list[str] = []
         self._operands: list[tuple] = []
         self._by_key: dict[tuple, int] = {}
+        self._folds: dict[tuple, tuple] = {}  # (op, id, id) -> (operand, operand, folded constant or None)
         self._inputs: dict[str, int] = {}
         self._symbols: dict[str, sympy.Symbol] = {}
         #: the nodes whose value is a condition (see :meth:`is_condition`)
@@ -82,7 +90,65 @@ class GraphBuilder:
         Conditions (comparisons, ``and``, ``or``, ``not``) go only where a
         row's ``kinds`` takes one: anything else is a :class:`GraphError`
         saying which operand is wrong (:func:`kind_error`).
+
+        The common case comes first: a built-in arithmetic row or function
+        on one or two nodes that are no conditions (nothing to fold or
+        check), hash-consed with the key :func:`constants.ordered` makes.
         """
+        if len(operands) == 2:
+            return self.binary(name, *operands)
+        if len(operands) == 1:
+            x = operands[0]
+            if x.__class__ is int and name in _PLAIN1 and x not in self._conditions:
+                key = (name, x)
+                node = self._by_key.get(key)
+                if node is None:
+                    node = self._by_key[key] = len(self._ops)
+                    self._ops.append(name)
+                    self._operands.append(operands)
+                return node
+        return self._op(name, operands)
+
+    def binary(self, name: str, x: Any, y: Any) -> Any:
+        """:meth:`op` of two operands (the parser calls it once per binary operator of the text).
+
+        In line for a built-in arithmetic row or function on a node and a
+        node or a number (nothing to fold, nothing to check when no operand
+        is a condition), keyed as :func:`constants.ordered` keys it.
+        """
+        commutative = _PLAIN2.get(name)
+        if commutative is not None:
+            conditions = self._conditions
+            if x.__class__ is int:
+                if y.__class__ is int:
+                    if not (conditions and (x in conditions or y in conditions)):
+                        key = (name, y, x) if commutative and y < x else (name, x, y)
+                        node = self._by_key.get(key)
+                        if node is None:
+                            node = self._by_key[key] = len(self._ops)
+                            self._ops.append(name)
+                            self._operands.append(key[1:])
+                        return node
+                elif y is not _TRUE and y is not _FALSE and x not in conditions:
+                    key = (name, x, _constant_key(y))  # a node comes before a constant
+                    node = self._by_key.get(key)
+                    if node is None:
+                        node = self._by_key[key] = len(self._ops)
+                        self._ops.append(name)
+                        self._operands.append((x, y))
+                    return node
+            elif y.__class__ is int and x is not _TRUE and x is not _FALSE and y not in conditions:
+                key = (name, y, _constant_key(x)) if commutative else (name, _constant_key(x), y)
+                node = self._by_key.get(key)
+                if node is None:
+                    node = self._by_key[key] = len(self._ops)
+                    self._ops.append(name)
+                    self._operands.append((y, x) if commutative else (x, y))
+                return node
+        return self._op(name, (x, y))
+
+    def _op(self, name: str, operands: tuple) -> Any:
+        """:meth:`op` in general: any operands, folding and checking."""
         row = ops.OPS.get(name) or ops.op(name)
         if len(operands) != row.arity and not (row.many and len(operands) > row.arity):
             raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
@@ -102,7 +168,7 @@ class GraphBuilder:
             kx = x if x.__class__ is int else _constant_key(x)
             ky = y if y.__class__ is int else _constant_key(y)
             if kx.__class__ is tuple and ky.__class__ is tuple:
-                folded = constants.fold(name, operands)
+                folded = self._fold(name, x, y)
                 if folded is not None:
                     return folded
             key = constants.ordered(name, kx, ky)
@@ -126,6 +192,16 @@ class GraphBuilder:
                 self._conditions.add(node)
         return node
 
+    def _fold(self, name: str, x: Any, y: Any) -> Any:
+        """:func:`constants.fold` of two constants, remembered by the operands' identities (sympy
+        arithmetic costs tens of microseconds; a text repeats its literals, which the parser makes
+        once each).  The memo keeps the operands alive, so an identity is never reused."""
+        key = (name, id(x), id(y))
+        known = self._folds.get(key)
+        if known is None:
+            known = self._folds[key] = (x, y, constants.fold(name, (x, y)))
+        return known[2]
+
     def indexed_input(self, name: str, index: tuple[int, ...]) -> int:
         """The input node of element ``index`` of the indexed input ``name`` (``x[3]``), created on first use."""
         known = self._indexed.get(name)
@@ -141,8 +217,15 @@ class GraphBuilder:
         if node is None:
             node = known.nodes[index] = self._new("input", ())
             self._index_of[node] = (name, index)
-            self._indexed[name] = known._replace(shape=tuple(max(a, b + 1) for a, b in zip(known.shape, index))
-                                                 if known.shape else tuple(i + 1 for i in index))
+            shape = known.shape
+            if not shape:
+                self._indexed[name] = IndexedInput(name, tuple(i + 1 for i in index), known.nodes)
+            elif len(index) == 1:  # a vector: grows when the index passes its end
+                if index[0] >= shape[0]:
+                    self._indexed[name] = IndexedInput(name, (index[0] + 1,), known.nodes)
+            else:
+                self._indexed[name] = IndexedInput(name, tuple(max(a, b + 1) for a, b in zip(shape, index)),
+                                                   known.nodes)
         return node
 
     def declare_extents(self, extents: dict[str, tuple[int, ...]]) -> None:
@@ -212,7 +295,7 @@ class GraphBuilder:
         for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
             if names[node] is None:
                 names[node] = namer.fresh(name)
-        generated = namer.sequence("v").__next__
+        generated = iter(namer.take("v", names.count(None))).__next__  # in bulk: a million nodes are named at once
         names = [generated() if name is None else name for name in names]
         addresses: dict[str, str | None] = {name: name for name in self._inputs}
         for node, (name, index) in self._index_of.items():
@@ -241,13 +324,13 @@ class GraphBuilder:
 
         def named(args: tuple) -> tuple:
             """Operands with node ids replaced by node names; constants stay."""
-            if len(args) == 2:  # the common case, without a generator
-                x, y = args
-                return (names[x] if x.__class__ is int else x, names[y] if y.__class__ is int else y)
             return tuple(names[x] if x.__class__ is int else x for x in args)
 
         op_of = dict(zip(names, self._ops))
-        operands = dict(zip(names, map(named, self._operands)))
+        # the common operands (two nodes, one node) inline: this runs once per node of the graph
+        operands = dict(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
+                                    a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
+                                    a[0].__class__ is int else named(a) if a else a for a in self._operands]))
         groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
                   for name, start, end in self._groups if end is not None and end > start]
         inputs = sorted([*self._inputs.values(), *self._index_of], key=int)  # order of first appearance

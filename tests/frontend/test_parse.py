@@ -252,6 +252,54 @@ def test_long_sum():
     assert g.evaluate(**values)[g.output] == float(n)
 
 
+def test_a_long_sum_of_one_name_is_a_chain_of_adds():
+    """x+x+...+x: x + x is one node with x in both slots, then one add per further term (no like terms
+    are collected, nothing is rescanned); its value is n*x."""
+    n = 20_000
+    g = parse("+".join(["x"] * n))
+    assert len(g) == n and g.inputs == ("x",)
+    first = next(node for node in g.order if g.op(node) == "add")
+    assert g.operands(first) == ("x", "x") and g.edge_slots()[("x", first)] == (0, 1)
+    assert all(g.op(node) == "add" for node in g.order[1:])
+    assert g.evaluate(x=1.0)[g.output] == float(n) and g.evaluate(x=0.5)[g.output] == n / 2
+
+
+def test_a_long_product_of_one_name_is_a_chain_of_products():
+    n = 20_001
+    g = parse("*".join(["x"] * n))
+    assert len(g) == n and all(g.op(node) == "mul" for node in g.order[1:])
+    values = [g.evaluate(x=v)[g.output] for v in (1.0, -1.0)]
+    assert values == [1.0, -1.0]  # (-1)^20001
+    assert parse("*".join(["x"] * 1000)).evaluate(x=2.0)["v999"] == 2.0 ** 1000  # exact: powers of two
+
+
+def test_a_long_program_matches_its_lines_parsed_one_by_one():
+    """2,000 lines of assignments with calls, powers and products: each line's value is the value of
+    its right-hand side parsed alone with the earlier names as inputs."""
+    lines, values = [], {"x": 0.3, "y": -0.7, "z": 1.1}
+    for k in range(1, 2001):
+        a, b, c = (f"t{k - d}" if k - d >= 1 else "xyz"[d % 3] for d in (1, 2, 5))
+        rhs = [f"tanh(sin({a})*{b} + {c}^2) - 0.5", f"sin({a} + 2)*cos({b} - {c})/3", f"max({a}, {b})/2 + tanh({c})/2",
+               f"-tanh({a})^2 + exp(-{b}*{b})*{c}/4"][k % 4]  # bounded values
+        lines.append(f"t{k} = {rhs}")
+        alone = parse(rhs)
+        values[f"t{k}"] = alone.evaluate(**{x: values[x] for x in alone.inputs})[alone.output]
+    g = parse("\n".join(lines), outputs=[f"t{k}" for k in range(1, 2001)])
+    got = g.evaluate(**{x: values[x] for x in g.inputs})
+    assert [got[g.addresses[f"t{k}"]] for k in range(1, 2001)] == [values[f"t{k}"] for k in range(1, 2001)]
+
+
+def test_an_error_deep_in_a_long_text_has_its_position_and_line():
+    text = "\n".join(f"t{k} = x*{k} + y" for k in range(5000)) + "\nbad = x +* y"
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    assert (info.value.line, info.value.column) == (5001, 10) and info.value.position == text.index("* y")
+    text = " + ".join(["x"] * 50_000) + " + 1x"
+    with pytest.raises(ParseError, match="malformed number '1x'") as info:
+        parse(text)
+    assert info.value.position == len(text) - 1
+
+
 def test_power_tower_is_fast_and_finite_or_inf():
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
