@@ -244,7 +244,8 @@ def test_sparse_residual_jacobian_equals_the_dense_one(mode):
     import pickle
     again = pickle.loads(pickle.dumps(thin.function))  # for a cluster's workers: the pattern travels with it
     r_again, J_again = again(theta, y)
-    np.testing.assert_array_equal(r_again, r) and np.testing.assert_array_equal(J_again.toarray(), J.toarray())
+    np.testing.assert_array_equal(r_again, r)
+    np.testing.assert_array_equal(J_again.toarray(), J.toarray())
 
 
 def test_least_squares_with_the_sparse_jacobian_fits_4000_residuals_like_the_normal_equations():
