@@ -30,6 +30,15 @@ workload are skipped.  What is timed for each:
 * JAX: tracing and compiling ``jit(grad(f))`` of the same scalar code; size =
   the equations of the gradient's jaxpr.
 
+Evaluation tables (per workload): making a callable from the derived
+gradient, a batch of points in one call, and one point, for symgraph's
+NumPy code, VM (``backend="vm"``; one point through
+``value_and_grad(vector=True)``) and numba backends and for sympy's
+``lambdify``, symengine's LLVM ``Lambdify``, CasADi's ``Function`` (``map``
+for batches) and JAX's ``jit``.  An end-to-end row: Rosenbrock text to a
+compiled value-and-gradient to 1,000 single-point calls, each tool in a
+fresh child process (``--no-end-to-end`` skips it).
+
 A growth table per workload sets the growth of each time from one size to
 the next beside the growth of the gradient's operation count and of a
 plainly linear Python loop over as many rows (:func:`linear_loop`), so a
@@ -324,7 +333,7 @@ def _child(command: list[str], timeout: float) -> dict:
 EVAL_BUDGET = 10_000_000
 #: symgraph compiles its gradient program to one Python function only up to this many operations
 EVAL_MAX_OPS = 250_000
-EVAL_PEERS = ("sympy", "symengine", "jax")
+EVAL_PEERS = ("sympy", "symengine", "casadi", "jax")
 #: the numba backend is measured up to this many program operations (its compile time grows fast)
 NUMBA_MAX_OPS = 3_000
 #: peak memory is measured (tracemalloc) up to this many program operations: tracemalloc finds each
@@ -422,8 +431,24 @@ def eval_jax(workload: str, n: int, points: int) -> dict:
             "single": best_of(lambda: one(xj).block_until_ready()), "check": _checksum(one(xj)), "note": ""}
 
 
+def eval_casadi(workload: str, n: int, points: int) -> dict:
+    import casadi
+    import numpy as np
+    count = len(variable_names(workload, n))
+    x = casadi.SX.sym("x", count)
+    f = build(workload, n, [x[i] for i in range(count)], dict(
+        sin=casadi.sin, exp=casadi.exp, log=casadi.log, total=_loop_total, product=_loop_product))
+    start = time.perf_counter()
+    fn = casadi.Function("g", [x], [casadi.gradient(f, x)])
+    many = fn.map(points)
+    setup = time.perf_counter() - start
+    X, one = eval_data(workload, n, points)
+    return {"setup": setup, "batch": best_of(lambda: many(X)), "single": best_of(lambda: fn(one)),
+            "check": _checksum(np.asarray(fn(one))), "note": "SX Function"}
+
+
 EVAL_CELLS: dict[str, Callable[[str, int, int], dict]] = {
-    "sympy": eval_sympy, "symengine": eval_symengine, "jax": eval_jax}
+    "sympy": eval_sympy, "symengine": eval_symengine, "casadi": eval_casadi, "jax": eval_jax}
 
 
 def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -> dict:
@@ -442,7 +467,18 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
     check = _checksum([single_values[position[name]] for name in names])
     batch = best_of(lambda: fn(*args))
     single = best_of(lambda: fn(*one))
-    row = {"setup": setup, "batch": batch, "single": single, "check": check, "peak_ratio": None, "numba": None}
+    row = {"setup": setup, "batch": batch, "single": single, "check": check, "peak_ratio": None, "numba": None,
+           "vm": None}
+    if importlib.util.find_spec("numba") is not None:
+        import symgraph as sg
+        from symgraph.backends import vm
+        vm.kernels()  # loaded (or compiled) once per process, not per function: timed apart by benchmarks/evaluate.py
+        start = time.perf_counter()
+        fast = gradient.lambdify(backend="vm")
+        made = time.perf_counter() - start
+        point = sg.value_and_grad(graph, vector=True, backend="vm")
+        vector = np.array(one)
+        row["vm"] = {"setup": made, "batch": best_of(lambda: fast(*args)), "single": best_of(lambda: point(vector))}
     if gradient.program.ops <= MEMORY_MAX_OPS:
         gc.collect()
         tracemalloc.start()
@@ -460,6 +496,83 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
         row["numba"] = {"setup": time.perf_counter() - start, "batch": best_of(lambda: fast(*args)),
                         "single": best_of(lambda: fast(*one))}
     return row
+
+
+# --------------------------------------------------------------------------- end to end
+
+#: the end-to-end row: Rosenbrock at these sizes, text (or the peer's own construction) -> gradient -> calls
+END_TO_END_SIZES = (100, 1_000)
+END_TO_END_CALLS = 1_000
+END_TO_END_TOOLS = ("symgraph", "symgraph-vm", "casadi", "symengine", "jax")
+
+
+def end_to_end(tool: str, n: int) -> dict:
+    """Seconds from the function (symgraph: its text) to a compiled gradient and END_TO_END_CALLS points, each a
+    new float64 vector, as an optimiser's loop makes them; imports and the VM's kernels are loaded first."""
+    import numpy as np
+    names = variable_names("rosenbrock", n)
+    points = np.random.default_rng(1).uniform(-1.0, 1.0, size=(END_TO_END_CALLS, n))
+    if tool.startswith("symgraph"):
+        import symgraph as sg
+        backend = "vm" if tool == "symgraph-vm" else "numpy"
+        if backend == "vm":
+            from symgraph.backends import vm
+            vm.kernels()
+        start = time.perf_counter()
+        fn = sg.value_and_grad(rosenbrock_text(n), wrt=names, vector=True, backend=backend)
+        made = time.perf_counter() - start
+        last = [fn(x)[1] for x in points][-1]
+    elif tool == "casadi":
+        import casadi
+        start = time.perf_counter()
+        x = casadi.SX.sym("x", n)
+        f = build("rosenbrock", n, [x[i] for i in range(n)], dict(total=_loop_total))
+        g = casadi.Function("g", [x], [f, casadi.gradient(f, x)])
+        made = time.perf_counter() - start
+        last = [np.asarray(g(p)[1]).ravel() for p in points][-1]
+    elif tool == "symengine":
+        import symengine
+        start = time.perf_counter()
+        xs = list(symengine.symbols(names))
+        f = build("rosenbrock", n, xs, dict(total=lambda t: symengine.Add(*t)))
+        g = symengine.Lambdify(xs, [f] + [f.diff(v) for v in xs], backend="llvm", cse=True)
+        made = time.perf_counter() - start
+        last = [g(p)[1:] for p in points][-1]
+    else:
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+        import jax
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        start = time.perf_counter()
+        vg = jax.jit(jax.value_and_grad(lambda v: build("rosenbrock", n, [v[i] for i in range(n)],
+                                                        dict(total=_loop_total))))
+        vg(jnp.asarray(points[0]))[1].block_until_ready()
+        made = time.perf_counter() - start
+        last = [np.asarray(vg(p)[1]) for p in points][-1]
+    total = time.perf_counter() - start
+    return {"seconds": total, "make": made, "check": _checksum(last)}
+
+
+def end_to_end_table(tools: Sequence[str], sizes: Sequence[int], timeout: float) -> list[list[str]]:
+    rows = []
+    for n in sizes:
+        cells = {tool: _child([sys.executable, os.path.abspath(__file__), "--e2e-cell", tool, str(n)], timeout)
+                 for tool in tools}
+        base = cells.get("symgraph-vm") or cells.get("symgraph")
+        row = [f"{n:,}"]
+        for tool in tools:
+            cell = cells[tool]
+            if "error" in cell:
+                row.append(cell["error"])
+                continue
+            text = f"{_seconds(cell['seconds'])} (make {_seconds(cell['make'])})"
+            if cell is not base and "error" not in base:
+                text += f" ({_ratio(cell['seconds'] / base['seconds'])}×)"
+                if abs(cell["check"][0] - base["check"][0]) > 1e-6 * max(cell["check"][1], 1.0):
+                    text += " **differs**"
+            row.append(text)
+        rows.append(row)
+    return rows
 
 
 def run_eval_cell(peer: str, workload: str, n: int, points: int, timeout: float) -> dict:
@@ -546,6 +659,27 @@ def peer_cell_text(result: dict | None, ours: float) -> str:
     return f"{_seconds(result['seconds'])} ({_ratio(result['seconds'] / ours)}×)"
 
 
+EVAL_LABELS = {"symengine": "symengine Lambdify (LLVM)", "sympy": "sympy lambdify(cse)", "casadi": "CasADi Function",
+               "jax": "JAX jit"}
+
+
+def eval_row(n: int, points: int, mine: dict | None, theirs: Mapping[str, dict], key: str,
+             peers: Sequence[str]) -> list[str]:
+    """One size of an evaluation table: symgraph's backends and the peers, each with its ratio to the VM."""
+    if mine is None:
+        return [f"{n:,}", f"{points:,}", "not compiled (too large)", "-", "-", *(eval_cell_text(theirs[p], None, key)
+                                                                                for p in peers)]
+    vm = mine.get("vm")
+    base = vm if vm is not None else mine
+
+    def ours(row: dict | None) -> str:
+        if row is None:
+            return "-"
+        return _seconds(row[key]) + ("" if row is base else f" ({_ratio(row[key] / base[key])}×)")
+    return [f"{n:,}", f"{points:,}", ours(mine), ours(vm), ours(mine["numba"]),
+            *(eval_cell_text(theirs[p], base, key) for p in peers)]
+
+
 def eval_cell_text(result: dict | None, ours: dict | None, key: str) -> str:
     """A peer's evaluation time and its ratio to symgraph's (a lower bound after a time-out)."""
     if result is None:
@@ -555,8 +689,8 @@ def eval_cell_text(result: dict | None, ours: dict | None, key: str) -> str:
     text = _seconds(result[key])
     if ours is not None and "error" not in ours:
         text += f" ({_ratio(result[key] / ours[key])}×)"
-        a, b = result["check"], ours["check"]
-        if abs(a[0] - b[0]) > 1e-6 * max(a[1], b[1], 1.0):
+        a, b = result["check"], ours.get("check")
+        if b is not None and abs(a[0] - b[0]) > 1e-6 * max(a[1], b[1], 1.0):
             text += " **differs**"
     return text
 
@@ -598,7 +732,8 @@ class PeerSchedule:
 
 
 def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PEERS, timeout: float = 60.0,
-        memory: bool = True, evaluation: bool = True, out=None, limits: Mapping[str, float] | None = None) -> str:
+        memory: bool = True, evaluation: bool = True, out=None, limits: Mapping[str, float] | None = None,
+        end_to_end_sizes: Sequence[int] = ()) -> str:
     """Measure every workload and print (to ``out``, default stdout) and return the Markdown report.
 
     ``timeout`` is every peer cell's time limit in seconds; ``limits`` sets
@@ -638,18 +773,7 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                 if ours["gradient_ops"] <= EVAL_MAX_OPS:
                     mine = measure_symgraph_eval(workload, n, ours["graph"], ours["gradient"], points)
                 theirs = {peer: eval_schedule.run(peer, n, workload, n, points) for peer in eval_peers}
-                fast = None if mine is None else mine["numba"]
-                eval_rows.append([
-                    f"{n:,}", f"{points:,}",
-                    "-" if mine is None else _seconds(mine["setup"]),
-                    "not compiled (too large)" if mine is None else _seconds(mine["batch"]),
-                    "-" if fast is None else f"{_seconds(fast['batch'])} ({_ratio(fast['batch'] / mine['batch'])}×), "
-                                             f"compile {_seconds(fast['setup'])}",
-                    *(eval_cell_text(theirs[p], mine, "batch") for p in eval_peers),
-                    "-" if mine is None else _seconds(mine["single"]),
-                    "-" if fast is None else f"{_seconds(fast['single'])} ({_ratio(fast['single'] / mine['single'])}×)",
-                    *(eval_cell_text(theirs[p], mine, "single") for p in eval_peers),
-                    "-" if mine is None or mine["peak_ratio"] is None else f"{mine['peak_ratio']:.2f}"])
+                eval_rows.append((n, points, mine, theirs))
             del ours["graph"], ours["gradient"]
             rows.append([f"{n:,}", _count(ours["nodes"]), _seconds(ours["parse"]), _seconds(ours["reverse"]),
                          _seconds(ours["forward"]), _count(ours["function_ops"]), _count(ours["gradient_ops"]),
@@ -679,16 +803,31 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                  "linearly):\n")
             emit(table(["n", "size", "gradient ops", "symgraph reverse", *available, "linear Python loop"],
                        growth_rows(growth, available)))
-        if evaluation:
-            labels = {"symengine": "symengine Lambdify", "sympy": "sympy lambdify(cse)", "jax": "JAX jit(vmap)"}
-            emit("\nEvaluating the gradient: symgraph's generated NumPy code (`lambdify()`, compile time in "
-                 "`setup`) on all points at once and at one point; its numba backend (`backend=\"numba\"`, "
-                 f"measured up to {NUMBA_MAX_OPS:,} program operations) and the peers with their ratio to it; "
-                 "`peak/(in+out)`: symgraph's peak memory in a batched call (inputs included) over the size "
-                 f"of its inputs and outputs (measured up to {MEMORY_MAX_OPS:,} program operations):\n")
-            emit(table(["n", "points", "setup", "symgraph batch", "symgraph numba", *(labels[p] for p in eval_peers),
-                        "symgraph 1 point", "numba 1 point", *(labels[p].split()[0] + " 1 point" for p in eval_peers),
-                        "peak/(in+out)"], eval_rows))
+        if evaluation and eval_rows:
+            emit("\nEvaluating the gradient (compiled once, then called): symgraph's generated NumPy code "
+                 "(`lambdify()`), its VM (`backend=\"vm\"`; one point through `value_and_grad(vector=True)`, "
+                 "the call an optimiser makes), its numba backend (measured up to "
+                 f"{NUMBA_MAX_OPS:,} program operations) and the peers; in brackets the ratio to symgraph's VM:\n")
+            for key, title in (("setup", "making a callable"), ("batch", "a batch of points, one call"),
+                               ("single", "one point")):
+                emit(f"\n{title[0].upper() + title[1:]} (seconds):\n")
+                emit(table(["n", "points", "symgraph NumPy", "symgraph VM", "symgraph numba",
+                            *(EVAL_LABELS[p] for p in eval_peers)],
+                           [eval_row(n, points, mine, theirs, key, eval_peers)
+                            for n, points, mine, theirs in eval_rows]))
+            peaks = [f"{n:,}: {mine['peak_ratio']:.2f}" for n, _, mine, _ in eval_rows
+                     if mine is not None and mine["peak_ratio"] is not None]
+            if peaks:
+                emit("\nPeak memory of a batched NumPy call over the size of its inputs and outputs (measured up "
+                     f"to {MEMORY_MAX_OPS:,} program operations): " + ", ".join(peaks) + ".")
+    if end_to_end_sizes:
+        tools = [t for t in END_TO_END_TOOLS if t.startswith("symgraph") or t in available]
+        if "symgraph-vm" in tools and importlib.util.find_spec("numba") is None:
+            tools.remove("symgraph-vm")
+        emit(f"\n## End to end: Rosenbrock text -> compiled value and gradient -> {END_TO_END_CALLS:,} single-point "
+             "calls\n\nEach tool in a fresh child process, after its imports (symgraph's VM kernels loaded "
+             "first); `make`: up to the first call; in brackets the ratio to symgraph's VM:\n")
+        emit(table(["n", *tools], end_to_end_table(tools, end_to_end_sizes, timeout)))
     return "\n".join(report)
 
 
@@ -705,11 +844,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     parser.add_argument("--no-eval", action="store_true", help="skip the evaluation tables")
     parser.add_argument("--cell", nargs=3, metavar=("PEER", "WORKLOAD", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--e2e-cell", nargs=2, metavar=("TOOL", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-end-to-end", action="store_true", help="skip the end-to-end row")
     parser.add_argument("--eval-cell", nargs=4, metavar=("PEER", "WORKLOAD", "N", "POINTS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cell:
         peer, workload, n = args.cell
         print(json.dumps(PEER_CELLS[peer](workload, int(n))))
+        return 0
+    if args.e2e_cell:
+        print(json.dumps(end_to_end(args.e2e_cell[0], int(args.e2e_cell[1]))))
         return 0
     if args.eval_cell:
         peer, workload, n, points = args.eval_cell
@@ -724,7 +868,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--peer-timeout takes PEER=SECONDS with PEER one of {', '.join(PEERS)}, got {item!r}")
         limits[peer] = float(seconds)
     run({w: table_sizes[w] for w in args.workloads}, peers=args.peers, timeout=timeout, memory=not args.no_memory,
-        evaluation=not args.no_eval, limits=limits)
+        evaluation=not args.no_eval, limits=limits,
+        end_to_end_sizes=() if args.no_end_to_end else END_TO_END_SIZES[:1 if args.quick else None])
     return 0
 
 

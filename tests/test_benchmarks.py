@@ -23,9 +23,11 @@ def test_run_smoke_without_peers():
     for title in run.TITLES.values():
         assert f"## {title}" in report
     rows = [line for line in report.splitlines() if line.startswith("| 3 |")]
-    engine, evaluation = rows[0::2], rows[1::2]  # rosenbrock and product, n = 3
-    assert len(rows) == 4 and all(line.count("|") == 10 for line in engine)
-    assert all(line.startswith("| 3 | 100,000 |") and line.count("|") == 9 for line in evaluation)
+    engine = [line for line in rows if not line.startswith("| 3 | 100,000 |")]  # rosenbrock and product, n = 3
+    evaluation = [line for line in rows if line.startswith("| 3 | 100,000 |")]  # making, batch, one point, each
+    assert len(engine) == 2 and all(line.count("|") == 10 for line in engine)
+    assert len(evaluation) == 6 and all(line.count("|") == 6 for line in evaluation)
+    assert report.count("Making a callable (seconds)") == 4 and "One point (seconds)" in report
     assert "| 3 | 5 | " in engine[1] and "| 2 | 3 | 1.50 |" in engine[1]  # x1*x2*x3: 2 ops, gradient 3
     assert "Derivation time" not in report  # no peers, no peer tables
 
@@ -36,10 +38,17 @@ def test_run_smoke_with_a_peer_and_limits(monkeypatch):
     monkeypatch.setattr(run, "peer_available", lambda peer: peer == "sympy")
     report = run.run({"product": (3,)}, peers=("sympy", "jax"), timeout=120, memory=False, out=io.StringIO())
     assert "Skipped peers (not installed" in report and "jax" in report.split("Skipped peers")[1].split("\n")[0]
-    peer_rows = [line for line in report.splitlines() if line.startswith("| 3 |") and "×)" in line]
-    assert len(peer_rows) == 2  # sympy's derivation and evaluation times with their ratios to symgraph's
+    peer_rows = [line for line in report.splitlines() if line.startswith("| 3 |") and line.rstrip(" |").endswith("×)")]
+    assert len(peer_rows) == 4  # sympy's derivation time, its making, batch and one-point times, with ratios
     assert "differs" not in report  # sympy's gradient values agree with symgraph's
     assert run.run_peer_cell("sympy", "product", 3, timeout=0.001)["error"] == "timeout >0.001s"
+
+
+def test_end_to_end_cells_agree():
+    run = _load_run()
+    rows = run.end_to_end_table(["symgraph", "symgraph-vm"], [5], timeout=300)
+    assert len(rows) == 1 and rows[0][0] == "5" and "differs" not in rows[0][1] and "error" not in rows[0][1]
+    assert rows[0][1].count("make") == 1 and rows[0][2].startswith(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
 
 
 def test_workload_variables_match_the_parsed_text():
