@@ -59,13 +59,14 @@ Examples
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy
 
 from .. import ops
-from ..constants import constant_key, constant_value
+from ..constants import as_constant, constant_key, constant_value
 from ..errors import GraphError, UnsupportedOpError
 from .numpy import _is_power_of_two
 from .runtime import working_dtype
@@ -312,7 +313,7 @@ def _run_block(prog, io, sources, steps, out, width):  # pragma: no cover - comp
     return registers.shape[0]  # keeps the register file alive past the last read through its pointer
 
 
-_KERNELS: list = []
+_COMPILED: dict[str, Callable] = {}
 
 
 def _pointers(numba: Any) -> tuple[Callable, Callable]:
@@ -332,89 +333,45 @@ def _pointers(numba: Any) -> tuple[Callable, Callable]:
     return pointer_to(types.float64), pointer_to(types.int32)
 
 
-def kernels() -> tuple[Callable, Callable]:
-    """The two compiled kernels ``(point, block)``: compiled by numba once, then loaded from numba's cache."""
-    if not _KERNELS:
+def _signatures() -> dict[str, Any]:
+    """One explicit signature per kernel: numba compiles (or loads from its cache) exactly one specialisation."""
+    from numba import types as t
+    program, floats, addresses = t.int32[::1], t.float64[::1], t.intp[::1]
+    return {"apply": t.float64(t.int32, t.float64, t.float64, t.float64),
+            "point": t.intp(program, floats),
+            "block": t.intp(program, floats, addresses, addresses, t.float64[:, ::1], t.intp),
+            "allocate": t.int32[::1](program, t.intp, t.intp, t.intp, program)}
+
+
+def _kernel(name: str) -> Callable:
+    """The compiled kernel ``name`` ("point", "block" or "allocate"), compiled on first need in a process.
+
+    Each is compiled once per machine and loaded from numba's cache
+    (beside this file, or in ``NUMBA_CACHE_DIR``) afterwards; loading only
+    the kernels a process uses keeps its first call short.
+    """
+    kernel = _COMPILED.get(name)
+    if kernel is None:
         try:
             import numba
         except ImportError as error:
             raise ImportError("backend='vm' needs numba: pip install numba") from error
-        globals()["_f64"], globals()["_i32"] = _pointers(numba)
+        signatures = _signatures()
         options = dict(error_model="numpy", nogil=True, cache=True, boundscheck=False)
-        globals()["_apply"] = numba.njit(**options)(_apply)  # a call: the hot loop stays small
-        point = numba.njit(**options)(_run_point)
-        block = numba.njit(**options)(_run_block)
-        prog = np.array([1, 0, 1, 1, 2, ADD, 1, 0, 0, 0, 1], dtype=np.int32)  # y = x + x
-        io, out = np.ones(2), np.empty((1, 1))
-        point(prog, io)  # compile, or load from numba's cache: once per process, not per function
-        block(prog, io, np.array([io.ctypes.data], dtype=np.intp), np.zeros(1, dtype=np.intp), out, MIN_WIDTH)
-        _KERNELS.extend((point, block))
-    return _KERNELS[0], _KERNELS[1]
+        if name != "allocate" and "apply" not in _COMPILED:
+            globals()["_f64"], globals()["_i32"] = _pointers(numba)
+            _COMPILED["apply"] = globals()["_apply"] = numba.njit(signatures["apply"], **options)(_apply)
+        python = {"point": _run_point, "block": _run_block, "allocate": _allocate}[name]
+        kernel = _COMPILED[name] = numba.njit(signatures[name], **options)(python)
+    return kernel
+
+
+def kernels() -> tuple[Callable, Callable]:
+    """The two evaluation kernels ``(point, block)``, compiled or loaded from numba's cache."""
+    return _kernel("point"), _kernel("block")
 
 
 # --------------------------------------------------------------------------- programs as data
-
-def folded(instructions: Sequence[tuple], keep: set) -> tuple[list[tuple], dict[str, Any]]:
-    """The instructions after the NumPy writer's exact peephole, and the names it made aliases.
-
-    A constant factor or negation of a single-use temporary merges into its
-    one consumer when one factor is +-2^k (``t1 = 2*v; t2 = 100*t1`` becomes
-    ``t2 = 200*v``), so values are bitwise what the program computes -- and
-    what the NumPy backend computes, which applies the same rule
-    (:func:`symgraph.backends.numpy.assignments`).  ``keep``: names that must
-    get their own value (results).  A name whose value is another's (a double
-    negation) is returned as an alias.
-    """
-    uses: dict[str, int] = {}
-    for _, op, args in instructions:
-        if op != "const":
-            for a in args:
-                if a.__class__ is str:
-                    uses[a] = uses.get(a, 0) + 1
-    one = sympy.Integer(1)
-    pending: dict[str, tuple[Any, Any]] = {}  # target -> (coefficient, base) not yet computed
-    alias: dict[str, Any] = {}
-    out: list[tuple] = []
-    emit = out.append
-
-    def materialise(target: str, coefficient: Any, base: Any) -> None:
-        if coefficient == 1:
-            alias[target] = base
-        elif coefficient == -1:
-            emit((target, "neg", (base,)))
-        else:
-            emit((target, "mul", (coefficient, base)))
-
-    for target, op, args in instructions:
-        if op == "const":
-            alias[target] = args[0]
-            continue
-        if alias:
-            args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
-        scaled = None
-        if op == "neg" and args[0].__class__ is str:
-            c, base = pending.pop(args[0], (one, args[0]))
-            scaled = (-c, base)
-        elif op == "mul" and len(args) == 2 and (args[0].__class__ is str) != (args[1].__class__ is str):
-            k, ref = (args[1], args[0]) if args[0].__class__ is str else args
-            c, base = pending.pop(ref, (one, ref))
-            if base is not ref and not (_is_power_of_two(k) or _is_power_of_two(c)):
-                materialise(ref, c, base)  # inexact to merge: compute it
-                c, base = one, ref
-            scaled = (k * c, base)
-        if scaled is None:
-            for a in args:
-                if a.__class__ is str and a in pending:
-                    materialise(a, *pending.pop(a))
-            if alias:
-                args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
-            emit((target, op, args))
-        elif uses.get(target, 0) == 1 and target not in keep:
-            pending[target] = scaled
-        else:
-            materialise(target, *scaled)
-    return out, alias
-
 
 class Assembled:
     """A program as VM data: the int32 program array, the constants, and the registers it needs."""
@@ -426,100 +383,240 @@ class Assembled:
 
 
 def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assembled:
-    """``program`` as VM code: registers allocated from liveness, the results' registers listed last.
+    """``program`` as VM code: one Python pass to numbered values, then :func:`_allocate` (compiled) to registers.
 
-    Registers: the constants first (never reused), then the inputs in
-    ``order``, then temporaries.  A register is free again after the last use
-    of its value (results live to the end); a target never shares a register
-    with its own operands, so the batch kernel's loops vectorise.
+    The Python pass (:func:`_numbered`) applies the NumPy writer's exact
+    peephole and numbers every value: inputs ``0 .. m-1`` in ``order``,
+    computed values after them, constants ``-1, -2, ...``.  The compiled pass
+    assigns registers from liveness: the constants first (never reused),
+    then the inputs, then temporaries; a register is free again after the
+    last use of its value (results live to the end); a target never shares a
+    register with its own operands, so the batch kernel's loops vectorise.
     """
+    code, values, results, count = _numbered(program, order, labels)
+    nc, m = len(values), len(order)
+    prog = _kernel("allocate")(code, count, nc, m, np.array(results, dtype=np.int32))
+    return Assembled(prog, np.array(values, dtype=np.float64), m, len(results), int(prog[4]), int(prog[0]))
+
+
+def _numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple[np.ndarray, list, list, int]:
+    """``(code, constants, results, values)``: the instructions after the exact peephole, over numbered values.
+
+    ``code`` is int32 ``(op, target, x, y, z)`` per instruction (a missing
+    operand repeats ``x``), values numbered as :func:`assemble` says.  The
+    peephole is the NumPy writer's (:func:`symgraph.backends.numpy.assignments`):
+    a constant factor or negation of a single-use temporary merges into its
+    one consumer when one factor is +-2^k (``t1 = 2*v; t2 = 100*t1`` becomes
+    ``t2 = 200*v``), so values are bitwise what the program computes.
+    Coefficients are Python ints while they are integers (exact, and cheap
+    to multiply), sympy numbers otherwise.  This loop is most of the time of
+    making a VM function, so it does one dictionary look-up per operand.
+    """
+    instructions = program.instructions
     refs = [program.results[label] for label in labels]
     keep = {r for r in refs if r.__class__ is str}
-    instructions, alias = folded(program.instructions, keep)
-    refs = [alias.get(r, r) if r.__class__ is str else r for r in refs]
-    refs = [alias.get(r, r) if r.__class__ is str else r for r in refs]  # an alias of a const's alias
-
-    consts: dict[Any, int] = {}
+    uses = Counter([a for _, _, args in instructions for a in args if a.__class__ is str])
     values: list[float] = []
-
-    seen: dict[int, int] = {}  # id of a constant object -> its register (sympy's keys are slow to make)
+    by_key: dict[Any, int] = {}
+    by_id: dict[int, int] = {}  # id of a constant object -> its number (the objects are kept alive in `held`)
+    held: list = []
+    forms: dict[int, Any] = {}  # id of a constant object -> its coefficient form (a Python int when integer)
+    number = {name: i for i, name in enumerate(order)}
+    pending: dict[str, tuple[Any, int]] = {}  # single-use temporary -> (coefficient, base value) not yet computed
+    named: dict[str, Any] = {}  # target of a const instruction -> the constant
+    code: list[int] = []
+    emit = code.extend
+    count = len(order)
+    NEG, MUL = CODES["neg"], CODES["mul"]
 
     def constant(value: Any) -> int:
-        reg = seen.get(id(value))
-        if reg is None:
-            key = constant_key(value)
-            reg = consts.get(key)
-            if reg is None:
-                reg = consts[key] = len(values)
+        """The (negative) number of a constant, one per distinct value."""
+        found = by_id.get(id(value))
+        if found is None:
+            key = constant_key(as_constant(value))
+            found = by_key.get(key)
+            if found is None:
+                found = by_key[key] = -1 - len(values)
                 values.append(float(constant_value(value)))
-            seen[id(value)] = reg
-        return reg
+            by_id[id(value)] = found
+            held.append(value)
+        return found
 
-    last: dict[str, int] = {}
-    for k, (_, _, args) in enumerate(instructions):
-        for a in args:
-            if a.__class__ is str:
-                last[a] = k
-            else:
-                constant(a)
-    end = len(instructions)
-    for r in refs:
-        if r.__class__ is str:
-            last[r] = end
+    def coefficient(value: Any) -> Any:
+        form = forms.get(id(value))
+        if form is None:
+            form = forms[id(value)] = int(value) if isinstance(value, sympy.Integer) else value
+            held.append(value)
+        return form
+
+    def exact(c: Any) -> bool:
+        """Scaling by ``c`` is exact: +-2^k."""
+        if c.__class__ is int:
+            c = -c if c < 0 else c
+            return c != 0 and c & (c - 1) == 0 and c.bit_length() < 1024
+        return _is_power_of_two(c)
+
+    def materialise(target: str, c: Any, base: int) -> int:
+        nonlocal count
+        if c == 1:
+            number[target] = base
+            return base
+        if c == -1:
+            emit((NEG, count, base, base, base))
         else:
-            constant(r)
-    nc = len(values)
-    where = {name: nc + i for i, name in enumerate(order) if name in last}
-    free = [nc + i for i, name in enumerate(order) if name not in last][::-1]
-    registers = nc + len(order)
-    code: list[int] = []
-    extend = code.extend
-    codes, table = CODES, ops.OPS
-    for k, (target, op, args) in enumerate(instructions):
+            k = constant(c)
+            emit((MUL, count, k, base, k))
+        number[target] = count
+        count += 1
+        return count - 1
+
+    def value(a: Any, target: str) -> int:
+        """The number of an operand the fast look-up missed: a constant, or a pending scaled temporary."""
+        if a.__class__ is not str:
+            return constant(a)
+        if a in pending:
+            return materialise(a, *pending.pop(a))
+        raise GraphError(f"instruction {target!r} reads {a!r}, which no input or earlier instruction defines")
+
+    get, cget, codes, table, powers = number.get, by_id.get, CODES, ops.OPS, _POWERS
+    for target, op, args in instructions:
+        scaled = None
+        if op == "mul" or op == "neg":
+            if named:  # a constant's name reads as the constant, as in the NumPy writer
+                args = tuple(named.get(a, a) if a.__class__ is str else a for a in args)
+            if op == "neg":
+                a = args[0]
+                if a.__class__ is str:
+                    if a in pending:
+                        c, base = pending.pop(a)
+                        scaled = (-c, base)
+                    else:
+                        base = get(a)
+                        if base is None:
+                            base = value(a, target)
+                        scaled = (-1, base)
+            elif len(args) == 2 and (args[0].__class__ is str) != (args[1].__class__ is str):
+                k, ref = (args[1], args[0]) if args[0].__class__ is str else args
+                k = forms.get(id(k)) or coefficient(k)
+                if ref in pending:
+                    c, base = pending.pop(ref)
+                    if not (exact(k) or exact(c)):
+                        base, c = materialise(ref, c, base), 1  # inexact to merge: compute it
+                    scaled = (k * c, base)
+                else:
+                    base = get(ref)
+                    if base is None:
+                        base = value(ref, target)
+                    scaled = (k, base)
+            if scaled is not None:
+                if uses[target] == 1 and target not in keep:
+                    pending[target] = scaled
+                else:
+                    materialise(target, *scaled)
+                continue
+        elif op == "const":
+            number[target] = constant(args[0])
+            named[target] = args[0]
+            continue
         c = codes.get(op)
         if c is None:
             raise UnsupportedOpError(f"backend='vm' has no instruction for op {op!r}")
-        regs = []
-        for a in args:
-            if a.__class__ is not str:
-                regs.append(constant(a))
-            elif a in where:
-                regs.append(where[a])
-            else:
-                raise GraphError(f"instruction {target!r} reads {a!r}, which no input or earlier instruction defines")
-        if free:
-            d = free.pop()
+        if len(args) == 2:
+            a, b = args
+            x = get(a) if a.__class__ is str else cget(id(a))
+            if x is None:
+                x = value(a, target)
+            y = get(b) if b.__class__ is str else cget(id(b))
+            if y is None:
+                y = value(b, target)
+            if y < 0 and op == "pow":
+                special = powers.get(values[-1 - y])
+                if special is not None:
+                    c = codes[special]
+            emit((c, count, x, y, x))
+        elif len(args) == 1:
+            a = args[0]
+            x = get(a) if a.__class__ is str else cget(id(a))
+            if x is None:
+                x = value(a, target)
+            emit((c, count, x, x, x))
         else:
-            d = registers
-            registers += 1
-        if op == "pow" and args[1].__class__ is not str:
-            special = _POWERS.get(values[regs[1]])
-            if special is not None:
-                c = codes[special]
-        if len(regs) > table[op].arity:  # max(a, b, c): the binary op folded left, in the target register
-            extend((c, d, regs[0], regs[1], 0))
-            for more in regs[2:]:
-                extend((c, d, d, more, 0))
-        else:
-            extend((c, d, *regs, *(0,) * (3 - len(regs))))
-        for a in set(args):
-            if a.__class__ is str and last[a] == k:
-                free.append(where.pop(a))
-        if target in last:
-            where[target] = d
-        else:
-            free.append(d)  # a value nothing reads
+            regs = [(get(a) if a.__class__ is str else cget(id(a))) for a in args]
+            regs = [value(a, target) if r is None else r for a, r in zip(args, regs)]
+            x = regs[0]
+            if len(regs) == 3 and table[op].arity == 3:
+                emit((c, count, x, regs[1], regs[2]))
+            else:  # max(a, b, c): the binary op folded left
+                for more in regs[1:-1]:
+                    emit((c, count, x, more, x))
+                    x = count
+                    count += 1
+                emit((c, count, x, regs[-1], x))
+        number[target] = count
+        count += 1
     results = []
     for r in refs:
         if r.__class__ is not str:
             results.append(constant(r))
-        elif r in where:
-            results.append(where[r])
+        elif r in number:
+            results.append(number[r])
         else:
             raise GraphError(f"result {r!r} is neither an input nor computed by the program")
-    count = len(code) // 5
-    prog = np.array([count, nc, len(order), len(results), registers, *code, *results], dtype=np.int32)
-    return Assembled(prog, np.array(values, dtype=np.float64), len(order), len(results), registers, count)
+    return np.array(code, dtype=np.int32), values, results, count
+
+
+def _allocate(code, values, nc, m, results):  # pragma: no cover - compiled by numba
+    """The VM program array of numbered ``code`` (see :func:`_numbered`): registers from liveness."""
+    n = code.shape[0] // 5
+    last = np.full(values, -1, dtype=np.int64)
+    for k in range(n):
+        for j in range(2, 5):
+            v = code[5 * k + j]
+            if v >= 0:
+                last[v] = k
+    for v in results:
+        if v >= 0:
+            last[v] = n
+    reg = np.empty(values, dtype=np.int32)
+    free = np.empty(values + 1, dtype=np.int32)
+    top = 0
+    for i in range(m - 1, -1, -1):
+        reg[i] = nc + i
+        if last[i] < 0:
+            free[top] = nc + i
+            top += 1
+    registers = nc + m
+    prog = np.empty(_HEADER + 5 * n + results.shape[0], dtype=np.int32)
+    for k in range(n):
+        o = 5 * k
+        if top > 0:
+            top -= 1
+            d = free[top]
+        else:
+            d = registers
+            registers += 1
+        prog[_HEADER + o] = code[o]
+        prog[_HEADER + o + 1] = d
+        for j in range(2, 5):
+            v = code[o + j]
+            prog[_HEADER + o + j] = reg[v] if v >= 0 else -1 - v
+        for j in range(2, 5):
+            v = code[o + j]
+            if v >= 0 and last[v] == k:
+                free[top] = reg[v]
+                top += 1
+                last[v] = -2  # freed once: an operand read twice is one register
+        t = code[o + 1]
+        reg[t] = d
+        if last[t] < 0:
+            free[top] = d  # a value nothing reads
+            top += 1
+    res = _HEADER + 5 * n
+    for q in range(results.shape[0]):
+        v = results[q]
+        prog[res + q] = reg[v] if v >= 0 else -1 - v
+    prog[0], prog[1], prog[2], prog[3], prog[4] = n, nc, m, results.shape[0], registers
+    return prog
 
 
 # --------------------------------------------------------------------------- the kernel behind compiled functions
@@ -550,7 +647,7 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
     ``fallback()`` makes on first need.  ``kernel.point(x)`` evaluates one
     point given as a float64 vector of every input, returning the 1-D array of results.
     """
-    point, block = kernels()
+    point = _kernel("point")
     code = assemble(program, order, labels)
     prog, m, rows = code.prog, code.inputs, code.results
     nc = len(code.consts)
@@ -607,7 +704,7 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
         sources = np.array([a.ctypes.data for a in held], dtype=np.intp)
         out = np.empty((rows, points))
         if points:
-            block(prog, template, sources, steps, out, width)
+            _kernel("block")(prog, template, sources, steps, out, width)
         out = out.reshape((rows,) + shape)
         return tuple(map(out.__getitem__, keys))
 
