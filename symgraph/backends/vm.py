@@ -59,7 +59,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections import Counter
+from itertools import chain
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -340,7 +340,9 @@ def _signatures() -> dict[str, Any]:
     return {"apply": t.float64(t.int32, t.float64, t.float64, t.float64),
             "point": t.intp(program, floats),
             "block": t.intp(program, floats, addresses, addresses, t.float64[:, ::1], t.intp),
-            "allocate": t.int32[::1](program, t.intp, t.intp, t.intp, program)}
+            "allocate": t.int32[::1](program, t.intp, t.intp, t.intp, program),
+            "fold": t.Tuple((program, floats, program, t.intp, t.intp))(
+                program, addresses, addresses, floats, t.boolean[::1], t.boolean[::1], addresses, t.intp)}
 
 
 def _kernel(name: str) -> Callable:
@@ -358,10 +360,13 @@ def _kernel(name: str) -> Callable:
             raise ImportError("backend='vm' needs numba: pip install numba") from error
         signatures = _signatures()
         options = dict(error_model="numpy", nogil=True, cache=True, boundscheck=False)
-        if name != "allocate" and "apply" not in _COMPILED:
+        if name in ("point", "block") and "apply" not in _COMPILED:
             globals()["_f64"], globals()["_i32"] = _pointers(numba)
             _COMPILED["apply"] = globals()["_apply"] = numba.njit(signatures["apply"], **options)(_apply)
-        python = {"point": _run_point, "block": _run_block, "allocate": _allocate}[name]
+        if name == "fold" and "materialise" not in _COMPILED:  # helpers: compiled for their callers' types
+            globals()["_put"] = numba.njit(**options)(_put)
+            _COMPILED["materialise"] = globals()["_materialise"] = numba.njit(**options)(_materialise)
+        python = {"point": _run_point, "block": _run_block, "allocate": _allocate, "fold": _fold}[name]
         kernel = _COMPILED[name] = numba.njit(signatures[name], **options)(python)
     return kernel
 
@@ -383,186 +388,253 @@ class Assembled:
 
 
 def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assembled:
-    """``program`` as VM code: one Python pass to numbered values, then :func:`_allocate` (compiled) to registers.
+    """``program`` as VM code: operands numbered in bulk (Python), then two compiled passes.
 
-    The Python pass (:func:`_numbered`) applies the NumPy writer's exact
-    peephole and numbers every value: inputs ``0 .. m-1`` in ``order``,
-    computed values after them, constants ``-1, -2, ...``.  The compiled pass
+    Values are numbered: inputs ``0 .. m-1`` in ``order``, instruction i's
+    target ``m + i``, constants ``-1, -2, ...``.  :func:`_fold` applies the
+    NumPy writer's exact peephole over those numbers; :func:`_allocate`
     assigns registers from liveness: the constants first (never reused),
     then the inputs, then temporaries; a register is free again after the
     last use of its value (results live to the end); a target never shares a
     register with its own operands, so the batch kernel's loops vectorise.
-    """
-    code, values, results, count = _numbered(program, order, labels)
-    nc, m = len(values), len(order)
-    prog = _kernel("allocate")(code, count, nc, m, np.array(results, dtype=np.int32))
-    return Assembled(prog, np.array(values, dtype=np.float64), m, len(results), int(prog[4]), int(prog[0]))
-
-
-def _numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple[np.ndarray, list, list, int]:
-    """``(code, constants, results, values)``: the instructions after the exact peephole, over numbered values.
-
-    ``code`` is int32 ``(op, target, x, y, z)`` per instruction (a missing
-    operand repeats ``x``), values numbered as :func:`assemble` says.  The
-    peephole is the NumPy writer's (:func:`symgraph.backends.numpy.assignments`):
-    a constant factor or negation of a single-use temporary merges into its
-    one consumer when one factor is +-2^k (``t1 = 2*v; t2 = 100*t1`` becomes
-    ``t2 = 200*v``), so values are bitwise what the program computes.
-    Coefficients are Python ints while they are integers (exact, and cheap
-    to multiply), sympy numbers otherwise.  This loop is most of the time of
-    making a VM function, so it does one dictionary look-up per operand.
+    The Python side is a few list passes that run in C, and one Python call
+    per distinct constant -- no per-instruction Python code.
     """
     instructions = program.instructions
-    refs = [program.results[label] for label in labels]
-    keep = {r for r in refs if r.__class__ is str}
-    uses = Counter([a for _, _, args in instructions for a in args if a.__class__ is str])
+    n, m = len(instructions), len(order)
+    targets, names, operands = zip(*instructions) if instructions else ((), (), ())
+    number = dict(zip(order, range(m)))
+    number.update(zip(targets, range(m, m + n)))
+    unknown = set(names) - _OPCODES.keys()
+    if unknown:
+        raise UnsupportedOpError(f"backend='vm' has no instruction for op {sorted(unknown)[0]!r}")
+    flat = list(chain.from_iterable(operands))
+    refs = [as_constant(program.results[label]) for label in labels]
+    found = [a for a in flat if a.__class__ is not str] + [r for r in refs if r.__class__ is not str]
     values: list[float] = []
+    exact: list[bool] = []
     by_key: dict[Any, int] = {}
-    by_id: dict[int, int] = {}  # id of a constant object -> its number (the objects are kept alive in `held`)
-    held: list = []
-    forms: dict[int, Any] = {}  # id of a constant object -> its coefficient form (a Python int when integer)
-    number = {name: i for i, name in enumerate(order)}
-    pending: dict[str, tuple[Any, int]] = {}  # single-use temporary -> (coefficient, base value) not yet computed
-    named: dict[str, Any] = {}  # target of a const instruction -> the constant
-    code: list[int] = []
-    emit = code.extend
-    count = len(order)
-    NEG, MUL = CODES["neg"], CODES["mul"]
-
-    def constant(value: Any) -> int:
-        """The (negative) number of a constant, one per distinct value."""
-        found = by_id.get(id(value))
-        if found is None:
-            key = constant_key(as_constant(value))
-            found = by_key.get(key)
-            if found is None:
-                found = by_key[key] = -1 - len(values)
-                values.append(float(constant_value(value)))
-            by_id[id(value)] = found
-            held.append(value)
-        return found
-
-    def coefficient(value: Any) -> Any:
-        form = forms.get(id(value))
-        if form is None:
-            form = forms[id(value)] = int(value) if isinstance(value, sympy.Integer) else value
-            held.append(value)
-        return form
-
-    def exact(c: Any) -> bool:
-        """Scaling by ``c`` is exact: +-2^k."""
-        if c.__class__ is int:
-            c = -c if c < 0 else c
-            return c != 0 and c & (c - 1) == 0 and c.bit_length() < 1024
-        return _is_power_of_two(c)
-
-    def materialise(target: str, c: Any, base: int) -> int:
-        nonlocal count
-        if c == 1:
-            number[target] = base
-            return base
-        if c == -1:
-            emit((NEG, count, base, base, base))
-        else:
-            k = constant(c)
-            emit((MUL, count, k, base, k))
-        number[target] = count
-        count += 1
-        return count - 1
-
-    def value(a: Any, target: str) -> int:
-        """The number of an operand the fast look-up missed: a constant, or a pending scaled temporary."""
-        if a.__class__ is not str:
-            return constant(a)
-        if a in pending:
-            return materialise(a, *pending.pop(a))
-        raise GraphError(f"instruction {target!r} reads {a!r}, which no input or earlier instruction defines")
-
-    get, cget, codes, table, powers = number.get, by_id.get, CODES, ops.OPS, _POWERS
-    for target, op, args in instructions:
-        scaled = None
-        if op == "mul" or op == "neg":
-            if named:  # a constant's name reads as the constant, as in the NumPy writer
-                args = tuple(named.get(a, a) if a.__class__ is str else a for a in args)
-            if op == "neg":
-                a = args[0]
-                if a.__class__ is str:
-                    if a in pending:
-                        c, base = pending.pop(a)
-                        scaled = (-c, base)
-                    else:
-                        base = get(a)
-                        if base is None:
-                            base = value(a, target)
-                        scaled = (-1, base)
-            elif len(args) == 2 and (args[0].__class__ is str) != (args[1].__class__ is str):
-                k, ref = (args[1], args[0]) if args[0].__class__ is str else args
-                k = forms.get(id(k)) or coefficient(k)
-                if ref in pending:
-                    c, base = pending.pop(ref)
-                    if not (exact(k) or exact(c)):
-                        base, c = materialise(ref, c, base), 1  # inexact to merge: compute it
-                    scaled = (k * c, base)
-                else:
-                    base = get(ref)
-                    if base is None:
-                        base = value(ref, target)
-                    scaled = (k, base)
-            if scaled is not None:
-                if uses[target] == 1 and target not in keep:
-                    pending[target] = scaled
-                else:
-                    materialise(target, *scaled)
-                continue
-        elif op == "const":
-            number[target] = constant(args[0])
-            named[target] = args[0]
-            continue
-        c = codes.get(op)
-        if c is None:
-            raise UnsupportedOpError(f"backend='vm' has no instruction for op {op!r}")
-        if len(args) == 2:
-            a, b = args
-            x = get(a) if a.__class__ is str else cget(id(a))
-            if x is None:
-                x = value(a, target)
-            y = get(b) if b.__class__ is str else cget(id(b))
-            if y is None:
-                y = value(b, target)
-            if y < 0 and op == "pow":
-                special = powers.get(values[-1 - y])
-                if special is not None:
-                    c = codes[special]
-            emit((c, count, x, y, x))
-        elif len(args) == 1:
-            a = args[0]
-            x = get(a) if a.__class__ is str else cget(id(a))
-            if x is None:
-                x = value(a, target)
-            emit((c, count, x, x, x))
-        else:
-            regs = [(get(a) if a.__class__ is str else cget(id(a))) for a in args]
-            regs = [value(a, target) if r is None else r for a, r in zip(args, regs)]
-            x = regs[0]
-            if len(regs) == 3 and table[op].arity == 3:
-                emit((c, count, x, regs[1], regs[2]))
-            else:  # max(a, b, c): the binary op folded left
-                for more in regs[1:-1]:
-                    emit((c, count, x, more, x))
-                    x = count
-                    count += 1
-                emit((c, count, x, regs[-1], x))
-        number[target] = count
-        count += 1
+    by_id: dict[int, int] = {}
+    for key_id, value in dict(zip(map(id, found), found)).items():  # one call per distinct constant object
+        key = constant_key(as_constant(value))
+        k = by_key.get(key)
+        if k is None:
+            k = by_key[key] = -1 - len(values)
+            values.append(float(constant_value(value)))
+            exact.append(_is_power_of_two(as_constant(value)))
+        by_id[key_id] = k
+    if len(number) != m + n:  # a name assigned twice: number each operand by the definition before it
+        flat = _sequential(instructions, order, by_id.get)
+    else:
+        # constants join the names' table (equal constants share a slot: their float64 values are equal too)
+        number.update((value, by_id[id(value)]) for value in dict(zip(map(id, found), found)).values())
+        flat = list(map(number.get, flat))
+        if None in flat:
+            _sequential(instructions, order, by_id.get)  # raises the error naming the instruction and the name
+    get = number.get
     results = []
     for r in refs:
-        if r.__class__ is not str:
-            results.append(constant(r))
-        elif r in number:
-            results.append(number[r])
-        else:
+        found = get(r) if r.__class__ is str else by_id[id(r)]
+        if found is None:
             raise GraphError(f"result {r!r} is neither an input nor computed by the program")
-    return np.array(code, dtype=np.int32), values, results, count
+        results.append(found)
+    keep = np.zeros(m + n, dtype=np.bool_)
+    keep[[r for r in results if r >= 0]] = True
+    starts = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.fromiter(map(len, operands), dtype=np.intp, count=n), out=starts[1:])
+    code, consts, results_, count, error = _kernel("fold")(
+        np.fromiter(map(_OPCODES.__getitem__, names), dtype=np.int32, count=n), starts,
+        np.array(flat, dtype=np.intp), np.array(values, dtype=np.float64), np.array(exact, dtype=np.bool_),
+        keep, np.array(results, dtype=np.intp), m)
+    if error >= 0:
+        target, _, args = instructions[error]
+        later = next(a for a in args if a.__class__ is str and get(a, -1) >= m + error)
+        raise GraphError(f"instruction {target!r} reads {later!r}, which no input or earlier instruction defines")
+    prog = _kernel("allocate")(code, count, consts.shape[0], m, results_)
+    return Assembled(prog, consts, m, len(results), int(prog[4]), int(prog[0]))
+
+
+def _sequential(instructions: Sequence[tuple], order: Sequence[str], constant: Callable) -> list:
+    """Operand numbers when a name is assigned more than once: each reads the definition before it."""
+    number = {name: i for i, name in enumerate(order)}
+    flat = []
+    for i, (target, _, args) in enumerate(instructions, len(order)):
+        for a in args:
+            found = number.get(a) if a.__class__ is str else constant(id(a))
+            if found is None:
+                raise GraphError(f"instruction {target!r} reads {a!r}, which no input or earlier instruction defines")
+            flat.append(found)
+        number[target] = i
+    return flat
+
+
+#: op name -> VM op code, with the const pseudo-instruction (a name for a constant) as -1
+_OPCODES = {**CODES, "const": -1}
+_NEG, _MUL, _POW = CODES["neg"], CODES["mul"], CODES["pow"]
+_WHERE = CODES["where"]
+_POWER_VALUES = (2.0, 0.5, -1.0, 1.0)  # :data:`_POWERS` as two tuples numba indexes
+_POWER_CODES = tuple(CODES[_POWERS[v]] for v in _POWER_VALUES)
+
+
+def _put(code, w, op, t, x, y, z):  # pragma: no cover - compiled by numba
+    """Write one instruction at ``code[w:w+5]``; returns the next position."""
+    code[w] = op
+    code[w + 1] = t
+    code[w + 2] = x
+    code[w + 3] = y
+    code[w + 4] = z
+    return w + 5
+
+
+def _materialise(code, w, added, extra, alias, t, c, b, nc0):  # pragma: no cover - compiled by numba
+    """Compute ``t = c * b`` (an alias when c is 1, a negation when -1); returns the next positions."""
+    if c == 1.0:
+        alias[t] = b
+        return w, extra
+    alias[t] = t
+    if c == -1.0:
+        return _put(code, w, _NEG, t, b, b, b), extra
+    added[extra] = c
+    q = -nc0 - extra - 1
+    return _put(code, w, _MUL, t, q, b, q), extra + 1
+_SMALLEST, _LARGEST = 2.0 ** -1021, 2.0 ** 1021
+
+
+def _fold(ops_, starts, args, consts, exact, keep, results, m):  # pragma: no cover - compiled by numba
+    """The numbered instructions after the NumPy writer's exact peephole (:func:`symgraph.backends.numpy.assignments`).
+
+    A constant factor or negation of a single-use temporary merges into its
+    one consumer when one factor is +-2^k (``t1 = 2*v; t2 = 100*t1`` becomes
+    ``t2 = 200*v``), so values are bitwise what the program computes.
+    Coefficients are float64: a product with a +-2^k factor is exact unless
+    it leaves [2^-1021, 2^1021], where the merge is declined (the program's
+    own two products are computed instead).  Returns ``(code, constants,
+    results, values, error)``: int32 ``(op, target, x, y, z)`` rows (a
+    missing operand repeats ``x``), the constants (new coefficients added,
+    equal values merged), the results' numbers, the count of value numbers,
+    and -1 or the index of an instruction reading a later one.
+    """
+    n = ops_.shape[0]
+    nc0 = consts.shape[0]
+    values = m + n + args.shape[0]  # room for the intermediate values of max(a, b, c)
+    uses = np.zeros(values, dtype=np.int32)
+    for j in range(args.shape[0]):
+        if args[j] >= 0:
+            uses[args[j]] += 1
+    alias = np.arange(values)  # a value's number after aliasing (a constant's name: the constant)
+    pending = np.zeros(values, dtype=np.bool_)
+    coefficient = np.empty(values)
+    power = np.zeros(values, dtype=np.bool_)  # the coefficient is +-2^k
+    base_of = np.empty(values, dtype=np.intp)
+    code = np.empty(5 * (n + 2 * args.shape[0] + 1), dtype=np.int32)
+    added = np.empty(n + args.shape[0] + 1)
+    extra = 0
+    w = 0
+    fresh = m + n
+    for i in range(n):
+        op = ops_[i]
+        t = m + i
+        s, e = starts[i], starts[i + 1]
+        for j in range(s, e):
+            if args[j] >= t:
+                return code[:0], consts, results.astype(np.int32), 0, i
+        if op == -1:
+            alias[t] = args[s]
+            continue
+        scaled = False
+        c, base, pw = 1.0, 0, True
+        if op == _NEG and args[s] >= 0 and (pending[args[s]] or alias[args[s]] >= 0):
+            a = args[s]
+            if pending[a]:
+                pending[a] = False
+                c, base, pw = -coefficient[a], base_of[a], power[a]
+            else:
+                c, base, pw = -1.0, alias[a], True
+            scaled = True
+        elif op == _MUL and e - s == 2:
+            a0, a1 = args[s], args[s + 1]
+            name0 = a0 >= 0 and (pending[a0] or alias[a0] >= 0)
+            name1 = a1 >= 0 and (pending[a1] or alias[a1] >= 0)
+            if name0 != name1:
+                k, ref = (a1, a0) if name0 else (a0, a1)
+                if k >= 0:
+                    k = alias[k]
+                kv = consts[-1 - k] if -1 - k < nc0 else added[-1 - k - nc0]
+                kp = exact[-1 - k] if -1 - k < nc0 else False
+                c, base, pw = kv, alias[ref], kp
+                if pending[ref]:
+                    pending[ref] = False
+                    pc, pb, pp = coefficient[ref], base_of[ref], power[ref]
+                    product = kv * pc
+                    if kv == 0.0 or pc == 0.0:
+                        product = 0.0  # an exact zero has no sign
+                    finite = math.isfinite(kv) and math.isfinite(pc)
+                    fits = product == 0.0 or not finite or _SMALLEST <= abs(product) <= _LARGEST
+                    if (kp or pp) and fits:
+                        c, base, pw = product, pb, kp and pp
+                    else:  # inexact to merge: compute the pending value
+                        w, extra = _materialise(code, w, added, extra, alias, ref, pc, pb, nc0)
+                        base = alias[ref]
+                scaled = True
+        if scaled:
+            if uses[t] == 1 and not keep[t]:
+                pending[t], coefficient[t], base_of[t], power[t] = True, c, base, pw
+            else:
+                w, extra = _materialise(code, w, added, extra, alias, t, c, base, nc0)
+            continue
+        for j in range(s, e):  # operands of another op: compute pending values now
+            a = args[j]
+            if a >= 0 and pending[a]:
+                pending[a] = False
+                w, extra = _materialise(code, w, added, extra, alias, a, coefficient[a], base_of[a], nc0)
+        x = args[s] if args[s] < 0 else alias[args[s]]
+        if e - s == 1:
+            w = _put(code, w, op, t, x, x, x)
+            continue
+        y = args[s + 1] if args[s + 1] < 0 else alias[args[s + 1]]
+        if e - s == 2 or op == _WHERE:  # binary, or where(c, a, b)
+            if op == _POW and y < 0:
+                v = consts[-1 - y] if -1 - y < nc0 else added[-1 - y - nc0]
+                for p in range(4):
+                    if v == _POWER_VALUES[p]:
+                        op = _POWER_CODES[p]
+                        break
+            z = x
+            if e - s == 3:
+                z = args[s + 2] if args[s + 2] < 0 else alias[args[s + 2]]
+            w = _put(code, w, op, t, x, y, z)
+            continue
+        for j in range(s + 1, e):  # max(a, b, c): the binary op folded left
+            y = args[j] if args[j] < 0 else alias[args[j]]
+            d = t if j == e - 1 else fresh
+            if j < e - 1:
+                fresh += 1
+            w = _put(code, w, op, d, x, y, x)
+            x = d
+    out = np.empty(results.shape[0], dtype=np.intp)
+    for q in range(results.shape[0]):
+        out[q] = results[q] if results[q] < 0 else alias[results[q]]
+    # constants: equal float64 values (bit for bit) share one register
+    every = np.concatenate((consts, added[:extra]))
+    bits = every.view(np.int64)
+    order = np.argsort(bits, kind="mergesort")
+    renumber = np.empty(every.shape[0], dtype=np.intp)
+    unique = np.empty(every.shape[0])
+    u = -1
+    for p in range(every.shape[0]):
+        if p == 0 or bits[order[p]] != bits[order[p - 1]]:
+            u += 1
+            unique[u] = every[order[p]]
+        renumber[order[p]] = -1 - u
+    body = code[:w]
+    for r in range(0, w, 5):
+        for j in range(2, 5):
+            if body[r + j] < 0:
+                body[r + j] = renumber[-1 - body[r + j]]
+    for q in range(out.shape[0]):
+        if out[q] < 0:
+            out[q] = renumber[-1 - out[q]]
+    return body, unique[:u + 1], out.astype(np.int32), fresh, -1
 
 
 def _allocate(code, values, nc, m, results):  # pragma: no cover - compiled by numba
