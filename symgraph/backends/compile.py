@@ -97,7 +97,8 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     data: list = []
     if vector:
         theta = tuple(program.inputs if theta is None else theta)  # None: a vector entry no input reads
-        rest = [x for x in program.inputs if x not in set(theta)]
+        vector_inputs = set(theta)
+        rest = [x for x in program.inputs if x not in vector_inputs]
         data = graph.parameters(rest) if graph is not None else [(x, None) for x in rest]
         order = tuple(t for t in theta if t is not None) + _expanded(data)
     elif arrays:
