@@ -371,9 +371,9 @@ def _kernel(name: str) -> Callable:
     return kernel
 
 
-def kernels() -> tuple[Callable, Callable]:
-    """The two evaluation kernels ``(point, block)``, compiled or loaded from numba's cache."""
-    return _kernel("point"), _kernel("block")
+def kernels() -> tuple[Callable, ...]:
+    """Every kernel ``(fold, allocate, point, block)``, compiled or loaded from numba's cache (a warm-up)."""
+    return tuple(_kernel(name) for name in ("fold", "allocate", "point", "block"))
 
 
 # --------------------------------------------------------------------------- programs as data
