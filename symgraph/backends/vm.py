@@ -5,33 +5,60 @@ points.  The NumPy backend pays a Python call per instruction at each point
 and ``compile()`` of a long source when the function is made; the numba
 backend pays numba's type inference and LLVM for every program (seconds to
 minutes).  Here, as in CasADi's ``Function``, a program becomes *data* -- an
-int32 array of ``(op, target, x, y, z)`` register instructions
-(:func:`assemble`, one Python pass: the NumPy writer's exact constant-factor
-peephole, registers allocated from liveness) -- and two kernels compiled
-once per machine (numba, ``cache=True``) run any program:
-:func:`_run_point` at one point, :func:`_run_block` on batches a block of
-points at a time (every register a row of up to 256 points, sized so the
-register file stays in cache; arithmetic rows are loops LLVM vectorises).
+int32 array of ``(op, target, x, y, z)`` register instructions -- and
+kernels compiled once per machine (numba, ``cache=True``, one explicit
+signature each) run any program: :func:`_run_point` at one point,
+:func:`_run_block` on batches a block of points at a time (every register
+a row of up to 256 points, sized so the register file stays in cache;
+arithmetic rows are loops LLVM vectorises).
 
-Measured before choosing (benchmarks/evaluate.py; a shared 2-core machine
-under heavy load, so times are inflated several-fold, ratios are from the
-same run):
+Making the data (:func:`assemble`) is the time of making a function, so
+no Python code runs per instruction: the operands are numbered by a few
+list passes that run in C (``zip``, ``map(dict.get, ...)``), one Python
+call per *distinct* constant, and two compiled passes do the rest --
+:func:`_fold`, the NumPy writer's exact constant-factor peephole over
+numbers, and :func:`_allocate`, registers from liveness.  A per-instruction
+Python loop (the first design: dictionaries, closures, sympy products) took
+5.6 s for 10^5 instructions; a tight one still 0.5-0.7 s, a third of it the
+use counts alone -- too slow for the 0.5 s target on a loaded machine.
 
-* making a callable for Rosenbrock n = 1,000 (10^4 instructions): VM
-  0.5 s, NumPy backend 1.6 s, symengine's LLVM ``Lambdify`` 17.7 s; one
-  LLVM compilation per program -- the direct-``llvmlite`` design -- is what
-  symengine does, and its cost grows with the program, so it cannot make a
-  10^5-instruction callable in 0.5 s; it was not prototyped further.
-* one point, n = 1,000: VM 0.09-0.25 ms (NumPy backend 25 ms, CasADi 0.96 ms,
-  JAX 0.25 ms, symengine LLVM 0.04 ms); n = 10: VM 20 µs, symengine 20 µs.
-* 10^4 points, n = 1,000: VM 0.3-0.8 s, NumPy 0.5-1.25 s, symengine 0.2 s.
+Measured (benchmarks/evaluate.py; a shared 2-core machine under load,
+ratios from the same run; ranges over runs):
 
-The kernels: compiling them cold takes seconds to tens of seconds, once per
-machine (numba's cache, beside this file or in ``NUMBA_CACHE_DIR``); loading
-them costs a fraction of a second once per process (:func:`kernels`).
+* making a callable (``lambdify``, derivation excluded), Rosenbrock
+  gradient: n = 1,000 (10^4 instructions) 12-17 ms (was 0.5 s; NumPy
+  backend 0.17 s, CasADi 1.5 ms, symengine's LLVM ``Lambdify`` 3 s);
+  n = 10,000 (10^5 instructions) 0.22-0.32 s (was 5.6 s; NumPy backend
+  2.5 s, of which ``compile()`` of the source is about half, CasADi 13 ms,
+  symengine time-out).  One LLVM compilation per program -- symengine's
+  design -- grows with the program and cannot make a 10^5-instruction
+  callable in 0.5 s.
+* one point, the whole ``value_and_grad(vector=True)`` call: n = 10: VM 7 µs
+  (symengine 6, CasADi 61, JAX 12); n = 100: 17 µs (6, 36, 41); n = 1,000:
+  29 µs (12, 185, 55); n = 10,000: 0.36 ms (CasADi 1.2 ms, JAX 0.08 ms,
+  symengine time-out).  The kernel itself runs 1.7-2.6 ns per instruction
+  (a 10^4-instruction program); the rest is the call (about 3-5 µs).  So
+  the VM beats CasADi at every size and is within 2.5-3x of symengine's
+  native code, not 2x.  Tried: loading inputs at first use and storing
+  results at once (fewer live registers) -- slower (the extra load/store
+  instructions; reverse-mode programs keep the forward values live anyway).
+* 10^4 points (10^3 at n = 10,000): Rosenbrock n = 1,000 VM 95 ms, NumPy
+  154 ms, symengine 73 ms, JAX 67 ms; the MLP VM 9.3 ms, NumPy 5.6 ms
+  (transcendental functions: NumPy's SIMD loops win), symengine 7.5 ms.
+
+The kernels: compiling them cold takes 10-15 s, once per machine (numba's
+cache, beside this file or in ``NUMBA_CACHE_DIR``; editing this file
+invalidates it).  A process pays numba's own start once: importing numba
+0.25-0.3 s, then its first compile or cache load sets up its registries,
+0.3-0.6 s, which import ``scipy.linalg`` when SciPy is installed (0.25-0.35
+s more unless the program already imported SciPy); each kernel then loads
+in 6-16 ms, only when first needed (:func:`_kernel`: a process evaluating
+single points never loads the batch kernel).
 
 Semantics: float64 values as the NumPy backend computes them (arithmetic
-bitwise, with its peephole; transcendental functions from libm, which may
+bitwise, with its peephole -- except that a merged constant factor
+leaving [2^-1021, 2^1021] is not merged, where the NumPy writer's exact
+rational product would be rounded once; transcendental functions from libm, which may
 differ from NumPy's SIMD loops in the last bits), conditions as 1.0/0.0,
 branches of ``where`` selected as in NumPy, so derivatives through branches
 stay nan-free.  Like the numba backend it raises no NumPy
@@ -40,9 +67,10 @@ arrays, all-float32 inputs -- run the NumPy backend's kernel, made on first
 need; a program calling a function registered from Python (``sg.function``)
 is compiled by the NumPy backend (the VM cannot call Python).
 
-Why not the default: it does not win everywhere (programs rich in
-transcendental functions evaluate large batches faster with NumPy's SIMD
-loops; symengine's and JAX's native code is faster on large batches), it
+Why not the default: it does not win everywhere on float64 inputs
+(programs rich in transcendental functions, and the product of 1,000
+inputs, evaluate large batches faster with NumPy's SIMD loops; symengine's
+and JAX's native code is faster on large batches), it
 drops NumPy's warnings and last-bit agreement that the NumPy backend
 guarantees, and it needs numba.  So it is opt-in: ``backend="vm"`` in
 ``sg.lambdify``, ``Gradient.lambdify``, ``sg.value_and_grad`` (also
@@ -63,7 +91,6 @@ from itertools import chain
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import sympy
 
 from .. import ops
 from ..constants import as_constant, constant_key, constant_value
