@@ -115,6 +115,10 @@ def test_vector_functions_take_the_one_point_path():
         close(g1, g2)
     with pytest.raises(sg.GraphError, match="1-D vector of 3 values"):
         fast(np.zeros(4))
+    x = np.array([0.5, -1.0, 2.0])
+    (_, first), (_, second) = fast(x), fast(x)
+    first[:] = 0.0  # each call's gradient is its own array
+    assert np.array_equal(second, plain(x)[1]) or close(second, plain(x)[1]) is None
     scipy = pytest.importorskip("scipy.optimize")
     found = scipy.minimize(sg.value_and_grad("(x-1)^2 + 10*(y+2)^2", vector=True, backend="vm"), [0.0, 0.0],
                            jac=True, method="BFGS")
