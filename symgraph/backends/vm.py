@@ -22,29 +22,38 @@ Python loop (the first design: dictionaries, closures, sympy products) took
 5.6 s for 10^5 instructions; a tight one still 0.5-0.7 s, a third of it the
 use counts alone -- too slow for the 0.5 s target on a loaded machine.
 
-Measured (benchmarks/evaluate.py; a shared 2-core machine under load,
-ratios from the same run; ranges over runs):
+Measured (benchmarks/evaluate.py; a shared 2-core machine, ratios from
+the same run; ranges over runs under lighter and heavier load):
 
 * making a callable (``lambdify``, derivation excluded), Rosenbrock
-  gradient: n = 1,000 (10^4 instructions) 12-17 ms (was 0.5 s; NumPy
-  backend 0.17 s, CasADi 1.5 ms, symengine's LLVM ``Lambdify`` 3 s);
-  n = 10,000 (10^5 instructions) 0.22-0.32 s (was 5.6 s; NumPy backend
-  2.5 s, of which ``compile()`` of the source is about half, CasADi 13 ms,
-  symengine time-out).  One LLVM compilation per program -- symengine's
-  design -- grows with the program and cannot make a 10^5-instruction
-  callable in 0.5 s.
-* one point, the whole ``value_and_grad(vector=True)`` call: n = 10: VM 7 µs
-  (symengine 6, CasADi 61, JAX 12); n = 100: 17 µs (6, 36, 41); n = 1,000:
-  29 µs (12, 185, 55); n = 10,000: 0.36 ms (CasADi 1.2 ms, JAX 0.08 ms,
-  symengine time-out).  The kernel itself runs 1.7-2.6 ns per instruction
-  (a 10^4-instruction program); the rest is the call (about 3-5 µs).  So
-  the VM beats CasADi at every size and is within 2.5-3x of symengine's
-  native code, not 2x.  Tried: loading inputs at first use and storing
-  results at once (fewer live registers) -- slower (the extra load/store
-  instructions; reverse-mode programs keep the forward values live anyway).
-* 10^4 points (10^3 at n = 10,000): Rosenbrock n = 1,000 VM 95 ms, NumPy
-  154 ms, symengine 73 ms, JAX 67 ms; the MLP VM 9.3 ms, NumPy 5.6 ms
-  (transcendental functions: NumPy's SIMD loops win), symengine 7.5 ms.
+  gradient: n = 1,000 (10^4 instructions) 12-18 ms (was 0.5 s; NumPy
+  backend 0.17-0.24 s, CasADi 1.5-2.2 ms, symengine's LLVM ``Lambdify``
+  3 s); n = 10,000 (10^5 instructions) 0.22-0.32 s (was 5.6 s; NumPy
+  backend 2.4-2.6 s, of which ``compile()`` of the source is about half;
+  CasADi 13-20 ms; symengine times out).  One LLVM compilation per
+  program -- symengine's design -- grows with the program and cannot make
+  a 10^5-instruction callable in 0.5 s.
+* one point, the whole ``value_and_grad(vector=True)`` call (VM, then
+  symengine, CasADi, JAX): n = 10: 2.3 µs (3.8, 24, 14); n = 100: 7.4 µs
+  (4.2, 35, 39); n = 1,000: 29 µs (12.5, 134, 67); n = 10,000: 0.37 ms
+  (time-out, 1.5 ms, 0.09 ms); the MLP 3.3 µs (4.2, 37, 34).  The kernel
+  runs 1.7-2.6 ns per instruction on a 10^4-instruction program; the call
+  around it about 1.5 µs.  So the VM beats CasADi at every size by 4-11x,
+  and symengine's native code up to n = 10 and on the MLP; it is 1.8x
+  slower at n = 100 and 2.3x at n = 1,000.  Tried and dropped: loading
+  inputs at first use and storing results at once (fewer live registers):
+  slower, as the extra instructions cost more than they save, and
+  reverse-mode programs keep the forward values live anyway.
+* 10^4 points (10^3 at n = 10,000): Rosenbrock n = 1,000 VM 96 ms, NumPy
+  150 ms, symengine 62 ms, JAX 73 ms; the MLP VM 4.0 ms, NumPy 2.9 ms
+  (transcendental functions: NumPy's SIMD loops win), symengine 3.5 ms.
+  The batch kernel is slower than symengine's at every size (0.4-0.9x):
+  a reverse-mode program keeps thousands of values live (3,000 registers
+  at n = 1,000), so a block of points is only 32 wide and its register
+  file lives in L2 (block widths from 16 to 256 were measured; 1 MiB per
+  block is best).  Shortening live ranges (scheduling each value just
+  before its use, inputs loaded and results stored as they are needed)
+  is the next step for batches.
 
 The kernels: compiling them cold takes 10-15 s, once per machine (numba's
 cache, beside this file or in ``NUMBA_CACHE_DIR``; editing this file
