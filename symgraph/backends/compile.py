@@ -26,6 +26,7 @@ import numpy as np
 
 from ..binding import positional_order
 from ..errors import GraphError
+from ..progress import paused_gc
 from .chunk import chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel, used_functions
@@ -79,6 +80,15 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     progress : None, bool or callable(done, total)
         See :mod:`symgraph.progress`.
     """
+    with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
+        return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
+                         backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress)
+
+
+def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | None, args: Sequence[str] | None,
+              vector: bool, theta: Sequence[str] | None, backend: str, pattern: Any, chunk: int | None,
+              parallel: bool, xp: Any, progress: Any) -> Callable:
+    """:func:`compile_program`'s work, with the garbage collector paused."""
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
     graph = getattr(program, "graph", None)
@@ -87,7 +97,8 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     data: list = []
     if vector:
         theta = tuple(program.inputs if theta is None else theta)  # None: a vector entry no input reads
-        rest = [x for x in program.inputs if x not in set(theta)]
+        vector_inputs = set(theta)
+        rest = [x for x in program.inputs if x not in vector_inputs]
         data = graph.parameters(rest) if graph is not None else [(x, None) for x in rest]
         order = tuple(t for t in theta if t is not None) + _expanded(data)
     elif arrays:

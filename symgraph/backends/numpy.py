@@ -92,7 +92,7 @@ def _is_power_of_two(c: Any) -> bool:
     return value != 0 and math.isfinite(value) and math.frexp(abs(value))[0] == 0.5
 
 
-def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable, ns: str,
+def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Callable, ns: str,
                  constant: Callable[[str], str], report: Progress | None = None,
                  special: str = "special", user: str = "user") -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
@@ -103,21 +103,34 @@ def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable,
     +-2^k, so every result is bitwise what the program computes, in fewer
     array operations.  An op on constants alone is evaluated at call time,
     its first operand written by ``constant`` (a 0-d array of the working
-    dtype in NumPy code, a float64 in the numba kernel).
+    dtype in NumPy code, a float64 in the numba kernel).  ``resolve`` maps an
+    operand to what it stands for (None: every operand stands for itself).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
         if op != "const":
             for a in args:
-                ref = resolve(a)
-                if isinstance(ref, str):
+                ref = a if resolve is None else resolve(a)
+                if ref.__class__ is str:
                     uses[ref] = uses.get(ref, 0) + 1
     pending: dict[str, tuple[Any, str, list[str]]] = {}  # target -> (coefficient, base text, names)
     lines: list[tuple[str, str, list[str]]] = []
+    emit = lines.append
     templates: dict[str, str] = {}  # op -> its code with the namespaces' names, made once per op
+    texts_of: dict[int, tuple[Any, str]] = {}  # id of a constant -> (the constant, kept alive; its text)
+    one = sympy.Integer(1)
+    table = ops.OPS
+    coefficient_texts: dict[tuple, str] = {}
+
+    def text_of(value: Any) -> str:
+        """``lit(value)``, once per constant object (the programs repeat a few constants many times)."""
+        found = texts_of.get(id(value))
+        if found is None:
+            found = texts_of[id(value)] = (value, lit(value))
+        return found[1]
 
     def scaled(ref: str) -> tuple[Any, str, list[str]]:
-        return pending.pop(ref) if ref in pending else (sympy.Integer(1), ref, [ref])
+        return pending.pop(ref) if ref in pending else (one, ref, [ref])
 
     def materialise(coefficient: Any, base: str, names: list[str]) -> str:
         """Python text of ``coefficient * base``, keeping ``base``'s own association."""
@@ -127,55 +140,67 @@ def assignments(instructions: list, resolve: Callable, keep: set, lit: Callable,
             return base
         if coefficient == -1:
             return f"-{inner}"
-        return f"{lit(coefficient)} * {inner}"
+        key = (coefficient.__class__, coefficient)  # the class too: 2 and 2.0 are equal but written differently
+        text = coefficient_texts.get(key)
+        if text is None:
+            text = coefficient_texts[key] = lit(coefficient)
+        return f"{text} * {inner}"
 
     for done, (target, op, args) in enumerate(instructions, 1):
         if report is not None and not done & (STEP - 1):
             report.advance(STEP)
         if op == "const":
             continue
-        refs = [resolve(a) for a in args]
+        refs = list(args) if resolve is None else [resolve(a) for a in args]
         result = None  # (coefficient, base, names) when the value is a scaled product
-        if op == "neg" and isinstance(refs[0], str):
+        if op == "neg" and refs[0].__class__ is str:
             c, base, names = scaled(refs[0])
             result = (-c, base, names)
-        elif op == "mul" and sum(isinstance(r, str) for r in refs) == 1:
-            k = next(r for r in refs if not isinstance(r, str))
-            ref = next(r for r in refs if isinstance(r, str))
-            c, base, names = pending.get(ref, (sympy.Integer(1), ref, [ref]))
-            if ref in pending and not (_is_power_of_two(k) or _is_power_of_two(c)):
-                lines.append((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
-                c, base, names = sympy.Integer(1), ref, [ref]
-            pending.pop(ref, None)
-            result = (k * c, base, names)
-        elif op == "mul" and all(isinstance(r, str) for r in refs) and any(r in pending for r in refs):
-            (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (sympy.Integer(1), r, [r])) for r in refs)
-            if _is_power_of_two(c1) and _is_power_of_two(c2):
-                for r in refs:
-                    pending.pop(r, None)
-                right = b2 if b2.isidentifier() else f"({b2})"
-                result = (c1 * c2, f"{b1} * {right}", list(dict.fromkeys(n1 + n2)))
+        elif op == "mul" and len(refs) == 2:
+            r0, r1 = refs
+            if (r0.__class__ is str) != (r1.__class__ is str):
+                k, ref = (r1, r0) if r0.__class__ is str else (r0, r1)
+                c, base, names = pending.get(ref, (one, ref, [ref]))
+                if ref in pending and not (_is_power_of_two(k) or _is_power_of_two(c)):
+                    emit((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
+                    c, base, names = one, ref, [ref]
+                pending.pop(ref, None)
+                result = (k * c, base, names)
+            elif r0.__class__ is str and (r0 in pending or r1 in pending):
+                (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (one, r, [r])) for r in refs)
+                if _is_power_of_two(c1) and _is_power_of_two(c2):
+                    for r in refs:
+                        pending.pop(r, None)
+                    right = b2 if b2.isidentifier() else f"({b2})"
+                    result = (c1 * c2, f"{b1} * {right}", list(dict.fromkeys(n1 + n2)))
         if result is None:
-            for r in dict.fromkeys(r for r in refs if isinstance(r, str)):
-                if r in pending:  # an operand of another op: compute it now
-                    lines.append((r, materialise(*pending[r]), pending.pop(r)[2]))
-            texts = [r if isinstance(r, str) else lit(r) for r in refs]
-            if all(not isinstance(r, str) for r in refs):  # evaluate at call time, with NumPy's rules
+            names = [r for r in refs if r.__class__ is str]
+            if len(names) > 1:
+                names = list(dict.fromkeys(names))
+            if pending:
+                for r in names:
+                    if r in pending:  # an operand of another op: compute it now
+                        emit((r, materialise(*pending[r]), pending.pop(r)[2]))
+            texts = [r if r.__class__ is str else text_of(r) for r in refs]
+            if not names:  # evaluate at call time, with NumPy's rules
                 texts[0] = constant(texts[0])
-            elif op == "where" and not any(isinstance(r, str) for r in refs[1:]):  # where(c, 1, 0): the dtype
+            elif op == "where" and not any(r.__class__ is str for r in refs[1:]):  # where(c, 1, 0): the dtype
                 texts[1] = constant(texts[1])
             template = templates.get(op)
             if template is None:
                 template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
                                             .replace("user.", f"{user}."))
-            text = template.format(*texts[:2]) if len(texts) > ops.OPS[op].arity else template.format(*texts)
-            for more in texts[2:] if len(texts) > ops.OPS[op].arity else ():  # max(a, b, c): nested
-                text = template.format(text, more)
-            lines.append((target, text, list(dict.fromkeys(r for r in refs if isinstance(r, str)))))
+            if len(texts) > table[op].arity:  # max(a, b, c): nested
+                text = template.format(*texts[:2])
+                for more in texts[2:]:
+                    text = template.format(text, more)
+            else:
+                text = template.format(*texts)
+            emit((target, text, names))
         elif uses.get(target, 0) == 1 and target not in keep:
             pending[target] = result
         else:
-            lines.append((target, materialise(*result), result[2]))
+            emit((target, materialise(*result), result[2]))
     if report is not None:
         report.advance(len(instructions) % STEP)
     return lines
@@ -249,7 +274,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         return alias.get(ref, ref) if isinstance(ref, str) else ref
 
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
-    emitted = assignments(instructions, resolve, result_refs, lit, ns,
+    emitted = assignments(instructions, resolve if alias else None, result_refs, lit, ns,
                           lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special, user)
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(emitted):

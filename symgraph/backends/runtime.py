@@ -375,7 +375,9 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
     A point is handed to ``kernel`` as scalars, so it runs the kernel's
     single-point path (:func:`working_dtype` decides the dtype).
     """
-    def value_and_gradient(results: tuple) -> tuple[float, np.ndarray]:
+    def value_and_gradient(results: tuple | np.ndarray) -> tuple[float, np.ndarray]:
+        if results.__class__ is np.ndarray:  # a backend's one-point path: a fresh float64 vector of the results
+            return float(results[0]), results[1:]
         value, grads = results[0], results[1:]
         return float(value), np.array(grads, dtype=np.result_type(value))
     function = _point_function(kernel, names, value_and_gradient, name=name, doc=doc, source=source, data=data,

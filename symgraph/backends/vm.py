@@ -5,33 +5,69 @@ points.  The NumPy backend pays a Python call per instruction at each point
 and ``compile()`` of a long source when the function is made; the numba
 backend pays numba's type inference and LLVM for every program (seconds to
 minutes).  Here, as in CasADi's ``Function``, a program becomes *data* -- an
-int32 array of ``(op, target, x, y, z)`` register instructions
-(:func:`assemble`, one Python pass: the NumPy writer's exact constant-factor
-peephole, registers allocated from liveness) -- and two kernels compiled
-once per machine (numba, ``cache=True``) run any program:
-:func:`_run_point` at one point, :func:`_run_block` on batches a block of
-points at a time (every register a row of up to 256 points, sized so the
-register file stays in cache; arithmetic rows are loops LLVM vectorises).
+int32 array of ``(op, target, x, y, z)`` register instructions -- and
+kernels compiled once per machine (numba, ``cache=True``, one explicit
+signature each) run any program: :func:`_run_point` at one point,
+:func:`_run_block` on batches a block of points at a time (every register
+a row of up to 256 points, sized so the register file stays in cache;
+arithmetic rows are loops LLVM vectorises).
 
-Measured before choosing (benchmarks/evaluate.py; a shared 2-core machine
-under heavy load, so times are inflated several-fold, ratios are from the
-same run):
+Making the data (:func:`assemble`) is the time of making a function, so
+no Python code runs per instruction: the operands are numbered by a few
+list passes that run in C (``zip``, ``map(dict.get, ...)``), one Python
+call per *distinct* constant, and two compiled passes do the rest --
+:func:`_fold`, the NumPy writer's exact constant-factor peephole over
+numbers, and :func:`_allocate`, registers from liveness.  A per-instruction
+Python loop (the first design: dictionaries, closures, sympy products) took
+5.6 s for 10^5 instructions; a tight one still 0.5-0.7 s, a third of it the
+use counts alone -- too slow for the 0.5 s target on a loaded machine.
 
-* making a callable for Rosenbrock n = 1,000 (10^4 instructions): VM
-  0.5 s, NumPy backend 1.6 s, symengine's LLVM ``Lambdify`` 17.7 s; one
-  LLVM compilation per program -- the direct-``llvmlite`` design -- is what
-  symengine does, and its cost grows with the program, so it cannot make a
-  10^5-instruction callable in 0.5 s; it was not prototyped further.
-* one point, n = 1,000: VM 0.09-0.25 ms (NumPy backend 25 ms, CasADi 0.96 ms,
-  JAX 0.25 ms, symengine LLVM 0.04 ms); n = 10: VM 20 µs, symengine 20 µs.
-* 10^4 points, n = 1,000: VM 0.3-0.8 s, NumPy 0.5-1.25 s, symengine 0.2 s.
+Measured (benchmarks/evaluate.py; a shared 2-core machine, ratios from
+the same run; ranges over runs under lighter and heavier load):
 
-The kernels: compiling them cold takes seconds to tens of seconds, once per
-machine (numba's cache, beside this file or in ``NUMBA_CACHE_DIR``); loading
-them costs a fraction of a second once per process (:func:`kernels`).
+* making a callable (``lambdify``, derivation excluded), Rosenbrock
+  gradient: n = 1,000 (10^4 instructions) 12-18 ms (was 0.5 s; NumPy
+  backend 0.17-0.24 s, CasADi 1.5-2.2 ms, symengine's LLVM ``Lambdify``
+  3 s); n = 10,000 (10^5 instructions) 0.22-0.32 s (was 5.6 s; NumPy
+  backend 2.4-2.6 s, of which ``compile()`` of the source is about half;
+  CasADi 13-20 ms; symengine times out).  One LLVM compilation per
+  program -- symengine's design -- grows with the program and cannot make
+  a 10^5-instruction callable in 0.5 s.
+* one point, the whole ``value_and_grad(vector=True)`` call (VM, then
+  symengine, CasADi, JAX): n = 10: 2.3 µs (3.8, 24, 14); n = 100: 7.4 µs
+  (4.2, 35, 39); n = 1,000: 29 µs (12.5, 134, 67); n = 10,000: 0.37 ms
+  (time-out, 1.5 ms, 0.09 ms); the MLP 3.3 µs (4.2, 37, 34).  The kernel
+  runs 1.7-2.6 ns per instruction on a 10^4-instruction program; the call
+  around it about 1.5 µs.  So the VM beats CasADi at every size by 4-11x,
+  and symengine's native code up to n = 10 and on the MLP; it is 1.8x
+  slower at n = 100 and 2.3x at n = 1,000.  Tried and dropped: loading
+  inputs at first use and storing results at once (fewer live registers):
+  slower, as the extra instructions cost more than they save, and
+  reverse-mode programs keep the forward values live anyway.
+* 10^4 points (10^3 at n = 10,000): Rosenbrock n = 1,000 VM 96 ms, NumPy
+  150 ms, symengine 62 ms, JAX 73 ms; the MLP VM 4.0 ms, NumPy 2.9 ms
+  (transcendental functions: NumPy's SIMD loops win), symengine 3.5 ms.
+  The batch kernel is slower than symengine's at every size (0.4-0.9x):
+  a reverse-mode program keeps thousands of values live (3,000 registers
+  at n = 1,000), so a block of points is only 32 wide and its register
+  file lives in L2 (block widths from 16 to 256 were measured; 1 MiB per
+  block is best).  Shortening live ranges (scheduling each value just
+  before its use, inputs loaded and results stored as they are needed)
+  is the next step for batches.
+
+The kernels: compiling them cold takes 10-15 s, once per machine (numba's
+cache, beside this file or in ``NUMBA_CACHE_DIR``; editing this file
+invalidates it).  A process pays numba's own start once: importing numba
+0.25-0.3 s, then its first compile or cache load sets up its registries,
+0.3-0.6 s, which import ``scipy.linalg`` when SciPy is installed (0.25-0.35
+s more unless the program already imported SciPy); each kernel then loads
+in 6-16 ms, only when first needed (:func:`_kernel`: a process evaluating
+single points never loads the batch kernel).
 
 Semantics: float64 values as the NumPy backend computes them (arithmetic
-bitwise, with its peephole; transcendental functions from libm, which may
+bitwise, with its peephole -- except that a merged constant factor
+leaving [2^-1021, 2^1021] is not merged, where the NumPy writer's exact
+rational product would be rounded once; transcendental functions from libm, which may
 differ from NumPy's SIMD loops in the last bits), conditions as 1.0/0.0,
 branches of ``where`` selected as in NumPy, so derivatives through branches
 stay nan-free.  Like the numba backend it raises no NumPy
@@ -40,9 +76,10 @@ arrays, all-float32 inputs -- run the NumPy backend's kernel, made on first
 need; a program calling a function registered from Python (``sg.function``)
 is compiled by the NumPy backend (the VM cannot call Python).
 
-Why not the default: it does not win everywhere (programs rich in
-transcendental functions evaluate large batches faster with NumPy's SIMD
-loops; symengine's and JAX's native code is faster on large batches), it
+Why not the default: it does not win everywhere on float64 inputs
+(programs rich in transcendental functions, and the product of 1,000
+inputs, evaluate large batches faster with NumPy's SIMD loops; symengine's
+and JAX's native code is faster on large batches), it
 drops NumPy's warnings and last-bit agreement that the NumPy backend
 guarantees, and it needs numba.  So it is opt-in: ``backend="vm"`` in
 ``sg.lambdify``, ``Gradient.lambdify``, ``sg.value_and_grad`` (also
@@ -59,13 +96,13 @@ Examples
 from __future__ import annotations
 
 import math
+from itertools import chain
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import sympy
 
 from .. import ops
-from ..constants import constant_key, constant_value
+from ..constants import as_constant, constant_key, constant_value
 from ..errors import GraphError, UnsupportedOpError
 from .numpy import _is_power_of_two
 from .runtime import working_dtype
@@ -312,7 +349,7 @@ def _run_block(prog, io, sources, steps, out, width):  # pragma: no cover - comp
     return registers.shape[0]  # keeps the register file alive past the last read through its pointer
 
 
-_KERNELS: list = []
+_COMPILED: dict[str, Callable] = {}
 
 
 def _pointers(numba: Any) -> tuple[Callable, Callable]:
@@ -332,89 +369,50 @@ def _pointers(numba: Any) -> tuple[Callable, Callable]:
     return pointer_to(types.float64), pointer_to(types.int32)
 
 
-def kernels() -> tuple[Callable, Callable]:
-    """The two compiled kernels ``(point, block)``: compiled by numba once, then loaded from numba's cache."""
-    if not _KERNELS:
+def _signatures() -> dict[str, Any]:
+    """One explicit signature per kernel: numba compiles (or loads from its cache) exactly one specialisation."""
+    from numba import types as t
+    program, floats, addresses = t.int32[::1], t.float64[::1], t.intp[::1]
+    return {"apply": t.float64(t.int32, t.float64, t.float64, t.float64),
+            "point": t.intp(program, floats),
+            "block": t.intp(program, floats, addresses, addresses, t.float64[:, ::1], t.intp),
+            "allocate": t.int32[::1](program, t.intp, t.intp, t.intp, program),
+            "fold": t.Tuple((program, floats, program, t.intp, t.intp))(
+                program, addresses, addresses, floats, t.boolean[::1], t.boolean[::1], addresses, t.intp)}
+
+
+def _kernel(name: str) -> Callable:
+    """The compiled kernel ``name`` ("point", "block" or "allocate"), compiled on first need in a process.
+
+    Each is compiled once per machine and loaded from numba's cache
+    (beside this file, or in ``NUMBA_CACHE_DIR``) afterwards; loading only
+    the kernels a process uses keeps its first call short.
+    """
+    kernel = _COMPILED.get(name)
+    if kernel is None:
         try:
             import numba
         except ImportError as error:
             raise ImportError("backend='vm' needs numba: pip install numba") from error
-        globals()["_f64"], globals()["_i32"] = _pointers(numba)
+        signatures = _signatures()
         options = dict(error_model="numpy", nogil=True, cache=True, boundscheck=False)
-        globals()["_apply"] = numba.njit(**options)(_apply)  # a call: the hot loop stays small
-        point = numba.njit(**options)(_run_point)
-        block = numba.njit(**options)(_run_block)
-        prog = np.array([1, 0, 1, 1, 2, ADD, 1, 0, 0, 0, 1], dtype=np.int32)  # y = x + x
-        io, out = np.ones(2), np.empty((1, 1))
-        point(prog, io)  # compile, or load from numba's cache: once per process, not per function
-        block(prog, io, np.array([io.ctypes.data], dtype=np.intp), np.zeros(1, dtype=np.intp), out, MIN_WIDTH)
-        _KERNELS.extend((point, block))
-    return _KERNELS[0], _KERNELS[1]
+        if name in ("point", "block") and "apply" not in _COMPILED:
+            globals()["_f64"], globals()["_i32"] = _pointers(numba)
+            _COMPILED["apply"] = globals()["_apply"] = numba.njit(signatures["apply"], **options)(_apply)
+        if name == "fold" and "materialise" not in _COMPILED:  # helpers: compiled for their callers' types
+            globals()["_put"] = numba.njit(**options)(_put)
+            _COMPILED["materialise"] = globals()["_materialise"] = numba.njit(**options)(_materialise)
+        python = {"point": _run_point, "block": _run_block, "allocate": _allocate, "fold": _fold}[name]
+        kernel = _COMPILED[name] = numba.njit(signatures[name], **options)(python)
+    return kernel
+
+
+def kernels() -> tuple[Callable, ...]:
+    """Every kernel ``(fold, allocate, point, block)``, compiled or loaded from numba's cache (a warm-up)."""
+    return tuple(_kernel(name) for name in ("fold", "allocate", "point", "block"))
 
 
 # --------------------------------------------------------------------------- programs as data
-
-def folded(instructions: Sequence[tuple], keep: set) -> tuple[list[tuple], dict[str, Any]]:
-    """The instructions after the NumPy writer's exact peephole, and the names it made aliases.
-
-    A constant factor or negation of a single-use temporary merges into its
-    one consumer when one factor is +-2^k (``t1 = 2*v; t2 = 100*t1`` becomes
-    ``t2 = 200*v``), so values are bitwise what the program computes -- and
-    what the NumPy backend computes, which applies the same rule
-    (:func:`symgraph.backends.numpy.assignments`).  ``keep``: names that must
-    get their own value (results).  A name whose value is another's (a double
-    negation) is returned as an alias.
-    """
-    uses: dict[str, int] = {}
-    for _, op, args in instructions:
-        if op != "const":
-            for a in args:
-                if a.__class__ is str:
-                    uses[a] = uses.get(a, 0) + 1
-    one = sympy.Integer(1)
-    pending: dict[str, tuple[Any, Any]] = {}  # target -> (coefficient, base) not yet computed
-    alias: dict[str, Any] = {}
-    out: list[tuple] = []
-    emit = out.append
-
-    def materialise(target: str, coefficient: Any, base: Any) -> None:
-        if coefficient == 1:
-            alias[target] = base
-        elif coefficient == -1:
-            emit((target, "neg", (base,)))
-        else:
-            emit((target, "mul", (coefficient, base)))
-
-    for target, op, args in instructions:
-        if op == "const":
-            alias[target] = args[0]
-            continue
-        if alias:
-            args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
-        scaled = None
-        if op == "neg" and args[0].__class__ is str:
-            c, base = pending.pop(args[0], (one, args[0]))
-            scaled = (-c, base)
-        elif op == "mul" and len(args) == 2 and (args[0].__class__ is str) != (args[1].__class__ is str):
-            k, ref = (args[1], args[0]) if args[0].__class__ is str else args
-            c, base = pending.pop(ref, (one, ref))
-            if base is not ref and not (_is_power_of_two(k) or _is_power_of_two(c)):
-                materialise(ref, c, base)  # inexact to merge: compute it
-                c, base = one, ref
-            scaled = (k * c, base)
-        if scaled is None:
-            for a in args:
-                if a.__class__ is str and a in pending:
-                    materialise(a, *pending.pop(a))
-            if alias:
-                args = tuple(alias.get(a, a) if a.__class__ is str else a for a in args)
-            emit((target, op, args))
-        elif uses.get(target, 0) == 1 and target not in keep:
-            pending[target] = scaled
-        else:
-            materialise(target, *scaled)
-    return out, alias
-
 
 class Assembled:
     """A program as VM data: the int32 program array, the constants, and the registers it needs."""
@@ -426,100 +424,307 @@ class Assembled:
 
 
 def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assembled:
-    """``program`` as VM code: registers allocated from liveness, the results' registers listed last.
+    """``program`` as VM code: operands numbered in bulk (Python), then two compiled passes.
 
-    Registers: the constants first (never reused), then the inputs in
-    ``order``, then temporaries.  A register is free again after the last use
-    of its value (results live to the end); a target never shares a register
-    with its own operands, so the batch kernel's loops vectorise.
+    Values are numbered: inputs ``0 .. m-1`` in ``order``, instruction i's
+    target ``m + i``, constants ``-1, -2, ...``.  :func:`_fold` applies the
+    NumPy writer's exact peephole over those numbers; :func:`_allocate`
+    assigns registers from liveness: the constants first (never reused),
+    then the inputs, then temporaries; a register is free again after the
+    last use of its value (results live to the end); a target never shares a
+    register with its own operands, so the batch kernel's loops vectorise.
+    The Python side is a few list passes that run in C, and one Python call
+    per distinct constant -- no per-instruction Python code.
     """
-    refs = [program.results[label] for label in labels]
-    keep = {r for r in refs if r.__class__ is str}
-    instructions, alias = folded(program.instructions, keep)
-    refs = [alias.get(r, r) if r.__class__ is str else r for r in refs]
-    refs = [alias.get(r, r) if r.__class__ is str else r for r in refs]  # an alias of a const's alias
-
-    consts: dict[Any, int] = {}
+    instructions = program.instructions
+    n, m = len(instructions), len(order)
+    targets, names, operands = zip(*instructions) if instructions else ((), (), ())
+    number = dict(zip(order, range(m)))
+    number.update(zip(targets, range(m, m + n)))
+    unknown = set(names) - _OPCODES.keys()
+    if unknown:
+        raise UnsupportedOpError(f"backend='vm' has no instruction for op {sorted(unknown)[0]!r}")
+    flat = list(chain.from_iterable(operands))
+    refs = [as_constant(program.results[label]) for label in labels]
+    found = [a for a in flat if a.__class__ is not str] + [r for r in refs if r.__class__ is not str]
     values: list[float] = []
-
-    seen: dict[int, int] = {}  # id of a constant object -> its register (sympy's keys are slow to make)
-
-    def constant(value: Any) -> int:
-        reg = seen.get(id(value))
-        if reg is None:
-            key = constant_key(value)
-            reg = consts.get(key)
-            if reg is None:
-                reg = consts[key] = len(values)
-                values.append(float(constant_value(value)))
-            seen[id(value)] = reg
-        return reg
-
-    last: dict[str, int] = {}
-    for k, (_, _, args) in enumerate(instructions):
-        for a in args:
-            if a.__class__ is str:
-                last[a] = k
-            else:
-                constant(a)
-    end = len(instructions)
+    exact: list[bool] = []
+    by_key: dict[Any, int] = {}
+    by_id: dict[int, int] = {}
+    for key_id, value in dict(zip(map(id, found), found)).items():  # one call per distinct constant object
+        key = constant_key(as_constant(value))
+        k = by_key.get(key)
+        if k is None:
+            k = by_key[key] = -1 - len(values)
+            values.append(float(constant_value(value)))
+            exact.append(_is_power_of_two(as_constant(value)))
+        by_id[key_id] = k
+    if len(number) != m + n:  # a name assigned twice: number each operand by the definition before it
+        flat = _sequential(instructions, order, by_id.get)
+    else:
+        # constants join the names' table (equal constants share a slot: their float64 values are equal too)
+        number.update((value, by_id[id(value)]) for value in dict(zip(map(id, found), found)).values())
+        flat = list(map(number.get, flat))
+        if None in flat:
+            _sequential(instructions, order, by_id.get)  # raises the error naming the instruction and the name
+    get = number.get
+    results = []
     for r in refs:
-        if r.__class__ is str:
-            last[r] = end
-        else:
-            constant(r)
-    nc = len(values)
-    where = {name: nc + i for i, name in enumerate(order) if name in last}
-    free = [nc + i for i, name in enumerate(order) if name not in last][::-1]
-    registers = nc + len(order)
-    code: list[int] = []
-    extend = code.extend
-    codes, table = CODES, ops.OPS
-    for k, (target, op, args) in enumerate(instructions):
-        c = codes.get(op)
-        if c is None:
-            raise UnsupportedOpError(f"backend='vm' has no instruction for op {op!r}")
-        regs = []
+        found = get(r) if r.__class__ is str else by_id[id(r)]
+        if found is None:
+            raise GraphError(f"result {r!r} is neither an input nor computed by the program")
+        results.append(found)
+    keep = np.zeros(m + n, dtype=np.bool_)
+    keep[[r for r in results if r >= 0]] = True
+    starts = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.fromiter(map(len, operands), dtype=np.intp, count=n), out=starts[1:])
+    code, consts, results_, count, error = _kernel("fold")(
+        np.fromiter(map(_OPCODES.__getitem__, names), dtype=np.int32, count=n), starts,
+        np.array(flat, dtype=np.intp), np.array(values, dtype=np.float64), np.array(exact, dtype=np.bool_),
+        keep, np.array(results, dtype=np.intp), m)
+    if error >= 0:
+        target, _, args = instructions[error]
+        later = next(a for a in args if a.__class__ is str and get(a, -1) >= m + error)
+        raise GraphError(f"instruction {target!r} reads {later!r}, which no input or earlier instruction defines")
+    prog = _kernel("allocate")(code, count, consts.shape[0], m, results_)
+    return Assembled(prog, consts, m, len(results), int(prog[4]), int(prog[0]))
+
+
+def _sequential(instructions: Sequence[tuple], order: Sequence[str], constant: Callable) -> list:
+    """Operand numbers when a name is assigned more than once: each reads the definition before it."""
+    number = {name: i for i, name in enumerate(order)}
+    flat = []
+    for i, (target, _, args) in enumerate(instructions, len(order)):
         for a in args:
-            if a.__class__ is not str:
-                regs.append(constant(a))
-            elif a in where:
-                regs.append(where[a])
-            else:
+            found = number.get(a) if a.__class__ is str else constant(id(a))
+            if found is None:
                 raise GraphError(f"instruction {target!r} reads {a!r}, which no input or earlier instruction defines")
-        if free:
-            d = free.pop()
+            flat.append(found)
+        number[target] = i
+    return flat
+
+
+#: op name -> VM op code, with the const pseudo-instruction (a name for a constant) as -1
+_OPCODES = {**CODES, "const": -1}
+_NEG, _MUL, _POW = CODES["neg"], CODES["mul"], CODES["pow"]
+_WHERE = CODES["where"]
+_POWER_VALUES = (2.0, 0.5, -1.0, 1.0)  # :data:`_POWERS` as two tuples numba indexes
+_POWER_CODES = tuple(CODES[_POWERS[v]] for v in _POWER_VALUES)
+
+
+def _put(code, w, op, t, x, y, z):  # pragma: no cover - compiled by numba
+    """Write one instruction at ``code[w:w+5]``; returns the next position."""
+    code[w] = op
+    code[w + 1] = t
+    code[w + 2] = x
+    code[w + 3] = y
+    code[w + 4] = z
+    return w + 5
+
+
+def _materialise(code, w, added, extra, alias, t, c, b, nc0):  # pragma: no cover - compiled by numba
+    """Compute ``t = c * b`` (an alias when c is 1, a negation when -1); returns the next positions."""
+    if c == 1.0:
+        alias[t] = b
+        return w, extra
+    alias[t] = t
+    if c == -1.0:
+        return _put(code, w, _NEG, t, b, b, b), extra
+    added[extra] = c
+    q = -nc0 - extra - 1
+    return _put(code, w, _MUL, t, q, b, q), extra + 1
+_SMALLEST, _LARGEST = 2.0 ** -1021, 2.0 ** 1021
+
+
+def _fold(ops_, starts, args, consts, exact, keep, results, m):  # pragma: no cover - compiled by numba
+    """The numbered instructions after the NumPy writer's exact peephole (:func:`symgraph.backends.numpy.assignments`).
+
+    A constant factor or negation of a single-use temporary merges into its
+    one consumer when one factor is +-2^k (``t1 = 2*v; t2 = 100*t1`` becomes
+    ``t2 = 200*v``), so values are bitwise what the program computes.
+    Coefficients are float64: a product with a +-2^k factor is exact unless
+    it leaves [2^-1021, 2^1021], where the merge is declined (the program's
+    own two products are computed instead).  Returns ``(code, constants,
+    results, values, error)``: int32 ``(op, target, x, y, z)`` rows (a
+    missing operand repeats ``x``), the constants (new coefficients added,
+    equal values merged), the results' numbers, the count of value numbers,
+    and -1 or the index of an instruction reading a later one.
+    """
+    n = ops_.shape[0]
+    nc0 = consts.shape[0]
+    values = m + n + args.shape[0]  # room for the intermediate values of max(a, b, c)
+    uses = np.zeros(values, dtype=np.int32)
+    for j in range(args.shape[0]):
+        if args[j] >= 0:
+            uses[args[j]] += 1
+    alias = np.arange(values)  # a value's number after aliasing (a constant's name: the constant)
+    pending = np.zeros(values, dtype=np.bool_)
+    coefficient = np.empty(values)
+    power = np.zeros(values, dtype=np.bool_)  # the coefficient is +-2^k
+    base_of = np.empty(values, dtype=np.intp)
+    code = np.empty(5 * (n + 2 * args.shape[0] + 1), dtype=np.int32)
+    added = np.empty(n + args.shape[0] + 1)
+    extra = 0
+    w = 0
+    fresh = m + n
+    for i in range(n):
+        op = ops_[i]
+        t = m + i
+        s, e = starts[i], starts[i + 1]
+        for j in range(s, e):
+            if args[j] >= t:
+                return code[:0], consts, results.astype(np.int32), 0, i
+        if op == -1:
+            alias[t] = args[s]
+            continue
+        scaled = False
+        c, base, pw = 1.0, 0, True
+        if op == _NEG and args[s] >= 0 and (pending[args[s]] or alias[args[s]] >= 0):
+            a = args[s]
+            if pending[a]:
+                pending[a] = False
+                c, base, pw = -coefficient[a], base_of[a], power[a]
+            else:
+                c, base, pw = -1.0, alias[a], True
+            scaled = True
+        elif op == _MUL and e - s == 2:
+            a0, a1 = args[s], args[s + 1]
+            name0 = a0 >= 0 and (pending[a0] or alias[a0] >= 0)
+            name1 = a1 >= 0 and (pending[a1] or alias[a1] >= 0)
+            if name0 != name1:
+                k, ref = (a1, a0) if name0 else (a0, a1)
+                if k >= 0:
+                    k = alias[k]
+                kv = consts[-1 - k] if -1 - k < nc0 else added[-1 - k - nc0]
+                kp = exact[-1 - k] if -1 - k < nc0 else False
+                c, base, pw = kv, alias[ref], kp
+                if pending[ref]:
+                    pending[ref] = False
+                    pc, pb, pp = coefficient[ref], base_of[ref], power[ref]
+                    product = kv * pc
+                    if kv == 0.0 or pc == 0.0:
+                        product = 0.0  # an exact zero has no sign
+                    finite = math.isfinite(kv) and math.isfinite(pc)
+                    fits = product == 0.0 or not finite or _SMALLEST <= abs(product) <= _LARGEST
+                    if (kp or pp) and fits:
+                        c, base, pw = product, pb, kp and pp
+                    else:  # inexact to merge: compute the pending value
+                        w, extra = _materialise(code, w, added, extra, alias, ref, pc, pb, nc0)
+                        base = alias[ref]
+                scaled = True
+        if scaled:
+            if uses[t] == 1 and not keep[t]:
+                pending[t], coefficient[t], base_of[t], power[t] = True, c, base, pw
+            else:
+                w, extra = _materialise(code, w, added, extra, alias, t, c, base, nc0)
+            continue
+        for j in range(s, e):  # operands of another op: compute pending values now
+            a = args[j]
+            if a >= 0 and pending[a]:
+                pending[a] = False
+                w, extra = _materialise(code, w, added, extra, alias, a, coefficient[a], base_of[a], nc0)
+        x = args[s] if args[s] < 0 else alias[args[s]]
+        if e - s == 1:
+            w = _put(code, w, op, t, x, x, x)
+            continue
+        y = args[s + 1] if args[s + 1] < 0 else alias[args[s + 1]]
+        if e - s == 2 or op == _WHERE:  # binary, or where(c, a, b)
+            if op == _POW and y < 0:
+                v = consts[-1 - y] if -1 - y < nc0 else added[-1 - y - nc0]
+                for p in range(4):
+                    if v == _POWER_VALUES[p]:
+                        op = _POWER_CODES[p]
+                        break
+            z = x
+            if e - s == 3:
+                z = args[s + 2] if args[s + 2] < 0 else alias[args[s + 2]]
+            w = _put(code, w, op, t, x, y, z)
+            continue
+        for j in range(s + 1, e):  # max(a, b, c): the binary op folded left
+            y = args[j] if args[j] < 0 else alias[args[j]]
+            d = t if j == e - 1 else fresh
+            if j < e - 1:
+                fresh += 1
+            w = _put(code, w, op, d, x, y, x)
+            x = d
+    out = np.empty(results.shape[0], dtype=np.intp)
+    for q in range(results.shape[0]):
+        out[q] = results[q] if results[q] < 0 else alias[results[q]]
+    # constants: equal float64 values (bit for bit) share one register
+    every = np.concatenate((consts, added[:extra]))
+    bits = every.view(np.int64)
+    order = np.argsort(bits, kind="mergesort")
+    renumber = np.empty(every.shape[0], dtype=np.intp)
+    unique = np.empty(every.shape[0])
+    u = -1
+    for p in range(every.shape[0]):
+        if p == 0 or bits[order[p]] != bits[order[p - 1]]:
+            u += 1
+            unique[u] = every[order[p]]
+        renumber[order[p]] = -1 - u
+    body = code[:w]
+    for r in range(0, w, 5):
+        for j in range(2, 5):
+            if body[r + j] < 0:
+                body[r + j] = renumber[-1 - body[r + j]]
+    for q in range(out.shape[0]):
+        if out[q] < 0:
+            out[q] = renumber[-1 - out[q]]
+    return body, unique[:u + 1], out.astype(np.int32), fresh, -1
+
+
+def _allocate(code, values, nc, m, results):  # pragma: no cover - compiled by numba
+    """The VM program array of numbered ``code`` (see :func:`_numbered`): registers from liveness."""
+    n = code.shape[0] // 5
+    last = np.full(values, -1, dtype=np.int64)
+    for k in range(n):
+        for j in range(2, 5):
+            v = code[5 * k + j]
+            if v >= 0:
+                last[v] = k
+    for v in results:
+        if v >= 0:
+            last[v] = n
+    reg = np.empty(values, dtype=np.int32)
+    free = np.empty(values + 1, dtype=np.int32)
+    top = 0
+    for i in range(m - 1, -1, -1):
+        reg[i] = nc + i
+        if last[i] < 0:
+            free[top] = nc + i
+            top += 1
+    registers = nc + m
+    prog = np.empty(_HEADER + 5 * n + results.shape[0], dtype=np.int32)
+    for k in range(n):
+        o = 5 * k
+        if top > 0:
+            top -= 1
+            d = free[top]
         else:
             d = registers
             registers += 1
-        if op == "pow" and args[1].__class__ is not str:
-            special = _POWERS.get(values[regs[1]])
-            if special is not None:
-                c = codes[special]
-        if len(regs) > table[op].arity:  # max(a, b, c): the binary op folded left, in the target register
-            extend((c, d, regs[0], regs[1], 0))
-            for more in regs[2:]:
-                extend((c, d, d, more, 0))
-        else:
-            extend((c, d, *regs, *(0,) * (3 - len(regs))))
-        for a in set(args):
-            if a.__class__ is str and last[a] == k:
-                free.append(where.pop(a))
-        if target in last:
-            where[target] = d
-        else:
-            free.append(d)  # a value nothing reads
-    results = []
-    for r in refs:
-        if r.__class__ is not str:
-            results.append(constant(r))
-        elif r in where:
-            results.append(where[r])
-        else:
-            raise GraphError(f"result {r!r} is neither an input nor computed by the program")
-    count = len(code) // 5
-    prog = np.array([count, nc, len(order), len(results), registers, *code, *results], dtype=np.int32)
-    return Assembled(prog, np.array(values, dtype=np.float64), len(order), len(results), registers, count)
+        prog[_HEADER + o] = code[o]
+        prog[_HEADER + o + 1] = d
+        for j in range(2, 5):
+            v = code[o + j]
+            prog[_HEADER + o + j] = reg[v] if v >= 0 else -1 - v
+        for j in range(2, 5):
+            v = code[o + j]
+            if v >= 0 and last[v] == k:
+                free[top] = reg[v]
+                top += 1
+                last[v] = -2  # freed once: an operand read twice is one register
+        t = code[o + 1]
+        reg[t] = d
+        if last[t] < 0:
+            free[top] = d  # a value nothing reads
+            top += 1
+    res = _HEADER + 5 * n
+    for q in range(results.shape[0]):
+        v = results[q]
+        prog[res + q] = reg[v] if v >= 0 else -1 - v
+    prog[0], prog[1], prog[2], prog[3], prog[4] = n, nc, m, results.shape[0], registers
+    return prog
 
 
 # --------------------------------------------------------------------------- the kernel behind compiled functions
@@ -550,7 +755,7 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
     ``fallback()`` makes on first need.  ``kernel.point(x)`` evaluates one
     point given as a float64 vector of every input, returning the 1-D array of results.
     """
-    point, block = kernels()
+    point = _kernel("point")
     code = assemble(program, order, labels)
     prog, m, rows = code.prog, code.inputs, code.results
     nc = len(code.consts)
@@ -607,7 +812,7 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
         sources = np.array([a.ctypes.data for a in held], dtype=np.intp)
         out = np.empty((rows, points))
         if points:
-            block(prog, template, sources, steps, out, width)
+            _kernel("block")(prog, template, sources, steps, out, width)
         out = out.reshape((rows,) + shape)
         return tuple(map(out.__getitem__, keys))
 

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given, settings, strategies as st
 
 import symgraph as sg
@@ -114,6 +115,10 @@ def test_vector_functions_take_the_one_point_path():
         close(g1, g2)
     with pytest.raises(sg.GraphError, match="1-D vector of 3 values"):
         fast(np.zeros(4))
+    x = np.array([0.5, -1.0, 2.0])
+    (_, first), (_, second) = fast(x), fast(x)
+    first[:] = 0.0  # each call's gradient is its own array
+    assert np.array_equal(second, plain(x)[1]) or close(second, plain(x)[1]) is None
     scipy = pytest.importorskip("scipy.optimize")
     found = scipy.minimize(sg.value_and_grad("(x-1)^2 + 10*(y+2)^2", vector=True, backend="vm"), [0.0, 0.0],
                            jac=True, method="BFGS")
@@ -131,6 +136,45 @@ def test_registers_are_reused_and_constant_factors_merge():
     (value,) = compile_program(chain, backend="vm")(0.5)
     assert value == pytest.approx(compile_program(chain)(0.5)[0], rel=1e-14)
     assert "symgraph VM program" in sg.grad("x*y").lambdify(backend="vm").source
+
+
+def _bits(values):
+    return [np.asarray(v, dtype=np.float64).tobytes() for v in values]
+
+
+def test_the_peephole_is_the_numpy_writers_bit_for_bit():
+    """Constant names, chains of factors, inexact merges, negations, max of many: the VM computes NumPy's bits."""
+    S = sympy.Integer
+    rows = [("k", "const", (S(3),)), ("h", "const", (sympy.Rational(1, 2),)),
+            ("t1", "mul", ("x", "y")), ("t2", "mul", (S(2), "t1")), ("t3", "mul", ("k", "t2")),  # a const's name
+            ("t4", "neg", ("t3",)), ("t5", "mul", (sympy.Float(0.1), "t4")),  # 0.1 * 6: inexact, computed apart
+            ("t6", "mul", ("h", "y")), ("t7", "neg", ("t6",)), ("t8", "neg", ("t7",)),  # -(-(y/2)): an alias
+            ("t9", "mul", (S(7), "t8")), ("t10", "max", ("t5", "t9", "x", S(1))), ("t11", "pow", ("x", S(2))),
+            ("t12", "mul", (S(0), "t11")), ("t13", "mul", (S(-2), "t12")),  # 0 * -2: an exact zero, unsigned
+            ("t14", "add", ("t10", "t13")), ("t15", "neg", ("k",)), ("t16", "mul", ("t15", "t14"))]
+    program = Program(["x", "y"], rows, {"a": "t16", "b": "t9", "c": "k", "d": "x"})
+    x, y = np.array([0.3, -1.7, 2.5, -0.0]), np.array([1.1, 0.4, -3.0, 2.0])
+    fast, plain = compile_program(program, backend="vm"), compile_program(program)
+    assert _bits(fast(x, y)) == _bits(plain(x, y))
+    for i in range(4):
+        assert _bits(fast(float(x[i]), float(y[i]))) == _bits(plain(float(x[i]), float(y[i])))
+    huge = Program(["x"], [("t1", "mul", (S(2) ** 1000, "x")), ("t2", "mul", (S(2) ** 100, "t1"))], {"a": "t2"})
+    assert np.isinf(compile_program(huge, backend="vm")(1.0)[0])  # 2^1100: beyond float64 either way
+
+
+def test_programs_the_assembler_refuses_or_renumbers():
+    early = Program(["x"], [("t1", "sin", ("t2",)), ("t2", "cos", ("x",))], {"a": "t1"})
+    with pytest.raises(sg.GraphError, match="'t1' reads 't2'"):
+        vm.assemble(early, ["x"], ["a"])
+    missing = Program(["x"], [("t1", "sin", ("z",))], {"a": "t1"})
+    with pytest.raises(sg.GraphError, match="'t1' reads 'z'"):
+        vm.assemble(missing, ["x"], ["a"])
+    with pytest.raises(sg.GraphError, match="neither an input nor computed"):
+        vm.assemble(Program(["x"], [("t1", "sin", ("x",))], {"a": "t9"}), ["x"], ["a"])
+    twice = Program(["x"], [("t", "sin", ("x",)), ("u", "mul", ("t", "t")), ("t", "cos", ("u",)),
+                            ("v", "add", ("t", "u"))], {"a": "v"})  # t assigned twice: each read sees the one before
+    (value,) = compile_program(twice, backend="vm")(0.7)
+    assert value == np.cos(np.sin(0.7) ** 2) + np.sin(0.7) ** 2
 
 
 def test_backend_options_are_checked():
