@@ -312,7 +312,8 @@ def _compiled_again(kernel: Callable, names: Sequence[str], name: str, doc: str 
 
 class _Portable:
     """Stands for a kernel or wrapper in a pickle: it pickles as the function's ``recipe``
-    ``(callable, args)``, so loading calls ``callable(*args)`` and gets the function back."""
+    ``(callable, args)``, so loading calls ``callable(*args)`` and gets the function back (a kernel may
+    give a function making its recipe, when that costs work better done only for a pickle)."""
 
     def __init__(self, function: Callable):
         self.function = function
@@ -322,8 +323,8 @@ class _Portable:
         if recipe is None:
             raise pickle.PicklingError(
                 f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: only functions of the "
-                "NumPy backend without chunk= pickle (numba kernels and chunked kernels do not)")
-        return recipe
+                "NumPy and VM backends without chunk= pickle (numba kernels and chunked kernels do not)")
+        return recipe() if callable(recipe) else recipe  # a callable recipe is made when pickled
 
 
 def portable(function: Callable) -> Any:

@@ -105,7 +105,7 @@ from .. import ops
 from ..constants import as_constant, constant_key, constant_value
 from ..errors import GraphError, UnsupportedOpError
 from .numpy import _is_power_of_two
-from .runtime import working_dtype
+from .runtime import portable, working_dtype
 
 # --------------------------------------------------------------------------- the instruction set
 
@@ -755,13 +755,22 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
     ``fallback()`` makes on first need.  ``kernel.point(x)`` evaluates one
     point given as a float64 vector of every input, returning the 1-D array of results.
     """
-    point = _kernel("point")
     code = assemble(program, order, labels)
-    prog, m, rows = code.prog, code.inputs, code.results
     nc = len(code.consts)
-    template = np.concatenate([code.consts, np.zeros(m + rows)])
-    first, stop = nc, nc + m
-    width = width_for(code.registers)
+    template = np.concatenate([code.consts, np.zeros(code.inputs + code.results)])
+    listing = (f"# symgraph VM program: {code.instructions} instructions, {code.registers} registers "
+               f"({nc} constants, {code.inputs} inputs), {code.results} results, "
+               f"{width_for(code.registers)} points per block\n")
+    return _runner(code.prog, template, nc, code.inputs, code.results, width_for(code.registers), tuple(order),
+                   name, fallback), listing
+
+
+def _runner(prog: np.ndarray, template: np.ndarray, first: int, m: int, rows: int, width: int,
+            order: tuple, name: str, fallback: Callable[[], Callable]) -> Callable:
+    """The kernel of :func:`vm_kernel` from its assembled program: what a pickle of it carries (the
+    arrays, and the NumPy backend's kernel for the inputs the VM does not take, made when pickled)."""
+    point = _kernel("point")
+    stop = first + m
     keys = [(k, Ellipsis) for k in range(rows)]
     numpy_kernel: list = []
 
@@ -816,11 +825,25 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
         out = out.reshape((rows,) + shape)
         return tuple(map(out.__getitem__, keys))
 
+    def recipe() -> tuple:
+        if not numpy_kernel:
+            numpy_kernel.append(fallback())
+        return _runner, (prog, template, first, m, rows, width, order, name, _Given(portable(numpy_kernel[0])))
+
     run.__name__ = name
     run.point = at_point
-    listing = (f"# symgraph VM program: {code.instructions} instructions, {code.registers} registers "
-               f"({nc} constants, {m} inputs), {rows} results, {width} points per block\n")
-    return run, listing
+    run.recipe = recipe
+    return run
+
+
+class _Given:
+    """A fallback that is already made (an unpickled NumPy kernel): calling it returns it."""
+
+    def __init__(self, kernel: Callable):
+        self.kernel = kernel
+
+    def __call__(self) -> Callable:
+        return self.kernel
 
 
 def _row(value: np.ndarray, shape: tuple) -> np.ndarray:

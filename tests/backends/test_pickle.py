@@ -95,3 +95,15 @@ def test_chunked_functions_say_they_do_not_pickle():
     f = sg.lambdify(TEXT, chunk=3)
     with pytest.raises(pickle.PicklingError, match="chunk="):
         pickle.dumps(f)
+
+
+def test_vm_functions_round_trip_with_their_fallback():
+    pytest.importorskip("numba")
+    f = sg.grad(TEXT, wrt=["y", "x"]).lambdify(args=["y", "x"], backend="vm")
+    g = again(f)
+    same(g(Y, X), f(Y, X))
+    same(g(2.0, 1.5), f(2.0, 1.5))
+    # inputs the VM does not take (float32) run the NumPy backend's kernel, carried in the pickle
+    same(g(Y.astype(np.float32), X.astype(np.float32)), f(Y.astype(np.float32), X.astype(np.float32)))
+    v = sg.value_and_grad(TEXT, vector=True, backend="vm")
+    same(again(v)(np.array([0.3, 1.2])), v(np.array([0.3, 1.2])))
