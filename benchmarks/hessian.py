@@ -12,7 +12,8 @@ process, in the same run.
 
 * symgraph: ``sg.hessian(text, sparse=True, n=n)`` (Rosenbrock, the one-line
   indexed text; the MLP's scalar text, whose Hessian is nearly dense), then
-  ``.lambdify()``; size = ``len(program)`` against ``len(sg.parse(text, n=n))``;
+  ``.lambdify()`` (and ``.lambdify(backend="vm")``, a second row, where numba is
+  installed); size = ``len(program)`` against ``len(sg.parse(text, n=n))``;
   one point = the CSR matrix, a batch = ``.data(X)`` with ``X`` of shape
   (n, points).  (The dense ``sg.hessian(mlp)`` builds every entry's sympy
   closed form, and the MLP's pass the expansion limit; the program is the same.)
@@ -86,18 +87,18 @@ def points(n: int, count: int, seed: int = 0) -> np.ndarray:
 
 # --------------------------------------------------------------------------- symgraph
 
-def symgraph_cell(workload: str, n: int, batch: int, repeats: int) -> dict:
+def symgraph_cell(workload: str, n: int, batch: int, repeats: int, backend: str = "numpy") -> dict:
     text = ROSENBROCK if workload == "rosenbrock" else RUN.mlp_text()
     sizes = {"n": n} if workload == "rosenbrock" else {}
     derive, hessian = timed(lambda: sg.hessian(text, sparse=True, **sizes), repeats)
-    compile_, fn = timed(lambda: hessian.lambdify(), repeats)
+    compile_, fn = timed(lambda: hessian.lambdify(backend=backend), repeats)
     function_size = len(sg.parse(text, **sizes))
     X = points(len(hessian.wrt), batch)
     one, value = timed(lambda: fn(*_args(workload, X[:, 0])), repeats)
     many, values = timed(lambda: fn.data(*_args(workload, X)), repeats)
     nnz, dense_one = hessian.nnz, value.toarray()
     assert values.shape == (nnz, batch)
-    return {"tool": "symgraph", "derive": derive, "compile": compile_, "program": len(hessian.program),
+    return {"tool": "symgraph" if backend == "numpy" else f"symgraph ({backend})", "derive": derive, "compile": compile_, "program": len(hessian.program),
             "function": function_size, "nnz": nnz, "one": one, "batch": many, "value": dense_one,
             "x": X[:, 0]}
 
@@ -203,6 +204,11 @@ def measure(workload: str, n: int, batch: int, repeats: int, peers: Sequence[str
     """symgraph and each installed peer at one size; every peer's Hessian at the same point checked equal."""
     rows = [symgraph_cell(workload, n, batch, repeats)]
     x0, reference = rows[0]["x"], rows[0]["value"]
+    if importlib.util.find_spec("numba") is not None:  # the VM backend (its kernels load once per process)
+        row = symgraph_cell(workload, n, batch, repeats, backend="vm")
+        if not np.allclose(row["value"], reference, rtol=1e-12, atol=1e-12):
+            row["note"] = "values differ from the NumPy backend's"
+        rows.append(row)
     for peer in peers:
         if peer == "sympy" and (workload != "rosenbrock" or n > SYMPY_MAX_N):
             continue  # sympy.hessian of the MLP took 128 s and its lambdify 131 s more (measured)

@@ -155,6 +155,8 @@ def test_hessian_bench_smoke(capsys):
     assert "| rosenbrock | 12 | symgraph |" in out and "batch of 4 |" in out and "differ" not in out
     assert ("| rosenbrock | 12 | CasADi |" in out) == module.peer_available("casadi")
     assert "symgraph's sparse one holds 34 values" in out
+    vm = [row for workload, n, row in cells if row["tool"] == "symgraph (vm)"]
+    assert [row["nnz"] for row in vm] == [13, 34] and "| rosenbrock | 12 | symgraph (vm) |" in out
 
 
 def test_pictures_bench_smoke():
