@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 
-from run import TEXTS, best_of, build, variable_names  # the workloads every benchmark shares
+from run import TEXTS, _loop_product, best_of, build, variable_names  # the workloads every benchmark shares
 
 CASES = [("rosenbrock", 10), ("rosenbrock", 100), ("rosenbrock", 1_000), ("rosenbrock", 10_000),
          ("product", 1_000), ("mlp", 1)]
@@ -79,7 +79,7 @@ def measure_casadi(workload: str, n: int) -> dict:
     v = casadi.SX.sym("x", len(names))
     xs = [v[i] for i in range(len(names))]
     f = build(workload, n, xs, dict(sin=casadi.sin, exp=casadi.exp, log=casadi.log,
-                                    total=casadi_total, product=casadi_product))
+                                    total=casadi_total, product=_loop_product))
     g = casadi.gradient(f, v)
     make, fn = _timed(lambda: casadi.Function("g", [v], [g]))
     X, x = data(workload, n)
@@ -91,13 +91,6 @@ def measure_casadi(workload: str, n: int) -> dict:
 def casadi_total(terms):
     import casadi
     return casadi.sum1(casadi.vertcat(*terms))
-
-
-def casadi_product(factors):
-    out = factors[0]
-    for f in factors[1:]:
-        out = out * f
-    return out
 
 
 def measure_symengine(workload: str, n: int) -> dict:
