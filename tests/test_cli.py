@@ -305,6 +305,18 @@ def test_demo(capsys):
     assert "elimination" in out and "sweeps" in out  # the cost table
 
 
+def test_the_commands_the_demo_suggests_work(capsys, tmp_path, monkeypatch):
+    import shlex
+    _, out, _ = call(capsys, "demo")
+    suggested = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(("Draw it:", "Step through"))]
+    assert [shlex.split(c)[1] for c in suggested] == ["graph", "explore"]
+    monkeypatch.chdir(tmp_path)
+    status, _, err = call(capsys, *shlex.split(suggested[1])[1:])
+    assert status == 0 and err == ""
+    page = (tmp_path / "textbook.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "c = a + b" in page
+
+
 def test_demo_subprocess():
     status, out, err = run("demo")
     assert status == 0 and err == "" and "de/db = a + 2*b + 1" in out

@@ -684,3 +684,5 @@ def demo(out: TextIO | None = None) -> None:
     print("  " + str(compare(g)).replace("\n", "\n  "), file=out)
     print("\nDraw it: symgraph graph \"c = a + b; d = b + 1; e = c * d\" --at a=2 b=1 --grad "
           "--format png -o textbook.png", file=out)
+    print("Step through every mode in a browser: symgraph explore \"c = a + b; d = b + 1; e = c * d\" "
+          "--at a=2 b=1 -o textbook.html", file=out)
