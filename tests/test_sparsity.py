@@ -44,3 +44,14 @@ def test_hessian_pattern_covers_the_nonzeros_and_is_symmetric(text, wrt):
 def test_patterns_keep_wrt_order_aliases_and_absent_names():
     pattern = sg.jacobian_sparsity(["x*y", "w"], wrt=["y", "q", "x"], allow_unused=True).toarray()
     assert pattern.tolist() == [[True, False, True], [False, False, False]]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_sparse_data_stacks_constant_and_varying_entries_alike(backend):
+    if backend == "vm":
+        pytest.importorskip("numba")
+    f = sg.hessian("x^2 + x*y + y^3", wrt=["x", "y"], sparse=True).lambdify(backend=backend)
+    np.testing.assert_array_equal(f.data(np.arange(3.0), np.arange(3.0)), [[2, 2, 2], [1, 1, 1], [1, 1, 1], [0, 6, 12]])
+    np.testing.assert_array_equal(f.data(np.arange(3.0), 2.0), [[2, 2, 2], [1, 1, 1], [1, 1, 1], [12, 12, 12]])
+    for point in ((1.0, 2.0), (np.float64(1.0), np.float64(2.0)), (np.array(1.0), 2.0)):
+        np.testing.assert_array_equal(f(*point).toarray(), [[2, 1], [1, 12]])

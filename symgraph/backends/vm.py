@@ -787,9 +787,9 @@ def _runner(prog: np.ndarray, template: np.ndarray, first: int, m: int, rows: in
 
     def run(*values: Any) -> tuple:
         for v in values:
-            if v.__class__ is not float:
+            if v.__class__ is not float and v.__class__ is not np.float64:
                 break
-        else:  # one point of Python floats: the common call, kept short
+        else:  # one point of Python floats or NumPy float64 scalars (an indexed input's elements): kept short
             io = template.copy()
             io[first:stop] = values
             point(prog, io)
