@@ -39,12 +39,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import GraphError, UnsupportedOpError
+from ..errors import UnsupportedOpError
 from ..names import Namer
 from ..progress import compile_reporter
 from .build import Generated, build_function
 from .numpy import assignments, literal, used_functions, user_namespace
-from .runtime import working_dtype
+from .runtime import broadcast_shape, contiguous, working_dtype
 
 
 def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", parallel: bool = False,
@@ -155,12 +155,8 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
             sources = held.ctypes.data + offsets
         else:
             arrays = [np.asarray(v, dtype=np.float64) for v in values]
-            try:
-                shape = np.broadcast_shapes(*(a.shape for a in arrays))
-            except ValueError:
-                shapes = ", ".join(f"{x} {a.shape}" for x, a in zip(order, arrays))
-                raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
-            held = [_row(a, shape) for a in arrays]
+            shape = broadcast_shape(arrays, order)
+            held = [contiguous(a, shape) for a in arrays]
             sources = np.array([a.ctypes.data for a in held], dtype=np.intp)
         block = np.empty((rows, math.prod(shape)))
         kernel(sources, block)
@@ -192,13 +188,6 @@ def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
 
 #: Python and NumPy scalar types the one-point fast path accepts as they are
 _SCALARS = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
-
-
-def _row(value: np.ndarray, shape: tuple) -> np.ndarray:
-    """``value`` (float64) as a contiguous array of ``shape`` (itself when it already is one)."""
-    if value.shape == shape and value.flags.c_contiguous:
-        return value
-    return np.ascontiguousarray(np.broadcast_to(value, shape))
 
 
 _POINTER: list = []

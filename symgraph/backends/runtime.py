@@ -181,6 +181,22 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     return kernel
 
 
+def broadcast_shape(arrays: Sequence[np.ndarray], names: Sequence[str]) -> tuple[int, ...]:
+    """The shape the inputs ``arrays`` broadcast to; a GraphError naming each input's shape when they do not."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{x} {a.shape}" for x, a in zip(names, arrays))
+        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+
+
+def contiguous(value: np.ndarray, shape: tuple) -> np.ndarray:
+    """``value`` as a contiguous array of ``shape`` (itself when it already is one): what compiled loops read."""
+    if value.shape == shape and value.flags.c_contiguous:
+        return value
+    return np.ascontiguousarray(np.broadcast_to(value, shape))
+
+
 def working_dtype(values: Sequence[Any]) -> np.dtype:
     """The floating dtype a call computes in, in every backend: float32 if every array input is float32, else float64.
 

@@ -101,11 +101,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import ops
 from ..constants import as_constant, constant_key, constant_value
 from ..errors import GraphError, UnsupportedOpError
 from .numpy import _is_power_of_two
-from .runtime import portable, working_dtype
+from .runtime import broadcast_shape, contiguous, portable, working_dtype
 
 # --------------------------------------------------------------------------- the instruction set
 
@@ -800,11 +799,7 @@ def _runner(prog: np.ndarray, template: np.ndarray, first: int, m: int, rows: in
         if working_dtype(values) != _FLOAT64:
             return other(*values)
         arrays = [np.asarray(v, dtype=np.float64) for v in values]
-        try:
-            shape = np.broadcast_shapes(*(a.shape for a in arrays))
-        except ValueError:
-            shapes = ", ".join(f"{x} {a.shape}" for x, a in zip(order, arrays))
-            raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+        shape = broadcast_shape(arrays, order)
         if not shape:
             io = template.copy()
             io[first:stop] = arrays
@@ -816,7 +811,7 @@ def _runner(prog: np.ndarray, template: np.ndarray, first: int, m: int, rows: in
             if a.size == 1:
                 a, steps[i] = np.ascontiguousarray(a), 0
             else:
-                a, steps[i] = _row(a, shape), 1
+                a, steps[i] = contiguous(a, shape), 1
             held.append(a)
         sources = np.array([a.ctypes.data for a in held], dtype=np.intp)
         out = np.empty((rows, points))
@@ -844,10 +839,3 @@ class _Given:
 
     def __call__(self) -> Callable:
         return self.kernel
-
-
-def _row(value: np.ndarray, shape: tuple) -> np.ndarray:
-    """``value`` as a contiguous float64 array of ``shape`` (itself when it already is one)."""
-    if value.shape == shape and value.flags.c_contiguous:
-        return value
-    return np.ascontiguousarray(np.broadcast_to(value, shape))
