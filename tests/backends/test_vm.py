@@ -138,6 +138,57 @@ def test_registers_are_reused_and_constant_factors_merge():
     assert "symgraph VM program" in sg.grad("x*y").lambdify(backend="vm").source
 
 
+def test_the_schedule_keeps_a_sums_gradient_in_a_few_registers():
+    """Reverse mode keeps every forward value for the backward sweep; walked from the results, the VM's
+    program computes each just before its use, so Rosenbrock's gradient needs the same few registers at any n."""
+    def registers(n):
+        text = " + ".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(1, n))
+        program = sg.grad(text, wrt=[f"x{i}" for i in range(1, n + 1)]).program
+        return vm.assemble(program, program.inputs, list(program.results)).registers
+    assert registers(50) == registers(500) <= 16  # was 2 n (every forward value live at once)
+    function = compile_program(sg.grad("sum((1 - x[i])^2 + 100*(x[i+1] - x[i]^2)^2, i, 1, n - 1)", n=400).program,
+                               backend="vm")
+    assert "registers" in function.source and int(function.source.split(" registers")[0].split()[-1]) <= 16
+
+
+def test_results_are_written_in_place_or_copied_on_every_block():
+    """A result computed by an instruction is written into its row of the output; one that is an input, a
+    constant or another result's value is copied -- on every block of a batch, the last one partial."""
+    S = sympy.Integer
+    rows = [("t1", "mul", ("x", "y")), ("t2", "sin", ("t1",)), ("t3", "add", ("t2", "t1")), ("k", "const", (S(3),))]
+    program = Program(["x", "y"], rows, {"a": "t3", "b": "t1", "c": "t3", "d": "x", "e": "k", "f": "y", "g": "t1"})
+    fast, plain = compile_program(program, backend="vm"), compile_program(program)
+    x = np.linspace(-2.0, 2.0, 3 * vm.MAX_WIDTH + 7)
+    for y in (0.5, x[::-1].copy(), np.float64(-1.5)):
+        got, want = fast(x, y), plain(x, y)
+        assert [g.shape for g in got] == [w.shape for w in want]
+        close(np.stack(got), np.stack(want))
+    assert _bits(fast(0.25, 2.0)) == _bits(plain(0.25, 2.0))
+
+
+def test_every_fused_pair_computes_both_roundings():
+    """Each arithmetic op whose value only the next instruction reads runs inside it, on either side of
+    the second op: every pair gives NumPy's bits at a point and on a batch of several blocks."""
+    first = {"add": ("x", "y"), "sub": ("x", "y"), "mul": ("x", "y"), "div": ("x", "y"), "neg": ("x",),
+             "pow": ("x", sympy.Integer(2))}
+    rows, results = [], {}
+    for a, operands in first.items():
+        for b in ("add", "sub", "mul", "div", "neg"):
+            for side in ((0,) if b == "neg" else (0, 1)):
+                t, u = f"{a}_{b}_{side}", f"r_{a}_{b}_{side}"
+                rows.append((t, a, operands))
+                rows.append((u, b, (t,) if b == "neg" else ((t, "z") if side == 0 else ("z", t))))
+                results[u] = u
+    program = Program(["x", "y", "z"], rows, results)
+    code = vm.assemble(program, program.inputs, list(results))
+    assert code.instructions == len(rows) // 2  # every pair fused
+    fast, plain = compile_program(program, backend="vm"), compile_program(program)
+    rng = np.random.default_rng(7)
+    x, y, z = (rng.uniform(-3, 3, 2 * vm.MAX_WIDTH + 3) for _ in range(3))
+    assert _bits(fast(x, y, z)) == _bits(plain(x, y, z))
+    assert _bits(fast(0.75, -1.25, 3.5)) == _bits(plain(0.75, -1.25, 3.5))
+
+
 def _bits(values):
     return [np.asarray(v, dtype=np.float64).tobytes() for v in values]
 
