@@ -6,9 +6,11 @@ of several runs (:func:`run.best_of`):
 
 * **make**: from a derived gradient to a callable (symgraph ``lambdify``; CasADi ``Function``; symengine LLVM
   ``Lambdify`` without ``diff``; JAX ``jit`` including the first call);
-* **one point**: the gradient at one float64 vector, the whole call
-  (symgraph: ``value_and_grad(vector=True)(x)``, the call scipy makes; also
-  ``grad(...).lambdify()(*floats)``, one argument and one 0-d result per input);
+* **one point**: the value and the gradient at one float64 vector, the whole call -- what an
+  optimiser calls with ``jac=True`` (symgraph: ``value_and_grad(vector=True)(x)``; CasADi a
+  ``Function`` of both, symengine a ``Lambdify`` of both, JAX ``jit(value_and_grad)``; also
+  symgraph's ``grad(...).lambdify()(*floats)``, the gradient alone with one argument and one 0-d
+  result per input);
 * **batch**: 10^4 points (10^3 for n = 10,000) as one call.
 
 The VM's kernels are compiled once per machine and then loaded from numba's
@@ -82,9 +84,10 @@ def measure_casadi(workload: str, n: int) -> dict:
                                     total=casadi_total, product=_loop_product))
     g = casadi.gradient(f, v)
     make, fn = _timed(lambda: casadi.Function("g", [v], [g]))
+    both = casadi.Function("fg", [v], [f, g])
     X, x = data(workload, n)
     many = fn.map(X.shape[1])
-    return {"make": make, "one": best_of(lambda: fn(x)), "batch": best_of(lambda: many(X), 3, 0.2),
+    return {"make": make, "one": best_of(lambda: both(x)), "batch": best_of(lambda: many(X), 3, 0.2),
             "check": float(np.sum(np.asarray(fn(x)))), "check_batch": float(np.sum(np.asarray(many(X))))}
 
 
@@ -102,9 +105,10 @@ def measure_symengine(workload: str, n: int) -> dict:
                                     total=lambda t: symengine.Add(*t), product=lambda t: symengine.Mul(*t)))
     grads = [f.diff(x) for x in xs]
     make, fn = _timed(lambda: symengine.Lambdify(xs, grads, backend="llvm", cse=True))
+    both = symengine.Lambdify(xs, [f] + grads, backend="llvm", cse=True)
     X, x = data(workload, n)
     XT = X.T.copy()
-    return {"make": make, "one": best_of(lambda: fn(x)), "batch": best_of(lambda: fn(XT), 3, 0.2),
+    return {"make": make, "one": best_of(lambda: both(x)), "batch": best_of(lambda: fn(XT), 3, 0.2),
             "check": float(np.sum(fn(x))), "check_batch": float(np.sum(fn(XT)))}
 
 
@@ -127,9 +131,11 @@ def measure_jax(workload: str, n: int) -> dict:
     X, x = data(workload, n)
     XT, xj = jnp.asarray(X.T), jnp.asarray(x)
     one, many = jax.jit(jax.grad(f)), jax.jit(jax.vmap(jax.grad(f)))
+    both = jax.jit(jax.value_and_grad(f))
     make, _ = _timed(lambda: one(xj).block_until_ready())
     many(XT).block_until_ready()
-    return {"make": make, "one": best_of(lambda: one(x).block_until_ready()),
+    both(xj)[1].block_until_ready()
+    return {"make": make, "one": best_of(lambda: both(x)[1].block_until_ready()),
             "batch": best_of(lambda: many(XT).block_until_ready(), 3, 0.2),
             "check": float(jnp.sum(one(xj))), "check_batch": float(jnp.sum(many(XT)))}
 

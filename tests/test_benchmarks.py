@@ -173,3 +173,19 @@ def test_parse_bench_smoke(capsys):
     assert rows[2]["nodes"] == 524 and rows[3]["nodes"] == 100  # the chains: one node per term
     assert "| x+x+...+x | 1,047 | 1,047 | 524 |" in out and "symengine / symgraph" in out
     assert all("seconds" in row["symengine"] or "error" in row["symengine"] for row in rows)
+
+
+def test_evaluate_bench_cells_agree():
+    """The evaluation benchmark's cells compute the same gradients (symgraph's backends and the peers present)."""
+    import importlib.util
+    import pytest
+    pytest.importorskip("numba")
+    evaluate = load_benchmark("evaluate")
+    base = evaluate.measure_symgraph("rosenbrock", 10, "vm")
+    rows = [evaluate.measure_symgraph("rosenbrock", 10, "numpy")]
+    rows += [evaluate.MEASURE[peer]("rosenbrock", 10) for peer in ("casadi", "symengine")
+             if importlib.util.find_spec(peer) is not None]
+    for row in rows:
+        assert row["check"] == pytest.approx(base["check"], rel=1e-9)
+        assert row["check_batch"] == pytest.approx(base["check_batch"], rel=1e-9)
+        assert 0 < row["one"] < 1 and 0 < row["batch"] < 10 and row["make"] >= 0
