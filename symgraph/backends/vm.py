@@ -43,9 +43,15 @@ next instruction when only that instruction reads its value takes
 Rosenbrock's gradient from 8,991 to 5,994 instructions; it is 5-10%
 faster on batches (no row written and read back) and about even at one
 point, where the two dispatches it saves are cheap next to the loads.
-Where the depth-first order keeps no fewer values (the product of n
-inputs, whose prefix products are all live, or a value and its gradient,
-whose value sums every term), batches run the program's own order.
+A value beside its gradient sums every term, so a plain walk from the
+results holds each term's forward values until the sum is reached; the
+walk that also runs every instruction as soon as its operands are
+computed (``eager``), starting from the results computed last, grows the
+sum term by term: Rosenbrock's value and gradient keep 11 rows instead of
+2,004.  :func:`assemble` tries the program's own order and three walks
+and keeps the one with the fewest live values (where nothing helps, as
+in the product of n inputs, whose prefix products are all live, batches
+run the program's own order).
 
 Measured (benchmarks/evaluate.py; a shared 2-core machine, ratios from
 the same run; ranges over runs under lighter and heavier load):
@@ -456,7 +462,7 @@ def _signatures() -> dict[str, Any]:
     return {"apply": t.float64(t.int32, t.float64, t.float64, t.float64),
             "point": t.intp(program, floats),
             "block": t.intp(program, floats, addresses, addresses, t.float64[:, ::1], t.intp),
-            "schedule": t.int64[::1](program, t.intp, t.intp, program),
+            "schedule": t.int64[::1](program, t.intp, t.intp, program, t.boolean),
             "fuse": program(program, t.int64[::1], t.intp, t.intp, program),
             "allocate": t.int32[::1](program, t.intp, t.intp, t.intp, program),
             "fold": t.Tuple((program, floats, program, t.intp, t.intp))(
@@ -516,17 +522,43 @@ class Assembled:
 
 
 def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assembled:
-    """``program`` as VM code: operands numbered in bulk (Python), then two compiled passes.
+    """``program`` as VM code: the numbered instructions (:func:`numbered`) in the two orders of :class:`Assembled`.
+
+    Each order is fused (:func:`_fuse`) and given slots (:func:`_allocate`);
+    the batch order is whichever of the program's own and the walks of
+    :func:`walks` keeps the fewest values live.
+    """
+    code, consts, results, count = numbered(program, order, labels)
+    m, nc = len(order), consts.shape[0]
+    fuse, allocate = _kernel("fuse"), _kernel("allocate")
+
+    def program_in(order: np.ndarray) -> np.ndarray:
+        return allocate(fuse(code, order, count, m, results), count, nc, m, results)
+    point = block = program_in(np.arange(code.shape[0] // 5, dtype=np.int64))
+    for walk in walks(code, count, m, results):
+        scheduled = program_in(walk)
+        block = scheduled if scheduled[4] < block[4] else block
+    return Assembled(point, block, consts, m, len(results))
+
+
+def walks(code: np.ndarray, count: int, m: int, results: np.ndarray) -> list[np.ndarray]:
+    """The orders :func:`_schedule` offers batches: from the results in label order, plainly and eagerly, and
+    eagerly from the result computed last (a value beside its gradient: the sum grows as the walk passes)."""
+    latest_first = results[np.argsort(-results, kind="stable")]
+    schedule = _kernel("schedule")
+    return [schedule(code, count, m, roots, eager)
+            for roots, eager in ((results, False), (results, True), (latest_first, True))]
+
+
+def numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple:
+    """``(code, constants, results, values)``: ``program``'s instructions as numbers, after the peephole.
 
     Values are numbered: inputs ``0 .. m-1`` in ``order``, instruction i's
-    target ``m + i``, constants ``-1, -2, ...``.  :func:`_fold` applies the
-    NumPy writer's exact peephole over those numbers; :func:`_allocate`
-    assigns registers from liveness: the constants first (never reused),
-    then the inputs, then temporaries; a register is free again after the
-    last use of its value (results live to the end); a target never shares a
-    register with its own operands, so the batch kernel's loops vectorise.
-    The Python side is a few list passes that run in C, and one Python call
-    per distinct constant -- no per-instruction Python code.
+    target ``m + i``, constants ``-1, -2, ...``; ``code`` holds int32
+    ``(op, target, x, y, z)`` rows.  :func:`_fold` applies the NumPy
+    writer's exact peephole over those numbers.  The Python side is a few
+    list passes that run in C, and one Python call per distinct constant --
+    no per-instruction Python code.
     """
     instructions = program.instructions
     n, m = len(instructions), len(order)
@@ -578,13 +610,7 @@ def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assem
         target, _, args = instructions[error]
         later = next(a for a in args if a.__class__ is str and get(a, -1) >= m + error)
         raise GraphError(f"instruction {target!r} reads {later!r}, which no input or earlier instruction defines")
-    fuse, allocate, nc = _kernel("fuse"), _kernel("allocate"), consts.shape[0]
-
-    def program_in(order: np.ndarray) -> np.ndarray:
-        return allocate(fuse(code, order, count, m, results_), count, nc, m, results_)
-    point = program_in(np.arange(code.shape[0] // 5, dtype=np.int64))
-    block = program_in(_kernel("schedule")(code, count, m, results_))
-    return Assembled(point, block if block[4] < point[4] else point, consts, m, len(results))
+    return code, consts, results_, count
 
 
 def _sequential(instructions: Sequence[tuple], order: Sequence[str], constant: Callable) -> list:
@@ -770,48 +796,92 @@ def _fold(ops_, starts, args, consts, exact, keep, results, m):  # pragma: no co
     return body, unique[:u + 1], out.astype(np.int32), fresh, -1
 
 
-def _schedule(code, values, m, results):  # pragma: no cover - compiled by numba
+def _schedule(code, values, m, results, eager):  # pragma: no cover - compiled by numba
     """The instructions in the order a depth-first walk from the results finishes them (unreachable ones dropped).
 
     Each value is then computed just before its first use, so what stays
     live is what the results share: a reverse-mode gradient of a sum of
     local terms (Rosenbrock) keeps a handful of temporaries instead of every
     forward value.  Operands are walked x, y, z; results in label order.
+    With ``eager``, an instruction whose operands are all computed runs at
+    once, before the walk goes on: a value that sums every term (the
+    function's value beside its gradient) then grows term by term as the
+    walk passes, instead of holding every term's inputs to the end.
     """
     n = code.shape[0] // 5
     producer = np.full(values, -1, dtype=np.int64)
     for k in range(n):
         producer[code[5 * k + 1]] = k
+    needed = np.zeros(n, dtype=np.bool_)  # some result reads it (a walk from the results reaches it)
+    for q in range(results.shape[0]):
+        if results[q] >= m:
+            needed[producer[results[q]]] = True
+    pending = np.zeros(n, dtype=np.int32)  # an instruction's distinct computed operands not yet run
+    starts = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n - 1, -1, -1):
+        if not needed[k]:
+            continue
+        for j in range(2, 5):
+            a = code[5 * k + j]
+            if a >= m and (j == 2 or a != code[5 * k + 2]) and (j < 4 or a != code[5 * k + 3]):
+                needed[producer[a]] = True
+                pending[k] += 1
+                starts[producer[a] + 1] += 1
+    for k in range(n):
+        starts[k + 1] += starts[k]
+    consumers = np.empty(starts[n], dtype=np.int64)
+    filled = starts[:n].copy()
+    for k in range(n):
+        if needed[k]:
+            for j in range(2, 5):
+                a = code[5 * k + j]
+                if a >= m and (j == 2 or a != code[5 * k + 2]) and (j < 4 or a != code[5 * k + 3]):
+                    consumers[filled[producer[a]]] = k
+                    filled[producer[a]] += 1
     state = np.zeros(n, dtype=np.int8)  # 0 unseen, 1 operands pushed, 2 scheduled
     order = np.empty(n, dtype=np.int64)
     w = 0
     stack = np.empty(4 * n + 1, dtype=np.int64)  # k for "visit k", -1 - k for "k's operands are scheduled"
+    ready = np.empty(n + 1, dtype=np.int64)
     for q in range(results.shape[0]):
         v = results[q]
         if v < m or state[producer[v]] != 0:
             continue
-        top = 0
         stack[0] = producer[v]
         top = 1
         while top > 0:
             top -= 1
             e = stack[top]
-            if e < 0:
-                k = -1 - e
-                state[k] = 2
-                order[w] = k
-                w += 1
+            if e >= 0:
+                if state[e] != 0:
+                    continue
+                state[e] = 1
+                stack[top] = -1 - e
+                top += 1
+                for j in range(4, 1, -1):
+                    a = code[5 * e + j]
+                    if a >= m and state[producer[a]] == 0:
+                        stack[top] = producer[a]
+                        top += 1
                 continue
-            if state[e] != 0:
-                continue
-            state[e] = 1
-            stack[top] = -1 - e
-            top += 1
-            for j in range(4, 1, -1):
-                a = code[5 * e + j]
-                if a >= m and state[producer[a]] == 0:
-                    stack[top] = producer[a]
-                    top += 1
+            k = -1 - e
+            state[k] = 2
+            order[w] = k
+            w += 1
+            ready[0] = k
+            r = 1
+            while r > 0:  # the consumers this makes runnable (eager), and theirs
+                r -= 1
+                done = ready[r]
+                for i in range(starts[done], starts[done + 1]):
+                    c = consumers[i]
+                    pending[c] -= 1
+                    if eager and pending[c] == 0 and state[c] == 0:
+                        state[c] = 2
+                        order[w] = c
+                        w += 1
+                        ready[r] = c
+                        r += 1
     return order[:w]
 
 

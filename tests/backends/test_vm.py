@@ -12,6 +12,7 @@ from symgraph.backends import vm
 from symgraph.backends.compile import compile_program
 from symgraph.ir.program import Program
 from tests.backends.test_numba import EVERY_OP
+from tests.helpers import bits
 from tests.test_properties import PROPERTY
 
 pytest.importorskip("numba")
@@ -146,6 +147,9 @@ def test_the_schedule_keeps_a_sums_gradient_in_a_few_registers():
         program = sg.grad(text, wrt=[f"x{i}" for i in range(1, n + 1)]).program
         return vm.assemble(program, program.inputs, list(program.results)).registers
     assert registers(50) == registers(500) <= 16  # was 2 n (every forward value live at once)
+    both = sg.value_and_grad("sum((1 - x[i])^2 + 100*(x[i+1] - x[i]^2)^2, i, 1, n - 1)", n=300, vector=True,
+                             backend="vm")
+    assert int(both.source.split(" registers")[0].split()[-1]) <= 16  # the value grows term by term
     function = compile_program(sg.grad("sum((1 - x[i])^2 + 100*(x[i+1] - x[i]^2)^2, i, 1, n - 1)", n=400).program,
                                backend="vm")
     assert "registers" in function.source and int(function.source.split(" registers")[0].split()[-1]) <= 16
@@ -278,3 +282,41 @@ def test_generated_programs_agree_with_numpy(text, x, y, z, size, scalar):
         for got, want in zip(fast(**arrays), plain(**arrays)):
             assert got.shape == (size,)
             close(got, want)
+
+
+@PROPERTY
+@given(text=terms(4), other=terms(3), x=st.floats(-3, 3), y=st.floats(-3, 3), z=st.floats(0.1, 3))
+def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(text, other, x, y, z):
+    """Each walk :func:`vm.walks` offers batches is a topological order of the instructions the results
+    need, and its program (fused, slots allocated) gives the program's own order's bits: shared nodes,
+    a value beside its gradient, a result repeated and an input as a result."""
+    g = sg.grad(f"u = {text}; v = {other}; u*v + u*x + y*z", wrt=["x", "y", "z"])
+    program = g.program
+    labels = list(program.results)
+    program = Program(program.inputs, program.instructions,
+                      {**program.results, "again": program.results[labels[0]], "input": "x"})
+    labels += ["again", "input"]
+    code, consts, results, count = vm.numbered(program, program.inputs, labels)
+    m, rows = len(program.inputs), code.reshape(-1, 5)
+    producer = {int(t): k for k, t in enumerate(rows[:, 1])}
+    needed, stack = set(), [producer[int(r)] for r in results if r >= m]
+    while stack:
+        k = stack.pop()
+        if k not in needed:
+            needed.add(k)
+            stack.extend(producer[int(a)] for a in rows[k, 2:] if a >= m)
+    plain = vm.assemble(program, program.inputs, labels)
+    fuse, allocate, point = vm._kernel("fuse"), vm._kernel("allocate"), vm._kernel("point")
+
+    def run(prog):
+        io = np.concatenate([consts, [x, y, z], np.zeros(prog[4] - len(consts) - m)])
+        point(prog, io)
+        return io[len(consts) + m:len(consts) + m + len(labels)]
+    want = run(plain.prog)
+    for walk in vm.walks(code, count, m, results):
+        order = [int(k) for k in walk]
+        assert sorted(order) == sorted(needed)
+        position = {k: p for p, k in enumerate(order)}
+        assert all(position[producer[int(a)]] < position[k] for k in order for a in rows[k, 2:] if a >= m)
+        got = run(allocate(fuse(code, walk, count, m, results), count, len(consts), m, results))
+        assert bits(list(got)) == bits(list(want))  # every nan alike: IEEE leaves a nan's sign open
