@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .runtime import portable
+
 #: inputs chunking applies to (NumPy's own types and Python values; Dask and CuPy arrays chunk themselves)
 _NUMPY_INPUTS = (np.ndarray, np.generic, list, tuple, int, float)
 
@@ -59,4 +61,5 @@ def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
 
     evaluate.__name__ = getattr(kernel, "__name__", "kernel")
     evaluate.source = getattr(kernel, "source", None)
+    evaluate.recipe = lambda: (chunked_kernel, (portable(kernel), chunk))  # pickles when the kernel does
     return evaluate

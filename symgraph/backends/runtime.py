@@ -339,7 +339,7 @@ class _Portable:
         if recipe is None:
             raise pickle.PicklingError(
                 f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: only functions of the "
-                "NumPy and VM backends without chunk= pickle (numba kernels and chunked kernels do not)")
+                "NumPy and VM backends pickle (numba kernels do not: compile them again where they run)")
         return recipe() if callable(recipe) else recipe  # a callable recipe is made when pickled
 
 

@@ -91,9 +91,21 @@ def test_registered_functions_pickle_by_import_path_and_a_lambda_says_why_not():
         handle.remove()
 
 
-def test_chunked_functions_say_they_do_not_pickle():
+def test_chunked_functions_round_trip_with_their_chunk():
     f = sg.lambdify(TEXT, chunk=3)
-    with pytest.raises(pickle.PicklingError, match="chunk="):
+    g = again(f)
+    same(g(X, Y), f(X, Y))
+    same(g(1.5, 2.0), f(1.5, 2.0))
+    maker, (_, chunk) = g.__wrapped__.recipe()  # the loaded kernel still evaluates 3 points at a time
+    assert maker.__name__ == "chunked_kernel" and chunk == 3
+    v = sg.value_and_grad(TEXT, chunk=2)
+    same(again(v)(X, Y), v(X, Y))
+
+
+def test_numba_functions_say_they_do_not_pickle():
+    pytest.importorskip("numba")
+    f = sg.lambdify("x*y", backend="numba")
+    with pytest.raises(pickle.PicklingError, match="numba kernels do not"):
         pickle.dumps(f)
 
 
