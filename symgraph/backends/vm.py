@@ -158,7 +158,12 @@ FUSED = len(CODES)
 
 
 def _pair(k, x, y):  # pragma: no cover - compiled by numba
-    """Op ``FIRST[k]`` (the first five of SECOND in the same order) on float64 scalars."""
+    """Op ``FIRST[k]`` (the first five of SECOND in the same order) on float64 scalars.
+
+    The point kernel keeps its own chain of the common ops by op code: calling
+    this for them (by code, through one comparison) measured 10-30% slower at
+    Rosenbrock n = 1,000.
+    """
     if k == 2:
         return x * y
     elif k == 0:
