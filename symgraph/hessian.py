@@ -279,10 +279,11 @@ def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: 
            [ True, False, False],
            [False, False, False]])
     """
-    graph = as_graph(f, **sizes)
-    names = wrt_names(graph, wrt, allow_unused)
-    gradient = grad(graph, names, simplify=False, progress=False, allow_unused=True)
-    return _gradient_pattern(gradient.program, names)
+    with paused_gc():
+        graph = as_graph(f, **sizes)
+        names = wrt_names(graph, wrt, allow_unused)
+        gradient = grad(graph, names, simplify=False, progress=False, allow_unused=True)
+        return _gradient_pattern(gradient.program, names)
 
 
 def _label(x: str, y: str) -> str:
