@@ -98,9 +98,12 @@ def symgraph_cell(workload: str, n: int, batch: int, repeats: int, backend: str 
     many, values = timed(lambda: fn.data(*_args(workload, X)), repeats)
     nnz, dense_one = hessian.nnz, value.toarray()
     assert values.shape == (nnz, batch)
-    return {"tool": "symgraph" if backend == "numpy" else f"symgraph ({backend})", "derive": derive, "compile": compile_, "program": len(hessian.program),
-            "function": function_size, "nnz": nnz, "one": one, "batch": many, "value": dense_one,
-            "x": X[:, 0]}
+    row = {"tool": "symgraph" if backend == "numpy" else f"symgraph ({backend})", "derive": derive, "compile": compile_, "program": len(hessian.program),
+           "function": function_size, "nnz": nnz, "one": one, "batch": many, "value": dense_one,
+           "x": X[:, 0]}
+    if backend == "numpy" and workload == "rosenbrock":  # the gradient's derivation, the yardstick of growth
+        row["gradient"], _ = timed(lambda: sg.grad(text, simplify=False, progress=False, **sizes), repeats)
+    return row
 
 
 def _args(workload: str, x: np.ndarray) -> tuple:
@@ -234,6 +237,30 @@ def row_text(workload: str, n: int, row: dict) -> str:
             f"{row['nnz']:,} | {span(row['one'])} | {batch} |")
 
 
+def growth(cells: Sequence[tuple[str, int, dict]], sizes: Sequence[int]) -> list[str]:
+    """The issue's yardsticks from the Rosenbrock rows: derivation time growth between the two largest
+    sizes (the Hessian's against the gradient's and CasADi's), and derive + compile against CasADi's."""
+    rows = {(n, row["tool"]): row for workload, n, row in cells if workload == "rosenbrock" and "derive" in row}
+    lines = []
+    if len(sizes) >= 2:
+        small, large = sorted(sizes)[-2:]
+        parts = []
+        for tool, key, what in (("symgraph", "derive", "Hessian"), ("symgraph", "gradient", "gradient"),
+                                ("CasADi", "derive", "CasADi's Hessian")):
+            a, b = rows.get((small, tool), {}).get(key), rows.get((large, tool), {}).get(key)
+            if a and b:
+                parts.append(f"{what} {min(b) / min(a):.1f}×")
+        if parts:
+            lines.append(f"\nDerivation growth from n = {small:,} to {large:,} (best times): " + ", ".join(parts) + ".")
+    large = max(sizes)
+    mine, peer = rows.get((large, "symgraph (vm)")) or rows.get((large, "symgraph")), rows.get((large, "CasADi"))
+    if mine and peer and peer.get("derive"):
+        ours, theirs = min(mine["derive"]) + min(mine["compile"]), min(peer["derive"]) + min(peer["compile"])
+        lines.append(f"At n = {large:,}: {mine['tool']} derive + compile {ours:.3g} s, CasADi's {theirs:.3g} s "
+                     f"({ours / theirs:.1f}×).")
+    return lines
+
+
 def main(sizes: Sequence[int] = SIZES, batch: int = 1_000, repeats: int = 3,
          peers: Sequence[str] = PEERS, mlp: bool = True) -> list[tuple[str, int, dict]]:
     """Print the table; return ``(workload, n, row)`` for every measured cell."""
@@ -250,6 +277,8 @@ def main(sizes: Sequence[int] = SIZES, batch: int = 1_000, repeats: int = 3,
         for row in measure(workload, n, batch, repeats, present):
             out.append((workload, n, row))
             print(row_text(workload, n, row), flush=True)
+    for line in growth(out, sizes):
+        print(line)
     dense = max(sizes)
     print(f"\nA dense Hessian at n = {dense:,} takes 8 n² = {8 * dense ** 2 / 2 ** 20:,.0f} MiB a point "
           f"({8 * dense ** 2 * batch / 2 ** 30:,.1f} GiB for a batch of {batch:,}); symgraph's sparse one holds "

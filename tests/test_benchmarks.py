@@ -155,6 +155,9 @@ def test_hessian_bench_smoke(capsys):
     assert "| rosenbrock | 12 | symgraph |" in out and "batch of 4 |" in out and "differ" not in out
     assert ("| rosenbrock | 12 | CasADi |" in out) == module.peer_available("casadi")
     assert "symgraph's sparse one holds 34 values" in out
+    assert "Derivation growth from n = 5 to 12 (best times): Hessian " in out and ", gradient " in out
+    assert all(row["gradient"] for row in mine)  # the gradient's derivation, timed beside the Hessian's
+    assert ("At n = 12: symgraph (vm) derive + compile " in out) == module.peer_available("casadi")
     vm = [row for workload, n, row in cells if row["tool"] == "symgraph (vm)"]
     assert [row["nnz"] for row in vm] == [13, 34] and "| rosenbrock | 12 | symgraph (vm) |" in out
 

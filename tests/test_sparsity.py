@@ -55,3 +55,62 @@ def test_sparse_data_stacks_constant_and_varying_entries_alike(backend):
     np.testing.assert_array_equal(f.data(np.arange(3.0), 2.0), [[2, 2, 2], [1, 1, 1], [1, 1, 1], [12, 12, 12]])
     for point in ((1.0, 2.0), (np.float64(1.0), np.float64(2.0)), (np.array(1.0), 2.0)):
         np.testing.assert_array_equal(f(*point).toarray(), [[2, 1], [1, 12]])
+
+
+# --------------------------------------------------------------------------- windows and reused gradients
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from symgraph.frontend.coerce import wrt_names, wrt_nodes  # noqa: E402
+from symgraph.sparsity import _zero_slots  # noqa: E402
+from symgraph import ops  # noqa: E402
+from tests.test_properties import PROPERTY, programs, quiet  # noqa: E402
+
+
+def plain_pattern(graph, names):
+    """The Jacobian pattern with plain bit sets (bit j: wrt name j), the definition the windows must keep."""
+    nodes = wrt_nodes(graph, names)
+    bits: dict = {}
+    for node, op, args in graph.rows():
+        acc = sum(1 << j for j, n in enumerate(names) if nodes.get(n) == node)
+        if op not in ("input", "const"):
+            zero = _zero_slots(ops.OPS[op], len(args))
+            for slot, a in enumerate(args):
+                if isinstance(a, str) and not zero[slot]:
+                    acc |= bits[a]
+        bits[node] = acc
+    return np.array([[bool(bits.get(y, 0) >> j & 1) for j in range(len(names))] for y in graph.outputs])
+
+
+@PROPERTY
+@given(st.data())
+def test_windowed_pattern_is_the_plain_bit_set_pattern(data):
+    text = data.draw(programs())
+    graph = sg.parse(text)
+    pool = list(graph.inputs) + ["q"] + list(graph.inputs)[:1]  # an absent name; an input twice (an alias)
+    names = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True))
+    got = quiet(sg.jacobian_sparsity, graph, wrt=names, allow_unused=True).toarray()
+    assert np.array_equal(got, plain_pattern(graph, names))
+
+
+def test_windows_join_inputs_far_apart():
+    n = 70  # positions past one machine word, joined from both ends
+    text = "sum(x[i]*x[n-1-i], i, 0, n-1) + x[0]*x[n-1]^2"
+    graph = sg.parse(text, n=n)
+    names = wrt_names(graph, None, False)
+    grad_graph = sg.grad(graph, simplify=False).program.as_graph(names)
+    assert np.array_equal(sg.jacobian_sparsity(grad_graph, wrt=names).toarray(), plain_pattern(grad_graph, names))
+    want = np.eye(n, dtype=bool)[::-1].copy()
+    want[0, n - 1] = want[n - 1, 0] = want[n - 1, n - 1] = True
+    assert np.array_equal(sg.hessian_sparsity(graph).toarray(), want)
+
+
+@PROPERTY
+@given(programs())
+def test_edge_pushing_pattern_from_its_own_adjoints_is_the_gradients(text):
+    """The sparse edge-pushing Hessian reads its pattern off the gradient its sweep emitted, not a second
+    gradient: the same pattern as hessian_sparsity's (a reverse sweep's program), and the same entries."""
+    graph = sg.parse(text)
+    names = list(graph.inputs)
+    sparse = sg.hessian(graph, wrt=names, mode="edge-pushing", sparse=True)
+    assert np.array_equal(sparse.pattern.toarray(), sg.hessian_sparsity(graph, wrt=names).toarray())

@@ -136,7 +136,10 @@ def second_partials(emitter: Emitter, v: str, op: str, args: tuple) -> dict[tupl
 
 
 def edge_pushing(lin: Linearised, output: str, wrt: Sequence[str]) -> SweepResult:
-    """The Hessian of ``output`` by the inputs ``wrt`` in one symmetric reverse sweep; entries keyed (x, y)."""
+    """The Hessian of ``output`` by the inputs ``wrt`` in one symmetric reverse sweep; entries keyed (x, y).
+
+    ``extra["gradient"]``: wrt node -> its adjoint (the gradient, absent where 0), emitted on the way.
+    """
     emitter, mul, add, is_zero = lin.emitter, lin.mul, lin.add, lin.is_zero
     adjoint: dict[str, Ref] = {output: 1}
     weights: dict[str, dict[str, Ref]] = {}  # symmetric: W[u][w] and W[w][u] hold the same ref
@@ -186,4 +189,6 @@ def edge_pushing(lin: Linearised, output: str, wrt: Sequence[str]) -> SweepResul
         for y, ref in weights.get(x, {}).items():
             if y in wanted and not is_zero(ref):
                 derivatives[(x, y)] = ref
-    return SweepResult(derivatives, lin.counts)
+    # the adjoints of the inputs are the gradient (reverse mode's, summed in another order): its program
+    # gives the Hessian's structural pattern without a second sweep (symgraph.hessian)
+    return SweepResult(derivatives, lin.counts, extra={"gradient": {x: adjoint[x] for x in wrt if x in adjoint}})

@@ -319,8 +319,10 @@ class Emitter:
     def _plain(self, key: tuple, name: str, args: tuple) -> str:
         """:meth:`_emit` for an instruction that is neither a negation nor a reciprocal ``1/y`` (no fact to note)."""
         number = self._counter + 1
-        while number in self._clashes:
-            number += 1
+        if number in self._clashes:  # skipped once for all: a found key must not rescan the run next time
+            while number in self._clashes:  # (a program's temporaries t1..tN as a graph's names: quadratic)
+                number += 1
+            self._counter = number - 1
         target = f"{self._prefix}{number}"
         found = self._by_key.setdefault(key, target)
         if found is not target:
