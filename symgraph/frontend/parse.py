@@ -244,6 +244,19 @@ class _Parser(Calls, Reductions):
                             self.reduce(frame, values)
                     else:
                         break
+                if not right:  # a run 'op value op value ...' of one precedence: joined as it is read
+                    value = known.get(toks[i + 1])
+                    while value is not None:
+                        after = _BINARY.get(toks[i + 2])
+                        if after is None or after[0] != prec:
+                            break
+                        try:
+                            values[-1] = binary(name, values[-1], value)
+                        except GraphError as e:
+                            self.fail(str(e), i)
+                        i += 2
+                        name = after[1]
+                        value = known.get(toks[i + 1])
                 ops.append((prec, "bin", name, i))
                 i += 1
                 expect_operand = True
