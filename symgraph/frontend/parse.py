@@ -55,6 +55,11 @@ _UNARY_PREC = {"neg": OPS["neg"].precedence, "pos": OPS["neg"].precedence, "not"
 _WORD_BINARY = frozenset(text for text in _BINARY if text.isalpha())
 _KEYWORDS = frozenset(keyword.kwlist)
 _PI = sympy.pi
+#: the tokens that end an operand's run of operators: every pending operator is applied before them
+_ENDS = frozenset([")", ",", ";", ""])
+#: operator runs are applied as they are read (see :meth:`_Parser.expression`); False makes the
+#: operator stack take every operator, which the tests use as the reference
+_RUNS = True
 
 
 class _Parser(Calls, Reductions):
@@ -174,7 +179,7 @@ class _Parser(Calls, Reductions):
         the cost of scanning it.  Everything else goes through the methods
         below, which also word every error.
         """
-        toks, binary, scope, known = self.toks, self.builder.binary, self.scope, self.known
+        toks, binary, scope, known, numbers = self.toks, self.builder.binary, self.scope, self.known, NUMBERS
         definitions = self.definitions
         values: list = []
         ops: list[tuple] = []
@@ -244,19 +249,34 @@ class _Parser(Calls, Reductions):
                             self.reduce(frame, values)
                     else:
                         break
-                if not right:  # a run 'op value op value ...' of one precedence: joined as it is read
+                # A run: while the next token is an operand at hand (a known name, a number read before)
+                # and the token after it does not bind it tighter, the operator is applied at once; the
+                # frames it would have pushed and popped are never made (the same builder calls, in the
+                # same order, as the stack gives)
+                value = None
+                if _RUNS:
                     value = known.get(toks[i + 1])
-                    while value is not None:
-                        after = _BINARY.get(toks[i + 2])
-                        if after is None or after[0] != prec:
-                            break
-                        try:
-                            values[-1] = binary(name, values[-1], value)
-                        except GraphError as e:
-                            self.fail(str(e), i)
-                        i += 2
-                        name = after[1]
-                        value = known.get(toks[i + 1])
+                    if value is None:
+                        value = numbers.get(toks[i + 1])
+                while value is not None:
+                    nxt = toks[i + 2]
+                    after = _BINARY.get(nxt)
+                    if nxt not in _ENDS if after is None else after[0] > prec or after[0] == prec and right:
+                        break
+                    try:
+                        values[-1] = binary(name, values[-1], value)
+                    except GraphError as e:
+                        self.fail(str(e), i)
+                    i += 2
+                    if after is None or after[0] != prec:
+                        name = None  # the loop goes on at token i, which ends the run
+                        break
+                    name = after[1]
+                    value = known.get(toks[i + 1])
+                    if value is None:
+                        value = numbers.get(toks[i + 1])
+                if name is None:
+                    continue
                 ops.append((prec, "bin", name, i))
                 i += 1
                 expect_operand = True

@@ -8,6 +8,7 @@ and names given once, at the end, by the rules of :mod:`symgraph.names`.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -43,6 +44,9 @@ class GraphBuilder:
         self._ops: list[str] = []
         self._operands: list[tuple] = []
         self._by_key: dict[tuple, int] = {}
+        #: op name -> its nodes on nodes, keyed by operand ids: one id (unary) or their pair, which is also the
+        #: node's operand tuple (the arithmetic rows on nodes that are no conditions, made by op and binary only)
+        self._on_nodes: defaultdict[str, dict] = defaultdict(dict)
         self._folds: dict[tuple, tuple] = {}  # (op, id, id) -> (operand, operand, folded constant or None)
         self._inputs: dict[str, int] = {}
         self._symbols: dict[str, sympy.Symbol] = {}
@@ -100,10 +104,10 @@ class GraphBuilder:
         if len(operands) == 1:
             x = operands[0]
             if x.__class__ is int and name in _PLAIN1 and x not in self._conditions:
-                key = (name, x)
-                node = self._by_key.get(key)
+                table = self._on_nodes[name]
+                node = table.get(x)
                 if node is None:
-                    node = self._by_key[key] = len(self._ops)
+                    node = table[x] = len(self._ops)
                     self._ops.append(name)
                     self._operands.append(operands)
                 return node
@@ -122,12 +126,13 @@ class GraphBuilder:
             if x.__class__ is int:
                 if y.__class__ is int:
                     if not (conditions and (x in conditions or y in conditions)):
-                        key = (name, y, x) if commutative and y < x else (name, x, y)
-                        node = self._by_key.get(key)
+                        key = (y, x) if commutative and y < x else (x, y)
+                        table = self._on_nodes[name]
+                        node = table.get(key)
                         if node is None:
-                            node = self._by_key[key] = len(self._ops)
+                            node = table[key] = len(self._ops)
                             self._ops.append(name)
-                            self._operands.append(key[1:])
+                            self._operands.append(key)
                         return node
                 elif y is not _TRUE and y is not _FALSE and x not in conditions:
                     key = (name, x, _constant_key(y))  # a node comes before a constant
