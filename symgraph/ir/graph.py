@@ -63,7 +63,12 @@ class IndexedInput(NamedTuple):
 
     def label(self, index: tuple[int, ...]) -> str:
         """The user's name of one element: ``x[3]``, ``W[0, 1]``."""
-        return f"{self.name}[{', '.join(map(str, index))}]"
+        return element_label(self.name, index)
+
+
+def element_label(name: str, index: tuple[int, ...]) -> str:
+    """The user's name of element ``index`` of the indexed input ``name``: ``x[3]``, ``W[0, 1]``."""
+    return f"{name}[{', '.join(map(str, index))}]"
 
 
 class Graph:
