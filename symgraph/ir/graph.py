@@ -119,8 +119,8 @@ class Graph:
         #: indexed inputs by name (``x`` for ``x[0]``, ``x[1]``, ...): each element is an input node whose
         #: user name (an address) is its label ``x[0]``
         self.indexed: dict[str, IndexedInput] = dict(indexed or {})
-        labels = {node: name for name, node in self.addresses.items() if node in self._ops
-                  and self._ops[node] == "input"} if self.indexed else {}
+        labels = {node: element_label(name, index) for name, known in self.indexed.items()
+                  for index, node in known.nodes.items()}
         #: the user's name of each input, in order: the input's own name, or an element's label ``x[0]``
         self.input_labels: tuple[str, ...] = tuple(labels.get(x, x) for x in self.inputs)
         self._exprs: dict[str, sympy.Expr] = {}
