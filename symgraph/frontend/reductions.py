@@ -292,9 +292,10 @@ class _Tape:
     def _plan(self, parser) -> tuple:
         """The steps over slots of one list: the fixed operands first, then each step's result.
 
-        A step is ``(0, op, x, y)`` (a binary op), ``(1, op, slots)``, ``(2, name, ((a, b), ...), step)``
-        for an element whose index along each axis is ``a + b*value``, or ``(3, step)`` for an element
-        the parser evaluates.
+        A step is ``(1, op, x)`` or ``(2, op, x, y)`` (an op of one or two operands), ``(0, op, slots)``
+        (more), ``(3, name, a, b, step)`` for the element ``a + b*value`` of a vector, ``(4, name, ((a, b),
+        ...), step)`` for an element whose index along each axis is ``a + b*value``, or ``(5, step)``
+        for an element the parser evaluates.
         """
         scope, sizes = parser.scope, parser.sizes
         fixed = [a for step in self.steps if step[0] == "op" for kind, a in step[2] if kind == "v"]
@@ -303,14 +304,14 @@ class _Tape:
         for step in self.steps:
             if step[0] == "op":
                 slots = tuple(count + a if kind == "t" else next_fixed() for kind, a in step[2])
-                steps.append((0, step[1], *slots) if len(slots) == 2 else (1, step[1], slots))
+                steps.append((len(slots), step[1], *slots) if len(slots) <= 2 else (0, step[1], slots))
             elif step[4] is not None and step[1] not in sizes:
                 axes = tuple((sum(sign * (term if term.__class__ is int else int(scope[term]))
                                   for sign, term in terms if term != self.index),
                               sum(sign for sign, term in terms if term == self.index)) for terms in step[4])
-                steps.append((2, step[1], axes, step))
+                steps.append((3, step[1], *axes[0], step) if len(axes) == 1 else (4, step[1], axes, step))
             else:
-                steps.append((3, step))
+                steps.append((5, step))
         kind, ref = self.result
         return fixed, steps, (count + ref if kind == "t" else None)
 
@@ -323,26 +324,36 @@ class _Tape:
         append = values.append
         for step in steps:
             code = step[0]
-            if code == 0:
+            if code == 2:
                 try:
                     append(builder.binary(step[1], values[step[2]], values[step[3]]))
                 except GraphError as e:
                     parser.fail(str(e), 0)
+            elif code == 3:  # an element of a vector
+                k = step[2] + step[3] * value
+                if k >= 0:
+                    append(builder.indexed_input(step[1], (k,)))
+                else:
+                    append(self._parsed(parser, step[4], value))  # the parser words the error
             elif code == 1:
+                try:
+                    append(builder.op(step[1], values[step[2]]))
+                except GraphError as e:
+                    parser.fail(str(e), 0)
+            elif code == 4:
+                index = tuple([a + b * value for a, b in step[2]])
+                append(builder.indexed_input(step[1], index) if min(index) >= 0 else
+                       self._parsed(parser, step[3], value))
+            elif code == 0:
                 try:
                     append(builder.op(step[1], *[values[a] for a in step[2]]))
                 except GraphError as e:
                     parser.fail(str(e), 0)
-            elif code == 2:
-                index = tuple([a + b * value for a, b in step[2]])
-                if min(index) >= 0:
-                    append(builder.indexed_input(step[1], index))
-                    continue
-                step = step[3]  # a negative index: the parser words the error
-                parser.scope[self.index] = sympy.Integer(value)
-                append(parser.element(step[1], step[2], step[3]))
             else:
-                step = step[1]
-                parser.scope[self.index] = sympy.Integer(value)
-                append(parser.element(step[1], step[2], step[3]))
+                append(self._parsed(parser, step[1], value))
         return self.result[1] if result is None else values[result]
+
+    def _parsed(self, parser, step: tuple, value: int):
+        """The element of the recorded ``step`` at index ``value``, its indices evaluated by the parser."""
+        parser.scope[self.index] = sympy.Integer(value)
+        return parser.element(step[1], step[2], step[3])
