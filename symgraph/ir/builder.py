@@ -294,7 +294,8 @@ class GraphBuilder:
             names[node] = name
         # x[3] is the input node x_3 (fresh), addressed as x[3]; when every such name is free (the rule, but
         # for a clash such as x_1[1] and x[1, 1]) they are given at once, else one by one by the namer
-        bases = [f"{name}_{'_'.join(map(str, index))}" for name, index in self._index_of.values()]
+        bases = [f"{name}_{index[0]}" if len(index) == 1 else f"{name}_{'_'.join(map(str, index))}"
+                 for name, index in self._index_of.values()]
         taken = (self._reserved, self._inputs, self._indexed)
         if len(set(bases)) == len(bases) and not any(any(map(names_.__contains__, bases)) for names_ in taken):
             for node, base in zip(self._index_of, bases):
@@ -350,12 +351,13 @@ class GraphBuilder:
 
         op_of = dict(zip(names, self._ops))
         # the common operands (two nodes, one node) inline: this runs once per node of the graph
-        operands = dict(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
-                                    a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
-                                    a[0].__class__ is int else named(a) if a else a for a in self._operands]))
+        operands = op_of.copy()  # the same keys: copied, then given their values, cost less than a new dict
+        operands.update(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
+                                        a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
+                                        a[0].__class__ is int else named(a) if a else a for a in self._operands]))
         groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
                   for name, start, end in self._groups if end is not None and end > start]
-        inputs = sorted([*self._inputs.values(), *self._index_of], key=int)  # order of first appearance
+        inputs = sorted([*self._inputs.values(), *self._index_of])  # node ids: the order of first appearance
         symbols = dict(self._symbols)  # an indexed input's element gets its sympy Indexed on request (Graph.symbol)
         indexed = {name: IndexedInput(name, self._shape(name), {index: names[nodes[index]] for index in sorted(nodes)})
                    for name, nodes in self._indexed.items()}
