@@ -561,10 +561,11 @@ def _bound(bound: "int | str", sizes: dict, what: str) -> int:
 def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
            each: Sequence[dict] | None = None) -> Graph:
     """The graph of ``texts`` (one output each); ``each[k]``, when given, adds sizes that text ``k`` alone sees."""
-    builder = GraphBuilder(names_in(texts))
+    builder = GraphBuilder()
     results, names_out, scopes = [], [], []
     for position, t in enumerate(texts):
         parser = _Parser(t, builder)
+        builder.reserve(parser.tokens.words())
         parser.sizes = sizes if each is None else {**sizes, **each[position]}
         parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
         names, refs, bare = parser.program()

@@ -270,6 +270,10 @@ class GraphBuilder:
         return node
 
     # -- names and outputs -------------------------------------------------
+    def reserve(self, words: Iterable[str]) -> None:
+        """Keep the generated names clear of ``words`` too (the words of a text being parsed)."""
+        self._reserved.update(words)
+
     def is_input(self, name: str) -> bool:
         return name in self._inputs
 
