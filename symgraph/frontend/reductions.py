@@ -159,24 +159,30 @@ class Reductions:
             self.fail(f"{word}() has no term before its first ','", k)
         scope = dict(self.scope)
         sub = self._sub_parser(*body, scope, self.integer_only)
-        tape = _Tape(self.builder) if hi > lo and self._replayable(body, index) else None
-        acc = None
+        tape = _Tape(self.builder, index) if hi > lo and self._replayable(body, index) else None
+        builder, acc = self.builder, None
         for value in range(lo, hi + 1):
-            scope[index] = sympy.Integer(value)
             if tape is not None and value > lo and not tape.ambiguous:
-                term = tape.replay(sub)
+                term = tape.replay(sub, value)  # binds the index in the scope only when it parses
             else:
+                scope[index] = sympy.Integer(value)
                 sub.i = 0
                 recording = tape is not None and value == lo
                 if recording:
                     sub.builder = tape
                 term, _ = sub.expression()
                 if recording:
-                    sub.builder = self.builder
+                    sub.builder = builder
                     tape.finish(term)
-            if self.builder.is_condition(term):
+            if builder.is_condition(term):
                 self.fail(f"the term of {word}() is a condition, not a number", body[0])
-            acc = term if acc is None else self.apply(op, (acc, term), k)
+            if acc is None:
+                acc = term
+            else:
+                try:
+                    acc = builder.binary(op, acc, term)
+                except GraphError as e:
+                    self.fail(str(e), k)
         values.append(empty if acc is None else acc)
         self.i = close + 1  # past the ')'
 
@@ -225,17 +231,22 @@ class _Tape:
     indices change with the index (:meth:`Reductions._replayable`), the term
     is parsed once and its calls -- ops on earlier results, fixed operands and
     elements whose index tokens are evaluated again -- run once per value,
-    so the graph is the one re-parsing gives, node for node.
+    so the graph is the one re-parsing gives, node for node.  An index that
+    is a plain sum of names and digits (``i+1``, ``n-1-i``) is ``a + b*i``
+    with ``a`` and ``b`` found once (the other names are sizes and enclosing
+    indices, fixed while this reduction runs); any other index is evaluated
+    by the parser, with the index bound in its scope.
     """
 
-    def __init__(self, builder):
-        self.builder = builder
+    def __init__(self, builder, index: str):
+        self.builder, self.index = builder, index
         self.steps: list[tuple] = []  # ("op", name, args) or ("element", name, spans, token index, sums)
         self.made: dict[int, int] = {}  # node id -> the step that made it (its latest)
         self.pending: tuple | None = None
         self.result: tuple | None = None
         self.signatures: dict[int, tuple] = {}  # step -> what it computes (equal signatures make equal nodes)
         self.ambiguous = False
+        self.plan: tuple | None = None  # (fixed operands, steps in slots, the result's slot), made on first replay
 
     # -- the builder protocol the parser uses while recording
     def op(self, name: str, *args):
@@ -278,26 +289,71 @@ class _Tape:
         self.result = ("t", self.made[term]) if term.__class__ is int and term in self.made else ("v", term)
 
     # -- replay
-    def replay(self, parser) -> object:
-        """The term for the parser's current scope: every recorded call again, elements at their new index."""
-        builder, values, scope, sizes = self.builder, [], parser.scope, parser.sizes
-        append = values.append
+    def _plan(self, parser) -> tuple:
+        """The steps over slots of one list: the fixed operands first, then each step's result.
+
+        A step is ``(1, op, x)`` or ``(2, op, x, y)`` (an op of one or two operands), ``(0, op, slots)``
+        (more), ``(3, name, a, b, step)`` for the element ``a + b*value`` of a vector, ``(4, name, ((a, b),
+        ...), step)`` for an element whose index along each axis is ``a + b*value``, or ``(5, step)``
+        for an element the parser evaluates.
+        """
+        scope, sizes = parser.scope, parser.sizes
+        fixed = [a for step in self.steps if step[0] == "op" for kind, a in step[2] if kind == "v"]
+        count, steps = len(fixed), []
+        next_fixed = iter(range(count)).__next__
         for step in self.steps:
             if step[0] == "op":
-                args = [values[a] if kind == "t" else a for kind, a in step[2]]
+                slots = tuple(count + a if kind == "t" else next_fixed() for kind, a in step[2])
+                steps.append((len(slots), step[1], *slots) if len(slots) <= 2 else (0, step[1], slots))
+            elif step[4] is not None and step[1] not in sizes:
+                axes = tuple((sum(sign * (term if term.__class__ is int else int(scope[term]))
+                                  for sign, term in terms if term != self.index),
+                              sum(sign for sign, term in terms if term == self.index)) for terms in step[4])
+                steps.append((3, step[1], *axes[0], step) if len(axes) == 1 else (4, step[1], axes, step))
+            else:
+                steps.append((5, step))
+        kind, ref = self.result
+        return fixed, steps, (count + ref if kind == "t" else None)
+
+    def replay(self, parser, value: int) -> object:
+        """The term at index ``value``: every recorded call again, elements at their new index."""
+        if self.plan is None:
+            self.plan = self._plan(parser)
+        fixed, steps, result = self.plan
+        builder, values = self.builder, list(fixed)
+        append = values.append
+        for step in steps:
+            code = step[0]
+            if code == 2:
                 try:
-                    append(builder.op(step[1], *args))
+                    append(builder.binary(step[1], values[step[2]], values[step[3]]))
                 except GraphError as e:
                     parser.fail(str(e), 0)
-            elif step[4] is not None and step[1] not in sizes:  # x[i+1]: the sums, then the range check
-                index = tuple([sum([sign * (term if term.__class__ is int else int(scope[term]))
-                                    for sign, term in terms]) for terms in step[4]])
-                if min(index) < 0:
-                    append(parser.element(step[1], step[2], step[3]))  # words the error
-                    continue
-                append(builder.indexed_input(step[1], index))
+            elif code == 3:  # an element of a vector
+                k = step[2] + step[3] * value
+                if k >= 0:
+                    append(builder.indexed_input(step[1], (k,)))
+                else:
+                    append(self._parsed(parser, step[4], value))  # the parser words the error
+            elif code == 1:
+                try:
+                    append(builder.op(step[1], values[step[2]]))
+                except GraphError as e:
+                    parser.fail(str(e), 0)
+            elif code == 4:
+                index = tuple([a + b * value for a, b in step[2]])
+                append(builder.indexed_input(step[1], index) if min(index) >= 0 else
+                       self._parsed(parser, step[3], value))
+            elif code == 0:
+                try:
+                    append(builder.op(step[1], *[values[a] for a in step[2]]))
+                except GraphError as e:
+                    parser.fail(str(e), 0)
             else:
-                append(parser.element(step[1], step[2], step[3]))
-        kind, ref = self.result
-        return values[ref] if kind == "t" else ref
+                append(self._parsed(parser, step[1], value))
+        return self.result[1] if result is None else values[result]
 
+    def _parsed(self, parser, step: tuple, value: int):
+        """The element of the recorded ``step`` at index ``value``, its indices evaluated by the parser."""
+        parser.scope[self.index] = sympy.Integer(value)
+        return parser.element(step[1], step[2], step[3])

@@ -73,10 +73,25 @@ class Tokens:
     its own end token, placed where the stretch stops in the text.
     """
 
-    __slots__ = ("texts", "_text", "_starts", "_base", "_offset")
+    __slots__ = ("texts", "_text", "_starts", "_base", "_offset", "_distinct")
 
-    def __init__(self, text: str, texts: list[str]):
+    def __init__(self, text: str, texts: list[str], distinct: set[str] | None = None):
         self.texts, self._text, self._starts, self._base, self._offset = texts, text, None, None, 0
+        self._distinct = distinct  # the distinct token texts (scan finds them to check them)
+
+    def words(self) -> set[str]:
+        """What :func:`names_in` finds in the whole text, from the distinct tokens: the names, and the
+        letters of numbers' exponents (``e5`` in ``1e5``); a text with a comment is searched itself."""
+        if self._distinct is None or "#" in self._text:
+            return names_in([self._text])
+        words = set()
+        for token in self._distinct:
+            first = _KIND.get(token[:1])
+            if first == "name":
+                words.add(token)
+            elif first == "num" and ("e" in token or "E" in token):
+                words.update(_NAME.findall(token))
+        return words
 
     def pos(self, k: int) -> int:
         """The position of token ``k`` in the text (found with the scan's own pattern, once per text)."""
@@ -96,10 +111,11 @@ class Tokens:
 def scan(text: str) -> Tokens:
     """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
     texts = _SCAN.findall(text)
-    for token in set(texts).difference(PUNCTUATION):
+    distinct = set(texts)
+    for token in distinct.difference(PUNCTUATION):
         if not _valid(token):
             _token_error(text)
-    return Tokens(text, texts)
+    return Tokens(text, texts, distinct)
 
 
 def _valid(token: str) -> bool:

@@ -8,6 +8,7 @@ and names given once, at the end, by the rules of :mod:`symgraph.names`.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ from .. import ops
 from .. import constants
 from ..errors import GraphError, UnsupportedOpError
 from ..names import Namer
-from .graph import Graph, Group, IndexedInput
+from .graph import Graph, Group, IndexedInput, element_label
 
 _constant_key = constants.constant_key
 _TRUE, _FALSE = sympy.true, sympy.false
@@ -43,13 +44,17 @@ class GraphBuilder:
         self._ops: list[str] = []
         self._operands: list[tuple] = []
         self._by_key: dict[tuple, int] = {}
+        #: op name -> its nodes on nodes, keyed by operand ids: one id (unary) or their pair, which is also the
+        #: node's operand tuple (the arithmetic rows on nodes that are no conditions, made by op and binary only)
+        self._on_nodes: defaultdict[str, dict] = defaultdict(dict)
         self._folds: dict[tuple, tuple] = {}  # (op, id, id) -> (operand, operand, folded constant or None)
         self._inputs: dict[str, int] = {}
         self._symbols: dict[str, sympy.Symbol] = {}
         #: the nodes whose value is a condition (see :meth:`is_condition`)
         self._conditions: set[int] = set()
-        #: indexed inputs by name (their nodes keyed by index), and input node -> (name, index)
-        self._indexed: dict[str, IndexedInput] = {}
+        #: indexed inputs by name -> their nodes keyed by index; input node -> (name, index); extents declared
+        self._indexed: dict[str, dict[tuple, int]] = {}
+        self._declared: dict[str, tuple[int, ...]] = {}
         self._index_of: dict[int, tuple[str, tuple]] = {}
         #: calls of text definitions: (name, first node id, one past the last), in the order they began
         self._groups: list[list] = []
@@ -73,7 +78,7 @@ class GraphBuilder:
         node = self._inputs.get(name)
         if node is None:
             if name in self._indexed:
-                raise GraphError(f"{name!r} is used with indices ({self._indexed[name].label(next(iter(self._indexed[name].nodes)))}) "
+                raise GraphError(f"{name!r} is used with indices ({element_label(name, next(iter(self._indexed[name])))}) "
                                  f"and without: an input is either indexed or not")
             node = self._inputs[name] = self._new("input", ())
         if symbol is not None:
@@ -100,10 +105,10 @@ class GraphBuilder:
         if len(operands) == 1:
             x = operands[0]
             if x.__class__ is int and name in _PLAIN1 and x not in self._conditions:
-                key = (name, x)
-                node = self._by_key.get(key)
+                table = self._on_nodes[name]
+                node = table.get(x)
                 if node is None:
-                    node = self._by_key[key] = len(self._ops)
+                    node = table[x] = len(self._ops)
                     self._ops.append(name)
                     self._operands.append(operands)
                 return node
@@ -122,12 +127,13 @@ class GraphBuilder:
             if x.__class__ is int:
                 if y.__class__ is int:
                     if not (conditions and (x in conditions or y in conditions)):
-                        key = (name, y, x) if commutative and y < x else (name, x, y)
-                        node = self._by_key.get(key)
+                        key = (y, x) if commutative and y < x else (x, y)
+                        table = self._on_nodes[name]
+                        node = table.get(key)
                         if node is None:
-                            node = self._by_key[key] = len(self._ops)
+                            node = table[key] = len(self._ops)
                             self._ops.append(name)
-                            self._operands.append(key[1:])
+                            self._operands.append(key)
                         return node
                 elif y is not _TRUE and y is not _FALSE and x not in conditions:
                     key = (name, x, _constant_key(y))  # a node comes before a constant
@@ -203,37 +209,44 @@ class GraphBuilder:
         return known[2]
 
     def indexed_input(self, name: str, index: tuple[int, ...]) -> int:
-        """The input node of element ``index`` of the indexed input ``name`` (``x[3]``), created on first use."""
-        known = self._indexed.get(name)
-        if known is None:
+        """The input node of element ``index`` of the indexed input ``name`` (``x[3]``), created on first use.
+
+        An indexed input's extent is found once, in :meth:`finish`, from the
+        indices used (a reduction over a million elements would otherwise
+        grow it a million times).
+        """
+        nodes = self._indexed.get(name)
+        if nodes is None:
             if name in self._inputs:
                 raise GraphError(f"{name!r} is used without indices and with them ({name}[...]): "
                                  "an input is either indexed or not")
-            known = self._indexed[name] = IndexedInput(name, (), {})
-        elif len(known.shape) != len(index):
-            raise GraphError(f"{name} takes {len(known.shape)} ind{'ex' if len(known.shape) == 1 else 'ices'} "
-                             f"({known.label(next(iter(known.nodes)))}), got {known.label(index)}")
-        node = known.nodes.get(index)
+            nodes = self._indexed[name] = {}
+        node = nodes.get(index)
         if node is None:
-            node = known.nodes[index] = self._new("input", ())
+            if nodes:
+                first = next(iter(nodes))
+                if len(first) != len(index):
+                    raise GraphError(f"{name} takes {len(first)} ind{'ex' if len(first) == 1 else 'ices'} "
+                                     f"({element_label(name, first)}), got {element_label(name, index)}")
+            node = nodes[index] = len(self._ops)
+            self._ops.append("input")
+            self._operands.append(())
             self._index_of[node] = (name, index)
-            shape = known.shape
-            if not shape:
-                self._indexed[name] = IndexedInput(name, tuple(i + 1 for i in index), known.nodes)
-            elif len(index) == 1:  # a vector: grows when the index passes its end
-                if index[0] >= shape[0]:
-                    self._indexed[name] = IndexedInput(name, (index[0] + 1,), known.nodes)
-            else:
-                self._indexed[name] = IndexedInput(name, tuple(max(a, b + 1) for a, b in zip(shape, index)),
-                                                   known.nodes)
         return node
 
     def declare_extents(self, extents: dict[str, tuple[int, ...]]) -> None:
         """Give indexed inputs the extents declared for them (``x=5``), which the indices used must fit."""
         for name, shape in extents.items():
-            known = self._indexed.get(name)
-            if known is not None and len(shape) == len(known.shape):
-                self._indexed[name] = known._replace(shape=tuple(max(a, b) for a, b in zip(shape, known.shape)))
+            known = self._declared.get(name)
+            self._declared[name] = shape if known is None or len(known) != len(shape) else \
+                tuple(map(max, known, shape))
+
+    def _shape(self, name: str) -> tuple[int, ...]:
+        """The extent of the indexed input ``name``: one past its largest index used, or as declared when larger."""
+        nodes = self._indexed[name]
+        shape = tuple(max(column) + 1 for column in zip(*nodes))
+        declared = self._declared.get(name)
+        return shape if declared is None or len(declared) != len(shape) else tuple(map(max, shape, declared))
 
     def begin_group(self, name: str) -> list:
         """Start recording the nodes a call of the text's function ``name`` makes; pass the result to end_group."""
@@ -257,6 +270,10 @@ class GraphBuilder:
         return node
 
     # -- names and outputs -------------------------------------------------
+    def reserve(self, words: Iterable[str]) -> None:
+        """Keep the generated names clear of ``words`` too (the words of a text being parsed)."""
+        self._reserved.update(words)
+
     def is_input(self, name: str) -> bool:
         return name in self._inputs
 
@@ -279,9 +296,18 @@ class GraphBuilder:
         names: list[str | None] = [None] * len(self._ops)
         for name, node in self._inputs.items():
             names[node] = name
-        element_namer = Namer(self._reserved, self._inputs, self._indexed)
-        for node, (name, index) in self._index_of.items():  # x[3] is the input node x_3 (fresh), addressed as x[3]
-            names[node] = element_namer.fresh(f"{name}_{'_'.join(map(str, index))}")
+        # x[3] is the input node x_3 (fresh), addressed as x[3]; when every such name is free (the rule, but
+        # for a clash such as x_1[1] and x[1, 1]) they are given at once, else one by one by the namer
+        bases = [f"{name}_{index[0]}" if len(index) == 1 else f"{name}_{'_'.join(map(str, index))}"
+                 for name, index in self._index_of.values()]
+        taken = (self._reserved, self._inputs, self._indexed)
+        if len(set(bases)) == len(bases) and not any(any(map(names_.__contains__, bases)) for names_ in taken):
+            for node, base in zip(self._index_of, bases):
+                names[node] = base
+        else:
+            element_namer = Namer(*taken)
+            for node, base in zip(self._index_of, bases):
+                names[node] = element_namer.fresh(base)
         kept: dict[str, int] = {}
         wanted: dict[int, str] = {}
         for node, name in self._requests:
@@ -291,7 +317,8 @@ class GraphBuilder:
             if names[node] is None and name not in self._inputs and name not in kept:
                 kept[name] = node
                 names[node] = name
-        namer = Namer(self._reserved, self._inputs, kept, self._indexed, {names[n] for n in self._index_of})
+        # one set of the names taken: the namer checks each of a million generated names once, not five times
+        namer = Namer(self._reserved.union(self._inputs, kept, self._indexed, [names[n] for n in self._index_of]))
         for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
             if names[node] is None:
                 names[node] = namer.fresh(name)
@@ -299,7 +326,7 @@ class GraphBuilder:
         names = [generated() if name is None else name for name in names]
         addresses: dict[str, str | None] = {name: name for name in self._inputs}
         for node, (name, index) in self._index_of.items():
-            addresses[self._indexed[name].label(index)] = names[node]
+            addresses[element_label(name, index)] = names[node]
         for ref, name in self._requests:  # the first meaning of a name wins; inputs always keep theirs
             if name not in addresses:
                 addresses[name] = names[ref] if ref.__class__ is int else None  # None: a constant
@@ -328,15 +355,16 @@ class GraphBuilder:
 
         op_of = dict(zip(names, self._ops))
         # the common operands (two nodes, one node) inline: this runs once per node of the graph
-        operands = dict(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
-                                    a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
-                                    a[0].__class__ is int else named(a) if a else a for a in self._operands]))
+        operands = op_of.copy()  # the same keys: copied, then given their values, cost less than a new dict
+        operands.update(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
+                                        a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
+                                        a[0].__class__ is int else named(a) if a else a for a in self._operands]))
         groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
                   for name, start, end in self._groups if end is not None and end > start]
-        inputs = sorted([*self._inputs.values(), *self._index_of], key=int)  # order of first appearance
+        inputs = sorted([*self._inputs.values(), *self._index_of])  # node ids: the order of first appearance
         symbols = dict(self._symbols)  # an indexed input's element gets its sympy Indexed on request (Graph.symbol)
-        indexed = {name: known._replace(nodes={index: names[known.nodes[index]] for index in sorted(known.nodes)})
-                   for name, known in self._indexed.items()}
+        indexed = {name: IndexedInput(name, self._shape(name), {index: names[nodes[index]] for index in sorted(nodes)})
+                   for name, nodes in self._indexed.items()}
         return Graph.from_ops(op_of, operands, tuple(names[i] for i in inputs), tuple(names[i] for i in out_ids),
                               addresses=addresses, symbols=symbols, groups=[g for g in groups if g.nodes],
                               indexed=indexed)

@@ -63,7 +63,12 @@ class IndexedInput(NamedTuple):
 
     def label(self, index: tuple[int, ...]) -> str:
         """The user's name of one element: ``x[3]``, ``W[0, 1]``."""
-        return f"{self.name}[{', '.join(map(str, index))}]"
+        return element_label(self.name, index)
+
+
+def element_label(name: str, index: tuple[int, ...]) -> str:
+    """The user's name of element ``index`` of the indexed input ``name``: ``x[3]``, ``W[0, 1]``."""
+    return f"{name}[{index[0]}]" if len(index) == 1 else f"{name}[{', '.join(map(str, index))}]"
 
 
 class Graph:
@@ -114,10 +119,6 @@ class Graph:
         #: indexed inputs by name (``x`` for ``x[0]``, ``x[1]``, ...): each element is an input node whose
         #: user name (an address) is its label ``x[0]``
         self.indexed: dict[str, IndexedInput] = dict(indexed or {})
-        labels = {node: name for name, node in self.addresses.items() if node in self._ops
-                  and self._ops[node] == "input"} if self.indexed else {}
-        #: the user's name of each input, in order: the input's own name, or an element's label ``x[0]``
-        self.input_labels: tuple[str, ...] = tuple(labels.get(x, x) for x in self.inputs)
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx: nx.DiGraph | None = None
 
@@ -278,6 +279,15 @@ class Graph:
     def given_symbols(self, nodes: Iterable[str]) -> dict[str, sympy.Symbol]:
         """The sympy symbols given for ``nodes`` (the user's own, or made so far), for a graph built from this one."""
         return {x: self._symbols[x] for x in nodes if x in self._symbols}
+
+    @cached_property
+    def input_labels(self) -> tuple[str, ...]:
+        """The user's name of each input, in order: the input's own name, or an element's label ``x[0]``
+        (made on first use: a million elements' labels cost a parse a fifth of a second)."""
+        if not self.indexed:
+            return self.inputs
+        elements = self._elements
+        return tuple(element_label(*elements[x]) if x in elements else x for x in self.inputs)
 
     @cached_property
     def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:
