@@ -64,22 +64,27 @@ the same run; ranges over runs under lighter and heavier load):
   CasADi 13-20 ms; symengine times out).  One LLVM compilation per
   program -- symengine's design -- grows with the program and cannot make
   a 10^5-instruction callable in 0.5 s.
-* one point, the whole ``value_and_grad(vector=True)`` call (VM, then
-  symengine, CasADi, JAX): n = 10: 2.3 µs (3.8, 24, 14); n = 100: 7.4 µs
-  (4.2, 35, 39); n = 1,000: 29 µs (12.5, 134, 67); n = 10,000: 0.37 ms
-  (time-out, 1.5 ms, 0.09 ms); the MLP 3.3 µs (4.2, 37, 34).  The kernel
-  runs 1.6-2.6 ns per instruction on a 10^4-instruction program; the call
-  around it about 1.5 µs.  So the VM beats CasADi at every size by 4-11x,
-  and symengine's native code up to n = 10 and on the MLP; it is 1.8x
-  slower at n = 100 and 2.3x at n = 1,000.
+* one point, the whole ``value_and_grad(vector=True)`` call, every tool
+  computing the value and the gradient (VM, then symengine, CasADi, JAX):
+  n = 10: 4.5 µs (6.6, 37, 19); n = 100: 8.0 µs (7.9, 56, 73); n = 1,000:
+  26-33 µs (13.4, 218, 60); n = 10,000: 0.36 ms (time-out, 1.3 ms, JAX's
+  array code 0.07 ms); the MLP 4.3 µs (3.9, 28, 81).  The kernel runs
+  1.5-2.7 ns per instruction; the call around it 1.5-3 µs.  So the VM
+  beats CasADi at every size by 4-8x and is within 1.1x of symengine's
+  native code up to n = 100 and on the MLP, 2-2.4x slower at n = 1,000.
+  Neither the fused pairs nor the batch order change a point's time
+  measurably (a 10^4-instruction program is bound by its loads, not by
+  dispatch), so one point keeps the program's own order.
 * 10^4 points, the gradient alone (VM, then symengine's LLVM ``Lambdify``
-  in the same run, a loaded machine): Rosenbrock n = 10: 0.15 ms (0.14);
-  n = 100: 2.9 ms (2.1); n = 1,000: 63 ms (65; before the schedule the VM
-  took 1.5x symengine's time here); the MLP 4.8 ms (5.5); the product of
-  1,000 inputs 69 ms (symengine does not finish deriving it).  So batches
-  match symengine's native code from n = 1,000 up and on the MLP, and
-  trail it by up to 1.4x on small programs, whose straight-line native
-  code keeps every value of a point in the processor's registers.
+  and the NumPy backend, same run): Rosenbrock n = 10: 0.31 ms (0.27,
+  0.70); n = 100: 4.1 ms (3.6, 18); n = 1,000: 58 ms (70, 166; before the
+  schedule the VM took 1.5x symengine's time here); 10^3 points at n =
+  10,000: 0.10 s (time-out, 0.22 s); the MLP 2.9 ms (3.2, 3.0); the
+  product of 1,000 inputs 55 ms (symengine does not finish deriving it,
+  NumPy 58 ms).  So batches beat symengine's native code from n = 1,000
+  up and on the MLP, and trail it by 1.1-1.15x on small programs, whose
+  straight-line native code keeps every value of a point in the
+  processor's registers.
 
 The kernels: compiling them cold takes 10-15 s, once per machine (numba's
 cache, beside this file or in ``NUMBA_CACHE_DIR``; editing this file
@@ -103,10 +108,10 @@ need; a program calling a function registered from Python (``sg.function``)
 is compiled by the NumPy backend (the VM cannot call Python).
 
 Why not the default: it does not win everywhere on float64 inputs
-(programs rich in transcendental functions, such as the MLP, evaluate
-large batches faster with NumPy's SIMD loops: 5-6 ms against the VM's
-8 ms at 10^4 points; symengine's native code is faster on small
-programs' batches), it
+(programs rich in transcendental functions, such as the MLP, run about
+as fast with NumPy's SIMD loops on large batches: 3.0 ms against the
+VM's 2.9 ms at 10^4 points, and faster on some runs), a process pays
+about 1 s to import numba and load the kernels, it
 drops NumPy's warnings and last-bit agreement that the NumPy backend
 guarantees, and it needs numba.  So it is opt-in: ``backend="vm"`` in
 ``sg.lambdify``, ``Gradient.lambdify``, ``sg.value_and_grad`` (also
