@@ -925,8 +925,9 @@ def _fuse(code, order, values, m, results):  # pragma: no cover - compiled by nu
     """The numbered ``code`` in ``order``, each arithmetic op that only the next instruction reads fused into it.
 
     A fused pair is one dispatch instead of two and its intermediate value
-    needs no slot; it computes the same two roundings (no FMA).  In the
-    scheduled order of a gradient, 30-45% of the instructions fuse.
+    needs no slot; it computes the same two roundings (no FMA).  Gradients
+    lose a fifth to a third of their instructions (Rosenbrock 33%, the MLP
+    32%, the chain 22%; the product's chains of products none).
     """
     n = order.shape[0]
     reads = np.zeros(values, dtype=np.int32)  # operand fields naming each value (a missing operand repeats x)
