@@ -1105,8 +1105,16 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
             numpy_kernel.append(fallback())
         return numpy_kernel[0](*values)
 
-    def at_point(x: np.ndarray) -> np.ndarray:
-        io = template.copy()
+    slots = template.shape[0]
+
+    def at_point(x: Any) -> np.ndarray:
+        """The results at the point ``x`` (the inputs' values in order), a fresh vector.
+
+        The slots start uninitialised past the inputs: every result and
+        temporary is written before it is read.
+        """
+        io = np.empty(slots)
+        io[:first] = consts
         io[first:stop] = x
         point(prog, io)
         return io[stop:end]
@@ -1116,10 +1124,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
             if v.__class__ is not float and v.__class__ is not np.float64:
                 break
         else:  # one point of Python floats or NumPy float64 scalars (an indexed input's elements): kept short
-            io = template.copy()
-            io[first:stop] = values
-            point(prog, io)
-            return tuple(map(io[stop:end].__getitem__, keys))
+            return tuple(map(at_point(values).__getitem__, keys))
         for v in values:
             if not isinstance(v, _NUMPY_INPUTS):
                 return other(*values)
@@ -1128,10 +1133,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
         arrays = [np.asarray(v, dtype=np.float64) for v in values]
         shape = broadcast_shape(arrays, order)
         if not shape:
-            io = template.copy()
-            io[first:stop] = arrays
-            point(prog, io)
-            return tuple(map(io[stop:end].__getitem__, keys))
+            return tuple(map(at_point(arrays).__getitem__, keys))
         points = math.prod(shape)
         held, steps = [], np.empty(m, dtype=np.intp)
         for i, a in enumerate(arrays):
