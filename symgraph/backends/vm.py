@@ -850,7 +850,7 @@ def _schedule(code, values, m, results, eager):  # pragma: no cover - compiled b
         producer[code[5 * k + 1]] = k
     needed = np.zeros(n, dtype=np.bool_)  # some result reads it (a walk from the results reaches it)
     for q in range(results.shape[0]):
-        if results[q] >= m:
+        if eager and results[q] >= m:  # the plain walk needs no consumers: nothing below runs for it
             needed[producer[results[q]]] = True
     pending = np.zeros(n, dtype=np.int32)  # an instruction's distinct computed operands not yet run
     starts = np.zeros(n + 1, dtype=np.int64)
@@ -905,14 +905,14 @@ def _schedule(code, values, m, results, eager):  # pragma: no cover - compiled b
             order[w] = k
             w += 1
             ready[0] = k
-            r = 1
-            while r > 0:  # the consumers this makes runnable (eager), and theirs
+            r = 1 if eager else 0
+            while r > 0:  # the consumers this makes runnable, and theirs
                 r -= 1
                 done = ready[r]
                 for i in range(starts[done], starts[done + 1]):
                     c = consumers[i]
                     pending[c] -= 1
-                    if eager and pending[c] == 0 and state[c] == 0:
+                    if pending[c] == 0 and state[c] == 0:
                         state[c] = 2
                         order[w] = c
                         w += 1
