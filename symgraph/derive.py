@@ -327,12 +327,14 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     >>> g.at(a=2, b=1)
     {'a': 2.0, 'b': 5.0}
     """
-    graph = as_graph(f, **sizes)
-    output = graph.output
-    names = wrt_names(graph, wrt, allow_unused)
-    start = time.perf_counter()
-    mode, note = resolve_mode(graph, [output], names, mode)
-    with paused_gc():  # one collection after sweep, program and counts, not one after each
+    # One collection after the whole derivation: a large table built with the collector on (the labels
+    # of a million indexed elements) is traversed again by every young collection its growth triggers
+    with paused_gc():
+        graph = as_graph(f, **sizes)
+        output = graph.output
+        names = wrt_names(graph, wrt, allow_unused)
+        start = time.perf_counter()
+        mode, note = resolve_mode(graph, [output], names, mode)
         result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
         program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
         cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)

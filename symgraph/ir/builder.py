@@ -9,6 +9,7 @@ and names given once, at the end, by the rules of :mod:`symgraph.names`.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -237,7 +238,9 @@ class GraphBuilder:
     def _shape(self, name: str) -> tuple[int, ...]:
         """The extent of the indexed input ``name``: one past its largest index used, or as declared when larger."""
         nodes = self._indexed[name]
-        shape = tuple(max(column) + 1 for column in zip(*nodes))
+        # one pass per axis: zip(*nodes) would make an iterator per element, which the collector scans
+        rank = len(next(iter(nodes))) if nodes else 0
+        shape = tuple(max(map(itemgetter(axis), nodes)) + 1 for axis in range(rank))
         declared = self._declared.get(name)
         return shape if declared is None or len(declared) != len(shape) else tuple(map(max, shape, declared))
 
