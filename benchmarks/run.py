@@ -31,9 +31,10 @@ workload are skipped.  What is timed for each:
   the equations of the gradient's jaxpr.
 
 Evaluation tables (per workload): making a callable from the derived
-gradient, a batch of points in one call, and one point, for symgraph's
-NumPy code, VM (``backend="vm"``; one point through
-``value_and_grad(vector=True)``) and numba backends and for sympy's
+gradient, a batch of points in one call (the gradient), and one point (the
+value and the gradient: symgraph's ``value_and_grad(vector=True)``, the
+peers' functions of both), for symgraph's NumPy code, VM
+(``backend="vm"``) and numba backends and for sympy's
 ``lambdify``, symengine's LLVM ``Lambdify``, CasADi's ``Function`` (``map``
 for batches) and JAX's ``jit``.  An end-to-end row: Rosenbrock text to a
 compiled value-and-gradient to 1,000 single-point calls, each tool in a
@@ -381,11 +382,13 @@ def eval_sympy(workload: str, n: int, points: int) -> dict:
     f = build(workload, n, xs, dict(sin=sympy.sin, exp=sympy.exp, log=sympy.log,
                                     total=lambda t: sympy.Add(*t), product=lambda t: sympy.Mul(*t)))
     start = time.perf_counter()
-    fn = sympy.lambdify(xs, [sympy.diff(f, x) for x in xs], "numpy", cse=True)
+    grads = [sympy.diff(f, x) for x in xs]
+    fn = sympy.lambdify(xs, grads, "numpy", cse=True)
     setup = time.perf_counter() - start
+    both = sympy.lambdify(xs, [f, *grads], "numpy", cse=True)
     X, x = eval_data(workload, n, points)
     one = x.tolist()
-    return {"setup": setup, "batch": best_of(lambda: fn(*X)), "single": best_of(lambda: fn(*one)),
+    return {"setup": setup, "batch": best_of(lambda: fn(*X)), "single": best_of(lambda: both(*one)),
             "check": _checksum(fn(*one)), "note": ""}
 
 
@@ -403,9 +406,11 @@ def eval_symengine(workload: str, n: int, points: int) -> dict:
     except (ValueError, TypeError, RuntimeError):
         fn, backend = symengine.Lambdify(xs, grads, cse=True), "lambda"
     setup = time.perf_counter() - start
+    both = symengine.Lambdify(xs, [f, *grads], backend="llvm", cse=True) if backend == "llvm" else \
+        symengine.Lambdify(xs, [f, *grads], cse=True)
     X, x = eval_data(workload, n, points)
     XT = X.T.copy()  # symengine wants the arguments last
-    return {"setup": setup, "batch": best_of(lambda: fn(XT)), "single": best_of(lambda: fn(x)),
+    return {"setup": setup, "batch": best_of(lambda: fn(XT)), "single": best_of(lambda: both(x)),
             "check": _checksum(fn(x)), "note": backend}
 
 
@@ -427,8 +432,10 @@ def eval_jax(workload: str, n: int, points: int) -> dict:
     many(XT).block_until_ready()
     one(xj).block_until_ready()
     setup = time.perf_counter() - start
+    both = jax.jit(jax.value_and_grad(f))
+    jax.block_until_ready(both(xj))
     return {"setup": setup, "batch": best_of(lambda: many(XT).block_until_ready()),
-            "single": best_of(lambda: one(xj).block_until_ready()), "check": _checksum(one(xj)), "note": ""}
+            "single": best_of(lambda: jax.block_until_ready(both(xj))), "check": _checksum(one(xj)), "note": ""}
 
 
 def eval_casadi(workload: str, n: int, points: int) -> dict:
@@ -442,8 +449,9 @@ def eval_casadi(workload: str, n: int, points: int) -> dict:
     fn = casadi.Function("g", [x], [casadi.gradient(f, x)])
     many = fn.map(points)
     setup = time.perf_counter() - start
+    both = casadi.Function("fg", [x], [f, casadi.gradient(f, x)])
     X, one = eval_data(workload, n, points)
-    return {"setup": setup, "batch": best_of(lambda: many(X)), "single": best_of(lambda: fn(one)),
+    return {"setup": setup, "batch": best_of(lambda: many(X)), "single": best_of(lambda: both(one)),
             "check": _checksum(np.asarray(fn(one))), "note": "SX Function"}
 
 
@@ -466,18 +474,19 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
     single_values = fn(*one)
     check = _checksum([single_values[position[name]] for name in names])
     batch = best_of(lambda: fn(*args))
-    single = best_of(lambda: fn(*one))
+    import symgraph as sg
+    both = sg.value_and_grad(graph, wrt=gradient.wrt, vector=True)  # one point: the value and the gradient
+    vector = np.array(one)
+    single = best_of(lambda: both(vector))
     row = {"setup": setup, "batch": batch, "single": single, "check": check, "peak_ratio": None, "numba": None,
            "vm": None}
     if importlib.util.find_spec("numba") is not None:
-        import symgraph as sg
         from symgraph.backends import vm
         vm.kernels()  # loaded (or compiled) once per process, not per function: timed apart by benchmarks/evaluate.py
         start = time.perf_counter()
         fast = gradient.lambdify(backend="vm")
         made = time.perf_counter() - start
-        point = sg.value_and_grad(graph, vector=True, backend="vm")
-        vector = np.array(one)
+        point = sg.value_and_grad(graph, wrt=gradient.wrt, vector=True, backend="vm")
         row["vm"] = {"setup": made, "batch": best_of(lambda: fast(*args)), "single": best_of(lambda: point(vector))}
     if gradient.program.ops <= MEMORY_MAX_OPS:
         gc.collect()
@@ -493,8 +502,9 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
     if gradient.program.ops <= NUMBA_MAX_OPS and importlib.util.find_spec("numba") is not None:
         start = time.perf_counter()
         fast = gradient.lambdify(backend="numba")
-        row["numba"] = {"setup": time.perf_counter() - start, "batch": best_of(lambda: fast(*args)),
-                        "single": best_of(lambda: fast(*one))}
+        made = time.perf_counter() - start
+        point = sg.value_and_grad(graph, wrt=gradient.wrt, vector=True, backend="numba")
+        row["numba"] = {"setup": made, "batch": best_of(lambda: fast(*args)), "single": best_of(lambda: point(vector))}
     return row
 
 
@@ -805,11 +815,12 @@ def run(sizes: dict[str, Sequence[int]] | None = None, peers: Sequence[str] = PE
                        growth_rows(growth, available)))
         if evaluation and eval_rows:
             emit("\nEvaluating the gradient (compiled once, then called): symgraph's generated NumPy code "
-                 "(`lambdify()`), its VM (`backend=\"vm\"`; one point through `value_and_grad(vector=True)`, "
-                 "the call an optimiser makes), its numba backend (measured up to "
-                 f"{NUMBA_MAX_OPS:,} program operations) and the peers; in brackets the ratio to symgraph's VM:\n")
+                 "(`lambdify()`), its VM (`backend=\"vm\"`), its numba backend (measured up to "
+                 f"{NUMBA_MAX_OPS:,} program operations) and the peers; a batch computes the gradient, one point "
+                 "the value and the gradient (symgraph: `value_and_grad(vector=True)`, the call an optimiser makes; "
+                 "the peers: one function of both); in brackets the ratio to symgraph's VM:\n")
             for key, title in (("setup", "making a callable"), ("batch", "a batch of points, one call"),
-                               ("single", "one point")):
+                               ("single", "one point, value and gradient")):
                 emit(f"\n{title[0].upper() + title[1:]} (seconds):\n")
                 emit(table(["n", "points", "symgraph NumPy", "symgraph VM", "symgraph numba",
                             *(EVAL_LABELS[p] for p in eval_peers)],

@@ -27,7 +27,7 @@ def test_run_smoke_without_peers():
     evaluation = [line for line in rows if line.startswith("| 3 | 100,000 |")]  # making, batch, one point, each
     assert len(engine) == 2 and all(line.count("|") == 10 for line in engine)
     assert len(evaluation) == 6 and all(line.count("|") == 6 for line in evaluation)
-    assert report.count("Making a callable (seconds)") == 4 and "One point (seconds)" in report
+    assert report.count("Making a callable (seconds)") == 4 and "One point, value and gradient (seconds)" in report
     assert "| 3 | 5 | " in engine[1] and "| 2 | 3 | 1.50 |" in engine[1]  # x1*x2*x3: 2 ops, gradient 3
     assert "Derivation time" not in report  # no peers, no peer tables
 
