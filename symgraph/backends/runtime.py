@@ -385,7 +385,8 @@ class ArrayLayout(NamedTuple):
 
 
 def array_layouts(params: Sequence[tuple[str, Any]], shapes: dict) -> list[ArrayLayout | None]:
-    """One entry per parameter of :meth:`Graph.parameters`' list: None for a plain input, else its :class:`ArrayLayout`."""
+    """One entry per parameter of :meth:`Graph.parameters`' list: None for a plain input, else its
+    :class:`ArrayLayout`."""
     layouts: list[ArrayLayout | None] = []
     for name, elements in params:
         if elements is None:
