@@ -405,44 +405,107 @@ def _row(op, d, x, y, b):  # pragma: no cover - compiled by numba
 def _run_block(prog, consts, sources, steps, out, width):  # pragma: no cover - compiled by numba
     """The program on ``out.shape[1]`` points, ``width`` at a time: every slot a row of ``width`` floats.
 
-    A slot's row is found through ``base``, a table of addresses: constants,
-    temporaries and inputs given as one value for all points (``steps[i]``
-    0) are rows of a small register file; an input with one value per point
-    is read where it lies (``sources[i]``, offset to the block) and a result
-    is written straight into its row of ``out``.  So the register file holds
-    only the temporaries that the schedule keeps live together
-    (:func:`_schedule`), and no input or result is copied.  Arithmetic runs
-    as loops over a row (vectorised by LLVM: a target never shares a slot
-    with an operand); other ops call :func:`_apply` per value.
+    A slot's row is found through ``base``, a table of addresses: constants
+    and temporaries are rows of a small register file; an input with one
+    value per point is read where it lies (``sources[i]``, offset to the
+    block) and a result is written straight into its row of ``out``.  So the
+    register file holds only the temporaries that the schedule keeps live
+    together (:func:`_schedule`), and no input or result is copied.  An input
+    given as one value for all points (``steps[i]`` 0: data shared by a batch
+    of parameters) is written into a row of the file just before its first
+    read, in every block, and the row is free again after its last read: so
+    10^5 such inputs take a handful of rows, not 10^5 rows of the file (200
+    MB at 256 points; at 64 points, one row each took 4x the time of the
+    whole call with the data given per point).  Arithmetic runs as loops
+    over a row (vectorised by LLVM: a target never shares a slot with an
+    operand); other ops call :func:`_apply` per value.
     """
     n, nc, m, rows, slots = prog[0], prog[1], prog[2], prog[3], prog[4]
     points = out.shape[1]
     first = nc + m + rows  # the first temporary's slot
-    shared = 0
+    c = _i32(prog.ctypes.data)
+    count = 0
     for i in range(m):
         if steps[i] == 0:
-            shared += 1
-    own = nc + slots - first + shared + 1  # the last row: a fused pair's intermediate values
+            count += 1
+    load_input = np.empty(count, dtype=np.intp)
+    load_row = np.empty(count, dtype=np.intp)
+    loads = np.zeros(n + 1, dtype=np.intp)  # the loads before instruction k: load_input[loads[k]:loads[k + 1]]
+    pool = 0
+    dedicated = count * width * 8 <= SHARED_BYTES
+    if dedicated:  # a row each, written once for every block
+        for i in range(m):
+            if steps[i] == 0:
+                load_input[pool] = i
+                load_row[pool] = pool
+                pool += 1
+    else:  # rows lent from a first read to a last, written in every block
+        opens = np.full(m, -1, dtype=np.intp)
+        closes = np.full(m, -1, dtype=np.intp)
+        for k in range(n):
+            o = _HEADER + 5 * k
+            for j in range(2, 5):
+                i = c[o + j] - nc
+                if 0 <= i < m and steps[i] == 0:
+                    if opens[i] < 0:
+                        opens[i] = k
+                    closes[i] = k
+        frees = np.zeros(n + 1, dtype=np.intp)
+        for i in range(m):
+            if opens[i] >= 0:
+                loads[opens[i] + 1] += 1
+                frees[closes[i] + 1] += 1
+        for k in range(n):
+            loads[k + 1] += loads[k]
+            frees[k + 1] += frees[k]
+        free_input = np.empty(frees[n], dtype=np.intp)
+        filled, freed = loads[:n].copy(), frees[:n].copy()
+        for i in range(m):
+            if opens[i] >= 0:
+                load_input[filled[opens[i]]] = i
+                filled[opens[i]] += 1
+                free_input[freed[closes[i]]] = i
+                freed[closes[i]] += 1
+        row_of = np.empty(m, dtype=np.intp)
+        spare = np.empty(count + 1, dtype=np.intp)
+        top = 0
+        for k in range(n):
+            for q in range(loads[k], loads[k + 1]):
+                if top > 0:
+                    top -= 1
+                    r = spare[top]
+                else:
+                    r = pool
+                    pool += 1
+                load_row[q] = r
+                row_of[load_input[q]] = r
+            for q in range(frees[k], frees[k + 1]):
+                spare[top] = row_of[free_input[q]]
+                top += 1
+    value = np.empty(m)
+    for i in range(m):
+        if steps[i] == 0:
+            value[i] = _f64(sources[i])[0]
+    shared = nc + slots - first  # the first row of the shared inputs' pool
+    own = shared + pool + 1  # the last row: a fused pair's intermediate values
     registers = np.empty(own * width)
-    f = registers.ctypes.data
-    scratch = _f64(f + 8 * (own - 1) * width)
+    home = registers.ctypes.data
+    scratch = _f64(home + 8 * (own - 1) * width)
     base = np.empty(slots, dtype=np.intp)
     for i in range(nc):
         for j in range(width):
             registers[i * width + j] = consts[i]
-        base[i] = f + 8 * i * width
+        base[i] = home + 8 * i * width
     for t in range(first, slots):
-        base[t] = f + 8 * (nc + t - first) * width
-    row = nc + slots - first
-    for i in range(m):
-        if steps[i] == 0:
-            v = _f64(sources[i])[0]
+        base[t] = home + 8 * (nc + t - first) * width
+    if dedicated:  # rows of their own: written once
+        for q in range(count):
+            i = load_input[q]
+            r = shared + load_row[q]
             for j in range(width):
-                registers[row * width + j] = v
-            base[nc + i] = f + 8 * row * width
-            row += 1
+                registers[r * width + j] = value[i]
+            base[nc + i] = home + 8 * r * width
     results = out.ctypes.data
-    c = _i32(prog.ctypes.data)
     for start in range(0, points, width):
         b = min(width, points - start)
         for i in range(m):
@@ -451,6 +514,14 @@ def _run_block(prog, consts, sources, steps, out, width):  # pragma: no cover - 
         for q in range(rows):
             base[nc + m + q] = results + 8 * (q * points + start)
         for k in range(n):
+            if loads[k] != loads[k + 1]:  # shared inputs first read here: their values into their rows
+                for q in range(loads[k], loads[k + 1]):
+                    i = load_input[q]
+                    r = shared + load_row[q]
+                    v = value[i]
+                    for j in range(b):
+                        registers[r * width + j] = v
+                    base[nc + i] = home + 8 * r * width
             o = _HEADER + 5 * k
             op = c[o]
             d = _f64(base[c[o + 1]])
@@ -1055,6 +1126,8 @@ def _allocate(code, values, nc, m, results):  # pragma: no cover - compiled by n
 
 #: a batch runs this many points at a time when the registers allow: the register file stays in cache
 BLOCK_BYTES = 1 << 20
+#: inputs shared by every point of a batch get a row each, written once, up to this size (else rows are lent)
+SHARED_BYTES = 4 << 20
 MIN_WIDTH, MAX_WIDTH = 16, 256
 
 #: inputs the VM reads (NumPy's own types and Python values); anything else goes to the NumPy backend

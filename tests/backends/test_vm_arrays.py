@@ -6,6 +6,7 @@ forms, or a vector given as a list), and for arithmetic programs the NumPy
 backend's values as well.
 """
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -123,6 +124,23 @@ def test_least_squares_gradient_on_a_batch_and_at_a_point():
     for kwargs in [dict(a=a, b=b, x=x, y=y), dict(a=a, b=0.5, x=x[:, 0], y=y[:, 0]),
                    dict(a=0.5, b=0.1, x=x[:, 0], y=y[:, 0]), dict(a=a, b=b, x=x.T.copy().T, y=y[:, ::-1])]:
         same(fast(**kwargs), plain(**kwargs))
+
+
+def test_many_inputs_shared_by_a_batch_borrow_rows_of_the_register_file():
+    """10^4 data inputs shared by 300 points pass :data:`vm.SHARED_BYTES`: each is written into a row lent from
+    its first read to its last (x[i] is read by two terms), in every block."""
+    from symgraph.backends import vm
+    n, points = 5_000, 300
+    g = sg.grad("sum((y[i] - a*x[i] - b*x[i+1]*x[i])^2, i, 0, n-2)", wrt=["a", "b"], n=n)
+    fast, plain = g.lambdify(backend="vm"), g.lambdify()
+    width = int(re.search(r"(\d+) points per block", fast.source).group(1))
+    assert 2 * n * min(width, points) * 8 > vm.SHARED_BYTES
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n - 1)  # y[n-1] is never read: y has n - 1 entries
+    a, b = rng.uniform(0, 1, points), rng.uniform(0, 1, points)
+    for args in [dict(a=a, b=b, x=x, y=y), dict(a=a, b=0.5, x=x, y=rng.uniform(-1, 1, (n - 1, points))),
+                 dict(a=a[:3], b=b[:3], x=x, y=y)]:
+        same(fast(**args), plain(**args))
 
 
 def test_vector_and_residual_functions_take_data_whole():
