@@ -156,11 +156,12 @@ def vm_cells(n: int, points: int, hessian_n: int, repeats: int) -> dict:
     residuals = sg.residuals(RESIDUAL, wrt=["a", "b"], over=("k", 0, "n-1"), backend="vm", n=n).function
     hessian = sg.hessian(ROSENBROCK_N, n=hessian_n, sparse=True).lambdify(backend="vm")
     theta, h = np.array([0.5, 0.1]), d["h"][:hessian_n]
+    x0, y0 = x[:, 0].copy(), y[:, 0].copy()  # one data set, contiguous
     calls = {
         "gradient by a, b on the batch, own data": lambda: gradient(a=a, b=b, x=x, y=y),
-        "gradient by a, b on the batch, shared data": lambda: gradient(a=a, b=b, x=x[:, 0], y=y[:, 0]),
-        "value_and_grad(vector=True), one point": lambda: vector(theta, x=x[:, 0], y=y[:, 0]),
-        "residuals and Jacobian, one point": lambda: residuals(theta, x=x[:, 0], y=y[:, 0]),
+        "gradient by a, b on the batch, shared data": lambda: gradient(a=a, b=b, x=x0, y=y0),
+        "value_and_grad(vector=True), one point": lambda: vector(theta, x=x0, y=y0),
+        "residuals and Jacobian, one point": lambda: residuals(theta, x=x0, y=y0),
         "sparse Hessian (CSR), one point": lambda: hessian(h),
     }
     out = {}
