@@ -254,7 +254,7 @@ def _stacked(shape: tuple[int, ...]) -> Callable[[tuple], Any]:
     return stack
 
 
-def stacked(results: Sequence[Any]) -> np.ndarray:
+def one_array(results: Sequence[Any]) -> np.ndarray:
     """The flat results as one array ``(results, *batch)`` (shapes that only broadcast together are broadcast)."""
     try:  # results of one shape (every point's, or one point's 0-d values): one C pass, 5x np.stack's speed
         return np.array(results)
@@ -338,7 +338,7 @@ class CompiledFunction:
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
         out = self._array(*args)
-        return out if out.__class__ is np.ndarray else stacked(out)
+        return out if out.__class__ is np.ndarray else one_array(out)
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{self.__signature__}>"
