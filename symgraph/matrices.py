@@ -186,12 +186,7 @@ class SparseDerivative:
         pattern = self.pattern
 
         def data(*args_: Any, **kwargs: Any) -> np.ndarray:
-            results = kernel(*args_, **kwargs)
-            try:  # results of one shape (every point's, or one point's 0-d values): one C pass, 5x np.stack's speed
-                stacked = np.array(results)
-            except ValueError:  # shapes that only broadcast together
-                stacked = np.stack(np.broadcast_arrays(*results))
-            return stacked[order]
+            return kernel.array(*args_, **kwargs)[order]  # the VM's result array as it is; other kernels' stacked
 
         def matrix(*args_: Any, **kwargs: Any) -> Any:
             values = data(*args_, **kwargs)

@@ -138,11 +138,10 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     if vector:
         return vector_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes,
                                labels=flat_labels(returns[1]))
-    if arrays:
+    if arrays:  # (``order`` stays the kernel's: the VM's fallback reads it when first needed)
         kernel = array_parameters(kernel, [(name, by_name[name]) for name in user_order], shapes)
-        order = tuple(user_order)
-    return compiled_function(kernel, order, name=name, doc=doc, source=source, layout=returns,
-                             backend=backend, parallel=bool(parallel))
+    return compiled_function(kernel, tuple(user_order) if arrays else order, name=name, doc=doc, source=source,
+                             layout=returns, backend=backend, parallel=bool(parallel))
 
 
 def _vector_labels(theta: Sequence[Any], entries: tuple, pattern: Any) -> list[str]:

@@ -16,6 +16,15 @@
   :class:`~symgraph.errors.ArgumentError` for a wrong call.
 * :func:`vector_function`: the ``f(x) -> (float, gradient)`` form for optimisers, and
   :func:`residual_function`: ``f(x) -> (residuals, Jacobian)`` for least squares.
+* **Indexed inputs** (one array per indexed input, index axes first):
+  :func:`array_parameters` binds them with one check (:func:`bind_arrays`),
+  from a layout worked out once (:class:`ArrayLayout`), then hands a kernel
+  that takes arrays (the VM's ``kernel.taking``) each array whole, and any
+  other kernel one value per element (:func:`elements`).  Kernels may also
+  give every result as one array (``kernel.array``, ``kernel.point``), which
+  the vector forms and :meth:`CompiledFunction.array` (a sparse Jacobian's or
+  Hessian's ``.data``) take as it is.  Why: a value per element cost about
+  5 µs of Python per input, and a 0-d view per result, on calls with 10^5 of them.
 
 Examples
 --------
@@ -245,6 +254,14 @@ def _stacked(shape: tuple[int, ...]) -> Callable[[tuple], Any]:
     return stack
 
 
+def one_array(results: Sequence[Any]) -> np.ndarray:
+    """The flat results as one array ``(results, *batch)`` (shapes that only broadcast together are broadcast)."""
+    try:  # results of one shape (every point's, or one point's 0-d values): one C pass, 5x np.stack's speed
+        return np.array(results)
+    except ValueError:
+        return np.stack(np.broadcast_arrays(*results))
+
+
 def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
     """A function turning the flat results tuple into ``layout`` (None when the flat tuple is the layout)."""
     if isinstance(layout, Stack):
@@ -291,6 +308,7 @@ class CompiledFunction:
         bind = Binder(names, name)
         self._made = (kernel, tuple(names), name, doc, source, layout, attributes)
         self._bind, self._count, self._kernel = bind, bind.count, kernel
+        self._array = getattr(kernel, "array", kernel)
         self._shape = None if layout is None else layout_of(layout)
         self.__module__ = getattr(kernel, "__module__", __name__)
         self.__name__ = self.__qualname__ = name
@@ -310,6 +328,17 @@ class CompiledFunction:
         if self._shape is None:
             return self._kernel(*args)
         return self._shape(self._kernel(*args))
+
+    def array(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        """Every result in flat-label order as one array ``(results, *batch)``, whatever the layout.
+
+        A kernel offering ``kernel.array`` (the VM, which writes its results
+        so) returns it as it is: no view per result is made and stacked again.
+        """
+        if kwargs or len(args) != self._count:
+            args = self._bind(args, kwargs)
+        out = self._array(*args)
+        return out if out.__class__ is np.ndarray else one_array(out)
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{self.__signature__}>"
@@ -349,32 +378,124 @@ def portable(function: Callable) -> Any:
     return function if isinstance(function, CompiledFunction) else _Portable(function)
 
 
+class ArrayLayout(NamedTuple):
+    """Where an indexed parameter's elements lie in its array: worked out once, when a function is compiled.
+
+    ``indices[k]`` is the index of the kernel's k-th input of this parameter
+    (the elements the program reads, in input order); ``columns`` holds the
+    same as one integer array per index axis, a fancy index that gathers
+    every element at once.
+    """
+
+    name: str
+    shape: tuple[int, ...]  # the index extents: the array's first axes
+    indices: tuple[tuple[int, ...], ...]
+    columns: tuple[np.ndarray, ...]
+
+
+def array_layouts(params: Sequence[tuple[str, Any]], shapes: dict) -> list[ArrayLayout | None]:
+    """One entry per parameter of :meth:`Graph.parameters`' list: None for a plain input, else its
+    :class:`ArrayLayout`."""
+    layouts: list[ArrayLayout | None] = []
+    for name, elements in params:
+        if elements is None:
+            layouts.append(None)
+            continue
+        shape = tuple(shapes[name])
+        indices = tuple(index for index, _ in elements)
+        table = np.array(indices, dtype=np.intp).reshape(len(indices), len(shape))
+        layouts.append(ArrayLayout(name, shape, indices, tuple(np.ascontiguousarray(table.T))))
+    return layouts
+
+
+def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
+                names: Sequence[str]) -> tuple[list, tuple | None]:
+    """The parameters' values, each indexed one an array checked against its index extents, and the batch shape.
+
+    The one check of every path (each element passed on, or whole arrays
+    handed to a kernel that takes them): an array whose first axes are not
+    its indices' extents is a GraphError.  The batch shape is what the plain
+    values and the indexed arrays' trailing axes broadcast to (None when some
+    value is not NumPy's: its own namespace checks it); a GraphError names
+    each parameter (``names``) when they do not broadcast.
+    """
+    out, batch, numpy_only = [], [], True
+    for value, layout in zip(values, layouts):
+        if layout is None:
+            if value.__class__ is float or value.__class__ is int:
+                batch.append(())
+            elif isinstance(value, _NUMPY_TYPES):
+                batch.append(np.shape(value))
+            else:
+                numpy_only = False
+            out.append(value)
+            continue
+        shape = layout.shape
+        if not hasattr(value, "shape"):
+            value = np.asarray(value)
+        if tuple(value.shape[:len(shape)]) != shape:
+            raise GraphError(f"{layout.name} takes an array whose first ax{'is is' if len(shape) == 1 else 'es are'} "
+                             f"{shape} (its indices; batch axes follow), got shape {tuple(value.shape)}")
+        if isinstance(value, np.ndarray):
+            batch.append(value.shape[len(shape):])
+        else:
+            numpy_only = False
+        out.append(value)
+    if not numpy_only:
+        return out, None
+    try:
+        return out, np.broadcast_shapes(*batch)
+    except ValueError:
+        shapes = ", ".join(f"{name} {b}" if layout is None else f"{name} {tuple(v.shape)} (batch axes {b})"
+                           for name, v, layout, b in zip(names, out, layouts, batch))
+        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+
+
+def elements(values: Sequence[Any], layouts: Sequence[ArrayLayout | None]) -> list:
+    """One value per kernel input: a plain value as it is, an indexed array as its elements ``array[index]``."""
+    flat: list = []
+    for value, layout in zip(values, layouts):
+        if layout is None:
+            flat.append(value)
+        else:
+            flat.extend(value[index] for index in layout.indices)
+    return flat
+
+
 def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes: dict) -> Callable:
     """``kernel`` (one input per element) as a function of the user's parameters: an indexed input is one array.
 
     ``params`` is :meth:`Graph.parameters`' list: ``(name, None)`` passes a value
     on, ``(x, [(index, node), ...])`` takes an array whose first axes are the
-    index axes, of extents ``shapes[x]`` (batch axes after them), and passes
-    ``x[index]`` for each element.
+    index axes, of extents ``shapes[x]`` (batch axes after them).  A kernel
+    offering ``taking(layouts)`` (the VM's) is handed each array once, with
+    its :class:`ArrayLayout`; any other is passed ``x[index]`` for each
+    element (:func:`elements`).  Both paths bind through :func:`bind_arrays`.
+    ``call.array(...)`` returns every result as one array ``(results, *batch)``
+    when the kernel offers that form (else its flat tuple).
     """
-    plan = [None if elements is None else (name, tuple(index for index, _ in elements), shapes[name])
-            for name, elements in params]
+    layouts = array_layouts(params, shapes)
+    names = [name for name, _ in params]
+    taking = getattr(kernel, "taking", None)
+    direct = taking(layouts) if taking is not None else None
+    if direct is not None:
+        def call(*values: Any) -> tuple:
+            return direct(*bind_arrays(values, layouts, names))
 
-    @functools.wraps(kernel)
-    def call(*values: Any) -> tuple:
-        flat = []
-        for value, step in zip(values, plan):
-            if step is None:
-                flat.append(value)
-                continue
-            name, indices, shape = step
-            if not hasattr(value, "shape"):
-                value = np.asarray(value)
-            if tuple(value.shape[:len(shape)]) != shape:
-                raise GraphError(f"{name} takes an array whose first ax{'is is' if len(shape) == 1 else 'es are'} "
-                                 f"{shape} (its indices; batch axes follow), got shape {tuple(value.shape)}")
-            flat.extend(value[index] for index in indices)
-        return kernel(*flat)
+        def array(*values: Any) -> Any:
+            return direct(*bind_arrays(values, layouts, names), whole=True)
+    else:
+        whole = getattr(kernel, "array", kernel)
+
+        def call(*values: Any) -> tuple:
+            return kernel(*elements(bind_arrays(values, layouts, names)[0], layouts))
+
+        def array(*values: Any) -> Any:
+            return whole(*elements(bind_arrays(values, layouts, names)[0], layouts))
+    functools.update_wrapper(call, kernel, updated=())  # not the kernel's attributes: they take one input per element
+    if getattr(kernel, "source", None) is not None:
+        call.source = kernel.source
+    call.array = array
     call.recipe = (array_parameters, (portable(kernel), params, shapes))
     return call
 
@@ -390,13 +511,12 @@ def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: s
     array of ``shapes[x]``), passed after ``x`` by position (``scipy.optimize.minimize(
     f, x0, jac=True, args=(...))``) or by name (``functools.partial(f, X=...)``).
     A point is handed to ``kernel`` as scalars, so it runs the kernel's
-    single-point path (:func:`working_dtype` decides the dtype).
+    single-point path (:func:`working_dtype` decides the dtype), or whole to a
+    kernel that takes arrays (see :func:`_point_function`).
     """
     def value_and_gradient(results: tuple | np.ndarray) -> tuple[float, np.ndarray]:
-        if results.__class__ is np.ndarray:  # a backend's one-point path: a fresh float64 vector of the results
-            return float(results[0]), results[1:]
-        value, grads = results[0], results[1:]
-        return float(value), np.array(grads, dtype=np.result_type(value))
+        out = _one_point(results, name)
+        return float(out[0]), out[1:]
     function = _point_function(kernel, names, value_and_gradient, name=name, doc=doc, source=source, data=data,
                                shapes=shapes, labels=labels)
     function.recipe = (functools.partial(vector_function, name=name, doc=doc, source=source, data=data, shapes=shapes,
@@ -428,11 +548,8 @@ def residual_function(kernel: Callable, names: Sequence[str], count: int, *, nam
         def jacobian_of(values: np.ndarray) -> Any:
             return values.reshape(count, n)
 
-    def residuals_and_jacobian(results: tuple) -> tuple[np.ndarray, np.ndarray]:
-        out = np.array(results, dtype=np.result_type(*results[:1]) if results else _FLOAT64)
-        if out.ndim != 1:
-            raise GraphError(f"{name} evaluates one point: pass each data input as an array of its index shape "
-                             f"(no batch axes), got results of shape {out.shape[1:]}")
+    def residuals_and_jacobian(results: tuple | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = _one_point(results, name)
         return out[:count], jacobian_of(out[count:])
     function = _point_function(kernel, names, residuals_and_jacobian, name=name, doc=doc, source=source, data=data,
                                shapes=shapes, labels=labels)
@@ -442,22 +559,33 @@ def residual_function(kernel: Callable, names: Sequence[str], count: int, *, nam
     return function
 
 
+def _one_point(results: tuple | np.ndarray, name: str) -> np.ndarray:
+    """A vector function's results as one fresh 1-D vector: the array a kernel's array form returns as it is,
+    a flat tuple stacked (in its dtype); a GraphError when data with batch axes made a batch."""
+    if results.__class__ is not np.ndarray:
+        results = np.array(results, dtype=np.result_type(*results[:1]) if results else _FLOAT64)
+    if results.ndim != 1:
+        raise GraphError(f"{name} evaluates one point: pass each data input as an array of its index shape "
+                         f"(no batch axes), got results of shape {results.shape[1:]}")
+    return results
+
+
 def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tuple], Any], *, name: str,
                     doc: str | None, source: str | None, data: Sequence[tuple[str, Any]],
                     shapes: dict | None, labels: Sequence[str] | None) -> Callable:
     """``f(x, *data, **data) -> shape(kernel results)``: the vector ``x`` of ``names`` and the data, bound once.
 
     ``labels`` are the vector entries' names for messages (default ``names``); the vector parameter is
-    called ``x`` in the signature, or ``theta`` when a data input is called ``x``.
+    called ``x`` in the signature, or ``theta`` when a data input is called ``x``.  A float64 ``x`` goes
+    to a kernel's array forms when it has them: without data ``kernel.point`` (the entries inputs read),
+    with data ``kernel.taking``, handed ``x`` and each data array whole (one more :class:`ArrayLayout`
+    for ``x``: the entries inputs read), so no element is a Python object.
     """
     names = tuple(names)
     count = len(names)
     shown = ", ".join(map(str, (labels or names)[:5])) + (", ..." if count > 5 else "")
     unread = [k for k, n in enumerate(names) if n is None]  # vector entries no input reads: dropped
-    read = np.array([k for k, n in enumerate(names) if n is not None]) if unread else None
-    if data:
-        data_kernel = array_parameters(lambda *flat: flat, data, shapes or {})
-        bind = Binder(tuple(n for n, _ in data), name)
+    read = np.array([k for k, n in enumerate(names) if n is not None], dtype=np.intp) if unread else None
 
     def values_of(x: Any) -> Sequence[Any]:
         x = np.asarray(x)
@@ -467,23 +595,35 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
             x = x[read]
         return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,)), copy=False)
 
-    at = getattr(kernel, "point", None)  # a backend's one-point path taking the float64 vector itself
     if not data:
-        if at is not None and read is None:
+        at = getattr(kernel, "point", None)  # a backend's one-point path taking the float64 vector itself
+        if at is not None:
             def point(x: Any) -> Any:
                 if x.__class__ is np.ndarray and x.dtype == _FLOAT64 and x.shape == (count,):
-                    return shape(at(x))
+                    return shape(at(x if read is None else x[read]))
                 return shape(kernel(*values_of(x)))
         else:
             def point(x: Any) -> Any:
                 return shape(kernel(*values_of(x)))
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
-    def point_with_data(x: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return shape(kernel(*values_of(x), *data_kernel(*bind(args, kwargs))))
-
+    layouts = array_layouts(data, shapes or {})
+    bind = Binder(tuple(n for n, _ in data), name)
     kind = inspect.Parameter
     vector = next(v for v in ("x", "theta", "x_", "theta_") if v not in bind.names)
+    taking = getattr(kernel, "taking", None)
+    direct = None
+    if taking is not None:
+        kept = np.arange(count, dtype=np.intp) if read is None else read
+        whole = ArrayLayout(vector, (count,), tuple((k,) for k in kept.tolist()), (kept,))
+        direct = taking([whole, *layouts])
+
+    def point_with_data(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        values, batch = bind_arrays(bind(args, kwargs), layouts, bind.names)
+        if direct is not None and x.__class__ is np.ndarray and x.dtype == _FLOAT64 and x.shape == (count,):
+            return shape(direct([x, *values], batch, whole=True))
+        return shape(kernel(*values_of(x), *elements(values, layouts)))
+
     signature = inspect.Signature(
         [kind(vector, kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
     return _WithData(point_with_data, name, doc, source, bind.names, signature)
