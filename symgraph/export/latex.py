@@ -20,6 +20,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
+from ..errors import ArgumentError
 from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
 from ..frontend.parse import parse
@@ -364,5 +365,5 @@ def to_latex(x: Any, **settings: Any) -> str:
         return x.latex()  # a sparse Jacobian: its nonzeros
     if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):
         return LatexPrinter(settings).doprint(x)
-    raise TypeError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
+    raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
                     f"got {type(x).__name__}")
