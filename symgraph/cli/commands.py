@@ -582,7 +582,7 @@ def cmd_hessian(args, out: TextIO) -> None:
 
 def cmd_compare(args, out: TextIO) -> None:
     graph = _graph(args)
-    report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused)
+    report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused, order=args.order)
     if args.json:
         _print_json({"inputs": report.n_inputs, "outputs": report.n_outputs, "modes": report.to_dict(),
                      "verdict": report.verdict}, out)
