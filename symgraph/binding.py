@@ -94,16 +94,60 @@ def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, 
     """
     if len(values) == len(inputs):
         try:  # as many values as inputs and every input found: none is unknown (the common case, no sets)
-            return {n: np.asarray(v, dtype=np.float64) if np.ndim(v) else np.float64(v)
-                    for n, v in zip(inputs, [values[n] for n in inputs])}
+            given = [values[n] for n in inputs]
         except KeyError:
             pass
+        else:
+            return {n: real_value(n, v) for n, v in zip(inputs, given)}
     known = set(inputs)
     missing = [n for n in inputs if n not in values]
     unknown = [n for n in values if n not in known]
     parts = ([f"missing value(s) for {', '.join(missing)}"] if missing else []) + \
             ([f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(inputs)})"] if unknown else [])
     raise GraphError("; ".join(parts))
+
+
+def real_value(name: str, value: Any) -> Any:
+    """``value`` as a float64 scalar or array; a GraphError naming the input for anything that is not real numbers.
+
+    NumPy would turn a numeric string into its number, ``None`` into nan and
+    a complex array into its real part (with only a warning): each would give
+    a wrong number without a word, so they are refused here.
+    """
+    kind = getattr(value, "dtype", None)
+    kind = kind.kind if kind is not None else None
+    if kind in ("f", "i", "u", "b") or (kind is None and isinstance(value, (float, int)) and not isinstance(value, bool)):
+        try:
+            return np.asarray(value, dtype=np.float64) if np.ndim(value) else np.float64(value)
+        except OverflowError:
+            raise GraphError(f"value for {name} is too large for a float64: {value!r:.60}") from None
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists
+        array = None
+    if array is not None and array.dtype.kind in "fiub":
+        return array.astype(np.float64) if array.ndim else np.float64(array)
+    if array is not None and array.dtype.kind == "O" and all(_real_scalar(e) for e in array.flat):
+        try:
+            return np.asarray(array, dtype=np.float64) if array.ndim else np.float64(array.item())
+        except (OverflowError, TypeError, ValueError):
+            raise GraphError(f"value for {name} is too large for a float64: {value!r:.60}") from None
+    what = f"{type(value).__name__} {value!r:.60}" if array is None or array.ndim == 0 else \
+        f"an array of {array.dtype} {array!r:.60}"
+    raise GraphError(f"value for {name} must be a real number or an array of them, got {what}")
+
+
+def _real_scalar(e: Any) -> bool:
+    """True for one element of an object array that converts to a real float64 (not a string, None or complex)."""
+    if isinstance(e, (str, bytes)) or e is None:
+        return False
+    try:
+        float(e)
+    except (TypeError, ValueError):
+        return False
+    except OverflowError:
+        return True  # a huge integer: real, and refused as too large where it is converted
+    return True
 
 
 def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple[str, ...]:

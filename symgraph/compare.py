@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from .ad.paths import PATH_LIMIT, count_all_paths
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
+from .errors import ArgumentError
 from .hessian import STRATEGIES, hessian_program
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
@@ -126,7 +127,7 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
     if order == 2:
         return second_order_report(graph, names)
     if order != 1:
-        raise ValueError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
+        raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
     limit = PATH_LIMIT if path_limit is None else path_limit
     start = time.perf_counter()
     count = count_all_paths(graph, graph.outputs, present(graph, names))

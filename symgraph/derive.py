@@ -21,7 +21,7 @@ from .ad.modes import resolve_mode, run_mode, sweep_options
 from .backends.compile import compile_program
 from .backends.runtime import Stack
 from .cost import CostReport, ModeCost, mode_cost
-from .export.latex import function_name, gradient_latex
+from .export.latex import ENTRY_LINES, function_name, gradient_latex
 from .frontend.coerce import as_graph, element_labels, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
@@ -176,6 +176,10 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         return (f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); "
                 f"expand with result[{names[0]!r}] or result.expand({names[0]!r}), or --expand on the command line")
 
+    def __contains__(self, name: object) -> bool:
+        """Whether ``name`` is an entry, without building its closed form (Mapping's default would build it)."""
+        return isinstance(name, (str, sympy.Basic)) and str(name) in self.labels
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.labels)
 
@@ -287,7 +291,8 @@ class Gradient(DerivativeMap):
         return gradient_latex(self, aligned=aligned, name=name, nodes=nodes, expand=expand)
 
     def _repr_latex_(self) -> str:
-        return "$\\displaystyle " + self.latex(aligned=True) + "$"
+        """The notebook's display: :meth:`latex` cut to the first entries, so it stays bounded in time."""
+        return "$\\displaystyle " + gradient_latex(self, aligned=True, shown=ENTRY_LINES) + "$"
 
 
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",

@@ -13,17 +13,19 @@ are the same expression; seeds of repeated outputs in ``vjp`` add up.
 """
 from __future__ import annotations
 
+import numbers
 import re
 import time
 from typing import Any, Sequence
 
+import numpy as np
 import sympy
 
 from . import constants
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
-from .errors import GraphError
+from .errors import ArgumentError, GraphError
 from .ir.graph import Graph
 from .names import is_identifier
 from .names import output_labels
@@ -52,7 +54,9 @@ class Directional(DerivativeMap):
 
 def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
     """Seed refs (program constants or names) for ``names``; a bare scalar seeds a single name."""
-    if isinstance(seeds, (str, sympy.Symbol, int, float, sympy.Number)):
+    if seeds is None:
+        raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
+    if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or np.ndim(seeds) == 0:
         seeds = [seeds]
     seeds = list(seeds)
     if len(seeds) != len(names):
@@ -66,10 +70,12 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
             if not is_identifier(s):
                 raise GraphError(f"seed {s!r} in {what} is not a name")
             refs.append(s)
-        elif isinstance(s, (int, float, sympy.Number)) and not isinstance(s, bool):
-            refs.append(constants.as_constant(s) if isinstance(s, (int, float)) else s)
+        elif isinstance(s, sympy.Number):
+            refs.append(s)
+        elif isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):  # numpy numbers too (a seed array)
+            refs.append(constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))
         else:
-            raise TypeError(f"a seed in {what} must be a number or a name, got {s!r}")
+            raise ArgumentError(f"a seed in {what} must be a number or a name, got {s!r}")
     return refs
 
 

@@ -306,7 +306,7 @@ def _label(x: str, y: str) -> str:
 
 
 def _strategy(mode: str) -> tuple[str, str]:
-    try:
-        return STRATEGIES[mode]
-    except KeyError:
-        raise ValueError(f"unknown Hessian mode {mode!r}; choose one of {', '.join(STRATEGIES)}") from None
+    strategy = STRATEGIES.get(mode) if isinstance(mode, str) else None
+    if strategy is None:
+        raise GraphError(f"unknown Hessian mode {mode!r}; choose one of {', '.join(STRATEGIES)}")
+    return strategy

@@ -25,11 +25,17 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
-from .export.display import SHOW_LIMIT
+from .export.display import SHOW_ENTRIES, SHOW_LIMIT, listing
 from .export.latex import LatexPrinter, hessian_latex
+from .errors import GraphError
 from .ir.graph import Graph
-from .ir.program import Program
+from .ir.program import MAX_DEPTH, Program
 from .names import output_labels
+
+#: a dense matrix prints as sympy prints it up to this many entries ...
+PRINT_CELLS = 10_000
+#: ... and this many operations in all its distinct entries (sympy prints about 40,000 a second)
+PRINT_OPS = 20_000
 
 #: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
 ZERO = "0"
@@ -62,10 +68,50 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             return hessian_latex(self, aligned=aligned, name=name, entries=entries, expand=expand)
         return sympy.latex(sympy.Matrix(self), mat_str="pmatrix", mat_delim="")
 
-    def _repr_latex_(self) -> str:
+    def _repr_latex_(self) -> str | None:
         if self.order == 2 and hasattr(self, "program"):
             return "$\\displaystyle " + self.latex(aligned=True) + "$"
+        if not self._printable():
+            return None  # a notebook then shows the bounded text of __repr__
         return super()._repr_latex_()
+
+    def _printable(self) -> bool:
+        """True when sympy's own printers write every entry quickly: at most :data:`PRINT_CELLS` entries and
+        :data:`PRINT_OPS` operations in all (counted on the program, never on the entries), none too deep."""
+        program, cells = getattr(self, "program", None), getattr(self, "cells", None)
+        if program is None or cells is None:  # a matrix sympy derived from this one: sympy prints it
+            return True
+        if self.rows * self.cols > PRINT_CELLS:
+            return False
+        total = 0
+        for label in dict.fromkeys(label for row in cells for label in row if label is not None):
+            total += program.expanded_size(label, PRINT_OPS + 1)
+            if total > PRINT_OPS or program.expanded_depth(label) > MAX_DEPTH:
+                return False
+        return True
+
+    def __repr__(self) -> str:
+        """sympy's ``Matrix([...])`` when it prints quickly, else the size and the program's let-listing.
+
+        Printing never blocks: a Jacobian or Hessian of thousands of entries, or
+        of entries with thousands of operations each, would take sympy minutes.
+        """
+        return super().__repr__() if self._printable() else self._listing()
+
+    def __str__(self) -> str:
+        return super().__str__() if self._printable() else self._listing()
+
+    def _listing(self) -> str:
+        """The matrix's size and its first entries' program, with how to read an entry."""
+        results = self.program.results
+        labels = [label for label in dict.fromkeys(label for row in self.cells for label in row if label is not None)
+                  if isinstance(results[label], str) or results[label] != 0]
+        what = "Hessian" if self.order == 2 else "matrix"
+        head = (f"{type(self).__name__}: {self.rows}x{self.cols} {what}, {len(labels):,} distinct nonzero "
+                f"entr{'y' if len(labels) == 1 else 'ies'}, too large to print; the program of the first:")
+        return (head + "\n" + listing(self.program, labels[:SHOW_ENTRIES])
+                + "\n# M[i, j] is one entry's closed form; M.lambdify() computes them all; "
+                  "sympy.Matrix(M) prints every entry")
 
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None) -> Callable:
@@ -191,7 +237,7 @@ class SparseDerivative:
         def matrix(*args_: Any, **kwargs: Any) -> Any:
             values = data(*args_, **kwargs)
             if values.ndim != 1:
-                raise ValueError(f"a CSR matrix holds one point; these inputs make a batch of shape "
+                raise GraphError(f"a CSR matrix holds one point; these inputs make a batch of shape "
                                  f"{values.shape[1:]}: call .data(...) for the nonzeros of every point")
             return sparse.csr_matrix((values, pattern.indices, pattern.indptr), shape=pattern.shape)
 

@@ -31,6 +31,8 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from .errors import ArgumentError
+
 #: node visits from which the default (``progress=None``) shows a bar on a terminal
 AUTO_MIN_WORK = 300_000
 #: program instructions from which compiling shows a bar by default (about a second of work)
@@ -81,7 +83,7 @@ def progress_reporter(progress: Any, total: int, description: str, auto_min: int
         if total < least or stream is None or not getattr(stream, "isatty", lambda: False)():
             return None
     elif progress is not True:
-        raise TypeError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
+        raise ArgumentError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
     try:
         from tqdm import tqdm
     except ImportError:

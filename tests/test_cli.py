@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from symgraph.cli import EXAMPLES, main, parse_point, protect_expressions
+from symgraph.hessian import STRATEGIES
 from tests.helpers import ROOT
 
 #: the installed command imports symgraph from this checkout, whatever is installed
@@ -695,3 +696,27 @@ def test_hessian_subprocess():
     assert data["hessian_values"] == [802.0, -400.0, 1002.0, -400.0, 200.0] and data["nnz"] == 7
     status, out, err = run("hessian", "x^2 +", "--sparse")
     assert status == 2 and out == "" and "^" in err and no_traceback(err)
+
+
+@pytest.mark.parametrize("at, message", [(["x=1", "x=2", "y=3"], "--at gives 'x' twice (x=1 and x=2)"),
+                                         (["x=1,y=2,x=5"], "--at gives 'x' twice (x=1 and x=5)")])
+def test_at_giving_a_name_twice_is_an_error(capsys, at, message):
+    # the last value used to win silently
+    status, out, err = call(capsys, "grad", "x*y", "--at", *at)
+    assert status == 2 and out == "" and message in err
+
+
+def test_at_giving_an_element_twice_is_an_error(capsys):
+    status, _, err = call(capsys, "grad", "sum(x[i]^2, i, 0, n-1)", "--size", "n=2", "--at", "x=[1, 2]", "x[ 0]=3")
+    assert status == 2 and "--at gives 'x[0]' twice (as x= and as x[ 0]=)" in err
+
+
+def test_compare_order_2_prints_every_hessian_strategy(capsys):
+    # sg.compare(f, order=2) had no command-line form
+    status, out, _ = call(capsys, "compare", "x^2*y + y^3", "--order", "2")
+    assert status == 0 and out.split()[0] == "mode" and "edge-pushing wins" in out
+    assert all(mode in out for mode in STRATEGIES)
+    status, out, _ = call(capsys, "compare", "x^2*y + y^3", "--order", "2", "--json")
+    assert status == 0 and list(json.loads(out)["modes"]) == list(STRATEGIES)
+    status, _, err = call(capsys, "compare", "x", "--order", "3")
+    assert status == 2 and "invalid choice: 3" in err

@@ -7,6 +7,7 @@ import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symgraph as sg
+from symgraph.export.latex import ENTRY_LINES
 from symgraph.ops import sigmoid
 
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
@@ -214,3 +215,18 @@ def test_every_mode_closed_forms_equal_textbook_symbols():
     for other in results[1:]:
         for k in results[0]:
             assert sympy.simplify((results[0][k] - other[k]).rewrite(sympy.exp)) == 0
+
+
+def test_membership_does_not_build_a_closed_form():
+    # Mapping's default `in` built the entry: a 10,000-level program raised ExpressionTooLargeError on `"y" in g`
+    text = "c0 = x\n" + "\n".join(f"c{i} = sin(c{i - 1})*y" for i in range(1, 2001))
+    g = sg.grad(text)
+    assert "y" in g and sympy.Symbol("x") in g and "z" not in g and 3 not in g
+    assert g._exprs == {}
+
+
+def test_notebook_latex_of_a_long_gradient_is_cut():
+    g = sg.grad("+".join(f"x{i}^2" for i in range(100)))
+    shown = g._repr_latex_()
+    assert shown.count(r"\frac") == ENTRY_LINES and r"\dots 64 more entries" in shown
+    assert g.latex().count(r"\frac") == 100  # asked for, every entry

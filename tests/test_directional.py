@@ -102,3 +102,16 @@ def test_vector_jacobian_products_carry_signs_too():
     a, b, c, u = sympy.symbols("a b c u")
     assert sympy.expand(d["a"] - (1 - u)) == 0 and sympy.expand(d["b"] - (u - c)) == 0
     assert sympy.expand(d["c"] + b) == 0
+
+
+def test_seeds_may_be_numpy_numbers():
+    # a seed vector is often a NumPy array of integers; its elements are numbers like any other
+    assert sg.hvp("x^2*y", ["x", "y"], np.array([1, 0])) == {"x": 2 * y, "y": 2 * x}
+    assert sg.vjp(["x^2*y"], ["x", "y"], np.array([2]))["x"] == 4 * x * y
+    assert sympy.simplify(sg.jvp("x^2*y", ["x"], np.float64(2.0))["f"] - 4 * x * y) == 0
+
+
+@pytest.mark.parametrize("v, message", [([True, 0], "must be a number or a name"), (None, "v is missing")])
+def test_bad_seeds_are_named_errors(v, message):
+    with pytest.raises(sg.SymgraphError, match=message):
+        sg.jvp("x^2*y", ["x", "y"], v)

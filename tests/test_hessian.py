@@ -125,3 +125,9 @@ def test_sparse_jacobians_compile_and_print():
     assert text.startswith(r"3 \times 3 \text{ Jacobian, 5 structural nonzeros}")
     assert r"\frac{\partial f_{3}}{\partial z} = 2 z" in text
     assert S[1, 2] == sympy.cos(Z) and S[2, 0] == 0
+
+
+@pytest.mark.parametrize("mode", ["reverse", "bogus", None, ["edge-pushing"]])
+def test_an_unknown_hessian_mode_is_a_symgraph_error(mode):
+    with pytest.raises(sg.GraphError, match="unknown Hessian mode"):
+        sg.hessian("x^2*y", mode=mode)

@@ -8,7 +8,8 @@ with ``sympy.diff`` and evaluates with mpmath at 30 digits.  Every property is
 checked in every mode and through ``.at``, the closed form, ``lambdify``
 (arrays and single points), ``value_and_grad``, ``jvp``, ``vjp``,
 ``jacobian`` and ``lambdify`` of lists (repeated and rewritten texts
-included).  Points are kept away from domain edges and kinks, where the
+included); second derivatives (every Hessian strategy, dense and sparse, the
+sparsity pattern, ``hvp`` and ``hessp``) against ``sympy.hessian``.  Points are kept away from domain edges and kinks, where the
 oracle and float64 may rightly differ.
 """
 import math
@@ -20,6 +21,7 @@ import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symgraph as sg
+from symgraph.hessian import STRATEGIES
 
 from tests.oracle import as_float, read, shared_derivative, well_inside
 
@@ -400,3 +402,54 @@ def test_single_point_equals_the_array_element_everywhere(data):
                 single = single if isinstance(single, tuple) else (single,)
                 for a, s in zip(arrays, single):
                     assert np.array_equal(a[0], s, equal_nan=True), (text, row, kind.__name__, s, a[0])
+
+
+# --------------------------------------------------------------------------- second order
+
+
+def oracle_hessian(prog, point) -> np.ndarray:
+    """sympy.hessian of the oracle's reading, at 30 digits (assumed finite and moderate)."""
+    symbols = [sympy.Symbol(n, real=True) for n in prog.inputs]
+    H = sympy.hessian(prog.sympy(), symbols)
+    subs = prog.subs(point)
+    values = np.empty(H.shape)
+    for i, j in np.ndindex(*H.shape):
+        v = as_float(sympy.N(H[i, j], 30, subs=subs))
+        assume(v is not None and abs(v) < 1e8)
+        values[i, j] = v
+    return values
+
+
+def close_arrays(got, want, rel=1e-8, abs_=1e-9) -> bool:
+    return bool(np.all(np.abs(np.asarray(got, dtype=float) - want) <= abs_ + rel * np.abs(want)))
+
+
+SECOND_ORDER = settings(PROPERTY, max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 30)))
+
+
+@SECOND_ORDER
+@given(data=st.data())
+def test_hessian_every_strategy_dense_sparse_and_hvp_match_sympy_hessian(data):
+    """Every Hessian strategy, dense and sparse, compiled and at a point, and H·v, against sympy.hessian."""
+    text, prog, point = data.draw(program_point())
+    wrt = list(prog.inputs)
+    expected = oracle_hessian(prog, point)
+    args = [point[n] for n in wrt]
+    pattern = sg.hessian_sparsity(text, wrt).toarray()
+    assert not np.any((np.abs(expected) > 1e-12) & ~pattern), (text, point, expected, pattern)
+    for mode in STRATEGIES:
+        H = sg.hessian(text, wrt, mode=mode)
+        assert H.shape == (len(wrt), len(wrt)) and H == H.T, (mode, text)
+        assert close_arrays(H.lambdify()(*args), expected), (mode, text, point, H.lambdify()(*args), expected)
+        batch = H.lambdify()(*[np.full(2, a) for a in args])
+        assert batch.shape == (len(wrt), len(wrt), 2) and close_arrays(batch[..., 1], expected), (mode, text)
+        exact = np.array([[closed_form_value(H[i, j], point) for j in range(len(wrt))] for i in range(len(wrt))])
+        assert np.all(exact.imag == 0) and close_arrays(exact.real, expected), (mode, text, H, expected)
+        S = sg.hessian(text, wrt, mode=mode, sparse=True)
+        assert np.array_equal(S.pattern.toarray(), pattern), (mode, text)
+        assert close_arrays(S.lambdify()(*args).toarray(), expected), (mode, text)
+    v = data.draw(st.lists(st.sampled_from([1.0, -0.5, 0.0, 2.0]), min_size=len(wrt), max_size=len(wrt)))
+    hv = sg.hvp(text, wrt, v).at(**point)
+    assert list(hv) == wrt and close_arrays([hv[n] for n in wrt], expected @ np.array(v)), (text, v, hv, expected)
+    hessp = sg.hessp(text, wrt)(np.array(args), np.array(v))
+    assert close_arrays(hessp, expected @ np.array(v)), (text, v, hessp, expected)

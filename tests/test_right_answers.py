@@ -137,9 +137,10 @@ def test_heaviside_from_sympy_keeps_its_value_at_zero(h0):
     want = float(expr.subs(x, 0))
     graph = sg.Graph.from_sympy(expr * y)
     assert graph.evaluate(x=0.0, y=1.0)[graph.output] == want
-    assert float(sg.lambdify(graph)(0.0, 1.0)) == want
-    assert sg.lambdify(graph)(np.array([-1.0, 0.0, 2.0, np.nan]), 1.0)[[0, 1, 2]].tolist() == [0.0, want, 1.0]
-    assert np.isnan(sg.lambdify(graph)(np.array([np.nan]), 1.0)[0])
+    # by keyword: positionally the inputs come in order of first appearance in sympy's y*Heaviside(x)
+    assert float(sg.lambdify(graph)(x=0.0, y=1.0)) == want
+    assert sg.lambdify(graph)(x=np.array([-1.0, 0.0, 2.0, np.nan]), y=1.0)[[0, 1, 2]].tolist() == [0.0, want, 1.0]
+    assert np.isnan(sg.lambdify(graph)(x=np.array([np.nan]), y=1.0)[0])
     assert graph.expr() == expr * y
 
 

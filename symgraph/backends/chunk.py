@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .runtime import portable
+from ..errors import ArgumentError
 
 #: inputs chunking applies to (NumPy's own types and Python values; Dask and CuPy arrays chunk themselves)
 _NUMPY_INPUTS = (np.ndarray, np.generic, list, tuple, int, float)
@@ -36,7 +37,7 @@ def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
     preallocated results.
     """
     if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+        raise ArgumentError(f"chunk must be a positive integer, got {chunk!r}")
 
     def evaluate(*values: Any) -> tuple:
         if not all(isinstance(v, _NUMPY_INPUTS) for v in values):

@@ -179,9 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "sweeps, multiplications, additions, program size, paths, time.",
                        epilog="example:\n  $ symgraph compare \"x1*x2*x3*x4\"\n"
                               "  (a table: forward needs 4 sweeps, reverse 1)\n"
-                              "  $ symgraph compare \"x1*x2*x3*x4\" --json")
+                              "  $ symgraph compare \"x1*x2*x3*x4\" --json\n"
+                              "  $ symgraph compare \"x^2*y + y^3\" --order 2\n"
+                              "  (every Hessian strategy side by side)")
     _add_expr(p)
     _add_wrt(p)
+    p.add_argument("--order", type=int, choices=(1, 2), default=1,
+                   help="1: the gradient's or Jacobian's modes (default); 2: the Hessian's strategies")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_compare, parser=p)
 

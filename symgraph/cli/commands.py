@@ -129,8 +129,14 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
             raise UsageError(f"--at expects NAME=VALUE, got {pair!r}")
+        if name in values:  # the last would win silently: a typo for another input, most likely
+            raise UsageError(f"--at gives {name!r} twice ({name}={_shown(values[name])} and {pair.strip()})")
         values[name] = _array(name, text) if text.startswith("[") else _constant(name, text)
     return values
+
+
+def _shown(value: float | np.ndarray) -> str:
+    return f"{value:g}" if np.ndim(value) == 0 else "[...]"
 
 
 def _top_level_split(item: str) -> list[str]:
@@ -263,6 +269,14 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
     or a missing one is a :class:`UsageError` in those terms.
     """
     resolved: dict[str, float] = {}
+    given_as: dict[str, str] = {}  # element label -> the --at name that gave it (x=[...] and x[0]=... clash)
+
+    def give(label: str, value: float, key: str) -> None:
+        if label in given_as:
+            raise UsageError(f"--at gives {label!r} twice (as {given_as[label]}= and as {key}=)")
+        given_as[label] = key
+        resolved[label] = value
+
     for key, value in point.items():
         base, bracket, rest = key.partition("[")
         base = base.strip()
@@ -281,7 +295,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                                  f"(indices up to {known.label(tuple(n - 1 for n in known.shape))})")
             if np.ndim(value):
                 raise UsageError(f"--at {key} takes one number, got a list")
-            resolved[known.label(index)] = float(value)
+            give(known.label(index), float(value), key)
         elif known is not None:
             array = np.asarray(value, dtype=np.float64)
             if array.shape != known.shape:
@@ -289,7 +303,8 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                     if array.ndim == 1 else f"shape {array.shape}"
                 raise UsageError(f"--at {key}: {key} has {_extent(known.shape)} in the expression, got {shown} "
                                  f"(write {key}=[...] with {_extent(known.shape)}, or {known.label((0,) * len(known.shape))}=VALUE ...)")
-            resolved.update((known.label(index), float(array[index])) for index in known.nodes)
+            for index in known.nodes:
+                give(known.label(index), float(array[index]), key)
         else:
             if np.ndim(value):
                 raise UsageError(f"--at {key} takes one number, got a list ({key} is not an indexed input)")
@@ -567,7 +582,7 @@ def cmd_hessian(args, out: TextIO) -> None:
 
 def cmd_compare(args, out: TextIO) -> None:
     graph = _graph(args)
-    report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused)
+    report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused, order=args.order)
     if args.json:
         _print_json({"inputs": report.n_inputs, "outputs": report.n_outputs, "modes": report.to_dict(),
                      "verdict": report.verdict}, out)

@@ -20,6 +20,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
+from ..errors import ArgumentError
 from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
 from ..frontend.parse import parse
@@ -170,7 +171,7 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
 
 
 def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
-                   expand: bool = False, **settings: Any) -> str:
+                   expand: bool = False, shown: int | None = None, **settings: Any) -> str:
     """LaTeX for a :class:`~symgraph.derive.Gradient`: one ``\\frac{\\partial f}{\\partial x} = ...`` per wrt.
 
     Parameters
@@ -191,15 +192,20 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
         too large to print at once is written as the program's result name
         followed by the assignments it needs (cut to a few dozen lines), so
         LaTeX output is bounded in time.
+    shown : int, optional
+        Write at most this many entries and one line counting the rest
+        (a notebook's display of a gradient of thousands of inputs stays
+        bounded; ``latex()`` itself writes every entry).
     """
 
     printer = LatexPrinter(settings)
     printer.graph = gradient.graph
     f = name or function_name(gradient.graph)
     sep = " &= " if aligned else " = "
+    wrt = list(gradient.wrt if shown is None else gradient.wrt[:shown])
     forms = node_forms(gradient.program, None if expand else SHOW_LIMIT) if nodes else None
     lines, printed, large = [], [], []
-    for x in gradient.wrt:
+    for x in wrt:
         if nodes:
             expr = forms[x]
         else:
@@ -210,6 +216,8 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
             expr = _symbol(gradient.program, ref)
         printed.append(expr)
         lines.append(printer.partial(f, x) + sep + printer.doprint(expr))
+    if len(wrt) < len(gradient.wrt):
+        lines.append(rf"\text{{\dots {len(gradient.wrt) - len(wrt):,} more entries}}")
     if nodes and gradient.graph is not None:
         lines += _where(printer, gradient.graph, printed, sep)
     if large:
@@ -364,5 +372,5 @@ def to_latex(x: Any, **settings: Any) -> str:
         return x.latex()  # a sparse Jacobian: its nonzeros
     if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):
         return LatexPrinter(settings).doprint(x)
-    raise TypeError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
+    raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
                     f"got {type(x).__name__}")

@@ -36,9 +36,11 @@ def as_graph(f: Any, **sizes: int) -> Graph:
         return parse(f, **sizes)
     if isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f):
         return parse(list(f), **sizes)
+    if isinstance(f, sympy.MatrixBase):  # a column or row of functions (a Jacobian's rows), in row-major order
+        return graph_from_sympy(list(f))
     if isinstance(f, (sympy.Basic, int, float)) or isinstance(f, (list, tuple)):
         return graph_from_sympy(f)
-    raise TypeError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
+    raise ArgumentError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
 
 
 def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3) -> list[str]:
@@ -55,10 +57,15 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
         return default_wrt(graph)
     if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed)):
         wrt = [wrt]
-    names = [str(w) if isinstance(w, sympy.Indexed) else w.name if isinstance(w, sympy.Symbol) else w for w in wrt]
+    try:
+        wrt = list(wrt)
+    except TypeError:
+        raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {wrt!r}") from None
+    names = [str(w) if isinstance(w, (str, sympy.Indexed)) else w.name if isinstance(w, sympy.Symbol) else w
+             for w in wrt]  # str(): a numpy string is a str subclass, and its repr would leak into the labels
     for w in names:
         if not isinstance(w, str):
-            raise TypeError(f"wrt names must be strings or sympy Symbols, got {w!r}")
+            raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {w!r}")
     if graph.indexed:  # "x" names every x[j], in index order
         names = [label for w in names for label in (element_labels(graph, w) if w in graph.indexed else (w,))]
     if len(set(names)) != len(names):

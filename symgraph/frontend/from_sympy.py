@@ -73,8 +73,8 @@ def add_sympy(builder: GraphBuilder, root: sympy.Expr):
             stack.pop()
             continue
         pending = [c for c in _children(e) if c not in done]
-        if pending:
-            stack.extend(pending)
+        if pending:  # reversed: the first operand is converted first, so inputs come in order of first appearance
+            stack.extend(reversed(pending))
             continue
         stack.pop()
         done[e] = _node(builder, e, done)

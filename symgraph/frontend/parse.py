@@ -511,7 +511,7 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
         raise ParseError("no expression given", "", 0)
     for t in texts:
         if not isinstance(t, str):
-            raise TypeError(f"parse() takes text, got {type(t).__name__}")
+            raise ArgumentError(f"parse() takes text, got {type(t).__name__}")
         if len(t) > MAX_TEXT_LENGTH:
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
@@ -561,7 +561,7 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
     if index in sizes:
         raise ArgumentError(f"over=: the index {index!r} is also given as a size ({index}={sizes[index]!r})")
     if not isinstance(text, str):
-        raise TypeError(f"over= takes one text (a template), got {type(text).__name__}")
+        raise ArgumentError(f"over= takes one text (a template), got {type(text).__name__}")
     sizes = _checked_sizes(sizes)
     lo, hi = (_bound(b, sizes, f"the {which} value of {index} in over=") for b, which in ((first, "first"), (last, "last")))
     if hi < lo:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import sympy
 
+from ..errors import ArgumentError
+
 #: results larger than this (expanded tree operations) are returned as built
 FAST_LIMIT = 150
 
@@ -42,7 +44,7 @@ def normalise(how) -> str:
         return "none"
     if how in SIMPLIFY_LEVELS:
         return how
-    raise ValueError(f"simplify must be True, False or one of {SIMPLIFY_LEVELS}, got {how!r}")
+    raise ArgumentError(f"simplify must be True, False or one of {SIMPLIFY_LEVELS}, got {how!r}")
 
 
 def _cancel_pays(expr: sympy.Expr, size: int) -> bool:

@@ -137,3 +137,12 @@ def test_from_sympy_is_a_fixed_point(text):
     twice = Graph.from_sympy(once.expr())
     assert len(twice) == len(once) and twice.expr() == once.expr()
     assert sorted(twice.op(n) for n in twice.order) == sorted(once.op(n) for n in once.order)
+
+
+def test_inputs_of_a_sympy_expression_come_in_order_of_first_appearance():
+    # the converter's stack once visited the last operand first: grad(x*y) came out as {'y': x, 'x': y}
+    x, y, z = sympy.symbols("x y z")
+    assert Graph.from_sympy(x * y).inputs == ("x", "y")
+    assert list(symgraph.grad(x**2 * sympy.sin(y))) == ["x", "y"]
+    expr = sympy.sin(z) + x * y * sympy.cos(z)
+    assert str(expr) == "x*y*cos(z) + sin(z)" and Graph.from_sympy(expr).inputs == ("x", "y", "z")

@@ -1,0 +1,44 @@
+"""What an API call was given, coerced at the boundary: wrong kinds of argument are named symgraph errors."""
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph.errors import ArgumentError
+
+x, y = sympy.symbols("x y")
+
+
+@pytest.mark.parametrize("f", [None, b"x*y", object(), {"x": 1}])
+def test_a_function_of_the_wrong_kind_is_a_symgraph_error(f):
+    # an ArgumentError is a SymgraphError and a TypeError: both ways of catching it work
+    with pytest.raises(ArgumentError, match="expected expression text"):
+        sg.grad(f)
+    with pytest.raises(TypeError):
+        sg.jacobian(f)
+
+
+@pytest.mark.parametrize("wrt, message", [(3, "wrt takes a name or a list of names"), ([None], "got None"),
+                                          (["x", 2.5], "got 2.5")])
+def test_wrt_of_the_wrong_kind_is_a_symgraph_error(wrt, message):
+    with pytest.raises(sg.SymgraphError, match=message):
+        sg.grad("x*y", wrt=wrt)
+
+
+def test_wrt_as_a_numpy_array_gives_plain_string_labels():
+    g = sg.grad("x^2*y", wrt=np.array(["x", "y"]))
+    assert [type(k) for k in g] == [str, str]
+    assert repr(g) == "Gradient({'x': 2*x*y, 'y': x**2})"
+
+
+def test_a_sympy_matrix_of_functions_is_a_list_of_outputs():
+    J = sg.jacobian(sympy.Matrix([x * y, x + y]))
+    assert J == sympy.Matrix([[y, x], [1, 1]])
+    assert sg.jacobian(sympy.Matrix([[x * y, x + y]]), wrt=["y"]) == sympy.Matrix([[x], [1]])
+
+
+@pytest.mark.parametrize("call", [lambda: sg.parse([None]), lambda: sg.to_latex(None),
+                                  lambda: sg.grad("x", progress="yes")])
+def test_other_arguments_of_the_wrong_kind_are_symgraph_errors(call):
+    with pytest.raises(ArgumentError):
+        call()
