@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from .ad.paths import PATH_LIMIT, count_all_paths
+from .ad.linearised import Adjacency
+from .ad.paths import PATH_LIMIT, path_limit_error
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
 from .errors import ArgumentError
@@ -60,18 +61,18 @@ def verdict(report: CostReport) -> str:
     return sentence + "."
 
 
-def _mode_work(graph: Graph, names: Sequence[str], limit: int, paths: int) -> dict[str, int]:
+def _mode_work(graph: Graph, names: Sequence[str], paths: int) -> dict[str, int]:
     """Node visits each mode's derivation makes at most (cheap bounds, for the progress bar).
 
     Forward mode visits the descendants of each wrt node (at most the nodes
     after it), reverse mode every node once per output, elimination every
-    node, the path sum one step per path.
+    node, the path sum one step per path (``paths``: 0 when it is not enumerated).
     """
     index = {v: i for i, v in enumerate(graph.order)}
     n = len(graph.order)
     return {"forward": sum(n - index[x] for x in dict.fromkeys(names) if x in index),
             "reverse": n * len(dict.fromkeys(graph.outputs)), "elimination": n,
-            "paths": paths if paths <= limit else 0}
+            "paths": paths}
 
 
 class _Share:
@@ -130,17 +131,17 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
         raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
     limit = PATH_LIMIT if path_limit is None else path_limit
     start = time.perf_counter()
-    count = count_all_paths(graph, graph.outputs, present(graph, names))
+    count, refused = path_limit_error(Adjacency(graph), graph.outputs, present(graph, names), limit, "")
     counted = time.perf_counter() - start
-    work = _mode_work(graph, present(graph, names), limit, count)
+    work = _mode_work(graph, present(graph, names), 0 if refused is not None else count)
     bar = progress_reporter(progress, sum(work.values()), "compare", unit=" nodes")
     costs, done = [], 0
     try:
         for mode in COMPARED_MODES:
             share = None if bar is None else _Share(bar, done, work[mode])
-            if mode == "paths" and count > limit:
+            if mode == "paths" and refused is not None:
                 costs.append(mode_cost("paths", seconds=counted, paths=count,
-                                       note=f"{count_text(count)} paths exceed the limit of {limit:,}: counted, not enumerated"))
+                                       note=f"{str(refused).rstrip('; ')}: counted, not enumerated"))
             else:
                 options = {"limit": limit} if mode == "paths" else {}
                 costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
+from ..errors import GraphError
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.graph import Graph
 from ..progress import paused_gc, progress_reporter
@@ -37,10 +38,10 @@ SWEEP_OF_MODE = {"reverse": reverse, "forward": forward, "paths": paths, "elimin
 
 
 def sweep_of(mode: str):
-    """The sweep function of ``mode``; a ValueError naming the modes for an unknown one."""
+    """The sweep function of ``mode``; a GraphError (a ValueError) naming the modes for an unknown one."""
     sweep = SWEEP_OF_MODE.get(mode)
     if sweep is None:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+        raise GraphError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
     return sweep
 
 

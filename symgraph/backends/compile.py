@@ -116,17 +116,17 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
             raise GraphError("vector=True evaluates one point: chunk= does not apply")
     if backend == "numba":
         if xp is not None and xp is not np:
-            raise ValueError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
+            raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
         kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
     elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
         if parallel:
-            raise ValueError("parallel=True needs backend='numba'")
+            raise GraphError("parallel=True needs backend='numba'")
         kernel, source = vm_kernel(program, order, labels, name=name, fallback=lambda: numpy_kernel(
             program, order, labels, name=name, doc=doc, xp=xp)[0])
     elif backend not in ("numpy", "vm"):
-        raise ValueError(f"unknown backend {backend!r}; choose 'numpy', 'vm' or 'numba'")
+        raise GraphError(f"unknown backend {backend!r}; choose 'numpy', 'vm' or 'numba'")
     elif parallel:
-        raise ValueError("parallel=True needs backend='numba'")
+        raise GraphError("parallel=True needs backend='numba'")
     else:
         kernel, source = numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress)
     if chunk is not None:

@@ -4,7 +4,7 @@ import sympy
 
 import symgraph as sg
 from symgraph.ad.linearised import Linearised
-from symgraph.ad.paths import count_all_paths, count_paths, total_paths
+from symgraph.ad.paths import PATH_LIMIT, count_all_paths, count_paths, path_totals, total_paths
 from tests.ad.cases import SMALL, check_against_sympy
 
 TWO_LAYERS = ("h1 = sin(X); h2 = cos(X); h3 = exp(X); z1 = h1*h2*h3; z2 = h1+h2+h3; "
@@ -21,6 +21,31 @@ def test_one_pass_path_count_equals_pair_by_pair(text, wrt):
     lin = Linearised(graph)
     pairwise = sum(count_paths(lin, x, y) for y in graph.outputs for x in names)
     assert count_all_paths(graph, graph.outputs, names) == total_paths(lin, graph.outputs, names) == pairwise
+    # and the edges along them, against the listing of every path (sg.paths), counted one by one
+    if pairwise <= 2_000:
+        listed = sg.paths(graph, wrt=names, limit=2_000, allow_unused=True)
+        assert path_totals(lin, graph.outputs, names) == (len(listed), sum(len(p.nodes) - 1 for p in listed))
+
+
+TOWER = "x" + "^x" * 2_000  # 2,000 paths (one per level x enters), 2 million edges along them
+
+
+def test_a_tower_with_few_paths_but_long_ones_is_refused_at_once():
+    """Only 2,000 paths, under the limit, but the edges along them grow as depth^2: counted, never walked."""
+    graph = sg.parse(TOWER)
+    paths, edges = path_totals(Linearised(graph), graph.outputs, ["x"])
+    assert paths == 2_000 and edges == 2_000 * 2_001 // 2
+    with pytest.raises(sg.PathLimitError, match=r"edges along them.*more than 20 per path"):
+        sg.grad(graph, mode="paths")
+    with pytest.raises(sg.PathLimitError, match="edges along them"):
+        sg.paths(graph, limit=5_000)
+    report = sg.compare(graph)  # every other mode runs; the path sum is counted, not enumerated
+    assert report["paths"].paths == 2_000 and "counted, not enumerated" in report["paths"].note
+    assert report["reverse"].sweeps == 1
+    # a limit high enough for the edges enumerates them (a smaller tower: quick)
+    small = sg.parse("x" + "^x" * 30)
+    assert sg.grad(small, mode="paths").at(x=1.1)["x"] == pytest.approx(sg.grad(small).at(x=1.1)["x"])
+    assert path_totals(Linearised(small), small.outputs, ["x"]) == (30, 465) and 465 < 20 * PATH_LIMIT
 
 
 # ---------------------------------------------------------------- sg.paths (issue 14, notebook 01's listing)
