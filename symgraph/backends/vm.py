@@ -58,7 +58,25 @@ sum term by term: Rosenbrock's value and gradient keep 11 rows instead of
 2,004.  :func:`assemble` tries the program's own order and three walks
 and keeps the one with the fewest live values (where nothing helps, as
 in the product of n inputs, whose prefix products are all live, batches
-run the program's own order).
+run the program's own order).  No order helps when two results sum the
+same terms in opposite orders: the value of ``sum((y[i] - a*x[i] -
+b*x[i+1]*x[i])^2, ...)`` adds its terms first to last while the reverse
+sweep accumulates d/da and d/db last to first, so once the value has taken
+k terms and the gradient the other n - k, every term's residual waits for
+one of them -- 5,003 rows at n = 5,000, 16 points per block, in any
+topological order.  So when even the best walk leaves blocks narrower
+than :data:`MAX_WIDTH`, :func:`apart` walks the results in groups (label
+order; a result joins the group before it while their walk together keeps
+blocks full width), each group computing its own copy of what it reads:
+recomputing a residual from its inputs costs instructions but no rows,
+since inputs are read where they lie.  There the value and the gradient
+each recompute the residuals: 49,990 instructions instead of 34,994, 6
+rows, 256 points per block.  The copies are kept when their estimated
+time is lower (:func:`batch_cost`: instructions times one plus
+:data:`DISPATCH_POINTS` over the width, fitted on this case), so below n =
+3,000, where the single program's blocks are 64 points wide or more, it
+stays; Rosenbrock, the MLP and the product (whose copies would
+exceed what any width repays) keep their programs.
 
 Measured (benchmarks/evaluate.py; a shared 2-core machine, ratios from
 the same run; ranges over runs under lighter and heavier load):
@@ -102,6 +120,15 @@ the same run; ranges over runs under lighter and heavier load):
   Jacobian 0.73 ms (was 59 ms); the sparse Rosenbrock Hessian at n =
   10,000 as a CSR matrix 0.29-0.38 ms (was 4.9-9.3 ms: a 0-d view per
   result, stacked again; CasADi 1.1 ms).
+* a value beside a gradient summing the other way (benchmarks/indexed.py
+  ``--vm --against`` the single program, same run), 256 points: at n =
+  5,000, 11-12 ms with the data shared by the points (was 19-24 ms) and
+  6.8-7.5 ms with data per point (was 35-39 ms); at n = 3,000, 4.2-5.5 ms
+  (was 5.9-6.9) and 2.6-3.2 ms (was 9.9-12).  Building it costs 0.15 s
+  instead of 0.1 s at n = 5,000 (the trial walks of :func:`apart`).  The
+  dense 71 x 71 Hessian of the MLP on 1,024 points, gathered from the
+  result array (:class:`symgraph.matrices.DenseFunction`): 16-22 ms (was
+  27-32 ms, a view per result stacked again).
 
 The kernels: compiling them cold takes 10-15 s, once per machine (numba's
 cache, beside this file or in ``NUMBA_CACHE_DIR``; editing this file
@@ -697,9 +724,13 @@ def batch_cost(prog: np.ndarray) -> float:
 
     Each instruction costs its arithmetic on every point plus one dispatch
     per block: ``instructions * (1 + DISPATCH_POINTS / width)``.  Fitted to
-    a value beside its gradient, 10^3 points: 35,000 instructions 16 points
-    wide took 64 ms, 50,000 instructions 256 wide 30 ms (1.8 and 0.6 ns per
-    instruction and point).
+    a value beside its gradient (:func:`apart`), 10^3 points with shared
+    data: 35,000 instructions 16 points wide took 64 ms, 50,000 instructions
+    256 wide 30 ms (1.8 and 0.6 ns per instruction and point).  At n =
+    2,000, where it calls the two even (14,000 instructions 64 wide against
+    20,000 256 wide), they measured 11 and 13 ms with shared data, 22 and
+    14 ms with data per point: the model ignores the cache a wide register
+    file spills.
     """
     return int(prog[0]) * (1.0 + DISPATCH_POINTS / width_for(_registers(prog)))
 
