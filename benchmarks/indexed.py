@@ -25,8 +25,17 @@ n-1)`` at n = 50,000 (10^5 data inputs), its gradient by ``a, b`` on 64
 points (each point its own data ``(n, 64)``, or one data set shared by every
 point), ``value_and_grad(vector=True)`` at one point with data, the
 residuals ``y[k] - a*x[k] - b`` with their Jacobian at one point
-(``sg.residuals(...).function``, 50,000 residuals), and the sparse
-Rosenbrock Hessian at one point (n = 10,000, the CSR matrix).
+(``sg.residuals(...).function``, 50,000 residuals), the sparse
+Rosenbrock Hessian at one point (n = 10,000, the CSR matrix), and two
+batches whose shape the VM's schedule and result array decide: the value
+and gradient of ``sum((y[i]-a*x[i]-b*x[i+1]*x[i])^2, i, 0, n-2)`` by ``a, b``
+at n = 5,000 on 256 points (the value sums its terms first to last, the
+gradient last to first; the header of its program, registers and points
+per block, is printed beside it), and the dense 71 x 71 Hessian of the MLP
+of :mod:`run` on 1,024 points (``DerivativeMatrix.lambdify``, an array
+``(71, 71, 1024)``; its matrix is made from the Hessian's program, since the
+entries' closed forms pass the expansion limit and ``lambdify`` reads only the
+program).
 
 Run: python benchmarks/indexed.py --vm [--against REV] [--quick]
 """
@@ -119,8 +128,10 @@ def main(sizes: Sequence[int] = SIZES, repeats: int = 3, context_n: int | None =
 
 LEAST_SQUARES = "sum((y[i] - a*x[i] - b)^2, i, 0, n-1)"
 RESIDUAL = "y[k] - a*x[k] - b"
-VM_N, VM_POINTS, HESSIAN_N = 50_000, 64, 10_000
-VM_QUICK = (2_000, 16, 1_000)
+VM_N, VM_POINTS, HESSIAN_N, TERMS_N = 50_000, 64, 10_000, 5_000
+VM_QUICK = (2_000, 16, 1_000, 3_000)
+#: a value beside its gradient, whose sums take the terms in opposite orders
+OPPOSITE = "sum((y[i]-a*x[i]-b*x[i+1]*x[i])^2, i, 0, n-2)"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -146,7 +157,20 @@ def vm_data(n: int, points: int) -> dict:
             "a": rng.uniform(0, 1, points), "b": rng.uniform(0, 1, points), "h": rng.uniform(-1, 1, HESSIAN_N)}
 
 
-def vm_cells(n: int, points: int, hessian_n: int, repeats: int) -> dict:
+def dense_mlp_hessian() -> sg.DerivativeMatrix:
+    """The MLP's dense Hessian by every input as a ``DerivativeMatrix`` of its program (stand-in entries)."""
+    import sympy
+    from symgraph.hessian import hessian_program
+    from symgraph.matrices import DerivativeMatrix
+    from run import TEXTS, variable_names
+    names = variable_names("mlp", 1)
+    program, names, _, _ = hessian_program(TEXTS["mlp"](1), wrt=names)
+    where = {name: k for k, name in enumerate(names)}
+    cells = [[f"d2/d{x}d{y}" if where[x] <= where[y] else f"d2/d{y}d{x}" for y in names] for x in names]
+    return DerivativeMatrix.of([[sympy.Symbol(c) for c in row] for row in cells], program, cells)
+
+
+def vm_cells(n: int, points: int, hessian_n: int, terms_n: int, repeats: int) -> dict:
     """Every VM workload's seconds per call (each round's), and a checksum of its result: only public calls,
     so that the same function measures an older revision of the package."""
     d = vm_data(n, points)
@@ -157,18 +181,30 @@ def vm_cells(n: int, points: int, hessian_n: int, repeats: int) -> dict:
     hessian = sg.hessian(ROSENBROCK_N, n=hessian_n, sparse=True).lambdify(backend="vm")
     theta, h = np.array([0.5, 0.1]), d["h"][:hessian_n]
     x0, y0 = x[:, 0].copy(), y[:, 0].copy()  # one data set, contiguous
+    opposite = sg.value_and_grad(OPPOSITE, wrt=["a", "b"], backend="vm", n=terms_n)
+    rng = np.random.default_rng(1)
+    terms = dict(a=rng.uniform(-1, 1, 256), b=rng.uniform(-1, 1, 256), x=rng.uniform(-1, 1, terms_n),
+                 y=rng.uniform(-1, 1, terms_n - 1))
+    x_own, y_own = rng.uniform(-1, 1, (terms_n, 256)), rng.uniform(-1, 1, (terms_n - 1, 256))
+    mlp = dense_mlp_hessian().lambdify(backend="vm")
+    inputs = list(rng.uniform(-1, 1, (71, 1024)))
     calls = {
         "gradient by a, b on the batch, own data": lambda: gradient(a=a, b=b, x=x, y=y),
         "gradient by a, b on the batch, shared data": lambda: gradient(a=a, b=b, x=x0, y=y0),
         "value_and_grad(vector=True), one point": lambda: vector(theta, x=x0, y=y0),
         "residuals and Jacobian, one point": lambda: residuals(theta, x=x0, y=y0),
         "sparse Hessian (CSR), one point": lambda: hessian(h),
+        "value and gradient by a, b, opposite sums, 256 points, shared data": lambda: opposite(**terms),
+        "value and gradient by a, b, opposite sums, 256 points, own data": lambda: opposite(
+            a=terms["a"], b=terms["b"], x=x_own, y=y_own),
+        "dense MLP Hessian (71 x 71), 1,024 points": lambda: mlp(*inputs),
     }
     out = {}
     for label, call in calls.items():
         result = call()
         check = result.data if hasattr(result, "indptr") else result
-        out[label] = {"seconds": best_and_range(call, repeats),
+        out[label] = {"seconds": best_and_range(call, repeats), "program": opposite.source.splitlines()[0]
+                      if "opposite" in label else None,
                       "check": float(sum(np.sum(np.asarray(getattr(r, "data", r))) for r in
                                          (check if isinstance(check, tuple) else (check,))))}
     return out
@@ -237,13 +273,14 @@ def _time(seconds: Sequence[float]) -> str:
     return f"{best * scale:.3g} {unit} ({best * scale:.3g}-{worst * scale:.3g})"
 
 
-def vm_main(sizes: tuple = (VM_N, VM_POINTS, HESSIAN_N), repeats: int = 5, against: str | None = None) -> dict:
+def vm_main(sizes: tuple = (VM_N, VM_POINTS, HESSIAN_N, TERMS_N), repeats: int = 5,
+            against: str | None = None) -> dict:
     """Print the VM table (this code, ``against`` a git revision, and the peers); return the cells."""
-    n, points, hessian_n = sizes
+    n, points, hessian_n, terms_n = sizes
     print(f"VM calls with indexed inputs: least squares at n = {n:,} ({2 * n:,} data inputs), {points} points; "
           f"sparse Rosenbrock Hessian at n = {hessian_n:,}. Seconds per call, best of {repeats} rounds "
           "(range in brackets).\n")
-    now = vm_cells(n, points, hessian_n, repeats)
+    now = vm_cells(n, points, hessian_n, terms_n, repeats)
     before = cells_at(against, sizes, repeats) if against else {}
     peers = {"JAX": jax_cells(n, points, hessian_n, repeats), "CasADi": casadi_cells(n, points, hessian_n, repeats)}
     print(f"| call | symgraph VM | {against or 'before'} | speed-up | peer | peer / VM |")
@@ -258,6 +295,11 @@ def vm_main(sizes: tuple = (VM_N, VM_POINTS, HESSIAN_N), repeats: int = 5, again
               f"| {label} | {_time(cell['seconds'])} | – | – |", end="")
         print(f" {peer[0]} {_time(peer[1])} | {min(peer[1]) / min(cell['seconds']):.2f} |" if peer else " – | – |",
               flush=True)
+    for label, cell in now.items():
+        if cell.get("program"):
+            print(f"\n{label} (n = {terms_n:,}): {cell['program'][2:]}" + (
+                f"; at {against}: {before[label]['program'][2:]}" if label in before else ""))
+            break
     return {"now": now, "before": before, "peers": peers}
 
 
@@ -269,6 +311,6 @@ if __name__ == "__main__":
     parser.add_argument("--against", metavar="REV", help="with --vm: also measure git revision REV, in a child")
     args = parser.parse_args()
     if args.vm:
-        vm_main(VM_QUICK if args.quick else (VM_N, VM_POINTS, HESSIAN_N), max(args.repeats, 5), args.against)
+        vm_main(VM_QUICK if args.quick else (VM_N, VM_POINTS, HESSIAN_N, TERMS_N), max(args.repeats, 5), args.against)
     else:
         main(QUICK_SIZES if args.quick else SIZES, args.repeats, 1_000 if args.quick else CONTEXT_N)

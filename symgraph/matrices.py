@@ -128,19 +128,37 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         where = {label: k for k, label in enumerate(labels)}
         zero = len(labels)
         grid = [[zero if label is None else where[label] for label in row] for row in self.cells]
-        shape = (len(grid), len(grid[0]) if grid else 0)
+        return DenseFunction(kernel, np.array(grid, dtype=np.intp).reshape(-1),
+                             (len(grid), len(grid[0]) if grid else 0))
 
-        def matrix(*args_: Any, **kwargs: Any) -> Any:
-            results = kernel(*args_, **kwargs)
-            xp_ = namespace_of(results)
-            flat = [results[k] for row in grid for k in row]
-            return xp_.reshape(xp_.stack([xp_.asarray(r) for r in flat]), shape + tuple(np.shape(results[0])))
 
-        matrix.__name__ = matrix.__qualname__ = "matrix"
-        matrix.__doc__ = kernel.__doc__
-        matrix.__signature__ = getattr(kernel, "__signature__", None)
-        matrix.source = getattr(kernel, "source", None)
-        return matrix
+class DenseFunction:
+    """A compiled dense Jacobian or Hessian: ``f(*inputs) -> ndarray (m, n, *batch)``, each entry's result
+    gathered from the kernel's distinct results (``index``, row by row), the zero entries from one 0.
+
+    A kernel that writes every result into one array (the VM) is read with
+    one fancy index: a Hessian's results are not first made a view each and
+    stacked again.  Other kernels' results (NumPy, Dask, CuPy) are stacked in
+    their namespace.  A class, so that the function pickles with its kernel.
+    """
+
+    def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int]):
+        self.kernel, self.index, self.shape = kernel, index, shape
+        self.__name__ = self.__qualname__ = "matrix"
+        self.__doc__ = kernel.__doc__
+        self.__signature__ = getattr(kernel, "__signature__", None)
+        self.source = getattr(kernel, "source", None)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        results = self.kernel.flat(*args, **kwargs)
+        if results.__class__ is np.ndarray:
+            return results[self.index].reshape(self.shape + results.shape[1:])
+        xp = namespace_of(results)
+        parts = [xp.asarray(results[k]) for k in self.index.tolist()]
+        return xp.reshape(xp.stack(parts), self.shape + tuple(np.shape(results[0])))
+
+    def __reduce__(self) -> tuple:
+        return DenseFunction, (self.kernel, self.index, self.shape)
 
 
 class SparseDerivative:

@@ -131,3 +131,37 @@ def test_sparse_jacobians_compile_and_print():
 def test_an_unknown_hessian_mode_is_a_symgraph_error(mode):
     with pytest.raises(sg.GraphError, match="unknown Hessian mode"):
         sg.hessian("x^2*y", mode=mode)
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_dense_matrices_read_the_vms_result_array_and_keep_numpys_bits(indexed):
+    """Compiled on the VM, a dense Hessian is gathered from the kernel's one result array (no view per
+    entry stacked again): the bits of the NumPy backend's, at a point and on a batch, zeros included, and it
+    pickles with its kernel on either backend; Dask inputs still give a Dask matrix."""
+    import inspect
+    import pickle
+
+    pytest.importorskip("numba")
+    if indexed:
+        H = sg.hessian("sum(x[i]^2*x[i+1] - 3*x[i]*c, i, 0, n-2) + c^2", n=4)  # x[3]*x[3] and x[0]*x[3]: zeros
+        rng = np.random.default_rng(5)
+        point, batch = (rng.uniform(-2, 2, 4), 0.5), (rng.uniform(-2, 2, (4, 7)), rng.uniform(-1, 1, 7))
+    else:
+        H = sg.hessian("x^2*y/z + y*z - 2*x + w^3", wrt=["x", "y", "z", "w"])  # d2/dxdw = 0
+        rng = np.random.default_rng(6)
+        point, batch = (0.3, -1.2, 2.5, 0.7), tuple(rng.uniform(0.5, 2, 9) for _ in range(4))
+    fast, plain = H.lambdify(backend="vm"), H.lambdify()
+    assert fast.kernel.flat(*batch).__class__ is np.ndarray  # the VM writes every result into one array
+    size = H.shape[0]
+    for args, shape in ((point, (size, size)), (batch, (size, size, len(batch[-1])))):
+        got, want = fast(*args), plain(*args)
+        assert got.shape == want.shape == shape and got.dtype == want.dtype == np.float64
+        assert got.tobytes() == want.tobytes() and (got == 0).any()
+        for f in (fast, plain):
+            assert pickle.loads(pickle.dumps(f))(*args).tobytes() == want.tobytes()
+    assert fast.source.startswith("# symgraph VM program") and str(inspect.signature(fast)) == str(
+        inspect.signature(plain))
+    if not indexed:
+        da = pytest.importorskip("dask.array")
+        lazy = fast(da.from_array(batch[0], chunks=3), *batch[1:])
+        assert type(lazy).__module__.startswith("dask") and lazy.compute().tobytes() == plain(*batch).tobytes()

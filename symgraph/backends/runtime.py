@@ -335,10 +335,16 @@ class CompiledFunction:
         A kernel offering ``kernel.array`` (the VM, which writes its results
         so) returns it as it is: no view per result is made and stacked again.
         """
+        out = self.flat(*args, **kwargs)
+        return out if out.__class__ is np.ndarray else one_array(out)
+
+    def flat(self, *args: Any, **kwargs: Any) -> np.ndarray | tuple:
+        """The results in flat-label order as the kernel gives them whole: one NumPy array ``(results, *batch)``
+        from a kernel that writes them so (the VM on float64 NumPy inputs), else the tuple of results (any
+        other kernel, and the VM's fallback for Dask or CuPy inputs, whose arrays stay in their namespace)."""
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
-        out = self._array(*args)
-        return out if out.__class__ is np.ndarray else one_array(out)
+        return self._array(*args)
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{self.__signature__}>"

@@ -58,7 +58,25 @@ sum term by term: Rosenbrock's value and gradient keep 11 rows instead of
 2,004.  :func:`assemble` tries the program's own order and three walks
 and keeps the one with the fewest live values (where nothing helps, as
 in the product of n inputs, whose prefix products are all live, batches
-run the program's own order).
+run the program's own order).  No order helps when two results sum the
+same terms in opposite orders: the value of ``sum((y[i] - a*x[i] -
+b*x[i+1]*x[i])^2, ...)`` adds its terms first to last while the reverse
+sweep accumulates d/da and d/db last to first, so once the value has taken
+k terms and the gradient the other n - k, every term's residual waits for
+one of them -- 5,003 rows at n = 5,000, 16 points per block, in any
+topological order.  So when even the best walk leaves blocks narrower
+than :data:`MAX_WIDTH`, :func:`apart` walks the results in groups (label
+order; a result joins the group before it while their walk together keeps
+blocks full width), each group computing its own copy of what it reads:
+recomputing a residual from its inputs costs instructions but no rows,
+since inputs are read where they lie.  There the value and the gradient
+each recompute the residuals: 49,990 instructions instead of 34,994, 6
+rows, 256 points per block.  The copies are kept when their estimated
+time is lower (:func:`batch_cost`: instructions times one plus
+:data:`DISPATCH_POINTS` over the width, fitted on this case), so below n =
+3,000, where the single program's blocks are 64 points wide or more, it
+stays; Rosenbrock, the MLP and the product (whose copies would
+exceed what any width repays) keep their programs.
 
 Measured (benchmarks/evaluate.py; a shared 2-core machine, ratios from
 the same run; ranges over runs under lighter and heavier load):
@@ -102,6 +120,15 @@ the same run; ranges over runs under lighter and heavier load):
   Jacobian 0.73 ms (was 59 ms); the sparse Rosenbrock Hessian at n =
   10,000 as a CSR matrix 0.29-0.38 ms (was 4.9-9.3 ms: a 0-d view per
   result, stacked again; CasADi 1.1 ms).
+* a value beside a gradient summing the other way (benchmarks/indexed.py
+  ``--vm --against`` the single program, same run), 256 points: at n =
+  5,000, 11-12 ms with the data shared by the points (was 19-24 ms) and
+  6.8-7.5 ms with data per point (was 35-39 ms); at n = 3,000, 4.2-5.5 ms
+  (was 5.9-6.9) and 2.6-3.2 ms (was 9.9-12).  Building it costs 0.15 s
+  instead of 0.1 s at n = 5,000 (the trial walks of :func:`apart`).  The
+  dense 71 x 71 Hessian of the MLP on 1,024 points, gathered from the
+  result array (:class:`symgraph.matrices.DenseFunction`): 16-22 ms (was
+  27-32 ms, a view per result stacked again).
 
 The kernels: compiling them cold takes 10-15 s, once per machine (numba's
 cache, beside this file or in ``NUMBA_CACHE_DIR``; editing this file
@@ -644,6 +671,7 @@ class Assembled:
         self.prog, self.block, self.consts, self.inputs, self.results = prog, block, consts, inputs, results
         self.slots, self.instructions = int(prog[4]), int(prog[0])
         self.registers = int(block[4]) - inputs - results
+        self.batch_instructions = int(block[0])  # more than ``instructions`` when groups recompute (:func:`apart`)
 
 
 def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assembled:
@@ -651,19 +679,60 @@ def assemble(program: Any, order: Sequence[str], labels: Sequence[str]) -> Assem
 
     Each order is fused (:func:`_fuse`) and given slots (:func:`_allocate`);
     the batch order is whichever of the program's own and the walks of
-    :func:`walks` keeps the fewest values live.
+    :func:`walks` keeps the fewest values live -- or, when even that leaves
+    blocks narrower than :data:`MAX_WIDTH`, the results walked in groups
+    that each compute their own values (:func:`apart`), if its estimated
+    time (:func:`batch_cost`) is lower.
     """
     code, consts, results, count = numbered(program, order, labels)
     m, nc = len(order), consts.shape[0]
     fuse, allocate = _kernel("fuse"), _kernel("allocate")
-
-    def program_in(order: np.ndarray) -> np.ndarray:
-        return allocate(fuse(code, order, count, m, results), count, nc, m, results)
-    point = block = program_in(np.arange(code.shape[0] // 5, dtype=np.int64))
-    for walk in walks(code, count, m, results):
-        scheduled = program_in(walk)
-        block = scheduled if scheduled[4] < block[4] else block
+    point = allocate(fuse(code, np.arange(code.shape[0] // 5, dtype=np.int64), count, m, results),
+                     count, nc, m, results)
+    block = _fewest_registers(code, count, nc, m, results, point)
+    width = width_for(_registers(block))
+    if width < MAX_WIDTH:  # copies past this many instructions would be slower even at the widest blocks
+        budget = code.shape[0] // 5 * (1.0 + DISPATCH_POINTS / width) / (1.0 + DISPATCH_POINTS / MAX_WIDTH)
+        split = apart(code, count, nc, m, results, budget)
+        if split is not None:
+            other = _fewest_registers(*split[:2], nc, m, split[2])
+            block = other if batch_cost(other) < batch_cost(block) else block
     return Assembled(point, block, consts, m, len(results))
+
+
+def _registers(prog: np.ndarray) -> int:
+    """The rows a batch keeps of its own: constants and temporaries (inputs and results lie outside the file)."""
+    return int(prog[4] - prog[2] - prog[3])
+
+
+def _fewest_registers(code: np.ndarray, count: int, nc: int, m: int, results: np.ndarray,
+                      best: np.ndarray | None = None) -> np.ndarray:
+    """The program of whichever walk of :func:`walks` (or ``best``, a program already made) keeps the fewest values live."""
+    fuse, allocate = _kernel("fuse"), _kernel("allocate")
+    for walk in walks(code, count, m, results):
+        scheduled = allocate(fuse(code, walk, count, m, results), count, nc, m, results)
+        best = scheduled if best is None or scheduled[4] < best[4] else best
+    return best
+
+
+#: a batch instruction's dispatch costs about the arithmetic of this many points (see :func:`batch_cost`)
+DISPATCH_POINTS = 32
+
+
+def batch_cost(prog: np.ndarray) -> float:
+    """A batch program's estimated time per point, in units of one instruction's arithmetic on one point.
+
+    Each instruction costs its arithmetic on every point plus one dispatch
+    per block: ``instructions * (1 + DISPATCH_POINTS / width)``.  Fitted to
+    a value beside its gradient (:func:`apart`), 10^3 points with shared
+    data: 35,000 instructions 16 points wide took 64 ms, 50,000 instructions
+    256 wide 30 ms (1.8 and 0.6 ns per instruction and point).  At n =
+    2,000, where it calls the two even (14,000 instructions 64 wide against
+    20,000 256 wide), they measured 11 and 13 ms with shared data, 22 and
+    14 ms with data per point: the model ignores the cache a wide register
+    file spills.
+    """
+    return int(prog[0]) * (1.0 + DISPATCH_POINTS / width_for(_registers(prog)))
 
 
 def walks(code: np.ndarray, count: int, m: int, results: np.ndarray) -> list[np.ndarray]:
@@ -673,6 +742,69 @@ def walks(code: np.ndarray, count: int, m: int, results: np.ndarray) -> list[np.
     schedule = _kernel("schedule")
     return [schedule(code, count, m, roots, eager)
             for roots, eager in ((results, False), (results, True), (latest_first, True))]
+
+
+#: :func:`apart` gives up past this many trial walks (each walks up to the whole program)
+TRIALS = 24
+
+
+def apart(code: np.ndarray, count: int, nc: int, m: int, results: np.ndarray, budget: float) -> tuple | None:
+    """``(code, values, results)``: the results in groups, each group computing its own copy of what it reads.
+
+    Why: two results that sum the same terms in opposite orders -- a value
+    ``t_0 + t_1 + ...`` beside a gradient whose reverse sweep accumulates
+    ``... + g_1 + g_0`` -- hold one value per term between the two sums in
+    *any* order of one program (when the first sum has taken the first k
+    terms and the second the other n - k, every term is waiting for one of
+    them), so no walk keeps them small together.  Recomputing a term's
+    values for the second sum costs instructions but no rows: inputs are
+    read where they lie.  Groups follow the label order: a result joins
+    the group before it while their walk together keeps blocks
+    :data:`MAX_WIDTH` wide (a galloping search: as many results as fit, at
+    once).  None when the copies would exceed ``budget`` instructions
+    (before fusing; past it, even blocks :data:`MAX_WIDTH` wide would not
+    repay them: :func:`batch_cost`) or the search exceeds :data:`TRIALS` walks.
+    """
+    rows = results.shape[0]
+    groups, start, trials = [], 0, 0
+    while start < rows:
+        size, step = 1, rows - start - 1  # the group [start, start + size): try adding step more, halving on failure
+        while step > 0 and trials < TRIALS:
+            trials += 1
+            chosen = results[start:start + size + step]
+            if width_for(_registers(_fewest_registers(code, count, nc, m, chosen))) == MAX_WIDTH:
+                size += step
+                step = min(step, rows - start - size)
+            else:
+                step //= 2
+        if trials >= TRIALS and start + size < rows:
+            return None
+        groups.append((start, start + size))
+        start += size
+    return None if len(groups) == 1 else separately(code, count, m, results, groups, budget)
+
+
+def separately(code: np.ndarray, count: int, m: int, results: np.ndarray, groups: Sequence[tuple[int, int]],
+               budget: float = math.inf) -> tuple | None:
+    """``(code, values, results)``: each group of results ``results[first:last]`` computed by its own copy
+    of the instructions it needs, in a topological order, numbered afresh (None past ``budget`` instructions)."""
+    schedule = _kernel("schedule")
+    table = code.reshape(-1, 5)
+    pieces, fresh, renamed = [], count, results.copy()
+    for first, last in groups:
+        chosen = results[first:last]
+        walk = schedule(code, count, m, chosen, False)  # exactly the group's instructions, operands first
+        piece = table[walk]
+        name = np.arange(count, dtype=np.int64)  # old value number -> this group's copy (inputs keep theirs)
+        name[piece[:, 1]] = np.arange(fresh, fresh + walk.shape[0])
+        fresh += walk.shape[0]
+        if fresh - count > budget:
+            return None
+        computed = piece[:, 1:] >= m
+        piece[:, 1:][computed] = name[piece[:, 1:][computed]]
+        renamed[first:last] = np.where(chosen >= m, name[np.maximum(chosen, 0)], chosen)
+        pieces.append(piece)
+    return np.concatenate(pieces).reshape(-1), fresh, renamed
 
 
 def numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple:
@@ -1180,7 +1312,8 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
     nc = len(code.consts)
     template = np.concatenate([code.consts, np.zeros(code.slots - nc)])
     width = width_for(code.registers)
-    listing = (f"# symgraph VM program: {code.instructions} instructions, {code.registers} registers "
+    batch = "" if code.batch_instructions == code.instructions else f" ({code.batch_instructions} in batches)"
+    listing = (f"# symgraph VM program: {code.instructions} instructions{batch}, {code.registers} registers "
                f"({nc} constants), {code.inputs} inputs, {code.results} results, {width} points per block\n")
     return _runner(code.prog, code.block, template, nc, code.inputs, code.results, width, tuple(order), name,
                    fallback), listing

@@ -155,6 +155,26 @@ def test_the_schedule_keeps_a_sums_gradient_in_a_few_registers():
     assert "registers" in function.source and int(function.source.split(" registers")[0].split()[-1]) <= 16
 
 
+def test_a_value_beside_a_gradient_summing_its_terms_the_other_way_recomputes_them():
+    """The value sums its terms first to last and the reverse sweep accumulates d/da and d/db last to first,
+    so one program holds a residual per term between the two sums (3,003 registers at n = 3,000, 32 points
+    a block); the value walked apart from the gradient, each computing its own residuals, keeps a few."""
+    def assembled(n):
+        both = sg.value_and_grad("sum((y[i]-a*x[i]-b*x[i+1]*x[i])^2, i, 0, n-2)", wrt=["a", "b"], n=n,
+                                 backend="vm")
+        header = both.source.splitlines()[0]
+        registers = int(header.split(" registers")[0].split()[-1])
+        return both, header, registers
+    both, header, registers = assembled(3_000)
+    assert registers <= 16 and f"{vm.MAX_WIDTH} points per block" in header and "in batches" in header
+    assert assembled(4_000)[2] == registers  # the same few rows at any n (below 3,000 blocks are already wide)
+    plain = sg.value_and_grad("sum((y[i]-a*x[i]-b*x[i+1]*x[i])^2, i, 0, n-2)", wrt=["a", "b"], n=3_000)
+    rng = np.random.default_rng(3)
+    a, b, x, y = rng.uniform(-1, 1, 300), rng.uniform(-1, 1, 300), rng.uniform(-1, 1, 3_000), rng.uniform(-1, 1, 2_999)
+    got, want = both(a=a, b=b, x=x, y=y), plain(a=a, b=b, x=x, y=y)
+    assert _bits([got[0], *got[1]]) == _bits([want[0], *want[1]])
+
+
 def test_results_are_written_in_place_or_copied_on_every_block():
     """A result computed by an instruction is written into its row of the output; one that is an input, a
     constant or another result's value is copied -- on every block of a batch, the last one partial."""
@@ -320,3 +340,25 @@ def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(
         assert all(position[producer[int(a)]] < position[k] for k in order for a in rows[k, 2:] if a >= m)
         got = run(allocate(fuse(code, walk, count, m, results), count, len(consts), m, results))
         assert bits(list(got)) == bits(list(want))  # every nan alike: IEEE leaves a nan's sign open
+    # the results in groups, each computing its own copy of what it needs: every copy a needed
+    # instruction, each group's copies in a topological order, and the same bits in every walk of them
+    for groups in ([(0, 1), (1, len(labels))], [(k, k + 1) for k in range(len(labels))]):
+        apart, values, renamed = vm.separately(code, count, m, results, groups)
+        copies = apart.reshape(-1, 5)
+        made = {int(t): p for p, t in enumerate(copies[:, 1])}
+        assert len(made) == len(copies)  # every copy a value of its own
+        assert all(made[int(a)] < p for p, row in enumerate(copies) for a in row[2:] if a >= m)
+        cones = 0
+        for first, last in groups:
+            cone, stack = set(), [producer[int(r)] for r in results[first:last] if r >= m]
+            while stack:
+                k = stack.pop()
+                if k not in cone:
+                    cone.add(k)
+                    stack.extend(producer[int(a)] for a in rows[k, 2:] if a >= m)
+            cones += len(cone)
+        assert len(copies) == cones
+        for walk in [np.arange(len(copies), dtype=np.int64)] + vm.walks(apart, values, m, renamed):
+            assert sorted(int(k) for k in walk) == list(range(len(copies)))
+            got = run(allocate(fuse(apart, walk, values, m, renamed), values, len(consts), m, renamed))
+            assert bits(list(got)) == bits(list(want))

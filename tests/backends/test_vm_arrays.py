@@ -1,9 +1,10 @@
 """Indexed inputs handed to the VM as whole arrays, and results taken as one array: the same bits as element by element.
 
 The reference for each call is the path every other kernel takes, one value
-per element (reached here through ``chunk=``, whose wrapper offers no array
-forms, or a vector given as a list), and for arithmetic programs the NumPy
-backend's values as well.
+per element (the VM's kernel stripped of its array forms:
+:func:`element_by_element`, or a vector given as a list), and for arithmetic
+programs the NumPy backend's values as well.  ``chunk=`` keeps the array
+forms, a chunk at a time.
 """
 import pickle
 import re
@@ -23,7 +24,14 @@ LEAST_SQUARES = "sum((y[i] - a*x[i] - b)^2, i, 0, n-1)"
 #: a 2-D indexed input, a 1-D one read at two offsets, W's first row never read, a branch and a division
 MIXED = ("sum(sum(W[i+1, j]*x[j] - W[i+1, j]^2/(1 + x[j]*x[j]), j, 0, 2)^2, i, 0, 1)"
          " + sum(where(x[j] > c, x[j]*c, x[j+1] - c), j, 0, 2)")
-ELEMENT_BY_ELEMENT = 10 ** 9  # chunk= that never splits: the kernel is handed one value per element
+
+
+def element_by_element(f):
+    """``f`` with its VM kernel handed one value per element: what kernels without array forms get."""
+    call, *rest = f._made  # CompiledFunction's own arguments
+    make, (kernel, params, shapes) = call.recipe  # runtime.array_parameters and what it was given
+    bare = kernel.function
+    return type(f)(make(lambda *values: bare(*values), params, shapes), *rest)
 
 
 def same(got, want):
@@ -41,9 +49,14 @@ def same(got, want):
 def mixed():
     g = sg.grad(MIXED, wrt=["W", "x", "c"])
     assert g.graph.indexed["W"].shape == (3, 3) and g.graph.indexed["x"].shape == (4,)
-    return (g.lambdify(backend="vm", args=["W", "x", "c"]),
-            g.lambdify(backend="vm", args=["W", "x", "c"], chunk=ELEMENT_BY_ELEMENT),
-            g.lambdify(args=["W", "x", "c"]))
+    fast = g.lambdify(backend="vm", args=["W", "x", "c"])
+    return fast, element_by_element(fast), g.lambdify(args=["W", "x", "c"])
+
+
+@pytest.fixture(scope="module")
+def chunked():
+    """MIXED's gradient on the VM two points at a time: whole arrays cut along their batch axes."""
+    return sg.grad(MIXED, wrt=["W", "x", "c"]).lambdify(backend="vm", args=["W", "x", "c"], chunk=2)
 
 
 def layouts(rng, shape, batch, dtype=np.float64):
@@ -189,8 +202,7 @@ def test_unread_vector_entries_without_data():
 def test_sparse_hessian_data_and_matrix_take_the_result_array():
     text = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2) + x[0]*x[n-1]"
     H = sg.hessian(text, n=30, sparse=True)
-    fast, elementwise, plain = (H.lambdify(backend="vm"), H.lambdify(backend="vm", chunk=ELEMENT_BY_ELEMENT),
-                                H.lambdify())
+    fast, elementwise, plain = H.lambdify(backend="vm"), H.lambdify(backend="vm", chunk=3), H.lambdify()
     rng = np.random.default_rng(2)
     for x in (rng.uniform(-1, 1, 30), rng.uniform(-1, 1, (30, 4)), np.asfortranarray(rng.uniform(-1, 1, (30, 4)))):
         want = plain.data(x)
@@ -252,10 +264,37 @@ def calls(draw):
 
 @PROPERTY
 @given(args=calls())
-def test_any_layout_dtype_and_broadcast_gives_the_bits_of_element_by_element(mixed, args):
+def test_any_layout_dtype_and_broadcast_gives_the_bits_of_element_by_element(mixed, chunked, args):
     fast, elementwise, plain = mixed
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = plain(*args)
     same(fast(*args), want)
     same(elementwise(*args), want)
+    same(chunked(*args), want)
+    same(chunked.array(*args), fast.array(*args))
+
+
+def test_chunks_hand_the_vm_whole_arrays_cut_along_their_batch_axes(mixed, chunked, monkeypatch):
+    """chunk= keeps the VM's array forms: no value per element (the per-element helper is never reached),
+    the bits of one whole call for batches of several chunks, shared data passed whole, one result array."""
+    from symgraph.backends import runtime, vm
+    fast, elementwise, plain = mixed
+    rng = np.random.default_rng(11)
+    W, x = rng.uniform(-2, 2, (3, 3)), rng.uniform(-2, 2, (4,))
+    cases = [(W, x, rng.uniform(-1, 1, 7)),  # data shared by every point: four chunks of c
+             (rng.uniform(-2, 2, (3, 3, 2, 3)), rng.uniform(-2, 2, (4, 3)), 0.5),  # batch (2, 3), x's broadcast
+             (np.asfortranarray(rng.uniform(-2, 2, (3, 3, 5))), x[:, None], rng.uniform(-1, 1, (1, 5))),
+             (W, x, 0.25)]
+    wants = [plain(*args) for args in cases]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("handed one value per element")
+    monkeypatch.setattr(runtime, "elements", refused)
+    monkeypatch.setattr(vm, "elements", refused)
+    for args, want in zip(cases, wants):
+        same(chunked(*args), want)
+        same(chunked.array(*args), fast.array(*args))
+        assert chunked.array(*args).shape == (14,) + np.shape(want[2])  # W's 9, x's 4 and c's: one row each
+    with pytest.raises(AssertionError, match="one value per element"):
+        elementwise(*cases[0])  # the reference of the other tests takes that path
