@@ -149,7 +149,7 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     offsets = 8 * np.arange(count, dtype=np.intp)  # one point: the inputs are consecutive float64s
 
     def run(*values: Any) -> tuple:
-        dtype = working_dtype(values)
+        dtype = working_dtype(values, order)
         if all(type(v) in _SCALARS for v in values):  # one point, no arrays
             shape, held = (), np.array(values, dtype=np.float64)
             sources = held.ctypes.data + offsets

@@ -43,7 +43,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import Binder
+from ..binding import Binder, real_value
 from ..errors import GraphError
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
@@ -81,11 +81,11 @@ def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
     runs exactly the NumPy calls an array of points runs (see :mod:`symgraph.backends.numpy`).
     """
     if (xp is None or xp is np) and all(isinstance(v, _SCALAR_TYPES) for v in values):
-        dtype = working_dtype(values)  # a single point: one conversion for all inputs, one row each
+        dtype = working_dtype(values, names)  # a single point: one conversion for all inputs, one row each
         return (np, (), dtype, *np.array(values, dtype=dtype).reshape(len(values), 1))
     if xp is None:
         xp = namespace_of(values)
-    dtype = working_dtype(values)
+    dtype = working_dtype(values, names)
     arrays = [xp.asarray(v, dtype=dtype) for v in values]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
@@ -206,22 +206,25 @@ def contiguous(value: np.ndarray, shape: tuple) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(value, shape))
 
 
-def working_dtype(values: Sequence[Any]) -> np.dtype:
+def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> np.dtype:
     """The floating dtype a call computes in, in every backend: float32 if every array input is float32, else float64.
 
     Python numbers are weak (they do not vote); every other input votes with
     its dtype, and only float32 votes for float32 (float16, integers and
-    booleans count as float64).
+    booleans count as float64).  An input that is no real number (a string,
+    None, a complex value: NumPy would read the number in a string, make None
+    nan and drop an imaginary part) is a GraphError naming it (``names``, in
+    the order of ``values``), as :meth:`Graph.evaluate` refuses it.
     """
     vote = None
-    for value in values:
+    for k, value in enumerate(values):
         if isinstance(value, (int, float)):
             continue
         dt = getattr(value, "dtype", None)
         dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
-        if dt != _FLOAT32:
-            return _FLOAT64
-        vote = _FLOAT32
+        if dt.kind not in "fiub":  # refused unless an object array holds real numbers only
+            real_value(names[k] if names is not None else f"input {k + 1}", value)
+        vote = _FLOAT32 if dt == _FLOAT32 and vote is not _FLOAT64 else _FLOAT64
     return _FLOAT64 if vote is None else vote
 
 
@@ -599,7 +602,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
             raise GraphError(f"expected a 1-D vector of {count} values ({shown}), got shape {x.shape}")
         if read is not None:
             x = x[read]
-        return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,)), copy=False)
+        return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,), ("the vector",)), copy=False)
 
     if not data:
         at = getattr(kernel, "point", None)  # a backend's one-point path taking the float64 vector itself

@@ -1383,7 +1383,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
         for v in values:
             if not isinstance(v, _NUMPY_INPUTS):
                 return other(*values)
-        if working_dtype(values) != _FLOAT64:
+        if working_dtype(values, order) != _FLOAT64:
             return other(*values)
         arrays = [np.asarray(v, dtype=np.float64) for v in values]
         shape = broadcast_shape(arrays, order)

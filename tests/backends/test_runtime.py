@@ -30,6 +30,26 @@ def test_working_dtype_is_one_rule_in_every_backend(backend):
     assert all(r.dtype == np.float32 for r in fn(np.float32(0.5), np.float32(2)))
 
 
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_inputs_that_are_no_real_numbers_are_refused_by_name_in_every_backend(backend):
+    """NumPy's casts would read "3" as 3, None as nan and 1j's real part (with a warning only): wrong numbers
+    without a word.  Every backend refuses them, as .at() does; ints, bools and object arrays of floats pass."""
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    f = sg.lambdify("x^2*y", backend=backend)
+    for bad, what in ((np.array([1j, 2]), "complex128"), ("3", "str"), (None, "NoneType"), (1j, "complex"),
+                      (np.array(["1"]), "<U1"), ([1.0, "2"], "<U32")):
+        with pytest.raises(sg.GraphError, match=f"value for x must be a real number.*{what}"):
+            f(bad, 2.0)
+    assert f(np.array([1, 2]), 2.0).tolist() == [2.0, 8.0] and f(True, 2.0) == 2.0
+    assert f(np.array([1.5], dtype=object), 2.0).tolist() == [4.5]
+    if backend == "vm":
+        vector = sg.value_and_grad("x^2*y", vector=True, backend="vm")
+        with pytest.raises(sg.GraphError, match="value for the vector must be a real number"):
+            vector(np.array([1j, 2]))
+        assert vector(np.array([1, 2]))[0] == 2.0
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba", "chunked"])
 def test_repeated_outputs_give_distinct_arrays(backend):
     """Issue example: lambdify(["x*y", "y*x"]) gives two results, never one array twice."""
