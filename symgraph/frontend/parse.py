@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import math
 from typing import Sequence
 
 import numpy as np
@@ -54,7 +55,7 @@ from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
-from .reductions import REDUCTIONS, Reductions
+from .reductions import MAX_ELEMENTS, REDUCTIONS, Reductions
 from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, names_in, number, scan
 
 _DIGITS = frozenset("0123456789.")
@@ -608,7 +609,12 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
         for name in outputs:
             results.append(_output(name, scopes, builder, texts))
             names_out.append(name)
-    builder.declare_extents({k: v if isinstance(v, tuple) else (v,) for k, v in sizes.items()})
+    extents = {k: v if isinstance(v, tuple) else (v,) for k, v in sizes.items()}
+    for name, shape in extents.items():
+        if builder.is_indexed(name) and math.prod(shape) > MAX_ELEMENTS:
+            raise ArgumentError(f"size {name}={sizes[name]!r} makes {name} an input of {math.prod(shape):,} entries; "
+                                f"an indexed input has at most {MAX_ELEMENTS:,}")
+    builder.declare_extents(extents)
     return builder.finish(results, names_out)
 
 

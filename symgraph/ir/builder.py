@@ -273,6 +273,10 @@ class GraphBuilder:
     def is_input(self, name: str) -> bool:
         return name in self._inputs
 
+    def is_indexed(self, name: str) -> bool:
+        """True when ``name`` is used with indices (``x[0]``)."""
+        return name in self._indexed
+
     def assign(self, name: str, ref: Any) -> None:
         """Ask for ``name`` as the name of ``ref`` (a node id or a constant).
 
