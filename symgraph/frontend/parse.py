@@ -510,6 +510,11 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
     texts = [text] if isinstance(text, str) else list(text)
     if not texts:
         raise ParseError("no expression given", "", 0)
+    if isinstance(outputs, str):
+        outputs = [outputs]  # one name, not its letters
+    elif outputs is not None:
+        if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, str) for o in outputs):
+            raise ArgumentError(f"outputs= takes a list of names, got {outputs!r}")
     for t in texts:
         if not isinstance(t, str):
             raise ArgumentError(f"parse() takes text, got {type(t).__name__}")

@@ -133,6 +133,9 @@ class Reductions:
         extent = self.sizes.get(word)
         if extent is not None:
             extent = extent if isinstance(extent, tuple) else (extent,)
+            if len(extent) != len(index):
+                self.fail(f"{word} takes {len(extent)} ind{'ex' if len(extent) == 1 else 'ices'} (its size is "
+                          f"{word}={self.sizes[word]!r}), got {len(index)}", k)
             for j, (i, n) in enumerate(zip(index, extent)):
                 if i >= n:
                     self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: {word} has {n} "

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import symgraph
 import symgraph as sg
 from symgraph import ParseError, parse
+from symgraph.errors import ArgumentError
 from symgraph.ops import sigmoid
 
 a, b, c, x, y, z = sympy.symbols("a b c x y z")
@@ -505,6 +506,13 @@ def test_a_name_assigned_in_two_texts_names_two_nodes():
     assert "u" in g.user_names and g.op("u") == "mul"  # the earlier text keeps the name
     same = parse(["u = x*y; u + 1", "u = x*y; u * 2"])
     assert "u" in same.user_names and same.expr(same.outputs[1]) == 2 * x * y
+
+
+def test_outputs_is_a_list_of_names_or_one_name():
+    assert parse("y = x^2; yy = y + 1", outputs="yy").outputs == ("yy",)  # one name, not its letters
+    for bad in (3, ["y", 3], {"y": 1}):
+        with pytest.raises(ArgumentError, match="outputs= takes a list of names"):
+            parse("y = x^2", outputs=bad)
 
 
 def test_outputs_naming_different_things_in_two_texts_is_ambiguous():
