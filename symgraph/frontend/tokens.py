@@ -153,12 +153,23 @@ def _token_error(text: str):
             if text[end] == ".":
                 raise ParseError("malformed number: a second decimal point", text, end)
             word = _NAME.match(text, end)
-            raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a "
+            written = text[pos:word.end()]
+            if text[end] == "_" and word.group()[1:2].isdigit():
+                raise ParseError(f"malformed number {written!r}: numbers have no digit separators "
+                                 f"(write {written.replace('_', '')})", text, end)
+            prefix, digits = word.group()[:1], word.group()[1:]
+            if text[pos:end] == "0" and prefix in "xXoObB" and digits and all(c in _HEX for c in digits):
+                raise ParseError(f"malformed number {written!r}: numbers are decimal (no 0x, 0o, 0b prefixes)",
+                                 text, end)
+            raise ParseError(f"malformed number {written!r}: a number cannot run into a "
                              f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
         ch = text[pos]  # a character that starts no token
         if not ch.isascii() or not ch.isprintable():
             raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
         raise ParseError(EXPLANATIONS.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 class OutOfRange(Exception):
