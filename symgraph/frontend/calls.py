@@ -14,6 +14,7 @@ import keyword
 from typing import NamedTuple
 
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
+from .reductions import REDUCTIONS
 from .tokens import Tokens, kind
 
 #: definitions may call earlier definitions this deep (each level is one nested expansion)
@@ -96,7 +97,7 @@ class Calls:
     def define(self, k: int) -> None:
         """``name(p, q) = body`` at token ``k``: remember the body's tokens; each call expands it with its arguments."""
         name = self.toks[k]
-        if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
+        if name in FUNCTIONS or name == "pi" or name in REDUCTIONS or keyword.iskeyword(name):
             self.fail(f"cannot define {name!r}: it is a built-in name", k)
         if name in self.definitions or name in self.scope or name in self.inputs_used:
             self.fail(f"{name!r} is already a name in this text; a definition needs a new one", k)
@@ -106,6 +107,8 @@ class Calls:
             param = self.peek()
             if kind(param) != "name" or param in FUNCTIONS or keyword.iskeyword(param):
                 self.fail(f"a parameter of {name}() must be a plain name, got {param!r}", self.i)
+            if param == "pi" or param in REDUCTIONS:  # pi would stay the constant in the body: f(3) ignored its 3
+                self.fail(f"a parameter of {name}() cannot be {param!r}: it is a reserved name", self.i)
             if param in params:
                 self.fail(f"{name}() names the parameter {param!r} twice", self.i)
             params.append(param)

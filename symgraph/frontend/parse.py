@@ -168,6 +168,11 @@ class _Parser(Calls, Reductions):
                 if toks[stop] == ";":
                     self.fail("';' must end an assignment line ('name = expr'), not a bare expression", stop)
         if not names and bare is None:
+            if self.definitions:
+                defined = ", ".join(f"{f}()" for f in self.definitions)
+                self.error(f"the text only defines {defined}: add a line that computes with "
+                           f"{'it' if len(self.definitions) == 1 else 'them'}, such as "
+                           f"{next(iter(self.definitions))}(x)", len(self.text))
             self.error("empty expression", len(self.text))
         return names, refs, None if bare is None else bare[0]
 

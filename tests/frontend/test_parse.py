@@ -638,6 +638,11 @@ def test_definitions_take_several_parameters_and_call_earlier_ones():
     ("f(u) = u\nf = 2", "'f' is a function this text defined"),
     ("f(2) = 3", "a parameter of f() must be a plain name"),
     ("f(u) = u\nf + 1", "f is a function: call it as f(...)"),
+    ("f(pi) = pi*2\nf(3)", "a parameter of f() cannot be 'pi': it is a reserved name"),  # was 2*pi: 3 ignored
+    ("f(sum) = sum + 1\nf(2)", "a parameter of f() cannot be 'sum'"),
+    ("prod(u) = u\nprod(2)", "cannot define 'prod': it is a built-in name"),
+    ("f(u) = u", "the text only defines f(): add a line that computes with it, such as f(x)"),
+    ("f(u) = u; g(v) = f(v) # no use", "the text only defines f(), g(): add a line"),
 ])
 def test_bad_definitions_are_named_errors(text, message):
     with pytest.raises(ParseError, match=re.escape(message)):
