@@ -578,6 +578,17 @@ def test_every_entry_of_the_character_table_is_reached():
         assert info.value.position == 2
 
 
+def test_characters_copied_from_papers_say_what_to_write():
+    from symgraph.frontend.tokens import LOOKALIKES
+    for ch, hint in LOOKALIKES.items():
+        with pytest.raises(ParseError) as info:
+            parse(f"x {ch} y")
+        assert info.value.position == 2, ch
+        assert info.value.reason.endswith(f"(write {hint})" if hint else "(delete it: it is invisible)"), ch
+    with pytest.raises(ParseError, match=r"U\+2009 \(THIN SPACE\).*\(write a space\)"):
+        parse("x\u2009+ y")
+
+
 # ---------------------------------------------------------------- text kept in files (issue 16, item 5)
 def test_comments_run_to_the_end_of_the_line():
     text = "# a model\nu = x*y   # the product\n\n# the output:\nz = u + 2  # done"
