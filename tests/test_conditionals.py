@@ -240,6 +240,13 @@ def test_constant_conditions_fold():
     ("where(not x, 1, 0)", 6, "must be a condition"),
     ("where(x > 0, 1)", 0, "takes exactly three arguments"),
     ("clip(x, 1)", 0, "takes exactly three arguments"),
+    # every operand of a call of several is checked (max(1, 2, x > 0) was a graph whose closed form raised)
+    ("max(1, 2, x > 0)", 0, "the third operand of 'max()' is a condition"),
+    ("min(x, y, z, w, x > 0)", 0, "the fifth operand of 'min()' is a condition"),
+    # and the error names the call written, not the ops it is built from
+    ("clip(x, 0, x > 0)", 0, "the third argument of clip() is a condition"),
+    ("logsumexp(1, 2, 3, x > 0)", 0, "the fourth argument of logsumexp() is a condition"),
+    ("log(x, x > 0)", 0, "the second argument of log() is a condition"),
     ("x and", 5, "an operand is missing"),
     ("and x", 0, "missing its left operand"),
     ("x = 1 < 2; x + 1", 13, "is a condition"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import keyword
 from typing import NamedTuple
 
+from ..ir.builder import ordinal
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
 from .reductions import REDUCTIONS
 from .tokens import Tokens, kind
@@ -94,6 +95,14 @@ class Calls:
             k += 1
         return False
 
+    def _numbers(self, word: str, args: list, k: int) -> None:
+        """Refuse a condition among the arguments of ``word``, a call built from other ops, naming the call."""
+        for slot, arg in enumerate(args):
+            if self.builder.is_condition(arg):
+                self.fail(f"the {ordinal(slot)} argument of {word}() is a condition, not a number; conditions go "
+                          "into where(condition, a, b), 'and', 'or' and 'not' (where(condition, 1, 0) is its 0/1 "
+                          "value)", k)
+
     def define(self, k: int) -> None:
         """``name(p, q) = body`` at token ``k``: remember the body's tokens; each call expands it with its arguments."""
         name = self.toks[k]
@@ -168,12 +177,15 @@ class Calls:
             arity, build = COMPOSITES[word]
             if count != arity:
                 self.fail(f"{word}() takes {arity_text(word)}, got {count}", commas[arity - 1] if count > arity else k)
+            self._numbers(word, args, k)
             values.append(build(_At(self, k), *args))
             return
         op_name, arity = call_target(word, count)
         if arity is None:
             self.fail(f"{word}() takes {arity_text(word)}, got {count}",
                       commas[_arity(word) - 1] if count > _arity(word) else k)
+        if op_name != word:  # log(x, b) is logb, logsumexp(a, b, c) a fold of logaddexp: errors name the call
+            self._numbers(word, args, k)
         if count > arity and OPS[op_name].many:  # max(a, b, c): one node, ties shared evenly
             values.append(self.apply(op_name, tuple(args), k))
         elif count > arity:  # logsumexp(a, b, c) = logsumexp(logsumexp(a, b), c)
