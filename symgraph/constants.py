@@ -210,8 +210,19 @@ def closed_constant(value: Any) -> sympy.Expr:
 
 
 def _is_constant(value: Any) -> bool:
-    """True for a constant atom (numbers, oo, nan, pi): the operands constant_op takes."""
+    """True for a constant atom (numbers, oo, nan, pi)."""
     return isinstance(value, (sympy.Number, sympy.NumberSymbol))
+
+
+def _is_exact_constant(value: Any) -> bool:
+    """True for a constant: an atom or an expression of them (``sqrt(2)``, ``2*pi``, ``exp(10)``).
+
+    These go through :func:`constant_op` too: sympy would otherwise expand
+    ``sqrt(2)^100000`` to a 50,000-bit integer that cannot even be printed,
+    where the numbers say inf.  A user function's call (``softsign(2)``) is
+    not a number to sympy and stays as written.
+    """
+    return _is_constant(value) or value.__class__ is not sympy.Symbol and getattr(value, "is_number", False)
 
 
 def constant_op(name: str, args: tuple) -> sympy.Expr:
@@ -237,7 +248,12 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     rational = all(isinstance(a, sympy.Rational) for a in args)
     if rational and name in ARITHMETIC and not (name == "pow" and not isinstance(args[1], sympy.Integer)):
         return as_sympy_value(number)  # exact, but beyond MAX_CONSTANT_BITS
-    return op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
+    if name == "pow" and isinstance(args[1], sympy.Integer) and abs(args[1].p) > MAX_CONSTANT_BITS:
+        return as_sympy_value(number)  # sqrt(2)^5000: sympy would expand it to 2^2500 exactly
+    result = op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
+    if isinstance(result, sympy.Rational) and _bits(result) > MAX_CONSTANT_BITS:
+        return as_sympy_value(number)  # sqrt(2)^2050 = 2^1025
+    return result
 
 
 #: sympy functions whose automatic evaluation re-examines nested arguments, exponentially in
@@ -251,7 +267,7 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
     if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
     for a in args:
-        if not _is_constant(a):
+        if not _is_exact_constant(a):
             slow = _UNEVALUATED.get(name)
             if slow is not None:
                 return slow(*args, evaluate=False)

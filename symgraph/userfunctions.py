@@ -40,6 +40,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sympy
 from mpmath.libmp import prec_to_dps
+from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
 from .errors import FunctionDefinitionError, ParseError
@@ -174,7 +175,14 @@ def _sympy_class(handle: UserFunction) -> type:
     def _eval_evalf(self, prec):
         return handle.evaluate([a.evalf(prec_to_dps(prec)) for a in self.args])
 
+    def _as_function(self, printer):
+        # sympy's printers dispatch on the class name (_print_<name>): a function named Symbol, Pow or
+        # polylog would be printed as that sympy class, which it is not, and raise
+        return printer._print_Function(self)
+
     namespace = {"nargs": len(handle.args), "fdiff": fdiff, "_latex": _latex, "_eval_evalf": _eval_evalf,
+                 "_sympystr": _as_function, "_pretty": _as_function, "_sympyrepr": _as_function,
+                 "precedence": PRECEDENCE["Func"],  # also looked up by class name
                  "__module__": __name__, "__doc__": f"{handle.name}: a function registered with symgraph.function"}
     return type(sympy.Function)(handle.name, (sympy.Function,), namespace)
 

@@ -153,6 +153,16 @@ def test_reads_file_and_stdin(tmp_path, capsys, monkeypatch):
     assert call(capsys, "grad", "-")[:2] == (0, "df/dx = 2*x\n")
 
 
+def test_a_byte_order_mark_some_editors_write_is_not_part_of_the_expression(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "bom.txt"
+    path.write_text("c = a + b\r\ne = c * b\r\n", encoding="utf-8-sig")
+    assert call(capsys, "grad", f"@{path}", "--wrt", "a")[:2] == (0, "de/da = b\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeffx*x"))
+    assert call(capsys, "grad", "-")[:2] == (0, "df/dx = 2*x\n")
+    status, _, err = call(capsys, "grad", "x \u2212 y")  # a minus sign copied from a paper: what to write
+    assert status == 2 and "U+2212 (MINUS SIGN) is not allowed; expressions use plain ASCII (write '-')" in err
+
+
 def test_stdin_subprocess():
     status, out, err = run("grad", "-", "--at", "x=3", stdin="y = x^3\n")
     assert status == 0, err

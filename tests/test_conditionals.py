@@ -4,6 +4,7 @@ The reference for every derivative is ``sympy.diff`` of a sympy form written
 here by hand (``Piecewise``, ``Max``, ...), never symgraph's own sympy, at
 points away from the kinks; the conventions at the kinks are tested on their own.
 """
+import importlib.util
 import warnings
 
 import numpy as np
@@ -15,6 +16,7 @@ from symgraph.errors import GraphError, ParseError
 
 X, Y, Z = sympy.symbols("x y z", real=True)
 MODES = ["reverse", "forward", "paths", "elimination"]
+BACKENDS = ["numpy", "vm"] + (["numba"] if importlib.util.find_spec("numba") else [])
 
 
 def pw(*pieces):
@@ -172,7 +174,14 @@ def test_float32_stays_float32_through_selects():
 @pytest.mark.parametrize("mode", MODES)
 def test_conventions_at_kinks(mode):
     def at(text, wrt, **point):
-        return sg.grad(text, wrt=wrt, mode=mode).at(**point)
+        g = sg.grad(text, wrt=wrt, mode=mode)
+        got = g.at(**point)
+        for backend in BACKENDS:  # compiled code keeps the same convention, on a point and on an array
+            f = g.lambdify(backend=backend)
+            assert [float(v) for v in f(**point)] == [got[w] for w in wrt], (text, backend)
+            batch = f(**{k: np.full(3, v) for k, v in point.items()})
+            assert [list(v) for v in batch] == [[got[w]] * 3 for w in wrt], (text, backend)
+        return got
 
     assert at("max(x, y)", ["x", "y"], x=1.0, y=1.0) == {"x": 0.5, "y": 0.5}
     assert at("min(x, y)", ["x", "y"], x=2.0, y=2.0) == {"x": 0.5, "y": 0.5}
@@ -190,6 +199,10 @@ def test_conventions_at_kinks(mode):
     assert at("where(x > 0, 2*x, 3*x)", ["x"], x=0.0) == {"x": 3.0}
     assert at("where(x >= 0, 2*x, 3*x)", ["x"], x=0.0) == {"x": 2.0}
     assert at("where(x == 1, x^2, x)", ["x"], x=1.0) == {"x": 2.0}
+    # a repeated operand of a tie gets a share per occurrence; 0^y has derivative 0 in y (JAX's rule)
+    assert at("max(x, y, x)", ["x", "y"], x=1.0, y=1.0) == pytest.approx({"x": 2 / 3, "y": 1 / 3}, rel=1e-15)
+    assert at("x^y", ["x", "y"], x=0.0, y=2.0) == {"x": 0.0, "y": 0.0}
+    assert at("clip(x, y, 1)", ["x", "y"], x=0.5, y=0.5) == {"x": 0.5, "y": 0.5}
 
 
 def test_n_ary_max_is_one_node_and_prints_as_max():
@@ -227,6 +240,13 @@ def test_constant_conditions_fold():
     ("where(not x, 1, 0)", 6, "must be a condition"),
     ("where(x > 0, 1)", 0, "takes exactly three arguments"),
     ("clip(x, 1)", 0, "takes exactly three arguments"),
+    # every operand of a call of several is checked (max(1, 2, x > 0) was a graph whose closed form raised)
+    ("max(1, 2, x > 0)", 0, "the third operand of 'max()' is a condition"),
+    ("min(x, y, z, w, x > 0)", 0, "the fifth operand of 'min()' is a condition"),
+    # and the error names the call written, not the ops it is built from
+    ("clip(x, 0, x > 0)", 0, "the third argument of clip() is a condition"),
+    ("logsumexp(1, 2, 3, x > 0)", 0, "the fourth argument of logsumexp() is a condition"),
+    ("log(x, x > 0)", 0, "the second argument of log() is a condition"),
     ("x and", 5, "an operand is missing"),
     ("and x", 0, "missing its left operand"),
     ("x = 1 < 2; x + 1", 13, "is a condition"),

@@ -124,6 +124,13 @@ def test_latex_and_names_of_elements():
     ("x[0)", {}, 3, "')' closes the '['"),
     ("sum(x[i], i, 0, 100000000)", {}, 0, "the limit is"),
     ("n = 2; n", {"n": 3}, 0, "is a size bound by keyword"),
+    ("W[1]", {"W": (3, 2)}, 0, "W takes 2 indices (its size is W=(3, 2)), got 1"),
+    ("sum(W[i, 0], i, 0, 2)", {"W": 3}, 4, "W takes 1 index (its size is W=3), got 2"),
+    # an input of more entries than a reduction may have terms: its gradient would list a billion of them
+    ("x[10^9]", {}, 2, "makes x an input of 1,000,000,001 entries"),
+    ("W[5000, 5000]", {}, 2, "makes W an input of 25,010,001 entries"),
+    ("sum(x[1000*i], i, 0, 100000)", {}, 6, "makes x an input of 10,000,001 entries"),  # replayed
+    ("sum(sum(W[i*100, j*100], j, 0, 1000), i, 0, 2)", {}, 10, "makes W an input of 10,009,201 entries"),
 ])
 def test_bad_indices_and_reductions_are_parse_errors(text, sizes, position, message):
     with pytest.raises(ParseError) as info:
@@ -136,6 +143,12 @@ def test_bad_indices_and_reductions_are_parse_errors(text, sizes, position, mess
 def test_sizes_must_be_non_negative_integers(size):
     with pytest.raises(ArgumentError, match="must be a non-negative integer"):
         sg.parse("sum(x[i], i, 0, n-1)", n=size)
+
+
+@pytest.mark.parametrize("text, size", [("x[0]*2", 10**9), ("x[0, 0]*2", (10**4, 10**4))])
+def test_a_declared_extent_beyond_the_entry_limit_is_refused(text, size):
+    with pytest.raises(ArgumentError, match="an indexed input has at most 10,000,000"):
+        sg.grad(text, x=size)
 
 
 def test_sizes_only_apply_to_text():

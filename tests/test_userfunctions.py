@@ -222,6 +222,18 @@ def test_latex(define, softsign):
     assert r"\mathcal{S}\left(a, b\right)" in sg.grad("scaled(a, b)", wrt=["b"]).latex()
 
 
+@pytest.mark.parametrize("name", ["Symbol", "Integer", "Pow", "Add", "polylog"])
+def test_a_function_named_like_a_sympy_class_prints_as_a_function(define, name):
+    """sympy's printers look up a method by class name: the class of ``Symbol`` is still a function."""
+    define(name, numpy=lambda x: 2 * x, derivatives=["2"])
+    g = sg.grad(f"{name}(a)*a")
+    assert str(g["a"]) == f"2*a + {name}(a)"
+    assert repr(g) == f"Gradient({{'a': 2*a + {name}(a)}})"
+    assert sympy.pretty(g["a"]) == f"2⋅a + {name}(a)"
+    assert sympy.srepr(g["a"]).endswith(f"{name}(Symbol('a')))")
+    assert g.latex() == rf"\frac{{\partial f}}{{\partial a}} = 2 a + \operatorname{{{name}}}\left(a\right)"
+
+
 def test_mermaid_and_dot_label_the_node_with_the_name(softsign):
     g = sg.parse("softsign(a*b)")
     assert 'v2(("v2: softsign"))' in sg.to_mermaid(g)

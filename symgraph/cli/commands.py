@@ -51,11 +51,12 @@ class UsageError(SymgraphError, ValueError):
 def read_expr(text: str, stdin: TextIO | None = None) -> str:
     """EXPR as given, or read from standard input (``-``) or a file (``@path``)."""
     if text == "-":
-        return (stdin or sys.stdin).read()
+        read = (stdin or sys.stdin).read()
+        return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
     if text.startswith("@"):
         path = Path(text[1:])
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8-sig")  # without a byte order mark, if there is one
         except FileNotFoundError:
             raise UsageError(f"no such file: {path}") from None
         except IsADirectoryError:

@@ -22,14 +22,25 @@
   EDGES.forEach((e, i) => { edgeOf[e.u + "|" + e.v] = i; });
   let val = {}, loc = [];
 
+  // An untaken branch of where(): its edge's local derivative is an exact 0 that discards what it meets,
+  // as symgraph's selects do (where(x > 0, sqrt(x), 0) at x = -1 has derivative 0, not 0 · nan = nan).
+  // A product with it is it; a sum with it is the other term; shown as 0.
+  const DROP = Object.freeze({ dropped: true });
+  const mul = (a, b) => (a === DROP || b === DROP ? DROP : a * b);
+  const add = (a, b) => (a === DROP ? b : b === DROP ? a : a + b);
+  const num = x => (x === DROP ? 0 : x);
+  const dropped = (...factors) => factors.some(f => f === DROP) && factors.some(f => f !== DROP && !Number.isFinite(f))
+    ? " <i>(the 0 of an untaken branch discards the other factor: a select, not a product)</i>" : "";
+
   function compute() {
     const out = $values(...D.inputs.map(x => inputs[x.name]));
     NODES.forEach((n, i) => { val[n.name] = out[i]; });
-    EDGES.forEach((e, i) => { loc[i] = e.zero ? 0 : out[NN + i]; });
+    EDGES.forEach((e, i) => { loc[i] = e.zero ? 0 : e.branch && out[NN + i] === 0 ? DROP : out[NN + i]; });
   }
 
   // ---------------------------------------------------------------- text
   function fmt(x) {
+    if (x === DROP) return "0";
     if (typeof x === "boolean") return x ? "true" : "false";
     if (x === undefined || x === null) return "";
     if (Number.isNaN(x)) return "nan";
@@ -127,8 +138,8 @@
           const e = EDGES[s.e], a = adj[e.v], l = loc[s.e];
           v.mults += s.m;
           if (!s.z) {
-            const t = a * l;
-            adj[e.u] = adj[e.u] === undefined ? t : adj[e.u] + t;
+            const t = mul(a, l);
+            adj[e.u] = adj[e.u] === undefined ? t : add(adj[e.u], t);
             (terms[e.u] = terms[e.u] || []).push(t);
           }
           if (last) {
@@ -136,13 +147,13 @@
             const sum = terms[e.u] || [];
             v.message = s.z
               ? `Edge ${esc(label(e.u))} → ${esc(label(e.v))}: its term is exactly 0 and is not propagated (free)`
-              : `<span class="formula">${esc(d(y, e.u))} += ${esc(d(y, e.v))} · ${esc(d(e.v, e.u))} = ${times(a, l)} = ${fmt(a * l)}</span> — ${product("a factor is ±1", s.m)}` +
+              : `<span class="formula">${esc(d(y, e.u))} += ${esc(d(y, e.v))} · ${esc(d(e.v, e.u))} = ${times(a, l)} = ${fmt(mul(a, l))}</span>${dropped(a, l)} — ${product("a factor is ±1", s.m)}` +
                 (sum.length > 1
                   ? `<br>${esc(label(e.u))} is used ${sum.length} times so far: <span class="formula">${esc(d(y, e.u))} = ${sum.map(paren).join(" + ")} = <span class="d">${fmt(adj[e.u])}</span></span>`
                   : `<br><span class="formula">${esc(d(y, e.u))} = <span class="d">${fmt(adj[e.u])}</span></span>`);
           }
         } else if (s.k === "done") {
-          WRT.forEach(x => { v.jac[s.y][x] = adj[x] === undefined ? 0 : adj[x]; });
+          WRT.forEach(x => { v.jac[s.y][x] = adj[x] === undefined ? 0 : num(adj[x]); });
           if (last) v.message = `Sweep ${sweep} done: the gradient of ${esc(label(s.y))} is ` +
             WRT.map(x => `<span class="formula">${esc(d(s.y, x))} = <span class="d">${fmt(v.jac[s.y][x])}</span></span>`).join(", ");
         }
@@ -168,16 +179,16 @@
           const e = EDGES[s.e], t = tan[e.u], l = loc[s.e];
           v.mults += s.m;
           const first = tan[e.v] === undefined;
-          if (!s.z) tan[e.v] = first ? l * t : tan[e.v] + l * t;
+          if (!s.z) tan[e.v] = first ? mul(l, t) : add(tan[e.v], mul(l, t));
           if (last) {
             v.hotEdges.add(s.e); v.hotNodes.add(e.v);
             v.message = s.z
               ? `Edge ${esc(label(e.u))} → ${esc(label(e.v))}: its term is exactly 0 and is not propagated (free)`
-              : `<span class="formula">${esc(d(e.v, x))} += ${esc(d(e.v, e.u))} · ${esc(d(e.u, x))} = ${times(l, t)} = ${fmt(l * t)}</span> — ${product("a factor is ±1", s.m)}` +
+              : `<span class="formula">${esc(d(e.v, x))} += ${esc(d(e.v, e.u))} · ${esc(d(e.u, x))} = ${times(l, t)} = ${fmt(mul(l, t))}</span>${dropped(l, t)} — ${product("a factor is ±1", s.m)}` +
                 `<br><span class="formula">${esc(d(e.v, x))} = <span class="d">${fmt(tan[e.v])}</span></span>` + (first ? "" : " (a sum: more than one operand depends on " + esc(label(x)) + ")");
           }
         } else if (s.k === "done") {
-          OUTPUTS.forEach(y => { v.jac[y][s.x] = tan[y] === undefined ? 0 : tan[y]; });
+          OUTPUTS.forEach(y => { v.jac[y][s.x] = tan[y] === undefined ? 0 : num(tan[y]); });
           if (last) v.message = `Sweep ${sweep} done: the derivatives by ${esc(label(s.x))} are ` +
             OUTPUTS.map(y => `<span class="formula">${esc(d(y, s.x))} = <span class="d">${fmt(v.jac[y][s.x])}</span></span>`).join(", ");
         }
@@ -200,16 +211,16 @@
       const sums = {};
       for (let i = 0; i < upto; i++) {
         const s = steps[i], key = s.y + "|" + s.x;
-        const p = s.z ? 0 : s.edges.reduce((acc, e) => acc * loc[e], 1);
-        sums[key] = sums[key] === undefined ? p : sums[key] + p;
-        v.jac[s.y][s.x] = sums[key];
+        const p = s.z ? 0 : s.edges.reduce((acc, e) => mul(acc, loc[e]), 1);
+        sums[key] = sums[key] === undefined ? p : add(sums[key], p);
+        v.jac[s.y][s.x] = num(sums[key]);
         v.mults += s.m;
         if (i === upto - 1) {
           s.edges.forEach(e => v.hotEdges.add(e));
           const names = [s.x].concat(s.edges.map(e => EDGES[e].v)).map(label);
           const factors = s.edges.map(e => d(EDGES[e].v, EDGES[e].u));
           v.message = `Path ${i + 1} of ${steps.length}: ${esc(names.join(" → "))}<br>` +
-            `<span class="formula">${esc(factors.join(" · ") || "1")} = ${s.edges.map(e => paren(loc[e])).join(" · ") || "1"} = ${fmt(p)}</span>` +
+            `<span class="formula">${esc(factors.join(" · ") || "1")} = ${s.edges.map(e => paren(loc[e])).join(" · ") || "1"} = ${fmt(p)}</span>${dropped(...s.edges.map(e => loc[e]))}` +
             `<br>${s.m} new multiplication${s.m === 1 ? "" : "s"} (products of a start shared with earlier paths are reused; ±1 is free)` +
             `<br><span class="formula">${esc(d(s.y, s.x))}</span> so far: <span class="d">${fmt(sums[key])}</span>`;
         }
@@ -235,10 +246,10 @@
         const s = steps[n], j = s.v, lines = [], made = [];
         const ins = new Set(s.pairs.map(p => p[0])), outs = new Set(s.pairs.map(p => p[1]));
         s.pairs.forEach(([i, k, m, how]) => {
-          const cij = E.get(i).get(j), cjk = E.get(j).get(k), t = cij * cjk, old = E.get(i).get(k);
+          const cij = E.get(i).get(j), cjk = E.get(j).get(k), t = mul(cij, cjk), old = E.get(i).get(k);
           v.mults += m;
           if (how === 0) E.get(i).set(k, t);
-          else if (how === 1) E.get(i).set(k, old + t);
+          else if (how === 1) E.get(i).set(k, add(old, t));
           else if (how === 2) E.get(i).delete(k);
           made.push(i + "|" + k);
           lines.push(`<span class="formula">c[${esc(vertex(i))}, ${esc(vertex(k))}] ${how === 0 ? "=" : "+="} ${times(cij, cjk)}` +
@@ -261,7 +272,7 @@
       E.forEach((r, i) => r.forEach((c, k) => {
         const key = i + "|" + k, e = original.get(key);
         if (e !== undefined) { v.faded.delete("edge:" + e); v.edgeText[e] = fmt(c); return; }
-        if (i.startsWith("in:") && k.startsWith("out:")) v.jac[k.slice(4)][i.slice(3)] = c;
+        if (i.startsWith("in:") && k.startsWith("out:")) v.jac[k.slice(4)][i.slice(3)] = num(c);
         if (at(i) === at(k)) return;  // the trivial source and sink edges of weight 1
         v.fills.push({ from: at(i), to: at(k), text: fmt(c), key: key });
       }));
@@ -340,15 +351,16 @@
   };
   const R = 19;
   const shapes = {};
-  NODES.forEach(n => {
-    const hw = n.kind === "input" ? Math.max(R, 4 + 4.2 * n.glyph.length) : R;
-    shapes[n.name] = { kind: n.kind === "input" ? "box" : "circle", hw: hw, hh: n.kind === "input" ? 14 : R };
+  NODES.forEach(n => {  // an op whose glyph is wider than the circle (sigmoid, where 0) is an ellipse round it
+    const hw = Math.max(R, 4 + 4.2 * n.glyph.length);
+    shapes[n.name] = { kind: n.kind === "input" ? "box" : "ellipse", hw: n.kind === "input" ? hw : Math.max(R, hw - 2),
+                       hh: n.kind === "input" ? 14 : R };
   });
   function boundary(name, toward) {  // where the segment from the node's centre toward a point leaves its outline
     const [x, y] = NODES[index[name]].xy, s = shapes[name];
     const dx = toward[0] - x, dy = toward[1] - y;
     if (!dx && !dy) return [x, y];
-    const k = s.kind === "circle" ? s.hw / Math.hypot(dx, dy) : Math.min(dx ? s.hw / Math.abs(dx) : Infinity, dy ? s.hh / Math.abs(dy) : Infinity);
+    const k = s.kind === "ellipse" ? 1 / Math.hypot(dx / s.hw, dy / s.hh) : Math.min(dx ? s.hw / Math.abs(dx) : Infinity, dy ? s.hh / Math.abs(dy) : Infinity);
     return [x + dx * k, y + dy * k];
   }
   const edgeLayer = el("g", {}, svg), fillLayer = el("g", {}, svg), nodeLayer = el("g", {}, svg);
@@ -370,10 +382,12 @@
     const title = el("title", {}, g);
     title.textContent = n.def;
     if (s.kind === "box") el("rect", { x: x - s.hw, y: y - s.hh, width: 2 * s.hw, height: 2 * s.hh, rx: 4 }, g);
-    else el("circle", { cx: x, cy: y, r: R }, g);
-    if (OUTPUTS.indexOf(n.name) >= 0) el("circle", { cx: x, cy: y, r: R + 4, fill: "none", stroke: "#444", "stroke-width": 1 }, g);
+    else el("ellipse", { cx: x, cy: y, rx: s.hw, ry: s.hh }, g);
+    if (OUTPUTS.indexOf(n.name) >= 0) {
+      el("ellipse", { cx: x, cy: y, rx: s.hw + 4, ry: s.hh + 4, fill: "none", stroke: "#444", "stroke-width": 1 }, g);
+    }
     el("text", { x: x, y: y, class: "glyph" }, g).textContent = n.kind === "input" ? n.glyph : n.glyph;
-    if (n.kind !== "input") el("text", { x: x - R + 2, y: y - R - 3, class: "name" }, g).textContent = n.label;
+    if (n.kind !== "input") el("text", { x: x - s.hw + 2, y: y - R - 3, class: "name" }, g).textContent = n.label;
     const value = el("text", { x: x, y: y + s.hh + 15, class: "val" }, g);
     const deriv = el("text", { x: x, y: y + s.hh + 29, class: "der" }, g);
     nodeEls[n.name] = { g: g, value: value, deriv: deriv };

@@ -201,6 +201,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     for u, v in edges:
         formula = str(edge_derivative(graph, u, v)).replace("**", "^")
         edge_rows.append({"u": u, "v": v, "formula": formula, "zero": bool(lin.is_zero(locals_[u, v])),
+                          "branch": graph.op_of[v] == "where" and u in graph.operands_of[v][1:],
                           "bends": [px(b) for b in bends.get((u, v), [])],
                           "at": px(centres[u, v]) if (u, v) in centres else None})
     modes = walkthrough(graph, wrt)

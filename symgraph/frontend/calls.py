@@ -13,7 +13,9 @@ from __future__ import annotations
 import keyword
 from typing import NamedTuple
 
+from ..ir.builder import ordinal
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
+from .reductions import REDUCTIONS
 from .tokens import Tokens, kind
 
 #: definitions may call earlier definitions this deep (each level is one nested expansion)
@@ -93,10 +95,18 @@ class Calls:
             k += 1
         return False
 
+    def _numbers(self, word: str, args: list, k: int) -> None:
+        """Refuse a condition among the arguments of ``word``, a call built from other ops, naming the call."""
+        for slot, arg in enumerate(args):
+            if self.builder.is_condition(arg):
+                self.fail(f"the {ordinal(slot)} argument of {word}() is a condition, not a number; conditions go "
+                          "into where(condition, a, b), 'and', 'or' and 'not' (where(condition, 1, 0) is its 0/1 "
+                          "value)", k)
+
     def define(self, k: int) -> None:
         """``name(p, q) = body`` at token ``k``: remember the body's tokens; each call expands it with its arguments."""
         name = self.toks[k]
-        if name in FUNCTIONS or name == "pi" or keyword.iskeyword(name):
+        if name in FUNCTIONS or name == "pi" or name in REDUCTIONS or keyword.iskeyword(name):
             self.fail(f"cannot define {name!r}: it is a built-in name", k)
         if name in self.definitions or name in self.scope or name in self.inputs_used:
             self.fail(f"{name!r} is already a name in this text; a definition needs a new one", k)
@@ -106,6 +116,8 @@ class Calls:
             param = self.peek()
             if kind(param) != "name" or param in FUNCTIONS or keyword.iskeyword(param):
                 self.fail(f"a parameter of {name}() must be a plain name, got {param!r}", self.i)
+            if param == "pi" or param in REDUCTIONS:  # pi would stay the constant in the body: f(3) ignored its 3
+                self.fail(f"a parameter of {name}() cannot be {param!r}: it is a reserved name", self.i)
             if param in params:
                 self.fail(f"{name}() names the parameter {param!r} twice", self.i)
             params.append(param)
@@ -165,12 +177,15 @@ class Calls:
             arity, build = COMPOSITES[word]
             if count != arity:
                 self.fail(f"{word}() takes {arity_text(word)}, got {count}", commas[arity - 1] if count > arity else k)
+            self._numbers(word, args, k)
             values.append(build(_At(self, k), *args))
             return
         op_name, arity = call_target(word, count)
         if arity is None:
             self.fail(f"{word}() takes {arity_text(word)}, got {count}",
                       commas[_arity(word) - 1] if count > _arity(word) else k)
+        if op_name != word:  # log(x, b) is logb, logsumexp(a, b, c) a fold of logaddexp: errors name the call
+            self._numbers(word, args, k)
         if count > arity and OPS[op_name].many:  # max(a, b, c): one node, ties shared evenly
             values.append(self.apply(op_name, tuple(args), k))
         elif count > arity:  # logsumexp(a, b, c) = logsumexp(logsumexp(a, b), c)

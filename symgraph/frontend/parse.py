@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import math
 from typing import Sequence
 
 import numpy as np
@@ -54,7 +55,7 @@ from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
-from .reductions import REDUCTIONS, Reductions
+from .reductions import MAX_ELEMENTS, REDUCTIONS, Reductions
 from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, names_in, number, scan
 
 _DIGITS = frozenset("0123456789.")
@@ -167,6 +168,11 @@ class _Parser(Calls, Reductions):
                 if toks[stop] == ";":
                     self.fail("';' must end an assignment line ('name = expr'), not a bare expression", stop)
         if not names and bare is None:
+            if self.definitions:
+                defined = ", ".join(f"{f}()" for f in self.definitions)
+                self.error(f"the text only defines {defined}: add a line that computes with "
+                           f"{'it' if len(self.definitions) == 1 else 'them'}, such as "
+                           f"{next(iter(self.definitions))}(x)", len(self.text))
             self.error("empty expression", len(self.text))
         return names, refs, None if bare is None else bare[0]
 
@@ -509,6 +515,11 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
     texts = [text] if isinstance(text, str) else list(text)
     if not texts:
         raise ParseError("no expression given", "", 0)
+    if isinstance(outputs, str):
+        outputs = [outputs]  # one name, not its letters
+    elif outputs is not None:
+        if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, str) for o in outputs):
+            raise ArgumentError(f"outputs= takes a list of names, got {outputs!r}")
     for t in texts:
         if not isinstance(t, str):
             raise ArgumentError(f"parse() takes text, got {type(t).__name__}")
@@ -608,7 +619,12 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
         for name in outputs:
             results.append(_output(name, scopes, builder, texts))
             names_out.append(name)
-    builder.declare_extents({k: v if isinstance(v, tuple) else (v,) for k, v in sizes.items()})
+    extents = {k: v if isinstance(v, tuple) else (v,) for k, v in sizes.items()}
+    for name, shape in extents.items():
+        if builder.is_indexed(name) and math.prod(shape) > MAX_ELEMENTS:
+            raise ArgumentError(f"size {name}={sizes[name]!r} makes {name} an input of {math.prod(shape):,} entries; "
+                                f"an indexed input has at most {MAX_ELEMENTS:,}")
+    builder.declare_extents(extents)
     return builder.finish(results, names_out)
 
 

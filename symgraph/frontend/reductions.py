@@ -20,6 +20,9 @@ from .tokens import kind
 
 #: reductions expand into at most this many terms (each term is at least one node)
 MAX_TERMS = 10_000_000
+#: an indexed input has at most this many entries (the product of its extents): ``x[10^9]`` would make
+#: every consumer of the graph (the default wrt, evaluation, compiled code) hold a billion of them
+MAX_ELEMENTS = MAX_TERMS
 #: reductions and index brackets nest at most this deep
 MAX_REDUCTION_NESTING = 100
 #: the reductions: grammar word -> (the op that joins the terms, the value of no terms)
@@ -124,9 +127,15 @@ class Reductions:
         for j, i in enumerate(index):
             if i < 0:
                 self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
+        if not _fits(index):
+            self.fail(f"{word}[{', '.join(map(str, index))}] makes {word} an input of {_entries(index):,} entries "
+                      f"(one past each index); an indexed input has at most {MAX_ELEMENTS:,}", bounds[0])
         extent = self.sizes.get(word)
         if extent is not None:
             extent = extent if isinstance(extent, tuple) else (extent,)
+            if len(extent) != len(index):
+                self.fail(f"{word} takes {len(extent)} ind{'ex' if len(extent) == 1 else 'ices'} (its size is "
+                          f"{word}={self.sizes[word]!r}), got {len(index)}", k)
             for j, (i, n) in enumerate(zip(index, extent)):
                 if i >= n:
                     self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: {word} has {n} "
@@ -198,6 +207,18 @@ class Reductions:
             elif t == index and depth == 0 or t in REDUCTIONS or t in self.definitions:
                 return False
         return True
+
+
+def _entries(index: tuple) -> int:
+    """The entries an indexed input has when ``index`` is its largest element: the product of one past each."""
+    count = 1
+    for i in index:
+        count *= i + 1
+    return count
+
+
+def _fits(index: tuple) -> bool:
+    return _entries(index) <= MAX_ELEMENTS
 
 
 def _linear(parser, spans: tuple) -> tuple | None:
@@ -331,7 +352,7 @@ class _Tape:
                     parser.fail(str(e), 0)
             elif code == 3:  # an element of a vector
                 k = step[2] + step[3] * value
-                if k >= 0:
+                if 0 <= k < MAX_ELEMENTS:
                     append(builder.indexed_input(step[1], (k,)))
                 else:
                     append(self._parsed(parser, step[4], value))  # the parser words the error
@@ -342,7 +363,7 @@ class _Tape:
                     parser.fail(str(e), 0)
             elif code == 4:
                 index = tuple([a + b * value for a, b in step[2]])
-                append(builder.indexed_input(step[1], index) if min(index) >= 0 else
+                append(builder.indexed_input(step[1], index) if min(index) >= 0 and _fits(index) else
                        self._parsed(parser, step[3], value))
             elif code == 0:
                 try:

@@ -46,6 +46,16 @@ EXPLANATIONS = {
     "`": "backquotes are not supported",
 }
 
+#: what to write for the characters text copied from papers and word processors brings
+LOOKALIKES = {
+    "\u2212": "'-'", "\u2013": "'-'", "\u2014": "'-'", "\u00d7": "'*'", "\u22c5": "'*'", "\u00b7": "'*'",
+    "\u2217": "'*'", "\u00f7": "'/'", "\u2215": "'/'", "\u2264": "'<='", "\u2265": "'>='", "\u2260": "'!='",
+    "\u00b2": "'^2'", "\u00b3": "'^3'", "\u03c0": "'pi'", "\u221a": "sqrt(...)", "\u2018": "no quotes",
+    "\u2019": "no quotes", "\u201c": "no quotes", "\u201d": "no quotes", "\u2227": "'and'", "\u2228": "'or'",
+    "\u00ac": "'not'", "\u2211": "sum(expr, i, a, b)", "\u220f": "prod(expr, i, a, b)", "\u200b": "",
+    "\ufeff": "",
+}
+
 #: Each match: blank space and a comment (skipped), then one token (group 1): a name, a one-character
 #: operator or separator, ``*`` or ``**``, a comparison, a number -- with the letter, '_' or '.'
 #: that wrongly follows it, if any, so that the check below sees it --, any other character (one
@@ -153,12 +163,28 @@ def _token_error(text: str):
             if text[end] == ".":
                 raise ParseError("malformed number: a second decimal point", text, end)
             word = _NAME.match(text, end)
-            raise ParseError(f"malformed number {text[pos:word.end()]!r}: a number cannot run into a "
+            written = text[pos:word.end()]
+            if text[end] == "_" and word.group()[1:2].isdigit():
+                raise ParseError(f"malformed number {written!r}: numbers have no digit separators "
+                                 f"(write {written.replace('_', '')})", text, end)
+            prefix, digits = word.group()[:1], word.group()[1:]
+            if text[pos:end] == "0" and prefix in "xXoObB" and digits and all(c in _HEX for c in digits):
+                raise ParseError(f"malformed number {written!r}: numbers are decimal (no 0x, 0o, 0b prefixes)",
+                                 text, end)
+            raise ParseError(f"malformed number {written!r}: a number cannot run into a "
                              f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
         ch = text[pos]  # a character that starts no token
         if not ch.isascii() or not ch.isprintable():
-            raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII", text, pos)
+            hint = LOOKALIKES.get(ch)
+            if hint is None and unicodedata.category(ch) == "Zs":
+                hint = "a space"
+            advice = "" if hint is None else f" (write {hint})" if hint else " (delete it: it is invisible)"
+            raise ParseError(f"character {_describe(ch)} is not allowed; expressions use plain ASCII{advice}",
+                             text, pos)
         raise ParseError(EXPLANATIONS.get(ch, f"character {ch!r} is not part of the grammar"), text, pos)
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 class OutOfRange(Exception):

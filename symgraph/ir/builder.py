@@ -273,6 +273,10 @@ class GraphBuilder:
     def is_input(self, name: str) -> bool:
         return name in self._inputs
 
+    def is_indexed(self, name: str) -> bool:
+        """True when ``name`` is used with indices (``x[0]``)."""
+        return name in self._indexed
+
     def assign(self, name: str, ref: Any) -> None:
         """Ask for ``name`` as the name of ``ref`` (a node id or a constant).
 
@@ -366,22 +370,33 @@ class GraphBuilder:
                               indexed=indexed)
 
 
-_ORDINAL = ("first", "second", "third")
+_ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def ordinal(slot: int) -> str:
+    """'first', 'second', ... for slot 0, 1, ..."""
+    return _ORDINAL[slot] if slot < len(_ORDINAL) else f"{slot + 1}th"
 
 
 def kind_error(row: ops.Op, conditions: Sequence[bool]) -> str | None:
-    """Why ``row`` cannot take operands that are (True) or are not (False) conditions; None when it can."""
-    for slot, (want, got) in enumerate(zip(row.kinds, conditions)):
+    """Why ``row`` cannot take operands that are (True) or are not (False) conditions; None when it can.
+
+    An op of several operands (``max(a, b, c)``) checks every one: the operands past its arity are of
+    the last slot's kind.
+    """
+    kinds = row.kinds
+    for slot, got in enumerate(conditions):
+        want = kinds[min(slot, len(kinds) - 1)]
         if (want == "c") == got:
             continue
         word = row.symbol or f"{row.name}()"
         if want == "c":
             what = ("the first argument of where(condition, a, b)" if row.name == "where"
-                    else f"the operand of '{word}'" if row.arity == 1 else f"the {_ORDINAL[slot]} operand of '{word}'")
+                    else f"the operand of '{word}'" if row.arity == 1 else f"the {ordinal(slot)} operand of '{word}'")
             return f"{what} must be a condition such as x > 0, not a number"
         if row.condition and slot == 0 and not row.kinds.count("c"):
             return f"comparisons do not chain: write a < b and b {word} c, not a < b {word} c"
-        return (f"the {_ORDINAL[slot] if row.arity > 1 else ''}{' ' if row.arity > 1 else ''}operand of '{word}' "
+        return (f"the {ordinal(slot) if row.arity > 1 else ''}{' ' if row.arity > 1 else ''}operand of '{word}' "
                 "is a condition, not a number; conditions go into where(condition, a, b), 'and', 'or' and "
                 "'not' (where(condition, 1, 0) is its 0/1 value)")
     return None

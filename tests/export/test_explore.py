@@ -178,6 +178,29 @@ def test_walk_every_mode_in_the_browser(browser, tmp_path, text, at):
     assert console_errors(browser) == []
 
 
+@pytest.mark.parametrize("text, at", [
+    ("where(x > 0, sqrt(x), 0)", {"x": -1.0}),  # the README's example: 0, not 0 * nan
+    ("where(x > 0, log(x)*y, y^2) + where(y < 0, sqrt(y), x)", {"x": -2.0, "y": 3.0}),
+    ("c = where(x < 1, 0, sqrt(x - 1)); c*y + c", {"x": 0.5, "y": 2.0}),  # the untaken branch is the first
+    ("where(x > -2, sqrt(x), 0)", {"x": -1.0}),  # the taken branch's nan still shows
+    ("where(x > 0, where(y > 0, sqrt(x)*y, 0), y)", {"x": -1.0, "y": 2.0}),  # nested
+])
+def test_untaken_branches_discard_their_nan_in_every_mode_as_grad_does(browser, tmp_path, text, at):
+    from selenium.webdriver.common.keys import Keys
+    graph = sg.parse(text)
+    gradient = sg.grad(graph).at(**at)
+    assert math.isnan(gradient["x"]) == ("-2" in text)
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    for key, mode in (("3", "reverse"), ("4", "forward"), ("5", "paths"), ("6", "elimination")):
+        body.send_keys(key, Keys.END)
+        jac = _jacobian(browser)
+        for x in graph.inputs:
+            want = gradient[x]
+            assert (math.isnan(jac[graph.output, x]) and math.isnan(want)) or _close(jac[graph.output, x], want), \
+                (mode, x, jac[graph.output, x], want)
+    assert console_errors(browser) == []
+
+
 def test_reverse_mode_sums_a_shared_node_term_by_term(browser, tmp_path):
     from selenium.webdriver.common.keys import Keys
     body = _open(browser, tmp_path, sg.explore(TEXTBOOK, at=SEED))

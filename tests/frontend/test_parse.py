@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import symgraph
 import symgraph as sg
 from symgraph import ParseError, parse
+from symgraph.errors import ArgumentError
 from symgraph.ops import sigmoid
 
 a, b, c, x, y, z = sympy.symbols("a b c x y z")
@@ -142,6 +143,10 @@ ERRORS = [
     ("a, b", 1, "comma"),
     ("x=1; x=2", 5, "twice"),
     ("2x", 1, "2*x"),
+    ("0x10 + x", 1, "numbers are decimal (no 0x"),
+    ("0b101", 1, "numbers are decimal"),
+    ("0x", 1, "write 0*x to multiply"),
+    ("1_000*x", 1, "numbers have no digit separators (write 1000)"),
     ("1e999999", 0, "out of range"),
     ("x @ y", 2, "@"),
     ("x % y", 2, "%"),
@@ -507,6 +512,13 @@ def test_a_name_assigned_in_two_texts_names_two_nodes():
     assert "u" in same.user_names and same.expr(same.outputs[1]) == 2 * x * y
 
 
+def test_outputs_is_a_list_of_names_or_one_name():
+    assert parse("y = x^2; yy = y + 1", outputs="yy").outputs == ("yy",)  # one name, not its letters
+    for bad in (3, ["y", 3], {"y": 1}):
+        with pytest.raises(ArgumentError, match="outputs= takes a list of names"):
+            parse("y = x^2", outputs=bad)
+
+
 def test_outputs_naming_different_things_in_two_texts_is_ambiguous():
     with pytest.raises(ParseError, match="ambiguous"):
         parse(["u = x*y", "u*2"], outputs=["u"])
@@ -564,6 +576,17 @@ def test_every_entry_of_the_character_table_is_reached():
             parse(f"x {ch} y")
         assert info.value.reason == message, ch
         assert info.value.position == 2
+
+
+def test_characters_copied_from_papers_say_what_to_write():
+    from symgraph.frontend.tokens import LOOKALIKES
+    for ch, hint in LOOKALIKES.items():
+        with pytest.raises(ParseError) as info:
+            parse(f"x {ch} y")
+        assert info.value.position == 2, ch
+        assert info.value.reason.endswith(f"(write {hint})" if hint else "(delete it: it is invisible)"), ch
+    with pytest.raises(ParseError, match=r"U\+2009 \(THIN SPACE\).*\(write a space\)"):
+        parse("x\u2009+ y")
 
 
 # ---------------------------------------------------------------- text kept in files (issue 16, item 5)
@@ -626,6 +649,11 @@ def test_definitions_take_several_parameters_and_call_earlier_ones():
     ("f(u) = u\nf = 2", "'f' is a function this text defined"),
     ("f(2) = 3", "a parameter of f() must be a plain name"),
     ("f(u) = u\nf + 1", "f is a function: call it as f(...)"),
+    ("f(pi) = pi*2\nf(3)", "a parameter of f() cannot be 'pi': it is a reserved name"),  # was 2*pi: 3 ignored
+    ("f(sum) = sum + 1\nf(2)", "a parameter of f() cannot be 'sum'"),
+    ("prod(u) = u\nprod(2)", "cannot define 'prod': it is a built-in name"),
+    ("f(u) = u", "the text only defines f(): add a line that computes with it, such as f(x)"),
+    ("f(u) = u; g(v) = f(v) # no use", "the text only defines f(), g(): add a line"),
 ])
 def test_bad_definitions_are_named_errors(text, message):
     with pytest.raises(ParseError, match=re.escape(message)):
