@@ -53,10 +53,12 @@ from typing import Callable, Sequence
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 
 import symgraph as sg
+from run import timings  # the timing loop every benchmark shares
 
 ONE_LINE = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
 SIZES = (1_000, 10_000, 100_000)
@@ -136,19 +138,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def best_and_range(fn: Callable[[], object], repeats: int, min_seconds: float = 0.2) -> list[float]:
-    """Seconds per call of ``repeats`` rounds, each looping until it lasts ``min_seconds`` (after a warm-up)."""
-    fn()
-    rounds = []
-    for _ in range(repeats):
-        calls, start = 0, time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds:
-                break
-        rounds.append(elapsed / calls)
-    return rounds
+    """Seconds per call of ``repeats`` rounds of at least ``min_seconds`` each (:func:`run.timings`)."""
+    return timings(fn, repeats, min_seconds)
 
 
 def vm_data(n: int, points: int) -> dict:

@@ -354,10 +354,10 @@ def eval_data(workload: str, n: int, points: int):
     return X, X[:, 0].copy()
 
 
-def best_of(fn: Callable[[], object], repeats: int = 3, min_seconds: float = 0.05) -> float:
-    """Best seconds per call over ``repeats`` rounds, each looping until it lasts ``min_seconds`` (after a warm-up)."""
+def timings(fn: Callable[[], object], repeats: int = 3, min_seconds: float = 0.05) -> list[float]:
+    """Seconds per call of ``repeats`` rounds, each looping until it lasts ``min_seconds`` (after a warm-up)."""
     fn()
-    best = math.inf
+    rounds = []
     for _ in range(repeats):
         calls, start = 0, time.perf_counter()
         while True:
@@ -366,8 +366,13 @@ def best_of(fn: Callable[[], object], repeats: int = 3, min_seconds: float = 0.0
             elapsed = time.perf_counter() - start
             if elapsed >= min_seconds:
                 break
-        best = min(best, elapsed / calls)
-    return best
+        rounds.append(elapsed / calls)
+    return rounds
+
+
+def best_of(fn: Callable[[], object], repeats: int = 3, min_seconds: float = 0.05) -> float:
+    """Best seconds per call over ``repeats`` rounds of :func:`timings`."""
+    return min(timings(fn, repeats, min_seconds))
 
 
 def _checksum(values) -> list[float]:
