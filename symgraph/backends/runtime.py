@@ -192,8 +192,11 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
 
 def broadcast_shape(arrays: Sequence[np.ndarray], names: Sequence[str]) -> tuple[int, ...]:
     """The shape the inputs ``arrays`` broadcast to; a GraphError naming each input's shape when they do not."""
+    shapes = set(a.shape for a in arrays)
+    if len(shapes) == 1:  # one shape (the common batch): nothing to broadcast
+        return shapes.pop()
     try:
-        return np.broadcast_shapes(*(a.shape for a in arrays))
+        return np.broadcast_shapes(*shapes)
     except ValueError:
         shapes = ", ".join(f"{x} {a.shape}" for x, a in zip(names, arrays))
         raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
@@ -218,10 +221,14 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
     """
     vote = None
     for k, value in enumerate(values):
-        if isinstance(value, (int, float)):
+        cls = value.__class__
+        if cls is np.ndarray:  # the common input first: its dtype is a dtype already
+            dt = value.dtype
+        elif isinstance(value, (int, float)):
             continue
-        dt = getattr(value, "dtype", None)
-        dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
+        else:
+            dt = getattr(value, "dtype", None)
+            dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
         if dt.kind not in "fiub":  # refused unless an object array holds real numbers only
             real_value(names[k] if names is not None else f"input {k + 1}", value)
         vote = _FLOAT32 if dt == _FLOAT32 and vote is not _FLOAT64 else _FLOAT64

@@ -71,7 +71,10 @@ def test_shapes_broadcasting_keywords_and_layouts():
     strided = np.arange(12.0).reshape(3, 4)[:, ::2]
     cases = [(2.0, 1.0, 0.5), (2, 1, 0), (np.float64(2), np.array(1.0), [0.5]), (np.arange(3.0), 1.0, 2.0),
              (np.arange(3.0), np.ones((2, 3)), 0.0), (strided, strided.T[:1].T, 1), ([1, 2], (3, 4), np.array([5.0])),
-             (np.ones((0, 3)), 1.0, 2.0)]
+             (np.ones((0, 3)), 1.0, 2.0), (np.arange(3.0), np.ones(3), np.arange(10.0)[2:5]),
+             (np.array(2.0), np.array(1.0), np.array(0.5)), (np.ones(1), np.ones(1), np.ones(1)),
+             (np.ones((2, 3)), np.arange(6.0).reshape(2, 3), np.zeros((2, 3))),
+             (np.arange(3.0).astype(">f8"), np.ones(3), np.ones(3)), (np.ones(3), np.ones(3, dtype=np.float32), np.ones(3))]
     for args in cases:
         for x, y in zip(f(*args), plain(*args)):
             assert x.shape == y.shape and x.dtype == y.dtype
@@ -83,6 +86,17 @@ def test_shapes_broadcasting_keywords_and_layouts():
     nested = compile_program(g.program, returns=("a", ("b", "a")), backend="vm")
     x, (y, z) = nested(1.0, np.array([2.0, 3.0]), 0.0)
     assert x.tolist() == z.tolist() == [3.0, 4.0] and y.tolist() == [6.0, 8.0] and not np.shares_memory(x, z)
+
+
+@pytest.mark.parametrize("field", [None, 0])
+def test_input_pointers_are_read_in_one_pass_or_through_ctypes(monkeypatch, field):
+    if field is not None:  # an interpreter whose array objects keep the pointer elsewhere: ndarray.ctypes
+        monkeypatch.setattr(vm, "_FIELD", [field])
+    base = np.arange(40.0).reshape(5, 8)
+    arrays = [base, base[2], base[3, 1:], np.arange(3.0)[1:], np.empty(0), np.array(1.5)]
+    assert vm.data_addresses(arrays).tolist() == [a.ctypes.data for a in arrays]
+    f = sg.grad("a*b + c", wrt=["a", "b", "c"]).lambdify(backend="vm")
+    assert [r.tolist() for r in f(base[0], base[1], base[2])] == [base[1].tolist(), base[0].tolist(), [1.0] * 8]
 
 
 def test_float32_dask_and_registered_functions_run_the_numpy_backend():
