@@ -174,6 +174,8 @@ from __future__ import annotations
 import ctypes
 import math
 import sys
+import threading
+import warnings
 from itertools import chain
 from operator import itemgetter
 from typing import Any, Callable, Sequence
@@ -183,6 +185,7 @@ import numpy as np
 from ..constants import as_constant, constant_key, constant_value
 from ..errors import GraphError, UnsupportedOpError
 from .numpy import _is_power_of_two
+from .native import break_even_calls, compile_native, write_ir
 from .runtime import broadcast_shape, contiguous, elements, portable, working_dtype
 
 # --------------------------------------------------------------------------- the instruction set
@@ -635,6 +638,29 @@ def data_addresses(arrays: Sequence[np.ndarray]) -> np.ndarray:
 _COMPILED: dict[str, Callable] = {}
 
 
+def _run_native(address, io):  # pragma: no cover - compiled by numba
+    """The native function at ``address`` (:mod:`symgraph.backends.native`) on the register file ``io``."""
+    _call_native(address, io.ctypes.data)
+    return io.shape[0]  # keeps io alive past the call
+
+
+def _native_caller() -> Callable:
+    """A numba intrinsic calling ``void f(double*)`` at an address with an address."""
+    from llvmlite import ir
+    from numba import types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def call(typingctx: Any, address: Any, data: Any) -> Any:
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            pointer = ir.DoubleType().as_pointer()
+            function = builder.inttoptr(args[0], ir.FunctionType(ir.VoidType(), [pointer]).as_pointer())
+            builder.call(function, [builder.inttoptr(args[1], pointer)])
+            return context.get_dummy_value()
+        return types.void(types.intp, types.intp), codegen
+    return call
+
+
 def _pointers(numba: Any) -> tuple[Callable, Callable]:
     """Numba intrinsics reading an address (an integer) as a float64, an int32 and an intp pointer."""
     from numba import types
@@ -660,6 +686,7 @@ def _signatures() -> dict[str, Any]:
             "point": t.intp(program, floats),
             "block": t.intp(program, floats, addresses, addresses, t.float64[:, ::1], t.intp),
             "pointers": t.void(addresses, t.intp),
+            "native": t.intp(t.intp, floats),
             "schedule": t.int64[::1](program, t.intp, t.intp, program, t.boolean),
             "fuse": program(program, t.int64[::1], t.intp, t.intp, program),
             "allocate": t.int32[::1](program, t.intp, t.intp, t.intp, program),
@@ -690,7 +717,14 @@ def _kernel(name: str) -> Callable:
         if name == "fold" and "materialise" not in _COMPILED:  # helpers: compiled for their callers' types
             globals()["_put"] = numba.njit(**options)(_put)
             _COMPILED["materialise"] = globals()["_materialise"] = numba.njit(**options)(_materialise)
-        python = {"point": _run_point, "block": _run_block, "pointers": _data_pointers, "schedule": _schedule, "fuse": _fuse,
+        if name == "native" and "_call_native" not in globals():
+            globals()["_call_native"] = _native_caller()
+        if name == "apply_c":  # the scalar ops as a C function, for native code to call
+            _COMPILED[name] = numba.cfunc(signatures["apply"], cache=True, error_model="numpy",
+                                          boundscheck=False)(getattr(_apply, "py_func", _apply))
+            return _COMPILED[name]
+        python = {"point": _run_point, "block": _run_block, "pointers": _data_pointers, "native": _run_native,
+                  "schedule": _schedule, "fuse": _fuse,
                   "allocate": _allocate, "fold": _fold}[name]
         kernel = _COMPILED[name] = numba.njit(signatures[name], **options)(python)
     return kernel
@@ -1401,7 +1435,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     contiguity check and a ``ctypes`` address each): 0.35 s of a 0.41 s
     call on 64 points of a 10^5-input least-squares gradient.
     """
-    point = _kernel("point")
+    point = _Point(prog)
     stop = first + m
     end = stop + rows
     consts = template[:first]
@@ -1424,7 +1458,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
         io = np.empty(slots)
         io[:first] = consts
         io[first:stop] = x
-        point(prog, io)
+        point(io)
         return io[stop:end]
 
     def launch(sources: np.ndarray, steps: np.ndarray, shape: tuple, whole: bool) -> Any:
@@ -1503,7 +1537,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
                         io[i] = v
                     elif count:
                         io[i:i + count] = v[layout.columns]  # one gather, converted to float64 as it is written
-                point(prog, io)
+                point(io)
                 out = io[stop:end]
                 return out if whole else tuple(map(out.__getitem__, keys))
             # each input's array (its number in ``held``) and its offset there: the pointers come in one pass
@@ -1540,10 +1574,54 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
 
     run.__name__ = name
     run.point = at_point
+    run.native = point.go_native
     run.array = array
     run.taking = taking
     run.recipe = recipe
     return run
+
+
+class _Point:
+    """The kernel of one point: the VM's, until native code pays for its compile, then native code.
+
+    Compiling native code (:mod:`symgraph.backends.native`) costs about as
+    much as thousands of calls of the VM, and saves a part of each later
+    call: so, as in the ski-rental problem, the VM runs the program until
+    the calls have cost what the compile would (:func:`~symgraph.backends.native.break_even_calls`),
+    then the program is compiled.  Whatever the number of calls, that is at
+    most twice the time of the better choice made in hindsight.  Both tiers
+    compute the same values, bit for bit.
+    """
+
+    def __init__(self, prog: np.ndarray):
+        self.prog, self.vm = prog, _kernel("point")
+        self.after, self.calls = break_even_calls(int(prog[0])), 0
+        self.native: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, io: np.ndarray) -> None:
+        if self.native is not None:
+            self.run(self.native.address, io)
+            return
+        self.vm(self.prog, io)
+        self.calls += 1
+        if self.calls == self.after:
+            self.go_native()
+
+    def go_native(self) -> bool:
+        """Compile the program to native code now (if it is not too long); True when native code runs it."""
+        with self._lock:
+            if self.native is None and self.after:
+                try:
+                    self.run = _kernel("native")
+                    ir = write_ir(self.prog, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address)
+                    self.native = compile_native(ir)
+                except Exception as error:  # the VM runs on: a slower call, never a failed one
+                    warnings.warn(f"symgraph: native code for one point failed, the VM runs on ({error})",
+                                  RuntimeWarning, stacklevel=3)
+                if self.native is None:
+                    self.after = 0
+        return self.native is not None
 
 
 class _Given:
