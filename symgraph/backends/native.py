@@ -35,6 +35,7 @@ nor contracts floating-point arithmetic.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -118,15 +119,19 @@ class NativeFunction:
 
     def __init__(self, ir: str):
         import llvmlite.binding as llvm
-        llvm.initialize_native_target()
-        llvm.initialize_native_asmprinter()
-        machine = llvm.Target.from_default_triple().create_target_machine(opt=0)
-        module = llvm.parse_assembly(ir)
-        module.triple, module.data_layout = machine.triple, str(machine.target_data)
-        module.verify()
-        self._engine = llvm.create_mcjit_compiler(module, machine)
-        self._engine.finalize_object()
-        self.address = self._engine.get_function_address("f")
+        with _COMPILING:  # one compile at a time, in a context of its own (numba's compiles use the global one)
+            llvm.initialize_native_target()
+            llvm.initialize_native_asmprinter()
+            machine = llvm.Target.from_default_triple().create_target_machine(opt=0)
+            module = llvm.parse_assembly(ir, context=llvm.create_context())  # the module keeps its context
+            module.triple, module.data_layout = machine.triple, str(machine.target_data)
+            module.verify()
+            self._engine = llvm.create_mcjit_compiler(module, machine)
+            self._engine.finalize_object()
+            self.address = self._engine.get_function_address("f")
+
+
+_COMPILING = threading.Lock()
 
 
 def compile_native(ir: str) -> NativeFunction | None:
