@@ -95,7 +95,8 @@ class UnusedWrtWarning(SymgraphWarning):
     def __init__(self, absent: "Sequence[str]", inputs: "Sequence[str]", closest: "Mapping[str, str]",
                  hint: str = "pass allow_unused=True if that is meant"):
         self.absent, self.inputs, self.closest = tuple(absent), tuple(inputs), dict(closest)
-        names = ", ".join(f"{w!r}" + (f" (did you mean {closest[w]!r}?)" if w in closest else "") for w in absent)
+        names = ", ".join(f"{w!r}" + (f" (did you mean {closest[w]!r}?)" if w in closest else "") for w in absent[:20])
+        names += f", ... ({len(absent) - 20:,} more)" if len(absent) > 20 else ""
         shown = ", ".join(self.inputs[:20]) + (", ..." if len(self.inputs) > 20 else "") or "none"
         many = len(self.absent) > 1
         super().__init__(f"wrt name{'s' * many} {names} not in the function (inputs: {shown}): "

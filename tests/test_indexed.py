@@ -4,6 +4,8 @@ The written-out texts are built here in Python; the reference for values is
 NumPy on the same formula, and for derivatives the written-out text's own
 gradient (checked against sympy elsewhere).
 """
+import warnings
+
 import numpy as np
 import pytest
 import sympy
@@ -203,3 +205,27 @@ def test_missing_and_unknown_values_are_named_as_the_user_writes_them():
         g.at(**{"x[0]": 1.0, "b": 2.0})
     with pytest.raises(GraphError, match=r"unknown input\(s\) q \(inputs: x, b"):
         g.at(x=[1.0, 2.0, 3.0], b=1.0, q=2.0)
+
+
+def test_the_graphs_own_input_names_are_wrt_names_for_their_elements():
+    """``wrt=graph.inputs`` (an element's node name, ``x_0``) means that element: its label ``x[0]``."""
+    graph = sg.parse("sum(x[i]^2, i, 0, 3) + y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gradient = sg.grad(graph, wrt=list(graph.inputs))
+    assert list(gradient) == ["x[0]", "x[1]", "x[2]", "x[3]", "y"]
+    assert str(gradient["x[2]"]) == "2*x[2]"
+    with pytest.raises(sg.GraphError, match=r"twice: 'x\[1\]', 'x\[1\]'"):
+        sg.grad(graph, wrt=[graph.inputs[1], "x[1]"])
+
+
+def test_absent_wrt_names_are_counted_not_listed_and_unused_elements_are_quiet():
+    graph = sg.parse("sum(x[i]^2, i, 0, 3)", x=20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # elements the function does not use are within x's extent: no warning
+        assert len(sg.grad(graph, wrt=[f"x[{i}]" for i in range(20_000)])) == 20_000
+    with pytest.warns(sg.UnusedWrtWarning) as caught:
+        sg.grad(graph, wrt=["x[20000]", "z"] + [f"w{k}" for k in range(40)])
+    message = str(caught[0].message)
+    assert "'x[20000]'" in message and "(22 more)" in message and "'w39'" not in message
+    assert "inputs: x[0], x[1]" in message and "x_0" not in message

@@ -66,16 +66,27 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     for w in names:
         if not isinstance(w, str):
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {w!r}")
-    if graph.indexed:  # "x" names every x[j], in index order
-        names = [label for w in names for label in (element_labels(graph, w) if w in graph.indexed else (w,))]
+    if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.inputs) its label
+        label_of = dict(zip(graph.inputs, graph.input_labels))
+        names = [label for w in names for label in (
+            element_labels(graph, w) if w in graph.indexed else (label_of.get(w, w),))]
     if len(set(names)) != len(names):
-        raise GraphError(f"wrt lists a name twice: {names}")
+        raise GraphError(f"wrt lists a name twice: {_shown(names)}")
     known = graph.user_names
-    absent = [w for w in names if w not in known and not _is_element(graph, w)]
+    absent = [w for w in names if w not in known]
+    if absent and graph.indexed:
+        elements = _element_labels(graph, absent)
+        absent = [w for w in absent if w not in elements]
     if absent and not allow_unused:
-        closest = {w: match[0] for w in absent if (match := difflib.get_close_matches(w, sorted(known), n=1))}
-        warnings.warn(UnusedWrtWarning(absent, graph.inputs, closest), stacklevel=stacklevel)
+        closest = {w: match[0] for w in absent[:20] if (match := difflib.get_close_matches(w, sorted(known), n=1))}
+        warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=stacklevel)
     return names
+
+
+def _shown(names: Sequence[str], most: int = 20) -> str:
+    """The first ``most`` names, and how many more: a message stays short whatever the list."""
+    more = f", ... ({len(names) - most:,} more)" if len(names) > most else ""
+    return ", ".join(map(repr, names[:most])) + more
 
 
 def element_labels(graph: Graph, name: str) -> list[str]:
@@ -87,13 +98,11 @@ def element_labels(graph: Graph, name: str) -> list[str]:
     return [known.label(index) for index in np.ndindex(*known.shape)]
 
 
-def _is_element(graph: Graph, label: str) -> bool:
-    """True for the label of an element of an indexed input within its extent (``x[3]`` when x has 5)."""
-    base, _, rest = label.partition("[")
-    known = graph.indexed.get(base)
-    if known is None or not rest.endswith("]"):
-        return False
-    return label in {known.label(index) for index in np.ndindex(*known.shape)}
+def _element_labels(graph: Graph, labels: Sequence[str]) -> set[str]:
+    """The labels of every element, within its extent, of the indexed inputs ``labels`` name (``x[3]`` when x
+    has 5 elements and the function uses only some): each input's labels made once, however many are asked."""
+    bases = {label.partition("[")[0] for label in labels if label.endswith("]")}
+    return {label for base in bases & graph.indexed.keys() for label in element_labels(graph, base)}
 
 
 def default_wrt(graph: Graph) -> list[str]:
