@@ -95,6 +95,8 @@ def element_labels(graph: Graph, name: str) -> list[str]:
     Every index of its extent counts, also one the function never uses (its derivative is 0).
     """
     known = graph.indexed[name]
+    if len(known.shape) == 1:  # the common case, one f-string each (np.ndindex yields a tuple per element)
+        return [f"{name}[{k}]" for k in range(known.shape[0])]
     return [known.label(index) for index in np.ndindex(*known.shape)]
 
 
@@ -111,10 +113,10 @@ def default_wrt(graph: Graph) -> list[str]:
         return list(graph.inputs)
     names, done = [], set()
     base_of = {node: name for name, known in graph.indexed.items() for node in known.nodes.values()}
-    for node, label in zip(graph.inputs, graph.input_labels):
+    for node in graph.inputs:
         base = base_of.get(node)
-        if base is None:
-            names.append(label)
+        if base is None:  # a plain input: its node's name is its label
+            names.append(node)
         elif base not in done:
             done.add(base)
             names.extend(element_labels(graph, base))
