@@ -45,7 +45,7 @@ from sympy.printing.precedence import PRECEDENCE
 from . import ops
 from .errors import FunctionDefinitionError, ParseError
 from .frontend.parse import parse
-from .frontend.tokens import tokenize
+from .frontend.tokens import scan
 from .ir.graph import Graph
 from .names import is_identifier
 
@@ -120,9 +120,10 @@ class UserFunction:
             raise ParseError(f"{self._which(k)}: {error.reason}", error.text, error.position) from None
         unknown = [x for x in graph.inputs if x not in self.args]
         if unknown:
-            position = next(t.pos for t in tokenize(text) if t.kind == "name" and t.text == unknown[0])
+            tokens = scan(text)
             raise ParseError(f"{self._which(k)} uses {unknown[0]!r}, which is not an argument "
-                             f"({', '.join(self.args)}) nor a function", text, position)
+                             f"({', '.join(self.args)}) nor a function", tokens.text,
+                             tokens.pos(tokens.texts.index(unknown[0])))
         return graph
 
     def _rule(self, k: int) -> Callable[..., Any]:

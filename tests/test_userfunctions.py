@@ -434,6 +434,12 @@ def test_derivative_errors_say_which_derivative_and_where(define):
     assert info.value.position == 8
 
 
+def test_a_derivative_with_carriage_returns_reports_its_line(define):
+    with pytest.raises(ParseError, match=r"uses 'w'.*\(at line 2, column 7\)") as info:
+        define("f2", numpy=np_scaled, derivatives=["exp(v)", "t = u\rt*exp(w)"], args=["u", "v"])
+    assert (info.value.line, info.value.column) == (2, 7)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(name="soft sign"), "must be an identifier"),
     (dict(name="2f"), "must be an identifier"),

@@ -94,9 +94,9 @@ class _Parser(Calls, Reductions):
     """
 
     def __init__(self, text: str, builder: GraphBuilder):
-        self.text = text
         self.builder = builder
         self.tokens = scan(text)
+        self.text = self.tokens.text  # line breaks normalised: every error's line and column read this text
         self.toks = self.tokens.texts
         self.i = 0
         #: this text's assignments: name -> ref (each text of a list has its own scope)
