@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .ops import ARITHMETIC, COMMUTATIVE, OPS, op
+from .ops import ARITHMETIC, COMMUTATIVE, OPS, USER, op, user_result
 
 _Integer, _Float = sympy.Integer, sympy.Float
 
@@ -242,7 +242,10 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     if folded is not None:
         return folded
     with np.errstate(all="ignore"):
-        number = OPS[name].numeric(*map(constant_value, args))
+        values = tuple(map(constant_value, args))
+        number = OPS[name].numeric(*values)
+    if name in USER:
+        number = user_result(name, number, *values)
     if not math.isfinite(number) or any(isinstance(a, sympy.Float) for a in args):
         return as_sympy_value(number)
     rational = all(isinstance(a, sympy.Rational) for a in args)

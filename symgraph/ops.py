@@ -29,7 +29,7 @@ import numpy as np
 import sympy
 from sympy.codegen import cfunctions
 
-from .errors import UnsupportedOpError
+from .errors import FunctionDefinitionError, UnsupportedOpError
 from .forms import cbrt, np_erf, np_erfc, np_logb, roundeven
 
 
@@ -373,6 +373,50 @@ def register(row: Op) -> None:
     FUNCTIONS[row.name] = None
     if isinstance(row.sympy, type):
         SYMPY_FUNCTIONS[row.sympy] = row.name
+
+
+def user_result(name: str, value: Any, *args: Any) -> Any:
+    """``value``, what the registered function ``name`` returned on ``args``, once it is real numbers of their shape.
+
+    Every evaluator takes a registered function's result through this check
+    (the interpreter, constants, ``evalf``, generated NumPy code), not
+    through a wrapper of the callable: numba compiles that callable and
+    standalone source imports it as it is.  Why: a callable that returns a
+    list, a string, or an array of another shape -- ``np.sum(x)``, a number
+    for a whole batch -- otherwise fails later in NumPy's words, or
+    broadcasts into wrong numbers without a word.  Costs nothing for
+    programs without registered functions (no call is made).
+    """
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if dtype is None and value.__class__ in (float, int, bool):
+        shape, dtype = (), np.dtype(type(value))
+    if dtype is not None and getattr(dtype, "kind", None) in ("f", "i", "u", "b") and shape is not None:
+        for a in args:  # the common case: every argument of the result's shape
+            if getattr(a, "shape", ()) != shape:
+                break
+        else:
+            return value
+        if shape == np.broadcast_shapes(*map(np.shape, args)):
+            return value
+    raise wrong_result(name, _described(value), np.broadcast_shapes(*map(np.shape, args)))
+
+
+def wrong_result(name: str, returned: str, expected: tuple) -> FunctionDefinitionError:
+    """The error for a registered function whose callable returned ``returned`` where ``expected`` was due."""
+    want = "one real number (its arguments are single numbers)" if expected == () else \
+        f"real numbers in an array of shape {expected} (its arguments' broadcast shape)"
+    return FunctionDefinitionError(
+        f"the registered function {name!r} returned {returned} where {want} was expected: its numpy= "
+        "callable must compute element by element and return a real number or array of its arguments' shape")
+
+
+def _described(value: Any) -> str:
+    """A short description of a wrong result: its type, and its shape and dtype when it has them."""
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if shape is not None and dtype is not None:
+        return f"{'an array' if shape else 'a number'} of shape {tuple(shape)} and dtype {dtype}"
+    text = repr(value)
+    return f"a {type(value).__name__} ({text[:40]}{'...' if len(text) > 40 else ''})"
 
 
 def unregister(name: str) -> None:

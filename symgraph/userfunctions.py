@@ -45,7 +45,7 @@ from sympy.printing.precedence import PRECEDENCE
 from . import ops
 from .errors import FunctionDefinitionError, ParseError
 from .frontend.parse import parse
-from .frontend.tokens import tokenize
+from .frontend.tokens import scan
 from .ir.graph import Graph
 from .names import is_identifier
 
@@ -120,9 +120,10 @@ class UserFunction:
             raise ParseError(f"{self._which(k)}: {error.reason}", error.text, error.position) from None
         unknown = [x for x in graph.inputs if x not in self.args]
         if unknown:
-            position = next(t.pos for t in tokenize(text) if t.kind == "name" and t.text == unknown[0])
+            tokens = scan(text)
             raise ParseError(f"{self._which(k)} uses {unknown[0]!r}, which is not an argument "
-                             f"({', '.join(self.args)}) nor a function", text, position)
+                             f"({', '.join(self.args)}) nor a function", tokens.text,
+                             tokens.pos(tokens.texts.index(unknown[0])))
         return graph
 
     def _rule(self, k: int) -> Callable[..., Any]:
@@ -156,8 +157,9 @@ class UserFunction:
         """The callable's value at numeric sympy ``arguments`` as a Float, else None (``evalf``)."""
         if not all(a.is_Number for a in arguments):
             return None
+        values = tuple(np.float64(float(a)) for a in arguments)
         with np.errstate(all="ignore"):
-            value = float(self.numpy(*(np.float64(float(a)) for a in arguments)))
+            value = float(ops.user_result(self.name, self.numpy(*values), *values))
         return sympy.Float(value)
 
 
@@ -233,7 +235,8 @@ def function(name: str, numpy: Callable, derivatives: Sequence[str], args: Seque
         An identifier that is no built-in function and no grammar word.
         Registering a name again replaces the function.
     numpy : callable
-        Computes the function on NumPy arrays (and on single float64 values);
+        Computes the function on NumPy arrays (and on single float64 values),
+        element by element: real numbers of the arguments' broadcast shape;
         with ``backend="numba"`` it is compiled by numba.
     derivatives : list of str
         One text per argument: the partial derivative with respect to it,
@@ -253,7 +256,10 @@ def function(name: str, numpy: Callable, derivatives: Sequence[str], args: Seque
     Raises
     ------
     FunctionDefinitionError
-        For a bad name, argument list, callable or number of derivatives.
+        For a bad name, argument list, callable or number of derivatives;
+        and, when a program is evaluated, for a callable that returns anything
+        but real numbers of its arguments' shape (a list, a string, a number
+        for a whole batch: :func:`symgraph.ops.user_result`).
     ParseError
         For a derivative text that does not parse or uses an unknown name
         (the message says which derivative; the position is in its text).

@@ -163,6 +163,23 @@ def test_a_byte_order_mark_some_editors_write_is_not_part_of_the_expression(tmp_
     assert status == 2 and "U+2212 (MINUS SIGN) is not allowed; expressions use plain ASCII (write '-')" in err
 
 
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"], ids=["CR", "CRLF"])
+def test_carriage_return_line_ends_from_a_file_and_stdin(tmp_path, capsys, monkeypatch, line_end):
+    path = tmp_path / "cr.txt"
+    path.write_bytes(line_end.join(["c = a + b", "e = c * b", ""]).encode())
+    assert call(capsys, "grad", f"@{path}", "--wrt", "a")[:2] == (0, "de/da = b\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(line_end.join(["c = a + b", "e = c * b"]), newline=""))
+    assert call(capsys, "grad", "-", "--wrt", "a")[:2] == (0, "de/da = b\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(line_end.join(["c = a + b", "e = c +* b"]), newline=""))
+    status, _, err = call(capsys, "grad", "-")
+    assert status == 2 and "(at line 2, column 8)" in err and "  e = c +* b\n         ^" in err
+
+
+def test_carriage_returns_through_the_command(tmp_path):
+    status, out, err = run("grad", "-", "--wrt", "a", stdin="c = a + b\re = c * b\r")
+    assert (status, out) == (0, "de/da = b\n"), err
+
+
 def test_stdin_subprocess():
     status, out, err = run("grad", "-", "--at", "x=3", stdin="y = x^3\n")
     assert status == 0, err

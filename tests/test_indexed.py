@@ -115,7 +115,7 @@ def test_latex_and_names_of_elements():
     ("sum(x[i], i, 0, n)", {}, 16, "'n' is not a size or an index"),
     ("sum(x[i], i, 0)", {}, 0, "takes four arguments"),
     ("sum(x[i], 2, 0, 3)", {}, 10, "must be the index's name"),
-    ("y = 1; sum(x[y], y, 0, 3)", {}, 17, "the index 'y' of sum() is already a name"),
+    ("y = 1; sum(x[y], y, 0, 3)", {}, 17, "the index 'y' of sum() is also a name this text assigns (line 1, column 1)"),
     ("sum(x[i] > 0, i, 0, 3)", {}, 4, "is a condition"),
     ("x[0] + x", {}, 7, "either indexed or not"),
     ("x + x[0]", {}, 4, "either indexed or not"),
@@ -139,6 +139,56 @@ def test_bad_indices_and_reductions_are_parse_errors(text, sizes, position, mess
         sg.parse(text, **sizes)
     assert message in str(info.value)
     assert info.value.position == position, str(info.value)
+
+
+#: an index named like another name of its text, the other use first and then the reduction first: each pair
+#: is refused with one message, at the reduction's index (the index is bound only inside its reduction)
+CLASHES = [
+    ("i + sum(x[i], i, 0, 2)", "sum(x[i], i, 0, 2) + i", "an input"),
+    ("i*sum(x[i]*i, i, 0, 2)", "sum(x[i]*i, i, 0, 2)*i", "an input"),
+    ("y = i + 1\nsum(x[i], i, 0, 2) + y", "y = sum(x[i], i, 0, 2)\ny + i", "an input"),
+    ("j + sum(sum(W[i, j], j, 0, 1), i, 0, 1)", "sum(sum(W[i, j], j, 0, 1), i, 0, 1) + j", "an input"),
+    ("i + sum(sum(W[i, j], j, 0, 1), i, 0, 1)", "sum(sum(W[i, j], j, 0, 1), i, 0, 1) + i", "an input"),
+    ("sum(i[0] + x[j], j, 0, 1) + sum(x[i], i, 0, 1)", "sum(x[i], i, 0, 1) + sum(i[0] + x[j], j, 0, 1)", "an input"),
+    ("i = a\ns = sum(x[i], i, 0, 2)\ns + i", "s = sum(x[i], i, 0, 2)\ni = a\ns + i", "a name this text assigns"),
+    ("i(u) = 2*u\nsum(x[i], i, 0, 2)", "s = sum(x[i], i, 0, 2)\ni(u) = 2*u\ni(s)", "a function this text defines"),
+]
+
+
+@pytest.mark.parametrize("first, then, what", CLASHES)
+def test_an_index_named_like_another_name_is_refused_whichever_comes_first(first, then, what):
+    messages = []
+    for text in (first, then):
+        with pytest.raises(ParseError) as info:
+            sg.parse(text)
+        error = info.value
+        index = error.reason.split("'")[1]
+        assert error.text[error.position] == index and error.text[error.position + 1] == ","  # the sum's index
+        other = error.reason.split("(line ")[1].split(")")[0]
+        line, column = (int(v) for v in other.split(", column "))
+        assert text.split("\n")[line - 1][column - 1] == index  # the other use, where it is said to be
+        messages.append(error.reason.split(" (line ")[0])
+    assert messages[0] == messages[1]
+    assert messages[0] == f"the index {index!r} of sum() is also {what}"
+
+
+def test_an_index_is_its_own_name_only_inside_its_reduction():
+    """Side by side reductions share an index, and other texts of a list have their own names."""
+    x, y = sympy.IndexedBase("x"), sympy.IndexedBase("y")
+    i = sympy.Symbol("i", integer=True)
+    g = sg.parse("sum(x[i], i, 0, 2) + sum(i*y[i], i, 0, 2) + prod(x[i] + 1, i, 0, 1)")
+    want = sympy.Sum(x[i], (i, 0, 2)).doit() + sympy.Sum(i * y[i], (i, 0, 2)).doit() + \
+        sympy.Product(x[i] + 1, (i, 0, 1)).doit()
+    assert sympy.expand(g.expr() - want) == 0
+    both = sg.parse(["i*2", "sum(x[i], i, 0, 1)"])
+    assert [both.expr(out) for out in both.outputs] == [2 * sympy.Symbol("i"), x[0] + x[1]]
+    for text in ("f(u) = u*i\nsum(f(x[i]), i, 0, 2)", "f(u) = u*i\ni + sum(f(x[i]), i, 0, 2)"):
+        with pytest.raises(ParseError, match=r"the index 'i' of sum\(\) is also an input"):
+            sg.parse(text)
+    with pytest.raises(ParseError, match=r"the index 'n' of sum\(\) is also a size bound by keyword \(n=3\)"):
+        sg.parse("sum(x[n], n, 0, 2)", n=3)
+    with pytest.raises(ParseError, match=r"'i' of sum\(\) is also the index of an enclosing sum\(\) \(line 1, column 25\)"):
+        sg.parse("sum(sum(x[i], i, 0, 1), i, 0, 1)")
 
 
 @pytest.mark.parametrize("size", [-1, 2.5, "3", True, (2, -1)])

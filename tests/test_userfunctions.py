@@ -300,6 +300,91 @@ def test_standalone_source_says_why_a_lambda_cannot_be_imported(define):
         program.source(standalone=True)
 
 
+# --------------------------------------------------------------------------- wrong results
+
+#: callables that break the contract (real numbers of the arguments' shape) -> what the error says they
+#: returned at a point and on a batch of 3 (None: right at a point)
+WRONG = {
+    "list": (lambda x: [x, x], r"a list \(", r"a list \("),
+    "string": (lambda x: "abc", r"a str \('abc'\)", r"a str \('abc'\)"),
+    "batch sum": (np.sum, None, r"a number of shape \(\) and dtype float64"),
+    "stacked": (lambda x: np.stack([x, x]), r"an array of shape \(2,\) and dtype float64",
+                r"an array of shape \(2, 3\) and dtype float64"),
+    "complex": (lambda x: x + 1j, r"a number of shape \(\) and dtype complex128",
+                r"an array of shape \(3,\) and dtype complex128"),
+}
+BATCH = np.array([0.5, -1.0, 2.0])
+
+
+def _evaluators(text):
+    """Every way a program computes on a batch: the interpreter, NumPy code, the VM's NumPy fallback."""
+    return {
+        "graph": lambda: sg.parse(text).evaluate(a=BATCH),
+        "program": lambda: sg.grad(text, wrt=["a"]).program.evaluate(a=BATCH),
+        "numpy": lambda: sg.lambdify(text)(BATCH),
+        "vm": lambda: sg.lambdify(text, backend="vm")(BATCH),
+        "gradient": lambda: sg.grad(text, wrt=["a"]).lambdify()(BATCH),
+    }
+
+
+@pytest.mark.parametrize("kind", [k for k in WRONG if WRONG[k][1]])
+def test_a_wrong_result_at_a_point_is_a_clear_error(define, kind):
+    function, said, _ = WRONG[kind]
+    define("bad", numpy=function, derivatives=["1"])
+    calls = {".at": lambda: sg.grad("bad(a)*a", wrt=["a"]).at(a=2.0),
+             "point": lambda: sg.lambdify("bad(a)*a")(2.0),
+             "constant": lambda: sg.parse("bad(2)*a").expr(),  # the number a closed form's constant takes
+             "evalf": lambda: ops.USER["bad"].sympy(2).evalf()}
+    for where, call in calls.items():
+        with pytest.raises(FunctionDefinitionError, match="registered function 'bad' returned " + said
+                           + r".* where one real number \(its arguments are single numbers\) was expected"):
+            call()
+
+
+@pytest.mark.parametrize("kind", list(WRONG))
+def test_a_wrong_result_on_a_batch_is_a_clear_error(define, kind):
+    function, _, said = WRONG[kind]
+    define("bad", numpy=function, derivatives=["1"])
+    for where, call in _evaluators("bad(a)*a + 1").items():
+        with pytest.raises(FunctionDefinitionError, match="registered function 'bad' returned " + said
+                           + r".* where real numbers in an array of shape \(3,\) \(its arguments' broadcast shape\)"):
+            call()
+
+
+def test_standalone_source_checks_the_result(define, tmp_path, monkeypatch):
+    (tmp_path / "ufmod_wrong.py").write_text("import numpy as np\n\ndef total(x):\n    return np.sum(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("ufmod_wrong")
+    define("total", numpy=module.total, derivatives=["1"])
+    namespace = {}
+    exec(compile(sg.grad("total(a)*a", wrt=["a"]).program.source(standalone=True), "standalone", "exec"), namespace)
+    with pytest.raises(FunctionDefinitionError, match=r"'total' returned a number of shape \(\)"):
+        namespace["f"](BATCH)
+    sys.modules.pop("ufmod_wrong", None)
+
+
+def test_numba_checks_the_type_of_the_compiled_result(define):
+    pytest.importorskip("numba")
+    define("pair", numpy=lambda x: (x, x), derivatives=["1"])
+    with pytest.raises(FunctionDefinitionError, match=r"'pair' returned UniTuple\(float64 x 2\) \(numba's type"):
+        sg.lambdify("pair(a) + a", backend="numba")
+
+
+def test_results_of_the_arguments_shape_are_taken(define):
+    """Numbers of the arguments' broadcast shape pass: Python and NumPy scalars, ints, bools, broadcast arguments."""
+    define("one", numpy=lambda x: 1.0 if np.ndim(x) == 0 else np.ones_like(x), derivatives=["0"])
+    define("count", numpy=lambda x: (x > 0).astype(np.int64), derivatives=["0"])
+    define("wide", numpy=lambda u, v: u + v, derivatives=["1", "1"], args=["u", "v"])
+    text = "one(a) + count(a) + wide(a, b) + one(2)"
+    want = [2.0 + (x > 0) + x + 3.0 for x in BATCH]
+    for backend in ("numpy", "vm"):
+        np.testing.assert_allclose(sg.lambdify(text, backend=backend)(BATCH, 3.0), want)
+        assert float(sg.lambdify(text, backend=backend)(0.5, 3.0)) == want[0]
+    graph = sg.parse(text)
+    np.testing.assert_allclose(graph.evaluate(a=BATCH, b=3.0)[graph.output], want)
+    assert sg.grad(text, wrt=["a", "b"]).at(a=0.5, b=3.0) == {"a": 1.0, "b": 1.0}
+
+
 # --------------------------------------------------------------------------- registry
 
 def test_reregistering_replaces_and_remove_unregisters(define):
@@ -347,6 +432,12 @@ def test_derivative_errors_say_which_derivative_and_where(define):
     with pytest.raises(ParseError, match=r"derivative 1 of f1\(x\) \(d/dx\): .*operand is missing") as info:
         define("f1", numpy=np.sin, derivatives=["cos(x) +"])
     assert info.value.position == 8
+
+
+def test_a_derivative_with_carriage_returns_reports_its_line(define):
+    with pytest.raises(ParseError, match=r"uses 'w'.*\(at line 2, column 7\)") as info:
+        define("f2", numpy=np_scaled, derivatives=["exp(v)", "t = u\rt*exp(w)"], args=["u", "v"])
+    assert (info.value.line, info.value.column) == (2, 7)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -183,6 +183,10 @@ def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
             f"backend='numba' cannot compile the registered function {op!r}: numba cannot compile its callable "
             f"{getattr(function, '__qualname__', function)!r} for float64 arguments ({said}); "
             "use backend='numpy', or register a callable numba can compile") from error
+    returned = compiled.overloads[(numba.float64,) * arity].signature.return_type
+    if not isinstance(returned, (numba.types.Float, numba.types.Integer, numba.types.Boolean)):
+        # the kernel calls it on single float64 values: checked once here, by type (ops.user_result's rule)
+        raise ops.wrong_result(op, f"{returned} (numba's type of its result)", ())
     return compiled
 
 

@@ -2,7 +2,9 @@
 
 * **The helpers generated NumPy code calls**: :func:`prepare` converts a
   call's inputs (array namespace, working dtype, broadcast shape) and
-  :func:`fit` turns the values computed into fresh result arrays.  Saved
+  :func:`fit` turns the values computed into fresh result arrays;
+  :func:`user_result` (from :mod:`symgraph.ops`, which the interpreter
+  shares) checks what a registered function returned.  Saved
   standalone source imports them from here (and older saved modules from
   :mod:`symgraph.codegen`, which re-exports them).
 * **One dtype rule**, :func:`working_dtype`, for every backend.
@@ -44,7 +46,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from ..binding import Binder, real_value
-from ..errors import GraphError
+from ..errors import FunctionDefinitionError, GraphError
+from ..ops import user_result  # noqa: F401 - generated NumPy code imports it from here
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
@@ -173,7 +176,8 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     is bitwise what a one-point array gives (a property test checks every op
     of the table), several times faster than one-point arrays.  A result that
     is inf or nan is redone on arrays, for NumPy's warnings; so is anything
-    the fast path refuses.  One difference remains: an inf or nan inside the
+    the fast path refuses, except a registered function's wrong result
+    (:func:`user_result`), which is reported for the point called.  One difference remains: an inf or nan inside the
     program that a later operation makes finite again (``1/(1e200*1e200)``)
     gives the same value without NumPy's warning.
     """
@@ -185,6 +189,8 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
         try:
             with np.errstate(all="ignore"):
                 return fast(*args)
+        except FunctionDefinitionError:  # a registered function's wrong result: said of the point called
+            raise
         except (ArithmeticError, TypeError, ValueError):
             return exact(*args)
     return kernel

@@ -110,6 +110,9 @@ class Calls:
             self.fail(f"cannot define {name!r}: it is a built-in name", k)
         if name in self.definitions or name in self.scope or name in self.inputs_used:
             self.fail(f"{name!r} is already a name in this text; a definition needs a new one", k)
+        if name in self.indices:
+            self.index_clash(name, "a function this text defines", (self.tokens, k))
+        self.declared[name] = ("a function this text defines", self.tokens, k)
         params: list[str] = []
         self.i += 2  # the name and '('
         while True:
@@ -152,6 +155,7 @@ class Calls:
         body.integer_only, body.sizes = self.integer_only, self.sizes
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
+        body.declared, body.indices = self.declared, self.indices
         body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope
         group = self.builder.begin_group(name)  # the nodes this call makes, for drawings to box
         ref, _ = body.expression()

@@ -94,15 +94,20 @@ class _Parser(Calls, Reductions):
     """
 
     def __init__(self, text: str, builder: GraphBuilder):
-        self.text = text
         self.builder = builder
         self.tokens = scan(text)
+        self.text = self.tokens.text  # line breaks normalised: every error's line and column read this text
         self.toks = self.tokens.texts
         self.i = 0
         #: this text's assignments: name -> ref (each text of a list has its own scope)
         self.scope: dict[str, object] = {}
         #: names this text used as inputs -> where first used: (the Tokens, token index)
         self.inputs_used: dict[str, tuple] = {}
+        #: names this text assigns or defines -> (what it is, the Tokens, token index); and the index names
+        #: of its reductions -> (the reduction's word, the Tokens, token index of the latest binding).  An
+        #: index may name no other thing in its text, whichever comes first (Reductions.index_clash)
+        self.declared: dict[str, tuple] = {}
+        self.indices: dict[str, tuple] = {}
         #: names this parser resolved to inputs, and the names its statements assigned -> their refs: what
         #: such a name stands for never changes here (assigning it again, or after using it as an input,
         #: is an error), so its next use is one lookup.  Sub-parsers start their own (a reduction's
@@ -153,6 +158,7 @@ class _Parser(Calls, Reductions):
                 self.define(k)
             elif kind(t) == "name" and self.peek(1) == "=":
                 name = self.target = self.assignment_target(k)
+                self.declared.setdefault(name, ("a name this text assigns", self.tokens, k))
                 self.i += 2
                 ref, stop = self.expression()
                 self.result_at = k
@@ -186,6 +192,8 @@ class _Parser(Calls, Reductions):
             self.fail(f"{name!r} is a size bound by keyword ({name}={self.sizes[name]}); it cannot be assigned", k)
         if name in self.scope:
             self.fail(f"{name!r} is assigned twice", k)
+        if name in self.indices:
+            self.index_clash(name, "a name this text assigns", (self.tokens, k))
         if name in self.inputs_used:
             tokens, at = self.inputs_used[name]
             line, column = line_column(self.text, tokens.pos(at))
@@ -407,6 +415,8 @@ class _Parser(Calls, Reductions):
             if word != self.target and word not in self.caller_scope and not self.integer_only:
                 if word not in self.inputs_used:
                     self.inputs_used[word] = (self.tokens, i)
+                    if word in self.indices:
+                        self.index_clash(word, "an input", (self.tokens, i))
                 try:
                     node = self.builder.input(word)
                 except GraphError as e:
@@ -441,6 +451,8 @@ class _Parser(Calls, Reductions):
                       f"(To multiply write {word}*(...))", i)
         if word == self.target:
             self.fail(f"{word!r} is used on the right-hand side of its own assignment", i)
+        if word in self.caller_scope and word in self.indices and word not in self.declared:
+            self.index_clash(word, f"an input of {self.defining}()", (self.tokens, i))  # called inside the reduction
         if word in self.caller_scope:
             self.fail(f"the body of {self.defining}() uses {word!r}, which is assigned after the definition "
                       "(a definition sees its parameters and the names assigned before it)", i)

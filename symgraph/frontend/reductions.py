@@ -8,14 +8,16 @@ with the index bound to that integer, in time linear in the number of terms.
 Indices, bounds and sizes are integer arithmetic on constants: sizes bound
 by keyword (``sg.grad(text, n=1000)``, ``--size n=1000``), the indices of the
 enclosing reductions and numbers; they are folded by the builder, so
-``x[i+1]`` is the input ``x[4]`` at i = 3.  The parser
-(:mod:`symgraph.frontend.parse`) mixes these methods in.
+``x[i+1]`` is the input ``x[4]`` at i = 3.  An index is bound only inside
+its reduction and names nothing else in its text (:meth:`Reductions.index_clash`),
+checked at the reduction and at every other naming, so the order they come
+in does not matter.  The parser (:mod:`symgraph.frontend.parse`) mixes these methods in.
 """
 from __future__ import annotations
 
 import sympy
 
-from ..errors import GraphError
+from ..errors import GraphError, ParseError, line_column
 from .tokens import kind
 
 #: reductions expand into at most this many terms (each term is at least one node)
@@ -60,6 +62,7 @@ class Reductions:
         sub.tokens = self.tokens.slice(start, stop)
         sub.toks, sub.known = sub.tokens.texts, {}
         sub.scope, sub.definitions, sub.inputs_used = scope, self.definitions, self.inputs_used
+        sub.declared, sub.indices = self.declared, self.indices
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
         if sub.nesting > MAX_REDUCTION_NESTING:
@@ -113,7 +116,10 @@ class Reductions:
         word = self.toks[k]
         close, commas = self._matching(k + 1, word)
         spans = tuple(zip([k + 2, *(c + 1 for c in commas)], [*commas, close]))
-        self.inputs_used.setdefault(word, (self.tokens, k))
+        if word not in self.inputs_used:
+            self.inputs_used[word] = (self.tokens, k)
+            if word in self.indices:
+                self.index_clash(word, "an input", (self.tokens, k))
         recording = getattr(self.builder, "record_element", None)
         if recording is not None:  # a term being recorded for replay: remember where the indices are
             recording(word, spans, k, self)
@@ -157,8 +163,18 @@ class Reductions:
         index = self.toks[name_at]
         if commas[1] != name_at + 1 or kind(index) != "name":
             self.fail(f"the second argument of {word}() must be the index's name, such as i", name_at)
-        if index in self.scope or index in self.inputs_used or index in self.definitions:
-            self.fail(f"the index {index!r} of {word}() is already a name here; choose another", name_at)
+        enclosing = self.indices.get(index) if index in self.scope else None
+        self.indices[index] = (word, self.tokens, name_at)  # before the check: the error points here
+        if index in self.sizes:
+            self.index_clash(index, f"a size bound by keyword ({index}={self.sizes[index]!r})")
+        elif enclosing is not None:
+            self.index_clash(index, f"the index of an enclosing {enclosing[0]}()", enclosing[1:])
+        elif index in self.declared:
+            self.index_clash(index, self.declared[index][0], self.declared[index][1:])
+        elif index in self.inputs_used:
+            self.index_clash(index, "an input", self.inputs_used[index])
+        elif index in self.scope:
+            self.index_clash(index, f"a parameter of {self.defining}()")
         lo = self.integer(commas[1] + 1, commas[2], f"the first value of {index} in {word}()")
         hi = self.integer(commas[2] + 1, close, f"the last value of {index} in {word}()")
         if hi - lo + 1 > MAX_TERMS:
@@ -194,6 +210,24 @@ class Reductions:
                     self.fail(str(e), k)
         values.append(empty if acc is None else acc)
         self.i = close + 1  # past the ')'
+
+    def index_clash(self, index: str, what: str, where: tuple | None = None):
+        """Raise the ParseError for an index that also names ``what`` (at ``(Tokens, token index)``) in the text.
+
+        An index is bound only inside its reduction, so an input (or an
+        assigned name, a function, a size) of the same name elsewhere in the
+        text would be two things under one name: ``i + sum(x[i], i, 0, 2)``
+        reads as if the outer ``i`` took part in the sum.  Refused whichever
+        comes first, at the reduction's index, so the message does not depend
+        on the order; two reductions side by side may share an index.
+        """
+        word, tokens, at = self.indices[index]
+        said = ""
+        if where is not None:
+            line, column = line_column(self.text, where[0].pos(where[1]))
+            said = f" (line {line}, column {column})"
+        raise ParseError(f"the index {index!r} of {word}() is also {what}{said}; an index is bound only inside "
+                         f"its {word}(): choose another name for it", self.text, tokens.pos(at))
 
     def _replayable(self, body: tuple[int, int], index: str) -> bool:
         """True when the term's builder calls are the same for every index value but the elements' indices:

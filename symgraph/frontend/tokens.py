@@ -9,6 +9,13 @@ no per-token object is made.  That is the cost that dominated long texts (a
 character (:func:`kind`), and positions, which only error messages need,
 are found on the first request (:meth:`Tokens.pos`).
 
+Line breaks are normalised once, here, where text enters the parser:
+``\\r\\n`` (Windows) and a lone ``\\r`` (old Mac) become ``\\n``, and the
+parser, its errors' line and column (:func:`symgraph.errors.line_column`)
+and their caret excerpts all read that text (:attr:`Tokens.text`), so no
+other place needs to know the three conventions.  A ``\\r`` used to be
+blank space, which ran the lines of a ``\\r`` text into one.
+
 Every token the pattern can produce is checked once per distinct text (a
 set of the texts: a few thousand even in a long text); a character that
 starts no token, or a number running into a name, is a
@@ -20,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
 import sympy
 
@@ -61,7 +68,7 @@ LOOKALIKES = {
 #: that wrongly follows it, if any, so that the check below sees it --, any other character (one
 #: outside the grammar), or the empty end of the text, which is the end token.  The alternatives
 #: start with different characters, most frequent first; no nested repetition: linear on any text.
-_SCAN = re.compile(r"[ \t\r]*(?:#[^\n]*)?([A-Za-z_][A-Za-z0-9_]*|[-+/^(),\[\];\n]|\*\*?|[<>=!]=?"
+_SCAN = re.compile(r"[ \t]*(?:#[^\n]*)?([A-Za-z_][A-Za-z0-9_]*|[-+/^(),\[\];\n]|\*\*?|[<>=!]=?"
                    r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z_.]?|[\s\S]|\Z)")
 #: the token texts that are neither names nor numbers: operators, separators and the end ("")
 PUNCTUATION = frozenset(["**", "<=", ">=", "==", "!=", *"-+*/^(),=<>[]", "\n", ";", ""])
@@ -80,7 +87,8 @@ class Tokens:
     """The tokens of one text, or of a stretch of another's: their texts, and their positions on request.
 
     ``texts`` ends with the end token ``""``.  A stretch (:meth:`slice`) has
-    its own end token, placed where the stretch stops in the text.
+    its own end token, placed where the stretch stops in the text.  Positions
+    are offsets into :attr:`text`, the text with its line breaks normalised.
     """
 
     __slots__ = ("texts", "_text", "_starts", "_base", "_offset", "_distinct")
@@ -88,6 +96,11 @@ class Tokens:
     def __init__(self, text: str, texts: list[str], distinct: set[str] | None = None):
         self.texts, self._text, self._starts, self._base, self._offset = texts, text, None, None, 0
         self._distinct = distinct  # the distinct token texts (scan finds them to check them)
+
+    @property
+    def text(self) -> str:
+        """The text scanned: the one given, with ``\\r\\n`` and ``\\r`` line breaks as ``\\n``."""
+        return self._text
 
     def words(self) -> set[str]:
         """What :func:`names_in` finds in the whole text, from the distinct tokens: the names, and the
@@ -119,7 +132,13 @@ class Tokens:
 
 
 def scan(text: str) -> Tokens:
-    """Split ``text`` into tokens; any character outside the grammar is a ParseError."""
+    """Split ``text`` into tokens; any character outside the grammar is a ParseError.
+
+    >>> scan("a = 1\\rb = a*2").texts
+    ['a', '=', '1', '\\n', 'b', '=', 'a', '*', '2', '']
+    """
+    if "\r" in text:  # \r\n and a lone \r are line breaks: one convention from here on
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     texts = _SCAN.findall(text)
     distinct = set(texts)
     for token in distinct.difference(PUNCTUATION):
@@ -132,18 +151,6 @@ def _valid(token: str) -> bool:
     """True for a name or a number (the tokens outside PUNCTUATION that are tokens)."""
     first = _KIND.get(token[0])
     return first == "name" or first == "num" and _NUMBER.fullmatch(token) is not None
-
-
-class Token(NamedTuple):
-    kind: str  # "num", "name", "op", "sep", "end"
-    text: str
-    pos: int
-
-
-def tokenize(text: str) -> list[Token]:
-    """The tokens with their kinds and positions (for messages that point at a token)."""
-    tokens = scan(text)
-    return [Token(kind(t), t, tokens.pos(k)) for k, t in enumerate(tokens.texts)]
 
 
 def _describe(ch: str) -> str:

@@ -41,8 +41,9 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterabl
     exception, with NumPy's warning -- except in the rows that only feed a
     branch of ``where`` on the way to ``results`` (:func:`branch_only`), whose
     untaken values are discarded, so they are computed without warnings.
+    A registered function's result is checked (:func:`symgraph.ops.user_result`).
     """
-    value_of, table = constants.constant_value, ops.OPS
+    value_of, table, user, checked = constants.constant_value, ops.OPS, ops.USER, ops.user_result
     rows = list(rows)
     quiet = branch_only(rows, results)
     for target, op, args in rows:
@@ -56,6 +57,8 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterabl
                 env[target] = table[op].numeric(*vals)
         else:
             env[target] = table[op].numeric(*vals)
+        if user and op in user:
+            checked(op, env[target], *vals)
     return env
 
 

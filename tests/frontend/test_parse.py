@@ -610,6 +610,33 @@ def test_errors_in_multi_line_text_say_line_and_column():
         parse("x +* y")
 
 
+PROGRAM_LINES = ["# a model", "u = x*y  # the product", "", "v = (u +", "  2)", "z = u*v"]
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n", "\n\r", "\r\r\n"], ids=["CR", "CRLF", "LFCR", "CRCRLF"])
+def test_carriage_returns_end_lines(line_end):
+    """Old Mac (lone \\r) and Windows (\\r\\n) line ends are line breaks, as \\n is (a \\r was blank space)."""
+    want = parse("\n".join(PROGRAM_LINES))
+    got = parse(line_end.join(PROGRAM_LINES))
+    assert (got.inputs, got.outputs, got.expr()) == (want.inputs, want.outputs, want.expr())
+    assert parse("a = 1\rb = a*2").expr() == 2 and parse("a = 1\r\nb = a*2\r\n").expr() == 2
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"], ids=["CR", "CRLF"])
+def test_errors_after_carriage_returns_say_their_line_and_column(line_end):
+    with pytest.raises(ParseError) as info:
+        parse(line_end.join(["a = 1", "b = sin(x, 2)", "c = 3"]))
+    error = info.value
+    assert (error.line, error.column) == (2, 10)
+    assert "(at line 2, column 10)" in str(error) and "  b = sin(x, 2)\n" + " " * 11 + "^" in str(error)
+    with pytest.raises(ParseError) as info:  # a message that quotes another line's line and column
+        parse(line_end.join(["a = 1", "y = x*2", "x = y + 1"]))
+    assert "(line 2, column 5)" in info.value.reason and (info.value.line, info.value.column) == (3, 1)
+    with pytest.raises(ParseError) as info:  # a comment ends at a \r
+        parse(line_end.join(["z = 1  # one", "w = z +* 2"]))
+    assert (info.value.line, info.value.column) == (2, 8)
+
+
 @pytest.mark.parametrize("text, message", [
     ("sin(x, y)", "sin() takes exactly one argument, got 2"),
     ("sin()", "sin() takes exactly one argument, got none"),
