@@ -64,7 +64,7 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         lin.counts.sweeps += 1
         if lin.trace is not None:
             lin.trace.sweep(x)
-        tangent = tangents(lin, {x: 1})
+        tangent = tangents(lin, {x: ONE})
         # only the outputs this sweep reached: a sparse Jacobian's sweeps stay proportional to its nonzeros
         for y in (outputs if len(outputs) <= len(tangent) else [y for y in tangent if y in wanted]):
             t = tangent.get(y)
