@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -41,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 
-from run import TEXTS, _loop_product, best_of, build, variable_names  # the workloads every benchmark shares
+from run import TEXTS, _loop_product, best_of, build, variable_names, warm_vm  # the workloads every benchmark shares
 
 CASES = [("rosenbrock", 10), ("rosenbrock", 100), ("rosenbrock", 1_000), ("rosenbrock", 10_000),
          ("product", 1_000), ("mlp", 1)]
@@ -79,12 +78,9 @@ def measure_symgraph(workload: str, n: int, backend: str) -> dict:
            "batch": best_of(lambda: fn(*rows), 3, 0.2), "check": float(np.sum(vector(x)[1])),
            "check_batch": float(np.sum(np.asarray(fn(*rows))))}
     if backend == "vm":  # an optimiser's loop: as many calls as the VM takes to compile a point to native code
-        from symgraph.backends.native import break_even_calls
-        calls = break_even_calls(int(re.search(r"(\d+) instructions", vector.source).group(1)))
+        start = time.perf_counter()
+        calls = warm_vm(lambda: vector(x), vector.source, budget=10.0)
         if calls:
-            start = time.perf_counter()
-            for _ in range(calls):
-                vector(x)
             row["hot"], row["calls"], row["warm"] = best_of(lambda: vector(x)), calls, time.perf_counter() - start
     return row
 

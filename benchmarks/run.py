@@ -34,7 +34,8 @@ Evaluation tables (per workload): making a callable from the derived
 gradient, a batch of points in one call (the gradient), and one point (the
 value and the gradient: symgraph's ``value_and_grad(vector=True)``, the
 peers' functions of both), for symgraph's NumPy code, VM
-(``backend="vm"``) and numba backends and for sympy's
+(``backend="vm"``; one point after the calls that make it compile the
+point to native code, :func:`warm_vm`) and numba backends and for sympy's
 ``lambdify``, symengine's LLVM ``Lambdify``, CasADi's ``Function`` (``map``
 for batches) and JAX's ``jit``.  An end-to-end row: Rosenbrock text to a
 compiled value-and-gradient to 1,000 single-point calls, each tool in a
@@ -56,6 +57,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -464,6 +466,20 @@ EVAL_CELLS: dict[str, Callable[[str, int, int], dict]] = {
     "sympy": eval_sympy, "symengine": eval_symengine, "casadi": eval_casadi, "jax": eval_jax}
 
 
+def warm_vm(call: Callable[[], object], listing: str, budget: float = 3.0) -> int:
+    """Make the VM's one-point ``call`` as many times as it takes to compile its native tier, within ``budget``
+    seconds (:func:`symgraph.backends.native.break_even_calls`: the steady state of an optimiser's loop); the
+    number of calls, 0 when the program has none.  Without it a timing loop crosses the switch or not by chance."""
+    from symgraph.backends.native import break_even_calls
+    calls = break_even_calls(int(re.search(r"(\d+) instructions", listing).group(1)))
+    start = time.perf_counter()
+    for done in range(calls):
+        call()
+        if time.perf_counter() - start > budget:
+            return done + 1
+    return calls
+
+
 def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -> dict:
     """symgraph's compiled gradient (the NumPy backend): setup, batch and single-point seconds, peak memory."""
     import numpy as np
@@ -492,6 +508,7 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
         fast = gradient.lambdify(backend="vm")
         made = time.perf_counter() - start
         point = sg.value_and_grad(graph, wrt=gradient.wrt, vector=True, backend="vm")
+        warm_vm(lambda: point(vector), point.source)
         row["vm"] = {"setup": made, "batch": best_of(lambda: fast(*args)), "single": best_of(lambda: point(vector))}
     if gradient.program.ops <= MEMORY_MAX_OPS:
         gc.collect()
