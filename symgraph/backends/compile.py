@@ -69,7 +69,9 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     backend : {"numpy", "vm", "numba"}
         Generated NumPy code (:mod:`symgraph.backends.numpy`), the program as
         data for one compiled virtual machine (:mod:`symgraph.backends.vm`; needs
-        numba, no compile wait per function, fast single points), or one
+        numba, no compile wait per function, fast single points; a function
+        called at single points thousands of times then compiles itself to
+        native code, :mod:`symgraph.backends.native`), or one
         compiled loop over points (:mod:`symgraph.backends.numba`; needs numba).
     chunk : int, optional
         Evaluate at most ``chunk`` points at a time (:mod:`symgraph.backends.chunk`).
