@@ -30,7 +30,10 @@ and 59,994 instructions):
 Every op that is not arithmetic calls the VM's own scalar op (its
 ``_apply``, compiled as a C function), so both tiers compute every value
 the same way, bit for bit: LLVM without fast-math flags neither reorders
-nor contracts floating-point arithmetic.
+nor contracts floating-point arithmetic.  One thing neither tier fixes is
+which NaN comes out where two NaNs of opposite signs meet in an ``add`` or
+``mul`` (IEEE 754 leaves it open, and LLVM may swap the operands of either):
+such a result is NaN in both tiers, its sign bit may differ.
 """
 from __future__ import annotations
 

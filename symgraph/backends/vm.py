@@ -636,6 +636,7 @@ def data_addresses(arrays: Sequence[np.ndarray]) -> np.ndarray:
 
 
 _COMPILED: dict[str, Callable] = {}
+_COMPILE_LOCK = threading.Lock()  # held while a kernel is compiled: it replaces its helpers' globals by their compiled forms
 
 
 def _run_native(address, io):  # pragma: no cover - compiled by numba
@@ -702,11 +703,16 @@ def _kernel(name: str) -> Callable:
     the kernels a process uses keeps its first call short.
     """
     kernel = _COMPILED.get(name)
-    if kernel is None:
-        try:
-            import numba
-        except ImportError as error:
-            raise ImportError("backend='vm' needs numba: pip install numba") from error
+    if kernel is not None:
+        return kernel
+    try:
+        import numba
+    except ImportError as error:
+        raise ImportError("backend='vm' needs numba: pip install numba") from error
+    with _COMPILE_LOCK:  # threads making their first VM functions at once: one compiles, the others wait for it
+        kernel = _COMPILED.get(name)
+        if kernel is not None:
+            return kernel
         signatures = _signatures()
         options = dict(error_model="numpy", nogil=True, cache=True, boundscheck=False)
         if name in ("point", "block", "pointers") and "apply" not in _COMPILED:

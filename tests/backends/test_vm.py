@@ -1,4 +1,7 @@
 """The VM backend against the NumPy one: every op, generated programs, shapes, layouts, fallbacks, the vector path."""
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -97,6 +100,36 @@ def test_input_pointers_are_read_in_one_pass_or_through_ctypes(monkeypatch, fiel
     assert vm.data_addresses(arrays).tolist() == [a.ctypes.data for a in arrays]
     f = sg.grad("a*b + c", wrt=["a", "b", "c"]).lambdify(backend="vm")
     assert [r.tolist() for r in f(base[0], base[1], base[2])] == [base[1].tolist(), base[0].tolist(), [1.0] * 8]
+
+
+FIRST_FUNCTIONS_IN_THREADS = """
+import sys, threading
+import symgraph as sg
+sys.setswitchinterval(1e-6)  # hand the interpreter from thread to thread as often as it can
+start, failed = threading.Barrier(4), []
+def make(k):
+    start.wait()
+    try:
+        f = sg.grad(f"sin(a)*b^{k + 2}", wrt=["a", "b"]).lambdify(backend="vm")
+        assert f(0.5, 1.0) == f(0.5, 1.0)
+    except Exception as error:
+        failed.append(repr(error))
+threads = [threading.Thread(target=make, args=(k,)) for k in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(failed)
+"""
+
+
+def test_threads_making_their_first_vm_functions_at_once():
+    """The kernels are compiled (or loaded) on first need, replacing their helpers by compiled ones: in a
+    fresh process, threads doing that at once raised numba's TypeError (a jit decorator on a jitted function)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", FIRST_FUNCTIONS_IN_THREADS], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_float32_dask_and_registered_functions_run_the_numpy_backend():
