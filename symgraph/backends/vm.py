@@ -1611,11 +1611,12 @@ class _Point:
             return
         self.vm(self.prog, io)
         self.calls += 1
-        if self.calls == self.after:
+        if self.after and self.calls >= self.after:  # >=: threads' counts may step over the mark together
             self.go_native()
 
     def go_native(self) -> bool:
         """Compile the program to native code now (if it is not too long); True when native code runs it."""
+        failure = None
         with self._lock:
             if self.native is None and self.after:
                 try:
@@ -1623,10 +1624,12 @@ class _Point:
                     ir = write_ir(self.prog, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address)
                     self.native = compile_native(ir)
                 except Exception as error:  # the VM runs on: a slower call, never a failed one
-                    warnings.warn(f"symgraph: native code for one point failed, the VM runs on ({error})",
-                                  RuntimeWarning, stacklevel=3)
+                    failure = error
                 if self.native is None:
-                    self.after = 0
+                    self.after = 0  # never tried again (set before warning: warnings may be errors)
+        if failure is not None:
+            warnings.warn(f"symgraph: native code for one point failed, the VM runs on ({failure})",
+                          RuntimeWarning, stacklevel=3)
         return self.native is not None
 
 

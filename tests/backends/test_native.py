@@ -91,6 +91,12 @@ def test_a_failed_compile_warns_once_and_the_vm_runs_on(monkeypatch):
         warnings.simplefilter("error")
         assert not kernel.native()  # not tried again
         np.testing.assert_allclose(kernel.point(np.array([0.5, 2.0])), [np.cos(0.5) * 2 + 0.75, np.sin(0.5)])
+    again, _ = kernels("sin(a)*b + a^3", wrt=["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning raised as an error still leaves the VM in charge, once
+        with pytest.raises(RuntimeWarning):
+            again.native()
+        assert not again.native()
 
 
 def test_the_break_even_rule_and_the_size_limit():
