@@ -13,19 +13,21 @@ and 59,994 instructions):
 
 * LLVM's optimisation levels are out of reach: at ``opt=1`` or more the
   code generator took 2 s for 6,000 instructions and 67 s for 18,000,
-  where ``opt=0`` takes 0.05 s and 0.16 s and its code is within 1.3-1.8x
-  of the optimised code's time.  So the function is compiled at ``opt=0``
-  and written already optimised: each value is an SSA value (the VM's
-  slots, reused by its allocator, become names), and each constant and
-  input is loaded once.
-* Past a few tens of thousands of instructions straight-line code is
-  slower than the VM (174 µs vs 146 µs at 59,994: the code no longer fits
-  the caches, while the VM's program is data it streams), and its compile
-  passes 0.5 s; so :data:`NATIVE_LIMIT` bounds the programs written out.
-* Compiling costs about 15 µs an instruction (writing the text a third of
-  it), so it pays only after many calls: the VM decides when
-  (:func:`symgraph.backends.vm.calls_before_native`), and until then, and
-  for batches always, the VM runs the program.
+  where ``opt=0`` takes 0.05 s and 0.16 s and its code takes 1.8-1.9x the
+  optimised code's time.  So the function is compiled at ``opt=0`` and
+  written already optimised: each value is an SSA value (the VM's slots,
+  reused by its allocator, become names), and each constant and input is
+  loaded once.
+* Straight-line code stops paying as it outgrows the caches, while the VM's
+  program is data it streams: Rosenbrock's value and gradient ran 3.4x
+  faster than the VM at 45,000 instructions (50 vs 171 µs) but only 1.2x
+  at 72,000 (185 vs 221 µs), and compiling passes a second there; so
+  :data:`NATIVE_LIMIT` bounds the programs written out.
+* Compiling costs about 15 µs an instruction (writing the text a fifth of
+  it) and saves about 2 ns an instruction on every later call, so it pays
+  only after thousands of calls: :func:`break_even_calls` says how many,
+  and the VM (:class:`symgraph.backends.vm._Point`) runs the program until
+  then, and batches always.
 
 Every op that is not arithmetic calls the VM's own scalar op (its
 ``_apply``, compiled as a C function), so both tiers compute every value
