@@ -246,6 +246,11 @@ def test_sparse_residual_jacobian_equals_the_dense_one(mode):
     r_again, J_again = again(theta, y)
     np.testing.assert_array_equal(r_again, r)
     np.testing.assert_array_equal(J_again.toarray(), J.toarray())
+    whole = pickle.loads(pickle.dumps(thin))  # the Residuals object itself, with its fun and jac
+    assert repr(whole) == repr(thin) and whole.evaluations == 0 and whole.wrt == thin.wrt
+    np.testing.assert_array_equal(whole.fun(theta, y), r)
+    np.testing.assert_array_equal(whole.jac(theta, y=y).toarray(), J.toarray())
+    assert whole.evaluations == 1 and (whole.pattern != thin.pattern).nnz == 0
 
 
 def test_least_squares_with_the_sparse_jacobian_fits_4000_residuals_like_the_normal_equations():
