@@ -249,7 +249,7 @@ def test_sparse_residual_jacobian_equals_the_dense_one(mode):
     whole = pickle.loads(pickle.dumps(thin))  # the Residuals object itself, with its fun and jac
     assert repr(whole) == repr(thin) and whole.evaluations == 0 and whole.wrt == thin.wrt
     np.testing.assert_array_equal(whole.fun(theta, y), r)
-    np.testing.assert_array_equal(whole.jac(theta, y=y).toarray(), J.toarray())
+    np.testing.assert_array_equal(whole.jac(theta, y).toarray(), J.toarray())
     assert whole.evaluations == 1 and (whole.pattern != thin.pattern).nnz == 0
 
 
