@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 
-from run import TEXTS, _loop_product, best_of, build, variable_names, warm_vm  # the workloads every benchmark shares
+from run import TEXTS, best_of, build, casadi_objective, variable_names, warm_vm  # the workloads every benchmark shares
 
 CASES = [("rosenbrock", 10), ("rosenbrock", 100), ("rosenbrock", 1_000), ("rosenbrock", 10_000),
          ("product", 1_000), ("mlp", 1)]
@@ -87,11 +87,7 @@ def measure_symgraph(workload: str, n: int, backend: str) -> dict:
 
 def measure_casadi(workload: str, n: int) -> dict:
     import casadi
-    names = variable_names(workload, n)
-    v = casadi.SX.sym("x", len(names))
-    xs = [v[i] for i in range(len(names))]
-    f = build(workload, n, xs, dict(sin=casadi.sin, exp=casadi.exp, log=casadi.log,
-                                    total=casadi_total, product=_loop_product))
+    v, f = casadi_objective(workload, n, total=casadi_total)
     g = casadi.gradient(f, v)
     make, fn = _timed(lambda: casadi.Function("g", [v], [g]))
     both = casadi.Function("fg", [v], [f, g])

@@ -269,13 +269,20 @@ def _casadi_ops(function) -> int:
     return sum(1 for k in range(function.n_instructions()) if function.instruction_id(k) not in skip)
 
 
+def casadi_objective(workload: str, n: int, total: Callable | None = None) -> tuple:
+    """``(x, f)``: CasADi's SX vector of the workload's inputs and its function of them, summed by ``total``
+    (default: a loop of additions, as the other peers build it)."""
+    import casadi
+    count = len(variable_names(workload, n))
+    x = casadi.SX.sym("x", count)
+    f = build(workload, n, [x[i] for i in range(count)], dict(sin=casadi.sin, exp=casadi.exp, log=casadi.log,
+                                                             total=total or _loop_total, product=_loop_product))
+    return x, f
+
+
 def peer_casadi(workload: str, n: int) -> dict:
     import casadi
-    names = variable_names(workload, n)
-    x = casadi.SX.sym("x", len(names))
-    xs = [x[i] for i in range(len(names))]
-    f = build(workload, n, xs, dict(sin=casadi.sin, exp=casadi.exp, log=casadi.log,
-                                    total=_loop_total, product=_loop_product))
+    x, f = casadi_objective(workload, n)
     seconds, g = best_derivation(lambda: casadi.Function("g", [x], [casadi.gradient(f, x)]))
     return {"seconds": seconds, "ops": _casadi_ops(g), "function_ops": _casadi_ops(casadi.Function("f", [x], [f]))}
 
