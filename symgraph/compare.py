@@ -171,6 +171,10 @@ _WHY_SECOND = {
 
 def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     """Every Hessian strategy's cost on ``graph`` (sparse derivation: the structural nonzeros), with a verdict."""
+    try:  # loaded before the timings: its first import (0.3 s) is no strategy's cost, but it fell on the first
+        import scipy.sparse  # noqa: F401
+    except ImportError:
+        pass  # the sparse derivation says what is missing
     costs, pattern = [], None
     for mode in STRATEGIES:
         _, _, report, pattern = hessian_program(graph, names, mode=mode, sparse=True, allow_unused=True)
