@@ -411,10 +411,6 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
                           {label: program.results.get(label, 0) for label in labels}, program.graph)
         return SparseDerivative(pattern, program, labels, names, graph=graph)
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order))
-    how = normalise(simplify)
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
-    for row in labels:
-        for label in row:
-            check_size(program, label, EXPAND_LIMIT, "jacobian_program(...)[0].closed_form(label)")
-    return DerivativeMatrix.of([[simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
-                                 for label in row] for row in labels], program, labels, graph=graph, wrt=names)
+    return DerivativeMatrix.of(program, labels, simplify, "jacobian_program(...)[0].closed_form(label)",
+                               graph=graph, wrt=names)

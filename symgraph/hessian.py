@@ -48,7 +48,6 @@ from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
 from .errors import GraphError
-from .export.display import EXPAND_LIMIT, check_size
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Linearised
@@ -56,7 +55,6 @@ from .ad.modes import run_mode, sweep_options
 from .ir.program import Program
 from .names import Namer
 from .progress import paused_gc
-from .ir.simplify import normalise, simplify as simplify_expr
 from .matrices import DerivativeMatrix, SparseDerivative
 from .sparsity import jacobian_sparsity
 
@@ -196,18 +194,11 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
             rows, cols = pattern.nonzero()  # CSR order; (j, i) below the diagonal reads the label of (i, j)
             labels = [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph)
-    how = normalise(simplify)
-    entry, cells = {}, {}
-    for i, x in enumerate(names):
-        for y in names[i:]:
-            label = _label(x, y)
-            check_size(program, label, EXPAND_LIMIT, "hessian_program(...)[0].closed_form(label)"
-                       " (sg.hessian(..., sparse=True) builds entries on request and compiles without them)")
-            entry[(x, y)] = entry[(y, x)] = simplify_expr(program.closed_form(label), how,
-                                                           size=program.expanded_size(label))
-            cells[(x, y)] = cells[(y, x)] = label
-    return DerivativeMatrix.of([[entry[(x, y)] for y in names] for x in names], program,
-                               [[cells[(x, y)] for y in names] for x in names], order=2, graph=graph, wrt=names)
+    labels = {(x, y): _label(x, y) for i, x in enumerate(names) for y in names[i:]}
+    cells = [[labels[(x, y)] if (x, y) in labels else labels[(y, x)] for y in names] for x in names]
+    return DerivativeMatrix.of(program, cells, simplify, "hessian_program(...)[0].closed_form(label) (sg.hessian(..., "
+                               "sparse=True) builds entries on request and compiles without them)",
+                               order=2, graph=graph, wrt=names)
 
 
 def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = True, allow_unused: bool = False,

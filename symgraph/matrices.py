@@ -18,6 +18,9 @@ wrt names, so that ``.latex()`` can name the function and the inputs
 """
 from __future__ import annotations
 
+from functools import partial
+from itertools import chain, filterfalse
+from operator import is_
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -25,11 +28,13 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
-from .export.display import SHOW_ENTRIES, SHOW_LIMIT, listing
+from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
 from .export.latex import LatexPrinter, hessian_latex
 from .errors import GraphError
+from .ir.emitter import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
+from .ir.simplify import normalise, simplify as simplify_expr
 from .names import output_labels
 
 #: a dense matrix prints as sympy prints it up to this many entries ...
@@ -52,12 +57,58 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
     wrt: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, entries: list[list[sympy.Expr]], program: Program, cells: list[list[str | None]], *,
+    def of(cls, program: Program, cells: list[list[str | None]], simplify: Any = "fast", hint: str = "", *,
            order: int = 1, graph: Graph | None = None, wrt: Sequence[str] = ()) -> "DerivativeMatrix":
-        matrix = cls(entries)
+        """The matrix whose entry (i, j) is the closed form of ``program``'s result ``cells[i][j]``, simplified.
+
+        The program's results are exactly the distinct labels of ``cells`` (``None`` marks an entry that is 0
+        without one).  Every computed entry's size is checked first (:func:`check_size`, ``hint`` saying
+        what to use instead), then each distinct entry is built once; constant entries (most of a large
+        Hessian's are 0) are neither bounded nor simplified.  The matrix is made from its nonzeros, as
+        sympy stores it: a dense 1,000 x 1,000 Hessian took 10 s through ``Matrix(rows)``, most of it
+        spent comparing a million zeros.
+        """
+        results = program.results
+        computed = [label for label in dict.fromkeys(chain.from_iterable(cells))
+                    if label is not None and results[label].__class__ is str]
+        for label in computed:
+            check_size(program, label, EXPAND_LIMIT, hint)
+        how = normalise(simplify)
+        value = {}  # label, or id of a constant result -> its entry, or None for 0 (each compared with 0 once)
+        for label in computed:
+            entry = simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
+            value[label] = entry if entry != 0 else None
+        nonzero: dict[int, dict[int, sympy.Expr]] = {}
+        for i, row in enumerate(cells):
+            for j, label in enumerate(row):
+                if label is None:
+                    continue
+                ref = results[label]
+                key = label if ref.__class__ is str else id(ref)
+                entry = value.get(key, value)
+                if entry is value:
+                    entry = program.closed_form(label)
+                    entry = value[key] = entry if entry != 0 else None
+                if entry is not None:
+                    nonzero.setdefault(i, {})[j] = entry
+        shape = (len(cells), len(cells[0]) if cells else 0)
+        matrix = cls._from_nonzeros(shape, nonzero)
         matrix.program, matrix.cells = program, cells
         matrix.order, matrix.graph, matrix.wrt = order, graph, tuple(wrt)
         return matrix
+
+    @classmethod
+    def _from_nonzeros(cls, shape: tuple[int, int], nonzero: dict[int, dict[int, sympy.Expr]]) -> "DerivativeMatrix":
+        """The matrix of these nonzero entries, stored as sympy stores any Matrix (its domain chosen as
+        sympy's own constructor chooses it: ZZ or QQ for numbers only, else EXRAW)."""
+        types = {type(entry) for row in nonzero.values() for entry in row.values()}
+        if sum(map(len, nonzero.values())) < shape[0] * shape[1]:
+            types.add(type(sympy.S.Zero))
+        try:
+            return cls._fromrep(cls._dod_to_DomainMatrix(*shape, nonzero, types))
+        except AttributeError:  # a sympy without these (private) constructors: the public one
+            rows, cols = shape
+            return cls(rows, cols, lambda i, j: nonzero.get(i, {}).get(j, sympy.S.Zero))
 
     def latex(self, aligned: bool = False, name: str | None = None, entries: bool = False,
               expand: bool = False) -> str:
@@ -104,12 +155,21 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
     def _listing(self) -> str:
         """The matrix's size and its first entries' program, with how to read an entry."""
         results = self.program.results
-        labels = [label for label in dict.fromkeys(label for row in self.cells for label in row if label is not None)
-                  if isinstance(results[label], str) or results[label] != 0]
+        # counted over the program's results, which are the distinct cells (see of()), sympy's 0 skipped in C;
+        # a 1,000 x 1,000 Hessian's million cells are not walked: 1.1 s -> 0.02 s
+        others = filterfalse(partial(is_, ZERO_REF), results.values())
+        count = sum(1 for ref in others if ref.__class__ is str or not is_zero(ref))
+        first: dict[str, None] = {}
+        for label in chain.from_iterable(self.cells):
+            if len(first) == SHOW_ENTRIES:
+                break
+            if label is not None and label not in first and (
+                    results[label].__class__ is str or not is_zero(results[label])):
+                first[label] = None
         what = "Hessian" if self.order == 2 else "matrix"
-        head = (f"{type(self).__name__}: {self.rows}x{self.cols} {what}, {len(labels):,} distinct nonzero "
-                f"entr{'y' if len(labels) == 1 else 'ies'}, too large to print; the program of the first:")
-        return (head + "\n" + listing(self.program, labels[:SHOW_ENTRIES])
+        head = (f"{type(self).__name__}: {self.rows}x{self.cols} {what}, {count:,} distinct nonzero "
+                f"entr{'y' if count == 1 else 'ies'}, too large to print; the program of the first:")
+        return (head + "\n" + listing(self.program, list(first))
                 + "\n# M[i, j] is one entry's closed form; M.lambdify() computes them all; "
                   "sympy.Matrix(M) prints every entry")
 
@@ -120,14 +180,17 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         The options are those of :meth:`Gradient.lambdify` (``args`` fixes the
         positional order; an indexed input is one array).
         """
-        labels = list(dict.fromkeys(label for row in self.cells for label in row if label is not None))
+        results = self.program.results
+        # entries whose result is the constant 0 read the one ZERO result (most of a large Hessian's)
+        labels = [label for label in dict.fromkeys(label for row in self.cells for label in row if label is not None)
+                  if results[label].__class__ is str or not is_zero(results[label])]
         program = _with_zero(self.program, labels)
         kernel = compile_program(program, name="matrix", returns=tuple(labels) + (ZERO,), args=args, xp=xp,
                                  backend=backend, chunk=chunk, parallel=parallel, progress=progress,
                                  doc="A Jacobian or Hessian at the inputs, generated by symgraph.")
         where = {label: k for k, label in enumerate(labels)}
         zero = len(labels)
-        grid = [[zero if label is None else where[label] for label in row] for row in self.cells]
+        grid = [[zero if label is None else where.get(label, zero) for label in row] for row in self.cells]
         return DenseFunction(kernel, np.array(grid, dtype=np.intp).reshape(-1),
                              (len(grid), len(grid[0]) if grid else 0))
 
@@ -139,7 +202,9 @@ class DenseFunction:
     A kernel that writes every result into one array (the VM) is read with
     one fancy index: a Hessian's results are not first made a view each and
     stacked again.  Other kernels' results (NumPy, Dask, CuPy) are stacked in
-    their namespace.  A class, so that the function pickles with its kernel.
+    their namespace, once per distinct result, and gathered with the same
+    index (stacking an array per entry took 1.3 s for a dense 1,000 x 1,000
+    Hessian at one point).  A class, so that the function pickles with its kernel.
     """
 
     def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int]):
@@ -154,8 +219,8 @@ class DenseFunction:
         if results.__class__ is np.ndarray:
             return results[self.index].reshape(self.shape + results.shape[1:])
         xp = namespace_of(results)
-        parts = [xp.asarray(results[k]) for k in self.index.tolist()]
-        return xp.reshape(xp.stack(parts), self.shape + tuple(np.shape(results[0])))
+        stacked = xp.stack([xp.asarray(r) for r in results])
+        return xp.reshape(stacked[self.index], self.shape + tuple(stacked.shape[1:]))
 
     def __reduce__(self) -> tuple:
         return DenseFunction, (self.kernel, self.index, self.shape)

@@ -1,4 +1,5 @@
 """Dense Jacobians and Hessians print in bounded time: sympy's Matrix text when small, else a let-listing."""
+import numpy as np
 import sympy
 
 import symgraph as sg
@@ -42,3 +43,50 @@ def test_many_small_entries_print_their_program():
 def test_matrices_sympy_derives_print_as_sympy_prints_them():
     H = sg.hessian("x^2*y")
     assert repr(H.T + H) == repr(sympy.Matrix(H.T + H))
+
+
+def _chained_squares(n: int) -> str:
+    """A sum of n - 1 squared neighbour differences: its Hessian is tridiagonal, mostly zeros."""
+    return " + ".join(f"(x{i + 1} - x{i})^2*x{i}" for i in range(n - 1))
+
+
+def test_matrices_are_stored_as_sympys_constructor_stores_them():
+    # made from their nonzeros: the entries, the domain sympy chooses (ZZ, QQ, EXRAW) and equality are sympy's
+    for text in ("x^2 + 3*x*y + y^2", "x^2/2 + x*y/3", "x^2*y + y^3", "x^2 + 0.5*x*y", "x + y"):
+        H = sg.hessian(text, wrt=["x", "y"])
+        plain = sympy.Matrix([[H[i, j] for j in range(2)] for i in range(2)])
+        assert H == plain and H._rep.domain == plain._rep.domain and H._rep.rep.fmt == plain._rep.rep.fmt
+        x, y = sympy.symbols("x y")
+        assert sympy.simplify(H - sympy.hessian(sympy.sympify(text), (x, y))) == sympy.zeros(2, 2)
+    J = sg.jacobian(["x*y", "x + y", "2"], wrt=["x", "y"])
+    assert J == sympy.Matrix([[sympy.Symbol("y"), sympy.Symbol("x")], [1, 1], [0, 0]])
+
+
+def test_a_mostly_zero_hessian_is_sympys_and_compiles_its_nonzeros_only():
+    n = 40
+    names = [f"x{i}" for i in range(n)]
+    H = sg.hessian(_chained_squares(n), wrt=names)
+    symbols = sympy.symbols(names)
+    expected = sympy.hessian(sum((symbols[i + 1] - symbols[i]) ** 2 * symbols[i] for i in range(n - 1)), symbols)
+    assert (H - expected).applyfunc(sympy.expand) == sympy.zeros(n, n)
+    text = repr(H)  # 1,600 cells: printed as sympy prints them, or as the listing with the true count
+    nonzero = sum(1 for i in range(n) for j in range(i, n) if expected[i, j] != 0)
+    assert text.startswith("Matrix([") or f"{nonzero:,} distinct nonzero entries" in text
+    point = [0.5 + 0.01 * i for i in range(n)]
+    want = np.array(expected.subs(dict(zip(symbols, point))).evalf(), dtype=float)
+    # the kernel computes only the distinct nonzero entries (the diagonal and one band) and one zero
+    at = dict(zip(names, point))  # by keyword: positionally the inputs come in order of first appearance (x1 first)
+    assert len(H.lambdify().kernel.flat(**at)) == n + (n - 1) + 1
+    for backend in ("numpy", "vm"):
+        got = H.lambdify(backend=backend)(**at)
+        assert got.shape == (n, n) and np.allclose(got, want, rtol=1e-12, atol=1e-12)
+    batch = H.lambdify()(**{name: np.full(3, p) for name, p in at.items()})
+    assert batch.shape == (n, n, 3) and np.allclose(batch[..., 1], want, rtol=1e-12, atol=1e-12)
+
+
+def test_the_listing_counts_distinct_nonzero_entries(monkeypatch):
+    monkeypatch.setattr(matrices, "PRINT_CELLS", 10)
+    H = sg.hessian(_chained_squares(6), wrt=[f"x{i}" for i in range(6)])
+    distinct = {c for row in H.cells for c in row if H.program.results[c] != 0}
+    assert repr(H).startswith(f"DerivativeMatrix: 6x6 Hessian, {len(distinct)} distinct nonzero entries")
+    assert len(distinct) == 11  # the diagonal and the one band above it
