@@ -126,6 +126,10 @@ class _Parser(Calls, Reductions):
         self.integer_only = False
         #: sizes bound by keyword (name -> int), and indexed inputs' declared extents
         self.sizes: dict = {}
+        #: the terms this text's reductions and definition calls have expanded (one list, shared with every
+        #: sub-parser), and how often the enclosing reductions will parse this stretch again (Reductions.expanding)
+        self.expanded = [0]
+        self.repeats = 1
 
     def error(self, message: str, pos: int):
         raise ParseError(message, self.text, pos)
