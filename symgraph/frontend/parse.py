@@ -536,6 +536,9 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
     elif outputs is not None:
         if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, str) for o in outputs):
             raise ArgumentError(f"outputs= takes a list of names, got {outputs!r}")
+        if not outputs:  # a graph of no outputs: every call on it failed later, worded as "0 outputs ()"
+            raise ArgumentError("outputs= names no output: give at least one name, or leave it out for the "
+                                "text's result")
     for t in texts:
         if not isinstance(t, str):
             raise ArgumentError(f"parse() takes text, got {type(t).__name__}")

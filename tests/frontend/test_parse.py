@@ -517,6 +517,9 @@ def test_outputs_is_a_list_of_names_or_one_name():
     for bad in (3, ["y", 3], {"y": 1}):
         with pytest.raises(ArgumentError, match="outputs= takes a list of names"):
             parse("y = x^2", outputs=bad)
+    for empty in ([], ()):  # a graph of no outputs made grad() say "this graph has 0 outputs ()"
+        with pytest.raises(ArgumentError, match="outputs= names no output"):
+            parse("y = x^2", outputs=empty)
 
 
 def test_outputs_naming_different_things_in_two_texts_is_ambiguous():
