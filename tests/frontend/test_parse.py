@@ -148,6 +148,10 @@ ERRORS = [
     ("0x", 1, "write 0*x to multiply"),
     ("1_000*x", 1, "numbers have no digit separators (write 1000)"),
     ("1e999999", 0, "out of range"),
+    # an exponent without digits said "write 1*e to multiply"
+    ("1e+", 1, "malformed number '1e+': its exponent has no digits (as in 1e+3; for the name e write 1*e)"),
+    ("2.5E-x", 3, "malformed number '2.5E-': its exponent has no digits"),
+    ("1e", 1, "write 1*e to multiply"),
     ("x @ y", 2, "@"),
     ("x % y", 2, "%"),
     ("x = ", 4, "missing"),
