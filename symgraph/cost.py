@@ -175,8 +175,8 @@ def _fmt(value, figure: str = "") -> str:
         return "-"
     if figure == "expanded_ops" and value >= EXPANDED_CAP:
         return f">={value:,}"
-    if isinstance(value, float):
-        return f"{value:.3g}s" if value >= 0.001 else f"{value * 1e3:.2g}ms"
+    if isinstance(value, float):  # seconds: milliseconds below one, so a column reads in one unit
+        return f"{value:.3g}s" if value >= 1 else f"{value * 1e3:.3g}ms"
     return count_text(value)
 
 

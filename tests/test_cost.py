@@ -61,3 +61,12 @@ def test_textbook_table_says_what_it_counts_and_that_unit_products_are_free():
     assert [line.split()[2] for line in table[2:6]] == ["0", "0", "0", "0"]
     assert table[6] == COUNTED and "products with 0 or ±1" in table[6]
     assert str(sg.grad(TEXTBOOK, mode="forward").cost).splitlines()[-1] == COUNTED  # single-mode reports too
+
+
+@pytest.mark.parametrize("seconds, shown", [
+    (0.00085, "0.85ms"), (0.00193, "1.93ms"), (0.0123, "12.3ms"), (0.5, "500ms"), (1.0, "1s"), (12.25, "12.2s"),
+])
+def test_seconds_below_one_are_milliseconds_so_a_column_has_one_unit(seconds, shown):
+    """1.93 ms was written 0.00193s beside 0.85ms in the same column."""
+    from symgraph.cost import _fmt
+    assert _fmt(seconds, "seconds") == shown

@@ -279,3 +279,33 @@ def test_absent_wrt_names_are_counted_not_listed_and_unused_elements_are_quiet()
     message = str(caught[0].message)
     assert "'x[20000]'" in message and "(22 more)" in message and "'w39'" not in message
     assert "inputs: x[0], x[1]" in message and "x_0" not in message
+
+
+# --------------------------------------------------------------------------- the expansion budget is per text
+
+@pytest.mark.parametrize("text, sizes, message", [
+    # nested reductions multiply: each one alone is under the limit, together 16 million terms
+    ("sum(sum(x[i]*x[j], j, 0, n-1), i, 0, n-1)", {"n": 4000}, "repeated 4,000 times by the reductions around it"),
+    ("sum(sum(sum(x[i], i, 0, 999), j, 0, 999), k, 0, 999)", {}, "(1,000,000,000 terms)"),
+    # a reduction inside a definition, called from a reduction
+    ("f(u) = sum(u*x[i], i, 0, 9999)\nsum(f(y[j]), j, 0, 9999)", {}, "repeated 10,000 times"),
+    # definitions that call the one before twice double per level
+    ("f0(u) = u*u + 1\n" + "\n".join(f"f{k}(u) = f{k - 1}(f{k - 1}(u))" for k in range(1, 40)) + "\nf39(x)", {},
+     "a call of f39() expands 1,099,511,627,775 calls of definitions"),
+    # reductions side by side add up
+    ("sum(x[i], i, 0, 6000000) + sum(y[i], i, 0, 6000000)", {}, "after the 6,000,001 terms expanded before it"),
+])
+def test_expansions_are_limited_per_text_and_refused_before_expanding(text, sizes, message):
+    """Each reduction was checked alone, so these ran for minutes (or ever) and filled memory."""
+    with pytest.raises(ParseError) as info:
+        sg.parse(text, **sizes)
+    assert message in str(info.value) and "the limit is 10,000,000 terms in one text" in str(info.value)
+
+
+def test_the_budget_allows_what_it_counts():
+    """A triangular double sum is counted at its size when met times the remaining outer terms."""
+    g = sg.parse("sum(sum(x[j], j, 0, i), i, 0, n-1)", n=50)
+    assert len(g.inputs) == 50
+    assert g.evaluate(x=np.ones(50))[g.outputs[0]] == 50 * 51 / 2
+    g = sg.parse("f0(u) = u*u + 1\n" + "\n".join(f"f{k}(u) = f{k - 1}(f{k - 1}(u))" for k in range(1, 8)) + "\nf7(x)")
+    assert len(g.nx) == 2**8 + 1

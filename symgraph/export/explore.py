@@ -224,11 +224,16 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def page_html(data: dict, values_source: str, title: str) -> str:
     """The whole page: data, the generated values function, the page script and style, inline."""
     script = (_HERE / "explore.js").read_text(encoding="utf-8")
     style = (_HERE / "explore.css").read_text(encoding="utf-8")
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # '<', '>' and '&' as JSON escapes (as Django's json_script): '</' alone was escaped, but a '<!--' and
+    # a '<script' in the text (a comment may hold anything) keep a script element open past its '</script>'
+    payload = json.dumps(data, separators=(",", ":")).translate(_SCRIPT_SAFE)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

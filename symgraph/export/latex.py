@@ -64,6 +64,17 @@ class LatexPrinter(SympyLatexPrinter):
             body = rf"\begin{{cases}} 1 & {arg} > 0 \\ {self._print(at_zero)} & {arg} = 0 \\ 0 & \text{{otherwise}} \end{{cases}}"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        """A name as sympy prints it, but its leading underscores written ``\\_``: sympy leaves ``_x`` as it is,
+        which LaTeX reads as a subscript of what comes before (``2 _x``), and ``__`` or ``_x_1`` do not
+        compile (double subscript)."""
+        name = expr.name
+        bare = name.lstrip("_")
+        if bare == name or expr in self._settings["symbol_names"]:
+            return super()._print_Symbol(expr, style)
+        lead = r"\_" * (len(name) - len(bare))
+        return lead + (super()._print_Symbol(sympy.Symbol(bare), style) if bare else "")
+
     def _print_Indexed(self, expr: sympy.Indexed) -> str:
         """An element of an indexed input as ``x_{0}`` and ``W_{0,1}`` (sympy writes ``{x}_{0}``); a base
         that has a subscript or superscript of its own keeps its braces (``{x_{1}}_{0}``)."""

@@ -30,6 +30,7 @@ from ..ad.reverse import reverse
 from ..ops import OPS
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
+from ..ir.listing import constant_text
 from ..names import Namer
 
 #: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
@@ -52,8 +53,8 @@ def op_label(graph: Graph, node: str) -> str:
     if op == "input":
         return display_name(graph, node)
     if op == "const":
-        return f"{node}: {graph.operands(node)[0]}"
-    constants = [str(x) for x in graph.operands(node) if not isinstance(x, str)]
+        return f"{node}: {constant_text(graph.operands(node)[0])}"
+    constants = [constant_text(x) for x in graph.operands(node) if not isinstance(x, str)]
     symbol = OPS[op].symbol or op  # operators by their symbol (the op table's), functions by name
     return f"{node}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 

@@ -30,6 +30,7 @@ class Definition(NamedTuple):
     scope: dict
     definitions: dict
     tokens: Tokens  # the tokens ``start`` indexes (a reduction's body has its own)
+    calls: int  # the expansions one call makes: 1, plus those of the definitions its body calls
 
 
 def _arity(word: str) -> int:
@@ -138,7 +139,11 @@ class Calls:
             self.i += 1
         if self.i == start:
             self.fail(f"the definition of {name}() has no body", self.i)
-        self.definitions[name] = Definition(tuple(params), start, dict(self.scope), dict(self.definitions), self.tokens)
+        toks, definitions = self.toks, self.definitions
+        calls = 1 + sum(definitions[toks[j]].calls for j in range(start, self.i)
+                        if toks[j] in definitions and toks[j + 1] == "(")
+        self.definitions[name] = Definition(tuple(params), start, dict(self.scope), dict(definitions), self.tokens,
+                                            calls)
 
     def expand(self, name: str, args: list, k: int) -> object:
         """The node of a call (token ``k``) of the defined function ``name``: its body with the parameters
@@ -149,6 +154,11 @@ class Calls:
                       f"got {len(args)}", k)
         if self.nesting >= MAX_DEFINITION_NESTING:
             self.fail(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", k)
+        if definition.calls > 1:
+            self.expanding(definition.calls, f"a call of {name}() expands {definition.calls:,} calls of definitions", k)
+        else:
+            self.expanding(1, f"a call of {name}()", k)
+        self.expanded[0] += 1
         body = object.__new__(type(self))  # a parser over the same tokens, in the definition's own scope
         body.text, body.builder, body.tokens, body.i = self.text, self.builder, definition.tokens, definition.start
         body.toks, body.known = definition.tokens.texts, {}
@@ -157,6 +167,7 @@ class Calls:
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
         body.declared, body.indices = self.declared, self.indices
         body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope
+        body.expanded, body.repeats = self.expanded, self.repeats
         group = self.builder.begin_group(name)  # the nodes this call makes, for drawings to box
         ref, _ = body.expression()
         self.builder.end_group(group)

@@ -126,6 +126,10 @@ class _Parser(Calls, Reductions):
         self.integer_only = False
         #: sizes bound by keyword (name -> int), and indexed inputs' declared extents
         self.sizes: dict = {}
+        #: the terms this text's reductions and definition calls have expanded (one list, shared with every
+        #: sub-parser), and how often the enclosing reductions will parse this stretch again (Reductions.expanding)
+        self.expanded = [0]
+        self.repeats = 1
 
     def error(self, message: str, pos: int):
         raise ParseError(message, self.text, pos)
@@ -532,6 +536,9 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
     elif outputs is not None:
         if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, str) for o in outputs):
             raise ArgumentError(f"outputs= takes a list of names, got {outputs!r}")
+        if not outputs:  # a graph of no outputs: every call on it failed later, worded as "0 outputs ()"
+            raise ArgumentError("outputs= names no output: give at least one name, or leave it out for the "
+                                "text's result")
     for t in texts:
         if not isinstance(t, str):
             raise ArgumentError(f"parse() takes text, got {type(t).__name__}")

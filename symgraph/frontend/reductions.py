@@ -20,7 +20,10 @@ import sympy
 from ..errors import GraphError, ParseError, line_column
 from .tokens import kind
 
-#: reductions expand into at most this many terms (each term is at least one node)
+#: one text's reductions and calls of its definitions expand into at most this many terms in all (a term is
+#: at least one node): counted across the text, so reductions nested in each other (their counts multiply)
+#: and definitions calling each other (``f2(u) = f1(f1(u))`` doubles per level) are refused up front, not
+#: after minutes of expansion (:meth:`Reductions.expanding`)
 MAX_TERMS = 10_000_000
 #: an indexed input has at most this many entries (the product of its extents): ``x[10^9]`` would make
 #: every consumer of the graph (the default wrt, evaluation, compiled code) hold a billion of them
@@ -65,6 +68,7 @@ class Reductions:
         sub.declared, sub.indices = self.declared, self.indices
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
+        sub.expanded, sub.repeats = self.expanded, self.repeats
         if sub.nesting > MAX_REDUCTION_NESTING:
             self.fail(f"reductions, indices and definitions nest more than {MAX_REDUCTION_NESTING} deep", start)
         return sub
@@ -177,16 +181,17 @@ class Reductions:
             self.index_clash(index, f"a parameter of {self.defining}()")
         lo = self.integer(commas[1] + 1, commas[2], f"the first value of {index} in {word}()")
         hi = self.integer(commas[2] + 1, close, f"the last value of {index} in {word}()")
-        if hi - lo + 1 > MAX_TERMS:
-            self.fail(f"{word}() over {index} = {lo}..{hi} has {hi - lo + 1:,} terms; the limit is "
-                      f"{MAX_TERMS:,}", k)
+        self.expanding(max(0, hi - lo + 1), f"{word}() over {index} = {lo}..{hi} has {max(0, hi - lo + 1):,} terms", k)
         if body[1] <= body[0]:
             self.fail(f"{word}() has no term before its first ','", k)
         scope = dict(self.scope)
         sub = self._sub_parser(*body, scope, self.integer_only)
         tape = _Tape(self.builder, index) if hi > lo and self._replayable(body, index) else None
         builder, acc = self.builder, None
+        expanded, repeats = self.expanded, self.repeats
         for value in range(lo, hi + 1):
+            expanded[0] += 1
+            sub.repeats = repeats * (hi - value + 1)  # what a reduction in the term would run that often
             if tape is not None and value > lo and not tape.ambiguous:
                 term = tape.replay(sub, value)  # binds the index in the scope only when it parses
             else:
@@ -210,6 +215,30 @@ class Reductions:
                     self.fail(str(e), k)
         values.append(empty if acc is None else acc)
         self.i = close + 1  # past the ')'
+
+    def expanding(self, count: int, what: str, k: int) -> None:
+        """Refuse, at token ``k``, ``count`` more terms (``what`` says whose) when the text's expansions would
+        pass :data:`MAX_TERMS`.
+
+        ``self.expanded[0]`` counts the terms this text has expanded so far
+        (shared by every sub-parser); ``self.repeats`` is how often the
+        enclosing reductions will expand the stretch being parsed again,
+        counting this time, so a reduction's terms times it is what the
+        stretch will cost in all: ``sum(sum(x[i]*x[j], j, 0, 3999), i, 0, 3999)``
+        is refused at its inner ``sum`` before any of its 16 million terms
+        is made.  A reduction whose inner bound grows with the outer index
+        is counted at the size it has when first met, times the remaining
+        outer terms: never less than half of what it expands.
+        """
+        planned = count * self.repeats
+        if self.expanded[0] + planned <= MAX_TERMS:
+            return
+        if self.repeats > 1:
+            what += f", repeated {self.repeats:,} times by the reductions around it ({planned:,} terms)"
+        if planned <= MAX_TERMS:  # too many only with what came before
+            what += f", after the {self.expanded[0]:,} terms expanded before it"
+        self.fail(f"{what}; the limit is {MAX_TERMS:,} terms in one text (reductions and calls of defined "
+                  "functions, in all)", k)
 
     def index_clash(self, index: str, what: str, where: tuple | None = None):
         """Raise the ParseError for an index that also names ``what`` (at ``(Tokens, token index)``) in the text.

@@ -174,6 +174,10 @@ def _token_error(text: str):
             if text[end] == "_" and word.group()[1:2].isdigit():
                 raise ParseError(f"malformed number {written!r}: numbers have no digit separators "
                                  f"(write {written.replace('_', '')})", text, end)
+            sign = text[word.end():word.end() + 1]
+            if word.group() in ("e", "E") and sign in ("+", "-"):  # 1e+2 scans as one number: here no digits follow
+                raise ParseError(f"malformed number '{written}{sign}': its exponent has no digits (as in "
+                                 f"{written}{sign}3; for the name {word.group()} write {text[pos:end]}*{word.group()})", text, end)
             prefix, digits = word.group()[:1], word.group()[1:]
             if text[pos:end] == "0" and prefix in "xXoObB" and digits and all(c in _HEX for c in digits):
                 raise ParseError(f"malformed number {written!r}: numbers are decimal (no 0x, 0o, 0b prefixes)",

@@ -15,11 +15,17 @@ from ..ops import OPS
 _INFIX = {row.name: row.infix for row in OPS.values() if row.infix}
 
 
+def constant_text(value: Any) -> str:
+    """A constant as the text wrote it: a float by its shortest repr (``2.5``, ``1e-300``), not sympy's 15
+    digits (``2.50000000000000``); anything else as sympy writes it (``1/3``, ``pi``)."""
+    return repr(float(value)) if isinstance(value, sympy.Float) else str(value)
+
+
 def argument(ref: Any) -> str:
     """A name as it is; a constant short and, when it is not a plain number, in parentheses."""
     if isinstance(ref, str):
         return ref
-    text = repr(float(ref)) if isinstance(ref, sympy.Float) else str(ref)
+    text = constant_text(ref)
     return f"({text})" if text.startswith("-") or not text.isalnum() else text
 
 

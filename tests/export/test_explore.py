@@ -272,3 +272,15 @@ def test_the_page_keeps_room_for_its_texts(text):
         return p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3]
     clashes = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if overlap(boxes[i], boxes[j])]
     assert clashes == []
+
+
+def test_a_comment_holding_html_neither_ends_nor_holds_open_the_script(browser, tmp_path):
+    """Only '</' was escaped in the page's data: a comment with '<!--' and '<script' kept the data's script
+    element open past its '</script>', so the page was blank."""
+    text = "y = (a+b)*(b+1) # <!-- <script> </script> & more"
+    page = sg.explore(text, at={"a": 2, "b": 1})
+    data = page.html.split("const DATA = ", 1)[1].split("\n", 1)[0]
+    assert not set("<>&") & set(data)
+    _open(browser, tmp_path, page)  # the page ran to its end
+    assert browser.execute_script("return document.title") == f"symgraph explorer: {text}"
+    assert console_errors(browser) == []

@@ -206,3 +206,17 @@ def test_large_hessian_entry_is_its_program():
     assert r"\dots" in latex and latex.endswith("--expand prints it whole") and len(latex) < 5000
     sparse = sg.hessian(text, sparse=True)
     assert r"\text{where }" in sparse.latex() and len(sparse.latex()) < 5000
+
+
+@pytest.mark.parametrize("name, written", [
+    ("_x", r"\_x"), ("__", r"\_\_"), ("_", r"\_"), ("_x_1", r"\_x_{1}"), ("_alpha", r"\_\alpha"),
+])
+def test_leading_underscores_are_written_not_read_as_subscripts(name, written):
+    """sympy printed ``_x`` as it is: ``2 _x y`` is 2 with subscript x, and ``__`` or ``_x_1`` do not compile."""
+    lines = sg.grad(f"{name}^2*y + sin({name})").latex().splitlines()
+    assert lines[0] == rf"\frac{{\partial f}}{{\partial {written}}} = 2 {written} y + \cos{{\left({written} \right)}}"
+    mathtext = pytest.importorskip("matplotlib.mathtext").MathTextParser("agg")
+    for line in lines + [sg.to_latex(sg.parse(f"{name}*y")), sg.to_latex(f"{name}*y")]:
+        if r"\begin{array}" not in line:
+            mathtext.parse(f"${line}$")  # raises on a double subscript or a dangling '_'
+    assert sg.to_latex(sympy.Symbol("_x"), symbol_names={sympy.Symbol("_x"): "u"}) == "u"

@@ -4,6 +4,7 @@ import re
 import pytest
 
 import symgraph as sg
+from symgraph.export.text import op_label
 from tests.helpers import ROOT
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -242,3 +243,11 @@ def test_matplotlib_draws_the_boxes():
 def test_derivative_labels_name_indexed_inputs_as_their_boxes_do():
     text = sg.to_mermaid("s = sum(x[i]^2, i, 0, 1)", derivatives=True)
     assert '    x_0["x[0]"]' in text and "∂v1/∂x[0] = 2*x[0]" in text
+
+
+def test_constants_in_node_labels_are_written_as_the_text_wrote_them():
+    """Float constants were written with sympy's 15 digits: ``v1: * 2.50000000000000``, ``1.00000000000000e-300``."""
+    g = sg.parse("2.5*x + 1e-300*y + 0.1*z + 2*w")
+    labels = [op_label(g, node) for node in g.order if g.op(node) != "input"]
+    assert labels == ["v1: * 2.5", "v2: * 1e-300", "v3: +", "v4: * 0.1", "v5: +", "v6: * 2", "v7: +"]
+    assert '(("v1: * 2.5"))' in sg.to_mermaid(g) and '"v2" [label="v2: * 1e-300"' in sg.to_dot(g)

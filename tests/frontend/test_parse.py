@@ -148,6 +148,10 @@ ERRORS = [
     ("0x", 1, "write 0*x to multiply"),
     ("1_000*x", 1, "numbers have no digit separators (write 1000)"),
     ("1e999999", 0, "out of range"),
+    # an exponent without digits said "write 1*e to multiply"
+    ("1e+", 1, "malformed number '1e+': its exponent has no digits (as in 1e+3; for the name e write 1*e)"),
+    ("2.5E-x", 3, "malformed number '2.5E-': its exponent has no digits"),
+    ("1e", 1, "write 1*e to multiply"),
     ("x @ y", 2, "@"),
     ("x % y", 2, "%"),
     ("x = ", 4, "missing"),
@@ -517,6 +521,9 @@ def test_outputs_is_a_list_of_names_or_one_name():
     for bad in (3, ["y", 3], {"y": 1}):
         with pytest.raises(ArgumentError, match="outputs= takes a list of names"):
             parse("y = x^2", outputs=bad)
+    for empty in ([], ()):  # a graph of no outputs made grad() say "this graph has 0 outputs ()"
+        with pytest.raises(ArgumentError, match="outputs= names no output"):
+            parse("y = x^2", outputs=empty)
 
 
 def test_outputs_naming_different_things_in_two_texts_is_ambiguous():
