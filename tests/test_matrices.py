@@ -1,4 +1,6 @@
 """Dense Jacobians and Hessians print in bounded time: sympy's Matrix text when small, else a let-listing."""
+import inspect
+
 import sympy
 
 import symgraph as sg
@@ -42,3 +44,19 @@ def test_many_small_entries_print_their_program():
 def test_matrices_sympy_derives_print_as_sympy_prints_them():
     H = sg.hessian("x^2*y")
     assert repr(H.T + H) == repr(sympy.Matrix(H.T + H))
+
+
+def test_a_compiled_sparse_matrix_pickles_and_its_pattern_survives_edits_of_what_it_returned():
+    import pickle
+
+    import numpy as np
+    H = sg.hessian("x^2*y + y^3", wrt=["x", "y"], sparse=True)
+    f = H.lambdify()
+    m = f(1.0, 0.0)  # stored entries 0, 2, 2, 0
+    m.eliminate_zeros()  # in place: it shrank the index arrays f and H share with every matrix f returned
+    np.testing.assert_array_equal(f(1.0, 2.0).toarray(), [[4.0, 2.0], [2.0, 12.0]])
+    np.testing.assert_array_equal(H.pattern.indices, [0, 1, 0, 1])
+    g = pickle.loads(pickle.dumps(f))  # a closure before: "attribute lookup sparse_matrix failed"
+    np.testing.assert_array_equal(g(1.0, 2.0).toarray(), f(1.0, 2.0).toarray())
+    np.testing.assert_array_equal(g.data(np.ones(3), 2.0), f.data(np.ones(3), 2.0))
+    assert str(inspect.signature(g)) == "(x, y)"
