@@ -54,7 +54,10 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
     @classmethod
     def of(cls, entries: list[list[sympy.Expr]], program: Program, cells: list[list[str | None]], *,
            order: int = 1, graph: Graph | None = None, wrt: Sequence[str] = ()) -> "DerivativeMatrix":
-        matrix = cls(entries)
+        """The matrix of ``entries``, one row per output and one column per ``wrt`` name (so no outputs
+        still give a 0 x len(wrt) matrix, which ``cls(entries)`` would make 0 x 0)."""
+        columns = len(entries[0]) if entries else len(wrt)
+        matrix = cls(len(entries), columns, [e for row in entries for e in row])
         matrix.program, matrix.cells = program, cells
         matrix.order, matrix.graph, matrix.wrt = order, graph, tuple(wrt)
         return matrix
@@ -128,8 +131,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         where = {label: k for k, label in enumerate(labels)}
         zero = len(labels)
         grid = [[zero if label is None else where[label] for label in row] for row in self.cells]
-        return DenseFunction(kernel, np.array(grid, dtype=np.intp).reshape(-1),
-                             (len(grid), len(grid[0]) if grid else 0))
+        return DenseFunction(kernel, np.array(grid, dtype=np.intp).reshape(-1), (self.rows, self.cols))
 
 
 class DenseFunction:
@@ -154,6 +156,9 @@ class DenseFunction:
         if results.__class__ is np.ndarray:
             return results[self.index].reshape(self.shape + results.shape[1:])
         xp = namespace_of(results)
+        if not len(self.index):  # no entries (no outputs, or no wrt): nothing to stack; the zero result has the batch
+            zero = xp.asarray(results[-1])
+            return xp.zeros(self.shape + tuple(zero.shape), dtype=zero.dtype)
         parts = [xp.asarray(results[k]) for k in self.index.tolist()]
         return xp.reshape(xp.stack(parts), self.shape + tuple(np.shape(results[0])))
 

@@ -60,3 +60,14 @@ def test_a_compiled_sparse_matrix_pickles_and_its_pattern_survives_edits_of_what
     np.testing.assert_array_equal(g(1.0, 2.0).toarray(), f(1.0, 2.0).toarray())
     np.testing.assert_array_equal(g.data(np.ones(3), 2.0), f.data(np.ones(3), 2.0))
     assert str(inspect.signature(g)) == "(x, y)"
+
+
+def test_matrices_without_entries_keep_their_shape_and_compile():
+    import numpy as np
+    empty = sg.jacobian([], wrt=["x"], allow_unused=True)
+    assert empty.shape == (0, 1)  # len(fs) x len(wrt); it was 0 x 0
+    assert empty.lambdify()().shape == (0, 1)  # "need at least one array to stack" before
+    no_wrt = sg.jacobian(["x*y", "x"], wrt=[]).lambdify()
+    assert no_wrt(1.0, 2.0).shape == (2, 0) and no_wrt(np.ones(3), 2.0).shape == (2, 0, 3)
+    assert no_wrt(np.ones(3, np.float32), np.float32(2)).dtype == np.float32
+    assert sg.hessian("3").lambdify()().shape == (0, 0)
