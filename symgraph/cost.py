@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
+from .errors import no_entry
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -121,7 +122,10 @@ class CostReport(Mapping[str, ModeCost]):
         self.verdict = verdict
 
     def __getitem__(self, mode: str) -> ModeCost:
-        return self.costs[mode]
+        try:
+            return self.costs[mode]
+        except KeyError:
+            raise no_entry("mode", mode, list(self.costs)) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.costs)

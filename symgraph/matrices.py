@@ -27,7 +27,7 @@ from .backends.compile import compile_program
 from .backends.runtime import namespace_of
 from .export.display import SHOW_ENTRIES, SHOW_LIMIT, listing
 from .export.latex import LatexPrinter, hessian_latex
-from .errors import GraphError
+from .errors import EntryError, GraphError
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
 from .names import output_labels
@@ -221,14 +221,26 @@ class SparseDerivative:
         return f"<SparseDerivative {self.shape[0]}x{self.shape[1]}, {self.nnz:,} structural nonzeros>"
 
     def __getitem__(self, key: tuple[int, int]) -> sympy.Expr:
-        """The closed form of entry ``(i, j)`` (0 outside the pattern), built on request."""
-        i, j = key
+        """The closed form of entry ``(i, j)`` (0 outside the pattern), built on request; negative indices count
+        from the end, as in a sympy Matrix."""
+        i, j = self._index(key)
         row = self.pattern.indices[self.pattern.indptr[i]:self.pattern.indptr[i + 1]]
         hits = np.nonzero(row == j)[0]
         if not len(hits):
             return sympy.Integer(0)
         label = self.labels[self.pattern.indptr[i] + hits[0]]
         return sympy.Integer(0) if label is None else self.program.closed_form(label)
+
+    def _index(self, key: Any) -> tuple[int, int]:
+        """``key`` as an in-range ``(row, column)``; an EntryError (a KeyError and IndexError too) saying the shape."""
+        m, n = self.shape
+        if (isinstance(key, tuple) and len(key) == 2
+                and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key)):
+            i, j = (int(k) for k in key)
+            if -m <= i < m and -n <= j < n:
+                return i % m, j % n
+        raise EntryError(f"a {m}x{n} SparseDerivative has entries S[i, j] with integers -{m} <= i < {m} "
+                         f"and -{n} <= j < {n}, got S[{', '.join(map(repr, key)) if isinstance(key, tuple) else repr(key)}]")
 
     def to_sympy(self) -> sympy.SparseMatrix:
         """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all)."""
