@@ -40,6 +40,7 @@ compare all call it); why ``mode="auto"`` picks what it picks is counted in
 """
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
@@ -203,5 +204,5 @@ def mode_cost(mode: str, counts: Counts | None = None, program: Program | None =
                     multiplications=None if counts is None else counts.multiplications,
                     additions=None if counts is None else counts.additions,
                     program_ops=None if program is None else program.ops,
-                    expanded=None if program is None else lambda: expanded_ops(program),
+                    expanded=None if program is None else functools.partial(expanded_ops, program),  # pickles
                     paths=paths, seconds=seconds, note=note)
