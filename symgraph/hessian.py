@@ -85,15 +85,7 @@ def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "fo
 def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool, allow_unused: bool,
                      sizes: dict) -> tuple[Program, list[str], CostReport, Any]:
     inner, outer = _strategy(mode)
-    graph = as_graph(f, **sizes)
-    if len(graph.outputs) != 1:
-        raise GraphError(f"hessian() takes a function with one output; this one has {len(graph.outputs)}")
-    names = wrt_names(graph, wrt, allow_unused)
-    inputs = set(graph.input_labels) | set(graph.inputs)
-    intermediate = [n for n in names if n in graph.addresses and n not in inputs]
-    if intermediate:
-        raise GraphError(f"hessian() differentiates by inputs; {', '.join(intermediate)} "
-                         f"{'is' if len(intermediate) == 1 else 'are'} intermediate")
+    graph, names = _second_order(f, wrt, allow_unused, sizes, "hessian")
     start = time.perf_counter()
     if mode == "edge-pushing":
         return _edge_pushing_program(graph, names, sparse, start)
@@ -228,10 +220,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     >>> hvp("x^2*y + y^3", ["x", "y"], [1, 0])
     Directional({'x': 2*y, 'y': 2*x})
     """
-    graph = as_graph(f, **sizes)
-    if len(graph.outputs) != 1:
-        raise GraphError(f"hvp() takes a function with one output; this one has {len(graph.outputs)}")
-    names = wrt_names(graph, wrt, allow_unused)
+    graph, names = _second_order(f, wrt, allow_unused, sizes, "hvp")
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
     second = gradient.program.as_graph(names)
     product = jvp(second, names, v, simplify=simplify, allow_unused=True)
@@ -255,8 +244,7 @@ def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", a
     >>> hp([1.0, 2.0], [1.0, 0.0])
     array([4., 2.])
     """
-    graph = as_graph(f, **sizes)
-    names = wrt_names(graph, wrt, allow_unused)
+    graph, names = _second_order(f, wrt, allow_unused, sizes, "hessp")
     theta = [graph.addresses.get(n) for n in names]
     if any(node not in graph.inputs for node in theta):
         raise GraphError("hessp() differentiates by inputs; "
@@ -322,10 +310,29 @@ def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: 
            [False, False, False]])
     """
     with paused_gc():
-        graph = as_graph(f, **sizes)
-        names = wrt_names(graph, wrt, allow_unused)
+        graph, names = _second_order(f, wrt, allow_unused, sizes, "hessian_sparsity")
         gradient = grad(graph, names, simplify=False, progress=False, allow_unused=True)
         return _gradient_pattern(gradient.program, names)
+
+
+def _second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: dict, who: str) -> tuple[Any, list]:
+    """The graph and wrt names of a second-derivative call, checked alike for every one (``who`` names it).
+
+    One output, and wrt names that are inputs: the gradient's program is
+    differentiated again by its inputs, where an intermediate name (``c`` of
+    ``c = a + b``) is a node, not an input, so its second derivatives would
+    silently come out 0.
+    """
+    graph = as_graph(f, **sizes)
+    if len(graph.outputs) != 1:
+        raise GraphError(f"{who}() takes a function with one output; this one has {len(graph.outputs)}")
+    names = wrt_names(graph, wrt, allow_unused, stacklevel=4)
+    inputs = set(graph.input_labels) | set(graph.inputs)
+    intermediate = [n for n in names if n in graph.addresses and n not in inputs]
+    if intermediate:
+        raise GraphError(f"{who}() differentiates by inputs; {', '.join(intermediate)} "
+                         f"{'is' if len(intermediate) == 1 else 'are'} intermediate")
+    return graph, names
 
 
 def _label(x: str, y: str) -> str:

@@ -205,3 +205,20 @@ def test_hessp_refuses_what_is_not_a_real_vector_and_pickles():
     again = pickle.loads(pickle.dumps(hp))
     np.testing.assert_array_equal(again(theta, p, c=3.0), hp(theta, p, 3.0))
     np.testing.assert_array_equal(hp(theta, p, 3.0), [12.0, 6.0])
+
+
+def test_every_second_derivative_call_refuses_intermediate_names_and_several_outputs_alike():
+    program = "c = a + b; d = b + 1; e = c*d"
+    # hvp gave {'c': 0, 'd': 0} and hessian_sparsity an all-False pattern: e = c*d has d2e/dcdd = 1
+    calls = {"hessian": lambda: sg.hessian(program, wrt=["c", "d"]),
+             "hvp": lambda: sg.hvp(program, ["c", "d"], [1, 0]),
+             "hessp": lambda: sg.hessp(program, ["c", "d"]),
+             "hessian_sparsity": lambda: sg.hessian_sparsity(program, wrt=["c", "d"])}
+    for who, call in calls.items():
+        with pytest.raises(sg.GraphError, match=rf"^{who}\(\) differentiates by inputs; c, d are intermediate"):
+            call()
+    for who, call in {"hessp": sg.hessp, "hessian_sparsity": sg.hessian_sparsity}.items():
+        # hessp said "hvp() takes ...", hessian_sparsity "this graph has 2 outputs ('v1', 'x')"
+        with pytest.raises(sg.GraphError, match=rf"^{who}\(\) takes a function with one output; this one has 2"):
+            call(["x*y", "x"])
+    assert dict(sg.hvp(program, ["a", "b"], [1, 0])) == {"a": 0, "b": 1}
