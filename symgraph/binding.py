@@ -41,7 +41,7 @@ import numpy as np
 
 from .errors import ArgumentError, GraphError
 
-__all__ = ["Binder", "check_values", "positional_order"]
+__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "positional_order", "real_value"]
 
 _MISSING = object()
 
@@ -86,11 +86,15 @@ class Binder:
         return inspect.Signature([inspect.Parameter(n, kind) for n in self.names])
 
 
-def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
-    """One value per input, by name, as float64 scalars or arrays; a GraphError names every missing and unknown name.
+def check_values(inputs: Sequence[str], values: Mapping[str, Any],
+                 labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One value per input, by name, as float64 scalars or arrays that broadcast together; a GraphError
+    names every missing and unknown name, or each input's shape when the shapes do not broadcast.
 
     The keyword form of binding, for ``Graph.evaluate(**values)`` and
     ``Program.evaluate``: unlike a call, it reports all the problems at once.
+    ``labels`` (input -> the user's name, such as ``x[0]`` for an element
+    node) words the messages.
     """
     if len(values) == len(inputs):
         try:  # as many values as inputs and every input found: none is unknown (the common case, no sets)
@@ -98,13 +102,50 @@ def check_values(inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, 
         except KeyError:
             pass
         else:
-            return {n: real_value(n, v) for n, v in zip(inputs, given)}
+            label = labels.get if labels else (lambda n, _=None: n)
+            out = {n: real_value(label(n, n), v) for n, v in zip(inputs, given)}
+            broadcast_shape([(label(n, n), np.shape(v)) for n, v in out.items()])
+            return out
     known = set(inputs)
     missing = [n for n in inputs if n not in values]
     unknown = [n for n in values if n not in known]
     parts = ([f"missing value(s) for {', '.join(missing)}"] if missing else []) + \
             ([f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(inputs)})"] if unknown else [])
     raise GraphError("; ".join(parts))
+
+
+def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int, ...]:
+    """The shape (name, shape) pairs broadcast to; a GraphError naming each input's shape when they do not.
+
+    NumPy's own error (``operands could not be broadcast together``) names
+    neither the inputs nor the call.
+
+    >>> broadcast_shape([("a", (3,)), ("b", (2, 1))])
+    (2, 3)
+    >>> broadcast_shape([("a", (3,)), ("b", (2,))])
+    Traceback (most recent call last):
+    ...
+    symgraph.errors.GraphError: input shapes do not broadcast together: a (3,), b (2,)
+    """
+    distinct = set(shape for _, shape in shapes)
+    if len(distinct) <= 1:  # one shape (the common batch, or every value a scalar): nothing to broadcast
+        return distinct.pop() if distinct else ()
+    try:
+        return np.broadcast_shapes(*distinct)
+    except ValueError:
+        shown = ", ".join(f"{name} {tuple(shape)}" for name, shape in shapes[:12])
+        more = f", ... ({len(shapes) - 12:,} more)" if len(shapes) > 12 else ""
+        raise GraphError(f"input shapes do not broadcast together: {shown}{more}") from None
+
+
+def as_array(name: str, value: Any) -> np.ndarray:
+    """``np.asarray(value)``; a GraphError naming the input when NumPy cannot make one array of it
+    (a ragged nested list), instead of NumPy's ``inhomogeneous shape`` ValueError."""
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError):
+        raise GraphError(f"value for {name} must be a real number or an array of them, "
+                         f"got {type(value).__name__} {value!r:.60} (not one array: ragged nesting?)") from None
 
 
 def real_value(name: str, value: Any) -> Any:

@@ -40,11 +40,13 @@ compare all call it); why ``mode="auto"`` picks what it picks is counted in
 """
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
+from .errors import no_entry
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -121,7 +123,10 @@ class CostReport(Mapping[str, ModeCost]):
         self.verdict = verdict
 
     def __getitem__(self, mode: str) -> ModeCost:
-        return self.costs[mode]
+        try:
+            return self.costs[mode]
+        except KeyError:
+            raise no_entry("mode", mode, list(self.costs)) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.costs)
@@ -199,5 +204,5 @@ def mode_cost(mode: str, counts: Counts | None = None, program: Program | None =
                     multiplications=None if counts is None else counts.multiplications,
                     additions=None if counts is None else counts.additions,
                     program_ops=None if program is None else program.ops,
-                    expanded=None if program is None else lambda: expanded_ops(program),
+                    expanded=None if program is None else functools.partial(expanded_ops, program),  # pickles
                     paths=paths, seconds=seconds, note=note)

@@ -12,6 +12,7 @@ LaTeX and compilation to the export and backend layers.
 from __future__ import annotations
 
 import time
+from functools import cached_property
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +26,7 @@ from .export.latex import ENTRY_LINES, function_name, gradient_latex
 from .frontend.coerce import as_graph, element_labels, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
-from .errors import GraphError
+from .errors import GraphError, no_entry
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
@@ -75,6 +76,9 @@ class Values(dict):
     def __init__(self, graph: Graph, values: Mapping[str, Any]):
         super().__init__(values)
         self.graph = graph
+
+    def __missing__(self, name: str) -> Any:
+        raise no_entry("entry", name, list(self), "entries")
 
     def array(self, name: str) -> np.ndarray:
         """The entries for the elements of the indexed input ``name`` as one array of shape ``(*its shape, *batch)``."""
@@ -136,9 +140,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         one nested deeper than sympy can handle; ``limit=None`` builds any size.
         The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
         """
-        name = str(name)
-        if name not in self.labels:
-            raise KeyError(name)
+        name = self._entry(name)
         check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
         how = self.simplify if simplify is None else normalise(simplify)
         key = (name, how)
@@ -147,9 +149,20 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
             self._exprs[key] = simplify_expr(raw, how, size=self.program.expanded_size(name))
         return self._exprs[key]
 
+    def _entry(self, name) -> str:
+        """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
+        label = str(name)
+        if label not in self._index:
+            raise no_entry("entry", label, self.labels, "entries")
+        return label
+
+    @cached_property
+    def _index(self) -> frozenset:
+        return frozenset(self.labels)
+
     def is_small(self, name) -> bool:
         """True when entry ``name``'s closed form is small enough to print at once (:data:`SHOW_LIMIT`)."""
-        name = str(name)
+        name = self._entry(name)
         return (self.program.expanded_size(name) <= SHOW_LIMIT
                 and self.program.expanded_depth(name) <= MAX_DEPTH)
 
@@ -159,7 +172,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         The listing names the result (``out[x] = t12``) and ends with how to
         expand it; see :func:`listing`.
         """
-        name = str(name)
+        name = self._entry(name)
         if self.is_small(name):
             return short_str(self.expand(name))
         return listing(self.program, [name]) + "\n" + self._expand_note([name])
@@ -178,7 +191,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     def __contains__(self, name: object) -> bool:
         """Whether ``name`` is an entry, without building its closed form (Mapping's default would build it)."""
-        return isinstance(name, (str, sympy.Basic)) and str(name) in self.labels
+        return isinstance(name, (str, sympy.Basic)) and str(name) in self._index
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.labels)

@@ -70,6 +70,24 @@ class GraphError(SymgraphError, ValueError):
     """A request that does not fit the graph (unknown name, several outputs where one is needed, ...)."""
 
 
+class EntryError(GraphError, KeyError, IndexError):
+    """A result asked for an entry it does not have (a wrt name, a mode, a matrix index), with the ones it has.
+
+    Also a ``KeyError`` and an ``IndexError``, so ``name in result``,
+    ``result.get(name)`` and loops over indices keep working as for any
+    mapping or sequence.
+    """
+
+    def __str__(self) -> str:  # KeyError's own would print the message as a quoted repr
+        return str(self.args[0]) if self.args else ""
+
+
+def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = "") -> EntryError:
+    """``EntryError`` for ``key`` missing among ``known`` (named ``plural``, default ``what`` + s), naming a few."""
+    shown = ", ".join(map(str, list(known)[:10])) + (f", ... ({len(known) - 10:,} more)" if len(known) > 10 else "")
+    return EntryError(f"no {what} {key!r}; {plural or what + 's'}: {shown or 'none'}")
+
+
 class ArgumentError(GraphError, TypeError):
     """A compiled function called with missing, unexpected or too many arguments (worded as Python words it)."""
 

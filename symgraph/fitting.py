@@ -26,6 +26,7 @@ import numpy as np
 
 from .ad.modes import sweep_options
 from .backends.compile import compile_program
+from .binding import as_array
 from .compiled import vector_inputs
 from .derive import jacobian_program
 from .export.display import graph_program
@@ -98,7 +99,7 @@ class Residuals:
 
     def _evaluate(self, theta: Any, args: tuple, kwargs: dict) -> tuple[np.ndarray, np.ndarray]:
         """The compiled function's results at this point, reused when it is the last point."""
-        array = np.asarray(theta)
+        array = as_array("the vector", theta)
         key = (array.dtype.str, array.shape, array.tobytes())
         last = self._last
         if (last is not None and last[0] == key and len(last[1]) == len(args) and last[2].keys() == kwargs.keys()

@@ -25,3 +25,22 @@ def test_an_integer_too_large_for_a_float_is_refused():
                                          (sympy.Rational(1, 2), 1.0), (np.array([1, 2], dtype=object), [2.0, 4.0])])
 def test_real_numbers_of_every_kind_are_accepted(value, want):
     assert sg.grad("x^2").at(x=value)["x"] == pytest.approx(want)
+
+
+def test_shapes_that_do_not_broadcast_are_named_not_numpys_error():
+    # NumPy's "operands could not be broadcast together" names neither input
+    with pytest.raises(sg.GraphError, match=r"do not broadcast together: a \(3,\), b \(2,\)"):
+        sg.grad("(a+b)*(b+1)").at(a=np.arange(3.0), b=np.arange(2.0))
+    with pytest.raises(sg.GraphError, match=r"do not broadcast together: a \(2,\), b \(3,\)"):
+        sg.parse("c = a + b; d = c*b").evaluate(a=np.ones(2), b=np.ones(3))
+    assert sg.grad("a*b").at(a=np.arange(3.0), b=np.ones((2, 1)))["a"].shape == (2, 3)
+
+
+def test_indexed_values_are_named_as_the_user_wrote_them():
+    g = sg.grad("sum(x[i]^2, i, 0, n-1)*y", n=3)
+    with pytest.raises(sg.GraphError, match=r"value for x\[0\] must be a real number"):
+        g.at(x=[1 + 2j, 1, 1], y=1.0)  # not the element's node name, x_0
+    with pytest.raises(sg.GraphError, match=r"do not broadcast together: x\[0\] \(2,\), .*y \(3,\)"):
+        g.at(x=np.ones((3, 2)), y=np.ones(3))
+    with pytest.raises(sg.GraphError, match="value for x must be a real number.*ragged"):
+        g.at(x=[1, [2, 3], 4], y=1.0)

@@ -230,3 +230,21 @@ def test_notebook_latex_of_a_long_gradient_is_cut():
     shown = g._repr_latex_()
     assert shown.count(r"\frac") == ENTRY_LINES and r"\dots 64 more entries" in shown
     assert g.latex().count(r"\frac") == 100  # asked for, every entry
+
+
+def test_an_entry_a_result_does_not_have_is_a_named_error_and_still_a_key_error():
+    from symgraph.errors import EntryError
+    g = sg.grad("x*y")
+    lookups = [lambda: g["q"], lambda: g.expand("q"), lambda: g.formula("q"), lambda: g.at(x=1, y=2)["q"],
+               lambda: sg.jvp("x*y", ["x"], [1])["q"], lambda: sg.compare("x*y")["q"], lambda: g.cost["forward"]]
+    for lookup in lookups:  # a bare KeyError('q') before
+        with pytest.raises(EntryError, match=r"no (entry|mode) '(q|forward)'; (entries|modes): \w"):
+            lookup()
+    with pytest.raises(KeyError):  # what code catching a mapping's KeyError expects
+        g["q"]
+    assert g.get("q") is None and "q" not in g and g.at(x=1, y=2).get("q") is None
+    S = sg.hessian("x*y", sparse=True)
+    for key in [(5, 5), "a", 0, (True, 0), (0, 1.0)]:  # IndexError, ValueError, TypeError from NumPy and unpacking
+        with pytest.raises(EntryError, match=r"2x2 SparseDerivative has entries S\[i, j\]"):
+            S[key]
+    assert S[0, 1] == 1 and S[-1, -2] == 1 and S[0, 0] == 0

@@ -1,4 +1,7 @@
 """Hessians derived on the gradient's program: every strategy equals sympy.hessian, and sharing survives."""
+import inspect
+import pickle
+
 import numpy as np
 import pytest
 import sympy
@@ -95,7 +98,7 @@ def test_hvp_and_hessp_are_the_hessian_times_v():
     np.testing.assert_allclose([product.at(**point)[n] for n in "xyz"], dense, rtol=1e-12)
     hp = sg.hessp(text, ["x", "y", "z"])
     np.testing.assert_allclose(hp(list(point.values()), v), dense, rtol=1e-12)
-    with pytest.raises(sg.GraphError, match="two 1-D vectors of 3 values"):
+    with pytest.raises(sg.GraphError, match=r"hessp\(\)'s point must be a 1-D vector of 3 values \(x, y, z\)"):
         hp([1.0, 2.0], v)
 
 
@@ -185,3 +188,37 @@ def test_no_hessian_strategy_pays_for_loading_scipy_in_compare():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[True,", "True,", "True,", "True,", "True]"]
+
+
+def test_hessp_refuses_what_is_not_a_real_vector_and_pickles():
+    hp = sg.hessp("x^2*y*c + y^3", ["x", "y"])
+    theta, p = np.array([1.0, 2.0]), np.array([1.0, 0.0])
+    # it converted with dtype=float: an imaginary part dropped with a warning, "1" read as 1.0, None as nan
+    for bad in (np.array([1 + 1j, 2]), np.array(["1", "2"]), ["1", "2"], np.array([1, None], dtype=object)):
+        with pytest.raises(sg.GraphError, match="hessp\\(\\)'s point must be a real number"):
+            hp(bad, p, 3.0)
+        with pytest.raises(sg.GraphError, match="hessp\\(\\)'s direction must be a real number"):
+            hp(theta, bad, 3.0)
+    with pytest.raises(sg.GraphError, match="hessp\\(\\)'s direction must be a real number.*ragged"):
+        hp(theta, [[1.0], [2.0, 3.0]], 3.0)
+    assert str(inspect.signature(hp)) == "(x, p, /, c)"
+    again = pickle.loads(pickle.dumps(hp))
+    np.testing.assert_array_equal(again(theta, p, c=3.0), hp(theta, p, 3.0))
+    np.testing.assert_array_equal(hp(theta, p, 3.0), [12.0, 6.0])
+
+
+def test_every_second_derivative_call_refuses_intermediate_names_and_several_outputs_alike():
+    program = "c = a + b; d = b + 1; e = c*d"
+    # hvp gave {'c': 0, 'd': 0} and hessian_sparsity an all-False pattern: e = c*d has d2e/dcdd = 1
+    calls = {"hessian": lambda: sg.hessian(program, wrt=["c", "d"]),
+             "hvp": lambda: sg.hvp(program, ["c", "d"], [1, 0]),
+             "hessp": lambda: sg.hessp(program, ["c", "d"]),
+             "hessian_sparsity": lambda: sg.hessian_sparsity(program, wrt=["c", "d"])}
+    for who, call in calls.items():
+        with pytest.raises(sg.GraphError, match=rf"^{who}\(\) differentiates by inputs; c, d are intermediate"):
+            call()
+    for who, call in {"hessp": sg.hessp, "hessian_sparsity": sg.hessian_sparsity}.items():
+        # hessp said "hvp() takes ...", hessian_sparsity "this graph has 2 outputs ('v1', 'x')"
+        with pytest.raises(sg.GraphError, match=rf"^{who}\(\) takes a function with one output; this one has 2"):
+            call(["x*y", "x"])
+    assert dict(sg.hvp(program, ["a", "b"], [1, 0])) == {"a": 0, "b": 1}

@@ -1,4 +1,6 @@
 """Dense Jacobians and Hessians print in bounded time: sympy's Matrix text when small, else a let-listing."""
+import inspect
+
 import numpy as np
 import sympy
 
@@ -90,3 +92,30 @@ def test_the_listing_counts_distinct_nonzero_entries(monkeypatch):
     distinct = {c for row in H.cells for c in row if H.program.results[c] != 0}
     assert repr(H).startswith(f"DerivativeMatrix: 6x6 Hessian, {len(distinct)} distinct nonzero entries")
     assert len(distinct) == 11  # the diagonal and the one band above it
+
+
+def test_a_compiled_sparse_matrix_pickles_and_its_pattern_survives_edits_of_what_it_returned():
+    import pickle
+
+    import numpy as np
+    H = sg.hessian("x^2*y + y^3", wrt=["x", "y"], sparse=True)
+    f = H.lambdify()
+    m = f(1.0, 0.0)  # stored entries 0, 2, 2, 0
+    m.eliminate_zeros()  # in place: it shrank the index arrays f and H share with every matrix f returned
+    np.testing.assert_array_equal(f(1.0, 2.0).toarray(), [[4.0, 2.0], [2.0, 12.0]])
+    np.testing.assert_array_equal(H.pattern.indices, [0, 1, 0, 1])
+    g = pickle.loads(pickle.dumps(f))  # a closure before: "attribute lookup sparse_matrix failed"
+    np.testing.assert_array_equal(g(1.0, 2.0).toarray(), f(1.0, 2.0).toarray())
+    np.testing.assert_array_equal(g.data(np.ones(3), 2.0), f.data(np.ones(3), 2.0))
+    assert str(inspect.signature(g)) == "(x, y)"
+
+
+def test_matrices_without_entries_keep_their_shape_and_compile():
+    import numpy as np
+    empty = sg.jacobian([], wrt=["x"], allow_unused=True)
+    assert empty.shape == (0, 1)  # len(fs) x len(wrt); it was 0 x 0
+    assert empty.lambdify()().shape == (0, 1)  # "need at least one array to stack" before
+    no_wrt = sg.jacobian(["x*y", "x"], wrt=[]).lambdify()
+    assert no_wrt(1.0, 2.0).shape == (2, 0) and no_wrt(np.ones(3), 2.0).shape == (2, 0, 3)
+    assert no_wrt(np.ones(3, np.float32), np.float32(2)).dtype == np.float32
+    assert sg.hessian("3").lambdify()().shape == (0, 0)

@@ -45,7 +45,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import Binder, real_value
+from ..binding import Binder, as_array, real_value
+from ..binding import broadcast_shape as check_broadcast
 from ..errors import FunctionDefinitionError, GraphError
 from ..ops import user_result  # noqa: F401 - generated NumPy code imports it from here
 
@@ -56,6 +57,8 @@ _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
 _SCALAR_TYPES = (float, int, np.floating, np.integer)
 _FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
+#: the largest Python int that converts to a float64 (the next ones round to 2**1024, an OverflowError)
+_LARGEST = 2**1024 - 2**970 - 1
 
 
 # --------------------------------------------------------------------------- called by generated code
@@ -90,11 +93,7 @@ def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
         xp = namespace_of(values)
     dtype = working_dtype(values, names)
     arrays = [xp.asarray(v, dtype=dtype) for v in values]
-    try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    except ValueError:
-        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, arrays))
-        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    shape = check_broadcast([(n, tuple(a.shape)) for n, a in zip(names, arrays)])
     if xp is np:
         arrays = [a.reshape(1) if a.ndim == 0 else a for a in arrays]
     return (xp, shape, dtype, *arrays)
@@ -198,14 +197,7 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
 
 def broadcast_shape(arrays: Sequence[np.ndarray], names: Sequence[str]) -> tuple[int, ...]:
     """The shape the inputs ``arrays`` broadcast to; a GraphError naming each input's shape when they do not."""
-    shapes = set(a.shape for a in arrays)
-    if len(shapes) == 1:  # one shape (the common batch): nothing to broadcast
-        return shapes.pop()
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        shapes = ", ".join(f"{x} {a.shape}" for x, a in zip(names, arrays))
-        raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    return check_broadcast([(x, a.shape) for x, a in zip(names, arrays)])
 
 
 def contiguous(value: np.ndarray, shape: tuple) -> np.ndarray:
@@ -231,10 +223,13 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
         if cls is np.ndarray:  # the common input first: its dtype is a dtype already
             dt = value.dtype
         elif isinstance(value, (int, float)):
+            if cls is int and not -_LARGEST <= value <= _LARGEST:  # beyond float64: refused as too large
+                real_value(names[k] if names is not None else f"input {k + 1}", value)
             continue
         else:
             dt = getattr(value, "dtype", None)
-            dt = np.dtype(dt) if dt is not None else np.asarray(value).dtype
+            dt = np.dtype(dt) if dt is not None else \
+                as_array(names[k] if names is not None else f"input {k + 1}", value).dtype
         if dt.kind not in "fiub":  # refused unless an object array holds real numbers only
             real_value(names[k] if names is not None else f"input {k + 1}", value)
         vote = _FLOAT32 if dt == _FLOAT32 and vote is not _FLOAT64 else _FLOAT64
@@ -454,11 +449,13 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
             continue
         shape = layout.shape
         if not hasattr(value, "shape"):
-            value = np.asarray(value)
+            value = as_array(layout.name, value)
         if tuple(value.shape[:len(shape)]) != shape:
             raise GraphError(f"{layout.name} takes an array whose first ax{'is is' if len(shape) == 1 else 'es are'} "
                              f"{shape} (its indices; batch axes follow), got shape {tuple(value.shape)}")
         if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "fiub":  # named as the user passed it, not element by element
+                value = real_value(layout.name, value)
             batch.append(value.shape[len(shape):])
         else:
             numpy_only = False
@@ -581,6 +578,20 @@ def residual_function(kernel: Callable, names: Sequence[str], count: int, *, nam
     return function
 
 
+def one_vector(x: Any, count: int, shown: str, what: str = "the vector") -> np.ndarray:
+    """``x`` as a 1-D array of ``count`` real numbers (its dtype kept); a GraphError saying what it is instead.
+
+    The check of every vector a compiled function takes (``value_and_grad(vector=True)``,
+    residuals, ``hessp``): ``shown`` names the entries.
+    """
+    x = as_array(what, x)
+    if x.ndim != 1 or x.shape[0] != count:
+        raise GraphError(f"{what} must be a 1-D vector of {count} values ({shown}), got shape {x.shape}")
+    if x.dtype.kind not in "fiub":
+        real_value(what, x)  # raises for strings, None and complex numbers
+    return x
+
+
 def _one_point(results: tuple | np.ndarray, name: str) -> np.ndarray:
     """A vector function's results as one fresh 1-D vector: the array a kernel's array form returns as it is,
     a flat tuple stacked (in its dtype); a GraphError when data with batch axes made a batch."""
@@ -610,9 +621,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     read = np.array([k for k, n in enumerate(names) if n is not None], dtype=np.intp) if unread else None
 
     def values_of(x: Any) -> Sequence[Any]:
-        x = np.asarray(x)
-        if x.ndim != 1 or x.shape[0] != count:
-            raise GraphError(f"expected a 1-D vector of {count} values ({shown}), got shape {x.shape}")
+        x = one_vector(x, count, shown)
         if read is not None:
             x = x[read]
         return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,), ("the vector",)), copy=False)

@@ -40,7 +40,7 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import check_values
+from ..binding import as_array, check_values
 from ..errors import ExpressionTooLargeError, GraphError
 from . import interpret
 from .hooks import SERVICES, service
@@ -238,7 +238,7 @@ class Graph:
             if known is None:
                 out[self.addresses.get(key, key) if key not in self._ops else key] = value
                 continue
-            array = np.asarray(value)
+            array = as_array(key, value)
             if array.shape[:len(known.shape)] != known.shape:
                 raise GraphError(f"{key} takes an array whose first axes are {known.shape} (its indices), "
                                  f"got shape {array.shape}")
@@ -288,6 +288,12 @@ class Graph:
             return self.inputs
         elements = self._elements
         return tuple(element_label(*elements[x]) if x in elements else x for x in self.inputs)
+
+    @property
+    def element_labels(self) -> dict[str, str] | None:
+        """Input node -> the user's name (``x_0`` -> ``x[0]``) when the graph has indexed inputs, else None
+        (every input node is then named as the user wrote it): what messages about values say."""
+        return dict(zip(self.inputs, self.input_labels)) if self.indexed else None
 
     @cached_property
     def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -341,7 +347,8 @@ class Graph:
         NumPy's RuntimeWarning, never an exception.  Constants take their
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
-        result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values)),
+        result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values),
+                                                             self.element_labels),
                                    self.outputs)
         return {k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
                 for k, v in result.items()}  # conditions stay true/false

@@ -126,7 +126,8 @@ class Program:
         """
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
-        env = interpret.numbers(self.instructions, check_values(self.inputs, values), self.results.values())
+        labels = self.graph.element_labels if self.graph is not None else None
+        env = interpret.numbers(self.instructions, check_values(self.inputs, values, labels), self.results.values())
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
         out = {}

@@ -119,3 +119,15 @@ def test_vm_functions_round_trip_with_their_fallback():
     same(g(Y.astype(np.float32), X.astype(np.float32)), f(Y.astype(np.float32), X.astype(np.float32)))
     v = sg.value_and_grad(TEXT, vector=True, backend="vm")
     same(again(v)(np.array([0.3, 1.2])), v(np.array([0.3, 1.2])))
+
+
+def test_results_pickle_with_their_programs_and_costs():
+    # a Gradient's cost held a lambda ("Can't pickle local object 'mode_cost.<locals>.<lambda>'")
+    for result in (sg.grad(TEXT), sg.jvp(TEXT, ["x", "y"], [1, 2]), sg.hvp(TEXT, ["x", "y"], [1, 0])):
+        back = again(result)
+        assert dict(back) == dict(result)
+        assert back.at(x=1.5, y=2.0) == result.at(x=1.5, y=2.0)
+        assert back.cost["reverse" if "reverse" in result.cost else list(result.cost)[0]].expanded_ops > 0
+        if isinstance(result, sg.Gradient):
+            same(back.lambdify()(X, Y), result.lambdify()(X, Y))
+    assert str(again(sg.compare(TEXT))).split("\n")[0].split() == str(sg.compare(TEXT)).split("\n")[0].split()

@@ -143,3 +143,45 @@ def test_a_point_is_the_one_point_array_value_for_power_in_every_operand_kind():
         f = sg.lambdify(text)
         arrays = f(*[np.array([a, 1.0]) for a in args])
         assert f(*args).tobytes() == arrays[:1].tobytes(), text
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_values_numpy_cannot_read_are_named_in_every_backend(backend):
+    if backend == "vm":
+        pytest.importorskip("numba")
+    f = sg.grad("x*y").lambdify(backend=backend)
+    with pytest.raises(sg.GraphError, match="value for x must be a real number.*ragged"):
+        f([[1, 2], [3]], 2.0)  # NumPy's own error: "inhomogeneous shape"
+    with pytest.raises(sg.GraphError, match="value for x is too large for a float64"):
+        f(10**400, 2.0)  # an OverflowError before
+    assert float(f(2**1024 - 2**970 - 1, 1.0)[1]) == np.finfo(float).max  # the largest that converts
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_an_indexed_input_is_checked_whole_and_named_as_passed(backend):
+    if backend == "vm":
+        pytest.importorskip("numba")
+    text = "sum(x[i]^2, i, 0, n-1)*y"
+    f = sg.grad(text, n=3).lambdify(backend=backend)
+    vector = sg.value_and_grad(text, n=3, wrt=["y"], vector=True, backend=backend)
+    for bad in ([1 + 2j, 1, 1], np.array([1, 2, None], dtype=object), ["1", "2", "3"]):
+        # the VM read None as nan and went on; the NumPy backend named the element node x_0
+        with pytest.raises(sg.GraphError, match="value for x must be a real number"):
+            f(bad, 1.0)
+        with pytest.raises(sg.GraphError, match="value for x must be a real number"):
+            vector(np.array([1.0]), bad)
+    with pytest.raises(sg.GraphError, match="value for x must be a real number.*ragged"):
+        f([1, [2, 3], 4], 1.0)
+    np.testing.assert_array_equal(f(np.array([1, 2, 3], dtype=object), 1.0)[0], [2.0, 4.0, 6.0])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_a_ragged_parameter_vector_is_named(backend):
+    if backend == "vm":
+        pytest.importorskip("numba")
+    fn = sg.value_and_grad("x^2*y", wrt=["x", "y"], vector=True, backend=backend)
+    with pytest.raises(sg.GraphError, match="value for the vector must be a real number.*ragged"):
+        fn([[1.0], [2.0, 3.0]])
+    res = sg.residuals(["x*y - 1", "y - 2"], wrt=["x", "y"], backend=backend)
+    with pytest.raises(sg.GraphError, match="value for the vector must be a real number.*ragged"):
+        res.fun([[1.0], [2.0, 3.0]])
