@@ -1,4 +1,6 @@
 """jvp and vjp: one sweep each, numeric or symbolic seeds, equal to J·v and wᵀ·J."""
+import inspect
+
 import numpy as np
 import pytest
 import sympy
@@ -115,3 +117,27 @@ def test_seeds_may_be_numpy_numbers():
 def test_bad_seeds_are_named_errors(v, message):
     with pytest.raises(sg.SymgraphError, match=message):
         sg.jvp("x^2*y", ["x", "y"], v)
+
+
+def test_directional_results_compile_and_agree_with_at():
+    """jvp, vjp and hvp results compile as gradients do: one array per entry, in order, for every backend."""
+    cases = [
+        (sg.jvp("x*y + sin(x)", ["x", "y"], [1, "u"]), dict(x=0.7, y=-1.3, u=2.5)),  # a name seed: an extra input
+        (sg.vjp(["x*y", "x+y", "exp(x)"], ["x", "y"], [1, 2, -1]), dict(x=0.7, y=-1.3)),
+        (sg.hvp("x^2*y + y^3 + log(x)", ["x", "y"], [1, -2]), dict(x=0.7, y=1.3)),
+    ]
+    for result, at in cases:
+        expected = result.at(**at)
+        for backend in ("numpy", "vm"):
+            f = result.lambdify(backend=backend)
+            assert list(inspect.signature(f).parameters) == list(result.program.inputs)
+            got = f(**at)
+            assert len(got) == len(result.labels)
+            assert [float(v) for v in got] == [expected[label] for label in result.labels]
+            batch = f(**{name: np.full(4, value) for name, value in at.items()})
+            assert all(np.asarray(v).shape == (4,) for v in batch)
+    # an indexed wrt comes back as one array of its shape, as a gradient's does
+    h = sg.hvp("sum(x[i]^3*x[i+1], i, 0, 2)", ["x"], [1, 0, 0, 1])
+    point = np.array([1.0, 2.0, 3.0, 0.5])
+    (got,) = h.lambdify()(point)
+    assert got.shape == (4,) and got.tolist() == [h.at(x=point)[label] for label in h.labels]
