@@ -309,3 +309,12 @@ def test_the_budget_allows_what_it_counts():
     assert g.evaluate(x=np.ones(50))[g.outputs[0]] == 50 * 51 / 2
     g = sg.parse("f0(u) = u*u + 1\n" + "\n".join(f"f{k}(u) = f{k - 1}(f{k - 1}(u))" for k in range(1, 8)) + "\nf7(x)")
     assert len(g.nx) == 2**8 + 1
+
+
+@pytest.mark.parametrize("call", [lambda: sg.jvp("x*y", ["x", "y"], [1, 0], mode="reverse"),
+                                  lambda: sg.lambdify("x*y", wrt=["x"]),
+                                  lambda: sg.grad("x*y", wrt=["x"], simplfy=None)])
+def test_a_keyword_a_function_does_not_take_is_called_unexpected(call):
+    # extra keywords are sizes (n=1000); a name with a list, a string or None was "size mode='reverse' ..."
+    with pytest.raises(ArgumentError, match="unexpected keyword argument .*must be a non-negative integer"):
+        call()

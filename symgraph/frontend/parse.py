@@ -555,6 +555,12 @@ def _checked_sizes(sizes: dict) -> dict:
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
                                  for v in values):
+            if (isinstance(value, (list, dict, set, type(None))) or callable(value)
+                    or isinstance(value, str) and not value.strip().isdigit()):
+                # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...))
+                raise ArgumentError(f"unexpected keyword argument {name}={value!r}: a keyword beyond the documented "
+                                    f"options is the size of an indexed input (such as n=1000) and must be a "
+                                    f"non-negative integer (or a tuple of them)")
             raise ArgumentError(f"size {name}={value!r} must be a non-negative integer (or a tuple of them)")
     return {k: v if isinstance(v, tuple) else int(v) for k, v in sizes.items()}
 
