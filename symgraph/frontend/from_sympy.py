@@ -5,8 +5,8 @@ from typing import Sequence
 
 import sympy
 
-from ..errors import UnsupportedOpError
-from ..ir.builder import GraphBuilder
+from ..errors import GraphError, UnsupportedOpError
+from ..ir.builder import CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph
 from ..ir.hooks import provide
 from ..names import is_identifier
@@ -149,6 +149,12 @@ def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph
     exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else [expr_or_list]
     builder = GraphBuilder()
     outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e) for e in exprs]
+    for k, (expr, out) in enumerate(zip(exprs, outputs)):
+        if builder.is_condition(out):
+            text = str(expr)
+            text = text if len(text) <= 60 else text[:57] + "..."
+            where = f"output {k + 1} ({text})" if len(exprs) > 1 else text
+            raise GraphError(f"{where}: {CONDITION_RESULT}")
     return builder.finish(outputs)
 
 

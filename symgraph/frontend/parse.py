@@ -49,7 +49,7 @@ import numpy as np
 import sympy
 
 from ..errors import ArgumentError, GraphError, ParseError, line_column
-from ..ir.builder import GraphBuilder
+from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph
 from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
@@ -492,8 +492,6 @@ class _Parser(Calls, Reductions):
             self.fail(str(e), k)
 
 
-_CONDITION_RESULT = ("the result is a condition, not a number: a function's value is a number "
-                     "(where(condition, 1, 0) gives its 0/1 value)")
 
 
 def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **sizes: int) -> Graph:

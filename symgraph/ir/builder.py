@@ -31,6 +31,11 @@ _PLAIN2 = {row.name: row.commutative for row in ops.OPS.values()
 _PLAIN1 = frozenset(row.name for row in ops.OPS.values() if row.arity == 1 and not row.condition and row.kinds == "v")
 
 
+#: why a graph's output may not be a condition (the parser and the sympy frontend say it alike)
+CONDITION_RESULT = ("the result is a condition, not a number: a function's value is a number "
+                    "(where(condition, 1, 0) gives its 0/1 value)")
+
+
 class GraphBuilder:
     """Builds a :class:`Graph` node by node with hash-consing and small-constant folding.
 

@@ -7,6 +7,8 @@ import pytest
 import sympy
 
 import symgraph
+import symgraph as sg
+from symgraph.errors import GraphError
 from symgraph import Graph, UnsupportedOpError, parse
 from symgraph.ops import sigmoid
 
@@ -146,3 +148,13 @@ def test_inputs_of_a_sympy_expression_come_in_order_of_first_appearance():
     assert list(symgraph.grad(x**2 * sympy.sin(y))) == ["x", "y"]
     expr = sympy.sin(z) + x * y * sympy.cos(z)
     assert str(expr) == "x*y*cos(z) + sin(z)" and Graph.from_sympy(expr).inputs == ("x", "y", "z")
+
+
+@pytest.mark.parametrize("expr", [sympy.Eq(sympy.Symbol("x"), 1), sympy.Symbol("x") > 1,
+                                  sympy.And(sympy.Symbol("x") > 1, sympy.Symbol("x") < 2), sympy.true])
+def test_a_condition_is_no_function_value_from_sympy_either(expr):
+    # the text "x > 1" was refused, its sympy form gave the gradient {x: 0}
+    with pytest.raises(GraphError, match="the result is a condition, not a number"):
+        sg.grad(expr)
+    with pytest.raises(GraphError, match=r"output 2 \(.*\): the result is a condition"):
+        sg.jacobian([sympy.Symbol("x") ** 2, expr], wrt=["x"])
