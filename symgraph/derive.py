@@ -429,5 +429,6 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         return SparseDerivative(pattern, program, labels, names, graph=graph)
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
-    return DerivativeMatrix.of(program, labels, simplify, "jacobian_program(...)[0].closed_form(label)",
+    return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
+                               "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
                                graph=graph, wrt=names)

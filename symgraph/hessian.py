@@ -190,8 +190,8 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph)
     labels = {(x, y): _label(x, y) for i, x in enumerate(names) for y in names[i:]}
     cells = [[labels[(x, y)] if (x, y) in labels else labels[(y, x)] for y in names] for x in names]
-    return DerivativeMatrix.of(program, cells, simplify, "hessian_program(...)[0].closed_form(label) (sg.hessian(..., "
-                               "sparse=True) builds entries on request and compiles without them)",
+    return DerivativeMatrix.of(program, cells, simplify, "sg.hessian(..., sparse=True) keeps the entries "
+                               "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
                                order=2, graph=graph, wrt=names)
 
 
