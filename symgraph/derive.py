@@ -354,12 +354,13 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     with paused_gc():
         graph = as_graph(f, **sizes)
         names = wrt_names(graph, wrt, allow_unused)
-        program, cost = _gradient_program(graph, names, mode, order, progress)
+        program, cost, mode = _gradient_program(graph, names, mode, order, progress)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
-def _gradient_program(graph: Graph, names: list[str], mode: str, order: str, progress: Any) -> tuple[Program, CostReport]:
-    """:func:`grad`'s program (results labelled by the wrt names) and cost.
+def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
+                      progress: Any) -> tuple[Program, CostReport, str]:
+    """:func:`grad`'s program (results labelled by the wrt names), cost and mode (``"auto"`` resolved).
 
     A function of its own so that the sweep's scratch (the linearised graph,
     the emitter's hash-consing keys) is freed before :func:`grad` resumes the
@@ -371,7 +372,7 @@ def _gradient_program(graph: Graph, names: list[str], mode: str, order: str, pro
     result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
     program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
     cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
-    return program, CostReport([cost], len(names), 1, note)
+    return program, CostReport([cost], len(names), 1, note), mode
 
 
 def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any = None, sparse: bool = False,
