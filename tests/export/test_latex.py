@@ -220,3 +220,19 @@ def test_leading_underscores_are_written_not_read_as_subscripts(name, written):
         if r"\begin{array}" not in line:
             mathtext.parse(f"${line}$")  # raises on a double subscript or a dangling '_'
     assert sg.to_latex(sympy.Symbol("_x"), symbol_names={sympy.Symbol("_x"): "u"}) == "u"
+
+
+def test_a_large_graphs_edge_table_is_bounded_and_says_how_to_get_every_edge():
+    text = "x"
+    for k in range(400):
+        text = f"sin({text})*{k + 2}"
+    graph = sg.parse(text)
+    edges = graph.nx.number_of_edges()
+    table = sg.to_latex(graph)
+    assert table.count(r"\to") == 300 and rf"\text{{... and {edges - 300:,} more edges}}" in table
+    assert table.startswith(r"\begin{array}{ll}") and table.endswith(r"\end{array}")
+    full = sg.to_latex(graph, limit=None)
+    assert full.count(r"\to") == edges and "more edges" not in full
+    assert full.split(r"\\")[:40] == table.split(r"\\")[:40]  # the same rows, in the same order
+    small = sg.parse("(a+b)*(b+1)")
+    assert "more edges" not in sg.to_latex(small) and sg.to_latex(small).count(r"\to") == 5
