@@ -330,9 +330,14 @@ class Graph:
         return f"<Graph {len(self._ops)} nodes, {edges} edges, inputs={_few(self.inputs)}, outputs={_few(self.outputs)}>"
 
     def __str__(self) -> str:
-        """A let-listing: one line per op node in topological order (``c = a + b``), as programs print."""
-        return "\n".join(assignment(node, self.op(node), self.operands(node))
-                         for node in self.order if self.op(node) != "input")
+        """A let-listing: one line per op node in topological order (``c = a + b``), as programs print.
+
+        A graph of inputs alone (``parse("x")``) says so, rather than printing nothing.
+        """
+        text = "\n".join(assignment(node, self.op(node), self.operands(node))
+                          for node in self.order if self.op(node) != "input")
+        return text or f"# no operations: the output{'s are' if len(self.outputs) > 1 else ' is'} " \
+                       f"{', '.join(self.outputs)}, {'inputs' if len(self.outputs) > 1 else 'an input'}"
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Graph as its picture; None (the text repr) when no renderer works."""

@@ -241,3 +241,10 @@ def test_repr_and_str_are_fast_and_linear_for_large_graphs():
     small, large = seconds(2_500), seconds(25_000)  # 100,000 nodes
     assert large < 2.0
     assert large < 25 * max(small, 1e-3)
+
+
+def test_a_graph_of_inputs_alone_prints_what_it_is():
+    # str(parse("x")) was the empty string
+    assert str(parse("x")) == "# no operations: the output is x, an input"
+    assert str(parse(["x", "y"])) == "# no operations: the outputs are x, y, inputs"
+    assert str(parse("c = a + b")) == "c = a + b"
