@@ -48,8 +48,19 @@ def test_the_readme_has_examples():
     assert len(BLOCKS) >= 6 and sum(">>>" in b for b in BLOCKS) >= 4
 
 
+@pytest.fixture
+def registry():
+    """The functions a block registers (sg.function) are removed after it, as a reader's session would end."""
+    from symgraph import ops
+
+    before = set(ops.USER)
+    yield
+    for name in set(ops.USER) - before:
+        ops.unregister(name)
+
+
 @pytest.mark.parametrize("k", [k for k, b in enumerate(BLOCKS) if "__main__" not in b])
-def test_a_readme_example_runs_and_prints_what_it_shows(k):
+def test_a_readme_example_runs_and_prints_what_it_shows(k, registry):
     block, ns = BLOCKS[k], _data(BLOCKS[k])
     if ">>>" not in block:
         with contextlib.redirect_stdout(io.StringIO()):
