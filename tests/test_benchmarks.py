@@ -192,3 +192,14 @@ def test_evaluate_bench_cells_agree():
         assert row["check"] == pytest.approx(base["check"], rel=1e-9)
         assert row["check_batch"] == pytest.approx(base["check_batch"], rel=1e-9)
         assert 0 < row["one"] < 1 and 0 < row["batch"] < 10 and row["make"] >= 0
+
+
+def test_optimise_smoke(capsys):
+    module = load_benchmark("optimise")
+    rows = module.main(n=20, tools=("symgraph", "symgraph-vm", "scipy"), budget=5.0)
+    out = capsys.readouterr().out
+    assert [row["tool"] for row in rows] == ["symgraph", "symgraph-vm", "scipy"]  # every tool agreed with scipy
+    for row in rows:
+        assert all("it." in row[run] and "not converged" not in row[run]
+                   for run in ("L-BFGS-B from 0", "trust-constr from 1.2", "Newton-CG from 1.2")), row
+    assert out.count("| symgraph") == 2 and "| scipy |" in out
