@@ -42,7 +42,7 @@ class Program:
                  results: Mapping[str, Ref], graph: Graph | None = None):
         self.inputs = tuple(inputs)
         self.instructions = instructions
-        self.results = {k: constants.as_constant(v) for k, v in results.items()}
+        self.results = {k: v if v.__class__ is str else constants.as_constant(v) for k, v in results.items()}
         self.graph = graph
         self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
 
