@@ -227,20 +227,21 @@ def test_evaluate_takes_inputs_named_like_its_own_parameters(names):
     assert g.evaluate(**values)[g.output] == math.prod(values.values())
 
 
-def test_repr_and_str_are_fast_and_linear_for_large_graphs():
-    import time
+def test_repr_and_str_are_linear_for_large_graphs():
+    # counted, not timed (the machine is shared): Python calls made while printing, deterministic
+    import cProfile
 
-    def seconds(n: int) -> float:
+    def calls(n: int) -> int:
         g = parse("+".join(f"sin(x{i})*y" for i in range(n)))
-        start = time.perf_counter()
+        profile = cProfile.Profile()
+        profile.enable()
         text, line = str(g), repr(g)
-        elapsed = time.perf_counter() - start
+        profile.disable()
         assert len(line) < 400 and "more" in line and text.count("\n") == len(g) - n - 2
-        return elapsed
+        return sum(entry.callcount for entry in profile.getstats())
 
-    small, large = seconds(2_500), seconds(25_000)  # 100,000 nodes
-    assert large < 2.0
-    assert large < 25 * max(small, 1e-3)
+    small, large = calls(2_500), calls(25_000)  # 100,000 nodes
+    assert large <= 10.5 * small, (small, large)
 
 
 def test_a_graph_of_inputs_alone_prints_what_it_is():
