@@ -310,3 +310,14 @@ def test_vector_args_naming_an_indexed_input_stand_for_its_elements():
         np.testing.assert_array_equal(fn([0.0, 0.0], y=y, t=t)[1], by_wrt([0.0, 0.0], y, t)[1])
     with pytest.raises(sg.GraphError, match="share one order"):
         sg.value_and_grad(text, wrt=["w[1]", "w[0]"], args=["w"], vector=True)
+
+
+def test_data_with_batch_axes_is_refused_naming_each_such_input_and_its_shape(decay):
+    # the message said only "got results of shape (2,)": neither the input nor the shape it takes
+    t, y = decay_data()
+    with pytest.raises(sg.GraphError, match=r"one point.*without batch axes; y has shape \(200, 2\), expected \(200,\) "
+                                            r"\(its indices\)$"):
+        decay.fun(np.zeros(3), np.stack([y, y], axis=1), t)
+    scaled = sg.value_and_grad("sum((y[i] - a*s*t[i])^2, i, 0, 2)", wrt=["a"], vector=True, backend="vm")
+    with pytest.raises(sg.GraphError, match=r"s has shape \(2,\), expected \(\) \(a number\); t has shape \(3, 2\)"):
+        scaled([1.0], np.ones(3), np.ones(2), np.ones((3, 2)))
