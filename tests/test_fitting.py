@@ -321,3 +321,21 @@ def test_data_with_batch_axes_is_refused_naming_each_such_input_and_its_shape(de
     scaled = sg.value_and_grad("sum((y[i] - a*s*t[i])^2, i, 0, 2)", wrt=["a"], vector=True, backend="vm")
     with pytest.raises(sg.GraphError, match=r"s has shape \(2,\), expected \(\) \(a number\); t has shape \(3, 2\)"):
         scaled([1.0], np.ones(3), np.ones(2), np.ones((3, 2)))
+
+
+def test_a_data_buffer_refilled_in_place_is_new_data_for_a_warm_started_fit():
+    # fun at the new fit's start reused the last point of the previous fit (the same theta bytes, the same
+    # data object): each warm-started fit "converged" after 1 evaluation to the first fit's parameters
+    res = sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, "m-1"), m=50)
+    t, y = np.linspace(0, 3, 50), np.empty(50)
+    x0 = np.array([1.0, 1.0])
+    for a in (1.0, 2.0, 3.0):
+        y[:] = a * np.exp(-0.7 * t)
+        fit = scipy_optimize.least_squares(res.fun, x0, jac=res.jac, args=(y, t))
+        np.testing.assert_allclose(fit.x, [a, 0.7], rtol=1e-7)
+        x0 = fit.x
+    x0, before = np.array([3.0, 0.7]), res.evaluations
+    res.fun(x0, y, t), res.jac(x0, y, t)  # unchanged data at the same point: still one evaluation
+    assert res.evaluations == before + 1
+    y[0] += 1.0
+    assert res.fun(x0, y, t)[0] == pytest.approx(1.0) and res.evaluations == before + 2
