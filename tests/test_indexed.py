@@ -327,3 +327,15 @@ def test_a_keyword_a_function_does_not_take_is_called_unexpected(call):
     # extra keywords are sizes (n=1000); a name with a list, a string or None was "size mode='reverse' ..."
     with pytest.raises(ArgumentError, match="unexpected keyword argument .*must be a non-negative integer"):
         call()
+
+
+def test_evaluation_and_compiled_functions_word_a_wrong_index_shape_alike():
+    # .at said "first axes are (3,) (its indices)", compiled functions "first axis is (3,) (its indices; batch
+    # axes follow)": one check worded in two places
+    g = sg.grad("sum(x[i]^2, i, 0, 2) + W[1, 2]", wrt=["x"])
+    for call in (lambda **v: g.at(**v), lambda **v: g.lambdify()(**v), lambda **v: g.lambdify(backend="vm")(**v)):
+        with pytest.raises(GraphError, match=r"^x takes an array whose first axis is \(3,\) \(its indices; batch "
+                                             r"axes follow\), got shape \(2, 3\)$"):
+            call(x=np.ones((2, 3)), W=np.ones((2, 3)))
+        with pytest.raises(GraphError, match=r"^W takes an array whose first axes are \(2, 3\) .* got shape \(6,\)$"):
+            call(x=np.ones(3), W=np.ones(6))

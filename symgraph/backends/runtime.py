@@ -45,7 +45,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import Binder, as_array, real_value
+from ..binding import Binder, as_array, index_axes_error, real_value
 from ..binding import broadcast_shape as check_broadcast
 from ..errors import FunctionDefinitionError, GraphError
 from ..ops import user_result  # noqa: F401 - generated NumPy code imports it from here
@@ -451,8 +451,7 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
         if not hasattr(value, "shape"):
             value = as_array(layout.name, value)
         if tuple(value.shape[:len(shape)]) != shape:
-            raise GraphError(f"{layout.name} takes an array whose first ax{'is is' if len(shape) == 1 else 'es are'} "
-                             f"{shape} (its indices; batch axes follow), got shape {tuple(value.shape)}")
+            raise index_axes_error(layout.name, shape, value.shape)
         if isinstance(value, np.ndarray):
             if value.dtype.kind not in "fiub":  # named as the user passed it, not element by element
                 value = real_value(layout.name, value)
