@@ -74,7 +74,11 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
             element_labels(graph, w) if w in graph.indexed else
             (w if w in graph.user_names else label_of.get(w) or _element_label(graph, w),))]
     if len(set(names)) != len(names):
-        raise GraphError(f"wrt lists a name twice: {_shown(names)}")
+        seen: set[str] = set()
+        twice = list(dict.fromkeys(w for w in names if w in seen or seen.add(w)))
+        bases = sorted({w.partition("[")[0] for w in twice} & graph.indexed.keys())  # "w" and "w[0]" both given
+        whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
+        raise GraphError(f"wrt lists {_shown(twice)} twice{whole}: {_shown(names)}")
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and graph.indexed:

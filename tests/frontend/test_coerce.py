@@ -56,3 +56,11 @@ def test_wrt_names_an_element_however_it_is_spaced_or_an_indexed_base():
         assert list(sg.grad(text, wrt=sympy.IndexedBase("W"))) == ["W[0, 0]", "W[0, 1]", "W[1, 0]", "W[1, 1]"]
     with pytest.warns(sg.errors.UnusedWrtWarning, match="'W\\[2, 0\\]'"):  # beyond the extent: absent
         sg.grad(text, wrt=["W[2,0]"])
+
+
+def test_a_name_listed_twice_is_named():
+    # the message listed every name ("'w[0]', 'w[1]', 'w[2]', 'w[0]'") without saying which was repeated
+    with pytest.raises(sg.GraphError, match=r"^wrt lists 'w\[0\]' twice \(w stands for every w\[...\]\): 'w\[0\]', "):
+        sg.grad("sum(y[k] - w[k], k, 0, 2)", wrt=["w", "w[0]"])
+    with pytest.raises(sg.GraphError, match=r"^wrt lists 'a' twice: 'a', 'b', 'a'$"):
+        sg.grad("a*b", wrt=["a", "b", "a"])
