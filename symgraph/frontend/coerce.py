@@ -68,6 +68,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     for w in names:
         if not isinstance(w, str):
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {w!r}")
+    wholes = [w for w in names if w in graph.indexed]  # "x": every element of an indexed input
     if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.inputs) its label
         label_of = dict(zip(graph.inputs, graph.input_labels))
         names = [label for w in names for label in (
@@ -76,7 +77,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     if len(set(names)) != len(names):
         seen: set[str] = set()
         twice = list(dict.fromkeys(w for w in names if w in seen or seen.add(w)))
-        bases = sorted({w.partition("[")[0] for w in twice} & graph.indexed.keys())  # "w" and "w[0]" both given
+        bases = sorted({w.partition("[")[0] for w in twice} & set(wholes))  # "w" and "w[0]" both given
         whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
         raise GraphError(f"wrt lists {_shown(twice)} twice{whole}: {_shown(names)}")
     known = graph.user_names
