@@ -41,7 +41,8 @@ import numpy as np
 
 from .errors import ArgumentError, GraphError
 
-__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "positional_order", "real_value"]
+__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "index_axes_error", "positional_order",
+           "real_value"]
 
 _MISSING = object()
 
@@ -136,6 +137,17 @@ def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int,
         shown = ", ".join(f"{name} {tuple(shape)}" for name, shape in shapes[:12])
         more = f", ... ({len(shapes) - 12:,} more)" if len(shapes) > 12 else ""
         raise GraphError(f"input shapes do not broadcast together: {shown}{more}") from None
+
+
+def index_axes_error(name: str, extents: tuple[int, ...], shape: tuple[int, ...]) -> GraphError:
+    """The error for an indexed input's array whose first axes are not its indices' ``extents``: one
+    wording for evaluation (``.at``, ``Graph.evaluate``) and compiled functions alike.
+
+    >>> index_axes_error("W", (2, 3), (3, 2))
+    GraphError('W takes an array whose first axes are (2, 3) (its indices; batch axes follow), got shape (3, 2)')
+    """
+    return GraphError(f"{name} takes an array whose first ax{'is is' if len(extents) == 1 else 'es are'} "
+                      f"{tuple(extents)} (its indices; batch axes follow), got shape {tuple(shape)}")
 
 
 def as_array(name: str, value: Any) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from .backends.compile import compile_program
 from .derive import grad, result_layout
-from .frontend.coerce import as_graph
+from .frontend.coerce import as_graph, wrt_names
 from .errors import GraphError
 from .export.display import graph_program
 from .export.latex import function_name
@@ -154,7 +154,9 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     theta = None
     if vector:
         theta = vector_inputs(graph, names, "vector=True")
-        if args is not None and [graph.addresses.get(a, a) for a in args] != theta:
+        where = graph.addresses.get
+        if args is not None and [where(a, a) for a in wrt_names(graph, args, allow_unused=True)] != \
+                [where(n, n) for n in names]:  # compared element by element: "w" stands for every w[j]
             raise GraphError("with vector=True the vector and the gradient share one order: "
                              f"wrt {list(names)} differs from args {list(args)}")
         args = None
@@ -169,14 +171,17 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
 
 
 def vector_inputs(graph: Any, names: Sequence[str], what: str) -> list[str | None]:
-    """The input nodes a parameter vector holds, one per wrt name in order; a GraphError unless each is an input, once.
+    """The input nodes a parameter vector holds, one per wrt name in order; a GraphError for a name the
+    text assigns (an intermediate, or a constant) and for two names of one input.
 
-    ``None`` stands for an element of an indexed input that the function never reads (its entry is 0 in
-    every derivative).
+    ``None`` stands for a name that reads no input: an element of an indexed input that the function never
+    reads, or a name absent from the function (:func:`~symgraph.frontend.coerce.wrt_names` has warned about
+    it unless ``allow_unused``).  Its entry is 0 in every derivative, as ``grad`` gives it: the one rule of
+    ``value_and_grad(vector=True)``, :func:`~symgraph.residuals` and :func:`~symgraph.hessp`.
     """
-    inputs = set(graph.inputs)
-    theta = [graph.addresses.get(n) for n in names]
-    extra = [n for n, node in zip(names, theta) if node not in inputs and not (node is None and "[" in n)]
+    inputs, addresses = set(graph.inputs), graph.addresses
+    theta = [addresses.get(n) for n in names]
+    extra = [n for n, node in zip(names, theta) if n in addresses and node not in inputs]
     if extra:
         raise GraphError(f"{what} differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
     used = [t for t in theta if t is not None]

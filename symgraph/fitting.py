@@ -43,8 +43,8 @@ class Residuals:
     ``jac(theta, *data, **data)`` the ``(m, n)`` Jacobian (row i: the gradient
     of residual i by ``wrt``, in order); calling the object returns both.
     Both share one compiled function and the last point's results (the
-    same ``theta``, equal bytes, and the same data objects: data changed in
-    place between the two calls is not seen).
+    same ``theta``, equal bytes, and the same data arrays holding the same
+    bytes).
 
     Attributes
     ----------
@@ -98,16 +98,19 @@ class Residuals:
         return residuals.copy(), jacobian.copy()
 
     def _evaluate(self, theta: Any, args: tuple, kwargs: dict) -> tuple[np.ndarray, np.ndarray]:
-        """The compiled function's results at this point, reused when it is the last point."""
+        """The compiled function's results at this point, reused when it is the last point: the same
+        ``theta`` bytes and the same data objects holding the same bytes (a buffer refilled in place
+        between two fits, the second warm-started at the first's solution, is new data)."""
         array = as_array("the vector", theta)
         key = (array.dtype.str, array.shape, array.tobytes())
         last = self._last
         if (last is not None and last[0] == key and len(last[1]) == len(args) and last[2].keys() == kwargs.keys()
-                and all(a is b for a, b in zip(last[1], args)) and all(kwargs[k] is last[2][k] for k in kwargs)):
+                and all(a is b for a, b in zip(last[1], args)) and all(kwargs[k] is last[2][k] for k in kwargs)
+                and last[4] is not None and last[4] == _contents((*args, *kwargs.values()))):
             return last[3]
         result = self.function(array, *args, **kwargs)
         self.evaluations += 1
-        self._last = (key, args, dict(kwargs), result)
+        self._last = (key, args, dict(kwargs), result, _contents((*args, *kwargs.values())))
         return result
 
     @property
@@ -119,6 +122,20 @@ class Residuals:
         m, n = self.shape
         data = f"; data ({', '.join(self.data)})" if self.data else ""
         return f"<Residuals: {m} residuals of {n} parameters ({', '.join(self.wrt[:5])}{', ...' if n > 5 else ''}){data}>"
+
+
+def _contents(values: tuple) -> tuple | None:
+    """What the data ``values`` hold, to tell a refilled buffer from the data it held: each NumPy array's
+    dtype, shape and bytes, each number itself; None (never reused) for anything else, such as a list."""
+    out = []
+    for v in values:
+        if isinstance(v, np.ndarray):
+            out.append((v.dtype.str, v.shape, v.tobytes()))
+        elif isinstance(v, (int, float, np.number)):
+            out.append(v)
+        else:
+            return None
+    return tuple(out)
 
 
 def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mode: str = "auto",

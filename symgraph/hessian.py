@@ -46,6 +46,7 @@ import numpy as np
 
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
+from .compiled import vector_inputs
 from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
@@ -236,10 +237,7 @@ def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", a
     array([4., 2.])
     """
     graph, names = _second_order(f, wrt, allow_unused, sizes, "hessp")
-    theta = [graph.addresses.get(n) for n in names]
-    if any(node not in graph.inputs for node in theta):
-        raise GraphError("hessp() differentiates by inputs; "
-                         f"{', '.join(n for n, node in zip(names, theta) if node not in graph.inputs)} are not inputs")
+    theta = vector_inputs(graph, names, "hessp()")
     fresh = Namer(graph.op_of, graph.addresses).fresh
     seeds = [fresh("p") for _ in names]
     product = hvp(graph, names, seeds, simplify=False, allow_unused=True)

@@ -1,6 +1,8 @@
 """Fitting models to fixed data: a one-line logistic regression through scipy's minimize, and
 :mod:`symgraph.fitting` (residuals for scipy's least_squares)."""
 import functools
+import inspect
+import warnings
 import time
 
 import numpy as np
@@ -266,3 +268,74 @@ def test_least_squares_with_the_sparse_jacobian_fits_4000_residuals_like_the_nor
     start, end = (np.abs(J.T @ r).max() for r, J in (res(np.ones(n), y), res(fit.x, y)))
     assert end < 1e-4 * start
     assert fit.cost < 0.5 * np.sum((1 - y) ** 2)  # better than the start, where only the data terms count
+
+
+@pytest.mark.parametrize("call", [
+    lambda **kw: sg.value_and_grad("a^2*t", wrt=["a", "q"], vector=True, **kw)([3.0, 5.0], 2.0)[1],
+    lambda **kw: sg.residuals(["a*t - 1", "a^2"], wrt=["a", "q"], **kw).jac([3.0, 5.0], 2.0),
+    lambda **kw: sg.residuals(["a*t - 1", "a^2"], wrt=["a", "q"], sparse=True, **kw).jac([3.0, 5.0], 2.0).toarray(),
+    lambda **kw: sg.hessp("a^2*t", ["a", "q"], **kw)([3.0, 5.0], [1.0, 1.0], 2.0),
+])
+def test_a_vector_entry_absent_from_the_function_has_derivative_zero_as_in_grad(call):
+    # the vector forms raised "wrt names that are not inputs: q" (after warning that q's derivative is 0), even
+    # with allow_unused=True, whose documented meaning is a zero column
+    with pytest.warns(sg.errors.UnusedWrtWarning, match="'q'"):
+        quiet = call()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = np.asarray(call(allow_unused=True))
+    np.testing.assert_array_equal(result, quiet)
+    assert result.shape[-1] == 2 and np.all(result[..., 1] == 0) and np.all(result[..., 0] != 0)
+
+
+def test_an_assigned_name_is_still_no_vector_entry():
+    for call in (lambda: sg.value_and_grad("c = 3; c*x", wrt=["x", "c"], vector=True),
+                 lambda: sg.residuals(["c = 3; c*x"], wrt=["x", "c"]),
+                 lambda: sg.hessp("c = 3; c*x^2", ["x", "c"])):
+        with pytest.raises(sg.GraphError, match="differentiates by inputs; (wrt names that are not inputs: )?c"):
+            call()
+
+
+def test_vector_args_naming_an_indexed_input_stand_for_its_elements():
+    # args=["w"] was compared with the expanded wrt (w[0], w[1]) and refused: "wrt [...] differs from args ['w']"
+    text = "sum((y[i] - w[0]*t[i] - w[1])^2, i, 0, 2)"
+    t, y = np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0])
+    by_args = sg.value_and_grad(text, args=["w"], vector=True)
+    both = sg.value_and_grad(text, wrt=["w"], args=["w"], vector=True)
+    by_wrt = sg.value_and_grad(text, wrt=["w"], vector=True)
+    for fn in (by_args, both):
+        assert str(inspect.signature(fn)) == str(inspect.signature(by_wrt)) == "(x, /, y, t)"
+        value, gradient = fn([2.0, 1.0], y, t)
+        assert value == 0.0 and np.all(gradient == 0)
+        np.testing.assert_array_equal(fn([0.0, 0.0], y=y, t=t)[1], by_wrt([0.0, 0.0], y, t)[1])
+    with pytest.raises(sg.GraphError, match="share one order"):
+        sg.value_and_grad(text, wrt=["w[1]", "w[0]"], args=["w"], vector=True)
+
+
+def test_data_with_batch_axes_is_refused_naming_each_such_input_and_its_shape(decay):
+    # the message said only "got results of shape (2,)": neither the input nor the shape it takes
+    t, y = decay_data()
+    with pytest.raises(sg.GraphError, match=r"one point.*without batch axes; y has shape \(200, 2\), expected \(200,\) "
+                                            r"\(its indices\)$"):
+        decay.fun(np.zeros(3), np.stack([y, y], axis=1), t)
+    scaled = sg.value_and_grad("sum((y[i] - a*s*t[i])^2, i, 0, 2)", wrt=["a"], vector=True, backend="vm")
+    with pytest.raises(sg.GraphError, match=r"s has shape \(2,\), expected \(\) \(a number\); t has shape \(3, 2\)"):
+        scaled([1.0], np.ones(3), np.ones(2), np.ones((3, 2)))
+
+
+def test_a_data_buffer_refilled_in_place_is_new_data_for_a_warm_started_fit():
+    # fun at the new fit's start reused the last point of the previous fit (the same theta bytes, the same
+    # data object): each warm-started fit "converged" after 1 evaluation to the first fit's parameters
+    res = sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, "m-1"), m=50)
+    t, y = np.linspace(0, 3, 50), np.empty(50)
+    x0 = np.array([1.0, 1.0])
+    for a in (1.0, 2.0, 3.0):
+        y[:] = a * np.exp(-0.7 * t)
+        fit = scipy_optimize.least_squares(res.fun, x0, jac=res.jac, args=(y, t))
+        np.testing.assert_allclose(fit.x, [a, 0.7], rtol=1e-7)
+        x0 = fit.x
+    x0, before = np.array([3.0, 0.7]), res.evaluations
+    res.fun(x0, y, t), res.jac(x0, y, t)  # unchanged data at the same point: still one evaluation
+    assert res.evaluations == before + 1
+    y[0] += 1.0
+    assert res.fun(x0, y, t)[0] == pytest.approx(1.0) and res.evaluations == before + 2

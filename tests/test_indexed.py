@@ -197,6 +197,15 @@ def test_sizes_must_be_non_negative_integers(size):
         sg.parse("sum(x[i], i, 0, n-1)", n=size)
 
 
+def test_sizes_may_be_numpy_integers_also_inside_a_tuple():
+    # W=(np.int64(2), np.int64(3)) (a shape read off arrays) raised NumPy's TypeError "Shape should contain
+    # integers only." from the graph's element table; n=np.int64(3) worked
+    shape = tuple(np.array([2, 3]))
+    g = sg.grad("sum(W[i, 0]*x[i], i, 0, 1)", wrt=["W"], W=shape, x=np.int32(2))
+    assert g.graph.indexed["W"].shape == (2, 3) and all(type(n) is int for n in g.graph.indexed["W"].shape)
+    np.testing.assert_array_equal(g.at(W=np.ones((2, 3)), x=[3.0, 4.0]).array("W"), [[3, 0, 0], [4, 0, 0]])
+
+
 @pytest.mark.parametrize("text, size", [("x[0]*2", 10**9), ("x[0, 0]*2", (10**4, 10**4))])
 def test_a_declared_extent_beyond_the_entry_limit_is_refused(text, size):
     with pytest.raises(ArgumentError, match="an indexed input has at most 10,000,000"):
@@ -318,3 +327,15 @@ def test_a_keyword_a_function_does_not_take_is_called_unexpected(call):
     # extra keywords are sizes (n=1000); a name with a list, a string or None was "size mode='reverse' ..."
     with pytest.raises(ArgumentError, match="unexpected keyword argument .*must be a non-negative integer"):
         call()
+
+
+def test_evaluation_and_compiled_functions_word_a_wrong_index_shape_alike():
+    # .at said "first axes are (3,) (its indices)", compiled functions "first axis is (3,) (its indices; batch
+    # axes follow)": one check worded in two places
+    g = sg.grad("sum(x[i]^2, i, 0, 2) + W[1, 2]", wrt=["x"])
+    for call in (lambda **v: g.at(**v), lambda **v: g.lambdify()(**v), lambda **v: g.lambdify(backend="vm")(**v)):
+        with pytest.raises(GraphError, match=r"^x takes an array whose first axis is \(3,\) \(its indices; batch "
+                                             r"axes follow\), got shape \(2, 3\)$"):
+            call(x=np.ones((2, 3)), W=np.ones((2, 3)))
+        with pytest.raises(GraphError, match=r"^W takes an array whose first axes are \(2, 3\) .* got shape \(6,\)$"):
+            call(x=np.ones(3), W=np.ones(6))

@@ -45,7 +45,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import Binder, as_array, real_value
+from ..binding import Binder, as_array, index_axes_error, real_value
 from ..binding import broadcast_shape as check_broadcast
 from ..errors import FunctionDefinitionError, GraphError
 from ..ops import user_result  # noqa: F401 - generated NumPy code imports it from here
@@ -451,8 +451,7 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
         if not hasattr(value, "shape"):
             value = as_array(layout.name, value)
         if tuple(value.shape[:len(shape)]) != shape:
-            raise GraphError(f"{layout.name} takes an array whose first ax{'is is' if len(shape) == 1 else 'es are'} "
-                             f"{shape} (its indices; batch axes follow), got shape {tuple(value.shape)}")
+            raise index_axes_error(layout.name, shape, value.shape)
         if isinstance(value, np.ndarray):
             if value.dtype.kind not in "fiub":  # named as the user passed it, not element by element
                 value = real_value(layout.name, value)
@@ -603,6 +602,19 @@ def _one_point(results: tuple | np.ndarray, name: str) -> np.ndarray:
     return results
 
 
+def _batched(name: str, names: Sequence[str], values: Sequence[Any], layouts: Sequence[ArrayLayout | None]) -> str:
+    """The message for data with batch axes given to a one-point function: each such input, its shape and
+    the shape it takes."""
+    wrong = []
+    for n, value, layout in zip(names, values, layouts):
+        index = () if layout is None else layout.shape
+        shape = tuple(np.shape(value))
+        if len(shape) > len(index):
+            wrong.append(f"{n} has shape {shape}, expected {index}" + (" (its indices)" if index else " (a number)"))
+    return (f"{name} evaluates one point: each data input is one number, or an indexed one an array of its "
+            f"indices' extents, without batch axes; " + "; ".join(wrong))
+
+
 def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tuple], Any], *, name: str,
                     doc: str | None, source: str | None, data: Sequence[tuple[str, Any]],
                     shapes: dict | None, labels: Sequence[str] | None) -> Callable:
@@ -651,6 +663,8 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
 
     def point_with_data(x: Any, /, *args: Any, **kwargs: Any) -> Any:
         values, batch = bind_arrays(bind(args, kwargs), layouts, bind.names)
+        if batch:  # () at one point; None when some value is not NumPy's (then _one_point checks the results)
+            raise GraphError(_batched(name, bind.names, values, layouts))
         if direct is not None and x.__class__ is np.ndarray and x.dtype == _FLOAT64 and x.shape == (count,):
             return shape(direct([x, *values], batch, whole=True))
         return shape(kernel(*values_of(x), *elements(values, layouts)))

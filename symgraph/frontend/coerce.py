@@ -9,6 +9,7 @@ do not occur.
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from typing import Any, Sequence
 
@@ -16,7 +17,7 @@ import numpy as np
 import sympy
 
 from ..errors import ArgumentError, GraphError, UnusedWrtWarning
-from ..ir.graph import Graph
+from ..ir.graph import Graph, element_label
 from .from_sympy import graph_from_sympy
 from .parse import parse
 
@@ -55,23 +56,30 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
     """
     if wrt is None:
         return default_wrt(graph)
-    if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed)):
+    if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed, sympy.IndexedBase)):
         wrt = [wrt]
     try:
         wrt = list(wrt)
     except TypeError:
         raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {wrt!r}") from None
-    names = [str(w) if isinstance(w, (str, sympy.Indexed)) else w.name if isinstance(w, sympy.Symbol) else w
+    names = [str(w) if isinstance(w, (str, sympy.Indexed)) else w.name if isinstance(w, sympy.Symbol) else
+             str(w.label) if isinstance(w, sympy.IndexedBase) else w
              for w in wrt]  # str(): a numpy string is a str subclass, and its repr would leak into the labels
     for w in names:
         if not isinstance(w, str):
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {w!r}")
+    wholes = [w for w in names if w in graph.indexed]  # "x": every element of an indexed input
     if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.inputs) its label
         label_of = dict(zip(graph.inputs, graph.input_labels))
         names = [label for w in names for label in (
-            element_labels(graph, w) if w in graph.indexed else (label_of.get(w, w),))]
+            element_labels(graph, w) if w in graph.indexed else
+            (w if w in graph.user_names else label_of.get(w) or _element_label(graph, w),))]
     if len(set(names)) != len(names):
-        raise GraphError(f"wrt lists a name twice: {_shown(names)}")
+        seen: set[str] = set()
+        twice = list(dict.fromkeys(w for w in names if w in seen or seen.add(w)))
+        bases = sorted({w.partition("[")[0] for w in twice} & set(wholes))  # "w" and "w[0]" both given
+        whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
+        raise GraphError(f"wrt lists {_shown(twice)} twice{whole}: {_shown(names)}")
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and graph.indexed:
@@ -81,6 +89,18 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
         closest = {w: match[0] for w in absent[:20] if (match := difflib.get_close_matches(w, sorted(known), n=1))}
         warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=stacklevel)
     return names
+
+
+_ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")
+
+
+def _element_label(graph: Graph, name: str) -> str:
+    """``name`` as the label of an element when it is one written another way (``W[0,0]``, ``x[ 1 ]`` for
+    ``W[0, 0]``, ``x[1]``: the spacing the text may use), else ``name`` itself."""
+    match = _ELEMENT.fullmatch(name) if "[" in name else None
+    if match is None or match[1] not in graph.indexed:
+        return name
+    return element_label(match[1], tuple(int(i) for i in match[2].split(",")))
 
 
 def _shown(names: Sequence[str], most: int = 20) -> str:

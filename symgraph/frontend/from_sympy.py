@@ -10,12 +10,15 @@ from ..ir.builder import CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph
 from ..ir.hooks import provide
 from ..names import is_identifier
+from .reductions import MAX_ELEMENTS, fits
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> op name, read from the op table
 
 
 def _children(e: sympy.Expr) -> tuple:
     """The sympy subexpressions that must be converted before ``e``."""
     if isinstance(e, (sympy.Symbol, sympy.Number)) or e in (sympy.pi, sympy.E, sympy.true, sympy.false):
+        return ()
+    if isinstance(e, sympy.Indexed):  # an element x[3] of an indexed input: a leaf, its indices checked in _node
         return ()
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return tuple(a for a in e.args if a != 0)
@@ -39,7 +42,7 @@ def _children(e: sympy.Expr) -> tuple:
         return e.args
     raise UnsupportedOpError(
         f"cannot convert {type(e).__name__} ({e}) to a graph: supported are Add, Mul, Pow, numbers, pi, E, "
-        f"symbols, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
+        f"symbols, elements x[3] of an IndexedBase, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
 
 
 def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:
@@ -93,6 +96,8 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         if not is_identifier(e.name):
             raise UnsupportedOpError(f"symbol name {e.name!r} is not an identifier; rename it")
         return builder.input(e.name, e)  # the user's own Symbol, assumptions and all
+    if isinstance(e, sympy.Indexed):
+        return _element(builder, e)
     if isinstance(e, sympy.Number) or e == sympy.pi:
         return e
     if e == sympy.E:
@@ -142,6 +147,22 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
             return builder.op("sqrt", done[base])
         return builder.op("pow", done[base], done[exponent])
     return builder.op(_FUNCTIONS[type(e)], *(done[a] for a in e.args))
+
+
+def _element(builder: GraphBuilder, e: sympy.Indexed):
+    """The input node of ``x[3]`` (sympy's ``IndexedBase("x")[3]``, as closed forms of indexed inputs are
+    written): the same element node the text ``x[3]`` makes, so closed forms convert back."""
+    name = str(e.base.label)
+    if not is_identifier(name):
+        raise UnsupportedOpError(f"indexed name {name!r} is not an identifier; rename it")
+    index = e.indices
+    if not all(isinstance(i, sympy.Integer) and i >= 0 for i in index):
+        raise UnsupportedOpError(f"cannot convert {e}: the indices of an indexed input must be non-negative integers "
+                                 "(a symbolic index or a sympy Sum has no graph: expand it with .doit() first)")
+    index = tuple(int(i) for i in index)
+    if not fits(index):
+        raise UnsupportedOpError(f"{e} makes {name} an input of more than {MAX_ELEMENTS:,} entries")
+    return builder.indexed_input(name, index)
 
 
 def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph:

@@ -560,7 +560,7 @@ def _checked_sizes(sizes: dict) -> dict:
                                     f"options is the size of an indexed input (such as n=1000) and must be a "
                                     f"non-negative integer (or a tuple of them)")
             raise ArgumentError(f"size {name}={value!r} must be a non-negative integer (or a tuple of them)")
-    return {k: v if isinstance(v, tuple) else int(v) for k, v in sizes.items()}
+    return {k: tuple(map(int, v)) if isinstance(v, tuple) else int(v) for k, v in sizes.items()}  # NumPy ints too
 
 
 def parse_over(text: str, over: tuple, **sizes: int) -> Graph:

@@ -137,7 +137,7 @@ class Reductions:
         for j, i in enumerate(index):
             if i < 0:
                 self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
-        if not _fits(index):
+        if not fits(index):
             self.fail(f"{word}[{', '.join(map(str, index))}] makes {word} an input of {_entries(index):,} entries "
                       f"(one past each index); an indexed input has at most {MAX_ELEMENTS:,}", bounds[0])
         extent = self.sizes.get(word)
@@ -280,7 +280,8 @@ def _entries(index: tuple) -> int:
     return count
 
 
-def _fits(index: tuple) -> bool:
+def fits(index: tuple) -> bool:
+    """True when an indexed input whose largest element is ``index`` stays within :data:`MAX_ELEMENTS`."""
     return _entries(index) <= MAX_ELEMENTS
 
 
@@ -426,7 +427,7 @@ class _Tape:
                     parser.fail(str(e), 0)
             elif code == 4:
                 index = tuple([a + b * value for a, b in step[2]])
-                append(builder.indexed_input(step[1], index) if min(index) >= 0 and _fits(index) else
+                append(builder.indexed_input(step[1], index) if min(index) >= 0 and fits(index) else
                        self._parsed(parser, step[3], value))
             elif code == 0:
                 try:

@@ -40,7 +40,7 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import as_array, check_values
+from ..binding import as_array, check_values, index_axes_error
 from ..errors import ExpressionTooLargeError, GraphError
 from . import interpret
 from .hooks import SERVICES, service
@@ -240,8 +240,7 @@ class Graph:
                 continue
             array = as_array(key, value)
             if array.shape[:len(known.shape)] != known.shape:
-                raise GraphError(f"{key} takes an array whose first axes are {known.shape} (its indices), "
-                                 f"got shape {array.shape}")
+                raise index_axes_error(key, known.shape, array.shape)
             for index, node in known.nodes.items():
                 out[node] = array[index]
         missing = [x for x in inputs if x not in out]

@@ -169,7 +169,7 @@ def test_vector_and_residual_functions_take_data_whole():
     same(g1, g3)
     same(fast(theta, x=x[::-1].copy()[::-1], y=y.astype(np.float32))[1], plain(theta, x=x, y=y.astype(np.float32))[1])
     for f in (fast, plain):  # data with batch axes makes a batch: the same message from every path
-        with pytest.raises(sg.GraphError, match=r"evaluates one point.*got results of shape \(3,\)"):
+        with pytest.raises(sg.GraphError, match=r"evaluates one point.*x has shape \(50, 3\), expected \(50,\) \(its indices\)$"):
             f(theta, x=np.ones((n, 3)), y=y)
         with pytest.raises(sg.GraphError, match=r"y takes an array whose first axis is \(50,\)"):
             f(theta, x=x, y=y[:-1])

@@ -1,4 +1,6 @@
 """What an API call was given, coerced at the boundary: wrong kinds of argument are named symgraph errors."""
+import warnings
+
 import numpy as np
 import pytest
 import sympy
@@ -42,3 +44,23 @@ def test_a_sympy_matrix_of_functions_is_a_list_of_outputs():
 def test_other_arguments_of_the_wrong_kind_are_symgraph_errors(call):
     with pytest.raises(ArgumentError):
         call()
+
+
+def test_wrt_names_an_element_however_it_is_spaced_or_an_indexed_base():
+    # "W[0,0]" (the text's own spelling) was not W[0, 0]: derivative 0 and a warning "did you mean 'W[0, 0]'?"
+    text = "W[0,0]^2*W[1,1] + x[1]"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = sg.grad(text, wrt=["W[0,0]", " W[ 1 , 1 ] ", sympy.IndexedBase("x")[1]])
+        assert list(g) == ["W[0, 0]", "W[1, 1]", "x[1]"] and g["W[0, 0]"] != 0
+        assert list(sg.grad(text, wrt=sympy.IndexedBase("W"))) == ["W[0, 0]", "W[0, 1]", "W[1, 0]", "W[1, 1]"]
+    with pytest.warns(sg.errors.UnusedWrtWarning, match="'W\\[2, 0\\]'"):  # beyond the extent: absent
+        sg.grad(text, wrt=["W[2,0]"])
+
+
+def test_a_name_listed_twice_is_named():
+    # the message listed every name ("'w[0]', 'w[1]', 'w[2]', 'w[0]'") without saying which was repeated
+    with pytest.raises(sg.GraphError, match=r"^wrt lists 'w\[0\]' twice \(w stands for every w\[...\]\): 'w\[0\]', "):
+        sg.grad("sum(y[k] - w[k], k, 0, 2)", wrt=["w", "w[0]"])
+    with pytest.raises(sg.GraphError, match=r"^wrt lists 'a' twice: 'a', 'b', 'a'$"):
+        sg.grad("a*b", wrt=["a", "b", "a"])

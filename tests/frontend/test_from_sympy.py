@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import sympy
 
@@ -158,3 +159,25 @@ def test_a_condition_is_no_function_value_from_sympy_either(expr):
         sg.grad(expr)
     with pytest.raises(GraphError, match=r"output 2 \(.*\): the result is a condition"):
         sg.jacobian([sympy.Symbol("x") ** 2, expr], wrt=["x"])
+
+
+def test_indexed_elements_convert_to_the_element_nodes_the_text_makes():
+    # sympy's x[0] (an IndexedBase's element, as closed forms of indexed inputs are written) was refused:
+    # "cannot convert Indexed (x[0]) to a graph", so a closed form could not be read back
+    xs, W = sympy.IndexedBase("x"), sympy.IndexedBase("W")
+    expr = sum(xs[i] ** 2 * W[i, 0] for i in range(3))
+    g = Graph.from_sympy(expr)
+    text = parse("x[0]^2*W[0, 0] + x[1]^2*W[1, 0] + x[2]^2*W[2, 0]")
+    assert g.input_labels == text.input_labels and g.indexed["W"].shape == (3, 1)
+    gradient = sg.grad(expr, wrt=["x"])
+    assert gradient.array("x") == sg.grad(text, wrt=["x"]).array("x")
+    assert gradient.at(x=[1.0, 2.0, 3.0], W=[[1.0], [1.0], [2.0]]).array("x").tolist() == [2.0, 4.0, 12.0]
+    again = sg.grad(gradient["x[0]"], wrt=[xs[0], W[0, 0]])  # the closed form read back
+    assert dict(again) == {"x[0]": 2 * W[0, 0], "W[0, 0]": 2 * xs[0]}
+    assert sg.value_and_grad(expr, wrt=[xs], vector=True)([1.0, 2.0, 3.0], np.ones((3, 1)))[1].tolist() == [2, 4, 6]
+    for bad, message in ((xs[sympy.Symbol("i")], "must be non-negative integers"), (xs[-1], "non-negative"),
+                         (xs[10**8], "more than 10,000,000 entries")):
+        with pytest.raises(UnsupportedOpError, match=message):
+            Graph.from_sympy(bad)
+    with pytest.raises(GraphError, match="used without indices and with them"):
+        Graph.from_sympy(xs[0] + sympy.Symbol("x"))
