@@ -40,9 +40,14 @@ def _children(e: sympy.Expr) -> tuple:
         return (base,) if exponent == sympy.S.Half else e.args
     if type(e) in _FUNCTIONS and len(e.args) == _OPS[_FUNCTIONS[type(e)]].arity:
         return e.args
+    hint = ""
+    if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):  # unevaluated: sympy can expand them
+        hint = (f"; an unevaluated {type(e).__name__} has no graph: expand it with .doit() first"
+                + (" (or write the sum in symgraph's text: sum(x[i]^2, i, 0, n-1))" if isinstance(e, sympy.Sum) else ""))
     raise UnsupportedOpError(
-        f"cannot convert {type(e).__name__} ({e}) to a graph: supported are Add, Mul, Pow, numbers, pi, E, "
-        f"symbols, elements x[3] of an IndexedBase, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
+        f"cannot convert {type(e).__name__} ({e}) to a graph{hint}; supported are Add, Mul, Pow, numbers, pi, E, "
+        f"symbols, elements x[3] of an IndexedBase, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, "
+        f"comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
 
 
 def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:

@@ -181,3 +181,11 @@ def test_indexed_elements_convert_to_the_element_nodes_the_text_makes():
             Graph.from_sympy(bad)
     with pytest.raises(GraphError, match="used without indices and with them"):
         Graph.from_sympy(xs[0] + sympy.Symbol("x"))
+
+
+def test_an_unevaluated_sum_says_to_expand_it():
+    i, x = sympy.Symbol("i", integer=True), sympy.IndexedBase("x")
+    with pytest.raises(UnsupportedOpError, match=r"unevaluated Sum has no graph: expand it with \.doit\(\) first"):
+        sg.grad(sympy.Sum(x[i] ** 2, (i, 0, 3)))
+    assert sg.grad(sympy.Sum(x[i] ** 2, (i, 0, 3)).doit(), wrt=["x"]).at(x=[1.0, 2.0, 3.0, 4.0]) == \
+        {"x[0]": 2.0, "x[1]": 4.0, "x[2]": 6.0, "x[3]": 8.0}
