@@ -434,6 +434,18 @@ def test_derivative_errors_say_which_derivative_and_where(define):
     assert info.value.position == 8
 
 
+def test_a_derivative_naming_an_indexed_element_is_a_parse_error(define):
+    # x[1] is an input node named x_1: it is neither a KeyError-like crash nor the argument x_1
+    with pytest.raises(ParseError, match=r"derivative 1 of f1\(x\) \(d/dx\) uses 'x\[0\]', which is an indexed "
+                                         r"element") as info:
+        define("f1", numpy=np.sin, derivatives=["1 + x[0]"])
+    assert info.value.position == 4
+    with pytest.raises(ParseError, match=r"d/dy\) uses 'x\[1\]'") as info:
+        define("f2", numpy=np_scaled, derivatives=["y", "y*x[1]"], args=["x_1", "y"])
+    assert info.value.position == 2
+    assert "f1" not in ops.OPS and "f2" not in ops.OPS
+
+
 def test_a_derivative_with_carriage_returns_reports_its_line(define):
     with pytest.raises(ParseError, match=r"uses 'w'.*\(at line 2, column 7\)") as info:
         define("f2", numpy=np_scaled, derivatives=["exp(v)", "t = u\rt*exp(w)"], args=["u", "v"])
