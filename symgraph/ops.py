@@ -309,8 +309,23 @@ _ROWS = [
            lambda B, out, x: B.op("div", 1, x), in_grammar=False),
 ]
 
+class _Table(dict):
+    """The op table's dict: a missing op is :class:`UnsupportedOpError` naming it, never a KeyError.
+
+    Why a ``__missing__`` and not a check at each reader: a graph built
+    while a function was registered (:func:`register`) outlives its
+    :func:`unregister`, and every layer reads rows by name (evaluation,
+    sweeps, code, labels).  Lookups that find their row cost what a dict's do.
+    """
+
+    def __missing__(self, name: str) -> "Op":
+        raise UnsupportedOpError(
+            f"no rule for op {name!r} (a function registered with symgraph.function and then removed has none "
+            f"either: register it again to use the expressions built with it); known ops: {', '.join(self)}")
+
+
 #: op name -> row.
-OPS: dict[str, Op] = {row.name: row for row in _ROWS}
+OPS: dict[str, Op] = _Table({row.name: row for row in _ROWS})
 #: the functions the text grammar accepts (any arity: the row's), in documentation order: an ordered
 #: set (a dict), so lookups are O(1) and :func:`register` extends it in place
 FUNCTIONS: dict[str, None] = dict.fromkeys([
@@ -343,10 +358,7 @@ COMMUTATIVE = frozenset(row.name for row in _ROWS if row.commutative)
 
 def op(name: str) -> Op:
     """Return the row for ``name``; a missing rule is a named error, not a KeyError."""
-    try:
-        return OPS[name]
-    except KeyError:
-        raise UnsupportedOpError(f"no rule for op {name!r}; known ops: {', '.join(OPS)}") from None
+    return OPS[name]
 
 
 #: rows added at run time by :func:`register` (functions registered from Python), name -> row

@@ -491,3 +491,15 @@ def test_the_op_table_keeps_built_in_rows():
     with pytest.raises(UnsupportedOpError, match="'sin' is not a registered function \\(it is built in\\)"):
         ops.unregister("sin")
     assert ops.OPS["sin"].name == "sin" and "sin" in ops.FUNCTIONS
+
+
+def test_an_expression_outliving_its_removed_function_is_a_clear_error(define):
+    handle = define("sq", numpy=lambda x: x * x, derivatives=["2*x"])
+    graph = sg.parse("sq(a) + a")
+    handle.remove()
+    for use in (lambda: graph.evaluate(a=2.0), lambda: sg.grad(graph), lambda: sg.hessian(graph),
+                lambda: sg.lambdify(graph), lambda: sg.to_mermaid(graph)):
+        with pytest.raises(UnsupportedOpError, match="no rule for op 'sq' .*register it again"):
+            use()
+    handle.register()
+    assert graph.evaluate(a=2.0)[graph.outputs[0]] == 6.0
