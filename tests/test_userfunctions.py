@@ -9,6 +9,7 @@ Each test registers through the ``define`` fixture, which removes what it regist
 import importlib
 import importlib.util
 import sys
+import math
 import textwrap
 
 import numpy as np
@@ -252,6 +253,20 @@ def test_numba_backend(softsign):
     np.testing.assert_allclose(f(a, b), reference(a, b)[1], rtol=1e-14)
     np.testing.assert_allclose(vg(a, b)[0], reference(a, b)[0], rtol=1e-14)
     assert float(f(0.5, 2.0)[0]) == pytest.approx(expected(TEXT, ["a"], {"a": 0.5, "b": 2.0})["a"], rel=1e-12)
+
+
+def test_numba_compiles_a_ufunc_or_builtin_callable(define):
+    # numpy=np.exp (the README's myexp) is a ufunc, which numba calls but cannot decorate itself
+    pytest.importorskip("numba")
+    define("myexp", numpy=np.exp, derivatives=["myexp(x)"])
+    define("myhypot", numpy=np.hypot, args=["u", "v"], derivatives=["u/myhypot(u, v)", "v/myhypot(u, v)"])
+    define("mathexp", numpy=math.exp, derivatives=["mathexp(x)"])
+    x, y = np.array([0.5, 1.0, -2.0]), np.array([2.0, -1.0, 0.25])
+    for text in ("myexp(x*y) + myhypot(x, y)", "mathexp(x)*y"):
+        hessian = sg.hessian(text, wrt=["x", "y"])
+        reference = hessian.lambdify()(x, y) if "mathexp" not in text else \
+            np.stack([hessian.lambdify()(a, b) for a, b in zip(x, y)], axis=-1)
+        np.testing.assert_allclose(hessian.lambdify(backend="numba")(x, y), reference, rtol=1e-14)
 
 
 def test_numba_names_a_function_it_cannot_compile(define):
