@@ -8,8 +8,8 @@ Each test registers through the ``define`` fixture, which removes what it regist
 """
 import importlib
 import importlib.util
-import sys
 import math
+import sys
 import textwrap
 
 import numpy as np
