@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, op, user_result
+from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op, user_result
 
 _Integer, _Float = sympy.Integer, sympy.Float
 
@@ -277,6 +277,8 @@ _UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
 
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`."""
+    if name in USER:
+        check_call(name, len(args))
     if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
     for a in args:

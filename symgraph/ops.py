@@ -413,6 +413,24 @@ def user_result(name: str, value: Any, *args: Any) -> Any:
     raise wrong_result(name, _described(value), np.broadcast_shapes(*map(np.shape, args)))
 
 
+def check_call(name: str, count: int) -> None:
+    """Refuse a node calling the registered function ``name`` with ``count`` operands when its row takes another number.
+
+    Why: a graph holds a function's name, not its row, and registering the
+    name again (a notebook cell re-run) may change its arguments; a graph
+    built before would then be evaluated with the new row -- in generated
+    code silently, with operands dropped (``user.f({0})`` formats any number
+    of them).  Every reader of a user row's callable, code, partials or
+    sympy form calls this first; rows of built-in ops never change.
+    """
+    row = USER.get(name)
+    if row is not None and count != row.arity:
+        raise UnsupportedOpError(
+            f"this expression calls {name!r} with {count} argument{'s' * (count != 1)}, but {name!r} is now "
+            f"registered with {row.arity}: it was registered again with other arguments after the expression "
+            "was built; build the expression again (or register the old definition)")
+
+
 def wrong_result(name: str, returned: str, expected: tuple) -> FunctionDefinitionError:
     """The error for a registered function whose callable returned ``returned`` where ``expected`` was due."""
     want = "one real number (its arguments are single numbers)" if expected == () else \

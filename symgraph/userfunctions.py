@@ -133,6 +133,7 @@ class UserFunction:
 
     def _rule(self, k: int) -> Callable[..., Any]:
         def partial(B: Any, out: Any, *operands: Any) -> Any:
+            ops.check_call(self.name, len(operands))  # a graph built before the name was registered again
             return self._replay(k, B, out, operands)
         partial.__qualname__ = f"{self.name}.partial{k}"
         return partial

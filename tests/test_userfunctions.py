@@ -518,3 +518,24 @@ def test_an_expression_outliving_its_removed_function_is_a_clear_error(define):
             use()
     handle.register()
     assert graph.evaluate(a=2.0)[graph.outputs[0]] == 6.0
+
+
+def test_registering_again_with_other_arguments_refuses_expressions_built_before(define):
+    define("sq", numpy=lambda x, y: x * y, args=["x", "y"], derivatives=["y", "x"])
+    graph = sg.parse("sq(a, b) + a")
+    define("sq", numpy=lambda x: x * x, derivatives=["2*x"])  # the cell re-run with one argument
+    uses = [lambda: graph.evaluate(a=2.0, b=3.0), lambda: sg.grad(graph), lambda: sg.hessian(graph, mode="edge-pushing"),
+            lambda: sg.grad(graph, mode="forward", simplify=False)["a"], lambda: sg.lambdify(graph),
+            lambda: sg.lambdify(graph, backend="vm")]
+    for use in uses:  # generated code used to call user.sq(a) and drop b: 6 instead of 8, without a word
+        with pytest.raises(UnsupportedOpError, match="calls 'sq' with 2 arguments, but 'sq' is now registered with 1"):
+            use()
+    assert float(sg.lambdify("sq(a) + a")(2.0)) == 6.0
+
+
+def test_edge_pushing_uses_the_derivatives_of_the_current_registration(define):
+    for derivative, second in (("2*x", 2.0), ("3*x^2", 12.0), ("cos(x)", -math.sin(2.0))):
+        define("f", numpy=np.sin, derivatives=[derivative])  # registered again each time
+        for mode in ("edge-pushing", "forward-over-reverse"):
+            hessian = sg.hessian("f(a)*b", wrt=["a", "b"], mode=mode).lambdify()(2.0, 3.0)
+            assert hessian[0, 0] == pytest.approx(3.0 * second, rel=1e-15), (derivative, mode)
