@@ -198,9 +198,8 @@ def _as_function(function: Callable, arity: int) -> Callable:
     if isinstance(function, (types.FunctionType, types.MethodType)):
         return function
     params = ", ".join(f"a{k}" for k in range(arity))
-    namespace = {"_callable": function}
-    exec(f"def call({params}):\n    return _callable({params})\n", namespace)  # our own two lines, no user text
-    call = namespace["call"]
+    call = build_function(Generated("call", f"def call({params}):\n    return _callable({params})\n",
+                                    {"_callable": function}))
     call.__qualname__ = call.__name__ = getattr(function, "__name__", "call")
     return call
 
