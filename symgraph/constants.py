@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .ops import ARITHMETIC, COMMUTATIVE, OPS, USER, op, user_result
+from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op, user_result
 
 _Integer, _Float = sympy.Integer, sympy.Float
 
@@ -231,8 +231,10 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     The rule (README, Conventions): arithmetic on exact constants stays exact
     while the result fits MAX_CONSTANT_BITS (:func:`fold`); beyond that, and
     whenever an operand or the result is not finite (``1/0``, ``0*oo``,
-    ``exp(1000)``, ``sqrt(-1)``), the result is the float64 value NumPy
-    computes, as sympy's oo, -oo, nan or a Float.  Other functions of finite
+    ``exp(1000)``, ``sqrt(-1)``, ``1^nan``), the result is the float64 value NumPy
+    computes, as sympy's oo, -oo, nan or a Float; a condition on constants is
+    NumPy's answer, true or false (``sqrt(2)^2 == 2`` is false, as ``where``
+    picks in the numbers).  Other functions of finite
     constants stay symbolic (``sin(1)``, ``sqrt(2)``).  So a closed form and
     the numbers (``.at``, ``lambdify``, ``Graph.evaluate``) agree, and
     ``9^9^9^9`` costs nothing.
@@ -246,8 +248,16 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
         number = OPS[name].numeric(*values)
     if name in USER:
         number = user_result(name, number, *values)
+    if name in CONDITIONS:  # what where() picks is what the numbers pick: sqrt(2)^2 == 2 is false, 1 > nan too
+        return sympy.true if number else sympy.false
     if not math.isfinite(number) or any(isinstance(a, sympy.Float) for a in args):
         return as_sympy_value(number)
+    if not all(map(math.isfinite, values)):  # 1/oo stays 0 and atan(oo) pi/2, but 1^nan is 1 and
+        result = op(name).sympy(*args)      # sigmoid(-oo) 0 in the numbers, where sympy says nan or keeps it
+        try:
+            return result if float(result) == number else as_sympy_value(number)
+        except (TypeError, ValueError):
+            return as_sympy_value(number)
     rational = all(isinstance(a, sympy.Rational) for a in args)
     if rational and name in ARITHMETIC and not (name == "pow" and not isinstance(args[1], sympy.Integer)):
         return as_sympy_value(number)  # exact, but beyond MAX_CONSTANT_BITS
@@ -267,6 +277,8 @@ _UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
 
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`."""
+    if name in USER:
+        check_call(name, len(args))
     if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
     for a in args:

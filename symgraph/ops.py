@@ -309,8 +309,23 @@ _ROWS = [
            lambda B, out, x: B.op("div", 1, x), in_grammar=False),
 ]
 
+class _Table(dict):
+    """The op table's dict: a missing op is :class:`UnsupportedOpError` naming it, never a KeyError.
+
+    Why a ``__missing__`` and not a check at each reader: a graph built
+    while a function was registered (:func:`register`) outlives its
+    :func:`unregister`, and every layer reads rows by name (evaluation,
+    sweeps, code, labels).  Lookups that find their row cost what a dict's do.
+    """
+
+    def __missing__(self, name: str) -> "Op":
+        raise UnsupportedOpError(
+            f"no rule for op {name!r} (a function registered with symgraph.function and then removed has none "
+            f"either: register it again to use the expressions built with it); known ops: {', '.join(self)}")
+
+
 #: op name -> row.
-OPS: dict[str, Op] = {row.name: row for row in _ROWS}
+OPS: dict[str, Op] = _Table({row.name: row for row in _ROWS})
 #: the functions the text grammar accepts (any arity: the row's), in documentation order: an ordered
 #: set (a dict), so lookups are O(1) and :func:`register` extends it in place
 FUNCTIONS: dict[str, None] = dict.fromkeys([
@@ -343,10 +358,7 @@ COMMUTATIVE = frozenset(row.name for row in _ROWS if row.commutative)
 
 def op(name: str) -> Op:
     """Return the row for ``name``; a missing rule is a named error, not a KeyError."""
-    try:
-        return OPS[name]
-    except KeyError:
-        raise UnsupportedOpError(f"no rule for op {name!r}; known ops: {', '.join(OPS)}") from None
+    return OPS[name]
 
 
 #: rows added at run time by :func:`register` (functions registered from Python), name -> row
@@ -399,6 +411,24 @@ def user_result(name: str, value: Any, *args: Any) -> Any:
         if shape == np.broadcast_shapes(*map(np.shape, args)):
             return value
     raise wrong_result(name, _described(value), np.broadcast_shapes(*map(np.shape, args)))
+
+
+def check_call(name: str, count: int) -> None:
+    """Refuse a node calling the registered function ``name`` with ``count`` operands when its row takes another number.
+
+    Why: a graph holds a function's name, not its row, and registering the
+    name again (a notebook cell re-run) may change its arguments; a graph
+    built before would then be evaluated with the new row -- in generated
+    code silently, with operands dropped (``user.f({0})`` formats any number
+    of them).  Every reader of a user row's callable, code, partials or
+    sympy form calls this first; rows of built-in ops never change.
+    """
+    row = USER.get(name)
+    if row is not None and count != row.arity:
+        raise UnsupportedOpError(
+            f"this expression calls {name!r} with {count} argument{'s' * (count != 1)}, but {name!r} is now "
+            f"registered with {row.arity}: it was registered again with other arguments after the expression "
+            "was built; build the expression again (or register the old definition)")
 
 
 def wrong_result(name: str, returned: str, expected: tuple) -> FunctionDefinitionError:

@@ -118,16 +118,22 @@ class UserFunction:
             graph = parse(text)
         except ParseError as error:
             raise ParseError(f"{self._which(k)}: {error.reason}", error.text, error.position) from None
-        unknown = [x for x in graph.inputs if x not in self.args]
+        # an indexed element x[0] is an input node of a generated name (x_0), which must neither pass for
+        # an argument of that name nor be looked up as a token: it is named as written, at its name
+        elements = {node for known in graph.indexed.values() for node in known.nodes.values()}
+        unknown = [str(graph.symbol(x)) for x in graph.inputs if x not in self.args or x in elements]
         if unknown:
             tokens = scan(text)
-            raise ParseError(f"{self._which(k)} uses {unknown[0]!r}, which is not an argument "
-                             f"({', '.join(self.args)}) nor a function", tokens.text,
-                             tokens.pos(tokens.texts.index(unknown[0])))
+            word = unknown[0].split("[")[0]
+            where = tokens.pos(tokens.texts.index(word)) if word in tokens.texts else 0
+            kind = "an indexed element, not an argument" if "[" in unknown[0] else "not an argument"
+            raise ParseError(f"{self._which(k)} uses {unknown[0]!r}, which is {kind} "
+                             f"({', '.join(self.args)}) nor a function", tokens.text, where)
         return graph
 
     def _rule(self, k: int) -> Callable[..., Any]:
         def partial(B: Any, out: Any, *operands: Any) -> Any:
+            ops.check_call(self.name, len(operands))  # a graph built before the name was registered again
             return self._replay(k, B, out, operands)
         partial.__qualname__ = f"{self.name}.partial{k}"
         return partial

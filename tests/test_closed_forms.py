@@ -217,3 +217,17 @@ def test_compare_on_a_program_with_more_paths_than_int_digits():
 def test_closed_forms_use_the_graphs_own_symbols():
     g = sg.grad("x*y^2")
     assert g["y"].free_symbols == {g.graph.symbol("x"), g.graph.symbol("y")}
+
+
+# ------------------------------------------------------------------ constants that are not finite
+@pytest.mark.parametrize("text, want", [
+    ("x*where(1 > 0/0, 1, 2) + x", 3),             # sympy raised "Invalid NaN comparison"
+    ("x*where(not 0/0 < 1 and pi > 3, 1, 2)", 1),
+    ("x*where(0/0 == 0/0, 1, 2)", 2),
+    ("x*1^(0/0)", 1),                              # NumPy's 1**nan is 1; sympy's is nan
+    ("x/(1/0)", 0),                                # exact where sympy agrees
+])
+def test_constants_with_nan_or_inf_operands_follow_the_numbers(text, want):
+    g = sg.grad(text)
+    assert g.at(x=1.0) == {"x": want}
+    assert float(g["x"]) == want

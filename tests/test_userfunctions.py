@@ -8,6 +8,7 @@ Each test registers through the ``define`` fixture, which removes what it regist
 """
 import importlib
 import importlib.util
+import math
 import sys
 import textwrap
 
@@ -254,6 +255,20 @@ def test_numba_backend(softsign):
     assert float(f(0.5, 2.0)[0]) == pytest.approx(expected(TEXT, ["a"], {"a": 0.5, "b": 2.0})["a"], rel=1e-12)
 
 
+def test_numba_compiles_a_ufunc_or_builtin_callable(define):
+    # numpy=np.exp (the README's myexp) is a ufunc, which numba calls but cannot decorate itself
+    pytest.importorskip("numba")
+    define("myexp", numpy=np.exp, derivatives=["myexp(x)"])
+    define("myhypot", numpy=np.hypot, args=["u", "v"], derivatives=["u/myhypot(u, v)", "v/myhypot(u, v)"])
+    define("mathexp", numpy=math.exp, derivatives=["mathexp(x)"])
+    x, y = np.array([0.5, 1.0, -2.0]), np.array([2.0, -1.0, 0.25])
+    for text in ("myexp(x*y) + myhypot(x, y)", "mathexp(x)*y"):
+        hessian = sg.hessian(text, wrt=["x", "y"])
+        reference = hessian.lambdify()(x, y) if "mathexp" not in text else \
+            np.stack([hessian.lambdify()(a, b) for a, b in zip(x, y)], axis=-1)
+        np.testing.assert_allclose(hessian.lambdify(backend="numba")(x, y), reference, rtol=1e-14)
+
+
 def test_numba_names_a_function_it_cannot_compile(define):
     pytest.importorskip("numba")
 
@@ -434,6 +449,18 @@ def test_derivative_errors_say_which_derivative_and_where(define):
     assert info.value.position == 8
 
 
+def test_a_derivative_naming_an_indexed_element_is_a_parse_error(define):
+    # x[1] is an input node named x_1: it is neither a KeyError-like crash nor the argument x_1
+    with pytest.raises(ParseError, match=r"derivative 1 of f1\(x\) \(d/dx\) uses 'x\[0\]', which is an indexed "
+                                         r"element") as info:
+        define("f1", numpy=np.sin, derivatives=["1 + x[0]"])
+    assert info.value.position == 4
+    with pytest.raises(ParseError, match=r"d/dy\) uses 'x\[1\]'") as info:
+        define("f2", numpy=np_scaled, derivatives=["y", "y*x[1]"], args=["x_1", "y"])
+    assert info.value.position == 2
+    assert "f1" not in ops.OPS and "f2" not in ops.OPS
+
+
 def test_a_derivative_with_carriage_returns_reports_its_line(define):
     with pytest.raises(ParseError, match=r"uses 'w'.*\(at line 2, column 7\)") as info:
         define("f2", numpy=np_scaled, derivatives=["exp(v)", "t = u\rt*exp(w)"], args=["u", "v"])
@@ -479,3 +506,36 @@ def test_the_op_table_keeps_built_in_rows():
     with pytest.raises(UnsupportedOpError, match="'sin' is not a registered function \\(it is built in\\)"):
         ops.unregister("sin")
     assert ops.OPS["sin"].name == "sin" and "sin" in ops.FUNCTIONS
+
+
+def test_an_expression_outliving_its_removed_function_is_a_clear_error(define):
+    handle = define("sq", numpy=lambda x: x * x, derivatives=["2*x"])
+    graph = sg.parse("sq(a) + a")
+    handle.remove()
+    for use in (lambda: graph.evaluate(a=2.0), lambda: sg.grad(graph), lambda: sg.hessian(graph),
+                lambda: sg.lambdify(graph), lambda: sg.to_mermaid(graph)):
+        with pytest.raises(UnsupportedOpError, match="no rule for op 'sq' .*register it again"):
+            use()
+    handle.register()
+    assert graph.evaluate(a=2.0)[graph.outputs[0]] == 6.0
+
+
+def test_registering_again_with_other_arguments_refuses_expressions_built_before(define):
+    define("sq", numpy=lambda x, y: x * y, args=["x", "y"], derivatives=["y", "x"])
+    graph = sg.parse("sq(a, b) + a")
+    define("sq", numpy=lambda x: x * x, derivatives=["2*x"])  # the cell re-run with one argument
+    uses = [lambda: graph.evaluate(a=2.0, b=3.0), lambda: sg.grad(graph), lambda: sg.hessian(graph, mode="edge-pushing"),
+            lambda: sg.grad(graph, mode="forward", simplify=False)["a"], lambda: sg.lambdify(graph),
+            lambda: sg.lambdify(graph, backend="vm")]
+    for use in uses:  # generated code used to call user.sq(a) and drop b: 6 instead of 8, without a word
+        with pytest.raises(UnsupportedOpError, match="calls 'sq' with 2 arguments, but 'sq' is now registered with 1"):
+            use()
+    assert float(sg.lambdify("sq(a) + a")(2.0)) == 6.0
+
+
+def test_edge_pushing_uses_the_derivatives_of_the_current_registration(define):
+    for derivative, second in (("2*x", 2.0), ("3*x^2", 12.0), ("cos(x)", -math.sin(2.0))):
+        define("f", numpy=np.sin, derivatives=[derivative])  # registered again each time
+        for mode in ("edge-pushing", "forward-over-reverse"):
+            hessian = sg.hessian("f(a)*b", wrt=["a", "b"], mode=mode).lambdify()(2.0, 3.0)
+            assert hessian[0, 0] == pytest.approx(3.0 * second, rel=1e-15), (derivative, mode)

@@ -35,13 +35,14 @@ _OPERANDS = tuple(f"u{k}" for k in range(8))
 #: the built-in ops, whose rules never change (a registered function may be registered again)
 _BUILT_IN = frozenset(ops.OPS)
 
-#: (op, arity) -> (template instructions, {(j, k): template ref}) of the op's second partials
-_TEMPLATES: dict[tuple[str, int], tuple[list, dict]] = {}
+#: (op, arity) -> (template instructions, {(j, k): template ref}) of the op's second partials; a registered
+#: function's under its row, not its name: registering the name again brings other derivatives
+_TEMPLATES: dict[tuple[str | ops.Op, int], tuple[list, dict]] = {}
 
 
 def _template(op: str, arity: int) -> tuple[list, dict]:
     """The second partials of ``op`` in the operands ``u0, u1, ...`` and its value ``out``, as instructions."""
-    key = (op, arity)
+    key = (op, arity) if op in _BUILT_IN else (ops.OPS[op], arity)
     found = _TEMPLATES.get(key)
     if found is not None:
         return found

@@ -68,6 +68,7 @@ def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str],
     """d v / d u built with ``builder`` (sympy or an emitter): the sum over the slots ``u`` feeds."""
     row = ops.OPS[graph.op_of[v]]
     operands = graph.operands_of[v]
+    ops.check_call(row.name, len(operands))  # a graph built before its function was registered again
     args = operands if ref_of is None else tuple(ref_of(x) if x.__class__ is str else x for x in operands)
     total = None
     for slot, x in enumerate(operands):
@@ -453,6 +454,7 @@ class Linearised(Adjacency):
         """:meth:`node_partials` for an op of three or more operands (``where``): every slot's rule, summed per operand."""
         total: dict[str, Ref] = {}
         emitter = self.emitter
+        ops.check_call(op, len(args))  # a graph built before its function was registered again
         many = ops.OPS[op].many if len(args) > ops.OPS[op].arity else None
         for slot, x in enumerate(args):
             if x.__class__ is str:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import builtins
 import math
 import re
+import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -174,7 +175,7 @@ def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
     arity = ops.op(op).arity
     try:
         compiled = function if isinstance(function, numba.core.dispatcher.Dispatcher) else \
-            numba.njit(error_model="numpy", nogil=True)(function)
+            numba.njit(error_model="numpy", nogil=True)(_as_function(function, arity))
         compiled.compile((numba.float64,) * arity)
     except Exception as error:  # numba's typing and lowering errors have no one base class
         lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines()]
@@ -188,6 +189,19 @@ def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
         # the kernel calls it on single float64 values: checked once here, by type (ops.user_result's rule)
         raise ops.wrong_result(op, f"{returned} (numba's type of its result)", ())
     return compiled
+
+
+def _as_function(function: Callable, arity: int) -> Callable:
+    """``function`` as a Python function numba can compile: a ufunc or builtin (``numpy=np.exp``,
+    ``math.erf``) is called from a small function, as numba calls such callables inside compiled code
+    (``numba.njit(np.exp)`` itself is refused: "the decorated object is not a function")."""
+    if isinstance(function, (types.FunctionType, types.MethodType)):
+        return function
+    params = ", ".join(f"a{k}" for k in range(arity))
+    call = build_function(Generated("call", f"def call({params}):\n    return _callable({params})\n",
+                                    {"_callable": function}))
+    call.__qualname__ = call.__name__ = getattr(function, "__name__", "call")
+    return call
 
 
 #: Python and NumPy scalar types the one-point fast path accepts as they are

@@ -353,7 +353,12 @@ _USER_NAMESPACE = "symgraph_registered_functions"
 def used_functions(instructions: Sequence[tuple]) -> list[str]:
     """The registered functions (:data:`symgraph.ops.USER`) the instructions call, in first-use order."""
     used = dict.fromkeys(map(itemgetter(1), instructions))  # one pass in C: a million instructions in 20 ms
-    return [op for op in used if op in ops.USER]
+    registered = [op for op in used if op in ops.USER]
+    if registered:  # every call has the row's arity (ops.check_call): every backend compiles through here
+        for _, op, args in instructions:
+            if op in ops.USER:
+                ops.check_call(op, len(args))
+    return registered
 
 
 def user_namespace(names: Sequence[str], compile: Callable[[str, Callable], Callable] | None = None) -> types.ModuleType:

@@ -50,6 +50,8 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterabl
         if op == "input":
             continue
         vals = [env[a] if a.__class__ is str else value_of(a) for a in args]
+        if user and op in user:
+            ops.check_call(op, len(vals))
         if op == "const":
             env[target] = vals[0]
         elif target in quiet:
