@@ -204,7 +204,8 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     (u + y, u + x, 1)
     """
     start = time.perf_counter()
-    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, w, "w", lambda graph, names: list(graph.outputs), sizes)
+    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, w, "w",
+                                               lambda graph, names: list(output_labels(graph)), sizes)  # as results name them
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
     backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())

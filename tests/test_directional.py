@@ -141,3 +141,11 @@ def test_directional_results_compile_and_agree_with_at():
     point = np.array([1.0, 2.0, 3.0, 0.5])
     (got,) = h.lambdify()(point)
     assert got.shape == (4,) and got.tolist() == [h.at(x=point)[label] for label in h.labels]
+
+
+def test_a_seed_count_mismatch_names_the_outputs_as_results_do():
+    # it named the graph's internal nodes: "w has 1 component(s) but there are 2 (v1, v2)"
+    with pytest.raises(sg.GraphError, match=r"w has 1 component\(s\) but there are 2 \(f1, f2\)"):
+        sg.vjp(["x*y", "x+y"], ["x", "y"], [1])
+    with pytest.raises(sg.GraphError, match=r"v has 3 component\(s\) but there are 2 \(x, y\)"):
+        sg.jvp("x*y", ["x", "y"], [1, 2, 3])
