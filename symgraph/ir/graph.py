@@ -42,6 +42,7 @@ import sympy
 from .. import constants
 from ..binding import as_array, check_values, index_axes_error
 from ..errors import ExpressionTooLargeError, GraphError
+from ..names import output_labels
 from . import interpret
 from .hooks import SERVICES, service
 from .listing import assignment
@@ -316,8 +317,8 @@ class Graph:
     def output(self) -> str:
         """The single output's name; a clear error for multi-output graphs."""
         if len(self.outputs) != 1:
-            raise GraphError(f"this graph has {len(self.outputs)} outputs {self.outputs}; "
-                             "use jacobian() for several outputs")
+            raise GraphError(f"this graph has {len(self.outputs)} outputs ({', '.join(output_labels(self))}); "
+                             "use jacobian() for several outputs")  # named as results name them, not by node
         return self.outputs[0]
 
     def __len__(self) -> int:

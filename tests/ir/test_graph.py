@@ -249,3 +249,12 @@ def test_a_graph_of_inputs_alone_prints_what_it_is():
     assert str(parse("x")) == "# no operations: the output is x, an input"
     assert str(parse(["x", "y"])) == "# no operations: the outputs are x, y, inputs"
     assert str(parse("c = a + b")) == "c = a + b"
+
+
+def test_several_outputs_are_named_as_results_name_them():
+    # the message listed node names: "this graph has 2 outputs ('v1', 'v2')"
+    import symgraph as sg
+    with pytest.raises(GraphError, match=r"this graph has 2 outputs \(f1, f2\); use jacobian\(\)"):
+        sg.grad(["x*y", "x+y"])
+    with pytest.raises(GraphError, match=r"2 outputs \(u, v\)"):
+        parse("u = x*y; v = x+y", outputs=["u", "v"]).output
