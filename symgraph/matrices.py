@@ -46,6 +46,11 @@ PRINT_OPS = 20_000
 ZERO = "0"
 
 
+def _nonzero(ref: Any) -> bool:
+    """True for a result that is computed (a name) or a constant other than 0."""
+    return ref.__class__ is str or not is_zero(ref)
+
+
 class DerivativeMatrix(sympy.MutableDenseMatrix):
     """A Jacobian or Hessian as a sympy Matrix; ``.lambdify()`` compiles it to ``(m, n, *batch)`` arrays."""
 
@@ -158,13 +163,12 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         # counted over the program's results, which are the distinct cells (see of()), sympy's 0 skipped in C;
         # a 1,000 x 1,000 Hessian's million cells are not walked: 1.1 s -> 0.02 s
         others = filterfalse(partial(is_, ZERO_REF), results.values())
-        count = sum(1 for ref in others if ref.__class__ is str or not is_zero(ref))
+        count = sum(map(_nonzero, others))
         first: dict[str, None] = {}
         for label in chain.from_iterable(self.cells):
             if len(first) == SHOW_ENTRIES:
                 break
-            if label is not None and label not in first and (
-                    results[label].__class__ is str or not is_zero(results[label])):
+            if label is not None and label not in first and _nonzero(results[label]):
                 first[label] = None
         what = "Hessian" if self.order == 2 else "matrix"
         head = (f"{type(self).__name__}: {self.rows}x{self.cols} {what}, {count:,} distinct nonzero "
@@ -183,7 +187,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         results = self.program.results
         # entries whose result is the constant 0 read the one ZERO result (most of a large Hessian's)
         labels = [label for label in dict.fromkeys(label for row in self.cells for label in row if label is not None)
-                  if results[label].__class__ is str or not is_zero(results[label])]
+                  if _nonzero(results[label])]
         program = _with_zero(self.program, labels)
         kernel = compile_program(program, name="matrix", returns=tuple(labels) + (ZERO,), args=args, xp=xp,
                                  backend=backend, chunk=chunk, parallel=parallel, progress=progress,
