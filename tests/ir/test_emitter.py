@@ -40,6 +40,23 @@ def test_reciprocal_temporaries_become_divisions():
     assert em.op("mul", 2, inverse) == em.op("div", 2, "b")
 
 
+def test_exact_constant_factors_of_a_temporary_fold_into_one_product():
+    em = emitter()
+    twice = em.op("mul", 2, "a")
+    assert em.op("mul", 100, twice) == em.op("mul", 200, "a")  # 100*(2*a) is (200)*a: one new product
+    assert [op for _, op, _ in em.instructions] == ["mul", "mul"]
+    assert em.op("mul", sympy.Rational(1, 2), twice) == "a"  # (1/2)*(2*a) is a itself
+    assert em.op("mul", -sympy.Rational(1, 2), twice) == em.op("neg", "a")
+    float_twice = em.op("mul", sympy.Float(2.0), "b")  # floats round: never re-associated
+    assert em.instructions[-1] == (float_twice, "mul", (sympy.Float(2.0), "b"))
+    assert em.op("mul", 3, float_twice) != em.op("mul", 6, "b")
+    assert em.op("mul", sympy.Float(0.5), twice) not in ("a", em.op("mul", 1, "a"))
+    graph = sg.parse("y*(3*x)")  # the function's own row 3*x is a node, not a temporary: kept
+    node = next(v for v in graph.order if graph.op(v) == "mul" and "x" in graph.operands(v))
+    em = Emitter(graph)
+    assert em.op("mul", 2, node) != em.op("mul", 6, "x")
+
+
 def test_hash_consing_is_commutative_and_separates_exact_from_float_constants():
     em = emitter()
     assert em.op("mul", "a", "b") == em.op("mul", "b", "a")
