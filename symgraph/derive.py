@@ -370,7 +370,7 @@ def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
     result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
-    program = lin.emitter.program(graph.inputs, {x: result.derivatives.get((output, x), 0) for x in names})
+    program = lin.emitter.program(graph.inputs, {x: result.entry(output, x) for x in names})
     cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
     return program, CostReport([cost], len(names), 1, note), mode
 
@@ -387,9 +387,9 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
     mode, note = resolve_mode(graph, graph.outputs, wrt, mode)
     result, lin = run_mode(graph, graph.outputs, wrt, mode, progress, **options)
     if sparse:
-        results = {f"d{y}/d{x}": ref for (y, x), ref in result.derivatives.items()}
+        results = {f"d{y}/d{x}": ref for (y, x), ref in result.by_name()}
     else:
-        results = {f"d{y}/d{x}": result.derivatives.get((y, x), 0) for y in graph.outputs for x in wrt}
+        results = {f"d{y}/d{x}": result.entry(y, x) for y in graph.outputs for x in wrt}
     program = lin.emitter.program(graph.inputs, results)
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 

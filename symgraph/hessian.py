@@ -93,7 +93,7 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
     # The Jacobian's sweeps, then one program of the entries on and above the diagonal (one dead-code
     # pass, not a whole Jacobian's program pruned again: a tenth of the derivation at n = 1,000)
     cost, lin = run_mode(second, second.outputs, names, outer, **sweep_options(outer, "markowitz"))
-    derivatives = cost.derivatives
+    entry = cost.entry
     labels = {}
     pattern = None
     if sparse:
@@ -101,11 +101,11 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
         rows, cols = pattern.nonzero()
         for i, j in zip(rows.tolist(), cols.tolist()):
             if i <= j:
-                labels[_label(names[i], names[j])] = derivatives.get((second.outputs[i], names[j]), 0)
+                labels[_label(names[i], names[j])] = entry(second.outputs[i], names[j])
     else:
         for i, x in enumerate(names):
             for y in names[i:]:
-                labels[_label(x, y)] = derivatives.get((second.outputs[i], y), 0)
+                labels[_label(x, y)] = entry(second.outputs[i], y)
     program = lin.emitter.program(second.inputs, labels)
     cost = cost.counts
     seconds = time.perf_counter() - start

@@ -76,14 +76,7 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
         finally:
             if lin.progress is not None:
                 lin.progress.close()
-    # keyed by the wrt names again (an alias reads its node's entry); only the entries the sweep produced,
-    # so a sparse Jacobian costs its nonzeros here too: read them with .get(key, 0)
-    if any(map(str.__ne__, targets, targets.values())):  # some name is an alias (else: keyed by them already)
-        names_of: dict[str, list[str]] = {}
-        for w, node in targets.items():
-            names_of.setdefault(node, []).append(w)
-        result.derivatives = {(y, w): ref for (y, node), ref in result.derivatives.items()
-                              for w in names_of.get(node, ())}
+    result.nodes = targets  # read by name with result.entry / result.by_name (no copy keyed by names)
     return result, lin
 
 

@@ -103,3 +103,20 @@ def test_estimate_is_an_upper_bound_when_constants_cancel():
     graph = sg.parse("u = 2*x + x; w = -u; s = u + w", outputs=["w", "s"])  # ds/du = 1 - 1 = 0
     est = sweep_estimates(graph, graph.outputs, graph.inputs)
     assert est["reverse"] == Estimate(1, 10)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_sweeps_entries_are_read_by_wrt_name_aliases_included(mode):
+    from symgraph.ad.modes import run_mode
+    graph = sg.parse("sum(x[i]^2, i, 0, 2) + y")
+    wrt = ["x[0]", "x[2]", "y", "z"]  # x[2] is node x_2; z does not occur
+    result, _ = run_mode(graph, graph.outputs, wrt, mode)
+    f = graph.output
+    assert result.entry(f, "x[2]") == result.derivatives[(f, "x_2")] and result.entry(f, "y") == 1
+    assert result.entry(f, "z") == 0 and result.entry(f, "x[1]") == 0  # absent, and not swept
+    assert {key: str(ref) for key, ref in result.by_name()} == {
+        (f, "x[0]"): str(result.derivatives[(f, "x_0")]), (f, "x[2]"): str(result.derivatives[(f, "x_2")]),
+        (f, "y"): "1"}
+    plain = sg.parse("a*b")
+    result, _ = run_mode(plain, plain.outputs, ["a", "b"], mode)  # names are their nodes: entries as stored
+    assert dict(result.by_name()) == result.derivatives
