@@ -170,12 +170,20 @@ def _np_fold(binary):
 
 
 def _tie_share(B, out, slot, *args):
-    """d max(a, b, ...)/d slot: 1/k when that operand is one of the k operands equal to the result, else 0."""
+    """d max(a, b, ...)/d slot: 1/k when that operand is one of the k operands equal to the result, else 0;
+    nan when the result is nan (a nan operand), as the binary rule's heaviside(nan) and nested pairs give.
+
+    Why the second condition: no operand equals a nan result (k = 0), which read as "not the
+    maximum", 0, and hid the nan.  The nan is the result itself; the share stays a select
+    ``where(..., share, 0)``, so the emitter guards the products of the other operands' zeros.
+    """
     hits = None
     for a in args:
         hit = B.op("where", B.op("eq", a, out), 1, 0)
         hits = hit if hits is None else B.op("add", hits, hit)
-    return B.op("where", B.op("eq", args[slot], out), B.op("div", 1, hits), 0)
+    unordered = B.op("ne", out, out)
+    share = B.op("where", unordered, out, B.op("div", 1, hits))
+    return B.op("where", B.op("or", B.op("eq", args[slot], out), unordered), share, 0)
 
 
 def _taken(a, c):

@@ -90,3 +90,39 @@ def test_sigmoid_keeps_its_relative_accuracy_in_the_left_tail(text):
             assert_close(sg.lambdify(text, backend=backend)(TAIL), want_value, 1e-13, (text, backend))
     for key, (got,) in every_way(text, ["x"], {"x": TAIL}).items():
         assert_close(got, want, 1e-12, (text, key))
+
+
+# --------------------------------------------------------------------------- max and min of several operands
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("many, nested", [("max(x, y, z)", "max(max(x, y), z)"), ("min(x, y, z)", "min(x, min(y, z))"),
+                                          ("max(x, y, z)*w", "max(max(x, y), z)*w")])
+def test_n_ary_max_and_min_give_nan_for_a_nan_operand_as_nested_pairs_do(many, nested):
+    """max(x, y, z) is one node whose tied operands share the derivative; with a nan operand its value is
+    nan and no operand equals it, which read as "no operand is the maximum": a gradient of zeros beside
+    a nan value, where the nested binary max (heaviside(nan)) gives nan.  Ties and ordinary points keep
+    their shares; an infinite adjoint times an operand that is not the maximum stays 0 (a guarded select)."""
+    columns = {"x": np.array([NAN, 1.0, 2.0, 1.0, 1.0, 5.0]), "y": np.array([1.0, NAN, 2.0, 1.0, 1.0, 1.0]),
+               "z": np.array([2.0, 0.5, NAN, 1.0, 3.0, 2.0]), "w": np.array([2.0, 2.0, 2.0, 2.0, 2.0, np.inf])}
+    wrt = [n for n in "xyzw" if n in many]
+    columns = {n: columns[n] for n in wrt}
+    nan_rows = np.isnan(np.array([columns[n] for n in "xyz"])).any(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        binary = sg.grad(nested, wrt=wrt).at(**columns)
+    for key, got in every_way(many, wrt, columns, singles=6).items():
+        for name, values in zip(wrt, got):
+            values = np.asarray(values, dtype=float)
+            assert np.isnan(values[nan_rows]).all(), (many, key, name, values)
+            # row 4: one maximum, or a tie of two (min), where the pairs give the same shares
+            assert values[4] == binary[name][4], (many, key, name, values, binary[name])
+        shares = dict(zip(wrt, (np.asarray(v, dtype=float) for v in got)))
+        if "w" not in wrt:  # a three-way tie shares 1/3 each; a two-way tie 1/2 each
+            assert [shares[n][3] for n in "xyz"] == [1 / 3] * 3, (many, key)
+        else:  # the infinite adjoint w = inf reaches only the maximum, x = 5
+            assert [shares[n][5] for n in "xyz"] == [np.inf, 0.0, 0.0], (many, key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the nan lanes' 1/0 is a discarded branch: computed quietly
+        sg.grad(many, wrt=wrt).lambdify()(**columns)
