@@ -12,6 +12,7 @@ Cost: the VM compiles nothing per function and numba compiles one kernel per
 function, so each case builds its functions once and calls them with all of
 its points as one array (and a few single points).
 """
+import os
 import warnings
 
 import mpmath
@@ -41,8 +42,14 @@ def mp_values(expr: sympy.Expr, symbols: list, columns: list[np.ndarray]) -> np.
     return np.array(out)
 
 
-def every_way(text: str, wrt: list[str], columns: dict[str, np.ndarray], singles: int = 3) -> dict:
-    """(mode, how) -> list of arrays, one per wrt name: ``.at`` and each backend on arrays and on single points."""
+def every_way(text: str, wrt: list[str], columns: dict[str, np.ndarray], singles: int = 3,
+              numba_mode: str | None = None) -> dict:
+    """(mode, how) -> list of arrays, one per wrt name: ``.at`` and each backend on arrays and on single points.
+
+    numba compiles a kernel per function (0.2-1 s), so it runs in one mode, ``numba_mode``
+    (default: a mode picked by the text, so a table of cases covers every mode).
+    """
+    numba_mode = numba_mode or MODES[sum(map(ord, text)) % len(MODES)]
     out = {}
     n = len(next(iter(columns.values())))
     with warnings.catch_warnings():
@@ -51,7 +58,7 @@ def every_way(text: str, wrt: list[str], columns: dict[str, np.ndarray], singles
             g = sg.grad(text, wrt=wrt, mode=mode)
             at = g.at(**columns)
             out[mode, "at"] = [np.broadcast_to(at[w], (n,)) for w in wrt]
-            for backend in BACKENDS:
+            for backend in BACKENDS if mode == numba_mode else ["numpy", "vm"]:
                 f = g.lambdify(backend=backend)
                 out[mode, backend] = list(f(**columns))
                 points = [f(**{k: float(v[i]) for k, v in columns.items()}) for i in range(min(singles, n))]
@@ -126,3 +133,116 @@ def test_n_ary_max_and_min_give_nan_for_a_nan_operand_as_nested_pairs_do(many, n
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the nan lanes' 1/0 is a discarded branch: computed quietly
         sg.grad(many, wrt=wrt).lambdify()(**columns)
+
+
+# --------------------------------------------------------------------------- generated programs, every mode x backend
+
+from hypothesis import assume, given, settings, strategies as st  # noqa: E402
+
+from tests.oracle import as_float, read, well_inside  # noqa: E402
+from tests.test_properties import PROPERTY, close, oracle_grad, points, programs, wrt_lists  # noqa: E402
+
+#: numba compiles one kernel per function (0.2-1 s): a third of the examples compile one, in a mode they
+#: draw (SYMGRAPH_PROPERTY_EXAMPLES=300 passed before this file was committed)
+EVERY_WAY = settings(PROPERTY, max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 15)))
+
+
+def as_kind(value: float, kind: str):
+    return {"float": float, "int": int, "float64": np.float64, "0-d": np.array}[kind](value)
+
+
+@EVERY_WAY
+@given(data=st.data())
+def test_generated_programs_in_every_mode_on_every_backend_match_mpmath(data):
+    """Programs with intermediate names, shared nodes and aliases (test_properties' generator): every
+    mode's gradient, wrt inputs, intermediates and absent names, through ``.at``, NumPy and the VM on
+    arrays, at single points given as Python floats, ints, NumPy scalars and 0-d arrays, and numba in a
+    drawn mode, against sympy.diff at mpmath's 30 digits.  And the functions themselves listed with a
+    repeat, an input and a constant as outputs, on every backend."""
+    text = data.draw(programs())
+    prog = read(text)
+    columns = data.draw(points(prog.inputs, size=3))
+    rows = [{n: columns[n][i] for n in prog.inputs} for i in range(3)]
+    for row in rows:
+        assume(well_inside(prog, row))
+    wrt = data.draw(wrt_lists(prog))
+    expected = [oracle_grad(prog, wrt, row) for row in rows]
+    numba_mode = data.draw(st.sampled_from(MODES + [None] * 10))
+    arrays = {n: np.array(v) for n, v in columns.items()}
+    kinds = ["float", "float64", "0-d"] + (["int"] if all(float(v).is_integer() for v in rows[0].values()) else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an absent wrt name warns
+        for mode in MODES:
+            g = sg.grad(text, wrt, mode=mode)
+            got = {("at",): [g.at(**arrays)[w] for w in wrt]}
+            for backend in ["numpy", "vm"] + (["numba"] if mode == numba_mode else []):
+                f = g.lambdify(backend=backend)
+                got[backend, "arrays"] = f(**arrays)
+                for kind in kinds:
+                    single = f(**{n: as_kind(v, kind) for n, v in rows[0].items()})
+                    assert all(np.shape(s) == () for s in single), (text, mode, backend, kind, single)
+                    got[backend, kind] = [np.array([s]) for s in single]  # the first row
+            for how, values in got.items():
+                assert len(values) == len(wrt), (text, mode, how)
+                for k, name in enumerate(wrt):
+                    for i in range(np.size(values[k])):
+                        assert close(float(values[k][i]), expected[i][name]), \
+                            (text, mode, how, wrt, rows[i], name, values[k][i], expected[i][name])
+    first = prog.inputs[0]
+    want = [as_float(prog.value(row)) for row in rows]
+    for backend in BACKENDS:
+        out = sg.lambdify([text, first, text, "3"], backend=backend)(**arrays)
+        assert len(out) == 4 and not np.shares_memory(out[0], out[2]) and not np.shares_memory(out[1], arrays[first])
+        for i in range(3):
+            assert close(float(out[0][i]), want[i]) and out[0][i] == out[2][i], (text, backend, out)
+        assert np.array_equal(out[1], arrays[first]) and np.array_equal(out[3], [3.0, 3.0, 3.0]), (text, backend, out)
+
+
+# --------------------------------------------------------------------------- domain edges, one table
+
+INF = float("inf")
+#: (text, point, expected gradient in the order of the point's names): sympy.diff's value where it has
+#: one (mpmath), the documented conventions at kinks (relu'(0) = abs'(0) = sign'(0) = 0, ties split,
+#: d(0^y)/dy = 0), and IEEE's signed infinities for a division by a signed zero
+EDGES = [
+    ("log(x)", {"x": 0.0}, [INF]),
+    ("sqrt(x)", {"x": 0.0}, [INF]),
+    ("x^3", {"x": -2.0}, [12.0]),
+    ("x^-1", {"x": -0.5}, [-4.0]),
+    ("x^0.5", {"x": -4.0}, [NAN]),
+    ("x^y", {"x": -2.0, "y": 3.0}, [12.0, NAN]),       # d/dy needs log(-2): not real
+    ("x^y", {"x": 0.0, "y": 2.0}, [0.0, 0.0]),
+    ("x^y", {"x": 0.0, "y": 0.0}, [NAN, 0.0]),         # 0 * 0^-1; d(0^y)/dy = 0 by convention
+    ("x^x", {"x": 1.0}, [1.0]),
+    ("x^x", {"x": 0.5}, [0.21697770945227393]),         # sqrt(1/2) * (1 + log(1/2))
+    ("abs(x) + relu(x) + sign(x)", {"x": 0.0}, [0.0]),
+    ("atan2(y, x)", {"y": 0.0, "x": -1.0}, [-1.0, 0.0]),
+    ("atan2(y, x)", {"y": 2.0, "x": 0.0}, [0.0, -0.5]),
+    ("where(x > 0, x^2, -x)", {"x": 0.0}, [-1.0]),     # the switch point takes the else branch
+    ("where(x > 0, x^2, -x)", {"x": NAN}, [-1.0]),     # so does a nan condition (nan > 0 is false)
+    ("where(x > 0, sqrt(x), 0)", {"x": -1.0}, [0.0]),  # the untaken branch's nan does not leak
+    ("max(x, y)", {"x": 1.0, "y": 1.0}, [0.5, 0.5]),
+    ("min(x, y, z)", {"x": 2.0, "y": 2.0, "z": 2.0}, [1 / 3, 1 / 3, 1 / 3]),
+    ("1/x", {"x": 0.0}, [-INF]),
+    ("1/x", {"x": -0.0}, [-INF]),
+    ("x/y", {"x": 1.0, "y": 0.0}, [INF, -INF]),
+    ("x/y", {"x": 1.0, "y": -0.0}, [-INF, -INF]),
+    ("x/y", {"x": -1.0, "y": 0.0}, [INF, INF]),
+    ("exp(x)", {"x": 710.0}, [INF]),
+    ("exp(-x)", {"x": 800.0}, [0.0]),                  # underflows to (-)0
+    ("x*log(x)", {"x": 1e-300}, [-689.7755278982137]),  # log(1e-300) + 1
+    # integers whose square overflows int64: the inputs become float64 before any arithmetic
+    ("x^2*y", {"x": 3037000500, "y": 3037000500}, [1.84467440740005e19, 9.22337203700025e18]),
+]
+
+
+@pytest.mark.parametrize("text, point, want", EDGES, ids=[f"{t} at {p}" for t, p, _ in EDGES])
+def test_domain_edges_in_every_mode_and_backend(text, point, want):
+    """Every mode, ``.at`` and every backend (arrays and single points) give the table's value."""
+    columns = {n: np.array([v, v]) for n, v in point.items()}  # integer points stay integer arrays
+    for key, got in every_way(text, list(point), columns, singles=1).items():
+        assert len(got) == len(want), (text, key)
+        for name, values, w in zip(point, got, want):
+            for v in np.asarray(values, dtype=float):
+                assert (np.isnan(w) and np.isnan(v)) or v == pytest.approx(w, rel=1e-15, abs=0), \
+                    (text, point, key, name, v, w)
