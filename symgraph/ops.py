@@ -54,12 +54,19 @@ class sigmoid(sympy.Function):
         return body if exp is None else rf"{body}^{{{exp}}}"
 
     def _numpycode(self, printer):
-        arg = printer._print(self.args[0])
-        return f"(0.5 + 0.5*{printer._module_format('numpy.tanh')}(0.5*({arg})))"
+        arg, exp = printer._print(self.args[0]), printer._module_format('numpy.exp')
+        return (f"({exp}({printer._module_format('numpy.minimum')}({arg}, 0))"
+                f" / (1 + {exp}(-{printer._module_format('numpy.abs')}({arg}))))")
 
 
 def _np_sigmoid(x):
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+    """1/(1+exp(-x)) to a few ulps everywhere, without overflow: exp(min(x, 0)) / (1 + exp(-|x|)).
+
+    Why not the branch-free 0.5 + 0.5*tanh(x/2): it cancels for x < 0 (relative
+    error 1e-8 at x = -20) and gives 0 below x = -37, where sigmoid(x) ~ exp(x)
+    is still a normal number, so log(sigmoid(x)) was -inf instead of x.
+    """
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
 
 
 def _sympy_log0(x):
@@ -163,12 +170,20 @@ def _np_fold(binary):
 
 
 def _tie_share(B, out, slot, *args):
-    """d max(a, b, ...)/d slot: 1/k when that operand is one of the k operands equal to the result, else 0."""
+    """d max(a, b, ...)/d slot: 1/k when that operand is one of the k operands equal to the result, else 0;
+    nan when the result is nan (a nan operand), as the binary rule's heaviside(nan) and nested pairs give.
+
+    Why the second condition: no operand equals a nan result (k = 0), which read as "not the
+    maximum", 0, and hid the nan.  The nan is the result itself; the share stays a select
+    ``where(..., share, 0)``, so the emitter guards the products of the other operands' zeros.
+    """
     hits = None
     for a in args:
         hit = B.op("where", B.op("eq", a, out), 1, 0)
         hits = hit if hits is None else B.op("add", hits, hit)
-    return B.op("where", B.op("eq", args[slot], out), B.op("div", 1, hits), 0)
+    unordered = B.op("ne", out, out)
+    share = B.op("where", unordered, out, B.op("div", 1, hits))
+    return B.op("where", B.op("or", B.op("eq", args[slot], out), unordered), share, 0)
 
 
 def _taken(a, c):
@@ -230,7 +245,7 @@ _ROWS = [
     _unary("sqrt", sympy.sqrt, np.sqrt, "xp.sqrt({0})",
            lambda B, out, x: B.op("div", 1, B.op("mul", 2, out))),
     _unary("abs", sympy.Abs, np.abs, "xp.abs({0})", lambda B, out, x: B.op("sign", x)),
-    _unary("sigmoid", sigmoid, _np_sigmoid, "0.5 + 0.5 * xp.tanh(0.5 * {0})",
+    _unary("sigmoid", sigmoid, _np_sigmoid, "xp.exp(xp.minimum({0}, 0)) / (1 + xp.exp(-xp.abs({0})))",
            lambda B, out, x: B.op("mul", out, B.op("sub", 1, out))),
     _unary("relu", lambda x: sympy.Max(0, x), lambda x: np.maximum(x, 0), "xp.maximum({0}, 0)",
            lambda B, out, x: B.op("heaviside", x, 0)),

@@ -56,7 +56,7 @@ JS: dict[str, str] = {
     "sinh": "Math.sinh({0})", "cosh": "Math.cosh({0})", "tanh": "Math.tanh({0})",
     "asinh": "Math.asinh({0})", "acosh": "Math.acosh({0})", "atanh": "Math.atanh({0})",
     "exp": "Math.exp({0})", "log": "Math.log({0})", "sqrt": "Math.sqrt({0})", "abs": "Math.abs({0})",
-    "sigmoid": "0.5 + 0.5 * Math.tanh(0.5 * {0})", "relu": "$maximum({0}, 0)",
+    "sigmoid": "Math.exp(Math.min({0}, 0)) / (1 + Math.exp(-Math.abs({0})))", "relu": "$maximum({0}, 0)",
     "softplus": "$logaddexp(0, {0})", "log1p": "Math.log1p({0})", "expm1": "Math.expm1({0})",
     "log2": "Math.log2({0})", "log10": "Math.log10({0})", "exp2": "$pow(2, {0})", "cbrt": "Math.cbrt({0})",
     "erf": "$erf({0})", "erfc": "$erfc({0})",

@@ -279,7 +279,8 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
     elif op == 21:
         return np.abs(x)
     elif op == 22:
-        return 0.5 + 0.5 * np.tanh(0.5 * x)
+        e = np.exp(-abs(x))  # the op table's exp(min(x, 0)) / (1 + exp(-|x|)), one exp
+        return (1.0 if x >= 0.0 else e) / (1.0 + e)
     elif op == 23:
         return x if (x >= 0.0 or x != x) else 0.0
     elif op == 24:
@@ -431,7 +432,8 @@ def _row(op, d, x, y, b):  # pragma: no cover - compiled by numba
             d[j] = np.log(x[j])
     elif op == 22:
         for j in range(b):
-            d[j] = 0.5 + 0.5 * np.tanh(0.5 * x[j])
+            e = np.exp(-abs(x[j]))
+            d[j] = (1.0 if x[j] >= 0.0 else e) / (1.0 + e)
     elif op == 17:
         for j in range(b):
             d[j] = np.tanh(x[j])

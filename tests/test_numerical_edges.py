@@ -1,0 +1,248 @@
+"""Numbers at the edges, in every mode and on every backend, against mpmath.
+
+``test_properties`` keeps its points well inside every domain; this file
+goes where float64 is hardest: tails where a value underflows or a formula
+cancels, ties and nan operands of ``max``/``min``, magnitudes near the ends
+of float64.  Each case is checked the same way: every derivative mode
+(``sg.grad(..., mode=...)``), through ``.at`` and through every backend of
+``.lambdify`` (NumPy, the VM, numba), at single points and on arrays,
+against the value of ``sympy.diff`` computed by mpmath at 400 digits.
+
+Cost: the VM compiles nothing per function and numba compiles one kernel per
+function, so each case builds its functions once and calls them with all of
+its points as one array (and a few single points).
+"""
+import os
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+
+MODES = ["reverse", "forward", "paths", "elimination", "auto"]
+BACKENDS = ["numpy", "vm", "numba"]
+DIGITS = 400  # 1 + exp(-700) needs 305 of them
+
+
+def mp_values(expr: sympy.Expr, symbols: list, columns: list[np.ndarray]) -> np.ndarray:
+    """``expr`` at every row of ``columns``, by mpmath at 400 digits, rounded to float64 (nan outside the reals)."""
+    f = sympy.lambdify(symbols, expr, modules="mpmath")
+    out = []
+    with mpmath.workdps(DIGITS):
+        for row in zip(*columns):
+            try:
+                v = f(*[mpmath.mpf(float(a)) for a in row])
+            except (ZeroDivisionError, ValueError):
+                v = mpmath.nan
+            out.append(float(v.real) if isinstance(v, mpmath.mpc) and v.imag == 0 else
+                       float("nan") if isinstance(v, mpmath.mpc) else float(v))
+    return np.array(out)
+
+
+def every_way(text: str, wrt: list[str], columns: dict[str, np.ndarray], singles: int = 3,
+              numba_mode: str | None = None) -> dict:
+    """(mode, how) -> list of arrays, one per wrt name: ``.at`` and each backend on arrays and on single points.
+
+    numba compiles a kernel per function (0.2-1 s), so it runs in one mode, ``numba_mode``
+    (default: a mode picked by the text, so a table of cases covers every mode).
+    """
+    numba_mode = numba_mode or MODES[sum(map(ord, text)) % len(MODES)]
+    out = {}
+    n = len(next(iter(columns.values())))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mode in MODES:
+            g = sg.grad(text, wrt=wrt, mode=mode)
+            at = g.at(**columns)
+            out[mode, "at"] = [np.broadcast_to(at[w], (n,)) for w in wrt]
+            for backend in BACKENDS if mode == numba_mode else ["numpy", "vm"]:
+                f = g.lambdify(backend=backend)
+                out[mode, backend] = list(f(**columns))
+                points = [f(**{k: float(v[i]) for k, v in columns.items()}) for i in range(min(singles, n))]
+                out[mode, backend, "point"] = [np.array([p[k] for p in points]) for k in range(len(wrt))]
+    return out
+
+
+def assert_close(got: np.ndarray, want: np.ndarray, rel: float, context) -> None:
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)[:len(got)]
+    same_kind = (np.isnan(got) == np.isnan(want)) & (np.isinf(got) == np.isinf(want))
+    finite = np.isfinite(want)
+    err = np.abs(got - want) <= rel * np.abs(want) + 1e-300
+    ok = same_kind & np.where(finite, err, np.isnan(want) | (got == want))
+    assert ok.all(), (context, got[~ok], want[~ok])
+
+
+# --------------------------------------------------------------------------- tails of sigmoid
+
+#: the right tail stops at 5: there the derivative s*(1 - s) (JAX's and PyTorch's too) cancels in 1 - s
+TAIL = np.array([-700.0, -100.0, -40.0, -37.0, -20.0, -5.0, -1e-8, 0.0, 1e-8, 5.0])
+
+
+@pytest.mark.parametrize("text", ["sigmoid(x)", "log(sigmoid(x))", "softplus(x)", "log(softplus(x))"])
+def test_sigmoid_keeps_its_relative_accuracy_in_the_left_tail(text):
+    """sigmoid(x) ~ exp(x) for x -> -oo is a normal number down to x = -708: it was 0.5 + 0.5*tanh(x/2),
+    which cancels (relative error 1e-8 at x = -20) and is 0 below x = -37, so log(sigmoid(-40)) was -inf
+    and its derivative nan (the log-likelihood of logistic regression)."""
+    x = sympy.Symbol("x", real=True)
+    form = sympy.sympify(text.replace("sigmoid(x)", "1/(1 + exp(-x))").replace("softplus(x)", "log(1 + exp(x))"),
+                         locals={"x": x})
+    want_value = mp_values(form, [x], [TAIL])
+    want = mp_values(sympy.diff(form, x), [x], [TAIL])
+    for backend in BACKENDS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # and no overflow or divide warnings on the way
+            assert_close(sg.lambdify(text, backend=backend)(TAIL), want_value, 1e-13, (text, backend))
+    for key, (got,) in every_way(text, ["x"], {"x": TAIL}).items():
+        assert_close(got, want, 1e-12, (text, key))
+
+
+# --------------------------------------------------------------------------- max and min of several operands
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("many, nested", [("max(x, y, z)", "max(max(x, y), z)"), ("min(x, y, z)", "min(x, min(y, z))"),
+                                          ("max(x, y, z)*w", "max(max(x, y), z)*w")])
+def test_n_ary_max_and_min_give_nan_for_a_nan_operand_as_nested_pairs_do(many, nested):
+    """max(x, y, z) is one node whose tied operands share the derivative; with a nan operand its value is
+    nan and no operand equals it, which read as "no operand is the maximum": a gradient of zeros beside
+    a nan value, where the nested binary max (heaviside(nan)) gives nan.  Ties and ordinary points keep
+    their shares; an infinite adjoint times an operand that is not the maximum stays 0 (a guarded select)."""
+    columns = {"x": np.array([NAN, 1.0, 2.0, 1.0, 1.0, 5.0]), "y": np.array([1.0, NAN, 2.0, 1.0, 1.0, 1.0]),
+               "z": np.array([2.0, 0.5, NAN, 1.0, 3.0, 2.0]), "w": np.array([2.0, 2.0, 2.0, 2.0, 2.0, np.inf])}
+    wrt = [n for n in "xyzw" if n in many]
+    columns = {n: columns[n] for n in wrt}
+    nan_rows = np.isnan(np.array([columns[n] for n in "xyz"])).any(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        binary = sg.grad(nested, wrt=wrt).at(**columns)
+    for key, got in every_way(many, wrt, columns, singles=6).items():
+        for name, values in zip(wrt, got):
+            values = np.asarray(values, dtype=float)
+            assert np.isnan(values[nan_rows]).all(), (many, key, name, values)
+            # row 4: one maximum, or a tie of two (min), where the pairs give the same shares
+            assert values[4] == binary[name][4], (many, key, name, values, binary[name])
+        shares = dict(zip(wrt, (np.asarray(v, dtype=float) for v in got)))
+        if "w" not in wrt:  # a three-way tie shares 1/3 each; a two-way tie 1/2 each
+            assert [shares[n][3] for n in "xyz"] == [1 / 3] * 3, (many, key)
+        else:  # the infinite adjoint w = inf reaches only the maximum, x = 5
+            assert [shares[n][5] for n in "xyz"] == [np.inf, 0.0, 0.0], (many, key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the nan lanes' 1/0 is a discarded branch: computed quietly
+        sg.grad(many, wrt=wrt).lambdify()(**columns)
+
+
+# --------------------------------------------------------------------------- generated programs, every mode x backend
+
+from hypothesis import assume, given, settings, strategies as st  # noqa: E402
+
+from tests.oracle import as_float, read, well_inside  # noqa: E402
+from tests.test_properties import PROPERTY, close, oracle_grad, points, programs, wrt_lists  # noqa: E402
+
+#: numba compiles one kernel per function (0.2-1 s): a third of the examples compile one, in a mode they
+#: draw (SYMGRAPH_PROPERTY_EXAMPLES=300 passed before this file was committed)
+EVERY_WAY = settings(PROPERTY, max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 15)))
+
+
+def as_kind(value: float, kind: str):
+    return {"float": float, "int": int, "float64": np.float64, "0-d": np.array}[kind](value)
+
+
+@EVERY_WAY
+@given(data=st.data())
+def test_generated_programs_in_every_mode_on_every_backend_match_mpmath(data):
+    """Programs with intermediate names, shared nodes and aliases (test_properties' generator): every
+    mode's gradient, wrt inputs, intermediates and absent names, through ``.at``, NumPy and the VM on
+    arrays, at single points given as Python floats, ints, NumPy scalars and 0-d arrays, and numba in a
+    drawn mode, against sympy.diff at mpmath's 30 digits.  And the functions themselves listed with a
+    repeat, an input and a constant as outputs, on every backend."""
+    text = data.draw(programs())
+    prog = read(text)
+    columns = data.draw(points(prog.inputs, size=3))
+    rows = [{n: columns[n][i] for n in prog.inputs} for i in range(3)]
+    for row in rows:
+        assume(well_inside(prog, row))
+    wrt = data.draw(wrt_lists(prog))
+    expected = [oracle_grad(prog, wrt, row) for row in rows]
+    numba_mode = data.draw(st.sampled_from(MODES + [None] * 10))
+    arrays = {n: np.array(v) for n, v in columns.items()}
+    kinds = ["float", "float64", "0-d"] + (["int"] if all(float(v).is_integer() for v in rows[0].values()) else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an absent wrt name warns
+        for mode in MODES:
+            g = sg.grad(text, wrt, mode=mode)
+            got = {("at",): [g.at(**arrays)[w] for w in wrt]}
+            for backend in ["numpy", "vm"] + (["numba"] if mode == numba_mode else []):
+                f = g.lambdify(backend=backend)
+                got[backend, "arrays"] = f(**arrays)
+                for kind in kinds:
+                    single = f(**{n: as_kind(v, kind) for n, v in rows[0].items()})
+                    assert all(np.shape(s) == () for s in single), (text, mode, backend, kind, single)
+                    got[backend, kind] = [np.array([s]) for s in single]  # the first row
+            for how, values in got.items():
+                assert len(values) == len(wrt), (text, mode, how)
+                for k, name in enumerate(wrt):
+                    for i in range(np.size(values[k])):
+                        assert close(float(values[k][i]), expected[i][name]), \
+                            (text, mode, how, wrt, rows[i], name, values[k][i], expected[i][name])
+    first = prog.inputs[0]
+    want = [as_float(prog.value(row)) for row in rows]
+    for backend in BACKENDS:
+        out = sg.lambdify([text, first, text, "3"], backend=backend)(**arrays)
+        assert len(out) == 4 and not np.shares_memory(out[0], out[2]) and not np.shares_memory(out[1], arrays[first])
+        for i in range(3):
+            assert close(float(out[0][i]), want[i]) and out[0][i] == out[2][i], (text, backend, out)
+        assert np.array_equal(out[1], arrays[first]) and np.array_equal(out[3], [3.0, 3.0, 3.0]), (text, backend, out)
+
+
+# --------------------------------------------------------------------------- domain edges, one table
+
+INF = float("inf")
+#: (text, point, expected gradient in the order of the point's names): sympy.diff's value where it has
+#: one (mpmath), the documented conventions at kinks (relu'(0) = abs'(0) = sign'(0) = 0, ties split,
+#: d(0^y)/dy = 0), and IEEE's signed infinities for a division by a signed zero
+EDGES = [
+    ("log(x)", {"x": 0.0}, [INF]),
+    ("sqrt(x)", {"x": 0.0}, [INF]),
+    ("x^3", {"x": -2.0}, [12.0]),
+    ("x^-1", {"x": -0.5}, [-4.0]),
+    ("x^0.5", {"x": -4.0}, [NAN]),
+    ("x^y", {"x": -2.0, "y": 3.0}, [12.0, NAN]),       # d/dy needs log(-2): not real
+    ("x^y", {"x": 0.0, "y": 2.0}, [0.0, 0.0]),
+    ("x^y", {"x": 0.0, "y": 0.0}, [NAN, 0.0]),         # 0 * 0^-1; d(0^y)/dy = 0 by convention
+    ("x^x", {"x": 1.0}, [1.0]),
+    ("x^x", {"x": 0.5}, [0.21697770945227393]),         # sqrt(1/2) * (1 + log(1/2))
+    ("abs(x) + relu(x) + sign(x)", {"x": 0.0}, [0.0]),
+    ("atan2(y, x)", {"y": 0.0, "x": -1.0}, [-1.0, 0.0]),
+    ("atan2(y, x)", {"y": 2.0, "x": 0.0}, [0.0, -0.5]),
+    ("where(x > 0, x^2, -x)", {"x": 0.0}, [-1.0]),     # the switch point takes the else branch
+    ("where(x > 0, x^2, -x)", {"x": NAN}, [-1.0]),     # so does a nan condition (nan > 0 is false)
+    ("where(x > 0, sqrt(x), 0)", {"x": -1.0}, [0.0]),  # the untaken branch's nan does not leak
+    ("max(x, y)", {"x": 1.0, "y": 1.0}, [0.5, 0.5]),
+    ("min(x, y, z)", {"x": 2.0, "y": 2.0, "z": 2.0}, [1 / 3, 1 / 3, 1 / 3]),
+    ("1/x", {"x": 0.0}, [-INF]),
+    ("1/x", {"x": -0.0}, [-INF]),
+    ("x/y", {"x": 1.0, "y": 0.0}, [INF, -INF]),
+    ("x/y", {"x": 1.0, "y": -0.0}, [-INF, -INF]),
+    ("x/y", {"x": -1.0, "y": 0.0}, [INF, INF]),
+    ("exp(x)", {"x": 710.0}, [INF]),
+    ("exp(-x)", {"x": 800.0}, [0.0]),                  # underflows to (-)0
+    ("x*log(x)", {"x": 1e-300}, [-689.7755278982137]),  # log(1e-300) + 1
+    # integers whose square overflows int64: the inputs become float64 before any arithmetic
+    ("x^2*y", {"x": 3037000500, "y": 3037000500}, [1.84467440740005e19, 9.22337203700025e18]),
+]
+
+
+@pytest.mark.parametrize("text, point, want", EDGES, ids=[f"{t} at {p}" for t, p, _ in EDGES])
+def test_domain_edges_in_every_mode_and_backend(text, point, want):
+    """Every mode, ``.at`` and every backend (arrays and single points) give the table's value."""
+    columns = {n: np.array([v, v]) for n, v in point.items()}  # integer points stay integer arrays
+    for key, got in every_way(text, list(point), columns, singles=1).items():
+        assert len(got) == len(want), (text, key)
+        for name, values, w in zip(point, got, want):
+            for v in np.asarray(values, dtype=float):
+                assert (np.isnan(w) and np.isnan(v)) or v == pytest.approx(w, rel=1e-15, abs=0), \
+                    (text, point, key, name, v, w)
