@@ -291,6 +291,9 @@ class Emitter:
         #: temporaries defined as c*y with an exact constant c -> (c, y): a constant times one of
         #: them is one product, (c'*c)*y, as CasADi folds it (see _scaled)
         self._scaled_temps: dict[str, tuple[Ref, str]] = {}
+        #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
+        #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
+        self._offsets: dict[str, tuple[Ref, int, str]] = {}
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
         #: condition's name (see "Branches" in the module docstring); read, never written, outside the
         #: emitter (recipes apply only while it is empty)
@@ -379,6 +382,8 @@ class Emitter:
                 inner = self._negations.get(x)
                 if inner is not None:
                     return inner
+                if x in self._offsets:
+                    return self._negated_offset(x)
             return self._emit((name, x), name, (x,))
         if cx is int or cx is float:
             x = as_constant(x)
@@ -395,8 +400,15 @@ class Emitter:
             inner = self._negations.get(x)
             if inner is not None:
                 return inner
+            if x in self._offsets:
+                return self._negated_offset(x)
             return self._emit(("neg", x), "neg", (x,))
         return self.op("neg", x)
+
+    def _negated_offset(self, x: str) -> Ref:
+        """``-x`` for a temporary ``x = c +- z``: ``(-c) -+ z``, one instruction instead of two."""
+        c, sign, z = self._offsets[x]
+        return self.op("sub" if sign > 0 else "add", _fold("neg", (c,)), z)
 
     def _name_const(self, name: str, x: str, c: Ref) -> Ref:
         """``name(x, c)`` for a name ``x`` and a constant ``c``."""
@@ -410,6 +422,8 @@ class Emitter:
                 nx_ = self._negated(x)
                 if nx_ is not None:
                     return self.op("sub", c, nx_)
+            return self._shifted(x, c if name == "add" else _fold("neg", (c,)), 1, name, (x, c),
+                                 ordered(name, x, _constant_key(c)))
         elif name == "div":
             if unit == 1:
                 return x
@@ -432,12 +446,14 @@ class Emitter:
             ny = self._negated(y)
             if ny is not None:
                 return self.op("sub", c, ny)
+            return self._shifted(y, c, 1, name, (c, y), ordered(name, _constant_key(c), y))
         elif name == "sub":
             if is_zero(c):
                 return self.op("neg", y)
             ny = self._negated(y)
             if ny is not None:
                 return self.op("add", c, ny)
+            return self._shifted(y, c, -1, name, (c, y), ordered(name, _constant_key(c), y))
         elif name == "div":
             if is_zero(c):
                 return ZERO
@@ -473,6 +489,23 @@ class Emitter:
         target = self._plain(("mul", x, key), "mul", (c, x))  # ordered(): a name before a constant
         if len(self.instructions) != count and key[1] == "Rational":
             self._scaled_temps[target] = (c, x)
+        return target
+
+    def _shifted(self, y: str, c: Ref | None, sign: int, name: str, args: tuple, key: tuple) -> Ref:
+        """``c + sign*y`` (the instruction ``name(*args)``): one instruction when ``y`` is itself
+        ``c2 +- z`` with exact constants (``200 - ((-2) + z)`` is ``202 - z``), else emitted as given."""
+        exact = c is not None and _constant_key(c)[1] == "Rational"
+        if exact:
+            inner = self._offsets.get(y)
+            if inner is not None:
+                c2, sign2, z = inner
+                total = _fold("add", (c, c2) if sign > 0 else (c, _fold("neg", (c2,))))
+                if total is not None:
+                    return self.op("add" if sign * sign2 > 0 else "sub", total, z)
+        count = len(self.instructions)
+        target = self._emit(key, name, args)
+        if exact and len(self.instructions) != count:
+            self._offsets[target] = (c, sign, y)
         return target
 
     def _rewritten_product(self, a: Ref, b: str) -> Ref | None:

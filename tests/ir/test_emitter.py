@@ -57,6 +57,26 @@ def test_exact_constant_factors_of_a_temporary_fold_into_one_product():
     assert em.op("mul", 2, node) != em.op("mul", 6, "x")
 
 
+def test_exact_constant_offsets_of_a_temporary_fold_into_one_instruction():
+    em = emitter()
+    shifted = em.op("add", 3, "a")  # t = 3 + a
+    assert em.op("sub", 5, shifted) == em.op("sub", 2, "a")  # 5 - (3 + a) = 2 - a
+    assert em.op("add", shifted, 1) == em.op("add", 4, "a") and em.op("sub", shifted, 3) == "a"
+    below = em.op("sub", "b", 2)  # b - 2
+    assert em.op("neg", below) == em.negate(below) == em.op("sub", 2, "b")  # -(b - 2) = 2 - b
+    flipped = em.op("sub", 7, "a")  # 7 - a
+    assert em.op("add", flipped, 1) == em.op("sub", 8, "a") and em.op("sub", flipped, 7) == em.op("neg", "a")
+    assert em.op("sub", 7, flipped) == "a"
+    count = len(em.instructions)
+    floated = em.op("add", sympy.Float(0.5), "c")  # floats round: never re-associated
+    assert em.op("sub", 1, floated) not in (em.op("sub", sympy.Float(0.5), "c"),)
+    assert len(em.instructions) >= count + 2
+    graph = sg.parse("y*(x + 3)")  # the function's own row x + 3 is a node, not a temporary: kept
+    node = next(v for v in graph.order if graph.op(v) == "add")
+    em = Emitter(graph)
+    assert em.op("sub", 5, node) != em.op("sub", 2, "x")
+
+
 def test_hash_consing_is_commutative_and_separates_exact_from_float_constants():
     em = emitter()
     assert em.op("mul", "a", "b") == em.op("mul", "b", "a")
