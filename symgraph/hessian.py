@@ -46,12 +46,11 @@ import numpy as np
 
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
-from .compiled import vector_inputs
 from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
 from .errors import GraphError
-from .frontend.coerce import as_graph, wrt_names, wrt_nodes
+from .frontend.coerce import as_graph, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Linearised
 from .ad.modes import run_mode, sweep_options

@@ -20,3 +20,47 @@ def test_hessp_names_its_direction_in_linear_time(monkeypatch):
     x, p = np.linspace(0.5, 1.5, n), np.linspace(-1.0, 1.0, n)
     dense = sg.hessian(ROSENBROCK, sparse=True, n=n).lambdify()(x).toarray()
     np.testing.assert_allclose(hp(x, p), dense @ p, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_a_hessian_takes_the_vector_and_data_that_minimize_passes(sparse):
+    """``hess(x, *args)`` is how minimize calls a Hessian; ``.lambdify()`` takes the inputs one by one in
+    first-appearance order, so with a data input ``a`` before ``x`` the point was bound to ``a``, and a
+    function of scalars needed ``lambda v: hess(*v)``.  ``.lambdify(vector=True)`` takes them as minimize does."""
+    optimize = pytest.importorskip("scipy.optimize")
+    text = "sum(a*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+    fg = sg.value_and_grad(text, wrt=["x"], vector=True, n=6)
+    matrix = sg.hessian(text, ["x"], sparse=sparse, n=6)
+    hess = matrix.lambdify(vector=True)
+    assert list(__import__("inspect").signature(hess).parameters) == ["x", "a"]
+    point = np.linspace(0.5, 1.5, 6)
+    want = matrix.lambdify()(a=100.0, x=point)
+    got = hess(point, 100.0)
+    assert (got.toarray() if sparse else got).tolist() == (want.toarray() if sparse else want).tolist()
+    result = optimize.minimize(fg, np.full(6, 1.2), jac=True, method="trust-constr", hess=hess, args=(100.0,),
+                               options={"gtol": 1e-10})
+    np.testing.assert_allclose(result.x, np.ones(6), atol=1e-6)
+
+    scalar = "(1 - x)^2 + 100*(y - x^2)^2"
+    fg = sg.value_and_grad(scalar, wrt=["x", "y"], vector=True)
+    hess = sg.hessian(scalar, ["x", "y"], sparse=sparse).lambdify(vector=True)
+    for method in ("trust-constr", "Newton-CG") if sparse else ("trust-constr", "Newton-CG", "trust-exact"):
+        result = optimize.minimize(fg, [0.0, 0.0], jac=True, method=method, hess=hess)
+        np.testing.assert_allclose(result.x, [1.0, 1.0], atol=1e-4)
+    with pytest.raises(sg.GraphError, match=r"1-D vector of 2 values \(x, y\)"):
+        hess([1.0, 2.0, 3.0])
+
+
+def test_a_jacobian_takes_the_vector_and_data_and_refuses_what_does_not_apply():
+    for sparse in (False, True):
+        jac = sg.jacobian(["x*y", "x + a*y"], ["x", "y"], sparse=sparse).lambdify(vector=True)
+        got = jac([1.0, 2.0], 3.0)
+        assert (got.toarray() if sparse else got).tolist() == [[2.0, 1.0], [1.0, 3.0]]
+        data = jac.data([1.0, 2.0], a=3.0) if sparse else None
+        assert data is None or data.tolist() == [2.0, 1.0, 1.0, 3.0]
+    matrix = sg.hessian("x^2*y", ["x", "y"])
+    with pytest.raises(sg.SymgraphError, match="args= does not apply"):
+        matrix.lambdify(vector=True, args=["y", "x"])
+    with pytest.raises(sg.SymgraphError, match="intermediate|not inputs"):
+        sg.jacobian(["c = x*y; c + x"], ["c", "x"]).lambdify(vector=True)
+    assert matrix.lambdify(vector=True)([1, 2]).dtype == np.float64  # integers in, float64 out
