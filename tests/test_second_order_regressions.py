@@ -72,3 +72,15 @@ def test_hessp_by_no_variables_is_an_empty_product_not_an_index_error():
     out = hp([], [], 1.0, 2.0)
     assert out.shape == (0,) and out.dtype == np.float64
     assert sg.hessp("x^2*a", ["x"])([1.0], [1.0], 3.0).tolist() == [6.0]
+
+
+@pytest.mark.parametrize("seed", [float("nan"), float("inf"), -np.inf, np.float32("nan")], ids=repr)
+@pytest.mark.parametrize("call", ["jvp", "vjp", "hvp"])
+def test_a_seed_that_is_not_finite_is_refused(call, seed):
+    """A nan seed gave entries that are all nan, an inf one ``oo*x`` (nan wherever x = 0), without a word."""
+    sympy = pytest.importorskip("sympy")
+    with pytest.raises(sg.SymgraphError, match="must be finite"):
+        getattr(sg, call)("x^2*y", ["x", "y"] if call != "vjp" else None, [seed, 1.0] if call != "vjp" else [seed])
+    with pytest.raises(sg.SymgraphError, match="must be finite"):
+        sg.jvp("x^2*y", ["x", "y"], [sympy.nan if np.isnan(seed) else sympy.oo, 1])
+    assert sg.hvp("x^2*y", ["x", "y"], [np.int64(2), 0])["y"] == 4 * sympy.Symbol("x")  # finite numbers stay seeds
