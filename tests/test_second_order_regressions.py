@@ -84,3 +84,13 @@ def test_a_seed_that_is_not_finite_is_refused(call, seed):
     with pytest.raises(sg.SymgraphError, match="must be finite"):
         sg.jvp("x^2*y", ["x", "y"], [sympy.nan if np.isnan(seed) else sympy.oo, 1])
     assert sg.hvp("x^2*y", ["x", "y"], [np.int64(2), 0])["y"] == 4 * sympy.Symbol("x")  # finite numbers stay seeds
+
+
+@pytest.mark.parametrize("extra", [[], ["--at", "x=1", "y=2"]], ids=["closed forms", "at a point"])
+def test_cli_prints_a_sparse_hessian_without_nonzeros(capsys, extra):
+    """`symgraph hessian "3*x + y" --sparse --at ...` failed with "max() arg is an empty sequence"."""
+    from symgraph.cli import main
+    status = main(["hessian", "3*x + y", "--sparse", *extra])
+    captured = capsys.readouterr()
+    assert status == 0 and captured.err == ""
+    assert captured.out.strip() == "# 2x2 sparse Hessian of f: 0 structural nonzeros, 0 on and above the diagonal"
