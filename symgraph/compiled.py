@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from .backends.compile import compile_program
 from .derive import grad, result_layout
-from .frontend.coerce import as_graph, wrt_names
+from .frontend.coerce import as_graph, vector_inputs, wrt_names
 from .errors import GraphError
 from .export.display import graph_program
 from .export.latex import function_name
@@ -168,23 +168,3 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     return compile_program(program, name="value_and_grad", returns=returns, doc=doc, args=args,
                            vector=vector, theta=theta, xp=xp, backend=backend, chunk=chunk, parallel=parallel,
                            progress=progress)
-
-
-def vector_inputs(graph: Any, names: Sequence[str], what: str) -> list[str | None]:
-    """The input nodes a parameter vector holds, one per wrt name in order; a GraphError for a name the
-    text assigns (an intermediate, or a constant) and for two names of one input.
-
-    ``None`` stands for a name that reads no input: an element of an indexed input that the function never
-    reads, or a name absent from the function (:func:`~symgraph.frontend.coerce.wrt_names` has warned about
-    it unless ``allow_unused``).  Its entry is 0 in every derivative, as ``grad`` gives it: the one rule of
-    ``value_and_grad(vector=True)``, :func:`~symgraph.residuals` and :func:`~symgraph.hessp`.
-    """
-    inputs, addresses = set(graph.inputs), graph.addresses
-    theta = [addresses.get(n) for n in names]
-    extra = [n for n, node in zip(names, theta) if n in addresses and node not in inputs]
-    if extra:
-        raise GraphError(f"{what} differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
-    used = [t for t in theta if t is not None]
-    if len(set(used)) != len(used):
-        raise GraphError(f"{what} needs each input once in wrt; two wrt names stand for one input")
-    return theta

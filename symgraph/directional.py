@@ -13,6 +13,7 @@ are the same expression; seeds of repeated outputs in ``vjp`` add up.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import re
 import time
@@ -70,10 +71,12 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
             if not is_identifier(s):
                 raise GraphError(f"seed {s!r} in {what} is not a name")
             refs.append(s)
-        elif isinstance(s, sympy.Number):
-            refs.append(s)
-        elif isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):  # numpy numbers too (a seed array)
-            refs.append(constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))
+        elif isinstance(s, sympy.Number) or isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):
+            # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
+            if not (s.is_finite if isinstance(s, sympy.Number) else math.isfinite(s)):
+                raise ArgumentError(f"a seed in {what} must be finite, got {s!r}")
+            refs.append(s if isinstance(s, sympy.Number) else
+                        constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))
         else:
             raise ArgumentError(f"a seed in {what} must be a number or a name, got {s!r}")
     return refs

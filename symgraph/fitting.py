@@ -27,10 +27,9 @@ import numpy as np
 from .ad.modes import sweep_options
 from .backends.compile import compile_program
 from .binding import as_array
-from .compiled import vector_inputs
 from .derive import jacobian_program
 from .export.display import graph_program
-from .frontend.coerce import as_graph, wrt_names
+from .frontend.coerce import as_graph, vector_inputs, wrt_names
 from .frontend.parse import parse_over
 from .ir.program import Program
 from .sparsity import jacobian_sparsity

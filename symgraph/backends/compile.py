@@ -31,14 +31,15 @@ from .chunk import chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel, used_functions
 from .vm import vm_kernel
-from .runtime import Layout, array_parameters, compiled_function, flat_labels, residual_function, vector_function
+from .runtime import (Layout, array_parameters, compiled_function, flat_labels, residual_function, results_function,
+                      vector_function)
 
 
 def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
                     args: Sequence[str] | None = None, vector: bool = False, theta: Sequence[str] | None = None,
                     backend: str = "numpy", pattern: Any = None,
                     chunk: int | None = None, parallel: bool = False, xp: Any = None,
-                    progress: Any = None) -> Callable:
+                    progress: Any = None, entries: Sequence[str] | None = None) -> Callable:
     """``program`` as a function, on any backend, with one argument binder.
 
     Parameters
@@ -59,13 +60,18 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         one array); ``returns`` must be ``(value_label, (grad_labels...))``
         and the function returns ``(float, 1-D ndarray)``, or
         ``((residual_labels...), (jacobian_labels...))`` (the Jacobian row by
-        row) and it returns ``((m,) ndarray, (m, n) ndarray)``.
+        row) and it returns ``((m,) ndarray, (m, n) ndarray)``, or a flat tuple
+        of labels and it returns their values as one 1-D float ndarray (a
+        matrix's entries, ``DerivativeMatrix.lambdify(vector=True)``).
     pattern : scipy.sparse matrix, optional
         With ``vector=True`` and residuals: the Jacobian's fixed structural
         pattern; the Jacobian labels are its stored entries in CSR order and
         the function returns the Jacobian as a CSR matrix of that pattern.
     theta : list of input nodes, optional
         With ``vector=True``: the inputs the vector holds, in its order.
+    entries : list of str, optional
+        With ``vector=True`` and a flat ``returns``: the user's names of the
+        vector's entries, for messages.
     backend : {"numpy", "vm", "numba"}
         Generated NumPy code (:mod:`symgraph.backends.numpy`), the program as
         data for one compiled virtual machine (:mod:`symgraph.backends.vm`; needs
@@ -84,12 +90,13 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     """
     with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
         return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
-                         backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress)
+                         backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress,
+                         entries=entries)
 
 
 def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | None, args: Sequence[str] | None,
               vector: bool, theta: Sequence[str] | None, backend: str, pattern: Any, chunk: int | None,
-              parallel: bool, xp: Any, progress: Any) -> Callable:
+              parallel: bool, xp: Any, progress: Any, entries: Sequence[str] | None) -> Callable:
     """:func:`compile_program`'s work, with the garbage collector paused."""
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
@@ -109,11 +116,12 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
         order = _expanded([(name, by_name[name]) for name in user_order])
     else:
         order = positional_order(program.inputs, args)
+    flat = isinstance(returns, tuple) and all(isinstance(label, str) for label in returns)
     if vector:
-        if not (isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], (str, tuple))
+        if not (flat or isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], (str, tuple))
                 and isinstance(returns[1], tuple)):
-            raise GraphError("vector=True needs returns=(value_label, (grad_labels...)) or "
-                             "((residual_labels...), (jacobian_labels...))")
+            raise GraphError("vector=True needs returns=(value_label, (grad_labels...)), "
+                             "((residual_labels...), (jacobian_labels...)) or (labels...)")
         if chunk is not None:
             raise GraphError("vector=True evaluates one point: chunk= does not apply")
     if backend == "numba":
@@ -134,6 +142,9 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     if chunk is not None:
         kernel = chunked_kernel(kernel, chunk)
     shapes = {name: known.shape for name, known in graph.indexed.items()} if graph is not None else {}
+    if vector and flat:
+        return results_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes,
+                                labels=entries)
     if vector and isinstance(returns[0], tuple):
         return residual_function(kernel, theta, len(returns[0]), name=name, doc=doc, source=source, data=data,
                                  shapes=shapes, labels=_vector_labels(theta, returns[1], pattern), pattern=pattern)

@@ -577,6 +577,22 @@ def residual_function(kernel: Callable, names: Sequence[str], count: int, *, nam
     return function
 
 
+def results_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
+                     source: str | None = None, data: Sequence[tuple[str, Any]] = (),
+                     shapes: dict | None = None, labels: Sequence[str] | None = None) -> Callable:
+    """``kernel`` as ``f(x, *data, **data) -> 1-D ndarray`` of all its results at one point.
+
+    The vector form of a Jacobian or Hessian (``M.lambdify(vector=True)``): ``x``
+    and the data are bound as in :func:`vector_function`; the caller gathers the
+    entries from the results.
+    """
+    function = _point_function(kernel, names, functools.partial(_one_point, name=name), name=name, doc=doc,
+                               source=source, data=data, shapes=shapes, labels=labels)
+    function.recipe = (functools.partial(results_function, name=name, doc=doc, source=source, data=data,
+                                         shapes=shapes, labels=labels), (portable(kernel), names))
+    return function
+
+
 def one_vector(x: Any, count: int, shown: str, what: str = "the vector") -> np.ndarray:
     """``x`` as a 1-D array of ``count`` real numbers (its dtype kept); a GraphError saying what it is instead.
 

@@ -357,7 +357,7 @@ def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]
     lines = [f"{left} = {right}" for left, right in rows]
     if values is None:
         return lines
-    width = max(len(line) for line in lines)
+    width = max(map(len, lines), default=0)  # no rows (a sparse Hessian without nonzeros): no lines
     return [f"{line.ljust(width)}    = {value}" for line, value in zip(lines, values)]
 
 
@@ -571,7 +571,8 @@ def cmd_hessian(args, out: TextIO) -> None:
     rows = [(entry(i, j), text or f"{program.results[label]}  (above)") for (i, j, label), text in zip(shown, texts)]
     numbers_shown = [format_number(values[label], 10) if label else "0" for _, _, label in shown] \
         if values is not None else None
-    print("\n".join(_aligned(rows, numbers_shown) + ([more] if more else [])), file=out)
+    if rows:
+        print("\n".join(_aligned(rows, numbers_shown) + ([more] if more else [])), file=out)
     if values is not None and not args.sparse and n <= HESSIAN_GRID:
         full = {(i, j): values[label] if label else 0.0 for i, j, label in pairs}
         grid = [[format_number(full[min(i, j), max(i, j)], 10) for j in range(n)] for i in range(n)]

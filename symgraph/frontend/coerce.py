@@ -158,3 +158,24 @@ def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:
 def present(graph: Graph, names: Sequence[str]) -> list[str]:
     """The distinct nodes the ``names`` stand for: what the sweeps differentiate by."""
     return list(dict.fromkeys(wrt_nodes(graph, names).values()))
+
+
+def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | None]:
+    """The input nodes a parameter vector holds, one per wrt name in order; a GraphError for a name the
+    text assigns (an intermediate, or a constant) and for two names of one input.
+
+    ``None`` stands for a name that reads no input: an element of an indexed input that the function never
+    reads, or a name absent from the function (:func:`wrt_names` has warned about
+    it unless ``allow_unused``).  Its entry is 0 in every derivative, as ``grad`` gives it: the one rule of
+    ``value_and_grad(vector=True)``, :func:`~symgraph.residuals`, :func:`~symgraph.hessp` and the matrices'
+    ``lambdify(vector=True)``.
+    """
+    inputs, addresses = set(graph.inputs), graph.addresses
+    theta = [addresses.get(n) for n in names]
+    extra = [n for n, node in zip(names, theta) if n in addresses and node not in inputs]
+    if extra:
+        raise GraphError(f"{what} differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
+    used = [t for t in theta if t is not None]
+    if len(set(used)) != len(used):
+        raise GraphError(f"{what} needs each input once in wrt; two wrt names stand for one input")
+    return theta
