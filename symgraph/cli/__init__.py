@@ -101,8 +101,9 @@ def _add_wrt(p: argparse.ArgumentParser) -> None:
 
 
 def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too") -> None:
-    p.add_argument("--at", nargs="+", metavar="NAME=VALUE",
-                   help=help + "; an indexed input takes a list, x=[1,2,3], or its elements, x[0]=1")
+    p.add_argument("--at", action="extend", nargs="+", metavar="NAME=VALUE",
+                   help=help + "; an indexed input takes a list, x=[1,2,3], or its elements, x[0]=1 "
+                               "(repeatable: --at x=1 --at y=2)")
 
 
 def _add_simplify(p: argparse.ArgumentParser) -> None:

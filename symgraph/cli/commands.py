@@ -7,6 +7,7 @@ into one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import math
@@ -23,7 +24,7 @@ from ..ad.linearised import annotate_edges
 from ..compare import compare
 from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program
-from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning
+from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning, shown_names
 from ..constants import MAX_DEPTH
 from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
 from ..export.draw import draw
@@ -270,6 +271,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
     or a missing one is a :class:`UsageError` in those terms.
     """
     resolved: dict[str, float] = {}
+    plain = set(graph.inputs).difference(*(known.nodes.values() for known in graph.indexed.values()))
     given_as: dict[str, str] = {}  # element label -> the --at name that gave it (x=[...] and x[0]=... clash)
 
     def give(label: str, value: float, key: str) -> None:
@@ -306,16 +308,25 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                                  f"(write {key}=[...] with {_extent(known.shape)}, or {known.label((0,) * len(known.shape))}=VALUE ...)")
             for index in known.nodes:
                 give(known.label(index), float(array[index]), key)
-        else:
+        elif key in plain:
             if np.ndim(value):
                 raise UsageError(f"--at {key} takes one number, got a list ({key} is not an indexed input)")
             resolved[key] = value
-    missing = [known.label(index) for name, known in graph.indexed.items() for index in known.nodes
-               if known.label(index) not in resolved]
+        else:
+            close = difflib.get_close_matches(key, list(plain) + list(graph.indexed), n=1)
+            raise UsageError(f"--at {key}: {key!r} is not an input of the expression (inputs: "
+                             f"{shown_names(_input_names(graph))}{f'; closest: {close[0]!r}' if close else ''})")
+    missing = [label for label in graph.input_labels if label not in resolved]
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise UsageError(f"--at gives no value for {shown}: give every element (x=[...] gives a whole indexed input)")
+        whole = " (x=[...] gives a whole indexed input)" if graph.indexed else ""
+        raise UsageError(f"--at gives no value for {shown_names(missing, 5)}: give every input{whole}")
     return resolved
+
+
+def _input_names(graph: Any) -> list[str]:
+    """The inputs as the user names them: an indexed input once, by its name."""
+    base = {node: name for name, known in graph.indexed.items() for node in known.nodes.values()}
+    return list(dict.fromkeys(base.get(x, x) for x in graph.inputs))
 
 
 def _extent(shape: tuple[int, ...]) -> str:
