@@ -767,3 +767,8 @@ def test_missing_and_unknown_at_names_are_worded_for_the_shell_and_short(capsys)
     assert status == 2 and err == "symgraph: --at xx: 'xx' is not an input of the expression (inputs: x, y; closest: 'x')\n"
     status, out, err = call(capsys, "grad", "sum(x[i], i, 0, 2)*y", "--at", "x=[1, 2, 3]")
     assert status == 2 and "--at gives no value for y: give every input (x=[...] gives a whole indexed input)" in err
+
+
+def test_jacobian_names_the_expression_a_parse_error_is_in(capsys):
+    status, out, err = call(capsys, "jacobian", "x*y", "  ")
+    assert status == 2 and err.startswith("symgraph: in expression 2 of 2: empty expression (at position 2)")
