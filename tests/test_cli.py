@@ -772,3 +772,10 @@ def test_missing_and_unknown_at_names_are_worded_for_the_shell_and_short(capsys)
 def test_jacobian_names_the_expression_a_parse_error_is_in(capsys):
     status, out, err = call(capsys, "jacobian", "x*y", "  ")
     assert status == 2 and err.startswith("symgraph: in expression 2 of 2: empty expression (at position 2)")
+
+
+def test_hessian_of_one_variable_says_one_entry(capsys):
+    """Was: '# 1x1 Hessian of f (symmetric): the 1 entries on and above the diagonal'."""
+    status, out, err = call(capsys, "hessian", "x^3")
+    assert status == 0 and out.splitlines() == ["# 1x1 Hessian of f: one entry", "d2f/dx^2 = 6*x"]
+    assert call(capsys, "hessian", "x*y")[1].startswith("# 2x2 Hessian of f (symmetric): the 3 entries")

@@ -572,8 +572,8 @@ def cmd_hessian(args, out: TextIO) -> None:
         print(f"# {n}x{n} sparse Hessian of {name}: {matrix.nnz:,} structural nonzero"
               f"{'' if matrix.nnz == 1 else 's'}, {len(pairs):,} on and above the diagonal", file=out)
     else:
-        print(f"# {n}x{n} Hessian of {name} (symmetric): the {len(pairs):,} entries on and above the diagonal",
-              file=out)
+        print(f"# {n}x{n} Hessian of {name}" + (f" (symmetric): the {len(pairs):,} entries on and above the diagonal"
+                                                  if n > 1 else ": one entry"), file=out)
     texts = [closed(i, j, label, args.expand) for i, j, label in shown]
     large = [label for (_, _, label), text in zip(shown, texts) if text is None]
     if large:
