@@ -779,3 +779,27 @@ def test_hessian_of_one_variable_says_one_entry(capsys):
     status, out, err = call(capsys, "hessian", "x^3")
     assert status == 0 and out.splitlines() == ["# 1x1 Hessian of f: one entry", "d2f/dx^2 = 6*x"]
     assert call(capsys, "hessian", "x*y")[1].startswith("# 2x2 Hessian of f (symmetric): the 3 entries")
+
+
+def test_wrt_may_be_repeated(capsys):
+    """Was: the second --wrt replaced the first (`--wrt x --wrt y` differentiated by y alone)."""
+    status, out, err = call(capsys, "grad", "x*y*z", "--wrt", "x", "--wrt", "y")
+    assert status == 0 and out.splitlines() == ["df/dx = y*z", "df/dy = x*z"]
+
+
+def test_an_empty_output_name_is_refused(capsys, tmp_path, monkeypatch):
+    """Was: graph -o "" said '-o  is a directory', and explore -o "" wrote the page to standard output."""
+    monkeypatch.chdir(tmp_path)
+    for command in ("graph", "explore"):
+        status, out, err = call(capsys, command, "x*y", "-o", "")
+        assert status == 2 and out == "" and err == "symgraph: -o needs a file name, got an empty one\n"
+
+
+def test_a_failed_write_says_so_in_words():
+    """Was: 'symgraph: [Errno 28] No space left on device'."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "x*y"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2 and done.stderr == "symgraph: cannot write the result: No space left on device\n"

@@ -93,9 +93,9 @@ def _add_size(p: argparse.ArgumentParser) -> None:
 
 
 def _add_wrt(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wrt", nargs="+", metavar="NAME",
-                   help="variables to differentiate by (default: all inputs); a name not in the expression "
-                        "gets derivative 0 and a warning")
+    p.add_argument("--wrt", action="extend", nargs="+", metavar="NAME",
+                   help="variables to differentiate by (default: all inputs; repeatable); a name not in the "
+                        "expression gets derivative 0 and a warning")
     p.add_argument("--allow-unused", action="store_true",
                    help="no warning for --wrt names not in the expression (their derivative is 0)")
 
@@ -277,4 +277,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 def _describe(error: BaseException) -> str:
     if isinstance(error, OSError) and error.filename:
         return f"{error.strerror or error}: {error.filename}"
+    if isinstance(error, OSError) and error.strerror:  # a failed write to standard output or an open file
+        return f"cannot write the result: {error.strerror}"
     return str(error)

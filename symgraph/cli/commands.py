@@ -608,6 +608,8 @@ def cmd_graph(args, out: TextIO) -> None:
     point = _point(args, graph)
     if args.grad and point is None:
         raise UsageError("--grad needs a point: add --at NAME=VALUE ...")
+    if fmt == "png" and args.output is None:  # before the drawing, which takes a while
+        raise UsageError("a PNG picture needs an output file: add -o FILE.png")
     if fmt in ("png", "svg") and args.engine == "graphviz" and shutil.which("dot") is None:
         raise UsageError("Graphviz's 'dot' program is not installed: use --engine matplotlib (or install Graphviz)")
     with np.errstate(all="ignore"):
@@ -623,10 +625,8 @@ def cmd_graph(args, out: TextIO) -> None:
     data = draw(graph, values, adjoints, format=fmt, derivatives=derivatives, engine=args.engine)
     if args.output:
         Path(args.output).write_bytes(data)
-    elif fmt == "svg":
-        out.write(data.decode("utf-8"))
     else:
-        raise UsageError("a PNG picture needs an output file: add -o FILE.png")
+        out.write(data.decode("utf-8"))
 
 
 def cmd_explore(args, out: TextIO) -> None:
@@ -635,8 +635,8 @@ def cmd_explore(args, out: TextIO) -> None:
     point = _point(args, graph)
     title = args.expr.strip() if not args.expr.startswith(("@", "-")) else None
     page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
-    if args.output:
-        path = Path(args.output)
+    if args.output is not None:
+        path = _output_path(args.output)
         if path.is_dir():
             raise UsageError(f"-o {args.output} is a directory: name a file in it, e.g. {path / 'page.html'}")
         page.save(path)
@@ -644,11 +644,18 @@ def cmd_explore(args, out: TextIO) -> None:
         out.write(page.html)
 
 
+def _output_path(output: str) -> Path:
+    """``-o FILE`` as a path; an empty name (``-o ""``, which Path reads as the current directory) is refused."""
+    if not output.strip():
+        raise UsageError("-o needs a file name, got an empty one")
+    return Path(output)
+
+
 def _output_format(format: str | None, output: str | None) -> str:
     """--format, else the format of -o's suffix, else mermaid; a known suffix must agree with --format."""
     if output is None:
         return format or "mermaid"
-    path = Path(output)
+    path = _output_path(output)
     if path.is_dir():
         raise UsageError(f"-o {output} is a directory: name a file in it, e.g. {path / 'graph.svg'}")
     suffix = path.suffix.lower()
