@@ -803,3 +803,10 @@ def test_a_failed_write_says_so_in_words():
         done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "x*y"], stdout=full, stderr=subprocess.PIPE,
                               text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 2 and done.stderr == "symgraph: cannot write the result: No space left on device\n"
+
+
+def test_latex_aligned_without_wrt_is_refused(capsys):
+    """Was: --aligned without --wrt was ignored without a word."""
+    status, out, err = call(capsys, "latex", "x*y", "--aligned")
+    assert status == 2 and out == "" and err == "symgraph: --aligned lines up the partial derivatives: it needs --wrt NAME ...\n"
+    assert call(capsys, "latex", "x*y", "--aligned", "--wrt", "x")[0] == 0

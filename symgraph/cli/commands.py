@@ -674,6 +674,8 @@ def _output_format(format: str | None, output: str | None) -> str:
 def cmd_latex(args, out: TextIO) -> None:
     graph = _graph(args)
     if args.wrt is None:
+        if args.aligned:
+            raise UsageError("--aligned lines up the partial derivatives: it needs --wrt NAME ...")
         print(expression_latex(graph, expand=args.expand), file=out)
         return
     gradient = grad(graph, wrt=args.wrt, simplify=args.simplify, allow_unused=args.allow_unused)
