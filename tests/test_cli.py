@@ -810,3 +810,13 @@ def test_latex_aligned_without_wrt_is_refused(capsys):
     status, out, err = call(capsys, "latex", "x*y", "--aligned")
     assert status == 2 and out == "" and err == "symgraph: --aligned lines up the partial derivatives: it needs --wrt NAME ...\n"
     assert call(capsys, "latex", "x*y", "--aligned", "--wrt", "x")[0] == 0
+
+
+def test_expr_taken_by_a_list_option_gets_a_hint(capsys):
+    """Was: only 'the following arguments are required: EXPR' when --wrt had taken the expression."""
+    status, out, err = call(capsys, "grad", "--wrt", "x", "y", "x*y")
+    assert status == 2 and err.rstrip().endswith(
+        "(--wrt, --at and --size take every word after them: put EXPR first, or end the list with '--': "
+        "symgraph grad --wrt x y -- \"x*y\")")
+    status, out, err = call(capsys, "grad", "--wrt", "x", "y", "--", "x*y")
+    assert status == 0 and out.splitlines() == ["df/dx = y", "df/dy = x"]

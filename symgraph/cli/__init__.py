@@ -52,6 +52,9 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         if "unrecognized arguments: -" in message and "unrecognized arguments: --" not in message:
             message += "\n(an expression that starts with '-' may also go after '--': symgraph grad -- \"-x^2\")"
+        if message.endswith("required: EXPR"):  # `grad --wrt x y "x*y"`: the list took EXPR too
+            message += ("\n(--wrt, --at and --size take every word after them: put EXPR first, or end the "
+                        "list with '--': symgraph grad --wrt x y -- \"x*y\")")
         super().error(message)
 
 
