@@ -820,3 +820,9 @@ def test_expr_taken_by_a_list_option_gets_a_hint(capsys):
         "symgraph grad --wrt x y -- \"x*y\")")
     status, out, err = call(capsys, "grad", "--wrt", "x", "y", "--", "x*y")
     assert status == 0 and out.splitlines() == ["df/dx = y", "df/dy = x"]
+
+
+def test_jacobian_of_constants_says_it_is_empty(capsys):
+    """Was: the two '# f1 = 1' lines and then an empty line."""
+    status, out, err = call(capsys, "jacobian", "1", "2")
+    assert status == 0 and out.splitlines() == ["# f1 = 1", "# f2 = 2", "# f1, f2 have no variables: the Jacobian is empty"]

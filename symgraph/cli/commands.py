@@ -481,6 +481,10 @@ def cmd_jacobian(args, out: TextIO) -> None:
             print("\n".join(f"d{f}/d{x} = {format_number(values[i][j], 10)}" for i, f in enumerate(names)
                             for j, x in enumerate(wrt)), file=out)
         return
+    if not wrt:
+        print(f"# {', '.join(names)} {'have' if len(names) > 1 else 'has'} no variables: the Jacobian is empty",
+              file=out)
+        return
     labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
     _print_large(entries, [k for row in labels for k in row if closed[k] is None], out)
     rows = [(f"d{f}/d{x}", closed[labels[i][j]] or f"{program.results[labels[i][j]]}  (above)")
