@@ -826,3 +826,16 @@ def test_jacobian_of_constants_says_it_is_empty(capsys):
     """Was: the two '# f1 = 1' lines and then an empty line."""
     status, out, err = call(capsys, "jacobian", "1", "2")
     assert status == 0 and out.splitlines() == ["# f1 = 1", "# f2 = 2", "# f1, f2 have no variables: the Jacobian is empty"]
+
+
+def test_at_numbers_follow_the_grammar():
+    """Was: Python's float() read --at x=1_000 as 1000 and x=١٢ (Arabic-Indic digits) as 12, numbers the
+    grammar refuses in the expression itself; and x=1,5 said only: expects NAME=VALUE, got '5'."""
+    from symgraph.cli import UsageError
+    with pytest.raises(UsageError, match="numbers have no digit separators"):
+        parse_point(["x=1_000"])
+    with pytest.raises(UsageError, match="ARABIC-INDIC DIGIT ONE"):
+        parse_point(["x=\u0661\u0662"])
+    with pytest.raises(UsageError, match=r"got '5' \(commas separate NAME=VALUE pairs: write a decimal with a point"):
+        parse_point(["x=1,5"])
+    assert parse_point(["x=-1.5e-3", "y= 2", "z=.5"]) == {"x": -0.0015, "y": 2.0, "z": 0.5}

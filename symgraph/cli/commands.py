@@ -130,7 +130,9 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
-            raise UsageError(f"--at expects NAME=VALUE, got {pair!r}")
+            comma = " (commas separate NAME=VALUE pairs: write a decimal with a point, 1.5)" \
+                if not sep and name.isdecimal() and values else ""
+            raise UsageError(f"--at expects NAME=VALUE, got {pair!r}{comma}")
         if name in values:  # the last would win silently: a typo for another input, most likely
             raise UsageError(f"--at gives {name!r} twice ({name}={_shown(values[name])} and {pair.strip()})")
         values[name] = _array(name, text) if text.startswith("[") else _constant(name, text)
@@ -206,8 +208,8 @@ def _array(name: str, text: str) -> np.ndarray:
 
 def _constant(name: str, text: str) -> float:
     """The value of ``--at NAME=TEXT``: a number, or a constant expression; finite."""
-    try:
-        value = float(text)
+    try:  # Python's float() alone would also take 1_000 and non-ASCII digits, which the grammar refuses
+        value = float(text) if text.isascii() and "_" not in text else float("invalid")
     except ValueError:
         try:
             graph = parse(text)
