@@ -839,3 +839,19 @@ def test_at_numbers_follow_the_grammar():
     with pytest.raises(UsageError, match=r"got '5' \(commas separate NAME=VALUE pairs: write a decimal with a point"):
         parse_point(["x=1,5"])
     assert parse_point(["x=-1.5e-3", "y= 2", "z=.5"]) == {"x": -0.0015, "y": 2.0, "z": 0.5}
+
+
+def test_standard_input_closed_or_not_utf8_is_one_line():
+    """Was: with standard input closed, '-' raised AttributeError with a traceback (status 1); bytes that are
+    not UTF-8 came through as surrogate escapes ('character U+DCFF (control character) is not allowed')."""
+    done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "-"], capture_output=True, cwd=ROOT,
+                          timeout=120, stdin=subprocess.DEVNULL, env=CHECKOUT,
+                          preexec_fn=lambda: os.close(0))
+    assert done.returncode == 2 and done.stderr.decode() == \
+        "symgraph: '-' reads the expression from standard input, but there is none\n"
+    done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "-"], capture_output=True, cwd=ROOT,
+                          timeout=120, input=b"x*\xff", env=CHECKOUT)
+    assert done.returncode == 2 and done.stderr.decode() == "symgraph: standard input is not UTF-8 text\n"
+    done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "-"], capture_output=True, cwd=ROOT,
+                          timeout=120, input="\ufeffa = x*y\r\nb = a + 1\r\n".encode(), env=CHECKOUT)
+    assert done.returncode == 0 and done.stdout.decode().splitlines() == ["db/dx = y", "db/dy = x"]

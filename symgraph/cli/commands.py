@@ -52,7 +52,15 @@ class UsageError(SymgraphError, ValueError):
 def read_expr(text: str, stdin: TextIO | None = None) -> str:
     """EXPR as given, or read from standard input (``-``) or a file (``@path``)."""
     if text == "-":
-        read = (stdin or sys.stdin).read()
+        source = stdin or sys.stdin
+        if source is None:  # started with standard input closed
+            raise UsageError("'-' reads the expression from standard input, but there is none")
+        if hasattr(source, "buffer"):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
+            try:
+                return source.buffer.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise UsageError("standard input is not UTF-8 text") from None
+        read = source.read()
         return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
     if text.startswith("@"):
         path = Path(text[1:])
