@@ -765,6 +765,8 @@ def test_missing_and_unknown_at_names_are_worded_for_the_shell_and_short(capsys)
     assert err.startswith("symgraph: --at gives no value for x0, y0, y1, x2, y2, ... (20,044 more)")
     status, out, err = call(capsys, "grad", "x*y", "--at", "x=1", "y=2", "xx=3")
     assert status == 2 and err == "symgraph: --at xx: 'xx' is not an input of the expression (inputs: x, y; closest: 'x')\n"
+    status, out, err = call(capsys, "hessian", "2", "--at", "x=1")
+    assert status == 2 and err == "symgraph: --at x: 'x' is not an input of the expression (inputs: none)\n"
     status, out, err = call(capsys, "grad", "sum(x[i], i, 0, 2)*y", "--at", "x=[1, 2, 3]")
     assert status == 2 and "--at gives no value for y: give every input (x=[...] gives a whole indexed input)" in err
 

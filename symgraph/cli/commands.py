@@ -325,7 +325,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
         else:
             close = difflib.get_close_matches(key, list(plain) + list(graph.indexed), n=1)
             raise UsageError(f"--at {key}: {key!r} is not an input of the expression (inputs: "
-                             f"{shown_names(_input_names(graph))}{f'; closest: {close[0]!r}' if close else ''})")
+                             f"{shown_names(_input_names(graph)) or 'none'}{f'; closest: {close[0]!r}' if close else ''})")
     missing = [label for label in graph.input_labels if label not in resolved]
     if missing:
         whole = " (x=[...] gives a whole indexed input)" if graph.indexed else ""
