@@ -857,3 +857,11 @@ def test_standard_input_closed_or_not_utf8_is_one_line():
     done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "-"], capture_output=True, cwd=ROOT,
                           timeout=120, input="\ufeffa = x*y\r\nb = a + 1\r\n".encode(), env=CHECKOUT)
     assert done.returncode == 0 and done.stdout.decode().splitlines() == ["db/dx = y", "db/dy = x"]
+
+
+def test_sparse_hessian_without_nonzeros_at_a_point(capsys):
+    """Was: 'symgraph: max() arg is an empty sequence' (status 2) with --at, and a blank line without."""
+    for extra in ([], ["--at", "x=0", "y=1"]):
+        status, out, err = call(capsys, "hessian", "x + y", "--sparse", *extra)
+        assert status == 0 and err == "" and out == \
+            "# 2x2 sparse Hessian of f: 0 structural nonzeros, 0 on and above the diagonal\n"

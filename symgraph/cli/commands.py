@@ -376,7 +376,7 @@ def _json_number(value: Any) -> float | str:
 def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]:
     """``left = right`` lines, with ``= value`` columns aligned when values are given."""
     lines = [f"{left} = {right}" for left, right in rows]
-    if values is None:
+    if values is None or not lines:
         return lines
     width = max(len(line) for line in lines)
     return [f"{line.ljust(width)}    = {value}" for line, value in zip(lines, values)]
@@ -596,7 +596,9 @@ def cmd_hessian(args, out: TextIO) -> None:
     rows = [(entry(i, j), text or f"{program.results[label]}  (above)") for (i, j, label), text in zip(shown, texts)]
     numbers_shown = [format_number(values[label], 10) if label else "0" for _, _, label in shown] \
         if values is not None else None
-    print("\n".join(_aligned(rows, numbers_shown) + ([more] if more else [])), file=out)
+    lines = _aligned(rows, numbers_shown) + ([more] if more else [])
+    if lines:  # a sparse Hessian without nonzeros has only its heading
+        print("\n".join(lines), file=out)
     if values is not None and not args.sparse and n <= HESSIAN_GRID:
         full = {(i, j): values[label] if label else 0.0 for i, j, label in pairs}
         grid = [[format_number(full[min(i, j), max(i, j)], 10) for j in range(n)] for i in range(n)]
