@@ -865,3 +865,12 @@ def test_sparse_hessian_without_nonzeros_at_a_point(capsys):
         status, out, err = call(capsys, "hessian", "x + y", "--sparse", *extra)
         assert status == 0 and err == "" and out == \
             "# 2x2 sparse Hessian of f: 0 structural nonzeros, 0 on and above the diagonal\n"
+
+
+def test_unused_wrt_warning_is_short_whatever_the_inputs(capsys):
+    """Was: the warning named every input, 2,000 of them here, on one line."""
+    text = "+".join(f"x{i}" for i in range(2000))
+    status, out, err = call(capsys, "grad", text, "--wrt", "x", "--allow-unused")
+    assert status == 0 and err == ""
+    status, out, err = call(capsys, "grad", text, "--wrt", "x")
+    assert status == 0 and len(err) < 400 and "(inputs: x0, x1, " in err and "... (1,980 more); closest to 'x': " in err

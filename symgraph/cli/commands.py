@@ -360,11 +360,11 @@ def unused_wrt_warning(warning: UnusedWrtWarning) -> str:
     ``--allow-unused``, which says the name is meant to be absent.
     """
     unused, inputs = warning.absent, warning.inputs
-    names = ", ".join(map(repr, unused))
-    hints = "".join(f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused if w in warning.closest)
+    names = shown_names(list(map(repr, unused)))
+    hints = "".join(f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused[:20] if w in warning.closest)
     one = len(unused) == 1
     return (f"warning: --wrt {names} {'is' if one else 'are'} not in the expression "
-            f"(inputs: {', '.join(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "
+            f"(inputs: {shown_names(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "
             "Add --allow-unused if that is meant.")
 
 
