@@ -55,6 +55,9 @@
   const full = x => (x === undefined ? "" : String(x));
   const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const d = (y, x) => `∂${label(y)}/∂${label(x)}`;
+  // under a node, names are cut as its glyph is (9 characters): the layout keeps room for that much
+  const short = s => (s.length <= 9 ? s : s.slice(0, 8) + "…");
+  const dShort = (y, x) => `∂${short(label(y))}/∂${short(label(x))}`;
   const vertex = v => v.startsWith("in:") ? `in:${label(v.slice(3))}` : v.startsWith("out:") ? `out:${label(v.slice(4))}` : label(v);
   const times = (a, b) => `${fmt(a)} · ${fmt(b)}`;
   const paren = x => (typeof x === "number" && x < 0 ? `(${fmt(x)})` : fmt(x));
@@ -160,7 +163,7 @@
             WRT.map(x => `<span class="formula">${esc(d(s.y, x))} = <span class="d">${fmt(v.jac[s.y][x])}</span></span>`).join(", ");
         }
       }
-      if (y !== null) Object.keys(adj).forEach(n => { v.deriv[n] = { text: d(y, n), value: adj[n] }; });
+      if (y !== null) Object.keys(adj).forEach(n => { v.deriv[n] = { text: dShort(y, n), value: adj[n] }; });
       v.sweep = `Sweep ${sweep} of ${D.modes.reverse.sweeps} (one per output)` + (y !== null ? `: ${esc(label(y))}` : "");
       if (upto === 0) v.message = "Press ▶ to seed the first output's adjoint with 1 and sweep back.";
       return v;
@@ -195,7 +198,7 @@
             OUTPUTS.map(y => `<span class="formula">${esc(d(y, s.x))} = <span class="d">${fmt(v.jac[y][s.x])}</span></span>`).join(", ");
         }
       }
-      if (x !== null) Object.keys(tan).forEach(n => { v.deriv[n] = { text: d(n, x), value: tan[n] }; });
+      if (x !== null) Object.keys(tan).forEach(n => { v.deriv[n] = { text: dShort(n, x), value: tan[n] }; });
       v.sweep = `Sweep ${sweep} of ${D.modes.forward.sweeps} (one per input)` + (x !== null ? `: ${esc(label(x))}` : "");
       if (upto === 0) v.message = "Press ▶ to seed the first input's tangent with 1 and sweep forward.";
       return v;
@@ -420,6 +423,8 @@
       const e = nodeEls[n.name], value = view.value[n.name], der = view.deriv[n.name];
       e.value.textContent = value === undefined ? "" : fmt(value);
       e.deriv.textContent = der === undefined ? "" : `${der.text}=${fmt(der.value)}`;
+      keepInside(e.value, n.xy[0]);
+      keepInside(e.deriv, n.xy[0]);
       e.g.dataset.value = full(value);
       e.g.dataset.deriv = der === undefined ? "" : full(der.value);
       e.g.classList.toggle("hot", view.hotNodes.has(n.name));
@@ -440,6 +445,13 @@
       el("text", { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 - 4 }, g).textContent = f.text;
     });
     $("outputs").textContent = OUTPUTS.map(y => `${label(y)} = ${fmt(val[y])}`).join(", ");
+  }
+
+  // a text centred under a node near the drawing's edge is moved in, not cut off (measured only there)
+  function keepInside(text, cx) {
+    if (cx > 150 && cx < W - 150) return;
+    const half = text.getComputedTextLength() / 2;
+    text.setAttribute("x", Math.max(half + 2, Math.min(W - half - 2, cx)));
   }
 
   function jacobianTable(jac) {

@@ -307,3 +307,23 @@ def test_names_of_javascripts_object_prototype_work_in_the_page(browser, tmp_pat
             assert all(_close(jac[graph.output, x], gradient[label])
                        for x, label in zip(graph.inputs, graph.input_labels)), key
     assert console_errors(browser) == []
+
+
+def test_texts_under_nodes_with_long_names_stay_inside_the_drawing(browser, tmp_path):
+    """Was: an input's adjoint was written ``∂v7/∂very_long_variable_name=0.1745`` centred under it, and the
+    drawing cut off its first characters; names are now cut there as in the node (``∂v7/∂very_lon…``) and a
+    text near the drawing's edge is moved in."""
+    from selenium.webdriver.common.keys import Keys
+    text = ("very_long_variable_name*another_long_name + sigmoid(very_long_variable_name) "
+            "- where(x_1 < 0, x_1, exp(another_long_name))")
+    at = {"very_long_variable_name": 1.23456, "another_long_name": -0.000123, "x_1": 3}
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    width = float(browser.execute_script("return document.querySelector('#drawing svg').viewBox.baseVal.width"))
+    for key in ("3", "4"):
+        body.send_keys(key, Keys.END, Keys.ARROW_LEFT)
+        boxes = browser.execute_script("return [...document.querySelectorAll('g.node text')].filter(t => t.textContent)"
+                                       ".map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })")
+        assert all(left >= 0 and right <= width for _, left, right in boxes), boxes
+        shown = {t for t, _, _ in boxes}
+        assert ("∂v7/∂very_lon…=0.1745" in shown) == (key == "3")
+    assert console_errors(browser) == []
