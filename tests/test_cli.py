@@ -838,7 +838,7 @@ def test_at_numbers_follow_the_grammar():
         parse_point(["x=1_000"])
     with pytest.raises(UsageError, match="ARABIC-INDIC DIGIT ONE"):
         parse_point(["x=\u0661\u0662"])
-    with pytest.raises(UsageError, match=r"got '5' \(commas separate NAME=VALUE pairs: write a decimal with a point"):
+    with pytest.raises(UsageError, match=r"got '5' \(commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in brackets"):
         parse_point(["x=1,5"])
     assert parse_point(["x=-1.5e-3", "y= 2", "z=.5"]) == {"x": -0.0015, "y": 2.0, "z": 0.5}
 

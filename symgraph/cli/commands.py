@@ -138,7 +138,8 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
-            comma = " (commas separate NAME=VALUE pairs: write a decimal with a point, 1.5)" \
+            comma = " (commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in " \
+                    "brackets, x=[1, 2])" \
                 if not sep and name.isdecimal() and values else ""
             raise UsageError(f"--at expects NAME=VALUE, got {pair!r}{comma}")
         if name in values:  # the last would win silently: a typo for another input, most likely
