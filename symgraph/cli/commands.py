@@ -217,9 +217,8 @@ def _array(name: str, text: str) -> np.ndarray:
 
 def _constant(name: str, text: str) -> float:
     """The value of ``--at NAME=TEXT``: a number, or a constant expression; finite."""
-    try:  # Python's float() alone would also take 1_000 and non-ASCII digits, which the grammar refuses
-        value = float(text) if text.isascii() and "_" not in text else float("invalid")
-    except ValueError:
+    value = _plain_number(text)
+    if value is None:
         try:
             graph = parse(text)
         except SymgraphError as error:
@@ -234,6 +233,20 @@ def _constant(name: str, text: str) -> float:
     if not math.isfinite(value):
         raise UsageError(f"--at value for {name!r} must be finite, got {text!r}")
     return value
+
+
+def _plain_number(text: str) -> float | None:
+    """``text`` as a float when it is a plain number (the fast path), else None for the parser to read.
+
+    Python's ``float`` alone also takes ``1_000`` and non-ASCII digits,
+    which the grammar refuses; the parser then says why.
+    """
+    if not text.isascii() or "_" in text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
