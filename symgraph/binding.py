@@ -39,7 +39,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import ArgumentError, GraphError
+from .errors import ArgumentError, GraphError, shown_names
 
 __all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "index_axes_error", "positional_order",
            "real_value"]
@@ -110,8 +110,8 @@ def check_values(inputs: Sequence[str], values: Mapping[str, Any],
     known = set(inputs)
     missing = [n for n in inputs if n not in values]
     unknown = [n for n in values if n not in known]
-    parts = ([f"missing value(s) for {', '.join(missing)}"] if missing else []) + \
-            ([f"unknown input(s) {', '.join(unknown)} (inputs: {', '.join(inputs)})"] if unknown else [])
+    parts = ([f"missing value(s) for {shown_names(missing)}"] if missing else []) + \
+            ([f"unknown input(s) {shown_names(unknown)} (inputs: {shown_names(inputs)})"] if unknown else [])
     raise GraphError("; ".join(parts))
 
 

@@ -44,3 +44,15 @@ def test_indexed_values_are_named_as_the_user_wrote_them():
         g.at(x=np.ones((3, 2)), y=np.ones(3))
     with pytest.raises(sg.GraphError, match="value for x must be a real number.*ragged"):
         g.at(x=[1, [2, 3], 4], y=1.0)
+
+
+def test_missing_and_unknown_names_are_listed_briefly():
+    """Was: every missing input was named, 20,000 of them in one message."""
+    text = "+".join(f"x{i}" for i in range(2000))
+    with pytest.raises(sg.GraphError) as missing:
+        sg.grad(text, wrt=["x1"]).at(x1=2)
+    assert str(missing.value) == "missing value(s) for x0, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, " \
+                                 "x14, x15, x16, x17, x18, x19, x20, ... (1,979 more)"
+    with pytest.raises(sg.GraphError) as unknown:
+        sg.parse(text).evaluate(q=1)
+    assert len(str(unknown.value)) < 400 and "... (1,980 more)" in str(unknown.value)

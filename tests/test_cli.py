@@ -194,8 +194,8 @@ def test_stdin_subprocess():
     (["grad", "x", "--at", "x=abc"], "not a number"),
     (["grad", "x", "--at", "x"], "NAME=VALUE"),
     (["grad", "x", "--at", "x=nan"], "finite"),
-    (["grad", "a*b", "--at", "a=1"], "missing value"),
-    (["grad", "a*b", "--at", "a=1", "b=2", "q=3"], "unknown input"),
+    (["grad", "a*b", "--at", "a=1"], "--at gives no value for b"),
+    (["grad", "a*b", "--at", "a=1", "b=2", "q=3"], "--at q: 'q' is not an input of the expression (inputs: a, b)"),
     (["grad", "x*y", "--wrt", "x", "x"], "twice"),
     (["grad", "@/no/such/file.txt"], "no such file"),
     (["grad", "x", "--mode", "sideways"], "invalid choice"),
@@ -707,7 +707,7 @@ def test_hessian_latex_and_large_entries(capsys):
 
 def test_hessian_errors_are_one_line(capsys):
     for argv, message in [(["c = x*y", "--wrt", "c"], "c is intermediate"),
-                          (["x*y", "--at", "x=1"], "missing value"),
+                          (["x*y", "--at", "x=1"], "--at gives no value for y"),
                           (["sum(x[i]^2, i, 0, n-1)"], "--size n="),
                           (["x*y", "--mode", "bogus"], "invalid choice")]:
         status, out, err = call(capsys, "hessian", *argv)
@@ -747,3 +747,130 @@ def test_compare_order_2_prints_every_hessian_strategy(capsys):
     assert status == 0 and list(json.loads(out)["modes"]) == list(STRATEGIES)
     status, _, err = call(capsys, "compare", "x", "--order", "3")
     assert status == 2 and "invalid choice: 3" in err
+
+
+# --------------------------------------------------------------------------- a demanding user's review
+
+def test_at_may_be_repeated(capsys):
+    """Was: the second --at replaced the first, so `--at x=1 --at y=2` said x had no value."""
+    status, out, err = call(capsys, "grad", "x*y", "--at", "x=1", "--at", "y=2")
+    assert status == 0 and err == "" and out.splitlines() == ["df/dx = y    = 2", "df/dy = x    = 1"]
+
+
+def test_missing_and_unknown_at_names_are_worded_for_the_shell_and_short(capsys):
+    """Was: the library's 'missing value(s) for ...' listed all 20,049 absent inputs on one 120 kB line."""
+    text = "+".join(f"x{i}*y{i % 50}" for i in range(20_000))
+    status, out, err = call(capsys, "grad", text, "--wrt", "x1", "--at", "x1=2")
+    assert status == 2 and out == "" and len(err.splitlines()) == 1 and len(err) < 200
+    assert err.startswith("symgraph: --at gives no value for x0, y0, y1, x2, y2, ... (20,044 more)")
+    status, out, err = call(capsys, "grad", "x*y", "--at", "x=1", "y=2", "xx=3")
+    assert status == 2 and err == "symgraph: --at xx: 'xx' is not an input of the expression (inputs: x, y; closest: 'x')\n"
+    status, out, err = call(capsys, "hessian", "2", "--at", "x=1")
+    assert status == 2 and err == "symgraph: --at x: 'x' is not an input of the expression (inputs: none)\n"
+    status, out, err = call(capsys, "grad", "sum(x[i], i, 0, 2)*y", "--at", "x=[1, 2, 3]")
+    assert status == 2 and "--at gives no value for y: give every input (x=[...] gives a whole indexed input)" in err
+
+
+def test_jacobian_names_the_expression_a_parse_error_is_in(capsys):
+    status, out, err = call(capsys, "jacobian", "x*y", "  ")
+    assert status == 2 and err.startswith("symgraph: in expression 2 of 2: empty expression (at position 2)")
+
+
+def test_hessian_of_one_variable_says_one_entry(capsys):
+    """Was: '# 1x1 Hessian of f (symmetric): the 1 entries on and above the diagonal'."""
+    status, out, err = call(capsys, "hessian", "x^3")
+    assert status == 0 and out.splitlines() == ["# 1x1 Hessian of f: one entry", "d2f/dx^2 = 6*x"]
+    assert call(capsys, "hessian", "x*y")[1].startswith("# 2x2 Hessian of f (symmetric): the 3 entries")
+
+
+def test_wrt_may_be_repeated(capsys):
+    """Was: the second --wrt replaced the first (`--wrt x --wrt y` differentiated by y alone)."""
+    status, out, err = call(capsys, "grad", "x*y*z", "--wrt", "x", "--wrt", "y")
+    assert status == 0 and out.splitlines() == ["df/dx = y*z", "df/dy = x*z"]
+
+
+def test_an_empty_output_name_is_refused(capsys, tmp_path, monkeypatch):
+    """Was: graph -o "" said '-o  is a directory', and explore -o "" wrote the page to standard output."""
+    monkeypatch.chdir(tmp_path)
+    for command in ("graph", "explore"):
+        status, out, err = call(capsys, command, "x*y", "-o", "")
+        assert status == 2 and out == "" and err == "symgraph: -o needs a file name, got an empty one\n"
+
+
+def test_a_failed_write_says_so_in_words():
+    """Was: 'symgraph: [Errno 28] No space left on device'."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "x*y"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2 and done.stderr == "symgraph: cannot write the result: No space left on device\n"
+
+
+def test_latex_aligned_without_wrt_is_refused(capsys):
+    """Was: --aligned without --wrt was ignored without a word."""
+    status, out, err = call(capsys, "latex", "x*y", "--aligned")
+    assert status == 2 and out == "" and err == "symgraph: --aligned lines up the partial derivatives: it needs --wrt NAME ...\n"
+    assert call(capsys, "latex", "x*y", "--aligned", "--wrt", "x")[0] == 0
+
+
+def test_expr_taken_by_a_list_option_gets_a_hint(capsys):
+    """Was: only 'the following arguments are required: EXPR' when --wrt had taken the expression."""
+    status, out, err = call(capsys, "grad", "--wrt", "x", "y", "x*y")
+    assert status == 2 and err.rstrip().endswith(
+        "(--wrt, --at and --size take every word after them: put EXPR first, or end the list with '--': "
+        "symgraph grad --wrt x y -- \"x*y\")")
+    status, out, err = call(capsys, "grad", "--wrt", "x", "y", "--", "x*y")
+    assert status == 0 and out.splitlines() == ["df/dx = y", "df/dy = x"]
+
+
+def test_jacobian_of_constants_says_it_is_empty(capsys):
+    """Was: the two '# f1 = 1' lines and then an empty line."""
+    status, out, err = call(capsys, "jacobian", "1", "2")
+    assert status == 0 and out.splitlines() == ["# f1 = 1", "# f2 = 2", "# f1, f2 have no variables: the Jacobian is empty"]
+
+
+def test_at_numbers_follow_the_grammar():
+    """Was: Python's float() read --at x=1_000 as 1000 and x=١٢ (Arabic-Indic digits) as 12, numbers the
+    grammar refuses in the expression itself; and x=1,5 said only: expects NAME=VALUE, got '5'."""
+    from symgraph.cli import UsageError
+    with pytest.raises(UsageError, match="numbers have no digit separators"):
+        parse_point(["x=1_000"])
+    with pytest.raises(UsageError, match="ARABIC-INDIC DIGIT ONE"):
+        parse_point(["x=\u0661\u0662"])
+    with pytest.raises(UsageError, match=r"got '5' \(commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in brackets"):
+        parse_point(["x=1,5"])
+    assert parse_point(["x=-1.5e-3", "y= 2", "z=.5"]) == {"x": -0.0015, "y": 2.0, "z": 0.5}
+
+
+def test_standard_input_closed_or_not_utf8_is_one_line():
+    """Was: with standard input closed, '-' raised AttributeError with a traceback (status 1); bytes that are
+    not UTF-8 came through as surrogate escapes ('character U+DCFF (control character) is not allowed')."""
+    done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "-"], capture_output=True, cwd=ROOT,
+                          timeout=120, stdin=subprocess.DEVNULL, env=CHECKOUT,
+                          preexec_fn=lambda: os.close(0))
+    assert done.returncode == 2 and done.stderr.decode() == \
+        "symgraph: '-' reads the expression from standard input, but there is none\n"
+    done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "-"], capture_output=True, cwd=ROOT,
+                          timeout=120, input=b"x*\xff", env=CHECKOUT)
+    assert done.returncode == 2 and done.stderr.decode() == "symgraph: standard input is not UTF-8 text\n"
+    done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "-"], capture_output=True, cwd=ROOT,
+                          timeout=120, input="\ufeffa = x*y\r\nb = a + 1\r\n".encode(), env=CHECKOUT)
+    assert done.returncode == 0 and done.stdout.decode().splitlines() == ["db/dx = y", "db/dy = x"]
+
+
+def test_sparse_hessian_without_nonzeros_at_a_point(capsys):
+    """Was: 'symgraph: max() arg is an empty sequence' (status 2) with --at, and a blank line without."""
+    for extra in ([], ["--at", "x=0", "y=1"]):
+        status, out, err = call(capsys, "hessian", "x + y", "--sparse", *extra)
+        assert status == 0 and err == "" and out == \
+            "# 2x2 sparse Hessian of f: 0 structural nonzeros, 0 on and above the diagonal\n"
+
+
+def test_unused_wrt_warning_is_short_whatever_the_inputs(capsys):
+    """Was: the warning named every input, 2,000 of them here, on one line."""
+    text = "+".join(f"x{i}" for i in range(2000))
+    status, out, err = call(capsys, "grad", text, "--wrt", "x", "--allow-unused")
+    assert status == 0 and err == ""
+    status, out, err = call(capsys, "grad", text, "--wrt", "x")
+    assert status == 0 and len(err) < 400 and "(inputs: x0, x1, " in err and "... (1,980 more); closest to 'x': " in err

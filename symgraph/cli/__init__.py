@@ -52,6 +52,9 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         if "unrecognized arguments: -" in message and "unrecognized arguments: --" not in message:
             message += "\n(an expression that starts with '-' may also go after '--': symgraph grad -- \"-x^2\")"
+        if message.endswith("required: EXPR"):  # `grad --wrt x y "x*y"`: the list took EXPR too
+            message += ("\n(--wrt, --at and --size take every word after them: put EXPR first, or end the "
+                        "list with '--': symgraph grad --wrt x y -- \"x*y\")")
         super().error(message)
 
 
@@ -93,16 +96,17 @@ def _add_size(p: argparse.ArgumentParser) -> None:
 
 
 def _add_wrt(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wrt", nargs="+", metavar="NAME",
-                   help="variables to differentiate by (default: all inputs); a name not in the expression "
-                        "gets derivative 0 and a warning")
+    p.add_argument("--wrt", action="extend", nargs="+", metavar="NAME",
+                   help="variables to differentiate by (default: all inputs; repeatable); a name not in the "
+                        "expression gets derivative 0 and a warning")
     p.add_argument("--allow-unused", action="store_true",
                    help="no warning for --wrt names not in the expression (their derivative is 0)")
 
 
 def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too") -> None:
-    p.add_argument("--at", nargs="+", metavar="NAME=VALUE",
-                   help=help + "; an indexed input takes a list, x=[1,2,3], or its elements, x[0]=1")
+    p.add_argument("--at", action="extend", nargs="+", metavar="NAME=VALUE",
+                   help=help + "; an indexed input takes a list, x=[1,2,3], or its elements, x[0]=1 "
+                               "(repeatable: --at x=1 --at y=2)")
 
 
 def _add_simplify(p: argparse.ArgumentParser) -> None:
@@ -276,4 +280,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 def _describe(error: BaseException) -> str:
     if isinstance(error, OSError) and error.filename:
         return f"{error.strerror or error}: {error.filename}"
+    if isinstance(error, OSError) and error.strerror:  # a failed write to standard output or an open file
+        return f"cannot write the result: {error.strerror}"
     return str(error)

@@ -7,6 +7,7 @@ into one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import math
@@ -23,7 +24,7 @@ from ..ad.linearised import annotate_edges
 from ..compare import compare
 from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program
-from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning
+from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning, shown_names
 from ..constants import MAX_DEPTH
 from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
 from ..export.draw import draw
@@ -51,7 +52,15 @@ class UsageError(SymgraphError, ValueError):
 def read_expr(text: str, stdin: TextIO | None = None) -> str:
     """EXPR as given, or read from standard input (``-``) or a file (``@path``)."""
     if text == "-":
-        read = (stdin or sys.stdin).read()
+        source = stdin or sys.stdin
+        if source is None:  # started with standard input closed
+            raise UsageError("'-' reads the expression from standard input, but there is none")
+        if hasattr(source, "buffer"):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
+            try:
+                return source.buffer.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise UsageError("standard input is not UTF-8 text") from None
+        read = source.read()
         return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
     if text.startswith("@"):
         path = Path(text[1:])
@@ -129,7 +138,10 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
-            raise UsageError(f"--at expects NAME=VALUE, got {pair!r}")
+            comma = " (commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in " \
+                    "brackets, x=[1, 2])" \
+                if not sep and name.isdecimal() and values else ""
+            raise UsageError(f"--at expects NAME=VALUE, got {pair!r}{comma}")
         if name in values:  # the last would win silently: a typo for another input, most likely
             raise UsageError(f"--at gives {name!r} twice ({name}={_shown(values[name])} and {pair.strip()})")
         values[name] = _array(name, text) if text.startswith("[") else _constant(name, text)
@@ -205,9 +217,8 @@ def _array(name: str, text: str) -> np.ndarray:
 
 def _constant(name: str, text: str) -> float:
     """The value of ``--at NAME=TEXT``: a number, or a constant expression; finite."""
-    try:
-        value = float(text)
-    except ValueError:
+    value = _plain_number(text)
+    if value is None:
         try:
             graph = parse(text)
         except SymgraphError as error:
@@ -222,6 +233,20 @@ def _constant(name: str, text: str) -> float:
     if not math.isfinite(value):
         raise UsageError(f"--at value for {name!r} must be finite, got {text!r}")
     return value
+
+
+def _plain_number(text: str) -> float | None:
+    """``text`` as a float when it is a plain number (the fast path), else None for the parser to read.
+
+    Python's ``float`` alone also takes ``1_000`` and non-ASCII digits,
+    which the grammar refuses; the parser then says why.
+    """
+    if not text.isascii() or "_" in text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
@@ -270,6 +295,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
     or a missing one is a :class:`UsageError` in those terms.
     """
     resolved: dict[str, float] = {}
+    plain = set(graph.inputs).difference(*(known.nodes.values() for known in graph.indexed.values()))
     given_as: dict[str, str] = {}  # element label -> the --at name that gave it (x=[...] and x[0]=... clash)
 
     def give(label: str, value: float, key: str) -> None:
@@ -306,16 +332,25 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                                  f"(write {key}=[...] with {_extent(known.shape)}, or {known.label((0,) * len(known.shape))}=VALUE ...)")
             for index in known.nodes:
                 give(known.label(index), float(array[index]), key)
-        else:
+        elif key in plain:
             if np.ndim(value):
                 raise UsageError(f"--at {key} takes one number, got a list ({key} is not an indexed input)")
             resolved[key] = value
-    missing = [known.label(index) for name, known in graph.indexed.items() for index in known.nodes
-               if known.label(index) not in resolved]
+        else:
+            close = difflib.get_close_matches(key, list(plain) + list(graph.indexed), n=1)
+            raise UsageError(f"--at {key}: {key!r} is not an input of the expression (inputs: "
+                             f"{shown_names(_input_names(graph)) or 'none'}{f'; closest: {close[0]!r}' if close else ''})")
+    missing = [label for label in graph.input_labels if label not in resolved]
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise UsageError(f"--at gives no value for {shown}: give every element (x=[...] gives a whole indexed input)")
+        whole = " (x=[...] gives a whole indexed input)" if graph.indexed else ""
+        raise UsageError(f"--at gives no value for {shown_names(missing, 5)}: give every input{whole}")
     return resolved
+
+
+def _input_names(graph: Any) -> list[str]:
+    """The inputs as the user names them: an indexed input once, by its name."""
+    base = {node: name for name, known in graph.indexed.items() for node in known.nodes.values()}
+    return list(dict.fromkeys(base.get(x, x) for x in graph.inputs))
 
 
 def _extent(shape: tuple[int, ...]) -> str:
@@ -339,11 +374,11 @@ def unused_wrt_warning(warning: UnusedWrtWarning) -> str:
     ``--allow-unused``, which says the name is meant to be absent.
     """
     unused, inputs = warning.absent, warning.inputs
-    names = ", ".join(map(repr, unused))
-    hints = "".join(f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused if w in warning.closest)
+    names = shown_names(list(map(repr, unused)))
+    hints = "".join(f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused[:20] if w in warning.closest)
     one = len(unused) == 1
     return (f"warning: --wrt {names} {'is' if one else 'are'} not in the expression "
-            f"(inputs: {', '.join(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "
+            f"(inputs: {shown_names(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "
             "Add --allow-unused if that is meant.")
 
 
@@ -355,9 +390,9 @@ def _json_number(value: Any) -> float | str:
 def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]:
     """``left = right`` lines, with ``= value`` columns aligned when values are given."""
     lines = [f"{left} = {right}" for left, right in rows]
-    if values is None:
+    if values is None or not lines:
         return lines
-    width = max(map(len, lines), default=0)  # no rows (a sparse Hessian without nonzeros): no lines
+    width = max(len(line) for line in lines)
     return [f"{line.ljust(width)}    = {value}" for line, value in zip(lines, values)]
 
 
@@ -470,6 +505,10 @@ def cmd_jacobian(args, out: TextIO) -> None:
             print("\n".join(f"d{f}/d{x} = {format_number(values[i][j], 10)}" for i, f in enumerate(names)
                             for j, x in enumerate(wrt)), file=out)
         return
+    if not wrt:
+        print(f"# {', '.join(names)} {'have' if len(names) > 1 else 'has'} no variables: the Jacobian is empty",
+              file=out)
+        return
     labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
     _print_large(entries, [k for row in labels for k in row if closed[k] is None], out)
     rows = [(f"d{f}/d{x}", closed[labels[i][j]] or f"{program.results[labels[i][j]]}  (above)")
@@ -561,8 +600,8 @@ def cmd_hessian(args, out: TextIO) -> None:
         print(f"# {n}x{n} sparse Hessian of {name}: {matrix.nnz:,} structural nonzero"
               f"{'' if matrix.nnz == 1 else 's'}, {len(pairs):,} on and above the diagonal", file=out)
     else:
-        print(f"# {n}x{n} Hessian of {name} (symmetric): the {len(pairs):,} entries on and above the diagonal",
-              file=out)
+        print(f"# {n}x{n} Hessian of {name}" + (f" (symmetric): the {len(pairs):,} entries on and above the diagonal"
+                                                  if n > 1 else ": one entry"), file=out)
     texts = [closed(i, j, label, args.expand) for i, j, label in shown]
     large = [label for (_, _, label), text in zip(shown, texts) if text is None]
     if large:
@@ -571,8 +610,9 @@ def cmd_hessian(args, out: TextIO) -> None:
     rows = [(entry(i, j), text or f"{program.results[label]}  (above)") for (i, j, label), text in zip(shown, texts)]
     numbers_shown = [format_number(values[label], 10) if label else "0" for _, _, label in shown] \
         if values is not None else None
-    if rows:
-        print("\n".join(_aligned(rows, numbers_shown) + ([more] if more else [])), file=out)
+    lines = _aligned(rows, numbers_shown) + ([more] if more else [])
+    if lines:  # a sparse Hessian without nonzeros has only its heading
+        print("\n".join(lines), file=out)
     if values is not None and not args.sparse and n <= HESSIAN_GRID:
         full = {(i, j): values[label] if label else 0.0 for i, j, label in pairs}
         grid = [[format_number(full[min(i, j), max(i, j)], 10) for j in range(n)] for i in range(n)]
@@ -598,6 +638,8 @@ def cmd_graph(args, out: TextIO) -> None:
     point = _point(args, graph)
     if args.grad and point is None:
         raise UsageError("--grad needs a point: add --at NAME=VALUE ...")
+    if fmt == "png" and args.output is None:  # before the drawing, which takes a while
+        raise UsageError("a PNG picture needs an output file: add -o FILE.png")
     if fmt in ("png", "svg") and args.engine == "graphviz" and shutil.which("dot") is None:
         raise UsageError("Graphviz's 'dot' program is not installed: use --engine matplotlib (or install Graphviz)")
     with np.errstate(all="ignore"):
@@ -613,10 +655,8 @@ def cmd_graph(args, out: TextIO) -> None:
     data = draw(graph, values, adjoints, format=fmt, derivatives=derivatives, engine=args.engine)
     if args.output:
         Path(args.output).write_bytes(data)
-    elif fmt == "svg":
-        out.write(data.decode("utf-8"))
     else:
-        raise UsageError("a PNG picture needs an output file: add -o FILE.png")
+        out.write(data.decode("utf-8"))
 
 
 def cmd_explore(args, out: TextIO) -> None:
@@ -625,8 +665,8 @@ def cmd_explore(args, out: TextIO) -> None:
     point = _point(args, graph)
     title = args.expr.strip() if not args.expr.startswith(("@", "-")) else None
     page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
-    if args.output:
-        path = Path(args.output)
+    if args.output is not None:
+        path = _output_path(args.output)
         if path.is_dir():
             raise UsageError(f"-o {args.output} is a directory: name a file in it, e.g. {path / 'page.html'}")
         page.save(path)
@@ -634,11 +674,18 @@ def cmd_explore(args, out: TextIO) -> None:
         out.write(page.html)
 
 
+def _output_path(output: str) -> Path:
+    """``-o FILE`` as a path; an empty name (``-o ""``, which Path reads as the current directory) is refused."""
+    if not output.strip():
+        raise UsageError("-o needs a file name, got an empty one")
+    return Path(output)
+
+
 def _output_format(format: str | None, output: str | None) -> str:
     """--format, else the format of -o's suffix, else mermaid; a known suffix must agree with --format."""
     if output is None:
         return format or "mermaid"
-    path = Path(output)
+    path = _output_path(output)
     if path.is_dir():
         raise UsageError(f"-o {output} is a directory: name a file in it, e.g. {path / 'graph.svg'}")
     suffix = path.suffix.lower()
@@ -657,6 +704,8 @@ def _output_format(format: str | None, output: str | None) -> str:
 def cmd_latex(args, out: TextIO) -> None:
     graph = _graph(args)
     if args.wrt is None:
+        if args.aligned:
+            raise UsageError("--aligned lines up the partial derivatives: it needs --wrt NAME ...")
         print(expression_latex(graph, expand=args.expand), file=out)
         return
     gradient = grad(graph, wrt=args.wrt, simplify=args.simplify, allow_unused=args.allow_unused)

@@ -11,16 +11,18 @@
   const D = DATA;
   const NODES = D.nodes, EDGES = D.edges, NN = NODES.length;
   const SVGNS = "http://www.w3.org/2000/svg";
-  const index = {};
+  // Tables keyed by node names have no prototype: an input may be called constructor, toString or __proto__.
+  const dict = () => Object.create(null);
+  const index = dict();
   NODES.forEach((n, i) => { index[n.name] = i; });
   const label = name => NODES[index[name]].label;
-  const inputs = {};
+  const inputs = dict();
   D.inputs.forEach(x => { inputs[x.name] = x.value; });
   const OUTPUTS = Array.from(new Set(D.outputs));
   const WRT = D.wrt;
-  const edgeOf = {};
+  const edgeOf = dict();
   EDGES.forEach((e, i) => { edgeOf[e.u + "|" + e.v] = i; });
-  let val = {}, loc = [];
+  let val = dict(), loc = [];
 
   // An untaken branch of where(): its edge's local derivative is an exact 0 that discards what it meets,
   // as symgraph's selects do (where(x > 0, sqrt(x), 0) at x = -1 has derivative 0, not 0 · nan = nan).
@@ -53,6 +55,9 @@
   const full = x => (x === undefined ? "" : String(x));
   const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const d = (y, x) => `∂${label(y)}/∂${label(x)}`;
+  // under a node, names are cut as its glyph is (9 characters): the layout keeps room for that much
+  const short = s => (s.length <= 9 ? s : s.slice(0, 8) + "…");
+  const dShort = (y, x) => `∂${short(label(y))}/∂${short(label(x))}`;
   const vertex = v => v.startsWith("in:") ? `in:${label(v.slice(3))}` : v.startsWith("out:") ? `out:${label(v.slice(4))}` : label(v);
   const times = (a, b) => `${fmt(a)} · ${fmt(b)}`;
   const paren = x => (typeof x === "number" && x < 0 ? `(${fmt(x)})` : fmt(x));
@@ -79,13 +84,13 @@
   MODES.forEach(m => { state.step[m.id] = 0; });
 
   function blank() {
-    return { value: {}, deriv: {}, edgeText: {}, fills: [], faded: new Set(), hotNodes: new Set(),
+    return { value: dict(), deriv: dict(), edgeText: {}, fills: [], faded: new Set(), hotNodes: new Set(),
       hotEdges: new Set(), hotFills: new Set(), message: "", mults: 0, sweep: "", jac: null };
   }
 
   function emptyJacobian() {
-    const jac = {};
-    OUTPUTS.forEach(y => { jac[y] = {}; });
+    const jac = dict();
+    OUTPUTS.forEach(y => { jac[y] = dict(); });
     return jac;
   }
 
@@ -128,11 +133,11 @@
       NODES.forEach(n => { v.value[n.name] = val[n.name]; });
       EDGES.forEach((e, i) => { v.edgeText[i] = fmt(loc[i]); });
       v.jac = emptyJacobian();
-      let adj = {}, terms = {}, y = null, sweep = 0;
+      let adj = dict(), terms = dict(), y = null, sweep = 0;
       for (let i = 0; i < upto; i++) {
         const s = steps[i], last = i === upto - 1;
         if (s.k === "seed") {
-          sweep += 1; y = s.y; adj = {}; terms = {}; adj[y] = 1;
+          sweep += 1; y = s.y; adj = dict(); terms = dict(); adj[y] = 1;
           if (last) { v.hotNodes.add(y); v.message = `Sweep ${sweep}: seed <span class="formula">${esc(d(y, y))} = 1</span>`; }
         } else if (s.k === "term") {
           const e = EDGES[s.e], a = adj[e.v], l = loc[s.e];
@@ -158,7 +163,7 @@
             WRT.map(x => `<span class="formula">${esc(d(s.y, x))} = <span class="d">${fmt(v.jac[s.y][x])}</span></span>`).join(", ");
         }
       }
-      if (y !== null) Object.keys(adj).forEach(n => { v.deriv[n] = { text: d(y, n), value: adj[n] }; });
+      if (y !== null) Object.keys(adj).forEach(n => { v.deriv[n] = { text: dShort(y, n), value: adj[n] }; });
       v.sweep = `Sweep ${sweep} of ${D.modes.reverse.sweeps} (one per output)` + (y !== null ? `: ${esc(label(y))}` : "");
       if (upto === 0) v.message = "Press ▶ to seed the first output's adjoint with 1 and sweep back.";
       return v;
@@ -169,11 +174,11 @@
       NODES.forEach(n => { v.value[n.name] = val[n.name]; });
       EDGES.forEach((e, i) => { v.edgeText[i] = fmt(loc[i]); });
       v.jac = emptyJacobian();
-      let tan = {}, x = null, sweep = 0;
+      let tan = dict(), x = null, sweep = 0;
       for (let i = 0; i < upto; i++) {
         const s = steps[i], last = i === upto - 1;
         if (s.k === "seed") {
-          sweep += 1; x = s.x; tan = {}; tan[x] = 1;
+          sweep += 1; x = s.x; tan = dict(); tan[x] = 1;
           if (last) { v.hotNodes.add(x); v.message = `Sweep ${sweep}: seed <span class="formula">${esc(d(x, x))} = 1</span>`; }
         } else if (s.k === "term") {
           const e = EDGES[s.e], t = tan[e.u], l = loc[s.e];
@@ -193,7 +198,7 @@
             OUTPUTS.map(y => `<span class="formula">${esc(d(y, s.x))} = <span class="d">${fmt(v.jac[y][s.x])}</span></span>`).join(", ");
         }
       }
-      if (x !== null) Object.keys(tan).forEach(n => { v.deriv[n] = { text: d(n, x), value: tan[n] }; });
+      if (x !== null) Object.keys(tan).forEach(n => { v.deriv[n] = { text: dShort(n, x), value: tan[n] }; });
       v.sweep = `Sweep ${sweep} of ${D.modes.forward.sweeps} (one per input)` + (x !== null ? `: ${esc(label(x))}` : "");
       if (upto === 0) v.message = "Press ▶ to seed the first input's tangent with 1 and sweep forward.";
       return v;
@@ -208,7 +213,7 @@
         v.message = esc(D.modes.paths.skipped) + " (sg.compare does not enumerate them either).";
         return v;
       }
-      const sums = {};
+      const sums = dict();
       for (let i = 0; i < upto; i++) {
         const s = steps[i], key = s.y + "|" + s.x;
         const p = s.z ? 0 : s.edges.reduce((acc, e) => mul(acc, loc[e]), 1);
@@ -350,7 +355,7 @@
     return e;
   };
   const R = 19;
-  const shapes = {};
+  const shapes = dict();
   NODES.forEach(n => {  // an op whose glyph is wider than the circle (sigmoid, where 0) is an ellipse round it
     const hw = Math.max(R, 4 + 4.2 * n.glyph.length);
     shapes[n.name] = { kind: n.kind === "input" ? "box" : "ellipse", hw: n.kind === "input" ? hw : Math.max(R, hw - 2),
@@ -375,7 +380,7 @@
     const text = el("text", { x: at[0], y: at[1] - 4 }, g);
     return { g: g, text: text };
   });
-  const nodeEls = {};
+  const nodeEls = dict();
   NODES.forEach(n => {
     const [x, y] = n.xy, s = shapes[n.name];
     const g = el("g", { class: "node " + n.kind + (OUTPUTS.indexOf(n.name) >= 0 ? " output" : ""), "data-node": n.name }, nodeLayer);
@@ -418,6 +423,8 @@
       const e = nodeEls[n.name], value = view.value[n.name], der = view.deriv[n.name];
       e.value.textContent = value === undefined ? "" : fmt(value);
       e.deriv.textContent = der === undefined ? "" : `${der.text}=${fmt(der.value)}`;
+      keepInside(e.value, n.xy[0]);
+      keepInside(e.deriv, n.xy[0]);
       e.g.dataset.value = full(value);
       e.g.dataset.deriv = der === undefined ? "" : full(der.value);
       e.g.classList.toggle("hot", view.hotNodes.has(n.name));
@@ -438,6 +445,13 @@
       el("text", { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 - 4 }, g).textContent = f.text;
     });
     $("outputs").textContent = OUTPUTS.map(y => `${label(y)} = ${fmt(val[y])}`).join(", ");
+  }
+
+  // a text centred under a node near the drawing's edge is moved in, not cut off (measured only there)
+  function keepInside(text, cx) {
+    if (cx > 150 && cx < W - 150) return;
+    const half = text.getComputedTextLength() / 2;
+    text.setAttribute("x", Math.max(half + 2, Math.min(W - half - 2, cx)));
   }
 
   function jacobianTable(jac) {

@@ -3,7 +3,8 @@
 Printing goes through :class:`LatexPrinter`, a subclass of sympy's printer
 whose settings live in one dict, :data:`SETTINGS` (matrices as ``pmatrix``).
 Symbol names render as sympy renders them: ``x_2`` and ``w12`` get
-subscripts, ``alpha`` becomes ``\\alpha``.
+subscripts, ``alpha`` becomes ``\\alpha``; a name that convention would
+misread (``x__1``, ``x_``, ``x_1_2``) is written as spelled, in ``\\mathit``.
 
 Examples
 --------
@@ -66,12 +67,25 @@ class LatexPrinter(SympyLatexPrinter):
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
-        """A name as sympy prints it, but its leading underscores written ``\\_``: sympy leaves ``_x`` as it is,
-        which LaTeX reads as a subscript of what comes before (``2 _x``), and ``__`` or ``_x_1`` do not
-        compile (double subscript)."""
+        """A name as sympy prints it (``x_1`` as ``x_{1}``, ``alpha`` as ``\\alpha``), with two exceptions.
+
+        Leading underscores are written ``\\_``: sympy leaves ``_x`` as it is,
+        which LaTeX reads as a subscript of what comes before (``2 _x``), and
+        ``__`` or ``_x_1`` do not compile (double subscript).  A name that
+        sympy's convention would misread -- ``__`` is a superscript to it
+        (``x__1`` printed ``x^{1}``, a power; ``x_1__2`` printed
+        ``x^{2}_{1}``), a trailing ``_`` an empty subscript (``x_`` looked like
+        ``x``), and several subscripts run together (``x_1_2`` looked like
+        ``x_12``, ``long_variable_name`` like ``long_{variablename}``) -- is
+        written as it is spelled, ``\\mathit{x\\_\\_1}``.
+        """
         name = expr.name
+        if expr in self._settings["symbol_names"]:
+            return super()._print_Symbol(expr, style)
         bare = name.lstrip("_")
-        if bare == name or expr in self._settings["symbol_names"]:
+        if "__" in bare or bare.endswith("_") or bare.count("_") > 1:
+            return r"\mathit{" + name.replace("_", r"\_") + "}"
+        if bare == name:
             return super()._print_Symbol(expr, style)
         lead = r"\_" * (len(name) - len(bare))
         return lead + (super()._print_Symbol(sympy.Symbol(bare), style) if bare else "")

@@ -20,6 +20,7 @@ that walk, and :mod:`symgraph.export.draw` draws the same walk.
 from __future__ import annotations
 
 import html
+import textwrap
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
@@ -37,9 +38,13 @@ from ..names import Namer
 #: names both Graphviz (X11) and matplotlib know.
 VALUE_COLOUR, ADJOINT_COLOUR, DERIVATIVE_COLOUR = "darkgreen", "red", "mediumblue"
 
-#: Node ids Mermaid's flowchart grammar reads as keywords.
-_MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef",
-                     "click", "linkstyle", "default", "call", "href", "direction"}
+#: Node ids Mermaid's flowchart grammar reads as keywords (compared in lower case), and the names of
+#: JavaScript's ``Object.prototype``, which Mermaid's renderer keys plain objects with (it fails on them).
+_MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef", "click", "linkstyle",
+                     "default", "call", "href", "direction", "interpolate", "_self", "_blank", "_parent", "_top",
+                     "constructor", "__proto__", "tostring", "tolocalestring", "valueof", "hasownproperty",
+                     "isprototypeof", "propertyisenumerable", "__definegetter__", "__definesetter__",
+                     "__lookupgetter__", "__lookupsetter__"}
 
 
 def display_name(graph: Graph, node: str) -> str:
@@ -343,22 +348,35 @@ def _nested_lines(graph: Graph, node_lines: dict[str, str], open_box, close: str
     return lines
 
 
-def _mermaid_id(name: str) -> str:
-    return f"{name}_" if name.lower() in _MERMAID_KEYWORDS else name
+class _MermaidKeywords:
+    """The words Mermaid's flowchart grammar reserves, as a container: any capitalisation is taken."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in _MERMAID_KEYWORDS
 
 
-def _mermaid_line(item: NodeLabel | EdgeLabel) -> str:
-    """One item of :func:`walk` in Mermaid's flowchart grammar."""
-    mid = _mermaid_id
+def _mermaid_ids(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> tuple[dict[str, str], Namer]:
+    """A Mermaid id for every node: its name, or for a keyword (``end``) a fresh name no node has (``end_``).
+
+    Also returns the namer, so the call boxes' ids (``call1``, ...) take
+    neither a node's id nor a keyword.
+    """
+    names = {item.name for item in items if isinstance(item, NodeLabel)}
+    namer = Namer(names, set(graph.op_of), _MermaidKeywords())
+    return {name: namer.fresh(f"{name}_") if name.lower() in _MERMAID_KEYWORDS else name for name in names}, namer
+
+
+def _mermaid_line(item: NodeLabel | EdgeLabel, ids: Mapping[str, str]) -> str:
+    """One item of :func:`walk` in Mermaid's flowchart grammar, nodes by their ids."""
     if isinstance(item, NodeLabel):
         label = item.label.replace('"', "'")
         if item.shape == "none":
-            return f'    {mid(item.name)}[" "]\n    style {mid(item.name)} fill:none,stroke:none'
-        return f'    {mid(item.name)}["{label}"]' if item.shape == "box" else f'    {mid(item.name)}(("{label}"))'
+            return f'    {ids[item.name]}[" "]\n    style {ids[item.name]} fill:none,stroke:none'
+        return f'    {ids[item.name]}["{label}"]' if item.shape == "box" else f'    {ids[item.name]}(("{label}"))'
     parts = [item.value, None if item.adjoint is None else f"grad {item.adjoint}", item.derivative]
     text = " | ".join(p for p in parts if p is not None).replace('"', "'")
     arrow = f'-->|"{text}"|' if text else "-->"
-    return f"    {mid(item.source)} {arrow} {mid(item.target)}"
+    return f"    {ids[item.source]} {arrow} {ids[item.target]}"
 
 
 def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
@@ -370,6 +388,8 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bo
     first.  The arguments are those of :func:`symgraph.export.draw`: ``at=`` a
     point, ``adjoints=True`` and ``derivatives=True`` computed from it (see
     :func:`resolve_labels`); values of the inputs alone label every edge.
+    A node named as a Mermaid keyword (``end``, ``style``, ...) gets an id no
+    other node has (``end_``); its label keeps its name.
 
     Examples
     --------
@@ -393,17 +413,17 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bo
     """
     graph = as_graph(graph)
     items = list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at)))
+    ids, namer = _mermaid_ids(graph, items)
     if not graph.groups:
-        return "\n".join(["flowchart LR", *map(_mermaid_line, items)])
-    nodes = {item.name: _mermaid_line(item)[4:] for item in items if isinstance(item, NodeLabel)}
-    box_id = Namer(set(graph.op_of)).fresh
+        return "\n".join(["flowchart LR", *(_mermaid_line(item, ids) for item in items)])
+    nodes = {item.name: textwrap.dedent(_mermaid_line(item, ids)) for item in items if isinstance(item, NodeLabel)}
 
     def open_box(k, group):
-        return f'subgraph {box_id("call")} ["{group.name}()"]'
+        return f'subgraph {namer.fresh("call")} ["{group.name}()"]'
 
     body = _nested_lines(graph, nodes, open_box, "end")
     return "\n".join(["flowchart LR", *("    " + line for line in body),
-                      *(_mermaid_line(item) for item in items if not isinstance(item, NodeLabel))])
+                      *(_mermaid_line(item, ids) for item in items if not isinstance(item, NodeLabel))])
 
 
 def _font(colour: str, text: str) -> str:

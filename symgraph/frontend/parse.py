@@ -623,14 +623,20 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
     builder = GraphBuilder()
     results, names_out, scopes = [], [], []
     for position, t in enumerate(texts):
-        parser = _Parser(t, builder)
-        builder.reserve(parser.tokens.words())
-        parser.sizes = sizes if each is None else {**sizes, **each[position]}
-        parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
-        names, refs, bare = parser.program()
+        try:
+            parser = _Parser(t, builder)
+            builder.reserve(parser.tokens.words())
+            parser.sizes = sizes if each is None else {**sizes, **each[position]}
+            parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
+            names, refs, bare = parser.program()
+            if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
+                parser.fail(_CONDITION_RESULT, parser.result_at)
+        except ParseError as error:  # the caret shows one text: say which of them it is
+            if len(texts) == 1 or each is not None:
+                raise
+            raise ParseError(f"in expression {position + 1} of {len(texts)}: {error.reason}", error.text,
+                             error.position) from None
         scopes.append(parser.scope)
-        if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
-            parser.fail(_CONDITION_RESULT, parser.result_at)
         if bare is not None:
             results.append(bare)
             names_out.append(None)

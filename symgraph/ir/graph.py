@@ -41,7 +41,7 @@ import sympy
 
 from .. import constants
 from ..binding import as_array, check_values, index_axes_error
-from ..errors import ExpressionTooLargeError, GraphError
+from ..errors import ExpressionTooLargeError, GraphError, shown_names
 from ..names import output_labels
 from . import interpret
 from .hooks import SERVICES, service
@@ -254,10 +254,10 @@ class Graph:
             shown = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
                 n not in out for n in self.indexed[self._elements[x][0]].nodes.values()) else label.get(x, x)
                 for x in missing))
-            parts = ([f"missing value(s) for {', '.join(shown)}"] if missing else []) + \
-                    ([f"unknown input(s) {', '.join(unknown)}"] if unknown else [])
+            parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
+                    ([f"unknown input(s) {shown_names(unknown)}"] if unknown else [])
             names = list(dict.fromkeys(self._elements[x][0] if x in self._elements else x for x in self.inputs))
-            raise GraphError("; ".join(parts) + f" (inputs: {', '.join(names)}"
+            raise GraphError("; ".join(parts) + f" (inputs: {shown_names(names)}"
                              + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
                                 if self.indexed else "") + ")")
         return out

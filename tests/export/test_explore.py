@@ -284,3 +284,46 @@ def test_a_comment_holding_html_neither_ends_nor_holds_open_the_script(browser, 
     _open(browser, tmp_path, page)  # the page ran to its end
     assert browser.execute_script("return document.title") == f"symgraph explorer: {text}"
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("text", [
+    "constructor*__proto__ + toString",
+    "f(u) = u^2; valueOf = f(hasOwnProperty) + f(isPrototypeOf)*constructor; valueOf",
+    "sum(x[i]*__proto__, i, 0, 2)",
+])
+def test_names_of_javascripts_object_prototype_work_in_the_page(browser, tmp_path, text):
+    """Was: the page keyed plain objects by node names, so an input called __proto__ never got a
+    position (the page stopped before it was ready) and one called hasOwnProperty broke reverse mode."""
+    from selenium.webdriver.common.keys import Keys
+    graph = sg.parse(text)
+    at = {"x": [0.5, -1.5, 2.0]} if graph.indexed else {}
+    at.update({x: 0.25 + k for k, x in enumerate(graph.inputs) if x in graph.input_labels})
+    gradient = sg.grad(graph).at(**at)
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    for key in ("1", "2", "3", "4", "5", "6"):
+        body.send_keys(key, Keys.END)
+        if key in "3456":
+            jac = _jacobian(browser)
+            assert all(_close(jac[graph.output, x], gradient[label])
+                       for x, label in zip(graph.inputs, graph.input_labels)), key
+    assert console_errors(browser) == []
+
+
+def test_texts_under_nodes_with_long_names_stay_inside_the_drawing(browser, tmp_path):
+    """Was: an input's adjoint was written ``∂v7/∂very_long_variable_name=0.1745`` centred under it, and the
+    drawing cut off its first characters; names are now cut there as in the node (``∂v7/∂very_lon…``) and a
+    text near the drawing's edge is moved in."""
+    from selenium.webdriver.common.keys import Keys
+    text = ("very_long_variable_name*another_long_name + sigmoid(very_long_variable_name) "
+            "- where(x_1 < 0, x_1, exp(another_long_name))")
+    at = {"very_long_variable_name": 1.23456, "another_long_name": -0.000123, "x_1": 3}
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    width = float(browser.execute_script("return document.querySelector('#drawing svg').viewBox.baseVal.width"))
+    for key in ("3", "4"):
+        body.send_keys(key, Keys.END, Keys.ARROW_LEFT)
+        boxes = browser.execute_script("return [...document.querySelectorAll('g.node text')].filter(t => t.textContent)"
+                                       ".map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })")
+        assert all(left >= 0 and right <= width for _, left, right in boxes), boxes
+        shown = {t for t, _, _ in boxes}
+        assert ("∂v7/∂very_lon…=0.1745" in shown) == (key == "3")
+    assert console_errors(browser) == []

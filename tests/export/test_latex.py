@@ -236,3 +236,21 @@ def test_a_large_graphs_edge_table_is_bounded_and_says_how_to_get_every_edge():
     assert full.split(r"\\")[:40] == table.split(r"\\")[:40]  # the same rows, in the same order
     small = sg.parse("(a+b)*(b+1)")
     assert "more edges" not in sg.to_latex(small) and sg.to_latex(small).count(r"\to") == 5
+
+
+@pytest.mark.parametrize("name, written", [
+    ("x__1", r"\mathit{x\_\_1}"), ("x_1__2", r"\mathit{x\_1\_\_2}"), ("x_", r"\mathit{x\_}"),
+    ("x_1_2", r"\mathit{x\_1\_2}"), ("long_variable_name", r"\mathit{long\_variable\_name}"),
+    ("_x__1", r"\mathit{\_x\_\_1}"), ("x_1", "x_{1}"), ("alpha_2", r"\alpha_{2}"), ("w12", "w_{12}"),
+])
+def test_names_sympys_convention_would_misread_are_written_as_spelled(name, written):
+    """Was: ``x__1`` printed as ``x^{1}`` (a power: d/dx__1 of x__1^2*q read ``2 q x^{1}``), ``x_1__2`` as
+    ``x^{2}_{1}`` (x_1 squared), ``x_`` as ``x_{}`` (the same picture as ``x``), ``x_1_2`` as ``x_{1 2}`` (the
+    same as ``x_12``)."""
+    line = sg.grad(f"{name}^2*q", wrt=[name]).latex()
+    assert line == rf"\frac{{\partial f}}{{\partial {written}}} = " + sg.to_latex(sympy.Symbol(name) * 2 * sympy.Symbol("q"))
+    assert f" {written}" in line.split(" = ")[1] and "^{" not in line
+    hessian = sg.hessian(f"{name}^3*q").latex()
+    assert hessian.count(written) == 3 and r"\begin{pmatrix}" in hessian
+    mathtext = pytest.importorskip("matplotlib.mathtext").MathTextParser("agg")
+    mathtext.parse(f"${line}$")

@@ -132,6 +132,38 @@ def test_mermaid_keyword_node_names_are_escaped():
     assert '    end_(("end: +"))' in text and "    a --> end_" in text and "    end_ --> f" in text
 
 
+def _mermaid_ids(text: str) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """(node ids declared, edges as id pairs, subgraph ids) of a flowchart written by to_mermaid."""
+    nodes, edges, boxes = [], [], []
+    for line in text.splitlines()[1:]:
+        line = line.strip()
+        if line.startswith("subgraph "):
+            boxes.append(line.split()[1])
+        elif "-->" in line:
+            edges.append((line.split()[0], line.split()[-1]))
+        elif line != "end" and not line.startswith("style "):
+            nodes.append(re.match(r"[A-Za-z_][A-Za-z0-9_]*", line).group())
+    return nodes, edges, boxes
+
+
+def test_mermaid_ids_are_distinct_and_never_keywords():
+    """Was: `end` became `end_`, the id of another node named `end_` (two nodes drawn as one); `call`
+    boxed a definition's nodes (`subgraph call [...]`, a keyword: Mermaid refused the whole chart); and
+    `interpolate`, `_self`, `constructor`, `toString`, ... were kept, which Mermaid cannot parse or render."""
+    from symgraph.export.text import _MERMAID_KEYWORDS
+    names = ["end", "end_", "End", "call", "interpolate", "_self", "_top", "constructor", "__proto__",
+             "toString", "valueOf", "hasOwnProperty", "style", "graph_"]
+    text = "f(u) = u^2 + 1; " + "s = " + " + ".join(f"f({n})*{k + 2}" for k, n in enumerate(names))
+    for mermaid in (sg.to_mermaid(text), sg.to_mermaid(text, at={n: 1 for n in names}, adjoints=True)):
+        nodes, edges, boxes = _mermaid_ids(mermaid)
+        assert len(set(nodes)) == len(nodes) == len(sg.parse(text).nx) + ("s_out" in nodes)
+        assert len(set(boxes)) == len(boxes) == len(names)
+        assert not {i.lower() for i in nodes + boxes} & _MERMAID_KEYWORDS
+        assert not set(nodes) & set(boxes) and {u for e in edges for u in e} <= set(nodes)
+        for n in names:  # each keeps its name as its label
+            assert f'["{n}"]' in mermaid
+
+
 def test_labels_are_escaped_in_dot():
     g = sg.parse("y = x + 1")
     dot = sg.to_dot(g, derivatives={("x", "y"): "a<b & c"})

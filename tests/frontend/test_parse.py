@@ -703,3 +703,15 @@ def test_definitions_nest_to_a_stated_depth_without_recursion_errors():
                       f"f{MAX_DEFINITION_NESTING}(x)"]
     with pytest.raises(ParseError, match="more than 100 deep"):
         parse("\n".join(deeper))
+
+
+def test_an_error_in_one_of_several_texts_says_which():
+    """Was: `parse(["x*y", "  "])` said only 'empty expression (at position 2)', with a blank caret line."""
+    with pytest.raises(sg.ParseError) as error:
+        sg.parse(["x*y", "x+", "y"])
+    assert error.value.reason == "in expression 2 of 3: expression ends after '+': an operand is missing"
+    assert error.value.text == "x+" and error.value.position == 2
+    with pytest.raises(sg.ParseError, match="in expression 2 of 2: empty expression"):
+        sg.parse(["x*y", "  "])
+    with pytest.raises(sg.ParseError, match=r"^expression ends after"):  # one text: nothing to add
+        sg.parse(["x+"])
