@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 import sympy
 
-from ..errors import ArgumentError, GraphError, UnusedWrtWarning
+from ..errors import ArgumentError, GraphError, UnusedWrtWarning, shown_names
 from ..ir.graph import Graph, element_label
 from .from_sympy import graph_from_sympy
 from .parse import parse
@@ -79,7 +79,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
         twice = list(dict.fromkeys(w for w in names if w in seen or seen.add(w)))
         bases = sorted({w.partition("[")[0] for w in twice} & set(wholes))  # "w" and "w[0]" both given
         whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
-        raise GraphError(f"wrt lists {_shown(twice)} twice{whole}: {_shown(names)}")
+        raise GraphError(f"wrt lists {shown_names(map(repr, twice))} twice{whole}: {shown_names(map(repr, names))}")
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and graph.indexed:
@@ -101,12 +101,6 @@ def _element_label(graph: Graph, name: str) -> str:
     if match is None or match[1] not in graph.indexed:
         return name
     return element_label(match[1], tuple(int(i) for i in match[2].split(",")))
-
-
-def _shown(names: Sequence[str], most: int = 20) -> str:
-    """The first ``most`` names, and how many more: a message stays short whatever the list."""
-    more = f", ... ({len(names) - most:,} more)" if len(names) > most else ""
-    return ", ".join(map(repr, names[:most])) + more
 
 
 def element_labels(graph: Graph, name: str) -> list[str]:
