@@ -34,7 +34,15 @@ average, bound by emitting instructions), the pattern 0.12 and the program
   0.19-0.23 s -> 0.12-0.15 s at n = 10,000, and linear beyond;
 * edge pushing reads the pattern off the gradient its own sweep emits (its
   adjoints) instead of deriving a second one: 0.31-0.35 s -> 0.24-0.26 s
-  at n = 1,000.
+  at n = 1,000;
+* the emitter combines exact constants across temporaries (``100*(2*v)`` is
+  ``200*v``): the gradient the forward sweeps run over has 10% fewer rows and
+  the Hessian's program 99,990 instructions instead of 139,986 (CasADi's:
+  104,989), and the derivation takes about a quarter less time.
+* Tried and measured, not kept: colouring the columns (3 forward sweeps from
+  groups of structurally orthogonal inputs instead of 10,000 from one each)
+  emits the same instructions in the same time -- the sweeps are bound by
+  emission, not by their number.
 """
 from __future__ import annotations
 
