@@ -874,3 +874,27 @@ def test_unused_wrt_warning_is_short_whatever_the_inputs(capsys):
     assert status == 0 and err == ""
     status, out, err = call(capsys, "grad", text, "--wrt", "x")
     assert status == 0 and len(err) < 400 and "(inputs: x0, x1, " in err and "... (1,980 more); closest to 'x': " in err
+
+
+def test_a_defect_raising_a_plain_value_error_is_an_internal_error_not_bad_input(capsys, monkeypatch):
+    # main() read any ValueError as bad input (status 2), so a defect (max() of an empty sequence) looked
+    # like the user's mistake; symgraph's own errors are the bad-input ones
+    import symgraph.cli as cli
+
+    def broken(args, out):
+        raise ValueError("max() arg is an empty sequence")
+
+    real = cli.build_parser
+
+    def parser_with_a_broken_grad():
+        parser = real()
+        parser._subparsers._group_actions[0].choices["grad"].set_defaults(run=broken)
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", parser_with_a_broken_grad)
+    status, _, err = call(capsys, "grad", "x*y")
+    assert status == 1 and err.startswith("symgraph: internal error (ValueError: max() arg is an empty sequence)")
+    assert no_traceback(err)
+    monkeypatch.undo()
+    status, _, err = call(capsys, "grad", "x*")  # bad input stays status 2
+    assert status == 2 and "internal" not in err

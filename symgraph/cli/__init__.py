@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command; return the exit status (0 ok, 1 failure, 2 bad input)."""
+    """Run the command; return the exit status (0 ok, 1 failure or internal error, 2 bad input)."""
     out = out or sys.stdout
     try:
         args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
@@ -266,6 +266,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except (SymgraphError, ValueError, OSError) as error:
         if isinstance(error, BrokenPipeError):
             return 0
+        if isinstance(error, ValueError) and not isinstance(error, SymgraphError):  # not bad input: a defect
+            print(f"symgraph: internal error ({type(error).__name__}: {error}); please report it with the "
+                  "command line that caused it", file=sys.stderr)
+            return 1
         print(f"symgraph: {_describe(error)}", file=sys.stderr)
         return 2
     except RecursionError:
