@@ -145,7 +145,8 @@ def needed(refs: Iterable[Any], definition: Callable[[str], tuple | None], known
     return rows
 
 
-def shapes(rows: Iterable[Row], atoms: Container[str] = ()) -> dict[str, tuple[int, int]]:
+def shapes(rows: Iterable[Row], atoms: Container[str] = (), result: dict | None = None,
+           op_of: dict | None = None) -> dict[str, tuple[int, int]]:
     """target -> (operations, depth) of its closed form written as a tree; one pass, never built.
 
     Operation counts stop at :data:`SIZE_CAP` (they can be exponential in the
@@ -153,9 +154,12 @@ def shapes(rows: Iterable[Row], atoms: Container[str] = ()) -> dict[str, tuple[i
     ``(a*b)*c`` is one Mul).  Inputs, constants and the names in ``atoms``
     (kept as symbols) are (0, 0).  The one count behind ``Program.expanded_size``,
     ``Graph.expr``'s depth gate, LaTeX node forms and the cost reports.
+    ``result`` and ``op_of`` (target -> op) carry on from an earlier call whose
+    rows the new ones read (:meth:`Program.expanded_size` counts one result's
+    rows at a time, not a whole program to print one entry).
     """
-    result: dict[str, tuple[int, int]] = {}
-    op_of: dict[str, str] = {}
+    result = {} if result is None else result
+    op_of = {} if op_of is None else op_of
     get, cap, none, nesting = result.get, SIZE_CAP, (0, 0), constants.nesting
     for target, op, args in rows:
         if op == "const" or op == "input" or target in atoms:

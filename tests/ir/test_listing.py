@@ -29,3 +29,18 @@ def test_graph_prints_the_same_listing_as_programs():
     assert str(sg.parse("c = a + b; d = b + 1; e = c * d")).splitlines() == ["c = a + b", "d = b + 1", "e = c * d"]
     assert str(sg.parse("y = -x^2 / 3 + tanh(x)")).splitlines() == [
         "v1 = x ** 2", "v2 = -v1", "v3 = v2 / 3", "v4 = tanh(x)", "y = v3 + v4"]
+
+
+def test_printing_a_few_entries_counts_only_the_rows_they_need():
+    # every row of the program was counted (and a (op, args) tuple made per row) before the first entry
+    # printed: 1 s of a repr at n = 10,000
+    g = sg.grad("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", n=2_000)
+    text = repr(g)
+    assert "'x[0]':" in text and "1,980 more" in text
+    counted, _ = g.program._shape_memo
+    assert 0 < len(counted) < len(g.program.instructions) / 20
+    from symgraph.ir.interpret import shapes
+    whole = shapes(g.program.instructions)  # counted on request, equal to a count over the whole program
+    for label in ("x[0]", "x[1000]", "x[1999]"):
+        ref = g.program.results[label]
+        assert (g.program.expanded_size(label), g.program.expanded_depth(label)) == whole[ref]
