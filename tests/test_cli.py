@@ -683,11 +683,11 @@ def test_hessian_sparse_is_bounded_and_matches_dense(capsys):
     assert [line.split("=")[0].strip() + " " + line.rsplit("=", 1)[1].strip()
             for line in small.splitlines()[1:]] == nonzero
     status, big, _ = call(capsys, "hessian", ROSENBROCK, "--size", "n=1000", "--sparse")
-    from symgraph.cli.commands import HESSIAN_LINES
+    from symgraph.cli.commands import ENTRY_LINES
     lines = big.splitlines()
-    assert status == 0 and len(lines) == 1 + HESSIAN_LINES + 1
+    assert status == 0 and len(lines) == 1 + ENTRY_LINES + 1
     assert "2,998 structural nonzeros, 1,999 on and above" in lines[0]
-    assert lines[-1] == f"# ... and {1999 - HESSIAN_LINES:,} more (--json prints every one)"
+    assert lines[-1] == f"# ... and {1999 - ENTRY_LINES:,} more (--json prints every one)"
     status, out, _ = call(capsys, "hessian", ROSENBROCK, "--size", "n=5", "--sparse", "--json", "--at",
                           "x=[1,1,1,1,1]")
     data = json.loads(out)
@@ -898,3 +898,21 @@ def test_a_defect_raising_a_plain_value_error_is_an_internal_error_not_bad_input
     monkeypatch.undo()
     status, _, err = call(capsys, "grad", "x*")  # bad input stays status 2
     assert status == 2 and "internal" not in err
+
+
+def test_grad_and_jacobian_print_a_bounded_number_of_entries_and_count_the_rest(capsys):
+    # every entry was printed: 10,000 closed forms took 13-18 s; --json still gives every one
+    from symgraph.cli.commands import ENTRY_LINES
+    status, out, _ = call(capsys, "grad", "sum(x[i]^2, i, 0, n-1)", "--size", "n=250", "--at", f"x=[{', '.join(['1'] * 250)}]")
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == ENTRY_LINES + 1
+    assert lines[0].startswith("df/dx[0] = 2*x[0]") and lines[0].endswith("= 2")
+    assert lines[-1] == f"# ... and {250 - ENTRY_LINES:,} more (--json prints every one)"
+    status, out, _ = call(capsys, "grad", "sum(x[i]^2, i, 0, n-1)", "--size", "n=250", "--json")
+    assert status == 0 and len(json.loads(out)["gradient"]) == 250
+    status, out, _ = call(capsys, "grad", "sum(x[i]^2, i, 0, n-1)", "--size", f"n={ENTRY_LINES}")
+    assert status == 0 and len(out.splitlines()) == ENTRY_LINES and "more" not in out  # exactly the bound: all
+    status, out, _ = call(capsys, "jacobian", "sum(x[i], i, 0, n-1)", "sum(x[i]^3, i, 0, n-1)", "--size", "n=60")
+    lines = [line for line in out.splitlines() if not line.startswith("# f")]
+    assert status == 0 and len(lines) == ENTRY_LINES + 1 and lines[-1].startswith(f"# ... and {120 - ENTRY_LINES}")
+    assert lines[60].startswith("df2/dx[0] = 3*x[0]**2")

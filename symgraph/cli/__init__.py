@@ -36,7 +36,7 @@ from .. import __version__
 from ..errors import SymgraphError, UnusedWrtWarning
 from ..export.draw import ENGINES
 from ..hessian import STRATEGIES
-from .commands import (FORMATS, UsageError, cmd_compare, cmd_demo, cmd_explore, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
+from .commands import (ENTRY_LINES, FORMATS, UsageError, cmd_compare, cmd_demo, cmd_explore, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
                        cmd_latex, load_functions, parse_point, unused_wrt_warning)
 from .examples import EXAMPLES, epilog
 
@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
 
     p = sub.add_parser("grad", formatter_class=raw, help="gradient of a scalar expression",
-                       description="Print df/dx for each x, and their values with --at.",
+                       description=f"Print df/dx for each x, and their values with --at; at most {ENTRY_LINES} lines, "
+                                   "--json gives every entry.",
                        epilog=epilog("grad", "\nWith --json the same as JSON; --latex prints LaTeX fractions."))
     _add_expr(p)
     _add_wrt(p)
@@ -141,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_grad, parser=p)
 
     p = sub.add_parser("jacobian", formatter_class=raw, help="Jacobian of several expressions",
-                       description="Print d fi / d x for every expression fi (f1, f2, ...) and variable x.",
+                       description=f"Print d fi / d x for every expression fi (f1, f2, ...) and variable x; at most "
+                                   f"{ENTRY_LINES} lines, --json gives every entry.",
                        epilog=epilog("jacobian"))
     p.add_argument("exprs", nargs="+", metavar="EXPR",
                    help="expressions ('-' reads standard input, at most once; @FILE a file)")
@@ -159,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hessian", formatter_class=raw, help="Hessian of a scalar expression",
                        description="Print d2f/dxdy for the entries on and above the diagonal (a Hessian is "
                                    "symmetric), or with --sparse its structural nonzeros; at most "
-                                   "50 lines, --json gives every entry.",
+                                   f"{ENTRY_LINES} lines, --json gives every entry.",
                        epilog=epilog("hessian", "\nWith --sparse only the structural nonzeros are derived "
                                                 "(Rosenbrock: symgraph hessian \"sum(100*(x[i+1] - x[i]^2)^2 "
                                                 "+ (1 - x[i])^2, i, 0, n-2)\" --size n=1000 --sparse)."))
