@@ -916,3 +916,15 @@ def test_grad_and_jacobian_print_a_bounded_number_of_entries_and_count_the_rest(
     lines = [line for line in out.splitlines() if not line.startswith("# f")]
     assert status == 0 and len(lines) == ENTRY_LINES + 1 and lines[-1].startswith(f"# ... and {120 - ENTRY_LINES}")
     assert lines[60].startswith("df2/dx[0] = 3*x[0]**2")
+
+
+def test_too_many_paths_advises_command_line_options_not_python_keywords(capsys):
+    # the library's advice "use mode='reverse' ..., or raise limit=" reached the shell, which has no limit=
+    import symgraph as sg
+    text = "; ".join(["a1 = sin(x) + cos(x)"] + [f"a{i} = sin(a{i - 1}) + cos(a{i - 1})" for i in range(2, 20)])
+    status, _, err = call(capsys, "grad", text, "--mode", "paths")
+    assert status == 2 and "524,288 input-output paths, more than the limit of 10,000" in err
+    assert err.strip().endswith("use --mode reverse or --mode forward (they merge paths)")
+    assert "limit=" not in err and "mode='" not in err
+    with pytest.raises(sg.PathLimitError, match="raise limit="):  # the library keeps its own advice
+        sg.grad(text, mode="paths")

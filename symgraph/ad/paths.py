@@ -76,13 +76,15 @@ def path_limit_error(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str],
     paths or ``EDGES_PER_PATH * limit`` edges along them (else None); ``advice`` ends its message."""
     count, edges = path_totals(adj, outputs, wrt)
     if count > limit:
-        return count, PathLimitError(f"the graph has {count_text(count)} input-output paths, more than the limit "
-                                     f"of {limit:,}; {advice}")
-    if edges > EDGES_PER_PATH * limit:
-        return count, PathLimitError(
-            f"the graph's {count_text(count)} input-output paths have {count_text(edges)} edges along them, more "
-            f"than {EDGES_PER_PATH} per path of the limit of {limit:,} ({EDGES_PER_PATH * limit:,}); {advice}")
-    return count, None
+        problem = f"the graph has {count_text(count)} input-output paths, more than the limit of {limit:,}"
+    elif edges > EDGES_PER_PATH * limit:
+        problem = (f"the graph's {count_text(count)} input-output paths have {count_text(edges)} edges along them, "
+                   f"more than {EDGES_PER_PATH} per path of the limit of {limit:,} ({EDGES_PER_PATH * limit:,})")
+    else:
+        return count, None
+    error = PathLimitError(f"{problem}; {advice}")
+    error.problem = problem  # without the advice, which names Python keywords: the command line gives its own
+    return count, error
 
 
 def count_all_paths(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> int:
