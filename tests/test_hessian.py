@@ -225,3 +225,12 @@ def test_every_second_derivative_call_refuses_intermediate_names_and_several_out
         with pytest.raises(sg.GraphError, match=rf"^{who}\(\) takes a function with one output; this one has 2"):
             call(["x*y", "x"])
     assert dict(sg.hvp(program, ["a", "b"], [1, 0])) == {"a": 0, "b": 1}
+
+
+def test_sweep_counts_agree_across_strategies_when_a_wrt_name_is_unused():
+    # a gradient entry for an absent name is the constant 0: reverse sweeps over it were counted (a sweep of
+    # nothing), forward sweeps from the absent name were not, so the two orders disagreed
+    report = sg.compare("x^2*y", wrt=["x", "y", "z"], order=2, allow_unused=True)
+    assert report["forward-over-reverse"].sweeps == report["reverse-over-reverse"].sweeps == 1 + 2
+    assert report["reverse-over-forward"].sweeps == report["forward-over-forward"].sweeps == 2 + 2
+    assert sg.compare(["x*y", "3"])["reverse"].sweeps == 1  # a constant output needs no sweep

@@ -120,6 +120,8 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     outputs = list(dict.fromkeys(outputs))
     wanted = set(wrt)
     for y in outputs:
+        if lin.graph.op_of.get(y) == "const":
+            continue  # a constant output (a gradient's entry for an absent name): no sweep, its derivatives are 0
         lin.counts.sweeps += 1
         if lin.trace is not None:
             lin.trace.sweep(y)
