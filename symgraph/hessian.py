@@ -316,14 +316,16 @@ def _second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: 
     One output, and wrt names that are inputs: the gradient's program is
     differentiated again by its inputs, where an intermediate name (``c`` of
     ``c = a + b``) is a node, not an input, so its second derivatives would
-    silently come out 0.
+    silently come out 0.  A name for an input (``c = x``) is that input, as
+    for :func:`symgraph.grad`.
     """
     graph = as_graph(f, **sizes)
     if len(graph.outputs) != 1:
         raise GraphError(f"{who}() takes a function with one output; this one has {len(graph.outputs)}")
     names = wrt_names(graph, wrt, allow_unused, stacklevel=4)
     inputs = set(graph.input_labels) | set(graph.inputs)
-    intermediate = [n for n in names if n in graph.addresses and n not in inputs]
+    op_of, addresses = graph.op_of, graph.addresses
+    intermediate = [n for n in names if n in addresses and n not in inputs and op_of.get(addresses[n]) != "input"]
     if intermediate:
         raise GraphError(f"{who}() differentiates by inputs; {', '.join(intermediate)} "
                          f"{'is' if len(intermediate) == 1 else 'are'} intermediate")

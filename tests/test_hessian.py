@@ -227,6 +227,20 @@ def test_every_second_derivative_call_refuses_intermediate_names_and_several_out
     assert dict(sg.hvp(program, ["a", "b"], [1, 0])) == {"a": 0, "b": 1}
 
 
+def test_a_name_for_an_input_is_that_input_for_every_second_derivative_call():
+    """``c = x`` names the input x itself: grad and jacobian took it, the second-order calls called it intermediate."""
+    program = "c = x; c^3 + x*y"
+    assert sg.grad(program, ["c", "y"])["c"] == 3 * sympy.Symbol("x") ** 2 + sympy.Symbol("y")
+    x = sympy.Symbol("x")
+    assert sg.hessian(program, wrt=["c", "y"]) == sympy.Matrix([[6 * x, 1], [1, 0]])
+    assert sg.hessian(program, wrt=["c", "y"], sparse=True).lambdify()(x=2.0, y=3.0).toarray().tolist() == [
+        [12.0, 1.0], [1.0, 0.0]]
+    assert dict(sg.hvp(program, ["c", "y"], [1, 0])) == {"c": 6 * x, "y": 1}
+    np.testing.assert_array_equal(sg.hessp(program, ["c", "y"])(np.array([2.0, 3.0]), np.array([0.0, 1.0])),
+                                  [1.0, 0.0])
+    assert sg.hessian_sparsity(program, wrt=["c", "y"]).toarray().tolist() == [[True, True], [True, False]]
+
+
 def test_sweep_counts_agree_across_strategies_when_a_wrt_name_is_unused():
     # a gradient entry for an absent name is the constant 0: reverse sweeps over it were counted (a sweep of
     # nothing), forward sweeps from the absent name were not, so the two orders disagreed
