@@ -96,12 +96,13 @@ def _node_refs(graph: Graph, seed_refs: Sequence) -> list:
 
 
 def _linearised(graph: Graph, seed_refs: Sequence) -> tuple[Linearised, list[str]]:
-    """A Linearised graph whose temporaries cannot clash with seed names, and the extra input names."""
+    """A Linearised graph whose node names and temporaries cannot clash with seed names, and the extra
+    input names (a seed ``v1`` moves the graph's own ``v1`` aside: :meth:`Graph.renamed_apart`)."""
     extra = list(dict.fromkeys(s for s in seed_refs if isinstance(s, str) and s not in graph.user_names))
+    graph = graph.renamed_apart(extra)
     clash = [s for s in extra if s in graph.op_of]
-    if clash:
-        raise GraphError(f"seed name {clash[0]!r} is a name the graph generated for an unnamed node; "
-                         "choose another name for the seed")
+    if clash:  # only an input's node can be left: an indexed input's element x[0] is node x_0
+        raise GraphError(f"seed name {clash[0]!r} is the node of an input element; choose another name for the seed")
     prefix = "t"
     while any(re.fullmatch(rf"{prefix}\d+", s) for s in extra):
         prefix += "_"
@@ -120,7 +121,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: 
     refs = _seeds(seeds, seeded(graph, names), what)
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
-    return graph, names, lin, extra, _node_refs(graph, refs)
+    return lin.graph, names, lin, extra, _node_refs(lin.graph, refs)
 
 
 def _summed(lin: Linearised, pairs: Any) -> dict:

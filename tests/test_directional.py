@@ -44,6 +44,28 @@ def test_seed_names_that_look_like_temporaries_do_not_clash():
         float(ref.subs({x: 0.5, y: 0.25, t1: 2, t2: 3})), rel=1e-12)
 
 
+
+def test_seed_names_that_the_graph_generated_for_its_own_nodes_do_not_clash():
+    """Seeds v1, v2 (a vector v's components) were refused: the graph had named an unnamed node v1 itself."""
+    text = "x^2*y + sin(x*y)"  # unnamed nodes: v1, v2, ... in the graph
+    assert "v1" in sg.parse(text).op_of
+    v1, v2 = sympy.symbols("v1 v2")
+    f = x**2 * y + sympy.sin(x * y)
+    point = {"x": 0.5, "y": 1.5, "v1": 2.0, "v2": -3.0}
+    numbers = {sympy.Symbol(k): value for k, value in point.items()}
+    tangent = sg.jvp(text, ["x", "y"], ["v1", "v2"])
+    assert tangent.program.inputs == ("x", "y", "v1", "v2")
+    assert sympy.simplify(tangent["f"] - (v1 * f.diff(x) + v2 * f.diff(y))) == 0
+    assert tangent.at(**point)["f"] == pytest.approx(float((v1 * f.diff(x) + v2 * f.diff(y)).subs(numbers)))
+    hessian = sympy.hessian(f, (x, y))
+    product = sg.hvp(text, ["x", "y"], ["v1", "v2"])
+    for name, row in zip(["x", "y"], hessian * sympy.Matrix([v1, v2])):
+        assert sympy.simplify(product[name] - row) == 0
+        assert product.lambdify()(**point)[["x", "y"].index(name)] == pytest.approx(float(row.subs(numbers)))
+    assert sympy.simplify(sg.vjp([text, "x*y"], ["x", "y"], ["v1", "v2"])["x"] - (v1 * f.diff(x) + v2 * y)) == 0
+    with pytest.raises(sg.GraphError, match="'x_0' is the node of an input element"):
+        sg.jvp("sum(x[i]^2, i, 0, 2)", ["x"], ["x_0", 1, 1])
+
 def test_vjp_is_one_reverse_sweep_for_every_wrt():
     d = sg.vjp(FS, ["x", "y"], [1, "u", 3])
     assert d.mode == "reverse" and d.cost.sweeps == 1

@@ -42,7 +42,7 @@ import sympy
 from .. import constants
 from ..binding import as_array, check_values, index_axes_error
 from ..errors import ExpressionTooLargeError, GraphError, shown_names
-from ..names import output_labels
+from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
 from .listing import assignment
@@ -130,6 +130,32 @@ class Graph:
                  indexed: Mapping[str, IndexedInput] | None = None) -> "Graph":
         """The constructor, by the name that says what it takes (a graph's light form)."""
         return cls(op_of, operands, inputs, outputs, addresses, symbols, groups, indexed)
+
+    def renamed_apart(self, names: Iterable[str]) -> "Graph":
+        """This graph, or a copy whose generated node names (``v1``, ...) are none of ``names``.
+
+        A caller that brings names of its own into one program with the graph's
+        nodes (the seed names of a directional derivative) moves the graph's
+        invented names out of their way: the user's names are kept, so user
+        names and generated names never meet.  Inputs and the names the text
+        assigned keep their spelling.
+        """
+        wanted = set(names)
+        clash = {n for n in wanted if n in self._ops and n not in self.user_names and self._ops[n] != "input"}
+        if not clash:
+            return self
+        namer = Namer(self._ops, self.user_names, wanted)
+        new = {old: namer.fresh(old) for old in self._ops if old in clash}
+
+        def renamed(args: tuple) -> tuple:
+            return tuple(new.get(a, a) if a.__class__ is str else a for a in args)
+
+        return Graph(
+            {new.get(v, v): op for v, op in self._ops.items()},
+            {new.get(v, v): renamed(args) for v, args in self._operands.items()},
+            self.inputs, renamed(self.outputs),
+            {name: new.get(node, node) if node is not None else None for name, node in self.addresses.items()},
+            self._symbols, [Group(g.name, renamed(g.nodes)) for g in self.groups], self.indexed)
 
     @property
     def nx(self) -> nx.DiGraph:
