@@ -207,6 +207,12 @@ def _comparison(name, symbol, sym, num, commutative=False):
               precedence=4, condition=True)
 
 
+def _one_minus_square(B, x):
+    """1 - x^2 as (1 - x)*(1 + x): near |x| = 1, 1 - x*x cancels the digits x*x rounded away
+    (relative error 1e-9 at x = 0.99999999), while 1 - x is exact there and 1 + x is one rounding."""
+    return B.op("mul", B.op("sub", 1, x), B.op("add", 1, x))
+
+
 def _unary(name, sym, num, code, partial, in_grammar=True):
     return Op(name, 1, sym, num, code, (partial,), in_grammar=in_grammar)
 
@@ -231,15 +237,15 @@ _ROWS = [
     _unary("tan", sympy.tan, np.tan, "xp.tan({0})",
            lambda B, out, x: B.op("add", 1, B.op("pow", out, 2))),
     _unary("asin", sympy.asin, np.arcsin, "xp.arcsin({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("sub", 1, B.op("pow", x, 2))))),
+           lambda B, out, x: B.op("div", 1, B.op("sqrt", _one_minus_square(B, x)))),
     _unary("acos", sympy.acos, np.arccos, "xp.arccos({0})",
-           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", B.op("sub", 1, B.op("pow", x, 2)))))),
+           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", _one_minus_square(B, x))))),
     _unary("atan", sympy.atan, np.arctan, "xp.arctan({0})",
            lambda B, out, x: B.op("div", 1, B.op("add", 1, B.op("pow", x, 2)))),
     _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
     _unary("cosh", sympy.cosh, np.cosh, "xp.cosh({0})", lambda B, out, x: B.op("sinh", x)),
     _unary("tanh", sympy.tanh, np.tanh, "xp.tanh({0})",
-           lambda B, out, x: B.op("sub", 1, B.op("pow", out, 2))),
+           lambda B, out, x: B.op("div", 1, B.op("pow", B.op("cosh", x), 2))),
     _unary("exp", sympy.exp, np.exp, "xp.exp({0})", lambda B, out, x: out),
     _unary("log", sympy.log, np.log, "xp.log({0})", lambda B, out, x: B.op("div", 1, x)),
     _unary("sqrt", sympy.sqrt, np.sqrt, "xp.sqrt({0})",
@@ -252,11 +258,11 @@ _ROWS = [
     _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
            "xp.logaddexp(0, {0})", lambda B, out, x: B.op("sigmoid", x)),
     _unary("asinh", sympy.asinh, np.arcsinh, "xp.arcsinh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("add", B.op("pow", x, 2), 1)))),
+           lambda B, out, x: B.op("div", 1, B.op("hypot", x, 1))),
     _unary("acosh", sympy.acosh, np.arccosh, "xp.arccosh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("sub", B.op("pow", x, 2), 1)))),
+           lambda B, out, x: B.op("div", 1, B.op("mul", B.op("sqrt", B.op("sub", x, 1)), B.op("sqrt", B.op("add", x, 1))))),
     _unary("atanh", sympy.atanh, np.arctanh, "xp.arctanh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sub", 1, B.op("pow", x, 2)))),
+           lambda B, out, x: B.op("div", 1, _one_minus_square(B, x))),
     _unary("log1p", cfunctions.log1p, np.log1p, "xp.log1p({0})", lambda B, out, x: B.op("div", 1, B.op("add", x, 1))),
     _unary("expm1", cfunctions.expm1, np.expm1, "xp.expm1({0})", lambda B, out, x: B.op("exp", x)),
     _unary("log2", cfunctions.log2, np.log2, "xp.log2({0})",
@@ -277,8 +283,8 @@ _ROWS = [
     Op("hypot", 2, cfunctions.hypot, np.hypot, "xp.hypot({0}, {1})",
        (lambda B, out, x, y: B.op("div", x, out), lambda B, out, x, y: B.op("div", y, out))),
     Op("atan2", 2, sympy.atan2, np.arctan2, "xp.arctan2({0}, {1})",  # atan2(y, x), the angle of (x, y)
-       (lambda B, out, y, x: B.op("div", x, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2))),
-        lambda B, out, y, x: B.op("neg", B.op("div", y, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2)))))),
+       (lambda B, out, y, x: B.op("div", B.op("div", x, B.op("hypot", x, y)), B.op("hypot", x, y)),
+        lambda B, out, y, x: B.op("neg", B.op("div", B.op("div", y, B.op("hypot", x, y)), B.op("hypot", x, y))))),
     # ties split the adjoint evenly, as JAX: d max(x, y)/dx = 1, 1/2, 0 for x >, ==, < y, and
     # max(a, b, c) is one node whose tied operands share the adjoint: 1/3 each at a = b = c
     Op("max", 2, sympy.Max, _np_fold(np.maximum), "xp.maximum({0}, {1})",
