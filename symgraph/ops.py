@@ -9,8 +9,17 @@ expression for the edge labels and an instruction in a straight-line
 primitive rules apart from the interpreters that walk programs.
 
 Partials receive the builder, the op's own result ``out`` and its operands, and
-may use ``out`` (sigmoid' = s*(1-s), tanh' = 1-t**2, exp' = out) so derivative
+may use ``out`` (sigmoid' = s*(1-s), tan' = 1 + t**2, exp' = out) so derivative
 programs reuse values the function already computed.
+
+Each partial is the textbook form where that form is exact in float64, and
+otherwise the closest form that neither cancels nor overflows where the
+derivative is a normal number (checked against mpmath in
+``tests/test_numerical_edges.py``): 1 - x^2 is (1 - x)*(1 + x) (asin', acos',
+atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
+1/hypot(x, 1) and atan2's partials x/hypot(x, y)^2 (computed as two divisions,
+so neither the square overflows at 1e155 nor underflows at 1e-155), and tanh'
+is 1/cosh(x)^2, not 1 - t**2, which is 0 once tanh(x) rounds to 1 (|x| > 19).
 
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
