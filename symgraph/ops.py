@@ -9,7 +9,7 @@ expression for the edge labels and an instruction in a straight-line
 primitive rules apart from the interpreters that walk programs.
 
 Partials receive the builder, the op's own result ``out`` and its operands, and
-may use ``out`` (sigmoid' = s*(1-s), tan' = 1 + t**2, exp' = out) so derivative
+may use ``out`` (sigmoid' = s*(1-s), tanh' = 1-t**2, exp' = out) so derivative
 programs reuse values the function already computed.
 
 Each partial is the textbook form where that form is exact in float64, and
@@ -18,8 +18,15 @@ derivative is a normal number (checked against mpmath in
 ``tests/test_numerical_edges.py``): 1 - x^2 is (1 - x)*(1 + x) (asin', acos',
 atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
 1/hypot(x, 1) and atan2's partials x/hypot(x, y)^2 (computed as two divisions,
-so neither the square overflows at 1e155 nor underflows at 1e-155), and tanh'
-is 1/cosh(x)^2, not 1 - t**2, which is 0 once tanh(x) rounds to 1 (|x| > 19).
+so neither the square overflows at 1e155 nor underflows at 1e-155).
+
+Kept knowingly: tanh' = 1 - t**2 and sigmoid' = s*(1 - s) lose relative
+accuracy in the saturated tail (1e-8 at tanh'(10), 4e-8 at sigmoid'(20); 0
+once t or s rounds to 1, |x| > 19 and x > 37), where the derivative is below
+1e-8 and the absolute error below 1e-16.  Their stable forms, 1/cosh(x)^2 and
+s*sigmoid(-x), cost a second transcendental call per node and two more
+multiplications per tanh node in a forward-over-reverse Hessian, for digits of
+numbers that small; JAX and PyTorch use the same forms.
 
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
@@ -254,7 +261,7 @@ _ROWS = [
     _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
     _unary("cosh", sympy.cosh, np.cosh, "xp.cosh({0})", lambda B, out, x: B.op("sinh", x)),
     _unary("tanh", sympy.tanh, np.tanh, "xp.tanh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("pow", B.op("cosh", x), 2))),
+           lambda B, out, x: B.op("sub", 1, B.op("pow", out, 2))),
     _unary("exp", sympy.exp, np.exp, "xp.exp({0})", lambda B, out, x: out),
     _unary("log", sympy.log, np.log, "xp.log({0})", lambda B, out, x: B.op("div", 1, x)),
     _unary("sqrt", sympy.sqrt, np.sqrt, "xp.sqrt({0})",

@@ -262,8 +262,6 @@ INVERSES = [
     ("acosh(x)", "acosh(x)", {"x": np.array([1 + 2.0 ** -52, 1 + 1e-12, 1.00000001, 1.5, 1e8, 1e154, 1e155, 1e200,
                                              1e300, 1.7e308])}),
     ("asinh(x)", "asinh(x)", {"x": np.concatenate([EXTREME, -EXTREME])}),
-    # tanh(x) rounds to 1 for |x| > 19, so 1 - tanh(x)^2 was 0 (and off by 1e-8 at x = 10)
-    ("tanh(x)", "tanh(x)", {"x": np.array([0.0, 1e-8, 0.5, -10.0, 10.0, 19.5, -20.0, 30.0, 100.0, -354.0])}),
     # both partials at every pair of magnitudes: their squares overflow (1e200) and underflow (1e-200)
     ("atan2(y, x)", "atan2(y, x)", dict(zip("yx", map(np.array, zip(*[
         (a, b) for a in (1e-300, -1e-200, 3e-160, 1.0, -1e154, 1e200, 1e300) for b in (-1e-300, 1e-200, 1.0, 1e155, -1e300)]))))),
