@@ -216,6 +216,9 @@ EDGES = [
     ("x^x", {"x": 1.0}, [1.0]),
     ("x^x", {"x": 0.5}, [0.21697770945227393]),         # sqrt(1/2) * (1 + log(1/2))
     ("abs(x) + relu(x) + sign(x)", {"x": 0.0}, [0.0]),
+    ("acosh(x)", {"x": -2.0}, [NAN]),                  # acosh is nan below 1, so is its derivative (was 1/sqrt(3))
+    ("asin(x)", {"x": 1.0}, [INF]),                    # the poles stay +inf from both sides
+    ("atanh(x)", {"x": -1.0}, [INF]),
     ("atan2(y, x)", {"y": 0.0, "x": -1.0}, [-1.0, 0.0]),
     ("atan2(y, x)", {"y": 2.0, "x": 0.0}, [0.0, -0.5]),
     ("where(x > 0, x^2, -x)", {"x": 0.0}, [-1.0]),     # the switch point takes the else branch
