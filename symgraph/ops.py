@@ -12,6 +12,22 @@ Partials receive the builder, the op's own result ``out`` and its operands, and
 may use ``out`` (sigmoid' = s*(1-s), tanh' = 1-t**2, exp' = out) so derivative
 programs reuse values the function already computed.
 
+Each partial is the textbook form where that form is exact in float64, and
+otherwise the closest form that neither cancels nor overflows where the
+derivative is a normal number (checked against mpmath in
+``tests/test_numerical_edges.py``): 1 - x^2 is (1 - x)*(1 + x) (asin', acos',
+atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
+1/hypot(x, 1) and atan2's partials x/hypot(x, y)^2 (computed as two divisions,
+so neither the square overflows at 1e155 nor underflows at 1e-155).
+
+Kept knowingly: tanh' = 1 - t**2 and sigmoid' = s*(1 - s) lose relative
+accuracy in the saturated tail (1e-8 at tanh'(10), 4e-8 at sigmoid'(20); 0
+once t or s rounds to 1, |x| > 19 and x > 37), where the derivative is below
+1e-8 and the absolute error below 1e-16.  Their stable forms, 1/cosh(x)^2 and
+s*sigmoid(-x), cost a second transcendental call per node and two more
+multiplications per tanh node in a forward-over-reverse Hessian, for digits of
+numbers that small; JAX and PyTorch use the same forms.
+
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
 log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
@@ -207,6 +223,12 @@ def _comparison(name, symbol, sym, num, commutative=False):
               precedence=4, condition=True)
 
 
+def _one_minus_square(B, x):
+    """1 - x^2 as (1 - x)*(1 + x): near |x| = 1, 1 - x*x cancels the digits x*x rounded away
+    (relative error 1e-9 at x = 0.99999999), while 1 - x is exact there and 1 + x is one rounding."""
+    return B.op("mul", B.op("sub", 1, x), B.op("add", 1, x))
+
+
 def _unary(name, sym, num, code, partial, in_grammar=True):
     return Op(name, 1, sym, num, code, (partial,), in_grammar=in_grammar)
 
@@ -231,9 +253,9 @@ _ROWS = [
     _unary("tan", sympy.tan, np.tan, "xp.tan({0})",
            lambda B, out, x: B.op("add", 1, B.op("pow", out, 2))),
     _unary("asin", sympy.asin, np.arcsin, "xp.arcsin({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("sub", 1, B.op("pow", x, 2))))),
+           lambda B, out, x: B.op("div", 1, B.op("sqrt", _one_minus_square(B, x)))),
     _unary("acos", sympy.acos, np.arccos, "xp.arccos({0})",
-           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", B.op("sub", 1, B.op("pow", x, 2)))))),
+           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", _one_minus_square(B, x))))),
     _unary("atan", sympy.atan, np.arctan, "xp.arctan({0})",
            lambda B, out, x: B.op("div", 1, B.op("add", 1, B.op("pow", x, 2)))),
     _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
@@ -252,11 +274,11 @@ _ROWS = [
     _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
            "xp.logaddexp(0, {0})", lambda B, out, x: B.op("sigmoid", x)),
     _unary("asinh", sympy.asinh, np.arcsinh, "xp.arcsinh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("add", B.op("pow", x, 2), 1)))),
+           lambda B, out, x: B.op("div", 1, B.op("hypot", x, 1))),
     _unary("acosh", sympy.acosh, np.arccosh, "xp.arccosh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("sub", B.op("pow", x, 2), 1)))),
+           lambda B, out, x: B.op("div", 1, B.op("mul", B.op("sqrt", B.op("sub", x, 1)), B.op("sqrt", B.op("add", x, 1))))),
     _unary("atanh", sympy.atanh, np.arctanh, "xp.arctanh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sub", 1, B.op("pow", x, 2)))),
+           lambda B, out, x: B.op("div", 1, _one_minus_square(B, x))),
     _unary("log1p", cfunctions.log1p, np.log1p, "xp.log1p({0})", lambda B, out, x: B.op("div", 1, B.op("add", x, 1))),
     _unary("expm1", cfunctions.expm1, np.expm1, "xp.expm1({0})", lambda B, out, x: B.op("exp", x)),
     _unary("log2", cfunctions.log2, np.log2, "xp.log2({0})",
@@ -277,8 +299,8 @@ _ROWS = [
     Op("hypot", 2, cfunctions.hypot, np.hypot, "xp.hypot({0}, {1})",
        (lambda B, out, x, y: B.op("div", x, out), lambda B, out, x, y: B.op("div", y, out))),
     Op("atan2", 2, sympy.atan2, np.arctan2, "xp.arctan2({0}, {1})",  # atan2(y, x), the angle of (x, y)
-       (lambda B, out, y, x: B.op("div", x, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2))),
-        lambda B, out, y, x: B.op("neg", B.op("div", y, B.op("add", B.op("pow", x, 2), B.op("pow", y, 2)))))),
+       (lambda B, out, y, x: B.op("div", B.op("div", x, B.op("hypot", x, y)), B.op("hypot", x, y)),
+        lambda B, out, y, x: B.op("neg", B.op("div", B.op("div", y, B.op("hypot", x, y)), B.op("hypot", x, y))))),
     # ties split the adjoint evenly, as JAX: d max(x, y)/dx = 1, 1/2, 0 for x >, ==, < y, and
     # max(a, b, c) is one node whose tied operands share the adjoint: 1/3 each at a = b = c
     Op("max", 2, sympy.Max, _np_fold(np.maximum), "xp.maximum({0}, {1})",

@@ -216,6 +216,9 @@ EDGES = [
     ("x^x", {"x": 1.0}, [1.0]),
     ("x^x", {"x": 0.5}, [0.21697770945227393]),         # sqrt(1/2) * (1 + log(1/2))
     ("abs(x) + relu(x) + sign(x)", {"x": 0.0}, [0.0]),
+    ("acosh(x)", {"x": -2.0}, [NAN]),                  # acosh is nan below 1, so is its derivative (was 1/sqrt(3))
+    ("asin(x)", {"x": 1.0}, [INF]),                    # the poles stay +inf from both sides
+    ("atanh(x)", {"x": -1.0}, [INF]),
     ("atan2(y, x)", {"y": 0.0, "x": -1.0}, [-1.0, 0.0]),
     ("atan2(y, x)", {"y": 2.0, "x": 0.0}, [0.0, -0.5]),
     ("where(x > 0, x^2, -x)", {"x": 0.0}, [-1.0]),     # the switch point takes the else branch
@@ -246,3 +249,56 @@ def test_domain_edges_in_every_mode_and_backend(text, point, want):
             for v in np.asarray(values, dtype=float):
                 assert (np.isnan(w) and np.isnan(v)) or v == pytest.approx(w, rel=1e-15, abs=0), \
                     (text, point, key, name, v, w)
+
+
+# --------------------------------------------------------------------------- inverse functions at the edges
+
+TINY = np.finfo(float).tiny  # the smallest normal float64
+#: 1 - x*x loses the digits x*x rounded away as |x| -> 1; the ends of float64 overflow or underflow a square
+NEAR_ONE = np.array([1 - 2.0 ** -53, 1 - 2.0 ** -52, 1 - 1e-12, 0.99999999, 0.9, 0.5, 1e-300, 0.0])
+EXTREME = np.array([0.0, 1e-300, 1e-8, 1.0, 1e8, 1e154, 1e155, 1e200, 1e300, 1.7e308])
+#: (text, sympy form of the function, its variables, the points)
+INVERSES = [
+    ("asin(x)", "asin(x)", {"x": np.concatenate([NEAR_ONE, -NEAR_ONE])}),
+    ("acos(x)", "acos(x)", {"x": np.concatenate([NEAR_ONE, -NEAR_ONE])}),
+    ("atanh(x)", "atanh(x)", {"x": np.concatenate([NEAR_ONE, -NEAR_ONE])}),
+    ("acosh(x)", "acosh(x)", {"x": np.array([1 + 2.0 ** -52, 1 + 1e-12, 1.00000001, 1.5, 1e8, 1e154, 1e155, 1e200,
+                                             1e300, 1.7e308])}),
+    ("asinh(x)", "asinh(x)", {"x": np.concatenate([EXTREME, -EXTREME])}),
+    # both partials at every pair of magnitudes: their squares overflow (1e200) and underflow (1e-200)
+    ("atan2(y, x)", "atan2(y, x)", dict(zip("yx", map(np.array, zip(*[
+        (a, b) for a in (1e-300, -1e-200, 3e-160, 1.0, -1e154, 1e200, 1e300) for b in (-1e-300, 1e-200, 1.0, 1e155, -1e300)]))))),
+]
+
+
+@pytest.mark.parametrize("text, form, columns", INVERSES, ids=[case[0] for case in INVERSES])
+def test_inverse_functions_keep_their_derivatives_accurate_near_poles_and_at_the_ends_of_float64(text, form, columns):
+    """An inverse function's derivative at |x| -> 1 or at huge and tiny magnitudes is a normal float64, but its
+    textbook form cancels or overflows there: asin'(0.99999999) = 1/sqrt(1 - x^2) was off by 3e-10 (1 - x*x
+    keeps the digits x*x lost), asinh'(1e155) = 1/sqrt(x^2 + 1) was 0 (x^2 = inf), acosh'(1 + 1e-8) off by 3e-9
+    and acosh'(1e155) 0, the partials of atan2 at (1e200, 1e200) 0 and at (1e-200, 1e-200) inf.  Every mode,
+    every backend and the printed sympy form (by mpmath) agree with mpmath's exact derivative to 1e-12."""
+    names = list(columns)
+    symbols = [sympy.Symbol(n, real=True) for n in names]
+    exact = sympy.sympify(form, locals=dict(zip(names, symbols)))
+    wants = [mp_values(sympy.diff(exact, s), symbols, [columns[n] for n in names]) for s in symbols]
+    for want in wants:  # every derivative is finite, and most are normal numbers: 0 or inf there is no rounding
+        assert np.isfinite(want).all() and np.mean(np.abs(want) >= TINY) > 0.5, (text, want)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        printed = sg.grad(text, wrt=names)
+    plain = [sympy.Symbol(n) for n in names]
+    for name, want in zip(names, wants):
+        assert_accurate(mp_values(printed[name], plain, [columns[n] for n in names]), want, (text, "sympy", name))
+    for key, got in every_way(text, names, columns).items():
+        for name, values, want in zip(names, got, wants):
+            assert_accurate(values, want, (text, key, name))
+
+
+def assert_accurate(got: np.ndarray, want: np.ndarray, context, rel: float = 1e-12) -> None:
+    """``got`` within ``rel`` of a normal ``want``, with no absolute slack (0 for 1e-300 fails), and within the
+    smallest normal number of a ``want`` that underflows (subnormal or 0); ``want`` may be longer (single points)."""
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)[:len(got)]
+    normal = np.abs(want) >= TINY
+    ok = np.abs(got - want) <= np.where(normal, rel * np.abs(want), TINY)
+    assert ok.all(), (context, got[~ok], want[~ok])
