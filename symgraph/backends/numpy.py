@@ -79,7 +79,7 @@ from ..ir.interpret import branch_only
 from ..names import Namer
 from ..progress import STEP, Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
-from .runtime import fit, fit_point, prepare, prepare_point, user_result, with_point_path
+from .runtime import fit, fit_point, prepare, prepare_point, user_call, with_point_path
 
 
 def _is_power_of_two(c: Any) -> bool:
@@ -107,9 +107,9 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
     its first operand written by ``constant`` (a 0-d array of the working
     dtype in NumPy code, a float64 in the numba kernel).  ``resolve`` maps an
     operand to what it stands for (None: every operand stands for itself).
-    ``check`` names the function a registered function's result goes through
-    (:func:`symgraph.ops.user_result`; None: not checked, as numba checks the
-    compiled callable's type once).
+    ``check`` names the function a registered function is called through
+    (:func:`symgraph.ops.user_call`, which names its errors and checks its
+    result; None: called directly, as numba checks the compiled callable's type once).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -201,8 +201,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
                     text = template.format(text, more)
             else:
                 text = template.format(*texts)
-            if check is not None and op in ops.USER:
-                text = f"{check}({op!r}, {text}{''.join(', ' + n for n in names)})"
+            if check is not None and op in ops.USER:  # called through the check: check('f', user.f, x)
+                text = f"{check}({op!r}, {user}.{op}, {', '.join(texts)})"
             emit((target, text, names))
         elif uses.get(target, 0) == 1 and target not in keep:
             pending[target] = result
@@ -267,7 +267,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
 
     ns, shape, dtype, special, user = fresh("xp"), fresh("_shape"), fresh("_dtype"), fresh("special"), fresh("user")
     default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
-    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "user_result")}
+    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "user_call")}
     registered = used_functions(instructions)
 
     def lit(value: Any) -> str:
@@ -284,7 +284,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
     emitted = assignments(instructions, resolve if alias else None, result_refs, lit, ns,
                           lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special, user,
-                          helpers["user_result"] if registered else None)
+                          helpers["user_call"] if registered else None)
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(emitted):
         for name_ in used:
@@ -322,8 +322,8 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     source = "\n".join(lines) + "\n"
 
     globals_ = {default_ns: xp, names_const: inputs, inf_name: math.inf, nan_name: math.nan,
-                helpers["prepare"]: prepare, helpers["fit"]: fit, helpers["user_result"]: user_result}
-    imported = ("prepare", "fit", "user_result") if registered else ("prepare", "fit")
+                helpers["prepare"]: prepare, helpers["fit"]: fit, helpers["user_call"]: user_call}
+    imported = ("prepare", "fit", "user_call") if registered else ("prepare", "fit")
     header_lines = [
         "from math import " + ", ".join(_import_as(k, v) for k, v in (("inf", inf_name), ("nan", nan_name))),
         "from symgraph.backends.runtime import " + ", ".join(_import_as(k, helpers[k]) for k in imported),

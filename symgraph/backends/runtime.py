@@ -3,8 +3,8 @@
 * **The helpers generated NumPy code calls**: :func:`prepare` converts a
   call's inputs (array namespace, working dtype, broadcast shape) and
   :func:`fit` turns the values computed into fresh result arrays;
-  :func:`user_result` (from :mod:`symgraph.ops`, which the interpreter
-  shares) checks what a registered function returned.  Saved
+  :func:`user_call` (from :mod:`symgraph.ops`, which the interpreter
+  shares) calls a registered function, naming its errors and checking what it returned.  Saved
   standalone source imports them from here (and older saved modules from
   :mod:`symgraph.codegen`, which re-exports them).
 * **One dtype rule**, :func:`working_dtype`, for every backend.
@@ -47,8 +47,8 @@ import numpy as np
 
 from ..binding import Binder, as_array, index_axes_error, real_value
 from ..binding import broadcast_shape as check_broadcast
-from ..errors import FunctionDefinitionError, GraphError
-from ..ops import user_result  # noqa: F401 - generated NumPy code imports it from here
+from ..errors import FunctionDefinitionError, GraphError, UserFunctionError
+from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
@@ -190,7 +190,7 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
                 return fast(*args)
         except FunctionDefinitionError:  # a registered function's wrong result: said of the point called
             raise
-        except (ArithmeticError, TypeError, ValueError):
+        except (ArithmeticError, TypeError, ValueError, UserFunctionError):  # a callable may take arrays only
             return exact(*args)
     return kernel
 
