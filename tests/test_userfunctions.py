@@ -624,3 +624,37 @@ def test_standalone_source_names_the_callables_errors(define, tmp_path, monkeypa
     with pytest.raises(sg.UserFunctionError, match=r"'picky' raised ValueError .*: never"):
         namespace["f"](BATCH)
     sys.modules.pop("ufmod_picky", None)
+
+
+# --------------------------------------------------------------------------- Dask inputs
+
+SEEN = []
+
+
+def np_recorded(x):
+    """softsign that records what it was called on."""
+    SEEN.append(type(x))
+    return x / (1 + np.abs(x))
+
+
+def test_on_dask_inputs_the_callable_gets_numpy_blocks_at_compute(define):
+    """numpy= computes on NumPy arrays; on Dask inputs it used to be handed the Dask arrays when the function was
+    called (a callable using np.asarray computed the whole input there and then).  Now each block's task calls it
+    on that block's NumPy arrays, at compute(); its errors are named there, and the lazy result pickles."""
+    import pickle
+    da = pytest.importorskip("dask.array")
+    define("recorded", numpy=np_recorded, derivatives=["1/(1 + abs(x))^2"])
+    define("picky", numpy=np_picky, derivatives=["2"])
+    SEEN.clear()
+    x = np.array([-1.0, 0.5, 2.0, 4.0])
+    f = sg.value_and_grad("recorded(a)*b", wrt=["a", "b"])
+    value, (da_a, da_b) = f(da.from_array(x, chunks=2), 3.0)
+    assert SEEN == []  # nothing computed yet
+    want = f(x, 3.0)
+    again = pickle.loads(pickle.dumps(value))  # the tasks pickle, as dask.distributed sends them
+    np.testing.assert_array_equal(again.compute(scheduler="sync"), want[0])
+    np.testing.assert_array_equal(da_a.compute(scheduler="sync"), want[1][0])
+    assert SEEN and set(SEEN) == {np.ndarray}
+    lazy = sg.lambdify("picky(a)")(da.from_array(np.array([1.0, 10.0]), chunks=1))
+    with pytest.raises(sg.UserFunctionError, match=r"'picky' raised ValueError when called as picky\(10\.0\)"):
+        lazy.compute(scheduler="sync")

@@ -195,6 +195,58 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     return kernel
 
 
+def on_dask_blocks(exact: Callable, results: int) -> Callable:
+    """``exact`` (generated NumPy code: positional inputs, ``results`` flat results), run block by block
+    on Dask inputs.
+
+    Why: called on Dask arrays, generated code would build a lazy graph of
+    ``dask.array`` calls, which run at ``compute()``, outside the
+    ``numpy.errstate`` the code sets for the values a ``where()`` may discard
+    -- so NumPy's warnings for them leaked there -- and would hand a
+    registered function's callable Dask arrays where it is promised NumPy
+    ones.  Instead one Dask task per block runs the same NumPy code on that
+    block's NumPy arrays, so values, warnings and errors are what NumPy
+    inputs give, and the results are lazy Dask arrays (one per result,
+    slices of one stacked array) chunked as the inputs broadcast.  Other
+    inputs take one ``isinstance`` check per input.
+    """
+    code = exact.__code__
+    names = code.co_varnames[:code.co_argcount]
+
+    @functools.wraps(exact)  # inspect and tracebacks still see the generated source
+    def kernel(*args: Any) -> tuple:
+        for a in args:
+            if not isinstance(a, _NUMPY_TYPES) and type(a).__module__.partition(".")[0] == "dask":
+                return _blockwise(_Blocks(kernel), names, results, args)
+        return exact(*args)
+    return kernel
+
+
+def _blockwise(run: Callable, names: Sequence[str], results: int, values: Sequence[Any]) -> tuple:
+    """The lazy results of ``run`` on the blocks of ``values`` (checked and converted as :func:`prepare` does)."""
+    import dask.array as da
+    _, shape, dtype, *arrays = prepare(da, names, *values)
+    index = tuple(f"i{k}" for k in range(len(shape)))
+    pairs = [item for a in arrays for item in (a, index[len(index) - a.ndim:])]
+    stacked = da.blockwise(run, ("r",) + index, *pairs, new_axes={"r": results}, dtype=dtype,
+                           meta=np.empty((0,) * (len(shape) + 1), dtype=dtype))  # meta: no call on empty blocks
+    return tuple(stacked[k] for k in range(results))
+
+
+class _Blocks:
+    """One block's task: the kernel on NumPy blocks, its results stacked.  A class, so that it pickles (as
+    the kernel's recipe) to ``dask.distributed`` workers."""
+
+    def __init__(self, kernel: Callable):
+        self.kernel = kernel
+
+    def __call__(self, *blocks: np.ndarray) -> np.ndarray:
+        return np.stack(self.kernel(*blocks))
+
+    def __reduce__(self) -> tuple:
+        return _Blocks, (portable(self.kernel),)
+
+
 def broadcast_shape(arrays: Sequence[np.ndarray], names: Sequence[str]) -> tuple[int, ...]:
     """The shape the inputs ``arrays`` broadcast to; a GraphError naming each input's shape when they do not."""
     return check_broadcast([(x, a.shape) for x, a in zip(names, arrays)])
