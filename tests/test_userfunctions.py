@@ -658,3 +658,28 @@ def test_on_dask_inputs_the_callable_gets_numpy_blocks_at_compute(define):
     lazy = sg.lambdify("picky(a)")(da.from_array(np.array([1.0, 10.0]), chunks=1))
     with pytest.raises(sg.UserFunctionError, match=r"'picky' raised ValueError when called as picky\(10\.0\)"):
         lazy.compute(scheduler="sync")
+
+
+def test_the_command_line_names_an_error_of_the_callable(define, tmp_path, monkeypatch, capsys):
+    """symgraph grad ... --functions MODULE --at a=10, where the module's callable raises: the command used to
+    call it "internal error ... please report it" with exit status 0; now one line names the function and the
+    call, with status 2, as for any other bad input."""
+    from symgraph.cli import main
+    (tmp_path / "cli_picky.py").write_text(textwrap.dedent('''
+        import symgraph as sg
+
+        def np_picky(x):
+            if x > 5:
+                raise ValueError("picky() takes values up to 5")
+            return 2 * x
+
+        picky = sg.function("picky", numpy=np_picky, derivatives=["2"])
+    '''))
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(["grad", "picky(a)*a", "--functions", "cli_picky", "--at", "a=10"])
+    finally:
+        sys.modules.pop("cli_picky", None)
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert "registered function 'picky' raised ValueError when called as picky(10.0): picky() takes values up to 5" in err
