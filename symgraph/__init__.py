@@ -36,7 +36,8 @@ from .cost import CostReport
 from .derive import Gradient, grad, jacobian
 from .directional import Directional, jvp, vjp
 from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphError, ParseError, PathLimitError,
-                     RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning)
+                     RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
+                     UserFunctionError)
 from .export.draw import draw
 from .export.explore import Explorer, explore
 from .export.latex import to_latex
@@ -52,7 +53,8 @@ from .userfunctions import UserFunction, function
 __all__ = [
     "CostReport", "Directional", "Explorer", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
     "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
-    "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "annotate_edges", "compare",
+    "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "UserFunctionError",
+    "annotate_edges", "compare",
     "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",
     "lambdify", "parse", "paths", "residuals", "to_dot", "to_latex", "to_mermaid", "value_and_grad", "vjp",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op, user_result
+from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op, user_call
 
 _Integer, _Float = sympy.Integer, sympy.Float
 
@@ -245,9 +245,7 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
         return folded
     with np.errstate(all="ignore"):
         values = tuple(map(constant_value, args))
-        number = OPS[name].numeric(*values)
-    if name in USER:
-        number = user_result(name, number, *values)
+        number = user_call(name, OPS[name].numeric, *values) if name in USER else OPS[name].numeric(*values)
     if name in CONDITIONS:  # what where() picks is what the numbers pick: sqrt(2)^2 == 2 is false, 1 > nan too
         return sympy.true if number else sympy.false
     if not math.isfinite(number) or any(isinstance(a, sympy.Float) for a in args):

@@ -137,3 +137,25 @@ class ExpressionTooLargeError(SymgraphError, ValueError):
 
 class FunctionDefinitionError(SymgraphError, ValueError):
     """A function registered with ``symgraph.function`` is defined wrongly (name, arguments, derivatives, callable)."""
+
+
+class UserFunctionError(SymgraphError, RuntimeError):
+    """The callable of a function registered with ``symgraph.function`` raised while symgraph evaluated it.
+
+    Why wrap: the user's exception alone does not say which registered
+    function, called from which expression, on what; this one names the
+    function and its arguments (values at a point, shapes on arrays).  The
+    user's exception is chained (``__cause__``, also ``original``), so its
+    traceback, pointing into their code, is printed in full under this one.
+
+    Attributes
+    ----------
+    function : str
+        The registered function's name.
+    original : BaseException
+        What its callable raised.
+    """
+
+    def __init__(self, message: str, function: str, original: BaseException):
+        super().__init__(message)
+        self.function, self.original = function, original

@@ -45,7 +45,7 @@ import numpy as np
 import sympy
 from sympy.codegen import cfunctions
 
-from .errors import FunctionDefinitionError, UnsupportedOpError
+from .errors import FunctionDefinitionError, UnsupportedOpError, UserFunctionError
 from .forms import cbrt, np_erf, np_erfc, np_logb, roundeven
 
 
@@ -422,6 +422,38 @@ def register(row: Op) -> None:
     FUNCTIONS[row.name] = None
     if isinstance(row.sympy, type):
         SYMPY_FUNCTIONS[row.sympy] = row.name
+
+
+def user_call(name: str, function: Callable, *args: Any) -> Any:
+    """What the registered function ``name`` (callable ``function``) gives on ``args``, checked (:func:`user_result`).
+
+    The one way every evaluator calls a registered function's callable (the
+    interpreter, constants, ``evalf``, generated NumPy code).  Why: an
+    exception the callable raises -- a ZeroDivisionError, its own
+    ValueError -- would otherwise reach the caller with nothing saying which
+    registered function was called on what; it becomes a
+    :class:`~symgraph.errors.UserFunctionError` naming both, the original
+    chained.  ``KeyboardInterrupt`` and other non-``Exception`` exits pass through.
+    """
+    try:
+        value = function(*args)
+    except Exception as error:
+        raise UserFunctionError(
+            f"the registered function {name!r} raised {type(error).__name__} when called as "
+            f"{name}({', '.join(map(_argument, args))}): {error}", name, error) from error
+    return user_result(name, value, *args)
+
+
+def _argument(value: Any) -> str:
+    """An argument as an error shows it: its number when it is one, else its shape."""
+    size = getattr(value, "size", 1)
+    if size == 1:
+        try:
+            return repr(float(np.asarray(value).reshape(-1)[0]) if hasattr(value, "shape") else float(value))
+        except (TypeError, ValueError):
+            return type(value).__name__
+    shape = getattr(value, "shape", None)
+    return f"<array of shape {tuple(shape)}>" if shape is not None else type(value).__name__
 
 
 def user_result(name: str, value: Any, *args: Any) -> Any:

@@ -35,6 +35,7 @@ Registering a name again replaces the function (notebook cells are re-run);
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -165,7 +166,7 @@ class UserFunction:
             return None
         values = tuple(np.float64(float(a)) for a in arguments)
         with np.errstate(all="ignore"):
-            value = float(ops.user_result(self.name, self.numpy(*values), *values))
+            value = float(ops.user_call(self.name, self.numpy, *values))
         return sympy.Float(value)
 
 
@@ -226,9 +227,38 @@ def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tu
         raise FunctionDefinitionError(
             f"{name}() has {len(args)} argument{'s' * (len(args) != 1)} ({', '.join(args)}) but "
             f"{len(derivatives)} derivative{'s' * (len(derivatives) != 1)}: give one partial derivative per argument")
+    _check_arity(name, numpy, args)
     if latex is not None and not isinstance(latex, str):
         raise FunctionDefinitionError(f"latex= of {name}() must be LaTeX text, got {type(latex).__name__}")
     return args
+
+
+def _check_arity(name: str, numpy: Callable, args: tuple[str, ...]) -> None:
+    """Refuse a callable that cannot be called with one value per argument (when Python can tell).
+
+    Why at registration: otherwise the mistake surfaces at the first
+    evaluation, deep in generated code.  A ufunc's own count is ``nin`` (its
+    signature also takes ``out``); a callable without a signature is taken on trust.
+    """
+    if isinstance(numpy, np.ufunc):
+        takes = numpy.nin == len(args)
+    else:
+        try:
+            signature = inspect.signature(numpy)
+        except (TypeError, ValueError):  # no signature to read: called and judged at evaluation
+            return
+        try:
+            signature.bind(*args)
+            takes = True
+        except TypeError:
+            takes = False
+    if not takes:
+        count = f"{len(args)} argument{'s' * (len(args) != 1)} ({', '.join(args)})"
+        raise FunctionDefinitionError(
+            f"numpy= of {name}() cannot be called with {count}: its signature is "
+            f"{getattr(numpy, '__name__', type(numpy).__name__)}"
+            f"{f'(nin={numpy.nin})' if isinstance(numpy, np.ufunc) else inspect.signature(numpy)}; "
+            f"give args=[...] naming each argument it takes")
 
 
 def function(name: str, numpy: Callable, derivatives: Sequence[str], args: Sequence[str] | None = None,

@@ -67,6 +67,48 @@ def test_dask_constant_derivative_is_a_dask_array_of_ones():
     np.testing.assert_array_equal(da_b.compute(), 2 * np.ones(10))
 
 
+def test_dask_results_warn_as_numpy_results_do():
+    """NumPy inputs warn for a log of a negative number that reaches the result, and not for one that only
+    feeds an untaken where() branch (computed under numpy.errstate); Dask inputs used to warn for both at
+    compute(), where that errstate no longer held.  Now each block runs the NumPy code: the same warnings."""
+    import warnings
+    da = pytest.importorskip("dask.array", reason="dask[array] is not installed")
+    import dask
+    x, y = np.array([[-1.0, 0.0], [2.0, 4.0]]), np.array([0.0, 1.0])
+    lazy = (da.from_array(x, chunks=1), da.from_array(y, chunks=1))
+    quiet = sg.grad("where(a > 0, log(a)*b, b)", wrt=["a", "b"]).lambdify()
+    loud = sg.lambdify("log(a) + 1/b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # python -W error: any warning is an exception
+        for got, want in zip(dask.compute(*quiet(*lazy), scheduler="sync"), quiet(x, y)):
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(dask.compute(quiet(lazy[0], 2.0)[0], scheduler="sync")[0], quiet(x, 2.0)[0])
+    for inputs, compute in ((lazy, lambda r: r.compute(scheduler="sync")), ((x, y), lambda r: r)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            np.testing.assert_array_equal(compute(loud(*inputs)), loud(x, y))
+        assert {"divide by zero encountered in log", "invalid value encountered in log",
+                "divide by zero encountered in divide"} <= {str(w.message) for w in caught}
+
+
+def test_dask_inputs_broadcast_with_numpy_inputs_and_keep_their_chunks():
+    """Dask, NumPy and Python inputs together: every result is a Dask array chunked as the inputs broadcast
+    (d/dc = cos(c), which only the Python number c reaches, used to be one chunk of its own), of the working
+    dtype, equal to the all-NumPy results; shapes that do not broadcast are named at the call."""
+    da = pytest.importorskip("dask.array", reason="dask[array] is not installed")
+    import dask
+    f = sg.grad("a*b + sin(c)", wrt=["a", "b", "c"]).lambdify()
+    a = np.arange(12.0).reshape(3, 4)
+    b = np.linspace(0, 1, 4)
+    lazy = f(da.from_array(a, chunks=(2, 3)), b, 0.5)
+    assert all(isinstance(r, da.Array) and r.chunks == ((2, 1), (3, 1)) for r in lazy)
+    for got, want in zip(dask.compute(*lazy, scheduler="sync"), f(a, b, 0.5)):
+        np.testing.assert_array_equal(got, want)
+    assert f(da.ones(3, chunks=2, dtype=np.float32), np.float32(2), 1.0)[0].dtype == np.float32
+    with pytest.raises(sg.GraphError, match=r"do not broadcast together: a \(3,\), b \(4,\)"):
+        f(da.ones(3, chunks=2), np.ones(4), 1.0)
+
+
 def _cupy_or_skip():
     cupy = pytest.importorskip("cupy", reason="CuPy is not installed (it needs an NVIDIA GPU and CUDA)")
     try:

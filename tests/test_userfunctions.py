@@ -152,7 +152,7 @@ def test_compiled_code_on_arrays_and_single_points(softsign):
         assert np.shape(point[0]) == () and float(point[0]) == pytest.approx(want["a"], rel=1e-12)
         f_value = closed_value(sg.parse(TEXT).expr(), {"a": x, "b": y})
         assert v[k] == pytest.approx(f_value, rel=1e-12) and float(value(x, y)) == pytest.approx(f_value, rel=1e-12)
-    assert "user.softsign(" in vg.source
+    assert "user.softsign, v1)" in vg.source
 
 
 def test_two_arguments_with_named_args(scaled):
@@ -310,7 +310,7 @@ def test_standalone_source_imports_the_callable(define, tmp_path, monkeypatch):
 def test_standalone_source_says_why_a_lambda_cannot_be_imported(define):
     define("lam", numpy=lambda x: x * np.exp(x), derivatives=["lam(x)/x + exp(x)"])
     program = sg.grad("lam(a)", wrt=["a"]).program
-    assert "user.lam(" in program.source()  # the function itself works
+    assert "user.lam, a)" in program.source()  # the function itself works
     with pytest.raises(UnsupportedOpError, match="'lam'.*lambda"):
         program.source(standalone=True)
 
@@ -491,6 +491,10 @@ def test_a_derivative_with_carriage_returns_reports_its_line(define):
     (dict(args="x"), "must be a non-empty list"),
     (dict(latex=3), "latex= of g\\(\\) must be LaTeX text"),
     (dict(name="clip"), "'clip': it is a word of the grammar"),
+    # a callable that cannot take one value per argument used to be accepted and fail at the first evaluation
+    (dict(numpy=lambda x, y: x + y), r"cannot be called with 1 argument \(x\): its signature is <lambda>\(x, y\)"),
+    (dict(numpy=np.add), r"cannot be called with 1 argument \(x\): its signature is add\(nin=2\)"),
+    (dict(numpy=np.sin, args=["u", "v"], derivatives=["1", "1"]), r"cannot be called with 2 arguments \(u, v\)"),
 ])
 def test_misuse_is_a_clear_error(kwargs, message):
     call = dict(name="g", numpy=np.sin, derivatives=["cos(x)"])
@@ -539,3 +543,143 @@ def test_edge_pushing_uses_the_derivatives_of_the_current_registration(define):
         for mode in ("edge-pushing", "forward-over-reverse"):
             hessian = sg.hessian("f(a)*b", wrt=["a", "b"], mode=mode).lambdify()(2.0, 3.0)
             assert hessian[0, 0] == pytest.approx(3.0 * second, rel=1e-15), (derivative, mode)
+
+
+def test_callables_that_take_the_arguments_are_accepted(define):
+    """The registration-time count check takes defaults, ``*args``, ufuncs by ``nin`` and callables without a signature."""
+    define("d1", numpy=lambda x, scale=2.0: scale * x, derivatives=["2"])
+    define("d2", numpy=lambda *values: values[0] * values[1], args=["u", "v"], derivatives=["v", "u"])
+    define("d3", numpy=np.hypot, args=["u", "v"], derivatives=["u/d3(u, v)", "v/d3(u, v)"])
+    define("d4", numpy=np.vectorize(lambda x: 3.0 * x), derivatives=["3"])
+    assert float(sg.lambdify("d1(a) + d2(a, b) + d3(a, b) + d4(a)")(3.0, 4.0)) == 6.0 + 12.0 + 5.0 + 9.0
+
+
+# --------------------------------------------------------------------------- errors in the user's callable
+
+def np_picky(x):
+    if np.any(np.asarray(x) > 5):
+        raise ValueError("picky() takes values up to 5")
+    return 2 * x
+
+
+def py_reciprocal(x):
+    return 1 / float(x)  # Python's division: ZeroDivisionError at 0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_an_exception_in_the_callable_names_the_function_and_its_arguments(define, backend):
+    """A ValueError raised by the user's callable used to reach the caller as it was, with nothing saying that
+    it came from the registered function, nor on what: now a UserFunctionError names both, the original chained."""
+    define("picky", numpy=np_picky, derivatives=["2"])
+    calls = {
+        "evaluate": (lambda: sg.parse("picky(a) + 1").evaluate(a=10.0), r"picky\(10\.0\)"),
+        ".at": (lambda: sg.grad("picky(a)*a").at(a=10.0), r"picky\(10\.0\)"),
+        "point": (lambda: sg.lambdify("picky(a)*a", backend=backend)(10.0), r"picky\(10\.0\)"),
+        "batch": (lambda: sg.lambdify("picky(a)*a", backend=backend)(np.array([1.0, 10.0])),
+                  r"picky\(<array of shape \(2,\)>\)"),
+        "gradient": (lambda: sg.grad("picky(a)*a").lambdify(backend=backend)(np.array([1.0, 10.0])),
+                     r"picky\(<array of shape \(2,\)>\)"),
+        "evalf": (lambda: ops.USER["picky"].sympy(10).evalf(), r"picky\(10\.0\)"),
+        "constant": (lambda: sg.parse("picky(10)*a").expr(), r"picky\(10\.0\)"),
+    }
+    for where, (call, shown) in calls.items():
+        with pytest.raises(sg.UserFunctionError, match=rf"registered function 'picky' raised ValueError when called "
+                                                       rf"as {shown}: picky\(\) takes values up to 5") as info:
+            call()
+        assert isinstance(info.value.__cause__, ValueError) and info.value.original is info.value.__cause__, where
+        assert info.value.function == "picky"
+    assert float(sg.lambdify("picky(a)*a", backend=backend)(2.0)) == 8.0  # values it takes still work
+
+
+def test_a_python_error_in_the_callable_is_named_too(define):
+    """ZeroDivisionError from plain Python arithmetic in the callable, at a constant and at a point."""
+    define("recip", numpy=py_reciprocal, derivatives=["-1/x^2"])
+    for call in (lambda: sg.parse("recip(a)").evaluate(a=0.0), lambda: sg.parse("recip(0)*a").expr(),
+                 lambda: sg.grad("recip(a)*b").at(a=0.0, b=1.0)):
+        with pytest.raises(sg.UserFunctionError, match=r"'recip' raised ZeroDivisionError when called as recip\(0\.0\)"):
+            call()
+
+
+def test_a_callable_for_arrays_only_still_runs_at_a_point(define):
+    """The one-point fast path calls the callable on NumPy scalars; one that takes arrays only (item assignment)
+    is run on a one-point array instead, as before, not reported as failing."""
+    def clipped(x):
+        y = np.array(x, dtype=float, ndmin=1)
+        y[y > 1] = 1.0
+        return y if np.ndim(x) else y[0]
+    define("clipped", numpy=lambda x: np.minimum(x, 1.0) if np.ndim(x) == 0 else clipped(x), derivatives=["1"])
+    define("arrays_only", numpy=lambda x: x.reshape(x.shape), derivatives=["1"])
+    f = sg.lambdify("arrays_only(a) + clipped(a)")
+    assert float(f(3.0)) == 4.0
+    np.testing.assert_array_equal(f(np.array([0.5, 3.0])), [1.0, 4.0])
+
+
+def test_standalone_source_names_the_callables_errors(define, tmp_path, monkeypatch):
+    (tmp_path / "ufmod_picky.py").write_text("def picky(x):\n    raise ValueError('never')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("ufmod_picky")
+    define("picky", numpy=module.picky, derivatives=["1"])
+    namespace = {}
+    exec(compile(sg.grad("picky(a)*a", wrt=["a"]).program.source(standalone=True), "standalone", "exec"), namespace)
+    with pytest.raises(sg.UserFunctionError, match=r"'picky' raised ValueError .*: never"):
+        namespace["f"](BATCH)
+    sys.modules.pop("ufmod_picky", None)
+
+
+# --------------------------------------------------------------------------- Dask inputs
+
+SEEN = []
+
+
+def np_recorded(x):
+    """softsign that records what it was called on."""
+    SEEN.append(type(x))
+    return x / (1 + np.abs(x))
+
+
+def test_on_dask_inputs_the_callable_gets_numpy_blocks_at_compute(define):
+    """numpy= computes on NumPy arrays; on Dask inputs it used to be handed the Dask arrays when the function was
+    called (a callable using np.asarray computed the whole input there and then).  Now each block's task calls it
+    on that block's NumPy arrays, at compute(); its errors are named there, and the lazy result pickles."""
+    import pickle
+    da = pytest.importorskip("dask.array")
+    define("recorded", numpy=np_recorded, derivatives=["1/(1 + abs(x))^2"])
+    define("picky", numpy=np_picky, derivatives=["2"])
+    SEEN.clear()
+    x = np.array([-1.0, 0.5, 2.0, 4.0])
+    f = sg.value_and_grad("recorded(a)*b", wrt=["a", "b"])
+    value, (da_a, da_b) = f(da.from_array(x, chunks=2), 3.0)
+    assert SEEN == []  # nothing computed yet
+    want = f(x, 3.0)
+    again = pickle.loads(pickle.dumps(value))  # the tasks pickle, as dask.distributed sends them
+    np.testing.assert_array_equal(again.compute(scheduler="sync"), want[0])
+    np.testing.assert_array_equal(da_a.compute(scheduler="sync"), want[1][0])
+    assert SEEN and set(SEEN) == {np.ndarray}
+    lazy = sg.lambdify("picky(a)")(da.from_array(np.array([1.0, 10.0]), chunks=1))
+    with pytest.raises(sg.UserFunctionError, match=r"'picky' raised ValueError when called as picky\(10\.0\)"):
+        lazy.compute(scheduler="sync")
+
+
+def test_the_command_line_names_an_error_of_the_callable(define, tmp_path, monkeypatch, capsys):
+    """symgraph grad ... --functions MODULE --at a=10, where the module's callable raises: the command used to
+    call it "internal error ... please report it" with exit status 0; now one line names the function and the
+    call, with status 2, as for any other bad input."""
+    from symgraph.cli import main
+    (tmp_path / "cli_picky.py").write_text(textwrap.dedent('''
+        import symgraph as sg
+
+        def np_picky(x):
+            if x > 5:
+                raise ValueError("picky() takes values up to 5")
+            return 2 * x
+
+        picky = sg.function("picky", numpy=np_picky, derivatives=["2"])
+    '''))
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(["grad", "picky(a)*a", "--functions", "cli_picky", "--at", "a=10"])
+    finally:
+        sys.modules.pop("cli_picky", None)
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert "registered function 'picky' raised ValueError when called as picky(10.0): picky() takes values up to 5" in err

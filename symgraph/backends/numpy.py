@@ -13,7 +13,10 @@ Why the generated code looks the way it does:
 * **A namespace, not NumPy.**  Calls go through ``xp`` (``xp.sin(x)``, from
   the op table's templates).  By default ``xp`` is chosen per call from the
   inputs -- ``dask.array`` for Dask arrays, ``cupy`` for CuPy arrays, NumPy
-  otherwise -- so one compiled function runs lazily on Dask and on the GPU.
+  otherwise -- so one compiled function runs on the GPU; on Dask inputs
+  (namespace chosen per call) one task per block runs this code on NumPy
+  blocks (:func:`~symgraph.backends.runtime.on_dask_blocks`), lazily, with
+  NumPy's values and warnings.
 * **One working dtype.**  Inputs are converted to one floating dtype: float64
   unless every array input is float32 (integer inputs count as float64,
   Python numbers do not count).  Constants are written as Python literals,
@@ -79,7 +82,7 @@ from ..ir.interpret import branch_only
 from ..names import Namer
 from ..progress import STEP, Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
-from .runtime import fit, fit_point, prepare, prepare_point, user_result, with_point_path
+from .runtime import fit, fit_point, on_dask_blocks, prepare, prepare_point, user_call, with_point_path
 
 
 def _is_power_of_two(c: Any) -> bool:
@@ -107,9 +110,9 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
     its first operand written by ``constant`` (a 0-d array of the working
     dtype in NumPy code, a float64 in the numba kernel).  ``resolve`` maps an
     operand to what it stands for (None: every operand stands for itself).
-    ``check`` names the function a registered function's result goes through
-    (:func:`symgraph.ops.user_result`; None: not checked, as numba checks the
-    compiled callable's type once).
+    ``check`` names the function a registered function is called through
+    (:func:`symgraph.ops.user_call`, which names its errors and checks its
+    result; None: called directly, as numba checks the compiled callable's type once).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -201,8 +204,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
                     text = template.format(text, more)
             else:
                 text = template.format(*texts)
-            if check is not None and op in ops.USER:
-                text = f"{check}({op!r}, {text}{''.join(', ' + n for n in names)})"
+            if check is not None and op in ops.USER:  # called through the check: check('f', user.f, x)
+                text = f"{check}({op!r}, {user}.{op}, {', '.join(texts)})"
             emit((target, text, names))
         elif uses.get(target, 0) == 1 and target not in keep:
             pending[target] = result
@@ -267,7 +270,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
 
     ns, shape, dtype, special, user = fresh("xp"), fresh("_shape"), fresh("_dtype"), fresh("special"), fresh("user")
     default_ns, names_const, inf_name, nan_name = fresh("_xp"), fresh("_inputs"), fresh("inf"), fresh("nan")
-    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "user_result")}
+    helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "user_call")}
     registered = used_functions(instructions)
 
     def lit(value: Any) -> str:
@@ -284,7 +287,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
     emitted = assignments(instructions, resolve if alias else None, result_refs, lit, ns,
                           lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special, user,
-                          helpers["user_result"] if registered else None)
+                          helpers["user_call"] if registered else None)
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(emitted):
         for name_ in used:
@@ -322,8 +325,8 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     source = "\n".join(lines) + "\n"
 
     globals_ = {default_ns: xp, names_const: inputs, inf_name: math.inf, nan_name: math.nan,
-                helpers["prepare"]: prepare, helpers["fit"]: fit, helpers["user_result"]: user_result}
-    imported = ("prepare", "fit", "user_result") if registered else ("prepare", "fit")
+                helpers["prepare"]: prepare, helpers["fit"]: fit, helpers["user_call"]: user_call}
+    imported = ("prepare", "fit", "user_call") if registered else ("prepare", "fit")
     header_lines = [
         "from math import " + ", ".join(_import_as(k, v) for k, v in (("inf", inf_name), ("nan", nan_name))),
         "from symgraph.backends.runtime import " + ", ".join(_import_as(k, helpers[k]) for k in imported),
@@ -441,7 +444,7 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     try:
         with paused_gc():  # a large program's lines are many small objects and no cycles
             generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
-            kernel = _kernel(generated, xp)
+            kernel = _kernel(generated, xp, len(labels))
         if report is not None:
             report.advance(len(program.instructions))
     finally:
@@ -450,21 +453,28 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     return kernel, generated.source
 
 
-def _kernel(generated: Generated, xp: Any) -> Callable:
-    """The kernel of generated source; its ``recipe`` makes it again from the source (how it pickles)."""
+def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
+    """The kernel of generated source (``results`` flat results); its ``recipe`` makes it again from the
+    source (how it pickles).  With the namespace chosen per call, Dask inputs run the code block by block
+    (:func:`~symgraph.backends.runtime.on_dask_blocks`) and float64 points on NumPy scalars."""
+    recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
+                              None if xp is None else xp.__name__, results))
     kernel = build_function(generated)
+    if xp is None:
+        kernel = on_dask_blocks(kernel, results)
+        kernel.recipe = recipe  # what each block's task pickles as
     if xp is None or xp is np:  # the single-point path: the same code object with other helpers
+        exact = kernel.__wrapped__ if xp is None else kernel
         swap = {prepare: prepare_point, fit: fit_point}
-        helpers = {k: swap.get(v, v) if callable(v) else v for k, v in kernel.__globals__.items()}
-        kernel = with_point_path(kernel, types.FunctionType(kernel.__code__, helpers, kernel.__name__))
-    kernel.recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
-                                      None if xp is None else xp.__name__))
+        helpers = {k: swap.get(v, v) if callable(v) else v for k, v in exact.__globals__.items()}
+        kernel = with_point_path(kernel, types.FunctionType(exact.__code__, helpers, exact.__name__))
+    kernel.recipe = recipe
     return kernel
 
 
-def _kernel_again(name: str, source: str, globals_: dict, xp: str | None) -> Callable:
+def _kernel_again(name: str, source: str, globals_: dict, xp: str | None, results: int) -> Callable:
     """The kernel :func:`_kernel` made, made again from its source (compiled, not executed: see build)."""
-    return _kernel(Generated(name, source, globals_), None if xp is None else importlib.import_module(xp))
+    return _kernel(Generated(name, source, globals_), None if xp is None else importlib.import_module(xp), results)
 
 
 class _Globals(dict):

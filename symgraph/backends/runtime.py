@@ -3,8 +3,8 @@
 * **The helpers generated NumPy code calls**: :func:`prepare` converts a
   call's inputs (array namespace, working dtype, broadcast shape) and
   :func:`fit` turns the values computed into fresh result arrays;
-  :func:`user_result` (from :mod:`symgraph.ops`, which the interpreter
-  shares) checks what a registered function returned.  Saved
+  :func:`user_call` (from :mod:`symgraph.ops`, which the interpreter
+  shares) calls a registered function, naming its errors and checking what it returned.  Saved
   standalone source imports them from here (and older saved modules from
   :mod:`symgraph.codegen`, which re-exports them).
 * **One dtype rule**, :func:`working_dtype`, for every backend.
@@ -47,8 +47,8 @@ import numpy as np
 
 from ..binding import Binder, as_array, index_axes_error, real_value
 from ..binding import broadcast_shape as check_broadcast
-from ..errors import FunctionDefinitionError, GraphError
-from ..ops import user_result  # noqa: F401 - generated NumPy code imports it from here
+from ..errors import FunctionDefinitionError, GraphError, UserFunctionError
+from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)
@@ -190,9 +190,61 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
                 return fast(*args)
         except FunctionDefinitionError:  # a registered function's wrong result: said of the point called
             raise
-        except (ArithmeticError, TypeError, ValueError):
+        except (ArithmeticError, TypeError, ValueError, UserFunctionError):  # a callable may take arrays only
             return exact(*args)
     return kernel
+
+
+def on_dask_blocks(exact: Callable, results: int) -> Callable:
+    """``exact`` (generated NumPy code: positional inputs, ``results`` flat results), run block by block
+    on Dask inputs.
+
+    Why: called on Dask arrays, generated code would build a lazy graph of
+    ``dask.array`` calls, which run at ``compute()``, outside the
+    ``numpy.errstate`` the code sets for the values a ``where()`` may discard
+    -- so NumPy's warnings for them leaked there -- and would hand a
+    registered function's callable Dask arrays where it is promised NumPy
+    ones.  Instead one Dask task per block runs the same NumPy code on that
+    block's NumPy arrays, so values, warnings and errors are what NumPy
+    inputs give, and the results are lazy Dask arrays (one per result,
+    slices of one stacked array) chunked as the inputs broadcast.  Other
+    inputs take one ``isinstance`` check per input.
+    """
+    code = exact.__code__
+    names = code.co_varnames[:code.co_argcount]
+
+    @functools.wraps(exact)  # inspect and tracebacks still see the generated source
+    def kernel(*args: Any) -> tuple:
+        for a in args:
+            if not isinstance(a, _NUMPY_TYPES) and type(a).__module__.partition(".")[0] == "dask":
+                return _blockwise(_Blocks(kernel), names, results, args)
+        return exact(*args)
+    return kernel
+
+
+def _blockwise(run: Callable, names: Sequence[str], results: int, values: Sequence[Any]) -> tuple:
+    """The lazy results of ``run`` on the blocks of ``values`` (checked and converted as :func:`prepare` does)."""
+    import dask.array as da
+    _, shape, dtype, *arrays = prepare(da, names, *values)
+    index = tuple(f"i{k}" for k in range(len(shape)))
+    pairs = [item for a in arrays for item in (a, index[len(index) - a.ndim:])]
+    stacked = da.blockwise(run, ("r",) + index, *pairs, new_axes={"r": results}, dtype=dtype,
+                           meta=np.empty((0,) * (len(shape) + 1), dtype=dtype))  # meta: no call on empty blocks
+    return tuple(stacked[k] for k in range(results))
+
+
+class _Blocks:
+    """One block's task: the kernel on NumPy blocks, its results stacked.  A class, so that it pickles (as
+    the kernel's recipe) to ``dask.distributed`` workers."""
+
+    def __init__(self, kernel: Callable):
+        self.kernel = kernel
+
+    def __call__(self, *blocks: np.ndarray) -> np.ndarray:
+        return np.stack(self.kernel(*blocks))
+
+    def __reduce__(self) -> tuple:
+        return _Blocks, (portable(self.kernel),)
 
 
 def broadcast_shape(arrays: Sequence[np.ndarray], names: Sequence[str]) -> tuple[int, ...]:

@@ -41,26 +41,27 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterabl
     exception, with NumPy's warning -- except in the rows that only feed a
     branch of ``where`` on the way to ``results`` (:func:`branch_only`), whose
     untaken values are discarded, so they are computed without warnings.
-    A registered function's result is checked (:func:`symgraph.ops.user_result`).
+    A registered function is called through :func:`symgraph.ops.user_call` (its errors named, its result checked).
     """
-    value_of, table, user, checked = constants.constant_value, ops.OPS, ops.USER, ops.user_result
+    value_of, table, user, call = constants.constant_value, ops.OPS, ops.USER, ops.user_call
     rows = list(rows)
     quiet = branch_only(rows, results)
     for target, op, args in rows:
         if op == "input":
             continue
         vals = [env[a] if a.__class__ is str else value_of(a) for a in args]
-        if user and op in user:
-            ops.check_call(op, len(vals))
         if op == "const":
             env[target] = vals[0]
-        elif target in quiet:
+            continue
+        function = table[op].numeric
+        if user and op in user:  # the callable through user_call: its errors named, its result checked
+            ops.check_call(op, len(vals))
+            function, vals = call, [op, function, *vals]
+        if target in quiet:
             with np.errstate(all="ignore"):
-                env[target] = table[op].numeric(*vals)
+                env[target] = function(*vals)
         else:
-            env[target] = table[op].numeric(*vals)
-        if user and op in user:
-            checked(op, env[target], *vals)
+            env[target] = function(*vals)
     return env
 
 
