@@ -45,7 +45,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import Binder, as_array, index_axes_error, real_value
+from ..binding import Binder, as_array, free_name, index_axes_error, positional_only_error, real_value
 from ..binding import broadcast_shape as check_broadcast
 from ..errors import FunctionDefinitionError, GraphError
 from ..ops import user_result  # noqa: F401 - generated NumPy code imports it from here
@@ -669,7 +669,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     layouts = array_layouts(data, shapes or {})
     bind = Binder(tuple(n for n, _ in data), name)
     kind = inspect.Parameter
-    vector = next(v for v in ("x", "theta", "x_", "theta_") if v not in bind.names)
+    vector = free_name(bind.names, ("x", "theta", "x_", "theta_"))
     taking = getattr(kernel, "taking", None)
     direct = None
     if taking is not None:
@@ -704,8 +704,10 @@ class _WithData:
         self.__signature__ = signature
         self.recipe: tuple | None = None
 
-    def __call__(self, x: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return self._call(x, *args, **kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:  # the vector, positional only
+            return self._call(*args, **kwargs)
+        raise positional_only_error(self.__name__, tuple(self.__signature__.parameters)[:1], args, kwargs)
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{self.__signature__}>"
