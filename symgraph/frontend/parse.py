@@ -418,6 +418,10 @@ class _Parser(Calls, Reductions):
             if value is not None:
                 values.append(value)
                 return
+            if word in self.sizes:  # not in the scope: a tuple, the extents of an indexed input
+                self.fail(f"{word!r} is bound by keyword to extents ({word}={self.sizes[word]!r}), which only an "
+                          f"indexed input has: write {word}[...] for its elements, or give {word} one integer "
+                          f"to use it as a number", i)
             if word != self.target and word not in self.caller_scope and not self.integer_only:
                 if word not in self.inputs_used:
                     self.inputs_used[word] = (self.tokens, i)
@@ -555,9 +559,10 @@ def _checked_sizes(sizes: dict) -> dict:
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
                                  for v in values):
-            if (isinstance(value, (list, dict, set, type(None))) or callable(value)
+            if (isinstance(value, (list, dict, set, type(None), bool)) or callable(value)
                     or isinstance(value, str) and not value.strip().isdigit()):
-                # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...))
+                # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...),
+                # sg.lambdify(..., vector=True))
                 raise ArgumentError(f"unexpected keyword argument {name}={value!r}: a keyword beyond the documented "
                                     f"options is the size of an indexed input (such as n=1000) and must be a "
                                     f"non-negative integer (or a tuple of them)")
