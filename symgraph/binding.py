@@ -42,7 +42,7 @@ import numpy as np
 from .errors import ArgumentError, GraphError, shown_names
 
 __all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "free_name", "index_axes_error",
-           "positional_only_error", "positional_order", "real_value"]
+           "positional_only_error", "positional_order", "real_value", "refuse_masked"]
 
 _MISSING = object()
 
@@ -195,12 +195,23 @@ def index_axes_error(name: str, extents: tuple[int, ...], shape: tuple[int, ...]
 
 def as_array(name: str, value: Any) -> np.ndarray:
     """``np.asarray(value)``; a GraphError naming the input when NumPy cannot make one array of it
-    (a ragged nested list), instead of NumPy's ``inhomogeneous shape`` ValueError."""
+    (a ragged nested list), instead of NumPy's ``inhomogeneous shape`` ValueError; or for a masked array
+    (:func:`refuse_masked`), which ``np.asarray`` would turn into its hidden data."""
+    refuse_masked(name, value)
     try:
         return np.asarray(value)
     except (TypeError, ValueError):
         raise GraphError(f"value for {name} must be a real number or an array of them, "
                          f"got {type(value).__name__} {value!r:.60} (not one array: ragged nesting?)") from None
+
+
+def refuse_masked(name: str, value: Any) -> None:
+    """A GraphError for a NumPy masked array: its masked entries hold no values, and NumPy's functions,
+    indexing and conversions treat them differently (computed from the hidden data, skipped in a sum,
+    or masked in the result), so backends would give different numbers for the same call."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise GraphError(f"value for {name} is a masked array: its masked entries have no values; pass "
+                         f"{name}.filled(...) with the value they should take, or the unmasked entries alone")
 
 
 def real_value(name: str, value: Any) -> Any:
@@ -211,6 +222,8 @@ def real_value(name: str, value: Any) -> Any:
     a wrong number without a word, so they are refused here.
     """
     kind = getattr(value, "dtype", None)
+    if kind is not None:
+        refuse_masked(name, value)
     kind = kind.kind if kind is not None else None
     if kind in ("f", "i", "u", "b") or (kind is None and isinstance(value, (float, int)) and not isinstance(value, bool)):
         try:

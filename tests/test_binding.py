@@ -96,3 +96,39 @@ def test_a_vector_function_called_without_its_vector_names_itself(call, message)
     h = sg.hessp(text, ["a", "b"])
     with pytest.raises(sg.errors.ArgumentError, match=message):
         call(f, r, h)
+
+
+MASKED = np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda backend: sg.lambdify("sum(x[j]^2, j, 0, 2)", backend=backend)(MASKED),
+    lambda backend: sg.lambdify("x^2 + y", backend=backend)(MASKED, 1.0),
+    lambda backend: sg.value_and_grad("sum(x[j]^2, j, 0, 2)*y", wrt=["x"], vector=True, backend=backend)(MASKED, 1.0),
+    lambda backend: sg.value_and_grad("sum(x[j]^2, j, 0, 2)*y", wrt=["y"], vector=True, backend=backend)([1.0], MASKED),
+    lambda backend: sg.residuals("y[k] - a", wrt=["a"], over=("k", 0, 2), backend=backend).fun([1.0], MASKED),
+    lambda backend: sg.grad("sum(x[j]^2, j, 0, 2)").at(x=MASKED),
+    lambda backend: sg.parse("x^2").evaluate(x=MASKED),
+])
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_a_masked_array_is_refused_by_name(call, backend):
+    """A masked entry has no value, and each path read it its own way: the sum of x[j]^2 over [1, --, 3] was 10
+    with NumPy and numba (the masked term skipped) and 14 with the VM (its hidden 2 used); a vector, a scalar
+    input or .at() used the hidden data."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    with pytest.raises(sg.GraphError, match=r"value for (x|y|the vector) is a masked array: its masked entries "
+                                            r"have no values; pass .*\.filled\(\.\.\.\)"):
+        call(backend)
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_a_matrix_for_an_indexed_input_gives_results_of_its_batch_shape(backend):
+    """np.matrix keeps two axes when indexed, so the NumPy and numba backends returned (1, 1) for one point
+    of batch shape (1,), where the VM returned (1,)."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    f = sg.lambdify("sum(x[j]^2, j, 0, 2)", backend=backend)
+    got = f(np.matrix([[1.0, 2.0, 3.0]]).T)
+    assert got.__class__ is np.ndarray and got.shape == (1,) and got[0] == 14.0
