@@ -348,7 +348,7 @@ def test_evaluation_and_compiled_functions_word_a_wrong_index_shape_alike():
 def test_a_name_whose_size_is_extents_is_no_number(text):
     """A size given as extents (W=(2, 2)) and used without indices was a plain input W, the extents dropped
     without a word; as a bound it was "'W' is not a size or an index ... (bound by keyword, W=...)", though it was."""
-    with pytest.raises(ParseError, match=r"'(W|n)' is bound by keyword to extents \((W=\(2, 2\)|n=\(3,\))\), which "
+    with pytest.raises(ParseError, match=r"'(W|n)' is given as extents \((W=\(2, 2\)|n=\(3,\))\), which "
                                          r"only an indexed input has: write \1\[\.\.\.\] for its elements, or give "
                                          r"\1 one integer to use it as a number"):
         sg.parse(text, W=(2, 2), n=(3,))

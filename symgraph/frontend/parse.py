@@ -419,7 +419,7 @@ class _Parser(Calls, Reductions):
                 values.append(value)
                 return
             if word in self.sizes:  # not in the scope: a tuple, the extents of an indexed input
-                self.fail(f"{word!r} is bound by keyword to extents ({word}={self.sizes[word]!r}), which only an "
+                self.fail(f"{word!r} is given as extents ({word}={self.sizes[word]!r}), which only an "
                           f"indexed input has: write {word}[...] for its elements, or give {word} one integer "
                           f"to use it as a number", i)
             if word != self.target and word not in self.caller_scope and not self.integer_only:
