@@ -357,3 +357,12 @@ def test_over_counts_its_copies_against_one_budget_before_expanding(monkeypatch)
     assert info.value.position == 0
     fits = sg.residuals("sum(x[i]*y[k], i, 0, 99) - a", wrt=["a"], over=("k", 0, 9))  # 1,000 terms: the limit
     assert fits.shape == (10, 1)
+
+
+def test_the_program_of_many_residuals_prints_one_short_line():
+    """repr(res.program) listed every result label: at 10^5 residuals of a sparse Jacobian, 4 million characters."""
+    res = sg.residuals("x[k]^2 - y[k]", wrt=["x"], over=("k", 0, "n-1"), sparse=True, n=500)
+    shown = repr(res.program)
+    assert shown.startswith("<Program ") and shown.endswith(" and 990 more>") and len(shown) < 300
+    assert "'<residual 0>'" in shown and len(res.program.results) == 1000
+    assert repr(sg.grad("x*y").program) == "<Program 0 ops, results ['x', 'y']>"
