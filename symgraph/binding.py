@@ -41,8 +41,8 @@ import numpy as np
 
 from .errors import ArgumentError, GraphError, shown_names
 
-__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "index_axes_error", "positional_order",
-           "real_value"]
+__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "free_name", "index_axes_error",
+           "positional_only_error", "positional_order", "real_value", "refuse_masked"]
 
 _MISSING = object()
 
@@ -85,6 +85,49 @@ class Binder:
     def signature(self) -> inspect.Signature:
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
         return inspect.Signature([inspect.Parameter(n, kind) for n in self.names])
+
+
+def free_name(taken: Iterable[str], choices: Sequence[str]) -> str:
+    """The first of ``choices`` that ``taken`` does not hold, else the first with underscores appended until it
+    is free: the name of a vector parameter beside data parameters that may be called anything.
+
+    >>> free_name(("y", "t"), ("x", "theta"))
+    'x'
+    >>> free_name(("x", "theta", "x_"), ("x", "theta"))
+    'x__'
+    """
+    taken = set(taken)
+    for name in choices:
+        if name not in taken:
+            return name
+    name = choices[0] + "_"
+    while name in taken:
+        name += "_"
+    return name
+
+
+def positional_only_error(name: str, params: Sequence[str], args: tuple, kwargs: Mapping[str, Any]) -> ArgumentError:
+    """The error of a call ``name(*args, **kwargs)`` that passes fewer than the leading positional-only
+    ``params`` by position, worded as Python words it for a function of that signature.
+
+    A vector function's own ``(x, /, *data)`` would name an internal
+    ``__call__`` or a closure in Python's message; this names the function
+    the user called.
+
+    >>> positional_only_error("hessp", ("x", "p"), (), {"y": 1.0})
+    ArgumentError("hessp() missing 2 required positional arguments: 'x' and 'p'")
+    >>> positional_only_error("hessp", ("x", "p"), (1.0,), {"p": 2.0})
+    ArgumentError("hessp() got some positional-only arguments passed as keyword arguments: 'p'")
+    """
+    unfilled = tuple(params[len(args):])
+    named = [p for p in unfilled if p in kwargs]
+    if named:
+        return ArgumentError(f"{name}() got some positional-only arguments passed as keyword arguments: "
+                             f"'{', '.join(named)}'")
+    shown = " and ".join(map(repr, unfilled)) if len(unfilled) <= 2 else \
+        ", ".join(map(repr, unfilled[:-1])) + ", and " + repr(unfilled[-1])
+    return ArgumentError(f"{name}() missing {len(unfilled)} required positional argument"
+                         f"{'s' if len(unfilled) != 1 else ''}: {shown}")
 
 
 def check_values(inputs: Sequence[str], values: Mapping[str, Any],
@@ -152,12 +195,23 @@ def index_axes_error(name: str, extents: tuple[int, ...], shape: tuple[int, ...]
 
 def as_array(name: str, value: Any) -> np.ndarray:
     """``np.asarray(value)``; a GraphError naming the input when NumPy cannot make one array of it
-    (a ragged nested list), instead of NumPy's ``inhomogeneous shape`` ValueError."""
+    (a ragged nested list), instead of NumPy's ``inhomogeneous shape`` ValueError; or for a masked array
+    (:func:`refuse_masked`), which ``np.asarray`` would turn into its hidden data."""
+    refuse_masked(name, value)
     try:
         return np.asarray(value)
     except (TypeError, ValueError):
         raise GraphError(f"value for {name} must be a real number or an array of them, "
                          f"got {type(value).__name__} {value!r:.60} (not one array: ragged nesting?)") from None
+
+
+def refuse_masked(name: str, value: Any) -> None:
+    """A GraphError for a NumPy masked array: its masked entries hold no values, and NumPy's functions,
+    indexing and conversions treat them differently (computed from the hidden data, skipped in a sum,
+    or masked in the result), so backends would give different numbers for the same call."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise GraphError(f"value for {name} is a masked array: its masked entries have no values; pass "
+                         f"{name}.filled(...) with the value they should take, or the unmasked entries alone")
 
 
 def real_value(name: str, value: Any) -> Any:
@@ -168,6 +222,8 @@ def real_value(name: str, value: Any) -> Any:
     a wrong number without a word, so they are refused here.
     """
     kind = getattr(value, "dtype", None)
+    if kind is not None:
+        refuse_masked(name, value)
     kind = kind.kind if kind is not None else None
     if kind in ("f", "i", "u", "b") or (kind is None and isinstance(value, (float, int)) and not isinstance(value, bool)):
         try:

@@ -26,7 +26,7 @@ import numpy as np
 
 from .ad.modes import sweep_options
 from .backends.compile import compile_program
-from .binding import as_array
+from .binding import as_array, positional_only_error
 from .derive import jacobian_program
 from .export.display import graph_program
 from .frontend.coerce import as_graph, vector_inputs, wrt_names
@@ -74,12 +74,13 @@ class Residuals:
         self.evaluations = 0
         self._last: tuple | None = None
         signature = function.__signature__
+        self._vector = tuple(signature.parameters)[:1]  # the vector's name in the signature, for messages
 
-        def fun(theta: Any, /, *args: Any, **kwargs: Any) -> np.ndarray:
-            return self._evaluate(theta, args, kwargs)[0].copy()
+        def fun(*args: Any, **kwargs: Any) -> np.ndarray:
+            return self._evaluate("fun", args, kwargs)[0].copy()
 
-        def jac(theta: Any, /, *args: Any, **kwargs: Any) -> Any:
-            return self._evaluate(theta, args, kwargs)[1].copy()
+        def jac(*args: Any, **kwargs: Any) -> Any:
+            return self._evaluate("jac", args, kwargs)[1].copy()
 
         for f, what in ((fun, "residuals"), (jac, "Jacobian")):
             f.__signature__ = signature
@@ -92,15 +93,18 @@ class Residuals:
         are closures over the object, made again; the cached point and the count start afresh."""
         return Residuals, (self.graph, self.wrt, self.program, self.function, self.pattern)
 
-    def __call__(self, theta: Any, /, *args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
-        residuals, jacobian = self._evaluate(theta, args, kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
+        residuals, jacobian = self._evaluate("residuals", args, kwargs)
         return residuals.copy(), jacobian.copy()
 
-    def _evaluate(self, theta: Any, args: tuple, kwargs: dict) -> tuple[np.ndarray, np.ndarray]:
-        """The compiled function's results at this point, reused when it is the last point: the same
-        ``theta`` bytes and the same data objects holding the same bytes (a buffer refilled in place
-        between two fits, the second warm-started at the first's solution, is new data)."""
-        array = as_array("the vector", theta)
+    def _evaluate(self, name: str, args: tuple, kwargs: dict) -> tuple[np.ndarray, np.ndarray]:
+        """The compiled function's results at the point ``args[0]`` and the data after it, reused when it is
+        the last point: the same vector bytes and the same data objects holding the same bytes (a buffer
+        refilled in place between two fits, the second warm-started at the first's solution, is new data).
+        ``name`` is the function the user called, for the error of a call without the vector."""
+        if not args:  # the vector, positional only
+            raise positional_only_error(name, self._vector, args, kwargs)
+        array, args = as_array("the vector", args[0]), args[1:]
         key = (array.dtype.str, array.shape, array.tobytes())
         last = self._last
         if (last is not None and last[0] == key and len(last[1]) == len(args) and last[2].keys() == kwargs.keys()

@@ -54,6 +54,7 @@ import numpy as np
 
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
+from .binding import free_name, positional_only_error
 from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
@@ -268,18 +269,20 @@ class HessianVectorProduct:
         self.source = getattr(kernel, "source", None)
         kind = inspect.Parameter
         data = list(inspect.signature(kernel).parameters.values())[1:]
-        taken = {q.name for q in data}
-        vector, direction = (next(v for v in choices if v not in taken)
-                             for choices in (("x", "theta", "x_"), ("p", "v", "p_")))
+        taken = [q.name for q in data]
+        self._vectors = vector, direction = (free_name(taken, ("x", "theta", "x_")),
+                                             free_name(taken, ("p", "v", "p_")))
         self.__signature__ = inspect.Signature(
             [kind(vector, kind.POSITIONAL_ONLY), kind(direction, kind.POSITIONAL_ONLY), *data])
         self._shown = ", ".join(self.names[:5]) + (", ..." if len(self.names) > 5 else "")
 
-    def __call__(self, x: Any, p: Any, /, *data: Any, **named: Any) -> np.ndarray:
+    def __call__(self, *args: Any, **named: Any) -> np.ndarray:
+        if len(args) < 2:  # the point and the direction, positional only
+            raise positional_only_error("hessp", self._vectors, args, named)
         count = len(self.names)
-        x = one_vector(x, count, self._shown, "hessp()'s point")
-        p = one_vector(p, count, self._shown, "hessp()'s direction")
-        return self.kernel(np.concatenate([x, p]), *data, **named)
+        x = one_vector(args[0], count, self._shown, "hessp()'s point")
+        p = one_vector(args[1], count, self._shown, "hessp()'s direction")
+        return self.kernel(np.concatenate([x, p]), *args[2:], **named)
 
     def __repr__(self) -> str:
         return f"<compiled function hessp{self.__signature__}>"

@@ -1,4 +1,6 @@
 """Values bound to inputs by name (``.at``, ``Graph.evaluate``): real numbers or arrays of them, or a named error."""
+import inspect
+
 import numpy as np
 import pytest
 import sympy
@@ -56,3 +58,77 @@ def test_missing_and_unknown_names_are_listed_briefly():
     with pytest.raises(sg.GraphError) as unknown:
         sg.parse(text).evaluate(q=1)
     assert len(str(unknown.value)) < 400 and "... (1,980 more)" in str(unknown.value)
+
+
+def test_data_inputs_may_take_every_name_the_vector_could_have():
+    """The vector parameter is named x, or theta when a data input is x, ...: with data inputs called x, theta,
+    x_ and theta_ (or p, v, p_ beside hessp's direction) building the function raised a bare StopIteration."""
+    text = "a^2*x + theta + x_ + theta_"
+    fn = sg.value_and_grad(text, wrt=["a"], vector=True)
+    assert str(inspect.signature(fn)) == "(x__, /, x, theta, x_, theta_)"
+    value, gradient = fn([3.0], 2.0, 1.0, 1.0, 1.0)
+    assert value == 21.0 and gradient.tolist() == [12.0]
+    res = sg.residuals([text], wrt=["a"])
+    assert list(inspect.signature(res.fun).parameters)[0] == "x__"
+    assert res.jac([3.0], x=2.0, theta=1.0, x_=1.0, theta_=1.0).tolist() == [[12.0]]
+    hp = sg.hessp(text + " + p + v + p_", ["a"])
+    assert str(inspect.signature(hp)) == "(x__, p__, /, x, theta, x_, theta_, p, v, p_)"
+    assert hp([3.0], [1.0], 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0).tolist() == [4.0]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda f, r, h: f(y=1.0, t=2.0), r"value_and_grad\(\) missing 1 required positional argument: 'x'"),
+    (lambda f, r, h: f(x=[1.0, 2.0], y=1.0, t=2.0),
+     r"value_and_grad\(\) got some positional-only arguments passed as keyword arguments: 'x'"),
+    (lambda f, r, h: r.fun(y=1.0, t=2.0), r"fun\(\) missing 1 required positional argument: 'x'"),
+    (lambda f, r, h: r.jac(x=[1.0, 2.0], y=1.0, t=2.0), r"jac\(\) got some positional-only arguments .*: 'x'"),
+    (lambda f, r, h: r(), r"residuals\(\) missing 1 required positional argument: 'x'"),
+    (lambda f, r, h: h([1.0, 2.0], y=1.0, t=2.0), r"hessp\(\) missing 1 required positional argument: 'p'"),
+    (lambda f, r, h: h(x=[1.0, 2.0], p=[1.0, 0.0], y=1.0, t=2.0),
+     r"hessp\(\) got some positional-only arguments passed as keyword arguments: 'x, p'"),
+])
+def test_a_vector_function_called_without_its_vector_names_itself(call, message):
+    """The vectors of a function with data are positional only, ``(x, /, y, t)``; calling it without them raised
+    Python's bare TypeError naming ``_WithData.__call__()`` or ``Residuals.__init__.<locals>.fun()``."""
+    text = "(y - a*exp(-b*t))^2"
+    f = sg.value_and_grad(text, wrt=["a", "b"], vector=True)
+    r = sg.residuals([text], wrt=["a", "b"])
+    h = sg.hessp(text, ["a", "b"])
+    with pytest.raises(sg.errors.ArgumentError, match=message):
+        call(f, r, h)
+
+
+MASKED = np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda backend: sg.lambdify("sum(x[j]^2, j, 0, 2)", backend=backend)(MASKED),
+    lambda backend: sg.lambdify("x^2 + y", backend=backend)(MASKED, 1.0),
+    lambda backend: sg.value_and_grad("sum(x[j]^2, j, 0, 2)*y", wrt=["x"], vector=True, backend=backend)(MASKED, 1.0),
+    lambda backend: sg.value_and_grad("sum(x[j]^2, j, 0, 2)*y", wrt=["y"], vector=True, backend=backend)([1.0], MASKED),
+    lambda backend: sg.residuals("y[k] - a", wrt=["a"], over=("k", 0, 2), backend=backend).fun([1.0], MASKED),
+    lambda backend: sg.grad("sum(x[j]^2, j, 0, 2)").at(x=MASKED),
+    lambda backend: sg.parse("x^2").evaluate(x=MASKED),
+])
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_a_masked_array_is_refused_by_name(call, backend):
+    """A masked entry has no value, and each path read it its own way: the sum of x[j]^2 over [1, --, 3] was 10
+    with NumPy and numba (the masked term skipped) and 14 with the VM (its hidden 2 used); a vector, a scalar
+    input or .at() used the hidden data."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    with pytest.raises(sg.GraphError, match=r"value for (x|y|the vector) is a masked array: its masked entries "
+                                            r"have no values; pass .*\.filled\(\.\.\.\)"):
+        call(backend)
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_a_matrix_for_an_indexed_input_gives_results_of_its_batch_shape(backend):
+    """np.matrix keeps two axes when indexed, so the NumPy and numba backends returned (1, 1) for one point
+    of batch shape (1,), where the VM returned (1,)."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    f = sg.lambdify("sum(x[j]^2, j, 0, 2)", backend=backend)
+    got = f(np.matrix([[1.0, 2.0, 3.0]]).T)
+    assert got.__class__ is np.ndarray and got.shape == (1,) and got[0] == 14.0

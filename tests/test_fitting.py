@@ -339,3 +339,30 @@ def test_a_data_buffer_refilled_in_place_is_new_data_for_a_warm_started_fit():
     assert res.evaluations == before + 1
     y[0] += 1.0
     assert res.fun(x0, y, t)[0] == pytest.approx(1.0) and res.evaluations == before + 2
+
+
+def test_over_counts_its_copies_against_one_budget_before_expanding(monkeypatch):
+    """over= parsed each copy of the template with a budget of its own: a residual range of 10^12 ran out of
+    memory building its list (MemoryError), and a template whose sum fits the limit once expanded it again for
+    every residual, unchecked, for as long as that took."""
+    with pytest.raises(sg.errors.ArgumentError, match=r"k runs from 0 to 1000000000000, which makes "
+                                                      r"1,000,000,000,001 residuals; the limit is 10,000,000"):
+        sg.residuals("y[k] - a", wrt=["a"], over=("k", 0, 10**12))
+    from symgraph.frontend import parse, reductions
+    for module in (parse, reductions):  # a small limit, so that the template expands quickly when it fits
+        monkeypatch.setattr(module, "MAX_TERMS", 1000)
+    with pytest.raises(sg.ParseError, match=r"sum\(\) over i = 0..99 has 100 terms, repeated 20 times by over= "
+                                            r"\(20 copies of its template from here on\) \(2,000 terms\)") as info:
+        sg.residuals("sum(x[i]*y[k], i, 0, 99) - a", wrt=["a"], over=("k", 0, 19))
+    assert info.value.position == 0
+    fits = sg.residuals("sum(x[i]*y[k], i, 0, 99) - a", wrt=["a"], over=("k", 0, 9))  # 1,000 terms: the limit
+    assert fits.shape == (10, 1)
+
+
+def test_the_program_of_many_residuals_prints_one_short_line():
+    """repr(res.program) listed every result label: at 10^5 residuals of a sparse Jacobian, 4 million characters."""
+    res = sg.residuals("x[k]^2 - y[k]", wrt=["x"], over=("k", 0, "n-1"), sparse=True, n=500)
+    shown = repr(res.program)
+    assert shown.startswith("<Program ") and shown.endswith(" and 990 more>") and len(shown) < 300
+    assert "'<residual 0>'" in shown and len(res.program.results) == 1000
+    assert repr(sg.grad("x*y").program) == "<Program 0 ops, results ['x', 'y']>"

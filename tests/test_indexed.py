@@ -308,7 +308,7 @@ def test_expansions_are_limited_per_text_and_refused_before_expanding(text, size
     """Each reduction was checked alone, so these ran for minutes (or ever) and filled memory."""
     with pytest.raises(ParseError) as info:
         sg.parse(text, **sizes)
-    assert message in str(info.value) and "the limit is 10,000,000 terms in one text" in str(info.value)
+    assert message in str(info.value) and "the limit is 10,000,000 terms per call" in str(info.value)
 
 
 def test_the_budget_allows_what_it_counts():
@@ -322,9 +322,12 @@ def test_the_budget_allows_what_it_counts():
 
 @pytest.mark.parametrize("call", [lambda: sg.jvp("x*y", ["x", "y"], [1, 0], mode="reverse"),
                                   lambda: sg.lambdify("x*y", wrt=["x"]),
-                                  lambda: sg.grad("x*y", wrt=["x"], simplfy=None)])
+                                  lambda: sg.grad("x*y", wrt=["x"], simplfy=None),
+                                  lambda: sg.lambdify("x*y", vector=True),
+                                  lambda: sg.grad("x*y", sparse=False)])
 def test_a_keyword_a_function_does_not_take_is_called_unexpected(call):
-    # extra keywords are sizes (n=1000); a name with a list, a string or None was "size mode='reverse' ..."
+    # extra keywords are sizes (n=1000); a name with a list, a string or None was "size mode='reverse' ...",
+    # and an option's flag (vector=True) "size vector=True must be a non-negative integer"
     with pytest.raises(ArgumentError, match="unexpected keyword argument .*must be a non-negative integer"):
         call()
 
@@ -339,3 +342,15 @@ def test_evaluation_and_compiled_functions_word_a_wrong_index_shape_alike():
             call(x=np.ones((2, 3)), W=np.ones((2, 3)))
         with pytest.raises(GraphError, match=r"^W takes an array whose first axes are \(2, 3\) .* got shape \(6,\)$"):
             call(x=np.ones(3), W=np.ones(6))
+
+
+@pytest.mark.parametrize("text", ["W + 1", "sum(x[i], i, 0, W - 1)", "W[0, 0]*n"])
+def test_a_name_whose_size_is_extents_is_no_number(text):
+    """A size given as extents (W=(2, 2)) and used without indices was a plain input W, the extents dropped
+    without a word; as a bound it was "'W' is not a size or an index ... (bound by keyword, W=...)", though it was."""
+    with pytest.raises(ParseError, match=r"'(W|n)' is given as extents \((W=\(2, 2\)|n=\(3,\))\), which "
+                                         r"only an indexed input has: write \1\[\.\.\.\] for its elements, or give "
+                                         r"\1 one integer to use it as a number"):
+        sg.parse(text, W=(2, 2), n=(3,))
+    assert sg.parse("W[1, 1] + sum(x[i], i, 0, n - 1)", W=(2, 2), n=3).input_labels == ("W[1, 1]", "x[0]", "x[1]",
+                                                                                       "x[2]")

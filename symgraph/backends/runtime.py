@@ -45,7 +45,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import Binder, as_array, index_axes_error, real_value
+from ..binding import (Binder, as_array, free_name, index_axes_error, positional_only_error, real_value,
+                       refuse_masked)
 from ..binding import broadcast_shape as check_broadcast
 from ..errors import FunctionDefinitionError, GraphError, UserFunctionError
 from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
@@ -279,6 +280,7 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
                 real_value(names[k] if names is not None else f"input {k + 1}", value)
             continue
         else:
+            refuse_masked(names[k] if names is not None else f"input {k + 1}", value)
             dt = getattr(value, "dtype", None)
             dt = np.dtype(dt) if dt is not None else \
                 as_array(names[k] if names is not None else f"input {k + 1}", value).dtype
@@ -489,11 +491,12 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
     each parameter (``names``) when they do not broadcast.
     """
     out, batch, numpy_only = [], [], True
-    for value, layout in zip(values, layouts):
+    for name, value, layout in zip(names, values, layouts):
         if layout is None:
             if value.__class__ is float or value.__class__ is int:
                 batch.append(())
             elif isinstance(value, _NUMPY_TYPES):
+                refuse_masked(name, value)
                 batch.append(np.shape(value))
             else:
                 numpy_only = False
@@ -502,6 +505,9 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
         shape = layout.shape
         if not hasattr(value, "shape"):
             value = as_array(layout.name, value)
+        refuse_masked(layout.name, value)
+        if isinstance(value, np.ndarray) and value.__class__ is not np.ndarray:  # np.matrix: its elements are
+            value = np.asarray(value)  # 1x1 matrices, not numbers, and would add two axes to every result
         if tuple(value.shape[:len(shape)]) != shape:
             raise index_axes_error(layout.name, shape, value.shape)
         if isinstance(value, np.ndarray):
@@ -721,7 +727,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     layouts = array_layouts(data, shapes or {})
     bind = Binder(tuple(n for n, _ in data), name)
     kind = inspect.Parameter
-    vector = next(v for v in ("x", "theta", "x_", "theta_") if v not in bind.names)
+    vector = free_name(bind.names, ("x", "theta", "x_", "theta_"))
     taking = getattr(kernel, "taking", None)
     direct = None
     if taking is not None:
@@ -756,8 +762,10 @@ class _WithData:
         self.__signature__ = signature
         self.recipe: tuple | None = None
 
-    def __call__(self, x: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return self._call(x, *args, **kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:  # the vector, positional only
+            return self._call(*args, **kwargs)
+        raise positional_only_error(self.__name__, tuple(self.__signature__.parameters)[:1], args, kwargs)
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{self.__signature__}>"

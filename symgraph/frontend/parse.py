@@ -55,7 +55,7 @@ from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
-from .reductions import MAX_ELEMENTS, REDUCTIONS, Reductions
+from .reductions import MAX_ELEMENTS, MAX_TERMS, REDUCTIONS, Reductions
 from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, names_in, number, scan
 
 _DIGITS = frozenset("0123456789.")
@@ -126,9 +126,11 @@ class _Parser(Calls, Reductions):
         self.integer_only = False
         #: sizes bound by keyword (name -> int), and indexed inputs' declared extents
         self.sizes: dict = {}
-        #: the terms this text's reductions and definition calls have expanded (one list, shared with every
-        #: sub-parser), and how often the enclosing reductions will parse this stretch again (Reductions.expanding)
-        self.expanded = [0]
+        #: the budget of one call (Reductions.expanding): [the terms its texts' reductions and definition calls
+        #: have expanded so far, how many copies of this text over= parses from here on (1 without over=)], one
+        #: list shared by the call's parsers and their sub-parsers; and how often the enclosing reductions and
+        #: over= will parse this stretch again, counting this time
+        self.expanded = [0, 1]
         self.repeats = 1
 
     def error(self, message: str, pos: int):
@@ -416,6 +418,10 @@ class _Parser(Calls, Reductions):
             if value is not None:
                 values.append(value)
                 return
+            if word in self.sizes:  # not in the scope: a tuple, the extents of an indexed input
+                self.fail(f"{word!r} is given as extents ({word}={self.sizes[word]!r}), which only an "
+                          f"indexed input has: write {word}[...] for its elements, or give {word} one integer "
+                          f"to use it as a number", i)
             if word != self.target and word not in self.caller_scope and not self.integer_only:
                 if word not in self.inputs_used:
                     self.inputs_used[word] = (self.tokens, i)
@@ -553,9 +559,10 @@ def _checked_sizes(sizes: dict) -> dict:
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
                                  for v in values):
-            if (isinstance(value, (list, dict, set, type(None))) or callable(value)
+            if (isinstance(value, (list, dict, set, type(None), bool)) or callable(value)
                     or isinstance(value, str) and not value.strip().isdigit()):
-                # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...))
+                # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...),
+                # sg.lambdify(..., vector=True))
                 raise ArgumentError(f"unexpected keyword argument {name}={value!r}: a keyword beyond the documented "
                                     f"options is the size of an indexed input (such as n=1000) and must be a "
                                     f"non-negative integer (or a tuple of them)")
@@ -600,8 +607,11 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
     lo, hi = (_bound(b, sizes, f"the {which} value of {index} in over=") for b, which in ((first, "first"), (last, "last")))
     if hi < lo:
         raise ArgumentError(f"over=: {index} runs from {lo} to {hi}, which makes no residuals")
+    if hi - lo + 1 > MAX_TERMS:  # each copy is at least one term: more than a call may expand, before any is made
+        raise ArgumentError(f"over=: {index} runs from {lo} to {hi}, which makes {hi - lo + 1:,} residuals; the "
+                            f"limit is {MAX_TERMS:,} terms per call")
     with paused_gc():
-        return _parse([text] * (hi - lo + 1), None, sizes, [{index: v} for v in range(lo, hi + 1)])
+        return _parse([text] * (hi - lo + 1), None, sizes, (index, lo))
 
 
 def _bound(bound: "int | str", sizes: dict, what: str) -> int:
@@ -618,21 +628,32 @@ def _bound(bound: "int | str", sizes: dict, what: str) -> int:
 
 
 def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
-           each: Sequence[dict] | None = None) -> Graph:
-    """The graph of ``texts`` (one output each); ``each[k]``, when given, adds sizes that text ``k`` alone sees."""
+           over: tuple[str, int] | None = None) -> Graph:
+    """The graph of ``texts`` (one output each), their expansions counted against one budget.
+
+    ``over=(k, first)`` binds the size ``k = first + position`` in each text
+    (the copies of :func:`parse_over`'s template); a reduction in the first
+    copy is counted as often as the copies still to come will expand it, so
+    a template too large in all is refused before its first copy expands.
+    """
     builder = GraphBuilder()
     results, names_out, scopes = [], [], []
+    budget = [0, 1]
+    each = over is not None
     for position, t in enumerate(texts):
         try:
             parser = _Parser(t, builder)
             builder.reserve(parser.tokens.words())
-            parser.sizes = sizes if each is None else {**sizes, **each[position]}
+            parser.expanded = budget
+            if each:
+                budget[1] = parser.repeats = len(texts) - position
+            parser.sizes = sizes if not each else {**sizes, over[0]: over[1] + position}
             parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
             names, refs, bare = parser.program()
             if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
                 parser.fail(_CONDITION_RESULT, parser.result_at)
         except ParseError as error:  # the caret shows one text: say which of them it is
-            if len(texts) == 1 or each is not None:
+            if len(texts) == 1 or each:
                 raise
             raise ParseError(f"in expression {position + 1} of {len(texts)}: {error.reason}", error.text,
                              error.position) from None

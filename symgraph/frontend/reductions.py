@@ -20,10 +20,10 @@ import sympy
 from ..errors import GraphError, ParseError, line_column
 from .tokens import kind
 
-#: one text's reductions and calls of its definitions expand into at most this many terms in all (a term is
-#: at least one node): counted across the text, so reductions nested in each other (their counts multiply)
-#: and definitions calling each other (``f2(u) = f1(f1(u))`` doubles per level) are refused up front, not
-#: after minutes of expansion (:meth:`Reductions.expanding`)
+#: the reductions and calls of definitions of one call's texts expand into at most this many terms in all (a
+#: term is at least one node): counted across the texts, so reductions nested in each other (their counts
+#: multiply), definitions calling each other (``f2(u) = f1(f1(u))`` doubles per level) and a template copied
+#: once per residual (``over=``) are refused up front, not after minutes of expansion (:meth:`Reductions.expanding`)
 MAX_TERMS = 10_000_000
 #: an indexed input has at most this many entries (the product of its extents): ``x[10^9]`` would make
 #: every consumer of the graph (the default wrt, evaluation, compiled code) hold a billion of them
@@ -220,9 +220,10 @@ class Reductions:
         """Refuse, at token ``k``, ``count`` more terms (``what`` says whose) when the text's expansions would
         pass :data:`MAX_TERMS`.
 
-        ``self.expanded[0]`` counts the terms this text has expanded so far
-        (shared by every sub-parser); ``self.repeats`` is how often the
-        enclosing reductions will expand the stretch being parsed again,
+        ``self.expanded[0]`` counts the terms the call's texts have expanded
+        so far (shared by every parser of the call); ``self.repeats`` is how
+        often the enclosing reductions, and ``over=``'s copies still to come
+        (``self.expanded[1]``), will expand the stretch being parsed again,
         counting this time, so a reduction's terms times it is what the
         stretch will cost in all: ``sum(sum(x[i]*x[j], j, 0, 3999), i, 0, 3999)``
         is refused at its inner ``sum`` before any of its 16 million terms
@@ -234,11 +235,14 @@ class Reductions:
         if self.expanded[0] + planned <= MAX_TERMS:
             return
         if self.repeats > 1:
-            what += f", repeated {self.repeats:,} times by the reductions around it ({planned:,} terms)"
+            copies = self.expanded[1]
+            by = (["the reductions around it"] if self.repeats > copies else []) + \
+                 ([f"over= ({copies:,} copies of its template from here on)"] if copies > 1 else [])
+            what += f", repeated {self.repeats:,} times by {' and '.join(by)} ({planned:,} terms)"
         if planned <= MAX_TERMS:  # too many only with what came before
             what += f", after the {self.expanded[0]:,} terms expanded before it"
-        self.fail(f"{what}; the limit is {MAX_TERMS:,} terms in one text (reductions and calls of defined "
-                  "functions, in all)", k)
+        self.fail(f"{what}; the limit is {MAX_TERMS:,} terms per call (reductions and calls of defined functions, "
+                  "in all its texts)", k)
 
     def index_clash(self, index: str, what: str, where: tuple | None = None):
         """Raise the ParseError for an index that also names ``what`` (at ``(Tokens, token index)``) in the text.

@@ -12,6 +12,7 @@ Programs are built by the :class:`~symgraph.ir.emitter.Emitter`.
 """
 from __future__ import annotations
 
+import itertools
 from functools import cached_property
 from operator import countOf, itemgetter
 from typing import Any, Iterable, Mapping
@@ -65,7 +66,11 @@ class Program:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<Program {len(self)} ops, results {list(self.results)}>"
+        """One short line whatever the program: its first results' labels and how many more (a residuals
+        program at 10^5 points has 4 x 10^5 results, millions of characters written out)."""
+        shown = list(itertools.islice(self.results, 10))
+        more = len(self.results) - len(shown)
+        return f"<Program {len(self)} ops, results {shown}{f' and {more:,} more' if more else ''}>"
 
     def source(self, name: str = "f", standalone: bool = False) -> str:
         """Python source of a function computing every result (see :mod:`symgraph.backends.numpy`).
