@@ -47,29 +47,46 @@ NUMERIC = dict(rel=1e-9, abs=1e-10)
 # --------------------------------------------------------------------------- program text
 
 
+#: exponents of ``^`` (with a name: d(x^y)/dy); EDGE_EXPONENTS adds zero, large and negative ones
+EXPONENTS = [("2", 9, False), ("3", 9, False), ("0.5", 9, False), ("-1", 3, False)]
+EDGE_EXPONENTS = EXPONENTS + [("0", 9, False), ("-2", 3, False), ("40", 9, False), ("1001", 9, False)]
+#: functions whose every backend is exact (no libm last bits), and calls of two operands, for edge programs
+EDGE_FUNCTIONS = ["abs", "relu", "sqrt", "sign"]
+EDGE_CALLS = ["max({0}, {1})", "min({0}, {1})", "max({0}, {1}, 0)", "where({0} > {1}, {0}, {1})",
+              "where({0} <= {1} and {1} != 0, {1}, -{0})", "where(not ({0} == {1}), {0}, 0.5)",
+              "where({0} < 1 or {1} >= 2, 1, 0)", "heaviside({0}, 0.5)", "clip({0}, -1, {1})"]
+
+
 @st.composite
-def expressions(draw, refs: list[str], depth: int) -> tuple[str, int, bool]:
-    """(text, precedence of its top operator, whether it mentions a name); at most ``depth`` levels."""
+def expressions(draw, refs: list[str], depth: int, functions: list[str] = FUNCTIONS,
+                exponents: list[tuple] = EXPONENTS, calls: list[str] = ()) -> tuple[str, int, bool]:
+    """(text, precedence of its top operator, whether it mentions a name); at most ``depth`` levels.
+
+    ``functions`` are the one-operand calls drawn; ``calls`` templates over two operands (``max({0}, {1})``).
+    """
+    sub = dict(functions=functions, exponents=exponents, calls=calls)
     if depth == 0 or draw(st.integers(0, 4)) == 0:
         if draw(st.integers(0, 4)) == 0:
             return draw(st.sampled_from(NUMBERS + ["pi"])), 9, False
         # the newest refs (intermediates) are drawn more often, so nodes are shared
         return draw(st.sampled_from(refs + refs[len(refs) // 2:] * 2)), 9, True
-    kind = draw(st.sampled_from(["bin", "bin", "bin", "call", "call", "neg"]))
+    kind = draw(st.sampled_from(["bin", "bin", "bin", "call", "call", "neg"] + ["call2"] * bool(calls)))
+    if kind == "call2":
+        (a, _, an), (b, _, bn) = draw(expressions(refs, depth - 1, **sub)), draw(expressions(refs, depth - 1, **sub))
+        return draw(st.sampled_from(list(calls))).format(f"({a})", f"({b})"), 9, an or bn
     if kind == "call":
-        inner, _, named = draw(expressions(refs, depth - 1))
-        return f"{draw(st.sampled_from(FUNCTIONS))}({inner})", 9, named
+        inner, _, named = draw(expressions(refs, depth - 1, **sub))
+        return f"{draw(st.sampled_from(functions))}({inner})", 9, named
     if kind == "neg":
-        inner, prec, named = draw(expressions(refs, depth - 1))
+        inner, prec, named = draw(expressions(refs, depth - 1, **sub))
         return (f"-{inner}" if prec >= 4 else f"-({inner})"), 3, named
     op = draw(st.sampled_from(list(BINARY)))
     prec = BINARY[op]
-    left, lp, ln = draw(expressions(refs, depth - 1))
+    left, lp, ln = draw(expressions(refs, depth - 1, **sub))
     if op == "^":  # small exponents keep values moderate; a name as exponent exercises d(x^y)/dy
-        right, rp, rn = draw(st.sampled_from([("2", 9, False), ("3", 9, False), ("0.5", 9, False),
-                                              ("-1", 3, False), (refs[0], 9, True)]))
+        right, rp, rn = draw(st.sampled_from(list(exponents) + [(refs[0], 9, True)]))
     else:
-        right, rp, rn = draw(expressions(refs, depth - 1))
+        right, rp, rn = draw(expressions(refs, depth - 1, **sub))
     if not (ln or rn):  # a constant-only operation would be folded: keep a name in every op
         left, lp, ln = refs[-1], 9, True
     # parentheses where precedence needs them, and now and then where it does not
@@ -83,8 +100,11 @@ def expressions(draw, refs: list[str], depth: int) -> tuple[str, int, bool]:
 
 
 @st.composite
-def programs(draw) -> str:
-    """Program text: 0-5 assignments reusing earlier names, then a bare output or the last name."""
+def programs(draw, **kinds) -> str:
+    """Program text: 0-5 assignments reusing earlier names, then a bare output or the last name.
+
+    ``kinds`` go to :func:`expressions` (the functions, exponents and two-operand calls drawn).
+    """
     inputs = draw(st.lists(st.sampled_from(INPUTS), min_size=1, max_size=3, unique=True))
     refs = list(inputs)
     lines: list[str] = []
@@ -98,7 +118,7 @@ def programs(draw) -> str:
         elif how == 1 and exprs:  # the same expression again: hash-consing makes it the same node
             rhs = draw(st.sampled_from(exprs))
         else:
-            rhs, _, named = draw(expressions(refs, draw(st.sampled_from([1, 2, 2, 3]))))
+            rhs, _, named = draw(expressions(refs, draw(st.sampled_from([1, 2, 2, 3])), **kinds))
             if not named:
                 rhs = f"{rhs} * {refs[-1]}"
             while not ALIASES and (rhs in refs or rhs in exprs):
@@ -107,7 +127,7 @@ def programs(draw) -> str:
         lines.append(f"{name} = {rhs}")
         refs.append(name)
     if not lines or draw(st.booleans()):
-        body, _, named = draw(expressions(inputs + refs[len(inputs):] * 3, 2))
+        body, _, named = draw(expressions(inputs + refs[len(inputs):] * 3, 2, **kinds))
         lines.append(body if named else f"{body} + {refs[-1]}")
     sep = draw(st.sampled_from(["; ", "\n", ";\n"]))
     return sep.join(lines)
@@ -254,6 +274,10 @@ def test_gradient_lambdify_arrays_and_single_points(data):
         assert np.shape(arrays[k]) == (5,), (text, name, arrays[k])
         for i in range(5):
             assert close(arrays[k][i], expected[i][name]), (text, wrt, rows[i], name, arrays[k][i], expected[i][name])
+    vm = g.lambdify(backend="vm")(*[np.array(columns[n]) for n in g.graph.inputs])  # the VM, against the oracle too
+    for k, name in enumerate(wrt):
+        for i in range(5):
+            assert close(vm[k][i], expected[i][name]), ("vm", text, wrt, rows[i], name, vm[k][i], expected[i][name])
     for i, row in enumerate(rows):
         kinds = [float, np.float64] + ([int] if all(float(v).is_integer() for v in row.values()) else [])
         for kind in kinds:
@@ -453,3 +477,64 @@ def test_hessian_every_strategy_dense_sparse_and_hvp_match_sympy_hessian(data):
     assert list(hv) == wrt and close_arrays([hv[n] for n in wrt], expected @ np.array(v)), (text, v, hv, expected)
     hessp = sg.hessp(text, wrt)(np.array(args), np.array(v))
     assert close_arrays(hessp, expected @ np.array(v)), (text, v, hessp, expected)
+
+
+# --------------------------------------------------------------------------- every backend at the edges
+
+#: zeros of both signs, infinities, nan, subnormals, huge and ordinary values
+EDGE_VALUES = [0.0, -0.0, 1.0, -1.0, 2.0, -0.5, math.inf, -math.inf, math.nan, 5e-324, -1e-310, 1e308, -1e308, 3.0]
+
+
+def agree(got, want, exact: bool = True) -> bool:
+    """Equal as NumPy's results: bit for bit (every nan alike, the sign of zero kept), or else to 1e-9 with
+    the same sign bit, nan where NumPy's is nan (JavaScript's Math.pow is not C's in the last bit)."""
+    from tests.helpers import bits
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return False
+    if exact:
+        return bits(got) == bits(want)
+    same = np.isclose(got, want, rtol=1e-9, atol=0, equal_nan=True) & (np.signbit(got) == np.signbit(want))
+    return bool(np.all(same | (np.isnan(got) & np.isnan(want))))
+
+
+@settings(PROPERTY, max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 12)))
+@given(data=st.data())
+def test_every_backend_agrees_with_numpy_at_special_values(data):
+    """Programs of exact operations (arithmetic, powers of every sign, max/min/where/comparisons, abs, sign,
+    relu, sqrt) with shared nodes, aliases and repeated outputs give NumPy's bits on the VM, numba and Dask,
+    and NumPy's values on the explorer's JavaScript, at zeros of both signs, infinities, nan, subnormals
+    and huge values, on arrays and at single points, the function and its gradient."""
+    import dask.array as da
+    from symgraph.backends.javascript import javascript_source
+    from symgraph.export.display import graph_program
+    from tests.backends.test_agreement import run_node
+
+    text = data.draw(programs(functions=EDGE_FUNCTIONS, exponents=EDGE_EXPONENTS, calls=EDGE_CALLS))
+    graph = sg.parse(text)
+    inputs = list(graph.inputs)
+    columns = [np.array(data.draw(st.permutations(EDGE_VALUES))) for _ in inputs]
+    inner = [str(n) for n in graph.nx.nodes if str(n) not in inputs]  # an intermediate too, when there is one
+    gradient = sg.grad(graph, inputs + [data.draw(st.sampled_from(inner))] * bool(inner), allow_unused=True)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for program, make in ((graph_program(graph), lambda **kw: sg.lambdify(graph, args=inputs, **kw)),
+                              (gradient.program, lambda **kw: gradient.lambdify(args=inputs, **kw))):
+            want = make()(*columns)
+            want = want if isinstance(want, tuple) else (want,)
+            for backend in ("vm", "numba"):
+                fn = make(backend=backend)
+                got = fn(*columns)
+                got = got if isinstance(got, tuple) else (got,)
+                assert all(agree(g, w) for g, w in zip(got, want)), (backend, text, got, want)
+                for i in range(0, len(EDGE_VALUES), 5):
+                    single = fn(*[float(c[i]) for c in columns])
+                    single = single if isinstance(single, tuple) else (single,)
+                    assert all(agree(s, w[i]) for s, w in zip(single, want)), (backend, text, i, single)
+            lazy = make()(*[da.from_array(c, chunks=5) for c in columns])
+            lazy = lazy if isinstance(lazy, tuple) else (lazy,)
+            assert all(agree(g.compute(), w) for g, w in zip(lazy, want)), ("dask", text)
+            rows = run_node(program, inputs, list(zip(*[c.tolist() for c in columns])))
+            assert len(rows[0]) == len(want), (text, javascript_source(program))
+            assert all(agree([row[k] for row in rows], w, exact=False) for k, w in enumerate(want)), \
+                ("javascript", text, rows, want)

@@ -127,7 +127,8 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     if backend == "numba":
         if xp is not None and xp is not np:
             raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
-        kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress)
+        kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress,
+                                      fallback=lambda: numpy_kernel(program, order, labels, name=name, doc=doc)[0])
     elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
         if parallel:
             raise GraphError("parallel=True needs backend='numba'")

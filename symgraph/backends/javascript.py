@@ -16,7 +16,10 @@ Why it is written the way it is:
   :class:`~symgraph.errors.UnsupportedOpError`.
 * **NumPy's values.**  Where JavaScript's ``Math`` differs from NumPy the
   template calls a small helper (:data:`HELPERS`), written once and included
-  only when used: ``round`` halves to even, ``pow(1, nan)`` is 1,
+  only when used: ``round`` halves to even, ``pow(1, nan)`` is 1, ``max`` and
+  ``min`` give the second operand on a tie and ``sign(-0)`` is 0 (signed zeros
+  as NumPy's), a literal exponent NumPy takes a fast path for is that path
+  (:data:`POWERS`: ``x^0.5`` is ``Math.sqrt``),
   ``logaddexp`` shifts by the larger argument, and ``erf``/``erfc`` (which
   ``Math`` lacks) use the Taylor series below 1.5 and the continued fraction
   of erfc above, accurate to a few units in the last place.  A test runs the
@@ -46,6 +49,7 @@ import sympy
 
 from .. import constants, ops
 from ..errors import UnsupportedOpError
+from .numpy import scalar_power
 
 #: op name -> JavaScript template over the operands' texts (as :attr:`symgraph.ops.Op.code` is for NumPy)
 JS: dict[str, str] = {
@@ -60,7 +64,7 @@ JS: dict[str, str] = {
     "softplus": "$logaddexp(0, {0})", "log1p": "Math.log1p({0})", "expm1": "Math.expm1({0})",
     "log2": "Math.log2({0})", "log10": "Math.log10({0})", "exp2": "$pow(2, {0})", "cbrt": "Math.cbrt({0})",
     "erf": "$erf({0})", "erfc": "$erfc({0})",
-    "sign": "Math.sign({0})", "floor": "Math.floor({0})", "ceil": "Math.ceil({0})", "round": "$round({0})",
+    "sign": "$sign({0})", "floor": "Math.floor({0})", "ceil": "Math.ceil({0})", "round": "$round({0})",
     "hypot": "Math.hypot({0}, {1})", "atan2": "Math.atan2({0}, {1})",
     "max": "$maximum({0}, {1})", "min": "$minimum({0}, {1})", "logaddexp": "$logaddexp({0}, {1})",
     "logb": "Math.log({0}) / Math.log({1})",
@@ -72,6 +76,10 @@ JS: dict[str, str] = {
     "log0": "Math.log({0} + ({0} === 0))",
 }
 
+#: ``x ** c`` for the literal exponents NumPy's power computes by another function
+#: (:data:`symgraph.backends.numpy.SCALAR_POWERS`): Math.sqrt(-0) is -0, Math.pow(-0, 0.5) is 0
+POWERS = {"square": "{0} * {0}", "sqrt": "Math.sqrt({0})", "reciprocal": "1 / {0}", "copy": "{0}"}
+
 #: helper name -> its JavaScript source (where Math differs from NumPy, or has nothing)
 HELPERS: dict[str, str] = {
     "$pow": """function $pow(x, y) {
@@ -80,11 +88,15 @@ HELPERS: dict[str, str] = {
   return Math.pow(x, y);
 }""",
     "$maximum": """function $maximum(x, y) {
-  // numpy.maximum: NaN propagates (Math.max too, but this keeps the two helpers alike)
-  return x !== x || y !== y ? NaN : x >= y ? x : y;
+  // numpy.maximum: NaN propagates, a tie (0 and -0) gives the second operand (Math.max(-0, 0) is 0 either way)
+  return x !== x || y !== y ? NaN : x > y ? x : y;
 }""",
     "$minimum": """function $minimum(x, y) {
-  return x !== x || y !== y ? NaN : x <= y ? x : y;
+  return x !== x || y !== y ? NaN : x < y ? x : y;
+}""",
+    "$sign": """function $sign(x) {
+  // numpy.sign: 0 for both zeros (Math.sign(-0) is -0)
+  return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN;
 }""",
     "$round": """function $round(x) {
   // halves to even, as numpy.round
@@ -101,7 +113,7 @@ HELPERS: dict[str, str] = {
 }""",
     "$erf": """function $erf(x) {
   // Taylor series of exp(x^2) erf(x) below 1.5, 1 - erfc (continued fraction) above
-  if (x !== x) return NaN;
+  if (x !== x || x === 0) return x;  // erf(-0) is -0
   const a = Math.abs(x);
   let r;
   if (a < 1.5) {
@@ -189,8 +201,10 @@ def javascript_source(program: Any, name: str = "f", params: Sequence[str] | Non
     labels = list(program.results if returns is None else returns)
     used: dict[str, None] = {}
     lines = []
+    constant = {}  # const instructions: target -> the constant (a literal exponent may come through one)
     for target, op, args in program.instructions:
         if op == "const":
+            constant[target] = args[0]
             lines.append(f"  const {js_name(target)} = {js_literal(args[0])};")
             continue
         template = JS.get(op)
@@ -198,6 +212,9 @@ def javascript_source(program: Any, name: str = "f", params: Sequence[str] | Non
             raise UnsupportedOpError(f"{op!r} has no JavaScript form (a function registered from Python runs "
                                      "only in Python): the page cannot recompute it")
         texts = [js_name(a) if isinstance(a, str) else js_literal(a) for a in args]
+        fast = op == "pow" and scalar_power(constant.get(args[1], args[1]))
+        if fast:  # NumPy's fast paths for a literal exponent
+            template = POWERS[fast]
         if len(texts) > ops.OPS[op].arity:  # max(a, b, c): the binary template nested
             text = template.format(*texts[:2])
             for more in texts[2:]:

@@ -12,9 +12,10 @@ and the only arrays are the inputs and outputs.
 
 It needs numba (an optional dependency, imported only when this backend is
 used), runs on NumPy arrays only, and pays numba's compile time once, when the
-function is made.  It computes in float64; results have the working dtype
-(:func:`symgraph.backends.runtime.working_dtype`: float32 when the array
-inputs are all float32).  ``parallel=True`` splits the points over numba's
+function is made.  It computes in float64; a call whose working dtype
+(:func:`symgraph.backends.runtime.working_dtype`) is float32 -- the array
+inputs all float32 -- runs the NumPy backend's code, so that float32 values
+are NumPy's (as the VM does).  ``parallel=True`` splits the points over numba's
 threads.  Domain behaviour follows NumPy (``log(-1)`` is nan, ``1/0`` is inf;
 numba's ``error_model="numpy"``), without NumPy's warnings.  The kernel sits
 behind the same binder and result layout as every backend
@@ -83,10 +84,12 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
 
     results = [resolve(program.results[label]) for label in labels]
     body = [f"{x} = {p}[{i}]" for x, p in zip(order, src)]
-    # the NumPy code's exact peephole (constant factors and negations merged into their one consumer)
+    # the NumPy code's exact peephole (constant factors and negations merged into their one consumer); a
+    # literal exponent NumPy's power takes a fast path for is written as that path (numba's power is C's)
+    powers = {"square": "{0} * {0}", "sqrt": f"{np_name}.sqrt({{0}})", "reciprocal": "1.0 / {0}", "copy": "{0}"}
     body += [f"{target} = {line}" for target, line, _ in
              assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
-                          lambda c: f"{np_name}.float64({c})", special=special_name, user=user_name)]
+                          lambda c: f"{np_name}.float64({c})", special=special_name, user=user_name, powers=powers)]
     body += [f"{outs}[{k}, {i}] = {text(ref)}" for k, ref in enumerate(results)]
     lines = [f"def {name}({ins}, {outs}):", f"    {n} = {outs}.shape[1]"]
     # parallel: numba's prange splits arrays, not pointers (a pointer-reading prange loop runs serially)
@@ -95,15 +98,21 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     lines.append(f"    for {i} in {prange_name if parallel else range_name}({n}):")
     lines += ["        " + line for line in body]
     # scipy.special's erf and erfc are not numba functions; on one float64 ``math``'s are the same functions
-    globals_ = {np_name: np, inf_name: math.inf, nan_name: math.nan, range_name: builtins.range, special_name: math}
+    globals_ = {np_name: _numpy_for_numba(), inf_name: math.inf, nan_name: math.nan, range_name: builtins.range, special_name: math}
     generated = Generated(name, "\n".join(lines) + "\n", globals_)
     generated.names = {"prange": prange_name, "carray": carray_name, "pointer": pointer_name, "user": user_name}
     return generated
 
 
 def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name: str = "f",
-                 parallel: bool = False, progress: Any = None) -> tuple[Callable, str]:
+                 parallel: bool = False, progress: Any = None,
+                 fallback: Callable[[], Callable] | None = None) -> tuple[Callable, str]:
     """``(kernel, source)``: ``kernel(*inputs in order)`` -> the flat tuple of ``labels``' results.
+
+    The compiled loop computes in float64; a call whose working dtype is
+    float32 runs ``fallback()`` (the NumPy backend's kernel, made on first
+    need) instead, so float32 values are NumPy's (a constant beyond float32's
+    range is inf there, as in NumPy's arithmetic on float32 arrays).
 
     Results are arrays of the inputs' broadcast shape (0-d for scalar
     inputs) and the working dtype.  They are the rows of one block allocated
@@ -149,8 +158,14 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     rows = len(labels)
     offsets = 8 * np.arange(count, dtype=np.intp)  # one point: the inputs are consecutive float64s
 
+    other: list = []
+
     def run(*values: Any) -> tuple:
         dtype = working_dtype(values, order)
+        if dtype != np.float64 and fallback is not None:
+            if not other:
+                other.append(fallback())
+            return other[0](*values)
         if all(type(v) in _SCALARS for v in values):  # one point, no arrays
             shape, held = (), np.array(values, dtype=np.float64)
             sources = held.ctypes.data + offsets
@@ -161,7 +176,7 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
             sources = np.array([a.ctypes.data for a in held], dtype=np.intp)
         block = np.empty((rows, math.prod(shape)))
         kernel(sources, block)
-        if dtype != np.float64:
+        if dtype != np.float64:  # no fallback given: float64 values, rounded to the working dtype
             block = block.astype(dtype)
         block = block.reshape((rows,) + shape)
         return tuple([block[k, ...] for k in range(rows)])
@@ -202,6 +217,38 @@ def _as_function(function: Callable, arity: int) -> Callable:
                                     {"_callable": function}))
     call.__qualname__ = call.__name__ = getattr(function, "__name__", "call")
     return call
+
+
+def _maximum(x, y):  # pragma: no cover - compiled by numba
+    """numpy.maximum on scalars: nan propagates, a tie gives the second operand (numba's keeps the first:
+    max(0.0, -0.0), relu(-0.0) are -0.0 in NumPy, 0.0 there, and the other way round)."""
+    return x if (x > y or x != x) else y
+
+
+def _minimum(x, y):  # pragma: no cover - compiled by numba
+    """numpy.minimum on scalars (see :func:`_maximum`)."""
+    return x if (x < y or x != x) else y
+
+
+def _sign(x):  # pragma: no cover - compiled by numba
+    """numpy.sign on a scalar: 0.0 for both zeros (numba's keeps -0.0)."""
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else x))
+
+
+_NUMPY: list = []
+
+
+def _numpy_for_numba() -> types.ModuleType:
+    """NumPy as the kernel's code calls it: NumPy's functions, with ``maximum``, ``minimum`` and ``sign``
+    computed as NumPy computes them (a module: numba resolves a module's attributes in compiled code)."""
+    if not _NUMPY:
+        import numba
+        module = types.ModuleType("symgraph_numba_numpy")
+        module.__dict__.update((k, v) for k, v in vars(np).items() if not k.startswith("_"))
+        for name, function in (("maximum", _maximum), ("minimum", _minimum), ("sign", _sign)):
+            setattr(module, name, numba.njit(error_model="numpy", nogil=True, inline="always")(function))
+        _NUMPY.append(module)
+    return _NUMPY[0]
 
 
 #: Python and NumPy scalar types the one-point fast path accepts as they are

@@ -85,27 +85,70 @@ from .build import Generated, build_function
 from .runtime import fit, fit_point, on_dask_blocks, prepare, prepare_point, user_call, with_point_path
 
 
-def _is_power_of_two(c: Any) -> bool:
-    """True for +-2^k (with 2^k a finite double): scaling by it is exact in binary floating point."""
+#: the largest finite float32: a merged constant factor stays below it, so float32 work merges exactly too
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _as_float(c: Any) -> float:
+    """A constant's float64 value (inf past the range, nan for what is no real number)."""
+    try:
+        return float(c)
+    except OverflowError:
+        return math.inf if c > 0 else -math.inf
+    except TypeError:
+        return math.nan
+
+
+def scales_exactly(c: Any) -> bool:
+    """True for +-2^k with k >= 0 (and 2^k a finite float32): scaling by it is exact, underflow included."""
     if isinstance(c, sympy.Rational):  # integers too: read numerator and denominator, build nothing
-        p, q = abs(c.p), c.q
-        return p != 0 and p & (p - 1) == 0 and q & (q - 1) == 0 and p.bit_length() + q.bit_length() < 1024
+        p = abs(c.p)
+        return c.q == 1 and p != 0 and p & (p - 1) == 0 and p.bit_length() <= 128
     if not isinstance(c, (sympy.Float, float, int)):
         return False
-    value = float(c)
-    return value != 0 and math.isfinite(value) and math.frexp(abs(value))[0] == 0.5
+    value = abs(_as_float(c))
+    return 1 <= value <= FLOAT32_MAX and math.frexp(value)[0] == 0.5
+
+
+def merges_exactly(k: Any, c: Any) -> bool:
+    """True when ``k * (c * v)`` equals ``(k*c) * v`` bit for bit for every float64 and float32 ``v``.
+
+    Why so narrow: moving a constant across a product is exact only away
+    from overflow and underflow.  A factor +-1 is always safe (a negation is
+    exact).  Otherwise the inner factor ``c`` must be +-2^j with j >= 0 (no
+    bit is lost when it scales ``v``, subnormals included) and ``|k| >= 1``
+    with ``k*c`` finite in float32: then ``c*v`` overflows only where ``(k*c)*v``
+    does too.  ``2 * (0.5*v)`` is not ``v`` for a subnormal ``v``, and
+    ``0.1 * (2*v)`` is not ``0.2*v`` for ``v = 1e308``.
+    """
+    kv, cv = _as_float(k), _as_float(c)
+    if abs(kv) == 1 or abs(cv) == 1:
+        return True
+    return scales_exactly(c) and 1 <= abs(kv) and abs(kv * cv) <= FLOAT32_MAX
+
+
+#: ``numpy.power(x, c)`` for a scalar ``c`` of this table runs another function of ``x`` (NumPy's fast paths),
+#: whose values differ from C's ``pow`` at the edges: sqrt(-0.0) is -0.0 and sqrt(-inf) nan where pow gives
+#: 0.0 and inf.  The backends that do not call NumPy's power on arrays (numba, the VM, JavaScript) write these.
+SCALAR_POWERS = {2.0: "square", 0.5: "sqrt", -1.0: "reciprocal", 1.0: "copy"}
+
+
+def scalar_power(exponent: Any) -> str | None:
+    """The :data:`SCALAR_POWERS` name NumPy computes ``x ** exponent`` by for a constant exponent, or None."""
+    return None if exponent.__class__ is str else SCALAR_POWERS.get(_as_float(exponent))
 
 
 def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Callable, ns: str,
                  constant: Callable[[str], str], report: Progress | None = None,
-                 special: str = "special", user: str = "user", check: str | None = None
-                 ) -> list[tuple[str, str, list[str]]]:
+                 special: str = "special", user: str = "user", check: str | None = None,
+                 powers: dict[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
     The peephole folds constant factors and negations of single-use
     temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
-    becomes ``t3 = -200 * v``.  It only combines factors when one of them is
-    +-2^k, so every result is bitwise what the program computes, in fewer
+    becomes ``t3 = -200 * v``.  It only combines factors when
+    :func:`merges_exactly` says the result is bitwise what the program
+    computes for every value, overflow and underflow included, in fewer
     array operations.  An op on constants alone is evaluated at call time,
     its first operand written by ``constant`` (a 0-d array of the working
     dtype in NumPy code, a float64 in the numba kernel).  ``resolve`` maps an
@@ -113,6 +156,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
     ``check`` names the function a registered function is called through
     (:func:`symgraph.ops.user_call`, which names its errors and checks its
     result; None: called directly, as numba checks the compiled callable's type once).
+    ``powers`` maps the :data:`SCALAR_POWERS` names to templates, for a backend
+    whose power is C's (None: ``xp.power``, whose fast paths are those).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -169,14 +214,14 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
             if (r0.__class__ is str) != (r1.__class__ is str):
                 k, ref = (r1, r0) if r0.__class__ is str else (r0, r1)
                 c, base, names = pending.get(ref, (one, ref, [ref]))
-                if ref in pending and not (_is_power_of_two(k) or _is_power_of_two(c)):
+                if ref in pending and not merges_exactly(k, c):
                     emit((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
                     c, base, names = one, ref, [ref]
                 pending.pop(ref, None)
                 result = (k * c, base, names)
             elif r0.__class__ is str and (r0 in pending or r1 in pending):
                 (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (one, r, [r])) for r in refs)
-                if _is_power_of_two(c1) and _is_power_of_two(c2):
+                if abs(c1) == 1 and abs(c2) == 1:  # -a * b is -(a*b); (2a)*b is not 2(a*b) where a*b underflows
                     for r in refs:
                         pending.pop(r, None)
                     right = b2 if b2.isidentifier() else f"({b2})"
@@ -195,7 +240,9 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
             elif op == "where" and not any(r.__class__ is str for r in refs[1:]):  # where(c, 1, 0): the dtype
                 texts[1] = constant(texts[1])
             template = templates.get(op)
-            if template is None:
+            if powers is not None and op == "pow" and scalar_power(refs[1]) is not None:
+                template = powers[scalar_power(refs[1])]
+            elif template is None:
                 template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
                                             .replace("user.", f"{user}."))
             if len(texts) > table[op].arity:  # max(a, b, c): nested

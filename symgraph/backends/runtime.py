@@ -286,7 +286,8 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
                 as_array(names[k] if names is not None else f"input {k + 1}", value).dtype
         if dt.kind not in "fiub":  # refused unless an object array holds real numbers only
             real_value(names[k] if names is not None else f"input {k + 1}", value)
-        vote = _FLOAT32 if dt == _FLOAT32 and vote is not _FLOAT64 else _FLOAT64
+        # float32 in either byte order (NumPy computes '>f4' data in float32 too)
+        vote = _FLOAT32 if dt.kind == "f" and dt.itemsize == 4 and vote is not _FLOAT64 else _FLOAT64
     return _FLOAT64 if vote is None else vote
 
 

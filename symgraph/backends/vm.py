@@ -140,9 +140,9 @@ in 6-16 ms, only when first needed (:func:`_kernel`: a process evaluating
 single points never loads the batch kernel).
 
 Semantics: float64 values as the NumPy backend computes them (arithmetic
-bitwise, with its peephole -- except that a merged constant factor
-leaving [2^-1021, 2^1021] is not merged, where the NumPy writer's exact
-rational product would be rounded once; transcendental functions from libm, which may
+bitwise, with the same exact peephole; ``max``, ``min``, ``sign`` and
+powers with a literal exponent as NumPy's, signed zeros included;
+transcendental functions from libm, which may
 differ from NumPy's SIMD loops in the last bits), conditions as 1.0/0.0,
 branches of ``where`` selected as in NumPy, so derivatives through branches
 stay nan-free.  Like the numba backend it raises no NumPy
@@ -184,7 +184,7 @@ import numpy as np
 
 from ..constants import as_constant, constant_key, constant_value
 from ..errors import GraphError, UnsupportedOpError
-from .numpy import _is_power_of_two
+from .numpy import FLOAT32_MAX, SCALAR_POWERS, scales_exactly
 from .native import break_even_calls, compile_native, write_ir
 from .runtime import broadcast_shape, contiguous, elements, portable, working_dtype
 
@@ -199,7 +199,7 @@ CODES: dict[str, int] = {name: code for code, name in enumerate((
     "heaviside", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "where", "log0"))}
 
 #: power with these literal exponents is what NumPy computes for them (``numpy.power``'s fast paths)
-_POWERS = {2.0: "square", 0.5: "sqrt", -1.0: "reciprocal", 1.0: "copy"}
+_POWERS = SCALAR_POWERS
 
 ADD, SUB, MUL, DIV, NEG, SQUARE, RECIPROCAL, COPY = (CODES[n] for n in (
     "add", "sub", "mul", "div", "neg", "square", "reciprocal", "copy"))
@@ -281,8 +281,8 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
     elif op == 22:
         e = np.exp(-abs(x))  # the op table's exp(min(x, 0)) / (1 + exp(-|x|)), one exp
         return (1.0 if x >= 0.0 else e) / (1.0 + e)
-    elif op == 23:
-        return x if (x >= 0.0 or x != x) else 0.0
+    elif op == 23:  # numpy.maximum(x, 0): nan propagates, a tie (-0.0) gives the second operand
+        return x if (x > 0.0 or x != x) else 0.0
     elif op == 24:
         return np.logaddexp(0.0, x)
     elif op == 25:
@@ -307,8 +307,8 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
         return math.erf(x)
     elif op == 35:
         return math.erfc(x)
-    elif op == 36:
-        return np.sign(x)
+    elif op == 36:  # numpy.sign: 0.0 for both zeros (C's and numba's keep -0.0)
+        return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else x))
     elif op == 37:
         return np.floor(x)
     elif op == 38:
@@ -319,16 +319,16 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
         return np.hypot(x, y)
     elif op == 41:
         return np.arctan2(x, y)
-    elif op == 42:
-        return x if (x >= y or x != x) else y
+    elif op == 42:  # numpy.maximum: nan propagates, a tie (0.0 and -0.0) gives the second operand
+        return x if (x > y or x != x) else y
     elif op == 43:
-        return x if (x <= y or x != x) else y
+        return x if (x < y or x != x) else y
     elif op == 44:
         return np.logaddexp(x, y)
     elif op == 45:
         return np.log(x) / np.log(y)
     elif op == 46:
-        return np.sign(x if (x >= 0.0 or x != x) else 0.0) + y * (1.0 if x == 0.0 else 0.0)
+        return (1.0 if x > 0.0 else (0.0 if x <= 0.0 else x)) + y * (1.0 if x == 0.0 else 0.0)
     elif op == 47:
         return 1.0 if x < y else 0.0
     elif op == 48:
@@ -928,7 +928,7 @@ def numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple
         if k is None:
             k = by_key[key] = -1 - len(values)
             values.append(float(constant_value(value)))
-            exact.append(_is_power_of_two(as_constant(value)))
+            exact.append(scales_exactly(as_constant(value)))
         by_id[key_id] = k
     if len(number) != m + n:  # a name assigned twice: number each operand by the definition before it
         flat = _sequential(instructions, order, by_id.get)
@@ -1003,18 +1003,16 @@ def _materialise(code, w, added, extra, alias, t, c, b, nc0):  # pragma: no cove
     added[extra] = c
     q = -nc0 - extra - 1
     return _put(code, w, _MUL, t, q, b, q), extra + 1
-_SMALLEST, _LARGEST = 2.0 ** -1021, 2.0 ** 1021
 
 
 def _fold(ops_, starts, args, consts, exact, keep, results, m):  # pragma: no cover - compiled by numba
     """The numbered instructions after the NumPy writer's exact peephole (:func:`symgraph.backends.numpy.assignments`).
 
     A constant factor or negation of a single-use temporary merges into its
-    one consumer when one factor is +-2^k (``t1 = 2*v; t2 = 100*t1`` becomes
-    ``t2 = 200*v``), so values are bitwise what the program computes.
-    Coefficients are float64: a product with a +-2^k factor is exact unless
-    it leaves [2^-1021, 2^1021], where the merge is declined (the program's
-    own two products are computed instead).  Returns ``(code, constants,
+    one consumer where :func:`symgraph.backends.numpy.merges_exactly` allows
+    it (``t1 = 2*v; t2 = 100*t1`` becomes ``t2 = 200*v``; ``exact`` marks the
+    constants +-2^j with j >= 0), so values are bitwise what the program
+    computes for every input, overflow and underflow included.  Returns ``(code, constants,
     results, values, error)``: int32 ``(op, target, x, y, z)`` rows (a
     missing operand repeats ``x``), the constants (new coefficients added,
     equal values merged), the results' numbers, the count of value numbers,
@@ -1072,11 +1070,8 @@ def _fold(ops_, starts, args, consts, exact, keep, results, m):  # pragma: no co
                     pending[ref] = False
                     pc, pb, pp = coefficient[ref], base_of[ref], power[ref]
                     product = kv * pc
-                    if kv == 0.0 or pc == 0.0:
-                        product = 0.0  # an exact zero has no sign
-                    finite = math.isfinite(kv) and math.isfinite(pc)
-                    fits = product == 0.0 or not finite or _SMALLEST <= abs(product) <= _LARGEST
-                    if (kp or pp) and fits:
+                    # merges_exactly: a factor +-1, or pc = +-2^j (j >= 0) and |kv| >= 1, the product a finite float32
+                    if abs(kv) == 1.0 or abs(pc) == 1.0 or (pp and 1.0 <= abs(kv) and abs(product) <= FLOAT32_MAX):
                         c, base, pw = product, pb, kp and pp
                     else:  # inexact to merge: compute the pending value
                         w, extra = _materialise(code, w, added, extra, alias, ref, pc, pb, nc0)
