@@ -14,9 +14,11 @@ def _load_run():
     return load_benchmark("run")
 
 
-def test_run_smoke_without_peers():
+def test_run_smoke_without_peers(monkeypatch):
     import io
     run = _load_run()
+    # numba's compile takes seconds per kernel: measured on the smallest workload only (the product's 3 operations)
+    monkeypatch.setattr(run, "NUMBA_MAX_OPS", 5)
     out = io.StringIO()
     report = run.run({"rosenbrock": (3,), "product": (3,), "chain": (2,), "mlp": (1,)}, peers=(), out=out)
     assert report == out.getvalue().rstrip("\n")

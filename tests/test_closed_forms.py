@@ -184,7 +184,7 @@ def test_lennard_jones_partial_is_quick_and_right():
 def test_rosenbrock_1000_closed_forms():
     text = " + ".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(1000))
     g = sg.grad(text)
-    forms = timed(lambda: dict(g), bound=15.0)
+    forms = timed(lambda: dict(g), bound=60.0)  # about 6 s of sympy's simplification; minutes before
     assert len(forms) == 1001
     assert timed(lambda: repr(g)).endswith("(981 more)})")
 
