@@ -129,8 +129,18 @@ def merges_exactly(k: Any, c: Any) -> bool:
 
 #: ``numpy.power(x, c)`` for a scalar ``c`` of this table runs another function of ``x`` (NumPy's fast paths),
 #: whose values differ from C's ``pow`` at the edges: sqrt(-0.0) is -0.0 and sqrt(-inf) nan where pow gives
-#: 0.0 and inf.  The backends that do not call NumPy's power on arrays (numba, the VM, JavaScript) write these.
+#: 0.0 and inf.  Every backend writes these: NumPy code calls the function itself (:func:`_numpy_powers`), numba,
+#: the VM and JavaScript their own forms of it.
 SCALAR_POWERS = {2.0: "square", 0.5: "sqrt", -1.0: "reciprocal", 1.0: "copy"}
+
+
+def _numpy_powers(ns: str) -> dict[str, str]:
+    """The :data:`SCALAR_POWERS` templates of NumPy code: the fast-path function itself, which is what
+    ``power`` runs on arrays, called directly.  At a single point (NumPy scalars) it saves wrapping
+    the base in a one-point array so that ``power`` picks its array loop (:func:`runtime._power`):
+    three quarters of a Rosenbrock gradient's time at one point.  ``x ** 1`` stays a ``power``, a copy."""
+    return {"square": f"{ns}.square({{0}})", "sqrt": f"{ns}.sqrt({{0}})",
+            "reciprocal": f"{ns}.reciprocal({{0}})", "copy": f"{ns}.power({{0}}, {{1}})"}
 
 
 def scalar_power(exponent: Any) -> str | None:
@@ -156,8 +166,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
     ``check`` names the function a registered function is called through
     (:func:`symgraph.ops.user_call`, which names its errors and checks its
     result; None: called directly, as numba checks the compiled callable's type once).
-    ``powers`` maps the :data:`SCALAR_POWERS` names to templates, for a backend
-    whose power is C's (None: ``xp.power``, whose fast paths are those).
+    ``powers`` maps the :data:`SCALAR_POWERS` names to templates (None: ``xp.power``,
+    whose fast paths on arrays are those functions).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -334,7 +344,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
     emitted = assignments(instructions, resolve if alias else None, result_refs, lit, ns,
                           lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special, user,
-                          helpers["user_call"] if registered else None)
+                          helpers["user_call"] if registered else None, powers=_numpy_powers(ns))
     last_use: dict[str, int] = {}
     for i, (_, _, used) in enumerate(emitted):
         for name_ in used:
