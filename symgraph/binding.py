@@ -33,18 +33,82 @@ symgraph.errors.GraphError: missing value(s) for b; unknown input(s) q (inputs: 
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import inspect
 from collections import Counter
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
 from .errors import ArgumentError, GraphError, shown_names
 
-__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "free_name", "index_axes_error",
-           "positional_only_error", "positional_order", "real_value", "refuse_masked"]
+__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "checked_options", "free_name",
+           "index_axes_error", "is_size", "positional_only_error", "positional_order", "real_value", "refuse_masked"]
 
 _MISSING = object()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def is_size(value: Any) -> bool:
+    """True for what could be meant as a size (``n=1000``, ``W=(2, 3)``, also a wrong one such as ``n=-1`` or
+    ``n=1.5``, which the parser refuses as a size); False for what is no size at all -- a list, a string of
+    letters, None, a bool, a callable -- so a keyword given that is most likely an option the function does
+    not take (``vector=True``, ``mode="reverse"``)."""
+    if isinstance(value, tuple):
+        return all(map(is_size, value))
+    return not (isinstance(value, (list, dict, set, type(None), bool)) or callable(value)
+                or isinstance(value, str) and not value.strip().isdigit())
+
+
+def checked_options(function: _F) -> _F:
+    """``function``, refusing a call its signature does not take with an :class:`ArgumentError` that names the
+    keyword (and the closest option) and lists the keywords the function takes, instead of Python's TypeError.
+
+    Why: a misspelt or misplaced option (``g.lambdify(vector=True)``,
+    ``hessian(f, sprase=True)``) is a user's mistake, worded by the library as
+    every other one is.  A function with ``**sizes`` takes any other keyword
+    as the size of an indexed input, so there only a value that is no size
+    (:func:`is_size`) is an unknown keyword.  Binding costs a few microseconds
+    a call: for the API's entry points, not for compiled functions.
+    """
+    signature = inspect.signature(function)
+    method = next(iter(signature.parameters), None) == "self"
+    params = [p for p in signature.parameters.values() if p.name != "self"]
+    options = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    sizes = next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)
+    name = function.__qualname__
+    shown = str(signature.replace(parameters=[p.replace(annotation=p.empty, default=p.empty) for p in params],
+                                  return_annotation=inspect.Signature.empty))
+
+    def called(args: tuple) -> str:
+        """The function as the user called it: a method by the class of its object (``Gradient.lambdify``)."""
+        return f"{type(args[0]).__name__}.{function.__name__}" if method and args else name
+
+    def unexpected(name: str, key: str, value: Any) -> ArgumentError:
+        close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        beyond = ("; a keyword beyond these is the size of an indexed input (such as n=1000) and must be a "
+                  "non-negative integer (or a tuple of them)") if sizes else ""
+        return ArgumentError(f"{name}() got an unexpected keyword argument {key}={value!r:.60}{hint}; "
+                             f"its keywords: {', '.join(options)}{beyond}")
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as error:
+            unknown = next((k for k in kwargs if k not in signature.parameters), None)
+            if unknown is not None and not sizes:
+                raise unexpected(called(args), unknown, kwargs[unknown]) from None
+            raise ArgumentError(f"{called(args)}(): {error}; it takes {called(args)}{shown}") from None
+        if sizes:
+            for key, value in bound.arguments.get(sizes, {}).items():
+                if not is_size(value):
+                    raise unexpected(called(args), key, value)
+        return function(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
 
 
 class Binder:

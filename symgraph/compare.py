@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from .ad.linearised import Adjacency
 from .ad.paths import PATH_LIMIT, path_limit_error
+from .binding import checked_options
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
 from .errors import ArgumentError
@@ -87,6 +88,7 @@ class _Share:
             self.bar.advance(target - self.bar.done)
 
 
+@checked_options
 def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, path_limit: int | None = None,
             progress: Any = None, allow_unused: bool = False, **sizes: int) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.

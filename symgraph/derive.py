@@ -21,6 +21,7 @@ import sympy
 from .ad.modes import resolve_mode, run_mode, sweep_options
 from .backends.compile import compile_program
 from .backends.runtime import Stack
+from .binding import checked_options
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, function_name, gradient_latex
 from .frontend.coerce import as_graph, element_labels, wrt_names
@@ -237,6 +238,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
             raise GraphError(f"no entry {label!r}; entries: {', '.join(self.labels[:10])}")
         return self.program.as_graph(self.labels if label is None else [label])
 
+    @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None) -> Callable:
         """Compile to a function: inputs positionally or by keyword -> tuple of arrays, one per entry, in order.
@@ -312,6 +314,7 @@ class Gradient(DerivativeMap):
         return "$\\displaystyle " + gradient_latex(self, aligned=True, shown=ENTRY_LINES) + "$"
 
 
+@checked_options
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
          simplify: bool | str = True, order: str = "markowitz", progress: Any = None,
          allow_unused: bool = False, **sizes: int) -> Gradient:
@@ -394,6 +397,7 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 
+@checked_options
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
              simplify: bool | str = True, order: str = "markowitz", progress: Any = None, sparse: bool = False,
              allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":

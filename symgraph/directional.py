@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 
 from . import constants
+from .binding import checked_options
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
@@ -140,6 +141,7 @@ def _result(graph, results, lin, extra, mode, start, simplify) -> Directional:
     return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify)
 
 
+@checked_options
 def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str = True,
         allow_unused: bool = False, **sizes: int) -> Directional:
     """Jacobian-vector product J·v in one forward sweep, for every output of ``f``.
@@ -179,6 +181,7 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     return _result(graph, results, lin, extra, "forward", start, simplify)
 
 
+@checked_options
 def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str = True,
         allow_unused: bool = False, **sizes: int) -> Directional:
     """Vector-Jacobian product wᵀ·J in one reverse sweep, for every wrt name.

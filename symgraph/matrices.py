@@ -35,6 +35,7 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
+from .binding import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
 from .export.latex import LatexPrinter, hessian_latex
 from .frontend.coerce import vector_inputs
@@ -185,6 +186,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                 + "\n# M[i, j] is one entry's closed form; M.lambdify() computes them all; "
                   "sympy.Matrix(M) prints every entry")
 
+    @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None,
                  vector: bool = False) -> Callable:
@@ -336,6 +338,7 @@ class SparseDerivative:
                     entries[(i, int(self.pattern.indices[k]))] = self.program.closed_form(label)
         return sympy.SparseMatrix(self.shape[0], self.shape[1], entries)
 
+    @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None,
                  vector: bool = False) -> Callable:

@@ -132,3 +132,40 @@ def test_a_matrix_for_an_indexed_input_gives_results_of_its_batch_shape(backend)
     f = sg.lambdify("sum(x[j]^2, j, 0, 2)", backend=backend)
     got = f(np.matrix([[1.0, 2.0, 3.0]]).T)
     assert got.__class__ is np.ndarray and got.shape == (1,) and got[0] == 14.0
+
+
+G = sg.grad("x*y", wrt=["x", "y"])
+
+
+@pytest.mark.parametrize("call, called, keyword", [
+    (lambda: G.lambdify(vector=True), "Gradient.lambdify", "vector"),
+    (lambda: G.lambdify(bakend="vm"), "Gradient.lambdify", "bakend"),
+    (lambda: sg.jvp("x*y", ["x", "y"], [1, 0]).lambdify(vectr=True), "Directional.lambdify", "vectr"),
+    (lambda: sg.jacobian(["x*y", "x"], wrt=["x", "y"]).lambdify(vectr=True), "DerivativeMatrix.lambdify", "vectr"),
+    (lambda: sg.hessian("x*y", wrt=["x", "y"]).lambdify(chunks=10), "DerivativeMatrix.lambdify", "chunks"),
+    (lambda: sg.hessian("x*y", wrt=["x", "y"], sparse=True).lambdify(vectr=True), "SparseDerivative.lambdify",
+     "vectr"),
+    (lambda: sg.value_and_grad("x*y", vectr=True), "value_and_grad", "vectr"),
+    (lambda: sg.hessian("x*y", sprase=True), "hessian", "sprase"),
+    (lambda: sg.hessp("x*y", ["x", "y"], backend="vm", vector=True), "hessp", "vector"),
+    (lambda: sg.function("ff", numpy=abs, derivative=["sign(x)"]), "function", "derivative"),
+])
+def test_an_unknown_keyword_is_named_with_the_keywords_the_function_takes(call, called, keyword):
+    """Gradient.lambdify(vector=True) and a misspelt option of a matrix's lambdify raised Python's TypeError
+    ("DerivativeMap.lambdify() got an unexpected keyword argument"), naming a class the user never met and
+    not what it takes; every entry point now raises ArgumentError naming the call, the keyword and its options."""
+    with pytest.raises(sg.SymgraphError, match=rf"^{called}\(\) got an unexpected keyword argument {keyword}=.*; "
+                                               r"its keywords: .*\b(args|wrt|numpy)\b") as info:
+        call()
+    assert isinstance(info.value, TypeError)  # an ArgumentError: code catching TypeError keeps working
+
+
+def test_a_misspelt_option_is_pointed_to_and_a_wrong_call_shows_the_signature():
+    with pytest.raises(sg.SymgraphError, match=r"bakend='vm' \(did you mean 'backend'\?\)"):
+        sg.lambdify("x*y", bakend="vm")
+    with pytest.raises(sg.SymgraphError, match=r"^grad\(\): too many positional arguments; it takes "
+                                               r"grad\(f, wrt, \*, mode, .*\*\*sizes\)$"):
+        sg.grad("x*y", ["x"], "forward")
+    with pytest.raises(sg.SymgraphError, match=r"^Gradient.lambdify\(\): too many positional arguments"):
+        G.lambdify(None, ["x", "y"])
+    assert str(inspect.signature(sg.grad)).startswith("(f: 'Any', wrt:")  # the signature is still the function's

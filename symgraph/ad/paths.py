@@ -16,6 +16,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 import sympy
 
+from ..binding import checked_options
 from ..errors import PathLimitError
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
@@ -147,6 +148,7 @@ class GraphPath(NamedTuple):
     value: float | None = None
 
 
+@checked_options
 def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[str, float] | None = None,
                limit: int = 100, allow_unused: bool = False) -> list[GraphPath]:
     """Every path from a wrt node to an output, with its edge derivatives and their product.
