@@ -196,9 +196,14 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     return kernel
 
 
-def on_dask_blocks(exact: Callable, results: int) -> Callable:
+def is_dask(xp: Any) -> bool:
+    """True when the array namespace ``xp`` is ``dask.array`` (without importing Dask)."""
+    return getattr(xp, "__name__", None) == "dask.array"
+
+
+def on_dask_blocks(exact: Callable, results: int, always: bool = False) -> Callable:
     """``exact`` (generated NumPy code: positional inputs, ``results`` flat results), run block by block
-    on Dask inputs.
+    on Dask inputs (``always``: on every call, NumPy inputs made Dask arrays, for ``xp=dask.array``).
 
     Why: called on Dask arrays, generated code would build a lazy graph of
     ``dask.array`` calls, which run at ``compute()``, outside the
@@ -220,7 +225,11 @@ def on_dask_blocks(exact: Callable, results: int) -> Callable:
             if not isinstance(a, _NUMPY_TYPES) and type(a).__module__.partition(".")[0] == "dask":
                 return _blockwise(_Blocks(kernel), names, results, args)
         return exact(*args)
-    return kernel
+
+    @functools.wraps(exact)
+    def blocks(*args: Any) -> tuple:
+        return _blockwise(_Blocks(kernel), names, results, args)  # each block's task: NumPy code on NumPy blocks
+    return blocks if always else kernel
 
 
 def _blockwise(run: Callable, names: Sequence[str], results: int, values: Sequence[Any]) -> tuple:
