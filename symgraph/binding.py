@@ -69,7 +69,10 @@ def checked_options(function: _F) -> _F:
     ``hessian(f, sprase=True)``) is a user's mistake, worded by the library as
     every other one is.  A function with ``**sizes`` takes any other keyword
     as the size of an indexed input, so there only a value that is no size
-    (:func:`is_size`) is an unknown keyword.  Binding costs a few microseconds
+    (:func:`is_size`) is an unknown keyword.  A parameter annotated ``bool``
+    (``sparse``, ``vector``, ``parallel``, ``allow_unused``, ...) takes True or
+    False only: ``sparse="yes"`` or ``vector="False"`` (a true string) would
+    otherwise be taken by its truth value.  Binding costs a few microseconds
     a call: for the API's entry points, not for compiled functions.
     """
     signature = inspect.signature(function)
@@ -77,6 +80,7 @@ def checked_options(function: _F) -> _F:
     params = [p for p in signature.parameters.values() if p.name != "self"]
     options = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     sizes = next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)
+    flags = [p.name for p in params if p.annotation in ("bool", bool)]
     name = function.__qualname__
     shown = str(signature.replace(parameters=[p.replace(annotation=p.empty, default=p.empty) for p in params],
                                   return_annotation=inspect.Signature.empty))
@@ -102,6 +106,10 @@ def checked_options(function: _F) -> _F:
             if unknown is not None and not sizes:
                 raise unexpected(called(args), unknown, kwargs[unknown]) from None
             raise ArgumentError(f"{called(args)}(): {error}; it takes {called(args)}{shown}") from None
+        for flag in flags:
+            value = bound.arguments.get(flag, False)
+            if not isinstance(value, (bool, np.bool_)):
+                raise ArgumentError(f"{called(args)}(): {flag}= takes True or False, got {value!r:.60}")
         if sizes:
             for key, value in bound.arguments.get(sizes, {}).items():
                 if not is_size(value):

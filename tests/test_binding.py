@@ -169,3 +169,21 @@ def test_a_misspelt_option_is_pointed_to_and_a_wrong_call_shows_the_signature():
     with pytest.raises(sg.SymgraphError, match=r"^Gradient.lambdify\(\): too many positional arguments"):
         G.lambdify(None, ["x", "y"])
     assert str(inspect.signature(sg.grad)).startswith("(f: 'Any', wrt:")  # the signature is still the function's
+
+
+@pytest.mark.parametrize("call, flag, value", [
+    (lambda: sg.hessian("x*y", sparse="yes"), "sparse", "'yes'"),
+    (lambda: sg.jacobian(["x*y", "x"], sparse="no"), "sparse", "'no'"),  # a true string: it was taken as True
+    (lambda: sg.jacobian(["x*y", "x"], sparse=1), "sparse", "1"),
+    (lambda: sg.value_and_grad("x*y", vector="False"), "vector", "'False'"),
+    (lambda: sg.hessian("x*y").lambdify(vector="yes"), "vector", "'yes'"),
+    (lambda: sg.lambdify("x*y", parallel="no"), "parallel", "'no'"),
+    (lambda: sg.grad("x*y", wrt=["z"], allow_unused="yes"), "allow_unused", "'yes'"),
+    (lambda: sg.residuals(["x*y - 1"], ["x"], sparse="yes"), "sparse", "'yes'"),
+])
+def test_a_flag_takes_true_or_false_only(call, flag, value):
+    """sparse="yes" (and sparse="no") was taken by its truth value: jacobian and hessian returned a sparse
+    result for either; a flag now refuses anything but True and False, naming the call and the value."""
+    with pytest.raises(sg.SymgraphError, match=rf"\(\): {flag}= takes True or False, got {value}$"):
+        call()
+    assert sg.hessian("x*y", wrt=["x", "y"], sparse=np.bool_(True)).pattern.nnz == 2  # NumPy's bool is a bool
