@@ -337,6 +337,10 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
         return tuple(inputs)
     if isinstance(args, str):
         args = [args]
+    if isinstance(args, (set, frozenset, Mapping)) or not isinstance(args, Iterable):
+        raise ArgumentError(f"args= takes a list of the input names in positional order, got "
+                            f"{type(args).__name__} {args!r:.60}" + (" (a set has no order)" if
+                                                                     isinstance(args, (set, frozenset)) else ""))
     order = tuple(str(a) for a in args)
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
     repeated = sorted(a for a, k in Counter(order).items() if k > 1)

@@ -28,7 +28,7 @@ from .frontend.coerce import as_graph, element_labels, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
-from .errors import GraphError, no_entry
+from .errors import ArgumentError, GraphError, no_entry
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
@@ -143,6 +143,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
         """
         name = self._entry(name)
+        if limit is not None and (limit.__class__ is bool or not isinstance(limit, (int, np.integer)) or limit < 0):
+            raise ArgumentError(f"expand()'s limit= takes a non-negative integer or None, got {limit!r:.60}")
         check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
         how = self.simplify if simplify is None else normalise(simplify)
         key = (name, how)
@@ -217,13 +219,19 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     __str__ = __repr__
 
-    def at(self, /, **values: float) -> "Values":
+    def at(self, /, *args: Any, **values: float) -> "Values":
         """Numeric values at a point (or arrays of points), evaluated on the program.
 
         An indexed input takes one array (``x=[...]``, index axes first); the
         result is keyed like this mapping (``x[0]``, ...) and
         :meth:`Values.array` reads an indexed input's entries back as one array.
+        Values are given by name only (``g.at(1, 2)`` is an ArgumentError: which
+        input is first is what ``lambdify(args=...)`` fixes).
         """
+        if args:
+            raise ArgumentError(f"{type(self).__name__}.at() takes the inputs' values by name, such as "
+                                f"at({', '.join(f'{x}=...' for x in self.graph.input_labels[:3])}"
+                                f"{', ...' if len(self.graph.inputs) > 3 else ''}); got {len(args)} by position")
         return Values(self.graph, self.program.evaluate(**values))
 
     def as_graph(self, label: str | None = None) -> Graph:

@@ -58,7 +58,8 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
     """Seed refs (program constants or names) for ``names``; a bare scalar seeds a single name."""
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
-    if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or np.ndim(seeds) == 0:
+    if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or (
+            not isinstance(seeds, (list, tuple)) and np.ndim(seeds) == 0):  # (np.ndim refuses a ragged list)
         seeds = [seeds]
     seeds = list(seeds)
     if len(seeds) != len(names):

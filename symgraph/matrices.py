@@ -111,6 +111,17 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         matrix.order, matrix.graph, matrix.wrt = order, graph, tuple(wrt)
         return matrix
 
+    def __getitem__(self, key: Any) -> Any:
+        """sympy's indexing (entries, slices, flat positions); an index out of range is an
+        :class:`~symgraph.errors.EntryError` saying the shape (still an IndexError), not sympy's bare
+        ``Index out of range: a[5]``."""
+        try:
+            return super().__getitem__(key)
+        except IndexError:
+            m, n = self.shape
+            raise EntryError(f"a {m}x{n} matrix has entries M[i, j] with -{m} <= i < {m} and -{n} <= j < {n} "
+                             f"(or M[k] with -{m * n} <= k < {m * n}), got M[{key!r:.40}]") from None
+
     @classmethod
     def _from_nonzeros(cls, shape: tuple[int, int], nonzero: dict[int, dict[int, sympy.Expr]]) -> "DerivativeMatrix":
         """The matrix of these nonzero entries, stored as sympy stores any Matrix (its domain chosen as

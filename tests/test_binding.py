@@ -187,3 +187,29 @@ def test_a_flag_takes_true_or_false_only(call, flag, value):
     with pytest.raises(sg.SymgraphError, match=rf"\(\): {flag}= takes True or False, got {value}$"):
         call()
     assert sg.hessian("x*y", wrt=["x", "y"], sparse=np.bool_(True)).pattern.nnz == 2  # NumPy's bool is a bool
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: sg.jvp("x*y", ["x", "y"], [1, [2]]), r"a seed in v must be a number or a name, got \[2\]"),
+    (lambda: sg.compare("x*y", path_limit="x"), "a limit on paths must be a non-negative integer, got 'x'"),
+    (lambda: sg.compare("x*y", path_limit=-1), "a limit on paths must be a non-negative integer, got -1"),
+    (lambda: sg.paths("x*y", limit=2.5), "a limit on paths must be a non-negative integer, got 2.5"),
+    (lambda: sg.paths("x*y", at="x=1"), "at= takes a mapping of input names to numbers"),
+    (lambda: G.at(1, 2), r"Gradient.at\(\) takes the inputs' values by name, such as at\(x=..., y=...\); got 2"),
+    (lambda: sg.lambdify("x*y", args=3), "args= takes a list of the input names in positional order, got int 3"),
+    (lambda: sg.lambdify("x*y", args={"x", "y"}), r"got set .* \(a set has no order\)"),
+    (lambda: sg.grad("x*y", wrt={"x", "y"}), r"wrt takes a list of names \(results come in its order"),
+    (lambda: sg.lambdify("x*y", xp="numpy"), "xp= takes an array namespace, the module numpy, dask.array or cupy, "
+                                             "got str 'numpy'"),
+    (lambda: G.lambdify(xp=__import__("math")), "xp= takes an array namespace"),
+    (lambda: G.expand("x", limit="a"), "expand\\(\\)'s limit= takes a non-negative integer or None, got 'a'"),
+    (lambda: sg.jacobian(["x*y"], ["x"])[5, 5], r"a 1x1 matrix has entries M\[i, j\] .*got M\[\(5, 5\)\]"),
+])
+def test_wrong_typed_arguments_are_named_errors(call, message):
+    """Each of these reached the caller as a raw exception from inside: NumPy's "inhomogeneous shape"
+    ValueError (a ragged seed list), "'>' not supported between int and str" (a path limit), Python's
+    TypeError (positional values for .at, args=3), AttributeError (xp="numpy" or the math module failed
+    at compile or at call time), sympy's bare IndexError, or no error at all (a negative path limit; wrt
+    or args as a set, whose order, and so the results', changed from run to run)."""
+    with pytest.raises(sg.SymgraphError, match=message):
+        call()
