@@ -122,21 +122,24 @@ def checked_options(function: _F) -> _F:
 class Binder:
     """A call's arguments -> the values in positional order; O(inputs) per call."""
 
-    __slots__ = ("names", "name", "index", "count")
+    __slots__ = ("names", "name", "index", "count", "leading")
 
-    def __init__(self, names: Sequence[str], name: str):
+    def __init__(self, names: Sequence[str], name: str, leading: int = 0):
         self.names = tuple(names)
         self.name = name
         self.index = {n: i for i, n in enumerate(self.names)}
         self.count = len(self.names)
+        #: positional parameters the function takes before these (a vector function's vector), for messages
+        self.leading = leading
 
     def __call__(self, args: tuple, kwargs: dict) -> Sequence[Any]:
         """Positional and keyword arguments -> values (``args`` itself when it is all of them)."""
         if not kwargs and len(args) == self.count:
             return args
         if len(args) > self.count:
-            raise ArgumentError(f"{self.name}() takes {self.count} positional argument"
-                                f"{'s' if self.count != 1 else ''} but {len(args)} were given")
+            takes, given = self.count + self.leading, len(args) + self.leading
+            raise ArgumentError(f"{self.name}() takes {takes} positional argument"
+                                f"{'s' if takes != 1 else ''} but {given} {'was' if given == 1 else 'were'} given")
         values = list(args) + [_MISSING] * (self.count - len(args))
         index = self.index
         for key, value in kwargs.items():

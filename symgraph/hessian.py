@@ -58,7 +58,7 @@ from .binding import checked_options, free_name, positional_only_error
 from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
-from .errors import GraphError
+from .errors import ArgumentError, GraphError
 from .frontend.coerce import as_graph, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Linearised
@@ -282,6 +282,9 @@ class HessianVectorProduct:
     def __call__(self, *args: Any, **named: Any) -> np.ndarray:
         if len(args) < 2:  # the point and the direction, positional only
             raise positional_only_error("hessp", self._vectors, args, named)
+        takes = len(self.__signature__.parameters)
+        if len(args) > takes:  # worded here: the kernel's binder counts one vector before the data, not two
+            raise ArgumentError(f"hessp() takes {takes} positional arguments but {len(args)} were given")
         count = len(self.names)
         x = one_vector(args[0], count, self._shown, "hessp()'s point")
         p = one_vector(args[1], count, self._shown, "hessp()'s direction")

@@ -213,3 +213,19 @@ def test_wrong_typed_arguments_are_named_errors(call, message):
     or args as a set, whose order, and so the results', changed from run to run)."""
     with pytest.raises(sg.SymgraphError, match=message):
         call()
+
+
+def test_a_vector_function_counts_its_vectors_among_the_positional_arguments():
+    """fn(theta, y, t, 5) said "value_and_grad() takes 2 positional arguments but 3 were given" (the data
+    binder did not count the vector before it; hessp's two vectors were counted as one), and a vector of
+    the wrong length said "a 1-D vector of 1 values"."""
+    loss = "sum((y[i] - a*t[i])^2, i, 0, 2)"
+    theta, data = np.ones(1), (np.ones(3), np.ones(3))
+    with pytest.raises(sg.SymgraphError, match=r"^value_and_grad\(\) takes 3 positional arguments but 4 were given$"):
+        sg.value_and_grad(loss, wrt=["a"], vector=True)(theta, *data, 5)
+    with pytest.raises(sg.SymgraphError, match=r"^residuals\(\) takes 3 positional arguments but 4 were given$"):
+        sg.residuals("y[k] - a*t[k]", ["a"], over=("k", 0, 2)).fun(theta, *data, 5)
+    with pytest.raises(sg.SymgraphError, match=r"^hessp\(\) takes 4 positional arguments but 5 were given$"):
+        sg.hessp(loss, ["a"])(theta, theta, *data, 5)
+    with pytest.raises(sg.SymgraphError, match=r"must be a 1-D vector of 1 value \(a\), got shape \(2,\)"):
+        sg.value_and_grad(loss, wrt=["a"], vector=True)(np.ones(2), *data)

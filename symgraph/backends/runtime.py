@@ -48,7 +48,7 @@ import numpy as np
 from ..binding import (Binder, as_array, free_name, index_axes_error, positional_only_error, real_value,
                        refuse_masked)
 from ..binding import broadcast_shape as check_broadcast
-from ..errors import FunctionDefinitionError, GraphError, UserFunctionError
+from ..errors import FunctionDefinitionError, GraphError, UserFunctionError, counted
 from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
@@ -669,7 +669,7 @@ def one_vector(x: Any, count: int, shown: str, what: str = "the vector") -> np.n
     """
     x = as_array(what, x)
     if x.ndim != 1 or x.shape[0] != count:
-        raise GraphError(f"{what} must be a 1-D vector of {count} values ({shown}), got shape {x.shape}")
+        raise GraphError(f"{what} must be a 1-D vector of {counted(count, 'value')} ({shown}), got shape {x.shape}")
     if x.dtype.kind not in "fiub":
         real_value(what, x)  # raises for strings, None and complex numbers
     return x
@@ -735,7 +735,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
     layouts = array_layouts(data, shapes or {})
-    bind = Binder(tuple(n for n, _ in data), name)
+    bind = Binder(tuple(n for n, _ in data), name, leading=1)  # the vector comes first
     kind = inspect.Parameter
     vector = free_name(bind.names, ("x", "theta", "x_", "theta_"))
     taking = getattr(kernel, "taking", None)
