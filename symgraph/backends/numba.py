@@ -17,7 +17,10 @@ function is made.  It computes in float64; a call whose working dtype
 inputs all float32 -- runs the NumPy backend's code, so that float32 values
 are NumPy's (as the VM does).  ``parallel=True`` splits the points over numba's
 threads.  Domain behaviour follows NumPy (``log(-1)`` is nan, ``1/0`` is inf;
-numba's ``error_model="numpy"``), without NumPy's warnings.  The kernel sits
+numba's ``error_model="numpy"``), without NumPy's warnings.  An exception a
+registered function's callable raises is the
+:class:`~symgraph.errors.UserFunctionError` every backend raises, naming the
+first point where it did (:func:`_user_error`).  The kernel sits
 behind the same binder and result layout as every backend
 (:func:`symgraph.backends.runtime.compiled_function`).
 
@@ -92,12 +95,12 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     # the NumPy code's exact peephole (constant factors and negations merged into their one consumer); a
     # literal exponent NumPy's power takes a fast path for is written as that path (numba's power is C's)
     powers = {"square": "{0} * {0}", "sqrt": f"{np_name}.sqrt({{0}})", "reciprocal": "1.0 / {0}", "copy": "{0}"}
-    lines_ = assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
+    emitted = assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
                          lambda c: f"{np_name}.float64({c})", special=special_name, user=user_name, powers=powers)
     calls = {target for target, op, _ in program.instructions if op in ops.USER}
     if calls:  # the guards return (value, status); the first nonzero status is the point's
         body.append(f"{failed} = 0.0")
-    for target, line, _ in lines_:
+    for target, line, _ in emitted:
         if target in calls:
             body += [f"{target}, {flag} = {line}", f"{failed} = {failed} if {failed} else {flag}"]
         else:
@@ -194,7 +197,7 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
         kernel(sources, block)
         if registered:
             if block[rows].any():
-                raise _user_error(block[rows], held, registered, fallback)
+                raise _user_error(block[rows], held, order, registered, fallback)
             block = block[:rows]
         if dtype != np.float64:  # no fallback given: float64 values, rounded to the working dtype
             block = block.astype(dtype)
@@ -205,7 +208,7 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     return run, generated.source
 
 
-def _user_error(status: np.ndarray, held: Any, registered: Sequence[str],
+def _user_error(status: np.ndarray, held: Any, order: Sequence[str], registered: Sequence[str],
                 fallback: Callable[[], Callable] | None) -> Exception:
     """The error for the first point whose ``status`` says a registered function's callable raised: the
     :class:`~symgraph.errors.UserFunctionError` every other backend raises there.
@@ -226,10 +229,10 @@ def _user_error(status: np.ndarray, held: Any, registered: Sequence[str],
         except SymgraphError as error:
             return error
     name = registered[int(status[point]) - 1]
-    return UserFunctionError(
-        f"the registered function {name!r} raised an exception in backend='numba' at the point with inputs "
-        f"({', '.join(map(repr, values))}), where its callable, called from Python, does not: the exception "
-        "comes from numba's compiled form of it", name, RuntimeError("raised in numba-compiled code"))
+    where = ", ".join(f"{x}={v!r}" for x, v in zip(order, values))
+    message = (f"the registered function {name!r} raised an exception in backend='numba' at {where}, where its "
+               "callable called from Python does not: the exception comes from numba's compiled form of it")
+    return UserFunctionError(message, name, RuntimeError(message))
 
 
 def _guarded(numba: Any, op: str, compiled: Callable, number: int) -> Callable:
