@@ -300,6 +300,7 @@ class Gradient(DerivativeMap):
     def wrt(self) -> tuple[str, ...]:
         return self.labels
 
+    @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
               expand: bool = False) -> str:
         """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.export.latex`).

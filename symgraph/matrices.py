@@ -135,6 +135,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             rows, cols = shape
             return cls(rows, cols, lambda i, j: nonzero.get(i, {}).get(j, sympy.S.Zero))
 
+    @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, entries: bool = False,
               expand: bool = False) -> str:
         """A Hessian's LaTeX: ``\\nabla^2 f = \\begin{pmatrix} ... \\end{pmatrix}``, and with ``entries=True``
@@ -280,6 +281,7 @@ class SparseDerivative:
         self.order = order  # 2 for a Hessian
         self.graph = graph  # the function's graph, which latex() names
 
+    @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:
         """A Hessian's size and structural nonzeros on and above the diagonal, one
         ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line each, bounded

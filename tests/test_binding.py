@@ -229,3 +229,14 @@ def test_a_vector_function_counts_its_vectors_among_the_positional_arguments():
         sg.hessp(loss, ["a"])(theta, theta, *data, 5)
     with pytest.raises(sg.SymgraphError, match=r"must be a 1-D vector of 1 value \(a\), got shape \(2,\)"):
         sg.value_and_grad(loss, wrt=["a"], vector=True)(np.ones(2), *data)
+
+
+def test_latex_options_are_checked_as_the_compilers_are():
+    """g.latex(algned=True) raised Python's TypeError and g.latex(aligned="no") printed an aligned block."""
+    with pytest.raises(sg.SymgraphError, match=r"Gradient.latex\(\) got an unexpected keyword argument algned=True "
+                                               r"\(did you mean 'aligned'\?\)"):
+        G.latex(algned=True)
+    with pytest.raises(sg.SymgraphError, match=r"DerivativeMatrix.latex\(\): entries= takes True or False, got 'no'"):
+        sg.hessian("x*y", wrt=["x", "y"]).latex(entries="no")
+    with pytest.raises(sg.SymgraphError, match=r"SparseDerivative.latex\(\) got an unexpected keyword argument expnd"):
+        sg.hessian("x*y", wrt=["x", "y"], sparse=True).latex(expnd=True)
