@@ -71,6 +71,13 @@ def test_compare_order_2_reports_every_strategy_and_a_verdict():
         sg.compare("x^2", order=3)
 
 
+def test_the_verdict_says_one_in_the_singular():
+    """compare("exp(x)", order=2) said "a program of 1 operations" and "1 structural nonzeros"."""
+    verdict = sg.compare("exp(x)", order=2).verdict
+    assert "a program of 1 operation (" in verdict and "the Hessian has 1 structural nonzero of 1" in verdict
+    assert "0 multiplications" in verdict
+
+
 def test_derivatives_of_derivatives_keep_sharing_and_stay_linear():
     def chain(depth):
         text = "x"
