@@ -36,6 +36,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import re
 from collections import Counter
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
@@ -69,7 +70,9 @@ def checked_options(function: _F) -> _F:
     ``hessian(f, sprase=True)``) is a user's mistake, worded by the library as
     every other one is.  A function with ``**sizes`` takes any other keyword
     as the size of an indexed input, so there only a value that is no size
-    (:func:`is_size`) is an unknown keyword.  A parameter annotated ``bool``
+    (:func:`is_size`) is an unknown keyword, and so is a size that is a
+    misspelt option (``chnk=1000``: close to an option and not a word of the
+    text given, so it could size nothing).  A parameter annotated ``bool``
     (``sparse``, ``vector``, ``parallel``, ``allow_unused``, ...) takes True or
     False only: ``sparse="yes"`` or ``vector="False"`` (a true string) would
     otherwise be taken by its truth value.  Binding costs a few microseconds
@@ -112,11 +115,21 @@ def checked_options(function: _F) -> _F:
                 raise ArgumentError(f"{called(args)}(): {flag}= takes True or False, got {value!r:.60}")
         if sizes:
             for key, value in bound.arguments.get(sizes, {}).items():
-                if not is_size(value):
+                if not is_size(value) or (difflib.get_close_matches(key, options, n=1, cutoff=0.8)  # chnk=1000
+                                          and not _spelt(key, next(iter(bound.arguments.values()), None))):
                     raise unexpected(called(args), key, value)
         return function(*args, **kwargs)
 
     return call  # type: ignore[return-value]
+
+
+def _spelt(name: str, f: Any) -> bool:
+    """True unless ``f`` is a text (or a list of texts) in which ``name`` is no word: what tells a size from
+    a misspelt option (a graph or a sympy expression may be sized by any name)."""
+    texts = [f] if isinstance(f, str) else list(f) if isinstance(f, (list, tuple)) else None
+    if texts is None or not all(isinstance(t, str) for t in texts):
+        return True
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", t) for t in texts)
 
 
 class Binder:

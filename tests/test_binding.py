@@ -160,6 +160,17 @@ def test_an_unknown_keyword_is_named_with_the_keywords_the_function_takes(call, 
     assert isinstance(info.value, TypeError)  # an ArgumentError: code catching TypeError keeps working
 
 
+def test_a_misspelt_option_with_a_number_is_not_taken_for_a_size():
+    """lambdify(text, chnk=1000) took chnk for the size of an indexed input that the text never names, and
+    evaluated without chunks, silently.  A keyword close to an option and absent from the text is refused;
+    a size the text does name is still a size, however it is spelt."""
+    with pytest.raises(sg.SymgraphError, match=r"unexpected keyword argument chnk=1000 \(did you mean 'chunk'\?\)"):
+        sg.lambdify("x*y", chnk=1000)
+    with pytest.raises(sg.SymgraphError, match=r"unexpected keyword argument sparce=1 \(did you mean 'sparse'\?\)"):
+        sg.hessian("sum(x[i]^2, i, 0, n-1)", n=3, sparce=1)
+    assert float(sg.lambdify("sum(x[i]*chnk, i, 0, n-1)", n=2, chnk=3)([1.0, 2.0])) == 9.0  # in the text: a size
+
+
 def test_a_misspelt_option_is_pointed_to_and_a_wrong_call_shows_the_signature():
     with pytest.raises(sg.SymgraphError, match=r"bakend='vm' \(did you mean 'backend'\?\)"):
         sg.lambdify("x*y", bakend="vm")
