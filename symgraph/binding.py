@@ -33,38 +33,126 @@ symgraph.errors.GraphError: missing value(s) for b; unknown input(s) q (inputs: 
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import inspect
+import re
 from collections import Counter
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
 from .errors import ArgumentError, GraphError, shown_names
 
-__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "free_name", "index_axes_error",
-           "positional_only_error", "positional_order", "real_value", "refuse_masked"]
+__all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "checked_options", "free_name",
+           "index_axes_error", "is_size", "positional_only_error", "positional_order", "real_value", "refuse_masked"]
 
 _MISSING = object()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def is_size(value: Any) -> bool:
+    """True for what could be meant as a size (``n=1000``, ``W=(2, 3)``, also a wrong one such as ``n=-1`` or
+    ``n=1.5``, which the parser refuses as a size); False for what is no size at all -- a list, a string of
+    letters, None, a bool, a callable -- so a keyword given that is most likely an option the function does
+    not take (``vector=True``, ``mode="reverse"``)."""
+    if isinstance(value, tuple):
+        return all(map(is_size, value))
+    return not (isinstance(value, (list, dict, set, type(None), bool)) or callable(value)
+                or isinstance(value, str) and not value.strip().isdigit())
+
+
+def checked_options(function: _F) -> _F:
+    """``function``, refusing a call its signature does not take with an :class:`ArgumentError` that names the
+    keyword (and the closest option) and lists the keywords the function takes, instead of Python's TypeError.
+
+    Why: a misspelt or misplaced option (``g.lambdify(vector=True)``,
+    ``hessian(f, sprase=True)``) is a user's mistake, worded by the library as
+    every other one is.  A function with ``**sizes`` takes any other keyword
+    as the size of an indexed input, so there only a value that is no size
+    (:func:`is_size`) is an unknown keyword, and so is a size that is a
+    misspelt option (``chnk=1000``: close to an option and not a word of the
+    text given, so it could size nothing).  A parameter annotated ``bool``
+    (``sparse``, ``vector``, ``parallel``, ``allow_unused``, ...) takes True or
+    False only: ``sparse="yes"`` or ``vector="False"`` (a true string) would
+    otherwise be taken by its truth value.  Binding costs a few microseconds
+    a call: for the API's entry points, not for compiled functions.
+    """
+    signature = inspect.signature(function)
+    method = next(iter(signature.parameters), None) == "self"
+    params = [p for p in signature.parameters.values() if p.name != "self"]
+    options = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    sizes = next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)
+    flags = [p.name for p in params if p.annotation in ("bool", bool)]
+    name = function.__qualname__
+    shown = str(signature.replace(parameters=[p.replace(annotation=p.empty, default=p.empty) for p in params],
+                                  return_annotation=inspect.Signature.empty))
+
+    def called(args: tuple) -> str:
+        """The function as the user called it: a method by the class of its object (``Gradient.lambdify``)."""
+        return f"{type(args[0]).__name__}.{function.__name__}" if method and args else name
+
+    def unexpected(name: str, key: str, value: Any) -> ArgumentError:
+        close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        beyond = ("; a keyword beyond these is the size of an indexed input (such as n=1000) and must be a "
+                  "non-negative integer (or a tuple of them)") if sizes else ""
+        return ArgumentError(f"{name}() got an unexpected keyword argument {key}={value!r:.60}{hint}; "
+                             f"its keywords: {', '.join(options)}{beyond}")
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as error:
+            unknown = next((k for k in kwargs if k not in signature.parameters), None)
+            if unknown is not None and not sizes:
+                raise unexpected(called(args), unknown, kwargs[unknown]) from None
+            raise ArgumentError(f"{called(args)}(): {error}; it takes {called(args)}{shown}") from None
+        for flag in flags:
+            value = bound.arguments.get(flag, False)
+            if not isinstance(value, (bool, np.bool_)):
+                raise ArgumentError(f"{called(args)}(): {flag}= takes True or False, got {value!r:.60}")
+        if sizes:
+            for key, value in bound.arguments.get(sizes, {}).items():
+                if not is_size(value) or (difflib.get_close_matches(key, options, n=1, cutoff=0.8)  # chnk=1000
+                                          and not _spelt(key, next(iter(bound.arguments.values()), None))):
+                    raise unexpected(called(args), key, value)
+        return function(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
+
+
+def _spelt(name: str, f: Any) -> bool:
+    """True unless ``f`` is a text (or a list of texts) in which ``name`` is no word: what tells a size from
+    a misspelt option (a graph or a sympy expression may be sized by any name)."""
+    texts = [f] if isinstance(f, str) else list(f) if isinstance(f, (list, tuple)) else None
+    if texts is None or not all(isinstance(t, str) for t in texts):
+        return True
+    return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", t) for t in texts)
 
 
 class Binder:
     """A call's arguments -> the values in positional order; O(inputs) per call."""
 
-    __slots__ = ("names", "name", "index", "count")
+    __slots__ = ("names", "name", "index", "count", "leading")
 
-    def __init__(self, names: Sequence[str], name: str):
+    def __init__(self, names: Sequence[str], name: str, leading: int = 0):
         self.names = tuple(names)
         self.name = name
         self.index = {n: i for i, n in enumerate(self.names)}
         self.count = len(self.names)
+        #: positional parameters the function takes before these (a vector function's vector), for messages
+        self.leading = leading
 
     def __call__(self, args: tuple, kwargs: dict) -> Sequence[Any]:
         """Positional and keyword arguments -> values (``args`` itself when it is all of them)."""
         if not kwargs and len(args) == self.count:
             return args
         if len(args) > self.count:
-            raise ArgumentError(f"{self.name}() takes {self.count} positional argument"
-                                f"{'s' if self.count != 1 else ''} but {len(args)} were given")
+            takes, given = self.count + self.leading, len(args) + self.leading
+            raise ArgumentError(f"{self.name}() takes {takes} positional argument"
+                                f"{'s' if takes != 1 else ''} but {given} {'was' if given == 1 else 'were'} given")
         values = list(args) + [_MISSING] * (self.count - len(args))
         index = self.index
         for key, value in kwargs.items():
@@ -265,6 +353,10 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
         return tuple(inputs)
     if isinstance(args, str):
         args = [args]
+    if isinstance(args, (set, frozenset, Mapping)) or not isinstance(args, Iterable):
+        raise ArgumentError(f"args= takes a list of the input names in positional order, got "
+                            f"{type(args).__name__} {args!r:.60}" + (" (a set has no order)" if
+                                                                     isinstance(args, (set, frozenset)) else ""))
     order = tuple(str(a) for a in args)
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
     repeated = sorted(a for a, k in Counter(order).items() if k > 1)

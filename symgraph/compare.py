@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from .ad.linearised import Adjacency
 from .ad.paths import PATH_LIMIT, path_limit_error
+from .binding import checked_options
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
 from .errors import ArgumentError
@@ -54,7 +55,7 @@ def verdict(report: CostReport) -> str:
     else:
         why = f"the graph has only {count_text(measured[best].paths)} input-output paths, so multiplying along each is cheap"
     tied = f" (tied with {' and '.join(ties)})" if ties else ""
-    sentence = f"{best} wins{tied} with {count_text(count)} multiplications ({others}): {why}"
+    sentence = f"{best} wins{tied} with {_counted(count, 'multiplication')} ({others}): {why}"
     skipped = report.get("paths")
     if skipped is not None and skipped.multiplications is None and skipped.paths is not None:
         sentence += f"; the path sum was not enumerated ({count_text(skipped.paths)} paths)"
@@ -87,6 +88,12 @@ class _Share:
             self.bar.advance(target - self.bar.done)
 
 
+
+def _counted(count: int, word: str) -> str:
+    """``count`` (as :func:`count_text` writes it) and ``word``, plural unless the count is 1."""
+    return f"{count_text(count)} {word}{'s' * (count != 1)}"
+
+@checked_options
 def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, path_limit: int | None = None,
             progress: Any = None, allow_unused: bool = False, **sizes: int) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.
@@ -186,8 +193,8 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     others = ", ".join(f"{c.mode} {count_text(c.multiplications)}" for c in costs if c is not best)
     nonzeros = pattern.nnz if pattern is not None else 0
     tied = f" (tied with {' and '.join(ties)})" if ties else ""
-    report.verdict = (f"{best.mode} wins{tied} with {count_text(best.multiplications)} multiplications in "
-                      f"{best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of {count_text(best.program_ops)} operations ({others}); "
-                      f"the Hessian has {count_text(nonzeros)} structural nonzeros of {count_text(len(names) ** 2)}: "
+    report.verdict = (f"{best.mode} wins{tied} with {_counted(best.multiplications, 'multiplication')} in "
+                      f"{best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of {_counted(best.program_ops, 'operation')} ({others}); "
+                      f"the Hessian has {_counted(nonzeros, 'structural nonzero')} of {count_text(len(names) ** 2)}: "
                       f"{_WHY_SECOND.get(best.mode, '')}")
     return report

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from .backends.compile import compile_program
+from .binding import checked_options
 from .derive import grad, result_layout
 from .frontend.coerce import as_graph, vector_inputs, wrt_names
 from .errors import GraphError
@@ -28,6 +29,7 @@ from .ir.program import Program
 VALUE = "<value>"
 
 
+@checked_options
 def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backend: str = "numpy",
              chunk: int | None = None, parallel: bool = False, progress: Any = None, **sizes: int) -> Callable:
     """Compile a function's values to NumPy code.
@@ -81,6 +83,7 @@ def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backe
                            chunk=chunk, parallel=parallel, progress=progress)
 
 
+@checked_options
 def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
                    args: Sequence[str] | None = None, xp: Any = None, vector: bool = False,
                    backend: str = "numpy", chunk: int | None = None, parallel: bool = False,

@@ -21,13 +21,14 @@ import sympy
 from .ad.modes import resolve_mode, run_mode, sweep_options
 from .backends.compile import compile_program
 from .backends.runtime import Stack
+from .binding import checked_options
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, function_name, gradient_latex
 from .frontend.coerce import as_graph, element_labels, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
-from .errors import GraphError, no_entry
+from .errors import ArgumentError, GraphError, no_entry
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
@@ -142,6 +143,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
         """
         name = self._entry(name)
+        if limit is not None and (limit.__class__ is bool or not isinstance(limit, (int, np.integer)) or limit < 0):
+            raise ArgumentError(f"expand()'s limit= takes a non-negative integer or None, got {limit!r:.60}")
         check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
         how = self.simplify if simplify is None else normalise(simplify)
         key = (name, how)
@@ -216,13 +219,19 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     __str__ = __repr__
 
-    def at(self, /, **values: float) -> "Values":
+    def at(self, /, *args: Any, **values: float) -> "Values":
         """Numeric values at a point (or arrays of points), evaluated on the program.
 
         An indexed input takes one array (``x=[...]``, index axes first); the
         result is keyed like this mapping (``x[0]``, ...) and
         :meth:`Values.array` reads an indexed input's entries back as one array.
+        Values are given by name only (``g.at(1, 2)`` is an ArgumentError: which
+        input is first is what ``lambdify(args=...)`` fixes).
         """
+        if args:
+            raise ArgumentError(f"{type(self).__name__}.at() takes the inputs' values by name, such as "
+                                f"at({', '.join(f'{x}=...' for x in self.graph.input_labels[:3])}"
+                                f"{', ...' if len(self.graph.inputs) > 3 else ''}); got {len(args)} by position")
         return Values(self.graph, self.program.evaluate(**values))
 
     def as_graph(self, label: str | None = None) -> Graph:
@@ -237,6 +246,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
             raise GraphError(f"no entry {label!r}; entries: {', '.join(self.labels[:10])}")
         return self.program.as_graph(self.labels if label is None else [label])
 
+    @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None) -> Callable:
         """Compile to a function: inputs positionally or by keyword -> tuple of arrays, one per entry, in order.
@@ -290,6 +300,7 @@ class Gradient(DerivativeMap):
     def wrt(self) -> tuple[str, ...]:
         return self.labels
 
+    @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
               expand: bool = False) -> str:
         """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.export.latex`).
@@ -312,6 +323,7 @@ class Gradient(DerivativeMap):
         return "$\\displaystyle " + gradient_latex(self, aligned=True, shown=ENTRY_LINES) + "$"
 
 
+@checked_options
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
          simplify: bool | str = True, order: str = "markowitz", progress: Any = None,
          allow_unused: bool = False, **sizes: int) -> Gradient:
@@ -394,6 +406,7 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 
+@checked_options
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
              simplify: bool | str = True, order: str = "markowitz", progress: Any = None, sparse: bool = False,
              allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":

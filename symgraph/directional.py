@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 
 from . import constants
+from .binding import checked_options
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
@@ -57,7 +58,8 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
     """Seed refs (program constants or names) for ``names``; a bare scalar seeds a single name."""
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
-    if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or np.ndim(seeds) == 0:
+    if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or (
+            not isinstance(seeds, (list, tuple)) and np.ndim(seeds) == 0):  # (np.ndim refuses a ragged list)
         seeds = [seeds]
     seeds = list(seeds)
     if len(seeds) != len(names):
@@ -140,6 +142,7 @@ def _result(graph, results, lin, extra, mode, start, simplify) -> Directional:
     return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify)
 
 
+@checked_options
 def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str = True,
         allow_unused: bool = False, **sizes: int) -> Directional:
     """Jacobian-vector product J·v in one forward sweep, for every output of ``f``.
@@ -179,6 +182,7 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     return _result(graph, results, lin, extra, "forward", start, simplify)
 
 
+@checked_options
 def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str = True,
         allow_unused: bool = False, **sizes: int) -> Directional:
     """Vector-Jacobian product wᵀ·J in one reverse sweep, for every wrt name.

@@ -93,6 +93,11 @@ def shown_names(names: "Sequence[object]", most: int = 20) -> str:
     return ", ".join(map(str, names[:most])) + (f", ... ({len(names) - most:,} more)" if len(names) > most else "")
 
 
+def counted(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless n is 1: ``counted(1, "term")`` is '1 term', ``counted(2000, "term")`` '2,000 terms'."""
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
 def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = "") -> EntryError:
     """``EntryError`` for ``key`` missing among ``known`` (named ``plural``, default ``what`` + s), naming a few."""
     return EntryError(f"no {what} {key!r}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")

@@ -26,7 +26,7 @@ import numpy as np
 
 from .ad.modes import sweep_options
 from .backends.compile import compile_program
-from .binding import as_array, positional_only_error
+from .binding import as_array, checked_options, positional_only_error
 from .derive import jacobian_program
 from .export.display import graph_program
 from .frontend.coerce import as_graph, vector_inputs, wrt_names
@@ -141,6 +141,7 @@ def _contents(values: tuple) -> tuple | None:
     return tuple(out)
 
 
+@checked_options
 def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mode: str = "auto",
               backend: str = "numpy", sparse: bool = False, progress: Any = None, allow_unused: bool = False,
               **sizes: Any) -> Residuals:

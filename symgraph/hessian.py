@@ -54,11 +54,11 @@ import numpy as np
 
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
-from .binding import free_name, positional_only_error
+from .binding import checked_options, free_name, positional_only_error
 from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
-from .errors import GraphError
+from .errors import ArgumentError, GraphError
 from .frontend.coerce import as_graph, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Linearised
@@ -155,6 +155,7 @@ def _gradient_pattern(gradient: Program, names: Sequence[str]) -> Any:
     return _symmetric(jacobian_sparsity(gradient.as_graph(names), names, allow_unused=True))
 
 
+@checked_options
 def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
             simplify: bool | str = True, sparse: bool = False, allow_unused: bool = False,
             **sizes: int) -> "DerivativeMatrix | SparseDerivative":
@@ -204,6 +205,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
                                order=2, graph=graph, wrt=names)
 
 
+@checked_options
 def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = True, allow_unused: bool = False,
         **sizes: int) -> Directional:
     """The Hessian-vector product H·v in one forward-over-reverse sweep, without forming H.
@@ -229,6 +231,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     return Directional(graph, names, program, product.cost, "forward-over-reverse", simplify)
 
 
+@checked_options
 def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", allow_unused: bool = False,
           **sizes: int) -> Callable:
     """``hessp(theta, p, *data) -> H(theta) @ p`` compiled from one forward-over-reverse sweep: the form
@@ -279,6 +282,9 @@ class HessianVectorProduct:
     def __call__(self, *args: Any, **named: Any) -> np.ndarray:
         if len(args) < 2:  # the point and the direction, positional only
             raise positional_only_error("hessp", self._vectors, args, named)
+        takes = len(self.__signature__.parameters)
+        if len(args) > takes:  # worded here: the kernel's binder counts one vector before the data, not two
+            raise ArgumentError(f"hessp() takes {takes} positional arguments but {len(args)} were given")
         count = len(self.names)
         x = one_vector(args[0], count, self._shown, "hessp()'s point")
         p = one_vector(args[1], count, self._shown, "hessp()'s direction")
@@ -291,6 +297,7 @@ class HessianVectorProduct:
         return HessianVectorProduct, (self.kernel, self.names)
 
 
+@checked_options
 def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: bool = False,
                      **sizes: int) -> Any:
     """The structural nonzeros of the Hessian (wrt x wrt), symmetric, as a ``scipy.sparse`` CSR boolean matrix.

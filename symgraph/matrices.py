@@ -35,6 +35,7 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
+from .binding import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
 from .export.latex import LatexPrinter, hessian_latex
 from .frontend.coerce import vector_inputs
@@ -110,6 +111,17 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         matrix.order, matrix.graph, matrix.wrt = order, graph, tuple(wrt)
         return matrix
 
+    def __getitem__(self, key: Any) -> Any:
+        """sympy's indexing (entries, slices, flat positions); an index out of range is an
+        :class:`~symgraph.errors.EntryError` saying the shape (still an IndexError), not sympy's bare
+        ``Index out of range: a[5]``."""
+        try:
+            return super().__getitem__(key)
+        except IndexError:
+            m, n = self.shape
+            raise EntryError(f"a {m}x{n} matrix has entries M[i, j] with -{m} <= i < {m} and -{n} <= j < {n} "
+                             f"(or M[k] with -{m * n} <= k < {m * n}), got M[{key!r:.40}]") from None
+
     @classmethod
     def _from_nonzeros(cls, shape: tuple[int, int], nonzero: dict[int, dict[int, sympy.Expr]]) -> "DerivativeMatrix":
         """The matrix of these nonzero entries, stored as sympy stores any Matrix (its domain chosen as
@@ -123,6 +135,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             rows, cols = shape
             return cls(rows, cols, lambda i, j: nonzero.get(i, {}).get(j, sympy.S.Zero))
 
+    @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, entries: bool = False,
               expand: bool = False) -> str:
         """A Hessian's LaTeX: ``\\nabla^2 f = \\begin{pmatrix} ... \\end{pmatrix}``, and with ``entries=True``
@@ -185,6 +198,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                 + "\n# M[i, j] is one entry's closed form; M.lambdify() computes them all; "
                   "sympy.Matrix(M) prints every entry")
 
+    @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None,
                  vector: bool = False) -> Callable:
@@ -267,6 +281,7 @@ class SparseDerivative:
         self.order = order  # 2 for a Hessian
         self.graph = graph  # the function's graph, which latex() names
 
+    @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:
         """A Hessian's size and structural nonzeros on and above the diagonal, one
         ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line each, bounded
@@ -336,6 +351,7 @@ class SparseDerivative:
                     entries[(i, int(self.pattern.indices[k]))] = self.program.closed_form(label)
         return sympy.SparseMatrix(self.shape[0], self.shape[1], entries)
 
+    @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None,
                  vector: bool = False) -> Callable:

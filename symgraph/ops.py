@@ -31,7 +31,9 @@ numbers that small; JAX and PyTorch use the same forms.
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
 log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
-derivative 0 in y instead of ``0 * -inf = nan``.
+derivative 0 in y instead of ``0 * -inf = nan``; and d(x^y)/dx = y*x^(y-1) is 0
+at x = y = 0 (x^0 is 1 for every x) instead of ``0 * inf = nan`` (see
+:func:`_pow_base_partial` for why the select covers that point alone).
 
 Constants (their exact-or-float64 rule, keys and order) and building sympy
 forms of these ops live beside this table in :mod:`symgraph.constants`.
@@ -229,6 +231,25 @@ def _one_minus_square(B, x):
     return B.op("mul", B.op("sub", 1, x), B.op("add", 1, x))
 
 
+def _pow_base_partial(B, out, x, y):
+    """d(x^y)/dx = y*x^(y-1), and 0 at x = y = 0, as JAX (x^0 is 1 for every x), where the formula is 0*inf = nan.
+
+    A constant exponent is decided here, with no select (x^2's partial stays the one product 2*x).  A
+    variable one selects on exactly that point, where(x != 0 or y != 0, y*x^(y-1), 0): selecting on y != 0
+    alone, as JAX does, also cuts the derivative of the partial in y wherever y = 0, so the Hessian's
+    d2(x^y)/dxdy at y = 0 was 0 instead of 1/x.  Four more operations for a variable exponent; the emitter
+    guards the select, so later products of it stay 0 there too (d/da sqrt(a)^y at a = y = 0 is 0, not 0*inf).
+    At y = 0 and a subnormal x, x^-1 overflows and the formula is still 0*inf = nan.
+    """
+    partial = B.op("mul", y, B.op("pow", x, B.op("sub", y, 1)))
+    if y.__class__ is not str and not getattr(y, "free_symbols", None):  # a number (or a builder's placeholder)
+        return 0 if (y.__class__ in (int, float) and y == 0) or getattr(y, "is_zero", False) is True else partial
+    nonzero = B.op("ne", y, 0)
+    if not (x is y or (x.__class__ is str and x == y)):  # x^x: x != 0 says it
+        nonzero = B.op("or", B.op("ne", x, 0), nonzero)
+    return B.op("where", nonzero, partial, 0)
+
+
 def _unary(name, sym, num, code, partial, in_grammar=True):
     return Op(name, 1, sym, num, code, (partial,), in_grammar=in_grammar)
 
@@ -244,9 +265,8 @@ _ROWS = [
        (lambda B, out, x, y: B.op("div", 1, y),
         lambda B, out, x, y: B.op("neg", B.op("div", out, y))), symbol="/", precedence=6),
     Op("pow", 2, lambda x, y: x ** y, np.power, "xp.power({0}, {1})",
-       (lambda B, out, x, y: B.op("mul", y, B.op("pow", x, B.op("sub", y, 1))),
-        lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**", precedence=8,
-       call=True),
+       (_pow_base_partial, lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**",
+       precedence=8, call=True),
     Op("neg", 1, lambda x: -x, np.negative, "", (lambda B, out, x: -1,), symbol="-", precedence=7),
     _unary("sin", sympy.sin, np.sin, "xp.sin({0})", lambda B, out, x: B.op("cos", x)),
     _unary("cos", sympy.cos, np.cos, "xp.cos({0})", lambda B, out, x: B.op("neg", B.op("sin", x))),

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import ops
+from .binding import checked_options
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
 from .ir.graph import Graph
 
@@ -108,6 +109,7 @@ def _matrix(rows: list[list[int]], width: int) -> Any:
     return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
 
 
+@checked_options
 def jacobian_sparsity(fs: Any, wrt: Sequence[str] | None = None, *, allow_unused: bool = False,
                       **sizes: int) -> Any:
     """The structural nonzeros of the Jacobian (outputs x wrt) as a ``scipy.sparse`` CSR boolean matrix.

@@ -44,6 +44,7 @@ from mpmath.libmp import prec_to_dps
 from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
+from .binding import checked_options
 from .errors import FunctionDefinitionError, ParseError
 from .frontend.parse import parse
 from .frontend.tokens import scan
@@ -261,6 +262,7 @@ def _check_arity(name: str, numpy: Callable, args: tuple[str, ...]) -> None:
             f"give args=[...] naming each argument it takes")
 
 
+@checked_options
 def function(name: str, numpy: Callable, derivatives: Sequence[str], args: Sequence[str] | None = None,
              latex: str | None = None) -> UserFunction:
     """Register an opaque function with its derivatives: ``name`` becomes callable in every text.

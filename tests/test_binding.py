@@ -132,3 +132,122 @@ def test_a_matrix_for_an_indexed_input_gives_results_of_its_batch_shape(backend)
     f = sg.lambdify("sum(x[j]^2, j, 0, 2)", backend=backend)
     got = f(np.matrix([[1.0, 2.0, 3.0]]).T)
     assert got.__class__ is np.ndarray and got.shape == (1,) and got[0] == 14.0
+
+
+G = sg.grad("x*y", wrt=["x", "y"])
+
+
+@pytest.mark.parametrize("call, called, keyword", [
+    (lambda: G.lambdify(vector=True), "Gradient.lambdify", "vector"),
+    (lambda: G.lambdify(bakend="vm"), "Gradient.lambdify", "bakend"),
+    (lambda: sg.jvp("x*y", ["x", "y"], [1, 0]).lambdify(vectr=True), "Directional.lambdify", "vectr"),
+    (lambda: sg.jacobian(["x*y", "x"], wrt=["x", "y"]).lambdify(vectr=True), "DerivativeMatrix.lambdify", "vectr"),
+    (lambda: sg.hessian("x*y", wrt=["x", "y"]).lambdify(chunks=10), "DerivativeMatrix.lambdify", "chunks"),
+    (lambda: sg.hessian("x*y", wrt=["x", "y"], sparse=True).lambdify(vectr=True), "SparseDerivative.lambdify",
+     "vectr"),
+    (lambda: sg.value_and_grad("x*y", vectr=True), "value_and_grad", "vectr"),
+    (lambda: sg.hessian("x*y", sprase=True), "hessian", "sprase"),
+    (lambda: sg.hessp("x*y", ["x", "y"], backend="vm", vector=True), "hessp", "vector"),
+    (lambda: sg.function("ff", numpy=abs, derivative=["sign(x)"]), "function", "derivative"),
+])
+def test_an_unknown_keyword_is_named_with_the_keywords_the_function_takes(call, called, keyword):
+    """Gradient.lambdify(vector=True) and a misspelt option of a matrix's lambdify raised Python's TypeError
+    ("DerivativeMap.lambdify() got an unexpected keyword argument"), naming a class the user never met and
+    not what it takes; every entry point now raises ArgumentError naming the call, the keyword and its options."""
+    with pytest.raises(sg.SymgraphError, match=rf"^{called}\(\) got an unexpected keyword argument {keyword}=.*; "
+                                               r"its keywords: .*\b(args|wrt|numpy)\b") as info:
+        call()
+    assert isinstance(info.value, TypeError)  # an ArgumentError: code catching TypeError keeps working
+
+
+def test_a_misspelt_option_with_a_number_is_not_taken_for_a_size():
+    """lambdify(text, chnk=1000) took chnk for the size of an indexed input that the text never names, and
+    evaluated without chunks, silently.  A keyword close to an option and absent from the text is refused;
+    a size the text does name is still a size, however it is spelt."""
+    with pytest.raises(sg.SymgraphError, match=r"unexpected keyword argument chnk=1000 \(did you mean 'chunk'\?\)"):
+        sg.lambdify("x*y", chnk=1000)
+    with pytest.raises(sg.SymgraphError, match=r"unexpected keyword argument sparce=1 \(did you mean 'sparse'\?\)"):
+        sg.hessian("sum(x[i]^2, i, 0, n-1)", n=3, sparce=1)
+    assert float(sg.lambdify("sum(x[i]*chnk, i, 0, n-1)", n=2, chnk=3)([1.0, 2.0])) == 9.0  # in the text: a size
+
+
+def test_a_misspelt_option_is_pointed_to_and_a_wrong_call_shows_the_signature():
+    with pytest.raises(sg.SymgraphError, match=r"bakend='vm' \(did you mean 'backend'\?\)"):
+        sg.lambdify("x*y", bakend="vm")
+    with pytest.raises(sg.SymgraphError, match=r"^grad\(\): too many positional arguments; it takes "
+                                               r"grad\(f, wrt, \*, mode, .*\*\*sizes\)$"):
+        sg.grad("x*y", ["x"], "forward")
+    with pytest.raises(sg.SymgraphError, match=r"^Gradient.lambdify\(\): too many positional arguments"):
+        G.lambdify(None, ["x", "y"])
+    assert str(inspect.signature(sg.grad)).startswith("(f: 'Any', wrt:")  # the signature is still the function's
+
+
+@pytest.mark.parametrize("call, flag, value", [
+    (lambda: sg.hessian("x*y", sparse="yes"), "sparse", "'yes'"),
+    (lambda: sg.jacobian(["x*y", "x"], sparse="no"), "sparse", "'no'"),  # a true string: it was taken as True
+    (lambda: sg.jacobian(["x*y", "x"], sparse=1), "sparse", "1"),
+    (lambda: sg.value_and_grad("x*y", vector="False"), "vector", "'False'"),
+    (lambda: sg.hessian("x*y").lambdify(vector="yes"), "vector", "'yes'"),
+    (lambda: sg.lambdify("x*y", parallel="no"), "parallel", "'no'"),
+    (lambda: sg.grad("x*y", wrt=["z"], allow_unused="yes"), "allow_unused", "'yes'"),
+    (lambda: sg.residuals(["x*y - 1"], ["x"], sparse="yes"), "sparse", "'yes'"),
+])
+def test_a_flag_takes_true_or_false_only(call, flag, value):
+    """sparse="yes" (and sparse="no") was taken by its truth value: jacobian and hessian returned a sparse
+    result for either; a flag now refuses anything but True and False, naming the call and the value."""
+    with pytest.raises(sg.SymgraphError, match=rf"\(\): {flag}= takes True or False, got {value}$"):
+        call()
+    assert sg.hessian("x*y", wrt=["x", "y"], sparse=np.bool_(True)).pattern.nnz == 2  # NumPy's bool is a bool
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: sg.jvp("x*y", ["x", "y"], [1, [2]]), r"a seed in v must be a number or a name, got \[2\]"),
+    (lambda: sg.compare("x*y", path_limit="x"), "a limit on paths must be a non-negative integer, got 'x'"),
+    (lambda: sg.compare("x*y", path_limit=-1), "a limit on paths must be a non-negative integer, got -1"),
+    (lambda: sg.paths("x*y", limit=2.5), "a limit on paths must be a non-negative integer, got 2.5"),
+    (lambda: sg.paths("x*y", at="x=1"), "at= takes a mapping of input names to numbers"),
+    (lambda: G.at(1, 2), r"Gradient.at\(\) takes the inputs' values by name, such as at\(x=..., y=...\); got 2"),
+    (lambda: sg.lambdify("x*y", args=3), "args= takes a list of the input names in positional order, got int 3"),
+    (lambda: sg.lambdify("x*y", args={"x", "y"}), r"got set .* \(a set has no order\)"),
+    (lambda: sg.grad("x*y", wrt={"x", "y"}), r"wrt takes a list of names \(results come in its order"),
+    (lambda: sg.lambdify("x*y", xp="numpy"), "xp= takes an array namespace, the module numpy, dask.array or cupy, "
+                                             "got str 'numpy'"),
+    (lambda: G.lambdify(xp=__import__("math")), "xp= takes an array namespace"),
+    (lambda: G.expand("x", limit="a"), "expand\\(\\)'s limit= takes a non-negative integer or None, got 'a'"),
+    (lambda: sg.jacobian(["x*y"], ["x"])[5, 5], r"a 1x1 matrix has entries M\[i, j\] .*got M\[\(5, 5\)\]"),
+])
+def test_wrong_typed_arguments_are_named_errors(call, message):
+    """Each of these reached the caller as a raw exception from inside: NumPy's "inhomogeneous shape"
+    ValueError (a ragged seed list), "'>' not supported between int and str" (a path limit), Python's
+    TypeError (positional values for .at, args=3), AttributeError (xp="numpy" or the math module failed
+    at compile or at call time), sympy's bare IndexError, or no error at all (a negative path limit; wrt
+    or args as a set, whose order, and so the results', changed from run to run)."""
+    with pytest.raises(sg.SymgraphError, match=message):
+        call()
+
+
+def test_a_vector_function_counts_its_vectors_among_the_positional_arguments():
+    """fn(theta, y, t, 5) said "value_and_grad() takes 2 positional arguments but 3 were given" (the data
+    binder did not count the vector before it; hessp's two vectors were counted as one), and a vector of
+    the wrong length said "a 1-D vector of 1 values"."""
+    loss = "sum((y[i] - a*t[i])^2, i, 0, 2)"
+    theta, data = np.ones(1), (np.ones(3), np.ones(3))
+    with pytest.raises(sg.SymgraphError, match=r"^value_and_grad\(\) takes 3 positional arguments but 4 were given$"):
+        sg.value_and_grad(loss, wrt=["a"], vector=True)(theta, *data, 5)
+    with pytest.raises(sg.SymgraphError, match=r"^residuals\(\) takes 3 positional arguments but 4 were given$"):
+        sg.residuals("y[k] - a*t[k]", ["a"], over=("k", 0, 2)).fun(theta, *data, 5)
+    with pytest.raises(sg.SymgraphError, match=r"^hessp\(\) takes 4 positional arguments but 5 were given$"):
+        sg.hessp(loss, ["a"])(theta, theta, *data, 5)
+    with pytest.raises(sg.SymgraphError, match=r"must be a 1-D vector of 1 value \(a\), got shape \(2,\)"):
+        sg.value_and_grad(loss, wrt=["a"], vector=True)(np.ones(2), *data)
+
+
+def test_latex_options_are_checked_as_the_compilers_are():
+    """g.latex(algned=True) raised Python's TypeError and g.latex(aligned="no") printed an aligned block."""
+    with pytest.raises(sg.SymgraphError, match=r"Gradient.latex\(\) got an unexpected keyword argument algned=True "
+                                               r"\(did you mean 'aligned'\?\)"):
+        G.latex(algned=True)
+    with pytest.raises(sg.SymgraphError, match=r"DerivativeMatrix.latex\(\): entries= takes True or False, got 'no'"):
+        sg.hessian("x*y", wrt=["x", "y"]).latex(entries="no")
+    with pytest.raises(sg.SymgraphError, match=r"SparseDerivative.latex\(\) got an unexpected keyword argument expnd"):
+        sg.hessian("x*y", wrt=["x", "y"], sparse=True).latex(expnd=True)

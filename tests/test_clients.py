@@ -91,6 +91,26 @@ def test_dask_results_warn_as_numpy_results_do():
                 "divide by zero encountered in divide"} <= {str(w.message) for w in caught}
 
 
+def test_a_fixed_dask_namespace_warns_as_numpy_does():
+    """lambdify(..., xp=dask.array) compiled Dask calls, which ran at compute(), outside the numpy.errstate
+    of the where() branches: where(x > 0, log(x), 0) on negative entries leaked "invalid value encountered
+    in log".  Now a fixed Dask namespace runs the NumPy code per block, as Dask inputs do without xp=:
+    no warning, lazy results (NumPy inputs too), NumPy's values."""
+    import warnings
+    da = pytest.importorskip("dask.array", reason="dask[array] is not installed")
+    x = np.array([-1.0, 2.0, -3.0, 4.0])
+    f = sg.lambdify("where(x > 0, log(x), 0)", xp=da)
+    g = sg.grad("where(x > 0, sqrt(x)*y, y)", wrt=["x", "y"]).lambdify(xp=da)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lazy = f(da.from_array(x, chunks=2))
+        assert isinstance(lazy, da.Array) and isinstance(f(x), da.Array) and isinstance(g(x, 2.0)[0], da.Array)
+        np.testing.assert_array_equal(lazy.compute(scheduler="sync"), sg.lambdify("where(x > 0, log(x), 0)")(x))
+        for got, want in zip(g(da.from_array(x, chunks=2), 2.0), sg.grad("where(x > 0, sqrt(x)*y, y)",
+                                                                          wrt=["x", "y"]).lambdify()(x, 2.0)):
+            np.testing.assert_array_equal(got.compute(scheduler="sync"), want)
+
+
 def test_dask_inputs_broadcast_with_numpy_inputs_and_keep_their_chunks():
     """Dask, NumPy and Python inputs together: every result is a Dask array chunked as the inputs broadcast
     (d/dc = cos(c), which only the Python number c reaches, used to be one chunk of its own), of the working

@@ -250,6 +250,22 @@ def test_replayed_terms_build_the_graph_parsing_each_term_builds(text, sizes, mo
     assert canonical(replayed, str) == canonical(parsed, str)
 
 
+@pytest.mark.parametrize("text, position, said", [
+    ("x[2.0] + 1", 2, "'2.0' is the decimal number 2.0 (write 2)"),
+    ("W[1, 1e0]", 5, "'1e0' is the decimal number 1.0 (write 1)"),
+    ("x[2.5]", 2, "'2.5' is the decimal number 2.5;"),
+    ("sum(x[i/2], i, 0, 3)", 6, "'i/2' is 1/2, not an integer;"),
+    ("sum(x[i], i, 0, 2.0)", 16, "'2.0' is the decimal number 2.0 (write 2)"),
+])
+def test_an_index_that_is_not_an_integer_says_so_where_it_is(text, position, said):
+    """x[2.0] said "'2.0' is 2.00000000000000" (sympy's Float printed): now the message says that indices
+    are integers, what the text gave instead and how to write it, with the caret under it."""
+    with pytest.raises(ParseError, match="must be an integer, and ") as info:
+        sg.parse(text)
+    assert said in str(info.value) and "2.0000" not in str(info.value)
+    assert info.value.position == position
+
+
 def test_a_replayed_index_out_of_range_is_still_a_parse_error():
     with pytest.raises(ParseError, match=r"index 1 of x\[\.\.\.\] is -1, out of range") as info:
         sg.parse("sum(x[2 - i], i, 0, 5)")
@@ -301,6 +317,10 @@ def test_absent_wrt_names_are_counted_not_listed_and_unused_elements_are_quiet()
     # definitions that call the one before twice double per level
     ("f0(u) = u*u + 1\n" + "\n".join(f"f{k}(u) = f{k - 1}(f{k - 1}(u))" for k in range(1, 40)) + "\nf39(x)", {},
      "a call of f39() expands 1,099,511,627,775 calls of definitions"),
+    # one term, said in the singular (it said "has 1 terms", "after the 1 terms")
+    ("sum(sum(x[i], j, 0, 0), i, 0, 9999999)", {},
+     "sum() over j = 0..0 has 1 term, repeated 10,000,000 times by the reductions around it (10,000,000 terms), "
+     "after the 1 term expanded before it;"),
 ])
 def test_expansions_are_limited_per_text_and_refused_before_expanding(text, sizes, message):
     """Each reduction was checked alone, so these ran for minutes (or ever) and filled memory."""

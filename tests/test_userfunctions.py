@@ -591,6 +591,35 @@ def test_an_exception_in_the_callable_names_the_function_and_its_arguments(defin
     assert float(sg.lambdify("picky(a)*a", backend=backend)(2.0)) == 8.0  # values it takes still work
 
 
+def scalar_picky(x):
+    """np_picky written for one number at a time, as numba compiles it."""
+    if x > 5:
+        raise ValueError("picky() takes values up to 5")
+    return 2 * x
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_numba_names_an_exception_in_the_callable(define, parallel):
+    """backend="numba" used to let the callable's ValueError reach the caller as it was (and with
+    parallel=True numba dropped it: the call returned unwritten memory as results).  Now it raises the
+    UserFunctionError every other backend raises, naming the first point that failed."""
+    pytest.importorskip("numba")
+    define("picky", numpy=scalar_picky, derivatives=["2"])
+    f = sg.lambdify("picky(a)*a", backend="numba", parallel=parallel)
+    g = sg.grad("picky(a)*b", wrt=["a", "b"]).lambdify(backend="numba", parallel=parallel)
+    vg = sg.value_and_grad("picky(a)*a", wrt=["a"], vector=True, backend="numba")
+    batch = np.linspace(0.0, 12.0, 10_001)  # the first value above 5 is 5.0004
+    calls = {"point": (lambda: f(10.0), r"picky\(10\.0\)"), "batch": (lambda: f(batch), r"picky\(5\.0004\)"),
+             "gradient": (lambda: g(batch, 2.0), r"picky\(5\.0004\)"), "vector": (lambda: vg(np.array([7.0])), r"picky\(7\.0\)")}
+    for where, (call, shown) in calls.items():
+        with pytest.raises(sg.UserFunctionError, match=rf"registered function 'picky' raised ValueError when called "
+                                                       rf"as {shown}: picky\(\) takes values up to 5") as info:
+            call()
+        assert isinstance(info.value.__cause__, ValueError) and info.value.function == "picky", where
+    assert float(f(2.0)) == 8.0
+    np.testing.assert_array_equal(g(batch[:4000], 2.0)[1], 2 * batch[:4000])  # values it takes still work
+
+
 def test_a_python_error_in_the_callable_is_named_too(define):
     """ZeroDivisionError from plain Python arithmetic in the callable, at a constant and at a point."""
     define("recip", numpy=py_reciprocal, derivatives=["-1/x^2"])

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple, Sequence
 
+import numpy as np
 import sympy
 
-from ..errors import PathLimitError
+from ..binding import checked_options
+from ..errors import ArgumentError, PathLimitError
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import count_text
@@ -73,7 +75,11 @@ def path_totals(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str]) -> t
 def path_limit_error(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str], limit: int,
                      advice: str) -> tuple[int, PathLimitError | None]:
     """``(paths, error)``: the count of paths, and the error to raise when enumerating them passes ``limit``
-    paths or ``EDGES_PER_PATH * limit`` edges along them (else None); ``advice`` ends its message."""
+    paths or ``EDGES_PER_PATH * limit`` edges along them (else None); ``advice`` ends its message.
+    A limit that is not a non-negative integer is an :class:`~symgraph.errors.ArgumentError` (every
+    limit on paths is read here: ``sg.paths(limit=)``, ``sg.compare(path_limit=)``)."""
+    if limit.__class__ is bool or not isinstance(limit, (int, np.integer)) or limit < 0:
+        raise ArgumentError(f"a limit on paths must be a non-negative integer, got {limit!r:.60}")
     count, edges = path_totals(adj, outputs, wrt)
     if count > limit:
         problem = f"the graph has {count_text(count)} input-output paths, more than the limit of {limit:,}"
@@ -147,6 +153,7 @@ class GraphPath(NamedTuple):
     value: float | None = None
 
 
+@checked_options
 def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[str, float] | None = None,
                limit: int = 100, allow_unused: bool = False) -> list[GraphPath]:
     """Every path from a wrt node to an output, with its edge derivatives and their product.
@@ -174,6 +181,9 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
         raise error
     values = None
     if at is not None:
+        if not isinstance(at, Mapping):
+            raise ArgumentError(f"at= takes a mapping of input names to numbers, such as {{'a': 2, 'b': 1}}; "
+                                f"got {type(at).__name__} {at!r:.60}")
         numbers = graph.evaluate(**at)
         values = {sympy.Symbol(node): number for node, number in numbers.items()}
     derivatives: dict[tuple[str, str], sympy.Expr] = {}

@@ -20,12 +20,13 @@ Examples
 """
 from __future__ import annotations
 
+import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..binding import positional_order
-from ..errors import GraphError
+from ..errors import ArgumentError, GraphError
 from ..progress import paused_gc
 from .chunk import chunked_kernel
 from .numba import numba_kernel
@@ -98,6 +99,9 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
               vector: bool, theta: Sequence[str] | None, backend: str, pattern: Any, chunk: int | None,
               parallel: bool, xp: Any, progress: Any, entries: Sequence[str] | None) -> Callable:
     """:func:`compile_program`'s work, with the garbage collector paused."""
+    if xp is not None and not (isinstance(xp, types.ModuleType) and hasattr(xp, "asarray") and hasattr(xp, "where")):
+        raise ArgumentError(f"xp= takes an array namespace, the module numpy, dask.array or cupy, got "
+                            f"{type(xp).__name__} {xp!r:.60}")
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
     graph = getattr(program, "graph", None)

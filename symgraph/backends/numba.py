@@ -17,7 +17,10 @@ function is made.  It computes in float64; a call whose working dtype
 inputs all float32 -- runs the NumPy backend's code, so that float32 values
 are NumPy's (as the VM does).  ``parallel=True`` splits the points over numba's
 threads.  Domain behaviour follows NumPy (``log(-1)`` is nan, ``1/0`` is inf;
-numba's ``error_model="numpy"``), without NumPy's warnings.  The kernel sits
+numba's ``error_model="numpy"``), without NumPy's warnings.  An exception a
+registered function's callable raises is the
+:class:`~symgraph.errors.UserFunctionError` every backend raises, naming the
+first point where it did (:func:`_user_error`).  The kernel sits
 behind the same binder and result layout as every backend
 (:func:`symgraph.backends.runtime.compiled_function`).
 
@@ -41,7 +44,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import UnsupportedOpError
+from ..errors import SymgraphError, UnsupportedOpError, UserFunctionError
 from ..names import Namer
 from ..progress import compile_reporter
 from .build import Generated, build_function
@@ -56,7 +59,12 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     ``inputs`` holds addresses, one per input (in ``order``, default
     ``program.inputs``), each of a contiguous float64 row of ``points``
     values; ``outputs`` is the ``(len(labels), points)`` float64 block the
-    results are written into (a repeated label gets its own row).  Addresses
+    results are written into (a repeated label gets its own row).  A program
+    calling registered functions has one more row, the point's status: 0, or
+    the number (1-based, in ``used_functions`` order) of the first registered
+    function whose callable raised there; the kernel calls each through a
+    guard (:func:`_guarded`) that returns ``(value, status)`` instead of
+    raising.  Addresses
     keep the call to two arguments however many inputs there are (numba's
     dispatch checks the type of every array argument, which dominated
     single-point calls).  The loop is ``prange`` when ``parallel``.  Every
@@ -67,7 +75,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     fresh = Namer(set(order), {t for t, _, _ in program.instructions}, (name,)).fresh
     np_name, inf_name, nan_name, range_name, prange_name, carray_name, pointer_name, special_name, user_name = (
         fresh(b) for b in ("np", "inf", "nan", "range", "prange", "carray", "_pointer", "special", "user"))
-    ins, outs, n, i = (fresh(base) for base in ("_inputs", "_outputs", "_points", "_i"))
+    ins, outs, n, i, flag, failed = (fresh(base) for base in ("_inputs", "_outputs", "_points", "_i", "_flag", "_failed"))
     src = [fresh(f"_in{j}") for j in range(len(order))]
 
     def lit(value: Any) -> str:
@@ -87,10 +95,19 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     # the NumPy code's exact peephole (constant factors and negations merged into their one consumer); a
     # literal exponent NumPy's power takes a fast path for is written as that path (numba's power is C's)
     powers = {"square": "{0} * {0}", "sqrt": f"{np_name}.sqrt({{0}})", "reciprocal": "1.0 / {0}", "copy": "{0}"}
-    body += [f"{target} = {line}" for target, line, _ in
-             assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
-                          lambda c: f"{np_name}.float64({c})", special=special_name, user=user_name, powers=powers)]
+    emitted = assignments(program.instructions, resolve, {r for r in results if isinstance(r, str)}, lit, np_name,
+                         lambda c: f"{np_name}.float64({c})", special=special_name, user=user_name, powers=powers)
+    calls = {target for target, op, _ in program.instructions if op in ops.USER}
+    if calls:  # the guards return (value, status); the first nonzero status is the point's
+        body.append(f"{failed} = 0.0")
+    for target, line, _ in emitted:
+        if target in calls:
+            body += [f"{target}, {flag} = {line}", f"{failed} = {failed} if {failed} else {flag}"]
+        else:
+            body.append(f"{target} = {line}")
     body += [f"{outs}[{k}, {i}] = {text(ref)}" for k, ref in enumerate(results)]
+    if calls:
+        body.append(f"{outs}[{len(results)}, {i}] = {failed}")
     lines = [f"def {name}({ins}, {outs}):", f"    {n} = {outs}.shape[1]"]
     # parallel: numba's prange splits arrays, not pointers (a pointer-reading prange loop runs serially)
     read = f"{carray_name}({pointer_name}({{}}), {{}})" if parallel else f"{pointer_name}({{}})"
@@ -141,8 +158,10 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
         if parallel:
             generated.globals[names["prange"]] = numba.prange
         registered = used_functions(program.instructions)
-        if registered:  # each registered function's callable, compiled by numba for float64 arguments
-            generated.globals[names["user"]] = user_namespace(registered, lambda op, f: _njit_registered(numba, op, f))
+        if registered:  # each registered function's callable, compiled by numba for float64 arguments, guarded
+            number = {op: k for k, op in enumerate(registered, 1)}
+            generated.globals[names["user"]] = user_namespace(
+                registered, lambda op, f: _guarded(numba, op, _njit_registered(numba, op, f), number[op]))
         if report is not None:
             report.advance(2 * size)
         addresses = numba.types.Array(numba.types.intp, 1, "C", readonly=True)
@@ -174,8 +193,12 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
             shape = broadcast_shape(arrays, order)
             held = [contiguous(a, shape) for a in arrays]
             sources = np.array([a.ctypes.data for a in held], dtype=np.intp)
-        block = np.empty((rows, math.prod(shape)))
+        block = np.empty((rows + bool(registered), math.prod(shape)))  # and the status row, when there is one
         kernel(sources, block)
+        if registered:
+            if block[rows].any():
+                raise _user_error(block[rows], held, order, registered, fallback)
+            block = block[:rows]
         if dtype != np.float64:  # no fallback given: float64 values, rounded to the working dtype
             block = block.astype(dtype)
         block = block.reshape((rows,) + shape)
@@ -183,6 +206,43 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
     run.__name__ = name
     return run, generated.source
+
+
+def _user_error(status: np.ndarray, held: Any, order: Sequence[str], registered: Sequence[str],
+                fallback: Callable[[], Callable] | None) -> Exception:
+    """The error for the first point whose ``status`` says a registered function's callable raised: the
+    :class:`~symgraph.errors.UserFunctionError` every other backend raises there.
+
+    Why this way: compiled code cannot carry the callable's exception out
+    (numba drops an exception raised on another thread of a ``prange`` loop,
+    leaving the results unwritten), so the kernel records where and which
+    function failed, and that one point is evaluated again by the NumPy
+    backend's code, which calls the callable through
+    :func:`symgraph.ops.user_call`: the message, the function named, its
+    arguments and the exception chained are the other backends'.
+    """
+    point = int(np.flatnonzero(status)[0])
+    values = [float(v) for v in held] if isinstance(held, np.ndarray) else [float(a.reshape(-1)[point]) for a in held]
+    if fallback is not None:
+        try:
+            fallback()(*values)
+        except SymgraphError as error:
+            return error
+    name = registered[int(status[point]) - 1]
+    where = ", ".join(f"{x}={v!r}" for x, v in zip(order, values))
+    message = (f"the registered function {name!r} raised an exception in backend='numba' at {where}, where its "
+               "callable called from Python does not: the exception comes from numba's compiled form of it")
+    return UserFunctionError(message, name, RuntimeError(message))
+
+
+def _guarded(numba: Any, op: str, compiled: Callable, number: int) -> Callable:
+    """``compiled`` (the registered function ``op``'s callable, compiled) as the kernel calls it: returning
+    ``(value, 0.0)``, or ``(nan, number)`` where it raises (see :func:`_user_error`)."""
+    params = ", ".join(f"a{k}" for k in range(ops.op(op).arity))
+    source = (f"def guarded({params}):\n    try:\n        return float(_compiled({params})), 0.0\n"
+              f"    except Exception:\n        return _nan, {float(number)!r}\n")
+    guarded = build_function(Generated("guarded", source, {"_compiled": compiled, "_nan": math.nan}))
+    return numba.njit(error_model="numpy", nogil=True)(guarded)
 
 
 def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:

@@ -14,9 +14,10 @@ Why the generated code looks the way it does:
   the op table's templates).  By default ``xp`` is chosen per call from the
   inputs -- ``dask.array`` for Dask arrays, ``cupy`` for CuPy arrays, NumPy
   otherwise -- so one compiled function runs on the GPU; on Dask inputs
-  (namespace chosen per call) one task per block runs this code on NumPy
-  blocks (:func:`~symgraph.backends.runtime.on_dask_blocks`), lazily, with
-  NumPy's values and warnings.
+  (namespace chosen per call, or fixed as ``xp=dask.array``) one task per
+  block runs this code on NumPy blocks
+  (:func:`~symgraph.backends.runtime.on_dask_blocks`), lazily, with NumPy's
+  values and warnings.
 * **One working dtype.**  Inputs are converted to one floating dtype: float64
   unless every array input is float32 (integer inputs count as float64,
   Python numbers do not count).  Constants are written as Python literals,
@@ -82,7 +83,7 @@ from ..ir.interpret import branch_only
 from ..names import Namer
 from ..progress import STEP, Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
-from .runtime import fit, fit_point, on_dask_blocks, prepare, prepare_point, user_call, with_point_path
+from .runtime import fit, fit_point, is_dask, on_dask_blocks, prepare, prepare_point, user_call, with_point_path
 
 
 #: the largest finite float32: a merged constant factor stays below it, so float32 work merges exactly too
@@ -500,7 +501,8 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     report = compile_reporter(progress, len(program.instructions), "compiling")
     try:
         with paused_gc():  # a large program's lines are many small objects and no cycles
-            generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=xp, report=report)
+            generated = generate(program, name=name, returns=labels, doc=doc, params=order,
+                                 xp=None if is_dask(xp) else xp, report=report)  # Dask: the code runs on blocks
             kernel = _kernel(generated, xp, len(labels))
         if report is not None:
             report.advance(len(program.instructions))
@@ -513,12 +515,15 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
     """The kernel of generated source (``results`` flat results); its ``recipe`` makes it again from the
     source (how it pickles).  With the namespace chosen per call, Dask inputs run the code block by block
-    (:func:`~symgraph.backends.runtime.on_dask_blocks`) and float64 points on NumPy scalars."""
+    (:func:`~symgraph.backends.runtime.on_dask_blocks`) and float64 points on NumPy scalars.  With the
+    namespace fixed to ``dask.array``, every call runs that way (NumPy inputs give lazy results too).
+    Why not Dask's own functions: the ``numpy.errstate`` the code sets for the values a ``where()``
+    discards would not hold at ``compute()``, where Dask calls them, so their warnings leaked."""
     recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
                               None if xp is None else xp.__name__, results))
     kernel = build_function(generated)
-    if xp is None:
-        kernel = on_dask_blocks(kernel, results)
+    if xp is None or is_dask(xp):
+        kernel = on_dask_blocks(kernel, results, always=xp is not None)
         kernel.recipe = recipe  # what each block's task pickles as
     if xp is None or xp is np:  # the single-point path: the same code object with other helpers
         exact = kernel.__wrapped__ if xp is None else kernel

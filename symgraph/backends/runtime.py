@@ -48,7 +48,7 @@ import numpy as np
 from ..binding import (Binder, as_array, free_name, index_axes_error, positional_only_error, real_value,
                        refuse_masked)
 from ..binding import broadcast_shape as check_broadcast
-from ..errors import FunctionDefinitionError, GraphError, UserFunctionError
+from ..errors import FunctionDefinitionError, GraphError, UserFunctionError, counted
 from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
@@ -196,9 +196,14 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     return kernel
 
 
-def on_dask_blocks(exact: Callable, results: int) -> Callable:
+def is_dask(xp: Any) -> bool:
+    """True when the array namespace ``xp`` is ``dask.array`` (without importing Dask)."""
+    return getattr(xp, "__name__", None) == "dask.array"
+
+
+def on_dask_blocks(exact: Callable, results: int, always: bool = False) -> Callable:
     """``exact`` (generated NumPy code: positional inputs, ``results`` flat results), run block by block
-    on Dask inputs.
+    on Dask inputs (``always``: on every call, NumPy inputs made Dask arrays, for ``xp=dask.array``).
 
     Why: called on Dask arrays, generated code would build a lazy graph of
     ``dask.array`` calls, which run at ``compute()``, outside the
@@ -220,7 +225,11 @@ def on_dask_blocks(exact: Callable, results: int) -> Callable:
             if not isinstance(a, _NUMPY_TYPES) and type(a).__module__.partition(".")[0] == "dask":
                 return _blockwise(_Blocks(kernel), names, results, args)
         return exact(*args)
-    return kernel
+
+    @functools.wraps(exact)
+    def blocks(*args: Any) -> tuple:
+        return _blockwise(_Blocks(kernel), names, results, args)  # each block's task: NumPy code on NumPy blocks
+    return blocks if always else kernel
 
 
 def _blockwise(run: Callable, names: Sequence[str], results: int, values: Sequence[Any]) -> tuple:
@@ -660,7 +669,7 @@ def one_vector(x: Any, count: int, shown: str, what: str = "the vector") -> np.n
     """
     x = as_array(what, x)
     if x.ndim != 1 or x.shape[0] != count:
-        raise GraphError(f"{what} must be a 1-D vector of {count} values ({shown}), got shape {x.shape}")
+        raise GraphError(f"{what} must be a 1-D vector of {counted(count, 'value')} ({shown}), got shape {x.shape}")
     if x.dtype.kind not in "fiub":
         real_value(what, x)  # raises for strings, None and complex numbers
     return x
@@ -726,7 +735,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
     layouts = array_layouts(data, shapes or {})
-    bind = Binder(tuple(n for n, _ in data), name)
+    bind = Binder(tuple(n for n, _ in data), name, leading=1)  # the vector comes first
     kind = inspect.Parameter
     vector = free_name(bind.names, ("x", "theta", "x_", "theta_"))
     taking = getattr(kernel, "taking", None)

@@ -58,6 +58,9 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
         return default_wrt(graph)
     if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed, sympy.IndexedBase)):
         wrt = [wrt]
+    if isinstance(wrt, (set, frozenset)) and len(wrt) > 1:  # results come in wrt's order: a set has none
+        raise ArgumentError(f"wrt takes a list of names (results come in its order, and a set has none), "
+                            f"got {type(wrt).__name__} {wrt!r:.60}")
     try:
         wrt = list(wrt)
     except TypeError:

@@ -48,6 +48,7 @@ from typing import Sequence
 import numpy as np
 import sympy
 
+from ..binding import checked_options, is_size
 from ..errors import ArgumentError, GraphError, ParseError, line_column
 from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph
@@ -500,6 +501,7 @@ class _Parser(Calls, Reductions):
 
 
 
+@checked_options
 def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **sizes: int) -> Graph:
     """Parse an expression or a program of ``name = expr`` lines into a :class:`Graph`.
 
@@ -559,8 +561,7 @@ def _checked_sizes(sizes: dict) -> dict:
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
                                  for v in values):
-            if (isinstance(value, (list, dict, set, type(None), bool)) or callable(value)
-                    or isinstance(value, str) and not value.strip().isdigit()):
+            if not is_size(value):
                 # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...),
                 # sg.lambdify(..., vector=True))
                 raise ArgumentError(f"unexpected keyword argument {name}={value!r}: a keyword beyond the documented "

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import GraphError, ParseError, line_column
+from ..errors import GraphError, ParseError, counted, line_column
 from .tokens import kind
 
 #: the reductions and calls of definitions of one call's texts expand into at most this many terms in all (a
@@ -83,8 +83,8 @@ class Reductions:
         ref, _ = self._sub_parser(start, stop, self.scope, True).expression()
         if not isinstance(ref, sympy.Integer):
             shown = self.text[self.tokens.pos(start):self.tokens.pos(stop)].strip()
-            self.fail(f"{what} must be an integer, computed from sizes, indices and numbers; "
-                      f"{shown!r} is {ref if isinstance(ref, sympy.Basic) else 'an expression of inputs'}", start)
+            self.fail(f"{what} must be an integer, and {shown!r} is {_not_integer(ref)}; integers here are computed "
+                      "from sizes, the indices of enclosing reductions and whole numbers", start)
         return int(ref)
 
     def _plain_integer(self, start: int, stop: int) -> int | None:
@@ -133,7 +133,7 @@ class Reductions:
     def element(self, word: str, spans: tuple, k: int) -> int:
         """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range."""
         bounds = [a for a, _ in spans]
-        index = tuple(self.integer(a, b, f"index {j + 1} of {word}") for j, (a, b) in enumerate(spans))
+        index = tuple(self.integer(a, b, f"index {j + 1} of {word}[...]") for j, (a, b) in enumerate(spans))
         for j, i in enumerate(index):
             if i < 0:
                 self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
@@ -181,7 +181,7 @@ class Reductions:
             self.index_clash(index, f"a parameter of {self.defining}()")
         lo = self.integer(commas[1] + 1, commas[2], f"the first value of {index} in {word}()")
         hi = self.integer(commas[2] + 1, close, f"the last value of {index} in {word}()")
-        self.expanding(max(0, hi - lo + 1), f"{word}() over {index} = {lo}..{hi} has {max(0, hi - lo + 1):,} terms", k)
+        self.expanding(max(0, hi - lo + 1), f"{word}() over {index} = {lo}..{hi} has {counted(max(0, hi - lo + 1), 'term')}", k)
         if body[1] <= body[0]:
             self.fail(f"{word}() has no term before its first ','", k)
         scope = dict(self.scope)
@@ -238,9 +238,9 @@ class Reductions:
             copies = self.expanded[1]
             by = (["the reductions around it"] if self.repeats > copies else []) + \
                  ([f"over= ({copies:,} copies of its template from here on)"] if copies > 1 else [])
-            what += f", repeated {self.repeats:,} times by {' and '.join(by)} ({planned:,} terms)"
+            what += f", repeated {self.repeats:,} times by {' and '.join(by)} ({counted(planned, 'term')})"
         if planned <= MAX_TERMS:  # too many only with what came before
-            what += f", after the {self.expanded[0]:,} terms expanded before it"
+            what += f", after the {counted(self.expanded[0], 'term')} expanded before it"
         self.fail(f"{what}; the limit is {MAX_TERMS:,} terms per call (reductions and calls of defined functions, "
                   "in all its texts)", k)
 
@@ -274,6 +274,17 @@ class Reductions:
             elif t == index and depth == 0 or t in REDUCTIONS or t in self.definitions:
                 return False
         return True
+
+
+def _not_integer(value: object) -> str:
+    """What a computed index or bound that is not an integer is, in words: ``2.0`` is written as a decimal
+    number (indices count elements, so the grammar takes no float there), ``i/2`` a fraction, ``y`` an input."""
+    if isinstance(value, sympy.Float):
+        number = float(value)
+        return f"the decimal number {number!r}" + (f" (write {int(number)})" if number.is_integer() else "")
+    if isinstance(value, sympy.Basic):
+        return f"{value}, not an integer"
+    return "an expression of inputs"
 
 
 def _entries(index: tuple) -> int:

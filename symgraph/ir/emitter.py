@@ -59,12 +59,13 @@ import sympy
 
 from .. import constants
 from ..constants import as_constant, constant_key, ordered
-from ..ops import COMMUTATIVE
+from ..ops import COMMUTATIVE, CONDITIONS
 from ..progress import paused_gc
 from .graph import Graph
 from .program import Program, Ref, live_instructions
 
 ZERO, ONE, MINUS_ONE = sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1)
+TRUE, FALSE = sympy.true, sympy.false
 
 _UNITS = {id(ZERO): 0, id(ONE): 1, id(MINUS_ONE): -1}
 
@@ -111,9 +112,30 @@ def _fold(name: str, args: tuple) -> Any:
         return hit[1]
     if len(_FOLDED) > 4096:
         _FOLDED.clear()
-    result = constants.fold(name, args)
+    result = constants.fold(name, args) if name not in CONDITIONS else _fold_condition(name, args)
     _FOLDED[key] = (args, result)
     return result
+
+
+def _fold_condition(name: str, args: tuple) -> Any:
+    """A comparison of two constants (NumPy's answer, :func:`constants.constant_op`), or ``and``, ``or``,
+    ``not`` with a true/false operand, folded to true, false or the other operand; else None.
+
+    As the graph builder folds them in text.  Why here too: a rule that selects
+    on its operands (pow's base partial, ``where(x != 0 or y != 0, ...)``) is
+    replayed on constant operands by edge pushing's templates, and ``2 != 0``
+    left unfolded emitted a comparison, an ``or`` and a ``where`` at every
+    ``x^2`` of a Hessian.
+    """
+    if name == "not":
+        return (FALSE if args[0] is TRUE else TRUE) if args[0] is TRUE or args[0] is FALSE else None
+    if name == "and" or name == "or":
+        absorbing, neutral = (FALSE, TRUE) if name == "and" else (TRUE, FALSE)
+        x, y = args
+        return absorbing if x is absorbing or y is absorbing else y if x is neutral else x if y is neutral else None
+    if any(a.__class__ is str or a is TRUE or a is FALSE for a in args):
+        return None
+    return constants.constant_op(name, args)
 
 
 #: the default second operand of Emitter.op: marks a one-operand op
@@ -221,7 +243,7 @@ class _Recorder:
         self.calls: list[tuple[str, str, tuple]] = []
 
     def op(self, name: str, *args: Ref) -> Ref:
-        if name == "where":
+        if name == "where" and not (args[0] is TRUE or args[0] is FALSE):  # a constant condition folds
             raise _NotRecordable(name)
         before = len(self.scratch.instructions)
         result = self.scratch.op(name, *args)
@@ -435,6 +457,10 @@ class Emitter:
                 return x
             if unit == 0:
                 return ONE
+        elif name in CONDITIONS:  # x or true is true, x and true is x
+            folded = _fold_condition(name, (x, c))
+            if folded is not None:
+                return folded
         return self._plain(ordered(name, x, _constant_key(c)), name, (x, c))  # a name first: never 1/y
 
     def _const_name(self, name: str, c: Ref, y: str) -> Ref:
@@ -458,6 +484,10 @@ class Emitter:
         elif name == "div":
             if is_zero(c):
                 return ZERO
+        elif name in CONDITIONS:
+            folded = _fold_condition(name, (c, y))
+            if folded is not None:
+                return folded
         return self._emit(ordered(name, _constant_key(c), y), name, (c, y))
 
     def _const_const(self, name: str, x: Ref, y: Ref) -> Ref:
@@ -553,6 +583,8 @@ class Emitter:
         """``where(c, a, b)``: a ref, with the guard and select facts later products use."""
         a = a if a.__class__ is str else as_constant(a)
         b = b if b.__class__ is str else as_constant(b)
+        if c is TRUE or c is FALSE:  # a condition on constants, folded
+            return a if c is TRUE else b
         if (a == b) if a.__class__ is b.__class__ is str else (
                 a.__class__ is not str and b.__class__ is not str and _constant_key(a) == _constant_key(b)):
             return a
