@@ -207,8 +207,10 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """
         shown = self.labels[:SHOW_ENTRIES]
         more = f", ... ({len(self.labels) - len(shown):,} more)" if len(self.labels) > len(shown) else ""
+        self.program.measure(shown)  # the shown entries' rows, found in one pass for all of them
         big = [k for k in shown if not self.is_small(k)]
         if not big:
+            self.program.closed_forms(shown)
             return (f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {short_str(self[k])}" for k in shown)
                     + more + "})")
         return (f"{type(self).__name__} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} "
@@ -291,11 +293,12 @@ class Gradient(DerivativeMap):
         return self.labels
 
     def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
-              expand: bool = False) -> str:
+              expand: bool = False, limit: int | None = ENTRY_LINES) -> str:
         """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.export.latex`).
 
         A closed form too large to print at once is written as the program's
-        assignments unless ``expand=True``.
+        assignments unless ``expand=True``; at most ``limit`` entries are
+        written, then one line counts the rest (``limit=None`` writes every one).
 
         Examples
         --------
@@ -305,11 +308,11 @@ class Gradient(DerivativeMap):
         \\frac{\\partial e}{\\partial b} &= c + d
         \\end{aligned}
         """
-        return gradient_latex(self, aligned=aligned, name=name, nodes=nodes, expand=expand)
+        return gradient_latex(self, aligned=aligned, name=name, nodes=nodes, expand=expand, limit=limit)
 
     def _repr_latex_(self) -> str:
-        """The notebook's display: :meth:`latex` cut to the first entries, so it stays bounded in time."""
-        return "$\\displaystyle " + gradient_latex(self, aligned=True, shown=ENTRY_LINES) + "$"
+        """The notebook's display: :meth:`latex` of the first entries, so it stays bounded in time."""
+        return "$\\displaystyle " + gradient_latex(self, aligned=True) + "$"
 
 
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",

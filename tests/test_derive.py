@@ -229,7 +229,8 @@ def test_notebook_latex_of_a_long_gradient_is_cut():
     g = sg.grad("+".join(f"x{i}^2" for i in range(100)))
     shown = g._repr_latex_()
     assert shown.count(r"\frac") == ENTRY_LINES and r"\dots 64 more entries" in shown
-    assert g.latex().count(r"\frac") == 100  # asked for, every entry
+    assert g.latex().count(r"\frac") == ENTRY_LINES and r"\dots 64 more entries" in g.latex()
+    assert g.latex(limit=None).count(r"\frac") == 100  # asked for, every entry
 
 
 def test_an_entry_a_result_does_not_have_is_a_named_error_and_still_a_key_error():

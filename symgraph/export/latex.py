@@ -136,22 +136,26 @@ for _name, _head in _CALL_HEADS.items():
             lambda self, expr, exp=None, _head=_head: self._call(_head, expr, exp))
 
 
-def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr | None]:
-    """The program's results in node symbols: graph intermediates stay atoms (``c + d``, not ``a + 2b + 1``).
+def node_forms(program: Any, limit: int | None = None, labels: Any = None) -> dict[str, sympy.Expr | None]:
+    """The results ``labels`` (default: all) in node symbols: graph intermediates stay atoms (``c + d``, not
+    ``a + 2b + 1``).
 
     A result whose form (counted first, never built) has more than ``limit``
-    operations or is nested deeper than sympy can handle maps to None.
+    operations or is nested deeper than sympy can handle maps to None.  Only
+    the rows outside the graph that these results read are counted and built.
     """
     nodes = program.graph.op_of if program.graph is not None else {}
-    shape = interpret.shapes(program.instructions, atoms=nodes)
-    small = {label: ref for label, ref in program.results.items()
+    refs = {label: program.results[label] for label in (program.results if labels is None else labels)}
+    rows = live_instructions(reversed(program.instructions), refs.values(), leaves=nodes)  # graph nodes: atoms
+    shape = interpret.shapes(rows, atoms=nodes)
+    small = {label: ref for label, ref in refs.items()
              if not isinstance(ref, str) or (limit is None or shape.get(ref, (0, 0))[0] <= limit)
              and shape.get(ref, (0, 0))[1] <= constants.MAX_DEPTH}
-    rows = [row for row in live_instructions(reversed(program.instructions), small.values()) if row[0] not in nodes]
+    rows = live_instructions(reversed(rows), small.values(), leaves=nodes)
     leaf = lambda name: _symbol(program, name)  # noqa: E731 - graph nodes stay atoms
     env = interpret.forms(rows, {}, leaf)
     return {label: ((env[ref] if ref in env else leaf(ref)) if isinstance(ref, str) else constants.closed_constant(ref))
-            if label in small else None for label, ref in program.results.items()}
+            if label in small else None for label, ref in refs.items()}
 
 
 def _symbol(program: Any, name: str) -> sympy.Symbol:
@@ -161,7 +165,8 @@ def _symbol(program: Any, name: str) -> sympy.Symbol:
 
 
 def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list[str]:
-    """Definitions of the generated intermediates (``v_{3} = \\sin(x)``) the printed formulas use."""
+    """Definitions of the generated intermediates (``v_{3} = \\sin(x)``) the printed formulas use, cut to the
+    first and last :data:`LISTING_LINES` (a long chain's formulas read every node of the chain)."""
     used: set[str] = set()
     stack = [s.name for e in exprs for s in e.free_symbols
              if s.name in graph.op_of and s.name not in graph.user_names]
@@ -172,8 +177,19 @@ def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list
         used.add(node)
         stack.extend(a for a in graph.operands(node)
                      if isinstance(a, str) and a not in graph.user_names)
-    return [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}"
-            for v in graph.order if v in used]
+    shown, cut = _first_and_last([v for v in graph.order if v in used], LISTING_LINES)
+    lines = [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}" for v in shown]
+    if cut:
+        lines.insert(LISTING_LINES // 2, rf"\text{{\dots {cut:,} more definitions}}")
+    return lines
+
+
+def _first_and_last(items: list, most: int) -> tuple[list, int]:
+    """``items``, or the first and last ``most // 2`` of them when there are more than ``most``; and how many
+    were left out."""
+    half = most // 2
+    cut = len(items) - 2 * half
+    return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
 
 
 def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str) -> list[str]:
@@ -184,8 +200,7 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     graph_nodes = graph.op_of if graph is not None else {}
     needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
     half = LISTING_LINES // 2
-    cut = len(needed) - 2 * half
-    shown = needed if cut <= 0 else needed[:half] + needed[-half:]
+    shown, cut = _first_and_last(needed, LISTING_LINES)
     lines = []
     for k, (target, op, args) in enumerate(shown):
         if cut > 0 and k == half:
@@ -197,7 +212,7 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
 
 
 def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
-                   expand: bool = False, shown: int | None = None, **settings: Any) -> str:
+                   expand: bool = False, limit: int | None = ENTRY_LINES, **settings: Any) -> str:
     """LaTeX for a :class:`~symgraph.derive.Gradient`: one ``\\frac{\\partial f}{\\partial x} = ...`` per wrt.
 
     Parameters
@@ -218,18 +233,24 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
         too large to print at once is written as the program's result name
         followed by the assignments it needs (cut to a few dozen lines), so
         LaTeX output is bounded in time.
-    shown : int, optional
-        Write at most this many entries and one line counting the rest
-        (a notebook's display of a gradient of thousands of inputs stays
-        bounded; ``latex()`` itself writes every entry).
+    limit : int or None
+        Write at most this many entries (default :data:`ENTRY_LINES`) and one
+        line counting the rest, so that a gradient of thousands of inputs
+        prints in bounded time (sympy writes about a thousand entries a
+        second); None writes every entry.
     """
 
     printer = LatexPrinter(settings)
     printer.graph = gradient.graph
     f = name or function_name(gradient.graph)
     sep = " &= " if aligned else " = "
-    wrt = list(gradient.wrt if shown is None else gradient.wrt[:shown])
-    forms = node_forms(gradient.program, None if expand else SHOW_LIMIT) if nodes else None
+    wrt = list(gradient.wrt if limit is None else gradient.wrt[:limit])
+    program = gradient.program
+    if nodes:
+        forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
+    else:
+        program.measure(wrt)  # the entries' rows, found in one pass for all of them
+        program.closed_forms([x for x in wrt if gradient.is_small(x)])
     lines, printed, large = [], [], []
     for x in wrt:
         if nodes:
@@ -238,8 +259,8 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
             expr = gradient[x] if expand or gradient.is_small(x) else None
         if expr is None:
             large.append(x)
-            ref = gradient.program.results[x]
-            expr = _symbol(gradient.program, ref)
+            ref = program.results[x]
+            expr = _symbol(program, ref)
         printed.append(expr)
         lines.append(printer.partial(f, x) + sep + printer.doprint(expr))
     if len(wrt) < len(gradient.wrt):
@@ -247,7 +268,7 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
     if nodes and gradient.graph is not None:
         lines += _where(printer, gradient.graph, printed, sep)
     if large:
-        lines += _listing_lines(printer, gradient.program, large, sep)
+        lines += _listing_lines(printer, program, large, sep)
     note = "\n" + EXPAND_NOTE if large else ""
     if not aligned:
         return "\n".join(lines) + note

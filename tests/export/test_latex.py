@@ -254,3 +254,35 @@ def test_names_sympys_convention_would_misread_are_written_as_spelled(name, writ
     assert hessian.count(written) == 3 and r"\begin{pmatrix}" in hessian
     mathtext = pytest.importorskip("matplotlib.mathtext").MathTextParser("agg")
     mathtext.parse(f"${line}$")
+
+
+def test_latex_of_a_long_indexed_gradient_writes_its_first_entries_and_counts_the_rest():
+    """g.latex() of a least-squares gradient wrote every entry, building each closed form: 35 s and 750 kB at
+    n = 3,000.  It writes the first ENTRY_LINES (building only theirs) and a line counting the rest, as a
+    notebook shows it; limit=None writes every entry."""
+    from symgraph.export.latex import ENTRY_LINES
+    n = 300
+    g = sg.grad("sum((x[i] - d[i])^2, i, 0, n-1)", wrt=["x"], n=n)
+    lines = g.latex().splitlines()
+    assert len(lines) == ENTRY_LINES + 1 and lines[-1] == rf"\text{{\dots {n - ENTRY_LINES} more entries}}"
+    assert lines[0] == r"\frac{\partial f}{\partial x_{0}} = 2 \left(- d_{0} + x_{0}\right)"
+    assert len(g._exprs) == ENTRY_LINES  # the closed forms built: the ones written
+    assert sg.to_latex(g) == g.latex() and g._repr_latex_().count(r"\frac") == ENTRY_LINES
+    assert g.latex(nodes=True).count(r"\frac") == ENTRY_LINES
+    every = g.latex(limit=None, aligned=True)
+    assert every.count(r"\frac") == n and r"\partial x_{299}} &= 2 \left(- d_{299} + x_{299}\right)" in every
+
+
+def test_latex_in_node_symbols_of_a_long_chain_cuts_its_definitions():
+    """latex(nodes=True) defined every generated intermediate its formulas read: d(y*chain)/dy is the chain's
+    last node, and a 3,000-deep chain wrote 3,000 'where' lines, one sympy print each.  The definitions are cut
+    like listings."""
+    from symgraph.export.display import LISTING_LINES
+    text = "x"
+    for _ in range(3_000):
+        text = f"sin({text})"
+    latex = sg.grad(f"y*{text}", wrt=["y"]).latex(nodes=True)
+    lines = latex.splitlines()
+    assert lines[0] == r"\frac{\partial f}{\partial y} = v_{3000}" and lines[1] == r"\text{where } v_{1} = \sin{\left(x \right)}"
+    assert latex.count(r"\text{where }") == LISTING_LINES and r"\text{\dots 2,960 more definitions}" in latex
+    assert lines[-1] == r"\text{where } v_{3000} = \sin{\left(v_{2999} \right)}"
