@@ -35,6 +35,7 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
+from .binding import signature_text
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
 from .export.latex import LatexPrinter, hessian_latex
 from .frontend.coerce import vector_inputs
@@ -387,7 +388,7 @@ class SparseFunction:
         return sparse.csr_matrix((values, pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
 
     def __repr__(self) -> str:
-        return f"<compiled function {self.__name__}{self.__signature__ or '(...)'}>"
+        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
         return SparseFunction, (self.kernel, self.order, self.pattern, self.vector)

@@ -47,7 +47,7 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
     head = max(max_lines - len(outs), 2) // 2
     if len(needed) > 2 * head:
         cut = len(needed) - 2 * head
-        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (print(result.program))"]
+        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (result.program.listing() writes every line)"]
                 + [assignment(*i) for i in needed[-head:]])
     else:
         rows = [assignment(*i) for i in needed]

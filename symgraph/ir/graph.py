@@ -33,6 +33,7 @@ and closed forms are the row walks of :mod:`symgraph.ir.interpret`.
 from __future__ import annotations
 
 from functools import cached_property
+from operator import countOf
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 import networkx as nx
@@ -45,7 +46,7 @@ from ..errors import ExpressionTooLargeError, GraphError, shown_names
 from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
-from .listing import assignment
+from .listing import PRINT_LINES, assignment, cut_listing
 
 
 class Group(NamedTuple):
@@ -356,14 +357,23 @@ class Graph:
         return f"<Graph {len(self._ops)} nodes, {edges} edges, inputs={_few(self.inputs)}, outputs={_few(self.outputs)}>"
 
     def __str__(self) -> str:
+        """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
+        return self.listing(PRINT_LINES)
+
+    def listing(self, limit: int | None = None) -> str:
         """A let-listing: one line per op node in topological order (``c = a + b``), as programs print.
 
-        A graph of inputs alone (``parse("x")``) says so, rather than printing nothing.
+        Every line, or with ``limit`` the first and last ``limit // 2`` and one
+        counting the rest.  A graph of inputs alone (``parse("x")``) says so,
+        rather than printing nothing.
         """
-        text = "\n".join(assignment(node, self.op(node), self.operands(node))
-                          for node in self.order if self.op(node) != "input")
-        return text or f"# no operations: the output{'s are' if len(self.outputs) > 1 else ' is'} " \
-                       f"{', '.join(self.outputs)}, {'inputs' if len(self.outputs) > 1 else 'an input'}"
+        total = len(self._ops) - countOf(self._ops.values(), "input")
+        if not total:
+            return f"# no operations: the output{'s are' if len(self.outputs) > 1 else ' is'} " \
+                   f"{', '.join(self.outputs)}, {'inputs' if len(self.outputs) > 1 else 'an input'}"
+        forwards, backwards = ((assignment(*row) for row in self.rows(last_first) if row[1] != "input")
+                               for last_first in (False, True))
+        return cut_listing(forwards, backwards, total, limit, "graph.listing() writes every line")
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Graph as its picture; None (the text repr) when no renderer works."""

@@ -26,7 +26,7 @@ from ..errors import ExpressionTooLargeError
 from . import interpret
 from .graph import Graph
 from .hooks import service
-from .listing import argument, assignment
+from .listing import PRINT_LINES, assignment, cut_listing, result_line
 
 Ref = Any  # str (a name) or a sympy constant
 
@@ -60,14 +60,21 @@ class Program:
         return len(self.instructions) - countOf(map(itemgetter(1), self.instructions), "const")
 
     def __str__(self) -> str:
+        """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
+        return self.listing(PRINT_LINES)
+
+    def listing(self, limit: int | None = None) -> str:
         """A let-listing, one assignment per line with infix arithmetic: ``t1 = c + d``, ``t2 = cos(v1)``.
 
         Every shared temporary is named once and reused by name; the results
-        follow as ``out[label] = name``.
+        follow as ``out[label] = name``.  Every line, or with ``limit`` the
+        first and last ``limit // 2`` and one counting the rest.
         """
-        lines = [assignment(target, op, args) for target, op, args in self.instructions]
-        lines += [f"out[{label}] = {argument(ref).strip('()')}" for label, ref in self.results.items()]
-        return "\n".join(lines)
+        rows, results = self.instructions, self.results
+        forwards = itertools.chain(itertools.starmap(assignment, rows), itertools.starmap(result_line, results.items()))
+        backwards = itertools.chain(itertools.starmap(result_line, reversed(results.items())),
+                                    itertools.starmap(assignment, reversed(rows)))
+        return cut_listing(forwards, backwards, len(rows) + len(results), limit, "program.listing() writes every line")
 
     def __repr__(self) -> str:
         """One short line whatever the program: its first results' labels and how many more (a residuals
