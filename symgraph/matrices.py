@@ -37,7 +37,7 @@ from .backends.compile import compile_program
 from .backends.runtime import namespace_of
 from .binding import signature_text
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
-from .export.latex import LatexPrinter, hessian_latex
+from .export.latex import LatexPrinter, hessian_latex, matrix_latex
 from .frontend.coerce import vector_inputs
 from .errors import ArgumentError, EntryError, GraphError
 from .ir.emitter import ZERO as ZERO_REF, is_zero
@@ -131,7 +131,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         (see :func:`~symgraph.export.latex.hessian_latex`); any other matrix prints as a ``pmatrix``."""
         if self.order == 2 and hasattr(self, "program"):
             return hessian_latex(self, aligned=aligned, name=name, entries=entries, expand=expand)
-        return sympy.latex(sympy.Matrix(self), mat_str="pmatrix", mat_delim="")
+        return matrix_latex(self, expand=expand)
 
     def _repr_latex_(self) -> str | None:
         if self.order == 2 and hasattr(self, "program"):

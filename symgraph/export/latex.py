@@ -275,6 +275,72 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
 
 
+def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str]) -> Any:
+    """``form(label, built=None)``: a matrix entry's LaTeX from its program result -- its closed form when
+    small (or ``expand``; ``built`` when already built), else its result's name, recorded in ``large``."""
+
+    def form(label: str | None, built: Any = None) -> str:
+        if label is None:
+            return "0"
+        ref = program.results[label]
+        if not isinstance(ref, str):
+            return printer.doprint(constants.closed_constant(ref))
+        if expand or (program.expanded_size(label) <= SHOW_LIMIT
+                      and program.expanded_depth(label) <= constants.MAX_DEPTH):
+            return printer.doprint(program.closed_form(label) if built is None else built)
+        large.append(label)
+        return printer.doprint(_symbol(program, ref))
+
+    return form
+
+
+def _shown(count: int) -> list[int]:
+    """The rows (or columns) a matrix prints: all up to :data:`MATRIX_LIMIT`, else the first ones and the last."""
+    return list(range(count)) if count <= MATRIX_LIMIT else list(range(MATRIX_LIMIT - 2)) + [count - 1]
+
+
+def _pmatrix(rows: int, cols: int, cell: Any) -> str:
+    """A ``pmatrix`` of ``cell(i, j)`` texts, cut beyond :data:`MATRIX_LIMIT` rows or columns to the first ones,
+    dots (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape."""
+    shown_rows, shown_cols = _shown(rows), _shown(cols)
+    cut_rows, cut_cols = rows > MATRIX_LIMIT, cols > MATRIX_LIMIT
+    lines = []
+    for i in shown_rows:
+        row = [cell(i, j) for j in shown_cols]
+        if cut_cols:
+            row.insert(-1, r"\cdots")
+        lines.append(" & ".join(row))
+    if cut_rows:
+        dots = [r"\vdots"] * (len(shown_cols) - 1) + ([r"\ddots"] if cut_cols else []) + [r"\vdots"]
+        lines.insert(-1, " & ".join(dots))
+    return r"\begin{pmatrix}" + r"\\".join(lines) + r"\end{pmatrix}"
+
+
+def matrix_latex(matrix: Any, expand: bool = False, **settings: Any) -> str:
+    """A Jacobian, or any sympy Matrix, as a ``pmatrix``: as sympy prints it up to :data:`MATRIX_LIMIT` rows and
+    columns, else the first ones, dots and the last (a 1,000 x 1,000 Jacobian was 4 MB of LaTeX, 25 s).
+
+    A matrix with a program (:func:`symgraph.jacobian`) prints an entry too
+    large to print at once as its result's name, defined by the assignments
+    after the matrix (unless ``expand=True``).
+    """
+    printer = LatexPrinter(settings)
+    printer.graph = getattr(matrix, "graph", None)
+    rows, cols = matrix.shape
+    program, cells = getattr(matrix, "program", None), getattr(matrix, "cells", None)
+    if program is None or cells is None or not rows or not cols:  # a matrix sympy made: its entries are all it has
+        if rows <= MATRIX_LIMIT and cols <= MATRIX_LIMIT:
+            return printer.doprint(matrix)
+        return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]))
+    large: list[str] = []
+    form = _entry_forms(printer, program, expand, large)
+    text = _pmatrix(rows, cols, lambda i, j: form(cells[i][j], matrix[i, j]))
+    large = list(dict.fromkeys(large))
+    if not large:
+        return text
+    return "\n".join([text, *_listing_lines(printer, program, large, " = "), EXPAND_NOTE])
+
+
 def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, entries: bool = False,
                   expand: bool = False, **settings: Any) -> str:
     """LaTeX for a Hessian from :func:`symgraph.hessian`: ``\\nabla^2 f = \\begin{pmatrix} ... \\end{pmatrix}``.
@@ -299,20 +365,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     sep = " &= " if aligned else " = "
     program = matrix.program
     large: list[str] = []
-
-    def form(label: str | None, built: Any = None) -> str:
-        """An entry's LaTeX: its closed form when small (or ``expand``), else its result's name."""
-        if label is None:
-            return "0"
-        ref = program.results[label]
-        if not isinstance(ref, str):
-            return printer.doprint(constants.closed_constant(ref))
-        if expand or (program.expanded_size(label) <= SHOW_LIMIT
-                      and program.expanded_depth(label) <= constants.MAX_DEPTH):
-            return printer.doprint(program.closed_form(label) if built is None else built)
-        large.append(label)
-        return printer.doprint(_symbol(program, ref))
-
+    form = _entry_forms(printer, program, expand, large)
     names = list(matrix.wrt)
     n = len(names)
     nabla = rf"\nabla^2 {printer.name(f)}"
@@ -332,21 +385,10 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
                 break
         total = upper
     else:
-        shown = list(range(n)) if n <= MATRIX_LIMIT else list(range(MATRIX_LIMIT - 2)) + [n - 1]
-        cut = n > MATRIX_LIMIT
-        cells = {(i, j): form(matrix.cells[i][j], matrix[i, j]) for i in shown for j in shown}
-        rows = []
-        for i in shown:
-            row = [cells[i, j] for j in shown]
-            if cut:
-                row.insert(-1, r"\cdots")
-            rows.append(" & ".join(row))
-        if cut:
-            dots = [r"\vdots"] * (len(shown) - 1) + [r"\ddots", r"\vdots"]
-            rows.insert(-1, " & ".join(dots))
-        lines.append(nabla + sep + r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}")
-        if entries:
-            pairs = [(i, j, matrix.cells[i][j], matrix[i, j]) for i in range(n) for j in range(i, n)][:ENTRY_LINES]
+        lines.append(nabla + sep + _pmatrix(n, n, lambda i, j: form(matrix.cells[i][j], matrix[i, j])))
+        if entries:  # the first ENTRY_LINES pairs on and above the diagonal, without listing all n(n+1)/2 first
+            upper = ((i, j) for i in range(n) for j in range(i, n))
+            pairs = [(i, j, matrix.cells[i][j], matrix[i, j]) for i, j in islice(upper, ENTRY_LINES)]
         total = n * (n + 1) // 2 if entries else 0
     for i, j, label, built in pairs:
         lines.append(printer.second_partial(f, names[i], names[j]) + sep + form(label, built))
@@ -429,7 +471,9 @@ def to_latex(x: Any, **settings: Any) -> str:
         return hessian_latex(x, **settings)
     if hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
         return x.latex()  # a sparse Jacobian: its nonzeros
-    if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):
+    if isinstance(x, sympy.MatrixBase):
+        return matrix_latex(x, **settings)
+    if isinstance(x, (sympy.Basic, int, float)):
         return LatexPrinter(settings).doprint(x)
     raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
                     f"got {type(x).__name__}")

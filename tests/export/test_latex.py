@@ -286,3 +286,33 @@ def test_latex_in_node_symbols_of_a_long_chain_cuts_its_definitions():
     assert lines[0] == r"\frac{\partial f}{\partial y} = v_{3000}" and lines[1] == r"\text{where } v_{1} = \sin{\left(x \right)}"
     assert latex.count(r"\text{where }") == LISTING_LINES and r"\text{\dots 2,960 more definitions}" in latex
     assert lines[-1] == r"\text{where } v_{3000} = \sin{\left(v_{2999} \right)}"
+
+
+def test_latex_of_a_large_jacobian_is_cut_with_dots_as_a_hessians_is():
+    """J.latex() and to_latex(J) wrote every entry of a Jacobian: 4 MB and 25 s at 1,000 x 1,000.  Beyond
+    MATRIX_LIMIT rows or columns they print the first ones, dots and the last, as a Hessian does."""
+    from symgraph.export.latex import MATRIX_LIMIT
+    m = 30
+    jac = sg.jacobian([f"sin(x{i})*x{(i + 1) % m}" for i in range(m)])
+    text = jac.latex()
+    assert text == sg.to_latex(jac) and text.count(r"\cdots") == MATRIX_LIMIT - 1 and text.count(r"\ddots") == 1
+    rows = text.removeprefix(r"\begin{pmatrix}").removesuffix(r"\end{pmatrix}").split(r"\\")
+    assert len(rows) == MATRIX_LIMIT and rows[0].startswith(r"x_{1} \cos{\left(x_{0} \right)} & \sin{")
+    assert rows[-1] == r"\sin{\left(x_{29} \right)} & " + "0 & " * (MATRIX_LIMIT - 3) + r"\cdots & x_{0} \cos{\left(x_{29} \right)}"
+    wide = sg.to_latex(sympy.ones(2, 40))
+    assert wide == r"\begin{pmatrix}" + r"\\".join(["1 & " * (MATRIX_LIMIT - 2) + r"\cdots & 1"] * 2) + r"\end{pmatrix}"
+    assert sg.to_latex(sympy.ones(2, 3)) == r"\begin{pmatrix}1 & 1 & 1\\1 & 1 & 1\end{pmatrix}"
+
+
+def test_entry_lines_of_a_large_dense_hessian_read_only_the_entries_they_print(monkeypatch):
+    """latex(entries=True) listed all n(n+1)/2 entries on and above the diagonal before keeping the first
+    ENTRY_LINES: 5 s at n = 1,000."""
+    from symgraph.export.latex import ENTRY_LINES
+    from symgraph.matrices import DerivativeMatrix
+    h = sg.hessian(ROSENBROCK, n=60)
+    read = []
+    original = DerivativeMatrix.__getitem__
+    monkeypatch.setattr(DerivativeMatrix, "__getitem__", lambda self, key: read.append(key) or original(self, key))
+    lines = h.latex(entries=True).splitlines()
+    assert len(lines) == 1 + ENTRY_LINES + 1 and lines[-1] == rf"\text{{\dots {60 * 61 // 2 - ENTRY_LINES:,} more entries}}"
+    assert len(read) <= 100 + ENTRY_LINES
