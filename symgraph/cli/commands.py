@@ -457,7 +457,7 @@ def cmd_grad(args, out: TextIO) -> None:
             data["at"] = point
             data["value"] = _json_number(_function_value(graph, point)[0])
             data["gradient_values"] = {x: _json_number(v) for x, v in values.items()}
-        data["program"] = str(gradient.program).splitlines()
+        data["program"] = gradient.program.listing().splitlines()
         _print_json(data, out)
         return
     if args.mode == "auto":
@@ -593,7 +593,7 @@ def cmd_hessian(args, out: TextIO) -> None:
             data["value"] = _json_number(_function_value(graph, point)[0])
             data["hessian_values"] = [_json_number(values[label]) if label is not None else 0.0
                                       for _, _, label in pairs]
-        data["program"] = str(program).splitlines()
+        data["program"] = program.listing().splitlines()
         _print_json(data, out)
         return
     if not n:

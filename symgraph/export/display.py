@@ -7,6 +7,7 @@ as one formula prints as the straight-line program that computes it, cut to
 """
 from __future__ import annotations
 
+from operator import countOf, itemgetter
 from typing import Any, Sequence
 
 import sympy
@@ -14,7 +15,7 @@ import sympy
 from ..errors import ExpressionTooLargeError
 from ..ir.graph import Graph
 from ..ir.listing import argument, assignment, count_text
-from ..ir.interpret import SIZE_CAP
+from ..ir.interpret import SIZE_CAP, shapes
 from ..ir.program import MAX_DEPTH, Program, live_instructions
 
 
@@ -70,12 +71,25 @@ def graph_program(graph: Graph) -> Program:
     return Program(graph.inputs, rows, {y: y for y in graph.outputs}, graph)
 
 
+def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list, bool]:
+    """The rows ``node`` reads, in order, and whether its formula prints: at most :data:`SHOW_LIMIT`
+    operations written out (or ``expand``) and nested no deeper than sympy can handle.
+
+    A node that reads more than :data:`SHOW_LIMIT` operation nodes has at
+    least as many operations written out, so its tree is not counted (a
+    count over 900,000 nodes took 1.5 s of its LaTeX).
+    """
+    rows = live_instructions(graph.rows(backwards=True), [node])
+    if not expand and len(rows) - countOf(map(itemgetter(1), rows), "const") > SHOW_LIMIT:
+        return rows, False
+    size, depth = shapes(rows).get(node, (0, 0))
+    return rows, depth <= MAX_DEPTH and (expand or size <= SHOW_LIMIT)
+
+
 def expression_text(graph: Graph, node: str | None = None, expand: bool = False) -> str:
     """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its listing."""
     node = graph.output if node is None else node
-    program = graph_program(graph)
-    program.results = {node: node}
-    small = program.expanded_size(node) <= SHOW_LIMIT and program.expanded_depth(node) <= MAX_DEPTH
-    if small or expand and program.expanded_depth(node) <= MAX_DEPTH:
+    rows, printable = expression_rows(graph, node, expand)
+    if printable:
         return short_str(graph.expr(node))
-    return listing(program, [node]) + "\n# expression too large to print as one formula"
+    return listing(Program(graph.inputs, rows, {node: node}, graph), [node]) + "\n# expression too large to print as one formula"

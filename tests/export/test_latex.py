@@ -316,3 +316,36 @@ def test_entry_lines_of_a_large_dense_hessian_read_only_the_entries_they_print(m
     lines = h.latex(entries=True).splitlines()
     assert len(lines) == 1 + ENTRY_LINES + 1 and lines[-1] == rf"\text{{\dots {60 * 61 // 2 - ENTRY_LINES:,} more entries}}"
     assert len(read) <= 100 + ENTRY_LINES
+
+
+def test_a_large_graphs_edge_table_lists_the_edges_networkx_would_without_making_its_view():
+    """to_latex(graph) made the networkx view of the whole graph (a Symbol per node) to print 300 edges: 50 s
+    at 900,000 nodes.  It finds the same first edges, in g.nx's order, in one pass over the operands."""
+    from itertools import islice
+    from symgraph.export.latex import first_edges
+    graph = sg.parse("+".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(1, 200)))
+    table = sg.to_latex(graph)
+    assert graph._nx is None and table.count(r"\to") == 300
+    shown, total = first_edges(graph, 300)
+    assert shown == list(islice(graph.nx.edges, 300)) and total == graph.nx.number_of_edges()
+    assert first_edges(graph, None)[0] == list(graph.nx.edges)
+    sinks = sg.parse([*(f"a{i}" for i in range(10)), "max(b, b, c) + b*b + sin(b)"])  # first nodes have no edges
+    assert first_edges(sinks, 3) == (list(islice(sinks.nx.edges, 3)), sinks.nx.number_of_edges())
+    assert repr(sinks).startswith(f"<Graph {len(sinks)} nodes, {sinks.nx.number_of_edges()} edges, ")
+
+
+def test_latex_of_a_large_expression_does_not_count_its_tree(monkeypatch):
+    """to_latex(text) and the CLI's expression text counted the operations of the whole expression's tree
+    (1.5 s at 900,000 nodes) to find it too large to print: an expression reading more operation nodes than
+    SHOW_LIMIT is too large without counting."""
+    from symgraph import constants
+    from symgraph.export.display import expression_text
+    graph = sg.parse("+".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(1, 200)))
+    counted = []
+    original = constants.nesting
+    monkeypatch.setattr(constants, "nesting", lambda *a: counted.append(a) or original(*a))
+    latex, text = sg.to_latex(graph.listing().replace("\n", "; ")), expression_text(graph)
+    assert latex.endswith("--expand prints it whole") and r"\dots" in latex and len(latex) < 5000
+    assert text.endswith("# expression too large to print as one formula") and len(text) < 5000
+    assert counted == []
+    assert sg.to_latex("x*y + 1") == "x y + 1" and expression_text(sg.parse("x*y + 1")) == "x*y + 1"
