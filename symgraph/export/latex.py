@@ -282,7 +282,8 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
 
 def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str]) -> Any:
     """``form(label, built=None)``: a matrix entry's LaTeX from its program result -- its closed form when
-    small (or ``expand``; ``built`` when already built), else its result's name, recorded in ``large``."""
+    small (or ``expand``; ``built()`` makes it when given, else the program's closed form), else its result's
+    name, recorded in ``large``."""
 
     def form(label: str | None, built: Any = None) -> str:
         if label is None:
@@ -292,23 +293,23 @@ def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: lis
             return printer.doprint(constants.closed_constant(ref))
         if expand or (program.expanded_size(label) <= SHOW_LIMIT
                       and program.expanded_depth(label) <= constants.MAX_DEPTH):
-            return printer.doprint(program.closed_form(label) if built is None else built)
+            return printer.doprint(program.closed_form(label) if built is None else built())
         large.append(label)
         return printer.doprint(_symbol(program, ref))
 
     return form
 
 
-def _shown(count: int) -> list[int]:
-    """The rows (or columns) a matrix prints: all up to :data:`MATRIX_LIMIT`, else the first ones and the last."""
-    return list(range(count)) if count <= MATRIX_LIMIT else list(range(MATRIX_LIMIT - 2)) + [count - 1]
+def _shown(count: int, limit: int | None) -> list[int]:
+    """The rows (or columns) a matrix prints: all up to ``limit``, else the first ones and the last."""
+    return list(range(count)) if limit is None or count <= limit else list(range(limit - 2)) + [count - 1]
 
 
-def _pmatrix(rows: int, cols: int, cell: Any) -> str:
-    """A ``pmatrix`` of ``cell(i, j)`` texts, cut beyond :data:`MATRIX_LIMIT` rows or columns to the first ones,
-    dots (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape."""
-    shown_rows, shown_cols = _shown(rows), _shown(cols)
-    cut_rows, cut_cols = rows > MATRIX_LIMIT, cols > MATRIX_LIMIT
+def _pmatrix(rows: int, cols: int, cell: Any, limit: int | None = MATRIX_LIMIT) -> str:
+    """A ``pmatrix`` of ``cell(i, j)`` texts, cut beyond ``limit`` rows or columns to the first ones, dots
+    (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape (None: every cell)."""
+    shown_rows, shown_cols = _shown(rows, limit), _shown(cols, limit)
+    cut_rows, cut_cols = len(shown_rows) < rows, len(shown_cols) < cols
     lines = []
     for i in shown_rows:
         row = [cell(i, j) for j in shown_cols]
@@ -321,9 +322,10 @@ def _pmatrix(rows: int, cols: int, cell: Any) -> str:
     return r"\begin{pmatrix}" + r"\\".join(lines) + r"\end{pmatrix}"
 
 
-def matrix_latex(matrix: Any, expand: bool = False, **settings: Any) -> str:
-    """A Jacobian, or any sympy Matrix, as a ``pmatrix``: as sympy prints it up to :data:`MATRIX_LIMIT` rows and
-    columns, else the first ones, dots and the last (a 1,000 x 1,000 Jacobian was 4 MB of LaTeX, 25 s).
+def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_LIMIT, **settings: Any) -> str:
+    """A Jacobian, or any sympy Matrix, as a ``pmatrix``: as sympy prints it up to ``limit`` rows and
+    columns, else the first ones, dots and the last (a 1,000 x 1,000 Jacobian was 4 MB of LaTeX, 25 s);
+    ``limit=None`` writes every entry.
 
     A matrix with a program (:func:`symgraph.jacobian`) prints an entry too
     large to print at once as its result's name, defined by the assignments
@@ -334,12 +336,25 @@ def matrix_latex(matrix: Any, expand: bool = False, **settings: Any) -> str:
     rows, cols = matrix.shape
     program, cells = getattr(matrix, "program", None), getattr(matrix, "cells", None)
     if program is None or cells is None or not rows or not cols:  # a matrix sympy made: its entries are all it has
-        if rows <= MATRIX_LIMIT and cols <= MATRIX_LIMIT:
+        if limit is None or rows <= limit and cols <= limit:
             return printer.doprint(matrix)
-        return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]))
+        return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]), limit)
+    return program_matrix_latex(program, cells, lambda i, j: lambda: matrix[i, j], expand, limit, printer)
+
+
+def program_matrix_latex(program: Any, cells: list[list[str | None]], built: Any = None, expand: bool = False,
+                         limit: int | None = MATRIX_LIMIT, printer: "LatexPrinter | None" = None) -> str:
+    """The ``pmatrix`` of the program's results ``cells[i][j]`` (None: 0), cut beyond ``limit`` rows or
+    columns; only the entries shown are built (``built(i, j)()`` when given, else the program's closed form),
+    and one too large to print at once is its result's name, defined by the assignments after the matrix
+    (unless ``expand=True``)."""
+    printer = printer or LatexPrinter({})
+    if printer.graph is None:
+        printer.graph = program.graph
+    rows, cols = len(cells), len(cells[0]) if cells else 0
     large: list[str] = []
     form = _entry_forms(printer, program, expand, large)
-    text = _pmatrix(rows, cols, lambda i, j: form(cells[i][j], matrix[i, j]))
+    text = _pmatrix(rows, cols, lambda i, j: form(cells[i][j], None if built is None else built(i, j)), limit)
     large = list(dict.fromkeys(large))
     if not large:
         return text
@@ -390,10 +405,10 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
                 break
         total = upper
     else:
-        lines.append(nabla + sep + _pmatrix(n, n, lambda i, j: form(matrix.cells[i][j], matrix[i, j])))
+        lines.append(nabla + sep + _pmatrix(n, n, lambda i, j: form(matrix.cells[i][j], lambda: matrix[i, j])))
         if entries:  # the first ENTRY_LINES pairs on and above the diagonal, without listing all n(n+1)/2 first
             upper = ((i, j) for i in range(n) for j in range(i, n))
-            pairs = [(i, j, matrix.cells[i][j], matrix[i, j]) for i, j in islice(upper, ENTRY_LINES)]
+            pairs = [(i, j, matrix.cells[i][j], lambda i=i, j=j: matrix[i, j]) for i, j in islice(upper, ENTRY_LINES)]
         total = n * (n + 1) // 2 if entries else 0
     for i, j, label, built in pairs:
         lines.append(printer.second_partial(f, names[i], names[j]) + sep + form(label, built))
