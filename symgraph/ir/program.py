@@ -34,7 +34,7 @@ MAX_DEPTH = constants.MAX_DEPTH
 
 #: closed forms and their counts find their rows by scanning the program backwards until the scans have read
 #: this many programs' worth of rows; then one table of every row by target serves every later lookup
-SCANS_BEFORE_INDEX = 2
+SCANS_BEFORE_INDEX = 4
 
 
 class Program:
