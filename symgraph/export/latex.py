@@ -352,6 +352,8 @@ def program_matrix_latex(program: Any, cells: list[list[str | None]], built: Any
     if printer.graph is None:
         printer.graph = program.graph
     rows, cols = len(cells), len(cells[0]) if cells else 0
+    shown = [cells[i][j] for i in _shown(rows, limit) for j in _shown(cols, limit)]
+    program.measure(label for label in dict.fromkeys(shown) if label is not None)  # one pass for all shown
     large: list[str] = []
     form = _entry_forms(printer, program, expand, large)
     text = _pmatrix(rows, cols, lambda i, j: form(cells[i][j], None if built is None else built(i, j)), limit)
@@ -410,6 +412,10 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
             upper = ((i, j) for i in range(n) for j in range(i, n))
             pairs = [(i, j, matrix.cells[i][j], lambda i=i, j=j: matrix[i, j]) for i, j in islice(upper, ENTRY_LINES)]
         total = n * (n + 1) // 2 if entries else 0
+    program.measure(label for label in dict.fromkeys(p[2] for p in pairs) if label is not None)  # one pass
+    if not expand:
+        program.closed_forms([p[2] for p in pairs if p[3] is None and p[2] is not None and program.expanded_size(p[2])
+                              <= SHOW_LIMIT and program.expanded_depth(p[2]) <= constants.MAX_DEPTH])
     for i, j, label, built in pairs:
         lines.append(printer.second_partial(f, names[i], names[j]) + sep + form(label, built))
     if len(pairs) < total:
