@@ -85,6 +85,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         results = program.results
         computed = [label for label in dict.fromkeys(chain.from_iterable(cells))
                     if label is not None and results[label].__class__ is str]
+        program.measure(computed)  # every entry counted in one pass
         for label in computed:
             check_size(program, label, EXPAND_LIMIT, hint)
         how = normalise(simplify)
@@ -148,8 +149,10 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             return True
         if self.rows * self.cols > PRINT_CELLS:
             return False
+        labels = list(dict.fromkeys(label for row in cells for label in row if label is not None))
+        program.measure(labels)  # counted in one pass
         total = 0
-        for label in dict.fromkeys(label for row in cells for label in row if label is not None):
+        for label in labels:
             total += program.expanded_size(label, PRINT_OPS + 1)
             if total > PRINT_OPS or program.expanded_depth(label) > MAX_DEPTH:
                 return False
