@@ -14,7 +14,7 @@ import sympy
 
 from ..errors import ExpressionTooLargeError
 from ..ir.graph import Graph
-from ..ir.listing import argument, assignment, count_text
+from ..ir.listing import assignment, count_text, result_line
 from ..ir.interpret import SIZE_CAP, shapes
 from ..ir.program import MAX_DEPTH, Program, live_instructions
 
@@ -44,11 +44,12 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
     """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept)."""
     results = {k: program.results[k] for k in labels}
     needed = live_instructions(reversed(program.instructions), results.values())
-    outs = [f"out[{k}] = {argument(ref).strip('()')}" for k, ref in results.items()]
+    outs = [result_line(k, ref) for k, ref in results.items()]
     head = max(max_lines - len(outs), 2) // 2
     if len(needed) > 2 * head:
         cut = len(needed) - 2 * head
-        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (result.program.listing() writes every line)"]
+        rows = ([assignment(*i) for i in needed[:head]]
+                + [f"# ... {cut:,} lines omitted (result.program.listing() writes every line)"]
                 + [assignment(*i) for i in needed[-head:]])
     else:
         rows = [assignment(*i) for i in needed]
@@ -92,4 +93,5 @@ def expression_text(graph: Graph, node: str | None = None, expand: bool = False)
     rows, printable = expression_rows(graph, node, expand)
     if printable:
         return short_str(graph.expr(node))
-    return listing(Program(graph.inputs, rows, {node: node}, graph), [node]) + "\n# expression too large to print as one formula"
+    text = listing(Program(graph.inputs, rows, {node: node}, graph), [node])
+    return text + "\n# expression too large to print as one formula"
