@@ -28,6 +28,7 @@ from .ad.modes import sweep_options
 from .backends.compile import compile_program
 from .binding import as_array, checked_options, positional_only_error
 from .derive import jacobian_program
+from .errors import shown_names
 from .export.display import graph_program
 from .frontend.coerce import as_graph, vector_inputs, wrt_names
 from .frontend.parse import parse_over
@@ -123,7 +124,7 @@ class Residuals:
 
     def __repr__(self) -> str:
         m, n = self.shape
-        data = f"; data ({', '.join(self.data)})" if self.data else ""
+        data = f"; data ({shown_names(self.data)})" if self.data else ""
         return f"<Residuals: {m} residuals of {n} parameters ({', '.join(self.wrt[:5])}{', ...' if n > 5 else ''}){data}>"
 
 

@@ -54,7 +54,7 @@ import numpy as np
 
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
-from .binding import checked_options, free_name, positional_only_error
+from .binding import checked_options, free_name, positional_only_error, signature_text
 from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
@@ -291,7 +291,7 @@ class HessianVectorProduct:
         return self.kernel(np.concatenate([x, p]), *args[2:], **named)
 
     def __repr__(self) -> str:
-        return f"<compiled function hessp{self.__signature__}>"
+        return f"<compiled function hessp{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
         return HessianVectorProduct, (self.kernel, self.names)

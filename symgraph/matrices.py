@@ -35,9 +35,9 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
-from .binding import checked_options
+from .binding import checked_options, signature_text
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
-from .export.latex import LatexPrinter, hessian_latex
+from .export.latex import LatexPrinter, hessian_latex, matrix_latex
 from .frontend.coerce import vector_inputs
 from .errors import ArgumentError, EntryError, GraphError
 from .ir.emitter import ZERO as ZERO_REF, is_zero
@@ -85,6 +85,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         results = program.results
         computed = [label for label in dict.fromkeys(chain.from_iterable(cells))
                     if label is not None and results[label].__class__ is str]
+        program.measure(computed)  # every entry counted in one pass
         for label in computed:
             check_size(program, label, EXPAND_LIMIT, hint)
         how = normalise(simplify)
@@ -143,7 +144,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         (see :func:`~symgraph.export.latex.hessian_latex`); any other matrix prints as a ``pmatrix``."""
         if self.order == 2 and hasattr(self, "program"):
             return hessian_latex(self, aligned=aligned, name=name, entries=entries, expand=expand)
-        return sympy.latex(sympy.Matrix(self), mat_str="pmatrix", mat_delim="")
+        return matrix_latex(self, expand=expand)
 
     def _repr_latex_(self) -> str | None:
         if self.order == 2 and hasattr(self, "program"):
@@ -160,8 +161,10 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             return True
         if self.rows * self.cols > PRINT_CELLS:
             return False
+        labels = list(dict.fromkeys(label for row in cells for label in row if label is not None))
+        program.measure(labels)  # counted in one pass
         total = 0
-        for label in dict.fromkeys(label for row in cells for label in row if label is not None):
+        for label in labels:
             total += program.expanded_size(label, PRINT_OPS + 1)
             if total > PRINT_OPS or program.expanded_depth(label) > MAX_DEPTH:
                 return False
@@ -403,7 +406,7 @@ class SparseFunction:
         return sparse.csr_matrix((values, pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
 
     def __repr__(self) -> str:
-        return f"<compiled function {self.__name__}{self.__signature__ or '(...)'}>"
+        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
         return SparseFunction, (self.kernel, self.order, self.pattern, self.vector)

@@ -928,3 +928,30 @@ def test_too_many_paths_advises_command_line_options_not_python_keywords(capsys)
     assert "limit=" not in err and "mode='" not in err
     with pytest.raises(sg.PathLimitError, match="raise limit="):  # the library keeps its own advice
         sg.grad(text, mode="paths")
+
+
+def test_latex_output_is_bounded_like_the_other_entry_lines(capsys):
+    """grad --latex (and latex --wrt) wrote every entry and, with --at, every value: 35 s at n = 3,000.  They
+    write ENTRY_LINES entries and values and count the rest; --json --latex keeps every entry.  jacobian
+    --latex built every entry's closed form to print the matrix; it prints the first rows and columns."""
+    from symgraph.cli.commands import ENTRY_LINES
+    from symgraph.export.latex import MATRIX_LIMIT
+    n = 250
+    text, size, point = "sum(x[i]^2, i, 0, n-1)", f"n={n}", f"x=[{', '.join(['1'] * n)}]"
+    status, out, _ = call(capsys, "grad", text, "--size", size, "--latex", "--at", point)
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == 2 * (ENTRY_LINES + 1)
+    assert lines[0] == r"\frac{\partial f}{\partial x_{0}} = 2 x_{0}"
+    assert lines[ENTRY_LINES] == rf"\text{{\dots {n - ENTRY_LINES} more entries}}"
+    assert lines[ENTRY_LINES + 1] == "df/dx[0] = 2" and lines[-1] == f"# ... and {n - ENTRY_LINES} more (--json prints every one)"
+    status, out, _ = call(capsys, "latex", text, "--size", size, "--wrt", "x")
+    assert status == 0 and out.count(r"\frac") == ENTRY_LINES and "more entries" in out
+    status, out, _ = call(capsys, "grad", text, "--size", size, "--latex", "--json")
+    assert status == 0 and json.loads(out)["latex"].count(r"\frac") == n
+    texts = [f"x{i}*x{i + 1}" for i in range(30)]
+    status, out, _ = call(capsys, "jacobian", *texts, "--latex")
+    matrix = [line for line in out.splitlines() if line.startswith(r"\begin{pmatrix}")]
+    assert status == 0 and len(matrix) == 1 and matrix[0].count(r"\\") == MATRIX_LIMIT - 1 and r"\ddots" in matrix[0]
+    assert matrix[0].startswith(r"\begin{pmatrix}x_{1} & x_{0} & 0 & ")
+    status, out, _ = call(capsys, "jacobian", *texts, "--latex", "--json")
+    assert status == 0 and r"\ddots" not in json.loads(out)["latex"] and json.loads(out)["latex"].count(r"\\") == 29

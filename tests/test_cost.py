@@ -70,3 +70,21 @@ def test_seconds_below_one_are_milliseconds_so_a_column_has_one_unit(seconds, sh
     """1.93 ms was written 0.00193s beside 0.85ms in the same column."""
     from symgraph.cost import _fmt
     assert _fmt(seconds, "seconds") == shown
+
+
+def test_a_large_programs_table_prints_at_once_and_counts_expanded_ops_in_one_pass(monkeypatch):
+    """str(gradient.cost) counted expanded_ops one result at a time, each count its own walk: 14 s at 100,000
+    inputs.  The count is one pass over the program, made for a printed table only up to PRINT_COUNT
+    operations; beyond, the table shows '?' and says the figure is counted when read."""
+    import symgraph.cost as cost
+    from symgraph.ir import interpret
+    g = sg.grad("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", n=300)
+    monkeypatch.setattr(cost, "PRINT_COUNT", g.program.ops - 1)
+    text = str(g.cost)
+    assert text.splitlines()[2].split()[5] == "?" and cost.NOT_COUNTED in text.splitlines()
+    assert callable(g.cost["reverse"].expanded) and "?" in g.cost._repr_html_()
+    passes = []
+    original = interpret.shapes
+    monkeypatch.setattr(interpret, "shapes", lambda *a, **k: passes.append(1) or original(*a, **k))
+    assert g.cost.expanded_ops == 3_588 and len(passes) == 1  # read: counted, in one pass
+    assert "3,588" in str(g.cost) and cost.NOT_COUNTED not in str(g.cost)

@@ -229,7 +229,8 @@ def test_notebook_latex_of_a_long_gradient_is_cut():
     g = sg.grad("+".join(f"x{i}^2" for i in range(100)))
     shown = g._repr_latex_()
     assert shown.count(r"\frac") == ENTRY_LINES and r"\dots 64 more entries" in shown
-    assert g.latex().count(r"\frac") == 100  # asked for, every entry
+    assert g.latex().count(r"\frac") == ENTRY_LINES and r"\dots 64 more entries" in g.latex()
+    assert g.latex(limit=None).count(r"\frac") == 100  # asked for, every entry
 
 
 def test_an_entry_a_result_does_not_have_is_a_named_error_and_still_a_key_error():
@@ -248,3 +249,28 @@ def test_an_entry_a_result_does_not_have_is_a_named_error_and_still_a_key_error(
         with pytest.raises(EntryError, match=r"2x2 SparseDerivative has entries S\[i, j\]"):
             S[key]
     assert S[0, 1] == 1 and S[-1, -2] == 1 and S[0, 0] == 0
+
+
+def test_values_at_many_inputs_print_their_first_entries():
+    """g.at(...) at 100,000 inputs printed every value (2 MB of text).  The values print as a dict up to
+    SHOW_ENTRIES entries, then the first ones and a count of the rest; they are still every value."""
+    import numpy as np
+    from symgraph.export.display import SHOW_ENTRIES
+    assert repr(sg.grad("(a+b)*(b+1)").at(a=2, b=1)) == "{'a': 2.0, 'b': 5.0}"
+    n = 1_000
+    values = sg.grad("sum((x[i] - d[i])^2, i, 0, n-1)", wrt=["x"], n=n).at(x=np.ones(n), d=np.zeros(n))
+    shown = repr(values)
+    assert shown.startswith("{'x[0]': 2.0, 'x[1]': 2.0, ") and shown.endswith(f", ... ({n - SHOW_ENTRIES} more)}}")
+    assert shown.count(": 2.0") == SHOW_ENTRIES and str(values) == shown and len(values) == n
+
+
+def test_a_compiled_function_of_many_inputs_prints_one_short_line():
+    """repr() of a compiled gradient wrote its whole signature and its docstring named every input: 700 kB
+    each at 100,000 inputs.  Both name the first 20 and count the rest."""
+    n = 1_000
+    f = sg.grad("+".join(f"x{i}^2" for i in range(n))).lambdify()
+    assert repr(f) == "<compiled function gradient(" + ", ".join(f"x{i}" for i in range(20)) + ", ... (980 more))>"
+    assert len(f.__doc__) < 300 and "x19, ... (980 more)" in f.__doc__
+    assert repr(sg.grad("(a+b)*(b+1)").lambdify()) == "<compiled function gradient(a, b)>"
+    h = sg.hessian("+".join(f"x{i}^2*y" for i in range(30)), sparse=True).lambdify()
+    assert repr(h).endswith("x18, ... (11 more))>") and repr(h).startswith("<compiled function sparse_matrix(x0, ")

@@ -110,3 +110,20 @@ def test_numba_compiling_reports_its_two_steps():
     gradient.lambdify(backend="numba", progress=lambda done, total: seen.append((done, total)))
     size = len(gradient.program.instructions)
     assert seen == [(2 * size, 3 * size), (3 * size, 3 * size)]
+
+
+
+def test_a_large_build_leaves_no_young_objects_for_the_callers_next_allocations():
+    """A derivation paused the collector and left what it built young: the caller's next few thousand
+    allocations (the first repr of a gradient at 100,000 inputs) walked all of it in a middle and then a full
+    collection, 2-6 s.  A pause that made that many objects (a quarter or more of the oldest generation)
+    settles them with one collection at its end."""
+    import gc
+    from symgraph.progress import SETTLE_OBJECTS, paused_gc
+    assert gc.isenabled()
+    gc.collect()
+    count = max(SETTLE_OBJECTS, len(gc.get_objects(2)) // 4) + 1_000
+    with paused_gc():
+        built = [[k] for k in range(count)]  # as many tracked objects as a large derivation makes
+    young, middle, _ = gc.get_count()
+    assert young < 100 and middle == 0 and len(built) == count  # collected once, at the end of the pause

@@ -48,6 +48,7 @@ import numpy as np
 from ..binding import (Binder, as_array, free_name, index_axes_error, positional_only_error, real_value,
                        refuse_masked)
 from ..binding import broadcast_shape as check_broadcast
+from ..binding import signature_text
 from ..errors import FunctionDefinitionError, GraphError, UserFunctionError, counted
 from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 
@@ -422,7 +423,7 @@ class CompiledFunction:
         return self._array(*args)
 
     def __repr__(self) -> str:
-        return f"<compiled function {self.__name__}{self.__signature__}>"
+        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
         if self.recipe is not None:
@@ -778,7 +779,7 @@ class _WithData:
         raise positional_only_error(self.__name__, tuple(self.__signature__.parameters)[:1], args, kwargs)
 
     def __repr__(self) -> str:
-        return f"<compiled function {self.__name__}{self.__signature__}>"
+        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
         if self.recipe is None:

@@ -14,11 +14,12 @@ import math
 import os
 import shutil
 import sys
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 import numpy as np
-import sympy
 
 from ..ad.linearised import annotate_edges
 from ..compare import compare
@@ -29,7 +30,7 @@ from ..constants import MAX_DEPTH
 from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
 from ..export.draw import draw
 from ..export.explore import explore
-from ..export.latex import expression_latex, function_name, to_latex
+from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, program_matrix_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.coerce import wrt_names
 from ..frontend.parse import parse
@@ -452,20 +453,22 @@ def cmd_grad(args, out: TextIO) -> None:
         if args.mode == "auto":
             data["why"] = gradient.cost.verdict
         if args.latex:
-            data["latex"] = gradient.latex()
+            data["latex"] = gradient.latex(limit=None)  # every entry, as the rest of the data
         if point is not None:
             data["at"] = point
             data["value"] = _json_number(_function_value(graph, point)[0])
             data["gradient_values"] = {x: _json_number(v) for x, v in values.items()}
-        data["program"] = str(gradient.program).splitlines()
+        data["program"] = gradient.program.listing().splitlines()
         _print_json(data, out)
         return
     if args.mode == "auto":
         print(f"# {gradient.cost.verdict}" if gradient.cost.verdict else f"# mode auto chose {gradient.mode}", file=out)
     if args.latex:
-        print(gradient.latex(expand=args.expand), file=out)
+        print(gradient.latex(expand=args.expand, limit=ENTRY_LINES), file=out)
         if values is not None:
-            print("\n".join(_aligned([(f"d{name}/d{x}", format_number(v, 10)) for x, v in values.items()], None)), file=out)
+            shown = islice(values.items(), ENTRY_LINES)
+            print("\n".join(_aligned([(f"d{name}/d{x}", format_number(v, 10)) for x, v in shown], None)
+                            + _more(len(values))), file=out)
         return
     if not gradient.wrt:
         print(f"# {expression_text(graph)} has no variables: its gradient is empty", file=out)
@@ -500,7 +503,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
                 "wrt": wrt, "mode": args.mode,
                 "jacobian": [[_closed(entries, f"d{y}/d{x}", args.expand) for x in wrt] for y in graph.outputs]}
         if args.latex:
-            data["latex"] = _matrix_latex(entries, graph, wrt, args.expand)
+            data["latex"] = _matrix_latex(entries, graph, wrt, args.expand, limit=None)  # every entry, as the data
         if values is not None:
             data["at"] = point
             data["value"] = [_json_number(v) for v in _function_value(graph, data["at"])]
@@ -531,14 +534,12 @@ def cmd_jacobian(args, out: TextIO) -> None:
     print("\n".join(_aligned(rows, shown) + _more(len(cells))), file=out)
 
 
-def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool) -> str:
-    """The Jacobian as a LaTeX matrix, or its program when an entry is too large to print."""
-
-    labels = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
-    if expand or all(entries.is_small(k) for row in labels for k in row):
-        return to_latex(sympy.Matrix([[entries.expand(k) for k in row] for row in labels]))
-    return "\n".join("% " + line for line in listing(entries.program, [k for row in labels for k in row]).splitlines())
-
+def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool, limit: int | None = MATRIX_LIMIT) -> str:
+    """The Jacobian as a LaTeX matrix, cut beyond ``limit`` rows or columns; only the entries shown are built,
+    and one too large to print is its program's result name, defined by the assignments after the matrix."""
+    cells = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
+    return program_matrix_latex(entries.program, cells, lambda i, j: partial(entries.expand, cells[i][j], limit=None),
+                                expand, limit)
 
 
 #: a Hessian's values at --at also print as a grid up to this many rows
@@ -593,7 +594,7 @@ def cmd_hessian(args, out: TextIO) -> None:
             data["value"] = _json_number(_function_value(graph, point)[0])
             data["hessian_values"] = [_json_number(values[label]) if label is not None else 0.0
                                       for _, _, label in pairs]
-        data["program"] = str(program).splitlines()
+        data["program"] = program.listing().splitlines()
         _print_json(data, out)
         return
     if not n:
@@ -720,7 +721,7 @@ def cmd_latex(args, out: TextIO) -> None:
         print(expression_latex(graph, expand=args.expand), file=out)
         return
     gradient = grad(graph, wrt=args.wrt, simplify=args.simplify, allow_unused=args.allow_unused)
-    print(gradient.latex(aligned=args.aligned, expand=args.expand), file=out)
+    print(gradient.latex(aligned=args.aligned, expand=args.expand, limit=ENTRY_LINES), file=out)
 
 
 def cmd_demo(args, out: TextIO) -> None:

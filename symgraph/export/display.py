@@ -7,14 +7,15 @@ as one formula prints as the straight-line program that computes it, cut to
 """
 from __future__ import annotations
 
+from operator import countOf, itemgetter
 from typing import Any, Sequence
 
 import sympy
 
 from ..errors import ExpressionTooLargeError
 from ..ir.graph import Graph
-from ..ir.listing import argument, assignment, count_text
-from ..ir.interpret import SIZE_CAP
+from ..ir.listing import assignment, count_text, result_line
+from ..ir.interpret import SIZE_CAP, shapes
 from ..ir.program import MAX_DEPTH, Program, live_instructions
 
 
@@ -43,11 +44,12 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
     """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept)."""
     results = {k: program.results[k] for k in labels}
     needed = live_instructions(reversed(program.instructions), results.values())
-    outs = [f"out[{k}] = {argument(ref).strip('()')}" for k, ref in results.items()]
+    outs = [result_line(k, ref) for k, ref in results.items()]
     head = max(max_lines - len(outs), 2) // 2
     if len(needed) > 2 * head:
         cut = len(needed) - 2 * head
-        rows = ([assignment(*i) for i in needed[:head]] + [f"# ... {cut:,} lines omitted (print(result.program))"]
+        rows = ([assignment(*i) for i in needed[:head]]
+                + [f"# ... {cut:,} lines omitted (result.program.listing() writes every line)"]
                 + [assignment(*i) for i in needed[-head:]])
     else:
         rows = [assignment(*i) for i in needed]
@@ -70,12 +72,26 @@ def graph_program(graph: Graph) -> Program:
     return Program(graph.inputs, rows, {y: y for y in graph.outputs}, graph)
 
 
+def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list, bool]:
+    """The rows ``node`` reads, in order, and whether its formula prints: at most :data:`SHOW_LIMIT`
+    operations written out (or ``expand``) and nested no deeper than sympy can handle.
+
+    A node that reads more than :data:`SHOW_LIMIT` operation nodes has at
+    least as many operations written out, so its tree is not counted (a
+    count over 900,000 nodes took 1.5 s of its LaTeX).
+    """
+    rows = live_instructions(graph.rows(backwards=True), [node])
+    if not expand and len(rows) - countOf(map(itemgetter(1), rows), "const") > SHOW_LIMIT:
+        return rows, False
+    size, depth = shapes(rows).get(node, (0, 0))
+    return rows, depth <= MAX_DEPTH and (expand or size <= SHOW_LIMIT)
+
+
 def expression_text(graph: Graph, node: str | None = None, expand: bool = False) -> str:
     """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its listing."""
     node = graph.output if node is None else node
-    program = graph_program(graph)
-    program.results = {node: node}
-    small = program.expanded_size(node) <= SHOW_LIMIT and program.expanded_depth(node) <= MAX_DEPTH
-    if small or expand and program.expanded_depth(node) <= MAX_DEPTH:
+    rows, printable = expression_rows(graph, node, expand)
+    if printable:
         return short_str(graph.expr(node))
-    return listing(program, [node]) + "\n# expression too large to print as one formula"
+    text = listing(Program(graph.inputs, rows, {node: node}, graph), [node])
+    return text + "\n# expression too large to print as one formula"

@@ -28,8 +28,8 @@ from ..names import function_name  # noqa: F401 - callers import it from here
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
-from ..ir.program import live_instructions
-from .display import LISTING_LINES, SHOW_LIMIT, graph_program
+from ..ir.program import Program, live_instructions
+from .display import LISTING_LINES, SHOW_LIMIT, expression_rows
 
 #: Printer settings (sympy's names); ``to_latex(x, **settings)`` overrides them per call.
 SETTINGS: dict[str, Any] = {
@@ -136,22 +136,26 @@ for _name, _head in _CALL_HEADS.items():
             lambda self, expr, exp=None, _head=_head: self._call(_head, expr, exp))
 
 
-def node_forms(program: Any, limit: int | None = None) -> dict[str, sympy.Expr | None]:
-    """The program's results in node symbols: graph intermediates stay atoms (``c + d``, not ``a + 2b + 1``).
+def node_forms(program: Any, limit: int | None = None, labels: Any = None) -> dict[str, sympy.Expr | None]:
+    """The results ``labels`` (default: all) in node symbols: graph intermediates stay atoms (``c + d``, not
+    ``a + 2b + 1``).
 
     A result whose form (counted first, never built) has more than ``limit``
-    operations or is nested deeper than sympy can handle maps to None.
+    operations or is nested deeper than sympy can handle maps to None.  Only
+    the rows outside the graph that these results read are counted and built.
     """
     nodes = program.graph.op_of if program.graph is not None else {}
-    shape = interpret.shapes(program.instructions, atoms=nodes)
-    small = {label: ref for label, ref in program.results.items()
+    refs = {label: program.results[label] for label in (program.results if labels is None else labels)}
+    rows = live_instructions(reversed(program.instructions), refs.values(), leaves=nodes)  # graph nodes: atoms
+    shape = interpret.shapes(rows, atoms=nodes)
+    small = {label: ref for label, ref in refs.items()
              if not isinstance(ref, str) or (limit is None or shape.get(ref, (0, 0))[0] <= limit)
              and shape.get(ref, (0, 0))[1] <= constants.MAX_DEPTH}
-    rows = [row for row in live_instructions(reversed(program.instructions), small.values()) if row[0] not in nodes]
+    rows = live_instructions(reversed(rows), small.values(), leaves=nodes)
     leaf = lambda name: _symbol(program, name)  # noqa: E731 - graph nodes stay atoms
     env = interpret.forms(rows, {}, leaf)
     return {label: ((env[ref] if ref in env else leaf(ref)) if isinstance(ref, str) else constants.closed_constant(ref))
-            if label in small else None for label, ref in program.results.items()}
+            if label in small else None for label, ref in refs.items()}
 
 
 def _symbol(program: Any, name: str) -> sympy.Symbol:
@@ -161,7 +165,8 @@ def _symbol(program: Any, name: str) -> sympy.Symbol:
 
 
 def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list[str]:
-    """Definitions of the generated intermediates (``v_{3} = \\sin(x)``) the printed formulas use."""
+    """Definitions of the generated intermediates (``v_{3} = \\sin(x)``) the printed formulas use, cut to the
+    first and last :data:`LISTING_LINES` (a long chain's formulas read every node of the chain)."""
     used: set[str] = set()
     stack = [s.name for e in exprs for s in e.free_symbols
              if s.name in graph.op_of and s.name not in graph.user_names]
@@ -172,20 +177,35 @@ def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list
         used.add(node)
         stack.extend(a for a in graph.operands(node)
                      if isinstance(a, str) and a not in graph.user_names)
-    return [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}"
-            for v in graph.order if v in used]
+    shown, cut = _first_and_last([v for v in graph.order if v in used], LISTING_LINES)
+    lines = [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}" for v in shown]
+    if cut:
+        lines.insert(LISTING_LINES // 2, rf"\text{{\dots {cut:,} more definitions}}")
+    return lines
 
 
-def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str) -> list[str]:
-    """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large)."""
+def _first_and_last(items: list, most: int) -> tuple[list, int]:
+    """``items``, or the first and last ``most // 2`` of them when there are more than ``most``; and how many
+    were left out."""
+    half = most // 2
+    cut = len(items) - 2 * half
+    return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
+
+
+def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False) -> list[str]:
+    """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large).
+
+    The function's own named nodes (``c = a + b``) are left out, being the
+    user's, unless ``named`` (the listing of the function itself).
+    """
 
     needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
     graph = program.graph
-    graph_nodes = graph.op_of if graph is not None else {}
-    needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
+    if graph is not None and not named:
+        graph_nodes = graph.op_of
+        needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
     half = LISTING_LINES // 2
-    cut = len(needed) - 2 * half
-    shown = needed if cut <= 0 else needed[:half] + needed[-half:]
+    shown, cut = _first_and_last(needed, LISTING_LINES)
     lines = []
     for k, (target, op, args) in enumerate(shown):
         if cut > 0 and k == half:
@@ -197,7 +217,7 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
 
 
 def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
-                   expand: bool = False, shown: int | None = None, **settings: Any) -> str:
+                   expand: bool = False, limit: int | None = ENTRY_LINES, **settings: Any) -> str:
     """LaTeX for a :class:`~symgraph.derive.Gradient`: one ``\\frac{\\partial f}{\\partial x} = ...`` per wrt.
 
     Parameters
@@ -218,18 +238,24 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
         too large to print at once is written as the program's result name
         followed by the assignments it needs (cut to a few dozen lines), so
         LaTeX output is bounded in time.
-    shown : int, optional
-        Write at most this many entries and one line counting the rest
-        (a notebook's display of a gradient of thousands of inputs stays
-        bounded; ``latex()`` itself writes every entry).
+    limit : int or None
+        Write at most this many entries (default :data:`ENTRY_LINES`) and one
+        line counting the rest, so that a gradient of thousands of inputs
+        prints in bounded time (sympy writes about a thousand entries a
+        second); None writes every entry.
     """
 
     printer = LatexPrinter(settings)
     printer.graph = gradient.graph
     f = name or function_name(gradient.graph)
     sep = " &= " if aligned else " = "
-    wrt = list(gradient.wrt if shown is None else gradient.wrt[:shown])
-    forms = node_forms(gradient.program, None if expand else SHOW_LIMIT) if nodes else None
+    wrt = list(gradient.wrt if limit is None else gradient.wrt[:limit])
+    program = gradient.program
+    if nodes:
+        forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
+    else:
+        program.measure(wrt)  # the entries' rows, found in one pass for all of them
+        program.closed_forms([x for x in wrt if gradient.is_small(x)])
     lines, printed, large = [], [], []
     for x in wrt:
         if nodes:
@@ -238,8 +264,8 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
             expr = gradient[x] if expand or gradient.is_small(x) else None
         if expr is None:
             large.append(x)
-            ref = gradient.program.results[x]
-            expr = _symbol(gradient.program, ref)
+            ref = program.results[x]
+            expr = _symbol(program, ref)
         printed.append(expr)
         lines.append(printer.partial(f, x) + sep + printer.doprint(expr))
     if len(wrt) < len(gradient.wrt):
@@ -247,11 +273,94 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
     if nodes and gradient.graph is not None:
         lines += _where(printer, gradient.graph, printed, sep)
     if large:
-        lines += _listing_lines(printer, gradient.program, large, sep)
+        lines += _listing_lines(printer, program, large, sep)
     note = "\n" + EXPAND_NOTE if large else ""
     if not aligned:
         return "\n".join(lines) + note
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
+
+
+def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str]) -> Any:
+    """``form(label, built=None)``: a matrix entry's LaTeX from its program result -- its closed form when
+    small (or ``expand``; ``built()`` makes it when given, else the program's closed form), else its result's
+    name, recorded in ``large``."""
+
+    def form(label: str | None, built: Any = None) -> str:
+        if label is None:
+            return "0"
+        ref = program.results[label]
+        if not isinstance(ref, str):
+            return printer.doprint(constants.closed_constant(ref))
+        if expand or (program.expanded_size(label) <= SHOW_LIMIT
+                      and program.expanded_depth(label) <= constants.MAX_DEPTH):
+            return printer.doprint(program.closed_form(label) if built is None else built())
+        large.append(label)
+        return printer.doprint(_symbol(program, ref))
+
+    return form
+
+
+def _shown(count: int, limit: int | None) -> list[int]:
+    """The rows (or columns) a matrix prints: all up to ``limit``, else the first ones and the last."""
+    return list(range(count)) if limit is None or count <= limit else list(range(limit - 2)) + [count - 1]
+
+
+def _pmatrix(rows: int, cols: int, cell: Any, limit: int | None = MATRIX_LIMIT) -> str:
+    """A ``pmatrix`` of ``cell(i, j)`` texts, cut beyond ``limit`` rows or columns to the first ones, dots
+    (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape (None: every cell)."""
+    shown_rows, shown_cols = _shown(rows, limit), _shown(cols, limit)
+    cut_rows, cut_cols = len(shown_rows) < rows, len(shown_cols) < cols
+    lines = []
+    for i in shown_rows:
+        row = [cell(i, j) for j in shown_cols]
+        if cut_cols:
+            row.insert(-1, r"\cdots")
+        lines.append(" & ".join(row))
+    if cut_rows:
+        dots = [r"\vdots"] * (len(shown_cols) - 1) + ([r"\ddots"] if cut_cols else []) + [r"\vdots"]
+        lines.insert(-1, " & ".join(dots))
+    return r"\begin{pmatrix}" + r"\\".join(lines) + r"\end{pmatrix}"
+
+
+def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_LIMIT, **settings: Any) -> str:
+    """A Jacobian, or any sympy Matrix, as a ``pmatrix``: as sympy prints it up to ``limit`` rows and
+    columns, else the first ones, dots and the last (a 1,000 x 1,000 Jacobian was 4 MB of LaTeX, 25 s);
+    ``limit=None`` writes every entry.
+
+    A matrix with a program (:func:`symgraph.jacobian`) prints an entry too
+    large to print at once as its result's name, defined by the assignments
+    after the matrix (unless ``expand=True``).
+    """
+    printer = LatexPrinter(settings)
+    printer.graph = getattr(matrix, "graph", None)
+    rows, cols = matrix.shape
+    program, cells = getattr(matrix, "program", None), getattr(matrix, "cells", None)
+    if program is None or cells is None or not rows or not cols:  # a matrix sympy made: its entries are all it has
+        if limit is None or rows <= limit and cols <= limit:
+            return printer.doprint(matrix)
+        return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]), limit)
+    return program_matrix_latex(program, cells, lambda i, j: lambda: matrix[i, j], expand, limit, printer)
+
+
+def program_matrix_latex(program: Any, cells: list[list[str | None]], built: Any = None, expand: bool = False,
+                         limit: int | None = MATRIX_LIMIT, printer: "LatexPrinter | None" = None) -> str:
+    """The ``pmatrix`` of the program's results ``cells[i][j]`` (None: 0), cut beyond ``limit`` rows or
+    columns; only the entries shown are built (``built(i, j)()`` when given, else the program's closed form),
+    and one too large to print at once is its result's name, defined by the assignments after the matrix
+    (unless ``expand=True``)."""
+    printer = printer or LatexPrinter({})
+    if printer.graph is None:
+        printer.graph = program.graph
+    rows, cols = len(cells), len(cells[0]) if cells else 0
+    shown = [cells[i][j] for i in _shown(rows, limit) for j in _shown(cols, limit)]
+    program.measure(label for label in dict.fromkeys(shown) if label is not None)  # one pass for all shown
+    large: list[str] = []
+    form = _entry_forms(printer, program, expand, large)
+    text = _pmatrix(rows, cols, lambda i, j: form(cells[i][j], None if built is None else built(i, j)), limit)
+    large = list(dict.fromkeys(large))
+    if not large:
+        return text
+    return "\n".join([text, *_listing_lines(printer, program, large, " = "), EXPAND_NOTE])
 
 
 def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, entries: bool = False,
@@ -278,20 +387,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     sep = " &= " if aligned else " = "
     program = matrix.program
     large: list[str] = []
-
-    def form(label: str | None, built: Any = None) -> str:
-        """An entry's LaTeX: its closed form when small (or ``expand``), else its result's name."""
-        if label is None:
-            return "0"
-        ref = program.results[label]
-        if not isinstance(ref, str):
-            return printer.doprint(constants.closed_constant(ref))
-        if expand or (program.expanded_size(label) <= SHOW_LIMIT
-                      and program.expanded_depth(label) <= constants.MAX_DEPTH):
-            return printer.doprint(program.closed_form(label) if built is None else built)
-        large.append(label)
-        return printer.doprint(_symbol(program, ref))
-
+    form = _entry_forms(printer, program, expand, large)
     names = list(matrix.wrt)
     n = len(names)
     nabla = rf"\nabla^2 {printer.name(f)}"
@@ -311,22 +407,15 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
                 break
         total = upper
     else:
-        shown = list(range(n)) if n <= MATRIX_LIMIT else list(range(MATRIX_LIMIT - 2)) + [n - 1]
-        cut = n > MATRIX_LIMIT
-        cells = {(i, j): form(matrix.cells[i][j], matrix[i, j]) for i in shown for j in shown}
-        rows = []
-        for i in shown:
-            row = [cells[i, j] for j in shown]
-            if cut:
-                row.insert(-1, r"\cdots")
-            rows.append(" & ".join(row))
-        if cut:
-            dots = [r"\vdots"] * (len(shown) - 1) + [r"\ddots", r"\vdots"]
-            rows.insert(-1, " & ".join(dots))
-        lines.append(nabla + sep + r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}")
-        if entries:
-            pairs = [(i, j, matrix.cells[i][j], matrix[i, j]) for i in range(n) for j in range(i, n)][:ENTRY_LINES]
+        lines.append(nabla + sep + _pmatrix(n, n, lambda i, j: form(matrix.cells[i][j], lambda: matrix[i, j])))
+        if entries:  # the first ENTRY_LINES pairs on and above the diagonal, without listing all n(n+1)/2 first
+            upper = ((i, j) for i in range(n) for j in range(i, n))
+            pairs = [(i, j, matrix.cells[i][j], lambda i=i, j=j: matrix[i, j]) for i, j in islice(upper, ENTRY_LINES)]
         total = n * (n + 1) // 2 if entries else 0
+    program.measure(label for label in dict.fromkeys(p[2] for p in pairs) if label is not None)  # one pass
+    if not expand:
+        program.closed_forms([p[2] for p in pairs if p[3] is None and p[2] is not None and program.expanded_size(p[2])
+                              <= SHOW_LIMIT and program.expanded_depth(p[2]) <= constants.MAX_DEPTH])
     for i, j, label, built in pairs:
         lines.append(printer.second_partial(f, names[i], names[j]) + sep + form(label, built))
     if len(pairs) < total:
@@ -351,8 +440,7 @@ def graph_latex(graph: Graph, limit: int | None = LATEX_EDGES, **settings: Any) 
     """
     printer = LatexPrinter(settings)
     printer.graph = graph
-    total = graph.nx.number_of_edges()
-    shown = list(islice(graph.nx.edges, total if limit is None else limit))
+    shown, total = first_edges(graph, limit)
     rows = [rf"{printer.name(u)} \to {printer.name(v)} & {printer.partial(v, u)} = "
             + printer.doprint(edge_derivative(graph, u, v)) for u, v in shown]
     if len(shown) < total:
@@ -362,17 +450,44 @@ def graph_latex(graph: Graph, limit: int | None = LATEX_EDGES, **settings: Any) 
     return "\\begin{array}{ll}\n" + header + "\n" + " \\\\\n".join(rows) + "\n\\end{array}"
 
 
+def first_edges(graph: Graph, limit: int | None) -> tuple[list[tuple[str, str]], int]:
+    """The first ``limit`` edges (None: all) in the order ``g.nx`` lists them -- by operand in node order, then
+    by result in node order -- and how many edges there are, without making the networkx view (50 s at
+    900,000 nodes, for a table of 300 edges).
+
+    One pass over the operands keeps the results of the first ``limit``
+    nodes only: every node but a sink has an edge, so they hold the first
+    edges unless most of them are sinks, when every node's are kept.
+    """
+    order = graph.order
+    first = set(order if limit is None or limit >= len(order) else order[:limit])
+    while True:
+        results: dict[str, list[str]] = {}
+        for v, _, args in graph.rows():
+            if len(args) == 2:  # the usual node, without a set
+                x, y = args
+                if x.__class__ is str and x in first:
+                    results.setdefault(x, []).append(v)
+                if y.__class__ is str and y != x and y in first:
+                    results.setdefault(y, []).append(v)
+                continue
+            for u in dict.fromkeys(a for a in args if a.__class__ is str and a in first):
+                results.setdefault(u, []).append(v)
+        edges = [(u, v) for u in order if u in results for v in results[u]]
+        if limit is None or len(edges) >= limit or len(first) == len(order):
+            return edges[:limit], graph.edge_count
+        first = set(order)
+
+
 def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str:
     """LaTeX of the graph's single output in bounded time: the formula when small, else its assignments."""
 
     printer = LatexPrinter(settings)
-    program = graph_program(graph)
     output = graph.output
-    program.results = {output: output}
-    depth_ok = program.expanded_depth(output) <= constants.MAX_DEPTH
-    if depth_ok and (expand or program.expanded_size(output) <= SHOW_LIMIT):
+    rows, printable = expression_rows(graph, output, expand)
+    if printable:
         return printer.doprint(graph.expr(output))
-    lines = _listing_lines(printer, program, [output], " = ")
+    lines = _listing_lines(printer, Program(graph.inputs, rows, {output: output}, graph), [output], " = ", named=True)
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
     return "\n".join(lines + [EXPAND_NOTE])
 
@@ -408,7 +523,9 @@ def to_latex(x: Any, **settings: Any) -> str:
         return hessian_latex(x, **settings)
     if hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
         return x.latex()  # a sparse Jacobian: its nonzeros
-    if isinstance(x, (sympy.Basic, sympy.MatrixBase, int, float)):
+    if isinstance(x, sympy.MatrixBase):
+        return matrix_latex(x, **settings)
+    if isinstance(x, (sympy.Basic, int, float)):
         return LatexPrinter(settings).doprint(x)
     raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
                     f"got {type(x).__name__}")

@@ -5,7 +5,8 @@ fractional constants in parentheses -- the form JAX and CasADi users read.
 """
 from __future__ import annotations
 
-from typing import Any
+from itertools import islice
+from typing import Any, Iterable
 
 import sympy
 
@@ -13,6 +14,10 @@ from ..ops import OPS
 
 #: op -> its infix symbol as Python writes it (``**``), read from the op table once (listings are hot)
 _INFIX = {row.name: row.infix for row in OPS.values() if row.infix}
+
+#: ``str()`` of a program or a graph writes at most this many lines, the first and the last halves, and one
+#: line counting those left out (``listing()`` writes every line: a million-node graph's is 20 MB)
+PRINT_LINES = 1_000
 
 
 def constant_text(value: Any) -> str:
@@ -51,3 +56,23 @@ def count_text(count: int) -> str:
     if count < 10**15:
         return f"{count:,}"
     return f"about 10^{int((count.bit_length() - 1) * 0.30102999566398120)}"
+
+
+def result_line(label: str, ref: Any) -> str:
+    """The line naming a program's result: ``out[x] = t12``."""
+    return f"out[{label}] = {argument(ref).strip('()')}"
+
+
+def cut_listing(forwards: Iterable[str], backwards: Iterable[str], total: int, limit: int | None, whole: str) -> str:
+    """The ``total`` lines of a listing, or with ``limit`` the first and last ``limit // 2`` of them and one
+    line counting the rest and saying ``whole`` (how to get every line).
+
+    ``forwards`` and ``backwards`` make the lines from the first and from the
+    last as they are read, so a cut listing makes only the lines it shows.
+    """
+    if limit is None or total <= limit:
+        return "\n".join(forwards)
+    half = limit // 2
+    tail = list(islice(backwards, half))
+    tail.reverse()
+    return "\n".join([*islice(forwards, half), f"# ... {total - 2 * half:,} lines omitted: {whole}", *tail])

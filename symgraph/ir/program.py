@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 from functools import cached_property
-from operator import countOf, itemgetter
-from typing import Any, Iterable, Mapping
+from operator import countOf, itemgetter, length_hint
+from typing import Any, Container, Iterable, Mapping
 
 import numpy as np
 import sympy
@@ -26,11 +26,15 @@ from ..errors import ExpressionTooLargeError
 from . import interpret
 from .graph import Graph
 from .hooks import service
-from .listing import argument, assignment
+from .listing import PRINT_LINES, assignment, cut_listing, result_line
 
 Ref = Any  # str (a name) or a sympy constant
 
 MAX_DEPTH = constants.MAX_DEPTH
+
+#: closed forms and their counts find their rows by scanning the program backwards until the scans have read
+#: this many programs' worth of rows; then one table of every row by target serves every later lookup
+SCANS_BEFORE_INDEX = 4
 
 
 class Program:
@@ -56,14 +60,21 @@ class Program:
         return len(self.instructions) - countOf(map(itemgetter(1), self.instructions), "const")
 
     def __str__(self) -> str:
+        """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
+        return self.listing(PRINT_LINES)
+
+    def listing(self, limit: int | None = None) -> str:
         """A let-listing, one assignment per line with infix arithmetic: ``t1 = c + d``, ``t2 = cos(v1)``.
 
         Every shared temporary is named once and reused by name; the results
-        follow as ``out[label] = name``.
+        follow as ``out[label] = name``.  Every line, or with ``limit`` the
+        first and last ``limit // 2`` and one counting the rest.
         """
-        lines = [assignment(target, op, args) for target, op, args in self.instructions]
-        lines += [f"out[{label}] = {argument(ref).strip('()')}" for label, ref in self.results.items()]
-        return "\n".join(lines)
+        rows, results = self.instructions, self.results
+        forwards = itertools.chain(itertools.starmap(assignment, rows), itertools.starmap(result_line, results.items()))
+        backwards = itertools.chain(itertools.starmap(result_line, reversed(results.items())),
+                                    itertools.starmap(assignment, reversed(rows)))
+        return cut_listing(forwards, backwards, len(rows) + len(results), limit, "program.listing() writes every line")
 
     def __repr__(self) -> str:
         """One short line whatever the program: its first results' labels and how many more (a residuals
@@ -154,9 +165,72 @@ class Program:
         sizes, ops = self._shape_memo
         found = sizes.get(ref)
         if found is None:
-            interpret.shapes(interpret.needed([ref], self._definition, sizes), result=sizes, op_of=ops)
+            interpret.shapes(self._needed([ref], sizes), result=sizes, op_of=ops)
             found = sizes.get(ref, (0, 0))
         return found
+
+    def measure(self, labels: Iterable[str] | None = None) -> None:
+        """Count the closed forms of ``labels`` (default: every result; :meth:`expanded_size`,
+        :meth:`expanded_depth`) in one pass over the rows they need, as printing several entries does,
+        rather than one pass per entry."""
+        sizes, ops = self._shape_memo
+        if labels is None:  # every row (a program holds what its results need): no scan for them
+            interpret.shapes((row for row in self.instructions if row[0] not in sizes), result=sizes, op_of=ops)
+            return
+        refs = [ref for ref in map(self.results.__getitem__, labels) if ref.__class__ is str and ref not in sizes]
+        if refs:
+            interpret.shapes(self._needed(refs, sizes), result=sizes, op_of=ops)
+
+    def _needed(self, refs: list[str], known: Any) -> list[tuple[str, str, tuple]]:
+        """The rows the names ``refs`` need that ``known`` lacks, operands first.
+
+        Found among the rows earlier lookups found, else by a backward scan
+        that stops once every needed name is defined (:func:`live_instructions`),
+        which makes no table of the whole program: a table of every row by
+        target, built to print the first entries of a 900,000-row gradient,
+        took 1 s of its first repr.  Once the scans have read
+        :data:`SCANS_BEFORE_INDEX` programs' worth of rows (a loop over every
+        entry, one at a time), that table is built and each lookup visits only
+        the rows it needs (:func:`interpret.needed`).
+        """
+        if "_rows" in self.__dict__ or self._scanned >= SCANS_BEFORE_INDEX * len(self.instructions):
+            return interpret.needed(refs, self._definition, known)
+        found, leaves = self._found, self._leaves
+
+        def definition(target: str) -> tuple | None:
+            row = found.get(target)
+            if row is not None:
+                return row[1:]
+            if target in leaves:
+                return None
+            raise LookupError(target)  # not found yet: scan
+
+        try:
+            return interpret.needed(refs, definition, known)
+        except LookupError:
+            pass
+        backwards = reversed(self.instructions)
+        rows = live_instructions(backwards, refs, known, leaves)
+        self._scanned += len(self.instructions) - length_hint(backwards)
+        if len(rows) <= len(self.instructions) // 4:  # a few entries' rows, kept for their closed forms
+            found.update(zip(map(itemgetter(0), rows), rows))
+            # a name no row defines and no input (a node of the graph the program reads as it is) is a leaf too
+            leaves.update(a for row in rows for a in row[2] if a.__class__ is str and a not in found and a not in known)
+            leaves.update(r for r in refs if r not in found and r not in known)
+        return rows
+
+    #: rows read by the scans of :meth:`_needed` so far
+    _scanned = 0
+
+    @cached_property
+    def _found(self) -> dict[str, tuple[str, str, tuple]]:
+        """target -> row of the rows :meth:`_needed`'s scans found (what has been printed so far)."""
+        return {}
+
+    @cached_property
+    def _leaves(self) -> set[str]:
+        """The names no row defines: the inputs, and names the scans met without a row."""
+        return set(self.inputs)
 
     def expanded_size(self, label: str, cap: int = 10**6) -> int:
         """Operation count of ``label``'s closed form written as a tree, capped at ``cap``.
@@ -190,13 +264,19 @@ class Program:
             raise ExpressionTooLargeError(
                 f"the closed form of {label!r} is nested {depth} levels deep, more than sympy can handle "
                 f"({MAX_DEPTH}); use the program (print(result.program)), .at() or .lambdify() instead")
+        self._build([ref])
+        return self._env[ref] if ref in self._env else self._leaf(ref)
+
+    def _build(self, refs: list[str]) -> None:
+        """The closed forms of the names ``refs`` (none nested too deep) into the memo, from the rows they need."""
         env = self._env
-        # the graph's own Symbols for the inputs this result reads (the user's, with assumptions), made as they are
-        # met: making all of them first took 1.4 s of a 20-entry repr at 10,000 inputs
-        nodes = self.graph.op_of if self.graph is not None else ()
-        leaf = (lambda name: self.graph.symbol(name) if name in nodes else sympy.Symbol(name)) if nodes else sympy.Symbol
-        interpret.forms(interpret.needed([ref], self._definition, env), env, leaf)
-        return env[ref] if ref in env else leaf(ref)
+        interpret.forms(self._needed([ref for ref in refs if ref not in env], env), env, self._leaf)
+
+    def _leaf(self, name: str) -> sympy.Expr:
+        """The symbol of a name no row defines: the graph's own for its inputs (the user's, with assumptions),
+        made as it is met (making all of them first took 1.4 s of a 20-entry repr at 10,000 inputs)."""
+        graph = self.graph
+        return graph.symbol(name) if graph is not None and name in graph.op_of else sympy.Symbol(name)
 
     @cached_property
     def _rows(self) -> dict[str, tuple[str, str, tuple]]:
@@ -213,40 +293,53 @@ class Program:
         row = self._rows.get(target)
         return None if row is None else row[1:]
 
-    def closed_forms(self) -> dict[str, sympy.Expr]:
-        """Every result as a sympy expression in the inputs (see :meth:`closed_form`)."""
-        return {label: self.closed_form(label) for label in self.results}
+    def closed_forms(self, labels: Iterable[str] | None = None) -> dict[str, sympy.Expr]:
+        """The results ``labels`` (default: every one) as sympy expressions in the inputs (see
+        :meth:`closed_form`), their rows found in one pass for all of them."""
+        labels = list(self.results if labels is None else labels)
+        self.measure(labels)
+        refs = [ref for ref in map(self.results.__getitem__, labels) if ref.__class__ is str]
+        self._build([ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH])
+        return {label: self.closed_form(label) for label in labels}
 
 
-def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iterable[Ref]) -> list:
+def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iterable[Ref], known: Container = (),
+                      leaves: Container = ()) -> list:
     """The instructions some result needs, in program order, from all of them given last to first.
 
     Rows of op ``input`` (the only rows without operands) are passed over (the graph's own rows come with its inputs).
+    Names in ``known`` are not needed again (their rows were found before), nor their operands; names in
+    ``leaves`` are defined by no row.
 
-    One backward pass; a name leaves the set of needed names at its
-    definition (nothing before it can use it), so the set holds only the
-    frontier, not every live name of a million-instruction program.
+    One backward pass, which stops when every needed name is defined; a name
+    leaves the set of needed names at its definition (nothing before it can
+    use it), so the set holds only the frontier, not every live name of a
+    million-instruction program.
     """
-    needed = {r for r in results if r.__class__ is str}
+    screened = bool(known or leaves)
+    needed = {r for r in results if r.__class__ is str and not (screened and (r in known or r in leaves))}
     need, found = needed.add, needed.discard
     kept = []
     keep = kept.append
+    if not needed:
+        return kept
     for instruction in backwards:
         target, op, args = instruction
         if target in needed:
             found(target)
-            if not args:  # an input: the graph's rows include them, they need no instruction
-                continue
-            keep(instruction)
-            if len(args) == 2:  # the usual row, without a loop
-                x, y = args
-                if x.__class__ is str:
-                    need(x)
-                if y.__class__ is str:
-                    need(y)
-                continue
-            for a in args:
-                if a.__class__ is str:
-                    need(a)
+            if args:  # an input has none: the graph's rows include them, they need no instruction
+                keep(instruction)
+                if len(args) == 2 and not screened:  # the usual row, without a loop
+                    x, y = args
+                    if x.__class__ is str:
+                        need(x)
+                    if y.__class__ is str:
+                        need(y)
+                else:
+                    for a in args:
+                        if a.__class__ is str and not (screened and (a in known or a in leaves)):
+                            need(a)
+            if not needed:
+                break
     kept.reverse()
     return kept

@@ -254,3 +254,98 @@ def test_names_sympys_convention_would_misread_are_written_as_spelled(name, writ
     assert hessian.count(written) == 3 and r"\begin{pmatrix}" in hessian
     mathtext = pytest.importorskip("matplotlib.mathtext").MathTextParser("agg")
     mathtext.parse(f"${line}$")
+
+
+def test_latex_of_a_long_indexed_gradient_writes_its_first_entries_and_counts_the_rest():
+    """g.latex() of a least-squares gradient wrote every entry, building each closed form: 35 s and 750 kB at
+    n = 3,000.  It writes the first ENTRY_LINES (building only theirs) and a line counting the rest, as a
+    notebook shows it; limit=None writes every entry."""
+    from symgraph.export.latex import ENTRY_LINES
+    n = 300
+    g = sg.grad("sum((x[i] - d[i])^2, i, 0, n-1)", wrt=["x"], n=n)
+    lines = g.latex().splitlines()
+    assert len(lines) == ENTRY_LINES + 1 and lines[-1] == rf"\text{{\dots {n - ENTRY_LINES} more entries}}"
+    assert lines[0] == r"\frac{\partial f}{\partial x_{0}} = 2 \left(- d_{0} + x_{0}\right)"
+    assert len(g._exprs) == ENTRY_LINES  # the closed forms built: the ones written
+    assert sg.to_latex(g) == g.latex() and g._repr_latex_().count(r"\frac") == ENTRY_LINES
+    assert g.latex(nodes=True).count(r"\frac") == ENTRY_LINES
+    every = g.latex(limit=None, aligned=True)
+    assert every.count(r"\frac") == n and r"\partial x_{299}} &= 2 \left(- d_{299} + x_{299}\right)" in every
+
+
+def test_latex_in_node_symbols_of_a_long_chain_cuts_its_definitions():
+    """latex(nodes=True) defined every generated intermediate its formulas read: d(y*chain)/dy is the chain's
+    last node, and a 3,000-deep chain wrote 3,000 'where' lines, one sympy print each.  The definitions are cut
+    like listings."""
+    from symgraph.export.display import LISTING_LINES
+    text = "x"
+    for _ in range(3_000):
+        text = f"sin({text})"
+    latex = sg.grad(f"y*{text}", wrt=["y"]).latex(nodes=True)
+    lines = latex.splitlines()
+    assert lines[0] == r"\frac{\partial f}{\partial y} = v_{3000}" and lines[1] == r"\text{where } v_{1} = \sin{\left(x \right)}"
+    assert latex.count(r"\text{where }") == LISTING_LINES and r"\text{\dots 2,960 more definitions}" in latex
+    assert lines[-1] == r"\text{where } v_{3000} = \sin{\left(v_{2999} \right)}"
+
+
+def test_latex_of_a_large_jacobian_is_cut_with_dots_as_a_hessians_is():
+    """J.latex() and to_latex(J) wrote every entry of a Jacobian: 4 MB and 25 s at 1,000 x 1,000.  Beyond
+    MATRIX_LIMIT rows or columns they print the first ones, dots and the last, as a Hessian does."""
+    from symgraph.export.latex import MATRIX_LIMIT
+    m = 30
+    jac = sg.jacobian([f"sin(x{i})*x{(i + 1) % m}" for i in range(m)])
+    text = jac.latex()
+    assert text == sg.to_latex(jac) and text.count(r"\cdots") == MATRIX_LIMIT - 1 and text.count(r"\ddots") == 1
+    rows = text.removeprefix(r"\begin{pmatrix}").removesuffix(r"\end{pmatrix}").split(r"\\")
+    assert len(rows) == MATRIX_LIMIT and rows[0].startswith(r"x_{1} \cos{\left(x_{0} \right)} & \sin{")
+    assert rows[-1] == r"\sin{\left(x_{29} \right)} & " + "0 & " * (MATRIX_LIMIT - 3) + r"\cdots & x_{0} \cos{\left(x_{29} \right)}"
+    wide = sg.to_latex(sympy.ones(2, 40))
+    assert wide == r"\begin{pmatrix}" + r"\\".join(["1 & " * (MATRIX_LIMIT - 2) + r"\cdots & 1"] * 2) + r"\end{pmatrix}"
+    assert sg.to_latex(sympy.ones(2, 3)) == r"\begin{pmatrix}1 & 1 & 1\\1 & 1 & 1\end{pmatrix}"
+
+
+def test_entry_lines_of_a_large_dense_hessian_read_only_the_entries_they_print(monkeypatch):
+    """latex(entries=True) listed all n(n+1)/2 entries on and above the diagonal before keeping the first
+    ENTRY_LINES: 5 s at n = 1,000."""
+    from symgraph.export.latex import ENTRY_LINES
+    from symgraph.matrices import DerivativeMatrix
+    h = sg.hessian(ROSENBROCK, n=60)
+    read = []
+    original = DerivativeMatrix.__getitem__
+    monkeypatch.setattr(DerivativeMatrix, "__getitem__", lambda self, key: read.append(key) or original(self, key))
+    lines = h.latex(entries=True).splitlines()
+    assert len(lines) == 1 + ENTRY_LINES + 1 and lines[-1] == rf"\text{{\dots {60 * 61 // 2 - ENTRY_LINES:,} more entries}}"
+    assert len(read) <= 100 + ENTRY_LINES
+
+
+def test_a_large_graphs_edge_table_lists_the_edges_networkx_would_without_making_its_view():
+    """to_latex(graph) made the networkx view of the whole graph (a Symbol per node) to print 300 edges: 50 s
+    at 900,000 nodes.  It finds the same first edges, in g.nx's order, in one pass over the operands."""
+    from itertools import islice
+    from symgraph.export.latex import first_edges
+    graph = sg.parse("+".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(1, 200)))
+    table = sg.to_latex(graph)
+    assert graph._nx is None and table.count(r"\to") == 300
+    shown, total = first_edges(graph, 300)
+    assert shown == list(islice(graph.nx.edges, 300)) and total == graph.nx.number_of_edges()
+    assert first_edges(graph, None)[0] == list(graph.nx.edges)
+    sinks = sg.parse([*(f"a{i}" for i in range(10)), "max(b, b, c) + b*b + sin(b)"])  # first nodes have no edges
+    assert first_edges(sinks, 3) == (list(islice(sinks.nx.edges, 3)), sinks.nx.number_of_edges())
+    assert repr(sinks).startswith(f"<Graph {len(sinks)} nodes, {sinks.nx.number_of_edges()} edges, ")
+
+
+def test_latex_of_a_large_expression_does_not_count_its_tree(monkeypatch):
+    """to_latex(text) and the CLI's expression text counted the operations of the whole expression's tree
+    (1.5 s at 900,000 nodes) to find it too large to print: an expression reading more operation nodes than
+    SHOW_LIMIT is too large without counting."""
+    from symgraph import constants
+    from symgraph.export.display import expression_text
+    graph = sg.parse("+".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(1, 200)))
+    counted = []
+    original = constants.nesting
+    monkeypatch.setattr(constants, "nesting", lambda *a: counted.append(a) or original(*a))
+    latex, text = sg.to_latex(graph.listing().replace("\n", "; ")), expression_text(graph)
+    assert latex.endswith("--expand prints it whole") and r"\dots" in latex and len(latex) < 5000
+    assert text.endswith("# expression too large to print as one formula") and len(text) < 5000
+    assert counted == []
+    assert sg.to_latex("x*y + 1") == "x y + 1" and expression_text(sg.parse("x*y + 1")) == "x*y + 1"

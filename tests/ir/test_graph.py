@@ -227,7 +227,7 @@ def test_evaluate_takes_inputs_named_like_its_own_parameters(names):
     assert g.evaluate(**values)[g.output] == math.prod(values.values())
 
 
-def test_repr_and_str_are_linear_for_large_graphs():
+def test_repr_and_listing_are_linear_for_large_graphs():
     # counted, not timed (the machine is shared): Python calls made while printing, deterministic
     import cProfile
 
@@ -235,13 +235,33 @@ def test_repr_and_str_are_linear_for_large_graphs():
         g = parse("+".join(f"sin(x{i})*y" for i in range(n)))
         profile = cProfile.Profile()
         profile.enable()
-        text, line = str(g), repr(g)
+        text, line = g.listing(), repr(g)
         profile.disable()
         assert len(line) < 400 and "more" in line and text.count("\n") == len(g) - n - 2
         return sum(entry.callcount for entry in profile.getstats())
 
     small, large = calls(2_500), calls(25_000)  # 100,000 nodes
     assert large <= 10.5 * small, (small, large)
+
+
+def test_str_of_a_large_graph_or_program_prints_its_first_and_last_lines():
+    """print(graph) and print(program) wrote every line: 1.7 MB for Rosenbrock's graph at n = 10,000, 20 MB at a
+    million nodes.  They print the first and last PRINT_LINES // 2 lines and one counting the rest, making only
+    those; listing() writes every line."""
+    import symgraph as sg
+    from symgraph.ir.listing import PRINT_LINES
+    n = 2_000
+    g = parse("+".join(f"sin(x{i})*y" for i in range(n)))  # 3n - 1 op nodes
+    lines = str(g).splitlines()
+    assert len(lines) == PRINT_LINES + 1 and lines[:2] == ["v1 = sin(x0)", "v2 = v1 * y"]
+    assert lines[PRINT_LINES // 2] == f"# ... {3 * n - 1 - PRINT_LINES:,} lines omitted: graph.listing() writes every line"
+    assert lines[-1] == g.listing().splitlines()[-1] and len(g.listing().splitlines()) == 3 * n - 1
+    program = sg.grad(g).program
+    lines = str(program).splitlines()
+    every = program.listing().splitlines()
+    assert len(every) == len(program) + n + 1 and len(lines) == PRINT_LINES + 1
+    assert lines[:PRINT_LINES // 2] == every[:PRINT_LINES // 2] and lines[-PRINT_LINES // 2:] == every[-PRINT_LINES // 2:]
+    assert lines[-1] == f"out[x{n - 1}] = {program.results[f'x{n - 1}']}"
 
 
 def test_a_graph_of_inputs_alone_prints_what_it_is():
