@@ -173,9 +173,9 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     if error is not None:
         raise error
     values = None
-    if at is not None:
-        numbers = graph.evaluate(**at)
-        values = {sympy.Symbol(node): number for node, number in numbers.items()}
+    if at is not None:  # one point, checked; each node's symbol (an element's is sympy's x[3]) -> its value
+        numbers = graph.evaluate(**graph.one_point(at, "paths"))
+        values = {graph.symbol(node): number for node, number in numbers.items()}
     derivatives: dict[tuple[str, str], sympy.Expr] = {}
     found = []
     for y in dict.fromkeys(graph.outputs):
