@@ -21,6 +21,7 @@ import sympy
 from .ad.modes import resolve_mode, run_mode, sweep_options
 from .backends.compile import compile_program
 from .backends.runtime import Stack
+from .binding import point_values
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, function_name, gradient_latex
 from .frontend.coerce import as_graph, element_labels, wrt_names
@@ -216,14 +217,15 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     __str__ = __repr__
 
-    def at(self, /, **values: float) -> "Values":
-        """Numeric values at a point (or arrays of points), evaluated on the program.
+    def at(self, /, *point: Mapping[str, float], **values: float) -> "Values":
+        """Numeric values at a point (or arrays of points), evaluated on the program; the inputs' values by
+        keyword, ``at(x=1.0)``, or as one mapping, ``at({"x": 1.0})``, as pictures take ``at=``.
 
         An indexed input takes one array (``x=[...]``, index axes first); the
         result is keyed like this mapping (``x[0]``, ...) and
         :meth:`Values.array` reads an indexed input's entries back as one array.
         """
-        return Values(self.graph, self.program.evaluate(**values))
+        return Values(self.graph, self.program.evaluate(point_values("at", point, values)))
 
     def as_graph(self, label: str | None = None) -> Graph:
         """The entries' program as a graph, with output ``label`` (default: every entry, in order).

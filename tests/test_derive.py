@@ -1,5 +1,6 @@
 """grad and jacobian: textbook numbers, every mode against every other, sympy.diff and finite differences."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -248,3 +249,23 @@ def test_an_entry_a_result_does_not_have_is_a_named_error_and_still_a_key_error(
         with pytest.raises(EntryError, match=r"2x2 SparseDerivative has entries S\[i, j\]"):
             S[key]
     assert S[0, 1] == 1 and S[-1, -2] == 1 and S[0, 0] == 0
+
+
+def test_at_takes_the_point_as_one_mapping():
+    """g.at({"x": 1, "y": 2}) -- the form at= of draw, paths and explore takes, and the only one for a name
+    such as x[0] without ** -- raised Python's TypeError ('takes 1 positional argument but 2 were given')."""
+    g = sg.grad("x[0]*y")
+    assert g.at({"x[0]": 2.0, "y": 3.0}) == g.at(**{"x[0]": 2.0, "y": 3.0}) == g.at({"x[0]": 2.0}, y=3.0)
+    assert sg.jvp("x*y", ["x", "y"], [1, 0]).at({"x": 1.0, "y": 3.0}) == {"f": 3.0}
+    assert sg.grad("self*point").at(self=1.0, point=2.0) == {"self": 2.0, "point": 1.0}  # any input name by keyword
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((1.0, 2.0), {}, "at() takes the values by name, at(x=1.0, ...), or as one mapping"),
+    (([1.0, 2.0],), {}, "or as one mapping"),
+    (({"x": 1.0},), {"x": 2.0, "y": 1.0}, "got 'x' both in the mapping and by keyword"),
+])
+def test_at_with_positional_numbers_is_a_named_error(args, kwargs, message):
+    """g.at(1, 2) raised Python's TypeError naming DerivativeMap.at."""
+    with pytest.raises(sg.SymgraphError, match=re.escape(message)):
+        sg.grad("x*y").at(*args, **kwargs)

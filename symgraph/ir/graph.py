@@ -40,7 +40,7 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import as_array, check_values, index_axes_error, real_value
+from ..binding import as_array, check_values, index_axes_error, point_values, real_value
 from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, shown_names
 from ..names import Namer, output_labels
 from . import interpret
@@ -397,13 +397,15 @@ class Graph:
                 raise GraphError(f"{what}(at=...): {labels[x]} = {value!r:.60} is not a number") from None
         return point
 
-    def evaluate(self, /, **values: Any) -> dict[str, Any]:
-        """Forward pass with numbers: every node's value (floats, or arrays for array inputs).
+    def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+        """Forward pass with numbers: every node's value (floats, or arrays for array inputs); the input values
+        by keyword or as one mapping (``evaluate({"x[0]": 1.0, ...})``).
 
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
         NumPy's RuntimeWarning, never an exception.  Constants take their
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
+        values = point_values("evaluate", point, values)
         result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values),
                                                              self.element_labels),
                                    self.outputs)

@@ -21,7 +21,7 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import check_values
+from ..binding import check_values, point_values
 from ..errors import ExpressionTooLargeError
 from . import interpret
 from .graph import Graph
@@ -124,11 +124,13 @@ class Program:
                        self.results, self.graph)
 
     # -- numbers -------------------------------------------------------------
-    def evaluate(self, /, **values: Any) -> dict[str, Any]:
-        """Every result's value for the given input values (floats, or arrays for array inputs).
+    def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+        """Every result's value for the given input values (floats, or arrays for array inputs), by keyword or
+        as one mapping.
 
         Constants take their float64 value (:func:`constants.constant_value`), as in closed forms.
         """
+        values = point_values("evaluate", point, values)
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
         labels = self.graph.element_labels if self.graph is not None else None
