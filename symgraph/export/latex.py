@@ -15,6 +15,8 @@ Examples
 """
 from __future__ import annotations
 
+import re
+
 from itertools import islice
 from typing import Any, Mapping
 
@@ -47,6 +49,10 @@ MATRIX_LIMIT = 10
 
 #: Entry lines a Hessian prints (``entries=True``, or a sparse one's nonzeros) before one line counts the rest
 ENTRY_LINES = 36
+
+
+#: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.graph.element_label`)
+_ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
 
 class LatexPrinter(SympyLatexPrinter):
@@ -116,6 +122,9 @@ class LatexPrinter(SympyLatexPrinter):
             node = name if name in graph.op_of else graph.addresses.get(name)
             if node is not None and node in graph.op_of:
                 return self._print(graph.symbol(node))
+        element = _ELEMENT.fullmatch(name) if name.endswith("]") else None
+        if element is not None:  # an element the function never reads (derivative 0), written as the others are
+            return self._print(sympy.IndexedBase(element[1])[tuple(int(i) for i in element[2].split(","))])
         return self._print(sympy.Symbol(name))
 
     def partial(self, f: str, x: str) -> str:
