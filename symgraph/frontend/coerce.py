@@ -39,9 +39,28 @@ def as_graph(f: Any, **sizes: int) -> Graph:
         return parse(list(f), **sizes)
     if isinstance(f, sympy.MatrixBase):  # a column or row of functions (a Jacobian's rows), in row-major order
         return graph_from_sympy(list(f))
-    if isinstance(f, (sympy.Basic, int, float)) or isinstance(f, (list, tuple)):
+    if isinstance(f, (list, tuple)):
+        _check_items(f)
+        return graph_from_sympy(f)
+    if isinstance(f, (sympy.Basic, int, float)):
         return graph_from_sympy(f)
     raise ArgumentError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
+
+
+def _check_items(functions: Sequence) -> None:
+    """A list of functions that is not all texts must be all sympy expressions (or numbers): say which item is
+    not, instead of sympy's converter refusing a str as an unsupported op."""
+    for k, item in enumerate(functions):
+        if isinstance(item, (sympy.Basic, int, float)) and not isinstance(item, bool):
+            continue
+        if isinstance(item, str):
+            kind = "a text among sympy expressions: give all texts or all sympy expressions"
+        elif isinstance(item, Graph) or callable(getattr(item, "as_graph", None)):
+            kind = (f"a {type(item).__name__}: a list takes texts or sympy expressions; for several graphs' outputs "
+                    "parse their texts together, sg.parse([text1, text2, ...]) (inputs shared by name)")
+        else:
+            kind = f"a {type(item).__name__}, not a text or a sympy expression"
+        raise ArgumentError(f"item {k + 1} of the list of functions is {kind}")
 
 
 def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3) -> list[str]:
