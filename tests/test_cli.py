@@ -928,3 +928,15 @@ def test_too_many_paths_advises_command_line_options_not_python_keywords(capsys)
     assert "limit=" not in err and "mode='" not in err
     with pytest.raises(sg.PathLimitError, match="raise limit="):  # the library keeps its own advice
         sg.grad(text, mode="paths")
+
+
+def test_a_picture_too_big_advises_the_commands_options(capsys, tmp_path):
+    """symgraph graph of a 891-node graph advised 'write it with to_dot/to_mermaid', Python functions the
+    shell has not; it says --format dot or --format mermaid, and --size for a smaller model."""
+    import symgraph as sg
+    rosenbrock = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+    status, _, err = call(capsys, "graph", rosenbrock, "--size", "n=100", "-o", str(tmp_path / "big.png"))
+    assert status == 2 and "graph has 891 nodes; pictures are limited to 400" in err
+    assert "--format dot or --format mermaid" in err and "to_dot" not in err and "--size n=2" in err
+    with pytest.raises(sg.RenderError, match="to_dot/to_mermaid"):  # the library keeps its own advice
+        sg.draw(sg.parse(rosenbrock, n=100))

@@ -122,7 +122,7 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if len(graph) > MAX_NODES:
-        raise RenderError(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}: {_INSTEAD}")
+        raise _too_big(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}")
     values, adjoints, derivatives = resolve_labels(graph, values, adjoints, derivatives, at)
     if engine == "auto":
         engine = "graphviz" if shutil.which("dot") else "matplotlib"
@@ -141,6 +141,14 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
 
 _INSTEAD = ("draw a smaller piece of it (an indexed model at n=2 or 3 shows its structure), "
             "or write it with to_dot/to_mermaid for a viewer that zooms")
+
+
+def _too_big(problem: str) -> RenderError:
+    """The refusal of a picture too big to read, with what to do instead; ``.problem`` is the refusal alone,
+    for the command line to give its own advice (its options, not these Python functions)."""
+    error = RenderError(f"{problem}: {_INSTEAD}")
+    error.problem = problem
+    return error
 
 
 def picture(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None,
@@ -168,9 +176,8 @@ def picture(graph: Graph, values: Mapping | None = None, adjoints: Mapping | Non
             break
     width, height = scene.size
     if max(width, height) > MAX_PIXELS / MIN_DPI:
-        raise RenderError(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
-                          f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels "
-                          f"a side: {_INSTEAD}")
+        raise _too_big(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
+                       f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels a side")
     return scene
 
 
