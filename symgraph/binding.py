@@ -288,6 +288,9 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
         return tuple(inputs)
     if isinstance(args, str):
         args = [args]
+    elif not isinstance(args, Iterable) or isinstance(args, Mapping):
+        raise ArgumentError(f"args= takes the list of input names in positional order, got "
+                            f"{type(args).__name__} {args!r:.60}")
     order = tuple(str(a) for a in args)
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
     repeated = sorted(a for a, k in Counter(order).items() if k > 1)

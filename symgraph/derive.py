@@ -61,7 +61,7 @@ def result_layout(graph: Graph, labels: Sequence[str]) -> tuple:
 
 
 def _indexed_labels(graph: Graph, name: str, labels: Sequence[str]) -> list[str]:
-    if name not in graph.indexed:
+    if not isinstance(name, str) or name not in graph.indexed:
         raise GraphError(f"{name!r} is not an indexed input" + (f"; indexed inputs: {', '.join(graph.indexed)}"
                                                                  if graph.indexed else ""))
     wanted = element_labels(graph, name)
@@ -315,7 +315,7 @@ class Gradient(DerivativeMap):
 
 
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
-         simplify: bool | str = True, order: str = "markowitz", progress: Any = None,
+         simplify: bool | str = True, order: str = "markowitz", limit: int | None = None, progress: Any = None,
          allow_unused: bool = False, **sizes: int) -> Gradient:
     """Symbolic gradient of a scalar function, derived on its computational graph.
 
@@ -337,6 +337,9 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
         See :mod:`symgraph.ir.simplify`.
     order : {"markowitz", "forward", "reverse"}
         Vertex order for ``mode="elimination"`` (:mod:`symgraph.ad.eliminate`).
+    limit : int, optional
+        The most input-output paths ``mode="paths"`` enumerates (default 10,000);
+        more raise :class:`~symgraph.errors.PathLimitError`.  Other modes ignore it.
     progress : None, bool or callable(done, total)
         Progress of long derivations; by default a bar on a terminal only
         (see :mod:`symgraph.progress`).
@@ -356,12 +359,12 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     with paused_gc():
         graph = as_graph(f, **sizes)
         names = wrt_names(graph, wrt, allow_unused)
-        program, cost, mode = _gradient_program(graph, names, mode, order, progress)
+        program, cost, mode = _gradient_program(graph, names, mode, order, progress, limit)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
 def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
-                      progress: Any) -> tuple[Program, CostReport, str]:
+                      progress: Any, limit: int | None = None) -> tuple[Program, CostReport, str]:
     """:func:`grad`'s program (results labelled by the wrt names), cost and mode (``"auto"`` resolved).
 
     A function of its own so that the sweep's scratch (the linearised graph,
@@ -371,7 +374,7 @@ def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
     output = graph.output
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
-    result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
+    result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order, limit))
     program = lin.emitter.program(graph.inputs, {x: result.entry(output, x) for x in names})
     cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
     return program, CostReport([cost], len(names), 1, note), mode
@@ -397,13 +400,14 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
 
 
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
-             simplify: bool | str = True, order: str = "markowitz", progress: Any = None, sparse: bool = False,
-             allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":
+             simplify: bool | str = True, order: str = "markowitz", limit: int | None = None, progress: Any = None,
+             sparse: bool = False, allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":
     """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
 
     Forward mode fills it column by column (one sweep per wrt), reverse mode
     row by row (one sweep per output), elimination all at once in the given
-    ``order``; ``mode="auto"`` picks the cheaper sweep direction, as in
+    ``order``, the path sum path by path (at most ``limit`` paths, as in
+    :func:`grad`); ``mode="auto"`` picks the cheaper sweep direction, as in
     :func:`grad`.  The results are equal.  One row per function, in order,
     even when two functions are the same expression; a ``wrt`` name absent
     from every function gives a zero column (with a warning unless
@@ -424,13 +428,13 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     if sparse:  # forward mode: each sweep reaches only the outputs its input affects
         pattern = jacobian_sparsity(graph, names, allow_unused=True)
         program, _ = jacobian_program(graph, names, "forward" if mode == "reverse" else mode, progress,
-                                      sparse=True, **sweep_options(mode, order))
+                                      sparse=True, **sweep_options(mode, order, limit))
         rows, cols = pattern.nonzero()
         labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
         program = Program(program.inputs, program.instructions,
                           {label: program.results.get(label, 0) for label in labels}, program.graph)
         return SparseDerivative(pattern, program, labels, names, graph=graph)
-    program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order))
+    program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
                                "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",

@@ -158,7 +158,7 @@ def _contents(values: tuple) -> tuple | None:
 
 
 def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mode: str = "auto",
-              backend: str = "numpy", sparse: bool = False, progress: Any = None, allow_unused: bool = False,
+              limit: int | None = None, backend: str = "numpy", sparse: bool = False, progress: Any = None, allow_unused: bool = False,
               **sizes: Any) -> Residuals:
     """Residuals and their Jacobian by the parameters ``wrt``, compiled once for ``scipy.optimize.least_squares``.
 
@@ -179,6 +179,8 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
         How the Jacobian is derived (the results are equal); ``"auto"`` picks
         forward or reverse by counting on the graph (few parameters and many
         residuals: forward).
+    limit : int, optional
+        The most paths ``mode="paths"`` enumerates, as for :func:`symgraph.grad`.
     backend : {"numpy", "numba"}
         As in :func:`symgraph.lambdify`.
     sparse : bool
@@ -232,7 +234,7 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
     names = wrt_names(graph, wrt, allow_unused)
     theta = vector_inputs(graph, names, "residuals()")
     pattern = jacobian_sparsity(graph, names, allow_unused=True) if sparse else None
-    jacobian, _ = jacobian_program(graph, names, mode, progress, sparse=sparse, **sweep_options(mode, "markowitz"))
+    jacobian, _ = jacobian_program(graph, names, mode, progress, sparse=sparse, **sweep_options(mode, "markowitz", limit))
     if pattern is not None:  # the stored entries in CSR order; one the sweeps did not reach is 0
         rows = tuple(f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(*(k.tolist() for k in pattern.nonzero())))
         entries = {label: jacobian.results.get(label, 0) for label in rows}

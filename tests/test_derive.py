@@ -269,3 +269,22 @@ def test_at_with_positional_numbers_is_a_named_error(args, kwargs, message):
     """g.at(1, 2) raised Python's TypeError naming DerivativeMap.at."""
     with pytest.raises(sg.SymgraphError, match=re.escape(message)):
         sg.grad("x*y").at(*args, **kwargs)
+
+
+TEXTBOOK = "c = a + b; d = b + 1; e = c * d"  # 3 input-output paths
+
+
+@pytest.mark.parametrize("derive", [
+    lambda **kw: sg.grad(TEXTBOOK, mode="paths", **kw).at(a=2, b=1),
+    lambda **kw: sg.jacobian([TEXTBOOK], mode="paths", **kw).lambdify()(2, 1).tolist(),
+    lambda **kw: sg.jacobian([TEXTBOOK], mode="paths", sparse=True, **kw).lambdify()(2, 1).toarray().tolist(),
+    lambda **kw: sg.value_and_grad(TEXTBOOK, mode="paths", **kw)(2, 1),
+    lambda **kw: sg.residuals([TEXTBOOK], ["a", "b"], mode="paths", **kw).jac([2, 1]).tolist(),
+])
+def test_the_path_limit_the_error_advises_raising_is_an_option(derive):
+    """The PathLimitError of mode="paths" says "raise limit=", but grad, jacobian, value_and_grad and
+    residuals took limit= for the size of an indexed input: limit=1 was ignored and raising it changed
+    nothing. Now it is the path limit, as in sg.paths and compare(path_limit=)."""
+    with pytest.raises(sg.PathLimitError, match="3 input-output paths, more than the limit of 2"):
+        derive(limit=2)
+    assert str(derive(limit=3)) == str(derive())

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple, Sequence
 
+import numpy as np
 import sympy
 
-from ..errors import PathLimitError
+from ..errors import ArgumentError, PathLimitError
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import count_text
@@ -73,7 +74,14 @@ def path_totals(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str]) -> t
 def path_limit_error(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str], limit: int,
                      advice: str) -> tuple[int, PathLimitError | None]:
     """``(paths, error)``: the count of paths, and the error to raise when enumerating them passes ``limit``
-    paths or ``EDGES_PER_PATH * limit`` edges along them (else None); ``advice`` ends its message."""
+    paths or ``EDGES_PER_PATH * limit`` edges along them (else None); ``advice`` ends its message.
+
+    The one place every path limit is read (``paths(limit=)``, ``grad(mode="paths", limit=)``,
+    ``compare(path_limit=)``), so it checks it: a non-negative integer.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0:
+        raise ArgumentError(f"a path limit is a non-negative integer (the most paths to enumerate), got "
+                            f"{type(limit).__name__} {limit!r:.40}")
     count, edges = path_totals(adj, outputs, wrt)
     if count > limit:
         problem = f"the graph has {count_text(count)} input-output paths, more than the limit of {limit:,}"

@@ -40,12 +40,15 @@ Importing this module registers the ``"picture"`` service of
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import RenderError
+import numpy as np
+
+from ..errors import ArgumentError, RenderError
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.hooks import provide
@@ -118,6 +121,11 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     """
 
     graph = as_graph(graph)
+    if path is not None and (not isinstance(path, (str, os.PathLike)) or str(path) == ""):
+        raise ArgumentError(f"path= takes a file name such as 'graph.png', got {type(path).__name__} {path!r:.60}")
+    for what, number in (("dpi", dpi), ("timeout", timeout)):
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.number)) or not number > 0:
+            raise ArgumentError(f"{what}= takes a positive number, got {type(number).__name__} {number!r:.40}")
     fmt = _format(path, format)
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -185,6 +193,8 @@ def _format(path, format) -> str:
     if format is None:
         suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
         format = suffix or "png"
+    if not isinstance(format, str):
+        raise RenderError(f"unknown picture format {format!r:.40}; choose one of {', '.join(FORMATS)}")
     format = format.lower()
     if format not in FORMATS:
         raise RenderError(f"unknown picture format {format!r}; choose one of {', '.join(FORMATS)}")

@@ -39,7 +39,7 @@ from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
-from ..errors import ExpressionTooLargeError, GraphError
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
@@ -129,6 +129,8 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
             "(a larger drawing cannot be read): use sg.compare for the counts and sg.grad for the derivatives")
     names = wrt_names(graph, wrt, allow_unused)
     point = {x: 1.0 for x in graph.inputs} if at is None else graph.one_point(at, "explore")
+    if title is not None and not isinstance(title, str):
+        raise ArgumentError(f"title= takes text, got {type(title).__name__} {title!r:.60}")
     if title is None:
         title = f if isinstance(f, str) else "; ".join(
             _short(f"{y} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)

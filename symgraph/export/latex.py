@@ -205,6 +205,13 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     return lines
 
 
+def _named(name: Any) -> str | None:
+    """``name=`` of the LaTeX methods: the function's name in the fractions, as text (or None: the graph's)."""
+    if name is not None and not isinstance(name, str):
+        raise ArgumentError(f"name= takes the function's name as text, such as 'L', got {type(name).__name__} {name!r:.40}")
+    return name
+
+
 def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
                    expand: bool = False, shown: int | None = None, **settings: Any) -> str:
     """LaTeX for a :class:`~symgraph.derive.Gradient`: one ``\\frac{\\partial f}{\\partial x} = ...`` per wrt.
@@ -235,7 +242,7 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
 
     printer = LatexPrinter(settings)
     printer.graph = gradient.graph
-    f = name or function_name(gradient.graph)
+    f = _named(name) or function_name(gradient.graph)
     sep = " &= " if aligned else " = "
     wrt = list(gradient.wrt if shown is None else gradient.wrt[:shown])
     forms = node_forms(gradient.program, None if expand else SHOW_LIMIT) if nodes else None
@@ -283,7 +290,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     printer = LatexPrinter(settings)
     graph = getattr(matrix, "graph", None)
     printer.graph = graph
-    f = name or (function_name(graph) if graph is not None else "f")
+    f = _named(name) or (function_name(graph) if graph is not None else "f")
     sep = " &= " if aligned else " = "
     program = matrix.program
     large: list[str] = []

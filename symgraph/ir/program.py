@@ -22,7 +22,7 @@ import sympy
 
 from .. import constants
 from ..binding import check_values, point_values
-from ..errors import ExpressionTooLargeError
+from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, shown_names
 from . import interpret
 from .graph import Graph
 from .hooks import service
@@ -88,7 +88,12 @@ class Program:
         not of its closed forms).  Inputs keep the user's names, symbols and
         indexed inputs; a constant result becomes a ``const`` node.
         """
-        labels = list(self.results if labels is None else labels)
+        if labels is not None and not isinstance(labels, (str, list, tuple)):
+            raise ArgumentError(f"as_graph() takes a result label or a list of them, got {type(labels).__name__}")
+        labels = list(self.results if labels is None else [labels] if isinstance(labels, str) else labels)
+        unknown = [label for label in labels if not isinstance(label, str) or label not in self.results]
+        if unknown:
+            raise EntryError(f"no result {unknown[0]!r} in the program; results: {shown_names(list(self.results), 10)}")
         op_of: dict[str, str] = {x: "input" for x in self.inputs}
         operands: dict[str, tuple] = {x: () for x in self.inputs}
         for target, op, args in self.instructions:
