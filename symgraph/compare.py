@@ -54,7 +54,7 @@ def verdict(report: CostReport) -> str:
     else:
         why = f"the graph has only {count_text(measured[best].paths)} input-output paths, so multiplying along each is cheap"
     tied = f" (tied with {' and '.join(ties)})" if ties else ""
-    sentence = f"{best} wins{tied} with {count_text(count)} multiplications ({others}): {why}"
+    sentence = f"{best} wins{tied} with {count_text(count)} multiplication{'s' * (count != 1)} ({others}): {why}"
     skipped = report.get("paths")
     if skipped is not None and skipped.multiplications is None and skipped.paths is not None:
         sentence += f"; the path sum was not enumerated ({count_text(skipped.paths)} paths)"
@@ -186,7 +186,8 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     others = ", ".join(f"{c.mode} {count_text(c.multiplications)}" for c in costs if c is not best)
     nonzeros = pattern.nnz if pattern is not None else 0
     tied = f" (tied with {' and '.join(ties)})" if ties else ""
-    report.verdict = (f"{best.mode} wins{tied} with {count_text(best.multiplications)} multiplications in "
+    report.verdict = (f"{best.mode} wins{tied} with {count_text(best.multiplications)} "
+                      f"multiplication{'s' * (best.multiplications != 1)} in "
                       f"{best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of {count_text(best.program_ops)} operations ({others}); "
                       f"the Hessian has {count_text(nonzeros)} structural nonzeros of {count_text(len(names) ** 2)}: "
                       f"{_WHY_SECOND.get(best.mode, '')}")

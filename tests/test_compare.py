@@ -103,3 +103,9 @@ def test_second_order_compare_warns_about_an_absent_wrt_at_the_callers_line():
     with pytest.warns(sg.UnusedWrtWarning) as caught:
         sg.compare("x*y", wrt=["x", "q"], order=2)
     assert caught[0].filename == __file__
+
+
+def test_one_multiplication_is_singular_in_the_verdict():
+    """The verdict said 'forward wins ... with 1 multiplications'."""
+    assert "with 1 multiplication (reverse 2" in sg.compare("x*y*z", wrt=["x"]).verdict
+    assert "with 2 multiplications" in sg.compare("x*y*z").verdict
