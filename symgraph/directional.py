@@ -129,7 +129,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: 
     stand for.
     """
     graph = as_graph(f, **sizes)
-    names = wrt_names(graph, wrt, allow_unused, stacklevel=4)
+    names = wrt_names(graph, wrt, allow_unused)
     refs = _seeds(seeds, seeded(graph, names), what)
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1

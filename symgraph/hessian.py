@@ -313,8 +313,7 @@ def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: 
         return _gradient_pattern(gradient.program, names)
 
 
-def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: dict, who: str,
-                 stacklevel: int = 4) -> tuple[Any, list]:
+def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: dict, who: str) -> tuple[Any, list]:
     """The graph and wrt names of a second-derivative call, checked alike for every one (``who`` names the
     call as the user wrote it: ``hessian()``, ``compare(order=2)``).
 
@@ -327,10 +326,11 @@ def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: d
     graph = as_graph(f, **sizes)
     if len(graph.outputs) != 1:
         raise GraphError(f"{who} takes a function with one output; this one has {len(graph.outputs)}")
-    names = wrt_names(graph, wrt, allow_unused, stacklevel=stacklevel)
+    names = wrt_names(graph, wrt, allow_unused)
     inputs = set(graph.input_labels) | set(graph.inputs)
     op_of, addresses = graph.op_of, graph.addresses
-    intermediate = [n for n in names if n in addresses and n not in inputs and op_of.get(addresses[n]) != "input"]
+    intermediate = [n for n in names if n in addresses and n not in inputs and addresses[n] is not None
+                    and op_of.get(addresses[n]) != "input"]
     if intermediate:
         raise GraphError(f"{who} differentiates by inputs; {', '.join(intermediate)} "
                          f"{'is' if len(intermediate) == 1 else 'are'} intermediate")

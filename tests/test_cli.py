@@ -940,3 +940,12 @@ def test_a_picture_too_big_advises_the_commands_options(capsys, tmp_path):
     assert "--format dot or --format mermaid" in err and "to_dot" not in err and "--size n=2" in err
     with pytest.raises(sg.RenderError, match="to_dot/to_mermaid"):  # the library keeps its own advice
         sg.draw(sg.parse(rosenbrock, n=100))
+
+
+def test_a_wrt_name_assigned_a_constant_is_a_warning_in_the_shell(capsys):
+    """--wrt d for 'd = 2; e = d*x' printed de/dd = 0 and nothing else."""
+    status, out, err = call(capsys, "grad", "d = 2; e = d*x", "--wrt", "d", "x")
+    assert status == 0 and "de/dd = 0" in out
+    assert err.strip() == ("warning: --wrt 'd' is assigned a constant in the expression, not a variable: its "
+                           "derivative is 0. Make it an input to differentiate by it, or add --allow-unused if 0 is meant.")
+    assert call(capsys, "grad", "d = 2; e = d*x", "--wrt", "d", "x", "--allow-unused")[2] == ""

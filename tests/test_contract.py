@@ -56,3 +56,35 @@ def test_the_right_kinds_still_work():
     assert sg.parse(("x*y", "x+y")).outputs == sg.parse(["x*y", "x+y"]).outputs
     assert sg.grad(F).program.as_graph("x").outputs and sg.grad(F).latex(name="L").startswith(r"\frac{\partial L}")
     assert sg.grad(F).expand("x", limit=np.int64(100)) == sg.grad(F)["x"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sg.value_and_grad(F, wrt=["q"]),
+    lambda: sg.value_and_grad(F, wrt=["x", "q"], vector=True),
+    lambda: sg.hessian(F, wrt=["q"]),
+    lambda: sg.hessian(F, wrt=["q"], sparse=True),
+    lambda: sg.grad(F, wrt=["q"]),
+    lambda: sg.jvp(F, ["q"], [1]),
+])
+def test_a_warning_about_wrt_points_at_the_users_line(call):
+    """value_and_grad's and hessian's UnusedWrtWarning pointed at symgraph's own lines (compiled.py:150,
+    hessian.py:89), so the user could not see which call it was about, and Python's once-per-line filter
+    showed it once for all the user's calls."""
+    with pytest.warns(sg.UnusedWrtWarning) as caught:
+        call()
+    assert [w.filename for w in caught] == [__file__]
+
+
+def test_a_wrt_name_assigned_a_constant_is_warned_about():
+    """grad("d = 2; e = d*x", wrt=["d", "x"]) gave de/dd = 0 without a word: the constant is folded into the
+    graph, so d is no variable, though the text names it and its derivative as an intermediate would be x."""
+    text = "d = 2; e = d*x"
+    with pytest.warns(sg.UnusedWrtWarning, match="'d' is assigned a constant in the text, not a variable: its "
+                                                 "derivative is 0; to differentiate by it, make it an input"):
+        assert sg.grad(text, wrt=["d", "x"]) == {"d": 0, "x": 2}
+    with pytest.warns(sg.UnusedWrtWarning, match="assigned a constant"):  # the vector forms take it as an entry 0
+        assert sg.value_and_grad(text, wrt=["d", "x"], vector=True)(np.array([5.0, 1.0]))[1].tolist() == [0.0, 2.0]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sg.grad(text, wrt=["d", "x"], allow_unused=True)["d"] == 0  # said to be meant: no warning

@@ -9,14 +9,16 @@ do not occur.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import sys
 import warnings
 from typing import Any, Sequence
 
 import numpy as np
 import sympy
 
-from ..errors import ArgumentError, GraphError, UnusedWrtWarning, shown_names
+from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, shown_names
 from ..ir.graph import Graph, element_label
 from .from_sympy import graph_from_sympy
 from .parse import parse
@@ -63,7 +65,7 @@ def _check_items(functions: Sequence) -> None:
         raise ArgumentError(f"item {k + 1} of the list of functions is {kind}")
 
 
-def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3) -> list[str]:
+def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     """The ``wrt`` argument as a list of names (default: every input, in order of first appearance).
 
     A name the user can refer to is an input or a name the text assigned
@@ -106,8 +108,25 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
         absent = [w for w in absent if w not in elements]
     if absent and not allow_unused:
         closest = {w: match[0] for w in absent[:20] if (match := difflib.get_close_matches(w, sorted(known), n=1))}
-        warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=stacklevel)
+        warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=_caller_level())
+    constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away
+    if constants and not allow_unused:
+        warnings.warn(ConstantWrtWarning(constants, graph.input_labels), stacklevel=_caller_level())
     return names
+
+
+#: the package's directory: frames of files under it are symgraph's own
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside symgraph, for a warning raised by the caller of this one:
+    it points at the user's line however many of symgraph's calls lie between (``value_and_grad`` calls
+    ``grad``, which calls :func:`wrt_names`), and Python's once-per-line filter then counts the user's lines."""
+    frame, level = sys._getframe(2), 2  # 1: the function calling warn (wrt_names)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 _ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")
@@ -178,14 +197,14 @@ def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | N
     text assigns (an intermediate, or a constant) and for two names of one input.
 
     ``None`` stands for a name that reads no input: an element of an indexed input that the function never
-    reads, or a name absent from the function (:func:`wrt_names` has warned about
-    it unless ``allow_unused``).  Its entry is 0 in every derivative, as ``grad`` gives it: the one rule of
+    reads, a name absent from the function, or one the text assigns a constant (:func:`wrt_names` has
+    warned about them unless ``allow_unused``).  Its entry is 0 in every derivative, as ``grad`` gives it: the one rule of
     ``value_and_grad(vector=True)``, :func:`~symgraph.residuals`, :func:`~symgraph.hessp` and the matrices'
     ``lambdify(vector=True)``.
     """
     inputs, addresses = set(graph.inputs), graph.addresses
     theta = [addresses.get(n) for n in names]
-    extra = [n for n, node in zip(names, theta) if n in addresses and node not in inputs]
+    extra = [n for n, node in zip(names, theta) if node is not None and node not in inputs]
     if extra:
         raise GraphError(f"{what} differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
     used = [t for t in theta if t is not None]
