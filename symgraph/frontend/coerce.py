@@ -197,14 +197,14 @@ def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | N
     text assigns (an intermediate, or a constant) and for two names of one input.
 
     ``None`` stands for a name that reads no input: an element of an indexed input that the function never
-    reads, a name absent from the function, or one the text assigns a constant (:func:`wrt_names` has
-    warned about them unless ``allow_unused``).  Its entry is 0 in every derivative, as ``grad`` gives it: the one rule of
+    reads, or a name absent from the function (:func:`wrt_names` has warned about
+    it unless ``allow_unused``).  Its entry is 0 in every derivative, as ``grad`` gives it: the one rule of
     ``value_and_grad(vector=True)``, :func:`~symgraph.residuals`, :func:`~symgraph.hessp` and the matrices'
     ``lambdify(vector=True)``.
     """
     inputs, addresses = set(graph.inputs), graph.addresses
     theta = [addresses.get(n) for n in names]
-    extra = [n for n, node in zip(names, theta) if node is not None and node not in inputs]
+    extra = [n for n, node in zip(names, theta) if n in addresses and node not in inputs]
     if extra:
         raise GraphError(f"{what} differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
     used = [t for t in theta if t is not None]
