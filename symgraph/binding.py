@@ -219,6 +219,29 @@ def positional_only_error(name: str, params: Sequence[str], args: tuple, kwargs:
                          f"{'s' if len(unfilled) != 1 else ''}: {shown}")
 
 
+def point_values(what: str, point: tuple, values: dict[str, Any]) -> dict[str, Any]:
+    """The values of ``evaluate``/``at``: by keyword, or one mapping given positionally (``at({"x[0]": 1})``,
+    the form ``at=`` of the pictures takes, and the only one for names that are not identifiers), or both.
+
+    >>> point_values("at", ({"a": 1},), {"b": 2})
+    {'a': 1, 'b': 2}
+    >>> point_values("at", (1, 2), {})
+    Traceback (most recent call last):
+    ...
+    symgraph.errors.ArgumentError: at() takes the values by name, at(x=1.0, ...), or as one mapping, at({'x': 1.0, ...}); got 1, 2
+    """
+    if not point:
+        return values
+    if len(point) != 1 or not isinstance(point[0], Mapping):
+        shown = ", ".join(f"{p!r:.40}" for p in point[:3]) + (", ..." if len(point) > 3 else "")
+        raise ArgumentError(f"{what}() takes the values by name, {what}(x=1.0, ...), or as one mapping, "
+                            f"{what}({{'x': 1.0, ...}}); got {shown}")
+    twice = [name for name in point[0] if name in values]
+    if twice:
+        raise ArgumentError(f"{what}() got {shown_names([repr(n) for n in twice])} both in the mapping and by keyword")
+    return {**point[0], **values}
+
+
 def check_values(inputs: Sequence[str], values: Mapping[str, Any],
                  labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One value per input, by name, as float64 scalars or arrays that broadcast together; a GraphError

@@ -17,7 +17,7 @@ from .binding import checked_options
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
 from .derive import jacobian_program
 from .errors import ArgumentError
-from .hessian import STRATEGIES, hessian_program
+from .hessian import STRATEGIES, hessian_program, second_order
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
@@ -131,9 +131,9 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
     """
 
     graph = as_graph(f, **sizes)
+    if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
+        return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"))
     names = wrt_names(graph, wrt, allow_unused)
-    if order == 2:
-        return second_order_report(graph, names)
     if order != 1:
         raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
     limit = PATH_LIMIT if path_limit is None else path_limit

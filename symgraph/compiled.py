@@ -85,7 +85,7 @@ def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backe
 
 @checked_options
 def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
-                   args: Sequence[str] | None = None, xp: Any = None, vector: bool = False,
+                   limit: int | None = None, args: Sequence[str] | None = None, xp: Any = None, vector: bool = False,
                    backend: str = "numpy", chunk: int | None = None, parallel: bool = False,
                    progress: Any = None, allow_unused: bool = False, **sizes: int) -> Callable:
     """Compile a scalar function's value and gradient together, sharing their work.
@@ -98,6 +98,8 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
         Variables to differentiate by (default: every input, in order of first appearance).
     mode : {"reverse", "forward", "paths"}
         How the gradient is derived (the compiled results are equal).
+    limit : int, optional
+        The most paths ``mode="paths"`` enumerates, as for :func:`symgraph.grad`.
     args : list of names, optional
         The positional order of the inputs (every input once; default: first
         appearance).  With ``vector=True`` it is the vector's order, and
@@ -148,7 +150,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     graph = as_graph(f, **sizes)
     if vector and wrt is None and args is not None:
         wrt = list(args)
-    gradient = grad(graph, wrt, mode=mode, simplify=False, progress=progress, allow_unused=allow_unused)
+    gradient = grad(graph, wrt, mode=mode, limit=limit, simplify=False, progress=progress, allow_unused=allow_unused)
     names = gradient.wrt
     own = graph_program(graph).instructions
     defined = {target for target, _, _ in own}

@@ -138,7 +138,7 @@ class CostReport(Mapping[str, ModeCost]):
     def __getitem__(self, mode: str) -> ModeCost:
         try:
             return self.costs[mode]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable key, a list
             raise no_entry("mode", mode, list(self.costs)) from None
 
     def __iter__(self) -> Iterator[str]:

@@ -22,7 +22,7 @@ import sympy
 from .ad.modes import resolve_mode, run_mode, sweep_options
 from .backends.compile import compile_program
 from .backends.runtime import Stack
-from .binding import checked_options
+from .binding import checked_options, point_values
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, function_name, gradient_latex
 from .frontend.coerce import as_graph, element_labels, wrt_names
@@ -62,7 +62,7 @@ def result_layout(graph: Graph, labels: Sequence[str]) -> tuple:
 
 
 def _indexed_labels(graph: Graph, name: str, labels: Sequence[str]) -> list[str]:
-    if name not in graph.indexed:
+    if not isinstance(name, str) or name not in graph.indexed:
         raise GraphError(f"{name!r} is not an indexed input" + (f"; indexed inputs: {', '.join(graph.indexed)}"
                                                                  if graph.indexed else ""))
     wanted = element_labels(graph, name)
@@ -152,8 +152,6 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
         """
         name = self._entry(name)
-        if limit is not None and (limit.__class__ is bool or not isinstance(limit, (int, np.integer)) or limit < 0):
-            raise ArgumentError(f"expand()'s limit= takes a non-negative integer or None, got {limit!r:.60}")
         check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
         how = self.simplify if simplify is None else normalise(simplify)
         key = (name, how)
@@ -230,20 +228,17 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     __str__ = __repr__
 
-    def at(self, /, *args: Any, **values: float) -> "Values":
-        """Numeric values at a point (or arrays of points), evaluated on the program.
+    def at(self, /, *point: Mapping[str, float], **values: float) -> "Values":
+        """Numeric values at a point (or arrays of points), evaluated on the program; the inputs' values by
+        keyword, ``at(x=1.0)``, or as one mapping, ``at({"x": 1.0})``, as pictures take ``at=``.
 
         An indexed input takes one array (``x=[...]``, index axes first); the
         result is keyed like this mapping (``x[0]``, ...) and
         :meth:`Values.array` reads an indexed input's entries back as one array.
-        Values are given by name only (``g.at(1, 2)`` is an ArgumentError: which
-        input is first is what ``lambdify(args=...)`` fixes).
+        Numbers by position (``g.at(1, 2)``) are an ArgumentError: which input
+        is first is what ``lambdify(args=...)`` fixes.
         """
-        if args:
-            raise ArgumentError(f"{type(self).__name__}.at() takes the inputs' values by name, such as "
-                                f"at({', '.join(f'{x}=...' for x in self.graph.input_labels[:3])}"
-                                f"{', ...' if len(self.graph.inputs) > 3 else ''}); got {len(args)} by position")
-        return Values(self.graph, self.program.evaluate(**values))
+        return Values(self.graph, self.program.evaluate(point_values("at", point, values)))
 
     def as_graph(self, label: str | None = None) -> Graph:
         """The entries' program as a graph, with output ``label`` (default: every entry, in order).
@@ -337,7 +332,7 @@ class Gradient(DerivativeMap):
 
 @checked_options
 def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse",
-         simplify: bool | str = True, order: str = "markowitz", progress: Any = None,
+         simplify: bool | str = True, order: str = "markowitz", limit: int | None = None, progress: Any = None,
          allow_unused: bool = False, **sizes: int) -> Gradient:
     """Symbolic gradient of a scalar function, derived on its computational graph.
 
@@ -359,6 +354,9 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
         See :mod:`symgraph.ir.simplify`.
     order : {"markowitz", "forward", "reverse"}
         Vertex order for ``mode="elimination"`` (:mod:`symgraph.ad.eliminate`).
+    limit : int, optional
+        The most input-output paths ``mode="paths"`` enumerates (default 10,000);
+        more raise :class:`~symgraph.errors.PathLimitError`.  Other modes ignore it.
     progress : None, bool or callable(done, total)
         Progress of long derivations; by default a bar on a terminal only
         (see :mod:`symgraph.progress`).
@@ -378,12 +376,12 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     with paused_gc():
         graph = as_graph(f, **sizes)
         names = wrt_names(graph, wrt, allow_unused)
-        program, cost, mode = _gradient_program(graph, names, mode, order, progress)
+        program, cost, mode = _gradient_program(graph, names, mode, order, progress, limit)
     return Gradient(graph, names, program, cost, mode, simplify)
 
 
 def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
-                      progress: Any) -> tuple[Program, CostReport, str]:
+                      progress: Any, limit: int | None = None) -> tuple[Program, CostReport, str]:
     """:func:`grad`'s program (results labelled by the wrt names), cost and mode (``"auto"`` resolved).
 
     A function of its own so that the sweep's scratch (the linearised graph,
@@ -393,7 +391,7 @@ def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
     output = graph.output
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
-    result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order))
+    result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order, limit))
     program = lin.emitter.program(graph.inputs, {x: result.entry(output, x) for x in names})
     cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
     return program, CostReport([cost], len(names), 1, note), mode
@@ -420,13 +418,14 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
 
 @checked_options
 def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
-             simplify: bool | str = True, order: str = "markowitz", progress: Any = None, sparse: bool = False,
-             allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":
+             simplify: bool | str = True, order: str = "markowitz", limit: int | None = None, progress: Any = None,
+             sparse: bool = False, allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":
     """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
 
     Forward mode fills it column by column (one sweep per wrt), reverse mode
     row by row (one sweep per output), elimination all at once in the given
-    ``order``; ``mode="auto"`` picks the cheaper sweep direction, as in
+    ``order``, the path sum path by path (at most ``limit`` paths, as in
+    :func:`grad`); ``mode="auto"`` picks the cheaper sweep direction, as in
     :func:`grad`.  The results are equal.  One row per function, in order,
     even when two functions are the same expression; a ``wrt`` name absent
     from every function gives a zero column (with a warning unless
@@ -447,13 +446,13 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     if sparse:  # forward mode: each sweep reaches only the outputs its input affects
         pattern = jacobian_sparsity(graph, names, allow_unused=True)
         program, _ = jacobian_program(graph, names, "forward" if mode == "reverse" else mode, progress,
-                                      sparse=True, **sweep_options(mode, order))
+                                      sparse=True, **sweep_options(mode, order, limit))
         rows, cols = pattern.nonzero()
         labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
         program = Program(program.inputs, program.instructions,
                           {label: program.results.get(label, 0) for label in labels}, program.graph)
         return SparseDerivative(pattern, program, labels, names, graph=graph)
-    program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order))
+    program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
                                "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",

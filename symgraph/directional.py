@@ -17,7 +17,7 @@ import math
 import numbers
 import re
 import time
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -27,7 +27,7 @@ from .binding import checked_options
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
-from .errors import ArgumentError, GraphError
+from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
 from .names import output_labels
@@ -55,9 +55,21 @@ class Directional(DerivativeMap):
 
 
 def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
-    """Seed refs (program constants or names) for ``names``; a bare scalar seeds a single name."""
+    """Seed refs (program constants or names) for ``names``; a bare scalar seeds a single name, and a
+    mapping gives each name's seed by name (every name once, in any order)."""
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
+    if isinstance(seeds, Mapping):
+        keys = [str(k) if isinstance(k, sympy.Symbol) else k for k in seeds]
+        missing = [n for n in names if n not in keys]
+        unknown = [k for k in keys if k not in names]
+        if missing or unknown:
+            said = ([f"no seed for {shown_names(missing)}"] if missing else []) + \
+                   ([f"{shown_names([repr(k) for k in unknown])} {'is' if len(unknown) == 1 else 'are'} not among "
+                     "them"] if unknown else [])
+            raise GraphError(f"{what} as a mapping gives one seed per name of ({shown_names(names)}): {'; '.join(said)}")
+        by_name = dict(zip(keys, seeds.values()))
+        seeds = [by_name[n] for n in names]
     if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or (
             not isinstance(seeds, (list, tuple)) and np.ndim(seeds) == 0):  # (np.ndim refuses a ragged list)
         seeds = [seeds]
@@ -119,7 +131,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: 
     stand for.
     """
     graph = as_graph(f, **sizes)
-    names = wrt_names(graph, wrt, allow_unused, stacklevel=4)
+    names = wrt_names(graph, wrt, allow_unused)
     refs = _seeds(seeds, seeded(graph, names), what)
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
@@ -153,8 +165,8 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
         The function (several outputs allowed).
     wrt : list of names
         The directions' coordinates (default: every input, in order).
-    v : sequence of numbers or names
-        One seed per wrt name.
+    v : sequence of numbers or names, or a mapping
+        One seed per wrt name, in order or by name (``{"x": 1, "y": "u"}``).
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
@@ -193,9 +205,10 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
         The function (several outputs allowed).
     wrt : list of names
         Names to report (default: every input, in order).
-    w : sequence of numbers or names
+    w : sequence of numbers or names, or a mapping
         One seed per output of ``f``, in ``graph.outputs`` order (an output
-        that appears twice gets the sum of its seeds).
+        that appears twice gets the sum of its seeds), or by the outputs'
+        labels (``{"f1": 1, "f2": 2}``).
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
 

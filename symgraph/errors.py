@@ -136,6 +136,21 @@ class UnusedWrtWarning(SymgraphWarning):
                          f"{'their derivatives are' if many else 'its derivative is'} 0; {hint}")
 
 
+class ConstantWrtWarning(UnusedWrtWarning):
+    """A ``wrt`` name the text assigns a constant (``d = 1``): it is no variable of the function, so its
+    derivative is 0 (the constant is folded into the graph).  An :class:`UnusedWrtWarning`, silenced by
+    ``allow_unused=True`` alike; ``absent`` holds these names."""
+
+    def __init__(self, constants: "Sequence[str]", inputs: "Sequence[str]"):
+        super().__init__(constants, inputs, {})
+        many = len(self.absent) > 1
+        names = ", ".join(map(repr, self.absent[:20])) + (f", ... ({len(self.absent) - 20:,} more)" if len(self.absent) > 20 else "")
+        self.args = (f"wrt name{'s' * many} {names} {'are' if many else 'is'} assigned a constant in the text, not a "
+                     f"variable: {'their derivatives are' if many else 'its derivative is'} 0; to differentiate by "
+                     f"{'them' if many else 'it'}, make {'them inputs' if many else 'it an input'} (drop the "
+                     "assignment and give the value when evaluating), or pass allow_unused=True if 0 is meant",)
+
+
 class ExpressionTooLargeError(SymgraphError, ValueError):
     """A closed form too deep (or too large) to build as a sympy expression; the program has it."""
 

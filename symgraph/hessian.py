@@ -92,7 +92,7 @@ def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "fo
 def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool, allow_unused: bool,
                      sizes: dict) -> tuple[Program, list[str], CostReport, Any]:
     inner, outer = _strategy(mode)
-    graph, names = _second_order(f, wrt, allow_unused, sizes, "hessian")
+    graph, names = second_order(f, wrt, allow_unused, sizes, "hessian()")
     start = time.perf_counter()
     if mode == "edge-pushing":
         return _edge_pushing_program(graph, names, sparse, start)
@@ -222,7 +222,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     >>> hvp("x^2*y + y^3", ["x", "y"], [1, 0])
     Directional({'x': 2*y, 'y': 2*x})
     """
-    graph, names = _second_order(f, wrt, allow_unused, sizes, "hvp")
+    graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
     second = gradient.program.as_graph(names)
     product = jvp(second, names, v, simplify=simplify, allow_unused=True)
@@ -247,7 +247,7 @@ def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", a
     >>> hp([1.0, 2.0], [1.0, 0.0])
     array([4., 2.])
     """
-    graph, names = _second_order(f, wrt, allow_unused, sizes, "hessp")
+    graph, names = second_order(f, wrt, allow_unused, sizes, "hessp()")
     theta = vector_inputs(graph, names, "hessp()")
     seeds = Namer(graph.op_of, graph.addresses).take("p", len(names))  # in bulk: n calls of fresh("p") were n^2/2 look-ups
     product = hvp(graph, names, seeds, simplify=False, allow_unused=True)
@@ -315,13 +315,14 @@ def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: 
            [False, False, False]])
     """
     with paused_gc():
-        graph, names = _second_order(f, wrt, allow_unused, sizes, "hessian_sparsity")
+        graph, names = second_order(f, wrt, allow_unused, sizes, "hessian_sparsity()")
         gradient = grad(graph, names, simplify=False, progress=False, allow_unused=True)
         return _gradient_pattern(gradient.program, names)
 
 
-def _second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: dict, who: str) -> tuple[Any, list]:
-    """The graph and wrt names of a second-derivative call, checked alike for every one (``who`` names it).
+def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: dict, who: str) -> tuple[Any, list]:
+    """The graph and wrt names of a second-derivative call, checked alike for every one (``who`` names the
+    call as the user wrote it: ``hessian()``, ``compare(order=2)``).
 
     One output, and wrt names that are inputs: the gradient's program is
     differentiated again by its inputs, where an intermediate name (``c`` of
@@ -331,13 +332,14 @@ def _second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: 
     """
     graph = as_graph(f, **sizes)
     if len(graph.outputs) != 1:
-        raise GraphError(f"{who}() takes a function with one output; this one has {len(graph.outputs)}")
-    names = wrt_names(graph, wrt, allow_unused, stacklevel=4)
+        raise GraphError(f"{who} takes a function with one output; this one has {len(graph.outputs)}")
+    names = wrt_names(graph, wrt, allow_unused)
     inputs = set(graph.input_labels) | set(graph.inputs)
     op_of, addresses = graph.op_of, graph.addresses
-    intermediate = [n for n in names if n in addresses and n not in inputs and op_of.get(addresses[n]) != "input"]
+    intermediate = [n for n in names if n in addresses and n not in inputs and addresses[n] is not None
+                    and op_of.get(addresses[n]) != "input"]
     if intermediate:
-        raise GraphError(f"{who}() differentiates by inputs; {', '.join(intermediate)} "
+        raise GraphError(f"{who} differentiates by inputs; {', '.join(intermediate)} "
                          f"{'is' if len(intermediate) == 1 else 'are'} intermediate")
     return graph, names
 

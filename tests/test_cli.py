@@ -955,3 +955,24 @@ def test_latex_output_is_bounded_like_the_other_entry_lines(capsys):
     assert matrix[0].startswith(r"\begin{pmatrix}x_{1} & x_{0} & 0 & ")
     status, out, _ = call(capsys, "jacobian", *texts, "--latex", "--json")
     assert status == 0 and r"\ddots" not in json.loads(out)["latex"] and json.loads(out)["latex"].count(r"\\") == 29
+
+
+def test_a_picture_too_big_advises_the_commands_options(capsys, tmp_path):
+    """symgraph graph of a 891-node graph advised 'write it with to_dot/to_mermaid', Python functions the
+    shell has not; it says --format dot or --format mermaid, and --size for a smaller model."""
+    import symgraph as sg
+    rosenbrock = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+    status, _, err = call(capsys, "graph", rosenbrock, "--size", "n=100", "-o", str(tmp_path / "big.png"))
+    assert status == 2 and "graph has 891 nodes; pictures are limited to 400" in err
+    assert "--format dot or --format mermaid" in err and "to_dot" not in err and "--size n=2" in err
+    with pytest.raises(sg.RenderError, match="to_dot/to_mermaid"):  # the library keeps its own advice
+        sg.draw(sg.parse(rosenbrock, n=100))
+
+
+def test_a_wrt_name_assigned_a_constant_is_a_warning_in_the_shell(capsys):
+    """--wrt d for 'd = 2; e = d*x' printed de/dd = 0 and nothing else."""
+    status, out, err = call(capsys, "grad", "d = 2; e = d*x", "--wrt", "d", "x")
+    assert status == 0 and "de/dd = 0" in out
+    assert err.strip() == ("warning: --wrt 'd' is assigned a constant in the expression, not a variable: its "
+                           "derivative is 0. Make it an input to differentiate by it, or add --allow-unused if 0 is meant.")
+    assert call(capsys, "grad", "d = 2; e = d*x", "--wrt", "d", "x", "--allow-unused")[2] == ""

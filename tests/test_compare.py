@@ -1,4 +1,6 @@
 """compare(): every mode on the same Jacobian, and the verdict that says which wins and why."""
+import re
+
 import pytest
 
 import symgraph as sg
@@ -84,3 +86,26 @@ def test_compare_reports_progress_over_every_mode():
     nodes = len(graph.order)
     forward = sum(nodes - graph.order.index(x) for x in graph.inputs)  # each sweep: the nodes after its input
     assert totals.pop() == forward + nodes + n + nodes  # + reverse, paths (n paths), elimination
+
+
+@pytest.mark.parametrize("f, wrt, message", [
+    (["x*y", "x"], None, "compare(order=2) takes a function with one output; this one has 2"),
+    ("c = 2*x; c*c*y", ["c", "y"], "compare(order=2) differentiates by inputs; c is intermediate"),
+])
+def test_second_order_compare_names_itself_in_its_errors(f, wrt, message):
+    """compare(f, order=2) said 'hessian() takes a function with one output', naming a call the user did not make."""
+    with pytest.raises(sg.GraphError, match=re.escape(message)):
+        sg.compare(f, wrt=wrt, order=2)
+
+
+def test_second_order_compare_warns_about_an_absent_wrt_at_the_callers_line():
+    """The warning points at the user's call of compare, not at symgraph's own lines."""
+    with pytest.warns(sg.UnusedWrtWarning) as caught:
+        sg.compare("x*y", wrt=["x", "q"], order=2)
+    assert caught[0].filename == __file__
+
+
+def test_one_multiplication_is_singular_in_the_verdict():
+    """The verdict said 'forward wins ... with 1 multiplications'."""
+    assert "with 1 multiplication (reverse 2" in sg.compare("x*y*z", wrt=["x"]).verdict
+    assert "with 2 multiplications" in sg.compare("x*y*z").verdict

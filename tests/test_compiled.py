@@ -170,6 +170,16 @@ def test_unknown_backend():
         sg.grad("x*y").lambdify(backend="jax")
 
 
+@pytest.mark.parametrize("compile_", [lambda xp: sg.lambdify("x*y", xp=xp), lambda xp: sg.grad("x*y").lambdify(xp),
+                                      lambda xp: sg.value_and_grad("x*y", xp=xp)])
+def test_xp_names_the_module_it_needs(compile_):
+    """xp="numpy" (the module's name instead of the module) raised AttributeError "'str' object has no
+    attribute '__name__'" from inside the NumPy backend."""
+    with pytest.raises(sg.SymgraphError, match=r"xp= takes an array namespace, the module itself .* got str 'numpy'"):
+        compile_("numpy")
+    assert compile_(np)(2.0, 3.0) is not None
+
+
 def test_parallel_needs_numba_backend():
     with pytest.raises(ValueError, match="parallel=True needs backend='numba'"):
         sg.grad("x*y").lambdify(parallel=True)

@@ -1,5 +1,6 @@
 """grad and jacobian: textbook numbers, every mode against every other, sympy.diff and finite differences."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -274,3 +275,42 @@ def test_a_compiled_function_of_many_inputs_prints_one_short_line():
     assert repr(sg.grad("(a+b)*(b+1)").lambdify()) == "<compiled function gradient(a, b)>"
     h = sg.hessian("+".join(f"x{i}^2*y" for i in range(30)), sparse=True).lambdify()
     assert repr(h).endswith("x18, ... (11 more))>") and repr(h).startswith("<compiled function sparse_matrix(x0, ")
+
+
+def test_at_takes_the_point_as_one_mapping():
+    """g.at({"x": 1, "y": 2}) -- the form at= of draw, paths and explore takes, and the only one for a name
+    such as x[0] without ** -- raised Python's TypeError ('takes 1 positional argument but 2 were given')."""
+    g = sg.grad("x[0]*y")
+    assert g.at({"x[0]": 2.0, "y": 3.0}) == g.at(**{"x[0]": 2.0, "y": 3.0}) == g.at({"x[0]": 2.0}, y=3.0)
+    assert sg.jvp("x*y", ["x", "y"], [1, 0]).at({"x": 1.0, "y": 3.0}) == {"f": 3.0}
+    assert sg.grad("self*point").at(self=1.0, point=2.0) == {"self": 2.0, "point": 1.0}  # any input name by keyword
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((1.0, 2.0), {}, "at() takes the values by name, at(x=1.0, ...), or as one mapping"),
+    (([1.0, 2.0],), {}, "or as one mapping"),
+    (({"x": 1.0},), {"x": 2.0, "y": 1.0}, "got 'x' both in the mapping and by keyword"),
+])
+def test_at_with_positional_numbers_is_a_named_error(args, kwargs, message):
+    """g.at(1, 2) raised Python's TypeError naming DerivativeMap.at."""
+    with pytest.raises(sg.SymgraphError, match=re.escape(message)):
+        sg.grad("x*y").at(*args, **kwargs)
+
+
+TEXTBOOK = "c = a + b; d = b + 1; e = c * d"  # 3 input-output paths
+
+
+@pytest.mark.parametrize("derive", [
+    lambda **kw: sg.grad(TEXTBOOK, mode="paths", **kw).at(a=2, b=1),
+    lambda **kw: sg.jacobian([TEXTBOOK], mode="paths", **kw).lambdify()(2, 1).tolist(),
+    lambda **kw: sg.jacobian([TEXTBOOK], mode="paths", sparse=True, **kw).lambdify()(2, 1).toarray().tolist(),
+    lambda **kw: sg.value_and_grad(TEXTBOOK, mode="paths", **kw)(2, 1),
+    lambda **kw: sg.residuals([TEXTBOOK], ["a", "b"], mode="paths", **kw).jac([2, 1]).tolist(),
+])
+def test_the_path_limit_the_error_advises_raising_is_an_option(derive):
+    """The PathLimitError of mode="paths" says "raise limit=", but grad, jacobian, value_and_grad and
+    residuals took limit= for the size of an indexed input: limit=1 was ignored and raising it changed
+    nothing. Now it is the path limit, as in sg.paths and compare(path_limit=)."""
+    with pytest.raises(sg.PathLimitError, match="3 input-output paths, more than the limit of 2"):
+        derive(limit=2)
+    assert str(derive(limit=3)) == str(derive())

@@ -171,3 +171,13 @@ def test_a_seed_count_mismatch_names_the_outputs_as_results_do():
         sg.vjp(["x*y", "x+y"], ["x", "y"], [1])
     with pytest.raises(sg.GraphError, match=r"v has 3 component\(s\) but there are 2 \(x, y\)"):
         sg.jvp("x*y", ["x", "y"], [1, 2, 3])
+
+
+def test_seeds_by_name():
+    """jvp(f, ["x", "y"], {"x": 1, "y": 0}) said 'v has 1 component(s) but there are 2': the mapping was
+    taken for one scalar seed. A mapping gives each name's seed by name, for jvp, vjp and hvp alike."""
+    assert sg.jvp("x*y", ["x", "y"], {"y": "u", "x": 1}) == sg.jvp("x*y", ["x", "y"], [1, "u"])
+    assert sg.vjp(["x*y", "x+y"], ["x", "y"], {"f2": 2, "f1": 1}) == sg.vjp(["x*y", "x+y"], ["x", "y"], [1, 2])
+    assert sg.hvp("x^2*y", ["x", "y"], {"x": 1, "y": 0}) == sg.hvp("x^2*y", ["x", "y"], [1, 0])
+    with pytest.raises(sg.GraphError, match="v as a mapping gives one seed per name of .*no seed for y; 'z' is not"):
+        sg.jvp("x*y", ["x", "y"], {"x": 1, "z": 2})

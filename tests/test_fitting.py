@@ -288,6 +288,7 @@ def test_a_vector_entry_absent_from_the_function_has_derivative_zero_as_in_grad(
     assert result.shape[-1] == 2 and np.all(result[..., 1] == 0) and np.all(result[..., 0] != 0)
 
 
+@pytest.mark.filterwarnings("ignore:wrt name 'c' is assigned a constant")  # said before the refusal; see test_contract
 def test_an_assigned_name_is_still_no_vector_entry():
     for call in (lambda: sg.value_and_grad("c = 3; c*x", wrt=["x", "c"], vector=True),
                  lambda: sg.residuals(["c = 3; c*x"], wrt=["x", "c"]),
@@ -366,3 +367,17 @@ def test_the_program_of_many_residuals_prints_one_short_line():
     assert shown.startswith("<Program ") and shown.endswith(" and 990 more>") and len(shown) < 300
     assert "'<residual 0>'" in shown and len(res.program.results) == 1000
     assert repr(sg.grad("x*y").program) == "<Program 0 ops, results ['x', 'y']>"
+
+
+def test_fun_and_jac_pickle_on_their_own():
+    """pickle.dumps(res.fun) raised AttributeError "Can't pickle local object 'Residuals.__init__.<locals>.fun'":
+    a process pool or a cluster's workers are sent least_squares's fun and jac one by one, as for
+    value_and_grad's functions, which pickle."""
+    import pickle
+
+    res = sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, "m-1"), m=5)
+    theta, y, t = np.array([1.0, 0.5]), np.linspace(1, 0, 5), np.arange(5.0)
+    fun, jac = (pickle.loads(pickle.dumps(part)) for part in (res.fun, res.jac))
+    np.testing.assert_array_equal(fun(theta, y, t), res.fun(theta, y, t))
+    np.testing.assert_array_equal(jac(theta, y, t), res.jac(theta, y, t))
+    assert inspect.signature(fun) == inspect.signature(res.fun) and "Jacobian" in jac.__doc__

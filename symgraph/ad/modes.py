@@ -39,7 +39,7 @@ SWEEP_OF_MODE = {"reverse": reverse, "forward": forward, "paths": paths, "elimin
 
 def sweep_of(mode: str):
     """The sweep function of ``mode``; a GraphError (a ValueError) naming the modes for an unknown one."""
-    sweep = SWEEP_OF_MODE.get(mode)
+    sweep = SWEEP_OF_MODE.get(mode) if isinstance(mode, str) else None
     if sweep is None:
         raise GraphError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
     return sweep
@@ -80,9 +80,12 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
     return result, lin
 
 
-def sweep_options(mode: str, order: str) -> dict:
-    """Keyword options for the chosen sweep (only elimination takes an order)."""
-    return {"order": order} if mode == "elimination" else {}
+def sweep_options(mode: str, order: str, limit: int | None = None) -> dict:
+    """Keyword options for the chosen sweep: elimination takes an order, the path sum a limit of paths
+    (``None``: its default, :data:`symgraph.ad.paths.PATH_LIMIT`); the other modes neither."""
+    if mode == "elimination":
+        return {"order": order}
+    return {"limit": limit} if mode == "paths" and limit is not None else {}
 
 
 # ---------------------------------------------------------------- mode="auto"

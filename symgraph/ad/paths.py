@@ -76,10 +76,13 @@ def path_limit_error(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str],
                      advice: str) -> tuple[int, PathLimitError | None]:
     """``(paths, error)``: the count of paths, and the error to raise when enumerating them passes ``limit``
     paths or ``EDGES_PER_PATH * limit`` edges along them (else None); ``advice`` ends its message.
-    A limit that is not a non-negative integer is an :class:`~symgraph.errors.ArgumentError` (every
-    limit on paths is read here: ``sg.paths(limit=)``, ``sg.compare(path_limit=)``)."""
-    if limit.__class__ is bool or not isinstance(limit, (int, np.integer)) or limit < 0:
-        raise ArgumentError(f"a limit on paths must be a non-negative integer, got {limit!r:.60}")
+
+    The one place every path limit is read (``paths(limit=)``, ``grad(mode="paths", limit=)``,
+    ``compare(path_limit=)``), so it checks it: a non-negative integer.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0:
+        raise ArgumentError(f"a path limit is a non-negative integer (the most paths to enumerate), got "
+                            f"{type(limit).__name__} {limit!r:.40}")
     count, edges = path_totals(adj, outputs, wrt)
     if count > limit:
         problem = f"the graph has {count_text(count)} input-output paths, more than the limit of {limit:,}"
@@ -180,12 +183,9 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     if error is not None:
         raise error
     values = None
-    if at is not None:
-        if not isinstance(at, Mapping):
-            raise ArgumentError(f"at= takes a mapping of input names to numbers, such as {{'a': 2, 'b': 1}}; "
-                                f"got {type(at).__name__} {at!r:.60}")
-        numbers = graph.evaluate(**at)
-        values = {sympy.Symbol(node): number for node, number in numbers.items()}
+    if at is not None:  # one point, checked; each node's symbol (an element's is sympy's x[3]) -> its value
+        numbers = graph.evaluate(**graph.one_point(at, "paths"))
+        values = {graph.symbol(node): number for node, number in numbers.items()}
     derivatives: dict[tuple[str, str], sympy.Expr] = {}
     found = []
     for y in dict.fromkeys(graph.outputs):

@@ -20,7 +20,6 @@ Examples
 """
 from __future__ import annotations
 
-import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -89,6 +88,9 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     progress : None, bool or callable(done, total)
         See :mod:`symgraph.progress`.
     """
+    if xp is not None and not (isinstance(getattr(xp, "__name__", None), str) and callable(getattr(xp, "asarray", None))):
+        raise ArgumentError(f"xp= takes an array namespace, the module itself (xp=numpy, dask.array or cupy), got "
+                            f"{type(xp).__name__} {xp!r:.60}")
     with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
         return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
                          backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress,
@@ -99,9 +101,6 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
               vector: bool, theta: Sequence[str] | None, backend: str, pattern: Any, chunk: int | None,
               parallel: bool, xp: Any, progress: Any, entries: Sequence[str] | None) -> Callable:
     """:func:`compile_program`'s work, with the garbage collector paused."""
-    if xp is not None and not (isinstance(xp, types.ModuleType) and hasattr(xp, "asarray") and hasattr(xp, "where")):
-        raise ArgumentError(f"xp= takes an array namespace, the module numpy, dask.array or cupy, got "
-                            f"{type(xp).__name__} {xp!r:.60}")
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
     graph = getattr(program, "graph", None)

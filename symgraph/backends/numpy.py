@@ -435,8 +435,9 @@ def user_namespace(names: Sequence[str], compile: Callable[[str, Callable], Call
     return namespace
 
 
-def import_path(op: str, function: Callable) -> tuple[str, str]:
-    """``(module, qualname)`` a standalone module imports ``function`` by, or a named error saying why it cannot."""
+def import_path(op: str, function: Callable, pickling: bool = False) -> tuple[str, str]:
+    """``(module, qualname)`` a standalone module (or the process loading a pickle, ``pickling``) imports
+    ``function`` by, or a named error saying why it cannot."""
     module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
     why = None
     if not isinstance(module, str) or not isinstance(qualname, str):
@@ -452,6 +453,11 @@ def import_path(op: str, function: Callable) -> tuple[str, str]:
         if found is not function:
             why = f"{module}.{qualname} is not this callable"
     if why is not None:
+        if pickling:
+            raise UnsupportedOpError(
+                f"cannot pickle a function that calls the registered function {op!r}: the loading process imports "
+                f"its callable by module and name, but {why}; define it with 'def' at the top level of an "
+                "importable module")
         raise UnsupportedOpError(
             f"standalone source must import the callable of the registered function {op!r}, but {why}; "
             "define it with 'def' at the top level of an importable module, or use the source without standalone=True")
@@ -549,7 +555,7 @@ class _Globals(dict):
             if isinstance(value, types.ModuleType) and value.__name__ == _USER_NAMESPACE:
                 functions = {op: f for op, f in vars(value).items() if not op.startswith("__")}
                 for op, function in functions.items():
-                    import_path(op, function)  # a clear error for a callable no other process can import
+                    import_path(op, function, pickling=True)  # a clear error for a callable no other process can import
                 value = _Functions(functions)
             elif isinstance(value, types.ModuleType):
                 value = _ModuleName(value.__name__)

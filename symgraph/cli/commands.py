@@ -25,7 +25,8 @@ from ..ad.linearised import annotate_edges
 from ..compare import compare
 from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program
-from ..errors import ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning, shown_names
+from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
+                      shown_names)
 from ..constants import MAX_DEPTH
 from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
 from ..export.draw import draw
@@ -376,6 +377,12 @@ def unused_wrt_warning(warning: UnusedWrtWarning) -> str:
     """
     unused, inputs = warning.absent, warning.inputs
     names = shown_names(list(map(repr, unused)))
+    if isinstance(warning, ConstantWrtWarning):
+        one = len(unused) == 1
+        return (f"warning: --wrt {names} {'is' if one else 'are'} assigned a constant in the expression, not a "
+                f"variable: {'its derivative is' if one else 'their derivatives are'} 0. Make "
+                f"{'it an input' if one else 'them inputs'} to differentiate by {'it' if one else 'them'}, or add "
+                "--allow-unused if 0 is meant.")
     hints = "".join(f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused[:20] if w in warning.closest)
     one = len(unused) == 1
     return (f"warning: --wrt {names} {'is' if one else 'are'} not in the expression "

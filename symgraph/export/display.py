@@ -10,9 +10,10 @@ from __future__ import annotations
 from operator import countOf, itemgetter
 from typing import Any, Sequence
 
+import numpy as np
 import sympy
 
-from ..errors import ExpressionTooLargeError
+from ..errors import ArgumentError, ExpressionTooLargeError
 from ..ir.graph import Graph
 from ..ir.listing import assignment, count_text, result_line
 from ..ir.interpret import SIZE_CAP, shapes
@@ -58,6 +59,9 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
 
 def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
     """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
+        raise ArgumentError(f"limit= takes a number of operations (or None: any size), got "
+                            f"{type(limit).__name__} {limit!r:.40}")
     size = program.expanded_size(label, SIZE_CAP)
     if limit is not None and size > limit:
         raise ExpressionTooLargeError(

@@ -40,12 +40,15 @@ Importing this module registers the ``"picture"`` service of
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import RenderError
+import numpy as np
+
+from ..errors import ArgumentError, RenderError
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.hooks import provide
@@ -118,11 +121,16 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     """
 
     graph = as_graph(graph)
+    if path is not None and (not isinstance(path, (str, os.PathLike)) or str(path) == ""):
+        raise ArgumentError(f"path= takes a file name such as 'graph.png', got {type(path).__name__} {path!r:.60}")
+    for what, number in (("dpi", dpi), ("timeout", timeout)):
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.number)) or not number > 0:
+            raise ArgumentError(f"{what}= takes a positive number, got {type(number).__name__} {number!r:.40}")
     fmt = _format(path, format)
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if len(graph) > MAX_NODES:
-        raise RenderError(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}: {_INSTEAD}")
+        raise _too_big(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}")
     values, adjoints, derivatives = resolve_labels(graph, values, adjoints, derivatives, at)
     if engine == "auto":
         engine = "graphviz" if shutil.which("dot") else "matplotlib"
@@ -141,6 +149,14 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
 
 _INSTEAD = ("draw a smaller piece of it (an indexed model at n=2 or 3 shows its structure), "
             "or write it with to_dot/to_mermaid for a viewer that zooms")
+
+
+def _too_big(problem: str) -> RenderError:
+    """The refusal of a picture too big to read, with what to do instead; ``.problem`` is the refusal alone,
+    for the command line to give its own advice (its options, not these Python functions)."""
+    error = RenderError(f"{problem}: {_INSTEAD}")
+    error.problem = problem
+    return error
 
 
 def picture(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None = None,
@@ -168,9 +184,8 @@ def picture(graph: Graph, values: Mapping | None = None, adjoints: Mapping | Non
             break
     width, height = scene.size
     if max(width, height) > MAX_PIXELS / MIN_DPI:
-        raise RenderError(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
-                          f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels "
-                          f"a side: {_INSTEAD}")
+        raise _too_big(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
+                       f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels a side")
     return scene
 
 
@@ -178,6 +193,8 @@ def _format(path, format) -> str:
     if format is None:
         suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
         format = suffix or "png"
+    if not isinstance(format, str):
+        raise RenderError(f"unknown picture format {format!r:.40}; choose one of {', '.join(FORMATS)}")
     format = format.lower()
     if format not in FORMATS:
         raise RenderError(f"unknown picture format {format!r}; choose one of {', '.join(FORMATS)}")

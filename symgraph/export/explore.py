@@ -39,7 +39,7 @@ from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
-from ..errors import ExpressionTooLargeError, GraphError
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
@@ -128,38 +128,15 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
             f"the graph has {len(graph.order):,} nodes; explore steps through graphs of at most {MAX_NODES} "
             "(a larger drawing cannot be read): use sg.compare for the counts and sg.grad for the derivatives")
     names = wrt_names(graph, wrt, allow_unused)
-    point = _point(graph, at)
+    point = {x: 1.0 for x in graph.inputs} if at is None else graph.one_point(at, "explore")
+    if title is not None and not isinstance(title, str):
+        raise ArgumentError(f"title= takes text, got {type(title).__name__} {title!r:.60}")
     if title is None:
         title = f if isinstance(f, str) else "; ".join(
             _short(f"{y} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)
             for y in dict.fromkeys(graph.outputs))
     data, source, height = page_data(graph, names, point, title)
     return Explorer(page_html(data, source, title), " ".join(title.split()), len(graph.order), height)
-
-
-def _point(graph: Graph, at: Mapping[str, Any] | None) -> dict[str, float]:
-    """One float per input node, checked: the page steps through one point."""
-    if at is None:
-        return {x: 1.0 for x in graph.inputs}
-    values = graph.node_values(graph.inputs, dict(at))
-    labels = dict(zip(graph.inputs, graph.input_labels))
-    missing = [labels[x] for x in graph.inputs if x not in values]
-    unknown = [k for k in values if k not in labels]
-    if missing or unknown:
-        said = [f"no value for {', '.join(missing)}"] if missing else []
-        said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
-        raise GraphError(f"explore's point: {'; '.join(said)} (inputs: {', '.join(graph.input_labels)})")
-    point = {}
-    for x in graph.inputs:
-        value = values[x]
-        if np.ndim(value) != 0:
-            raise GraphError(f"explore steps through one point: {labels[x]} takes one number, "
-                             f"got an array of shape {np.shape(value)}")
-        try:
-            point[x] = float(value)
-        except (TypeError, ValueError):
-            raise GraphError(f"explore's point: {labels[x]} = {value!r} is not a number") from None
-    return point
 
 
 def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], title: str

@@ -15,6 +15,8 @@ Examples
 """
 from __future__ import annotations
 
+import re
+
 from itertools import islice
 from typing import Any, Mapping
 
@@ -47,6 +49,10 @@ MATRIX_LIMIT = 10
 
 #: Entry lines a Hessian prints (``entries=True``, or a sparse one's nonzeros) before one line counts the rest
 ENTRY_LINES = 36
+
+
+#: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.graph.element_label`)
+_ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
 
 class LatexPrinter(SympyLatexPrinter):
@@ -116,6 +122,9 @@ class LatexPrinter(SympyLatexPrinter):
             node = name if name in graph.op_of else graph.addresses.get(name)
             if node is not None and node in graph.op_of:
                 return self._print(graph.symbol(node))
+        element = _ELEMENT.fullmatch(name) if name.endswith("]") else None
+        if element is not None:  # an element the function never reads (derivative 0), written as the others are
+            return self._print(sympy.IndexedBase(element[1])[tuple(int(i) for i in element[2].split(","))])
         return self._print(sympy.Symbol(name))
 
     def partial(self, f: str, x: str) -> str:
@@ -216,6 +225,13 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     return lines
 
 
+def _named(name: Any) -> str | None:
+    """``name=`` of the LaTeX methods: the function's name in the fractions, as text (or None: the graph's)."""
+    if name is not None and not isinstance(name, str):
+        raise ArgumentError(f"name= takes the function's name as text, such as 'L', got {type(name).__name__} {name!r:.40}")
+    return name
+
+
 def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
                    expand: bool = False, limit: int | None = ENTRY_LINES, **settings: Any) -> str:
     """LaTeX for a :class:`~symgraph.derive.Gradient`: one ``\\frac{\\partial f}{\\partial x} = ...`` per wrt.
@@ -247,7 +263,7 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
 
     printer = LatexPrinter(settings)
     printer.graph = gradient.graph
-    f = name or function_name(gradient.graph)
+    f = _named(name) or function_name(gradient.graph)
     sep = " &= " if aligned else " = "
     wrt = list(gradient.wrt if limit is None else gradient.wrt[:limit])
     program = gradient.program
@@ -383,7 +399,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     printer = LatexPrinter(settings)
     graph = getattr(matrix, "graph", None)
     printer.graph = graph
-    f = name or (function_name(graph) if graph is not None else "f")
+    f = _named(name) or (function_name(graph) if graph is not None else "f")
     sep = " &= " if aligned else " = "
     program = matrix.program
     large: list[str] = []

@@ -25,14 +25,15 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..errors import GraphError
+from ..binding import as_array, index_axes_error, real_value
+from ..errors import ArgumentError, GraphError, shown_names
 from ..ad.linearised import Linearised, annotate_edges
 from ..ad.reverse import reverse
 from ..ops import OPS
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.listing import constant_text
-from ..names import Namer
+from ..names import Namer, output_labels
 
 #: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
 #: names both Graphviz (X11) and matplotlib know.
@@ -279,13 +280,29 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     ``values`` when every input has one; from it come the values of the
     nodes not given (inner edges are labelled too), ``adjoints=True`` (every
     node's d output / d node) and ``derivatives=True`` (numbers; sympy
-    expressions in node symbols when there is no point).
+    expressions in node symbols when there is no point).  ``values`` and
+    ``adjoints`` are keyed by node names or by the user's names, as ``at`` is
+    (an element ``x[3]``, or ``x`` with the array of an indexed input).
 
     Raises
     ------
+    ArgumentError
+        An argument of the wrong kind (``values=True``, ``at=[1, 2]``).
     GraphError
-        ``adjoints=True`` without a point.
+        ``adjoints=True`` without a point or on a graph of several outputs; a
+        name that is not in the graph, or a value that is not a number.
     """
+    for what, given in (("values", values), ("at", at)):
+        if given is not None and not isinstance(given, Mapping):
+            raise ArgumentError(f"{what}= takes a mapping of names to numbers ({what}={{'x': 1.0, ...}}), got "
+                                f"{type(given).__name__} {given!r:.60}")
+    for what, given in (("adjoints", adjoints), ("derivatives", derivatives)):
+        if given is not None and not isinstance(given, (bool, Mapping)):
+            raise ArgumentError(f"{what}= takes True (computed at the point), False or a mapping "
+                                f"{'of names' if what == 'adjoints' else 'of edges (u, v)'} to numbers, got "
+                                f"{type(given).__name__} {given!r:.60}")
+    values = _by_node(graph, "values", values) if values is not None else None
+    adjoints = _by_node(graph, "adjoints", adjoints) if isinstance(adjoints, Mapping) else adjoints
     point = dict(at) if at is not None else None
     if point is None and values is not None and all(name in values for name in graph.inputs):
         point = {name: values[name] for name in graph.inputs}
@@ -295,10 +312,50 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
         if point is None:
             raise GraphError("adjoints=True needs a point: pass at={...} or values for every input "
                              f"({', '.join(graph.inputs)})")
+        if len(graph.outputs) != 1:
+            raise GraphError(f"adjoints=True labels d output / d node for one output, and this graph has "
+                             f"{len(graph.outputs)} ({shown_names(output_labels(graph))}): draw one output's "
+                             "graph, or pass adjoints={node: number, ...}")
         adjoints = node_adjoints(graph, **point)
     if derivatives is True:
         derivatives = edge_derivatives(graph, **point) if point is not None else symbolic_edge_derivatives(graph)
     return values or None, adjoints or None, derivatives or None
+
+
+def _by_node(graph: Graph, what: str, given: Mapping) -> dict[str, Any]:
+    """``values=`` or ``adjoints=`` keyed by node: a node name, a name the text assigned, an element's label
+    ``x[3]``, or an indexed input's name with its array; each value a number (a condition's true/false) or an
+    array of them.  A name the graph does not have is an error, not a label silently left out."""
+    out, unknown = {}, []
+    ops, addresses = graph.op_of, graph.addresses
+    for key, value in given.items():
+        known = graph.indexed.get(key) if isinstance(key, str) else None
+        if known is not None:
+            array = as_array(key, value)
+            if array.shape[:len(known.shape)] != known.shape:
+                raise index_axes_error(key, known.shape, array.shape)
+            for index, node in known.nodes.items():
+                out[node] = _label_value(what, known.label(index), array[index])
+            continue
+        node = key if key in ops else addresses.get(key) if isinstance(key, str) else None
+        if node is not None:
+            out[node] = _label_value(what, key, value)
+        elif not (isinstance(key, str) and key in addresses):  # a name assigned a constant has no node to label
+            unknown.append(key)
+    if unknown:
+        raise GraphError(f"{what}= names {shown_names([repr(k) for k in unknown])}, not in the graph (nodes: "
+                         f"{shown_names(graph.input_labels + tuple(n for n in graph.order if ops[n] != 'input'))})")
+    return out
+
+
+def _label_value(what: str, name: str, value: Any) -> Any:
+    """A value an edge label writes: a number, a condition's true/false, or an array of them (a batch)."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    try:
+        return real_value(name, value)
+    except GraphError as error:
+        raise GraphError(f"{what}=: {error}") from None
 
 
 def call_boxes(graph: Graph) -> tuple[dict[str, int], list[int | None]]:

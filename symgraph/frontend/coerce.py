@@ -9,14 +9,16 @@ do not occur.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import sys
 import warnings
 from typing import Any, Sequence
 
 import numpy as np
 import sympy
 
-from ..errors import ArgumentError, GraphError, UnusedWrtWarning, shown_names
+from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, shown_names
 from ..ir.graph import Graph, element_label
 from .from_sympy import graph_from_sympy
 from .parse import parse
@@ -39,12 +41,31 @@ def as_graph(f: Any, **sizes: int) -> Graph:
         return parse(list(f), **sizes)
     if isinstance(f, sympy.MatrixBase):  # a column or row of functions (a Jacobian's rows), in row-major order
         return graph_from_sympy(list(f))
-    if isinstance(f, (sympy.Basic, int, float)) or isinstance(f, (list, tuple)):
+    if isinstance(f, (list, tuple)):
+        _check_items(f)
+        return graph_from_sympy(f)
+    if isinstance(f, (sympy.Basic, int, float)):
         return graph_from_sympy(f)
     raise ArgumentError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
 
 
-def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3) -> list[str]:
+def _check_items(functions: Sequence) -> None:
+    """A list of functions that is not all texts must be all sympy expressions (or numbers): say which item is
+    not, instead of sympy's converter refusing a str as an unsupported op."""
+    for k, item in enumerate(functions):
+        if isinstance(item, (sympy.Basic, int, float)) and not isinstance(item, bool):
+            continue
+        if isinstance(item, str):
+            kind = "a text among sympy expressions: give all texts or all sympy expressions"
+        elif isinstance(item, Graph) or callable(getattr(item, "as_graph", None)):
+            kind = (f"a {type(item).__name__}: a list takes texts or sympy expressions; for several graphs' outputs "
+                    "parse their texts together, sg.parse([text1, text2, ...]) (inputs shared by name)")
+        else:
+            kind = f"a {type(item).__name__}, not a text or a sympy expression"
+        raise ArgumentError(f"item {k + 1} of the list of functions is {kind}")
+
+
+def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     """The ``wrt`` argument as a list of names (default: every input, in order of first appearance).
 
     A name the user can refer to is an input or a name the text assigned
@@ -90,8 +111,25 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False, stacklevel: int = 3
         absent = [w for w in absent if w not in elements]
     if absent and not allow_unused:
         closest = {w: match[0] for w in absent[:20] if (match := difflib.get_close_matches(w, sorted(known), n=1))}
-        warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=stacklevel)
+        warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=_caller_level())
+    constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away
+    if constants and not allow_unused:
+        warnings.warn(ConstantWrtWarning(constants, graph.input_labels), stacklevel=_caller_level())
     return names
+
+
+#: the package's directory: frames of files under it are symgraph's own
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside symgraph, for a warning raised by the caller of this one:
+    it points at the user's line however many of symgraph's calls lie between (``value_and_grad`` calls
+    ``grad``, which calls :func:`wrt_names`), and Python's once-per-line filter then counts the user's lines."""
+    frame, level = sys._getframe(2), 2  # 1: the function calling warn (wrt_names)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 _ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")

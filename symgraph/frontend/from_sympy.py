@@ -5,7 +5,7 @@ from typing import Sequence
 
 import sympy
 
-from ..errors import GraphError, UnsupportedOpError
+from ..errors import ArgumentError, GraphError, UnsupportedOpError
 from ..ir.builder import CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph
 from ..ir.hooks import provide
@@ -173,6 +173,10 @@ def _element(builder: GraphBuilder, e: sympy.Indexed):
 def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph:
     """:meth:`Graph.from_sympy`: a graph of one sympy expression or several, outputs in order."""
     exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else [expr_or_list]
+    for e in exprs:
+        if not isinstance(e, (sympy.Basic, int, float, str)) or isinstance(e, bool):  # str: refused below, with the ops
+            raise ArgumentError(f"Graph.from_sympy takes sympy expressions (or a list of them), got "
+                                f"{type(e).__name__} {e!r:.60}")
     builder = GraphBuilder()
     outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e) for e in exprs]
     for k, (expr, out) in enumerate(zip(exprs, outputs)):

@@ -534,7 +534,12 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
     >>> parse("c = a + b; d = b + 1; e = c * d").outputs
     ('e',)
     """
-    texts = [text] if isinstance(text, str) else list(text)
+    if isinstance(text, str):
+        texts = [text]
+    elif isinstance(text, (list, tuple)):
+        texts = list(text)
+    else:
+        raise ArgumentError(f"parse() takes text or a list of texts, got {type(text).__name__} {text!r:.60}")
     if not texts:
         raise ParseError("no expression given", "", 0)
     if isinstance(outputs, str):

@@ -41,8 +41,8 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import as_array, check_values, index_axes_error
-from ..errors import ExpressionTooLargeError, GraphError, shown_names
+from ..binding import as_array, check_values, index_axes_error, point_values, real_value
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, shown_names
 from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
@@ -396,13 +396,41 @@ class Graph:
         return None if picture is None else picture(self)
 
     # -- values and expressions -------------------------------------------
-    def evaluate(self, /, **values: Any) -> dict[str, Any]:
-        """Forward pass with numbers: every node's value (floats, or arrays for array inputs).
+    def one_point(self, at: Any, what: str) -> dict[str, float]:
+        """``at`` (the user's names -> numbers, as :meth:`evaluate` takes them) as one float per input node,
+        checked: the point a walk-through steps through (``what``: the call, for the messages)."""
+        if not isinstance(at, Mapping):
+            raise ArgumentError(f"{what}(at=...) takes a mapping of input names to numbers (at={{'x': 1.0, ...}}), "
+                                f"got {type(at).__name__} {at!r:.60}")
+        values = self.node_values(self.inputs, dict(at))
+        labels = dict(zip(self.inputs, self.input_labels))
+        missing = [labels[x] for x in self.inputs if x not in values]
+        unknown = [k for k in values if k not in labels]
+        if missing or unknown:
+            said = [f"no value for {', '.join(missing)}"] if missing else []
+            said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
+            raise GraphError(f"{what}(at=...): {'; '.join(said)} (inputs: {', '.join(self.input_labels)})")
+        point = {}
+        for x in self.inputs:
+            value = values[x]
+            if np.ndim(value) != 0:
+                raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, "
+                                 f"got an array of shape {np.shape(value)}")
+            try:
+                point[x] = float(real_value(labels[x], value))
+            except GraphError:
+                raise GraphError(f"{what}(at=...): {labels[x]} = {value!r:.60} is not a number") from None
+        return point
+
+    def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+        """Forward pass with numbers: every node's value (floats, or arrays for array inputs); the input values
+        by keyword or as one mapping (``evaluate({"x[0]": 1.0, ...})``).
 
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
         NumPy's RuntimeWarning, never an exception.  Constants take their
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
+        values = point_values("evaluate", point, values)
         result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values),
                                                              self.element_labels),
                                    self.outputs)

@@ -21,8 +21,8 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import check_values
-from ..errors import ExpressionTooLargeError
+from ..binding import check_values, point_values
+from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, shown_names
 from . import interpret
 from .graph import Graph
 from .hooks import service
@@ -99,7 +99,12 @@ class Program:
         not of its closed forms).  Inputs keep the user's names, symbols and
         indexed inputs; a constant result becomes a ``const`` node.
         """
-        labels = list(self.results if labels is None else labels)
+        if labels is not None and not isinstance(labels, (str, list, tuple)):
+            raise ArgumentError(f"as_graph() takes a result label or a list of them, got {type(labels).__name__}")
+        labels = list(self.results if labels is None else [labels] if isinstance(labels, str) else labels)
+        unknown = [label for label in labels if not isinstance(label, str) or label not in self.results]
+        if unknown:
+            raise EntryError(f"no result {unknown[0]!r} in the program; results: {shown_names(list(self.results), 10)}")
         op_of: dict[str, str] = {x: "input" for x in self.inputs}
         operands: dict[str, tuple] = {x: () for x in self.inputs}
         for target, op, args in self.instructions:
@@ -135,11 +140,13 @@ class Program:
                        self.results, self.graph)
 
     # -- numbers -------------------------------------------------------------
-    def evaluate(self, /, **values: Any) -> dict[str, Any]:
-        """Every result's value for the given input values (floats, or arrays for array inputs).
+    def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+        """Every result's value for the given input values (floats, or arrays for array inputs), by keyword or
+        as one mapping.
 
         Constants take their float64 value (:func:`constants.constant_value`), as in closed forms.
         """
+        values = point_values("evaluate", point, values)
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
         labels = self.graph.element_labels if self.graph is not None else None

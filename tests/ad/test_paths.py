@@ -1,4 +1,6 @@
 """Path sums: counting paths in one pass, listing them with their edge derivatives, and the limit."""
+import re
+
 import pytest
 import sympy
 
@@ -96,3 +98,22 @@ def test_paths_and_the_products_along_them(text, paths, multiplications):
     cost = sg.grad(text, mode="paths").cost
     assert (cost.paths, cost.multiplications, cost.sweeps) == (paths, multiplications, None)
 
+
+
+def test_paths_at_a_point_of_an_indexed_input():
+    """sg.paths(f, at={"x": [1, 2]}) raised sympy's TypeError 'Cannot convert expression to float': the
+    values were keyed by Symbol('x_0') while an element's derivatives are written in sympy's x[0]."""
+    found = sg.paths("sum(x[i]^2, i, 0, 1)", at={"x": [1, 2]})
+    assert [(p.values, p.value) for p in found] == [((2.0, 1.0), 2.0), ((4.0, 1.0), 4.0)]
+
+
+@pytest.mark.parametrize("at, error, message", [
+    ([2, 1], TypeError, "paths(at=...) takes a mapping"),
+    ({"a": [1.0, 2.0], "b": 1}, sg.GraphError, "is one point: a takes one number"),
+    ({"a": "2", "b": 1}, sg.GraphError, "a = '2' is not a number"),
+])
+def test_paths_at_something_other_than_one_point_is_a_named_error(at, error, message):
+    """A list for at= raised Python's TypeError from evaluate(**at); an array raised sympy's TypeError."""
+    with pytest.raises(error, match=re.escape(message)) as caught:
+        sg.paths(TEXTBOOK, at=at)
+    assert isinstance(caught.value, sg.SymgraphError)

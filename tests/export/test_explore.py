@@ -80,6 +80,7 @@ def test_the_default_point_and_the_title_of_a_graph():
     (lambda: sg.explore(TEXTBOOK, at={"a": 1, "b": 2, "q": 3}), GraphError, "q is not an input"),
     (lambda: sg.explore("x[0] + x[1]", at={"x": [[1, 2], [3, 4]]}), GraphError, "one number"),
     (lambda: sg.explore(TEXTBOOK, at={"a": "two", "b": 1}), GraphError, "not a number"),
+    (lambda: sg.explore(TEXTBOOK, at=[2, 1]), TypeError, "takes a mapping of input names"),  # was dict()'s TypeError
     (lambda: sg.explore("+".join(f"x{i}*x{i + 1}" for i in range(MAX_NODES))), ExpressionTooLargeError,
      f"at most {MAX_NODES}"),
 ])

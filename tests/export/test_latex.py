@@ -349,3 +349,11 @@ def test_latex_of_a_large_expression_does_not_count_its_tree(monkeypatch):
     assert text.endswith("# expression too large to print as one formula") and len(text) < 5000
     assert counted == []
     assert sg.to_latex("x*y + 1") == "x y + 1" and expression_text(sg.parse("x*y + 1")) == "x*y + 1"
+
+
+def test_an_element_the_function_never_reads_is_written_as_the_others():
+    """wrt=["x"] gives every element, also one the function never reads (derivative 0); its fraction said
+    \\partial x[1] -- the label as Python text -- between \\partial x_{0} and \\partial x_{2}."""
+    assert sg.grad("x[0] + x[2]", wrt=["x"]).latex().splitlines()[1] == r"\frac{\partial f}{\partial x_{1}} = 0"
+    assert r"\partial W_{0,0}} = 0" in sg.grad("W[0,1]*W[1,0]").latex()
+    assert r"\frac{\partial^2 f}{\partial x_{1}^{2}} = 0" in sg.hessian("x[0]*x[2]", wrt=["x"]).latex(entries=True)

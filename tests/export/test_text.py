@@ -204,6 +204,41 @@ def test_adjoints_true_without_a_point_is_a_named_error():
         sg.to_dot(SEED, adjoints=True)
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(values=True), TypeError, "values= takes a mapping"),
+    (dict(values=[1, 3, -3]), TypeError, "values= takes a mapping"),
+    (dict(at=[1, 3, -3]), TypeError, "at= takes a mapping"),
+    (dict(at=AT, adjoints=3), TypeError, "adjoints= takes True"),
+    (dict(derivatives="yes"), TypeError, "derivatives= takes True"),
+    (dict(at=AT, adjoints={"x": "a lot"}), sg.GraphError, "adjoints=: value for x must be a real number"),
+    (dict(values={"q": 1.0}), sg.GraphError, "values= names 'q', not in the graph"),
+])
+def test_export_arguments_of_the_wrong_kind_are_named_errors(kwargs, error, message):
+    """values=True, at=[...] or adjoints=3 raised Python's TypeError from inside the resolver ('bool is not
+    iterable'); values=[...] was silently ignored and adjoints={'x': 'a lot'} was written on the edge."""
+    for export in (sg.to_mermaid, sg.to_dot):
+        with pytest.raises(error, match=re.escape(message)) as caught:
+            export(SEED, **kwargs)
+        assert isinstance(caught.value, sg.SymgraphError)
+
+
+def test_values_by_element_label_label_the_edges():
+    """values={'x[0]': 1, ...} (the user's names of an indexed input's elements, as at= takes them) labelled
+    nothing: the resolver looked them up by node name only. x=[...] gives the whole input, as in at=."""
+    text = "sum(x[i]^2, i, 0, 2)"
+    by_label = sg.to_mermaid(text, values={"x[0]": 1, "x[1]": 2, "x[2]": 3})
+    assert by_label == sg.to_mermaid(text, at={"x": [1, 2, 3]}) == sg.to_mermaid(text, values={"x": [1, 2, 3]})
+    assert '-->|"14"| v5_out' in by_label
+
+
+def test_adjoints_true_on_several_outputs_says_what_to_draw():
+    """adjoints=True on a graph of two outputs said 'use jacobian() for several outputs', advice for
+    derivatives, not for a drawing."""
+    with pytest.raises(sg.GraphError, match="one output, and this graph has 2 .*pass adjoints=") as caught:
+        sg.to_mermaid(["a*b", "a+b"], at={"a": 1, "b": 2}, adjoints=True)
+    assert "jacobian" not in str(caught.value)
+
+
 def test_draw_and_the_text_exports_share_one_resolver():
     import importlib
 

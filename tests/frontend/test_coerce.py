@@ -64,3 +64,16 @@ def test_a_name_listed_twice_is_named():
         sg.grad("sum(y[k] - w[k], k, 0, 2)", wrt=["w", "w[0]"])
     with pytest.raises(sg.GraphError, match=r"^wrt lists 'a' twice: 'a', 'b', 'a'$"):
         sg.grad("a*b", wrt=["a", "b", "a"])
+
+
+@pytest.mark.parametrize("functions, message", [
+    (["x*y", sympy.Symbol("x") + 1], "item 1 of the list of functions is a text among sympy expressions"),
+    ([sg.parse("x*y"), sg.parse("x+y")], "item 1 of the list of functions is a Graph: .* sg.parse\\(\\[text1, text2"),
+    ([sympy.Symbol("x"), None], "item 2 of the list of functions is a NoneType"),
+])
+def test_a_list_of_functions_of_mixed_kinds_says_which_item(functions, message):
+    """jacobian(["x*y", x + 1]) or a list of Graphs said "cannot convert str (x*y) to a graph; supported are
+    Add, Mul, ..." (sympy's converter given a text), which named neither the list nor what to do."""
+    with pytest.raises(TypeError, match=message) as caught:
+        sg.jacobian(functions)
+    assert isinstance(caught.value, sg.SymgraphError)

@@ -278,3 +278,12 @@ def test_several_outputs_are_named_as_results_name_them():
         sg.grad(["x*y", "x+y"])
     with pytest.raises(GraphError, match=r"2 outputs \(u, v\)"):
         parse("u = x*y; v = x+y", outputs=["u", "v"]).output
+
+
+def test_evaluate_takes_the_point_as_one_mapping():
+    """graph.evaluate({"a": 2, "b": 1}) raised Python's TypeError; a list of numbers is a named error."""
+    g = parse("c = a + b; d = b + 1; e = c * d")
+    assert g.evaluate({"a": 2, "b": 1}) == g.evaluate(a=2, b=1) == g.evaluate({"a": 2}, b=1)
+    assert parse("x[0]*x[1]").evaluate({"x[0]": 2, "x[1]": 3})["v1"] == 6.0
+    with pytest.raises(GraphError, match=r"evaluate\(\) takes the values by name"):
+        g.evaluate([2, 1])

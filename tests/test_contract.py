@@ -1,0 +1,91 @@
+"""The public API as its users call it, checked against the contract of README.md and DESIGN.md: what each
+call promises for the arguments users give it, including the wrong ones, which are named symgraph errors
+(``sg.SymgraphError``), never Python's own TypeError, AttributeError or KeyError from inside the library."""
+import re
+
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+
+F = "x*sin(y) + x^2*y"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: sg.grad(F, mode=["reverse"]), "unknown mode ['reverse']"),
+    (lambda: sg.jacobian([F, "x"], mode={"q": 1}), "unknown mode {'q': 1}"),
+    (lambda: sg.value_and_grad(F, mode=[]), "unknown mode []"),
+    (lambda: sg.residuals([F, "x"], ["x"], mode=[]), "unknown mode []"),
+    (lambda: sg.paths(F, limit=None), "a path limit is a non-negative integer (the most paths to enumerate), got NoneType"),
+    (lambda: sg.compare(F, path_limit="many"), "a path limit is a non-negative integer"),
+    (lambda: sg.grad(F, mode="paths", limit=2.5), "a path limit is a non-negative integer"),
+    (lambda: sg.parse(None), "parse() takes text or a list of texts, got NoneType"),
+    (lambda: sg.Graph.from_sympy({"q": 1}), "Graph.from_sympy takes sympy expressions (or a list of them), got dict"),
+    (lambda: sg.lambdify(F, args=0), "args= takes a list of the input names in positional order, got int 0"),
+    (lambda: sg.grad(F).lambdify(args=2.5), "args= takes a list of the input names"),
+    (lambda: sg.draw(F, format=0), "unknown picture format 0"),
+    (lambda: sg.draw(F, dpi=None), "dpi= takes a positive number, got NoneType"),
+    (lambda: sg.draw(F, dpi=0), "dpi= takes a positive number, got int 0"),
+    (lambda: sg.draw(F, timeout="soon"), "timeout= takes a positive number"),
+    (lambda: sg.draw(F, path=""), "path= takes a file name such as 'graph.png', got str ''"),
+    (lambda: sg.draw(F, path=3), "path= takes a file name"),
+    (lambda: sg.explore(F, title=3), "title= takes text, got int 3"),
+    (lambda: sg.grad(F).latex(name=-1), "name= takes the function's name as text, such as 'L', got int -1"),
+    (lambda: sg.hessian(F).latex(name=["L"]), "name= takes the function's name as text"),
+    (lambda: sg.grad(F).expand("x", limit="big"), "limit= takes a number of operations (or None: any size)"),
+    (lambda: sg.grad("x[0]*x[1]").array(["x"]), "['x'] is not an indexed input"),
+    (lambda: sg.compare(F)[["reverse"]], "no mode ['reverse']"),
+    (lambda: sg.grad(F).program.as_graph(0), "as_graph() takes a result label or a list of them, got int"),
+    (lambda: sg.grad(F).program.as_graph(["q"]), "no result 'q' in the program"),
+])
+def test_an_argument_of_the_wrong_kind_is_a_named_error(call, message):
+    """Each of these raised Python's TypeError ('unhashable type', "'>' not supported", 'not iterable'),
+    AttributeError ("'int' object has no attribute 'replace'"), KeyError or matplotlib's ValueError from
+    inside the library, naming neither the argument nor what it takes."""
+    with pytest.raises(sg.SymgraphError, match=re.escape(message)):
+        call()
+
+
+def test_the_right_kinds_still_work():
+    """The checks above let through what the contract documents (and what users pass for it)."""
+    assert sg.grad(F, mode="paths", limit=np.int64(10))["x"] == sg.grad(F)["x"]
+    assert len(sg.paths(F, limit=np.int64(10))) == 4
+    assert sg.lambdify(F, args=(s for s in ["y", "x"]))(1.0, 2.0) == sg.lambdify(F)(2.0, 1.0)
+    assert sg.lambdify(F, args=[sympy.Symbol("y"), sympy.Symbol("x")])(1.0, 2.0) == sg.lambdify(F)(2.0, 1.0)
+    assert sg.parse(("x*y", "x+y")).outputs == sg.parse(["x*y", "x+y"]).outputs
+    assert sg.grad(F).program.as_graph("x").outputs and sg.grad(F).latex(name="L").startswith(r"\frac{\partial L}")
+    assert sg.grad(F).expand("x", limit=np.int64(100)) == sg.grad(F)["x"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sg.value_and_grad(F, wrt=["q"]),
+    lambda: sg.value_and_grad(F, wrt=["x", "q"], vector=True),
+    lambda: sg.hessian(F, wrt=["q"]),
+    lambda: sg.hessian(F, wrt=["q"], sparse=True),
+    lambda: sg.grad(F, wrt=["q"]),
+    lambda: sg.jvp(F, ["q"], [1]),
+])
+def test_a_warning_about_wrt_points_at_the_users_line(call):
+    """value_and_grad's and hessian's UnusedWrtWarning pointed at symgraph's own lines (compiled.py:150,
+    hessian.py:89), so the user could not see which call it was about, and Python's once-per-line filter
+    showed it once for all the user's calls."""
+    with pytest.warns(sg.UnusedWrtWarning) as caught:
+        call()
+    assert [w.filename for w in caught] == [__file__]
+
+
+def test_a_wrt_name_assigned_a_constant_is_warned_about():
+    """grad("d = 2; e = d*x", wrt=["d", "x"]) gave de/dd = 0 without a word: the constant is folded into the
+    graph, so d is no variable, though the text names it and its derivative as an intermediate would be x."""
+    text = "d = 2; e = d*x"
+    with pytest.warns(sg.UnusedWrtWarning, match="'d' is assigned a constant in the text, not a variable: its "
+                                                 "derivative is 0; to differentiate by it, make it an input"):
+        assert sg.grad(text, wrt=["d", "x"]) == {"d": 0, "x": 2}
+    with pytest.warns(sg.UnusedWrtWarning, match="assigned a constant"):  # a vector entry for it is refused
+        with pytest.raises(sg.GraphError, match="wrt names that are not inputs: d"):
+            sg.value_and_grad(text, wrt=["d", "x"], vector=True)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sg.grad(text, wrt=["d", "x"], allow_unused=True)["d"] == 0  # said to be meant: no warning
