@@ -89,3 +89,14 @@ def test_a_wrt_name_assigned_a_constant_is_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sg.grad(text, wrt=["d", "x"], allow_unused=True)["d"] == 0  # said to be meant: no warning
+
+
+def test_a_count_of_one_is_written_in_the_singular():
+    """Results counted their parts without looking at the count: '<Graph 1 nodes, 0 edges ...>',
+    '<Program 1 ops ...>', '<Explorer of x+1: 2 nodes ...>' was right only by chance, and mode='auto' said
+    'forward would need 1 multiplications'."""
+    assert repr(sg.parse("x")).startswith("<Graph 1 node, 0 edges, ")
+    assert repr(sg.parse("sin(x)")).startswith("<Graph 2 nodes, 1 edge, ")
+    assert repr(sg.grad("sin(x)").program).startswith("<Program 1 op, ")
+    note = sg.grad("sin(x)*y", mode="auto").cost.note
+    assert "forward would need 1 multiplication (2 sweeps, one per input), reverse 1 (1 sweep," in note

@@ -188,6 +188,13 @@ def test_residual_functions_show_their_arguments(decay):
     assert repr(decay) == "<Residuals: 200 residuals of 3 parameters (a, b, c); data (y, t)>"
 
 
+def test_one_residual_of_one_parameter_is_counted_in_the_singular():
+    """repr and the compiled function's docstring said '1 residuals of 1 parameters'."""
+    res = sg.residuals(["x*y - 1"], ["x"])
+    assert repr(res) == "<Residuals: 1 residual of 1 parameter (x); data (y)>"
+    assert res.function.__doc__.startswith("1 residual and the Jacobian with respect to (x)")
+
+
 def test_a_data_input_called_x_leaves_the_vector_its_other_name():
     import inspect
     fn = sg.value_and_grad("a*x^2 + b", wrt=["a", "b"], vector=True)

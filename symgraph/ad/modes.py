@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
-from ..errors import GraphError
+from ..errors import GraphError, counted
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.graph import Graph
 from ..progress import paused_gc, progress_reporter
@@ -183,9 +183,9 @@ def choose_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> tup
     mode = "forward" if fwd < rev else "reverse"
     n = len([x for x in dict.fromkeys(wrt) if x in graph.op_of])
     m = len(dict.fromkeys(outputs))
-    why = (f"mode='auto' chose {mode}: forward would need {fwd.multiplications:,} multiplications "
-           f"({n} sweep{'s' * (n != 1)}, one per input), reverse {rev.multiplications:,} "
-           f"({m} sweep{'s' * (m != 1)}, one per output)")
+    why = (f"mode='auto' chose {mode}: forward would need {counted(fwd.multiplications, 'multiplication')} "
+           f"({counted(n, 'sweep')}, one per input), reverse {rev.multiplications:,} "
+           f"({counted(m, 'sweep')}, one per output)")
     if fwd.multiplications == rev.multiplications:
         why += (f"; tied, so the fewer edge products in all, free ones included, decide "
                 f"({fwd.products:,} forward, {rev.products:,} reverse)" if fwd.products != rev.products

@@ -39,7 +39,7 @@ from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
-from ..errors import ArgumentError, ExpressionTooLargeError, GraphError
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
@@ -86,7 +86,7 @@ class Explorer:
         return path
 
     def __repr__(self) -> str:
-        return f"<Explorer of {self.title}: {self.nodes} nodes, 6 walkthroughs>"
+        return f"<Explorer of {self.title}: {counted(self.nodes, 'node')}, 6 walkthroughs>"
 
     def _repr_html_(self) -> str:
         """The page in an iframe (its own document, so its script and style meet nothing of the notebook's)."""

@@ -42,7 +42,7 @@ import sympy
 
 from .. import constants
 from ..binding import as_array, check_values, index_axes_error, point_values, real_value
-from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, shown_names
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names
 from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
@@ -353,7 +353,7 @@ class Graph:
 
     def __repr__(self) -> str:
         """One short line whatever the size: counts, and the first few inputs and outputs."""
-        return (f"<Graph {len(self._ops)} nodes, {self.edge_count} edges, inputs={_few(self.inputs)}, "
+        return (f"<Graph {counted(len(self._ops), 'node')}, {counted(self.edge_count, 'edge')}, inputs={_few(self.inputs)}, "
                 f"outputs={_few(self.outputs)}>")
 
     @cached_property

@@ -22,7 +22,7 @@ import sympy
 
 from .. import constants
 from ..binding import check_values, point_values
-from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, shown_names
+from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, shown_names
 from . import interpret
 from .graph import Graph
 from .hooks import service
@@ -81,7 +81,7 @@ class Program:
         program at 10^5 points has 4 x 10^5 results, millions of characters written out)."""
         shown = list(itertools.islice(self.results, 10))
         more = len(self.results) - len(shown)
-        return f"<Program {len(self)} ops, results {shown}{f' and {more:,} more' if more else ''}>"
+        return f"<Program {counted(len(self), 'op')}, results {shown}{f' and {more:,} more' if more else ''}>"
 
     def source(self, name: str = "f", standalone: bool = False) -> str:
         """Python source of a function computing every result (see :mod:`symgraph.backends.numpy`).
