@@ -24,7 +24,7 @@ from .backends.compile import compile_program
 from .backends.runtime import Stack
 from .binding import checked_options, point_values
 from .cost import CostReport, ModeCost, mode_cost
-from .export.latex import ENTRY_LINES, function_name, gradient_latex
+from .export.latex import ENTRY_LINES, derivative_latex, function_name
 from .frontend.coerce import as_graph, element_labels, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
@@ -285,6 +285,34 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
                                args=args, xp=xp,
                                backend=backend, chunk=chunk, parallel=parallel, progress=progress)
 
+    #: the left-hand side of the LaTeX lines (:data:`symgraph.export.latex.HEADS`): a gradient's partials
+    latex_kind = "gradient"
+
+    @checked_options
+    def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
+              expand: bool = False, limit: int | None = ENTRY_LINES) -> str:
+        """One line per entry: ``\\frac{\\partial f}{\\partial x} = ...`` for a gradient, ``\\left(J v\\right)_{y} = ...``
+        for a jvp, ``\\left(w^{\\top} J\\right)_{x} = ...`` for a vjp (see :func:`symgraph.export.latex.derivative_latex`).
+
+        A closed form too large to print at once is written as the program's
+        assignments unless ``expand=True``; at most ``limit`` entries are
+        written, then one line counts the rest (``limit=None`` writes every one).
+
+        Examples
+        --------
+        >>> print(grad("c = a + b; d = b + 1; e = c * d").latex(aligned=True, nodes=True))
+        \\begin{aligned}
+        \\frac{\\partial e}{\\partial a} &= d \\\\
+        \\frac{\\partial e}{\\partial b} &= c + d
+        \\end{aligned}
+        """
+        return derivative_latex(self, aligned=aligned, name=name, nodes=nodes, expand=expand, limit=limit,
+                                kind=self.latex_kind)
+
+    def _repr_latex_(self) -> str:
+        """The notebook's display: :meth:`latex` of the first entries, so it stays bounded in time."""
+        return "$\\displaystyle " + derivative_latex(self, aligned=True, kind=self.latex_kind) + "$"
+
     def array(self, name: str) -> sympy.Array:
         """The entries for the elements of the indexed input ``name`` (``x[0], x[1], ...``) as a sympy Array of its shape."""
         labels = _indexed_labels(self.graph, name, self.labels)
@@ -305,29 +333,6 @@ class Gradient(DerivativeMap):
     @property
     def wrt(self) -> tuple[str, ...]:
         return self.labels
-
-    @checked_options
-    def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,
-              expand: bool = False, limit: int | None = ENTRY_LINES) -> str:
-        """One ``\\frac{\\partial f}{\\partial x} = ...`` line per wrt (see :mod:`symgraph.export.latex`).
-
-        A closed form too large to print at once is written as the program's
-        assignments unless ``expand=True``; at most ``limit`` entries are
-        written, then one line counts the rest (``limit=None`` writes every one).
-
-        Examples
-        --------
-        >>> print(grad("c = a + b; d = b + 1; e = c * d").latex(aligned=True, nodes=True))
-        \\begin{aligned}
-        \\frac{\\partial e}{\\partial a} &= d \\\\
-        \\frac{\\partial e}{\\partial b} &= c + d
-        \\end{aligned}
-        """
-        return gradient_latex(self, aligned=aligned, name=name, nodes=nodes, expand=expand, limit=limit)
-
-    def _repr_latex_(self) -> str:
-        """The notebook's display: :meth:`latex` of the first entries, so it stays bounded in time."""
-        return "$\\displaystyle " + gradient_latex(self, aligned=True) + "$"
 
 
 @checked_options

@@ -50,8 +50,20 @@ class Directional(DerivativeMap):
     cost : CostReport
         What the single sweep counted.
     mode : str
-        ``"forward"`` for jvp, ``"reverse"`` for vjp.
+        ``"forward"`` for jvp, ``"reverse"`` for vjp, ``"forward-over-reverse"`` for hvp.
+
+    ``latex()`` writes one ``\\left(J v\\right)_{y} = ...`` line per output of a
+    jvp, ``\\left(w^{\\top} J\\right)_{x} = ...`` per wrt name of a vjp, and
+    ``\\left(H v\\right)_{x} = ...`` for an hvp, with the options of
+    :meth:`Gradient.latex <symgraph.derive.DerivativeMap.latex>`.
     """
+
+    #: the LaTeX lines' left-hand sides, by the sweep that made it (:data:`symgraph.export.latex.HEADS`)
+    _KINDS = {"forward": "jvp", "reverse": "vjp", "forward-over-reverse": "hvp"}
+
+    @property
+    def latex_kind(self) -> str:
+        return self._KINDS[self.mode]
 
 
 def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:

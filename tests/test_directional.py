@@ -181,3 +181,28 @@ def test_seeds_by_name():
     assert sg.hvp("x^2*y", ["x", "y"], {"x": 1, "y": 0}) == sg.hvp("x^2*y", ["x", "y"], [1, 0])
     with pytest.raises(sg.GraphError, match="v as a mapping gives one seed per name of .*no seed for y; 'z' is not"):
         sg.jvp("x*y", ["x", "y"], {"x": 1, "z": 2})
+
+
+LARGE = "v0 = x\n" + "\n".join(f"v{i} = sin(v{i - 1})*y + v{i - 1}" for i in range(1, 7))
+
+
+@pytest.mark.parametrize("make, first", [
+    (lambda: sg.jvp("x*y", ["x", "y"], ["u", "w"]), r"\left(J v\right)_{f} = u y + w x"),
+    (lambda: sg.vjp(["x*y", "x+y"], ["x", "y"], [1, "u"]), r"\left(w^{\top} J\right)_{x} = u + y"),
+    (lambda: sg.hvp("x^2*y + y^3", ["x", "y"], [1, 0]), r"\left(H v\right)_{x} = 2 y"),
+    (lambda: sg.jvp(LARGE, ["x", "y"], [1, "u"], simplify=False), r"\left(J v\right)_{v_{6}} = t_{"),
+])
+def test_a_directional_derivative_writes_latex_as_a_gradient_does(make, first):
+    """sg.jvp(...).latex() raised AttributeError (only Gradient had latex() and _repr_latex_), and
+    sg.to_latex of a jvp or vjp result refused it; both now go through the one writer of derivative LaTeX,
+    one line per entry, a large entry as its program, and the lines render."""
+    d = make()
+    lines = d.latex().splitlines()
+    assert lines[0].startswith(first) and len(lines) >= len(d)
+    assert sg.to_latex(d) == d.latex()
+    assert d._repr_latex_() == "$\\displaystyle " + d.latex(aligned=True) + "$"
+    assert d.latex(name="K").startswith(first.replace("J", "K").replace("H", "K")[:12])
+    mathtext = pytest.importorskip("matplotlib.mathtext").MathTextParser("agg")
+    for line in lines:
+        if not line.startswith("%"):
+            mathtext.parse(f"${line}$")

@@ -232,19 +232,40 @@ def _named(name: Any) -> str | None:
     return name
 
 
-def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
-                   expand: bool = False, limit: int | None = ENTRY_LINES, **settings: Any) -> str:
-    """LaTeX for a :class:`~symgraph.derive.Gradient`: one ``\\frac{\\partial f}{\\partial x} = ...`` per wrt.
+#: the left-hand side of each line of :func:`derivative_latex`, by the kind of result: ``(printer, name, label)``
+#: -> LaTeX, where ``name`` is the function's (a gradient) or the matrix's (a directional derivative)
+HEADS = {
+    "gradient": lambda printer, f, label: printer.partial(f, label),
+    "jvp": lambda printer, m, label: rf"\left({printer.name(m)} v\right)_{{{printer.name(label)}}}",
+    "vjp": lambda printer, m, label: rf"\left(w^{{\top}} {printer.name(m)}\right)_{{{printer.name(label)}}}",
+    "hvp": lambda printer, m, label: rf"\left({printer.name(m)} v\right)_{{{printer.name(label)}}}",
+}
+
+#: what a directional derivative's lines call its matrix unless ``name=`` says otherwise
+MATRIX_NAMES = {"jvp": "J", "vjp": "J", "hvp": "H"}
+
+
+def derivative_latex(result: Any, aligned: bool = False, name: str | None = None, nodes: bool = False,
+                     expand: bool = False, limit: int | None = ENTRY_LINES, kind: str = "gradient",
+                     **settings: Any) -> str:
+    """LaTeX for a derivative mapping: one ``\\frac{\\partial f}{\\partial x} = ...`` per entry of a
+    :class:`~symgraph.derive.Gradient`; for a :class:`~symgraph.directional.Directional` one
+    ``\\left(J v\\right)_{y} = ...`` per output (``kind="jvp"``), ``\\left(w^{\\top} J\\right)_{x} = ...``
+    per wrt name (``kind="vjp"``) or ``\\left(H v\\right)_{x} = ...`` (``kind="hvp"``).
+
+    One writer for every derivative mapping, so that each gets the same
+    bounds (entries, large closed forms as their program) and options.
 
     Parameters
     ----------
-    gradient : Gradient
+    result : Gradient or Directional
     aligned : bool
         Wrap the lines in an ``aligned`` environment (``&=`` and ``\\\\``);
         otherwise they are joined by newlines, one equation per line.
     name : str, optional
-        The function's name in the fractions (default: the output node's name,
-        or ``f`` when the graph invented it).
+        A gradient's function name in the fractions (default: the output
+        node's name, or ``f`` when the graph invented it); a directional
+        derivative's matrix (default ``J``, ``H`` for a Hessian-vector product).
     nodes : bool
         Write the derivatives in node symbols (``c + d``), keeping the graph's
         intermediates as atoms, instead of in the inputs; intermediates the
@@ -259,35 +280,39 @@ def gradient_latex(gradient: Any, aligned: bool = False, name: str | None = None
         line counting the rest, so that a gradient of thousands of inputs
         prints in bounded time (sympy writes about a thousand entries a
         second); None writes every entry.
+    kind : {"gradient", "jvp", "vjp", "hvp"}
+        The left-hand sides (:data:`HEADS`).
     """
 
     printer = LatexPrinter(settings)
-    printer.graph = gradient.graph
-    f = _named(name) or function_name(gradient.graph)
+    printer.graph = result.graph
+    head = HEADS[kind]
+    f = _named(name) or MATRIX_NAMES.get(kind) or function_name(result.graph)
     sep = " &= " if aligned else " = "
-    wrt = list(gradient.wrt if limit is None else gradient.wrt[:limit])
-    program = gradient.program
+    labels = result.labels
+    wrt = list(labels if limit is None else labels[:limit])
+    program = result.program
     if nodes:
         forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
     else:
         program.measure(wrt)  # the entries' rows, found in one pass for all of them
-        program.closed_forms([x for x in wrt if gradient.is_small(x)])
+        program.closed_forms([x for x in wrt if result.is_small(x)])
     lines, printed, large = [], [], []
     for x in wrt:
         if nodes:
             expr = forms[x]
         else:
-            expr = gradient[x] if expand or gradient.is_small(x) else None
+            expr = result[x] if expand or result.is_small(x) else None
         if expr is None:
             large.append(x)
             ref = program.results[x]
             expr = _symbol(program, ref)
         printed.append(expr)
-        lines.append(printer.partial(f, x) + sep + printer.doprint(expr))
-    if len(wrt) < len(gradient.wrt):
-        lines.append(rf"\text{{\dots {len(gradient.wrt) - len(wrt):,} more entries}}")
-    if nodes and gradient.graph is not None:
-        lines += _where(printer, gradient.graph, printed, sep)
+        lines.append(head(printer, f, x) + sep + printer.doprint(expr))
+    if len(wrt) < len(labels):
+        lines.append(rf"\text{{\dots {len(labels) - len(wrt):,} more entries}}")
+    if nodes and result.graph is not None:
+        lines += _where(printer, result.graph, printed, sep)
     if large:
         lines += _listing_lines(printer, program, large, sep)
     note = "\n" + EXPAND_NOTE if large else ""
@@ -390,7 +415,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     ``SparseDerivative``) prints its size and its structural nonzeros on and
     above the diagonal as such lines.  Entry lines stop after
     :data:`ENTRY_LINES` with one line counting the rest, so the output stays
-    bounded for any n.  As in :func:`gradient_latex`, an entry too large to
+    bounded for any n.  As in :func:`derivative_latex`, an entry too large to
     print at once is its program's result name, defined by the assignments
     after the equations (unless ``expand=True``); an indexed input prints as a
     subscript (``x_{0}``); ``name`` overrides the function's name (default:
@@ -533,8 +558,8 @@ def to_latex(x: Any, **settings: Any) -> str:
         return graph_latex(x, **settings)
     if isinstance(x, str):
         return expression_latex(parse(x), **settings)
-    if isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "wrt"):
-        return gradient_latex(x, **settings)
+    if isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):
+        return derivative_latex(x, kind=x.latex_kind, **settings)
     if getattr(x, "order", None) == 2 and hasattr(x, "program"):
         return hessian_latex(x, **settings)
     if hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
