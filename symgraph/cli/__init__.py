@@ -111,7 +111,7 @@ def _add_at(p: argparse.ArgumentParser, help: str = "evaluate at this point too"
 
 def _add_simplify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--simplify", choices=SIMPLIFY, default="fast",
-                   help="fast: bounded canonical steps (default); full: sympy.simplify; none: raw form")
+                   help="fast: bounded canonical steps (default); full: sympy.simplify up to 40 operations; none: raw form")
     p.add_argument("--expand", action="store_true",
                    help="print every closed form, however large (default: large ones print as their program)")
 

@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.ir.simplify import CANCEL_LIMIT, FAST_LIMIT, SIMPLIFY_LEVELS, normalise, simplify
+from symgraph.ir.simplify import CANCEL_LIMIT, FAST_LIMIT, FULL_LIMIT, SIMPLIFY_LEVELS, normalise, simplify
 
 x, y, r = sympy.symbols("x y r")
 
@@ -57,3 +57,24 @@ def test_grad_applies_the_level():
     raw = sg.grad("(a+b)*(b+1)", simplify=False)["b"]
     a, b = sympy.symbols("a b")
     assert sympy.expand(raw - (a + 2 * b + 1)) == 0
+
+
+def test_full_is_bounded_by_size_and_holds_hyperbolic_functions(monkeypatch):
+    """simplify="full" handed every result to sympy.simplify, which rewrites tanh as trigonometric functions of
+    I*x and factors over the Gaussian rationals: repr(grad("tanh(w*x+b)*sigmoid(w*x)", simplify="full")) took
+    15 s and a two-unit tanh layer's squared error 240 s.  Now sympy.simplify sees the hyperbolic functions as
+    atoms, and only results of at most FULL_LIMIT operations; the forms are still the derivatives."""
+    given = []
+    real = sympy.simplify
+    monkeypatch.setattr(sympy, "simplify", lambda e, **kw: given.append(e) or real(e, **kw))
+    g = sg.grad("tanh(w*x+b)*sigmoid(w*x)", simplify="full")
+    assert "tanh(b + w*x)" in repr(g) and given
+    assert not any(e.atoms(sympy.functions.elementary.hyperbolic.HyperbolicFunction) for e in given)
+    raw = sg.grad("tanh(w*x+b)*sigmoid(w*x)", simplify=False)
+    point = {s: v for s, v in zip(sympy.symbols("w x b"), (0.3, -1.2, 0.5))}
+    for k in g:
+        assert abs(float((g[k] - raw[k]).subs(point).evalf())) < 1e-12
+    assert simplify(sympy.sin(x) ** 2 + sympy.cos(x) ** 2 + sympy.tanh(x) ** 2, "full") == 1 + sympy.tanh(x) ** 2
+    given.clear()
+    big = sum(sympy.sin(x) ** k * y for k in range(1, FULL_LIMIT))
+    assert simplify(big, "full") == simplify(big, "fast") and not given  # above the bound: the fast steps
