@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
+from .binding import checked_options
 from .errors import no_entry
 from .ir.listing import count_text
 from .ir.program import Program
@@ -104,6 +105,7 @@ class ModeCost:
         """Whether printing shows ``expanded_ops``: counted already, or cheap to count (:data:`PRINT_COUNT`)."""
         return not callable(self.expanded) or (self.program_ops or 0) <= PRINT_COUNT
 
+    @checked_options
     def to_dict(self) -> dict:
         """``{figure: value}`` for the seven FIGURES, None where a figure does not apply."""
         return {k: getattr(self, k) for k in FIGURES}
@@ -153,9 +155,11 @@ class CostReport(Mapping[str, ModeCost]):
             return getattr(next(iter(self.costs.values())), name)
         raise AttributeError(name)
 
+    @checked_options
     def to_dict(self) -> dict[str, dict]:
         return {mode: cost.to_dict() for mode, cost in self.costs.items()}
 
+    @checked_options
     def rows(self) -> list[list[str]]:
         """Header and one row per mode, every cell formatted as text (``?`` for an expanded_ops count
         left for when it is read: see :data:`PRINT_COUNT`)."""

@@ -91,6 +91,7 @@ class Values(dict):
         shown = ", ".join(f"{k!r}: {v!r}" for k, v in islice(self.items(), SHOW_ENTRIES))
         return f"{{{shown}, ... ({len(self) - SHOW_ENTRIES:,} more)}}"
 
+    @checked_options
     def array(self, name: str) -> np.ndarray:
         """The entries for the elements of the indexed input ``name`` as one array of shape ``(*its shape, *batch)``."""
         labels = _indexed_labels(self.graph, name, list(self))
@@ -139,6 +140,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """The closed form of one entry (see :meth:`expand`): you asked for it, so it is built whole."""
         return self.expand(name)
 
+    @checked_options
     def expand(self, name, simplify: bool | str | None = None, limit: int | None = EXPAND_LIMIT) -> sympy.Expr:
         """Entry ``name`` as a sympy expression in the inputs, simplified with bounded effort.
 
@@ -171,12 +173,14 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
     def _index(self) -> frozenset:
         return frozenset(self.labels)
 
+    @checked_options
     def is_small(self, name) -> bool:
         """True when entry ``name``'s closed form is small enough to print at once (:data:`SHOW_LIMIT`)."""
         name = self._entry(name)
         return (self.program.expanded_size(name) <= SHOW_LIMIT
                 and self.program.expanded_depth(name) <= MAX_DEPTH)
 
+    @checked_options
     def formula(self, name) -> str:
         """Entry ``name`` as text, in bounded time: its closed form when small, else its program's listing.
 
@@ -240,6 +244,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """
         return Values(self.graph, self.program.evaluate(point_values("at", point, values)))
 
+    @checked_options
     def as_graph(self, label: str | None = None) -> Graph:
         """The entries' program as a graph, with output ``label`` (default: every entry, in order).
 
@@ -313,6 +318,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """The notebook's display: :meth:`latex` of the first entries, so it stays bounded in time."""
         return "$\\displaystyle " + derivative_latex(self, aligned=True, kind=self.latex_kind) + "$"
 
+    @checked_options
     def array(self, name: str) -> sympy.Array:
         """The entries for the elements of the indexed input ``name`` (``x[0], x[1], ...``) as a sympy Array of its shape."""
         labels = _indexed_labels(self.graph, name, self.labels)

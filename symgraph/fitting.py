@@ -28,7 +28,7 @@ from .ad.modes import sweep_options
 from .backends.compile import compile_program
 from .binding import as_array, checked_options, positional_only_error
 from .derive import jacobian_program
-from .errors import counted, shown_names
+from .errors import ArgumentError, counted, shown_names
 from .export.display import graph_program
 from .frontend.coerce import as_graph, vector_inputs, wrt_names
 from .frontend.parse import parse_over
@@ -102,7 +102,10 @@ class Residuals:
                 and all(a is b for a, b in zip(last[1], args)) and all(kwargs[k] is last[2][k] for k in kwargs)
                 and last[4] is not None and last[4] == _contents((*args, *kwargs.values()))):
             return last[3]
-        result = self.function(array, *args, **kwargs)
+        try:
+            result = self.function(array, *args, **kwargs)
+        except ArgumentError as error:  # worded by the compiled function: named as the user called it
+            raise ArgumentError(str(error).replace(f"{self.function.__name__}()", f"{name}()", 1)) from None
         self.evaluations += 1
         self._last = (key, args, dict(kwargs), result, _contents((*args, *kwargs.values())))
         return result

@@ -71,6 +71,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
     wrt: tuple[str, ...] = ()
 
     @classmethod
+    @checked_options
     def of(cls, program: Program, cells: list[list[str | None]], simplify: Any = "fast", hint: str = "", *,
            order: int = 1, graph: Graph | None = None, wrt: Sequence[str] = ()) -> "DerivativeMatrix":
         """The matrix whose entry (i, j) is the closed form of ``program``'s result ``cells[i][j]``, simplified.
@@ -344,6 +345,7 @@ class SparseDerivative:
         raise EntryError(f"a {m}x{n} SparseDerivative has entries S[i, j] with integers -{m} <= i < {m} "
                          f"and -{n} <= j < {n}, got S[{', '.join(map(repr, key)) if isinstance(key, tuple) else repr(key)}]")
 
+    @checked_options
     def to_sympy(self) -> sympy.SparseMatrix:
         """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all)."""
         entries = {}

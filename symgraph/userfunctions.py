@@ -86,6 +86,7 @@ class UserFunction:
         """True while this handle's row is the op table's row of its name."""
         return ops.USER.get(self.name) is self.row
 
+    @checked_options
     def register(self) -> "UserFunction":
         """Put the row in the op table (replacing a function of the same name) and parse the derivatives.
 
@@ -105,6 +106,7 @@ class UserFunction:
             raise
         return self
 
+    @checked_options
     def remove(self) -> None:
         """Take the function out of the op table (nothing happens when another registration replaced it)."""
         if self.registered:
@@ -154,6 +156,7 @@ class UserFunction:
             env[node] = out if op == self.name and values == operands else B.op(op, *values)
         return env[graph.output]
 
+    @checked_options
     def derivative_form(self, k: int, arguments: Sequence[sympy.Expr]) -> sympy.Expr:
         """The sympy form of derivative ``k`` at ``arguments`` (what ``fdiff`` returns)."""
         form = self._forms.get(k)
@@ -161,6 +164,7 @@ class UserFunction:
             form = self._forms[k] = self._graphs[k].expr()
         return form.xreplace({sympy.Symbol(a): value for a, value in zip(self.args, arguments)})
 
+    @checked_options
     def evaluate(self, arguments: Sequence[sympy.Expr]) -> sympy.Float | None:
         """The callable's value at numeric sympy ``arguments`` as a Float, else None (``evalf``)."""
         if not all(a.is_Number for a in arguments):

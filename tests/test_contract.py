@@ -1,6 +1,7 @@
 """The public API as its users call it, checked against the contract of README.md and DESIGN.md: what each
 call promises for the arguments users give it, including the wrong ones, which are named symgraph errors
 (``sg.SymgraphError``), never Python's own TypeError, AttributeError or KeyError from inside the library."""
+import inspect
 import re
 
 import numpy as np
@@ -100,3 +101,86 @@ def test_a_count_of_one_is_written_in_the_singular():
     assert repr(sg.grad("sin(x)").program).startswith("<Program 1 op, ")
     note = sg.grad("sin(x)*y", mode="auto").cost.note
     assert "forward would need 1 multiplication (2 sweeps, one per input), reverse 1 (1 sweep," in note
+
+
+#: the positional arguments each entry point of ``sg.__all__`` is called with below (a new entry point needs a line)
+ENTRY_ARGS = {
+    "annotate_edges": lambda: (sg.parse(F),), "compare": lambda: (F,), "draw": lambda: (F,),
+    "explore": lambda: (F,), "function": lambda: ("ff_contract", abs, ["sign(x)"]), "grad": lambda: (F,),
+    "hessian": lambda: (F,), "hessian_sparsity": lambda: (F,), "hessp": lambda: (F,), "hvp": lambda: (F, ["x"], [1]),
+    "jacobian": lambda: ([F, "x"],), "jacobian_sparsity": lambda: ([F, "x"],), "jvp": lambda: (F, ["x"], [1]),
+    "lambdify": lambda: (F,), "parse": lambda: (F,), "paths": lambda: (F,), "residuals": lambda: ([F], ["x"]),
+    "to_dot": lambda: (F,), "to_latex": lambda: (sg.grad(F),), "to_mermaid": lambda: (F,),
+    "value_and_grad": lambda: (F,), "vjp": lambda: (F, ["x"], [1]),
+}
+
+
+def _results():
+    """One object of every result class users meet, by class (a class of ``sg.__all__`` without one fails below)."""
+    gradient = sg.grad(F)
+    report = sg.compare(F)
+    objects = [gradient, sg.jvp(F, ["x", "y"], [1, 0]), sg.jacobian([F, "x*y"]), sg.hessian(F, sparse=True),
+               gradient.at(x=1.0, y=2.0), report, report["reverse"], sg.residuals([F, "x - y"], ["x", "y"]),
+               sg.parse(F), gradient.program, sg.explore(F, at={"x": 1.0, "y": 2.0}), sg.lambdify(F),
+               gradient.lambdify(), sg.hessp(F, ["x", "y"]), sg.function("ff_contract", abs, ["sign(x)"])]
+    return {type(o): o for o in objects}
+
+
+def _methods(cls):
+    """The public methods symgraph itself defines on ``cls`` and its symgraph bases (not those of sympy's Matrix,
+    Mapping or dict)."""
+    found = {}
+    for klass in reversed(cls.__mro__):
+        if klass.__module__.startswith("symgraph"):
+            for name, member in vars(klass).items():
+                if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, classmethod)):
+                    found[name] = member
+    return sorted(found)
+
+
+def _calls(results):
+    """(what the user calls, the callable, its positional arguments) for every entry point and public method."""
+    for name in sg.__all__:
+        entry = getattr(sg, name)
+        if inspect.isfunction(entry):
+            yield name, entry, ENTRY_ARGS[name]()
+    for cls, obj in results.items():
+        for method in _methods(cls):
+            yield f"{cls.__name__}.{method}", getattr(obj, method), ()
+    residuals = results[sg.Residuals]
+    for part in ("fun", "jac"):
+        yield part, getattr(residuals, part), ([1.0, 1.0],)
+
+
+def test_every_public_entry_point_and_method_refuses_a_misspelt_keyword_by_name():
+    """sg.to_latex(g, foo=True), sg.draw(g, foo=True) and Gradient.expand("x", limt=3) raised Python's TypeError,
+    the last naming DerivativeMap.expand, a class the user never met; sg.explore(f, foo=True) named parse(), which
+    the user did not call.  Every function of sg.__all__ and every public method of the result classes now
+    refuses a misspelt option with an ArgumentError naming the call and the option meant; one taking the inputs'
+    values by keyword (evaluate, at) names the keyword as an unknown input."""
+    results = _results()
+    missing = [cls.__name__ for cls in map(lambda n: getattr(sg, n), sg.__all__)
+               if isinstance(cls, type) and not issubclass(cls, (Exception, Warning)) and cls not in results]
+    checked = 0
+    try:
+        assert not missing, f"add an object of {missing} to _results()"
+        for called, function, args in _calls(results):
+            signature = inspect.signature(function)
+            options = [p.name for p in signature.parameters.values()
+                       if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+            values = any(p.kind is p.VAR_KEYWORD and p.name in ("values", "kwargs") for p in signature.parameters.values())
+            meant = options[-1] if options else None
+            keyword = meant + meant[-1] if meant else "foo"
+            with pytest.raises(sg.SymgraphError) as info:
+                function(*args, **{keyword: True})
+            message = str(info.value)
+            if values or called in ("fun", "jac"):  # keywords are inputs' values (compiled calls, evaluate, at)
+                assert keyword in message and isinstance(info.value, (sg.GraphError, TypeError)), (called, message)
+                continue
+            assert isinstance(info.value, TypeError), (called, message)  # an ArgumentError
+            assert message.startswith(f"{called}() got an unexpected keyword argument {keyword}=True"), (called, message)
+            assert meant is None or f"(did you mean {meant!r}?)" in message, (called, message)
+            checked += 1
+    finally:
+        results[sg.UserFunction].remove()
+    assert checked > 60

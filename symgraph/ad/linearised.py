@@ -38,6 +38,7 @@ import sympy
 
 from .. import ops
 from .. import constants
+from ..binding import checked_options
 from ..ir.graph import Graph
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record
 from ..constants import as_constant as _as_ref
@@ -89,6 +90,7 @@ def edge_derivatives(graph: Graph) -> dict[tuple[str, str], sympy.Expr]:
     return {(u, v): edge_derivative(graph, u, v) for u, v in graph.edge_slots()}
 
 
+@checked_options
 def annotate_edges(graph: Graph) -> Graph:
     """Store each edge's local derivative (sympy, in node symbols) as the ``derivative`` attribute of ``g.nx``."""
     edges = graph.nx.edges

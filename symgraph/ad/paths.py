@@ -156,7 +156,7 @@ class GraphPath(NamedTuple):
     value: float | None = None
 
 
-@checked_options
+@checked_options(name="paths")
 def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[str, float] | None = None,
                limit: int = 100, allow_unused: bool = False) -> list[GraphPath]:
     """Every path from a wrt node to an output, with its edge derivatives and their product.

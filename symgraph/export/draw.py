@@ -48,6 +48,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..binding import checked_options
 from ..errors import ArgumentError, RenderError
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
@@ -67,6 +68,7 @@ MAX_PIXELS, MIN_DPI, FOLD_DPI = 4000, 50, 100
 EDGE_COLOUR = "#444444"
 
 
+@checked_options
 def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
          path: str | Path | None = None, format: str | None = None, *,
          at: Mapping[str, float] | None = None, derivatives: Mapping | bool | None = None,

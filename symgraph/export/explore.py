@@ -39,6 +39,7 @@ from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
+from ..binding import checked_options
 from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
@@ -79,6 +80,7 @@ class Explorer:
         self.nodes = nodes
         self.height = height
 
+    @checked_options
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (UTF-8) and return the path."""
         path = Path(path)
@@ -94,6 +96,7 @@ class Explorer:
                 f'style="width: 100%; height: {self.height}px; border: 1px solid #ddd;"></iframe>')
 
 
+@checked_options
 def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | str | None = None, *,
             title: str | None = None, allow_unused: bool = False, **sizes: int) -> Explorer:
     """An interactive page stepping through the forward pass and every derivative mode of ``f``.

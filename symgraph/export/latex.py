@@ -24,6 +24,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
+from ..binding import checked_options
 from ..errors import ArgumentError
 from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
@@ -533,18 +534,28 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     return "\n".join(lines + [EXPAND_NOTE])
 
 
+#: what ``to_latex(x, **settings)`` passes to sympy's printer (:data:`SETTINGS` and sympy's own)
+PRINTER_SETTINGS = frozenset(LatexPrinter._default_settings)
+
+
+@checked_options(settings=PRINTER_SETTINGS | {"aligned", "name", "nodes", "expand", "limit", "entries"},
+                 what="LaTeX printer settings")
 def to_latex(x: Any, **settings: Any) -> str:
     """LaTeX for a sympy expression or Matrix, a Gradient, a Hessian, a Graph, or expression text.
 
     Parameters
     ----------
-    x : sympy expression, sympy Matrix, Gradient, Hessian, Graph or str
+    x : sympy expression, sympy Matrix, Gradient, jvp/vjp result, Hessian, Graph or str
         A Graph gives its edge-derivative table; text gives the expression of
-        its (single) output; a Gradient its ``latex()`` lines; a Hessian from
-        :func:`symgraph.hessian` (dense or sparse) its :func:`hessian_latex`.
+        its (single) output; a Gradient or a jvp/vjp result its ``latex()``
+        lines; a Hessian from :func:`symgraph.hessian` (dense or sparse) its
+        :func:`hessian_latex`.
     **settings
-        sympy LaTeX printer settings overriding :data:`SETTINGS`; for a Graph also ``limit``, the
-        edges its table shows (default :data:`LATEX_EDGES`, None for all).
+        sympy LaTeX printer settings overriding :data:`SETTINGS`, and the
+        options of what ``x`` is: for a Graph ``limit``, the edges its table
+        shows (default :data:`LATEX_EDGES`, None for all); for a Gradient
+        those of its ``latex()``.  An option the kind of ``x`` does not take,
+        or a misspelt one, is an ArgumentError.
 
     Examples
     --------
@@ -555,18 +566,26 @@ def to_latex(x: Any, **settings: Any) -> str:
     '\\\\alpha x_{2}'
     """
     if isinstance(x, Graph):
-        return graph_latex(x, **settings)
-    if isinstance(x, str):
-        return expression_latex(parse(x), **settings)
-    if isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):
-        return derivative_latex(x, kind=x.latex_kind, **settings)
-    if getattr(x, "order", None) == 2 and hasattr(x, "program"):
-        return hessian_latex(x, **settings)
-    if hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
-        return x.latex()  # a sparse Jacobian: its nonzeros
-    if isinstance(x, sympy.MatrixBase):
-        return matrix_latex(x, **settings)
-    if isinstance(x, (sympy.Basic, int, float)):
-        return LatexPrinter(settings).doprint(x)
-    raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
-                    f"got {type(x).__name__}")
+        writer, own, printer = graph_latex, ("limit",), True
+    elif isinstance(x, str):
+        writer, own, printer = (lambda text, **options: expression_latex(parse(text), **options)), ("expand",), True
+    elif isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):
+        writer, own, printer = (lambda result, **options: derivative_latex(result, kind=result.latex_kind, **options),
+                                ("aligned", "name", "nodes", "expand", "limit"), True)
+    elif getattr(x, "order", None) == 2 and hasattr(x, "program"):
+        writer, own, printer = hessian_latex, ("aligned", "name", "entries", "expand"), True
+    elif hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
+        writer, own, printer = (lambda matrix, **options: matrix.latex(**options)), ("aligned", "name", "expand"), False
+    elif isinstance(x, sympy.MatrixBase):
+        writer, own, printer = matrix_latex, ("expand", "limit"), True
+    elif isinstance(x, (sympy.Basic, int, float)):
+        writer, own, printer = (lambda expr, **options: LatexPrinter(options).doprint(expr)), (), True
+    else:
+        raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
+                            f"got {type(x).__name__}")
+    wrong = [k for k in settings if k not in own and not (printer and k in PRINTER_SETTINGS)]
+    if wrong:
+        takes = ", ".join(own) or "no keywords of its own"
+        raise ArgumentError(f"to_latex() of a {type(x).__name__} takes no {wrong[0]}= (it takes {takes}"
+                            f"{' and the LaTeX printer settings' if printer else ''})")
+    return writer(x, **settings)

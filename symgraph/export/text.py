@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..binding import as_array, index_axes_error, real_value
+from ..binding import as_array, checked_options, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names
 from ..ad.linearised import Linearised, annotate_edges
 from ..ad.reverse import reverse
@@ -436,6 +436,7 @@ def _mermaid_line(item: NodeLabel | EdgeLabel, ids: Mapping[str, str]) -> str:
     return f"    {ids[item.source]} {arrow} {ids[item.target]}"
 
 
+@checked_options
 def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
                derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
     """A ``flowchart LR``: inputs as boxes, ops as circles, edges labelled with values/adjoints.
@@ -509,6 +510,7 @@ def _dot_legend(graph: Graph, items: list) -> list[str]:
     return [f'    "{name}" [label=<{lines}>, shape=plaintext];']
 
 
+@checked_options
 def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
            derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
     """Graphviz DOT, left to right; values in green, adjoints in red, local derivatives in blue.

@@ -41,7 +41,7 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import as_array, check_values, index_axes_error, point_values, real_value
+from ..binding import as_array, check_values, checked_options, index_axes_error, point_values, real_value
 from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names
 from ..names import Namer, output_labels
 from . import interpret
@@ -125,6 +125,7 @@ class Graph:
         self._nx: nx.DiGraph | None = None
 
     @classmethod
+    @checked_options
     def from_ops(cls, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = (),
@@ -132,6 +133,7 @@ class Graph:
         """The constructor, by the name that says what it takes (a graph's light form)."""
         return cls(op_of, operands, inputs, outputs, addresses, symbols, groups, indexed)
 
+    @checked_options
     def renamed_apart(self, names: Iterable[str]) -> "Graph":
         """This graph, or a copy whose generated node names (``v1``, ...) are none of ``names``.
 
@@ -171,6 +173,7 @@ class Graph:
             self._nx = nxg
         return self._nx
 
+    @checked_options
     def edge_slots(self) -> dict[tuple[str, str], tuple[int, ...]]:
         """Every edge ``(operand, result)`` with the operand positions it feeds, in creation order."""
         edges: dict[tuple[str, str], tuple] = {}
@@ -183,6 +186,7 @@ class Graph:
 
     # -- construction -----------------------------------------------------
     @classmethod
+    @checked_options
     def from_sympy(cls, expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> "Graph":
         """Graph of one sympy expression or several (outputs in the given order).
 
@@ -207,6 +211,7 @@ class Graph:
         """Node name -> operand names and constants, in topological order (do not modify it)."""
         return self._operands
 
+    @checked_options
     def rows(self, backwards: bool = False) -> Iterator[tuple[str, str, tuple]]:
         """Every node as ``(name, op, operands)``, inputs included, in topological order or last first.
 
@@ -221,18 +226,21 @@ class Graph:
         """Node names in topological order (creation order, operands first)."""
         return list(self._ops)
 
+    @checked_options
     def op(self, node: str) -> str:
         try:
             return self._ops[node]
         except (KeyError, TypeError):
             raise self._missing(node) from None
 
+    @checked_options
     def operands(self, node: str) -> tuple:
         try:
             return self._operands[node]
         except (KeyError, TypeError):
             raise self._missing(node) from None
 
+    @checked_options
     def parameters(self, inputs: Sequence[str]) -> list[tuple[str, list[tuple[tuple, str]] | None]]:
         """The user's parameters for input nodes ``inputs``, in order: ``(name, None)`` for a plain input,
         ``(x, [(index, node), ...])`` for the elements of an indexed input ``x`` (one array), in index order.
@@ -254,6 +262,7 @@ class Graph:
                 params.append((found[0], [(index, n) for index, n in known.nodes.items() if n in wanted]))
         return params
 
+    @checked_options
     def node_values(self, inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` keyed by the user's names -> keyed by the input nodes: an indexed input's array
         (``x=[...]``, its index axes first) gives each element ``x[3]``; labels ``x[3]`` may be given one by one.
@@ -289,6 +298,7 @@ class Graph:
                                 if self.indexed else "") + ")")
         return out
 
+    @checked_options
     def symbol(self, node: str) -> sympy.Symbol:
         """The sympy Symbol standing for ``node``: the user's own for an input of :meth:`from_sympy`
         (assumptions kept), else ``Symbol(node)`` (made on request: sympy caches symbols by name)."""
@@ -303,6 +313,7 @@ class Graph:
             return symbol
         return sympy.Symbol(node)
 
+    @checked_options
     def given_symbols(self, nodes: Iterable[str]) -> dict[str, sympy.Symbol]:
         """The sympy symbols given for ``nodes`` (the user's own, or made so far), for a graph built from this one."""
         return {x: self._symbols[x] for x in nodes if x in self._symbols}
@@ -330,6 +341,7 @@ class Graph:
     def _missing(self, node) -> GraphError:
         return GraphError(f"no node named {node!r}; nodes: {', '.join(list(self._ops)[:20])}")
 
+    @checked_options
     def ancestors(self, node: str) -> set[str]:
         """Every node ``node`` depends on (not itself), found iteratively over operands."""
         operands, seen, stack = self._operands, set(), [node]
@@ -375,6 +387,7 @@ class Graph:
         """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
         return self.listing(PRINT_LINES)
 
+    @checked_options
     def listing(self, limit: int | None = None) -> str:
         """A let-listing: one line per op node in topological order (``c = a + b``), as programs print.
 
@@ -396,6 +409,7 @@ class Graph:
         return None if picture is None else picture(self)
 
     # -- values and expressions -------------------------------------------
+    @checked_options
     def one_point(self, at: Any, what: str) -> dict[str, float]:
         """``at`` (the user's names -> numbers, as :meth:`evaluate` takes them) as one float per input node,
         checked: the point a walk-through steps through (``what``: the call, for the messages)."""
@@ -445,6 +459,7 @@ class Graph:
     def _row(self, node: str) -> tuple[str, tuple]:
         return self._ops[node], self._operands[node]
 
+    @checked_options
     def expr(self, node: str | None = None) -> sympy.Expr:
         """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
 
@@ -464,6 +479,7 @@ class Graph:
             interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol)
         return self._exprs[node]
 
+    @checked_options
     def node_expr(self, node: str) -> sympy.Expr:
         """The node's own op over its operands' symbols (``c*d``, not ``(a+b)*(b+1)``)."""
         return interpret.forms([(node, self.op(node), self.operands(node))], {}, self.symbol)[node]

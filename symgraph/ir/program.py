@@ -21,7 +21,7 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import check_values, point_values
+from ..binding import check_values, checked_options, point_values
 from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, shown_names
 from . import interpret
 from .graph import Graph
@@ -63,6 +63,7 @@ class Program:
         """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
         return self.listing(PRINT_LINES)
 
+    @checked_options
     def listing(self, limit: int | None = None) -> str:
         """A let-listing, one assignment per line with infix arithmetic: ``t1 = c + d``, ``t2 = cos(v1)``.
 
@@ -83,6 +84,7 @@ class Program:
         more = len(self.results) - len(shown)
         return f"<Program {counted(len(self), 'op')}, results {shown}{f' and {more:,} more' if more else ''}>"
 
+    @checked_options
     def source(self, name: str = "f", standalone: bool = False) -> str:
         """Python source of a function computing every result (see :mod:`symgraph.backends.numpy`).
 
@@ -91,6 +93,7 @@ class Program:
         """
         return service("source")(self, name, standalone)  # registered by symgraph.backends.numpy
 
+    @checked_options
     def as_graph(self, labels: Iterable[str] | None = None) -> Graph:
         """The program as a :class:`Graph` whose outputs are the results ``labels`` (default: all), in order.
 
@@ -131,6 +134,7 @@ class Program:
         return Graph.from_ops(op_of, operands, self.inputs, tuple(outputs), addresses=addresses, symbols=symbols,
                               indexed=indexed)
 
+    @checked_options
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept.
 
@@ -176,6 +180,7 @@ class Program:
             found = sizes.get(ref, (0, 0))
         return found
 
+    @checked_options
     def measure(self, labels: Iterable[str] | None = None) -> None:
         """Count the closed forms of ``labels`` (default: every result; :meth:`expanded_size`,
         :meth:`expanded_depth`) in one pass over the rows they need, as printing several entries does,
@@ -239,6 +244,7 @@ class Program:
         """The names no row defines: the inputs, and names the scans met without a row."""
         return set(self.inputs)
 
+    @checked_options
     def expanded_size(self, label: str, cap: int = 10**6) -> int:
         """Operation count of ``label``'s closed form written as a tree, capped at ``cap``.
 
@@ -248,11 +254,13 @@ class Program:
         ref = self.results[label]
         return min(cap, self._shape(ref)[0]) if isinstance(ref, str) else 0
 
+    @checked_options
     def expanded_depth(self, label: str) -> int:
         """Nesting depth of ``label``'s closed form (0 for an input or a constant)."""
         ref = self.results[label]
         return self._shape(ref)[1] if isinstance(ref, str) else 0
 
+    @checked_options
     def closed_form(self, label: str) -> sympy.Expr:
         """``label``'s result as a sympy expression in the inputs, built iteratively on request.
 
@@ -300,6 +308,7 @@ class Program:
         row = self._rows.get(target)
         return None if row is None else row[1:]
 
+    @checked_options
     def closed_forms(self, labels: Iterable[str] | None = None) -> dict[str, sympy.Expr]:
         """The results ``labels`` (default: every one) as sympy expressions in the inputs (see
         :meth:`closed_form`), their rows found in one pass for all of them."""
