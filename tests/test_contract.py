@@ -39,6 +39,8 @@ F = "x*sin(y) + x^2*y"
     (lambda: sg.compare(F)[["reverse"]], "no mode ['reverse']"),
     (lambda: sg.grad(F).program.as_graph(0), "as_graph() takes a result label or a list of them, got int"),
     (lambda: sg.grad(F).program.as_graph(["q"]), "no result 'q' in the program"),
+    (lambda: sg.to_latex(sg.parse(F), aligned=True), "to_latex() of a Graph takes no aligned= (it takes limit and"),
+    (lambda: sg.to_latex(sg.grad(F), entries=True), "to_latex() of a Gradient takes no entries= (it takes aligned,"),
 ])
 def test_an_argument_of_the_wrong_kind_is_a_named_error(call, message):
     """Each of these raised Python's TypeError ('unhashable type', "'>' not supported", 'not iterable'),
