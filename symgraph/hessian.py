@@ -48,6 +48,9 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections import Counter
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -160,40 +163,30 @@ def balanced_sums(program: Program) -> Program:
     used elsewhere, or a result, stays as it is).
     """
     rows, results = program.instructions, program.results
-    op_of = {target: op for target, op, _ in rows}
-    uses: dict[str, int] = dict.fromkeys(op_of, 0)
-    for _, _, args in rows:
-        for a in args:
-            if a.__class__ is str and a in uses:
-                uses[a] += 1
-    for ref in results.values():
-        if ref.__class__ is str and ref in uses:
-            uses[ref] += 2  # a result is a value of its own: never folded into a larger sum
-    args_of = {target: args for target, _, args in rows}
-
-    def link(a: Any) -> bool:
-        return a.__class__ is str and op_of.get(a) == "add" and uses[a] == 1
-
+    uses = Counter(chain.from_iterable(map(itemgetter(2), rows)))  # constants too: counted in C, never asked
+    outputs = set(results.values())  # a result is a value of its own: never folded into a larger sum
+    args_of = {target: args for target, op, args in rows if op == "add"}
+    links = {target for target in args_of if uses[target] == 1 and target not in outputs}
     terms_of: dict[str, list] = {}  # a chain's last addition -> its terms, left to right
     folded: set[str] = set()
-    for target, op, args in reversed(rows):  # the last addition of a chain comes before its links
-        if op != "add" or target in folded:
+    for target in reversed(args_of):  # the last addition of a chain comes before its links
+        if target in folded:
             continue
-        terms, links, stack = [], [], list(reversed(args))
+        terms, inner, stack = [], [], list(reversed(args_of[target]))
         while stack:
             a = stack.pop()
-            if link(a):
-                links.append(a)
+            if a in links:
+                inner.append(a)
                 stack.extend(reversed(args_of[a]))
             else:
                 terms.append(a)
         if len(terms) > 3:  # three terms are as balanced as they get
             terms_of[target] = terms
-            folded.update(links)
+            folded.update(inner)
     if not terms_of:
         return program
     graph = program.graph
-    names = iter(Namer(op_of, set(program.inputs), graph.addresses if graph is not None else {}).take(
+    names = iter(Namer(set(map(itemgetter(0), rows)), set(program.inputs), graph.addresses if graph is not None else {}).take(
         "s", sum(len(terms) - 2 for terms in terms_of.values())))
     out = []
     for row in rows:
