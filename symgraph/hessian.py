@@ -39,6 +39,11 @@ average, bound by emitting instructions), the pattern 0.12 and the program
   ``200*v``): the gradient the forward sweeps run over has 10% fewer rows and
   the Hessian's program 99,990 instructions instead of 139,986 (CasADi's:
   104,989), and the derivation takes about a quarter less time.
+* the gradient's chains of additions are regrouped as balanced sums
+  (:func:`balanced_sums`) before the forward sweeps: a dense quadratic
+  ``sum(sum(x[i]*x[j]*A[i,j], ...))`` at n = 300 (90,000 nonzeros) took
+  349 s -> 80 s on a loaded machine (9.1 s -> 4.1 s at n = 100), its sweeps
+  visiting 7.0 n^2 nodes instead of 33.5 n^2 at n = 64.
 * Tried and measured, not kept: colouring the columns (3 forward sweeps from
   groups of structurally orthogonal inputs instead of 10,000 from one each)
   emits the same instructions in the same time -- the sweeps are bound by
