@@ -39,6 +39,11 @@ average, bound by emitting instructions), the pattern 0.12 and the program
   ``200*v``): the gradient the forward sweeps run over has 10% fewer rows and
   the Hessian's program 99,990 instructions instead of 139,986 (CasADi's:
   104,989), and the derivation takes about a quarter less time.
+* the gradient's chains of additions are regrouped as balanced sums
+  (:func:`balanced_sums`) before the forward sweeps: a dense quadratic
+  ``sum(sum(x[i]*x[j]*A[i,j], ...))`` at n = 300 (90,000 nonzeros) took
+  349 s -> 80 s on a loaded machine (9.1 s -> 4.1 s at n = 100), its sweeps
+  visiting 7.0 n^2 nodes instead of 33.5 n^2 at n = 64.
 * Tried and measured, not kept: colouring the columns (3 forward sweeps from
   groups of structurally orthogonal inputs instead of 10,000 from one each)
   emits the same instructions in the same time -- the sweeps are bound by
@@ -48,6 +53,9 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections import Counter
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -97,7 +105,7 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
     if mode == "edge-pushing":
         return _edge_pushing_program(graph, names, sparse, start)
     gradient = grad(graph, names, mode=inner, simplify=False, progress=False, allow_unused=True)
-    second = gradient.program.as_graph(names)
+    second = balanced_sums(gradient.program).as_graph(names)
     # The Jacobian's sweeps, then one program of the entries on and above the diagonal (one dead-code
     # pass, not a whole Jacobian's program pruned again: a tenth of the derivation at n = 1,000)
     cost, lin = run_mode(second, second.outputs, names, outer, **sweep_options(outer, "markowitz"))
@@ -144,6 +152,66 @@ def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: flo
     counts = ModeCost("edge-pushing", lin.counts.sweeps, lin.counts.multiplications, lin.counts.additions,
                       program.ops, None, time.perf_counter() - start, "")
     return program, names, CostReport([counts], len(names), len(names), ""), pattern
+
+
+def balanced_sums(program: Program) -> Program:
+    """The program with every chain of additions regrouped as a balanced tree of additions.
+
+    A gradient accumulates each adjoint as a chain ``((t1 + t2) + t3) + ...``
+    (one link per use of the input); a dense quadratic's gradient entries are
+    chains of n terms.  A tangent entering a chain at term k passes through
+    every later link, so the Hessian's n forward sweeps visited about n^3/2
+    nodes for its n^2 entries (50 s at n = 300).  Regrouped as
+    ``(t1 + t2) + (t3 + t4)``, a tangent passes through log2(n) additions:
+    the sweeps cost about (entries) x log n.  The values are the same sums;
+    a link is regrouped only when its one use is the next link (a partial sum
+    used elsewhere, or a result, stays as it is).
+    """
+    rows, results = program.instructions, program.results
+    uses = Counter(chain.from_iterable(map(itemgetter(2), rows)))  # constants too: counted in C, never asked
+    outputs = set(results.values())  # a result is a value of its own: never folded into a larger sum
+    args_of = {target: args for target, op, args in rows if op == "add"}
+    links = {target for target in args_of if uses[target] == 1 and target not in outputs}
+    terms_of: dict[str, list] = {}  # a chain's last addition -> its terms, left to right
+    folded: set[str] = set()
+    for target in reversed(args_of):  # the last addition of a chain comes before its links
+        if target in folded:
+            continue
+        terms, inner, stack = [], [], list(reversed(args_of[target]))
+        while stack:
+            a = stack.pop()
+            if a in links:
+                inner.append(a)
+                stack.extend(reversed(args_of[a]))
+            else:
+                terms.append(a)
+        if len(terms) > 3:  # three terms are as balanced as they get
+            terms_of[target] = terms
+            folded.update(inner)
+    if not terms_of:
+        return program
+    graph = program.graph
+    names = iter(Namer(set(map(itemgetter(0), rows)), set(program.inputs), graph.addresses if graph is not None else {}).take(
+        "s", sum(len(terms) - 2 for terms in terms_of.values())))
+    out = []
+    for row in rows:
+        target = row[0]
+        if target in folded:
+            continue
+        terms = terms_of.get(target)
+        if terms is not None:
+            while len(terms) > 2:  # one level of pairs at a time; an odd last term waits for the next level
+                level = []
+                for i in range(0, len(terms) - 1, 2):
+                    name = next(names)
+                    out.append((name, "add", (terms[i], terms[i + 1])))
+                    level.append(name)
+                if len(terms) % 2:
+                    level.append(terms[-1])
+                terms = level
+            row = (target, "add", tuple(terms))
+        out.append(row)
+    return Program(program.inputs, out, results, graph)
 
 
 def _symmetric(pattern: Any) -> Any:

@@ -41,12 +41,13 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Sequence
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from ..ir.graph import Graph
 from .text import EdgeLabel, NodeLabel, call_boxes, edge_texts, legend, op_label
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Text sizes in points: nodes' names and ops, the numbers on edges.
 FONT_SIZE, LABEL_SIZE = 12, 10
@@ -324,6 +325,7 @@ def _place(nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel], calls: dict |
     calls' outlines (:func:`_outlines`).  ``room`` and ``label``: see :func:`spaced_layout`."""
     shapes = {node.name: node_shape(node) for node in nodes}
     sinks = {node.name for node in nodes if node.shape == "none"}
+    import networkx as nx  # with the first picture, as the graph's own view (symgraph.ir.graph)
     g = nx.DiGraph()
     g.add_nodes_from(node.name for node in nodes if node.name not in sinks)
     g.add_edges_from((e.source, e.target) for e in edges if e.target not in sinks)
@@ -407,6 +409,7 @@ def _layers(g: nx.DiGraph) -> dict[str, int]:
     branch better as early as possible.  An input sits beside its first use.
     """
     order = list(g)  # the nodes in the order drawn: a topological order
+    import networkx as nx
     early = {node: d for d, layer in enumerate(nx.topological_generations(g)) for node in layer}
     late: dict[str, int] = {}
     for node in reversed(order):  # longest path to an output, counted from the right

@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import html
 import textwrap
-from typing import Any, Iterable, Iterator, Mapping, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
 from ..binding import as_array, checked_options, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names
-from ..ad.linearised import Linearised, annotate_edges
+from ..ad.linearised import Adjacency, Linearised, annotate_edges
 from ..ad.reverse import reverse
 from ..ops import OPS
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.listing import constant_text
 from ..names import Namer, output_labels
+from ..progress import paused_gc
 
 #: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
 #: names both Graphviz (X11) and matplotlib know.
@@ -53,14 +54,17 @@ def display_name(graph: Graph, node: str) -> str:
     return graph.symbol(node).name if graph.indexed and graph.op(node) == "input" else node
 
 
-def op_label(graph: Graph, node: str) -> str:
-    """What a drawing writes in a node: its name, and its op for operations (``c: +``)."""
+def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_text) -> str:
+    """What a drawing writes in a node: its name, and its op for operations (``c: +``).
+
+    ``constant`` writes a constant (a walk passes one that remembers the few it has written).
+    """
     op = graph.op(node)
     if op == "input":
         return display_name(graph, node)
     if op == "const":
-        return f"{node}: {constant_text(graph.operands(node)[0])}"
-    constants = [constant_text(x) for x in graph.operands(node) if not isinstance(x, str)]
+        return f"{node}: {constant(graph.operands(node)[0])}"
+    constants = [constant(x) for x in graph.operands(node) if x.__class__ is not str]
     symbol = OPS[op].symbol or op  # operators by their symbol (the op table's), functions by name
     return f"{node}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 
@@ -101,7 +105,7 @@ class EdgeLabel(NamedTuple):
 def output_sink(graph: Graph, output: str) -> str:
     """A node name, not used by the graph, for the end of the edge leaving ``output``."""
     name = f"{output}_out"
-    while name in graph.nx:
+    while name in graph.op_of:
         name += "_"
     return name
 
@@ -134,7 +138,17 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
     def number(mapping, key):
         return format_number(mapping[key]) if mapping is not None and key in mapping else None
 
-    into = sum_chains(graph) if fold_sums else {}
+    written: dict[tuple, str] = {}  # a graph has few distinct constants: sympy prints each once
+
+    def constant(x: Any) -> str:
+        key = (x.__class__, x)  # by class too: 2 and 2.0 are equal numbers written differently
+        text = written.get(key)
+        if text is None:
+            text = written[key] = constant_text(x)
+        return text
+
+    adjacency = Adjacency(graph)  # the light tables: no networkx graph (and no sympy symbol per node)
+    into = sum_chains(graph, adjacency.succs) if fold_sums else {}
     roots = set(into.values())
     terms: dict[tuple[str, str], int] = {}  # (term, sum) -> how often the chain adds it
     for (u, v), slots in (graph.edge_slots().items() if into else ()):
@@ -151,9 +165,10 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             constants = "".join(f" + {x}" for x in graph.operands(node) if not isinstance(x, str))
             yield NodeLabel(node, f"{node}: Σ {count[node]} terms{constants}", "circle", count[node])
         else:
-            yield NodeLabel(node, op_label(graph, node), "box" if graph.op(node) == "input" else "circle")
+            yield NodeLabel(node, op_label(graph, node, constant), "box" if graph.op(node) == "input" else "circle")
     done = set()
-    for u, v in graph.nx.edges:
+    # every edge u -> v: sources in creation order, each one's users in creation order
+    for u, v in ((u, v) for u, users in adjacency.succs.items() for v in users):
         if u in into:
             continue
         if (u, into.get(v, v)) in terms:
@@ -174,7 +189,7 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             yield EdgeLabel(y, sink, value, adjoint)
 
 
-def sum_chains(graph: Graph) -> dict[str, str]:
+def sum_chains(graph: Graph, succs: Mapping[str, list[str]] | None = None) -> dict[str, str]:
     """The additions a picture may fold into a later one: node -> the addition that absorbs it.
 
     An addition is absorbed by the addition that uses it when nothing else
@@ -189,8 +204,9 @@ def sum_chains(graph: Graph) -> dict[str, str]:
     {'v3': 's', 'v2': 's'}
     """
     outputs, slots, into = set(graph.outputs), graph.edge_slots(), {}
+    succs = Adjacency(graph).succs if succs is None else succs  # ``succs``: the users, when the caller has them
     for node in reversed(graph.order):  # a node's user is settled before it
-        users = graph.nx.succ[node]
+        users = succs[node]
         if graph.op(node) != "add" or node in outputs or len(users) != 1:
             continue
         (user,) = users
@@ -198,6 +214,10 @@ def sum_chains(graph: Graph) -> dict[str, str]:
                 isinstance(x, str) for x in graph.operands(node)):
             into[node] = into.get(user, user)
     return into
+
+
+#: the texts of an edge that carries none (most edges of a big graph drawn without numbers)
+_BARE = (None, None, None)
 
 
 def edge_texts(edge: EdgeLabel) -> list[tuple[str, str]]:
@@ -218,7 +238,7 @@ def legend(graph: Graph, edges: Iterable[EdgeLabel]) -> list[tuple[str, str]]:
     >>> legend(sg.parse("p = x + y; g = p * z"), [EdgeLabel("x", "p", "1", "-3")])
     [('on an edge u → v:', 'black'), ('value of u', 'darkgreen'), ('adjoint ∂g/∂u', 'red')]
     """
-    present = {colour for edge in edges for _, colour in edge_texts(edge)}
+    present = {colour for edge in edges if edge[2:] != _BARE for _, colour in edge_texts(edge)}
     if not present:
         return []
     adjoint = f"adjoint ∂{graph.outputs[0]}/∂u" if len(set(graph.outputs)) == 1 else "adjoint of u"
@@ -430,6 +450,8 @@ def _mermaid_line(item: NodeLabel | EdgeLabel, ids: Mapping[str, str]) -> str:
         if item.shape == "none":
             return f'    {ids[item.name]}[" "]\n    style {ids[item.name]} fill:none,stroke:none'
         return f'    {ids[item.name]}["{label}"]' if item.shape == "box" else f'    {ids[item.name]}(("{label}"))'
+    if item[2:] == _BARE:
+        return f"    {ids[item.source]} --> {ids[item.target]}"
     parts = [item.value, None if item.adjoint is None else f"grad {item.adjoint}", item.derivative]
     text = " | ".join(p for p in parts if p is not None).replace('"', "'")
     arrow = f'-->|"{text}"|' if text else "-->"
@@ -470,7 +492,11 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bo
         g -->|"-12 | grad 1"| g_out
     """
     graph = as_graph(graph)
-    items = list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at)))
+    with paused_gc():  # a tuple per node and edge, no cycles: the collector would walk them all again and again
+        return _mermaid(graph, list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))))
+
+
+def _mermaid(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
     ids, namer = _mermaid_ids(graph, items)
     if not graph.groups:
         return "\n".join(["flowchart LR", *(_mermaid_line(item, ids) for item in items)])
@@ -495,9 +521,10 @@ def _dot_line(item: NodeLabel | EdgeLabel) -> str:
             return f'    "{item.name}" [label="", shape=none, width=0, height=0];'
         label = item.label.replace("\\", "\\\\").replace('"', '\\"')
         return f'    "{item.name}" [label="{label}", shape={item.shape}];'
-    parts = [_font(colour, text) for text, colour in edge_texts(item)]
-    attrs = f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
-    return f'    "{item.source}" -> "{item.target}"{attrs};'
+    if item[2:] == _BARE:
+        return f'    "{item.source}" -> "{item.target}";'
+    label = "<br/>".join([_font(colour, text) for text, colour in edge_texts(item)])
+    return f'    "{item.source}" -> "{item.target}" [label=<{label}>];'
 
 
 def _dot_legend(graph: Graph, items: list) -> list[str]:
@@ -544,7 +571,11 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
     }
     """
     graph = as_graph(graph)
-    items = list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at)))
+    with paused_gc():  # as in to_mermaid
+        return _dot(graph, list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))))
+
+
+def _dot(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
     head = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];', '    edge [fontname="Helvetica"];']
     key = _dot_legend(graph, items)
     if not graph.groups:

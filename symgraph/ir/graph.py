@@ -34,9 +34,8 @@ from __future__ import annotations
 
 from functools import cached_property
 from operator import countOf
-from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
-import networkx as nx
 import numpy as np
 import sympy
 
@@ -47,6 +46,9 @@ from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
 from .listing import PRINT_LINES, assignment, cut_listing
+
+if TYPE_CHECKING:  # networkx is imported with the first view (Graph.nx): a third of importing symgraph
+    import networkx as nx
 
 
 class Group(NamedTuple):
@@ -164,7 +166,8 @@ class Graph:
     def nx(self) -> nx.DiGraph:
         """The ``networkx.DiGraph`` (edges operand -> result), built once on first access."""
         if self._nx is None:
-            nxg = nx.DiGraph()
+            import networkx  # on the first view: parsing, deriving and compiling never need it
+            nxg = networkx.DiGraph()
             operands = self._operands
             symbol = self.symbol
             nxg.add_nodes_from((node, {"op": op_name, "symbol": symbol(node), "operands": operands[node]})

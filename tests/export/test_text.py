@@ -318,3 +318,28 @@ def test_constants_in_node_labels_are_written_as_the_text_wrote_them():
     labels = [op_label(g, node) for node in g.order if g.op(node) != "input"]
     assert labels == ["v1: * 2.5", "v2: * 1e-300", "v3: +", "v4: * 0.1", "v5: +", "v6: * 2", "v7: +"]
     assert '(("v1: * 2.5"))' in sg.to_mermaid(g) and '"v2" [label="v2: * 1e-300"' in sg.to_dot(g)
+
+
+ROSENBROCK_WRITTEN_OUT = "+".join(f"100*(x{i + 1}-x{i}^2)^2+(1-x{i})^2" for i in range(1, 300))
+
+
+@pytest.mark.parametrize("export", [sg.to_mermaid, sg.to_dot])
+def test_text_exports_of_a_large_graph_write_from_the_graphs_own_tables(export, monkeypatch):
+    """Writing Rosenbrock with 100,000 terms (900,000 nodes) took 40 s: the exports built the networkx view
+    (a sympy Symbol per node) to list the edges, printed every constant with sympy once per use, and the
+    collector walked the walk's tuples over and over.  Now the edges come from the operand tables, each
+    distinct constant is printed once, and the collector is paused while the text is written."""
+    import gc
+    import symgraph.export.text as text
+    from symgraph.ir.graph import Graph
+    g = sg.parse(ROSENBROCK_WRITTEN_OUT)
+    printed, collections = [], []
+    constant_text = text.constant_text
+    monkeypatch.setattr(text, "constant_text", lambda x: printed.append(x) or constant_text(x))
+    monkeypatch.setattr(Graph, "nx", property(lambda self: pytest.fail("the export built the networkx view")))
+    monkeypatch.setattr(gc, "callbacks", [lambda phase, info: phase == "start" and collections.append(info)])
+    got = export(g)
+    edges = [line for line in got.splitlines() if "->" in line]  # Mermaid's --> and DOT's ->
+    assert len(edges) == len(g.edge_slots()) and len(got.splitlines()) > len(g.op_of) + len(edges)
+    assert len(printed) == len({(type(x), x) for x in printed}) == 3  # 100, 2 and 1, each once
+    assert len(collections) <= 1  # at most the one settling collection at the end
