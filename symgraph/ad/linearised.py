@@ -39,7 +39,7 @@ import sympy
 from .. import ops
 from .. import constants
 from ..ir.graph import Graph
-from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record
+from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record, unit_value
 from ..constants import as_constant as _as_ref
 
 
@@ -201,6 +201,74 @@ def _placeholders(v: str, args: tuple) -> dict[str, str]:
             elif a != names[_FIRST]:
                 names[_SECOND] = a
     return names
+
+
+#: an operand's place in a :data:`_SHAPES` key: a name, or (second operand) the same name as the first
+_NAME, _SAME = "name", "same"
+
+#: (op, first operand's kind, second's) -> (the shape's constants, d/d first, d/d second): each partial a
+#: function ``(emitter, node, operands) -> ref``, None for a constant slot.  A kind is :data:`_NAME`,
+#: :data:`_SAME` or a constant's id (the entry holds the constants, so their ids stay theirs): found with
+#: one lookup and no constant keys, where :func:`_recipe` builds its key per call
+_SHAPES: dict[tuple, tuple] = {}
+
+
+def _shape(op: str, args: tuple, key: tuple) -> tuple:
+    """The :data:`_SHAPES` entry of a built-in op's node ``op(*args)`` (one or two operands), made once."""
+    if len(_SHAPES) > 4096:
+        _SHAPES.clear()
+    constants_ = tuple(a for a in args if a.__class__ is not str)
+    parts = [_slot_partial(op, slot, args) if args[slot].__class__ is str else None for slot in range(len(args))]
+    shape = _SHAPES[key] = (constants_, parts[0], parts[1] if len(parts) == 2 else None)
+    return shape
+
+
+def _slot_partial(op: str, slot: int, args: tuple) -> Callable:
+    """``(emitter, node, operands) -> d node / d operand slot``: the rule's recipe replayed, or the rule itself.
+
+    A recipe of one call with one placeholder (``x^2``'s ``mul(2, x)``, ``sin``'s ``cos(x)``, ``log``'s
+    ``div(1, x)``) is made by a function binding that call's method and constant, without
+    :meth:`Emitter.replay`'s loop and table of names: a third of Rosenbrock's nodes are squares.
+    """
+    recipe = _recipe(op, slot, args)
+    if recipe is None:
+        rule = _PARTIALS[op][slot]
+        return lambda emitter, v, operands: rule(emitter, v, *operands)
+    first = next(i for i, a in enumerate(args) if a.__class__ is str)  # where _FIRST is bound
+    fast = _one_call(recipe, first)
+    if fast is not None:
+        return fast
+    if first == 1:  # a constant first operand: the name is the first placeholder
+        return lambda emitter, v, operands: emitter.replay(recipe, {_OUT: v, _FIRST: operands[1]})
+    return lambda emitter, v, operands: emitter.replay(recipe, _placeholders(v, operands))
+
+
+def _one_call(recipe: tuple, first: int) -> Callable | None:
+    """A recipe of one emitter call on one placeholder (the node or its first name) and constants, as a function."""
+    calls, result = recipe
+    if len(calls) != 1 or calls[0][0] != result or calls[0][3] is None:
+        return None
+    _, name, call_args, method = calls[0]
+    names = [a for a in call_args if a.__class__ is str]
+    if len(names) != 1 or names[0] not in (_OUT, _FIRST):
+        return None
+    node = names[0] == _OUT  # the placeholder is the node itself, else its first name
+    if len(call_args) == 1:
+        if node:
+            return lambda emitter, v, operands: method(emitter, name, v)
+        return lambda emitter, v, operands: method(emitter, name, operands[first])
+    if call_args[0] is names[0]:  # name(placeholder, constant)
+        c = call_args[1]
+        if node:
+            return lambda emitter, v, operands: method(emitter, name, v, c)
+        return lambda emitter, v, operands: method(emitter, name, operands[first], c)
+    c = call_args[0]  # name(constant, placeholder)
+    if name == "mul" and method is Emitter._const_name and not node:  # c*x: straight to the emitter's product
+        unit, scaled = unit_value(c), Emitter._scaled
+        return lambda emitter, v, operands: scaled(emitter, operands[first], c, unit)
+    if node:
+        return lambda emitter, v, operands: method(emitter, name, c, v)
+    return lambda emitter, v, operands: method(emitter, name, c, operands[first])
 
 
 #: what an edge's product costs: nothing at all (its local derivative is exactly 0), nothing
@@ -420,28 +488,25 @@ class Linearised(Adjacency):
             if x.__class__ is str:
                 s = static[0]
                 dx = args[s] if s.__class__ is int else v if s is OUT else s
-        elif op in _BUILT_IN and not self.emitter.guards:  # the rules as recipes: the same calls, fewer layers
-            emitter = self.emitter
-            if x.__class__ is str:
-                recipe = _recipe(op, 0, args)
-                dx = _PARTIALS[op][0](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, {_OUT: v, _FIRST: x, _SECOND: y})  # y: a constant or None unless a second name
-                if dx.__class__ is not str:
-                    dx = _as_ref(dx)
-            if y.__class__ is str:
-                recipe = _recipe(op, 1, args)
-                dy = _PARTIALS[op][1](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, {_OUT: v, _FIRST: x, _SECOND: y} if x.__class__ is str else {_OUT: v, _FIRST: y})
-                if dy.__class__ is not str:
-                    dy = _as_ref(dy)
         else:
-            rules_ = _PARTIALS[op]
+            emitter = self.emitter
+            if op in _BUILT_IN and not emitter.guards:  # the rules as recipes: the same calls, fewer layers
+                kx = _NAME if x.__class__ is str else id(x)
+                key = (op, kx) if len(args) == 1 else (
+                    op, kx, (_SAME if y == x else _NAME) if y.__class__ is str else id(y))
+                shape = _SHAPES.get(key)
+                if shape is None:
+                    shape = _shape(op, args, key)
+                fx, fy = shape[1], shape[2]
+            else:
+                rules_ = _PARTIALS[op]
+                fx = fy = None
             if x.__class__ is str:
-                dx = rules_[0](self.emitter, v, *args)
+                dx = fx(emitter, v, args) if fx is not None else rules_[0](emitter, v, *args)
                 if dx.__class__ is not str:
                     dx = _as_ref(dx)
             if y.__class__ is str:
-                dy = rules_[1](self.emitter, v, *args)
+                dy = fy(emitter, v, args) if fy is not None else rules_[1](emitter, v, *args)
                 if dy.__class__ is not str:
                     dy = _as_ref(dy)
         if dx is None:

@@ -79,6 +79,10 @@ def _unit_value(ref: Ref) -> int | None:
     return _UNITS.get(id(ref))
 
 
+#: 0, 1 or -1 for those exact constants, else None (what :meth:`Emitter._scaled` takes as ``unit``)
+unit_value = _unit_value
+
+
 def is_zero(ref: Ref) -> bool:
     """True for the exact constant 0 (or a rule's Python 0), whose products vanish and sums are free."""
     if ref is ZERO:
