@@ -188,7 +188,7 @@ def _seed(graph: Graph) -> tuple[dict, dict]:
     negations: dict[str, Ref] = {}
     by_key: dict[tuple, str] = {}
     add = by_key.setdefault
-    commutative, key_of = COMMUTATIVE, _constant_key
+    commutative, key_of, keys = COMMUTATIVE, _constant_key, _KEYS.get
     for node, op, args in graph.rows():
         n = len(args)
         if n == 2:
@@ -196,8 +196,9 @@ def _seed(graph: Graph) -> tuple[dict, dict]:
             if x.__class__ is str:
                 if y.__class__ is str:
                     add((op, y, x) if y < x and op in commutative else (op, x, y), node)
-                else:
-                    add((op, x, key_of(y)), node)  # a name comes before a constant
+                else:  # a name comes before a constant; its key's memo read in line
+                    hit = keys(id(y))
+                    add((op, x, hit[1] if hit is not None else key_of(y)), node)
             elif y.__class__ is str:
                 add((op, y, key_of(x)) if op in commutative else (op, key_of(x), y), node)
             else:
@@ -514,12 +515,16 @@ class Emitter:
             return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
         if x in self._negated_temps or x in self._reciprocals:
             return self._rewritten_product(c, x)
-        key = _constant_key(c)
+        hit = _KEYS.get(id(c))  # _constant_key(c), its memo read in line
+        key = hit[1] if hit is not None else _constant_key(c)
         scaled = self._scaled_temps.get(x)
         if scaled is not None and key[1] == "Rational":  # c * (c2*y) = (c*c2) * y: exact, one product
             product = _fold("mul", (c, scaled[0]))
             if product is not None:
-                return self.op("mul", product, scaled[1])
+                y = scaled[1]
+                if self.guards and y in self.guards:
+                    return self.op("mul", product, y)
+                return self._scaled(y, product, _UNITS.get(id(product)))  # what op("mul", product, y) reaches
         count = len(self.instructions)
         target = self._plain(("mul", x, key), "mul", (c, x))  # ordered(): a name before a constant
         if len(self.instructions) != count and key[1] == "Rational":
@@ -560,6 +565,7 @@ class Emitter:
         return self._op2(name, x, y)
 
     def _op2(self, name: str, x: str, y: str) -> Ref:
+        """:meth:`op2` when no operand is guarded (:attr:`guards` empty, or neither name in it)."""
         if name == "mul":
             negated, reciprocals = self._negated_temps, self._reciprocals
             if (negated or reciprocals) and (y in negated or y in reciprocals or x in negated or x in reciprocals):
@@ -581,6 +587,9 @@ class Emitter:
             if inner is not None:
                 return self.op("add", x, inner)
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
+
+    #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
+    plain_op2 = _op2
 
     # -- branches: where() and the guards of the derivatives that flow through one
     def where(self, c: str, a: Ref, b: Ref) -> Ref:
