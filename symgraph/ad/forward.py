@@ -21,6 +21,7 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     """
     is_zero, local, mul, add, preds = lin.is_zero, lin.local, lin.mul, lin.add, lin.preds
     op2, counts = lin.emitter.op2, lin.counts
+    guards, op2_plain = lin.emitter.guards, lin.emitter.plain_op2  # op2 without its guard test while nothing is guarded
     tangent = {x: s for x, s in seeds.items() if x in lin.index and not is_zero(s)}
     seeded = dict(tangent)
     trace = lin.trace
@@ -33,7 +34,7 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
                 d = local(u, v)
                 if d.__class__ is str and t.__class__ is str:  # Linearised.mul's first case, inlined
                     counts.multiplications += 1
-                    term = op2("mul", d, t)
+                    term = op2("mul", d, t) if guards else op2_plain("mul", d, t)
                 elif t is ONE and (d.__class__ is str or not is_zero(d)):  # free: a seed's partial passes
                     term = d  # (a Hessian's forward sweeps start from 1 at every input: 15% of their calls)
                 elif d is ONE and (t.__class__ is str or not is_zero(t)):  # free: the tangent passes (sums)
@@ -42,7 +43,7 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
                     term = mul(d, t)
                 if acc.__class__ is str and term.__class__ is str:  # Linearised.add's first case, inlined
                     counts.additions += 1
-                    acc = op2("add", acc, term)
+                    acc = op2("add", acc, term) if guards else op2_plain("add", acc, term)
                 else:
                     acc = add(acc, term)
         if acc is None or is_zero(acc):

@@ -580,12 +580,14 @@ class Emitter:
             inner = negations.get(x)
             if inner is not None:
                 return self.op("sub", y, inner)
+            return self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
         elif name == "sub":
             if x == y:
                 return ZERO
             inner = self._negations.get(y)
             if inner is not None:
                 return self.op("add", x, inner)
+            return self._plain(("sub", x, y), "sub", (x, y))
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
 
     #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
