@@ -41,12 +41,16 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
                     term = t
                 else:
                     term = mul(d, t)
-                if acc.__class__ is str and term.__class__ is str:  # Linearised.add's first case, inlined
-                    counts.additions += 1
-                    acc = op2("add", acc, term) if guards else op2_plain("add", acc, term)
-                else:
-                    acc = add(acc, term)
-        if acc is None or is_zero(acc):
+                if term.__class__ is str:  # Linearised.add's cases for a name, inlined
+                    if acc is None:  # the first term: nothing to add
+                        acc = term
+                        continue
+                    if acc.__class__ is str:
+                        counts.additions += 1
+                        acc = op2("add", acc, term) if guards else op2_plain("add", acc, term)
+                        continue
+                acc = add(acc, term)
+        if acc is None or acc.__class__ is not str and is_zero(acc):
             tangent.pop(v, None)  # a seeded node whose sum cancels to 0: the sum replaces the seed
         else:
             tangent[v] = acc

@@ -328,11 +328,19 @@ def _walk(step: Mapping[str, list[str]], starts: Iterable[str], seen: set[str],
           within: set[str] | None = None) -> set[str]:
     """Add to ``seen`` every node reachable from ``starts`` by one or more ``step``s (staying ``within``)."""
     stack = list(starts)
+    pop, push, add = stack.pop, stack.append, seen.add
+    if within is None:  # every forward sweep's walk: no test of a bound per edge
+        while stack:
+            for w in step[pop()]:
+                if w not in seen:
+                    add(w)
+                    push(w)
+        return seen
     while stack:
-        for w in step[stack.pop()]:
-            if w not in seen and (within is None or w in within):
-                seen.add(w)
-                stack.append(w)
+        for w in step[pop()]:
+            if w not in seen and w in within:
+                add(w)
+                push(w)
     return seen
 
 
