@@ -14,7 +14,12 @@ Three things every mode shares, kept here once:
   other calls made again on the real emitter -- the same calls in the same
   order, so programs are identical to calling the rule, with fewer Python
   layers per node (Rosenbrock, n = 1,000: ``x^2``'s partial is one call,
-  ``mul(2, x)``, not three).
+  ``mul(2, x)``, not three).  A single reverse sweep finds a node's partials
+  by its *shape* (:data:`_SHAPES`: the op and which operands are names or
+  which constants, one lookup by identity), and a one-call recipe is made
+  by a function bound to that call's method and constant, not by
+  :meth:`~symgraph.ir.emitter.Emitter.replay`: Rosenbrock's gradient at
+  n = 1,000 went from 4.64 M to 4.22 M bytecode instructions.
 * **Adjacency** (:class:`Adjacency`): operands and users as plain dicts built
   from the graph's tables, and the one iterative walk over them.  Every
   traversal in :mod:`symgraph.ad` goes through it, never through the

@@ -9,6 +9,12 @@ An adjoint that flows through a branch of ``where(c, a, b)`` is guarded: it is
 ``where(c, adjoint, 0)``, and every later product of it is selected again so an
 untaken branch's nan (``sqrt(-1)``) never meets its zero adjoint; the emitter
 does it for every mode (:mod:`symgraph.ir.emitter`, "Branches").
+
+Per node the sweep makes one test to read or take the adjoint, skips the
+zero test for an adjoint of exactly 1, and calls the emitter's
+``plain_op2`` while nothing is guarded.  Tried and not kept: testing once
+per node whether the adjoint is a name (more work than the per-edge test it
+saves, which the partial's class decides first).
 """
 from __future__ import annotations
 
