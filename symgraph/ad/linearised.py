@@ -491,6 +491,33 @@ class Linearised(Adjacency):
                 return []
             s = static[1]
             return [(y, args[s] if s.__class__ is int else v if s is OUT else s)]
+        if static is None and op in _BUILT_IN and 0 < len(args) < 3 and not self.emitter.guards:
+            # the rules as recipes, found by the node's shape: the same calls, fewer layers
+            x = args[0]
+            kx = _NAME if x.__class__ is str else id(x)
+            if len(args) == 1:
+                y, key = None, (op, kx)
+            else:
+                y = args[1]
+                key = (op, kx, (_SAME if kx is _NAME and y == x else _NAME) if y.__class__ is str else id(y))
+            shape = _SHAPES.get(key)
+            if shape is None:
+                shape = _shape(op, args, key)
+            emitter = self.emitter
+            if kx is _NAME:
+                dx = shape[1](emitter, v, args)
+                if dx.__class__ is not str:
+                    dx = _as_ref(dx)
+                if y.__class__ is not str:
+                    return [(x, dx)]
+                dy = shape[2](emitter, v, args)
+                if dy.__class__ is not str:
+                    dy = _as_ref(dy)
+                return [(x, emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
+            if y.__class__ is not str:
+                return []
+            dy = shape[2](emitter, v, args)
+            return [(y, dy if dy.__class__ is str else _as_ref(dy))]
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
         if len(args) > 2:
@@ -501,25 +528,14 @@ class Linearised(Adjacency):
             if x.__class__ is str:
                 s = static[0]
                 dx = args[s] if s.__class__ is int else v if s is OUT else s
-        else:
-            emitter = self.emitter
-            if op in _BUILT_IN and not emitter.guards:  # the rules as recipes: the same calls, fewer layers
-                kx = _NAME if x.__class__ is str else id(x)
-                key = (op, kx) if len(args) == 1 else (
-                    op, kx, (_SAME if y == x else _NAME) if y.__class__ is str else id(y))
-                shape = _SHAPES.get(key)
-                if shape is None:
-                    shape = _shape(op, args, key)
-                fx, fy = shape[1], shape[2]
-            else:
-                rules_ = _PARTIALS[op]
-                fx = fy = None
+        else:  # a registered function, or a guarded emitter: the rules themselves
+            rules_, emitter = _PARTIALS[op], self.emitter
             if x.__class__ is str:
-                dx = fx(emitter, v, args) if fx is not None else rules_[0](emitter, v, *args)
+                dx = rules_[0](emitter, v, *args)
                 if dx.__class__ is not str:
                     dx = _as_ref(dx)
             if y.__class__ is str:
-                dy = fy(emitter, v, args) if fy is not None else rules_[1](emitter, v, *args)
+                dy = rules_[1](emitter, v, *args)
                 if dy.__class__ is not str:
                     dy = _as_ref(dy)
         if dx is None:
@@ -564,7 +580,8 @@ class Linearised(Adjacency):
         """x*y, counted unless a factor is 0 or +-1."""
         if x.__class__ is str and y.__class__ is str:
             self.counts.multiplications += 1
-            return self.emitter.op2("mul", x, y)
+            emitter = self.emitter
+            return emitter.op2("mul", x, y) if emitter.guards else emitter.plain_op2("mul", x, y)
         x, y = _ref(x), _ref(y)
         if x is ZERO or y is ZERO:
             return ZERO
@@ -585,7 +602,8 @@ class Linearised(Adjacency):
         """x - y, counted (as an addition) when both are non-zero."""
         if x.__class__ is str and y.__class__ is str:
             self.counts.additions += 1
-            return self.emitter.op2("sub", x, y)
+            emitter = self.emitter
+            return emitter.op2("sub", x, y) if emitter.guards else emitter.plain_op2("sub", x, y)
         x, y = _ref(x), _ref(y)
         if y is ZERO:
             return x
@@ -598,7 +616,8 @@ class Linearised(Adjacency):
         """acc + term, counted when both are non-zero; ``acc=None`` starts a sum."""
         if acc.__class__ is str and term.__class__ is str:
             self.counts.additions += 1
-            return self.emitter.op2("add", acc, term)
+            emitter = self.emitter
+            return emitter.op2("add", acc, term) if emitter.guards else emitter.plain_op2("add", acc, term)
         term = _ref(term)
         if acc is None:
             return term

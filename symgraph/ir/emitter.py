@@ -317,6 +317,8 @@ class Emitter:
         #: name (graph node or temporary) -> y, for every name defined as -y
         self._negations: dict[str, Ref]
         self._by_key, self._negations = _seed(graph)
+        #: the hash-consing table's setdefault and the instruction list's append, bound once (:meth:`_plain`)
+        self._hashed, self._append = self._by_key.setdefault, self.instructions.append
         #: temporaries defined as -y (rewritten in products; graph nodes are not)
         self._negated_temps: dict[str, Ref] = {}
         #: temporaries defined as 1/y -> y
@@ -366,11 +368,11 @@ class Emitter:
                 number += 1
             self._counter = number - 1
         target = f"{self._prefix}{number}"
-        found = self._by_key.setdefault(key, target)
+        found = self._hashed(key, target)
         if found is not target:
             return found
         self._counter = number
-        self.instructions.append((target, name, args))
+        self._append((target, name, args))
         return target
 
     def op(self, name: str, x: Ref, y: Ref = _UNARY, *more: Ref) -> Ref:
