@@ -25,7 +25,10 @@ The sweeps call :attr:`Emitter.plain_op2` (``op2`` without its guard test)
 while :attr:`~Emitter.guards` is empty, sums and differences of two names
 build their keys in line, and ``c*(c2*y)`` goes straight to its product.
 Tried and not kept: testing the negated and reciprocal temporaries of a
-product separately (more work on a Hessian, where both tables are filled).
+product separately (more work on a Hessian, where both tables are filled);
+seeding an op's graph rows only when the emitter first makes that op (a scan
+in C per op cost what skipping Rosenbrock's squares saved: 100-126 ms
+against 104 ms for the emitter and its seed at n = 10,000).
 
 Branches: how derivatives through ``where`` stay free of nan
 ---------------------------------------------------------------
