@@ -4,6 +4,12 @@ tangent(v) = sum over in-edges u -> v of local(u, v) * tangent(u), visiting only
 the wrt node's descendants in topological order.  Zero tangents are never
 stored or propagated; products with 0 or +-1 are free and not counted
 (:class:`~symgraph.ad.linearised.Linearised` decides which).
+
+A Hessian's forward sweeps run here (one per input over the gradient's
+program), so the commonest steps are in line: a tangent's first term and a
+sum of two names skip :meth:`Linearised.add`, and while nothing is guarded
+the emitter's :attr:`~symgraph.ir.emitter.Emitter.plain_op2` is called
+(Rosenbrock n = 300 in forward mode: 19.2 M -> 15.0 M bytecode instructions).
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     """
     is_zero, local, mul, add, preds = lin.is_zero, lin.local, lin.mul, lin.add, lin.preds
     op2, counts = lin.emitter.op2, lin.counts
+    guards, op2_plain = lin.emitter.guards, lin.emitter.plain_op2  # op2 without its guard test while nothing is guarded
     tangent = {x: s for x, s in seeds.items() if x in lin.index and not is_zero(s)}
     seeded = dict(tangent)
     trace = lin.trace
@@ -33,19 +40,23 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
                 d = local(u, v)
                 if d.__class__ is str and t.__class__ is str:  # Linearised.mul's first case, inlined
                     counts.multiplications += 1
-                    term = op2("mul", d, t)
+                    term = op2("mul", d, t) if guards else op2_plain("mul", d, t)
                 elif t is ONE and (d.__class__ is str or not is_zero(d)):  # free: a seed's partial passes
                     term = d  # (a Hessian's forward sweeps start from 1 at every input: 15% of their calls)
                 elif d is ONE and (t.__class__ is str or not is_zero(t)):  # free: the tangent passes (sums)
                     term = t
                 else:
                     term = mul(d, t)
-                if acc.__class__ is str and term.__class__ is str:  # Linearised.add's first case, inlined
-                    counts.additions += 1
-                    acc = op2("add", acc, term)
-                else:
-                    acc = add(acc, term)
-        if acc is None or is_zero(acc):
+                if term.__class__ is str:  # Linearised.add's cases for a name, inlined
+                    if acc is None:  # the first term: nothing to add
+                        acc = term
+                        continue
+                    if acc.__class__ is str:
+                        counts.additions += 1
+                        acc = op2("add", acc, term) if guards else op2_plain("add", acc, term)
+                        continue
+                acc = add(acc, term)
+        if acc is None or acc.__class__ is not str and is_zero(acc):
             tangent.pop(v, None)  # a seeded node whose sum cancels to 0: the sum replaces the seed
         else:
             tangent[v] = acc

@@ -14,7 +14,12 @@ Three things every mode shares, kept here once:
   other calls made again on the real emitter -- the same calls in the same
   order, so programs are identical to calling the rule, with fewer Python
   layers per node (Rosenbrock, n = 1,000: ``x^2``'s partial is one call,
-  ``mul(2, x)``, not three).
+  ``mul(2, x)``, not three).  A single reverse sweep finds a node's partials
+  by its *shape* (:data:`_SHAPES`: the op and which operands are names or
+  which constants, one lookup by identity), and a one-call recipe is made
+  by a function bound to that call's method and constant, not by
+  :meth:`~symgraph.ir.emitter.Emitter.replay`: Rosenbrock's gradient at
+  n = 1,000 went from 4.64 M to 4.22 M bytecode instructions.
 * **Adjacency** (:class:`Adjacency`): operands and users as plain dicts built
   from the graph's tables, and the one iterative walk over them.  Every
   traversal in :mod:`symgraph.ad` goes through it, never through the
@@ -40,7 +45,7 @@ from .. import ops
 from .. import constants
 from ..binding import checked_options
 from ..ir.graph import Graph
-from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record
+from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record, unit_value
 from ..constants import as_constant as _as_ref
 
 
@@ -205,6 +210,74 @@ def _placeholders(v: str, args: tuple) -> dict[str, str]:
     return names
 
 
+#: an operand's place in a :data:`_SHAPES` key: a name, or (second operand) the same name as the first
+_NAME, _SAME = "name", "same"
+
+#: (op, first operand's kind, second's) -> (the shape's constants, d/d first, d/d second): each partial a
+#: function ``(emitter, node, operands) -> ref``, None for a constant slot.  A kind is :data:`_NAME`,
+#: :data:`_SAME` or a constant's id (the entry holds the constants, so their ids stay theirs): found with
+#: one lookup and no constant keys, where :func:`_recipe` builds its key per call
+_SHAPES: dict[tuple, tuple] = {}
+
+
+def _shape(op: str, args: tuple, key: tuple) -> tuple:
+    """The :data:`_SHAPES` entry of a built-in op's node ``op(*args)`` (one or two operands), made once."""
+    if len(_SHAPES) > 4096:
+        _SHAPES.clear()
+    constants_ = tuple(a for a in args if a.__class__ is not str)
+    parts = [_slot_partial(op, slot, args) if args[slot].__class__ is str else None for slot in range(len(args))]
+    shape = _SHAPES[key] = (constants_, parts[0], parts[1] if len(parts) == 2 else None)
+    return shape
+
+
+def _slot_partial(op: str, slot: int, args: tuple) -> Callable:
+    """``(emitter, node, operands) -> d node / d operand slot``: the rule's recipe replayed, or the rule itself.
+
+    A recipe of one call with one placeholder (``x^2``'s ``mul(2, x)``, ``sin``'s ``cos(x)``, ``log``'s
+    ``div(1, x)``) is made by a function binding that call's method and constant, without
+    :meth:`Emitter.replay`'s loop and table of names: a third of Rosenbrock's nodes are squares.
+    """
+    recipe = _recipe(op, slot, args)
+    if recipe is None:
+        rule = _PARTIALS[op][slot]
+        return lambda emitter, v, operands: rule(emitter, v, *operands)
+    first = next(i for i, a in enumerate(args) if a.__class__ is str)  # where _FIRST is bound
+    fast = _one_call(recipe, first)
+    if fast is not None:
+        return fast
+    if first == 1:  # a constant first operand: the name is the first placeholder
+        return lambda emitter, v, operands: emitter.replay(recipe, {_OUT: v, _FIRST: operands[1]})
+    return lambda emitter, v, operands: emitter.replay(recipe, _placeholders(v, operands))
+
+
+def _one_call(recipe: tuple, first: int) -> Callable | None:
+    """A recipe of one emitter call on one placeholder (the node or its first name) and constants, as a function."""
+    calls, result = recipe
+    if len(calls) != 1 or calls[0][0] != result or calls[0][3] is None:
+        return None
+    _, name, call_args, method = calls[0]
+    names = [a for a in call_args if a.__class__ is str]
+    if len(names) != 1 or names[0] not in (_OUT, _FIRST):
+        return None
+    node = names[0] == _OUT  # the placeholder is the node itself, else its first name
+    if len(call_args) == 1:
+        if node:
+            return lambda emitter, v, operands: method(emitter, name, v)
+        return lambda emitter, v, operands: method(emitter, name, operands[first])
+    if call_args[0] is names[0]:  # name(placeholder, constant)
+        c = call_args[1]
+        if node:
+            return lambda emitter, v, operands: method(emitter, name, v, c)
+        return lambda emitter, v, operands: method(emitter, name, operands[first], c)
+    c = call_args[0]  # name(constant, placeholder)
+    if name == "mul" and method is Emitter._const_name and not node:  # c*x: straight to the emitter's product
+        unit, scaled = unit_value(c), Emitter._scaled
+        return lambda emitter, v, operands: scaled(emitter, operands[first], c, unit)
+    if node:
+        return lambda emitter, v, operands: method(emitter, name, c, v)
+    return lambda emitter, v, operands: method(emitter, name, c, operands[first])
+
+
 #: what an edge's product costs: nothing at all (its local derivative is exactly 0), nothing
 #: counted (exactly +-1), or one counted multiplication (anything else)
 ZERO_EDGE, UNIT_EDGE, PRODUCT_EDGE = 0, 1, 2
@@ -262,11 +335,19 @@ def _walk(step: Mapping[str, list[str]], starts: Iterable[str], seen: set[str],
           within: set[str] | None = None) -> set[str]:
     """Add to ``seen`` every node reachable from ``starts`` by one or more ``step``s (staying ``within``)."""
     stack = list(starts)
+    pop, push, add = stack.pop, stack.append, seen.add
+    if within is None:  # every forward sweep's walk: no test of a bound per edge
+        while stack:
+            for w in step[pop()]:
+                if w not in seen:
+                    add(w)
+                    push(w)
+        return seen
     while stack:
-        for w in step[stack.pop()]:
-            if w not in seen and (within is None or w in within):
-                seen.add(w)
-                stack.append(w)
+        for w in step[pop()]:
+            if w not in seen and w in within:
+                add(w)
+                push(w)
     return seen
 
 
@@ -412,6 +493,33 @@ class Linearised(Adjacency):
                 return []
             s = static[1]
             return [(y, args[s] if s.__class__ is int else v if s is OUT else s)]
+        if static is None and op in _BUILT_IN and 0 < len(args) < 3 and not self.emitter.guards:
+            # the rules as recipes, found by the node's shape: the same calls, fewer layers
+            x = args[0]
+            kx = _NAME if x.__class__ is str else id(x)
+            if len(args) == 1:
+                y, key = None, (op, kx)
+            else:
+                y = args[1]
+                key = (op, kx, (_SAME if kx is _NAME and y == x else _NAME) if y.__class__ is str else id(y))
+            shape = _SHAPES.get(key)
+            if shape is None:
+                shape = _shape(op, args, key)
+            emitter = self.emitter
+            if kx is _NAME:
+                dx = shape[1](emitter, v, args)
+                if dx.__class__ is not str:
+                    dx = _as_ref(dx)
+                if y.__class__ is not str:
+                    return [(x, dx)]
+                dy = shape[2](emitter, v, args)
+                if dy.__class__ is not str:
+                    dy = _as_ref(dy)
+                return [(x, emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
+            if y.__class__ is not str:
+                return []
+            dy = shape[2](emitter, v, args)
+            return [(y, dy if dy.__class__ is str else _as_ref(dy))]
         if op == "input" or op == "const":  # the only ops without partials (and without operand nodes)
             return []
         if len(args) > 2:
@@ -422,28 +530,14 @@ class Linearised(Adjacency):
             if x.__class__ is str:
                 s = static[0]
                 dx = args[s] if s.__class__ is int else v if s is OUT else s
-        elif op in _BUILT_IN and not self.emitter.guards:  # the rules as recipes: the same calls, fewer layers
-            emitter = self.emitter
+        else:  # a registered function, or a guarded emitter: the rules themselves
+            rules_, emitter = _PARTIALS[op], self.emitter
             if x.__class__ is str:
-                recipe = _recipe(op, 0, args)
-                dx = _PARTIALS[op][0](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, {_OUT: v, _FIRST: x, _SECOND: y})  # y: a constant or None unless a second name
+                dx = rules_[0](emitter, v, *args)
                 if dx.__class__ is not str:
                     dx = _as_ref(dx)
             if y.__class__ is str:
-                recipe = _recipe(op, 1, args)
-                dy = _PARTIALS[op][1](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, {_OUT: v, _FIRST: x, _SECOND: y} if x.__class__ is str else {_OUT: v, _FIRST: y})
-                if dy.__class__ is not str:
-                    dy = _as_ref(dy)
-        else:
-            rules_ = _PARTIALS[op]
-            if x.__class__ is str:
-                dx = rules_[0](self.emitter, v, *args)
-                if dx.__class__ is not str:
-                    dx = _as_ref(dx)
-            if y.__class__ is str:
-                dy = rules_[1](self.emitter, v, *args)
+                dy = rules_[1](emitter, v, *args)
                 if dy.__class__ is not str:
                     dy = _as_ref(dy)
         if dx is None:
@@ -488,7 +582,8 @@ class Linearised(Adjacency):
         """x*y, counted unless a factor is 0 or +-1."""
         if x.__class__ is str and y.__class__ is str:
             self.counts.multiplications += 1
-            return self.emitter.op2("mul", x, y)
+            emitter = self.emitter
+            return emitter.op2("mul", x, y) if emitter.guards else emitter.plain_op2("mul", x, y)
         x, y = _ref(x), _ref(y)
         if x is ZERO or y is ZERO:
             return ZERO
@@ -509,7 +604,8 @@ class Linearised(Adjacency):
         """x - y, counted (as an addition) when both are non-zero."""
         if x.__class__ is str and y.__class__ is str:
             self.counts.additions += 1
-            return self.emitter.op2("sub", x, y)
+            emitter = self.emitter
+            return emitter.op2("sub", x, y) if emitter.guards else emitter.plain_op2("sub", x, y)
         x, y = _ref(x), _ref(y)
         if y is ZERO:
             return x
@@ -522,7 +618,8 @@ class Linearised(Adjacency):
         """acc + term, counted when both are non-zero; ``acc=None`` starts a sum."""
         if acc.__class__ is str and term.__class__ is str:
             self.counts.additions += 1
-            return self.emitter.op2("add", acc, term)
+            emitter = self.emitter
+            return emitter.op2("add", acc, term) if emitter.guards else emitter.plain_op2("add", acc, term)
         term = _ref(term)
         if acc is None:
             return term

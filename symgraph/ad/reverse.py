@@ -9,6 +9,12 @@ An adjoint that flows through a branch of ``where(c, a, b)`` is guarded: it is
 ``where(c, adjoint, 0)``, and every later product of it is selected again so an
 untaken branch's nan (``sqrt(-1)``) never meets its zero adjoint; the emitter
 does it for every mode (:mod:`symgraph.ir.emitter`, "Branches").
+
+Per node the sweep makes one test to read or take the adjoint, skips the
+zero test for an adjoint of exactly 1, and calls the emitter's
+``plain_op2`` while nothing is guarded.  Tried and not kept: testing once
+per node whether the adjoint is a name (more work than the per-edge test it
+saves, which the partial's class decides first).
 """
 from __future__ import annotations
 
@@ -58,8 +64,10 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
     counts, emitter = lin.counts, lin.emitter
     op2, mul, add, sub, neg, is_zero = emitter.op2, lin.mul, lin.add, lin.sub, emitter.negate, lin.is_zero
 
-    keep = None if keep is None else set(keep)
-    get, pop = adjoint.get, adjoint.pop
+    get = adjoint.get
+    take = get if keep is None else adjoint.pop  # a visited node's adjoint: read, or taken unless kept
+    keep = () if keep is None else set(keep)
+    guards, op2_plain = emitter.guards, emitter.plain_op2  # op2 without its guard test while nothing is guarded
     trace = lin.trace
     visited = 0
     for v, op, args in visit:
@@ -67,8 +75,8 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
             visited += 1
             if not visited & (STEP - 1):
                 report.advance(STEP)
-        a = get(v) if keep is None or v in keep else pop(v, None)
-        if a is None or a.__class__ is not str and is_zero(a):
+        a = get(v) if v in keep else take(v, None)
+        if a is None or a.__class__ is not str and a is not ONE_FACTOR and is_zero(a):
             continue
         negative = a.__class__ is _Negated
         if negative:
@@ -79,7 +87,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
             # a name or +-1.
             if d.__class__ is str and a.__class__ is str:  # two names: never free
                 counts.multiplications += 1
-                term, sign = op2("mul", a, d), negative
+                term, sign = op2("mul", a, d) if guards else op2_plain("mul", a, d), negative
             else:
                 if d is ONE_FACTOR:  # free: the adjoint passes
                     term, sign = a, negative
@@ -104,7 +112,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
                 adjoint[u] = sub(acc, term)
             elif acc.__class__ is str and term.__class__ is str:  # two names: Linearised.add's first case, inlined
                 counts.additions += 1
-                adjoint[u] = op2("add", acc, term)
+                adjoint[u] = op2("add", acc, term) if guards else op2_plain("add", acc, term)
             else:
                 adjoint[u] = add(acc, term)
         if trace is not None:  # v's adjoint, then its operands' as v left them

@@ -21,6 +21,14 @@ rewrite calls when no temporary is negated or a reciprocal, instructions
 that note no fact skipping those checks) took Rosenbrock n = 1,000 from
 5.86 M to 4.53 M, the product of 1,000 inputs from 1.10 M to 0.79 M, the
 4-8-3 MLP from 112 k to 89 k and the chain of depth 200 from 1.14 M to 1.03 M.
+The sweeps call :attr:`Emitter.plain_op2` (``op2`` without its guard test)
+while :attr:`~Emitter.guards` is empty, sums and differences of two names
+build their keys in line, and ``c*(c2*y)`` goes straight to its product.
+Tried and not kept: testing the negated and reciprocal temporaries of a
+product separately (more work on a Hessian, where both tables are filled);
+seeding an op's graph rows only when the emitter first makes that op (a scan
+in C per op cost what skipping Rosenbrock's squares saved: 100-126 ms
+against 104 ms for the emitter and its seed at n = 10,000).
 
 Branches: how derivatives through ``where`` stay free of nan
 ---------------------------------------------------------------
@@ -77,6 +85,10 @@ def _unit_value(ref: Ref) -> int | None:
     One (sympy >= 1.13 does not even call them equal) and is kept.
     """
     return _UNITS.get(id(ref))
+
+
+#: 0, 1 or -1 for those exact constants, else None (what :meth:`Emitter._scaled` takes as ``unit``)
+unit_value = _unit_value
 
 
 def is_zero(ref: Ref) -> bool:
@@ -184,7 +196,7 @@ def _seed(graph: Graph) -> tuple[dict, dict]:
     negations: dict[str, Ref] = {}
     by_key: dict[tuple, str] = {}
     add = by_key.setdefault
-    commutative, key_of = COMMUTATIVE, _constant_key
+    commutative, key_of, keys = COMMUTATIVE, _constant_key, _KEYS.get
     for node, op, args in graph.rows():
         n = len(args)
         if n == 2:
@@ -192,8 +204,9 @@ def _seed(graph: Graph) -> tuple[dict, dict]:
             if x.__class__ is str:
                 if y.__class__ is str:
                     add((op, y, x) if y < x and op in commutative else (op, x, y), node)
-                else:
-                    add((op, x, key_of(y)), node)  # a name comes before a constant
+                else:  # a name comes before a constant; its key's memo read in line
+                    hit = keys(id(y))
+                    add((op, x, hit[1] if hit is not None else key_of(y)), node)
             elif y.__class__ is str:
                 add((op, y, key_of(x)) if op in commutative else (op, key_of(x), y), node)
             else:
@@ -307,6 +320,8 @@ class Emitter:
         #: name (graph node or temporary) -> y, for every name defined as -y
         self._negations: dict[str, Ref]
         self._by_key, self._negations = _seed(graph)
+        #: the hash-consing table's setdefault and the instruction list's append, bound once (:meth:`_plain`)
+        self._hashed, self._append = self._by_key.setdefault, self.instructions.append
         #: temporaries defined as -y (rewritten in products; graph nodes are not)
         self._negated_temps: dict[str, Ref] = {}
         #: temporaries defined as 1/y -> y
@@ -356,11 +371,11 @@ class Emitter:
                 number += 1
             self._counter = number - 1
         target = f"{self._prefix}{number}"
-        found = self._by_key.setdefault(key, target)
+        found = self._hashed(key, target)
         if found is not target:
             return found
         self._counter = number
-        self.instructions.append((target, name, args))
+        self._append((target, name, args))
         return target
 
     def op(self, name: str, x: Ref, y: Ref = _UNARY, *more: Ref) -> Ref:
@@ -510,12 +525,16 @@ class Emitter:
             return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
         if x in self._negated_temps or x in self._reciprocals:
             return self._rewritten_product(c, x)
-        key = _constant_key(c)
+        hit = _KEYS.get(id(c))  # _constant_key(c), its memo read in line
+        key = hit[1] if hit is not None else _constant_key(c)
         scaled = self._scaled_temps.get(x)
         if scaled is not None and key[1] == "Rational":  # c * (c2*y) = (c*c2) * y: exact, one product
             product = _fold("mul", (c, scaled[0]))
             if product is not None:
-                return self.op("mul", product, scaled[1])
+                y = scaled[1]
+                if self.guards and y in self.guards:
+                    return self.op("mul", product, y)
+                return self._scaled(y, product, _UNITS.get(id(product)))  # what op("mul", product, y) reaches
         count = len(self.instructions)
         target = self._plain(("mul", x, key), "mul", (c, x))  # ordered(): a name before a constant
         if len(self.instructions) != count and key[1] == "Rational":
@@ -556,6 +575,7 @@ class Emitter:
         return self._op2(name, x, y)
 
     def _op2(self, name: str, x: str, y: str) -> Ref:
+        """:meth:`op2` when no operand is guarded (:attr:`guards` empty, or neither name in it)."""
         if name == "mul":
             negated, reciprocals = self._negated_temps, self._reciprocals
             if (negated or reciprocals) and (y in negated or y in reciprocals or x in negated or x in reciprocals):
@@ -570,13 +590,18 @@ class Emitter:
             inner = negations.get(x)
             if inner is not None:
                 return self.op("sub", y, inner)
+            return self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
         elif name == "sub":
             if x == y:
                 return ZERO
             inner = self._negations.get(y)
             if inner is not None:
                 return self.op("add", x, inner)
+            return self._plain(("sub", x, y), "sub", (x, y))
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
+
+    #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
+    plain_op2 = _op2
 
     # -- branches: where() and the guards of the derivatives that flow through one
     def where(self, c: str, a: Ref, b: Ref) -> Ref:

@@ -330,7 +330,10 @@ def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iter
     One backward pass, which stops when every needed name is defined; a name
     leaves the set of needed names at its definition (nothing before it can
     use it), so the set holds only the frontier, not every live name of a
-    million-instruction program.
+    million-instruction program.  (Measured slower and not kept: a loop over
+    each row's operands in place of the two-operand case, 95-103 ms against
+    90 ms on Rosenbrock's gradient at n = 10,000; ``set.update(filter(...))``
+    per row, about 1.5 times the loop's time on 20,000 rows.)
     """
     screened = bool(known or leaves)
     needed = {r for r in results if r.__class__ is str and not (screened and (r in known or r in leaves))}

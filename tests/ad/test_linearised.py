@@ -100,3 +100,23 @@ def test_an_edges_partial_is_the_sum_of_its_slots_rules():
         want = _edge_partial(slow.emitter, slow.graph, u, v, None, v)
         assert (fast.local(u, v), fast.emitter.instructions) == (sympy.sympify(want) if not isinstance(want, str)
                                                                  else want, slow.emitter.instructions), (u, v)
+
+
+def test_a_nodes_partials_found_by_its_shape_are_its_rules():
+    """A single reverse sweep finds a node's partials by its shape (which operands are names, which
+    constants) and makes a one-call recipe straight on the emitter; the instructions are the rules' own."""
+    from symgraph.ad.linearised import _edge_partial
+    from symgraph.constants import as_constant
+    text = ("a = x^2; b = 3^x; c = x^2.5; d = 2/x; e = y/x; f = y^x; g = x^x; h = sin(x) + log(y) + sqrt(x)*tanh(y); "
+            "k = x^(-1) + (x*y)^3 + (2*x)^2; a+b+c+d+e+f+g+h+k")
+    shapes = set()
+    for v, op, args in sg.parse(text).rows():
+        fast, slow = Linearised(sg.parse(text)), Linearised(sg.parse(text))
+        got = fast.node_partials(v, op, args)
+        want = [(u, _edge_partial(slow.emitter, slow.graph, u, v, None, v)) for u in dict.fromkeys(
+            a for a in args if isinstance(a, str))]
+        want = [(u, d if isinstance(d, str) else as_constant(d)) for u, d in want]
+        assert (got, fast.emitter.instructions) == (want, slow.emitter.instructions), (v, op, args)
+        shapes.add((op, tuple(isinstance(a, str) for a in args)))
+    assert {("pow", (True, False)), ("pow", (False, True)), ("pow", (True, True)), ("div", (False, True)),
+            ("sin", (True,))} <= shapes
