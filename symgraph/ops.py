@@ -235,19 +235,35 @@ def _pow_base_partial(B, out, x, y):
     """d(x^y)/dx = y*x^(y-1), and 0 at x = y = 0, as JAX (x^0 is 1 for every x), where the formula is 0*inf = nan.
 
     A constant exponent is decided here, with no select (x^2's partial stays the one product 2*x).  A
-    variable one selects on exactly that point, where(x != 0 or y != 0, y*x^(y-1), 0): selecting on y != 0
+    variable one selects on exactly that point, where(x != 0 or y != 0, ..., 0): selecting on y != 0
     alone, as JAX does, also cuts the derivative of the partial in y wherever y = 0, so the Hessian's
-    d2(x^y)/dxdy at y = 0 was 0 instead of 1/x.  Four more operations for a variable exponent; the emitter
-    guards the select, so later products of it stay 0 there too (d/da sqrt(a)^y at a = y = 0 is 0, not 0*inf).
-    At y = 0 and a subnormal x, x^-1 overflows and the formula is still 0*inf = nan.
+    d2(x^y)/dxdy at y = 0 was 0 instead of 1/x.  The emitter guards that select, so later products of it
+    stay 0 there too (d/da sqrt(a)^y at a = y = 0 is 0, not 0*inf).
+
+    Inside it, y = 0 takes the form y/x, equal to y*x^(y-1) there: 0 at any x != 0, with derivatives 1/x in
+    y (the Hessian's d2/dxdy) and -(y/x)/x = 0 in x.  Why: at y = 0 and x below 1e-154 the formula's
+    derivative in x, y*(y-1)*x^(y-2), is 0 * inf = nan (x^-2 overflows) where d2(x^0)/dx2 is 0, and at a
+    subnormal x the partial itself was 0 * x^-1 = 0 * inf.  Six more operations for a variable exponent.
     """
     partial = B.op("mul", y, B.op("pow", x, B.op("sub", y, 1)))
     if y.__class__ is not str and not getattr(y, "free_symbols", None):  # a number (or a builder's placeholder)
         return 0 if (y.__class__ in (int, float) and y == 0) or getattr(y, "is_zero", False) is True else partial
     nonzero = B.op("ne", y, 0)
-    if not (x is y or (x.__class__ is str and x == y)):  # x^x: x != 0 says it
-        nonzero = B.op("or", B.op("ne", x, 0), nonzero)
-    return B.op("where", nonzero, partial, 0)
+    if x is y or (x.__class__ is str and x == y):  # x^x: x != 0 says it
+        return B.op("where", nonzero, partial, 0)
+    partial = B.op("where", nonzero, partial, B.op("div", y, x))
+    return B.op("where", B.op("or", B.op("ne", x, 0), nonzero), partial, 0)
+
+
+def _log0_partial(B, out, x):
+    """d log0(x)/dx = 1/x, and 0 at x = 0, where log0 is the constant 0 (JAX's log(where(x == 0, 1, x)) too).
+
+    Why not 1/x everywhere: log0 is d(u^y)/dy's factor, and its derivative meets the power there, u^y/u
+    for u = 0: 0 * inf = nan.  d2((x*y)^y)/dy2 at x = 0 (where (x*y)^y is 0 for every y > 0) was nan from
+    forward-over-reverse and the other nested modes, 0 from edge pushing, which differentiates the
+    other partial (the base's) in y there.
+    """
+    return B.op("where", B.op("ne", x, 0), B.op("div", 1, x), 0)
 
 
 def _unary(name, sym, num, code, partial, in_grammar=True):
@@ -362,8 +378,7 @@ _ROWS = [
        (_no_partial, lambda B, out, c, a, b: B.op("where", c, 1, 0),
         lambda B, out, c, a, b: B.op("where", c, 0, 1)), kinds="cvv"),
     # Not in the grammar: d(x^y)/dy.
-    _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))",
-           lambda B, out, x: B.op("div", 1, x), in_grammar=False),
+    _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))", _log0_partial, in_grammar=False),
 ]
 
 class _Table(dict):
