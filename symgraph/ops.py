@@ -9,24 +9,31 @@ expression for the edge labels and an instruction in a straight-line
 primitive rules apart from the interpreters that walk programs.
 
 Partials receive the builder, the op's own result ``out`` and its operands, and
-may use ``out`` (sigmoid' = s*(1-s), tanh' = 1-t**2, exp' = out) so derivative
-programs reuse values the function already computed.
+may use ``out`` (exp' = out, sqrt' = 1/(2*out)) so derivative programs reuse
+values the function already computed.
 
 Each partial is the textbook form where that form is exact in float64, and
 otherwise the closest form that neither cancels nor overflows where the
 derivative is a normal number (checked against mpmath in
 ``tests/test_numerical_edges.py``): 1 - x^2 is (1 - x)*(1 + x) (asin', acos',
 atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
-1/hypot(x, 1) and atan2's partials x/hypot(x, y)^2 (computed as two divisions,
-so neither the square overflows at 1e155 nor underflows at 1e-155).
+1/hypot(x, 1), atan2's partials x/hypot(x, y)^2 (computed as two divisions,
+so neither the square overflows at 1e155 nor underflows at 1e-155) and hypot's
+sign(x)/hypot(1, y/x) (:func:`_hypot_partial`: x/hypot(x, y) was 0 at
+x = y = 1.7e308, where hypot overflows).
 
-Kept knowingly: tanh' = 1 - t**2 and sigmoid' = s*(1 - s) lose relative
-accuracy in the saturated tail (1e-8 at tanh'(10), 4e-8 at sigmoid'(20); 0
-once t or s rounds to 1, |x| > 19 and x > 37), where the derivative is below
-1e-8 and the absolute error below 1e-16.  Their stable forms, 1/cosh(x)^2 and
-s*sigmoid(-x), cost a second transcendental call per node and two more
-multiplications per tanh node in a forward-over-reverse Hessian, for digits of
-numbers that small; JAX and PyTorch use the same forms.
+The saturating functions keep their tails: sigmoid' = s*sigmoid(-x) and
+tanh' = 4*sigmoid(2x)*sigmoid(-2x), not s*(1 - s) and 1 - t**2 (JAX's and
+PyTorch's), which lose relative accuracy as s or t nears 1 (1e-8 at tanh'(10))
+and are 0 once it rounds to 1 (tanh'(20) is 1.7e-17, sigmoid'(40) 4.2e-18).
+Both stable forms are products of sigmoids, which never overflow and have no
+warning, so their own derivatives (Hessians) stay finite at any x; the price is
+one more operation per sigmoid node and four per tanh node (an MLP's gradient,
+4-8-8-1 with tanh, 120 weights: 509 -> 574 operations; a 2-3-1 Hessian in
+forward-over-reverse 524 -> 643), and tanh'' near 0 is a difference of
+sigmoids, 1e-8 relative at x = 1e-8 (an absolute 1e-16; -2t*(1 - t^2) was
+exact there and 0 in the tails).  1/cosh(x)^2 costs three, but cosh overflows
+past |x| = 710 (a warning, and 0 * inf = nan in the second derivative).
 
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
@@ -53,13 +60,13 @@ from .forms import cbrt, np_erf, np_erfc, np_logb, roundeven
 
 
 class sigmoid(sympy.Function):
-    """The logistic function 1/(1+exp(-x)) as one sympy function, so gradients read s*(1-s)."""
+    """The logistic function 1/(1+exp(-x)) as one sympy function, so gradients read sigmoid(x)*sigmoid(-x)
+    (the op table's rule: 1 - s cancels where s nears 1)."""
 
     nargs = 1
 
     def fdiff(self, argindex=1):
-        s = sigmoid(self.args[0])
-        return s * (1 - s)
+        return sigmoid(self.args[0]) * sigmoid(-self.args[0])
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sympy.exp(-x))
@@ -255,6 +262,17 @@ def _pow_base_partial(B, out, x, y):
     return B.op("where", B.op("or", B.op("ne", x, 0), nonzero), partial, 0)
 
 
+def _hypot_partial(B, x, y):
+    """d hypot(x, y)/dx = x/hypot(x, y), as sign(x)/hypot(1, y/x): in [-1, 1] at every finite x and y.
+
+    Why not x/out: hypot(x, y) overflows when it exceeds 1.8e308 (x = y = 1.7e308), where x/inf was 0 for a
+    partial of 0.71, and rounds to the nearest subnormal at subnormal x and y (x/out was 1 at
+    x = y = 5e-324); y/x overflowing (x = 1e-300, y = 1e300) gives 1/inf = 0, the derivative's underflow, and
+    x = 0 gives sign(0) = 0, as x/out did (nan at x = y = 0, where hypot has no derivative).
+    """
+    return B.op("div", B.op("sign", x), B.op("hypot", 1, B.op("div", y, x)))
+
+
 def _log0_partial(B, out, x):
     """d log0(x)/dx = 1/x, and 0 at x = 0, where log0 is the constant 0 (JAX's log(where(x == 0, 1, x)) too).
 
@@ -297,14 +315,15 @@ _ROWS = [
     _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
     _unary("cosh", sympy.cosh, np.cosh, "xp.cosh({0})", lambda B, out, x: B.op("sinh", x)),
     _unary("tanh", sympy.tanh, np.tanh, "xp.tanh({0})",
-           lambda B, out, x: B.op("sub", 1, B.op("pow", out, 2))),
+           lambda B, out, x: B.op("mul", 4, B.op("mul", B.op("sigmoid", B.op("mul", 2, x)),
+                                                   B.op("sigmoid", B.op("mul", -2, x))))),
     _unary("exp", sympy.exp, np.exp, "xp.exp({0})", lambda B, out, x: out),
     _unary("log", sympy.log, np.log, "xp.log({0})", lambda B, out, x: B.op("div", 1, x)),
     _unary("sqrt", sympy.sqrt, np.sqrt, "xp.sqrt({0})",
            lambda B, out, x: B.op("div", 1, B.op("mul", 2, out))),
     _unary("abs", sympy.Abs, np.abs, "xp.abs({0})", lambda B, out, x: B.op("sign", x)),
     _unary("sigmoid", sigmoid, _np_sigmoid, "xp.exp(xp.minimum({0}, 0)) / (1 + xp.exp(-xp.abs({0})))",
-           lambda B, out, x: B.op("mul", out, B.op("sub", 1, out))),
+           lambda B, out, x: B.op("mul", out, B.op("sigmoid", B.op("neg", x)))),  # s*sigmoid(-x): no 1 - s = 0 tail
     _unary("relu", lambda x: sympy.Max(0, x), lambda x: np.maximum(x, 0), "xp.maximum({0}, 0)",
            lambda B, out, x: B.op("heaviside", x, 0)),
     _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
@@ -333,7 +352,7 @@ _ROWS = [
     _unary("ceil", sympy.ceiling, np.ceil, "xp.ceil({0})", lambda B, out, x: 0),
     _unary("round", roundeven, np.round, "xp.round({0})", lambda B, out, x: 0),  # halves to even, as NumPy
     Op("hypot", 2, cfunctions.hypot, np.hypot, "xp.hypot({0}, {1})",
-       (lambda B, out, x, y: B.op("div", x, out), lambda B, out, x, y: B.op("div", y, out))),
+       (lambda B, out, x, y: _hypot_partial(B, x, y), lambda B, out, x, y: _hypot_partial(B, y, x))),
     Op("atan2", 2, sympy.atan2, np.arctan2, "xp.arctan2({0}, {1})",  # atan2(y, x), the angle of (x, y)
        (lambda B, out, y, x: B.op("div", B.op("div", x, B.op("hypot", x, y)), B.op("hypot", x, y)),
         lambda B, out, y, x: B.op("neg", B.op("div", B.op("div", y, B.op("hypot", x, y)), B.op("hypot", x, y))))),

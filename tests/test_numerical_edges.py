@@ -78,7 +78,8 @@ def assert_close(got: np.ndarray, want: np.ndarray, rel: float, context) -> None
 
 # --------------------------------------------------------------------------- tails of sigmoid
 
-#: the right tail stops at 5: there the derivative s*(1 - s) (JAX's and PyTorch's too) cancels in 1 - s
+#: the right tail stops at 5: there log(sigmoid(x)) itself is log of a number near 1 (the derivative's right
+#: tail is checked in test_saturating_functions_and_hypot_keep_their_derivatives_at_the_ends)
 TAIL = np.array([-700.0, -100.0, -40.0, -37.0, -20.0, -5.0, -1e-8, 0.0, 1e-8, 5.0])
 
 
@@ -391,3 +392,43 @@ def test_the_second_derivative_of_x_to_the_0_is_0_at_tiny_and_subnormal_x():
     for k in range(len(columns["x"])):
         point = {sympy.Symbol("x"): columns["x"][k], sympy.Symbol("y"): 0}
         assert float(closed[0, 0].subs(point)) == 0.0, (k, closed[0, 0])
+
+
+# --------------------------------------------------------------------------- saturated tails and hypot's ends
+
+#: (text, sympy form, the points): where the derivative is a normal float64 that the textbook form cancels
+#: or overflows to 0
+TAILS = [
+    ("tanh(x)", "tanh(x)", {"x": np.array([-300.0, -40.0, -20.0, -19.0, -10.0, -1e-8, 0.0, 0.5, 10.0, 20.0, 40.0,
+                                           300.0])}),
+    ("sigmoid(x)", "1/(1 + exp(-x))", {"x": np.array([-700.0, -40.0, -5.0, 0.0, 5.0, 20.0, 37.0, 40.0, 100.0,
+                                                      700.0])}),
+    ("hypot(x, y)", "sqrt(x**2 + y**2)", dict(zip("xy", map(np.array, zip(*[
+        (a, b) for a in (1.7e308, -1e308, 1e200, 3.0, 1e-300, 5e-324) for b in (1.7e308, -4.0, 1e-200, 5e-324)]))))),
+]
+
+
+@pytest.mark.parametrize("text, form, columns", TAILS, ids=[case[0] for case in TAILS])
+def test_saturating_functions_and_hypot_keep_their_derivatives_at_the_ends(text, form, columns):
+    """tanh' = 1 - t^2 was 0 from |x| = 19.1 on (tanh'(20) is 1.7e-17) and 1e-8 off at x = 10; sigmoid' =
+    s*(1 - s) 0 from x = 37 (sigmoid'(40) is 4.2e-18); x/hypot(x, y) 0 at x = y = 1.7e308 (hypot overflows;
+    the partial is 0.71) and 1 at x = y = 5e-324.  Every mode, backend and the printed sympy form agree with
+    mpmath, and the first and second derivatives are computed without a warning."""
+    names = list(columns)
+    symbols = [sympy.Symbol(n, real=True) for n in names]
+    exact = sympy.sympify(form, locals=dict(zip(names, symbols)))
+    wants = [mp_values(sympy.diff(exact, s), symbols, [columns[n] for n in names]) for s in symbols]
+    printed = sg.grad(text, wrt=names)
+    plain = [sympy.Symbol(n) for n in names]
+    for name, want in zip(names, wants):
+        assert_accurate(mp_values(printed[name], plain, [columns[n] for n in names]), want, (text, "sympy", name))
+    for key, got in every_way(text, names, columns).items():
+        for name, values, want in zip(names, got, wants):
+            assert_accurate(values, want, (text, key, name))
+    if len(names) == 1:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            second = sg.hessian(text).lambdify()(columns["x"])[0, 0]
+        want = mp_values(sympy.diff(exact, symbols[0], 2), symbols, [columns["x"]])
+        # the second derivative of the product of sigmoids cancels near 0 (tanh''(1e-8): 1e-8 relative)
+        assert_accurate(second, want, (text, "hessian"), rel=1e-7)
