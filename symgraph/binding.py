@@ -179,15 +179,18 @@ def _spelt(name: str, f: Any) -> bool:
 class Binder:
     """A call's arguments -> the values in positional order; O(inputs) per call."""
 
-    __slots__ = ("names", "name", "index", "count", "leading")
+    __slots__ = ("names", "name", "index", "count", "leading", "optional")
 
-    def __init__(self, names: Sequence[str], name: str, leading: int = 0):
+    def __init__(self, names: Sequence[str], name: str, leading: int = 0, optional: int = 0):
         self.names = tuple(names)
         self.name = name
         self.index = {n: i for i, n in enumerate(self.names)}
         self.count = len(self.names)
         #: positional parameters the function takes before these (a vector function's vector), for messages
         self.leading = leading
+        #: how many of the last names may be left out (0.0 is passed): a derivative's wrt names the function
+        #: never reads, whose values it ignores (:func:`symgraph.frontend.coerce.unused_inputs`)
+        self.optional = optional
 
     def __call__(self, args: tuple, kwargs: dict) -> Sequence[Any]:
         """Positional and keyword arguments -> values (``args`` itself when it is all of them)."""
@@ -207,6 +210,10 @@ class Binder:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
             values[i] = value
         if len(args) + len(kwargs) < self.count:
+            for i in range(self.count - self.optional, self.count):
+                if values[i] is _MISSING:
+                    values[i] = 0.0
+        if len(args) + len(kwargs) < self.count and any(v is _MISSING for v in values):
             missing = [repr(n) for n, v in zip(self.names, values) if v is _MISSING]
             shown = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
             raise ArgumentError(f"{self.name}() missing {len(missing)} required positional argument"
@@ -215,8 +222,9 @@ class Binder:
 
     @property
     def signature(self) -> inspect.Signature:
-        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        return inspect.Signature([inspect.Parameter(n, kind) for n in self.names])
+        kind, first = inspect.Parameter.POSITIONAL_OR_KEYWORD, self.count - self.optional
+        return inspect.Signature([inspect.Parameter(n, kind) if i < first else inspect.Parameter(n, kind, default=0.0)
+                                  for i, n in enumerate(self.names)])
 
 
 def free_name(taken: Iterable[str], choices: Sequence[str]) -> str:

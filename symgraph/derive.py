@@ -25,7 +25,7 @@ from .backends.runtime import Stack
 from .binding import checked_options, point_values
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, derivative_latex, function_name
-from .frontend.coerce import as_graph, element_labels, wrt_names
+from .frontend.coerce import as_graph, element_labels, taking_unused, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
@@ -403,7 +403,7 @@ def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
     start = time.perf_counter()
     mode, note = resolve_mode(graph, [output], names, mode)
     result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order, limit))
-    program = lin.emitter.program(graph.inputs, {x: result.entry(output, x) for x in names})
+    program = taking_unused(lin.emitter.program(graph.inputs, {x: result.entry(output, x) for x in names}), graph, names)
     cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
     return program, CostReport([cost], len(names), 1, note), mode
 
@@ -423,7 +423,7 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
         results = {f"d{y}/d{x}": ref for (y, x), ref in result.by_name()}
     else:
         results = {f"d{y}/d{x}": result.entry(y, x) for y in graph.outputs for x in wrt}
-    program = lin.emitter.program(graph.inputs, results)
+    program = taking_unused(lin.emitter.program(graph.inputs, results), graph, wrt)
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 
@@ -461,7 +461,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         rows, cols = pattern.nonzero()
         labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
         program = Program(program.inputs, program.instructions,
-                          {label: program.results.get(label, 0) for label in labels}, program.graph)
+                          {label: program.results.get(label, 0) for label in labels}, program.graph, program.unused)
         return SparseDerivative(pattern, program, labels, names, graph=graph)
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]

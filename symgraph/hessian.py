@@ -67,7 +67,7 @@ from .cost import CostReport, ModeCost
 from .derive import grad
 from .directional import Directional, jvp
 from .errors import ArgumentError, GraphError
-from .frontend.coerce import as_graph, vector_inputs, wrt_names, wrt_nodes
+from .frontend.coerce import as_graph, taking_unused, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Linearised
 from .ad.modes import run_mode, sweep_options
@@ -122,7 +122,7 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
         for i, x in enumerate(names):
             for y in names[i:]:
                 labels[_label(x, y)] = entry(second.outputs[i], y)
-    program = lin.emitter.program(second.inputs, labels)
+    program = taking_unused(lin.emitter.program(second.inputs, labels), graph, names)
     cost = cost.counts
     seconds = time.perf_counter() - start
     first = gradient.cost[inner]
@@ -148,7 +148,7 @@ def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: flo
         pairs = [(x, y) for i, x in enumerate(names) for y in names[i:]]
     for x, y in pairs:
         labels[_label(x, y)] = result.derivatives.get((nodes.get(x), nodes.get(y)), 0)
-    program = lin.emitter.program(graph.inputs, labels)  # already without dead code
+    program = taking_unused(lin.emitter.program(graph.inputs, labels), graph, names)  # already without dead code
     counts = ModeCost("edge-pushing", lin.counts.sweeps, lin.counts.multiplications, lin.counts.additions,
                       program.ops, None, time.perf_counter() - start, "")
     return program, names, CostReport([counts], len(names), len(names), ""), pattern

@@ -418,7 +418,7 @@ def _with_zero(program: Program, labels: Sequence[str]) -> Program:
     """The program's ``labels`` plus the constant 0 under :data:`ZERO`."""
     results = {label: program.results[label] for label in labels}
     results[ZERO] = sympy.Integer(0)
-    return Program(program.inputs, program.instructions, results, program.graph)
+    return Program(program.inputs, program.instructions, results, program.graph, program.unused)
 
 
 def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[str], name: str, doc: str,

@@ -78,7 +78,8 @@ def assert_close(got: np.ndarray, want: np.ndarray, rel: float, context) -> None
 
 # --------------------------------------------------------------------------- tails of sigmoid
 
-#: the right tail stops at 5: there the derivative s*(1 - s) (JAX's and PyTorch's too) cancels in 1 - s
+#: the right tail stops at 5: there log(sigmoid(x)) itself is log of a number near 1 (the derivative's right
+#: tail is checked in test_sigmoid_and_hypot_keep_their_derivatives_at_the_ends)
 TAIL = np.array([-700.0, -100.0, -40.0, -37.0, -20.0, -5.0, -1e-8, 0.0, 1e-8, 5.0])
 
 
@@ -333,3 +334,97 @@ def assert_accurate(got: np.ndarray, want: np.ndarray, context, rel: float = 1e-
     normal = np.abs(want) >= TINY
     ok = np.abs(got - want) <= np.where(normal, rel * np.abs(want), TINY)
     assert ok.all(), (context, got[~ok], want[~ok])
+
+
+# --------------------------------------------------------------------------- second derivatives of powers at 0
+
+HESSIAN_MODES = ["forward-over-reverse", "reverse-over-forward", "forward-over-forward", "reverse-over-reverse",
+                 "edge-pushing"]
+
+
+def every_hessian(text: str, wrt: list[str], columns: dict[str, np.ndarray]) -> dict:
+    """(mode, backend) -> the Hessian at every point, ``(n, n, points)``; the sympy form through ``.at``-free mpmath
+    is checked by the callers where it has a value."""
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mode in HESSIAN_MODES:
+            hessian = sg.hessian(text, wrt=wrt, mode=mode)
+            for backend in ["numpy", "vm"]:
+                out[mode, backend] = np.asarray(hessian.lambdify(backend=backend)(**columns), dtype=float)
+    return out
+
+
+def test_the_hessian_of_a_power_of_a_product_is_0_where_the_product_is_0_in_every_mode():
+    """(x*y)^y is 0 along x = 0 for every y > 0, so d2/dy2 is 0 there (sympy's limit x -> 0+ too).  The nested
+    modes said nan: they differentiate d/dy = (x*y)^y * log0(x*y), whose log0' = 1/u meets u^y at u = 0 (0 * inf);
+    edge pushing, which differentiates the other partial there, said 0.  log0' is 0 at 0 now, where log0 is the
+    constant 0, as JAX's log(where(x == 0, 1, x)).  Every mode and backend agree with mpmath around the line."""
+    x, y = sympy.symbols("x y", positive=True)
+    f = (x * y) ** y
+    columns = {"x": np.array([0.0, 0.0, 0.0, 0.0, 1.0, 0.5, 1e-3]), "y": np.array([2.0, 3.0, 4.0, 2.5, 2.0, 3.0, 2.0])}
+    on_line = columns["x"] == 0
+    for (i, u), (j, v) in [((0, x), (0, x)), ((0, x), (1, y)), ((1, y), (1, y))]:
+        d2 = sympy.diff(f, u, v)
+        want = mp_values(d2, [x, y], list(columns.values()))
+        for k in np.flatnonzero(on_line):  # on x = 0: the limit x -> 0+
+            want[k] = float(sympy.limit(d2.subs(y, sympy.nsimplify(columns["y"][k])), x, 0, "+"))
+        assert np.isfinite(want).all() and (i < 1 or (want[on_line] == 0).all()), (i, j, want)
+        for key, got in every_hessian("(x*y)^y", ["x", "y"], columns).items():
+            assert_close(got[i, j], want, 1e-13, (key, i, j))
+
+
+def test_the_second_derivative_of_x_to_the_0_is_0_at_tiny_and_subnormal_x():
+    """x^0 is 1 for every x, so d2(x^y)/dx2 is 0 at y = 0; it was y*(y-1)*x^(y-2) = 0 * inf = nan for x below
+    1e-154 (x^-2 overflows), and at a subnormal x the first derivative 0 * x^-1 was nan too.  The base partial
+    takes the form y/x at y = 0 (0 there; 1/x in y, so d2/dxdy keeps its value): every mode, backend and the
+    closed form agree with mpmath."""
+    x, y = sympy.symbols("x y", real=True)
+    columns = {"x": np.array([1e-300, 1e-200, 1e-160, 5e-324, 2.0, 0.5]), "y": np.zeros(6)}
+    for key, got in every_way("x^y", ["x", "y"], columns).items():
+        assert_close(got[0], np.zeros(6), 0, key)  # d/dx at y = 0
+        assert_close(got[1], np.log(columns["x"]), 1e-15, key)  # d/dy = log(x)
+    for (i, u), (j, v) in [((0, x), (0, x)), ((0, x), (1, y)), ((1, y), (1, y))]:
+        want = mp_values(sympy.diff(x ** y, u, v), [x, y], list(columns.values()))
+        for key, got in every_hessian("x^y", ["x", "y"], columns).items():
+            assert_close(got[i, j], want, 1e-14, (key, i, j))
+    closed = sg.hessian("x^y", wrt=["x", "y"])
+    for k in range(len(columns["x"])):
+        point = {sympy.Symbol("x"): columns["x"][k], sympy.Symbol("y"): 0}
+        assert float(closed[0, 0].subs(point)) == 0.0, (k, closed[0, 0])
+
+
+# --------------------------------------------------------------------------- saturated tails and hypot's ends
+
+#: (text, sympy form, the points): where the derivative is a normal float64 that the textbook form cancels
+#: or overflows to 0
+TAILS = [
+    ("sigmoid(x)", "1/(1 + exp(-x))", {"x": np.array([-700.0, -40.0, -5.0, 0.0, 5.0, 20.0, 37.0, 40.0, 100.0,
+                                                      700.0])}),
+    ("hypot(x, y)", "sqrt(x**2 + y**2)", dict(zip("xy", map(np.array, zip(*[
+        (a, b) for a in (1.7e308, -1e308, 1e200, 3.0, 1e-300, 5e-324) for b in (1.7e308, -4.0, 1e-200, 5e-324)]))))),
+]
+
+
+@pytest.mark.parametrize("text, form, columns", TAILS, ids=[case[0] for case in TAILS])
+def test_sigmoid_and_hypot_keep_their_derivatives_at_the_ends(text, form, columns):
+    """sigmoid' = s*(1 - s) was 0 from x = 37 (sigmoid'(40) is 4.2e-18); x/hypot(x, y) 0 at x = y = 1.7e308 (hypot overflows;
+    the partial is 0.71) and 1 at x = y = 5e-324.  Every mode, backend and the printed sympy form agree with
+    mpmath, and the first and second derivatives are computed without a warning."""
+    names = list(columns)
+    symbols = [sympy.Symbol(n, real=True) for n in names]
+    exact = sympy.sympify(form, locals=dict(zip(names, symbols)))
+    wants = [mp_values(sympy.diff(exact, s), symbols, [columns[n] for n in names]) for s in symbols]
+    printed = sg.grad(text, wrt=names)
+    plain = [sympy.Symbol(n) for n in names]
+    for name, want in zip(names, wants):
+        assert_accurate(mp_values(printed[name], plain, [columns[n] for n in names]), want, (text, "sympy", name))
+    for key, got in every_way(text, names, columns).items():
+        for name, values, want in zip(names, got, wants):
+            assert_accurate(values, want, (text, key, name))
+    if len(names) == 1:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            second = sg.hessian(text).lambdify()(columns["x"])[0, 0]
+        want = mp_values(sympy.diff(exact, symbols[0], 2), symbols, [columns["x"]])
+        assert_accurate(second, want, (text, "hessian"))

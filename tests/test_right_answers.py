@@ -16,7 +16,7 @@ MODES = ["reverse", "forward", "paths", "elimination", "auto"]
 def test_misspelled_wrt_warns_and_gives_zero(mode):
     with pytest.warns(UnusedWrtWarning, match=r"'z'.*inputs: x, y.*allow_unused=True"):
         g = sg.grad("x*y", wrt=["z"], mode=mode)
-    assert g["z"] == 0 and g.at(x=1.0, y=2.0) == {"z": 0.0}
+    assert g["z"] == 0 and g.at(x=1.0, y=2.0) == {"z": 0.0} == g.at(x=1.0, y=2.0, z=5.0)  # z: a parameter, ignored
 
 
 def test_warning_names_the_closest_match():
@@ -166,3 +166,34 @@ def test_inputs_named_like_parameters_evaluate_everywhere(name):
     from symgraph.export.text import edge_derivatives, node_adjoints
     assert node_adjoints(text, **point)[name] == pytest.approx(want[name])
     assert edge_derivatives(text, **point)
+
+
+# ---------------------------------------------------------------- a wrt name the function never reads
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+@pytest.mark.parametrize("text, wrt", [("3", ["x"]), ("y^2", ["x", "y"])])
+def test_a_derivative_takes_every_wrt_name_as_a_parameter(text, wrt, backend):
+    """grad("3", wrt=["x"], allow_unused=True).lambdify() had no parameter x, so the gradient with respect to
+    x could not be called as f(x) (and .at(x=2) said x is unknown).  Every derivative result takes the wrt
+    names the function never reads after its inputs, with a default (callers that leave them out keep
+    working): their values are ignored, but results broadcast to their shape."""
+    import inspect
+    x = np.array([1.0, 2.0, 3.0])
+    point = {"x": x, "y": 2.0} if "y" in text else {"x": x}
+    want = [np.zeros(3) if w == "x" else np.full(3, 4.0) for w in wrt]  # d/dx 0, d(y^2)/dy = 4 at y = 2
+    params = list(point)[::-1]  # the function's inputs, then the unused x
+    grad = sg.grad(text, wrt=wrt, allow_unused=True)
+    assert np.array_equal(grad.at(**point)["x"], np.zeros(3))
+    f = grad.lambdify(backend=backend)
+    assert list(inspect.signature(f).parameters) == params
+    for got, w in zip(f(**point), want):
+        assert np.array_equal(got, w), (text, wrt, got)
+    assert [np.shape(r) for r in f(*[point[n] for n in params][:-1])] == [()] * len(wrt)  # x left out
+    value, grads = sg.value_and_grad(text, wrt=wrt, allow_unused=True, backend=backend)(**point)
+    assert value.shape == (3,) and all(np.array_equal(g, w) for g, w in zip(grads, want))
+    jac = sg.jacobian([text, text], wrt=wrt, allow_unused=True).lambdify(backend=backend)
+    assert list(inspect.signature(jac).parameters) == params and jac(**point).shape == (2, len(wrt), 3)
+    for mode in ["forward-over-reverse", "edge-pushing"]:
+        hess = sg.hessian(text, wrt=wrt, allow_unused=True, mode=mode).lambdify(backend=backend)
+        assert list(inspect.signature(hess).parameters) == params, mode
+        got = hess(**point)
+        assert got.shape == (len(wrt), len(wrt), 3) and got[-1, -1].tolist() == [0.0 if text == "3" else 2.0] * 3

@@ -104,6 +104,15 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
     graph = getattr(program, "graph", None)
+    unused = getattr(program, "unused", ())
+    if unused and vector:  # a wrt name the function never reads is a vector entry (None in theta), not data
+        program = type(program)([x for x in program.inputs if x not in unused], program.instructions,
+                                program.results, graph)
+        unused = ()
+    elif unused and args is not None:  # args need not list them: they come last, and may be left out
+        args = [args] if isinstance(args, str) else args
+        if isinstance(args, (list, tuple)):
+            args = [*args, *(u for u in unused if u not in args)]
     params = graph.parameters(program.inputs) if graph is not None and graph.indexed else []
     arrays = any(elements is not None for _, elements in params)  # an indexed input is one array parameter
     data: list = []
@@ -119,6 +128,9 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
         order = _expanded([(name, by_name[name]) for name in user_order])
     else:
         order = positional_order(program.inputs, args)
+    optional = 0  # the trailing run of names a call may leave out
+    while optional < len(order) and order[len(order) - 1 - optional] in unused:
+        optional += 1
     flat = isinstance(returns, tuple) and all(isinstance(label, str) for label in returns)
     if vector:
         if not (flat or isinstance(returns, tuple) and len(returns) == 2 and isinstance(returns[0], (str, tuple))
@@ -158,7 +170,8 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     if arrays:  # (``order`` stays the kernel's: the VM's fallback reads it when first needed)
         kernel = array_parameters(kernel, [(name, by_name[name]) for name in user_order], shapes)
     return compiled_function(kernel, tuple(user_order) if arrays else order, name=name, doc=doc, source=source,
-                             layout=returns, backend=backend, parallel=bool(parallel))
+                             layout=returns, optional=0 if arrays else optional, backend=backend,
+                             parallel=bool(parallel))
 
 
 def _vector_labels(theta: Sequence[Any], entries: tuple, pattern: Any) -> list[str]:

@@ -358,16 +358,18 @@ def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
 
 
 def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
-                      source: str | None = None, layout: Layout | None = None, **attributes: Any) -> Callable:
+                      source: str | None = None, layout: Layout | None = None, optional: int = 0,
+                      **attributes: Any) -> Callable:
     """``kernel`` (positional inputs in ``names`` order, flat results) as a function with that signature.
 
     One :class:`~symgraph.binding.Binder` maps the arguments; ``layout`` (see
     :func:`flat_labels`) shapes the results.  The result's ``__wrapped__`` is
     ``kernel``, so :func:`inspect.getsource` shows generated code;
     ``attributes`` are set on it (``parallel=...``).  It pickles when the
-    kernel does (see :class:`CompiledFunction`).
+    kernel does (see :class:`CompiledFunction`).  The last ``optional`` names may be left out (see
+    :class:`~symgraph.binding.Binder`).
     """
-    return CompiledFunction(kernel, names, name, doc, source, layout, attributes)
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional)
 
 
 class CompiledFunction:
@@ -380,9 +382,9 @@ class CompiledFunction:
     """
 
     def __init__(self, kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
-                 layout: Layout | None, attributes: dict):
-        bind = Binder(names, name)
-        self._made = (kernel, tuple(names), name, doc, source, layout, attributes)
+                 layout: Layout | None, attributes: dict, optional: int = 0):
+        bind = Binder(names, name, optional=optional)
+        self._made = (kernel, tuple(names), name, doc, source, layout, attributes, optional)
         self._bind, self._count, self._kernel = bind, bind.count, kernel
         self._array = getattr(kernel, "array", kernel)
         self._shape = None if layout is None else layout_of(layout)
@@ -433,8 +435,8 @@ class CompiledFunction:
 
 
 def _compiled_again(kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
-                    layout: Layout | None, attributes: dict) -> CompiledFunction:
-    return CompiledFunction(kernel, names, name, doc, source, layout, attributes)
+                    layout: Layout | None, attributes: dict, optional: int = 0) -> CompiledFunction:
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional)
 
 
 class _Portable:

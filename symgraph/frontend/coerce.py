@@ -9,6 +9,7 @@ do not occur.
 from __future__ import annotations
 
 import difflib
+import keyword
 import os
 import re
 import sys
@@ -176,6 +177,36 @@ def default_wrt(graph: Graph) -> list[str]:
             done.add(base)
             names.extend(element_labels(graph, base))
     return names
+
+
+def unused_inputs(graph: Graph, names: Sequence[str]) -> list[str]:
+    """The wrt ``names`` the function never reads and a call can still pass: absent from the text, and a
+    parameter name (an identifier, not a keyword, not a node of the graph).
+
+    Why a derivative takes them: ``grad("3", wrt=["x"], allow_unused=True).lambdify()`` had no ``x``
+    parameter, so the gradient with respect to x could not be called as f(x) like any other, and its
+    ``.at(x=2)`` refused x as unknown.  The derivative programs take these names after the graph's inputs
+    (:func:`taking_unused`) and a call may leave them out: their values are ignored, except that results
+    broadcast to their shape.  Not for a function of indexed inputs (its parameters are arrays).
+    """
+    if graph.indexed:
+        return []
+    known, nodes = graph.user_names, graph.op_of
+    return [w for w in names if w not in known and w not in nodes and w.isidentifier() and not keyword.iskeyword(w)]
+
+
+def taking_unused(program: Any, graph: Graph, names: Sequence[str]) -> Any:
+    """``program`` taking also the :func:`unused_inputs` of ``names`` (after its own inputs, as its
+    ``unused``), unless one would meet a name the program assigns (a temporary such as ``t1``)."""
+    extra = unused_inputs(graph, names)
+    if not extra:
+        return program
+    targets = {ins[0] for ins in program.instructions}
+    if any(w in targets for w in extra):
+        return program
+    known = set(extra)  # a second derivative's program may take them already (its graph is the gradient's)
+    return type(program)((*(x for x in program.inputs if x not in known), *extra), program.instructions,
+                         program.results, program.graph, extra)
 
 
 def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:

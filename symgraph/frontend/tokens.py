@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from typing import Iterable
 
@@ -199,8 +200,11 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 
 class OutOfRange(Exception):
-    """A literal beyond float64's range: the parser reports it as a ParseError at the literal."""
+    """A literal float64 cannot hold: the parser reports it as a ParseError at the literal."""
 
+
+#: the largest float64 as an exact integer: an integer literal beyond it would evaluate to inf
+_LARGEST = int(sys.float_info.max)
 
 #: literal text -> its constant (the memo of :func:`number`)
 NUMBERS: dict[str, sympy.Expr] = {}
@@ -219,7 +223,17 @@ def number(token: str) -> sympy.Expr:
 
 
 def _make_number(token: str) -> sympy.Expr:
-    """A decimal literal is the float64 value it reads as (as NumPy reads it: ``1e-999999`` is 0.0).
+    """A decimal literal is the float64 value it reads as, and a literal float64 cannot hold is refused.
+
+    Refused both ways alike: ``1e400`` (it would be inf) and ``1e-400`` (a nonzero
+    number that would be 0; it read as 0.0 silently while ``1e400`` was an
+    error).  Why refuse rather than read both as NumPy does (inf and 0): the
+    text names a finite nonzero number and the graph would compute with
+    another one, without a word -- ``1/1e-400`` is inf, ``log(1e-400)`` is
+    -inf and ``x*1e-400`` has derivative 0.  Write ``0`` for zero, and scale
+    the model for numbers beyond float64.  Subnormal literals (``1e-310``,
+    down to about 4.9e-324) are float64 numbers and read as NumPy reads them;
+    an integer literal is exact up to the largest float64 (about 1.8e308).
 
     The sympy Float is built from the Python float, never from the digits:
     that costs the same for any exponent (a string like ``1e-999999`` made
@@ -228,10 +242,15 @@ def _make_number(token: str) -> sympy.Expr:
     if any(c in token for c in ".eE"):
         value = float(token)
         if not math.isfinite(value):
-            raise OutOfRange(f"number {token!r} is out of range (larger than about 1.8e308)")
+            raise OutOfRange(f"number {token!r} is out of range: float64 holds magnitudes up to about 1.8e308")
+        if value == 0.0 and any(c in "123456789" for c in token.split("e")[0].split("E")[0]):
+            raise OutOfRange(f"number {token!r} is out of range: it is not 0, but float64 holds nonzero magnitudes "
+                             "down to about 4.9e-324 only (write 0 for zero)")
         return sympy.Float(value)
-    if len(token.lstrip("0")) > 308:
-        raise OutOfRange(f"integer literal with {len(token)} digits is out of range")
+    digits = token.lstrip("0")
+    if len(digits) > 309 or len(digits) == 309 and int(digits) > _LARGEST:
+        raise OutOfRange(f"integer literal with {len(digits)} digits is out of range: float64 holds magnitudes "
+                         "up to about 1.8e308")
     return sympy.Integer(token)
 
 

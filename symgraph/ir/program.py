@@ -41,11 +41,14 @@ class Program:
     """Assignments ``(target, op, args)`` and results ``label -> ref``.
 
     ``str(program)`` is a let-listing; ``len(program)`` the number of operations.
+    ``unused``: the last inputs, which no instruction reads and a call may leave
+    out (a derivative's wrt names the function never reads).
     """
 
     def __init__(self, inputs: Iterable[str], instructions: list[tuple[str, str, tuple]],
-                 results: Mapping[str, Ref], graph: Graph | None = None):
+                 results: Mapping[str, Ref], graph: Graph | None = None, unused: Iterable[str] = ()):
         self.inputs = tuple(inputs)
+        self.unused = tuple(unused)
         self.instructions = instructions
         self.results = {k: v if v.__class__ is str else constants.as_constant(v) for k, v in results.items()}
         self.graph = graph
@@ -108,8 +111,9 @@ class Program:
         unknown = [label for label in labels if not isinstance(label, str) or label not in self.results]
         if unknown:
             raise EntryError(f"no result {unknown[0]!r} in the program; results: {shown_names(list(self.results), 10)}")
-        op_of: dict[str, str] = {x: "input" for x in self.inputs}
-        operands: dict[str, tuple] = {x: () for x in self.inputs}
+        inputs = self.inputs if not self.unused else tuple(x for x in self.inputs if x not in self.unused)  # read by none
+        op_of: dict[str, str] = {x: "input" for x in inputs}
+        operands: dict[str, tuple] = {x: () for x in inputs}
         for target, op, args in self.instructions:
             op_of[target], operands[target] = op, args
         outputs, constants_ = [], {}
@@ -129,9 +133,9 @@ class Program:
         graph = self.graph
         addresses = {name: node for name, node in (graph.addresses.items() if graph is not None else ())
                      if node in op_of and op_of[node] == "input"} or None
-        symbols = graph.given_symbols(self.inputs) if graph is not None else None  # indexed ones: made on request
+        symbols = graph.given_symbols(inputs) if graph is not None else None  # indexed ones: made on request
         indexed = graph.indexed if graph is not None else None
-        return Graph.from_ops(op_of, operands, self.inputs, tuple(outputs), addresses=addresses, symbols=symbols,
+        return Graph.from_ops(op_of, operands, inputs, tuple(outputs), addresses=addresses, symbols=symbols,
                               indexed=indexed)
 
     @checked_options
@@ -141,7 +145,7 @@ class Program:
         See :func:`live_instructions`.
         """
         return Program(self.inputs, live_instructions(reversed(self.instructions), self.results.values()),
-                       self.results, self.graph)
+                       self.results, self.graph, self.unused)
 
     # -- numbers -------------------------------------------------------------
     def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
@@ -151,6 +155,8 @@ class Program:
         Constants take their float64 value (:func:`constants.constant_value`), as in closed forms.
         """
         values = point_values("evaluate", point, values)
+        if self.unused:  # left out, they are 0.0 (their values are ignored)
+            values = {**dict.fromkeys(self.unused, 0.0), **values}
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
         labels = self.graph.element_labels if self.graph is not None else None

@@ -79,7 +79,7 @@ def test_functions_and_settings():
     x = sympy.Symbol("x")
     assert sg.to_latex(sympy.log(x)) == r"\log{\left(x \right)}"
     assert sg.to_latex(sympy.log(x), ln_notation=True) == r"\ln{\left(x \right)}"
-    assert sg.to_latex(sg.grad("sigmoid(x)")["x"]) == r"\left(1 - \sigma\left(x\right)\right) \sigma\left(x\right)"
+    assert sg.to_latex(sg.grad("sigmoid(x)")["x"]) == r"\sigma\left(- x\right) \sigma\left(x\right)"
     assert LatexPrinter._default_settings["mat_str"] == SETTINGS["mat_str"] == "pmatrix"
 
 

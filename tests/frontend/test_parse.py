@@ -553,14 +553,19 @@ def test_number_literals_are_their_float64_values():
         assert _literal(text)._mpf_ == sympy.Float(float(text))._mpf_, text
 
 
-def test_an_underflowing_literal_is_zero_and_fast():
-    """Issue 14: ``1e-999999`` took 24 s to parse; it reads as 0.0, as NumPy reads it."""
+def test_a_literal_float64_cannot_hold_is_refused_both_ways_and_fast():
+    """Issue 14: ``1e-999999`` took 24 s to parse.  It then read as 0.0 while ``1e400`` was refused: a nonzero
+    literal that would be 0 is now refused as one that would be inf (the graph would compute with another
+    number than the text names), at once; an exact 0 with any exponent and subnormal literals still read."""
     import time
-    start = time.perf_counter()
-    g = parse("1e-999999*x + 1e-99999999999")
-    assert time.perf_counter() - start < 1.0
-    assert g.evaluate(x=3.0)[g.output] == 0.0
-    assert float(np.float64("1e-999999")) == 0.0
+    for text, at in [("1e-999999*x + 1", 0), ("x + 1e-99999999999", 4), ("x*2e-324", 2), ("x*1e400", 2),
+                     ("2" + "0" * 308, 0)]:
+        start = time.perf_counter()
+        with pytest.raises(sg.ParseError, match="out of range") as info:
+            parse(text)
+        assert time.perf_counter() - start < 1.0 and info.value.position == at, text
+    g = parse("0e-999999*x + 0.0e5000 + 5e-324 + " + "1" + "0" * 308)
+    assert g.evaluate(x=3.0)[g.output] == 1e308 and parse("5e-324").evaluate()[parse("5e-324").output] == 5e-324
 
 
 @pytest.mark.parametrize("text, message", [
