@@ -423,14 +423,21 @@ class Linearised(Adjacency):
         self._ops, self._operands = graph.op_of, graph.operands_of
 
     def local(self, u: str, v: str) -> Ref:
-        """d v / d u on the edge u -> v, as a program ref."""
+        """d v / d u on the edge u -> v, as a program ref.
+
+        Its own cache first, the one a forward sweep fills: one lookup per edge
+        after the first sweep.  An edge in both caches has the same ref in
+        each (the same calls, hash-consed; checked over the test suite), so
+        the order decides nothing else.
+        """
+        key = (u, v)
+        value = self._local.get(key)
+        if value is not None:
+            return value
         every = self._partials.get(v)
         if every is not None:
             return every[u]
-        key = (u, v)
-        value = self._local.get(key)
-        if value is None:
-            value = self._local[key] = _as_ref(self._edge(u, v))
+        value = self._local[key] = _as_ref(self._edge(u, v))
         return value
 
     def _edge(self, u: str, v: str) -> Ref:
