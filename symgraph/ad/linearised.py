@@ -413,7 +413,9 @@ class Linearised(Adjacency):
         super().__init__(graph)
         self.emitter = emitter or Emitter(graph)
         self.counts = Counts()
-        self._local: dict[tuple[str, str], Ref] = {}
+        #: (u, v) -> d v / d u for the edges :meth:`local` has emitted: a forward sweep reads it in line
+        self.edge_cache: dict[tuple[str, str], Ref] = {}
+        self._local = self.edge_cache
         self._partials: dict[str, dict[str, Ref]] = {}
         #: a :class:`~symgraph.progress.Progress` the sweeps advance, or None
         self.progress = None
