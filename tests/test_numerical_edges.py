@@ -310,14 +310,22 @@ def test_inverse_functions_keep_their_derivatives_accurate_near_poles_and_at_the
     keeps the digits x*x lost), asinh'(1e155) = 1/sqrt(x^2 + 1) was 0 (x^2 = inf), acosh'(1 + 1e-8) off by 3e-9
     and acosh'(1e155) 0, the partials of atan2 at (1e200, 1e200) 0 and at (1e-200, 1e-200) inf.  Every mode,
     every backend and the printed sympy form (by mpmath) agree with mpmath's exact derivative to 1e-12."""
+    _, _, wants = assert_gradient_matches_mpmath(text, form, columns, quiet=True)
+    for want in wants:  # every derivative is finite, and most are normal numbers: 0 or inf there is no rounding
+        assert np.isfinite(want).all() and np.mean(np.abs(want) >= TINY) > 0.5, (text, want)
+
+
+def assert_gradient_matches_mpmath(text: str, form: str, columns: dict, quiet: bool = False) -> tuple:
+    """Every mode, every backend and the printed sympy form of ``text``'s gradient agree with mpmath's exact
+    derivatives of ``form`` at the points ``columns`` (``quiet``: warnings while deriving are ignored); returns
+    ``(exact, symbols, wants)`` for further checks."""
     names = list(columns)
     symbols = [sympy.Symbol(n, real=True) for n in names]
     exact = sympy.sympify(form, locals=dict(zip(names, symbols)))
     wants = [mp_values(sympy.diff(exact, s), symbols, [columns[n] for n in names]) for s in symbols]
-    for want in wants:  # every derivative is finite, and most are normal numbers: 0 or inf there is no rounding
-        assert np.isfinite(want).all() and np.mean(np.abs(want) >= TINY) > 0.5, (text, want)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        if quiet:
+            warnings.simplefilter("ignore")
         printed = sg.grad(text, wrt=names)
     plain = [sympy.Symbol(n) for n in names]
     for name, want in zip(names, wants):
@@ -325,6 +333,7 @@ def test_inverse_functions_keep_their_derivatives_accurate_near_poles_and_at_the
     for key, got in every_way(text, names, columns).items():
         for name, values, want in zip(names, got, wants):
             assert_accurate(values, want, (text, key, name))
+    return exact, symbols, wants
 
 
 def assert_accurate(got: np.ndarray, want: np.ndarray, context, rel: float = 1e-12) -> None:
@@ -412,16 +421,7 @@ def test_sigmoid_and_hypot_keep_their_derivatives_at_the_ends(text, form, column
     the partial is 0.71) and 1 at x = y = 5e-324.  Every mode, backend and the printed sympy form agree with
     mpmath, and the first and second derivatives are computed without a warning."""
     names = list(columns)
-    symbols = [sympy.Symbol(n, real=True) for n in names]
-    exact = sympy.sympify(form, locals=dict(zip(names, symbols)))
-    wants = [mp_values(sympy.diff(exact, s), symbols, [columns[n] for n in names]) for s in symbols]
-    printed = sg.grad(text, wrt=names)
-    plain = [sympy.Symbol(n) for n in names]
-    for name, want in zip(names, wants):
-        assert_accurate(mp_values(printed[name], plain, [columns[n] for n in names]), want, (text, "sympy", name))
-    for key, got in every_way(text, names, columns).items():
-        for name, values, want in zip(names, got, wants):
-            assert_accurate(values, want, (text, key, name))
+    exact, symbols, _ = assert_gradient_matches_mpmath(text, form, columns)
     if len(names) == 1:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
