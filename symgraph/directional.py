@@ -26,7 +26,7 @@ from . import constants
 from .binding import checked_options
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
-from .frontend.coerce import as_graph, wrt_names, wrt_nodes
+from .frontend.coerce import as_graph, taking_unused, wrt_names, wrt_nodes
 from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
@@ -158,9 +158,10 @@ def _summed(lin: Linearised, pairs: Any) -> dict:
     return {node: seed for node, seed in total.items() if not lin.is_zero(seed)}
 
 
-def _result(graph, results, lin, extra, mode, start, simplify) -> Directional:
-    """The Directional whose entries are ``results``: label -> program ref."""
-    program = lin.emitter.program((*graph.inputs, *extra), results)
+def _result(graph, names, results, lin, extra, mode, start, simplify) -> Directional:
+    """The Directional whose entries are ``results``: label -> program ref; a wrt name the function never
+    reads is a parameter too, as for a gradient (:func:`~symgraph.frontend.coerce.taking_unused`)."""
+    program = taking_unused(lin.emitter.program((*graph.inputs, *extra), results), graph, names)
     keys = list(results)
     cost = mode_cost(mode, lin.counts, program, time.perf_counter() - start)
     return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify)
@@ -203,7 +204,7 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     nodes = wrt_nodes(graph, names)
     tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)))
     results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
-    return _result(graph, results, lin, extra, "forward", start, simplify)
+    return _result(graph, names, results, lin, extra, "forward", start, simplify)
 
 
 @checked_options
@@ -242,5 +243,5 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
     backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())
-    return _result(graph, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,
+    return _result(graph, names, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,
                    simplify)

@@ -206,3 +206,16 @@ def test_a_directional_derivative_writes_latex_as_a_gradient_does(make, first):
     for line in lines:
         if not line.startswith("%"):
             mathtext.parse(f"${line}$")
+
+
+def test_a_wrt_name_the_function_never_reads_is_a_parameter_of_jvp_and_vjp():
+    """A gradient takes such a name as a parameter (its value ignored); jvp and vjp did not: their functions
+    had no z, and .at(z=5) refused it.  They now take it after the inputs and seeds, with a default."""
+    d = sg.vjp("x*y", ["x", "z"], [1], allow_unused=True)
+    f = d.lambdify()
+    assert list(inspect.signature(f).parameters) == ["x", "y", "z"]
+    assert [float(v) for v in f(2.0, 3.0, 7.0)] == [3.0, 0.0] and [float(v) for v in f(2.0, 3.0)] == [3.0, 0.0]
+    assert d.at(x=1, y=2, z=5) == {"x": 2.0, "z": 0.0}
+    t = sg.jvp("x*y", ["x", "y", "z"], [1, 0, "u"], allow_unused=True)
+    assert list(inspect.signature(t.lambdify()).parameters) == ["x", "y", "u", "z"]
+    assert float(t.lambdify()(2.0, 3.0, 1.0, z=4.0)[0]) == 3.0
