@@ -295,7 +295,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     second = gradient.program.as_graph(names)
     product = jvp(second, names, v, simplify=simplify, allow_unused=True)
     results = dict(zip(names, (product.program.results[label] for label in product.labels)))
-    program = Program(product.program.inputs, product.program.instructions, results, graph)
+    program = Program(product.program.inputs, product.program.instructions, results, graph, product.program.unused)
     return Directional(graph, names, program, product.cost, "forward-over-reverse", simplify)
 
 

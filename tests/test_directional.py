@@ -219,3 +219,6 @@ def test_a_wrt_name_the_function_never_reads_is_a_parameter_of_jvp_and_vjp():
     t = sg.jvp("x*y", ["x", "y", "z"], [1, 0, "u"], allow_unused=True)
     assert list(inspect.signature(t.lambdify()).parameters) == ["x", "y", "u", "z"]
     assert float(t.lambdify()(2.0, 3.0, 1.0, z=4.0)[0]) == 3.0
+    h = sg.hvp("a^2*t", ["a", "q"], ["pa", "pq"], allow_unused=True)  # forward over reverse: the same rule
+    assert list(inspect.signature(h.lambdify()).parameters) == ["a", "t", "pa", "pq", "q"] and h.program.unused == ("q",)
+    assert list(sg.hessp("a^2*t", ["a", "q"], allow_unused=True)([3.0, 5.0], [1.0, 1.0], 2.0)) == [4.0, 0.0]
