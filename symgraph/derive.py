@@ -225,12 +225,17 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         big = [k for k in shown if not self.is_small(k)]
         if not big:
             self.program.closed_forms(shown)
-            return (f"{type(self).__name__}({{" + ", ".join(f"{k!r}: {short_str(self[k])}" for k in shown)
+            return (f"{self.shown_as}({{" + ", ".join(f"{k!r}: {short_str(self[k])}" for k in shown)
                     + more + "})")
-        return (f"{type(self).__name__} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} "
+        return (f"{self.shown_as} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} "
                 f"as a program:\n" + listing(self.program, shown) + "\n" + self._expand_note(big))
 
     __str__ = __repr__
+
+    @property
+    def shown_as(self) -> str:
+        """What the printed form calls the result (``Gradient``; a directional derivative says which product)."""
+        return type(self).__name__
 
     def at(self, /, *point: Mapping[str, float], **values: float) -> "Values":
         """Numeric values at a point (or arrays of points), evaluated on the program; the inputs' values by

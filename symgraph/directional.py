@@ -52,7 +52,8 @@ class Directional(DerivativeMap):
     mode : str
         ``"forward"`` for jvp, ``"reverse"`` for vjp, ``"forward-over-reverse"`` for hvp.
 
-    ``latex()`` writes one ``\\left(J v\\right)_{y} = ...`` line per output of a
+    It prints as ``JVP({...})``, ``VJP({...})`` or ``HVP({...})``, saying which
+    product it holds.  ``latex()`` writes one ``\\left(J v\\right)_{y} = ...`` line per output of a
     jvp, ``\\left(w^{\\top} J\\right)_{x} = ...`` per wrt name of a vjp, and
     ``\\left(H v\\right)_{x} = ...`` for an hvp, with the options of
     :meth:`Gradient.latex <symgraph.derive.DerivativeMap.latex>`.
@@ -64,6 +65,12 @@ class Directional(DerivativeMap):
     @property
     def latex_kind(self) -> str:
         return self._KINDS[self.mode]
+
+    @property
+    def shown_as(self) -> str:
+        """``JVP``, ``VJP`` or ``HVP``: the printed form says which product it is, as its LaTeX lines do
+        (``J v``, ``w^T J``, ``H v``), both read from :attr:`latex_kind`."""
+        return self.latex_kind.upper()
 
 
 def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:

@@ -288,7 +288,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     Examples
     --------
     >>> hvp("x^2*y + y^3", ["x", "y"], [1, 0])
-    Directional({'x': 2*y, 'y': 2*x})
+    HVP({'x': 2*y, 'y': 2*x})
     """
     graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)

@@ -114,12 +114,13 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         return matrix
 
     def __getitem__(self, key: Any) -> Any:
-        """sympy's indexing (entries, slices, flat positions); an index out of range is an
+        """sympy's indexing (entries, slices, flat positions); an index out of range, or one that is no
+        index (``H["x"]``: entries are by position, the names are ``.wrt``), is an
         :class:`~symgraph.errors.EntryError` saying the shape (still an IndexError), not sympy's bare
-        ``Index out of range: a[5]``."""
+        ``Index out of range: a[5]`` or TypeError."""
         try:
             return super().__getitem__(key)
-        except IndexError:
+        except (IndexError, TypeError):
             m, n = self.shape
             raise EntryError(f"a {m}x{n} matrix has entries M[i, j] with -{m} <= i < {m} and -{n} <= j < {n} "
                              f"(or M[k] with -{m * n} <= k < {m * n}), got M[{key!r:.40}]") from None

@@ -976,3 +976,16 @@ def test_a_wrt_name_assigned_a_constant_is_a_warning_in_the_shell(capsys):
     assert err.strip() == ("warning: --wrt 'd' is assigned a constant in the expression, not a variable: its "
                            "derivative is 0. Make it an input to differentiate by it, or add --allow-unused if 0 is meant.")
     assert call(capsys, "grad", "d = 2; e = d*x", "--wrt", "d", "x", "--allow-unused")[2] == ""
+
+
+def test_a_dense_hessian_too_large_to_write_advises_the_commands_option(capsys):
+    """symgraph hessian of a deep chain advised 'sg.hessian(..., sparse=True) ... .program.closed_form(label)',
+    Python the shell has not; it says --sparse, which prints such entries as their program."""
+    deep = "x"
+    for _ in range(60):
+        deep = f"sin({deep}*y)"
+    status, out, err = call(capsys, "hessian", deep)
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "operations written out" in err and "add --sparse" in err and "sg.hessian" not in err
+    status, out, _ = call(capsys, "hessian", deep, "--sparse")
+    assert status == 0 and "(above)" in out

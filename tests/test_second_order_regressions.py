@@ -106,7 +106,7 @@ def test_printing_a_product_builds_symbols_only_for_the_inputs_its_entries_read(
     original = Graph.symbol
     monkeypatch.setattr(Graph, "symbol", lambda self, node: made.append(node) or original(self, node))
     text = repr(product)
-    assert text.startswith("Directional({'x[0]': ") and "more" in text
+    assert text.startswith("HVP({'x[0]': ") and "more" in text
     assert len(made) < 200
     sympy = pytest.importorskip("sympy")
     atoms = product["x[1]"].atoms(sympy.Symbol, sympy.Indexed)  # still the graph's own x[i] (Indexed elements)

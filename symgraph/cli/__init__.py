@@ -33,7 +33,7 @@ import warnings
 from typing import Callable, Sequence, TextIO
 
 from .. import __version__
-from ..errors import PathLimitError, RenderError, SymgraphError, UnusedWrtWarning
+from ..errors import ExpressionTooLargeError, PathLimitError, RenderError, SymgraphError, UnusedWrtWarning
 from ..export.draw import ENGINES
 from ..hessian import STRATEGIES
 from .commands import (ENTRY_LINES, FORMATS, UsageError, cmd_compare, cmd_demo, cmd_explore, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
@@ -286,6 +286,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 def _describe(error: BaseException) -> str:
     if isinstance(error, PathLimitError) and getattr(error, "problem", None):  # the library's advice is Python's
         return f"{error.problem}; use --mode reverse or --mode forward (they merge paths)"
+    if isinstance(error, ExpressionTooLargeError) and getattr(error, "problem", None):  # a dense Hessian's entry
+        return f"{error.problem}: add --sparse, which prints entries this large as their program"
     if isinstance(error, RenderError) and getattr(error, "problem", None):  # a picture too big to read
         return (f"{error.problem}: draw a smaller piece of it (--size n=2 or 3 shows an indexed model's structure), "
                 "or write it with --format dot or --format mermaid for a viewer that zooms")

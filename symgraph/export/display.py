@@ -64,10 +64,11 @@ def check_size(program: Program, label: str, limit: int | None, anyway: str) -> 
                             f"{type(limit).__name__} {limit!r:.40}")
     size = program.expanded_size(label, SIZE_CAP)
     if limit is not None and size > limit:
-        raise ExpressionTooLargeError(
-            f"the closed form of {label!r} has {count_text(size)} operations written out, more than "
-            f"{limit:,} (sympy would take minutes to print it); {anyway} builds it anyway; "
-            "the program has it in shared form")
+        problem = f"the closed form of {label!r} has {count_text(size)} operations written out, more than {limit:,}"
+        error = ExpressionTooLargeError(f"{problem} (sympy would take minutes to print it); {anyway} builds it "
+                                        "anyway; the program has it in shared form")
+        error.problem = problem  # without the advice, which names Python calls: the command line gives its own
+        raise error
 
 
 def graph_program(graph: Graph) -> Program:

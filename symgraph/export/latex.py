@@ -15,6 +15,7 @@ Examples
 """
 from __future__ import annotations
 
+import numbers
 import re
 
 from itertools import islice
@@ -117,10 +118,15 @@ class LatexPrinter(SympyLatexPrinter):
     graph: Graph | None = None
 
     def name(self, name: str) -> str:
-        """A node or variable name as sympy prints the symbol (``x_{2}``, ``\\alpha``, ``W_{0,1}`` for ``W[0, 1]``)."""
+        """A node or variable name as sympy prints the symbol (``x_{2}``, ``\\alpha``, ``W_{0,1}`` for ``W[0, 1]``).
+
+        An element's label (``x[3]``) prints as its node's symbol; a name the
+        text assigned (``a`` of ``a = x``) prints as itself, not as the node it
+        stands for: ``grad("a = x; a*y", wrt=["a"])`` is ``\\partial a``, as its key.
+        """
         graph = self.graph
         if graph is not None:
-            node = name if name in graph.op_of else graph.addresses.get(name)
+            node = name if name in graph.op_of else None if name.isidentifier() else graph.addresses.get(name)
             if node is not None and node in graph.op_of:
                 return self._print(graph.symbol(node))
         element = _ELEMENT.fullmatch(name) if name.endswith("]") else None
@@ -285,6 +291,9 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         The left-hand sides (:data:`HEADS`).
     """
 
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0):
+        raise ArgumentError(f"limit= takes the most entries to write (a non-negative integer, or None: every one), "
+                            f"got {type(limit).__name__} {limit!r:.40}")
     printer = LatexPrinter(settings)
     printer.graph = result.graph
     head = HEADS[kind]
@@ -311,7 +320,8 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         printed.append(expr)
         lines.append(head(printer, f, x) + sep + printer.doprint(expr))
     if len(wrt) < len(labels):
-        lines.append(rf"\text{{\dots {len(labels) - len(wrt):,} more entries}}")
+        rest = len(labels) - len(wrt)
+        lines.append(rf"\text{{\dots {rest:,} more entr{'y' if rest == 1 else 'ies'}}}")
     if nodes and result.graph is not None:
         lines += _where(printer, result.graph, printed, sep)
     if large:

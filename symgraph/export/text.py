@@ -324,6 +324,9 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     values = _by_node(graph, "values", values) if values is not None else None
     adjoints = _by_node(graph, "adjoints", adjoints) if isinstance(adjoints, Mapping) else adjoints
     point = dict(at) if at is not None else None
+    if point is not None and not all(isinstance(name, str) for name in point):  # ** below takes text names only
+        raise GraphError(f"at= names {shown_names([repr(k) for k in point if not isinstance(k, str)])}, not "
+                         f"inputs of the graph (inputs: {shown_names(graph.input_labels)})")
     if point is None and values is not None and all(name in values for name in graph.inputs):
         point = {name: values[name] for name in graph.inputs}
     if point is not None and (values is None or any(node not in values for node in graph.order)):

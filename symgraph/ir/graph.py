@@ -422,7 +422,7 @@ class Graph:
         values = self.node_values(self.inputs, dict(at))
         labels = dict(zip(self.inputs, self.input_labels))
         missing = [labels[x] for x in self.inputs if x not in values]
-        unknown = [k for k in values if k not in labels]
+        unknown = [k if isinstance(k, str) else repr(k) for k in values if k not in labels]
         if missing or unknown:
             said = [f"no value for {', '.join(missing)}"] if missing else []
             said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []

@@ -1,0 +1,83 @@
+"""What students, teachers and researchers do with the printed and exported results, and the bad input they give.
+
+Each test is a use that went wrong once: a result that printed as something it is not, a LaTeX line that named
+the wrong variable, a bad argument that surfaced as a raw Python exception instead of a symgraph error.
+"""
+import pytest
+
+import symgraph as sg
+
+
+# ---------------------------------------------------------------- what a result says it is
+
+@pytest.mark.parametrize("make, shown, head", [
+    (lambda: sg.jvp("x*y", ["x", "y"], [1, "u"]), "JVP({'f': u*x + y})", r"\left(J v\right)_{f}"),
+    (lambda: sg.vjp(["x*y", "x+y"], ["x", "y"], [1, 2]), "VJP({'x': y + 2, 'y': x + 2})",
+     r"\left(w^{\top} J\right)_{x}"),
+    (lambda: sg.hvp("x^2*y + y^3", ["x", "y"], [1, 0]), "HVP({'x': 2*y, 'y': 2*x})", r"\left(H v\right)_{x}"),
+])
+def test_a_directional_derivative_prints_which_product_it_is(make, shown, head):
+    """An hvp printed as ``Directional({...})`` while its LaTeX said ``H v``; jvp and vjp printed the same
+    ``Directional`` too, so a printed result did not say which product it held."""
+    result = make()
+    assert repr(result) == str(result) == shown
+    assert head in result._repr_latex_()
+
+
+def test_a_large_directional_derivative_says_which_product_above_its_program():
+    """The bounded form of a large result (its program) is headed by what it is, as the small form."""
+    deep = "x"
+    for _ in range(300):
+        deep = f"sin({deep} + y)"
+    text = repr(sg.hvp(deep, ["x", "y"], [1, 0]))
+    assert text.startswith("HVP of 2 entries as a program:\n")
+
+
+# ---------------------------------------------------------------- names in LaTeX
+
+def test_latex_names_a_wrt_alias_as_it_is_keyed():
+    """``grad("a = x; b = a*y; b", wrt=["a", "y"])`` is keyed 'a', but its LaTeX wrote ∂b/∂x: the alias was
+    printed as the input it stands for, so ``wrt=["a", "x"]`` gave two lines both saying ∂x/∂x."""
+    g = sg.grad("a = x; b = a*y; b", wrt=["a", "y"])
+    assert list(g) == ["a", "y"]
+    assert g.latex() == "\\frac{\\partial b}{\\partial a} = y\n\\frac{\\partial b}{\\partial y} = x"
+    both = sg.grad("a = x; a*y", wrt=["a", "x"]).latex()
+    assert r"\partial a}" in both and r"\partial x}" in both
+    hessian = sg.hessian("a = x; a^2*y", wrt=["a", "y"]).latex(entries=True)
+    assert r"\frac{\partial^2 f}{\partial a^{2}} = 2 y" in hessian
+    # an element's label still prints as the indexed symbol
+    assert r"\partial x_{0}" in sg.grad("sum(x[i]^2, i, 0, 1)").latex()
+
+
+@pytest.mark.parametrize("limit", [-1, "3", 2.5, True])
+def test_a_bad_latex_limit_is_a_clear_error(limit):
+    """``g.latex(limit=-1)`` silently dropped the last entry (a negative slice) and ``limit="3"`` raised
+    Python's TypeError from inside the writer."""
+    with pytest.raises(sg.errors.ArgumentError, match="limit= takes the most entries"):
+        sg.grad("x*y*z").latex(limit=limit)
+
+
+def test_a_cut_latex_counts_one_entry_in_the_singular():
+    assert sg.grad("x*y").latex(limit=1).endswith(r"\text{\dots 1 more entry}")
+
+
+# ---------------------------------------------------------------- bad input is a symgraph error
+
+def test_a_dense_hessian_indexed_by_name_says_how_it_is_indexed():
+    """``H["x"]`` (as a Gradient is indexed) raised sympy's bare TypeError; a sparse result said what it takes."""
+    H = sg.hessian("x^2*y", wrt=["x", "y"])
+    with pytest.raises(sg.errors.EntryError, match=r"a 2x2 matrix has entries M\[i, j\].*got M\['x'\]"):
+        H["x"]
+    assert H[0, 1] == H[1, 0]
+
+
+@pytest.mark.parametrize("export", [
+    lambda at: sg.to_mermaid("x*y", at=at),
+    lambda at: sg.to_dot("x*y", at=at, adjoints=True),
+    lambda at: sg.explore("x*y", at=at),
+])
+def test_a_point_keyed_by_a_number_is_a_clear_error(export):
+    """``at={1: 2}`` (a position instead of a name) raised Python's 'keywords must be strings' or a join's
+    TypeError from inside the exports."""
+    with pytest.raises(sg.GraphError, match=r"\b1\b.*(not an input|not inputs).*x, y"):
+        export({1: 2.0, "x": 1.0})
