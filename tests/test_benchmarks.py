@@ -10,13 +10,18 @@ def test_compile_bench_smoke(capsys):
     assert "| sympy `lambdify(diff, cse=True)` |" in out
 
 
-def _load_run():
-    return load_benchmark("run")
+def _load_run(monkeypatch=None):
+    """benchmarks/run.py; given ``monkeypatch``, each derivation is timed once, not best of DERIVE_REPEATS (the
+    report's shape is under test, and every repeat is preceded by a full garbage collection of the test process)."""
+    run = load_benchmark("run")
+    if monkeypatch is not None:
+        monkeypatch.setattr(run, "DERIVE_REPEATS", 1)
+    return run
 
 
 def test_run_smoke_without_peers(monkeypatch):
     import io
-    run = _load_run()
+    run = _load_run(monkeypatch)
     # numba's compile takes seconds per kernel: measured on the smallest workload only (the product's 3 operations)
     monkeypatch.setattr(run, "NUMBA_MAX_OPS", 5)
     out = io.StringIO()
@@ -36,7 +41,7 @@ def test_run_smoke_without_peers(monkeypatch):
 
 def test_run_smoke_with_a_peer_and_limits(monkeypatch):
     import io
-    run = _load_run()
+    run = _load_run(monkeypatch)
     monkeypatch.setattr(run, "peer_available", lambda peer: peer == "sympy")
     report = run.run({"product": (3,)}, peers=("sympy", "jax"), timeout=120, memory=False, out=io.StringIO())
     assert "Skipped peers (not installed" in report and "jax" in report.split("Skipped peers")[1].split("\n")[0]
@@ -107,9 +112,9 @@ def test_peer_timeout_option_is_checked(capsys):
     assert "PEER=SECONDS" in capsys.readouterr().err
 
 
-def test_growth_table_sets_derivation_growth_beside_a_linear_loop():
+def test_growth_table_sets_derivation_growth_beside_a_linear_loop(monkeypatch):
     import io
-    run = _load_run()
+    run = _load_run(monkeypatch)
     report = run.run({"product": (3, 30)}, peers=(), memory=False, evaluation=False, out=io.StringIO())
     growth = report.split("Growth from each size to the next")[1].splitlines()
     assert "| n | size | gradient ops | symgraph reverse | linear Python loop |" in growth
