@@ -35,8 +35,8 @@ from .compiled import lambdify, value_and_grad
 from .cost import CostReport
 from .derive import Gradient, grad, jacobian
 from .directional import Directional, jvp, vjp
-from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphError, ParseError, PathLimitError,
-                     RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
+from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphError, OutputError, ParseError,
+                     PathLimitError, RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
                      UserFunctionError)
 from .export.draw import draw
 from .export.explore import Explorer, explore
@@ -52,7 +52,7 @@ from .userfunctions import UserFunction, function
 
 __all__ = [
     "CostReport", "Directional", "Explorer", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
-    "GraphError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
+    "GraphError", "OutputError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "UserFunctionError",
     "annotate_edges", "compare",
     "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",

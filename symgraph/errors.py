@@ -111,6 +111,14 @@ class RenderError(SymgraphError, RuntimeError):
     """A picture could not be rendered (unknown format or engine, Graphviz missing or failing)."""
 
 
+class OutputError(SymgraphError, OSError):
+    """A result could not be written to a file (a missing folder, no permission); ``errno``, ``strerror`` and
+    ``filename`` as the ``OSError`` Python raised."""
+
+    def __str__(self) -> str:
+        return f"cannot write {self.filename!r}: {self.strerror}"
+
+
 class SymgraphWarning(UserWarning):
     """Base class of every warning symgraph issues."""
 

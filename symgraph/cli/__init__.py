@@ -33,7 +33,7 @@ import warnings
 from typing import Callable, Sequence, TextIO
 
 from .. import __version__
-from ..errors import ExpressionTooLargeError, PathLimitError, RenderError, SymgraphError, UnusedWrtWarning
+from ..errors import ExpressionTooLargeError, OutputError, PathLimitError, RenderError, SymgraphError, UnusedWrtWarning
 from ..export.draw import ENGINES
 from ..hessian import STRATEGIES
 from .commands import (ENTRY_LINES, FORMATS, UsageError, cmd_compare, cmd_demo, cmd_explore, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
@@ -291,6 +291,8 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, RenderError) and getattr(error, "problem", None):  # a picture too big to read
         return (f"{error.problem}: draw a smaller piece of it (--size n=2 or 3 shows an indexed model's structure), "
                 "or write it with --format dot or --format mermaid for a viewer that zooms")
+    if isinstance(error, OutputError):  # says the file and why
+        return str(error)
     if isinstance(error, OSError) and error.filename:
         return f"{error.strerror or error}: {error.filename}"
     if isinstance(error, OSError) and error.strerror:  # a failed write to standard output or an open file

@@ -31,6 +31,7 @@ from ..constants import MAX_DEPTH
 from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
 from ..export.draw import draw
 from ..export.explore import explore
+from ..export.files import write
 from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, program_matrix_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.coerce import wrt_names
@@ -667,13 +668,13 @@ def cmd_graph(args, out: TextIO) -> None:
     if fmt in ("mermaid", "dot"):
         text = (to_mermaid if fmt == "mermaid" else to_dot)(graph, values, adjoints, derivatives) + "\n"
         if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
+            write(args.output, text)
         else:
             out.write(text)
         return
     data = draw(graph, values, adjoints, format=fmt, derivatives=derivatives, engine=args.engine)
     if args.output:
-        Path(args.output).write_bytes(data)
+        write(args.output, data)
     else:
         out.write(data.decode("utf-8"))
 

@@ -54,6 +54,7 @@ from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.hooks import provide
 from .layout import Scene, arrange
+from .files import write
 from .text import EdgeLabel, NodeLabel, resolve_labels, sum_chains, to_dot, walk
 
 FORMATS = ("png", "svg")
@@ -144,9 +145,7 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
         data = _render_matplotlib(scene, fmt, min(dpi, int(MAX_PIXELS / max(width, height))))
     if path is None:
         return data
-    path = Path(path)
-    path.write_bytes(data)
-    return path
+    return write(path, data)
 
 
 _INSTEAD = ("draw a smaller piece of it (an indexed model at n=2 or 3 shows its structure), "

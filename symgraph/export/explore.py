@@ -44,6 +44,7 @@ from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
+from .files import write
 from .display import expression_text
 from .layout import spaced_layout
 from .text import op_label
@@ -83,9 +84,7 @@ class Explorer:
     @checked_options
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (UTF-8) and return the path."""
-        path = Path(path)
-        path.write_text(self.html, encoding="utf-8")
-        return path
+        return write(path, self.html)
 
     def __repr__(self) -> str:
         return f"<Explorer of {self.title}: {counted(self.nodes, 'node')}, 6 walkthroughs>"

@@ -81,3 +81,26 @@ def test_a_point_keyed_by_a_number_is_a_clear_error(export):
     TypeError from inside the exports."""
     with pytest.raises(sg.GraphError, match=r"\b1\b.*(not an input|not inputs).*x, y"):
         export({1: 2.0, "x": 1.0})
+
+
+def test_a_picture_or_page_into_a_missing_folder_is_a_symgraph_error_and_still_an_oserror(tmp_path):
+    """Was: Python's own FileNotFoundError from draw(path=...) and Explorer.save; it says the file and why now."""
+    target = tmp_path / "no such folder" / "graph.svg"
+    for write in (lambda: sg.draw("x*y", path=target, engine="matplotlib"),
+                  lambda: sg.explore("x*y").save(target.with_suffix(".html"))):
+        with pytest.raises(sg.OutputError) as caught:
+            write()
+        assert isinstance(caught.value, OSError) and isinstance(caught.value, sg.SymgraphError)
+        assert caught.value.filename.endswith(("graph.svg", "graph.html"))
+        assert str(caught.value) == (f"cannot write {caught.value.filename!r}: the folder "
+                                     f"{str(target.parent)!r} does not exist")
+    written = sg.draw("x*y", path=tmp_path / "graph.svg", engine="matplotlib")
+    assert written == tmp_path / "graph.svg" and written.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_the_command_line_says_which_file_it_could_not_write(tmp_path, capsys):
+    from symgraph.cli import main
+    target = tmp_path / "missing" / "g.mmd"
+    assert main(["graph", "x*y", "-o", str(target)]) == 2
+    assert capsys.readouterr().err == (f"symgraph: cannot write {str(target)!r}: the folder "
+                                       f"{str(target.parent)!r} does not exist\n")

@@ -1,0 +1,30 @@
+"""Writing a result to a file: the one place pictures, pages and the command line write one.
+
+A file that cannot be written (a missing folder, no permission, a full disk)
+is an :class:`~symgraph.errors.OutputError`: a symgraph error, as every
+other failure of a call is, and still the ``OSError`` Python gives (its
+``errno``, ``strerror`` and ``filename`` kept), so ``except OSError`` and
+``except sg.SymgraphError`` both catch it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import OutputError
+
+
+def write(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path``; the path, as a :class:`~pathlib.Path`."""
+    path = Path(path)
+    try:
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if isinstance(error, FileNotFoundError) and not path.parent.is_dir():
+            reason = f"the folder {str(path.parent)!r} does not exist"
+        raise OutputError(error.errno, reason, str(path)) from None
+    return path
