@@ -444,7 +444,7 @@
       el("line", { x1: p[0], y1: p[1], x2: q[0], y2: q[1], "marker-end": "url(#arrow-fill)" }, g);
       el("text", { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 - 4 }, g).textContent = f.text;
     });
-    $("outputs").textContent = OUTPUTS.map(y => `${label(y)} = ${fmt(val[y])}`).join(", ");
+    $("outputs").textContent = D.outputs.map((y, k) => `${D.output_labels[k]} = ${fmt(val[y])}`).join(", ");
   }
 
   // a text centred under a node near the drawing's edge is moved in, not cut off (measured only there)
@@ -456,10 +456,11 @@
 
   function jacobianTable(jac) {
     const head = `<tr><th></th>${WRT.map(x => `<th>∂/∂${esc(label(x))}</th>`).join("")}</tr>`;
-    const rows = OUTPUTS.map(y => `<tr><th>${esc(label(y))}</th>` + WRT.map(x => {
-      const value = jac[y][x];
-      return value === undefined ? `<td class="pending" data-entry="${esc(y)}|${esc(x)}">…</td>`
-        : `<td class="d" data-entry="${esc(y)}|${esc(x)}" data-value="${full(value)}">${fmt(value)}</td>`;
+    // one row per output position, as sg.jacobian gives: an output listed twice is two equal rows
+    const rows = D.outputs.map((y, k) => `<tr><th>${esc(D.output_labels[k])}</th>` + WRT.map(x => {
+      const value = jac[y][x], entry = `${esc(D.output_labels[k])}|${esc(x)}`;
+      return value === undefined ? `<td class="pending" data-entry="${entry}">…</td>`
+        : `<td class="d" data-entry="${entry}" data-value="${full(value)}">${fmt(value)}</td>`;
     }).join("") + "</tr>");
     return `<table class="jac">${head}${rows.join("")}</table>`;
   }

@@ -44,6 +44,7 @@ from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
+from ..names import output_labels
 from .files import write
 from .display import expression_text
 from .layout import spaced_layout
@@ -135,8 +136,8 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
         raise ArgumentError(f"title= takes text, got {type(title).__name__} {title!r:.60}")
     if title is None:
         title = f if isinstance(f, str) else "; ".join(
-            _short(f"{y} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)
-            for y in dict.fromkeys(graph.outputs))
+            _short(f"{name} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)
+            for y, name in zip(graph.outputs, output_labels(graph)))
     data, source, height = page_data(graph, names, point, title)
     return Explorer(page_html(data, source, title), " ".join(title.split()), len(graph.order), height)
 
@@ -166,6 +167,12 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         return [round((point_[0] - left) * SCALE + 60, 1), round((top - point_[1]) * SCALE + 50, 1)]
 
     labels = dict(zip(graph.inputs, graph.input_labels))
+    # an output is called what the rest of the library calls it (f, or f1, f2, ... by position); a node that is
+    # several outputs (["x*y", "x+y", "x*y"]) is named by its first, and the Jacobian has a row per position
+    outputs = output_labels(graph)
+    for node, name in zip(graph.outputs, outputs):
+        if node not in graph.user_names:
+            labels.setdefault(node, name)
     nodes = []
     for node in graph.order:
         op = graph.op_of[node]
@@ -190,6 +197,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         "title": title,
         "inputs": [{"name": x, "label": labels[x], "value": point[x]} for x in graph.inputs],
         "outputs": list(graph.outputs),
+        "output_labels": list(outputs),
         "wrt": present(graph, wrt),
         "nodes": nodes,
         "edges": edge_rows,

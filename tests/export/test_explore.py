@@ -328,3 +328,25 @@ def test_texts_under_nodes_with_long_names_stay_inside_the_drawing(browser, tmp_
         shown = {t for t, _, _ in boxes}
         assert ("∂v7/∂very_lon…=0.1745" in shown) == (key == "3")
     assert console_errors(browser) == []
+
+
+def test_a_function_listed_twice_is_two_rows_named_as_the_library_names_them(browser, tmp_path):
+    """Was: ["x*y", "x+y", "x*y"] showed a 2-row Jacobian with rows v1 and v2, where sg.jacobian has 3 rows
+    and the library calls the outputs f1, f2, f3."""
+    from selenium.webdriver.common.keys import Keys
+    texts, at = ["x*y", "x+y", "x*y"], {"x": 2, "y": 5}
+    page = sg.explore(sg.parse(texts), at=at)
+    assert page.title == "f1 = x*y; f2 = x + y; f3 = x*y"
+    body = _open(browser, tmp_path, page)
+    assert browser.find_element("id", "outputs").text == "f1 = 10, f2 = 7, f3 = 10"
+    want = [[float(v) for v in row] for row in sg.jacobian(texts, wrt=["x", "y"]).subs(at).tolist()]
+    for key in ("3", "4", "5", "6"):  # every mode fills every row
+        body.send_keys(key, Keys.END)
+        jac = _jacobian(browser)
+        assert sorted(jac) == [(f"f{i}", x) for i in (1, 2, 3) for x in "xy"]
+        assert [[jac[f"f{i + 1}", x] for x in "xy"] for i in range(3)] == want, key
+        rows = browser.execute_script("return [...document.querySelectorAll('table.jac th')].map(th => th.textContent)")
+        assert rows[-3:] == ["f1", "f2", "f3"]
+    body.send_keys("3", Keys.HOME, Keys.ARROW_RIGHT)
+    assert "f1" in browser.find_element("id", "message").text + browser.find_element("id", "sweep").text
+    assert console_errors(browser) == []
