@@ -236,6 +236,59 @@ def test_gradient_every_path_matches_sympy_diff_over_the_op_table(data):
     assert close(grad, want[[wrt.index(n) for n in inputs]]), (text, grad, want)
 
 
+
+@AUDIT
+@given(data=st.data())
+def test_jacobian_jvp_and_vjp_of_repeated_outputs_agree_with_sympy_diff(data):
+    """A list holding one program twice and another once: the dense and sparse Jacobian (each backend, by
+    keyword), jvp and vjp (compiled and ``.at``) give one row per text, the repeated rows equal, against
+    sympy.diff."""
+    (text, expr, inputs, _, point), (other, other_expr, _, _, _) = data.draw(program_point()), data.draw(program_point())
+    inputs = list(dict.fromkeys(inputs + list(sg.parse(other).inputs)))
+    point = {n: point.get(n, 0.75) for n in inputs}
+    assume(away_from_kinks(other_expr, point))
+    texts, exprs = [text, other, text], [expr, other_expr, expr]
+    want = np.array([reference_gradient(e, inputs, point) for e in exprs])
+    backend = data.draw(st.sampled_from(["numpy", "vm"]))
+    dense = quietly(sg.jacobian(texts, wrt=inputs).lambdify(backend=backend), **point)
+    assert close(dense, want), (texts, point, dense, want)
+    S = sg.jacobian(texts, wrt=inputs, sparse=True)
+    sparse = quietly(S.lambdify(backend=backend), **point).toarray()
+    assert close(sparse, want) and bitwise(sparse[0], sparse[2]), (texts, sparse, want)
+    v = data.draw(st.lists(st.sampled_from([1.0, -0.5, 0.0, 2.0]), min_size=len(inputs), max_size=len(inputs)))
+    w = data.draw(st.lists(st.sampled_from([1.0, -0.5, 0.0, 2.0]), min_size=3, max_size=3))
+    jvp, vjp = sg.jvp(texts, inputs, v), sg.vjp(texts, inputs, w)
+    for compiled, at, expected in ((jvp.lambdify(backend=backend), jvp.at, want @ v),
+                                   (vjp.lambdify(backend=backend), vjp.at, np.array(w) @ want)):
+        got = quietly(compiled, **point)
+        assert close(got, expected) and close(list(quietly(at, **point).values()), expected), (texts, got, expected)
+
+
+@AUDIT
+@given(data=st.data())
+def test_hessian_dense_sparse_hvp_and_hessp_agree_with_sympy_hessian(data):
+    """Dense Hessian (NumPy and the VM, at a point and in a batch), sparse (CSR and .data), ``hvp`` and
+    ``hessp`` (also on the VM) against sympy.hessian by mpmath."""
+    text, expr, inputs, _, point = data.draw(program_point())
+    want = reference_hessian(expr, inputs, point)
+    mode = data.draw(st.sampled_from(["forward-over-reverse", "edge-pushing", "reverse-over-reverse"]))
+    H = sg.hessian(text, wrt=inputs, mode=mode)
+    S = sg.hessian(text, wrt=inputs, mode=mode, sparse=True)
+    x = np.array([point[n] for n in inputs])
+    for backend in ("numpy", "vm"):
+        dense = quietly(H.lambdify(backend=backend), **point)
+        assert close(dense, want), (mode, backend, text, point, dense, want)
+        batch = quietly(H.lambdify(backend=backend), **{n: np.array([0.75, v]) for n, v in point.items()})
+        assert batch.shape == dense.shape + (2,) and near_ulps(batch[..., 1], dense, 0), (backend, text)
+        sparse = S.lambdify(backend=backend)
+        assert close(quietly(sparse, **point).toarray(), want), (backend, text)
+        assert bitwise(quietly(sparse.data, *x), quietly(sparse, *x).data), (backend, text)
+        v = np.array(data.draw(st.lists(st.sampled_from([1.0, -0.5, 0.0, 2.0]), min_size=len(x), max_size=len(x))))
+        assert close(quietly(sg.hessp(text, inputs, backend=backend), x, v), want @ v), (backend, text, v)
+        hv = sg.hvp(text, inputs, list(v))
+        assert close(quietly(hv.lambdify(backend=backend), **point), want @ v), (backend, text, v)
+
+
 # --------------------------------------------------------------------------- regressions
 
 #: zeros of both signs, infinities, nan and ordinary values
