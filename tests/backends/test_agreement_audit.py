@@ -311,3 +311,21 @@ def test_numba_compiles_a_select_feeding_sign_max_or_min(text):
         fast = make("numba")
         assert bitwise(quietly(fast, EDGES), want), text
         assert bitwise([quietly(fast, float(v)) for v in EDGES], want), text
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_vector_forms_of_matrices_keep_the_float32_of_their_vector(backend):
+    """H.lambdify(vector=True) and J.lambdify(vector=True), dense and sparse, computed a float32 vector in
+    float32 and returned the values cast to float64, unlike value_and_grad(vector=True), hessp and
+    H.lambdify() on the same float32 numbers (float32): now each gives the float32 values it computed."""
+    text, wrt = "x^2*y + sin(x)*y^3", ["x", "y"]
+    v = np.array([1.5, 0.3], dtype=np.float32)
+    for matrix in (sg.hessian(text, wrt=wrt), sg.jacobian([text, "x*y"], wrt=wrt)):
+        want = matrix.lambdify(backend=backend)(*v)
+        got = matrix.lambdify(vector=True, backend=backend)(v)
+        assert want.dtype == got.dtype == np.float32 and bitwise(got, want)
+    S = sg.hessian(text, wrt=wrt, sparse=True)
+    want = S.lambdify(backend=backend)(*v)
+    got = S.lambdify(vector=True, backend=backend)(v)
+    assert want.dtype == got.dtype == np.float32 and bitwise(got.toarray(), want.toarray())
+    assert sg.hessp(text, wrt, backend=backend)(v, v).dtype == np.float32
