@@ -227,6 +227,11 @@ def test_gradient_every_path_matches_sympy_diff_over_the_op_table(data):
         by_keyword = quietly(f, **point)
         assert close(by_position, want), (backend, text, point, by_position, want)
         assert near_ulps(by_keyword, by_position, 0), (backend, text)
+        kind = data.draw(st.sampled_from([np.float64, np.array, lambda v: np.array([v])[0]]))
+        assert near_ulps(quietly(f, **{n: kind(v) for n, v in point.items()}), by_position, 0), (backend, text)
+        if all(v == int(v) for v in point.values()):  # ints, and True for 1, are the same numbers
+            exact = {n: True if v == 1 else int(v) for n, v in point.items()}
+            assert near_ulps(quietly(f, **exact), by_position, 0), (backend, text, exact)
         many = quietly(f, **batch)
         assert all(m.shape == (3,) for m in many) and near_ulps([m[2] for m in many], by_position, 0), (backend, text)
         value, grad = quietly(sg.value_and_grad, text, wrt=wrt, args=args, backend=backend)(**point)
