@@ -443,5 +443,7 @@ def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[st
 
 
 def _point_results(kernel: Callable, args: tuple, kwargs: dict) -> np.ndarray:
-    """A vector kernel's results at one point, as one 1-D float64 array."""
-    return np.asarray(kernel(*args, **kwargs), dtype=np.float64)
+    """A vector kernel's results at one point, as one 1-D array of the working dtype (float32 for a float32
+    vector and data, as ``value_and_grad(vector=True)``, ``hessp`` and ``H.lambdify()`` give; casting it to
+    float64 dressed float32 values as float64 ones)."""
+    return np.asarray(kernel(*args, **kwargs))

@@ -295,17 +295,24 @@ def _sign(x):  # pragma: no cover - compiled by numba
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else x))
 
 
+def _where(c, a, b):  # pragma: no cover - compiled by numba
+    """numpy.where on scalars, as a float64 (numba's makes a 0-d array, which ``sign`` and the other scalar
+    functions here do not take: sign(where(x > 0, 0.5, x)) did not compile)."""
+    return float(a) if c else float(b)
+
+
 _NUMPY: list = []
 
 
 def _numpy_for_numba() -> types.ModuleType:
-    """NumPy as the kernel's code calls it: NumPy's functions, with ``maximum``, ``minimum`` and ``sign``
-    computed as NumPy computes them (a module: numba resolves a module's attributes in compiled code)."""
+    """NumPy as the kernel's code calls it: NumPy's functions, with ``maximum``, ``minimum``, ``sign`` and
+    ``where`` computed as NumPy computes them, on scalars (a module: numba resolves a module's attributes in
+    compiled code)."""
     if not _NUMPY:
         import numba
         module = types.ModuleType("symgraph_numba_numpy")
         module.__dict__.update((k, v) for k, v in vars(np).items() if not k.startswith("_"))
-        for name, function in (("maximum", _maximum), ("minimum", _minimum), ("sign", _sign)):
+        for name, function in (("maximum", _maximum), ("minimum", _minimum), ("sign", _sign), ("where", _where)):
             setattr(module, name, numba.njit(error_model="numpy", nogil=True, inline="always")(function))
         _NUMPY.append(module)
     return _NUMPY[0]
