@@ -13,6 +13,7 @@ from symgraph.cli import main
 from symgraph.errors import ExpressionTooLargeError, GraphError, ParseError
 from symgraph.export.explore import MAX_NODES
 from symgraph.export.text import edge_derivatives
+from symgraph.names import output_labels
 from tests.browser import console_errors
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -172,7 +173,7 @@ def test_walk_every_mode_in_the_browser(browser, tmp_path, text, at):
         assert _step(browser) == (steps, steps)
         jac = _jacobian(browser)
         for x in graph.inputs:
-            assert _close(jac[graph.output, x], gradient[x]), (mode, x)
+            assert _close(jac[output_labels(graph)[0], x], gradient[x]), (mode, x)
         if mode == "reverse":  # the adjoints stay on the nodes: the inputs' are the gradient
             shown = _nodes(browser)
             assert all(_close(float(shown[x][1]), gradient[x]) for x in graph.inputs)
@@ -197,8 +198,8 @@ def test_untaken_branches_discard_their_nan_in_every_mode_as_grad_does(browser, 
         jac = _jacobian(browser)
         for x in graph.inputs:
             want = gradient[x]
-            assert (math.isnan(jac[graph.output, x]) and math.isnan(want)) or _close(jac[graph.output, x], want), \
-                (mode, x, jac[graph.output, x], want)
+            assert (math.isnan(jac[output_labels(graph)[0], x]) and math.isnan(want)) or _close(jac[output_labels(graph)[0], x], want), \
+                (mode, x, jac[output_labels(graph)[0], x], want)
     assert console_errors(browser) == []
 
 
@@ -305,14 +306,14 @@ def test_names_of_javascripts_object_prototype_work_in_the_page(browser, tmp_pat
         body.send_keys(key, Keys.END)
         if key in "3456":
             jac = _jacobian(browser)
-            assert all(_close(jac[graph.output, x], gradient[label])
+            assert all(_close(jac[output_labels(graph)[0], x], gradient[label])
                        for x, label in zip(graph.inputs, graph.input_labels)), key
     assert console_errors(browser) == []
 
 
 def test_texts_under_nodes_with_long_names_stay_inside_the_drawing(browser, tmp_path):
-    """Was: an input's adjoint was written ``∂v7/∂very_long_variable_name=0.1745`` centred under it, and the
-    drawing cut off its first characters; names are now cut there as in the node (``∂v7/∂very_lon…``) and a
+    """Was: an input's adjoint was written ``∂f/∂very_long_variable_name=0.1745`` centred under it, and the
+    drawing cut off its first characters; names are now cut there as in the node (``∂f/∂very_lon…``) and a
     text near the drawing's edge is moved in."""
     from selenium.webdriver.common.keys import Keys
     text = ("very_long_variable_name*another_long_name + sigmoid(very_long_variable_name) "
@@ -326,7 +327,7 @@ def test_texts_under_nodes_with_long_names_stay_inside_the_drawing(browser, tmp_
                                        ".map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })")
         assert all(left >= 0 and right <= width for _, left, right in boxes), boxes
         shown = {t for t, _, _ in boxes}
-        assert ("∂v7/∂very_lon…=0.1745" in shown) == (key == "3")
+        assert ("∂f/∂very_lon…=0.1745" in shown) == (key == "3")
     assert console_errors(browser) == []
 
 
