@@ -110,6 +110,22 @@ class LatexPrinter(SympyLatexPrinter):
         body = rf"{head}\left({', '.join(self._print(a) for a in expr.args)}\right)"
         return body if exp is None else rf"{body}^{{{exp}}}"
 
+    #: True once a variable named e is among what this printer prints: the exponential is then written
+    #: ``\exp\left(x\right)``, not ``e^{x}`` (``e e^{e x}``, the partial of exp(e*x), read either way)
+    e_is_a_name: bool = False
+
+    def doprint(self, expr: Any, *args: Any) -> str:
+        if not self.e_is_a_name:
+            graph = self.graph
+            self.e_is_a_name = (graph is not None and ("e" in graph.op_of or "e" in graph.addresses)) or any(
+                getattr(s, "name", None) == "e" for s in getattr(expr, "free_symbols", ()))
+        return super().doprint(expr, *args)
+
+    def _print_ExpBase(self, expr, exp=None):
+        if self.e_is_a_name:
+            return self._call(r"\exp", expr, exp)
+        return super()._print_ExpBase(expr, exp)
+
     def _print_exp2(self, expr, exp=None):
         body = rf"2^{{{self._print(expr.args[0])}}}"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
@@ -535,6 +551,7 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     """LaTeX of the graph's single output in bounded time: the formula when small, else its assignments."""
 
     printer = LatexPrinter(settings)
+    printer.graph = graph
     output = graph.output
     rows, printable = expression_rows(graph, output, expand)
     if printable:
