@@ -44,6 +44,7 @@ import sympy
 from .. import ops
 from .. import constants
 from ..binding import checked_options
+from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record, unit_value
 from ..constants import as_constant as _as_ref
@@ -96,8 +97,20 @@ def edge_derivatives(graph: Graph) -> dict[tuple[str, str], sympy.Expr]:
 
 
 @checked_options
-def annotate_edges(graph: Graph) -> Graph:
-    """Store each edge's local derivative (sympy, in node symbols) as the ``derivative`` attribute of ``g.nx``."""
+def annotate_edges(graph: Any, **sizes: int) -> Graph:
+    """Store each edge's local derivative (sympy, in node symbols) as the ``derivative`` attribute of ``g.nx``.
+
+    ``graph`` is a Graph (annotated in place and returned), or text or sympy
+    expressions as every entry point takes them (the graph made is returned).
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> g = sg.annotate_edges("c = a + b; d = b + 1; e = c * d")
+    >>> g.nx.edges["c", "e"]["derivative"]
+    d
+    """
+    graph = as_graph(graph, **sizes)
     edges = graph.nx.edges
     for (u, v), derivative in edge_derivatives(graph).items():
         edges[u, v]["derivative"] = derivative

@@ -33,8 +33,19 @@ def test_edge_derivatives_leave_the_graph_alone_and_annotate_edges_writes_them()
     derivatives = edge_derivatives(graph)
     x = sympy.Symbol("x")
     assert derivatives[("x", next(v for v in graph.order if graph.op(v) == "mul" and "x" in graph.operands(v)))] == 2 * x
-    sg.annotate_edges(graph)
+    assert sg.annotate_edges(graph) is graph
     assert {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)} == derivatives
+
+
+def test_annotate_edges_takes_text_and_sympy_as_every_entry_point_does():
+    """Was: sg.annotate_edges("(a+b)*(b+1)") raised Python's AttributeError ('str' object has no attribute 'nx')."""
+    made = sg.annotate_edges("y = x * x - 3 * z")
+    assert {(u, v): d["derivative"] for u, v, d in made.nx.edges(data=True)} == edge_derivatives(made)
+    assert sg.annotate_edges(sympy.Symbol("x") * sympy.Symbol("y")).nx.edges["x", "v1"]["derivative"] == sympy.Symbol("y")
+    indexed = sg.annotate_edges("sum(x[i]^2, i, 0, n-1)", n=2)
+    assert sorted(str(d["derivative"]) for _, _, d in indexed.nx.edges(data=True)) == ["1", "1", "2*x[0]", "2*x[1]"]
+    with pytest.raises(sg.ParseError):
+        sg.annotate_edges("x +")
 
 
 def test_edge_kinds_say_which_products_are_free():
