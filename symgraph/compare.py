@@ -54,7 +54,7 @@ def verdict(report: CostReport) -> str:
                "are free or shared, where a sweep multiplies its tangent or adjoint into every edge")
     else:
         why = f"the graph has only {count_text(measured[best].paths)} input-output paths, so multiplying along each is cheap"
-    tied = f" (tied with {' and '.join(ties)})" if ties else ""
+    tied = _tied(ties)
     sentence = f"{best} wins{tied} with {_counted(count, 'multiplication')} ({others}): {why}"
     skipped = report.get("paths")
     if skipped is not None and skipped.multiplications is None and skipped.paths is not None:
@@ -87,6 +87,13 @@ class _Share:
         if target > self.bar.done:
             self.bar.advance(target - self.bar.done)
 
+
+
+def _tied(ties: list[str]) -> str:
+    """`` (tied with a, b and c)``, or nothing when no strategy ties with the winner."""
+    if not ties:
+        return ""
+    return f" (tied with {ties[0] if len(ties) == 1 else ', '.join(ties[:-1]) + ' and ' + ties[-1]})"
 
 
 def _counted(count: int, word: str) -> str:
@@ -192,7 +199,7 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     ties = [c.mode for c in costs if c is not best and c.multiplications == best.multiplications]
     others = ", ".join(f"{c.mode} {count_text(c.multiplications)}" for c in costs if c is not best)
     nonzeros = pattern.nnz if pattern is not None else 0
-    tied = f" (tied with {' and '.join(ties)})" if ties else ""
+    tied = _tied(ties)
     report.verdict = (f"{best.mode} wins{tied} with {_counted(best.multiplications, 'multiplication')} in "
                       f"{best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of {_counted(best.program_ops, 'operation')} ({others}); "
                       f"the Hessian has {_counted(nonzeros, 'structural nonzero')} of {count_text(len(names) ** 2)}: "

@@ -69,7 +69,7 @@ def test_compare_wrt_and_ties():
     report = sg.compare("x*y + sin(z)", wrt=["x"])
     assert report.n_inputs == 1 and report["forward"].sweeps == 1
     tie = sg.compare("x*y")
-    assert tie.verdict.startswith("reverse wins (tied with forward and paths and elimination)")
+    assert tie.verdict.startswith("reverse wins (tied with forward, paths and elimination)")
     assert "every mode needs the same work" in tie.verdict
 
 
