@@ -117,7 +117,7 @@ def output_labels(graph: "Graph") -> tuple[str, ...]:
     """One label per output position: distinct, and never equal to a name in the graph.
 
     A user-named output (an input, or a name the text assigned) keeps its
-    name.  Unnamed outputs are labelled ``f`` (one output) or by position,
+    name; one asked for by an alias (``d`` of ``c = a*b; d = c``) is called so.  Unnamed outputs are labelled ``f`` (one output) or by position,
     ``f1, f2, ...`` (several: ``f2`` is the second output); when one of those
     is taken by a node name, the next base of ``f, g, h, F, G, H, phi, psi``
     (then ``ff, fff, ...``) whose labels are all free is used.  When a user name
@@ -135,7 +135,8 @@ def output_labels(graph: "Graph") -> tuple[str, ...]:
     ('f1', 'f2')
     """
     outputs, user = graph.outputs, graph.user_names
-    named = [y if y in user else None for y in outputs]
+    asked = getattr(graph, "output_names", None) or (None,) * len(outputs)
+    named = [alias or (y if y in user else None) for y, alias in zip(outputs, asked)]
     kept = [y for y in named if y is not None]
     if len(set(kept)) < len(kept):
         named = [None] * len(outputs)

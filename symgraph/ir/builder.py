@@ -372,7 +372,7 @@ class GraphBuilder:
                    for name, nodes in self._indexed.items()}
         return Graph.from_ops(op_of, operands, tuple(names[i] for i in inputs), tuple(names[i] for i in out_ids),
                               addresses=addresses, symbols=symbols, groups=[g for g in groups if g.nodes],
-                              indexed=indexed)
+                              indexed=indexed, output_names=output_names)
 
 
 _ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")

@@ -96,11 +96,13 @@ class Graph:
     def __init__(self, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = (),
-                 indexed: Mapping[str, IndexedInput] | None = None):
+                 indexed: Mapping[str, IndexedInput] | None = None,
+                 output_names: Sequence[str | None] | None = None):
         """A graph from its light form: node name -> op and node name -> operands, in topological order.
 
         ``addresses`` (user name -> node) defaults to the inputs; ``symbols`` maps input names to
-        the user's own sympy Symbols (default: plain ``Symbol(name)``).  The
+        the user's own sympy Symbols (default: plain ``Symbol(name)``); ``output_names``, the name
+        each output was asked by (an alias, ``d`` of ``c = a*b; d = c``) or None.  The
         networkx view ``g.nx`` is built on first access, so parsing and the
         sweeps (which read only the light form) never pay for it.
         """
@@ -116,6 +118,11 @@ class Graph:
             {name: name for name in self.inputs} if addresses is None else addresses)
         #: the names a user can address (the keys of ``addresses``)
         self.user_names: frozenset[str] = frozenset(self.addresses)
+        #: per output, the user name it was asked by when that is not its node's (``d`` of ``c = a*b; d = c``,
+        #: whose output node is ``c``), else None: what formulas and tables call the output (names.output_labels)
+        self.output_names: tuple[str | None, ...] = tuple(
+            name if name != node and name in self.addresses and self.addresses[name] == node else None
+            for node, name in zip(self.outputs, output_names or (None,) * len(self.outputs)))
         self._symbols: dict[str, sympy.Symbol] = dict(symbols or {})
         #: the calls of functions the text defined (``f(u) = ...``), each with the nodes its expansion made,
         #: outer calls before the calls inside them: drawings can box them
@@ -131,9 +138,10 @@ class Graph:
     def from_ops(cls, op_of: dict[str, str], operands: dict[str, tuple], inputs: tuple[str, ...],
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = (),
-                 indexed: Mapping[str, IndexedInput] | None = None) -> "Graph":
+                 indexed: Mapping[str, IndexedInput] | None = None,
+                 output_names: Sequence[str | None] | None = None) -> "Graph":
         """The constructor, by the name that says what it takes (a graph's light form)."""
-        return cls(op_of, operands, inputs, outputs, addresses, symbols, groups, indexed)
+        return cls(op_of, operands, inputs, outputs, addresses, symbols, groups, indexed, output_names)
 
     @checked_options
     def renamed_apart(self, names: Iterable[str]) -> "Graph":
@@ -160,7 +168,7 @@ class Graph:
             {new.get(v, v): renamed(args) for v, args in self._operands.items()},
             self.inputs, renamed(self.outputs),
             {name: new.get(node, node) if node is not None else None for name, node in self.addresses.items()},
-            self._symbols, [Group(g.name, renamed(g.nodes)) for g in self.groups], self.indexed)
+            self._symbols, [Group(g.name, renamed(g.nodes)) for g in self.groups], self.indexed, self.output_names)
 
     @property
     def nx(self) -> nx.DiGraph:

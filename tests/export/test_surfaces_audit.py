@@ -114,3 +114,15 @@ def test_the_exponential_is_written_exp_where_a_variable_is_named_e():
     assert sg.to_latex("c = a + b; d = exp(b); e = c * d") == r"\left(a + b\right) \exp\left(b\right)"
     assert sg.grad("exp(a*x)", wrt=["x"]).latex() == r"\frac{\partial f}{\partial x} = a e^{a x}"
     assert sg.to_latex("exp(x)^2 + exp(y)") == "e^{2 x} + e^{y}"
+
+
+def test_an_output_asked_for_by_an_alias_is_called_by_it():
+    """Was: ``c = a*b; d = c`` printed ∂c/∂a (the node's name) and ``symgraph grad "a = x" --wrt a`` printed
+    dx/da: the output is the name the text gave it last, as DESIGN's "the last assigned name is the output"."""
+    from symgraph.names import output_labels
+    assert sg.grad("c = a*b; d = c").latex().splitlines()[0] == r"\frac{\partial d}{\partial a} = b"
+    assert sg.grad("a = x", wrt=["a"]).latex() == r"\frac{\partial a}{\partial a} = 1"
+    assert output_labels(sg.parse("c = a*b; d = c", outputs=["c", "d"])) == ("c", "d")
+    assert output_labels(sg.parse(["u = x*y", "v = x*y"])) == ("u", "v")
+    assert output_labels(sg.parse("c = a*b; d = c", outputs=["d", "d"])) == ("f1", "f2")  # one name twice
+    assert sg.parse("c = a*b; d = c").outputs == ("c",)  # the node, as before: only what it is called changed
