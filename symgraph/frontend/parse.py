@@ -51,7 +51,7 @@ import sympy
 from ..binding import checked_options, is_size
 from ..errors import ArgumentError, GraphError, ParseError, line_column
 from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
-from ..ir.graph import Graph
+from ..ir.graph import Graph, element_label, read_element_label
 from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
@@ -699,7 +699,13 @@ def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[st
     found = [scope[name] for scope in scopes if name in scope]
     if builder.is_input(name):
         found.append(builder.input(name))
+    element = read_element_label(name)  # an element of an indexed input, x[0], as wrt names it
+    if element is not None and builder.element(*element) is not None:
+        found.append(builder.element(*element))
     distinct = {ref if ref.__class__ is int else _constant_key(ref) for ref in found}
+    if not found and builder.is_indexed(name):
+        raise ParseError(f"output {name!r} is an indexed input: name one of its elements, such as "
+                         f"{element_label(name, (0,) * builder.rank(name))}", texts[-1], 0)
     if not found:
         raise ParseError(f"output {name!r} is not a name in the text", texts[-1], 0)
     if builder.is_condition(found[0]):

@@ -233,3 +233,13 @@ def test_aliases_inputs_as_outputs_and_repeats_in_derivatives():
     assert sg.jacobian(g) == sympy.Matrix([[1], [2], [1]])
     assert sg.grad("e^x", wrt=["e"]).at(e=2.0, x=3.0)["e"] == pytest.approx(12.0)
     assert np.isclose(sg.grad("pi*x").at(x=1.0)["x"], math.pi)
+
+
+def test_an_element_of_an_indexed_input_can_be_an_output():
+    """outputs= took a plain input (outputs=["x"]) but not an element, though wrt names it the same way:
+    outputs=["x[1]"] said "'x[1]' is not a name in the text"; the base name now says to name an element."""
+    g = sg.parse("y = x[0]*x[1]", outputs=["x[1]", "y", "x[ 1 ]"])
+    assert len(g.outputs) == 3 and g.outputs[0] == g.outputs[2]
+    assert sg.jacobian(g, wrt=["x"]) == sympy.Matrix([[0, 1], [sympy.IndexedBase("x")[1], sympy.IndexedBase("x")[0]], [0, 1]])
+    assert "name one of its elements, such as W[0, 0]" in str(pytest.raises(ParseError, sg.parse, "W[0,1]*2",
+                                                                             outputs=["W"]).value)
