@@ -54,7 +54,9 @@ def caret_excerpt(text: str, position: int, width: int = 60) -> str:
         lo = max(0, min(column - width // 2, len(line) - width))
         line = ("..." if lo else "") + line[lo:lo + width] + ("..." if lo + width < len(line) else "")
         column = column - lo + (3 if lo else 0)
-    printable = "".join(ch if ch.isprintable() and ord(ch) < 0x2000 or ch == " " else "?" for ch in line)
+    # a tab is blank space, shown as one space (the caret counts it as one column); others that print badly: '?'
+    printable = "".join(ch if ch.isprintable() and ord(ch) < 0x2000 or ch == " " else " " if ch == "\t" else "?"
+                        for ch in line)
     return f"  {printable}\n  {' ' * column}^"
 
 

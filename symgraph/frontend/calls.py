@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from ..ir.builder import ordinal
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
+from .checking import CheckingBuilder
 from .reductions import REDUCTIONS
 from .tokens import Tokens, kind
 
@@ -142,8 +143,16 @@ class Calls:
         toks, definitions = self.toks, self.definitions
         calls = 1 + sum(definitions[toks[j]].calls for j in range(start, self.i)
                         if toks[j] in definitions and toks[j + 1] == "(")
-        self.definitions[name] = Definition(tuple(params), start, dict(self.scope), dict(definitions), self.tokens,
-                                            calls)
+        definition = Definition(tuple(params), start, dict(self.scope), dict(definitions), self.tokens, calls)
+        stop = self.i
+        checker = CheckingBuilder.over(self.builder)
+        # the body is checked once here, as text that makes no node: a line that never calls the function
+        # would otherwise leave a typo in it unreported (its parameters may be numbers or conditions)
+        body = self._body(name, definition, [checker.unknown() for _ in params], checker)
+        body.inputs_used = dict(self.inputs_used)  # which names it reads as inputs depends on where it is called
+        body.expression()
+        self.definitions[name] = definition
+        self.i = stop
 
     def expand(self, name: str, args: list, k: int) -> object:
         """The node of a call (token ``k``) of the defined function ``name``: its body with the parameters
@@ -154,24 +163,32 @@ class Calls:
                       f"got {len(args)}", k)
         if self.nesting >= MAX_DEFINITION_NESTING:
             self.fail(f"definitions call each other more than {MAX_DEFINITION_NESTING} deep", k)
+        if self.checking:  # its body was checked where it is defined; its value may be a number or a condition
+            return self.builder.unknown()
         if definition.calls > 1:
             self.expanding(definition.calls, f"a call of {name}() expands {definition.calls:,} calls of definitions", k)
         else:
             self.expanding(1, f"a call of {name}()", k)
         self.expanded[0] += 1
+        body = self._body(name, definition, args, self.builder)
+        group = self.builder.begin_group(name)  # the nodes this call makes, for drawings to box
+        ref, _ = body.expression()
+        self.builder.end_group(group)
+        return ref
+
+    def _body(self, name: str, definition: Definition, args: list, builder) -> object:
+        """A parser over the body of ``name``, in the definition's own scope with the parameters bound to ``args``."""
         body = object.__new__(type(self))  # a parser over the same tokens, in the definition's own scope
-        body.text, body.builder, body.tokens, body.i = self.text, self.builder, definition.tokens, definition.start
+        body.text, body.builder, body.tokens, body.i = self.text, builder, definition.tokens, definition.start
         body.toks, body.known = definition.tokens.texts, {}
         body.integer_only, body.sizes = self.integer_only, self.sizes
+        body.checking = self.checking or builder is not self.builder
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
         body.declared, body.indices = self.declared, self.indices
         body.nesting, body.defining, body.caller_scope = self.nesting + 1, name, self.scope
         body.expanded, body.repeats = self.expanded, self.repeats
-        group = self.builder.begin_group(name)  # the nodes this call makes, for drawings to box
-        ref, _ = body.expression()
-        self.builder.end_group(group)
-        return ref
+        return body
 
     def call(self, frame: tuple, values: list) -> None:
         """Apply the call ``frame`` (``(0, "call", name, token index, commas' token indices)``) to its

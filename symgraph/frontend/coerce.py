@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import keyword
 import os
-import re
 import sys
 import warnings
 from typing import Any, Sequence
@@ -20,7 +19,7 @@ import numpy as np
 import sympy
 
 from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, shown_names
-from ..ir.graph import Graph, element_label
+from ..ir.graph import Graph, element_label, read_element_label
 from .from_sympy import graph_from_sympy
 from .parse import parse
 
@@ -133,16 +132,13 @@ def _caller_level() -> int:
     return level
 
 
-_ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")
-
-
 def _element_label(graph: Graph, name: str) -> str:
     """``name`` as the label of an element when it is one written another way (``W[0,0]``, ``x[ 1 ]`` for
     ``W[0, 0]``, ``x[1]``: the spacing the text may use), else ``name`` itself."""
-    match = _ELEMENT.fullmatch(name) if "[" in name else None
-    if match is None or match[1] not in graph.indexed:
+    element = read_element_label(name)
+    if element is None or element[0] not in graph.indexed:
         return name
-    return element_label(match[1], tuple(int(i) for i in match[2].split(",")))
+    return element_label(*element)
 
 
 def element_labels(graph: Graph, name: str) -> list[str]:

@@ -51,7 +51,7 @@ import sympy
 from ..binding import checked_options, is_size
 from ..errors import ArgumentError, GraphError, ParseError, line_column
 from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
-from ..ir.graph import Graph
+from ..ir.graph import Graph, element_label, read_element_label
 from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
@@ -125,6 +125,8 @@ class _Parser(Calls, Reductions):
         self.caller_scope: dict = {}
         #: in an index or a bound: only sizes, indices and numbers
         self.integer_only = False
+        #: checking text that makes no term (:mod:`symgraph.frontend.checking`): the builder is a CheckingBuilder
+        self.checking = False
         #: sizes bound by keyword (name -> int), and indexed inputs' declared extents
         self.sizes: dict = {}
         #: the budget of one call (Reductions.expanding): [the terms its texts' reductions and definition calls
@@ -357,14 +359,14 @@ class _Parser(Calls, Reductions):
             elif t == "=":
                 self.fail("'=' may only follow the name at the start of an assignment line", i)
             else:
-                self.fail(f"missing operator between {toks[i - 1]!r} and {t!r} "
+                self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)
 
     def operand(self, i: int, values: list, ops: list) -> None:
         """Handle the token ``i`` where an operand must start; advances past it."""
         toks = self.toks
         t = toks[i]
-        prev = toks[i - 1] if i else None
+        prev = self._before(i, any(frame[0] == 0 for frame in ops)) if i else None
         if kind(t) == "num":
             try:
                 values.append(number(t))
@@ -387,7 +389,7 @@ class _Parser(Calls, Reductions):
                 self.fail("missing argument after '('", i)
             self.fail(f"expression ends after {prev!r}: an operand is missing", i)
         elif t == ")":
-            prev = toks[i - 1]  # at the start of the text: the end token, ''
+            prev = self._before(i, True)  # at the start of the text: the end token, ''
             if prev == "," and ops and ops[-1][1] == "call":
                 self.fail(f"an argument is missing after ',' in {ops[-1][2]}()", i)
             if ops and ops[-1][1] == "call" and prev == "(":
@@ -404,6 +406,14 @@ class _Parser(Calls, Reductions):
         else:
             self.fail(f"{t!r} cannot start an operand", i)
         self.i = i + 1
+
+    def _before(self, i: int, bracketed: bool) -> str:
+        """The token before token ``i`` as an error names it: inside brackets a line break is blank space, so
+        the token before the breaks (``(1 +`` then a line ``)`` is ')' after '+', not after a line break)."""
+        toks, j = self.toks, i - 1
+        while bracketed and j > 0 and toks[j] == "\n":
+            j -= 1
+        return toks[j]
 
     def name(self, i: int, values: list, ops: list) -> None:
         """The name token ``i`` as an operand: a value, an input, a call frame, an element or a reduction."""
@@ -457,8 +467,8 @@ class _Parser(Calls, Reductions):
             self.fail(f"{word}() calls itself: recursion is not supported", i)
         if nxt == "(":
             close = difflib.get_close_matches(word, FUNCTIONS, n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            self.fail(f"unknown function {word!r}{hint} Known functions: {', '.join(FUNCTIONS)}. "
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            self.fail(f"unknown function {word!r}{hint}. Known functions: {', '.join(FUNCTIONS)}. "
                       f"(To multiply write {word}*(...))", i)
         if word == self.target:
             self.fail(f"{word!r} is used on the right-hand side of its own assignment", i)
@@ -689,7 +699,13 @@ def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[st
     found = [scope[name] for scope in scopes if name in scope]
     if builder.is_input(name):
         found.append(builder.input(name))
+    element = read_element_label(name)  # an element of an indexed input, x[0], as wrt names it
+    if element is not None and builder.element(*element) is not None:
+        found.append(builder.element(*element))
     distinct = {ref if ref.__class__ is int else _constant_key(ref) for ref in found}
+    if not found and builder.is_indexed(name):
+        raise ParseError(f"output {name!r} is an indexed input: name one of its elements, such as "
+                         f"{element_label(name, (0,) * builder.rank(name))}", texts[-1], 0)
     if not found:
         raise ParseError(f"output {name!r} is not a name in the text", texts[-1], 0)
     if builder.is_condition(found[0]):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import GraphError, ParseError, counted, line_column
+from .checking import CheckingBuilder
 from .tokens import kind
 
 #: the reductions and calls of definitions of one call's texts expand into at most this many terms in all (a
@@ -68,7 +69,7 @@ class Reductions:
         sub.declared, sub.indices = self.declared, self.indices
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
-        sub.expanded, sub.repeats = self.expanded, self.repeats
+        sub.expanded, sub.repeats, sub.checking = self.expanded, self.repeats, self.checking
         if sub.nesting > MAX_REDUCTION_NESTING:
             self.fail(f"reductions, indices and definitions nest more than {MAX_REDUCTION_NESTING} deep", start)
         return sub
@@ -81,6 +82,8 @@ class Reductions:
         if plain is not None:  # the common x[i], x[i+1], n-2: no parser needed
             return plain
         ref, _ = self._sub_parser(start, stop, self.scope, True).expression()
+        if self.checking and ref.__class__ is int and ref < 0:  # from a parameter: any value may come
+            return 0
         if not isinstance(ref, sympy.Integer):
             shown = self.text[self.tokens.pos(start):self.tokens.pos(stop)].strip()
             self.fail(f"{what} must be an integer, and {shown!r} is {_not_integer(ref)}; integers here are computed "
@@ -131,25 +134,32 @@ class Reductions:
         self.i = close + 1  # past the ']'
 
     def element(self, word: str, spans: tuple, k: int) -> int:
-        """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range."""
+        """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range.
+
+        In checking mode (:mod:`symgraph.frontend.checking`) the index of the
+        reductions around is a stand-in for all its values: only the number of
+        indices is checked, not their range.
+        """
         bounds = [a for a, _ in spans]
         index = tuple(self.integer(a, b, f"index {j + 1} of {word}[...]") for j, (a, b) in enumerate(spans))
-        for j, i in enumerate(index):
-            if i < 0:
-                self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
-        if not fits(index):
-            self.fail(f"{word}[{', '.join(map(str, index))}] makes {word} an input of {_entries(index):,} entries "
-                      f"(one past each index); an indexed input has at most {MAX_ELEMENTS:,}", bounds[0])
         extent = self.sizes.get(word)
         if extent is not None:
             extent = extent if isinstance(extent, tuple) else (extent,)
             if len(extent) != len(index):
                 self.fail(f"{word} takes {len(extent)} ind{'ex' if len(extent) == 1 else 'ices'} (its size is "
                           f"{word}={self.sizes[word]!r}), got {len(index)}", k)
-            for j, (i, n) in enumerate(zip(index, extent)):
+        if not self.checking:
+            for j, i in enumerate(index):
+                if i < 0:
+                    self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
+            if not fits(index):
+                self.fail(f"{word}[{', '.join(map(str, index))}] makes {word} an input of {_entries(index):,} "
+                          f"entries (one past each index); an indexed input has at most {MAX_ELEMENTS:,}", bounds[0])
+            for j, (i, n) in enumerate(zip(index, extent or ())):
                 if i >= n:
-                    self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: {word} has {n} "
-                              f"entr{'y' if n == 1 else 'ies'} along axis {j} (0 to {n - 1})", bounds[j])
+                    self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: {word} has " +
+                              (f"{n} entr{'y' if n == 1 else 'ies'} along axis {j} (0 to {n - 1})" if n else
+                               f"no entries along axis {j} (its size is {word}={self.sizes[word]!r})"), bounds[j])
         try:
             return self.builder.indexed_input(word, index)
         except GraphError as e:
@@ -181,12 +191,22 @@ class Reductions:
             self.index_clash(index, f"a parameter of {self.defining}()")
         lo = self.integer(commas[1] + 1, commas[2], f"the first value of {index} in {word}()")
         hi = self.integer(commas[2] + 1, close, f"the last value of {index} in {word}()")
-        self.expanding(max(0, hi - lo + 1), f"{word}() over {index} = {lo}..{hi} has {counted(max(0, hi - lo + 1), 'term')}", k)
         if body[1] <= body[0]:
             self.fail(f"{word}() has no term before its first ','", k)
         scope = dict(self.scope)
         sub = self._sub_parser(*body, scope, self.integer_only)
-        tape = _Tape(self.builder, index) if hi > lo and self._replayable(body, index) else None
+        if hi < lo or self.checking and not self.integer_only:
+            # no term to make (an empty range), or only checking: the term is read once, at the first value
+            scope[index] = sympy.Integer(lo)
+            sub.checking, sub.builder = True, CheckingBuilder.over(self.builder)
+            term, _ = sub.expression()
+            if sub.builder.is_condition(term):
+                self.fail(f"the term of {word}() is a condition, not a number", body[0])
+            values.append(empty if hi < lo else sub.builder.number())
+            self.i = close + 1
+            return
+        self.expanding(hi - lo + 1, f"{word}() over {index} = {lo}..{hi} has {counted(hi - lo + 1, 'term')}", k)
+        tape = _Tape(self.builder, index) if hi > lo and not self.checking and self._replayable(body, index) else None
         builder, acc = self.builder, None
         expanded, repeats = self.expanded, self.repeats
         for value in range(lo, hi + 1):
@@ -284,7 +304,8 @@ def _not_integer(value: object) -> str:
         return f"the decimal number {number!r}" + (f" (write {int(number)})" if number.is_integer() else "")
     if isinstance(value, sympy.Basic):
         return f"{value}, not an integer"
-    return "an expression of inputs"
+    return ("a constant that is not computed while parsing (function values such as sin(0), and powers beyond "
+            "1,024 bits, stay unevaluated)")
 
 
 def _entries(index: tuple) -> int:

@@ -282,6 +282,15 @@ class GraphBuilder:
         """True when ``name`` is used with indices (``x[0]``)."""
         return name in self._indexed
 
+    def element(self, name: str, index: tuple[int, ...]) -> int | None:
+        """The node of element ``index`` of the indexed input ``name``, if the text used it; else None."""
+        return self._indexed.get(name, {}).get(index)
+
+    def rank(self, name: str) -> int | None:
+        """How many indices the elements of the indexed input ``name`` take; None before one is made."""
+        nodes = self._indexed.get(name)
+        return len(next(iter(nodes))) if nodes else None
+
     def assign(self, name: str, ref: Any) -> None:
         """Ask for ``name`` as the name of ``ref`` (a node id or a constant).
 

@@ -32,6 +32,7 @@ and closed forms are the row walks of :mod:`symgraph.ir.interpret`.
 """
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from operator import countOf
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
@@ -73,6 +74,16 @@ class IndexedInput(NamedTuple):
 def element_label(name: str, index: tuple[int, ...]) -> str:
     """The user's name of element ``index`` of the indexed input ``name``: ``x[3]``, ``W[0, 1]``."""
     return f"{name}[{index[0]}]" if len(index) == 1 else f"{name}[{', '.join(map(str, index))}]"
+
+
+_ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")
+
+
+def read_element_label(label: str) -> tuple[str, tuple[int, ...]] | None:
+    """``(name, index)`` of an element's label however it is spaced (``W[0,0]``, ``x[ 1 ]``); None for any other
+    text."""
+    match = _ELEMENT.fullmatch(label) if "[" in label else None
+    return None if match is None else (match[1], tuple(int(i) for i in match[2].split(",")))
 
 
 class Graph:
