@@ -265,6 +265,9 @@ class DenseFunction:
         stacked = xp.stack([xp.asarray(r) for r in results])
         return xp.reshape(stacked[self.index], self.shape + tuple(stacked.shape[1:]))
 
+    def __repr__(self) -> str:
+        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
+
     def __reduce__(self) -> tuple:
         return DenseFunction, (self.kernel, self.index, self.shape, self.vector)
 

@@ -23,3 +23,11 @@ def test_sparse_data_function_has_the_real_signature_and_pickles_alone(vector):
     values = pickle.loads(pickle.dumps(f.data))(*call)
     assert values.tolist() == f(*call).data.tolist() == [12.0, 6.0, 6.0, 12.0]
     assert inspect.signature(pickle.loads(pickle.dumps(f)).data) == inspect.signature(f)
+
+
+def test_a_compiled_dense_hessian_prints_as_a_compiled_function():
+    """A compiled dense Hessian printed as ``<symgraph.matrices.DenseFunction object at 0x...>``, while the
+    sparse one, hessp and value_and_grad print their name and signature: the parameters a solver must pass."""
+    f = sg.hessian("a*x^2*y", wrt=["x", "y"]).lambdify(vector=True)
+    assert repr(f) == "<compiled function matrix(x, /, a)>"
+    assert repr(sg.hessian("x^2*y").lambdify(args=["y", "x"])) == "<compiled function matrix(y, x)>"
