@@ -25,6 +25,7 @@ wrt names, so that ``.latex()`` can name the function and the inputs
 """
 from __future__ import annotations
 
+from collections import Counter
 from functools import partial
 from itertools import chain, filterfalse
 from operator import is_
@@ -48,8 +49,10 @@ from .names import output_labels
 
 #: a dense matrix prints as sympy prints it up to this many entries ...
 PRINT_CELLS = 10_000
-#: ... and this many operations in all its distinct entries (sympy prints about 40,000 a second)
-PRINT_OPS = 20_000
+#: ... and this many operations in all the entries it writes (a mirrored entry is written twice).  sympy writes
+#: about 30,000 products a second but only 3,000-10,000 sums (it orders each sum's terms): a 99 x 99 Hessian
+#: of A[i, j] + A[j, i] entries, 9,801 operations, took 3 s
+PRINT_OPS = 3_000
 
 #: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
 ZERO = "0"
@@ -157,17 +160,18 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
 
     def _printable(self) -> bool:
         """True when sympy's own printers write every entry quickly: at most :data:`PRINT_CELLS` entries and
-        :data:`PRINT_OPS` operations in all (counted on the program, never on the entries), none too deep."""
+        :data:`PRINT_OPS` operations in all the cells it writes (counted on the program, never on the entries;
+        an entry shown in two cells counts twice, as sympy writes it twice), none too deep."""
         program, cells = getattr(self, "program", None), getattr(self, "cells", None)
         if program is None or cells is None:  # a matrix sympy derived from this one: sympy prints it
             return True
         if self.rows * self.cols > PRINT_CELLS:
             return False
-        labels = list(dict.fromkeys(label for row in cells for label in row if label is not None))
-        program.measure(labels)  # counted in one pass
+        written = Counter(label for row in cells for label in row if label is not None)  # label -> cells showing it
+        program.measure(list(written))  # counted in one pass
         total = 0
-        for label in labels:
-            total += program.expanded_size(label, PRINT_OPS + 1)
+        for label, times in written.items():
+            total += times * program.expanded_size(label, PRINT_OPS + 1)
             if total > PRINT_OPS or program.expanded_depth(label) > MAX_DEPTH:
                 return False
         return True

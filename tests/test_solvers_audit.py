@@ -31,3 +31,18 @@ def test_a_compiled_dense_hessian_prints_as_a_compiled_function():
     f = sg.hessian("a*x^2*y", wrt=["x", "y"]).lambdify(vector=True)
     assert repr(f) == "<compiled function matrix(x, /, a)>"
     assert repr(sg.hessian("x^2*y").lambdify(args=["y", "x"])) == "<compiled function matrix(y, x)>"
+
+
+def test_a_dense_hessian_of_many_small_sums_prints_its_program(monkeypatch):
+    """The print limit counted each distinct entry once, at a rate of 40,000 operations a second; sympy writes a
+    mirrored entry twice and sums far slower (it orders their terms), so the Hessian of a 99-input quadratic form,
+    4,950 distinct sums A[i, j] + A[j, i], took 3 s to print.  The cells written are counted now."""
+    text = "sum(sum(x[i]*x[j]*A[i, j], j, 0, n-1), i, 0, n-1)"
+    H = sg.hessian(text, wrt=["x"], n=99)
+    calls = []
+    monkeypatch.setattr(sg.matrices.sympy.MutableDenseMatrix, "__repr__", lambda self: calls.append(1) or "sympy")
+    shown = repr(H)
+    assert not calls and shown.startswith("DerivativeMatrix: 99x99 Hessian, 4,950 distinct nonzero entries")
+    assert len(shown) < 5_000 and str(H) == shown
+    small = sg.hessian(text, wrt=["x"], n=3)
+    assert repr(small) == "sympy" and calls  # a small one is still sympy's text
