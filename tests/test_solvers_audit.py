@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import symgraph as sg
+from symgraph.errors import ArgumentError
 
 
 @pytest.mark.parametrize("vector", [False, True], ids=["inputs", "vector"])
@@ -46,3 +47,11 @@ def test_a_dense_hessian_of_many_small_sums_prints_its_program(monkeypatch):
     assert len(shown) < 5_000 and str(H) == shown
     small = sg.hessian(text, wrt=["x"], n=3)
     assert repr(small) == "sympy" and calls  # a small one is still sympy's text
+
+
+@pytest.mark.parametrize("order", [True, False, np.array([1, 2]), "2", 3])
+def test_compare_refuses_an_order_that_is_not_one_or_two(order):
+    """``compare(f, order=True)`` quietly reported first derivatives (True == 1), and an array order raised NumPy's
+    ValueError; every order but 1 and 2 is an ArgumentError saying which orders it reports."""
+    with pytest.raises(ArgumentError, match="first \\(order=1\\) or second \\(order=2\\)"):
+        sg.compare("x^2*y", order=order)
