@@ -9,6 +9,7 @@ from the graph alone, and decides whether the path sum is enumerated.
 from __future__ import annotations
 
 import time
+from numbers import Real
 from typing import Any, Sequence
 
 from .ad.linearised import Adjacency
@@ -137,12 +138,12 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
     True
     """
 
+    if isinstance(order, bool) or not isinstance(order, Real) or order not in (1, 2):  # True == 1: a flag is no order
+        raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
     graph = as_graph(f, **sizes)
     if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
         return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"))
     names = wrt_names(graph, wrt, allow_unused)
-    if order != 1:
-        raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
     limit = PATH_LIMIT if path_limit is None else path_limit
     start = time.perf_counter()
     count, refused = path_limit_error(Adjacency(graph), graph.outputs, present(graph, names), limit, "")

@@ -28,10 +28,10 @@ def test_large_entries_print_their_program_not_their_closed_forms(monkeypatch):
     assert text.startswith("DerivativeMatrix: 12x12 Hessian, 78 distinct nonzero entries, too large to print")
     assert "out[d2/dx0dx0]" in text and "M.lambdify()" in text and len(text) < 5_000
     assert str(H) == text
-    J = sg.jacobian([MLP, MLP], wrt=X)
+    J = sg.jacobian([MLP], wrt=X[:6])
     assert repr(J).startswith("Matrix([")  # under the limit
     monkeypatch.setattr(matrices, "PRINT_OPS", 1_000)
-    assert repr(J).startswith("DerivativeMatrix: 2x12 matrix") and J._repr_latex_() is None  # the text shows
+    assert repr(J).startswith("DerivativeMatrix: 1x6 matrix") and J._repr_latex_() is None  # the text shows
     assert J[0, 0] == sympy.Matrix(J)[0, 0]  # still a sympy Matrix, entries on request
 
 

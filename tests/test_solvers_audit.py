@@ -1,0 +1,57 @@
+"""Second-order and solver-facing API as a researcher who optimises with scipy uses it: Hessians in every
+mode, sparse results and their compiled functions, hvp/hessp, Jacobians, patterns and residuals."""
+import inspect
+import pickle
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+from symgraph.errors import ArgumentError
+
+
+@pytest.mark.parametrize("vector", [False, True], ids=["inputs", "vector"])
+def test_sparse_data_function_has_the_real_signature_and_pickles_alone(vector):
+    """``f.data`` of a sparse Hessian is what a solver loop calls for the nonzeros; it was a method whose
+    signature was ``(*args, **kwargs)``, although every compiled function carries a real one (``args=``
+    fixes the order).  It now has the matrix function's signature and pickles on its own."""
+    H = sg.hessian("a*x^2*y + y^3", wrt=["x", "y"], sparse=True)
+    f = H.lambdify(vector=True) if vector else H.lambdify(args=["y", "a", "x"])
+    want = ["x", "a"] if vector else ["y", "a", "x"]
+    assert list(inspect.signature(f.data).parameters) == want
+    assert inspect.signature(f.data) == inspect.signature(f)
+    call = (np.array([1.0, 2.0]), 3.0) if vector else (2.0, 3.0, 1.0)
+    values = pickle.loads(pickle.dumps(f.data))(*call)
+    assert values.tolist() == f(*call).data.tolist() == [12.0, 6.0, 6.0, 12.0]
+    assert inspect.signature(pickle.loads(pickle.dumps(f)).data) == inspect.signature(f)
+
+
+def test_a_compiled_dense_hessian_prints_as_a_compiled_function():
+    """A compiled dense Hessian printed as ``<symgraph.matrices.DenseFunction object at 0x...>``, while the
+    sparse one, hessp and value_and_grad print their name and signature: the parameters a solver must pass."""
+    f = sg.hessian("a*x^2*y", wrt=["x", "y"]).lambdify(vector=True)
+    assert repr(f) == "<compiled function matrix(x, /, a)>"
+    assert repr(sg.hessian("x^2*y").lambdify(args=["y", "x"])) == "<compiled function matrix(y, x)>"
+
+
+def test_a_dense_hessian_of_many_small_sums_prints_its_program(monkeypatch):
+    """The print limit counted each distinct entry once, at a rate of 40,000 operations a second; sympy writes a
+    mirrored entry twice and sums far slower (it orders their terms), so the Hessian of a 99-input quadratic form,
+    4,950 distinct sums A[i, j] + A[j, i], took 3 s to print (60 inputs: 1 s).  The cells written are counted now."""
+    text = "sum(sum(x[i]*x[j]*A[i, j], j, 0, n-1), i, 0, n-1)"
+    H = sg.hessian(text, wrt=["x"], n=60)
+    calls = []
+    monkeypatch.setattr(sg.matrices.sympy.MutableDenseMatrix, "__repr__", lambda self: calls.append(1) or "sympy")
+    shown = repr(H)
+    assert not calls and shown.startswith("DerivativeMatrix: 60x60 Hessian, 1,830 distinct nonzero entries")
+    assert len(shown) < 5_000 and str(H) == shown
+    small = sg.hessian(text, wrt=["x"], n=3)
+    assert repr(small) == "sympy" and calls  # a small one is still sympy's text
+
+
+@pytest.mark.parametrize("order", [True, False, np.array([1, 2]), "2", 3])
+def test_compare_refuses_an_order_that_is_not_one_or_two(order):
+    """``compare(f, order=True)`` quietly reported first derivatives (True == 1), and an array order raised NumPy's
+    ValueError; every order but 1 and 2 is an ArgumentError saying which orders it reports."""
+    with pytest.raises(ArgumentError, match="first \\(order=1\\) or second \\(order=2\\)"):
+        sg.compare("x^2*y", order=order)
