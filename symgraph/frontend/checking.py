@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import constants, ops
-from ..errors import GraphError, UnsupportedOpError
-from ..ir.builder import GraphBuilder, _fold_condition, element_label, kind_error
+from ..errors import GraphError
+from ..ir.builder import GraphBuilder, _fold_condition, element_label, kind_error, op_row
 
 
 class CheckingBuilder:
@@ -65,9 +65,7 @@ class CheckingBuilder:
 
     def op(self, name: str, *operands) -> Any:
         """A scratch node for ``name(*operands)`` (or the folded constant), with the builder's kind checks."""
-        row = ops.OPS.get(name) or ops.op(name)
-        if len(operands) != row.arity and not (row.many and len(operands) > row.arity):
-            raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
+        row = op_row(name, operands)
         known = [k for k, x in enumerate(operands) if not (x.__class__ is int and x in self._unknown)]
         message = kind_error(row, [self.is_condition(operands[k]) for k in known]) if len(known) == len(operands) \
             else _kind_error_at(row, [(k, self.is_condition(operands[k])) for k in known])

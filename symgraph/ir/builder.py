@@ -154,9 +154,7 @@ class GraphBuilder:
 
     def _op(self, name: str, operands: tuple) -> Any:
         """:meth:`op` in general: any operands, folding and checking."""
-        row = ops.OPS.get(name) or ops.op(name)
-        if len(operands) != row.arity and not (row.many and len(operands) > row.arity):
-            raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
+        row = op_row(name, operands)
         if self._checking or row.condition or row.name == "where":
             self._checking = self._checking or row.condition
             message = kind_error(row, [self.is_condition(x) for x in operands])
@@ -385,6 +383,14 @@ class GraphBuilder:
 
 
 _ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def op_row(name: str, operands: tuple) -> ops.Op:
+    """The op table's row for ``name``, which must take this many operands (UnsupportedOpError otherwise)."""
+    row = ops.OPS.get(name) or ops.op(name)
+    if len(operands) != row.arity and not (row.many and len(operands) > row.arity):
+        raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
+    return row
 
 
 def ordinal(slot: int) -> str:
