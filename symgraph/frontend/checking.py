@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import constants, ops
 from ..errors import GraphError
-from ..ir.builder import GraphBuilder, _fold_condition, element_label, kind_error, op_row
+from ..ir.builder import GraphBuilder, checked_fold, element_label, kind_error, op_row
 
 
 class CheckingBuilder:
@@ -69,12 +69,9 @@ class CheckingBuilder:
         known = [k for k, x in enumerate(operands) if not (x.__class__ is int and x in self._unknown)]
         message = kind_error(row, [self.is_condition(operands[k]) for k in known]) if len(known) == len(operands) \
             else _kind_error_at(row, [(k, self.is_condition(operands[k])) for k in known])
-        if message:
-            raise GraphError(message)
-        if row.condition or row.name == "where":
-            folded = _fold_condition(row, operands)
-            if folded is not None:
-                return folded
+        folded = checked_fold(row, operands, message)
+        if folded is not None:
+            return folded
         if len(operands) <= 2 and not any(x.__class__ is int for x in operands):
             folded = constants.fold(name, operands)
             if folded is not None:

@@ -157,13 +157,9 @@ class GraphBuilder:
         row = op_row(name, operands)
         if self._checking or row.condition or row.name == "where":
             self._checking = self._checking or row.condition
-            message = kind_error(row, [self.is_condition(x) for x in operands])
-            if message:
-                raise GraphError(message)
-            if row.condition or row.name == "where":
-                folded = _fold_condition(row, operands)
-                if folded is not None:
-                    return folded
+            folded = checked_fold(row, operands, kind_error(row, [self.is_condition(x) for x in operands]))
+            if folded is not None:
+                return folded
         # a node id keys itself, a constant by its cheap key (a tuple); no generator per node:
         # the parser calls this once per operator of the text
         if len(operands) == 2:
@@ -391,6 +387,13 @@ def op_row(name: str, operands: tuple) -> ops.Op:
     if len(operands) != row.arity and not (row.many and len(operands) > row.arity):
         raise UnsupportedOpError(f"{name} takes {row.arity} operand(s), got {len(operands)}")
     return row
+
+
+def checked_fold(row: ops.Op, operands: tuple, message: str | None) -> Any:
+    """Raise the kind error ``message`` if there is one; else a condition's or a where's folded value, or None."""
+    if message:
+        raise GraphError(message)
+    return _fold_condition(row, operands) if row.condition or row.name == "where" else None
 
 
 def ordinal(slot: int) -> str:
