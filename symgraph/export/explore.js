@@ -159,12 +159,12 @@
           }
         } else if (s.k === "done") {
           WRT.forEach(x => { v.jac[s.y][x] = adj[x] === undefined ? 0 : num(adj[x]); });
-          if (last) v.message = `Sweep ${sweep} done: the gradient of ${esc(label(s.y))} is ` +
+          if (last) v.message = `Sweep ${sweep} done: the gradient of ${esc(NODES[index[s.y]].names)} is ` +
             WRT.map(x => `<span class="formula">${esc(d(s.y, x))} = <span class="d">${fmt(v.jac[s.y][x])}</span></span>`).join(", ");
         }
       }
       if (y !== null) Object.keys(adj).forEach(n => { v.deriv[n] = { text: dShort(y, n), value: adj[n] }; });
-      v.sweep = `Sweep ${sweep} of ${D.modes.reverse.sweeps} (one per output)` + (y !== null ? `: ${esc(label(y))}` : "");
+      v.sweep = `Sweep ${sweep} of ${D.modes.reverse.sweeps} (one per output)` + (y !== null ? `: ${esc(NODES[index[y]].names)}` : "");
       if (upto === 0) v.message = "Press ▶ to seed the first output's adjoint with 1 and sweep back.";
       return v;
     },
@@ -195,7 +195,8 @@
         } else if (s.k === "done") {
           OUTPUTS.forEach(y => { v.jac[y][s.x] = tan[y] === undefined ? 0 : num(tan[y]); });
           if (last) v.message = `Sweep ${sweep} done: the derivatives by ${esc(label(s.x))} are ` +
-            OUTPUTS.map(y => `<span class="formula">${esc(d(y, s.x))} = <span class="d">${fmt(v.jac[y][s.x])}</span></span>`).join(", ");
+            D.outputs.map((y, k) => `<span class="formula">${esc(`∂${D.output_labels[k]}/∂${label(s.x)}`)} = ` +
+              `<span class="d">${fmt(v.jac[y][s.x])}</span></span>`).join(", ");  // a row each, as the table
         }
       }
       if (x !== null) Object.keys(tan).forEach(n => { v.deriv[n] = { text: dShort(n, x), value: tan[n] }; });
@@ -385,14 +386,19 @@
     const [x, y] = n.xy, s = shapes[n.name];
     const g = el("g", { class: "node " + n.kind + (OUTPUTS.indexOf(n.name) >= 0 ? " output" : ""), "data-node": n.name }, nodeLayer);
     const title = el("title", {}, g);
-    title.textContent = n.def;
+    title.textContent = n.names === n.label ? n.def : `${n.def} (${n.names})`;
     if (s.kind === "box") el("rect", { x: x - s.hw, y: y - s.hh, width: 2 * s.hw, height: 2 * s.hh, rx: 4 }, g);
     else el("ellipse", { cx: x, cy: y, rx: s.hw, ry: s.hh }, g);
-    if (OUTPUTS.indexOf(n.name) >= 0) {
-      el("ellipse", { cx: x, cy: y, rx: s.hw + 4, ry: s.hh + 4, fill: "none", stroke: "#444", "stroke-width": 1 }, g);
+    if (OUTPUTS.indexOf(n.name) >= 0) {  // an output's second outline, of its own shape (an input may be an output)
+      const ring = { class: "ring" };
+      if (s.kind === "box") el("rect", { ...ring, x: x - s.hw - 4, y: y - s.hh - 4, width: 2 * s.hw + 8, height: 2 * s.hh + 8, rx: 6 }, g);
+      else el("ellipse", { ...ring, cx: x, cy: y, rx: s.hw + 4, ry: s.hh + 4 }, g);
     }
     el("text", { x: x, y: y, class: "glyph" }, g).textContent = n.kind === "input" ? n.glyph : n.glyph;
-    if (n.kind !== "input") el("text", { x: x - s.hw + 2, y: y - R - 3, class: "name" }, g).textContent = n.label;
+    // every name the node has (f1, f3 for a node that is outputs 1 and 3); an input's own is in its box
+    if (n.kind !== "input" || n.names !== n.label) {
+      el("text", { x: x - s.hw + 2, y: y - R - 3, class: "name" }, g).textContent = n.caption;
+    }
     const value = el("text", { x: x, y: y + s.hh + 15, class: "val" }, g);
     const deriv = el("text", { x: x, y: y + s.hh + 29, class: "der" }, g);
     nodeEls[n.name] = { g: g, value: value, deriv: deriv };
