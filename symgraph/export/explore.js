@@ -342,6 +342,10 @@
   svg.setAttribute("width", W);
   svg.style.width = "100%";
   svg.style.maxWidth = Math.max(W, Math.min(1.5 * W, 700)) + "px";  // small graphs drawn larger
+  // large ones no smaller than MIN_SCALE, where their 11-13 px texts still read: the drawing scrolls instead
+  // (a 180-node graph is 13,000 px wide, and fitted to a window its texts were one pixel high)
+  const MIN_SCALE = 0.8;
+  svg.style.minWidth = MIN_SCALE * W + "px";
   if (W > 720) document.querySelector("main").classList.add("wide");  // wide graphs: the panel goes below
   svg.style.height = "auto";
   svg.innerHTML = `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
@@ -451,6 +455,16 @@
       el("text", { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 - 4 }, g).textContent = f.text;
     });
     $("outputs").textContent = D.outputs.map((y, k) => `${D.output_labels[k]} = ${fmt(val[y])}`).join(", ");
+    follow();
+  }
+
+  // a drawing larger than its box scrolls to the step's node (or edge), so the step is never out of sight
+  function follow() {
+    const box = $("drawing"), hot = nodeLayer.querySelector(".node.hot") || edgeLayer.querySelector(".edge.hot");
+    if (!hot || (box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight)) return;
+    const r = hot.getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (r.left < b.left || r.right > b.right) box.scrollLeft += (r.left + r.right - b.left - b.right) / 2;
+    if (r.top < b.top || r.bottom > b.bottom) box.scrollTop += (r.top + r.bottom - b.top - b.bottom) / 2;
   }
 
   // a text centred under a node near the drawing's edge is moved in, not cut off (measured only there)

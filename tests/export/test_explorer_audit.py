@@ -105,3 +105,22 @@ def test_a_node_listed_as_two_outputs_leaves_the_drawing_once(export):
     edge = '"u" -> "u_out"' if export is sg.to_dot else "u -->"
     sink = '\n    "u_out" [' if export is sg.to_dot else 'u_out[" "]'
     assert text.count(edge) == 1 and text.count(sink) == 1
+
+
+def test_a_large_graph_is_drawn_large_enough_to_read_and_follows_the_step(browser, tmp_path):
+    """Was: a 180-node graph (13,000 px wide) was fitted to the window, about a tenth of its size, so every name
+    and number was a pixel high; it is now drawn at 0.8 or more in a box that scrolls to each step's node."""
+    from selenium.webdriver.common.keys import Keys
+    text = "+".join(f"x{i}*x{i + 1}" for i in range(60))
+    body = _open(browser, tmp_path, sg.explore(text))
+    width = browser.execute_script("return document.querySelector('#drawing svg').viewBox.baseVal.width")
+    shown = browser.execute_script("return document.querySelector('#drawing svg').getBoundingClientRect().width")
+    assert shown >= 0.8 * width - 1
+    for key in ("3", "4", "6"):
+        body.send_keys(key, Keys.END, Keys.ARROW_LEFT)
+        inside = browser.execute_script(
+            "const b = document.getElementById('drawing').getBoundingClientRect();"
+            "const r = document.querySelector('g.node.hot, g.edge.hot').getBoundingClientRect();"
+            "return r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom")
+        assert inside, key
+    assert console_errors(browser) == []
