@@ -231,7 +231,6 @@
             `<br><span class="formula">${esc(d(s.y, s.x))}</span> so far: <span class="d">${fmt(sums[key])}</span>`;
         }
       }
-      if (upto === steps.length) WRT.forEach(x => OUTPUTS.forEach(y => { if (v.jac[y][x] === undefined) v.jac[y][x] = 0; }));
       if (upto === 0) v.message = `${steps.length} paths from the inputs to the outputs; press ▶ to multiply along the first.`;
       return v;
     },
@@ -282,7 +281,6 @@
         if (at(i) === at(k)) return;  // the trivial source and sink edges of weight 1
         v.fills.push({ from: at(i), to: at(k), text: fmt(c), key: key });
       }));
-      if (upto === steps.length) WRT.forEach(x => OUTPUTS.forEach(y => { if (v.jac[y][x] === undefined) v.jac[y][x] = 0; }));
       if (upto === 0) v.message = "Press ▶ to eliminate the vertex with the fewest in × out edges.";
       return v;
     },
@@ -412,6 +410,8 @@
   function render() {
     const mode = state.mode, steps = STEPS[mode], upto = state.step[mode];
     const view = replay[mode](steps, upto);
+    // at a mode's end, an entry no step reached is 0: a constant output, or an output no wrt input reaches
+    if (view.jac && upto === steps.length) WRT.forEach(x => OUTPUTS.forEach(y => { if (view.jac[y][x] === undefined) view.jac[y][x] = 0; }));
     const info = MODES.find(m => m.id === mode);
     document.querySelectorAll("#tabs button").forEach(b => b.classList.toggle("active", b.dataset.mode === mode));
     $("mode-title").textContent = info.title;

@@ -124,3 +124,20 @@ def test_a_large_graph_is_drawn_large_enough_to_read_and_follows_the_step(browse
             "return r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom")
         assert inside, key
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("texts, at", [(["3", "x*y"], {"x": 2, "y": 5}), (["x*0", "2"], {"x": 1})])
+def test_a_constant_outputs_row_ends_as_zeros_in_every_mode(browser, tmp_path, texts, at):
+    """Was: reverse mode never sweeps a constant output, so at its last step that output's Jacobian row still
+    showed "…" where forward mode, the path sum and elimination showed sg.jacobian's zeros."""
+    from selenium.webdriver.common.keys import Keys
+    graph = sg.parse(texts)
+    want = [[float(v) for v in row] for row in sg.jacobian(texts).subs(at).tolist()]
+    body = _open(browser, tmp_path, sg.explore(graph, at=at))
+    for key in ("3", "4", "5", "6"):
+        body.send_keys(key, Keys.END)
+        cells = dict(browser.execute_script(
+            "return [...document.querySelectorAll('td[data-entry]')].map(td => [td.dataset.entry, td.dataset.value ?? null])"))
+        shown = [[cells[f"{y}|{x}"] for x in graph.inputs] for y in output_labels(graph)]
+        assert [[None if v is None else float(v) for v in row] for row in shown] == want, key
+    assert console_errors(browser) == []
