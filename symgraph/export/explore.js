@@ -159,12 +159,12 @@
           }
         } else if (s.k === "done") {
           WRT.forEach(x => { v.jac[s.y][x] = adj[x] === undefined ? 0 : num(adj[x]); });
-          if (last) v.message = `Sweep ${sweep} done: the gradient of ${esc(label(s.y))} is ` +
+          if (last) v.message = `Sweep ${sweep} done: the gradient of ${esc(NODES[index[s.y]].names)} is ` +
             WRT.map(x => `<span class="formula">${esc(d(s.y, x))} = <span class="d">${fmt(v.jac[s.y][x])}</span></span>`).join(", ");
         }
       }
       if (y !== null) Object.keys(adj).forEach(n => { v.deriv[n] = { text: dShort(y, n), value: adj[n] }; });
-      v.sweep = `Sweep ${sweep} of ${D.modes.reverse.sweeps} (one per output)` + (y !== null ? `: ${esc(label(y))}` : "");
+      v.sweep = `Sweep ${sweep} of ${D.modes.reverse.sweeps} (one per output)` + (y !== null ? `: ${esc(NODES[index[y]].names)}` : "");
       if (upto === 0) v.message = "Press ▶ to seed the first output's adjoint with 1 and sweep back.";
       return v;
     },
@@ -195,7 +195,8 @@
         } else if (s.k === "done") {
           OUTPUTS.forEach(y => { v.jac[y][s.x] = tan[y] === undefined ? 0 : num(tan[y]); });
           if (last) v.message = `Sweep ${sweep} done: the derivatives by ${esc(label(s.x))} are ` +
-            OUTPUTS.map(y => `<span class="formula">${esc(d(y, s.x))} = <span class="d">${fmt(v.jac[y][s.x])}</span></span>`).join(", ");
+            D.outputs.map((y, k) => `<span class="formula">${esc(`∂${D.output_labels[k]}/∂${label(s.x)}`)} = ` +
+              `<span class="d">${fmt(v.jac[y][s.x])}</span></span>`).join(", ");  // a row each, as the table
         }
       }
       if (x !== null) Object.keys(tan).forEach(n => { v.deriv[n] = { text: dShort(n, x), value: tan[n] }; });
@@ -230,7 +231,6 @@
             `<br><span class="formula">${esc(d(s.y, s.x))}</span> so far: <span class="d">${fmt(sums[key])}</span>`;
         }
       }
-      if (upto === steps.length) WRT.forEach(x => OUTPUTS.forEach(y => { if (v.jac[y][x] === undefined) v.jac[y][x] = 0; }));
       if (upto === 0) v.message = `${steps.length} paths from the inputs to the outputs; press ▶ to multiply along the first.`;
       return v;
     },
@@ -281,7 +281,6 @@
         if (at(i) === at(k)) return;  // the trivial source and sink edges of weight 1
         v.fills.push({ from: at(i), to: at(k), text: fmt(c), key: key });
       }));
-      if (upto === steps.length) WRT.forEach(x => OUTPUTS.forEach(y => { if (v.jac[y][x] === undefined) v.jac[y][x] = 0; }));
       if (upto === 0) v.message = "Press ▶ to eliminate the vertex with the fewest in × out edges.";
       return v;
     },
@@ -341,6 +340,10 @@
   svg.setAttribute("width", W);
   svg.style.width = "100%";
   svg.style.maxWidth = Math.max(W, Math.min(1.5 * W, 700)) + "px";  // small graphs drawn larger
+  // large ones no smaller than MIN_SCALE, where their 11-13 px texts still read: the drawing scrolls instead
+  // (a 180-node graph is 13,000 px wide, and fitted to a window its texts were one pixel high)
+  const MIN_SCALE = 0.8;
+  svg.style.minWidth = MIN_SCALE * W + "px";
   if (W > 720) document.querySelector("main").classList.add("wide");  // wide graphs: the panel goes below
   svg.style.height = "auto";
   svg.innerHTML = `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
@@ -385,14 +388,19 @@
     const [x, y] = n.xy, s = shapes[n.name];
     const g = el("g", { class: "node " + n.kind + (OUTPUTS.indexOf(n.name) >= 0 ? " output" : ""), "data-node": n.name }, nodeLayer);
     const title = el("title", {}, g);
-    title.textContent = n.def;
+    title.textContent = n.names === n.label ? n.def : `${n.def} (${n.names})`;
     if (s.kind === "box") el("rect", { x: x - s.hw, y: y - s.hh, width: 2 * s.hw, height: 2 * s.hh, rx: 4 }, g);
     else el("ellipse", { cx: x, cy: y, rx: s.hw, ry: s.hh }, g);
-    if (OUTPUTS.indexOf(n.name) >= 0) {
-      el("ellipse", { cx: x, cy: y, rx: s.hw + 4, ry: s.hh + 4, fill: "none", stroke: "#444", "stroke-width": 1 }, g);
+    if (OUTPUTS.indexOf(n.name) >= 0) {  // an output's second outline, of its own shape (an input may be an output)
+      const ring = { class: "ring" };
+      if (s.kind === "box") el("rect", { ...ring, x: x - s.hw - 4, y: y - s.hh - 4, width: 2 * s.hw + 8, height: 2 * s.hh + 8, rx: 6 }, g);
+      else el("ellipse", { ...ring, cx: x, cy: y, rx: s.hw + 4, ry: s.hh + 4 }, g);
     }
     el("text", { x: x, y: y, class: "glyph" }, g).textContent = n.kind === "input" ? n.glyph : n.glyph;
-    if (n.kind !== "input") el("text", { x: x - s.hw + 2, y: y - R - 3, class: "name" }, g).textContent = n.label;
+    // every name the node has (f1, f3 for a node that is outputs 1 and 3); an input's own is in its box
+    if (n.kind !== "input" || n.names !== n.label) {
+      el("text", { x: x - s.hw + 2, y: y - R - 3, class: "name" }, g).textContent = n.caption;
+    }
     const value = el("text", { x: x, y: y + s.hh + 15, class: "val" }, g);
     const deriv = el("text", { x: x, y: y + s.hh + 29, class: "der" }, g);
     nodeEls[n.name] = { g: g, value: value, deriv: deriv };
@@ -402,6 +410,8 @@
   function render() {
     const mode = state.mode, steps = STEPS[mode], upto = state.step[mode];
     const view = replay[mode](steps, upto);
+    // at a mode's end, an entry no step reached is 0: a constant output, or an output no wrt input reaches
+    if (view.jac && upto === steps.length) WRT.forEach(x => OUTPUTS.forEach(y => { if (view.jac[y][x] === undefined) view.jac[y][x] = 0; }));
     const info = MODES.find(m => m.id === mode);
     document.querySelectorAll("#tabs button").forEach(b => b.classList.toggle("active", b.dataset.mode === mode));
     $("mode-title").textContent = info.title;
@@ -445,6 +455,16 @@
       el("text", { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 - 4 }, g).textContent = f.text;
     });
     $("outputs").textContent = D.outputs.map((y, k) => `${D.output_labels[k]} = ${fmt(val[y])}`).join(", ");
+    follow();
+  }
+
+  // a drawing larger than its box scrolls to the step's node (or edge), so the step is never out of sight
+  function follow() {
+    const box = $("drawing"), hot = nodeLayer.querySelector(".node.hot") || edgeLayer.querySelector(".edge.hot");
+    if (!hot || (box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight)) return;
+    const r = hot.getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (r.left < b.left || r.right > b.right) box.scrollLeft += (r.left + r.right - b.left - b.right) / 2;
+    if (r.top < b.top || r.bottom > b.bottom) box.scrollTop += (r.top + r.bottom - b.top - b.bottom) / 2;
   }
 
   // a text centred under a node near the drawing's edge is moved in, not cut off (measured only there)

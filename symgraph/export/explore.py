@@ -167,12 +167,16 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         return [round((point_[0] - left) * SCALE + 60, 1), round((top - point_[1]) * SCALE + 50, 1)]
 
     labels = dict(zip(graph.inputs, graph.input_labels))
-    # an output is called what the rest of the library calls it (f, or f1, f2, ... by position); a node that is
-    # several outputs (["x*y", "x+y", "x*y"]) is named by its first, and the Jacobian has a row per position
+    # an output is called what the rest of the library calls it (f, or f1, f2, ... by position, as the Jacobian's
+    # rows and sg.jacobian's LaTeX); formulas name a node by one label, its first output's, and the drawing writes
+    # every name it has: f1, f3 for the node that is outputs 1 and 3 of ["x*y", "x+y", "x*y"], c, d for the alias
+    # d of c = a*b; d = c
     outputs = output_labels(graph)
+    called: dict[str, list[str]] = {}
     for node, name in zip(graph.outputs, outputs):
         if node not in graph.user_names:
             labels.setdefault(node, name)
+        called.setdefault(node, []).append(name)
     nodes = []
     for node in graph.order:
         op = graph.op_of[node]
@@ -181,7 +185,9 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         glyph = label if kind == "input" else op_label(graph, node).split(": ", 1)[-1]
         definition = (f"{label} (input)" if kind == "input"
                       else assignment(node, op, graph.operands_of[node]).replace("**", "^"))
-        nodes.append({"name": node, "label": label, "kind": kind, "glyph": _short(glyph.replace("*", "×"), 9),
+        names = ", ".join(dict.fromkeys([label, *called.get(node, ())]))
+        nodes.append({"name": node, "label": label, "names": names, "caption": _short(names, 16), "kind": kind,
+                      "glyph": _short(glyph.replace("*", "×"), 9),
                       "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})
     edge_rows = []
     for u, v in edges:

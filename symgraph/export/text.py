@@ -181,7 +181,7 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             partial = number(derivatives, (u, v))
         yield EdgeLabel(u, v, number(values, u), number(adjoints, u),
                         None if partial is None else f"∂{v}/∂{display_name(graph, u)} = {partial}")
-    for y in graph.outputs:
+    for y in dict.fromkeys(graph.outputs):  # a node listed as two outputs leaves the drawing once
         value, adjoint = number(values, y), number(adjoints, y)
         if value is not None or adjoint is not None:
             sink = output_sink(graph, y)

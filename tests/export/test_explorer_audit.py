@@ -1,0 +1,143 @@
+"""What a teacher or student of backpropagation sees in the explorer and the pictures, and where it went wrong.
+
+Each test is a use that once showed something other than what the rest of the library says: a node drawn under
+one of its names, an outline that hid another, an output edge drawn twice.  The data the page script reads is
+checked directly; what only the browser shows is checked in headless Chromium (skipped where there is none).
+"""
+from __future__ import annotations
+
+import pytest
+
+import symgraph as sg
+from symgraph.export.explore import page_data
+from symgraph.names import output_labels
+from tests.browser import console_errors
+
+
+def _nodes(graph):
+    data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, "t")
+    return {n["name"]: n for n in data["nodes"]}
+
+
+def _open(browser, tmp_path, page):
+    browser.get(page.save(tmp_path / "page.html").as_uri())
+    assert browser.execute_script("return document.body.dataset.ready") == "1"
+    return browser.find_element("tag name", "body")
+
+
+def _captions(browser) -> dict[str, str]:
+    return dict(browser.execute_script(
+        "return [...document.querySelectorAll('g.node')].filter(g => g.querySelector('text.name'))"
+        ".map(g => [g.dataset.node, g.querySelector('text.name').textContent])"))
+
+
+@pytest.mark.parametrize("text, outputs, node, names", [
+    (["x*y", "x+y", "x*y"], None, "v1", "f1, f3"),           # one node, outputs 1 and 3: the Jacobian's rows f1, f3
+    (["u = x*y", "u = x*y"], None, "u", "u, f1, f2"),         # a named node listed twice: rows f1, f2
+    ("c = a*b; d = c", None, "c", "c, d"),                    # an alias is the output's name
+    ("c = a*b; d = c; e = d + 1", ["d", "e"], "c", "c, d"),
+    (["x", "x*y", "x"], None, "x", "x, f1, f3"),              # an input that is two outputs
+])
+def test_a_node_is_drawn_with_every_name_the_jacobian_gives_it(text, outputs, node, names):
+    """Was: the node that is outputs 1 and 3 of ["x*y", "x+y", "x*y"] was drawn as f1 alone while the Jacobian
+    table had rows f1 and f3; an alias (d of c = a*b; d = c) and a named node listed twice were drawn under
+    their own name only, so a table row had no node in the drawing."""
+    graph = sg.parse(text, outputs=outputs) if outputs else sg.parse(text)
+    found = _nodes(graph)[node]
+    assert found["names"] == names and found["caption"] == names
+    assert set(output_labels(graph)) | {found["label"]} >= set(names.split(", "))
+    assert found["label"] == names.split(", ")[0]  # formulas keep one name: the first
+
+
+def test_a_node_with_many_names_is_cut_in_the_drawing_and_whole_in_its_tooltip():
+    graph = sg.parse(["x*y"] * 12)
+    found = _nodes(graph)["v1"]
+    assert found["names"] == ", ".join(f"f{i}" for i in range(1, 13))
+    assert len(found["caption"]) == 16 and found["caption"].endswith("…")
+
+
+def test_the_drawing_and_the_sweeps_name_every_output_of_a_node(browser, tmp_path):
+    """Was: the drawing wrote f1 over the node that is f1 and f3, reverse mode's sweep over it said "f1" only,
+    and forward mode's summary listed a derivative per node (f1, f2) where the table has a row per output."""
+    from selenium.webdriver.common.keys import Keys
+    texts, at = ["x*y", "x+y", "x*y"], {"x": 2, "y": 5}
+    body = _open(browser, tmp_path, sg.explore(sg.parse(texts), at=at))
+    captions = _captions(browser)
+    assert captions["v1"] == "f1, f3" and captions["v2"] == "f2"
+    title = browser.execute_script("return document.querySelector('g.node[data-node=v1] title').textContent")
+    assert title.endswith("(f1, f3)")
+    body.send_keys("3", Keys.HOME, Keys.ARROW_RIGHT)
+    assert browser.find_element("id", "sweep").text.endswith(": f1, f3")
+    grad = sg.grad("x*y").at(**at)
+    body.send_keys("4", Keys.HOME)
+    for _ in range(browser.execute_script("return window.symgraphExplorer.steps()")):
+        body.send_keys(Keys.ARROW_RIGHT)
+        message = browser.find_element("id", "message").text
+        if message.startswith("Sweep 1 done"):
+            assert f"∂f1/∂x = {grad['x']:g}" in message and "∂f2/∂x = 1" in message
+            assert f"∂f3/∂x = {grad['x']:g}" in message
+            break
+    else:
+        pytest.fail("forward mode never finished its first sweep")
+    # an input that is an output carries the names of its rows above its box
+    _open(browser, tmp_path, sg.explore(sg.parse(["x", "x*y", "x"]), at=at))
+    assert _captions(browser)["x"] == "x, f1, f3"
+    assert console_errors(browser) == []
+
+
+def test_an_outputs_second_outline_is_an_outline(browser, tmp_path):
+    """Was: the ring round an output was filled white by the page's style (a style beats an SVG attribute), so it
+    covered the node's own outline and an output looked like any other node; round an input (an input may be an
+    output) it was an ellipse cutting through the box."""
+    _open(browser, tmp_path, sg.explore(sg.parse(["x", "x*y"]), at={"x": 2, "y": 5}))
+    rings = browser.execute_script(
+        "return [...document.querySelectorAll('g.node.output .ring')].map(r => [r.closest('g').dataset.node, r.tagName,"
+        " getComputedStyle(r).fill])")
+    assert sorted(rings) == [["v1", "ellipse", "none"], ["x", "rect", "none"]]
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("export", [sg.to_dot, sg.to_mermaid])
+def test_a_node_listed_as_two_outputs_leaves_the_drawing_once(export):
+    """Was: the output edge of a node listed twice (["u = x*y", "u = x*y"]) was written twice, so Graphviz and
+    Mermaid drew two arrows from it, with the same value on each."""
+    text = export(sg.parse(["u = x*y", "x+y", "u = x*y"]), at={"x": 1, "y": 2})
+    edge = '"u" -> "u_out"' if export is sg.to_dot else "u -->"
+    sink = '\n    "u_out" [' if export is sg.to_dot else 'u_out[" "]'
+    assert text.count(edge) == 1 and text.count(sink) == 1
+
+
+def test_a_large_graph_is_drawn_large_enough_to_read_and_follows_the_step(browser, tmp_path):
+    """Was: a 180-node graph (13,000 px wide) was fitted to the window, about a tenth of its size, so every name
+    and number was a pixel high; it is now drawn at 0.8 or more in a box that scrolls to each step's node."""
+    from selenium.webdriver.common.keys import Keys
+    text = "+".join(f"x{i}*x{i + 1}" for i in range(60))
+    body = _open(browser, tmp_path, sg.explore(text))
+    width = browser.execute_script("return document.querySelector('#drawing svg').viewBox.baseVal.width")
+    shown = browser.execute_script("return document.querySelector('#drawing svg').getBoundingClientRect().width")
+    assert shown >= 0.8 * width - 1
+    for key in ("3", "4", "6"):
+        body.send_keys(key, Keys.END, Keys.ARROW_LEFT)
+        inside = browser.execute_script(
+            "const b = document.getElementById('drawing').getBoundingClientRect();"
+            "const r = document.querySelector('g.node.hot, g.edge.hot').getBoundingClientRect();"
+            "return r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom")
+        assert inside, key
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("texts, at", [(["3", "x*y"], {"x": 2, "y": 5}), (["x*0", "2"], {"x": 1})])
+def test_a_constant_outputs_row_ends_as_zeros_in_every_mode(browser, tmp_path, texts, at):
+    """Was: reverse mode never sweeps a constant output, so at its last step that output's Jacobian row still
+    showed "…" where forward mode, the path sum and elimination showed sg.jacobian's zeros."""
+    from selenium.webdriver.common.keys import Keys
+    graph = sg.parse(texts)
+    want = [[float(v) for v in row] for row in sg.jacobian(texts).subs(at).tolist()]
+    body = _open(browser, tmp_path, sg.explore(graph, at=at))
+    for key in ("3", "4", "5", "6"):
+        body.send_keys(key, Keys.END)
+        cells = dict(browser.execute_script(
+            "return [...document.querySelectorAll('td[data-entry]')].map(td => [td.dataset.entry, td.dataset.value ?? null])"))
+        shown = [[cells[f"{y}|{x}"] for x in graph.inputs] for y in output_labels(graph)]
+        assert [[None if v is None else float(v) for v in row] for row in shown] == want, key
+    assert console_errors(browser) == []
