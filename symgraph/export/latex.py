@@ -224,6 +224,18 @@ def _first_and_last(items: list, most: int) -> tuple[list, int]:
     return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
 
 
+def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list[str], sep: str,
+            aligned: bool) -> str:
+    """The entry lines, the let-listing of the ``large`` entries and the note on expanding them, aligned or not:
+    the tail every derivative's LaTeX shares."""
+    if large:
+        lines = lines + _listing_lines(printer, program, large, sep)
+    note = "\n" + EXPAND_NOTE if large else ""
+    if not aligned:
+        return "\n".join(lines) + note
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
+
+
 def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False) -> list[str]:
     """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large).
 
@@ -340,12 +352,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         lines.append(rf"\text{{\dots {rest:,} more entr{'y' if rest == 1 else 'ies'}}}")
     if nodes and result.graph is not None:
         lines += _where(printer, result.graph, printed, sep)
-    if large:
-        lines += _listing_lines(printer, program, large, sep)
-    note = "\n" + EXPAND_NOTE if large else ""
-    if not aligned:
-        return "\n".join(lines) + note
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
+    return _finish(printer, program, lines, large, sep, aligned)
 
 
 def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str]) -> Any:
@@ -488,13 +495,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
         lines.append(printer.second_partial(f, names[i], names[j]) + sep + form(label, built))
     if len(pairs) < total:
         lines.append(rf"\text{{\dots {total - len(pairs):,} more entries}}")
-    large = list(dict.fromkeys(large))
-    if large:
-        lines += _listing_lines(printer, program, large, sep)
-    note = "\n" + EXPAND_NOTE if large else ""
-    if not aligned:
-        return "\n".join(lines) + note
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
+    return _finish(printer, program, lines, list(dict.fromkeys(large)), sep, aligned)
 
 
 #: the edges a graph's LaTeX table shows (sympy prints one in 1-3 ms: a 10,000-node graph took over 20 s)
