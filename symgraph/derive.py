@@ -96,6 +96,9 @@ class Values(dict):
         """The entries for the elements of the indexed input ``name`` as one array of shape ``(*its shape, *batch)``."""
         labels = _indexed_labels(self.graph, name, list(self))
         parts = [np.asarray(self[label]) for label in labels]
+        if not parts:  # an input of no elements: the batch axes are the other entries' (all of one shape)
+            batch = np.shape(next(iter(self.values()), 0.0))
+            return np.empty(self.graph.indexed[name].shape + batch)
         return np.stack(parts).reshape(self.graph.indexed[name].shape + parts[0].shape)
 
 

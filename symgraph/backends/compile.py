@@ -39,7 +39,8 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
                     args: Sequence[str] | None = None, vector: bool = False, theta: Sequence[str] | None = None,
                     backend: str = "numpy", pattern: Any = None,
                     chunk: int | None = None, parallel: bool = False, xp: Any = None,
-                    progress: Any = None, entries: Sequence[str] | None = None) -> Callable:
+                    progress: Any = None, entries: Sequence[str] | None = None,
+                    held: Sequence[str] = ()) -> Callable:
     """``program`` as a function, on any backend, with one argument binder.
 
     Parameters
@@ -72,6 +73,10 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     entries : list of str, optional
         With ``vector=True`` and a flat ``returns``: the user's names of the
         vector's entries, for messages.
+    held : list of str, optional
+        With ``vector=True``: the indexed inputs without elements that the
+        vector holds (in no entry), which are therefore no data parameter
+        (:func:`symgraph.frontend.coerce.held_without_elements`).
     backend : {"numpy", "vm", "numba"}
         Generated NumPy code (:mod:`symgraph.backends.numpy`), the program as
         data for one compiled virtual machine (:mod:`symgraph.backends.vm`; needs
@@ -94,12 +99,13 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
         return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
                          backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress,
-                         entries=entries)
+                         entries=entries, held=held)
 
 
 def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | None, args: Sequence[str] | None,
               vector: bool, theta: Sequence[str] | None, backend: str, pattern: Any, chunk: int | None,
-              parallel: bool, xp: Any, progress: Any, entries: Sequence[str] | None) -> Callable:
+              parallel: bool, xp: Any, progress: Any, entries: Sequence[str] | None,
+              held: Sequence[str]) -> Callable:
     """:func:`compile_program`'s work, with the garbage collector paused."""
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
@@ -120,7 +126,7 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
         theta = tuple(program.inputs if theta is None else theta)  # None: a vector entry no input reads
         vector_inputs = set(theta)
         rest = [x for x in program.inputs if x not in vector_inputs]
-        data = graph.parameters(rest) if graph is not None else [(x, None) for x in rest]
+        data = graph.parameters(rest, held) if graph is not None else [(x, None) for x in rest]
         order = tuple(t for t in theta if t is not None) + _expanded(data)
     elif arrays:
         by_name = dict(params)

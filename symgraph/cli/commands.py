@@ -213,9 +213,7 @@ def _array(name: str, text: str) -> np.ndarray:
         array = np.array(rows[0], dtype=np.float64)
     except ValueError:
         raise UsageError(f"--at value for {name!r}: the rows of {text!r} differ in length") from None
-    if array.size == 0:
-        raise UsageError(f"--at value for {name!r} is an empty list")
-    return array
+    return array  # empty only for an input of no entries (resolve_point checks the shape)
 
 
 def _constant(name: str, text: str) -> float:
@@ -335,6 +333,8 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                                  f"(write {key}=[...] with {_extent(known.shape)}, or {known.label((0,) * len(known.shape))}=VALUE ...)")
             for index in known.nodes:
                 give(known.label(index), float(array[index]), key)
+            if not known.nodes:  # an input no element of which is read (x of size 0): still given, as an array
+                resolved[key] = array
         elif key in plain:
             if np.ndim(value):
                 raise UsageError(f"--at {key} takes one number, got a list ({key} is not an indexed input)")
@@ -344,6 +344,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
             raise UsageError(f"--at {key}: {key!r} is not an input of the expression (inputs: "
                              f"{shown_names(_input_names(graph)) or 'none'}{f'; closest: {close[0]!r}' if close else ''})")
     missing = [label for label in graph.input_labels if label not in resolved]
+    missing += [name for name, known in graph.indexed.items() if not known.nodes and name not in resolved]
     if missing:
         whole = " (x=[...] gives a whole indexed input)" if graph.indexed else ""
         raise UsageError(f"--at gives no value for {shown_names(missing, 5)}: give every input{whole}")
@@ -351,9 +352,13 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
 
 
 def _input_names(graph: Any) -> list[str]:
-    """The inputs as the user names them: an indexed input once, by its name."""
-    base = {node: name for name, known in graph.indexed.items() for node in known.nodes.values()}
-    return list(dict.fromkeys(base.get(x, x) for x in graph.inputs))
+    """The inputs as the user names them: an indexed input once, by its name (one of no elements too)."""
+    return [name for name, _ in graph.parameters(graph.inputs)]
+
+
+def _json_point(point: dict) -> dict:
+    """The point as JSON takes it: an input of no entries as its (empty) nested list."""
+    return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in point.items()}
 
 
 def _extent(shape: tuple[int, ...]) -> str:
@@ -463,7 +468,7 @@ def cmd_grad(args, out: TextIO) -> None:
         if args.latex:
             data["latex"] = gradient.latex(limit=None)  # every entry, as the rest of the data
         if point is not None:
-            data["at"] = point
+            data["at"] = _json_point(point)
             data["value"] = _json_number(_function_value(graph, point)[0])
             data["gradient_values"] = {x: _json_number(v) for x, v in values.items()}
         data["program"] = gradient.program.listing().splitlines()
@@ -513,8 +518,8 @@ def cmd_jacobian(args, out: TextIO) -> None:
         if args.latex:
             data["latex"] = _matrix_latex(entries, graph, wrt, args.expand, limit=None)  # every entry, as the data
         if values is not None:
-            data["at"] = point
-            data["value"] = [_json_number(v) for v in _function_value(graph, data["at"])]
+            data["at"] = _json_point(point)
+            data["value"] = [_json_number(v) for v in _function_value(graph, point)]
             data["jacobian_values"] = [[_json_number(v) for v in row] for row in values]
         _print_json(data, out)
         return
@@ -598,7 +603,7 @@ def cmd_hessian(args, out: TextIO) -> None:
         if args.latex:
             data["latex"] = matrix.latex(expand=args.expand)
         if point is not None:
-            data["at"] = point
+            data["at"] = _json_point(point)
             data["value"] = _json_number(_function_value(graph, point)[0])
             data["hessian_values"] = [_json_number(values[label]) if label is not None else 0.0
                                       for _, _, label in pairs]

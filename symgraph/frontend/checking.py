@@ -31,8 +31,11 @@ class CheckingBuilder:
     builder (which the checked text may also use: the names assigned before it).
     """
 
-    def __init__(self, builder: GraphBuilder):
+    def __init__(self, builder: GraphBuilder, declaring: bool = False):
         self.real = builder
+        #: True for the term of a reduction over an empty range in text the graph gets: the inputs it writes stay
+        #: inputs of the function (an indexed one with no elements), as they are for any other range
+        self.declaring = declaring
         self._count = 0
         self._conditions: set[int] = set()
         self._unknown: set[int] = set()  # a number or a condition: a parameter, a definition's value
@@ -40,9 +43,10 @@ class CheckingBuilder:
         self._plain: set[str] = set()  # names used without indices here
 
     @classmethod
-    def over(cls, builder: "GraphBuilder | CheckingBuilder") -> "CheckingBuilder":
-        """A checking builder over ``builder``: itself when it checks already (its scratch nodes stay its own)."""
-        return builder if isinstance(builder, CheckingBuilder) else cls(builder)
+    def over(cls, builder: "GraphBuilder | CheckingBuilder", declaring: bool = False) -> "CheckingBuilder":
+        """A checking builder over ``builder``: itself when it checks already (its scratch nodes stay its own,
+        and text it checks makes no input: a definition no line calls)."""
+        return builder if isinstance(builder, CheckingBuilder) else cls(builder, declaring)
 
     def number(self) -> int:
         """A scratch node whose value is a number (a reduction's, in checked text)."""
@@ -91,6 +95,8 @@ class CheckingBuilder:
             raise GraphError(f"{name!r} is used with indices ({name}[...]) and without: an input is either "
                              "indexed or not")
         self._plain.add(name)
+        if self.declaring:
+            real.input(name)
         return self._node()
 
     def indexed_input(self, name: str, index: tuple[int, ...]) -> int:
@@ -104,6 +110,8 @@ class CheckingBuilder:
         if rank != len(index):
             raise GraphError(f"{name} takes {rank} ind{'ex' if rank == 1 else 'ices'}, got "
                              f"{element_label(name, index)}")
+        if self.declaring:
+            real.indexed_without_elements(name, rank)
         return self._node()
 
     def begin_group(self, name: str) -> None:

@@ -163,15 +163,12 @@ def default_wrt(graph: Graph) -> list[str]:
     """Every input in order of first appearance; an indexed input's elements together, in index order."""
     if not graph.indexed:
         return list(graph.inputs)
-    names, done = [], set()
-    base_of = {node: name for name, known in graph.indexed.items() for node in known.nodes.values()}
-    for node in graph.inputs:
-        base = base_of.get(node)
-        if base is None:  # a plain input: its node's name is its label
-            names.append(node)
-        elif base not in done:
-            done.add(base)
-            names.extend(element_labels(graph, base))
+    names = []
+    for name, elements in graph.parameters(graph.inputs):
+        if elements is None:  # a plain input: its node's name is its label
+            names.append(name)
+        else:
+            names.extend(element_labels(graph, name))
     return names
 
 
@@ -220,6 +217,17 @@ def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:
 def present(graph: Graph, names: Sequence[str]) -> list[str]:
     """The distinct nodes the ``names`` stand for: what the sweeps differentiate by."""
     return list(dict.fromkeys(wrt_nodes(graph, names).values()))
+
+
+def held_without_elements(graph: Graph, wrt: Any) -> list[str]:
+    """The indexed inputs with no element (written only in a reduction over an empty range) that ``wrt`` names
+    (None: every input): a parameter vector holds them in no entry, so they are no data parameter either."""
+    unmade = [name for name, known in graph.indexed.items() if not known.nodes]
+    if not unmade or wrt is None:
+        return unmade
+    named = {str(w.label) if isinstance(w, sympy.IndexedBase) else w
+             for w in ([wrt] if isinstance(wrt, (str, sympy.IndexedBase)) else wrt)}
+    return [name for name in unmade if name in named]
 
 
 def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | None]:

@@ -198,7 +198,7 @@ class Reductions:
         if hi < lo or self.checking and not self.integer_only:
             # no term to make (an empty range), or only checking: the term is read once, at the first value
             scope[index] = sympy.Integer(lo)
-            sub.checking, sub.builder = True, CheckingBuilder.over(self.builder)
+            sub.checking, sub.builder = True, CheckingBuilder.over(self.builder, declaring=hi < lo)
             term, _ = sub.expression()
             if sub.builder.is_condition(term):
                 self.fail(f"the term of {word}() is a condition, not a number", body[0])

@@ -8,6 +8,7 @@ and names given once, at the end, by the rules of :mod:`symgraph.names`.
 """
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
@@ -62,6 +63,9 @@ class GraphBuilder:
         self._indexed: dict[str, dict[tuple, int]] = {}
         self._declared: dict[str, tuple[int, ...]] = {}
         self._index_of: dict[int, tuple[str, tuple]] = {}
+        #: indexed inputs written only where no element is made (``sum(x[i], i, 0, n-1)`` at n = 0): their number
+        #: of indices and where they first appeared (the count of nodes then), for their place among the inputs
+        self._unmade: dict[str, tuple[int, int]] = {}
         #: calls of text definitions: (name, first node id, one past the last), in the order they began
         self._groups: list[list] = []
         #: True once a condition was made (folded or not): from then on every op checks its operands' kinds
@@ -84,8 +88,10 @@ class GraphBuilder:
         node = self._inputs.get(name)
         if node is None:
             if name in self._indexed:
-                raise GraphError(f"{name!r} is used with indices ({element_label(name, next(iter(self._indexed[name])))}) "
-                                 f"and without: an input is either indexed or not")
+                used = self._indexed[name]
+                raise GraphError(f"{name!r} is used with indices ("
+                                 + (element_label(name, next(iter(used))) if used else f"{name}[...]")
+                                 + ") and without: an input is either indexed or not")
             node = self._inputs[name] = self._new("input", ())
         if symbol is not None:
             known = self._symbols.setdefault(name, symbol)
@@ -216,16 +222,30 @@ class GraphBuilder:
             nodes = self._indexed[name] = {}
         node = nodes.get(index)
         if node is None:
-            if nodes:
-                first = next(iter(nodes))
-                if len(first) != len(index):
-                    raise GraphError(f"{name} takes {len(first)} ind{'ex' if len(first) == 1 else 'ices'} "
-                                     f"({element_label(name, first)}), got {element_label(name, index)}")
+            rank = self.rank(name)
+            if rank is not None and rank != len(index):
+                raise GraphError(f"{name} takes {rank} ind{'ex' if rank == 1 else 'ices'}"
+                                 + (f" ({element_label(name, next(iter(nodes)))})" if nodes else "")
+                                 + f", got {element_label(name, index)}")
             node = nodes[index] = len(self._ops)
             self._ops.append("input")
             self._operands.append(())
             self._index_of[node] = (name, index)
         return node
+
+    def indexed_without_elements(self, name: str, rank: int) -> None:
+        """Note that the text writes the indexed input ``name`` (``rank`` indices) where no element is made: the
+        term of a reduction over an empty range.  It stays an input of the function, of extent 0 along each axis
+        unless declared (``sum(x[i], i, 0, n-1)`` at n = 0 takes ``x=[]``), not a name the function lost."""
+        if name in self._inputs:
+            raise GraphError(f"{name!r} is used without indices and with them ({name}[...]): "
+                             "an input is either indexed or not")
+        known = self.rank(name)
+        if known is not None and known != rank:
+            raise GraphError(f"{name} takes {known} ind{'ex' if known == 1 else 'ices'}, got {rank}")
+        if name not in self._indexed:
+            self._indexed[name] = {}
+            self._unmade[name] = (rank, len(self._ops))
 
     def declare_extents(self, extents: dict[str, tuple[int, ...]]) -> None:
         """Give indexed inputs the extents declared for them (``x=5``), which the indices used must fit."""
@@ -238,8 +258,8 @@ class GraphBuilder:
         """The extent of the indexed input ``name``: one past its largest index used, or as declared when larger."""
         nodes = self._indexed[name]
         # one pass per axis: zip(*nodes) would make an iterator per element, which the collector scans
-        rank = len(next(iter(nodes))) if nodes else 0
-        shape = tuple(max(map(itemgetter(axis), nodes)) + 1 for axis in range(rank))
+        rank = self.rank(name) or 0
+        shape = tuple(max(map(itemgetter(axis), nodes), default=-1) + 1 for axis in range(rank))
         declared = self._declared.get(name)
         return shape if declared is None or len(declared) != len(shape) else tuple(map(max, shape, declared))
 
@@ -283,7 +303,7 @@ class GraphBuilder:
     def rank(self, name: str) -> int | None:
         """How many indices the elements of the indexed input ``name`` take; None before one is made."""
         nodes = self._indexed.get(name)
-        return len(next(iter(nodes))) if nodes else None
+        return len(next(iter(nodes))) if nodes else self._unmade[name][0] if name in self._unmade else None
 
     def assign(self, name: str, ref: Any) -> None:
         """Ask for ``name`` as the name of ``ref`` (a node id or a constant).
@@ -371,11 +391,18 @@ class GraphBuilder:
                   for name, start, end in self._groups if end is not None and end > start]
         inputs = sorted([*self._inputs.values(), *self._index_of])  # node ids: the order of first appearance
         symbols = dict(self._symbols)  # an indexed input's element gets its sympy Indexed on request (Graph.symbol)
-        indexed = {name: IndexedInput(name, self._shape(name), {index: names[nodes[index]] for index in sorted(nodes)})
+        indexed = {name: IndexedInput(name, self._shape(name), {index: names[nodes[index]] for index in sorted(nodes)},
+                                      None if nodes else _next_input(inputs, self._unmade[name][1], names))
                    for name, nodes in self._indexed.items()}
         return Graph.from_ops(op_of, operands, tuple(names[i] for i in inputs), tuple(names[i] for i in out_ids),
                               addresses=addresses, symbols=symbols, groups=[g for g in groups if g.nodes],
                               indexed=indexed, output_names=output_names)
+
+
+def _next_input(inputs: Sequence[int], made_at: int, names: list[str]) -> str | None:
+    """The name of the first input node made at or after node count ``made_at`` (None: none was)."""
+    k = bisect.bisect_left(inputs, made_at)
+    return names[inputs[k]] if k < len(inputs) else None
 
 
 _ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")

@@ -65,6 +65,9 @@ class IndexedInput(NamedTuple):
     name: str
     shape: tuple[int, ...]  # one past the largest index used, per dimension
     nodes: dict  # index tuple -> input node, in row-major index order
+    #: for an indexed input with no element node (written only in a reduction over an empty range): the input
+    #: node it comes before in the order of first appearance, None when after every one
+    before: str | None = None
 
     def label(self, index: tuple[int, ...]) -> str:
         """The user's name of one element: ``x[3]``, ``W[0, 1]``."""
@@ -263,18 +266,26 @@ class Graph:
             raise self._missing(node) from None
 
     @checked_options
-    def parameters(self, inputs: Sequence[str]) -> list[tuple[str, list[tuple[tuple, str]] | None]]:
+    def parameters(self, inputs: Sequence[str], leave: Iterable[str] = ()) -> list[tuple[str, list[tuple[tuple, str]] | None]]:
         """The user's parameters for input nodes ``inputs``, in order: ``(name, None)`` for a plain input,
         ``(x, [(index, node), ...])`` for the elements of an indexed input ``x`` (one array), in index order.
 
-        An indexed input is one parameter at the place of its first element in ``inputs``.
+        An indexed input is one parameter at the place of its first element in ``inputs``; one without
+        elements (written only in a reduction over an empty range: ``(x, [])``) where the text first wrote
+        it, unless ``leave`` names it (with ``vector=True``, an input the vector holds, in none of its entries).
         """
         if not self.indexed:
             return [(x, None) for x in inputs]
         base_of = {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
         wanted = set(inputs)
         params, seen = [], set()
+        place = {node: k for k, node in enumerate(self.inputs)}
+        unmade = sorted(((len(self.inputs) if known.before is None else place[known.before], seq, name)
+                         for seq, (name, known) in enumerate(self.indexed.items())  # in the order first written
+                         if not known.nodes and name not in leave), reverse=True)
         for node in inputs:
+            while unmade and unmade[-1][0] <= place.get(node, len(self.inputs)):
+                params.append((unmade.pop()[2], []))
             found = base_of.get(node)
             if found is None:
                 params.append((node, None))
@@ -282,6 +293,7 @@ class Graph:
                 seen.add(found[0])
                 known = self.indexed[found[0]]
                 params.append((found[0], [(index, n) for index, n in known.nodes.items() if n in wanted]))
+        params.extend((name, []) for _, _, name in reversed(unmade))
         return params
 
     @checked_options
@@ -303,6 +315,7 @@ class Graph:
             for index, node in known.nodes.items():
                 out[node] = array[index]
         missing = [x for x in inputs if x not in out]
+        missing += [name for name, known in self.indexed.items() if not known.nodes and name not in values]
         given = set(inputs)  # a program's own inputs (a seed name of jvp) count too
         unknown = [key for key in values if key not in self.indexed and key not in self.addresses
                    and key not in self._ops and key not in given]
@@ -314,7 +327,7 @@ class Graph:
                 for x in missing))
             parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
                     ([f"unknown input(s) {shown_names(unknown)}"] if unknown else [])
-            names = list(dict.fromkeys(self._elements[x][0] if x in self._elements else x for x in self.inputs))
+            names = [name for name, _ in self.parameters(self.inputs)]
             raise GraphError("; ".join(parts) + f" (inputs: {shown_names(names)}"
                              + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
                                 if self.indexed else "") + ")")

@@ -42,8 +42,8 @@ def test_an_empty_reduction_reads_its_term_without_range_checks():
     """The term of an empty reduction is read at a stand-in index: its elements' ranges are not checked (there
     is no term), and the value is the empty sum or product."""
     g = sg.parse("sum(x[i-1]^2, i, 0, n-1) + prod(x[i+5], i, 0, n-1) + y", n=0, x=0)
-    assert g.inputs == ("y",)
-    assert g.evaluate(y=2.0)[g.outputs[0]] == 3.0
+    assert g.inputs == ("y",) and g.indexed["x"].shape == (0,)  # x stays an input, of no elements
+    assert g.evaluate(y=2.0, x=[])[g.outputs[0]] == 3.0
     g = sg.parse("sum(sum(x[j], j, 0, 1000000*i), i, 5, 4) + y")  # nested: checked once, never expanded
     assert g.inputs == ("y",)
 

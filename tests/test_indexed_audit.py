@@ -1,0 +1,133 @@
+"""Indexed inputs, reductions and data as a researcher uses them: edge sizes, every entry point agreeing.
+
+Each test says what a user did and what was wrong before.
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+from symgraph.cli import main as cli_main
+
+TEXT = "a*sum(x[i]^2, i, 0, n-1) + b"
+
+
+@contextlib.contextmanager
+def _raising():
+    """Every warning an error: these calls must not warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def test_empty_indexed_input_stays_an_input_of_the_graph():
+    """x of size 0 (n=0) vanished from the function: evaluate(x=[]) said x was unknown."""
+    g = sg.parse(TEXT, n=0)
+    assert "x" in g.indexed and g.indexed["x"].shape == (0,)
+    assert g.evaluate(a=2, b=1, x=[])[g.output] == 1.0
+    with pytest.raises(sg.GraphError, match="missing value.*x"):
+        g.evaluate(a=2, b=1)
+    with pytest.raises(sg.GraphError, match=r"x takes an array.*\(0,\)"):
+        g.evaluate(a=2, b=1, x=[1.0])
+    batched = g.evaluate(a=[2.0, 3.0], b=1, x=np.empty((0, 2)))[g.output]
+    assert batched.shape == (2,)
+
+
+def test_empty_indexed_input_gradient_is_empty_without_warning():
+    """grad(wrt=["x"]) warned that x was not in the function instead of giving an empty gradient."""
+    with _raising():
+        g = sg.grad(TEXT, wrt=["x", "a"], n=0)
+    assert list(g.wrt) == ["a"]
+    assert g.array("x").shape == (0,)
+    values = g.at(x=[], a=2.0, b=1.0)
+    assert values.array("x").shape == (0,)
+    batch = g.at(x=np.empty((0, 3)), a=[1.0, 2.0, 3.0], b=1.0)
+    assert batch.array("x").shape == (0, 3)
+    for mode in ("forward", "reverse", "elimination", "paths"):
+        with _raising():
+            assert list(sg.grad(TEXT, wrt=["x"], mode=mode, n=0).wrt) == []
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_empty_indexed_input_is_a_parameter_of_compiled_functions(backend):
+    """Compiled functions lost the parameter x at n=0, so a call written for any n (f(a, x, b)) broke at n=0."""
+    f = sg.lambdify(TEXT, n=0, backend=backend)
+    assert list(inspect.signature(f).parameters) == ["a", "x", "b"]
+    assert float(f(2.0, [], 1.0)) == 1.0
+    with _raising():
+        fg = sg.value_and_grad(TEXT, wrt=["x", "a"], n=0, backend=backend)
+    assert list(inspect.signature(fg).parameters) == ["a", "x", "b"]
+    value, (da,) = fg(2.0, [], 1.0)
+    assert float(value) == 1.0 and float(da) == 0.0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_empty_indexed_input_in_vector_form_is_parameter_or_data(backend):
+    """value_and_grad(vector=True): an empty x named in wrt is held by the vector (in no entry), not data;
+    not named, it is data, at the place where the text first writes it."""
+    with _raising():
+        held = sg.value_and_grad(TEXT, wrt=["x", "a"], vector=True, n=0, backend=backend)
+    assert list(inspect.signature(held).parameters)[1:] == ["b"]
+    value, gradient = held(np.array([2.0]), 1.0)
+    assert value == 1.0 and gradient.tolist() == [0.0]
+    data = sg.value_and_grad(TEXT, wrt=["a", "b"], vector=True, n=0, backend=backend)
+    assert list(inspect.signature(data).parameters)[1:] == ["x"]
+    assert data(np.array([2.0, 1.0]), [])[1].tolist() == [0.0, 1.0]
+    assert list(inspect.signature(sg.value_and_grad(TEXT, wrt=["a", "b"], vector=True, n=3)).parameters)[1:] == ["x"]
+
+
+def test_empty_reduction_keeps_every_input_and_the_data_order():
+    """Logistic regression on m=0 rows lost t, X and b: the signature of the fit function changed with m."""
+    nll = "sum(softplus(-t[r]*(sum(w[j]*X[r, j], j, 0, k-1) + b)), r, 0, m-1)"
+    full = sg.value_and_grad(nll, wrt=["w", "b"], vector=True, m=2, k=3)
+    with _raising():
+        empty = sg.value_and_grad(nll, wrt=["w", "b"], vector=True, m=0, k=3, w=3, X=(0, 3))
+    assert list(inspect.signature(empty).parameters) == list(inspect.signature(full).parameters)
+    value, gradient = empty(np.zeros(4), np.empty(0), np.empty((0, 3)))
+    assert value == 0.0 and gradient.tolist() == [0.0] * 4
+    assert sg.parse("sum(c*x[i], i, 0, n-1) + 1", n=0).inputs == ("c",)
+
+
+def test_empty_indexed_input_in_residuals_and_hessp():
+    """residuals() and hessp() took an empty x named in wrt as a data argument."""
+    res = sg.residuals("y[k] - a*sum(x[i], i, 0, n-1)", wrt=["a", "x"], over=("k", 0, 1), n=0)
+    assert list(inspect.signature(res.fun).parameters)[1:] == ["y"]
+    assert res.fun(np.array([1.0]), [1.0, 2.0]).tolist() == [1.0, 2.0]
+    assert res.jac(np.array([1.0]), [1.0, 2.0]).shape == (2, 1)
+    hp = sg.hessp(TEXT, wrt=["x", "a"], n=0)
+    assert hp(np.array([1.0]), np.array([1.0]), 2.0).tolist() == [0.0]
+
+
+def test_uncalled_definition_makes_no_input():
+    """The body of a definition no line calls is only checked: the inputs it writes are not the function's."""
+    g = sg.parse("f(u) = u + sum(x[i], i, 0, n-1); y = a", n=0)
+    assert g.inputs == ("a",) and not g.indexed
+    called = sg.parse("f(u) = u + sum(x[i], i, 0, n-1); y = f(a)", n=0)
+    assert "x" in called.indexed
+
+
+def test_empty_indexed_input_used_without_indices_is_refused():
+    """x written with indices in an empty range and without them elsewhere is one name used two ways."""
+    with pytest.raises(sg.ParseError, match="indexed or not"):
+        sg.parse("sum(x[i], i, 0, n-1) + x", n=0)
+    with pytest.raises(sg.ParseError, match="indexed or not"):
+        sg.parse("x + sum(x[i], i, 0, n-1)", n=0)
+    with pytest.raises(sg.ParseError, match="takes 1 index"):
+        sg.parse("sum(x[i], i, 0, n-1) + x[0, 1]", n=0)
+
+
+def test_cli_takes_an_empty_list_for_an_empty_input(capsys):
+    """--at "x=[]" was refused as an empty list, and leaving x out was refused too: no way to evaluate at n=0."""
+    assert cli_main(["grad", TEXT, "--size", "n=0", "--at", "x=[]", "--at", "a=1", "--at", "b=2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["at"]["x"] == [] and data["value"] == 2.0
+    assert cli_main(["grad", TEXT, "--size", "n=0", "--at", "a=1", "--at", "b=2"]) == 2
+    assert "no value for x" in capsys.readouterr().err
+    assert cli_main(["grad", TEXT, "--size", "n=2", "--at", "x=[]", "--at", "a=1", "--at", "b=2"]) == 2
+    assert "x has 2 entries" in capsys.readouterr().err
