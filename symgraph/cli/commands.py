@@ -36,6 +36,7 @@ from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, progra
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.coerce import wrt_names
 from ..frontend.parse import parse
+from ..frontend.tokens import scan
 from ..hessian import hessian
 from ..ir.simplify import normalise, simplify as simplify_expr
 from ..names import output_labels
@@ -89,9 +90,9 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
     """
     found: list[UserFunction] = []
     for spec in specs:
-        module_name, _, attribute = spec.partition(":")
+        module_name, colon, attribute = spec.partition(":")
         if not module_name or not all(part.isidentifier() for part in module_name.split(".")) or \
-                (attribute and not attribute.isidentifier()):
+                (colon and not attribute.isidentifier()):  # "MODULE:" names no attribute: a slip, not MODULE
             raise UsageError(f"--functions takes MODULE or MODULE:NAME, got {spec!r}")
         added = os.getcwd() not in sys.path
         if added:
@@ -229,6 +230,9 @@ def _constant(name: str, text: str) -> float:
         if graph.inputs or len(graph.outputs) != 1:
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} uses "
                              f"{', '.join(graph.inputs) or 'several outputs'}")
+        if "=" in scan(text).texts:  # "x=y=3" is a program whose value is y's: the y=3 would go unread
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} assigns "
+                             f"or defines a name (one NAME=VALUE per word: --at x=1 y=2)")
         with np.errstate(all="ignore"):
             value = float(graph.evaluate()[graph.output])
     if not math.isfinite(value):
@@ -524,8 +528,9 @@ def cmd_jacobian(args, out: TextIO) -> None:
         _print_json(data, out)
         return
     if len(names) > 1 and any(f not in graph.user_names for f in names):
-        for f, text in zip(names, texts):
-            print(f"# {f} = {' '.join(text.split())}", file=out)
+        for f, text in zip(names, texts):  # a text that assigns its label ("c = x+1") shows it itself
+            shown = " ".join(text.split())
+            print(f"# {shown}" if _assigns(text, f) else f"# {f} = {shown}", file=out)
     if args.latex:
         print(_matrix_latex(entries, graph, wrt, args.expand), file=out)
         if values is not None:
@@ -545,6 +550,12 @@ def cmd_jacobian(args, out: TextIO) -> None:
             for (i, j), label in zip(shown_cells, labels)]
     shown = [format_number(values[i][j], 10) for i, j in shown_cells] if values is not None else None
     print("\n".join(_aligned(rows, shown) + _more(len(cells))), file=out)
+
+
+def _assigns(text: str, name: str) -> bool:
+    """Whether ``text`` has a line ``name = ...``."""
+    tokens = scan(text).texts
+    return any(t == name and tokens[k + 1] == "=" for k, t in enumerate(tokens[:-1]))
 
 
 def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool, limit: int | None = MATRIX_LIMIT) -> str:

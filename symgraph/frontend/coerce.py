@@ -20,6 +20,7 @@ import sympy
 
 from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, shown_names
 from ..ir.graph import Graph, element_label, read_element_label
+from ..names import is_identifier
 from .from_sympy import graph_from_sympy
 from .parse import parse
 
@@ -73,7 +74,8 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     name does not occur in the function: its derivative is 0, and unless
     ``allow_unused`` an :class:`~symgraph.errors.UnusedWrtWarning` names the
     inputs and the closest match (a misspelling would otherwise give a
-    silent 0).
+    silent 0).  A word that is no name at all (``""``, ``"x y"``, ``"1x"``) is an
+    :class:`~symgraph.errors.ArgumentError`: no text has such an input, so it is a slip, not an unused variable.
     """
     if wrt is None:
         return default_wrt(graph)
@@ -109,6 +111,12 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     if absent and graph.indexed:
         elements = _element_labels(graph, absent)
         absent = [w for w in absent if w not in elements]
+    nameless = [w for w in absent if not is_identifier(w) and read_element_label(w) is None]
+    if nameless:  # "" or "x y" can be no input of any text: a slip (two names quoted as one), not a 0 to warn of
+        raise ArgumentError(f"wrt {shown_names(map(repr, nameless))} {'are not names' if len(nameless) > 1 else 'is not a name'}"
+                            f" (a name is ASCII letters, digits and '_', not starting with a digit and not a Python keyword;"
+                            f" an element is written x[0]); "
+                            f"the inputs: {shown_names(graph.input_labels) or 'none'}")
     if absent and not allow_unused:
         closest = {w: match[0] for w in absent[:20] if (match := difflib.get_close_matches(w, sorted(known), n=1))}
         warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=_caller_level())

@@ -1,0 +1,86 @@
+"""What a first-time user of the ``symgraph`` command runs into: slips in options and values.
+
+Each test is a mistake (or a plain use) a newcomer made while following the README, what went wrong
+before, and what the command says now: one ``symgraph:`` line and status 2, never a silent wrong answer.
+"""
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+import symgraph as sg
+from symgraph.cli import main
+from symgraph.errors import ArgumentError
+from tests.helpers import ROOT
+
+
+def call(capsys, *argv):
+    """``main(ARGV)`` in-process: (exit status, stdout, stderr)."""
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("name", ["", "x y", "1x", "x[", "lambda"])
+def test_a_wrt_word_that_is_no_name_is_an_error_not_a_zero(name, capsys):
+    """``--wrt ""`` or ``--wrt "x y"`` (two names quoted as one) printed ``dx/d = 0`` with a warning and
+    status 0: a word no text can use as a name cannot be a deliberately unused variable."""
+    status, out, err = call(capsys, "grad", "x*y", "--wrt", "x", name)
+    assert status == 2 and out == ""
+    assert err.startswith(f"symgraph: wrt {name!r} is not a name") and err.count("\n") == 1
+    assert "the inputs: x, y" in err
+
+
+def test_the_library_refuses_a_wrt_word_that_is_no_name_too():
+    """The same rule holds in Python (one place decides, for the command and the library); a real name
+    that is absent still gets 0 and a warning, and an element label is still a name."""
+    with pytest.raises(ArgumentError, match="'x y' is not a name"):
+        sg.grad("x*y", wrt=["x y"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert dict(sg.grad("x*y", wrt=["z", "w[0]"])) == {"z": 0, "w[0]": 0}
+    assert len(caught) == 1 and "'z'" in str(caught[0].message)
+
+
+@pytest.mark.parametrize("value", ["y=3", "f(u)=u+1; f(2)"])
+def test_an_at_value_that_assigns_a_name_is_an_error(value, capsys):
+    """``--at x=y=3`` (meant: x=3 and y=3) ran the program ``y=3`` and set x to 3, silently ignoring y;
+    a value is one constant expression."""
+    status, out, err = call(capsys, "grad", "x^2", "--at", f"x={value}")
+    assert status == 2 and out == ""
+    assert err == (f"symgraph: --at value for 'x' is not a number or a constant expression: {value!r} assigns or "
+                   "defines a name (one NAME=VALUE per word: --at x=1 y=2)\n")
+
+
+def test_at_values_that_are_constant_expressions_still_work(capsys):
+    """Comparisons inside a value (``==``, ``<=``) are not assignments."""
+    status, out, err = call(capsys, "grad", "x^2", "--at", "x=where(2 <= 2, 3, 0) + where(1 == 1, 0, 5)")
+    assert (status, out, err) == (0, "df/dx = 2*x    = 6\n", "")
+
+
+def test_functions_with_a_colon_and_no_name_is_an_error(capsys):
+    """``--functions mymod:`` (the NAME forgotten) imported the module and went on as if no NAME was meant."""
+    status, out, err = call(capsys, "grad", "x", "--functions", "json:")
+    assert status == 2 and out == ""
+    assert err == "symgraph: --functions takes MODULE or MODULE:NAME, got 'json:'\n"
+
+
+def test_jacobian_header_shows_a_text_that_names_its_result_once(capsys):
+    """``symgraph jacobian "x*y" "c = x+1"`` headed the second row ``# c = c = x+1``."""
+    status, out, err = call(capsys, "jacobian", "x*y", "c = x+1", "a = x; b = a*2")
+    assert status == 0 and err == ""
+    assert out.splitlines()[:3] == ["# f1 = x*y", "# c = x+1", "# a = x; b = a*2"]
+    assert "dc/dx = 1" in out and "db/dx = 2" in out
+
+
+def test_the_readme_commands_run_as_written():
+    """The README's shell commands, through the installed module, exit 0 and print what it says."""
+    rosen = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+    done = subprocess.run([sys.executable, "-m", "symgraph", "hessian", rosen, "--size", "n=1000", "--sparse"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and done.stderr == ""
+    assert lines[0].startswith("# 1000x1000 sparse Hessian of f: 2,998 structural nonzeros")
+    assert lines[1:3] == ["d2f/dx[0]^2 = 1200*x[0]**2 - 400*x[1] + 2", "d2f/dx[0]dx[1] = -400*x[0]"]
+    assert len(lines) == 1 + 100 + 1 and lines[-1] == "# ... and 1,899 more (--json prints every one)"
