@@ -700,7 +700,11 @@ def cmd_explore(args, out: TextIO) -> None:
     graph = _graph(args)
     point = _point(args, graph)
     title = args.expr.strip() if not args.expr.startswith(("@", "-")) else None
-    page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
+    try:
+        page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
+    except ExpressionTooLargeError as error:  # the library's advice names Python calls
+        raise UsageError(f"{error.problem}: symgraph compare gives the counts and symgraph grad the "
+                         "derivatives") from None
     if args.output is not None:
         path = _output_path(args.output)
         if path.is_dir():

@@ -127,9 +127,11 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
     """
     graph = as_graph(f, **sizes)
     if len(graph.order) > MAX_NODES:
-        raise ExpressionTooLargeError(
-            f"the graph has {len(graph.order):,} nodes; explore steps through graphs of at most {MAX_NODES} "
-            "(a larger drawing cannot be read): use sg.compare for the counts and sg.grad for the derivatives")
+        problem = (f"the graph has {len(graph.order):,} nodes; explore steps through graphs of at most {MAX_NODES} "
+                   "(a larger drawing cannot be read)")
+        error = ExpressionTooLargeError(f"{problem}: use sg.compare for the counts and sg.grad for the derivatives")
+        error.problem = problem  # without the advice, which names Python calls: the command line gives its own
+        raise error
     names = wrt_names(graph, wrt, allow_unused)
     point = {x: 1.0 for x in graph.inputs} if at is None else graph.one_point(at, "explore")
     if title is not None and not isinstance(title, str):

@@ -84,3 +84,14 @@ def test_the_readme_commands_run_as_written():
     assert lines[0].startswith("# 1000x1000 sparse Hessian of f: 2,998 structural nonzeros")
     assert lines[1:3] == ["d2f/dx[0]^2 = 1200*x[0]**2 - 400*x[1] + 2", "d2f/dx[0]dx[1] = -400*x[0]"]
     assert len(lines) == 1 + 100 + 1 and lines[-1] == "# ... and 1,899 more (--json prints every one)"
+
+
+def test_explore_refuses_a_large_graph_with_command_line_advice(capsys):
+    """`symgraph explore` of a graph too large to draw told the user to call sg.compare and sg.grad, Python calls
+    a command-line user cannot type; it now names the commands."""
+    code, _, err = call(capsys, "explore", "sum(x[i]*x[i+1], i, 0, n-2)", "--size", "n=400")
+    assert code == 2
+    assert "explore steps through graphs of at most" in err
+    assert "symgraph compare" in err and "symgraph grad" in err and "sg." not in err
+    with pytest.raises(sg.ExpressionTooLargeError, match="sg.compare"):  # the library keeps its own advice
+        sg.explore("sum(x[i]*x[i+1], i, 0, n-2)", n=400)
