@@ -25,3 +25,27 @@ def test_a_long_run_of_unary_minuses_parses():
     out = finishes("import symgraph as sg; g = sg.parse('-' * 100_000 + 'x'); print(len(g.nx), g.evaluate(x=3.0)[g.output])")
     nodes, value = out.split()
     assert int(nodes) == 100_001 and float(value) == 3.0  # an even number of negations
+
+
+def test_the_gradient_of_a_max_of_many_operands_is_derived_in_one_pass():
+    """max(a, b, ...) is one node whose tied operands share the adjoint; its rule was asked slot by slot and each
+    slot rebuilt the count of ties over every operand, so the gradient of a max of 1,000 inputs took 28 s and
+    of 20,000 hours.  The rule now gives every slot at once.  Ties still share: 1/2 each for two maxima."""
+    n = 20_000
+    out = finishes(f"""
+import symgraph as sg
+g = sg.grad('max(' + ','.join(f'x{{i}}' for i in range({n})) + ')')
+v = g.at(**{{f'x{{i}}': float(i in (3, 17)) for i in range({n})}})
+print(len(g.program.instructions), v['x3'], v['x17'], sum(v.values()))
+""")
+    size, x3, x17, total = out.split()
+    assert float(x3) == float(x17) == 0.5 and float(total) == 1.0
+    assert int(size) < 10 * n  # a few instructions per operand
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward", "paths", "elimination"])
+def test_a_max_of_three_shares_ties_in_every_mode(mode):
+    """The many-operand rule, now asked once for all slots, gives each mode the same shares as before."""
+    g = sg.grad("max(x, y, z) * min(x, y, z)", mode=mode)
+    assert g.at(x=2.0, y=2.0, z=1.0) == {"x": 0.5, "y": 0.5, "z": 2.0}
+    assert g.at(x=1.0, y=1.0, z=1.0) == {"x": 2 / 3, "y": 2 / 3, "z": 2 / 3}
