@@ -49,3 +49,21 @@ def test_a_max_of_three_shares_ties_in_every_mode(mode):
     g = sg.grad("max(x, y, z) * min(x, y, z)", mode=mode)
     assert g.at(x=2.0, y=2.0, z=1.0) == {"x": 0.5, "y": 0.5, "z": 2.0}
     assert g.at(x=1.0, y=1.0, z=1.0) == {"x": 2 / 3, "y": 2 / 3, "z": 2 / 3}
+
+
+def test_an_input_named_self_is_passed_by_keyword_to_every_compiled_function():
+    """Any name is a variable, ``self`` too: ``.at(self=...)`` took it, but every compiled function (values,
+    gradients, value_and_grad, dense and sparse Hessians and their nonzeros, hessp, residuals) raised Python's
+    TypeError "got multiple values for argument 'self'" when called by keyword."""
+    text, point = "self^2*x + x", {"self": 2.0, "x": 3.0}
+    assert sg.lambdify(text)(**point)[()] == 15.0
+    assert [float(v) for v in sg.grad(text).lambdify()(**point)] == [12.0, 5.0]
+    value, gradient = sg.value_and_grad(text)(**point)
+    assert float(value) == 15.0 and [float(v) for v in gradient] == [12.0, 5.0]
+    want = [[6.0, 4.0], [4.0, 0.0]]
+    assert sg.hessian(text, ["self", "x"]).lambdify()(**point).tolist() == want
+    sparse = sg.hessian(text, ["self", "x"], sparse=True).lambdify()
+    assert sparse(**point).toarray().tolist() == want and sorted(sparse.data(**point).tolist()) == [4.0, 4.0, 6.0]
+    assert sg.hessp(text, ["self"])(np.array([2.0]), np.array([1.0]), x=3.0).tolist() == [6.0]
+    res = sg.residuals(["self*x - 1", "self - x"], wrt=["self"])
+    assert res.fun(np.array([2.0]), x=3.0).tolist() == [5.0, -1.0] and res.jac(np.array([2.0]), x=3.0).tolist() == [[3.0], [1.0]]
