@@ -347,7 +347,7 @@ class HessianVectorProduct:
             [kind(vector, kind.POSITIONAL_ONLY), kind(direction, kind.POSITIONAL_ONLY), *data])
         self._shown = ", ".join(self.names[:5]) + (", ..." if len(self.names) > 5 else "")
 
-    def __call__(self, *args: Any, **named: Any) -> np.ndarray:
+    def __call__(self, /, *args: Any, **named: Any) -> np.ndarray:
         if len(args) < 2:  # the point and the direction, positional only
             raise positional_only_error("hessp", self._vectors, args, named)
         takes = len(self.__signature__.parameters)

@@ -259,7 +259,7 @@ class DenseFunction:
         self.__signature__ = getattr(kernel, "__signature__", None)
         self.source = getattr(kernel, "source", None)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if self.vector:  # one point: the kernel's results as one 1-D float64 array
             return _point_results(self.kernel, args, kwargs)[self.index].reshape(self.shape)
         results = self.kernel.flat(*args, **kwargs)
@@ -400,7 +400,7 @@ class SparseFunction:
         self.__signature__ = self.data.__signature__
         self.source = getattr(kernel, "source", None)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         from scipy import sparse
         values = self.data(*args, **kwargs)
         if values.ndim != 1:
@@ -430,7 +430,7 @@ class SparseData:
         self.__doc__ = kernel.__doc__
         self.__signature__ = getattr(kernel, "__signature__", None)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
         if self.vector:
             return _point_results(self.kernel, args, kwargs)[self.order]
         return self.kernel.array(*args, **kwargs)[self.order]

@@ -35,11 +35,16 @@ class _Refuse:
 def _zero_slots(row: ops.Op, arity: int) -> tuple[bool, ...]:
     """For each operand slot: is the row's partial there identically 0 (its rule returns the constant 0)?"""
     out, operands = object(), [object() for _ in range(arity)]
+    if arity > row.arity:  # the many-operand rule gives every slot at once
+        try:
+            every = row.many(_Refuse, out, *operands)
+        except LookupError:
+            return (False,) * arity
+        return tuple(value.__class__ in (int, float) and value == 0 for value in every)
     zero = []
     for slot in range(arity):
-        rule = row.many if arity > row.arity else None
         try:
-            value = rule(_Refuse, out, slot, *operands) if rule else row.partials[slot](_Refuse, out, *operands)
+            value = row.partials[slot](_Refuse, out, *operands)
         except LookupError:
             zero.append(False)
             continue

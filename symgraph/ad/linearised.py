@@ -77,10 +77,11 @@ def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str],
     operands = graph.operands_of[v]
     ops.check_call(row.name, len(operands))  # a graph built before its function was registered again
     args = operands if ref_of is None else tuple(ref_of(x) if x.__class__ is str else x for x in operands)
+    every = row.many(builder, out, *args) if len(args) > row.arity else None
     total = None
     for slot, x in enumerate(operands):
         if x.__class__ is str and x == u:
-            part = row.many(builder, out, slot, *args) if len(args) > row.arity else row.partials[slot](builder, out, *args)
+            part = every[slot] if every is not None else row.partials[slot](builder, out, *args)
             total = part if total is None else builder.op("add", total, part)
     return total
 
@@ -459,7 +460,9 @@ class Linearised(Adjacency):
         """d v / d u, summed over the slots ``u`` feeds: :func:`_edge_partial` with the static
         partials and recipes of :meth:`node_partials` (the same calls, in the same order)."""
         op, args = self._ops[v], self._operands[v]
-        if len(args) > 2 or op not in _BUILT_IN:
+        if len(args) > 2:  # every edge of the node at once, as its slots may share work (max's count of ties)
+            return self.partials(v)[u]
+        if op not in _BUILT_IN:
             return _edge_partial(self.emitter, self.graph, u, v, None, v)
         emitter = self.emitter
         static = STATIC_PARTIALS.get(op)
@@ -574,9 +577,10 @@ class Linearised(Adjacency):
         emitter = self.emitter
         ops.check_call(op, len(args))  # a graph built before its function was registered again
         many = ops.OPS[op].many if len(args) > ops.OPS[op].arity else None
+        every = many(emitter, v, *args) if many else None
         for slot, x in enumerate(args):
             if x.__class__ is str:
-                d = _as_ref(many(emitter, v, slot, *args) if many else _PARTIALS[op][slot](emitter, v, *args))
+                d = _as_ref(every[slot] if many else _PARTIALS[op][slot](emitter, v, *args))
                 total[x] = emitter.op("add", total[x], d) if x in total else d
         return list(total.items())
 

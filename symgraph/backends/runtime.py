@@ -400,14 +400,14 @@ class CompiledFunction:
         for key, value in attributes.items():
             setattr(self, key, value)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
         if self._shape is None:
             return self._kernel(*args)
         return self._shape(self._kernel(*args))
 
-    def array(self, *args: Any, **kwargs: Any) -> np.ndarray:
+    def array(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
         """Every result in flat-label order as one array ``(results, *batch)``, whatever the layout.
 
         A kernel offering ``kernel.array`` (the VM, which writes its results
@@ -416,7 +416,7 @@ class CompiledFunction:
         out = self.flat(*args, **kwargs)
         return out if out.__class__ is np.ndarray else one_array(out)
 
-    def flat(self, *args: Any, **kwargs: Any) -> np.ndarray | tuple:
+    def flat(self, /, *args: Any, **kwargs: Any) -> np.ndarray | tuple:
         """The results in flat-label order as the kernel gives them whole: one NumPy array ``(results, *batch)``
         from a kernel that writes them so (the VM on float64 NumPy inputs), else the tuple of results (any
         other kernel, and the VM's fallback for Dask or CuPy inputs, whose arrays stay in their namespace)."""
@@ -775,7 +775,7 @@ class _WithData:
         self.__signature__ = signature
         self.recipe: tuple | None = None
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if args:  # the vector, positional only
             return self._call(*args, **kwargs)
         raise positional_only_error(self.__name__, tuple(self.__signature__.parameters)[:1], args, kwargs)
