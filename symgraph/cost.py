@@ -6,8 +6,9 @@ several side by side (``str()`` is an aligned table, ``to_dict()`` plain data,
 :func:`symgraph.compare` derives the same Jacobian in every mode and reports:
 
 ``sweeps``
-    forward: one per wrt input; reverse: one per output; None for paths and
-    elimination, which are not organised in sweeps.
+    forward: one per wrt input; reverse: one per output; a Hessian strategy:
+    its gradient's sweeps plus those over the gradient's program; None for
+    paths and elimination, which are not organised in sweeps.
 ``multiplications``, ``additions``
     Edge-derivative products and sums the mode performed.  Products with 0 or
     +-1 and sums with 0 are free and not counted (they are never performed),
@@ -59,6 +60,9 @@ COUNTED = ("multiplications, additions: edge-derivative products and sums the mo
 
 #: compare() rows, in table order
 COMPARED_MODES = ("forward", "reverse", "paths", "elimination")
+
+#: modes not organised in sweeps: their rows show no sweep count
+UNSWEPT = ("paths", "elimination")
 
 #: which mode the verdict names when several need the same multiplications (simplest first)
 TIE_PREFERENCE = ("reverse", "forward", "elimination", "paths")
@@ -220,10 +224,11 @@ def mode_cost(mode: str, counts: Counts | None = None, program: Program | None =
               note: str = "", paths: int | None = None) -> ModeCost:
     """The :class:`ModeCost` row of a derivation: what ``counts`` counted and the ``program`` it made.
 
-    Sweeps are reported for forward and reverse mode only; without counts or
-    a program (a path sum counted but not enumerated) those figures are None.
+    Sweeps are reported for every mode made of sweeps (forward, reverse, the
+    Hessian strategies), not for the path sum or elimination; without counts
+    or a program (a path sum counted but not enumerated) those figures are None.
     """
-    return ModeCost(mode, sweeps=counts.sweeps if counts is not None and mode in ("forward", "reverse") else None,
+    return ModeCost(mode, sweeps=counts.sweeps if counts is not None and mode not in UNSWEPT else None,
                     multiplications=None if counts is None else counts.multiplications,
                     additions=None if counts is None else counts.additions,
                     program_ops=None if program is None else program.ops,
