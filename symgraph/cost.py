@@ -48,7 +48,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
 from .binding import checked_options
-from .errors import no_entry
+from .errors import FigureError, no_entry
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -155,8 +155,13 @@ class CostReport(Mapping[str, ModeCost]):
 
     # the figures of a single-mode report read directly: gradient.cost.sweeps
     def __getattr__(self, name: str):
-        if name in (*FIGURES, "mode", "note") and len(self.__dict__.get("costs", {})) == 1:
-            return getattr(next(iter(self.costs.values())), name)
+        costs = self.__dict__.get("costs", {})
+        if name in (*FIGURES, "mode", "note"):
+            if len(costs) == 1:
+                return getattr(next(iter(costs.values())), name)
+            if costs:  # a table: say which row to read
+                raise FigureError(f"this report has {len(costs)} modes ({', '.join(costs)}), so no single {name}; "
+                                  f"read one row: report[{next(iter(costs))!r}].{name}")
         raise AttributeError(name)
 
     @checked_options

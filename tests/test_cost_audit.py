@@ -72,3 +72,17 @@ def test_first_order_tie_does_not_claim_the_same_work_when_additions_differ():
     assert len({c.multiplications for c in report.values()}) == 1 and len(set(additions.values())) > 1
     assert "same work" not in report.verdict
     assert "same number of multiplications" in report.verdict and f"forward {additions['forward']}" in report.verdict
+
+
+
+def test_a_figure_of_a_report_of_several_modes_says_which_row_to_read():
+    """gradient.cost.sweeps reads the one row of a gradient's report; the same on compare()'s report raised
+    a bare AttributeError('sweeps').  It now names the rows and how to read one (still an AttributeError,
+    so hasattr and getattr with a default keep working)."""
+    report = sg.compare(PRODUCT4)
+    with pytest.raises(sg.SymgraphError, match=r"4 modes \(forward, reverse, paths, elimination\).*report\['forward'\]\.sweeps"):
+        report.sweeps
+    assert not hasattr(report, "multiplications") and getattr(report, "note", None) is None
+    assert sg.grad(PRODUCT4).cost.sweeps == 1
+    with pytest.raises(AttributeError):
+        report.no_such_figure
