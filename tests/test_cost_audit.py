@@ -86,3 +86,34 @@ def test_a_figure_of_a_report_of_several_modes_says_which_row_to_read():
     assert sg.grad(PRODUCT4).cost.sweeps == 1
     with pytest.raises(AttributeError):
         report.no_such_figure
+
+
+WIDE_CANCELLING = sg.parse("v0 = 2*x; v1 = v0 - x; v2 = 2*v1; v3 = x - v2; v4 = v1*v2; v5 = v0*v1",
+                           outputs=["v1", "v4", "v3", "v2"])
+
+
+def test_auto_follows_constant_tangents_and_picks_the_cheaper_mode():
+    """v1 = 2x - x has tangent exactly 1, so forward mode's products with it are free: forward performs 2
+    multiplications, reverse 4.  mode="auto" counted the tangent as unknown, said 'forward would need 5'
+    and chose reverse.  It now follows exact constants, so its figures are compare()'s and it picks forward."""
+    from symgraph.derive import jacobian_program
+
+    report = sg.compare(WIDE_CANCELLING)
+    assert (report["forward"].multiplications, report["reverse"].multiplications) == (2, 4)
+    program, cost = jacobian_program(WIDE_CANCELLING, list(WIDE_CANCELLING.inputs), "auto")
+    assert cost.mode == "forward" and cost.multiplications == 2
+    assert "forward would need 2 multiplications" in cost.note and "reverse 4 (4 sweeps" in cost.note
+
+
+def test_auto_drops_a_tangent_whose_constant_terms_cancel():
+    """s = u + w with u = 2x + x and w = -u: forward mode's tangent of s is 3 - 3 = 0 and is not carried on,
+    so y = s*sin(x) costs forward one product (s times sin's tangent).  The estimate counted the tangent
+    of s as unknown and added its product with sin(x).  (Reverse mode's adjoints of u cancel as a - a, a
+    name minus itself, which no count made before deriving follows: there the estimate stays a bound.)"""
+    from symgraph.ad.modes import sweep_estimates
+
+    graph = sg.parse("u = 2*x + x; w = -u; s = u + w; y = s*sin(x)", outputs=["y"])
+    estimate = sweep_estimates(graph, graph.outputs, graph.inputs)
+    report = sg.compare(graph)
+    assert estimate["forward"].multiplications == report["forward"].multiplications == 1
+    assert estimate["reverse"].multiplications >= report["reverse"].multiplications
