@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from numbers import Real
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .ad.linearised import Adjacency
 from .ad.paths import PATH_LIMIT, path_limit_error
 from .binding import checked_options
-from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, mode_cost
+from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, ModeCost, mode_cost
 from .derive import jacobian_program
 from .errors import ArgumentError
 from .hessian import STRATEGIES, hessian_program, second_order
@@ -39,7 +39,7 @@ def verdict(report: CostReport) -> str:
     n, m = report.n_inputs, report.n_outputs
     inputs, outputs = f"{n} input{'s' * (n != 1)}", f"{m} output{'s' * (m != 1)}"
     if len(ties) == len(measured) - 1 and len(measured) > 1:
-        why = "every mode needs the same work on this graph, so the default, reverse, is as good as any"
+        why = _every_tie(measured, "mode", best)
     elif best == "reverse":
         why = (f"with {inputs} and {outputs}, reverse needs one sweep per output and forward one per input"
                if m < n else "its sweeps over the outputs' ancestors share more of the graph than forward's")
@@ -88,6 +88,17 @@ class _Share:
         if target > self.bar.done:
             self.bar.advance(target - self.bar.done)
 
+
+
+def _every_tie(measured: Mapping[str, ModeCost], kind: str, default: str) -> str:
+    """Why the default wins when every row needs as many multiplications: the same work, or, when
+    the additions differ, the same multiplications only (the additions named, so nothing is hidden)."""
+    additions = {m: c.additions for m, c in measured.items()}
+    if len(set(additions.values())) == 1:
+        return f"every {kind} needs the same work on this graph, so the default, {default}, is as good as any"
+    return (f"every {kind} needs the same number of multiplications on this graph, so the default, {default}, "
+            f"is as good as any by that count; the additions differ "
+            f"({', '.join(f'{m} {count_text(a)}' for m, a in additions.items())})")
 
 
 def _tied(ties: list[str]) -> str:
@@ -201,8 +212,10 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     others = ", ".join(f"{c.mode} {count_text(c.multiplications)}" for c in costs if c is not best)
     nonzeros = pattern.nnz if pattern is not None else 0
     tied = _tied(ties)
+    why = (_every_tie({c.mode: c for c in costs}, "strategy", best.mode) if len(ties) == len(costs) - 1
+           else _WHY_SECOND.get(best.mode, ""))
     report.verdict = (f"{best.mode} wins{tied} with {_counted(best.multiplications, 'multiplication')} in "
                       f"{best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of {_counted(best.program_ops, 'operation')} ({others}); "
                       f"the Hessian has {_counted(nonzeros, 'structural nonzero')} of {count_text(len(names) ** 2)}: "
-                      f"{_WHY_SECOND.get(best.mode, '')}")
+                      f"{why}")
     return report

@@ -6,8 +6,9 @@ several side by side (``str()`` is an aligned table, ``to_dict()`` plain data,
 :func:`symgraph.compare` derives the same Jacobian in every mode and reports:
 
 ``sweeps``
-    forward: one per wrt input; reverse: one per output; None for paths and
-    elimination, which are not organised in sweeps.
+    forward: one per wrt input; reverse: one per output; a Hessian strategy:
+    its gradient's sweeps plus those over the gradient's program; None for
+    paths and elimination, which are not organised in sweeps.
 ``multiplications``, ``additions``
     Edge-derivative products and sums the mode performed.  Products with 0 or
     +-1 and sums with 0 are free and not counted (they are never performed),
@@ -47,7 +48,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
 from .binding import checked_options
-from .errors import no_entry
+from .errors import FigureError, no_entry
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -59,6 +60,9 @@ COUNTED = ("multiplications, additions: edge-derivative products and sums the mo
 
 #: compare() rows, in table order
 COMPARED_MODES = ("forward", "reverse", "paths", "elimination")
+
+#: modes not organised in sweeps: their rows show no sweep count
+UNSWEPT = ("paths", "elimination")
 
 #: which mode the verdict names when several need the same multiplications (simplest first)
 TIE_PREFERENCE = ("reverse", "forward", "elimination", "paths")
@@ -151,8 +155,13 @@ class CostReport(Mapping[str, ModeCost]):
 
     # the figures of a single-mode report read directly: gradient.cost.sweeps
     def __getattr__(self, name: str):
-        if name in (*FIGURES, "mode", "note") and len(self.__dict__.get("costs", {})) == 1:
-            return getattr(next(iter(self.costs.values())), name)
+        costs = self.__dict__.get("costs", {})
+        if name in (*FIGURES, "mode", "note"):
+            if len(costs) == 1:
+                return getattr(next(iter(costs.values())), name)
+            if costs:  # a table: say which row to read
+                raise FigureError(f"this report has {len(costs)} modes ({', '.join(costs)}), so no single {name}; "
+                                  f"read one row: report[{next(iter(costs))!r}].{name}")
         raise AttributeError(name)
 
     @checked_options
@@ -220,10 +229,11 @@ def mode_cost(mode: str, counts: Counts | None = None, program: Program | None =
               note: str = "", paths: int | None = None) -> ModeCost:
     """The :class:`ModeCost` row of a derivation: what ``counts`` counted and the ``program`` it made.
 
-    Sweeps are reported for forward and reverse mode only; without counts or
-    a program (a path sum counted but not enumerated) those figures are None.
+    Sweeps are reported for every mode made of sweeps (forward, reverse, the
+    Hessian strategies), not for the path sum or elimination; without counts
+    or a program (a path sum counted but not enumerated) those figures are None.
     """
-    return ModeCost(mode, sweeps=counts.sweeps if counts is not None and mode in ("forward", "reverse") else None,
+    return ModeCost(mode, sweeps=counts.sweeps if counts is not None and mode not in UNSWEPT else None,
                     multiplications=None if counts is None else counts.multiplications,
                     additions=None if counts is None else counts.additions,
                     program_ops=None if program is None else program.ops,

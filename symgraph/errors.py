@@ -105,6 +105,10 @@ def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = ""
     return EntryError(f"no {what} {key!r}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")
 
 
+class FigureError(SymgraphError, AttributeError):
+    """A report's figure read where it has no single value (a table of several modes): hasattr stays False."""
+
+
 class ArgumentError(GraphError, TypeError):
     """A compiled function called with missing, unexpected or too many arguments (worded as Python words it)."""
 

@@ -63,13 +63,13 @@ import numpy as np
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
 from .binding import checked_options, free_name, positional_only_error, signature_text
-from .cost import CostReport, ModeCost
+from .cost import CostReport, mode_cost
 from .derive import grad
 from .directional import Directional, jvp
 from .errors import ArgumentError, GraphError
 from .frontend.coerce import as_graph, held_without_elements, taking_unused, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
-from .ad.linearised import Linearised
+from .ad.linearised import Counts, Linearised
 from .ad.modes import run_mode, sweep_options
 from .ir.program import Program
 from .names import Namer
@@ -123,12 +123,11 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
             for y in names[i:]:
                 labels[_label(x, y)] = entry(second.outputs[i], y)
     program = taking_unused(lin.emitter.program(second.inputs, labels), graph, names)
-    cost = cost.counts
-    seconds = time.perf_counter() - start
-    first = gradient.cost[inner]
-    counts = ModeCost(mode, first.sweeps + cost.sweeps, first.multiplications + cost.multiplications,
-                      first.additions + cost.additions, program.ops, None, seconds, "")
-    return program, names, CostReport([counts], len(names), len(names), ""), pattern
+    first, second = gradient.cost[inner], cost.counts
+    counts = Counts(first.multiplications + second.multiplications, first.additions + second.additions,
+                    first.sweeps + second.sweeps)
+    row = mode_cost(mode, counts, program, time.perf_counter() - start)
+    return program, names, CostReport([row], len(names), len(names), ""), pattern
 
 
 def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: float) -> tuple:
@@ -149,9 +148,8 @@ def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: flo
     for x, y in pairs:
         labels[_label(x, y)] = result.derivatives.get((nodes.get(x), nodes.get(y)), 0)
     program = taking_unused(lin.emitter.program(graph.inputs, labels), graph, names)  # already without dead code
-    counts = ModeCost("edge-pushing", lin.counts.sweeps, lin.counts.multiplications, lin.counts.additions,
-                      program.ops, None, time.perf_counter() - start, "")
-    return program, names, CostReport([counts], len(names), len(names), ""), pattern
+    row = mode_cost("edge-pushing", lin.counts, program, time.perf_counter() - start)
+    return program, names, CostReport([row], len(names), len(names), ""), pattern
 
 
 def balanced_sums(program: Program) -> Program:

@@ -305,14 +305,19 @@ def edge_kind(derivative: Ref | None) -> int:
 
 
 def static_edge_kinds(graph: Graph) -> dict[str, dict[str, int]]:
-    """Node -> {operand node: its edge's :func:`edge_kind`}, without emitting anything.
+    """Node -> {operand node: its edge's :func:`edge_kind`}, without emitting anything (:func:`static_edge_values`)."""
+    return {v: {u: edge_kind(d) for u, d in local.items()} for v, local in static_edge_values(graph).items()}
+
+
+def static_edge_values(graph: Graph) -> dict[str, dict[str, Ref | None]]:
+    """Node -> {operand node: its edge's constant local derivative, or None where it is not a constant}.
 
     Read from :data:`STATIC_PARTIALS` (add, sub, neg, mul by a constant, ...):
     an op whose partials build instructions, or a partial that is an operand
     or the node itself, has a non-constant local derivative.  Repeated
     operands add up (``x - x`` has a zero edge).
     """
-    kinds: dict[str, dict[str, int]] = {}
+    values: dict[str, dict[str, Ref | None]] = {}
     for v, op, args in graph.rows():
         static = STATIC_PARTIALS.get(op)
         local: dict[str, Ref | None] = {}
@@ -326,8 +331,8 @@ def static_edge_kinds(graph: Graph) -> dict[str, dict[str, int]]:
                 if part.__class__ is str:  # an operand node or the node itself: not a constant
                     part = None
             local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
-        kinds[v] = {u: edge_kind(d) for u, d in local.items()}
-    return kinds
+        values[v] = local
+    return values
 
 
 #: The exact unit factors, the only ones besides 0 whose products are free: ``x * ONE_FACTOR`` is
