@@ -275,7 +275,10 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
 
     Python numbers are weak (they do not vote); every other input votes with
     its dtype, and only float32 votes for float32 (float16, integers and
-    booleans count as float64).  An input that is no real number (a string,
+    booleans count as float64).  A NumPy scalar votes as a 0-d array of its
+    dtype does (``np.float64`` too, though it subclasses Python's float): so
+    the elements of a float64 array, which an indexed input is handed on as,
+    vote float64 as the array would.  An input that is no real number (a string,
     None, a complex value: NumPy would read the number in a string, make None
     nan and drop an imaginary part) is a GraphError naming it (``names``, in
     the order of ``values``), as :meth:`Graph.evaluate` refuses it.
@@ -285,7 +288,7 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
         cls = value.__class__
         if cls is np.ndarray:  # the common input first: its dtype is a dtype already
             dt = value.dtype
-        elif isinstance(value, (int, float)):
+        elif cls is float or cls is int or cls is bool:  # Python's own numbers only: np.float64 subclasses float
             if cls is int and not -_LARGEST <= value <= _LARGEST:  # beyond float64: refused as too large
                 real_value(names[k] if names is not None else f"input {k + 1}", value)
             continue
@@ -720,10 +723,15 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     read = np.array([k for k, n in enumerate(names) if n is not None], dtype=np.intp) if unread else None
 
     def values_of(x: Any) -> Sequence[Any]:
+        """The vector's entries as the kernel's inputs: Python floats for a float64 vector alone (the fastest
+        point), NumPy scalars of its dtype beside data, so that the vector votes in the dtype rule as an array
+        (a float64 vector with float32 data computes in float64; Python floats would not vote)."""
         x = one_vector(x, count, shown)
         if read is not None:
             x = x[read]
-        return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,), ("the vector",)), copy=False)
+        if x.dtype == _FLOAT64:
+            return list(x) if data else x.tolist()
+        return x.astype(working_dtype((x,), ("the vector",)), copy=False)
 
     if not data:
         at = getattr(kernel, "point", None)  # a backend's one-point path taking the float64 vector itself

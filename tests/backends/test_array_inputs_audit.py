@@ -1,0 +1,88 @@
+"""What compiled functions do with the values researchers pass, on every backend.
+
+Each test is a call a user makes with data as it comes (NumPy scalars, arrays
+of another dtype beside float64 ones, nested lists) and checks the values and
+the dtype against NumPy's evaluation of the closed form, or the error.  The
+dtype rule (README, "Results always have the inputs' broadcast shape ...") is:
+float64 unless the array inputs are all float32, Python numbers not counting,
+in every backend.
+"""
+import numpy as np
+import pytest
+
+import symgraph as sg
+
+pytest.importorskip("numba")
+
+BACKENDS = ["numpy", "vm", "numba"]
+
+#: least squares over an indexed data matrix: theta = (w[0], w[1], w[2], b), data X (m, 3) and t (m,)
+LEAST_SQUARES = "sum((sum(w[j]*X[r, j], j, 0, 2) + b - t[r])^2, r, 0, m-1)"
+
+
+def least_squares(theta, X, t):
+    """The closed form of LEAST_SQUARES and its gradient, in float64."""
+    theta, X, t = (np.asarray(a, dtype=np.float64) for a in (theta, X, t))
+    r = X @ theta[:3] + theta[3] - t
+    return (r ** 2).sum(), np.r_[2 * X.T @ r, 2 * r.sum()]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_indexed_float64_array_beside_a_float32_one_computes_in_float64(backend):
+    """A float64 array for an indexed input beside a float32 array for a plain input gave float32 results:
+    the indexed array reaches the kernel as its elements, np.float64 scalars, which the dtype rule took
+    for Python floats (np.float64 subclasses float) and so did not count."""
+    f = sg.lambdify("sum(x[i]*y, i, 0, 2)", backend=backend)
+    x = np.array([0.1, 0.2, 0.3])
+    y = np.array([1.0, 3.0], dtype=np.float32)
+    got = f(x=x, y=y)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, x.sum() * y.astype(np.float64), rtol=1e-15)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_numpy_float64_scalar_counts_as_a_0d_float64_array(backend):
+    """np.float64(2) beside a float32 array gave float32, np.array(2.0) float64: the same number gave two
+    dtypes by its container.  NumPy 2 itself computes float32 * np.float64 in float64."""
+    grad = sg.grad("x*y + x^2", wrt=["x", "y"]).lambdify(args=["x", "y"], backend=backend)
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    scalar, zero_d = grad(x, np.float64(0.1)), grad(x, np.array(0.1))
+    for a, b in zip(scalar, zero_d):
+        assert a.dtype == b.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("theta_dtype, data_dtype", [(np.float64, np.float32), (np.float32, np.float64)])
+def test_value_and_grad_vector_with_data_of_another_dtype_computes_in_float64(backend, theta_dtype, data_dtype):
+    """value_and_grad(vector=True) with float32 data and a float64 vector (or the reverse) returned a
+    float32 gradient: the float64 vector was handed on as Python floats and the data's elements as
+    np.float64 scalars, neither of which voted in the dtype rule."""
+    fn = sg.value_and_grad(LEAST_SQUARES, wrt=["w", "b"], vector=True, m=5, backend=backend)
+    rng = np.random.default_rng(1)
+    theta, X, t = rng.normal(size=4), rng.normal(size=(5, 3)), rng.normal(size=5)
+    value, gradient = fn(theta.astype(theta_dtype), X=X.astype(data_dtype), t=t.astype(data_dtype))
+    want_value, want_gradient = least_squares(theta.astype(theta_dtype), X.astype(data_dtype), t.astype(data_dtype))
+    assert gradient.dtype == np.float64
+    np.testing.assert_allclose(value, want_value, rtol=1e-12)
+    np.testing.assert_allclose(gradient, want_gradient, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_value_and_grad_vector_with_float32_everything_stays_float32(backend):
+    """The other side of the rule: a float32 vector with float32 data computes in float32."""
+    fn = sg.value_and_grad(LEAST_SQUARES, wrt=["w", "b"], vector=True, m=5, backend=backend)
+    rng = np.random.default_rng(2)
+    theta, X, t = (a.astype(np.float32) for a in (rng.normal(size=4), rng.normal(size=(5, 3)), rng.normal(size=5)))
+    value, gradient = fn(theta, X=X, t=t)
+    assert gradient.dtype == np.float32
+    np.testing.assert_allclose(gradient, least_squares(theta, X, t)[1], rtol=1e-4)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_chunked_function_names_a_ragged_nested_list(backend):
+    """With chunk=, a ragged nested list raised NumPy's raw ValueError ("inhomogeneous shape") from the
+    chunking wrapper; without chunk= it was already a GraphError naming the input."""
+    f = sg.grad("x*sin(y) + x^2*y", wrt=["x", "y"]).lambdify(args=["x", "y"], backend=backend, chunk=2)
+    with pytest.raises(sg.GraphError, match=r"value for x .*ragged"):
+        f([[1.0, 2.0], [3.0]], 1.0)
