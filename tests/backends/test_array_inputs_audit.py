@@ -86,3 +86,17 @@ def test_chunked_function_names_a_ragged_nested_list(backend):
     f = sg.grad("x*sin(y) + x^2*y", wrt=["x", "y"]).lambdify(args=["x", "y"], backend=backend, chunk=2)
     with pytest.raises(sg.GraphError, match=r"value for x .*ragged"):
         f([[1.0, 2.0], [3.0]], 1.0)
+
+
+def test_numba_on_dask_arrays_stays_lazy_as_the_other_backends():
+    """backend='numba' on float64 Dask arrays computed them whole with np.asarray and returned NumPy arrays
+    (float32 Dask arrays, which take the NumPy code, came back lazy): the same call gave lazy results or a
+    full in-memory computation by dtype.  Now every backend returns Dask arrays, NumPy's values at compute()."""
+    da = pytest.importorskip("dask.array")
+    f = sg.grad("x*sin(y) + x^2*y", wrt=["x", "y"]).lambdify(args=["x", "y"], backend="numba")
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=10), rng.normal(size=10)
+    lazy = f(da.from_array(x, chunks=4), da.from_array(y, chunks=3))
+    for got, want in zip(lazy, (np.sin(y) + 2 * x * y, x * np.cos(y) + x ** 2)):
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-14)
