@@ -333,8 +333,14 @@ def _stacked(shape: tuple[int, ...]) -> Callable[[tuple], Any]:
     return stack
 
 
-def one_array(results: Sequence[Any]) -> np.ndarray:
-    """The flat results as one array ``(results, *batch)`` (shapes that only broadcast together are broadcast)."""
+def one_array(results: Sequence[Any]) -> Any:
+    """The flat results as one array ``(results, *batch)`` (shapes that only broadcast together are broadcast),
+    in the results' namespace: Dask results stay lazy (``np.array`` of them computed every one whole) and
+    CuPy ones on the device.  A kernel's results share one namespace, so the first one tells."""
+    if results and results[0].__class__ is not np.ndarray:
+        xp = namespace_of(results[:1])
+        if xp is not np:
+            return xp.stack(xp.broadcast_arrays(*[xp.asarray(r) for r in results]))
     try:  # results of one shape (every point's, or one point's 0-d values): one C pass, 5x np.stack's speed
         return np.array(results)
     except ValueError:

@@ -100,3 +100,20 @@ def test_numba_on_dask_arrays_stays_lazy_as_the_other_backends():
     for got, want in zip(lazy, (np.sin(y) + 2 * x * y, x * np.cos(y) + x ** 2)):
         assert isinstance(got, da.Array)
         np.testing.assert_allclose(got.compute(), want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sparse_hessian_data_and_array_on_dask_inputs_stay_lazy(backend):
+    """A sparse Hessian's .data(...) and a compiled function's .array(...) on Dask arrays stacked the results
+    with np.array, which computed every one whole and returned NumPy arrays, while the dense Hessian of the
+    same inputs stayed lazy.  Now all three return Dask arrays with NumPy's values at compute()."""
+    da = pytest.importorskip("dask.array")
+    text = "x*sin(y) + x^2*y"
+    sparse = sg.hessian(text, wrt=["x", "y"], sparse=True).lambdify(args=["x", "y"], backend=backend)
+    gradient = sg.grad(text, wrt=["x", "y"]).lambdify(args=["x", "y"], backend=backend)
+    x, y = np.linspace(-1.0, 2.0, 7), np.linspace(0.5, 1.5, 7)
+    lazy_x, lazy_y = da.from_array(x, chunks=3), da.from_array(y, chunks=4)
+    for got, want in [(sparse.data(lazy_x, lazy_y), sparse.data(x, y)), (gradient.array(lazy_x, lazy_y), gradient.array(x, y))]:
+        assert isinstance(got, da.Array)
+        np.testing.assert_array_equal(got.compute(), want)
+    np.testing.assert_allclose(gradient.array(x, y), [np.sin(y) + 2 * x * y, x * np.cos(y) + x ** 2], rtol=1e-14)
