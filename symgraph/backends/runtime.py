@@ -509,8 +509,10 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
     handed to a kernel that takes them): an array whose first axes are not
     its indices' extents is a GraphError.  The batch shape is what the plain
     values and the indexed arrays' trailing axes broadcast to (None when some
-    value is not NumPy's: its own namespace checks it); a GraphError names
-    each parameter (``names``) when they do not broadcast.
+    value is not NumPy's, a Dask or CuPy array, which runs in its own
+    namespace); a GraphError names each parameter (``names``) when they do not
+    broadcast, the known shapes of Dask and CuPy arrays included (their
+    namespace's error named the kernel's inputs, one per element).
     """
     out, batch, numpy_only = [], [], True
     for name, value, layout in zip(names, values, layouts):
@@ -518,10 +520,11 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
             if value.__class__ is float or value.__class__ is int:
                 batch.append(())
             elif isinstance(value, _NUMPY_TYPES):
-                refuse_masked(name, value)
-                batch.append(np.shape(value))
+                refuse_masked(name, value)  # a ragged nested list: named (np.shape raised NumPy's ValueError)
+                batch.append(as_array(name, value).shape if isinstance(value, (list, tuple)) else np.shape(value))
             else:
                 numpy_only = False
+                batch.append(_known_shape(value))
             out.append(value)
             continue
         shape = layout.shape
@@ -538,15 +541,25 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
             batch.append(value.shape[len(shape):])
         else:
             numpy_only = False
+            known = _known_shape(value)
+            batch.append(None if known is None else known[len(shape):])
         out.append(value)
-    if not numpy_only:
-        return out, None
-    try:
-        return out, np.broadcast_shapes(*batch)
+    try:  # Dask and CuPy arrays' shapes are checked too: their namespace would name the kernel's inputs, not the user's
+        common = np.broadcast_shapes(*[b for b in batch if b is not None])
     except ValueError:
         shapes = ", ".join(f"{name} {b}" if layout is None else f"{name} {tuple(v.shape)} (batch axes {b})"
-                           for name, v, layout, b in zip(names, out, layouts, batch))
+                           for name, v, layout, b in zip(names, out, layouts, batch) if b is not None)
         raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    return out, common if numpy_only else None
+
+
+def _known_shape(value: Any) -> tuple[int, ...] | None:
+    """The shape of a Dask or CuPy array (or any value with a ``shape`` of integers); None when it has none or
+    Dask does not know it yet (nan extents)."""
+    shape = getattr(value, "shape", None)
+    if not isinstance(shape, tuple) or not all(isinstance(n, (int, np.integer)) for n in shape):
+        return None
+    return tuple(int(n) for n in shape)
 
 
 def elements(values: Sequence[Any], layouts: Sequence[ArrayLayout | None]) -> list:

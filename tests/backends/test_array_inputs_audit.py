@@ -117,3 +117,45 @@ def test_sparse_hessian_data_and_array_on_dask_inputs_stay_lazy(backend):
         assert isinstance(got, da.Array)
         np.testing.assert_array_equal(got.compute(), want)
     np.testing.assert_allclose(gradient.array(x, y), [np.sin(y) + 2 * x * y, x * np.cos(y) + x ** 2], rtol=1e-14)
+
+
+#: a 2-D indexed input, a 1-D one and a plain one
+INDEXED = "sum(sum(W[i, j]*x[j], j, 0, 2), i, 0, 1) + c*x[0]"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dask_inputs_that_do_not_broadcast_are_named_as_the_user_passed_them(backend):
+    """With a Dask array among the inputs of a function with indexed inputs, batch shapes that do not
+    broadcast were reported by the kernel in its own input names, one per element ("W_0_0 (5,), W_0_1
+    (5,), ..."), names the user never wrote.  Now the message names W, x and c with their shapes."""
+    da = pytest.importorskip("dask.array")
+    f = sg.grad(INDEXED, wrt=["x", "W", "c"]).lambdify(backend=backend)
+    with pytest.raises(sg.GraphError) as error:
+        f(W=da.ones((2, 3, 5)), x=np.ones((3, 5)), c=da.ones(4))
+    message = str(error.value)
+    assert "W (2, 3, 5) (batch axes (5,))" in message and "c (4,)" in message
+    assert "W_0_0" not in message and "x_0" not in message
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_ragged_list_for_a_plain_input_beside_indexed_ones_is_named(backend):
+    """A ragged nested list for a plain input of a function that also has indexed inputs raised NumPy's
+    ValueError ("inhomogeneous shape") from the shape check; a function without indexed inputs already
+    named it."""
+    f = sg.grad(INDEXED, wrt=["x", "W", "c"]).lambdify(backend=backend)
+    with pytest.raises(sg.GraphError, match=r"value for c .*ragged"):
+        f(W=np.ones((2, 3)), x=np.ones(3), c=[[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_indexed_inputs_on_dask_agree_with_numpy(backend):
+    """The other side of the shape check: Dask arrays whose shapes do broadcast still run lazily, with NumPy's values."""
+    da = pytest.importorskip("dask.array")
+    f = sg.grad(INDEXED, wrt=["x", "W", "c"]).lambdify(backend=backend)
+    rng = np.random.default_rng(4)
+    W, x, c = rng.normal(size=(2, 3, 5)), rng.normal(size=(3, 5)), rng.normal(size=5)
+    lazy = f(W=da.from_array(W, chunks=(2, 3, 2)), x=x, c=da.from_array(c, chunks=3))
+    want = (W.sum(axis=0) + np.r_[[c], np.zeros((2, 5))], np.broadcast_to(x, (2, 3, 5)), x[0])
+    for got, expected in zip(lazy, want):
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(), expected, rtol=1e-14)
