@@ -159,3 +159,36 @@ def test_indexed_inputs_on_dask_agree_with_numpy(backend):
     for got, expected in zip(lazy, want):
         assert isinstance(got, da.Array)
         np.testing.assert_allclose(got.compute(), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hessp_and_vector_hessians_with_a_float32_datum_follow_the_dtype_rule(backend):
+    """hessp, H.lambdify(vector=True) and a sparse H's .data at a float64 point with a float32 datum (an
+    np.float32 scalar) computed in float32, and at a float32 point with an np.float64 datum in float32 too:
+    the float64 arrays were handed on as Python floats, the np.float64 as a weak number.  Both are float64 now;
+    a float32 point with a Python float stays float32."""
+    text = "sum(c*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, 2)"
+    hp = sg.hessp(text, ["x"], backend=backend)
+    dense = sg.hessian(text, wrt=["x"]).lambdify(vector=True, backend=backend)
+    sparse = sg.hessian(text, wrt=["x"], sparse=True).lambdify(vector=True, backend=backend)
+    x, p = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 0.0, 0.0, 1.0])
+
+    def hessian(x, c):
+        x, H = np.asarray(x, dtype=np.float64), np.zeros((4, 4))
+        for i in range(3):
+            H[i, i] += c * (-4 * (x[i + 1] - x[i] ** 2) + 8 * x[i] ** 2) + 2
+            H[i, i + 1] += -4 * c * x[i]
+            H[i + 1, i] += -4 * c * x[i]
+            H[i + 1, i + 1] += 2 * c
+        return H
+
+    for point, direction, c, dtype in [(x, p, np.float32(10), np.float64),
+                                       (x.astype(np.float32), p.astype(np.float32), np.float64(10), np.float64),
+                                       (x.astype(np.float32), p.astype(np.float32), 10.0, np.float32)]:
+        H = hessian(point, float(c))
+        got = [hp(point, direction, c), dense(point, c), sparse(point, c).toarray(), sparse.data(point, c)]
+        assert [g.dtype for g in got] == [dtype] * 4
+        rtol = 1e-5 if dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(got[0], H @ p, rtol=rtol)
+        np.testing.assert_allclose(got[1], H, rtol=rtol)
+        np.testing.assert_allclose(got[2], H, rtol=rtol)
