@@ -248,7 +248,9 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         result is keyed like this mapping (``x[0]``, ...) and
         :meth:`Values.array` reads an indexed input's entries back as one array.
         Numbers by position (``g.at(1, 2)``) are an ArgumentError: which input
-        is first is what ``lambdify(args=...)`` fixes.
+        is first is what ``lambdify(args=...)`` fixes.  It computes in float64
+        whatever the inputs' dtype (float32 arrays too, which compiled
+        functions keep in float32).
         """
         return Values(self.graph, self.program.evaluate(point_values("at", point, values)))
 

@@ -262,11 +262,10 @@ class DenseFunction:
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if self.vector:  # one point: the kernel's results as one 1-D float64 array
             return _point_results(self.kernel, args, kwargs)[self.index].reshape(self.shape)
-        results = self.kernel.flat(*args, **kwargs)
-        if results.__class__ is np.ndarray:
-            return results[self.index].reshape(self.shape + results.shape[1:])
-        xp = namespace_of(results)
-        stacked = xp.stack([xp.asarray(r) for r in results])
+        stacked = self.kernel.array(*args, **kwargs)  # in the results' namespace (NumPy, Dask, CuPy)
+        if stacked.__class__ is np.ndarray:
+            return stacked[self.index].reshape(self.shape + stacked.shape[1:])
+        xp = namespace_of((stacked,))
         return xp.reshape(stacked[self.index], self.shape + tuple(stacked.shape[1:]))
 
     def __repr__(self) -> str:

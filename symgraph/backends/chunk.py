@@ -70,8 +70,8 @@ def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
         call = kernel.array if whole else kernel
         if not all(isinstance(v, _NUMPY_INPUTS) for v in values):
             return call(*values)
-        shapes = [np.shape(v) for v in values]
-        try:
+        try:  # a ragged nested list has no shape, and shapes may not broadcast
+            shapes = [np.shape(v) for v in values]
             shape = np.broadcast_shapes(*shapes)
         except ValueError:
             return call(*values)  # the kernel names the inputs in its error

@@ -15,7 +15,9 @@ used), runs on NumPy arrays only, and pays numba's compile time once, when the
 function is made.  It computes in float64; a call whose working dtype
 (:func:`symgraph.backends.runtime.working_dtype`) is float32 -- the array
 inputs all float32 -- runs the NumPy backend's code, so that float32 values
-are NumPy's (as the VM does).  ``parallel=True`` splits the points over numba's
+are NumPy's (as the VM does); so do Dask and CuPy arrays, which stay in their
+namespace (a Dask call stays lazy, one task per block, as with the other
+backends, instead of being computed whole into memory).  ``parallel=True`` splits the points over numba's
 threads.  Domain behaviour follows NumPy (``log(-1)`` is nan, ``1/0`` is inf;
 numba's ``error_model="numpy"``), without NumPy's warnings.  An exception a
 registered function's callable raises is the
@@ -179,16 +181,21 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
     other: list = []
 
+    def numpy_code(values: Sequence[Any]) -> tuple:
+        if not other:
+            other.append(fallback())
+        return other[0](*values)
+
     def run(*values: Any) -> tuple:
         dtype = working_dtype(values, order)
         if dtype != np.float64 and fallback is not None:
-            if not other:
-                other.append(fallback())
-            return other[0](*values)
+            return numpy_code(values)
         if all(type(v) in _SCALARS for v in values):  # one point, no arrays
             shape, held = (), np.array(values, dtype=np.float64)
             sources = held.ctypes.data + offsets
         else:
+            if fallback is not None and not all(isinstance(v, _NUMPY_INPUTS) for v in values):
+                return numpy_code(values)  # Dask or CuPy arrays stay in their namespace (Dask: lazy, per block)
             arrays = [np.asarray(v, dtype=np.float64) for v in values]
             shape = broadcast_shape(arrays, order)
             held = [contiguous(a, shape) for a in arrays]
@@ -319,6 +326,8 @@ def _numpy_for_numba() -> types.ModuleType:
 
 
 #: Python and NumPy scalar types the one-point fast path accepts as they are
+#: inputs the compiled loop reads (others, Dask and CuPy arrays, run the NumPy backend's code in their namespace)
+_NUMPY_INPUTS = (np.ndarray, np.generic, float, int, list, tuple)
 _SCALARS = frozenset({float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32})
 
 

@@ -275,7 +275,10 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
 
     Python numbers are weak (they do not vote); every other input votes with
     its dtype, and only float32 votes for float32 (float16, integers and
-    booleans count as float64).  An input that is no real number (a string,
+    booleans count as float64).  A NumPy scalar votes as a 0-d array of its
+    dtype does (``np.float64`` too, though it subclasses Python's float): so
+    the elements of a float64 array, which an indexed input is handed on as,
+    vote float64 as the array would.  An input that is no real number (a string,
     None, a complex value: NumPy would read the number in a string, make None
     nan and drop an imaginary part) is a GraphError naming it (``names``, in
     the order of ``values``), as :meth:`Graph.evaluate` refuses it.
@@ -285,7 +288,7 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
         cls = value.__class__
         if cls is np.ndarray:  # the common input first: its dtype is a dtype already
             dt = value.dtype
-        elif isinstance(value, (int, float)):
+        elif cls is float or cls is int or cls is bool:  # Python's own numbers only: np.float64 subclasses float
             if cls is int and not -_LARGEST <= value <= _LARGEST:  # beyond float64: refused as too large
                 real_value(names[k] if names is not None else f"input {k + 1}", value)
             continue
@@ -330,8 +333,14 @@ def _stacked(shape: tuple[int, ...]) -> Callable[[tuple], Any]:
     return stack
 
 
-def one_array(results: Sequence[Any]) -> np.ndarray:
-    """The flat results as one array ``(results, *batch)`` (shapes that only broadcast together are broadcast)."""
+def one_array(results: Sequence[Any]) -> Any:
+    """The flat results as one array ``(results, *batch)`` (shapes that only broadcast together are broadcast),
+    in the results' namespace: Dask results stay lazy (``np.array`` of them computed every one whole) and
+    CuPy ones on the device.  A kernel's results share one namespace, so the first one tells."""
+    if results and results[0].__class__ is not np.ndarray:
+        xp = namespace_of(results[:1])
+        if xp is not np:
+            return xp.stack(xp.broadcast_arrays(*[xp.asarray(r) for r in results]))
     try:  # results of one shape (every point's, or one point's 0-d values): one C pass, 5x np.stack's speed
         return np.array(results)
     except ValueError:
@@ -500,8 +509,10 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
     handed to a kernel that takes them): an array whose first axes are not
     its indices' extents is a GraphError.  The batch shape is what the plain
     values and the indexed arrays' trailing axes broadcast to (None when some
-    value is not NumPy's: its own namespace checks it); a GraphError names
-    each parameter (``names``) when they do not broadcast.
+    value is not NumPy's, a Dask or CuPy array, which runs in its own
+    namespace); a GraphError names each parameter (``names``) when they do not
+    broadcast, the known shapes of Dask and CuPy arrays included (their
+    namespace's error named the kernel's inputs, one per element).
     """
     out, batch, numpy_only = [], [], True
     for name, value, layout in zip(names, values, layouts):
@@ -509,10 +520,11 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
             if value.__class__ is float or value.__class__ is int:
                 batch.append(())
             elif isinstance(value, _NUMPY_TYPES):
-                refuse_masked(name, value)
-                batch.append(np.shape(value))
+                refuse_masked(name, value)  # a ragged nested list: named (np.shape raised NumPy's ValueError)
+                batch.append(as_array(name, value).shape if isinstance(value, (list, tuple)) else np.shape(value))
             else:
                 numpy_only = False
+                batch.append(_known_shape(value))
             out.append(value)
             continue
         shape = layout.shape
@@ -529,15 +541,25 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
             batch.append(value.shape[len(shape):])
         else:
             numpy_only = False
+            known = _known_shape(value)
+            batch.append(None if known is None else known[len(shape):])
         out.append(value)
-    if not numpy_only:
-        return out, None
-    try:
-        return out, np.broadcast_shapes(*batch)
+    try:  # Dask and CuPy arrays' shapes are checked too: their namespace would name the kernel's inputs, not the user's
+        common = np.broadcast_shapes(*[b for b in batch if b is not None])
     except ValueError:
         shapes = ", ".join(f"{name} {b}" if layout is None else f"{name} {tuple(v.shape)} (batch axes {b})"
-                           for name, v, layout, b in zip(names, out, layouts, batch))
+                           for name, v, layout, b in zip(names, out, layouts, batch) if b is not None)
         raise GraphError(f"input shapes do not broadcast together: {shapes}") from None
+    return out, common if numpy_only else None
+
+
+def _known_shape(value: Any) -> tuple[int, ...] | None:
+    """The shape of a Dask or CuPy array (or any value with a ``shape`` of integers); None when it has none or
+    Dask does not know it yet (nan extents)."""
+    shape = getattr(value, "shape", None)
+    if not isinstance(shape, tuple) or not all(isinstance(n, (int, np.integer)) for n in shape):
+        return None
+    return tuple(int(n) for n in shape)
 
 
 def elements(values: Sequence[Any], layouts: Sequence[ArrayLayout | None]) -> list:
@@ -720,10 +742,15 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     read = np.array([k for k, n in enumerate(names) if n is not None], dtype=np.intp) if unread else None
 
     def values_of(x: Any) -> Sequence[Any]:
+        """The vector's entries as the kernel's inputs: Python floats for a float64 vector alone (the fastest
+        point), NumPy scalars of its dtype beside data, so that the vector votes in the dtype rule as an array
+        (a float64 vector with float32 data computes in float64; Python floats would not vote)."""
         x = one_vector(x, count, shown)
         if read is not None:
             x = x[read]
-        return x.tolist() if x.dtype == _FLOAT64 else x.astype(working_dtype((x,), ("the vector",)), copy=False)
+        if x.dtype == _FLOAT64:
+            return list(x) if data else x.tolist()
+        return x.astype(working_dtype((x,), ("the vector",)), copy=False)
 
     if not data:
         at = getattr(kernel, "point", None)  # a backend's one-point path taking the float64 vector itself

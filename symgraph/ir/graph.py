@@ -475,6 +475,7 @@ class Graph:
         """Forward pass with numbers: every node's value (floats, or arrays for array inputs); the input values
         by keyword or as one mapping (``evaluate({"x[0]": 1.0, ...})``).
 
+        Values are computed in float64 whatever the inputs' dtype (compiled functions keep float32).
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
         NumPy's RuntimeWarning, never an exception.  Constants take their
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
