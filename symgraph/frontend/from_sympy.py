@@ -35,11 +35,18 @@ def _children(e: sympy.Expr) -> tuple:
         return tuple(_split_neg(a)[1] for a in e.args)
     if isinstance(e, sympy.Pow):
         base, exponent = e.args
+        if base.is_Number and exponent.is_Number and e.is_extended_real is False:  # (-1)**(1/3): a root of -1
+            raise UnsupportedOpError(f"cannot convert {e} to a graph: {_COMPLEX}")
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
         return (base,) if exponent == sympy.S.Half else e.args
     if type(e) in _FUNCTIONS and len(e.args) == _OPS[_FUNCTIONS[type(e)]].arity:
         return e.args
+    if e is sympy.I:
+        raise UnsupportedOpError(f"cannot convert the imaginary unit I to a graph: {_COMPLEX}")
+    if e is sympy.zoo:
+        raise UnsupportedOpError("cannot convert zoo to a graph: it is sympy's complex infinity (what 1/0 gives), "
+                                 "no real number; the expression is undefined")
     hint = ""
     if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):  # unevaluated: sympy can expand them
         hint = (f"; an unevaluated {type(e).__name__} has no graph: expand it with .doit() first"
@@ -48,6 +55,12 @@ def _children(e: sympy.Expr) -> tuple:
         f"cannot convert {type(e).__name__} ({e}) to a graph{hint}; supported are Add, Mul, Pow, numbers, pi, E, "
         f"symbols, elements x[3] of an IndexedBase, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, "
         f"comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
+
+
+#: why a complex constant is refused, not computed: the graph's values are real floats, where sympy's (-1)**(1/3)
+#: is the complex root and NumPy's gives nan, so its derivatives would be nan, silently
+_COMPLEX = ("it is a complex number, and a graph computes with real numbers only (sympy's root(x, 3, 1) and "
+            "(-8)**(1/3) are complex roots; real_root(-8, 3) or -cbrt(8) is the real one)")
 
 
 def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:
@@ -73,6 +86,7 @@ def _split_mul(e: sympy.Mul) -> tuple[list, list]:
 
 def add_sympy(builder: GraphBuilder, root: sympy.Expr):
     """Add ``root`` and its subexpressions to ``builder``; return the root's node id or constant."""
+    _hash_children_first(root)
     done: dict[sympy.Expr, object] = {}
     stack = [root]
     while stack:
@@ -87,6 +101,28 @@ def add_sympy(builder: GraphBuilder, root: sympy.Expr):
         stack.pop()
         done[e] = _node(builder, e, done)
     return done[root]
+
+
+def _hash_children_first(root: sympy.Basic) -> None:
+    """Hash every node of ``root`` after its arguments.
+
+    Why: sympy computes a node's hash from its arguments' hashes on first
+    use and caches it; a tree built with ``evaluate=False`` (a Piecewise
+    nested 10,000 deep) has no hash cached yet, and the first ``e in done``
+    would recurse down the whole tree.  Hashed children first, each call
+    goes one level deep.  A node whose hash is cached has its subtree hashed
+    already: the walk stops there, so an ordinary expression costs nothing.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
+    while stack:
+        e, children_done = stack.pop()
+        if children_done:
+            hash(e)
+        elif id(e) not in seen and getattr(e, "_mhash", None) is None:
+            seen.add(id(e))
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args)
 
 
 def _chain(builder, op_name, refs):
