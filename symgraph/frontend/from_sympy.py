@@ -14,9 +14,13 @@ from .reductions import MAX_ELEMENTS, fits
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> op name, read from the op table
 
 
+#: the constants that are leaves; sympy makes each once, so ``is`` finds them (== would sympify the other side)
+_SINGLETONS = (sympy.pi, sympy.E, sympy.true, sympy.false)
+
+
 def _children(e: sympy.Expr) -> tuple:
     """The sympy subexpressions that must be converted before ``e``."""
-    if isinstance(e, (sympy.Symbol, sympy.Number)) or e in (sympy.pi, sympy.E, sympy.true, sympy.false):
+    if isinstance(e, (sympy.Symbol, sympy.Number)) or any(e is c for c in _SINGLETONS):
         return ()
     if isinstance(e, sympy.Indexed):  # an element x[3] of an indexed input: a leaf, its indices checked in _node
         return ()
@@ -63,10 +67,17 @@ _COMPLEX = ("it is a complex number, and a graph computes with real numbers only
             "(-8)**(1/3) are complex roots; real_root(-8, 3) or -cbrt(8) is the real one)")
 
 
+def _is_minus_one(factor: sympy.Expr) -> bool:
+    """-1 or -1.0, asked of a number only: sympy's == on any other expression sympifies its operand, which
+    was most of the time converting a sum of 10**5 terms."""
+    return factor.is_Number and factor == -1
+
+
 def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:
     """(negated?, rest) for a term of a sum, so a - b becomes sub rather than add of -1*b."""
-    if isinstance(term, sympy.Mul) and term.args[0] == -1:
-        return True, sympy.Mul(*term.args[1:])
+    if isinstance(term, sympy.Mul) and _is_minus_one(term.args[0]):
+        rest = term.args[1:]  # already flat and ordered: sympy.Mul(*rest) would redo that, slowly, for every term
+        return True, rest[0] if len(rest) == 1 else sympy.Mul._from_args(rest)
     if isinstance(term, sympy.Number) and term.is_negative:
         return True, -term
     return False, term
@@ -139,9 +150,9 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return builder.input(e.name, e)  # the user's own Symbol, assumptions and all
     if isinstance(e, sympy.Indexed):
         return _element(builder, e)
-    if isinstance(e, sympy.Number) or e == sympy.pi:
+    if isinstance(e, sympy.Number) or e is sympy.pi:
         return e
-    if e == sympy.E:
+    if e is sympy.E:
         return builder.op("exp", sympy.Integer(1))
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return builder.op("relu", done[_children(e)[0]])
@@ -173,7 +184,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return acc
     if isinstance(e, sympy.Mul):
         numer, denom = _split_mul(e)
-        negate = bool(numer) and numer[0] == -1
+        negate = bool(numer) and _is_minus_one(numer[0])
         if negate:
             numer = numer[1:]
         acc = _chain(builder, "mul", [done[f] for f in numer]) if numer else sympy.Integer(1)
