@@ -14,9 +14,13 @@ from .reductions import MAX_ELEMENTS, fits
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> op name, read from the op table
 
 
+#: the constants that are leaves; sympy makes each once, so ``is`` finds them (== would sympify the other side)
+_SINGLETONS = (sympy.pi, sympy.E, sympy.true, sympy.false)
+
+
 def _children(e: sympy.Expr) -> tuple:
     """The sympy subexpressions that must be converted before ``e``."""
-    if isinstance(e, (sympy.Symbol, sympy.Number)) or e in (sympy.pi, sympy.E, sympy.true, sympy.false):
+    if isinstance(e, (sympy.Symbol, sympy.Number)) or any(e is c for c in _SINGLETONS):
         return ()
     if isinstance(e, sympy.Indexed):  # an element x[3] of an indexed input: a leaf, its indices checked in _node
         return ()
@@ -35,11 +39,18 @@ def _children(e: sympy.Expr) -> tuple:
         return tuple(_split_neg(a)[1] for a in e.args)
     if isinstance(e, sympy.Pow):
         base, exponent = e.args
+        if base.is_Number and exponent.is_Number and e.is_extended_real is False:  # (-1)**(1/3): a root of -1
+            raise UnsupportedOpError(f"cannot convert {e} to a graph: {_COMPLEX}")
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
         return (base,) if exponent == sympy.S.Half else e.args
     if type(e) in _FUNCTIONS and len(e.args) == _OPS[_FUNCTIONS[type(e)]].arity:
         return e.args
+    if e is sympy.I:
+        raise UnsupportedOpError(f"cannot convert the imaginary unit I to a graph: {_COMPLEX}")
+    if e is sympy.zoo:
+        raise UnsupportedOpError("cannot convert zoo to a graph: it is sympy's complex infinity (what 1/0 gives), "
+                                 "no real number; the expression is undefined")
     hint = ""
     if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):  # unevaluated: sympy can expand them
         hint = (f"; an unevaluated {type(e).__name__} has no graph: expand it with .doit() first"
@@ -50,10 +61,23 @@ def _children(e: sympy.Expr) -> tuple:
         f"comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
 
 
+#: why a complex constant is refused, not computed: the graph's values are real floats, where sympy's (-1)**(1/3)
+#: is the complex root and NumPy's gives nan, so its derivatives would be nan, silently
+_COMPLEX = ("it is a complex number, and a graph computes with real numbers only (sympy's root(x, 3, 1) and "
+            "(-8)**(1/3) are complex roots; real_root(-8, 3) or -cbrt(8) is the real one)")
+
+
+def _is_minus_one(factor: sympy.Expr) -> bool:
+    """-1 or -1.0, asked of a number only: sympy's == on any other expression sympifies its operand, which
+    was most of the time converting a sum of 10**5 terms."""
+    return factor.is_Number and factor == -1
+
+
 def _split_neg(term: sympy.Expr) -> tuple[bool, sympy.Expr]:
     """(negated?, rest) for a term of a sum, so a - b becomes sub rather than add of -1*b."""
-    if isinstance(term, sympy.Mul) and term.args[0] == -1:
-        return True, sympy.Mul(*term.args[1:])
+    if isinstance(term, sympy.Mul) and _is_minus_one(term.args[0]):
+        rest = term.args[1:]  # already flat and ordered: sympy.Mul(*rest) would redo that, slowly, for every term
+        return True, rest[0] if len(rest) == 1 else sympy.Mul._from_args(rest)
     if isinstance(term, sympy.Number) and term.is_negative:
         return True, -term
     return False, term
@@ -73,6 +97,7 @@ def _split_mul(e: sympy.Mul) -> tuple[list, list]:
 
 def add_sympy(builder: GraphBuilder, root: sympy.Expr):
     """Add ``root`` and its subexpressions to ``builder``; return the root's node id or constant."""
+    _hash_children_first(root)
     done: dict[sympy.Expr, object] = {}
     stack = [root]
     while stack:
@@ -89,6 +114,28 @@ def add_sympy(builder: GraphBuilder, root: sympy.Expr):
     return done[root]
 
 
+def _hash_children_first(root: sympy.Basic) -> None:
+    """Hash every node of ``root`` after its arguments.
+
+    Why: sympy computes a node's hash from its arguments' hashes on first
+    use and caches it; a tree built with ``evaluate=False`` (a Piecewise
+    nested 10,000 deep) has no hash cached yet, and the first ``e in done``
+    would recurse down the whole tree.  Hashed children first, each call
+    goes one level deep.  A node whose hash is cached has its subtree hashed
+    already: the walk stops there, so an ordinary expression costs nothing.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
+    while stack:
+        e, children_done = stack.pop()
+        if children_done:
+            hash(e)
+        elif id(e) not in seen and getattr(e, "_mhash", None) is None:
+            seen.add(id(e))
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args)
+
+
 def _chain(builder, op_name, refs):
     acc = refs[0]
     for ref in refs[1:]:
@@ -103,9 +150,9 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return builder.input(e.name, e)  # the user's own Symbol, assumptions and all
     if isinstance(e, sympy.Indexed):
         return _element(builder, e)
-    if isinstance(e, sympy.Number) or e == sympy.pi:
+    if isinstance(e, sympy.Number) or e is sympy.pi:
         return e
-    if e == sympy.E:
+    if e is sympy.E:
         return builder.op("exp", sympy.Integer(1))
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return builder.op("relu", done[_children(e)[0]])
@@ -137,7 +184,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return acc
     if isinstance(e, sympy.Mul):
         numer, denom = _split_mul(e)
-        negate = bool(numer) and numer[0] == -1
+        negate = bool(numer) and _is_minus_one(numer[0])
         if negate:
             numer = numer[1:]
         acc = _chain(builder, "mul", [done[f] for f in numer]) if numer else sympy.Integer(1)

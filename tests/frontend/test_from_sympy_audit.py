@@ -1,0 +1,83 @@
+"""Audit of the sympy input path: what researchers pass from sympy, checked against sympy's own derivatives."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph import UnsupportedOpError
+
+x, y = sympy.symbols("x y")
+
+
+def _sympy_gradient(expr: sympy.Expr, point: dict) -> dict:
+    """sympy.diff of ``expr`` at ``point``, evaluated with mpmath at 30 digits."""
+    at = {s: sympy.Float(point[str(s)], 30) for s in expr.free_symbols}
+    return {str(s): float(sympy.diff(expr, s).subs(at).evalf(30)) for s in expr.free_symbols}
+
+
+def test_a_piecewise_nested_ten_thousand_deep_converts():
+    """A Piecewise cascade built with evaluate=False, 10,000 levels deep, raised RecursionError: sympy hashes a
+    node from its arguments' hashes on first use, and the converter's first lookup hashed the whole tree
+    recursively."""
+    e = x
+    for k in range(10_000):  # as code generators build it: nothing evaluated, so nothing hashed yet
+        e = sympy.Piecewise((e, x > k % 7), (y, True), evaluate=False)
+    gradient = sg.grad(e)
+    assert gradient.at(x=10.0, y=2.0) == {"x": 1.0, "y": 0.0}  # every condition holds: f = x
+    assert gradient.at(x=3.5, y=2.0) == {"x": 0.0, "y": 1.0}  # the last level with k % 7 > 3 gives y
+
+
+def test_a_small_piecewise_cascade_matches_sympy_where_it_switches():
+    """The same cascade, small enough for sympy.diff, at points on both sides of each switch."""
+    e = x
+    for k in range(6):
+        e = sympy.Piecewise((e * y, x > k % 3), (e + y ** 2, True), evaluate=False)
+    gradient = sg.grad(e, wrt=["x", "y"])
+    for xv in (-0.5, 0.999999, 1.000001, 1.5, 1.999999, 2.000001, 3.0):
+        point = {"x": xv, "y": 1.3}
+        want = _sympy_gradient(e, point)
+        got = gradient.at(**point)
+        assert got == pytest.approx(want, rel=1e-12), point
+
+
+@pytest.mark.parametrize("expr", [sympy.root(x, 3, 1), (-8) ** sympy.Rational(1, 3) * x,
+                                  sympy.Pow(-1, sympy.Rational(2, 3), evaluate=False) + x],
+                         ids=["root(x, 3, 1)", "(-8)**(1/3)*x", "(-1)**(2/3) + x"])
+def test_a_complex_root_of_a_negative_number_is_refused(expr):
+    """sympy's (-1)**(2/3) is a complex number; it became a real pow node that NumPy evaluates to nan, so
+    grad(root(x, 3, 1)) printed Gradient({'x': nan}) with no word of why."""
+    with pytest.raises(UnsupportedOpError, match=r"complex number.*real_root"):
+        sg.grad(expr)
+
+
+def test_the_real_cube_root_is_still_accepted():
+    """What the complex-root error proposes works: real_root(-8, 3) is -2, cbrt(x) differentiates."""
+    assert sg.grad(sympy.real_root(-8, 3) * x)["x"] == -2
+    assert sg.grad(sympy.cbrt(x)).at(x=8.0)["x"] == pytest.approx(1 / 12)
+
+
+@pytest.mark.parametrize("expr, words", [(sympy.I * x, "imaginary unit I.*complex number"),
+                                         (sympy.exp(sympy.I * x), "imaginary unit I.*complex number"),
+                                         (x + sympy.zoo, "complex infinity")],
+                         ids=["I*x", "exp(I*x)", "x + zoo"])
+def test_complex_constants_say_they_are_complex(expr, words):
+    """I and zoo were refused with the generic list of supported ops, which did not say the problem is that
+    the number is complex."""
+    with pytest.raises(UnsupportedOpError, match=words):
+        sg.grad(expr)
+
+
+def test_a_sum_of_negated_products_keeps_its_subtractions_and_values():
+    """A sum of many terms -a_k*b_k: each term becomes a subtraction of one product node, and the gradient
+    matches sympy's.  (Converting 10**5 such terms rebuilt each product through sympy's Mul three times,
+    38 s; the product is now taken from the term's own arguments.)"""
+    a, b = sympy.symbols("a0:200"), sympy.symbols("b0:200")
+    e = sympy.Add(*[-ak * bk * sympy.sin(ak) for ak, bk in zip(a, b)])
+    g = sg.Graph.from_sympy(e)
+    assert sum(g.op(n) == "sub" for n in g.order) == 199 and sum(g.op(n) == "neg" for n in g.order) == 1
+    point = {str(s): 0.1 + 0.01 * k for k, s in enumerate(a + b)}
+    want = _sympy_gradient(e, point)
+    assert sg.grad(e).at(**point) == pytest.approx(want, rel=1e-12)
