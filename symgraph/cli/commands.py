@@ -134,8 +134,9 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     """
     values: dict[str, float | np.ndarray] = {}
     words: list[str] = []
-    for item in pairs:  # the shell splits x=[1, 2, 3] into three words: an open bracket joins the next
-        if words and words[-1].count("[") + words[-1].count("(") > words[-1].count("]") + words[-1].count(")"):
+    for item in pairs:  # the shell splits x=[1, 2, 3] into three words: a value's open bracket joins the next
+        value = words[-1].partition("=")[2] if words else ""  # (a name's, x[0=3, is a typo: it joins nothing)
+        if value.count("[") + value.count("(") > value.count("]") + value.count(")"):
             words[-1] += " " + item
         else:
             words.append(item)
@@ -146,6 +147,8 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
                     "brackets, x=[1, 2])" \
                 if not sep and name.isdecimal() and values else ""
             raise UsageError(f"--at expects NAME=VALUE, got {pair!r}{comma}")
+        if name.count("[") != name.count("]"):
+            raise UsageError(f"--at name {name!r} has unbalanced brackets (an element is written x[0]=1)")
         if name in values:  # the last would win silently: a typo for another input, most likely
             raise UsageError(f"--at gives {name!r} twice ({name}={_shown(values[name])} and {pair.strip()})")
         values[name] = _array(name, text) if text.startswith("[") else _constant(name, text)
