@@ -217,7 +217,9 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         positional order; an indexed input is one array).  With ``vector=True``:
         ``f(x, *data) -> ndarray (m, n)`` at one point, ``x`` the 1-D vector of
         the wrt values in their order and the other inputs data, as
-        ``scipy.optimize.minimize(..., hess=f, args=data)`` calls it.
+        ``scipy.optimize.minimize(..., hess=f, args=data)`` calls it; computed
+        in NumPy, so ``xp=`` (Dask, CuPy: for arrays of points) is an
+        ArgumentError there.
 
         Examples
         --------
