@@ -25,7 +25,7 @@ from .backends.runtime import Stack
 from .binding import checked_options, point_values
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, derivative_latex, function_name
-from .frontend.coerce import as_graph, element_labels, taking_unused, wrt_names
+from .frontend.coerce import as_graph, element_labels, held_without_elements, taking_unused, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
@@ -472,9 +472,9 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
         program = Program(program.inputs, program.instructions,
                           {label: program.results.get(label, 0) for label in labels}, program.graph, program.unused)
-        return SparseDerivative(pattern, program, labels, names, graph=graph)
+        return SparseDerivative(pattern, program, labels, names, graph=graph, held=held_without_elements(graph, wrt))
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
                                "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
-                               graph=graph, wrt=names)
+                               graph=graph, wrt=names, held=held_without_elements(graph, wrt))
