@@ -130,7 +130,8 @@ def test_vector_forms_refuse_another_array_namespace():
     text = "a*x^2*y + y^3"
     for sparse in (False, True):
         hessian = sg.hessian(text, wrt=["x", "y"], sparse=sparse)
-        with pytest.raises(sg.errors.ArgumentError, match=r"vector=True evaluates one point.*xp=dask\.array does not apply"):
+        with pytest.raises(sg.errors.ArgumentError,
+                           match=r"vector=True evaluates one point.*xp=dask\.array does not apply"):
             hessian.lambdify(xp=da, vector=True)
         assert hessian.lambdify(xp=np, vector=True)([1.0, 2.0], 3.0).shape == (2, 2)
     with pytest.raises(sg.errors.ArgumentError, match=r"xp=dask\.array does not apply.*without vector=True"):
