@@ -105,7 +105,9 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
         appearance).  With ``vector=True`` it is the vector's order, and
         ``wrt`` defaults to it.
     xp : module, optional
-        Array namespace; default: chosen per call from the inputs.
+        Array namespace; default: chosen per call from the inputs.  Not with
+        ``vector=True`` (an ArgumentError): the vector form computes one point
+        in NumPy, what ``scipy.optimize`` passes and reads back.
     vector : bool
         Take one 1-D vector of the ``wrt`` values (in ``wrt`` order; ``"w"``
         names every element of an indexed input) and return ``(float, 1-D

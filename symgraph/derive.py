@@ -25,12 +25,12 @@ from .backends.runtime import Stack
 from .binding import checked_options, point_values
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, derivative_latex, function_name
-from .frontend.coerce import as_graph, element_labels, taking_unused, wrt_names
+from .frontend.coerce import as_graph, element_labels, held_without_elements, taking_unused, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
 from .errors import ArgumentError, GraphError, no_entry, shown_names
-from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, short_str
+from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, printed_rows, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import normalise, simplify as simplify_expr
@@ -191,13 +191,18 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         expand it; see :func:`listing`.
         """
         name = self._entry(name)
-        if self.is_small(name):
+        found = printed_rows(self.program, [name])
+        if found[1] and self.is_small(name):
             return short_str(self.expand(name))
-        return listing(self.program, [name]) + "\n" + self._expand_note([name])
+        return listing(self.program, [name], found=found) + "\n" + self._expand_note([name], counted=found[1])
 
-    def _expand_note(self, names: Sequence[str]) -> str:
-        """The comment under a listing: how large the closed forms are and how to ask for one."""
+    def _expand_note(self, names: Sequence[str], counted: bool = True) -> str:
+        """The comment under a listing: how large the closed forms are and how to ask for one (their sizes only
+        when ``counted``: their rows were all read within the bounds of printing, :func:`printed_rows`)."""
         program = self.program
+        if not counted:
+            return (f"# closed form not counted (its program is too long to read for printing); "
+                    f"expand with result[{names[0]!r}] or result.expand({names[0]!r}), or --expand on the command line")
         deep = [n for n in names if program.expanded_depth(n) > MAX_DEPTH]
         if deep:
             return (f"# closed form of {deep[0]!r} nested {program.expanded_depth(deep[0]):,} levels deep, "
@@ -224,14 +229,18 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """
         shown = self.labels[:SHOW_ENTRIES]
         more = f", ... ({len(self.labels) - len(shown):,} more)" if len(self.labels) > len(shown) else ""
+        found = printed_rows(self.program, shown)  # within bounds, whatever the program's size
+        head = f"{self.shown_as} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} as a program"
+        if not found[1]:  # nothing counted: the listing's last lines and how to see the rest
+            return f"{head} (shortened):\n" + listing(self.program, shown, found=found) + "\n" + \
+                self._expand_note(shown, counted=False)
         self.program.measure(shown)  # the shown entries' rows, found in one pass for all of them
         big = [k for k in shown if not self.is_small(k)]
         if not big:
             self.program.closed_forms(shown)
             return (f"{self.shown_as}({{" + ", ".join(f"{k!r}: {short_str(self[k])}" for k in shown)
                     + more + "})")
-        return (f"{self.shown_as} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} "
-                f"as a program:\n" + listing(self.program, shown) + "\n" + self._expand_note(big))
+        return f"{head}:\n" + listing(self.program, shown, found=found) + "\n" + self._expand_note(big)
 
     __str__ = __repr__
 
@@ -472,9 +481,9 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
         program = Program(program.inputs, program.instructions,
                           {label: program.results.get(label, 0) for label in labels}, program.graph, program.unused)
-        return SparseDerivative(pattern, program, labels, names, graph=graph)
+        return SparseDerivative(pattern, program, labels, names, graph=graph, held=held_without_elements(graph, wrt))
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
                                "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
-                               graph=graph, wrt=names)
+                               graph=graph, wrt=names, held=held_without_elements(graph, wrt))

@@ -263,12 +263,13 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
         if sparse:
             rows, cols = pattern.nonzero()  # CSR order; (j, i) below the diagonal reads the label of (i, j)
             labels = [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
-            return SparseDerivative(pattern, program, labels, names, order=2, graph=graph)
+            return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
+                                    held=held_without_elements(graph, wrt))
     labels = {(x, y): _label(x, y) for i, x in enumerate(names) for y in names[i:]}
     cells = [[labels[(x, y)] if (x, y) in labels else labels[(y, x)] for y in names] for x in names]
     return DerivativeMatrix.of(program, cells, simplify, "sg.hessian(..., sparse=True) keeps the entries "
                                "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
-                               order=2, graph=graph, wrt=names)
+                               order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
 
 
 @checked_options

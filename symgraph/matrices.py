@@ -72,11 +72,14 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
     order: int = 1
     graph: Graph | None = None
     wrt: tuple[str, ...] = ()
+    #: the indexed inputs without elements that wrt names: the vector form holds them (in no entry), not as data
+    held: tuple[str, ...] = ()
 
     @classmethod
     @checked_options
     def of(cls, program: Program, cells: list[list[str | None]], simplify: Any = "fast", hint: str = "", *,
-           order: int = 1, graph: Graph | None = None, wrt: Sequence[str] = ()) -> "DerivativeMatrix":
+           order: int = 1, graph: Graph | None = None, wrt: Sequence[str] = (),
+           held: Sequence[str] = ()) -> "DerivativeMatrix":
         """The matrix whose entry (i, j) is the closed form of ``program``'s result ``cells[i][j]``, simplified.
 
         The program's results are exactly the distinct labels of ``cells`` (``None`` marks an entry that is 0
@@ -113,7 +116,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         shape = (len(cells), len(cells[0]) if cells else len(wrt))  # no outputs: 0 x len(wrt)
         matrix = cls._from_nonzeros(shape, nonzero)
         matrix.program, matrix.cells = program, cells
-        matrix.order, matrix.graph, matrix.wrt = order, graph, tuple(wrt)
+        matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, tuple(wrt), tuple(held)
         return matrix
 
     def __getitem__(self, key: Any) -> Any:
@@ -217,7 +220,9 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         positional order; an indexed input is one array).  With ``vector=True``:
         ``f(x, *data) -> ndarray (m, n)`` at one point, ``x`` the 1-D vector of
         the wrt values in their order and the other inputs data, as
-        ``scipy.optimize.minimize(..., hess=f, args=data)`` calls it.
+        ``scipy.optimize.minimize(..., hess=f, args=data)`` calls it; computed
+        in NumPy, so ``xp=`` (Dask, CuPy: for arrays of points) is an
+        ArgumentError there.
 
         Examples
         --------
@@ -283,7 +288,7 @@ class SparseDerivative:
     """
 
     def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
-                 order: int = 1, graph: Graph | None = None):
+                 order: int = 1, graph: Graph | None = None, held: Sequence[str] = ()):
         self.pattern = pattern
         self.program = program
         self.labels = list(labels)
@@ -291,6 +296,7 @@ class SparseDerivative:
         self.shape = pattern.shape
         self.order = order  # 2 for a Hessian
         self.graph = graph  # the function's graph, which latex() names
+        self.held = tuple(held)  # as DerivativeMatrix.held
 
     @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:
@@ -457,7 +463,7 @@ def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[st
     if not vector:
         return compile_program(program, name=name, returns=returns, doc=doc, **options)
     graph = matrix.graph
-    if graph is None or not matrix.wrt:
+    if graph is None or not (matrix.wrt or matrix.held):
         raise GraphError("lambdify(vector=True) needs the matrix's function and wrt names; this matrix has none")
     if options.pop("args") is not None:
         raise ArgumentError("lambdify(vector=True) takes the vector in wrt order: args= does not apply")
@@ -465,7 +471,7 @@ def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[st
         raise ArgumentError("lambdify(vector=True) evaluates one point: chunk= does not apply")
     theta = vector_inputs(graph, matrix.wrt, "lambdify(vector=True)")
     return compile_program(program, name=name, returns=returns, doc=doc, vector=True, theta=theta,
-                           entries=matrix.wrt, **options)
+                           held=matrix.held, entries=matrix.wrt, **options)
 
 
 def _point_results(kernel: Callable, args: tuple, kwargs: dict) -> np.ndarray:

@@ -232,3 +232,73 @@ def test_constants_with_nan_or_inf_operands_follow_the_numbers(text, want):
     g = sg.grad(text)
     assert g.at(x=1.0) == {"x": want}
     assert float(g["x"]) == want
+
+
+class _CountedRows(list):
+    """A program's rows that count how many of them a walk reads (forwards or backwards)."""
+
+    read = 0
+
+    def __iter__(self):
+        for row in super().__iter__():
+            _CountedRows.read += 1
+            yield row
+
+    def __reversed__(self):
+        return _CountedBackwards(self)
+
+
+class _CountedBackwards:
+    def __init__(self, rows):
+        self.rows = list.__reversed__(rows)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        row = next(self.rows)
+        _CountedRows.read += 1
+        return row
+
+    def __length_hint__(self):
+        return self.rows.__length_hint__()
+
+
+def test_printing_a_huge_gradient_reads_a_bounded_part_of_its_program(monkeypatch):
+    """repr and formula of a gradient whose entries need a 540,000-row program (a chain) or rows at both ends
+    of a 900,000-row one (Rosenbrock at n = 100,000) walked the whole program two or three times (0.3-2.4 s):
+    now printing reads at most PRINT_SCAN rows, and a result whose rows lie beyond that prints the last lines
+    of its listing, saying it is shortened and how to see every line.  (Bounds made small here, so that a
+    small chain has a "huge" program.)"""
+    from symgraph.export import display
+    monkeypatch.setattr(display, "PRINT_SCAN", 2_000, raising=False)
+    monkeypatch.setattr(display, "PRINT_ROWS", 500, raising=False)
+    lines = [f"v{k + 1} = sin({v})*{v} + {v}^2/(1+{v}^2)" for k, v in ((k, "x" if k == 0 else f"v{k}")
+                                                                        for k in range(1_000))]
+    g = sg.grad("\n".join(lines))
+    total = len(g.program.instructions)
+    assert total > 5 * display.PRINT_SCAN
+    g.program.instructions = _CountedRows(g.program.instructions)
+    for text in (repr(g), str(g), g.formula("x")):
+        assert "# ... earlier lines not shown" in text and "result.program.listing() writes every line" in text
+        assert "out[x] = " in text and "expand with result['x']" in text
+    assert repr(g).startswith("Gradient of 1 entry as a program (shortened):\n")
+    _CountedRows.read = 0
+    repr(g)
+    assert _CountedRows.read <= display.PRINT_SCAN
+    _CountedRows.read = 0
+    g.formula("x")
+    assert _CountedRows.read <= display.PRINT_SCAN
+    whole = g.program.listing()  # every line, on request
+    assert whole.count("\n") + 1 == total + 1
+
+
+def test_printing_within_the_bounds_is_unchanged():
+    """A gradient whose rows lie within the bounds prints as before: its closed forms, or its whole listing cut
+    in the middle."""
+    assert repr(sg.grad("(a+b)*(b+1)", wrt=["a", "b"])) == "Gradient({'a': b + 1, 'b': a + 2*b + 1})"
+    lines = [f"v{k + 1} = sin({v})*{v} + {v}^2/(1+{v}^2)" for k, v in ((k, "x" if k == 0 else f"v{k}")
+                                                                        for k in range(100))]
+    text = repr(sg.grad("\n".join(lines)))
+    assert text.startswith("Gradient of 1 entry as a program:\n") and "lines omitted" in text
+    assert "earlier lines not shown" not in text

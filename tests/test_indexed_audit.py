@@ -82,6 +82,28 @@ def test_empty_indexed_input_in_vector_form_is_parameter_or_data(backend):
     assert list(inspect.signature(sg.value_and_grad(TEXT, wrt=["a", "b"], vector=True, n=3)).parameters)[1:] == ["x"]
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_empty_indexed_input_in_matrix_vector_forms_is_held_as_in_value_and_grad(sparse):
+    """H.lambdify(vector=True) of hessian(wrt=["x", "a"]) at n=0 took the empty x as data (f(theta, x, b)),
+    where value_and_grad(vector=True) and hessp hold it in the vector; every vector form now agrees: a
+    Jacobian's and a Hessian's, dense and sparse, take (theta, b), and x stays data when wrt leaves it out."""
+    expected = list(inspect.signature(sg.value_and_grad(TEXT, wrt=["x", "a"], vector=True, n=0)).parameters)[1:]
+    assert expected == ["b"]
+    for matrix in (sg.hessian(TEXT, wrt=["x", "a"], n=0, sparse=sparse),
+                   sg.jacobian([TEXT], wrt=["x", "a"], n=0, sparse=sparse)):
+        f = matrix.lambdify(vector=True)
+        assert list(inspect.signature(f).parameters)[1:] == expected
+        entries = f(np.array([2.0]), 1.0)
+        assert (entries.toarray() if sparse else entries).tolist() == [[0.0]]
+    whole = sg.hessian(TEXT, n=0, sparse=sparse).lambdify(vector=True)  # wrt=None: every input, x held too
+    assert list(inspect.signature(whole).parameters)[1:] == []
+    data = sg.hessian(TEXT, wrt=["a"], n=0, sparse=sparse).lambdify(vector=True)
+    assert list(inspect.signature(data).parameters)[1:] == ["x", "b"]
+    alone = sg.hessian(TEXT, wrt=["x"], n=0, sparse=sparse).lambdify(vector=True)  # a 0 x 0 Hessian
+    assert list(inspect.signature(alone).parameters)[1:] == ["a", "b"]
+    assert alone(np.array([]), 2.0, 1.0).shape == (0, 0)
+
+
 def test_empty_reduction_keeps_every_input_and_the_data_order():
     """Logistic regression on m=0 rows lost t, X and b: the signature of the fit function changed with m."""
     nll = "sum(softplus(-t[r]*(sum(w[j]*X[r, j], j, 0, k-1) + b)), r, 0, m-1)"

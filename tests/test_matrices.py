@@ -2,6 +2,7 @@
 import inspect
 
 import numpy as np
+import pytest
 import sympy
 
 import symgraph as sg
@@ -119,3 +120,23 @@ def test_matrices_without_entries_keep_their_shape_and_compile():
     assert no_wrt(1.0, 2.0).shape == (2, 0) and no_wrt(np.ones(3), 2.0).shape == (2, 0, 3)
     assert no_wrt(np.ones(3, np.float32), np.float32(2)).dtype == np.float32
     assert sg.hessian("3").lambdify()().shape == (0, 0)
+
+
+def test_vector_forms_refuse_another_array_namespace():
+    """lambdify(xp=dask.array, vector=True) and value_and_grad(..., xp=dask.array, vector=True) ignored xp and
+    computed in NumPy: a vector form computes one point for scipy's optimisers, which pass NumPy vectors and
+    read NumPy numbers back, so xp= is refused there, saying why; xp=numpy stays allowed."""
+    da = pytest.importorskip("dask.array")
+    text = "a*x^2*y + y^3"
+    for sparse in (False, True):
+        hessian = sg.hessian(text, wrt=["x", "y"], sparse=sparse)
+        with pytest.raises(sg.errors.ArgumentError,
+                           match=r"vector=True evaluates one point.*xp=dask\.array does not apply"):
+            hessian.lambdify(xp=da, vector=True)
+        assert hessian.lambdify(xp=np, vector=True)([1.0, 2.0], 3.0).shape == (2, 2)
+    with pytest.raises(sg.errors.ArgumentError, match=r"xp=dask\.array does not apply.*without vector=True"):
+        sg.jacobian(["x*y", "x+y"], wrt=["x", "y"]).lambdify(da, vector=True)
+    with pytest.raises(sg.errors.ArgumentError, match=r"xp=dask\.array does not apply"):
+        sg.value_and_grad(text, wrt=["x", "y"], xp=da, vector=True)
+    lazy = sg.hessian(text, wrt=["x", "y"]).lambdify(xp=da)(da.from_array(np.array([1.0, 2.0])), 2.0, 3.0)
+    assert isinstance(lazy, da.Array)  # without vector=True, xp=dask.array stays lazy

@@ -71,6 +71,7 @@ def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
         if not all(isinstance(v, _NUMPY_INPUTS) for v in values):
             return call(*values)
         try:  # a ragged nested list has no shape, and shapes may not broadcast
+            values = [np.asarray(v) if isinstance(v, (list, tuple)) else v for v in values]  # a list: made one array
             shapes = [np.shape(v) for v in values]
             shape = np.broadcast_shapes(*shapes)
         except ValueError:

@@ -89,7 +89,10 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     parallel : bool
         Spread the points over numba's threads (``backend="numba"`` only).
     xp : module, optional
-        The NumPy backend's array namespace (default: chosen per call).
+        The NumPy backend's array namespace (default: chosen per call).  Not
+        with ``vector=True`` (an :class:`ArgumentError`): a vector form
+        computes one point in NumPy for an optimiser, which passes NumPy
+        vectors and needs NumPy numbers back.
     progress : None, bool or callable(done, total)
         See :mod:`symgraph.progress`.
     """
@@ -145,6 +148,11 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                              "((residual_labels...), (jacobian_labels...)) or (labels...)")
         if chunk is not None:
             raise GraphError("vector=True evaluates one point: chunk= does not apply")
+        if xp is not None and xp is not np:
+            raise ArgumentError(
+                f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "
+                "(scipy.optimize passes a NumPy vector and reads NumPy numbers back, and a point's work is too "
+                "small to split into tasks); for arrays of points in Dask or CuPy, compile without vector=True")
     if backend == "numba":
         if xp is not None and xp is not np:
             raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")

@@ -187,7 +187,8 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
         return other[0](*values)
 
     def run(*values: Any) -> tuple:
-        dtype = working_dtype(values, order)
+        values = list(values)
+        dtype = working_dtype(values, order, convert=True)  # a list made an array once
         if dtype != np.float64 and fallback is not None:
             return numpy_code(values)
         if all(type(v) in _SCALARS for v in values):  # one point, no arrays

@@ -93,7 +93,8 @@ def prepare(xp: Any, names: Sequence[str], *values: Any) -> tuple:
         return (np, (), dtype, *np.array(values, dtype=dtype).reshape(len(values), 1))
     if xp is None:
         xp = namespace_of(values)
-    dtype = working_dtype(values, names)
+    values = list(values)
+    dtype = working_dtype(values, names, convert=True)  # a list made an array once, for its vote and its values
     arrays = [xp.asarray(v, dtype=dtype) for v in values]
     shape = check_broadcast([(n, tuple(a.shape)) for n, a in zip(names, arrays)])
     if xp is np:
@@ -270,7 +271,7 @@ def contiguous(value: np.ndarray, shape: tuple) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(value, shape))
 
 
-def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> np.dtype:
+def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None, convert: bool = False) -> np.dtype:
     """The floating dtype a call computes in, in every backend: float32 if every array input is float32, else float64.
 
     Python numbers are weak (they do not vote); every other input votes with
@@ -282,6 +283,11 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
     None, a complex value: NumPy would read the number in a string, make None
     nan and drop an imaginary part) is a GraphError naming it (``names``, in
     the order of ``values``), as :meth:`Graph.evaluate` refuses it.
+
+    A list (or any value without a dtype) votes with the dtype of the array
+    NumPy makes of it; with ``convert=True`` (``values`` a list) that array
+    replaces it in ``values``, so a kernel converts each input once, for its
+    vote and its computation together (a list was made an array twice).
     """
     vote = None
     for k, value in enumerate(values):
@@ -295,8 +301,13 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None) -> 
         else:
             refuse_masked(names[k] if names is not None else f"input {k + 1}", value)
             dt = getattr(value, "dtype", None)
-            dt = np.dtype(dt) if dt is not None else \
-                as_array(names[k] if names is not None else f"input {k + 1}", value).dtype
+            if dt is not None:
+                dt = np.dtype(dt)
+            else:
+                array = as_array(names[k] if names is not None else f"input {k + 1}", value)
+                dt = array.dtype
+                if convert:
+                    values[k] = array  # type: ignore[index]
         if dt.kind not in "fiub":  # refused unless an object array holds real numbers only
             real_value(names[k] if names is not None else f"input {k + 1}", value)
         # float32 in either byte order (NumPy computes '>f4' data in float32 too)
@@ -520,8 +531,10 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
             if value.__class__ is float or value.__class__ is int:
                 batch.append(())
             elif isinstance(value, _NUMPY_TYPES):
-                refuse_masked(name, value)  # a ragged nested list: named (np.shape raised NumPy's ValueError)
-                batch.append(as_array(name, value).shape if isinstance(value, (list, tuple)) else np.shape(value))
+                refuse_masked(name, value)
+                if isinstance(value, (list, tuple)):  # made an array once, here, and passed on as one (a ragged
+                    value = as_array(name, value)     # nested list named: np.shape raised NumPy's ValueError)
+                batch.append(np.shape(value))
             else:
                 numpy_only = False
                 batch.append(_known_shape(value))

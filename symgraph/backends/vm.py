@@ -1487,7 +1487,8 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
         for v in values:
             if not isinstance(v, _NUMPY_INPUTS):
                 return other(*values)
-        if working_dtype(values, order) != _FLOAT64:
+        values = list(values)
+        if working_dtype(values, order, convert=True) != _FLOAT64:  # a list made an array once
             return other(*values)
         arrays = [np.asarray(v, dtype=np.float64) for v in values]
         shape = broadcast_shape(arrays, order)

@@ -7,7 +7,8 @@ as one formula prints as the straight-line program that computes it, cut to
 """
 from __future__ import annotations
 
-from operator import countOf, itemgetter
+from itertools import islice
+from operator import countOf, itemgetter, length_hint
 from typing import Any, Sequence
 
 import numpy as np
@@ -36,17 +37,54 @@ SHOW_ENTRIES = 20
 LISTING_LINES = 40
 
 
+#: printing reads at most this many rows of a program, from its end, for the entries it shows ...
+PRINT_SCAN = 200_000
+
+
+#: ... and prints from at most this many of them: so a result prints in bounded time whatever its program's size
+#: (the first entries of a 900,000-row gradient, or the one entry of a 540,000-row chain, took 0.4-3 s to print)
+PRINT_ROWS = 20_000
+
+
+def printed_rows(program: Program, labels: Sequence[str]) -> tuple[list, bool]:
+    """The rows ``labels`` need, in program order, and whether they are all of them, read within the bounds.
+
+    One backward scan of at most :data:`PRINT_SCAN` rows, which stops once
+    every needed row is found; the rows are all of them when it stopped so
+    and they are at most :data:`PRINT_ROWS`.  Otherwise they are the last
+    rows found (the nearest the results): enough for a listing's tail,
+    nothing to count a closed form by.  What printing does is then bounded
+    by what it prints, not by the program's size.
+    """
+    instructions = program.instructions
+    backwards = reversed(instructions)
+    rows = live_instructions(islice(backwards, PRINT_SCAN), [program.results[k] for k in labels])
+    read = len(instructions) - length_hint(backwards)
+    return rows, (read < PRINT_SCAN or read == len(instructions)) and len(rows) <= PRINT_ROWS
+
+
 def short_str(expr: Any) -> str:
     """sympy's text with floats short (``0.5``, not ``0.500000000000000``)."""
     return sympy.sstr(expr, full_prec=False)
 
 
-def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LINES) -> str:
-    """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept)."""
+def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LINES,
+            found: tuple[list, bool] | None = None) -> str:
+    """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept).
+
+    Its rows are :func:`printed_rows` (or ``found``, what it returned): when
+    they are not all of them, the listing is the last lines only, under a
+    line saying so and how to see every line.
+    """
     results = {k: program.results[k] for k in labels}
-    needed = live_instructions(reversed(program.instructions), results.values())
+    needed, whole = printed_rows(program, labels) if found is None else found
     outs = [result_line(k, ref) for k, ref in results.items()]
     head = max(max_lines - len(outs), 2) // 2
+    if not whole:
+        return "\n".join([f"# ... earlier lines not shown: these results need more of the program "
+                          f"({len(program.instructions):,} rows) than printing reads; "
+                          "result.program.listing() writes every line"]
+                         + [assignment(*i) for i in needed[-2 * head:]] + outs)
     if len(needed) > 2 * head:
         cut = len(needed) - 2 * head
         rows = ([assignment(*i) for i in needed[:head]]

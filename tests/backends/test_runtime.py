@@ -185,3 +185,45 @@ def test_a_ragged_parameter_vector_is_named(backend):
     res = sg.residuals(["x*y - 1", "y - 2"], wrt=["x", "y"], backend=backend)
     with pytest.raises(sg.GraphError, match="value for the vector must be a real number.*ragged"):
         res.fun([[1.0], [2.0, 3.0]])
+
+
+class _CountedList(list):
+    """A list that counts how often NumPy reads it (each conversion to an array reads its length and items)."""
+
+    reads = 0
+
+    def __len__(self) -> int:
+        _CountedList.reads += 1
+        return super().__len__()
+
+    def __iter__(self):
+        _CountedList.reads += 1
+        return super().__iter__()
+
+
+def _conversions(call, *values) -> float:
+    """How many times ``call(*values)`` made its list arguments into arrays."""
+    _CountedList.reads = 0
+    np.asarray(_CountedList([1.0]))
+    once = _CountedList.reads
+    _CountedList.reads = 0
+    call(*values)
+    return _CountedList.reads / once
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+@pytest.mark.parametrize("chunk", [None, 2])
+def test_a_list_input_is_made_an_array_once(backend, chunk):
+    """A list passed to a compiled function was made an array twice (its dtype vote, then its values; with
+    an indexed input beside it also for the shape check, three or four times): once now, and its dtype
+    still votes as the array NumPy makes of it."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    f = sg.lambdify("a*b", backend=backend, chunk=chunk)
+    assert _conversions(f, _CountedList([1.0, 2.0, 3.0]), 2.0) == 1
+    assert f(_CountedList([1.0, 2.0, 3.0]), 2.0).tolist() == [2.0, 4.0, 6.0]
+    indexed = sg.lambdify("sum(x[i]*b, i, 0, 1)", backend=backend, chunk=chunk)
+    assert _conversions(indexed, _CountedList([1.0, 2.0]), _CountedList([1.0, 2.0, 3.0])) == 2  # x and b
+    assert indexed(_CountedList([1.0, 2.0]), _CountedList([1.0, 2.0, 3.0])).tolist() == [3.0, 6.0, 9.0]
+    assert f([np.float32(1), np.float32(2)], np.float32(2)).dtype == np.float32  # the list votes float32
+    assert f([1, 2], np.float32(2)).dtype == np.float64  # integers vote float64
