@@ -380,6 +380,7 @@ class Adjacency:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.order: list[str] = list(graph.op_of)
+        self._positions: dict[str, dict[str, int]] = {}  # node -> {operand: its place in preds}, for operands_among
 
     @cached_property
     def preds(self) -> dict[str, list[str]]:
@@ -387,6 +388,21 @@ class Adjacency:
         return {v: ([args[0]] if args[0].__class__ is str else []) if len(args) == 1
                 else list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
                 for v, args in self.graph.operands_of.items()}
+
+    def operands_among(self, v: str, nodes: Iterable[str]) -> list[str]:
+        """``v``'s distinct operands that are among ``nodes``, in ``preds`` order, in time proportional to ``nodes``.
+
+        A forward sweep reaching a node of many operands (``max(x0, ..., x19999)``)
+        through few of them finds those few here instead of scanning every
+        operand: scanning made each sweep cost the node's in-degree, and the
+        gradient quadratic (20,000 inputs: 92 s).
+        """
+        position = self._positions.get(v)
+        if position is None:
+            position = self._positions[v] = {u: i for i, u in enumerate(self.preds[v])}
+        found = [u for u in nodes if u in position]
+        found.sort(key=position.__getitem__)
+        return found
 
     @cached_property
     def index(self) -> dict[str, int]:
