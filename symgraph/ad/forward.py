@@ -29,7 +29,7 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     With the single seed ``{x: 1}`` this is forward mode's sweep for ``x``;
     with several it is a Jacobian-vector product (:func:`symgraph.jvp`).
     """
-    is_zero, local, mul, add, preds, among = lin.is_zero, lin.local, lin.mul, lin.add, lin.preds, lin.operands_among
+    is_zero, local, mul, add = lin.is_zero, lin.local, lin.mul, lin.add
     op2, counts = lin.emitter.op2, lin.counts
     guards, op2_plain = lin.emitter.guards, lin.emitter.plain_op2  # op2 without its guard test while nothing is guarded
     cached = lin.edge_cache.get
@@ -37,12 +37,10 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     seeded = dict(tangent)
     trace = lin.trace
     get = tangent.get
+    operands = lin.sweep_operands(tangent)  # preds itself, unless a node has many operands (max(x0, ..., x19999))
     for v in lin.descendants(*tangent):
         acc = seeded.get(v)
-        operands = preds[v]
-        if len(operands) > 2 and len(operands) > len(tangent):  # few tangents, many operands: look up the tangents
-            operands = among(v, tangent)
-        for u in operands:
+        for u in operands[v]:
             t = get(u)
             if t is not None:
                 d = cached((u, v))  # Linearised.local's own cache, read in line: a call only the first time
