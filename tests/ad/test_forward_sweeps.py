@@ -52,3 +52,65 @@ def test_a_max_of_few_inputs_agrees_with_sympy_in_forward_mode():
     got = gradient.at(**point)
     for x, s in zip(names, symbols):
         assert got[x] == pytest.approx(float(sympy.diff(sympy.Max(*symbols), s).subs(subs)))
+
+
+REPEATS = 2_000
+#: x + x*y + x*y + ... : one x*y node, used by every partial sum of the chain
+REPEATED = "x + " + " + ".join(["x*y"] * REPEATS)
+
+
+def _ops(program) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for _, op, _ in program.instructions:
+        found[op] = found.get(op, 0) + 1
+    return found
+
+
+def test_a_repeated_term_is_folded_into_a_count_in_forward_mode():
+    """Forward mode emitted one addition per repeat of x*y (4,000 for 2,000 repeats) where reverse mode emits 3.
+
+    Every partial sum added x*y's tangent again; now the partial sums, used
+    only by the next sum, keep their terms by name and the tangent is
+    2000*y + 1 (and 2000*x): the same few instructions as reverse mode, the
+    same values, and compare's counts are the program's.
+    """
+    forward_ = sg.grad(REPEATED, wrt=["x", "y"], mode="forward")
+    reverse = sg.grad(REPEATED, wrt=["x", "y"], mode="reverse")
+    assert forward_.program.ops <= reverse.program.ops + 1
+    x, y = sympy.symbols("x y")
+    assert sympy.expand(forward_["x"] - (REPEATS * y + 1)) == 0 and sympy.expand(forward_["y"] - REPEATS * x) == 0
+    point = {"x": 0.37, "y": -1.9}
+    assert forward_.at(**point) == pytest.approx(reverse.at(**point), rel=1e-14)
+    row = sg.compare(REPEATED, wrt=["x", "y"])["forward"]
+    program = forward_.program
+    emitted = _ops(program)  # the derivative's instructions: 2000*y, that + 1, 2000*x
+    assert row.program_ops == program.ops == 3
+    assert (row.multiplications, row.additions) == (emitted.get("mul", 0), emitted.get("add", 0)) == (2, 1)
+
+
+def test_a_jacobian_vector_product_folds_a_repeated_term_too():
+    """sg.jvp runs the same forward sweep: u*2000*x + 2000*y + 1 in a few instructions, not 2,000 additions."""
+    d = sg.jvp(REPEATED, ["x", "y"], [1, "u"])
+    x, y, u = sympy.symbols("x y u")
+    assert sympy.expand(d["f"] - (REPEATS * y + 1 + REPEATS * u * x)) == 0
+    assert d.program.ops < 10
+
+
+@pytest.mark.parametrize("text", [
+    "x + x*y + x*y - x*y",
+    "a = x*y; b = sin(x); a + b + a - 2*b + a*b + (a + b)",
+    "x + x + x*y + x - x",
+    "w = exp(x*y); (w + x) + (w + y) + w*w - (w - x)",
+])
+def test_folded_forward_gradients_equal_sympy_and_reverse(text):
+    """Sums that meet a term twice, with differences and cancelling terms: forward equals sympy and reverse."""
+    graph = sg.parse(text)
+    f = graph.expr()
+    forward_ = sg.grad(graph, mode="forward")
+    reverse = sg.grad(graph, mode="reverse")
+    point = {x: 0.3 + 0.2 * k for k, x in enumerate(graph.inputs)}
+    subs = {graph.symbol(x): v for x, v in point.items()}
+    got, want = forward_.at(**point), reverse.at(**point)
+    for x in graph.inputs:
+        assert got[x] == pytest.approx(want[x], rel=1e-13)
+        assert got[x] == pytest.approx(float(sympy.diff(f, graph.symbol(x)).subs(subs)), rel=1e-12)
