@@ -14,24 +14,6 @@ and an edge's local derivative is read from :attr:`Linearised.edge_cache` in lin
 calling :meth:`Linearised.local` only the first time (15.0 M -> 13.2 M with
 local's own reordered lookup; a sparse Hessian, whose sweeps rarely meet an
 edge twice, pays 0.2% more).
-
-Two graph shapes take their own path, chosen once per graph so that the loop
-above is unchanged elsewhere (a per-node test cost Rosenbrock's forward
-gradient 4% of the sweep's own bytecode):
-
-* a node of many operands (``max(x0, ..., x19999)``) is reached through few:
-  :meth:`Linearised.sweep_operands` hands such a node's operands that hold a
-  tangent, looked up among the tangents, in operand order (the sweep's terms
-  and program are the same).  Scanning all 20,000 operands in each of the
-  20,000 sweeps took 92 s; now 1.3 s.
-* sums that meet a term twice (``x + x*y + x*y + ... + x*y``, where each
-  partial sum adds x*y's tangent again): :attr:`Linearised.folded` names the
-  partial sums, and :func:`_folding_tangents` keeps their tangents as
-  unemitted sums of names with constant coefficients, so a term met k times is
-  one product by k.  100,000 repeats emitted 200,000 additions; now 3
-  instructions, as in reverse mode, where the adjoints are constants that fold.
-  A traced sweep (the explorer's) reports each node's products at the node and
-  does not fold.
 """
 from __future__ import annotations
 
@@ -98,8 +80,7 @@ def _folding_tangents(lin: Linearised, seeds: dict[str, Ref], folded: set[str]) 
                 passed = False
                 parts = ((t, ONE),) if t.__class__ is str else ((None, t),)
             for key, c in parts:
-                if d is not ONE:
-                    c = c * d
+                c = c * d
                 total = terms.get(key)
                 terms[key] = c if total is None else total + c
         if passed and v in folded:

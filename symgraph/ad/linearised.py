@@ -452,19 +452,16 @@ class Adjacency:
     def folded(self) -> set[str]:
         """The nodes whose forward tangents stay unemitted sums (:func:`~symgraph.ad.forward.tangents`), or none.
 
-        A node qualifies when its op's local derivatives are constants
-        whatever its operands (:data:`_LINEAR_OPS`: a sum, difference,
-        negation), it is not an output, and its one user is such a node too:
-        its tangent is only ever added into that user's.  They are returned only when two such sums can meet the same
+        A node qualifies when its local derivatives are constants (a sum,
+        difference, negation, constant multiple), it is not an output, and its
+        one user is such a node too: its tangent is only ever added into that
+        user's.  They are returned only when two such sums can meet the same
         term (``x + x*y + x*y + ...``, where every partial sum adds ``x*y``'s
         tangent again): there forward mode, emitting each partial sum, made
         one addition per repeat where reverse mode's constant adjoints fold to
         a count.  Elsewhere (no term met twice within :data:`FOLD_TERMS`) the
         set is empty and the sweeps emit as they always have.
         """
-        # Its cost where nothing folds: Rosenbrock's forward gradient (n = 300) runs 1.4% more bytecode in the
-        # ad modules; a sparse Rosenbrock Hessian (few, short sweeps over a gradient program of many sums) 5%
-        # more there, 1.4% of its time at n = 1,000 (4.6 ms of 324); the MLP's Hessian 0.5% more bytecode.
         op_of = self.graph.op_of
         linear = list(compress(op_of, map(_LINEAR_OPS.__contains__, op_of.values())))  # at C speed: most graphs
         if not linear:  # pay one pass over their ops and nothing else
@@ -478,20 +475,20 @@ class Adjacency:
             total: set[str] | None = set()
             for u in preds[v]:
                 if u not in internal:
-                    if u in total:
-                        return internal  # a term met twice
-                    total.add(u)
+                    part = {u}
+                else:
+                    part = sources.pop(u, None)  # its one user takes it
+                    if part is None:  # too many to follow
+                        total = None
+                        continue
+                if total is None:
                     continue
-                part = sources.pop(u, None)  # its one user takes it
-                if part is None:  # too many to follow: so are v's
-                    total = None
-                    break
                 if len(part) > len(total):
                     total, part = part, total
                 if not total.isdisjoint(part):
-                    return internal
+                    return internal  # a term met twice
                 total |= part
-            if total is not None and len(total) <= FOLD_TERMS and v in internal:
+            if v in internal and total is not None and len(total) <= FOLD_TERMS:
                 sources[v] = total
         return set()
 
