@@ -19,85 +19,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from ..ir.emitter import ONE, ZERO, Ref
-from .linearised import FOLD_TERMS, Linearised, SweepResult
-
-
-class _Sum:
-    """A tangent kept as an unemitted sum: ``{name: constant coefficient}``, the constant term under ``None``.
-
-    Held by the nodes of :attr:`Linearised.folded` only, whose one user adds it
-    into its own; never changed once stored (a user with a coefficient of 1
-    shares it).
-    """
-
-    __slots__ = ("terms",)
-
-    def __init__(self, terms: dict):
-        self.terms = terms
-
-
-def _emit_sum(lin: Linearised, terms: dict) -> Ref:
-    """The sum ``terms`` stands for, emitted term by term in its order (a coefficient of +-1 is no product)."""
-    acc = None
-    for key, c in terms.items():
-        acc = lin.add(acc, c if key is None else key if c is ONE else lin.mul(c, key))
-    return ZERO if acc is None else acc
-
-
-def _folding_tangents(lin: Linearised, seeds: dict[str, Ref], folded: set[str]) -> dict[str, Ref]:
-    """:func:`tangents` on a graph where sums meet a term twice: a folded node's tangent stays a :class:`_Sum`.
-
-    Each node collects its terms by name, so a term met k times becomes one
-    product by k (``x + x*y + ... + x*y``: two instructions, as in reverse
-    mode, instead of one addition per repeat).  A node outside ``folded``
-    emits its sum at once, in the order its terms came, as the plain sweep
-    does; so does a folded one past :data:`FOLD_TERMS` terms.
-    """
-    local, mul, is_zero, cached = lin.local, lin.mul, lin.is_zero, lin.edge_cache.get
-    tangent = dict(seeds)
-    get = tangent.get
-    operands = lin.sweep_operands(tangent)
-    for v in lin.descendants(*tangent):
-        seed = seeds.get(v)
-        terms: dict = {} if seed is None else {seed: ONE} if seed.__class__ is str else {None: seed}
-        passed = None  # the one term: a folded operand's sum times 1, passed on as it is
-        for u in operands[v]:
-            t = get(u)
-            if t is None:
-                continue
-            d = cached((u, v))
-            if d is None:
-                d = local(u, v)
-            if d.__class__ is str:  # a product: the tangent is needed as a name
-                if t.__class__ is _Sum:
-                    t = tangent[u] = _emit_sum(lin, t.terms)
-                t, d = mul(d, t), ONE
-            if t.__class__ is _Sum:
-                passed = t if d is ONE and not terms and passed is None else False
-                parts = t.terms.items()
-            else:
-                passed = False
-                parts = ((t, ONE),) if t.__class__ is str else ((None, t),)
-            for key, c in parts:
-                c = c * d
-                total = terms.get(key)
-                terms[key] = c if total is None else total + c
-        if passed and v in folded:
-            tangent[v] = passed
-            continue
-        terms = {key: c for key, c in terms.items() if not is_zero(c)}
-        if not terms:
-            tangent.pop(v, None)  # no term, or they cancel
-        elif len(terms) == 1 and None in terms:
-            tangent[v] = terms[None]
-        elif len(terms) == 1 and next(iter(terms.values())) is ONE:
-            tangent[v] = next(iter(terms))
-        elif v in folded and len(terms) <= FOLD_TERMS:
-            tangent[v] = _Sum(terms)
-        else:
-            tangent[v] = _emit_sum(lin, terms)
-    return tangent
+from ..ir.emitter import ONE, Ref
+from .linearised import Linearised, SweepResult
 
 
 def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
@@ -111,9 +34,6 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     guards, op2_plain = lin.emitter.guards, lin.emitter.plain_op2  # op2 without its guard test while nothing is guarded
     cached = lin.edge_cache.get
     tangent = {x: s for x, s in seeds.items() if x in lin.index and not is_zero(s)}
-    folded = lin.folded if lin.trace is None else None  # a traced sweep reports each node's products at the node
-    if folded:
-        return _folding_tangents(lin, tangent, folded)
     seeded = dict(tangent)
     trace = lin.trace
     get = tangent.get
@@ -167,8 +87,6 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         # only the outputs this sweep reached: a sparse Jacobian's sweeps stay proportional to its nonzeros
         for y in (outputs if len(outputs) <= len(tangent) else [y for y in tangent if y in wanted]):
             t = tangent.get(y)
-            if t.__class__ is _Sum:  # an output that is no output of the graph (none is folded)
-                t = tangent[y] = _emit_sum(lin, t.terms)
             if t is not None:
                 derivatives[(y, x)] = t
         if lin.progress is not None:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, islice
+from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import sympy
@@ -375,18 +375,6 @@ def _walk(step: Mapping[str, list[str]], starts: Iterable[str], seen: set[str],
 WIDE = 8
 
 
-#: a folded tangent (:attr:`Adjacency.folded`) of more terms than this is emitted: keeping it would make a
-#: long sum of distinct terms cost its length squared, and emitting it as it grows is what the sweep did anyway
-FOLD_TERMS = 16
-
-
-#: the ops whose local derivatives are constants whatever their operands (sums, differences, negation, steps):
-#: a node of one of them adds its operands' tangents with constant factors.  (A constant multiple ``2*u`` is
-#: not among them: :attr:`Adjacency.folded` treats it as a term of its own, and stays a pass over op names.)
-_LINEAR_OPS = frozenset(op for op, partials in STATIC_PARTIALS.items()
-                        if all(p.__class__ is not int and p is not OUT for p in partials))
-
-
 class _SweepOperands(dict):
     """:attr:`Adjacency.preds` without the wide nodes, whose operands are looked up among a sweep's tangents."""
 
@@ -447,50 +435,6 @@ class Adjacency:
             view = self.__dict__["_sweep_view"] = _SweepOperands(self)
         view.tangent = tangent
         return view
-
-    @cached_property
-    def folded(self) -> set[str]:
-        """The nodes whose forward tangents stay unemitted sums (:func:`~symgraph.ad.forward.tangents`), or none.
-
-        A node qualifies when its local derivatives are constants (a sum,
-        difference, negation, constant multiple), it is not an output, and its
-        one user is such a node too: its tangent is only ever added into that
-        user's.  They are returned only when two such sums can meet the same
-        term (``x + x*y + x*y + ...``, where every partial sum adds ``x*y``'s
-        tangent again): there forward mode, emitting each partial sum, made
-        one addition per repeat where reverse mode's constant adjoints fold to
-        a count.  Elsewhere (no term met twice within :data:`FOLD_TERMS`) the
-        set is empty and the sweeps emit as they always have.
-        """
-        op_of = self.graph.op_of
-        linear = list(compress(op_of, map(_LINEAR_OPS.__contains__, op_of.values())))  # at C speed: most graphs
-        if not linear:  # pay one pass over their ops and nothing else
-            return set()
-        outputs, succs, preds, is_linear = set(self.graph.outputs), self.succs, self.preds, set(linear)
-        internal = {v for v in linear if len(succs[v]) == 1 and succs[v][0] in is_linear and v not in outputs}
-        if not internal:
-            return internal
-        sources: dict[str, set[str]] = {}  # an internal node -> the other nodes its sum adds up
-        for v in linear:
-            total: set[str] | None = set()
-            for u in preds[v]:
-                if u not in internal:
-                    part = {u}
-                else:
-                    part = sources.pop(u, None)  # its one user takes it
-                    if part is None:  # too many to follow
-                        total = None
-                        continue
-                if total is None:
-                    continue
-                if len(part) > len(total):
-                    total, part = part, total
-                if not total.isdisjoint(part):
-                    return internal  # a term met twice
-                total |= part
-            if v in internal and total is not None and len(total) <= FOLD_TERMS:
-                sources[v] = total
-        return set()
 
     def operands_among(self, v: str, nodes: Iterable[str]) -> list[str]:
         """``v``'s distinct operands that are among ``nodes``, in ``preds`` order, in time proportional to ``nodes``."""
