@@ -52,3 +52,23 @@ def test_a_max_of_few_inputs_agrees_with_sympy_in_forward_mode():
     got = gradient.at(**point)
     for x, s in zip(names, symbols):
         assert got[x] == pytest.approx(float(sympy.diff(sympy.Max(*symbols), s).subs(subs)))
+
+
+@pytest.mark.parametrize("text", [
+    "x + x*y + x*y - x*y",
+    "a = x*y; b = sin(x); a + b + a - 2*b + a*b + (a + b)",
+    "x + x + x*y + x - x",
+    "w = exp(x*y); (w + x) + (w + y) + w*w - (w - x)",
+])
+def test_forward_gradients_of_sums_meeting_a_term_twice_equal_sympy_and_reverse(text):
+    """Sums that meet a term twice, with differences and cancelling terms: forward equals sympy and reverse."""
+    graph = sg.parse(text)
+    f = graph.expr()
+    forward_ = sg.grad(graph, mode="forward")
+    reverse = sg.grad(graph, mode="reverse")
+    point = {x: 0.3 + 0.2 * k for k, x in enumerate(graph.inputs)}
+    subs = {graph.symbol(x): v for x, v in point.items()}
+    got, want = forward_.at(**point), reverse.at(**point)
+    for x in graph.inputs:
+        assert got[x] == pytest.approx(want[x], rel=1e-13)
+        assert got[x] == pytest.approx(float(sympy.diff(f, graph.symbol(x)).subs(subs)), rel=1e-12)
