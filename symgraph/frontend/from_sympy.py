@@ -160,9 +160,10 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return builder.op("max" if isinstance(e, sympy.Max) else "min", *(done[a] for a in e.args))
     if isinstance(e, (sympy.And, sympy.Or)):
         return _chain(builder, "and" if isinstance(e, sympy.And) else "or", [done[a] for a in e.args])
-    if isinstance(e, sympy.Piecewise):  # undefined where no condition holds: nan, as sympy's evalf says
+    if isinstance(e, sympy.Piecewise):
         expr, cond = e.args[-1]
-        acc = done[expr] if cond is sympy.true else builder.op("where", done[cond], done[expr], sympy.nan)
+        acc = done[expr] if cond is sympy.true else \
+            builder.op("where", done[cond], done[expr], _undefined(builder, [done[part] for part in e.args[-1]]))
         for expr, cond in reversed(e.args[:-1]):
             acc = builder.op("where", done[cond], done[expr], acc)
         return acc
@@ -199,6 +200,21 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
             return builder.op("sqrt", done[base])
         return builder.op("pow", done[base], done[exponent])
     return builder.op(_FUNCTIONS[type(e)], *(done[a] for a in e.args))
+
+
+def _undefined(builder: GraphBuilder, parts: list) -> object:
+    """The value of a Piecewise where no condition holds: nan, as sympy's evalf says, and so are its
+    derivatives of every order by every input the Piecewise reads (as ``sympy.diff`` leaves them undefined).
+
+    Why not the constant nan: a constant's derivative is 0, so ``Piecewise((x**2, x > 0))`` had gradient 0
+    at x = -1, where the function itself is nan.  ``nan*exp(x + y + ...)`` over the inputs below the
+    Piecewise (its last branch and condition hold the others) is nan at every point and so is each
+    derivative, however often taken; the branch selects discard it where a condition holds.
+    """
+    inputs = builder.inputs_under(parts)
+    if not inputs:  # a Piecewise of constants: nothing to differentiate by
+        return sympy.nan
+    return builder.op("mul", sympy.nan, builder.op("exp", _chain(builder, "add", inputs)))
 
 
 def _element(builder: GraphBuilder, e: sympy.Indexed):
