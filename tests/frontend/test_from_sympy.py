@@ -218,3 +218,20 @@ def test_a_piecewise_without_default_has_nan_derivatives_where_it_is_nan(mode):
     g = sg.grad(cascade, mode=mode)
     assert g.at(x=10.0, y=1.0) == {"x": 1.0, "y": 50.0}
     assert all(np.isnan(v) for v in g.at(x=3.5, y=1.0).values())
+
+
+def test_matrix_symbol_elements_are_elements_of_an_indexed_input():
+    """MatrixSymbol("A", 2, 2)[0, 1] was refused as an unsupported MatrixElement; it is element (0, 1) of the
+    indexed input A (as the text A[0, 1]), whose extent is the MatrixSymbol's shape.  A matrix expression
+    (A*A, A itself) is refused saying to give the entries of its .as_explicit()."""
+    A = sympy.MatrixSymbol("A", 2, 2)
+    g = sg.grad(A[0, 1] * A[1, 0] * x, wrt=[A])
+    assert list(g) == ["A[0, 0]", "A[0, 1]", "A[1, 0]", "A[1, 1]"]
+    assert g.at(A=np.array([[1.0, 2.0], [3.0, 4.0]]), x=2.0) == {"A[0, 0]": 0.0, "A[0, 1]": 6.0, "A[1, 0]": 4.0,
+                                                                "A[1, 1]": 0.0}
+    assert dict(sg.grad(A[0, 1] ** 2, wrt=A[0, 1])) == {"A[0, 1]": 2 * sympy.IndexedBase("A")[0, 1]}
+    assert sg.jacobian(list((A * A).as_explicit()), wrt=[A]).shape == (4, 4)
+    for bad in (A * A, A):
+        with pytest.raises(UnsupportedOpError, match=r"matrix expression has no graph.*as_explicit\(\)"):
+            Graph.from_sympy(bad)
+
