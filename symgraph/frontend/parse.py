@@ -152,14 +152,17 @@ class _Parser(Calls, Reductions):
         except IndexError:  # past the end: the end token
             return ""
 
-    def check_sizes(self) -> None:
+    def check_sizes(self, index: str | None = None) -> None:
         """Refuse a size the text reads only as a number: ``parse("x + 1", x=3)`` made the input x the constant 3
         silently, where a size fixes how far an index runs or an indexed input's extent.  A size also written in an
-        index, a bound or as ``x[...]`` may be read as a number too (the mean ``sum(x[i], i, 0, n-1)/n``)."""
+        index, a bound or as ``x[...]`` may be read as a number too (the mean ``sum(x[i], i, 0, n-1)/n``), and so
+        may ``index``, the index :func:`parse_over` binds in each copy (``a*k + b`` over k)."""
         if not self.size_reads:
             return
         words, reads = self.tokens.texts, self.size_reads
         for name, value in self.sizes.items():
+            if name == index:
+                continue
             places = [self.tokens.pos(k) for k, w in enumerate(words) if w == name]
             if places and all(p in reads for p in places):
                 self.error(f"{name!r} is given as a size ({name}={value!r}), but the text uses it only as a number: "
@@ -708,7 +711,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             parser.sizes = sizes if not each else {**sizes, over[0]: over[1] + position}
             parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
             names, refs, bare = parser.program()
-            parser.check_sizes()
+            parser.check_sizes(over[0] if each else None)
             if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
                 parser.fail(_CONDITION_RESULT, parser.result_at)
         except ParseError as error:  # the caret shows one text: say which of them it is

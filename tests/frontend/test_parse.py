@@ -730,3 +730,4 @@ def test_a_size_the_text_reads_only_as_a_number_is_a_parse_error():
     assert caught.value.position == 0
     assert parse("sum(x[i], i, 0, n-1)/n", n=2).evaluate(x=[1.0, 3.0])[parse("sum(x[i], i, 0, n-1)/n", n=2).outputs[0]] == 2.0
     assert parse("sum(x[i], i, 0, text-1)", text=2).input_labels == ("x[0]", "x[1]")  # text is positional-only
+    assert sg.residuals("a*k + b", wrt=["a", "b"], over=("k", 0, "m-1"), m=3).fun([2.0, 1.0]).tolist() == [1, 3, 5]
