@@ -9,7 +9,7 @@ from the graph alone, and decides whether the path sum is enumerated.
 from __future__ import annotations
 
 import time
-from numbers import Real
+from numbers import Integral
 from typing import Any, Mapping, Sequence
 
 from .ad.linearised import Adjacency
@@ -149,8 +149,10 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
     True
     """
 
-    if isinstance(order, bool) or not isinstance(order, Real) or order not in (1, 2):  # True == 1: a flag is no order
-        raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, not order={order!r}")
+    if isinstance(order, bool) or not isinstance(order, Integral) or order not in (1, 2):
+        # True == 1 and 2.0 == 2, but a flag or a float is no order: a slip of another argument, said so
+        raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, the integer 1 or 2; "
+                            f"got order={order!r} ({type(order).__name__})")
     graph = as_graph(f, **sizes)
     if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
         return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"))
@@ -205,7 +207,7 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     for mode in STRATEGIES:
         _, _, report, pattern = hessian_program(graph, names, mode=mode, sparse=True, allow_unused=True)
         costs.append(report[mode])
-    report = CostReport(costs, len(names), len(names))
+    report = CostReport(costs, len(names), len(graph.outputs))  # one function: its Hessian's rows are its gradients
     rank = {mode: k for k, mode in enumerate(STRATEGIES)}  # a tie goes to the default, forward-over-reverse
     best = min(costs, key=lambda c: (c.multiplications, rank[c.mode]))
     ties = [c.mode for c in costs if c is not best and c.multiplications == best.multiplications]

@@ -123,7 +123,9 @@ class CostReport(Mapping[str, ModeCost]):
     ``to_dict()`` gives ``{mode: {"sweeps", "multiplications", "additions",
     "program_ops", "expanded_ops", "paths", "seconds"}}`` with None where a
     figure does not apply.  A single-mode report (``gradient.cost``) also
-    reads its figures directly: ``gradient.cost.sweeps``.
+    reads its figures directly: ``gradient.cost.sweeps``.  ``n_inputs`` counts
+    the wrt names, ``n_outputs`` the functions differentiated (1 for a
+    Hessian, whose n rows are the gradients of one function).
 
     Examples
     --------

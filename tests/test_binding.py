@@ -168,7 +168,7 @@ def test_a_misspelt_option_with_a_number_is_not_taken_for_a_size():
         sg.lambdify("x*y", chnk=1000)
     with pytest.raises(sg.SymgraphError, match=r"unexpected keyword argument sparce=1 \(did you mean 'sparse'\?\)"):
         sg.hessian("sum(x[i]^2, i, 0, n-1)", n=3, sparce=1)
-    assert float(sg.lambdify("sum(x[i]*chnk, i, 0, n-1)", n=2, chnk=3)([1.0, 2.0])) == 9.0  # in the text: a size
+    assert float(sg.lambdify("sum(x[i]*chnk, i, 0, chnk-2)", chnk=3)([1.0, 2.0])) == 9.0  # in the text: a size
 
 
 def test_a_misspelt_option_is_pointed_to_and_a_wrong_call_shows_the_signature():

@@ -1,6 +1,7 @@
 """compare(): every mode on the same Jacobian, and the verdict that says which wins and why."""
 import re
 
+import numpy as np
 import pytest
 
 import symgraph as sg
@@ -109,3 +110,38 @@ def test_one_multiplication_is_singular_in_the_verdict():
     """The verdict said 'forward wins ... with 1 multiplications'."""
     assert "with 1 multiplication (reverse 2" in sg.compare("x*y*z", wrt=["x"]).verdict
     assert "with 2 multiplications" in sg.compare("x*y*z").verdict
+
+
+@pytest.mark.parametrize("f, wrt", [("sin(x*y)*cos(y)", ["z"]), ("3", ["x"]), ("3", None)])
+def test_nothing_to_differentiate_makes_no_sweep_in_any_mode(f, wrt):
+    """With wrt names absent from f, forward mode reported 0 sweeps and reverse mode 1 (and 4 multiplications on
+    sin(x*y)*cos(y)): the reverse sweep ran, computing every adjoint and keeping none; edge pushing likewise
+    reported 1 sweep where the other Hessian strategies made none.  No mode sweeps when there is nothing to
+    differentiate by, and the derivatives are still 0."""
+    for order in (1, 2):
+        report = sg.compare(f, wrt=wrt, order=order, allow_unused=True)
+        assert {c.sweeps for c in report.values()} <= {0, None}, (order, str(report))
+        assert {c.multiplications for c in report.values()} == {0}
+    gradient = sg.grad(f, wrt=wrt, allow_unused=True)
+    assert gradient.cost.sweeps == 0 and all(d == 0 for d in gradient.values())
+
+
+def test_second_order_report_counts_one_output_function():
+    """compare(f, order=2) reported n_outputs = the number of wrt names (3 for x*y*z): the Hessian has one
+    function, whose rows are its gradients; the first-order report counts functions there too."""
+    report = sg.compare("x*y*z", order=2)
+    assert (report.n_inputs, report.n_outputs) == (3, 1)
+    assert (sg.compare("x*y*z").n_inputs, sg.compare("x*y*z").n_outputs) == (3, 1)
+    assert sg.compare(["x*y", "y*z"]).n_outputs == 2
+
+
+@pytest.mark.parametrize("order", [2.0, 1.0, True, "2", 3, 0, None, [2]])
+def test_an_order_that_is_not_the_integer_1_or_2_is_refused(order):
+    """order=2.0 was taken as 2 (2.0 == 2), where sizes, indices and the command's --order take integers only;
+    every other value is refused too, with the one message that says which orders there are."""
+    with pytest.raises(sg.errors.ArgumentError, match=r"order=1\) or second \(order=2\) derivatives, the integer"):
+        sg.compare("x*y", order=order)
+
+
+def test_numpy_integer_orders_are_orders():
+    assert len(sg.compare("x*y", order=np.int64(2))) == 5 and len(sg.compare("x*y", order=np.int32(1))) == 4

@@ -296,6 +296,18 @@ def test_from_sympy_and_back(form):
                         pytest.approx(exact(sympy.diff(form, s), (*point, 0)), abs=1e-12)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_node_in_the_untaken_branch_of_nested_wheres_stays_guarded(mode):
+    """u is the untaken branch of both wheres; its adjoint gathers two selects on x > 2 into one where(), which
+    lost their guard in reverse mode, so 0 times u's nan partial gave nan at x = 10, where the function is x."""
+    text = "u = sqrt(-1 - x^2); where(x > 2, where(x > 1, x, u), u)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the function's own sqrt(-1)
+        g = sg.grad(text, mode=mode)
+        assert g.at(x=10.0) == {"x": 1.0}
+        assert g.lambdify()(np.array([10.0]))[0][0] == 1.0
+
+
 def test_latex_writes_cases_and_comparisons():
     text = sg.grad("where(x > 0 and y != 1, x*y, -x)", wrt=["x", "y"]).latex()
     assert r"\begin{cases}" in text and r"\neq" in text and r"\wedge" in text

@@ -153,6 +153,9 @@ def edge_pushing(lin: Linearised, output: str, wrt: Sequence[str]) -> SweepResul
         row[w] = total
         weights.setdefault(w, {})[u] = total
 
+    if not any(x in lin.index for x in wrt) or lin.graph.op_of.get(output) == "const":
+        # nothing to differentiate (no wrt node, or a constant function): no sweep, as the other strategies
+        return SweepResult({}, lin.counts, extra={"gradient": {}})
     lin.counts.sweeps += 1
     for v, op, args in lin.rows(lin.ancestors(output)):
         if op == "input" or op == "const":

@@ -127,6 +127,10 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     derivatives = {}
     outputs = list(dict.fromkeys(outputs))
     wanted = set(wrt)
+    if not any(x in lin.index for x in wanted):
+        # nothing to differentiate by (wrt names absent from the graph): no sweep, as forward mode makes none;
+        # a sweep here computed every adjoint and kept none of them
+        return SweepResult(derivatives, lin.counts)
     for y in outputs:
         if lin.graph.op_of.get(y) == "const":
             continue  # a constant output (a gradient's entry for an absent name): no sweep, its derivatives are 0

@@ -35,7 +35,7 @@ from ..export.files import write
 from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, program_matrix_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.coerce import wrt_names
-from ..frontend.parse import parse
+from ..frontend.parse import parse, parse_sized
 from ..frontend.tokens import scan
 from ..hessian import hessian
 from ..ir.simplify import normalise, simplify as simplify_expr
@@ -284,8 +284,13 @@ def parse_text(text: str | list[str], size_items: Sequence[str] | None) -> Any:
     """The graph of EXPR with the ``--size`` values bound; a size the text lacks names ``--size``."""
     sizes = parse_sizes(size_items or ())
     try:
-        return parse(text, **sizes)
+        return parse_sized(text, sizes)  # one mapping: a size may be called outputs, mode or text
     except ParseError as error:
+        if "is given as a size (" in error.reason:  # a plain input given with --size: say it in the command's words
+            word = error.reason.split("'")[1]
+            reason = error.reason.replace(f"given as a size ({word}=", f"given as a size (--size {word}=").replace(
+                "where the function is evaluated instead", f"with --at {word}=... instead")
+            raise ParseError(reason, error.text, error.position) from None
         if "is not a size or an index" not in error.reason:
             raise
         word = error.reason.split("'")[1]

@@ -181,7 +181,7 @@ class Calls:
         body = object.__new__(type(self))  # a parser over the same tokens, in the definition's own scope
         body.text, body.builder, body.tokens, body.i = self.text, builder, definition.tokens, definition.start
         body.toks, body.known = definition.tokens.texts, {}
-        body.integer_only, body.sizes = self.integer_only, self.sizes
+        body.integer_only, body.sizes, body.size_reads = self.integer_only, self.sizes, self.size_reads
         body.checking = self.checking or builder is not self.builder
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None

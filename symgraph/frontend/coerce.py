@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import sympy
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, shown_names
 from ..ir.graph import Graph, element_label, read_element_label
@@ -40,12 +41,10 @@ def as_graph(f: Any, **sizes: int) -> Graph:
         return parse(f, **sizes)
     if isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f):
         return parse(list(f), **sizes)
-    if isinstance(f, sympy.MatrixBase):  # a column or row of functions (a Jacobian's rows), in row-major order
-        return graph_from_sympy(list(f))
     if isinstance(f, (list, tuple)):
         _check_items(f)
         return graph_from_sympy(f)
-    if isinstance(f, (sympy.Basic, int, float)):
+    if isinstance(f, (sympy.Basic, sympy.MatrixBase, int, float)):  # a Matrix: a column or row of functions
         return graph_from_sympy(f)
     raise ArgumentError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
 
@@ -79,7 +78,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     """
     if wrt is None:
         return default_wrt(graph)
-    if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed, sympy.IndexedBase)):
+    if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed, sympy.IndexedBase, sympy.MatrixSymbol, MatrixElement)):
         wrt = [wrt]
     if isinstance(wrt, (set, frozenset)) and len(wrt) > 1:  # results come in wrt's order: a set has none
         raise ArgumentError(f"wrt takes a list of names (results come in its order, and a set has none), "
@@ -88,7 +87,8 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         wrt = list(wrt)
     except TypeError:
         raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {wrt!r}") from None
-    names = [str(w) if isinstance(w, (str, sympy.Indexed)) else w.name if isinstance(w, sympy.Symbol) else
+    names = [str(w) if isinstance(w, (str, sympy.Indexed, MatrixElement)) else
+             str(w.name) if isinstance(w, (sympy.Symbol, sympy.MatrixSymbol)) else
              str(w.label) if isinstance(w, sympy.IndexedBase) else w
              for w in wrt]  # str(): a numpy string is a str subclass, and its repr would leak into the labels
     for w in names:
@@ -233,8 +233,8 @@ def held_without_elements(graph: Graph, wrt: Any) -> list[str]:
     unmade = [name for name, known in graph.indexed.items() if not known.nodes]
     if not unmade or wrt is None:
         return unmade
-    named = {str(w.label) if isinstance(w, sympy.IndexedBase) else w
-             for w in ([wrt] if isinstance(wrt, (str, sympy.IndexedBase)) else wrt)}
+    named = {str(w.label) if isinstance(w, sympy.IndexedBase) else str(w.name) if isinstance(w, sympy.MatrixSymbol)
+             else w for w in ([wrt] if isinstance(wrt, (str, sympy.IndexedBase, sympy.MatrixSymbol)) else wrt)}
     return [name for name in unmade if name in named]
 
 

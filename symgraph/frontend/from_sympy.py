@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import sympy
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from ..errors import ArgumentError, GraphError, UnsupportedOpError
 from ..ir.builder import CONDITION_RESULT, GraphBuilder
@@ -22,7 +23,7 @@ def _children(e: sympy.Expr) -> tuple:
     """The sympy subexpressions that must be converted before ``e``."""
     if isinstance(e, (sympy.Symbol, sympy.Number)) or any(e is c for c in _SINGLETONS):
         return ()
-    if isinstance(e, sympy.Indexed):  # an element x[3] of an indexed input: a leaf, its indices checked in _node
+    if isinstance(e, (sympy.Indexed, MatrixElement)):  # an element x[3] or A[0, 1]: a leaf, checked in _node
         return ()
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return tuple(a for a in e.args if a != 0)
@@ -52,12 +53,15 @@ def _children(e: sympy.Expr) -> tuple:
         raise UnsupportedOpError("cannot convert zoo to a graph: it is sympy's complex infinity (what 1/0 gives), "
                                  "no real number; the expression is undefined")
     hint = ""
+    if isinstance(e, MatrixExpr):
+        hint = ("; a matrix expression has no graph: give its entries, list(M.as_explicit()) (row-major), whose "
+                "elements A[0, 1] of a MatrixSymbol are elements of an indexed input")
     if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):  # unevaluated: sympy can expand them
         hint = (f"; an unevaluated {type(e).__name__} has no graph: expand it with .doit() first"
                 + (" (or write the sum in symgraph's text: sum(x[i]^2, i, 0, n-1))" if isinstance(e, sympy.Sum) else ""))
     raise UnsupportedOpError(
         f"cannot convert {type(e).__name__} ({e}) to a graph{hint}; supported are Add, Mul, Pow, numbers, pi, E, "
-        f"symbols, elements x[3] of an IndexedBase, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, "
+        f"symbols, elements x[3] of an IndexedBase or A[0, 1] of a MatrixSymbol, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, "
         f"comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
 
 
@@ -150,6 +154,8 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return builder.input(e.name, e)  # the user's own Symbol, assumptions and all
     if isinstance(e, sympy.Indexed):
         return _element(builder, e)
+    if isinstance(e, MatrixElement):
+        return _matrix_element(builder, e)
     if isinstance(e, sympy.Number) or e is sympy.pi:
         return e
     if e is sympy.E:
@@ -160,9 +166,10 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return builder.op("max" if isinstance(e, sympy.Max) else "min", *(done[a] for a in e.args))
     if isinstance(e, (sympy.And, sympy.Or)):
         return _chain(builder, "and" if isinstance(e, sympy.And) else "or", [done[a] for a in e.args])
-    if isinstance(e, sympy.Piecewise):  # undefined where no condition holds: nan, as sympy's evalf says
+    if isinstance(e, sympy.Piecewise):
         expr, cond = e.args[-1]
-        acc = done[expr] if cond is sympy.true else builder.op("where", done[cond], done[expr], sympy.nan)
+        acc = done[expr] if cond is sympy.true else \
+            builder.op("where", done[cond], done[expr], _undefined(builder, [done[part] for part in e.args[-1]]))
         for expr, cond in reversed(e.args[:-1]):
             acc = builder.op("where", done[cond], done[expr], acc)
         return acc
@@ -201,6 +208,21 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
     return builder.op(_FUNCTIONS[type(e)], *(done[a] for a in e.args))
 
 
+def _undefined(builder: GraphBuilder, parts: list) -> object:
+    """The value of a Piecewise where no condition holds: nan, as sympy's evalf says, and so are its
+    derivatives of every order by every input the Piecewise reads (as ``sympy.diff`` leaves them undefined).
+
+    Why not the constant nan: a constant's derivative is 0, so ``Piecewise((x**2, x > 0))`` had gradient 0
+    at x = -1, where the function itself is nan.  ``nan*exp(x + y + ...)`` over the inputs below the
+    Piecewise (its last branch and condition hold the others) is nan at every point and so is each
+    derivative, however often taken; the branch selects discard it where a condition holds.
+    """
+    inputs = builder.inputs_under(parts)
+    if not inputs:  # a Piecewise of constants: nothing to differentiate by
+        return sympy.nan
+    return builder.op("mul", sympy.nan, builder.op("exp", _chain(builder, "add", inputs)))
+
+
 def _element(builder: GraphBuilder, e: sympy.Indexed):
     """The input node of ``x[3]`` (sympy's ``IndexedBase("x")[3]``, as closed forms of indexed inputs are
     written): the same element node the text ``x[3]`` makes, so closed forms convert back."""
@@ -217,10 +239,47 @@ def _element(builder: GraphBuilder, e: sympy.Indexed):
     return builder.indexed_input(name, index)
 
 
+def _matrix_element(builder: GraphBuilder, e: MatrixElement):
+    """The input node of ``A[0, 1]`` of a ``MatrixSymbol("A", m, n)``: element (0, 1) of the indexed input A,
+    as the text ``A[0, 1]`` makes it (named so, and read back as ``IndexedBase("A")[0, 1]``); A's extent is
+    the MatrixSymbol's shape, so ``wrt=[A]`` names all its m*n elements."""
+    matrix = e.parent
+    if not isinstance(matrix, sympy.MatrixSymbol):
+        raise UnsupportedOpError(f"cannot convert {e}: an element of a matrix expression {type(matrix).__name__} "
+                                 "has no graph; give the entries of M.as_explicit()")
+    name = str(matrix.name)
+    if not is_identifier(name):
+        raise UnsupportedOpError(f"matrix symbol name {name!r} is not an identifier; rename it")
+    index = (e.i, e.j)
+    if not all(isinstance(i, sympy.Integer) and i >= 0 for i in index):
+        raise UnsupportedOpError(f"cannot convert {e}: the indices of a matrix element must be non-negative integers")
+    shape = matrix.shape
+    if all(isinstance(k, sympy.Integer) for k in shape) and fits(tuple(int(k) - 1 for k in shape)):
+        builder.declare_extents({name: tuple(int(k) for k in shape)})
+    return builder.indexed_input(name, tuple(int(i) for i in index))
+
+
+def _functions(matrix: sympy.MatrixBase) -> list:
+    """A column or row Matrix of functions as the list of them (a Jacobian's rows, in order).
+
+    Why not every Matrix: the result of m functions is m entries of one list, and a 2x2 Matrix read as four
+    functions was flattened silently, its Jacobian 4 x n with no trace of rows and columns.
+    """
+    rows, columns = matrix.shape
+    if rows > 1 and columns > 1:
+        raise ArgumentError(f"a {rows}x{columns} sympy Matrix is not a list of functions: give a column or a row "
+                            f"of them, or its entries in row-major order as list(M) (or M.reshape({rows * columns}, 1))")
+    return list(matrix)
+
+
 def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph:
     """:meth:`Graph.from_sympy`: a graph of one sympy expression or several, outputs in order."""
-    exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else [expr_or_list]
+    exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else \
+        _functions(expr_or_list) if isinstance(expr_or_list, sympy.MatrixBase) else [expr_or_list]
     for e in exprs:
+        if isinstance(e, sympy.MatrixBase):
+            raise ArgumentError(f"a list of functions holds a {e.shape[0]}x{e.shape[1]} sympy Matrix: give its "
+                                "entries, list(M), in the list")
         if not isinstance(e, (sympy.Basic, int, float, str)) or isinstance(e, bool):  # str: refused below, with the ops
             raise ArgumentError(f"Graph.from_sympy takes sympy expressions (or a list of them), got "
                                 f"{type(e).__name__} {e!r:.60}")

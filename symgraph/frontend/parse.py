@@ -43,7 +43,7 @@ from __future__ import annotations
 import difflib
 import keyword
 import math
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -129,6 +129,9 @@ class _Parser(Calls, Reductions):
         self.checking = False
         #: sizes bound by keyword (name -> int), and indexed inputs' declared extents
         self.sizes: dict = {}
+        #: where the text reads a size as a number (positions in the text), shared with sub-parsers: a size read
+        #: nowhere else is a plain input given as a size (:meth:`check_sizes`)
+        self.size_reads: set[int] = set()
         #: the budget of one call (Reductions.expanding): [the terms its texts' reductions and definition calls
         #: have expanded so far, how many copies of this text over= parses from here on (1 without over=)], one
         #: list shared by the call's parsers and their sub-parsers; and how often the enclosing reductions and
@@ -148,6 +151,24 @@ class _Parser(Calls, Reductions):
             return self.toks[self.i + k]
         except IndexError:  # past the end: the end token
             return ""
+
+    def check_sizes(self, index: str | None = None) -> None:
+        """Refuse a size the text reads only as a number: ``parse("x + 1", x=3)`` made the input x the constant 3
+        silently, where a size fixes how far an index runs or an indexed input's extent.  A size also written in an
+        index, a bound or as ``x[...]`` may be read as a number too (the mean ``sum(x[i], i, 0, n-1)/n``), and so
+        may ``index``, the index :func:`parse_over` binds in each copy (``a*k + b`` over k)."""
+        if not self.size_reads:
+            return
+        words, reads = self.tokens.texts, self.size_reads
+        for name, value in self.sizes.items():
+            if name == index:
+                continue
+            places = [self.tokens.pos(k) for k, w in enumerate(words) if w == name]
+            if places and all(p in reads for p in places):
+                self.error(f"{name!r} is given as a size ({name}={value!r}), but the text uses it only as a number: "
+                           f"{name} is a plain input, not indexed ({name}[...]), and no index or bound uses it. A "
+                           f"size fixes how far an index runs or an indexed input's extent; give {name} a value "
+                           f"where the function is evaluated instead", places[0])
 
     # -- statements -------------------------------------------------------
     def program(self) -> tuple[list, list, object | None]:
@@ -262,6 +283,8 @@ class _Parser(Calls, Reductions):
                     if value is None and t in scope and t not in _CALLABLE and t not in _KEYWORDS and t != "pi" \
                             and t not in definitions:
                         value = scope[t]
+                        if t in self.sizes and not self.integer_only:
+                            self.size_reads.add(self.tokens.pos(i))
                     if value is not None:
                         values.append(value)
                         i += 1
@@ -436,6 +459,8 @@ class _Parser(Calls, Reductions):
                 return
             value = self.scope.get(word)
             if value is not None:
+                if word in self.sizes and not self.integer_only:
+                    self.size_reads.add(self.tokens.pos(i))
                 values.append(value)
                 return
             if word in self.sizes:  # not in the scope: a tuple, the extents of an indexed input
@@ -521,7 +546,7 @@ class _Parser(Calls, Reductions):
 
 
 @checked_options
-def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **sizes: int) -> Graph:
+def parse(text: "str | Sequence[str]", /, outputs: Sequence[str] | None = None, **sizes: int) -> Graph:
     """Parse an expression or a program of ``name = expr`` lines into a :class:`Graph`.
 
     Parameters
@@ -539,7 +564,11 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
         Sizes the text uses by name in reductions and indices
         (``parse("sum(x[i]^2, i, 0, n-1)", n=3)``): integer constants, never
         inputs.  A size named like an indexed input is its extent
-        (``x=3``, or ``W=(2, 3)``): a larger index is a ParseError.
+        (``x=3``, or ``W=(2, 3)``): a larger index is a ParseError.  A size
+        the text reads only as a number (``parse("x + 1", x=3)``) is a
+        ParseError: x is a plain input there, not a size.  Any name may be a
+        size but ``outputs`` (this function's keyword): :func:`parse_sized`
+        takes the sizes as one mapping, as the command line's ``--size`` does.
 
     Raises
     ------
@@ -553,6 +582,13 @@ def parse(text: "str | Sequence[str]", outputs: Sequence[str] | None = None, **s
     >>> parse("c = a + b; d = b + 1; e = c * d").outputs
     ('e',)
     """
+    return parse_sized(text, sizes, outputs)
+
+
+def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[int, ...]]",
+                outputs: Sequence[str] | None = None) -> Graph:
+    """:func:`parse` with the sizes as one mapping, so that a size may have any name (``outputs``, ``mode``)."""
+    sizes = dict(sizes)
     if isinstance(text, str):
         texts = [text]
     elif isinstance(text, (list, tuple)):
@@ -675,6 +711,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             parser.sizes = sizes if not each else {**sizes, over[0]: over[1] + position}
             parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
             names, refs, bare = parser.program()
+            parser.check_sizes(over[0] if each else None)
             if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
                 parser.fail(_CONDITION_RESULT, parser.result_at)
         except ParseError as error:  # the caret shows one text: say which of them it is

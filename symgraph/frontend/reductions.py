@@ -69,6 +69,7 @@ class Reductions:
         sub.declared, sub.indices = self.declared, self.indices
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
+        sub.size_reads = self.size_reads
         sub.expanded, sub.repeats, sub.checking = self.expanded, self.repeats, self.checking
         if sub.nesting > MAX_REDUCTION_NESTING:
             self.fail(f"reductions, indices and definitions nest more than {MAX_REDUCTION_NESTING} deep", start)

@@ -72,6 +72,7 @@ class GraphBuilder:
         self._checking = False
         self._requests: list[tuple[int, str]] = []  # (node, name asked for), in the order asked
         self._reserved = set(reserved)
+        self._inputs_below: dict[int, frozenset] = {}  # node -> the input nodes it reads (inputs_under)
 
     # -- nodes ------------------------------------------------------------
     def _new(self, op_name: str, operands: tuple) -> int:
@@ -271,6 +272,37 @@ class GraphBuilder:
 
     def end_group(self, group: list) -> None:
         group[2] = len(self._ops)
+
+    def inputs_under(self, refs: Iterable[Any]) -> list[int]:
+        """The input nodes that ``refs`` (nodes or constants) read, in the order they were made.
+
+        Iterative; each ref's answer is kept (nodes never change), and a later walk stops at a node
+        answered before, so asking level by level up a deep cascade costs one visit per new node.
+        """
+        found: set[int] = set()
+        for ref in refs:
+            if ref.__class__ is not int:
+                continue
+            known = self._inputs_below.get(ref)
+            if known is None:
+                below: set[int] = set()
+                seen: set[int] = set()
+                stack = [ref]
+                while stack:
+                    node = stack.pop()
+                    if node in seen:
+                        continue
+                    seen.add(node)
+                    answered = self._inputs_below.get(node)
+                    if answered is not None:
+                        below.update(answered)
+                    elif self._ops[node] == "input":
+                        below.add(node)
+                    else:
+                        stack.extend(x for x in self._operands[node] if x.__class__ is int)
+                known = self._inputs_below[ref] = frozenset(below)
+            found.update(known)
+        return sorted(found)
 
     def is_condition(self, ref: Any) -> bool:
         """True for a condition: a comparison, ``and``/``or``/``not`` node, or a folded true/false."""

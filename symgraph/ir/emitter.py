@@ -649,18 +649,12 @@ class Emitter:
                 if s.__class__ is str and s in selects:
                     c, first = selects[s]
                     return self.where(c, other, ZERO) if first else self.where(c, ZERO, other)
-        if name == "add" and x in self._one_sided and y in self._one_sided:  # a tangent of where(c, a, b)
-            (c, a, b), (c2, a2, b2) = self._one_sided[x], self._one_sided[y]
-            if c == c2 and is_zero(b) and is_zero(a2):
-                return self.where(c, a, b2)
-            if c == c2 and is_zero(a) and is_zero(b2):
-                return self.where(c, a2, b)
-        if name == "sub" and x in self._one_sided and y in self._one_sided:  # where(c, a, -b)
-            (c, a, b), (c2, a2, b2) = self._one_sided[x], self._one_sided[y]
-            if c == c2 and is_zero(b) and is_zero(a2):
-                return self.where(c, a, self.negate(b2))
-            if c == c2 and is_zero(a) and is_zero(b2):
-                return self.where(c, self.negate(a2), b)
+        if (name == "add" or name == "sub") and x in self._one_sided and y in self._one_sided:
+            merged = self._merged(name, x, y)  # a tangent of where(c, a, b), or where(c, a, -b)
+            if merged is not None:
+                if merged.__class__ is str and gx is not None and gy is not None:  # 0 where both parts are
+                    guards.setdefault(merged, self._either(gx, gy))
+                return merged
         result = self._op(name, x, y) if y is _UNARY or not (x.__class__ is str and y.__class__ is str) \
             else self._op2(name, x, y)
         if result.__class__ is not str:
@@ -681,6 +675,22 @@ class Emitter:
             return self.where(guard, result, ZERO)
         guards.setdefault(result, guard)  # a finite constant times 0 is 0
         return result
+
+    def _merged(self, name: str, x: str, y: str) -> Ref | None:
+        """``x + y`` (or ``x - y``) of two one-sided selects on one condition as one ``where``, else None.
+
+        The sum keeps its parts' guards (the caller adds ``gx or gy``): a guarded adjoint that gathers a
+        shared node's uses through nested branches (``where(x > 2, where(x > 1, x, u), u)``) lost its guard
+        here, and its 0 times the untaken ``u``'s nan partial gave nan where the function is x.
+        """
+        (c, a, b), (c2, a2, b2) = self._one_sided[x], self._one_sided[y]
+        if c != c2:
+            return None
+        if is_zero(b) and is_zero(a2):
+            return self.where(c, a, b2 if name == "add" else self.negate(b2))
+        if is_zero(a) and is_zero(b2):
+            return self.where(c, a2 if name == "add" else self.negate(a2), b)
+        return None
 
     def _both(self, g: str | None, h: str | None) -> str | None:
         if g is None or h is None or g == h:

@@ -104,3 +104,34 @@ def test_an_unclosed_bracket_in_an_at_name_is_named_and_joins_no_word(capsys):
     assert code == 2 and "'x[0' has unbalanced brackets" in err and "x[1]=1" not in err
     code, out, _ = call(capsys, "grad", "x[0]*x[1]", "--size", "n=2", "--at", "x=[3,", "max(1,", "2)]")
     assert code == 0 and "= 2" in out and "= 3" in out
+
+
+@pytest.mark.parametrize("text, size", [("x+1", "x=3"), ("x[1] + y", "y=3"), ("f(u) = u*y; f(x)", "y=2")])
+def test_a_size_given_for_a_plain_input_is_an_error_naming_it(text, size, capsys):
+    """``symgraph grad "x+1" --size x=3`` printed "4 has no variables": the size made the input x the constant 3,
+    silently.  A size fixes an index range or an indexed input's extent; a name the text reads only as a number
+    is a plain input, and the command says so and how to give it a value."""
+    name = size.partition("=")[0]
+    status, out, err = call(capsys, "grad", text, "--size", size)
+    assert status == 2 and out == ""
+    assert err.startswith(f"symgraph: {name!r} is given as a size (--size {size}), but the text uses it only as a "
+                          f"number: {name} is a plain input, not indexed")
+    assert f"--at {name}=..." in err
+
+
+def test_a_size_read_as_a_number_and_as_a_bound_is_still_a_size(capsys):
+    """The mean divides by the size its sum runs to: n is a size there, also where it is read as a number."""
+    status, out, err = call(capsys, "grad", "sum(x[i], i, 0, n-1)/n", "--size", "n=2", "--at", "x=[1, 2]")
+    assert status == 0 and err == ""
+    assert "df/dx[0] = 1/2" in out and "df/dx[1] = 1/2" in out
+
+
+@pytest.mark.parametrize("name", ["text", "outputs", "mode", "wrt", "order", "f"])
+def test_a_size_may_have_any_name(name, capsys):
+    """--size values went into parse(text, outputs, **sizes): --size text=2 was a Python TypeError and
+    --size outputs=2 became the outputs= argument ("outputs= takes a list of names, got 2").  The sizes reach
+    the parser as one mapping now, so no name collides with a keyword."""
+    for command in ("grad", "hessian", "compare"):
+        status, out, err = call(capsys, command, f"sum(x[i]^2, i, 0, {name}-1)", "--size", f"{name}=2")
+        assert status == 0 and err == "", (command, err)
+        assert "x[1]" in out or command == "compare"

@@ -39,6 +39,19 @@ def test_a_sympy_matrix_of_functions_is_a_list_of_outputs():
     assert sg.jacobian(sympy.Matrix([[x * y, x + y]]), wrt=["y"]) == sympy.Matrix([[x], [1]])
 
 
+def test_a_two_dimensional_matrix_is_refused_not_flattened():
+    """A 2x2 Matrix given as the function was read as four outputs in row-major order, silently: its Jacobian
+    was 4 x n with no rows and columns left.  The error says what to pass for that reading."""
+    M = sympy.Matrix([[x * y, x], [y, x + y]])
+    for call in (lambda: sg.jacobian(M), lambda: sg.grad(M), lambda: sg.Graph.from_sympy(M),
+                 lambda: sg.jacobian(sympy.ImmutableMatrix(M)), lambda: sg.compare(M),
+                 lambda: sg.jacobian([sympy.ImmutableMatrix(M), x])):
+        with pytest.raises(ArgumentError, match=r"2x2 sympy Matrix.*list\(M\)"):
+            call()
+    assert sg.jacobian(list(M), wrt=["x"]) == sympy.Matrix([[y], [1], [0], [1]])
+    assert sg.jacobian(M.reshape(4, 1), wrt=["x"]) == sympy.Matrix([[y], [1], [0], [1]])
+
+
 @pytest.mark.parametrize("call", [lambda: sg.parse([None]), lambda: sg.to_latex(None),
                                   lambda: sg.grad("x", progress="yes")])
 def test_other_arguments_of_the_wrong_kind_are_symgraph_errors(call):

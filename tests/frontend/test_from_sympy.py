@@ -1,6 +1,7 @@
 """Graph.from_sympy: round trips, sharing of equal subtrees, several outputs, the user's symbols, refusals, depth."""
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import numpy as np
@@ -14,6 +15,8 @@ from symgraph import Graph, UnsupportedOpError, parse
 from symgraph.ops import sigmoid
 
 a, b, x, y = sympy.symbols("a b x y")
+MODES = ["reverse", "forward", "paths", "elimination"]
+BACKENDS = ["numpy", "vm"] + (["numba"] if importlib.util.find_spec("numba") else [])
 
 
 def _op_nodes(g: Graph, op: str) -> list[str]:
@@ -189,3 +192,46 @@ def test_an_unevaluated_sum_says_to_expand_it():
         sg.grad(sympy.Sum(x[i] ** 2, (i, 0, 3)))
     assert sg.grad(sympy.Sum(x[i] ** 2, (i, 0, 3)).doit(), wrt=["x"]).at(x=[1.0, 2.0, 3.0, 4.0]) == \
         {"x[0]": 2.0, "x[1]": 4.0, "x[2]": 6.0, "x[3]": 8.0}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_piecewise_without_default_has_nan_derivatives_where_it_is_nan(mode):
+    """sympy's Piecewise((x**2, x > 0)) is nan where no condition holds, and so is sympy.diff of it; the
+    gradient was 0 there (the missing branch became the constant nan, whose derivative is 0), in every mode and
+    backend.  The derivatives by every input the Piecewise reads, conditions included, are nan there now, to
+    every order, and the branch that holds keeps its derivative."""
+    form = sympy.Piecewise((y**2 * x, x > 0))
+    g = sg.grad(form, wrt=["x", "y"], mode=mode)
+    assert np.isnan(g.at(x=-1.0, y=3.0)["x"]) and np.isnan(g.at(x=-1.0, y=3.0)["y"])
+    assert g.at(x=2.0, y=3.0) == {"x": 9.0, "y": 12.0}
+    for backend in BACKENDS:
+        dx, dy = g.lambdify(backend=backend)(np.array([-1.0, 2.0]), np.array([3.0, 3.0]))
+        assert np.isnan(dx[0]) and np.isnan(dy[0]) and (dx[1], dy[1]) == (9.0, 12.0), backend
+    for s in (x, y):
+        assert sympy.diff(form, s).subs({x: -1, y: 3}) is sympy.nan  # the reference: undefined there
+    hessian = sg.hessian(sympy.Piecewise((x**3, x > 0)), wrt=["x"]).lambdify()(np.array([-1.0, 2.0]))
+    assert np.isnan(hessian[0, 0, 0]) and hessian[0, 0, 1] == 12.0
+    assert sg.grad(sympy.Piecewise((x**2, x > 0)) + y, wrt=["y"], mode=mode).at(x=-1.0, y=0.0) == {"y": 1.0}  # as diff
+    cascade = x
+    for k in range(50):  # each level's missing branch reads x and y: one shared node, guarded at every level
+        cascade = sympy.Piecewise((cascade + y, x > k % 7), evaluate=False)
+    g = sg.grad(cascade, mode=mode)
+    assert g.at(x=10.0, y=1.0) == {"x": 1.0, "y": 50.0}
+    assert all(np.isnan(v) for v in g.at(x=3.5, y=1.0).values())
+
+
+def test_matrix_symbol_elements_are_elements_of_an_indexed_input():
+    """MatrixSymbol("A", 2, 2)[0, 1] was refused as an unsupported MatrixElement; it is element (0, 1) of the
+    indexed input A (as the text A[0, 1]), whose extent is the MatrixSymbol's shape.  A matrix expression
+    (A*A, A itself) is refused saying to give the entries of its .as_explicit()."""
+    A = sympy.MatrixSymbol("A", 2, 2)
+    g = sg.grad(A[0, 1] * A[1, 0] * x, wrt=[A])
+    assert list(g) == ["A[0, 0]", "A[0, 1]", "A[1, 0]", "A[1, 1]"]
+    assert g.at(A=np.array([[1.0, 2.0], [3.0, 4.0]]), x=2.0) == {"A[0, 0]": 0.0, "A[0, 1]": 6.0, "A[1, 0]": 4.0,
+                                                                "A[1, 1]": 0.0}
+    assert dict(sg.grad(A[0, 1] ** 2, wrt=A[0, 1])) == {"A[0, 1]": 2 * sympy.IndexedBase("A")[0, 1]}
+    assert sg.jacobian(list((A * A).as_explicit()), wrt=[A]).shape == (4, 4)
+    for bad in (A * A, A):
+        with pytest.raises(UnsupportedOpError, match=r"matrix expression has no graph.*as_explicit\(\)"):
+            Graph.from_sympy(bad)
+

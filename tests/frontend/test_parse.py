@@ -720,3 +720,14 @@ def test_an_error_in_one_of_several_texts_says_which():
         sg.parse(["x*y", "  "])
     with pytest.raises(sg.ParseError, match=r"^expression ends after"):  # one text: nothing to add
         sg.parse(["x+"])
+
+
+def test_a_size_the_text_reads_only_as_a_number_is_a_parse_error():
+    """parse("x + 1", x=3) made the input x the constant 3 silently; a size named like a plain input is an
+    error at its first use, while a size also used as a bound may be read as a number (the mean)."""
+    with pytest.raises(ParseError, match=r"'x' is given as a size \(x=3\).*plain input, not indexed") as caught:
+        parse("x + 1", x=3)
+    assert caught.value.position == 0
+    assert parse("sum(x[i], i, 0, n-1)/n", n=2).evaluate(x=[1.0, 3.0])[parse("sum(x[i], i, 0, n-1)/n", n=2).outputs[0]] == 2.0
+    assert parse("sum(x[i], i, 0, text-1)", text=2).input_labels == ("x[0]", "x[1]")  # text is positional-only
+    assert sg.residuals("a*k + b", wrt=["a", "b"], over=("k", 0, "m-1"), m=3).fun([2.0, 1.0]).tolist() == [1, 3, 5]
