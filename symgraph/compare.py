@@ -94,6 +94,9 @@ def _every_tie(measured: Mapping[str, ModeCost], kind: str, default: str) -> str
     """Why the default wins when every row needs as many multiplications: the same work, or, when
     the additions differ, the same multiplications only (the additions named, so nothing is hidden)."""
     additions = {m: c.additions for m, c in measured.items()}
+    if not any(additions.values()) and not any(c.multiplications for c in measured.values()):
+        return (f"no {kind} multiplies or adds anything on this graph (every product of local derivatives is "
+                f"free), so the default, {default}, is as good as any")
     if len(set(additions.values())) == 1:
         return f"every {kind} needs the same work on this graph, so the default, {default}, is as good as any"
     return (f"every {kind} needs the same number of multiplications on this graph, so the default, {default}, "
@@ -216,8 +219,9 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     tied = _tied(ties)
     why = (_every_tie({c.mode: c for c in costs}, "strategy", best.mode) if len(ties) == len(costs) - 1
            else _WHY_SECOND.get(best.mode, ""))
-    report.verdict = (f"{best.mode} wins{tied} with {_counted(best.multiplications, 'multiplication')} in "
-                      f"{best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of {_counted(best.program_ops, 'operation')} ({others}); "
+    report.verdict = (f"{best.mode} wins{tied} with {_counted(best.multiplications, 'multiplication')} ({others}) "
+                      f"in {best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of "
+                      f"{_counted(best.program_ops, 'operation')}; "
                       f"the Hessian has {_counted(nonzeros, 'structural nonzero')} of {count_text(len(names) ** 2)}: "
                       f"{why}")
     return report

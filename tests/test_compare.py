@@ -69,9 +69,23 @@ def test_multi_output_forward_scales_with_inputs_reverse_with_outputs():
 def test_compare_wrt_and_ties():
     report = sg.compare("x*y + sin(z)", wrt=["x"])
     assert report.n_inputs == 1 and report["forward"].sweeps == 1
-    tie = sg.compare("x*y")
+    tie = sg.compare("(a+b)*(b+1)")
     assert tie.verdict.startswith("reverse wins (tied with forward, paths and elimination)")
     assert "every mode needs the same work" in tie.verdict
+
+
+def test_a_graph_needing_no_work_says_so():
+    """x*y's derivatives are its inputs and nothing is multiplied or added; the verdict said every mode
+    'needs the same work', as if there were some.  A Hessian strategy's verdict names the others'
+    multiplications beside its own, not beside its program's size."""
+    nothing = sg.compare("x*y")
+    assert nothing.verdict.startswith("reverse wins (tied with forward, paths and elimination)")
+    assert "no mode multiplies or adds anything on this graph" in nothing.verdict
+    assert "same work" not in nothing.verdict
+    assert "no mode multiplies" in sg.compare("x*y", wrt=["q"], allow_unused=True).verdict
+    second = sg.compare("x*y*z", order=2).verdict
+    assert "with 2 multiplications (reverse-over-forward 2," in second
+    assert "and a program of 0 operations;" in second
 
 
 def test_compare_reports_progress_over_every_mode():

@@ -56,9 +56,10 @@ def test_second_order_rows_count_the_expanded_hessian_like_first_order_rows():
 def test_second_order_tie_of_every_strategy_says_so_instead_of_a_reason_to_win():
     """x*y has a constant Hessian: every strategy needs 0 multiplications, yet the verdict explained the
     default's win with 'the gradient costs one reverse sweep, and each forward sweep ... touches only what
-    one input affects'.  A tie of every strategy now says that the work is the same."""
+    one input affects'.  A tie of every strategy now says that the work is the same (here: none)."""
     verdict = sg.compare("x*y", order=2).verdict
-    assert "every strategy needs the same" in verdict
+    assert "no strategy multiplies or adds anything" in verdict
+    assert "every strategy needs the same work" in sg.compare("x^2*y", order=2).verdict
     assert "touches only what one input affects" not in verdict
 
 
