@@ -36,6 +36,7 @@ Registering a name again replaces the function (notebook cells are re-run);
 from __future__ import annotations
 
 import inspect
+import keyword
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -45,7 +46,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
 from .binding import checked_options
-from .errors import FunctionDefinitionError, ParseError
+from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError
 from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
@@ -68,6 +69,8 @@ class UserFunction:
         #: the undefined sympy function closed forms use (``fdiff`` gives the derivatives)
         self.sympy: type = _sympy_class(self)
         self._graphs: list[Graph] = []
+        #: per derivative, the other registered functions its text calls and with how many arguments
+        self._calls: list[dict[str, int]] = []
         self._forms: dict[int, sympy.Expr] = {}
         code = f"user.{name}({', '.join(f'{{{k}}}' for k in range(len(args)))})"
         rules = tuple(self._rule(k) for k in range(len(args)))
@@ -98,6 +101,8 @@ class UserFunction:
         ops.register(self.row)
         try:
             self._graphs = [self._parse(k, text) for k, text in enumerate(self.derivatives)]
+            self._calls = [{op: len(args) for _, op, args in graph.rows() if op in ops.USER and op != self.name}
+                           for graph in self._graphs]
             self._forms = {}
         except BaseException:
             ops.unregister(self.name)
@@ -142,8 +147,31 @@ class UserFunction:
         partial.__qualname__ = f"{self.name}.partial{k}"
         return partial
 
+    def _check_calls(self, k: int) -> None:
+        """Refuse derivative ``k`` when a function its text calls was removed or registered again with
+        other arguments since this function was registered.
+
+        Why: the text was parsed against the functions registered then; the
+        generic errors (an op without a rule, "this expression calls ...")
+        would point at the user's expression, which does not call that
+        function -- this function's derivative does, and registering this
+        function again (or the other one as it was) is the remedy.
+        """
+        for op, count in self._calls[k].items():
+            row = ops.USER.get(op)
+            if row is None:
+                why = "which is no longer registered"
+            elif row.arity != count:
+                why = f"with {count} argument{'s' * (count != 1)}, but {op!r} is now registered with {row.arity}"
+            else:
+                continue
+            raise UnsupportedOpError(
+                f"{self._which(k)} calls {op!r}, {why}: register {op} as it was, or register "
+                f"{self.name} again (its derivative texts are read when it is registered)")
+
     def _replay(self, k: int, B: Any, out: Any, operands: tuple) -> Any:
         """Derivative ``k`` built with ``B`` (sympy or an emitter), the arguments bound to ``operands``."""
+        self._check_calls(k)
         graph = self._graphs[k]
         env: dict[str, Any] = dict(zip(self.args, operands))
         for node, op, args in graph.rows():
@@ -159,6 +187,7 @@ class UserFunction:
     @checked_options
     def derivative_form(self, k: int, arguments: Sequence[sympy.Expr]) -> sympy.Expr:
         """The sympy form of derivative ``k`` at ``arguments`` (what ``fdiff`` returns)."""
+        self._check_calls(k)
         form = self._forms.get(k)
         if form is None:
             form = self._forms[k] = self._graphs[k].expr()
@@ -203,6 +232,9 @@ def _sympy_class(handle: UserFunction) -> type:
 
 def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tuple[str, ...]:
     """The argument names, after every check of :func:`function`'s arguments."""
+    if isinstance(name, str) and keyword.iskeyword(name):
+        raise FunctionDefinitionError(f"cannot define {name!r}: it is a Python keyword (generated code calls "
+                                      "a function by its name)")
     if not isinstance(name, str) or not is_identifier(name) or name.startswith("__"):
         raise FunctionDefinitionError(f"a function name must be an identifier (letters, digits, _), got {name!r}")
     if name in GRAMMAR_WORDS:

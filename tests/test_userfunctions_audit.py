@@ -1,0 +1,112 @@
+"""Registered functions used as a researcher uses them: what went wrong, each checked here.
+
+Each test registers through the ``define`` fixture, which removes what it
+registered (and anything an imported module registered).
+"""
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph import ops
+from symgraph.cli import main
+from symgraph.errors import FunctionDefinitionError, UnsupportedOpError
+
+
+def np_square(x):
+    return x * x
+
+
+def np_product(x, y):
+    return x * y
+
+
+def np_cube(x):
+    return x ** 3
+
+
+@pytest.fixture
+def define():
+    """``sg.function`` for one test: everything registered during the test is removed afterwards."""
+    before = set(ops.USER)
+    handles = []
+
+    def register(*args, **kwargs):
+        handle = sg.function(*args, **kwargs)
+        handles.append(handle)
+        return handle
+
+    yield register
+    for handle in handles:
+        handle.remove()
+    for name in set(ops.USER) - before:
+        ops.unregister(name)
+    assert set(ops.USER) == before
+
+
+# --------------------------------------------------------------------------- a derivative text's callees
+
+@pytest.mark.parametrize("mode", ["reverse", "forward", "paths", "elimination"])
+def test_a_derivative_calling_a_function_registered_again_with_other_arguments_names_both(define, mode):
+    """cube's derivative text calls sq; sq is then registered again with two arguments.  The error said
+    "this expression calls 'sq' ... build the expression again", but the user's expression ``cube(a)`` never
+    calls sq and building it again changes nothing: it is cube's derivative, which must be registered again."""
+    define("sq", numpy=np_square, derivatives=["2*x"])
+    define("cube", numpy=np_cube, derivatives=["3*sq(x)"])
+    assert sg.grad("cube(a)", wrt=["a"], mode=mode).at(a=2.0) == {"a": 12.0}
+    define("sq", numpy=np_product, args=["x", "y"], derivatives=["y", "x"])
+    with pytest.raises(UnsupportedOpError) as caught:
+        sg.grad("cube(a)", wrt=["a"], mode=mode)
+    message = str(caught.value)
+    assert "derivative 1 of cube(x)" in message and "'sq'" in message and "register cube again" in message
+    assert "build the expression again" not in message
+
+
+def test_a_derivative_calling_a_removed_function_names_the_derivative(define):
+    """sq removed, cube's derivative (which calls sq) is needed: the error named only 'sq' as an op without
+    a rule, not that it is cube's derivative text that calls it -- for gradients, Hessians and sympy.diff."""
+    sq = define("sq", numpy=np_square, derivatives=["2*x"])
+    define("cube", numpy=np_cube, derivatives=["3*sq(x)"])
+    sq.remove()
+    for attempt in (lambda: sg.grad("cube(a)", wrt=["a"]),
+                    lambda: sg.hessian("cube(a)", wrt=["a"], mode="edge-pushing"),
+                    lambda: sympy.diff(sg.parse("cube(a)").expr(), sympy.Symbol("a"))):
+        with pytest.raises(UnsupportedOpError, match=r"derivative 1 of cube\(x\) .*'sq'.*no longer registered"):
+            attempt()
+    define("sq", numpy=np_square, derivatives=["2*x"])  # registered again: the derivative works again
+    assert sg.grad("cube(a)", wrt=["a"]).at(a=2.0) == {"a": 12.0}
+
+
+# --------------------------------------------------------------------------- names
+
+@pytest.mark.parametrize("name", ["lambda", "if", "None"])
+def test_a_python_keyword_as_name_says_it_is_a_keyword(define, name):
+    """``sg.function("lambda", ...)`` said the name must be 'an identifier (letters, digits, _)', which it is:
+    the reason it is refused is that it is a Python keyword (generated code could not call it)."""
+    with pytest.raises(FunctionDefinitionError, match="keyword"):
+        define(name, numpy=np_square, derivatives=["2*x"])
+
+
+# --------------------------------------------------------------------------- the command line
+
+@pytest.mark.parametrize("body, said", [
+    ("def f(:\n", "SyntaxError"),
+    ("raise KeyError('boom')\n", "KeyError"),
+    ("import symgraph as sg, numpy as np\nsg.function('sin', numpy=np.sin, derivatives=['cos(x)'])\n",
+     "cannot define 'sin'"),
+])
+def test_a_functions_module_that_fails_to_import_is_a_clear_error(define, tmp_path, monkeypatch, capsys, body, said):
+    """``--functions mymod`` where mymod has a syntax error or raises while it runs printed Python's
+    traceback and exited 1 (an internal error's status); a failing registration in it did not say which
+    module.  Now: exit 2 and one line naming the option, the module, the error and the module's line."""
+    (tmp_path / "brokenfuncs.py").write_text(body)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "brokenfuncs", raising=False)
+    status = main(["grad", "a*b", "--functions", "brokenfuncs"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "--functions brokenfuncs" in err and said in err and "brokenfuncs.py" in err
