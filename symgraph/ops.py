@@ -482,6 +482,23 @@ def register(row: Op) -> None:
         SYMPY_FUNCTIONS[row.sympy] = row.name
 
 
+def sympy_op(cls: type) -> str | None:
+    """The op name of the sympy function class ``cls``, or None when it is none of the table's.
+
+    A registered function's class from an earlier registration of a name
+    registered now counts as that name (its ``_symgraph_name``): a closed
+    form computed before a notebook cell registering the function was re-run
+    still converts, as a graph built before still evaluates -- both hold the
+    function's name (:func:`check_call` refuses another number of arguments).
+    """
+    name = SYMPY_FUNCTIONS.get(cls)
+    if name is None:
+        name = cls.__dict__.get("_symgraph_name")
+        if name not in USER:
+            return None
+    return name
+
+
 def user_call(name: str, function: Callable, *args: Any) -> Any:
     """What the registered function ``name`` (callable ``function``) gives on ``args``, checked (:func:`user_result`).
 

@@ -226,6 +226,7 @@ def _sympy_class(handle: UserFunction) -> type:
     namespace = {"nargs": len(handle.args), "fdiff": fdiff, "_latex": _latex, "_eval_evalf": _eval_evalf,
                  "_sympystr": _as_function, "_pretty": _as_function, "_sympyrepr": _as_function,
                  "precedence": PRECEDENCE["Func"],  # also looked up by class name
+                 "_symgraph_name": handle.name,  # what ops.sympy_op reads once the name is registered again
                  "__module__": __name__, "__doc__": f"{handle.name}: a function registered with symgraph.function"}
     return type(sympy.Function)(handle.name, (sympy.Function,), namespace)
 

@@ -110,3 +110,28 @@ def test_a_functions_module_that_fails_to_import_is_a_clear_error(define, tmp_pa
     assert status == 2
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert "--functions brokenfuncs" in err and said in err and "brokenfuncs.py" in err
+
+
+# --------------------------------------------------------------------------- closed forms across registrations
+
+def test_a_closed_form_from_before_a_registration_was_re_run_still_converts(define):
+    """A notebook: a closed form is computed, the cell registering its function is re-run, the closed form is
+    given to sg.grad.  It failed with "cannot convert sq (sq(a)) to a graph; supported are ... sq": each
+    registration makes a new sympy class and only the newest was known.  A graph built before the
+    re-registration still evaluates (it holds the name); so now does a closed form."""
+    define("sq", numpy=np_square, derivatives=["2*x"])
+    closed = sg.parse("sq(a)*b").expr()
+    define("sq", numpy=np_square, derivatives=["2*x"])
+    assert sg.grad(closed, wrt=["a", "b"]).at(a=3.0, b=2.0) == {"a": 12.0, "b": 9.0}
+    define("sq", numpy=np_product, args=["x", "y"], derivatives=["y", "x"])
+    with pytest.raises(UnsupportedOpError, match="now registered with 2"):
+        sg.grad(closed, wrt=["a"])
+
+
+def test_a_closed_form_of_a_removed_function_is_still_refused(define):
+    """The other side of the rule above: a name no longer registered has no row, so its closed form does not convert."""
+    sq = define("sq", numpy=np_square, derivatives=["2*x"])
+    closed = sg.parse("sq(a)").expr()
+    sq.remove()
+    with pytest.raises(UnsupportedOpError, match="cannot convert"):
+        sg.grad(closed, wrt=["a"])
