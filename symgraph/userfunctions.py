@@ -36,7 +36,6 @@ Registering a name again replaces the function (notebook cells are re-run);
 from __future__ import annotations
 
 import inspect
-import keyword
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -233,13 +232,13 @@ def _sympy_class(handle: UserFunction) -> type:
 
 def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tuple[str, ...]:
     """The argument names, after every check of :func:`function`'s arguments."""
-    if isinstance(name, str) and keyword.iskeyword(name):
-        raise FunctionDefinitionError(f"cannot define {name!r}: it is a Python keyword (generated code calls "
-                                      "a function by its name)")
-    if not isinstance(name, str) or not is_identifier(name) or name.startswith("__"):
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii() or name.startswith("__"):
         raise FunctionDefinitionError(f"a function name must be an identifier (letters, digits, _), got {name!r}")
     if name in GRAMMAR_WORDS:
         raise FunctionDefinitionError(f"cannot define {name!r}: it is a word of the grammar")
+    if not is_identifier(name):  # an identifier, but a keyword: generated code calls a function by its name
+        raise FunctionDefinitionError(f"cannot define {name!r}: it is a Python keyword, which generated code "
+                                      "cannot call")
     if (name in ops.OPS or name in ops.FUNCTIONS) and name not in ops.USER:
         raise FunctionDefinitionError(f"cannot define {name!r}: it is a built-in function")
     if not callable(numpy):
