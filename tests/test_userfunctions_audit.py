@@ -135,3 +135,30 @@ def test_a_closed_form_of_a_removed_function_is_still_refused(define):
     sq.remove()
     with pytest.raises(UnsupportedOpError, match="cannot convert"):
         sg.grad(closed, wrt=["a"])
+
+
+# --------------------------------------------------------------------------- a scipy.special ufunc as the callable
+
+def test_a_scipy_ufunc_callable_pickles_and_is_imported_by_standalone_source(define):
+    """``numpy=scipy.special.gammaln`` (with its derivative digamma registered too) is the natural way to add
+    a special function, but a compiled function calling it did not pickle ("it has no module and qualified
+    name") and its standalone source was refused: scipy's ufuncs have no ``__module__``.  Their module is
+    found as pickle finds it (``pickle.whichmodule``); the result in a fresh process is the callable's."""
+    import pickle
+    import subprocess
+
+    special = pytest.importorskip("scipy.special")
+    define("digamma", numpy=special.digamma, derivatives=["1"])  # only its value is used here
+    define("lgamma", numpy=special.gammaln, derivatives=["digamma(x)"])
+    gradient = sg.grad("lgamma(a)*b", wrt=["a", "b"])
+    compiled = gradient.lambdify()
+    expected = (special.digamma(2.5) * 3.0, special.gammaln(2.5))
+    assert compiled(a=2.5, b=3.0) == pytest.approx(expected, rel=1e-15)
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); "
+                               "print(*map(float, f(a=2.5, b=3.0)))"],
+        input=pickle.dumps(compiled), capture_output=True, check=True)
+    assert [float(v) for v in loaded.stdout.split()] == pytest.approx(expected, rel=1e-15)
+    namespace = {}
+    exec(compile(gradient.program.source(standalone=True), "standalone", "exec"), namespace)
+    assert namespace["f"](2.5, 3.0) == pytest.approx(expected, rel=1e-15)

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import pickle
 import sys
 import types
 from operator import itemgetter
@@ -439,6 +440,10 @@ def import_path(op: str, function: Callable, pickling: bool = False) -> tuple[st
     """``(module, qualname)`` a standalone module (or the process loading a pickle, ``pickling``) imports
     ``function`` by, or a named error saying why it cannot."""
     module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
+    if module is None and qualname is None and isinstance(function, np.ufunc):
+        # scipy.special's ufuncs have neither: their module is found as pickle finds it, by name
+        qualname = function.__name__
+        module = pickle.whichmodule(function, qualname)
     why = None
     if not isinstance(module, str) or not isinstance(qualname, str):
         why = "it has no module and qualified name"
