@@ -162,3 +162,40 @@ def test_a_scipy_ufunc_callable_pickles_and_is_imported_by_standalone_source(def
     namespace = {}
     exec(compile(gradient.program.source(standalone=True), "standalone", "exec"), namespace)
     assert namespace["f"](2.5, 3.0) == pytest.approx(expected, rel=1e-15)
+
+
+# --------------------------------------------------------------------------- loading a pickle elsewhere
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_loading_a_pickle_where_the_callables_module_is_missing_names_the_function(define, tmp_path, monkeypatch,
+                                                                                 backend):
+    """A compiled function calling a registered function is pickled where the callable's module is importable
+    and loaded in a process where it is not (a worker without the module on its path): loading raised a bare
+    ``ModuleNotFoundError: No module named 'myfuncs'`` from inside pickle, saying nothing of symgraph or of
+    the function.  Now a UserFunctionError names the registered function, the callable and the remedy."""
+    import pickle
+    import subprocess
+
+    (tmp_path / "missingfuncs.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        def np_soft(x):
+            return x / (1 + np.abs(x))
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "missingfuncs", raising=False)
+    import missingfuncs
+
+    define("soft", numpy=missingfuncs.np_soft, derivatives=["1/(1 + abs(x))^2"])
+    compiled = sg.lambdify("soft(a*b)", backend=backend)
+    data = pickle.dumps(compiled)
+    assert pickle.loads(data)(a=1.0, b=2.0) == pytest.approx(2 / 3)  # here the module is importable
+    loader = ("import pickle, sys, symgraph\n"
+              "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
+              "except symgraph.UserFunctionError as error:\n    print(error)\n")
+    # run from the worktree root (this symgraph), without tmp_path on the path: the module cannot be found
+    loaded = subprocess.run([sys.executable, "-c", loader], input=data, capture_output=True,
+                            cwd=str(__import__("pathlib").Path(sg.__file__).parents[1]))
+    assert loaded.returncode == 0, loaded.stderr.decode()
+    said = loaded.stdout.decode()
+    assert "'soft'" in said and "missingfuncs.np_soft" in said and "No module named 'missingfuncs'" in said
