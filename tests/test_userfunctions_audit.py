@@ -199,3 +199,22 @@ def test_loading_a_pickle_where_the_callables_module_is_missing_names_the_functi
     assert loaded.returncode == 0, loaded.stderr.decode()
     said = loaded.stdout.decode()
     assert "'soft'" in said and "missingfuncs.np_soft" in said and "No module named 'missingfuncs'" in said
+
+
+# --------------------------------------------------------------------------- numba and a boolean result
+
+def np_positive(x):
+    return x > 0
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_numba_runs_a_callable_returning_a_boolean_as_numpy_does(define, parallel):
+    """A callable returning a comparison (``x > 0``, a 0/1 step) is taken by the NumPy and VM backends, and
+    numba's result-type check admits a boolean too -- but the kernel's call then failed in numba's typing
+    (``float()`` of a boolean), a raw TypingError.  It now gives 1.0 and 0.0, as the NumPy backend does."""
+    pytest.importorskip("numba")
+    define("positive", numpy=np_positive, derivatives=["0"])
+    x = np.array([0.5, -1.0, 2.0, 0.0])
+    expected = sg.lambdify("positive(a) + a")(a=x)
+    assert np.array_equal(expected, [1.5, -1.0, 3.0, 0.0])
+    assert np.array_equal(sg.lambdify("positive(a) + a", backend="numba", parallel=parallel)(a=x), expected)
