@@ -210,7 +210,9 @@ def _sympy_class(handle: UserFunction) -> type:
         return handle.derivative_form(argindex - 1, self.args)
 
     def _latex(self, printer, exp=None):
-        head = handle.latex or rf"\operatorname{{{handle.name}}}"
+        # an underscore in math mode is a subscript (soft_sign would show as soft with a subscript s)
+        escaped = handle.name.replace("_", r"\_")
+        head = handle.latex or rf"\operatorname{{{escaped}}}"
         body = rf"{head}\left({', '.join(printer._print(a) for a in self.args)}\right)"
         return body if exp is None else rf"{body}^{{{exp}}}"
 

@@ -3,6 +3,8 @@
 Each test registers through the ``define`` fixture, which removes what it
 registered (and anything an imported module registered).
 """
+import shutil
+import subprocess
 import sys
 import textwrap
 
@@ -218,3 +220,26 @@ def test_numba_runs_a_callable_returning_a_boolean_as_numpy_does(define, paralle
     expected = sg.lambdify("positive(a) + a")(a=x)
     assert np.array_equal(expected, [1.5, -1.0, 3.0, 0.0])
     assert np.array_equal(sg.lambdify("positive(a) + a", backend="numba", parallel=parallel)(a=x), expected)
+
+
+# --------------------------------------------------------------------------- LaTeX of a name with underscores
+
+def np_soft(x):
+    return x / (1 + np.abs(x))
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no LaTeX engine (pdflatex) on PATH")
+def test_a_name_with_underscores_is_valid_latex(define, tmp_path):
+    """A function named ``soft_sign`` printed as ``\\operatorname{soft_sign}``: in math mode the underscore
+    is a subscript, so it showed as soft with a subscript s; ``soft__sign`` stopped pdflatex ("Missing {
+    inserted").  The name is now written with its underscores escaped, as the text says it."""
+    define("soft_sign", numpy=np_soft, derivatives=["1/(1 + abs(x))^2"])
+    define("soft__sign", numpy=np_soft, derivatives=["soft_sign(x)"])
+    text = sg.to_latex(sg.grad("soft__sign(a*b)*soft_sign(b)", wrt=["a", "b"]))
+    assert r"\operatorname{soft\_sign}" in text and r"\operatorname{soft\_\_sign}" in text
+    body = "".join(f"\\[{line}\\]\n" for line in text.splitlines())
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+                                      + body + "\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
