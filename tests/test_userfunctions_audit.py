@@ -243,3 +243,17 @@ def test_a_name_with_underscores_is_valid_latex(define, tmp_path):
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
+
+
+def test_a_sympy_function_of_a_registered_name_converts(define):
+    """``sympy.Function("sq")(a)`` written in sympy for the registered sq was refused with "cannot convert sq
+    (sq(a)) to a graph; supported are ... sq" -- naming sq among the supported.  A graph holds a function by
+    its name, so an undefined sympy function of a registered name (and its number of arguments) is that
+    function; an unregistered name is still refused."""
+    define("sq", numpy=np_square, derivatives=["2*x"])
+    a, b = sympy.symbols("a b")
+    assert sg.grad(sympy.Function("sq")(a) * b, wrt=["a", "b"]).at(a=3.0, b=2.0) == {"a": 12.0, "b": 9.0}
+    with pytest.raises(UnsupportedOpError, match="cannot convert"):
+        sg.grad(sympy.Function("unregistered")(a), wrt=["a"])
+    with pytest.raises(UnsupportedOpError, match="registered with 1"):
+        sg.grad(sympy.Function("sq")(a, b), wrt=["a"])
