@@ -45,6 +45,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
 from .binding import checked_options
+from .constants import SympyBuilder
 from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError
 from .frontend.parse import parse
 from .frontend.tokens import scan
@@ -70,7 +71,6 @@ class UserFunction:
         self._graphs: list[Graph] = []
         #: per derivative, the other registered functions its text calls and with how many arguments
         self._calls: list[dict[str, int]] = []
-        self._forms: dict[int, sympy.Expr] = {}
         code = f"user.{name}({', '.join(f'{{{k}}}' for k in range(len(args)))})"
         rules = tuple(self._rule(k) for k in range(len(args)))
         #: the op-table row this function is
@@ -102,7 +102,6 @@ class UserFunction:
             self._graphs = [self._parse(k, text) for k, text in enumerate(self.derivatives)]
             self._calls = [{op: len(args) for _, op, args in graph.rows() if op in ops.USER and op != self.name}
                            for graph in self._graphs]
-            self._forms = {}
         except BaseException:
             ops.unregister(self.name)
             if previous is not None:
@@ -185,12 +184,14 @@ class UserFunction:
 
     @checked_options
     def derivative_form(self, k: int, arguments: Sequence[sympy.Expr]) -> sympy.Expr:
-        """The sympy form of derivative ``k`` at ``arguments`` (what ``fdiff`` returns)."""
-        self._check_calls(k)
-        form = self._forms.get(k)
-        if form is None:
-            form = self._forms[k] = self._graphs[k].expr()
-        return form.xreplace({sympy.Symbol(a): value for a, value in zip(self.args, arguments)})
+        """The sympy form of derivative ``k`` at ``arguments`` (what ``fdiff`` returns).
+
+        Replayed as the sweeps replay it, not cached: a function the text
+        calls may be registered again (another derivative), and the form must
+        hold its current sympy class, as the sweeps use its current row.
+        """
+        arguments = tuple(arguments)
+        return self._replay(k, SympyBuilder, self.sympy(*arguments), arguments)
 
     @checked_options
     def evaluate(self, arguments: Sequence[sympy.Expr]) -> sympy.Float | None:

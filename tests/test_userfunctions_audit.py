@@ -257,3 +257,16 @@ def test_a_sympy_function_of_a_registered_name_converts(define):
         sg.grad(sympy.Function("unregistered")(a), wrt=["a"])
     with pytest.raises(UnsupportedOpError, match="registered with 1"):
         sg.grad(sympy.Function("sq")(a, b), wrt=["a"])
+
+
+def test_sympy_diff_uses_the_current_registration_of_a_function_a_derivative_calls(define):
+    """cube' = 3*sq(x).  sympy.diff of cube(a) once, then sq registered again with another derivative (a
+    corrected notebook cell): the second derivative by sympy.diff stayed 3*2*a from a cached form holding
+    the old sq, while symgraph's Hessian of the same text gave 3*5*a.  Both now use the current sq."""
+    define("sq", numpy=np_square, derivatives=["2*x"])
+    define("cube", numpy=np_cube, derivatives=["3*sq(x)"])
+    a = sympy.Symbol("a")
+    assert sympy.diff(sg.parse("cube(a)").expr(), a, 2) == 6 * a
+    define("sq", numpy=np_square, derivatives=["5*x"])
+    assert sympy.diff(sg.parse("cube(a)").expr(), a, 2) == 15 * a
+    assert sg.hessian("cube(a)", wrt=["a"]).lambdify()(a=1.0)[0, 0] == 15.0
