@@ -55,6 +55,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy
 from sympy.codegen import cfunctions
+from sympy.core.function import UndefinedFunction
 
 from .errors import FunctionDefinitionError, UnsupportedOpError, UserFunctionError
 from .forms import cbrt, np_erf, np_erfc, np_logb, roundeven
@@ -480,6 +481,27 @@ def register(row: Op) -> None:
     FUNCTIONS[row.name] = None
     if isinstance(row.sympy, type):
         SYMPY_FUNCTIONS[row.sympy] = row.name
+
+
+def sympy_op(cls: type) -> str | None:
+    """The op name of the sympy function class ``cls``, or None when it is none of the table's.
+
+    A registered function's class from an earlier registration of a name
+    registered now counts as that name (its ``_symgraph_name``), and so does
+    an undefined sympy function of that name (``sympy.Function("softsign")``):
+    a closed form computed before a notebook cell registering the function
+    was re-run still converts, as a graph built before still evaluates --
+    both hold the function's name (:func:`check_call` refuses another number
+    of arguments).
+    """
+    name = SYMPY_FUNCTIONS.get(cls)
+    if name is None:
+        name = cls.__dict__.get("_symgraph_name")
+        if name is None and isinstance(cls, UndefinedFunction):
+            name = cls.__name__
+        if name not in USER:
+            return None
+    return name
 
 
 def user_call(name: str, function: Callable, *args: Any) -> Any:

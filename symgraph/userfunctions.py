@@ -45,7 +45,8 @@ from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
 from .binding import checked_options
-from .errors import FunctionDefinitionError, ParseError
+from .constants import SympyBuilder
+from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError
 from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
@@ -68,7 +69,8 @@ class UserFunction:
         #: the undefined sympy function closed forms use (``fdiff`` gives the derivatives)
         self.sympy: type = _sympy_class(self)
         self._graphs: list[Graph] = []
-        self._forms: dict[int, sympy.Expr] = {}
+        #: per derivative, the other registered functions its text calls and with how many arguments
+        self._calls: list[dict[str, int]] = []
         code = f"user.{name}({', '.join(f'{{{k}}}' for k in range(len(args)))})"
         rules = tuple(self._rule(k) for k in range(len(args)))
         #: the op-table row this function is
@@ -98,7 +100,8 @@ class UserFunction:
         ops.register(self.row)
         try:
             self._graphs = [self._parse(k, text) for k, text in enumerate(self.derivatives)]
-            self._forms = {}
+            self._calls = [{op: len(args) for _, op, args in graph.rows() if op in ops.USER and op != self.name}
+                           for graph in self._graphs]
         except BaseException:
             ops.unregister(self.name)
             if previous is not None:
@@ -142,8 +145,31 @@ class UserFunction:
         partial.__qualname__ = f"{self.name}.partial{k}"
         return partial
 
+    def _check_calls(self, k: int) -> None:
+        """Refuse derivative ``k`` when a function its text calls was removed or registered again with
+        other arguments since this function was registered.
+
+        Why: the text was parsed against the functions registered then; the
+        generic errors (an op without a rule, "this expression calls ...")
+        would point at the user's expression, which does not call that
+        function -- this function's derivative does, and registering this
+        function again (or the other one as it was) is the remedy.
+        """
+        for op, count in self._calls[k].items():
+            row = ops.USER.get(op)
+            if row is None:
+                why = "which is no longer registered"
+            elif row.arity != count:
+                why = f"with {count} argument{'s' * (count != 1)}, but {op!r} is now registered with {row.arity}"
+            else:
+                continue
+            raise UnsupportedOpError(
+                f"{self._which(k)} calls {op!r}, {why}: register {op} as it was, or register "
+                f"{self.name} again (its derivative texts are read when it is registered)")
+
     def _replay(self, k: int, B: Any, out: Any, operands: tuple) -> Any:
         """Derivative ``k`` built with ``B`` (sympy or an emitter), the arguments bound to ``operands``."""
+        self._check_calls(k)
         graph = self._graphs[k]
         env: dict[str, Any] = dict(zip(self.args, operands))
         for node, op, args in graph.rows():
@@ -158,11 +184,14 @@ class UserFunction:
 
     @checked_options
     def derivative_form(self, k: int, arguments: Sequence[sympy.Expr]) -> sympy.Expr:
-        """The sympy form of derivative ``k`` at ``arguments`` (what ``fdiff`` returns)."""
-        form = self._forms.get(k)
-        if form is None:
-            form = self._forms[k] = self._graphs[k].expr()
-        return form.xreplace({sympy.Symbol(a): value for a, value in zip(self.args, arguments)})
+        """The sympy form of derivative ``k`` at ``arguments`` (what ``fdiff`` returns).
+
+        Replayed as the sweeps replay it, not cached: a function the text
+        calls may be registered again (another derivative), and the form must
+        hold its current sympy class, as the sweeps use its current row.
+        """
+        arguments = tuple(arguments)
+        return self._replay(k, SympyBuilder, self.sympy(*arguments), arguments)
 
     @checked_options
     def evaluate(self, arguments: Sequence[sympy.Expr]) -> sympy.Float | None:
@@ -182,7 +211,9 @@ def _sympy_class(handle: UserFunction) -> type:
         return handle.derivative_form(argindex - 1, self.args)
 
     def _latex(self, printer, exp=None):
-        head = handle.latex or rf"\operatorname{{{handle.name}}}"
+        # an underscore in math mode is a subscript (soft_sign would show as soft with a subscript s)
+        escaped = handle.name.replace("_", r"\_")
+        head = handle.latex or rf"\operatorname{{{escaped}}}"
         body = rf"{head}\left({', '.join(printer._print(a) for a in self.args)}\right)"
         return body if exp is None else rf"{body}^{{{exp}}}"
 
@@ -197,16 +228,20 @@ def _sympy_class(handle: UserFunction) -> type:
     namespace = {"nargs": len(handle.args), "fdiff": fdiff, "_latex": _latex, "_eval_evalf": _eval_evalf,
                  "_sympystr": _as_function, "_pretty": _as_function, "_sympyrepr": _as_function,
                  "precedence": PRECEDENCE["Func"],  # also looked up by class name
+                 "_symgraph_name": handle.name,  # what ops.sympy_op reads once the name is registered again
                  "__module__": __name__, "__doc__": f"{handle.name}: a function registered with symgraph.function"}
     return type(sympy.Function)(handle.name, (sympy.Function,), namespace)
 
 
 def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tuple[str, ...]:
     """The argument names, after every check of :func:`function`'s arguments."""
-    if not isinstance(name, str) or not is_identifier(name) or name.startswith("__"):
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii() or name.startswith("__"):
         raise FunctionDefinitionError(f"a function name must be an identifier (letters, digits, _), got {name!r}")
     if name in GRAMMAR_WORDS:
         raise FunctionDefinitionError(f"cannot define {name!r}: it is a word of the grammar")
+    if not is_identifier(name):  # an identifier, but a keyword: generated code calls a function by its name
+        raise FunctionDefinitionError(f"cannot define {name!r}: it is a Python keyword, which generated code "
+                                      "cannot call")
     if (name in ops.OPS or name in ops.FUNCTIONS) and name not in ops.USER:
         raise FunctionDefinitionError(f"cannot define {name!r}: it is a built-in function")
     if not callable(numpy):

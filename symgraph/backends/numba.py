@@ -247,7 +247,9 @@ def _guarded(numba: Any, op: str, compiled: Callable, number: int) -> Callable:
     """``compiled`` (the registered function ``op``'s callable, compiled) as the kernel calls it: returning
     ``(value, 0.0)``, or ``(nan, number)`` where it raises (see :func:`_user_error`)."""
     params = ", ".join(f"a{k}" for k in range(ops.op(op).arity))
-    source = (f"def guarded({params}):\n    try:\n        return float(_compiled({params})), 0.0\n"
+    # times 1.0, not float(): numba has no float() of a boolean, a result _njit_registered admits (as NumPy's
+    # backend does: a 0/1 step such as x > 0); a float's value and sign of zero are kept
+    source = (f"def guarded({params}):\n    try:\n        return _compiled({params}) * 1.0, 0.0\n"
               f"    except Exception:\n        return _nan, {float(number)!r}\n")
     guarded = build_function(Generated("guarded", source, {"_compiled": compiled, "_nan": math.nan}))
     return numba.njit(error_model="numpy", nogil=True)(guarded)

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import pickle
 import sys
 import types
 from operator import itemgetter
@@ -76,7 +77,7 @@ import numpy as np
 import sympy
 
 from .. import ops
-from ..errors import UnsupportedOpError
+from ..errors import UnsupportedOpError, UserFunctionError
 from ..forms import special_functions
 from ..ir.hooks import provide
 from ..ir.interpret import branch_only
@@ -439,6 +440,10 @@ def import_path(op: str, function: Callable, pickling: bool = False) -> tuple[st
     """``(module, qualname)`` a standalone module (or the process loading a pickle, ``pickling``) imports
     ``function`` by, or a named error saying why it cannot."""
     module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
+    if module is None and qualname is None and isinstance(function, np.ufunc):
+        # scipy.special's ufuncs have neither: their module is found as pickle finds it, by name
+        qualname = function.__name__
+        module = pickle.whichmodule(function, qualname)
     why = None
     if not isinstance(module, str) or not isinstance(qualname, str):
         why = "it has no module and qualified name"
@@ -553,10 +558,10 @@ class _Globals(dict):
         out = {}
         for key, value in self.items():
             if isinstance(value, types.ModuleType) and value.__name__ == _USER_NAMESPACE:
-                functions = {op: f for op, f in vars(value).items() if not op.startswith("__")}
-                for op, function in functions.items():
-                    import_path(op, function, pickling=True)  # a clear error for a callable no other process can import
-                value = _Functions(functions)
+                # each callable by its import path (a clear error for one no other process can import), which
+                # the loading process imports itself: a module missing there is then named with the function
+                value = _Functions({op: import_path(op, f, pickling=True) for op, f in vars(value).items()
+                                    if not op.startswith("__")})
             elif isinstance(value, types.ModuleType):
                 value = _ModuleName(value.__name__)
             out[key] = value
@@ -568,7 +573,8 @@ class _ModuleName(str):
 
 
 class _Functions(dict):
-    """The registered functions in a pickled kernel's globals: op -> callable."""
+    """The registered functions in a pickled kernel's globals: op -> (module, qualname) of its callable
+    (op -> the callable itself in pickles made before)."""
 
 
 def _globals_again(portable: dict) -> dict:
@@ -579,10 +585,25 @@ def _globals_again(portable: dict) -> dict:
         elif isinstance(value, _Functions):
             namespace = types.ModuleType(_USER_NAMESPACE)
             for op, function in value.items():
-                setattr(namespace, op, function)
+                setattr(namespace, op, _imported(op, *function) if isinstance(function, tuple) else function)
             value = namespace
         restored[key] = value
     return restored
+
+
+def _imported(op: str, module: str, qualname: str) -> Callable:
+    """The callable of the registered function ``op``, imported by a process loading a pickle; a named error
+    when it cannot be (pickle's own would say only which module is missing)."""
+    try:
+        found: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as error:
+        message = (f"cannot load a function that calls the registered function {op!r}: its callable "
+                   f"{module}.{qualname} cannot be imported in this process ({type(error).__name__}: {error}); "
+                   f"make {module!r} importable here (on sys.path, or installed) as where it was pickled")
+        raise UserFunctionError(message, op, error) from error
+    return found
 
 
 def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:

@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import sys
+import traceback
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -101,6 +102,9 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
             module = importlib.import_module(module_name)
         except ImportError as error:
             raise UsageError(f"--functions {spec}: cannot import {module_name!r}: {error}") from None
+        except Exception as error:  # the module's own code failed: say which module, what and where, in one line
+            raise UsageError(f"--functions {spec}: importing {module_name!r} raised {type(error).__name__}: "
+                             f"{error.msg if isinstance(error, SyntaxError) else error}{_where(error)}") from None
         finally:
             if added:
                 sys.path.remove(os.getcwd())
@@ -120,6 +124,19 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
                 handle.register()
         found += handles
     return found
+
+
+def _where(error: BaseException) -> str:
+    """`` (at FILE, line N)``: the innermost line of the user's code an exception came from, or nothing.
+
+    Frames of the import machinery and of symgraph itself are skipped: a
+    ``sg.function`` call the module makes is named at that call."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f" (at {error.filename}, line {error.lineno})"
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith("<frozen") and not os.path.abspath(f.filename).startswith(ours)]
+    return f" (at {frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
 
 
 def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:

@@ -12,7 +12,7 @@ from ..ir.graph import Graph
 from ..ir.hooks import provide
 from ..names import is_identifier
 from .reductions import MAX_ELEMENTS, fits
-from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS  # sympy class -> op name, read from the op table
+from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name
 
 
 #: the constants that are leaves; sympy makes each once, so ``is`` finds them (== would sympify the other side)
@@ -45,8 +45,11 @@ def _children(e: sympy.Expr) -> tuple:
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
         return (base,) if exponent == sympy.S.Half else e.args
-    if type(e) in _FUNCTIONS and len(e.args) == _OPS[_FUNCTIONS[type(e)]].arity:
-        return e.args
+    name = sympy_op(type(e))
+    if name is not None:
+        check_call(name, len(e.args))  # a registered function's class from before it was registered again
+        if len(e.args) == _OPS[name].arity:
+            return e.args
     if e is sympy.I:
         raise UnsupportedOpError(f"cannot convert the imaginary unit I to a graph: {_COMPLEX}")
     if e is sympy.zoo:
@@ -205,7 +208,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         if exponent == sympy.S.Half:
             return builder.op("sqrt", done[base])
         return builder.op("pow", done[base], done[exponent])
-    return builder.op(_FUNCTIONS[type(e)], *(done[a] for a in e.args))
+    return builder.op(sympy_op(type(e)), *(done[a] for a in e.args))
 
 
 def _undefined(builder: GraphBuilder, parts: list) -> object:
