@@ -108,8 +108,9 @@ def _np_log0(x):
 
 
 def _np_heaviside(x, h0):
-    """numpy.heaviside, written so that every backend (NumPy, numba scalars) runs the same formula."""
-    return np.sign(np.maximum(x, 0)) + h0 * (x == 0)
+    """numpy.heaviside, written so that every backend (NumPy, numba scalars) runs the same formula: h0 is
+    selected at x = 0 only, never multiplied by 0 elsewhere (heaviside(1, nan) is 1, as NumPy's and sympy's)."""
+    return np.where(x == 0, h0, np.sign(np.maximum(x, 0)))
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,7 @@ _ROWS = [
     Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
        (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
-    Op("heaviside", 2, sympy.Heaviside, _np_heaviside, "xp.sign(xp.maximum({0}, 0)) + {1} * ({0} == 0)",
+    Op("heaviside", 2, sympy.Heaviside, _np_heaviside, "xp.where({0} == 0, {1}, xp.sign(xp.maximum({0}, 0)))",
        (lambda B, out, x, h: 0, lambda B, out, x, h: 0)),
     # Conditions: comparisons of numbers, and the logical ops on conditions.  They carry no
     # derivative (their partials are 0), and only where() and the logical ops take them.

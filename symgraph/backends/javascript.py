@@ -68,7 +68,7 @@ JS: dict[str, str] = {
     "hypot": "Math.hypot({0}, {1})", "atan2": "Math.atan2({0}, {1})",
     "max": "$maximum({0}, {1})", "min": "$minimum({0}, {1})", "logaddexp": "$logaddexp({0}, {1})",
     "logb": "Math.log({0}) / Math.log({1})",
-    "heaviside": "Math.sign($maximum({0}, 0)) + {1} * ({0} === 0)",
+    "heaviside": "({0} === 0 ? {1} : Math.sign($maximum({0}, 0)))",
     "lt": "{0} < {1}", "le": "{0} <= {1}", "gt": "{0} > {1}", "ge": "{0} >= {1}",
     "eq": "{0} === {1}", "ne": "{0} !== {1}",
     "and": "{0} && {1}", "or": "{0} || {1}", "not": "!{0}",

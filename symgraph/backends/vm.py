@@ -328,7 +328,7 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
     elif op == 45:
         return np.log(x) / np.log(y)
     elif op == 46:
-        return (1.0 if x > 0.0 else (0.0 if x <= 0.0 else x)) + y * (1.0 if x == 0.0 else 0.0)
+        return y if x == 0.0 else (1.0 if x > 0.0 else (0.0 if x < 0.0 else x))
     elif op == 47:
         return 1.0 if x < y else 0.0
     elif op == 48:
