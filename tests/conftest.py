@@ -43,3 +43,24 @@ def browser():
     driver = start_browser()
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def define():
+    """``sg.function`` for one test: everything registered during the test is removed afterwards."""
+    import symgraph as sg
+    from symgraph import ops
+    before = set(ops.USER)
+    handles = []
+
+    def register(*args, **kwargs):
+        handle = sg.function(*args, **kwargs)
+        handles.append(handle)
+        return handle
+
+    yield register
+    for handle in handles:
+        handle.remove()
+    for name in set(ops.USER) - before:  # e.g. registered by an imported module
+        ops.unregister(name)
+    assert set(ops.USER) == before

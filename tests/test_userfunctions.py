@@ -45,25 +45,6 @@ FORMULAS = {
 
 
 @pytest.fixture
-def define():
-    """``sg.function`` for one test: everything registered during the test is removed afterwards."""
-    before = set(ops.USER)
-    handles = []
-
-    def register(*args, **kwargs):
-        handle = sg.function(*args, **kwargs)
-        handles.append(handle)
-        return handle
-
-    yield register
-    for handle in handles:
-        handle.remove()
-    for name in set(ops.USER) - before:  # e.g. registered by an imported module
-        ops.unregister(name)
-    assert set(ops.USER) == before
-
-
-@pytest.fixture
 def softsign(define):
     return define("softsign", numpy=np_softsign, derivatives=["1/(1 + abs(x))^2"])
 

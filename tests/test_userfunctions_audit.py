@@ -30,25 +30,6 @@ def np_cube(x):
     return x ** 3
 
 
-@pytest.fixture
-def define():
-    """``sg.function`` for one test: everything registered during the test is removed afterwards."""
-    before = set(ops.USER)
-    handles = []
-
-    def register(*args, **kwargs):
-        handle = sg.function(*args, **kwargs)
-        handles.append(handle)
-        return handle
-
-    yield register
-    for handle in handles:
-        handle.remove()
-    for name in set(ops.USER) - before:
-        ops.unregister(name)
-    assert set(ops.USER) == before
-
-
 # --------------------------------------------------------------------------- a derivative text's callees
 
 @pytest.mark.parametrize("mode", ["reverse", "forward", "paths", "elimination"])
