@@ -13,7 +13,6 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph import ops
 from symgraph.cli import main
 from symgraph.errors import FunctionDefinitionError, UnsupportedOpError
 
