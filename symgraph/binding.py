@@ -349,11 +349,26 @@ def index_axes_error(name: str, extents: tuple[int, ...], shape: tuple[int, ...]
     """The error for an indexed input's array whose first axes are not its indices' ``extents``: one
     wording for evaluation (``.at``, ``Graph.evaluate``) and compiled functions alike.
 
+    An array at least as large along every index axis (a data set of more
+    columns than the model reads) is taken once its extents are declared, as
+    sizes are (``X=(3, 5)``, ``--size X=(3,5)``): the message says so, since
+    the extents otherwise come from the largest index the text uses.
+
     >>> index_axes_error("W", (2, 3), (3, 2))
     GraphError('W takes an array whose first axes are (2, 3) (its indices; batch axes follow), got shape (3, 2)')
+    >>> print(index_axes_error("x", (4,), (6,)))
+    x takes an array whose first axis is (4,) (its indices; batch axes follow), got shape (6,); its extent is one past the largest index the text uses: to pass an array of 6 entries along it, declare x=6 as sizes are
     """
-    return GraphError(f"{name} takes an array whose first ax{'is is' if len(extents) == 1 else 'es are'} "
-                      f"{tuple(extents)} (its indices; batch axes follow), got shape {tuple(shape)}")
+    extents, shape = tuple(extents), tuple(shape)
+    message = (f"{name} takes an array whose first ax{'is is' if len(extents) == 1 else 'es are'} "
+               f"{extents} (its indices; batch axes follow), got shape {shape}")
+    given = shape[:len(extents)]
+    if len(given) == len(extents) and all(g >= e for g, e in zip(given, extents)):
+        one = len(extents) == 1
+        message += (f"; its extent{'' if one else 's'} {'is' if one else 'are'} one past the largest index the text "
+                    f"uses: to pass an array of {' x '.join(map(str, given))} entries along "
+                    f"{'it' if one else 'them'}, declare {name}={given[0] if one else given} as sizes are")
+    return GraphError(message)
 
 
 def as_array(name: str, value: Any) -> np.ndarray:
