@@ -68,6 +68,8 @@ def read_expr(text: str, stdin: TextIO | None = None) -> str:
         read = source.read()
         return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
     if text.startswith("@"):
+        if not text[1:].strip():  # Path("") is the current directory
+            raise UsageError("@FILE needs a file name after the '@' (symgraph grad @expr.txt)")
         path = Path(text[1:])
         try:
             return path.read_text(encoding="utf-8-sig")  # without a byte order mark, if there is one
@@ -241,6 +243,9 @@ def _constant(name: str, text: str) -> float:
     """The value of ``--at NAME=TEXT``: a number, or a constant expression; finite."""
     value = _plain_number(text)
     if value is None:
+        if _defines(text):  # "--at 'a=2 b=1'": two pairs in one word; said before the parser reads "2 b" as a product
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} assigns "
+                             f"or defines a name (one NAME=VALUE per word: --at x=1 y=2)")
         try:
             graph = parse(text)
         except SymgraphError as error:
@@ -250,14 +255,19 @@ def _constant(name: str, text: str) -> float:
         if graph.inputs or len(graph.outputs) != 1:
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} uses "
                              f"{', '.join(graph.inputs) or 'several outputs'}")
-        if "=" in scan(text).texts:  # "x=y=3" is a program whose value is y's: the y=3 would go unread
-            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} assigns "
-                             f"or defines a name (one NAME=VALUE per word: --at x=1 y=2)")
         with np.errstate(all="ignore"):
             value = float(graph.evaluate()[graph.output])
     if not math.isfinite(value):
         raise UsageError(f"--at value for {name!r} must be finite, got {text!r}")
     return value
+
+
+def _defines(text: str) -> bool:
+    """Whether a value's text has an assignment's '=' (``2 b=1``, ``y=3``): a second NAME=VALUE, never a value."""
+    try:
+        return "=" in scan(text).texts
+    except SymgraphError:  # a character the grammar refuses: the parser says which and where
+        return False
 
 
 def _plain_number(text: str) -> float | None:

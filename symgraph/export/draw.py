@@ -6,7 +6,7 @@ value (green), adjoint (red) and local derivative (blue), and a legend saying
 so.  Two engines:
 
 * ``"graphviz"`` runs Graphviz's ``dot`` program on :func:`~symgraph.export.text.to_dot`
-  text (a subprocess with a timeout);
+  text (a subprocess with a timeout), under the size rule below measured on Graphviz's own layout;
 * ``"matplotlib"`` paints the :class:`~symgraph.export.layout.Scene` that
   :func:`~symgraph.export.layout.arrange` makes of :func:`~symgraph.export.text.walk`,
   on the Agg canvas, never a display.  Every position and box comes from the
@@ -55,7 +55,7 @@ from ..ir.graph import Graph
 from ..ir.hooks import provide
 from .layout import Scene, arrange
 from .files import write
-from .text import EdgeLabel, NodeLabel, resolve_labels, sum_chains, to_dot, walk
+from .text import EdgeLabel, NodeLabel, dot_text, resolve_labels, sum_chains, walk
 
 FORMATS = ("png", "svg")
 ENGINES = ("auto", "graphviz", "matplotlib")
@@ -138,7 +138,7 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     if engine == "auto":
         engine = "graphviz" if shutil.which("dot") else "matplotlib"
     if engine == "graphviz":
-        data = _render_graphviz(to_dot(graph, values, adjoints, derivatives), fmt, dpi, timeout)
+        data = _graphviz_picture(graph, values, adjoints, derivatives, fmt, dpi, timeout)
     else:
         scene = picture(graph, values, adjoints, derivatives)
         width, height = scene.size
@@ -204,12 +204,34 @@ def _format(path, format) -> str:
 
 # --------------------------------------------------------------------------- Graphviz
 
-def _render_graphviz(dot_text: str, fmt: str, dpi: int, timeout: float) -> bytes:
+def _graphviz_picture(graph: Graph, values: Mapping | None, adjoints: Mapping | None, derivatives: Mapping | None,
+                      fmt: str, dpi: int, timeout: float) -> bytes:
+    """Graphviz's picture under :func:`picture`'s rule, on Graphviz's own layout: sums folded when the drawing
+    would be shown at less than FOLD_DPI and that makes it smaller; refused when it needs less than MIN_DPI."""
+    fold, best = False, None
+    for folding in (False, True):
+        items = list(walk(graph, values, adjoints, derivatives, fold_sums=folding))
+        candidate = _render_graphviz(dot_text(graph, items), fmt, dpi, timeout)
+        if best is None or max(candidate[1]) < max(best[1]):
+            fold, best = folding, candidate
+        if max(best[1]) <= MAX_PIXELS / FOLD_DPI or not sum_chains(graph):
+            break
+    data, (width, height) = best
+    if max(width, height) > MAX_PIXELS / MIN_DPI:
+        raise _too_big(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
+                       f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels a side")
+    return data
+
+
+def _render_graphviz(dot_text: str, fmt: str, dpi: int, timeout: float) -> tuple[bytes, tuple[float, float]]:
+    """The picture's bytes, and the drawing's size in inches before Graphviz scales it to MAX_PIXELS."""
     program = shutil.which("dot")
     if program is None:
         raise RenderError("Graphviz's 'dot' program is not installed; use engine='matplotlib'")
     side = MAX_PIXELS / dpi  # Graphviz scales a bigger drawing down to this many inches
-    command = [program, f"-T{fmt}"] + ([f"-Gdpi={dpi}", f"-Gsize={side:.2f},{side:.2f}"] if fmt == "png" else [])
+    # -Tplain first: its text (ending in a "stop" line) gives the layout's size, then the picture's bytes follow
+    command = [program, "-Tplain", f"-T{fmt}"] + ([f"-Gdpi={dpi}", f"-Gsize={side:.2f},{side:.2f}"]
+                                                  if fmt == "png" else [])
     try:
         done = subprocess.run(command, input=dot_text.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)
@@ -218,7 +240,9 @@ def _render_graphviz(dot_text: str, fmt: str, dpi: int, timeout: float) -> bytes
     if done.returncode != 0 or not done.stdout:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"Graphviz failed (exit {done.returncode}): {message}")
-    return done.stdout
+    plain, stop, picture_bytes = done.stdout.partition(b"\nstop\n")
+    _, _, width, height = plain.split(b"\n", 1)[0].split()[:4]  # "graph SCALE WIDTH HEIGHT", unscaled inches
+    return picture_bytes, (float(width), float(height))
 
 
 # --------------------------------------------------------------------------- matplotlib

@@ -575,10 +575,11 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
     """
     graph = as_graph(graph)
     with paused_gc():  # as in to_mermaid
-        return _dot(graph, list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))))
+        return dot_text(graph, list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))))
 
 
-def _dot(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
+def dot_text(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
+    """The DOT text of :func:`walk`'s items (:func:`to_dot`; the Graphviz engine passes folded sums)."""
     head = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];', '    edge [fontname="Helvetica"];']
     key = _dot_legend(graph, items)
     if not graph.groups:
