@@ -29,7 +29,7 @@ from .frontend.coerce import as_graph, element_labels, held_without_elements, ta
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
-from .errors import ArgumentError, GraphError, no_entry, shown_names
+from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry, shown_names
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, printed_rows, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
@@ -66,7 +66,8 @@ def _indexed_labels(graph: Graph, name: str, labels: Sequence[str]) -> list[str]
         raise GraphError(f"{name!r} is not an indexed input" + (f"; indexed inputs: {', '.join(graph.indexed)}"
                                                                  if graph.indexed else ""))
     wanted = element_labels(graph, name)
-    missing = [label for label in wanted if label not in labels]
+    present = labels if isinstance(labels, (set, frozenset, Mapping)) else set(labels)  # a tuple's `in` scans it
+    missing = [label for label in wanted if label not in present]
     if missing:
         raise GraphError(f"no entries for {', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}: "
                          f"ask for wrt={name!r} to get every element of {name}")
@@ -94,7 +95,7 @@ class Values(dict):
     @checked_options
     def array(self, name: str) -> np.ndarray:
         """The entries for the elements of the indexed input ``name`` as one array of shape ``(*its shape, *batch)``."""
-        labels = _indexed_labels(self.graph, name, list(self))
+        labels = _indexed_labels(self.graph, name, self)
         parts = [np.asarray(self[label]) for label in labels]
         if not parts:  # an input of no elements: the batch axes are the other entries' (all of one shape)
             batch = np.shape(next(iter(self.values()), 0.0))
@@ -338,10 +339,27 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         return "$\\displaystyle " + derivative_latex(self, aligned=True, kind=self.latex_kind) + "$"
 
     @checked_options
-    def array(self, name: str) -> sympy.Array:
-        """The entries for the elements of the indexed input ``name`` (``x[0], x[1], ...``) as a sympy Array of its shape."""
+    def array(self, name: str, limit: int | None = EXPAND_LIMIT) -> sympy.Array:
+        """The entries for the elements of the indexed input ``name`` (``x[0], x[1], ...``) as a sympy Array of its shape.
+
+        Every entry is built whole, as :meth:`expand` builds one, so ``limit``
+        bounds their operations written out *together*: n entries that each
+        hold a sum of n terms (``sum(x[i], i, 0, n-1)^2``) are n^2 operations,
+        which sympy would build for hours at n = 10,000 although each entry
+        passes the bound alone.  ``limit=None`` builds any size.
+        """
         labels = _indexed_labels(self.graph, name, self.labels)
-        return sympy.Array([self[label] for label in labels], self.graph.indexed[name].shape)
+        if limit is not None:
+            self.program.measure(labels)  # one pass for every entry's count
+            total = sum(self.program.expanded_size(label, SIZE_CAP) for label in labels)
+            if total > limit:
+                check_size(self.program, labels[0], limit, "")  # limit= itself checked as expand checks it
+                raise ExpressionTooLargeError(
+                    f"the {len(labels):,} entries for {name!r} have {count_text(total)} operations written out "
+                    f"together, more than {limit:,} (sympy would take minutes to build them); "
+                    f"result.array({name!r}, limit=None) builds them anyway; the program has them in shared form "
+                    "(.at(), .lambdify())")
+        return sympy.Array([self.expand(label, limit=None) for label in labels], self.graph.indexed[name].shape)
 
 
 class Gradient(DerivativeMap):

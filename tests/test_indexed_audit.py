@@ -153,3 +153,27 @@ def test_cli_takes_an_empty_list_for_an_empty_input(capsys):
     assert "no value for x" in capsys.readouterr().err
     assert cli_main(["grad", TEXT, "--size", "n=2", "--at", "x=[]", "--at", "a=1", "--at", "b=2"]) == 2
     assert "x has 2 entries" in capsys.readouterr().err
+
+
+def test_array_of_entries_is_bounded_together():
+    """Each entry of sum(x[i])^2's gradient holds the n-term sum: n^2 operations in all.  array() built them one by
+    one, each under the per-entry bound (sympy for hours at n = 10,000); the bound now holds for them together."""
+    g = sg.grad("sum(x[i], i, 0, n-1)^2", n=1000)
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"1,000 entries for 'x' have 1,000,000 operations.*limit=None"):
+        g.array("x")
+    with pytest.raises(sg.SymgraphError, match="limit="):
+        g.array("x", limit=-1)
+    small = sg.grad("sum(x[i], i, 0, n-1)^2", n=3)
+    with pytest.raises(sg.ExpressionTooLargeError):
+        small.array("x", limit=5)
+    assert list(small.array("x", limit=None)) == list(small.array("x")) == [small[f"x[{i}]"] for i in range(3)]
+
+
+def test_array_at_many_elements_answers_at_once():
+    """array() matched each element's label against the entries' tuple, a scan per element: 106 s to find that
+    100,000 entries are too large to build.  Values.array() did the same against a list."""
+    g = sg.grad("sum(x[i], i, 0, n-1)^2", n=100_000)
+    with pytest.raises(sg.ExpressionTooLargeError, match="100,000 entries"):
+        g.array("x")
+    values = g.at(x=np.arange(100_000.0))
+    assert values.array("x").shape == (100_000,) and values.array("x")[0] == 2 * np.arange(100_000.0).sum()
