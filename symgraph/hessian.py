@@ -44,6 +44,10 @@ average, bound by emitting instructions), the pattern 0.12 and the program
   ``sum(sum(x[i]*x[j]*A[i,j], ...))`` at n = 300 (90,000 nonzeros) took
   349 s -> 80 s on a loaded machine (9.1 s -> 4.1 s at n = 100), its sweeps
   visiting 7.0 n^2 nodes instead of 33.5 n^2 at n = 64.
+* the function's own chains of additions are regrouped too before a forward gradient
+  (``"reverse-over-forward"``, ``"forward-over-forward"``), whose n sweeps walked to the end of the
+  sum from each input, and the reverse sweeps share one set of wrt names: the sparse Rosenbrock
+  Hessian at n = 10,000 in ``"reverse-over-forward"`` took 440 s, now 18 s on a loaded machine.
 * Tried and measured, not kept: colouring the columns (3 forward sweeps from
   groups of structurally orthogonal inputs instead of 10,000 from one each)
   emits the same instructions in the same time -- the sweeps are bound by
@@ -71,6 +75,7 @@ from .frontend.coerce import as_graph, held_without_elements, taking_unused, vec
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Counts, Linearised
 from .ad.modes import run_mode, sweep_options
+from .ir.graph import Graph
 from .ir.program import Program
 from .names import Namer
 from .progress import paused_gc
@@ -104,7 +109,10 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
     start = time.perf_counter()
     if mode == "edge-pushing":
         return _edge_pushing_program(graph, names, sparse, start)
-    gradient = grad(graph, names, mode=inner, simplify=False, progress=False, allow_unused=True)
+    # a forward gradient's sweeps go through the function's chains of additions as the Hessian's do through
+    # the gradient's: regrouped, each visits log n links, not the rest of the chain
+    first = _balanced_graph(graph) if inner == "forward" else graph
+    gradient = grad(first, names, mode=inner, simplify=False, progress=False, allow_unused=True)
     second = balanced_sums(gradient.program).as_graph(names)
     # The Jacobian's sweeps, then one program of the entries on and above the diagonal (one dead-code
     # pass, not a whole Jacobian's program pruned again: a tenth of the derivation at n = 1,000)
@@ -210,6 +218,18 @@ def balanced_sums(program: Program) -> Program:
             row = (target, "add", tuple(terms))
         out.append(row)
     return Program(program.inputs, out, results, graph)
+
+
+def _balanced_graph(graph: Graph) -> Graph:
+    """A one-output graph with its chains of additions regrouped as balanced sums (:func:`balanced_sums`).
+
+    A sum of n terms is a chain (``sum(...)`` and ``a + b + c + ...`` alike), so the n forward sweeps of a
+    forward gradient visited n^2/2 links: the sparse Hessian of Rosenbrock at n = 10,000 in
+    ``"reverse-over-forward"`` took 440 s.  The inputs, their names and indexed inputs stay as they were.
+    """
+    rows = [row for row in graph.rows() if row[1] != "input"]
+    program = balanced_sums(Program(graph.inputs, rows, {"f": graph.output}, graph))
+    return program.as_graph(["f"]) if program.instructions is not rows else graph
 
 
 def _symmetric(pattern: Any) -> Any:

@@ -66,7 +66,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
 
     get = adjoint.get
     take = get if keep is None else adjoint.pop  # a visited node's adjoint: read, or taken unless kept
-    keep = () if keep is None else set(keep)
+    keep = () if keep is None else keep if keep.__class__ in (set, frozenset) else set(keep)  # a set: not copied
     guards, op2_plain = emitter.guards, emitter.plain_op2  # op2 without its guard test while nothing is guarded
     trace = lin.trace
     visited = 0
@@ -142,7 +142,7 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         # are skipped), which is cheaper than collecting and sorting its ancestors.  Several
         # outputs: visit only each one's ancestors, so small cones stay cheap.
         visit = lin.backwards_from(y) if len(outputs) == 1 else lin.rows(lin.ancestors(y))
-        visited = backpropagate(lin, adjoint, visit, keep=wrt, cache=len(outputs) > 1)
+        visited = backpropagate(lin, adjoint, visit, keep=wanted, cache=len(outputs) > 1)  # one set for every sweep
         if lin.progress is not None:  # the rest of this sweep's share (len(order) node visits per output)
             lin.progress.advance(len(lin.order) - visited + visited % STEP)
         for x in (wrt if len(wrt) <= len(adjoint) else [x for x in adjoint if x in wanted]):
