@@ -1,0 +1,30 @@
+"""Compiled derivatives as a researcher calls them: from scipy's optimisers, on large batches, in pieces.
+
+Each test is one call a user makes of ``lambdify``, ``Gradient.lambdify``,
+``value_and_grad`` or a ``jvp``/``vjp`` result, on every backend that
+applies, and checks the values or the error against what the README promises.
+"""
+import numpy as np
+import pytest
+
+import symgraph as sg
+from symgraph.errors import ArgumentError
+
+pytest.importorskip("numba")
+
+BACKENDS = ["numpy", "vm", "numba"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_chunk_takes_a_numpy_integer(backend):
+    """``chunk=np.int64(2)`` (a size computed with NumPy) was refused as "must be a positive integer, got
+    np.int64(2)": only Python's int was taken.  Any integer is a chunk size; a bool still is not."""
+    f = sg.grad("x*sin(y)", wrt=["x", "y"]).lambdify(backend=backend, chunk=np.int64(2))
+    x, y = np.arange(5.0), np.linspace(-1, 1, 5)
+    dx, dy = f(x, y)
+    np.testing.assert_allclose(dx, np.sin(y), rtol=1e-15)
+    np.testing.assert_allclose(dy, x * np.cos(y), rtol=1e-15)
+    with pytest.raises(ArgumentError, match="chunk"):
+        sg.lambdify("x", backend=backend, chunk=True)
+    with pytest.raises(ArgumentError, match="chunk"):
+        sg.lambdify("x", backend=backend, chunk=np.int64(0))
