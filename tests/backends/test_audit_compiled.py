@@ -28,3 +28,16 @@ def test_chunk_takes_a_numpy_integer(backend):
         sg.lambdify("x", backend=backend, chunk=True)
     with pytest.raises(ArgumentError, match="chunk"):
         sg.lambdify("x", backend=backend, chunk=np.int64(0))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("text", ["x*y", "x*y + sin(x)"])
+def test_a_wrong_progress_is_refused_whatever_the_backend_and_program(backend, text):
+    """``progress="yes"`` was refused by the NumPy and numba backends only for a program with
+    instructions: the gradient of ``x*y`` (its results are the inputs) and every VM function took it
+    silently, so the same typo passed or failed with the backend and the function."""
+    with pytest.raises(ArgumentError, match="progress"):
+        sg.grad(text, wrt=["x", "y"]).lambdify(backend=backend, progress="yes")
+    with pytest.raises(ArgumentError, match="progress"):
+        sg.lambdify(text, backend=backend, progress="yes")
+    assert sg.lambdify(text, backend=backend, progress=False)(2.0, 3.0) == sg.lambdify(text)(2.0, 3.0)
