@@ -6,9 +6,12 @@ applies, and checks the values or the error against what the README promises.
 """
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import symgraph as sg
 from symgraph.errors import ArgumentError
+from tests.backends.test_agreement_audit import (AUDIT, away_from_kinks, close, near_ulps, program, quietly,
+                                                 reference_gradient, softsign)  # noqa: F401 (softsign: its fixture)
 
 pytest.importorskip("numba")
 
@@ -67,3 +70,64 @@ def test_loading_a_pickled_vm_function_compiles_no_numpy_source(monkeypatch):
         assert a.dtype == np.float32 and np.array_equal(a, b)
     assert len(made) == 1
     assert all(np.array_equal(a, b) for a, b in zip(pickle.loads(pickle.dumps(again))(x32, y32), f(x32, y32)))
+
+
+def agree(got, want) -> bool:
+    """nan, inf and -inf where ``want`` has them, and finite values equal to a millionth: libm and NumPy
+    differ in last bits, which a derivative such as tanh's 1 - tanh(u)^2 near 1 magnifies."""
+    got, want = np.asarray(got), np.asarray(want)
+    finite = np.isfinite(got) & np.isfinite(want)
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    with np.errstate(all="ignore"):
+        near = np.abs(got - want) <= 1e-6 * np.maximum(np.abs(got), np.abs(want))
+    return got.shape == want.shape and bool(np.all(same | (finite & near)))
+
+
+#: zeros of both signs, infinities, nan, the extremes and ordinary values
+SPECIAL = np.array([1.0, -1.0, 0.0, -0.0, np.nan, np.inf, -np.inf, 2.0, 0.5, 0.75, -3.0, 1e-300, 1e300, 5e-324])
+
+
+@AUDIT
+@given(data=st.data())
+def test_every_backend_agrees_on_batches_that_broadcast_in_pieces_and_on_dask(data):
+    """Programs over the op table whose assigned names later lines reuse, differentiated by every input
+    and one intermediate: the gradient on a (4, 3) batch of special and ordinary values beside one input
+    given as a number, on each backend whole and in chunks of 5 points, on Dask blocks, and each point of
+    it called alone, gives the NumPy backend's array values (bitwise at a point of the NumPy backend,
+    elsewhere within what libm's last bits become, nan and infinities where they are), float32 in float32,
+    and sympy.diff's value at an ordinary point."""
+    import dask.array as da
+
+    text, expr, _, assigned = data.draw(program())
+    inputs = list(sg.parse(text).inputs)
+    wrt = inputs + assigned[:1]
+    G = quietly(sg.grad, text, wrt=wrt)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    batch = {n: rng.choice(SPECIAL, size=(4, 3)) for n in inputs}
+    ordinary = {n: 0.5 + 0.25 * k for k, n in enumerate(inputs)}
+    for n in inputs:
+        batch[n][3, 2] = ordinary[n]
+    if len(inputs) > 1:  # a number beside the arrays
+        batch[inputs[-1]] = ordinary[inputs[-1]] = data.draw(st.sampled_from([0.75, -2.0, 0.0]))
+    want = quietly(G.lambdify(), **batch)
+    assert all(w.shape == (4, 3) and w.dtype == np.float64 for w in want), text
+    if away_from_kinks(expr, ordinary):
+        assert close([w[3, 2] for w in want[:len(inputs)]], reference_gradient(expr, inputs, ordinary)), text
+    backends = ["numpy", "vm"] + ["numba"] * (data.draw(st.integers(0, 3)) == 0)
+    for backend in backends:
+        for chunk in (None, 5):
+            f = G.lambdify(backend=backend, chunk=chunk)
+            got = quietly(f, **batch)
+            assert all(g.shape == (4, 3) and agree(g, w) for g, w in zip(got, want)), (text, backend, chunk)
+            for index in [(0, 0), (3, 2), (1, 2)]:
+                point = {n: v if np.isscalar(v) else float(v[index]) for n, v in batch.items()}
+                one = quietly(f, **point)
+                same = (lambda o, w: near_ulps(o, w, 0)) if backend == "numpy" else agree
+                assert all(o.shape == () and same(o, w[index]) for o, w in zip(one, want)), (text, backend, chunk, point)
+        with np.errstate(over="ignore"):  # 1e300 is inf in float32
+            f32 = {n: np.float32(v) if np.isscalar(v) else v.astype(np.float32) for n, v in batch.items()}
+        single = quietly(G.lambdify(), **f32)
+        got = quietly(G.lambdify(backend=backend, chunk=5), **f32)
+        assert all(g.dtype == np.float32 and near_ulps(g, w, 0) for g, w in zip(got, single)), (text, backend)
+    lazy = quietly(G.lambdify(), **{n: v if np.isscalar(v) else da.from_array(v, chunks=2) for n, v in batch.items()})
+    assert all(near_ulps(quietly(np.asarray, g), w, 0) for g, w in zip(lazy, want)), text
