@@ -1423,7 +1423,8 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
 def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: int, m: int, rows: int, width: int,
             order: tuple, name: str, fallback: Callable[[], Callable]) -> Callable:
     """The kernel of :func:`vm_kernel` from its assembled program: what a pickle of it carries (the
-    arrays, and the NumPy backend's kernel for the inputs the VM does not take, made when pickled).
+    arrays, and the NumPy backend's kernel for the inputs the VM does not take, made when pickled and,
+    on loading, compiled only when first needed: see :class:`_Later`).
 
     Indexed inputs (``kernel.taking(layouts)``, which
     :func:`~symgraph.backends.runtime.array_parameters` asks for): each
