@@ -59,6 +59,13 @@ class Progress:
             self._close()
 
 
+def check_progress(progress: Any) -> None:
+    """An ArgumentError unless ``progress`` is None, True, False or a callable: checked whatever the size of
+    the work (a program without instructions, a backend that reports nothing), so a typo never passes unseen."""
+    if not (progress is None or progress is True or progress is False or callable(progress)):
+        raise ArgumentError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
+
+
 def compile_reporter(progress: Any, instructions: int, description: str) -> Progress | None:
     """The reporter for compiling a program of ``instructions``: three units of work per instruction."""
     return progress_reporter(progress, 3 * instructions, description, auto_min=3 * AUTO_MIN_COMPILE,
@@ -73,6 +80,7 @@ def progress_reporter(progress: Any, total: int, description: str, auto_min: int
     :data:`AUTO_MIN_WORK`); ``unit``: the bar's unit (default: nodes for
     reverse mode, else sweeps).
     """
+    check_progress(progress)
     if progress is False or total <= 0:
         return None
     if callable(progress):
@@ -82,8 +90,6 @@ def progress_reporter(progress: Any, total: int, description: str, auto_min: int
         least = AUTO_MIN_WORK if auto_min is None else auto_min
         if total < least or stream is None or not getattr(stream, "isatty", lambda: False)():
             return None
-    elif progress is not True:
-        raise ArgumentError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
     try:
         from tqdm import tqdm
     except ImportError:

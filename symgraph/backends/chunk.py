@@ -63,8 +63,9 @@ def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
     preallocated results.  ``array`` and ``taking`` are there when the
     kernel has them.
     """
-    if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
+    if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
         raise ArgumentError(f"chunk must be a positive integer, got {chunk!r}")
+    chunk = int(chunk)  # a NumPy integer (a size computed with NumPy) too
 
     def evaluate(values: Sequence[Any], whole: bool) -> Any:
         call = kernel.array if whole else kernel

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..binding import positional_order
 from ..errors import ArgumentError, GraphError
-from ..progress import paused_gc
+from ..progress import check_progress, paused_gc
 from .chunk import chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel, used_functions
@@ -99,6 +99,7 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     if xp is not None and not (isinstance(getattr(xp, "__name__", None), str) and callable(getattr(xp, "asarray", None))):
         raise ArgumentError(f"xp= takes an array namespace, the module itself (xp=numpy, dask.array or cupy), got "
                             f"{type(xp).__name__} {xp!r:.60}")
+    check_progress(progress)  # here too: the VM reports nothing, and an empty program has nothing to report
     with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
         return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
                          backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress,

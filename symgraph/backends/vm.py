@@ -1423,7 +1423,8 @@ def vm_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, name
 def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: int, m: int, rows: int, width: int,
             order: tuple, name: str, fallback: Callable[[], Callable]) -> Callable:
     """The kernel of :func:`vm_kernel` from its assembled program: what a pickle of it carries (the
-    arrays, and the NumPy backend's kernel for the inputs the VM does not take, made when pickled).
+    arrays, and the NumPy backend's kernel for the inputs the VM does not take, made when pickled and,
+    on loading, compiled only when first needed: see :class:`_Later`).
 
     Indexed inputs (``kernel.taking(layouts)``, which
     :func:`~symgraph.backends.runtime.array_parameters` asks for): each
@@ -1573,8 +1574,9 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     def recipe() -> tuple:
         if not numpy_kernel:
             numpy_kernel.append(fallback())
+        made = numpy_kernel[0].recipe  # the NumPy kernel as its recipe, made again only when first needed
         return _runner, (prog, block, template, first, m, rows, width, order, name,
-                         _Given(portable(numpy_kernel[0])))
+                         _Later(*(made() if callable(made) else made)))
 
     run.__name__ = name
     run.point = at_point
@@ -1631,8 +1633,20 @@ class _Point:
         return self.native is not None
 
 
+class _Later:
+    """A pickled VM kernel's fallback: the NumPy kernel's recipe, made when first called for.  Why not on
+    loading: that compiled the NumPy source of the whole program (the NumPy backend's compile, seconds
+    at 10^5 instructions), which the VM is there to avoid, on every load, for inputs few calls pass."""
+
+    def __init__(self, make: Callable, args: tuple):
+        self.make, self.args = make, args
+
+    def __call__(self) -> Callable:
+        return self.make(*self.args)
+
+
 class _Given:
-    """A fallback that is already made (an unpickled NumPy kernel): calling it returns it."""
+    """A fallback that is already made (an unpickled NumPy kernel, in pickles made before :class:`_Later`): calling it returns it."""
 
     def __init__(self, kernel: Callable):
         self.kernel = kernel
