@@ -229,6 +229,12 @@ class Reductions:
                 self.fail(f"the term of {word}() is a condition, not a number", body[0])
             if acc is None:
                 acc = term
+                if tape is not None and not tape.ambiguous:  # the other terms at once, when the template allows
+                    made = tape.repeat(sub, range(lo + 1, hi + 1), op, acc)
+                    if made is not None:
+                        expanded[0] += hi - lo
+                        acc = made
+                        break
             else:
                 try:
                     acc = builder.binary(op, acc, term)
@@ -474,6 +480,26 @@ class _Tape:
             else:
                 append(self._parsed(parser, step[1], value))
         return self.result[1] if result is None else values[result]
+
+    def repeat(self, parser, values: range, join: str, acc: int) -> int | None:
+        """``acc`` joined with the terms at ``values``, made by :meth:`GraphBuilder.repeat` in one loop; None
+        when the template has a step that loop does not take (an op of three operands, an element of a
+        declared or many-axis input, or one the parser evaluates), or an element out of range: then each
+        term is replayed (:meth:`replay`), which words the error."""
+        if self.plan is None:
+            self.plan = self._plan(parser)
+        fixed, steps, result = self.plan
+        repeat = getattr(self.builder, "repeat", None)
+        if result is None or repeat is None or not values:
+            return None
+        for step in steps:
+            if step[0] == 3:
+                first, last = step[2] + step[3] * values[0], step[2] + step[3] * values[-1]
+                if not (0 <= min(first, last) and max(first, last) < MAX_ELEMENTS):
+                    return None
+            elif step[0] not in (1, 2):
+                return None
+        return repeat(fixed, [step[:4] for step in steps], result, values, join, acc)
 
     def _parsed(self, parser, step: tuple, value: int):
         """The element of the recorded ``step`` at index ``value``, its indices evaluated by the parser."""
