@@ -9,7 +9,7 @@ and names given once, at the end, by the rules of :mod:`symgraph.names`.
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import defaultdict, deque
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
@@ -461,8 +461,7 @@ class GraphBuilder:
                  for name, index in self._index_of.values()]
         taken = (self._reserved, self._inputs, self._indexed)
         if len(set(bases)) == len(bases) and not any(any(map(names_.__contains__, bases)) for names_ in taken):
-            for node, base in zip(self._index_of, bases):
-                names[node] = base
+            deque(map(names.__setitem__, self._index_of, bases), 0)  # in C: a million elements are named at once
         else:
             element_namer = Namer(*taken)
             for node, base in zip(self._index_of, bases):
@@ -481,11 +480,16 @@ class GraphBuilder:
         for node, name in wanted.items():  # assignments that lost their name: a fresh one like it
             if names[node] is None:
                 names[node] = namer.fresh(name)
-        generated = iter(namer.take("v", names.count(None))).__next__  # in bulk: a million nodes are named at once
-        names = [generated() if name is None else name for name in names]
+        unnamed = names.count(None)
+        if unnamed:  # in bulk: a million nodes are named at once, by positions NumPy finds
+            table = np.empty(len(names), dtype=object)
+            table[:] = names
+            table[np.flatnonzero(np.equal(table, None))] = namer.take("v", unnamed)
+            names = table.tolist()
         addresses: dict[str, str | None] = {name: name for name in self._inputs}
-        for node, (name, index) in self._index_of.items():
-            addresses[element_label(name, index)] = names[node]
+        labels = [f"{name}[{index[0]}]" if len(index) == 1 else element_label(name, index)
+                  for name, index in self._index_of.values()]
+        addresses.update(zip(labels, map(names.__getitem__, self._index_of)))
         for ref, name in self._requests:  # the first meaning of a name wins; inputs always keep theirs
             if name not in addresses:
                 addresses[name] = names[ref] if ref.__class__ is int else None  # None: a constant
