@@ -981,6 +981,17 @@ def numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple
     return code, consts, results_, count
 
 
+def _addresses(objects: Sequence[Any]) -> np.ndarray:
+    """``id()`` of each object, as int64.  In CPython an object's id is its address, which an object array
+    holds as its data: copied from there, where ``map(id, ...)`` made a Python int per object (0.45 s of
+    0.6 s at 1.75 million operands)."""
+    if sys.implementation.name != "cpython" or np.dtype(np.intp).itemsize != 8:
+        return np.fromiter(map(id, objects), dtype=np.int64, count=len(objects))
+    held = np.fromiter(objects, dtype=object, count=len(objects))  # (no object is read as a sequence)
+    pointers = (ctypes.c_int64 * len(objects)).from_address(held.ctypes.data)
+    return np.array(pointers, dtype=np.int64)  # a copy, made while ``held`` keeps the objects alive
+
+
 #: the number of an operand found nowhere (every value number is above it: constants count down from -1)
 _NOWHERE = np.iinfo(np.int64).min
 
@@ -995,10 +1006,10 @@ def _identical(defined: Sequence[Any], read: Sequence[Any]) -> np.ndarray:
     out = np.full(len(read), -1, dtype=np.int64)
     if not defined or not read:
         return out
-    addresses = np.fromiter(map(id, defined), dtype=np.int64, count=len(defined))
+    addresses = _addresses(defined)
     by_address = np.argsort(addresses)
     ordered = addresses[by_address]
-    wanted = np.fromiter(map(id, read), dtype=np.int64, count=len(read))
+    wanted = _addresses(read)
     at = np.searchsorted(ordered, wanted)
     at[at == ordered.shape[0]] = 0
     hit = ordered[at] == wanted
