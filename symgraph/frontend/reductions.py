@@ -12,6 +12,24 @@ enclosing reductions and numbers; they are folded by the builder, so
 its reduction and names nothing else in its text (:meth:`Reductions.index_clash`),
 checked at the reduction and at every other naming, so the order they come
 in does not matter.  The parser (:mod:`symgraph.frontend.parse`) mixes these methods in.
+
+A term whose index appears only in its elements' indices is parsed once,
+at the first value, while :class:`_Tape` records its builder calls; the
+other terms are made from that record.  When the record is plain ops on
+nodes, numbers and elements ``x[a + b*i]`` (what large sums are made of),
+:meth:`GraphBuilder.repeat` makes every other term in one loop, a step a
+dict lookup; else each term is replayed call by call (:meth:`_Tape.replay`).
+Why one loop rather than instantiating the template for all terms at once
+(a step's keys for every term by list passes): hash-consing numbers nodes
+in the order the terms make them, and a term's node may already exist (an
+earlier term's ``x[i+1]`` is this one's ``x[i]``; a term equal to an
+earlier one is that one), so each node's identity depends on the terms
+before it; the loop keeps that order by construction.  Measured on
+``sum(sin(x[i])*x[i+1], i, 0, n-1)`` at n = 250,000 (10^6 nodes), CPU
+seconds, best of three, old and new code alternating on a loaded 2-core
+machine: the terms took 1.7-2.2 s replayed and 0.8-0.9 s in the loop;
+naming and freezing the graph (:meth:`GraphBuilder.finish`, 2.0-2.6 s) is
+now most of the parse.
 """
 from __future__ import annotations
 
