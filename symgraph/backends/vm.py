@@ -910,7 +910,9 @@ def numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple
     and inputs are, so their addresses, sorted once and searched by NumPy,
     number them.  A name dictionary did the same with a hash probe per
     operand at a random place of a million-entry table: 1.4 s of a 3.3 s
-    ``lambdify(backend="vm")`` at 10^6 instructions, against 0.6 s now.  An
+    ``lambdify(backend="vm")`` at 10^6 instructions, against 0.4-0.5 s now
+    (the whole assembly, CPU seconds, best of several with the old code
+    alternating on a loaded machine: 3.0-3.4 s before, 2.0-2.2 s now).  An
     operand that is not found so (a constant, or a name equal to a defined
     one but another object) takes one Python step, by value; a name defined
     twice (checked by value, once) numbers every operand by the definition
