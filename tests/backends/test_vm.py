@@ -409,3 +409,25 @@ def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(
             assert sorted(int(k) for k in walk) == list(range(len(copies)))
             got = run(allocate(fuse(apart, walk, values, m, renamed), values, len(consts), m, renamed))
             assert bits(list(got)) == bits(list(want))
+
+def test_operands_equal_to_a_name_but_other_string_objects_are_numbered_by_name():
+    """The assembler finds operands by identity first; a program whose operands are equal strings made apart
+    (as a program built from text or pickled may hold) is numbered by value, twice-assigned names too."""
+    def fresh(name):
+        return "".join(list(name))  # an equal string, another object
+
+    same = Program(["xx", "yy"], [("t1", "mul", ("xx", "yy")), ("t2", "sin", ("t1",)), ("t3", "add", ("t2", "xx"))],
+                   {"a": "t3", "b": "yy"})
+    apart = Program([fresh("xx"), fresh("yy")], [(fresh("t1"), "mul", (fresh("xx"), fresh("yy"))),
+                                               (fresh("t2"), "sin", (fresh("t1"),)),
+                                               (fresh("t3"), "add", (fresh("t2"), fresh("xx")))],
+                    {"a": fresh("t3"), "b": fresh("yy")})
+    assert apart.instructions[0][2][0] is not apart.inputs[0]
+    for a, b in zip(vm.numbered(same, ["xx", "yy"], ["a", "b"]), vm.numbered(apart, ["xx", "yy"], ["a", "b"])):
+        np.testing.assert_array_equal(a, b)
+    twice = Program(["xx"], [("tt", "sin", (fresh("xx"),)), ("uu", "mul", (fresh("tt"), "tt")),
+                             (fresh("tt"), "cos", ("uu",)), ("vv", "add", ("tt", fresh("uu")))], {"a": "vv"})
+    (value,) = compile_program(twice, backend="vm")(0.7)
+    assert value == np.cos(np.sin(0.7) ** 2) + np.sin(0.7) ** 2
+    with pytest.raises(sg.GraphError, match="neither an input nor computed"):
+        vm.assemble(Program(["xx"], [("t1", "sin", ("xx",))], {"a": fresh("t9")}), ["xx"], ["a"])
