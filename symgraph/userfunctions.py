@@ -44,6 +44,7 @@ from mpmath.libmp import prec_to_dps
 from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
+from .backends.numpy import import_path, imported
 from .binding import checked_options
 from .constants import SympyBuilder
 from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError
@@ -82,6 +83,14 @@ class UserFunction:
     def __call__(self, *values: Any) -> Any:
         """The NumPy callable on ``values``."""
         return self.numpy(*values)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its registration: the loading process (a worker, a fresh kernel) imports the callable by
+        module and name, as compiled functions carry it, and registers the function again, so texts there can
+        call it.  A lambda or a function of ``__main__`` cannot be imported elsewhere: a named error says so."""
+        subject = f"the registered function {self.name!r}"
+        module, qualname = import_path(self.name, self.numpy, pickling=True, subject=subject)
+        return _registered_again, (self.name, module, qualname, self.derivatives, self.args, self.latex)
 
     @property
     def registered(self) -> bool:
@@ -202,6 +211,13 @@ class UserFunction:
         with np.errstate(all="ignore"):
             value = float(ops.user_call(self.name, self.numpy, *values))
         return sympy.Float(value)
+
+
+def _registered_again(name: str, module: str, qualname: str, derivatives: tuple[str, ...], args: tuple[str, ...],
+                      latex: str | None) -> UserFunction:
+    """A pickled :class:`UserFunction`, loaded: its callable imported and the function registered (again)."""
+    numpy = imported(name, module, qualname, subject=f"the registered function {name!r}")
+    return function(name, numpy, list(derivatives), args=list(args), latex=latex)
 
 
 def _sympy_class(handle: UserFunction) -> type:
@@ -328,7 +344,9 @@ def function(name: str, numpy: Callable, derivatives: Sequence[str], args: Seque
     -------
     UserFunction
         The handle: ``handle.remove()`` unregisters it, ``handle.sympy`` is
-        its sympy function, ``handle(...)`` calls ``numpy``.
+        its sympy function, ``handle(...)`` calls ``numpy``.  It pickles as its
+        registration (the callable by module and name, so a top-level ``def``):
+        loading it registers the function in that process.
 
     Raises
     ------

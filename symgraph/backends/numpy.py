@@ -436,9 +436,10 @@ def user_namespace(names: Sequence[str], compile: Callable[[str, Callable], Call
     return namespace
 
 
-def import_path(op: str, function: Callable, pickling: bool = False) -> tuple[str, str]:
+def import_path(op: str, function: Callable, pickling: bool = False, subject: str | None = None) -> tuple[str, str]:
     """``(module, qualname)`` a standalone module (or the process loading a pickle, ``pickling``) imports
-    ``function`` by, or a named error saying why it cannot."""
+    ``function`` by, or a named error saying why it cannot; ``subject`` is what is pickled (default: a
+    function that calls ``op``)."""
     module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
     if module is None and qualname is None and isinstance(function, np.ufunc):
         # scipy.special's ufuncs have neither: their module is found as pickle finds it, by name
@@ -460,7 +461,8 @@ def import_path(op: str, function: Callable, pickling: bool = False) -> tuple[st
     if why is not None:
         if pickling:
             raise UnsupportedOpError(
-                f"cannot pickle a function that calls the registered function {op!r}: the loading process imports "
+                f"cannot pickle {subject or f'a function that calls the registered function {op!r}'}: the loading "
+                "process imports "
                 f"its callable by module and name, but {why}; define it with 'def' at the top level of an "
                 "importable module")
         raise UnsupportedOpError(
@@ -585,21 +587,22 @@ def _globals_again(portable: dict) -> dict:
         elif isinstance(value, _Functions):
             namespace = types.ModuleType(_USER_NAMESPACE)
             for op, function in value.items():
-                setattr(namespace, op, _imported(op, *function) if isinstance(function, tuple) else function)
+                setattr(namespace, op, imported(op, *function) if isinstance(function, tuple) else function)
             value = namespace
         restored[key] = value
     return restored
 
 
-def _imported(op: str, module: str, qualname: str) -> Callable:
+def imported(op: str, module: str, qualname: str, subject: str | None = None) -> Callable:
     """The callable of the registered function ``op``, imported by a process loading a pickle; a named error
-    when it cannot be (pickle's own would say only which module is missing)."""
+    when it cannot be (pickle's own would say only which module is missing).  ``subject``: as in
+    :func:`import_path`."""
     try:
         found: Any = importlib.import_module(module)
         for part in qualname.split("."):
             found = getattr(found, part)
     except (ImportError, AttributeError) as error:
-        message = (f"cannot load a function that calls the registered function {op!r}: its callable "
+        message = (f"cannot load {subject or f'a function that calls the registered function {op!r}'}: its callable "
                    f"{module}.{qualname} cannot be imported in this process ({type(error).__name__}: {error}); "
                    f"make {module!r} importable here (on sys.path, or installed) as where it was pickled")
         raise UserFunctionError(message, op, error) from error

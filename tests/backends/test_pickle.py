@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,3 +138,22 @@ def test_results_pickle_with_their_programs_and_costs():
         if isinstance(result, sg.Gradient):
             same(back.lambdify()(X, Y), result.lambdify()(X, Y))
     assert str(again(sg.compare(TEXT))).split("\n")[0].split() == str(sg.compare(TEXT)).split("\n")[0].split()
+
+
+def test_a_registered_function_handle_pickles_as_its_registration(define):
+    """A handle (say, captured by a function sent to a worker) was a raw PicklingError ("attribute lookup
+    softsign on symgraph.userfunctions failed").  It now pickles as its registration: the loading process
+    imports the callable and registers the function, so texts there can call it."""
+    handle = define("softsign", numpy=np_softsign, derivatives=["1/(1 + abs(x))^2"])
+    data = pickle.dumps(handle)
+    code = ("import pickle, sys, symgraph as sg; h = pickle.loads(sys.stdin.buffer.read()); "
+            "print(h.registered, h(3.0), sg.grad('softsign(x)*x').at(x=1.0)['x'])")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().split() == ["True", "0.75", "0.75"]  # d/dx x*softsign(x) at 1: 1/2 + 1/4
+    loaded = pickle.loads(data)  # in this process: the same function, registered again
+    assert loaded.registered and loaded.derivatives == handle.derivatives and loaded(1.0) == 0.5
+    lam = define("sq", numpy=lambda x: x * x, derivatives=["2*x"])
+    with pytest.raises(UnsupportedOpError, match=r"^cannot pickle the registered function 'sq': .*lambda"):
+        pickle.dumps(lam)
