@@ -330,8 +330,7 @@ def _not_integer(value: object) -> str:
         return f"the decimal number {number!r}" + (f" (write {int(number)})" if number.is_integer() else "")
     if isinstance(value, sympy.Basic):
         return f"{value}, not an integer"
-    return ("a constant that is not computed while parsing (function values such as sin(0), and powers beyond "
-            "1,024 bits, stay unevaluated)")
+    return "a constant that is not computed while parsing (a power beyond 1,024 bits stays unevaluated)"
 
 
 def _entries(index: tuple) -> int:
