@@ -461,7 +461,7 @@ class _Parser(Calls, Reductions):
         toks = self.toks
         word, nxt = toks[i], toks[i + 1]
         if nxt != "(" and nxt != "[" and word not in _CALLABLE and word not in _KEYWORDS and \
-                word not in self.definitions:  # a plain name, the common case
+                word not in self.definitions and word not in REDUCTIONS:  # a plain name, the common case
             self.i = i + 1
             if word == "pi":
                 values.append(_PI)
@@ -491,8 +491,12 @@ class _Parser(Calls, Reductions):
         self.i = i
         if word in _KEYWORDS:
             self.fail(f"{word!r} is a Python keyword, not part of the grammar", i)
-        if word in REDUCTIONS and nxt == "(":
-            return self.reduction(i, values)
+        if word in REDUCTIONS:
+            if nxt == "(":
+                return self.reduction(i, values)
+            self.fail(f"{word!r} is a reserved word, written {word}(expr, i, a, b) for the "
+                      f"{'sum' if word == 'sum' else 'product'} of expr over i = a, ..., b: it cannot name an input "
+                      "or a value; choose another name", i)
         if nxt == "[":
             if word in _CALLABLE or word in self.definitions or word == "pi" or word in REDUCTIONS or \
                     word in self.scope and word not in self.sizes:
