@@ -23,10 +23,10 @@ import numpy as np
 import sympy
 
 from . import constants
-from .binding import checked_options
+from .binding import as_array, checked_options
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
-from .frontend.coerce import as_graph, taking_unused, wrt_names, wrt_nodes
+from .frontend.coerce import as_graph, element_labels, taking_unused, wrt_names, wrt_nodes
 from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
@@ -115,6 +115,28 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
     return refs
 
 
+def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
+    """``seeds`` with each mapping key that names an indexed input (``{"x": [1, 0]}``) replaced by its
+    elements' labels (``x[0]``, ``x[1]``), read from one array of the input's extents in row-major order: as
+    ``wrt=["x"]`` stands for every element, and as an evaluation takes the input's values.  Anything else
+    is returned as given."""
+    if not isinstance(seeds, Mapping) or not graph.indexed:
+        return seeds
+    out = {}
+    for key, value in seeds.items():
+        name = key.name if isinstance(key, sympy.Symbol) else key
+        known = graph.indexed.get(name) if isinstance(name, str) else None
+        if known is None:
+            out[key] = value
+            continue
+        array = as_array(f"{what}[{name!r}]", value)
+        if array.shape != tuple(known.shape):
+            raise GraphError(f"{what}[{name!r}] seeds every element of the indexed input {name}: it takes an array "
+                             f"of shape {tuple(known.shape)} (its extents), got shape {array.shape}")
+        out.update(zip(element_labels(graph, name), array.ravel().tolist()))
+    return out
+
+
 def _node_refs(graph: Graph, seed_refs: Sequence) -> list:
     """Seed names that the user can address in the graph, as the nodes they stand for (aliases resolved)."""
     refs = []
@@ -151,7 +173,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: 
     """
     graph = as_graph(f, **sizes)
     names = wrt_names(graph, wrt, allow_unused)
-    refs = _seeds(seeds, seeded(graph, names), what)
+    refs = _seeds(element_seeds(graph, seeds, what), seeded(graph, names), what)
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
     return lin.graph, names, lin, extra, _node_refs(lin.graph, refs)
@@ -186,7 +208,9 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     wrt : list of names
         The directions' coordinates (default: every input, in order).
     v : sequence of numbers or names, or a mapping
-        One seed per wrt name, in order or by name (``{"x": 1, "y": "u"}``).
+        One seed per wrt name, in order or by name (``{"x": 1, "y": "u"}``);
+        by name, an indexed input's name takes one array of its elements
+        (``{"w": [1, 0, 0]}``), as ``wrt=["w"]`` names them all.
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
 

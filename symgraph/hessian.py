@@ -69,7 +69,7 @@ from .backends.runtime import one_vector
 from .binding import checked_options, free_name, positional_only_error, signature_text
 from .cost import CostReport, mode_cost
 from .derive import grad
-from .directional import Directional, jvp
+from .directional import Directional, element_seeds, jvp
 from .errors import ArgumentError, GraphError
 from .frontend.coerce import as_graph, held_without_elements, taking_unused, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
@@ -312,7 +312,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
     second = gradient.program.as_graph(names)
-    product = jvp(second, names, v, simplify=simplify, allow_unused=True)
+    product = jvp(second, names, element_seeds(graph, v, "v"), simplify=simplify, allow_unused=True)
     results = dict(zip(names, (product.program.results[label] for label in product.labels)))
     program = Program(product.program.inputs, product.program.instructions, results, graph, product.program.unused)
     return Directional(graph, names, program, product.cost, "forward-over-reverse", simplify)

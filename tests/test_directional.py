@@ -222,3 +222,20 @@ def test_a_wrt_name_the_function_never_reads_is_a_parameter_of_jvp_and_vjp():
     h = sg.hvp("a^2*t", ["a", "q"], ["pa", "pq"], allow_unused=True)  # forward over reverse: the same rule
     assert list(inspect.signature(h.lambdify()).parameters) == ["a", "t", "pa", "pq", "q"] and h.program.unused == ("q",)
     assert list(sg.hessp("a^2*t", ["a", "q"], allow_unused=True)([3.0, 5.0], [1.0, 1.0], 2.0)) == [4.0, 0.0]
+
+
+def test_a_seed_keyed_by_an_indexed_input_gives_every_element_from_one_array():
+    """wrt=["x"] stands for every element of the indexed input x, yet a seed mapping keyed by "x" with an
+    array of its elements was refused ("no seed for x[0], x[1]; 'x' is not among them") by jvp and hvp;
+    it now seeds the elements in row-major order, as an evaluation reads x's array."""
+    text = "x[0]*x[1]^2 + y*x[1]"
+    assert dict(sg.hvp(text, ["x"], {"x": [1.0, 2.0]})) == dict(sg.hvp(text, ["x"], [1.0, 2.0]))
+    assert dict(sg.jvp(text, ["x", "y"], {"y": 1, "x": np.array(["u", "w"])})) == \
+        dict(sg.jvp(text, ["x", "y"], {"x[0]": "u", "x[1]": "w", "y": 1}))
+    W = np.arange(6.0).reshape(2, 3)
+    grid = "sum(sum(W[i, j]^3*j, j, 0, 2), i, 0, 1)"
+    product = dict(sg.hvp(grid, ["W"], {"W": W}))
+    assert product["W[1, 2]"] != 0 and product == dict(sg.hvp(grid, ["W"], W.ravel().tolist()))
+    with pytest.raises(sg.GraphError, match=r"v\['x'\] seeds every element of the indexed input x: it takes an "
+                                            r"array of shape \(2,\) \(its extents\), got shape \(1, 2\)"):
+        sg.hvp(text, ["x"], {"x": [[1.0, 2.0]]})

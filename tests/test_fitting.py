@@ -388,3 +388,16 @@ def test_fun_and_jac_pickle_on_their_own():
     np.testing.assert_array_equal(fun(theta, y, t), res.fun(theta, y, t))
     np.testing.assert_array_equal(jac(theta, y, t), res.jac(theta, y, t))
     assert inspect.signature(fun) == inspect.signature(res.fun) and "Jacobian" in jac.__doc__
+
+
+def test_over_index_reused_by_a_sum_in_the_template_is_named_as_the_over_index():
+    """A template whose sum reuses the over= index was refused as "also a size bound by keyword (r=0)",
+    though nothing was bound by keyword: the error now says the clash is with the over= index."""
+    with pytest.raises(sg.ParseError) as e:
+        sg.residuals("y[r] - sum(y[r], r, 0, 2)", wrt=["y"], over=("r", 0, 2))
+    message = str(e.value)
+    assert "bound by keyword" not in message
+    assert "the index 'r' of sum() is also the index of over=" in message
+    assert "choose another name" in message
+    with pytest.raises(sg.ParseError, match="'r' is the index of over=.*cannot be assigned"):
+        sg.residuals("r = 2\nr*a", wrt=["a"], over=("r", 0, 2))

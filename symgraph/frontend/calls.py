@@ -13,6 +13,8 @@ from __future__ import annotations
 import keyword
 from typing import NamedTuple
 
+import sympy
+
 from ..ir.builder import ordinal
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
 from .checking import CheckingBuilder
@@ -182,6 +184,7 @@ class Calls:
         body.text, body.builder, body.tokens, body.i = self.text, builder, definition.tokens, definition.start
         body.toks, body.known = definition.tokens.texts, {}
         body.integer_only, body.sizes, body.size_reads = self.integer_only, self.sizes, self.size_reads
+        body.over_index = self.over_index
         body.checking = self.checking or builder is not self.builder
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}
         body.definitions, body.inputs_used, body.target = definition.definitions, self.inputs_used, None
@@ -211,6 +214,7 @@ class Calls:
                 self.fail(f"{word}() takes {arity_text(word)}, got {count}", commas[arity - 1] if count > arity else k)
             self._numbers(word, args, k)
             values.append(build(_At(self, k), *args))
+            self._index_evaluated(word, args, values[-1], k)
             return
         op_name, arity = call_target(word, count)
         if arity is None:
@@ -227,3 +231,14 @@ class Calls:
             values.append(acc)
         else:
             values.append(self.apply(op_name, tuple(args), k))
+        self._index_evaluated(word, args, values[-1], k)
+
+    def _index_evaluated(self, word: str, args: list, value: object, k: int) -> None:
+        """Refuse, at token ``k``, a call of ``word`` in an index or a bound that the parser could not
+        evaluate: an index is computed while parsing, and functions other than pow() stay unevaluated there,
+        so ``x[abs(i)]`` would otherwise be refused for a reason that is not its own.  A call on a checked
+        definition's parameter (not a number yet) is left to the real expansion."""
+        if self.integer_only and not isinstance(value, sympy.Basic) and all(isinstance(a, sympy.Basic) for a in args):
+            self.fail(f"{word}() cannot compute an index or a bound: indices and bounds are integers computed "
+                      "while parsing from sizes, the indices of enclosing reductions and whole numbers with "
+                      "+ - * / ^ (or pow()) and where(); no other function is evaluated there", k)

@@ -129,6 +129,8 @@ class _Parser(Calls, Reductions):
         self.checking = False
         #: sizes bound by keyword (name -> int), and indexed inputs' declared extents
         self.sizes: dict = {}
+        #: the size :func:`parse_over` binds in each copy of its template (its over= index), or None
+        self.over_index: str | None = None
         #: where the text reads a size as a number (positions in the text), shared with sub-parsers: a size read
         #: nowhere else is a plain input given as a size (:meth:`check_sizes`)
         self.size_reads: set[int] = set()
@@ -169,6 +171,13 @@ class _Parser(Calls, Reductions):
                            f"{name} is a plain input, not indexed ({name}[...]), and no index or bound uses it. A "
                            f"size fixes how far an index runs or an indexed input's extent; give {name} a value "
                            f"where the function is evaluated instead", places[0])
+
+    def size_said(self, name: str) -> str:
+        """What the size ``name`` is, in words for an error: bound by keyword, or the over= index, which the
+        user bound by ``over=`` (one copy of the template per value), not by keyword."""
+        if name == self.over_index:
+            return f"the index of over= (each copy of the template binds it; {name}={self.sizes[name]!r} in this one)"
+        return f"a size bound by keyword ({name}={self.sizes[name]!r})"
 
     # -- statements -------------------------------------------------------
     def program(self) -> tuple[list, list, object | None]:
@@ -219,7 +228,7 @@ class _Parser(Calls, Reductions):
         if name in self.definitions:
             self.fail(f"{name!r} is a function this text defined", k)
         if name in self.sizes:
-            self.fail(f"{name!r} is a size bound by keyword ({name}={self.sizes[name]}); it cannot be assigned", k)
+            self.fail(f"{name!r} is {self.size_said(name)}; it cannot be assigned", k)
         if name in self.scope:
             self.fail(f"{name!r} is assigned twice", k)
         if name in self.indices:
@@ -452,7 +461,7 @@ class _Parser(Calls, Reductions):
         toks = self.toks
         word, nxt = toks[i], toks[i + 1]
         if nxt != "(" and nxt != "[" and word not in _CALLABLE and word not in _KEYWORDS and \
-                word not in self.definitions:  # a plain name, the common case
+                word not in self.definitions and word not in REDUCTIONS:  # a plain name, the common case
             self.i = i + 1
             if word == "pi":
                 values.append(_PI)
@@ -482,8 +491,12 @@ class _Parser(Calls, Reductions):
         self.i = i
         if word in _KEYWORDS:
             self.fail(f"{word!r} is a Python keyword, not part of the grammar", i)
-        if word in REDUCTIONS and nxt == "(":
-            return self.reduction(i, values)
+        if word in REDUCTIONS:
+            if nxt == "(":
+                return self.reduction(i, values)
+            self.fail(f"{word!r} is a reserved word, written {word}(expr, i, a, b) for the "
+                      f"{'sum' if word == 'sum' else 'product'} of expr over i = a, ..., b: it cannot name an input "
+                      "or a value; choose another name", i)
         if nxt == "[":
             if word in _CALLABLE or word in self.definitions or word == "pi" or word in REDUCTIONS or \
                     word in self.scope and word not in self.sizes:
@@ -709,6 +722,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             if each:
                 budget[1] = parser.repeats = len(texts) - position
             parser.sizes = sizes if not each else {**sizes, over[0]: over[1] + position}
+            parser.over_index = over[0] if each else None
             parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
             names, refs, bare = parser.program()
             parser.check_sizes(over[0] if each else None)

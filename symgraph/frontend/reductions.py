@@ -87,6 +87,7 @@ class Reductions:
         sub.declared, sub.indices = self.declared, self.indices
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
+        sub.over_index = self.over_index
         sub.size_reads = self.size_reads
         sub.expanded, sub.repeats, sub.checking = self.expanded, self.repeats, self.checking
         if sub.nesting > MAX_REDUCTION_NESTING:
@@ -199,7 +200,7 @@ class Reductions:
         enclosing = self.indices.get(index) if index in self.scope else None
         self.indices[index] = (word, self.tokens, name_at)  # before the check: the error points here
         if index in self.sizes:
-            self.index_clash(index, f"a size bound by keyword ({index}={self.sizes[index]!r})")
+            self.index_clash(index, self.size_said(index))
         elif enclosing is not None:
             self.index_clash(index, f"the index of an enclosing {enclosing[0]}()", enclosing[1:])
         elif index in self.declared:
@@ -329,8 +330,7 @@ def _not_integer(value: object) -> str:
         return f"the decimal number {number!r}" + (f" (write {int(number)})" if number.is_integer() else "")
     if isinstance(value, sympy.Basic):
         return f"{value}, not an integer"
-    return ("a constant that is not computed while parsing (function values such as sin(0), and powers beyond "
-            "1,024 bits, stay unevaluated)")
+    return "a constant that is not computed while parsing (a power beyond 1,024 bits stays unevaluated)"
 
 
 def _entries(index: tuple) -> int:

@@ -98,11 +98,29 @@ def test_an_error_inside_brackets_names_the_token_before_the_line_breaks():
 
 
 def test_a_constant_index_that_is_not_computed_is_not_called_an_expression_of_inputs():
-    """An index or bound is computed from sizes and numbers only, yet sin(0) and 9^9^9 (kept unevaluated)
-    were 'an expression of inputs'."""
-    for text in ("x[sin(0)]", "x[9^9^9]", "sum(x[i], i, 0, 9^9^9)"):
+    """An index or bound is computed from sizes and numbers only, yet 9^9^9 (kept unevaluated) was 'an
+    expression of inputs'."""
+    for text in ("x[9^9^9]", "sum(x[i], i, 0, 9^9^9)"):
         reason = _error(text).reason
         assert "inputs" not in reason and "a constant that is not computed while parsing" in reason
+
+
+def test_a_function_in_an_index_is_named_as_what_an_index_cannot_compute():
+    """x[abs(i)], x[floor(i/2)] and x[max(i, 0)] in a sum were refused as 'a constant that is not computed
+    while parsing', which is not the reason: an index is computed from sizes, indices and numbers with
+    + - * / ^ and where() only; the error names the function found, where it is."""
+    cases = [("sum(x[abs(i)], i, 0, 2)", "abs", 6), ("sum(x[floor(i/2)], i, 0, 2)", "floor", 6),
+             ("sum(x[max(i, 0)], i, 0, 2)", "max", 6), ("x[sin(0)]", "sin", 2), ("x[clip(1, 0, 2)]", "clip", 2),
+             ("sum(x[i], i, 0, abs(n))", "abs", 16), ("f(n) = sum(x[i], i, 0, abs(n))\nf(2)", "abs", 23)]
+    for text, word, position in cases:
+        error = _error(text, n=2)
+        assert error.reason.startswith(f"{word}() cannot compute an index or a bound: indices and bounds are "
+                                       "integers computed while parsing"), text
+        assert "+ - * / ^" in error.reason and "not computed" not in error.reason, text
+        assert error.position == position, text
+    for text, element in (("x[pow(2, 2)]", "x[4]"), ("x[where(1 > 0, 1, 0)]", "x[1]"),
+                          ("f(n) = sum(x[i], i, 0, pow(n, 2))\nf(1)", "x[1]")):  # what an index does compute
+        assert sg.parse(text).input_labels[-1] == element
 
 
 def test_an_index_beyond_an_extent_of_zero_says_there_are_no_entries():

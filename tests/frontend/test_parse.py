@@ -699,6 +699,17 @@ def test_bad_definitions_are_named_errors(text, message):
         parse(text)
 
 
+@pytest.mark.parametrize("text, word, at", [("sum + 1", "sum", 0), ("2*prod", "prod", 2), ("y = sum\ny", "sum", 4),
+                                           ("sum[0]", "sum", 0), ("f(u) = u*prod\nf(1)", "prod", 9)])
+def test_sum_and_prod_are_reserved_words_not_input_names(text, word, at):
+    """"sum + 1" made an input called sum, though sum cannot be assigned, defined or be a parameter (it is
+    the grammar's sum(expr, i, a, b)); such a name now is a ParseError saying the word is reserved."""
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    assert info.value.reason.startswith(f"{word!r} is a reserved word, written {word}(expr, i, a, b)")
+    assert info.value.position == at
+
+
 def test_definitions_nest_to_a_stated_depth_without_recursion_errors():
     from symgraph.frontend.calls import MAX_DEFINITION_NESTING
 
