@@ -1701,8 +1701,9 @@ class NumpyFallback:
     compiled (1.1 s at 27,000 instructions, about 10 s at 90,000), which
     the VM is there to avoid, for inputs (float32, Dask) few calls pass.
     Pickles carried the kernel's source, so a VM function's first pickle
-    made it: 1.09 s at 27,000 instructions (a Rosenbrock gradient, best of
-    3, 1.3 s typical); now 0.04 s, and the pickle is 18% smaller (2.4 MB).
+    made it: 0.95-1.09 s at 27,000 instructions (a Rosenbrock gradient,
+    best of 3 in two runs); now 0.04 s (0.15 s at 90,000), and the pickle
+    is 18% smaller (2.4 MB).
     """
 
     def __init__(self, program: Any, order: Sequence[str], labels: Sequence[str], *, name: str = "f",
