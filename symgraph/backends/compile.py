@@ -30,7 +30,7 @@ from ..progress import check_progress, paused_gc
 from .chunk import chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel, used_functions
-from .vm import vm_kernel
+from .vm import NumpyFallback, vm_kernel
 from .runtime import (Layout, array_parameters, compiled_function, flat_labels, residual_function, results_function,
                       vector_function)
 
@@ -162,8 +162,8 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
         if parallel:
             raise GraphError("parallel=True needs backend='numba'")
-        kernel, source = vm_kernel(program, order, labels, name=name, fallback=lambda: numpy_kernel(
-            program, order, labels, name=name, doc=doc, xp=xp)[0])
+        kernel, source = vm_kernel(program, order, labels, name=name,
+                                   fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
     elif backend not in ("numpy", "vm"):
         raise GraphError(f"unknown backend {backend!r}; choose 'numpy', 'vm' or 'numba'")
     elif parallel:
