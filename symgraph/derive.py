@@ -30,7 +30,7 @@ from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
 from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry, shown_names
-from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing, printed_rows, short_str
+from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, expand_note, listing, printed_rows, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import normalise, simplify as simplify_expr
@@ -195,23 +195,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         found = printed_rows(self.program, [name])
         if found[1] and self.is_small(name):
             return short_str(self.expand(name))
-        return listing(self.program, [name], found=found) + "\n" + self._expand_note([name], counted=found[1])
-
-    def _expand_note(self, names: Sequence[str], counted: bool = True) -> str:
-        """The comment under a listing: how large the closed forms are and how to ask for one (their sizes only
-        when ``counted``: their rows were all read within the bounds of printing, :func:`printed_rows`)."""
-        program = self.program
-        if not counted:
-            return (f"# closed form not counted (its program is too long to read for printing); "
-                    f"expand with result[{names[0]!r}] or result.expand({names[0]!r}), or --expand on the command line")
-        deep = [n for n in names if program.expanded_depth(n) > MAX_DEPTH]
-        if deep:
-            return (f"# closed form of {deep[0]!r} nested {program.expanded_depth(deep[0]):,} levels deep, "
-                    f"deeper than sympy can build ({MAX_DEPTH}); the program above, .at() and .lambdify() compute it")
-        sizes = ", ".join(f"{n!r}: {count_text(program.expanded_size(n, SIZE_CAP))} operations"
-                          for n in names[:3])
-        return (f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); "
-                f"expand with result[{names[0]!r}] or result.expand({names[0]!r}), or --expand on the command line")
+        return listing(self.program, [name], found=found) + "\n" + expand_note(self.program, [name], counted=found[1])
 
     def __contains__(self, name: object) -> bool:
         """Whether ``name`` is an entry, without building its closed form (Mapping's default would build it)."""
@@ -234,14 +218,14 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         head = f"{self.shown_as} of {len(self.labels)} entr{'y' if len(self.labels) == 1 else 'ies'} as a program"
         if not found[1]:  # nothing counted: the listing's last lines and how to see the rest
             return f"{head} (shortened):\n" + listing(self.program, shown, found=found) + "\n" + \
-                self._expand_note(shown, counted=False)
+                expand_note(self.program, shown, counted=False)
         self.program.measure(shown)  # the shown entries' rows, found in one pass for all of them
         big = [k for k in shown if not self.is_small(k)]
         if not big:
             self.program.closed_forms(shown)
             return (f"{self.shown_as}({{" + ", ".join(f"{k!r}: {short_str(self[k])}" for k in shown)
                     + more + "})")
-        return f"{head}:\n" + listing(self.program, shown, found=found) + "\n" + self._expand_note(big)
+        return f"{head}:\n" + listing(self.program, shown, found=found) + "\n" + expand_note(self.program, big)
 
     __str__ = __repr__
 

@@ -989,3 +989,58 @@ def test_a_dense_hessian_too_large_to_write_advises_the_commands_option(capsys):
     assert "operations written out" in err and "add --sparse" in err and "sg.hessian" not in err
     status, out, _ = call(capsys, "hessian", deep, "--sparse")
     assert status == 0 and "(above)" in out
+
+
+#: Python calls the library's printing advises, which a shell user cannot type
+PYTHON_WORDS = ("result.", ".at()", ".lambdify()", ".listing()", "result[")
+
+#: a product whose every partial has about 2n operations: too large to print as a formula, a long listing
+PRODUCT = "prod(1 + x[i], i, 0, n-1)"
+
+
+def chain(links: int) -> str:
+    """A program of ``links`` nested steps, a_k = sin(a_{k-1})*y: its derivatives grow fast with the length."""
+    return "; ".join(["a0 = x"] + [f"a{k} = sin(a{k - 1})*y" for k in range(1, links)])
+
+
+@pytest.mark.parametrize("command, expr", [("grad", (PRODUCT, "--size", "n=300")),
+                                           ("jacobian", (PRODUCT, "x[0]^2", "--size", "n=300")),
+                                           ("hessian", (chain(12),))])
+def test_a_result_printed_as_its_program_advises_the_commands_options(command, expr, capsys):
+    """symgraph grad/jacobian/hessian of a large product printed the library's notes, 'result.program.listing()
+    writes every line' and 'expand with result['x[0]'] or result.expand(...)': Python calls, in a shell.  The
+    notes now name the options: --json writes every line, --expand prints the closed form whole."""
+    status, out, err = call(capsys, command, *expr)
+    notes = [line for line in out.splitlines() if line.startswith("# ") and ("omitted" in line or "closed form" in line)]
+    assert status == 0 and err == "" and len(notes) == 2, out
+    assert "--json writes every line" in notes[0] and "--expand prints it whole" in notes[1]
+    assert not any(word in note for note in notes for word in PYTHON_WORDS), notes
+
+
+def test_the_json_that_the_shortened_listing_points_to_has_every_line(capsys):
+    """The note under a shortened Jacobian says --json writes every line, but its JSON had no 'program'."""
+    status, out, _ = call(capsys, "jacobian", PRODUCT, "x[0]^2", "--size", "n=300", "--json")
+    program = json.loads(out)["program"]
+    assert status == 0 and len(program) > 800 and program[-1].startswith("out[")
+
+
+def test_a_result_nested_too_deep_advises_at_in_the_shell_and_lambdify_in_python(capsys):
+    """A derivative nested deeper than sympy can build said '.at() and .lambdify() compute it' in the shell;
+    the command's note says --at, the library's repr keeps its Python advice."""
+    import symgraph as sg
+    deep = chain(200)
+    status, out, _ = call(capsys, "grad", deep, "--wrt", "x")
+    note = [line for line in out.splitlines() if "levels deep" in line]
+    assert status == 0 and len(note) == 1 and "--at NAME=VALUE" in note[0], out
+    assert not any(word in note[0] for word in PYTHON_WORDS)
+    shown = repr(sg.grad(deep, wrt=["x"]))
+    assert ".at() and .lambdify() compute it" in shown and "--at" not in shown
+
+
+def test_an_expression_printed_as_its_program_advises_the_graph_command(capsys):
+    """The JSON 'expression' of a long expression ended its listing with 'result.program.listing()', which
+    is no help for an expression; it names 'symgraph graph EXPR --format dot', which writes every node."""
+    status, out, _ = call(capsys, "grad", chain(100), "--json")
+    expression = json.loads(out)["expression"]
+    assert status == 0 and "symgraph graph EXPR --format dot writes every node" in expression
+    assert not any(word in expression for word in PYTHON_WORDS)

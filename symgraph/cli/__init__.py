@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--latex", action="store_true", help="print the matrix as LaTeX")
     _add_simplify(p)
     p.add_argument("--json", action="store_true",
-                   help="print JSON; with --at the functions' 'value' and 'jacobian_values'")
+                   help="print JSON: jacobian, program; with --at the functions' 'value' and 'jacobian_values'")
     p.set_defaults(run=cmd_jacobian, parser=p)
 
     p = sub.add_parser("hessian", formatter_class=raw, help="Hessian of a scalar expression",

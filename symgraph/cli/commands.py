@@ -29,7 +29,7 @@ from ..derive import DerivativeMap, grad, jacobian_program
 from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
                       shown_names)
 from ..constants import MAX_DEPTH
-from ..export.display import SHOW_LIMIT, expression_text, listing, short_str
+from ..export.display import SHOW_LIMIT, Advice, expand_note, expression_text, listing, short_str
 from ..export.draw import draw
 from ..export.explore import explore
 from ..export.files import write
@@ -46,6 +46,13 @@ from ..userfunctions import UserFunction
 TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
 FORMATS = ("mermaid", "dot", "png", "svg")
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".png": "png", ".svg": "svg"}
+
+
+#: how to see more of a derivative printed as its program, in options (the library's printing names Python calls)
+ADVICE = Advice(every_line="--json writes every line, as its 'program'", expand="--expand prints it whole",
+                compute="the program above computes it, and --at NAME=VALUE its value")
+#: ... and of the expression itself (a JSON 'expression' or a heading printed as its program)
+EXPRESSION_ADVICE = Advice(every_line="symgraph graph EXPR --format dot writes every node")
 
 
 class UsageError(SymgraphError, ValueError):
@@ -471,12 +478,17 @@ def _closed(result: Any, label: str, expand: bool) -> str | None:
         return None
 
 
+def _expression(graph: Any, node: str | None = None, expand: bool = False) -> str:
+    """An output's expression as text in bounded time (:func:`expression_text`), with the command's advice."""
+    return expression_text(graph, node, expand, EXPRESSION_ADVICE)
+
+
 def _print_large(result: Any, labels: list[str], out: TextIO) -> None:
     """The program behind results too large to print as formulas, and how to ask for them."""
 
     if labels:
-        print(listing(result.program, labels), file=out)
-        print(result._expand_note(labels), file=out)
+        print(listing(result.program, labels, advice=ADVICE), file=out)
+        print(expand_note(result.program, labels, advice=ADVICE), file=out)
 
 
 def _function_value(graph, point: dict[str, float]) -> list[float]:
@@ -500,7 +512,7 @@ def cmd_grad(args, out: TextIO) -> None:
     with np.errstate(all="ignore"):
         values = gradient.at(**point) if point is not None else None
     if args.json:
-        data = {"function": name, "expression": expression_text(graph, expand=args.expand), "wrt": list(gradient.wrt),
+        data = {"function": name, "expression": _expression(graph, expand=args.expand), "wrt": list(gradient.wrt),
                 "mode": gradient.mode, "gradient": {x: _closed(gradient, x, args.expand) for x in gradient.wrt}}
         if args.mode == "auto":
             data["why"] = gradient.cost.verdict
@@ -523,7 +535,7 @@ def cmd_grad(args, out: TextIO) -> None:
                             + _more(len(values))), file=out)
         return
     if not gradient.wrt:
-        print(f"# {expression_text(graph)} has no variables: its gradient is empty", file=out)
+        print(f"# {_expression(graph)} has no variables: its gradient is empty", file=out)
         return
     wrt = gradient.wrt[:ENTRY_LINES]
     texts = {x: _closed(gradient, x, args.expand) for x in wrt}
@@ -551,7 +563,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
             numbers = program.evaluate(**point)
         values = [[numbers[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]
     if args.json:
-        data = {"outputs": dict(zip(names, (expression_text(graph, y, args.expand) for y in graph.outputs))),
+        data = {"outputs": dict(zip(names, (_expression(graph, y, args.expand) for y in graph.outputs))),
                 "wrt": wrt, "mode": args.mode,
                 "jacobian": [[_closed(entries, f"d{y}/d{x}", args.expand) for x in wrt] for y in graph.outputs]}
         if args.latex:
@@ -560,6 +572,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
             data["at"] = _json_point(point)
             data["value"] = [_json_number(v) for v in _function_value(graph, point)]
             data["jacobian_values"] = [[_json_number(v) for v in row] for row in values]
+        data["program"] = entries.program.listing().splitlines()
         _print_json(data, out)
         return
     if len(names) > 1 and any(f not in graph.user_names for f in names):
@@ -641,7 +654,7 @@ def cmd_hessian(args, out: TextIO) -> None:
         values = {label: numbers[label] for _, _, label in pairs if label is not None}
     entry = lambda i, j: f"d2{name}/d{names[i]}^2" if i == j else f"d2{name}/d{names[i]}d{names[j]}"  # noqa: E731
     if args.json:
-        data = {"function": name, "expression": expression_text(graph, expand=args.expand), "wrt": names,
+        data = {"function": name, "expression": _expression(graph, expand=args.expand), "wrt": names,
                 "mode": args.mode, "sparse": args.sparse, "shape": [n, n]}
         if args.sparse:
             data["nnz"] = matrix.nnz
@@ -657,7 +670,7 @@ def cmd_hessian(args, out: TextIO) -> None:
         _print_json(data, out)
         return
     if not n:
-        print(f"# {expression_text(graph)} has no variables: its Hessian is empty", file=out)
+        print(f"# {_expression(graph)} has no variables: its Hessian is empty", file=out)
         return
     shown = pairs[:ENTRY_LINES]
     more = (_more(len(pairs)) or [None])[0]
@@ -676,8 +689,9 @@ def cmd_hessian(args, out: TextIO) -> None:
     texts = [closed(i, j, label, args.expand) for i, j, label in shown]
     large = [label for (_, _, label), text in zip(shown, texts) if text is None]
     if large:
-        print(listing(program, list(dict.fromkeys(large))), file=out)
-        print("# too large to print as formulas: --expand prints them whole", file=out)
+        large = list(dict.fromkeys(large))
+        print(listing(program, large, advice=ADVICE), file=out)
+        print(expand_note(program, large, advice=ADVICE), file=out)
     rows = [(entry(i, j), text or f"{program.results[label]}  (above)") for (i, j, label), text in zip(shown, texts)]
     numbers_shown = [format_number(values[label], 10) if label else "0" for _, _, label in shown] \
         if values is not None else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itertools import islice
 from operator import countOf, itemgetter, length_hint
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 import sympy
@@ -46,6 +46,26 @@ PRINT_SCAN = 200_000
 PRINT_ROWS = 20_000
 
 
+class Advice(NamedTuple):
+    """How to see more of a result that printed shortened, in the words of who asks.
+
+    A note under a shortened result says what was left out (the problem) and
+    then this advice, as :class:`~symgraph.errors.ExpressionTooLargeError`'s
+    ``problem`` leaves the advice to its reader: the library's printing names
+    Python calls (:data:`PYTHON`), the ``symgraph`` command its options.
+    """
+
+    every_line: str  #: how to see a listing's omitted lines
+    expand: str = ""  #: how to build a closed form too large to print; ``{name}`` is the entry's quoted label
+    compute: str = ""  #: what computes a closed form nested too deep to build
+
+
+#: the advice of the library's printing (``repr``, :meth:`DerivativeMap.formula`)
+PYTHON = Advice(every_line="result.program.listing() writes every line",
+                expand="expand with result[{name}] or result.expand({name})",
+                compute="the program above, .at() and .lambdify() compute it")
+
+
 def printed_rows(program: Program, labels: Sequence[str]) -> tuple[list, bool]:
     """The rows ``labels`` need, in program order, and whether they are all of them, read within the bounds.
 
@@ -69,12 +89,12 @@ def short_str(expr: Any) -> str:
 
 
 def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LINES,
-            found: tuple[list, bool] | None = None) -> str:
+            found: tuple[list, bool] | None = None, advice: Advice = PYTHON) -> str:
     """The let-listing of what ``labels`` need, cut to ``max_lines`` (first and last lines kept).
 
     Its rows are :func:`printed_rows` (or ``found``, what it returned): when
     they are not all of them, the listing is the last lines only, under a
-    line saying so and how to see every line.
+    line saying so and how to see every line (``advice.every_line``).
     """
     results = {k: program.results[k] for k in labels}
     needed, whole = printed_rows(program, labels) if found is None else found
@@ -83,16 +103,31 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
     if not whole:
         return "\n".join([f"# ... earlier lines not shown: these results need more of the program "
                           f"({len(program.instructions):,} rows) than printing reads; "
-                          "result.program.listing() writes every line"]
+                          f"{advice.every_line}"]
                          + [assignment(*i) for i in needed[-2 * head:]] + outs)
     if len(needed) > 2 * head:
         cut = len(needed) - 2 * head
         rows = ([assignment(*i) for i in needed[:head]]
-                + [f"# ... {cut:,} lines omitted (result.program.listing() writes every line)"]
+                + [f"# ... {cut:,} lines omitted ({advice.every_line})"]
                 + [assignment(*i) for i in needed[-head:]])
     else:
         rows = [assignment(*i) for i in needed]
     return "\n".join(rows + outs)
+
+
+def expand_note(program: Program, names: Sequence[str], counted: bool = True, advice: Advice = PYTHON) -> str:
+    """The comment under a listing of results too large to print: how large their closed forms are, then
+    ``advice`` on how to see them (their sizes only when ``counted``: their rows were all read within the
+    bounds of printing, :func:`printed_rows`)."""
+    expand = advice.expand.format(name=repr(names[0]))
+    if not counted:
+        return f"# closed form not counted (its program is too long to read for printing); {expand}"
+    deep = [n for n in names if program.expanded_depth(n) > MAX_DEPTH]
+    if deep:
+        return (f"# closed form of {deep[0]!r} nested {program.expanded_depth(deep[0]):,} levels deep, "
+                f"deeper than sympy can build ({MAX_DEPTH}); {advice.compute}")
+    sizes = ", ".join(f"{n!r}: {count_text(program.expanded_size(n, SIZE_CAP))} operations" for n in names[:3])
+    return f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); {expand}"
 
 
 def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
@@ -130,11 +165,12 @@ def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list
     return rows, depth <= MAX_DEPTH and (expand or size <= SHOW_LIMIT)
 
 
-def expression_text(graph: Graph, node: str | None = None, expand: bool = False) -> str:
-    """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its listing."""
+def expression_text(graph: Graph, node: str | None = None, expand: bool = False, advice: Advice = PYTHON) -> str:
+    """A graph node's expression as text in bounded time: the formula when small (or ``expand``), else its
+    listing (its omitted lines with ``advice.every_line``)."""
     node = graph.output if node is None else node
     rows, printable = expression_rows(graph, node, expand)
     if printable:
         return short_str(graph.expr(node))
-    text = listing(Program(graph.inputs, rows, {node: node}, graph), [node])
+    text = listing(Program(graph.inputs, rows, {node: node}, graph), [node], advice=advice)
     return text + "\n# expression too large to print as one formula"
