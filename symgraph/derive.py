@@ -33,7 +33,7 @@ from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, expand_note, listing, printed_rows, short_str
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
-from .ir.simplify import normalise, simplify as simplify_expr
+from .ir.simplify import batch_level, normalise, simplify as simplify_expr
 from .matrices import DerivativeMatrix, SparseDerivative
 from .sparsity import jacobian_sparsity
 from .progress import paused_gc
@@ -333,8 +333,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         passes the bound alone.  ``limit=None`` builds any size.
         """
         labels = _indexed_labels(self.graph, name, self.labels)
+        self.program.measure(labels)  # one pass for every entry's count
         if limit is not None:
-            self.program.measure(labels)  # one pass for every entry's count
             total = sum(self.program.expanded_size(label, SIZE_CAP) for label in labels)
             if total > limit:
                 check_size(self.program, labels[0], limit, "")  # limit= itself checked as expand checks it
@@ -343,7 +343,9 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
                     f"together, more than {limit:,} (sympy would take minutes to build them); "
                     f"result.array({name!r}, limit=None) builds them anyway; the program has them in shared form "
                     "(.at(), .lambdify())")
-        return sympy.Array([self.expand(label, limit=None) for label in labels], self.graph.indexed[name].shape)
+        how = batch_level(self.simplify, sum(self.program.expanded_size(label, SIZE_CAP) for label in labels))
+        return sympy.Array([self.expand(label, simplify=how, limit=None) for label in labels],
+                           self.graph.indexed[name].shape)
 
 
 class Gradient(DerivativeMap):

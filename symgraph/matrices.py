@@ -40,11 +40,12 @@ from .binding import checked_options, signature_text
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
 from .export.latex import LatexPrinter, hessian_latex, matrix_latex
 from .frontend.coerce import vector_inputs
-from .errors import ArgumentError, EntryError, GraphError
+from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError
 from .ir.emitter import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
-from .ir.simplify import normalise, simplify as simplify_expr
+from .ir.listing import count_text
+from .ir.simplify import batch_level, normalise, simplify as simplify_expr
 from .names import output_labels
 
 #: a dense matrix prints as sympy prints it up to this many entries ...
@@ -95,7 +96,16 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         program.measure(computed)  # every entry counted in one pass
         for label in computed:
             check_size(program, label, EXPAND_LIMIT, hint)
-        how = normalise(simplify)
+        total = sum(program.expanded_size(label) for label in computed)
+        if total > EXPAND_LIMIT:  # each entry may pass alone: n^2 entries of n operations (a product's Hessian)
+            shape = f"{len(cells)} x {len(cells[0]) if cells else len(wrt)}"
+            problem = (f"the {len(computed):,} distinct entries of this {shape} matrix have {count_text(total)} "
+                       f"operations written out together, more than {EXPAND_LIMIT:,}")
+            error = ExpressionTooLargeError(f"{problem} (sympy would take minutes to build them); {hint} builds one "
+                                            "entry anyway")
+            error.problem = problem
+            raise error
+        how = batch_level(simplify, total)
         value = {}  # label, or id of a constant result -> its entry, or None for 0 (each compared with 0 once)
         for label in computed:
             entry = simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
