@@ -190,3 +190,23 @@ def test_array_of_many_entries_is_built_as_the_entries_are():
     atoms = {str(a): a for a in entries[0].free_symbols}
     assert entries[0] == sympy.Mul(*[1 + atoms[f"x[{k}]"] for k in range(1, 60)])
     assert sg.grad("sum(x[i]^2*y, i, 0, n-1)", n=2).array("x")[1] == 2 * sympy.Symbol("y") * atoms["x[1]"]
+
+
+def test_listings_write_elements_as_the_user_wrote_them():
+    """A listing wrote an element by its node's name (``v1 = x_0 + 1``) beside ``out[x[0]]``: a name the user
+    never wrote.  Programs, graphs, printed results and the command line now write ``x[0]``."""
+    g = sg.grad("prod(1 + x[i], i, 0, n-1)*x[0]", n=3)
+    for text in (g.program.listing(), g.graph.listing(), str(g.program), repr(sg.grad("sum(x[i]*y, i, 0, n-1)", n=500))):
+        assert "x_" not in text and "x[0]" in text
+    assert "v1 = x[0] + 1" in g.program.listing() and "out[x[0]] = " in g.program.listing()
+    assert sg.grad("x[1]*y", "y").program.listing() == "out[y] = x[1]"  # a result that is an element
+    out = json.loads(_cli_json(["grad", "prod(1 + x[i], i, 0, n-1)", "--size", "n=2", "--json"]))
+    assert "x_" not in json.dumps(out)
+
+
+def _cli_json(argv):
+    import io
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert cli_main(argv) == 0
+    return buffer.getvalue()

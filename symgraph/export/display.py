@@ -98,20 +98,21 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
     """
     results = {k: program.results[k] for k in labels}
     needed, whole = printed_rows(program, labels) if found is None else found
-    outs = [result_line(k, ref) for k, ref in results.items()]
+    names = program.graph.element_labels if program.graph is not None else None  # x[0], as the user wrote it
+    outs = [result_line(k, ref, names) for k, ref in results.items()]
     head = max(max_lines - len(outs), 2) // 2
     if not whole:
         return "\n".join([f"# ... earlier lines not shown: these results need more of the program "
                           f"({len(program.instructions):,} rows) than printing reads; "
                           f"{advice.every_line}"]
-                         + [assignment(*i) for i in needed[-2 * head:]] + outs)
+                         + [assignment(*i, names) for i in needed[-2 * head:]] + outs)
     if len(needed) > 2 * head:
         cut = len(needed) - 2 * head
-        rows = ([assignment(*i) for i in needed[:head]]
+        rows = ([assignment(*i, names) for i in needed[:head]]
                 + [f"# ... {cut:,} lines omitted ({advice.every_line})"]
-                + [assignment(*i) for i in needed[-head:]])
+                + [assignment(*i, names) for i in needed[-head:]])
     else:
-        rows = [assignment(*i) for i in needed]
+        rows = [assignment(*i, names) for i in needed]
     return "\n".join(rows + outs)
 
 

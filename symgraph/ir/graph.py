@@ -434,7 +434,8 @@ class Graph:
         if not total:
             return f"# no operations: the output{'s are' if len(self.outputs) > 1 else ' is'} " \
                    f"{', '.join(self.outputs)}, {'inputs' if len(self.outputs) > 1 else 'an input'}"
-        forwards, backwards = ((assignment(*row) for row in self.rows(last_first) if row[1] != "input")
+        names = self.element_labels  # x[0], as the user wrote it, not its node's name x_0
+        forwards, backwards = ((assignment(*row, names) for row in self.rows(last_first) if row[1] != "input")
                                for last_first in (False, True))
         return cut_listing(forwards, backwards, total, limit, "graph.listing() writes every line")
 

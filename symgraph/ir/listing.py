@@ -6,7 +6,7 @@ fractional constants in parentheses -- the form JAX and CasADi users read.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import sympy
 
@@ -34,8 +34,14 @@ def argument(ref: Any) -> str:
     return f"({text})" if text.startswith("-") or not text.isalnum() else text
 
 
-def assignment(target: str, op: str, args: tuple) -> str:
-    """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``."""
+def assignment(target: str, op: str, args: tuple, names: Mapping[str, str] | None = None) -> str:
+    """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``.
+
+    ``names``: what to write for some operands, the elements of indexed inputs as the user wrote them
+    (``x[0]``, not the node's name ``x_0``; :attr:`~symgraph.ir.graph.Graph.element_labels`).
+    """
+    if names:
+        args = tuple(names.get(a, a) if a.__class__ is str else a for a in args)
     infix = _INFIX.get(op)
     if infix is not None:  # operators: a + b, a ** b, -a
         rhs = f"{argument(args[0])} {infix} {argument(args[1])}" if len(args) == 2 else f"{infix}{' ' * infix.isalpha()}{argument(args[0])}"
@@ -58,8 +64,10 @@ def count_text(count: int) -> str:
     return f"about 10^{int((count.bit_length() - 1) * 0.30102999566398120)}"
 
 
-def result_line(label: str, ref: Any) -> str:
-    """The line naming a program's result: ``out[x] = t12``."""
+def result_line(label: str, ref: Any, names: Mapping[str, str] | None = None) -> str:
+    """The line naming a program's result: ``out[x] = t12`` (``names``: as in :func:`assignment`)."""
+    if names and ref.__class__ is str:
+        ref = names.get(ref, ref)
     return f"out[{label}] = {argument(ref).strip('()')}"
 
 

@@ -75,9 +75,11 @@ class Program:
         first and last ``limit // 2`` and one counting the rest.
         """
         rows, results = self.instructions, self.results
-        forwards = itertools.chain(itertools.starmap(assignment, rows), itertools.starmap(result_line, results.items()))
-        backwards = itertools.chain(itertools.starmap(result_line, reversed(results.items())),
-                                    itertools.starmap(assignment, reversed(rows)))
+        names = self.graph.element_labels if self.graph is not None else None  # x[0], as the user wrote it
+        forwards = itertools.chain((assignment(*row, names) for row in rows),
+                                   (result_line(*item, names) for item in results.items()))
+        backwards = itertools.chain((result_line(*item, names) for item in reversed(results.items())),
+                                    (assignment(*row, names) for row in reversed(rows)))
         return cut_listing(forwards, backwards, len(rows) + len(results), limit, "program.listing() writes every line")
 
     def __repr__(self) -> str:
