@@ -30,7 +30,8 @@ from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
 from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry, shown_names
-from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, expand_note, listing, printed_rows, short_str
+from .export.display import (EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_limit, check_size, expand_note, listing,
+                             printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import batch_level, normalise, simplify as simplify_expr
@@ -333,17 +334,16 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         passes the bound alone.  ``limit=None`` builds any size.
         """
         labels = _indexed_labels(self.graph, name, self.labels)
+        check_limit(limit)
         self.program.measure(labels)  # one pass for every entry's count
-        if limit is not None:
-            total = sum(self.program.expanded_size(label, SIZE_CAP) for label in labels)
-            if total > limit:
-                check_size(self.program, labels[0], limit, "")  # limit= itself checked as expand checks it
-                raise ExpressionTooLargeError(
-                    f"the {len(labels):,} entries for {name!r} have {count_text(total)} operations written out "
-                    f"together, more than {limit:,} (sympy would take minutes to build them); "
-                    f"result.array({name!r}, limit=None) builds them anyway; the program has them in shared form "
-                    "(.at(), .lambdify())")
-        how = batch_level(self.simplify, sum(self.program.expanded_size(label, SIZE_CAP) for label in labels))
+        total = sum(self.program.expanded_size(label, SIZE_CAP) for label in labels)
+        if limit is not None and total > limit:
+            raise ExpressionTooLargeError(
+                f"the {len(labels):,} entries for {name!r} have {count_text(total)} operations written out "
+                f"together, more than {limit:,} (sympy would take minutes to build them); "
+                f"result.array({name!r}, limit=None) builds them anyway; the program has them in shared form "
+                "(.at(), .lambdify())")
+        how = batch_level(self.simplify, total)
         return sympy.Array([self.expand(label, simplify=how, limit=None) for label in labels],
                            self.graph.indexed[name].shape)
 

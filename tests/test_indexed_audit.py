@@ -210,3 +210,11 @@ def _cli_json(argv):
     with contextlib.redirect_stdout(buffer):
         assert cli_main(argv) == 0
     return buffer.getvalue()
+
+
+def test_array_checks_its_limit_whatever_the_size():
+    """array(limit="a") on a small result compared 'a' with a count: a raw TypeError."""
+    g = sg.grad("sum(x[i]^2, i, 0, n-1)", n=3)
+    for bad in ("a", -1, True):
+        with pytest.raises(sg.SymgraphError, match="limit= takes a number of operations"):
+            g.array("x", limit=bad)

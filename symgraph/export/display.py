@@ -131,11 +131,16 @@ def expand_note(program: Program, names: Sequence[str], counted: bool = True, ad
     return f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); {expand}"
 
 
-def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
-    """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
+def check_limit(limit: Any) -> None:
+    """An ArgumentError unless ``limit`` is a number of operations or None (any size)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
         raise ArgumentError(f"limit= takes a number of operations (or None: any size), got "
                             f"{type(limit).__name__} {limit!r:.40}")
+
+
+def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
+    """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
+    check_limit(limit)
     size = program.expanded_size(label, SIZE_CAP)
     if limit is not None and size > limit:
         problem = f"the closed form of {label!r} has {count_text(size)} operations written out, more than {limit:,}"
