@@ -98,7 +98,7 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
     """
     results = {k: program.results[k] for k in labels}
     needed, whole = printed_rows(program, labels) if found is None else found
-    names = program.graph.element_labels if program.graph is not None else None  # x[0], as the user wrote it
+    names = program.element_labels  # x[0], as the user wrote it
     outs = [result_line(k, ref, names) for k, ref in results.items()]
     head = max(max_lines - len(outs), 2) // 2
     if not whole:

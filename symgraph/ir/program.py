@@ -66,6 +66,12 @@ class Program:
         """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
         return self.listing(PRINT_LINES)
 
+    @property
+    def element_labels(self) -> dict[str, str] | None:
+        """Input node -> the user's name (``x_0`` -> ``x[0]``) when the graph has indexed inputs, else None:
+        what listings write and messages about values say (:attr:`Graph.element_labels`)."""
+        return self.graph.element_labels if self.graph is not None else None
+
     @checked_options
     def listing(self, limit: int | None = None) -> str:
         """A let-listing, one assignment per line with infix arithmetic: ``t1 = c + d``, ``t2 = cos(v1)``.
@@ -75,7 +81,7 @@ class Program:
         first and last ``limit // 2`` and one counting the rest.
         """
         rows, results = self.instructions, self.results
-        names = self.graph.element_labels if self.graph is not None else None  # x[0], as the user wrote it
+        names = self.element_labels
         forwards = itertools.chain((assignment(*row, names) for row in rows),
                                    (result_line(*item, names) for item in results.items()))
         backwards = itertools.chain((result_line(*item, names) for item in reversed(results.items())),
@@ -161,8 +167,7 @@ class Program:
             values = {**dict.fromkeys(self.unused, 0.0), **values}
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
-        labels = self.graph.element_labels if self.graph is not None else None
-        env = interpret.numbers(self.instructions, check_values(self.inputs, values, labels), self.results.values())
+        env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), self.results.values())
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
         out = {}
