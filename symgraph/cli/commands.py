@@ -39,7 +39,7 @@ from ..frontend.coerce import wrt_names
 from ..frontend.parse import parse, parse_sized
 from ..frontend.tokens import scan
 from ..hessian import hessian
-from ..ir.simplify import normalise, simplify as simplify_expr
+from ..ir.simplify import batch_level, simplify as simplify_expr
 from ..names import output_labels
 from ..userfunctions import UserFunction
 
@@ -467,17 +467,6 @@ def _more(total: int) -> list[str]:
     return [f"# ... and {rest:,} more (--json prints every one)"] if rest > 0 else []
 
 
-def _closed(result: Any, label: str, expand: bool) -> str | None:
-    """One result's closed form as text: None when it is too large to print unless --expand asks for it."""
-
-    if not (expand or result.is_small(label)):
-        return None
-    try:
-        return short_str(result.expand(label, limit=None))
-    except ExpressionTooLargeError:
-        return None
-
-
 def _expression(graph: Any, node: str | None = None, expand: bool = False) -> str:
     """An output's expression as text in bounded time (:func:`expression_text`), with the command's advice."""
     return expression_text(graph, node, expand, EXPRESSION_ADVICE)
@@ -513,7 +502,7 @@ def cmd_grad(args, out: TextIO) -> None:
         values = gradient.at(**point) if point is not None else None
     if args.json:
         data = {"function": name, "expression": _expression(graph, expand=args.expand), "wrt": list(gradient.wrt),
-                "mode": gradient.mode, "gradient": {x: _closed(gradient, x, args.expand) for x in gradient.wrt}}
+                "mode": gradient.mode, "gradient": gradient.printed_forms(gradient.wrt, args.expand)}
         if args.mode == "auto":
             data["why"] = gradient.cost.verdict
         if args.latex:
@@ -538,7 +527,7 @@ def cmd_grad(args, out: TextIO) -> None:
         print(f"# {_expression(graph)} has no variables: its gradient is empty", file=out)
         return
     wrt = gradient.wrt[:ENTRY_LINES]
-    texts = {x: _closed(gradient, x, args.expand) for x in wrt}
+    texts = gradient.printed_forms(wrt, args.expand)
     _print_large(gradient, [x for x in wrt if texts[x] is None], out)
     rows = [(f"d{name}/d{x}", texts[x] or f"{gradient.program.results[x]}  (above)") for x in wrt]
     shown = [format_number(values[x], 10) for x in wrt] if values is not None else None
@@ -563,9 +552,10 @@ def cmd_jacobian(args, out: TextIO) -> None:
             numbers = program.evaluate(**point)
         values = [[numbers[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]
     if args.json:
+        forms = entries.printed_forms([f"d{y}/d{x}" for y in graph.outputs for x in wrt], args.expand)
         data = {"outputs": dict(zip(names, (_expression(graph, y, args.expand) for y in graph.outputs))),
                 "wrt": wrt, "mode": args.mode,
-                "jacobian": [[_closed(entries, f"d{y}/d{x}", args.expand) for x in wrt] for y in graph.outputs]}
+                "jacobian": [[forms[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]}
         if args.latex:
             data["latex"] = _matrix_latex(entries, graph, wrt, args.expand, limit=None)  # every entry, as the data
         if values is not None:
@@ -592,7 +582,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
     cells = [(i, j) for i in range(len(names)) for j in range(len(wrt))]
     shown_cells = cells[:ENTRY_LINES]
     labels = [f"d{graph.outputs[i]}/d{wrt[j]}" for i, j in shown_cells]
-    closed = {label: _closed(entries, label, args.expand) for label in labels}
+    closed = entries.printed_forms(labels, args.expand)
     _print_large(entries, [k for k in labels if closed[k] is None], out)
     rows = [(f"d{names[i]}/d{wrt[j]}", closed[label] or f"{program.results[label]}  (above)")
             for (i, j), label in zip(shown_cells, labels)]
@@ -634,18 +624,22 @@ def cmd_hessian(args, out: TextIO) -> None:
                  for k in range(pattern.indptr[i], pattern.indptr[i + 1]) if pattern.indices[k] >= i]
     else:
         pairs = [(i, j, matrix.cells[i][j]) for i in range(n) for j in range(i, n)]
-    how = normalise(args.simplify)
 
-    def closed(i: int, j: int, label: str | None, expand: bool) -> str | None:
-        """Entry (i, j) as text; None when too large to print unless --expand."""
-        if label is None:
-            return "0"
-        if not (expand or program.expanded_size(label) <= SHOW_LIMIT
-                and program.expanded_depth(label) <= MAX_DEPTH):
-            return None
-        if not args.sparse:
-            return short_str(matrix[i, j])
-        return short_str(simplify_expr(program.closed_form(label), how, size=program.expanded_size(label)))
+    def closed(chosen: list[tuple], expand: bool) -> list[str | None]:
+        """Entries ``(i, j, label)`` as text; None for one too large to print unless --expand.  A sparse
+        Hessian's are simplified together or not at all, as a dense one's are (:func:`batch_level`)."""
+        printable = {label for _, _, label in chosen if label is not None and (
+            expand or program.expanded_size(label) <= SHOW_LIMIT and program.expanded_depth(label) <= MAX_DEPTH)}
+        how = batch_level(args.simplify, sum(map(program.expanded_size, printable)))
+        texts = []
+        for i, j, label in chosen:
+            if label is None or label not in printable:
+                texts.append(None if label else "0")
+            elif args.sparse:
+                texts.append(short_str(simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))))
+            else:
+                texts.append(short_str(matrix[i, j]))  # a dense matrix's entries are built and simplified together
+        return texts
 
     values = None
     if point is not None:
@@ -658,7 +652,8 @@ def cmd_hessian(args, out: TextIO) -> None:
                 "mode": args.mode, "sparse": args.sparse, "shape": [n, n]}
         if args.sparse:
             data["nnz"] = matrix.nnz
-        data["hessian"] = [{"row": i, "col": j, "entry": closed(i, j, label, args.expand)} for i, j, label in pairs]
+        data["hessian"] = [{"row": i, "col": j, "entry": text}
+                           for (i, j, _), text in zip(pairs, closed(pairs, args.expand))]
         if args.latex:
             data["latex"] = matrix.latex(expand=args.expand)
         if point is not None:
@@ -686,7 +681,7 @@ def cmd_hessian(args, out: TextIO) -> None:
     else:
         print(f"# {n}x{n} Hessian of {name}" + (f" (symmetric): the {len(pairs):,} entries on and above the diagonal"
                                                   if n > 1 else ": one entry"), file=out)
-    texts = [closed(i, j, label, args.expand) for i, j, label in shown]
+    texts = closed(shown, args.expand)
     large = [label for (_, _, label), text in zip(shown, texts) if text is None]
     if large:
         large = list(dict.fromkeys(large))

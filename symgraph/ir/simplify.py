@@ -53,10 +53,12 @@ from ..errors import ArgumentError
 #: results larger than this (expanded tree operations) are returned as built
 FAST_LIMIT = 150
 
-#: the entries of one matrix or array together (expanded tree operations): above this, none of them is
-#: simplified.  sympy's steps cost about 0.3 ms per operation on such entries: the 780 entries of the
-#: Hessian of prod(1 + x[i]) at n = 40 (58,500 operations, 75 each) took 20 s simplified, 1.3 s as built
-BATCH_LIMIT = 5_000
+#: the entries of one matrix or array, or those printed together (expanded tree operations): above this,
+#: none of them is simplified.  sympy's steps cost 0.3-0.35 ms per operation on such entries: the 780 entries
+#: of the Hessian of prod(1 + x[i]) at n = 40 (58,500 operations, 75 each) took 20 s simplified, 1.3 s as
+#: built, and the 100 entries `symgraph hessian --sparse` prints of it at n = 20 (3,500 operations) 1.2 s;
+#: 2,000 keep them within about 0.7 s, so that a result prints in about a second
+BATCH_LIMIT = 2_000
 
 #: simplify="full" runs sympy.simplify on results of at most this many tree operations (about 1 s at the
 #: limit on trigonometric results; more gets the "fast" steps)
