@@ -198,6 +198,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
             return short_str(self.expand(name))
         return listing(self.program, [name], found=found) + "\n" + expand_note(self.program, [name], counted=found[1])
 
+    @checked_options
     def printed_forms(self, labels: Sequence[str], expand: bool = False) -> dict[str, str | None]:
         """Entries ``labels`` as the text of their closed forms, to print together; None for an entry too
         large to print as a formula (:meth:`is_small`), unless ``expand`` asks for every one.
