@@ -33,7 +33,6 @@ symgraph.errors.GraphError: missing value(s) for b; unknown input(s) q (inputs: 
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import re
@@ -42,7 +41,7 @@ from typing import Any, Callable, Collection, Iterable, Mapping, Sequence, TypeV
 
 import numpy as np
 
-from .errors import ArgumentError, GraphError, shown_names
+from .errors import ArgumentError, GraphError, closest_name, shown_names
 
 __all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "checked_options", "free_name",
            "index_axes_error", "is_size", "positional_only_error", "positional_order", "real_value", "refuse_masked",
@@ -112,8 +111,8 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
         return f"{owner.__name__}.{function.__name__}"
 
     def unexpected(name: str, key: str, value: Any) -> ArgumentError:
-        close = difflib.get_close_matches(key, [*options, *sorted(settings)], n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = closest_name(key, [*options, *sorted(settings)])
+        hint = f" (did you mean {close!r}?)" if close else ""
         beyond = ("; a keyword beyond these is the size of an indexed input (such as n=1000) and must be a "
                   "non-negative integer (or a tuple of them)") if sizes else \
             (f"; and the {what}: {shown_names(sorted(settings), 12)}" if settings else "")
@@ -159,7 +158,7 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
                 if settings and key not in settings:
                     raise unexpected(called(args), key, value)
                 if sizes and (not is_size(value) or (
-                        difflib.get_close_matches(key, options, n=1, cutoff=0.8)  # chnk=1000
+                        closest_name(key, options, cutoff=0.8)  # chnk=1000
                         and not _spelt(key, next(iter(bound.arguments.values()), None)))):
                     raise unexpected(called(args), key, value)
         return function(*args, **kwargs)

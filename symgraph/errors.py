@@ -6,7 +6,8 @@ already catches ``ValueError`` keeps working.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+import difflib
+from typing import Iterable, Mapping, Sequence
 
 
 class SymgraphError(Exception):
@@ -95,14 +96,34 @@ def shown_names(names: "Sequence[object]", most: int = 20) -> str:
     return ", ".join(map(str, names[:most])) + (f", ... ({len(names) - most:,} more)" if len(names) > most else "")
 
 
+def closest_name(word: str, names: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The one of ``names`` that ``word`` most likely meant, or None: the same name in another case first
+    (``A`` for ``a``, which spelling similarity misses: one letter, and that one different), else difflib's
+    closest above ``cutoff``.  Every "did you mean" of the package asks here.
+
+    >>> closest_name("A", ["a", "b"]), closest_name("alpah", ["alpha", "b"]), closest_name("q", ["a"])
+    ('a', 'alpha', None)
+    """
+    names = list(names)
+    folded = word.casefold()
+    same = next((name for name in names if name != word and name.casefold() == folded), None)
+    if same is not None:
+        return same
+    close = difflib.get_close_matches(word, names, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def counted(n: int, word: str) -> str:
     """``n`` and ``word``, plural unless n is 1: ``counted(1, "term")`` is '1 term', ``counted(2000, "term")`` '2,000 terms'."""
     return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = "") -> EntryError:
-    """``EntryError`` for ``key`` missing among ``known`` (named ``plural``, default ``what`` + s), naming a few."""
-    return EntryError(f"no {what} {key!r}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")
+    """``EntryError`` for ``key`` missing among ``known`` (named ``plural``, default ``what`` + s), naming a few
+    and the one meant, if one is close (:func:`closest_name`)."""
+    close = closest_name(key, map(str, known)) if isinstance(key, str) and len(known) <= 10_000 else None
+    hint = f" (did you mean {close!r}?)" if close is not None else ""
+    return EntryError(f"no {what} {key!r}{hint}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")
 
 
 class FigureError(SymgraphError, AttributeError):

@@ -7,7 +7,6 @@ into one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
-import difflib
 import importlib
 import json
 import math
@@ -27,7 +26,7 @@ from ..compare import compare
 from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program
 from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
-                      shown_names)
+                      closest_name, shown_names)
 from ..constants import MAX_DEPTH
 from ..export.display import SHOW_LIMIT, Advice, expand_note, expression_text, listing, short_str
 from ..export.draw import draw
@@ -386,9 +385,9 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                 raise UsageError(f"--at {key} takes one number, got a list ({key} is not an indexed input)")
             resolved[key] = value
         else:
-            close = difflib.get_close_matches(key, list(plain) + list(graph.indexed), n=1)
+            close = closest_name(key, [*plain, *graph.indexed])
             raise UsageError(f"--at {key}: {key!r} is not an input of the expression (inputs: "
-                             f"{shown_names(_input_names(graph)) or 'none'}{f'; closest: {close[0]!r}' if close else ''})")
+                             f"{shown_names(_input_names(graph)) or 'none'}{f'; closest: {close!r}' if close else ''})")
     missing = [label for label in graph.input_labels if label not in resolved]
     missing += [name for name, known in graph.indexed.items() if not known.nodes and name not in resolved]
     if missing:

@@ -8,7 +8,6 @@ do not occur.
 """
 from __future__ import annotations
 
-import difflib
 import keyword
 import os
 import sys
@@ -19,7 +18,7 @@ import numpy as np
 import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, shown_names
+from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, closest_name, shown_names
 from ..ir.graph import Graph, element_label, read_element_label
 from ..names import is_identifier
 from .from_sympy import graph_from_sympy
@@ -118,7 +117,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
                             f" an element is written x[0]); "
                             f"the inputs: {shown_names(graph.input_labels) or 'none'}")
     if absent and not allow_unused:
-        closest = {w: match[0] for w in absent[:20] if (match := difflib.get_close_matches(w, sorted(known), n=1))}
+        closest = {w: match for w in absent[:20] if (match := closest_name(w, sorted(known)))}
         warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=_caller_level())
     constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away
     if constants and not allow_unused:

@@ -40,7 +40,6 @@ product 0.23 -> 0.16 s; the 10^6-node ``sum(sin(x[i])*x[i+1], i, 0, n-1)``
 """
 from __future__ import annotations
 
-import difflib
 import keyword
 import math
 from typing import Mapping, Sequence
@@ -49,7 +48,7 @@ import numpy as np
 import sympy
 
 from ..binding import checked_options, is_size
-from ..errors import ArgumentError, GraphError, ParseError, line_column
+from ..errors import ArgumentError, GraphError, ParseError, closest_name, line_column
 from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph, element_label, read_element_label
 from ..constants import constant_key as _constant_key
@@ -513,8 +512,8 @@ class _Parser(Calls, Reductions):
         if nxt == "(" and word == self.defining:
             self.fail(f"{word}() calls itself: recursion is not supported", i)
         if nxt == "(":
-            close = difflib.get_close_matches(word, FUNCTIONS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            close = closest_name(word, FUNCTIONS)
+            hint = f" (did you mean {close}?)" if close else ""
             self.fail(f"unknown function {word!r}{hint}. Known functions: {', '.join(FUNCTIONS)}. "
                       f"(To multiply write {word}*(...))", i)
         if word == self.target:
