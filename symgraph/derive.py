@@ -30,8 +30,8 @@ from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
 from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry, shown_names
-from .export.display import (EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_limit, check_size, expand_note, listing,
-                             printed_rows, short_str)
+from .export.display import (EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit, check_size,
+                             expand_note, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import batch_level, normalise, simplify as simplify_expr
@@ -213,9 +213,10 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         shown = [label for label in labels if expand or self.is_small(label)]
         how = batch_level(self.simplify, sum(self.program.expanded_size(label, SIZE_CAP) for label in shown))
         texts: dict[str, str | None] = dict.fromkeys(labels)
+        printer = ShortStrPrinter()  # what the entries share is written once
         for label in shown:
             try:
-                texts[label] = short_str(self.expand(label, simplify=how, limit=None))
+                texts[label] = short_str(self.expand(label, simplify=how, limit=None), printer)
             except ExpressionTooLargeError:  # nested deeper than sympy can build, even when asked for
                 pass
         return texts
