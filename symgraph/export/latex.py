@@ -333,17 +333,11 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
     labels = result.labels
     wrt = list(labels if limit is None else labels[:limit])
     program = result.program
-    if nodes:
-        forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
-    else:
-        program.measure(wrt)  # the entries' rows, found in one pass for all of them
-        program.closed_forms([x for x in wrt if result.is_small(x)])
+    # built and simplified together, as repr and the command line print them (DerivativeMap.printed_exprs)
+    forms = node_forms(program, None if expand else SHOW_LIMIT, wrt) if nodes else result.printed_exprs(wrt, expand)
     lines, printed, large = [], [], []
     for x in wrt:
-        if nodes:
-            expr = forms[x]
-        else:
-            expr = result[x] if expand or result.is_small(x) else None
+        expr = forms[x]
         if expr is None:
             large.append(x)
             ref = program.results[x]
