@@ -30,8 +30,8 @@ from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
 from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry, shown_names
-from .export.display import (EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_limit, check_size, expand_note, listing,
-                             printed_rows, short_str)
+from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
+                             check_size, expand_note, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import batch_level, normalise, simplify as simplify_expr
@@ -206,19 +206,32 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         They are simplified together or not at all (:func:`~symgraph.ir.simplify.batch_level`): sympy's
         steps cost about 0.3 ms per operation, so one by one the 82 entries of the gradient of
         ``prod(x[i] + y[i], i, 0, 40)`` (81 operations each) took 2-3 s to print; past
-        :data:`~symgraph.ir.simplify.BATCH_LIMIT` operations together they print as built.
+        :data:`~symgraph.ir.simplify.BATCH_LIMIT` operations together they print as built.  Unless
+        ``expand``, only the first entries whose closed forms build within :data:`BUILD_LIMIT` operations
+        are built (:meth:`Program.buildable`); the others are None too.
         """
+        printer = ShortStrPrinter()  # what the entries share is written once
+        return {label: None if expr is None else short_str(expr, printer)
+                for label, expr in self.printed_exprs(labels, expand).items()}
+
+    @checked_options
+    def printed_exprs(self, labels: Sequence[str], expand: bool = False) -> dict[str, sympy.Expr | None]:
+        """The closed forms :meth:`printed_forms` writes (and LaTeX, :meth:`latex`): None for an entry
+        too large to print, or not built within :data:`BUILD_LIMIT`, unless ``expand``."""
         labels = [self._entry(label) for label in labels]
         self.program.measure(labels)  # every entry counted in one pass
         shown = [label for label in labels if expand or self.is_small(label)]
+        if not expand:  # the first ones that build within BUILD_LIMIT
+            shown = self.program.buildable(shown, BUILD_LIMIT)
+        self.program.closed_forms(shown)  # their rows found in one pass for all of them
         how = batch_level(self.simplify, sum(self.program.expanded_size(label, SIZE_CAP) for label in shown))
-        texts: dict[str, str | None] = dict.fromkeys(labels)
+        exprs: dict[str, sympy.Expr | None] = dict.fromkeys(labels)
         for label in shown:
             try:
-                texts[label] = short_str(self.expand(label, simplify=how, limit=None))
+                exprs[label] = self.expand(label, simplify=how, limit=None)
             except ExpressionTooLargeError:  # nested deeper than sympy can build, even when asked for
                 pass
-        return texts
+        return exprs
 
     def __contains__(self, name: object) -> bool:
         """Whether ``name`` is an entry, without building its closed form (Mapping's default would build it)."""
@@ -245,9 +258,10 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         self.program.measure(shown)  # the shown entries' rows, found in one pass for all of them
         big = [k for k in shown if not self.is_small(k)]
         if not big:
-            self.program.closed_forms(shown)
             texts = self.printed_forms(shown)
-            return f"{self.shown_as}({{" + ", ".join(f"{k!r}: {texts[k]}" for k in shown) + more + "})"
+            big = [k for k in shown if texts[k] is None]  # not built within BUILD_LIMIT
+            if not big:
+                return f"{self.shown_as}({{" + ", ".join(f"{k!r}: {texts[k]}" for k in shown) + more + "})"
         return f"{head}:\n" + listing(self.program, shown, found=found) + "\n" + expand_note(self.program, big)
 
     __str__ = __repr__

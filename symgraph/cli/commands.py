@@ -28,7 +28,8 @@ from ..derive import DerivativeMap, grad, jacobian_program
 from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
                       closest_name, shown_names)
 from ..constants import MAX_DEPTH
-from ..export.display import SHOW_LIMIT, Advice, expand_note, expression_text, listing, short_str
+from ..export.display import (BUILD_LIMIT, SHOW_LIMIT, Advice, ShortStrPrinter, expand_note, expression_text, listing,
+                              short_str)
 from ..export.draw import draw
 from ..export.explore import explore
 from ..export.files import write
@@ -626,18 +627,24 @@ def cmd_hessian(args, out: TextIO) -> None:
 
     def closed(chosen: list[tuple], expand: bool) -> list[str | None]:
         """Entries ``(i, j, label)`` as text; None for one too large to print unless --expand.  A sparse
-        Hessian's are simplified together or not at all, as a dense one's are (:func:`batch_level`)."""
-        printable = {label for _, _, label in chosen if label is not None and (
-            expand or program.expanded_size(label) <= SHOW_LIMIT and program.expanded_depth(label) <= MAX_DEPTH)}
+        Hessian's are simplified together or not at all, as a dense one's are (:func:`batch_level`), and
+        only the first that build within BUILD_LIMIT are built (:meth:`Program.buildable`)."""
+        printable = [label for _, _, label in chosen if label is not None and (
+            expand or program.expanded_size(label) <= SHOW_LIMIT and program.expanded_depth(label) <= MAX_DEPTH)]
+        if args.sparse and not expand:  # a dense matrix's entries are built already
+            printable = program.buildable(dict.fromkeys(printable), BUILD_LIMIT)
+        printable = set(printable)
         how = batch_level(args.simplify, sum(map(program.expanded_size, printable)))
+        printer = ShortStrPrinter()  # what the entries share is written once
         texts = []
         for i, j, label in chosen:
             if label is None or label not in printable:
                 texts.append(None if label else "0")
             elif args.sparse:
-                texts.append(short_str(simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))))
-            else:
-                texts.append(short_str(matrix[i, j]))  # a dense matrix's entries are built and simplified together
+                texts.append(short_str(simplify_expr(program.closed_form(label), how, size=program.expanded_size(label)),
+                                       printer))
+            else:  # a dense matrix's entries are built and simplified together
+                texts.append(short_str(matrix[i, j], printer))
         return texts
 
     values = None

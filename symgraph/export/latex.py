@@ -33,7 +33,7 @@ from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.program import Program, live_instructions
-from .display import LISTING_LINES, SHOW_LIMIT, expression_rows
+from .display import LISTING_LINES, SHOW_LIMIT, SharedPrinting, expression_rows
 
 #: Printer settings (sympy's names); ``to_latex(x, **settings)`` overrides them per call.
 SETTINGS: dict[str, Any] = {
@@ -57,8 +57,9 @@ ENTRY_LINES = 36
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
 
-class LatexPrinter(SympyLatexPrinter):
-    """sympy's LaTeX printer with symgraph's settings and a partial-derivative helper."""
+class LatexPrinter(SharedPrinting, SympyLatexPrinter):
+    """sympy's LaTeX printer with symgraph's settings and a partial-derivative helper; what the expressions
+    one printer writes share is written once (:class:`~symgraph.export.display.SharedPrinting`)."""
 
     _default_settings = {**SympyLatexPrinter._default_settings, **SETTINGS}
 
@@ -119,6 +120,8 @@ class LatexPrinter(SympyLatexPrinter):
             graph = self.graph
             self.e_is_a_name = (graph is not None and ("e" in graph.op_of or "e" in graph.addresses)) or any(
                 getattr(s, "name", None) == "e" for s in getattr(expr, "free_symbols", ()))
+            if self.e_is_a_name:
+                self.forget()  # what was written before wrote exp(x) as e^{x}
         return super().doprint(expr, *args)
 
     def _print_ExpBase(self, expr, exp=None):
@@ -330,17 +333,11 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
     labels = result.labels
     wrt = list(labels if limit is None else labels[:limit])
     program = result.program
-    if nodes:
-        forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
-    else:
-        program.measure(wrt)  # the entries' rows, found in one pass for all of them
-        program.closed_forms([x for x in wrt if result.is_small(x)])
+    # built and simplified together, as repr and the command line print them (DerivativeMap.printed_exprs)
+    forms = node_forms(program, None if expand else SHOW_LIMIT, wrt) if nodes else result.printed_exprs(wrt, expand)
     lines, printed, large = [], [], []
     for x in wrt:
-        if nodes:
-            expr = forms[x]
-        else:
-            expr = result[x] if expand or result.is_small(x) else None
+        expr = forms[x]
         if expr is None:
             large.append(x)
             ref = program.results[x]
