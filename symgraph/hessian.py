@@ -93,17 +93,19 @@ STRATEGIES = {
 
 
 def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
-                    sparse: bool = False, allow_unused: bool = False,
+                    sparse: bool = False, allow_unused: bool = False, budget: int | None = None,
                     **sizes: int) -> tuple[Program, list[str], CostReport, Any]:
     """``(program, wrt names, cost, pattern)``: a program whose results ``d2/d{x}d{y}`` are the Hessian's
     entries on and above the diagonal (x before y in ``wrt`` order), what deriving it cost, and with
-    ``sparse=True`` the structural pattern (``scipy.sparse`` CSR; else None), whose entries alone are results."""
+    ``sparse=True`` the structural pattern (``scipy.sparse`` CSR; else None), whose entries alone are results.
+    ``budget``: the multiplications the Jacobian's sweeps may make (:class:`~symgraph.ad.linearised.OverBudget`
+    past them; the gradient's own sweeps, at most a first derivative's work, are not bounded)."""
     with paused_gc():  # one collection after the whole derivation, not one after each of its steps
-        return _hessian_program(f, wrt, mode, sparse, allow_unused, sizes)
+        return _hessian_program(f, wrt, mode, sparse, allow_unused, sizes, budget)
 
 
 def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool, allow_unused: bool,
-                     sizes: dict) -> tuple[Program, list[str], CostReport, Any]:
+                     sizes: dict, budget: int | None = None) -> tuple[Program, list[str], CostReport, Any]:
     inner, outer = _strategy(mode)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hessian()")
     start = time.perf_counter()
@@ -116,7 +118,7 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
     second = balanced_sums(gradient.program).as_graph(names)
     # The Jacobian's sweeps, then one program of the entries on and above the diagonal (one dead-code
     # pass, not a whole Jacobian's program pruned again: a tenth of the derivation at n = 1,000)
-    cost, lin = run_mode(second, second.outputs, names, outer, **sweep_options(outer, "markowitz"))
+    cost, lin = run_mode(second, second.outputs, names, outer, budget=budget, **sweep_options(outer, "markowitz"))
     entry = cost.entry
     labels = {}
     pattern = None

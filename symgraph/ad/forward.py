@@ -101,4 +101,5 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
                 derivatives[(y, x)] = t
         if lin.progress is not None:
             lin.progress.advance(1)
+        lin.check_budget()
     return SweepResult(derivatives, lin.counts)

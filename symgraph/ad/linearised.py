@@ -341,6 +341,14 @@ def static_edge_values(graph: Graph) -> dict[str, dict[str, Ref | None]]:
 ONE_FACTOR, MINUS_ONE_FACTOR = ONE, MINUS_ONE
 
 
+class OverBudget(Exception):
+    """A derivation stopped once its multiplications passed :attr:`Linearised.budget` (``counts`` then)."""
+
+    def __init__(self, counts: "Counts"):
+        super().__init__(f"more than {counts.multiplications:,} multiplications")
+        self.counts = counts
+
+
 @dataclass
 class Counts:
     """Work done by a sweep: non-trivial multiplications and additions (0 and +-1 are free)."""
@@ -498,7 +506,15 @@ class Linearised(Adjacency):
         #: an observer the sweeps report their steps to (:class:`symgraph.ad.trace.Recorder`), or None:
         #: one test per node, path or vertex, never per edge, so an untraced sweep pays nothing measurable
         self.trace = None
+        #: the multiplications a derivation may make, or None: the sweeps test it after each sweep and raise
+        #: :class:`OverBudget` past it (compare(order=2) stops a strategy that cannot win)
+        self.budget: int | None = None
         self._ops, self._operands = graph.op_of, graph.operands_of
+
+    def check_budget(self) -> None:
+        """Raise :class:`OverBudget` when the multiplications made passed :attr:`budget`."""
+        if self.budget is not None and self.counts.multiplications > self.budget:
+            raise OverBudget(self.counts)
 
     def local(self, u: str, v: str) -> Ref:
         """d v / d u on the edge u -> v, as a program ref.

@@ -58,17 +58,19 @@ def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode:
 
 
 def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str, progress: Any = None,
-             trace: Any = None, **options) -> tuple[SweepResult, Linearised]:
+             trace: Any = None, budget: int | None = None, **options) -> tuple[SweepResult, Linearised]:
     """Run one mode's sweep; return its result and the linearised graph (whose emitter holds the program).
 
     ``progress``: see :mod:`symgraph.progress` (default: a bar only for long runs on a terminal);
-    ``trace``: an observer of the sweep's steps (:class:`symgraph.ad.trace.Recorder`).
+    ``trace``: an observer of the sweep's steps (:class:`symgraph.ad.trace.Recorder`);
+    ``budget``: the multiplications the sweeps may make (:class:`~symgraph.ad.linearised.OverBudget` past them).
     Only the ``wrt`` names that occur reach the sweep (:func:`present`); the
     others' derivatives are absent from the result, i.e. 0.
     """
     sweep = sweep_of(mode)
     with paused_gc():
         lin = Linearised(graph)
+        lin.budget = budget
         if trace is not None:
             trace.bind(lin)
             lin.trace = trace

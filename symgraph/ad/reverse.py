@@ -149,4 +149,5 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
             a = adjoint.get(x)
             if a is not None:  # only the nonzero entries (read with .get(key, 0))
                 derivatives[(y, x)] = a
+        lin.check_budget()
     return SweepResult(derivatives, lin.counts)
