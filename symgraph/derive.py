@@ -35,7 +35,7 @@ from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import batch_level, normalise, simplify as simplify_expr
-from .matrices import DerivativeMatrix, SparseDerivative
+from .matrices import DerivativeMatrix, SparseDerivative, check_entries
 from .sparsity import jacobian_sparsity
 from .progress import paused_gc
 
@@ -525,6 +525,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         program = Program(program.inputs, program.instructions,
                           {label: program.results.get(label, 0) for label in labels}, program.graph, program.unused)
         return SparseDerivative(pattern, program, labels, names, graph=graph, held=held_without_elements(graph, wrt))
+    check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "

@@ -79,7 +79,7 @@ from .ir.graph import Graph
 from .ir.program import Program
 from .names import Namer
 from .progress import paused_gc
-from .matrices import DerivativeMatrix, SparseDerivative
+from .matrices import DerivativeMatrix, SparseDerivative, check_entries
 from .sparsity import jacobian_sparsity
 
 #: strategy -> (the gradient's mode, the mode of its Jacobian)
@@ -108,6 +108,8 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
                      sizes: dict, budget: int | None = None) -> tuple[Program, list[str], CostReport, Any]:
     inner, outer = _strategy(mode)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hessian()")
+    if not sparse:
+        check_entries(len(names), len(names), "Hessian", "sg.hessian(..., sparse=True)")
     start = time.perf_counter()
     if mode == "edge-pushing":
         return _edge_pushing_program(graph, names, sparse, start)
