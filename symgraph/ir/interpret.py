@@ -106,7 +106,7 @@ def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
     """
     build, constant, get, exact = constants.build_sympy, constants.closed_constant, env.get, constants.is_exact_constant
     rows = list(rows)
-    linked = _linked_sums(rows, wanted) if wanted is not None else ()
+    linked = sum_links(rows, wanted) if wanted is not None else ()
     terms: dict[str, list] = {}  # a linked sum not built -> its terms
     for target, op, args in rows:
         if target in env:
@@ -135,8 +135,9 @@ def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
     return env
 
 
-def _linked_sums(rows: Sequence[Row], wanted: Container[str]) -> set[str]:
-    """The sums in ``rows`` used once there, by another sum, and not ``wanted``: links of a chain."""
+def sum_links(rows: Sequence[Row], kept: Container[str]) -> set[str]:
+    """The additions in ``rows`` whose one use there is another addition, except ``kept``: the inner links of
+    chains of additions (``sum(...)`` and ``a + b + c`` make them), which may be regrouped or joined."""
     uses: dict[str, int] = {}
     for _, _, args in rows:
         for a in args:
@@ -144,7 +145,7 @@ def _linked_sums(rows: Sequence[Row], wanted: Container[str]) -> set[str]:
                 uses[a] = uses.get(a, 0) + 1
     sums = {target for target, op, _ in rows if op == "add"}
     return {a for target, op, args in rows if op == "add" for a in args
-            if a.__class__ is str and a in sums and uses[a] == 1 and a not in wanted}
+            if a.__class__ is str and a in sums and uses[a] == 1 and a not in kept}
 
 
 def needed(refs: Iterable[Any], definition: Callable[[str], tuple | None], known: Container[str]) -> list[Row]:
