@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+import sympy
 
 import symgraph as sg
 import symgraph.derive
@@ -81,3 +82,15 @@ def test_a_chain_of_sums_is_built_as_one_sum(monkeypatch):
     gradient = sg.grad("sum((y[k] - a*exp(-b*t[k]))^2, k, 0, m-1)", ["a", "b"], m=60)
     assert gradient["a"].is_Add and len(gradient["a"].args) == 60
     assert built.count("add") < 60
+
+
+def test_a_chain_of_products_is_built_as_one_product(monkeypatch):
+    """prod(1 + x[i])'s closed form was quadratic the same way (n = 1,000: 8 s, n = 3,000: 75 s; now 0.1 s and
+    0.3 s).  A factor with a number in it is not joined: sympy multiplies a number into a sum of two terms,
+    so the chain's partial products would not be the whole's (2*(x + y)*z is z*(2*x + 2*y), as before)."""
+    built = _additions_built(monkeypatch)
+    graph = sg.parse("prod(1 + x[i], i, 0, n-1)", n=100)
+    expr = graph.expr()
+    assert built.count("mul") == 0 and expr.is_Mul and len(expr.args) == 100
+    X, Y, Z, W = sympy.symbols("x y z w")
+    assert sg.parse("2*(x + y)*z*w").expr() == sympy.Mul(Z, W, 2 * X + 2 * Y)
