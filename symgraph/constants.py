@@ -214,7 +214,7 @@ def _is_constant(value: Any) -> bool:
     return isinstance(value, (sympy.Number, sympy.NumberSymbol))
 
 
-def _is_exact_constant(value: Any) -> bool:
+def is_exact_constant(value: Any) -> bool:
     """True for a constant: an atom or an expression of them (``sqrt(2)``, ``2*pi``, ``exp(10)``).
 
     These go through :func:`constant_op` too: sympy would otherwise expand
@@ -280,7 +280,7 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
     if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
     for a in args:
-        if not _is_exact_constant(a):
+        if not is_exact_constant(a):
             slow = _UNEVALUATED.get(name)
             if slow is not None:
                 return slow(*args, evaluate=False)

@@ -35,7 +35,7 @@ from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import batch_level, normalise, simplify as simplify_expr
-from .matrices import DerivativeMatrix, SparseDerivative
+from .matrices import DerivativeMatrix, SparseDerivative, check_entries
 from .sparsity import jacobian_sparsity
 from .progress import paused_gc
 
@@ -501,8 +501,9 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     from every function gives a zero column (with a warning unless
     ``allow_unused``).  The result is a sympy Matrix whose ``.lambdify()``
     compiles every entry at once (``(m, n, *batch)`` arrays); ``sparse=True``
-    derives only the structural nonzeros (:func:`symgraph.jacobian_sparsity`)
-    and returns a :class:`~symgraph.matrices.SparseDerivative` (CSR matrices).
+    derives only the structural nonzeros (:func:`symgraph.jacobian_sparsity`),
+    with the default mode in the cheaper sweep direction (as ``"auto"``), and
+    returns a :class:`~symgraph.matrices.SparseDerivative` (CSR matrices).
 
     Examples
     --------
@@ -513,15 +514,18 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     """
     graph = as_graph(fs, **sizes)
     names = wrt_names(graph, wrt, allow_unused)
-    if sparse:  # forward mode: each sweep reaches only the outputs its input affects
+    if sparse:  # each sweep reaches only the entries its input (forward) or output (reverse) has; the default
+        # takes the cheaper direction, counted on the graph: forward always made the gradient of a sum of
+        # n = 3,000 squares in 3,000 sweeps along its chain of additions (5.4 s, reverse 0.04 s)
         pattern = jacobian_sparsity(graph, names, allow_unused=True)
-        program, _ = jacobian_program(graph, names, "forward" if mode == "reverse" else mode, progress,
+        program, _ = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
                                       sparse=True, **sweep_options(mode, order, limit))
         rows, cols = pattern.nonzero()
         labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
         program = Program(program.inputs, program.instructions,
                           {label: program.results.get(label, 0) for label in labels}, program.graph, program.unused)
         return SparseDerivative(pattern, program, labels, names, graph=graph, held=held_without_elements(graph, wrt))
+    check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "

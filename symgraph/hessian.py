@@ -57,8 +57,6 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections import Counter
-from itertools import chain
 from operator import itemgetter
 from typing import Any, Callable, Sequence
 
@@ -76,10 +74,11 @@ from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Counts, Linearised
 from .ad.modes import run_mode, sweep_options
 from .ir.graph import Graph
+from .ir.interpret import sum_links
 from .ir.program import Program
 from .names import Namer
 from .progress import paused_gc
-from .matrices import DerivativeMatrix, SparseDerivative
+from .matrices import DerivativeMatrix, SparseDerivative, check_entries
 from .sparsity import jacobian_sparsity
 
 #: strategy -> (the gradient's mode, the mode of its Jacobian)
@@ -108,6 +107,8 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
                      sizes: dict, budget: int | None = None) -> tuple[Program, list[str], CostReport, Any]:
     inner, outer = _strategy(mode)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hessian()")
+    if not sparse:
+        check_entries(len(names), len(names), "Hessian", "sg.hessian(..., sparse=True)")
     start = time.perf_counter()
     if mode == "edge-pushing":
         return _edge_pushing_program(graph, names, sparse, start)
@@ -176,10 +177,8 @@ def balanced_sums(program: Program) -> Program:
     used elsewhere, or a result, stays as it is).
     """
     rows, results = program.instructions, program.results
-    uses = Counter(chain.from_iterable(map(itemgetter(2), rows)))  # constants too: counted in C, never asked
-    outputs = set(results.values())  # a result is a value of its own: never folded into a larger sum
     args_of = {target: args for target, op, args in rows if op == "add"}
-    links = {target for target in args_of if uses[target] == 1 and target not in outputs}
+    links = sum_links(rows, set(results.values()))  # a result is a value of its own: never folded into a larger sum
     terms_of: dict[str, list] = {}  # a chain's last addition -> its terms, left to right
     folded: set[str] = set()
     for target in reversed(args_of):  # the last addition of a chain comes before its links

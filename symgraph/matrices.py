@@ -55,6 +55,23 @@ PRINT_CELLS = 10_000
 #: of A[i, j] + A[j, i] entries, 9,801 operations, took 3 s
 PRINT_OPS = 3_000
 
+#: the most entries a dense Jacobian or Hessian is derived with; past it only ``sparse=True`` keeps the work in
+#: proportion to the answer: the dense 3,000 x 3,000 Hessian of a sum of squares (3,000 nonzeros) took 58 s,
+#: all of it labelling, deriving and storing 9 million entries (1,000 x 1,000: 3.4 s)
+DENSE_ENTRIES = 1_000_000
+
+
+def check_entries(rows: int, cols: int, what: str, instead: str) -> None:
+    """Refuse, before deriving anything, a dense matrix of more than :data:`DENSE_ENTRIES` entries;
+    ``instead`` names the sparse call (``.problem`` is the refusal alone, for the command line's own advice)."""
+    if rows * cols > DENSE_ENTRIES:
+        problem = (f"a dense {rows:,} x {cols:,} {what} has {rows * cols:,} entries, more than {DENSE_ENTRIES:,}")
+        error = ExpressionTooLargeError(f"{problem}; {instead} derives only its structural nonzeros (its .lambdify() "
+                                        "gives scipy.sparse CSR matrices; .toarray() makes one dense)")
+        error.problem = problem
+        raise error
+
+
 #: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
 ZERO = "0"
 

@@ -188,7 +188,7 @@ def node_forms(program: Any, limit: int | None = None, labels: Any = None) -> di
              and shape.get(ref, (0, 0))[1] <= constants.MAX_DEPTH}
     rows = live_instructions(reversed(rows), small.values(), leaves=nodes)
     leaf = lambda name: _symbol(program, name)  # noqa: E731 - graph nodes stay atoms
-    env = interpret.forms(rows, {}, leaf)
+    env = interpret.forms(rows, {}, leaf, set(small.values()))
     return {label: ((env[ref] if ref in env else leaf(ref)) if isinstance(ref, str) else constants.closed_constant(ref))
             if label in small else None for label, ref in refs.items()}
 

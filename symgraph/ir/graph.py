@@ -513,7 +513,7 @@ class Graph:
                 raise ExpressionTooLargeError(
                     f"the expression of {node!r} is nested {depth} levels deep, more than sympy can "
                     f"handle ({constants.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
-            interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol)
+            interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol, {node})
         return self._exprs[node]
 
     @checked_options

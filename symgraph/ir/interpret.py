@@ -90,29 +90,72 @@ def branch_only(rows: Sequence[Row], results: Iterable[Any]) -> set[str]:
 
 
 def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
-          leaf: Callable[[str], sympy.Expr]) -> MutableMapping[str, sympy.Expr]:
+          leaf: Callable[[str], sympy.Expr], wanted: Container[str] | None = None) -> MutableMapping[str, sympy.Expr]:
     """Every row's sympy expression into ``env``; returns ``env``.
 
     Rows already in ``env`` are kept; an input row, or a name that is neither
     in ``env`` nor a row, is the atom ``leaf(name)`` (a Symbol: the graph's
     own, or a node standing for itself).
+
+    ``wanted``: the names the caller reads from ``env``.  Given, a sum whose one
+    use in ``rows`` is another sum (a chain, as ``sum(...)`` and ``a + b + c``
+    make) and that is not wanted is not built: its terms join that sum's, which
+    sympy flattens and sorts once, not once per link (the closed form of the
+    gradient of a 1,000-term least-squares sum took 25 s); so for a chain of
+    products of factors without numbers (``prod(1 + x[i])`` at n = 3,000: 75 s).
+    Its name is then not in ``env``; a later call builds it from its rows.
     """
-    build, constant, get = constants.build_sympy, constants.closed_constant, env.get
+    build, constant, get, exact = constants.build_sympy, constants.closed_constant, env.get, constants.is_exact_constant
+    rows = list(rows)
+    linked = sum_links(rows, wanted) | sum_links(rows, wanted, "mul") if wanted is not None else ()
+    terms: dict[str, list] = {}  # a linked sum or product not built -> its terms
     for target, op, args in rows:
         if target in env:
             continue
         if op == "input":
             env[target] = leaf(target)
             continue
-        vals = []
+        vals, fresh = [], []  # fresh: the operands not joined from a link (whose terms were checked there)
+        joined = False
         for a in args:
             if a.__class__ is str:
+                if a in terms:
+                    vals.extend(terms.pop(a))
+                    joined = True
+                    continue
                 value = get(a)
-                vals.append(leaf(a) if value is None else value)
+                value = leaf(a) if value is None else value
             else:
-                vals.append(constant(a))
-        env[target] = vals[0] if op == "const" else build(op, tuple(vals))
+                value = constant(a)
+            vals.append(value)
+            fresh.append(value)
+        if target in linked and (joined or not all(map(exact, fresh))) and (op == "add" or all(map(_plain_factor, fresh))):
+            terms[target] = vals  # (all constants: constant_op's value, as unlinked)
+        elif joined:
+            env[target] = (sympy.Add if op == "add" else sympy.Mul)(*vals)
+        else:
+            env[target] = vals[0] if op == "const" else build(op, tuple(vals))
     return env
+
+
+def _plain_factor(factor: sympy.Expr) -> bool:
+    """A factor that leaves a product's coefficient 1: no number (``2``, ``sqrt(2)``) and no ``2*x``.  sympy
+    multiplies a number into a sum of two terms (``2*(x + y)`` is ``2*x + 2*y``) when the product is that
+    pair, so a chain through such a factor may not be joined: its links' products are not the whole's."""
+    return not factor.is_number and factor.as_coeff_Mul()[0] is sympy.S.One
+
+
+def sum_links(rows: Sequence[Row], kept: Container[str], op_: str = "add") -> set[str]:
+    """The rows of ``op_`` (additions by default) in ``rows`` whose one use there is another such row, except
+    ``kept``: the inner links of chains (``sum(...)`` and ``a + b + c`` make them), which may be regrouped or joined."""
+    uses: dict[str, int] = {}
+    for _, _, args in rows:
+        for a in args:
+            if a.__class__ is str:
+                uses[a] = uses.get(a, 0) + 1
+    sums = {target for target, op, _ in rows if op == op_}
+    return {a for target, op, args in rows if op == op_ for a in args
+            if a.__class__ is str and a in sums and uses[a] == 1 and a not in kept}
 
 
 def needed(refs: Iterable[Any], definition: Callable[[str], tuple | None], known: Container[str]) -> list[Row]:

@@ -298,7 +298,7 @@ class Program:
     def _build(self, refs: list[str]) -> None:
         """The closed forms of the names ``refs`` (none nested too deep) into the memo, from the rows they need."""
         env = self._env
-        interpret.forms(self._needed([ref for ref in refs if ref not in env], env), env, self._leaf)
+        interpret.forms(self._needed([ref for ref in refs if ref not in env], env), env, self._leaf, set(refs))
 
     def _leaf(self, name: str) -> sympy.Expr:
         """The symbol of a name no row defines: the graph's own for its inputs (the user's, with assumptions),
