@@ -94,3 +94,12 @@ def test_a_chain_of_products_is_built_as_one_product(monkeypatch):
     assert built.count("mul") == 0 and expr.is_Mul and len(expr.args) == 100
     X, Y, Z, W = sympy.symbols("x y z w")
     assert sg.parse("2*(x + y)*z*w").expr() == sympy.Mul(Z, W, 2 * X + 2 * Y)
+
+
+def test_the_command_line_says_what_sparse_does_for_a_dense_matrix_too_large(capsys):
+    """The refusal of a dense matrix of more than a million entries said --sparse 'prints entries this large
+    as their program', advice for one large entry, not for many entries."""
+    from symgraph.cli import main
+    assert main(["hessian", "sum(x[i]^2, i, 0, n-1)", "--size", "n=1001"]) == 2
+    err = capsys.readouterr().err
+    assert "1,002,001 entries" in err and "add --sparse, which derives only the structural nonzeros" in err

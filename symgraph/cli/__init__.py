@@ -286,8 +286,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 def _describe(error: BaseException) -> str:
     if isinstance(error, PathLimitError) and getattr(error, "problem", None):  # the library's advice is Python's
         return f"{error.problem}; use --mode reverse or --mode forward (they merge paths)"
-    if isinstance(error, ExpressionTooLargeError) and getattr(error, "problem", None):  # a dense Hessian's entry
-        return f"{error.problem}: add --sparse, which prints entries this large as their program"
+    if isinstance(error, ExpressionTooLargeError) and getattr(error, "problem", None):  # a dense matrix too large
+        return (f"{error.problem}: add --sparse, which derives only the structural nonzeros and prints an entry "
+                "too large for a formula as its program")
     if isinstance(error, RenderError) and getattr(error, "problem", None):  # a picture too big to read
         return (f"{error.problem}: draw a smaller piece of it (--size n=2 or 3 shows an indexed model's structure), "
                 "or write it with --format dot or --format mermaid for a viewer that zooms")
