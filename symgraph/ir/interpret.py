@@ -20,6 +20,9 @@ Rows of op ``input`` are leaves; a ``const`` row holds its constant.
 """
 from __future__ import annotations
 
+from collections import Counter
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Callable, Container, Iterable, MutableMapping, Sequence
 
 import numpy as np
@@ -107,7 +110,7 @@ def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
     """
     build, constant, get, exact = constants.build_sympy, constants.closed_constant, env.get, constants.is_exact_constant
     rows = list(rows)
-    linked = sum_links(rows, wanted) | sum_links(rows, wanted, "mul") if wanted is not None else ()
+    linked = sum_links(rows, wanted, ("add", "mul")) if wanted is not None else ()
     terms: dict[str, list] = {}  # a linked sum or product not built -> its terms
     for target, op, args in rows:
         if target in env:
@@ -145,17 +148,14 @@ def _plain_factor(factor: sympy.Expr) -> bool:
     return not factor.is_number and factor.as_coeff_Mul()[0] is sympy.S.One
 
 
-def sum_links(rows: Sequence[Row], kept: Container[str], op_: str = "add") -> set[str]:
-    """The rows of ``op_`` (additions by default) in ``rows`` whose one use there is another such row, except
-    ``kept``: the inner links of chains (``sum(...)`` and ``a + b + c`` make them), which may be regrouped or joined."""
-    uses: dict[str, int] = {}
-    for _, _, args in rows:
-        for a in args:
-            if a.__class__ is str:
-                uses[a] = uses.get(a, 0) + 1
-    sums = {target for target, op, _ in rows if op == op_}
-    return {a for target, op, args in rows if op == op_ for a in args
-            if a.__class__ is str and a in sums and uses[a] == 1 and a not in kept}
+def sum_links(rows: Sequence[Row], kept: Container[str], ops: Container[str] = ("add",)) -> set[str]:
+    """The rows of an op in ``ops`` (additions by default) whose one use in ``rows`` is another row of the same
+    op, except ``kept``: the inner links of chains (``sum(...)`` and ``a + b + c`` make them), which may be
+    regrouped or joined.  Uses are counted once for every op asked, in C (constants too, never asked for)."""
+    uses = Counter(chain.from_iterable(map(itemgetter(2), rows)))
+    op_of = {target: op for target, op, _ in rows if op in ops}
+    return {a for target, op, args in rows if op in ops for a in args
+            if a.__class__ is str and op_of.get(a) == op and uses[a] == 1 and a not in kept}
 
 
 def needed(refs: Iterable[Any], definition: Callable[[str], tuple | None], known: Container[str]) -> list[Row]:
