@@ -158,7 +158,7 @@ class GraphPath(NamedTuple):
 
 @checked_options(name="paths")
 def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[str, float] | None = None,
-               limit: int = 100, allow_unused: bool = False) -> list[GraphPath]:
+               limit: int = 100, allow_unused: bool = False, **sizes: int) -> list[GraphPath]:
     """Every path from a wrt node to an output, with its edge derivatives and their product.
 
     The path sum's terms, one by one, for teaching: summed over the paths
@@ -175,7 +175,7 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     b -> d -> e (1, c) c 3.0
     """
 
-    graph = as_graph(f)
+    graph = as_graph(f, **sizes)
     adj = Adjacency(graph)
     names = present(graph, wrt_names(graph, wrt, allow_unused))
     _, error = path_limit_error(adj, graph.outputs, names, limit,

@@ -73,7 +73,7 @@ EDGE_COLOUR = "#444444"
 def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
          path: str | Path | None = None, format: str | None = None, *,
          at: Mapping[str, float] | None = None, derivatives: Mapping | bool | None = None,
-         engine: str = "auto", dpi: int = 150, timeout: float = 60.0) -> bytes | Path:
+         engine: str = "auto", dpi: int = 150, timeout: float = 60.0, **sizes: int) -> bytes | Path:
     """Render the graph as a PNG or SVG picture, with values, adjoints and local derivatives on the edges.
 
     Parameters
@@ -101,6 +101,8 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
         Resolution of PNG output; lowered so that no side exceeds ``MAX_PIXELS``.
     timeout : float
         Seconds Graphviz may take before a RenderError.
+    **sizes : int
+        The sizes text with indexed sums needs (``n=3``), as :func:`symgraph.parse` takes them.
 
     Returns
     -------
@@ -123,7 +125,7 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     True
     """
 
-    graph = as_graph(graph)
+    graph = as_graph(graph, **sizes)
     if path is not None and (not isinstance(path, (str, os.PathLike)) or str(path) == ""):
         raise ArgumentError(f"path= takes a file name such as 'graph.png', got {type(path).__name__} {path!r:.60}")
     for what, number in (("dpi", dpi), ("timeout", timeout)):

@@ -463,14 +463,16 @@ def _mermaid_line(item: NodeLabel | EdgeLabel, ids: Mapping[str, str]) -> str:
 
 @checked_options
 def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
-               derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
+               derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None,
+               **sizes: int) -> str:
     """A ``flowchart LR``: inputs as boxes, ops as circles, edges labelled with values/adjoints.
 
     An edge label reads ``value | grad adjoint | ∂v/∂u = derivative`` (the
     parts that were given).  Graph-like arguments (text, sympy) are parsed
     first.  The arguments are those of :func:`symgraph.export.draw`: ``at=`` a
     point, ``adjoints=True`` and ``derivatives=True`` computed from it (see
-    :func:`resolve_labels`); values of the inputs alone label every edge.
+    :func:`resolve_labels`); values of the inputs alone label every edge.  Sizes that text with indexed sums needs
+    are keywords, as :func:`symgraph.parse` takes them (``n=3``).
     A node named as a Mermaid keyword (``end``, ``style``, ...) gets an id no
     other node has (``end_``); its label keeps its name.
 
@@ -494,7 +496,7 @@ def to_mermaid(graph: Any, values: Mapping | None = None, adjoints: Mapping | bo
         style g_out fill:none,stroke:none
         g -->|"-12 | grad 1"| g_out
     """
-    graph = as_graph(graph)
+    graph = as_graph(graph, **sizes)
     with paused_gc():  # a tuple per node and edge, no cycles: the collector would walk them all again and again
         return _mermaid(graph, list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))))
 
@@ -542,7 +544,8 @@ def _dot_legend(graph: Graph, items: list) -> list[str]:
 
 @checked_options
 def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
-           derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None) -> str:
+           derivatives: Mapping | bool | None = None, *, at: Mapping[str, float] | None = None,
+           **sizes: int) -> str:
     """Graphviz DOT, left to right; values in green, adjoints in red, local derivatives in blue.
 
     Takes the arguments of :func:`to_mermaid` and :func:`symgraph.export.draw`.
@@ -573,7 +576,7 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
         "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
     }
     """
-    graph = as_graph(graph)
+    graph = as_graph(graph, **sizes)
     with paused_gc():  # as in to_mermaid
         return dot_text(graph, list(walk(graph, *resolve_labels(graph, values, adjoints, derivatives, at))))
 
