@@ -28,7 +28,7 @@ from ..derive import DerivativeMap, grad, jacobian_program
 from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
                       closest_name, shown_names)
 from ..constants import MAX_DEPTH
-from ..export.display import (BUILD_LIMIT, SHOW_LIMIT, Advice, ShortStrPrinter, expand_note, expression_text, listing,
+from ..export.display import (SHOW_LIMIT, Advice, ShortStrPrinter, expand_note, expression_text, listing,
                               short_str)
 from ..export.draw import draw
 from ..export.explore import explore
@@ -39,7 +39,6 @@ from ..frontend.coerce import wrt_names
 from ..frontend.parse import parse, parse_sized
 from ..frontend.tokens import scan
 from ..hessian import hessian
-from ..ir.simplify import batch_level, simplify as simplify_expr
 from ..names import output_labels
 from ..userfunctions import UserFunction
 
@@ -626,25 +625,22 @@ def cmd_hessian(args, out: TextIO) -> None:
         pairs = [(i, j, matrix.cells[i][j]) for i in range(n) for j in range(i, n)]
 
     def closed(chosen: list[tuple], expand: bool) -> list[str | None]:
-        """Entries ``(i, j, label)`` as text; None for one too large to print unless --expand.  A sparse
-        Hessian's are simplified together or not at all, as a dense one's are (:func:`batch_level`), and
-        only the first that build within BUILD_LIMIT are built (:meth:`Program.buildable`)."""
-        printable = [label for _, _, label in chosen if label is not None and (
-            expand or program.expanded_size(label) <= SHOW_LIMIT and program.expanded_depth(label) <= MAX_DEPTH)]
-        if args.sparse and not expand:  # a dense matrix's entries are built already
-            printable = program.buildable(dict.fromkeys(printable), BUILD_LIMIT)
-        printable = set(printable)
-        how = batch_level(args.simplify, sum(map(program.expanded_size, printable)))
+        """Entries ``(i, j, label)`` as text; None for one too large to print unless --expand.  A dense
+        matrix's are built and simplified together already; a sparse one's are printed as a gradient's are
+        (:meth:`DerivativeMap.printed_forms`: simplified together or not at all, built within a budget)."""
+        if args.sparse:
+            entries = DerivativeMap(graph, list(program.results), program, CostReport([]), args.mode, args.simplify)
+            texts = entries.printed_forms(list(dict.fromkeys(label for _, _, label in chosen if label)), expand)
+            return [texts[label] if label else "0" for _, _, label in chosen]
         printer = ShortStrPrinter()  # what the entries share is written once
         texts = []
         for i, j, label in chosen:
-            if label is None or label not in printable:
-                texts.append(None if label else "0")
-            elif args.sparse:
-                texts.append(short_str(simplify_expr(program.closed_form(label), how, size=program.expanded_size(label)),
-                                       printer))
-            else:  # a dense matrix's entries are built and simplified together
+            if label is None:
+                texts.append("0")
+            elif expand or program.expanded_size(label) <= SHOW_LIMIT and program.expanded_depth(label) <= MAX_DEPTH:
                 texts.append(short_str(matrix[i, j], printer))
+            else:
+                texts.append(None)
         return texts
 
     values = None
