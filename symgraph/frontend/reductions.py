@@ -33,9 +33,12 @@ now most of the parse.
 """
 from __future__ import annotations
 
+import keyword
+
 import sympy
 
 from ..errors import GraphError, ParseError, counted, line_column
+from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
 from .tokens import kind
 
@@ -197,6 +200,9 @@ class Reductions:
         index = self.toks[name_at]
         if commas[1] != name_at + 1 or kind(index) != "name":
             self.fail(f"the second argument of {word}() must be the index's name, such as i", name_at)
+        if index == "pi" or index in FUNCTIONS or index in REDUCTIONS or keyword.iskeyword(index):
+            # pi would stay the constant in the term (sum(pi*y[pi], pi, 0, 2) multiplied by 3.14..., not by 0, 1, 2)
+            self.fail(f"the index of {word}() cannot be {index!r}: it is a reserved name; choose another", name_at)
         enclosing = self.indices.get(index) if index in self.scope else None
         self.indices[index] = (word, self.tokens, name_at)  # before the check: the error points here
         if index in self.sizes:

@@ -261,3 +261,15 @@ def test_an_element_of_an_indexed_input_can_be_an_output():
     assert sg.jacobian(g, wrt=["x"]) == sympy.Matrix([[0, 1], [sympy.IndexedBase("x")[1], sympy.IndexedBase("x")[0]], [0, 1]])
     assert "name one of its elements, such as W[0, 0]" in str(pytest.raises(ParseError, sg.parse, "W[0,1]*2",
                                                                              outputs=["W"]).value)
+
+
+@pytest.mark.parametrize("index", ["pi", "sin", "where", "min", "sum", "prod", "and", "not", "lambda"])
+def test_a_reserved_word_cannot_be_the_index_of_a_reduction(index):
+    """sum(pi*y[pi], pi, 0, 2) was accepted: pi was the index inside y[...] but stayed the constant 3.14... in the
+    term, so the weights were pi, pi, pi instead of 0, 1, 2; sin, where, and, lambda ... were indices too.  A
+    reserved word is refused as an index, as it is as a parameter or an assigned name."""
+    text = f"sum(2*y[{index}], {index}, 0, 2)"
+    error = _error(text)
+    assert f"the index of sum() cannot be {index!r}: it is a reserved name" in str(error)
+    assert error.position == text.index(f", {index},") + 2
+    assert sg.grad("sum(e*y[e], e, 0, 2)", wrt=["y"]).at(y=[1.0, 1.0, 1.0]).array("y").tolist() == [0.0, 1.0, 2.0]
