@@ -27,8 +27,8 @@ def _children(e: sympy.Expr) -> tuple:
         return ()
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return tuple(a for a in e.args if a != 0)
-    if isinstance(e, sympy.Heaviside):
-        return e.args[:1]
+    if isinstance(e, sympy.Heaviside):  # Heaviside(x, h0): h0 may be an expression of the inputs too
+        return e.args
     if isinstance(e, (sympy.Max, sympy.Min, sympy.And, sympy.Or)):  # n-ary: a left fold of the binary rows
         return e.args
     if isinstance(e, sympy.Piecewise):  # nested where(); a last condition True needs no node
@@ -186,7 +186,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
         return e
     if isinstance(e, sympy.Heaviside):
         # Heaviside(x) is 1/2 at 0 in sympy; Heaviside(x, h0) is h0 there
-        h0 = e.args[1] if len(e.args) > 1 else sympy.S.Half
+        h0 = done[e.args[1]] if len(e.args) > 1 else sympy.S.Half
         return builder.op("heaviside", done[e.args[0]], h0)
     if isinstance(e, sympy.Add):
         acc = None

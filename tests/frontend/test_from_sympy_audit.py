@@ -121,3 +121,15 @@ def test_a_zero_to_a_negative_power_is_called_complex_infinity_not_a_complex_num
         with pytest.raises(UnsupportedOpError, match="complex infinity") as info:
             sg.Graph.from_sympy(e)
         assert "complex roots" not in str(info.value)
+
+
+def test_heaviside_with_a_symbolic_value_at_zero_reads_its_inputs():
+    """Heaviside(x, y) kept y as a constant symbol: y was no input (evaluate(x=0, y=0.3) said 'unknown input
+    y', grad had no y) and Heaviside(x, x)*y was nan at x = 0.  Its value at 0 is converted as any operand."""
+    g = sg.Graph.from_sympy(2 * sympy.Heaviside(x, y))
+    assert g.inputs == ("x", "y")
+    assert g.evaluate(x=0.0, y=0.3)[g.outputs[0]] == pytest.approx(0.6)
+    assert sg.grad(2 * sympy.Heaviside(x, y)).at(x=0.0, y=0.3) == {"x": 0.0, "y": 0.0}  # derivative 0, as the text's
+    h = sg.Graph.from_sympy(sympy.Heaviside(x, x) * y)
+    assert h.evaluate(x=0.0, y=0.3)[h.outputs[0]] == 0.0
+    assert sg.grad(sympy.Heaviside(x) * y).at(x=0.0, y=1.0) == {"y": 0.5, "x": 0.0}  # sympy's default h0 = 1/2
