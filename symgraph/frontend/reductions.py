@@ -109,7 +109,10 @@ class Reductions:
             return 0
         if not isinstance(ref, sympy.Integer):
             shown = self.text[self.tokens.pos(start):self.tokens.pos(stop)].strip()
-            self.fail(f"{what} must be an integer, and {shown!r} is {_not_integer(ref)}; integers here are computed "
+            varies = ref.__class__ is int and hasattr(self.builder, "inputs_under") and self.builder.inputs_under([ref])
+            said = "a value of the function's inputs, not a number known while parsing" if varies else \
+                _not_integer(ref)  # f(u) = x[u]; f(y): u is the input y, no huge constant
+            self.fail(f"{what} must be an integer, and {shown!r} is {said}; integers here are computed "
                       "from sizes, the indices of enclosing reductions and whole numbers", start)
         return int(ref)
 

@@ -273,3 +273,14 @@ def test_a_reserved_word_cannot_be_the_index_of_a_reduction(index):
     assert f"the index of sum() cannot be {index!r}: it is a reserved name" in str(error)
     assert error.position == text.index(f", {index},") + 2
     assert sg.grad("sum(e*y[e], e, 0, 2)", wrt=["y"]).at(y=[1.0, 1.0, 1.0]).array("y").tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("text", ["f(u) = x[u]; f(y)", "f(u) = sum(x[k], k, 0, u); f(2*sin(y))",
+                                  "f(u) = x[u]; sum(f(z[i]), i, 0, 1)"])
+def test_an_index_from_a_parameter_bound_to_an_input_says_so(text):
+    """f(u) = x[u]; f(y) said u was 'a constant that is not computed while parsing (a power beyond 1,024 bits
+    stays unevaluated)': u is the input y, whose value no index can take."""
+    message = str(_error(text))
+    assert "'u' is a value of the function's inputs, not a number known while parsing" in message
+    assert "1,024 bits" not in message
+    assert "1,024 bits" in str(_error("f(u) = x[u]; f(9^9^9)"))  # a huge constant is still worded as one
