@@ -160,6 +160,9 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
     if isinstance(e, sympy.Symbol):
         if not is_identifier(e.name):
             raise UnsupportedOpError(f"symbol name {e.name!r} is not an identifier; rename it")
+        if e.is_commutative is False:  # a graph would reorder its products: A*B - B*A became 0, silently
+            raise UnsupportedOpError(f"symbol {e.name!r} is noncommutative (commutative=False): a graph input is a "
+                                     "real number, and products of numbers commute")
         return builder.input(e.name, e)  # the user's own Symbol, assumptions and all
     if isinstance(e, sympy.Indexed):
         return _element(builder, e)

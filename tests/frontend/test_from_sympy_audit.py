@@ -133,3 +133,13 @@ def test_heaviside_with_a_symbolic_value_at_zero_reads_its_inputs():
     h = sg.Graph.from_sympy(sympy.Heaviside(x, x) * y)
     assert h.evaluate(x=0.0, y=0.3)[h.outputs[0]] == 0.0
     assert sg.grad(sympy.Heaviside(x) * y).at(x=0.0, y=1.0) == {"y": 0.5, "x": 0.0}  # sympy's default h0 = 1/2
+
+
+def test_a_noncommutative_symbol_is_refused():
+    """A*B - B*A of noncommutative symbols was read as numbers, which commute: the function became 0 and its
+    derivatives 0, silently."""
+    A, B = sympy.symbols("A B", commutative=False)
+    with pytest.raises(UnsupportedOpError, match=r"symbol 'A' is noncommutative"):
+        sg.Graph.from_sympy(A * B - B * A)
+    with pytest.raises(UnsupportedOpError, match="noncommutative"):
+        sg.grad(x * A)
