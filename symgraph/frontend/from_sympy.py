@@ -248,6 +248,10 @@ def _element(builder: GraphBuilder, e: sympy.Indexed):
     index = tuple(int(i) for i in index)
     if not fits(index):
         raise UnsupportedOpError(f"{e} makes {name} an input of more than {MAX_ELEMENTS:,} entries")
+    shape = e.base.shape  # IndexedBase("x", shape=(2,))[5]: sympy does not check it, and x grew to 6 entries
+    if shape is not None and len(shape) == len(index) and any(
+            isinstance(k, sympy.Integer) and i >= k for i, k in zip(index, shape)):
+        raise UnsupportedOpError(f"cannot convert {e}: it is outside the shape {tuple(shape)} its IndexedBase declares")
     return builder.indexed_input(name, index)
 
 

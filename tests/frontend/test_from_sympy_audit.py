@@ -143,3 +143,14 @@ def test_a_noncommutative_symbol_is_refused():
         sg.Graph.from_sympy(A * B - B * A)
     with pytest.raises(UnsupportedOpError, match="noncommutative"):
         sg.grad(x * A)
+
+
+def test_an_element_beyond_an_indexed_bases_declared_shape_is_refused():
+    """IndexedBase("X", shape=(2,))[5] converted (sympy does not check it) and X became an input of 6 entries,
+    though its IndexedBase declares 2; an element beyond the declared shape is refused, as beyond a text's size."""
+    with pytest.raises(UnsupportedOpError, match=r"X\[5\]: it is outside the shape \(2,\)"):
+        sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2,))[5] * x)
+    with pytest.raises(UnsupportedOpError, match=r"X\[1, 3\]: it is outside the shape \(2, 3\)"):
+        sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2, 3))[1, 3])
+    assert sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2,))[1]).indexed["X"].shape == (2,)
+    assert sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(sympy.Symbol("n"),))[5]).indexed["X"].shape == (6,)
