@@ -200,12 +200,14 @@ def as_sympy_value(value: float) -> sympy.Expr:
 def closed_constant(value: Any) -> sympy.Expr:
     """A constant as closed forms hold it: exact while it fits MAX_CONSTANT_BITS, else its float64 value.
 
-    Floats beyond float64's range become +-oo, as the numbers do.
+    Floats beyond float64's range become +-oo, as the numbers do, and nonzero ones below it 0 (sympy's
+    ``Float("1e-400")`` was kept, so ``x*Float("1e-400")`` had derivative 1e-400 in closed form and 0 in numbers).
     """
     value = as_constant(value)
     if isinstance(value, sympy.Float) or isinstance(value, sympy.Rational) and _bits(value) > MAX_CONSTANT_BITS:
         number = constant_value(value)
-        return value if isinstance(value, sympy.Float) and math.isfinite(number) else as_sympy_value(number)
+        kept = isinstance(value, sympy.Float) and math.isfinite(number) and (number != 0 or value.is_zero)
+        return value if kept else as_sympy_value(number)
     return value
 
 

@@ -37,7 +37,7 @@ import sympy
 from .backends.compile import compile_program
 from .backends.runtime import namespace_of
 from .binding import checked_options, signature_text
-from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, check_size, listing
+from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, SafeStrPrinter, check_size, listing
 from .export.latex import LatexPrinter, hessian_latex, matrix_latex
 from .frontend.coerce import vector_inputs
 from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError
@@ -212,10 +212,15 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         Printing never blocks: a Jacobian or Hessian of thousands of entries, or
         of entries with thousands of operations each, would take sympy minutes.
         """
-        return super().__repr__() if self._printable() else self._listing()
+        return SafeStrPrinter().doprint(self) if self._printable() else self._listing()
 
     def __str__(self) -> str:
-        return super().__str__() if self._printable() else self._listing()
+        if not self._printable():
+            return self._listing()
+        if 0 in self.shape:
+            return super().__str__()
+        text = SafeStrPrinter().doprint  # sympy's str, each entry as its repr (sstr), with any term order
+        return "Matrix([" + ", ".join("[" + ", ".join(map(text, row)) + "]" for row in self.tolist()) + "])"
 
     def _listing(self) -> str:
         """The matrix's size and its first entries' program, with how to read an entry."""

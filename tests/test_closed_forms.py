@@ -113,6 +113,17 @@ def test_constant_value_never_overflows():
     assert constants.closed_constant(sympy.Integer(2) ** 1000) == sympy.Integer(2) ** 1000  # fits: stays exact
 
 
+def test_a_sympy_float_below_float64_is_zero_in_closed_forms_as_in_the_numbers():
+    """Float("1e-400") (nonzero, below float64's smallest subnormal) stayed 1e-400 in closed forms while the
+    numbers computed 0: the derivative of x*Float("1e-400") was 1e-400 printed and 0.0 at every point."""
+    x = sympy.Symbol("x")
+    assert constants.closed_constant(sympy.Float("1e-400")).is_zero
+    gradient = sg.grad(x * sympy.Float("1e-400"))
+    assert gradient["x"].is_zero and gradient.at(x=1.5) == {"x": 0.0}
+    assert constants.closed_constant(sympy.Float("1e-310")) == sympy.Float("1e-310")  # subnormal: kept
+    assert constants.closed_constant(sympy.Float(0.0)).is_zero
+
+
 # ------------------------------------------------------------------ deep and exponential results
 def test_deep_chain_never_recurses():
     text = chain(400)

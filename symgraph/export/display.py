@@ -92,7 +92,29 @@ def printed_rows(program: Program, labels: Sequence[str]) -> tuple[list, bool]:
     return rows, (read < PRINT_SCAN or read == len(instructions)) and len(rows) <= PRINT_ROWS
 
 
-class SharedPrinting:
+class AnyTermOrder:
+    """A sympy printer mixin that prints a sum whose terms sympy cannot order in the sum's own order.
+
+    Beside another Piecewise, the nan branch of a Piecewise without a default (the gradient of
+    ``Piecewise((x, x > 0), (y, x > -1))`` holds ``Piecewise((nan, x <= -1), (0, True))``) made sympy's
+    ordering raise ``TypeError: Invalid NaN comparison``, and with it printing the result.
+    """
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list:
+        try:
+            return super()._as_ordered_terms(expr, order=order)
+        except TypeError:
+            return list(expr.args)
+
+
+class SafeStrPrinter(AnyTermOrder, StrPrinter):
+    """sympy's own text (``sstr(expr, order=None)``, what a sympy Matrix prints), with :class:`AnyTermOrder`."""
+
+    def __init__(self):
+        super().__init__({"order": None})
+
+
+class SharedPrinting(AnyTermOrder):
     """A sympy printer that writes each subexpression object once and then copies its text.
 
     A derivative's entries share most of their subexpressions (the entries of

@@ -8,7 +8,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from ..errors import ArgumentError, GraphError, UnsupportedOpError
 from ..ir.builder import CONDITION_RESULT, GraphBuilder
-from ..ir.graph import Graph
+from ..ir.graph import Graph, element_label
 from ..ir.hooks import provide
 from ..names import is_identifier
 from .reductions import MAX_ELEMENTS, fits
@@ -27,8 +27,8 @@ def _children(e: sympy.Expr) -> tuple:
         return ()
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
         return tuple(a for a in e.args if a != 0)
-    if isinstance(e, sympy.Heaviside):
-        return e.args[:1]
+    if isinstance(e, sympy.Heaviside):  # Heaviside(x, h0): h0 may be an expression of the inputs too
+        return e.args
     if isinstance(e, (sympy.Max, sympy.Min, sympy.And, sympy.Or)):  # n-ary: a left fold of the binary rows
         return e.args
     if isinstance(e, sympy.Piecewise):  # nested where(); a last condition True needs no node
@@ -41,7 +41,8 @@ def _children(e: sympy.Expr) -> tuple:
     if isinstance(e, sympy.Pow):
         base, exponent = e.args
         if base.is_Number and exponent.is_Number and e.is_extended_real is False:  # (-1)**(1/3): a root of -1
-            raise UnsupportedOpError(f"cannot convert {e} to a graph: {_COMPLEX}")
+            raise UnsupportedOpError(f"cannot convert {e} to a graph: "
+                                     + (_ZOO if base.is_zero else _COMPLEX))  # 0**-1 is zoo to sympy
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
         return (base,) if exponent == sympy.S.Half else e.args
@@ -53,8 +54,7 @@ def _children(e: sympy.Expr) -> tuple:
     if e is sympy.I:
         raise UnsupportedOpError(f"cannot convert the imaginary unit I to a graph: {_COMPLEX}")
     if e is sympy.zoo:
-        raise UnsupportedOpError("cannot convert zoo to a graph: it is sympy's complex infinity (what 1/0 gives), "
-                                 "no real number; the expression is undefined")
+        raise UnsupportedOpError(f"cannot convert zoo to a graph: {_ZOO}")
     hint = ""
     if isinstance(e, MatrixExpr):
         hint = ("; a matrix expression has no graph: give its entries, list(M.as_explicit()) (row-major), whose "
@@ -72,6 +72,9 @@ def _children(e: sympy.Expr) -> tuple:
 #: is the complex root and NumPy's gives nan, so its derivatives would be nan, silently
 _COMPLEX = ("it is a complex number, and a graph computes with real numbers only (sympy's root(x, 3, 1) and "
             "(-8)**(1/3) are complex roots; real_root(-8, 3) or -cbrt(8) is the real one)")
+
+
+_ZOO = "it is sympy's complex infinity (what 1/0 gives), no real number; the expression is undefined"
 
 
 def _is_minus_one(factor: sympy.Expr) -> bool:
@@ -102,8 +105,11 @@ def _split_mul(e: sympy.Mul) -> tuple[list, list]:
     return numer, denom
 
 
-def add_sympy(builder: GraphBuilder, root: sympy.Expr):
-    """Add ``root`` and its subexpressions to ``builder``; return the root's node id or constant."""
+def add_sympy(builder: GraphBuilder, root: sympy.Expr, matrices: dict | None = None):
+    """Add ``root`` and its subexpressions to ``builder``; return the root's node id or constant.
+
+    ``matrices``: the MatrixSymbols met so far, by name (shared by the expressions of one graph)."""
+    matrices = {} if matrices is None else matrices
     _hash_children_first(root)
     done: dict[sympy.Expr, object] = {}
     stack = [root]
@@ -117,7 +123,7 @@ def add_sympy(builder: GraphBuilder, root: sympy.Expr):
             stack.extend(reversed(pending))
             continue
         stack.pop()
-        done[e] = _node(builder, e, done)
+        done[e] = _node(builder, e, done, matrices)
     return done[root]
 
 
@@ -150,15 +156,18 @@ def _chain(builder, op_name, refs):
     return acc
 
 
-def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
+def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
     if isinstance(e, sympy.Symbol):
         if not is_identifier(e.name):
             raise UnsupportedOpError(f"symbol name {e.name!r} is not an identifier; rename it")
+        if e.is_commutative is False:  # a graph would reorder its products: A*B - B*A became 0, silently
+            raise UnsupportedOpError(f"symbol {e.name!r} is noncommutative (commutative=False): a graph input is a "
+                                     "real number, and products of numbers commute")
         return builder.input(e.name, e)  # the user's own Symbol, assumptions and all
     if isinstance(e, sympy.Indexed):
         return _element(builder, e)
     if isinstance(e, MatrixElement):
-        return _matrix_element(builder, e)
+        return _matrix_element(builder, e, matrices)
     if isinstance(e, sympy.Number) or e is sympy.pi:
         return e
     if e is sympy.E:
@@ -180,7 +189,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict):
         return e
     if isinstance(e, sympy.Heaviside):
         # Heaviside(x) is 1/2 at 0 in sympy; Heaviside(x, h0) is h0 there
-        h0 = e.args[1] if len(e.args) > 1 else sympy.S.Half
+        h0 = done[e.args[1]] if len(e.args) > 1 else sympy.S.Half
         return builder.op("heaviside", done[e.args[0]], h0)
     if isinstance(e, sympy.Add):
         acc = None
@@ -239,13 +248,19 @@ def _element(builder: GraphBuilder, e: sympy.Indexed):
     index = tuple(int(i) for i in index)
     if not fits(index):
         raise UnsupportedOpError(f"{e} makes {name} an input of more than {MAX_ELEMENTS:,} entries")
+    shape = e.base.shape  # IndexedBase("x", shape=(2,))[5]: sympy does not check it, and x grew to 6 entries
+    if shape is not None and len(shape) == len(index) and any(
+            isinstance(k, sympy.Integer) and i >= k for i, k in zip(index, shape)):
+        raise UnsupportedOpError(f"cannot convert {e}: it is outside the shape {tuple(shape)} its IndexedBase declares")
     return builder.indexed_input(name, index)
 
 
-def _matrix_element(builder: GraphBuilder, e: MatrixElement):
+def _matrix_element(builder: GraphBuilder, e: MatrixElement, matrices: dict):
     """The input node of ``A[0, 1]`` of a ``MatrixSymbol("A", m, n)``: element (0, 1) of the indexed input A,
     as the text ``A[0, 1]`` makes it (named so, and read back as ``IndexedBase("A")[0, 1]``); A's extent is
-    the MatrixSymbol's shape, so ``wrt=[A]`` names all its m*n elements."""
+    the MatrixSymbol's shape, so ``wrt=[A]`` names all its m*n elements.  Two MatrixSymbols of one name and
+    different shapes are an error, as two Symbols of one name are: the input would silently take the larger
+    shape, and ``wrt=[A]`` of the smaller one would name elements it does not have."""
     matrix = e.parent
     if not isinstance(matrix, sympy.MatrixSymbol):
         raise UnsupportedOpError(f"cannot convert {e}: an element of a matrix expression {type(matrix).__name__} "
@@ -253,6 +268,10 @@ def _matrix_element(builder: GraphBuilder, e: MatrixElement):
     name = str(matrix.name)
     if not is_identifier(name):
         raise UnsupportedOpError(f"matrix symbol name {name!r} is not an identifier; rename it")
+    known = matrices.setdefault(name, matrix)
+    if known != matrix:
+        raise UnsupportedOpError(f"two different matrix symbols are both named {name!r}: {_shown(known)} and "
+                                 f"{_shown(matrix)}; an indexed input has one shape, so rename one of them")
     index = (e.i, e.j)
     if not all(isinstance(i, sympy.Integer) and i >= 0 for i in index):
         raise UnsupportedOpError(f"cannot convert {e}: the indices of a matrix element must be non-negative integers")
@@ -283,18 +302,42 @@ def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph
         if isinstance(e, sympy.MatrixBase):
             raise ArgumentError(f"a list of functions holds a {e.shape[0]}x{e.shape[1]} sympy Matrix: give its "
                                 "entries, list(M), in the list")
-        if not isinstance(e, (sympy.Basic, int, float, str)) or isinstance(e, bool):  # str: refused below, with the ops
+        if isinstance(e, str):  # never sympified: user text goes through the parser
+            raise ArgumentError(f"Graph.from_sympy takes sympy expressions, not text {e!r:.60}: parse text with "
+                                "sg.parse(text) (every other call takes text as it is)")
+        if not isinstance(e, (sympy.Basic, int, float)) or isinstance(e, bool):
             raise ArgumentError(f"Graph.from_sympy takes sympy expressions (or a list of them), got "
                                 f"{type(e).__name__} {e!r:.60}")
     builder = GraphBuilder()
-    outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e) for e in exprs]
+    matrices: dict[str, sympy.MatrixSymbol] = {}
+    outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e, matrices) for e in exprs]
     for k, (expr, out) in enumerate(zip(exprs, outputs)):
         if builder.is_condition(out):
             text = str(expr)
             text = text if len(text) <= 60 else text[:57] + "..."
             where = f"output {k + 1} ({text})" if len(exprs) > 1 else text
             raise GraphError(f"{where}: {CONDITION_RESULT}")
-    return builder.finish(outputs)
+    graph = builder.finish(outputs)
+    _check_matrix_shapes(graph, matrices)
+    return graph
+
+
+def _shown(matrix: sympy.MatrixSymbol) -> str:
+    return f"MatrixSymbol({str(matrix.name)!r}, {', '.join(map(str, matrix.shape))})"
+
+
+def _check_matrix_shapes(graph: Graph, matrices: dict) -> None:
+    """An element ``IndexedBase("A")[i, j]`` beside a ``MatrixSymbol("A", m, n)`` must lie inside its shape
+    (sympy checks the MatrixSymbol's own elements only): the input's extent is the MatrixSymbol's shape, as a
+    text's declared extent, and an element beyond it is an error, not a silently larger input."""
+    for name, matrix in matrices.items():
+        shape = graph.indexed[name].shape
+        declared = tuple(matrix.shape)
+        if all(isinstance(k, sympy.Integer) for k in declared) and shape != tuple(map(int, declared)):
+            outside = next(index for index in graph.indexed[name].nodes
+                           if any(i >= k for i, k in zip(index, declared)))
+            raise GraphError(f"{element_label(name, outside)} is outside {_shown(matrix)}: its indices run "
+                             f"to {', '.join(str(k - 1) for k in declared)}")
 
 
 provide("from_sympy", graph_from_sympy)

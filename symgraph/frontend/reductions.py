@@ -33,9 +33,12 @@ now most of the parse.
 """
 from __future__ import annotations
 
+import keyword
+
 import sympy
 
 from ..errors import GraphError, ParseError, counted, line_column
+from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
 from .tokens import kind
 
@@ -106,7 +109,10 @@ class Reductions:
             return 0
         if not isinstance(ref, sympy.Integer):
             shown = self.text[self.tokens.pos(start):self.tokens.pos(stop)].strip()
-            self.fail(f"{what} must be an integer, and {shown!r} is {_not_integer(ref)}; integers here are computed "
+            varies = ref.__class__ is int and hasattr(self.builder, "inputs_under") and self.builder.inputs_under([ref])
+            said = "a value of the function's inputs, not a number known while parsing" if varies else \
+                _not_integer(ref)  # f(u) = x[u]; f(y): u is the input y, no huge constant
+            self.fail(f"{what} must be an integer, and {shown!r} is {said}; integers here are computed "
                       "from sizes, the indices of enclosing reductions and whole numbers", start)
         return int(ref)
 
@@ -197,6 +203,9 @@ class Reductions:
         index = self.toks[name_at]
         if commas[1] != name_at + 1 or kind(index) != "name":
             self.fail(f"the second argument of {word}() must be the index's name, such as i", name_at)
+        if index == "pi" or index in FUNCTIONS or index in REDUCTIONS or keyword.iskeyword(index):
+            # pi would stay the constant in the term (sum(pi*y[pi], pi, 0, 2) multiplied by 3.14..., not by 0, 1, 2)
+            self.fail(f"the index of {word}() cannot be {index!r}: it is a reserved name; choose another", name_at)
         enclosing = self.indices.get(index) if index in self.scope else None
         self.indices[index] = (word, self.tokens, name_at)  # before the check: the error points here
         if index in self.sizes:

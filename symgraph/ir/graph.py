@@ -390,6 +390,8 @@ class Graph:
     @property
     def output(self) -> str:
         """The single output's name; a clear error for multi-output graphs."""
+        if not self.outputs:  # grad([]): no function was given, and jacobian() is no way out
+            raise GraphError("this graph has no output: give a function (an empty list of functions has none)")
         if len(self.outputs) != 1:
             raise GraphError(f"this graph has {len(self.outputs)} outputs ({', '.join(output_labels(self))}); "
                              "use jacobian() for several outputs")  # named as results name them, not by node

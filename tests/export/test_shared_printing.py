@@ -72,3 +72,17 @@ def test_a_variable_named_e_met_later_rewrites_what_was_written():
     printer = LatexPrinter({})
     assert printer.doprint(sympy.exp(x) + 1) == "e^{x} + 1"
     assert printer.doprint(e * (sympy.exp(x) + 1)) == r"e \left(\exp\left(x\right) + 1\right)"
+
+
+def test_a_sum_whose_terms_sympy_cannot_order_prints():
+    """The gradient of a Piecewise without a default (no branch for x <= -1) is a sum of two Piecewise, one
+    with a nan branch: sympy's ordering of its terms raised TypeError: Invalid NaN comparison, so printing the
+    Gradient, its LaTeX and the Jacobian (str and repr) raised it too.  They print, in the sum's own order."""
+    x, y = sympy.symbols("x y")
+    f = sympy.Piecewise((x, x > 0), (y, x > -1))
+    gradient = sg.grad(f)
+    assert "nan" in repr(gradient) and "Piecewise((1, x > 0), (0, True))" in repr(gradient)
+    assert r"\text{NaN}" in gradient.latex()
+    jacobian = sg.jacobian([f, 2 * x])
+    assert str(jacobian).startswith("Matrix([[Piecewise(") and "nan" in repr(jacobian)
+    assert sg.jacobian([0.5 * x * y]).__str__() == str(sympy.Matrix([[0.5 * y, 0.5 * x]]))  # sympy's text otherwise

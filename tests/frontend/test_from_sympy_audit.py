@@ -8,6 +8,7 @@ import sympy
 
 import symgraph as sg
 from symgraph import UnsupportedOpError
+from symgraph.errors import ArgumentError
 
 x, y = sympy.symbols("x y")
 
@@ -81,3 +82,75 @@ def test_a_sum_of_negated_products_keeps_its_subtractions_and_values():
     point = {str(s): 0.1 + 0.01 * k for k, s in enumerate(a + b)}
     want = _sympy_gradient(e, point)
     assert sg.grad(e).at(**point) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("given", ["x + 1", [x, "y"]])
+def test_text_given_to_from_sympy_is_refused_saying_to_parse_it(given):
+    """Graph.from_sympy("x + 1") raised AttributeError ('str' object has no attribute 'args') from inside the
+    converter; text is never sympified, so it is an ArgumentError pointing at sg.parse."""
+    with pytest.raises(ArgumentError, match=r"not text .*sg\.parse"):
+        sg.Graph.from_sympy(given)
+
+
+def test_two_matrix_symbols_of_one_name_and_different_shapes_are_refused():
+    """MatrixSymbol("A", 3, 3) and MatrixSymbol("A", 2, 2) in one expression became one 3 x 3 input, silently:
+    wrt=[the 2 x 2 one] named nine elements, A[2, 2] among them.  As for two Symbols of one name, it is an
+    error naming both."""
+    small, large = sympy.MatrixSymbol("A", 2, 2), sympy.MatrixSymbol("A", 3, 3)
+    with pytest.raises(UnsupportedOpError, match=r"MatrixSymbol\('A', 2, 2\) and MatrixSymbol\('A', 3, 3\)"):
+        sg.Graph.from_sympy(large[2, 2] * small[0, 1])
+    with pytest.raises(UnsupportedOpError, match="two different matrix symbols"):
+        sg.Graph.from_sympy([small[0, 1], sympy.MatrixSymbol("A", sympy.Symbol("n"), 2)[0, 0]])
+    assert sg.Graph.from_sympy([small[0, 1], small[1, 1] * x]).indexed["A"].shape == (2, 2)  # one symbol: fine
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_an_indexed_element_beyond_a_matrix_symbols_shape_is_refused(first):
+    """IndexedBase("A")[5, 0] beside MatrixSymbol("A", 2, 2)[0, 1] made A a 6 x 2 input, though the
+    MatrixSymbol gives its extent (2 x 2): an element beyond it is an error, as beyond a text's declared size."""
+    A, element = sympy.MatrixSymbol("A", 2, 2), sympy.IndexedBase("A")[5, 0]
+    with pytest.raises(sg.GraphError, match=r"A\[5, 0\] is outside MatrixSymbol\('A', 2, 2\)"):
+        sg.Graph.from_sympy([element, A[0, 1]] if first else [A[0, 1], element])
+    assert sg.Graph.from_sympy(A[0, 1] + sympy.IndexedBase("A")[1, 1]).indexed["A"].shape == (2, 2)
+
+
+def test_a_zero_to_a_negative_power_is_called_complex_infinity_not_a_complex_number():
+    """Pow(0, -1, evaluate=False) was refused as 'a complex number' with advice about complex roots; it is
+    sympy's zoo, refused as such."""
+    for e in (sympy.Pow(0, -1, evaluate=False), sympy.Pow(0, sympy.Rational(-1, 2), evaluate=False)):
+        with pytest.raises(UnsupportedOpError, match="complex infinity") as info:
+            sg.Graph.from_sympy(e)
+        assert "complex roots" not in str(info.value)
+
+
+def test_heaviside_with_a_symbolic_value_at_zero_reads_its_inputs():
+    """Heaviside(x, y) kept y as a constant symbol: y was no input (evaluate(x=0, y=0.3) said 'unknown input
+    y', grad had no y) and Heaviside(x, x)*y was nan at x = 0.  Its value at 0 is converted as any operand."""
+    g = sg.Graph.from_sympy(2 * sympy.Heaviside(x, y))
+    assert g.inputs == ("x", "y")
+    assert g.evaluate(x=0.0, y=0.3)[g.outputs[0]] == pytest.approx(0.6)
+    assert sg.grad(2 * sympy.Heaviside(x, y)).at(x=0.0, y=0.3) == {"x": 0.0, "y": 0.0}  # derivative 0, as the text's
+    h = sg.Graph.from_sympy(sympy.Heaviside(x, x) * y)
+    assert h.evaluate(x=0.0, y=0.3)[h.outputs[0]] == 0.0
+    assert sg.grad(sympy.Heaviside(x) * y).at(x=0.0, y=1.0) == {"y": 0.5, "x": 0.0}  # sympy's default h0 = 1/2
+
+
+def test_a_noncommutative_symbol_is_refused():
+    """A*B - B*A of noncommutative symbols was read as numbers, which commute: the function became 0 and its
+    derivatives 0, silently."""
+    A, B = sympy.symbols("A B", commutative=False)
+    with pytest.raises(UnsupportedOpError, match=r"symbol 'A' is noncommutative"):
+        sg.Graph.from_sympy(A * B - B * A)
+    with pytest.raises(UnsupportedOpError, match="noncommutative"):
+        sg.grad(x * A)
+
+
+def test_an_element_beyond_an_indexed_bases_declared_shape_is_refused():
+    """IndexedBase("X", shape=(2,))[5] converted (sympy does not check it) and X became an input of 6 entries,
+    though its IndexedBase declares 2; an element beyond the declared shape is refused, as beyond a text's size."""
+    with pytest.raises(UnsupportedOpError, match=r"X\[5\]: it is outside the shape \(2,\)"):
+        sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2,))[5] * x)
+    with pytest.raises(UnsupportedOpError, match=r"X\[1, 3\]: it is outside the shape \(2, 3\)"):
+        sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2, 3))[1, 3])
+    assert sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2,))[1]).indexed["X"].shape == (2,)
+    assert sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(sympy.Symbol("n"),))[5]).indexed["X"].shape == (6,)

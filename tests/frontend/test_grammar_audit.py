@@ -261,3 +261,26 @@ def test_an_element_of_an_indexed_input_can_be_an_output():
     assert sg.jacobian(g, wrt=["x"]) == sympy.Matrix([[0, 1], [sympy.IndexedBase("x")[1], sympy.IndexedBase("x")[0]], [0, 1]])
     assert "name one of its elements, such as W[0, 0]" in str(pytest.raises(ParseError, sg.parse, "W[0,1]*2",
                                                                              outputs=["W"]).value)
+
+
+@pytest.mark.parametrize("index", ["pi", "sin", "where", "min", "sum", "prod", "and", "not", "lambda"])
+def test_a_reserved_word_cannot_be_the_index_of_a_reduction(index):
+    """sum(pi*y[pi], pi, 0, 2) was accepted: pi was the index inside y[...] but stayed the constant 3.14... in the
+    term, so the weights were pi, pi, pi instead of 0, 1, 2; sin, where, and, lambda ... were indices too.  A
+    reserved word is refused as an index, as it is as a parameter or an assigned name."""
+    text = f"sum(2*y[{index}], {index}, 0, 2)"
+    error = _error(text)
+    assert f"the index of sum() cannot be {index!r}: it is a reserved name" in str(error)
+    assert error.position == text.index(f", {index},") + 2
+    assert sg.grad("sum(e*y[e], e, 0, 2)", wrt=["y"]).at(y=[1.0, 1.0, 1.0]).array("y").tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("text", ["f(u) = x[u]; f(y)", "f(u) = sum(x[k], k, 0, u); f(2*sin(y))",
+                                  "f(u) = x[u]; sum(f(z[i]), i, 0, 1)"])
+def test_an_index_from_a_parameter_bound_to_an_input_says_so(text):
+    """f(u) = x[u]; f(y) said u was 'a constant that is not computed while parsing (a power beyond 1,024 bits
+    stays unevaluated)': u is the input y, whose value no index can take."""
+    message = str(_error(text))
+    assert "'u' is a value of the function's inputs, not a number known while parsing" in message
+    assert "1,024 bits" not in message
+    assert "1,024 bits" in str(_error("f(u) = x[u]; f(9^9^9)"))  # a huge constant is still worded as one

@@ -287,3 +287,15 @@ def test_evaluate_takes_the_point_as_one_mapping():
     assert parse("x[0]*x[1]").evaluate({"x[0]": 2, "x[1]": 3})["v1"] == 6.0
     with pytest.raises(GraphError, match=r"evaluate\(\) takes the values by name"):
         g.evaluate([2, 1])
+
+
+def test_a_graph_of_no_output_says_so_instead_of_pointing_at_jacobian():
+    """grad([]) and grad(Graph.from_sympy([])) said "this graph has 0 outputs (); use jacobian() for several
+    outputs": there is no function at all, and jacobian() is no way out."""
+    import symgraph as sg
+    for f in ([], Graph.from_sympy([])):
+        with pytest.raises(GraphError, match="this graph has no output: give a function") as info:
+            sg.grad(f)
+        assert "jacobian" not in str(info.value)
+    with pytest.raises(GraphError, match="2 outputs .*use jacobian"):
+        sg.grad(["x", "y"])
