@@ -574,7 +574,8 @@ def to_latex(x: Any, **settings: Any) -> str:
         A Graph gives its edge-derivative table; text gives the expression of
         its (single) output; a Gradient or a jvp/vjp result its ``latex()``
         lines; a Hessian from :func:`symgraph.hessian` (dense or sparse) its
-        :func:`hessian_latex`.
+        :func:`hessian_latex`.  Text with indexed sums takes its sizes as
+        keywords, as :func:`symgraph.parse` does (``n=3``).
     **settings
         sympy LaTeX printer settings overriding :data:`SETTINGS`, and the
         options of what ``x`` is: for a Graph ``limit``, the edges its table
@@ -592,8 +593,10 @@ def to_latex(x: Any, **settings: Any) -> str:
     """
     if isinstance(x, Graph):
         writer, own, printer = graph_latex, ("limit",), True
-    elif isinstance(x, str):
-        writer, own, printer = (lambda text, **options: expression_latex(parse(text), **options)), ("expand",), True
+    elif isinstance(x, str):  # the keywords beyond the settings are the sizes an indexed text needs (n=3)
+        sizes = {k: settings.pop(k) for k in list(settings) if k not in PRINTER_SETTINGS and k != "expand"}
+        writer, own, printer = ((lambda text, **options: expression_latex(parse(text, **sizes), **options)),
+                                ("expand",), True)
     elif isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):
         writer, own, printer = (lambda result, **options: derivative_latex(result, kind=result.latex_kind, **options),
                                 ("aligned", "name", "nodes", "expand", "limit"), True)
