@@ -21,6 +21,7 @@ import re
 from itertools import islice
 from typing import Any, Mapping
 
+import numpy as np
 import sympy
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
@@ -263,6 +264,13 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     return lines
 
 
+def _check_limit(limit: Any, what: str) -> None:
+    """``limit=`` of the LaTeX writers: a count, or None for all (a negative one would slice from the end)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0):
+        raise ArgumentError(f"limit= takes the most {what} to write (a non-negative integer, or None: every one), "
+                            f"got {type(limit).__name__} {limit!r:.40}")
+
+
 def _named(name: Any) -> str | None:
     """``name=`` of the LaTeX methods: the function's name in the fractions, as text (or None: the graph's)."""
     if name is not None and not isinstance(name, str):
@@ -322,9 +330,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         The left-hand sides (:data:`HEADS`).
     """
 
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0):
-        raise ArgumentError(f"limit= takes the most entries to write (a non-negative integer, or None: every one), "
-                            f"got {type(limit).__name__} {limit!r:.40}")
+    _check_limit(limit, "entries")
     printer = LatexPrinter(settings)
     printer.graph = result.graph
     head = HEADS[kind]
@@ -504,6 +510,7 @@ def graph_latex(graph: Graph, limit: int | None = LATEX_EDGES, **settings: Any) 
 
     At most ``limit`` edges (None: all), in the order ``g.nx`` lists them, then a row counting the rest.
     """
+    _check_limit(limit, "edges")
     printer = LatexPrinter(settings)
     printer.graph = graph
     shown, total = first_edges(graph, limit)
@@ -558,6 +565,9 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
     return "\n".join(lines + [EXPAND_NOTE])
 
+
+#: the options of ``to_latex`` that take True or False only
+FLAGS = frozenset({"aligned", "nodes", "expand", "entries"})
 
 #: what ``to_latex(x, **settings)`` passes to sympy's printer (:data:`SETTINGS` and sympy's own)
 PRINTER_SETTINGS = frozenset(LatexPrinter._default_settings)
@@ -616,4 +626,7 @@ def to_latex(x: Any, **settings: Any) -> str:
         takes = ", ".join(own) or "no keywords of its own"
         raise ArgumentError(f"to_latex() of a {type(x).__name__} takes no {wrong[0]}= (it takes {takes}"
                             f"{' and the LaTeX printer settings' if printer else ''})")
+    for flag in FLAGS.intersection(settings):  # as the latex() methods check them: "no" is no False
+        if not isinstance(settings[flag], (bool, np.bool_)):
+            raise ArgumentError(f"to_latex(): {flag}= takes True or False, got {settings[flag]!r:.60}")
     return writer(x, **settings)

@@ -357,3 +357,18 @@ def test_an_element_the_function_never_reads_is_written_as_the_others():
     assert sg.grad("x[0] + x[2]", wrt=["x"]).latex().splitlines()[1] == r"\frac{\partial f}{\partial x_{1}} = 0"
     assert r"\partial W_{0,0}} = 0" in sg.grad("W[0,1]*W[1,0]").latex()
     assert r"\frac{\partial^2 f}{\partial x_{1}^{2}} = 0" in sg.hessian("x[0]*x[2]", wrt=["x"]).latex(entries=True)
+
+
+def test_to_latex_checks_its_flags_and_limits_as_the_methods_do():
+    """to_latex took aligned="no" or entries="no" by their truth value (entries="no" wrote the entries),
+    where Gradient.latex and Hessian.latex refuse them; a graph's limit=-1 sliced from the end (every edge but
+    the last, counted as "1 more") and limit="3" raised a raw TypeError."""
+    for x, flag in ((sg.grad("x*y"), "aligned"), (sg.hessian("x*y"), "entries"), ("x*y", "expand")):
+        with pytest.raises(sg.SymgraphError, match=rf"{flag}= takes True or False, got 'no'"):
+            sg.to_latex(x, **{flag: "no"})
+    graph = sg.parse("x*y + z")
+    for limit in (-1, "3", 1.5):
+        with pytest.raises(sg.SymgraphError, match=r"limit= takes the most edges to write"):
+            sg.to_latex(graph, limit=limit)
+    assert sg.to_latex(graph, limit=1).count(r"\to") == 1
+    assert sg.to_latex(sg.grad("x*y"), aligned=True) == sg.grad("x*y").latex(aligned=True)
