@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import sympy
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
@@ -58,6 +59,18 @@ ENTRY_LINES = 36
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
 
+#: name suffixes sympy prints as an operation on the rest of the name (``xabs`` as ``|x|``, ``xnorm`` as ``||x||``,
+#: ``xavg`` as ``<x>``, ``xprime`` as ``x'``, a derivative's mark): read so, the name is another expression
+OPERATION_SUFFIXES = ("abs", "mag", "norm", "avg", "prime", "prm")
+
+
+def _reads_as_operation(name: str) -> bool:
+    """True when sympy would print a part of ``name`` (``xabs``, ``y_xnorm``) with an operation's notation."""
+    head, sups, subs = split_super_sub(name)
+    return any(part.lower().endswith(suffix) and len(part) > len(suffix)
+               for part in (head, *sups, *subs) for suffix in OPERATION_SUFFIXES)
+
+
 class LatexPrinter(SharedPrinting, SympyLatexPrinter):
     """sympy's LaTeX printer with symgraph's settings and a partial-derivative helper; what the expressions
     one printer writes share is written once (:class:`~symgraph.export.display.SharedPrinting`)."""
@@ -87,13 +100,15 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         ``x^{2}_{1}``), a trailing ``_`` an empty subscript (``x_`` looked like
         ``x``), and several subscripts run together (``x_1_2`` looked like
         ``x_12``, ``long_variable_name`` like ``long_{variablename}``) -- is
-        written as it is spelled, ``\\mathit{x\\_\\_1}``.
+        written as it is spelled, ``\\mathit{x\\_\\_1}``; so is one that a
+        suffix of sympy's would print as an operation on another name
+        (:data:`OPERATION_SUFFIXES`: ``xabs`` printed ``|x|``, as ``abs(x)``).
         """
         name = expr.name
         if expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
         bare = name.lstrip("_")
-        if "__" in bare or bare.endswith("_") or bare.count("_") > 1:
+        if "__" in bare or bare.endswith("_") or bare.count("_") > 1 or _reads_as_operation(bare):
             return r"\mathit{" + name.replace("_", r"\_") + "}"
         if bare == name:
             return super()._print_Symbol(expr, style)

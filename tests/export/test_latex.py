@@ -372,3 +372,13 @@ def test_to_latex_checks_its_flags_and_limits_as_the_methods_do():
             sg.to_latex(graph, limit=limit)
     assert sg.to_latex(graph, limit=1).count(r"\to") == 1
     assert sg.to_latex(sg.grad("x*y"), aligned=True) == sg.grad("x*y").latex(aligned=True)
+
+
+def test_a_name_is_not_printed_as_an_operation_on_another():
+    """sympy prints a name ending in abs, norm, avg or prime with that operation's notation: xabs + abs(x)
+    printed |x| + |x|, xnorm as ||x|| and xprime as x' (a derivative's mark); such a name is spelled."""
+    assert sg.to_latex("xabs*2 + abs(x)") == r"2 \mathit{xabs} + \left|{x}\right|"
+    assert sg.grad("xnorm + yprime + z_wavg").latex().splitlines() == [
+        r"\frac{\partial f}{\partial \mathit{xnorm}} = 1", r"\frac{\partial f}{\partial \mathit{yprime}} = 1",
+        r"\frac{\partial f}{\partial \mathit{z\_wavg}} = 1"]
+    assert sg.to_latex("xdot * vhat * mag") == r"mag \hat{v} \dot{x}"  # accents stay sympy's convention
