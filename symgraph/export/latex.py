@@ -102,18 +102,57 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         ``x_12``, ``long_variable_name`` like ``long_{variablename}``) -- is
         written as it is spelled, ``\\mathit{x\\_\\_1}``; so is one that a
         suffix of sympy's would print as an operation on another name
-        (:data:`OPERATION_SUFFIXES`: ``xabs`` printed ``|x|``, as ``abs(x)``).
+        (:data:`OPERATION_SUFFIXES`: ``xabs`` printed ``|x|``, as ``abs(x)``),
+        and one that another name printed would read as (:meth:`clashing`).
         """
         name = expr.name
         if expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
         bare = name.lstrip("_")
-        if "__" in bare or bare.endswith("_") or bare.count("_") > 1 or _reads_as_operation(bare):
+        if "__" in bare or bare.endswith("_") or bare.count("_") > 1 or _reads_as_operation(bare) \
+                or name in self.clashing():
             return r"\mathit{" + name.replace("_", r"\_") + "}"
         if bare == name:
             return super()._print_Symbol(expr, style)
         lead = r"\_" * (len(name) - len(bare))
         return lead + (super()._print_Symbol(sympy.Symbol(bare), style) if bare else "")
+
+    #: the names :meth:`clashing` has looked at, and those of them it found another name printing as
+    _seen: frozenset = frozenset()
+    _clashing: frozenset = frozenset()
+
+    def clashing(self, names: Any = ()) -> frozenset:
+        """The names (of the graph's and of ``names``) that print as another does, to be written as spelled.
+
+        sympy prints ``x1``, ``x_1`` and the element ``x[1]`` alike (``x_{1}``),
+        and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  Only
+        the graph's own names (inputs and names the text assigned, not its
+        million elements) and the free symbols printed are looked at.
+        """
+        graph = self.graph
+        fresh = {n for n in names if n not in self._seen}
+        if not self._seen and graph is not None:
+            fresh.update(n for n in graph.addresses if "[" not in n)
+        fresh = {n for n in fresh if "_" in n or n[-1:].isdigit()}
+        if not fresh:
+            return self._clashing
+        seen = self._seen | fresh
+        keys: dict[tuple, list[str]] = {}
+        indexed = graph.indexed if graph is not None else {}
+        for n in seen:
+            head, sups, subs = split_super_sub(n.lstrip("_"))
+            key = (len(n) - len(n.lstrip("_")), head, tuple(sups), tuple(subs))
+            keys.setdefault(key, []).append(n)
+            known = indexed.get(head)
+            if known is not None and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_") \
+                    and (int(subs[0]),) in known.nodes:
+                keys[key].append(f"{head}[{subs[0]}]")  # the element prints so too
+        clashing = frozenset(n for group in keys.values() if len(group) > 1 for n in group if "[" not in n)
+        self._seen = seen
+        if clashing != self._clashing:
+            self._clashing = clashing
+            self.forget()  # what was written before wrote them as sympy does
+        return clashing
 
     def _print_Indexed(self, expr: sympy.Indexed) -> str:
         """An element of an indexed input as ``x_{0}`` and ``W_{0,1}`` (sympy writes ``{x}_{0}``); a base
@@ -138,6 +177,7 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
                 getattr(s, "name", None) == "e" for s in getattr(expr, "free_symbols", ()))
             if self.e_is_a_name:
                 self.forget()  # what was written before wrote exp(x) as e^{x}
+        self.clashing(s.name for s in getattr(expr, "free_symbols", ()) if isinstance(s, sympy.Symbol))
         return super().doprint(expr, *args)
 
     def _print_ExpBase(self, expr, exp=None):

@@ -382,3 +382,16 @@ def test_a_name_is_not_printed_as_an_operation_on_another():
         r"\frac{\partial f}{\partial \mathit{xnorm}} = 1", r"\frac{\partial f}{\partial \mathit{yprime}} = 1",
         r"\frac{\partial f}{\partial \mathit{z\_wavg}} = 1"]
     assert sg.to_latex("xdot * vhat * mag") == r"mag \hat{v} \dot{x}"  # accents stay sympy's convention
+
+
+def test_names_that_print_alike_are_spelled():
+    """sympy prints x1, x_1 and the element x[1] all as x_{1} (and alpha1 as alpha_1): x1 + x_1 read as
+    2 x_1 and the gradient had two lines with the same left side.  Names another prints as are spelled."""
+    assert sg.to_latex("x1 + x_1 + y_2") == r"\mathit{x1} + \mathit{x\_1} + y_{2}"
+    lines = sg.grad("x_1*alpha1 + alpha_1 + x[1]").latex().splitlines()
+    assert lines == [r"\frac{\partial f}{\partial \mathit{x\_1}} = \mathit{alpha1}",
+                     r"\frac{\partial f}{\partial \mathit{alpha1}} = \mathit{x\_1}",
+                     r"\frac{\partial f}{\partial \mathit{alpha\_1}} = 1",
+                     r"\frac{\partial f}{\partial x_{0}} = 0", r"\frac{\partial f}{\partial x_{1}} = 1"]
+    assert sg.to_latex(sympy.Symbol("w1") * sympy.Symbol("w_1")) == r"\mathit{w1} \mathit{w\_1}"
+    assert sg.to_latex(sg.grad("x_2*w12 + alpha*x_2")).count(r"\mathit") == 0  # no clash: sympy's convention
