@@ -155,7 +155,9 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
                 raise ArgumentError(f"{called(args)}(): {flag}= takes True or False, got {value!r:.60}")
         if keywords:
             for key, value in bound.arguments.get(keywords, {}).items():
-                if settings and key not in settings:
+                if settings and key not in settings and not (
+                        isinstance(first := next(iter(bound.arguments.values()), None), str)
+                        and is_size(value) and _spelt(key, first)):
                     raise unexpected(called(args), key, value)
                 if sizes and (not is_size(value) or (
                         closest_name(key, options, cutoff=0.8)  # chnk=1000

@@ -943,7 +943,7 @@ def test_latex_output_is_bounded_like_the_other_entry_lines(capsys):
     assert status == 0 and len(lines) == 2 * (ENTRY_LINES + 1)
     assert lines[0] == r"\frac{\partial f}{\partial x_{0}} = 2 x_{0}"
     assert lines[ENTRY_LINES] == rf"\text{{\dots {n - ENTRY_LINES} more entries}}"
-    assert lines[ENTRY_LINES + 1] == "df/dx[0] = 2" and lines[-1] == f"# ... and {n - ENTRY_LINES} more (--json prints every one)"
+    assert lines[ENTRY_LINES + 1] == "df/dx[0] = 2" and lines[-1] == f"% ... and {n - ENTRY_LINES} more (--json prints every one)"
     status, out, _ = call(capsys, "latex", text, "--size", size, "--wrt", "x")
     assert status == 0 and out.count(r"\frac") == ENTRY_LINES and "more entries" in out
     status, out, _ = call(capsys, "grad", text, "--size", size, "--latex", "--json")
@@ -1044,3 +1044,26 @@ def test_an_expression_printed_as_its_program_advises_the_graph_command(capsys):
     expression = json.loads(out)["expression"]
     assert status == 0 and "symgraph graph EXPR --format dot writes every node" in expression
     assert not any(word in expression for word in PYTHON_WORDS)
+
+
+def test_latex_output_notes_are_latex_comments(capsys, tmp_path):
+    """--latex wrote its notes (the functions' key, auto's choice, the count of entries left out) as '#' lines,
+    which stop LaTeX ("You can't use macro parameter character #"); they are '%' comments there now."""
+    point = f"x=[{', '.join(['1'] * 150)}]"
+    outputs = [call(capsys, "jacobian", "x*y", "x+y", "--latex")[1],
+               call(capsys, "grad", "x*y", "--latex", "--mode", "auto")[1],
+               call(capsys, "grad", "sum(x[i]^2, i, 0, n-1)", "--size", "n=150", "--latex", "--at", point)[1]]
+    assert outputs[0].splitlines()[:2] == ["% f1 = x*y", "% f2 = x+y"]
+    assert outputs[1].startswith("% mode='auto' chose reverse")
+    assert outputs[2].splitlines()[-1] == "% ... and 50 more (--json prints every one)"
+    for out in outputs:
+        assert not [line for line in out.splitlines() if line.startswith("#")], out
+    assert call(capsys, "jacobian", "x*y", "x+y")[1].startswith("# f1 = x*y\n")  # plain output keeps '#'
+    if shutil.which("pdflatex") is None:
+        return
+    body = "\n".join(line if line.startswith("%") else rf"\[{line}\]" for out in outputs for line in out.splitlines())
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+                                      + body + "\n\\end{document}\n")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]

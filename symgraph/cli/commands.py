@@ -460,10 +460,15 @@ def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]
 ENTRY_LINES = 100
 
 
-def _more(total: int) -> list[str]:
+def _more(total: int, mark: str = "#") -> list[str]:
     """The line counting the entries past :data:`ENTRY_LINES`, or none."""
     rest = total - ENTRY_LINES
-    return [f"# ... and {rest:,} more (--json prints every one)"] if rest > 0 else []
+    return [f"{mark} ... and {rest:,} more (--json prints every one)"] if rest > 0 else []
+
+
+def _mark(args) -> str:
+    """What starts a note line: ``%`` in --latex output, LaTeX's comment (a ``#`` there stops LaTeX), else ``#``."""
+    return "%" if args.latex else "#"
 
 
 def _expression(graph: Any, node: str | None = None, expand: bool = False) -> str:
@@ -514,13 +519,14 @@ def cmd_grad(args, out: TextIO) -> None:
         _print_json(data, out)
         return
     if args.mode == "auto":
-        print(f"# {gradient.cost.verdict}" if gradient.cost.verdict else f"# mode auto chose {gradient.mode}", file=out)
+        print(f"{_mark(args)} {gradient.cost.verdict}" if gradient.cost.verdict
+              else f"{_mark(args)} mode auto chose {gradient.mode}", file=out)
     if args.latex:
         print(gradient.latex(expand=args.expand, limit=ENTRY_LINES), file=out)
         if values is not None:
             shown = islice(values.items(), ENTRY_LINES)
             print("\n".join(_aligned([(f"d{name}/d{x}", format_number(v, 10)) for x, v in shown], None)
-                            + _more(len(values))), file=out)
+                            + _more(len(values), _mark(args))), file=out)
         return
     if not gradient.wrt:
         print(f"# {_expression(graph)} has no variables: its gradient is empty", file=out)
@@ -567,7 +573,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
     if len(names) > 1 and any(f not in graph.user_names for f in names):
         for f, text in zip(names, texts):  # a text that assigns its label ("c = x+1") shows it itself
             shown = " ".join(text.split())
-            print(f"# {shown}" if _assigns(text, f) else f"# {f} = {shown}", file=out)
+            print(f"{_mark(args)} {shown}" if _assigns(text, f) else f"{_mark(args)} {f} = {shown}", file=out)
     if args.latex:
         print(_matrix_latex(entries, graph, wrt, args.expand), file=out)
         if values is not None:
@@ -670,7 +676,7 @@ def cmd_hessian(args, out: TextIO) -> None:
         print(f"# {_expression(graph)} has no variables: its Hessian is empty", file=out)
         return
     shown = pairs[:ENTRY_LINES]
-    more = (_more(len(pairs)) or [None])[0]
+    more = (_more(len(pairs), _mark(args)) or [None])[0]
     if args.latex:
         print(matrix.latex(expand=args.expand), file=out)
         if values is not None:

@@ -193,14 +193,19 @@ def picture(graph: Graph, values: Mapping | None = None, adjoints: Mapping | Non
 
 
 def _format(path, format) -> str:
+    """``format``, else ``path``'s suffix, else png; a known suffix must agree with ``format`` (an SVG written to
+    ``g.png`` is a file no viewer opens as its name says), as the command line's ``-o`` and ``--format`` must."""
+    suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
     if format is None:
-        suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
         format = suffix or "png"
     if not isinstance(format, str):
         raise RenderError(f"unknown picture format {format!r:.40}; choose one of {', '.join(FORMATS)}")
     format = format.lower()
     if format not in FORMATS:
         raise RenderError(f"unknown picture format {format!r}; choose one of {', '.join(FORMATS)}")
+    if suffix in FORMATS and suffix != format:
+        raise RenderError(f"format={format!r} disagrees with path={str(path)!r:.80} (a .{suffix} file holds "
+                          f"{suffix}): change one of them, or leave format= out")
     return format
 
 

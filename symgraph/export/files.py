@@ -11,11 +11,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import ArgumentError, OutputError
 
 
 def write(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
-    """Write ``data`` (text as UTF-8, or bytes) to ``path``; the path, as a :class:`~pathlib.Path`."""
+    """Write ``data`` (text as UTF-8, or bytes) to ``path``; the path, as a :class:`~pathlib.Path`.
+
+    A ``path`` that is no file name (a number, None, ``""``) is an ArgumentError, not Path's TypeError.
+    """
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise ArgumentError(f"path= takes a file name (text or a Path), got {type(path).__name__} {path!r:.60}")
     path = Path(path)
     try:
         if isinstance(data, str):

@@ -21,7 +21,9 @@ import re
 from itertools import islice
 from typing import Any, Mapping
 
+import numpy as np
 import sympy
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
@@ -57,6 +59,18 @@ ENTRY_LINES = 36
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
 
+#: name suffixes sympy prints as an operation on the rest of the name (``xabs`` as ``|x|``, ``xnorm`` as ``||x||``,
+#: ``xavg`` as ``<x>``, ``xprime`` as ``x'``, a derivative's mark): read so, the name is another expression
+OPERATION_SUFFIXES = ("abs", "mag", "norm", "avg", "prime", "prm")
+
+
+def _reads_as_operation(name: str) -> bool:
+    """True when sympy would print a part of ``name`` (``xabs``, ``y_xnorm``) with an operation's notation."""
+    head, sups, subs = split_super_sub(name)
+    return any(part.lower().endswith(suffix) and len(part) > len(suffix)
+               for part in (head, *sups, *subs) for suffix in OPERATION_SUFFIXES)
+
+
 class LatexPrinter(SharedPrinting, SympyLatexPrinter):
     """sympy's LaTeX printer with symgraph's settings and a partial-derivative helper; what the expressions
     one printer writes share is written once (:class:`~symgraph.export.display.SharedPrinting`)."""
@@ -86,18 +100,59 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         ``x^{2}_{1}``), a trailing ``_`` an empty subscript (``x_`` looked like
         ``x``), and several subscripts run together (``x_1_2`` looked like
         ``x_12``, ``long_variable_name`` like ``long_{variablename}``) -- is
-        written as it is spelled, ``\\mathit{x\\_\\_1}``.
+        written as it is spelled, ``\\mathit{x\\_\\_1}``; so is one that a
+        suffix of sympy's would print as an operation on another name
+        (:data:`OPERATION_SUFFIXES`: ``xabs`` printed ``|x|``, as ``abs(x)``),
+        and one that another name printed would read as (:meth:`clashing`).
         """
         name = expr.name
         if expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
         bare = name.lstrip("_")
-        if "__" in bare or bare.endswith("_") or bare.count("_") > 1:
+        if "__" in bare or bare.endswith("_") or bare.count("_") > 1 or _reads_as_operation(bare) \
+                or name in self.clashing():
             return r"\mathit{" + name.replace("_", r"\_") + "}"
         if bare == name:
             return super()._print_Symbol(expr, style)
         lead = r"\_" * (len(name) - len(bare))
         return lead + (super()._print_Symbol(sympy.Symbol(bare), style) if bare else "")
+
+    #: the names :meth:`clashing` has looked at, and those of them it found another name printing as
+    _seen: frozenset = frozenset()
+    _clashing: frozenset = frozenset()
+
+    def clashing(self, names: Any = ()) -> frozenset:
+        """The names (of the graph's and of ``names``) that print as another does, to be written as spelled.
+
+        sympy prints ``x1``, ``x_1`` and the element ``x[1]`` alike (``x_{1}``),
+        and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  Only
+        the graph's own names (inputs and names the text assigned, not its
+        million elements) and the free symbols printed are looked at.
+        """
+        graph = self.graph
+        fresh = {n for n in names if n not in self._seen}
+        if not self._seen and graph is not None:
+            fresh.update(n for n in graph.addresses if "[" not in n)
+        fresh = {n for n in fresh if "_" in n or n[-1:].isdigit()}
+        if not fresh:
+            return self._clashing
+        seen = self._seen | fresh
+        keys: dict[tuple, list[str]] = {}
+        indexed = graph.indexed if graph is not None else {}
+        for n in seen:
+            head, sups, subs = split_super_sub(n.lstrip("_"))
+            key = (len(n) - len(n.lstrip("_")), head, tuple(sups), tuple(subs))
+            keys.setdefault(key, []).append(n)
+            known = indexed.get(head)
+            if known is not None and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_") \
+                    and (int(subs[0]),) in known.nodes:
+                keys[key].append(f"{head}[{subs[0]}]")  # the element prints so too
+        clashing = frozenset(n for group in keys.values() if len(group) > 1 for n in group if "[" not in n)
+        self._seen = seen
+        if clashing != self._clashing:
+            self._clashing = clashing
+            self.forget()  # what was written before wrote them as sympy does
+        return clashing
 
     def _print_Indexed(self, expr: sympy.Indexed) -> str:
         """An element of an indexed input as ``x_{0}`` and ``W_{0,1}`` (sympy writes ``{x}_{0}``); a base
@@ -122,6 +177,7 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
                 getattr(s, "name", None) == "e" for s in getattr(expr, "free_symbols", ()))
             if self.e_is_a_name:
                 self.forget()  # what was written before wrote exp(x) as e^{x}
+        self.clashing(s.name for s in getattr(expr, "free_symbols", ()) if isinstance(s, sympy.Symbol))
         return super().doprint(expr, *args)
 
     def _print_ExpBase(self, expr, exp=None):
@@ -263,6 +319,13 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     return lines
 
 
+def _check_limit(limit: Any, what: str) -> None:
+    """``limit=`` of the LaTeX writers: a count, or None for all (a negative one would slice from the end)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0):
+        raise ArgumentError(f"limit= takes the most {what} to write (a non-negative integer, or None: every one), "
+                            f"got {type(limit).__name__} {limit!r:.40}")
+
+
 def _named(name: Any) -> str | None:
     """``name=`` of the LaTeX methods: the function's name in the fractions, as text (or None: the graph's)."""
     if name is not None and not isinstance(name, str):
@@ -322,9 +385,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         The left-hand sides (:data:`HEADS`).
     """
 
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0):
-        raise ArgumentError(f"limit= takes the most entries to write (a non-negative integer, or None: every one), "
-                            f"got {type(limit).__name__} {limit!r:.40}")
+    _check_limit(limit, "entries")
     printer = LatexPrinter(settings)
     printer.graph = result.graph
     head = HEADS[kind]
@@ -504,6 +565,7 @@ def graph_latex(graph: Graph, limit: int | None = LATEX_EDGES, **settings: Any) 
 
     At most ``limit`` edges (None: all), in the order ``g.nx`` lists them, then a row counting the rest.
     """
+    _check_limit(limit, "edges")
     printer = LatexPrinter(settings)
     printer.graph = graph
     shown, total = first_edges(graph, limit)
@@ -559,6 +621,9 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     return "\n".join(lines + [EXPAND_NOTE])
 
 
+#: the options of ``to_latex`` that take True or False only
+FLAGS = frozenset({"aligned", "nodes", "expand", "entries"})
+
 #: what ``to_latex(x, **settings)`` passes to sympy's printer (:data:`SETTINGS` and sympy's own)
 PRINTER_SETTINGS = frozenset(LatexPrinter._default_settings)
 
@@ -574,7 +639,8 @@ def to_latex(x: Any, **settings: Any) -> str:
         A Graph gives its edge-derivative table; text gives the expression of
         its (single) output; a Gradient or a jvp/vjp result its ``latex()``
         lines; a Hessian from :func:`symgraph.hessian` (dense or sparse) its
-        :func:`hessian_latex`.
+        :func:`hessian_latex`.  Text with indexed sums takes its sizes as
+        keywords, as :func:`symgraph.parse` does (``n=3``).
     **settings
         sympy LaTeX printer settings overriding :data:`SETTINGS`, and the
         options of what ``x`` is: for a Graph ``limit``, the edges its table
@@ -592,8 +658,10 @@ def to_latex(x: Any, **settings: Any) -> str:
     """
     if isinstance(x, Graph):
         writer, own, printer = graph_latex, ("limit",), True
-    elif isinstance(x, str):
-        writer, own, printer = (lambda text, **options: expression_latex(parse(text), **options)), ("expand",), True
+    elif isinstance(x, str):  # the keywords beyond the settings are the sizes an indexed text needs (n=3)
+        sizes = {k: settings.pop(k) for k in list(settings) if k not in PRINTER_SETTINGS and k != "expand"}
+        writer, own, printer = ((lambda text, **options: expression_latex(parse(text, **sizes), **options)),
+                                ("expand",), True)
     elif isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):
         writer, own, printer = (lambda result, **options: derivative_latex(result, kind=result.latex_kind, **options),
                                 ("aligned", "name", "nodes", "expand", "limit"), True)
@@ -613,4 +681,7 @@ def to_latex(x: Any, **settings: Any) -> str:
         takes = ", ".join(own) or "no keywords of its own"
         raise ArgumentError(f"to_latex() of a {type(x).__name__} takes no {wrong[0]}= (it takes {takes}"
                             f"{' and the LaTeX printer settings' if printer else ''})")
+    for flag in FLAGS.intersection(settings):  # as the latex() methods check them: "no" is no False
+        if not isinstance(settings[flag], (bool, np.bool_)):
+            raise ArgumentError(f"to_latex(): {flag}= takes True or False, got {settings[flag]!r:.60}")
     return writer(x, **settings)

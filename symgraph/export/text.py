@@ -24,6 +24,7 @@ import textwrap
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
+import sympy
 
 from ..binding import as_array, checked_options, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names
@@ -323,6 +324,7 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
                                 f"{type(given).__name__} {given!r:.60}")
     values = _by_node(graph, "values", values) if values is not None else None
     adjoints = _by_node(graph, "adjoints", adjoints) if isinstance(adjoints, Mapping) else adjoints
+    derivatives = _by_edge(graph, derivatives) if isinstance(derivatives, Mapping) else derivatives
     point = dict(at) if at is not None else None
     if point is not None and not all(isinstance(name, str) for name in point):  # ** below takes text names only
         raise GraphError(f"at= names {shown_names([repr(k) for k in point if not isinstance(k, str)])}, not "
@@ -368,6 +370,32 @@ def _by_node(graph: Graph, what: str, given: Mapping) -> dict[str, Any]:
     if unknown:
         raise GraphError(f"{what}= names {shown_names([repr(k) for k in unknown])}, not in the graph (nodes: "
                          f"{shown_names(graph.input_labels + tuple(n for n in graph.order if ops[n] != 'input'))})")
+    return out
+
+
+def _by_edge(graph: Graph, given: Mapping) -> dict[tuple[str, str], Any]:
+    """``derivatives=`` keyed by edge ``(u, v)``, each end named as :func:`_by_node` names nodes; each value a
+    number, an array of them, or a formula (a sympy expression or text).  A key that is no edge of the graph (``"a"``, ``("a", "e")``
+    past c) is an error, as a name is in ``values=``: a label silently left out reads as a missing derivative."""
+    ops, addresses, operands = graph.op_of, graph.addresses, graph.operands_of
+
+    def node(name: Any) -> str | None:
+        return None if not isinstance(name, str) else name if name in ops else addresses.get(name)
+
+    out, unknown = {}, []
+    for key, value in given.items():
+        u, v = (node(key[0]), node(key[1])) if isinstance(key, tuple) and len(key) == 2 else (None, None)
+        if u is None or v is None or not any(a.__class__ is str and a == u for a in operands.get(v, ())):
+            unknown.append(key)
+        elif isinstance(value, (sympy.Basic, str)):  # a formula, as written
+            out[u, v] = value
+        else:
+            out[u, v] = _label_value("derivatives", f"edge {key[0]} -> {key[1]}", value)
+    if unknown:
+        example = next(iter(graph.edge_slots()), None)
+        raise GraphError(f"derivatives= names {shown_names([repr(k) for k in unknown])}, not edges of the graph: "
+                         f"key each by an edge (u, v), u an operand of v"
+                         + (f", such as {example!r}" if example else " (this graph has no edges)"))
     return out
 
 

@@ -141,3 +141,13 @@ def test_local_derivatives_are_drawn_blue_not_red():
     blue = (image[..., 2] > 0.6) & (image[..., 0] < 0.2) & (image[..., 1] < 0.2)
     red = (image[..., 0] > 0.8) & (image[..., 1] < 0.3) & (image[..., 2] < 0.3)
     assert blue.sum() > 200 and red.sum() == 0  # no adjoints asked: nothing red
+
+
+def test_format_must_agree_with_the_path_suffix(tmp_path):
+    """draw(path="g.png", format="svg") wrote an SVG into g.png without a word (the command line refuses
+    -o g.png --format svg); a known suffix must agree, and a name without one takes the format given."""
+    with pytest.raises(sg.RenderError, match=r"format='svg' disagrees with path=.*g\.png.*a \.png file holds png"):
+        sg.draw(SEED, path=tmp_path / "g.png", format="svg", engine="matplotlib")
+    assert not (tmp_path / "g.png").exists()
+    assert sg.draw(SEED, path=tmp_path / "g.PNG", format="png", engine="matplotlib").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in sg.draw(SEED, path=tmp_path / "picture", format="svg", engine="matplotlib").read_bytes()

@@ -351,3 +351,11 @@ def test_a_function_listed_twice_is_two_rows_named_as_the_library_names_them(bro
     body.send_keys("3", Keys.HOME, Keys.ARROW_RIGHT)
     assert "f1" in browser.find_element("id", "message").text + browser.find_element("id", "sweep").text
     assert console_errors(browser) == []
+
+
+def test_save_refuses_what_is_no_file_name():
+    """Explorer.save(3) raised Path's raw TypeError and save("") wrote to the working folder's name."""
+    page = sg.explore("x*y", at={"x": 1, "y": 2})
+    for path in (3, "", None):
+        with pytest.raises(sg.SymgraphError, match=r"path= takes a file name"):
+            page.save(path)

@@ -357,3 +357,41 @@ def test_an_element_the_function_never_reads_is_written_as_the_others():
     assert sg.grad("x[0] + x[2]", wrt=["x"]).latex().splitlines()[1] == r"\frac{\partial f}{\partial x_{1}} = 0"
     assert r"\partial W_{0,0}} = 0" in sg.grad("W[0,1]*W[1,0]").latex()
     assert r"\frac{\partial^2 f}{\partial x_{1}^{2}} = 0" in sg.hessian("x[0]*x[2]", wrt=["x"]).latex(entries=True)
+
+
+def test_to_latex_checks_its_flags_and_limits_as_the_methods_do():
+    """to_latex took aligned="no" or entries="no" by their truth value (entries="no" wrote the entries),
+    where Gradient.latex and Hessian.latex refuse them; a graph's limit=-1 sliced from the end (every edge but
+    the last, counted as "1 more") and limit="3" raised a raw TypeError."""
+    for x, flag in ((sg.grad("x*y"), "aligned"), (sg.hessian("x*y"), "entries"), ("x*y", "expand")):
+        with pytest.raises(sg.SymgraphError, match=rf"{flag}= takes True or False, got 'no'"):
+            sg.to_latex(x, **{flag: "no"})
+    graph = sg.parse("x*y + z")
+    for limit in (-1, "3", 1.5):
+        with pytest.raises(sg.SymgraphError, match=r"limit= takes the most edges to write"):
+            sg.to_latex(graph, limit=limit)
+    assert sg.to_latex(graph, limit=1).count(r"\to") == 1
+    assert sg.to_latex(sg.grad("x*y"), aligned=True) == sg.grad("x*y").latex(aligned=True)
+
+
+def test_a_name_is_not_printed_as_an_operation_on_another():
+    """sympy prints a name ending in abs, norm, avg or prime with that operation's notation: xabs + abs(x)
+    printed |x| + |x|, xnorm as ||x|| and xprime as x' (a derivative's mark); such a name is spelled."""
+    assert sg.to_latex("xabs*2 + abs(x)") == r"2 \mathit{xabs} + \left|{x}\right|"
+    assert sg.grad("xnorm + yprime + z_wavg").latex().splitlines() == [
+        r"\frac{\partial f}{\partial \mathit{xnorm}} = 1", r"\frac{\partial f}{\partial \mathit{yprime}} = 1",
+        r"\frac{\partial f}{\partial \mathit{z\_wavg}} = 1"]
+    assert sg.to_latex("xdot * vhat * mag") == r"mag \hat{v} \dot{x}"  # accents stay sympy's convention
+
+
+def test_names_that_print_alike_are_spelled():
+    """sympy prints x1, x_1 and the element x[1] all as x_{1} (and alpha1 as alpha_1): x1 + x_1 read as
+    2 x_1 and the gradient had two lines with the same left side.  Names another prints as are spelled."""
+    assert sg.to_latex("x1 + x_1 + y_2") == r"\mathit{x1} + \mathit{x\_1} + y_{2}"
+    lines = sg.grad("x_1*alpha1 + alpha_1 + x[1]").latex().splitlines()
+    assert lines == [r"\frac{\partial f}{\partial \mathit{x\_1}} = \mathit{alpha1}",
+                     r"\frac{\partial f}{\partial \mathit{alpha1}} = \mathit{x\_1}",
+                     r"\frac{\partial f}{\partial \mathit{alpha\_1}} = 1",
+                     r"\frac{\partial f}{\partial x_{0}} = 0", r"\frac{\partial f}{\partial x_{1}} = 1"]
+    assert sg.to_latex(sympy.Symbol("w1") * sympy.Symbol("w_1")) == r"\mathit{w1} \mathit{w\_1}"
+    assert sg.to_latex(sg.grad("x_2*w12 + alpha*x_2")).count(r"\mathit") == 0  # no clash: sympy's convention

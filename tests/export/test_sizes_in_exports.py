@@ -31,3 +31,14 @@ def test_a_missing_size_and_a_misspelt_option_are_still_named():
         sg.draw(TEXT, n=2, engin="matplotlib")
     with pytest.raises(sg.SymgraphError, match=r"sizes \(n\) apply to text; got a Graph"):
         sg.to_dot(sg.parse(TEXT, n=2), n=2)
+
+
+def test_latex_of_indexed_text_takes_sizes():
+    """to_latex refused n= as an unknown printer setting, so indexed text had no LaTeX at all."""
+    assert sg.to_latex(TEXT, n=3) == "x_{0}^{2} + x_{1}^{2} + x_{2}^{2}"
+    with pytest.raises(sg.ParseError, match=r"bound by keyword, n=\.\.\."):
+        sg.to_latex(TEXT)
+    with pytest.raises(sg.SymgraphError, match=r"did you mean 'expand'"):
+        sg.to_latex(TEXT, n=3, expnd=True)
+    with pytest.raises(sg.SymgraphError, match=r"unexpected keyword argument m=3"):
+        sg.to_latex(TEXT, n=3, m=3)  # no word of the text

@@ -343,3 +343,15 @@ def test_text_exports_of_a_large_graph_write_from_the_graphs_own_tables(export, 
     assert len(edges) == len(g.edge_slots()) and len(got.splitlines()) > len(g.op_of) + len(edges)
     assert len(printed) == len({(type(x), x) for x in printed}) == 3  # 100, 2 and 1, each once
     assert len(collections) <= 1  # at most the one settling collection at the end
+
+
+def test_derivatives_mapping_names_edges_of_the_graph():
+    """A derivatives= key that is no edge (a node name, an edge past a node, a misspelt end) was silently left
+    out, so the picture read as if that edge had no derivative; values= and adjoints= refuse unknown names."""
+    for key in ("a", ("a", "e"), ("a", "cc"), ("a", "c", "e")):
+        with pytest.raises(sg.GraphError, match=r"derivatives= names .*not edges of the graph.*such as \('a', 'c'\)"):
+            sg.to_mermaid("c = a + b; e = c * 2", derivatives={key: 1})
+    with pytest.raises(sg.GraphError, match=r"derivatives=: value for edge a -> c must be a real number"):
+        sg.to_dot("c = a + b; e = c * 2", derivatives={("a", "c"): None})
+    assert '    x_0 -->|"∂v1/∂x[0] = 4"| v1' in sg.to_mermaid("sum(x[i]^2, i, 0, 1)", derivatives={("x[0]", "v1"): 4})
+    assert '    c -->|"∂e/∂c = 2"| e' in sg.to_mermaid("c = a + b; e = c * 2", derivatives={("c", "e"): 2})
