@@ -521,13 +521,25 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         program, _ = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
                                       sparse=True, **sweep_options(mode, order, limit))
         rows, cols = pattern.nonzero()
-        labels = [f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(rows.tolist(), cols.tolist())]
-        program = Program(program.inputs, program.instructions,
-                          {label: program.results.get(label, 0) for label in labels}, program.graph, program.unused)
-        return SparseDerivative(pattern, program, labels, names, graph=graph, held=held_without_elements(graph, wrt))
+        cells = list(zip(rows.tolist(), cols.tolist()))
+        program = _labelled_by_output(graph, names, program, cells)
+        return SparseDerivative(pattern, program, list(program.results), names, graph=graph, held=held_without_elements(graph, wrt))
     check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
-    labels = [[f"d{y}/d{x}" for x in names] for y in graph.outputs]
+    program = _labelled_by_output(graph, names, program, [(i, j) for i in range(len(graph.outputs))
+                                                          for j in range(len(names))])
+    keys = list(program.results)
+    labels = [keys[i * len(names):(i + 1) * len(names)] for i in range(len(graph.outputs))]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
                                "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
                                graph=graph, wrt=names, held=held_without_elements(graph, wrt))
+
+
+def _labelled_by_output(graph: Graph, names: Sequence[str], program: Program, cells: Sequence[tuple]) -> Program:
+    """``program`` with the entry of each (row, column) cell labelled ``d{output label}/d{wrt}``, in cells order:
+    the results of :func:`jacobian_program` are keyed by output nodes, whose generated names (``v3``) mean
+    nothing to a user and are one key for two rows that are the same expression; the labels are
+    those the function's LaTeX and the command line print (``df2/dx``)."""
+    out = output_labels(graph)
+    results = {f"d{out[i]}/d{names[j]}": program.results.get(f"d{graph.outputs[i]}/d{names[j]}", 0) for i, j in cells}
+    return Program(program.inputs, program.instructions, results, program.graph, program.unused)

@@ -140,6 +140,22 @@ def test_nothing_to_differentiate_makes_no_sweep_in_any_mode(f, wrt):
     assert gradient.cost.sweeps == 0 and all(d == 0 for d in gradient.values())
 
 
+
+@pytest.mark.parametrize("f, constant_rows", [("x + y", 2), ("x*y + z", 1)])
+def test_second_order_sweeps_skip_the_gradient_entries_that_are_constants(f, constant_rows):
+    """A linear term's gradient entry is a constant, so the Hessian's second sweeps have nothing to do there:
+    the reverse sweeps skipped such an output, but a forward sweep still ran (and was counted) from each
+    input of the gradient's program that nothing used -- compare("x + y", order=2) said forward-over-reverse
+    made 3 sweeps and forward-over-forward 4, where reverse-over-reverse made 1.  Each strategy now counts
+    the first derivative's sweeps plus one per wrt name whose gradient entry is not constant."""
+    n = len(sg.parse(f).inputs)
+    report = sg.compare(f, order=2)
+    varying = n - constant_rows
+    assert report["forward-over-reverse"].sweeps == 1 + varying, str(report)
+    assert report["reverse-over-reverse"].sweeps == 1 + varying, str(report)
+    assert report["forward-over-forward"].sweeps == n + varying, str(report)
+    assert report["reverse-over-forward"].sweeps == n + varying, str(report)
+
 def test_second_order_report_counts_one_output_function():
     """compare(f, order=2) reported n_outputs = the number of wrt names (3 for x*y*z): the Hessian has one
     function, whose rows are its gradients; the first-order report counts functions there too."""

@@ -314,3 +314,21 @@ def test_the_path_limit_the_error_advises_raising_is_an_option(derive):
     with pytest.raises(sg.PathLimitError, match="3 input-output paths, more than the limit of 2"):
         derive(limit=2)
     assert str(derive(limit=3)) == str(derive())
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_jacobian_entries_are_labelled_by_the_functions_not_by_generated_nodes(sparse):
+    """A Jacobian's entries were labelled by output node, d{node}/d{x}: a list of texts gave 'dv1/dx' and
+    'dv3/dx' (generated names, in .labels, the listing and the too-large message's closed_form(label)
+    hint) where its LaTeX and the command line say f1, f2; and two equal functions shared one label, so a
+    sparse Jacobian listed 'dv1/dx' twice.  The labels are now the functions' own: df1/dx, df2/dx, ..."""
+    J = sg.jacobian(["x*y", "x*y", "x + y^2"], sparse=sparse)
+    labels = list(J.labels) if sparse else list(J.program.results)
+    assert labels == ["df1/dx", "df1/dy", "df2/dx", "df2/dy", "df3/dx", "df3/dy"]
+    assert "dv" not in J.program.listing()
+    named = sg.jacobian(sg.parse("c = a + b; e = c*d", outputs=["c", "e"]), wrt=["a", "d"], sparse=sparse)
+    want = ["dc/da", "de/da", "de/dd"] if sparse else ["dc/da", "dc/dd", "de/da", "de/dd"]  # dc/dd is 0
+    assert list(named.labels if sparse else named.program.results) == want
+    values = J.lambdify()(2.0, 3.0)
+    np.testing.assert_array_equal(values.toarray() if sparse else values, [[3, 2], [3, 2], [1, 6]])
+

@@ -122,6 +122,20 @@ def test_hvp_and_hessp_are_the_hessian_times_v():
         hp([1.0, 2.0], v)
 
 
+
+@pytest.mark.parametrize("v", [["c", 1], {"x": 1, "y": "c"}, [sympy.Symbol("e"), 0], "c"])
+def test_hvp_refuses_a_seed_naming_an_assigned_value(v):
+    """sg.jvp reads a seed naming an assigned value (c of c = x*y) as that value, but hvp gave the same seeds
+    another meaning without a word: its sweep runs over the gradient's program, which keeps only the inputs'
+    names, so c became a new parameter named c (the function's own c renamed c1 in its listing), and
+    .at(x=1, y=2) asked for a value of c.  Such a seed is now a GraphError that names it; inputs, aliases of
+    inputs and new names still seed as before."""
+    wrt = ["x"] if isinstance(v, str) else ["x", "y"]
+    with pytest.raises(sg.GraphError, match=r"seed '[ce]' in v names a value the function assigns"):
+        sg.hvp("c = x*y; e = c^2", wrt, v)
+    assert sg.hvp("c = x*y; e = c^2", ["x", "y"], ["y", "u"]).at(x=1, y=2, u=3) == {"x": 40.0, "y": 22.0}
+    assert sg.hvp("c = x; e = c^3", ["x"], ["c"])["x"] == 6 * sympy.Symbol("x") ** 2
+
 def test_edge_pushing_follows_the_nonzeros_and_handles_every_op():
     text = "max(x, y, z)*x + where(x > 0, x*y, y^2) + exp(x)/y + x*x*z + atan2(y, z) + relu(x - z)^2"
     point = {X: 0.7, Y: -1.3, Z: 0.4}

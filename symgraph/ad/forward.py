@@ -88,8 +88,10 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     derivatives = {}
     wanted = set(outputs)
     for x in dict.fromkeys(wrt):
-        if x not in lin.index:
-            continue  # a name that does not occur: its derivatives are 0
+        if x not in lin.index or (x not in wanted and not lin.succs[x]):
+            # a name that does not occur, or an input nothing uses (a gradient's program whose entries are
+            # constants keeps its inputs): its derivatives are 0, and no sweep is made, as in reverse mode
+            continue
         lin.counts.sweeps += 1
         if lin.trace is not None:
             lin.trace.sweep(x)
