@@ -150,6 +150,11 @@ def scalar_power(exponent: Any) -> str | None:
     return None if exponent.__class__ is str else SCALAR_POWERS.get(_as_float(exponent))
 
 
+#: the most operands joined in one line of generated code: Python's compiler recurses once per nested
+#: call or operator, and fails ("too many nested parentheses" past 200, RecursionError some thousands deep)
+JOIN_LIMIT = 64
+
+
 def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Callable, ns: str,
                  constant: Callable[[str], str], report: Progress | None = None,
                  special: str = "special", user: str = "user", check: str | None = None,
@@ -233,7 +238,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
                 result = (k * c, base, names)
             elif r0.__class__ is str and (r0 in pending or r1 in pending):
                 (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (one, r, [r])) for r in refs)
-                if abs(c1) == 1 and abs(c2) == 1:  # -a * b is -(a*b); (2a)*b is not 2(a*b) where a*b underflows
+                # -a * b is -(a*b); (2a)*b is not 2(a*b) where a*b underflows; at most JOIN_LIMIT factors a line
+                if abs(c1) == 1 and abs(c2) == 1 and b1.count(" * ") + b2.count(" * ") < JOIN_LIMIT:
                     for r in refs:
                         pending.pop(r, None)
                     right = b2 if b2.isidentifier() else f"({b2})"
@@ -257,10 +263,15 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
             elif template is None:
                 template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
                                             .replace("user.", f"{user}."))
-            if len(texts) > table[op].arity:  # max(a, b, c): nested
-                text = template.format(*texts[:2])
-                for more in texts[2:]:
+            if len(texts) > table[op].arity:  # max(a, b, c): nested, JOIN_LIMIT operands a line
+                text, start = template.format(*texts[:2]), 0
+                for k, more in enumerate(texts[2:], 2):
+                    if not k % JOIN_LIMIT:  # the fold so far is assigned to the target, which the next line reads
+                        emit((target, text, list(dict.fromkeys(r for r in refs[start:k] if r.__class__ is str))))
+                        text, start = target, k
                     text = template.format(text, more)
+                if start:
+                    names = list(dict.fromkeys(r for r in refs[start:] if r.__class__ is str))
             else:
                 text = template.format(*texts)
             if check is not None and op in ops.USER:  # called through the check: check('f', user.f, x)

@@ -425,3 +425,28 @@ def test_inputs_may_take_any_name_the_generated_code_uses(names):
         got = got[1] if len(got) == 2 and isinstance(got[1], tuple) else got
         np.testing.assert_allclose([float(v) for v in got], want, rtol=1e-14)
     np.testing.assert_allclose(sg.value_and_grad(text, wrt=[a, b], vector=True)(np.array([0.5, 2.0]))[1], want)
+
+
+@pytest.mark.parametrize("op, reduce", [("max", np.maximum), ("min", np.minimum)])
+def test_a_max_of_hundreds_of_operands_compiles_and_keeps_the_left_folds_bits(op, reduce):
+    # one node of 300 operands was one line of 299 nested calls: a SyntaxError ("too many nested parentheses")
+    n = 300
+    text = f"{op}({', '.join(f'x[{i}]' for i in range(n))}) * y"
+    x = np.random.default_rng(5).normal(size=(n, 4))
+    x[7, 1], x[0, 2], x[1, 2] = np.nan, 0.0, -0.0
+    value = sg.lambdify(text)(x, 2.0)
+    assert bits(value) == bits(reduce.reduce(x, axis=0) * 2.0)
+    grad_x, grad_y = sg.grad(text).lambdify()(x, 2.0)
+    vm_x, vm_y = sg.grad(text).lambdify(backend="vm")(x, 2.0)
+    assert bits((grad_x, grad_y)) == bits((vm_x, vm_y))
+    assert all(line.count(f"{op}imum(") <= 64 for line in sg.lambdify(text).source.splitlines())
+
+
+def test_a_long_product_of_negations_compiles():
+    # the peephole joined -x[0] * -x[1] * ... into one line of 3,000 factors: RecursionError while compiling
+    n = 3000
+    text = f"prod(-x[i], i, 0, {n - 1})"
+    f = sg.lambdify(text)
+    assert f(np.full(n, -1.0)) == 1.0 and f(np.full(n, 1.0)) == 1.0
+    assert max(line.count(" * ") for line in f.source.splitlines()) <= 64
+    np.testing.assert_array_equal(sg.grad(text).lambdify()(np.full(n, -1.0))[0], np.full(n, -1.0))
