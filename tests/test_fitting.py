@@ -401,3 +401,12 @@ def test_over_index_reused_by_a_sum_in_the_template_is_named_as_the_over_index()
     assert "choose another name" in message
     with pytest.raises(sg.ParseError, match="'r' is the index of over=.*cannot be assigned"):
         sg.residuals("r = 2\nr*a", wrt=["a"], over=("r", 0, 2))
+
+
+def test_a_wrong_length_vector_names_every_parameter_also_one_no_sparse_residual_reads():
+    """The message names the vector's entries; with sparse=True an unused parameter (no stored Jacobian entry)
+    was shown as None."""
+    for sparse in (False, True):
+        res = sg.residuals(["a*t", "b*t"], wrt=["a", "zz", "b"], sparse=sparse, allow_unused=True)
+        with pytest.raises(sg.GraphError, match=r"3 values \(a, zz, b\), got shape \(1,\)"):
+            res.fun([1.0], 2.0)
