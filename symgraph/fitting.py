@@ -97,17 +97,18 @@ class Residuals:
             raise positional_only_error(name, self._vector, args, kwargs)
         array, args = as_array("the vector", args[0]), args[1:]
         key = (array.dtype.str, array.shape, array.tobytes())
+        data = (*args, *(kwargs[k] for k in sorted(kwargs)))  # keywords in one order, whatever order they came in
         last = self._last
         if (last is not None and last[0] == key and len(last[1]) == len(args) and last[2].keys() == kwargs.keys()
                 and all(a is b for a, b in zip(last[1], args)) and all(kwargs[k] is last[2][k] for k in kwargs)
-                and last[4] is not None and last[4] == _contents((*args, *kwargs.values()))):
+                and last[4] is not None and last[4] == _contents(data)):
             return last[3]
         try:
             result = self.function(array, *args, **kwargs)
         except ArgumentError as error:  # worded by the compiled function: named as the user called it
             raise ArgumentError(str(error).replace(f"{self.function.__name__}()", f"{name}()", 1)) from None
         self.evaluations += 1
-        self._last = (key, args, dict(kwargs), result, _contents((*args, *kwargs.values())))
+        self._last = (key, args, dict(kwargs), result, _contents(data))
         return result
 
     @property

@@ -349,6 +349,20 @@ def test_a_data_buffer_refilled_in_place_is_new_data_for_a_warm_started_fit():
     assert res.fun(x0, y, t)[0] == pytest.approx(1.0) and res.evaluations == before + 2
 
 
+
+def test_data_by_keyword_in_another_order_is_the_same_data_to_the_last_point():
+    # the data's contents were compared in keyword order: jac after fun with the keywords in another order
+    # evaluated again (fun and jac through two functools.partial made apart), and two buffers whose contents
+    # were swapped in place looked unchanged, so jac returned the Jacobian of the old data
+    res = sg.residuals("y[k] - a*t[k]^2", wrt=["a"], over=("k", 0, "m-1"), m=2)
+    y, t = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    fit = scipy_optimize.least_squares(functools.partial(res.fun, y=y, t=t), [1.0],
+                                       jac=functools.partial(res.jac, t=t, y=y))
+    assert res.evaluations == fit.nfev
+    res.fun([1.0], y=y, t=t)
+    y[:], t[:] = t.copy(), y.copy()  # now y = (3, 4), t = (1, 2)
+    np.testing.assert_array_equal(res.jac([1.0], t=t, y=y), [[-1.0], [-4.0]])
+
 def test_over_counts_its_copies_against_one_budget_before_expanding(monkeypatch):
     """over= parsed each copy of the template with a budget of its own: a residual range of 10^12 ran out of
     memory building its list (MemoryError), and a template whose sum fits the limit once expanded it again for
