@@ -363,6 +363,12 @@ def test_data_by_keyword_in_another_order_is_the_same_data_to_the_last_point():
     y[:], t[:] = t.copy(), y.copy()  # now y = (3, 4), t = (1, 2)
     np.testing.assert_array_equal(res.jac([1.0], t=t, y=y), [[-1.0], [-4.0]])
 
+
+def test_over_refuses_pi_as_its_index_as_sum_does():
+    # over=("pi", 0, 2) bound pi inside y[pi] but left the constant in a*pi: residuals y[k] - 3.14159...*a
+    with pytest.raises(sg.errors.ArgumentError, match="the index cannot be 'pi': it is a reserved name"):
+        sg.residuals("y[pi] - a*pi", wrt=["a"], over=("pi", 0, 2))
+
 def test_over_counts_its_copies_against_one_budget_before_expanding(monkeypatch):
     """over= parsed each copy of the template with a budget of its own: a residual range of 10^12 ran out of
     memory building its list (MemoryError), and a template whose sum fits the limit once expanded it again for
