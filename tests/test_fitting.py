@@ -349,6 +349,26 @@ def test_a_data_buffer_refilled_in_place_is_new_data_for_a_warm_started_fit():
     assert res.fun(x0, y, t)[0] == pytest.approx(1.0) and res.evaluations == before + 2
 
 
+
+def test_data_by_keyword_in_another_order_is_the_same_data_to_the_last_point():
+    # the data's contents were compared in keyword order: jac after fun with the keywords in another order
+    # evaluated again (fun and jac through two functools.partial made apart), and two buffers whose contents
+    # were swapped in place looked unchanged, so jac returned the Jacobian of the old data
+    res = sg.residuals("y[k] - a*t[k]^2", wrt=["a"], over=("k", 0, "m-1"), m=2)
+    y, t = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    fit = scipy_optimize.least_squares(functools.partial(res.fun, y=y, t=t), [1.0],
+                                       jac=functools.partial(res.jac, t=t, y=y))
+    assert res.evaluations == fit.nfev
+    res.fun([1.0], y=y, t=t)
+    y[:], t[:] = t.copy(), y.copy()  # now y = (3, 4), t = (1, 2)
+    np.testing.assert_array_equal(res.jac([1.0], t=t, y=y), [[-1.0], [-4.0]])
+
+
+def test_over_refuses_pi_as_its_index_as_sum_does():
+    # over=("pi", 0, 2) bound pi inside y[pi] but left the constant in a*pi: residuals y[k] - 3.14159...*a
+    with pytest.raises(sg.errors.ArgumentError, match="the index cannot be 'pi': it is a reserved name"):
+        sg.residuals("y[pi] - a*pi", wrt=["a"], over=("pi", 0, 2))
+
 def test_over_counts_its_copies_against_one_budget_before_expanding(monkeypatch):
     """over= parsed each copy of the template with a budget of its own: a residual range of 10^12 ran out of
     memory building its list (MemoryError), and a template whose sum fits the limit once expanded it again for
@@ -401,3 +421,12 @@ def test_over_index_reused_by_a_sum_in_the_template_is_named_as_the_over_index()
     assert "choose another name" in message
     with pytest.raises(sg.ParseError, match="'r' is the index of over=.*cannot be assigned"):
         sg.residuals("r = 2\nr*a", wrt=["a"], over=("r", 0, 2))
+
+
+def test_a_wrong_length_vector_names_every_parameter_also_one_no_sparse_residual_reads():
+    """The message names the vector's entries; with sparse=True an unused parameter (no stored Jacobian entry)
+    was shown as None."""
+    for sparse in (False, True):
+        res = sg.residuals(["a*t", "b*t"], wrt=["a", "zz", "b"], sparse=sparse, allow_unused=True)
+        with pytest.raises(sg.GraphError, match=r"3 values \(a, zz, b\), got shape \(1,\)"):
+            res.fun([1.0], 2.0)

@@ -197,6 +197,12 @@ def test_sizes_must_be_non_negative_integers(size):
         sg.parse("sum(x[i], i, 0, n-1)", n=size)
 
 
+
+def test_a_size_cannot_be_named_pi():
+    # pi=1 bounded sum(..., 0, pi) while the pi of the term stayed the constant: one name, two values in one text
+    with pytest.raises(ArgumentError, match="a size cannot be named 'pi'"):
+        sg.parse("pi*x + sum(y[k], k, 0, pi)", pi=1)
+
 def test_sizes_may_be_numpy_integers_also_inside_a_tuple():
     # W=(np.int64(2), np.int64(3)) (a shape read off arrays) raised NumPy's TypeError "Shape should contain
     # integers only." from the graph's element table; n=np.int64(3) worked

@@ -71,8 +71,9 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     theta : list of input nodes, optional
         With ``vector=True``: the inputs the vector holds, in its order.
     entries : list of str, optional
-        With ``vector=True`` and a flat ``returns``: the user's names of the
-        vector's entries, for messages.
+        With ``vector=True``: the user's names of the vector's entries, for
+        messages (a flat ``returns`` or residuals; an entry no input reads has
+        no other name).
     held : list of str, optional
         With ``vector=True``: the indexed inputs without elements that the
         vector holds (in no entry), which are therefore no data parameter
@@ -178,7 +179,7 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                                 labels=entries)
     if vector and isinstance(returns[0], tuple):
         return residual_function(kernel, theta, len(returns[0]), name=name, doc=doc, source=source, data=data,
-                                 shapes=shapes, labels=_vector_labels(theta, returns[1], pattern), pattern=pattern)
+                                 shapes=shapes, labels=entries, pattern=pattern)
     if vector:
         return vector_function(kernel, theta, name=name, doc=doc, source=source, data=data, shapes=shapes,
                                labels=flat_labels(returns[1]))
@@ -188,15 +189,6 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                              layout=returns, optional=0 if arrays else optional, backend=backend,
                              parallel=bool(parallel))
 
-
-def _vector_labels(theta: Sequence[Any], entries: tuple, pattern: Any) -> list[str]:
-    """The user's name of each vector entry, read off the Jacobian labels ``d{y}/d{x}`` (for messages)."""
-    labels = [str(t) for t in theta]
-    if pattern is None:
-        return [label.split("/d", 1)[-1] for label in flat_labels(entries)[:len(theta)]]
-    for label, column in zip(flat_labels(entries), pattern.indices.tolist()):
-        labels[column] = label.split("/d", 1)[-1]
-    return labels
 
 
 def _expanded(params: Sequence[tuple[str, Any]]) -> tuple[str, ...]:

@@ -630,6 +630,8 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
 def _checked_sizes(sizes: dict) -> dict:
     """The sizes as the parser keeps them (ints, or tuples of extents), each checked to be a non-negative integer."""
     for name, value in sizes.items():
+        if name == "pi":  # the text's pi stays the constant: pi=3 would bound sum(..., 0, pi) but not scale pi*x
+            raise ArgumentError(f"a size cannot be named 'pi' (pi={value!r}): it is a reserved name (the constant)")
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
                                  for v in values):
@@ -672,6 +674,8 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
     index, first, last = over
     if not index.isidentifier() or keyword.iskeyword(index) or index in _CALLABLE or index in REDUCTIONS:
         raise ArgumentError(f"over=: {index!r} cannot name an index")
+    if index == "pi":  # as for sum(): pi would stay the constant in the text (y[pi] - a*pi took a*3.14...)
+        raise ArgumentError("over=: the index cannot be 'pi': it is a reserved name (the constant); choose another")
     if index in sizes:
         raise ArgumentError(f"over=: the index {index!r} is also given as a size ({index}={sizes[index]!r})")
     if not isinstance(text, str):
