@@ -539,6 +539,31 @@ def test_functions_option_errors(capsys, functions_module, spec, message):
     assert status == 2 and out == "" and message in err and no_traceback(err)
 
 
+@pytest.mark.parametrize("module", ["sys", "cli_nothing"])
+def test_functions_option_of_a_module_that_registers_nothing_is_an_error(capsys, functions_module, module):
+    """--functions sys (or a module of no symgraph.function call) ran the command as if it had not been given."""
+    (functions_module / "cli_nothing.py").write_text("import numpy as np\nX = 1\n")
+    try:
+        status, out, err = call(capsys, "grad", "x^2", "--functions", module)
+    finally:
+        sys.modules.pop("cli_nothing", None)
+    assert status == 2 and out == "" and no_traceback(err)
+    assert err == f"symgraph: --functions {module}: module {module!r} registered no symgraph functions " \
+                  "(it calls symgraph.function for none, and holds no handle of one)\n"
+
+
+def test_functions_option_takes_a_module_that_registers_without_keeping_the_handle(capsys, functions_module):
+    (functions_module / "cli_unkept.py").write_text(
+        "import numpy as np, symgraph as sg\n"
+        "sg.function('unkept', numpy=lambda x: 2 * x, derivatives=['2'])\n")
+    try:
+        for _ in range(2):  # the second time the module is imported already: its registration still counts
+            status, out, err = call(capsys, "grad", "unkept(a)", "--at", "a=1", "--functions", "cli_unkept")
+            assert status == 0 and err == "" and "df/da = 2" in out
+    finally:
+        sys.modules.pop("cli_unkept", None)
+
+
 def test_functions_option_in_a_subprocess(functions_module):
     done = subprocess.run([sys.executable, "-m", "symgraph", "grad", "softsign(a)", "--at", "a=1", "--json",
                            "--functions", "cli_userfuncs:softsign"],

@@ -21,6 +21,7 @@ from typing import Any, Sequence, TextIO
 
 import numpy as np
 
+from .. import ops
 from ..ad.linearised import annotate_edges
 from ..compare import compare
 from ..cost import CostReport
@@ -96,9 +97,13 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
     handle the module holds at its top level counts.  Each handle is
     registered again if it was removed since.  The current directory is
     searched first, as ``python -m`` does, so a module beside the expression works.
+    A module that registers nothing (``--functions sys``, a misspelt module
+    that happens to exist) is an error: silently, the expression would then
+    fail later on an unknown function, or run without the one meant.
     """
     found: list[UserFunction] = []
     for spec in specs:
+        before = dict(ops.USER)  # what the module's import registers, handle kept or not
         module_name, colon, attribute = spec.partition(":")
         if not module_name or not all(part.isidentifier() for part in module_name.split(".")) or \
                 (colon and not attribute.isidentifier()):  # "MODULE:" names no attribute: a slip, not MODULE
@@ -127,6 +132,11 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
         else:
             handles = [h for v in vars(module).values()
                        for h in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(h, UserFunction)]
+            registered = any(before.get(name) is not row or getattr(row.numeric, "__module__", None) == module.__name__
+                             for name, row in ops.USER.items())  # imported already: its callables tell
+            if not handles and not registered:
+                raise UsageError(f"--functions {spec}: module {module_name!r} registered no symgraph functions "
+                                 "(it calls symgraph.function for none, and holds no handle of one)")
         for handle in handles:
             if not handle.registered:
                 handle.register()

@@ -311,14 +311,15 @@
 
   D.inputs.forEach(x => {
     const field = document.createElement("label");
-    field.innerHTML = `${esc(x.label)} = <input type="text" inputmode="decimal" data-input="${esc(x.name)}" value="${esc(fmtInput(x.value))}">`;
+    field.innerHTML = `${esc(x.label)} = <input type="text" inputmode="decimal" data-input="${esc(x.name)}" value="${esc(String(x.value))}">`;
     $("inputs").appendChild(field);
   });
-  function fmtInput(x) { return Number.isNaN(x) ? "nan" : String(x); }
+  // a finite number only, as explore(at=...) and the command line's --at take: '1e999' (Infinity), 'nan' and
+  // 'abc' are marked, and the page keeps the last good point
   $("inputs").addEventListener("input", ev => {
-    const box = ev.target, text = box.value.trim().toLowerCase();
-    const number = text === "nan" ? NaN : text === "inf" ? Infinity : text === "-inf" ? -Infinity : text === "" ? NaN : Number(text);
-    if (Number.isNaN(number) && text !== "nan") { box.classList.add("bad"); return; }
+    const box = ev.target, text = box.value.trim();
+    const number = text === "" ? NaN : Number(text);
+    if (!Number.isFinite(number)) { box.classList.add("bad"); return; }
     box.classList.remove("bad");
     inputs[box.dataset.input] = number;
     compute();

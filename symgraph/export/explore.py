@@ -29,6 +29,7 @@ and forward mode's steps grow as nodes x inputs.
 from __future__ import annotations
 
 import html
+import math
 import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -119,7 +120,7 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
     ParseError
         Text that does not parse.
     GraphError
-        A bad point: an unknown or missing input, or an array value.
+        A bad point: an unknown or missing input, an array value, or a value that is not finite.
     ExpressionTooLargeError
         More than :data:`MAX_NODES` nodes.
     UnsupportedOpError
@@ -134,6 +135,10 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
         raise error
     names = wrt_names(graph, wrt, allow_unused)
     point = {x: 1.0 for x in graph.inputs} if at is None else graph.one_point(at, "explore")
+    for x, label in zip(graph.inputs, graph.input_labels):  # as --at on the command line, and the page's fields
+        if not math.isfinite(point[x]):
+            raise GraphError(f"explore(at=...): {label} = {point[x]} is not a finite number; the page steps "
+                             "through a point of finite numbers")
     if title is not None and not isinstance(title, str):
         raise ArgumentError(f"title= takes text, got {type(title).__name__} {title!r:.60}")
     if title is None:

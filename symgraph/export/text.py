@@ -33,6 +33,7 @@ from ..ad.reverse import reverse
 from ..ops import OPS
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
+from ..ir.interpret import branch_only
 from ..ir.listing import constant_text
 from ..names import Namer, output_labels
 from ..progress import paused_gc
@@ -280,7 +281,10 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
     graph = as_graph(graph)
     lin = Linearised(graph)
     edges = list(graph.nx.edges)
-    program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)})
+    # an edge into a node a where() may discard is discarded with it: its nan is as quiet as the node's value
+    branch = branch_only(list(graph.rows()), graph.outputs)
+    program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
+                                  discardable=[f"{i}" for i, (_, v) in enumerate(edges) if v in branch])
     values = program.evaluate(**at)
     return {edge: values[f"{i}"] for i, edge in enumerate(edges)}
 

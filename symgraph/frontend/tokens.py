@@ -162,10 +162,14 @@ def _describe(ch: str) -> str:
 def _token_error(text: str):
     """Raise the ParseError for the first token that is not one: a number running into a name or a
     second decimal point, or a character that starts no token."""
+    previous = ""  # the token before this one
     for m in _SCAN.finditer(text):
         token, pos = m.group(1), m.start(1)
         if token in PUNCTUATION or _valid(token):
+            previous = token
             continue
+        if token == ".":
+            _dot_error(text, pos, previous)
         if _KIND.get(token[0]) == "num" and len(token) > 1:  # a number, then a letter, '_' or '.'
             end = pos + len(token) - 1
             if text[end] == ".":
@@ -197,6 +201,27 @@ def _token_error(text: str):
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+#: a '.' and an exponent: a number without digits (``.e5``, ``.E-3``)
+_DIGITLESS = re.compile(r"\.[eE][+-]?\d+")
+#: a '.' (or a ')' or ']'), blank space, then a name: the name after an attribute access' dot
+_ATTRIBUTE = re.compile(r"[ \t]*[A-Za-z_]")
+
+
+def _dot_error(text: str, pos: int, previous: str):
+    """Raise the ParseError for a '.' outside a number (a number takes its own: ``.5``, ``5.``, ``1.e5``).
+
+    After a name or a closing bracket and before a name it is attribute access
+    (``x.real``, ``np.sin(x)``); before an exponent it is a number without
+    digits (``.e5``); anywhere else a stray '.' (``.``, ``..5``, ``x..5``).
+    """
+    if (_KIND.get(previous[:1]) == "name" or previous in (")", "]")) and _ATTRIBUTE.match(text, pos + 1):
+        raise ParseError(EXPLANATIONS["."], text, pos)
+    digitless = _DIGITLESS.match(text, pos)
+    if digitless:
+        raise ParseError(f"malformed number {digitless.group()!r}: it has no digits (a number needs a digit "
+                         f"before or after its '.', as in 1{digitless.group()})", text, pos)
+    raise ParseError("stray '.': a decimal point belongs in a number, with a digit before or after it "
+                     "(as in 0.5, .5 or 5.)", text, pos)
 
 
 class OutOfRange(Exception):

@@ -62,7 +62,10 @@ function's own rows), so function values keep NumPy's semantics.  The rows
 a where() may discard are evaluated without floating-point warnings
 (:func:`symgraph.ir.interpret.branch_only`), so the result is exact and quiet:
 ``grad("where(x > 0, sqrt(x), 0)")`` at x = -1 is 0 in ``.at``, compiled code
-and the closed form ``Piecewise((1/(2*sqrt(x)), x > 0), (0, True))``.
+and the closed form ``Piecewise((1/(2*sqrt(x)), x > 0), (0, True))``.  A
+program whose results are themselves in a branch -- the local derivative on
+every edge, which pictures label -- names those results ``discardable``
+(:meth:`program`), and they are evaluated as quietly as the branch's values.
 """
 from __future__ import annotations
 
@@ -731,11 +734,13 @@ class Emitter:
             return tuple(bound(r, r) if r.__class__ is str else r for r in result)
         return bound(result, result) if result.__class__ is str else result
 
-    def program(self, inputs: Iterable[str], results: Mapping[str, Ref]) -> Program:
-        """The program computing ``results``: the graph's assignments and the emitted ones, dead code removed."""
+    def program(self, inputs: Iterable[str], results: Mapping[str, Ref], discardable: Iterable[str] = ()) -> Program:
+        """The program computing ``results``: the graph's assignments and the emitted ones, dead code removed
+        (``discardable``: :class:`Program`'s, the results in a branch of a where of the graph)."""
         with paused_gc():
             backwards = chain(reversed(self.instructions), self.graph.rows(backwards=True))
-            return Program(inputs, live_instructions(backwards, results.values()), results, self.graph)
+            return Program(inputs, live_instructions(backwards, results.values()), results, self.graph,
+                           discardable=discardable)
 
 
 #: a recorded call's operand kinds (n: a placeholder, which binds a name; c: a constant) -> the emitter method

@@ -42,13 +42,20 @@ class Program:
 
     ``str(program)`` is a let-listing; ``len(program)`` the number of operations.
     ``unused``: the last inputs, which no instruction reads and a call may leave
-    out (a derivative's wrt names the function never reads).
+    out (a derivative's wrt names the function never reads).  ``discardable``:
+    the labels of results that belong to a branch of a ``where`` of the graph
+    (the local derivative on an edge into ``sqrt(x)`` of ``where(x > 0,
+    sqrt(x), 0)``): :meth:`evaluate` computes them, and the rows only they
+    need, without floating-point warnings, as it does the rows a ``where``
+    of the program may discard (:func:`interpret.branch_only`).
     """
 
     def __init__(self, inputs: Iterable[str], instructions: list[tuple[str, str, tuple]],
-                 results: Mapping[str, Ref], graph: Graph | None = None, unused: Iterable[str] = ()):
+                 results: Mapping[str, Ref], graph: Graph | None = None, unused: Iterable[str] = (),
+                 discardable: Iterable[str] = ()):
         self.inputs = tuple(inputs)
         self.unused = tuple(unused)
+        self.discardable = frozenset(discardable)
         self.instructions = instructions
         self.results = {k: v if v.__class__ is str else constants.as_constant(v) for k, v in results.items()}
         self.graph = graph
@@ -167,7 +174,8 @@ class Program:
             values = {**dict.fromkeys(self.unused, 0.0), **values}
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
-        env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), self.results.values())
+        loud = [ref for label, ref in self.results.items() if label not in self.discardable]
+        env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), loud)
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
         out = {}

@@ -81,6 +81,10 @@ def test_the_default_point_and_the_title_of_a_graph():
     (lambda: sg.explore(TEXTBOOK, at={"a": 1, "b": 2, "q": 3}), GraphError, "q is not an input"),
     (lambda: sg.explore("x[0] + x[1]", at={"x": [[1, 2], [3, 4]]}), GraphError, "one number"),
     (lambda: sg.explore(TEXTBOOK, at={"a": "two", "b": 1}), GraphError, "not a number"),
+    # a point that is not finite opened a page of nan and inf (the command line's --at refuses it)
+    (lambda: sg.explore(TEXTBOOK, at={"a": float("nan"), "b": 1}), GraphError, "a = nan is not a finite number"),
+    (lambda: sg.explore(TEXTBOOK, at={"a": 2, "b": 1e999}), GraphError, "b = inf is not a finite number"),
+    (lambda: sg.explore("x[0] + x[1]", at={"x": [1, -math.inf]}), GraphError, r"x\[1\] = -inf is not a finite"),
     (lambda: sg.explore(TEXTBOOK, at=[2, 1]), TypeError, "takes a mapping of input names"),  # was dict()'s TypeError
     (lambda: sg.explore("+".join(f"x{i}*x{i + 1}" for i in range(MAX_NODES))), ExpressionTooLargeError,
      f"at most {MAX_NODES}"),
@@ -230,7 +234,21 @@ def test_editing_an_input_recomputes_everything(browser, tmp_path):
     field.send_keys("oops")  # not a number: marked, and the page keeps the last good point
     assert "bad" in field.get_attribute("class")
     assert {x: _jacobian(browser)["g", x] for x in "xyz"} == pytest.approx(gradient)
+    for text in ("1e999", "-1e999", "nan", "inf", "Infinity"):  # not finite: marked as 'oops' is (1e999 was inf)
+        _paste(browser, field, text)
+        assert "bad" in field.get_attribute("class"), text
+        assert {x: _jacobian(browser)["g", x] for x in "xyz"} == pytest.approx(gradient), text
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("1e999")  # typed: 1e99 is a point on the way, and 1e999 is marked
+    assert "bad" in field.get_attribute("class")
+    assert {x: _jacobian(browser)["g", x] for x in "xyz"} == pytest.approx(sg.grad(G).at(**dict(G_AT, z=1e99)))
     assert console_errors(browser) == []
+
+
+def _paste(browser, field, text):
+    """Put ``text`` into the field at once, as a paste does (typing goes through each prefix)."""
+    browser.execute_script("arguments[0].value = arguments[1];"
+                           "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", field, text)
 
 
 def test_play_walks_on_by_itself_and_pauses(browser, tmp_path):

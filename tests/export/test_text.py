@@ -355,3 +355,31 @@ def test_derivatives_mapping_names_edges_of_the_graph():
         sg.to_dot("c = a + b; e = c * 2", derivatives={("a", "c"): None})
     assert '    x_0 -->|"∂v1/∂x[0] = 4"| v1' in sg.to_mermaid("sum(x[i]^2, i, 0, 1)", derivatives={("x[0]", "v1"): 4})
     assert '    c -->|"∂e/∂c = 2"| e' in sg.to_mermaid("c = a + b; e = c * 2", derivatives={("c", "e"): 2})
+
+
+@pytest.mark.parametrize("text, at", [
+    ("where(x > 0, sqrt(x), 0)", {"x": -1.0}),
+    ("where(x > 0, log(x)*y, y)", {"x": -1.0, "y": 2.0}),  # the edge y -> log(x)*y is log(-1)
+    ("where(x > 0, where(x > 5, sqrt(x - 5), x), 1/x)", {"x": 2.0}),  # the inner untaken branch
+])
+def test_edge_labels_of_an_untaken_branch_are_computed_quietly(text, at):
+    """derivatives=True labelled the edges into sqrt(x) of where(x > 0, sqrt(x), 0) at x = -1 with NumPy's
+    'invalid value encountered in sqrt', though the node values there were quiet: the edge program was
+    evaluated as if every label were a result, when an edge into a branch a where() may discard is discarded
+    with it."""
+    import math
+    import warnings
+    from symgraph.export.text import edge_derivatives
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = edge_derivatives(text, **at)
+        for export in (sg.to_mermaid, sg.to_dot):
+            assert export(text, at=at, derivatives=True, adjoints=True)
+        sg.draw(text, at=at, derivatives=True, adjoints=True, format="svg")
+    assert any(math.isnan(value) for value in labels.values())  # the untaken branch's label: nan, as its value
+
+
+def test_edge_labels_outside_a_branch_keep_numpy_s_warning():
+    from symgraph.export.text import edge_derivatives
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        edge_derivatives("sqrt(x) + where(x > 0, 1, 2)", x=-1.0)
