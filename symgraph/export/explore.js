@@ -314,11 +314,13 @@
     field.innerHTML = `${esc(x.label)} = <input type="text" inputmode="decimal" data-input="${esc(x.name)}" value="${esc(String(x.value))}">`;
     $("inputs").appendChild(field);
   });
-  // a finite number only, as explore(at=...) and the command line's --at take: '1e999' (Infinity), 'nan' and
-  // 'abc' are marked, and the page keeps the last good point
+  // a finite decimal number only, as explore(at=...) and the command line's --at take: '1e999' (Infinity),
+  // 'nan', 'abc' and JavaScript's other number forms ('0x10' is 16, '0b1' is 1) are marked, and the page keeps
+  // the last good point
+  const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
   $("inputs").addEventListener("input", ev => {
     const box = ev.target, text = box.value.trim();
-    const number = text === "" ? NaN : Number(text);
+    const number = DECIMAL.test(text) ? Number(text) : NaN;
     if (!Number.isFinite(number)) { box.classList.add("bad"); return; }
     box.classList.remove("bad");
     inputs[box.dataset.input] = number;

@@ -234,10 +234,16 @@ def test_editing_an_input_recomputes_everything(browser, tmp_path):
     field.send_keys("oops")  # not a number: marked, and the page keeps the last good point
     assert "bad" in field.get_attribute("class")
     assert {x: _jacobian(browser)["g", x] for x in "xyz"} == pytest.approx(gradient)
-    for text in ("1e999", "-1e999", "nan", "inf", "Infinity"):  # not finite: marked as 'oops' is (1e999 was inf)
+    # not finite, or no decimal number (JavaScript reads 0x10 as 16): marked as 'oops' is (1e999 was inf)
+    for text in ("1e999", "-1e999", "nan", "inf", "Infinity", "0x10", "0b1", "0o7", "1_0"):
         _paste(browser, field, text)
         assert "bad" in field.get_attribute("class"), text
         assert {x: _jacobian(browser)["g", x] for x in "xyz"} == pytest.approx(gradient), text
+    for text in ("-.5e-1", "+2.", "3E2"):  # decimal forms the command line's --at takes too
+        _paste(browser, field, text)
+        assert "bad" not in field.get_attribute("class"), text
+        shown = browser.find_element("id", "outputs").text.removeprefix("g = ").replace(",", "")
+        assert float(shown) == pytest.approx(4 * float(text)), text  # g = (x + y) * z at x + y = 4
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys("1e999")  # typed: 1e99 is a point on the way, and 1e999 is marked
     assert "bad" in field.get_attribute("class")
