@@ -266,3 +266,15 @@ def test_an_element_name_seeds_that_elements_value_in_jvp_vjp_and_hvp():
         sg.jvp(f, ["x[0]"], ["x[7]"], n=3)
     with pytest.raises(sg.GraphError, match=r"seed 'x' in v names the indexed input x as a whole"):
         sg.jvp(f, ["x[0]"], ["x"], n=3)  # was a new parameter x beside the input x
+
+
+def test_an_indexed_inputs_seed_array_may_mix_names_and_numbers():
+    """{"x": ["u", 0, 0]} made NumPy turn every entry into a string, and the seed '0' was "not a name"."""
+    f = "sum(x[i]^2*y[i], i, 0, n-1)"
+    X, Y = sympy.IndexedBase("x"), sympy.IndexedBase("y")
+    assert sympy.expand(sg.jvp(f, ["x"], {"x": ["u", 0, 0]}, n=3)["f"] - 2 * u * X[0] * Y[0]) == 0
+    assert sympy.expand(sg.jvp(f, ["x"], {"x": ("y[2]", 0, 1.5)}, n=3)["f"]
+                        - 2 * X[0] * Y[0] * Y[2] - 3.0 * X[2] * Y[2]) == 0
+    product = sg.hvp(f, ["x", "y"], {"x": ["u", 0, 0], "y": ["x[1]", 1, 0]}, n=3)
+    assert sympy.expand(product["x[0]"] - 2 * (u * Y[0] + X[0] * X[1])) == 0
+    assert sympy.expand(product["x[1]"] - 2 * X[1]) == 0
