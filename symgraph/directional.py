@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sympy
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import constants
 from .binding import as_array, checked_options
@@ -73,9 +74,16 @@ class Directional(DerivativeMap):
         return self.latex_kind.upper()
 
 
-def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
-    """Seed refs (program constants or names) for ``names``; a bare scalar seeds a single name, and a
-    mapping gives each name's seed by name (every name once, in any order)."""
+def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str) -> list:
+    """Seed refs (program constants or names) for ``names``, read alike by jvp, vjp and hvp.
+
+    A bare scalar seeds a single name, and a mapping gives each name's seed by
+    name (every name once, in any order; an indexed input's name takes an
+    array of its elements: :func:`element_seeds`).  A name is an identifier,
+    or a name of ``graph`` (an element ``x[1]``, spelled as ``wrt`` takes it,
+    sympy's ``IndexedBase("x")[1]`` too), which stands for that value.
+    """
+    seeds = element_seeds(graph, seeds, what)
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
     if isinstance(seeds, Mapping):
@@ -100,9 +108,15 @@ def _seeds(seeds: Any, names: Sequence[str], what: str) -> list:
     for s in seeds:
         if isinstance(s, sympy.Symbol):
             s = s.name
+        elif isinstance(s, (sympy.Indexed, MatrixElement)):
+            s = str(s)  # as wrt_names spells an element
         if isinstance(s, str):
-            if not is_identifier(s):
+            s = str(s)  # a NumPy string is a str subclass, and its repr would leak into labels and messages
+            if not is_identifier(s) and s not in graph.addresses:
                 raise GraphError(f"seed {s!r} in {what} is not a name")
+            if s in graph.indexed:  # a new parameter of its name would meet the input's array in at() and calls
+                raise GraphError(f"seed {s!r} in {what} names the indexed input {s} as a whole; a seed is one "
+                                 f"value: an element such as {element_labels(graph, s)[0]}, a number or a new name")
             refs.append(s)
         elif isinstance(s, sympy.Number) or isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
@@ -130,6 +144,8 @@ def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
             out[key] = value
             continue
         array = as_array(f"{what}[{name!r}]", value)
+        if array.dtype.kind in "US" and not isinstance(value, np.ndarray):  # names among numbers: NumPy made
+            array = np.array(value, dtype=object)  # every entry a string ('0'); each keeps its own type instead
         if array.shape != tuple(known.shape):
             raise GraphError(f"{what}[{name!r}] seeds every element of the indexed input {name}: it takes an array "
                              f"of shape {tuple(known.shape)} (its extents), got shape {array.shape}")
@@ -173,7 +189,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: 
     """
     graph = as_graph(f, **sizes)
     names = wrt_names(graph, wrt, allow_unused)
-    refs = _seeds(element_seeds(graph, seeds, what), seeded(graph, names), what)
+    refs = read_seeds(graph, seeds, seeded(graph, names), what)
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
     return lin.graph, names, lin, extra, _node_refs(lin.graph, refs)

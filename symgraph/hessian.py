@@ -57,19 +57,17 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
 from .binding import checked_options, free_name, positional_only_error, signature_text
 from .cost import CostReport, mode_cost
 from .derive import grad
-from .directional import Directional, element_seeds, jvp
+from .directional import Directional, jvp, read_seeds
 from .errors import ArgumentError, GraphError
 from .frontend.coerce import as_graph, held_without_elements, taking_unused, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
@@ -304,8 +302,10 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     forward sweep seeded with ``v`` (:func:`symgraph.jvp`) runs over it: the
     cost is a small multiple of the gradient's, whatever the size of H.  The
     result is keyed by the wrt names (entry i is sum over j of H[i, j]*v[j]);
-    seeds may be numbers, the function's inputs or new names (extra inputs
-    of its program; a name the function assigns is refused), and
+    seeds are read as :func:`symgraph.jvp` reads them: numbers, names of
+    the function's values (inputs, elements ``x[1]``, assigned names such as
+    ``c`` of ``c = x*y``, whose rows join the program when the gradient does
+    not compute them) or new names (extra inputs of its program), and
     ``.lambdify()`` compiles it (``scipy.optimize.minimize(..., hessp=)``).
 
     Examples
@@ -314,29 +314,14 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     HVP({'x': 2*y, 'y': 2*x})
     """
     graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
+    seeds = read_seeds(graph, v, names, "v")
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
-    second = gradient.program.as_graph(names)
-    seeds = element_seeds(graph, v, "v")
-    _refuse_assigned_seeds(graph, second, seeds)
+    # the sweep runs over the gradient's program: the function's values a seed names stay names there
+    second = gradient.program.as_graph(names, values=[s for s in seeds if isinstance(s, str) and s in graph.addresses])
     product = jvp(second, names, seeds, simplify=simplify, allow_unused=True)
     results = dict(zip(names, (product.program.results[label] for label in product.labels)))
     program = Program(product.program.inputs, product.program.instructions, results, graph, product.program.unused)
     return Directional(graph, names, program, product.cost, "forward-over-reverse", simplify)
-
-
-def _refuse_assigned_seeds(graph: Graph, second: Graph, seeds: Any) -> None:
-    """A seed naming a value the text assigns (``c`` of ``c = x*y``) stands for that node in :func:`jvp` and
-    :func:`vjp`, but the gradient's program that hvp's sweep runs over keeps only the inputs' names, so such a
-    seed would silently become a new parameter of the same name: refused, naming the ways that work."""
-    values = seeds.values() if isinstance(seeds, Mapping) else seeds if isinstance(seeds, (list, tuple, np.ndarray)) \
-        else [seeds]
-    for s in values:
-        name = s.name if isinstance(s, sympy.Symbol) else s
-        if isinstance(name, str) and name in graph.addresses and name not in second.addresses:
-            name = str(name)  # a NumPy string prints as itself
-            raise GraphError(f"seed {name!r} in v names a value the function assigns ({name} is not an input); "
-                             f"hvp() seeds are numbers, the function's inputs or new names (a new name is an extra "
-                             f"input of the result); rename the seed, or give {name}'s value as a number")
 
 
 @checked_options

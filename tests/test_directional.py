@@ -239,3 +239,42 @@ def test_a_seed_keyed_by_an_indexed_input_gives_every_element_from_one_array():
     with pytest.raises(sg.GraphError, match=r"v\['x'\] seeds every element of the indexed input x: it takes an "
                                             r"array of shape \(2,\) \(its extents\), got shape \(1, 2\)"):
         sg.hvp(text, ["x"], {"x": [[1.0, 2.0]]})
+
+
+def test_an_element_name_seeds_that_elements_value_in_jvp_vjp_and_hvp():
+    """An indexed input's element (x[1]) is a wrt name everywhere, and now a seed too, meaning its value: it was
+    refused by jvp, vjp and hvp alike with "seed 'x[1]' in v is not a name".  Checked against sympy."""
+    f = "sum(x[i]^2*y[i], i, 0, n-1)"
+    X, Y = sympy.IndexedBase("x"), sympy.IndexedBase("y")
+    xs, ys = [X[i] for i in range(3)], [Y[i] for i in range(3)]
+    expr = sum(xs[i] ** 2 * ys[i] for i in range(3))
+    coords = [*xs, *ys]
+    v = sympy.Matrix([X[1], 0, 0, 1, 0, 0])
+    seeds = ["x[1]", 0, 0, 1, 0, 0]
+    jv = sg.jvp(f, ["x", "y"], seeds, n=3)
+    assert sympy.expand(jv["f"] - (sympy.Matrix([expr]).jacobian(coords) * v)[0]) == 0
+    assert set(jv.program.inputs) == {"x_0", "y_0", "x_1", "y_1", "x_2", "y_2"}  # no new parameter
+    vj = sg.vjp(f, ["x[0]", "y[2]"], "x[1]", n=3)
+    assert sympy.expand(vj["x[0]"] - X[1] * sympy.diff(expr, X[0])) == 0
+    assert sympy.expand(vj["y[2]"] - X[1] * sympy.diff(expr, Y[2])) == 0
+    assert sympy.expand(sg.vjp(f, ["x[0]"], X[1], n=3)["x[0]"] - vj["x[0]"]) == 0  # sympy's element, as wrt takes it
+    hv = sg.hvp(f, ["x", "y"], seeds, n=3)
+    want = sympy.hessian(expr, coords) * v
+    assert [sympy.expand(hv[str(c)] - want[k]) for k, c in enumerate(coords)] == [0] * 6
+    assert hv.at(x=[1.0, 2.0, 3.0], y=[4.0, 5.0, 6.0])["x[0]"] == pytest.approx(2 * (1 + 2 * 4))
+    with pytest.raises(sg.GraphError, match=r"seed 'x\[7\]' in v is not a name"):
+        sg.jvp(f, ["x[0]"], ["x[7]"], n=3)
+    with pytest.raises(sg.GraphError, match=r"seed 'x' in v names the indexed input x as a whole"):
+        sg.jvp(f, ["x[0]"], ["x"], n=3)  # was a new parameter x beside the input x
+
+
+def test_an_indexed_inputs_seed_array_may_mix_names_and_numbers():
+    """{"x": ["u", 0, 0]} made NumPy turn every entry into a string, and the seed '0' was "not a name"."""
+    f = "sum(x[i]^2*y[i], i, 0, n-1)"
+    X, Y = sympy.IndexedBase("x"), sympy.IndexedBase("y")
+    assert sympy.expand(sg.jvp(f, ["x"], {"x": ["u", 0, 0]}, n=3)["f"] - 2 * u * X[0] * Y[0]) == 0
+    assert sympy.expand(sg.jvp(f, ["x"], {"x": ("y[2]", 0, 1.5)}, n=3)["f"]
+                        - 2 * X[0] * Y[0] * Y[2] - 3.0 * X[2] * Y[2]) == 0
+    product = sg.hvp(f, ["x", "y"], {"x": ["u", 0, 0], "y": ["x[1]", 1, 0]}, n=3)
+    assert sympy.expand(product["x[0]"] - 2 * (u * Y[0] + X[0] * X[1])) == 0
+    assert sympy.expand(product["x[1]"] - 2 * X[1]) == 0

@@ -123,18 +123,36 @@ def test_hvp_and_hessp_are_the_hessian_times_v():
 
 
 
-@pytest.mark.parametrize("v", [["c", 1], {"x": 1, "y": "c"}, [sympy.Symbol("e"), 0], "c"])
-def test_hvp_refuses_a_seed_naming_an_assigned_value(v):
-    """sg.jvp reads a seed naming an assigned value (c of c = x*y) as that value, but hvp gave the same seeds
-    another meaning without a word: its sweep runs over the gradient's program, which keeps only the inputs'
-    names, so c became a new parameter named c (the function's own c renamed c1 in its listing), and
-    .at(x=1, y=2) asked for a value of c.  Such a seed is now a GraphError that names it; inputs, aliases of
-    inputs and new names still seed as before."""
+@pytest.mark.parametrize("v", [["c", 1], {"x": 1, "y": "c"}, [sympy.Symbol("e"), 0], "c", ["c", "c"]])
+def test_hvp_reads_a_seed_naming_an_assigned_value_as_jvp_does(v):
+    """A seed naming an assigned value (c of c = x*y) is that value in sg.jvp and sg.vjp; hvp refused it,
+    since its sweep runs over the gradient's program, which kept only the inputs' names.  That program now
+    keeps the names the seeds use, with their rows, so hvp reads c as x*y too.  Checked against sympy."""
+    X, Y = sympy.symbols("x y")
     wrt = ["x"] if isinstance(v, str) else ["x", "y"]
-    with pytest.raises(sg.GraphError, match=r"seed '[ce]' in v names a value the function assigns"):
-        sg.hvp("c = x*y; e = c^2", wrt, v)
+    coords = [sympy.Symbol(n) for n in wrt]
+    values = {"c": X * Y, "e": (X * Y) ** 2, "x": X, "y": Y}
+    seeds = [v] if isinstance(v, str) else [v[n] for n in wrt] if isinstance(v, dict) else v
+    direction = sympy.Matrix([values.get(str(s), s) for s in seeds])
+    want = sympy.hessian((X * Y) ** 2, coords) * direction
+    got = sg.hvp("c = x*y; e = c^2", wrt, v)
+    assert [sympy.expand(got[n] - want[i]) for i, n in enumerate(wrt)] == [0] * len(wrt)
+    assert set(got.program.inputs) == {"x", "y"}  # no new parameter named c
+    point = {"x": 1.5, "y": -0.5}
+    assert list(got.at(**point).values()) == pytest.approx([float(e.subs({X: 1.5, Y: -0.5})) for e in want])
     assert sg.hvp("c = x*y; e = c^2", ["x", "y"], ["y", "u"]).at(x=1, y=2, u=3) == {"x": 40.0, "y": 22.0}
-    assert sg.hvp("c = x; e = c^3", ["x"], ["c"])["x"] == 6 * sympy.Symbol("x") ** 2
+    assert sg.hvp("c = x; e = c^3", ["x"], ["c"])["x"] == 6 * X ** 2
+
+
+def test_hvp_seeds_values_the_gradient_never_computes():
+    """d = c + 1 and the unused a, b are no part of the gradient's program: their rows join it for the seed."""
+    X, Y = sympy.symbols("x y")
+    got = sg.hvp("c = x*y; d = c + 1; a = sin(x); b = a*y; e = c^2", ["x", "y"], ["d", "b"])
+    want = sympy.hessian((X * Y) ** 2, [X, Y]) * sympy.Matrix([X * Y + 1, sympy.sin(X) * Y])
+    assert [sympy.expand(got[n] - want[i]) for i, n in enumerate("xy")] == [0, 0]
+    with pytest.raises(sg.GraphError, match="seed 'd' names a constant of the text"):
+        sg.hvp("c = x*y; d = 1; e = c^2", ["x", "y"], ["d", 1])
+
 
 def test_edge_pushing_follows_the_nonzeros_and_handles_every_op():
     text = "max(x, y, z)*x + where(x > 0, x*y, y^2) + exp(x)/y + x*x*z + atan2(y, z) + relu(x - z)^2"

@@ -112,13 +112,16 @@ class Program:
         return service("source")(self, name, standalone)  # registered by symgraph.backends.numpy
 
     @checked_options
-    def as_graph(self, labels: Iterable[str] | None = None) -> Graph:
+    def as_graph(self, labels: Iterable[str] | None = None, *, values: Iterable[str] = ()) -> Graph:
         """The program as a :class:`Graph` whose outputs are the results ``labels`` (default: all), in order.
 
         Derivatives of derivatives are taken on it, so the sharing of the
         program survives (a Hessian is the Jacobian of the gradient's program,
         not of its closed forms).  Inputs keep the user's names, symbols and
-        indexed inputs; a constant result becomes a ``const`` node.
+        indexed inputs; a constant result becomes a ``const`` node.  ``values``
+        names values of the function (``c`` of ``c = x*y``: its graph's
+        addresses) that stay names of the new graph, their rows added where the
+        program does not compute them (an hvp seed ``c`` stands for c's value).
         """
         if labels is not None and not isinstance(labels, (str, list, tuple)):
             raise ArgumentError(f"as_graph() takes a result label or a list of them, got {type(labels).__name__}")
@@ -146,8 +149,13 @@ class Program:
                 op_of[constants_[key]], operands[constants_[key]] = "const", (ref,)
             outputs.append(constants_[key])
         graph = self.graph
+        values = set(values) if graph is not None else set()
+        if values:  # the function's own rows of the values asked for that the program left out (dead code to it)
+            wanted = [graph.addresses[n] for n in values if graph.addresses.get(n) is not None]
+            for target, op, args in live_instructions(graph.rows(backwards=True), wanted, known=op_of):
+                op_of[target], operands[target] = op, args
         addresses = {name: node for name, node in (graph.addresses.items() if graph is not None else ())
-                     if node in op_of and op_of[node] == "input"} or None
+                     if name in values or node in op_of and op_of[node] == "input"} or None
         symbols = graph.given_symbols(inputs) if graph is not None else None  # indexed ones: made on request
         indexed = graph.indexed if graph is not None else None
         return Graph.from_ops(op_of, operands, inputs, tuple(outputs), addresses=addresses, symbols=symbols,
