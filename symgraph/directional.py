@@ -113,7 +113,15 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str) -> lis
         if isinstance(s, str):
             s = str(s)  # a NumPy string is a str subclass, and its repr would leak into labels and messages
             if not is_identifier(s) and s not in graph.addresses:
-                raise GraphError(f"seed {s!r} in {what} is not a name")
+                base = s.split("[", 1)[0].strip()
+                if base not in graph.indexed:
+                    raise GraphError(f"seed {s!r} in {what} is not a name")
+                labels = element_labels(graph, base)
+                if s in labels:  # an element the function never reads: no value of it to stand for
+                    raise GraphError(f"seed {s!r} in {what} is an element the function does not read: "
+                                     f"give its value as a number, or a new name")
+                raise GraphError(f"seed {s!r} in {what} is no element of {base}, whose elements are "
+                                 f"{shown_names(labels, 6)}")
             if s in graph.indexed:  # a new parameter of its name would meet the input's array in at() and calls
                 raise GraphError(f"seed {s!r} in {what} names the indexed input {s} as a whole; a seed is one "
                                  f"value: an element such as {element_labels(graph, s)[0]}, a number or a new name")
