@@ -218,8 +218,17 @@ class Binder:
             missing = [repr(n) for n, v in zip(self.names, values) if v is _MISSING]
             shown = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
             raise ArgumentError(f"{self.name}() missing {len(missing)} required positional argument"
-                                f"{'s' if len(missing) != 1 else ''}: {shown}")
+                                f"{'s' if len(missing) != 1 else ''}: {shown}{self._vector_hint(args, kwargs)}")
         return values
+
+    def _vector_hint(self, args: tuple, kwargs: dict) -> str:
+        """Advice for one vector of every parameter given to a function of one argument per parameter: what
+        scipy's optimisers pass (``minimize(fn, np.zeros(2))``), answered by the ``vector=True`` forms."""
+        if self.leading or kwargs or len(args) != 1 or np.ndim(args[0]) != 1 or len(args[0]) != self.count:
+            return ""
+        return (f"; it was given one vector of {self.count} values, as scipy's optimisers pass: "
+                f"sg.value_and_grad(f, vector=True) and a Jacobian's or Hessian's .lambdify(vector=True) "
+                f"take the parameters as one vector")
 
     @property
     def signature(self) -> inspect.Signature:

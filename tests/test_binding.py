@@ -251,3 +251,20 @@ def test_latex_options_are_checked_as_the_compilers_are():
         sg.hessian("x*y", wrt=["x", "y"]).latex(entries="no")
     with pytest.raises(sg.SymgraphError, match=r"SparseDerivative.latex\(\) got an unexpected keyword argument expnd"):
         sg.hessian("x*y", wrt=["x", "y"], sparse=True).latex(expnd=True)
+
+
+def test_one_vector_given_to_a_function_of_one_argument_per_parameter_points_to_vector_true():
+    """scipy's minimize(fn, np.zeros(2)) passes one vector; a function of (a, b) said only that b was missing.
+    The message now says what the optimiser passed and which forms take it; other missing arguments are unchanged."""
+    import scipy.optimize
+
+    fn = sg.value_and_grad("(a - 1)^2 + (b - 2)^2")
+    with pytest.raises(sg.SymgraphError, match=r"missing 1 required positional argument: 'b'; it was given one "
+                                               r"vector of 2 values.*value_and_grad\(f, vector=True\)"):
+        scipy.optimize.minimize(fn, np.zeros(2), jac=True)
+    gradient = sg.grad("(a - 1)^2 + (b - 2)^2").lambdify()
+    for call in (lambda: gradient(np.zeros(3)), lambda: gradient(1.0), lambda: gradient(a=np.zeros(2))):
+        with pytest.raises(sg.SymgraphError, match=r"argument: 'b'$"):  # no vector of one value per parameter
+            call()
+    fixed = sg.value_and_grad("(a - 1)^2 + (b - 2)^2", vector=True)
+    assert scipy.optimize.minimize(fixed, np.zeros(2), jac=True).x == pytest.approx([1, 2], abs=1e-6)
