@@ -28,7 +28,7 @@ import sympy
 
 from ..binding import as_array, checked_options, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names
-from ..ad.linearised import Adjacency, Linearised, annotate_edges
+from ..ad.linearised import Adjacency, Linearised, edge_derivatives as edge_derivatives_of
 from ..ad.reverse import reverse
 from ..ops import OPS
 from ..frontend.coerce import as_graph
@@ -280,7 +280,7 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
     """
     graph = as_graph(graph)
     lin = Linearised(graph)
-    edges = list(graph.nx.edges)
+    edges = graph.edges()
     # an edge into a node a where() may discard is discarded with it: its nan is as quiet as the node's value
     branch = branch_only(list(graph.rows()), graph.outputs)
     program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
@@ -291,8 +291,8 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
 def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
     """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    annotate_edges(graph)
-    return {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)}
+    local = edge_derivatives_of(graph)
+    return {edge: local[edge] for edge in graph.edges()}
 
 
 def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping | bool | None = None,

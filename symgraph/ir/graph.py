@@ -209,6 +209,14 @@ class Graph:
                     edges[key] = edges.get(key, ()) + (slot,)
         return edges
 
+    @checked_options
+    def edges(self) -> list[tuple[str, str]]:
+        """Every edge ``(operand, result)`` in the order ``g.nx`` lists them (by operand in node order, then by
+        result), read from the graph's own tables: what drawings and edge labels walk, so that a user's edit
+        of the view (``g.nx.add_edge``, ``remove_edge``, relabelling) never reaches a result."""
+        place = {node: k for k, node in enumerate(self._ops)}
+        return sorted(self.edge_slots(), key=lambda edge: place[edge[0]])  # stable: by result within an operand
+
     # -- construction -----------------------------------------------------
     @classmethod
     @checked_options
