@@ -379,6 +379,19 @@ class SparseDerivative:
         label = self.labels[self.pattern.indptr[i] + hits[0]]
         return sympy.Integer(0) if label is None else self.program.closed_form(label)
 
+    def __iter__(self):
+        """Refused with a clear error (``in`` too): without it, Python iterated ``S[0], S[1], ...``, whose first
+        refusal ended the loop, so ``list(S)`` was ``[]`` and ``expr in S`` False for any entry."""
+        raise self._not_iterable()
+
+    def __contains__(self, item: object) -> bool:
+        raise self._not_iterable()  # Python would word __iter__'s refusal as its own TypeError
+
+    def _not_iterable(self) -> ArgumentError:
+        return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
+                             "S[i, j], every nonzero's closed form with S.to_sympy(), its positions with S.pattern, "
+                             "its numbers with S.lambdify()")
+
     def _index(self, key: Any) -> tuple[int, int]:
         """``key`` as an in-range ``(row, column)``; an EntryError (a KeyError and IndexError too) saying the shape."""
         m, n = self.shape

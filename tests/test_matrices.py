@@ -111,6 +111,16 @@ def test_a_compiled_sparse_matrix_pickles_and_its_pattern_survives_edits_of_what
     assert str(inspect.signature(g)) == "(x, y)"
 
 
+
+def test_a_sparse_matrix_refuses_iteration_rather_than_looking_empty():
+    """Was: list(H) of a sparse Hessian with three nonzeros was [] and 2 in H False: Python's fallback
+    iteration stopped at the refusal of H[0]."""
+    H = sg.hessian("x^2 + y^2 + z^2", wrt=["x", "y", "z"], sparse=True)
+    for attempt in (list, lambda m: 2 in m, lambda m: [e for e in m]):
+        with pytest.raises(sg.SymgraphError, match=r"3x3 SparseDerivative is not iterable.*S\[i, j\]"):
+            attempt(H)
+    assert H[1, 1] == 2 and H.to_sympy() == 2 * sympy.eye(3)  # what the message offers
+
 def test_matrices_without_entries_keep_their_shape_and_compile():
     import numpy as np
     empty = sg.jacobian([], wrt=["x"], allow_unused=True)
