@@ -251,3 +251,19 @@ def test_latex_options_are_checked_as_the_compilers_are():
         sg.hessian("x*y", wrt=["x", "y"]).latex(entries="no")
     with pytest.raises(sg.SymgraphError, match=r"SparseDerivative.latex\(\) got an unexpected keyword argument expnd"):
         sg.hessian("x*y", wrt=["x", "y"], sparse=True).latex(expnd=True)
+
+
+def test_a_point_keyed_by_sympy_symbols_is_read_by_their_names():
+    """Was: g.evaluate({a: 1, b: 2}) with sympy Symbols (as subs takes them) said "missing value(s) for a, b;
+    unknown input(s) a, b (inputs: a, b)", and so did .at(), Program.evaluate, paths(at=), explore(at=);
+    to_mermaid(at=) said "at= names a, b, not inputs of the graph (inputs: a, b)"."""
+    a, b = sympy.symbols("a b")
+    x = sympy.IndexedBase("x")
+    assert sg.parse("a*b").evaluate({a: 1, b: 2})["v1"] == 2.0
+    gradient = sg.grad("a*b")
+    assert gradient.at({a: 1}, b=2) == {"a": 2.0, "b": 1.0} == gradient.program.evaluate({a: 1, b: 2})
+    assert sg.grad("x[0]*x[1]", wrt=["x"]).at({x[0]: 1, x[1]: 2}) == {"x[0]": 2.0, "x[1]": 1.0}
+    assert [p.value for p in sg.paths("a*b", at={a: 1, b: 2})] == [2.0, 1.0]
+    assert sg.to_mermaid("a*b", at={a: 1, b: 2}) == sg.to_mermaid("a*b", at={"a": 1, "b": 2})
+    with pytest.raises(sg.GraphError, match="got .a. twice in the mapping"):
+        gradient.at({a: 1, "a": 3, b: 2})

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 import numpy as np
 import sympy
 
-from ..binding import as_array, checked_options, index_axes_error, real_value
+from ..binding import as_array, checked_options, index_axes_error, named_keys, real_value
 from ..errors import ArgumentError, GraphError, shown_names
 from ..ad.linearised import Adjacency, Linearised, edge_derivatives as edge_derivatives_of
 from ..ad.reverse import reverse
@@ -329,7 +329,7 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     values = _by_node(graph, "values", values) if values is not None else None
     adjoints = _by_node(graph, "adjoints", adjoints) if isinstance(adjoints, Mapping) else adjoints
     derivatives = _by_edge(graph, derivatives) if isinstance(derivatives, Mapping) else derivatives
-    point = dict(at) if at is not None else None
+    point = named_keys("at=", at) if at is not None else None  # {x: 1.0} with sympy symbols too
     if point is not None and not all(isinstance(name, str) for name in point):  # ** below takes text names only
         raise GraphError(f"at= names {shown_names([repr(k) for k in point if not isinstance(k, str)])}, not "
                          f"inputs of the graph (inputs: {shown_names(graph.input_labels)})")
