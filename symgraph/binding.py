@@ -44,8 +44,8 @@ import numpy as np
 from .errors import ArgumentError, GraphError, closest_name, shown_names
 
 __all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "checked_options", "free_name",
-           "index_axes_error", "is_size", "positional_only_error", "positional_order", "real_value", "refuse_masked",
-           "signature_text"]
+           "index_axes_error", "is_size", "named_keys", "positional_only_error", "positional_order", "real_value",
+           "refuse_masked", "signature_text"]
 
 _MISSING = object()
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -297,10 +297,30 @@ def point_values(what: str, point: tuple, values: dict[str, Any]) -> dict[str, A
         shown = ", ".join(f"{p!r:.40}" for p in point[:3]) + (", ..." if len(point) > 3 else "")
         raise ArgumentError(f"{what}() takes the values by name, {what}(x=1.0, ...), or as one mapping, "
                             f"{what}({{'x': 1.0, ...}}); got {shown}")
-    twice = [name for name in point[0] if name in values]
+    given = named_keys(what + "()", point[0])
+    twice = [name for name in given if name in values]
     if twice:
         raise ArgumentError(f"{what}() got {shown_names([repr(n) for n in twice])} both in the mapping and by keyword")
-    return {**point[0], **values}
+    return {**given, **values}
+
+
+def named_keys(what: str, point: Mapping) -> dict:
+    """``point`` with sympy Symbol and Indexed keys written as the names they print (``{x: 1.0, w[0]: 2.0}``,
+    as sympy's ``subs`` takes them, is ``{"x": 1.0, "w[0]": 2.0}``), as ``result[x]`` reads an entry; other
+    keys as they are.  A name given twice (a Symbol and its text) is an ArgumentError.
+
+    >>> import sympy
+    >>> named_keys("at()", {sympy.Symbol("x"): 1.0, "y": 2.0})
+    {'x': 1.0, 'y': 2.0}
+    """
+    out = {}
+    for key, value in point.items():
+        if key.__class__ is not str and (getattr(key, "is_Symbol", False) or getattr(key, "is_Indexed", False)):
+            key = str(key)
+        if key in out:  # only a symbol and its text meet here: the mapping's own keys are distinct
+            raise ArgumentError(f"{what} got {key!r} twice in the mapping, as a sympy symbol and as text")
+        out[key] = value
+    return out
 
 
 def check_values(inputs: Sequence[str], values: Mapping[str, Any],

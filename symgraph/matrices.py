@@ -81,10 +81,20 @@ def _nonzero(ref: Any) -> bool:
     return ref.__class__ is str or not is_zero(ref)
 
 
-class DerivativeMatrix(sympy.MutableDenseMatrix):
-    """A Jacobian or Hessian as a sympy Matrix; ``.lambdify()`` compiles it to ``(m, n, *batch)`` arrays."""
+#: what :meth:`DerivativeMatrix.of` sets on a matrix, which a copy keeps
+_KEPT = ("program", "cells", "order", "graph", "wrt", "held")
 
-    program: Program
+
+class DerivativeMatrix(sympy.MutableDenseMatrix):
+    """A Jacobian or Hessian as a sympy Matrix; ``.lambdify()`` compiles it to ``(m, n, *batch)`` arrays.
+
+    Only the matrix :meth:`of` made has a ``program``: one sympy derives from it (``2*H``, ``H.T``,
+    ``H[:, 0]``) is of this class but has none, and an edit in place (``H[0, 0] = 0``, ``H.row_del(0)``)
+    removes it, since the entries are no longer what the program computes; :meth:`lambdify` then says so
+    and printing is sympy's.
+    """
+
+    program: Program  # set by of(); see the class docstring
     cells: list[list[str | None]]  # the program's result label for each entry, None for a structural 0
     #: 2 for a Hessian (whose ``graph`` and ``wrt`` :meth:`latex` names); matrices sympy derives from it are 1
     order: int = 1
@@ -170,6 +180,31 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         except AttributeError:  # a sympy without these (private) constructors: the public one
             rows, cols = shape
             return cls(rows, cols, lambda i, j: nonzero.get(i, {}).get(j, sympy.S.Zero))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """sympy's assignment, which also drops the program: every edit in place (``row_swap``, ``row_op``,
+        ``copyin_matrix``, ...) is made of these or replaces sympy's storage (``row_del``, ``fill``)."""
+        self.__dict__.pop("program", None)
+        super().__setitem__(key, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "_rep":  # sympy's storage replaced: the entries are not the program's any more
+            self.__dict__.pop("program", None)
+        super().__setattr__(name, value)
+
+    @checked_options
+    def copy(self) -> "DerivativeMatrix":
+        """A copy with the same entries, so with the same program (an edit of one leaves the other's)."""
+        copied = super().copy()
+        copied.__dict__.update((k, v) for k, v in self.__dict__.items() if k in _KEPT)  # not sympy's own storage
+        return copied
+
+    @checked_options
+    def simplify(self, **kwargs: Any) -> None:
+        """sympy's in-place simplification, which keeps every entry's value, so the program stays."""
+        kept = {k: self.__dict__[k] for k in ("program",) if k in self.__dict__}
+        super().simplify(**kwargs)
+        self.__dict__.update(kept)
 
     @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, entries: bool = False,
@@ -264,6 +299,11 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         array([[12.,  6.],
                [ 6., 12.]])
         """
+        if not hasattr(self, "program"):
+            raise GraphError(f"this {self.rows}x{self.cols} matrix has no program to compile: sympy made it from a "
+                             "Jacobian or Hessian (2*H, H.T, H[:, 0]) or it was edited in place (H[0, 0] = ..., "
+                             "H.row_del(0)), so its entries are not the ones derived; sg.lambdify(list(M)) "
+                             "compiles its entries (one array each, row by row)")
         results = self.program.results
         # entries whose result is the constant 0 read the one ZERO result (most of a large Hessian's)
         labels = [label for label in dict.fromkeys(label for row in self.cells for label in row if label is not None)
@@ -378,6 +418,19 @@ class SparseDerivative:
             return sympy.Integer(0)
         label = self.labels[self.pattern.indptr[i] + hits[0]]
         return sympy.Integer(0) if label is None else self.program.closed_form(label)
+
+    def __iter__(self):
+        """Refused with a clear error (``in`` too): without it, Python iterated ``S[0], S[1], ...``, whose first
+        refusal ended the loop, so ``list(S)`` was ``[]`` and ``expr in S`` False for any entry."""
+        raise self._not_iterable()
+
+    def __contains__(self, item: object) -> bool:
+        raise self._not_iterable()  # Python would word __iter__'s refusal as its own TypeError
+
+    def _not_iterable(self) -> ArgumentError:
+        return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
+                             "S[i, j], every nonzero's closed form with S.to_sympy(), its positions with S.pattern, "
+                             "its numbers with S.lambdify()")
 
     def _index(self, key: Any) -> tuple[int, int]:
         """``key`` as an in-range ``(row, column)``; an EntryError (a KeyError and IndexError too) saying the shape."""

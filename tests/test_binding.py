@@ -268,3 +268,19 @@ def test_one_vector_given_to_a_function_of_one_argument_per_parameter_points_to_
             call()
     fixed = sg.value_and_grad("(a - 1)^2 + (b - 2)^2", vector=True)
     assert scipy.optimize.minimize(fixed, np.zeros(2), jac=True).x == pytest.approx([1, 2], abs=1e-6)
+
+
+def test_a_point_keyed_by_sympy_symbols_is_read_by_their_names():
+    """Was: g.evaluate({a: 1, b: 2}) with sympy Symbols (as subs takes them) said "missing value(s) for a, b;
+    unknown input(s) a, b (inputs: a, b)", and so did .at(), Program.evaluate, paths(at=), explore(at=);
+    to_mermaid(at=) said "at= names a, b, not inputs of the graph (inputs: a, b)"."""
+    a, b = sympy.symbols("a b")
+    x = sympy.IndexedBase("x")
+    assert sg.parse("a*b").evaluate({a: 1, b: 2})["v1"] == 2.0
+    gradient = sg.grad("a*b")
+    assert gradient.at({a: 1}, b=2) == {"a": 2.0, "b": 1.0} == gradient.program.evaluate({a: 1, b: 2})
+    assert sg.grad("x[0]*x[1]", wrt=["x"]).at({x[0]: 1, x[1]: 2}) == {"x[0]": 2.0, "x[1]": 1.0}
+    assert [p.value for p in sg.paths("a*b", at={a: 1, b: 2})] == [2.0, 1.0]
+    assert sg.to_mermaid("a*b", at={a: 1, b: 2}) == sg.to_mermaid("a*b", at={"a": 1, "b": 2})
+    with pytest.raises(sg.GraphError, match="got .a. twice in the mapping"):
+        gradient.at({a: 1, "a": 3, b: 2})

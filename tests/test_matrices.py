@@ -111,6 +111,37 @@ def test_a_compiled_sparse_matrix_pickles_and_its_pattern_survives_edits_of_what
     assert str(inspect.signature(g)) == "(x, y)"
 
 
+
+def test_a_sparse_matrix_refuses_iteration_rather_than_looking_empty():
+    """Was: list(H) of a sparse Hessian with three nonzeros was [] and 2 in H False: Python's fallback
+    iteration stopped at the refusal of H[0]."""
+    H = sg.hessian("x^2 + y^2 + z^2", wrt=["x", "y", "z"], sparse=True)
+    for attempt in (list, lambda m: 2 in m, lambda m: [e for e in m]):
+        with pytest.raises(sg.SymgraphError, match=r"3x3 SparseDerivative is not iterable.*S\[i, j\]"):
+            attempt(H)
+    assert H[1, 1] == 2 and H.to_sympy() == 2 * sympy.eye(3)  # what the message offers
+
+
+def test_a_matrix_edited_in_place_or_derived_by_sympy_does_not_compile_the_old_entries():
+    """Was: after H[0, 0] = 99, H.lambdify() still computed 2*y there (and H.latex() called it nabla^2 f);
+    after H.row_del(0) it raised NumPy's bare ValueError (cannot reshape) and latex() an EntryError; and
+    (2*H).lambdify(), H.T.lambdify(), H[:, 0].lambdify() raised Python's AttributeError ('program')."""
+    H = sg.hessian("x^2*y + y^3", wrt=["x", "y"])
+    kept = H.copy()
+    edited, shrunk, swapped = H.copy(), H.copy(), H.copy()
+    edited[0, 0] = 99
+    shrunk.row_del(0)
+    swapped.row_swap(0, 1)
+    for M in (edited, shrunk, swapped, 2 * H, H.T, H[:, 0]):
+        with pytest.raises(sg.GraphError, match=r"no program to compile.*sg.lambdify\(list\(M\)\)"):
+            M.lambdify()
+        assert "nabla" not in M.latex() and "nabla" not in sg.to_latex(M)  # printed as the matrix it is
+    assert edited.latex() == r"\begin{pmatrix}99 & 2 x\\2 x & 6 y\end{pmatrix}"
+    kept.simplify()  # same values: the program stays
+    for M in (H, kept):
+        np.testing.assert_array_equal(M.lambdify()(1.0, 2.0), [[4.0, 2.0], [2.0, 12.0]])
+        assert M.latex().startswith(r"\nabla^2 f")
+
 def test_matrices_without_entries_keep_their_shape_and_compile():
     import numpy as np
     empty = sg.jacobian([], wrt=["x"], allow_unused=True)

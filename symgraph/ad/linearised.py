@@ -44,6 +44,7 @@ import sympy
 from .. import ops
 from .. import constants
 from ..binding import checked_options
+from ..errors import GraphError
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, constant_key_of, is_unit, is_zero, record, unit_value
@@ -113,7 +114,14 @@ def annotate_edges(graph: Any, **sizes: int) -> Graph:
     """
     graph = as_graph(graph, **sizes)
     edges = graph.nx.edges
-    for (u, v), derivative in edge_derivatives(graph).items():
+    local = edge_derivatives(graph)
+    lost = [edge for edge in local if edge not in edges]
+    if lost:  # the view was edited (remove_edge, relabel_nodes(copy=False)): say so, not networkx's KeyError
+        u, v = lost[0]
+        raise GraphError(f"g.nx has no edge {u} -> {v} of the graph ({len(lost)} of its {len(local)} edges missing)"
+                         ": the networkx view was edited in place; annotate a fresh graph, or edit a "
+                         "copy of the view (g.nx.copy())")
+    for (u, v), derivative in local.items():
         edges[u, v]["derivative"] = derivative
     return graph
 

@@ -113,7 +113,9 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
                 or name in self.clashing():
             return r"\mathit{" + name.replace("_", r"\_") + "}"
         if bare == name:
-            return super()._print_Symbol(expr, style)
+            printed = super()._print_Symbol(expr, style)
+            # a variable written as the constant (PI, or a sympy Symbol("pi")) is written as spelled
+            return r"\mathit{" + name + "}" if printed == r"\pi" else printed
         lead = r"\_" * (len(name) - len(bare))
         return lead + (super()._print_Symbol(sympy.Symbol(bare), style) if bare else "")
 
@@ -184,6 +186,13 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         if self.e_is_a_name:
             return self._call(r"\exp", expr, exp)
         return super()._print_ExpBase(expr, exp)
+
+    def _print(self, expr: Any, **options: Any) -> str:
+        """Euler's number (sympy's E, which prints itself) upright, ``\\mathrm{e}``, once a variable is named e:
+        both were ``e`` (``2 e e x`` for ``2*E*e*x``)."""
+        if expr is sympy.E and self.e_is_a_name:
+            return r"\mathrm{e}"
+        return super()._print(expr, **options)
 
     def _print_exp2(self, expr, exp=None):
         body = rf"2^{{{self._print(expr.args[0])}}}"

@@ -198,7 +198,7 @@ def spaced_layout(graph: Graph, room: tuple[float, float] | None = None,
     included).
     """
     nodes = [NodeLabel(n, op_label(graph, n), "box" if graph.op(n) == "input" else "circle") for n in graph.order]
-    edges = [EdgeLabel(u, v) for u, v in graph.nx.edges]
+    edges = [EdgeLabel(u, v) for u, v in graph.edges()]
     pos, routes, centres, _, _ = _place(nodes, edges, _calls(graph), room, label)
     return ({n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}, centres)
 

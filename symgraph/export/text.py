@@ -26,9 +26,9 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 import numpy as np
 import sympy
 
-from ..binding import as_array, checked_options, index_axes_error, real_value
+from ..binding import as_array, checked_options, index_axes_error, named_keys, real_value
 from ..errors import ArgumentError, GraphError, shown_names
-from ..ad.linearised import Adjacency, Linearised, annotate_edges
+from ..ad.linearised import Adjacency, Linearised, edge_derivatives as edge_derivatives_of
 from ..ad.reverse import reverse
 from ..ops import OPS
 from ..frontend.coerce import as_graph
@@ -280,7 +280,7 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
     """
     graph = as_graph(graph)
     lin = Linearised(graph)
-    edges = list(graph.nx.edges)
+    edges = graph.edges()
     # an edge into a node a where() may discard is discarded with it: its nan is as quiet as the node's value
     branch = branch_only(list(graph.rows()), graph.outputs)
     program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
@@ -291,8 +291,8 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
 def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
     """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    annotate_edges(graph)
-    return {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)}
+    local = edge_derivatives_of(graph)
+    return {edge: local[edge] for edge in graph.edges()}
 
 
 def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping | bool | None = None,
@@ -329,7 +329,7 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     values = _by_node(graph, "values", values) if values is not None else None
     adjoints = _by_node(graph, "adjoints", adjoints) if isinstance(adjoints, Mapping) else adjoints
     derivatives = _by_edge(graph, derivatives) if isinstance(derivatives, Mapping) else derivatives
-    point = dict(at) if at is not None else None
+    point = named_keys("at=", at) if at is not None else None  # {x: 1.0} with sympy symbols too
     if point is not None and not all(isinstance(name, str) for name in point):  # ** below takes text names only
         raise GraphError(f"at= names {shown_names([repr(k) for k in point if not isinstance(k, str)])}, not "
                          f"inputs of the graph (inputs: {shown_names(graph.input_labels)})")

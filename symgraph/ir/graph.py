@@ -41,7 +41,8 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import as_array, check_values, checked_options, index_axes_error, point_values, real_value
+from ..binding import (as_array, check_values, checked_options, index_axes_error, named_keys, point_values,
+                       real_value)
 from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names
 from ..names import Namer, output_labels
 from . import interpret
@@ -208,6 +209,14 @@ class Graph:
                     key = (u, v)
                     edges[key] = edges.get(key, ()) + (slot,)
         return edges
+
+    @checked_options
+    def edges(self) -> list[tuple[str, str]]:
+        """Every edge ``(operand, result)`` in the order ``g.nx`` lists them (by operand in node order, then by
+        result), read from the graph's own tables: what drawings and edge labels walk, so that a user's edit
+        of the view (``g.nx.add_edge``, ``remove_edge``, relabelling) never reaches a result."""
+        place = {node: k for k, node in enumerate(self._ops)}
+        return sorted(self.edge_slots(), key=lambda edge: place[edge[0]])  # stable: by result within an operand
 
     # -- construction -----------------------------------------------------
     @classmethod
@@ -454,7 +463,7 @@ class Graph:
         if not isinstance(at, Mapping):
             raise ArgumentError(f"{what}(at=...) takes a mapping of input names to numbers (at={{'x': 1.0, ...}}), "
                                 f"got {type(at).__name__} {at!r:.60}")
-        values = self.node_values(self.inputs, dict(at))
+        values = self.node_values(self.inputs, named_keys(f"{what}(at=...)", at))
         labels = dict(zip(self.inputs, self.input_labels))
         missing = [labels[x] for x in self.inputs if x not in values]
         unknown = [k if isinstance(k, str) else repr(k) for k in values if k not in labels]

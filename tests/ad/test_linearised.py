@@ -37,6 +37,14 @@ def test_edge_derivatives_leave_the_graph_alone_and_annotate_edges_writes_them()
     assert {(u, v): data["derivative"] for u, v, data in graph.nx.edges(data=True)} == derivatives
 
 
+
+def test_annotate_edges_on_an_edited_view_says_so():
+    """Was: after g.nx.remove_edge("c", "e"), sg.annotate_edges(g) raised networkx's bare KeyError."""
+    graph = sg.parse("c = a + b; d = b + 1; e = c * d")
+    graph.nx.remove_edge("c", "e")
+    with pytest.raises(sg.GraphError, match=r"g.nx has no edge c -> e .*edited"):
+        sg.annotate_edges(graph)
+
 def test_annotate_edges_takes_text_and_sympy_as_every_entry_point_does():
     """Was: sg.annotate_edges("(a+b)*(b+1)") raised Python's AttributeError ('str' object has no attribute 'nx')."""
     made = sg.annotate_edges("y = x * x - 3 * z")

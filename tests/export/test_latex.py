@@ -395,3 +395,14 @@ def test_names_that_print_alike_are_spelled():
                      r"\frac{\partial f}{\partial x_{0}} = 0", r"\frac{\partial f}{\partial x_{1}} = 1"]
     assert sg.to_latex(sympy.Symbol("w1") * sympy.Symbol("w_1")) == r"\mathit{w1} \mathit{w\_1}"
     assert sg.to_latex(sg.grad("x_2*w12 + alpha*x_2")).count(r"\mathit") == 0  # no clash: sympy's convention
+
+
+def test_variables_named_like_the_constants_print_apart_from_them():
+    """Was: pi*PI + 2*E*e*x (constants pi and E, variables PI and e) printed \\pi \\pi + 2 e e x: sympy writes a
+    symbol PI (or Symbol("pi")) as the constant \\pi, and E as e, the name of the textbook's output."""
+    x, e, PI = sympy.symbols("x e PI")
+    gradient = sg.grad(sg.Graph.from_sympy(sympy.E * e * x**2 + sympy.pi * PI * x), wrt=["x"])
+    assert gradient.latex() == r"\frac{\partial f}{\partial x} = \pi \mathit{PI} + 2 \mathrm{e} e x"
+    assert sg.grad("PI*pi*x", wrt=["PI"]).latex() == r"\frac{\partial f}{\partial \mathit{PI}} = \pi x"
+    assert sg.to_latex(sympy.Symbol("pi") + sympy.pi) == r"\mathit{pi} + \pi"
+    assert sg.to_latex(sympy.E * x) == "e x"  # no variable e: Euler's number as sympy writes it

@@ -116,6 +116,28 @@ def test_edge_derivatives_on_labels():
     assert 'local derivative ∂v/∂u' in dot and "adjoint" not in dot  # the legend names what is there
 
 
+
+def test_edge_labels_come_from_the_graph_not_from_an_edited_networkx_view():
+    """Was: after g.nx.add_edge("a", "e") the edge derivatives at a point held ('a', 'e'): nan, and after
+    g.nx.remove_edge("c", "e") (or relabel_nodes(g.nx, ..., copy=False)) to_mermaid(g, derivatives=True)
+    raised networkx's KeyError: the labels walked the user's view instead of the graph."""
+    import networkx as nx
+    from symgraph.export.text import edge_derivatives, symbolic_edge_derivatives
+
+    clean = sg.parse(TEXTBOOK)
+    assert clean.edges() == list(clean.nx.edges)  # the view's order
+    expected_numbers = edge_derivatives(clean, a=2, b=1)
+    expected_symbols = symbolic_edge_derivatives(clean)
+    expected_text = sg.to_mermaid(clean, derivatives=True)
+    added, removed, relabelled = (sg.parse(TEXTBOOK) for _ in range(3))
+    added.nx.add_edge("a", "e")
+    removed.nx.remove_edge("c", "e")
+    nx.relabel_nodes(relabelled.nx, {"c": "C"}, copy=False)
+    for g in (added, removed, relabelled):
+        assert edge_derivatives(g, a=2, b=1) == expected_numbers
+        assert symbolic_edge_derivatives(g) == expected_symbols
+        assert sg.to_mermaid(g, derivatives=True) == expected_text
+
 def test_plain_graph_has_no_output_edge_and_text_is_accepted():
     text = sg.to_mermaid("(x+y)*z")
     assert "_out" not in text and text.count("-->") == 4
