@@ -90,6 +90,35 @@ def read_element_label(label: str) -> tuple[str, tuple[int, ...]] | None:
     return None if match is None else (match[1], tuple(int(i) for i in match[2].split(",")))
 
 
+class NodeValues(dict):
+    """Node name -> value, :meth:`Graph.evaluate`'s result, which also answers to the names the user wrote
+    (``x[0]`` for the node ``x_0``): the keys are node names, as ``g.nx`` has them, but a user who passed
+    ``x=[...]`` reads ``values["x[0]"]`` as ``.at()`` spells it."""
+
+    def __init__(self, values: Mapping[str, Any], addresses: Mapping[str, str | None]):
+        super().__init__(values)
+        self._addresses = addresses
+
+    def _node(self, key: Any) -> Any:
+        node = self._addresses.get(key) if isinstance(key, str) else None
+        return node if node is not None and dict.__contains__(self, node) else None
+
+    def __missing__(self, key: Any) -> Any:
+        node = self._node(key)
+        if node is None:
+            raise KeyError(key)
+        return self[node]
+
+    def __contains__(self, key: Any) -> bool:
+        return dict.__contains__(self, key) or self._node(key) is not None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def __reduce__(self):  # pickles as the plain dict it prints as
+        return dict, (dict(self),)
+
+
 class Graph:
     """A computational graph: ``g.nx`` is the ``networkx.DiGraph`` (edges operand -> result).
 
@@ -485,7 +514,8 @@ class Graph:
 
     def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
         """Forward pass with numbers: every node's value (floats, or arrays for array inputs); the input values
-        by keyword or as one mapping (``evaluate({"x[0]": 1.0, ...})``).
+        by keyword or as one mapping (``evaluate({"x[0]": 1.0, ...})``).  Keyed by node name, and read by the
+        user's names too (``values["x[0]"]``: :class:`NodeValues`).
 
         Values are computed in float64 whatever the inputs' dtype (compiled functions keep float32).
         Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
@@ -496,8 +526,8 @@ class Graph:
         result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values),
                                                              self.element_labels),
                                    self.outputs)
-        return {k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
-                for k, v in result.items()}  # conditions stay true/false
+        return NodeValues({k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
+                           for k, v in result.items()}, self.addresses)  # conditions stay true/false
 
     @cached_property
     def _shapes(self) -> dict[str, tuple[int, int]]:

@@ -299,3 +299,18 @@ def test_a_graph_of_no_output_says_so_instead_of_pointing_at_jacobian():
         assert "jacobian" not in str(info.value)
     with pytest.raises(GraphError, match="2 outputs .*use jacobian"):
         sg.grad(["x", "y"])
+
+
+def test_evaluate_reads_an_element_by_the_name_the_user_wrote():
+    """evaluate() keys node names (x_0, as g.nx has them); values["x[0]"], as .at() spells an element, raised a
+    plain KeyError.  The names a user wrote now read their nodes' values; other keys are unchanged."""
+    import pickle
+
+    g = parse("c = sum(x[i]^2, i, 0, n-1); e = c*y", n=3)
+    values = g.evaluate(x=[1.0, 2.0, 3.0], y=2.0)
+    assert values["x[0]"] == values["x_0"] == 1.0 and values["x[2]"] == 3.0 and values["e"] == 28.0
+    assert "x[1]" in values and values.get("x[1]") == 2.0 and values.get("x[3]") is None and "x[3]" not in values
+    assert list(values)[:4] == ["x_0", "x_1", "x_2", "y"]  # the keys themselves: node names, as before
+    with pytest.raises(KeyError):
+        values["x[3]"]
+    assert type(pickle.loads(pickle.dumps(values))) is dict and pickle.loads(pickle.dumps(values)) == values
