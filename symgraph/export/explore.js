@@ -409,6 +409,23 @@
     nodeEls[n.name] = { g: g, value: value, deriv: deriv };
   });
 
+  // A fill edge's label: the first point along the edge, from its middle outwards, clear of every node (its
+  // outline and the value and derivative lines under it) and of the fill labels placed before.  A fill edge
+  // joins distant nodes straight across the ones between them, and its midpoint often lay on one of them
+  // (the textbook graph's a -> e on c).  Boxes are the text's (centred, about 7 px a character, baseline at y).
+  function fillLabelAt(p, q, text, placed) {
+    const half = 3.5 * text.length + 4;
+    const clear = (x, y) => NODES.every(n => {
+      const s = shapes[n.name], [nx, ny] = n.xy;
+      return Math.abs(x - nx) > s.hw + half || y < ny - s.hh - 2 || y - 12 > ny + s.hh + 32;
+    }) && placed.every(([lx, ly, lh]) => Math.abs(x - lx) > half + lh || Math.abs(y - ly) > 14);
+    for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+      const x = p[0] + t * (q[0] - p[0]), y = p[1] + t * (q[1] - p[1]) - 4;
+      if (clear(x, y)) return [x, y, half];
+    }
+    return [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2 - 4, half];
+  }
+
   // ---------------------------------------------------------------- render
   function render() {
     const mode = state.mode, steps = STEPS[mode], upto = state.step[mode];
@@ -450,12 +467,15 @@
       e.g.classList.toggle("faded", view.faded.has("edge:" + i));
     });
     fillLayer.innerHTML = "";
+    const placed = [];
     view.fills.forEach(f => {
       const a = NODES[index[f.from]].xy, b = NODES[index[f.to]].xy;
       const p = boundary(f.from, b), q = boundary(f.to, a);
       const g = el("g", { class: "fill" + (view.hotFills.has(f.key) ? " hot" : ""), "data-fill": f.key }, fillLayer);
       el("line", { x1: p[0], y1: p[1], x2: q[0], y2: q[1], "marker-end": "url(#arrow-fill)" }, g);
-      el("text", { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 - 4 }, g).textContent = f.text;
+      const at = fillLabelAt(p, q, f.text, placed);
+      placed.push(at);
+      el("text", { x: at[0], y: at[1] }, g).textContent = f.text;
     });
     $("outputs").textContent = D.outputs.map((y, k) => `${D.output_labels[k]} = ${fmt(val[y])}`).join(", ");
     follow();

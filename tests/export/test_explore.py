@@ -383,3 +383,32 @@ def test_save_refuses_what_is_no_file_name():
     for path in (3, "", None):
         with pytest.raises(sg.SymgraphError, match=r"path= takes a file name"):
             page.save(path)
+
+
+MLP2 = "h1 = tanh(w1*x + b1); h2 = tanh(w2*x + b2); y = v1*h1 + v2*h2"
+
+
+@pytest.mark.parametrize("text, at", [(TEXTBOOK, SEED),
+                                      (MLP2, {"x": 0.5, "w1": 1, "b1": 0, "w2": -1, "b2": 0.2, "v1": 1, "v2": 2})])
+def test_elimination_fill_labels_stay_off_the_nodes(browser, tmp_path, text, at):
+    """A fill edge joins distant nodes straight across the ones between, and its label sat at its midpoint: on
+    node c for the textbook graph's a -> e, on h2 and v8 in a two-unit network.  At every step of elimination
+    now, no fill label overlaps a node's outline."""
+    from selenium.webdriver.common.keys import Keys
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    body.send_keys("6", Keys.HOME)
+    steps = int(browser.find_element("id", "stepno").get_attribute("data-steps"))
+    overlaps = """
+        const box = e => e.getBoundingClientRect();
+        const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        const shapes = [...document.querySelectorAll('g.node > ellipse:not(.ring), g.node > rect:not(.ring)')];
+        return [...document.querySelectorAll('g.fill text')].filter(t => t.textContent)
+            .flatMap(t => shapes.filter(s => meet(box(t), box(s)))
+            .map(s => t.textContent + ' on ' + s.parentNode.dataset.node));"""
+    seen = 0
+    for _ in range(steps):
+        body.send_keys(Keys.ARROW_RIGHT)
+        seen += browser.execute_script("return document.querySelectorAll('g.fill text').length")
+        assert browser.execute_script(overlaps) == []
+    assert seen > 0  # the walkthrough drew fill edges
+    assert console_errors(browser) == []
