@@ -74,15 +74,22 @@ class Directional(DerivativeMap):
         return self.latex_kind.upper()
 
 
-def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str) -> list:
+def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given: Any = None) -> list:
     """Seed refs (program constants or names) for ``names``, read alike by jvp, vjp and hvp.
 
     A bare scalar seeds a single name, and a mapping gives each name's seed by
     name (every name once, in any order; an indexed input's name takes an
-    array of its elements: :func:`element_seeds`).  A name is an identifier,
-    or a name of ``graph`` (an element ``x[1]``, spelled as ``wrt`` takes it,
-    sympy's ``IndexedBase("x")[1]`` too), which stands for that value.
+    array of its elements: :func:`element_seeds`).  A sequence has one seed per
+    name, or one per name of ``given`` (the wrt list as the user wrote it), an
+    indexed input's name taking an array of its elements as in a mapping
+    (``wrt=["x", "y"], v=[[1, 0, 0], 1]``).  A name is an identifier, or a name
+    of ``graph`` (an element ``x[1]``, spelled as ``wrt`` takes it, sympy's
+    ``IndexedBase("x")[1]`` too), which stands for that value.
     """
+    if (isinstance(seeds, (list, tuple)) and isinstance(given, (list, tuple)) and len(seeds) == len(given)
+            and len(seeds) != len(names) and all(isinstance(n, str) for n in given)
+            and any(n in graph.indexed for n in given) and len(set(given)) == len(given)):
+        seeds = dict(zip(given, seeds))
     seeds = element_seeds(graph, seeds, what)
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
@@ -197,7 +204,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: 
     """
     graph = as_graph(f, **sizes)
     names = wrt_names(graph, wrt, allow_unused)
-    refs = read_seeds(graph, seeds, seeded(graph, names), what)
+    refs = read_seeds(graph, seeds, seeded(graph, names), what, wrt if what == "v" else None)
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
     return lin.graph, names, lin, extra, _node_refs(lin.graph, refs)
@@ -233,8 +240,9 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
         The directions' coordinates (default: every input, in order).
     v : sequence of numbers or names, or a mapping
         One seed per wrt name, in order or by name (``{"x": 1, "y": "u"}``);
-        by name, an indexed input's name takes one array of its elements
-        (``{"w": [1, 0, 0]}``), as ``wrt=["w"]`` names them all.
+        an indexed input's name takes one array of its elements, in order
+        (``wrt=["w", "b"], v=[[1, 0, 0], 1]``) or by name (``{"w": [1, 0, 0]}``),
+        as ``wrt=["w"]`` names them all.
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
 

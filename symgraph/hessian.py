@@ -314,7 +314,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     HVP({'x': 2*y, 'y': 2*x})
     """
     graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
-    seeds = read_seeds(graph, v, names, "v")
+    seeds = read_seeds(graph, v, names, "v", wrt)
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
     # the sweep runs over the gradient's program: the function's values a seed names stay names there
     second = gradient.program.as_graph(names, values=[s for s in seeds if isinstance(s, str) and s in graph.addresses])

@@ -282,3 +282,21 @@ def test_an_indexed_inputs_seed_array_may_mix_names_and_numbers():
     product = sg.hvp(f, ["x", "y"], {"x": ["u", 0, 0], "y": ["x[1]", 1, 0]}, n=3)
     assert sympy.expand(product["x[0]"] - 2 * (u * Y[0] + X[0] * X[1])) == 0
     assert sympy.expand(product["x[1]"] - 2 * X[1]) == 0
+
+
+def test_a_seed_list_may_give_an_indexed_input_one_array_as_wrt_names_it():
+    """wrt=["x", "y"] with v=[[1, 0, 0], 1] (one seed per name as written, x's an array of its elements) said
+    "v has 2 component(s) but there are 4"; a mapping already took {"x": [1, 0, 0], "y": 1}.  jvp and hvp read
+    both forms alike; a flat list of one seed per element still works."""
+    f = "sum(x[i]^2, i, 0, n-1)*y"
+    by_list = sg.jvp(f, ["x", "y"], [["u", 0, 0], 1], n=3)
+    by_name = sg.jvp(f, ["x", "y"], {"x": ["u", 0, 0], "y": 1}, n=3)
+    flat = sg.jvp(f, ["x", "y"], ["u", 0, 0, 1], n=3)
+    X = sympy.IndexedBase("x")
+    assert sympy.expand(by_list["f"] - (2 * u * X[0] * y + sum(X[i] ** 2 for i in range(3)))) == 0
+    assert by_list["f"] == by_name["f"] == flat["f"]
+    hv = sg.hvp(f, ["x", "y"], [np.array([1.0, 0, 0]), 0], n=3)
+    assert hv.at(x=[1.0, 2.0, 3.0], y=2.0) == pytest.approx({"x[0]": 4.0, "x[1]": 0.0, "x[2]": 0.0, "y": 2.0})
+    with pytest.raises(sg.GraphError, match=r"v\['x'\] seeds every element of the indexed input x: it takes an "
+                                            r"array of shape \(3,\)"):
+        sg.jvp(f, ["x", "y"], [[1, 0], 1], n=3)
