@@ -381,7 +381,7 @@ def _by_edge(graph: Graph, given: Mapping) -> dict[tuple[str, str], Any]:
     """``derivatives=`` keyed by edge ``(u, v)``, each end named as :func:`_by_node` names nodes; each value a
     number, an array of them, or a formula (a sympy expression or text).  A key that is no edge of the graph (``"a"``, ``("a", "e")``
     past c) is an error, as a name is in ``values=``: a label silently left out reads as a missing derivative."""
-    ops, addresses, operands = graph.op_of, graph.addresses, graph.operands_of
+    ops, addresses, edges = graph.op_of, graph.addresses, graph.edge_slots()
 
     def node(name: Any) -> str | None:
         return None if not isinstance(name, str) else name if name in ops else addresses.get(name)
@@ -389,14 +389,14 @@ def _by_edge(graph: Graph, given: Mapping) -> dict[tuple[str, str], Any]:
     out, unknown = {}, []
     for key, value in given.items():
         u, v = (node(key[0]), node(key[1])) if isinstance(key, tuple) and len(key) == 2 else (None, None)
-        if u is None or v is None or not any(a.__class__ is str and a == u for a in operands.get(v, ())):
+        if (u, v) not in edges:  # (None, None) included
             unknown.append(key)
         elif isinstance(value, (sympy.Basic, str)):  # a formula, as written
             out[u, v] = value
         else:
             out[u, v] = _label_value("derivatives", f"edge {key[0]} -> {key[1]}", value)
     if unknown:
-        example = next(iter(graph.edge_slots()), None)
+        example = next(iter(edges), None)
         raise GraphError(f"derivatives= names {shown_names([repr(k) for k in unknown])}, not edges of the graph: "
                          f"key each by an edge (u, v), u an operand of v"
                          + (f", such as {example!r}" if example else " (this graph has no edges)"))
