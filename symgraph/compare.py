@@ -254,7 +254,7 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     why = (_every_tie({c.mode: c for c in measured}, "strategy", best.mode) if len(ties) == len(measured) - 1 > 0
            else _WHY_SECOND.get(best.mode, ""))
     report.verdict = (f"{best.mode} wins{tied} with {_counted(best.multiplications, 'multiplication')} ({others}) "
-                      f"in {best.sweeps} sweep{'s' * (best.sweeps != 1)} and a program of "
+                      f"in {_counted(best.sweeps, 'sweep')} and a program of "
                       f"{_counted(best.program_ops, 'operation')}; "
                       f"the Hessian has {_counted(nonzeros, 'structural nonzero')} of {count_text(len(names) ** 2)}: "
                       f"{why}")

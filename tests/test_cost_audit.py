@@ -118,3 +118,11 @@ def test_auto_drops_a_tangent_whose_constant_terms_cancel():
     report = sg.compare(graph)
     assert estimate["forward"].multiplications == report["forward"].multiplications == 1
     assert estimate["reverse"].multiplications >= report["reverse"].multiplications
+
+
+def test_second_order_verdict_writes_its_sweep_count_as_the_table_does():
+    """The verdict of compare(order=2) wrote '1001 sweeps' under a table that says 1,001."""
+    report = sg.compare("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", order=2, n=1000)
+    best = min(report.values(), key=lambda c: c.multiplications if c.multiplications is not None else 10**9)
+    assert best.sweeps >= 1000
+    assert f"in {best.sweeps:,} sweeps" in report.verdict and f"in {best.sweeps} sweeps" not in report.verdict
