@@ -531,7 +531,8 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     keys = list(program.results)
     labels = [keys[i * len(names):(i + 1) * len(names)] for i in range(len(graph.outputs))]
     return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
-                               "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
+                               "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
+                               "the dense one), and its .program.closed_form(label)",
                                graph=graph, wrt=names, held=held_without_elements(graph, wrt))
 
 

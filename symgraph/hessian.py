@@ -289,7 +289,8 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     labels = {(x, y): _label(x, y) for i, x in enumerate(names) for y in names[i:]}
     cells = [[labels[(x, y)] if (x, y) in labels else labels[(y, x)] for y in names] for x in names]
     return DerivativeMatrix.of(program, cells, simplify, "sg.hessian(..., sparse=True) keeps the entries "
-                               "unexpanded (its .lambdify() compiles them), and its .program.closed_form(label)",
+                               "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
+                               "the dense one), and its .program.closed_form(label)",
                                order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
 
 

@@ -57,3 +57,21 @@ def test_compare_refuses_an_order_that_is_not_one_or_two(order):
     ValueError; every order but 1 and 2 is an ArgumentError saying which orders it reports."""
     with pytest.raises(ArgumentError, match="first \\(order=1\\) or second \\(order=2\\)"):
         sg.compare("x^2*y", order=order)
+
+
+def test_a_dense_hessian_too_large_to_write_out_says_how_to_get_it_dense_and_that_way_works():
+    """A 4 x 4 Hessian of a logistic loss over 500 rows is refused as sympy (355,490 operations written out);
+    the message names the compiled route to the dense matrix, and following it gives sum p(1-p) z z^T."""
+    import numpy as np
+    text = "sum(log(1 + exp(-y[k]*(a*u[k] + b*v[k] + c*w[k] + d))), k, 0, m-1)"
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"\.toarray\(\) is the dense one"):
+        sg.hessian(text, wrt=["a", "b", "c", "d"], m=500)
+    rng = np.random.default_rng(0)
+    u, v, w = rng.normal(size=(3, 500))
+    y = rng.choice([-1.0, 1.0], size=500)
+    theta = np.array([0.3, -0.2, 0.1, 0.05])
+    hess = sg.hessian(text, wrt=["a", "b", "c", "d"], sparse=True, m=500).lambdify()
+    dense = hess(a=theta[0], b=theta[1], c=theta[2], d=theta[3], u=u, v=v, w=w, y=y).toarray()
+    z = np.stack([u, v, w, np.ones(500)], axis=1)
+    p = 1 / (1 + np.exp(-y * (z @ theta)))
+    np.testing.assert_allclose(dense, (z * (p * (1 - p))[:, None]).T @ z, rtol=1e-12)
