@@ -55,6 +55,7 @@ from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
+from .from_sympy import graph_from_sympy
 from .reductions import MAX_ELEMENTS, MAX_TERMS, REDUCTIONS, Reductions
 from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, names_in, number, scan
 
@@ -558,7 +559,8 @@ class _Parser(Calls, Reductions):
 
 
 @checked_options
-def parse(text: "str | Sequence[str]", /, outputs: Sequence[str] | None = None, **sizes: int) -> Graph:
+def parse(text: "str | Sequence[str] | sympy.Basic | Graph", /, outputs: Sequence[str] | None = None,
+          **sizes: int) -> Graph:
     """Parse an expression or a program of ``name = expr`` lines into a :class:`Graph`.
 
     Parameters
@@ -568,7 +570,9 @@ def parse(text: "str | Sequence[str]", /, outputs: Sequence[str] | None = None, 
         outputs in order, even when two are the same node (shared
         subexpressions across them are one node).  Each text has its own
         scope for the names it assigns; inputs are shared by name (the rule
-        is in :mod:`symgraph.names`).
+        is in :mod:`symgraph.names`).  A sympy expression (or list of them)
+        is read as :meth:`Graph.from_sympy` reads it, and a Graph is returned
+        as it is, as every call that takes text takes them.
     outputs : list of str, optional
         Names to use as outputs instead of the default (the final bare
         expression, else the last assigned name); repeats are kept.
@@ -601,12 +605,17 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
                 outputs: Sequence[str] | None = None) -> Graph:
     """:func:`parse` with the sizes as one mapping, so that a size may have any name (``outputs``, ``mode``)."""
     sizes = dict(sizes)
+    if isinstance(text, Graph) or _is_sympy(text):  # every call that takes text takes these too
+        if outputs is not None or sizes:
+            raise ArgumentError(f"outputs= and sizes apply to text; got a {type(text).__name__}")
+        return text if isinstance(text, Graph) else graph_from_sympy(text)
     if isinstance(text, str):
         texts = [text]
     elif isinstance(text, (list, tuple)):
         texts = list(text)
     else:
-        raise ArgumentError(f"parse() takes text or a list of texts, got {type(text).__name__} {text!r:.60}")
+        raise ArgumentError(f"parse() takes text, a list of texts, a sympy expression (or list) or a Graph, "
+                            f"got {type(text).__name__} {text!r:.60}")
     if not texts:
         raise ParseError("no expression given", "", 0)
     if isinstance(outputs, str):
@@ -625,6 +634,14 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
                              t[:100], 100)
     with paused_gc():
         return _parse(texts, outputs, _checked_sizes(sizes))
+
+
+def _is_sympy(f: object) -> bool:
+    """A sympy expression or Matrix, or a non-empty list of sympy expressions (numbers among them)."""
+    if isinstance(f, (sympy.Basic, sympy.MatrixBase)):
+        return True
+    return (isinstance(f, (list, tuple)) and any(isinstance(x, sympy.Basic) for x in f)
+            and all(isinstance(x, (sympy.Basic, int, float)) and not isinstance(x, bool) for x in f))
 
 
 def _checked_sizes(sizes: dict) -> dict:
