@@ -200,3 +200,15 @@ def test_parse_takes_sympy_and_graphs_as_every_call_taking_text_does():
     assert sg.parse(text) is text
     with pytest.raises(sg.SymgraphError, match="outputs= and sizes apply to text"):
         sg.parse(x * y, outputs=["f"])
+
+
+def test_every_error_and_warning_class_is_public():
+    """The errors users meet are caught by their names under sg (sg.ArgumentError, as README names it for a
+    misspelt option); ArgumentError, EntryError, FigureError and ConstantWrtWarning were only in symgraph.errors."""
+    import symgraph.errors as errors
+    classes = [name for name, obj in vars(errors).items()
+               if isinstance(obj, type) and issubclass(obj, (Exception, Warning)) and obj.__module__ == errors.__name__]
+    assert [name for name in classes if getattr(sg, name, None) is not getattr(errors, name)] == []
+    assert set(classes) <= set(sg.__all__)
+    with pytest.raises(sg.ArgumentError, match="bakend"):
+        sg.lambdify("x*y", bakend="numpy")
