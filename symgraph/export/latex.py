@@ -31,6 +31,7 @@ from ..binding import checked_options
 from ..errors import ArgumentError
 from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
+from ..frontend.coerce import as_graph
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
@@ -636,6 +637,32 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     return "\n".join(lines + [EXPAND_NOTE])
 
 
+def nested_deeper(expr: Any, depth: int) -> bool:
+    """Whether the sympy tree ``expr`` is nested more than ``depth`` levels deep, found without recursion
+    and reading each distinct subexpression once."""
+    heights: dict[int, int] = {}
+    stack = [(expr, False)]
+    while stack:
+        e, children_done = stack.pop()
+        if children_done:
+            heights[id(e)] = height = 1 + max((heights[id(a)] for a in e.args), default=0)
+            if height > depth:
+                return True
+        elif id(e) not in heights:
+            heights[id(e)] = 0  # on the stack: its height comes when its arguments' have
+            stack.append((e, True))
+            stack.extend((a, False) for a in getattr(e, "args", ()) if id(a) not in heights)
+    return False
+
+
+def sympy_latex(expr: Any, **settings: Any) -> str:
+    """sympy's LaTeX of a sympy expression; one nested deeper than sympy's printer can recurse (sin of sin
+    ... 300 deep) is written as its graph's formula or assignments, as the same expression as text is."""
+    if isinstance(expr, sympy.Basic) and nested_deeper(expr, constants.MAX_DEPTH):
+        return expression_latex(as_graph(expr), **settings)
+    return LatexPrinter(settings).doprint(expr)
+
+
 #: the options of ``to_latex`` that take True or False only
 FLAGS = frozenset({"aligned", "nodes", "expand", "entries"})
 
@@ -687,7 +714,7 @@ def to_latex(x: Any, **settings: Any) -> str:
     elif isinstance(x, sympy.MatrixBase):
         writer, own, printer = matrix_latex, ("expand", "limit"), True
     elif isinstance(x, (sympy.Basic, int, float)):
-        writer, own, printer = (lambda expr, **options: LatexPrinter(options).doprint(expr)), (), True
+        writer, own, printer = sympy_latex, (), True
     else:
         raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
                             f"got {type(x).__name__}")

@@ -421,3 +421,18 @@ def test_variables_named_like_the_constants_print_apart_from_them():
     assert sg.grad("PI*pi*x", wrt=["PI"]).latex() == r"\frac{\partial f}{\partial \mathit{PI}} = \pi x"
     assert sg.to_latex(sympy.Symbol("pi") + sympy.pi) == r"\mathit{pi} + \pi"
     assert sg.to_latex(sympy.E * x) == "e x"  # no variable e: Euler's number as sympy writes it
+
+
+def test_a_sympy_expression_nested_deeper_than_sympys_printer_recurses_is_written():
+    """to_latex of sympy's sin(sin(...(x))) 300 deep raised RecursionError (sympy's own printer writes it;
+    symgraph's wraps each level in more frames), and 10,000 deep (evaluate=False) too, where every other
+    entry point takes it.  It is written as the same expression given as text is."""
+    x = sympy.Symbol("x")
+    for depth, evaluate in ((300, True), (10_000, False)):
+        expr = x
+        for _ in range(depth):
+            expr = sympy.sin(expr, evaluate=evaluate)
+        latex = sg.to_latex(expr)
+        assert latex == sg.to_latex("sin(" * depth + "x" + ")" * depth)
+        assert latex.startswith(r"v_{1} = \sin{\left(x \right)}") and latex.endswith("--expand prints it whole")
+    assert sg.to_latex(sympy.sin(x) ** 2 + sympy.E) == r"\sin^{2}{\left(x \right)} + e"
