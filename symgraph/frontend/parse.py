@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import keyword
 import math
+from itertools import islice
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -390,6 +391,9 @@ class _Parser(Calls, Reductions):
                 return values[-1], i
             elif t == "=":
                 self.fail("'=' may only follow the name at the start of an assignment line", i)
+            elif depth and self.toks[i - 1] == "\n" and not self._closed_later(i):  # the break was no space
+                _, frame_kind, payload, at = next(op for op in reversed(ops) if op[1] in ("paren", "call"))[:4]
+                self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
             else:
                 self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)
@@ -447,6 +451,16 @@ class _Parser(Calls, Reductions):
         of 100,000 unary minuses (each one frame) take minutes.
         """
         return self._before(i, any(frame[0] == 0 for frame in ops)) if i else None
+
+    def _closed_later(self, i: int) -> bool:
+        """Whether a ')' from token ``i`` on closes the innermost '(' open before it: if not, the line breaks
+        read as space inside it were meant to end a line (``b = (a + 1`` then ``c = b``)."""
+        balance = 0
+        for t in islice(self.toks, i, None):
+            balance += (t == "(") - (t == ")")
+            if balance < 0:
+                return True
+        return False
 
     def _before(self, i: int, bracketed: bool) -> str:
         """The token before token ``i`` as an error names it: inside brackets a line break is blank space, so
