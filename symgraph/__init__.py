@@ -35,9 +35,9 @@ from .compiled import lambdify, value_and_grad
 from .cost import CostReport
 from .derive import Gradient, grad, jacobian
 from .directional import Directional, jvp, vjp
-from .errors import (ExpressionTooLargeError, FunctionDefinitionError, GraphError, OutputError, ParseError,
-                     PathLimitError, RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
-                     UserFunctionError)
+from .errors import (ArgumentError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
+                     FunctionDefinitionError, GraphError, OutputError, ParseError, PathLimitError, RenderError,
+                     SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning, UserFunctionError)
 from .export.draw import draw
 from .export.explore import Explorer, explore
 from .export.latex import to_latex
@@ -51,8 +51,8 @@ from .ir.program import Program
 from .userfunctions import UserFunction, function
 
 __all__ = [
-    "CostReport", "Directional", "Explorer", "ExpressionTooLargeError", "FunctionDefinitionError", "Gradient", "Graph",
-    "GraphError", "OutputError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
+    "ArgumentError", "ConstantWrtWarning", "CostReport", "Directional", "EntryError", "Explorer",
+    "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "OutputError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "UserFunctionError",
     "annotate_edges", "compare",
     "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",

@@ -21,7 +21,7 @@ F = "x*sin(y) + x^2*y"
     (lambda: sg.paths(F, limit=None), "a path limit is a non-negative integer (the most paths to enumerate), got NoneType"),
     (lambda: sg.compare(F, path_limit="many"), "a path limit is a non-negative integer"),
     (lambda: sg.grad(F, mode="paths", limit=2.5), "a path limit is a non-negative integer"),
-    (lambda: sg.parse(None), "parse() takes text or a list of texts, got NoneType"),
+    (lambda: sg.parse(None), "parse() takes text, a list of texts, a sympy expression (or list) or a Graph, got NoneType"),
     (lambda: sg.Graph.from_sympy({"q": 1}), "Graph.from_sympy takes sympy expressions (or a list of them), got dict"),
     (lambda: sg.lambdify(F, args=0), "args= takes a list of the input names in positional order, got int 0"),
     (lambda: sg.grad(F).lambdify(args=2.5), "args= takes a list of the input names"),
@@ -186,3 +186,29 @@ def test_every_public_entry_point_and_method_refuses_a_misspelt_keyword_by_name(
     finally:
         results[sg.UserFunction].remove()
     assert checked > 60
+
+
+def test_parse_takes_sympy_and_graphs_as_every_call_taking_text_does():
+    """DESIGN: every API call that takes text also takes a sympy expression or a Graph; sg.parse refused both."""
+    x, y = sympy.symbols("x y")
+    g = sg.parse(sympy.E * x)
+    assert g.inputs == ("x",) and g.evaluate(x=1.0)[g.outputs[0]] == pytest.approx(np.e)
+    pair = sg.parse([x * y, x * y])
+    assert len(pair.outputs) == 2 and sg.jacobian(pair) == sympy.Matrix([[y, x], [y, x]])
+    assert sg.parse(sympy.Matrix([x, y])).outputs == ("x", "y")
+    text = sg.parse("x*y")
+    assert sg.parse(text) is text
+    with pytest.raises(sg.SymgraphError, match="outputs= and sizes apply to text"):
+        sg.parse(x * y, outputs=["f"])
+
+
+def test_every_error_and_warning_class_is_public():
+    """The errors users meet are caught by their names under sg (sg.ArgumentError, as README names it for a
+    misspelt option); ArgumentError, EntryError, FigureError and ConstantWrtWarning were only in symgraph.errors."""
+    import symgraph.errors as errors
+    classes = [name for name, obj in vars(errors).items()
+               if isinstance(obj, type) and issubclass(obj, (Exception, Warning)) and obj.__module__ == errors.__name__]
+    assert [name for name in classes if getattr(sg, name, None) is not getattr(errors, name)] == []
+    assert set(classes) <= set(sg.__all__)
+    with pytest.raises(sg.ArgumentError, match="bakend"):
+        sg.lambdify("x*y", bakend="numpy")

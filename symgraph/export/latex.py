@@ -31,6 +31,7 @@ from ..binding import checked_options
 from ..errors import ArgumentError
 from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
+from ..frontend.coerce import as_graph
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
@@ -119,8 +120,9 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         lead = r"\_" * (len(name) - len(bare))
         return lead + (super()._print_Symbol(sympy.Symbol(bare), style) if bare else "")
 
-    #: the names :meth:`clashing` has looked at, and those of them it found another name printing as
+    #: the names :meth:`clashing` has looked at, grouped by how sympy prints them, and those found printing alike
     _seen: frozenset = frozenset()
+    _groups: dict | None = None
     _clashing: frozenset = frozenset()
 
     def clashing(self, names: Any = ()) -> frozenset:
@@ -129,7 +131,9 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         sympy prints ``x1``, ``x_1`` and the element ``x[1]`` alike (``x_{1}``),
         and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  Only
         the graph's own names (inputs and names the text assigned, not its
-        million elements) and the free symbols printed are looked at.
+        million elements) and the free symbols printed are looked at, each once:
+        a call groups only the names it is the first to see (the listing of a
+        10,000-line program calls it once per line).
         """
         graph = self.graph
         fresh = {n for n in names if n not in self._seen}
@@ -138,19 +142,22 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         fresh = {n for n in fresh if "_" in n or n[-1:].isdigit()}
         if not fresh:
             return self._clashing
-        seen = self._seen | fresh
-        keys: dict[tuple, list[str]] = {}
+        if self._groups is None:
+            self._seen, self._groups = set(), {}
+        groups = self._groups
         indexed = graph.indexed if graph is not None else {}
-        for n in seen:
+        touched = []
+        for n in fresh:
             head, sups, subs = split_super_sub(n.lstrip("_"))
-            key = (len(n) - len(n.lstrip("_")), head, tuple(sups), tuple(subs))
-            keys.setdefault(key, []).append(n)
+            group = groups.setdefault((len(n) - len(n.lstrip("_")), head, tuple(sups), tuple(subs)), [])
+            group.append(n)
             known = indexed.get(head)
             if known is not None and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_") \
                     and (int(subs[0]),) in known.nodes:
-                keys[key].append(f"{head}[{subs[0]}]")  # the element prints so too
-        clashing = frozenset(n for group in keys.values() if len(group) > 1 for n in group if "[" not in n)
-        self._seen = seen
+                group.append(f"{head}[{subs[0]}]")  # the element prints so too
+            touched.append(group)
+        self._seen.update(fresh)
+        clashing = self._clashing.union(m for group in touched if len(group) > 1 for m in group if "[" not in m)
         if clashing != self._clashing:
             self._clashing = clashing
             self.forget()  # what was written before wrote them as sympy does
@@ -630,6 +637,32 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     return "\n".join(lines + [EXPAND_NOTE])
 
 
+def nested_deeper(expr: Any, depth: int) -> bool:
+    """Whether the sympy tree ``expr`` is nested more than ``depth`` levels deep, found without recursion
+    and reading each distinct subexpression once."""
+    heights: dict[int, int] = {}
+    stack = [(expr, False)]
+    while stack:
+        e, children_done = stack.pop()
+        if children_done:
+            heights[id(e)] = height = 1 + max((heights[id(a)] for a in e.args), default=0)
+            if height > depth:
+                return True
+        elif id(e) not in heights:
+            heights[id(e)] = 0  # on the stack: its height comes when its arguments' have
+            stack.append((e, True))
+            stack.extend((a, False) for a in getattr(e, "args", ()) if id(a) not in heights)
+    return False
+
+
+def sympy_latex(expr: Any, **settings: Any) -> str:
+    """sympy's LaTeX of a sympy expression; one nested deeper than sympy's printer can recurse (sin of sin
+    ... 300 deep) is written as its graph's formula or assignments, as the same expression as text is."""
+    if isinstance(expr, sympy.Basic) and nested_deeper(expr, constants.MAX_DEPTH):
+        return expression_latex(as_graph(expr), **settings)
+    return LatexPrinter(settings).doprint(expr)
+
+
 #: the options of ``to_latex`` that take True or False only
 FLAGS = frozenset({"aligned", "nodes", "expand", "entries"})
 
@@ -681,7 +714,7 @@ def to_latex(x: Any, **settings: Any) -> str:
     elif isinstance(x, sympy.MatrixBase):
         writer, own, printer = matrix_latex, ("expand", "limit"), True
     elif isinstance(x, (sympy.Basic, int, float)):
-        writer, own, printer = (lambda expr, **options: LatexPrinter(options).doprint(expr)), (), True
+        writer, own, printer = sympy_latex, (), True
     else:
         raise ArgumentError(f"to_latex takes a sympy expression or Matrix, a Gradient, a Hessian, a Graph or text, "
                             f"got {type(x).__name__}")

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import keyword
 import math
+from itertools import islice
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -55,6 +56,7 @@ from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
+from .from_sympy import graph_from_sympy
 from .reductions import MAX_ELEMENTS, MAX_TERMS, REDUCTIONS, Reductions
 from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, names_in, number, scan
 
@@ -389,6 +391,9 @@ class _Parser(Calls, Reductions):
                 return values[-1], i
             elif t == "=":
                 self.fail("'=' may only follow the name at the start of an assignment line", i)
+            elif depth and self.toks[i - 1] == "\n" and not self._closed_later(i):  # the break was no space
+                _, frame_kind, payload, at = next(op for op in reversed(ops) if op[1] in ("paren", "call"))[:4]
+                self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
             else:
                 self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)
@@ -446,6 +451,16 @@ class _Parser(Calls, Reductions):
         of 100,000 unary minuses (each one frame) take minutes.
         """
         return self._before(i, any(frame[0] == 0 for frame in ops)) if i else None
+
+    def _closed_later(self, i: int) -> bool:
+        """Whether a ')' from token ``i`` on closes the innermost '(' open before it: if not, the line breaks
+        read as space inside it were meant to end a line (``b = (a + 1`` then ``c = b``)."""
+        balance = 0
+        for t in islice(self.toks, i, None):
+            balance += (t == "(") - (t == ")")
+            if balance < 0:
+                return True
+        return False
 
     def _before(self, i: int, bracketed: bool) -> str:
         """The token before token ``i`` as an error names it: inside brackets a line break is blank space, so
@@ -558,7 +573,8 @@ class _Parser(Calls, Reductions):
 
 
 @checked_options
-def parse(text: "str | Sequence[str]", /, outputs: Sequence[str] | None = None, **sizes: int) -> Graph:
+def parse(text: "str | Sequence[str] | sympy.Basic | Graph", /, outputs: Sequence[str] | None = None,
+          **sizes: int) -> Graph:
     """Parse an expression or a program of ``name = expr`` lines into a :class:`Graph`.
 
     Parameters
@@ -568,7 +584,9 @@ def parse(text: "str | Sequence[str]", /, outputs: Sequence[str] | None = None, 
         outputs in order, even when two are the same node (shared
         subexpressions across them are one node).  Each text has its own
         scope for the names it assigns; inputs are shared by name (the rule
-        is in :mod:`symgraph.names`).
+        is in :mod:`symgraph.names`).  A sympy expression (or list of them)
+        is read as :meth:`Graph.from_sympy` reads it, and a Graph is returned
+        as it is, as every call that takes text takes them.
     outputs : list of str, optional
         Names to use as outputs instead of the default (the final bare
         expression, else the last assigned name); repeats are kept.
@@ -601,12 +619,17 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
                 outputs: Sequence[str] | None = None) -> Graph:
     """:func:`parse` with the sizes as one mapping, so that a size may have any name (``outputs``, ``mode``)."""
     sizes = dict(sizes)
+    if isinstance(text, Graph) or _is_sympy(text):  # every call that takes text takes these too
+        if outputs is not None or sizes:
+            raise ArgumentError(f"outputs= and sizes apply to text; got a {type(text).__name__}")
+        return text if isinstance(text, Graph) else graph_from_sympy(text)
     if isinstance(text, str):
         texts = [text]
     elif isinstance(text, (list, tuple)):
         texts = list(text)
     else:
-        raise ArgumentError(f"parse() takes text or a list of texts, got {type(text).__name__} {text!r:.60}")
+        raise ArgumentError(f"parse() takes text, a list of texts, a sympy expression (or list) or a Graph, "
+                            f"got {type(text).__name__} {text!r:.60}")
     if not texts:
         raise ParseError("no expression given", "", 0)
     if isinstance(outputs, str):
@@ -625,6 +648,14 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
                              t[:100], 100)
     with paused_gc():
         return _parse(texts, outputs, _checked_sizes(sizes))
+
+
+def _is_sympy(f: object) -> bool:
+    """A sympy expression or Matrix, or a non-empty list of sympy expressions (numbers among them)."""
+    if isinstance(f, (sympy.Basic, sympy.MatrixBase)):
+        return True
+    return (isinstance(f, (list, tuple)) and any(isinstance(x, sympy.Basic) for x in f)
+            and all(isinstance(x, (sympy.Basic, int, float)) and not isinstance(x, bool) for x in f))
 
 
 def _checked_sizes(sizes: dict) -> dict:

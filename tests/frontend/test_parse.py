@@ -753,3 +753,18 @@ def test_a_size_the_text_reads_only_as_a_number_is_a_parse_error():
     assert parse("sum(x[i], i, 0, n-1)/n", n=2).evaluate(x=[1.0, 3.0])[parse("sum(x[i], i, 0, n-1)/n", n=2).outputs[0]] == 2.0
     assert parse("sum(x[i], i, 0, text-1)", text=2).input_labels == ("x[0]", "x[1]")  # text is positional-only
     assert sg.residuals("a*k + b", wrt=["a", "b"], over=("k", 0, "m-1"), m=3).fun([2.0, 1.0]).tolist() == [1, 3, 5]
+
+
+def test_a_paren_left_open_across_lines_is_named_not_the_next_line():
+    """A line break inside parentheses is space, so `b = (a + 1` followed by the line `c = b` was reported as
+    "missing operator between '1' and 'c'" on line 3.  When no later ')' closes it, the error is the '('."""
+    for text, line, column, message in (("a = x\nb = (a + 1\nc = b", 2, 5, "unclosed '('"),
+                                         ("a = x\nb = sin(a + 1\nc = b", 2, 5, "unclosed '(' of sin("),
+                                         ("b = (x + (1\n)\nc = b", 1, 5, "unclosed '('")):
+        with pytest.raises(sg.ParseError) as info:
+            sg.parse(text)
+        assert (info.value.line, info.value.column) == (line, column)
+        assert str(info.value).startswith(f"{message} (at line {line}, column {column})")
+    with pytest.raises(sg.ParseError, match=r"^missing operator between 'x' and 'y' .*line 2, column 2"):
+        sg.parse("b = (x\n y)")  # closed later: the operator is what is missing
+    assert sg.parse("b = (x\n+ 1)").evaluate(x=1)["b"] == 2.0
