@@ -1,0 +1,13 @@
+"""Bad and hostile input, as users and careless scripts give it: each is a symgraph error saying what and where,
+never a raw Python exception from deep inside."""
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+
+
+def test_exploring_an_empty_list_of_functions_says_there_is_no_output():
+    # the page's layout took min() of no node positions: a bare ValueError
+    with pytest.raises(sg.GraphError, match="no output"):
+        sg.explore([])
