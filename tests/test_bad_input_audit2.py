@@ -21,3 +21,16 @@ def test_a_file_name_with_a_nul_character_is_an_argument_error(tmp_path, save):
     # open() refused it with a bare "ValueError: embedded null byte"
     with pytest.raises(sg.SymgraphError, match="NUL"):
         save(str(tmp_path / "a\0.svg"))
+
+
+@pytest.mark.parametrize("call", [
+    lambda v: sg.jvp("x*y", ["x", "y"], v),
+    lambda v: sg.vjp(["x*y", "x+y"], ["x", "y"], v),
+    lambda v: sg.hvp("x^2*y", ["x", "y"], v),
+])
+def test_a_seed_of_an_integer_beyond_float64_is_taken_as_the_same_number_in_the_text(call):
+    # math.isfinite(10**400) raised OverflowError; an int is finite, and it reads as 10^400 in the text does
+    text = call([sympy.Symbol("u"), 1])
+    huge = call([10**400, 1])
+    assert dict(huge) == {k: e.subs(sympy.Symbol("u"), sympy.oo) for k, e in text.items()}
+    assert sg.jvp("x*y", ["x", "y"], [2**100, 1])["f"] == 2**100 * sympy.Symbol("y") + sympy.Symbol("x")
