@@ -34,3 +34,17 @@ def test_a_seed_of_an_integer_beyond_float64_is_taken_as_the_same_number_in_the_
     huge = call([10**400, 1])
     assert dict(huge) == {k: e.subs(sympy.Symbol("u"), sympy.oo) for k, e in text.items()}
     assert sg.jvp("x*y", ["x", "y"], [2**100, 1])["f"] == 2**100 * sympy.Symbol("y") + sympy.Symbol("x")
+
+
+@pytest.mark.parametrize("size", [sympy.Integer(3), np.uint8(3), (sympy.Integer(3),)])
+def test_a_size_given_as_any_kind_of_integer_is_taken(size):
+    # sympy.Integer(3) was refused as "size n=3 must be a non-negative integer"
+    text = "sum(x[i]^2, i, 0, n-1)" if not isinstance(size, tuple) else "sum(x[i]^2, i, 0, 2)"
+    sizes = {"n": size} if not isinstance(size, tuple) else {"x": size}
+    assert list(sg.grad(text, **sizes)) == ["x[0]", "x[1]", "x[2]"]
+
+
+@pytest.mark.parametrize("size", [sympy.Integer(-1), sympy.Rational(1, 2), np.bool_(True), 2.5, -1])
+def test_a_size_that_is_no_count_is_still_refused(size):
+    with pytest.raises(sg.SymgraphError, match="non-negative integer"):
+        sg.grad("sum(x[i]^2, i, 0, n-1)", n=size)
