@@ -48,3 +48,11 @@ def test_a_size_given_as_any_kind_of_integer_is_taken(size):
 def test_a_size_that_is_no_count_is_still_refused(size):
     with pytest.raises(sg.SymgraphError, match="non-negative integer"):
         sg.grad("sum(x[i]^2, i, 0, n-1)", n=size)
+
+
+@pytest.mark.parametrize("key", [(0,), (0, 0, 0)])
+@pytest.mark.parametrize("matrix", [lambda: sg.hessian("x^2*y + y^3"), lambda: sg.jacobian(["x*y", "x+y"])])
+def test_a_matrix_index_of_one_or_three_positions_is_an_entry_error(matrix, key):
+    # sympy's unpacking raised a bare "ValueError: not enough values to unpack"
+    with pytest.raises(sg.GraphError, match=r"2x2 matrix has entries M\[i, j\]"):
+        matrix()[key]
