@@ -56,3 +56,12 @@ def test_a_matrix_index_of_one_or_three_positions_is_an_entry_error(matrix, key)
     # sympy's unpacking raised a bare "ValueError: not enough values to unpack"
     with pytest.raises(sg.GraphError, match=r"2x2 matrix has entries M\[i, j\]"):
         matrix()[key]
+
+
+@pytest.mark.parametrize("make", [lambda: sg.lambdify("(a+b)*(b+1)"), lambda: sg.grad("a*b").lambdify(),
+                                  lambda: sg.value_and_grad("a*b"), lambda: sg.hessian("a^2*b", wrt=["a", "b"]).lambdify()])
+def test_a_ragged_list_given_alone_to_a_function_of_two_arguments_says_the_second_is_missing(make):
+    """f([1, [2]]) raised NumPy's bare 'setting an array element with a sequence' while wording the missing
+    argument's message (np.ndim of a ragged list, to see whether it was one vector of the parameters)."""
+    with pytest.raises(sg.GraphError, match=r"missing 1 required positional argument: 'b'$"):
+        make()([1, [2]])
