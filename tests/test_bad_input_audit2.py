@@ -65,3 +65,12 @@ def test_a_ragged_list_given_alone_to_a_function_of_two_arguments_says_the_secon
     argument's message (np.ndim of a ragged list, to see whether it was one vector of the parameters)."""
     with pytest.raises(sg.GraphError, match=r"missing 1 required positional argument: 'b'$"):
         make()([1, [2]])
+
+
+@pytest.mark.parametrize("limit", [-1, 2.5, "3", True])
+@pytest.mark.parametrize("listed", [lambda: sg.parse("x*y + z"), lambda: sg.parse("x"), lambda: sg.grad("x*y").program])
+def test_a_listing_limit_that_is_no_count_of_lines_is_an_argument_error(listed, limit):
+    """listing(-1) and listing(2.5) raised islice's bare ValueError, listing("3") a comparison's TypeError, and
+    listing(True) cut the listing to no lines."""
+    with pytest.raises(sg.GraphError, match=r"listing\(\): limit= takes a number of lines"):
+        listed().listing(limit)

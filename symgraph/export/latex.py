@@ -122,6 +122,9 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
     #: the names :meth:`clashing` has looked at, and those of them it found another name printing as
     _seen: frozenset = frozenset()
     _clashing: frozenset = frozenset()
+    #: the names looked at, grouped by how sympy prints them (leading underscores, head, superscripts,
+    #: subscripts): kept, so each name is split once however many expressions one printer writes
+    _groups: "dict[tuple, list[str]] | None" = None
 
     def clashing(self, names: Any = ()) -> frozenset:
         """The names (of the graph's and of ``names``) that print as another does, to be written as spelled.
@@ -129,28 +132,36 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         sympy prints ``x1``, ``x_1`` and the element ``x[1]`` alike (``x_{1}``),
         and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  Only
         the graph's own names (inputs and names the text assigned, not its
-        million elements) and the free symbols printed are looked at.
+        million elements) and the free symbols printed are looked at, each
+        once: a listing of many lines names a few new symbols per line, and
+        splitting every name again for each line made printing a long
+        result quadratic in its names.
         """
         graph = self.graph
         fresh = {n for n in names if n not in self._seen}
-        if not self._seen and graph is not None:
-            fresh.update(n for n in graph.addresses if "[" not in n)
+        if self._groups is None:
+            self._groups = {}
+            if graph is not None:
+                fresh.update(n for n in graph.addresses if "[" not in n)
         fresh = {n for n in fresh if "_" in n or n[-1:].isdigit()}
         if not fresh:
             return self._clashing
-        seen = self._seen | fresh
-        keys: dict[tuple, list[str]] = {}
+        groups, touched = self._groups, set()
         indexed = graph.indexed if graph is not None else {}
-        for n in seen:
+        for n in fresh:
             head, sups, subs = split_super_sub(n.lstrip("_"))
             key = (len(n) - len(n.lstrip("_")), head, tuple(sups), tuple(subs))
-            keys.setdefault(key, []).append(n)
-            known = indexed.get(head)
-            if known is not None and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_") \
-                    and (int(subs[0]),) in known.nodes:
-                keys[key].append(f"{head}[{subs[0]}]")  # the element prints so too
-        clashing = frozenset(n for group in keys.values() if len(group) > 1 for n in group if "[" not in n)
-        self._seen = seen
+            group = groups.setdefault(key, [])
+            if not group:
+                known = indexed.get(head)
+                if known is not None and not sups and len(subs) == 1 and subs[0].isdigit() \
+                        and n == n.lstrip("_") and (int(subs[0]),) in known.nodes:
+                    group.append(f"{head}[{subs[0]}]")  # the element prints so too
+            group.append(n)
+            touched.add(key)
+        clashing = self._clashing | frozenset(n for key in touched if len(groups[key]) > 1
+                                              for n in groups[key] if "[" not in n)
+        self._seen = self._seen | fresh
         if clashing != self._clashing:
             self._clashing = clashing
             self.forget()  # what was written before wrote them as sympy does
