@@ -224,7 +224,13 @@ class Binder:
     def _vector_hint(self, args: tuple, kwargs: dict) -> str:
         """Advice for one vector of every parameter given to a function of one argument per parameter: what
         scipy's optimisers pass (``minimize(fn, np.zeros(2))``), answered by the ``vector=True`` forms."""
-        if self.leading or kwargs or len(args) != 1 or np.ndim(args[0]) != 1 or len(args[0]) != self.count:
+        if self.leading or kwargs or len(args) != 1:
+            return ""
+        try:
+            vector = np.ndim(args[0]) == 1 and len(args[0]) == self.count
+        except ValueError:  # a ragged list is no vector (NumPy refuses to give it a shape)
+            vector = False
+        if not vector:
             return ""
         return (f"; it was given one vector of {self.count} values, as scipy's optimisers pass: "
                 f"sg.value_and_grad(f, vector=True) and a Jacobian's or Hessian's .lambdify(vector=True) "

@@ -135,7 +135,8 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             refs.append(s)
         elif isinstance(s, sympy.Number) or isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
-            if not (s.is_finite if isinstance(s, sympy.Number) else math.isfinite(s)):
+            # an int is finite however large (math.isfinite would overflow converting it to a float)
+            if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
                 raise ArgumentError(f"a seed in {what} must be finite, got {s!r}")
             refs.append(s if isinstance(s, sympy.Number) else
                         constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))

@@ -160,10 +160,11 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         """sympy's indexing (entries, slices, flat positions); an index out of range, or one that is no
         index (``H["x"]``: entries are by position, the names are ``.wrt``), is an
         :class:`~symgraph.errors.EntryError` saying the shape (still an IndexError), not sympy's bare
-        ``Index out of range: a[5]`` or TypeError."""
+        ``Index out of range: a[5]``, TypeError, or ValueError (``H[0,]``, ``H[0, 0, 0]``: a tuple of one or
+        three indices)."""
         try:
             return super().__getitem__(key)
-        except (IndexError, TypeError):
+        except (IndexError, TypeError, ValueError):
             m, n = self.shape
             raise EntryError(f"a {m}x{n} matrix has entries M[i, j] with -{m} <= i < {m} and -{n} <= j < {n} "
                              f"(or M[k] with -{m * n} <= k < {m * n}), got M[{key!r:.40}]") from None

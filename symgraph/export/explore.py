@@ -127,6 +127,9 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
         A function registered from Python, which the page cannot compute.
     """
     graph = as_graph(f, **sizes)
+    if not graph.outputs:  # an empty list of functions: no node to place, no step to take
+        raise GraphError("explore() takes at least one function; this graph has no output (an empty list of "
+                         "functions has none)")
     if len(graph.order) > MAX_NODES:
         problem = (f"the graph has {len(graph.order):,} nodes; explore steps through graphs of at most {MAX_NODES} "
                    "(a larger drawing cannot be read)")

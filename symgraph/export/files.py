@@ -21,6 +21,8 @@ def write(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
     """
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
         raise ArgumentError(f"path= takes a file name (text or a Path), got {type(path).__name__} {path!r:.60}")
+    if "\0" in str(path):  # no file system takes one: open() would raise a bare ValueError
+        raise ArgumentError(f"path= {str(path)!r:.80} holds a NUL character (\\0), which no file name can")
     path = Path(path)
     try:
         if isinstance(data, str):

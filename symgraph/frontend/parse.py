@@ -42,8 +42,9 @@ from __future__ import annotations
 
 import keyword
 import math
+import operator
 from itertools import islice
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -664,8 +665,7 @@ def _checked_sizes(sizes: dict) -> dict:
         if name == "pi":  # the text's pi stays the constant: pi=3 would bound sum(..., 0, pi) but not scale pi*x
             raise ArgumentError(f"a size cannot be named 'pi' (pi={value!r}): it is a reserved name (the constant)")
         values = value if isinstance(value, tuple) else (value,)
-        if not values or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
-                                 for v in values):
+        if not values or not all(_is_count(v) for v in values):
             if not is_size(value):
                 # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...),
                 # sg.lambdify(..., vector=True))
@@ -673,7 +673,19 @@ def _checked_sizes(sizes: dict) -> dict:
                                     f"options is the size of an indexed input (such as n=1000) and must be a "
                                     f"non-negative integer (or a tuple of them)")
             raise ArgumentError(f"size {name}={value!r} must be a non-negative integer (or a tuple of them)")
-    return {k: tuple(map(int, v)) if isinstance(v, tuple) else int(v) for k, v in sizes.items()}  # NumPy ints too
+    return {k: tuple(map(operator.index, v)) if isinstance(v, tuple) else operator.index(v)
+            for k, v in sizes.items()}  # NumPy and sympy integers too
+
+
+def _is_count(value: Any) -> bool:
+    """True for a non-negative integer of any kind that says it is one (``__index__``: int, NumPy's and sympy's
+    integers), not a bool: a size computed with sympy (``sympy.Integer(3)``) is 3, not a refused "3"."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return operator.index(value) >= 0
+    except TypeError:
+        return False
 
 
 def parse_over(text: str, over: tuple, **sizes: int) -> Graph:

@@ -47,7 +47,7 @@ from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
-from .listing import PRINT_LINES, assignment, cut_listing
+from .listing import PRINT_LINES, assignment, check_lines, cut_listing
 
 if TYPE_CHECKING:  # networkx is imported with the first view (Graph.nx): a third of importing symgraph
     import networkx as nx
@@ -472,6 +472,7 @@ class Graph:
         """
         total = len(self._ops) - countOf(self._ops.values(), "input")
         if not total:
+            check_lines(limit)
             return f"# no operations: the output{'s are' if len(self.outputs) > 1 else ' is'} " \
                    f"{', '.join(self.outputs)}, {'inputs' if len(self.outputs) > 1 else 'an input'}"
         names = self.element_labels  # x[0], as the user wrote it, not its node's name x_0

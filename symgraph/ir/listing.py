@@ -8,8 +8,10 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import sympy
 
+from ..errors import ArgumentError
 from ..ops import OPS
 
 #: op -> its infix symbol as Python writes it (``**``), read from the op table once (listings are hot)
@@ -71,6 +73,14 @@ def result_line(label: str, ref: Any, names: Mapping[str, str] | None = None) ->
     return f"out[{label}] = {argument(ref).strip('()')}"
 
 
+def check_lines(limit: Any) -> None:
+    """An ArgumentError unless ``limit`` is a number of lines or None (every line): ``listing(-1)`` and
+    ``listing(2.5)`` would reach islice's own error, ``listing("3")`` a comparison's."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
+        raise ArgumentError(f"listing(): limit= takes a number of lines (or None: every line), got "
+                            f"{type(limit).__name__} {limit!r:.40}")
+
+
 def cut_listing(forwards: Iterable[str], backwards: Iterable[str], total: int, limit: int | None, whole: str) -> str:
     """The ``total`` lines of a listing, or with ``limit`` the first and last ``limit // 2`` of them and one
     line counting the rest and saying ``whole`` (how to get every line).
@@ -78,6 +88,7 @@ def cut_listing(forwards: Iterable[str], backwards: Iterable[str], total: int, l
     ``forwards`` and ``backwards`` make the lines from the first and from the
     last as they are read, so a cut listing makes only the lines it shows.
     """
+    check_lines(limit)
     if limit is None or total <= limit:
         return "\n".join(forwards)
     half = limit // 2
