@@ -275,6 +275,17 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
 _UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
 
 
+def _extremum(name: str, args: tuple) -> sympy.Expr:
+    """``max`` or ``min`` of non-constant ``args`` without sympy's evaluation, which compares every pair of
+    arguments (a ``Max`` of 100 symbols took 15 s to build, so printing ``grad("max(x0, ..., x99)")`` hung):
+    the constants folded to one and repeats dropped, as that evaluation would."""
+    numbers = [a for a in args if is_exact_constant(a)]
+    rest = list(dict.fromkeys(a for a in args if not is_exact_constant(a)))
+    if numbers:
+        rest.append(constant_op(name, tuple(numbers)) if len(numbers) > 1 else numbers[0])
+    return rest[0] if len(rest) == 1 else op(name).sympy(*rest, evaluate=False)
+
+
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`."""
     if name in USER:
@@ -286,6 +297,8 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
             slow = _UNEVALUATED.get(name)
             if slow is not None:
                 return slow(*args, evaluate=False)
+            if name in ("max", "min"):
+                return _extremum(name, args)
             return op(name).sympy(*args)
     return constant_op(name, args)
 
