@@ -275,6 +275,11 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
 _UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
 
 
+#: a max or min of at most this many operands is built by sympy, which simplifies it (``max(x, x + 1)`` is
+#: ``x + 1``) by comparing every pair of operands: 8 symbols take milliseconds, 100 took 15 s
+EVALUATED_EXTREMUM = 8
+
+
 def _extremum(name: str, args: tuple) -> sympy.Expr:
     """``max`` or ``min`` of non-constant ``args`` without sympy's evaluation, which compares every pair of
     arguments (a ``Max`` of 100 symbols took 15 s to build, so printing ``grad("max(x0, ..., x99)")`` hung):
@@ -297,7 +302,7 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
             slow = _UNEVALUATED.get(name)
             if slow is not None:
                 return slow(*args, evaluate=False)
-            if name in ("max", "min"):
+            if name in ("max", "min") and len(args) > EVALUATED_EXTREMUM:
                 return _extremum(name, args)
             return op(name).sympy(*args)
     return constant_op(name, args)

@@ -89,4 +89,12 @@ def test_the_closed_form_of_a_max_of_many_inputs_is_built_without_comparing_ever
     expr = sg.parse(f"max({', '.join(names)}, 1, 2, x0)").expr()
     assert expr.func is sympy.Max and set(expr.args) == {*sympy.symbols(names), sympy.Integer(2)}
     assert "x_{99}" in sg.grad(f"max({', '.join(names)})")._repr_latex_()
-    assert set(sg.parse("min(x, y, x)").expr().args) == set(sympy.symbols("x y"))
+    many = [f"y{i}" for i in range(12)]
+    assert set(sg.parse(f"min({', '.join(many)}, y0)").expr().args) == set(sympy.symbols(many))
+
+
+def test_a_max_of_few_operands_keeps_sympys_simplification():
+    """Up to EVALUATED_EXTREMUM operands sympy builds the max, which simplifies it: max(x, x + 1) is x + 1."""
+    x, y = sympy.symbols("x y")
+    assert sg.parse("max(x, x + 1)").expr() == x + 1
+    assert set(sg.parse("min(x, y, x)").expr().args) == {x, y}
