@@ -485,6 +485,15 @@ def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_L
     rows, cols = matrix.shape
     program, cells = getattr(matrix, "program", None), getattr(matrix, "cells", None)
     if program is None or cells is None or not rows or not cols:  # a matrix sympy made: its entries are all it has
+        shown = [(i, j) for i in _shown(rows, limit) for j in _shown(cols, limit)]
+        if any(nested_deeper(matrix[i, j], constants.MAX_DEPTH) for i, j in shown):
+            # an entry nested deeper than sympy's printer recurses: the shown entries as one graph's outputs,
+            # printed as a Jacobian's are (the deep ones named, defined by the assignments after the matrix)
+            graph = as_graph([matrix[i, j] for i, j in shown])
+            program = Program(graph.inputs, list(graph.rows()), {node: node for node in graph.outputs}, graph)
+            nodes = dict(zip(shown, graph.outputs))
+            cells = [[nodes.get((i, j)) for j in range(cols)] for i in range(rows)]
+            return program_matrix_latex(program, cells, None, expand, limit, printer)
         if limit is None or rows <= limit and cols <= limit:
             return printer.doprint(matrix)
         return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]), limit)

@@ -436,3 +436,22 @@ def test_a_sympy_expression_nested_deeper_than_sympys_printer_recurses_is_writte
         assert latex == sg.to_latex("sin(" * depth + "x" + ")" * depth)
         assert latex.startswith(r"v_{1} = \sin{\left(x \right)}") and latex.endswith("--expand prints it whole")
     assert sg.to_latex(sympy.sin(x) ** 2 + sympy.E) == r"\sin^{2}{\left(x \right)} + e"
+
+
+def test_a_sympy_matrix_with_an_entry_nested_too_deep_names_it_as_a_jacobian_does():
+    """to_latex of a sympy Matrix holding sin(sin(...(x))) 3,000 deep raised RecursionError from sympy's
+    printer, though the same expression alone prints.  The deep entries are named in the matrix and defined
+    by the assignments after it, as a Jacobian's large entries are; the small ones print as formulas."""
+    x, y = sympy.symbols("x y")
+    deep = x
+    for _ in range(3_000):
+        deep = sympy.sin(deep, evaluate=False)
+    matrix = sympy.ImmutableMatrix([[deep, 0], [x * y, sympy.cos(deep, evaluate=False)]])
+    latex = sg.to_latex(matrix)
+    first, *assignments = latex.splitlines()
+    assert first == r"\begin{pmatrix}v_{3000} & 0\\x y & v_{3002}\end{pmatrix}"
+    assert assignments[0] == r"\text{where } v_{1} = \sin{\left(x \right)}"
+    assert r"v_{3002} = \cos{\left(v_{3000} \right)}" in assignments
+    assert len(latex.splitlines()) < 100  # the long run of assignments is cut
+    with pytest.raises(sg.ExpressionTooLargeError, match="nested 3000 levels deep"):
+        sg.to_latex(matrix, expand=True)
