@@ -14,7 +14,11 @@ Per node the sweep makes one test to read or take the adjoint, skips the
 zero test for an adjoint of exactly 1, and calls the emitter's
 ``plain_op2`` while nothing is guarded.  Tried and not kept: testing once
 per node whether the adjoint is a name (more work than the per-edge test it
-saves, which the partial's class decides first).
+saves, which the partial's class decides first); compiling this module, the
+emitter, :mod:`~symgraph.ad.linearised` and :mod:`~symgraph.ir.program`
+unchanged with Cython (Rosenbrock n = 1,000: 39.5 ms -> 30.2 ms, 1.3x, in
+one run), which would not reach CasADi's pace (5x) and would make installs
+need a C compiler.
 """
 from __future__ import annotations
 
