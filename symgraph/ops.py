@@ -15,8 +15,8 @@ values the function already computed.
 Each partial is the textbook form where that form is exact in float64, and
 otherwise the closest form that neither cancels nor overflows where the
 derivative is a normal number (checked against mpmath in
-``tests/test_numerical_edges.py``): 1 - x^2 is (1 - x)*(1 + x) (asin', acos',
-atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
+``tests/test_numerical_edges.py``): 1 - x^2 is the row ``one_minus_square``,
+(1 - x)*(1 + x) with the derivative -2x (asin', acos', atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
 1/hypot(x, 1), atan' 1/hypot(x, 1)^2 (1/(1 + x^2) differentiates to
 -(out/u)*2x, 0 once out/u underflows: atan''(1e100) is -2e-300), atan2's
 partials x/hypot(x, y)^2 (computed as two divisions, so neither the square
@@ -108,6 +108,11 @@ def _sympy_log0(x):
 def _np_log0(x):
     """log(x) without a warning or -inf at 0: log(1) = 0 there (nan and negatives as log's)."""
     return np.log(x + (x == 0))
+
+
+def _np_one_minus_square(x):
+    """1 - x^2 as (1 - x)*(1 + x), as generated code computes it."""
+    return (1 - x) * (1 + x)
 
 
 def _np_heaviside(x, h0):
@@ -242,12 +247,6 @@ def _comparison(name, symbol, sym, num, commutative=False):
               precedence=4, condition=True)
 
 
-def _one_minus_square(B, x):
-    """1 - x^2 as (1 - x)*(1 + x): near |x| = 1, 1 - x*x cancels the digits x*x rounded away
-    (relative error 1e-9 at x = 0.99999999), while 1 - x is exact there and 1 + x is one rounding."""
-    return B.op("mul", B.op("sub", 1, x), B.op("add", 1, x))
-
-
 def _pow_base_partial(B, out, x, y):
     """d(x^y)/dx = y*x^(y-1), and 0 at x = y = 0, as JAX (x^0 is 1 for every x), where the formula is 0*inf = nan.
 
@@ -321,9 +320,9 @@ _ROWS = [
     _unary("tan", sympy.tan, np.tan, "xp.tan({0})",
            lambda B, out, x: B.op("add", 1, B.op("pow", out, 2))),
     _unary("asin", sympy.asin, np.arcsin, "xp.arcsin({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", _one_minus_square(B, x)))),
+           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("one_minus_square", x)))),
     _unary("acos", sympy.acos, np.arccos, "xp.arccos({0})",
-           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", _one_minus_square(B, x))))),
+           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", B.op("one_minus_square", x))))),
     _unary("atan", sympy.atan, np.arctan, "xp.arctan({0})",  # 1/(1 + x^2), whose x^2 overflows past 1e154
            lambda B, out, x: B.op("pow", B.op("hypot", x, 1), -2)),
     _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
@@ -346,7 +345,7 @@ _ROWS = [
     _unary("acosh", sympy.acosh, np.arccosh, "xp.arccosh({0})",
            lambda B, out, x: B.op("div", 1, B.op("mul", B.op("sqrt", B.op("sub", x, 1)), B.op("sqrt", B.op("add", x, 1))))),
     _unary("atanh", sympy.atanh, np.arctanh, "xp.arctanh({0})",
-           lambda B, out, x: B.op("div", 1, _one_minus_square(B, x))),
+           lambda B, out, x: B.op("div", 1, B.op("one_minus_square", x))),
     _unary("log1p", cfunctions.log1p, np.log1p, "xp.log1p({0})", lambda B, out, x: B.op("div", 1, B.op("add", x, 1))),
     _unary("expm1", cfunctions.expm1, np.expm1, "xp.expm1({0})", lambda B, out, x: B.op("exp", x)),
     _unary("log2", cfunctions.log2, np.log2, "xp.log2({0})",
@@ -413,6 +412,12 @@ _ROWS = [
         lambda B, out, c, a, b: B.op("where", c, 0, 1)), kinds="cvv"),
     # Not in the grammar: d(x^y)/dy.
     _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))", _log0_partial, in_grammar=False),
+    # Not in the grammar: 1 - x^2 of asin', acos' and atanh', computed as (1 - x)*(1 + x) (near |x| = 1,
+    # 1 - x*x cancels the digits x*x rounded away: relative error 1e-9 at x = 0.99999999), with the
+    # derivative -2x: the product rule on (1 - x)*(1 + x) is (1 - x) - (1 + x), which cancels near x = 0
+    # (asin''(1e-8) off by 5e-10 and asin''(1e-20) 0 in every Hessian, where asin''(x) ~ x)
+    _unary("one_minus_square", lambda x: 1 - x ** 2, _np_one_minus_square, "(1 - ({0})) * (1 + ({0}))",
+           lambda B, out, x: B.op("mul", -2, x), in_grammar=False),
 ]
 
 class _Table(dict):

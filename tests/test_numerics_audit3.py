@@ -90,3 +90,22 @@ def test_atan_second_derivative_where_one_plus_x_squared_is_huge():
     points = np.array([0.0, 1e-300, 1e-8, 0.5, -1.0, 3.0, 1e8, -1e77, 1e100, 1e150, 1e200, 1.7e308])
     assert_gradient_matches_mpmath("atan(x)", "atan(x)", {"x": points})
     assert_hessian_matches_mpmath("atan(x)", "atan(x)", {"x": points})
+
+
+# --------------------------------------------------------------------------- 1 - x^2 of asin, acos, atanh
+
+NEAR_ZERO_AND_ONE = np.array([0.0, 1e-300, -1e-200, 1e-20, 1e-12, -1e-8, 0.5, -0.9, 0.99999999, 1 - 2.0 ** -52,
+                              -(1 - 2.0 ** -53)])
+
+
+@pytest.mark.parametrize("text", ["asin(x)", "acos(x)", "atanh(x)"])
+def test_inverse_functions_second_derivatives_near_zero_and_near_one(text):
+    """1 - x^2 was written (1 - x)*(1 + x), exact near |x| = 1, but its derivative by the product rule is
+    (1 - x) - (1 + x), which cancels near 0: every Hessian strategy gave asin''(1e-8) off by 5e-10 and
+    asin''(1e-20) = 0 (it is x there), and so for acos and atanh.  It is one row now, (1 - x)*(1 + x) with
+    the derivative -2x; the closed forms read 1/sqrt(1 - x**2) and 1/(1 - x**2)."""
+    columns = {"x": NEAR_ZERO_AND_ONE}
+    assert_gradient_matches_mpmath(text, text, columns)
+    assert_hessian_matches_mpmath(text, text, columns)
+    x = sympy.Symbol("x")
+    assert sympy.simplify(sg.grad(text)["x"] - sympy.diff(sympy.sympify(text), x)) == 0
