@@ -15,20 +15,24 @@ values the function already computed.
 Each partial is the textbook form where that form is exact in float64, and
 otherwise the closest form that neither cancels nor overflows where the
 derivative is a normal number (checked against mpmath in
-``tests/test_numerical_edges.py``): 1 - x^2 is the row ``one_minus_square``,
-(1 - x)*(1 + x) with the derivative -2x (asin', acos', atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
-1/hypot(x, 1), atan' 1/hypot(x, 1)^2 (1/(1 + x^2) differentiates to
--(out/u)*2x, 0 once out/u underflows: atan''(1e100) is -2e-300), atan2's
-partials x/hypot(x, y)^2 (computed as two divisions, so neither the square
-overflows at 1e155 nor underflows at 1e-155), and logsumexp's softmax weights
-sigmoid(a - b).  A partial is also differentiated
-(Hessians), so its form must keep its own derivative finite: hypot's partial is
-x/hypot(x, y) (:func:`_hypot_partial`).
+``tests/test_numerical_edges.py`` and ``tests/test_numerics_audit3.py``):
+acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is 1/hypot(x, 1),
+atan' 1/hypot(x, 1)^2, atan2's partials x/hypot(x, y)^2 (computed as two
+divisions, so neither the square overflows at 1e155 nor underflows at
+1e-155), and logsumexp's the softmax weights sigmoid(a - b).  A partial is
+differentiated again by every Hessian, so its own derivative must keep its
+digits too: 1 - x^2 (asin', acos', atanh') is the row ``one_minus_square``,
+(1 - x)*(1 + x) with the derivative -2x; atan' was 1/(1 + x^2), whose
+derivative -(out/u)*2x is 0 once out/u underflows (atan''(1e100) is
+-2e-300); hypot's partial is x/hypot(x, y) (:func:`_hypot_partial`).
 
 sigmoid' = s*sigmoid(-x), not s*(1 - s) (JAX's and PyTorch's), which loses
 relative accuracy as s nears 1 and is 0 once it rounds to 1 (sigmoid'(40) is
 4.2e-18): one more operation per sigmoid node, a product of sigmoids, which
-never overflow or warn, so its own derivative stays finite at any x.
+never overflow or warn, so its own derivative stays finite at any x.  Kept
+knowingly: that derivative, s*sigmoid(-x)*(sigmoid(-x) - s), cancels near 0,
+where sigmoid'' ~ -x/8 (6e-9 relative at x = 1e-8, 0 below 1e-17: an absolute
+error below 1e-17); the exact forms need a cosh, which overflows past 1420.
 
 Kept knowingly: tanh' = 1 - t**2, 0 from |x| = 19.1 on (tanh'(20) is 1.7e-17)
 and 1e-8 off at x = 10, where the absolute error is below 1e-16.  Measured
