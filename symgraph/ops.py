@@ -15,17 +15,24 @@ values the function already computed.
 Each partial is the textbook form where that form is exact in float64, and
 otherwise the closest form that neither cancels nor overflows where the
 derivative is a normal number (checked against mpmath in
-``tests/test_numerical_edges.py``): 1 - x^2 is (1 - x)*(1 + x) (asin', acos',
-atanh'), acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is
-1/hypot(x, 1), atan2's partials x/hypot(x, y)^2 (computed as two divisions,
-so neither the square overflows at 1e155 nor underflows at 1e-155) and hypot's
-sign(x)/hypot(1, y/x) (:func:`_hypot_partial`: x/hypot(x, y) was 0 at
-x = y = 1.7e308, where hypot overflows).
+``tests/test_numerical_edges.py`` and ``tests/test_numerics_audit3.py``):
+acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is 1/hypot(x, 1),
+atan' 1/hypot(x, 1)^2, atan2's partials x/hypot(x, y)^2 (computed as two
+divisions, so neither the square overflows at 1e155 nor underflows at
+1e-155), and logsumexp's the softmax weights sigmoid(a - b).  A partial is
+differentiated again by every Hessian, so its own derivative must keep its
+digits too: 1 - x^2 (asin', acos', atanh') is the row ``one_minus_square``,
+(1 - x)*(1 + x) with the derivative -2x; atan' was 1/(1 + x^2), whose
+derivative -(out/u)*2x is 0 once out/u underflows (atan''(1e100) is
+-2e-300); hypot's partial is x/hypot(x, y) (:func:`_hypot_partial`).
 
 sigmoid' = s*sigmoid(-x), not s*(1 - s) (JAX's and PyTorch's), which loses
 relative accuracy as s nears 1 and is 0 once it rounds to 1 (sigmoid'(40) is
 4.2e-18): one more operation per sigmoid node, a product of sigmoids, which
-never overflow or warn, so its own derivative stays finite at any x.
+never overflow or warn, so its own derivative stays finite at any x.  Kept
+knowingly: that derivative, s*sigmoid(-x)*(sigmoid(-x) - s), cancels near 0,
+where sigmoid'' ~ -x/8 (6e-9 relative at x = 1e-8, 0 below 1e-17: an absolute
+error below 1e-17); the exact forms need a cosh, which overflows past 1420.
 
 Kept knowingly: tanh' = 1 - t**2, 0 from |x| = 19.1 on (tanh'(20) is 1.7e-17)
 and 1e-8 off at x = 10, where the absolute error is below 1e-16.  Measured
@@ -105,6 +112,11 @@ def _sympy_log0(x):
 def _np_log0(x):
     """log(x) without a warning or -inf at 0: log(1) = 0 there (nan and negatives as log's)."""
     return np.log(x + (x == 0))
+
+
+def _np_one_minus_square(x):
+    """1 - x^2 as (1 - x)*(1 + x), as generated code computes it."""
+    return (1 - x) * (1 + x)
 
 
 def _np_heaviside(x, h0):
@@ -239,12 +251,6 @@ def _comparison(name, symbol, sym, num, commutative=False):
               precedence=4, condition=True)
 
 
-def _one_minus_square(B, x):
-    """1 - x^2 as (1 - x)*(1 + x): near |x| = 1, 1 - x*x cancels the digits x*x rounded away
-    (relative error 1e-9 at x = 0.99999999), while 1 - x is exact there and 1 + x is one rounding."""
-    return B.op("mul", B.op("sub", 1, x), B.op("add", 1, x))
-
-
 def _pow_base_partial(B, out, x, y):
     """d(x^y)/dx = y*x^(y-1), and 0 at x = y = 0, as JAX (x^0 is 1 for every x), where the formula is 0*inf = nan.
 
@@ -269,15 +275,19 @@ def _pow_base_partial(B, out, x, y):
     return B.op("where", B.op("or", B.op("ne", x, 0), nonzero), partial, 0)
 
 
-def _hypot_partial(B, x, y):
-    """d hypot(x, y)/dx = x/hypot(x, y), as sign(x)/hypot(1, y/x): in [-1, 1] at every finite x and y.
+def _hypot_partial(B, out, x):
+    """d hypot(x, y)/dx = x/hypot(x, y): the node's value reused, one division (JAX's and PyTorch's form).
 
-    Why not x/out: hypot(x, y) overflows when it exceeds 1.8e308 (x = y = 1.7e308), where x/inf was 0 for a
-    partial of 0.71, and rounds to the nearest subnormal at subnormal x and y (x/out was 1 at
-    x = y = 5e-324); y/x overflowing (x = 1e-300, y = 1e300) gives 1/inf = 0, the derivative's underflow, and
-    x = 0 gives sign(0) = 0, as x/out did (nan at x = y = 0, where hypot has no derivative).
+    Why not sign(x)/hypot(1, y/x), kept for a while because it stays right where hypot itself overflows
+    (x = y = 1.7e308) or rounds to a subnormal: its own derivative, which every Hessian takes, meets
+    y/x = inf at x = 0 and 0 * inf there, so d2 hypot(x, y)/dx2 at x = 0 was nan (1/|y|), and inf for
+    |x| < 1e-154 |y| (x = 1e-160, y = 0.5: 2).  x/out is exact to an ulp wherever hypot's value is a
+    normal number; where that value overflows or is subnormal it is as far off as the value (0 at
+    x = y = 1.7e308, 1 at x = y = 5e-324).  It is nan at x = y = 0, where hypot has no derivative, and
+    at an infinite x (inf/inf), as JAX's.
+    Kept knowingly: d2/dx2 = (1 - p^2)/out cancels where |y| << |x| (an absolute error below 1e-16/out).
     """
-    return B.op("div", B.op("sign", x), B.op("hypot", 1, B.op("div", y, x)))
+    return B.op("div", x, out)
 
 
 def _log0_partial(B, out, x):
@@ -314,11 +324,11 @@ _ROWS = [
     _unary("tan", sympy.tan, np.tan, "xp.tan({0})",
            lambda B, out, x: B.op("add", 1, B.op("pow", out, 2))),
     _unary("asin", sympy.asin, np.arcsin, "xp.arcsin({0})",
-           lambda B, out, x: B.op("div", 1, B.op("sqrt", _one_minus_square(B, x)))),
+           lambda B, out, x: B.op("div", 1, B.op("sqrt", B.op("one_minus_square", x)))),
     _unary("acos", sympy.acos, np.arccos, "xp.arccos({0})",
-           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", _one_minus_square(B, x))))),
-    _unary("atan", sympy.atan, np.arctan, "xp.arctan({0})",
-           lambda B, out, x: B.op("div", 1, B.op("add", 1, B.op("pow", x, 2)))),
+           lambda B, out, x: B.op("neg", B.op("div", 1, B.op("sqrt", B.op("one_minus_square", x))))),
+    _unary("atan", sympy.atan, np.arctan, "xp.arctan({0})",  # 1/(1 + x^2), whose x^2 overflows past 1e154
+           lambda B, out, x: B.op("pow", B.op("hypot", x, 1), -2)),
     _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
     _unary("cosh", sympy.cosh, np.cosh, "xp.cosh({0})", lambda B, out, x: B.op("sinh", x)),
     _unary("tanh", sympy.tanh, np.tanh, "xp.tanh({0})",
@@ -339,7 +349,7 @@ _ROWS = [
     _unary("acosh", sympy.acosh, np.arccosh, "xp.arccosh({0})",
            lambda B, out, x: B.op("div", 1, B.op("mul", B.op("sqrt", B.op("sub", x, 1)), B.op("sqrt", B.op("add", x, 1))))),
     _unary("atanh", sympy.atanh, np.arctanh, "xp.arctanh({0})",
-           lambda B, out, x: B.op("div", 1, _one_minus_square(B, x))),
+           lambda B, out, x: B.op("div", 1, B.op("one_minus_square", x))),
     _unary("log1p", cfunctions.log1p, np.log1p, "xp.log1p({0})", lambda B, out, x: B.op("div", 1, B.op("add", x, 1))),
     _unary("expm1", cfunctions.expm1, np.expm1, "xp.expm1({0})", lambda B, out, x: B.op("exp", x)),
     _unary("log2", cfunctions.log2, np.log2, "xp.log2({0})",
@@ -358,7 +368,7 @@ _ROWS = [
     _unary("ceil", sympy.ceiling, np.ceil, "xp.ceil({0})", lambda B, out, x: 0),
     _unary("round", roundeven, np.round, "xp.round({0})", lambda B, out, x: 0),  # halves to even, as NumPy
     Op("hypot", 2, cfunctions.hypot, np.hypot, "xp.hypot({0}, {1})",
-       (lambda B, out, x, y: _hypot_partial(B, x, y), lambda B, out, x, y: _hypot_partial(B, y, x))),
+       (lambda B, out, x, y: _hypot_partial(B, out, x), lambda B, out, x, y: _hypot_partial(B, out, y))),
     Op("atan2", 2, sympy.atan2, np.arctan2, "xp.arctan2({0}, {1})",  # atan2(y, x), the angle of (x, y)
        (lambda B, out, y, x: B.op("div", B.op("div", x, B.op("hypot", x, y)), B.op("hypot", x, y)),
         lambda B, out, y, x: B.op("neg", B.op("div", B.op("div", y, B.op("hypot", x, y)), B.op("hypot", x, y))))),
@@ -373,10 +383,12 @@ _ROWS = [
         lambda B, out, x, y: B.op("heaviside", B.op("sub", x, y), sympy.S.Half)), commutative=True, fold="min",
        many=_tie_share),
     # log(exp(a) + exp(b)) without overflow (NumPy's logaddexp shifts by the larger argument); the
-    # partials exp(a - out) stay in [0, 1] for any a, b; logsumexp(a, b, c) folds it over pairs
+    # partials are the softmax weights exp(a)/(exp(a) + exp(b)) = sigmoid(a - b), in [0, 1] for any a, b
+    # (exp(a - out) lost the digits of out's log(1 + exp(-|a - b|)) as out rounds: 1, not 1/2, at a = b = 1e16);
+    # logsumexp(a, b, c) folds it over pairs
     Op("logaddexp", 2, lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)), np.logaddexp, "xp.logaddexp({0}, {1})",
-       (lambda B, out, a, b: B.op("exp", B.op("sub", a, out)),
-        lambda B, out, a, b: B.op("exp", B.op("sub", b, out))), commutative=True, in_grammar=False, fold="logsumexp"),
+       (lambda B, out, a, b: B.op("sigmoid", B.op("sub", a, b)),
+        lambda B, out, a, b: B.op("sigmoid", B.op("sub", b, a))), commutative=True, in_grammar=False, fold="logsumexp"),
     Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
        (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
@@ -404,6 +416,12 @@ _ROWS = [
         lambda B, out, c, a, b: B.op("where", c, 0, 1)), kinds="cvv"),
     # Not in the grammar: d(x^y)/dy.
     _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))", _log0_partial, in_grammar=False),
+    # Not in the grammar: 1 - x^2 of asin', acos' and atanh', computed as (1 - x)*(1 + x) (near |x| = 1,
+    # 1 - x*x cancels the digits x*x rounded away: relative error 1e-9 at x = 0.99999999), with the
+    # derivative -2x: the product rule on (1 - x)*(1 + x) is (1 - x) - (1 + x), which cancels near x = 0
+    # (asin''(1e-8) off by 5e-10 and asin''(1e-20) 0 in every Hessian, where asin''(x) ~ x)
+    _unary("one_minus_square", lambda x: 1 - x ** 2, _np_one_minus_square, "(1 - ({0})) * (1 + ({0}))",
+           lambda B, out, x: B.op("mul", -2, x), in_grammar=False),
 ]
 
 class _Table(dict):

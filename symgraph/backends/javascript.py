@@ -74,6 +74,7 @@ JS: dict[str, str] = {
     "and": "{0} && {1}", "or": "{0} || {1}", "not": "!{0}",
     "where": "({0} ? {1} : {2})",
     "log0": "Math.log({0} + ({0} === 0))",
+    "one_minus_square": "(1 - ({0})) * (1 + ({0}))",
 }
 
 #: ``x ** c`` for the literal exponents NumPy's power computes by another function

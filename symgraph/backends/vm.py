@@ -198,7 +198,7 @@ CODES: dict[str, int] = {name: code for code, name in enumerate((
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "sqrt", "abs",
     "sigmoid", "relu", "softplus", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "exp2", "cbrt",
     "erf", "erfc", "sign", "floor", "ceil", "round", "hypot", "atan2", "max", "min", "logaddexp", "logb",
-    "heaviside", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "where", "log0"))}
+    "heaviside", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "where", "log0", "one_minus_square"))}
 
 #: power with these literal exponents is what NumPy computes for them (``numpy.power``'s fast paths)
 _POWERS = SCALAR_POWERS
@@ -351,8 +351,10 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
         return 1.0 if x == 0.0 else 0.0
     elif op == 56:
         return y if x != 0.0 else z
-    else:
+    elif op == 57:
         return np.log(x + (1.0 if x == 0.0 else 0.0))
+    else:
+        return (1.0 - x) * (1.0 + x)
 
 
 #: header of the int32 program array: instructions, constants, inputs, results, registers
