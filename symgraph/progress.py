@@ -31,7 +31,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from .errors import ArgumentError
+from .errors import ArgumentError, shown
 
 #: node visits from which the default (``progress=None``) shows a bar on a terminal
 AUTO_MIN_WORK = 300_000
@@ -63,7 +63,7 @@ def check_progress(progress: Any) -> None:
     """An ArgumentError unless ``progress`` is None, True, False or a callable: checked whatever the size of
     the work (a program without instructions, a backend that reports nothing), so a typo never passes unseen."""
     if not (progress is None or progress is True or progress is False or callable(progress)):
-        raise ArgumentError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
+        raise ArgumentError(f"progress must be None, True, False or a callable(done, total), got {shown(progress)}")
 
 
 def compile_reporter(progress: Any, instructions: int, description: str) -> Progress | None:

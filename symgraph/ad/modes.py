@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple, Sequence
 
 from ..constants import as_constant
-from ..errors import GraphError, counted
+from ..errors import GraphError, counted, shown
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, is_unit, is_zero
 from ..ir.graph import Graph
@@ -45,7 +45,7 @@ def sweep_of(mode: str):
     """The sweep function of ``mode``; a GraphError (a ValueError) naming the modes for an unknown one."""
     sweep = SWEEP_OF_MODE.get(mode) if isinstance(mode, str) else None
     if sweep is None:
-        raise GraphError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+        raise GraphError(f"unknown mode {shown(mode)}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
     return sweep
 
 

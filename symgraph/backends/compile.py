@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..binding import positional_order
-from ..errors import ArgumentError, GraphError
+from ..errors import ArgumentError, GraphError, shown
 from ..progress import check_progress, paused_gc
 from .chunk import chunked_kernel
 from .numba import numba_kernel
@@ -99,7 +99,7 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     """
     if xp is not None and not (isinstance(getattr(xp, "__name__", None), str) and callable(getattr(xp, "asarray", None))):
         raise ArgumentError(f"xp= takes an array namespace, the module itself (xp=numpy, dask.array or cupy), got "
-                            f"{type(xp).__name__} {xp!r:.60}")
+                            f"{type(xp).__name__} {shown(xp)}")
     check_progress(progress)  # here too: the VM reports nothing, and an empty program has nothing to report
     with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
         return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
@@ -166,7 +166,7 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
         kernel, source = vm_kernel(program, order, labels, name=name,
                                    fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
     elif backend not in ("numpy", "vm"):
-        raise GraphError(f"unknown backend {backend!r}; choose 'numpy', 'vm' or 'numba'")
+        raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
     elif parallel:
         raise GraphError("parallel=True needs backend='numba'")
     else:

@@ -43,7 +43,7 @@ import sympy
 from .. import constants
 from ..binding import (as_array, check_values, checked_options, index_axes_error, named_keys, point_values,
                        real_value)
-from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
@@ -412,7 +412,7 @@ class Graph:
         return {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
 
     def _missing(self, node) -> GraphError:
-        return GraphError(f"no node named {node!r}; nodes: {', '.join(list(self._ops)[:20])}")
+        return GraphError(f"no node named {shown(node)}; nodes: {', '.join(list(self._ops)[:20])}")
 
     @checked_options
     def ancestors(self, node: str) -> set[str]:
@@ -431,7 +431,7 @@ class Graph:
         if not self.outputs:  # grad([]): no function was given, and jacobian() is no way out
             raise GraphError("this graph has no output: give a function (an empty list of functions has none)")
         if len(self.outputs) != 1:
-            raise GraphError(f"this graph has {len(self.outputs)} outputs ({', '.join(output_labels(self))}); "
+            raise GraphError(f"this graph has {len(self.outputs)} outputs ({shown_names(output_labels(self))}); "
                              "use jacobian() for several outputs")  # named as results name them, not by node
         return self.outputs[0]
 
@@ -492,7 +492,7 @@ class Graph:
         checked: the point a walk-through steps through (``what``: the call, for the messages)."""
         if not isinstance(at, Mapping):
             raise ArgumentError(f"{what}(at=...) takes a mapping of input names to numbers (at={{'x': 1.0, ...}}), "
-                                f"got {type(at).__name__} {at!r:.60}")
+                                f"got {type(at).__name__} {shown(at)}")
         values = self.node_values(self.inputs, named_keys(f"{what}(at=...)", at))
         labels = dict(zip(self.inputs, self.input_labels))
         missing = [labels[x] for x in self.inputs if x not in values]
@@ -510,7 +510,7 @@ class Graph:
             try:
                 point[x] = float(real_value(labels[x], value))
             except GraphError:
-                raise GraphError(f"{what}(at=...): {labels[x]} = {value!r:.60} is not a number") from None
+                raise GraphError(f"{what}(at=...): {labels[x]} = {shown(value)} is not a number") from None
         return point
 
     def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
