@@ -483,7 +483,11 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
         raise ArgumentError(f"args= takes a list of the input names in positional order, got "
                             f"{type(args).__name__} {shown(args)}" + (" (a set has no order)" if
                                                                      isinstance(args, (set, frozenset)) else ""))
-    order = tuple(str(a) for a in args)
+    try:
+        order = tuple(str(a) for a in args)
+    except TypeError:  # Iterable by its class, but not this one: a 0-d array
+        raise ArgumentError(f"args= takes a list of the input names in positional order, got "
+                            f"{type(args).__name__} {shown(args)}") from None
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
     repeated = sorted(a for a, k in Counter(order).items() if k > 1)
     missing = [n for n in inputs if n not in given]

@@ -294,7 +294,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         ``jacobian`` and ``hessian`` also take a Gradient itself (its entries
         as outputs).
         """
-        if label is not None and label not in self.labels:
+        if label is not None and (not isinstance(label, str) or label not in self.labels):
             raise GraphError(f"no entry {shown(label)}; entries: {', '.join(self.labels[:10])}")
         return self.program.as_graph(self.labels if label is None else [label])
 

@@ -84,3 +84,83 @@ def test_many_functions_given_for_one_name_their_count_and_a_few():
     with pytest.raises(sg.GraphError, match=r"has 2,000 outputs|has 2000 outputs") as caught:
         sg.grad(MANY[:2000])
     assert "more)" in str(caught.value) and len(str(caught.value)) < 1000
+
+
+NAMES = np.array(["reverse", "forward"])  # an array where one name is wanted: == gives an array, not a bool
+
+
+@pytest.mark.parametrize("call", [
+    lambda v: sg.grad(F, mode=v),
+    lambda v: sg.jacobian([F, "x"], mode=v),
+    lambda v: sg.residuals([F], ["x"], mode=v),
+    lambda v: sg.grad(F, simplify=v),
+    lambda v: sg.grad(F, mode="elimination", order=v),
+    lambda v: sg.lambdify(F, backend=v),
+    lambda v: sg.hessp(F, backend=v),
+    lambda v: sg.draw(F, engine=v),
+    lambda v: sg.grad(F).as_graph(v),
+])
+def test_an_array_given_for_a_name_of_a_choice_is_refused_by_name(call):
+    """Each compared the array with its choices ("auto", the simplify levels, "numba", ...) and raised NumPy's
+    bare 'The truth value of an array with more than one element is ambiguous'."""
+    with pytest.raises(sg.SymgraphError, match=r"array\(\['reverse', 'forward'\]"):
+        call(NAMES)
+
+
+def test_to_latex_of_a_compiled_sparse_hessian_says_what_it_takes():
+    # its .order (the CSR order, an array) was compared with 2 to spot a Hessian: NumPy's bare ValueError
+    with pytest.raises(sg.ArgumentError, match="to_latex takes .* got SparseFunction"):
+        sg.to_latex(sg.hessian(F, sparse=True).lambdify())
+
+
+def test_args_of_a_zero_dimensional_array_is_an_argument_error():
+    # np.array("x") is Iterable by its class, and tuple() of it raised 'iteration over a 0-d array'
+    with pytest.raises(sg.ArgumentError, match="args= takes a list of the input names"):
+        sg.lambdify("x", args=np.array("x"))
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), HUGE], ids=["inf", "5,001 digits"])
+def test_a_drawing_timeout_beyond_any_clock_is_an_argument_error(timeout):
+    # passed on to the Graphviz subprocess, which raised OverflowError (cannot convert float infinity to integer)
+    with pytest.raises(sg.ArgumentError, match="timeout= takes a positive number"):
+        sg.draw(F, timeout=timeout, format="svg", engine="graphviz")
+
+
+def test_a_progress_callback_that_takes_no_done_and_total_is_refused_before_the_work():
+    # it was called mid-sweep and raised "<lambda>() takes 0 positional arguments but 2 were given"
+    with pytest.raises(sg.ArgumentError, match=r"progress\(done, total\)"):
+        sg.grad(F, progress=lambda: None)
+    seen = []
+    sg.grad(F, progress=lambda done, total, *rest: seen.append(done))  # any callable taking two numbers
+    assert seen
+
+
+@pytest.mark.parametrize("name", ["1x", "class", "f(): pass\nimport os\ndef g", None, 3])
+def test_a_program_source_name_that_is_no_identifier_is_an_argument_error(name):
+    """Written as the def's name whatever it was: source(name="f(): pass\\nimport os\\ndef g") gave a module with
+    the user's lines in it, source(name="class") one that does not compile."""
+    with pytest.raises(sg.ArgumentError, match="a Python identifier"):
+        sg.grad(F).program.source(name)
+    assert sg.grad(F).program.source("g").startswith("def g(")
+
+
+def test_two_cost_reports_of_the_same_derivation_are_equal():
+    """A report compared its derivation seconds too, so two reports of the same counts were never equal."""
+    assert sg.compare(F) == sg.compare(F) and sg.grad(F).cost == sg.grad(F).cost
+    assert sg.compare(F) != sg.compare("x*y") and sg.grad(F).cost != sg.grad(F, mode="forward").cost
+
+
+def test_graphs_of_the_same_text_are_equal_and_hash_alike():
+    """Equality was identity: sg.parse(t) == sg.parse(t) was False."""
+    import pickle
+    import sympy
+    text = "c = a + b; e = c*(b + 1)"
+    g = sg.parse(text)
+    assert g == sg.parse(text) and hash(g) == hash(sg.parse(text)) and len({g, sg.parse(text)}) == 1
+    assert pickle.loads(pickle.dumps(g)) == g
+    assert sg.parse(sympy.Symbol("x")**2) == sg.parse("x^2")
+    assert sg.parse("sum(x[i], i, 0, n-1)", n=3) == sg.parse("sum(x[i], i, 0, n-1)", n=3)
+    # a different node name, input order, size or assumption is a different graph
+    assert g != sg.parse("(a + b)*(b + 1)") and sg.parse("x*y") != sg.parse("y*x")
+    assert sg.parse("sum(x[i], i, 0, n-1)", n=3) != sg.parse("sum(x[i], i, 0, n-1)", n=4)
+    assert sg.parse(sympy.Symbol("x", positive=True)**2) != sg.parse("x^2") and g != text

@@ -155,6 +155,8 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                 f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "
                 "(scipy.optimize passes a NumPy vector and reads NumPy numbers back, and a point's work is too "
                 "small to split into tasks); for arrays of points in Dask or CuPy, compile without vector=True")
+    if not isinstance(backend, str) or backend not in ("numpy", "vm", "numba"):  # an array compared is no bool
+        raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
     if backend == "numba":
         if xp is not None and xp is not np:
             raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
@@ -165,8 +167,6 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
             raise GraphError("parallel=True needs backend='numba'")
         kernel, source = vm_kernel(program, order, labels, name=name,
                                    fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
-    elif backend not in ("numpy", "vm"):
-        raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
     elif parallel:
         raise GraphError("parallel=True needs backend='numba'")
     else:

@@ -129,10 +129,11 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     if path is not None and (not isinstance(path, (str, os.PathLike)) or str(path) == ""):
         raise ArgumentError(f"path= takes a file name such as 'graph.png', got {type(path).__name__} {shown(path)}")
     for what, number in (("dpi", dpi), ("timeout", timeout)):
-        if isinstance(number, bool) or not isinstance(number, (int, float, np.number)) or not number > 0:
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.number)) or not 0 < number < 1e300:
+            # < 1e300: an infinite or 5,000-digit timeout reached the subprocess as an OverflowError
             raise ArgumentError(f"{what}= takes a positive number, got {type(number).__name__} {shown(number, 40)}")
     fmt = _format(path, format)
-    if engine not in ENGINES:
+    if not isinstance(engine, str) or engine not in ENGINES:
         raise RenderError(f"unknown engine {shown(engine)}; choose one of {', '.join(ENGINES)}")
     if len(graph) > MAX_NODES:
         raise _too_big(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}")

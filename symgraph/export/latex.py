@@ -716,7 +716,7 @@ def to_latex(x: Any, **settings: Any) -> str:
     elif isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):
         writer, own, printer = (lambda result, **options: derivative_latex(result, kind=result.latex_kind, **options),
                                 ("aligned", "name", "nodes", "expand", "limit"), True)
-    elif getattr(x, "order", None) == 2 and hasattr(x, "program"):
+    elif isinstance(getattr(x, "order", None), int) and x.order == 2 and hasattr(x, "program"):
         writer, own, printer = hessian_latex, ("aligned", "name", "entries", "expand"), True
     elif hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
         writer, own, printer = (lambda matrix, **options: matrix.latex(**options)), ("aligned", "name", "expand"), False

@@ -438,6 +438,20 @@ class Graph:
     def __len__(self) -> int:
         return len(self._ops)
 
+    def __eq__(self, other: object) -> bool:
+        """Graphs of the same nodes (ops and operands), inputs, outputs and names are equal, as two parses of
+        one text are: a graph is a value, like the expression it stands for (equality was identity)."""
+        if not isinstance(other, Graph):
+            return NotImplemented
+        return self is other or (
+            self.inputs == other.inputs and self.outputs == other.outputs and self.output_names == other.output_names
+            and self._ops == other._ops and self._operands == other._operands and self.addresses == other.addresses
+            and self.groups == other.groups and self.indexed == other.indexed
+            and all(self.symbol(x) == other.symbol(x) for x in self.inputs))  # the user's own, or Symbol(x)
+
+    def __hash__(self) -> int:  # equal graphs have these alike; cheap whatever the size
+        return hash((self.inputs, self.outputs, len(self._ops)))
+
     def __repr__(self) -> str:
         """One short line whatever the size: counts, and the first few inputs and outputs."""
         return (f"<Graph {counted(len(self._ops), 'node')}, {counted(self.edge_count, 'edge')}, inputs={_few(self.inputs)}, "

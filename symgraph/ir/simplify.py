@@ -80,7 +80,7 @@ def normalise(how) -> str:
         return "fast"
     if how is False:
         return "none"
-    if how in SIMPLIFY_LEVELS:
+    if isinstance(how, str) and how in SIMPLIFY_LEVELS:  # `in` compares an array elementwise
         return how
     raise ArgumentError(f"simplify must be True, False or one of {SIMPLIFY_LEVELS}, got {shown(how)}")
 
