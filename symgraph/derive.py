@@ -169,9 +169,9 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     def _entry(self, name) -> str:
         """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
-        label = str(name)
-        if label not in self._index:
-            raise no_entry("entry", label, self.labels, "entries")
+        label = str(name) if isinstance(name, (str, sympy.Basic)) and not isinstance(name, sympy.Number) else None
+        if label is None or label not in self._index:  # not str() of any key: a 5,000-digit int cannot be written
+            raise no_entry("entry", name if label is None else label, self.labels, "entries")
         return label
 
     @cached_property

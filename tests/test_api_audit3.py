@@ -32,6 +32,8 @@ HUGE = 10**5000  # Python refuses to write an integer of over 4,300 digits as te
     lambda v: sg.function(v, np.sin, ["cos(x)"]),
     lambda v: sg.lambdify(F)(v, v, v),
     lambda v: sg.hessian(F)[v],
+    lambda v: sg.grad(F)[v],
+    lambda v: sg.jvp(F, ["x"], [1]).expand(v),
     lambda v: sg.compare(F)[v],
 ])
 def test_an_integer_of_thousands_of_digits_is_named_by_its_number_of_digits(call):
@@ -164,3 +166,19 @@ def test_graphs_of_the_same_text_are_equal_and_hash_alike():
     assert g != sg.parse("(a + b)*(b + 1)") and sg.parse("x*y") != sg.parse("y*x")
     assert sg.parse("sum(x[i], i, 0, n-1)", n=3) != sg.parse("sum(x[i], i, 0, n-1)", n=4)
     assert sg.parse(sympy.Symbol("x", positive=True)**2) != sg.parse("x^2") and g != text
+
+
+@pytest.mark.parametrize("number", [10**5000, -10**5000, 10**400], ids=["5,001 digits", "minus", "401 digits"])
+def test_a_sympy_integer_beyond_the_constant_limit_is_its_float64_value_in_the_graph(number):
+    """The graph kept it exactly, so printing the graph (its listing, Mermaid, the explorer's title, LaTeX)
+    raised Python's bare ValueError on over 4,300 digits, and wrote 401 digits of 10**400.  It is now its
+    float64 value, as the text's 10^400 folds to and as closed forms and numbers already took it."""
+    import sympy
+    x = sympy.Symbol("x")
+    g = sg.parse(sympy.Integer(number) * x**2)
+    sign = "-" if number < 0 else ""
+    assert g.listing().splitlines()[-1].endswith(f"* ({sign}oo)" if sign else "* oo")
+    assert "oo" in sg.to_mermaid(g) and str(sg.grad(g)) == f"Gradient({{'x': {sign}oo*x}})"
+    assert sg.to_latex(sympy.Integer(number) * x).replace(" ", "") == sign + r"\inftyx"
+    assert sg.to_latex(number) == sign + r"\infty"
+    assert sg.parse(sympy.Rational(1, abs(number)) * x).listing().endswith("x / oo")

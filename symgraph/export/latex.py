@@ -667,7 +667,12 @@ def nested_deeper(expr: Any, depth: int) -> bool:
 def sympy_latex(expr: Any, **settings: Any) -> str:
     """sympy's LaTeX of a sympy expression; one nested deeper than sympy's printer can recurse (sin of sin
     ... 300 deep) is written as its graph's formula or assignments, as the same expression as text is."""
-    if isinstance(expr, sympy.Basic) and nested_deeper(expr, constants.MAX_DEPTH):
+    if isinstance(expr, int) and not isinstance(expr, bool):
+        expr = sympy.Integer(expr)
+    if isinstance(expr, sympy.Basic) and (nested_deeper(expr, constants.MAX_DEPTH) or any(
+            constants.closed_constant(a) is not a for a in expr.atoms(sympy.Rational))):
+        # a number beyond MAX_CONSTANT_BITS is written as its float64 value, as the graph and closed forms hold it
+        # (sympy's printer raised Python's bare ValueError on an integer of over 4,300 digits)
         return expression_latex(as_graph(expr), **settings)
     return LatexPrinter(settings).doprint(expr)
 

@@ -6,6 +6,7 @@ from typing import Sequence
 import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
+from ..constants import closed_constant
 from ..errors import ArgumentError, GraphError, UnsupportedOpError, shown
 from ..ir.builder import CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph, element_label
@@ -168,6 +169,8 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
         return _element(builder, e)
     if isinstance(e, MatrixElement):
         return _matrix_element(builder, e, matrices)
+    if isinstance(e, sympy.Rational):  # beyond MAX_CONSTANT_BITS its float64 value, as the text's 10^400 folds to:
+        return closed_constant(e)      # 5,000 digits kept made a graph Python cannot print (its int-to-text limit)
     if isinstance(e, sympy.Number) or e is sympy.pi:
         return e
     if e is sympy.E:
