@@ -182,3 +182,13 @@ def test_a_sympy_integer_beyond_the_constant_limit_is_its_float64_value_in_the_g
     assert sg.to_latex(sympy.Integer(number) * x).replace(" ", "") == sign + r"\inftyx"
     assert sg.to_latex(number) == sign + r"\infty"
     assert sg.parse(sympy.Rational(1, abs(number)) * x).listing().endswith("x / oo")
+
+
+@pytest.mark.parametrize("call", [
+    lambda label: sg.grad("sum(x[i]^2, i, 0, n-1)", [label], n=3),
+    lambda label: sg.parse("sum(x[i]^2, i, 0, n-1)", n=3, outputs=[label]),
+])
+def test_an_element_index_of_thousands_of_digits_is_a_graph_error(call):
+    # reading the label's index with int() raised Python's bare "Exceeds the limit (4300 digits)" ValueError
+    with pytest.raises(sg.GraphError, match="has an index of 5,000 characters"):
+        call("x[" + "9" * 5000 + "]")

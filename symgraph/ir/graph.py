@@ -87,6 +87,9 @@ def read_element_label(label: str) -> tuple[str, tuple[int, ...]] | None:
     """``(name, index)`` of an element's label however it is spaced (``W[0,0]``, ``x[ 1 ]``); None for any other
     text."""
     match = _ELEMENT.fullmatch(label) if "[" in label else None
+    if match is not None and len(match[2]) > 1000:  # int() of over 4,300 digits raises a bare ValueError
+        raise GraphError(f"{shown(label)} has an index of {len(match[2]):,} characters; no indexed input has "
+                         "an element that far")
     return None if match is None else (match[1], tuple(int(i) for i in match[2].split(",")))
 
 
