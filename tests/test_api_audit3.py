@@ -192,3 +192,24 @@ def test_an_element_index_of_thousands_of_digits_is_a_graph_error(call):
     # reading the label's index with int() raised Python's bare "Exceeds the limit (4300 digits)" ValueError
     with pytest.raises(sg.GraphError, match="has an index of 5,000 characters"):
         call("x[" + "9" * 5000 + "]")
+
+
+@pytest.mark.parametrize("read", [
+    lambda program, label: program.closed_form(label),
+    lambda program, label: program.closed_forms([label]),
+    lambda program, label: program.expanded_size(label),
+    lambda program, label: program.expanded_depth(label),
+    lambda program, label: program.measure([label]),
+])
+@pytest.mark.parametrize("label", ["X", None, ["x"]], ids=["misspelt", "None", "a list"])
+def test_a_program_read_by_a_label_it_has_not_names_its_results(read, label):
+    """program.closed_form(label), which the too-large message points to, raised the results dict's bare
+    KeyError (TypeError for a list)."""
+    with pytest.raises(sg.EntryError, match=r"no result .*; results: x, y"):
+        read(sg.grad("x*y").program, label)
+
+
+def test_a_graphs_ancestors_of_a_node_it_has_not_is_a_graph_error():
+    # the operands dict raised a bare KeyError
+    with pytest.raises(sg.GraphError, match="no node named 'q'; nodes: x, y"):
+        sg.parse("x*y").ancestors("q")

@@ -421,6 +421,7 @@ class Graph:
     def ancestors(self, node: str) -> set[str]:
         """Every node ``node`` depends on (not itself), found iteratively over operands."""
         operands, seen, stack = self._operands, set(), [node]
+        self.operands(node)  # a GraphError naming the nodes for one the graph has not
         while stack:
             for u in operands[stack.pop()]:
                 if u.__class__ is str and u not in seen:
