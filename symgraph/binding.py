@@ -41,7 +41,7 @@ from typing import Any, Callable, Collection, Iterable, Mapping, Sequence, TypeV
 
 import numpy as np
 
-from .errors import ArgumentError, GraphError, closest_name, shown_names
+from .errors import ArgumentError, GraphError, closest_name, shown_names, shown
 
 __all__ = ["Binder", "as_array", "broadcast_shape", "check_values", "checked_options", "free_name",
            "index_axes_error", "is_size", "named_keys", "positional_only_error", "positional_order", "real_value",
@@ -100,7 +100,7 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
     settings = frozenset(settings)
     flags = [p.name for p in params if p.annotation in ("bool", bool)]
     name = name or function.__qualname__
-    shown = str(signature.replace(parameters=[p.replace(annotation=p.empty, default=p.empty) for p in params],
+    usage = str(signature.replace(parameters=[p.replace(annotation=p.empty, default=p.empty) for p in params],
                                   return_annotation=inspect.Signature.empty))
 
     def called(args: tuple) -> str:
@@ -116,7 +116,7 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
         beyond = ("; a keyword beyond these is the size of an indexed input (such as n=1000) and must be a "
                   "non-negative integer (or a tuple of them)") if sizes else \
             (f"; and the {what}: {shown_names(sorted(settings), 12)}" if settings else "")
-        return ArgumentError(f"{name}() got an unexpected keyword argument {key}={value!r:.60}{hint}; "
+        return ArgumentError(f"{name}() got an unexpected keyword argument {key}={shown(value)}{hint}; "
                              f"its keywords: {', '.join(options) or 'none'}{beyond}")
 
     def refused(args: tuple, kwargs: dict) -> ArgumentError:
@@ -128,8 +128,8 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
         try:
             signature.bind(*args, **kwargs)
         except TypeError as error:
-            return ArgumentError(f"{called(args)}(): {error}; it takes {called(args)}{shown}")
-        return ArgumentError(f"{called(args)}(): wrong arguments; it takes {called(args)}{shown}")
+            return ArgumentError(f"{called(args)}(): {error}; it takes {called(args)}{usage}")
+        return ArgumentError(f"{called(args)}(): wrong arguments; it takes {called(args)}{usage}")
 
     if not flags and not keywords:
         @functools.wraps(function)
@@ -152,7 +152,7 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
         for flag in flags:
             value = bound.arguments.get(flag, False)
             if not isinstance(value, (bool, np.bool_)):
-                raise ArgumentError(f"{called(args)}(): {flag}= takes True or False, got {value!r:.60}")
+                raise ArgumentError(f"{called(args)}(): {flag}= takes True or False, got {shown(value)}")
         if keywords:
             for key, value in bound.arguments.get(keywords, {}).items():
                 if settings and key not in settings and not (
@@ -300,9 +300,9 @@ def point_values(what: str, point: tuple, values: dict[str, Any]) -> dict[str, A
     if not point:
         return values
     if len(point) != 1 or not isinstance(point[0], Mapping):
-        shown = ", ".join(f"{p!r:.40}" for p in point[:3]) + (", ..." if len(point) > 3 else "")
+        given = ", ".join(shown(p, 40) for p in point[:3]) + (", ..." if len(point) > 3 else "")
         raise ArgumentError(f"{what}() takes the values by name, {what}(x=1.0, ...), or as one mapping, "
-                            f"{what}({{'x': 1.0, ...}}); got {shown}")
+                            f"{what}({{'x': 1.0, ...}}); got {given}")
     given = named_keys(what + "()", point[0])
     twice = [name for name in given if name in values]
     if twice:
@@ -416,7 +416,7 @@ def as_array(name: str, value: Any) -> np.ndarray:
         return np.asarray(value)
     except (TypeError, ValueError):
         raise GraphError(f"value for {name} must be a real number or an array of them, "
-                         f"got {type(value).__name__} {value!r:.60} (not one array: ragged nesting?)") from None
+                         f"got {type(value).__name__} {shown(value)} (not one array: ragged nesting?)") from None
 
 
 def refuse_masked(name: str, value: Any) -> None:
@@ -443,7 +443,7 @@ def real_value(name: str, value: Any) -> Any:
         try:
             return np.asarray(value, dtype=np.float64) if np.ndim(value) else np.float64(value)
         except OverflowError:
-            raise GraphError(f"value for {name} is too large for a float64: {value!r:.60}") from None
+            raise GraphError(f"value for {name} is too large for a float64: {shown(value)}") from None
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):  # ragged nested lists
@@ -454,9 +454,9 @@ def real_value(name: str, value: Any) -> Any:
         try:
             return np.asarray(array, dtype=np.float64) if array.ndim else np.float64(array.item())
         except (OverflowError, TypeError, ValueError):
-            raise GraphError(f"value for {name} is too large for a float64: {value!r:.60}") from None
-    what = f"{type(value).__name__} {value!r:.60}" if array is None or array.ndim == 0 else \
-        f"an array of {array.dtype} {array!r:.60}"
+            raise GraphError(f"value for {name} is too large for a float64: {shown(value)}") from None
+    what = f"{type(value).__name__} {shown(value)}" if array is None or array.ndim == 0 else \
+        f"an array of {array.dtype} {shown(array)}"
     raise GraphError(f"value for {name} must be a real number or an array of them, got {what}")
 
 
@@ -481,18 +481,22 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
         args = [args]
     if isinstance(args, (set, frozenset, Mapping)) or not isinstance(args, Iterable):
         raise ArgumentError(f"args= takes a list of the input names in positional order, got "
-                            f"{type(args).__name__} {args!r:.60}" + (" (a set has no order)" if
+                            f"{type(args).__name__} {shown(args)}" + (" (a set has no order)" if
                                                                      isinstance(args, (set, frozenset)) else ""))
-    order = tuple(str(a) for a in args)
+    try:
+        order = tuple(str(a) for a in args)
+    except TypeError:  # Iterable by its class, but not this one: a 0-d array
+        raise ArgumentError(f"args= takes a list of the input names in positional order, got "
+                            f"{type(args).__name__} {shown(args)}") from None
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
     repeated = sorted(a for a, k in Counter(order).items() if k > 1)
     missing = [n for n in inputs if n not in given]
     unknown = [a for a in dict.fromkeys(order) if a not in known]
     if missing or unknown or repeated:
-        parts = ([f"inputs missing from args: {', '.join(missing)}"] if missing else []) + \
-                ([f"names in args that are not inputs: {', '.join(unknown)}"] if unknown else []) + \
-                ([f"names given twice: {', '.join(repeated)}"] if repeated else [])
-        raise GraphError(f"args must list every input once (inputs: {', '.join(inputs)}); " + "; ".join(parts))
+        parts = ([f"inputs missing from args: {shown_names(missing)}"] if missing else []) + \
+                ([f"names in args that are not inputs: {shown_names(unknown)}"] if unknown else []) + \
+                ([f"names given twice: {shown_names(repeated)}"] if repeated else [])
+        raise GraphError(f"args must list every input once (inputs: {shown_names(inputs)}); " + "; ".join(parts))
     return order
 
 

@@ -17,7 +17,7 @@ from .ad.paths import PATH_LIMIT, path_limit_error
 from .binding import checked_options
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, ModeCost, mode_cost
 from .derive import jacobian_program
-from .errors import ArgumentError
+from .errors import ArgumentError, shown
 from .hessian import STRATEGIES, hessian_program, second_order
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
@@ -157,7 +157,7 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
     if isinstance(order, bool) or not isinstance(order, Integral) or order not in (1, 2):
         # True == 1 and 2.0 == 2, but a flag or a float is no order: a slip of another argument, said so
         raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, the integer 1 or 2; "
-                            f"got order={order!r} ({type(order).__name__})")
+                            f"got order={shown(order)} ({type(order).__name__})")
     graph = as_graph(f, **sizes)
     if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
         return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"))

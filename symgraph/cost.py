@@ -94,7 +94,8 @@ class ModeCost:
     additions: int | None = None
     program_ops: int | None = None
     paths: int | None = None
-    seconds: float | None = None
+    #: a measurement, not part of what was counted: two reports of the same derivation compare equal
+    seconds: float | None = field(default=None, compare=False)
     note: str = ""
     expanded: "int | Callable[[], int] | None" = field(default=None, repr=False, compare=False)
 

@@ -29,7 +29,7 @@ from .frontend.coerce import as_graph, element_labels, held_without_elements, ta
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
-from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry, shown_names
+from .errors import ArgumentError, ExpressionTooLargeError, GraphError, no_entry, shown_names, shown
 from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
                              check_size, expand_note, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
@@ -64,7 +64,7 @@ def result_layout(graph: Graph, labels: Sequence[str]) -> tuple:
 
 def _indexed_labels(graph: Graph, name: str, labels: Sequence[str]) -> list[str]:
     if not isinstance(name, str) or name not in graph.indexed:
-        raise GraphError(f"{name!r} is not an indexed input" + (f"; indexed inputs: {', '.join(graph.indexed)}"
+        raise GraphError(f"{shown(name)} is not an indexed input" + (f"; indexed inputs: {', '.join(graph.indexed)}"
                                                                  if graph.indexed else ""))
     wanted = element_labels(graph, name)
     present = labels if isinstance(labels, (set, frozenset, Mapping)) else set(labels)  # a tuple's `in` scans it
@@ -169,9 +169,9 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     def _entry(self, name) -> str:
         """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
-        label = str(name)
-        if label not in self._index:
-            raise no_entry("entry", label, self.labels, "entries")
+        label = str(name) if isinstance(name, (str, sympy.Basic)) and not isinstance(name, sympy.Number) else None
+        if label is None or label not in self._index:  # not str() of any key: a 5,000-digit int cannot be written
+            raise no_entry("entry", name if label is None else label, self.labels, "entries")
         return label
 
     @cached_property
@@ -294,8 +294,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         ``jacobian`` and ``hessian`` also take a Gradient itself (its entries
         as outputs).
         """
-        if label is not None and label not in self.labels:
-            raise GraphError(f"no entry {label!r}; entries: {', '.join(self.labels[:10])}")
+        if label is not None and (not isinstance(label, str) or label not in self.labels):
+            raise GraphError(f"no entry {shown(label)}; entries: {', '.join(self.labels[:10])}")
         return self.program.as_graph(self.labels if label is None else [label])
 
     @checked_options

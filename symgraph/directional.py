@@ -110,7 +110,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     seeds = list(seeds)
     if len(seeds) != len(names):
         raise GraphError(f"{what} has {len(seeds)} component(s) but there are {len(names)} "
-                         f"({', '.join(names)})")
+                         f"({shown_names(names)})")
     refs = []
     for s in seeds:
         if isinstance(s, sympy.Symbol):

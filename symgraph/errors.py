@@ -7,6 +7,8 @@ already catches ``ValueError`` keeps working.
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from typing import Iterable, Mapping, Sequence
 
 
@@ -85,15 +87,38 @@ class EntryError(GraphError, KeyError, IndexError):
         return str(self.args[0]) if self.args else ""
 
 
+def shown(value: object, width: int = 60) -> str:
+    """``repr(value)`` for a message, cut to ``width`` characters: a message stays one short line whatever the
+    caller gave (a 100,000-character string, a list of 10,000 names).  An integer of more digits than fit is
+    described by its number of digits: Python refuses to write one of over 4,300 digits as text at all, so its
+    repr would raise a ValueError in place of the message.
+
+    >>> shown("x" * 100, 12), shown(-10**5000), shown(2.5)
+    ("'xxxxxxxx...", '-(an integer of 5,001 digits)', '2.5')
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = int(value)
+        if number.bit_length() > 3.3 * width:  # more than `width` digits: count them without writing them
+            digits = int(math.log10(abs(number))) + 1
+            digits -= abs(number) < 10 ** (digits - 1)  # the logarithm of 10**k - 1 rounds up to k
+            return f"{'-' * (number < 0)}(an integer of {digits:,} digits)"
+    try:
+        text = repr(value)
+    except Exception:  # a container holding such an integer, or a repr that fails
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def shown_names(names: "Sequence[object]", most: int = 20) -> str:
     """The first ``most`` names, comma separated, and how many more: a message stays one short line
-    whatever the list (20,000 missing inputs are not 120 kB of message).
+    whatever the list (20,000 missing inputs are not 120 kB of message, a name of 10,000 letters is cut).
 
     >>> shown_names([f"x{i}" for i in range(25)], 3)
     'x0, x1, x2, ... (22 more)'
     """
     names = list(names)
-    return ", ".join(map(str, names[:most])) + (f", ... ({len(names) - most:,} more)" if len(names) > most else "")
+    cut = [name if len(name) <= 60 else name[:57] + "..." for name in map(str, names[:most])]
+    return ", ".join(cut) + (f", ... ({len(names) - most:,} more)" if len(names) > most else "")
 
 
 def closest_name(word: str, names: Iterable[str], cutoff: float = 0.6) -> str | None:
@@ -115,7 +140,8 @@ def closest_name(word: str, names: Iterable[str], cutoff: float = 0.6) -> str | 
 
 def counted(n: int, word: str) -> str:
     """``n`` and ``word``, plural unless n is 1: ``counted(1, "term")`` is '1 term', ``counted(2000, "term")`` '2,000 terms'."""
-    return f"{n:,} {word}{'s' * (n != 1)}"
+    number = f"{n:,}" if abs(n) < 10**60 else shown(n)  # not 5,000 digits in a message
+    return f"{number} {word}{'s' * (n != 1)}"
 
 
 def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = "") -> EntryError:
@@ -123,7 +149,7 @@ def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = ""
     and the one meant, if one is close (:func:`closest_name`)."""
     close = closest_name(key, map(str, known)) if isinstance(key, str) and len(known) <= 10_000 else None
     hint = f" (did you mean {close!r}?)" if close is not None else ""
-    return EntryError(f"no {what} {key!r}{hint}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")
+    return EntryError(f"no {what} {shown(key)}{hint}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")
 
 
 class FigureError(SymgraphError, AttributeError):
@@ -143,7 +169,7 @@ class OutputError(SymgraphError, OSError):
     ``filename`` as the ``OSError`` Python raised."""
 
     def __str__(self) -> str:
-        return f"cannot write {self.filename!r}: {self.strerror}"
+        return f"cannot write {shown(self.filename, 200)}: {self.strerror}"
 
 
 class SymgraphWarning(UserWarning):
@@ -163,11 +189,11 @@ class UnusedWrtWarning(SymgraphWarning):
     def __init__(self, absent: "Sequence[str]", inputs: "Sequence[str]", closest: "Mapping[str, str]",
                  hint: str = "pass allow_unused=True if that is meant"):
         self.absent, self.inputs, self.closest = tuple(absent), tuple(inputs), dict(closest)
-        names = ", ".join(f"{w!r}" + (f" (did you mean {closest[w]!r}?)" if w in closest else "") for w in absent[:20])
+        names = ", ".join(shown(w) + (f" (did you mean {closest[w]!r}?)" if w in closest else "") for w in absent[:20])
         names += f", ... ({len(absent) - 20:,} more)" if len(absent) > 20 else ""
-        shown = ", ".join(self.inputs[:20]) + (", ..." if len(self.inputs) > 20 else "") or "none"
+        listed = ", ".join(self.inputs[:20]) + (", ..." if len(self.inputs) > 20 else "") or "none"
         many = len(self.absent) > 1
-        super().__init__(f"wrt name{'s' * many} {names} not in the function (inputs: {shown}): "
+        super().__init__(f"wrt name{'s' * many} {names} not in the function (inputs: {listed}): "
                          f"{'their derivatives are' if many else 'its derivative is'} 0; {hint}")
 
 
@@ -179,7 +205,7 @@ class ConstantWrtWarning(UnusedWrtWarning):
     def __init__(self, constants: "Sequence[str]", inputs: "Sequence[str]"):
         super().__init__(constants, inputs, {})
         many = len(self.absent) > 1
-        names = ", ".join(map(repr, self.absent[:20])) + (f", ... ({len(self.absent) - 20:,} more)" if len(self.absent) > 20 else "")
+        names = ", ".join(map(shown, self.absent[:20])) + (f", ... ({len(self.absent) - 20:,} more)" if len(self.absent) > 20 else "")
         self.args = (f"wrt name{'s' * many} {names} {'are' if many else 'is'} assigned a constant in the text, not a "
                      f"variable: {'their derivatives are' if many else 'its derivative is'} 0; to differentiate by "
                      f"{'them' if many else 'it'}, make {'them inputs' if many else 'it an input'} (drop the "

@@ -68,7 +68,7 @@ from .binding import checked_options, free_name, positional_only_error, signatur
 from .cost import CostReport, mode_cost
 from .derive import grad
 from .directional import Directional, jvp, read_seeds
-from .errors import ArgumentError, GraphError
+from .errors import ArgumentError, GraphError, shown
 from .frontend.coerce import as_graph, held_without_elements, taking_unused, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Counts, Linearised
@@ -445,5 +445,5 @@ def _label(x: str, y: str) -> str:
 def _strategy(mode: str) -> tuple[str, str]:
     strategy = STRATEGIES.get(mode) if isinstance(mode, str) else None
     if strategy is None:
-        raise GraphError(f"unknown Hessian mode {mode!r}; choose one of {', '.join(STRATEGIES)}")
+        raise GraphError(f"unknown Hessian mode {shown(mode)}; choose one of {', '.join(STRATEGIES)}")
     return strategy

@@ -40,7 +40,7 @@ from .binding import checked_options, signature_text
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, SafeStrPrinter, check_size, listing
 from .export.latex import LatexPrinter, hessian_latex, matrix_latex
 from .frontend.coerce import vector_inputs
-from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError
+from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, shown
 from .ir.emitter import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
@@ -167,7 +167,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         except (IndexError, TypeError, ValueError):
             m, n = self.shape
             raise EntryError(f"a {m}x{n} matrix has entries M[i, j] with -{m} <= i < {m} and -{n} <= j < {n} "
-                             f"(or M[k] with -{m * n} <= k < {m * n}), got M[{key!r:.40}]") from None
+                             f"(or M[k] with -{m * n} <= k < {m * n}), got M[{shown(key, 40)}]") from None
 
     @classmethod
     def _from_nonzeros(cls, shape: tuple[int, int], nonzero: dict[int, dict[int, sympy.Expr]]) -> "DerivativeMatrix":
@@ -442,7 +442,7 @@ class SparseDerivative:
             if -m <= i < m and -n <= j < n:
                 return i % m, j % n
         raise EntryError(f"a {m}x{n} SparseDerivative has entries S[i, j] with integers -{m} <= i < {m} "
-                         f"and -{n} <= j < {n}, got S[{', '.join(map(repr, key)) if isinstance(key, tuple) else repr(key)}]")
+                         f"and -{n} <= j < {n}, got S[{', '.join(shown(k, 40) for k in key) if isinstance(key, tuple) else shown(key, 40)}]")
 
     @checked_options
     def to_sympy(self) -> sympy.SparseMatrix:

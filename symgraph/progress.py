@@ -27,11 +27,12 @@ Examples
 from __future__ import annotations
 
 import gc
+import inspect
 import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from .errors import ArgumentError
+from .errors import ArgumentError, shown
 
 #: node visits from which the default (``progress=None``) shows a bar on a terminal
 AUTO_MIN_WORK = 300_000
@@ -63,7 +64,15 @@ def check_progress(progress: Any) -> None:
     """An ArgumentError unless ``progress`` is None, True, False or a callable: checked whatever the size of
     the work (a program without instructions, a backend that reports nothing), so a typo never passes unseen."""
     if not (progress is None or progress is True or progress is False or callable(progress)):
-        raise ArgumentError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
+        raise ArgumentError(f"progress must be None, True, False or a callable(done, total), got {shown(progress)}")
+    if callable(progress) and progress is not True and progress is not False:
+        try:  # a callback of the wrong arity failed mid-derivation, in a frame of symgraph's
+            inspect.signature(progress).bind(0, 0)
+        except TypeError:
+            raise ArgumentError(f"progress= is called as progress(done, total), with two numbers; "
+                                f"{shown(progress)} does not take them") from None
+        except ValueError:  # no signature to read (some builtins): taken on trust
+            pass
 
 
 def compile_reporter(progress: Any, instructions: int, description: str) -> Progress | None:

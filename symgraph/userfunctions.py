@@ -47,7 +47,7 @@ from . import ops
 from .backends.numpy import import_path, imported
 from .binding import checked_options
 from .constants import SympyBuilder
-from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError
+from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError, shown, shown_names
 from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
@@ -143,7 +143,7 @@ class UserFunction:
             word = unknown[0].split("[")[0]
             where = tokens.pos(tokens.texts.index(word)) if word in tokens.texts else 0
             kind = "an indexed element, not an argument" if "[" in unknown[0] else "not an argument"
-            raise ParseError(f"{self._which(k)} uses {unknown[0]!r}, which is {kind} "
+            raise ParseError(f"{self._which(k)} uses {shown(unknown[0])}, which is {kind} "
                              f"({', '.join(self.args)}) nor a function", tokens.text, where)
         return graph
 
@@ -252,7 +252,7 @@ def _sympy_class(handle: UserFunction) -> type:
 def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tuple[str, ...]:
     """The argument names, after every check of :func:`function`'s arguments."""
     if not isinstance(name, str) or not name.isidentifier() or not name.isascii() or name.startswith("__"):
-        raise FunctionDefinitionError(f"a function name must be an identifier (letters, digits, _), got {name!r}")
+        raise FunctionDefinitionError(f"a function name must be an identifier (letters, digits, _), got {shown(name)}")
     if name in GRAMMAR_WORDS:
         raise FunctionDefinitionError(f"cannot define {name!r}: it is a word of the grammar")
     if not is_identifier(name):  # an identifier, but a keyword: generated code calls a function by its name
@@ -266,7 +266,7 @@ def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tu
     if args is None:
         args = ("x",)
     if isinstance(args, str) or not isinstance(args, Sequence) or not args:
-        raise FunctionDefinitionError(f"args= of {name}() must be a non-empty list of argument names, got {args!r}")
+        raise FunctionDefinitionError(f"args= of {name}() must be a non-empty list of argument names, got {shown(args)}")
     args = tuple(args)
     for a in args:
         if not isinstance(a, str) or not is_identifier(a):
@@ -278,10 +278,10 @@ def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tu
     if isinstance(derivatives, str) or not isinstance(derivatives, Sequence) or \
             not all(isinstance(d, str) for d in derivatives):
         raise FunctionDefinitionError(f"derivatives= of {name}() must be a list of texts, one per argument "
-                                      f"({', '.join(args)}), got {derivatives!r}")
+                                      f"({', '.join(args)}), got {shown(derivatives)}")
     if len(derivatives) != len(args):
         raise FunctionDefinitionError(
-            f"{name}() has {len(args)} argument{'s' * (len(args) != 1)} ({', '.join(args)}) but "
+            f"{name}() has {len(args)} argument{'s' * (len(args) != 1)} ({shown_names(args)}) but "
             f"{len(derivatives)} derivative{'s' * (len(derivatives) != 1)}: give one partial derivative per argument")
     _check_arity(name, numpy, args)
     if latex is not None and not isinstance(latex, str):

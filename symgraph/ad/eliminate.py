@@ -37,7 +37,7 @@ from __future__ import annotations
 import heapq
 from typing import Sequence
 
-from ..errors import GraphError
+from ..errors import GraphError, shown
 from .linearised import Linearised, SweepResult
 
 #: the vertex orders :func:`eliminate` knows (``order=``)
@@ -77,8 +77,8 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
     >>> result.derivatives[("e", "a")], lin.counts.multiplications
     ('d', 0)
     """
-    if order not in ELIMINATION_ORDERS:
-        raise GraphError(f"unknown elimination order {order!r}; choose one of {', '.join(ELIMINATION_ORDERS)}")
+    if not isinstance(order, str) or order not in ELIMINATION_ORDERS:
+        raise GraphError(f"unknown elimination order {shown(order)}; choose one of {', '.join(ELIMINATION_ORDERS)}")
     xs = [x for x in dict.fromkeys(wrt) if x in lin.index]
     ys = [y for y in dict.fromkeys(outputs) if y in lin.index]
     keep = _relevant(lin, xs, ys)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple, Sequence
 
 from ..constants import as_constant
-from ..errors import GraphError, counted
+from ..errors import GraphError, counted, shown
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, is_unit, is_zero
 from ..ir.graph import Graph
@@ -45,13 +45,13 @@ def sweep_of(mode: str):
     """The sweep function of ``mode``; a GraphError (a ValueError) naming the modes for an unknown one."""
     sweep = SWEEP_OF_MODE.get(mode) if isinstance(mode, str) else None
     if sweep is None:
-        raise GraphError(f"unknown mode {mode!r}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+        raise GraphError(f"unknown mode {shown(mode)}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
     return sweep
 
 
 def resolve_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str) -> tuple[str, str]:
     """``(mode, note)``: "auto" becomes forward or reverse, with the sentence saying why."""
-    if mode == "auto":
+    if isinstance(mode, str) and mode == "auto":  # an array compared with "auto" is no bool
         return choose_mode(graph, outputs, present(graph, wrt))
     sweep_of(mode)
     return mode, ""
@@ -89,6 +89,8 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
 def sweep_options(mode: str, order: str, limit: int | None = None) -> dict:
     """Keyword options for the chosen sweep: elimination takes an order, the path sum a limit of paths
     (``None``: its default, :data:`symgraph.ad.paths.PATH_LIMIT`); the other modes neither."""
+    if not isinstance(mode, str):  # an unknown mode, refused by the sweep lookup
+        return {}
     if mode == "elimination":
         return {"order": order}
     return {"limit": limit} if mode == "paths" and limit is not None else {}

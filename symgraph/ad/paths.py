@@ -18,7 +18,7 @@ import numpy as np
 import sympy
 
 from ..binding import checked_options
-from ..errors import ArgumentError, PathLimitError
+from ..errors import ArgumentError, PathLimitError, shown
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import count_text
@@ -82,7 +82,7 @@ def path_limit_error(adj: Adjacency, outputs: Sequence[str], wrt: Sequence[str],
     """
     if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0:
         raise ArgumentError(f"a path limit is a non-negative integer (the most paths to enumerate), got "
-                            f"{type(limit).__name__} {limit!r:.40}")
+                            f"{type(limit).__name__} {shown(limit, 40)}")
     count, edges = path_totals(adj, outputs, wrt)
     if count > limit:
         problem = f"the graph has {count_text(count)} input-output paths, more than the limit of {limit:,}"

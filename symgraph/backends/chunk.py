@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .runtime import one_array, portable
-from ..errors import ArgumentError
+from ..errors import ArgumentError, shown
 
 #: inputs chunking applies to (NumPy's own types and Python values; Dask and CuPy arrays chunk themselves)
 _NUMPY_INPUTS = (np.ndarray, np.generic, list, tuple, int, float)
@@ -64,7 +64,7 @@ def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
     kernel has them.
     """
     if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
-        raise ArgumentError(f"chunk must be a positive integer, got {chunk!r}")
+        raise ArgumentError(f"chunk must be a positive integer, got {shown(chunk)}")
     chunk = int(chunk)  # a NumPy integer (a size computed with NumPy) too
 
     def evaluate(values: Sequence[Any], whole: bool) -> Any:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..binding import positional_order
-from ..errors import ArgumentError, GraphError
+from ..errors import ArgumentError, GraphError, shown
 from ..progress import check_progress, paused_gc
 from .chunk import chunked_kernel
 from .numba import numba_kernel
@@ -99,7 +99,7 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     """
     if xp is not None and not (isinstance(getattr(xp, "__name__", None), str) and callable(getattr(xp, "asarray", None))):
         raise ArgumentError(f"xp= takes an array namespace, the module itself (xp=numpy, dask.array or cupy), got "
-                            f"{type(xp).__name__} {xp!r:.60}")
+                            f"{type(xp).__name__} {shown(xp)}")
     check_progress(progress)  # here too: the VM reports nothing, and an empty program has nothing to report
     with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
         return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
@@ -155,6 +155,8 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                 f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "
                 "(scipy.optimize passes a NumPy vector and reads NumPy numbers back, and a point's work is too "
                 "small to split into tasks); for arrays of points in Dask or CuPy, compile without vector=True")
+    if not isinstance(backend, str) or backend not in ("numpy", "vm", "numba"):  # an array compared is no bool
+        raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
     if backend == "numba":
         if xp is not None and xp is not np:
             raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
@@ -165,8 +167,6 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
             raise GraphError("parallel=True needs backend='numba'")
         kernel, source = vm_kernel(program, order, labels, name=name,
                                    fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
-    elif backend not in ("numpy", "vm"):
-        raise GraphError(f"unknown backend {backend!r}; choose 'numpy', 'vm' or 'numba'")
     elif parallel:
         raise GraphError("parallel=True needs backend='numba'")
     else:

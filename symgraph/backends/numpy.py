@@ -77,11 +77,11 @@ import numpy as np
 import sympy
 
 from .. import ops
-from ..errors import UnsupportedOpError, UserFunctionError
+from ..errors import ArgumentError, UnsupportedOpError, UserFunctionError, shown
 from ..forms import special_functions
 from ..ir.hooks import provide
 from ..ir.interpret import branch_only
-from ..names import Namer
+from ..names import Namer, is_identifier
 from ..progress import STEP, Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
 from .runtime import fit, fit_point, is_dask, on_dask_blocks, prepare, prepare_point, user_call, with_point_path
@@ -622,6 +622,9 @@ def imported(op: str, module: str, qualname: str, subject: str | None = None) ->
 
 def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:
     """The source :meth:`Program.source` returns (with the import header when ``standalone``)."""
+    if not isinstance(name, str) or not is_identifier(name):  # it is written into the text as the def's name
+        raise ArgumentError(f"source(): name= takes the function's name, a Python identifier such as 'f', "
+                            f"got {shown(name)}")
     doc = f"Results ({', '.join(program.results)}) of a symgraph program, as arrays of the inputs' broadcast shape."
     generated = generate(program, name=name, doc=doc)
     return generated.module_source if standalone else generated.source

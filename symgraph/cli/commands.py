@@ -27,7 +27,7 @@ from ..compare import compare
 from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program
 from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
-                      closest_name, shown_names)
+                      closest_name, shown, shown_names)
 from ..constants import MAX_DEPTH
 from ..export.display import (SHOW_LIMIT, Advice, ShortStrPrinter, expand_note, expression_text, listing,
                               short_str)
@@ -181,7 +181,7 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
             comma = " (commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in " \
                     "brackets, x=[1, 2])" \
                 if not sep and name.isdecimal() and values else ""
-            raise UsageError(f"--at expects NAME=VALUE, got {pair!r}{comma}")
+            raise UsageError(f"--at expects NAME=VALUE, got {shown(pair)}{comma}")
         if name.count("[") != name.count("]"):
             raise UsageError(f"--at name {name!r} has unbalanced brackets (an element is written x[0]=1)")
         if name in values:  # the last would win silently: a typo for another input, most likely
@@ -211,24 +211,24 @@ def _array(name: str, text: str) -> np.ndarray:
     Read iteratively, bracket by bracket; every entry goes through :func:`_constant`.
     """
     if not text.endswith("]") or text.count("[") != text.count("]"):
-        raise UsageError(f"--at value for {name!r} is not a bracketed list: {text!r} (write {name}=[1, 2, 3])")
+        raise UsageError(f"--at value for {name!r} is not a bracketed list: {shown(text)} (write {name}=[1, 2, 3])")
     rows: list = []
     stack: list[list] = []
     start = depth = 0
     for k, ch in enumerate(text):
         if ch == "[" and depth == 0:
             if stack and text[start:k].strip():
-                raise UsageError(f"--at value for {name!r}: {text[start:k].strip()!r} before a '[' in {text!r}")
+                raise UsageError(f"--at value for {name!r}: {text[start:k].strip()!r} before a '[' in {shown(text)}")
             stack.append([])
             start = k + 1
         elif ch == "]" and depth == 0:
             if not stack:
-                raise UsageError(f"--at value for {name!r}: unmatched ']' in {text!r}")
+                raise UsageError(f"--at value for {name!r}: unmatched ']' in {shown(text)}")
             entry = text[start:k].strip()
             if entry:
                 stack[-1].append(_constant(f"{name}[...]", entry))
             elif stack[-1] and k > 0 and text[:k].rstrip().endswith(","):
-                raise UsageError(f"--at value for {name!r}: an empty entry in {text!r}")
+                raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
             done = stack.pop()
             (stack[-1] if stack else rows).append(done)
             start = k + 1
@@ -237,7 +237,7 @@ def _array(name: str, text: str) -> np.ndarray:
             if entry:
                 stack[-1].append(_constant(f"{name}[...]", entry))
             elif not (stack[-1] and isinstance(stack[-1][-1], list)):
-                raise UsageError(f"--at value for {name!r}: an empty entry in {text!r}")
+                raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
             start = k + 1
         elif ch == "(":
             depth += 1
@@ -245,13 +245,13 @@ def _array(name: str, text: str) -> np.ndarray:
             depth -= 1
         elif not stack:
             if not ch.isspace():
-                raise UsageError(f"--at value for {name!r}: {ch!r} after the closing ']' in {text!r}")
+                raise UsageError(f"--at value for {name!r}: {ch!r} after the closing ']' in {shown(text)}")
     if stack or len(rows) != 1:
-        raise UsageError(f"--at value for {name!r}: unbalanced brackets in {text!r}")
+        raise UsageError(f"--at value for {name!r}: unbalanced brackets in {shown(text)}")
     try:
         array = np.array(rows[0], dtype=np.float64)
     except ValueError:
-        raise UsageError(f"--at value for {name!r}: the rows of {text!r} differ in length") from None
+        raise UsageError(f"--at value for {name!r}: the rows of {shown(text)} differ in length") from None
     return array  # empty only for an input of no entries (resolve_point checks the shape)
 
 
@@ -260,21 +260,21 @@ def _constant(name: str, text: str) -> float:
     value = _plain_number(text)
     if value is None:
         if _defines(text):  # "--at 'a=2 b=1'": two pairs in one word; said before the parser reads "2 b" as a product
-            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} assigns "
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {shown(text)} assigns "
                              f"or defines a name (one NAME=VALUE per word: --at x=1 y=2)")
         try:
             graph = parse(text)
         except SymgraphError as error:
             reason = getattr(error, "reason", str(error))
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: "
-                             f"{text!r} ({reason})") from None
+                             f"{shown(text)} ({reason})") from None
         if graph.inputs or len(graph.outputs) != 1:
-            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} uses "
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {shown(text)} uses "
                              f"{', '.join(graph.inputs) or 'several outputs'}")
         with np.errstate(all="ignore"):
             value = float(graph.evaluate()[graph.output])
     if not math.isfinite(value):
-        raise UsageError(f"--at value for {name!r} must be finite, got {text!r}")
+        raise UsageError(f"--at value for {name!r} must be finite, got {shown(text)}")
     return value
 
 
@@ -310,12 +310,12 @@ def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
     for pair in (p for item in items for p in _top_level_split(item) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name.isidentifier():
-            raise UsageError(f"--size expects NAME=INTEGER (such as n=1000), got {pair!r}")
+            raise UsageError(f"--size expects NAME=INTEGER (such as n=1000), got {shown(pair)}")
         parts = text[1:-1].split(",") if text.startswith("(") and text.endswith(")") else [text]
         parts = [part.strip() for part in parts]
         if not all(part.isdecimal() and part.isascii() for part in parts):
             raise UsageError(f"--size {name}={text}: a size is a non-negative integer (or a tuple of them, "
-                             f"{name}=(2,3)), got {text!r}")
+                             f"{name}=(2,3)), got {shown(text)}")
         value = int(parts[0]) if len(parts) == 1 and not text.startswith("(") else tuple(map(int, parts))
         if sizes.get(name, value) != value:
             raise UsageError(f"--size {name} is given twice, as {sizes[name]} and {value}")

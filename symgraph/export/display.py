@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..errors import ArgumentError, ExpressionTooLargeError
+from ..errors import ArgumentError, ExpressionTooLargeError, shown
 from ..ir.graph import Graph
 from ..ir.listing import assignment, count_text, result_line
 from ..ir.interpret import SIZE_CAP, shapes
@@ -211,7 +211,7 @@ def check_limit(limit: Any) -> None:
     """An ArgumentError unless ``limit`` is a number of operations or None (any size)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
         raise ArgumentError(f"limit= takes a number of operations (or None: any size), got "
-                            f"{type(limit).__name__} {limit!r:.40}")
+                            f"{type(limit).__name__} {shown(limit, 40)}")
 
 
 def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:

@@ -49,7 +49,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..binding import checked_options
-from ..errors import ArgumentError, RenderError
+from ..errors import ArgumentError, RenderError, shown
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.hooks import provide
@@ -127,13 +127,14 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
 
     graph = as_graph(graph, **sizes)
     if path is not None and (not isinstance(path, (str, os.PathLike)) or str(path) == ""):
-        raise ArgumentError(f"path= takes a file name such as 'graph.png', got {type(path).__name__} {path!r:.60}")
+        raise ArgumentError(f"path= takes a file name such as 'graph.png', got {type(path).__name__} {shown(path)}")
     for what, number in (("dpi", dpi), ("timeout", timeout)):
-        if isinstance(number, bool) or not isinstance(number, (int, float, np.number)) or not number > 0:
-            raise ArgumentError(f"{what}= takes a positive number, got {type(number).__name__} {number!r:.40}")
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.number)) or not 0 < number < 1e300:
+            # < 1e300: an infinite or 5,000-digit timeout reached the subprocess as an OverflowError
+            raise ArgumentError(f"{what}= takes a positive number, got {type(number).__name__} {shown(number, 40)}")
     fmt = _format(path, format)
-    if engine not in ENGINES:
-        raise RenderError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise RenderError(f"unknown engine {shown(engine)}; choose one of {', '.join(ENGINES)}")
     if len(graph) > MAX_NODES:
         raise _too_big(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}")
     values, adjoints, derivatives = resolve_labels(graph, values, adjoints, derivatives, at)
@@ -199,12 +200,12 @@ def _format(path, format) -> str:
     if format is None:
         format = suffix or "png"
     if not isinstance(format, str):
-        raise RenderError(f"unknown picture format {format!r:.40}; choose one of {', '.join(FORMATS)}")
+        raise RenderError(f"unknown picture format {shown(format, 40)}; choose one of {', '.join(FORMATS)}")
     format = format.lower()
     if format not in FORMATS:
-        raise RenderError(f"unknown picture format {format!r}; choose one of {', '.join(FORMATS)}")
+        raise RenderError(f"unknown picture format {shown(format, 40)}; choose one of {', '.join(FORMATS)}")
     if suffix in FORMATS and suffix != format:
-        raise RenderError(f"format={format!r} disagrees with path={str(path)!r:.80} (a .{suffix} file holds "
+        raise RenderError(f"format={format!r} disagrees with path={shown(str(path), 80)} (a .{suffix} file holds "
                           f"{suffix}): change one of them, or leave format= out")
     return format
 

@@ -41,7 +41,7 @@ from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
 from ..binding import checked_options
-from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
@@ -143,7 +143,7 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
             raise GraphError(f"explore(at=...): {label} = {point[x]} is not a finite number; the page steps "
                              "through a point of finite numbers")
     if title is not None and not isinstance(title, str):
-        raise ArgumentError(f"title= takes text, got {type(title).__name__} {title!r:.60}")
+        raise ArgumentError(f"title= takes text, got {type(title).__name__} {shown(title)}")
     if title is None:
         title = f if isinstance(f, str) else "; ".join(
             _short(f"{name} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)

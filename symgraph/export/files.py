@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import ArgumentError, OutputError
+from ..errors import ArgumentError, OutputError, shown
 
 
 def write(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
@@ -20,9 +20,9 @@ def write(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
     A ``path`` that is no file name (a number, None, ``""``) is an ArgumentError, not Path's TypeError.
     """
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
-        raise ArgumentError(f"path= takes a file name (text or a Path), got {type(path).__name__} {path!r:.60}")
+        raise ArgumentError(f"path= takes a file name (text or a Path), got {type(path).__name__} {shown(path)}")
     if "\0" in str(path):  # no file system takes one: open() would raise a bare ValueError
-        raise ArgumentError(f"path= {str(path)!r:.80} holds a NUL character (\\0), which no file name can")
+        raise ArgumentError(f"path= {shown(str(path), 80)} holds a NUL character (\\0), which no file name can")
     path = Path(path)
     try:
         if isinstance(data, str):

@@ -28,7 +28,7 @@ from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
 from ..binding import checked_options
-from ..errors import ArgumentError
+from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
 from ..names import function_name  # noqa: F401 - callers import it from here
 from ..frontend.coerce import as_graph
@@ -339,13 +339,13 @@ def _check_limit(limit: Any, what: str) -> None:
     """``limit=`` of the LaTeX writers: a count, or None for all (a negative one would slice from the end)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0):
         raise ArgumentError(f"limit= takes the most {what} to write (a non-negative integer, or None: every one), "
-                            f"got {type(limit).__name__} {limit!r:.40}")
+                            f"got {type(limit).__name__} {shown(limit, 40)}")
 
 
 def _named(name: Any) -> str | None:
     """``name=`` of the LaTeX methods: the function's name in the fractions, as text (or None: the graph's)."""
     if name is not None and not isinstance(name, str):
-        raise ArgumentError(f"name= takes the function's name as text, such as 'L', got {type(name).__name__} {name!r:.40}")
+        raise ArgumentError(f"name= takes the function's name as text, such as 'L', got {type(name).__name__} {shown(name, 40)}")
     return name
 
 
@@ -667,7 +667,12 @@ def nested_deeper(expr: Any, depth: int) -> bool:
 def sympy_latex(expr: Any, **settings: Any) -> str:
     """sympy's LaTeX of a sympy expression; one nested deeper than sympy's printer can recurse (sin of sin
     ... 300 deep) is written as its graph's formula or assignments, as the same expression as text is."""
-    if isinstance(expr, sympy.Basic) and nested_deeper(expr, constants.MAX_DEPTH):
+    if isinstance(expr, int) and not isinstance(expr, bool):
+        expr = sympy.Integer(expr)
+    if isinstance(expr, sympy.Basic) and (nested_deeper(expr, constants.MAX_DEPTH) or any(
+            constants.closed_constant(a) is not a for a in expr.atoms(sympy.Rational))):
+        # a number beyond MAX_CONSTANT_BITS is written as its float64 value, as the graph and closed forms hold it
+        # (sympy's printer raised Python's bare ValueError on an integer of over 4,300 digits)
         return expression_latex(as_graph(expr), **settings)
     return LatexPrinter(settings).doprint(expr)
 
@@ -716,7 +721,7 @@ def to_latex(x: Any, **settings: Any) -> str:
     elif isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):
         writer, own, printer = (lambda result, **options: derivative_latex(result, kind=result.latex_kind, **options),
                                 ("aligned", "name", "nodes", "expand", "limit"), True)
-    elif getattr(x, "order", None) == 2 and hasattr(x, "program"):
+    elif isinstance(getattr(x, "order", None), int) and x.order == 2 and hasattr(x, "program"):
         writer, own, printer = hessian_latex, ("aligned", "name", "entries", "expand"), True
     elif hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
         writer, own, printer = (lambda matrix, **options: matrix.latex(**options)), ("aligned", "name", "expand"), False
@@ -734,5 +739,5 @@ def to_latex(x: Any, **settings: Any) -> str:
                             f"{' and the LaTeX printer settings' if printer else ''})")
     for flag in FLAGS.intersection(settings):  # as the latex() methods check them: "no" is no False
         if not isinstance(settings[flag], (bool, np.bool_)):
-            raise ArgumentError(f"to_latex(): {flag}= takes True or False, got {settings[flag]!r:.60}")
+            raise ArgumentError(f"to_latex(): {flag}= takes True or False, got {shown(settings[flag])}")
     return writer(x, **settings)

@@ -27,7 +27,7 @@ import numpy as np
 import sympy
 
 from ..binding import as_array, checked_options, index_axes_error, named_keys, real_value
-from ..errors import ArgumentError, GraphError, shown_names
+from ..errors import ArgumentError, GraphError, shown_names, shown
 from ..ad.linearised import Adjacency, Linearised, edge_derivatives as edge_derivatives_of
 from ..ad.reverse import reverse
 from ..ops import OPS
@@ -320,12 +320,12 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     for what, given in (("values", values), ("at", at)):
         if given is not None and not isinstance(given, Mapping):
             raise ArgumentError(f"{what}= takes a mapping of names to numbers ({what}={{'x': 1.0, ...}}), got "
-                                f"{type(given).__name__} {given!r:.60}")
+                                f"{type(given).__name__} {shown(given)}")
     for what, given in (("adjoints", adjoints), ("derivatives", derivatives)):
         if given is not None and not isinstance(given, (bool, Mapping)):
             raise ArgumentError(f"{what}= takes True (computed at the point), False or a mapping "
                                 f"{'of names' if what == 'adjoints' else 'of edges (u, v)'} to numbers, got "
-                                f"{type(given).__name__} {given!r:.60}")
+                                f"{type(given).__name__} {shown(given)}")
     values = _by_node(graph, "values", values) if values is not None else None
     adjoints = _by_node(graph, "adjoints", adjoints) if isinstance(adjoints, Mapping) else adjoints
     derivatives = _by_edge(graph, derivatives) if isinstance(derivatives, Mapping) else derivatives

@@ -18,7 +18,7 @@ import numpy as np
 import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, closest_name, shown_names
+from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, closest_name, shown_names, shown
 from ..ir.graph import Graph, element_label, read_element_label
 from ..names import is_identifier
 from .from_sympy import graph_from_sympy
@@ -81,18 +81,18 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         wrt = [wrt]
     if isinstance(wrt, (set, frozenset)) and len(wrt) > 1:  # results come in wrt's order: a set has none
         raise ArgumentError(f"wrt takes a list of names (results come in its order, and a set has none), "
-                            f"got {type(wrt).__name__} {wrt!r:.60}")
+                            f"got {type(wrt).__name__} {shown(wrt)}")
     try:
         wrt = list(wrt)
     except TypeError:
-        raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {wrt!r}") from None
+        raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {shown(wrt)}") from None
     names = [str(w) if isinstance(w, (str, sympy.Indexed, MatrixElement)) else
              str(w.name) if isinstance(w, (sympy.Symbol, sympy.MatrixSymbol)) else
              str(w.label) if isinstance(w, sympy.IndexedBase) else w
              for w in wrt]  # str(): a numpy string is a str subclass, and its repr would leak into the labels
     for w in names:
         if not isinstance(w, str):
-            raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {w!r}")
+            raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {shown(w)}")
     wholes = [w for w in names if w in graph.indexed]  # "x": every element of an indexed input
     if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.inputs) its label
         label_of = dict(zip(graph.inputs, graph.input_labels))

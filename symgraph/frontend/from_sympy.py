@@ -6,7 +6,8 @@ from typing import Sequence
 import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-from ..errors import ArgumentError, GraphError, UnsupportedOpError
+from ..constants import closed_constant
+from ..errors import ArgumentError, GraphError, UnsupportedOpError, shown
 from ..ir.builder import CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph, element_label
 from ..ir.hooks import provide
@@ -168,6 +169,8 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
         return _element(builder, e)
     if isinstance(e, MatrixElement):
         return _matrix_element(builder, e, matrices)
+    if isinstance(e, sympy.Rational):  # beyond MAX_CONSTANT_BITS its float64 value, as the text's 10^400 folds to:
+        return closed_constant(e)      # 5,000 digits kept made a graph Python cannot print (its int-to-text limit)
     if isinstance(e, sympy.Number) or e is sympy.pi:
         return e
     if e is sympy.E:
@@ -303,11 +306,11 @@ def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph
             raise ArgumentError(f"a list of functions holds a {e.shape[0]}x{e.shape[1]} sympy Matrix: give its "
                                 "entries, list(M), in the list")
         if isinstance(e, str):  # never sympified: user text goes through the parser
-            raise ArgumentError(f"Graph.from_sympy takes sympy expressions, not text {e!r:.60}: parse text with "
+            raise ArgumentError(f"Graph.from_sympy takes sympy expressions, not text {shown(e)}: parse text with "
                                 "sg.parse(text) (every other call takes text as it is)")
         if not isinstance(e, (sympy.Basic, int, float)) or isinstance(e, bool):
             raise ArgumentError(f"Graph.from_sympy takes sympy expressions (or a list of them), got "
-                                f"{type(e).__name__} {e!r:.60}")
+                                f"{type(e).__name__} {shown(e)}")
     builder = GraphBuilder()
     matrices: dict[str, sympy.MatrixSymbol] = {}
     outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e, matrices) for e in exprs]

@@ -50,7 +50,7 @@ import numpy as np
 import sympy
 
 from ..binding import checked_options, is_size
-from ..errors import ArgumentError, GraphError, ParseError, closest_name, line_column
+from ..errors import ArgumentError, GraphError, ParseError, closest_name, line_column, shown
 from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph, element_label, read_element_label
 from ..constants import constant_key as _constant_key
@@ -630,14 +630,14 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
         texts = list(text)
     else:
         raise ArgumentError(f"parse() takes text, a list of texts, a sympy expression (or list) or a Graph, "
-                            f"got {type(text).__name__} {text!r:.60}")
+                            f"got {type(text).__name__} {shown(text)}")
     if not texts:
         raise ParseError("no expression given", "", 0)
     if isinstance(outputs, str):
         outputs = [outputs]  # one name, not its letters
     elif outputs is not None:
         if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, str) for o in outputs):
-            raise ArgumentError(f"outputs= takes a list of names, got {outputs!r}")
+            raise ArgumentError(f"outputs= takes a list of names, got {shown(outputs)}")
         if not outputs:  # a graph of no outputs: every call on it failed later, worded as "0 outputs ()"
             raise ArgumentError("outputs= names no output: give at least one name, or leave it out for the "
                                 "text's result")
@@ -672,7 +672,7 @@ def _checked_sizes(sizes: dict) -> dict:
                 raise ArgumentError(f"unexpected keyword argument {name}={value!r}: a keyword beyond the documented "
                                     f"options is the size of an indexed input (such as n=1000) and must be a "
                                     f"non-negative integer (or a tuple of them)")
-            raise ArgumentError(f"size {name}={value!r} must be a non-negative integer (or a tuple of them)")
+            raise ArgumentError(f"size {name}={shown(value)} must be a non-negative integer (or a tuple of them)")
     return {k: tuple(map(operator.index, v)) if isinstance(v, tuple) else operator.index(v)
             for k, v in sizes.items()}  # NumPy and sympy integers too
 
@@ -713,7 +713,7 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
     (2, ('x[0]', 'x[1]', 'x[2]'))
     """
     if not (isinstance(over, tuple) and len(over) == 3 and isinstance(over[0], str)):
-        raise ArgumentError(f"over= takes (index name, first, last), such as ('k', 0, 'm-1'); got {over!r}")
+        raise ArgumentError(f"over= takes (index name, first, last), such as ('k', 0, 'm-1'); got {shown(over)}")
     index, first, last = over
     if not index.isidentifier() or keyword.iskeyword(index) or index in _CALLABLE or index in REDUCTIONS:
         raise ArgumentError(f"over=: {index!r} cannot name an index")
@@ -794,7 +794,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
     extents = {k: v if isinstance(v, tuple) else (v,) for k, v in sizes.items()}
     for name, shape in extents.items():
         if builder.is_indexed(name) and math.prod(shape) > MAX_ELEMENTS:
-            raise ArgumentError(f"size {name}={sizes[name]!r} makes {name} an input of {math.prod(shape):,} entries; "
+            raise ArgumentError(f"size {name}={shown(sizes[name])} makes {name} an input of {math.prod(shape):,} entries; "
                                 f"an indexed input has at most {MAX_ELEMENTS:,}")
     builder.declare_extents(extents)
     return builder.finish(results, names_out)
@@ -810,13 +810,13 @@ def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[st
         found.append(builder.element(*element))
     distinct = {ref if ref.__class__ is int else _constant_key(ref) for ref in found}
     if not found and builder.is_indexed(name):
-        raise ParseError(f"output {name!r} is an indexed input: name one of its elements, such as "
+        raise ParseError(f"output {shown(name)} is an indexed input: name one of its elements, such as "
                          f"{element_label(name, (0,) * builder.rank(name))}", texts[-1], 0)
     if not found:
-        raise ParseError(f"output {name!r} is not a name in the text", texts[-1], 0)
+        raise ParseError(f"output {shown(name)} is not a name in the text", texts[-1], 0)
     if builder.is_condition(found[0]):
-        raise ParseError(f"output {name!r}: {_CONDITION_RESULT}", texts[-1], 0)
+        raise ParseError(f"output {shown(name)}: {_CONDITION_RESULT}", texts[-1], 0)
     if len(distinct) > 1:
-        raise ParseError(f"output {name!r} is ambiguous: it names different things in different texts",
+        raise ParseError(f"output {shown(name)} is ambiguous: it names different things in different texts",
                          texts[-1], 0)
     return found[0]

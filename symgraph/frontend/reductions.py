@@ -37,7 +37,7 @@ import keyword
 
 import sympy
 
-from ..errors import GraphError, ParseError, counted, line_column
+from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
 from .tokens import kind
@@ -234,7 +234,7 @@ class Reductions:
             values.append(empty if hi < lo else sub.builder.number())
             self.i = close + 1
             return
-        self.expanding(hi - lo + 1, f"{word}() over {index} = {lo}..{hi} has {counted(hi - lo + 1, 'term')}", k)
+        self.expanding(hi - lo + 1, f"{word}() over {index} = {shown(lo)}..{shown(hi)} has {counted(hi - lo + 1, 'term')}", k)
         tape = _Tape(self.builder, index) if hi > lo and not self.checking and self._replayable(body, index) else None
         builder, acc = self.builder, None
         expanded, repeats = self.expanded, self.repeats

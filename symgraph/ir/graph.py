@@ -43,7 +43,7 @@ import sympy
 from .. import constants
 from ..binding import (as_array, check_values, checked_options, index_axes_error, named_keys, point_values,
                        real_value)
-from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
 from . import interpret
 from .hooks import SERVICES, service
@@ -87,6 +87,9 @@ def read_element_label(label: str) -> tuple[str, tuple[int, ...]] | None:
     """``(name, index)`` of an element's label however it is spaced (``W[0,0]``, ``x[ 1 ]``); None for any other
     text."""
     match = _ELEMENT.fullmatch(label) if "[" in label else None
+    if match is not None and len(match[2]) > 1000:  # int() of over 4,300 digits raises a bare ValueError
+        raise GraphError(f"{shown(label)} has an index of {len(match[2]):,} characters; no indexed input has "
+                         "an element that far")
     return None if match is None else (match[1], tuple(int(i) for i in match[2].split(",")))
 
 
@@ -412,12 +415,13 @@ class Graph:
         return {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
 
     def _missing(self, node) -> GraphError:
-        return GraphError(f"no node named {node!r}; nodes: {', '.join(list(self._ops)[:20])}")
+        return GraphError(f"no node named {shown(node)}; nodes: {', '.join(list(self._ops)[:20])}")
 
     @checked_options
     def ancestors(self, node: str) -> set[str]:
         """Every node ``node`` depends on (not itself), found iteratively over operands."""
         operands, seen, stack = self._operands, set(), [node]
+        self.operands(node)  # a GraphError naming the nodes for one the graph has not
         while stack:
             for u in operands[stack.pop()]:
                 if u.__class__ is str and u not in seen:
@@ -431,12 +435,26 @@ class Graph:
         if not self.outputs:  # grad([]): no function was given, and jacobian() is no way out
             raise GraphError("this graph has no output: give a function (an empty list of functions has none)")
         if len(self.outputs) != 1:
-            raise GraphError(f"this graph has {len(self.outputs)} outputs ({', '.join(output_labels(self))}); "
+            raise GraphError(f"this graph has {len(self.outputs)} outputs ({shown_names(output_labels(self))}); "
                              "use jacobian() for several outputs")  # named as results name them, not by node
         return self.outputs[0]
 
     def __len__(self) -> int:
         return len(self._ops)
+
+    def __eq__(self, other: object) -> bool:
+        """Graphs of the same nodes (ops and operands), inputs, outputs and names are equal, as two parses of
+        one text are: a graph is a value, like the expression it stands for (equality was identity)."""
+        if not isinstance(other, Graph):
+            return NotImplemented
+        return self is other or (
+            self.inputs == other.inputs and self.outputs == other.outputs and self.output_names == other.output_names
+            and self._ops == other._ops and self._operands == other._operands and self.addresses == other.addresses
+            and self.groups == other.groups and self.indexed == other.indexed
+            and all(self.symbol(x) == other.symbol(x) for x in self.inputs))  # the user's own, or Symbol(x)
+
+    def __hash__(self) -> int:  # equal graphs have these alike; cheap whatever the size
+        return hash((self.inputs, self.outputs, len(self._ops)))
 
     def __repr__(self) -> str:
         """One short line whatever the size: counts, and the first few inputs and outputs."""
@@ -492,7 +510,7 @@ class Graph:
         checked: the point a walk-through steps through (``what``: the call, for the messages)."""
         if not isinstance(at, Mapping):
             raise ArgumentError(f"{what}(at=...) takes a mapping of input names to numbers (at={{'x': 1.0, ...}}), "
-                                f"got {type(at).__name__} {at!r:.60}")
+                                f"got {type(at).__name__} {shown(at)}")
         values = self.node_values(self.inputs, named_keys(f"{what}(at=...)", at))
         labels = dict(zip(self.inputs, self.input_labels))
         missing = [labels[x] for x in self.inputs if x not in values]
@@ -510,7 +528,7 @@ class Graph:
             try:
                 point[x] = float(real_value(labels[x], value))
             except GraphError:
-                raise GraphError(f"{what}(at=...): {labels[x]} = {value!r:.60} is not a number") from None
+                raise GraphError(f"{what}(at=...): {labels[x]} = {shown(value)} is not a number") from None
         return point
 
     def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:

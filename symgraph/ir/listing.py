@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import sympy
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, shown
 from ..ops import OPS
 
 #: op -> its infix symbol as Python writes it (``**``), read from the op table once (listings are hot)
@@ -78,7 +78,7 @@ def check_lines(limit: Any) -> None:
     ``listing(2.5)`` would reach islice's own error, ``listing("3")`` a comparison's."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
         raise ArgumentError(f"listing(): limit= takes a number of lines (or None: every line), got "
-                            f"{type(limit).__name__} {limit!r:.40}")
+                            f"{type(limit).__name__} {shown(limit, 40)}")
 
 
 def cut_listing(forwards: Iterable[str], backwards: Iterable[str], total: int, limit: int | None, whole: str) -> str:

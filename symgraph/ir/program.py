@@ -22,7 +22,7 @@ import sympy
 
 from .. import constants
 from ..binding import check_values, checked_options, point_values
-from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, shown_names
+from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown_names
 from . import interpret
 from .graph import Graph
 from .hooks import service
@@ -63,6 +63,14 @@ class Program:
 
     def __len__(self) -> int:
         return len(self.instructions)
+
+    def _ref(self, label: str) -> Any:
+        """The ref of result ``label``; an EntryError naming the results for a label the program has not
+        (the results' dict raised a bare KeyError, or TypeError for a list)."""
+        try:
+            return self.results[label]
+        except (KeyError, TypeError):
+            raise no_entry("result", label, list(self.results)) from None
 
     @cached_property
     def ops(self) -> int:
@@ -136,7 +144,7 @@ class Program:
             op_of[target], operands[target] = op, args
         outputs, constants_ = [], {}
         for label in labels:
-            ref = self.results[label]
+            ref = self._ref(label)
             if isinstance(ref, str):
                 outputs.append(ref)
                 continue
@@ -218,7 +226,7 @@ class Program:
         if labels is None:  # every row (a program holds what its results need): no scan for them
             interpret.shapes((row for row in self.instructions if row[0] not in sizes), result=sizes, op_of=ops)
             return
-        refs = [ref for ref in map(self.results.__getitem__, labels) if ref.__class__ is str and ref not in sizes]
+        refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str and ref not in sizes]
         if refs:
             interpret.shapes(self._needed(refs, sizes), result=sizes, op_of=ops)
 
@@ -280,13 +288,13 @@ class Program:
         Counted on the program by dynamic programming (each row once, over all
         results asked for), so it never builds the (possibly exponential) tree.
         """
-        ref = self.results[label]
+        ref = self._ref(label)
         return min(cap, self._shape(ref)[0]) if isinstance(ref, str) else 0
 
     @checked_options
     def expanded_depth(self, label: str) -> int:
         """Nesting depth of ``label``'s closed form (0 for an input or a constant)."""
-        ref = self.results[label]
+        ref = self._ref(label)
         return self._shape(ref)[1] if isinstance(ref, str) else 0
 
     @checked_options
@@ -298,7 +306,7 @@ class Program:
         (sympy's own printers and most of its functions recurse and could not
         handle it); the program, ``.at()`` and ``lambdify`` have every value.
         """
-        ref = self.results[label]
+        ref = self._ref(label)
         if not isinstance(ref, str):
             return constants.closed_constant(ref)
         if ref in self._env:
@@ -343,7 +351,7 @@ class Program:
         :meth:`closed_form`), their rows found in one pass for all of them."""
         labels = list(self.results if labels is None else labels)
         self.measure(labels)
-        refs = [ref for ref in map(self.results.__getitem__, labels) if ref.__class__ is str]
+        refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str]
         self._build([ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH])
         return {label: self.closed_form(label) for label in labels}
 
@@ -365,7 +373,7 @@ class Program:
         env, counted, total, chosen = self._env, set(), 0, []
         known = _Either(env, counted)
         for label in labels:
-            ref = self.results[label]
+            ref = self._ref(label)
             if ref.__class__ is str and ref not in env:
                 rows = self._needed([ref], known)
                 total += sum(self._shape(row[0])[0] for row in rows)

@@ -48,7 +48,7 @@ import sympy
 from sympy.functions.elementary.hyperbolic import HyperbolicFunction
 from sympy.functions.elementary.trigonometric import InverseTrigonometricFunction, TrigonometricFunction
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, shown
 
 #: results larger than this (expanded tree operations) are returned as built
 FAST_LIMIT = 150
@@ -80,9 +80,9 @@ def normalise(how) -> str:
         return "fast"
     if how is False:
         return "none"
-    if how in SIMPLIFY_LEVELS:
+    if isinstance(how, str) and how in SIMPLIFY_LEVELS:  # `in` compares an array elementwise
         return how
-    raise ArgumentError(f"simplify must be True, False or one of {SIMPLIFY_LEVELS}, got {how!r}")
+    raise ArgumentError(f"simplify must be True, False or one of {SIMPLIFY_LEVELS}, got {shown(how)}")
 
 
 def batch_level(how, total: int) -> str:
