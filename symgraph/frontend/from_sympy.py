@@ -1,6 +1,7 @@
 """sympy expression -> graph nodes, iteratively (deep sympy trees must not hit the recursion limit)."""
 from __future__ import annotations
 
+import keyword
 from typing import Sequence
 
 import sympy
@@ -157,10 +158,20 @@ def _chain(builder, op_name, refs):
     return acc
 
 
+def _check_name(kind: str, name: str) -> None:
+    """Refuse a sympy name that no input can have, saying why: ``Symbol("lambda")`` (a regularisation weight,
+    printed as a Greek letter) is an identifier, but a keyword cannot be a compiled function's parameter."""
+    if is_identifier(name):
+        return
+    why = ("is a Python keyword, which cannot name an input (compiled functions take inputs as Python parameters)"
+           if keyword.iskeyword(name) else "is not an identifier (ASCII letters, digits and '_', not starting with "
+           "a digit)")
+    raise UnsupportedOpError(f"{kind} name {name!r} {why}; rename it")
+
+
 def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
     if isinstance(e, sympy.Symbol):
-        if not is_identifier(e.name):
-            raise UnsupportedOpError(f"symbol name {e.name!r} is not an identifier; rename it")
+        _check_name("symbol", e.name)
         if e.is_commutative is False:  # a graph would reorder its products: A*B - B*A became 0, silently
             raise UnsupportedOpError(f"symbol {e.name!r} is noncommutative (commutative=False): a graph input is a "
                                      "real number, and products of numbers commute")
@@ -242,8 +253,7 @@ def _element(builder: GraphBuilder, e: sympy.Indexed):
     """The input node of ``x[3]`` (sympy's ``IndexedBase("x")[3]``, as closed forms of indexed inputs are
     written): the same element node the text ``x[3]`` makes, so closed forms convert back."""
     name = str(e.base.label)
-    if not is_identifier(name):
-        raise UnsupportedOpError(f"indexed name {name!r} is not an identifier; rename it")
+    _check_name("indexed", name)
     index = e.indices
     if not all(isinstance(i, sympy.Integer) and i >= 0 for i in index):
         raise UnsupportedOpError(f"cannot convert {e}: the indices of an indexed input must be non-negative integers "
@@ -269,8 +279,7 @@ def _matrix_element(builder: GraphBuilder, e: MatrixElement, matrices: dict):
         raise UnsupportedOpError(f"cannot convert {e}: an element of a matrix expression {type(matrix).__name__} "
                                  "has no graph; give the entries of M.as_explicit()")
     name = str(matrix.name)
-    if not is_identifier(name):
-        raise UnsupportedOpError(f"matrix symbol name {name!r} is not an identifier; rename it")
+    _check_name("matrix symbol", name)
     known = matrices.setdefault(name, matrix)
     if known != matrix:
         raise UnsupportedOpError(f"two different matrix symbols are both named {name!r}: {_shown(known)} and "

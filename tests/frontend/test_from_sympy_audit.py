@@ -154,3 +154,20 @@ def test_an_element_beyond_an_indexed_bases_declared_shape_is_refused():
         sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2, 3))[1, 3])
     assert sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(2,))[1]).indexed["X"].shape == (2,)
     assert sg.Graph.from_sympy(sympy.IndexedBase("X", shape=(sympy.Symbol("n"),))[5]).indexed["X"].shape == (6,)
+
+
+def test_a_sympy_name_that_is_a_python_keyword_is_refused_as_a_keyword():
+    """Symbol("lambda") (a regularisation weight, printed as a Greek letter) was refused as 'not an identifier',
+    which it is: the reason is that a keyword cannot be a compiled function's parameter.  Names that are not
+    identifiers still say so."""
+    lam = sympy.Symbol("lambda")
+    with pytest.raises(UnsupportedOpError, match=r"symbol name 'lambda' is a Python keyword, which cannot name an "
+                                                 r"input .*; rename it"):
+        sg.grad(lam * x ** 2)
+    with pytest.raises(UnsupportedOpError, match=r"indexed name 'if' is a Python keyword"):
+        sg.Graph.from_sympy(sympy.IndexedBase("if")[0])
+    with pytest.raises(UnsupportedOpError, match=r"matrix symbol name 'None' is a Python keyword"):
+        sg.Graph.from_sympy(sympy.MatrixSymbol("None", 2, 2)[0, 1])
+    for name in ("x y", "α", "2x"):
+        with pytest.raises(UnsupportedOpError, match=rf"symbol name '{name}' is not an identifier \(ASCII letters"):
+            sg.Graph.from_sympy(sympy.Symbol(name) + x)
