@@ -431,3 +431,30 @@ def test_sigmoid_and_hypot_keep_their_derivatives_at_the_ends(text, form, column
             second = sg.hessian(text).lambdify()(columns["x"])[0, 0]
         want = mp_values(sympy.diff(exact, symbols[0], 2), symbols, [columns["x"]])
         assert_accurate(second, want, (text, "hessian"))
+
+
+def test_the_hessian_of_hypot_is_finite_where_one_operand_is_0():
+    """d hypot(x, y)/dx = sign(x)/hypot(1, y/x) is 0 at x = 0, but its derivative there went through y/x = inf:
+    the Hessian of hypot(x, y) at (0, 1) was nan in every strategy (it is [[1, 0], [0, 0]]), and so was
+    hypot(x - a, y - b)'s at x = a, a Newton step's start.  The partial is x/hypot(x, y) now, whose
+    derivatives are hypot's there; third derivatives follow (asinh''' (0) = -1, was nan)."""
+    x, y = sympy.symbols("x y", real=True)
+    columns = {"x": np.array([0.0, 0.0, -0.0, 2.0, -3.0, 1e-300, 0.5]),
+               "y": np.array([1.0, -4.0, 1e-200, 0.0, 0.0, 0.0, 2.0])}
+    exact = sympy.sqrt(x ** 2 + y ** 2)
+    for (i, u), (j, v) in [((0, x), (0, x)), ((0, x), (1, y)), ((1, y), (1, y))]:
+        want = mp_values(sympy.diff(exact, u, v), [x, y], list(columns.values()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for mode in HESSIAN_MODES:
+                hessian = sg.hessian("hypot(x, y)", wrt=["x", "y"], mode=mode)
+                for backend in ["numpy", "vm"]:
+                    got = np.asarray(hessian.lambdify(backend=backend)(**columns), dtype=float)
+                    assert_accurate(got[i, j], want, (mode, backend, i, j))
+                sparse = sg.hessian("hypot(x, y)", wrt=["x", "y"], mode=mode, sparse=True).lambdify()
+                point = sparse(x=0.0, y=1.0).toarray()
+                assert (point == [[1.0, 0.0], [0.0, 0.0]]).all(), (mode, point)
+    third = sg.grad(sg.grad(sg.grad("asinh(x)")))
+    assert third.at(x=0.0)["x"] == -1.0 and float(third.lambdify()(0.0)[0]) == -1.0
+    assert sg.grad("hypot(x, y)").at(x=0.0, y=0.0) == pytest.approx({"x": float("nan"), "y": float("nan")},
+                                                                     nan_ok=True)
