@@ -1,0 +1,113 @@
+"""What students and teachers of backpropagation type, read as they would: the mistakes of text copied from
+a paper, a calculator or NumPy code, and whether each message says what to write instead."""
+from __future__ import annotations
+
+import pytest
+
+import symgraph as sg
+from symgraph import ParseError
+
+
+def _error(text: str) -> ParseError:
+    with pytest.raises(ParseError) as info:
+        sg.parse(text)
+    return info.value
+
+
+# --------------------------------------------------------------------------- unknown functions
+
+@pytest.mark.parametrize("text, meant", [
+    ("ln(x)", "log"), ("arctan(x)", "atan"), ("ARCSIN(x)", "asin"), ("logistic(z)", "sigmoid"),
+    ("expit(z)", "sigmoid"), ("sgn(x)", "sign"), ("lg(x)", "log10"), ("power(x, 2)", "pow"),
+])
+def test_another_notations_name_of_a_function_names_ours(text, meant):
+    """ln(x) named no function (no spelling is near 'log') and said 'To multiply write ln*(...)'."""
+    reason = _error(text).reason
+    assert f"(did you mean {meant}?)" in reason and "multiply" not in reason
+
+
+@pytest.mark.parametrize("text, write", [
+    ("mod(x, y)", "x - y*floor(x/y)"), ("cot(x)", "1/tan(x)"), ("sec(x)", "1/cos(x)"),
+])
+def test_a_function_the_grammar_lacks_says_what_to_write(text, write):
+    """mod(x, y) suggested sigmoid, whose spelling merely contains 'mod'."""
+    reason = _error(text).reason
+    assert f"write {write}" in reason and "sigmoid?" not in reason
+
+
+def test_a_greek_letter_called_may_be_a_product():
+    """sigma(x + 1) is the sigmoid's other name and a standard deviation times (x + 1): both are said."""
+    reason = _error("sigma(x + 1)").reason
+    assert "did you mean sigmoid?" in reason and "To multiply write sigma*(...)" in reason
+
+
+def test_an_input_called_is_a_product_and_the_hint_comes_before_the_list():
+    reason = _error("x(y + 1)").reason
+    assert reason.startswith("unknown function 'x' (to multiply write x*(...)). Known functions: ")
+
+
+def test_a_function_in_another_case_is_only_that_function():
+    assert "(did you mean sin?)" in _error("Sin(x)").reason
+
+
+# --------------------------------------------------------------------------- brackets, commas, keywords
+
+@pytest.mark.parametrize("text", [")", "x = )", "a = 1\n)", "x + )"])
+def test_a_closing_parenthesis_without_an_opening_one_is_unbalanced(text):
+    """')' alone said "')' after '': an operand is missing", naming an empty token."""
+    error = _error(text)
+    assert error.reason == "unbalanced ')': no '(' to close"
+    assert error.text[error.position] == ")"
+
+
+def test_an_operand_missing_inside_parentheses_is_still_named_as_such():
+    assert _error("(x + )").reason == "')' after '+': an operand is missing"
+
+
+def test_a_parenthesis_left_open_at_the_end_is_no_missing_argument():
+    """'(x+1)*(' said 'missing argument after '('', though no function is called there."""
+    assert _error("(x+1)*(").reason == "expression ends after '(': an operand is missing"
+    assert _error("sin(").reason == "missing argument after '('"
+
+
+@pytest.mark.parametrize("text, decimal", [("1,5*x", "1.5"), ("y = 2,25 + x", "2.25")])
+def test_a_decimal_comma_is_told_to_be_a_point(text, decimal):
+    assert f"(a decimal number is written with a point: {decimal})" in _error(text).reason
+
+
+@pytest.mark.parametrize("text", ["x, y", "1, 5", "1.0,5"])
+def test_other_stray_commas_get_no_decimal_hint(text):
+    assert "decimal" not in _error(text).reason
+
+
+def test_lambda_is_a_keyword_and_lamda_the_greek_letter():
+    assert "write lamda, which LaTeX prints as \\lambda" in _error("lambda*x").reason
+    assert sg.to_latex(sg.parse("lamda*x")) and "\\lambda" in sg.grad("lamda*x").latex()
+
+
+@pytest.mark.parametrize("text, write", [
+    ("math.sin(x)", "write sin(...), without 'math.'"), ("np.exp(x)", "write exp(...), without 'np.'"),
+    ("2*math.pi*x", "write pi, without 'math.'"), ("np.e**x", "write exp(1), without 'np.'"),
+])
+def test_a_module_prefix_says_to_write_the_plain_name(text, write):
+    assert write in _error(text).reason
+
+
+def test_an_attribute_of_a_value_gets_no_hint():
+    assert _error("x.real").reason == "attribute access is not supported"
+
+
+# --------------------------------------------------------------------------- caret excerpts
+
+@pytest.mark.parametrize("text, at", [("x − y", 2), ("x – 1", 2), ("x ≤ 1", 2), ("√x", 0), ("x∗y", 1)])
+def test_a_character_copied_from_a_paper_is_shown_as_written(text, at):
+    """The excerpt showed '?' for every character from U+2000 on: 'x ? y' for the minus sign 'x − y'."""
+    line, caret = str(_error(text)).splitlines()[-2:]
+    assert line == "  " + text and caret.index("^") == line.index(text[at])
+
+
+def test_a_wide_or_combining_character_is_still_one_column():
+    line, caret = str(_error("x + \u4e2d")).splitlines()[-2:]
+    assert line == "  x + ?" and caret.index("^") == line.index("?")
+    line, caret = str(_error("x\u0301 + 1")).splitlines()[-2:]
+    assert line == "  x? + 1" and caret.index("^") == line.index("?")
