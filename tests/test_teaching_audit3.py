@@ -111,3 +111,17 @@ def test_a_wide_or_combining_character_is_still_one_column():
     assert line == "  x + ?" and caret.index("^") == line.index("?")
     line, caret = str(_error("x\u0301 + 1")).splitlines()[-2:]
     assert line == "  x? + 1" and caret.index("^") == line.index("?")
+
+
+# --------------------------------------------------------------------------- wrt names
+
+@pytest.mark.parametrize("wrt", ["x y", "x,y", "x, y"])
+def test_names_written_as_one_word_are_told_to_be_given_separately(wrt):
+    with pytest.raises(sg.ArgumentError, match="to name several, give each separately: 'x', 'y'; the inputs: x, y"):
+        sg.grad("x*y", wrt=wrt)
+
+
+def test_a_word_that_is_no_name_gets_no_such_hint():
+    with pytest.raises(sg.ArgumentError) as info:
+        sg.grad("x*y", wrt="2x")
+    assert "separately" not in str(info.value)
