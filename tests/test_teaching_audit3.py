@@ -97,6 +97,17 @@ def test_an_attribute_of_a_value_gets_no_hint():
     assert _error("x.real").reason == "attribute access is not supported"
 
 
+
+def test_an_equals_sign_inside_parentheses_is_told_to_compare():
+    """where(x = 0, 1, 2) said only that '=' may follow the name of an assignment line."""
+    assert _error("where(x = 0, 1, 2)").reason.endswith("(write '==' to compare)")
+    assert "==" not in _error("x = y = 3").reason  # a chained assignment is no comparison
+
+
+def test_pythons_conditional_expression_is_told_to_be_a_where():
+    """'x if x > 0 else 0' said "missing operator between 'x' and 'if' (implicit multiplication ...)"."""
+    assert _error("x if x > 0 else 0").reason == "'a if condition else b' is written where(condition, a, b)"
+
 # --------------------------------------------------------------------------- caret excerpts
 
 @pytest.mark.parametrize("text, at", [("x − y", 2), ("x – 1", 2), ("x ≤ 1", 2), ("√x", 0), ("x∗y", 1)])

@@ -417,10 +417,13 @@ class _Parser(Calls, Reductions):
                 self.i = i + 1 if t else i
                 return values[-1], i
             elif t == "=":
-                self.fail("'=' may only follow the name at the start of an assignment line", i)
+                self.fail("'=' may only follow the name at the start of an assignment line"
+                          + (" (write '==' to compare)" if depth else ""), i)  # where(x = 0, ...)
             elif depth and self.toks[i - 1] == "\n" and not self._closed_later(i):  # the break was no space
                 _, frame_kind, payload, at = next(op for op in reversed(ops) if op[1] in ("paren", "call"))[:4]
                 self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
+            elif t == "if":  # Python's conditional expression
+                self.fail("'a if condition else b' is written where(condition, a, b)", i)
             else:
                 self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)
