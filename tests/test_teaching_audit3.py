@@ -108,6 +108,18 @@ def test_pythons_conditional_expression_is_told_to_be_a_where():
     """'x if x > 0 else 0' said "missing operator between 'x' and 'if' (implicit multiplication ...)"."""
     assert _error("x if x > 0 else 0").reason == "'a if condition else b' is written where(condition, a, b)"
 
+
+@pytest.mark.parametrize("text", ["y = f(x)\nf(u) = u^2", "y = f(x); f(u) = u^2", "g(u) = f(u)\nf(u) = u\ny = g(x)"])
+def test_a_function_defined_after_its_call_is_told_to_move_up(text):
+    """A definition below its first call made the call 'unknown function 'f'', as if f were defined nowhere."""
+    error = _error(text)
+    assert error.reason == "f() is defined on a later line: define it before the lines that call it"
+    assert error.text[error.position] == "f"
+
+
+def test_a_comparison_of_a_call_is_no_definition():
+    assert _error("y = f(x)\nz = where(f(2) == 1, 1, 0)").reason.startswith("unknown function 'f'")
+
 # --------------------------------------------------------------------------- caret excerpts
 
 @pytest.mark.parametrize("text, at", [("x − y", 2), ("x – 1", 2), ("x ≤ 1", 2), ("√x", 0), ("x∗y", 1)])

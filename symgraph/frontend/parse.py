@@ -43,6 +43,7 @@ from __future__ import annotations
 import keyword
 import math
 import operator
+import re
 from itertools import islice
 from typing import Any, Mapping, Sequence
 
@@ -569,6 +570,9 @@ class _Parser(Calls, Reductions):
         if nxt == "(" and word == self.defining:
             self.fail(f"{word}() calls itself: recursion is not supported", i)
         if nxt == "(":
+            later = re.compile(rf"(?:^|;)[ \t]*{word}[ \t]*\([^()=;\n]*\)[ \t]*=(?!=)", re.M)
+            if later.search(self.text, self.tokens.pos(i) + len(word)):
+                self.fail(f"{word}() is defined on a later line: define it before the lines that call it", i)
             self.fail(f"unknown function {word!r}{_function_hint(word, [*FUNCTIONS, *self.definitions])}. "
                       f"Known functions: {', '.join(FUNCTIONS)}.", i)
         if word == self.target:
