@@ -148,3 +148,21 @@ def test_a_word_that_is_no_name_gets_no_such_hint():
     with pytest.raises(sg.ArgumentError) as info:
         sg.grad("x*y", wrt="2x")
     assert "separately" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- the command line
+
+def _cli(capsys, *argv):
+    from symgraph.cli import main
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_euler_number_at_a_point_is_told_to_be_exp_1(capsys):
+    """--at x=e said only "'e' uses e": e is a variable of the grammar, and Euler's number is exp(1)."""
+    status, out, err = _cli(capsys, "grad", "x^2", "--at", "x=e")
+    assert status == 2 and out == ""
+    assert err.strip().endswith("uses e (e is a name, as in the text; Euler's number is exp(1))")
+    status, out, err = _cli(capsys, "grad", "x^2", "--at", "x=exp(1)")
+    assert status == 0 and "5.436563657" in out

@@ -269,8 +269,9 @@ def _constant(name: str, text: str) -> float:
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: "
                              f"{text!r} ({reason})") from None
         if graph.inputs or len(graph.outputs) != 1:
+            euler = " (e is a name, as in the text; Euler's number is exp(1))" if "e" in graph.inputs else ""
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {text!r} uses "
-                             f"{', '.join(graph.inputs) or 'several outputs'}")
+                             f"{', '.join(graph.inputs) or 'several outputs'}{euler}")
         with np.errstate(all="ignore"):
             value = float(graph.evaluate()[graph.output])
     if not math.isfinite(value):
