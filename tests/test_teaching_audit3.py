@@ -166,3 +166,19 @@ def test_euler_number_at_a_point_is_told_to_be_exp_1(capsys):
     assert err.strip().endswith("uses e (e is a name, as in the text; Euler's number is exp(1))")
     status, out, err = _cli(capsys, "grad", "x^2", "--at", "x=exp(1)")
     assert status == 0 and "5.436563657" in out
+
+
+# --------------------------------------------------------------------------- notebooks
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_a_drawing_returned_to_a_notebook_shows_as_the_picture(fmt):
+    """A cell ending in sg.draw(g, at=..., adjoints=True) printed the PNG's bytes escaped, tens of kilobytes."""
+    pytest.importorskip("matplotlib")
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data = sg.draw("(a+b)*(b+1)", at={"a": 2, "b": 1}, adjoints=True, format=fmt, engine="matplotlib")
+    assert isinstance(data, bytes) and data[:4] in (b"\x89PNG", b"<?xm")  # still the bytes it always was
+    shown = formatters.DisplayFormatter().format(data)[0]
+    if fmt == "png":
+        assert shown["image/png"] == bytes(data) and "image/svg+xml" not in shown
+    else:
+        assert shown["image/svg+xml"].startswith("<?xml") and "image/png" not in shown
