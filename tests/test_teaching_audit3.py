@@ -182,3 +182,17 @@ def test_a_drawing_returned_to_a_notebook_shows_as_the_picture(fmt):
         assert shown["image/png"] == bytes(data) and "image/svg+xml" not in shown
     else:
         assert shown["image/svg+xml"].startswith("<?xml") and "image/png" not in shown
+
+
+@pytest.mark.parametrize("argv, note", [
+    (["grad", "3", "--latex"], "% 3 has no variables: its gradient is empty"),
+    (["hessian", "3", "--latex"], "% 3 has no variables: its Hessian is empty"),
+    (["jacobian", "3", "4", "--latex"], "% f1, f2 have no variables: the Jacobian is empty"),
+    (["grad", "3"], "# 3 has no variables: its gradient is empty"),
+])
+def test_no_variables_is_said_under_latex_too_as_its_comment(capsys, argv, note):
+    """grad 3 --latex printed an empty line, jacobian 3 4 --latex an empty pmatrix, hessian 3 --latex a '#' line,
+    which stops LaTeX; without --latex each said there is nothing to differentiate by."""
+    status, out, err = _cli(capsys, *argv)
+    assert status == 0 and err == ""
+    assert out.splitlines()[-1] == note and "pmatrix" not in out
