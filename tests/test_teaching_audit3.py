@@ -120,6 +120,17 @@ def test_a_function_defined_after_its_call_is_told_to_move_up(text):
 def test_a_comparison_of_a_call_is_no_definition():
     assert _error("y = f(x)\nz = where(f(2) == 1, 1, 0)").reason.startswith("unknown function 'f'")
 
+
+@pytest.mark.parametrize("text, power", [("sin^2(x)", "sin(x)^2"), ("tanh**2(x)", "tanh(x)**2")])
+def test_a_power_of_a_function_written_as_in_mathematics_says_how_to_write_it(text, power):
+    """sin^2(x) said only 'sin is a function: call it as sin(...)'."""
+    assert _error(text).reason.endswith(f"write a power of it as {power}")
+
+
+@pytest.mark.parametrize("text", ["x^{2}", "e^{-x}", "x_{1}"])
+def test_latex_braces_are_told_to_be_parentheses(text):
+    assert _error(text).reason == "braces are not supported (group with parentheses: x^(2*n), not LaTeX's x^{2n})"
+
 # --------------------------------------------------------------------------- caret excerpts
 
 @pytest.mark.parametrize("text, at", [("x − y", 2), ("x – 1", 2), ("x ≤ 1", 2), ("√x", 0), ("x∗y", 1)])

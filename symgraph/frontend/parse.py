@@ -562,6 +562,8 @@ class _Parser(Calls, Reductions):
                 self.fail(f"an index or a bound is computed from sizes, indices and numbers, not from {word}[...]", i)
             return self.indexed_name(i, values)
         if word in _CALLABLE or word in self.definitions:
+            if nxt in ("^", "**"):  # sin^2(x), as mathematics writes sin(x)^2
+                self.fail(f"{word} is a function: call it as {word}(...), and write a power of it as {word}(x){nxt}2", i)
             if nxt != "(":
                 self.fail(f"{word} is a function: call it as {word}(...)", i)
             ops.append((0, "call", word, i, []))  # the list collects the commas' token indices
