@@ -131,6 +131,22 @@ def test_a_power_of_a_function_written_as_in_mathematics_says_how_to_write_it(te
 def test_latex_braces_are_told_to_be_parentheses(text):
     assert _error(text).reason == "braces are not supported (group with parentheses: x^(2*n), not LaTeX's x^{2n})"
 
+
+@pytest.mark.parametrize("text, name, element", [
+    ("sum(x_i, i, 1, 3)", "x_i", "x[i]"), ("sum(w_k^2, k, 0, 2)", "w_k", "w[k]"),
+    ("sum(sum(a_j, j, 0, 1), i, 0, 1)", "a_j", "a[j]"),
+])
+def test_a_subscript_copied_from_mathematics_into_a_sum_names_the_element(text, name, element):
+    """sum(x_i, i, 1, 3) parsed as 3*x_i: x_i is one input, the same in every term."""
+    error = _error(text)
+    assert error.reason.startswith(f"{name!r} is one name, the same in every term")
+    assert error.reason.endswith(f"written {element}") and error.text[error.position:].startswith(name)
+
+
+@pytest.mark.parametrize("text", ["sum(x_i + i, i, 1, 3)", "sum(y_ij, j, 0, 2)", "sum(1, i, 1, 3)"])
+def test_a_term_that_reads_its_index_or_names_no_subscript_of_it_stands(text):
+    sg.parse(text)
+
 # --------------------------------------------------------------------------- caret excerpts
 
 @pytest.mark.parametrize("text, at", [("x − y", 2), ("x – 1", 2), ("x ≤ 1", 2), ("√x", 0), ("x∗y", 1)])
