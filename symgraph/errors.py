@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import unicodedata
 from typing import Iterable, Mapping, Sequence
 
 
@@ -57,9 +58,11 @@ def caret_excerpt(text: str, position: int, width: int = 60) -> str:
         lo = max(0, min(column - width // 2, len(line) - width))
         line = ("..." if lo else "") + line[lo:lo + width] + ("..." if lo + width < len(line) else "")
         column = column - lo + (3 if lo else 0)
-    # a tab is blank space, shown as one space (the caret counts it as one column); others that print badly: '?'
-    printable = "".join(ch if ch.isprintable() and ord(ch) < 0x2000 or ch == " " else " " if ch == "\t" else "?"
-                        for ch in line)
+    # a tab is blank space, shown as one space (the caret counts it as one column); a character that is not one
+    # column wide (a control, a combining mark, a wide CJK character) is shown as '?', so the caret stays under
+    # its column; the rest as written (the minus sign, the en dash, '≤' copied from a paper)
+    printable = "".join(" " if ch == "\t" else ch if ch == " " or ch.isprintable() and not unicodedata.combining(ch)
+                        and unicodedata.east_asian_width(ch) not in ("W", "F") else "?" for ch in line)
     return f"  {printable}\n  {' ' * column}^"
 
 

@@ -269,8 +269,9 @@ def _constant(name: str, text: str) -> float:
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: "
                              f"{shown(text)} ({reason})") from None
         if graph.inputs or len(graph.outputs) != 1:
+            euler = " (e is a name, as in the text; Euler's number is exp(1))" if "e" in graph.inputs else ""
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {shown(text)} uses "
-                             f"{', '.join(graph.inputs) or 'several outputs'}")
+                             f"{', '.join(graph.inputs) or 'several outputs'}{euler}")
         with np.errstate(all="ignore"):
             value = float(graph.evaluate()[graph.output])
     if not math.isfinite(value):
@@ -531,15 +532,15 @@ def cmd_grad(args, out: TextIO) -> None:
     if args.mode == "auto":
         print(f"{_mark(args)} {gradient.cost.verdict}" if gradient.cost.verdict
               else f"{_mark(args)} mode auto chose {gradient.mode}", file=out)
+    if not gradient.wrt:  # under --latex too, as LaTeX's comment: it printed an empty line
+        print(f"{_mark(args)} {_expression(graph)} has no variables: its gradient is empty", file=out)
+        return
     if args.latex:
         print(gradient.latex(expand=args.expand, limit=ENTRY_LINES), file=out)
         if values is not None:
             shown = islice(values.items(), ENTRY_LINES)
             print("\n".join(_aligned([(f"d{name}/d{x}", format_number(v, 10)) for x, v in shown], None)
                             + _more(len(values), _mark(args))), file=out)
-        return
-    if not gradient.wrt:
-        print(f"# {_expression(graph)} has no variables: its gradient is empty", file=out)
         return
     wrt = gradient.wrt[:ENTRY_LINES]
     texts = gradient.printed_forms(wrt, args.expand)
@@ -584,15 +585,15 @@ def cmd_jacobian(args, out: TextIO) -> None:
         for f, text in zip(names, texts):  # a text that assigns its label ("c = x+1") shows it itself
             shown = " ".join(text.split())
             print(f"{_mark(args)} {shown}" if _assigns(text, f) else f"{_mark(args)} {f} = {shown}", file=out)
+    if not wrt:  # under --latex too: it printed an empty pmatrix
+        print(f"{_mark(args)} {', '.join(names)} {'have' if len(names) > 1 else 'has'} no variables: the Jacobian "
+              "is empty", file=out)
+        return
     if args.latex:
         print(_matrix_latex(entries, graph, wrt, args.expand), file=out)
         if values is not None:
             print("\n".join(f"d{f}/d{x} = {format_number(values[i][j], 10)}" for i, f in enumerate(names)
                             for j, x in enumerate(wrt)), file=out)
-        return
-    if not wrt:
-        print(f"# {', '.join(names)} {'have' if len(names) > 1 else 'has'} no variables: the Jacobian is empty",
-              file=out)
         return
     cells = [(i, j) for i in range(len(names)) for j in range(len(wrt))]
     shown_cells = cells[:ENTRY_LINES]
@@ -683,7 +684,7 @@ def cmd_hessian(args, out: TextIO) -> None:
         _print_json(data, out)
         return
     if not n:
-        print(f"# {_expression(graph)} has no variables: its Hessian is empty", file=out)
+        print(f"{_mark(args)} {_expression(graph)} has no variables: its Hessian is empty", file=out)
         return
     shown = pairs[:ENTRY_LINES]
     more = (_more(len(pairs), _mark(args)) or [None])[0]

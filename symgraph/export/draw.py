@@ -107,7 +107,7 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     Returns
     -------
     bytes or Path
-        The picture's bytes, or ``path`` once written.
+        The picture's bytes (a ``bytes`` that Jupyter shows as the picture), or ``path`` once written.
 
     Raises
     ------
@@ -147,8 +147,19 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
         width, height = scene.size
         data = _render_matplotlib(scene, fmt, min(dpi, int(MAX_PIXELS / max(width, height))))
     if path is None:
-        return data
+        return Picture(data)
     return write(path, data)
+
+
+class Picture(bytes):
+    """The bytes of a PNG or SVG picture, which Jupyter shows as the picture: a cell ending in
+    ``sg.draw(g, at=...)`` printed tens of kilobytes of escaped bytes."""
+
+    def _repr_png_(self) -> bytes | None:
+        return bytes(self) if self.startswith(b"\x89PNG") else None
+
+    def _repr_svg_(self) -> str | None:
+        return None if self.startswith(b"\x89PNG") else self.decode("utf-8")
 
 
 _INSTEAD = ("draw a smaller piece of it (an indexed model at n=2 or 3 shows its structure), "

@@ -554,7 +554,8 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     if hasattr(matrix, "pattern"):
         pattern = matrix.pattern
         upper = (pattern.nnz + int(pattern.diagonal().astype(bool).sum())) // 2
-        lines.append(rf"{nabla} \in \mathbb{{R}}^{{{n} \times {n}}}\text{{: {pattern.nnz:,} structural "
+        # \mathbf, not amssymb's \mathbb: the LaTeX compiles with amsmath alone, as every other result's does
+        lines.append(rf"{nabla} \in \mathbf{{R}}^{{{n} \times {n}}}\text{{: {pattern.nnz:,} structural "
                      rf"nonzero{'' if pattern.nnz == 1 else 's'}, {upper:,} on and above the diagonal}}")
         for i in range(n):
             for k in range(pattern.indptr[i], pattern.indptr[i + 1]):

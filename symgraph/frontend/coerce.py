@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keyword
 import os
+import re
 import sys
 import warnings
 from typing import Any, Sequence
@@ -114,7 +115,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     if nameless:  # "" or "x y" can be no input of any text: a slip (two names quoted as one), not a 0 to warn of
         raise ArgumentError(f"wrt {shown_names(map(repr, nameless))} {'are not names' if len(nameless) > 1 else 'is not a name'}"
                             f" (a name is ASCII letters, digits and '_', not starting with a digit and not a Python keyword;"
-                            f" an element is written x[0]); "
+                            f" an element is written x[0]){_separately(nameless)}; "
                             f"the inputs: {shown_names(graph.input_labels) or 'none'}")
     if absent and not allow_unused:
         closest = {w: match for w in absent[:20] if (match := closest_name(w, sorted(known)))}
@@ -127,6 +128,14 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
 
 #: the package's directory: frames of files under it are symgraph's own
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _separately(words: Sequence[str]) -> str:
+    """The hint for names written as one word ('x y', 'x,y'): give them one by one."""
+    parts = [w for w in re.split(r"[\s,;]+", words[0]) if w]
+    if len(parts) > 1 and all(map(is_identifier, parts)):
+        return f"; to name several, give each separately: {', '.join(map(repr, parts))}"
+    return ""
 
 
 def _caller_level() -> int:

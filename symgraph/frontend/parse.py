@@ -43,11 +43,13 @@ from __future__ import annotations
 import keyword
 import math
 import operator
+import re
 from itertools import islice
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sympy
+from sympy.printing.latex import greek_letters_set
 
 from ..binding import checked_options, is_size
 from ..errors import ArgumentError, GraphError, ParseError, closest_name, line_column, shown
@@ -80,12 +82,37 @@ _UNARY_PREC = {"neg": OPS["neg"].precedence, "pos": OPS["neg"].precedence, "not"
 #: the operators spelled as words (name tokens): and, or (binary), not (prefix)
 _WORD_BINARY = frozenset(text for text in _BINARY if text.isalpha())
 _KEYWORDS = frozenset(keyword.kwlist)
+#: what other notations call the grammar's functions (ISO 80000-2's ln, lg, lb; NumPy's arcsin, ...): spelling
+#: similarity misses them (ln is no near spelling of log) or finds the wrong one (sigma is nearest sign)
+_OTHER_NAMES = {"ln": "log", "lg": "log10", "lb": "log2", "ld": "log2", "arcsin": "asin", "arccos": "acos",
+                "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "arsinh": "asinh",
+                "arcosh": "acosh", "artanh": "atanh", "arctan2": "atan2", "logistic": "sigmoid", "expit": "sigmoid",
+                "sigma": "sigmoid", "sgn": "sign", "signum": "sign", "fabs": "abs", "absolute": "abs",
+                "power": "pow", "maximum": "max", "minimum": "min", "ceiling": "ceil", "rint": "round"}
+#: functions the grammar lacks, and what to write for them
+_MISSING = {"mod": "x - y*floor(x/y) for mod(x, y)", "fmod": "x - y*floor(x/y) for mod(x, y)",
+            "cot": "1/tan(x)", "sec": "1/cos(x)", "csc": "1/sin(x)", "coth": "1/tanh(x)"}
 _PI = sympy.pi
 #: the tokens that end an operand's run of operators: every pending operator is applied before them
 _ENDS = frozenset([")", ",", ";", ""])
 #: operator runs are applied as they are read (see :meth:`_Parser.expression`); False makes the
 #: operator stack take every operator, which the tests use as the reference
 _RUNS = True
+
+
+def _function_hint(word: str, functions: Sequence[str]) -> str:
+    """What to say after "unknown function 'word'": what to write for a function the grammar lacks, the
+    function another notation's name means, or a near spelling and how to multiply (``x(y+1)``)."""
+    if word in _MISSING:
+        return f" (there is no {word}(): write {_MISSING[word]})"
+    close = _OTHER_NAMES.get(word.casefold())
+    if close is not None and word not in greek_letters_set:  # sigma(x + 1) may be sigma*(x + 1)
+        return f" (did you mean {close}?)"
+    close = close or closest_name(word, functions, cutoff=0.65)  # at 0.6 mod was sigmoid and square sqrt
+    if close is not None and close.casefold() == word.casefold():  # Sin(x)
+        return f" (did you mean {close}?)"
+    multiply = f"to multiply write {word}*(...)"  # tau(x+1) may be a typo of tan or tau*(x+1)
+    return f" (did you mean {close}? {multiply[0].upper()}{multiply[1:]})" if close else f" ({multiply})"
 
 
 class _Parser(Calls, Reductions):
@@ -374,7 +401,7 @@ class _Parser(Calls, Reductions):
             elif t == ",":
                 self.reduce_all(values, ops)
                 if not ops or ops[-1][1] != "call":
-                    self.fail("a comma is only allowed between the arguments of a call", i)
+                    self.fail("a comma is only allowed between the arguments of a call" + self._decimal_comma(i), i)
                 ops[-1][4].append(i)  # one more argument
                 i += 1
                 expect_operand = True
@@ -391,10 +418,13 @@ class _Parser(Calls, Reductions):
                 self.i = i + 1 if t else i
                 return values[-1], i
             elif t == "=":
-                self.fail("'=' may only follow the name at the start of an assignment line", i)
+                self.fail("'=' may only follow the name at the start of an assignment line"
+                          + (" (write '==' to compare)" if depth else ""), i)  # where(x = 0, ...)
             elif depth and self.toks[i - 1] == "\n" and not self._closed_later(i):  # the break was no space
                 _, frame_kind, payload, at = next(op for op in reversed(ops) if op[1] in ("paren", "call"))[:4]
                 self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
+            elif t == "if":  # Python's conditional expression
+                self.fail("'a if condition else b' is written where(condition, a, b)", i)
             else:
                 self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)
@@ -423,7 +453,8 @@ class _Parser(Calls, Reductions):
             if prev is None or kind(prev) == "sep":
                 self.fail("empty expression", i)
             if prev == "(":
-                self.fail("missing argument after '('", i)
+                self.fail("missing argument after '('" if ops[-1][1] == "call" else
+                          "expression ends after '(': an operand is missing", i)
             self.fail(f"expression ends after {prev!r}: an operand is missing", i)
         elif t == ")":
             prev = self._before(i, True)  # at the start of the text: the end token, ''
@@ -433,6 +464,8 @@ class _Parser(Calls, Reductions):
                 self.fail(f"{ops[-1][2]}() takes {arity_text(ops[-1][2])}, got none", i)
             if prev == "(":
                 self.fail("empty parentheses", i)
+            if not any(frame[1] in ("paren", "call") for frame in ops):  # ')' and 'x = )' as 'x)' says
+                self.fail("unbalanced ')': no '(' to close", i)
             self.fail(f"')' after {prev!r}: an operand is missing", i)
         elif t in _BINARY:
             prev = self._operand_missing_after(i, ops)
@@ -444,6 +477,14 @@ class _Parser(Calls, Reductions):
         else:
             self.fail(f"{t!r} cannot start an operand", i)
         self.i = i + 1
+
+    def _decimal_comma(self, i: int) -> str:
+        """The hint for a comma between digits outside a call, as a decimal comma writes 1,5: write 1.5."""
+        before, after = self.toks[i - 1] if i else "", self.toks[i + 1]
+        pos = self.tokens.pos(i)
+        if before.isdigit() and kind(after) == "num" and self.text[pos - 1:pos + 2].replace(",", "").isdigit():
+            return f" (a decimal number is written with a point: {before}.{after})"
+        return ""
 
     def _operand_missing_after(self, i: int, ops: list) -> str | None:
         """The token an error at operand ``i`` names as the one before it (None at the start of the text).
@@ -505,7 +546,8 @@ class _Parser(Calls, Reductions):
                 return
         self.i = i
         if word in _KEYWORDS:
-            self.fail(f"{word!r} is a Python keyword, not part of the grammar", i)
+            greek = " (for the Greek letter write lamda, which LaTeX prints as \\lambda)" if word == "lambda" else ""
+            self.fail(f"{word!r} is a Python keyword, not part of the grammar{greek}", i)
         if word in REDUCTIONS:
             if nxt == "(":
                 return self.reduction(i, values)
@@ -520,6 +562,8 @@ class _Parser(Calls, Reductions):
                 self.fail(f"an index or a bound is computed from sizes, indices and numbers, not from {word}[...]", i)
             return self.indexed_name(i, values)
         if word in _CALLABLE or word in self.definitions:
+            if nxt in ("^", "**"):  # sin^2(x), as mathematics writes sin(x)^2
+                self.fail(f"{word} is a function: call it as {word}(...), and write a power of it as {word}(x){nxt}2", i)
             if nxt != "(":
                 self.fail(f"{word} is a function: call it as {word}(...)", i)
             ops.append((0, "call", word, i, []))  # the list collects the commas' token indices
@@ -528,10 +572,11 @@ class _Parser(Calls, Reductions):
         if nxt == "(" and word == self.defining:
             self.fail(f"{word}() calls itself: recursion is not supported", i)
         if nxt == "(":
-            close = closest_name(word, FUNCTIONS)
-            hint = f" (did you mean {close}?)" if close else ""
-            self.fail(f"unknown function {word!r}{hint}. Known functions: {', '.join(FUNCTIONS)}. "
-                      f"(To multiply write {word}*(...))", i)
+            later = re.compile(rf"(?:^|;)[ \t]*{word}[ \t]*\([^()=;\n]*\)[ \t]*=(?!=)", re.M)
+            if later.search(self.text, self.tokens.pos(i) + len(word)):
+                self.fail(f"{word}() is defined on a later line: define it before the lines that call it", i)
+            self.fail(f"unknown function {word!r}{_function_hint(word, [*FUNCTIONS, *self.definitions])}. "
+                      f"Known functions: {', '.join(FUNCTIONS)}.", i)
         if word == self.target:
             self.fail(f"{word!r} is used on the right-hand side of its own assignment", i)
         if word in self.caller_scope and word in self.indices and word not in self.declared:

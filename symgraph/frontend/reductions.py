@@ -222,6 +222,13 @@ class Reductions:
         hi = self.integer(commas[2] + 1, close, f"the last value of {index} in {word}()")
         if body[1] <= body[0]:
             self.fail(f"{word}() has no term before its first ','", k)
+        term_words = self.toks[body[0]:body[1]]
+        if index not in term_words:  # sum(x_i, i, 1, 3) is 3*x_i: a subscript copied from mathematics
+            for at, t in enumerate(term_words, body[0]):
+                if t.endswith("_" + index) and kind(t) == "name" and len(t) > len(index) + 1:
+                    self.fail(f"{t!r} is one name, the same in every term: the term of {word}() does not use its "
+                              f"index {index}; the element {index} of an indexed input is written "
+                              f"{t[:-len(index) - 1]}[{index}]", at)
         scope = dict(self.scope)
         sub = self._sub_parser(*body, scope, self.integer_only)
         if hi < lo or self.checking and not self.integer_only:

@@ -43,7 +43,8 @@ EXPLANATIONS = {
     "'": "quotes are not supported (no strings, and no primes for derivatives)",
     '"': "quotes are not supported (no strings)",
     "\\": "backslashes are not supported (LaTeX commands are not part of the grammar)",
-    "{": "braces are not supported", "}": "braces are not supported",
+    "{": "braces are not supported (group with parentheses: x^(2*n), not LaTeX's x^{2n})",
+    "}": "braces are not supported (group with parentheses: x^(2*n), not LaTeX's x^{2n})",
     ":": "':' is not supported (no lambdas, slices or annotations)",
     "%": "'%' is not supported (no modulo)", "@": "'@' is not supported (no matrix products)",
     "&": "'&' is not supported (no bitwise operators; write 'and' between conditions)",
@@ -205,6 +206,8 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _DIGITLESS = re.compile(r"\.[eE][+-]?\d+")
 #: a '.' (or a ')' or ']'), blank space, then a name: the name after an attribute access' dot
 _ATTRIBUTE = re.compile(r"[ \t]*[A-Za-z_]")
+#: a name called: the attribute a module's function is (``sin(`` of ``math.sin(x)``)
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[ \t]*\(")
 
 
 def _dot_error(text: str, pos: int, previous: str):
@@ -214,8 +217,12 @@ def _dot_error(text: str, pos: int, previous: str):
     (``x.real``, ``np.sin(x)``); before an exponent it is a number without
     digits (``.e5``); anywhere else a stray '.' (``.``, ``..5``, ``x..5``).
     """
-    if (_KIND.get(previous[:1]) == "name" or previous in (")", "]")) and _ATTRIBUTE.match(text, pos + 1):
-        raise ParseError(EXPLANATIONS["."], text, pos)
+    attribute = _ATTRIBUTE.match(text, pos + 1)
+    if (_KIND.get(previous[:1]) == "name" or previous in (")", "]")) and attribute:
+        word = _NAME.match(text, attribute.end() - 1).group()  # math.sin(x), np.pi: written by its own name
+        meant = f"{word}(...)" if _CALL.match(text, attribute.end() - 1) else {"pi": "pi", "e": "exp(1)"}.get(word)
+        hint = f" (write {meant}, without '{previous}.')" if meant and _KIND.get(previous[:1]) == "name" else ""
+        raise ParseError(EXPLANATIONS["."] + hint, text, pos)
     digitless = _DIGITLESS.match(text, pos)
     if digitless:
         raise ParseError(f"malformed number {digitless.group()!r}: it has no digits (a number needs a digit "

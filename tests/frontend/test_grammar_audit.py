@@ -52,7 +52,7 @@ def test_an_empty_reduction_reads_its_term_without_range_checks():
     ("f(u) = u +* 1\ny = 2", "operator '*' follows operator '+'"),
     ("f(u) = q(u)\ny = 2", "unknown function 'q'"),
     ("f(u) = where(u > 0, sin(u), )\ny = 2", "an argument is missing"),
-    ("f(u) = u + )\ny = f(x)", "')' after '+'"),
+    ("f(u) = u + )\ny = f(x)", "unbalanced ')'"),
 ])
 def test_a_definition_is_checked_where_it_is_written(text, says):
     """The body of a definition was read only when a line called it: a typo in a function no line calls yet
@@ -132,8 +132,9 @@ def test_an_index_beyond_an_extent_of_zero_says_there_are_no_entries():
 def test_an_unknown_function_is_worded_as_a_sentence():
     """'unknown function 'q' Known functions: ...' ran two sentences together; with a close match the hint
     ended in '?' before 'Known'."""
-    assert _error("q(x)").reason.startswith("unknown function 'q'. Known functions: ")
-    assert _error("sn(x)").reason.startswith("unknown function 'sn' (did you mean sin?). Known functions: ")
+    assert _error("q(x)").reason.startswith("unknown function 'q' (to multiply write q*(...)). Known functions: ")
+    assert _error("sn(x)").reason.startswith("unknown function 'sn' (did you mean sin? To multiply write sn*(...)). "
+                                             "Known functions: ")
 
 
 def test_a_tab_shows_as_blank_space_under_its_caret():
