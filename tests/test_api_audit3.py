@@ -1,5 +1,7 @@
 """Odd and hostile arguments to the public Python API: each is a symgraph error that says what was wrong in a
 message of a line or two, never a raw Python exception from deep inside, and results compare as values."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -76,9 +78,11 @@ MANY = [f"q{i}" for i in range(100_000)]
 def test_a_long_value_is_cut_in_the_message(call, value):
     """Each echoed the whole value: 100,000 characters of 'unknown mode ...', a list of 100,000 names
     written out in 'v has 3 component(s) but there are 100000 (q0, q1, ...)'."""
-    with pytest.raises(sg.SymgraphError) as caught:
+    with warnings.catch_warnings(record=True) as warned, pytest.raises(sg.SymgraphError) as caught:
+        warnings.simplefilter("always")
         call(value)
     assert len(str(caught.value)) < 1000
+    assert all(len(str(w.message)) < 1000 for w in warned)  # the unused-wrt warning before jvp's error too
 
 
 def test_many_functions_given_for_one_name_their_count_and_a_few():

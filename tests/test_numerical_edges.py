@@ -456,5 +456,6 @@ def test_the_hessian_of_hypot_is_finite_where_one_operand_is_0():
                 assert (point == [[1.0, 0.0], [0.0, 0.0]]).all(), (mode, point)
     third = sg.grad(sg.grad(sg.grad("asinh(x)")))
     assert third.at(x=0.0)["x"] == -1.0 and float(third.lambdify()(0.0)[0]) == -1.0
-    assert sg.grad("hypot(x, y)").at(x=0.0, y=0.0) == pytest.approx({"x": float("nan"), "y": float("nan")},
-                                                                     nan_ok=True)
+    with pytest.warns(RuntimeWarning, match="invalid value"):  # 0/0: hypot has no derivative at the origin
+        at_origin = sg.grad("hypot(x, y)").at(x=0.0, y=0.0)
+    assert at_origin == pytest.approx({"x": float("nan"), "y": float("nan")}, nan_ok=True)
