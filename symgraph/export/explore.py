@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import sympy
 
 from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
@@ -194,14 +195,17 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         label = labels.get(node, node)
         glyph = label if kind == "input" else op_label(graph, node).split(": ", 1)[-1]
         definition = (f"{label} (input)" if kind == "input"
-                      else assignment(node, op, graph.operands_of[node]).replace("**", "^"))
+                      else assignment(label, op, graph.operands_of[node], labels).replace("**", "^"))
         names = ", ".join(dict.fromkeys([label, *called.get(node, ())]))
         nodes.append({"name": node, "label": label, "names": names, "caption": _short(names, 16), "kind": kind,
                       "glyph": _short(glyph.replace("*", "×"), 9),
                       "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})
+    # formulas are in node symbols; an unnamed output's (v3) is written as the page calls it (f)
+    renamed = {graph.symbol(node): sympy.Symbol(labels[node]) for node in graph.outputs
+               if labels.get(node, node) != node}
     edge_rows = []
     for u, v in edges:
-        formula = str(edge_derivative(graph, u, v)).replace("**", "^")
+        formula = str(edge_derivative(graph, u, v).xreplace(renamed)).replace("**", "^")
         edge_rows.append({"u": u, "v": v, "formula": formula, "zero": bool(lin.is_zero(locals_[u, v])),
                           "branch": graph.op_of[v] == "where" and u in graph.operands_of[v][1:],
                           "bends": [px(b) for b in bends.get((u, v), [])],

@@ -141,3 +141,17 @@ def test_a_constant_outputs_row_ends_as_zeros_in_every_mode(browser, tmp_path, t
         shown = [[cells[f"{y}|{x}"] for x in graph.inputs] for y in output_labels(graph)]
         assert [[None if v is None else float(v) for v in row] for row in shown] == want, key
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("text, defs, formulas", [
+    ("(a+b)*(b+1)", {"v3": "f = v1 * v2"}, {("v1", "v3"): "v2", ("v2", "v3"): "v1"}),
+    (["x*y", "x*y*z"], {"v1": "f1 = x * y", "v2": "f2 = f1 * z"}, {("v1", "v2"): "z", ("z", "v2"): "f1"}),
+    ("sum(w[i]*x[i], i, 0, 1)", {"v1": "v1 = w[0] * x[0]", "v3": "f = v1 + v2"}, {("x_0", "v1"): "w[0]"}),
+])
+def test_the_steps_write_each_node_by_the_name_the_drawing_gives_it(text, defs, formulas):
+    """Was: the forward pass of (a+b)*(b+1) said "v3 = v1 * v2 = 6" under the node drawn and named f everywhere
+    else, the local derivative of f2 = f1*z by z was "v1", and an element was its node's name, "v1 = w_0 * x_0"."""
+    graph = sg.parse(text)
+    data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, "t")
+    assert {n["name"]: n["def"] for n in data["nodes"] if n["name"] in defs} == defs
+    assert {(e["u"], e["v"]): e["formula"] for e in data["edges"] if (e["u"], e["v"]) in formulas} == formulas
