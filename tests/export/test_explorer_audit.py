@@ -155,3 +155,18 @@ def test_the_steps_write_each_node_by_the_name_the_drawing_gives_it(text, defs, 
     data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, "t")
     assert {n["name"]: n["def"] for n in data["nodes"] if n["name"] in defs} == defs
     assert {(e["u"], e["v"]): e["formula"] for e in data["edges"] if (e["u"], e["v"]) in formulas} == formulas
+
+
+def test_the_heading_is_one_line_of_the_program_or_the_formula(tmp_path):
+    """Was: a program on several lines was headed 'c = a + b d = b + 1 e = c*d' (the lines run together, a comment
+    and all), and a graph whose formula is too large to print was headed by its listing run together,
+    'v1 = W1[0, 0] * a[0] v2 = ... # expression too large to print as one formula', cut at 80 characters."""
+    from symgraph.cli import main
+    program = "c = a + b   # the sum\n\nd = b + 1\ne = c*d\n"
+    assert sg.explore(program).title == "c = a + b; d = b + 1; e = c*d"
+    assert main(["explore", program, "-o", str(tmp_path / "e.html")]) == 0
+    assert "<title>symgraph explorer: c = a + b; d = b + 1; e = c*d</title>" in (tmp_path / "e.html").read_text()
+    doubling = "; ".join(["a0 = x + y"] + [f"a{k} = a{k - 1}*a{k - 1} + a{k - 1}" for k in range(1, 10)])
+    large = sg.parse(doubling + "; L = sin(a9)", outputs=["L", "a1"])  # L: 13 nodes, thousands of operations
+    assert sg.explore(large).title == "L; a1 = x + y + (x + y)**2"
+    assert sg.explore(sg.parse("x*y + 1", outputs=None)).title == "x*y + 1"
