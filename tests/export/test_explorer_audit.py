@@ -170,3 +170,19 @@ def test_the_heading_is_one_line_of_the_program_or_the_formula(tmp_path):
     large = sg.parse(doubling + "; L = sin(a9)", outputs=["L", "a1"])  # L: 13 nodes, thousands of operations
     assert sg.explore(large).title == "L; a1 = x + y + (x + y)**2"
     assert sg.explore(sg.parse("x*y + 1", outputs=None)).title == "x*y + 1"
+
+
+def test_a_negative_factor_is_written_in_parentheses_in_every_mode(browser, tmp_path):
+    """Was: reverse and forward mode and elimination wrote '1 · -1' and '1.911 · -0.2955' while the path sum and
+    the adjoint's sum wrote '(-1)'."""
+    from selenium.webdriver.common.keys import Keys
+    body = _open(browser, tmp_path, sg.explore("1 - x", at={"x": 2}))
+    shown = {}
+    for key, steps in (("3", 2), ("4", 2), ("5", 1), ("6", 2)):
+        body.send_keys(key, *[Keys.ARROW_RIGHT] * steps)
+        shown[key] = browser.find_element("id", "message").text
+    assert "∂f/∂x += ∂f/∂f · ∂f/∂x = 1 · (-1) = -1" in shown["3"]
+    assert "∂f/∂x += ∂f/∂x · ∂x/∂x = (-1) · 1 = -1" in shown["4"]
+    assert "∂f/∂x = (-1) = -1" in shown["5"]
+    assert "c[in:x, out:f] = 1 · (-1) = -1" in shown["6"]
+    assert console_errors(browser) == []
