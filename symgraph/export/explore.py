@@ -238,7 +238,8 @@ def _formula(graph: Graph, node: str, name: str, named: bool) -> str:
     """An output in a heading: its formula when it prints as one, else its name alone (not its listing)."""
     if not expression_rows(graph, node)[1]:
         return name
-    return f"{name} = {short_str(graph.expr(node))}" if named else short_str(graph.expr(node))
+    formula = short_str(graph.expr(node))
+    return f"{name} = {formula}" if named and formula != name else formula
 
 
 def _short(text: str, limit: int) -> str:

@@ -170,6 +170,7 @@ def test_the_heading_is_one_line_of_the_program_or_the_formula(tmp_path):
     large = sg.parse(doubling + "; L = sin(a9)", outputs=["L", "a1"])  # L: 13 nodes, thousands of operations
     assert sg.explore(large).title == "L; a1 = x + y + (x + y)**2"
     assert sg.explore(sg.parse("x*y + 1", outputs=None)).title == "x*y + 1"
+    assert sg.explore(["x", "3"]).title == "x; f2 = 3"  # an input listed as an output: not 'x = x'
 
 
 def test_a_negative_factor_is_written_in_parentheses_in_every_mode(browser, tmp_path):
