@@ -32,7 +32,7 @@ from ..constants import MAX_DEPTH
 from ..export.display import (SHOW_LIMIT, Advice, ShortStrPrinter, expand_note, expression_text, listing,
                               short_str)
 from ..export.draw import draw
-from ..export.explore import explore
+from ..export.explore import explore, text_heading
 from ..export.files import write
 from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, program_matrix_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
@@ -762,7 +762,7 @@ def cmd_explore(args, out: TextIO) -> None:
     """The explorer page, written to -o FILE (or standard output)."""
     graph = _graph(args)
     point = _point(args, graph)
-    title = args.expr.strip() if not args.expr.startswith(("@", "-")) else None
+    title = text_heading(args.expr) if not args.expr.startswith(("@", "-")) else None
     try:
         page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
     except ExpressionTooLargeError as error:  # the library's advice names Python calls

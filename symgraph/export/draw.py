@@ -227,30 +227,34 @@ def _graphviz_picture(graph: Graph, values: Mapping | None, adjoints: Mapping | 
                       fmt: str, dpi: int, timeout: float) -> bytes:
     """Graphviz's picture under :func:`picture`'s rule, on Graphviz's own layout: sums folded when the drawing
     would be shown at less than FOLD_DPI and that makes it smaller; refused when it needs less than MIN_DPI."""
+    # With sums to fold, each drawing is laid out alone first and only the one kept is rendered: rendering a
+    # large PNG is most of Graphviz's time, and the drawing left unfolded was rendered for nothing.
+    foldable = bool(sum_chains(graph))
     fold, best = False, None
     for folding in (False, True):
-        items = list(walk(graph, values, adjoints, derivatives, fold_sums=folding))
-        candidate = _render_graphviz(dot_text(graph, items), fmt, dpi, timeout)
-        if best is None or max(candidate[1]) < max(best[1]):
-            fold, best = folding, candidate
-        if max(best[1]) <= MAX_PIXELS / FOLD_DPI or not sum_chains(graph):
+        text = dot_text(graph, list(walk(graph, values, adjoints, derivatives, fold_sums=folding)))
+        data, size = _render_graphviz(text, None if foldable else fmt, dpi, timeout)
+        if best is None or max(size) < max(best[2]):
+            fold, best = folding, (text, data, size)
+        if max(best[2]) <= MAX_PIXELS / FOLD_DPI or not foldable:
             break
-    data, (width, height) = best
+    text, data, (width, height) = best
     if max(width, height) > MAX_PIXELS / MIN_DPI:
         raise _too_big(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
                        f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels a side")
-    return data
+    return _render_graphviz(text, fmt, dpi, timeout)[0] if foldable else data
 
 
-def _render_graphviz(dot_text: str, fmt: str, dpi: int, timeout: float) -> tuple[bytes, tuple[float, float]]:
-    """The picture's bytes, and the drawing's size in inches before Graphviz scales it to MAX_PIXELS."""
+def _render_graphviz(dot_text: str, fmt: str | None, dpi: int, timeout: float) -> tuple[bytes, tuple[float, float]]:
+    """The picture's bytes (none for ``fmt=None``: the layout alone), and the drawing's size in inches before
+    Graphviz scales it to MAX_PIXELS."""
     program = shutil.which("dot")
     if program is None:
         raise RenderError("Graphviz's 'dot' program is not installed; use engine='matplotlib'")
     side = MAX_PIXELS / dpi  # Graphviz scales a bigger drawing down to this many inches
     # -Tplain first: its text (ending in a "stop" line) gives the layout's size, then the picture's bytes follow
-    command = [program, "-Tplain", f"-T{fmt}"] + ([f"-Gdpi={dpi}", f"-Gsize={side:.2f},{side:.2f}"]
-                                                  if fmt == "png" else [])
+    command = [program, "-Tplain"] + ([f"-T{fmt}"] if fmt else []) + (
+        [f"-Gdpi={dpi}", f"-Gsize={side:.2f},{side:.2f}"] if fmt == "png" else [])
     try:
         done = subprocess.run(command, input=dot_text.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)

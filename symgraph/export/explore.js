@@ -59,7 +59,7 @@
   const short = s => (s.length <= 9 ? s : s.slice(0, 8) + "…");
   const dShort = (y, x) => `∂${short(label(y))}/∂${short(label(x))}`;
   const vertex = v => v.startsWith("in:") ? `in:${label(v.slice(3))}` : v.startsWith("out:") ? `out:${label(v.slice(4))}` : label(v);
-  const times = (a, b) => `${fmt(a)} · ${fmt(b)}`;
+  const times = (a, b) => `${paren(a)} · ${paren(b)}`;
   const paren = x => (typeof x === "number" && x < 0 ? `(${fmt(x)})` : fmt(x));
   const product = (t, counted) => counted
     ? `<span class="counted">1 multiplication</span>` : `<span class="free">free (${t})</span>`;

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import sympy
 
 from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
@@ -47,7 +48,7 @@ from ..ir.graph import Graph
 from ..ir.listing import assignment
 from ..names import output_labels
 from .files import write
-from .display import expression_text
+from .display import expression_rows, short_str
 from .layout import spaced_layout
 from .text import op_label
 
@@ -145,9 +146,10 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
     if title is not None and not isinstance(title, str):
         raise ArgumentError(f"title= takes text, got {type(title).__name__} {shown(title)}")
     if title is None:
-        title = f if isinstance(f, str) else "; ".join(
-            _short(f"{name} = {expression_text(graph, y)}" if len(graph.outputs) > 1 else expression_text(graph, y), 80)
+        title = text_heading(f) if isinstance(f, str) else "; ".join(
+            _short(_formula(graph, y, name, len(graph.outputs) > 1), 80)
             for y, name in zip(graph.outputs, output_labels(graph)))
+    title = "; ".join(filter(None, map(str.strip, title.splitlines())))  # a heading is one line
     data, source, height = page_data(graph, names, point, title)
     return Explorer(page_html(data, source, title), " ".join(title.split()), len(graph.order), height)
 
@@ -194,14 +196,17 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         label = labels.get(node, node)
         glyph = label if kind == "input" else op_label(graph, node).split(": ", 1)[-1]
         definition = (f"{label} (input)" if kind == "input"
-                      else assignment(node, op, graph.operands_of[node]).replace("**", "^"))
+                      else assignment(label, op, graph.operands_of[node], labels).replace("**", "^"))
         names = ", ".join(dict.fromkeys([label, *called.get(node, ())]))
         nodes.append({"name": node, "label": label, "names": names, "caption": _short(names, 16), "kind": kind,
                       "glyph": _short(glyph.replace("*", "×"), 9),
                       "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})
+    # formulas are in node symbols; an unnamed output's (v3) is written as the page calls it (f)
+    renamed = {graph.symbol(node): sympy.Symbol(labels[node]) for node in graph.outputs
+               if labels.get(node, node) != node}
     edge_rows = []
     for u, v in edges:
-        formula = str(edge_derivative(graph, u, v)).replace("**", "^")
+        formula = str(edge_derivative(graph, u, v).xreplace(renamed)).replace("**", "^")
         edge_rows.append({"u": u, "v": v, "formula": formula, "zero": bool(lin.is_zero(locals_[u, v])),
                           "branch": graph.op_of[v] == "where" and u in graph.operands_of[v][1:],
                           "bends": [px(b) for b in bends.get((u, v), [])],
@@ -221,6 +226,20 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         "size": [width, height],
     }
     return data, source, int(max(560, min(height, 900) + 330))
+
+
+def text_heading(text: str) -> str:
+    """A program's text as one heading line: its lines joined by '; ', without comments and blank lines
+    (the page's heading is one line, where 'c = a + b' and 'd = b + 1' on two lines would run together)."""
+    return "; ".join(filter(None, (line.split("#", 1)[0].strip() for line in text.splitlines())))
+
+
+def _formula(graph: Graph, node: str, name: str, named: bool) -> str:
+    """An output in a heading: its formula when it prints as one, else its name alone (not its listing)."""
+    if not expression_rows(graph, node)[1]:
+        return name
+    formula = short_str(graph.expr(node))
+    return f"{name} = {formula}" if named and formula != name else formula
 
 
 def _short(text: str, limit: int) -> str:

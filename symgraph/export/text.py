@@ -57,17 +57,26 @@ def display_name(graph: Graph, node: str) -> str:
 
 
 def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_text) -> str:
-    """What a drawing writes in a node: its name, and its op for operations (``c: +``).
+    """What a drawing writes in a node: its name, and its op for operations (``c: +``), with its constant
+    operands where the op's order matters on their side: ``- 1`` is x - 1 and ``1 -`` is 1 - x,
+    ``atan2(1, ·)`` is atan2(1, x); a commutative op writes them after (``* 2`` for 2*x).
 
     ``constant`` writes a constant (a walk passes one that remembers the few it has written).
     """
     op = graph.op(node)
     if op == "input":
         return display_name(graph, node)
+    operands = graph.operands(node)
     if op == "const":
-        return f"{node}: {constant(graph.operands(node)[0])}"
-    constants = [constant(x) for x in graph.operands(node) if x.__class__ is not str]
-    symbol = OPS[op].symbol or op  # operators by their symbol (the op table's), functions by name
+        return f"{node}: {constant(operands[0])}"
+    row = OPS[op]
+    symbol = row.symbol or op  # operators by their symbol (the op table's), functions by name
+    constants = [constant(x) for x in operands if x.__class__ is not str]
+    kinds = "".join("n" if x.__class__ is str else "c" for x in operands)
+    if "cn" in kinds and not row.commutative:  # a constant before an operand: say where each one goes
+        if row.symbol and len(operands) == 2:  # 1 - x, 2 / x, 2 ^ x, 0 < x
+            return f"{node}: {constants[0]} {symbol}"
+        return f"{node}: {symbol}({', '.join('·' if x.__class__ is str else constant(x) for x in operands)})"
     return f"{node}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 
 

@@ -141,3 +141,49 @@ def test_a_constant_outputs_row_ends_as_zeros_in_every_mode(browser, tmp_path, t
         shown = [[cells[f"{y}|{x}"] for x in graph.inputs] for y in output_labels(graph)]
         assert [[None if v is None else float(v) for v in row] for row in shown] == want, key
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("text, defs, formulas", [
+    ("(a+b)*(b+1)", {"v3": "f = v1 * v2"}, {("v1", "v3"): "v2", ("v2", "v3"): "v1"}),
+    (["x*y", "x*y*z"], {"v1": "f1 = x * y", "v2": "f2 = f1 * z"}, {("v1", "v2"): "z", ("z", "v2"): "f1"}),
+    ("sum(w[i]*x[i], i, 0, 1)", {"v1": "v1 = w[0] * x[0]", "v3": "f = v1 + v2"}, {("x_0", "v1"): "w[0]"}),
+])
+def test_the_steps_write_each_node_by_the_name_the_drawing_gives_it(text, defs, formulas):
+    """Was: the forward pass of (a+b)*(b+1) said "v3 = v1 * v2 = 6" under the node drawn and named f everywhere
+    else, the local derivative of f2 = f1*z by z was "v1", and an element was its node's name, "v1 = w_0 * x_0"."""
+    graph = sg.parse(text)
+    data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, "t")
+    assert {n["name"]: n["def"] for n in data["nodes"] if n["name"] in defs} == defs
+    assert {(e["u"], e["v"]): e["formula"] for e in data["edges"] if (e["u"], e["v"]) in formulas} == formulas
+
+
+def test_the_heading_is_one_line_of_the_program_or_the_formula(tmp_path):
+    """Was: a program on several lines was headed 'c = a + b d = b + 1 e = c*d' (the lines run together, a comment
+    and all), and a graph whose formula is too large to print was headed by its listing run together,
+    'v1 = W1[0, 0] * a[0] v2 = ... # expression too large to print as one formula', cut at 80 characters."""
+    from symgraph.cli import main
+    program = "c = a + b   # the sum\n\nd = b + 1\ne = c*d\n"
+    assert sg.explore(program).title == "c = a + b; d = b + 1; e = c*d"
+    assert main(["explore", program, "-o", str(tmp_path / "e.html")]) == 0
+    assert "<title>symgraph explorer: c = a + b; d = b + 1; e = c*d</title>" in (tmp_path / "e.html").read_text()
+    doubling = "; ".join(["a0 = x + y"] + [f"a{k} = a{k - 1}*a{k - 1} + a{k - 1}" for k in range(1, 10)])
+    large = sg.parse(doubling + "; L = sin(a9)", outputs=["L", "a1"])  # L: 13 nodes, thousands of operations
+    assert sg.explore(large).title == "L; a1 = x + y + (x + y)**2"
+    assert sg.explore(sg.parse("x*y + 1", outputs=None)).title == "x*y + 1"
+    assert sg.explore(["x", "3"]).title == "x; f2 = 3"  # an input listed as an output: not 'x = x'
+
+
+def test_a_negative_factor_is_written_in_parentheses_in_every_mode(browser, tmp_path):
+    """Was: reverse and forward mode and elimination wrote '1 · -1' and '1.911 · -0.2955' while the path sum and
+    the adjoint's sum wrote '(-1)'."""
+    from selenium.webdriver.common.keys import Keys
+    body = _open(browser, tmp_path, sg.explore("1 - x", at={"x": 2}))
+    shown = {}
+    for key, steps in (("3", 2), ("4", 2), ("5", 1), ("6", 2)):
+        body.send_keys(key, *[Keys.ARROW_RIGHT] * steps)
+        shown[key] = browser.find_element("id", "message").text
+    assert "∂f/∂x += ∂f/∂f · ∂f/∂x = 1 · (-1) = -1" in shown["3"]
+    assert "∂f/∂x += ∂f/∂x · ∂x/∂x = (-1) · 1 = -1" in shown["4"]
+    assert "∂f/∂x = (-1) = -1" in shown["5"]
+    assert "c[in:x, out:f] = 1 · (-1) = -1" in shown["6"]
+    assert console_errors(browser) == []

@@ -38,6 +38,26 @@ def test_graphviz_folds_a_long_sum_into_one_node():
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_graphviz_renders_only_the_drawing_it_keeps(monkeypatch):
+    """Was: the unfolded sum was rendered as a PNG too, then thrown away for the folded one; rendering a large
+    PNG is most of Graphviz's time (a 155-node network's picture took two renders of about a second each)."""
+    import subprocess
+    import symgraph.export.draw as draw
+    commands, really = [], subprocess.run
+
+    def run(command, **options):
+        commands.append(command)
+        return really(command, **options)
+
+    monkeypatch.setattr(draw.subprocess, "run", run)
+    png = sg.draw(LONG_SUM, engine="graphviz")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sum("-Tpng" in command for command in commands) == 1 and len(commands) == 3  # two layouts, one render
+    commands.clear()
+    sg.draw("(a+b)*(b+1)", engine="graphviz")  # no sum to fold: one call lays it out and renders it
+    assert len(commands) == 1 and "-Tpng" in commands[0]
+
+
 def test_the_command_says_what_to_draw_instead(tmp_path, capsys):
     status = main(["graph", BRANCHY, "-o", str(tmp_path / "g.png")])
     err = capsys.readouterr().err

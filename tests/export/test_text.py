@@ -342,6 +342,16 @@ def test_constants_in_node_labels_are_written_as_the_text_wrote_them():
     assert '(("v1: * 2.5"))' in sg.to_mermaid(g) and '"v2" [label="v2: * 1e-300"' in sg.to_dot(g)
 
 
+def test_a_constant_before_its_operand_is_written_on_its_side():
+    """Was: 1 - x and x - 1 were both drawn ``- 1`` (so Rosenbrock's (1 - x[i])^2 read as (x[i] - 1)^2), 2/x and x/2
+    both ``/ 2``, 2^x and x^2 both ``^ 2``, atan2(1, x) and atan2(x, 1) both ``atan2 1``."""
+    g = sg.parse("(1 - x) + (x - 1) + 2/x + x/2 + 2^x + x^2 + where(0 < x, 1, x) + atan2(1, x) + atan2(x, 1) + 2*x")
+    labels = [op_label(g, node).split(": ", 1)[1] for node in g.order if g.op(node) not in ("input", "add")]
+    assert labels == ["1 -", "- 1", "2 /", "/ 2", "2 ^", "^ 2", "0 <", "where(·, 1, ·)", "atan2(1, ·)", "atan2 1",
+                      "* 2"]
+    assert '(("v1: 1 -"))' in sg.to_mermaid(g) and '"v2" [label="v2: - 1"' in sg.to_dot(g)
+
+
 ROSENBROCK_WRITTEN_OUT = "+".join(f"100*(x{i + 1}-x{i}^2)^2+(1-x{i})^2" for i in range(1, 300))
 
 
