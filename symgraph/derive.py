@@ -522,11 +522,11 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
                                       sparse=True, **sweep_options(mode, order, limit))
         rows, cols = pattern.nonzero()
         cells = list(zip(rows.tolist(), cols.tolist()))
-        program = _labelled_by_output(graph, names, program, cells)
+        program = labelled_by_output(graph, names, program, cells)
         return SparseDerivative(pattern, program, list(program.results), names, graph=graph, held=held_without_elements(graph, wrt))
     check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
     program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
-    program = _labelled_by_output(graph, names, program, [(i, j) for i in range(len(graph.outputs))
+    program = labelled_by_output(graph, names, program, [(i, j) for i in range(len(graph.outputs))
                                                           for j in range(len(names))])
     keys = list(program.results)
     labels = [keys[i * len(names):(i + 1) * len(names)] for i in range(len(graph.outputs))]
@@ -536,7 +536,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
                                graph=graph, wrt=names, held=held_without_elements(graph, wrt))
 
 
-def _labelled_by_output(graph: Graph, names: Sequence[str], program: Program, cells: Sequence[tuple]) -> Program:
+def labelled_by_output(graph: Graph, names: Sequence[str], program: Program, cells: Sequence[tuple]) -> Program:
     """``program`` with the entry of each (row, column) cell labelled ``d{output label}/d{wrt}``, in cells order:
     the results of :func:`jacobian_program` are keyed by output nodes, whose generated names (``v3``) mean
     nothing to a user and are one key for two rows that are the same expression; the labels are

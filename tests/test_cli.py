@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import symgraph as sg
 from symgraph.cli import EXAMPLES, main, parse_point, protect_expressions
 from symgraph.hessian import STRATEGIES
 from tests.helpers import ROOT
@@ -251,6 +252,22 @@ def test_jacobian_values_and_json(capsys):
     assert data["value"] == [0.0, 0.0] and "values" not in data
     assert data["outputs"] == {"f1": "x*y", "f2": "sin(x)"}
 
+
+
+def test_jacobian_program_is_labelled_by_the_functions_as_its_entries_are(capsys):
+    """The Jacobian's program (--json's "program", and the listing above an entry too large to print) was
+    labelled by output node, out[dv1/dx], beside entries labelled df1/dx, and two functions that are the
+    same expression had one row of labels between them.  It is labelled as sg.jacobian's program is."""
+    status, out, _ = call(capsys, "jacobian", "x*y", "x*y", "--json", "--at", "x=2", "y=3")
+    data = json.loads(out)
+    assert status == 0 and data["program"] == ["out[df1/dx] = y", "out[df1/dy] = x", "out[df2/dx] = y", "out[df2/dy] = x"]
+    assert data["jacobian"] == [["y", "x"], ["y", "x"]] and data["jacobian_values"] == [[3.0, 2.0], [3.0, 2.0]]
+    assert data["program"] == sg.jacobian(["x*y", "x*y"]).program.listing().splitlines()
+    large = "*".join(f"sin(x+{i})" for i in range(40))
+    status, out, _ = call(capsys, "jacobian", large, "x*y", "--at", "x=1", "y=2")
+    assert status == 0 and "dv" not in out and "out[df1/dx] = " in out and "('df1/dx': " in out, out[-600:]
+    assert out.splitlines()[-3:] == ["df1/dy = 0                = 0", "df2/dx = y                = 2",
+                                     "df2/dy = x                = 1"]
 
 def test_jacobian_subprocess_latex():
     status, out, err = run("jacobian", "x*y", "x+y", "--latex", "--mode", "forward")

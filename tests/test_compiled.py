@@ -198,3 +198,16 @@ def test_args_orders_lambdify_of_several_outputs_and_the_vector_form():
 def test_value_and_grad_returns_grads_in_wrt_order_only():
     value, grads = sg.value_and_grad("x*y*z", wrt=["z", "x"])(2.0, 3.0, 4.0)
     assert float(value) == 24.0 and [float(v) for v in grads] == [6.0, 12.0]
+
+
+@pytest.mark.parametrize("given, meant", [(["y", "x"], r"the inputs' positional order is the keyword args= \(args=\['y', 'x'\]\)"),
+                                          ("vm", r"a backend is the keyword backend= \(backend='vm'\)")])
+def test_lambdify_given_args_or_a_backend_as_its_first_parameter_says_which_keyword(given, meant):
+    """Gradient.lambdify's first parameter is xp: g.lambdify(["y", "x"]) (the order, as sympy's lambdify takes it)
+    and g.lambdify("vm") said only that xp= takes an array namespace."""
+    for matrix in (sg.grad("x*y"), sg.hessian("x^2*y")):
+        with pytest.raises(sg.ArgumentError, match=meant):
+            matrix.lambdify(given)
+    with pytest.raises(sg.ArgumentError) as error:
+        sg.grad("x*y").lambdify("numpy")
+    assert "backend=" not in str(error.value)  # the module numpy, as the message says

@@ -309,7 +309,19 @@ def test_absent_wrt_names_are_counted_not_listed_and_unused_elements_are_quiet()
         sg.grad(graph, wrt=["x[20000]", "z"] + [f"w{k}" for k in range(40)])
     message = str(caught[0].message)
     assert "'x[20000]'" in message and "(22 more)" in message and "'w39'" not in message
-    assert "inputs: x[0], x[1]" in message and "x_0" not in message
+    assert "(inputs: x)" in message and "x_0" not in message  # x as wrt takes it, not its 20,000 elements
+
+
+def test_an_absent_wrt_name_is_matched_against_the_inputs_as_wrt_takes_them():
+    """A misspelt parameter of a fit over data listed the elements (inputs: t[0], w[0], X[0, 0], w[1], ...) and
+    matched them: 'weight' was closest to 'weights[2]', and 'x' matched nothing of X[0, 0], X[1, 0].  The inputs
+    are listed and matched as wrt names them, an indexed input by its name."""
+    nll = "sum(softplus(-t[r]*(sum(weights[j]*X[r, j], j, 0, 1) + b)), r, 0, 2)"
+    for wrt, meant in ((["weight", "b"], "'weight' (did you mean 'weights'?)"), (["x", "b"], "'x' (did you mean 'X'?)")):
+        with pytest.warns(sg.UnusedWrtWarning) as caught:
+            sg.value_and_grad(nll, wrt=wrt, vector=True)
+        message = str(caught[0].message)
+        assert meant in message and "(inputs: t, weights, X, b)" in message, message
 
 
 # --------------------------------------------------------------------------- the expansion budget is per text

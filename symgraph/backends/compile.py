@@ -34,6 +34,9 @@ from .vm import NumpyFallback, vm_kernel
 from .runtime import (Layout, array_parameters, compiled_function, flat_labels, residual_function, results_function,
                       vector_function)
 
+#: the backends ``backend=`` names
+BACKENDS = ("numpy", "vm", "numba")
+
 
 def compile_program(program: Any, *, name: str = "f", returns: Layout | None = None, doc: str | None = None,
                     args: Sequence[str] | None = None, vector: bool = False, theta: Sequence[str] | None = None,
@@ -98,8 +101,13 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         See :mod:`symgraph.progress`.
     """
     if xp is not None and not (isinstance(getattr(xp, "__name__", None), str) and callable(getattr(xp, "asarray", None))):
+        meant = ""  # lambdify's first parameter is xp: g.lambdify(["x", "y"]) or g.lambdify("numba") meant another
+        if isinstance(xp, (list, tuple)) and xp and all(isinstance(a, str) for a in xp):
+            meant = f"; the inputs' positional order is the keyword args= (args={shown(list(xp))})"
+        elif isinstance(xp, str) and xp in BACKENDS[1:]:  # "numpy" means the module, as the message says
+            meant = f"; a backend is the keyword backend= (backend={xp!r})"
         raise ArgumentError(f"xp= takes an array namespace, the module itself (xp=numpy, dask.array or cupy), got "
-                            f"{type(xp).__name__} {shown(xp)}")
+                            f"{type(xp).__name__} {shown(xp)}{meant}")
     check_progress(progress)  # here too: the VM reports nothing, and an empty program has nothing to report
     with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
         return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
@@ -155,7 +163,7 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                 f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "
                 "(scipy.optimize passes a NumPy vector and reads NumPy numbers back, and a point's work is too "
                 "small to split into tasks); for arrays of points in Dask or CuPy, compile without vector=True")
-    if not isinstance(backend, str) or backend not in ("numpy", "vm", "numba"):  # an array compared is no bool
+    if not isinstance(backend, str) or backend not in BACKENDS:  # an array compared is no bool
         raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
     if backend == "numba":
         if xp is not None and xp is not np:

@@ -25,7 +25,7 @@ from .. import ops
 from ..ad.linearised import annotate_edges
 from ..compare import compare
 from ..cost import CostReport
-from ..derive import DerivativeMap, grad, jacobian_program
+from ..derive import DerivativeMap, grad, jacobian_program, labelled_by_output
 from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
                       closest_name, shown, shown_names)
 from ..constants import MAX_DEPTH
@@ -558,22 +558,25 @@ def cmd_jacobian(args, out: TextIO) -> None:
     graph = parse_text(texts if len(texts) > 1 else texts[0], args.size)
     point = _point(args, graph)
     wrt = wrt_names(graph, args.wrt, args.allow_unused)
-    program, cost = jacobian_program(graph, wrt, args.mode)
-    entries = DerivativeMap(graph, list(program.results), program, CostReport([cost]), cost.mode, args.simplify)
     names = output_labels(graph)  # one distinct label per function, in order, even for repeats
+    cells = [[f"d{f}/d{x}" for x in wrt] for f in names]  # the entries' labels, as sg.jacobian's program has them
+    every = [(i, j) for i in range(len(names)) for j in range(len(wrt))]
+    program, cost = jacobian_program(graph, wrt, args.mode)
+    program = labelled_by_output(graph, wrt, program, every)  # not by output node: dv1/dx, one key for two rows
+    entries = DerivativeMap(graph, list(program.results), program, CostReport([cost]), cost.mode, args.simplify)
     values = None
     if point is not None:
         program, _ = jacobian_program(graph, wrt, "reverse" if args.mode == "auto" else args.mode)
         with np.errstate(all="ignore"):
-            numbers = program.evaluate(**point)
-        values = [[numbers[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]
+            numbers = labelled_by_output(graph, wrt, program, every).evaluate(**point)
+        values = [[numbers[label] for label in row] for row in cells]
     if args.json:
-        forms = entries.printed_forms([f"d{y}/d{x}" for y in graph.outputs for x in wrt], args.expand)
+        forms = entries.printed_forms([label for row in cells for label in row], args.expand)
         data = {"outputs": dict(zip(names, (_expression(graph, y, args.expand) for y in graph.outputs))),
                 "wrt": wrt, "mode": args.mode,
-                "jacobian": [[forms[f"d{y}/d{x}"] for x in wrt] for y in graph.outputs]}
+                "jacobian": [[forms[label] for label in row] for row in cells]}
         if args.latex:
-            data["latex"] = _matrix_latex(entries, graph, wrt, args.expand, limit=None)  # every entry, as the data
+            data["latex"] = _matrix_latex(entries, cells, args.expand, limit=None)  # every entry, as the data
         if values is not None:
             data["at"] = _json_point(point)
             data["value"] = [_json_number(v) for v in _function_value(graph, point)]
@@ -590,20 +593,18 @@ def cmd_jacobian(args, out: TextIO) -> None:
               "is empty", file=out)
         return
     if args.latex:
-        print(_matrix_latex(entries, graph, wrt, args.expand), file=out)
+        print(_matrix_latex(entries, cells, args.expand), file=out)
         if values is not None:
             print("\n".join(f"d{f}/d{x} = {format_number(values[i][j], 10)}" for i, f in enumerate(names)
                             for j, x in enumerate(wrt)), file=out)
         return
-    cells = [(i, j) for i in range(len(names)) for j in range(len(wrt))]
-    shown_cells = cells[:ENTRY_LINES]
-    labels = [f"d{graph.outputs[i]}/d{wrt[j]}" for i, j in shown_cells]
+    shown_cells = every[:ENTRY_LINES]
+    labels = [cells[i][j] for i, j in shown_cells]
     closed = entries.printed_forms(labels, args.expand)
     _print_large(entries, [k for k in labels if closed[k] is None], out)
-    rows = [(f"d{names[i]}/d{wrt[j]}", closed[label] or f"{program.results[label]}  (above)")
-            for (i, j), label in zip(shown_cells, labels)]
+    rows = [(label, closed[label] or f"{entries.program.results[label]}  (above)") for label in labels]
     shown = [format_number(values[i][j], 10) for i, j in shown_cells] if values is not None else None
-    print("\n".join(_aligned(rows, shown) + _more(len(cells))), file=out)
+    print("\n".join(_aligned(rows, shown) + _more(len(every))), file=out)
 
 
 def _assigns(text: str, name: str) -> bool:
@@ -612,10 +613,10 @@ def _assigns(text: str, name: str) -> bool:
     return any(t == name and tokens[k + 1] == "=" for k, t in enumerate(tokens[:-1]))
 
 
-def _matrix_latex(entries: Any, graph: Any, wrt: list[str], expand: bool, limit: int | None = MATRIX_LIMIT) -> str:
-    """The Jacobian as a LaTeX matrix, cut beyond ``limit`` rows or columns; only the entries shown are built,
-    and one too large to print is its program's result name, defined by the assignments after the matrix."""
-    cells = [[f"d{y}/d{x}" for x in wrt] for y in graph.outputs]
+def _matrix_latex(entries: Any, cells: list[list[str]], expand: bool, limit: int | None = MATRIX_LIMIT) -> str:
+    """The Jacobian of the entries labelled ``cells`` as a LaTeX matrix, cut beyond ``limit`` rows or columns;
+    only the entries shown are built, and one too large to print is its program's result name, defined by
+    the assignments after the matrix."""
     return program_matrix_latex(entries.program, cells, lambda i, j: partial(entries.expand, cells[i][j], limit=None),
                                 expand, limit)
 

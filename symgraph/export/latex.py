@@ -111,7 +111,7 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
             return super()._print_Symbol(expr, style)
         bare = name.lstrip("_")
         if "__" in bare or bare.endswith("_") or bare.count("_") > 1 or _reads_as_operation(bare) \
-                or name in self.clashing():
+                or name in self.clashing((name,)):
             return r"\mathit{" + name.replace("_", r"\_") + "}"
         if bare == name:
             printed = super()._print_Symbol(expr, style)
@@ -129,11 +129,16 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         """The names (of the graph's and of ``names``) that print as another does, to be written as spelled.
 
         sympy prints ``x1``, ``x_1`` and the element ``x[1]`` alike (``x_{1}``),
-        and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  Only
-        the graph's own names (inputs and names the text assigned, not its
-        million elements) and the free symbols printed are looked at, each once:
-        a call groups only the names it is the first to see (the listing of a
-        10,000-line program calls it once per line).
+        and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  A name
+        that prints as an element of an indexed input would, ``x_{k}`` for any
+        k, is set apart even when x has no element k: a listing's ``v_{4} = x v_{1}``
+        read as element 4 of an input v, and ``t_{330} = t_{329} t_{4}`` mixed
+        generated names with the elements of a data input t.  Only the graph's
+        own names (inputs and names the text assigned, not its million
+        elements) and the names printed (each symbol as it is printed, so a
+        listing's left-hand side too) are looked at, each once: a call groups
+        only the names it is the first to see (the listing of a 10,000-line
+        program calls it once per line).
         """
         graph = self.graph
         fresh = {n for n in names if n not in self._seen}
@@ -151,10 +156,8 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
             head, sups, subs = split_super_sub(n.lstrip("_"))
             group = groups.setdefault((len(n) - len(n.lstrip("_")), head, tuple(sups), tuple(subs)), [])
             group.append(n)
-            known = indexed.get(head)
-            if known is not None and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_") \
-                    and (int(subs[0]),) in known.nodes:
-                group.append(f"{head}[{subs[0]}]")  # the element prints so too
+            if head in indexed and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_"):
+                group.append(f"{head}[{subs[0]}]")  # reads as an element, whether or not the input has it
             touched.append(group)
         self._seen.update(fresh)
         clashing = self._clashing.union(m for group in touched if len(group) > 1 for m in group if "[" not in m)
@@ -274,16 +277,16 @@ def _symbol(program: Any, name: str) -> sympy.Symbol:
 def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list[str]:
     """Definitions of the generated intermediates (``v_{3} = \\sin(x)``) the printed formulas use, cut to the
     first and last :data:`LISTING_LINES` (a long chain's formulas read every node of the chain)."""
-    used: set[str] = set()
-    stack = [s.name for e in exprs for s in e.free_symbols
-             if s.name in graph.op_of and s.name not in graph.user_names]
+    op_of, user_names = graph.op_of, graph.user_names
+    defined = lambda name: op_of.get(name, "input") != "input" and name not in user_names  # noqa: E731
+    used: set[str] = set()  # an element x_0 is an input (printed x_{0}), no definition: it read x_{0} = x_{0}
+    stack = [s.name for e in exprs for s in e.free_symbols if defined(s.name)]
     while stack:
         node = stack.pop()
         if node in used:
             continue
         used.add(node)
-        stack.extend(a for a in graph.operands(node)
-                     if isinstance(a, str) and a not in graph.user_names)
+        stack.extend(a for a in graph.operands(node) if isinstance(a, str) and defined(a))
     shown, cut = _first_and_last([v for v in graph.order if v in used], LISTING_LINES)
     lines = [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}" for v in shown]
     if cut:

@@ -116,14 +116,22 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         raise ArgumentError(f"wrt {shown_names(map(repr, nameless))} {'are not names' if len(nameless) > 1 else 'is not a name'}"
                             f" (a name is ASCII letters, digits and '_', not starting with a digit and not a Python keyword;"
                             f" an element is written x[0]){_separately(nameless)}; "
-                            f"the inputs: {shown_names(graph.input_labels) or 'none'}")
+                            f"the inputs: {shown_names(_parameter_names(graph)) or 'none'}")
     if absent and not allow_unused:
-        closest = {w: match for w in absent[:20] if (match := closest_name(w, sorted(known)))}
-        warnings.warn(UnusedWrtWarning(absent, graph.input_labels, closest), stacklevel=_caller_level())
+        # the names wrt takes, an indexed input by its name: not its elements (inputs: t[0], w[0], X[0, 0], ...
+        # for a fit over data; 'X' matched no X[0, 0], 'weight' matched 'weights[2]')
+        wholes = sorted({w for w in known if "[" not in w}.union(graph.indexed))
+        closest = {w: match for w in absent[:20] if (match := closest_name(w, wholes))}
+        warnings.warn(UnusedWrtWarning(absent, _parameter_names(graph), closest), stacklevel=_caller_level())
     constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away
     if constants and not allow_unused:
-        warnings.warn(ConstantWrtWarning(constants, graph.input_labels), stacklevel=_caller_level())
+        warnings.warn(ConstantWrtWarning(constants, _parameter_names(graph)), stacklevel=_caller_level())
     return names
+
+
+def _parameter_names(graph: Graph) -> list[str]:
+    """The inputs as a user passes them, in order of first appearance: an indexed input once, by its name."""
+    return [name for name, _ in graph.parameters(graph.inputs)]
 
 
 #: the package's directory: frames of files under it are symgraph's own

@@ -1,4 +1,5 @@
 """LaTeX export: exact strings for the textbook graph, names, matrices, tables; real compilation."""
+import re
 import shutil
 import subprocess
 
@@ -459,3 +460,29 @@ def test_a_sympy_matrix_with_an_entry_nested_too_deep_names_it_as_a_jacobian_doe
     assert len(latex.splitlines()) < 100  # the long run of assignments is cut
     with pytest.raises(sg.ExpressionTooLargeError, match="nested 3000 levels deep"):
         sg.to_latex(matrix, expand=True)
+
+
+def test_generated_names_never_print_as_an_element_of_an_indexed_input():
+    """The listing of a large gradient over data v[i] wrote its intermediates v4, v8 as v_{4}, v_{8}: the
+    line v_{4} = x v_{1} read as element 4 of v equal to x times element 1 (v4's left side was printed
+    before the check of names that print alike saw it, so the same node was v_{4} there and \\mathit{v4}
+    later), and t_{331} = t_{330} t_{4} mixed temporaries with the data t's elements.  Every name
+    printed is checked, and one that reads as an element of an indexed input is spelled."""
+    for data in ("v", "t"):
+        text = sg.grad(f"sum({data}[i]*sin(x*{data}[i]), i, 0, 59)", wrt=["x"]).latex()
+        assignments = [line.removeprefix(r"\text{where } ") for line in text.splitlines()[1:-1] if " = " in line]
+        assert len(assignments) > 30
+        for line in assignments:
+            left, right = line.split(" = ")
+            assert not left.startswith(f"{data}_"), line  # an intermediate, never written as an element
+            for k in re.findall(rf"(?<![A-Za-z]){data}_{{(\d+)}}", right):
+                assert int(k) < 60, line  # the elements that exist, and nothing else, print as x_{k}
+    assert r"\mathit{v4} = x v_{1}" in sg.grad("sum(v[i]*sin(x*v[i]), i, 0, 59)", wrt=["x"]).latex()
+
+
+def test_latex_in_node_symbols_defines_intermediates_not_the_elements_of_inputs():
+    """latex(nodes=True) of a sum over data t[i] defined each element as itself, \\text{where } t_{0} = t_{0}:
+    an element is an input, as x is, and has no definition."""
+    lines = sg.grad("sum(t[i]*sin(x*t[i]), i, 0, 2)", wrt=["x"]).latex(nodes=True).splitlines()
+    assert lines[1:] == [r"\text{where } v_{1} = x t_{0}", r"\text{where } v_{4} = x t_{1}",
+                         r"\text{where } v_{8} = x t_{2}"]
