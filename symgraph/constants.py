@@ -291,10 +291,22 @@ def _extremum(name: str, args: tuple) -> sympy.Expr:
     return rest[0] if len(rest) == 1 else op(name).sympy(*rest, evaluate=False)
 
 
+#: what an op gives when one operand is nan and another a variable, as NumPy computes it: sympy's Max and Min
+#: refuse a nan ("not comparable") and its comparisons raise "Invalid NaN comparison"
+_ON_NAN = {"max": sympy.nan, "min": sympy.nan, "lt": sympy.false, "le": sympy.false, "gt": sympy.false,
+           "ge": sympy.false, "eq": sympy.false, "ne": sympy.true}
+
+
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
-    """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`."""
+    """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`.
+
+    A nan operand beside variables (``min(0*log(a - a), y)``: sympy makes a - a zero, and 0*log(0) is
+    nan as in the numbers) gives NumPy's answer for the ops sympy refuses it to (:data:`_ON_NAN`).
+    """
     if name in USER:
         check_call(name, len(args))
+    if name in _ON_NAN and any(a is sympy.nan for a in args):
+        return _ON_NAN[name]
     if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
     for a in args:

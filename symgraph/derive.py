@@ -44,7 +44,8 @@ from .progress import paused_gc
 def result_layout(graph: Graph, labels: Sequence[str]) -> tuple:
     """The labels as compiled results return them: every element of an indexed input, in index order and
     together (what ``wrt=["x"]`` asks for), as one array (a :class:`~symgraph.backends.runtime.Stack` of
-    ``x``'s shape); other labels one by one."""
+    ``x``'s shape); other labels one by one.  An input of no elements (``sum(x[i], i, 0, n-1)`` at n = 0) has
+    no run to match: a label ``x[1]`` there is one label, with derivative 0."""
     if not graph.indexed:
         return tuple(labels)
     out, k = [], 0
@@ -53,7 +54,7 @@ def result_layout(graph: Graph, labels: Sequence[str]) -> tuple:
         known = graph.indexed.get(base) if "[" in labels[k] else None
         if known is not None:
             run = element_labels(graph, base)
-            if list(labels[k:k + len(run)]) == run:
+            if run and list(labels[k:k + len(run)]) == run:
                 out.append(Stack(tuple(run), known.shape))
                 k += len(run)
                 continue
