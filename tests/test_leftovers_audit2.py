@@ -62,3 +62,71 @@ def test_unused_wrt_names_are_not_searched_once_per_input():
     counted.as_graph()
     assert _Counted.searched == 0
     assert [float(v) for v in fn(2.0, 3.0)] == [2.0, 3.0, 0.0, 0.0]
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def _call(capsys, *argv):
+    from symgraph.cli import main
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("command", [["grad", "x*y"], ["hessian", "x*y"], ["jacobian", "x*y", "x+y"]])
+def test_at_takes_a_wrt_name_the_expression_lacks_as_at_does(capsys, command):
+    """Was: `--wrt x z --at x=2 y=3 z=1` refused z as no input, while grad(...).at(z=1) takes it (its derivative is
+    0 and its value unused); the derivative's parameters are the same on both sides now."""
+    status, out, err = _call(capsys, *command, "--wrt", "x", "z", "--at", "x=2", "y=3", "z=1", "--allow-unused")
+    assert status == 0 and err == "", err
+    assert "0    = 0" in out
+    python = sg.grad("x*y", wrt=["x", "z"], allow_unused=True).at(x=2, y=3, z=1)
+    assert python == {"x": 3.0, "z": 0.0}
+    status, out, err = _call(capsys, "grad", "x*y", "--wrt", "x", "z", "--at", "x=2", "y=3", "z=1", "--json",
+                             "--allow-unused")
+    assert status == 0 and __import__("json").loads(out)["gradient_values"] == python
+    status, _, err = _call(capsys, *command, "--wrt", "x", "--at", "x=2", "y=3", "z=1")  # z no wrt name: refused
+    assert status == 2 and "--at z: 'z' is not an input of the expression (inputs: x, y)" in err
+    status, _, err = _call(capsys, *command, "--wrt", "x", "z", "--at", "x=2", "y=3", "z=[1, 2]", "--allow-unused")
+    assert status == 2 and "--at z takes one number, got a list" in err
+
+
+def test_explore_at_takes_a_wrt_name_the_expression_lacks():
+    """Was: explore(f, at={..., "z": 1}, wrt=["x", "z"]) said z is not an input (and so did the command)."""
+    page = sg.explore("x*y", at={"x": 2, "y": 3, "z": 1}, wrt=["x", "z"], allow_unused=True)
+    assert page.html == sg.explore("x*y", at={"x": 2, "y": 3}, wrt=["x", "z"], allow_unused=True).html
+    with pytest.raises(sg.GraphError, match="z is not an input"):
+        sg.explore("x*y", at={"x": 2, "y": 3, "z": 1}, wrt=["x"])
+
+
+@pytest.mark.parametrize("content, why", [
+    (None, "no such file"),
+    ("dir", "it is a directory, not a file"),
+    (b"\xff\xfex", "it is not UTF-8 text (byte 0 is 0xff)"),
+    (b"", "it is empty"),
+    (b" \n\t\n", "it holds only white space, no expression"),
+])
+def test_an_expression_file_that_cannot_be_read_is_named_with_why(capsys, tmp_path, content, why):
+    """Was: an empty file gave 'empty expression (at position 0)' and a caret under nothing, naming no file."""
+    path = tmp_path / "f.txt"
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    status, out, err = _call(capsys, "grad", f"@{path}")
+    assert (status, out, err) == (2, "", f"symgraph: cannot read the expression file @{path}: {why}\n")
+
+
+def test_an_unreadable_expression_file_is_named(capsys, tmp_path, monkeypatch):
+    """Was: 'Permission denied: f.txt' and, for the jacobian's second file, no word of which argument failed."""
+    from pathlib import Path
+    path = tmp_path / "f.txt"
+    path.write_text("x*y")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", denied)
+    status, _, err = _call(capsys, "jacobian", "x", f"@{path}")
+    assert (status, err) == (2, f"symgraph: cannot read the expression file @{path}: permission denied\n")
