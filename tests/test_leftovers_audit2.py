@@ -130,3 +130,20 @@ def test_an_unreadable_expression_file_is_named(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_text", denied)
     status, _, err = _call(capsys, "jacobian", "x", f"@{path}")
     assert (status, err) == (2, f"symgraph: cannot read the expression file @{path}: permission denied\n")
+
+
+# --------------------------------------------------------------------------- sympy symbols
+
+
+def test_a_wrt_symbol_other_than_the_functions_own_of_its_name_is_refused():
+    """Was: grad(x**2, wrt=[Symbol('x', positive=True)]) gave 2*x, read by the name alone, where sympy's diff
+    gives 0 (two variables); a Dummy('x') in f and Symbol('x') in wrt alike."""
+    import sympy
+    x, positive, dummy = sympy.Symbol("x"), sympy.Symbol("x", positive=True), sympy.Dummy("x")
+    with pytest.raises(sg.ArgumentError, match=r"wrt Symbol\('x', positive=True\) is not the function's symbol "
+                                               r"named 'x', Symbol\('x'\)"):
+        sg.grad(x**2, wrt=[positive])
+    with pytest.raises(sg.ArgumentError, match="Dummy"):
+        sg.hessian(dummy**3, wrt=x)
+    assert sg.grad(dummy**2, wrt=[dummy])["x"] == 2 * dummy and sg.grad(x**2, wrt=["x"])["x"] == 2 * x
+    assert sg.grad("x^2", wrt=[positive])["x"] == 2 * x  # text has no symbols: the name is all there is

@@ -94,6 +94,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     for w in names:
         if not isinstance(w, str):
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {shown(w)}")
+    _check_symbols(graph, wrt)
     wholes = [w for w in names if w in graph.indexed]  # "x": every element of an indexed input
     if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.inputs) its label
         label_of = dict(zip(graph.inputs, graph.input_labels))
@@ -124,6 +125,19 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     if constants and not allow_unused:
         warnings.warn(ConstantWrtWarning(constants, graph.input_labels), stacklevel=_caller_level())
     return names
+
+
+def _check_symbols(graph: Graph, wrt: list) -> None:
+    """A sympy Symbol in ``wrt`` must be the function's own symbol of that name, when it has one: a
+    ``Symbol('x', positive=True)`` or a ``Dummy('x')`` beside the function's ``Symbol('x')`` is another
+    variable to sympy (``diff`` by it is 0), so reading it by its name alone would give another answer."""
+    for w in wrt:
+        if isinstance(w, sympy.Symbol):
+            own = graph.given_symbols([w.name]).get(w.name)
+            if own is not None and own != w:
+                raise ArgumentError(f"wrt {sympy.srepr(w)} is not the function's symbol named {w.name!r}, "
+                                    f"{sympy.srepr(own)}: to sympy they are two variables; pass the function's own "
+                                    f"symbol or the name {w.name!r}")
 
 
 #: the package's directory: frames of files under it are symgraph's own
