@@ -147,3 +147,19 @@ def test_a_wrt_symbol_other_than_the_functions_own_of_its_name_is_refused():
         sg.hessian(dummy**3, wrt=x)
     assert sg.grad(dummy**2, wrt=[dummy])["x"] == 2 * dummy and sg.grad(x**2, wrt=["x"])["x"] == 2 * x
     assert sg.grad("x^2", wrt=[positive])["x"] == 2 * x  # text has no symbols: the name is all there is
+
+
+# --------------------------------------------------------------------------- odd but legal arguments
+
+
+def test_generators_of_seeds_and_wrt_names_are_read_once():
+    """Was: a generator of seeds was one seed ('v has 1 component(s) but there are 2'), a map object 'no number
+    or name', and a generator of wrt names was read empty the second time (the seeds of an indexed input by
+    name, the args of value_and_grad(vector=True): 'wrt [...] differs from args []')."""
+    assert sg.hvp("x^2*y", ["x", "y"], (v for v in [1, 0])) == sg.hvp("x^2*y", ["x", "y"], [1, 0])
+    assert sg.jvp("x*y", ["x", "y"], iter([1, 0])) == sg.jvp("x*y", ["x", "y"], [1, 0])
+    assert sg.vjp(["x*y"], ["x", "y"], map(int, "1")) == sg.vjp(["x*y"], ["x", "y"], [1])
+    f = "sum(x[i]*y, i, 0, 2)"
+    assert sg.jvp(f, (w for w in ["x", "y"]), [[1, 0, 0], 1]) == sg.jvp(f, ["x", "y"], [[1, 0, 0], 1])
+    fn = sg.value_and_grad("x*y", args=(a for a in ["y", "x"]), vector=True)
+    assert fn([1.0, 2.0])[1].tolist() == [2.0, 1.0]

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import sympy
@@ -247,6 +247,13 @@ def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:
 def present(graph: Graph, names: Sequence[str]) -> list[str]:
     """The distinct nodes the ``names`` stand for: what the sweeps differentiate by."""
     return list(dict.fromkeys(wrt_nodes(graph, names).values()))
+
+
+def read_once(given: Any) -> Any:
+    """An iterator argument (a generator of wrt names or of seeds) as a list, other arguments as they are: a
+    call reads ``wrt`` more than once (its names, then the indexed inputs it names whole), and a generator
+    read twice is empty the second time."""
+    return list(given) if isinstance(given, Iterator) else given
 
 
 def held_without_elements(graph: Graph, wrt: Any) -> list[str]:
