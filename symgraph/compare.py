@@ -177,7 +177,10 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
                                        note=f"{str(refused).rstrip('; ')}: counted, not enumerated"))
             else:
                 options = {"limit": limit} if mode == "paths" else {}
-                costs.append(jacobian_program(graph, names, mode, progress=share or False, **options)[1])
+                # sparse: the figures count the program's operations, and the zero entries of a dense
+                # Jacobian (n functions of one input each: n^2 of them) cost time and memory and no operation
+                costs.append(jacobian_program(graph, names, mode, progress=share or False, sparse=True,
+                                              **options)[1])
             done += work[mode]
             if share is not None:
                 share(1, 1)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 from .backends.compile import compile_program
 from .binding import checked_options
 from .derive import grad, result_layout
-from .frontend.coerce import as_graph, held_without_elements, vector_inputs, wrt_names
+from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .errors import GraphError, shown_names
 from .export.display import graph_program
 from .export.latex import function_name
@@ -149,7 +149,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     >>> sg.value_and_grad("(1-x)^2 + 100*(y-x^2)^2", wrt=["x", "y"], vector=True)([0.0, 0.0])
     (1.0, array([-2.,  0.]))
     """
-    graph = as_graph(f, **sizes)
+    graph, wrt, args = as_graph(f, **sizes), read_once(wrt), read_once(args)
     if vector and wrt is None and args is not None:
         wrt = list(args)
     gradient = grad(graph, wrt, mode=mode, limit=limit, simplify=False, progress=progress, allow_unused=allow_unused)

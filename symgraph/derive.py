@@ -25,7 +25,7 @@ from .backends.runtime import Stack
 from .binding import checked_options, point_values
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, derivative_latex, function_name
-from .frontend.coerce import as_graph, element_labels, held_without_elements, taking_unused, wrt_names
+from .frontend.coerce import as_graph, element_labels, held_without_elements, read_once, taking_unused, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import output_labels
@@ -513,7 +513,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     [y, x],
     [1, 1]])
     """
-    graph = as_graph(fs, **sizes)
+    graph, wrt = as_graph(fs, **sizes), read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
     if sparse:  # each sweep reaches only the entries its input (forward) or output (reverse) has; the default
         # takes the cheaper direction, counted on the graph: forward always made the gradient of a sum of

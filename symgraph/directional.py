@@ -27,7 +27,7 @@ from . import constants
 from .binding import as_array, checked_options
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
-from .frontend.coerce import as_graph, element_labels, taking_unused, wrt_names, wrt_nodes
+from .frontend.coerce import as_graph, element_labels, read_once, taking_unused, wrt_names, wrt_nodes
 from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
@@ -90,7 +90,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             and len(seeds) != len(names) and all(isinstance(n, str) for n in given)
             and any(n in graph.indexed for n in given) and len(set(given)) == len(given)):
         seeds = dict(zip(given, seeds))
-    seeds = element_seeds(graph, seeds, what)
+    seeds = element_seeds(graph, read_once(seeds), what)
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
     if isinstance(seeds, Mapping):
@@ -203,7 +203,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: 
     jvp, the outputs for vjp); seed names are resolved to the nodes they
     stand for.
     """
-    graph = as_graph(f, **sizes)
+    graph, wrt = as_graph(f, **sizes), read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
     refs = read_seeds(graph, seeds, seeded(graph, names), what, wrt if what == "v" else None)
     lin, extra = _linearised(graph, refs)

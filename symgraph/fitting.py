@@ -30,7 +30,7 @@ from .binding import as_array, checked_options, positional_only_error
 from .derive import jacobian_program
 from .errors import ArgumentError, counted, shown_names
 from .export.display import graph_program
-from .frontend.coerce import as_graph, held_without_elements, vector_inputs, wrt_names
+from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .frontend.parse import parse_over
 from .ir.program import Program
 from .sparsity import jacobian_sparsity
@@ -237,6 +237,7 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
         graph = parse_over(f, over, **sizes)
     else:
         graph = as_graph(f, **sizes)
+    wrt = read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
     theta = vector_inputs(graph, names, "residuals()")
     pattern = jacobian_sparsity(graph, names, allow_unused=True) if sparse else None

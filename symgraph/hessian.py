@@ -69,7 +69,7 @@ from .cost import CostReport, mode_cost
 from .derive import grad
 from .directional import Directional, jvp, read_seeds
 from .errors import ArgumentError, GraphError, shown
-from .frontend.coerce import as_graph, held_without_elements, taking_unused, vector_inputs, wrt_names, wrt_nodes
+from .frontend.coerce import as_graph, held_without_elements, read_once, taking_unused, vector_inputs, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Counts, Linearised
 from .ad.modes import run_mode, sweep_options
@@ -279,7 +279,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     [2*x, 6*y]])
     """
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
-        graph = as_graph(f, **sizes)
+        graph, wrt = as_graph(f, **sizes), read_once(wrt)
         program, names, _, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
         if sparse:
             rows, cols = pattern.nonzero()  # CSR order; (j, i) below the diagonal reads the label of (i, j)
@@ -314,6 +314,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     >>> hvp("x^2*y + y^3", ["x", "y"], [1, 0])
     HVP({'x': 2*y, 'y': 2*x})
     """
+    wrt = read_once(wrt)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
     seeds = read_seeds(graph, v, names, "v", wrt)
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
@@ -341,6 +342,7 @@ def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", a
     >>> hp([1.0, 2.0], [1.0, 0.0])
     array([4., 2.])
     """
+    wrt = read_once(wrt)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hessp()")
     theta = vector_inputs(graph, names, "hessp()")
     seeds = Namer(graph.op_of, graph.addresses).take("p", len(names))  # in bulk: n calls of fresh("p") were n^2/2 look-ups

@@ -126,10 +126,11 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
         if trace is not None:
             trace.eliminated(j, preds, succs, outs)
 
-    derivatives = {}
-    for y in dict.fromkeys(outputs):
-        for x in dict.fromkeys(wrt):
-            derivatives[(y, x)] = outs.get(("wrt", x), {}).get(("output", y), 0)
+    derivatives = {}  # the nonzero entries, as every sweep stores them: a zero is no edge left in the graph
+    for y in ys:
+        for source, value in ins.get(("output", y), {}).items():
+            if isinstance(source, tuple):
+                derivatives[(y, source[1])] = value
     return SweepResult(derivatives, lin.counts, extra={"order": eliminated})
 
 

@@ -116,12 +116,12 @@ def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: in
         raise error
     derivatives = {}
     trace = lin.trace
+    position = {x: k for k, x in enumerate(dict.fromkeys(wrt))}
     for y in dict.fromkeys(outputs):
         ancestors = set(lin.ancestors(y))
-        for x in dict.fromkeys(wrt):
-            if x not in ancestors:
-                derivatives[(y, x)] = 0
-                continue
+        # the wrt nodes y depends on, in wrt order, found among y's ancestors: an entry is stored only where a path
+        # exists (as every sweep stores them), and n functions of one input each are not n x n lookups
+        for x in sorted((x for x in ancestors if x in position), key=position.__getitem__):
             acc = None
             # iterative depth-first enumeration: (node, product of edges so far, the path as a linked
             # list (node, product, rest), which an observer reads: one small tuple per product formed)
@@ -137,7 +137,8 @@ def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: in
                     if w in ancestors:
                         p = lin.mul(product, lin.local(v, w))
                         stack.append((w, p, (w, p, walk)))
-            derivatives[(y, x)] = 0 if acc is None else acc
+            if acc is not None:
+                derivatives[(y, x)] = acc
     return SweepResult(derivatives, lin.counts, paths=total)
 
 

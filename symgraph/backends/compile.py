@@ -123,15 +123,16 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
     graph = getattr(program, "graph", None)
-    unused = getattr(program, "unused", ())
+    unused = frozenset(getattr(program, "unused", ()))  # a set: 100,000 unused wrt names were a quadratic scan
     if unused and vector:  # a wrt name the function never reads is a vector entry (None in theta), not data
         program = type(program)([x for x in program.inputs if x not in unused], program.instructions,
                                 program.results, graph)
-        unused = ()
+        unused = frozenset()
     elif unused and args is not None:  # args need not list them: they come last, and may be left out
         args = [args] if isinstance(args, str) else args
         if isinstance(args, (list, tuple)):
-            args = [*args, *(u for u in unused if u not in args)]
+            listed = set(args)
+            args = [*args, *(u for u in program.unused if u not in listed)]
     params = graph.parameters(program.inputs) if graph is not None and graph.indexed else []
     arrays = any(elements is not None for _, elements in params)  # an indexed input is one array parameter
     data: list = []

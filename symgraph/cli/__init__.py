@@ -13,9 +13,11 @@ keyed ``x[0]``, ... and ``--wrt x`` means every ``x[j]``.
 
 A ``--wrt`` name not in the expression gets derivative 0 and a ``warning:``
 line on stderr naming the inputs and the closest match (``--allow-unused``
-silences it), as the library does.  Bad input -- a malformed expression, a
+silences it), as the library does; ``--at`` may give it a number, which is
+not used (as ``.at()`` takes it).  Bad input -- a malformed expression, a
 bad ``--at`` or ``--size``, a size the text needs but
-no ``--size`` gives, an ``--at`` list of the wrong length, a missing file, ``--format`` disagreeing with ``-o``'s suffix,
+no ``--size`` gives, an ``--at`` list of the wrong length, an ``@FILE`` that
+is missing, unreadable, not UTF-8 or empty (named, with why), ``--format`` disagreeing with ``-o``'s suffix,
 an unknown option (shown with the subcommand's usage) -- prints one message
 to stderr (the parse error's caret excerpt included) and exits with status 2;
 no traceback reaches the user.  :func:`main` takes an argument list and

@@ -36,7 +36,7 @@ from ..export.explore import explore, text_heading
 from ..export.files import write
 from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, program_matrix_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
-from ..frontend.coerce import wrt_names
+from ..frontend.coerce import unused_inputs, wrt_names
 from ..frontend.parse import parse, parse_sized
 from ..frontend.tokens import scan
 from ..hessian import hessian
@@ -77,15 +77,30 @@ def read_expr(text: str, stdin: TextIO | None = None) -> str:
     if text.startswith("@"):
         if not text[1:].strip():  # Path("") is the current directory
             raise UsageError("@FILE needs a file name after the '@' (symgraph grad @expr.txt)")
-        path = Path(text[1:])
-        try:
-            return path.read_text(encoding="utf-8-sig")  # without a byte order mark, if there is one
-        except FileNotFoundError:
-            raise UsageError(f"no such file: {path}") from None
-        except IsADirectoryError:
-            raise UsageError(f"{path} is a directory, not an expression file") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"{path} is not UTF-8 text") from None
+        return _read_file(text[1:])
+    return text
+
+
+def _read_file(name: str) -> str:
+    """The expression in file ``name`` (``@name``); a file that cannot be read or holds no expression is a
+    one-line :class:`UsageError` naming the file and what is wrong (a parse error's caret excerpt of an empty
+    text named neither)."""
+    def refused(why: str) -> UsageError:
+        return UsageError(f"cannot read the expression file @{name}: {why}")
+    try:
+        text = Path(name).read_text(encoding="utf-8-sig")  # without a byte order mark, if there is one
+    except FileNotFoundError:
+        raise refused("no such file") from None
+    except IsADirectoryError:
+        raise refused("it is a directory, not a file") from None
+    except PermissionError:
+        raise refused("permission denied") from None
+    except UnicodeDecodeError as error:
+        raise refused(f"it is not UTF-8 text (byte {error.start} is 0x{error.object[error.start]:02x})") from None
+    except (OSError, ValueError) as error:  # a loop of links, a name too long or with a NUL byte, ...
+        raise refused(getattr(error, "strerror", None) or str(error)) from None
+    if not text.strip():
+        raise refused("it is empty" if not text else "it holds only white space, no expression")
     return text
 
 
@@ -422,8 +437,19 @@ def _extent(shape: tuple[int, ...]) -> str:
 
 
 def _point(args: Any, graph: Any) -> dict[str, float] | None:
-    """The ``--at`` point resolved against ``graph``, or None without ``--at``."""
-    return resolve_point(graph, parse_point(args.at)) if getattr(args, "at", None) else None
+    """The ``--at`` point resolved against ``graph``, or None without ``--at``.
+
+    A ``--wrt`` name the expression does not contain is a parameter of the
+    derivative (its value ignored), as for ``.at()`` in Python: ``--at`` may
+    give it a number, which is checked and left out of the point."""
+    if not getattr(args, "at", None):
+        return None
+    point = parse_point(args.at)
+    for name in unused_inputs(graph, [w for w in getattr(args, "wrt", None) or () if w in point]):
+        if np.ndim(point.pop(name)):
+            raise UsageError(f"--at {name} takes one number, got a list ({name} is not in the expression: "
+                             "its derivative is 0 and its value is not used)")
+    return resolve_point(graph, point)
 
 
 def _graph(args) -> Any:

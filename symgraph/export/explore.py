@@ -43,7 +43,7 @@ from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
 from ..binding import checked_options
 from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown
-from ..frontend.coerce import as_graph, present, wrt_names
+from ..frontend.coerce import as_graph, present, unused_inputs, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
 from ..names import output_labels
@@ -138,6 +138,9 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
         error.problem = problem  # without the advice, which names Python calls: the command line gives its own
         raise error
     names = wrt_names(graph, wrt, allow_unused)
+    unused = set(unused_inputs(graph, names))  # wrt names f lacks: a value given them is not used, as in .at()
+    if unused and isinstance(at, Mapping):
+        at = {k: v for k, v in at.items() if k not in unused}
     point = {x: 1.0 for x in graph.inputs} if at is None else graph.one_point(at, "explore")
     for x, label in zip(graph.inputs, graph.input_labels):  # as --at on the command line, and the page's fields
         if not math.isfinite(point[x]):

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import sympy
@@ -94,6 +94,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     for w in names:
         if not isinstance(w, str):
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {shown(w)}")
+    _check_symbols(graph, wrt)
     wholes = [w for w in names if w in graph.indexed]  # "x": every element of an indexed input
     if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.inputs) its label
         label_of = dict(zip(graph.inputs, graph.input_labels))
@@ -132,6 +133,19 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
 def _parameter_names(graph: Graph) -> list[str]:
     """The inputs as a user passes them, in order of first appearance: an indexed input once, by its name."""
     return [name for name, _ in graph.parameters(graph.inputs)]
+
+
+def _check_symbols(graph: Graph, wrt: list) -> None:
+    """A sympy Symbol in ``wrt`` must be the function's own symbol of that name, when it has one: a
+    ``Symbol('x', positive=True)`` or a ``Dummy('x')`` beside the function's ``Symbol('x')`` is another
+    variable to sympy (``diff`` by it is 0), so reading it by its name alone would give another answer."""
+    for w in wrt:
+        if isinstance(w, sympy.Symbol):
+            own = graph.given_symbols([w.name]).get(w.name)
+            if own is not None and own != w:
+                raise ArgumentError(f"wrt {sympy.srepr(w)} is not the function's symbol named {w.name!r}, "
+                                    f"{sympy.srepr(own)}: to sympy they are two variables; pass the function's own "
+                                    f"symbol or the name {w.name!r}")
 
 
 #: the package's directory: frames of files under it are symgraph's own
@@ -241,6 +255,13 @@ def wrt_nodes(graph: Graph, names: Sequence[str]) -> dict[str, str]:
 def present(graph: Graph, names: Sequence[str]) -> list[str]:
     """The distinct nodes the ``names`` stand for: what the sweeps differentiate by."""
     return list(dict.fromkeys(wrt_nodes(graph, names).values()))
+
+
+def read_once(given: Any) -> Any:
+    """An iterator argument (a generator of wrt names or of seeds) as a list, other arguments as they are: a
+    call reads ``wrt`` more than once (its names, then the indexed inputs it names whole), and a generator
+    read twice is empty the second time."""
+    return list(given) if isinstance(given, Iterator) else given
 
 
 def held_without_elements(graph: Graph, wrt: Any) -> list[str]:

@@ -137,7 +137,8 @@ class Program:
         unknown = [label for label in labels if not isinstance(label, str) or label not in self.results]
         if unknown:
             raise EntryError(f"no result {unknown[0]!r} in the program; results: {shown_names(list(self.results), 10)}")
-        inputs = self.inputs if not self.unused else tuple(x for x in self.inputs if x not in self.unused)  # read by none
+        unused = set(self.unused)
+        inputs = self.inputs if not unused else tuple(x for x in self.inputs if x not in unused)  # read by none
         op_of: dict[str, str] = {x: "input" for x in inputs}
         operands: dict[str, tuple] = {x: () for x in inputs}
         for target, op, args in self.instructions:
