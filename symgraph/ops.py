@@ -26,23 +26,20 @@ digits too: 1 - x^2 (asin', acos', atanh') is the row ``one_minus_square``,
 derivative -(out/u)*2x is 0 once out/u underflows (atan''(1e100) is
 -2e-300); hypot's partial is x/hypot(x, y) (:func:`_hypot_partial`).
 
-sigmoid' = s*sigmoid(-x), not s*(1 - s) (JAX's and PyTorch's), which loses
-relative accuracy as s nears 1 and is 0 once it rounds to 1 (sigmoid'(40) is
-4.2e-18): one more operation per sigmoid node, a product of sigmoids, which
-never overflow or warn, so its own derivative stays finite at any x.  Kept
-knowingly: that derivative, s*sigmoid(-x)*(sigmoid(-x) - s), cancels near 0,
-where sigmoid'' ~ -x/8 (6e-9 relative at x = 1e-8, 0 below 1e-17: an absolute
-error below 1e-17); the exact forms need a cosh, which overflows past 1420.
-
-Kept knowingly: tanh' = 1 - t**2, 0 from |x| = 19.1 on (tanh'(20) is 1.7e-17)
-and 1e-8 off at x = 10, where the absolute error is below 1e-16.  Measured
-(an MLP 4-8-8-1 with tanh, gradient in 120 weights; the second-order notebook's
-MLP 2-4-1): 4*sigmoid(2x)*sigmoid(-2x), exact in both tails and warning-free,
-takes the gradient from 509 to 574 operations and forward-over-reverse's
-Hessian from 1,260 to 1,452 multiplications (edge pushing then wins there);
-1/cosh(x)^2 costs one operation more (509 -> 510, 1,284 multiplications) but
-cosh overflows past |x| = 710 with a warning, and its second derivative is
-0 * inf = nan there, where 1 - t**2's is 0.
+tanh' and sigmoid' are rows of their own, ``sech2`` and ``dsigmoid``: one operation per tanh or
+sigmoid node, computed from e = exp(-|x|) as (2e/(1 + e*e))^2 and e/(1 + e)^2, which neither cancel
+nor overflow nor warn at any x.  JAX and PyTorch write tanh' = 1 - t^2 (or (1 - t)*(1 + t)) and
+sigmoid' = s*(1 - s): 0 once t or s rounds to 1 (tanh'(20) is 1.7e-17, sigmoid'(40) 4.2e-18), and
+1e-8 off at x = 10.  Their derivatives are products that keep their digits too: sech2' =
+-2*tanh(x)*sech2(x) (tanh'' was -2t(1 - t^2), 0 from |x| = 19.1 on) and dsigmoid' =
+tanh(-x/2)*dsigmoid(x) (sigmoid(-x) - sigmoid(x), which the product rule on s*sigmoid(-x) gave,
+cancels near 0: sigmoid''(1e-8) was 6e-9 off, sigmoid''(1e-20) and softplus's third derivative
+there 0).  Why not 1/cosh(x)^2: cosh overflows past |x| = 710 with a warning, and its derivative
+is 0 * inf = nan there; 4*sigmoid(2x)*sigmoid(-2x) is exact but four operations more per node.
+The rows cost fewer operations than the forms they replace (1 - t^2 two, s*sigmoid(-x) three): a
+4-8-3 sigmoid MLP's gradient has 307 operations instead of 323, a 4-8-8-1 tanh MLP's 551 instead
+of 567, and forward-over-reverse's dense Hessian of the 4-8-3 MLP takes 10,426 multiplications
+instead of 10,570 (edge pushing 5,486 either way).
 
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
@@ -117,6 +114,19 @@ def _np_log0(x):
 def _np_one_minus_square(x):
     """1 - x^2 as (1 - x)*(1 + x), as generated code computes it."""
     return (1 - x) * (1 + x)
+
+
+def _np_sech2(x):
+    """sech(x)^2 = 1 - tanh(x)^2 as (2e/(1 + e*e))^2 with e = exp(-|x|), as generated code computes it:
+    no cancellation as tanh(x) rounds to +-1, and no overflow (cosh(x) overflows past |x| = 710)."""
+    e = np.exp(-np.abs(x))
+    return (2 * e / (1 + e * e)) ** 2
+
+
+def _np_dsigmoid(x):
+    """sigmoid(x)*sigmoid(-x) as e/(1 + e)^2 with e = exp(-|x|), as generated code computes it."""
+    e = np.exp(-np.abs(x))
+    return e / (1 + e) ** 2
 
 
 def _np_heaviside(x, h0):
@@ -331,15 +341,14 @@ _ROWS = [
            lambda B, out, x: B.op("pow", B.op("hypot", x, 1), -2)),
     _unary("sinh", sympy.sinh, np.sinh, "xp.sinh({0})", lambda B, out, x: B.op("cosh", x)),
     _unary("cosh", sympy.cosh, np.cosh, "xp.cosh({0})", lambda B, out, x: B.op("sinh", x)),
-    _unary("tanh", sympy.tanh, np.tanh, "xp.tanh({0})",
-           lambda B, out, x: B.op("sub", 1, B.op("pow", out, 2))),
+    _unary("tanh", sympy.tanh, np.tanh, "xp.tanh({0})", lambda B, out, x: B.op("sech2", x)),
     _unary("exp", sympy.exp, np.exp, "xp.exp({0})", lambda B, out, x: out),
     _unary("log", sympy.log, np.log, "xp.log({0})", lambda B, out, x: B.op("div", 1, x)),
     _unary("sqrt", sympy.sqrt, np.sqrt, "xp.sqrt({0})",
            lambda B, out, x: B.op("div", 1, B.op("mul", 2, out))),
     _unary("abs", sympy.Abs, np.abs, "xp.abs({0})", lambda B, out, x: B.op("sign", x)),
     _unary("sigmoid", sigmoid, _np_sigmoid, "xp.exp(xp.minimum({0}, 0)) / (1 + xp.exp(-xp.abs({0})))",
-           lambda B, out, x: B.op("mul", out, B.op("sigmoid", B.op("neg", x)))),  # s*sigmoid(-x): no 1 - s = 0 tail
+           lambda B, out, x: B.op("dsigmoid", x)),
     _unary("relu", lambda x: sympy.Max(0, x), lambda x: np.maximum(x, 0), "xp.maximum({0}, 0)",
            lambda B, out, x: B.op("heaviside", x, 0)),
     _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
@@ -422,6 +431,15 @@ _ROWS = [
     # (asin''(1e-8) off by 5e-10 and asin''(1e-20) 0 in every Hessian, where asin''(x) ~ x)
     _unary("one_minus_square", lambda x: 1 - x ** 2, _np_one_minus_square, "(1 - ({0})) * (1 + ({0}))",
            lambda B, out, x: B.op("mul", -2, x), in_grammar=False),
+    # Not in the grammar: tanh' = sech(x)^2 and sigmoid' = sigmoid(x)*sigmoid(-x), each one row computed from
+    # exp(-|x|) (see the module docstring), whose derivatives are products that keep their digits:
+    # sech2' = -2*tanh(x)*sech2(x), dsigmoid' = tanh(-x/2)*dsigmoid(x) (sigmoid(-x) - sigmoid(x) = tanh(-x/2))
+    _unary("sech2", lambda x: 1 - sympy.tanh(x) ** 2, _np_sech2,
+           "(2 * xp.exp(-xp.abs({0})) / (1 + xp.exp(-xp.abs({0})) ** 2)) ** 2",
+           lambda B, out, x: B.op("mul", -2, B.op("mul", B.op("tanh", x), out)), in_grammar=False),
+    _unary("dsigmoid", lambda x: sigmoid(x) * sigmoid(-x), _np_dsigmoid,
+           "xp.exp(-xp.abs({0})) / (1 + xp.exp(-xp.abs({0}))) ** 2",
+           lambda B, out, x: B.op("mul", B.op("tanh", B.op("mul", sympy.Rational(-1, 2), x)), out), in_grammar=False),
 ]
 
 class _Table(dict):

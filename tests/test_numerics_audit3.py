@@ -109,3 +109,55 @@ def test_inverse_functions_second_derivatives_near_zero_and_near_one(text):
     assert_hessian_matches_mpmath(text, text, columns)
     x = sympy.Symbol("x")
     assert sympy.simplify(sg.grad(text)["x"] - sympy.diff(sympy.sympify(text), x)) == 0
+
+
+# --------------------------------------------------------------------------- tanh, sigmoid, softplus: second and third derivatives
+
+#: near 0 (where sigmoid'' ~ -x/8 and tanh'' ~ -2x), where tanh and sigmoid round to +-1 (|x| > 19 and > 37), where
+#: cosh overflows (|x| > 710) and at the end of float64
+SATURATING = np.array([0.0, 1e-300, 1e-20, -1e-8, 1e-4, 0.3, -1.0, 3.0, 10.0, -19.0, 20.0, -40.0, 100.0, 300.0,
+                       -355.0, 700.0, 720.0, -1000.0, 1e300])
+
+
+def assert_third_derivative_matches_mpmath(text: str, form: str, points: np.ndarray) -> None:
+    """grad of grad of grad, and every Hessian strategy on the gradient's program, on NumPy and the VM."""
+    x = sympy.Symbol("x", real=True)
+    want = mp_values(sympy.diff(sympy.sympify(form, locals={"x": x}), x, 3), [x], [points])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        third = sg.grad(sg.grad(sg.grad(text)))
+        for backend in ["numpy", "vm"]:
+            assert_accurate(third.lambdify(backend=backend)(points)[0], want, (text, "grad^3", backend))
+        for mode in ["forward-over-reverse", "reverse-over-forward", "edge-pushing"]:
+            hessian = sg.hessian(sg.grad(text).as_graph("x"), mode=mode).lambdify()(points)
+            assert_accurate(np.asarray(hessian, dtype=float)[0, 0], want, (text, "hessian of grad", mode))
+
+
+@pytest.mark.parametrize("text, form", [("tanh(x)", "tanh(x)"), ("sigmoid(x)", "1/(1 + exp(-x))"),
+                                        ("softplus(x)", "log(1 + exp(x))")])
+def test_tanh_sigmoid_and_softplus_derivatives_keep_their_digits_near_0_and_in_the_tails(text, form):
+    """tanh' was 1 - t^2: 0 from |x| = 19.1 on (tanh'(20) is 1.7e-17), 1e-8 off at x = 10, and so its second and
+    third derivatives; sigmoid'' was s*sigmoid(-x)*(sigmoid(-x) - s), which cancels near 0 (0 at x = 1e-20, where
+    it is -2.5e-21; 6e-9 off at 1e-8), and so softplus'''.  tanh' and sigmoid' are rows of their own now, sech2
+    and dsigmoid, from exp(-|x|): first derivatives by every mode and backend, second by every Hessian strategy
+    and third by nested gradients agree with mpmath, with no warning past |x| = 710 where cosh overflows."""
+    columns = {"x": SATURATING}
+    assert_gradient_matches_mpmath(text, form, columns)
+    assert_hessian_matches_mpmath(text, form, columns)
+    assert_third_derivative_matches_mpmath(text, form, SATURATING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for backend in ["numpy", "vm"]:
+            sg.grad(text).lambdify(backend=backend)(SATURATING)
+            sg.hessian(text).lambdify(backend=backend)(SATURATING)
+    assert float(sg.grad("tanh(x)").lambdify()(20.0)[0]) == pytest.approx(1.6993417021166355e-17, rel=1e-15)
+
+
+def test_tanh_and_sigmoid_partials_are_one_operation_and_print_as_before():
+    """The rows cost one operation per node (1 - t^2 took two, s*sigmoid(-x) three), and closed forms read
+    as sympy.diff's."""
+    assert sg.grad("tanh(x)").program.ops == 1 and sg.grad("sigmoid(x)").program.ops == 1
+    x = sympy.Symbol("x")
+    assert sg.grad("tanh(x)")["x"] == 1 - sympy.tanh(x) ** 2
+    assert sg.grad("sigmoid(x)")["x"] == sg.ops.sigmoid(x) * sg.ops.sigmoid(-x)
+

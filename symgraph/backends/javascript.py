@@ -75,6 +75,8 @@ JS: dict[str, str] = {
     "where": "({0} ? {1} : {2})",
     "log0": "Math.log({0} + ({0} === 0))",
     "one_minus_square": "(1 - ({0})) * (1 + ({0}))",
+    "sech2": "(2 * Math.exp(-Math.abs({0})) / (1 + Math.exp(-Math.abs({0})) ** 2)) ** 2",
+    "dsigmoid": "Math.exp(-Math.abs({0})) / (1 + Math.exp(-Math.abs({0}))) ** 2",
 }
 
 #: ``x ** c`` for the literal exponents NumPy's power computes by another function

@@ -198,7 +198,8 @@ CODES: dict[str, int] = {name: code for code, name in enumerate((
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "sqrt", "abs",
     "sigmoid", "relu", "softplus", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "exp2", "cbrt",
     "erf", "erfc", "sign", "floor", "ceil", "round", "hypot", "atan2", "max", "min", "logaddexp", "logb",
-    "heaviside", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "where", "log0", "one_minus_square"))}
+    "heaviside", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "where", "log0", "one_minus_square",
+    "sech2", "dsigmoid"))}
 
 #: power with these literal exponents is what NumPy computes for them (``numpy.power``'s fast paths)
 _POWERS = SCALAR_POWERS
@@ -353,8 +354,15 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
         return y if x != 0.0 else z
     elif op == 57:
         return np.log(x + (1.0 if x == 0.0 else 0.0))
-    else:
+    elif op == 58:
         return (1.0 - x) * (1.0 + x)
+    elif op == 59:  # sech(x)^2, the op table's (2e/(1 + e*e))^2 with e = exp(-|x|)
+        e = np.exp(-abs(x))
+        s = 2.0 * e / (1.0 + e * e)
+        return s * s
+    else:  # sigmoid(x)*sigmoid(-x), the op table's e/(1 + e)^2
+        e = np.exp(-abs(x))
+        return e / ((1.0 + e) * (1.0 + e))
 
 
 #: header of the int32 program array: instructions, constants, inputs, results, registers
