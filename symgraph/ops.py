@@ -434,7 +434,7 @@ _ROWS = [
     # Not in the grammar: tanh' = sech(x)^2 and sigmoid' = sigmoid(x)*sigmoid(-x), each one row computed from
     # exp(-|x|) (see the module docstring), whose derivatives are products that keep their digits:
     # sech2' = -2*tanh(x)*sech2(x), dsigmoid' = tanh(-x/2)*dsigmoid(x) (sigmoid(-x) - sigmoid(x) = tanh(-x/2))
-    _unary("sech2", lambda x: 1 - sympy.tanh(x) ** 2, _np_sech2,
+    _unary("sech2", lambda x: 1 - sympy.tanh(x, evaluate=False) ** 2, _np_sech2,  # unevaluated as tanh's rows
            "(2 * xp.exp(-xp.abs({0})) / (1 + xp.exp(-xp.abs({0})) ** 2)) ** 2",
            lambda B, out, x: B.op("mul", -2, B.op("mul", B.op("tanh", x), out)), in_grammar=False),
     _unary("dsigmoid", lambda x: sigmoid(x) * sigmoid(-x), _np_dsigmoid,
