@@ -64,8 +64,45 @@ def test_empty_indexed_input_is_a_parameter_of_compiled_functions(backend):
     with _raising():
         fg = sg.value_and_grad(TEXT, wrt=["x", "a"], n=0, backend=backend)
     assert list(inspect.signature(fg).parameters) == ["a", "x", "b"]
-    value, (da,) = fg(2.0, [], 1.0)
-    assert float(value) == 1.0 and float(da) == 0.0
+    value, (dx, da) = fg(2.0, [], 1.0)
+    assert float(value) == 1.0 and dx.shape == (0,) and float(da) == 0.0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+@pytest.mark.parametrize("sizes", [{"n": 0}, {"n": 0, "x": 0}])
+def test_empty_indexed_input_keeps_its_gradient_slot(backend, sizes):
+    """value_and_grad and grad(...).lambdify() dropped the slot of an x of no elements: ``value, (dx, da) =
+    f(a, x, b)`` failed at n = 0 only.  The slot is an empty array of x's shape and the batch axes, where
+    wrt names x (or where the default wrt, every input, has it)."""
+    text = "a*sum(x[i]^2, i, 0, n-1) + b"
+    a, x, b = np.array([1.0, 2.0, 3.0]), np.empty((0, 3)), 1.0
+    for wrt, slot in ((["x", "a"], 0), (["a", "x"], 1), (None, 1), ("x", 0), ([sympy.IndexedBase("x"), "b"], 0)):
+        with _raising():
+            fg = sg.value_and_grad(text, wrt=wrt, backend=backend, **sizes)
+            g = sg.grad(text, wrt=wrt, **sizes).lambdify(backend=backend)
+        for point, batch in (((2.0, [], 1.0), ()), ((a, x, b), (3,))):
+            value, grads = fg(*point)
+            assert np.shape(value) == batch and len(grads) == (1 if wrt == "x" else 2 if wrt else 3)
+            assert grads[slot].shape == (0, *batch)
+            assert [np.shape(d) for k, d in enumerate(grads) if k != slot] == [batch] * (len(grads) - 1)
+            shapes = [np.shape(d) for d in g(*point)]
+            if wrt == "x":  # no other result, so no batch axes to read: an empty array all the same
+                assert shapes == [(0,)]
+            else:
+                assert shapes == [np.shape(d) for d in grads]
+    dx, da = sg.vjp(text, ["x", "a"], [1.0], **sizes).lambdify(backend=backend)(a, x, b)
+    assert dx.shape == (0, 3) and da.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_empty_indexed_input_batch_axes_shape_numpy_results_as_the_vms():
+    """The batch axes of an x of no elements reached no kernel input, so NumPy's results ignored them (0-d
+    for x of shape (0, 4) and a scalar b) while the VM's had them (shape (4,))."""
+    for backend in ("numpy", "vm"):
+        f = sg.lambdify("sum(x[i], i, 0, n-1) + b", n=0, backend=backend)
+        assert np.shape(f(np.empty((0, 4)), 1.0)) == (4,)
+        assert f.array(np.empty((0, 4)), 1.0).shape == (1, 4)
+        value, (dx, db) = sg.value_and_grad("sum(x[i], i, 0, n-1) + b", n=0, backend=backend)(np.empty((0, 4)), 1.0)
+        assert value.tolist() == [1.0] * 4 and dx.shape == (0, 4) and db.tolist() == [1.0] * 4
 
 
 @pytest.mark.parametrize("backend", ["numpy", "vm"])

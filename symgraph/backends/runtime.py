@@ -336,8 +336,13 @@ def flat_labels(layout: Layout) -> list[str]:
     return [label for part in layout for label in flat_labels(part)]
 
 
-def _stacked(shape: tuple[int, ...]) -> Callable[[tuple], Any]:
-    def stack(results: tuple) -> Any:
+def _stacked(shape: tuple[int, ...]) -> Callable[..., Any]:
+    def stack(results: tuple, every: tuple | None = None) -> Any:
+        if not results:  # an input of no elements: its batch axes are every other result's (all of one shape)
+            every = every or ()
+            xp = namespace_of(every[:1])
+            first = xp.asarray(every[0]) if every else np.zeros(())
+            return xp.zeros(shape + tuple(first.shape), dtype=first.dtype)
         xp = namespace_of(results)
         parts = [xp.asarray(r) for r in results]
         return xp.reshape(xp.stack(parts), shape + tuple(parts[0].shape))
@@ -363,7 +368,7 @@ def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
     if isinstance(layout, Stack):
         return _stacked(layout.shape)
     if not isinstance(layout, tuple):
-        return lambda results: results[0]
+        return lambda results, every=None: results[0]
     if all(isinstance(part, str) for part in layout):
         return None
     slices, start = [], 0
@@ -372,8 +377,9 @@ def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
         slices.append((start, size, layout_of(part)))
         start += size
 
-    def shaped(results: tuple) -> tuple:
-        return tuple(results[i:i + n] if shape is None else shape(results[i:i + n]) for i, n, shape in slices)
+    def shaped(results: tuple, every: tuple | None = None) -> tuple:
+        every = results if every is None else every  # the whole flat tuple, for an empty Stack's batch axes
+        return tuple(results[i:i + n] if shape is None else shape(results[i:i + n], every) for i, n, shape in slices)
     return shaped
 
 
@@ -608,6 +614,24 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
 
         def array(*values: Any) -> Any:
             return direct(*bind_arrays(values, layouts, names), whole=True)
+    elif any(layout is not None and not layout.indices for layout in layouts):
+        # an input of no elements passes the kernel nothing, yet its batch axes are the call's (the VM's path
+        # keeps them): results x = zeros((0, 5)), y = 2 were 0-d here and of shape (5,) there
+        whole = getattr(kernel, "array", kernel)
+
+        def call(*values: Any) -> tuple:
+            bound, batch = bind_arrays(values, layouts, names)
+            results = kernel(*elements(bound, layouts))
+            return results if batch is None else tuple(_broadcast(r, batch) for r in results)
+
+        def array(*values: Any) -> Any:
+            bound, batch = bind_arrays(values, layouts, names)
+            results = whole(*elements(bound, layouts))
+            if batch is None:
+                return results
+            if isinstance(results, np.ndarray):
+                return _broadcast(results, results.shape[:1] + batch)
+            return tuple(_broadcast(r, batch) for r in results)
     else:
         whole = getattr(kernel, "array", kernel)
 
@@ -622,6 +646,14 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
     call.array = array
     call.recipe = (array_parameters, (portable(kernel), params, shapes))
     return call
+
+
+def _broadcast(result: Any, shape: tuple[int, ...]) -> Any:
+    """``result`` as a fresh array of ``shape`` (as a kernel's results are), itself when it has that shape."""
+    result = np.asarray(result)
+    if result.shape == shape:
+        return result
+    return np.array(np.broadcast_to(result, np.broadcast_shapes(result.shape, shape)))
 
 
 def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
