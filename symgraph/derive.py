@@ -21,7 +21,7 @@ import sympy
 
 from .ad.modes import resolve_mode, run_mode, sweep_options
 from .backends.compile import compile_program
-from .backends.runtime import Stack
+from .backends.runtime import EMPTY, Stack
 from .binding import checked_options, point_values
 from .cost import CostReport, ModeCost, mode_cost
 from .export.latex import ENTRY_LINES, derivative_latex, function_name
@@ -53,7 +53,7 @@ def result_layout(graph: Graph, labels: Sequence[str], held: Sequence[tuple[int,
     while k < len(labels) or held:
         while held and held[0][0] <= k:
             name = held.pop(0)[1]
-            out.append(Stack((), graph.indexed[name].shape))
+            out.append(Stack((EMPTY,), graph.indexed[name].shape))
         if k == len(labels):
             break
         base = labels[k].split("[", 1)[0]

@@ -85,24 +85,27 @@ def test_empty_indexed_input_keeps_its_gradient_slot(backend, sizes):
             assert np.shape(value) == batch and len(grads) == (1 if wrt == "x" else 2 if wrt else 3)
             assert grads[slot].shape == (0, *batch)
             assert [np.shape(d) for k, d in enumerate(grads) if k != slot] == [batch] * (len(grads) - 1)
-            shapes = [np.shape(d) for d in g(*point)]
-            if wrt == "x":  # no other result, so no batch axes to read: an empty array all the same
-                assert shapes == [(0,)]
-            else:
-                assert shapes == [np.shape(d) for d in grads]
+            assert [np.shape(d) for d in g(*point)] == [np.shape(d) for d in grads]
     dx, da = sg.vjp(text, ["x", "a"], [1.0], **sizes).lambdify(backend=backend)(a, x, b)
     assert dx.shape == (0, 3) and da.tolist() == [0.0, 0.0, 0.0]
 
 
-def test_empty_indexed_input_batch_axes_shape_numpy_results_as_the_vms():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_empty_indexed_input_batch_axes_shape_every_result(dtype):
     """The batch axes of an x of no elements reached no kernel input, so NumPy's results ignored them (0-d
-    for x of shape (0, 4) and a scalar b) while the VM's had them (shape (4,))."""
+    for x of shape (0, 4) and a scalar b), as did the VM's on float32, while its float64 ones had them."""
+    text, x, b = "sum(x[i], i, 0, n-1) + b", np.empty((0, 4), dtype), dtype(1.0)
     for backend in ("numpy", "vm"):
-        f = sg.lambdify("sum(x[i], i, 0, n-1) + b", n=0, backend=backend)
-        assert np.shape(f(np.empty((0, 4)), 1.0)) == (4,)
-        assert f.array(np.empty((0, 4)), 1.0).shape == (1, 4)
-        value, (dx, db) = sg.value_and_grad("sum(x[i], i, 0, n-1) + b", n=0, backend=backend)(np.empty((0, 4)), 1.0)
+        f = sg.lambdify(text, n=0, backend=backend)
+        assert np.shape(f(x, b)) == (4,)
+        assert f.array(x, b).shape == (1, 4)
+        fg = sg.value_and_grad(text, n=0, backend=backend)
+        value, (dx, db) = fg(x, b)
         assert value.tolist() == [1.0] * 4 and dx.shape == (0, 4) and db.tolist() == [1.0] * 4
+        assert value.dtype == dx.dtype == db.dtype == dtype
+        assert fg.array(x, b).tolist() == [[1.0] * 4] * 2  # the value and db: x has no row
+        (alone,) = sg.grad("sum(x[i], i, 0, n-1)", wrt="x", n=0).lambdify(backend=backend)(x)
+        assert alone.shape == (0, 4)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "vm"])
