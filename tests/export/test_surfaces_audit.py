@@ -169,3 +169,13 @@ def test_pictures_name_outputs_by_position_and_an_element_by_its_label():
     assert '"g: *"' in sg.to_dot("f*x") and sg.grad("f*x").latex().startswith(r"\frac{\partial g}")
     assert "f: Σ 100 terms" in _svg_text(sg.draw(" + ".join(f"x{i}" for i in range(100)), format="svg",
                                                  engine="matplotlib"))
+
+
+def test_latex_edge_table_calls_an_unnamed_output_f_as_the_pictures_do():
+    """to_latex(graph)'s edge table wrote the output of (a+b)*(b+1) as v_{3} (and exp's local derivative, its
+    own value, as v_{2}) where the pictures, grad and the explorer say f."""
+    table = sg.to_latex(sg.parse("(a+b)*(b+1)"))
+    assert r"v_{1} \to f & \frac{\partial f}{\partial v_{1}} = v_{2}" in table and "v_{3}" not in table
+    table = sg.to_latex(sg.parse("exp(x[0]*y)"))
+    assert r"v_{1} \to f & \frac{\partial f}{\partial v_{1}} = f" in table and r"x_{0} \to v_{1}" in table
+    assert r"f_{1} \to f_{2}" in sg.to_latex(sg.parse(["x*y", "exp(x*y)"]))
