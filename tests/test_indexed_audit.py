@@ -93,7 +93,8 @@ def test_empty_indexed_input_keeps_its_gradient_slot(backend, sizes):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_empty_indexed_input_batch_axes_shape_every_result(dtype):
     """The batch axes of an x of no elements reached no kernel input, so NumPy's results ignored them (0-d
-    for x of shape (0, 4) and a scalar b), as did the VM's on float32, while its float64 ones had them."""
+    for x of shape (0, 4) and a scalar b), as did the VM's on float32, while its float64 ones had them; nor
+    did x's dtype vote."""
     text, x, b = "sum(x[i], i, 0, n-1) + b", np.empty((0, 4), dtype), dtype(1.0)
     for backend in ("numpy", "vm"):
         f = sg.lambdify(text, n=0, backend=backend)
@@ -106,6 +107,8 @@ def test_empty_indexed_input_batch_axes_shape_every_result(dtype):
         assert fg.array(x, b).tolist() == [[1.0] * 4] * 2  # the value and db: x has no row
         (alone,) = sg.grad("sum(x[i], i, 0, n-1)", wrt="x", n=0).lambdify(backend=backend)(x)
         assert alone.shape == (0, 4)
+        # a Python number does not vote: the arrays' dtype decides, x's too (float32 x gave float64 here)
+        assert f(x, 1.0).dtype == fg(x, 1.0)[1][0].dtype == dtype
 
 
 @pytest.mark.parametrize("backend", ["numpy", "vm"])

@@ -618,8 +618,9 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
     direct = taking(layouts) if taking is not None else None
     whole = getattr(kernel, "array", kernel)
     if any(layout is not None and not layout.indices for layout in layouts):
-        # an input of no elements passes the kernel no value, yet its batch axes are the call's: x of shape
-        # (0, 4) and a scalar b gave 0-d results from NumPy (and from the VM on float32), (4,) from the VM
+        # an input of no elements passes the kernel no value, yet its batch axes and its dtype's vote are the
+        # call's: x of shape (0, 4) and a scalar b gave 0-d results from NumPy (and from the VM on float32),
+        # (4,) from the VM, and a float32 x with a Python b float64 results
         def results(values: Sequence[Any], at_once: bool) -> Any:
             bound, batch = bind_arrays(values, layouts, names)
             if direct is not None:
@@ -628,10 +629,11 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
                 out = (whole if at_once else kernel)(*elements(bound, layouts))
             if batch is None:
                 return out
+            dtype = working_dtype(bound)
             if out.__class__ is np.ndarray:  # the whole form (results, *batch): the batch axes line up after the first
                 out = out.reshape(out.shape[:1] + (1,) * (len(batch) + 1 - out.ndim) + out.shape[1:])
-                return _broadcast(out, out.shape[:1] + batch)
-            return tuple(_broadcast(r, batch) for r in out)
+                return _broadcast(out, out.shape[:1] + batch, dtype)
+            return tuple(_broadcast(r, batch, dtype) for r in out)
 
         def call(*values: Any) -> tuple:
             return results(values, False)
@@ -658,12 +660,12 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
     return call
 
 
-def _broadcast(result: Any, shape: tuple[int, ...]) -> Any:
-    """``result`` as a fresh array of ``shape`` (as a kernel's results are), itself when it has that shape."""
+def _broadcast(result: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """``result`` as a fresh array of ``shape`` and ``dtype`` (as a kernel's results are), itself when it is one."""
     result = np.asarray(result)
-    if result.shape == shape:
+    if result.shape == shape and result.dtype == dtype:
         return result
-    return np.array(np.broadcast_to(result, np.broadcast_shapes(result.shape, shape)))
+    return np.array(np.broadcast_to(result, np.broadcast_shapes(result.shape, shape)), dtype=dtype)
 
 
 def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
