@@ -199,6 +199,17 @@ def test_cli_takes_an_empty_list_for_an_empty_input(capsys):
     assert "x has 2 entries" in capsys.readouterr().err
 
 
+def test_cli_says_why_the_derivative_of_an_empty_input_is_empty(capsys):
+    """The command said "0 has no variables" of sum(x[i]^2, i, 0, n-1) at n = 0, a function of x."""
+    for command, what in (("grad", "gradient"), ("hessian", "Hessian")):
+        assert cli_main([command, "sum(x[i]^2, i, 0, n-1)", "--size", "n=0"]) == 0
+        assert capsys.readouterr().out.strip() == f"# 0: x has no elements, so its {what} is empty"
+    assert cli_main(["grad", "a*sum(x[i]^2, i, 0, n-1)", "--size", "n=0", "--wrt", "x"]) == 0
+    assert "x has no elements" in capsys.readouterr().out
+    assert cli_main(["grad", "3"]) == 0
+    assert capsys.readouterr().out.strip() == "# 3 has no variables: its gradient is empty"
+
+
 def test_array_of_entries_is_bounded_together():
     """Each entry of sum(x[i])^2's gradient holds the n-term sum: n^2 operations in all.  array() built them one by
     one, each under the per-entry bound (sympy for hours at n = 10,000); the bound now holds for them together."""
