@@ -27,7 +27,7 @@ from . import constants
 from .binding import as_array, checked_options
 from .cost import CostReport, mode_cost
 from .derive import DerivativeMap
-from .frontend.coerce import as_graph, element_labels, read_once, taking_unused, wrt_names, wrt_nodes
+from .frontend.coerce import as_graph, element_labels, held_places, read_once, taking_unused, wrt_names, wrt_nodes
 from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
@@ -219,13 +219,14 @@ def _summed(lin: Linearised, pairs: Any) -> dict:
     return {node: seed for node, seed in total.items() if not lin.is_zero(seed)}
 
 
-def _result(graph, names, results, lin, extra, mode, start, simplify) -> Directional:
+def _result(graph, names, results, lin, extra, mode, start, simplify, held=()) -> Directional:
     """The Directional whose entries are ``results``: label -> program ref; a wrt name the function never
-    reads is a parameter too, as for a gradient (:func:`~symgraph.frontend.coerce.taking_unused`)."""
+    reads is a parameter too, as for a gradient (:func:`~symgraph.frontend.coerce.taking_unused`), and an
+    indexed input of no elements that wrt names whole is an empty array there (``held``)."""
     program = taking_unused(lin.emitter.program((*graph.inputs, *extra), results), graph, names)
     keys = list(results)
     cost = mode_cost(mode, lin.counts, program, time.perf_counter() - start)
-    return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify)
+    return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify, held)
 
 
 @checked_options
@@ -301,11 +302,11 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     >>> d["x"], d["y"], d.cost.sweeps
     (u + y, u + x, 1)
     """
-    start = time.perf_counter()
+    start, wrt = time.perf_counter(), read_once(wrt)
     graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, w, "w",
                                                lambda graph, names: list(output_labels(graph)), sizes)  # as results name them
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
     backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())
     return _result(graph, names, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,
-                   simplify)
+                   simplify, held_places(graph, wrt))

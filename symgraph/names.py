@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Container, Iterable, Iterator
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .ir.graph import Graph
 
-__all__ = ["Namer", "function_name", "is_identifier", "output_labels"]
+__all__ = ["Namer", "drawn_names", "function_name", "is_identifier", "output_labels"]
 
 
 class Namer:
@@ -171,6 +171,30 @@ def function_name(graph: "Graph") -> str:
     """
     graph.output  # noqa: B018 - raises the GraphError for several outputs
     return output_labels(graph)[0]
+
+
+def drawn_names(graph: "Graph") -> dict[str, str]:
+    """Node -> what pictures and the explorer page write for it, for every node not written by its own name:
+    an element of an indexed input by its label (``x[3]``), an unnamed output by its :func:`output_labels`
+    label (``f``; a node that is several outputs by its first).
+
+    ``grad``, LaTeX and the command line call an unnamed output ``f``; the DOT, Mermaid and PNG/SVG pictures
+    wrote its node (``v3: *``, ``adjoint ∂v3/∂u``).  Every drawing reads its names here.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> drawn_names(sg.parse("(a+b)*(b+1)"))
+    {'v3': 'f'}
+    >>> drawn_names(sg.parse(["e = x[0]*y", "x[0]*y + 1"]))
+    {'x_0': 'x[0]', 'v1': 'f2'}
+    """
+    names = {node: label for node, label in zip(graph.inputs, graph.input_labels) if label != node}
+    user = graph.user_names
+    for node, label in zip(graph.outputs, output_labels(graph)):
+        if node not in user:
+            names.setdefault(node, label)
+    return names
 
 
 def is_identifier(name: str) -> bool:

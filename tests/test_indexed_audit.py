@@ -64,8 +64,51 @@ def test_empty_indexed_input_is_a_parameter_of_compiled_functions(backend):
     with _raising():
         fg = sg.value_and_grad(TEXT, wrt=["x", "a"], n=0, backend=backend)
     assert list(inspect.signature(fg).parameters) == ["a", "x", "b"]
-    value, (da,) = fg(2.0, [], 1.0)
-    assert float(value) == 1.0 and float(da) == 0.0
+    value, (dx, da) = fg(2.0, [], 1.0)
+    assert float(value) == 1.0 and dx.shape == (0,) and float(da) == 0.0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+@pytest.mark.parametrize("sizes", [{"n": 0}, {"n": 0, "x": 0}])
+def test_empty_indexed_input_keeps_its_gradient_slot(backend, sizes):
+    """value_and_grad and grad(...).lambdify() dropped the slot of an x of no elements: ``value, (dx, da) =
+    f(a, x, b)`` failed at n = 0 only.  The slot is an empty array of x's shape and the batch axes, where
+    wrt names x (or where the default wrt, every input, has it)."""
+    text = "a*sum(x[i]^2, i, 0, n-1) + b"
+    a, x, b = np.array([1.0, 2.0, 3.0]), np.empty((0, 3)), 1.0
+    for wrt, slot in ((["x", "a"], 0), (["a", "x"], 1), (None, 1), ("x", 0), ([sympy.IndexedBase("x"), "b"], 0)):
+        with _raising():
+            fg = sg.value_and_grad(text, wrt=wrt, backend=backend, **sizes)
+            g = sg.grad(text, wrt=wrt, **sizes).lambdify(backend=backend)
+        for point, batch in (((2.0, [], 1.0), ()), ((a, x, b), (3,))):
+            value, grads = fg(*point)
+            assert np.shape(value) == batch and len(grads) == (1 if wrt == "x" else 2 if wrt else 3)
+            assert grads[slot].shape == (0, *batch)
+            assert [np.shape(d) for k, d in enumerate(grads) if k != slot] == [batch] * (len(grads) - 1)
+            assert [np.shape(d) for d in g(*point)] == [np.shape(d) for d in grads]
+    dx, da = sg.vjp(text, ["x", "a"], [1.0], **sizes).lambdify(backend=backend)(a, x, b)
+    assert dx.shape == (0, 3) and da.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_empty_indexed_input_batch_axes_shape_every_result(dtype):
+    """The batch axes of an x of no elements reached no kernel input, so NumPy's results ignored them (0-d
+    for x of shape (0, 4) and a scalar b), as did the VM's on float32, while its float64 ones had them; nor
+    did x's dtype vote."""
+    text, x, b = "sum(x[i], i, 0, n-1) + b", np.empty((0, 4), dtype), dtype(1.0)
+    for backend in ("numpy", "vm"):
+        f = sg.lambdify(text, n=0, backend=backend)
+        assert np.shape(f(x, b)) == (4,)
+        assert f.array(x, b).shape == (1, 4)
+        fg = sg.value_and_grad(text, n=0, backend=backend)
+        value, (dx, db) = fg(x, b)
+        assert value.tolist() == [1.0] * 4 and dx.shape == (0, 4) and db.tolist() == [1.0] * 4
+        assert value.dtype == dx.dtype == db.dtype == dtype
+        assert fg.array(x, b).tolist() == [[1.0] * 4] * 2  # the value and db: x has no row
+        (alone,) = sg.grad("sum(x[i], i, 0, n-1)", wrt="x", n=0).lambdify(backend=backend)(x)
+        assert alone.shape == (0, 4)
+        # a Python number does not vote: the arrays' dtype decides, x's too (float32 x gave float64 here)
+        assert f(x, 1.0).dtype == fg(x, 1.0)[1][0].dtype == dtype
 
 
 @pytest.mark.parametrize("backend", ["numpy", "vm"])
@@ -154,6 +197,17 @@ def test_cli_takes_an_empty_list_for_an_empty_input(capsys):
     assert "no value for x" in capsys.readouterr().err
     assert cli_main(["grad", TEXT, "--size", "n=2", "--at", "x=[]", "--at", "a=1", "--at", "b=2"]) == 2
     assert "x has 2 entries" in capsys.readouterr().err
+
+
+def test_cli_says_why_the_derivative_of_an_empty_input_is_empty(capsys):
+    """The command said "0 has no variables" of sum(x[i]^2, i, 0, n-1) at n = 0, a function of x."""
+    for command, what in (("grad", "gradient"), ("hessian", "Hessian")):
+        assert cli_main([command, "sum(x[i]^2, i, 0, n-1)", "--size", "n=0"]) == 0
+        assert capsys.readouterr().out.strip() == f"# 0: x has no elements, so its {what} is empty"
+    assert cli_main(["grad", "a*sum(x[i]^2, i, 0, n-1)", "--size", "n=0", "--wrt", "x"]) == 0
+    assert "x has no elements" in capsys.readouterr().out
+    assert cli_main(["grad", "3"]) == 0
+    assert capsys.readouterr().out.strip() == "# 3 has no variables: its gradient is empty"
 
 
 def test_array_of_entries_is_bounded_together():

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import sympy
 
 from ..binding import positional_order
 from ..errors import ArgumentError, GraphError, shown
@@ -31,7 +32,7 @@ from .chunk import chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel, used_functions
 from .vm import NumpyFallback, vm_kernel
-from .runtime import (Layout, array_parameters, compiled_function, flat_labels, residual_function, results_function,
+from .runtime import (EMPTY, Layout, array_parameters, compiled_function, flat_labels, residual_function, results_function,
                       vector_function)
 
 #: the backends ``backend=`` names
@@ -123,6 +124,9 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     returns = tuple(program.results) if returns is None else returns
     labels = flat_labels(returns)
     graph = getattr(program, "graph", None)
+    if EMPTY in labels and EMPTY not in program.results:  # the 0 an empty Stack reads (see Stack)
+        program = type(program)(program.inputs, program.instructions, {**program.results, EMPTY: sympy.Integer(0)},
+                                graph, program.unused, program.discardable)
     unused = frozenset(getattr(program, "unused", ()))  # a set: 100,000 unused wrt names were a quadratic scan
     if unused and vector:  # a wrt name the function never reads is a vector entry (None in theta), not data
         program = type(program)([x for x in program.inputs if x not in unused], program.instructions,

@@ -319,9 +319,16 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None, con
 
 Layout = Any  # a result label (str), a Stack, or a tuple of layouts
 
+#: the result label of the constant 0 that an empty :class:`Stack` reads
+EMPTY = "[]"
+
 
 class Stack(NamedTuple):
-    """Results returned as one array: the derivatives by ``x[0], x[1], ...`` as an array of ``shape + batch``."""
+    """Results returned as one array: the derivatives by ``x[0], x[1], ...`` as an array of ``shape + batch``.
+
+    An input of no elements (a shape with a 0) has no derivatives to stack: its one label is a constant 0
+    of the inputs' broadcast shape (:data:`EMPTY`), which gives the empty array its batch axes.
+    """
 
     labels: tuple[str, ...]
     shape: tuple[int, ...]
@@ -340,6 +347,8 @@ def _stacked(shape: tuple[int, ...]) -> Callable[[tuple], Any]:
     def stack(results: tuple) -> Any:
         xp = namespace_of(results)
         parts = [xp.asarray(r) for r in results]
+        if 0 in shape:  # an input of no elements: its one result is a 0 of the batch shape (see Stack)
+            return xp.zeros(shape + tuple(parts[0].shape), dtype=parts[0].dtype)
         return xp.reshape(xp.stack(parts), shape + tuple(parts[0].shape))
     return stack
 
@@ -408,6 +417,9 @@ class CompiledFunction:
         self._bind, self._count, self._kernel = bind, bind.count, kernel
         self._array = getattr(kernel, "array", kernel)
         self._shape = None if layout is None else layout_of(layout)
+        #: the flat results :meth:`array` returns: all but an empty Stack's 0, which stands for no entry
+        labels = flat_labels(layout) if layout is not None else []
+        self._kept = [k for k, label in enumerate(labels) if label != EMPTY] if EMPTY in labels else None
         self.__module__ = getattr(kernel, "__module__", __name__)
         self.__name__ = self.__qualname__ = name
         self.__doc__ = doc if doc is not None else kernel.__doc__
@@ -428,13 +440,15 @@ class CompiledFunction:
         return self._shape(self._kernel(*args))
 
     def array(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
-        """Every result in flat-label order as one array ``(results, *batch)``, whatever the layout.
+        """Every result in flat-label order as one array ``(results, *batch)``, whatever the layout (an input of
+        no elements holds no row).
 
         A kernel offering ``kernel.array`` (the VM, which writes its results
         so) returns it as it is: no view per result is made and stacked again.
         """
         out = self.flat(*args, **kwargs)
-        return out if out.__class__ is np.ndarray else one_array(out)
+        out = out if out.__class__ is np.ndarray else one_array(out)
+        return out if self._kept is None else out[self._kept]
 
     def flat(self, /, *args: Any, **kwargs: Any) -> np.ndarray | tuple:
         """The results in flat-label order as the kernel gives them whole: one NumPy array ``(results, *batch)``
@@ -602,15 +616,37 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
     names = [name for name, _ in params]
     taking = getattr(kernel, "taking", None)
     direct = taking(layouts) if taking is not None else None
-    if direct is not None:
+    whole = getattr(kernel, "array", kernel)
+    if any(layout is not None and not layout.indices for layout in layouts):
+        # an input of no elements passes the kernel no value, yet its batch axes and its dtype's vote are the
+        # call's: x of shape (0, 4) and a scalar b gave 0-d results from NumPy (and from the VM on float32),
+        # (4,) from the VM, and a float32 x with a Python b float64 results
+        def results(values: Sequence[Any], at_once: bool) -> Any:
+            bound, batch = bind_arrays(values, layouts, names)
+            if direct is not None:
+                out = direct(bound, batch, whole=at_once)
+            else:
+                out = (whole if at_once else kernel)(*elements(bound, layouts))
+            if batch is None:
+                return out
+            dtype = working_dtype(bound)
+            if out.__class__ is np.ndarray:  # the whole form (results, *batch): the batch axes line up after the first
+                out = out.reshape(out.shape[:1] + (1,) * (len(batch) + 1 - out.ndim) + out.shape[1:])
+                return _broadcast(out, out.shape[:1] + batch, dtype)
+            return tuple(_broadcast(r, batch, dtype) for r in out)
+
+        def call(*values: Any) -> tuple:
+            return results(values, False)
+
+        def array(*values: Any) -> Any:
+            return results(values, True)
+    elif direct is not None:
         def call(*values: Any) -> tuple:
             return direct(*bind_arrays(values, layouts, names))
 
         def array(*values: Any) -> Any:
             return direct(*bind_arrays(values, layouts, names), whole=True)
     else:
-        whole = getattr(kernel, "array", kernel)
-
         def call(*values: Any) -> tuple:
             return kernel(*elements(bind_arrays(values, layouts, names)[0], layouts))
 
@@ -622,6 +658,14 @@ def array_parameters(kernel: Callable, params: Sequence[tuple[str, Any]], shapes
     call.array = array
     call.recipe = (array_parameters, (portable(kernel), params, shapes))
     return call
+
+
+def _broadcast(result: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """``result`` as a fresh array of ``shape`` and ``dtype`` (as a kernel's results are), itself when it is one."""
+    result = np.asarray(result)
+    if result.shape == shape and result.dtype == dtype:
+        return result
+    return np.array(np.broadcast_to(result, np.broadcast_shapes(result.shape, shape)), dtype=dtype)
 
 
 def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,

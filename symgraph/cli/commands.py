@@ -513,6 +513,16 @@ def _expression(graph: Any, node: str | None = None, expand: bool = False) -> st
     return expression_text(graph, node, expand, EXPRESSION_ADVICE)
 
 
+def _no_variables(graph: Any) -> str:
+    """Why a derivative has no entries, to go before "its gradient is empty": no variables, or indexed inputs
+    of no elements (``--size n=0``), which the function still has (it said "0 has no variables" of
+    sum(x[i]^2, i, 0, n-1) at n = 0)."""
+    empty = [name for name, known in graph.indexed.items() if not known.nodes]
+    if not empty:
+        return f"{_expression(graph)} has no variables:"
+    return f"{_expression(graph)}: {shown_names(empty)} {'has' if len(empty) == 1 else 'have'} no elements, so"
+
+
 def _print_large(result: Any, labels: list[str], out: TextIO) -> None:
     """The program behind results too large to print as formulas, and how to ask for them."""
 
@@ -559,7 +569,7 @@ def cmd_grad(args, out: TextIO) -> None:
         print(f"{_mark(args)} {gradient.cost.verdict}" if gradient.cost.verdict
               else f"{_mark(args)} mode auto chose {gradient.mode}", file=out)
     if not gradient.wrt:  # under --latex too, as LaTeX's comment: it printed an empty line
-        print(f"{_mark(args)} {_expression(graph)} has no variables: its gradient is empty", file=out)
+        print(f"{_mark(args)} {_no_variables(graph)} its gradient is empty", file=out)
         return
     if args.latex:
         print(gradient.latex(expand=args.expand, limit=ENTRY_LINES), file=out)
@@ -711,7 +721,7 @@ def cmd_hessian(args, out: TextIO) -> None:
         _print_json(data, out)
         return
     if not n:
-        print(f"{_mark(args)} {_expression(graph)} has no variables: its Hessian is empty", file=out)
+        print(f"{_mark(args)} {_no_variables(graph)} its Hessian is empty", file=out)
         return
     shown = pairs[:ENTRY_LINES]
     more = (_more(len(pairs), _mark(args)) or [None])[0]

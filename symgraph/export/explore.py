@@ -46,7 +46,7 @@ from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..frontend.coerce import as_graph, present, unused_inputs, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
-from ..names import output_labels
+from ..names import drawn_names, output_labels
 from .files import write
 from .display import expression_rows, short_str
 from .layout import spaced_layout
@@ -181,23 +181,21 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     def px(point_):
         return [round((point_[0] - left) * SCALE + 60, 1), round((top - point_[1]) * SCALE + 50, 1)]
 
-    labels = dict(zip(graph.inputs, graph.input_labels))
     # an output is called what the rest of the library calls it (f, or f1, f2, ... by position, as the Jacobian's
-    # rows and sg.jacobian's LaTeX); formulas name a node by one label, its first output's, and the drawing writes
-    # every name it has: f1, f3 for the node that is outputs 1 and 3 of ["x*y", "x+y", "x*y"], c, d for the alias
-    # d of c = a*b; d = c
+    # rows and sg.jacobian's LaTeX); formulas name a node by one label, its first output's (drawn_names, as every
+    # picture), and the drawing writes every name it has: f1, f3 for the node that is outputs 1 and 3 of
+    # ["x*y", "x+y", "x*y"], c, d for the alias d of c = a*b; d = c
+    labels = drawn_names(graph)
     outputs = output_labels(graph)
     called: dict[str, list[str]] = {}
     for node, name in zip(graph.outputs, outputs):
-        if node not in graph.user_names:
-            labels.setdefault(node, name)
         called.setdefault(node, []).append(name)
     nodes = []
     for node in graph.order:
         op = graph.op_of[node]
         kind = "input" if op == "input" else "const" if op == "const" else "op"
         label = labels.get(node, node)
-        glyph = label if kind == "input" else op_label(graph, node).split(": ", 1)[-1]
+        glyph = label if kind == "input" else op_label(graph, node, names=labels).split(": ", 1)[-1]
         definition = (f"{label} (input)" if kind == "input"
                       else assignment(label, op, graph.operands_of[node], labels).replace("**", "^"))
         names = ", ".join(dict.fromkeys([label, *called.get(node, ())]))
@@ -219,7 +217,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     height = max(p[1] for n in nodes for p in [n["xy"]]) + 90
     data = {
         "title": title,
-        "inputs": [{"name": x, "label": labels[x], "value": point[x]} for x in graph.inputs],
+        "inputs": [{"name": x, "label": labels.get(x, x), "value": point[x]} for x in graph.inputs],
         "outputs": list(graph.outputs),
         "output_labels": list(outputs),
         "wrt": present(graph, wrt),

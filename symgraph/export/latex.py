@@ -30,7 +30,7 @@ from .. import constants
 from ..binding import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
-from ..names import function_name  # noqa: F401 - callers import it from here
+from ..names import drawn_names, function_name  # noqa: F401 - callers import function_name from here
 from ..frontend.coerce import as_graph
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
@@ -598,8 +598,14 @@ def graph_latex(graph: Graph, limit: int | None = LATEX_EDGES, **settings: Any) 
     printer = LatexPrinter(settings)
     printer.graph = graph
     shown, total = first_edges(graph, limit)
-    rows = [rf"{printer.name(u)} \to {printer.name(v)} & {printer.partial(v, u)} = "
-            + printer.doprint(edge_derivative(graph, u, v)) for u, v in shown]
+    # an unnamed output is f, as grad and the pictures call it (drawn_names), in its edges' derivatives too (exp')
+    names = drawn_names(graph)
+    renamed = {graph.symbol(node): sympy.Symbol(label) for node, label in names.items() if graph.op(node) != "input"}
+    rows = []
+    for u, v in shown:
+        u, v, derivative = names.get(u, u), names.get(v, v), edge_derivative(graph, u, v)
+        rows.append(rf"{printer.name(u)} \to {printer.name(v)} & {printer.partial(v, u)} = "
+                    + printer.doprint(derivative.xreplace(renamed) if renamed else derivative))
     if len(shown) < total:
         rows.append(rf"\text{{... and {total - len(shown):,} more edges}} & \text{{(to\_latex(graph, limit=None) "
                     rf"writes them all)}}")

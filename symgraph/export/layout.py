@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from ..ir.graph import Graph
+from ..names import drawn_names
 from .text import EdgeLabel, NodeLabel, call_boxes, edge_texts, legend, op_label
 
 if TYPE_CHECKING:
@@ -197,7 +198,9 @@ def spaced_layout(graph: Graph, room: tuple[float, float] | None = None,
     edge's label centre (edges within one layer of their source and target
     included).
     """
-    nodes = [NodeLabel(n, op_label(graph, n), "box" if graph.op(n) == "input" else "circle") for n in graph.order]
+    names = drawn_names(graph)
+    nodes = [NodeLabel(n, op_label(graph, n, names=names), "box" if graph.op(n) == "input" else "circle")
+             for n in graph.order]
     edges = [EdgeLabel(u, v) for u, v in graph.edges()]
     pos, routes, centres, _, _ = _place(nodes, edges, _calls(graph), room, label)
     return ({n: pos[n] for n in graph.order}, {edge: route[1:-1] for edge, route in routes.items()}, centres)

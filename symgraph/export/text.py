@@ -35,7 +35,7 @@ from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.interpret import branch_only
 from ..ir.listing import constant_text
-from ..names import Namer, output_labels
+from ..names import Namer, drawn_names, output_labels
 from ..progress import paused_gc
 
 #: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
@@ -51,33 +51,32 @@ _MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", 
                      "__lookupgetter__", "__lookupsetter__"}
 
 
-def display_name(graph: Graph, node: str) -> str:
-    """A node's name as drawings write it: an indexed input's element by its label, ``x[3]``."""
-    return graph.symbol(node).name if graph.indexed and graph.op(node) == "input" else node
-
-
-def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_text) -> str:
+def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_text,
+             names: Mapping[str, str] | None = None) -> str:
     """What a drawing writes in a node: its name, and its op for operations (``c: +``), with its constant
     operands where the op's order matters on their side: ``- 1`` is x - 1 and ``1 -`` is 1 - x,
     ``atan2(1, ·)`` is atan2(1, x); a commutative op writes them after (``* 2`` for 2*x).
 
-    ``constant`` writes a constant (a walk passes one that remembers the few it has written).
+    The name is :func:`~symgraph.names.drawn_names`' (``x[3]``, ``f`` for an unnamed output); a caller
+    labelling many nodes passes that mapping as ``names``.  ``constant`` writes a constant (a walk passes
+    one that remembers the few it has written).
     """
+    name = (drawn_names(graph) if names is None else names).get(node, node)
     op = graph.op(node)
     if op == "input":
-        return display_name(graph, node)
+        return name
     operands = graph.operands(node)
     if op == "const":
-        return f"{node}: {constant(operands[0])}"
+        return f"{name}: {constant(operands[0])}"
     row = OPS[op]
     symbol = row.symbol or op  # operators by their symbol (the op table's), functions by name
     constants = [constant(x) for x in operands if x.__class__ is not str]
     kinds = "".join("n" if x.__class__ is str else "c" for x in operands)
     if "cn" in kinds and not row.commutative:  # a constant before an operand: say where each one goes
         if row.symbol and len(operands) == 2:  # 1 - x, 2 / x, 2 ^ x, 0 < x
-            return f"{node}: {constants[0]} {symbol}"
-        return f"{node}: {symbol}({', '.join('·' if x.__class__ is str else constant(x) for x in operands)})"
-    return f"{node}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
+            return f"{name}: {constants[0]} {symbol}"
+        return f"{name}: {symbol}({', '.join('·' if x.__class__ is str else constant(x) for x in operands)})"
+    return f"{name}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 
 
 def format_number(value: Any, digits: int = 4) -> str:
@@ -158,6 +157,7 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             text = written[key] = constant_text(x)
         return text
 
+    names = drawn_names(graph)
     adjacency = Adjacency(graph)  # the light tables: no networkx graph (and no sympy symbol per node)
     into = sum_chains(graph, adjacency.succs) if fold_sums else {}
     roots = set(into.values())
@@ -174,9 +174,10 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             continue
         if node in count:
             constants = "".join(f" + {x}" for x in graph.operands(node) if not isinstance(x, str))
-            yield NodeLabel(node, f"{node}: Σ {count[node]} terms{constants}", "circle", count[node])
+            yield NodeLabel(node, f"{names.get(node, node)}: Σ {count[node]} terms{constants}", "circle", count[node])
         else:
-            yield NodeLabel(node, op_label(graph, node, constant), "box" if graph.op(node) == "input" else "circle")
+            yield NodeLabel(node, op_label(graph, node, constant, names),
+                            "box" if graph.op(node) == "input" else "circle")
     done = set()
     # every edge u -> v: sources in creation order, each one's users in creation order
     for u, v in ((u, v) for u, users in adjacency.succs.items() for v in users):
@@ -191,7 +192,8 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
         else:
             partial = number(derivatives, (u, v))
         yield EdgeLabel(u, v, number(values, u), number(adjoints, u),
-                        None if partial is None else f"∂{v}/∂{display_name(graph, u)} = {partial}")
+                        None if partial is None else
+                        f"∂{names.get(v, v)}/∂{names.get(u, u)} = {partial}")
     for y in dict.fromkeys(graph.outputs):  # a node listed as two outputs leaves the drawing once
         value, adjoint = number(values, y), number(adjoints, y)
         if value is not None or adjoint is not None:
@@ -252,7 +254,8 @@ def legend(graph: Graph, edges: Iterable[EdgeLabel]) -> list[tuple[str, str]]:
     present = {colour for edge in edges if edge[2:] != _BARE for _, colour in edge_texts(edge)}
     if not present:
         return []
-    adjoint = f"adjoint ∂{graph.outputs[0]}/∂u" if len(set(graph.outputs)) == 1 else "adjoint of u"
+    output = graph.outputs[0] if len(set(graph.outputs)) == 1 else None
+    adjoint = "adjoint of u" if output is None else f"adjoint ∂{drawn_names(graph).get(output, output)}/∂u"
     entries = [("value of u", VALUE_COLOUR), (adjoint, ADJOINT_COLOUR), ("local derivative ∂v/∂u", DERIVATIVE_COLOUR)]
     return [("on an edge u → v:", "black"), *(entry for entry in entries if entry[1] in present)]
 

@@ -270,9 +270,41 @@ def held_without_elements(graph: Graph, wrt: Any) -> list[str]:
     unmade = [name for name, known in graph.indexed.items() if not known.nodes]
     if not unmade or wrt is None:
         return unmade
-    named = {str(w.label) if isinstance(w, sympy.IndexedBase) else str(w.name) if isinstance(w, sympy.MatrixSymbol)
-             else w for w in ([wrt] if isinstance(wrt, (str, sympy.IndexedBase, sympy.MatrixSymbol)) else wrt)}
+    named = set(_whole_names(wrt))
     return [name for name in unmade if name in named]
+
+
+def held_places(graph: Graph, wrt: Any) -> tuple[tuple[int, str], ...]:
+    """``(place, name)`` for each indexed input with no element that ``wrt`` names whole (None: every input), in
+    wrt order: ``place`` counts the wrt labels (:func:`wrt_names`) before it.
+
+    Its elements are no labels, so the labels alone lost it: ``value_and_grad`` returned no slot for x at
+    n = 0, and ``value, (gx, gy) = f(x, y)`` failed there only.  A compiled result puts an empty array at
+    ``place`` (:func:`symgraph.derive.result_layout`).
+    """
+    unmade = {name for name, known in graph.indexed.items() if not known.nodes}
+    if not unmade:
+        return ()
+    if wrt is None:  # default_wrt's order: every parameter, an indexed one as all its elements
+        named = [name for name, _ in graph.parameters(graph.inputs)]
+    else:
+        named = _whole_names(read_once(wrt))
+    places, place = [], 0
+    for name in named:
+        if name in unmade:
+            places.append((place, name))
+        else:
+            place += len(element_labels(graph, name)) if name in graph.indexed else 1
+    return tuple(places)
+
+
+def _whole_names(wrt: Any) -> list:
+    """The ``wrt`` argument's items as names where an indexed input may be named whole (a string, an
+    ``IndexedBase``, a ``MatrixSymbol``); other items as they are, each standing for one label."""
+    items = [wrt] if isinstance(wrt, (str, sympy.Symbol, sympy.Indexed, sympy.IndexedBase, sympy.MatrixSymbol,
+                                      MatrixElement)) else wrt
+    return [str(w.label) if isinstance(w, sympy.IndexedBase) else str(w.name) if isinstance(w, sympy.MatrixSymbol)
+            else str(w) if isinstance(w, str) else w for w in items]
 
 
 def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | None]:

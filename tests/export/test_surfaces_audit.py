@@ -126,3 +126,56 @@ def test_an_output_asked_for_by_an_alias_is_called_by_it():
     assert output_labels(sg.parse(["u = x*y", "v = x*y"])) == ("u", "v")
     assert output_labels(sg.parse("c = a*b; d = c", outputs=["d", "d"])) == ("f1", "f2")  # one name twice
     assert sg.parse("c = a*b; d = c").outputs == ("c",)  # the node, as before: only what it is called changed
+
+
+# ---------------------------------------------------------------- an unnamed output's name on every surface
+
+def _svg_text(data: bytes) -> str:
+    import xml.etree.ElementTree as ET
+    return " ".join(t.strip() for t in "".join(ET.fromstring(data).itertext()).split("\n") if t.strip())
+
+
+@pytest.mark.parametrize("engine", ["matplotlib", pytest.param("graphviz", marks=pytest.mark.skipif(
+    __import__("shutil").which("dot") is None, reason="Graphviz's dot is not installed"))])
+def test_pictures_call_an_unnamed_output_what_grad_and_the_explorer_call_it(engine, capsys):
+    """Pictures wrote the unnamed output of (a+b)*(b+1) by its node, ``v3: *`` and ``adjoint ∂v3/∂u``, while
+    grad, LaTeX, the command line and the explorer call it ``f``; every surface now writes ``f``."""
+    import json
+    from symgraph.cli import main as cli_main
+    from symgraph.export.explore import page_data
+
+    text, at = "(a+b)*(b+1)", {"a": 2, "b": 1}
+    g = sg.parse(text)
+    assert sg.grad(g).latex().startswith(r"\frac{\partial f}") and g.output == "v3"
+    page = page_data(g, ["a", "b"], {"a": 2.0, "b": 1.0}, text)[0]
+    assert [n["label"] for n in page["nodes"] if n["name"] == "v3"] == ["f"]
+    dot = sg.to_dot(g, at=at, adjoints=True, derivatives=True)
+    mermaid = sg.to_mermaid(g, at=at, adjoints=True, derivatives=True)
+    svg = _svg_text(sg.draw(g, format="svg", at=at, adjoints=True, engine=engine))
+    assert cli_main(["graph", text, "--at", "a=2", "b=1", "--grad", "--derivatives", "--format", "dot"]) in (0, None)
+    shown = capsys.readouterr().out
+    for picture in (dot, mermaid, shown):
+        assert '"f: *"' in picture and "∂f/∂v1 = 2" in picture and "v3: *" not in picture and "∂v3" not in picture
+    assert "adjoint ∂f/∂u" in dot and "adjoint ∂f/∂u" in shown
+    assert "f: *" in svg and "adjoint ∂f/∂u" in svg and "v3:" not in svg and "∂v3" not in svg
+    assert json.dumps(page).count('"v3:') == 0
+
+
+def test_pictures_name_outputs_by_position_and_an_element_by_its_label():
+    """Several unnamed outputs are f1, f2 in pictures as in sg.jacobian; a node named f moves the label to g, as
+    grad does; an element of an indexed input keeps its label x[0]; a folded sum is named as its node is."""
+    dot = sg.to_dot(["x[0]*y", "x[0]*y + 1"])
+    assert '"f1: *"' in dot and '"f2: + 1"' in dot and '"x[0]"' in dot
+    assert '"g: *"' in sg.to_dot("f*x") and sg.grad("f*x").latex().startswith(r"\frac{\partial g}")
+    assert "f: Σ 100 terms" in _svg_text(sg.draw(" + ".join(f"x{i}" for i in range(100)), format="svg",
+                                                 engine="matplotlib"))
+
+
+def test_latex_edge_table_calls_an_unnamed_output_f_as_the_pictures_do():
+    """to_latex(graph)'s edge table wrote the output of (a+b)*(b+1) as v_{3} (and exp's local derivative, its
+    own value, as v_{2}) where the pictures, grad and the explorer say f."""
+    table = sg.to_latex(sg.parse("(a+b)*(b+1)"))
+    assert r"v_{1} \to f & \frac{\partial f}{\partial v_{1}} = v_{2}" in table and "v_{3}" not in table
+    table = sg.to_latex(sg.parse("exp(x[0]*y)"))
+    assert r"v_{1} \to f & \frac{\partial f}{\partial v_{1}} = f" in table and r"x_{0} \to v_{1}" in table
+    assert r"f_{1} \to f_{2}" in sg.to_latex(sg.parse(["x*y", "exp(x*y)"]))
