@@ -433,10 +433,12 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     simplify : True, False, "fast", "full" or "none"
         See :mod:`symgraph.ir.simplify`.
     order : {"markowitz", "forward", "reverse"}
-        Vertex order for ``mode="elimination"`` (:mod:`symgraph.ad.eliminate`).
+        Vertex order for ``mode="elimination"`` (:mod:`symgraph.ad.eliminate`); another
+        order with another mode is an ArgumentError.
     limit : int, optional
         The most input-output paths ``mode="paths"`` enumerates (default 10,000);
-        more raise :class:`~symgraph.errors.PathLimitError`.  Other modes ignore it.
+        more raise :class:`~symgraph.errors.PathLimitError`.  With another mode it is
+        an ArgumentError.
     progress : None, bool or callable(done, total)
         Progress of long derivations; by default a bar on a terminal only
         (see :mod:`symgraph.progress`).
@@ -470,8 +472,9 @@ def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
     """
     output = graph.output
     start = time.perf_counter()
+    options = sweep_options(mode, order, limit)  # of the mode asked for: "auto" takes neither option
     mode, note = resolve_mode(graph, [output], names, mode)
-    result, lin = run_mode(graph, [output], names, mode, progress, **sweep_options(mode, order, limit))
+    result, lin = run_mode(graph, [output], names, mode, progress, **options)
     program = taking_unused(lin.emitter.program(graph.inputs, {x: result.entry(output, x) for x in names}), graph, names)
     cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
     return program, CostReport([cost], len(names), 1, note), mode

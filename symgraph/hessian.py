@@ -286,9 +286,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
             labels = [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
                                     held=held_without_elements(graph, wrt))
-    labels = {(x, y): _label(x, y) for i, x in enumerate(names) for y in names[i:]}
-    cells = [[labels[(x, y)] if (x, y) in labels else labels[(y, x)] for y in names] for x in names]
-    return DerivativeMatrix.of(program, cells, simplify, "sg.hessian(..., sparse=True) keeps the entries "
+    return DerivativeMatrix.of(program, hessian_cells(names), simplify, "sg.hessian(..., sparse=True) keeps the entries "
                                "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
                                "the dense one), and its .program.closed_form(label)",
                                order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
@@ -442,6 +440,12 @@ def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: d
 
 def _label(x: str, y: str) -> str:
     return f"d2/d{x}d{y}"
+
+
+def hessian_cells(names: Sequence[str]) -> list[list[str]]:
+    """The result label of every entry (i, j) of the dense Hessian by ``names`` in :func:`hessian_program`'s
+    program: the entry on or above the diagonal, read for its mirror below it too."""
+    return [[_label(x, y) if i <= j else _label(y, x) for j, y in enumerate(names)] for i, x in enumerate(names)]
 
 
 def _strategy(mode: str) -> tuple[str, str]:

@@ -332,3 +332,27 @@ def test_jacobian_entries_are_labelled_by_the_functions_not_by_generated_nodes(s
     values = J.lambdify()(2.0, 3.0)
     np.testing.assert_array_equal(values.toarray() if sparse else values, [[3, 2], [3, 2], [1, 6]])
 
+
+
+@pytest.mark.parametrize("derive, given", [
+    (lambda: sg.grad("x*y*sin(z)", mode="reverse", order="forward"), "order='forward'"),
+    (lambda: sg.grad("x*y*sin(z)", order="fwd"), "order='fwd'"),
+    (lambda: sg.grad("x*y*sin(z)", mode="auto", order="reverse"), "order='reverse'"),
+    (lambda: sg.jacobian(["x*y", "z"], mode="forward", order="reverse"), "order='reverse'"),
+    (lambda: sg.grad("x*y", mode="forward", limit=3), "limit=3"),
+    (lambda: sg.jacobian(["x*y", "z"], mode="elimination", limit=3), "limit=3"),
+    (lambda: sg.value_and_grad("x*y", limit=3), "limit=3"),
+    (lambda: sg.residuals(["x*y"], ["x"], limit=3), "limit=3"),
+])
+def test_an_option_of_another_mode_is_refused_not_ignored(derive, given):
+    """order= is elimination's vertex order and limit= the path sum's bound: with another mode they were
+    not read, so mode="reverse", order="forward" derived in reverse mode and order="fwd" raised nothing."""
+    with pytest.raises(sg.ArgumentError, match=re.escape(given)):
+        derive()
+
+
+def test_the_options_of_their_own_modes_still_work():
+    assert sg.grad("x*y*sin(z)", mode="elimination", order="forward").cost["elimination"].multiplications == \
+        sg.grad("x*y*sin(z)", mode="forward").cost["forward"].multiplications
+    assert sg.grad("x*y", mode="paths", limit=5).at(x=2, y=3) == {"x": 3.0, "y": 2.0}
+    assert sg.grad("x*y", mode="reverse", order="markowitz").at(x=2, y=3) == {"x": 3.0, "y": 2.0}  # the default

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple, Sequence
 
 from ..constants import as_constant
-from ..errors import GraphError, counted, shown
+from ..errors import ArgumentError, GraphError, counted, shown
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.emitter import MINUS_ONE, ONE, ZERO, is_unit, is_zero
 from ..ir.graph import Graph
@@ -87,13 +87,21 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
 
 
 def sweep_options(mode: str, order: str, limit: int | None = None) -> dict:
-    """Keyword options for the chosen sweep: elimination takes an order, the path sum a limit of paths
-    (``None``: its default, :data:`symgraph.ad.paths.PATH_LIMIT`); the other modes neither."""
-    if not isinstance(mode, str):  # an unknown mode, refused by the sweep lookup
+    """Keyword options for the mode the caller asked for: elimination takes an order, the path sum a limit of
+    paths (``None``: its default, :data:`symgraph.ad.paths.PATH_LIMIT`); the other modes neither, so an order
+    other than the default, or a limit, given with them is an ArgumentError rather than silently unused
+    (``mode="reverse", order="forward"`` derived in reverse mode, and ``order="fwd"`` passed unread)."""
+    if not isinstance(mode, str) or mode != "auto" and mode not in SWEEP_OF_MODE:  # refused by the mode lookup
         return {}
+    if mode != "elimination" and not (isinstance(order, str) and order == "markowitz"):  # an array compares by element
+        raise ArgumentError(f"order={shown(order)} is the vertex order of mode='elimination'; mode={mode!r} "
+                            "takes none (pass mode='elimination' with it)")
+    if limit is not None and mode != "paths":
+        raise ArgumentError(f"limit={shown(limit)} bounds the paths of mode='paths'; mode={mode!r} enumerates "
+                            "none (pass mode='paths' with it)")
     if mode == "elimination":
         return {"order": order}
-    return {"limit": limit} if mode == "paths" and limit is not None else {}
+    return {"limit": limit} if limit is not None else {}
 
 
 # ---------------------------------------------------------------- mode="auto"

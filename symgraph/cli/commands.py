@@ -28,18 +28,16 @@ from ..cost import CostReport
 from ..derive import DerivativeMap, grad, jacobian_program, labelled_by_output
 from ..errors import (ConstantWrtWarning, ExpressionTooLargeError, ParseError, SymgraphError, UnusedWrtWarning,
                       closest_name, shown, shown_names)
-from ..constants import MAX_DEPTH
-from ..export.display import (SHOW_LIMIT, Advice, ShortStrPrinter, expand_note, expression_text, listing,
-                              short_str)
+from ..export.display import Advice, expand_note, expression_text, listing
 from ..export.draw import draw
 from ..export.explore import explore, text_heading
 from ..export.files import write
-from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, program_matrix_latex
+from ..export.latex import MATRIX_LIMIT, expression_latex, function_name, hessian_latex, program_matrix_latex
 from ..export.text import edge_derivatives, format_number, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.coerce import unused_inputs, wrt_names
 from ..frontend.parse import parse, parse_sized
 from ..frontend.tokens import scan
-from ..hessian import hessian
+from ..hessian import hessian, hessian_cells, hessian_program
 from ..names import output_labels
 from ..userfunctions import UserFunction
 
@@ -661,41 +659,50 @@ def _matrix_latex(entries: Any, cells: list[list[str]], expand: bool, limit: int
 HESSIAN_GRID = 10
 
 
+class _DenseHessian:
+    """A dense Hessian as LaTeX reads it (:func:`~symgraph.export.latex.hessian_latex`): its program, the
+    result label of every cell, and an entry's closed form built only when asked for (``H[i, j]``)."""
+
+    order = 2
+
+    def __init__(self, graph: Any, names: Sequence[str], entries: DerivativeMap):
+        self.graph, self.program, self.wrt = graph, entries.program, tuple(names)
+        self.cells = hessian_cells(names)
+        self._entries = entries
+
+    def __getitem__(self, key: tuple[int, int]) -> Any:
+        i, j = key
+        return self._entries.expand(self.cells[i][j], limit=None)
+
+    def latex(self, expand: bool = False) -> str:
+        return hessian_latex(self, expand=expand)
+
+
 def cmd_hessian(args, out: TextIO) -> None:
     """The entries on and above the diagonal (or the structural nonzeros with --sparse), bounded."""
     graph = _graph(args)
     point = _point(args, graph)
-    matrix = hessian(graph, args.wrt, mode=args.mode, simplify=args.simplify, sparse=args.sparse,
-                     allow_unused=args.allow_unused)
-    name = function_name(graph)
-    names = list(matrix.wrt)
-    program = matrix.program
-    n = len(names)
     if args.sparse:
-        pattern = matrix.pattern
-        pairs = [(i, int(pattern.indices[k]), matrix.labels[k]) for i in range(n)
+        matrix = hessian(graph, args.wrt, mode=args.mode, simplify=args.simplify, sparse=True,
+                         allow_unused=args.allow_unused)
+        program, names, pattern = matrix.program, list(matrix.wrt), matrix.pattern
+        pairs = [(i, int(pattern.indices[k]), matrix.labels[k]) for i in range(len(names))
                  for k in range(pattern.indptr[i], pattern.indptr[i + 1]) if pattern.indices[k] >= i]
-    else:
-        pairs = [(i, j, matrix.cells[i][j]) for i in range(n) for j in range(i, n)]
+    else:  # the program, not sg.hessian's sympy Matrix, which builds every entry first and refuses large ones
+        program, names, _, _ = hessian_program(graph, args.wrt, mode=args.mode, allow_unused=args.allow_unused)
+    entries = DerivativeMap(graph, list(program.results), program, CostReport([]), args.mode, args.simplify)
+    if not args.sparse:
+        matrix = _DenseHessian(graph, names, entries)
+        pairs = [(i, j, matrix.cells[i][j]) for i in range(len(names)) for j in range(i, len(names))]
+    name = function_name(graph)
+    n = len(names)
 
     def closed(chosen: list[tuple], expand: bool) -> list[str | None]:
-        """Entries ``(i, j, label)`` as text; None for one too large to print unless --expand.  A dense
-        matrix's are built and simplified together already; a sparse one's are printed as a gradient's are
-        (:meth:`DerivativeMap.printed_forms`: simplified together or not at all, built within a budget)."""
-        if args.sparse:
-            entries = DerivativeMap(graph, list(program.results), program, CostReport([]), args.mode, args.simplify)
-            texts = entries.printed_forms(list(dict.fromkeys(label for _, _, label in chosen if label)), expand)
-            return [texts[label] if label else "0" for _, _, label in chosen]
-        printer = ShortStrPrinter()  # what the entries share is written once
-        texts = []
-        for i, j, label in chosen:
-            if label is None:
-                texts.append("0")
-            elif expand or program.expanded_size(label) <= SHOW_LIMIT and program.expanded_depth(label) <= MAX_DEPTH:
-                texts.append(short_str(matrix[i, j], printer))
-            else:
-                texts.append(None)
-        return texts
+        """Entries ``(i, j, label)`` as text, printed as a gradient's are (:meth:`DerivativeMap.printed_forms`:
+        simplified together or not at all, built within a budget); None for one too large to print unless
+        --expand."""
+        texts = entries.printed_forms(list(dict.fromkeys(label for _, _, label in chosen if label)), expand)
+        return [texts[label] if label else "0" for _, _, label in chosen]
 
     values = None
     if point is not None:

@@ -489,11 +489,12 @@ class Graph:
         rather than printing nothing.
         """
         total = len(self._ops) - countOf(self._ops.values(), "input")
+        names = self.element_labels  # x[0], as the user wrote it, not its node's name x_0
         if not total:
             check_lines(limit)
-            return f"# no operations: the output{'s are' if len(self.outputs) > 1 else ' is'} " \
-                   f"{', '.join(self.outputs)}, {'inputs' if len(self.outputs) > 1 else 'an input'}"
-        names = self.element_labels  # x[0], as the user wrote it, not its node's name x_0
+            outputs = [names[y] for y in self.outputs] if names else self.outputs
+            return f"# no operations: the output{'s are' if len(outputs) > 1 else ' is'} " \
+                   f"{', '.join(outputs)}, {'inputs' if len(outputs) > 1 else 'an input'}"
         forwards, backwards = ((assignment(*row, names) for row in self.rows(last_first) if row[1] != "input")
                                for last_first in (False, True))
         return cut_listing(forwards, backwards, total, limit, "graph.listing() writes every line")

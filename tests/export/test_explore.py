@@ -412,3 +412,19 @@ def test_elimination_fill_labels_stay_off_the_nodes(browser, tmp_path, text, at)
         assert browser.execute_script(overlaps) == []
     assert seen > 0  # the walkthrough drew fill edges
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("text, sizes, wrt", [("3", {}, None), ("sum(x[i]^2, i, 0, n-1)", {"n": 0}, None),
+                                              ("x*y", {}, ["q"])])
+def test_a_mode_with_nothing_to_step_says_so(browser, tmp_path, text, sizes, wrt):
+    """A constant function, a size-0 sum or an absent wrt name: every sweep has no steps, and the page said
+    "Press ▶ to seed the first output's adjoint with 1 and sweep back", which did nothing."""
+    from selenium.webdriver.common.keys import Keys
+    page = sg.explore(text, wrt=wrt, allow_unused=True, **sizes)
+    body = _open(browser, tmp_path, page)
+    for key in ("3", "4", "5", "6"):
+        body.send_keys(key, Keys.END)
+        assert _step(browser) == (0, 0) and _count(browser) == 0
+        message = browser.find_element("id", "message").text
+        assert message.startswith("Nothing to step through") and "▶" not in message, key
+    assert console_errors(browser) == []

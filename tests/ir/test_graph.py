@@ -269,6 +269,9 @@ def test_a_graph_of_inputs_alone_prints_what_it_is():
     assert str(parse("x")) == "# no operations: the output is x, an input"
     assert str(parse(["x", "y"])) == "# no operations: the outputs are x, y, inputs"
     assert str(parse("c = a + b")) == "c = a + b"
+    # an element is named as the text writes it, as every line of a listing names it: it said x_2
+    assert str(parse("x[2]")) == "# no operations: the output is x[2], an input"
+    assert parse(["W[1, 0]", "y"]).listing() == "# no operations: the outputs are W[1, 0], y, inputs"
 
 
 def test_several_outputs_are_named_as_results_name_them():
