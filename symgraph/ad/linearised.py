@@ -574,8 +574,8 @@ class Linearised(Adjacency):
 
         The slots of one or two operands are read as :meth:`node_partials` reads them (static
         partials; recipes found by the node's shape, :data:`_SHAPES`), only the slots ``u`` feeds:
-        the sparse Rosenbrock Hessian's sweeps at n = 1,000 ran 95 bytecode instructions per edge
-        here through the general loop, 34 now.
+        the sparse Rosenbrock Hessian's sweeps at n = 1,000 (12,986 edges) ran 95 bytecode
+        instructions per edge here through the general loop, 59 now.
         """
         op, args = self._ops[v], self._operands[v]
         static = STATIC_PARTIALS.get(op)
