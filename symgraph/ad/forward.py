@@ -26,8 +26,8 @@ is read by :meth:`Linearised.uncached_local` (one lookup of the cache, not
 two), which finds its partial as :meth:`Linearised.node_partials` does.
 That Hessian's sweeps at n = 1,000 ran 8.77 M bytecode instructions, now
 6.50 M (with the emitter's sums with a constant built in line); at
-n = 10,000 they took 1.76-1.95 s of CPU, now 1.35-1.6 s, on a loaded
-machine.  Tried and not kept: walking the descendants level by level with
+n = 10,000 they took 1.8-2.5 s of CPU, now 1.4-1.8 s, measured side by
+side on a loaded machine.  Tried and not kept: walking the descendants level by level with
 set unions in C (152-172 ms for the 10,000 walks, against 92-102 ms for
 the stack of :meth:`Linearised.descendants`).
 
