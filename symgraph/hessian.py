@@ -26,10 +26,17 @@ CPU seconds, best of 3-5 on a shared 2-core machine): parsing 0.4, the
 gradient 0.45-0.5, the forward sweeps 2.3-2.7 (10,000 sweeps of 17 nodes on
 average, bound by emitting instructions), the pattern 0.12 and the program
 0.1.  Growth from n = 1,000 is about 13x, the gradient's about 13x too
-(tables outgrowing the caches, not super-linear work).  Measured fixes:
+(tables outgrowing the caches, not super-linear work).  Since then, measured
+side by side on a more loaded machine (so the figures are larger): the
+sweeps 1.8-2.5 -> 1.4-1.8 (their set-up and first edge visits,
+:func:`symgraph.ad.forward.sweeper`), the adjacency and the emitter's seed
+0.45-0.65 -> 0.33-0.46, no collection at the end (was 0.7), and in all
+4.8-6.0 -> 4.2-5.0.  Measured fixes:
 
 * the collector is paused once for the whole derivation (:func:`paused_gc`):
-  56 young and 5 middle collections took 0.34-0.58 s, one takes 0.15 s;
+  56 young and 5 middle collections took 0.34-0.58 s, one takes 0.15 s,
+  and none now (the pause's objects are moved to the oldest generation,
+  not walked);
 * the pattern's bit sets are windows (:func:`symgraph.sparsity.dependencies`):
   0.19-0.23 s -> 0.12-0.15 s at n = 10,000, and linear beyond;
 * edge pushing reads the pattern off the gradient its own sweep emits (its

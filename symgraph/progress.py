@@ -123,12 +123,18 @@ def paused_gc() -> Iterator[None]:
     reference cycles; the collector's repeated full scans of them cost a third
     of the time on large graphs.  The previous state is restored afterwards.
 
-    A pause that made more than :data:`SETTLE_OBJECTS` objects, a quarter or
-    more of what the oldest generation holds, ends with one full collection:
-    left young, they were walked by the caller's next allocations three
-    times over (the young, middle and, being that many, full collections:
-    2-6 s of the first repr of a gradient at 100,000 inputs), where this walks
-    them once.  A smaller share is left to the collector's own schedule.
+    A pause that made more than :data:`SETTLE_OBJECTS` objects ends with them
+    settled in the collector's oldest generation: left young, they were walked
+    by the caller's next allocations three times over (the young, middle and,
+    being that many, full collections: 2-6 s of the first repr of a gradient at
+    100,000 inputs).  They are moved there without being walked at all
+    (``gc.freeze()`` then ``gc.unfreeze()``, two list splices): the full
+    collection that settled them before took 0.2-0.55 s of the sparse Hessian
+    of Rosenbrock at n = 10,000 (4.5-5 s in all) to free a few hundred objects
+    (the next full collection frees them now).
+    A process that froze objects of its own (``gc.get_freeze_count()``) keeps
+    them frozen: there the pause ends with that full collection, as it did,
+    when it made a quarter or more of what the oldest generation holds.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -136,10 +142,14 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            # Counted and settled before the collector is on again: enabled first, the very next allocation
-            # (get_count's own tuple) ran a young collection over everything the pause made (0.24 s of a
-            # 10^6-node gradient's VM compile), which the full collection then walked again.
+            # Settled before the collector is on again: enabled first, the very next allocation ran a young
+            # collection over everything the pause made (0.24 s of a 10^6-node gradient's VM compile).
             made = gc.get_count()[0]
-            if made > SETTLE_OBJECTS and 4 * made > len(gc.get_objects(2)):
-                gc.collect()
+            if made > SETTLE_OBJECTS:
+                if gc.get_freeze_count():  # as before: one full collection, when they are a quarter or more
+                    if 4 * made > len(gc.get_objects(2)):
+                        gc.collect()
+                else:
+                    gc.freeze()  # every tracked object, the pause's included, to the permanent generation,
+                    gc.unfreeze()  # and all of them back into the oldest one: no object is visited
             gc.enable()

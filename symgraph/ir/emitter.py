@@ -467,11 +467,12 @@ class Emitter:
             if unit == 0:
                 return x
             if name == "add":
-                nx_ = self._negated(x)
+                nx_ = self._negations.get(x)
                 if nx_ is not None:
                     return self.op("sub", c, nx_)
+            # ordered(name, x, key) is (name, x, key) for a name and a constant, built in line
             return self._shifted(x, c if name == "add" else _fold("neg", (c,)), 1, name, (x, c),
-                                 ordered(name, x, _constant_key(c)))
+                                 (name, x, _constant_key(c)))
         elif name == "div":
             if unit == 1:
                 return x
@@ -492,20 +493,21 @@ class Emitter:
         """``name(c, y)`` for a constant ``c`` and a name ``y``."""
         if name == "mul":
             return self._scaled(y, c, _unit_value(c))
+        # ordered() in line below: a sum's name comes before the constant, a difference keeps its order
         if name == "add":
             if is_zero(c):
                 return y
-            ny = self._negated(y)
+            ny = self._negations.get(y)
             if ny is not None:
                 return self.op("sub", c, ny)
-            return self._shifted(y, c, 1, name, (c, y), ordered(name, _constant_key(c), y))
+            return self._shifted(y, c, 1, name, (c, y), ("add", y, _constant_key(c)))
         elif name == "sub":
             if is_zero(c):
                 return self.op("neg", y)
-            ny = self._negated(y)
+            ny = self._negations.get(y)
             if ny is not None:
                 return self.op("add", c, ny)
-            return self._shifted(y, c, -1, name, (c, y), ordered(name, _constant_key(c), y))
+            return self._shifted(y, c, -1, name, (c, y), ("sub", _constant_key(c), y))
         elif name == "div":
             if is_zero(c):
                 return ZERO
@@ -710,10 +712,6 @@ class Emitter:
         target = self._emit(("not", c), "not", (c,))
         self._negated_conditions.setdefault(target, c)
         return target
-
-    def _negated(self, ref: str) -> Ref | None:
-        """y when the name ``ref`` is defined as ``neg y``, else None."""
-        return self._negations.get(ref)
 
     def replay(self, recipe: tuple[tuple, Ref], names: dict[str, Ref]) -> Ref:
         """Make a recipe's calls (:func:`record`) with its placeholders bound by ``names``; its result.
