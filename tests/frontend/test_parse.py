@@ -441,8 +441,10 @@ def test_no_eval_exec_sympify_parse_expr_calls():
     assert not offenders, offenders
 
 
-def test_no_eval_regex_outside_definitions():
-    # the plain-text check from the brief, minus 'def eval(' (sigmoid's sympy classmethod)
+def test_no_eval_regex_anywhere():
+    """The plain-text check of issue 2, as a reader runs it: no line of the package outside a comment holds
+    'eval(', 'exec(', 'sympify(' or 'parse_expr(', definitions included (cbrt's and roundeven's sympy hooks
+    were 'def eval(' and had to be explained)."""
     import re
 
     pattern = re.compile(r"\b(eval|exec|sympify|parse_expr)\(")
@@ -450,10 +452,7 @@ def test_no_eval_regex_outside_definitions():
     offenders = []
     for path in sorted(package.rglob("*.py")):
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            code = line.split("#", 1)[0]
-            for m in pattern.finditer(code):
-                if code[:m.start()].rstrip().endswith("def"):
-                    continue
+            if pattern.search(line.split("#", 1)[0]):
                 offenders.append(f"{path.name}:{lineno}: {line.strip()}")
     assert not offenders, offenders
 
