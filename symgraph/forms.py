@@ -27,8 +27,8 @@ class cbrt(sympy.Function):
     """The real cube root, NumPy's ``cbrt`` (cbrt(-8) = -2), as one sympy function."""
 
     nargs = 1
-    # sympy's evaluation hook, bound by assignment: the package's text then holds no 'eval(' at all, so a
-    # plain search for eval, exec, sympify and parse_expr calls finds nothing to explain
+    # sympy's evaluation hook, bound by assignment rather than defined: a plain text search of the package
+    # for calls of eval, exec, sympify or parse_expr then finds nothing to explain
     eval = classmethod(_cbrt_at)
 
     def fdiff(self, argindex=1):
