@@ -132,6 +132,12 @@ ERRORS = [
     ('"x"', 0, "string"),
     ("a\\b", 1, "backslash"),
     ("a;b", 1, "';'"),
+    # a ';' that ends no assignment line (a run of them, one leading or alone on a line) was skipped
+    (";x", 0, "this one ends no line"),
+    ("a = x;; b = y", 6, "this one ends no line"),
+    ("a = x; ; b = y", 7, "this one ends no line"),
+    ("a = x\n;\nb = y", 6, "this one ends no line"),
+    ("f(u) = u^2;; f(x)", 11, "this one ends no line"),
     ("a+b\nc", 3, "bare expression"),
     ("a.b", 1, "attribute"),
     ("np.sin(x)", 2, "attribute access"),
