@@ -194,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_wrt(p)
     p.add_argument("--order", type=int, choices=(1, 2), default=1,
                    help="1: the gradient's or Jacobian's modes (default); 2: the Hessian's strategies")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: sg.compare(...).to_dict(), {mode: {sweeps, multiplications, additions, "
+                        "program_ops, expanded_ops, paths, seconds}} with null where a figure does not apply")
     p.set_defaults(run=cmd_compare, parser=p)
 
     p = sub.add_parser("graph", formatter_class=raw, help="the graph as Mermaid, DOT, PNG or SVG",
