@@ -48,6 +48,16 @@ def test_auto_picks_forward_for_one_input_many_outputs_that_share_nothing(fs):
     assert J == sg.jacobian(fs, mode="reverse") and J.shape == (100, 1)
 
 
+def test_a_jacobian_carries_the_cost_of_its_derivation():
+    """As gradient.cost: a Jacobian's mode="auto" choice could not be seen (the matrix had no report)."""
+    J = sg.jacobian(fan_out(100), mode="auto")
+    assert J.cost.mode == "forward" and J.cost.sweeps == 1 and "mode='auto' chose forward" in J.cost.note
+    assert list(J.cost) == ["forward"] and J.cost.n_inputs == 1 and J.cost.n_outputs == 100
+    assert J.copy().cost is J.cost and (2 * J).cost is None  # sympy's arithmetic makes another matrix
+    rev = sg.jacobian(["x*y", "x+y"], mode="reverse")
+    assert rev.cost.mode == "reverse" and rev.cost.sweeps == 2
+
+
 def test_auto_picks_reverse_for_many_inputs_one_output():
     g = sg.grad("sin(" + "+".join(f"x{i}^2" for i in range(100)) + ")", mode="auto")
     assert g.mode == "reverse" and g.cost.mode == "reverse" and g.cost.sweeps == 1
