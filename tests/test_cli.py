@@ -304,6 +304,13 @@ def test_latex_expression_and_gradient(capsys):
     assert out.startswith("\\begin{aligned}") and "\\frac{\\partial e}{\\partial a} &= b + 1" in out
 
 
+def test_latex_help_says_what_no_wrt_prints(capsys):
+    """latex's --wrt help said '(default: all inputs)', where latex without --wrt prints the expression."""
+    status, out, _ = call(capsys, "latex", "--help")
+    assert status == 0 and "default: none: the expression itself" in " ".join(out.split())
+    assert "default: all inputs" in " ".join(call(capsys, "grad", "--help")[1].split())
+
+
 def test_latex_subprocess():
     status, out, err = run("latex", "sin(x)^2", "--wrt", "x", "--simplify", "full")
     assert status == 0, err
