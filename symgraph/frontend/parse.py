@@ -429,6 +429,9 @@ class _Parser(Calls, Reductions):
                 self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
             elif t == "if":  # Python's conditional expression
                 self.fail("'a if condition else b' is written where(condition, a, b)", i)
+            elif t in _KEYWORDS:  # 'x is y', 'x in y', 'x for ...': no product of a name with a keyword
+                self.fail(f"{t!r} is a Python keyword, not part of the grammar"
+                          + (" (comparisons are ==, !=, <, <=, >, >=)" if t in ("is", "in") else ""), i)
             else:
                 self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)

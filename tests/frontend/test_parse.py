@@ -154,6 +154,10 @@ ERRORS = [
     ("a[0.5]", 2, "must be an integer"),
     ("lambda x: x", None, "not"),
     ("if", 0, "keyword"),
+    # a keyword after an operand was called a missing '*' ("write '*'", as if 'x*is' were meant)
+    ("x is y", 2, "'is' is a Python keyword, not part of the grammar (comparisons are =="),
+    ("x in y", 2, "'in' is a Python keyword"),
+    ("x for x", 2, "'for' is a Python keyword, not part of the grammar"),
     ("None", 0, "keyword"),
     ("a<b", 0, "is a condition"),
     ("a==b", 0, "is a condition"),
