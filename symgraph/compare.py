@@ -32,13 +32,15 @@ def verdict(report: CostReport) -> str:
     if not measured:
         return ""
     rank = {m: i for i, m in enumerate(TIE_PREFERENCE)}
-    best = min(measured, key=lambda m: (measured[m].multiplications, rank.get(m, len(TIE_PREFERENCE))))
+    # a tie in multiplications goes to fewer sweeps (forward for 1 input and 100 outputs), as mode="auto"'s does
+    best = min(measured, key=lambda m: (measured[m].multiplications, _sweeps(measured[m]),
+                                        rank.get(m, len(TIE_PREFERENCE))))
     count = measured[best].multiplications
     ties = [m for m in measured if m != best and measured[m].multiplications == count]
     others = ", ".join(f"{m} {count_text(c.multiplications)}" for m, c in measured.items() if m != best)
     n, m = report.n_inputs, report.n_outputs
     inputs, outputs = f"{n} input{'s' * (n != 1)}", f"{m} output{'s' * (m != 1)}"
-    if len(ties) == len(measured) - 1 and len(measured) > 1:
+    if len(ties) == len(measured) - 1 and len(measured) > 1 and best == TIE_PREFERENCE[0]:
         why = _every_tie(measured, "mode", best)
     elif best == "reverse":
         why = (f"with {inputs} and {outputs}, reverse needs one sweep per output and forward one per input"
@@ -61,6 +63,11 @@ def verdict(report: CostReport) -> str:
     if skipped is not None and skipped.multiplications is None and skipped.paths is not None:
         sentence += f"; the path sum was not enumerated ({count_text(skipped.paths)} paths)"
     return sentence + "."
+
+
+def _sweeps(cost: ModeCost) -> float:
+    """A row's sweeps for breaking a tie: a mode not organised in sweeps (paths, elimination) comes after both."""
+    return float("inf") if cost.sweeps is None else cost.sweeps
 
 
 def _mode_work(graph: Graph, names: Sequence[str], paths: int) -> dict[str, int]:

@@ -513,7 +513,8 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     even when two functions are the same expression; a ``wrt`` name absent
     from every function gives a zero column (with a warning unless
     ``allow_unused``).  The result is a sympy Matrix whose ``.lambdify()``
-    compiles every entry at once (``(m, n, *batch)`` arrays); ``sparse=True``
+    compiles every entry at once (``(m, n, *batch)`` arrays) and whose
+    ``.cost`` is its derivation's report, as a gradient's; ``sparse=True``
     derives only the structural nonzeros (:func:`symgraph.jacobian_sparsity`),
     with the default mode in the cheaper sweep direction (as ``"auto"``), and
     returns a :class:`~symgraph.matrices.SparseDerivative` (CSR matrices).
@@ -538,15 +539,17 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         program = labelled_by_output(graph, names, program, cells)
         return SparseDerivative(pattern, program, list(program.results), names, graph=graph, held=held_without_elements(graph, wrt))
     check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
-    program, _ = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
+    program, cost = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
     program = labelled_by_output(graph, names, program, [(i, j) for i in range(len(graph.outputs))
                                                           for j in range(len(names))])
     keys = list(program.results)
     labels = [keys[i * len(names):(i + 1) * len(names)] for i in range(len(graph.outputs))]
-    return DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
-                               "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
-                               "the dense one), and its .program.closed_form(label)",
-                               graph=graph, wrt=names, held=held_without_elements(graph, wrt))
+    matrix = DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
+                                 "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
+                                 "the dense one), and its .program.closed_form(label)",
+                                 graph=graph, wrt=names, held=held_without_elements(graph, wrt))
+    matrix.cost = CostReport([cost], len(names), len(graph.outputs), cost.note)
+    return matrix
 
 
 def labelled_by_output(graph: Graph, names: Sequence[str], program: Program, cells: Sequence[tuple]) -> Program:

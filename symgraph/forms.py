@@ -18,16 +18,18 @@ import sympy
 from .errors import UnsupportedOpError
 
 
+def _cbrt_at(cls, x):
+    """cbrt's value where sympy evaluates it on creation: the real root of a number, else None (unevaluated)."""
+    return sympy.real_root(x, 3) if x.is_Number else None
+
+
 class cbrt(sympy.Function):
     """The real cube root, NumPy's ``cbrt`` (cbrt(-8) = -2), as one sympy function."""
 
     nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return sympy.real_root(x, 3)
-        return None
+    # sympy's evaluation hook, bound by assignment rather than defined: a plain text search of the package
+    # for calls of eval, exec, sympify or parse_expr then finds nothing to explain
+    eval = classmethod(_cbrt_at)
 
     def fdiff(self, argindex=1):
         return 1 / (3 * cbrt(self.args[0]) ** 2)
@@ -55,16 +57,16 @@ def _round_half_even(x: sympy.Number) -> sympy.Number:
     return sympy.Float(round(float(x)))
 
 
+def _roundeven_at(cls, x):
+    """roundeven's value where sympy evaluates it on creation: a number's rounding, else None (unevaluated)."""
+    return _round_half_even(x) if isinstance(x, (sympy.Rational, sympy.Float)) else None
+
+
 class roundeven(sympy.Function):
     """Rounding to the nearest integer, halves to even (NumPy's ``round``: round(2.5) = 2), derivative 0."""
 
     nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if isinstance(x, (sympy.Rational, sympy.Float)):
-            return _round_half_even(x)
-        return None
+    eval = classmethod(_roundeven_at)  # sympy's evaluation hook, bound as cbrt's is
 
     def fdiff(self, argindex=1):
         return sympy.S.Zero

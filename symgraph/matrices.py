@@ -82,7 +82,7 @@ def _nonzero(ref: Any) -> bool:
 
 
 #: what :meth:`DerivativeMatrix.of` sets on a matrix, which a copy keeps
-_KEPT = ("program", "cells", "order", "graph", "wrt", "held")
+_KEPT = ("program", "cells", "order", "graph", "wrt", "held", "cost")
 
 
 class DerivativeMatrix(sympy.MutableDenseMatrix):
@@ -102,6 +102,9 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
     wrt: tuple[str, ...] = ()
     #: the indexed inputs without elements that wrt names: the vector form holds them (in no entry), not as data
     held: tuple[str, ...] = ()
+    #: sg.jacobian's: the CostReport of the derivation, as ``gradient.cost`` (its ``.note`` says what
+    #: mode="auto" chose and why); None for a matrix made otherwise
+    cost: Any = None
 
     @classmethod
     @checked_options

@@ -280,11 +280,15 @@ def test_compare_table_and_json(capsys):
     assert status == 0
     for mode in ("forward", "reverse", "paths", "elimination"):
         assert mode in out
+    # --json prints the dict issue 5 names, report.to_dict(); it was wrapped in {"inputs", "outputs", "modes", "verdict"}
     status, out, _ = call(capsys, "compare", "x1*x2*x3*x4", "--json")
     data = json.loads(out)
-    assert data["inputs"] == 4 and data["outputs"] == 1
-    assert data["modes"]["forward"]["sweeps"] == 4 and data["modes"]["reverse"]["sweeps"] == 1
-    assert data["verdict"]
+    assert list(data) == ["forward", "reverse", "paths", "elimination"]
+    assert data["forward"]["sweeps"] == 4 and data["reverse"]["sweeps"] == 1 and data["paths"]["paths"] == 4
+    want = sg.compare("x1*x2*x3*x4").to_dict()
+    assert [list(figures) for figures in data.values()] == [list(figures) for figures in want.values()]
+    assert {m: {k: v for k, v in f.items() if k != "seconds"} for m, f in data.items()} == \
+        {m: {k: v for k, v in f.items() if k != "seconds"} for m, f in want.items()}
 
 
 def test_compare_subprocess():
@@ -298,6 +302,13 @@ def test_latex_expression_and_gradient(capsys):
     assert status == 0 and out == "\\left(a + b\\right) \\left(b + 1\\right)\n"
     status, out, _ = call(capsys, "latex", "c = a + b; d = b + 1; e = c * d", "--wrt", "a", "b", "--aligned")
     assert out.startswith("\\begin{aligned}") and "\\frac{\\partial e}{\\partial a} &= b + 1" in out
+
+
+def test_latex_help_says_what_no_wrt_prints(capsys):
+    """latex's --wrt help said '(default: all inputs)', where latex without --wrt prints the expression."""
+    status, out, _ = call(capsys, "latex", "--help")
+    assert status == 0 and "default: none: the expression itself" in " ".join(out.split())
+    assert "default: all inputs" in " ".join(call(capsys, "grad", "--help")[1].split())
 
 
 def test_latex_subprocess():
@@ -641,7 +652,7 @@ def test_size_reaches_every_command(capsys):
     assert call(capsys, "latex", text, "--size", "n=2", "--wrt", "x")[1] == (
         "\\frac{\\partial f}{\\partial x_{0}} = 2 x_{0}\n\\frac{\\partial f}{\\partial x_{1}} = 2 x_{1}\n")
     status, out, _ = call(capsys, "compare", text, "--size", "n=3", "--json")
-    assert status == 0 and json.loads(out)["inputs"] == 3
+    assert status == 0 and json.loads(out)["forward"]["sweeps"] == 3  # one per input
     status, out, _ = call(capsys, "graph", text, "--size", "n=2", "--at", "x=[1, 2]", "--grad")
     assert status == 0 and '"5 | grad 1"' in out
 
@@ -805,7 +816,7 @@ def test_compare_order_2_prints_every_hessian_strategy(capsys):
     assert status == 0 and out.split()[0] == "mode" and "edge-pushing wins" in out
     assert all(mode in out for mode in STRATEGIES)
     status, out, _ = call(capsys, "compare", "x^2*y + y^3", "--order", "2", "--json")
-    assert status == 0 and list(json.loads(out)["modes"]) == list(STRATEGIES)
+    assert status == 0 and list(json.loads(out)) == list(STRATEGIES)
     status, _, err = call(capsys, "compare", "x", "--order", "3")
     assert status == 2 and "invalid choice: 3" in err
 

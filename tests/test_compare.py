@@ -66,6 +66,17 @@ def test_multi_output_forward_scales_with_inputs_reverse_with_outputs():
     assert report.verdict.startswith("forward wins") and "1 input and 20 outputs" in report.verdict
 
 
+def test_a_tie_in_multiplications_goes_to_fewer_sweeps():
+    """One input, 100 outputs sharing nothing: every mode needs 99 multiplications, and the verdict named
+    reverse (the default) with its 100 sweeps where forward needs one, unlike mode="auto"."""
+    report = sg.compare([f"sin({k}*x)" for k in range(1, 101)])
+    assert report["forward"].multiplications == report["reverse"].multiplications
+    assert report.verdict.startswith("forward wins (tied with reverse, paths and elimination)")
+    assert "with 1 input and 100 outputs, forward needs one sweep per input" in report.verdict
+    many_in = sg.compare("+".join(f"sin({k}*x{k})" for k in range(1, 101)))
+    assert many_in.verdict.startswith("reverse wins")
+
+
 def test_compare_wrt_and_ties():
     report = sg.compare("x*y + sin(z)", wrt=["x"])
     assert report.n_inputs == 1 and report["forward"].sweeps == 1

@@ -15,7 +15,8 @@ tangent 1).  One bit-set pass each way (:func:`sweep_estimates`), linear in
 the graph for up to a few thousand inputs or outputs; a sum of constants
 costs one step per pair of distinct constants it adds.  Fewer
 multiplications win; a tie goes to fewer edge products in all (free ones
-included: they are still visited), then to reverse, the default.  Elimination
+included: they are still visited), then to fewer sweeps (forward one per
+input, reverse one per output), then to reverse, the default.  Elimination
 is not a candidate: its cost depends on fill-in that is only known by
 performing it (:func:`symgraph.compare` shows it).
 """
@@ -248,7 +249,9 @@ def choose_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> tup
 
     Cheaper means fewer multiplications, counted as :func:`compare`'s table
     counts them; a tie goes to the mode with fewer edge products in all
-    (the free ones are still visited), then to reverse, the default.
+    (the free ones are still visited), then to fewer sweeps (``sin(k*x)`` for
+    k = 1..100 costs as much either way, in one forward sweep or 100 reverse
+    ones), then to reverse, the default.
 
     Examples
     --------
@@ -259,14 +262,18 @@ def choose_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) -> tup
     """
     est = sweep_estimates(graph, outputs, wrt)
     fwd, rev = est["forward"], est["reverse"]
-    mode = "forward" if fwd < rev else "reverse"
     n = len([x for x in dict.fromkeys(wrt) if x in graph.op_of])
     m = len(dict.fromkeys(outputs))
+    mode = "forward" if (*fwd, n) < (*rev, m) else "reverse"
     why = (f"mode='auto' chose {mode}: forward would need {counted(fwd.multiplications, 'multiplication')} "
            f"({counted(n, 'sweep')}, one per input), reverse {rev.multiplications:,} "
            f"({counted(m, 'sweep')}, one per output)")
     if fwd.multiplications == rev.multiplications:
-        why += (f"; tied, so the fewer edge products in all, free ones included, decide "
-                f"({fwd.products:,} forward, {rev.products:,} reverse)" if fwd.products != rev.products
-                else "; tied, so the default, reverse")
+        if fwd.products != rev.products:
+            why += (f"; tied, so the fewer edge products in all, free ones included, decide "
+                    f"({fwd.products:,} forward, {rev.products:,} reverse)")
+        elif n != m:
+            why += f"; tied, in edge products too ({fwd.products:,}), so the fewer sweeps decide"
+        else:
+            why += "; tied, so the default, reverse"
     return mode, why + "; multiplications as compare() counts them: products with 0 or ±1 are free"

@@ -97,9 +97,9 @@ def _add_size(p: argparse.ArgumentParser) -> None:
                         "once: --size n=3 m=4); x=3 or W=(2,3) fixes an indexed input's extent")
 
 
-def _add_wrt(p: argparse.ArgumentParser) -> None:
+def _add_wrt(p: argparse.ArgumentParser, default: str = "all inputs") -> None:
     p.add_argument("--wrt", action="extend", nargs="+", metavar="NAME",
-                   help="variables to differentiate by (default: all inputs; repeatable); a name not in the "
+                   help=f"variables to differentiate by (default: {default}; repeatable); a name not in the "
                         "expression gets derivative 0 and a warning")
     p.add_argument("--allow-unused", action="store_true",
                    help="no warning for --wrt names not in the expression (their derivative is 0)")
@@ -194,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_wrt(p)
     p.add_argument("--order", type=int, choices=(1, 2), default=1,
                    help="1: the gradient's or Jacobian's modes (default); 2: the Hessian's strategies")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: sg.compare(...).to_dict(), {mode: {sweeps, multiplications, additions, "
+                        "program_ops, expanded_ops, paths, seconds}} with null where a figure does not apply")
     p.set_defaults(run=cmd_compare, parser=p)
 
     p = sub.add_parser("graph", formatter_class=raw, help="the graph as Mermaid, DOT, PNG or SVG",
@@ -232,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="LaTeX of the expression, or with --wrt of its partial derivatives.",
                        epilog=epilog("latex"))
     _add_expr(p)
-    _add_wrt(p)
+    _add_wrt(p, "none: the expression itself")
     p.add_argument("--aligned", action="store_true", help="one aligned environment (&= and \\\\)")
     _add_simplify(p)
     p.set_defaults(run=cmd_latex, parser=p)

@@ -768,9 +768,8 @@ def cmd_hessian(args, out: TextIO) -> None:
 def cmd_compare(args, out: TextIO) -> None:
     graph = _graph(args)
     report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused, order=args.order)
-    if args.json:
-        _print_json({"inputs": report.n_inputs, "outputs": report.n_outputs, "modes": report.to_dict(),
-                     "verdict": report.verdict}, out)
+    if args.json:  # the report's own dict, as sg.compare(f).to_dict() gives it; the verdict is the table's
+        _print_json(report.to_dict(), out)
     else:
         print(report, file=out)
 

@@ -214,8 +214,11 @@ class _Parser(Calls, Reductions):
         names, refs, bare = [], [], None
         toks = self.toks
         while True:
-            while self.peek() in ("\n", ";"):
+            while self.peek() == "\n":  # blank lines; a ';' ends the statement before it, and only that
                 self.i += 1
+            if self.peek() == ";":
+                self.fail("';' must end an assignment line ('name = expr'); this one ends no line (remove it)",
+                          self.i)
             t, k = self.peek(), self.i
             if t == "":
                 break
@@ -224,6 +227,7 @@ class _Parser(Calls, Reductions):
                           bare[1])
             if kind(t) == "name" and self.peek(1) == "(" and self._is_definition():
                 self.define(k)
+                self.i += self.peek() == ";"  # a definition stops at its ';', an expression moves past it
             elif kind(t) == "name" and self.peek(1) == "=":
                 name = self.target = self.assignment_target(k)
                 self.declared.setdefault(name, ("a name this text assigns", self.tokens, k))
@@ -425,6 +429,9 @@ class _Parser(Calls, Reductions):
                 self.fail(f"unclosed '(' of {payload}(" if frame_kind == "call" else "unclosed '('", at)
             elif t == "if":  # Python's conditional expression
                 self.fail("'a if condition else b' is written where(condition, a, b)", i)
+            elif t in _KEYWORDS:  # 'x is y', 'x in y', 'x for ...': no product of a name with a keyword
+                self.fail(f"{t!r} is a Python keyword, not part of the grammar"
+                          + (" (comparisons are ==, !=, <, <=, >, >=)" if t in ("is", "in") else ""), i)
             else:
                 self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)

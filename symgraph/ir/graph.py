@@ -125,9 +125,11 @@ class NodeValues(dict):
 class Graph:
     """A computational graph: ``g.nx`` is the ``networkx.DiGraph`` (edges operand -> result).
 
-    Node attributes: ``op`` (a row name of :mod:`symgraph.ops`, ``"input"`` or
-    ``"const"``), ``operands`` (operand node names or sympy constants, in order)
-    and ``symbol`` (the sympy Symbol standing for the node).  Edge attribute
+    Node attributes: ``name`` (the node's name as the user reads it: the key,
+    or an element's label ``x[0]`` for the node ``x_0``), ``op`` (a row name of
+    :mod:`symgraph.ops`, ``"input"`` or ``"const"``), ``operands`` (operand node
+    names or sympy constants, in order) and ``symbol`` (the sympy Symbol
+    standing for the node).  Edge attribute
     ``slots``: the operand positions the edge feeds.
 
     Examples
@@ -225,7 +227,9 @@ class Graph:
             nxg = networkx.DiGraph()
             operands = self._operands
             symbol = self.symbol
-            nxg.add_nodes_from((node, {"op": op_name, "symbol": symbol(node), "operands": operands[node]})
+            label = self.element_labels or {}
+            nxg.add_nodes_from((node, {"name": label.get(node, node), "op": op_name, "symbol": symbol(node),
+                                       "operands": operands[node]})
                                for node, op_name in self._ops.items())
             nxg.add_edges_from((u, v, {"slots": slots}) for (u, v), slots in self.edge_slots().items())
             self._nx = nxg

@@ -34,6 +34,30 @@ def test_auto_picks_forward_for_one_input_many_outputs():
     assert J.shape == (100, 1) and [float(e) for e in J.subs(at)] == pytest.approx([float(e) for e in ref.subs(at)])
 
 
+@pytest.mark.parametrize("fs", [[f"sin({k}*x)" for k in range(1, 101)], [f"x^{k}" for k in range(1, 101)],
+                                [f"{k}*x" for k in range(1, 101)]])
+def test_auto_picks_forward_for_one_input_many_outputs_that_share_nothing(fs):
+    """n = 1, m = 100 outputs with nothing in common cost as many multiplications and edge products either
+    way; auto chose reverse, the default, and its 100 sweeps where forward needs one."""
+    graph = sg.parse(";".join(f"y{k} = {f}" for k, f in enumerate(fs)), outputs=[f"y{k}" for k in range(len(fs))])
+    mode, note = choose_mode(graph, graph.outputs, ["x"])
+    assert mode == "forward" and "so the fewer sweeps decide" in note
+    one = sg.parse("+".join(fs))
+    assert choose_mode(one, one.outputs, ["x"])[0] == "reverse"  # one output: one sweep either way, the default
+    J = sg.jacobian(fs, mode="auto")
+    assert J == sg.jacobian(fs, mode="reverse") and J.shape == (100, 1)
+
+
+def test_a_jacobian_carries_the_cost_of_its_derivation():
+    """As gradient.cost: a Jacobian's mode="auto" choice could not be seen (the matrix had no report)."""
+    J = sg.jacobian(fan_out(100), mode="auto")
+    assert J.cost.mode == "forward" and J.cost.sweeps == 1 and "mode='auto' chose forward" in J.cost.note
+    assert list(J.cost) == ["forward"] and J.cost.n_inputs == 1 and J.cost.n_outputs == 100
+    assert J.copy().cost is J.cost and (2 * J).cost is None  # sympy's arithmetic makes another matrix
+    rev = sg.jacobian(["x*y", "x+y"], mode="reverse")
+    assert rev.cost.mode == "reverse" and rev.cost.sweeps == 2
+
+
 def test_auto_picks_reverse_for_many_inputs_one_output():
     g = sg.grad("sin(" + "+".join(f"x{i}^2" for i in range(100)) + ")", mode="auto")
     assert g.mode == "reverse" and g.cost.mode == "reverse" and g.cost.sweeps == 1

@@ -132,6 +132,12 @@ ERRORS = [
     ('"x"', 0, "string"),
     ("a\\b", 1, "backslash"),
     ("a;b", 1, "';'"),
+    # a ';' that ends no assignment line (a run of them, one leading or alone on a line) was skipped
+    (";x", 0, "this one ends no line"),
+    ("a = x;; b = y", 6, "this one ends no line"),
+    ("a = x; ; b = y", 7, "this one ends no line"),
+    ("a = x\n;\nb = y", 6, "this one ends no line"),
+    ("f(u) = u^2;; f(x)", 11, "this one ends no line"),
     ("a+b\nc", 3, "bare expression"),
     ("a.b", 1, "attribute"),
     ("np.sin(x)", 2, "attribute access"),
@@ -148,6 +154,10 @@ ERRORS = [
     ("a[0.5]", 2, "must be an integer"),
     ("lambda x: x", None, "not"),
     ("if", 0, "keyword"),
+    # a keyword after an operand was called a missing '*' ("write '*'", as if 'x*is' were meant)
+    ("x is y", 2, "'is' is a Python keyword, not part of the grammar (comparisons are =="),
+    ("x in y", 2, "'in' is a Python keyword"),
+    ("x for x", 2, "'for' is a Python keyword, not part of the grammar"),
     ("None", 0, "keyword"),
     ("a<b", 0, "is a condition"),
     ("a==b", 0, "is a condition"),
@@ -441,8 +451,10 @@ def test_no_eval_exec_sympify_parse_expr_calls():
     assert not offenders, offenders
 
 
-def test_no_eval_regex_outside_definitions():
-    # the plain-text check from the brief, minus 'def eval(' (sigmoid's sympy classmethod)
+def test_no_eval_regex_anywhere():
+    """The plain-text check of issue 2, as a reader runs it: no line of the package outside a comment holds
+    'eval(', 'exec(', 'sympify(' or 'parse_expr(', definitions included (cbrt's and roundeven's sympy hooks
+    were 'def eval(' and had to be explained)."""
     import re
 
     pattern = re.compile(r"\b(eval|exec|sympify|parse_expr)\(")
@@ -450,10 +462,7 @@ def test_no_eval_regex_outside_definitions():
     offenders = []
     for path in sorted(package.rglob("*.py")):
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            code = line.split("#", 1)[0]
-            for m in pattern.finditer(code):
-                if code[:m.start()].rstrip().endswith("def"):
-                    continue
+            if pattern.search(line.split("#", 1)[0]):
                 offenders.append(f"{path.name}:{lineno}: {line.strip()}")
     assert not offenders, offenders
 

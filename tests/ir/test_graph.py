@@ -66,6 +66,17 @@ def test_textbook_program_names():
     assert (values["c"], values["d"], values["e"]) == (3.0, 2.0, 6.0)
 
 
+def test_nodes_carry_name_op_operands_and_symbol():
+    """Issue 2's node attributes are name, op, ordered operands and a Symbol; the name was only the key."""
+    g = parse("c = a + b; d = b + 1; e = c * d")
+    nodes = g.nx.nodes
+    assert [nodes[n]["name"] for n in g.nx] == ["a", "b", "c", "d", "e"]
+    assert nodes["e"]["op"] == "mul" and nodes["e"]["operands"] == ("c", "d")
+    assert nodes["d"]["operands"] == ("b", sympy.Integer(1)) and nodes["c"]["symbol"] == sympy.Symbol("c")
+    indexed = parse("x[0]*x[1]")
+    assert [indexed.nx.nodes[n]["name"] for n in indexed.inputs] == ["x[0]", "x[1]"]
+
+
 def test_program_expr_is_closed_form():
     g = parse("c = a + b; d = b + 1; e = c * d")
     assert sympy.simplify(g.expr() - (a + b) * (b + 1)) == 0
