@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import symgraph as sg
 from symgraph import ops
-from symgraph.backends import vm
+from symgraph.backends import vm, vm_assemble, vm_kernels
 from symgraph.backends.compile import compile_program
 from symgraph.ir.program import Program
 from tests.backends.test_numba import EVERY_OP
@@ -94,7 +94,7 @@ def test_shapes_broadcasting_keywords_and_layouts():
 @pytest.mark.parametrize("field", [None, 0])
 def test_input_pointers_are_read_in_one_pass_or_through_ctypes(monkeypatch, field):
     if field is not None:  # an interpreter whose array objects keep the pointer elsewhere: ndarray.ctypes
-        monkeypatch.setattr(vm, "_FIELD", [field])
+        monkeypatch.setattr(vm_kernels, "_FIELD", [field])
     base = np.arange(40.0).reshape(5, 8)
     arrays = [base, base[2], base[3, 1:], np.arange(3.0)[1:], np.empty(0), np.array(1.5)]
     assert vm.data_addresses(arrays).tolist() == [a.ctypes.data for a in arrays]
@@ -213,7 +213,7 @@ def test_a_value_beside_a_gradient_summing_its_terms_the_other_way_recomputes_th
         registers = int(header.split(" registers")[0].split()[-1])
         return both, header, registers
     both, header, registers = assembled(3_000)
-    assert registers <= 16 and f"{vm.MAX_WIDTH} points per block" in header and "in batches" in header
+    assert registers <= 16 and f"{vm_assemble.MAX_WIDTH} points per block" in header and "in batches" in header
     assert assembled(4_000)[2] == registers  # the same few rows at any n (below 3,000 blocks are already wide)
     plain = sg.value_and_grad("sum((y[i]-a*x[i]-b*x[i+1]*x[i])^2, i, 0, n-2)", wrt=["a", "b"], n=3_000)
     rng = np.random.default_rng(3)
@@ -229,7 +229,7 @@ def test_results_are_written_in_place_or_copied_on_every_block():
     rows = [("t1", "mul", ("x", "y")), ("t2", "sin", ("t1",)), ("t3", "add", ("t2", "t1")), ("k", "const", (S(3),))]
     program = Program(["x", "y"], rows, {"a": "t3", "b": "t1", "c": "t3", "d": "x", "e": "k", "f": "y", "g": "t1"})
     fast, plain = compile_program(program, backend="vm"), compile_program(program)
-    x = np.linspace(-2.0, 2.0, 3 * vm.MAX_WIDTH + 7)
+    x = np.linspace(-2.0, 2.0, 3 * vm_assemble.MAX_WIDTH + 7)
     for y in (0.5, x[::-1].copy(), np.float64(-1.5)):
         got, want = fast(x, y), plain(x, y)
         assert [g.shape for g in got] == [w.shape for w in want]
@@ -255,7 +255,7 @@ def test_every_fused_pair_computes_both_roundings():
     assert code.instructions == len(rows) // 2  # every pair fused
     fast, plain = compile_program(program, backend="vm"), compile_program(program)
     rng = np.random.default_rng(7)
-    x, y, z = (rng.uniform(-3, 3, 2 * vm.MAX_WIDTH + 3) for _ in range(3))
+    x, y, z = (rng.uniform(-3, 3, 2 * vm_assemble.MAX_WIDTH + 3) for _ in range(3))
     assert _bits(fast(x, y, z)) == _bits(plain(x, y, z))
     assert _bits(fast(0.75, -1.25, 3.5)) == _bits(plain(0.75, -1.25, 3.5))
 
@@ -354,7 +354,7 @@ def test_generated_programs_agree_with_numpy(text, x, y, z, size, scalar):
 @PROPERTY
 @given(text=terms(4), other=terms(3), x=st.floats(-3, 3), y=st.floats(-3, 3), z=st.floats(0.1, 3))
 def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(text, other, x, y, z):
-    """Each walk :func:`vm.walks` offers batches is a topological order of the instructions the results
+    """Each walk :func:`vm_assemble.walks` offers batches is a topological order of the instructions the results
     need, and its program (fused, slots allocated) gives the program's own order's bits: shared nodes,
     a value beside its gradient, a result repeated and an input as a result."""
     g = sg.grad(f"u = {text}; v = {other}; u*v + u*x + y*z", wrt=["x", "y", "z"])
@@ -363,7 +363,7 @@ def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(
     program = Program(program.inputs, program.instructions,
                       {**program.results, "again": program.results[labels[0]], "input": "x"})
     labels += ["again", "input"]
-    code, consts, results, count = vm.numbered(program, program.inputs, labels)
+    code, consts, results, count = vm_assemble.numbered(program, program.inputs, labels)
     m, rows = len(program.inputs), code.reshape(-1, 5)
     producer = {int(t): k for k, t in enumerate(rows[:, 1])}
     needed, stack = set(), [producer[int(r)] for r in results if r >= m]
@@ -380,7 +380,7 @@ def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(
         point(prog, io)
         return io[len(consts) + m:len(consts) + m + len(labels)]
     want = run(plain.prog)
-    for walk in vm.walks(code, count, m, results):
+    for walk in vm_assemble.walks(code, count, m, results):
         order = [int(k) for k in walk]
         assert sorted(order) == sorted(needed)
         position = {k: p for p, k in enumerate(order)}
@@ -390,7 +390,7 @@ def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(
     # the results in groups, each computing its own copy of what it needs: every copy a needed
     # instruction, each group's copies in a topological order, and the same bits in every walk of them
     for groups in ([(0, 1), (1, len(labels))], [(k, k + 1) for k in range(len(labels))]):
-        apart, values, renamed = vm.separately(code, count, m, results, groups)
+        apart, values, renamed = vm_assemble.separately(code, count, m, results, groups)
         copies = apart.reshape(-1, 5)
         made = {int(t): p for p, t in enumerate(copies[:, 1])}
         assert len(made) == len(copies)  # every copy a value of its own
@@ -405,7 +405,7 @@ def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(
                     stack.extend(producer[int(a)] for a in rows[k, 2:] if a >= m)
             cones += len(cone)
         assert len(copies) == cones
-        for walk in [np.arange(len(copies), dtype=np.int64)] + vm.walks(apart, values, m, renamed):
+        for walk in [np.arange(len(copies), dtype=np.int64)] + vm_assemble.walks(apart, values, m, renamed):
             assert sorted(int(k) for k in walk) == list(range(len(copies)))
             got = run(allocate(fuse(apart, walk, values, m, renamed), values, len(consts), m, renamed))
             assert bits(list(got)) == bits(list(want))
@@ -423,7 +423,7 @@ def test_operands_equal_to_a_name_but_other_string_objects_are_numbered_by_name(
                                                (fresh("t3"), "add", (fresh("t2"), fresh("xx")))],
                     {"a": fresh("t3"), "b": fresh("yy")})
     assert apart.instructions[0][2][0] is not apart.inputs[0]
-    for a, b in zip(vm.numbered(same, ["xx", "yy"], ["a", "b"]), vm.numbered(apart, ["xx", "yy"], ["a", "b"])):
+    for a, b in zip(vm_assemble.numbered(same, ["xx", "yy"], ["a", "b"]), vm_assemble.numbered(apart, ["xx", "yy"], ["a", "b"])):
         np.testing.assert_array_equal(a, b)
     twice = Program(["xx"], [("tt", "sin", (fresh("xx"),)), ("uu", "mul", (fresh("tt"), "tt")),
                              (fresh("tt"), "cos", ("uu",)), ("vv", "add", ("tt", fresh("uu")))], {"a": "vv"})

@@ -140,14 +140,14 @@ def test_least_squares_gradient_on_a_batch_and_at_a_point():
 
 
 def test_many_inputs_shared_by_a_batch_borrow_rows_of_the_register_file():
-    """10^4 data inputs shared by 300 points pass :data:`vm.SHARED_BYTES`: each is written into a row lent from
+    """10^4 data inputs shared by 300 points pass :data:`vm_kernels.SHARED_BYTES`: each is written into a row lent from
     its first read to its last (x[i] is read by two terms), in every block."""
-    from symgraph.backends import vm
+    from symgraph.backends import vm_kernels
     n, points = 5_000, 300
     g = sg.grad("sum((y[i] - a*x[i] - b*x[i+1]*x[i])^2, i, 0, n-2)", wrt=["a", "b"], n=n)
     fast, plain = g.lambdify(backend="vm"), g.lambdify()
     width = int(re.search(r"(\d+) points per block", fast.source).group(1))
-    assert 2 * n * min(width, points) * 8 > vm.SHARED_BYTES
+    assert 2 * n * min(width, points) * 8 > vm_kernels.SHARED_BYTES
     rng = np.random.default_rng(5)
     x, y = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n - 1)  # y[n-1] is never read: y has n - 1 entries
     a, b = rng.uniform(0, 1, points), rng.uniform(0, 1, points)
