@@ -179,6 +179,9 @@ def test_a_large_build_leaves_objects_frozen_by_the_process_frozen():
                 built = [[k] for k in range(count)]
         finally:
             gc.callbacks.remove(record)
-        assert gc.get_freeze_count() == before and generations == [2] and len(built) == count and frozen
+        # still frozen: unfreezing would leave 0, freezing the build would add `count`; a few frozen objects
+        # the interpreter frees meanwhile (another test's leftovers in this worker) leave the count
+        assert before - 1_000 < gc.get_freeze_count() <= before
+        assert generations == [2] and len(built) == count and frozen
     finally:
         gc.unfreeze()
