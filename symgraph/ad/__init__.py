@@ -1,8 +1,9 @@
 """Layer 4, automatic differentiation on the graph: every mode that turns a Graph into derivative refs.
 
 :mod:`~symgraph.ad.linearised` holds what every mode shares (each edge's local
-derivative, the one adjacency structure and walk, and the rule that products
-with 0 or +-1 are free); :mod:`~symgraph.ad.forward`,
+derivative, from :mod:`~symgraph.ad.partials`; the one adjacency structure and
+walk, from :mod:`~symgraph.ad.adjacency`; and the rule that products with 0 or
++-1 are free); :mod:`~symgraph.ad.forward`,
 :mod:`~symgraph.ad.reverse`, :mod:`~symgraph.ad.paths` and
 :mod:`~symgraph.ad.eliminate` are the four ways of accumulating the chain rule
 over it, each emitting into one :class:`~symgraph.ir.program.Emitter` and

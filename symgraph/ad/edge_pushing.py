@@ -97,7 +97,7 @@ _RECIPES: dict[tuple, tuple | None] = {}
 def _recipe(op: str, args: tuple) -> tuple[tuple | None, dict[str, str]]:
     """The recipe of ``op``'s second partials on operands shaped like ``args``, and its placeholders bound.
 
-    As the first partials' recipes (:func:`symgraph.ad.linearised._recipe`):
+    As the first partials' recipes (:func:`symgraph.ad.partials._recipe`):
     keyed by which operands are (equal) names and by the exact constants, so
     the template's constant arithmetic (``pow``'s ``u1 - 1 - 1`` for the
     exponent 2) is done once, not at every node; the calls left are made on

@@ -15,10 +15,13 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
   points (numba itself is imported only when this backend is used);
 * :mod:`~symgraph.backends.chunk` -- any backend's kernel run a chunk of points at a time;
 * :mod:`~symgraph.backends.build` -- generated source -> a Python function, without ``exec``;
-* :mod:`~symgraph.backends.runtime` -- call time: the helpers generated code
-  calls (``prepare``, ``fit``), the working dtype, result layouts, and the
-  compiled function around every kernel (its argument binder is
-  :class:`symgraph.binding.Binder`, shared with ``Graph.evaluate``).
+* :mod:`~symgraph.backends.runtime` -- call time, the one module the others import it from: the
+  wrappers of generated NumPy code (single points, Dask blocks), and re-exported from
+  * :mod:`~symgraph.backends.arrays` -- indexed inputs bound as arrays, the one-point vector forms;
+  * :mod:`~symgraph.backends.results` -- result layouts and the compiled function around every
+    kernel (its argument binder is :class:`symgraph.binding.Binder`, shared with ``Graph.evaluate``);
+  * :mod:`~symgraph.backends.coercion` -- the helpers generated code calls (``prepare``, ``fit``),
+    the working dtype.
 
 A backend makes a *kernel* -- inputs positionally, the flat tuple of results
 -- so binding and layout are written once, in ``runtime``, for all of them.

@@ -278,7 +278,7 @@ def test_any_layout_dtype_and_broadcast_gives_the_bits_of_element_by_element(mix
 def test_chunks_hand_the_vm_whole_arrays_cut_along_their_batch_axes(mixed, chunked, monkeypatch):
     """chunk= keeps the VM's array forms: no value per element (the per-element helper is never reached),
     the bits of one whole call for batches of several chunks, shared data passed whole, one result array."""
-    from symgraph.backends import runtime, vm
+    from symgraph.backends import arrays, vm
     fast, elementwise, plain = mixed
     rng = np.random.default_rng(11)
     W, x = rng.uniform(-2, 2, (3, 3)), rng.uniform(-2, 2, (4,))
@@ -290,7 +290,7 @@ def test_chunks_hand_the_vm_whole_arrays_cut_along_their_batch_axes(mixed, chunk
 
     def refused(*args, **kwargs):
         raise AssertionError("handed one value per element")
-    monkeypatch.setattr(runtime, "elements", refused)
+    monkeypatch.setattr(arrays, "elements", refused)
     monkeypatch.setattr(vm, "elements", refused)
     for args, want in zip(cases, wants):
         same(chunked(*args), want)
