@@ -736,7 +736,7 @@ def test_hessian_sparse_is_bounded_and_matches_dense(capsys):
     assert [line.split("=")[0].strip() + " " + line.rsplit("=", 1)[1].strip()
             for line in small.splitlines()[1:]] == nonzero
     status, big, _ = call(capsys, "hessian", ROSENBROCK, "--size", "n=1000", "--sparse")
-    from symgraph.cli.commands import ENTRY_LINES
+    from symgraph.cli.printing import ENTRY_LINES
     lines = big.splitlines()
     assert status == 0 and len(lines) == 1 + ENTRY_LINES + 1
     assert "2,998 structural nonzeros, 1,999 on and above" in lines[0]
@@ -974,7 +974,7 @@ def test_a_defect_raising_a_plain_value_error_is_an_internal_error_not_bad_input
 
 def test_grad_and_jacobian_print_a_bounded_number_of_entries_and_count_the_rest(capsys):
     # every entry was printed: 10,000 closed forms took 13-18 s; --json still gives every one
-    from symgraph.cli.commands import ENTRY_LINES
+    from symgraph.cli.printing import ENTRY_LINES
     status, out, _ = call(capsys, "grad", "sum(x[i]^2, i, 0, n-1)", "--size", "n=250", "--at", f"x=[{', '.join(['1'] * 250)}]")
     lines = out.splitlines()
     assert status == 0 and len(lines) == ENTRY_LINES + 1
@@ -1006,7 +1006,7 @@ def test_latex_output_is_bounded_like_the_other_entry_lines(capsys):
     """grad --latex (and latex --wrt) wrote every entry and, with --at, every value: 35 s at n = 3,000.  They
     write ENTRY_LINES entries and values and count the rest; --json --latex keeps every entry.  jacobian
     --latex built every entry's closed form to print the matrix; it prints the first rows and columns."""
-    from symgraph.cli.commands import ENTRY_LINES
+    from symgraph.cli.printing import ENTRY_LINES
     from symgraph.export.latex import MATRIX_LIMIT
     n = 250
     text, size, point = "sum(x[i]^2, i, 0, n-1)", f"n={n}", f"x=[{', '.join(['1'] * n)}]"

@@ -23,9 +23,14 @@ to stderr (the parse error's caret excerpt included) and exits with status 2;
 no traceback reaches the user.  :func:`main` takes an argument list and
 returns the exit status, so the command also runs in-process.
 
-This module holds :func:`main` and the argument parser;
-:mod:`~symgraph.cli.commands` what each subcommand does, and
-:mod:`~symgraph.cli.examples` the worked examples of the ``--help`` pages.
+This module holds :func:`main` and the argument parser.  What each
+subcommand does is in :mod:`~symgraph.cli.derivatives` (``grad``,
+``jacobian``, ``hessian``, ``compare``) and :mod:`~symgraph.cli.exports`
+(``graph``, ``explore``, ``latex``, ``demo``); both read their input
+through :mod:`~symgraph.cli.inputs` (EXPR, ``--functions``, ``--size``) and
+:mod:`~symgraph.cli.points` (``--at``), and print through
+:mod:`~symgraph.cli.printing`.  :mod:`~symgraph.cli.examples` holds the
+worked examples of the ``--help`` pages.
 """
 from __future__ import annotations
 
@@ -38,9 +43,12 @@ from .. import __version__
 from ..errors import ExpressionTooLargeError, OutputError, PathLimitError, RenderError, SymgraphError, UnusedWrtWarning
 from ..export.draw import ENGINES
 from ..hessian import STRATEGIES
-from .commands import (ENTRY_LINES, FORMATS, UsageError, cmd_compare, cmd_demo, cmd_explore, cmd_grad, cmd_graph, cmd_hessian, cmd_jacobian,
-                       cmd_latex, load_functions, parse_point, unused_wrt_warning)
+from .derivatives import cmd_compare, cmd_grad, cmd_hessian, cmd_jacobian
 from .examples import EXAMPLES, epilog
+from .exports import FORMATS, cmd_demo, cmd_explore, cmd_graph, cmd_latex
+from .inputs import UsageError, load_functions
+from .points import parse_point
+from .printing import ENTRY_LINES, unused_wrt_warning
 
 __all__ = ["EXAMPLES", "UsageError", "build_parser", "main", "parse_point", "protect_expressions"]
 

@@ -1,0 +1,234 @@
+"""Reading ``--at``: the point's values (numbers, constant expressions, bracketed lists) checked against the graph."""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import SymgraphError, closest_name, shown, shown_names
+from ..frontend.coerce import unused_inputs
+from ..frontend.parse import parse
+from ..frontend.tokens import scan
+from .inputs import UsageError, _top_level_split
+
+
+def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
+    """``["a=2", "b=pi/4"]`` (or ``["a=2,b=pi/4"]``) as ``{"a": 2.0, "b": 0.785...}``.
+
+    A value is a number or a constant expression of the grammar (``pi/2``,
+    ``sqrt(2)``, ``2^-10``), parsed by the same safe parser and evaluated;
+    commas inside a call's parentheses belong to the call.  An indexed input
+    takes a bracketed list (``x=[1, pi/2, 3]``, nested for more indices:
+    ``W=[[1, 2], [3, 4]]``) as one array, or one element at a time
+    (``x[0]=1``); :func:`resolve_point` checks both against the graph.
+    """
+    values: dict[str, float | np.ndarray] = {}
+    words: list[str] = []
+    for item in pairs:  # the shell splits x=[1, 2, 3] into three words: a value's open bracket joins the next
+        value = words[-1].partition("=")[2] if words else ""  # (a name's, x[0=3, is a typo: it joins nothing)
+        if value.count("[") + value.count("(") > value.count("]") + value.count(")"):
+            words[-1] += " " + item
+        else:
+            words.append(item)
+    for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
+        name, sep, text = (s.strip() for s in pair.partition("="))
+        if not sep or not name:
+            comma = " (commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in " \
+                    "brackets, x=[1, 2])" \
+                if not sep and name.isdecimal() and values else ""
+            raise UsageError(f"--at expects NAME=VALUE, got {shown(pair)}{comma}")
+        if name.count("[") != name.count("]"):
+            raise UsageError(f"--at name {name!r} has unbalanced brackets (an element is written x[0]=1)")
+        if name in values:  # the last would win silently: a typo for another input, most likely
+            raise UsageError(f"--at gives {name!r} twice ({name}={_shown(values[name])} and {pair.strip()})")
+        values[name] = _array(name, text) if text.startswith("[") else _constant(name, text)
+    return values
+
+
+def _shown(value: float | np.ndarray) -> str:
+    return f"{value:g}" if np.ndim(value) == 0 else "[...]"
+
+
+def _array(name: str, text: str) -> np.ndarray:
+    """``--at x=[1, pi/2, 3]``: a bracketed list of constant expressions (nested lists: more axes), as an array.
+
+    Read iteratively, bracket by bracket; every entry goes through :func:`_constant`.
+    """
+    if not text.endswith("]") or text.count("[") != text.count("]"):
+        raise UsageError(f"--at value for {name!r} is not a bracketed list: {shown(text)} (write {name}=[1, 2, 3])")
+    rows: list = []
+    stack: list[list] = []
+    start = depth = 0
+    for k, ch in enumerate(text):
+        if ch == "[" and depth == 0:
+            if stack and text[start:k].strip():
+                raise UsageError(f"--at value for {name!r}: {text[start:k].strip()!r} before a '[' in {shown(text)}")
+            stack.append([])
+            start = k + 1
+        elif ch == "]" and depth == 0:
+            if not stack:
+                raise UsageError(f"--at value for {name!r}: unmatched ']' in {shown(text)}")
+            entry = text[start:k].strip()
+            if entry:
+                stack[-1].append(_constant(f"{name}[...]", entry))
+            elif stack[-1] and k > 0 and text[:k].rstrip().endswith(","):
+                raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
+            done = stack.pop()
+            (stack[-1] if stack else rows).append(done)
+            start = k + 1
+        elif ch == "," and depth == 0 and stack:
+            entry = text[start:k].strip()
+            if entry:
+                stack[-1].append(_constant(f"{name}[...]", entry))
+            elif not (stack[-1] and isinstance(stack[-1][-1], list)):
+                raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
+            start = k + 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif not stack:
+            if not ch.isspace():
+                raise UsageError(f"--at value for {name!r}: {ch!r} after the closing ']' in {shown(text)}")
+    if stack or len(rows) != 1:
+        raise UsageError(f"--at value for {name!r}: unbalanced brackets in {shown(text)}")
+    try:
+        array = np.array(rows[0], dtype=np.float64)
+    except ValueError:
+        raise UsageError(f"--at value for {name!r}: the rows of {shown(text)} differ in length") from None
+    return array  # empty only for an input of no entries (resolve_point checks the shape)
+
+
+def _constant(name: str, text: str) -> float:
+    """The value of ``--at NAME=TEXT``: a number, or a constant expression; finite."""
+    value = _plain_number(text)
+    if value is None:
+        if _defines(text):  # "--at 'a=2 b=1'": two pairs in one word; said before the parser reads "2 b" as a product
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {shown(text)} assigns "
+                             f"or defines a name (one NAME=VALUE per word: --at x=1 y=2)")
+        try:
+            graph = parse(text)
+        except SymgraphError as error:
+            reason = getattr(error, "reason", str(error))
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: "
+                             f"{shown(text)} ({reason})") from None
+        if graph.inputs or len(graph.outputs) != 1:
+            euler = " (e is a name, as in the text; Euler's number is exp(1))" if "e" in graph.inputs else ""
+            raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {shown(text)} uses "
+                             f"{', '.join(graph.inputs) or 'several outputs'}{euler}")
+        with np.errstate(all="ignore"):
+            value = float(graph.evaluate()[graph.output])
+    if not math.isfinite(value):
+        raise UsageError(f"--at value for {name!r} must be finite, got {shown(text)}")
+    return value
+
+
+def _defines(text: str) -> bool:
+    """Whether a value's text has an assignment's '=' (``2 b=1``, ``y=3``): a second NAME=VALUE, never a value."""
+    try:
+        return "=" in scan(text).texts
+    except SymgraphError:  # a character the grammar refuses: the parser says which and where
+        return False
+
+
+def _plain_number(text: str) -> float | None:
+    """``text`` as a float when it is a plain number (the fast path), else None for the parser to read.
+
+    Python's ``float`` alone also takes ``1_000`` and non-ASCII digits,
+    which the grammar refuses; the parser then says why.
+    """
+    if not text.isascii() or "_" in text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str, float]:
+    """``--at`` values as one number per input, keyed as the user names them (``x[0]``, ``b``).
+
+    An indexed input takes one array of its index shape (``x=[1, 2, 3]``) or
+    its elements one by one (``x[0]=1``); a wrong length, an unknown element
+    or a missing one is a :class:`UsageError` in those terms.
+    """
+    resolved: dict[str, float] = {}
+    plain = set(graph.inputs).difference(*(known.nodes.values() for known in graph.indexed.values()))
+    given_as: dict[str, str] = {}  # element label -> the --at name that gave it (x=[...] and x[0]=... clash)
+
+    def give(label: str, value: float, key: str) -> None:
+        if label in given_as:
+            raise UsageError(f"--at gives {label!r} twice (as {given_as[label]}= and as {key}=)")
+        given_as[label] = key
+        resolved[label] = value
+
+    for key, value in point.items():
+        base, bracket, rest = key.partition("[")
+        base = base.strip()
+        known = graph.indexed.get(base)
+        if bracket:
+            if known is None:
+                raise UsageError(f"--at {key}: {base!r} is not an indexed input of the expression"
+                                 + (f" (indexed inputs: {', '.join(graph.indexed)})" if graph.indexed else ""))
+            parts = [p.strip() for p in rest[:-1].split(",")] if rest.endswith("]") else []
+            if not parts or not all(p.isdecimal() for p in parts) or len(parts) != len(known.shape):
+                raise UsageError(f"--at {key}: an element of {base} is written {base}[{', '.join('0' * len(known.shape))}]"
+                                 f" ({len(known.shape)} integer ind{'ex' if len(known.shape) == 1 else 'ices'})")
+            index = tuple(map(int, parts))
+            if index not in known.nodes:
+                raise UsageError(f"--at {key}: {base} has no such element in the expression "
+                                 f"(indices up to {known.label(tuple(n - 1 for n in known.shape))})")
+            if np.ndim(value):
+                raise UsageError(f"--at {key} takes one number, got a list")
+            give(known.label(index), float(value), key)
+        elif known is not None:
+            array = np.asarray(value, dtype=np.float64)
+            if array.shape != known.shape:
+                shown = "a number" if not array.ndim else f"{array.size} number{'s' if array.size != 1 else ''}" \
+                    if array.ndim == 1 else f"shape {array.shape}"
+                raise UsageError(f"--at {key}: {key} has {_extent(known.shape)} in the expression, got {shown} "
+                                 f"(write {key}=[...] with {_extent(known.shape)}, or {known.label((0,) * len(known.shape))}=VALUE ...)")
+            for index in known.nodes:
+                give(known.label(index), float(array[index]), key)
+            if not known.nodes:  # an input no element of which is read (x of size 0): still given, as an array
+                resolved[key] = array
+        elif key in plain:
+            if np.ndim(value):
+                raise UsageError(f"--at {key} takes one number, got a list ({key} is not an indexed input)")
+            resolved[key] = value
+        else:
+            close = closest_name(key, [*plain, *graph.indexed])
+            raise UsageError(f"--at {key}: {key!r} is not an input of the expression (inputs: "
+                             f"{shown_names(_input_names(graph)) or 'none'}{f'; closest: {close!r}' if close else ''})")
+    missing = [label for label in graph.input_labels if label not in resolved]
+    missing += [name for name, known in graph.indexed.items() if not known.nodes and name not in resolved]
+    if missing:
+        whole = " (x=[...] gives a whole indexed input)" if graph.indexed else ""
+        raise UsageError(f"--at gives no value for {shown_names(missing, 5)}: give every input{whole}")
+    return resolved
+
+
+def _input_names(graph: Any) -> list[str]:
+    """The inputs as the user names them: an indexed input once, by its name (one of no elements too)."""
+    return [name for name, _ in graph.parameters(graph.inputs)]
+
+
+def _extent(shape: tuple[int, ...]) -> str:
+    return f"{shape[0]} entr{'y' if shape[0] == 1 else 'ies'}" if len(shape) == 1 else f"shape {shape}"
+
+
+def _point(args: Any, graph: Any) -> dict[str, float] | None:
+    """The ``--at`` point resolved against ``graph``, or None without ``--at``.
+
+    A ``--wrt`` name the expression does not contain is a parameter of the
+    derivative (its value ignored), as for ``.at()`` in Python: ``--at`` may
+    give it a number, which is checked and left out of the point."""
+    if not getattr(args, "at", None):
+        return None
+    point = parse_point(args.at)
+    for name in unused_inputs(graph, [w for w in getattr(args, "wrt", None) or () if w in point]):
+        if np.ndim(point.pop(name)):
+            raise UsageError(f"--at {name} takes one number, got a list ({name} is not in the expression: "
+                             "its derivative is 0 and its value is not used)")
+    return resolve_point(graph, point)
