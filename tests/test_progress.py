@@ -129,14 +129,11 @@ def test_a_large_build_leaves_no_young_objects_for_the_callers_next_allocations(
     assert young < 100 and middle == 0 and len(built) == count  # collected once, at the end of the pause
 
 
-def test_a_large_build_is_settled_without_any_collection():
-    """Enabled before the settling, the collector ran a young collection over everything the pause made at
-    the very next allocation (0.24 s at 10^6 nodes); a full collection then walked it all again (0.2-0.55 s
-    of the sparse Hessian of Rosenbrock at n = 10,000).  The pause's objects now reach the oldest generation
-    without any collection."""
+def _large_build():
+    """A build of more objects than a pause settles by itself, made in :func:`paused_gc`; with the
+    generations of the collections that ran meanwhile (callbacks see each start)."""
     import gc
     from symgraph.progress import SETTLE_OBJECTS, paused_gc
-    gc.collect()
     count = max(SETTLE_OBJECTS, len(gc.get_objects(2)) // 4) + 1_000
     generations = []
 
@@ -150,7 +147,19 @@ def test_a_large_build_is_settled_without_any_collection():
             built = [[k] for k in range(count)]
     finally:
         gc.callbacks.remove(record)
-    assert generations == [] and len(built) == count
+    assert len(built) == count
+    return built, generations
+
+
+def test_a_large_build_is_settled_without_any_collection():
+    """Enabled before the settling, the collector ran a young collection over everything the pause made at
+    the very next allocation (0.24 s at 10^6 nodes); a full collection then walked it all again (0.2-0.55 s
+    of the sparse Hessian of Rosenbrock at n = 10,000).  The pause's objects now reach the oldest generation
+    without any collection."""
+    import gc
+    gc.collect()
+    built, generations = _large_build()
+    assert generations == []
     young, middle, _ = gc.get_count()
     assert young < 100 and middle == 0 and gc.get_freeze_count() == 0
     assert gc.is_tracked(built) and any(o is built for o in gc.get_objects(2))
@@ -160,28 +169,15 @@ def test_a_large_build_leaves_objects_frozen_by_the_process_frozen():
     """The settling moves objects through the permanent generation; a process that froze its own (a server
     before it forks) keeps them there, and the pause ends with one full collection instead."""
     import gc
-    from symgraph.progress import SETTLE_OBJECTS, paused_gc
     gc.collect()
     frozen = [[k] for k in range(10)]
     gc.freeze()
     try:
         before = gc.get_freeze_count()
-        count = max(SETTLE_OBJECTS, len(gc.get_objects(2)) // 4) + 1_000
-        generations = []
-
-        def record(phase, info):
-            if phase == "start":
-                generations.append(info["generation"])
-
-        gc.callbacks.append(record)
-        try:
-            with paused_gc():
-                built = [[k] for k in range(count)]
-        finally:
-            gc.callbacks.remove(record)
-        # still frozen: unfreezing would leave 0, freezing the build would add `count`; a few frozen objects
+        built, generations = _large_build()
+        # still frozen: unfreezing would leave 0, freezing the build would add its objects; a few frozen objects
         # the interpreter frees meanwhile (another test's leftovers in this worker) leave the count
         assert before - 1_000 < gc.get_freeze_count() <= before
-        assert generations == [2] and len(built) == count and frozen
+        assert generations == [2] and built and frozen
     finally:
         gc.unfreeze()
