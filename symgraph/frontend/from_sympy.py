@@ -13,7 +13,7 @@ from ..ir.builder import CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph, element_label
 from ..ir.hooks import provide
 from ..names import is_identifier
-from .reductions import MAX_ELEMENTS, fits
+from .limits import MAX_ELEMENTS, fits
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name
 
 

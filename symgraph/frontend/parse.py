@@ -60,7 +60,8 @@ from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc
 from .calls import Calls, Definition, arity_text
 from .from_sympy import graph_from_sympy
-from .reductions import MAX_ELEMENTS, MAX_TERMS, REDUCTIONS, Reductions
+from .limits import MAX_ELEMENTS, MAX_TERMS
+from .reductions import REDUCTIONS, Reductions
 from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, names_in, number, scan
 
 _DIGITS = frozenset("0123456789.")
