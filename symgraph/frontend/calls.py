@@ -6,7 +6,7 @@ arguments; ``log(x, base)`` is the table's overload).  A line
 the body with the parameters bound to the arguments, in the scope the
 definition saw (its parameters, the names assigned before it, earlier
 definitions), so the graph is the one the written-out text gives.  The parser
-(:mod:`symgraph.frontend.parse`) mixes these methods in.
+(:mod:`symgraph.frontend.statements`) mixes these methods in.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ enclosing reductions and numbers; they are folded by the builder, so
 ``x[i+1]`` is the input ``x[4]`` at i = 3.  An index is bound only inside
 its reduction and names nothing else in its text (:meth:`Reductions.index_clash`),
 checked at the reduction and at every other naming, so the order they come
-in does not matter.  The parser (:mod:`symgraph.frontend.parse`) mixes these methods in.
+in does not matter.  The parser (:mod:`symgraph.frontend.statements`) mixes these methods in.
 
 A term that only its elements' indices vary in is parsed once and replayed for the other
 values (:mod:`symgraph.frontend.replay`); the limits on what a call may expand are in
