@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import sympy
 
-from ..ir.builder import ordinal
+from ..ir.operand_kinds import ordinal
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
 from .checking import CheckingBuilder
 from .reductions import REDUCTIONS

@@ -9,7 +9,8 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from ..constants import closed_constant
 from ..errors import ArgumentError, GraphError, UnsupportedOpError, shown
-from ..ir.builder import CONDITION_RESULT, GraphBuilder
+from ..ir.builder import GraphBuilder
+from ..ir.operand_kinds import CONDITION_RESULT
 from ..ir.graph import Graph, element_label
 from ..ir.hooks import provide
 from ..names import is_identifier

@@ -55,7 +55,8 @@ import sympy
 
 from ..binding import checked_options, is_size
 from ..errors import ArgumentError, ParseError, shown
-from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
+from ..ir.builder import GraphBuilder
+from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT
 from ..ir.graph import Graph, element_label, read_element_label
 from ..constants import constant_key as _constant_key
 from ..progress import paused_gc
