@@ -1,12 +1,11 @@
-"""The token where an operand must start: a name's value, an input, a call, an element, a reduction, a prefix
-operator or a parenthesis, or the error that says which operand is missing.
+"""The token where an operand starts: a value, an input, a call, an element, a reduction, a prefix or a '('.
 
-The expression loop (:mod:`~symgraph.frontend.expressions`) handles the
-common operands (numbers, names known by now) in line and hands every other
-one here, with the wording of its errors: "unknown function" names what
-another notation's name means, a function the grammar lacks or a near
-spelling.  The parser (:mod:`symgraph.frontend.statements`) mixes these
-methods in.
+Where it starts none, the error says which operand is missing.  The
+expression loop (:mod:`~symgraph.frontend.expressions`) handles the common
+operands (numbers, names known by now) in line and hands every other one
+here, with the wording of its errors: "unknown function" names what another
+notation's name means, a function the grammar lacks or a near spelling.  The
+parser (:mod:`symgraph.frontend.statements`) mixes these methods in.
 """
 from __future__ import annotations
 
