@@ -6,7 +6,7 @@ arguments; ``log(x, base)`` is the table's overload).  A line
 the body with the parameters bound to the arguments, in the scope the
 definition saw (its parameters, the names assigned before it, earlier
 definitions), so the graph is the one the written-out text gives.  The parser
-(:mod:`symgraph.frontend.parse`) mixes these methods in.
+(:mod:`symgraph.frontend.statements`) mixes these methods in.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import sympy
 
-from ..ir.builder import ordinal
+from ..ir.operand_kinds import ordinal
 from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
 from .checking import CheckingBuilder
 from .reductions import REDUCTIONS

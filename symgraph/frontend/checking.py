@@ -21,7 +21,8 @@ from typing import Any
 
 from .. import constants, ops
 from ..errors import GraphError
-from ..ir.builder import GraphBuilder, checked_fold, element_label, kind_error, op_row
+from ..ir.builder import GraphBuilder, element_label
+from ..ir.operand_kinds import checked_fold, kind_error, op_row
 
 
 class CheckingBuilder:

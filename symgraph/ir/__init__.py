@@ -1,7 +1,10 @@
 """The intermediate representation: what every front end builds and every pass reads.
 
 A :class:`~symgraph.ir.graph.Graph` is the hash-consed DAG of a function
-(built by :mod:`~symgraph.ir.builder`); a :class:`~symgraph.ir.program.Program`
+(built by :mod:`~symgraph.ir.builder`, which makes a reduction's terms in
+:mod:`~symgraph.ir.term_loop`, names and freezes the graph in
+:mod:`~symgraph.ir.finishing` and checks operands' kinds by
+:mod:`~symgraph.ir.operand_kinds`); a :class:`~symgraph.ir.program.Program`
 is a straight-line let-listing of derivatives, built on top of the graph's own
 rows by the :mod:`~symgraph.ir.emitter`.  Both are rows ``(target, op, args)``
 in topological order, so one interpreter (:mod:`~symgraph.ir.interpret`)

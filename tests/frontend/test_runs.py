@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symgraph as sg
-from symgraph.frontend import parse as parse_module
+from symgraph.frontend import expressions
 from symgraph.frontend.tokens import names_in, scan
 
 # tokens biased towards runs of operators over names and numbers, with everything that can break a run
@@ -47,11 +47,11 @@ def _outcome(text: str):
 
 
 def _without_runs(text: str):
-    parse_module._RUNS = False
+    expressions._RUNS = False
     try:
         return _outcome(text)
     finally:
-        parse_module._RUNS = True
+        expressions._RUNS = True
 
 
 @settings(max_examples=300, deadline=None)
