@@ -177,7 +177,7 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
         The parameters, the vector ``theta`` in this order; an indexed input's
         name stands for all its elements (``"w"``: ``w[0], w[1], ...``).
         Every other input is data.
-    over : ("k", first, last), optional
+    over : ("k", first, last) or a list of the three, optional
         Expand the template ``f`` into one residual per ``k = first, ..., last``
         (both included); ``k`` is bound in each copy as a size is, and the
         bounds are integers or text computed from the sizes (``"m-1"``).

@@ -159,6 +159,8 @@ def test_template_equals_written_out_list_of_residuals():
     listed = sg.residuals(written, wrt=["a", "b", "c"])
     templated = sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, 4))
     assert templated.graph.outputs == listed.graph.outputs
+    # a list reads as the tuple does (as from JSON or a config file)
+    assert sg.residuals(DECAY, wrt=["a", "b", "c"], over=["k", 0, 4]).graph.outputs == listed.graph.outputs
     theta = np.array([1.0, 2.0, 3.0])
     for got, want in zip(templated(theta, y, t), listed(theta, y, t)):
         np.testing.assert_array_equal(got, want)

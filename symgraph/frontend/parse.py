@@ -189,7 +189,7 @@ def _is_count(value: Any) -> bool:
 def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
     """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last``.
 
-    ``over=("k", first, last)`` (both included) binds ``k`` in each copy as a
+    ``over=("k", first, last)`` (both included; a list of the three too) binds ``k`` in each copy as a
     size is bound (``parse(text, k=value)``), so ``(y[k] - a*exp(-b*t[k]))``
     over ``("k", 0, "m-1")`` with ``m=200`` is the graph of the 200 texts
     ``parse([...])`` would build from the written-out copies, one output each,
@@ -210,7 +210,7 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
     >>> len(g.outputs), g.input_labels
     (2, ('x[0]', 'x[1]', 'x[2]'))
     """
-    if not (isinstance(over, tuple) and len(over) == 3 and isinstance(over[0], str)):
+    if not (isinstance(over, (tuple, list)) and len(over) == 3 and isinstance(over[0], str)):
         raise ArgumentError(f"over= takes (index name, first, last), such as ('k', 0, 'm-1'); got {shown(over)}")
     index, first, last = over
     if not index.isidentifier() or keyword.iskeyword(index) or index in _CALLABLE or index in REDUCTIONS:
