@@ -5,7 +5,7 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
 * :mod:`~symgraph.backends.compile` -- THE entry point, :func:`compile_program`:
   picks a backend, adds chunking, binds arguments and lays out results;
 * :mod:`~symgraph.backends.numpy` -- the default backend: the program as
-  readable NumPy source, with the exact peephole the numba backend shares;
+  readable NumPy source;
 * :mod:`~symgraph.backends.vm` -- programs as data for one compiled virtual
   machine: no compile wait per function, fast single points; below it
   :mod:`~symgraph.backends.vm_assemble` (a program made VM code),
@@ -14,6 +14,10 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
 * :mod:`~symgraph.backends.numba` -- the program as one compiled loop over
   points (numba itself is imported only when this backend is used);
 * :mod:`~symgraph.backends.chunk` -- any backend's kernel run a chunk of points at a time;
+* :mod:`~symgraph.backends.peephole` -- the exact peephole every code writer shares: instructions
+  as assignment lines, constant factors folded only where bitwise exact;
+* :mod:`~symgraph.backends.registered` -- functions registered from Python in compiled code: the
+  namespace generated code calls them through, their import paths (standalone source, pickles);
 * :mod:`~symgraph.backends.build` -- generated source -> a Python function, without ``exec``;
 * :mod:`~symgraph.backends.runtime` -- call time, the one module the others import it from: the
   wrappers of generated NumPy code (single points, Dask blocks), and re-exported from

@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .numpy import SCALAR_POWERS
+from .peephole import SCALAR_POWERS
 
 # --------------------------------------------------------------------------- the instruction set
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numpy import FLOAT32_MAX
+from .peephole import FLOAT32_MAX
 from .vm_kernels import _HEADER, _POWERS, CODES, COPY, FIRST, FUSED, NEG, SECOND, register_pass
 
 _NEG, _MUL, _POW = CODES["neg"], CODES["mul"], CODES["pow"]
@@ -43,10 +43,10 @@ def _materialise(code, w, added, extra, alias, t, c, b, nc0):  # pragma: no cove
 
 
 def _fold(ops_, starts, args, consts, exact, keep, results, m):  # pragma: no cover - compiled by numba
-    """The numbered instructions after the NumPy writer's exact peephole (:func:`symgraph.backends.numpy.assignments`).
+    """The numbered instructions after the NumPy writer's exact peephole (:func:`symgraph.backends.peephole.assignments`).
 
     A constant factor or negation of a single-use temporary merges into its
-    one consumer where :func:`symgraph.backends.numpy.merges_exactly` allows
+    one consumer where :func:`symgraph.backends.peephole.merges_exactly` allows
     it (``t1 = 2*v; t2 = 100*t1`` becomes ``t2 = 200*v``; ``exact`` marks the
     constants +-2^j with j >= 0), so values are bitwise what the program
     computes for every input, overflow and underflow included.  Returns ``(code, constants,
