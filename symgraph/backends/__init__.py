@@ -9,8 +9,10 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
 * :mod:`~symgraph.backends.vm` -- programs as data for one compiled virtual
   machine: no compile wait per function, fast single points; below it
   :mod:`~symgraph.backends.vm_assemble` (a program made VM code),
-  :mod:`~symgraph.backends.vm_passes` (the compiled passes doing so) and
-  :mod:`~symgraph.backends.vm_kernels` (the instruction set and the kernels running it);
+  :mod:`~symgraph.backends.vm_passes` (the compiled passes doing so),
+  :mod:`~symgraph.backends.vm_jit` (the kernels and passes compiled on first need),
+  :mod:`~symgraph.backends.vm_kernels` (the kernels running VM code) and
+  :mod:`~symgraph.backends.vm_instructions` (the instruction set: op codes and what each computes);
 * :mod:`~symgraph.backends.numba` -- the program as one compiled loop over
   points (numba itself is imported only when this backend is used);
 * :mod:`~symgraph.backends.chunk` -- any backend's kernel run a chunk of points at a time;

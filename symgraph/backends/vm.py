@@ -12,13 +12,14 @@ point, :func:`~.vm_kernels._run_block` on batches a block of points at a
 time (every temporary a row of up to 256 points; arithmetic rows are loops
 LLVM vectorises).
 
-The backend is four modules, imports pointing one way: this one holds the
+The backend is six modules, imports pointing one way: this one holds the
 kernel behind compiled functions (:func:`vm_kernel`, :func:`_runner`,
 :class:`_Point`, :class:`NumpyFallback`); :mod:`.vm_assemble` makes a
 program into VM data (:func:`~.vm_assemble.assemble`; why two orders, fused
 pairs and groups) with the compiled passes of :mod:`.vm_passes`;
-:mod:`.vm_kernels` holds the instruction set, the kernels that run it and
-their compilation (:func:`~.vm_kernels._kernel`).
+:mod:`.vm_instructions` holds the instruction set, :mod:`.vm_kernels` the
+kernels that run it and :mod:`.vm_jit` their compilation
+(:func:`~.vm_jit._kernel`).
 
 Inputs and results are not rows of the register file at all: a batch reads
 each input where it lies and writes each result into its row of the output,
@@ -128,7 +129,8 @@ from .numpy import numpy_kernel
 from .native import break_even_calls, compile_native, write_ir
 from .runtime import broadcast_shape, contiguous, elements, portable, working_dtype
 from .vm_assemble import assemble, kernels, width_for  # noqa: F401 - kernels: the public warm-up
-from .vm_kernels import _HEADER, CODES, FIRST, FUSED, SECOND, _kernel, data_addresses
+from .vm_instructions import _HEADER, CODES, FIRST, FUSED, SECOND
+from .vm_jit import _kernel, data_addresses
 
 # --------------------------------------------------------------------------- the kernel behind compiled functions
 
