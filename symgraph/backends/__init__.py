@@ -8,6 +8,7 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
   readable NumPy source;
 * :mod:`~symgraph.backends.vm` -- programs as data for one compiled virtual
   machine: no compile wait per function, fast single points; below it
+  :mod:`~symgraph.backends.vm_point` (one point: the VM until native code pays),
   :mod:`~symgraph.backends.vm_assemble` (a program made VM code),
   :mod:`~symgraph.backends.vm_passes` (the compiled passes doing so),
   :mod:`~symgraph.backends.vm_jit` (the kernels and passes compiled on first need),

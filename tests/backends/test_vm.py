@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import symgraph as sg
 from symgraph import ops
-from symgraph.backends import vm, vm_assemble, vm_jit
+from symgraph.backends import vm, vm_assemble, vm_instructions, vm_jit
 from symgraph.backends.compile import compile_program
 from symgraph.ir.program import Program
 from tests.backends.test_numba import EVERY_OP
@@ -37,7 +37,7 @@ def close(got, want):
 
 def test_every_op_of_the_table_has_an_instruction():
     built_in = set(ops.OPS) - set(ops.USER)
-    assert built_in <= set(vm.CODES), built_in - set(vm.CODES)
+    assert built_in <= set(vm_instructions.CODES), built_in - set(vm_instructions.CODES)
 
 
 @pytest.mark.parametrize("text", [EVERY_OP, MORE_OPS])
