@@ -24,7 +24,9 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
 * :mod:`~symgraph.backends.build` -- generated source -> a Python function, without ``exec``;
 * :mod:`~symgraph.backends.runtime` -- call time, the one module the others import it from: the
   wrappers of generated NumPy code (single points, Dask blocks), and re-exported from
-  * :mod:`~symgraph.backends.arrays` -- indexed inputs bound as arrays, the one-point vector forms;
+  * :mod:`~symgraph.backends.arrays` -- indexed inputs bound as arrays;
+  * :mod:`~symgraph.backends.vector_forms` -- the one-point vector forms (``f(x) -> (value, gradient)``,
+    residuals and Jacobian, all results) built on that binding;
   * :mod:`~symgraph.backends.results` -- result layouts and the compiled function around every
     kernel (its argument binder is :class:`symgraph.binding.Binder`, shared with ``Graph.evaluate``);
   * :mod:`~symgraph.backends.coercion` -- the helpers generated code calls (``prepare``, ``fit``),
