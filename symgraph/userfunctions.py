@@ -44,7 +44,7 @@ from mpmath.libmp import prec_to_dps
 from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
-from .backends.numpy import import_path, imported
+from .backends.registered import import_path, imported
 from .binding import checked_options
 from .constants import SympyBuilder
 from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError, shown, shown_names

@@ -30,7 +30,8 @@ from ..errors import ArgumentError, GraphError, shown
 from ..progress import check_progress, paused_gc
 from .chunk import chunked_kernel
 from .numba import numba_kernel
-from .numpy import numpy_kernel, used_functions
+from .numpy import numpy_kernel
+from .registered import used_functions
 from .vm import NumpyFallback, vm_kernel
 from .runtime import (EMPTY, Layout, array_parameters, compiled_function, flat_labels, residual_function, results_function,
                       vector_function)

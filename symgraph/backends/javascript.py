@@ -49,7 +49,7 @@ import sympy
 
 from .. import constants, ops
 from ..errors import UnsupportedOpError
-from .numpy import scalar_power
+from .peephole import scalar_power
 
 #: op name -> JavaScript template over the operands' texts (as :attr:`symgraph.ops.Op.code` is for NumPy)
 JS: dict[str, str] = {
@@ -80,7 +80,7 @@ JS: dict[str, str] = {
 }
 
 #: ``x ** c`` for the literal exponents NumPy's power computes by another function
-#: (:data:`symgraph.backends.numpy.SCALAR_POWERS`): Math.sqrt(-0) is -0, Math.pow(-0, 0.5) is 0
+#: (:data:`symgraph.backends.peephole.SCALAR_POWERS`): Math.sqrt(-0) is -0, Math.pow(-0, 0.5) is 0
 POWERS = {"square": "{0} * {0}", "sqrt": "Math.sqrt({0})", "reciprocal": "1 / {0}", "copy": "{0}"}
 
 #: helper name -> its JavaScript source (where Math differs from NumPy, or has nothing)

@@ -26,7 +26,7 @@ and 59,994 instructions):
 * Compiling costs about 15 µs an instruction (writing the text a fifth of
   it) and saves about 2 ns an instruction on every later call, so it pays
   only after thousands of calls: :func:`break_even_calls` says how many,
-  and the VM (:class:`symgraph.backends.vm._Point`) runs the program until
+  and the VM (:class:`symgraph.backends.vm_point._Point`) runs the program until
   then, and batches always.
 
 Every op that is not arithmetic calls the VM's own scalar op (its

@@ -50,7 +50,9 @@ from ..errors import SymgraphError, UnsupportedOpError, UserFunctionError
 from ..names import Namer
 from ..progress import compile_reporter
 from .build import Generated, build_function
-from .numpy import assignments, literal, used_functions, user_namespace
+from .numpy import literal
+from .peephole import assignments
+from .registered import used_functions, user_namespace
 from .runtime import broadcast_shape, contiguous, working_dtype
 
 

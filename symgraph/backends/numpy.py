@@ -41,7 +41,7 @@ Why the generated code looks the way it does:
   call time on a 0-d array, so it warns then, not at compile time.
 * **Exact peephole.**  Constant factors and negations of single-use
   temporaries fold into their one consumer only when the result is bitwise
-  the same (:func:`assignments`); the numba backend writes the same lines.
+  the same (:func:`~.peephole.assignments`); the numba backend writes the same lines.
 * **No exec.**  :func:`numpy_kernel` turns the source into a function with
   :func:`symgraph.backends.build.build_function`.  Standalone source
   (``Program.source(standalone=True)``) imports its two helpers from
@@ -66,10 +66,7 @@ from __future__ import annotations
 
 import importlib
 import math
-import pickle
-import sys
 import types
-from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -77,213 +74,25 @@ import numpy as np
 import sympy
 
 from .. import ops
-from ..errors import ArgumentError, UnsupportedOpError, UserFunctionError, shown
+from ..errors import ArgumentError, UnsupportedOpError, shown
 from ..forms import special_functions
 from ..ir.hooks import provide
 from ..ir.interpret import branch_only
 from ..names import Namer, is_identifier
-from ..progress import STEP, Progress, compile_reporter, paused_gc
+from ..progress import Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
+from .peephole import assignments
+from .registered import _USER_NAMESPACE, _user_header, import_path, imported, used_functions, user_namespace
 from .runtime import fit, fit_point, is_dask, on_dask_blocks, prepare, prepare_point, user_call, with_point_path
 
 
-#: the largest finite float32: a merged constant factor stays below it, so float32 work merges exactly too
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def _as_float(c: Any) -> float:
-    """A constant's float64 value (inf past the range, nan for what is no real number)."""
-    try:
-        return float(c)
-    except OverflowError:
-        return math.inf if c > 0 else -math.inf
-    except TypeError:
-        return math.nan
-
-
-def scales_exactly(c: Any) -> bool:
-    """True for +-2^k with k >= 0 (and 2^k a finite float32): scaling by it is exact, underflow included."""
-    if isinstance(c, sympy.Rational):  # integers too: read numerator and denominator, build nothing
-        p = abs(c.p)
-        return c.q == 1 and p != 0 and p & (p - 1) == 0 and p.bit_length() <= 128
-    if not isinstance(c, (sympy.Float, float, int)):
-        return False
-    value = abs(_as_float(c))
-    return 1 <= value <= FLOAT32_MAX and math.frexp(value)[0] == 0.5
-
-
-def merges_exactly(k: Any, c: Any) -> bool:
-    """True when ``k * (c * v)`` equals ``(k*c) * v`` bit for bit for every float64 and float32 ``v``.
-
-    Why so narrow: moving a constant across a product is exact only away
-    from overflow and underflow.  A factor +-1 is always safe (a negation is
-    exact).  Otherwise the inner factor ``c`` must be +-2^j with j >= 0 (no
-    bit is lost when it scales ``v``, subnormals included) and ``|k| >= 1``
-    with ``k*c`` finite in float32: then ``c*v`` overflows only where ``(k*c)*v``
-    does too.  ``2 * (0.5*v)`` is not ``v`` for a subnormal ``v``, and
-    ``0.1 * (2*v)`` is not ``0.2*v`` for ``v = 1e308``.
-    """
-    kv, cv = _as_float(k), _as_float(c)
-    if abs(kv) == 1 or abs(cv) == 1:
-        return True
-    return scales_exactly(c) and 1 <= abs(kv) and abs(kv * cv) <= FLOAT32_MAX
-
-
-#: ``numpy.power(x, c)`` for a scalar ``c`` of this table runs another function of ``x`` (NumPy's fast paths),
-#: whose values differ from C's ``pow`` at the edges: sqrt(-0.0) is -0.0 and sqrt(-inf) nan where pow gives
-#: 0.0 and inf.  Every backend writes these: NumPy code calls the function itself (:func:`_numpy_powers`), numba,
-#: the VM and JavaScript their own forms of it.
-SCALAR_POWERS = {2.0: "square", 0.5: "sqrt", -1.0: "reciprocal", 1.0: "copy"}
-
-
 def _numpy_powers(ns: str) -> dict[str, str]:
-    """The :data:`SCALAR_POWERS` templates of NumPy code: the fast-path function itself, which is what
+    """The :data:`~.peephole.SCALAR_POWERS` templates of NumPy code: the fast-path function itself, which is what
     ``power`` runs on arrays, called directly.  At a single point (NumPy scalars) it saves wrapping
     the base in a one-point array so that ``power`` picks its array loop (:func:`runtime._power`):
     three quarters of a Rosenbrock gradient's time at one point.  ``x ** 1`` stays a ``power``, a copy."""
     return {"square": f"{ns}.square({{0}})", "sqrt": f"{ns}.sqrt({{0}})",
             "reciprocal": f"{ns}.reciprocal({{0}})", "copy": f"{ns}.power({{0}}, {{1}})"}
-
-
-def scalar_power(exponent: Any) -> str | None:
-    """The :data:`SCALAR_POWERS` name NumPy computes ``x ** exponent`` by for a constant exponent, or None."""
-    return None if exponent.__class__ is str else SCALAR_POWERS.get(_as_float(exponent))
-
-
-#: the most operands joined in one line of generated code: Python's compiler recurses once per nested
-#: call or operator, and fails ("too many nested parentheses" past 200, RecursionError some thousands deep)
-JOIN_LIMIT = 64
-
-
-def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Callable, ns: str,
-                 constant: Callable[[str], str], report: Progress | None = None,
-                 special: str = "special", user: str = "user", check: str | None = None,
-                 powers: dict[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
-    """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
-
-    The peephole folds constant factors and negations of single-use
-    temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
-    becomes ``t3 = -200 * v``.  It only combines factors when
-    :func:`merges_exactly` says the result is bitwise what the program
-    computes for every value, overflow and underflow included, in fewer
-    array operations.  An op on constants alone is evaluated at call time,
-    its first operand written by ``constant`` (a 0-d array of the working
-    dtype in NumPy code, a float64 in the numba kernel).  ``resolve`` maps an
-    operand to what it stands for (None: every operand stands for itself).
-    ``check`` names the function a registered function is called through
-    (:func:`symgraph.ops.user_call`, which names its errors and checks its
-    result; None: called directly, as numba checks the compiled callable's type once).
-    ``powers`` maps the :data:`SCALAR_POWERS` names to templates (None: ``xp.power``,
-    whose fast paths on arrays are those functions).
-    """
-    uses: dict[str, int] = {}
-    for _, op, args in instructions:
-        if op != "const":
-            for a in args:
-                ref = a if resolve is None else resolve(a)
-                if ref.__class__ is str:
-                    uses[ref] = uses.get(ref, 0) + 1
-    pending: dict[str, tuple[Any, str, list[str]]] = {}  # target -> (coefficient, base text, names)
-    lines: list[tuple[str, str, list[str]]] = []
-    emit = lines.append
-    templates: dict[str, str] = {}  # op -> its code with the namespaces' names, made once per op
-    texts_of: dict[int, tuple[Any, str]] = {}  # id of a constant -> (the constant, kept alive; its text)
-    one = sympy.Integer(1)
-    table = ops.OPS
-    coefficient_texts: dict[tuple, str] = {}
-
-    def text_of(value: Any) -> str:
-        """``lit(value)``, once per constant object (the programs repeat a few constants many times)."""
-        found = texts_of.get(id(value))
-        if found is None:
-            found = texts_of[id(value)] = (value, lit(value))
-        return found[1]
-
-    def scaled(ref: str) -> tuple[Any, str, list[str]]:
-        return pending.pop(ref) if ref in pending else (one, ref, [ref])
-
-    def materialise(coefficient: Any, base: str, names: list[str]) -> str:
-        """Python text of ``coefficient * base``, keeping ``base``'s own association."""
-        compound = not base.isidentifier()
-        inner = f"({base})" if compound else base
-        if coefficient == 1:
-            return base
-        if coefficient == -1:
-            return f"-{inner}"
-        key = (coefficient.__class__, coefficient)  # the class too: 2 and 2.0 are equal but written differently
-        text = coefficient_texts.get(key)
-        if text is None:
-            text = coefficient_texts[key] = lit(coefficient)
-        return f"{text} * {inner}"
-
-    for done, (target, op, args) in enumerate(instructions, 1):
-        if report is not None and not done & (STEP - 1):
-            report.advance(STEP)
-        if op == "const":
-            continue
-        refs = list(args) if resolve is None else [resolve(a) for a in args]
-        result = None  # (coefficient, base, names) when the value is a scaled product
-        if op == "neg" and refs[0].__class__ is str:
-            c, base, names = scaled(refs[0])
-            result = (-c, base, names)
-        elif op == "mul" and len(refs) == 2:
-            r0, r1 = refs
-            if (r0.__class__ is str) != (r1.__class__ is str):
-                k, ref = (r1, r0) if r0.__class__ is str else (r0, r1)
-                c, base, names = pending.get(ref, (one, ref, [ref]))
-                if ref in pending and not merges_exactly(k, c):
-                    emit((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
-                    c, base, names = one, ref, [ref]
-                pending.pop(ref, None)
-                result = (k * c, base, names)
-            elif r0.__class__ is str and (r0 in pending or r1 in pending):
-                (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (one, r, [r])) for r in refs)
-                # -a * b is -(a*b); (2a)*b is not 2(a*b) where a*b underflows; at most JOIN_LIMIT factors a line
-                if abs(c1) == 1 and abs(c2) == 1 and b1.count(" * ") + b2.count(" * ") < JOIN_LIMIT:
-                    for r in refs:
-                        pending.pop(r, None)
-                    right = b2 if b2.isidentifier() else f"({b2})"
-                    result = (c1 * c2, f"{b1} * {right}", list(dict.fromkeys(n1 + n2)))
-        if result is None:
-            names = [r for r in refs if r.__class__ is str]
-            if len(names) > 1:
-                names = list(dict.fromkeys(names))
-            if pending:
-                for r in names:
-                    if r in pending:  # an operand of another op: compute it now
-                        emit((r, materialise(*pending[r]), pending.pop(r)[2]))
-            texts = [r if r.__class__ is str else text_of(r) for r in refs]
-            if not names:  # evaluate at call time, with NumPy's rules
-                texts[0] = constant(texts[0])
-            elif op == "where" and not any(r.__class__ is str for r in refs[1:]):  # where(c, 1, 0): the dtype
-                texts[1] = constant(texts[1])
-            template = templates.get(op)
-            if powers is not None and op == "pow" and scalar_power(refs[1]) is not None:
-                template = powers[scalar_power(refs[1])]
-            elif template is None:
-                template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
-                                            .replace("user.", f"{user}."))
-            if len(texts) > table[op].arity:  # max(a, b, c): nested, JOIN_LIMIT operands a line
-                text, start = template.format(*texts[:2]), 0
-                for k, more in enumerate(texts[2:], 2):
-                    if not k % JOIN_LIMIT:  # the fold so far is assigned to the target, which the next line reads
-                        emit((target, text, list(dict.fromkeys(r for r in refs[start:k] if r.__class__ is str))))
-                        text, start = target, k
-                    text = template.format(text, more)
-                if start:
-                    names = list(dict.fromkeys(r for r in refs[start:] if r.__class__ is str))
-            else:
-                text = template.format(*texts)
-            if check is not None and op in ops.USER:  # called through the check: check('f', user.f, x)
-                text = f"{check}({op!r}, {user}.{op}, {', '.join(texts)})"
-            emit((target, text, names))
-        elif uses.get(target, 0) == 1 and target not in keep:
-            pending[target] = result
-        else:
-            emit((target, materialise(*result), result[2]))
-    if report is not None:
-        report.advance(len(instructions) % STEP)
-    return lines
 
 
 def literal(value: Any) -> str:
@@ -419,84 +228,6 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     return Generated(name, source, globals_, "\n".join(header_lines), unimportable)
 
 
-#: the name of the namespace module of registered functions (:func:`user_namespace`)
-_USER_NAMESPACE = "symgraph_registered_functions"
-
-
-def used_functions(instructions: Sequence[tuple]) -> list[str]:
-    """The registered functions (:data:`symgraph.ops.USER`) the instructions call, in first-use order."""
-    used = dict.fromkeys(map(itemgetter(1), instructions))  # one pass in C: a million instructions in 20 ms
-    registered = [op for op in used if op in ops.USER]
-    if registered:  # every call has the row's arity (ops.check_call): every backend compiles through here
-        for _, op, args in instructions:
-            if op in ops.USER:
-                ops.check_call(op, len(args))
-    return registered
-
-
-def user_namespace(names: Sequence[str], compile: Callable[[str, Callable], Callable] | None = None) -> types.ModuleType:
-    """The namespace generated code calls registered functions through: ``user.softsign(x)``.
-
-    A module object, because numba resolves a module's attributes in compiled
-    code (``compile`` turns each callable into what the backend calls).
-    """
-    namespace = types.ModuleType(_USER_NAMESPACE)
-    for op in names:
-        function = ops.op(op).numeric
-        setattr(namespace, op, function if compile is None else compile(op, function))
-    return namespace
-
-
-def import_path(op: str, function: Callable, pickling: bool = False, subject: str | None = None) -> tuple[str, str]:
-    """``(module, qualname)`` a standalone module (or the process loading a pickle, ``pickling``) imports
-    ``function`` by, or a named error saying why it cannot; ``subject`` is what is pickled (default: a
-    function that calls ``op``)."""
-    module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
-    if module is None and qualname is None and isinstance(function, np.ufunc):
-        # scipy.special's ufuncs have neither: their module is found as pickle finds it, by name
-        qualname = function.__name__
-        module = pickle.whichmodule(function, qualname)
-    why = None
-    if not isinstance(module, str) or not isinstance(qualname, str):
-        why = "it has no module and qualified name"
-    elif "<" in qualname:
-        why = f"it is {qualname.rsplit('.', 1)[-1]}, defined inside a function or as a lambda (qualified name {qualname})"
-    elif module == "__main__":
-        why = "it is defined in __main__ (a script or notebook), which another module cannot import"
-    else:
-        found = sys.modules.get(module)
-        for part in qualname.split("."):
-            found = getattr(found, part, None)
-        if found is not function:
-            why = f"{module}.{qualname} is not this callable"
-    if why is not None:
-        if pickling:
-            raise UnsupportedOpError(
-                f"cannot pickle {subject or f'a function that calls the registered function {op!r}'}: the loading "
-                "process imports "
-                f"its callable by module and name, but {why}; define it with 'def' at the top level of an "
-                "importable module")
-        raise UnsupportedOpError(
-            f"standalone source must import the callable of the registered function {op!r}, but {why}; "
-            "define it with 'def' at the top level of an importable module, or use the source without standalone=True")
-    return module, qualname
-
-
-def _user_header(names: Sequence[str], user: str, fresh: Callable[[str], str]) -> list[str]:
-    """Module lines that import each registered function's callable and bind the namespace ``user``."""
-    lines, items = [], []
-    namespace_type = fresh("_SimpleNamespace")
-    lines.append(f"from types import SimpleNamespace as {namespace_type}")
-    for op in names:
-        module, qualname = import_path(op, ops.op(op).numeric)
-        top, _, rest = qualname.partition(".")
-        local = fresh(f"_{op}")
-        lines.append(f"from {module} import {top} as {local}")
-        items.append(f"{op}={local}{'.' + rest if rest else ''}")
-    lines.append(f"{user} = {namespace_type}({', '.join(items)})")
-    return lines
-
-
 def _wrap(items: list[str], indent: str, width: int = 100) -> str:
     """Comma-separated items, broken into lines of at most ``width`` characters."""
     if len(items) == 1:
@@ -602,22 +333,6 @@ def _globals_again(portable: dict) -> dict:
             value = namespace
         restored[key] = value
     return restored
-
-
-def imported(op: str, module: str, qualname: str, subject: str | None = None) -> Callable:
-    """The callable of the registered function ``op``, imported by a process loading a pickle; a named error
-    when it cannot be (pickle's own would say only which module is missing).  ``subject``: as in
-    :func:`import_path`."""
-    try:
-        found: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError) as error:
-        message = (f"cannot load {subject or f'a function that calls the registered function {op!r}'}: its callable "
-                   f"{module}.{qualname} cannot be imported in this process ({type(error).__name__}: {error}); "
-                   f"make {module!r} importable here (on sys.path, or installed) as where it was pickled")
-        raise UserFunctionError(message, op, error) from error
-    return found
 
 
 def program_source(program: Any, name: str = "f", standalone: bool = False) -> str:

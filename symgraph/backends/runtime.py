@@ -1,6 +1,6 @@
 """What every compiled function does at call time, whichever backend made it.
 
-The entry point every backend and saved source imports from; the work is in three modules:
+The entry point every backend and saved source imports from; the work is in four modules:
 
 * :mod:`~symgraph.backends.coercion` -- a call's inputs: :func:`prepare` converts
   them (array namespace, working dtype, broadcast shape) and :func:`fit` turns the
@@ -10,8 +10,9 @@ The entry point every backend and saved source imports from; the work is in thre
   puts the one argument binder in front of a kernel and regroups its flat results
   (:func:`flat_labels`, :func:`layout_of`); :func:`portable` for pickles;
 * :mod:`~symgraph.backends.arrays` -- indexed inputs bound as arrays
-  (:func:`array_parameters`) and the one-point vector forms (:func:`vector_function`,
-  :func:`residual_function`, :func:`results_function`).
+  (:func:`array_parameters`);
+* :mod:`~symgraph.backends.vector_forms` -- the one-point vector forms (:func:`vector_function`,
+  :func:`residual_function`, :func:`results_function`), built on that binding.
 
 Here: the wrappers of generated NumPy code -- the float64 single-point path
 (:func:`with_point_path`) and Dask inputs run block by block
@@ -33,12 +34,12 @@ from ..errors import FunctionDefinitionError, UserFunctionError
 from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 # re-exported: the backends, the API and saved source import them from here; older pickles name
 # _compiled_again and the vector forms' makers here
-from .arrays import (ArrayLayout, array_layouts, array_parameters, bind_arrays, elements,  # noqa: F401
-                     one_vector, residual_function, results_function, vector_function)
+from .arrays import ArrayLayout, array_layouts, array_parameters, bind_arrays, elements  # noqa: F401
 from .coercion import (_FLOAT64, _NUMPY_TYPES, broadcast_shape, contiguous, fit, namespace_of,  # noqa: F401
                        prepare, working_dtype)
 from .results import (EMPTY, CompiledFunction, Layout, Stack, _compiled_again, compiled_function,  # noqa: F401
                       flat_labels, layout_of, one_array, portable)
+from .vector_forms import one_vector, residual_function, results_function, vector_function  # noqa: F401
 
 # --------------------------------------------------------------------------- the single-point path
 

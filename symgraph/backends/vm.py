@@ -12,13 +12,15 @@ point, :func:`~.vm_kernels._run_block` on batches a block of points at a
 time (every temporary a row of up to 256 points; arithmetic rows are loops
 LLVM vectorises).
 
-The backend is four modules, imports pointing one way: this one holds the
+The backend is seven modules, imports pointing one way: this one holds the
 kernel behind compiled functions (:func:`vm_kernel`, :func:`_runner`,
-:class:`_Point`, :class:`NumpyFallback`); :mod:`.vm_assemble` makes a
+:class:`NumpyFallback`); :mod:`.vm_point` its kernel of one point, the VM's
+until native code pays (:class:`~.vm_point._Point`); :mod:`.vm_assemble` makes a
 program into VM data (:func:`~.vm_assemble.assemble`; why two orders, fused
 pairs and groups) with the compiled passes of :mod:`.vm_passes`;
-:mod:`.vm_kernels` holds the instruction set, the kernels that run it and
-their compilation (:func:`~.vm_kernels._kernel`).
+:mod:`.vm_instructions` holds the instruction set, :mod:`.vm_kernels` the
+kernels that run it and :mod:`.vm_jit` their compilation
+(:func:`~.vm_jit._kernel`).
 
 Inputs and results are not rows of the register file at all: a batch reads
 each input where it lies and writes each result into its row of the output,
@@ -117,18 +119,16 @@ from __future__ import annotations
 
 import importlib
 import math
-import threading
-import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..ir.program import Program
 from .numpy import numpy_kernel
-from .native import break_even_calls, compile_native, write_ir
 from .runtime import broadcast_shape, contiguous, elements, portable, working_dtype
 from .vm_assemble import assemble, kernels, width_for  # noqa: F401 - kernels: the public warm-up
-from .vm_kernels import _HEADER, CODES, FIRST, FUSED, SECOND, _kernel, data_addresses
+from .vm_jit import _kernel, data_addresses
+from .vm_point import _Point
 
 # --------------------------------------------------------------------------- the kernel behind compiled functions
 
@@ -342,52 +342,6 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     run.taking = taking
     run.recipe = recipe
     return run
-
-
-class _Point:
-    """The kernel of one point: the VM's, until native code pays for its compile, then native code.
-
-    Compiling native code (:mod:`symgraph.backends.native`) costs about as
-    much as thousands of calls of the VM, and saves a part of each later
-    call: so, as in the ski-rental problem, the VM runs the program until
-    the calls have cost what the compile would (:func:`~symgraph.backends.native.break_even_calls`),
-    then the program is compiled.  Whatever the number of calls, that is at
-    most twice the time of the better choice made in hindsight.  Both tiers
-    compute the same values, bit for bit.
-    """
-
-    def __init__(self, prog: np.ndarray):
-        self.prog, self.vm = prog, _kernel("point")
-        self.after, self.calls = break_even_calls(int(prog[0])), 0
-        self.native: Any = None
-        self._lock = threading.Lock()
-
-    def __call__(self, io: np.ndarray) -> None:
-        if self.native is not None:
-            self.run(self.native.address, io)
-            return
-        self.vm(self.prog, io)
-        self.calls += 1
-        if self.after and self.calls >= self.after:  # >=: threads' counts may step over the mark together
-            self.go_native()
-
-    def go_native(self) -> bool:
-        """Compile the program to native code now (if it is not too long); True when native code runs it."""
-        failure = None
-        with self._lock:
-            if self.native is None and self.after:
-                try:
-                    self.run = _kernel("native")
-                    ir = write_ir(self.prog, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address)
-                    self.native = compile_native(ir)
-                except Exception as error:  # the VM runs on: a slower call, never a failed one
-                    failure = error
-                if self.native is None:
-                    self.after = 0  # never tried again (set before warning: warnings may be errors)
-        if failure is not None:
-            warnings.warn(f"symgraph: native code for one point failed, the VM runs on ({failure})",
-                          RuntimeWarning, stacklevel=3)
-        return self.native is not None
 
 
 class NumpyFallback:

@@ -67,9 +67,10 @@ import numpy as np
 
 from ..constants import as_constant, constant_key, constant_value
 from ..errors import GraphError, UnsupportedOpError
-from .numpy import scales_exactly
+from .peephole import scales_exactly
 from . import vm_passes  # noqa: F401 - defines the compiled passes and registers them with _kernel
-from .vm_kernels import CODES, _kernel
+from .vm_instructions import CODES
+from .vm_jit import _kernel
 
 # --------------------------------------------------------------------------- programs as data
 

@@ -1,21 +1,22 @@
 """The compiled passes that make VM code (:mod:`.vm_assemble`): the peephole, the batch order, fused pairs, slots.
 
 Each is a numba kernel over int32 arrays (no Python code per instruction),
-compiled on first need by :func:`~.vm_kernels._kernel`, which finds them by
-name: this module registers them (:func:`~.vm_kernels.register_pass`) with
+compiled on first need by :func:`~.vm_jit._kernel`, which finds them by
+name: this module registers them (:func:`~.vm_jit.register_pass`) with
 the helpers they call, so imports point one way (:mod:`.vm_assemble` -> here
--> :mod:`.vm_kernels`).
+-> :mod:`.vm_jit`).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .numpy import FLOAT32_MAX
-from .vm_kernels import _HEADER, _POWERS, CODES, COPY, FIRST, FUSED, NEG, SECOND, register_pass
+from .peephole import FLOAT32_MAX
+from .vm_instructions import _HEADER, _POWERS, CODES, COPY, FIRST, FUSED, NEG, SECOND
+from .vm_jit import register_pass
 
 _NEG, _MUL, _POW = CODES["neg"], CODES["mul"], CODES["pow"]
 _WHERE = CODES["where"]
-_POWER_VALUES = (2.0, 0.5, -1.0, 1.0)  # :data:`~.vm_kernels._POWERS` as two tuples numba indexes
+_POWER_VALUES = (2.0, 0.5, -1.0, 1.0)  # :data:`~.vm_instructions._POWERS` as two tuples numba indexes
 _POWER_CODES = tuple(CODES[_POWERS[v]] for v in _POWER_VALUES)
 
 
@@ -43,10 +44,10 @@ def _materialise(code, w, added, extra, alias, t, c, b, nc0):  # pragma: no cove
 
 
 def _fold(ops_, starts, args, consts, exact, keep, results, m):  # pragma: no cover - compiled by numba
-    """The numbered instructions after the NumPy writer's exact peephole (:func:`symgraph.backends.numpy.assignments`).
+    """The numbered instructions after the NumPy writer's exact peephole (:func:`symgraph.backends.peephole.assignments`).
 
     A constant factor or negation of a single-use temporary merges into its
-    one consumer where :func:`symgraph.backends.numpy.merges_exactly` allows
+    one consumer where :func:`symgraph.backends.peephole.merges_exactly` allows
     it (``t1 = 2*v; t2 = 100*t1`` becomes ``t2 = 200*v``; ``exact`` marks the
     constants +-2^j with j >= 0), so values are bitwise what the program
     computes for every input, overflow and underflow included.  Returns ``(code, constants,

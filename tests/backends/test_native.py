@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import symgraph as sg
-from symgraph.backends import native, vm
+from symgraph.backends import native, vm, vm_point
 from tests.backends.test_numba import EVERY_OP
 from tests.backends.test_vm import MORE_OPS, terms
 from tests.test_properties import PROPERTY
@@ -62,7 +62,7 @@ def test_native_code_gives_the_vms_bits_on_generated_programs(text, x, y, z):
 
 
 def test_the_point_tier_goes_native_once_the_calls_have_paid_for_it(monkeypatch):
-    monkeypatch.setattr(vm, "break_even_calls", lambda instructions: 5)
+    monkeypatch.setattr(vm_point, "break_even_calls", lambda instructions: 5)
     g = sg.grad("(y - a*x)^2 + sin(a)*x", wrt=["a", "x"])
     f = g.lambdify(backend="vm")
     args = dict(a=0.7, x=2.0, y=1.0)
@@ -83,7 +83,7 @@ def test_the_point_tier_goes_native_once_the_calls_have_paid_for_it(monkeypatch)
 def test_a_failed_compile_warns_once_and_the_vm_runs_on(monkeypatch):
     def broken(ir):
         raise RuntimeError("no code generator for this machine")
-    monkeypatch.setattr(vm, "compile_native", broken)
+    monkeypatch.setattr(vm_point, "compile_native", broken)
     kernel, program = kernels("sin(a)*b + a^3", wrt=["a", "b"])
     with pytest.warns(RuntimeWarning, match="native code for one point failed.*no code generator"):
         assert not kernel.native()

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import symgraph as sg
 from symgraph import ops
-from symgraph.backends import vm, vm_assemble, vm_kernels
+from symgraph.backends import vm, vm_assemble, vm_instructions, vm_jit
 from symgraph.backends.compile import compile_program
 from symgraph.ir.program import Program
 from tests.backends.test_numba import EVERY_OP
@@ -37,7 +37,7 @@ def close(got, want):
 
 def test_every_op_of_the_table_has_an_instruction():
     built_in = set(ops.OPS) - set(ops.USER)
-    assert built_in <= set(vm.CODES), built_in - set(vm.CODES)
+    assert built_in <= set(vm_instructions.CODES), built_in - set(vm_instructions.CODES)
 
 
 @pytest.mark.parametrize("text", [EVERY_OP, MORE_OPS])
@@ -94,7 +94,7 @@ def test_shapes_broadcasting_keywords_and_layouts():
 @pytest.mark.parametrize("field", [None, 0])
 def test_input_pointers_are_read_in_one_pass_or_through_ctypes(monkeypatch, field):
     if field is not None:  # an interpreter whose array objects keep the pointer elsewhere: ndarray.ctypes
-        monkeypatch.setattr(vm_kernels, "_FIELD", [field])
+        monkeypatch.setattr(vm_jit, "_FIELD", [field])
     base = np.arange(40.0).reshape(5, 8)
     arrays = [base, base[2], base[3, 1:], np.arange(3.0)[1:], np.empty(0), np.array(1.5)]
     assert vm.data_addresses(arrays).tolist() == [a.ctypes.data for a in arrays]

@@ -1,0 +1,212 @@
+"""The exact peephole every code writer shares: a program's instructions as assignment lines.
+
+:func:`assignments` turns instructions into ``(target, right-hand side,
+names used)`` lines, folding constant factors and negations of single-use
+temporaries into their one consumer only where the result is bitwise what
+the program computes (:func:`merges_exactly`).  The NumPy and numba writers
+emit its lines; the VM's compiled peephole and the JavaScript writer read
+its facts (:data:`FLOAT32_MAX`, :func:`scales_exactly`, :data:`SCALAR_POWERS`).
+Separate from :mod:`.numpy` because the other backends share it and
+need none of the NumPy writer itself.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+import sympy
+
+from .. import ops
+from ..progress import STEP, Progress
+
+
+#: the largest finite float32: a merged constant factor stays below it, so float32 work merges exactly too
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _as_float(c: Any) -> float:
+    """A constant's float64 value (inf past the range, nan for what is no real number)."""
+    try:
+        return float(c)
+    except OverflowError:
+        return math.inf if c > 0 else -math.inf
+    except TypeError:
+        return math.nan
+
+
+def scales_exactly(c: Any) -> bool:
+    """True for +-2^k with k >= 0 (and 2^k a finite float32): scaling by it is exact, underflow included."""
+    if isinstance(c, sympy.Rational):  # integers too: read numerator and denominator, build nothing
+        p = abs(c.p)
+        return c.q == 1 and p != 0 and p & (p - 1) == 0 and p.bit_length() <= 128
+    if not isinstance(c, (sympy.Float, float, int)):
+        return False
+    value = abs(_as_float(c))
+    return 1 <= value <= FLOAT32_MAX and math.frexp(value)[0] == 0.5
+
+
+def merges_exactly(k: Any, c: Any) -> bool:
+    """True when ``k * (c * v)`` equals ``(k*c) * v`` bit for bit for every float64 and float32 ``v``.
+
+    Why so narrow: moving a constant across a product is exact only away
+    from overflow and underflow.  A factor +-1 is always safe (a negation is
+    exact).  Otherwise the inner factor ``c`` must be +-2^j with j >= 0 (no
+    bit is lost when it scales ``v``, subnormals included) and ``|k| >= 1``
+    with ``k*c`` finite in float32: then ``c*v`` overflows only where ``(k*c)*v``
+    does too.  ``2 * (0.5*v)`` is not ``v`` for a subnormal ``v``, and
+    ``0.1 * (2*v)`` is not ``0.2*v`` for ``v = 1e308``.
+    """
+    kv, cv = _as_float(k), _as_float(c)
+    if abs(kv) == 1 or abs(cv) == 1:
+        return True
+    return scales_exactly(c) and 1 <= abs(kv) and abs(kv * cv) <= FLOAT32_MAX
+
+
+#: ``numpy.power(x, c)`` for a scalar ``c`` of this table runs another function of ``x`` (NumPy's fast paths),
+#: whose values differ from C's ``pow`` at the edges: sqrt(-0.0) is -0.0 and sqrt(-inf) nan where pow gives
+#: 0.0 and inf.  Every backend writes these: NumPy code calls the function itself
+#: (:func:`.numpy._numpy_powers`), numba, the VM and JavaScript their own forms of it.
+SCALAR_POWERS = {2.0: "square", 0.5: "sqrt", -1.0: "reciprocal", 1.0: "copy"}
+
+
+def scalar_power(exponent: Any) -> str | None:
+    """The :data:`SCALAR_POWERS` name NumPy computes ``x ** exponent`` by for a constant exponent, or None."""
+    return None if exponent.__class__ is str else SCALAR_POWERS.get(_as_float(exponent))
+
+
+#: the most operands joined in one line of generated code: Python's compiler recurses once per nested
+#: call or operator, and fails ("too many nested parentheses" past 200, RecursionError some thousands deep)
+JOIN_LIMIT = 64
+
+
+def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Callable, ns: str,
+                 constant: Callable[[str], str], report: Progress | None = None,
+                 special: str = "special", user: str = "user", check: str | None = None,
+                 powers: dict[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
+    """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
+
+    The peephole folds constant factors and negations of single-use
+    temporaries into their one consumer: ``t1 = 2 * v; t2 = 100 * t1; t3 = -t2``
+    becomes ``t3 = -200 * v``.  It only combines factors when
+    :func:`merges_exactly` says the result is bitwise what the program
+    computes for every value, overflow and underflow included, in fewer
+    array operations.  An op on constants alone is evaluated at call time,
+    its first operand written by ``constant`` (a 0-d array of the working
+    dtype in NumPy code, a float64 in the numba kernel).  ``resolve`` maps an
+    operand to what it stands for (None: every operand stands for itself).
+    ``check`` names the function a registered function is called through
+    (:func:`symgraph.ops.user_call`, which names its errors and checks its
+    result; None: called directly, as numba checks the compiled callable's type once).
+    ``powers`` maps the :data:`SCALAR_POWERS` names to templates (None: ``xp.power``,
+    whose fast paths on arrays are those functions).
+    """
+    uses: dict[str, int] = {}
+    for _, op, args in instructions:
+        if op != "const":
+            for a in args:
+                ref = a if resolve is None else resolve(a)
+                if ref.__class__ is str:
+                    uses[ref] = uses.get(ref, 0) + 1
+    pending: dict[str, tuple[Any, str, list[str]]] = {}  # target -> (coefficient, base text, names)
+    lines: list[tuple[str, str, list[str]]] = []
+    emit = lines.append
+    templates: dict[str, str] = {}  # op -> its code with the namespaces' names, made once per op
+    texts_of: dict[int, tuple[Any, str]] = {}  # id of a constant -> (the constant, kept alive; its text)
+    one = sympy.Integer(1)
+    table = ops.OPS
+    coefficient_texts: dict[tuple, str] = {}
+
+    def text_of(value: Any) -> str:
+        """``lit(value)``, once per constant object (the programs repeat a few constants many times)."""
+        found = texts_of.get(id(value))
+        if found is None:
+            found = texts_of[id(value)] = (value, lit(value))
+        return found[1]
+
+    def scaled(ref: str) -> tuple[Any, str, list[str]]:
+        return pending.pop(ref) if ref in pending else (one, ref, [ref])
+
+    def materialise(coefficient: Any, base: str, names: list[str]) -> str:
+        """Python text of ``coefficient * base``, keeping ``base``'s own association."""
+        compound = not base.isidentifier()
+        inner = f"({base})" if compound else base
+        if coefficient == 1:
+            return base
+        if coefficient == -1:
+            return f"-{inner}"
+        key = (coefficient.__class__, coefficient)  # the class too: 2 and 2.0 are equal but written differently
+        text = coefficient_texts.get(key)
+        if text is None:
+            text = coefficient_texts[key] = lit(coefficient)
+        return f"{text} * {inner}"
+
+    for done, (target, op, args) in enumerate(instructions, 1):
+        if report is not None and not done & (STEP - 1):
+            report.advance(STEP)
+        if op == "const":
+            continue
+        refs = list(args) if resolve is None else [resolve(a) for a in args]
+        result = None  # (coefficient, base, names) when the value is a scaled product
+        if op == "neg" and refs[0].__class__ is str:
+            c, base, names = scaled(refs[0])
+            result = (-c, base, names)
+        elif op == "mul" and len(refs) == 2:
+            r0, r1 = refs
+            if (r0.__class__ is str) != (r1.__class__ is str):
+                k, ref = (r1, r0) if r0.__class__ is str else (r0, r1)
+                c, base, names = pending.get(ref, (one, ref, [ref]))
+                if ref in pending and not merges_exactly(k, c):
+                    emit((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
+                    c, base, names = one, ref, [ref]
+                pending.pop(ref, None)
+                result = (k * c, base, names)
+            elif r0.__class__ is str and (r0 in pending or r1 in pending):
+                (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (one, r, [r])) for r in refs)
+                # -a * b is -(a*b); (2a)*b is not 2(a*b) where a*b underflows; at most JOIN_LIMIT factors a line
+                if abs(c1) == 1 and abs(c2) == 1 and b1.count(" * ") + b2.count(" * ") < JOIN_LIMIT:
+                    for r in refs:
+                        pending.pop(r, None)
+                    right = b2 if b2.isidentifier() else f"({b2})"
+                    result = (c1 * c2, f"{b1} * {right}", list(dict.fromkeys(n1 + n2)))
+        if result is None:
+            names = [r for r in refs if r.__class__ is str]
+            if len(names) > 1:
+                names = list(dict.fromkeys(names))
+            if pending:
+                for r in names:
+                    if r in pending:  # an operand of another op: compute it now
+                        emit((r, materialise(*pending[r]), pending.pop(r)[2]))
+            texts = [r if r.__class__ is str else text_of(r) for r in refs]
+            if not names:  # evaluate at call time, with NumPy's rules
+                texts[0] = constant(texts[0])
+            elif op == "where" and not any(r.__class__ is str for r in refs[1:]):  # where(c, 1, 0): the dtype
+                texts[1] = constant(texts[1])
+            template = templates.get(op)
+            if powers is not None and op == "pow" and scalar_power(refs[1]) is not None:
+                template = powers[scalar_power(refs[1])]
+            elif template is None:
+                template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
+                                            .replace("user.", f"{user}."))
+            if len(texts) > table[op].arity:  # max(a, b, c): nested, JOIN_LIMIT operands a line
+                text, start = template.format(*texts[:2]), 0
+                for k, more in enumerate(texts[2:], 2):
+                    if not k % JOIN_LIMIT:  # the fold so far is assigned to the target, which the next line reads
+                        emit((target, text, list(dict.fromkeys(r for r in refs[start:k] if r.__class__ is str))))
+                        text, start = target, k
+                    text = template.format(text, more)
+                if start:
+                    names = list(dict.fromkeys(r for r in refs[start:] if r.__class__ is str))
+            else:
+                text = template.format(*texts)
+            if check is not None and op in ops.USER:  # called through the check: check('f', user.f, x)
+                text = f"{check}({op!r}, {user}.{op}, {', '.join(texts)})"
+            emit((target, text, names))
+        elif uses.get(target, 0) == 1 and target not in keep:
+            pending[target] = result
+        else:
+            emit((target, materialise(*result), result[2]))
+    if report is not None:
+        report.advance(len(instructions) % STEP)
+    return lines
