@@ -125,7 +125,7 @@ import numpy as np
 
 from ..ir.program import Program
 from .numpy import numpy_kernel
-from .runtime import broadcast_shape, contiguous, elements, portable, working_dtype
+from .runtime import broadcast_shape, contiguous, elements, working_dtype
 from .vm_assemble import assemble, kernels, width_for  # noqa: F401 - kernels: the public warm-up
 from .vm_jit import _kernel, data_addresses
 from .vm_point import _Point
