@@ -243,7 +243,7 @@ _ROWS = [
        symbol="not", precedence=3, kinds="c", condition=True),
     # where(c, a, b): a where c holds, else b.  Its partials are selects, where(c, 1, 0) and
     # where(c, 0, 1); the emitter turns a product with a select into a select of the product and
-    # guards every later product of that adjoint or tangent (symbol.ir.emitter: nan-safe branches).
+    # guards every later product of that adjoint or tangent (symgraph.ir.branches: nan-safe branches).
     Op("where", 3, _sympy_where, np.where, "xp.where({0}, {1}, {2})",
        (_no_partial, lambda B, out, c, a, b: B.op("where", c, 1, 0),
         lambda B, out, c, a, b: B.op("where", c, 0, 1)), kinds="cvv"),
