@@ -21,7 +21,8 @@ from typing import Any
 
 from .. import constants, ops
 from ..errors import GraphError
-from ..ir.builder import GraphBuilder, checked_fold, element_label, kind_error, op_row
+from ..ir.builder import GraphBuilder, checked_fold, kind_error, op_row
+from ..ir.input_names import element_label
 
 
 class CheckingBuilder:

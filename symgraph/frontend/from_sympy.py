@@ -10,8 +10,9 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from ..constants import closed_constant
 from ..errors import ArgumentError, GraphError, UnsupportedOpError, shown
 from ..ir.builder import CONDITION_RESULT, GraphBuilder
-from ..ir.graph import Graph, element_label
+from ..ir.graph import Graph
 from ..ir.hooks import provide
+from ..ir.input_names import element_label
 from ..names import is_identifier
 from .reductions import MAX_ELEMENTS, fits
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name

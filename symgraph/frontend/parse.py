@@ -54,7 +54,8 @@ from sympy.printing.latex import greek_letters_set
 from ..binding import checked_options, is_size
 from ..errors import ArgumentError, GraphError, ParseError, closest_name, line_column, shown
 from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
-from ..ir.graph import Graph, element_label, read_element_label
+from ..ir.graph import Graph
+from ..ir.input_names import element_label, read_element_label
 from ..constants import constant_key as _constant_key
 from ..ops import FUNCTIONS, OPS
 from ..progress import paused_gc

@@ -1,7 +1,9 @@
 """The intermediate representation: what every front end builds and every pass reads.
 
 A :class:`~symgraph.ir.graph.Graph` is the hash-consed DAG of a function
-(built by :mod:`~symgraph.ir.builder`); a :class:`~symgraph.ir.program.Program`
+(built by :mod:`~symgraph.ir.builder`; its values and closed forms in
+:mod:`~symgraph.ir.graph_values`, its inputs under the user's names in
+:mod:`~symgraph.ir.input_names`); a :class:`~symgraph.ir.program.Program`
 is a straight-line let-listing of derivatives, built on top of the graph's own
 rows by the :mod:`~symgraph.ir.emitter` (with its constants and folds in
 :mod:`~symgraph.ir.folding`, its hash-consing keys in

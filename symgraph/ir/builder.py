@@ -20,7 +20,8 @@ from .. import ops
 from .. import constants
 from ..errors import GraphError, UnsupportedOpError
 from ..names import Namer
-from .graph import Graph, Group, IndexedInput, element_label
+from .graph import Graph, Group
+from .input_names import IndexedInput, element_label
 
 _constant_key = constants.constant_key
 _TRUE, _FALSE = sympy.true, sympy.false
