@@ -5,8 +5,9 @@ and constants for their cheap key (:func:`constants.constant_key`, memoised
 by identity), in :func:`constants.ordered`'s order; equal keys are one
 instruction.  :func:`_seed` computes the keys of a graph's rows, which an
 emitter starts from so that derivatives refer to the graph's own values.
-Why apart from :mod:`~symgraph.ir.emitter`: the keys are a pure function of
-rows, which the partial rules' recipes (:mod:`symgraph.ad.partials`) key too.
+Why apart from :mod:`~symgraph.ir.emitter`: keys are a function of rows and
+constants alone, and the sweeps' caches of recipes (:mod:`symgraph.ad.partials`,
+:mod:`symgraph.ad.edge_pushing`) key their constants by the same memo.
 """
 from __future__ import annotations
 
