@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op, user_call
+from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op
+from .registered_calls import user_call
 
 _Integer, _Float = sympy.Integer, sympy.Float
 

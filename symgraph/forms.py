@@ -5,7 +5,11 @@ need: sympy functions for the real cube root and round-half-even (sympy's
 ``cbrt`` is the principal, complex root of a negative number, and sympy has
 no symbolic rounding), and the one door to ``scipy.special`` (``erf``,
 ``erfc``), which is optional: a program that uses it raises a named error
-naming scipy when scipy is missing, on evaluation or compilation.
+naming scipy when scipy is missing, on evaluation or compilation.  Also the
+logistic function as one sympy function (:class:`sigmoid`), the NumPy forms
+of the rows that generated code computes in a formula of its own (sigmoid,
+log0, sech2, dsigmoid, heaviside), ``where`` as a readable Piecewise, and
+max's and min's NumPy fold over more than two operands.
 """
 from __future__ import annotations
 
@@ -104,3 +108,112 @@ def np_erfc(x):
 def np_logb(x, b):
     """log(x) in base b, written as the generated code computes it."""
     return np.log(x) / np.log(b)
+
+
+class sigmoid(sympy.Function):
+    """The logistic function 1/(1+exp(-x)) as one sympy function, so gradients read sigmoid(x)*sigmoid(-x)
+    (the op table's rule: 1 - s cancels where s nears 1)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0]) * sigmoid(-self.args[0])
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sympy.exp(-x))
+
+    def _eval_evalf(self, prec):
+        return (1 / (1 + sympy.exp(-self.args[0])))._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        body = rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    def _numpycode(self, printer):
+        arg, exp = printer._print(self.args[0]), printer._module_format('numpy.exp')
+        return (f"({exp}({printer._module_format('numpy.minimum')}({arg}, 0))"
+                f" / (1 + {exp}(-{printer._module_format('numpy.abs')}({arg}))))")
+
+
+def _np_sigmoid(x):
+    """1/(1+exp(-x)) to a few ulps everywhere, without overflow: exp(min(x, 0)) / (1 + exp(-|x|)).
+
+    Why not the branch-free 0.5 + 0.5*tanh(x/2): it cancels for x < 0 (relative
+    error 1e-8 at x = -20) and gives 0 below x = -37, where sigmoid(x) ~ exp(x)
+    is still a normal number, so log(sigmoid(x)) was -inf instead of x.
+    """
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+
+
+def _sympy_log0(x):
+    """log(x), and 0 at x = 0 (a Piecewise that evaluates at once for a constant x)."""
+    return sympy.Piecewise((0, sympy.Eq(x, 0)), (sympy.log(x), True))
+
+
+def _np_log0(x):
+    """log(x) without a warning or -inf at 0: log(1) = 0 there (nan and negatives as log's)."""
+    return np.log(x + (x == 0))
+
+
+def _np_one_minus_square(x):
+    """1 - x^2 as (1 - x)*(1 + x), as generated code computes it."""
+    return (1 - x) * (1 + x)
+
+
+def _np_sech2(x):
+    """sech(x)^2 = 1 - tanh(x)^2 as (2e/(1 + e*e))^2 with e = exp(-|x|), as generated code computes it:
+    no cancellation as tanh(x) rounds to +-1, and no overflow (cosh(x) overflows past |x| = 710)."""
+    e = np.exp(-np.abs(x))
+    return (2 * e / (1 + e * e)) ** 2
+
+
+def _np_dsigmoid(x):
+    """sigmoid(x)*sigmoid(-x) as e/(1 + e)^2 with e = exp(-|x|), as generated code computes it."""
+    e = np.exp(-np.abs(x))
+    return e / (1 + e) ** 2
+
+
+def _np_heaviside(x, h0):
+    """numpy.heaviside, written so that every backend (NumPy, numba scalars) runs the same formula: h0 is
+    selected at x = 0 only, never multiplied by 0 elsewhere (heaviside(1, nan) is 1, as NumPy's and sympy's)."""
+    return np.where(x == 0, h0, np.sign(np.maximum(x, 0)))
+
+
+def _sympy_where(c, a, b):
+    """where(c, a, b) as sympy's Piecewise (a itself when c is true, b when false).
+
+    Readable forms of nested selects: a where() in ``b`` adds its pieces, and
+    a piece of ``a`` (or of a factor of ``a``) under the same condition ``c``
+    is just its value there: where(c, y*where(c, e, 0), 0) reads where(c, y*e, 0).
+    """
+    a = _taken(a, c)
+    if isinstance(b, sympy.Piecewise):
+        return sympy.Piecewise((a, c), *b.args)
+    return sympy.Piecewise((a, c), (b, True))
+
+
+def _np_fold(binary):
+    """NumPy's binary ``maximum`` taking two or more operands (a left fold, as the nested code)."""
+    def fold(x, y, *more):
+        out = binary(x, y)
+        for z in more:
+            out = binary(out, z)
+        return out
+    fold.__name__ = binary.__name__
+    return fold
+
+
+def _taken(a, c):
+    """``a`` where ``c`` holds: a Piecewise (or a product's Piecewise factor) whose first condition c
+    implies (c itself, or a term of c = c1 & c2) is its first piece's value."""
+    known = {c, *c.args} if isinstance(c, sympy.And) else {c}
+
+    def strip(f):
+        while isinstance(f, sympy.Piecewise) and f.args[0].cond in known:
+            f = f.args[0].expr
+        return f
+
+    if isinstance(a, sympy.Mul):
+        factors = [strip(f) for f in a.args]
+        return a if all(f is g for f, g in zip(factors, a.args)) else sympy.Mul(*factors)
+    return strip(a)

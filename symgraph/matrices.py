@@ -41,7 +41,7 @@ from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, SafeStrPrint
 from .export.latex import LatexPrinter, hessian_latex, matrix_latex
 from .frontend.coerce import vector_inputs
 from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, shown
-from .ir.emitter import ZERO as ZERO_REF, is_zero
+from .ir.folding import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
 from .ir.listing import count_text

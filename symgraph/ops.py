@@ -24,7 +24,7 @@ differentiated again by every Hessian, so its own derivative must keep its
 digits too: 1 - x^2 (asin', acos', atanh') is the row ``one_minus_square``,
 (1 - x)*(1 + x) with the derivative -2x; atan' was 1/(1 + x^2), whose
 derivative -(out/u)*2x is 0 once out/u underflows (atan''(1e100) is
--2e-300); hypot's partial is x/hypot(x, y) (:func:`_hypot_partial`).
+-2e-300); hypot's partial is x/hypot(x, y) (:func:`~symgraph.op_partials._hypot_partial`).
 
 tanh' and sigmoid' are rows of their own, ``sech2`` and ``dsigmoid``: one operation per tanh or
 sigmoid node, computed from e = exp(-|x|) as (2e/(1 + e*e))^2 and e/(1 + e)^2, which neither cancel
@@ -46,10 +46,15 @@ and abs'(0) = sign(0) = 0; d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
 log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
 derivative 0 in y instead of ``0 * -inf = nan``; and d(x^y)/dx = y*x^(y-1) is 0
 at x = y = 0 (x^0 is 1 for every x) instead of ``0 * inf = nan`` (see
-:func:`_pow_base_partial` for why the select covers that point alone).
+:func:`~symgraph.op_partials._pow_base_partial` for why the select covers that point alone).
 
 Constants (their exact-or-float64 rule, keys and order) and building sympy
-forms of these ops live beside this table in :mod:`symgraph.constants`.
+forms of these ops live beside this table in :mod:`symgraph.constants`; the
+sympy forms and NumPy helpers its rows name (``sigmoid``, ``log0``, ``where``)
+in :mod:`symgraph.forms`, the partial rules too long for a row's lambda in
+:mod:`symgraph.op_partials`, and calling a registered function's callable
+(its errors and results checked) in :mod:`symgraph.registered_calls`.  The
+table itself, its derived tables and :func:`register` stay here, in one place.
 """
 from __future__ import annotations
 
@@ -61,78 +66,10 @@ import sympy
 from sympy.codegen import cfunctions
 from sympy.core.function import UndefinedFunction
 
-from .errors import FunctionDefinitionError, UnsupportedOpError, UserFunctionError
-from .forms import cbrt, np_erf, np_erfc, np_logb, roundeven
-
-
-
-class sigmoid(sympy.Function):
-    """The logistic function 1/(1+exp(-x)) as one sympy function, so gradients read sigmoid(x)*sigmoid(-x)
-    (the op table's rule: 1 - s cancels where s nears 1)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return sigmoid(self.args[0]) * sigmoid(-self.args[0])
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return 1 / (1 + sympy.exp(-x))
-
-    def _eval_evalf(self, prec):
-        return (1 / (1 + sympy.exp(-self.args[0])))._eval_evalf(prec)
-
-    def _latex(self, printer, exp=None):
-        body = rf"\sigma\left({printer._print(self.args[0])}\right)"
-        return body if exp is None else rf"{body}^{{{exp}}}"
-
-    def _numpycode(self, printer):
-        arg, exp = printer._print(self.args[0]), printer._module_format('numpy.exp')
-        return (f"({exp}({printer._module_format('numpy.minimum')}({arg}, 0))"
-                f" / (1 + {exp}(-{printer._module_format('numpy.abs')}({arg}))))")
-
-
-def _np_sigmoid(x):
-    """1/(1+exp(-x)) to a few ulps everywhere, without overflow: exp(min(x, 0)) / (1 + exp(-|x|)).
-
-    Why not the branch-free 0.5 + 0.5*tanh(x/2): it cancels for x < 0 (relative
-    error 1e-8 at x = -20) and gives 0 below x = -37, where sigmoid(x) ~ exp(x)
-    is still a normal number, so log(sigmoid(x)) was -inf instead of x.
-    """
-    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
-
-
-def _sympy_log0(x):
-    """log(x), and 0 at x = 0 (a Piecewise that evaluates at once for a constant x)."""
-    return sympy.Piecewise((0, sympy.Eq(x, 0)), (sympy.log(x), True))
-
-
-def _np_log0(x):
-    """log(x) without a warning or -inf at 0: log(1) = 0 there (nan and negatives as log's)."""
-    return np.log(x + (x == 0))
-
-
-def _np_one_minus_square(x):
-    """1 - x^2 as (1 - x)*(1 + x), as generated code computes it."""
-    return (1 - x) * (1 + x)
-
-
-def _np_sech2(x):
-    """sech(x)^2 = 1 - tanh(x)^2 as (2e/(1 + e*e))^2 with e = exp(-|x|), as generated code computes it:
-    no cancellation as tanh(x) rounds to +-1, and no overflow (cosh(x) overflows past |x| = 710)."""
-    e = np.exp(-np.abs(x))
-    return (2 * e / (1 + e * e)) ** 2
-
-
-def _np_dsigmoid(x):
-    """sigmoid(x)*sigmoid(-x) as e/(1 + e)^2 with e = exp(-|x|), as generated code computes it."""
-    e = np.exp(-np.abs(x))
-    return e / (1 + e) ** 2
-
-
-def _np_heaviside(x, h0):
-    """numpy.heaviside, written so that every backend (NumPy, numba scalars) runs the same formula: h0 is
-    selected at x = 0 only, never multiplied by 0 elsewhere (heaviside(1, nan) is 1, as NumPy's and sympy's)."""
-    return np.where(x == 0, h0, np.sign(np.maximum(x, 0)))
+from .errors import UnsupportedOpError
+from .forms import (_np_dsigmoid, _np_fold, _np_heaviside, _np_log0, _np_one_minus_square, _np_sech2, _np_sigmoid,
+                    _sympy_log0, _sympy_where, cbrt, np_erf, np_erfc, np_logb, roundeven, sigmoid)
+from .op_partials import _hypot_partial, _log0_partial, _no_partial, _pow_base_partial, _tie_share
 
 
 @dataclass(frozen=True)
@@ -193,122 +130,9 @@ class Op:
             object.__setattr__(self, "code", f"{infix}{{0}}" if self.arity == 1 else f"{{0}} {infix} {{1}}")
 
 
-def _no_partial(B, out, *args):
-    return 0
-
-
-def _sympy_where(c, a, b):
-    """where(c, a, b) as sympy's Piecewise (a itself when c is true, b when false).
-
-    Readable forms of nested selects: a where() in ``b`` adds its pieces, and
-    a piece of ``a`` (or of a factor of ``a``) under the same condition ``c``
-    is just its value there: where(c, y*where(c, e, 0), 0) reads where(c, y*e, 0).
-    """
-    a = _taken(a, c)
-    if isinstance(b, sympy.Piecewise):
-        return sympy.Piecewise((a, c), *b.args)
-    return sympy.Piecewise((a, c), (b, True))
-
-
-def _np_fold(binary):
-    """NumPy's binary ``maximum`` taking two or more operands (a left fold, as the nested code)."""
-    def fold(x, y, *more):
-        out = binary(x, y)
-        for z in more:
-            out = binary(out, z)
-        return out
-    fold.__name__ = binary.__name__
-    return fold
-
-
-def _tie_share(B, out, *args) -> list:
-    """d max(a, b, ...)/d each slot: 1/k when that operand is one of the k operands equal to the result, else 0;
-    nan when the result is nan (a nan operand), as the binary rule's heaviside(nan) and nested pairs give.
-
-    Every slot at once, since they share the count k: asked slot by slot, each slot rebuilt the sum over
-    all operands, and the gradient of a max of 1,000 operands took 28 s (of 20,000, hours).
-    Why the second condition: no operand equals a nan result (k = 0), which read as "not the
-    maximum", 0, and hid the nan.  The nan is the result itself; the share stays a select
-    ``where(..., share, 0)``, so the emitter guards the products of the other operands' zeros.
-    """
-    hits = None
-    for a in args:
-        hit = B.op("where", B.op("eq", a, out), 1, 0)
-        hits = hit if hits is None else B.op("add", hits, hit)
-    unordered = B.op("ne", out, out)
-    share = B.op("where", unordered, out, B.op("div", 1, hits))
-    return [B.op("where", B.op("or", B.op("eq", a, out), unordered), share, 0) for a in args]
-
-
-def _taken(a, c):
-    """``a`` where ``c`` holds: a Piecewise (or a product's Piecewise factor) whose first condition c
-    implies (c itself, or a term of c = c1 & c2) is its first piece's value."""
-    known = {c, *c.args} if isinstance(c, sympy.And) else {c}
-
-    def strip(f):
-        while isinstance(f, sympy.Piecewise) and f.args[0].cond in known:
-            f = f.args[0].expr
-        return f
-
-    if isinstance(a, sympy.Mul):
-        factors = [strip(f) for f in a.args]
-        return a if all(f is g for f, g in zip(factors, a.args)) else sympy.Mul(*factors)
-    return strip(a)
-
-
 def _comparison(name, symbol, sym, num, commutative=False):
     return Op(name, 2, sym, num, "", (_no_partial, _no_partial), commutative=commutative, symbol=symbol,
               precedence=4, condition=True)
-
-
-def _pow_base_partial(B, out, x, y):
-    """d(x^y)/dx = y*x^(y-1), and 0 at x = y = 0, as JAX (x^0 is 1 for every x), where the formula is 0*inf = nan.
-
-    A constant exponent is decided here, with no select (x^2's partial stays the one product 2*x).  A
-    variable one selects on exactly that point, where(x != 0 or y != 0, ..., 0): selecting on y != 0
-    alone, as JAX does, also cuts the derivative of the partial in y wherever y = 0, so the Hessian's
-    d2(x^y)/dxdy at y = 0 was 0 instead of 1/x.  The emitter guards that select, so later products of it
-    stay 0 there too (d/da sqrt(a)^y at a = y = 0 is 0, not 0*inf).
-
-    Inside it, y = 0 takes the form y/x, equal to y*x^(y-1) there: 0 at any x != 0, with derivatives 1/x in
-    y (the Hessian's d2/dxdy) and -(y/x)/x = 0 in x.  Why: at y = 0 and x below 1e-154 the formula's
-    derivative in x, y*(y-1)*x^(y-2), is 0 * inf = nan (x^-2 overflows) where d2(x^0)/dx2 is 0, and at a
-    subnormal x the partial itself was 0 * x^-1 = 0 * inf.  Six more operations for a variable exponent.
-    """
-    partial = B.op("mul", y, B.op("pow", x, B.op("sub", y, 1)))
-    if y.__class__ is not str and not getattr(y, "free_symbols", None):  # a number (or a builder's placeholder)
-        return 0 if (y.__class__ in (int, float) and y == 0) or getattr(y, "is_zero", False) is True else partial
-    nonzero = B.op("ne", y, 0)
-    if x is y or (x.__class__ is str and x == y):  # x^x: x != 0 says it
-        return B.op("where", nonzero, partial, 0)
-    partial = B.op("where", nonzero, partial, B.op("div", y, x))
-    return B.op("where", B.op("or", B.op("ne", x, 0), nonzero), partial, 0)
-
-
-def _hypot_partial(B, out, x):
-    """d hypot(x, y)/dx = x/hypot(x, y): the node's value reused, one division (JAX's and PyTorch's form).
-
-    Why not sign(x)/hypot(1, y/x), kept for a while because it stays right where hypot itself overflows
-    (x = y = 1.7e308) or rounds to a subnormal: its own derivative, which every Hessian takes, meets
-    y/x = inf at x = 0 and 0 * inf there, so d2 hypot(x, y)/dx2 at x = 0 was nan (1/|y|), and inf for
-    |x| < 1e-154 |y| (x = 1e-160, y = 0.5: 2).  x/out is exact to an ulp wherever hypot's value is a
-    normal number; where that value overflows or is subnormal it is as far off as the value (0 at
-    x = y = 1.7e308, 1 at x = y = 5e-324).  It is nan at x = y = 0, where hypot has no derivative, and
-    at an infinite x (inf/inf), as JAX's.
-    Kept knowingly: d2/dx2 = (1 - p^2)/out cancels where |y| << |x| (an absolute error below 1e-16/out).
-    """
-    return B.op("div", x, out)
-
-
-def _log0_partial(B, out, x):
-    """d log0(x)/dx = 1/x, and 0 at x = 0, where log0 is the constant 0 (JAX's log(where(x == 0, 1, x)) too).
-
-    Why not 1/x everywhere: log0 is d(u^y)/dy's factor, and its derivative meets the power there, u^y/u
-    for u = 0: 0 * inf = nan.  d2((x*y)^y)/dy2 at x = 0 (where (x*y)^y is 0 for every y > 0) was nan from
-    forward-over-reverse and the other nested modes, 0 from edge pushing, which differentiates the
-    other partial (the base's) in y there.
-    """
-    return B.op("where", B.op("ne", x, 0), B.op("div", 1, x), 0)
 
 
 def _unary(name, sym, num, code, partial, in_grammar=True):
@@ -419,7 +243,7 @@ _ROWS = [
        symbol="not", precedence=3, kinds="c", condition=True),
     # where(c, a, b): a where c holds, else b.  Its partials are selects, where(c, 1, 0) and
     # where(c, 0, 1); the emitter turns a product with a select into a select of the product and
-    # guards every later product of that adjoint or tangent (symbol.ir.emitter: nan-safe branches).
+    # guards every later product of that adjoint or tangent (symgraph.ir.branches: nan-safe branches).
     Op("where", 3, _sympy_where, np.where, "xp.where({0}, {1}, {2})",
        (_no_partial, lambda B, out, c, a, b: B.op("where", c, 1, 0),
         lambda B, out, c, a, b: B.op("where", c, 0, 1)), kinds="cvv"),
@@ -476,7 +300,7 @@ VARIADIC: dict[str, str] = {row.fold: row.name for row in _ROWS if row.fold}
 OVERLOADS: dict[tuple[str, int], str] = {
     (row.spelling, row.arity): row.name for row in _ROWS if row.in_grammar and row.spelling}
 #: sympy function class -> op name, for the rows whose sympy constructor is a class
-#: (``sympy.sin``, ``sympy.Max``, :class:`sigmoid`): what :mod:`symgraph.frontend.from_sympy` reads
+#: (``sympy.sin``, ``sympy.Max``, :class:`~symgraph.forms.sigmoid`): what :mod:`symgraph.frontend.from_sympy` reads
 SYMPY_FUNCTIONS: dict[type, str] = {
     row.sympy: row.name for row in _ROWS if isinstance(row.sympy, type)}
 #: ops whose code calls scipy.special (the backends bind ``special``)
@@ -541,64 +365,6 @@ def sympy_op(cls: type) -> str | None:
     return name
 
 
-def user_call(name: str, function: Callable, *args: Any) -> Any:
-    """What the registered function ``name`` (callable ``function``) gives on ``args``, checked (:func:`user_result`).
-
-    The one way every evaluator calls a registered function's callable (the
-    interpreter, constants, ``evalf``, generated NumPy code).  Why: an
-    exception the callable raises -- a ZeroDivisionError, its own
-    ValueError -- would otherwise reach the caller with nothing saying which
-    registered function was called on what; it becomes a
-    :class:`~symgraph.errors.UserFunctionError` naming both, the original
-    chained.  ``KeyboardInterrupt`` and other non-``Exception`` exits pass through.
-    """
-    try:
-        value = function(*args)
-    except Exception as error:
-        raise UserFunctionError(
-            f"the registered function {name!r} raised {type(error).__name__} when called as "
-            f"{name}({', '.join(map(_argument, args))}): {error}", name, error) from error
-    return user_result(name, value, *args)
-
-
-def _argument(value: Any) -> str:
-    """An argument as an error shows it: its number when it is one, else its shape."""
-    size = getattr(value, "size", 1)
-    if size == 1:
-        try:
-            return repr(float(np.asarray(value).reshape(-1)[0]) if hasattr(value, "shape") else float(value))
-        except (TypeError, ValueError):
-            return type(value).__name__
-    shape = getattr(value, "shape", None)
-    return f"<array of shape {tuple(shape)}>" if shape is not None else type(value).__name__
-
-
-def user_result(name: str, value: Any, *args: Any) -> Any:
-    """``value``, what the registered function ``name`` returned on ``args``, once it is real numbers of their shape.
-
-    Every evaluator takes a registered function's result through this check
-    (the interpreter, constants, ``evalf``, generated NumPy code), not
-    through a wrapper of the callable: numba compiles that callable and
-    standalone source imports it as it is.  Why: a callable that returns a
-    list, a string, or an array of another shape -- ``np.sum(x)``, a number
-    for a whole batch -- otherwise fails later in NumPy's words, or
-    broadcasts into wrong numbers without a word.  Costs nothing for
-    programs without registered functions (no call is made).
-    """
-    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
-    if dtype is None and value.__class__ in (float, int, bool):
-        shape, dtype = (), np.dtype(type(value))
-    if dtype is not None and getattr(dtype, "kind", None) in ("f", "i", "u", "b") and shape is not None:
-        for a in args:  # the common case: every argument of the result's shape
-            if getattr(a, "shape", ()) != shape:
-                break
-        else:
-            return value
-        if shape == np.broadcast_shapes(*map(np.shape, args)):
-            return value
-    raise wrong_result(name, _described(value), np.broadcast_shapes(*map(np.shape, args)))
-
-
 def check_call(name: str, count: int) -> None:
     """Refuse a node calling the registered function ``name`` with ``count`` operands when its row takes another number.
 
@@ -615,24 +381,6 @@ def check_call(name: str, count: int) -> None:
             f"this expression calls {name!r} with {count} argument{'s' * (count != 1)}, but {name!r} is now "
             f"registered with {row.arity}: it was registered again with other arguments after the expression "
             "was built; build the expression again (or register the old definition)")
-
-
-def wrong_result(name: str, returned: str, expected: tuple) -> FunctionDefinitionError:
-    """The error for a registered function whose callable returned ``returned`` where ``expected`` was due."""
-    want = "one real number (its arguments are single numbers)" if expected == () else \
-        f"real numbers in an array of shape {expected} (its arguments' broadcast shape)"
-    return FunctionDefinitionError(
-        f"the registered function {name!r} returned {returned} where {want} was expected: its numpy= "
-        "callable must compute element by element and return a real number or array of its arguments' shape")
-
-
-def _described(value: Any) -> str:
-    """A short description of a wrong result: its type, and its shape and dtype when it has them."""
-    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
-    if shape is not None and dtype is not None:
-        return f"{'an array' if shape else 'a number'} of shape {tuple(shape)} and dtype {dtype}"
-    text = repr(value)
-    return f"a {type(value).__name__} ({text[:40]}{'...' if len(text) > 40 else ''})"
 
 
 def unregister(name: str) -> None:

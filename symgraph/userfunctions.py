@@ -52,6 +52,7 @@ from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
 from .names import is_identifier
+from .registered_calls import user_call
 
 #: words of the grammar, and the op names every layer reads as leaves, that cannot name a function
 GRAMMAR_WORDS = frozenset({"pi", "input", "const", "where", "clip", "sum", "prod", "and", "or", "not"})
@@ -209,7 +210,7 @@ class UserFunction:
             return None
         values = tuple(np.float64(float(a)) for a in arguments)
         with np.errstate(all="ignore"):
-            value = float(ops.user_call(self.name, self.numpy, *values))
+            value = float(user_call(self.name, self.numpy, *values))
         return sympy.Float(value)
 
 
@@ -354,7 +355,7 @@ def function(name: str, numpy: Callable, derivatives: Sequence[str], args: Seque
         For a bad name, argument list, callable or number of derivatives;
         and, when a program is evaluated, for a callable that returns anything
         but real numbers of its arguments' shape (a list, a string, a number
-        for a whole batch: :func:`symgraph.ops.user_result`).
+        for a whole batch: :func:`symgraph.registered_calls.user_result`).
     ParseError
         For a derivative text that does not parse or uses an unknown name
         (the message says which derivative; the position is in its text).

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symgraph as sg
 from symgraph.export.latex import ENTRY_LINES
-from symgraph.ops import sigmoid
+from symgraph.forms import sigmoid
 
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
 #: every way to derive, elimination in each vertex order (label -> grad keyword arguments)

@@ -23,8 +23,10 @@ from functools import partial
 from typing import Sequence
 
 from .. import ops
-from ..ir.emitter import Emitter, Ref, constant_key_of, record
+from ..ir.emitter import Emitter, Ref
 from ..ir.graph import Graph
+from ..ir.instruction_keys import constant_key_of
+from ..ir.recipes import record
 from .linearised import Linearised, SweepResult
 from .reverse import reverse
 from .forward import forward
@@ -90,7 +92,7 @@ def _replay(builder, out: str, *args: Ref, op: str) -> tuple:
     return tuple(get(ref, ref) if ref.__class__ is str else ref for ref in results.values())
 
 
-#: (op, operand pattern) -> the template replay as a recipe (:func:`symgraph.ir.emitter.record`), or None
+#: (op, operand pattern) -> the template replay as a recipe (:func:`symgraph.ir.recipes.record`), or None
 _RECIPES: dict[tuple, tuple | None] = {}
 
 

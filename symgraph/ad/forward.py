@@ -45,7 +45,8 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-from ..ir.emitter import _UNITS, ONE, ZERO, Ref  # _UNITS: id of 0, 1, -1 -> that value (Emitter._scaled's unit)
+from ..ir.emitter import Ref
+from ..ir.folding import _UNITS, ONE, ZERO  # _UNITS: id of 0, 1, -1 -> that value (Emitter._scaled's unit)
 from .linearised import _UNCHANGED, Linearised, SweepResult, _ref
 
 

@@ -24,7 +24,8 @@ from typing import Iterable, Iterator
 
 from .. import ops
 from ..ir.graph import Graph
-from ..ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, Ref, is_zero
+from ..ir.emitter import Emitter, Ref
+from ..ir.folding import MINUS_ONE, ONE, ZERO, is_zero
 from ..constants import as_constant as _as_ref
 from .adjacency import WIDE, Adjacency, _walk  # noqa: F401 - re-exported
 from .partials import (OUT, PRODUCT_EDGE, STATIC_PARTIALS, UNIT_EDGE, ZERO_EDGE,  # noqa: F401 - re-exported

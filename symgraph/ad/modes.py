@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, Sequence
 from ..constants import as_constant
 from ..errors import ArgumentError, GraphError, counted, shown
 from ..frontend.coerce import present, wrt_nodes
-from ..ir.emitter import MINUS_ONE, ONE, ZERO, is_unit, is_zero
+from ..ir.folding import MINUS_ONE, ONE, ZERO, is_unit, is_zero
 from ..ir.graph import Graph
 from ..progress import paused_gc, progress_reporter
 from .eliminate import eliminate

@@ -6,7 +6,7 @@ and :class:`~symgraph.ad.linearised.Linearised` emits them into a program on
 demand for the sweeps.  An edge feeding several operand slots (``x*x``)
 carries the sum of the slots' partials.  Partials that build nothing (add,
 sub, mul, exp, ...) are read from :data:`STATIC_PARTIALS`; the others run
-their rule as a *recipe* (:func:`symgraph.ir.emitter.record`): the rule
+their rule as a *recipe* (:func:`symgraph.ir.recipes.record`): the rule
 traced once per op and constant pattern, its constant-only calls folded at
 trace time, its other calls made again on the real emitter -- the same calls
 in the same order, so programs are identical to calling the rule, with fewer
@@ -31,7 +31,10 @@ from ..binding import checked_options
 from ..errors import GraphError
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
-from ..ir.emitter import Emitter, Ref, constant_key_of, is_unit, is_zero, record, unit_value
+from ..ir.emitter import Emitter, Ref
+from ..ir.folding import is_unit, is_zero, unit_value
+from ..ir.instruction_keys import constant_key_of
+from ..ir.recipes import record
 from ..constants import as_constant as _as_ref
 
 
@@ -167,7 +170,7 @@ def _static_partials(row: ops.Op) -> tuple | None:
 #: op name -> static partials, for the ops whose partials build nothing
 STATIC_PARTIALS = {name: s for name, row in ops.OPS.items() if (s := _static_partials(row)) is not None}
 
-#: (op, slot, operand pattern) -> the slot's partial rule as a recipe (:func:`symgraph.ir.emitter.record`), or
+#: (op, slot, operand pattern) -> the slot's partial rule as a recipe (:func:`symgraph.ir.recipes.record`), or
 #: None where a rule call stays (it builds a where(), or an operand is an inexact constant)
 _RECIPES: dict[tuple, tuple | None] = {}
 

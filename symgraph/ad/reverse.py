@@ -8,7 +8,7 @@ textbook's "treat each use as its own variable, then add them".
 An adjoint that flows through a branch of ``where(c, a, b)`` is guarded: it is
 ``where(c, adjoint, 0)``, and every later product of it is selected again so an
 untaken branch's nan (``sqrt(-1)``) never meets its zero adjoint; the emitter
-does it for every mode (:mod:`symgraph.ir.emitter`, "Branches").
+does it for every mode (:mod:`symgraph.ir.branches`).
 
 Per node the sweep makes one test to read or take the adjoint, skips the
 zero test for an adjoint of exactly 1, and calls the emitter's
@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ..ir.emitter import ONE, Ref
+from ..ir.emitter import Ref
+from ..ir.folding import ONE
 from ..progress import STEP
 from .linearised import MINUS_ONE_FACTOR, ONE_FACTOR, Linearised, SweepResult
 

@@ -49,6 +49,7 @@ from .. import ops
 from ..errors import SymgraphError, UnsupportedOpError, UserFunctionError
 from ..names import Namer
 from ..progress import compile_reporter
+from ..registered_calls import wrong_result
 from .build import Generated, build_function
 from .numpy import literal
 from .peephole import assignments
@@ -228,7 +229,7 @@ def _user_error(status: np.ndarray, held: Any, order: Sequence[str], registered:
     leaving the results unwritten), so the kernel records where and which
     function failed, and that one point is evaluated again by the NumPy
     backend's code, which calls the callable through
-    :func:`symgraph.ops.user_call`: the message, the function named, its
+    :func:`symgraph.registered_calls.user_call`: the message, the function named, its
     arguments and the exception chained are the other backends'.
     """
     point = int(np.flatnonzero(status)[0])
@@ -273,8 +274,8 @@ def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
             "use backend='numpy', or register a callable numba can compile") from error
     returned = compiled.overloads[(numba.float64,) * arity].signature.return_type
     if not isinstance(returned, (numba.types.Float, numba.types.Integer, numba.types.Boolean)):
-        # the kernel calls it on single float64 values: checked once here, by type (ops.user_result's rule)
-        raise ops.wrong_result(op, f"{returned} (numba's type of its result)", ())
+        # the kernel calls it on single float64 values: checked once here, by type (registered_calls.user_result's rule)
+        raise wrong_result(op, f"{returned} (numba's type of its result)", ())
     return compiled
 
 

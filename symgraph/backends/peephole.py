@@ -97,7 +97,7 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
     dtype in NumPy code, a float64 in the numba kernel).  ``resolve`` maps an
     operand to what it stands for (None: every operand stands for itself).
     ``check`` names the function a registered function is called through
-    (:func:`symgraph.ops.user_call`, which names its errors and checks its
+    (:func:`symgraph.registered_calls.user_call`, which names its errors and checks its
     result; None: called directly, as numba checks the compiled callable's type once).
     ``powers`` maps the :data:`SCALAR_POWERS` names to templates (None: ``xp.power``,
     whose fast paths on arrays are those functions).

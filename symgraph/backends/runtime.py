@@ -16,7 +16,7 @@ The entry point every backend and saved source imports from; the work is in four
 
 Here: the wrappers of generated NumPy code -- the float64 single-point path
 (:func:`with_point_path`) and Dask inputs run block by block
-(:func:`on_dask_blocks`) -- and :func:`user_call` (from :mod:`symgraph.ops`,
+(:func:`on_dask_blocks`) -- and :func:`user_call` (from :mod:`symgraph.registered_calls`,
 which the interpreter shares), which calls a registered function, naming its
 errors and checking what it returned.  Saved standalone source imports
 ``prepare``, ``fit`` and ``user_call`` from here (and older saved modules from
@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import FunctionDefinitionError, UserFunctionError
-from ..ops import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
+from ..registered_calls import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 # re-exported: the backends, the API and saved source import them from here; older pickles name
 # _compiled_again and the vector forms' makers here
 from .arrays import ArrayLayout, array_layouts, array_parameters, bind_arrays, elements  # noqa: F401

@@ -56,7 +56,7 @@ MATRIX_LIMIT = 10
 ENTRY_LINES = 36
 
 
-#: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.graph.element_label`)
+#: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.input_names.element_label`)
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from .. import constants, ops
 from ..errors import GraphError
-from ..ir.builder import GraphBuilder, element_label
+from ..ir.builder import GraphBuilder
+from ..ir.input_names import element_label
 from ..ir.operand_kinds import checked_fold, kind_error, op_row
 
 

@@ -20,7 +20,8 @@ import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, closest_name, shown_names, shown
-from ..ir.graph import Graph, element_label, read_element_label
+from ..ir.graph import Graph
+from ..ir.input_names import element_label, read_element_label
 from ..names import is_identifier
 from .from_sympy import graph_from_sympy
 from .parse import parse

@@ -11,8 +11,9 @@ from ..constants import closed_constant
 from ..errors import ArgumentError, GraphError, UnsupportedOpError, shown
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT
-from ..ir.graph import Graph, element_label
+from ..ir.graph import Graph
 from ..ir.hooks import provide
+from ..ir.input_names import element_label
 from ..names import is_identifier
 from .limits import MAX_ELEMENTS, fits
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name

@@ -57,7 +57,8 @@ from ..binding import checked_options, is_size
 from ..errors import ArgumentError, ParseError, shown
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT
-from ..ir.graph import Graph, element_label, read_element_label
+from ..ir.graph import Graph
+from ..ir.input_names import element_label, read_element_label
 from ..constants import constant_key as _constant_key
 from ..progress import paused_gc
 from .expressions import _CALLABLE

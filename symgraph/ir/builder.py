@@ -22,7 +22,7 @@ import sympy
 from .. import constants
 from ..errors import GraphError, UnsupportedOpError
 from .finishing import Finishing
-from .graph import element_label
+from .input_names import element_label
 from .operand_kinds import _FALSE, _PLAIN1, _PLAIN2, _TRUE, checked_fold, kind_error, op_row
 from .term_loop import TermLoop
 

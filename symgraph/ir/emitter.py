@@ -37,200 +37,30 @@ first need is built at the first partial.  A lookup before the call to
 ``_plain`` in place of comparing the instruction count around it saved
 0.3% (Rosenbrock n = 1,000: 3.906 M -> 3.894 M) and was not kept.
 
-Branches: how derivatives through ``where`` stay free of nan
----------------------------------------------------------------
-``where(c, a, b)`` has the partials ``where(c, 1, 0)`` (for ``a``) and
-``where(c, 0, 1)`` (for ``b``), *selects*.  The trouble they bring is the one
-JAX users meet in ``where(x > 0, sqrt(x), 0)`` at x = -1: the untaken branch's
-partial 1/(2*sqrt(x)) is nan, and an adjoint that is 0 there times nan is nan
-(jax#1052, and the "double where" written by hand).  A symbolic emitter knows
-which values flow through a branch, so it guards them, in every mode at once
-(reverse, forward, path products and elimination all multiply through here):
-
-* a product with a select is a select of the other factor, never a product:
-  ``adj * where(c, 1, 0)`` is ``where(c, adj, 0)``;
-* such a value is *guarded* by ``c``: it is exactly 0 wherever ``c`` is false.
-  Every later product of a guarded value ``g`` with a name ``d`` is selected
-  again, ``where(c, g*d, 0)``, so the nan or inf of ``d`` in the untaken
-  lanes is discarded instead of multiplied by 0.  Negations and constant
-  multiples keep the guard; a sum of two guarded values is guarded by
-  ``c1 or c2``; nested branches guard by ``c1 and c2``;
-* a tangent's two one-sided selects add up to one ``where(c, ta, tb)``.
-
-Only derivative values are ever guarded (the emitter never re-emits the
-function's own rows), so function values keep NumPy's semantics.  The rows
-a where() may discard are evaluated without floating-point warnings
-(:func:`symgraph.ir.interpret.branch_only`), so the result is exact and quiet:
-``grad("where(x > 0, sqrt(x), 0)")`` at x = -1 is 0 in ``.at``, compiled code
-and the closed form ``Piecewise((1/(2*sqrt(x)), x > 0), (0, True))``.  A
-program whose results are themselves in a branch -- the local derivative on
-every edge, which pictures label -- names those results ``discardable``
-(:meth:`program`), and they are evaluated as quietly as the branch's values.
+Beside it: the exact constants it tests for and its memoised folds
+(:mod:`~symgraph.ir.folding`), its hash-consing keys and the seed of its
+table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards that
+keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`,
+mixed into :class:`Emitter`), and partial rules recorded as recipes it
+replays (:mod:`~symgraph.ir.recipes`).
 """
 from __future__ import annotations
 
 from itertools import chain
 from operator import methodcaller
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
-import sympy
-
-from .. import constants
-from ..constants import as_constant, constant_key, ordered
-from ..ops import COMMUTATIVE, CONDITIONS
+from ..constants import as_constant, ordered
+from ..ops import CONDITIONS
 from ..progress import paused_gc
+from .branches import Branches
+from .folding import _UNARY, _UNITS, ONE, ZERO, _fold, _fold_condition, _unit_value, is_zero
 from .graph import Graph
+from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
 from .program import Program, Ref, live_instructions
-
-ZERO, ONE, MINUS_ONE = sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1)
-TRUE, FALSE = sympy.true, sympy.false
-
-_UNITS = {id(ZERO): 0, id(ONE): 1, id(MINUS_ONE): -1}
-
-
-def _unit_value(ref: Ref) -> int | None:
-    """0, 1 or -1 when ``ref`` is that exact constant (sympy's singletons), else None.
-
-    Only exact constants make an operation free: a Float 1.0 is not sympy's
-    One (sympy >= 1.13 does not even call them equal) and is kept.
-    """
-    return _UNITS.get(id(ref))
-
-
-#: 0, 1 or -1 for those exact constants, else None (what :meth:`Emitter._scaled` takes as ``unit``)
-unit_value = _unit_value
-
-
-def is_zero(ref: Ref) -> bool:
-    """True for the exact constant 0 (or a rule's Python 0), whose products vanish and sums are free."""
-    if ref is ZERO:
-        return True
-    cls = ref.__class__
-    return (cls is int or cls is float) and ref == 0
-
-
-def is_unit(ref: Ref) -> bool:
-    """True for the exact constants +1 and -1 (or a rule's Python +-1), whose products are free."""
-    if ref is ONE or ref is MINUS_ONE:
-        return True
-    cls = ref.__class__
-    return (cls is int or cls is float) and (ref == 1 or ref == -1)
-
-
-#: (op, id of each constant) -> (the constants, the folded result or None)
-_FOLDED: dict[tuple, tuple] = {}
-
-
-def _fold(name: str, args: tuple) -> Any:
-    """:func:`constants.fold`, memoised: sweeps fold the same few constants (2-1, 1/2, ...) over and over.
-
-    Keyed by the constants' identities (sympy caches small integers, so the
-    usual ones hit; sympy's own hashing is slow, and it hashes Float(2.0)
-    like Integer(2)); each entry holds its constants, so their ids stay theirs.
-    """
-    key = (name, *map(id, args))
-    hit = _FOLDED.get(key)
-    if hit is not None:
-        return hit[1]
-    if len(_FOLDED) > 4096:
-        _FOLDED.clear()
-    result = constants.fold(name, args) if name not in CONDITIONS else _fold_condition(name, args)
-    _FOLDED[key] = (args, result)
-    return result
-
-
-def _fold_condition(name: str, args: tuple) -> Any:
-    """A comparison of two constants (NumPy's answer, :func:`constants.constant_op`), or ``and``, ``or``,
-    ``not`` with a true/false operand, folded to true, false or the other operand; else None.
-
-    As the graph builder folds them in text.  Why here too: a rule that selects
-    on its operands (pow's base partial, ``where(x != 0 or y != 0, ...)``) is
-    replayed on constant operands by edge pushing's templates, and ``2 != 0``
-    left unfolded emitted a comparison, an ``or`` and a ``where`` at every
-    ``x^2`` of a Hessian.
-    """
-    if name == "not":
-        return (FALSE if args[0] is TRUE else TRUE) if args[0] is TRUE or args[0] is FALSE else None
-    if name == "and" or name == "or":
-        absorbing, neutral = (FALSE, TRUE) if name == "and" else (TRUE, FALSE)
-        x, y = args
-        return absorbing if x is absorbing or y is absorbing else y if x is neutral else x if y is neutral else None
-    if any(a.__class__ is str or a is TRUE or a is FALSE for a in args):
-        return None
-    return constants.constant_op(name, args)
-
-
-#: the default second operand of Emitter.op: marks a one-operand op
-_UNARY = object()
 
 #: the arithmetic of derivatives (products, sums, negations, quotients), which guards apply to
 _GUARDED = frozenset({"mul", "div", "neg", "add", "sub"})
-
-
-#: id of a constant -> (the constant, its :func:`constants.constant_key`); the few constants of a
-#: graph (2, 100, 1/2) recur on thousands of rows, and sympy's isinstance tests cost a microsecond each
-_KEYS: dict[int, tuple] = {}
-
-
-def _constant_key(c: Any) -> tuple:
-    """:func:`constants.constant_key`, memoised by identity (each entry holds its constant, so its id stays its own)."""
-    hit = _KEYS.get(id(c))
-    if hit is not None:
-        return hit[1]
-    if len(_KEYS) > 4096:
-        _KEYS.clear()
-    key = constant_key(c)
-    _KEYS[id(c)] = (c, key)
-    return key
-
-
-#: the memoised constant key, for the recipes of partial rules
-constant_key_of = _constant_key
-
-
-def _make_key(op: str, args: tuple) -> tuple:
-    """Hash-consing key: names stand for themselves, constants by their cheap key, in :func:`constants.ordered`'s order."""
-    if len(args) == 2:
-        x, y = args
-        return ordered(op, x if x.__class__ is str else _constant_key(x), y if y.__class__ is str else _constant_key(y))
-    return (op, *(a if a.__class__ is str else _constant_key(a) for a in args))
-
-
-def _seed(graph: Graph) -> tuple[dict, dict]:
-    """An emitter's start: the hash-consing keys of the graph's own assignments, and its negations.
-
-    :func:`constants.ordered` inlined for the row shapes of a parsed graph (two names, a name
-    and a constant, one operand), with constant keys memoised: on Rosenbrock (n = 1,000,
-    9,000 rows, a constant on half of them) 9.6 ms -> 2.5 ms, a quarter of a gradient.
-    """
-    negations: dict[str, Ref] = {}
-    by_key: dict[tuple, str] = {}
-    add = by_key.setdefault
-    commutative, key_of, keys = COMMUTATIVE, _constant_key, _KEYS.get
-    for node, op, args in graph.rows():
-        n = len(args)
-        if n == 2:
-            x, y = args
-            if x.__class__ is str:
-                if y.__class__ is str:
-                    add((op, y, x) if y < x and op in commutative else (op, x, y), node)
-                else:  # a name comes before a constant; its key's memo read in line
-                    hit = keys(id(y))
-                    add((op, x, hit[1] if hit is not None else key_of(y)), node)
-            elif y.__class__ is str:
-                add((op, y, key_of(x)) if op in commutative else (op, key_of(x), y), node)
-            else:
-                add(ordered(op, key_of(x), key_of(y)), node)
-        elif n == 1:
-            if op == "const":
-                continue
-            x = args[0]
-            if op == "neg":
-                negations[node] = x
-            add((op, x) if x.__class__ is str else (op, key_of(x)), node)
-        elif n:
-            add(_make_key(op, args), node)
-    return by_key, negations
 
 
 def _clashes(names: Iterable[str], prefix: str) -> frozenset[int]:
@@ -245,70 +75,7 @@ def _clashes(names: Iterable[str], prefix: str) -> frozenset[int]:
                      if name[cut:].isascii() and name[cut:].isdecimal() and name[cut] != "0")
 
 
-class _NotRecordable(Exception):
-    """A rule that a recipe cannot replay exactly (it builds a where(), whose guards depend on names)."""
-
-
-class _Recorder:
-    """The builder a partial rule runs on to become a recipe (see :func:`record`).
-
-    It forwards each call to a scratch emitter whose names carry no facts.  A
-    call that emits nothing and returns a constant or one of those names (a
-    fold, or an identity such as ``x^1 = x``) was decided by constants and
-    name equality alone, the same for any names, so the recipe keeps its
-    result.  Every other call is kept, to be made again on the real emitter;
-    the rule gets a fresh name for its result, so later decisions never read
-    a fact of the scratch emitter's own temporaries.
-    """
-
-    def __init__(self, scratch: "Emitter", names: set[str]):
-        self.scratch, self.names = scratch, names
-        self.calls: list[tuple[str, str, tuple]] = []
-
-    def op(self, name: str, *args: Ref) -> Ref:
-        if name == "where" and not (args[0] is TRUE or args[0] is FALSE):  # a constant condition folds
-            raise _NotRecordable(name)
-        before = len(self.scratch.instructions)
-        result = self.scratch.op(name, *args)
-        if len(self.scratch.instructions) == before and (result.__class__ is not str or result in self.names):
-            return result
-        token = f"r{len(self.calls)}"
-        self.calls.append((token, name, args))
-        self.names.add(token)
-        return token
-
-
-def record(rule: Any, out: str, args: tuple) -> tuple[tuple, Ref] | None:
-    """A partial rule as a recipe ``(calls, result)`` over the names ``out`` and ``args``, or None.
-
-    ``result`` is a ref, or a tuple of refs for a rule returning several.
-
-    ``out`` and the name operands are placeholders (not ``r``-numbered);
-    constants are the node's.  The recipe holds the rule's calls minus those
-    the constants alone decide: ``pow(x, 2)``'s partial ``2 * x^(2-1)`` is the
-    one call ``mul(2, x)``.  :meth:`Emitter.replay` then makes exactly the
-    calls the rule would, without the rule's folds.  Valid only while the
-    emitter has no guards (a guard depends on names); None for a rule that
-    builds a where().
-    """
-    names = list(dict.fromkeys((out, *(a for a in args if a.__class__ is str))))
-    graph = Graph.from_ops(dict.fromkeys(names, "input"), {n: () for n in names}, tuple(names), (out,))
-    recorder = _Recorder(Emitter(graph, prefix="s"), set(names))
-    try:
-        result = rule(recorder, out, *args)
-    except _NotRecordable:
-        return None
-    calls = []
-    for token, name, call_args in recorder.calls:
-        call_args = tuple(a if a.__class__ is str else as_constant(a) for a in call_args)
-        kinds = "".join("n" if a in names else "t" if a.__class__ is str else "c" for a in call_args)
-        calls.append((token, name, call_args, _DIRECT.get(kinds)))
-    if result.__class__ is tuple:  # a rule with several results (edge pushing's second partials)
-        return tuple(calls), tuple(r if r.__class__ is str else as_constant(r) for r in result)
-    return tuple(calls), (result if result.__class__ is str else as_constant(result))
-
-
-class Emitter:
+class Emitter(Branches):
     """Builds a :class:`Program` on top of a graph's own assignments.
 
     ``op(name, *args)`` returns a ref: an existing name when the same
@@ -343,7 +110,7 @@ class Emitter:
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
-        #: condition's name (see "Branches" in the module docstring); read, never written, outside the
+        #: condition's name (see :mod:`~symgraph.ir.branches`); read, never written, outside the
         #: emitter (recipes apply only while it is empty)
         self.guards: dict[str, str] = {}
         #: the selects where(c, 1, 0) and where(c, 0, 1): name -> (c, which branch holds the 1)
@@ -615,106 +382,9 @@ class Emitter:
     #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
     plain_op2 = _op2
 
-    # -- branches: where() and the guards of the derivatives that flow through one
-    def where(self, c: str, a: Ref, b: Ref) -> Ref:
-        """``where(c, a, b)``: a ref, with the guard and select facts later products use."""
-        a = a if a.__class__ is str else as_constant(a)
-        b = b if b.__class__ is str else as_constant(b)
-        if c is TRUE or c is FALSE:  # a condition on constants, folded
-            return a if c is TRUE else b
-        if (a == b) if a.__class__ is b.__class__ is str else (
-                a.__class__ is not str and b.__class__ is not str and _constant_key(a) == _constant_key(b)):
-            return a
-        zero_b, zero_a = is_zero(b), is_zero(a)
-        if zero_b and a.__class__ is str and self.guards.get(a) == c:
-            return a  # already 0 wherever c is false
-        target = self._emit(_make_key("where", (c, a, b)), "where", (c, a, b))
-        if zero_b or zero_a:
-            inner = a if zero_b else b
-            guard = self._both(c if zero_b else self._not(c), self.guards.get(inner) if inner.__class__ is str else None)
-            self.guards.setdefault(target, guard)
-            self._one_sided.setdefault(target, (c, a, b))
-            if inner is ONE:
-                self._selects.setdefault(target, (c, zero_b))
-        return target
-
-    def _guarded(self, name: str, x: Ref, y: Ref = _UNARY) -> Ref:
-        """``name(x, y)`` for a product, quotient, negation, sum or difference with a guarded operand.
-
-        A guarded value g is exactly 0 wherever its condition is false, but its
-        partner in a product may be nan or inf there (the untaken branch's
-        sqrt(-1), 1/0): the product is selected, ``where(cond, g*d, 0)``, never
-        ``0*nan``.  A product with a select is the select of the other factor.
-        """
-        guards, selects = self.guards, self._selects
-        gx = guards.get(x) if x.__class__ is str else None
-        gy = guards.get(y) if y.__class__ is str else None
-        if name == "mul":
-            for s, other in ((x, y), (y, x)):
-                if s.__class__ is str and s in selects:
-                    c, first = selects[s]
-                    return self.where(c, other, ZERO) if first else self.where(c, ZERO, other)
-        if (name == "add" or name == "sub") and x in self._one_sided and y in self._one_sided:
-            merged = self._merged(name, x, y)  # a tangent of where(c, a, b), or where(c, a, -b)
-            if merged is not None:
-                if merged.__class__ is str and gx is not None and gy is not None:  # 0 where both parts are
-                    guards.setdefault(merged, self._either(gx, gy))
-                return merged
-        result = self._op(name, x, y) if y is _UNARY or not (x.__class__ is str and y.__class__ is str) \
-            else self._op2(name, x, y)
-        if result.__class__ is not str:
-            return result
-        if name == "add" or name == "sub":
-            if gx is not None and gy is not None:
-                guards.setdefault(result, self._either(gx, gy))
-            return result
-        if name == "neg":
-            guards.setdefault(result, gx)
-            return result
-        if name == "div":
-            if gx is None:
-                return result  # only a guarded numerator keeps the quotient 0
-            gy = None
-        guard = self._both(gx, gy)
-        if x.__class__ is str and (y is _UNARY or y.__class__ is str):  # two names: the partner may be nan
-            return self.where(guard, result, ZERO)
-        guards.setdefault(result, guard)  # a finite constant times 0 is 0
-        return result
-
-    def _merged(self, name: str, x: str, y: str) -> Ref | None:
-        """``x + y`` (or ``x - y``) of two one-sided selects on one condition as one ``where``, else None.
-
-        The sum keeps its parts' guards (the caller adds ``gx or gy``): a guarded adjoint that gathers a
-        shared node's uses through nested branches (``where(x > 2, where(x > 1, x, u), u)``) lost its guard
-        here, and its 0 times the untaken ``u``'s nan partial gave nan where the function is x.
-        """
-        (c, a, b), (c2, a2, b2) = self._one_sided[x], self._one_sided[y]
-        if c != c2:
-            return None
-        if is_zero(b) and is_zero(a2):
-            return self.where(c, a, b2 if name == "add" else self.negate(b2))
-        if is_zero(a) and is_zero(b2):
-            return self.where(c, a2 if name == "add" else self.negate(a2), b)
-        return None
-
-    def _both(self, g: str | None, h: str | None) -> str | None:
-        if g is None or h is None or g == h:
-            return h if g is None else g
-        return self._emit(ordered("and", g, h), "and", (g, h))
-
-    def _either(self, g: str, h: str) -> str:
-        return g if g == h else self._emit(ordered("or", g, h), "or", (g, h))
-
-    def _not(self, c: str) -> str:
-        inner = self._negated_conditions.get(c)
-        if inner is not None:
-            return inner
-        target = self._emit(("not", c), "not", (c,))
-        self._negated_conditions.setdefault(target, c)
-        return target
-
     def replay(self, recipe: tuple[tuple, Ref], names: dict[str, Ref]) -> Ref:
-        """Make a recipe's calls (:func:`record`) with its placeholders bound by ``names``; its result.
+        """Make a recipe's calls (:func:`~symgraph.ir.recipes.record`) with its placeholders bound by ``names``;
+        its result.
 
         The caller checks that the emitter has no guards yet (``not emitter.guards``).
         """
@@ -739,9 +409,3 @@ class Emitter:
             backwards = chain(reversed(self.instructions), self.graph.rows(backwards=True))
             return Program(inputs, live_instructions(backwards, results.values()), results, self.graph,
                            discardable=discardable)
-
-
-#: a recorded call's operand kinds (n: a placeholder, which binds a name; c: a constant) -> the emitter method
-#: :meth:`Emitter.op` would reach for them without guards, called directly on replay (t, a token that may bind
-#: a constant, and two constants, which may fold, take :meth:`Emitter.op`)
-_DIRECT = {"nn": Emitter._op2, "nc": Emitter._name_const, "cn": Emitter._const_name, "n": Emitter._op}

@@ -16,7 +16,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..names import Namer
-from .graph import Graph, Group, IndexedInput, element_label
+from .graph import Graph, Group
+from .input_names import IndexedInput, element_label
 
 
 class Finishing:

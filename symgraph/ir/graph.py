@@ -28,25 +28,26 @@ Design choices, and why:
   :meth:`Graph.expr` builds closed forms only on request.
 
 Graphs are built by :class:`~symgraph.ir.builder.GraphBuilder`; evaluation
-and closed forms are the row walks of :mod:`symgraph.ir.interpret`.
+and closed forms are the row walks of :mod:`symgraph.ir.interpret`.  A
+graph's methods over those walks (:meth:`Graph.evaluate`, :meth:`Graph.expr`)
+are in :mod:`~symgraph.ir.graph_values`, and those that read its inputs under
+the user's names (indexed inputs, parameters, points) in
+:mod:`~symgraph.ir.input_names`; :class:`Graph` mixes both in.
 """
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from operator import countOf
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
-import numpy as np
 import sympy
 
-from .. import constants
-from ..binding import (as_array, check_values, checked_options, index_axes_error, named_keys, point_values,
-                       real_value)
-from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names, shown
+from ..binding import checked_options
+from ..errors import GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
-from . import interpret
+from .graph_values import GraphValues
 from .hooks import SERVICES, service
+from .input_names import IndexedInput, InputNames
 from .listing import PRINT_LINES, assignment, check_lines, cut_listing
 
 if TYPE_CHECKING:  # networkx is imported with the first view (Graph.nx): a third of importing symgraph
@@ -60,69 +61,7 @@ class Group(NamedTuple):
     nodes: tuple[str, ...]
 
 
-class IndexedInput(NamedTuple):
-    """An input written with indices (``x[i]``, ``W[j, k]``): its extent and one input node per index used."""
-
-    name: str
-    shape: tuple[int, ...]  # one past the largest index used, per dimension
-    nodes: dict  # index tuple -> input node, in row-major index order
-    #: for an indexed input with no element node (written only in a reduction over an empty range): the input
-    #: node it comes before in the order of first appearance, None when after every one
-    before: str | None = None
-
-    def label(self, index: tuple[int, ...]) -> str:
-        """The user's name of one element: ``x[3]``, ``W[0, 1]``."""
-        return element_label(self.name, index)
-
-
-def element_label(name: str, index: tuple[int, ...]) -> str:
-    """The user's name of element ``index`` of the indexed input ``name``: ``x[3]``, ``W[0, 1]``."""
-    return f"{name}[{index[0]}]" if len(index) == 1 else f"{name}[{', '.join(map(str, index))}]"
-
-
-_ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")
-
-
-def read_element_label(label: str) -> tuple[str, tuple[int, ...]] | None:
-    """``(name, index)`` of an element's label however it is spaced (``W[0,0]``, ``x[ 1 ]``); None for any other
-    text."""
-    match = _ELEMENT.fullmatch(label) if "[" in label else None
-    if match is not None and len(match[2]) > 1000:  # int() of over 4,300 digits raises a bare ValueError
-        raise GraphError(f"{shown(label)} has an index of {len(match[2]):,} characters; no indexed input has "
-                         "an element that far")
-    return None if match is None else (match[1], tuple(int(i) for i in match[2].split(",")))
-
-
-class NodeValues(dict):
-    """Node name -> value, :meth:`Graph.evaluate`'s result, which also answers to the names the user wrote
-    (``x[0]`` for the node ``x_0``): the keys are node names, as ``g.nx`` has them, but a user who passed
-    ``x=[...]`` reads ``values["x[0]"]`` as ``.at()`` spells it."""
-
-    def __init__(self, values: Mapping[str, Any], addresses: Mapping[str, str | None]):
-        super().__init__(values)
-        self._addresses = addresses
-
-    def _node(self, key: Any) -> Any:
-        node = self._addresses.get(key) if isinstance(key, str) else None
-        return node if node is not None and dict.__contains__(self, node) else None
-
-    def __missing__(self, key: Any) -> Any:
-        node = self._node(key)
-        if node is None:
-            raise KeyError(key)
-        return self[node]
-
-    def __contains__(self, key: Any) -> bool:
-        return dict.__contains__(self, key) or self._node(key) is not None
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self[key] if key in self else default
-
-    def __reduce__(self):  # pickles as the plain dict it prints as
-        return dict, (dict(self),)
-
-
-class Graph:
+class Graph(InputNames, GraphValues):
     """A computational graph: ``g.nx`` is the ``networkx.DiGraph`` (edges operand -> result).
 
     Node attributes: ``name`` (the node's name as the user reads it: the key,
@@ -310,114 +249,6 @@ class Graph:
         except (KeyError, TypeError):
             raise self._missing(node) from None
 
-    @checked_options
-    def parameters(self, inputs: Sequence[str], leave: Iterable[str] = ()) -> list[tuple[str, list[tuple[tuple, str]] | None]]:
-        """The user's parameters for input nodes ``inputs``, in order: ``(name, None)`` for a plain input,
-        ``(x, [(index, node), ...])`` for the elements of an indexed input ``x`` (one array), in index order.
-
-        An indexed input is one parameter at the place of its first element in ``inputs``; one without
-        elements (written only in a reduction over an empty range: ``(x, [])``) where the text first wrote
-        it, unless ``leave`` names it (with ``vector=True``, an input the vector holds, in none of its entries).
-        """
-        if not self.indexed:
-            return [(x, None) for x in inputs]
-        base_of = {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
-        wanted = set(inputs)
-        params, seen = [], set()
-        place = {node: k for k, node in enumerate(self.inputs)}
-        unmade = sorted(((len(self.inputs) if known.before is None else place[known.before], seq, name)
-                         for seq, (name, known) in enumerate(self.indexed.items())  # in the order first written
-                         if not known.nodes and name not in leave), reverse=True)
-        for node in inputs:
-            while unmade and unmade[-1][0] <= place.get(node, len(self.inputs)):
-                params.append((unmade.pop()[2], []))
-            found = base_of.get(node)
-            if found is None:
-                params.append((node, None))
-            elif found[0] not in seen:
-                seen.add(found[0])
-                known = self.indexed[found[0]]
-                params.append((found[0], [(index, n) for index, n in known.nodes.items() if n in wanted]))
-        params.extend((name, []) for _, _, name in reversed(unmade))
-        return params
-
-    @checked_options
-    def node_values(self, inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
-        """``values`` keyed by the user's names -> keyed by the input nodes: an indexed input's array
-        (``x=[...]``, its index axes first) gives each element ``x[3]``; labels ``x[3]`` may be given one by one.
-        """
-        if not self.indexed:
-            return dict(values)
-        out = {}
-        for key, value in values.items():
-            known = self.indexed.get(key)
-            if known is None:
-                out[self.addresses.get(key, key) if key not in self._ops else key] = value
-                continue
-            array = as_array(key, value)
-            if array.shape[:len(known.shape)] != known.shape:
-                raise index_axes_error(key, known.shape, array.shape)
-            for index, node in known.nodes.items():
-                out[node] = array[index]
-        missing = [x for x in inputs if x not in out]
-        missing += [name for name, known in self.indexed.items() if not known.nodes and name not in values]
-        given = set(inputs)  # a program's own inputs (a seed name of jvp) count too
-        unknown = [key for key in values if key not in self.indexed and key not in self.addresses
-                   and key not in self._ops and key not in given]
-        if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
-            label = dict(zip(self.inputs, self.input_labels))
-            bases = {self._elements[x][0] for x in missing if x in self._elements}
-            shown = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
-                n not in out for n in self.indexed[self._elements[x][0]].nodes.values()) else label.get(x, x)
-                for x in missing))
-            parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
-                    ([f"unknown input(s) {shown_names(unknown)}"] if unknown else [])
-            names = [name for name, _ in self.parameters(self.inputs)]
-            raise GraphError("; ".join(parts) + f" (inputs: {shown_names(names)}"
-                             + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
-                                if self.indexed else "") + ")")
-        return out
-
-    @checked_options
-    def symbol(self, node: str) -> sympy.Symbol:
-        """The sympy Symbol standing for ``node``: the user's own for an input of :meth:`from_sympy`
-        (assumptions kept), else ``Symbol(node)`` (made on request: sympy caches symbols by name)."""
-        symbol = self._symbols.get(node)
-        if symbol is not None:
-            return symbol
-        if node not in self._ops:
-            raise self._missing(node)
-        element = self._elements.get(node) if self.indexed else None
-        if element is not None:  # x[3]: sympy's Indexed, which prints x[3] and x_{3}
-            symbol = self._symbols[node] = sympy.IndexedBase(element[0])[element[1]]
-            return symbol
-        return sympy.Symbol(node)
-
-    @checked_options
-    def given_symbols(self, nodes: Iterable[str]) -> dict[str, sympy.Symbol]:
-        """The sympy symbols given for ``nodes`` (the user's own, or made so far), for a graph built from this one."""
-        return {x: self._symbols[x] for x in nodes if x in self._symbols}
-
-    @cached_property
-    def input_labels(self) -> tuple[str, ...]:
-        """The user's name of each input, in order: the input's own name, or an element's label ``x[0]``
-        (made on first use: a million elements' labels cost a parse a fifth of a second)."""
-        if not self.indexed:
-            return self.inputs
-        elements = self._elements
-        return tuple(element_label(*elements[x]) if x in elements else x for x in self.inputs)
-
-    @property
-    def element_labels(self) -> dict[str, str] | None:
-        """Input node -> the user's name (``x_0`` -> ``x[0]``) when the graph has indexed inputs, else None
-        (every input node is then named as the user wrote it): what messages about values say."""
-        return dict(zip(self.inputs, self.input_labels)) if self.indexed else None
-
-    @cached_property
-    def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:
-        """Input node -> (indexed input, index), for the elements of indexed inputs."""
-        return {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
-
     def _missing(self, node) -> GraphError:
         return GraphError(f"no node named {shown(node)}; nodes: {', '.join(list(self._ops)[:20])}")
 
@@ -507,84 +338,6 @@ class Graph:
         """Jupyter shows a Graph as its picture; None (the text repr) when no renderer works."""
         picture = SERVICES.get("picture")  # registered by symgraph.export.draw (symgraph.ir.hooks)
         return None if picture is None else picture(self)
-
-    # -- values and expressions -------------------------------------------
-    @checked_options
-    def one_point(self, at: Any, what: str) -> dict[str, float]:
-        """``at`` (the user's names -> numbers, as :meth:`evaluate` takes them) as one float per input node,
-        checked: the point a walk-through steps through (``what``: the call, for the messages)."""
-        if not isinstance(at, Mapping):
-            raise ArgumentError(f"{what}(at=...) takes a mapping of input names to numbers (at={{'x': 1.0, ...}}), "
-                                f"got {type(at).__name__} {shown(at)}")
-        values = self.node_values(self.inputs, named_keys(f"{what}(at=...)", at))
-        labels = dict(zip(self.inputs, self.input_labels))
-        missing = [labels[x] for x in self.inputs if x not in values]
-        unknown = [k if isinstance(k, str) else repr(k) for k in values if k not in labels]
-        if missing or unknown:
-            said = [f"no value for {', '.join(missing)}"] if missing else []
-            said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
-            raise GraphError(f"{what}(at=...): {'; '.join(said)} (inputs: {', '.join(self.input_labels)})")
-        point = {}
-        for x in self.inputs:
-            value = values[x]
-            if np.ndim(value) != 0:
-                raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, "
-                                 f"got an array of shape {np.shape(value)}")
-            try:
-                point[x] = float(real_value(labels[x], value))
-            except GraphError:
-                raise GraphError(f"{what}(at=...): {labels[x]} = {shown(value)} is not a number") from None
-        return point
-
-    def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
-        """Forward pass with numbers: every node's value (floats, or arrays for array inputs); the input values
-        by keyword or as one mapping (``evaluate({"x[0]": 1.0, ...})``).  Keyed by node name, and read by the
-        user's names too (``values["x[0]"]``: :class:`NodeValues`).
-
-        Values are computed in float64 whatever the inputs' dtype (compiled functions keep float32).
-        Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
-        NumPy's RuntimeWarning, never an exception.  Constants take their
-        float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
-        """
-        values = point_values("evaluate", point, values)
-        result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values),
-                                                             self.element_labels),
-                                   self.outputs)
-        return NodeValues({k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
-                           for k, v in result.items()}, self.addresses)  # conditions stay true/false
-
-    @cached_property
-    def _shapes(self) -> dict[str, tuple[int, int]]:
-        """node -> (operations, depth) of its closed form in the inputs (:func:`interpret.shapes`)."""
-        return interpret.shapes(self.rows())
-
-    def _row(self, node: str) -> tuple[str, tuple]:
-        return self._ops[node], self._operands[node]
-
-    @checked_options
-    def expr(self, node: str | None = None) -> sympy.Expr:
-        """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
-
-        Built iteratively; an expression nested deeper than ``constants.MAX_DEPTH``
-        raises ExpressionTooLargeError (sympy could neither build nor print it:
-        ``str(graph)`` is the let-listing of any graph).  Constants follow
-        :func:`constants.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
-        """
-        node = self.output if node is None else node
-        self.op(node)
-        if node not in self._exprs:
-            depth = self._shapes[node][1]
-            if depth > constants.MAX_DEPTH:
-                raise ExpressionTooLargeError(
-                    f"the expression of {node!r} is nested {depth} levels deep, more than sympy can "
-                    f"handle ({constants.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
-            interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol, {node})
-        return self._exprs[node]
-
-    @checked_options
-    def node_expr(self, node: str) -> sympy.Expr:
-        """The node's own op over its operands' symbols (``c*d``, not ``(a+b)*(b+1)``)."""
-        return interpret.forms([(node, self.op(node), self.operands(node))], {}, self.symbol)[node]
 
 
 def _few(names: tuple[str, ...], limit: int = 8) -> str:

@@ -30,6 +30,7 @@ import sympy
 
 from .. import ops
 from .. import constants
+from ..registered_calls import user_call
 
 Row = tuple  # (target, op, args)
 
@@ -44,9 +45,9 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterabl
     exception, with NumPy's warning -- except in the rows that only feed a
     branch of ``where`` on the way to ``results`` (:func:`branch_only`), whose
     untaken values are discarded, so they are computed without warnings.
-    A registered function is called through :func:`symgraph.ops.user_call` (its errors named, its result checked).
+    A registered function is called through :func:`symgraph.registered_calls.user_call` (its errors named, its result checked).
     """
-    value_of, table, user, call = constants.constant_value, ops.OPS, ops.USER, ops.user_call
+    value_of, table, user, call = constants.constant_value, ops.OPS, ops.USER, user_call
     rows = list(rows)
     quiet = branch_only(rows, results)
     for target, op, args in rows:

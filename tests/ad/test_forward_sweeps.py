@@ -102,7 +102,7 @@ def test_a_forward_sweeps_program_and_counts_are_the_textbook_sweeps(text):
     reads once, and find an edge's partial by the node's shape; the instructions, their order and the counted
     work are those of the sweep written with Linearised's own arithmetic."""
     from symgraph.ad.forward import tangents
-    from symgraph.ir.emitter import ONE
+    from symgraph.ir.folding import ONE
     graph = sg.parse(text)
     fast, slow = Linearised(graph), Linearised(graph)
     for x in graph.inputs:

@@ -7,7 +7,7 @@ from symgraph.ad.linearised import (OUT, STATIC_PARTIALS, PRODUCT_EDGE, UNIT_EDG
                                     static_edge_kinds)
 from symgraph.ad.modes import run_mode, sweep_of
 from symgraph.cost import mode_cost
-from symgraph.ir.emitter import MINUS_ONE, ONE, ZERO
+from symgraph.ir.folding import MINUS_ONE, ONE, ZERO
 
 SEED = "c = a + b; d = b + 1; e = c * d"
 

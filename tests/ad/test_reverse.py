@@ -5,7 +5,7 @@ import sympy
 import symgraph as sg
 from symgraph.ad.linearised import Linearised
 from symgraph.ad.reverse import backpropagate
-from symgraph.ir.emitter import ONE
+from symgraph.ir.folding import ONE
 from tests.ad.cases import SMALL, check_against_sympy
 
 

@@ -12,7 +12,7 @@ import symgraph
 import symgraph as sg
 from symgraph.errors import GraphError
 from symgraph import Graph, UnsupportedOpError, parse
-from symgraph.ops import sigmoid
+from symgraph.forms import sigmoid
 
 a, b, x, y = sympy.symbols("a b x y")
 MODES = ["reverse", "forward", "paths", "elimination"]

@@ -18,7 +18,7 @@ import symgraph
 import symgraph as sg
 from symgraph import ParseError, parse
 from symgraph.errors import ArgumentError
-from symgraph.ops import sigmoid
+from symgraph.forms import sigmoid
 
 a, b, c, x, y, z = sympy.symbols("a b c x y z")
 

@@ -2,7 +2,8 @@
 import sympy
 
 import symgraph as sg
-from symgraph.ir.emitter import MINUS_ONE, ONE, ZERO, Emitter, is_unit, is_zero
+from symgraph.ir.emitter import Emitter
+from symgraph.ir.folding import MINUS_ONE, ONE, ZERO, is_unit, is_zero
 from symgraph.ir.program import Program, live_instructions
 
 
@@ -117,7 +118,7 @@ def test_live_instructions_keep_what_results_need_in_order():
 
 
 def test_the_seed_holds_each_rows_key_in_the_emitters_order():
-    from symgraph.ir.emitter import _make_key, _seed
+    from symgraph.ir.instruction_keys import _make_key, _seed
     graph = sg.parse("n = -x; a = y*x; b = 2*x + x*3.5 - 1/2; c = b^2 + 1; d = (1 - a)/x + a*n; max(c, d, 2)")
     keys, negations = _seed(graph)
     rows = [(node, op, args) for node, op, args in graph.rows() if op not in ("input", "const")]
@@ -130,7 +131,7 @@ def test_a_recipe_makes_the_calls_its_rule_would():
     replaying its recipe emits what calling the rule emits."""
     from symgraph import ops
     from symgraph.constants import as_constant
-    from symgraph.ir.emitter import record
+    from symgraph.ir.recipes import record
     text = "n = -x; r = 1/y; v = n*r"
     operands = [("n",), ("r",), ("x",), ("n", "r"), ("r", "n"), ("x", "x"), ("n", sympy.Integer(2)),
                 (sympy.Integer(3), "r"), ("x", sympy.Rational(1, 2)), (sympy.Integer(-1), "x"), ("r", sympy.Integer(0))]
@@ -157,5 +158,5 @@ def test_a_recipe_makes_the_calls_its_rule_would():
 
 
 def test_a_rule_that_builds_a_where_has_no_recipe():
-    from symgraph.ir.emitter import record
+    from symgraph.ir.recipes import record
     assert record(lambda B, out, x: B.op("where", B.op("gt", x, 0), 1, 0), "o", ("p0",)) is None

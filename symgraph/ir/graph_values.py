@@ -1,0 +1,123 @@
+"""A graph's values and closed forms: evaluation with numbers, and sympy expressions of its nodes.
+
+:class:`GraphValues` holds the graph's methods over the row walks of
+:mod:`symgraph.ir.interpret` -- every node's value (:class:`NodeValues`),
+a node's symbol and its closed form in the inputs --, mixed into
+:class:`~symgraph.ir.graph.Graph`, which owns the tables they read.  Why
+apart: building and walking the graph never evaluates it.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import sympy
+
+from .. import constants
+from ..binding import check_values, checked_options, point_values
+from ..errors import ExpressionTooLargeError
+from . import interpret
+
+
+class NodeValues(dict):
+    """Node name -> value, :meth:`Graph.evaluate`'s result, which also answers to the names the user wrote
+    (``x[0]`` for the node ``x_0``): the keys are node names, as ``g.nx`` has them, but a user who passed
+    ``x=[...]`` reads ``values["x[0]"]`` as ``.at()`` spells it."""
+
+    def __init__(self, values: Mapping[str, Any], addresses: Mapping[str, str | None]):
+        super().__init__(values)
+        self._addresses = addresses
+
+    def _node(self, key: Any) -> Any:
+        node = self._addresses.get(key) if isinstance(key, str) else None
+        return node if node is not None and dict.__contains__(self, node) else None
+
+    def __missing__(self, key: Any) -> Any:
+        node = self._node(key)
+        if node is None:
+            raise KeyError(key)
+        return self[node]
+
+    def __contains__(self, key: Any) -> bool:
+        return dict.__contains__(self, key) or self._node(key) is not None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def __reduce__(self):  # pickles as the plain dict it prints as
+        return dict, (dict(self),)
+
+
+class GraphValues:
+    """The graph's values and closed forms (mixed into :class:`~symgraph.ir.graph.Graph`)."""
+
+    @checked_options
+    def symbol(self, node: str) -> sympy.Symbol:
+        """The sympy Symbol standing for ``node``: the user's own for an input of :meth:`from_sympy`
+        (assumptions kept), else ``Symbol(node)`` (made on request: sympy caches symbols by name)."""
+        symbol = self._symbols.get(node)
+        if symbol is not None:
+            return symbol
+        if node not in self._ops:
+            raise self._missing(node)
+        element = self._elements.get(node) if self.indexed else None
+        if element is not None:  # x[3]: sympy's Indexed, which prints x[3] and x_{3}
+            symbol = self._symbols[node] = sympy.IndexedBase(element[0])[element[1]]
+            return symbol
+        return sympy.Symbol(node)
+
+    @checked_options
+    def given_symbols(self, nodes: Iterable[str]) -> dict[str, sympy.Symbol]:
+        """The sympy symbols given for ``nodes`` (the user's own, or made so far), for a graph built from this one."""
+        return {x: self._symbols[x] for x in nodes if x in self._symbols}
+
+    def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+        """Forward pass with numbers: every node's value (floats, or arrays for array inputs); the input values
+        by keyword or as one mapping (``evaluate({"x[0]": 1.0, ...})``).  Keyed by node name, and read by the
+        user's names too (``values["x[0]"]``: :class:`NodeValues`).
+
+        Values are computed in float64 whatever the inputs' dtype (compiled functions keep float32).
+        Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, with
+        NumPy's RuntimeWarning, never an exception.  Constants take their
+        float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
+        """
+        values = point_values("evaluate", point, values)
+        result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values),
+                                                             self.element_labels),
+                                   self.outputs)
+        return NodeValues({k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
+                           for k, v in result.items()}, self.addresses)  # conditions stay true/false
+
+    @cached_property
+    def _shapes(self) -> dict[str, tuple[int, int]]:
+        """node -> (operations, depth) of its closed form in the inputs (:func:`interpret.shapes`)."""
+        return interpret.shapes(self.rows())
+
+    def _row(self, node: str) -> tuple[str, tuple]:
+        return self._ops[node], self._operands[node]
+
+    @checked_options
+    def expr(self, node: str | None = None) -> sympy.Expr:
+        """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
+
+        Built iteratively; an expression nested deeper than ``constants.MAX_DEPTH``
+        raises ExpressionTooLargeError (sympy could neither build nor print it:
+        ``str(graph)`` is the let-listing of any graph).  Constants follow
+        :func:`constants.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
+        """
+        node = self.output if node is None else node
+        self.op(node)
+        if node not in self._exprs:
+            depth = self._shapes[node][1]
+            if depth > constants.MAX_DEPTH:
+                raise ExpressionTooLargeError(
+                    f"the expression of {node!r} is nested {depth} levels deep, more than sympy can "
+                    f"handle ({constants.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
+            interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol, {node})
+        return self._exprs[node]
+
+    @checked_options
+    def node_expr(self, node: str) -> sympy.Expr:
+        """The node's own op over its operands' symbols (``c*d``, not ``(a+b)*(b+1)``)."""
+        return interpret.forms([(node, self.op(node), self.operands(node))], {}, self.symbol)[node]

@@ -1,0 +1,173 @@
+"""A graph's inputs as the user names them: indexed inputs, their elements' labels, parameters and points.
+
+An input written with indices (``x[3]``, ``W[0, 1]``) is one input node per
+element used (``x_3``), gathered in an :class:`IndexedInput`; the user passes
+the whole array (``x=[...]``) or elements by their labels.  :class:`InputNames`
+holds the graph's methods that translate between the two -- the user's
+parameters, values keyed by node, labels, one checked point --, mixed into
+:class:`~symgraph.ir.graph.Graph`, which owns the tables they read
+(``inputs``, ``indexed``, ``addresses``).  Why apart: the graph's structure
+never needs them; every API call that takes values does.
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+
+import numpy as np
+
+from ..binding import as_array, checked_options, index_axes_error, named_keys, real_value
+from ..errors import ArgumentError, GraphError, shown_names, shown
+
+
+class IndexedInput(NamedTuple):
+    """An input written with indices (``x[i]``, ``W[j, k]``): its extent and one input node per index used."""
+
+    name: str
+    shape: tuple[int, ...]  # one past the largest index used, per dimension
+    nodes: dict  # index tuple -> input node, in row-major index order
+    #: for an indexed input with no element node (written only in a reduction over an empty range): the input
+    #: node it comes before in the order of first appearance, None when after every one
+    before: str | None = None
+
+    def label(self, index: tuple[int, ...]) -> str:
+        """The user's name of one element: ``x[3]``, ``W[0, 1]``."""
+        return element_label(self.name, index)
+
+
+def element_label(name: str, index: tuple[int, ...]) -> str:
+    """The user's name of element ``index`` of the indexed input ``name``: ``x[3]``, ``W[0, 1]``."""
+    return f"{name}[{index[0]}]" if len(index) == 1 else f"{name}[{', '.join(map(str, index))}]"
+
+
+_ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")
+
+
+def read_element_label(label: str) -> tuple[str, tuple[int, ...]] | None:
+    """``(name, index)`` of an element's label however it is spaced (``W[0,0]``, ``x[ 1 ]``); None for any other
+    text."""
+    match = _ELEMENT.fullmatch(label) if "[" in label else None
+    if match is not None and len(match[2]) > 1000:  # int() of over 4,300 digits raises a bare ValueError
+        raise GraphError(f"{shown(label)} has an index of {len(match[2]):,} characters; no indexed input has "
+                         "an element that far")
+    return None if match is None else (match[1], tuple(int(i) for i in match[2].split(",")))
+
+
+class InputNames:
+    """The graph's inputs under the user's names (mixed into :class:`~symgraph.ir.graph.Graph`)."""
+
+    @checked_options
+    def parameters(self, inputs: Sequence[str], leave: Iterable[str] = ()) -> list[tuple[str, list[tuple[tuple, str]] | None]]:
+        """The user's parameters for input nodes ``inputs``, in order: ``(name, None)`` for a plain input,
+        ``(x, [(index, node), ...])`` for the elements of an indexed input ``x`` (one array), in index order.
+
+        An indexed input is one parameter at the place of its first element in ``inputs``; one without
+        elements (written only in a reduction over an empty range: ``(x, [])``) where the text first wrote
+        it, unless ``leave`` names it (with ``vector=True``, an input the vector holds, in none of its entries).
+        """
+        if not self.indexed:
+            return [(x, None) for x in inputs]
+        base_of = {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
+        wanted = set(inputs)
+        params, seen = [], set()
+        place = {node: k for k, node in enumerate(self.inputs)}
+        unmade = sorted(((len(self.inputs) if known.before is None else place[known.before], seq, name)
+                         for seq, (name, known) in enumerate(self.indexed.items())  # in the order first written
+                         if not known.nodes and name not in leave), reverse=True)
+        for node in inputs:
+            while unmade and unmade[-1][0] <= place.get(node, len(self.inputs)):
+                params.append((unmade.pop()[2], []))
+            found = base_of.get(node)
+            if found is None:
+                params.append((node, None))
+            elif found[0] not in seen:
+                seen.add(found[0])
+                known = self.indexed[found[0]]
+                params.append((found[0], [(index, n) for index, n in known.nodes.items() if n in wanted]))
+        params.extend((name, []) for _, _, name in reversed(unmade))
+        return params
+
+    @checked_options
+    def node_values(self, inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` keyed by the user's names -> keyed by the input nodes: an indexed input's array
+        (``x=[...]``, its index axes first) gives each element ``x[3]``; labels ``x[3]`` may be given one by one.
+        """
+        if not self.indexed:
+            return dict(values)
+        out = {}
+        for key, value in values.items():
+            known = self.indexed.get(key)
+            if known is None:
+                out[self.addresses.get(key, key) if key not in self._ops else key] = value
+                continue
+            array = as_array(key, value)
+            if array.shape[:len(known.shape)] != known.shape:
+                raise index_axes_error(key, known.shape, array.shape)
+            for index, node in known.nodes.items():
+                out[node] = array[index]
+        missing = [x for x in inputs if x not in out]
+        missing += [name for name, known in self.indexed.items() if not known.nodes and name not in values]
+        given = set(inputs)  # a program's own inputs (a seed name of jvp) count too
+        unknown = [key for key in values if key not in self.indexed and key not in self.addresses
+                   and key not in self._ops and key not in given]
+        if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
+            label = dict(zip(self.inputs, self.input_labels))
+            bases = {self._elements[x][0] for x in missing if x in self._elements}
+            shown = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
+                n not in out for n in self.indexed[self._elements[x][0]].nodes.values()) else label.get(x, x)
+                for x in missing))
+            parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
+                    ([f"unknown input(s) {shown_names(unknown)}"] if unknown else [])
+            names = [name for name, _ in self.parameters(self.inputs)]
+            raise GraphError("; ".join(parts) + f" (inputs: {shown_names(names)}"
+                             + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
+                                if self.indexed else "") + ")")
+        return out
+
+    @cached_property
+    def input_labels(self) -> tuple[str, ...]:
+        """The user's name of each input, in order: the input's own name, or an element's label ``x[0]``
+        (made on first use: a million elements' labels cost a parse a fifth of a second)."""
+        if not self.indexed:
+            return self.inputs
+        elements = self._elements
+        return tuple(element_label(*elements[x]) if x in elements else x for x in self.inputs)
+
+    @property
+    def element_labels(self) -> dict[str, str] | None:
+        """Input node -> the user's name (``x_0`` -> ``x[0]``) when the graph has indexed inputs, else None
+        (every input node is then named as the user wrote it): what messages about values say."""
+        return dict(zip(self.inputs, self.input_labels)) if self.indexed else None
+
+    @cached_property
+    def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """Input node -> (indexed input, index), for the elements of indexed inputs."""
+        return {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
+
+    @checked_options
+    def one_point(self, at: Any, what: str) -> dict[str, float]:
+        """``at`` (the user's names -> numbers, as :meth:`evaluate` takes them) as one float per input node,
+        checked: the point a walk-through steps through (``what``: the call, for the messages)."""
+        if not isinstance(at, Mapping):
+            raise ArgumentError(f"{what}(at=...) takes a mapping of input names to numbers (at={{'x': 1.0, ...}}), "
+                                f"got {type(at).__name__} {shown(at)}")
+        values = self.node_values(self.inputs, named_keys(f"{what}(at=...)", at))
+        labels = dict(zip(self.inputs, self.input_labels))
+        missing = [labels[x] for x in self.inputs if x not in values]
+        unknown = [k if isinstance(k, str) else repr(k) for k in values if k not in labels]
+        if missing or unknown:
+            said = [f"no value for {', '.join(missing)}"] if missing else []
+            said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
+            raise GraphError(f"{what}(at=...): {'; '.join(said)} (inputs: {', '.join(self.input_labels)})")
+        point = {}
+        for x in self.inputs:
+            value = values[x]
+            if np.ndim(value) != 0:
+                raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, "
+                                 f"got an array of shape {np.shape(value)}")
+            try:
+                point[x] = float(real_value(labels[x], value))
+            except GraphError:
+                raise GraphError(f"{what}(at=...): {labels[x]} = {shown(value)} is not a number") from None
+        return point

@@ -1,0 +1,91 @@
+"""Calling a registered function's callable: its exceptions and wrong results as named errors.
+
+:mod:`symgraph.ops` keeps the registered rows (:func:`~symgraph.ops.register`);
+this module is the one way every evaluator (the interpreter, constants,
+``evalf``, generated NumPy code) calls such a row's callable and checks what
+it returned.  Why apart from the table: it is about a user's callable at run
+time, not about the rows, and generated code imports it by name.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import FunctionDefinitionError, UserFunctionError
+
+
+def user_call(name: str, function: Callable, *args: Any) -> Any:
+    """What the registered function ``name`` (callable ``function``) gives on ``args``, checked (:func:`user_result`).
+
+    The one way every evaluator calls a registered function's callable (the
+    interpreter, constants, ``evalf``, generated NumPy code).  Why: an
+    exception the callable raises -- a ZeroDivisionError, its own
+    ValueError -- would otherwise reach the caller with nothing saying which
+    registered function was called on what; it becomes a
+    :class:`~symgraph.errors.UserFunctionError` naming both, the original
+    chained.  ``KeyboardInterrupt`` and other non-``Exception`` exits pass through.
+    """
+    try:
+        value = function(*args)
+    except Exception as error:
+        raise UserFunctionError(
+            f"the registered function {name!r} raised {type(error).__name__} when called as "
+            f"{name}({', '.join(map(_argument, args))}): {error}", name, error) from error
+    return user_result(name, value, *args)
+
+
+def _argument(value: Any) -> str:
+    """An argument as an error shows it: its number when it is one, else its shape."""
+    size = getattr(value, "size", 1)
+    if size == 1:
+        try:
+            return repr(float(np.asarray(value).reshape(-1)[0]) if hasattr(value, "shape") else float(value))
+        except (TypeError, ValueError):
+            return type(value).__name__
+    shape = getattr(value, "shape", None)
+    return f"<array of shape {tuple(shape)}>" if shape is not None else type(value).__name__
+
+
+def user_result(name: str, value: Any, *args: Any) -> Any:
+    """``value``, what the registered function ``name`` returned on ``args``, once it is real numbers of their shape.
+
+    Every evaluator takes a registered function's result through this check
+    (the interpreter, constants, ``evalf``, generated NumPy code), not
+    through a wrapper of the callable: numba compiles that callable and
+    standalone source imports it as it is.  Why: a callable that returns a
+    list, a string, or an array of another shape -- ``np.sum(x)``, a number
+    for a whole batch -- otherwise fails later in NumPy's words, or
+    broadcasts into wrong numbers without a word.  Costs nothing for
+    programs without registered functions (no call is made).
+    """
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if dtype is None and value.__class__ in (float, int, bool):
+        shape, dtype = (), np.dtype(type(value))
+    if dtype is not None and getattr(dtype, "kind", None) in ("f", "i", "u", "b") and shape is not None:
+        for a in args:  # the common case: every argument of the result's shape
+            if getattr(a, "shape", ()) != shape:
+                break
+        else:
+            return value
+        if shape == np.broadcast_shapes(*map(np.shape, args)):
+            return value
+    raise wrong_result(name, _described(value), np.broadcast_shapes(*map(np.shape, args)))
+
+
+def wrong_result(name: str, returned: str, expected: tuple) -> FunctionDefinitionError:
+    """The error for a registered function whose callable returned ``returned`` where ``expected`` was due."""
+    want = "one real number (its arguments are single numbers)" if expected == () else \
+        f"real numbers in an array of shape {expected} (its arguments' broadcast shape)"
+    return FunctionDefinitionError(
+        f"the registered function {name!r} returned {returned} where {want} was expected: its numpy= "
+        "callable must compute element by element and return a real number or array of its arguments' shape")
+
+
+def _described(value: Any) -> str:
+    """A short description of a wrong result: its type, and its shape and dtype when it has them."""
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if shape is not None and dtype is not None:
+        return f"{'an array' if shape else 'a number'} of shape {tuple(shape)} and dtype {dtype}"
+    text = repr(value)
+    return f"a {type(value).__name__} ({text[:40]}{'...' if len(text) > 40 else ''})"
