@@ -7,7 +7,11 @@ compiles the text with :func:`compile` and makes the function from the code
 object with :class:`types.FunctionType`, so no text is ever executed as a
 module.  The source is registered in :mod:`linecache` (as sympy's
 ``lambdify`` does), so tracebacks and :func:`inspect.getsource` show the
-generated lines; the entry goes when the function does.
+generated lines; the entry goes at the next build after the function does.
+Not at once: the function's finalizer can run in the middle of
+:func:`linecache.checkcache` (a collection while it loops, or another
+thread), whose loop then read a key it had just listed and failed with
+``KeyError`` (a doctest's debugger set-up did, once in a full test run).
 
 Examples
 --------
@@ -27,6 +31,8 @@ from typing import Any, Callable
 from ..errors import UnsupportedOpError
 
 _serial = itertools.count(1)
+#: the linecache names of generated functions that are gone, removed at the next build (see the docstring)
+_retired: list[str] = []
 
 
 @dataclass
@@ -62,6 +68,8 @@ def build_function(generated: Generated) -> Callable:
     function = types.FunctionType(code, namespace, generated.name)
     function.__doc__ = code.co_consts[0] if code.co_consts and isinstance(code.co_consts[0], str) else None
     function.source = generated.source
+    while _retired:
+        linecache.cache.pop(_retired.pop(), None)
     linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
-    weakref.finalize(function, linecache.cache.pop, filename, None)
+    weakref.finalize(function, _retired.append, filename)  # an append: never a change to linecache mid-loop
     return function
