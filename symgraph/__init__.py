@@ -15,7 +15,7 @@ ones below it (a test checks this, function-local imports included):
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display, the explorer page
-7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``, ``sparsity`` --
+7. ``cost``, ``derive``, ``derivative_map``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``, ``sparsity`` --
    the API and its report types;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command
@@ -33,7 +33,8 @@ from .ad.paths import list_paths as paths
 from .compare import compare
 from .compiled import lambdify, value_and_grad
 from .cost import CostReport
-from .derive import Gradient, grad, jacobian
+from .derive import grad, jacobian
+from .derivative_map import Gradient
 from .directional import Directional, jvp, vjp
 from .errors import (ArgumentError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
                      FunctionDefinitionError, GraphError, OutputError, ParseError, PathLimitError, RenderError,

@@ -26,7 +26,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from . import constants
 from .binding import as_array, checked_options
 from .cost import CostReport, mode_cost
-from .derive import DerivativeMap
+from .derivative_map import DerivativeMap
 from .frontend.coerce import as_graph, element_labels, held_places, read_once, taking_unused, wrt_names, wrt_nodes
 from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
@@ -57,7 +57,7 @@ class Directional(DerivativeMap):
     product it holds.  ``latex()`` writes one ``\\left(J v\\right)_{y} = ...`` line per output of a
     jvp, ``\\left(w^{\\top} J\\right)_{x} = ...`` per wrt name of a vjp, and
     ``\\left(H v\\right)_{x} = ...`` for an hvp, with the options of
-    :meth:`Gradient.latex <symgraph.derive.DerivativeMap.latex>`.
+    :meth:`Gradient.latex <symgraph.derivative_map.DerivativeMap.latex>`.
     """
 
     #: the LaTeX lines' left-hand sides, by the sweep that made it (:data:`symgraph.export.latex.HEADS`)

@@ -23,7 +23,7 @@ LAYERS = {
     "symgraph.ad": 4,
     "symgraph.backends": 5, "symgraph.codegen": 5,
     "symgraph.export": 6,
-    "symgraph.cost": 7, "symgraph.derive": 7, "symgraph.directional": 7, "symgraph.compare": 7,
+    "symgraph.cost": 7, "symgraph.derive": 7, "symgraph.derivative_map": 7, "symgraph.directional": 7, "symgraph.compare": 7,
     "symgraph.compiled": 7, "symgraph.fitting": 7, "symgraph.userfunctions": 7, "symgraph.hessian": 7,
     "symgraph.sparsity": 7, "symgraph.matrices": 7,
     "symgraph.cli": 8, "symgraph.__main__": 8,

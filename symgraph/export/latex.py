@@ -369,7 +369,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
                      expand: bool = False, limit: int | None = ENTRY_LINES, kind: str = "gradient",
                      **settings: Any) -> str:
     """LaTeX for a derivative mapping: one ``\\frac{\\partial f}{\\partial x} = ...`` per entry of a
-    :class:`~symgraph.derive.Gradient`; for a :class:`~symgraph.directional.Directional` one
+    :class:`~symgraph.derivative_map.Gradient`; for a :class:`~symgraph.directional.Directional` one
     ``\\left(J v\\right)_{y} = ...`` per output (``kind="jvp"``), ``\\left(w^{\\top} J\\right)_{x} = ...``
     per wrt name (``kind="vjp"``) or ``\\left(H v\\right)_{x} = ...`` (``kind="hvp"``).
 
