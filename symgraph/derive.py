@@ -18,7 +18,8 @@ from .frontend.coerce import as_graph, held_places, held_without_elements, read_
 from .ir.graph import Graph
 from .names import output_labels
 from .ir.program import Program
-from .matrices import DerivativeMatrix, SparseDerivative, check_entries
+from .matrices import DerivativeMatrix, check_entries
+from .sparse_derivative import SparseDerivative
 from .sparsity import jacobian_sparsity
 from .progress import paused_gc
 
@@ -130,7 +131,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     ``.cost`` is its derivation's report, as a gradient's; ``sparse=True``
     derives only the structural nonzeros (:func:`symgraph.jacobian_sparsity`),
     with the default mode in the cheaper sweep direction (as ``"auto"``), and
-    returns a :class:`~symgraph.matrices.SparseDerivative` (CSR matrices).
+    returns a :class:`~symgraph.sparse_derivative.SparseDerivative` (CSR matrices).
 
     Examples
     --------

@@ -85,7 +85,8 @@ from .ir.interpret import sum_links
 from .ir.program import Program
 from .names import Namer
 from .progress import paused_gc
-from .matrices import DerivativeMatrix, SparseDerivative, check_entries
+from .matrices import DerivativeMatrix, check_entries
+from .sparse_derivative import SparseDerivative
 from .sparsity import jacobian_sparsity
 
 #: strategy -> (the gradient's mode, the mode of its Jacobian)
@@ -270,7 +271,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     sparse : bool
         Derive only the structural nonzeros (:func:`symgraph.hessian_sparsity`),
         at a cost proportional to their number, and return a
-        :class:`~symgraph.matrices.SparseDerivative` (pattern, program, closed
+        :class:`~symgraph.sparse_derivative.SparseDerivative` (pattern, program, closed
         forms on request, ``.lambdify()`` to CSR matrices).
 
     Returns
