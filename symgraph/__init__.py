@@ -3,8 +3,8 @@
 The package is layered; each module imports only from its own layer or the
 ones below it (a test checks this, function-local imports included):
 
-0. ``errors``, ``names``, ``binding``, ``progress`` -- named errors, the naming service,
-   the argument binder, long work
+0. ``errors``, ``names``, ``binding``, ``options``, ``real_values``, ``progress`` -- named errors, the naming
+   service, the argument binder, the API's keyword options checked, input values checked, long work
 1. ``ops`` -- THE op table: one row per op (sympy form, NumPy code, partials, printing);
    ``forms`` -- the few sympy forms and NumPy helpers its rows need (cbrt, round, scipy's erf);
    ``constants`` -- constants exact while small, float64 beyond, and sympy forms of ops

@@ -18,7 +18,8 @@ import sympy
 
 from .backends.compile import compile_program
 from .backends.runtime import EMPTY, Stack
-from .binding import checked_options, point_values
+from .binding import point_values
+from .options import checked_options
 from .cost import CostReport
 from .export.latex import ENTRY_LINES, derivative_latex
 from .frontend.coerce import element_labels

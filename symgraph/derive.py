@@ -11,7 +11,7 @@ import time
 from typing import Any, Sequence
 
 from .ad.modes import resolve_mode, run_mode, sweep_options
-from .binding import checked_options
+from .options import checked_options
 from .cost import CostReport, ModeCost, mode_cost
 from .derivative_map import Gradient
 from .frontend.coerce import as_graph, held_places, held_without_elements, read_once, taking_unused, wrt_names

@@ -24,7 +24,8 @@ import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import constants
-from .binding import as_array, checked_options
+from .options import checked_options
+from .real_values import as_array
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
 from .frontend.coerce import as_graph, element_labels, held_places, read_once, taking_unused, wrt_names, wrt_nodes

@@ -71,7 +71,8 @@ import numpy as np
 
 from .backends.compile import compile_program
 from .backends.runtime import one_vector
-from .binding import checked_options, free_name, positional_only_error, signature_text
+from .binding import free_name, positional_only_error, signature_text
+from .options import checked_options
 from .cost import CostReport, mode_cost
 from .derive import grad
 from .directional import Directional, jvp, read_seeds

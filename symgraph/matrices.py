@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sympy
 
-from .binding import checked_options
+from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
 from .export.latex import hessian_latex, matrix_latex
 from .errors import EntryError, ExpressionTooLargeError, GraphError, shown

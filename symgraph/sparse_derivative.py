@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sympy
 
-from .binding import checked_options
+from .options import checked_options
 from .export.display import SHOW_LIMIT
 from .export.latex import LatexPrinter, hessian_latex
 from .errors import ArgumentError, EntryError, shown

@@ -22,8 +22,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import (Binder, as_array, free_name, index_axes_error, positional_only_error, real_value,
-                       refuse_masked, signature_text)
+from ..binding import Binder, free_name, positional_only_error, signature_text
+from ..real_values import as_array, index_axes_error, real_value, refuse_masked
 from ..errors import GraphError, counted
 from .coercion import _FLOAT64, _NUMPY_TYPES, working_dtype
 from .results import compiled_function, portable

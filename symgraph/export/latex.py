@@ -27,7 +27,7 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
-from ..binding import checked_options
+from ..options import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
 from ..names import drawn_names, function_name  # noqa: F401 - callers import function_name from here

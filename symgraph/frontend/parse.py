@@ -51,7 +51,7 @@ import numpy as np
 import sympy
 from sympy.printing.latex import greek_letters_set
 
-from ..binding import checked_options, is_size
+from ..options import checked_options, is_size
 from ..errors import ArgumentError, GraphError, ParseError, closest_name, line_column, shown
 from ..ir.builder import CONDITION_RESULT as _CONDITION_RESULT, GraphBuilder
 from ..ir.graph import Graph, element_label, read_element_label

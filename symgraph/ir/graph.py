@@ -41,8 +41,9 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import (as_array, check_values, checked_options, index_axes_error, named_keys, point_values,
-                       real_value)
+from ..binding import check_values, named_keys, point_values
+from ..options import checked_options
+from ..real_values import as_array, index_axes_error, real_value
 from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
 from . import interpret
