@@ -15,9 +15,9 @@ ones below it (a test checks this, function-local imports included):
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display, the explorer page
-7. ``cost``, ``derive``, ``derivative_map``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``, ``sparsity`` --
-   the API and its report types; ``matrices``, ``sparse_derivative``, ``matrix_functions`` -- Jacobians and
-   Hessians, dense and sparse, and their compiled functions;
+7. ``cost``, ``derive``, ``derivative_map``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``,
+   ``hessian_vector``, ``sparsity`` -- the API and its report types; ``matrices``, ``sparse_derivative``,
+   ``matrix_functions`` -- Jacobians and Hessians, dense and sparse, and their compiled functions;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command
 
@@ -45,7 +45,8 @@ from .export.explore import Explorer, explore
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .fitting import Residuals, residuals
-from .hessian import hessian, hessian_sparsity, hessp, hvp
+from .hessian import hessian, hessian_sparsity
+from .hessian_vector import hessp, hvp
 from .sparsity import jacobian_sparsity
 from .frontend.parse import parse
 from .ir.graph import Graph
