@@ -3,8 +3,8 @@
 The package is layered; each module imports only from its own layer or the
 ones below it (a test checks this, function-local imports included):
 
-0. ``errors``, ``names``, ``binding``, ``progress`` -- named errors, the naming service,
-   the argument binder, long work
+0. ``errors``, ``names``, ``binding``, ``options``, ``real_values``, ``progress`` -- named errors, the naming
+   service, the argument binder, the API's keyword options checked, input values checked, long work
 1. ``ops`` -- THE op table: one row per op (sympy form, NumPy code, partials, printing);
    ``forms`` -- the few sympy forms and NumPy helpers its rows need (cbrt, round, sigmoid, scipy's erf);
    ``op_partials`` -- the partial rules of its rows too long for a lambda (pow, hypot, log0, max's ties);
@@ -17,8 +17,9 @@ ones below it (a test checks this, function-local imports included):
 5. ``backends`` -- programs compiled to NumPy code and numba loops (one entry point,
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display, the explorer page
-7. ``cost``, ``derive``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``, ``sparsity`` --
-   the API and its report types;
+7. ``cost``, ``derive``, ``derivative_map``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``,
+   ``hessian_vector``, ``sparsity`` -- the API and its report types; ``matrices``, ``sparse_derivative``,
+   ``matrix_functions`` -- Jacobians and Hessians, dense and sparse, and their compiled functions;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command
 
@@ -35,7 +36,8 @@ from .ad.paths import list_paths as paths
 from .compare import compare
 from .compiled import lambdify, value_and_grad
 from .cost import CostReport
-from .derive import Gradient, grad, jacobian
+from .derive import grad, jacobian
+from .derivative_map import Gradient
 from .directional import Directional, jvp, vjp
 from .errors import (ArgumentError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
                      FunctionDefinitionError, GraphError, OutputError, ParseError, PathLimitError, RenderError,
@@ -45,7 +47,8 @@ from .export.explore import Explorer, explore
 from .export.latex import to_latex
 from .export.text import to_dot, to_mermaid
 from .fitting import Residuals, residuals
-from .hessian import hessian, hessian_sparsity, hessp, hvp
+from .hessian import hessian, hessian_sparsity
+from .hessian_vector import hessp, hvp
 from .sparsity import jacobian_sparsity
 from .frontend.parse import parse
 from .ir.graph import Graph

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 from .ad.linearised import Adjacency, OverBudget
 from .ad.paths import PATH_LIMIT, path_limit_error
-from .binding import checked_options
+from .options import checked_options
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, ModeCost, mode_cost
 from .derive import jacobian_program
 from .errors import ArgumentError, shown

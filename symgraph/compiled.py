@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from .backends.compile import compile_program
-from .binding import checked_options
-from .derive import grad, result_layout
+from .options import checked_options
+from .derive import grad
+from .derivative_map import result_layout
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .errors import GraphError, shown_names
 from .export.display import graph_program

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
-from .binding import checked_options
+from .options import checked_options
 from .errors import FigureError, no_entry
 from .ir.listing import count_text
 from .ir.program import Program

@@ -24,9 +24,10 @@ import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import constants
-from .binding import as_array, checked_options
+from .options import checked_options
+from .real_values import as_array
 from .cost import CostReport, mode_cost
-from .derive import DerivativeMap
+from .derivative_map import DerivativeMap
 from .frontend.coerce import as_graph, element_labels, held_places, read_once, taking_unused, wrt_names, wrt_nodes
 from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
@@ -57,7 +58,7 @@ class Directional(DerivativeMap):
     product it holds.  ``latex()`` writes one ``\\left(J v\\right)_{y} = ...`` line per output of a
     jvp, ``\\left(w^{\\top} J\\right)_{x} = ...`` per wrt name of a vjp, and
     ``\\left(H v\\right)_{x} = ...`` for an hvp, with the options of
-    :meth:`Gradient.latex <symgraph.derive.DerivativeMap.latex>`.
+    :meth:`Gradient.latex <symgraph.derivative_map.DerivativeMap.latex>`.
     """
 
     #: the LaTeX lines' left-hand sides, by the sweep that made it (:data:`symgraph.export.latex.HEADS`)

@@ -26,7 +26,9 @@ import numpy as np
 
 from .ad.modes import sweep_options
 from .backends.compile import compile_program
-from .binding import as_array, checked_options, positional_only_error
+from .binding import positional_only_error
+from .options import checked_options
+from .real_values import as_array
 from .derive import jacobian_program
 from .errors import ArgumentError, counted, shown_names
 from .export.display import graph_program

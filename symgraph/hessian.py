@@ -20,6 +20,8 @@ function's.  The four strategies of the literature are the compositions:
 
 The Hessian is symmetric, so only the entries on and above the diagonal are
 results of the program; the matrix mirrors them (each entry is computed once).
+Products H·v without the matrix (:func:`~symgraph.hvp`, :func:`~symgraph.hessp`) are
+:mod:`symgraph.hessian_vector`'s.
 
 Where the time goes (sparse Rosenbrock, forward-over-reverse, n = 10,000;
 CPU seconds, best of 3-5 on a shared 2-core machine): parsing 0.4, the
@@ -62,21 +64,15 @@ sweeps 1.8-2.5 -> 1.4-1.8 (their set-up and first edge visits,
 """
 from __future__ import annotations
 
-import inspect
 import time
 from operator import itemgetter
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-import numpy as np
-
-from .backends.compile import compile_program
-from .backends.runtime import one_vector
-from .binding import checked_options, free_name, positional_only_error, signature_text
+from .options import checked_options
 from .cost import CostReport, mode_cost
 from .derive import grad
-from .directional import Directional, jvp, read_seeds
-from .errors import ArgumentError, GraphError, shown
-from .frontend.coerce import as_graph, held_without_elements, read_once, taking_unused, vector_inputs, wrt_names, wrt_nodes
+from .errors import GraphError, shown
+from .frontend.coerce import as_graph, held_without_elements, read_once, taking_unused, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Counts, Linearised
 from .ad.modes import run_mode, sweep_options
@@ -85,7 +81,8 @@ from .ir.interpret import sum_links
 from .ir.program import Program
 from .names import Namer
 from .progress import paused_gc
-from .matrices import DerivativeMatrix, SparseDerivative, check_entries
+from .matrices import DerivativeMatrix, check_entries
+from .sparse_derivative import SparseDerivative
 from .sparsity import jacobian_sparsity
 
 #: strategy -> (the gradient's mode, the mode of its Jacobian)
@@ -270,7 +267,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     sparse : bool
         Derive only the structural nonzeros (:func:`symgraph.hessian_sparsity`),
         at a cost proportional to their number, and return a
-        :class:`~symgraph.matrices.SparseDerivative` (pattern, program, closed
+        :class:`~symgraph.sparse_derivative.SparseDerivative` (pattern, program, closed
         forms on request, ``.lambdify()`` to CSR matrices).
 
     Returns
@@ -297,105 +294,6 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
                                "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
                                "the dense one), and its .program.closed_form(label)",
                                order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
-
-
-@checked_options
-def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = True, allow_unused: bool = False,
-        **sizes: int) -> Directional:
-    """The Hessian-vector product H·v in one forward-over-reverse sweep, without forming H.
-
-    The gradient's program (one reverse sweep) becomes a graph, and one
-    forward sweep seeded with ``v`` (:func:`symgraph.jvp`) runs over it: the
-    cost is a small multiple of the gradient's, whatever the size of H.  The
-    result is keyed by the wrt names (entry i is sum over j of H[i, j]*v[j]);
-    seeds are read as :func:`symgraph.jvp` reads them: numbers, names of
-    the function's values (inputs, elements ``x[1]``, assigned names such as
-    ``c`` of ``c = x*y``, whose rows join the program when the gradient does
-    not compute them) or new names (extra inputs of its program), and
-    ``.lambdify()`` compiles it (``scipy.optimize.minimize(..., hessp=)``).
-
-    Examples
-    --------
-    >>> hvp("x^2*y + y^3", ["x", "y"], [1, 0])
-    HVP({'x': 2*y, 'y': 2*x})
-    """
-    wrt = read_once(wrt)
-    graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
-    seeds = read_seeds(graph, v, names, "v", wrt)
-    gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
-    # the sweep runs over the gradient's program: the function's values a seed names stay names there
-    second = gradient.program.as_graph(names, values=[s for s in seeds if isinstance(s, str) and s in graph.addresses])
-    product = jvp(second, names, seeds, simplify=simplify, allow_unused=True)
-    results = dict(zip(names, (product.program.results[label] for label in product.labels)))
-    program = Program(product.program.inputs, product.program.instructions, results, graph, product.program.unused)
-    return Directional(graph, names, program, product.cost, "forward-over-reverse", simplify)
-
-
-@checked_options
-def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", allow_unused: bool = False,
-          **sizes: int) -> Callable:
-    """``hessp(theta, p, *data) -> H(theta) @ p`` compiled from one forward-over-reverse sweep: the form
-    ``scipy.optimize.minimize(..., method="Newton-CG", jac=..., hessp=hessp)`` calls.
-
-    ``theta`` and ``p`` are 1-D vectors in ``wrt`` order (``"x"`` names every
-    element of an indexed input); the inputs not in ``wrt`` are data, as in
-    ``value_and_grad(..., vector=True)``.
-
-    Examples
-    --------
-    >>> hp = hessp("x^2*y + y^3", ["x", "y"])
-    >>> hp([1.0, 2.0], [1.0, 0.0])
-    array([4., 2.])
-    """
-    wrt = read_once(wrt)
-    graph, names = second_order(f, wrt, allow_unused, sizes, "hessp()")
-    theta = vector_inputs(graph, names, "hessp()")
-    seeds = Namer(graph.op_of, graph.addresses).take("p", len(names))  # in bulk: n calls of fresh("p") were n^2/2 look-ups
-    product = hvp(graph, names, seeds, simplify=False, allow_unused=True)
-    kernel = compile_program(product.program, name="hessp", returns=tuple(names), vector=True,
-                             theta=[*theta, *seeds], held=held_without_elements(graph, wrt), backend=backend,
-                             doc="H(theta) @ p, generated by symgraph.")
-    return HessianVectorProduct(kernel, names)
-
-
-class HessianVectorProduct:
-    """``hessp(x, p, *data) -> H(x) @ p``: two vectors checked as every vector function checks its one
-    (:func:`~symgraph.backends.runtime.one_vector`), then one call of the compiled kernel on both.
-
-    A class, so that it pickles (with its kernel) and carries a real signature: the two vectors,
-    then the data inputs as the kernel names them.
-    """
-
-    def __init__(self, kernel: Callable, names: Sequence[str]):
-        self.kernel, self.names = kernel, tuple(names)
-        self.__name__ = self.__qualname__ = "hessp"
-        self.__doc__ = getattr(kernel, "__doc__", None)
-        self.source = getattr(kernel, "source", None)
-        kind = inspect.Parameter
-        data = list(inspect.signature(kernel).parameters.values())[1:]
-        taken = [q.name for q in data]
-        self._vectors = vector, direction = (free_name(taken, ("x", "theta", "x_")),
-                                             free_name(taken, ("p", "v", "p_")))
-        self.__signature__ = inspect.Signature(
-            [kind(vector, kind.POSITIONAL_ONLY), kind(direction, kind.POSITIONAL_ONLY), *data])
-        self._shown = ", ".join(self.names[:5]) + (", ..." if len(self.names) > 5 else "")
-
-    def __call__(self, /, *args: Any, **named: Any) -> np.ndarray:
-        if len(args) < 2:  # the point and the direction, positional only
-            raise positional_only_error("hessp", self._vectors, args, named)
-        takes = len(self.__signature__.parameters)
-        if len(args) > takes:  # worded here: the kernel's binder counts one vector before the data, not two
-            raise ArgumentError(f"hessp() takes {takes} positional arguments but {len(args)} were given")
-        count = len(self.names)
-        x = one_vector(args[0], count, self._shown, "hessp()'s point")
-        p = one_vector(args[1], count, self._shown, "hessp()'s direction")
-        return self.kernel(np.concatenate([x, p]), *args[2:], **named)
-
-    def __repr__(self) -> str:
-        return f"<compiled function hessp{signature_text(self.__signature__)}>"
-
-    def __reduce__(self) -> tuple:
-        return HessianVectorProduct, (self.kernel, self.names)
 
 
 @checked_options

@@ -1,23 +1,11 @@
-"""Jacobians and Hessians that compile: a dense sympy Matrix with ``.lambdify()``, and a sparse matrix.
+"""Dense Jacobians and Hessians that compile: :class:`DerivativeMatrix`, a sympy Matrix with ``.lambdify()``.
 
 A :class:`DerivativeMatrix` is a sympy ``Matrix`` (its entries are the closed
 forms) that keeps the program it came from, so ``.lambdify()`` compiles every
 entry at once, sharing the work the entries share, into a function returning
-one ndarray of shape ``(m, n, *batch)``.
-
-A :class:`SparseDerivative` holds only the structural nonzeros: their
-pattern (``scipy.sparse`` CSR, fixed), their program, and closed forms built on
-request.  ``.lambdify()`` gives a function returning a CSR matrix at a point;
-its ``.data(...)`` returns the nonzeros alone, ``(nnz, *batch)`` in the
-pattern's order, for repeated calls and for batches, and ``.pattern`` is
-that fixed pattern -- the form solvers such as IPOPT and ``trust-constr`` reuse.
-
-``.lambdify(vector=True)`` takes what an optimiser passes instead: one 1-D
-vector of the wrt values, then the other inputs as data (``hess(x, *args)`` of
-``scipy.optimize.minimize``), as ``value_and_grad(vector=True)`` and
-:func:`~symgraph.hessp` do -- the default form takes the inputs one by one in
-first-appearance order, so a Hessian of ``a*x[0]^2 ...`` handed to ``minimize``
-bound the point to ``a``.
+one ndarray of shape ``(m, n, *batch)`` (:mod:`symgraph.matrix_functions`,
+which also holds the ``vector=True`` form an optimiser calls).  The sparse
+form, only the structural nonzeros, is :mod:`symgraph.sparse_derivative`.
 
 A Hessian (``order == 2``) also keeps the graph it was taken of and its
 wrt names, so that ``.latex()`` can name the function and the inputs
@@ -34,19 +22,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sympy
 
-from .backends.compile import compile_program
-from .backends.runtime import namespace_of
-from .binding import checked_options, signature_text
-from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, SafeStrPrinter, check_size, listing
-from .export.latex import LatexPrinter, hessian_latex, matrix_latex
-from .frontend.coerce import vector_inputs
-from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, shown
+from .options import checked_options
+from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
+from .export.latex import hessian_latex, matrix_latex
+from .errors import EntryError, ExpressionTooLargeError, GraphError, shown
 from .ir.folding import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
 from .ir.listing import count_text
-from .ir.simplify import batch_level, normalise, simplify as simplify_expr
-from .names import output_labels
+from .ir.simplify import batch_level, simplify as simplify_expr
+from .matrix_functions import DenseFunction, _compiled
 
 #: a dense matrix prints as sympy prints it up to this many entries ...
 PRINT_CELLS = 10_000
@@ -70,10 +55,6 @@ def check_entries(rows: int, cols: int, what: str, instead: str) -> None:
                                         "gives scipy.sparse CSR matrices; .toarray() makes one dense)")
         error.problem = problem
         raise error
-
-
-#: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
-ZERO = "0"
 
 
 def _nonzero(ref: Any) -> bool:
@@ -319,252 +300,3 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         zero = len(labels)
         grid = [[zero if label is None else where.get(label, zero) for label in row] for row in self.cells]
         return DenseFunction(kernel, np.array(grid, dtype=np.intp).reshape(-1), (self.rows, self.cols), vector)
-
-
-class DenseFunction:
-    """A compiled dense Jacobian or Hessian: ``f(*inputs) -> ndarray (m, n, *batch)``, each entry's result
-    gathered from the kernel's distinct results (``index``, row by row), the zero entries from one 0.
-
-    A kernel that writes every result into one array (the VM) is read with
-    one fancy index: a Hessian's results are not first made a view each and
-    stacked again.  Other kernels' results (NumPy, Dask, CuPy) are stacked in
-    their namespace, once per distinct result, and gathered with the same
-    index (stacking an array per entry took 1.3 s for a dense 1,000 x 1,000
-    Hessian at one point).  A class, so that the function pickles with its kernel.
-    """
-
-    def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int], vector: bool = False):
-        self.kernel, self.index, self.shape, self.vector = kernel, index, shape, vector
-        self.__name__ = self.__qualname__ = "matrix"
-        self.__doc__ = kernel.__doc__
-        self.__signature__ = getattr(kernel, "__signature__", None)
-        self.source = getattr(kernel, "source", None)
-
-    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
-        if self.vector:  # one point: the kernel's results as one 1-D float64 array
-            return _point_results(self.kernel, args, kwargs)[self.index].reshape(self.shape)
-        stacked = self.kernel.array(*args, **kwargs)  # in the results' namespace (NumPy, Dask, CuPy)
-        if stacked.__class__ is np.ndarray:
-            return stacked[self.index].reshape(self.shape + stacked.shape[1:])
-        xp = namespace_of((stacked,))
-        return xp.reshape(stacked[self.index], self.shape + tuple(stacked.shape[1:]))
-
-    def __repr__(self) -> str:
-        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
-
-    def __reduce__(self) -> tuple:
-        return DenseFunction, (self.kernel, self.index, self.shape, self.vector)
-
-
-class SparseDerivative:
-    """The structural nonzeros of a Jacobian or Hessian: ``pattern``, ``program`` and closed forms on request.
-
-    ``labels[k]`` is the program's result for the k-th stored entry of
-    ``pattern`` (CSR order); entries a Hessian mirrors share one label.
-    """
-
-    def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
-                 order: int = 1, graph: Graph | None = None, held: Sequence[str] = ()):
-        self.pattern = pattern
-        self.program = program
-        self.labels = list(labels)
-        self.wrt = tuple(names)
-        self.shape = pattern.shape
-        self.order = order  # 2 for a Hessian
-        self.graph = graph  # the function's graph, which latex() names
-        self.held = tuple(held)  # as DerivativeMatrix.held
-
-    @checked_options
-    def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:
-        """A Hessian's size and structural nonzeros on and above the diagonal, one
-        ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line each, bounded
-        (see :func:`~symgraph.export.latex.hessian_latex`)."""
-        if self.order == 2:
-            return hessian_latex(self, aligned=aligned, name=name, expand=expand)
-        return self._jacobian_latex(aligned)
-
-    def _jacobian_latex(self, aligned: bool, shown: int = 36) -> str:
-        """A sparse Jacobian's nonzeros, one ``\\frac{\\partial f}{\\partial x} = ...`` line each (at most ``shown``)."""
-        printer = LatexPrinter({})
-        printer.graph = self.graph
-        outputs = output_labels(self.graph) if self.graph is not None else ()
-        rows, cols = self.pattern.nonzero()
-        sep = " &= " if aligned else " = "
-        lines = [rf"{self.shape[0]} \times {self.shape[1]} \text{{ Jacobian, {self.nnz:,} structural nonzeros}}"]
-        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
-            if k == shown:
-                lines.append(rf"\text{{... and {len(rows) - shown:,} more}}")
-                break
-            label = self.labels[k]
-            small = label is not None and self.program.expanded_size(label) <= SHOW_LIMIT
-            entry = printer.doprint(self.program.closed_form(label)) if small else rf"\text{{{label}}}"
-            f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
-            lines.append(printer.partial(f, self.wrt[j]) + sep + entry)
-        return ("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}") if aligned else "\n".join(lines)
-
-    def _repr_latex_(self) -> str | None:
-        return "$\\displaystyle " + self.latex(aligned=True) + "$"
-
-    @property
-    def nnz(self) -> int:
-        return int(self.pattern.nnz)
-
-    def __repr__(self) -> str:
-        return f"<SparseDerivative {self.shape[0]}x{self.shape[1]}, {self.nnz:,} structural nonzeros>"
-
-    def __getitem__(self, key: tuple[int, int]) -> sympy.Expr:
-        """The closed form of entry ``(i, j)`` (0 outside the pattern), built on request; negative indices count
-        from the end, as in a sympy Matrix."""
-        i, j = self._index(key)
-        row = self.pattern.indices[self.pattern.indptr[i]:self.pattern.indptr[i + 1]]
-        hits = np.nonzero(row == j)[0]
-        if not len(hits):
-            return sympy.Integer(0)
-        label = self.labels[self.pattern.indptr[i] + hits[0]]
-        return sympy.Integer(0) if label is None else self.program.closed_form(label)
-
-    def __iter__(self):
-        """Refused with a clear error (``in`` too): without it, Python iterated ``S[0], S[1], ...``, whose first
-        refusal ended the loop, so ``list(S)`` was ``[]`` and ``expr in S`` False for any entry."""
-        raise self._not_iterable()
-
-    def __contains__(self, item: object) -> bool:
-        raise self._not_iterable()  # Python would word __iter__'s refusal as its own TypeError
-
-    def _not_iterable(self) -> ArgumentError:
-        return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
-                             "S[i, j], every nonzero's closed form with S.to_sympy(), its positions with S.pattern, "
-                             "its numbers with S.lambdify()")
-
-    def _index(self, key: Any) -> tuple[int, int]:
-        """``key`` as an in-range ``(row, column)``; an EntryError (a KeyError and IndexError too) saying the shape."""
-        m, n = self.shape
-        if (isinstance(key, tuple) and len(key) == 2
-                and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key)):
-            i, j = (int(k) for k in key)
-            if -m <= i < m and -n <= j < n:
-                return i % m, j % n
-        raise EntryError(f"a {m}x{n} SparseDerivative has entries S[i, j] with integers -{m} <= i < {m} "
-                         f"and -{n} <= j < {n}, got S[{', '.join(shown(k, 40) for k in key) if isinstance(key, tuple) else shown(key, 40)}]")
-
-    @checked_options
-    def to_sympy(self) -> sympy.SparseMatrix:
-        """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all)."""
-        entries = {}
-        for i in range(self.shape[0]):
-            for k in range(self.pattern.indptr[i], self.pattern.indptr[i + 1]):
-                label = self.labels[k]
-                if label is not None:
-                    entries[(i, int(self.pattern.indices[k]))] = self.program.closed_form(label)
-        return sympy.SparseMatrix(self.shape[0], self.shape[1], entries)
-
-    @checked_options
-    def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
-                 chunk: int | None = None, parallel: bool = False, progress: Any = None,
-                 vector: bool = False) -> Callable:
-        """``f(*inputs)``: a ``scipy.sparse`` CSR matrix at a point; ``f.data(*inputs)``: the nonzeros,
-        ``(nnz, *batch)`` in ``f.pattern``'s order (for repeated calls and batches).
-
-        With ``vector=True``, ``f(x, *data)`` and ``f.data(x, *data)`` take the 1-D
-        vector of the wrt values and then the other inputs as data, at one point:
-        ``scipy.optimize.minimize(..., hess=f, args=data)``.
-        """
-        distinct = list(dict.fromkeys(label for label in self.labels if label is not None))
-        kernel = _compiled(self, distinct, "sparse_matrix",
-                           "The structural nonzeros of a Jacobian or Hessian, generated by symgraph.", vector,
-                           dict(args=args, xp=xp, backend=backend, chunk=chunk, parallel=parallel, progress=progress))
-        where = {label: k for k, label in enumerate(distinct)}
-        order = np.array([len(distinct) if label is None else where[label] for label in self.labels], dtype=np.int64)
-        return SparseFunction(kernel, order, self.pattern, vector)
-
-
-class SparseFunction:
-    """A compiled sparse Jacobian or Hessian: ``f(*inputs)`` a CSR matrix at a point, ``f.data(*inputs)``
-    the nonzeros ``(nnz, *batch)`` in ``f.pattern``'s order (a :class:`SparseData`).
-
-    A class, so that it pickles with its kernel (for a process pool or a cluster's workers), as
-    :class:`DenseFunction` does.
-    """
-
-    def __init__(self, kernel: Callable, order: np.ndarray, pattern: Any, vector: bool = False):
-        self.kernel, self.order, self.pattern, self.vector = kernel, order, pattern, vector
-        self.data = SparseData(kernel, order, vector)
-        self.__name__ = self.__qualname__ = "sparse_matrix"
-        self.__doc__ = kernel.__doc__
-        self.__signature__ = self.data.__signature__
-        self.source = getattr(kernel, "source", None)
-
-    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
-        from scipy import sparse
-        values = self.data(*args, **kwargs)
-        if values.ndim != 1:
-            raise GraphError(f"a CSR matrix holds one point; these inputs make a batch of shape "
-                             f"{values.shape[1:]}: call .data(...) for the nonzeros of every point")
-        pattern = self.pattern  # its index arrays copied: a caller's in-place edit (eliminate_zeros) must not reach it
-        return sparse.csr_matrix((values, pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
-
-    def __repr__(self) -> str:
-        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
-
-    def __reduce__(self) -> tuple:
-        return SparseFunction, (self.kernel, self.order, self.pattern, self.vector)
-
-
-class SparseData:
-    """``f.data(*inputs)`` of a :class:`SparseFunction`: the nonzeros ``(nnz, *batch)`` in the pattern's order
-    (the VM's result array as it is, other kernels' results stacked, then gathered by ``order``).
-
-    A callable of its own rather than a method, so that it carries the kernel's real signature (a method's
-    was ``(*args, **kwargs)``) and pickles on its own, as every compiled function does.
-    """
-
-    def __init__(self, kernel: Callable, order: np.ndarray, vector: bool = False):
-        self.kernel, self.order, self.vector = kernel, order, vector
-        self.__name__, self.__qualname__ = "data", "sparse_matrix.data"
-        self.__doc__ = kernel.__doc__
-        self.__signature__ = getattr(kernel, "__signature__", None)
-
-    def __call__(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
-        if self.vector:
-            return _point_results(self.kernel, args, kwargs)[self.order]
-        return self.kernel.array(*args, **kwargs)[self.order]
-
-    def __repr__(self) -> str:
-        return f"<compiled function {self.__qualname__}{signature_text(self.__signature__)}>"
-
-    def __reduce__(self) -> tuple:
-        return SparseData, (self.kernel, self.order, self.vector)
-
-
-def _with_zero(program: Program, labels: Sequence[str]) -> Program:
-    """The program's ``labels`` plus the constant 0 under :data:`ZERO`."""
-    results = {label: program.results[label] for label in labels}
-    results[ZERO] = sympy.Integer(0)
-    return Program(program.inputs, program.instructions, results, program.graph, program.unused)
-
-
-def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[str], name: str, doc: str,
-              vector: bool, options: dict) -> Callable:
-    """The kernel of a matrix's ``labels`` (then :data:`ZERO`): the inputs one by one, or with ``vector=True``
-    the wrt vector and the data at one point (read by :func:`_point_results`)."""
-    program = _with_zero(matrix.program, labels)
-    returns = tuple(labels) + (ZERO,)
-    if not vector:
-        return compile_program(program, name=name, returns=returns, doc=doc, **options)
-    graph = matrix.graph
-    if graph is None or not (matrix.wrt or matrix.held):
-        raise GraphError("lambdify(vector=True) needs the matrix's function and wrt names; this matrix has none")
-    if options.pop("args") is not None:
-        raise ArgumentError("lambdify(vector=True) takes the vector in wrt order: args= does not apply")
-    if options.pop("chunk") is not None:
-        raise ArgumentError("lambdify(vector=True) evaluates one point: chunk= does not apply")
-    theta = vector_inputs(graph, matrix.wrt, "lambdify(vector=True)")
-    return compile_program(program, name=name, returns=returns, doc=doc, vector=True, theta=theta,
-                           held=matrix.held, entries=matrix.wrt, **options)
-
-
-def _point_results(kernel: Callable, args: tuple, kwargs: dict) -> np.ndarray:
-    """A vector kernel's results at one point, as one 1-D array of the working dtype (float32 for a float32
-    vector and data, as ``value_and_grad(vector=True)``, ``hessp`` and ``H.lambdify()`` give; casting it to
-    float64 dressed float32 values as float64 ones)."""
-    return np.asarray(kernel(*args, **kwargs))

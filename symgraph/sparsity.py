@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import ops
-from .binding import checked_options
+from .options import checked_options
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
 from .ir.graph import Graph
 

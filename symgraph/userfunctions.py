@@ -45,7 +45,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from . import ops
 from .backends.registered import import_path, imported
-from .binding import checked_options
+from .options import checked_options
 from .constants import SympyBuilder
 from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError, shown, shown_names
 from .frontend.parse import parse

@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "symgraph"
 #: layer of each module or subpackage (the first matching prefix wins); see symgraph/__init__.py
 LAYERS = {
     "symgraph.errors": 0, "symgraph.names": 0, "symgraph.binding": 0, "symgraph.progress": 0,
+    "symgraph.options": 0, "symgraph.real_values": 0,
     "symgraph.ops": 1, "symgraph.constants": 1, "symgraph.forms": 1, "symgraph.op_partials": 1,
     "symgraph.registered_calls": 1,
     "symgraph.ir": 2,
@@ -24,9 +25,10 @@ LAYERS = {
     "symgraph.ad": 4,
     "symgraph.backends": 5, "symgraph.codegen": 5,
     "symgraph.export": 6,
-    "symgraph.cost": 7, "symgraph.derive": 7, "symgraph.directional": 7, "symgraph.compare": 7,
-    "symgraph.compiled": 7, "symgraph.fitting": 7, "symgraph.userfunctions": 7, "symgraph.hessian": 7,
-    "symgraph.sparsity": 7, "symgraph.matrices": 7,
+    "symgraph.cost": 7, "symgraph.derive": 7, "symgraph.derivative_map": 7, "symgraph.directional": 7,
+    "symgraph.compare": 7, "symgraph.compiled": 7, "symgraph.fitting": 7, "symgraph.userfunctions": 7,
+    "symgraph.hessian": 7, "symgraph.hessian_vector": 7, "symgraph.sparsity": 7, "symgraph.matrices": 7,
+    "symgraph.sparse_derivative": 7, "symgraph.matrix_functions": 7,
     "symgraph.cli": 8, "symgraph.__main__": 8,
     "symgraph": 9,
 }

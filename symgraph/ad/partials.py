@@ -27,7 +27,7 @@ import sympy
 
 from .. import ops
 from .. import constants
-from ..binding import checked_options
+from ..options import checked_options
 from ..errors import GraphError
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph

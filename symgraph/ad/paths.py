@@ -17,7 +17,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 import numpy as np
 import sympy
 
-from ..binding import checked_options
+from ..options import checked_options
 from ..errors import ArgumentError, PathLimitError, shown
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph

@@ -17,8 +17,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import as_array, index_axes_error, real_value, refuse_masked
 from ..errors import GraphError
+from ..real_values import as_array, index_axes_error, real_value, refuse_masked
 from .coercion import _NUMPY_TYPES, working_dtype
 from .results import portable
 

@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..binding import as_array, real_value, refuse_masked
-from ..binding import broadcast_shape as check_broadcast
+from ..real_values import as_array, real_value, refuse_masked
+from ..real_values import broadcast_shape as check_broadcast
 
 #: Types that certainly belong to NumPy (the fast path of namespace detection).
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, list, tuple)

@@ -21,7 +21,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..binding import Binder, as_array, free_name, positional_only_error, real_value, signature_text
+from ..binding import Binder, free_name, positional_only_error, signature_text
+from ..real_values import as_array, real_value
 from ..errors import GraphError, counted
 from .arrays import ArrayLayout, array_layouts, bind_arrays, elements
 from .coercion import _FLOAT64, working_dtype

@@ -82,7 +82,7 @@ the same run; ranges over runs under lighter and heavier load):
   (was 5.9-6.9) and 2.6-3.2 ms (was 9.9-12).  Building it costs 0.15 s
   instead of 0.1 s at n = 5,000 (the trial walks of :func:`~.vm_assemble.apart`).  The
   dense 71 x 71 Hessian of the MLP on 1,024 points, gathered from the
-  result array (:class:`symgraph.matrices.DenseFunction`): 16-22 ms (was
+  result array (:class:`symgraph.matrix_functions.DenseFunction`): 16-22 ms (was
   27-32 ms, a view per result stacked again).
 
 Semantics: float64 values as the NumPy backend computes them (arithmetic

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..compare import compare
 from ..cost import CostReport
-from ..derive import DerivativeMap, grad, jacobian_program, labelled_by_output
+from ..derive import grad, jacobian_program, labelled_by_output
+from ..derivative_map import DerivativeMap
 from ..export.display import expand_note, listing
 from ..export.latex import MATRIX_LIMIT, function_name, hessian_latex, program_matrix_latex
 from ..export.text import format_number

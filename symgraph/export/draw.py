@@ -48,7 +48,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..binding import checked_options
+from ..options import checked_options
 from ..errors import ArgumentError, RenderError, shown
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph

@@ -41,7 +41,7 @@ from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
-from ..binding import checked_options
+from ..options import checked_options
 from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown
 from ..frontend.coerce import as_graph, present, unused_inputs, wrt_names
 from ..ir.graph import Graph

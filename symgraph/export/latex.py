@@ -27,7 +27,7 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
 from .. import constants
-from ..binding import checked_options
+from ..options import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
 from ..names import drawn_names, function_name  # noqa: F401 - callers import function_name from here
@@ -369,7 +369,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
                      expand: bool = False, limit: int | None = ENTRY_LINES, kind: str = "gradient",
                      **settings: Any) -> str:
     """LaTeX for a derivative mapping: one ``\\frac{\\partial f}{\\partial x} = ...`` per entry of a
-    :class:`~symgraph.derive.Gradient`; for a :class:`~symgraph.directional.Directional` one
+    :class:`~symgraph.derivative_map.Gradient`; for a :class:`~symgraph.directional.Directional` one
     ``\\left(J v\\right)_{y} = ...`` per output (``kind="jvp"``), ``\\left(w^{\\top} J\\right)_{x} = ...``
     per wrt name (``kind="vjp"``) or ``\\left(H v\\right)_{x} = ...`` (``kind="hvp"``).
 

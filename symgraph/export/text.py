@@ -26,7 +26,9 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 import numpy as np
 import sympy
 
-from ..binding import as_array, checked_options, index_axes_error, named_keys, real_value
+from ..binding import named_keys
+from ..options import checked_options
+from ..real_values import as_array, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names, shown
 from ..ad.linearised import Adjacency, Linearised, edge_derivatives as edge_derivatives_of
 from ..ad.reverse import reverse

@@ -281,7 +281,7 @@ def held_places(graph: Graph, wrt: Any) -> tuple[tuple[int, str], ...]:
 
     Its elements are no labels, so the labels alone lost it: ``value_and_grad`` returned no slot for x at
     n = 0, and ``value, (gx, gy) = f(x, y)`` failed there only.  A compiled result puts an empty array at
-    ``place`` (:func:`symgraph.derive.result_layout`).
+    ``place`` (:func:`symgraph.derivative_map.result_layout`).
     """
     unmade = {name for name, known in graph.indexed.items() if not known.nodes}
     if not unmade:

@@ -53,7 +53,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy
 
-from ..binding import checked_options, is_size
+from ..options import checked_options, is_size
 from ..errors import ArgumentError, ParseError, shown
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT

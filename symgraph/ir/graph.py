@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple, Seque
 
 import sympy
 
-from ..binding import checked_options
+from ..options import checked_options
 from ..errors import GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
 from .graph_values import GraphValues

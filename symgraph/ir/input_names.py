@@ -17,7 +17,9 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import as_array, checked_options, index_axes_error, named_keys, real_value
+from ..binding import named_keys
+from ..options import checked_options
+from ..real_values import as_array, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names, shown
 
 

@@ -21,7 +21,8 @@ import numpy as np
 import sympy
 
 from .. import constants
-from ..binding import check_values, checked_options, point_values
+from ..binding import check_values, point_values
+from ..options import checked_options
 from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown_names
 from . import interpret
 from .graph import Graph

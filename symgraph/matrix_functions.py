@@ -1,0 +1,163 @@
+"""Compiled Jacobians and Hessians: the functions a matrix's ``.lambdify()`` returns, and their shared kernel.
+
+:class:`DenseFunction` returns ``(m, n, *batch)`` arrays; :class:`SparseFunction`
+a ``scipy.sparse`` CSR matrix at a point, and its ``.data(...)``
+(:class:`SparseData`) the nonzeros alone, ``(nnz, *batch)`` in the
+pattern's order.  Each is a class so that it pickles with its kernel.  Apart
+from the matrices (:mod:`symgraph.matrices`, :mod:`symgraph.sparse_derivative`):
+the dense and the sparse forms compile through the one :func:`_compiled`.
+
+``.lambdify(vector=True)`` takes what an optimiser passes instead: one 1-D
+vector of the wrt values, then the other inputs as data (``hess(x, *args)`` of
+``scipy.optimize.minimize``), as ``value_and_grad(vector=True)`` and
+:func:`~symgraph.hessp` do -- the default form takes the inputs one by one in
+first-appearance order, so a Hessian of ``a*x[0]^2 ...`` handed to ``minimize``
+bound the point to ``a``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+import sympy
+
+from .backends.compile import compile_program
+from .backends.runtime import namespace_of
+from .binding import signature_text
+from .frontend.coerce import vector_inputs
+from .errors import ArgumentError, GraphError
+from .ir.program import Program
+
+if TYPE_CHECKING:
+    from .matrices import DerivativeMatrix
+    from .sparse_derivative import SparseDerivative
+
+#: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
+ZERO = "0"
+
+
+class DenseFunction:
+    """A compiled dense Jacobian or Hessian: ``f(*inputs) -> ndarray (m, n, *batch)``, each entry's result
+    gathered from the kernel's distinct results (``index``, row by row), the zero entries from one 0.
+
+    A kernel that writes every result into one array (the VM) is read with
+    one fancy index: a Hessian's results are not first made a view each and
+    stacked again.  Other kernels' results (NumPy, Dask, CuPy) are stacked in
+    their namespace, once per distinct result, and gathered with the same
+    index (stacking an array per entry took 1.3 s for a dense 1,000 x 1,000
+    Hessian at one point).  A class, so that the function pickles with its kernel.
+    """
+
+    def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int], vector: bool = False):
+        self.kernel, self.index, self.shape, self.vector = kernel, index, shape, vector
+        self.__name__ = self.__qualname__ = "matrix"
+        self.__doc__ = kernel.__doc__
+        self.__signature__ = getattr(kernel, "__signature__", None)
+        self.source = getattr(kernel, "source", None)
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
+        if self.vector:  # one point: the kernel's results as one 1-D float64 array
+            return _point_results(self.kernel, args, kwargs)[self.index].reshape(self.shape)
+        stacked = self.kernel.array(*args, **kwargs)  # in the results' namespace (NumPy, Dask, CuPy)
+        if stacked.__class__ is np.ndarray:
+            return stacked[self.index].reshape(self.shape + stacked.shape[1:])
+        xp = namespace_of((stacked,))
+        return xp.reshape(stacked[self.index], self.shape + tuple(stacked.shape[1:]))
+
+    def __repr__(self) -> str:
+        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
+
+    def __reduce__(self) -> tuple:
+        return DenseFunction, (self.kernel, self.index, self.shape, self.vector)
+
+
+class SparseFunction:
+    """A compiled sparse Jacobian or Hessian: ``f(*inputs)`` a CSR matrix at a point, ``f.data(*inputs)``
+    the nonzeros ``(nnz, *batch)`` in ``f.pattern``'s order (a :class:`SparseData`).
+
+    A class, so that it pickles with its kernel (for a process pool or a cluster's workers), as
+    :class:`DenseFunction` does.
+    """
+
+    def __init__(self, kernel: Callable, order: np.ndarray, pattern: Any, vector: bool = False):
+        self.kernel, self.order, self.pattern, self.vector = kernel, order, pattern, vector
+        self.data = SparseData(kernel, order, vector)
+        self.__name__ = self.__qualname__ = "sparse_matrix"
+        self.__doc__ = kernel.__doc__
+        self.__signature__ = self.data.__signature__
+        self.source = getattr(kernel, "source", None)
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
+        from scipy import sparse
+        values = self.data(*args, **kwargs)
+        if values.ndim != 1:
+            raise GraphError(f"a CSR matrix holds one point; these inputs make a batch of shape "
+                             f"{values.shape[1:]}: call .data(...) for the nonzeros of every point")
+        pattern = self.pattern  # its index arrays copied: a caller's in-place edit (eliminate_zeros) must not reach it
+        return sparse.csr_matrix((values, pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
+
+    def __repr__(self) -> str:
+        return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
+
+    def __reduce__(self) -> tuple:
+        return SparseFunction, (self.kernel, self.order, self.pattern, self.vector)
+
+
+class SparseData:
+    """``f.data(*inputs)`` of a :class:`SparseFunction`: the nonzeros ``(nnz, *batch)`` in the pattern's order
+    (the VM's result array as it is, other kernels' results stacked, then gathered by ``order``).
+
+    A callable of its own rather than a method, so that it carries the kernel's real signature (a method's
+    was ``(*args, **kwargs)``) and pickles on its own, as every compiled function does.
+    """
+
+    def __init__(self, kernel: Callable, order: np.ndarray, vector: bool = False):
+        self.kernel, self.order, self.vector = kernel, order, vector
+        self.__name__, self.__qualname__ = "data", "sparse_matrix.data"
+        self.__doc__ = kernel.__doc__
+        self.__signature__ = getattr(kernel, "__signature__", None)
+
+    def __call__(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
+        if self.vector:
+            return _point_results(self.kernel, args, kwargs)[self.order]
+        return self.kernel.array(*args, **kwargs)[self.order]
+
+    def __repr__(self) -> str:
+        return f"<compiled function {self.__qualname__}{signature_text(self.__signature__)}>"
+
+    def __reduce__(self) -> tuple:
+        return SparseData, (self.kernel, self.order, self.vector)
+
+
+def _with_zero(program: Program, labels: Sequence[str]) -> Program:
+    """The program's ``labels`` plus the constant 0 under :data:`ZERO`."""
+    results = {label: program.results[label] for label in labels}
+    results[ZERO] = sympy.Integer(0)
+    return Program(program.inputs, program.instructions, results, program.graph, program.unused)
+
+
+def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[str], name: str, doc: str,
+              vector: bool, options: dict) -> Callable:
+    """The kernel of a matrix's ``labels`` (then :data:`ZERO`): the inputs one by one, or with ``vector=True``
+    the wrt vector and the data at one point (read by :func:`_point_results`)."""
+    program = _with_zero(matrix.program, labels)
+    returns = tuple(labels) + (ZERO,)
+    if not vector:
+        return compile_program(program, name=name, returns=returns, doc=doc, **options)
+    graph = matrix.graph
+    if graph is None or not (matrix.wrt or matrix.held):
+        raise GraphError("lambdify(vector=True) needs the matrix's function and wrt names; this matrix has none")
+    if options.pop("args") is not None:
+        raise ArgumentError("lambdify(vector=True) takes the vector in wrt order: args= does not apply")
+    if options.pop("chunk") is not None:
+        raise ArgumentError("lambdify(vector=True) evaluates one point: chunk= does not apply")
+    theta = vector_inputs(graph, matrix.wrt, "lambdify(vector=True)")
+    return compile_program(program, name=name, returns=returns, doc=doc, vector=True, theta=theta,
+                           held=matrix.held, entries=matrix.wrt, **options)
+
+
+def _point_results(kernel: Callable, args: tuple, kwargs: dict) -> np.ndarray:
+    """A vector kernel's results at one point, as one 1-D array of the working dtype (float32 for a float32
+    vector and data, as ``value_and_grad(vector=True)``, ``hessp`` and ``H.lambdify()`` give; casting it to
+    float64 dressed float32 values as float64 ones)."""
+    return np.asarray(kernel(*args, **kwargs))

@@ -1,0 +1,134 @@
+"""Input values checked: real float64 scalars or arrays, whose shapes broadcast together.
+
+One wording for evaluation (``.at``, ``Graph.evaluate``) and compiled
+functions alike: anything that is not real numbers (a numeric string,
+None, a complex or masked array, a ragged list), and shapes that do not
+broadcast, are a :class:`~symgraph.errors.GraphError` naming the input.
+Apart from :mod:`symgraph.binding`, which says which value is which input:
+this says whether a value can be one.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import GraphError, shown
+
+__all__ = ["as_array", "broadcast_shape", "index_axes_error", "real_value", "refuse_masked"]
+
+
+def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int, ...]:
+    """The shape (name, shape) pairs broadcast to; a GraphError naming each input's shape when they do not.
+
+    NumPy's own error (``operands could not be broadcast together``) names
+    neither the inputs nor the call.
+
+    >>> broadcast_shape([("a", (3,)), ("b", (2, 1))])
+    (2, 3)
+    >>> broadcast_shape([("a", (3,)), ("b", (2,))])
+    Traceback (most recent call last):
+    ...
+    symgraph.errors.GraphError: input shapes do not broadcast together: a (3,), b (2,)
+    """
+    distinct = set(shape for _, shape in shapes)
+    if len(distinct) <= 1:  # one shape (the common batch, or every value a scalar): nothing to broadcast
+        return distinct.pop() if distinct else ()
+    try:
+        return np.broadcast_shapes(*distinct)
+    except ValueError:
+        shown = ", ".join(f"{name} {tuple(shape)}" for name, shape in shapes[:12])
+        more = f", ... ({len(shapes) - 12:,} more)" if len(shapes) > 12 else ""
+        raise GraphError(f"input shapes do not broadcast together: {shown}{more}") from None
+
+
+def index_axes_error(name: str, extents: tuple[int, ...], shape: tuple[int, ...]) -> GraphError:
+    """The error for an indexed input's array whose first axes are not its indices' ``extents``: one
+    wording for evaluation (``.at``, ``Graph.evaluate``) and compiled functions alike.
+
+    An array at least as large along every index axis (a data set of more
+    columns than the model reads) is taken once its extents are declared, as
+    sizes are (``X=(3, 5)``, ``--size X=(3,5)``): the message says so, since
+    the extents otherwise come from the largest index the text uses.
+
+    >>> index_axes_error("W", (2, 3), (3, 2))
+    GraphError('W takes an array whose first axes are (2, 3) (its indices; batch axes follow), got shape (3, 2)')
+    >>> print(index_axes_error("x", (4,), (6,)))
+    x takes an array whose first axis is (4,) (its indices; batch axes follow), got shape (6,); its extent is one past the largest index the text uses: to pass an array of 6 entries along it, declare x=6 as sizes are
+    """
+    extents, shape = tuple(extents), tuple(shape)
+    message = (f"{name} takes an array whose first ax{'is is' if len(extents) == 1 else 'es are'} "
+               f"{extents} (its indices; batch axes follow), got shape {shape}")
+    given = shape[:len(extents)]
+    if len(given) == len(extents) and all(g >= e for g, e in zip(given, extents)):
+        one = len(extents) == 1
+        message += (f"; its extent{'' if one else 's'} {'is' if one else 'are'} one past the largest index the text "
+                    f"uses: to pass an array of {' x '.join(map(str, given))} entries along "
+                    f"{'it' if one else 'them'}, declare {name}={given[0] if one else given} as sizes are")
+    return GraphError(message)
+
+
+def as_array(name: str, value: Any) -> np.ndarray:
+    """``np.asarray(value)``; a GraphError naming the input when NumPy cannot make one array of it
+    (a ragged nested list), instead of NumPy's ``inhomogeneous shape`` ValueError; or for a masked array
+    (:func:`refuse_masked`), which ``np.asarray`` would turn into its hidden data."""
+    refuse_masked(name, value)
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError):
+        raise GraphError(f"value for {name} must be a real number or an array of them, "
+                         f"got {type(value).__name__} {shown(value)} (not one array: ragged nesting?)") from None
+
+
+def refuse_masked(name: str, value: Any) -> None:
+    """A GraphError for a NumPy masked array: its masked entries hold no values, and NumPy's functions,
+    indexing and conversions treat them differently (computed from the hidden data, skipped in a sum,
+    or masked in the result), so backends would give different numbers for the same call."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise GraphError(f"value for {name} is a masked array: its masked entries have no values; pass "
+                         f"{name}.filled(...) with the value they should take, or the unmasked entries alone")
+
+
+def real_value(name: str, value: Any) -> Any:
+    """``value`` as a float64 scalar or array; a GraphError naming the input for anything that is not real numbers.
+
+    NumPy would turn a numeric string into its number, ``None`` into nan and
+    a complex array into its real part (with only a warning): each would give
+    a wrong number without a word, so they are refused here.
+    """
+    kind = getattr(value, "dtype", None)
+    if kind is not None:
+        refuse_masked(name, value)
+    kind = kind.kind if kind is not None else None
+    if kind in ("f", "i", "u", "b") or (kind is None and isinstance(value, (float, int)) and not isinstance(value, bool)):
+        try:
+            return np.asarray(value, dtype=np.float64) if np.ndim(value) else np.float64(value)
+        except OverflowError:
+            raise GraphError(f"value for {name} is too large for a float64: {shown(value)}") from None
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists
+        array = None
+    if array is not None and array.dtype.kind in "fiub":
+        return array.astype(np.float64) if array.ndim else np.float64(array)
+    if array is not None and array.dtype.kind == "O" and all(_real_scalar(e) for e in array.flat):
+        try:
+            return np.asarray(array, dtype=np.float64) if array.ndim else np.float64(array.item())
+        except (OverflowError, TypeError, ValueError):
+            raise GraphError(f"value for {name} is too large for a float64: {shown(value)}") from None
+    what = f"{type(value).__name__} {shown(value)}" if array is None or array.ndim == 0 else \
+        f"an array of {array.dtype} {shown(array)}"
+    raise GraphError(f"value for {name} must be a real number or an array of them, got {what}")
+
+
+def _real_scalar(e: Any) -> bool:
+    """True for one element of an object array that converts to a real float64 (not a string, None or complex)."""
+    if isinstance(e, (str, bytes)) or e is None:
+        return False
+    try:
+        float(e)
+    except (TypeError, ValueError):
+        return False
+    except OverflowError:
+        return True  # a huge integer: real, and refused as too large where it is converted
+    return True

@@ -1,0 +1,148 @@
+"""Sparse Jacobians and Hessians: :class:`SparseDerivative`, the structural nonzeros alone.
+
+A :class:`SparseDerivative` holds their pattern (``scipy.sparse`` CSR, fixed),
+their program, and closed forms built on request.  ``.lambdify()`` gives a
+function returning a CSR matrix at a point; its ``.data(...)`` returns the
+nonzeros alone, ``(nnz, *batch)`` in the pattern's order, for repeated calls
+and for batches, and ``.pattern`` is that fixed pattern -- the form solvers
+such as IPOPT and ``trust-constr`` reuse.  Apart from the dense
+:class:`~symgraph.matrices.DerivativeMatrix`: it is no sympy Matrix, and
+never builds the entries it is not asked for.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import sympy
+
+from .options import checked_options
+from .export.display import SHOW_LIMIT
+from .export.latex import LatexPrinter, hessian_latex
+from .errors import ArgumentError, EntryError, shown
+from .ir.graph import Graph
+from .ir.program import Program
+from .matrix_functions import SparseFunction, _compiled
+from .names import output_labels
+
+
+class SparseDerivative:
+    """The structural nonzeros of a Jacobian or Hessian: ``pattern``, ``program`` and closed forms on request.
+
+    ``labels[k]`` is the program's result for the k-th stored entry of
+    ``pattern`` (CSR order); entries a Hessian mirrors share one label.
+    """
+
+    def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
+                 order: int = 1, graph: Graph | None = None, held: Sequence[str] = ()):
+        self.pattern = pattern
+        self.program = program
+        self.labels = list(labels)
+        self.wrt = tuple(names)
+        self.shape = pattern.shape
+        self.order = order  # 2 for a Hessian
+        self.graph = graph  # the function's graph, which latex() names
+        self.held = tuple(held)  # as DerivativeMatrix.held
+
+    @checked_options
+    def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:
+        """A Hessian's size and structural nonzeros on and above the diagonal, one
+        ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line each, bounded
+        (see :func:`~symgraph.export.latex.hessian_latex`)."""
+        if self.order == 2:
+            return hessian_latex(self, aligned=aligned, name=name, expand=expand)
+        return self._jacobian_latex(aligned)
+
+    def _jacobian_latex(self, aligned: bool, shown: int = 36) -> str:
+        """A sparse Jacobian's nonzeros, one ``\\frac{\\partial f}{\\partial x} = ...`` line each (at most ``shown``)."""
+        printer = LatexPrinter({})
+        printer.graph = self.graph
+        outputs = output_labels(self.graph) if self.graph is not None else ()
+        rows, cols = self.pattern.nonzero()
+        sep = " &= " if aligned else " = "
+        lines = [rf"{self.shape[0]} \times {self.shape[1]} \text{{ Jacobian, {self.nnz:,} structural nonzeros}}"]
+        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
+            if k == shown:
+                lines.append(rf"\text{{... and {len(rows) - shown:,} more}}")
+                break
+            label = self.labels[k]
+            small = label is not None and self.program.expanded_size(label) <= SHOW_LIMIT
+            entry = printer.doprint(self.program.closed_form(label)) if small else rf"\text{{{label}}}"
+            f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
+            lines.append(printer.partial(f, self.wrt[j]) + sep + entry)
+        return ("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}") if aligned else "\n".join(lines)
+
+    def _repr_latex_(self) -> str | None:
+        return "$\\displaystyle " + self.latex(aligned=True) + "$"
+
+    @property
+    def nnz(self) -> int:
+        return int(self.pattern.nnz)
+
+    def __repr__(self) -> str:
+        return f"<SparseDerivative {self.shape[0]}x{self.shape[1]}, {self.nnz:,} structural nonzeros>"
+
+    def __getitem__(self, key: tuple[int, int]) -> sympy.Expr:
+        """The closed form of entry ``(i, j)`` (0 outside the pattern), built on request; negative indices count
+        from the end, as in a sympy Matrix."""
+        i, j = self._index(key)
+        row = self.pattern.indices[self.pattern.indptr[i]:self.pattern.indptr[i + 1]]
+        hits = np.nonzero(row == j)[0]
+        if not len(hits):
+            return sympy.Integer(0)
+        label = self.labels[self.pattern.indptr[i] + hits[0]]
+        return sympy.Integer(0) if label is None else self.program.closed_form(label)
+
+    def __iter__(self):
+        """Refused with a clear error (``in`` too): without it, Python iterated ``S[0], S[1], ...``, whose first
+        refusal ended the loop, so ``list(S)`` was ``[]`` and ``expr in S`` False for any entry."""
+        raise self._not_iterable()
+
+    def __contains__(self, item: object) -> bool:
+        raise self._not_iterable()  # Python would word __iter__'s refusal as its own TypeError
+
+    def _not_iterable(self) -> ArgumentError:
+        return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
+                             "S[i, j], every nonzero's closed form with S.to_sympy(), its positions with S.pattern, "
+                             "its numbers with S.lambdify()")
+
+    def _index(self, key: Any) -> tuple[int, int]:
+        """``key`` as an in-range ``(row, column)``; an EntryError (a KeyError and IndexError too) saying the shape."""
+        m, n = self.shape
+        if (isinstance(key, tuple) and len(key) == 2
+                and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key)):
+            i, j = (int(k) for k in key)
+            if -m <= i < m and -n <= j < n:
+                return i % m, j % n
+        raise EntryError(f"a {m}x{n} SparseDerivative has entries S[i, j] with integers -{m} <= i < {m} "
+                         f"and -{n} <= j < {n}, got S[{', '.join(shown(k, 40) for k in key) if isinstance(key, tuple) else shown(key, 40)}]")
+
+    @checked_options
+    def to_sympy(self) -> sympy.SparseMatrix:
+        """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all)."""
+        entries = {}
+        for i in range(self.shape[0]):
+            for k in range(self.pattern.indptr[i], self.pattern.indptr[i + 1]):
+                label = self.labels[k]
+                if label is not None:
+                    entries[(i, int(self.pattern.indices[k]))] = self.program.closed_form(label)
+        return sympy.SparseMatrix(self.shape[0], self.shape[1], entries)
+
+    @checked_options
+    def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
+                 chunk: int | None = None, parallel: bool = False, progress: Any = None,
+                 vector: bool = False) -> Callable:
+        """``f(*inputs)``: a ``scipy.sparse`` CSR matrix at a point; ``f.data(*inputs)``: the nonzeros,
+        ``(nnz, *batch)`` in ``f.pattern``'s order (for repeated calls and batches).
+
+        With ``vector=True``, ``f(x, *data)`` and ``f.data(x, *data)`` take the 1-D
+        vector of the wrt values and then the other inputs as data, at one point:
+        ``scipy.optimize.minimize(..., hess=f, args=data)``.
+        """
+        distinct = list(dict.fromkeys(label for label in self.labels if label is not None))
+        kernel = _compiled(self, distinct, "sparse_matrix",
+                           "The structural nonzeros of a Jacobian or Hessian, generated by symgraph.", vector,
+                           dict(args=args, xp=xp, backend=backend, chunk=chunk, parallel=parallel, progress=progress))
+        where = {label: k for k, label in enumerate(distinct)}
+        order = np.array([len(distinct) if label is None else where[label] for label in self.labels], dtype=np.int64)
+        return SparseFunction(kernel, order, self.pattern, vector)
