@@ -38,7 +38,9 @@ from .backends.compile import compile_program
 from .backends.runtime import namespace_of
 from .binding import checked_options, signature_text
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, SafeStrPrinter, check_size, listing
-from .export.latex import LatexPrinter, hessian_latex, matrix_latex
+from .export.latex import hessian_latex
+from .export.latex_matrices import matrix_latex
+from .export.latex_printer import LatexPrinter
 from .frontend.coerce import vector_inputs
 from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, shown
 from .ir.emitter import ZERO as ZERO_REF, is_zero

@@ -19,7 +19,7 @@ from ..errors import ExpressionTooLargeError
 from ..export.draw import draw
 from ..export.explore import explore, text_heading
 from ..export.files import write
-from ..export.latex import expression_latex
+from ..export.latex_expressions import expression_latex
 from ..export.text import edge_derivatives, node_adjoints, resolve_labels, to_dot, to_mermaid
 from ..frontend.parse import parse
 from .inputs import UsageError, _graph

@@ -1,10 +1,14 @@
 """Layer 6: results and graphs out, as text, LaTeX and pictures (never read back by the layers below).
 
 - :mod:`~symgraph.export.display` -- results as text in bounded time: a closed form when small, else its listing;
-- :mod:`~symgraph.export.latex` -- LaTeX of expressions, gradients and matrices;
+- :mod:`~symgraph.export.latex` -- LaTeX of gradients, Hessians and graphs' edges, and ``to_latex``;
+- :mod:`~symgraph.export.latex_expressions` -- LaTeX of one expression, or the assignments of one too large;
+- :mod:`~symgraph.export.latex_matrices` -- LaTeX of matrices, cut to a bounded size;
+- :mod:`~symgraph.export.latex_printer` -- the LaTeX printer they share (sympy's, spelling names apart);
 - :mod:`~symgraph.export.text` -- what a drawing writes on nodes and edges, and Mermaid and DOT of it;
 - :mod:`~symgraph.export.layout` -- where a picture puts nodes and edges (the layered layout);
 - :mod:`~symgraph.export.draw` -- PNG and SVG pictures, rendered by Graphviz or matplotlib.
 
-Imports point down: ``draw`` uses ``layout`` and ``text``; ``layout`` uses ``text``.
+Imports point down: ``draw`` uses ``layout`` and ``text``; ``layout`` uses ``text``; ``latex`` uses
+``latex_matrices``, which uses ``latex_expressions``, which uses ``latex_printer``.
 """
