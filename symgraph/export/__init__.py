@@ -5,10 +5,13 @@
 - :mod:`~symgraph.export.latex_expressions` -- LaTeX of one expression, or the assignments of one too large;
 - :mod:`~symgraph.export.latex_matrices` -- LaTeX of matrices, cut to a bounded size;
 - :mod:`~symgraph.export.latex_printer` -- the LaTeX printer they share (sympy's, spelling names apart);
-- :mod:`~symgraph.export.text` -- what a drawing writes on nodes and edges, and Mermaid and DOT of it;
+- :mod:`~symgraph.export.text` -- what a drawing writes on nodes and edges (labels, colours, the walk);
+- :mod:`~symgraph.export.label_values` -- the numbers on the edges, from ``at=``, ``adjoints=True``, ...;
+- :mod:`~symgraph.export.mermaid_dot` -- Mermaid and DOT of a drawing's walk;
 - :mod:`~symgraph.export.layout` -- where a picture puts nodes and edges (the layered layout);
 - :mod:`~symgraph.export.draw` -- PNG and SVG pictures, rendered by Graphviz or matplotlib.
 
-Imports point down: ``draw`` uses ``layout`` and ``text``; ``layout`` uses ``text``; ``latex`` uses
+Imports point down: ``draw`` uses ``layout``, ``mermaid_dot``, ``label_values`` and ``text``;
+``mermaid_dot`` uses ``label_values`` and ``text``; ``layout`` uses ``text``; ``latex`` uses
 ``latex_matrices``, which uses ``latex_expressions``, which uses ``latex_printer``.
 """
