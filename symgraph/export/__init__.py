@@ -8,10 +8,13 @@
 - :mod:`~symgraph.export.text` -- what a drawing writes on nodes and edges (labels, colours, the walk);
 - :mod:`~symgraph.export.label_values` -- the numbers on the edges, from ``at=``, ``adjoints=True``, ...;
 - :mod:`~symgraph.export.mermaid_dot` -- Mermaid and DOT of a drawing's walk;
-- :mod:`~symgraph.export.layout` -- where a picture puts nodes and edges (the layered layout);
+- :mod:`~symgraph.export.layout` -- where a picture puts nodes and edges: the scene it paints;
+- :mod:`~symgraph.export.layout_placement` -- the layered layout's rows and columns (Sugiyama's placement);
+- :mod:`~symgraph.export.layout_sizes` -- the sizes and clearances the layout measures with;
 - :mod:`~symgraph.export.draw` -- PNG and SVG pictures, rendered by Graphviz or matplotlib.
 
 Imports point down: ``draw`` uses ``layout``, ``mermaid_dot``, ``label_values`` and ``text``;
-``mermaid_dot`` uses ``label_values`` and ``text``; ``layout`` uses ``text``; ``latex`` uses
-``latex_matrices``, which uses ``latex_expressions``, which uses ``latex_printer``.
+``mermaid_dot`` uses ``label_values`` and ``text``; ``layout`` uses ``layout_placement``, which uses
+``layout_sizes``, and all three use ``text``.  ``latex`` uses ``latex_matrices``, which uses
+``latex_expressions``, which uses ``latex_printer``.
 """
