@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 import symgraph as sg
 from symgraph.export.draw import picture
-from symgraph.export.text import resolve_labels
+from symgraph.export.label_values import resolve_labels
 
 NETWORK = """h1 = sigmoid(w11*x1 + w12*x2 + b1)
 h2 = sigmoid(w21*x1 + w22*x2 + b2)

@@ -45,7 +45,7 @@ from .errors import (ArgumentError, ConstantWrtWarning, EntryError, ExpressionTo
 from .export.draw import draw
 from .export.explore import Explorer, explore
 from .export.latex import to_latex
-from .export.text import to_dot, to_mermaid
+from .export.mermaid_dot import to_dot, to_mermaid
 from .fitting import Residuals, residuals
 from .hessian import hessian, hessian_sparsity
 from .hessian_vector import hessp, hvp

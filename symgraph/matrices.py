@@ -24,7 +24,8 @@ import sympy
 
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
-from .export.latex import hessian_latex, matrix_latex
+from .export.latex import hessian_latex
+from .export.latex_matrices import matrix_latex
 from .errors import EntryError, ExpressionTooLargeError, GraphError, shown
 from .ir.folding import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph

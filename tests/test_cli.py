@@ -1007,7 +1007,7 @@ def test_latex_output_is_bounded_like_the_other_entry_lines(capsys):
     write ENTRY_LINES entries and values and count the rest; --json --latex keeps every entry.  jacobian
     --latex built every entry's closed form to print the matrix; it prints the first rows and columns."""
     from symgraph.cli.printing import ENTRY_LINES
-    from symgraph.export.latex import MATRIX_LIMIT
+    from symgraph.export.latex_matrices import MATRIX_LIMIT
     n = 250
     text, size, point = "sum(x[i]^2, i, 0, n-1)", f"n={n}", f"x=[{', '.join(['1'] * n)}]"
     status, out, _ = call(capsys, "grad", text, "--size", size, "--latex", "--at", point)

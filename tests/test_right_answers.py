@@ -163,7 +163,7 @@ def test_inputs_named_like_parameters_evaluate_everywhere(name):
     assert list(sg.jvp(text, [name], [1]).at(**point).values()) == pytest.approx([want[name]])
     assert sg.vjp(text, [name, "y"], [1]).at(**point) == pytest.approx(want)
     assert sg.grad(text).program.evaluate(**point) == pytest.approx(want)
-    from symgraph.export.text import edge_derivatives, node_adjoints
+    from symgraph.export.label_values import edge_derivatives, node_adjoints
     assert node_adjoints(text, **point)[name] == pytest.approx(want[name])
     assert edge_derivatives(text, **point)
 

@@ -70,7 +70,7 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
     :meth:`Emitter.op` while nothing is guarded.
     """
     emitter, counts = lin.emitter, lin.counts
-    is_zero, mul, add = lin.is_zero, lin.mul, lin.add
+    is_zero, mul = lin.is_zero, lin.mul
     op2, guards, op2_plain = emitter.op2, emitter.guards, emitter.plain_op2  # op2 without its guard test
     op, op_plain, scaled = emitter.op, emitter._op, emitter._scaled  # op without its guard test; c*x's product
     cached, uncached = lin.edge_cache.get, lin.uncached_local

@@ -16,7 +16,8 @@ from ..cost import CostReport
 from ..derive import grad, jacobian_program, labelled_by_output
 from ..derivative_map import DerivativeMap
 from ..export.display import expand_note, listing
-from ..export.latex import MATRIX_LIMIT, function_name, hessian_latex, program_matrix_latex
+from ..export.latex import function_name, hessian_latex
+from ..export.latex_matrices import MATRIX_LIMIT, program_matrix_latex
 from ..export.text import format_number
 from ..frontend.coerce import wrt_names
 from ..frontend.tokens import scan

@@ -19,8 +19,9 @@ from ..errors import ExpressionTooLargeError
 from ..export.draw import draw
 from ..export.explore import explore, text_heading
 from ..export.files import write
-from ..export.latex import expression_latex
-from ..export.text import edge_derivatives, node_adjoints, resolve_labels, to_dot, to_mermaid
+from ..export.label_values import edge_derivatives, node_adjoints, resolve_labels
+from ..export.latex_expressions import expression_latex
+from ..export.mermaid_dot import to_dot, to_mermaid
 from ..frontend.parse import parse
 from .inputs import UsageError, _graph
 from .points import _point

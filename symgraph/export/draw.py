@@ -5,7 +5,7 @@ circles labelled with their op, each edge labelled with its source's forward
 value (green), adjoint (red) and local derivative (blue), and a legend saying
 so.  Two engines:
 
-* ``"graphviz"`` runs Graphviz's ``dot`` program on :func:`~symgraph.export.text.to_dot`
+* ``"graphviz"`` runs Graphviz's ``dot`` program on :func:`~symgraph.export.mermaid_dot.to_dot`
   text (a subprocess with a timeout), under the size rule below measured on Graphviz's own layout;
 * ``"matplotlib"`` paints the :class:`~symgraph.export.layout.Scene` that
   :func:`~symgraph.export.layout.arrange` makes of :func:`~symgraph.export.text.walk`,
@@ -15,7 +15,7 @@ so.  Two engines:
 Both write the same labels (:func:`~symgraph.export.text.edge_texts`,
 :func:`~symgraph.export.text.legend`).  ``engine="auto"`` uses Graphviz when
 ``dot`` is on the PATH and matplotlib otherwise.  The numbers come from
-:func:`~symgraph.export.text.resolve_labels`, shared with the text exports, so
+:func:`~symgraph.export.label_values.resolve_labels`, shared with the text exports, so
 ``draw``, ``to_mermaid`` and ``to_dot`` take the same ``values=``, ``at=``,
 ``adjoints=`` and ``derivatives=``.
 
@@ -55,7 +55,9 @@ from ..ir.graph import Graph
 from ..ir.hooks import provide
 from .layout import Scene, arrange
 from .files import write
-from .text import EdgeLabel, NodeLabel, dot_text, resolve_labels, sum_chains, walk
+from .label_values import resolve_labels
+from .mermaid_dot import dot_text
+from .text import EdgeLabel, NodeLabel, sum_chains, walk
 
 FORMATS = ("png", "svg")
 ENGINES = ("auto", "graphviz", "matplotlib")

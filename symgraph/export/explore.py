@@ -34,7 +34,6 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 import sympy
 
 from .. import ops

@@ -8,7 +8,7 @@ import pytest
 
 import symgraph as sg
 from symgraph.export.layout import layered_layout
-from symgraph.export.text import node_adjoints
+from symgraph.export.label_values import node_adjoints
 
 mpimg = pytest.importorskip("matplotlib.image")
 

@@ -12,7 +12,7 @@ from symgraph.ad.trace import walkthrough
 from symgraph.cli import main
 from symgraph.errors import ExpressionTooLargeError, GraphError, ParseError
 from symgraph.export.explore import MAX_NODES
-from symgraph.export.text import edge_derivatives
+from symgraph.export.label_values import edge_derivatives
 from symgraph.names import output_labels
 from tests.browser import console_errors
 

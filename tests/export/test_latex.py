@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.export.latex import SETTINGS, LatexPrinter
+from symgraph.export.latex_printer import SETTINGS, LatexPrinter
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
 
@@ -296,7 +296,7 @@ def test_latex_in_node_symbols_of_a_long_chain_cuts_its_definitions():
 def test_latex_of_a_large_jacobian_is_cut_with_dots_as_a_hessians_is():
     """J.latex() and to_latex(J) wrote every entry of a Jacobian: 4 MB and 25 s at 1,000 x 1,000.  Beyond
     MATRIX_LIMIT rows or columns they print the first ones, dots and the last, as a Hessian does."""
-    from symgraph.export.latex import MATRIX_LIMIT
+    from symgraph.export.latex_matrices import MATRIX_LIMIT
     m = 30
     jac = sg.jacobian([f"sin(x{i})*x{(i + 1) % m}" for i in range(m)])
     text = jac.latex()
@@ -406,13 +406,13 @@ def test_each_name_is_grouped_once_however_many_lines_print_it(monkeypatch):
     """The printer's check of names that print alike split every name seen so far again whenever a line
     brought a new one: the LaTeX of a 10,000-line chain's gradient split 160,000 names (2.6 s, where repr
     took 0.07 s).  Each name is split once; the names that print alike are still spelled."""
-    from symgraph.export import latex
+    from symgraph.export import latex_expressions, latex_printer
     split = []
-    original = latex.split_super_sub
-    monkeypatch.setattr(latex, "split_super_sub", lambda name: split.append(name) or original(name))
+    original = latex_printer.split_super_sub
+    monkeypatch.setattr(latex_printer, "split_super_sub", lambda name: split.append(name) or original(name))
     text = "\n".join(["c0 = x*y"] + [f"c{i} = sin(c{i - 1}) + c{i - 1}" for i in range(1, 400)])
     lines = sg.grad(text).latex().splitlines()
-    assert lines[-1] == latex.EXPAND_NOTE and len(lines) < 60
+    assert lines[-1] == latex_expressions.EXPAND_NOTE and len(lines) < 60
     assert len(split) < 2 * len(set(split)), (len(split), len(set(split)))
     assert sg.to_latex("x1 + y + x_1*y") == r"\mathit{x1} + \mathit{x\_1} y + y"
 

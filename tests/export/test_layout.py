@@ -6,8 +6,8 @@ import pytest
 
 import symgraph as sg
 from symgraph.export.layout import Box, arrange, layered_layout
-from symgraph.export.text import (ADJOINT_COLOUR, DERIVATIVE_COLOUR, VALUE_COLOUR, EdgeLabel, NodeLabel,
-                                  resolve_labels, walk)
+from symgraph.export.label_values import resolve_labels
+from symgraph.export.text import ADJOINT_COLOUR, DERIVATIVE_COLOUR, VALUE_COLOUR, EdgeLabel, NodeLabel, walk
 
 SEED = ("p = x + y; g = p * z", {"x": 1, "y": 3, "z": -3})
 TEXTBOOK = ("c = a + b; d = b + 1; e = c * d", {"a": 2, "b": 1})

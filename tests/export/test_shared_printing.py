@@ -11,7 +11,7 @@ from sympy.printing.str import StrPrinter
 
 import symgraph as sg
 from symgraph.cli import main
-from symgraph.export.latex import LatexPrinter
+from symgraph.export.latex_printer import LatexPrinter
 
 PRODUCT = "prod(1 + x[i], i, 0, n-1)"
 

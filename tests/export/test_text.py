@@ -91,7 +91,7 @@ def test_seed_003_dot_exactly():
 
 def test_seed_003_with_computed_adjoints():
     """The engine's own adjoints give the same drawing as the textbook numbers."""
-    from symgraph.export.text import node_adjoints
+    from symgraph.export.label_values import node_adjoints
 
     g = sg.parse(SEED)
     adjoints = node_adjoints(g, x=1, y=3, z=-3)
@@ -101,7 +101,7 @@ def test_seed_003_with_computed_adjoints():
 
 
 def test_edge_derivatives_on_labels():
-    from symgraph.export.text import edge_derivatives, symbolic_edge_derivatives
+    from symgraph.export.label_values import edge_derivatives, symbolic_edge_derivatives
 
     g = sg.parse(TEXTBOOK)
     symbolic = symbolic_edge_derivatives(g)
@@ -122,7 +122,7 @@ def test_edge_labels_come_from_the_graph_not_from_an_edited_networkx_view():
     g.nx.remove_edge("c", "e") (or relabel_nodes(g.nx, ..., copy=False)) to_mermaid(g, derivatives=True)
     raised networkx's KeyError: the labels walked the user's view instead of the graph."""
     import networkx as nx
-    from symgraph.export.text import edge_derivatives, symbolic_edge_derivatives
+    from symgraph.export.label_values import edge_derivatives, symbolic_edge_derivatives
 
     clean = sg.parse(TEXTBOOK)
     assert clean.edges() == list(clean.nx.edges)  # the view's order
@@ -172,7 +172,7 @@ def test_mermaid_ids_are_distinct_and_never_keywords():
     """Was: `end` became `end_`, the id of another node named `end_` (two nodes drawn as one); `call`
     boxed a definition's nodes (`subgraph call [...]`, a keyword: Mermaid refused the whole chart); and
     `interpolate`, `_self`, `constructor`, `toString`, ... were kept, which Mermaid cannot parse or render."""
-    from symgraph.export.text import _MERMAID_KEYWORDS
+    from symgraph.export.mermaid_dot import _MERMAID_KEYWORDS
     names = ["end", "end_", "End", "call", "interpolate", "_self", "_top", "constructor", "__proto__",
              "toString", "valueOf", "hasOwnProperty", "style", "graph_"]
     text = "f(u) = u^2 + 1; " + "s = " + " + ".join(f"f({n})*{k + 2}" for k, n in enumerate(names))
@@ -264,7 +264,7 @@ def test_adjoints_true_on_several_outputs_says_what_to_draw():
 def test_draw_and_the_text_exports_share_one_resolver():
     import importlib
 
-    draw, printing = importlib.import_module("symgraph.export.draw"), importlib.import_module("symgraph.export.text")
+    draw, printing = importlib.import_module("symgraph.export.draw"), importlib.import_module("symgraph.export.label_values")
     assert draw.resolve_labels is printing.resolve_labels
     assert not hasattr(draw, "_numbers")
 
@@ -401,7 +401,7 @@ def test_edge_labels_of_an_untaken_branch_are_computed_quietly(text, at):
     with it."""
     import math
     import warnings
-    from symgraph.export.text import edge_derivatives
+    from symgraph.export.label_values import edge_derivatives
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         labels = edge_derivatives(text, **at)
@@ -412,6 +412,6 @@ def test_edge_labels_of_an_untaken_branch_are_computed_quietly(text, at):
 
 
 def test_edge_labels_outside_a_branch_keep_numpy_s_warning():
-    from symgraph.export.text import edge_derivatives
+    from symgraph.export.label_values import edge_derivatives
     with pytest.warns(RuntimeWarning, match="invalid value"):
         edge_derivatives("sqrt(x) + where(x > 0, 1, 2)", x=-1.0)

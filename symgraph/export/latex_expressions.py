@@ -1,0 +1,109 @@
+"""LaTeX of one expression in bounded time: the formula when small enough, else the program's assignments
+that define it, cut to their first and last lines.
+
+Apart from :mod:`~symgraph.export.latex` (derivatives and graphs) because
+every writer falls back on it: a result too large or too deeply nested for
+one formula is written as its assignments, followed by :data:`EXPAND_NOTE`,
+whether it is an expression, an entry of a matrix
+(:mod:`~symgraph.export.latex_matrices`) or of a gradient.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from .. import constants
+from ..ir.graph import Graph
+from ..frontend.coerce import as_graph
+from ..ir import interpret
+from ..ir.program import Program, live_instructions
+from .display import LISTING_LINES, expression_rows
+from .latex_printer import LatexPrinter
+
+
+#: The LaTeX comment under assignments printed in place of a formula too large to print at once
+EXPAND_NOTE = "% too large for one formula: latex(expand=True) or --expand prints it whole"
+
+
+def _symbol(program: Any, name: str) -> sympy.Symbol:
+    """The graph's own Symbol for a node or input (the user's, with its assumptions), else a new one."""
+    graph = program.graph
+    return graph.symbol(name) if graph is not None and name in graph.op_of else sympy.Symbol(name)
+
+
+def _first_and_last(items: list, most: int) -> tuple[list, int]:
+    """``items``, or the first and last ``most // 2`` of them when there are more than ``most``; and how many
+    were left out."""
+    half = most // 2
+    cut = len(items) - 2 * half
+    return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
+
+
+def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False) -> list[str]:
+    """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large).
+
+    The function's own named nodes (``c = a + b``) are left out, being the
+    user's, unless ``named`` (the listing of the function itself).
+    """
+
+    needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
+    graph = program.graph
+    if graph is not None and not named:
+        graph_nodes = graph.op_of
+        needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
+    half = LISTING_LINES // 2
+    shown, cut = _first_and_last(needed, LISTING_LINES)
+    lines = []
+    for k, (target, op, args) in enumerate(shown):
+        if cut > 0 and k == half:
+            lines.append(rf"\text{{\dots {cut:,} more assignments}}")
+        rhs = interpret.forms([(target, op, args)], {}, lambda name: _symbol(program, name))[target]
+        prefix = r"\text{where } " if k == 0 else ""
+        lines.append(prefix + printer.name(target) + sep + printer.doprint(rhs))
+    return lines
+
+
+def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str:
+    """LaTeX of the graph's single output in bounded time: the formula when small, else its assignments."""
+
+    printer = LatexPrinter(settings)
+    printer.graph = graph
+    output = graph.output
+    rows, printable = expression_rows(graph, output, expand)
+    if printable:
+        return printer.doprint(graph.expr(output))
+    lines = _listing_lines(printer, Program(graph.inputs, rows, {output: output}, graph), [output], " = ", named=True)
+    lines[0] = lines[0].replace(r"\text{where } ", "", 1)
+    return "\n".join(lines + [EXPAND_NOTE])
+
+
+def nested_deeper(expr: Any, depth: int) -> bool:
+    """Whether the sympy tree ``expr`` is nested more than ``depth`` levels deep, found without recursion
+    and reading each distinct subexpression once."""
+    heights: dict[int, int] = {}
+    stack = [(expr, False)]
+    while stack:
+        e, children_done = stack.pop()
+        if children_done:
+            heights[id(e)] = height = 1 + max((heights[id(a)] for a in e.args), default=0)
+            if height > depth:
+                return True
+        elif id(e) not in heights:
+            heights[id(e)] = 0  # on the stack: its height comes when its arguments' have
+            stack.append((e, True))
+            stack.extend((a, False) for a in getattr(e, "args", ()) if id(a) not in heights)
+    return False
+
+
+def sympy_latex(expr: Any, **settings: Any) -> str:
+    """sympy's LaTeX of a sympy expression; one nested deeper than sympy's printer can recurse (sin of sin
+    ... 300 deep) is written as its graph's formula or assignments, as the same expression as text is."""
+    if isinstance(expr, int) and not isinstance(expr, bool):
+        expr = sympy.Integer(expr)
+    if isinstance(expr, sympy.Basic) and (nested_deeper(expr, constants.MAX_DEPTH) or any(
+            constants.closed_constant(a) is not a for a in expr.atoms(sympy.Rational))):
+        # a number beyond MAX_CONSTANT_BITS is written as its float64 value, as the graph and closed forms hold it
+        # (sympy's printer raised Python's bare ValueError on an integer of over 4,300 digits)
+        return expression_latex(as_graph(expr), **settings)
+    return LatexPrinter(settings).doprint(expr)

@@ -1,0 +1,112 @@
+"""LaTeX of matrices: a Jacobian, or any sympy Matrix, as a ``pmatrix`` cut to a bounded size.
+
+Apart from :mod:`~symgraph.export.latex` because a matrix has its own
+bounds -- the first rows and columns, dots and the last (:data:`MATRIX_LIMIT`),
+only the entries shown built -- which a Hessian's LaTeX uses too.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import constants
+from ..frontend.coerce import as_graph
+from ..ir.program import Program
+from .display import SHOW_LIMIT
+from .latex_expressions import EXPAND_NOTE, _listing_lines, _symbol, nested_deeper
+from .latex_printer import LatexPrinter
+
+
+#: A Hessian with more rows than this prints its first rows and columns, dots, and the last one
+MATRIX_LIMIT = 10
+
+
+def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str]) -> Any:
+    """``form(label, built=None)``: a matrix entry's LaTeX from its program result -- its closed form when
+    small (or ``expand``; ``built()`` makes it when given, else the program's closed form), else its result's
+    name, recorded in ``large``."""
+
+    def form(label: str | None, built: Any = None) -> str:
+        if label is None:
+            return "0"
+        ref = program.results[label]
+        if not isinstance(ref, str):
+            return printer.doprint(constants.closed_constant(ref))
+        if expand or (program.expanded_size(label) <= SHOW_LIMIT
+                      and program.expanded_depth(label) <= constants.MAX_DEPTH):
+            return printer.doprint(program.closed_form(label) if built is None else built())
+        large.append(label)
+        return printer.doprint(_symbol(program, ref))
+
+    return form
+
+
+def _shown(count: int, limit: int | None) -> list[int]:
+    """The rows (or columns) a matrix prints: all up to ``limit``, else the first ones and the last."""
+    return list(range(count)) if limit is None or count <= limit else list(range(limit - 2)) + [count - 1]
+
+
+def _pmatrix(rows: int, cols: int, cell: Any, limit: int | None = MATRIX_LIMIT) -> str:
+    """A ``pmatrix`` of ``cell(i, j)`` texts, cut beyond ``limit`` rows or columns to the first ones, dots
+    (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape (None: every cell)."""
+    shown_rows, shown_cols = _shown(rows, limit), _shown(cols, limit)
+    cut_rows, cut_cols = len(shown_rows) < rows, len(shown_cols) < cols
+    lines = []
+    for i in shown_rows:
+        row = [cell(i, j) for j in shown_cols]
+        if cut_cols:
+            row.insert(-1, r"\cdots")
+        lines.append(" & ".join(row))
+    if cut_rows:
+        dots = [r"\vdots"] * (len(shown_cols) - 1) + ([r"\ddots"] if cut_cols else []) + [r"\vdots"]
+        lines.insert(-1, " & ".join(dots))
+    return r"\begin{pmatrix}" + r"\\".join(lines) + r"\end{pmatrix}"
+
+
+def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_LIMIT, **settings: Any) -> str:
+    """A Jacobian, or any sympy Matrix, as a ``pmatrix``: as sympy prints it up to ``limit`` rows and
+    columns, else the first ones, dots and the last (a 1,000 x 1,000 Jacobian was 4 MB of LaTeX, 25 s);
+    ``limit=None`` writes every entry.
+
+    A matrix with a program (:func:`symgraph.jacobian`) prints an entry too
+    large to print at once as its result's name, defined by the assignments
+    after the matrix (unless ``expand=True``).
+    """
+    printer = LatexPrinter(settings)
+    printer.graph = getattr(matrix, "graph", None)
+    rows, cols = matrix.shape
+    program, cells = getattr(matrix, "program", None), getattr(matrix, "cells", None)
+    if program is None or cells is None or not rows or not cols:  # a matrix sympy made: its entries are all it has
+        shown = [(i, j) for i in _shown(rows, limit) for j in _shown(cols, limit)]
+        if any(nested_deeper(matrix[i, j], constants.MAX_DEPTH) for i, j in shown):
+            # an entry nested deeper than sympy's printer recurses: the shown entries as one graph's outputs,
+            # printed as a Jacobian's are (the deep ones named, defined by the assignments after the matrix)
+            graph = as_graph([matrix[i, j] for i, j in shown])
+            program = Program(graph.inputs, list(graph.rows()), {node: node for node in graph.outputs}, graph)
+            nodes = dict(zip(shown, graph.outputs))
+            cells = [[nodes.get((i, j)) for j in range(cols)] for i in range(rows)]
+            return program_matrix_latex(program, cells, None, expand, limit, printer)
+        if limit is None or rows <= limit and cols <= limit:
+            return printer.doprint(matrix)
+        return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]), limit)
+    return program_matrix_latex(program, cells, lambda i, j: lambda: matrix[i, j], expand, limit, printer)
+
+
+def program_matrix_latex(program: Any, cells: list[list[str | None]], built: Any = None, expand: bool = False,
+                         limit: int | None = MATRIX_LIMIT, printer: "LatexPrinter | None" = None) -> str:
+    """The ``pmatrix`` of the program's results ``cells[i][j]`` (None: 0), cut beyond ``limit`` rows or
+    columns; only the entries shown are built (``built(i, j)()`` when given, else the program's closed form),
+    and one too large to print at once is its result's name, defined by the assignments after the matrix
+    (unless ``expand=True``)."""
+    printer = printer or LatexPrinter({})
+    if printer.graph is None:
+        printer.graph = program.graph
+    rows, cols = len(cells), len(cells[0]) if cells else 0
+    shown = [cells[i][j] for i in _shown(rows, limit) for j in _shown(cols, limit)]
+    program.measure(label for label in dict.fromkeys(shown) if label is not None)  # one pass for all shown
+    large: list[str] = []
+    form = _entry_forms(printer, program, expand, large)
+    text = _pmatrix(rows, cols, lambda i, j: form(cells[i][j], None if built is None else built(i, j)), limit)
+    large = list(dict.fromkeys(large))
+    if not large:
+        return text
+    return "\n".join([text, *_listing_lines(printer, program, large, " = "), EXPAND_NOTE])
