@@ -149,8 +149,8 @@ class Op:
     ``spelling``: the name the grammar calls a row by when it is another
     row's name at another arity (``log(x, b)`` is ``logb``);
     ``fold``: the grammar name under which a binary row takes two or more
-    arguments: one node when the row has ``many`` (``max``), else nested pairs
-    (``logsumexp`` for ``logaddexp``).
+    arguments as one node (``max``; ``logsumexp`` for ``logaddexp``); such a
+    row has ``many``.
     ``code`` reaches scipy.special as ``special.`` (NumPy has no erf): the
     backends bind that name (to ``math`` in numba kernels); a row added by
     :func:`register` reaches its own callable as ``user.<name>``, which the
@@ -238,6 +238,22 @@ def _tie_share(B, out, *args) -> list:
     unordered = B.op("ne", out, out)
     share = B.op("where", unordered, out, B.op("div", 1, hits))
     return [B.op("where", B.op("or", B.op("eq", a, out), unordered), share, 0) for a in args]
+
+
+def _softmax_weights(B, out, *args) -> list:
+    """d logsumexp(a, b, c, ...)/d each slot: the softmax weights exp(x - m)/sum(exp(y - m)), m the largest
+    operand, so every exponential is at most 1 and the sum at least 1.
+
+    One node, not nested pairs: the pairs' partials are products of sigmoids of differences with the inner
+    pair's value, whose log(2) rounds away once the operands pass 2**53 (0.25, 0.25, 0.5 for 1/3 each at
+    a = b = c = 1e16; 2 % off at 1e15); exp(x - out) loses those digits the same way.
+    """
+    top = B.op("max", *args)
+    shifted = [B.op("exp", B.op("sub", a, top)) for a in args]
+    total = shifted[0]
+    for term in shifted[1:]:
+        total = B.op("add", total, term)
+    return [B.op("div", term, total) for term in shifted]
 
 
 def _taken(a, c):
@@ -394,10 +410,12 @@ _ROWS = [
     # log(exp(a) + exp(b)) without overflow (NumPy's logaddexp shifts by the larger argument); the
     # partials are the softmax weights exp(a)/(exp(a) + exp(b)) = sigmoid(a - b), in [0, 1] for any a, b
     # (exp(a - out) lost the digits of out's log(1 + exp(-|a - b|)) as out rounds: 1, not 1/2, at a = b = 1e16);
-    # logsumexp(a, b, c) folds it over pairs
-    Op("logaddexp", 2, lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)), np.logaddexp, "xp.logaddexp({0}, {1})",
+    # logsumexp(a, b, c) is one node (see _softmax_weights), its value NumPy's logaddexp over pairs
+    Op("logaddexp", 2, lambda *xs: sympy.log(sympy.Add(*map(sympy.exp, xs))), _np_fold(np.logaddexp),
+       "xp.logaddexp({0}, {1})",
        (lambda B, out, a, b: B.op("sigmoid", B.op("sub", a, b)),
-        lambda B, out, a, b: B.op("sigmoid", B.op("sub", b, a))), commutative=True, in_grammar=False, fold="logsumexp"),
+        lambda B, out, a, b: B.op("sigmoid", B.op("sub", b, a))), commutative=True, in_grammar=False, fold="logsumexp",
+       many=_softmax_weights),
     Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
        (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
