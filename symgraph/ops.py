@@ -241,15 +241,16 @@ def _tie_share(B, out, *args) -> list:
 
 
 def _softmax_weights(B, out, *args) -> list:
-    """d logsumexp(a, b, c, ...)/d each slot: the softmax weights exp(x - m)/sum(exp(y - m)), m the largest
-    operand, so every exponential is at most 1 and the sum at least 1.
+    """d logsumexp(a, b, c, ...)/d each slot: the softmax weights exp(x - out)/sum(exp(y - out)).
 
-    One node, not nested pairs: the pairs' partials are products of sigmoids of differences with the inner
-    pair's value, whose log(2) rounds away once the operands pass 2**53 (0.25, 0.25, 0.5 for 1/3 each at
-    a = b = c = 1e16; 2 % off at 1e15); exp(x - out) loses those digits the same way.
+    Shifted by the node's own value, every exponential is at most 1 and one is at least 1/n; normalised by
+    their sum, whatever digits ``out`` lost as it rounded cancel (the weights hold for any shift).  One
+    node, not nested pairs: the pairs' partials, products of sigmoids of differences with the inner pair's
+    value, lost that value's log(2) once it rounds (0.25, 0.25, 0.5 for 1/3 each at a = b = c = 1e16; 2 %
+    off at 1e15).  The shift by max(a, b, c) was measured too: as exact, but its second derivatives carry
+    max's tie shares, which cancel only in the algebra (a 5-operand Hessian entry printed 30 Piecewise).
     """
-    top = B.op("max", *args)
-    shifted = [B.op("exp", B.op("sub", a, top)) for a in args]
+    shifted = [B.op("exp", B.op("sub", a, out)) for a in args]
     total = shifted[0]
     for term in shifted[1:]:
         total = B.op("add", total, term)
