@@ -5,7 +5,7 @@ rule takes the builder ``B``, the op's result ``out`` and its operands, and
 builds with ``B.op(name, *operands)`` only, so one rule gives a sympy
 expression and a program's instruction alike.  Why apart from the table:
 each rule carries the numerical reasoning of its form (pow at 0, hypot,
-log0, max's ties), longer than the row it serves.
+log0, max's ties, logsumexp's weights), longer than the row it serves.
 """
 from __future__ import annotations
 
@@ -81,3 +81,20 @@ def _log0_partial(B, out, x):
     other partial (the base's) in y there.
     """
     return B.op("where", B.op("ne", x, 0), B.op("div", 1, x), 0)
+
+
+def _softmax_weights(B, out, *args) -> list:
+    """d logsumexp(a, b, c, ...)/d each slot: the softmax weights exp(x - out)/sum(exp(y - out)).
+
+    Shifted by the node's own value, every exponential is at most 1 and one is at least 1/n; normalised by
+    their sum, whatever digits ``out`` lost as it rounded cancel (the weights hold for any shift).  One
+    node, not nested pairs: the pairs' partials, products of sigmoids of differences with the inner pair's
+    value, lost that value's log(2) once it rounds (0.25, 0.25, 0.5 for 1/3 each at a = b = c = 1e16; 2 %
+    off at 1e15).  The shift by max(a, b, c) was measured too: as exact, but its second derivatives carry
+    max's tie shares, which cancel only in the algebra (a 5-operand Hessian entry printed 30 Piecewise).
+    """
+    shifted = [B.op("exp", B.op("sub", a, out)) for a in args]
+    total = shifted[0]
+    for term in shifted[1:]:
+        total = B.op("add", total, term)
+    return [B.op("div", term, total) for term in shifted]

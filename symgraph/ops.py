@@ -69,7 +69,8 @@ from sympy.core.function import UndefinedFunction
 from .errors import UnsupportedOpError
 from .forms import (_np_dsigmoid, _np_fold, _np_heaviside, _np_log0, _np_one_minus_square, _np_sech2, _np_sigmoid,
                     _sympy_log0, _sympy_where, cbrt, np_erf, np_erfc, np_logb, roundeven, sigmoid)
-from .op_partials import _hypot_partial, _log0_partial, _no_partial, _pow_base_partial, _tie_share
+from .op_partials import (_hypot_partial, _log0_partial, _no_partial, _pow_base_partial, _softmax_weights,
+                          _tie_share)
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ class Op:
     ``spelling``: the name the grammar calls a row by when it is another
     row's name at another arity (``log(x, b)`` is ``logb``);
     ``fold``: the grammar name under which a binary row takes two or more
-    arguments: one node when the row has ``many`` (``max``), else nested pairs
-    (``logsumexp`` for ``logaddexp``).
+    arguments as one node (``max``; ``logsumexp`` for ``logaddexp``); such a
+    row has ``many``.
     ``code`` reaches scipy.special as ``special.`` (NumPy has no erf): the
     backends bind that name (to ``math`` in numba kernels); a row added by
     :func:`register` reaches its own callable as ``user.<name>``, which the
@@ -218,10 +219,12 @@ _ROWS = [
     # log(exp(a) + exp(b)) without overflow (NumPy's logaddexp shifts by the larger argument); the
     # partials are the softmax weights exp(a)/(exp(a) + exp(b)) = sigmoid(a - b), in [0, 1] for any a, b
     # (exp(a - out) lost the digits of out's log(1 + exp(-|a - b|)) as out rounds: 1, not 1/2, at a = b = 1e16);
-    # logsumexp(a, b, c) folds it over pairs
-    Op("logaddexp", 2, lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)), np.logaddexp, "xp.logaddexp({0}, {1})",
+    # logsumexp(a, b, c) is one node (see _softmax_weights), its value NumPy's logaddexp over pairs
+    Op("logaddexp", 2, lambda *xs: sympy.log(sympy.Add(*map(sympy.exp, xs))), _np_fold(np.logaddexp),
+       "xp.logaddexp({0}, {1})",
        (lambda B, out, a, b: B.op("sigmoid", B.op("sub", a, b)),
-        lambda B, out, a, b: B.op("sigmoid", B.op("sub", b, a))), commutative=True, in_grammar=False, fold="logsumexp"),
+        lambda B, out, a, b: B.op("sigmoid", B.op("sub", b, a))), commutative=True, in_grammar=False, fold="logsumexp",
+       many=_softmax_weights),
     Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
        (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),

@@ -46,6 +46,31 @@ def test_logsumexp_partials_keep_their_digits_where_the_value_rounds():
     assert [float(v) for v in got] == [0.5, 0.5]
 
 
+def test_logsumexp_of_three_or_more_is_one_node_whose_partials_keep_their_digits():
+    """logsumexp(a, b, c) was logaddexp(logaddexp(a, b), c): its partials, products of sigmoids of differences
+    with the inner pair's value, lost that value's log(2) once it rounds, so at a = b = c = 1e16 the gradient
+    was 0.25, 0.25, 0.5 (1/3 each) and at 1e15 2 % off.  It is one node now, whose partials are the softmax
+    weights shifted by its own value, in every mode, backend, Hessian strategy and the closed form."""
+    assert [op for _, op, _ in sg.parse("logsumexp(a, b, c, d)").rows()] == ["input"] * 4 + ["logaddexp"]
+    columns = {"a": np.array([1e16, 1e15, 1e155, -1e300, 1e4, 2.0, -700.0, 0.0, 1e16, 40.0]),
+               "b": np.array([1e16, 1e15 + 1, 1e155, -1e300, 1e4 + 1, -3.0, 700.0, -1e-300, 1e16 + 2, -40.0]),
+               "c": np.array([1e16, 1e15 - 2, 1e155, -1e300, 1e4 - 1, 3.0, 0.0, -np.inf, 1e16 - 2, 1.0])}
+    form = "log(exp(a) + exp(b) + exp(c))"
+    assert_gradient_matches_mpmath("logsumexp(a, b, c)", form, columns)
+    finite = {name: values[:7] for name, values in columns.items()}  # mpmath's second derivatives need finite c
+    assert_hessian_matches_mpmath("logsumexp(a, b, c)", form, finite)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for backend in ["numpy", "vm"]:
+            got = sg.grad("logsumexp(a, b, c)").lambdify(backend=backend)(1e16, 1e16, 1e16)
+            assert [float(v) for v in got] == [1 / 3] * 3
+    a, b, c = sympy.symbols("a b c")
+    assert sg.grad("logsumexp(a, b, c)")["a"] == sympy.exp(a) / (sympy.exp(a) + sympy.exp(b) + sympy.exp(c))
+    # an operand repeated, and a constant one, still sum their slots' weights: d/da of logsumexp(a, a, 0) = 2e^a/(2e^a + 1)
+    got = sg.grad("logsumexp(a, a, 0)").lambdify()(np.log(0.5))
+    assert float(got[0]) == pytest.approx(0.5, rel=1e-15)
+
+
 def test_logsumexp_partial_is_the_limit_at_an_infinite_argument():
     """exp(a - out) at a = inf was exp(inf - inf) = nan; sigmoid(inf - b) is 1 (and 0 for the finite b)."""
     got = sg.grad("logsumexp(a, b)").lambdify()(np.inf, 1.0)

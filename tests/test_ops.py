@@ -122,6 +122,7 @@ def test_the_grammars_functions_are_the_in_grammar_rows_that_are_not_operators()
                                   | {"pow"} | set(ops.VARIADIC) | set(ops.COMPOSITES))
     assert ops.OVERLOADS == {("log", 2): "logb"}
     assert ops.VARIADIC == {"max": "max", "min": "min", "logsumexp": "logaddexp"}
+    assert all(ops.OPS[row].many for row in ops.VARIADIC.values())  # the parser makes each call one node
     for name in ops.FUNCTIONS:
         if name in ops.OPS and ops.OPS[name].arity == 1:
             graph = sg.parse(f"{name}(x)")

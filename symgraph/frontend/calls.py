@@ -220,17 +220,9 @@ class Calls:
         if arity is None:
             self.fail(f"{word}() takes {arity_text(word)}, got {count}",
                       commas[_arity(word) - 1] if count > _arity(word) else k)
-        if op_name != word:  # log(x, b) is logb, logsumexp(a, b, c) a fold of logaddexp: errors name the call
+        if op_name != word:  # log(x, b) is logb, logsumexp(a, b, c) the row logaddexp: errors name the call
             self._numbers(word, args, k)
-        if count > arity and OPS[op_name].many:  # max(a, b, c): one node, ties shared evenly
-            values.append(self.apply(op_name, tuple(args), k))
-        elif count > arity:  # logsumexp(a, b, c) = logsumexp(logsumexp(a, b), c)
-            acc = args[0]
-            for arg in args[1:]:
-                acc = self.apply(op_name, (acc, arg), k)
-            values.append(acc)
-        else:
-            values.append(self.apply(op_name, tuple(args), k))
+        values.append(self.apply(op_name, tuple(args), k))  # max(a, b, c): one node, as every folded row's
         self._index_evaluated(word, args, values[-1], k)
 
     def _index_evaluated(self, word: str, args: list, value: object, k: int) -> None:
