@@ -175,3 +175,13 @@ def test_importing_and_using_symgraph_leaves_networkx_unimported():
                          cwd=PACKAGE.parent)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["False", "[('a', 'c'), ('b', 'c'), ('b', 'e'), ('c', 'e')]"]
+
+
+#: "no module over about 400 lines": one responsibility per module keeps each readable in one sitting
+MAX_MODULE_LINES = 450
+
+
+def test_no_module_is_over_about_400_lines():
+    long = {module_name(path): n for path in PACKAGE.rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by responsibility): {long}"
