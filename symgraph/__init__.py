@@ -7,7 +7,8 @@ ones below it (a test checks this, function-local imports included):
    service, the argument binder, the API's keyword options checked, input values checked, long work
 1. ``ops`` -- THE op table: one row per op (sympy form, NumPy code, partials, printing);
    ``forms`` -- the few sympy forms and NumPy helpers its rows need (cbrt, round, sigmoid, scipy's erf);
-   ``op_partials`` -- the partial rules of its rows too long for a lambda (pow, hypot, log0, max's ties);
+   ``op_partials`` -- the partial rules of its rows too long for a lambda (pow, hypot, log0, max's ties,
+   logsumexp's weights);
    ``registered_calls`` -- a registered function's callable called, its errors and results checked;
    ``constants`` -- constants exact while small, float64 beyond, and sympy forms of ops
 2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
