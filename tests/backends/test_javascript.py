@@ -21,7 +21,7 @@ EXPRESSIONS = [
     "sigmoid(x) + relu(y) + softplus(x - y)", "asinh(x) + acosh(abs(y) + 1) + atanh(x/10)",
     "log1p(abs(x)) + expm1(y)", "log2(abs(x) + 1) + log10(abs(y) + 1) + exp2(x)", "cbrt(x) + erf(y) + erfc(x)",
     "sign(x) + floor(y) + ceil(x) + round(y)", "hypot(x, y) + atan2(y, x)", "max(x, y) + min(x, y, 1)",
-    "logsumexp(x, y)", "log(abs(x) + 2, abs(y) + 2)", "clip(x, -1, 1)*y",
+    "logsumexp(x, y)", "logsumexp(x, y, x*y, 2)", "log(abs(x) + 2, abs(y) + 2)", "clip(x, -1, 1)*y",
     "where(x > y, x^2, y) + where(x <= y and x != 0, x, 1) + where(not (x == y) or x >= 1, y, 2) + where(x < 1, 1, 0)",
 ]
 POINTS = [(0.3, 2.5), (-1.7, 0.2), (2.5, -3.5), (0.0, 1.0), (1.0, 1.0), (4.0, -0.5), (-2.5, 30.0), (0.5, -1.5),
