@@ -38,7 +38,9 @@ def test_inputs_that_are_no_real_numbers_are_refused_by_name_in_every_backend(ba
         pytest.importorskip("numba")
     f = sg.lambdify("x^2*y", backend=backend)
     for bad, what in ((np.array([1j, 2]), "complex128"), ("3", "str"), (None, "NoneType"), (1j, "complex"),
-                      (np.array(["1"]), "<U1"), ([1.0, "2"], "<U32")):
+                      (np.array(["1"]), "<U1"), ([1.0, "2"], "<U32"),
+                      # a NumPy timedelta64 is an Integral that int() refuses: writing the message raised TypeError
+                      (np.timedelta64(1, "s"), "timedelta64"), (np.timedelta64("NaT"), "timedelta64")):
         with pytest.raises(sg.GraphError, match=f"value for x must be a real number.*{what}"):
             f(bad, 2.0)
     assert f(np.array([1, 2]), 2.0).tolist() == [2.0, 8.0] and f(True, 2.0) == 2.0
