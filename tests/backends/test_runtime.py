@@ -30,6 +30,36 @@ def test_working_dtype_is_one_rule_in_every_backend(backend):
     assert all(r.dtype == np.float32 for r in fn(np.float32(0.5), np.float32(2)))
 
 
+class _ExtensionDtype:
+    """What pandas' nullable Float64 is: a dtype object NumPy's np.dtype() cannot interpret."""
+    kind, name = "f", "Float64"
+
+
+class _SeriesLike:
+    """An array-like with such a dtype, as a pandas Series of dtype "Float64" is: np.asarray reads its numbers."""
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+        self.dtype, self.shape = _ExtensionDtype(), self.values.shape
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_an_array_like_whose_dtype_numpy_does_not_know_is_read_as_its_array(backend):
+    """The dtype rule called np.dtype() on the input's dtype attribute: a TypeError ('Cannot interpret
+    'Float64' as a data type') in every backend, while .at() read the same value."""
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    expected = np.array([2.0, 3.0]) * 4.0
+    f = sg.lambdify("x*y", args=["x", "y"], backend=backend)
+    np.testing.assert_array_equal(f(_SeriesLike([2, 3]), 4.0), expected)
+    assert f(_SeriesLike([2, 3]), 4.0).dtype == np.float64
+    vector = sg.value_and_grad("(a*t)^2", wrt=["a"], vector=True, backend=backend)
+    assert vector(np.array([1.0]), _SeriesLike(2.0))[0] == 4.0
+    assert sg.grad("x*y").at(x=_SeriesLike([2, 3]), y=4.0)["y"].tolist() == [2.0, 3.0]
+
+
 @pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
 def test_inputs_that_are_no_real_numbers_are_refused_by_name_in_every_backend(backend):
     """NumPy's casts would read "3" as 3, None as nan and 1j's real part (with a warning only): wrong numbers
