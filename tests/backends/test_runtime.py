@@ -259,3 +259,27 @@ def test_a_list_input_is_made_an_array_once(backend, chunk):
     assert indexed(_CountedList([1.0, 2.0]), _CountedList([1.0, 2.0, 3.0])).tolist() == [3.0, 6.0, 9.0]
     assert f([np.float32(1), np.float32(2)], np.float32(2)).dtype == np.float32  # the list votes float32
     assert f([1, 2], np.float32(2)).dtype == np.float64  # integers vote float64
+
+
+class _ArrayLike:
+    """An array-like NumPy does not hold (no ndarray, list or tuple), as array.array or a pandas Series is."""
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_batch_axes_of_array_like_data_are_named_at_one_point(backend):
+    """Data with batch axes given to a one-point function as an array-like (not an ndarray or list) was
+    refused as 'got results of shape (2,)', naming no input; it is named with its shape, as an ndarray is."""
+    if backend == "vm":
+        pytest.importorskip("numba")
+    fn = sg.value_and_grad("(a*t - y)^2", wrt=["a"], vector=True, backend=backend)
+    for t in (_ArrayLike([1.0, 2.0]), np.array([1.0, 2.0])):
+        with pytest.raises(sg.GraphError, match=r"evaluates one point.*; t has shape \(2,\), expected \(\) \(a number\)$"):
+            fn(np.array([1.0]), t, 3.0)
+    (value, grad), (expected_value, expected_grad) = fn(np.array([1.0]), _ArrayLike(2.0), 3.0), \
+        fn(np.array([1.0]), 2.0, 3.0)
+    assert value == expected_value == 1.0 and grad.tolist() == expected_grad.tolist() == [-4.0]
