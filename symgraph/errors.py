@@ -99,8 +99,11 @@ def shown(value: object, width: int = 60) -> str:
     >>> shown("x" * 100, 12), shown(-10**5000), shown(2.5)
     ("'xxxxxxxx...", '-(an integer of 5,001 digits)', '2.5')
     """
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        number = int(value)
+    try:  # NumPy's timedelta64 is an Integral that int() refuses (it makes a datetime.timedelta)
+        number = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is not None:
         if number.bit_length() > 3.3 * width:  # more than `width` digits: count them without writing them
             digits = int(math.log10(abs(number))) + 1
             digits -= abs(number) < 10 ** (digits - 1)  # the logarithm of 10**k - 1 rounds up to k

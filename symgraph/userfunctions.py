@@ -253,7 +253,8 @@ def _sympy_class(handle: UserFunction) -> type:
 def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tuple[str, ...]:
     """The argument names, after every check of :func:`function`'s arguments."""
     if not isinstance(name, str) or not name.isidentifier() or not name.isascii() or name.startswith("__"):
-        raise FunctionDefinitionError(f"a function name must be an identifier (letters, digits, _), got {shown(name)}")
+        raise FunctionDefinitionError(f"a function name must be an identifier (ASCII letters, digits and _, not starting "
+                                      f"with a digit or with __), got {shown(name)}")
     if name in GRAMMAR_WORDS:
         raise FunctionDefinitionError(f"cannot define {name!r}: it is a word of the grammar")
     if not is_identifier(name):  # an identifier, but a keyword: generated code calls a function by its name

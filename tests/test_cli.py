@@ -869,6 +869,20 @@ def test_an_empty_output_name_is_refused(capsys, tmp_path, monkeypatch):
         assert status == 2 and out == "" and err == "symgraph: -o needs a file name, got an empty one\n"
 
 
+def test_output_dash_is_standard_output(capsysbinary, tmp_path, monkeypatch):
+    """Was: graph and explore -o - wrote a file named '-' in the current folder, and printed nothing."""
+    monkeypatch.chdir(tmp_path)
+    for argv, start in ((("graph", "x*y"), b"flowchart LR\n"), (("graph", "x*y", "--format", "dot"), b"digraph "),
+                        (("graph", "x*y", "--format", "svg", "--engine", "matplotlib"), b"<?xml"),
+                        (("explore", "x*y"), b"<!DOCTYPE html>"),
+                        (("graph", "x*y", "--format", "png", "--engine", "matplotlib"), b"\x89PNG\r\n")):
+        status, out, err = call(capsysbinary, *argv, "-o", "-")
+        assert status == 0 and out.startswith(start) and err == b"", argv
+        if "--engine" not in argv:  # a matplotlib picture carries ids that differ from run to run
+            assert out == call(capsysbinary, *argv)[1]  # what it prints without -o
+    assert not (tmp_path / "-").exists()
+
+
 def test_a_failed_write_says_so_in_words():
     """Was: 'symgraph: [Errno 28] No space left on device'."""
     if not os.path.exists("/dev/full"):

@@ -452,6 +452,10 @@ def test_a_derivative_with_carriage_returns_reports_its_line(define):
     (dict(name="soft sign"), "must be an identifier"),
     (dict(name="2f"), "must be an identifier"),
     (dict(name=3), "must be an identifier"),
+    # a leading __ or a non-ASCII letter was refused as 'not an identifier (letters, digits, _)', which both are
+    (dict(name="__init__"), r"must be an identifier \(ASCII letters, digits and _, not starting with a digit or with "
+                            r"__\), got '__init__'"),
+    (dict(name="\u03b1"), r"must be an identifier \(ASCII letters"),
     (dict(name="lambda"), "'lambda': it is a Python keyword"),
     (dict(name="sin"), "'sin': it is a built-in function"),
     (dict(name="logsumexp"), "'logsumexp': it is a built-in function"),

@@ -135,8 +135,11 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None, con
             refuse_masked(names[k] if names is not None else f"input {k + 1}", value)
             dt = getattr(value, "dtype", None)
             if dt is not None:
-                dt = np.dtype(dt)
-            else:
+                try:
+                    dt = np.dtype(dt)
+                except TypeError:  # a dtype NumPy does not know (pandas' nullable Float64): the array votes
+                    dt = None
+            if dt is None:
                 array = as_array(names[k] if names is not None else f"input {k + 1}", value)
                 dt = array.dtype
                 if convert:

@@ -129,15 +129,18 @@ def _one_point(results: tuple | np.ndarray, name: str) -> np.ndarray:
     return results
 
 
-def _batched(name: str, names: Sequence[str], values: Sequence[Any], layouts: Sequence[ArrayLayout | None]) -> str:
+def _batched(name: str, names: Sequence[str], values: Sequence[Any],
+             layouts: Sequence[ArrayLayout | None]) -> str | None:
     """The message for data with batch axes given to a one-point function: each such input, its shape and
-    the shape it takes."""
+    the shape it takes (None when no input has them)."""
     wrong = []
     for n, value, layout in zip(names, values, layouts):
         index = () if layout is None else layout.shape
         shape = tuple(np.shape(value))
         if len(shape) > len(index):
             wrong.append(f"{n} has shape {shape}, expected {index}" + (" (its indices)" if index else " (a number)"))
+    if not wrong:
+        return None
     return (f"{name} evaluates one point: each data input is one number, or an indexed one an array of its "
             f"indices' extents, without batch axes; " + "; ".join(wrong))
 
@@ -195,8 +198,11 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
 
     def point_with_data(x: Any, /, *args: Any, **kwargs: Any) -> Any:
         values, batch = bind_arrays(bind(args, kwargs), layouts, bind.names)
-        if batch:  # () at one point; None when some value is not NumPy's (then _one_point checks the results)
-            raise GraphError(_batched(name, bind.names, values, layouts))
+        # () at one point; None when some value is not NumPy's (an array-like: its axes as np.shape reads them)
+        if batch or batch is None:
+            batched = _batched(name, bind.names, values, layouts)
+            if batched is not None:
+                raise GraphError(batched)
         if direct is not None and x.__class__ is np.ndarray and x.dtype == _FLOAT64 and x.shape == (count,):
             return shape(direct([x, *values], batch, whole=True))
         return shape(kernel(*values_of(x), *elements(values, layouts)))

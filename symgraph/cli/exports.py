@@ -39,7 +39,7 @@ SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot
 
 def cmd_graph(args, out: TextIO) -> None:
     graph = _graph(args)
-    fmt = _output_format(args.format, args.output)
+    fmt = _output_format(args.format, _file(args.output))
     point = _point(args, graph)
     if args.grad and point is None:
         raise UsageError("--grad needs a point: add --at NAME=VALUE ...")
@@ -52,14 +52,19 @@ def cmd_graph(args, out: TextIO) -> None:
                                                        point)
     if fmt in ("mermaid", "dot"):
         text = (to_mermaid if fmt == "mermaid" else to_dot)(graph, values, adjoints, derivatives) + "\n"
-        if args.output:
+        if _file(args.output):
             write(args.output, text)
         else:
             out.write(text)
         return
     data = draw(graph, values, adjoints, format=fmt, derivatives=derivatives, engine=args.engine)
-    if args.output:
+    if _file(args.output):
         write(args.output, data)
+    elif fmt == "png":  # -o -: the bytes themselves, for a pipe
+        if getattr(out, "buffer", None) is None:
+            raise UsageError("a PNG picture needs an output file or a byte stream: add -o FILE.png")
+        out.flush()
+        out.buffer.write(data)
     else:
         out.write(data.decode("utf-8"))
 
@@ -74,13 +79,18 @@ def cmd_explore(args, out: TextIO) -> None:
     except ExpressionTooLargeError as error:  # the library's advice names Python calls
         raise UsageError(f"{error.problem}: symgraph compare gives the counts and symgraph grad the "
                          "derivatives") from None
-    if args.output is not None:
+    if _file(args.output) is not None:
         path = _output_path(args.output)
         if path.is_dir():
             raise UsageError(f"-o {args.output} is a directory: name a file in it, e.g. {path / 'page.html'}")
         page.save(path)
     else:
         out.write(page.html)
+
+
+def _file(output: str | None) -> str | None:
+    """The file -o names: None for none, and for '-', standard output (as EXPR '-' is standard input)."""
+    return None if output == "-" else output
 
 
 def _output_path(output: str) -> Path:

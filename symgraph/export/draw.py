@@ -67,6 +67,7 @@ MAX_NODES = 400
 #: Largest PNG side, pixels; the lowest resolution (dots per inch) at which text stays readable; and
 #: the resolution below which sums are folded into one node each, when that makes the picture smaller.
 MAX_PIXELS, MIN_DPI, FOLD_DPI = 4000, 50, 100
+_GRAPHVIZ_PAD = 4 / 72  # inches: the margin Graphviz draws on each side of a picture (its pad, 4 points)
 #: Colour of edges and arrowheads.
 EDGE_COLOUR = "#444444"
 
@@ -232,10 +233,11 @@ def _graphviz_picture(graph: Graph, values: Mapping | None, adjoints: Mapping | 
     # With sums to fold, each drawing is laid out alone first and only the one kept is rendered: rendering a
     # large PNG is most of Graphviz's time, and the drawing left unfolded was rendered for nothing.
     foldable = bool(sum_chains(graph))
+    layout_first = foldable or (fmt == "png" and dpi > MAX_PIXELS)  # see the dpi's rule below
     fold, best = False, None
     for folding in (False, True):
         text = dot_text(graph, list(walk(graph, values, adjoints, derivatives, fold_sums=folding)))
-        data, size = _render_graphviz(text, None if foldable else fmt, dpi, timeout)
+        data, size = _render_graphviz(text, None if layout_first else fmt, dpi, timeout)
         if best is None or max(size) < max(best[2]):
             fold, best = folding, (text, data, size)
         if max(best[2]) <= MAX_PIXELS / FOLD_DPI or not foldable:
@@ -244,7 +246,11 @@ def _graphviz_picture(graph: Graph, values: Mapping | None, adjoints: Mapping | 
     if max(width, height) > MAX_PIXELS / MIN_DPI:
         raise _too_big(f"the picture of this {len(graph)}-node graph would be {width:.0f} x {height:.0f} inches"
                        f"{' with its sums folded' if fold else ''}, too big to read within {MAX_PIXELS} pixels a side")
-    return _render_graphviz(text, fmt, dpi, timeout)[0] if foldable else data
+    if fmt == "png" and dpi > MAX_PIXELS:  # Graphviz's scaling down to a -Gsize under an inch overshoots
+        # (dpi=5000: 4,028 pixels) or is ignored (dpi=10**6: 32,767 pixels, after 15 s): the dpi is lowered
+        # instead, so that the drawing and its margin fit MAX_PIXELS unscaled, as the matplotlib engine's is
+        dpi = min(dpi, int(MAX_PIXELS / (max(width, height) + 2 * _GRAPHVIZ_PAD)))
+    return _render_graphviz(text, fmt, dpi, timeout)[0] if layout_first else data
 
 
 def _render_graphviz(dot_text: str, fmt: str | None, dpi: int, timeout: float) -> tuple[bytes, tuple[float, float]]:

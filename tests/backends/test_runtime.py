@@ -30,6 +30,36 @@ def test_working_dtype_is_one_rule_in_every_backend(backend):
     assert all(r.dtype == np.float32 for r in fn(np.float32(0.5), np.float32(2)))
 
 
+class _ExtensionDtype:
+    """What pandas' nullable Float64 is: a dtype object NumPy's np.dtype() cannot interpret."""
+    kind, name = "f", "Float64"
+
+
+class _SeriesLike:
+    """An array-like with such a dtype, as a pandas Series of dtype "Float64" is: np.asarray reads its numbers."""
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+        self.dtype, self.shape = _ExtensionDtype(), self.values.shape
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_an_array_like_whose_dtype_numpy_does_not_know_is_read_as_its_array(backend):
+    """The dtype rule called np.dtype() on the input's dtype attribute: a TypeError ('Cannot interpret
+    'Float64' as a data type') in every backend, while .at() read the same value."""
+    if backend != "numpy":
+        pytest.importorskip("numba")
+    expected = np.array([2.0, 3.0]) * 4.0
+    f = sg.lambdify("x*y", args=["x", "y"], backend=backend)
+    np.testing.assert_array_equal(f(_SeriesLike([2, 3]), 4.0), expected)
+    assert f(_SeriesLike([2, 3]), 4.0).dtype == np.float64
+    vector = sg.value_and_grad("(a*t)^2", wrt=["a"], vector=True, backend=backend)
+    assert vector(np.array([1.0]), _SeriesLike(2.0))[0] == 4.0
+    assert sg.grad("x*y").at(x=_SeriesLike([2, 3]), y=4.0)["y"].tolist() == [2.0, 3.0]
+
+
 @pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
 def test_inputs_that_are_no_real_numbers_are_refused_by_name_in_every_backend(backend):
     """NumPy's casts would read "3" as 3, None as nan and 1j's real part (with a warning only): wrong numbers
@@ -38,7 +68,9 @@ def test_inputs_that_are_no_real_numbers_are_refused_by_name_in_every_backend(ba
         pytest.importorskip("numba")
     f = sg.lambdify("x^2*y", backend=backend)
     for bad, what in ((np.array([1j, 2]), "complex128"), ("3", "str"), (None, "NoneType"), (1j, "complex"),
-                      (np.array(["1"]), "<U1"), ([1.0, "2"], "<U32")):
+                      (np.array(["1"]), "<U1"), ([1.0, "2"], "<U32"),
+                      # a NumPy timedelta64 is an Integral that int() refuses: writing the message raised TypeError
+                      (np.timedelta64(1, "s"), "timedelta64"), (np.timedelta64("NaT"), "timedelta64")):
         with pytest.raises(sg.GraphError, match=f"value for x must be a real number.*{what}"):
             f(bad, 2.0)
     assert f(np.array([1, 2]), 2.0).tolist() == [2.0, 8.0] and f(True, 2.0) == 2.0
@@ -227,3 +259,27 @@ def test_a_list_input_is_made_an_array_once(backend, chunk):
     assert indexed(_CountedList([1.0, 2.0]), _CountedList([1.0, 2.0, 3.0])).tolist() == [3.0, 6.0, 9.0]
     assert f([np.float32(1), np.float32(2)], np.float32(2)).dtype == np.float32  # the list votes float32
     assert f([1, 2], np.float32(2)).dtype == np.float64  # integers vote float64
+
+
+class _ArrayLike:
+    """An array-like NumPy does not hold (no ndarray, list or tuple), as array.array or a pandas Series is."""
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_batch_axes_of_array_like_data_are_named_at_one_point(backend):
+    """Data with batch axes given to a one-point function as an array-like (not an ndarray or list) was
+    refused as 'got results of shape (2,)', naming no input; it is named with its shape, as an ndarray is."""
+    if backend == "vm":
+        pytest.importorskip("numba")
+    fn = sg.value_and_grad("(a*t - y)^2", wrt=["a"], vector=True, backend=backend)
+    for t in (_ArrayLike([1.0, 2.0]), np.array([1.0, 2.0])):
+        with pytest.raises(sg.GraphError, match=r"evaluates one point.*; t has shape \(2,\), expected \(\) \(a number\)$"):
+            fn(np.array([1.0]), t, 3.0)
+    (value, grad), (expected_value, expected_grad) = fn(np.array([1.0]), _ArrayLike(2.0), 3.0), \
+        fn(np.array([1.0]), 2.0, 3.0)
+    assert value == expected_value == 1.0 and grad.tolist() == expected_grad.tolist() == [-4.0]

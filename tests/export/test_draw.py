@@ -136,6 +136,19 @@ def test_png_sides_stay_within_max_pixels():
     assert draw_module.MAX_PIXELS // 2 < max(image.shape[:2]) <= draw_module.MAX_PIXELS
 
 
+@pytest.mark.parametrize("text", ["x", SEED, "a + b + c + d"])
+@pytest.mark.parametrize("dpi", [5000, 10**6])
+def test_graphviz_png_sides_stay_within_max_pixels_at_a_high_dpi(text, dpi):
+    """Was: Graphviz's scaling to a -Gsize under an inch overshot (dpi=5000: 4,028 pixels wide) or was
+    ignored (dpi=10**6: 32,767 pixels a side, after 15 s); the dpi is lowered instead, as matplotlib's is."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    draw_module = sys.modules["symgraph.export.draw"]
+    data = sg.draw(text, engine="graphviz", dpi=dpi)
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")  # the PNG's IHDR
+    assert draw_module.MAX_PIXELS * 0.9 < max(width, height) <= draw_module.MAX_PIXELS
+
+
 def test_local_derivatives_are_drawn_blue_not_red():
     image = read_png(sg.draw("c = a + b; d = b + 1; e = c * d", derivatives=True, engine="matplotlib"))
     blue = (image[..., 2] > 0.6) & (image[..., 0] < 0.2) & (image[..., 1] < 0.2)
