@@ -87,5 +87,5 @@ def _described(value: Any) -> str:
     shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
     if shape is not None and dtype is not None:
         return f"{'an array' if shape else 'a number'} of shape {tuple(shape)} and dtype {dtype}"
-    text = repr(value)
-    return f"a {type(value).__name__} ({text[:40]}{'...' if len(text) > 40 else ''})"
+    text, kind = repr(value), type(value).__name__
+    return f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind} ({text[:40]}{'...' if len(text) > 40 else ''})"

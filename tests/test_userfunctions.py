@@ -303,6 +303,7 @@ def test_standalone_source_says_why_a_lambda_cannot_be_imported(define):
 WRONG = {
     "list": (lambda x: [x, x], r"a list \(", r"a list \("),
     "string": (lambda x: "abc", r"a str \('abc'\)", r"a str \('abc'\)"),
+    "one int": (lambda x: 1, None, r"an int \(1\)"),
     "batch sum": (np.sum, None, r"a number of shape \(\) and dtype float64"),
     "stacked": (lambda x: np.stack([x, x]), r"an array of shape \(2,\) and dtype float64",
                 r"an array of shape \(2, 3\) and dtype float64"),
