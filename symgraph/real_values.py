@@ -113,9 +113,14 @@ def real_value(name: str, value: Any) -> Any:
         return array.astype(np.float64) if array.ndim else np.float64(array)
     if array is not None and array.dtype.kind == "O" and all(_real_scalar(e) for e in array.flat):
         try:
-            return np.asarray(array, dtype=np.float64) if array.ndim else np.float64(array.item())
+            converted = np.asarray(array, dtype=np.float64) if array.ndim else np.float64(array.item())
         except (OverflowError, TypeError, ValueError):
+            converted = None
+        # a finite Decimal, Fraction or sympy number past float64 became inf without a word, where an int says so
+        if converted is None or any(np.isinf(c) and e not in (np.inf, -np.inf)
+                                    for e, c in zip(array.flat, np.ravel(converted))):
             raise GraphError(f"value for {name} is too large for a float64: {shown(value)}") from None
+        return converted
     what = f"{type(value).__name__} {shown(value)}" if array is None or array.ndim == 0 else \
         f"an array of {array.dtype} {shown(array)}"
     raise GraphError(f"value for {name} must be a real number or an array of them, got {what}")

@@ -1,5 +1,7 @@
 """Values bound to inputs by name (``.at``, ``Graph.evaluate``): real numbers or arrays of them, or a named error."""
 import inspect
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -18,9 +20,17 @@ def test_values_that_are_not_real_numbers_are_refused_by_name(value):
         sg.parse("x/y").evaluate(x=value, y=2)
 
 
-def test_an_integer_too_large_for_a_float_is_refused():
+@pytest.mark.parametrize("value", [2**2000, Decimal("1e400"), Fraction(10**400, 3), sympy.Integer(10)**400,
+                                   [1.0, Decimal("-1e400")]])
+def test_an_exact_number_too_large_for_a_float_is_refused(value):
+    """An int said so; a Decimal, Fraction or sympy number past float64 silently became inf."""
     with pytest.raises(sg.GraphError, match="too large for a float64"):
-        sg.grad("x^2").at(x=2**2000)
+        sg.grad("x^2").at(x=value)
+
+
+def test_an_infinite_exact_number_stays_infinite():
+    assert sg.parse("x + 1").evaluate(x=Decimal("-Infinity"))["v1"] == -np.inf
+    assert sg.grad("x*y").at(x=sympy.oo, y=2)["y"] == np.inf
 
 
 @pytest.mark.parametrize("value, want", [(True, 2.0), (np.int8(3), 6.0), (np.float32(2), 4.0), (sympy.pi, 2 * np.pi),
