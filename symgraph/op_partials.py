@@ -21,15 +21,17 @@ def _tie_share(B, out, *args) -> list:
     Every slot at once, since they share the count k: asked slot by slot, each slot rebuilt the sum over
     all operands, and the gradient of a max of 1,000 operands took 28 s (of 20,000, hours).
     Why the second condition: no operand equals a nan result (k = 0), which read as "not the
-    maximum", 0, and hid the nan.  The nan is the result itself; the share stays a select
-    ``where(..., share, 0)``, so the emitter guards the products of the other operands' zeros.
+    maximum", 0, and hid the nan.  That share is the constant nan, not the result: the result
+    depends on every operand, so the share did too, and the Hessian's pattern of max(x*y, z, w)
+    was dense (its nonzeros are those of x*y).  The share stays a select ``where(..., share, 0)``,
+    so the emitter guards the products of the other operands' zeros.
     """
     hits = None
     for a in args:
         hit = B.op("where", B.op("eq", a, out), 1, 0)
         hits = hit if hits is None else B.op("add", hits, hit)
     unordered = B.op("ne", out, out)
-    share = B.op("where", unordered, out, B.op("div", 1, hits))
+    share = B.op("where", unordered, float("nan"), B.op("div", 1, hits))
     return [B.op("where", B.op("or", B.op("eq", a, out), unordered), share, 0) for a in args]
 
 

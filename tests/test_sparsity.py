@@ -41,6 +41,22 @@ def test_hessian_pattern_covers_the_nonzeros_and_is_symmetric(text, wrt):
     assert np.all(pattern >= nonzero)
 
 
+@pytest.mark.parametrize("many, nested", [("max(x*y, z, w)", "max(max(x*y, z), w)"),
+                                          ("min(x, y, z, w) + x*x", "min(min(min(x, y), z), w) + x*x"),
+                                          ("max(x, x, y)*w + z", "max(max(x, x), y)*w + z")])
+def test_hessian_pattern_of_a_max_of_many_operands_is_its_nested_pairs(many, nested):
+    """max(a, b, c) is one node whose tie share was where(unordered, out, 1/k): the nan branch made the share
+    depend on the node's value, so on every operand, and the Hessian's pattern of max(x*y, z, w) was all 16
+    entries where its nonzeros are (x, y) and (y, x), as for max(max(x*y, z), w).  The nan branch is the
+    constant nan now: the patterns are the nested pairs', and so are the sparse Hessian's stored entries."""
+    wrt = ["x", "y", "z", "w"]
+    want = sg.hessian_sparsity(nested, wrt=wrt).toarray()
+    assert np.array_equal(sg.hessian_sparsity(many, wrt=wrt).toarray(), want)
+    assert np.array_equal(sg.hessian(many, wrt=wrt, sparse=True).pattern.toarray(), want)
+    nonzero = np.array([[entry != 0 for entry in row] for row in sg.hessian(nested, wrt=wrt).tolist()])
+    assert np.array_equal(want, nonzero)
+
+
 def test_patterns_keep_wrt_order_aliases_and_absent_names():
     pattern = sg.jacobian_sparsity(["x*y", "w"], wrt=["y", "q", "x"], allow_unused=True).toarray()
     assert pattern.tolist() == [[True, False, True], [False, False, False]]
