@@ -46,7 +46,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import SymgraphError, UnsupportedOpError, UserFunctionError
+from ..errors import ExpressionTooLargeError, SymgraphError, UnsupportedOpError, UserFunctionError
 from ..names import Namer
 from ..progress import compile_reporter
 from ..registered_calls import wrong_result
@@ -171,8 +171,14 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
             report.advance(2 * size)
         addresses = numba.types.Array(numba.types.intp, 1, "C", readonly=True)
         signature = numba.void(addresses, numba.types.Array(numba.float64, 2, "C"))
-        kernel = numba.njit(signature, error_model="numpy", nogil=True, parallel=parallel,
-                            cache=False)(build_function(generated))
+        try:
+            kernel = numba.njit(signature, error_model="numpy", nogil=True, parallel=parallel,
+                                cache=False)(build_function(generated))
+        except RecursionError:  # numba's SSA pass recurses over the inlined selects of max/min/where
+            raise ExpressionTooLargeError(
+                f"numba cannot compile this program of {size:,} instructions (its compiler recursed too "
+                "deep, as it does on hundreds of max, min or where calls); backend='vm' or 'numpy' runs it") \
+                from None
         if report is not None:
             report.advance(size)
     finally:

@@ -117,3 +117,24 @@ def test_numba_backend_in_every_compiler():
     v, g = sg.value_and_grad(text, backend="numba", vector=True)(np.array([0.5, 2.0]))
     assert type(v) is float and g.shape == (2,)
     np.testing.assert_allclose(g, [2 * np.cos(0.5) + 1.0, np.sin(0.5)], rtol=1e-14)
+
+
+def test_a_program_numba_cannot_compile_is_a_named_error(monkeypatch):
+    """numba's SSA pass recursed past Python's limit on a max of 300 operands (25 s, then a raw RecursionError
+    from inside numba); that failure is now an ExpressionTooLargeError that names the backends that run it."""
+    numba = pytest.importorskip("numba")
+    real = numba.njit
+
+    def recursing(*args, **kwargs):
+        decorate = real(*args, **kwargs)
+        if not args:  # the registered functions' njit(...) without a signature: as it is
+            return decorate
+
+        def compile_(function):
+            raise RecursionError("maximum recursion depth exceeded")
+        return compile_
+
+    monkeypatch.setattr(numba, "njit", recursing)
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"numba cannot compile this program of .* "
+                                                           r"backend='vm' or 'numpy' runs it"):
+        sg.lambdify("max(a, b, c)", backend="numba")
