@@ -139,7 +139,7 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     if not isinstance(engine, str) or engine not in ENGINES:
         raise RenderError(f"unknown engine {shown(engine)}; choose one of {', '.join(ENGINES)}")
     if len(graph) > MAX_NODES:
-        raise _too_big(f"graph has {len(graph)} nodes; pictures are limited to {MAX_NODES}")
+        raise _too_big(f"graph has {len(graph):,} nodes; pictures are limited to {MAX_NODES:,}")
     values, adjoints, derivatives = resolve_labels(graph, values, adjoints, derivatives, at)
     if engine == "auto":
         engine = "graphviz" if shutil.which("dot") else "matplotlib"
