@@ -19,7 +19,8 @@ from ..errors import ArgumentError, ExpressionTooLargeError, shown
 from ..ir.graph import Graph
 from ..ir.listing import assignment, count_text, result_line
 from ..ir.interpret import SIZE_CAP, shapes
-from ..ir.program import MAX_DEPTH, Program, live_instructions
+from ..ir.liveness import live_instructions
+from ..ir.program import MAX_DEPTH, Program
 
 
 #: closed forms of at most this many tree operations print as formulas; larger ones as programs

@@ -31,7 +31,7 @@ from ..names import drawn_names, function_name  # noqa: F401 - callers import fu
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
-from ..ir.program import live_instructions
+from ..ir.liveness import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT
 from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _symbol, expression_latex,
                                 sympy_latex)

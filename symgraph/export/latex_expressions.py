@@ -17,7 +17,8 @@ from .. import constants
 from ..ir.graph import Graph
 from ..frontend.coerce import as_graph
 from ..ir import interpret
-from ..ir.program import Program, live_instructions
+from ..ir.liveness import live_instructions
+from ..ir.program import Program
 from .display import LISTING_LINES, expression_rows
 from .latex_printer import LatexPrinter
 

@@ -12,7 +12,8 @@ rows by the :mod:`~symgraph.ir.emitter` (with its constants and folds in
 :mod:`~symgraph.ir.folding`, its hash-consing keys in
 :mod:`~symgraph.ir.instruction_keys`, ``where`` and the guards of branches in
 :mod:`~symgraph.ir.branches`, partial rules recorded as recipes in
-:mod:`~symgraph.ir.recipes`).  Both are rows ``(target, op, args)``
+:mod:`~symgraph.ir.recipes`), and pruned to what the results need by
+:mod:`~symgraph.ir.liveness`.  Both are rows ``(target, op, args)``
 in topological order, so one interpreter (:mod:`~symgraph.ir.interpret`)
 evaluates them, builds their sympy closed forms and counts those forms' size
 before building them; :mod:`~symgraph.ir.listing` prints them.  The IR knows

@@ -57,7 +57,8 @@ from .branches import Branches
 from .folding import _UNARY, _UNITS, ONE, ZERO, _fold, _fold_condition, _unit_value, is_zero
 from .graph import Graph
 from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
-from .program import Program, Ref, live_instructions
+from .liveness import live_instructions
+from .program import Program, Ref
 
 #: the arithmetic of derivatives (products, sums, negations, quotients), which guards apply to
 _GUARDED = frozenset({"mul", "div", "neg", "add", "sub"})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from functools import cached_property
 from operator import countOf, itemgetter, length_hint
-from typing import Any, Container, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import sympy
@@ -28,6 +28,7 @@ from . import interpret
 from .graph import Graph
 from .hooks import service
 from .listing import PRINT_LINES, assignment, cut_listing, result_line
+from .liveness import _Either, live_instructions
 
 Ref = Any  # str (a name) or a sympy constant
 
@@ -175,7 +176,7 @@ class Program:
     def pruned(self) -> "Program":
         """Dead code removed: only instructions that some result needs, order kept.
 
-        See :func:`live_instructions`.
+        See :func:`~symgraph.ir.liveness.live_instructions`.
         """
         return Program(self.inputs, live_instructions(reversed(self.instructions), self.results.values()),
                        self.results, self.graph, self.unused)
@@ -236,7 +237,7 @@ class Program:
         """The rows the names ``refs`` need that ``known`` lacks, operands first.
 
         Found among the rows earlier lookups found, else by a backward scan
-        that stops once every needed name is defined (:func:`live_instructions`),
+        that stops once every needed name is defined (:func:`~symgraph.ir.liveness.live_instructions`),
         which makes no table of the whole program: a table of every row by
         target, built to print the first entries of a 900,000-row gradient,
         took 1 s of its first repr.  Once the scans have read
@@ -384,66 +385,3 @@ class Program:
                 counted.update(map(itemgetter(0), rows))
             chosen.append(label)
         return chosen
-
-
-class _Either:
-    """Membership in either of two containers (what is built, what a count has counted), without copying them."""
-
-    def __init__(self, first: Container, second: Container):
-        self.first, self.second = first, second
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.first or name in self.second
-
-
-def live_instructions(backwards: Iterable[tuple[str, str, tuple]], results: Iterable[Ref], known: Container = (),
-                      leaves: Container = ()) -> list:
-    """The instructions some result needs, in program order, from all of them given last to first.
-
-    Rows of op ``input`` (the only rows without operands) are passed over (the graph's own rows come with its inputs).
-    Names in ``known`` are not needed again (their rows were found before), nor their operands; names in
-    ``leaves`` are defined by no row.
-
-    One backward pass, which stops when every needed name is defined; a name
-    leaves the set of needed names at its definition (nothing before it can
-    use it), so the set holds only the frontier, not every live name of a
-    million-instruction program.  (Measured slower and not kept: a loop over
-    each row's operands in place of the two-operand case, 95-103 ms against
-    90 ms on Rosenbrock's gradient at n = 10,000; ``set.update(filter(...))``
-    per row, about 1.5 times the loop's time on 20,000 rows.)  Use counts
-    instead of a scan were measured too: Rosenbrock's gradient at n = 1,000
-    leaves 999 of 6,993 emitted instructions dead (``2*v``, a square's
-    partial, once ``100*(2*v)`` became ``200*v``) and 4,994 of 7,991 graph
-    rows (the function's own sums and squares), so a pass is always needed;
-    counting uses in C (a Counter over the name operands, the dead rows
-    cascaded in Python, the survivors filtered in C) took 400-420 ms against
-    80-110 ms for this scan at n = 10,000: five passes in C over 150,000
-    scattered tuples cost more than one in Python.
-    """
-    screened = bool(known or leaves)
-    needed = {r for r in results if r.__class__ is str and not (screened and (r in known or r in leaves))}
-    need, found = needed.add, needed.discard
-    kept = []
-    keep = kept.append
-    if not needed:
-        return kept
-    for instruction in backwards:
-        target, op, args = instruction
-        if target in needed:
-            found(target)
-            if args:  # an input has none: the graph's rows include them, they need no instruction
-                keep(instruction)
-                if len(args) == 2 and not screened:  # the usual row, without a loop
-                    x, y = args
-                    if x.__class__ is str:
-                        need(x)
-                    if y.__class__ is str:
-                        need(y)
-                else:
-                    for a in args:
-                        if a.__class__ is str and not (screened and (a in known or a in leaves)):
-                            need(a)
-            if not needed:
-                break
-    kept.reverse()
-    return kept

@@ -4,7 +4,8 @@ import sympy
 import symgraph as sg
 from symgraph.ir.emitter import Emitter
 from symgraph.ir.folding import MINUS_ONE, ONE, ZERO, is_unit, is_zero
-from symgraph.ir.program import Program, live_instructions
+from symgraph.ir.liveness import live_instructions
+from symgraph.ir.program import Program
 
 
 def emitter(text="a + b + c"):
