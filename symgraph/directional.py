@@ -29,7 +29,7 @@ from .real_values import as_array
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
 from .frontend.coerce import as_graph, element_labels, held_places, read_once, taking_unused, wrt_names, wrt_nodes
-from .errors import ArgumentError, GraphError, shown, shown_names
+from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
 from .names import output_labels
@@ -37,9 +37,6 @@ from .ad.forward import tangents
 from .ad.linearised import Linearised
 from .ad.reverse import backpropagate
 from .ir.emitter import Emitter
-
-#: the largest float64: a seed past it has no value in a program
-_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 class Directional(DerivativeMap):
@@ -142,8 +139,6 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             # an int is finite however large (math.isfinite would overflow converting it to a float)
             if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
                 raise ArgumentError(f"a seed in {what} must be finite, got {s!r}")
-            if abs(s) > _FLOAT_MAX:  # exact, but every program computes in float64: it became oo (x + oo*y)
-                raise ArgumentError(f"a seed in {what} is too large for a float64: {shown(s)}")
             refs.append(s if isinstance(s, sympy.Number) else
                         constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))
         else:

@@ -135,10 +135,7 @@ def test_seeds_may_be_numpy_numbers():
     assert sympy.simplify(sg.jvp("x^2*y", ["x"], np.float64(2.0))["f"] - 4 * x * y) == 0
 
 
-@pytest.mark.parametrize("v, message", [([True, 0], "must be a number or a name"), (None, "v is missing"),
-                                        # exact, but past float64: the seed became oo (x^2*oo)
-                                        ([10**400, 0], r"too large for a float64: \(an integer of 401 digits\)"),
-                                        ([sympy.Integer(-10)**309, 0], "too large for a float64")])
+@pytest.mark.parametrize("v, message", [([True, 0], "must be a number or a name"), (None, "v is missing")])
 def test_bad_seeds_are_named_errors(v, message):
     with pytest.raises(sg.SymgraphError, match=message):
         sg.jvp("x^2*y", ["x", "y"], v)
