@@ -120,7 +120,9 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     lines.append(f"    for {i} in {prange_name if parallel else range_name}({n}):")
     lines += ["        " + line for line in body]
     # scipy.special's erf and erfc are not numba functions; on one float64 ``math``'s are the same functions
-    globals_ = {np_name: _numpy_for_numba(), inf_name: math.inf, nan_name: math.nan, range_name: builtins.range, special_name: math}
+    selects = sum(line.count(f"{np_name}.{f}(") for _, line, _ in emitted for f in _SELECTS)
+    globals_ = {np_name: _numpy_for_numba(selects <= INLINE_SELECTS), inf_name: math.inf, nan_name: math.nan,
+                range_name: builtins.range, special_name: math}
     generated = Generated(name, "\n".join(lines) + "\n", globals_)
     generated.names = {"prange": prange_name, "carray": carray_name, "pointer": pointer_name, "user": user_name}
     return generated
@@ -320,21 +322,29 @@ def _where(c, a, b):  # pragma: no cover - compiled by numba
     return float(a) if c else float(b)
 
 
-_NUMPY: list = []
+_NUMPY: dict[bool, types.ModuleType] = {}
+#: the scalar functions below, which the kernel's code calls as NumPy's
+_SELECTS = ("maximum", "minimum", "sign", "where")
+#: the most calls of them a kernel inlines.  numba's compile time grows faster than linearly in inlined calls:
+#: the gradient of a sum of relu terms with 64 / 128 / 256 / 512 such calls compiled in 1.3 / 3.5 / 11.5 / 59 s
+#: inlined and 0.5 / 0.75 / 1.5 / 3.6 s called, and a max of 300 operands recursed past Python's limit; called,
+#: they ran 14-54 % slower on 20,000 points (a max of 64 or 128 operands ran as fast)
+INLINE_SELECTS = 64
 
 
-def _numpy_for_numba() -> types.ModuleType:
+def _numpy_for_numba(inline: bool = True) -> types.ModuleType:
     """NumPy as the kernel's code calls it: NumPy's functions, with ``maximum``, ``minimum``, ``sign`` and
     ``where`` computed as NumPy computes them, on scalars (a module: numba resolves a module's attributes in
-    compiled code)."""
-    if not _NUMPY:
+    compiled code), inlined into the kernel or called (see :data:`INLINE_SELECTS`)."""
+    if inline not in _NUMPY:
         import numba
         module = types.ModuleType("symgraph_numba_numpy")
         module.__dict__.update((k, v) for k, v in vars(np).items() if not k.startswith("_"))
-        for name, function in (("maximum", _maximum), ("minimum", _minimum), ("sign", _sign), ("where", _where)):
-            setattr(module, name, numba.njit(error_model="numpy", nogil=True, inline="always")(function))
-        _NUMPY.append(module)
-    return _NUMPY[0]
+        for name, function in zip(_SELECTS, (_maximum, _minimum, _sign, _where)):
+            setattr(module, name, numba.njit(error_model="numpy", nogil=True,
+                                             inline="always" if inline else "never")(function))
+        _NUMPY[inline] = module
+    return _NUMPY[inline]
 
 
 #: Python and NumPy scalar types the one-point fast path accepts as they are
