@@ -16,6 +16,9 @@ of several runs (:func:`run.best_of`):
 The VM compiles a program's single point to native code once the calls
 have cost what that compile would (:mod:`symgraph.backends.native`): its
 second row is one point after that many calls, the time they took beside.
+Batches of a short program of arithmetic likewise go native once they have
+held enough points (:mod:`symgraph.backends.vm_batch`): a third row then
+gives the batch after that many batches.  The VM's first row never crosses.
 
 The VM's kernels are compiled once per machine and then loaded from numba's
 cache; the first line says how long loading (or, cold, compiling) took.
@@ -74,6 +77,10 @@ def measure_symgraph(workload: str, n: int, backend: str) -> dict:
     vector = sg.value_and_grad(gradient.graph, wrt=names, vector=True, backend=backend)
     one = x.tolist()
     rows = list(X)
+    tier = fn.__wrapped__.native_batch.__self__ if backend == "vm" else None  # the VM's batch tier
+    after = tier.after if tier else 0
+    if tier:  # the batch column is the VM's own kernel: a timing loop must not cross to native code by chance
+        tier.after = 0
     row = {"make": make, "one": best_of(lambda: vector(x)), "floats": best_of(lambda: fn(*one)),
            "batch": best_of(lambda: fn(*rows), 3, 0.2), "check": float(np.sum(vector(x)[1])),
            "check_batch": float(np.sum(np.asarray(fn(*rows))))}
@@ -82,6 +89,17 @@ def measure_symgraph(workload: str, n: int, backend: str) -> dict:
         calls = warm_vm(lambda: vector(x), vector.source, budget=10.0)
         if calls:
             row["hot"], row["calls"], row["warm"] = best_of(lambda: vector(x)), calls, time.perf_counter() - start
+    if after:  # batches: as many as the VM runs before native code on lanes of points pays (symgraph.backends.vm_batch)
+        tier.after, tier.points = after, 0
+        start = time.perf_counter()
+        batches = 0
+        while tier.native is None and tier.after:
+            fn(*rows)
+            batches += 1
+        if tier.native is not None:
+            row["warm_batch"], row["batches"] = time.perf_counter() - start, batches
+            row["hot_batch"] = best_of(lambda: fn(*rows), 3, 0.2)
+            assert np.isclose(float(np.sum(np.asarray(fn(*rows)))), row["check_batch"], rtol=1e-12)
     return row
 
 
@@ -211,6 +229,9 @@ def main(argv: list[str] | None = None) -> None:
             if "hot" in r:
                 print(f"| {label} | {tool}, after {r['calls']:,} calls ({_t(r['warm'])}) | | {_t(r['hot'])} | "
                       f"{r['hot'] / base['one']:.2f} | | | |")
+            if "hot_batch" in r:
+                print(f"| {label} | {tool}, after {r['batches']:,} batches ({_t(r['warm_batch'])}) | | | | "
+                      f"{_t(r['hot_batch'])} | {r['hot_batch'] / base['batch']:.2f} | |")
         sys.stdout.flush()
     print("\nratio = tool's time / symgraph vm's time (> 1: slower than the VM). 10^4 points: 10^3 for n = 10,000.")
 

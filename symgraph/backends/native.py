@@ -1,4 +1,4 @@
-"""Native code for one point: a VM program written out as one straight-line LLVM function (the VM's hot tier).
+"""Native code: a VM program written out as one straight-line LLVM function (the VM's hot tiers).
 
 Why: an optimiser calls the same gradient thousands of times at single
 points, and there the VM pays its dispatch on every instruction: about
@@ -29,6 +29,11 @@ and 59,994 instructions):
   and the VM (:class:`symgraph.backends.vm_point._Point`) runs the program until
   then, and batches always.
 
+Batches of short programs are written the same way on vectors of a few
+points (:func:`write_batch_ir`, compiled for this processor's vector
+instructions: the generic x86-64 target has two lanes, and ran Rosenbrock
+n = 10 on 10^4 points in 112 µs against 36 µs); :mod:`.vm_batch` says when.
+
 Every op that is not arithmetic calls the VM's own scalar op (its
 ``_apply``, compiled as a C function), so both tiers compute every value
 the same way, bit for bit: LLVM without fast-math flags neither reorders
@@ -41,7 +46,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -61,42 +66,130 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
     operands come from ``r`` once (their first read) and results are
     stored at the end; every other value lives in SSA names.
     """
-    names = {code: name for name, code in codes.items()}
-    n, nc, m, rows = (int(v) for v in prog[:4])
-    body = prog[header:header + 5 * n].reshape(n, 5).tolist()
-    defined: dict[int, str] = {}  # slot -> the SSA name holding its current value
+    nc, m, rows = (int(v) for v in prog[1:4])
     lines = ["define void @f(double* noalias nocapture %r) {"]
-    emit = lines.append
+
+    def load(slot: int) -> str:
+        lines.append(f"  %p{slot} = getelementptr double, double* %r, i64 {slot}")
+        lines.append(f"  %s{slot} = load double, double* %p{slot}")
+        return f"%s{slot}"
+
+    read = _straight_line(prog, header, codes, fused, first, second, apply_address, 1, load, lines.append)
+    for slot in range(nc + m, nc + m + rows):  # the results, where the VM leaves them
+        lines.append(f"  %q{slot} = getelementptr double, double* %r, i64 {slot}")
+        lines.append(f"  store double {read(slot)}, double* %q{slot}")
+    lines += ["  ret void", "}", ""]
+    return "\n".join(lines)
+
+
+def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
+                   second: Sequence[int], apply_address: int, consts: np.ndarray, lanes: int) -> str:
+    """The point program ``prog`` as the LLVM IR of ``void f(i64* src, double* out, i64 stride, i64 count)``,
+    which runs it on ``lanes`` points at a time: input ``i`` of point ``j`` at ``((double*) src[i])[j]``,
+    result ``q`` written to ``out[q * stride + j]``, for ``j`` below ``count`` (a positive multiple of ``lanes``).
+
+    Every value is a vector of ``lanes`` floats held in SSA names, so a
+    point's values stay in the processor's registers and its stack, where
+    the VM's block kernel streams rows of its register file.  The constants
+    are written into the code (their exact bits, in hexadecimal).
+    """
+    nc, m, rows = (int(v) for v in prog[1:4])
+    kind = f"<{lanes} x double>"
+    lines = ["define void @f(i64* noalias nocapture %src, double* noalias nocapture %out, i64 %stride, i64 %count) {",
+             "entry:", "  br label %loop", "loop:", "  %j = phi i64 [0, %entry], [%next, %loop]"]
+
+    def load(slot: int) -> str:
+        if slot < nc:
+            return _splat(f"0x{np.float64(consts[slot]).view(np.uint64):016X}", lanes)
+        if slot >= nc + m:
+            raise ValueError(f"slot {slot} is read before it is written")
+        i = slot - nc
+        lines.extend([f"  %a{i} = getelementptr i64, i64* %src, i64 {i}", f"  %b{i} = load i64, i64* %a{i}",
+                      f"  %c{i} = inttoptr i64 %b{i} to double*", f"  %d{i} = getelementptr double, double* %c{i}, i64 %j",
+                      f"  %e{i} = bitcast double* %d{i} to {kind}*", f"  %s{slot} = load {kind}, {kind}* %e{i}, align 8"])
+        return f"%s{slot}"
+
+    read = _straight_line(prog, header, codes, fused, first, second, apply_address, lanes, load, lines.append)
+    for q in range(rows):
+        lines.extend([f"  %o{q} = mul i64 %stride, {q}", f"  %k{q} = add i64 %o{q}, %j",
+                      f"  %w{q} = getelementptr double, double* %out, i64 %k{q}",
+                      f"  %x{q} = bitcast double* %w{q} to {kind}*",
+                      f"  store {kind} {read(nc + m + q)}, {kind}* %x{q}, align 8"])
+    lines += [f"  %next = add i64 %j, {lanes}", "  %more = icmp ult i64 %next, %count",
+              "  br i1 %more, label %loop, label %done", "done:", "  ret void", "}", ""]
+    return "\n".join(lines)
+
+
+def _splat(value: str, lanes: int) -> str:
+    """The constant ``value`` as a vector of ``lanes`` doubles (a plain double for one lane)."""
+    return value if lanes == 1 else "<" + ", ".join([f"double {value}"] * lanes) + ">"
+
+
+def _straight_line(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
+                   second: Sequence[int], apply_address: int, lanes: int, load: Callable[[int], str],
+                   emit: Callable[[str], None]) -> Callable[[int], str]:
+    """Emit ``prog``'s instructions as SSA values of ``lanes`` doubles each; returns ``read``, a slot's last value.
+
+    ``load(slot)`` writes a slot's first read and names its value.  The
+    arithmetic ops are LLVM instructions on the vector; every other op calls
+    the VM's own scalar function (``_apply``, compiled as a C function) on
+    each lane, so the values are the VM's bit for bit.
+    """
+    names = {code: name for name, code in codes.items()}
+    n = int(prog[0])
+    body = prog[header:header + 5 * n].reshape(n, 5).tolist()
+    kind = "double" if lanes == 1 else f"<{lanes} x double>"
+    one = _splat("1.0", lanes)
+    defined: dict[int, str] = {}  # slot -> the SSA name holding its current value
     count = 0
 
     def read(slot: int) -> str:
         name = defined.get(slot)
         if name is None:
-            name = defined[slot] = f"%s{slot}"
-            emit(f"  %p{slot} = getelementptr double, double* %r, i64 {slot}")
-            emit(f"  {name} = load double, double* %p{slot}")
+            name = defined[slot] = load(slot)
         return name
 
-    def arithmetic(op: str, x: str, y: str) -> str:
+    def fresh() -> str:
         nonlocal count
         count += 1
-        value = f"%v{count}"
-        if op in _BINARY:
-            emit(f"  {value} = {_BINARY[op]} double {x}, {y}")
-        elif op == "neg":
-            emit(f"  {value} = fneg double {x}")
-        elif op == "square":
-            emit(f"  {value} = fmul double {x}, {x}")
-        elif op == "reciprocal":
-            emit(f"  {value} = fdiv double 1.0, {x}")
-        elif op == "copy":
-            count -= 1
+        return f"%v{count}"
+
+    def arithmetic(op: str, x: str, y: str) -> str:
+        if op == "copy":
             return x
-        else:
+        if op not in _BINARY and op not in ("neg", "square", "reciprocal"):
             return ""
+        value = fresh()
+        if op in _BINARY:
+            emit(f"  {value} = {_BINARY[op]} {kind} {x}, {y}")
+        elif op == "neg":
+            emit(f"  {value} = fneg {kind} {x}")
+        elif op == "square":
+            emit(f"  {value} = fmul {kind} {x}, {x}")
+        else:
+            emit(f"  {value} = fdiv {kind} {one}, {x}")
         return value
 
     apply = f"inttoptr (i64 {apply_address} to double (i32, double, double, double)*)"
+
+    def call(op: int, x: str, y: str, z: str) -> str:
+        if lanes == 1:
+            value = fresh()
+            emit(f"  {value} = call double {apply}(i32 {op}, double {x}, double {y}, double {z})")
+            return value
+        vector = "undef"
+        for lane in range(lanes):
+            parts = []
+            for operand in (x, y, z):
+                part = fresh()
+                emit(f"  {part} = extractelement {kind} {operand}, i32 {lane}")
+                parts.append(f"double {part}")
+            value, vector_then = fresh(), fresh()
+            emit(f"  {value} = call double {apply}(i32 {op}, {', '.join(parts)})")
+            emit(f"  {vector_then} = insertelement {kind} {vector}, double {value}, i32 {lane}")
+            vector = vector_then
+        return vector
+
     for op, target, x, y, z in body:
         vx, vy = read(x), read(y)
         if op >= fused:
@@ -105,29 +198,26 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
             after = names[second[(f >> 1) & 7]]
             value = arithmetic(after, u, u) if after == "neg" else \
                 arithmetic(after, u, read(z)) if f & 1 == 0 else arithmetic(after, read(z), u)
-        else:
-            value = arithmetic(names[op], vx, vy)
-            if not value:  # every other op: the VM's own scalar function
-                count += 1
-                value = f"%v{count}"
-                emit(f"  {value} = call double {apply}(i32 {op}, double {vx}, double {vy}, double {read(z)})")
+        else:  # an op that is not arithmetic: the VM's own scalar function
+            value = arithmetic(names[op], vx, vy) or call(op, vx, vy, read(z))
         defined[target] = value
-    for slot in range(nc + m, nc + m + rows):  # the results, where the VM leaves them
-        emit(f"  %q{slot} = getelementptr double, double* %r, i64 {slot}")
-        emit(f"  store double {read(slot)}, double* %q{slot}")
-    lines += ["  ret void", "}", ""]
-    return "\n".join(lines)
+    return read
 
 
 class NativeFunction:
-    """Compiled native code: ``address`` of ``void f(double*)``, alive as long as this object."""
+    """Compiled native code: ``address`` of its function ``f``, alive as long as this object."""
 
-    def __init__(self, ir: str):
+    def __init__(self, ir: str, host: bool = False):
         import llvmlite.binding as llvm
         with _COMPILING:  # one compile at a time, in a context of its own (numba's compiles use the global one)
             llvm.initialize_native_target()
             llvm.initialize_native_asmprinter()
-            machine = llvm.Target.from_default_triple().create_target_machine(opt=0)
+            target = llvm.Target.from_default_triple()
+            if host:  # this processor's vector instructions (AVX and wider); x86-64's baseline has 2 lanes
+                machine = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                                       features=llvm.get_host_cpu_features().flatten(), opt=0)
+            else:
+                machine = target.create_target_machine(opt=0)
             module = llvm.parse_assembly(ir, context=llvm.create_context())  # the module keeps its context
             module.triple, module.data_layout = machine.triple, str(machine.target_data)
             module.verify()
@@ -139,13 +229,14 @@ class NativeFunction:
 _COMPILING = threading.Lock()
 
 
-def compile_native(ir: str) -> NativeFunction | None:
-    """``ir`` compiled to native code, or None where llvmlite is missing (the VM keeps running the program)."""
+def compile_native(ir: str, host: bool = False) -> NativeFunction | None:
+    """``ir`` compiled to native code (with ``host``, for this processor's features), or None where llvmlite
+    is missing (the VM keeps running the program)."""
     try:
         import llvmlite.binding  # noqa: F401  (comes with numba, which the VM needs)
     except ImportError:
         return None
-    return NativeFunction(ir)
+    return NativeFunction(ir, host)
 
 
 #: measured: seconds to compile native code, fixed and per instruction; seconds a VM call saves per instruction

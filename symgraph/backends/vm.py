@@ -64,7 +64,9 @@ the same run; ranges over runs under lighter and heavier load):
   NumPy 58 ms).  So batches beat symengine's native code from n = 1,000
   up and on the MLP, and trail it by 1.1-1.15x on small programs, whose
   straight-line native code keeps every value of a point in the
-  processor's registers.
+  processor's registers.  So such programs' batches go native too, once
+  they have held enough points (:mod:`.vm_batch`): Rosenbrock n = 10 then
+  takes 45-48 µs on 10^4 points (VM 120-134 µs, symengine 100 µs).
 * indexed inputs (benchmarks/indexed.py ``--vm``, against the code that
   passed one value per element, in the same run): the least-squares loss
   at n = 50,000 (10^5 data inputs), its gradient on 64 points 8.7-10 ms
@@ -127,7 +129,8 @@ from ..ir.program import Program
 from .numpy import numpy_kernel
 from .runtime import broadcast_shape, contiguous, elements, working_dtype
 from .vm_assemble import assemble, kernels, width_for  # noqa: F401 - kernels: the public warm-up
-from .vm_jit import _kernel, data_addresses
+from .vm_jit import data_addresses
+from .vm_batch import _Batch
 from .vm_point import _Point
 
 # --------------------------------------------------------------------------- the kernel behind compiled functions
@@ -201,6 +204,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     call on 64 points of a 10^5-input least-squares gradient.
     """
     point = _Point(prog)
+    batch = _Batch(prog, block, template[:first], width)
     stop = first + m
     end = stop + rows
     consts = template[:first]
@@ -231,7 +235,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
         points = math.prod(shape)
         out = np.empty((rows, points))
         if points:  # a block no wider than the batch: an input shared by every point fills a row of the block
-            _kernel("block")(block, consts, sources, steps, out, min(width, points))
+            batch(sources, steps, out)
         out = out.reshape((rows,) + shape)
         return out if whole else tuple(map(out.__getitem__, keys))
 
@@ -338,6 +342,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     run.__name__ = name
     run.point = at_point
     run.native = point.go_native
+    run.native_batch = batch.go_native
     run.array = array
     run.taking = taking
     run.recipe = recipe

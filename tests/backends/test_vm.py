@@ -373,7 +373,7 @@ def test_every_batch_order_runs_each_needed_instruction_once_after_its_operands(
             needed.add(k)
             stack.extend(producer[int(a)] for a in rows[k, 2:] if a >= m)
     plain = vm.assemble(program, program.inputs, labels)
-    fuse, allocate, point = vm._kernel("fuse"), vm._kernel("allocate"), vm._kernel("point")
+    fuse, allocate, point = vm_jit._kernel("fuse"), vm_jit._kernel("allocate"), vm_jit._kernel("point")
 
     def run(prog):
         io = np.concatenate([consts, [x, y, z], np.zeros(prog[4] - len(consts) - m)])

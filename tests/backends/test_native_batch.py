@@ -1,0 +1,148 @@
+"""The VM's native tier for batches: lanes of points as native code, bit for bit the VM's values, when it pays."""
+import pickle
+import threading
+import warnings
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import symgraph as sg
+from symgraph.backends import vm, vm_batch
+from tests.backends.test_numba import EVERY_OP
+from tests.backends.test_vm import MORE_OPS, terms
+from tests.test_properties import PROPERTY
+
+pytest.importorskip("numba")
+pytest.importorskip("llvmlite")
+
+SIZES = (1, 3, 4, 5, 8, 17, 1_001)  # fewer points than a vector, whole vectors, and a few left over
+
+
+def same_bits(got, want):
+    """Equal bit for bit, but for the sign of a NaN: IEEE 754 leaves open which of two NaNs an add or a mul
+    passes on, and LLVM may swap the operands of either (see :mod:`symgraph.backends.native`)."""
+    got, want = np.asarray(got), np.asarray(want)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(got[~np.isnan(got)].view(np.int64), want[~np.isnan(want)].view(np.int64))
+
+
+def kernel_of(program, labels=None):
+    labels = list(program.results) if labels is None else labels
+    return vm.vm_kernel(program, program.inputs, labels, fallback=lambda: None)[0]
+
+
+def batches(kernel, columns, sizes=SIZES):
+    """The kernel's results on the first ``size`` points of ``columns`` (one array per input), for each size."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [np.array(kernel.array(*[c[:size] for c in columns])) for size in sizes]
+
+
+def columns_for(count, points=1_001, seed=5):
+    rng = np.random.default_rng(seed)
+    columns = rng.uniform(-2, 2, (count, points))
+    columns[:, :6] = [0.0, 1.0, -1.0, np.nan, np.inf, -np.inf]  # kinks, zeros, nan and infinities
+    return list(columns)
+
+
+def always():
+    """Every program compiles for batches, however long or full of calls: the tier's values under test."""
+    return mock.patch.object(vm_batch, "break_even_points", lambda prog: 1 << 60)
+
+
+@pytest.mark.parametrize("text", [EVERY_OP, MORE_OPS, "100*(y - x^2)^2 + (1 - x)^2 + x/y - 1/x + -y"])
+def test_native_batches_give_the_vms_bits_on_every_op(text):
+    program = sg.grad(text).program
+    with always():
+        kernel = kernel_of(program)
+    columns = columns_for(len(program.inputs))
+    before = batches(kernel, columns)
+    assert kernel.native_batch()
+    for got, want in zip(batches(kernel, columns), before):
+        same_bits(got, want)
+
+
+@PROPERTY
+@given(text=terms(4), size=st.sampled_from(SIZES), seed=st.integers(0, 3))
+def test_native_batches_give_the_vms_bits_on_generated_programs(text, size, seed):
+    """Shared nodes, a value beside its gradient, a result repeated and an input as a result."""
+    program = sg.grad(f"u = {text}; u*x + y*z + u", wrt=["x", "y", "z"]).program
+    labels = list(program.results)
+    program = type(program)(program.inputs, program.instructions,
+                            {**program.results, "again": program.results[labels[0]], "input": "x"})
+    with always():
+        kernel = kernel_of(program, labels + ["again", "input"])
+    columns = columns_for(3, seed=seed)
+    before = batches(kernel, columns, [size])
+    assert kernel.native_batch()
+    same_bits(batches(kernel, columns, [size])[0], before[0])
+
+
+def test_the_batch_tier_goes_native_once_the_points_have_paid_for_it(monkeypatch):
+    monkeypatch.setattr(vm_batch, "break_even_points", lambda prog: 20)
+    g = sg.grad("100*(y - x^2)^2 + (1 - x)^2")
+    f = g.lambdify(backend="vm")
+    x, y = np.linspace(-1, 1, 8), np.linspace(0, 2, 8)
+    want = g.lambdify()(x, y)
+    tier = f.__wrapped__.native_batch.__self__
+    f(0.5, 0.25)  # one point: the point tier's business
+    f(x, 0.25)  # an input shared by every point: the VM's, not counted
+    assert tier.points == 0
+    for call in range(1, 5):
+        np.testing.assert_allclose(f(x, y), want, rtol=1e-13)
+        assert tier.points == min(8 * call, 24) and (tier.native is not None) == (call >= 3)
+    np.testing.assert_allclose(f(x[:7], y[:7]), [w[:7] for w in want], rtol=1e-13)  # four lanes, three on the VM
+    np.testing.assert_allclose(f(x, 0.25), g.lambdify()(x, 0.25), rtol=1e-13)  # shared inputs: still the VM
+    copy = pickle.loads(pickle.dumps(f))  # a copy starts on the VM again: native code is not data
+    assert copy.__wrapped__.native_batch.__self__.native is None
+    np.testing.assert_allclose(copy(x, y), want, rtol=1e-13)
+
+
+def test_threads_share_one_compile_and_agree(monkeypatch):
+    monkeypatch.setattr(vm_batch, "break_even_points", lambda prog: 1_000)
+    g = sg.grad("(a*t + b)^2 - a*b/t", wrt=["a", "b"])
+    f = g.lambdify(backend="vm")
+    rng = np.random.default_rng(2)
+    a, b, t = (rng.uniform(0.5, 2, 301) for _ in range(3))
+    want = np.array(f(a, b, t))
+    tier = f.__wrapped__.native_batch.__self__
+    failures = []
+
+    def work():
+        for _ in range(20):
+            if not np.array_equal(np.array(f(a, b, t)), want):
+                failures.append("differs")
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures and tier.native is not None
+
+
+def test_a_failed_batch_compile_warns_once_and_the_vm_runs_on(monkeypatch):
+    def broken(ir, host=False):
+        raise RuntimeError("no code generator for this machine")
+    monkeypatch.setattr(vm_batch, "compile_native", broken)
+    kernel = kernel_of(sg.grad("(a - b)^2*a", wrt=["a", "b"]).program)
+    with pytest.warns(RuntimeWarning, match="native code for batches failed.*no code generator"):
+        assert not kernel.native_batch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not kernel.native_batch()  # not tried again
+        a, b = np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([0.5, 0.5, 1.0, 1.0, 2.0])
+        np.testing.assert_allclose(kernel.array(a, b), [2 * (a - b) * a + (a - b) ** 2, -2 * (a - b) * a])
+
+
+def test_which_programs_go_native_on_batches():
+    def after(text):
+        program = sg.grad(text).program
+        return vm_batch.break_even_points(kernel_of(program).recipe()[1][0])
+    rosenbrock = "+".join(f"100*(x{k + 1} - x{k}^2)^2 + (1 - x{k})^2" for k in range(1, 10))
+    small, larger = after("(a*b - 1)^2"), after(rosenbrock)
+    assert small > larger > 100_000  # a short program repays the fixed cost of a compile slowly
+    long_one = "+".join(f"100*(x{k + 1} - x{k}^2)^2 + (1 - x{k})^2" for k in range(1, 60))
+    assert after(long_one) == 0  # too long: the VM's streamed program is as fast
+    assert after("+".join(f"exp(x{k})*x{k + 1}" for k in range(1, 9))) == 0  # mostly calls: one per lane
