@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import ctypes
 import math
-import threading
-import warnings
 from typing import Any
 
 import numpy as np
@@ -42,6 +40,7 @@ import numpy as np
 from .native import compile_native, write_batch_ir
 from .vm_instructions import _HEADER, ADD, CODES, COPY, DIV, FIRST, FUSED, MUL, NEG, RECIPROCAL, SECOND, SQUARE, SUB
 from .vm_jit import _kernel
+from .vm_point import _Tier
 
 #: points per vector of native code (four doubles: one AVX register; more measured no faster)
 LANES = 4
@@ -74,7 +73,7 @@ def break_even_points(prog: np.ndarray) -> int:
     return math.ceil((COMPILE_FIXED + COMPILE_PER_INSTRUCTION * n) / (SAVED_PER_INSTRUCTION_POINT * n))
 
 
-class _Batch:
+class _Batch(_Tier):
     """The kernel of a batch: the VM's block kernel, until native code pays for its compile, then native code.
 
     As for one point (:class:`~.vm_point._Point`), a ski-rental rule: the VM
@@ -82,11 +81,12 @@ class _Batch:
     take to repay (:func:`break_even_points`), then the program is compiled.
     """
 
+    what = "batches"
+
     def __init__(self, prog: np.ndarray, block: np.ndarray, consts: np.ndarray, width: int):
+        super().__init__()
         self.prog, self.block, self.consts, self.width = prog, block, consts, width
         self.after, self.points = break_even_points(prog), 0
-        self.native: Any = None
-        self._lock = threading.Lock()
 
     def __call__(self, sources: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
         """The program on the inputs at ``sources`` (``steps`` 0: one value for every point), written to ``out``."""
@@ -109,23 +109,10 @@ class _Batch:
     def vm(self, sources: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
         _kernel("block")(self.block, self.consts, sources, steps, out, min(self.width, out.shape[1]))
 
-    def go_native(self) -> bool:
-        """Compile the program to native code on batches now (if it pays at all); True when native code runs them."""
-        failure = None
-        with self._lock:
-            if self.native is None and self.after:
-                try:
-                    ir = write_batch_ir(self.prog, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address,
-                                        self.consts, LANES)
-                    native = compile_native(ir, host=True)
-                    if native is not None:
-                        self.run = _SIGNATURE(native.address)
-                    self.native = native
-                except Exception as error:  # the VM runs on: a slower call, never a failed one
-                    failure = error
-                if self.native is None:
-                    self.after = 0  # never tried again (set before warning: warnings may be errors)
-        if failure is not None:
-            warnings.warn(f"symgraph: native code for batches failed, the VM runs on ({failure})",
-                          RuntimeWarning, stacklevel=3)
-        return self.native is not None
+    def compile(self) -> Any:
+        ir = write_batch_ir(self.prog, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address,
+                            self.consts, LANES)
+        native = compile_native(ir, host=True)
+        if native is not None:
+            self.run = _SIGNATURE(native.address)
+        return native
