@@ -29,10 +29,11 @@ and 59,994 instructions):
   and the VM (:class:`symgraph.backends.vm_point._Point`) runs the program until
   then, and batches always.
 
-Batches of short programs are written the same way on vectors of a few
-points (:func:`write_batch_ir`, compiled for this processor's vector
-instructions: the generic x86-64 target has two lanes, and ran Rosenbrock
-n = 10 on 10^4 points in 112 µs against 36 µs); :mod:`.vm_batch` says when.
+Batches are written the same way on vectors of a few points, in short
+functions each run on a block of points in turn (:func:`write_batch_ir`,
+compiled for this processor's vector instructions: the generic x86-64
+target has two lanes, and ran Rosenbrock n = 10 on 10^4 points in 112 µs
+against 36 µs); :mod:`.vm_batch` says how they were chosen, and when.
 
 Every op that is not arithmetic calls the VM's own scalar op (its
 ``_apply``, compiled as a C function), so both tiers compute every value
@@ -74,7 +75,8 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
         lines.append(f"  %s{slot} = load double, double* %p{slot}")
         return f"%s{slot}"
 
-    read = _straight_line(prog, header, codes, fused, first, second, apply_address, 1, load, lines.append)
+    body = prog[header:header + 5 * int(prog[0])].reshape(-1, 5).tolist()
+    read = _straight_line(body, codes, fused, first, second, apply_address, 1, load, lines.append)
     for slot in range(nc + m, nc + m + rows):  # the results, where the VM leaves them
         lines.append(f"  %q{slot} = getelementptr double, double* %r, i64 {slot}")
         lines.append(f"  store double {read(slot)}, double* %q{slot}")
@@ -83,41 +85,95 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
 
 
 def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
-                   second: Sequence[int], apply_address: int, consts: np.ndarray, lanes: int) -> str:
-    """The point program ``prog`` as the LLVM IR of ``void f(i64* src, double* out, i64 stride, i64 count)``,
-    which runs it on ``lanes`` points at a time: input ``i`` of point ``j`` at ``((double*) src[i])[j]``,
-    result ``q`` written to ``out[q * stride + j]``, for ``j`` below ``count`` (a positive multiple of ``lanes``).
+                   second: Sequence[int], apply_address: int, consts: np.ndarray, lanes: int, segment: int,
+                   width: int) -> tuple[str, int]:
+    """The point program ``prog`` as the LLVM IR of
+    ``void f(i64* src, double* out, i64 stride, i64 count, double* scratch)``, which runs it on ``lanes`` points
+    at a time: input ``i`` of point ``j`` at ``((double*) src[i])[j]``, result ``q`` written to
+    ``out[q * stride + j]``, for ``j`` below ``count`` (a positive multiple of ``lanes``).
 
     Every value is a vector of ``lanes`` floats held in SSA names, so a
     point's values stay in the processor's registers and its stack, where
     the VM's block kernel streams rows of its register file.  The constants
-    are written into the code (their exact bits, in hexadecimal).
+    are written into the code (their exact bits, in hexadecimal).  The
+    program is cut into functions of ``segment`` instructions, each run on
+    a block of ``width`` points before the next, so the code running at any
+    moment stays in the instruction cache; a value one segment leaves for a
+    later one goes through ``scratch``, a row of ``width`` floats per slot.
+    Returns the IR and the number of rows of scratch it needs.
     """
     nc, m, rows = (int(v) for v in prog[1:4])
+    n = int(prog[0])
+    body = prog[header:header + 5 * n].reshape(n, 5).tolist()
     kind = f"<{lanes} x double>"
-    lines = ["define void @f(i64* noalias nocapture %src, double* noalias nocapture %out, i64 %stride, i64 %count) {",
-             "entry:", "  br label %loop", "loop:", "  %j = phi i64 [0, %entry], [%next, %loop]"]
+    row_of: dict[int, int] = {}  # a slot read by a later segment -> its row of scratch
+    written: dict[int, int] = {}  # slot -> the last segment (so far) that writes it
+    stores: list[list[int]] = []  # per segment: the slots it leaves in scratch
+    segments, finals = [], []
 
-    def load(slot: int) -> str:
-        if slot < nc:
-            return _splat(f"0x{np.float64(consts[slot]).view(np.uint64):016X}", lanes)
-        if slot >= nc + m:
-            raise ValueError(f"slot {slot} is read before it is written")
-        i = slot - nc
-        lines.extend([f"  %a{i} = getelementptr i64, i64* %src, i64 {i}", f"  %b{i} = load i64, i64* %a{i}",
-                      f"  %c{i} = inttoptr i64 %b{i} to double*", f"  %d{i} = getelementptr double, double* %c{i}, i64 %j",
-                      f"  %e{i} = bitcast double* %d{i} to {kind}*", f"  %s{slot} = load {kind}, {kind}* %e{i}, align 8"])
-        return f"%s{slot}"
+    for k, start in enumerate(range(0, n, segment)):
+        lines = [f"define internal void @s{k}(i64* noalias nocapture %src, double* noalias nocapture %out, "
+                 "i64 %stride, double* noalias nocapture %scratch, i64 %start, i64 %count) {",
+                 "entry:", "  br label %loop", "loop:", "  %j = phi i64 [0, %entry], [%next, %loop]",
+                 "  %p = add i64 %start, %j"]
+        stores.append([])
 
-    read = _straight_line(prog, header, codes, fused, first, second, apply_address, lanes, load, lines.append)
-    for q in range(rows):
-        lines.extend([f"  %o{q} = mul i64 %stride, {q}", f"  %k{q} = add i64 %o{q}, %j",
-                      f"  %w{q} = getelementptr double, double* %out, i64 %k{q}",
-                      f"  %x{q} = bitcast double* %w{q} to {kind}*",
-                      f"  store {kind} {read(nc + m + q)}, {kind}* %x{q}, align 8"])
-    lines += [f"  %next = add i64 %j, {lanes}", "  %more = icmp ult i64 %next, %count",
-              "  br i1 %more, label %loop, label %done", "done:", "  ret void", "}", ""]
-    return "\n".join(lines)
+        def load(slot: int, lines: list = lines) -> str:
+            if slot in written:  # an earlier segment's value
+                stores[written[slot]].append(slot)
+                r = row_of.setdefault(slot, len(row_of))
+                lines.extend([f"  %f{slot} = getelementptr double, double* %scratch, i64 {r * width}",
+                              f"  %g{slot} = getelementptr double, double* %f{slot}, i64 %j",
+                              f"  %h{slot} = bitcast double* %g{slot} to {kind}*",
+                              f"  %s{slot} = load {kind}, {kind}* %h{slot}, align 8"])
+            elif slot < nc:
+                return _splat(f"0x{np.float64(consts[slot]).view(np.uint64):016X}", lanes)
+            elif slot < nc + m:
+                i = slot - nc
+                lines.extend([f"  %a{i} = getelementptr i64, i64* %src, i64 {i}", f"  %b{i} = load i64, i64* %a{i}",
+                              f"  %c{i} = inttoptr i64 %b{i} to double*",
+                              f"  %d{i} = getelementptr double, double* %c{i}, i64 %p",
+                              f"  %e{i} = bitcast double* %d{i} to {kind}*",
+                              f"  %s{slot} = load {kind}, {kind}* %e{i}, align 8"])
+            else:
+                raise ValueError(f"slot {slot} is read before it is written")
+            return f"%s{slot}"
+
+        part = body[start:start + segment]
+        finals.append(_straight_line(part, codes, fused, first, second, apply_address, lanes, load, lines.append))
+        for row in part:
+            written[row[1]] = k
+        segments.append(lines)
+    for slot in range(nc + m, nc + m + rows):
+        if slot not in written:
+            raise ValueError(f"result slot {slot} is never written")
+    results = {slot: written[slot] for slot in range(nc + m, nc + m + rows)}
+    for k, lines in enumerate(segments):
+        read = finals[k]
+        for slot in sorted(set(stores[k])):  # the values later segments read
+            r = row_of[slot]
+            lines.extend([f"  %t{slot} = getelementptr double, double* %scratch, i64 {r * width}",
+                          f"  %u{slot} = getelementptr double, double* %t{slot}, i64 %j",
+                          f"  %y{slot} = bitcast double* %u{slot} to {kind}*",
+                          f"  store {kind} {read(slot)}, {kind}* %y{slot}, align 8"])
+        for slot, last in results.items():  # the results this segment writes last
+            if last == k:
+                q = slot - nc - m
+                lines.extend([f"  %o{q} = mul i64 %stride, {q}", f"  %k{q} = add i64 %o{q}, %p",
+                              f"  %w{q} = getelementptr double, double* %out, i64 %k{q}",
+                              f"  %x{q} = bitcast double* %w{q} to {kind}*",
+                              f"  store {kind} {read(slot)}, {kind}* %x{q}, align 8"])
+        lines += [f"  %next = add i64 %j, {lanes}", "  %more = icmp ult i64 %next, %count",
+                  "  br i1 %more, label %loop, label %done", "done:", "  ret void", "}", ""]
+    calls = [f"  call void @s{k}(i64* %src, double* %out, i64 %stride, double* %scratch, i64 %start, i64 %b)"
+             for k in range(len(segments))]
+    driver = ["define void @f(i64* noalias nocapture %src, double* noalias nocapture %out, i64 %stride, i64 %count, "
+              "double* noalias nocapture %scratch) {", "entry:", "  br label %block", "block:",
+              "  %start = phi i64 [0, %entry], [%after, %block]", "  %rest = sub i64 %count, %start",
+              f"  %short = icmp ult i64 %rest, {width}", f"  %b = select i1 %short, i64 %rest, i64 {width}",
+              *calls, f"  %after = add i64 %start, {width}", "  %more = icmp ult i64 %after, %count",
+              "  br i1 %more, label %block, label %done", "done:", "  ret void", "}", ""]
+    return "\n".join(line for lines in segments for line in lines) + "\n" + "\n".join(driver), len(row_of)
 
 
 def _splat(value: str, lanes: int) -> str:
@@ -125,10 +181,11 @@ def _splat(value: str, lanes: int) -> str:
     return value if lanes == 1 else "<" + ", ".join([f"double {value}"] * lanes) + ">"
 
 
-def _straight_line(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
+def _straight_line(body: list, codes: Mapping[str, int], fused: int, first: Sequence[int],
                    second: Sequence[int], apply_address: int, lanes: int, load: Callable[[int], str],
                    emit: Callable[[str], None]) -> Callable[[int], str]:
-    """Emit ``prog``'s instructions as SSA values of ``lanes`` doubles each; returns ``read``, a slot's last value.
+    """Emit the instructions ``body`` (``(op, target, x, y, z)`` rows) as SSA values of ``lanes`` doubles each;
+    returns ``read``, a slot's last value.
 
     ``load(slot)`` writes a slot's first read and names its value.  The
     arithmetic ops are LLVM instructions on the vector; every other op calls
@@ -136,8 +193,6 @@ def _straight_line(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
     each lane, so the values are the VM's bit for bit.
     """
     names = {code: name for name, code in codes.items()}
-    n = int(prog[0])
-    body = prog[header:header + 5 * n].reshape(n, 5).tolist()
     kind = "double" if lanes == 1 else f"<{lanes} x double>"
     one = _splat("1.0", lanes)
     defined: dict[int, str] = {}  # slot -> the SSA name holding its current value

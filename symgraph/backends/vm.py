@@ -204,7 +204,7 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     call on 64 points of a 10^5-input least-squares gradient.
     """
     point = _Point(prog)
-    batch = _Batch(prog, block, template[:first], width)
+    batch = _Batch(block, template[:first], width)
     stop = first + m
     end = stop + rows
     consts = template[:first]

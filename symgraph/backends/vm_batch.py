@@ -2,26 +2,34 @@
 
 Why a second tier: the block kernel streams each instruction over a row of
 up to 256 points, reading two rows of its register file and writing a
-third, so a small program costs about 0.2 ns per instruction and point
-however little arithmetic it does.  Written out as straight-line native
-code on vectors of :data:`LANES` points (:func:`~.native.write_batch_ir`),
-a point's values stay in the processor's registers and stack: the gradient
-of Rosenbrock's function at n = 10 (54 instructions) on 10^4 points took
-33-36 µs against the VM's 113-125 µs and symengine's LLVM ``Lambdify``'s
-101 µs, at n = 30 (174 instructions) 0.19 ms against 0.39 ms.
+third, so it costs 0.2-0.5 ns per instruction and point however little
+arithmetic the instruction does.  Written out as straight-line native code
+on vectors of :data:`LANES` points (:func:`~.native.write_batch_ir`), a
+point's values stay in the processor's registers and stack.  Rosenbrock's
+gradient on 10^4 points, native code against the VM (symengine's LLVM
+``Lambdify`` in the same runs about 0.10 / 2.9 / 31 ms): n = 10, 0.05-0.06
+against 0.12-0.15 ms; n = 100, 0.43-0.48 against 1.5-2.1 ms; n = 1,000,
+16-18 against 36-38 ms (8 ms of both is the 80 MB of results' pages).
 
-It pays only for short programs of arithmetic (measured on the same
-10^4 points, VM against native code):
+How, measured on those programs:
 
-* length: straight-line code outgrows the instruction cache, while the
-  VM's program is data it streams.  At n = 100 (594 instructions) the two
-  were even (1.6-2.3 ms against 1.7 ms), at n = 300 the VM was faster
-  (8.3 against 6.7-10 ms), at n = 1,000 much faster (36 against 57 ms);
-  hence :data:`BATCH_LIMIT`.
-* other ops: native code calls the VM's scalar function once per lane,
-  where the VM runs ``exp`` or ``sigmoid`` in loops of its own.  The MLP
-  (217 instructions, 19 of them calls) took 2.2-2.6 ms against 1.7 ms;
-  ``a*exp(-b*t) + c``'s gradient ran even.  Hence :data:`CALL_SHARE`.
+* the program written is the VM's batch program, whose schedule keeps few
+  values live at once (:func:`~.vm_passes._schedule`).  Cut in the point
+  program's order, where a gradient's sweep reads values computed long
+  before, n = 1,000 took 47 ms.
+* it is cut into functions of :data:`SEGMENT` instructions, each run on a
+  block of :data:`WIDTH` points before the next, so the code running stays
+  in the instruction cache; values crossing a cut go through rows of a
+  scratch array.  One function for the whole program ran n = 1,000 in 57
+  ms (6,000 instructions of code per four points); segments of 16 / 32 /
+  64 / 256 / 1,024 instructions took 18.5 / 16 / 17.5-18.5 / 30 / 26 ms,
+  and compiling 251 / 179 / 154 / 120 / 141 ms.  Blocks of 128 / 256 /
+  512 points (64-instruction segments) took 21 / 17.5-18.5 / 17.4 ms.
+* ops other than arithmetic call the VM's scalar function once per lane,
+  where the VM runs ``exp`` or ``sigmoid`` in loops of its own, so
+  programs full of them do not pay: the MLP (217 instructions, 19 calls)
+  took 1.84 ms against 1.71, a chain of ``sin`` and divisions 5.5 against
+  4.4 ms.  Hence :data:`CALL_SHARE`.
 
 Inputs shared by every point of the batch stay on the VM (its kernel
 writes them into rows once); they neither run natively nor count towards
@@ -45,21 +53,25 @@ from .vm_point import _Tier
 #: points per vector of native code (four doubles: one AVX register; more measured no faster)
 LANES = 4
 
-#: the longest program run natively on batches, in instructions (see the module docstring)
-BATCH_LIMIT = 256
+#: the longest program run natively on batches, in instructions (compiling it takes about 1.5 s)
+BATCH_LIMIT = 50_000
+
+#: instructions per function of native code, and points per block each runs on before the next
+SEGMENT, WIDTH = 32, 256
 
 #: at most this share of a program natively run on batches may be ops other than arithmetic
 CALL_SHARE = 1 / 16
 
 #: measured: seconds to compile, fixed and per instruction; seconds saved per instruction and point
-COMPILE_FIXED, COMPILE_PER_INSTRUCTION, SAVED_PER_INSTRUCTION_POINT = 0.006, 20e-6, 0.1e-9
+COMPILE_FIXED, COMPILE_PER_INSTRUCTION, SAVED_PER_INSTRUCTION_POINT = 0.006, 30e-6, 0.15e-9
 
 _ARITHMETIC = frozenset((ADD, SUB, MUL, DIV, NEG, SQUARE, RECIPROCAL, COPY))
-_SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)
+_SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 
 
 def break_even_points(prog: np.ndarray) -> int:
-    """After how many points run on the VM native code would have paid for itself; 0 where it would not pay.
+    """After how many points run on the VM the batch program ``prog`` in native code would have paid for
+    itself; 0 where it would not pay.
 
     The compile's estimated time over what it would save per point
     (both linear in the program's length): about 10^6 points for short
@@ -83,10 +95,10 @@ class _Batch(_Tier):
 
     what = "batches"
 
-    def __init__(self, prog: np.ndarray, block: np.ndarray, consts: np.ndarray, width: int):
+    def __init__(self, block: np.ndarray, consts: np.ndarray, width: int):
         super().__init__()
-        self.prog, self.block, self.consts, self.width = prog, block, consts, width
-        self.after, self.points = break_even_points(prog), 0
+        self.block, self.consts, self.width = block, consts, width
+        self.after, self.points = break_even_points(block), 0
 
     def __call__(self, sources: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
         """The program on the inputs at ``sources`` (``steps`` 0: one value for every point), written to ``out``."""
@@ -94,7 +106,8 @@ class _Batch(_Tier):
         every = points >= LANES and bool(steps.all())
         if self.native is not None and every:
             main = points - points % LANES
-            self.run(sources.ctypes.data, out.ctypes.data, points, main)
+            scratch = np.empty(self.scratch * WIDTH)  # values one segment of the program leaves for another
+            self.run(sources.ctypes.data, out.ctypes.data, points, main, scratch.ctypes.data)
             if main < points:  # the last few points on the VM
                 tail = np.empty((rows, points - main))
                 self.vm(sources + 8 * main, steps, tail)
@@ -110,8 +123,8 @@ class _Batch(_Tier):
         _kernel("block")(self.block, self.consts, sources, steps, out, min(self.width, out.shape[1]))
 
     def compile(self) -> Any:
-        ir = write_batch_ir(self.prog, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address,
-                            self.consts, LANES)
+        ir, self.scratch = write_batch_ir(self.block, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address,
+                                          self.consts, LANES, SEGMENT, WIDTH)
         native = compile_native(ir, host=True)
         if native is not None:
             self.run = _SIGNATURE(native.address)
