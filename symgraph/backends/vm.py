@@ -64,9 +64,10 @@ the same run; ranges over runs under lighter and heavier load):
   NumPy 58 ms).  So batches beat symengine's native code from n = 1,000
   up and on the MLP, and trail it by 1.1-1.15x on small programs, whose
   straight-line native code keeps every value of a point in the
-  processor's registers.  So such programs' batches go native too, once
-  they have held enough points (:mod:`.vm_batch`): Rosenbrock n = 10 then
-  takes 45-48 µs on 10^4 points (VM 120-134 µs, symengine 100 µs).
+  processor's registers.  So batches of arithmetic go native too, once
+  they have held enough points (:mod:`.vm_batch`): Rosenbrock on 10^4
+  points then takes 53 µs / 0.48 ms / 17.6 ms at n = 10 / 100 / 1,000
+  (symengine 0.10 / 1.4 / 32.6 ms in the same run).
 * indexed inputs (benchmarks/indexed.py ``--vm``, against the code that
   passed one value per element, in the same run): the least-squares loss
   at n = 50,000 (10^5 data inputs), its gradient on 64 points 8.7-10 ms
