@@ -53,7 +53,7 @@ from .vm_point import _Tier
 #: points per vector of native code (four doubles: one AVX register; more measured no faster)
 LANES = 4
 
-#: the longest program run natively on batches, in instructions (compiling it takes about 1.5 s)
+#: the longest program run natively on batches, in instructions (compiling 49,995 took 2.0 s)
 BATCH_LIMIT = 50_000
 
 #: instructions per function of native code, and points per block each runs on before the next
