@@ -65,7 +65,7 @@ CALL_SHARE = 1 / 16
 #: measured: seconds to compile, fixed and per instruction; seconds saved per instruction and point
 COMPILE_FIXED, COMPILE_PER_INSTRUCTION, SAVED_PER_INSTRUCTION_POINT = 0.006, 30e-6, 0.15e-9
 
-_ARITHMETIC = frozenset((ADD, SUB, MUL, DIV, NEG, SQUARE, RECIPROCAL, COPY))
+_ARITHMETIC = np.array([ADD, SUB, MUL, DIV, NEG, SQUARE, RECIPROCAL, COPY])
 _SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 
 
@@ -78,9 +78,10 @@ def break_even_points(prog: np.ndarray) -> int:
     programs, whose fixed compile cost is repaid by little.
     """
     n = int(prog[0])
+    if not 0 < n <= BATCH_LIMIT:
+        return 0
     ops = prog[_HEADER:_HEADER + 5 * n:5]
-    calls = sum(1 for op in ops.tolist() if op < FUSED and op not in _ARITHMETIC)
-    if not 0 < n <= BATCH_LIMIT or calls > CALL_SHARE * n:
+    if np.count_nonzero((ops < FUSED) & ~np.isin(ops, _ARITHMETIC)) > CALL_SHARE * n:
         return 0
     return math.ceil((COMPILE_FIXED + COMPILE_PER_INSTRUCTION * n) / (SAVED_PER_INSTRUCTION_POINT * n))
 
