@@ -87,7 +87,7 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
 def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
                    second: Sequence[int], apply_address: int, consts: np.ndarray, lanes: int, segment: int,
                    width: int) -> tuple[str, int]:
-    """The point program ``prog`` as the LLVM IR of
+    """The VM program ``prog`` (the batch program: its schedule keeps few values live) as the LLVM IR of
     ``void f(i64* src, double* out, i64 stride, i64 count, double* scratch)``, which runs it on ``lanes`` points
     at a time: input ``i`` of point ``j`` at ``((double*) src[i])[j]``, result ``q`` written to
     ``out[q * stride + j]``, for ``j`` below ``count`` (a positive multiple of ``lanes``).
