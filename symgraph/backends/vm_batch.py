@@ -92,6 +92,9 @@ class _Batch(_Tier):
     As for one point (:class:`~.vm_point._Point`), a ski-rental rule: the VM
     runs batches until they have held as many points as the compile would
     take to repay (:func:`break_even_points`), then the program is compiled.
+    A batch's size is known before it runs, so the batch that reaches the
+    mark is the first to run natively: one batch of 10^7 points compiles at
+    once, instead of running on the VM and compiling for the calls after it.
     """
 
     what = "batches"
@@ -105,6 +108,11 @@ class _Batch(_Tier):
         """The program on the inputs at ``sources`` (``steps`` 0: one value for every point), written to ``out``."""
         rows, points = out.shape
         every = points >= LANES and bool(steps.all())
+        if self.native is None and self.after and every:
+            if self.points + points >= self.after:  # this batch would repay the compile: compile before it
+                self.go_native()  # (>=: threads' counts may step over the mark together)
+            else:
+                self.points += points
         if self.native is not None and every:
             main = points - points % LANES
             scratch = np.empty(self.scratch * WIDTH)  # values one segment of the program leaves for another
@@ -115,10 +123,6 @@ class _Batch(_Tier):
                 out[:, main:] = tail
             return
         self.vm(sources, steps, out)
-        if self.after and every:
-            self.points += points
-            if self.points >= self.after:  # >=: threads' counts may step over the mark together
-                self.go_native()
 
     def vm(self, sources: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
         _kernel("block")(self.block, self.consts, sources, steps, out, min(self.width, out.shape[1]))

@@ -94,12 +94,28 @@ def test_the_batch_tier_goes_native_once_the_points_have_paid_for_it(monkeypatch
     assert tier.points == 0
     for call in range(1, 5):
         np.testing.assert_allclose(f(x, y), want, rtol=1e-13)
-        assert tier.points == min(8 * call, 24) and (tier.native is not None) == (call >= 3)
+        assert tier.points == min(8 * call, 16) and (tier.native is not None) == (call >= 3)  # the third repays it
     np.testing.assert_allclose(f(x[:7], y[:7]), [w[:7] for w in want], rtol=1e-13)  # four lanes, three on the VM
     np.testing.assert_allclose(f(x, 0.25), g.lambdify()(x, 0.25), rtol=1e-13)  # shared inputs: still the VM
     copy = pickle.loads(pickle.dumps(f))  # a copy starts on the VM again: native code is not data
     assert copy.__wrapped__.native_batch.__self__.native is None
     np.testing.assert_allclose(copy(x, y), want, rtol=1e-13)
+
+
+def test_one_batch_that_repays_the_compile_runs_natively_at_once(monkeypatch):
+    monkeypatch.setattr(vm_batch, "break_even_points", lambda prog: 1_000)
+    g = sg.grad("(a*t - b)^2", wrt=["a", "b"])
+    f = g.lambdify(backend="vm")
+    tier = f.__wrapped__.native_batch.__self__
+    a, b, t = np.linspace(0, 1, 999), np.linspace(1, 2, 999), np.linspace(-1, 1, 999)
+    want = g.lambdify()(a, b, t)
+    np.testing.assert_allclose(f(a, b, t), want, rtol=1e-13)
+    assert tier.native is None and tier.points == 999
+    a, b, t = np.linspace(0, 1, 5_000), np.linspace(1, 2, 5_000), np.linspace(-1, 1, 5_000)
+    with mock.patch.object(tier, "vm", side_effect=AssertionError("ran on the VM")):
+        got = f(a, b, t)  # 5,000 points repay the compile: native code runs them all (no tail: 4 divides 5,000)
+    np.testing.assert_allclose(got, g.lambdify()(a, b, t), rtol=1e-13)
+    assert tier.native is not None
 
 
 def test_threads_share_one_compile_and_agree(monkeypatch):
