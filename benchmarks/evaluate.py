@@ -77,10 +77,10 @@ def measure_symgraph(workload: str, n: int, backend: str) -> dict:
     vector = sg.value_and_grad(gradient.graph, wrt=names, vector=True, backend=backend)
     one = x.tolist()
     rows = list(X)
-    tier = fn.__wrapped__.native_batch.__self__ if backend == "vm" else None  # the VM's batch tier
-    after = tier.after if tier else 0
-    if tier:  # the batch column is the VM's own kernel: a timing loop must not cross to native code by chance
-        tier.after = 0
+    batch = fn.__wrapped__.native_batch.__self__ if backend == "vm" else None  # the VM's batch tiers
+    after = batch.after if batch else 0
+    if batch:  # the batch column is the VM's own kernel: a timing loop must not cross to native code by chance
+        batch.after = 0
     row = {"make": make, "one": best_of(lambda: vector(x)), "floats": best_of(lambda: fn(*one)),
            "batch": best_of(lambda: fn(*rows), 3, 0.2), "check": float(np.sum(vector(x)[1])),
            "check_batch": float(np.sum(np.asarray(fn(*rows))))}
@@ -90,13 +90,14 @@ def measure_symgraph(workload: str, n: int, backend: str) -> dict:
         if calls:
             row["hot"], row["calls"], row["warm"] = best_of(lambda: vector(x)), calls, time.perf_counter() - start
     if after:  # batches: as many as the VM runs before native code on lanes of points pays (symgraph.backends.vm_batch)
-        tier.after, tier.points = after, 0
+        batch.after = after
         start = time.perf_counter()
-        batches = 0
-        while tier.native is None and tier.after:
+        batches, tier = 0, None
+        while batch.after and (tier is None or tier.native is None):
             fn(*rows)
             batches += 1
-        if tier.native is not None:
+            tier = batch.patterns.get(None)
+        if tier is not None and tier.native is not None:
             row["warm_batch"], row["batches"] = time.perf_counter() - start, batches
             row["hot_batch"] = best_of(lambda: fn(*rows), 3, 0.2)
             assert np.isclose(float(np.sum(np.asarray(fn(*rows)))), row["check_batch"], rtol=1e-12)

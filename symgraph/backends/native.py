@@ -47,7 +47,8 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Callable, Mapping, Sequence
+import weakref
+from typing import AbstractSet, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -86,7 +87,7 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
 
 def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
                    second: Sequence[int], apply_address: int, consts: np.ndarray, lanes: int, segment: int,
-                   width: int) -> tuple[str, int]:
+                   width: int, shared: AbstractSet[int] = frozenset()) -> tuple[str, int]:
     """The VM program ``prog`` (the batch program: its schedule keeps few values live) as the LLVM IR of
     ``void f(i64* src, double* out, i64 stride, i64 count, double* scratch)``, which runs it on ``lanes`` points
     at a time: input ``i`` of point ``j`` at ``((double*) src[i])[j]``, result ``q`` written to
@@ -100,6 +101,8 @@ def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
     a block of ``width`` points before the next, so the code running at any
     moment stays in the instruction cache; a value one segment leaves for a
     later one goes through ``scratch``, a row of ``width`` floats per slot.
+    The inputs numbered in ``shared`` hold one value for every point
+    (``((double*) src[i])[0]``), read once and spread over the lanes.
     Returns the IR and the number of rows of scratch it needs.
     """
     nc, m, rows = (int(v) for v in prog[1:4])
@@ -131,10 +134,15 @@ def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
             elif slot < nc + m:
                 i = slot - nc
                 lines.extend([f"  %a{i} = getelementptr i64, i64* %src, i64 {i}", f"  %b{i} = load i64, i64* %a{i}",
-                              f"  %c{i} = inttoptr i64 %b{i} to double*",
-                              f"  %d{i} = getelementptr double, double* %c{i}, i64 %p",
-                              f"  %e{i} = bitcast double* %d{i} to {kind}*",
-                              f"  %s{slot} = load {kind}, {kind}* %e{i}, align 8"])
+                              f"  %c{i} = inttoptr i64 %b{i} to double*"])
+                if i in shared:  # one value, in every lane
+                    lines.extend([f"  %l{i} = load double, double* %c{i}",
+                                  f"  %i{i} = insertelement {kind} undef, double %l{i}, i32 0",
+                                  f"  %s{slot} = shufflevector {kind} %i{i}, {kind} undef, <{lanes} x i32> zeroinitializer"])
+                else:
+                    lines.extend([f"  %d{i} = getelementptr double, double* %c{i}, i64 %p",
+                                  f"  %e{i} = bitcast double* %d{i} to {kind}*",
+                                  f"  %s{slot} = load {kind}, {kind}* %e{i}, align 8"])
             else:
                 raise ValueError(f"slot {slot} is read before it is written")
             return f"%s{slot}"
@@ -260,7 +268,13 @@ def _straight_line(body: list, codes: Mapping[str, int], fused: int, first: Sequ
 
 
 class NativeFunction:
-    """Compiled native code: ``address`` of its function ``f``, alive as long as this object."""
+    """Compiled native code: ``address`` of its function ``f``, alive as long as this object.
+
+    The code's engine and its LLVM context are freed in that order when this
+    object goes, by a finalizer that holds them: a cyclic collection calls
+    the finalizers of what it collects in any order, and a context freed
+    before the engine that owns its module crashed the process.
+    """
 
     def __init__(self, ir: str, host: bool = False):
         import llvmlite.binding as llvm
@@ -273,12 +287,20 @@ class NativeFunction:
                                                        features=llvm.get_host_cpu_features().flatten(), opt=0)
             else:
                 machine = target.create_target_machine(opt=0)
-            module = llvm.parse_assembly(ir, context=llvm.create_context())  # the module keeps its context
+            context = llvm.create_context()
+            module = llvm.parse_assembly(ir, context=context)
             module.triple, module.data_layout = machine.triple, str(machine.target_data)
             module.verify()
-            self._engine = llvm.create_mcjit_compiler(module, machine)
-            self._engine.finalize_object()
-            self.address = self._engine.get_function_address("f")
+            engine = llvm.create_mcjit_compiler(module, machine)
+            engine.finalize_object()
+            self.address = engine.get_function_address("f")
+        weakref.finalize(self, _free, engine, context).atexit = False
+
+
+def _free(engine: Any, context: Any) -> None:
+    """Free compiled code: the engine (with the module and machine it owns), then the context of the module."""
+    engine.close()
+    context.close()
 
 
 _COMPILING = threading.Lock()

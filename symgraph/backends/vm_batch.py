@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import ctypes
 import math
-from typing import Any
+import threading
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -58,6 +59,9 @@ BATCH_LIMIT = 50_000
 
 #: instructions per function of native code, and points per block each runs on before the next
 SEGMENT, WIDTH = 32, 256
+
+#: the most patterns of inputs shared by every point compiled for one program (each is a compile of its own)
+PATTERNS = 4
 
 #: at most this share of a program natively run on batches may be ops other than arithmetic
 CALL_SHARE = 1 / 16
@@ -86,7 +90,7 @@ def break_even_points(prog: np.ndarray) -> int:
     return math.ceil((COMPILE_FIXED + COMPILE_PER_INSTRUCTION * n) / (SAVED_PER_INSTRUCTION_POINT * n))
 
 
-class _Batch(_Tier):
+class _Batch:
     """The kernel of a batch: the VM's block kernel, until native code pays for its compile, then native code.
 
     As for one point (:class:`~.vm_point._Point`), a ski-rental rule: the VM
@@ -95,31 +99,36 @@ class _Batch(_Tier):
     A batch's size is known before it runs, so the batch that reaches the
     mark is the first to run natively: one batch of 10^7 points compiles at
     once, instead of running on the VM and compiling for the calls after it.
+
+    Which inputs are shared by every point (parameters beside data, or
+    data beside a batch of parameters) is written into the code, so each
+    such pattern is a program of its own (:class:`_Native`), counted and
+    compiled apart; past :data:`PATTERNS` of them the VM runs the others.
     """
 
-    what = "batches"
-
     def __init__(self, block: np.ndarray, consts: np.ndarray, width: int):
-        super().__init__()
         self.block, self.consts, self.width = block, consts, width
-        self.after, self.points = break_even_points(block), 0
+        self.after = break_even_points(block)  # 0: batches stay on the VM (a failed compile sets it too)
+        self.patterns: dict[bytes | None, _Native] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, sources: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
         """The program on the inputs at ``sources`` (``steps`` 0: one value for every point), written to ``out``."""
         rows, points = out.shape
-        every = points >= LANES and bool(steps.all())
-        if self.native is None and self.after and every:
-            if self.points + points >= self.after:  # this batch would repay the compile: compile before it
-                self.go_native()  # (>=: threads' counts may step over the mark together)
+        tier = self.pattern(steps) if self.after and points >= LANES else None
+        if tier is not None and tier.native is None:
+            if tier.points + points >= self.after:  # this batch would repay the compile: compile before it
+                if not tier.go_native():  # (>=: threads' counts may step over the mark together)
+                    self.after = 0  # what failed for one pattern would fail for the others
             else:
-                self.points += points
-        if self.native is not None and every:
+                tier.points += points
+        if tier is not None and tier.native is not None:
             main = points - points % LANES
-            scratch = np.empty(self.scratch * WIDTH)  # values one segment of the program leaves for another
-            self.run(sources.ctypes.data, out.ctypes.data, points, main, scratch.ctypes.data)
-            if main < points:  # the last few points on the VM
+            scratch = np.empty(tier.scratch * WIDTH)  # values one segment of the program leaves for another
+            tier.run(sources.ctypes.data, out.ctypes.data, points, main, scratch.ctypes.data)
+            if main < points:  # the last few points on the VM (an input shared by every point stays put)
                 tail = np.empty((rows, points - main))
-                self.vm(sources + 8 * main, steps, tail)
+                self.vm(sources + 8 * main * steps, steps, tail)
                 out[:, main:] = tail
             return
         self.vm(sources, steps, out)
@@ -127,9 +136,46 @@ class _Batch(_Tier):
     def vm(self, sources: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
         _kernel("block")(self.block, self.consts, sources, steps, out, min(self.width, out.shape[1]))
 
+    def pattern(self, steps: np.ndarray) -> "_Native | None":
+        """The native tier for the inputs shared by every point where ``steps`` is 0; None past :data:`PATTERNS`."""
+        shared = None if steps.all() else np.flatnonzero(steps == 0)
+        key = None if shared is None else shared.tobytes()
+        tier = self.patterns.get(key)
+        if tier is None:
+            with self._lock:
+                tier = self.patterns.get(key)
+                if tier is None and len(self.patterns) < PATTERNS:
+                    tier = self.patterns[key] = _Native(self.block, self.consts, self.after,
+                                                        () if shared is None else shared.tolist())
+        return tier
+
+    def go_native(self) -> bool:
+        """Compile the program for batches with one value per point of every input now (if it pays at all);
+        True when native code runs them."""
+        if not self.after:
+            return False
+        tier = self.pattern(np.ones(int(self.block[2]), dtype=np.intp))
+        if tier is None:
+            return False
+        if not tier.go_native():
+            self.after = 0
+        return tier.native is not None
+
+
+class _Native(_Tier):
+    """Native code for the batch program ``block`` whose inputs ``shared`` (by number) hold one value for every
+    point, compiled once ``after`` points have run on the VM."""
+
+    what = "batches"
+
+    def __init__(self, block: np.ndarray, consts: np.ndarray, after: int, shared: Sequence[int]):
+        super().__init__()
+        self.block, self.consts, self.shared = block, consts, frozenset(shared)
+        self.after, self.points = after, 0
+
     def compile(self) -> Any:
         ir, self.scratch = write_batch_ir(self.block, _HEADER, CODES, FUSED, FIRST, SECOND, _kernel("apply_c").address,
-                                          self.consts, LANES, SEGMENT, WIDTH)
+                                          self.consts, LANES, SEGMENT, WIDTH, self.shared)
         native = compile_native(ir, host=True)
         if native is not None:
             self.run = _SIGNATURE(native.address)

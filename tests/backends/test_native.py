@@ -107,3 +107,20 @@ def test_the_break_even_rule_and_the_size_limit():
     assert kernel.native.__self__.prog[0] > native.NATIVE_LIMIT
     assert not kernel.native()  # too long: straight-line code would be no faster than the VM
 
+
+
+def test_native_code_in_a_reference_cycle_is_freed_without_crashing():
+    """A cyclic collection finalises what it frees in any order: its LLVM context freed before the engine
+    owning its module crashed the process (a compiled function held by an object that refers to itself)."""
+    import subprocess
+    import sys
+    script = ("import gc\n"
+              "from symgraph.backends.native import NativeFunction\n"
+              "for _ in range(50):\n"
+              "    holder = {'code': NativeFunction('define void @f(double* %r) {\\n  ret void\\n}\\n')}\n"
+              "    holder['self'] = holder\n"
+              "    del holder\n"
+              "    gc.collect()\n"
+              "print('freed')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "freed", done.stderr[-2000:]

@@ -88,17 +88,20 @@ def test_the_batch_tier_goes_native_once_the_points_have_paid_for_it(monkeypatch
     f = g.lambdify(backend="vm")
     x, y = np.linspace(-1, 1, 8), np.linspace(0, 2, 8)
     want = g.lambdify()(x, y)
-    tier = f.__wrapped__.native_batch.__self__
+    batch = f.__wrapped__.native_batch.__self__
     f(0.5, 0.25)  # one point: the point tier's business
-    f(x, 0.25)  # an input shared by every point: the VM's, not counted
-    assert tier.points == 0
+    f(x[:3], y[:3])  # fewer points than a vector: the VM's, not counted
+    assert not batch.patterns
     for call in range(1, 5):
         np.testing.assert_allclose(f(x, y), want, rtol=1e-13)
+        tier = batch.patterns[None]
         assert tier.points == min(8 * call, 16) and (tier.native is not None) == (call >= 3)  # the third repays it
     np.testing.assert_allclose(f(x[:7], y[:7]), [w[:7] for w in want], rtol=1e-13)  # four lanes, three on the VM
-    np.testing.assert_allclose(f(x, 0.25), g.lambdify()(x, 0.25), rtol=1e-13)  # shared inputs: still the VM
+    np.testing.assert_allclose(f(x, 0.25), g.lambdify()(x, 0.25), rtol=1e-13)  # y shared: a pattern of its own
+    shared = batch.patterns[np.array([1]).tobytes()]
+    assert shared.points == 8 and shared.native is None
     copy = pickle.loads(pickle.dumps(f))  # a copy starts on the VM again: native code is not data
-    assert copy.__wrapped__.native_batch.__self__.native is None
+    assert not copy.__wrapped__.native_batch.__self__.patterns
     np.testing.assert_allclose(copy(x, y), want, rtol=1e-13)
 
 
@@ -106,16 +109,46 @@ def test_one_batch_that_repays_the_compile_runs_natively_at_once(monkeypatch):
     monkeypatch.setattr(vm_batch, "break_even_points", lambda prog: 1_000)
     g = sg.grad("(a*t - b)^2", wrt=["a", "b"])
     f = g.lambdify(backend="vm")
-    tier = f.__wrapped__.native_batch.__self__
+    batch = f.__wrapped__.native_batch.__self__
     a, b, t = np.linspace(0, 1, 999), np.linspace(1, 2, 999), np.linspace(-1, 1, 999)
     want = g.lambdify()(a, b, t)
     np.testing.assert_allclose(f(a, b, t), want, rtol=1e-13)
-    assert tier.native is None and tier.points == 999
+    assert batch.patterns[None].native is None and batch.patterns[None].points == 999
     a, b, t = np.linspace(0, 1, 5_000), np.linspace(1, 2, 5_000), np.linspace(-1, 1, 5_000)
-    with mock.patch.object(tier, "vm", side_effect=AssertionError("ran on the VM")):
+    with mock.patch.object(batch, "vm", side_effect=AssertionError("ran on the VM")):
         got = f(a, b, t)  # 5,000 points repay the compile: native code runs them all (no tail: 4 divides 5,000)
     np.testing.assert_allclose(got, g.lambdify()(a, b, t), rtol=1e-13)
-    assert tier.native is not None
+    assert batch.patterns[None].native is not None
+
+
+@pytest.mark.parametrize("points", [4, 7, 1_001])
+def test_parameters_shared_by_every_point_run_natively_with_the_vms_bits(monkeypatch, points):
+    """A fit's usual call: scalar parameters beside arrays of data, each pattern compiled for itself."""
+    monkeypatch.setattr(vm_batch, "break_even_points", lambda prog: 1)
+    text = "(y - a*t^2 - b*t - c)^2 + a*b/(1 + t^2)"
+    g = sg.grad(text, wrt=["a", "b", "c"])
+    f, plain = g.lambdify(backend="vm"), g.lambdify(backend="vm")
+    plain.__wrapped__.native_batch.__self__.after = 0  # never native: the VM's own values
+    rng = np.random.default_rng(4)
+    t, y = rng.uniform(-2, 2, points), rng.uniform(-2, 2, points)
+    t[:4] = [0.0, -0.0, np.nan, np.inf]
+    batch = f.__wrapped__.native_batch.__self__
+    for args in [(0.5, -1.5, 2.0, t, y), (t, -1.5, 2.0, t, y), (0.5, -1.5, 2.0, 0.25, y)]:
+        same_bits(np.array(f(*args)), np.array(plain(*args)))
+    assert len(batch.patterns) == 3 and all(tier.native is not None for tier in batch.patterns.values())
+    assert not plain.__wrapped__.native_batch.__self__.patterns
+
+
+def test_patterns_of_shared_inputs_past_the_limit_stay_on_the_vm(monkeypatch):
+    monkeypatch.setattr(vm_batch, "break_even_points", lambda prog: 1)
+    monkeypatch.setattr(vm_batch, "PATTERNS", 2)
+    g = sg.grad("a*b*c*d", wrt=["a", "b", "c", "d"])
+    f = g.lambdify(backend="vm")
+    batch = f.__wrapped__.native_batch.__self__
+    v = np.linspace(1, 2, 8)
+    for args in [(v, v, v, v), (1.0, v, v, v), (v, 2.0, v, v), (v, v, 3.0, v)]:
+        np.testing.assert_allclose(f(*args), g.lambdify()(*args), rtol=1e-14)
+    assert len(batch.patterns) == 2
 
 
 def test_threads_share_one_compile_and_agree(monkeypatch):
@@ -125,7 +158,7 @@ def test_threads_share_one_compile_and_agree(monkeypatch):
     rng = np.random.default_rng(2)
     a, b, t = (rng.uniform(0.5, 2, 301) for _ in range(3))
     want = np.array(f(a, b, t))
-    tier = f.__wrapped__.native_batch.__self__
+    batch = f.__wrapped__.native_batch.__self__
     failures = []
 
     def work():
@@ -137,7 +170,7 @@ def test_threads_share_one_compile_and_agree(monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert not failures and tier.native is not None
+    assert not failures and batch.patterns[None].native is not None
 
 
 def test_a_failed_batch_compile_warns_once_and_the_vm_runs_on(monkeypatch):
