@@ -31,10 +31,12 @@ How, measured on those programs:
   took 1.84 ms against 1.71, a chain of ``sin`` and divisions 5.5 against
   4.4 ms.  Hence :data:`CALL_SHARE`.
 
-Inputs shared by every point of the batch stay on the VM (its kernel
-writes them into rows once); they neither run natively nor count towards
-the compile.  Native code runs the batch's points in groups of
-:data:`LANES`; the last few points, if any, run on the VM.  Both tiers
+An input shared by every point of the batch (a fit's parameters beside
+its data) is written into the code as one value spread over the lanes, so
+each pattern of shared inputs is compiled for itself: a quadratic fit's
+gradient on 10^6 data points took 1.2 ms against the VM's 4.0 ms.  Native
+code runs the batch's points in groups of :data:`LANES`; the last few
+points, if any, run on the VM.  Both tiers
 compute every value the same way, bit for bit (see :mod:`.native`).
 """
 from __future__ import annotations
