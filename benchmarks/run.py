@@ -35,7 +35,8 @@ gradient, a batch of points in one call (the gradient), and one point (the
 value and the gradient: symgraph's ``value_and_grad(vector=True)``, the
 peers' functions of both), for symgraph's NumPy code, VM
 (``backend="vm"``; one point after the calls that make it compile the
-point to native code, :func:`warm_vm`) and numba backends and for sympy's
+point to native code, :func:`warm_vm`, and a batch after the batches that
+make it compile batches, :func:`warm_batches`) and numba backends and for sympy's
 ``lambdify``, symengine's LLVM ``Lambdify``, CasADi's ``Function`` (``map``
 for batches) and JAX's ``jit``.  An end-to-end row: Rosenbrock text to a
 compiled value-and-gradient to 1,000 single-point calls, each tool in a
@@ -492,6 +493,22 @@ def warm_vm(call: Callable[[], object], listing: str, budget: float = 3.0) -> in
     return calls
 
 
+def warm_batches(call: Callable[[], object], fn: Callable, points: int, budget: float = 10.0) -> int:
+    """Make the VM's batch ``call`` (of ``points`` points) of the compiled function ``fn`` as many times as it
+    takes to compile its native batch tier (:mod:`symgraph.backends.vm_batch`), within ``budget`` seconds and
+    10,000 calls; the number of calls, 0 when batches stay on the VM.  Without it a timing loop crosses the
+    switch or not by chance."""
+    batch = fn.__wrapped__.native_batch.__self__
+    if not batch.after or math.ceil(batch.after / max(points, 1)) > 10_000:
+        return 0
+    start, calls, tier = time.perf_counter(), 0, None
+    while batch.after and (tier is None or tier.native is None) and time.perf_counter() - start < budget:
+        call()
+        calls += 1
+        tier = batch.patterns.get(None)
+    return calls if tier is not None and tier.native is not None else 0
+
+
 def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -> dict:
     """symgraph's compiled gradient (the NumPy backend): setup, batch and single-point seconds, peak memory."""
     import numpy as np
@@ -521,6 +538,7 @@ def measure_symgraph_eval(workload: str, n: int, graph, gradient, points: int) -
         made = time.perf_counter() - start
         point = sg.value_and_grad(graph, wrt=gradient.wrt, vector=True, backend="vm")
         warm_vm(lambda: point(vector), point.source)
+        warm_batches(lambda: fast(*args), fast, points)
         row["vm"] = {"setup": made, "batch": best_of(lambda: fast(*args)), "single": best_of(lambda: point(vector))}
     if gradient.program.ops <= MEMORY_MAX_OPS:
         gc.collect()
