@@ -12,10 +12,11 @@ point, :func:`~.vm_kernels._run_block` on batches a block of points at a
 time (every temporary a row of up to 256 points; arithmetic rows are loops
 LLVM vectorises).
 
-The backend is seven modules, imports pointing one way: this one holds the
+The backend is eight modules, imports pointing one way: this one holds the
 kernel behind compiled functions (:func:`vm_kernel`, :func:`_runner`,
 :class:`NumpyFallback`); :mod:`.vm_point` its kernel of one point, the VM's
-until native code pays (:class:`~.vm_point._Point`); :mod:`.vm_assemble` makes a
+until native code pays (:class:`~.vm_point._Point`), and :mod:`.vm_batch` its
+kernel of a batch, likewise (:class:`~.vm_batch._Batch`); :mod:`.vm_assemble` makes a
 program into VM data (:func:`~.vm_assemble.assemble`; why two orders, fused
 pairs and groups) with the compiled passes of :mod:`.vm_passes`;
 :mod:`.vm_instructions` holds the instruction set, :mod:`.vm_kernels` the

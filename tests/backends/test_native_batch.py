@@ -198,3 +198,41 @@ def test_which_programs_go_native_on_batches():
     with mock.patch.object(vm_batch, "BATCH_LIMIT", 10):
         assert after(rosenbrock) == 0  # too long: compiling it would take too long
     assert after("+".join(f"exp(x{k})*x{k + 1}" for k in range(1, 9))) == 0  # mostly calls: one per lane
+
+
+def test_native_batches_take_arrays_as_users_pass_them(monkeypatch):
+    """Through the public functions: indexed inputs with batch axes (one address per element), 2-D batches,
+    Fortran order, strided and broadcast arrays -- native code gives the VM's bits, the tail and shared data too."""
+    compile_native, made = vm_batch.compile_native, []  # each compile's native code
+    monkeypatch.setattr(vm_batch, "compile_native", lambda ir, host=False: made.append(compile_native(ir, host))
+                        or made[-1])
+
+    def both(make):  # the tier forced on, and off
+        with mock.patch.object(vm_batch, "break_even_points", lambda prog: 1):
+            fast = make()
+        with mock.patch.object(vm_batch, "break_even_points", lambda prog: 0):
+            return fast, make()
+
+    rng = np.random.default_rng(8)
+    text = "sum((y[k] - a*x[k] - b*x[k]^2)^2 + where(x[k] > a, -x[k], x[k]/b), k, 0, n-1)"
+    fast, vm_only = both(lambda: sg.grad(text, wrt=["a", "b"], n=4).lambdify(backend="vm"))
+    plain = sg.grad(text, wrt=["a", "b"], n=4).lambdify()
+    calls = [dict(a=rng.normal(size=(2, 3)), b=rng.normal(size=(2, 3)), x=rng.normal(size=(4, 2, 3)),
+                  y=np.asfortranarray(rng.normal(size=(4, 2, 3)))),
+             dict(a=rng.normal(size=9), b=rng.normal(size=9), x=rng.normal(size=(9, 4)).T, y=rng.normal(size=(4, 1))),
+             dict(a=rng.normal(size=(3, 1)), b=rng.normal(size=(1, 5)), x=rng.normal(size=(4, 3, 5)),
+                  y=rng.normal(size=(4, 3, 5))[..., ::-1]),
+             dict(a=rng.normal(size=7), b=0.5, x=rng.normal(size=(4, 7)), y=rng.normal(size=(4, 7)))]  # shared b
+    for kwargs in calls * 2:  # the first round on the VM (the tier compiles after it), the second natively
+        got, want = fast(**kwargs), vm_only(**kwargs)
+        for g, w, p in zip(got, want, plain(**kwargs)):
+            same_bits(g, w)
+            np.testing.assert_allclose(g, p, rtol=1e-12, atol=1e-12)
+    g = sg.grad("a*b - b/c + c")  # the gradient holds an input (a) and a constant (1)
+    fast, vm_only = both(lambda: g.lambdify(backend="vm"))
+    arrays = [np.asfortranarray(rng.normal(size=(5, 3))), rng.normal(size=(10, 3))[::2], rng.normal(size=(1, 3))]
+    for _ in range(2):
+        for got, want in zip(fast(*arrays), vm_only(*arrays)):
+            assert got.shape == (5, 3)
+            same_bits(got, want)
+    assert len(made) == 2 and all(made)
