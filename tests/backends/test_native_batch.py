@@ -202,7 +202,7 @@ def test_which_programs_go_native_on_batches():
 
 def test_native_batches_take_arrays_as_users_pass_them(monkeypatch):
     """Through the public functions: indexed inputs with batch axes (one address per element), 2-D batches,
-    Fortran order, strided and broadcast arrays -- native code gives the VM's bits, the tail and shared data too."""
+    Fortran order, strided and broadcast arrays, data shared by every point -- native code gives the VM's bits."""
     compile_native, made = vm_batch.compile_native, []  # each compile's native code
     monkeypatch.setattr(vm_batch, "compile_native", lambda ir, host=False: made.append(compile_native(ir, host))
                         or made[-1])
@@ -223,7 +223,7 @@ def test_native_batches_take_arrays_as_users_pass_them(monkeypatch):
              dict(a=rng.normal(size=(3, 1)), b=rng.normal(size=(1, 5)), x=rng.normal(size=(4, 3, 5)),
                   y=rng.normal(size=(4, 3, 5))[..., ::-1]),
              dict(a=rng.normal(size=7), b=0.5, x=rng.normal(size=(4, 7)), y=rng.normal(size=(4, 7)))]  # shared b
-    for kwargs in calls * 2:  # the first round on the VM (the tier compiles after it), the second natively
+    for kwargs in calls * 2:  # the first round compiles each pattern of shared inputs, the second reuses them
         got, want = fast(**kwargs), vm_only(**kwargs)
         for g, w, p in zip(got, want, plain(**kwargs)):
             same_bits(g, w)
@@ -235,4 +235,4 @@ def test_native_batches_take_arrays_as_users_pass_them(monkeypatch):
         for got, want in zip(fast(*arrays), vm_only(*arrays)):
             assert got.shape == (5, 3)
             same_bits(got, want)
-    assert len(made) == 2 and all(made)
+    assert len(made) == 4 and all(made)  # every input per point, y shared, b shared; the second function's one
