@@ -283,8 +283,8 @@ class NativeFunction:
             llvm.initialize_native_asmprinter()
             target = llvm.Target.from_default_triple()
             if host:  # this processor's vector instructions (AVX and wider); x86-64's baseline has 2 lanes
-                machine = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
-                                                       features=llvm.get_host_cpu_features().flatten(), opt=0)
+                cpu, features = _processor(llvm)
+                machine = target.create_target_machine(cpu=cpu, features=features, opt=0)
             else:
                 machine = target.create_target_machine(opt=0)
             context = llvm.create_context()
@@ -295,6 +295,21 @@ class NativeFunction:
             engine.finalize_object()
             self.address = engine.get_function_address("f")
         weakref.finalize(self, _free, engine, context).atexit = False
+
+
+def _processor(llvm: Any) -> tuple[str, str]:
+    """The processor and features to compile for: numba's settings where a user set them
+    (``NUMBA_CPU_NAME``, ``NUMBA_CPU_FEATURES``: a wrong detection, or code for other machines), else this one's."""
+    try:
+        from numba.core import config
+        cpu, features = config.CPU_NAME, config.CPU_FEATURES
+    except ImportError:
+        cpu = features = None
+    if not cpu or cpu == "host":
+        cpu = llvm.get_host_cpu_name()
+        if features is None:
+            features = llvm.get_host_cpu_features().flatten()
+    return cpu, features or ""
 
 
 def _free(engine: Any, context: Any) -> None:

@@ -236,3 +236,24 @@ def test_native_batches_take_arrays_as_users_pass_them(monkeypatch):
             assert got.shape == (5, 3)
             same_bits(got, want)
     assert len(made) == 4 and all(made)  # every input per point, y shared, b shared; the second function's one
+
+
+def test_native_batches_follow_numbas_processor_settings(monkeypatch):
+    """``NUMBA_CPU_NAME`` (a wrong detection worked around, or code for other machines) holds for native code too."""
+    from numba.core import config
+    import llvmlite.binding as llvm
+    from symgraph.backends import native
+    monkeypatch.setattr(config, "CPU_NAME", "generic")
+    monkeypatch.setattr(config, "CPU_FEATURES", None)
+    assert native._processor(llvm) == ("generic", "")
+    monkeypatch.setattr(config, "CPU_NAME", None)
+    assert native._processor(llvm) == (llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten())
+    monkeypatch.setattr(config, "CPU_NAME", "generic")
+    program = sg.grad("100*(y - x^2)^2 + (1 - x)^2 + x/y").program
+    with always():
+        kernel = kernel_of(program)
+    columns = columns_for(len(program.inputs))
+    before = batches(kernel, columns)
+    assert kernel.native_batch()
+    for got, want in zip(batches(kernel, columns), before):
+        same_bits(got, want)
