@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Container, Iterable, Iterator
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .ir.graph import Graph
 
-__all__ = ["Namer", "drawn_names", "function_name", "is_identifier", "output_labels"]
+__all__ = ["Namer", "drawn_captions", "drawn_names", "function_name", "is_identifier", "output_labels"]
 
 
 class Namer:
@@ -176,7 +176,8 @@ def function_name(graph: "Graph") -> str:
 def drawn_names(graph: "Graph") -> dict[str, str]:
     """Node -> what pictures and the explorer page write for it, for every node not written by its own name:
     an element of an indexed input by its label (``x[3]``), an unnamed output by its :func:`output_labels`
-    label (``f``; a node that is several outputs by its first).
+    label (``f``; a node that is several outputs by its first: formulas name it once, while the node itself
+    writes every name, :func:`drawn_captions`).
 
     ``grad``, LaTeX and the command line call an unnamed output ``f``; the DOT, Mermaid and PNG/SVG pictures
     wrote its node (``v3: *``, ``adjoint ∂v3/∂u``).  Every drawing reads its names here.
@@ -195,6 +196,29 @@ def drawn_names(graph: "Graph") -> dict[str, str]:
         if node not in user:
             names.setdefault(node, label)
     return names
+
+
+def drawn_captions(graph: "Graph") -> dict[str, str]:
+    """Node -> the name a drawing writes in the node: :func:`drawn_names`', and every name of a node that is
+    several outputs, or an output asked for by another name (``f1, f3`` for outputs 1 and 3 of
+    ``["x*y", "x+y", "x*y"]``; ``c, d`` for the alias ``d`` of ``c = a*b; d = c``).
+
+    Formulas name a node by one label (:func:`drawn_names`); a node's caption says what it is called in every
+    row of the Jacobian, so an output never goes missing from a picture.
+
+    Examples
+    --------
+    >>> import symgraph as sg
+    >>> drawn_captions(sg.parse(["x*y", "x+y", "x*y"]))
+    {'v1': 'f1, f3', 'v2': 'f2'}
+    """
+    captions = drawn_names(graph)
+    called: dict[str, list[str]] = {}
+    for node, label in zip(graph.outputs, output_labels(graph)):
+        called.setdefault(node, []).append(label)
+    for node, labels in called.items():
+        captions[node] = ", ".join(dict.fromkeys([captions.get(node, node), *labels]))
+    return captions
 
 
 def is_identifier(name: str) -> bool:

@@ -45,7 +45,7 @@ from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..frontend.coerce import as_graph, present, unused_inputs, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
-from ..names import drawn_names, output_labels
+from ..names import drawn_captions, drawn_names, output_labels
 from .files import write
 from .display import expression_rows, short_str
 from .layout import spaced_layout
@@ -184,11 +184,8 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     # rows and sg.jacobian's LaTeX); formulas name a node by one label, its first output's (drawn_names, as every
     # picture), and the drawing writes every name it has: f1, f3 for the node that is outputs 1 and 3 of
     # ["x*y", "x+y", "x*y"], c, d for the alias d of c = a*b; d = c
-    labels = drawn_names(graph)
+    labels, captions = drawn_names(graph), drawn_captions(graph)
     outputs = output_labels(graph)
-    called: dict[str, list[str]] = {}
-    for node, name in zip(graph.outputs, outputs):
-        called.setdefault(node, []).append(name)
     nodes = []
     for node in graph.order:
         op = graph.op_of[node]
@@ -197,7 +194,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         glyph = label if kind == "input" else op_label(graph, node, names=labels).split(": ", 1)[-1]
         definition = (f"{label} (input)" if kind == "input"
                       else assignment(label, op, graph.operands_of[node], labels).replace("**", "^"))
-        names = ", ".join(dict.fromkeys([label, *called.get(node, ())]))
+        names = captions.get(node, node)
         nodes.append({"name": node, "label": label, "names": names, "caption": _short(names, 16), "kind": kind,
                       "glyph": _short(glyph.replace("*", "×"), 9),
                       "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Sequence
 
 from ..ir.graph import Graph
-from ..names import drawn_names
+from ..names import drawn_captions
 from .layout_placement import _nearest, _place
 from .layout_sizes import (ARROW_HALF_WIDTH, ARROW_LENGTH, BAR_INSET, FONT_SIZE, LABEL_PAD, LABEL_SIZE, LEGEND_GAP,
                            LINE_SPACING, MARGIN, Point, Shape, _label_size, text_width)
@@ -124,8 +124,8 @@ def spaced_layout(graph: Graph, room: tuple[float, float] | None = None,
     edge's label centre (edges within one layer of their source and target
     included).
     """
-    names = drawn_names(graph)
-    nodes = [NodeLabel(n, op_label(graph, n, names=names), "box" if graph.op(n) == "input" else "circle")
+    captions = drawn_captions(graph)
+    nodes = [NodeLabel(n, op_label(graph, n, names=captions), "box" if graph.op(n) == "input" else "circle")
              for n in graph.order]
     edges = [EdgeLabel(u, v) for u, v in graph.edges()]
     pos, routes, centres, _, _ = _place(nodes, edges, _calls(graph), room, label)

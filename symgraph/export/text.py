@@ -28,7 +28,7 @@ from ..ad.linearised import Adjacency
 from ..ops import OPS
 from ..ir.graph import Graph
 from ..ir.listing import constant_text
-from ..names import drawn_names
+from ..names import drawn_captions, drawn_names
 
 #: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
 #: names both Graphviz (X11) and matplotlib know.
@@ -142,7 +142,7 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             text = written[key] = constant_text(x)
         return text
 
-    names = drawn_names(graph)
+    names, captions = drawn_names(graph), drawn_captions(graph)  # formulas' names; what a node writes of itself
     adjacency = Adjacency(graph)  # the light tables: no networkx graph (and no sympy symbol per node)
     into = sum_chains(graph, adjacency.succs) if fold_sums else {}
     roots = set(into.values())
@@ -159,9 +159,9 @@ def walk(graph: Graph, values: Mapping | None = None, adjoints: Mapping | None =
             continue
         if node in count:
             constants = "".join(f" + {x}" for x in graph.operands(node) if not isinstance(x, str))
-            yield NodeLabel(node, f"{names.get(node, node)}: Σ {count[node]} terms{constants}", "circle", count[node])
+            yield NodeLabel(node, f"{captions.get(node, node)}: Σ {count[node]} terms{constants}", "circle", count[node])
         else:
-            yield NodeLabel(node, op_label(graph, node, constant, names),
+            yield NodeLabel(node, op_label(graph, node, constant, captions),
                             "box" if graph.op(node) == "input" else "circle")
     done = set()
     # every edge u -> v: sources in creation order, each one's users in creation order

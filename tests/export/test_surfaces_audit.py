@@ -171,6 +171,19 @@ def test_pictures_name_outputs_by_position_and_an_element_by_its_label():
                                                  engine="matplotlib"))
 
 
+def test_a_node_that_is_several_outputs_is_drawn_with_every_name():
+    """["x*y", "x+y", "x*y"] drew its shared node as f1 alone, so f3 (a row of the Jacobian) was nowhere in the
+    picture; now every picture writes each name, as the explorer page does, while edge formulas keep one name."""
+    fs = ["x*y", "x+y", "x*y"]
+    assert '"f1, f3: *"' in sg.to_dot(fs) and '"f2: +"' in sg.to_dot(fs)
+    assert '(("f1, f3: *"))' in sg.to_mermaid(fs)
+    assert '"c, d: *"' in sg.to_dot("c = a*b; d = c") and '"x, f1, f3"' in sg.to_dot(["x", "x*y", "x"])
+    svg = _svg_text(sg.draw(fs, format="svg", engine="matplotlib"))
+    assert "f1, f3: *" in svg
+    dot = sg.to_dot(fs, derivatives=True)  # a formula names the node once
+    assert "∂f1/∂x = y" in dot and "∂f1, f3" not in dot
+
+
 def test_latex_edge_table_calls_an_unnamed_output_f_as_the_pictures_do():
     """to_latex(graph)'s edge table wrote the output of (a+b)*(b+1) as v_{3} (and exp's local derivative, its
     own value, as v_{2}) where the pictures, grad and the explorer say f."""
