@@ -179,6 +179,10 @@ def _np_heaviside(x, h0):
     return np.where(x == 0, h0, np.sign(np.maximum(x, 0)))
 
 
+#: conditions whose canonical form never settles in sympy -> the comparison with 0 that does (see _sympy_where)
+_UNSTEADY: dict = {}
+
+
 def _sympy_where(c, a, b):
     """where(c, a, b) as sympy's Piecewise (a itself when c is true, b when false).
 
@@ -186,10 +190,19 @@ def _sympy_where(c, a, b):
     a piece of ``a`` (or of a factor of ``a``) under the same condition ``c``
     is just its value there: where(c, y*where(c, e, 0), 0) reads where(c, y*e, 0).
     """
-    a = _taken(a, c)
-    if isinstance(b, sympy.Piecewise):
-        return sympy.Piecewise((a, c), *b.args)
-    return sympy.Piecewise((a, c), (b, True))
+    c = _UNSTEADY.get(c, c)
+    rest = b.args if isinstance(b, sympy.Piecewise) else ((b, True),)
+    try:
+        return sympy.Piecewise((_taken(a, c), c), *rest)
+    except RecursionError:
+        # sympy's canonical form of some comparisons never settles (sin(x) - x/3 > w - 1/y becomes
+        # x/3 - sin(x) < 1/y - w, then w - 1/y < sin(x) - x/3, then back), and a Piecewise re-canonicalises its
+        # conditions whenever it is built, so its every sum or power recursed too: compared with 0 instead,
+        # remembered so that the derivatives' many selects by the same condition do not recurse first
+        steady = c.replace(lambda r: r.is_Relational, lambda r: r.func(r.lhs - r.rhs, 0))
+        if len(_UNSTEADY) < 10_000:
+            _UNSTEADY[c] = steady
+        return sympy.Piecewise((_taken(a, steady), steady), *rest)
 
 
 def _np_fold(binary):

@@ -1,0 +1,28 @@
+"""Second derivatives as researchers use them, read against independent values: the closed forms of
+selects whose condition sympy cannot put in a settled canonical form."""
+import numpy as np
+import sympy
+
+import symgraph as sg
+
+#: sympy rewrites this comparison to x/3 - sin(x) < 1/y - w, then w - 1/y < sin(x) - x/3, then back, forever
+RESTLESS = "sin(x) - x/3 > w - 1/y"
+
+
+def test_a_select_by_a_restless_comparison_builds_its_closed_forms():
+    # every where() of this condition recursed without end in sympy's Piecewise: grad, hessian and hvp
+    # raised a bare RecursionError
+    g = sg.grad(f"where({RESTLESS}, x^2, y)", wrt=["x", "y"])
+    x, y, w = sympy.symbols("x y w")
+    at = {x: 0.5, y: 2.0, w: 0.1}
+    assert float(g["x"].subs(at)) == 1.0 and float(g["y"].subs(at)) == 0.0
+    f = f"where({RESTLESS}, erf(y)^2, cos(x)^2)^-1"
+    point = dict(x=0.5, y=2.0, w=-3.0)  # the first branch: f = erf(y)^-2
+    for mode in ("forward-over-reverse", "edge-pushing"):
+        H = sg.hessian(f, wrt=["y", "x"], mode=mode)
+        value = np.asarray(H.subs({sympy.Symbol(k): v for k, v in point.items()}), dtype=float)
+        Y = sympy.Symbol("y")
+        exact = float(sympy.diff(sympy.erf(Y) ** -2, Y, 2).subs(Y, 2.0).evalf(30))
+        assert np.allclose(value, [[exact, 0], [0, 0]], rtol=1e-12)
+        assert np.allclose(H.lambdify()(**point), value, rtol=1e-12)
+    assert sg.hvp(f, ["y", "x"], [1, 0]).at(**point)["y"] == sg.hessian(f, wrt=["y", "x"]).lambdify()(**point)[0, 0]
