@@ -26,3 +26,10 @@ def test_a_select_by_a_restless_comparison_builds_its_closed_forms():
         assert np.allclose(value, [[exact, 0], [0, 0]], rtol=1e-12)
         assert np.allclose(H.lambdify()(**point), value, rtol=1e-12)
     assert sg.hvp(f, ["y", "x"], [1, 0]).at(**point)["y"] == sg.hessian(f, wrt=["y", "x"]).lambdify()(**point)[0, 0]
+
+
+def test_a_direction_of_zero_dimensional_arrays_is_read_as_its_numbers():
+    # np.array(2.0) was "a seed in v must be a number or a name" while np.float64(2.0) was read
+    one = sg.hvp("x^3*y", ["x", "y"], [np.array(2.0), np.array(1)]).at(x=1.5, y=0.5)
+    assert one == sg.hvp("x^3*y", ["x", "y"], [2.0, 1]).at(x=1.5, y=0.5) == {"x": 15.75, "y": 13.5}
+    assert sg.hvp("x^3", ["x"], np.array(2.0)).at(x=1.0) == {"x": 12.0}
