@@ -1,9 +1,13 @@
 """Second derivatives as researchers use them, read against independent values: the closed forms of
-selects whose condition sympy cannot put in a settled canonical form."""
+selects whose condition sympy cannot put in a settled canonical form, and directions given as 0-d arrays."""
+import subprocess
+import sys
+
 import numpy as np
 import sympy
 
 import symgraph as sg
+from tests.helpers import ROOT
 
 #: sympy rewrites this comparison to x/3 - sin(x) < 1/y - w, then w - 1/y < sin(x) - x/3, then back, forever
 RESTLESS = "sin(x) - x/3 > w - 1/y"
@@ -26,6 +30,14 @@ def test_a_select_by_a_restless_comparison_builds_its_closed_forms():
         assert np.allclose(value, [[exact, 0], [0, 0]], rtol=1e-12)
         assert np.allclose(H.lambdify()(**point), value, rtol=1e-12)
     assert sg.hvp(f, ["y", "x"], [1, 0]).at(**point)["y"] == sg.hessian(f, wrt=["y", "x"]).lambdify()(**point)[0, 0]
+
+
+def test_a_restless_comparison_does_not_crash_under_a_raised_recursion_limit():
+    # sympy users often raise the limit; the endless recursion then overflowed the C stack (a segfault)
+    code = ("import sys; sys.setrecursionlimit(200_000); import symgraph as sg; "
+            f"print(sg.grad('where({RESTLESS}, x^2, y)', wrt=['x'])['x'].args[0][0])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.strip() == "2*x", done.stderr[-500:]
 
 
 def test_a_direction_of_zero_dimensional_arrays_is_read_as_its_numbers():
