@@ -114,6 +114,8 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
                          f"({shown_names(names)})")
     refs = []
     for s in seeds:
+        if isinstance(s, np.ndarray) and s.ndim == 0:  # np.array(2.0), or a value read off a 0-d result
+            s = s[()]
         if isinstance(s, sympy.Symbol):
             s = s.name
         elif isinstance(s, (sympy.Indexed, MatrixElement)):

@@ -179,17 +179,58 @@ def _np_heaviside(x, h0):
     return np.where(x == 0, h0, np.sign(np.maximum(x, 0)))
 
 
+try:  # how a Piecewise canonicalises its conditions (private to sympy: without it, a RecursionError is the sign)
+    from sympy.core.relational import _canonical_coeff
+except ImportError:  # pragma: no cover
+    _canonical_coeff = None
+
+#: condition -> the one a Piecewise is built with: itself, or its comparison with 0 (see _sympy_where)
+_CONDITIONS: dict = {}
+
+
+def _is_relational(r) -> bool:
+    return r.is_Relational
+
+
+def _compared_with_0(c):
+    return c.replace(_is_relational, lambda r: r.func(r.lhs - r.rhs, 0))
+
+
+def _steady(c):
+    """``c``, or where sympy's canonical form of it never settles, ``c`` compared with 0 (remembered: the
+    derivatives of one select hold many selects by its condition)."""
+    found = _CONDITIONS.get(c)
+    if found is None:
+        found = c
+        if _canonical_coeff is not None and isinstance(c, sympy.Basic):
+            once = c.replace(_is_relational, _canonical_coeff)
+            if once.replace(_is_relational, _canonical_coeff) != once:
+                found = _compared_with_0(c)
+        if len(_CONDITIONS) >= 10_000:
+            _CONDITIONS.clear()
+        _CONDITIONS[c] = found
+    return found
+
+
 def _sympy_where(c, a, b):
     """where(c, a, b) as sympy's Piecewise (a itself when c is true, b when false).
 
     Readable forms of nested selects: a where() in ``b`` adds its pieces, and
     a piece of ``a`` (or of a factor of ``a``) under the same condition ``c``
     is just its value there: where(c, y*where(c, e, 0), 0) reads where(c, y*e, 0).
+
+    sympy's canonical form of some comparisons never settles (sin(x) - x/3 > w - 1/y becomes
+    x/3 - sin(x) < 1/y - w, then w - 1/y < sin(x) - x/3, then back), and a Piecewise canonicalises its
+    conditions whenever it is built, so it and its every sum or power recursed without end (a RecursionError,
+    or a crash under a raised recursion limit): such a condition is compared with 0 instead.
     """
-    a = _taken(a, c)
-    if isinstance(b, sympy.Piecewise):
-        return sympy.Piecewise((a, c), *b.args)
-    return sympy.Piecewise((a, c), (b, True))
+    c = _steady(c)
+    rest = b.args if isinstance(b, sympy.Piecewise) else ((b, True),)
+    try:
+        return sympy.Piecewise((_taken(a, c), c), *rest)
+    except RecursionError:  # a condition whose canonical form cycles longer than the check above sees
+        c = _CONDITIONS[c] = _compared_with_0(c)
+        return sympy.Piecewise((_taken(a, c), c), *rest)
 
 
 def _np_fold(binary):
