@@ -113,6 +113,8 @@ def test_latex_and_names_of_elements():
     ("x[0.5]", {}, 2, "must be an integer"),
     ("x[y]", {}, 2, "'y' is not a size or an index"),
     ("sum(x[i], i, 0, n)", {}, 16, "'n' is not a size or an index"),
+    ("sum(x[i], i, 0, n)", {"N": 3}, 16, "enclosing sums and numbers (did you mean the size N=3?)"),  # a typo
+    ("sum(x[i], i, 0, size)", {"sizes": 3}, 16, "(did you mean the size sizes=3?)"),
     ("sum(x[i], i, 0)", {}, 0, "takes four arguments"),
     ("sum(x[i], 2, 0, 3)", {}, 10, "must be the index's name"),
     ("y = 1; sum(x[y], y, 0, 3)", {}, 17, "the index 'y' of sum() is also a name this text assigns (line 1, column 1)"),

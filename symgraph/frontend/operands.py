@@ -182,5 +182,7 @@ class Operands:
         if word in self.caller_scope:
             self.fail(f"the body of {self.defining}() uses {word!r}, which is assigned after the definition "
                       "(a definition sees its parameters and the names assigned before it)", i)
+        close = closest_name(word, self.sizes)  # a size given under another spelling (N=3 for n)
+        hint = f" (did you mean the size {close}={self.sizes[close]!r}?)" if close is not None else ""
         self.fail(f"{word!r} is not a size or an index: indices and bounds are computed from sizes (bound by "
-                  f"keyword, {word}=...), the indices of enclosing sums and numbers", i)
+                  f"keyword, {word}=...), the indices of enclosing sums and numbers{hint}", i)
