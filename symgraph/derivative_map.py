@@ -311,7 +311,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         broadcast shape (constants too); see :mod:`symgraph.backends.numpy`.  ``xp``
         fixes the array namespace (default: chosen per call, so Dask and CuPy
         arrays work as well).  ``backend="vm"`` runs the program as data on one compiled virtual
-        machine (no compile wait, fast single points; :mod:`symgraph.backends.vm`); ``backend="numba"`` fuses the program into one
+        machine (no compile wait, fast single points, native code once repeated calls
+        repay its compile; :mod:`symgraph.backends.vm`); ``backend="numba"`` fuses the program into one
         compiled loop over points (needs numba; NumPy arrays;
         ``parallel=True`` spreads the points over the cores), and ``chunk=N``
         evaluates at most N points at a time; see :mod:`symgraph.backends`.

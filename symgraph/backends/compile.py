@@ -88,7 +88,8 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         data for one compiled virtual machine (:mod:`symgraph.backends.vm`; needs
         numba, no compile wait per function, fast single points; a function
         called at single points thousands of times then compiles itself to
-        native code, :mod:`symgraph.backends.native`), or one
+        native code, :mod:`symgraph.backends.native`, and so does one whose
+        batches have held enough points, :mod:`symgraph.backends.vm_batch`), or one
         compiled loop over points (:mod:`symgraph.backends.numba`; needs numba).
     chunk : int, optional
         Evaluate at most ``chunk`` points at a time (:mod:`symgraph.backends.chunk`).
