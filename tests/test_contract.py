@@ -105,6 +105,13 @@ def test_a_count_of_one_is_written_in_the_singular():
     assert "forward would need 1 multiplication (2 sweeps, one per input), reverse 1 (1 sweep," in note
 
 
+def test_graph_repr_names_inputs_and_outputs_as_the_library_prints_them():
+    """The repr listed node names (x_0, v5) where grad, LaTeX and pictures say x[0] and f."""
+    assert repr(sg.parse("sum(x[i]*y, i, 0, 2)")) == "<Graph 9 nodes, 10 edges, inputs=('x[0]', 'y', 'x[1]', 'x[2]'), outputs=('f',)>"
+    assert repr(sg.parse(["x*y", "x+y", "x*y"])).endswith("outputs=('f1', 'f2', 'f3')>")
+    assert repr(sg.parse("c = a*b; d = c")).endswith("inputs=('a', 'b'), outputs=('d',)>")
+
+
 #: the positional arguments each entry point of ``sg.__all__`` is called with below (a new entry point needs a line)
 ENTRY_ARGS = {
     "annotate_edges": lambda: (sg.parse(F),), "compare": lambda: (F,), "draw": lambda: (F,),

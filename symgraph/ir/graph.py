@@ -292,9 +292,10 @@ class Graph(InputNames, GraphValues):
         return hash((self.inputs, self.outputs, len(self._ops)))
 
     def __repr__(self) -> str:
-        """One short line whatever the size: counts, and the first few inputs and outputs."""
-        return (f"<Graph {counted(len(self._ops), 'node')}, {counted(self.edge_count, 'edge')}, inputs={_few(self.inputs)}, "
-                f"outputs={_few(self.outputs)}>")
+        """One short line whatever the size: counts, and the first few inputs and outputs, by the names the rest of
+        the library prints (``x[0]``, not the node ``x_0``; ``f`` for an unnamed output, not ``v3``)."""
+        return (f"<Graph {counted(len(self._ops), 'node')}, {counted(self.edge_count, 'edge')}, "
+                f"inputs={_few(self.input_labels)}, outputs={_few(output_labels(self))}>")
 
     @cached_property
     def edge_count(self) -> int:
