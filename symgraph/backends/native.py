@@ -35,8 +35,10 @@ compiled for this processor's vector instructions: the generic x86-64
 target has two lanes, and ran Rosenbrock n = 10 on 10^4 points in 112 µs
 against 36 µs); :mod:`.vm_batch` says how they were chosen, and when.
 
-Every op that is not arithmetic calls the VM's own scalar op (its
-``_apply``, compiled as a C function), so both tiers compute every value
+The common functions are the LLVM intrinsics or C library functions that
+numba's ``np.sin``, ``np.tanh`` and so on become in the VM's own code
+(:data:`WRITTEN`); every other op calls the VM's own scalar op (its
+``_apply``, compiled as a C function).  So both tiers compute every value
 the same way, bit for bit: LLVM without fast-math flags neither reorders
 nor contracts floating-point arithmetic.  One thing neither tier fixes is
 which NaN comes out where two NaNs of opposite signs meet in an ``add`` or
@@ -57,6 +59,26 @@ NATIVE_LIMIT = 50_000
 
 #: the LLVM instruction of each arithmetic op on (x, y); the others are written by :func:`write_ir`
 _BINARY = {"add": "fadd", "sub": "fsub", "mul": "fmul", "div": "fdiv"}
+
+#: ops written as the LLVM intrinsic numba's ``np.<name>`` becomes, on a whole vector: the rounding
+#: ones are single vector instructions, the others calls of the C library's function on each lane
+_INTRINSICS = {"sin": "sin", "cos": "cos", "exp": "exp", "log": "log", "log2": "log2", "log10": "log10",
+               "exp2": "exp2", "sqrt": "sqrt", "abs": "fabs", "floor": "floor", "ceil": "ceil", "round": "rint"}
+
+#: ops written as a call of the C library function numba's ``np.<name>`` calls, lane by lane
+_LIBRARY = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh", "cosh": "cosh",
+            "tanh": "tanh", "log1p": "log1p", "expm1": "expm1", "asinh": "asinh"}
+
+
+#: the ops native code computes itself, with no call of the VM's scalar function
+WRITTEN = frozenset({*_BINARY, "neg", "square", "reciprocal", "copy", *_INTRINSICS, *_LIBRARY})
+
+
+def _declarations(lanes: int) -> list[str]:
+    """The module's declarations of the functions :data:`_INTRINSICS` and :data:`_LIBRARY` name."""
+    kind, suffix = ("double", "f64") if lanes == 1 else (f"<{lanes} x double>", f"v{lanes}f64")
+    return ([f"declare {kind} @llvm.{name}.{suffix}({kind})" for name in sorted(set(_INTRINSICS.values()))]
+            + [f"declare double @{name}(double)" for name in sorted(set(_LIBRARY.values()))])
 
 
 def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
@@ -81,7 +103,7 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
     for slot in range(nc + m, nc + m + rows):  # the results, where the VM leaves them
         lines.append(f"  %q{slot} = getelementptr double, double* %r, i64 {slot}")
         lines.append(f"  store double {read(slot)}, double* %q{slot}")
-    lines += ["  ret void", "}", ""]
+    lines += ["  ret void", "}", "", *_declarations(1), ""]
     return "\n".join(lines)
 
 
@@ -180,7 +202,7 @@ def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
               "  %start = phi i64 [0, %entry], [%after, %block]", "  %rest = sub i64 %count, %start",
               f"  %short = icmp ult i64 %rest, {width}", f"  %b = select i1 %short, i64 %rest, i64 {width}",
               *calls, f"  %after = add i64 %start, {width}", "  %more = icmp ult i64 %after, %count",
-              "  br i1 %more, label %block, label %done", "done:", "  ret void", "}", ""]
+              "  br i1 %more, label %block, label %done", "done:", "  ret void", "}", "", *_declarations(lanes), ""]
     return "\n".join(line for lines in segments for line in lines) + "\n" + "\n".join(driver), len(row_of)
 
 
@@ -196,12 +218,14 @@ def _straight_line(body: list, codes: Mapping[str, int], fused: int, first: Sequ
     returns ``read``, a slot's last value.
 
     ``load(slot)`` writes a slot's first read and names its value.  The
-    arithmetic ops are LLVM instructions on the vector; every other op calls
-    the VM's own scalar function (``_apply``, compiled as a C function) on
-    each lane, so the values are the VM's bit for bit.
+    arithmetic ops are LLVM instructions on the vector; the common functions
+    are the intrinsics or C library functions that numba makes of the VM's
+    own (:data:`_INTRINSICS`, :data:`_LIBRARY`); every other op calls the
+    VM's own scalar function (``_apply``, compiled as a C function) on each
+    lane; so the values are the VM's bit for bit.
     """
     names = {code: name for name, code in codes.items()}
-    kind = "double" if lanes == 1 else f"<{lanes} x double>"
+    kind, suffix = ("double", "f64") if lanes == 1 else (f"<{lanes} x double>", f"v{lanes}f64")
     one = _splat("1.0", lanes)
     defined: dict[int, str] = {}  # slot -> the SSA name holding its current value
     count = 0
@@ -235,23 +259,34 @@ def _straight_line(body: list, codes: Mapping[str, int], fused: int, first: Sequ
 
     apply = f"inttoptr (i64 {apply_address} to double (i32, double, double, double)*)"
 
-    def call(op: int, x: str, y: str, z: str) -> str:
+    def lane_by_lane(function: str, operands: Sequence[str], leading: str = "") -> str:
+        """``function`` (a scalar C function) called on each lane of ``operands`` in turn."""
         if lanes == 1:
             value = fresh()
-            emit(f"  {value} = call double {apply}(i32 {op}, double {x}, double {y}, double {z})")
+            emit(f"  {value} = call double {function}({leading}{', '.join(f'double {x}' for x in operands)})")
             return value
         vector = "undef"
         for lane in range(lanes):
             parts = []
-            for operand in (x, y, z):
+            for operand in operands:
                 part = fresh()
                 emit(f"  {part} = extractelement {kind} {operand}, i32 {lane}")
                 parts.append(f"double {part}")
             value, vector_then = fresh(), fresh()
-            emit(f"  {value} = call double {apply}(i32 {op}, {', '.join(parts)})")
+            emit(f"  {value} = call double {function}({leading}{', '.join(parts)})")
             emit(f"  {vector_then} = insertelement {kind} {vector}, double {value}, i32 {lane}")
             vector = vector_then
         return vector
+
+    def call(op: int, x: str, y: str, z: str) -> str:
+        name = names[op]
+        if name in _INTRINSICS:
+            value = fresh()
+            emit(f"  {value} = call {kind} @llvm.{_INTRINSICS[name]}.{suffix}({kind} {x})")
+            return value
+        if name in _LIBRARY:
+            return lane_by_lane(f"@{_LIBRARY[name]}", [x])
+        return lane_by_lane(apply, [x, y, z], f"i32 {op}, ")
 
     for op, target, x, y, z in body:
         vx, vy = read(x), read(y)

@@ -25,11 +25,14 @@ How, measured on those programs:
   64 / 256 / 1,024 instructions took 18.5 / 16 / 17.5-18.5 / 30 / 26 ms,
   and compiling 251 / 179 / 154 / 120 / 141 ms.  Blocks of 128 / 256 /
   512 points (64-instruction segments) took 21 / 17.5-18.5 / 17.4 ms.
-* ops other than arithmetic call the VM's scalar function once per lane,
-  where the VM runs ``exp`` or ``sigmoid`` in loops of its own, so
-  programs full of them do not pay: the MLP (217 instructions, 19 calls)
-  took 1.84 ms against 1.71, a chain of ``sin`` and divisions 5.5 against
-  4.4 ms.  Hence :data:`CALL_SHARE`.
+* the common functions (``exp``, ``sin``, ``sqrt``, ...) are the calls
+  numba makes of them in the VM's own loops (:data:`.native.WRITTEN`).
+  Through the VM's scalar function, once per lane, programs full of them
+  did not pay: the MLP (217 instructions, 19 calls) took 1.84 ms against
+  the VM's 1.71, a chain of ``sin`` and divisions 5.5 against 4.4 ms.
+  Called directly, on 10^5 points: the MLP 25-27 against 30 ms, the chain
+  (depth 10) 23 against 24.5 ms.  Programs where other ops pass
+  :data:`CALL_SHARE` stay on the VM.
 
 An input shared by every point of the batch (a fit's parameters beside
 its data) is written into the code as one value spread over the lanes, so
@@ -48,8 +51,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .native import compile_native, write_batch_ir
-from .vm_instructions import _HEADER, ADD, CODES, COPY, DIV, FIRST, FUSED, MUL, NEG, RECIPROCAL, SECOND, SQUARE, SUB
+from .native import WRITTEN, compile_native, write_batch_ir
+from .vm_instructions import _HEADER, CODES, FIRST, FUSED, SECOND
 from .vm_jit import _kernel
 from .vm_point import _Tier
 
@@ -65,13 +68,14 @@ SEGMENT, WIDTH = 32, 256
 #: the most patterns of inputs shared by every point compiled for one program (each is a compile of its own)
 PATTERNS = 4
 
-#: at most this share of a program natively run on batches may be ops other than arithmetic
+#: at most this share of a program natively run on batches may be ops that call the VM's scalar function
 CALL_SHARE = 1 / 16
 
 #: measured: seconds to compile, fixed and per instruction; seconds saved per instruction and point
 COMPILE_FIXED, COMPILE_PER_INSTRUCTION, SAVED_PER_INSTRUCTION_POINT = 0.006, 30e-6, 0.15e-9
 
-_ARITHMETIC = np.array([ADD, SUB, MUL, DIV, NEG, SQUARE, RECIPROCAL, COPY])
+#: the op codes native code computes itself (arithmetic, and the common functions called directly)
+_WRITTEN = np.array(sorted(CODES[name] for name in WRITTEN))
 _SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 
 
@@ -87,7 +91,7 @@ def break_even_points(prog: np.ndarray) -> int:
     if not 0 < n <= BATCH_LIMIT:
         return 0
     ops = prog[_HEADER:_HEADER + 5 * n:5]
-    if np.count_nonzero((ops < FUSED) & ~np.isin(ops, _ARITHMETIC)) > CALL_SHARE * n:
+    if np.count_nonzero((ops < FUSED) & ~np.isin(ops, _WRITTEN)) > CALL_SHARE * n:
         return 0
     return math.ceil((COMPILE_FIXED + COMPILE_PER_INSTRUCTION * n) / (SAVED_PER_INSTRUCTION_POINT * n))
 

@@ -193,7 +193,8 @@ def test_a_failed_batch_compile_warns_once_and_the_vm_runs_on(monkeypatch):
 
 
 def test_which_programs_go_native_on_batches():
-    """Short programs repay a compile's fixed cost slowly; long ones, and those mostly calls, not at all."""
+    """Short programs repay a compile's fixed cost slowly; long ones, and those mostly calls of the VM's scalar
+    function, not at all."""
     def after(text):
         program = sg.grad(text).program
         return vm_batch.break_even_points(kernel_of(program).recipe()[1][1])  # the batch program
@@ -202,7 +203,8 @@ def test_which_programs_go_native_on_batches():
     assert small > larger > 100_000  # a short program repays the fixed cost of a compile slowly
     with mock.patch.object(vm_batch, "BATCH_LIMIT", 10):
         assert after(rosenbrock) == 0  # too long: compiling it would take too long
-    assert after("+".join(f"exp(x{k})*x{k + 1}" for k in range(1, 9))) == 0  # mostly calls: one per lane
+    assert after("+".join(f"hypot(x{k}, x{k + 1})*x{k}" for k in range(1, 9))) == 0  # mostly the VM's calls
+    assert after("+".join(f"exp(x{k})*sin(x{k + 1})" for k in range(1, 9))) > 0  # functions it calls itself
 
 
 def test_native_batches_take_arrays_as_users_pass_them(monkeypatch):
