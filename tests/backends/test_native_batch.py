@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import symgraph as sg
-from symgraph.backends import vm, vm_batch
+from symgraph.backends import native, vm, vm_batch
 from tests.backends.test_numba import EVERY_OP
 from tests.backends.test_vm import MORE_OPS, terms
 from tests.test_properties import PROPERTY
@@ -257,3 +257,40 @@ def test_native_batches_follow_numbas_processor_settings(monkeypatch):
     assert native._processor(llvm) == (llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten())
     monkeypatch.setattr(config, "CPU_NAME", "generic")
     assert_native_gives_the_vms_bits("100*(y - x^2)^2 + (1 - x)^2 + x/y")
+
+
+CHAIN = "u = sin(x)*x + x^2/(1 + x^2); v = sin(u)*u + cos(y)*y; w = sin(v)*cos(v) + tan(v); w*u"
+
+
+@pytest.mark.parametrize("segment", [1, 3, 32])
+def test_sines_and_cosines_of_one_value_are_one_call_with_the_vms_bits(segment):
+    """A gradient's forward sine and backward cosine of one value (and both at once, ``sin(v)*cos(v)``) are
+    computed together where the C library has ``sincos``; a segment's cosine left for a later segment's
+    sine crosses the cut through scratch, as any value does."""
+    program = sg.grad(CHAIN, wrt=["x", "y"]).program
+    with always():
+        kernel = kernel_of(program)
+    block = kernel.recipe()[1][1]  # the batch program
+    body = block[vm_batch._HEADER:vm_batch._HEADER + 5 * int(block[0])].reshape(-1, 5).tolist()
+    with mock.patch.object(native, "SINCOS", True):
+        pairs = native._sine_pairs(body, vm_batch.CODES)
+    assert len(pairs) == 8  # four values: x, u, y and v, each with a sine and a cosine
+    columns = columns_for(2)
+    columns[0][6:12] = [1e300, -1e22, 5e-324, np.pi, -np.pi / 2, 1e6]  # huge, tiny and exact multiples of pi
+    before = batches(kernel, columns)
+    with mock.patch.object(vm_batch, "SEGMENT", segment):
+        assert kernel.native_batch()
+    for got, want in zip(batches(kernel, columns), before):
+        same_bits(got, want)
+
+
+def test_sine_pairs_need_the_same_value():
+    """A slot written again between a sine and a cosine holds another value: no pair; a pair needs one of each."""
+    codes = vm_batch.CODES
+    sin, cos, add = codes["sin"], codes["cos"], codes["add"]
+    body = [[sin, 10, 5, 5, 5], [add, 5, 5, 6, 5], [cos, 11, 5, 5, 5],  # slot 5 rewritten: no pair
+            [sin, 12, 6, 6, 6], [sin, 13, 6, 6, 6], [cos, 14, 6, 6, 6], [cos, 15, 6, 6, 6]]
+    with mock.patch.object(native, "SINCOS", True):
+        assert native._sine_pairs(body, codes) == {3: native._PAIRED + 3, 5: native._PAIRED + 3}
+    with mock.patch.object(native, "SINCOS", False):
+        assert native._sine_pairs(body, codes) == {}
