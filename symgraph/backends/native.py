@@ -35,10 +35,13 @@ compiled for this processor's vector instructions: the generic x86-64
 target has two lanes, and ran Rosenbrock n = 10 on 10^4 points in 112 µs
 against 36 µs); :mod:`.vm_batch` says how they were chosen, and when.
 
-The common functions are the LLVM intrinsics or C library functions that
-numba's ``np.sin``, ``np.tanh`` and so on become in the VM's own code
-(:data:`WRITTEN`); every other op calls the VM's own scalar op (its
-``_apply``, compiled as a C function).  So both tiers compute every value
+Each instruction is written as :mod:`.native_ops` says: arithmetic as
+LLVM instructions, the common functions as the intrinsics or C library
+functions that numba's ``np.sin``, ``np.tanh`` and so on become in the VM's
+own code, a few short formulas as the VM's own, and every other op as a
+call of the VM's scalar op (its ``_apply``, compiled as a C function).  A
+value's sine and cosine come from one call of ``sincos`` where the C
+library is glibc's (:func:`.native_ops.sine_pairs`).  So both tiers compute every value
 the same way, bit for bit: LLVM without fast-math flags neither reorders
 nor contracts floating-point arithmetic.  One thing neither tier fixes is
 which NaN comes out where two NaNs of opposite signs meet in an ``add`` or
@@ -50,85 +53,14 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from typing import AbstractSet, Any, Callable, Mapping, Sequence
+from typing import AbstractSet, Any, Mapping, Sequence
 
 import numpy as np
 
+from .native_ops import PAIRED, SINCOS_OUT, declarations, sine_pairs, splat, straight_line
+
 #: the most instructions written out as native code (past this the VM is as fast; see the module docstring)
 NATIVE_LIMIT = 50_000
-
-#: the LLVM instruction of each arithmetic op on (x, y); the others are written by :func:`write_ir`
-_BINARY = {"add": "fadd", "sub": "fsub", "mul": "fmul", "div": "fdiv"}
-
-#: ops written as the LLVM intrinsic numba's ``np.<name>`` becomes, on a whole vector: the rounding
-#: ones are single vector instructions, the others calls of the C library's function on each lane
-_INTRINSICS = {"sin": "sin", "cos": "cos", "exp": "exp", "log": "log", "log2": "log2", "log10": "log10",
-               "exp2": "exp2", "sqrt": "sqrt", "abs": "fabs", "floor": "floor", "ceil": "ceil", "round": "rint"}
-
-#: ops written as a call of the C library function numba's ``np.<name>`` calls, lane by lane
-_LIBRARY = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh", "cosh": "cosh",
-            "tanh": "tanh", "log1p": "log1p", "expm1": "expm1", "asinh": "asinh"}
-
-
-#: the ops native code computes itself, with no call of the VM's scalar function
-WRITTEN = frozenset({*_BINARY, "neg", "square", "reciprocal", "copy", *_INTRINSICS, *_LIBRARY})
-
-
-def _declarations(lanes: int) -> list[str]:
-    """The module's declarations of the functions :data:`_INTRINSICS` and :data:`_LIBRARY` name."""
-    kind, suffix = ("double", "f64") if lanes == 1 else (f"<{lanes} x double>", f"v{lanes}f64")
-    return ([f"declare {kind} @llvm.{name}.{suffix}({kind})" for name in sorted(set(_INTRINSICS.values()))]
-            + [f"declare double @{name}(double)" for name in sorted(set(_LIBRARY.values()))]
-            + ["declare void @sincos(double, double*, double*)"])
-
-
-def _glibc_sincos() -> bool:
-    """True where the C library is glibc, whose ``sincos`` gives its ``sin`` and ``cos`` bit for bit."""
-    import ctypes
-    import platform
-    try:
-        return platform.libc_ver()[0] == "glibc" and hasattr(ctypes.CDLL(None), "sincos")
-    except OSError:  # no C library to ask: call sin and cos apart
-        return False
-
-
-#: whether a sine and a cosine of one value are computed by one call of the C library's ``sincos``
-SINCOS = _glibc_sincos()
-
-#: where ``sincos`` writes its two values (allocated once, at a function's entry)
-_SINCOS_OUT = ("  %sin.out = alloca double", "  %cos.out = alloca double")
-
-#: a value :func:`_sine_pairs` makes the first of a pair leave for the second: slot ``_PAIRED + index``
-_PAIRED = 1 << 40
-
-
-def _sine_pairs(body: list, codes: Mapping[str, int]) -> dict[int, int]:
-    """Instruction index -> the pair's pseudo slot, for each ``sin`` and ``cos`` of one value (the other of
-    the pair anywhere later, before the value's slot is written again); empty without :data:`SINCOS`.
-
-    A gradient takes the sine of a value on its way forward and the cosine
-    on its way back: one call of ``sincos`` took 10.8 ns against 16.7 for
-    the two.  The first of a pair computes both and leaves the other
-    value in the pseudo slot; the second reads it from there.
-    """
-    if not SINCOS:
-        return {}
-    sin, cos = codes["sin"], codes["cos"]
-    written: dict[int, int] = {}  # slot -> the index of its last write
-    waiting: dict[tuple, tuple[int, int]] = {}  # (slot, its write) -> (index, op) of an unpaired sin or cos
-    pairs: dict[int, int] = {}
-    for k, (op, target, x, _, _) in enumerate(body):
-        if op == sin or op == cos:
-            key = (x, written.get(x, -1))
-            other = waiting.get(key)
-            if other is not None and other[1] != op:
-                del waiting[key]
-                pairs[other[0]] = pairs[k] = _PAIRED + other[0]
-            elif other is None:
-                waiting[key] = (k, op)
-        written[target] = k
-    return pairs
-
 
 def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int, first: Sequence[int],
              second: Sequence[int], apply_address: int) -> str:
@@ -140,7 +72,7 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
     stored at the end; every other value lives in SSA names.
     """
     nc, m, rows = (int(v) for v in prog[1:4])
-    lines = ["define void @f(double* noalias nocapture %r) {", *_SINCOS_OUT]
+    lines = ["define void @f(double* noalias nocapture %r) {", *SINCOS_OUT]
 
     def load(slot: int) -> str:
         lines.append(f"  %p{slot} = getelementptr double, double* %r, i64 {slot}")
@@ -148,12 +80,12 @@ def write_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fused: int
         return f"%s{slot}"
 
     body = prog[header:header + 5 * int(prog[0])].reshape(-1, 5).tolist()
-    read = _straight_line(body, codes, fused, first, second, apply_address, 1, load, lines.append,
-                          _sine_pairs(body, codes))
+    read = straight_line(body, codes, fused, first, second, apply_address, 1, load, lines.append,
+                          sine_pairs(body, codes))
     for slot in range(nc + m, nc + m + rows):  # the results, where the VM leaves them
         lines.append(f"  %q{slot} = getelementptr double, double* %r, i64 {slot}")
         lines.append(f"  store double {read(slot)}, double* %q{slot}")
-    lines += ["  ret void", "}", "", *_declarations(1), ""]
+    lines += ["  ret void", "}", "", *declarations(1), ""]
     return "\n".join(lines)
 
 
@@ -185,12 +117,12 @@ def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
     written: dict[int, int] = {}  # slot -> the last segment (so far) that writes it
     stores: list[list[int]] = []  # per segment: the slots it leaves in scratch
     segments, finals = [], []
-    pairs = _sine_pairs(body, codes)
+    pairs = sine_pairs(body, codes)
 
     for k, start in enumerate(range(0, n, segment)):
         lines = [f"define internal void @s{k}(i64* noalias nocapture %src, double* noalias nocapture %out, "
                  "i64 %stride, double* noalias nocapture %scratch, i64 %start, i64 %count) {",
-                 "entry:", *_SINCOS_OUT, "  br label %loop", "loop:", "  %j = phi i64 [0, %entry], [%next, %loop]",
+                 "entry:", *SINCOS_OUT, "  br label %loop", "loop:", "  %j = phi i64 [0, %entry], [%next, %loop]",
                  "  %p = add i64 %start, %j"]
         stores.append([])
 
@@ -203,7 +135,7 @@ def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
                               f"  %h{slot} = bitcast double* %g{slot} to {kind}*",
                               f"  %s{slot} = load {kind}, {kind}* %h{slot}, align 8"])
             elif slot < nc:
-                return _splat(f"0x{np.float64(consts[slot]).view(np.uint64):016X}", lanes)
+                return splat(f"0x{np.float64(consts[slot]).view(np.uint64):016X}", lanes)
             elif slot < nc + m:
                 i = slot - nc
                 lines.extend([f"  %a{i} = getelementptr i64, i64* %src, i64 {i}", f"  %b{i} = load i64, i64* %a{i}",
@@ -221,12 +153,12 @@ def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
             return f"%s{slot}"
 
         part = body[start:start + segment]
-        finals.append(_straight_line(part, codes, fused, first, second, apply_address, lanes, load, lines.append,
+        finals.append(straight_line(part, codes, fused, first, second, apply_address, lanes, load, lines.append,
                                      pairs, start))
         for index, row in enumerate(part, start):
             written[row[1]] = k
-            if pairs.get(index) == _PAIRED + index:  # the first of a pair: it leaves the other value
-                written[_PAIRED + index] = k
+            if pairs.get(index) == PAIRED + index:  # the first of a pair: it leaves the other value
+                written[PAIRED + index] = k
         segments.append(lines)
     for slot in range(nc + m, nc + m + rows):
         if slot not in written:
@@ -256,137 +188,8 @@ def write_batch_ir(prog: np.ndarray, header: int, codes: Mapping[str, int], fuse
               "  %start = phi i64 [0, %entry], [%after, %block]", "  %rest = sub i64 %count, %start",
               f"  %short = icmp ult i64 %rest, {width}", f"  %b = select i1 %short, i64 %rest, i64 {width}",
               *calls, f"  %after = add i64 %start, {width}", "  %more = icmp ult i64 %after, %count",
-              "  br i1 %more, label %block, label %done", "done:", "  ret void", "}", "", *_declarations(lanes), ""]
+              "  br i1 %more, label %block, label %done", "done:", "  ret void", "}", "", *declarations(lanes), ""]
     return "\n".join(line for lines in segments for line in lines) + "\n" + "\n".join(driver), len(row_of)
-
-
-def _splat(value: str, lanes: int) -> str:
-    """The constant ``value`` as a vector of ``lanes`` doubles (a plain double for one lane)."""
-    return value if lanes == 1 else "<" + ", ".join([f"double {value}"] * lanes) + ">"
-
-
-def _straight_line(body: list, codes: Mapping[str, int], fused: int, first: Sequence[int],
-                   second: Sequence[int], apply_address: int, lanes: int, load: Callable[[int], str],
-                   emit: Callable[[str], None], pairs: Mapping[int, int] = {}, start: int = 0
-                   ) -> Callable[[int], str]:
-    """Emit the instructions ``body`` (``(op, target, x, y, z)`` rows) as SSA values of ``lanes`` doubles each;
-    returns ``read``, a slot's last value.
-
-    ``load(slot)`` writes a slot's first read and names its value.  The
-    arithmetic ops are LLVM instructions on the vector; the common functions
-    are the intrinsics or C library functions that numba makes of the VM's
-    own (:data:`_INTRINSICS`, :data:`_LIBRARY`); every other op calls the
-    VM's own scalar function (``_apply``, compiled as a C function) on each
-    lane; so the values are the VM's bit for bit.  ``pairs``
-    (:func:`_sine_pairs`, by index from ``start``, the body's first) are
-    sines and cosines computed together.
-    """
-    names = {code: name for name, code in codes.items()}
-    kind, suffix = ("double", "f64") if lanes == 1 else (f"<{lanes} x double>", f"v{lanes}f64")
-    one = _splat("1.0", lanes)
-    defined: dict[int, str] = {}  # slot -> the SSA name holding its current value
-    count = 0
-
-    def read(slot: int) -> str:
-        name = defined.get(slot)
-        if name is None:
-            name = defined[slot] = load(slot)
-        return name
-
-    def fresh() -> str:
-        nonlocal count
-        count += 1
-        return f"%v{count}"
-
-    def arithmetic(op: str, x: str, y: str) -> str:
-        if op == "copy":
-            return x
-        if op not in _BINARY and op not in ("neg", "square", "reciprocal"):
-            return ""
-        value = fresh()
-        if op in _BINARY:
-            emit(f"  {value} = {_BINARY[op]} {kind} {x}, {y}")
-        elif op == "neg":
-            emit(f"  {value} = fneg {kind} {x}")
-        elif op == "square":
-            emit(f"  {value} = fmul {kind} {x}, {x}")
-        else:
-            emit(f"  {value} = fdiv {kind} {one}, {x}")
-        return value
-
-    apply = f"inttoptr (i64 {apply_address} to double (i32, double, double, double)*)"
-
-    def lane_by_lane(function: str, operands: Sequence[str], leading: str = "") -> str:
-        """``function`` (a scalar C function) called on each lane of ``operands`` in turn."""
-        if lanes == 1:
-            value = fresh()
-            emit(f"  {value} = call double {function}({leading}{', '.join(f'double {x}' for x in operands)})")
-            return value
-        vector = "undef"
-        for lane in range(lanes):
-            parts = []
-            for operand in operands:
-                part = fresh()
-                emit(f"  {part} = extractelement {kind} {operand}, i32 {lane}")
-                parts.append(f"double {part}")
-            value, vector_then = fresh(), fresh()
-            emit(f"  {value} = call double {function}({leading}{', '.join(parts)})")
-            emit(f"  {vector_then} = insertelement {kind} {vector}, double {value}, i32 {lane}")
-            vector = vector_then
-        return vector
-
-    def call(op: int, x: str, y: str, z: str) -> str:
-        name = names[op]
-        if name in _INTRINSICS:
-            value = fresh()
-            emit(f"  {value} = call {kind} @llvm.{_INTRINSICS[name]}.{suffix}({kind} {x})")
-            return value
-        if name in _LIBRARY:
-            return lane_by_lane(f"@{_LIBRARY[name]}", [x])
-        return lane_by_lane(apply, [x, y, z], f"i32 {op}, ")
-
-    def sincos(x: str) -> tuple[str, str]:
-        """The sine and the cosine of each lane of ``x``, by one call of the C library's ``sincos`` per lane."""
-        sines, cosines = "undef", "undef"
-        for lane in range(lanes):
-            if lanes == 1:
-                part = x
-            else:
-                part = fresh()
-                emit(f"  {part} = extractelement {kind} {x}, i32 {lane}")
-            emit(f"  call void @sincos(double {part}, double* %sin.out, double* %cos.out)")
-            s, c = fresh(), fresh()
-            emit(f"  {s} = load double, double* %sin.out")
-            emit(f"  {c} = load double, double* %cos.out")
-            if lanes == 1:
-                return s, c
-            sines_then, cosines_then = fresh(), fresh()
-            emit(f"  {sines_then} = insertelement {kind} {sines}, double {s}, i32 {lane}")
-            emit(f"  {cosines_then} = insertelement {kind} {cosines}, double {c}, i32 {lane}")
-            sines, cosines = sines_then, cosines_then
-        return sines, cosines
-
-    sine = codes["sin"]
-    for index, (op, target, x, y, z) in enumerate(body, start):
-        pseudo = pairs.get(index)
-        if pseudo is not None:
-            if pseudo == _PAIRED + index:  # the first of a pair: both values, the other left in the pseudo slot
-                s, c = sincos(read(x))
-                defined[target], defined[pseudo] = (s, c) if op == sine else (c, s)
-            else:
-                defined[target] = read(pseudo)
-            continue
-        vx, vy = read(x), read(y)
-        if op >= fused:
-            f = op - fused
-            u = arithmetic(names[first[f >> 4]], vx, vy)
-            after = names[second[(f >> 1) & 7]]
-            value = arithmetic(after, u, u) if after == "neg" else \
-                arithmetic(after, u, read(z)) if f & 1 == 0 else arithmetic(after, read(z), u)
-        else:  # an op that is not arithmetic: the VM's own scalar function
-            value = arithmetic(names[op], vx, vy) or call(op, vx, vy, read(z))
-        defined[target] = value
-    return read
 
 
 class NativeFunction:

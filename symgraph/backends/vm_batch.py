@@ -26,13 +26,13 @@ How, measured on those programs:
   and compiling 251 / 179 / 154 / 120 / 141 ms.  Blocks of 128 / 256 /
   512 points (64-instruction segments) took 21 / 17.5-18.5 / 17.4 ms.
 * the common functions (``exp``, ``sin``, ``sqrt``, ...) are the calls
-  numba makes of them in the VM's own loops (:data:`.native.WRITTEN`).
+  numba makes of them in the VM's own loops (:data:`.native_ops.WRITTEN`).
   Through the VM's scalar function, once per lane, programs full of them
   did not pay: the MLP (217 instructions, 19 calls) took 1.84 ms against
   the VM's 1.71, a chain of ``sin`` and divisions 5.5 against 4.4 ms.
   Called directly, on 10^5 points: the MLP 25-27 against 30 ms, the chain
   (depth 10) 23 against 24.5 ms, and 17.8 ms with each value's sine and
-  cosine from one call of ``sincos`` (:func:`.native._sine_pairs`).
+  cosine from one call of ``sincos`` (:func:`.native_ops.sine_pairs`).
   Programs where other ops pass :data:`CALL_SHARE` stay on the VM.
 
 An input shared by every point of the batch (a fit's parameters beside
@@ -52,7 +52,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .native import WRITTEN, compile_native, write_batch_ir
+from .native import compile_native, write_batch_ir
+from .native_ops import WRITTEN
 from .vm_instructions import _HEADER, CODES, FIRST, FUSED, SECOND
 from .vm_jit import _kernel
 from .vm_point import _Tier

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 import symgraph as sg
 from symgraph.backends import native, vm, vm_point
+from tests.backends.test_native_batch import WRITTEN_OPS
 from tests.backends.test_numba import EVERY_OP
 from tests.backends.test_vm import MORE_OPS, terms
 from tests.test_properties import PROPERTY
@@ -34,7 +35,7 @@ def same_bits(a, b):
     np.testing.assert_array_equal(np.asarray(a).view(np.int64), np.asarray(b).view(np.int64))
 
 
-@pytest.mark.parametrize("text", [EVERY_OP, MORE_OPS])
+@pytest.mark.parametrize("text", [EVERY_OP, MORE_OPS, WRITTEN_OPS])
 def test_native_code_gives_the_vms_bits_on_every_op(text):
     kernel, program = kernels(text)
     rng = np.random.default_rng(3)
