@@ -16,9 +16,9 @@ of several runs (:func:`run.best_of`):
 The VM compiles a program's single point to native code once the calls
 have cost what that compile would (:mod:`symgraph.backends.native`): its
 second row is one point after that many calls, the time they took beside.
-Batches of a short program of arithmetic likewise go native once they have
-held enough points (:mod:`symgraph.backends.vm_batch`): a third row then
-gives the batch after that many batches.  The VM's first row never crosses.
+Batches of a program of arithmetic and common functions likewise go
+native once they have held enough points (:mod:`symgraph.backends.vm_batch`):
+a third row then gives the batch after that many batches.  The VM's first row never crosses.
 
 The VM's kernels are compiled once per machine and then loaded from numba's
 cache; the first line says how long loading (or, cold, compiling) took.

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 import symgraph as sg
 from symgraph.backends import native, vm, vm_point
-from tests.backends.test_native_batch import WRITTEN_OPS
+from tests.backends.test_native_batch import WRITTEN_OPS, same_bits
 from tests.backends.test_numba import EVERY_OP
 from tests.backends.test_vm import MORE_OPS, terms
 from tests.test_properties import PROPERTY
@@ -31,17 +31,12 @@ def points(kernel, rows):
         return np.array([kernel.point(np.asarray(row, dtype=float)) for row in rows])
 
 
-def same_bits(a, b):
-    np.testing.assert_array_equal(np.asarray(a).view(np.int64), np.asarray(b).view(np.int64))
-
-
 @pytest.mark.parametrize("text", [EVERY_OP, MORE_OPS, WRITTEN_OPS])
 def test_native_code_gives_the_vms_bits_on_every_op(text):
     kernel, program = kernels(text)
     rng = np.random.default_rng(3)
     rows = rng.uniform(-2, 2, (40, len(program.inputs)))
-    rows[:4] = [[0.0] * len(program.inputs), [1.0] * len(program.inputs), [-1.0] * len(program.inputs),
-                [0.5] * len(program.inputs)]  # ties, kinks, zeros and the untaken branches' nan
+    rows[:7] = np.array([0.0, 1.0, -1.0, 0.5, -0.0, np.nan, np.inf])[:, None]  # ties, kinks, zeros, nan, inf
     before = points(kernel, rows)
     assert kernel.native()
     same_bits(points(kernel, rows), before)

@@ -43,7 +43,7 @@ def batches(kernel, columns, sizes=SIZES):
 def columns_for(count, points=1_001, seed=5):
     rng = np.random.default_rng(seed)
     columns = rng.uniform(-2, 2, (count, points))
-    columns[:, :6] = [0.0, 1.0, -1.0, np.nan, np.inf, -np.inf]  # kinks, zeros, nan and infinities
+    columns[:, :8] = [0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, -0.0, 5e-324]  # kinks, zeros, nan, infinities
     return list(columns)
 
 
@@ -297,7 +297,7 @@ def test_sines_and_cosines_of_one_value_are_one_call_with_the_vms_bits(segment):
         pairs = native_ops.sine_pairs(body, vm_batch.CODES)
     assert len(pairs) == 8  # four values: x, u, y and v, each with a sine and a cosine
     columns = columns_for(2)
-    columns[0][6:12] = [1e300, -1e22, 5e-324, np.pi, -np.pi / 2, 1e6]  # huge, tiny and exact multiples of pi
+    columns[0][8:14] = [1e300, -1e22, 5e-324, np.pi, -np.pi / 2, 1e6]  # huge, tiny and exact multiples of pi
     before = batches(kernel, columns)
     with mock.patch.object(vm_batch, "SEGMENT", segment):
         assert kernel.native_batch()
