@@ -2,10 +2,10 @@
 
 The arithmetic ops are LLVM instructions; the common functions are the
 LLVM intrinsics or C library functions numba makes of the VM's own
-``np.sin``, ``np.tanh`` and so on (:data:`INTRINSICS`, :data:`LIBRARY`); a
-few short formulas (``sigmoid``, ``max``, the comparisons) are the VM's own,
-written out (:data:`FORMULAS`); every other op calls the VM's scalar
-function ``_apply``.  So native code computes every value as the VM does,
+``np.sin``, ``np.tanh``, ``np.power`` and so on (:data:`INTRINSICS`,
+:data:`LIBRARY`, :data:`PAIRS`); a few short formulas (``sigmoid``,
+``max``, the comparisons) are the VM's own, written out (:data:`FORMULAS`);
+every other op calls the VM's scalar function ``_apply``.  So native code computes every value as the VM does,
 bit for bit.  Apart from :mod:`.native`, which lays out whole functions
 (one point, or segments run on blocks of points) and compiles them.
 """
@@ -25,8 +25,12 @@ INTRINSICS = {"sin": "sin", "cos": "cos", "exp": "exp", "log": "log", "log2": "l
 
 #: ops written as a call of the C library function numba's ``np.<name>`` calls, lane by lane
 LIBRARY = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh", "cosh": "cosh",
-           "tanh": "tanh", "log1p": "log1p", "expm1": "expm1", "asinh": "asinh"}
+           "tanh": "tanh", "log1p": "log1p", "expm1": "expm1", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh",
+           "erf": "erf", "erfc": "erfc"}
 
+#: ops of two operands written as the function numba calls for them: ``np.power`` is LLVM's ``pow``
+#: intrinsic (on a whole vector; a C library call on each lane), the others C library functions (lane by lane)
+PAIRS = {"pow": "llvm.pow", "atan2": "atan2", "hypot": "hypot"}
 
 #: comparisons as LLVM's fcmp predicates, each the test of the VM's ``1.0 if x < y else 0.0`` (NaN: ``!=`` only)
 COMPARISONS = {"lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge", "eq": "oeq", "ne": "une"}
@@ -36,14 +40,17 @@ FORMULAS = frozenset({"sigmoid", "dsigmoid", "sech2", "relu", "one_minus_square"
                       "and", "or", "not", *COMPARISONS})
 
 #: the ops native code computes itself, with no call of the VM's scalar function
-WRITTEN = frozenset({*BINARY, "neg", "square", "reciprocal", "copy", *INTRINSICS, *LIBRARY, *FORMULAS})
+WRITTEN = frozenset({*BINARY, "neg", "square", "reciprocal", "copy", *INTRINSICS, *LIBRARY, *PAIRS, *FORMULAS})
 
 
 def declarations(lanes: int) -> list[str]:
-    """The module's declarations of the functions :data:`INTRINSICS` and :data:`LIBRARY` name, and ``sincos``."""
+    """The module's declarations of the functions :data:`INTRINSICS`, :data:`LIBRARY` and :data:`PAIRS` name,
+    and ``sincos``."""
     kind, suffix = ("double", "f64") if lanes == 1 else (f"<{lanes} x double>", f"v{lanes}f64")
     return ([f"declare {kind} @llvm.{name}.{suffix}({kind})" for name in sorted(set(INTRINSICS.values()))]
             + [f"declare double @{name}(double)" for name in sorted(set(LIBRARY.values()))]
+            + [f"declare {kind} @{name}.{suffix}({kind}, {kind})" if name.startswith("llvm.") else
+               f"declare double @{name}(double, double)" for name in sorted(PAIRS.values())]
             + ["declare void @sincos(double, double*, double*)"])
 
 
@@ -105,12 +112,9 @@ def straight_line(body: list, codes: Mapping[str, int], fused: int, first: Seque
     """Emit the instructions ``body`` (``(op, target, x, y, z)`` rows) as SSA values of ``lanes`` doubles each;
     returns ``read``, a slot's last value.
 
-    ``load(slot)`` writes a slot's first read and names its value.  The
-    arithmetic ops are LLVM instructions on the vector; the common functions
-    are the intrinsics or C library functions that numba makes of the VM's
-    own (:data:`INTRINSICS`, :data:`LIBRARY`); every other op calls the
-    VM's own scalar function (``_apply``, compiled as a C function) on each
-    lane; so the values are the VM's bit for bit.  ``pairs``
+    ``load(slot)`` writes a slot's first read and names its value.  Each op
+    is written as the module docstring says (the VM's scalar function, for
+    the ops of none of its tables, is called on each lane).  ``pairs``
     (:func:`sine_pairs`, by index from ``start``, the body's first) are
     sines and cosines computed together.
     """
@@ -217,6 +221,12 @@ def straight_line(body: list, codes: Mapping[str, int], fused: int, first: Seque
             return value
         if name in LIBRARY:
             return lane_by_lane(f"@{LIBRARY[name]}", [x])
+        if name in PAIRS and PAIRS[name].startswith("llvm."):
+            value = fresh()
+            emit(f"  {value} = call {kind} @{PAIRS[name]}.{suffix}({kind} {x}, {kind} {y})")
+            return value
+        if name in PAIRS:
+            return lane_by_lane(f"@{PAIRS[name]}", [x, y])
         return lane_by_lane(apply, [x, y, z], f"i32 {op}, ")
 
     def sincos(x: str) -> tuple[str, str]:
