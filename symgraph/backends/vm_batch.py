@@ -82,6 +82,14 @@ _WRITTEN = np.array(sorted(CODES[name] for name in WRITTEN))
 _SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 
 
+def _vectorised_library() -> bool:
+    """True where numba vectorises the C library's functions with Intel's SVML: the VM's loops over a row
+    then compute ``sin`` or ``exp`` otherwise than native code's calls, value by value, and the two tiers
+    would not give the same bits, so batches stay on the VM."""
+    import numba
+    return bool(numba.config.USING_SVML)
+
+
 def break_even_points(prog: np.ndarray) -> int:
     """After how many points run on the VM the batch program ``prog`` in native code would have paid for
     itself; 0 where it would not pay.
@@ -91,7 +99,7 @@ def break_even_points(prog: np.ndarray) -> int:
     programs, whose fixed compile cost is repaid by little.
     """
     n = int(prog[0])
-    if not 0 < n <= BATCH_LIMIT:
+    if not 0 < n <= BATCH_LIMIT or _vectorised_library():
         return 0
     ops = prog[_HEADER:_HEADER + 5 * n:5]
     if np.count_nonzero((ops < FUSED) & ~np.isin(ops, _WRITTEN)) > CALL_SHARE * n:

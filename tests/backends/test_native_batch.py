@@ -227,6 +227,9 @@ def test_which_programs_go_native_on_batches():
         assert after(rosenbrock) == 0  # too long: compiling it would take too long
     assert after("+".join(f"softplus(x{k})*x{k + 1}*cbrt(x{k})" for k in range(1, 9))) == 0  # mostly the VM's calls
     assert after("+".join(f"exp(x{k})*sin(x{k + 1})" for k in range(1, 9))) > 0  # functions it calls itself
+    import numba
+    with mock.patch.object(numba.config, "USING_SVML", True):  # the VM's loops would not give native code's bits
+        assert after(rosenbrock) == 0
 
 
 def test_native_batches_take_arrays_as_users_pass_them(monkeypatch):
