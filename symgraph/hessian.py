@@ -263,16 +263,20 @@ def _upper(pattern: Any) -> tuple[list[int], list[int]]:
     return rows[keep].tolist(), cols[keep].tolist()
 
 
-def _csr_labels(pattern: Any, upper: Sequence[str]) -> list[str]:
-    """The label of every entry of a symmetric CSR ``pattern`` (CSR order), given those of the entries on and
-    above the diagonal (``upper``, CSR order): an entry below reads its mirror's, found by a binary search in C.
+def _csr_labels(pattern: Any, names: Sequence[str], upper: Sequence[str]) -> list[str]:
+    """The label of every entry of a symmetric CSR ``pattern`` by ``names`` (CSR order), given those of the
+    entries on and above the diagonal (``upper``, CSR order): an entry below reads its mirror's, found by a
+    binary search in C.
 
     Built from the program's labels, not formatted again entry by entry: 10.0 -> 1.1 ms at 30,000 entries
-    (Rosenbrock, n = 10,000).
+    (Rosenbrock, n = 10,000).  Where two entries have one label (``a``, ``db`` and ``ad``, ``b``), so the
+    program has fewer labels than entries, each entry's is formatted as it was.
     """
     rows, cols = pattern.nonzero()
     width = pattern.shape[1]
     below = rows > cols
+    if len(upper) != len(rows) - int(np.count_nonzero(below)):
+        return [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
     position = np.empty(len(rows), dtype=np.int64)
     position[~below] = np.arange(len(upper))
     on_or_above = rows[~below] * width + cols[~below]  # ascending: CSR order
@@ -325,7 +329,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
         program, names, _, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
         if sparse:  # the program's results are the entries on and above the diagonal, in CSR order
-            labels = _csr_labels(pattern, list(program.results))
+            labels = _csr_labels(pattern, names, list(program.results))
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
                                     held=held_without_elements(graph, wrt))
     return DerivativeMatrix.of(program, hessian_cells(names), simplify, "sg.hessian(..., sparse=True) keeps the entries "

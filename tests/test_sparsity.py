@@ -157,3 +157,11 @@ def test_forward_sweeps_pattern_of_any_program_is_the_gradients(text):
     names = list(graph.inputs)
     sparse = sg.hessian(graph, wrt=names, sparse=True)
     assert np.array_equal(sparse.pattern.toarray(), sg.hessian_sparsity(graph, wrt=names).toarray())
+
+
+def test_sparse_hessian_labels_every_stored_entry_when_two_entries_share_a_label():
+    """The CSR labels mirror the program's labels of the entries on and above the diagonal; names whose
+    labels coincide (d2/d{a}d{db} is d2/d{ad}d{b}) leave the program fewer labels than entries, and each
+    entry's label is then formatted as before, one per stored entry."""
+    S = quiet(sg.hessian, "a*db + ad*b + a*ad", wrt=["a", "db", "ad", "b"], sparse=True)
+    assert len(S.labels) == S.nnz and S.labels[0] == "d2/daddb"
