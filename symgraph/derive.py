@@ -72,11 +72,11 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     with paused_gc():
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
         names = wrt_names(graph, wrt, allow_unused)
-        program, cost, mode = _gradient_program(graph, names, mode, order, progress, limit)
+        program, cost, mode = gradient_program(graph, names, mode, order, progress, limit)
     return Gradient(graph, names, program, cost, mode, simplify, held_places(graph, wrt))
 
 
-def _gradient_program(graph: Graph, names: list[str], mode: str, order: str,
+def gradient_program(graph: Graph, names: list[str], mode: str, order: str,
                       progress: Any, limit: int | None = None) -> tuple[Program, CostReport, str]:
     """:func:`grad`'s program (results labelled by the wrt names), cost and mode (``"auto"`` resolved).
 

@@ -57,6 +57,16 @@ sweeps 1.8-2.5 -> 1.4-1.8 (their set-up and first edge visits,
   (``"reverse-over-forward"``, ``"forward-over-forward"``), whose n sweeps walked to the end of the
   sum from each input, and the reverse sweeps share one set of wrt names: the sparse Rosenbrock
   Hessian at n = 10,000 in ``"reverse-over-forward"`` took 440 s, now 18 s on a loaded machine.
+* the sparse pattern is read off the forward sweeps' entries where no tangent dropped out to 0 and no
+  partial is identically 0 (:func:`symgraph.sparsity.swept_pattern`), not from a second pass over the
+  gradient's program: 91-98 ms -> 7-8 ms at n = 10,000, and the whole derivation 1.63-1.76 s -> 1.48-1.61 s
+  (121-131 ms -> 110-118 ms at n = 1,000), side by side on a loaded machine.
+  With the smaller fixes beside it (the chains of :func:`balanced_sums` told in C, the emitter's
+  name scan, the labels mirrored, no second check of the names), the parts at n = 10,000 (best
+  of 4, ms, before -> after, side by side): parsing 125 -> 129, the gradient 318 -> 281, its
+  regrouping and graph 129 -> 38, the forward sweeps with their set-up 983 -> 852, the pattern
+  110 -> 11, the labels 23 -> 20 and the result's 12.5 -> 1.7, the program 65 -> 62; in all
+  1.81 -> 1.52 s (125.6 -> 104.5 ms at n = 1,000).
 * Tried and measured, not kept: colouring the columns (3 forward sweeps from
   groups of structurally orthogonal inputs instead of 10,000 from one each)
   emits the same instructions in the same time -- the sweeps are bound by
@@ -65,12 +75,15 @@ sweeps 1.8-2.5 -> 1.4-1.8 (their set-up and first edge visits,
 from __future__ import annotations
 
 import time
+from itertools import chain, compress
 from operator import itemgetter
 from typing import Any, Sequence
 
+import numpy as np
+
 from .options import checked_options
 from .cost import CostReport, mode_cost
-from .derive import grad
+from .derive import grad, gradient_program
 from .errors import GraphError, shown
 from .frontend.coerce import as_graph, held_without_elements, read_once, taking_unused, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
@@ -83,7 +96,7 @@ from .names import Namer
 from .progress import paused_gc
 from .matrices import DerivativeMatrix, check_entries
 from .sparse_derivative import SparseDerivative
-from .sparsity import jacobian_sparsity
+from .sparsity import jacobian_sparsity, swept_pattern
 
 #: strategy -> (the gradient's mode, the mode of its Jacobian)
 STRATEGIES = {
@@ -119,26 +132,28 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
     # a forward gradient's sweeps go through the function's chains of additions as the Hessian's do through
     # the gradient's: regrouped, each visits log n links, not the rest of the chain
     first = _balanced_graph(graph) if inner == "forward" else graph
-    gradient = grad(first, names, mode=inner, simplify=False, progress=False, allow_unused=True)
-    second = balanced_sums(gradient.program).as_graph(names)
+    # the gradient's program alone: the names are checked already, and no Gradient mapping is made for it
+    # (grad() took 24.5-25.7 ms against 23.6-24.0 at n = 1,000, 299-309 against 295-303 at 10,000)
+    gradient, report, _ = gradient_program(first, names, inner, "markowitz", False)
+    second = balanced_sums(gradient).as_graph(names)
     # The Jacobian's sweeps, then one program of the entries on and above the diagonal (one dead-code
     # pass, not a whole Jacobian's program pruned again: a tenth of the derivation at n = 1,000)
     cost, lin = run_mode(second, second.outputs, names, outer, budget=budget, **sweep_options(outer, "markowitz"))
     entry = cost.entry
     labels = {}
     pattern = None
-    if sparse:
-        pattern = _symmetric(jacobian_sparsity(second, names, allow_unused=True))
-        rows, cols = pattern.nonzero()
-        for i, j in zip(rows.tolist(), cols.tolist()):
-            if i <= j:
-                labels[_label(names[i], names[j])] = entry(second.outputs[i], names[j])
+    if sparse:  # the sweeps' entries where they are the whole pattern, else a pass of its own
+        swept = swept_pattern(second, names, cost.nodes, cost.derivatives) if outer == "forward" and not lin.vanished else None
+        pattern = _symmetric(jacobian_sparsity(second, names, allow_unused=True) if swept is None else swept)
+        outputs = second.outputs
+        for i, j in zip(*_upper(pattern)):
+            labels[_label(names[i], names[j])] = entry(outputs[i], names[j])
     else:
         for i, x in enumerate(names):
             for y in names[i:]:
                 labels[_label(x, y)] = entry(second.outputs[i], y)
     program = taking_unused(lin.emitter.program(second.inputs, labels), graph, names)
-    first, second = gradient.cost[inner], cost.counts
+    first, second = report[inner], cost.counts
     counts = Counts(first.multiplications + second.multiplications, first.additions + second.additions,
                     first.sweeps + second.sweeps)
     row = mode_cost(mode, counts, program, time.perf_counter() - start)
@@ -156,8 +171,7 @@ def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: flo
         gradient = result.extra["gradient"]
         first = lin.emitter.program(graph.inputs, {x: gradient.get(nodes.get(x), 0) for x in names})
         pattern = _gradient_pattern(first, names)
-        rows, cols = pattern.nonzero()
-        pairs = [(names[i], names[j]) for i, j in zip(rows.tolist(), cols.tolist()) if i <= j]
+        pairs = [(names[i], names[j]) for i, j in zip(*_upper(pattern))]
     else:
         pairs = [(x, y) for i, x in enumerate(names) for y in names[i:]]
     for x, y in pairs:
@@ -178,10 +192,17 @@ def balanced_sums(program: Program) -> Program:
     ``(t1 + t2) + (t3 + t4)``, a tangent passes through log2(n) additions:
     the sweeps cost about (entries) x log n.  The values are the same sums;
     a link is regrouped only when its one use is the next link (a partial sum
-    used elsewhere, or a result, stays as it is).
+    used elsewhere, or a result, stays as it is).  A program where no addition
+    reads another (nor has more than three terms) has no chain, and is told in C
+    before the links are counted: Rosenbrock's gradient at n = 10,000, 69-105 ms
+    -> 13-18 ms (n = 1,000: 2.6 -> 0.6 ms; a dense quadratic, which has chains, pays about 1 ms more at n = 60).
     """
     rows, results = program.instructions, program.results
-    args_of = {target: args for target, op, args in rows if op == "add"}
+    additions = list(compress(rows, map("add".__eq__, map(itemgetter(1), rows))))
+    args_of = dict(zip(map(itemgetter(0), additions), map(itemgetter(2), additions)))
+    if (set(chain.from_iterable(args_of.values())).isdisjoint(args_of)
+            and max(map(len, args_of.values()), default=0) <= 3):
+        return program
     links = sum_links(rows, set(results.values()))  # a result is a value of its own: never folded into a larger sum
     terms_of: dict[str, list] = {}  # a chain's last addition -> its terms, left to right
     folded: set[str] = set()
@@ -241,6 +262,34 @@ def _symmetric(pattern: Any) -> Any:
     return (pattern + pattern.T).astype(bool).tocsr()
 
 
+def _upper(pattern: Any) -> tuple[list[int], list[int]]:
+    """The rows and columns of the entries of a CSR ``pattern`` on and above the diagonal, in CSR order."""
+    rows, cols = pattern.nonzero()
+    keep = rows <= cols
+    return rows[keep].tolist(), cols[keep].tolist()
+
+
+def _csr_labels(pattern: Any, names: Sequence[str], upper: Sequence[str]) -> list[str]:
+    """The label of every entry of a symmetric CSR ``pattern`` by ``names`` (CSR order), given those of the
+    entries on and above the diagonal (``upper``, CSR order): an entry below reads its mirror's, found by a
+    binary search in C.
+
+    Built from the program's labels, not formatted again entry by entry: 10.0 -> 1.1 ms at 30,000 entries
+    (Rosenbrock, n = 10,000).  Where two entries have one label (``a``, ``db`` and ``ad``, ``b``), so the
+    program has fewer labels than entries, each entry's is formatted as it was.
+    """
+    rows, cols = pattern.nonzero()
+    width = pattern.shape[1]
+    below = rows > cols
+    if len(upper) != len(rows) - int(np.count_nonzero(below)):
+        return [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
+    position = np.empty(len(rows), dtype=np.int64)
+    position[~below] = np.arange(len(upper))
+    on_or_above = rows[~below] * width + cols[~below]  # ascending: CSR order
+    position[below] = np.searchsorted(on_or_above, cols[below] * width + rows[below])
+    return np.array(upper, dtype=object)[position].tolist()
+
+
 def _gradient_pattern(gradient: Program, names: Sequence[str]) -> Any:
     """The Hessian's structural pattern: the symmetrised Jacobian pattern of a gradient program (results ``names``)."""
     return _symmetric(jacobian_sparsity(gradient.as_graph(names), names, allow_unused=True))
@@ -285,9 +334,8 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
         program, names, _, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
-        if sparse:
-            rows, cols = pattern.nonzero()  # CSR order; (j, i) below the diagonal reads the label of (i, j)
-            labels = [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
+        if sparse:  # the program's results are the entries on and above the diagonal, in CSR order
+            labels = _csr_labels(pattern, names, list(program.results))
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
                                     held=held_without_elements(graph, wrt))
     return DerivativeMatrix.of(program, hessian_cells(names), simplify, "sg.hessian(..., sparse=True) keeps the entries "

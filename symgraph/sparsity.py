@@ -14,7 +14,7 @@ Jacobian pattern of the gradient's program.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -106,12 +106,80 @@ def _columns(low: int, mask: int) -> list[int]:
 
 def _matrix(rows: list[list[int]], width: int) -> Any:
     """A CSR boolean matrix whose row r has its entries in the columns ``rows[r]`` (ascending)."""
-    from scipy import sparse
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
-    indices = np.fromiter((j for r in rows for j in r), dtype=np.int64, count=int(indptr[-1]))
+    return _csr(np.fromiter((j for r in rows for j in r), dtype=np.int64, count=int(indptr[-1])), indptr, width)
+
+
+def _csr(indices: Any, indptr: Any, width: int) -> Any:
+    """The CSR boolean matrix of these ``indices`` (int64, each row's ascending) and row pointers ``indptr``."""
+    from scipy import sparse
     data = np.ones(len(indices), dtype=bool)
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, width))
+
+
+def _zero_edges(graph: Graph) -> bool:
+    """Whether an op of ``graph`` has a slot whose partial is identically 0 (at its number of operands).
+
+    The built-in ops of a fixed number of operands are told by their set alone (in C); the others'
+    numbers of operands are read row by row."""
+    kinds = set(graph.op_of.values())
+    kinds.difference_update(("input", "const"))
+    rows = [ops.OPS[op] for op in kinds]
+    if all(row.many is None and row.name not in ops.USER for row in rows):
+        return any(any(_zero_slots(row, row.arity)) for row in rows)
+    shapes = set(zip(graph.op_of.values(), map(len, graph.operands_of.values())))
+    return any(any(_zero_slots(ops.OPS[op], arity)) for op, arity in shapes if op != "input" and op != "const")
+
+
+def swept_pattern(graph: Graph, names: Sequence[str], nodes: Mapping[str, str],
+                  entries: Collection[tuple[str, str]]) -> Any:
+    """:func:`jacobian_sparsity` of ``graph`` by ``names`` read off the ``(output, wrt node)`` entries of its
+    forward sweeps, for a caller whose sweeps dropped no tangent (none came out exactly 0); None where a
+    slot's partial is identically 0 (``floor``), which the sweeps pass but the structure does not.
+
+    Then a sweep's tangents are the nodes its input reaches, and the entries are the
+    pattern: reading them, not a second pass over the graph, made the sparse Hessian
+    of Rosenbrock's pattern 91-98 ms -> 7-8 ms at n = 10,000 (7 -> 0.7-1 ms at 1,000).
+    ``nodes``: wrt name -> its node (:func:`~symgraph.frontend.coerce.wrt_nodes`); the
+    entries come sweep by sweep, in the order of ``names``.
+    """
+    if _zero_edges(graph):
+        return None
+    outputs, width = graph.outputs, len(names)
+    row_of = dict(zip(outputs, range(len(outputs))))
+    column_of: dict[str, int] = {}
+    for j, name in enumerate(names):
+        node = nodes.get(name)
+        if node is not None:
+            column_of.setdefault(node, j)
+    if len(row_of) < len(outputs) or len(column_of) < len(nodes):  # an output twice, or an alias: row by row
+        return _matrix(_entry_rows(outputs, names, nodes, entries), width)
+    ys, xs = zip(*entries) if entries else ((), ())
+    at = np.fromiter(map(row_of.__getitem__, ys), dtype=np.int64, count=len(ys))
+    columns = np.fromiter(map(column_of.__getitem__, xs), dtype=np.int64, count=len(xs))
+    indptr = np.zeros(len(outputs) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(at, minlength=len(outputs)), out=indptr[1:])
+    return _csr(columns[np.argsort(at, kind="stable")], indptr, width)  # each row's columns ascend, as sweeps do
+
+
+def _entry_rows(outputs: Sequence[str], names: Sequence[str], nodes: Mapping[str, str],
+                entries: Iterable[tuple[str, str]]) -> list[list[int]]:
+    """Each output's columns (ascending) among ``(output, wrt node)`` entries: a repeated output has its
+    node's columns in each of its rows, a node named twice (an alias) its entries in both columns."""
+    rows_of: dict[str, list[int]] = {}
+    for i, y in enumerate(outputs):
+        rows_of.setdefault(y, []).append(i)
+    columns_of: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        node = nodes.get(name)
+        if node is not None:
+            columns_of.setdefault(node, []).append(j)
+    rows: list[list[int]] = [[] for _ in outputs]
+    for y, x in entries:
+        for i in rows_of[y]:
+            rows[i] += columns_of[x]
+    return [sorted(row) for row in rows]
 
 
 @checked_options

@@ -130,3 +130,38 @@ def test_edge_pushing_pattern_from_its_own_adjoints_is_the_gradients(text):
     names = list(graph.inputs)
     sparse = sg.hessian(graph, wrt=names, mode="edge-pushing", sparse=True)
     assert np.array_equal(sparse.pattern.toarray(), sg.hessian_sparsity(graph, wrt=names).toarray())
+
+
+@pytest.mark.parametrize("text, wrt", [
+    ("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", None),
+    ("x*z + y*z + w*z", ["w", "x", "y", "z"]),  # three gradient entries are the one node z: a row each
+    ("c = x\nx*z + c*z + y*c", ["c", "x", "z", "y"]),  # c names x's node: its entries in both columns
+    ("x*y", ["y", "q", "x"]),  # an absent name
+    ("x^2/2 + y", None),  # a gradient entry that is an input (x), whose own sweep starts at it
+    ("x*x - x^2 + y*z", None),  # a tangent that cancels to 0: the pattern is the structure's, not the sweeps'
+    ("sign(x)*y + floor(y)*x + x*y", None),  # partials identically 0: the structure's pattern
+])
+def test_forward_sweeps_pattern_is_the_gradients(text, wrt):
+    """The sparse Hessian's forward sweeps give its pattern where no tangent dropped out (swept_pattern):
+    the same as the pass over the gradient's program (hessian_sparsity), for every shape of names."""
+    graph = sg.parse(text, n=6) if "n-2" in text else sg.parse(text)
+    sparse = quiet(sg.hessian, graph, wrt=wrt, sparse=True, allow_unused=True)
+    assert np.array_equal(sparse.pattern.toarray(), quiet(sg.hessian_sparsity, graph, wrt=wrt, allow_unused=True).toarray())
+    assert sparse.pattern.has_sorted_indices
+
+
+@PROPERTY
+@given(programs())
+def test_forward_sweeps_pattern_of_any_program_is_the_gradients(text):
+    graph = sg.parse(text)
+    names = list(graph.inputs)
+    sparse = sg.hessian(graph, wrt=names, sparse=True)
+    assert np.array_equal(sparse.pattern.toarray(), sg.hessian_sparsity(graph, wrt=names).toarray())
+
+
+def test_sparse_hessian_labels_every_stored_entry_when_two_entries_share_a_label():
+    """The CSR labels mirror the program's labels of the entries on and above the diagonal; names whose
+    labels coincide (d2/d{a}d{db} is d2/d{ad}d{b}) leave the program fewer labels than entries, and each
+    entry's label is then formatted as before, one per stored entry."""
+    S = quiet(sg.hessian, "a*db + ad*b + a*ad", wrt=["a", "db", "ad", "b"], sparse=True)
+    assert len(S.labels) == S.nnz and S.labels[0] == "d2/daddb"

@@ -68,8 +68,10 @@ class Adjacency:
 
         Two operands are told apart in line, not through ``dict.fromkeys`` over a generator: the gradient
         graph a sparse Rosenbrock Hessian sweeps at n = 10,000 (100,000 nodes) took 150-240 ms, now 75-110 ms.
+        The most operands a node has is noted on the way, for :attr:`wide`.
         """
         preds = {}
+        widest = 2
         for v, args in self.graph.operands_of.items():
             if len(args) == 2:
                 x, y = args
@@ -79,15 +81,23 @@ class Adjacency:
                     preds[v] = [y] if y.__class__ is str else []
             elif len(args) == 1:
                 preds[v] = [args[0]] if args[0].__class__ is str else []
+            elif args:
+                us = preds[v] = list(dict.fromkeys(x for x in args if x.__class__ is str))
+                widest = max(widest, len(us))
             else:
-                preds[v] = list(dict.fromkeys(x for x in args if x.__class__ is str)) if args else []
+                preds[v] = []
+        self._widest = widest
         return preds
 
     @cached_property
     def wide(self) -> set[str]:
-        """The nodes of more than :data:`WIDE` distinct operands, which a forward sweep may reach through few."""
+        """The nodes of more than :data:`WIDE` distinct operands, which a forward sweep may reach through few.
+
+        The usual graph is told by :attr:`preds`' widest node, noted as they are made, not by a pass over
+        them: on the 100,000 nodes of the gradient a sparse Rosenbrock Hessian sweeps at n = 10,000, preds
+        and wide took 32-36 ms, now 28-29 ms (the pass in C was 7-8 ms of it)."""
         preds = self.preds
-        if max(map(len, preds.values()), default=0) <= WIDE:  # the usual graph, told in one pass at C speed
+        if self.__dict__.get("_widest", WIDE + 1) <= WIDE:  # (preds given by hand: looked over)
             return set()
         return {v for v, us in preds.items() if len(us) > WIDE}
 

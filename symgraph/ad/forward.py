@@ -145,6 +145,7 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
                     acc = op("add", acc, term) if guards else op_plain("add", acc, term)
             if acc is None or acc.__class__ is not str and is_zero(acc):
                 tangent.pop(v, None)  # a seeded node whose sum cancels to 0: the sum replaces the seed
+                lin.vanished += 1
             else:
                 tangent[v] = acc
             if trace is not None:

@@ -82,6 +82,9 @@ class Linearised(Adjacency):
         #: the multiplications a derivation may make, or None: the sweeps test it after each sweep and raise
         #: :class:`OverBudget` past it (compare(order=2) stops a strategy that cannot win)
         self.budget: int | None = None
+        #: the nodes a forward sweep reached whose tangent came out exactly 0 (dropped): while there are none,
+        #: the sweeps' entries are the structural pattern (:func:`symgraph.sparsity.swept_pattern`)
+        self.vanished = 0
         self._ops, self._operands = graph.op_of, graph.operands_of
 
     def check_budget(self) -> None:
