@@ -57,8 +57,10 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
     Cost: a function with neither flags nor ``**`` is called as it is, and
     only a TypeError raised by the call itself (not inside it: the traceback
     has no frame of the function) is looked at, so a method pays one call of
-    the wrapper; the others are bound first, a few microseconds a call: for
-    the API's entry points, not for compiled functions.
+    the wrapper; so is a call of the others that passes no flag and no
+    keyword beyond their named parameters.  Only the rest are bound first,
+    a few microseconds a call: for the API's entry points, not for compiled
+    functions.
     """
     if function is None:
         return lambda f: checked_options(f, settings=settings, what=what, name=name)  # type: ignore[return-value]
@@ -102,20 +104,29 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
             return ArgumentError(f"{called(args)}(): {error}; it takes {called(args)}{usage}")
         return ArgumentError(f"{called(args)}(): wrong arguments; it takes {called(args)}{usage}")
 
-    if not flags and not keywords:
-        @functools.wraps(function)
-        def plain(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return function(*args, **kwargs)
-            except TypeError as error:
-                if error.__traceback__ is None or error.__traceback__.tb_next is not None:
-                    raise  # raised inside the function: not about this call
-                raise refused(args, kwargs) from None
+    @functools.wraps(function)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except TypeError as error:
+            if error.__traceback__ is None or error.__traceback__.tb_next is not None:
+                raise  # raised inside the function: not about this call
+            raise refused(args, kwargs) from None
 
+    if not flags and not keywords:
         return plain  # type: ignore[return-value]
+
+    # A call with no flag and no keyword beyond the named parameters needs no check before it runs
+    # (sg.grad(g) on a 19-node graph: its four checked calls' binding was 16% of 75 µs)
+    positional = list(signature.parameters.values())
+    unchecked_arguments = next((k for k, p in enumerate(positional) if p.name in flags or p.kind not in (
+        p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)), len(positional))
+    unchecked_keywords = frozenset(options) - frozenset(flags)
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
+        if len(args) <= unchecked_arguments and unchecked_keywords.issuperset(kwargs):
+            return plain(*args, **kwargs)
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError:
