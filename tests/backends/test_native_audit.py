@@ -182,3 +182,39 @@ def test_native_functions_are_numpys_up_to_a_few_ulps(name):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
     else:
         assert ulps(got, want).max() <= 2
+
+
+
+SECOND_ORDER = "sigmoid(a*b) + tanh(a - c)*sin(b)*cos(b) + atan2(a, c)*hypot(b, c) + abs(a)^b + relu(c)*erf(a)"
+
+
+@pytest.mark.parametrize("make, vector", [
+    (lambda: sg.hessian(SECOND_ORDER, wrt=["a", "b", "c"]).lambdify(backend="vm"), False),
+    (lambda: sg.jacobian([SECOND_ORDER, "sin(a*b)*cos(c)"], wrt=["a", "b", "c"]).lambdify(backend="vm"), False),
+    (lambda: sg.value_and_grad(SECOND_ORDER, wrt=["a", "b", "c"], vector=True, backend="vm"), True)],
+    ids=["hessian", "jacobian", "value_and_grad"])
+def test_hessians_jacobians_and_vector_gradients_run_natively_with_the_vms_bits(make, vector):
+    """Through the public functions, at single points (the vector form too) and on batches; second derivatives
+    bring in the written-out derivative forms (sech2, dsigmoid, one_minus_square)."""
+    with mock.patch.object(vm_batch, "break_even_points", lambda prog: 0), \
+            mock.patch.object(vm_point, "break_even_calls", lambda n: 0):
+        plain = make()
+    with mock.patch.object(vm_batch, "break_even_points", lambda prog: 1), \
+            mock.patch.object(vm_point, "break_even_calls", lambda n: 1):
+        fast = make()
+    rng = np.random.default_rng(15)
+    points = np.concatenate([SPECIAL.reshape(-1, 3), rng.uniform(-2, 2, (20, 3))])
+
+    def flat(result):
+        return np.concatenate([np.asarray(r, dtype=float).ravel() for r in
+                               (result if isinstance(result, tuple) else (result,))])
+
+    def at(f, point):
+        return flat(f(point) if vector else f(*point))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        at(fast, points[0])  # the one call the point tier waits for: native code from the next on
+        for point in points:
+            same_bits(at(fast, point), at(plain, point))
+        if not vector:
+            same_bits(flat(fast(*points.T)), flat(plain(*points.T)))
