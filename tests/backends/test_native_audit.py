@@ -104,27 +104,25 @@ def test_sines_and_cosines_met_again_and_again_give_the_vms_bits(segment):
     assert_both_tiers_give_the_vms_bits(program, columns, segments=(segment,), rows=100)
 
 
+#: the forms of a generated term: {f} a function, {o} an operator, {p} an op of two operands, {r} a comparison,
+#: {a}, {b}, {c} smaller terms
+FORMS = ("{f}({a})", "{f}({a})", "({a} {o} {b})", "{p}({a}, {b})", "where({a} {r} {b}, {c}, {b})",
+         "where(not ({a} {r} {b} and x > 0), {c}, {b})", "where({a} {r} {b} or y < 1, {c}, {a})",
+         "(sin({a})*cos({a}) + sin({a}))", "(cos({a})*sin({a}) + cos({a}))")
+CHOICES = {"f": FUNCTIONS, "o": ("+", "-", "*", "/", "^"), "p": ("atan2", "hypot", "max", "min"),
+           "r": ("<", "<=", ">", ">=", "==", "!=")}
+
+
 @st.composite
 def mixed(draw, depth):
     """A term of every op native code writes: the functions, the two-operand ops, conditions with and/or/not,
     and a value's sine and cosine together."""
     if depth == 0 or draw(st.integers(0, 4)) == 0:
         return draw(st.sampled_from(["x", "y", "z", "x", "y", "2", "0.5", "-1", "0"]))
-    kind = draw(st.sampled_from(["function", "function", "binary", "pair", "where", "sincos"]))
-    left = draw(mixed(depth - 1))
-    if kind == "function":
-        return f"{draw(st.sampled_from(FUNCTIONS))}({left})"
-    if kind == "sincos":
-        return f"(sin({left})*cos({left}) + {draw(st.sampled_from(['sin', 'cos']))}({left}))"
-    right = draw(mixed(depth - 1))
-    if kind == "binary":
-        return f"({left} {draw(st.sampled_from(['+', '-', '*', '/', '^']))} {right})"
-    if kind == "pair":
-        return f"{draw(st.sampled_from(['atan2', 'hypot', 'max', 'min']))}({left}, {right})"
-    condition = f"{left} {draw(st.sampled_from(['<', '<=', '>', '>=', '==', '!=']))} {right}"
-    joined = draw(st.sampled_from(["", " and x > 0", " or y < 1"]))
-    condition = f"not ({condition}{joined})" if draw(st.booleans()) else f"{condition}{joined}"
-    return f"where({condition}, {draw(mixed(depth - 1))}, {right})"
+    form = draw(st.sampled_from(FORMS))
+    parts = {key: draw(st.sampled_from(options)) for key, options in CHOICES.items() if f"{{{key}}}" in form}
+    parts.update({key: draw(mixed(depth - 1)) for key in "abc" if f"{{{key}}}" in form})
+    return form.format(**parts)
 
 
 @PROPERTY
