@@ -302,7 +302,8 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`.
 
     A nan operand beside variables (``min(0*log(a - a), y)``: sympy makes a - a zero, and 0*log(0) is
-    nan as in the numbers) gives NumPy's answer for the ops sympy refuses it to (:data:`_ON_NAN`).
+    nan as in the numbers) gives NumPy's answer for the ops sympy refuses it to (:data:`_ON_NAN`), and so does
+    a comparison with a value sympy proves non-real (``log(min(-1, x))``, nan in the numbers).
     """
     if name in USER:
         check_call(name, len(args))
@@ -317,7 +318,12 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
                 return slow(*args, evaluate=False)
             if name in ("max", "min") and len(args) > EVALUATED_EXTREMUM:
                 return _extremum(name, args)
-            return op(name).sympy(*args)
+            try:
+                return op(name).sympy(*args)
+            except TypeError:  # "Invalid comparison of non-real": a nan in the numbers
+                if name not in CONDITIONS or name not in _ON_NAN:
+                    raise
+                return _ON_NAN[name]
     return constant_op(name, args)
 
 

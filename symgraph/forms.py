@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .errors import UnsupportedOpError
 
@@ -231,6 +232,9 @@ def _sympy_where(c, a, b):
     except RecursionError:  # a condition whose canonical form cycles longer than the check above sees
         c = _CONDITIONS[c] = _compared_with_0(c)
         return sympy.Piecewise((_taken(a, c), c), *rest)
+    except TypeError:  # sympy folds a piece of ``c`` into a comparison it refuses (x > (-1)^0.5: nan in the numbers)
+        pairs = [sympy.Basic.__new__(ExprCondPair, *map(sympy.sympify, pair)) for pair in ((_taken(a, c), c), *rest)]
+        return sympy.Basic.__new__(sympy.Piecewise, *pairs)
 
 
 def _np_fold(binary):

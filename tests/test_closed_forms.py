@@ -313,3 +313,23 @@ def test_printing_within_the_bounds_is_unchanged():
     text = repr(sg.grad("\n".join(lines)))
     assert text.startswith("Gradient of 1 entry as a program:\n") and "lines omitted" in text
     assert "earlier lines not shown" not in text
+
+
+def test_a_select_by_a_comparison_with_a_non_real_piece_builds_its_closed_forms():
+    """``(-1)^0.5`` in a piece of a condition (nan in the numbers): sympy refused to fold it into the comparison
+    (TypeError: Invalid comparison of non-real 1.0*I), so the Jacobian, which builds its entries, raised."""
+    J = sg.jacobian(["where(x > (where(y == 0, -1, 0) ^ 0.5), x*y, sin(y))"], wrt=["x", "y"])
+    assert "Piecewise" in str(J)
+    f = J.lambdify()
+    assert f(1.0, 0.0).tolist() == [[0.0, 1.0]]  # 1 > nan is false: the derivatives of sin(y) at 0
+    assert f(1.0, 2.0).tolist() == [[2.0, 1.0]]
+
+
+def test_a_comparison_with_a_value_sympy_proves_non_real_is_numpys_comparison_with_nan():
+    """``log(min(-1, x))`` is nan in the numbers; sympy raised TypeError (Invalid comparison of non-real) building
+    the comparison, so sg.hessian and sg.jacobian, which build their entries, raised."""
+    H = sg.hessian("where(1 > log(min(-1, x)), x*x, y^3)", wrt=["x", "y"])
+    assert H == sympy.Matrix([[0, 0], [0, 6 * sympy.Symbol("y")]])  # 1 > nan is false: y^3
+    J = sg.jacobian(["where(log(min(-1, x)) != 0.5, x*y, y)"], wrt=["x", "y"])  # nan != 0.5 is true
+    assert J == sympy.Matrix([[sympy.Symbol("y"), sympy.Symbol("x")]])
+    assert J.lambdify()(1.5, 2.0).tolist() == [[2.0, 1.5]]
