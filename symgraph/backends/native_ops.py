@@ -42,6 +42,12 @@ FORMULAS = frozenset({"sigmoid", "dsigmoid", "sech2", "relu", "one_minus_square"
 #: the ops native code computes itself, with no call of the VM's scalar function
 WRITTEN = frozenset({*BINARY, "neg", "square", "reciprocal", "copy", *INTRINSICS, *LIBRARY, *PAIRS, *FORMULAS})
 
+#: the ops native code writes as a call of a function on each lane (intrinsics without a vector
+#: instruction are such calls once compiled), or through ``_apply``: each costs several times an
+#: arithmetic op's compile
+CALLS = frozenset({*(name for name, intrinsic in INTRINSICS.items() if intrinsic not in (
+    "sqrt", "fabs", "floor", "ceil", "rint")), *LIBRARY, *PAIRS, "sigmoid", "dsigmoid", "sech2"})
+
 
 def declarations(lanes: int) -> list[str]:
     """The module's declarations of the functions :data:`INTRINSICS`, :data:`LIBRARY` and :data:`PAIRS` name,

@@ -54,7 +54,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .native import compile_native, write_batch_ir
-from .native_ops import WRITTEN
+from .native_ops import CALLS, WRITTEN
 from .vm_instructions import _HEADER, CODES, FIRST, FUSED, SECOND
 from .vm_jit import _kernel
 from .vm_point import _Tier
@@ -77,8 +77,15 @@ CALL_SHARE = 1 / 16
 #: measured: seconds to compile, fixed and per instruction; seconds saved per instruction and point
 COMPILE_FIXED, COMPILE_PER_INSTRUCTION, SAVED_PER_INSTRUCTION_POINT = 0.006, 30e-6, 0.15e-9
 
+#: measured: seconds more to compile an op that calls a function on each lane (:data:`.native_ops.CALLS`, or
+#: the VM's scalar function): 1,200-instruction programs half of such calls took 118 ms (sin), 136 ms
+#: (sigmoid) and 170 ms (tanh) against 40 ms for arithmetic alone
+COMPILE_PER_CALL = 150e-6
+
 #: the op codes native code computes itself (arithmetic, and the common functions called directly)
 _WRITTEN = np.array(sorted(CODES[name] for name in WRITTEN))
+#: the op codes native code writes without a call on each lane (no :data:`COMPILE_PER_CALL`)
+_INLINE = np.array(sorted(CODES[name] for name in WRITTEN - CALLS))
 _SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 
 
@@ -95,8 +102,9 @@ def break_even_points(prog: np.ndarray) -> int:
     itself; 0 where it would not pay.
 
     The compile's estimated time over what it would save per point
-    (both linear in the program's length): about 10^6 points for short
-    programs, whose fixed compile cost is repaid by little.
+    (both linear in the program's length, calls costing more to compile):
+    about 10^6 points for short programs, whose fixed compile cost is
+    repaid by little.
     """
     n = int(prog[0])
     if not 0 < n <= BATCH_LIMIT or _vectorised_library():
@@ -104,7 +112,9 @@ def break_even_points(prog: np.ndarray) -> int:
     ops = prog[_HEADER:_HEADER + 5 * n:5]
     if np.count_nonzero((ops < FUSED) & ~np.isin(ops, _WRITTEN)) > CALL_SHARE * n:
         return 0
-    return math.ceil((COMPILE_FIXED + COMPILE_PER_INSTRUCTION * n) / (SAVED_PER_INSTRUCTION_POINT * n))
+    calls = np.count_nonzero((ops < FUSED) & ~np.isin(ops, _INLINE))
+    compile_seconds = COMPILE_FIXED + COMPILE_PER_INSTRUCTION * n + COMPILE_PER_CALL * calls
+    return math.ceil(compile_seconds / (SAVED_PER_INSTRUCTION_POINT * n))
 
 
 class _Batch:
