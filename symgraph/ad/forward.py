@@ -47,7 +47,7 @@ from typing import Callable, Mapping, Sequence
 
 from ..ir.emitter import Ref
 from ..ir.folding import _UNITS, ONE, ZERO  # _UNITS: id of 0, 1, -1 -> that value (Emitter._scaled's unit)
-from .linearised import _UNCHANGED, Linearised, SweepResult, _ref
+from .linearised import _UNCHANGED, OUT, STATIC_PARTIALS, Linearised, SweepResult, _ref
 
 
 def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
@@ -78,6 +78,7 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
     units, unchanged = _UNITS.get, _UNCHANGED
     trace = lin.trace
     index = lin.index
+    ops_of, operands_of, statics = lin._ops, lin._operands, STATIC_PARTIALS.get
 
     def sweep(seeds: Mapping[str, Ref]) -> dict[str, Ref]:
         tangent = {x: s for x, s in seeds.items() if x in index and not is_zero(s)}
@@ -90,9 +91,23 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
                 t = get(u)
                 if t is None:
                     continue
-                d = cached((u, v))  # Linearised.local's own cache, read in line: a call only the first time
-                if d is None:
-                    d = uncached(u, v)
+                args = operands_of[v]
+                static = statics(ops_of[v]) if len(args) == 2 else None
+                if static is not None:  # Linearised._edge's first case in line, and no cache: nothing is emitted
+                    x = args[0]
+                    if x.__class__ is str and x == u:
+                        y = args[1]
+                        s = static[0] if y.__class__ is not str or y != u else None  # x*x: both slots, emitted
+                    else:
+                        s = static[1]
+                    if s is not None:
+                        d = args[s] if s.__class__ is int else v if s is OUT else s
+                        if d.__class__ not in unchanged:
+                            d = _ref(d)
+                if static is None or s is None:
+                    d = cached((u, v))  # Linearised.local's own cache, read in line: a call only the first time
+                    if d is None:
+                        d = uncached(u, v)
                 # The product d*t by Linearised.mul's rules, in line (its order of tests, sorted by d's class)
                 if d.__class__ is str:
                     if t.__class__ is str:
