@@ -27,9 +27,21 @@ two), which finds its partial as :meth:`Linearised.node_partials` does.
 That Hessian's sweeps at n = 1,000 ran 8.77 M bytecode instructions, now
 6.50 M (with the emitter's sums with a constant built in line); at
 n = 10,000 they took 1.8-2.5 s of CPU, now 1.4-1.8 s, measured side by
-side on a loaded machine.  Tried and not kept: walking the descendants level by level with
-set unions in C (152-172 ms for the 10,000 walks, against 92-102 ms for
-the stack of :meth:`Linearised.descendants`).
+side on a loaded machine.  Those sweeps never meet an edge twice (129,986
+edges, as many misses of the cache), and nine in ten of their partials are
+static (an operand, the node or a constant: nothing emitted), so once the
+first :data:`PROBE` sweeps show that most edges met were new, a static
+partial missing from the cache is read off
+:data:`~symgraph.ad.partials.STATIC_PARTIALS` in line and not stored: the
+sweeps with their set-up at n = 1,000 took 59-64 ms, now 54-60 ms, at
+n = 10,000 867-909 ms, now 812-846 ms (best of 25 and 6, side by side; the
+MLP's dense Hessian, whose sweeps meet their edges again, unchanged at
+27.6-28.2 ms; reading static partials in line in every derivation, before
+the cache, cost it 8%).  Tried and not kept: walking the descendants level
+by level with set unions in C (152-172 ms for the 10,000 walks, against
+92-102 ms for the stack of :meth:`Linearised.descendants`); skipping the
+lookup of the seeds at each node of a one-seed sweep (0.1% of the bytecode,
+no time measurable).
 
 A node of many operands (``max(x0, ..., x19999)``) reached through few is read
 through :meth:`Linearised.sweep_operands`, which looks up the operands holding
@@ -47,7 +59,11 @@ from typing import Callable, Mapping, Sequence
 
 from ..ir.emitter import Ref
 from ..ir.folding import _UNITS, ONE, ZERO  # _UNITS: id of 0, 1, -1 -> that value (Emitter._scaled's unit)
-from .linearised import _UNCHANGED, Linearised, SweepResult, _ref
+from .linearised import _UNCHANGED, OUT, STATIC_PARTIALS, Linearised, SweepResult, _ref
+
+
+#: the sweeps that tell whether a derivation's sweeps meet their edges once (:func:`sweeper`)
+PROBE = 8
 
 
 def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
@@ -78,13 +94,20 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
     units, unchanged = _UNITS.get, _UNCHANGED
     trace = lin.trace
     index = lin.index
+    ops_of, operands_of, statics = lin._ops, lin._operands, STATIC_PARTIALS.get
+    edge_cache = lin.edge_cache
+    # Static partials skip the cache once the first PROBE sweeps have shown that edges are rarely met twice
+    # (a sparse Hessian's), which the cache's size against the nodes visited tells; else it stays in use
+    inline, sweeps, visits = False, 0, 0
 
     def sweep(seeds: Mapping[str, Ref]) -> dict[str, Ref]:
+        nonlocal inline, sweeps, visits
         tangent = {x: s for x, s in seeds.items() if x in index and not is_zero(s)}
         seeded = dict(tangent)
         get = tangent.get
         operands = lin.sweep_operands(tangent) if wide else preds  # a view only where a node has many operands
-        for v in descendants(*tangent):
+        nodes = descendants(*tangent)
+        for v in nodes:
             acc = seeded.get(v)
             for u in operands[v]:
                 t = get(u)
@@ -92,7 +115,22 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
                     continue
                 d = cached((u, v))  # Linearised.local's own cache, read in line: a call only the first time
                 if d is None:
-                    d = uncached(u, v)
+                    if inline and len(args := operands_of[v]) == 2:  # Linearised._edge's first case, not cached
+                        static = statics(ops_of[v])
+                        if static is not None:
+                            x = args[0]
+                            if x.__class__ is str and x == u:
+                                y = args[1]
+                                if y.__class__ is not str or y != u:  # (x*x: both slots, a sum emitted)
+                                    s = static[0]
+                                    d = args[s] if s.__class__ is int else v if s is OUT else s
+                            else:
+                                s = static[1]
+                                d = args[s] if s.__class__ is int else v if s is OUT else s
+                            if d is not None and d.__class__ not in unchanged:
+                                d = _ref(d)
+                    if d is None:
+                        d = uncached(u, v)
                 # The product d*t by Linearised.mul's rules, in line (its order of tests, sorted by d's class)
                 if d.__class__ is str:
                     if t.__class__ is str:
@@ -150,6 +188,10 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
                 tangent[v] = acc
             if trace is not None:
                 trace.tangent(v, tangent)
+        if sweeps < PROBE:
+            sweeps += 1
+            visits += len(nodes)
+            inline = sweeps == PROBE and 2 * len(edge_cache) > visits  # most edges met were new ones
         return tangent
 
     return sweep
