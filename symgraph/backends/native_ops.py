@@ -3,7 +3,7 @@
 The arithmetic ops are LLVM instructions; the common functions are the
 LLVM intrinsics or C library functions numba makes of the VM's own
 ``np.sin``, ``np.tanh``, ``np.power`` and so on (:data:`INTRINSICS`,
-:data:`LIBRARY`, :data:`PAIRS`); a few short formulas (``sigmoid``,
+:data:`LIBRARY`); a few short formulas (``sigmoid``,
 ``max``, the comparisons) are the VM's own, written out (:data:`FORMULAS`);
 every other op calls the VM's scalar function ``_apply``.  So native code computes every value as the VM does,
 bit for bit.  Apart from :mod:`.native`, which lays out whole functions
@@ -18,19 +18,19 @@ from typing import Callable, Mapping, Sequence
 #: the LLVM instruction of each arithmetic op on (x, y)
 BINARY = {"add": "fadd", "sub": "fsub", "mul": "fmul", "div": "fdiv"}
 
-#: ops written as the LLVM intrinsic numba's ``np.<name>`` becomes, on a whole vector: the rounding
-#: ones are single vector instructions, the others calls of the C library's function on each lane
-INTRINSICS = {"sin": "sin", "cos": "cos", "exp": "exp", "log": "log", "log2": "log2", "log10": "log10",
-              "exp2": "exp2", "sqrt": "sqrt", "abs": "fabs", "floor": "floor", "ceil": "ceil", "round": "rint"}
+#: ops written as the LLVM intrinsic numba's ``np.<name>`` becomes (intrinsic, operands), called on a
+#: whole vector: the rounding ones and ``sqrt`` are single vector instructions (:data:`INSTRUCTIONS`),
+#: the others become a call of the C library's function on each lane
+INTRINSICS = {"sin": ("llvm.sin", 1), "cos": ("llvm.cos", 1), "exp": ("llvm.exp", 1), "log": ("llvm.log", 1),
+              "log2": ("llvm.log2", 1), "log10": ("llvm.log10", 1), "exp2": ("llvm.exp2", 1),
+              "pow": ("llvm.pow", 2), "sqrt": ("llvm.sqrt", 1), "abs": ("llvm.fabs", 1),
+              "floor": ("llvm.floor", 1), "ceil": ("llvm.ceil", 1), "round": ("llvm.rint", 1)}
+INSTRUCTIONS = frozenset({"sqrt", "abs", "floor", "ceil", "round"})
 
-#: ops written as a call of the C library function numba's ``np.<name>`` calls, lane by lane
-LIBRARY = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh", "cosh": "cosh",
-           "tanh": "tanh", "log1p": "log1p", "expm1": "expm1", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh",
-           "erf": "erf", "erfc": "erfc"}
-
-#: ops of two operands written as the function numba calls for them: ``np.power`` is LLVM's ``pow``
-#: intrinsic (on a whole vector; a C library call on each lane), the others C library functions (lane by lane)
-PAIRS = {"pow": "llvm.pow", "atan2": "atan2", "hypot": "hypot"}
+#: ops written as the C library function numba calls for ``np.<name>`` (function, operands), lane by lane
+LIBRARY = {**{name: (name, 1) for name in ("tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "log1p",
+                                           "expm1", "asinh", "acosh", "atanh", "erf", "erfc")},
+           "atan2": ("atan2", 2), "hypot": ("hypot", 2)}
 
 #: comparisons as LLVM's fcmp predicates, each the test of the VM's ``1.0 if x < y else 0.0`` (NaN: ``!=`` only)
 COMPARISONS = {"lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge", "eq": "oeq", "ne": "une"}
@@ -40,23 +40,19 @@ FORMULAS = frozenset({"sigmoid", "dsigmoid", "sech2", "relu", "one_minus_square"
                       "and", "or", "not", *COMPARISONS})
 
 #: the ops native code computes itself, with no call of the VM's scalar function
-WRITTEN = frozenset({*BINARY, "neg", "square", "reciprocal", "copy", *INTRINSICS, *LIBRARY, *PAIRS, *FORMULAS})
+WRITTEN = frozenset({*BINARY, "neg", "square", "reciprocal", "copy", *INTRINSICS, *LIBRARY, *FORMULAS})
 
 #: the ops native code writes as a call of a function on each lane (intrinsics without a vector
 #: instruction are such calls once compiled), or through ``_apply``: each costs several times an
 #: arithmetic op's compile
-CALLS = frozenset({*(name for name, intrinsic in INTRINSICS.items() if intrinsic not in (
-    "sqrt", "fabs", "floor", "ceil", "rint")), *LIBRARY, *PAIRS, "sigmoid", "dsigmoid", "sech2"})
+CALLS = frozenset({*INTRINSICS.keys() - INSTRUCTIONS, *LIBRARY, "sigmoid", "dsigmoid", "sech2"})
 
 
 def declarations(lanes: int) -> list[str]:
-    """The module's declarations of the functions :data:`INTRINSICS`, :data:`LIBRARY` and :data:`PAIRS` name,
-    and ``sincos``."""
+    """The module's declarations of the functions :data:`INTRINSICS` and :data:`LIBRARY` name, and ``sincos``."""
     kind, suffix = ("double", "f64") if lanes == 1 else (f"<{lanes} x double>", f"v{lanes}f64")
-    return ([f"declare {kind} @llvm.{name}.{suffix}({kind})" for name in sorted(set(INTRINSICS.values()))]
-            + [f"declare double @{name}(double)" for name in sorted(set(LIBRARY.values()))]
-            + [f"declare {kind} @{name}.{suffix}({kind}, {kind})" if name.startswith("llvm.") else
-               f"declare double @{name}(double, double)" for name in sorted(PAIRS.values())]
+    return ([f"declare {kind} @{name}.{suffix}({', '.join([kind] * arity)})" for name, arity in INTRINSICS.values()]
+            + [f"declare double @{name}({', '.join(['double'] * arity)})" for name, arity in LIBRARY.values()]
             + ["declare void @sincos(double, double*, double*)"])
 
 
@@ -226,17 +222,11 @@ def straight_line(body: list, codes: Mapping[str, int], fused: int, first: Seque
     def call(op: int, x: str, y: str, z: str) -> str:
         name = names[op]
         if name in INTRINSICS:
-            value = fresh()
-            emit(f"  {value} = call {kind} @llvm.{INTRINSICS[name]}.{suffix}({kind} {x})")
-            return value
+            function, arity = INTRINSICS[name]
+            return let(f"call {kind} @{function}.{suffix}({', '.join(f'{kind} {a}' for a in (x, y)[:arity])})")
         if name in LIBRARY:
-            return lane_by_lane(f"@{LIBRARY[name]}", [x])
-        if name in PAIRS and PAIRS[name].startswith("llvm."):
-            value = fresh()
-            emit(f"  {value} = call {kind} @{PAIRS[name]}.{suffix}({kind} {x}, {kind} {y})")
-            return value
-        if name in PAIRS:
-            return lane_by_lane(f"@{PAIRS[name]}", [x, y])
+            function, arity = LIBRARY[name]
+            return lane_by_lane(f"@{function}", [x, y][:arity])
         return lane_by_lane(apply, [x, y, z], f"i32 {op}, ")
 
     def sincos(x: str) -> tuple[str, str]:
@@ -277,8 +267,10 @@ def straight_line(body: list, codes: Mapping[str, int], fused: int, first: Seque
             after = names[second[(f >> 1) & 7]]
             value = arithmetic(after, u, u) if after == "neg" else \
                 arithmetic(after, u, read(z)) if f & 1 == 0 else arithmetic(after, read(z), u)
-        else:  # an op that is not arithmetic: the VM's own scalar function
-            value = arithmetic(names[op], vx, vy) or formula(names[op], vx, vy, read(z)) or call(
-                op, vx, vy, read(z))
+        else:
+            value = arithmetic(names[op], vx, vy)
+            if not value:
+                vz = read(z)
+                value = formula(names[op], vx, vy, vz) or call(op, vx, vy, vz)
         defined[target] = value
     return read
