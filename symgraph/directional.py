@@ -96,8 +96,9 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
     if isinstance(seeds, Mapping):
         keys = [str(k) if isinstance(k, sympy.Symbol) else k for k in seeds]
-        missing = [n for n in names if n not in keys]
-        unknown = [k for k in keys if k not in names]
+        given_keys, wanted = set(keys), set(names)  # sets: an indexed input's array of n seeds made n^2 scans
+        missing = [n for n in names if n not in given_keys]
+        unknown = [k for k in keys if k not in wanted]
         if missing or unknown:
             said = ([f"no seed for {shown_names(missing)}"] if missing else []) + \
                    ([f"{shown_names([repr(k) for k in unknown])} {'is' if len(unknown) == 1 else 'are'} not among "

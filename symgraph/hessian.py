@@ -92,6 +92,7 @@ from .ad.modes import run_mode, sweep_options
 from .ir.graph import Graph
 from .ir.interpret import sum_links
 from .ir.program import Program
+from .ir.simplify import normalise
 from .names import Namer
 from .progress import paused_gc
 from .matrices import DerivativeMatrix, check_entries
@@ -331,6 +332,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     [2*y, 2*x],
     [2*x, 6*y]])
     """
+    normalise(simplify)  # checked before any work, and for sparse=True too, whose entries are built on request
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
         program, names, _, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
