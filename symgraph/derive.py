@@ -149,12 +149,14 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         # takes the cheaper direction, counted on the graph: forward always made the gradient of a sum of
         # n = 3,000 squares in 3,000 sweeps along its chain of additions (5.4 s, reverse 0.04 s)
         pattern = jacobian_sparsity(graph, names, allow_unused=True)
-        program, _ = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
-                                      sparse=True, **options)
+        program, cost = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
+                                         sparse=True, **options)
         rows, cols = pattern.nonzero()
         cells = list(zip(rows.tolist(), cols.tolist()))
         program = labelled_by_output(graph, names, program, cells)
-        return SparseDerivative(pattern, program, list(program.results), names, graph=graph, held=held_without_elements(graph, wrt))
+        return SparseDerivative(pattern, program, list(program.results), names, graph=graph,
+                                held=held_without_elements(graph, wrt),
+                                cost=CostReport([cost], len(names), len(graph.outputs), cost.note))
     check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
     program, cost = jacobian_program(graph, names, mode, progress, **options)
     program = labelled_by_output(graph, names, program, [(i, j) for i in range(len(graph.outputs))

@@ -114,3 +114,19 @@ def test_compare_of_second_order_refuses_a_path_limit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sg.compare("x^2*y", path_limit=5)["reverse"].sweeps == 1
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "reverse-over-forward", "edge-pushing"])
+def test_a_hessian_carries_the_cost_of_its_derivation(mode):
+    """A Jacobian's ``.cost`` is its derivation's report, as a gradient's; a Hessian's was None (dense) or
+    absent (sparse, and a sparse Jacobian's too), although the derivation counts it: the figures are the
+    strategy's row of compare(order=2)."""
+    row = sg.compare(ROSENBROCK, order=2, n=12).to_dict()[mode]
+    for sparse in (False, True):
+        cost = sg.hessian(ROSENBROCK, mode=mode, sparse=sparse, n=12).cost
+        assert isinstance(cost, sg.CostReport)
+        got = cost.to_dict()[mode]
+        assert (got["sweeps"], got["multiplications"], got["program_ops"]) == \
+            (row["sweeps"], row["multiplications"], row["program_ops"])
+    jacobian = sg.jacobian(["x*y", "sin(x)"], sparse=True)
+    assert isinstance(jacobian.cost, sg.CostReport) and "mode='auto' chose" in jacobian.cost.note
