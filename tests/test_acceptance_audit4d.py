@@ -130,3 +130,16 @@ def test_a_hessian_carries_the_cost_of_its_derivation(mode):
             (row["sweeps"], row["multiplications"], row["program_ops"])
     jacobian = sg.jacobian(["x*y", "sin(x)"], sparse=True)
     assert isinstance(jacobian.cost, sg.CostReport) and "mode='auto' chose" in jacobian.cost.note
+
+
+def test_a_function_that_cannot_pickle_says_so_with_a_symgraph_error():
+    """Pickling a numba function raised a bare pickle.PicklingError; it is a SymgraphError now, and still a
+    PicklingError (what pickle raises for what it cannot pickle, and what Dask's serialisation catches)."""
+    pytest.importorskip("numba")
+    import pickle
+    for function in (sg.lambdify("x*y", backend="numba"),
+                     sg.value_and_grad("x*y", vector=True, backend="numba"),
+                     sg.hessian("x^2*y").lambdify(backend="numba")):
+        with pytest.raises(sg.SymgraphError, match="cannot be pickled") as caught:
+            pickle.dumps(function)
+        assert isinstance(caught.value, pickle.PicklingError)
