@@ -143,3 +143,20 @@ def test_a_function_that_cannot_pickle_says_so_with_a_symgraph_error():
         with pytest.raises(sg.NotPicklableError, match="cannot be pickled") as caught:
             pickle.dumps(function)
         assert isinstance(caught.value, pickle.PicklingError)
+
+
+def test_seeds_name_an_indexed_input_given_to_wrt_as_sympy():
+    """wrt takes the IndexedBase (or MatrixSymbol) for every element, as it takes the name "x"; the seeds of
+    hvp and jvp then took one array for it only when wrt said "x" (the IndexedBase gave "v has 1 component(s)
+    but there are 3"), and a mapping keyed by the IndexedBase or by its elements x[0] was refused."""
+    sympy = pytest.importorskip("sympy")
+    text = "sum(x[i]^2*x[i+1], i, 0, n-2) + y^2"
+    x, y = sympy.IndexedBase("x"), sympy.Symbol("y")
+    want = sg.hvp(text, ["x", "y"], [[1, 0, 0], 1], n=3)
+    for wrt, v in [([x, y], [[1, 0, 0], 1]), ([x, y], {x: [1, 0, 0], y: 1}),
+                   (["x", "y"], {x[0]: 1, x[1]: 0, x[2]: 0, "y": 1})]:
+        assert dict(sg.hvp(text, wrt, v, n=3)) == dict(want)
+        assert dict(sg.jvp(text, wrt, v, n=3)) == dict(sg.jvp(text, ["x", "y"], [[1, 0, 0], 1], n=3))
+    matrix = sympy.MatrixSymbol("A", 2, 2)
+    product = sg.hvp(matrix[0, 1]**2*matrix[1, 0], [matrix], {matrix: [[0, 1], [0, 0]]})
+    assert product.at(A=[[0.0, 3.0], [5.0, 0.0]]) == {"A[0, 0]": 0.0, "A[0, 1]": 10.0, "A[1, 0]": 6.0, "A[1, 1]": 0.0}
