@@ -41,8 +41,9 @@ from .derive import grad, jacobian
 from .derivative_map import Gradient
 from .directional import Directional, jvp, vjp
 from .errors import (ArgumentError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
-                     FunctionDefinitionError, GraphError, OutputError, ParseError, PathLimitError, RenderError,
-                     SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning, UserFunctionError)
+                     FunctionDefinitionError, GraphError, NotPicklableError, OutputError, ParseError, PathLimitError,
+                     RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
+                     UserFunctionError)
 from .export.draw import draw
 from .export.explore import Explorer, explore
 from .export.latex import to_latex
@@ -58,7 +59,7 @@ from .userfunctions import UserFunction, function
 
 __all__ = [
     "ArgumentError", "ConstantWrtWarning", "CostReport", "Directional", "EntryError", "Explorer",
-    "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "OutputError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
+    "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "NotPicklableError", "OutputError", "ParseError", "PathLimitError", "Program", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "UserFunctionError",
     "annotate_edges", "compare",
     "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",

@@ -165,6 +165,9 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
         # True == 1 and 2.0 == 2, but a flag or a float is no order: a slip of another argument, said so
         raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, the integer 1 or 2; "
                             f"got order={shown(order)} ({type(order).__name__})")
+    if order == 2 and path_limit is not None:  # given with order=2 it was silently unread, as grad()'s limit= is not
+        raise ArgumentError(f"path_limit={shown(path_limit)} bounds the path sum of order=1; order=2 compares the "
+                            "Hessian strategies, none of which enumerates paths (drop path_limit)")
     graph = as_graph(f, **sizes)
     if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
         return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"))

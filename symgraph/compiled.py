@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .backends.compile import compile_program
+from .backends.compile import check_compile_options, compile_program
 from .options import checked_options
 from .derive import grad
 from .derivative_map import result_layout
@@ -75,6 +75,7 @@ def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backe
     >>> sg.lambdify("b - a", args=["a", "b"])(1, 3)
     array(2.)
     """
+    check_compile_options(backend=backend, chunk=chunk, parallel=parallel, xp=xp, progress=progress)
     graph = as_graph(f, **sizes)
     program = graph_program(graph).pruned()
     returns = graph.outputs[0] if len(graph.outputs) == 1 else tuple(graph.outputs)
@@ -150,6 +151,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     >>> sg.value_and_grad("(1-x)^2 + 100*(y-x^2)^2", wrt=["x", "y"], vector=True)([0.0, 0.0])
     (1.0, array([-2.,  0.]))
     """
+    check_compile_options(backend=backend, chunk=chunk, parallel=parallel, xp=xp, vector=vector, progress=progress)
     graph, wrt, args = as_graph(f, **sizes), read_once(wrt), read_once(args)
     if vector and wrt is None and args is not None:
         wrt = list(args)

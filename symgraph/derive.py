@@ -18,6 +18,7 @@ from .frontend.coerce import as_graph, held_places, held_without_elements, read_
 from .ir.graph import Graph
 from .names import output_labels
 from .ir.program import Program
+from .ir.simplify import normalise
 from .matrices import DerivativeMatrix, check_entries
 from .sparse_derivative import SparseDerivative
 from .sparsity import jacobian_sparsity
@@ -142,18 +143,22 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     """
     graph, wrt = as_graph(fs, **sizes), read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
+    options = sweep_options(mode, order, limit)  # checked before any work, as simplify is
+    normalise(simplify)
     if sparse:  # each sweep reaches only the entries its input (forward) or output (reverse) has; the default
         # takes the cheaper direction, counted on the graph: forward always made the gradient of a sum of
         # n = 3,000 squares in 3,000 sweeps along its chain of additions (5.4 s, reverse 0.04 s)
         pattern = jacobian_sparsity(graph, names, allow_unused=True)
-        program, _ = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
-                                      sparse=True, **sweep_options(mode, order, limit))
+        program, cost = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
+                                         sparse=True, **options)
         rows, cols = pattern.nonzero()
         cells = list(zip(rows.tolist(), cols.tolist()))
         program = labelled_by_output(graph, names, program, cells)
-        return SparseDerivative(pattern, program, list(program.results), names, graph=graph, held=held_without_elements(graph, wrt))
+        return SparseDerivative(pattern, program, list(program.results), names, graph=graph,
+                                held=held_without_elements(graph, wrt),
+                                cost=CostReport([cost], len(names), len(graph.outputs), cost.note))
     check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
-    program, cost = jacobian_program(graph, names, mode, progress, **sweep_options(mode, order, limit))
+    program, cost = jacobian_program(graph, names, mode, progress, **options)
     program = labelled_by_output(graph, names, program, [(i, j) for i in range(len(graph.outputs))
                                                           for j in range(len(names))])
     keys = list(program.results)

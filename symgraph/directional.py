@@ -28,7 +28,8 @@ from .options import checked_options
 from .real_values import as_array
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
-from .frontend.coerce import as_graph, element_labels, held_places, read_once, taking_unused, wrt_names, wrt_nodes
+from .frontend.coerce import (as_graph, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
+                              wrt_nodes)
 from .errors import ArgumentError, GraphError, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
@@ -87,6 +88,8 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     of ``graph`` (an element ``x[1]``, spelled as ``wrt`` takes it, sympy's
     ``IndexedBase("x")[1]`` too), which stands for that value.
     """
+    if isinstance(given, (list, tuple)):
+        given = [spelt(n) for n in given]  # an IndexedBase names its input as the text's name does
     if (isinstance(seeds, (list, tuple)) and isinstance(given, (list, tuple)) and len(seeds) == len(given)
             and len(seeds) != len(names) and all(isinstance(n, str) for n in given)
             and any(n in graph.indexed for n in given) and len(set(given)) == len(given)):
@@ -95,9 +98,10 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
     if isinstance(seeds, Mapping):
-        keys = [str(k) if isinstance(k, sympy.Symbol) else k for k in seeds]
-        missing = [n for n in names if n not in keys]
-        unknown = [k for k in keys if k not in names]
+        keys = [spelt(k) for k in seeds]
+        given_keys, wanted = set(keys), set(names)  # sets: an indexed input's array of n seeds made n^2 scans
+        missing = [n for n in names if n not in given_keys]
+        unknown = [k for k in keys if k not in wanted]
         if missing or unknown:
             said = ([f"no seed for {shown_names(missing)}"] if missing else []) + \
                    ([f"{shown_names([repr(k) for k in unknown])} {'is' if len(unknown) == 1 else 'are'} not among "
@@ -157,7 +161,7 @@ def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
         return seeds
     out = {}
     for key, value in seeds.items():
-        name = key.name if isinstance(key, sympy.Symbol) else key
+        name = spelt(key)
         known = graph.indexed.get(name) if isinstance(name, str) else None
         if known is None:
             out[key] = value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import pickle
 import unicodedata
 from typing import Iterable, Mapping, Sequence
 
@@ -220,6 +221,11 @@ class ConstantWrtWarning(UnusedWrtWarning):
 
 class ExpressionTooLargeError(SymgraphError, ValueError):
     """A closed form too deep (or too large) to build as a sympy expression; the program has it."""
+
+
+class NotPicklableError(SymgraphError, pickle.PicklingError):
+    """A compiled function that cannot be pickled (a numba kernel): a :class:`pickle.PicklingError` too, what
+    pickle raises for what it cannot pickle, so code that catches that (Dask's serialisation) keeps working."""
 
 
 class FunctionDefinitionError(SymgraphError, ValueError):

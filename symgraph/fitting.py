@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .ad.modes import sweep_options
-from .backends.compile import compile_program
+from .backends.compile import check_compile_options, compile_program
 from .binding import positional_only_error
 from .options import checked_options
 from .real_values import as_array
@@ -242,8 +242,10 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
     wrt = read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
     theta = vector_inputs(graph, names, "residuals()")
+    options = sweep_options(mode, "markowitz", limit)  # the options checked before any work
+    check_compile_options(backend=backend, vector=True, progress=progress)
     pattern = jacobian_sparsity(graph, names, allow_unused=True) if sparse else None
-    jacobian, _ = jacobian_program(graph, names, mode, progress, sparse=sparse, **sweep_options(mode, "markowitz", limit))
+    jacobian, _ = jacobian_program(graph, names, mode, progress, sparse=sparse, **options)
     if pattern is not None:  # the stored entries in CSR order; one the sweeps did not reach is 0
         rows = tuple(f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(*(k.tolist() for k in pattern.nonzero())))
         entries = {label: jacobian.results.get(label, 0) for label in rows}

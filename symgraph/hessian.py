@@ -92,6 +92,7 @@ from .ad.modes import run_mode, sweep_options
 from .ir.graph import Graph
 from .ir.interpret import sum_links
 from .ir.program import Program
+from .ir.simplify import normalise
 from .names import Namer
 from .progress import paused_gc
 from .matrices import DerivativeMatrix, check_entries
@@ -331,17 +332,20 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     [2*y, 2*x],
     [2*x, 6*y]])
     """
+    normalise(simplify)  # checked before any work, and for sparse=True too, whose entries are built on request
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
-        program, names, _, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
+        program, names, cost, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
         if sparse:  # the program's results are the entries on and above the diagonal, in CSR order
             labels = _csr_labels(pattern, names, list(program.results))
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
-                                    held=held_without_elements(graph, wrt))
-    return DerivativeMatrix.of(program, hessian_cells(names), simplify, "sg.hessian(..., sparse=True) keeps the entries "
-                               "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
-                               "the dense one), and its .program.closed_form(label)",
-                               order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
+                                    held=held_without_elements(graph, wrt), cost=cost)
+    matrix = DerivativeMatrix.of(program, hessian_cells(names), simplify, "sg.hessian(..., sparse=True) keeps the "
+                                 "entries unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() "
+                                 "is the dense one), and its .program.closed_form(label)",
+                                 order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
+    matrix.cost = cost  # the strategy's sweeps, multiplications and program size, as compare(order=2) counts them
+    return matrix
 
 
 @checked_options

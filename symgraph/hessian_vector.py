@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .backends.compile import compile_program
+from .backends.compile import check_compile_options, compile_program
 from .backends.runtime import one_vector
 from .binding import free_name, positional_only_error, signature_text
 from .options import checked_options
@@ -75,6 +75,7 @@ def hessp(f: Any, wrt: Sequence[str] | None = None, *, backend: str = "numpy", a
     >>> hp([1.0, 2.0], [1.0, 0.0])
     array([4., 2.])
     """
+    check_compile_options(backend=backend, vector=True)
     wrt = read_once(wrt)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hessp()")
     theta = vector_inputs(graph, names, "hessp()")

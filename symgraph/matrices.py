@@ -84,8 +84,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
     wrt: tuple[str, ...] = ()
     #: the indexed inputs without elements that wrt names: the vector form holds them (in no entry), not as data
     held: tuple[str, ...] = ()
-    #: sg.jacobian's: the CostReport of the derivation, as ``gradient.cost`` (its ``.note`` says what
-    #: mode="auto" chose and why); None for a matrix made otherwise
+    #: sg.jacobian's and sg.hessian's: the CostReport of the derivation, as ``gradient.cost`` (a Jacobian's
+    #: ``.note`` says what mode="auto" chose and why); None for a matrix made otherwise
     cost: Any = None
 
     @classmethod

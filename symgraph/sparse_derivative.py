@@ -31,10 +31,11 @@ class SparseDerivative:
 
     ``labels[k]`` is the program's result for the k-th stored entry of
     ``pattern`` (CSR order); entries a Hessian mirrors share one label.
+    ``cost`` is the derivation's :class:`~symgraph.cost.CostReport`, as a dense matrix's.
     """
 
     def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
-                 order: int = 1, graph: Graph | None = None, held: Sequence[str] = ()):
+                 order: int = 1, graph: Graph | None = None, held: Sequence[str] = (), cost: Any = None):
         self.pattern = pattern
         self.program = program
         self.labels = list(labels)
@@ -43,6 +44,7 @@ class SparseDerivative:
         self.order = order  # 2 for a Hessian
         self.graph = graph  # the function's graph, which latex() names
         self.held = tuple(held)  # as DerivativeMatrix.held
+        self.cost = cost
 
     @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:

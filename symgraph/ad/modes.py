@@ -91,9 +91,10 @@ def sweep_options(mode: str, order: str, limit: int | None = None) -> dict:
     """Keyword options for the mode the caller asked for: elimination takes an order, the path sum a limit of
     paths (``None``: its default, :data:`symgraph.ad.paths.PATH_LIMIT`); the other modes neither, so an order
     other than the default, or a limit, given with them is an ArgumentError rather than silently unused
-    (``mode="reverse", order="forward"`` derived in reverse mode, and ``order="fwd"`` passed unread)."""
-    if not isinstance(mode, str) or mode != "auto" and mode not in SWEEP_OF_MODE:  # refused by the mode lookup
-        return {}
+    (``mode="reverse", order="forward"`` derived in reverse mode, and ``order="fwd"`` passed unread).
+    An unknown mode is refused here, so a caller that reads the options first refuses it before any work."""
+    if not (isinstance(mode, str) and mode == "auto"):  # an array compared with "auto" is no bool
+        sweep_of(mode)
     if mode != "elimination" and not (isinstance(order, str) and order == "markowitz"):  # an array compares by element
         raise ArgumentError(f"order={shown(order)} is the vertex order of mode='elimination'; mode={mode!r} "
                             "takes none (pass mode='elimination' with it)")

@@ -53,6 +53,13 @@ def _pieces(piece: Callable[[int, int], Any], points: int, shape: tuple, chunk: 
     return out.reshape((out.shape[0],) + shape) if whole else tuple(o.reshape(shape) for o in out)
 
 
+def checked_chunk(chunk: Any) -> int:
+    """``chunk`` as an int (a NumPy integer, a size computed with NumPy, too), or an ArgumentError."""
+    if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
+        raise ArgumentError(f"chunk must be a positive integer, got {shown(chunk)}")
+    return int(chunk)
+
+
 def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
     """``kernel`` (positional inputs, flat results) evaluated on at most ``chunk`` points at a time.
 
@@ -63,9 +70,7 @@ def chunked_kernel(kernel: Callable, chunk: int) -> Callable:
     preallocated results.  ``array`` and ``taking`` are there when the
     kernel has them.
     """
-    if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
-        raise ArgumentError(f"chunk must be a positive integer, got {shown(chunk)}")
-    chunk = int(chunk)  # a NumPy integer (a size computed with NumPy) too
+    chunk = checked_chunk(chunk)
 
     def evaluate(values: Sequence[Any], whole: bool) -> Any:
         call = kernel.array if whole else kernel

@@ -28,7 +28,7 @@ import sympy
 from ..binding import positional_order
 from ..errors import ArgumentError, GraphError, shown
 from ..progress import check_progress, paused_gc
-from .chunk import chunked_kernel
+from .chunk import checked_chunk, chunked_kernel
 from .numba import numba_kernel
 from .numpy import numpy_kernel
 from .registered import used_functions
@@ -103,6 +103,23 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
     progress : None, bool or callable(done, total)
         See :mod:`symgraph.progress`.
     """
+    check_compile_options(backend=backend, chunk=chunk, parallel=parallel, xp=xp, vector=vector, progress=progress)
+    with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
+        return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
+                         backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress,
+                         entries=entries, held=held)
+
+
+def check_compile_options(*, backend: Any = "numpy", chunk: Any = None, parallel: Any = False, xp: Any = None,
+                          vector: bool = False, progress: Any = None) -> None:
+    """The options of a compile checked on their own, before any work: an :class:`ArgumentError` or
+    :class:`GraphError` naming the one that cannot be.
+
+    Why one function, called first by :func:`compile_program` and by the API calls that derive before they
+    compile (``sg.lambdify``, ``sg.value_and_grad``, ``sg.hessp``, ``sg.residuals``): these options need
+    no program, and checked after the derivation a typo such as ``chunk=0`` or ``backend="nmuba"`` was
+    reported only after it (22 s for ``value_and_grad`` of Rosenbrock at n = 30,000).
+    """
     if xp is not None and not (isinstance(getattr(xp, "__name__", None), str) and callable(getattr(xp, "asarray", None))):
         meant = ""  # lambdify's first parameter is xp: g.lambdify(["x", "y"]) or g.lambdify("numba") meant another
         if isinstance(xp, (list, tuple)) and xp and all(isinstance(a, str) for a in xp):
@@ -112,10 +129,22 @@ def compile_program(program: Any, *, name: str = "f", returns: Layout | None = N
         raise ArgumentError(f"xp= takes an array namespace, the module itself (xp=numpy, dask.array or cupy), got "
                             f"{type(xp).__name__} {shown(xp)}{meant}")
     check_progress(progress)  # here too: the VM reports nothing, and an empty program has nothing to report
-    with paused_gc():  # every backend builds many small objects and no cycles: see paused_gc
-        return _compiled(program, name=name, returns=returns, doc=doc, args=args, vector=vector, theta=theta,
-                         backend=backend, pattern=pattern, chunk=chunk, parallel=parallel, xp=xp, progress=progress,
-                         entries=entries, held=held)
+    if vector:
+        if chunk is not None:
+            raise GraphError("vector=True evaluates one point: chunk= does not apply")
+        if xp is not None and xp is not np:
+            raise ArgumentError(
+                f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "
+                "(scipy.optimize passes a NumPy vector and reads NumPy numbers back, and a point's work is too "
+                "small to split into tasks); for arrays of points in Dask or CuPy, compile without vector=True")
+    if not isinstance(backend, str) or backend not in BACKENDS:  # an array compared is no bool
+        raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
+    if backend == "numba" and xp is not None and xp is not np:
+        raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
+    if parallel and backend != "numba":
+        raise GraphError("parallel=True needs backend='numba'")
+    if chunk is not None:
+        checked_chunk(chunk)
 
 
 def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | None, args: Sequence[str] | None,
@@ -163,27 +192,12 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                 and isinstance(returns[1], tuple)):
             raise GraphError("vector=True needs returns=(value_label, (grad_labels...)), "
                              "((residual_labels...), (jacobian_labels...)) or (labels...)")
-        if chunk is not None:
-            raise GraphError("vector=True evaluates one point: chunk= does not apply")
-        if xp is not None and xp is not np:
-            raise ArgumentError(
-                f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "
-                "(scipy.optimize passes a NumPy vector and reads NumPy numbers back, and a point's work is too "
-                "small to split into tasks); for arrays of points in Dask or CuPy, compile without vector=True")
-    if not isinstance(backend, str) or backend not in BACKENDS:  # an array compared is no bool
-        raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
     if backend == "numba":
-        if xp is not None and xp is not np:
-            raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
         kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress,
                                       fallback=lambda: numpy_kernel(program, order, labels, name=name, doc=doc)[0])
     elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
-        if parallel:
-            raise GraphError("parallel=True needs backend='numba'")
         kernel, source = vm_kernel(program, order, labels, name=name,
                                    fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
-    elif parallel:
-        raise GraphError("parallel=True needs backend='numba'")
     else:
         kernel, source = numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress)
     if chunk is not None:

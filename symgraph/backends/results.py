@@ -17,12 +17,12 @@ Examples
 """
 from __future__ import annotations
 
-import pickle
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from ..binding import Binder, signature_text
+from ..errors import NotPicklableError
 from .coercion import namespace_of
 
 # --------------------------------------------------------------------------- results
@@ -194,7 +194,7 @@ class _Portable:
     def __reduce__(self) -> tuple:
         recipe = getattr(self.function, "recipe", None)
         if recipe is None:
-            raise pickle.PicklingError(
+            raise NotPicklableError(
                 f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: only functions of the "
                 "NumPy and VM backends pickle (numba kernels do not: compile them again where they run)")
         return recipe() if callable(recipe) else recipe  # a callable recipe is made when pickled

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import pickle
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..binding import Binder, free_name, positional_only_error, signature_text
 from ..real_values import as_array, real_value
-from ..errors import GraphError, counted
+from ..errors import GraphError, NotPicklableError, counted
 from .arrays import ArrayLayout, array_layouts, bind_arrays, elements
 from .coercion import _FLOAT64, working_dtype
 from .results import compiled_function, portable
@@ -236,5 +235,5 @@ class _WithData:
 
     def __reduce__(self) -> tuple:
         if self.recipe is None:
-            raise pickle.PicklingError(f"{self.__name__} cannot be pickled")
+            raise NotPicklableError(f"{self.__name__} cannot be pickled")
         return self.recipe

@@ -88,10 +88,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         wrt = list(wrt)
     except TypeError:
         raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {shown(wrt)}") from None
-    names = [str(w) if isinstance(w, (str, sympy.Indexed, MatrixElement)) else
-             str(w.name) if isinstance(w, (sympy.Symbol, sympy.MatrixSymbol)) else
-             str(w.label) if isinstance(w, sympy.IndexedBase) else w
-             for w in wrt]  # str(): a numpy string is a str subclass, and its repr would leak into the labels
+    names = [spelt(w) for w in wrt]
     for w in names:
         if not isinstance(w, str):
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {shown(w)}")
@@ -129,6 +126,20 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     if constants and not allow_unused:
         warnings.warn(ConstantWrtWarning(constants, _parameter_names(graph)), stacklevel=_caller_level())
     return names
+
+
+def spelt(w: Any) -> Any:
+    """A wrt item, or the key of a seed naming one, as the name :func:`wrt_names` reads: a string as itself, a
+    sympy Symbol or MatrixSymbol by its name, an IndexedBase by its label, an element (``x[1]``, ``A[0, 1]``)
+    as printed; anything else as given, for the caller to refuse.  One place, so that the seeds of jvp, vjp
+    and hvp name inputs as wrt does (an IndexedBase in wrt took no array of seeds, as its name "x" does)."""
+    if isinstance(w, (str, sympy.Indexed, MatrixElement)):
+        return str(w)  # str(): a numpy string is a str subclass, and its repr would leak into the labels
+    if isinstance(w, (sympy.Symbol, sympy.MatrixSymbol)):
+        return str(w.name)
+    if isinstance(w, sympy.IndexedBase):
+        return str(w.label)
+    return w
 
 
 def _parameter_names(graph: Graph) -> list[str]:
