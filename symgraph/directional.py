@@ -145,6 +145,8 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             # an int is finite however large (math.isfinite would overflow converting it to a float)
             if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
                 raise ArgumentError(f"a seed in {what} must be finite, got {s!r}")
+            if isinstance(s, numbers.Rational) and not isinstance(s, numbers.Integral):  # a Fraction stays exact
+                s = sympy.Rational(s.numerator, s.denominator)
             refs.append(s if isinstance(s, sympy.Number) else
                         constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))
         else:

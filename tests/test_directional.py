@@ -300,3 +300,12 @@ def test_a_seed_list_may_give_an_indexed_input_one_array_as_wrt_names_it():
     with pytest.raises(sg.GraphError, match=r"v\['x'\] seeds every element of the indexed input x: it takes an "
                                             r"array of shape \(3,\)"):
         sg.jvp(f, ["x", "y"], [[1, 0], 1], n=3)
+
+
+def test_fraction_seeds_stay_exact():
+    """A fractions.Fraction seed is the rational it is, not its float (4*y/3, not 1.33333333333333*y)."""
+    from fractions import Fraction
+    h = sg.hvp("x^2*y", ["x", "y"], [Fraction(2, 3), 0])
+    assert h["x"] == sympy.Rational(4, 3) * sympy.Symbol("y")
+    assert sg.jvp("x*y", ["x", "y"], {"x": Fraction(1, 3), "y": 1})["f"] == sympy.Symbol("x") + sympy.Symbol("y") / 3
+    assert sg.hvp("x^2*y", ["x", "y"], [Fraction(4, 2), 0])["x"] == 4 * sympy.Symbol("y")
