@@ -225,11 +225,55 @@ def _calls(graph: Graph) -> dict[str, tuple[int, ...]]:
 
 
 def _add_calls(scene: Scene, graph: Graph, outlines: dict[int, list[Point]]) -> None:
-    """Each call's outline, captioned ``f()`` above its top left corner."""
+    """Each call's outline, captioned ``f()`` above its top edge: at the top left corner unless an edge or
+    a text is there (an edge entering the call from the left often runs through that corner), then further
+    along the top, then above the next column's band; the corner when every place is taken."""
+    height = LINE_SPACING * LABEL_SIZE / 72
+    pieces = [piece for _, route in scene.edges for piece in route]
     for k, outline in outlines.items():
         name = graph.groups[k].name
         scene.calls.append((outline, name))
         caption = f"{name}()"
-        (x0, y1), height = outline[0], LINE_SPACING * LABEL_SIZE / 72
-        scene.texts.append(Text(caption, x0 + 0.08, y1 + height / 2, "#666666", LABEL_SIZE, False, "left"))
-        scene.boxes.append(Box("caption", k, x0 + 0.08, y1, x0 + 0.08 + text_width(caption, LABEL_SIZE), y1 + height))
+        width = text_width(caption, LABEL_SIZE)
+        places = [Box("caption", k, x + 0.08, y, x + 0.08 + width, y + height)
+                  for x, y in _caption_places(outline, width)]
+        box = next((b for b in places if _clear(b, scene.boxes, pieces)), places[0])
+        scene.texts.append(Text(caption, box.x0, box.y0 + height / 2, "#666666", LABEL_SIZE, False, "left"))
+        scene.boxes.append(box)
+
+
+def _caption_places(outline: list[Point], width: float) -> list[Point]:
+    """Where a caption ``width`` wide may start, left to right along the outline's top: the top edge of each
+    column's band (:func:`~symgraph.export.layout_placement._outlines` lists them first, two corners each),
+    every quarter inch of it that still holds the caption."""
+    places = []
+    top = outline[:len(outline) // 2]
+    for (x0, y), (x1, _) in zip(top[::2], top[1::2]):
+        x = x0
+        while not places or x + 0.08 + width <= x1:
+            places.append((x, y))
+            x += 0.25
+    return places
+
+
+def _clear(box: Box, boxes: Sequence[Box], pieces: Sequence[list[Point]]) -> bool:
+    """Whether ``box`` meets no other box (node, label, arrowhead, caption) and no edge passes through it;
+    a curve counts by the rectangle its four points span (it stays inside)."""
+    def meets(x0: float, y0: float, x1: float, y1: float) -> bool:
+        return x0 < box.x1 and box.x0 < x1 and y0 < box.y1 and box.y0 < y1
+
+    if any(meets(b.x0, b.y0, b.x1, b.y1) for b in boxes):
+        return False
+    for piece in pieces:
+        xs, ys = [p[0] for p in piece], [p[1] for p in piece]
+        if not meets(min(xs), min(ys), max(xs), max(ys)):
+            continue
+        if len(piece) != 2:
+            return False
+        # a straight line through the box's rectangle leaves its corners on both sides (or on it)
+        (ax, ay), (bx, by) = piece
+        sides = [(bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+                 for cx in (box.x0, box.x1) for cy in (box.y0, box.y1)]
+        if min(sides) <= 0 <= max(sides):
+            return False
+    return True

@@ -223,8 +223,9 @@ def dot_text(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
     nodes = {item.name: _dot_line(item)[4:] for item in items if isinstance(item, NodeLabel)}
 
     def open_box(k, group):
+        # the caption in the nodes' font: a cluster takes the graph's (Times), not the node and edge defaults
         return (f'subgraph "cluster_call{k + 1}" {{ label="{group.name}()"; style="rounded,dashed"; '
-                'color="gray50"; fontcolor="gray40";')
+                'color="gray50"; fontcolor="gray40"; fontname="Helvetica";')
 
     body = _nested_lines(graph, nodes, open_box, "}")
     return "\n".join([*head, *key, *("    " + line for line in body),

@@ -245,6 +245,22 @@ def test_pictures_too_big_to_read_are_refused_with_what_to_do(monkeypatch):
         sg.draw(chain, engine="matplotlib")
 
 
+@pytest.mark.parametrize("text, at", [
+    ("f(u) = u*sigmoid(u)\ng(v) = f(v) + f(2*v)\ny = g(x) + f(x*x)", {"x": 0.5}),
+    ("neuron(a, b, w1, w2, c) = tanh(w1*a + w2*b + c)\nh1 = neuron(x1, x2, 0.5, -1, 0.1)\n"
+     "h2 = neuron(x1, x2, 1, 2, 0)\ny = neuron(h1, h2, 1, 1, 0)", {"x1": 1, "x2": 2}),
+])
+def test_no_edge_runs_through_a_calls_caption(text, at):
+    """Was: each caption sat at its outline's top left corner, where an edge entering the call from the left
+    (x -> v2 above; x1 -> v5, into the second neuron) ran through the text."""
+    _, scene = scene_of(text, at)
+    captions = [b for b in scene.boxes if b.kind == "caption"]
+    assert len(captions) == len(scene.calls)
+    assert [(edge, c.owner) for edge, pieces in scene.edges for piece in pieces for c in captions
+            if crosses(piece, c)] == []
+    assert overlaps(scene.boxes) == []
+
+
 def test_calls_are_outlined_apart_with_their_captions_clear():
     """Was: one rectangle around each call's nodes, overlapping other calls and taking in their nodes."""
     text = "f(u) = u*sigmoid(u)\ng(v) = f(v) + f(2*v)\ny = g(x) + f(x*x)"

@@ -319,6 +319,8 @@ def test_mermaid_and_dot_nest_the_calls():
     assert mermaid[opens[1]].startswith("        subgraph") and '["f()"]' in mermaid[opens[1]]  # nested in g()
     dot = sg.to_dot(CALLS)
     assert dot.count('subgraph "cluster_call') == 4 and 'label="g()"' in dot
+    # each caption in the nodes' font (was: Graphviz's default, Times, beside Helvetica nodes and labels)
+    assert dot.count('fontname="Helvetica";') == 4
     assert "subgraph" not in sg.to_mermaid("x*sigmoid(x)")  # nothing to box: the plain form
 
 
