@@ -1,0 +1,63 @@
+"""Acceptance audit of issues 14, 16 and 17 from a user's side: defects found there, each a regression test.
+
+Each test fails on the code before its fix and says what was wrong.
+"""
+import importlib.util
+
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+
+MODES = ["reverse", "forward", "paths", "elimination"]
+HESSIAN_MODES = ["forward-over-reverse", "reverse-over-forward", "forward-over-forward", "reverse-over-reverse",
+                 "edge-pushing"]
+BACKENDS = ["numpy", "vm"] + (["numba"] if importlib.util.find_spec("numba") else [])
+
+
+# --------------------------------------------------------------------------- heaviside's h0 has a derivative
+@pytest.mark.parametrize("mode", MODES)
+def test_heaviside_derivative_by_h0_is_one_at_zero(mode):
+    """heaviside(x, h0) is h0 at x = 0, so its derivative by h0 is 1 there (JAX: 1) and 0 elsewhere; the
+    partial was 0 everywhere, so d/dh of heaviside(x, h)*y at x = 0 was silently 0 instead of y."""
+    g = sg.grad("heaviside(x, h)*y", wrt=["x", "h", "y"], mode=mode)
+    assert g.at(x=0.0, h=0.3, y=2.0) == {"x": 0.0, "h": 2.0, "y": 0.3}
+    assert g.at(x=1.0, h=0.3, y=2.0) == {"x": 0.0, "h": 0.0, "y": 1.0}
+    assert g.at(x=-1.0, h=0.3, y=2.0)["h"] == 0.0
+    assert g.at(x=np.nan, h=0.3, y=2.0)["h"] == 0.0  # x == 0 is false for nan, as JAX's where(x == 0, 1, 0)
+    x, h, y = sympy.symbols("x h y")
+    closed = g["h"].subs({g.graph.symbol(n): s for n, s in (("x", x), ("h", h), ("y", y))})
+    assert closed.subs({x: 0, y: 2}) == 2 and closed.subs({x: 1, y: 2}) == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_heaviside_derivative_by_h0_compiled(backend):
+    f = sg.grad("heaviside(x, h)*y", wrt=["h"]).lambdify(backend=backend, args=["x", "h", "y"])
+    (dh,) = f(np.array([0.0, 1.0, -1.0, np.nan, -0.0]), 0.3, 2.0)
+    np.testing.assert_array_equal(dh, [2.0, 0.0, 0.0, 0.0, 2.0])
+    assert float(f(0.0, 0.3, 2.0)[0]) == 2.0
+
+
+def test_heaviside_h0_derivative_second_order_jvp_vjp_and_from_sympy():
+    for mode in HESSIAN_MODES:  # d2/dh2 of heaviside(x, h)*h^2 = 4h [x == 0] + 2 heaviside(x, h)
+        hess = sg.hessian("heaviside(x, h)*h^2", wrt=["x", "h"], mode=mode).lambdify(args=["x", "h"])
+        np.testing.assert_array_equal(np.asarray(hess(0.0, 0.5)), [[0.0, 0.0], [0.0, 3.0]])
+        np.testing.assert_array_equal(np.asarray(hess(2.0, 0.5)), [[0.0, 0.0], [0.0, 2.0]])
+    assert sg.jvp("heaviside(x, h)", ["x", "h"], [1.0, 2.0]).at(x=0.0, h=1.0) == {"f": 2.0}
+    assert sg.vjp("heaviside(x, h)", ["x", "h"], [3.0]).at(x=0.0, h=1.0) == {"x": 0.0, "h": 3.0}
+    x, h = sympy.symbols("x h")
+    assert sg.grad(sympy.Heaviside(x, h), wrt=["h"]).at(x=0.0, h=0.25) == {"h": 1.0}
+
+
+def test_heaviside_h0_derivative_is_nan_safe():
+    """The partial is a select: an inf from h0's own derivative where x != 0 is discarded, never 0*inf."""
+    (dy,) = sg.grad("heaviside(x, 1/y)", wrt=["y"]).lambdify(args=["x", "y"])(np.array([0.0, 1.0]),
+                                                                               np.array([2.0, 0.0]))
+    np.testing.assert_array_equal(dy, [-0.25, 0.0])
+
+
+def test_relu_and_max_build_no_h0_partial():
+    """Their heaviside has a constant h0 (0, 1/2): no edge, so no extra operation in their programs."""
+    assert len(sg.grad("relu(x)").program.instructions) == 1
+    assert len(sg.grad("max(x, y)").program.instructions) == 4
