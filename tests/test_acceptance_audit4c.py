@@ -2,18 +2,12 @@
 
 Each test fails on the code before its fix and says what was wrong.
 """
-import importlib.util
-
 import numpy as np
 import pytest
 import sympy
 
 import symgraph as sg
-
-MODES = ["reverse", "forward", "paths", "elimination"]
-HESSIAN_MODES = ["forward-over-reverse", "reverse-over-forward", "forward-over-forward", "reverse-over-reverse",
-                 "edge-pushing"]
-BACKENDS = ["numpy", "vm"] + (["numba"] if importlib.util.find_spec("numba") else [])
+from tests.test_branches_audit import BACKENDS, HESSIAN_MODES, MODES
 
 
 # --------------------------------------------------------------------------- heaviside's h0 has a derivative
