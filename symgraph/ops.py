@@ -228,8 +228,12 @@ _ROWS = [
     Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
        (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
+    # heaviside(x, h0): derivative 0 in x (also at the jump, as sign); its value is h0 at x = 0 alone, so
+    # its partial in h0 is the select where(x == 0, 1, 0) (JAX's too), not 0, which made the derivative
+    # of heaviside(x, h)*... by h silently 0 at x = 0.  Only a named h0 has an edge: relu's and max's
+    # heaviside(x, 0) and heaviside(x, 1/2) build no such partial.
     Op("heaviside", 2, sympy.Heaviside, _np_heaviside, "xp.where({0} == 0, {1}, xp.sign(xp.maximum({0}, 0)))",
-       (lambda B, out, x, h: 0, lambda B, out, x, h: 0)),
+       (lambda B, out, x, h: 0, lambda B, out, x, h: B.op("where", B.op("eq", x, 0), 1, 0))),
     # Conditions: comparisons of numbers, and the logical ops on conditions.  They carry no
     # derivative (their partials are 0), and only where() and the logical ops take them.
     _comparison("lt", "<", sympy.StrictLessThan, np.less),

@@ -129,7 +129,9 @@ def test_heaviside_with_a_symbolic_value_at_zero_reads_its_inputs():
     g = sg.Graph.from_sympy(2 * sympy.Heaviside(x, y))
     assert g.inputs == ("x", "y")
     assert g.evaluate(x=0.0, y=0.3)[g.outputs[0]] == pytest.approx(0.6)
-    assert sg.grad(2 * sympy.Heaviside(x, y)).at(x=0.0, y=0.3) == {"x": 0.0, "y": 0.0}  # derivative 0, as the text's
+    # its value at x = 0 is 2*y: derivative 2 by y there (0 elsewhere), 0 by x, as the text's heaviside(x, y)
+    assert sg.grad(2 * sympy.Heaviside(x, y)).at(x=0.0, y=0.3) == {"x": 0.0, "y": 2.0}
+    assert sg.grad(2 * sympy.Heaviside(x, y)).at(x=1.0, y=0.3) == {"x": 0.0, "y": 0.0}
     h = sg.Graph.from_sympy(sympy.Heaviside(x, x) * y)
     assert h.evaluate(x=0.0, y=0.3)[h.outputs[0]] == 0.0
     assert sg.grad(sympy.Heaviside(x) * y).at(x=0.0, y=1.0) == {"y": 0.5, "x": 0.0}  # sympy's default h0 = 1/2
