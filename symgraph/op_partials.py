@@ -67,8 +67,8 @@ def _hypot_partial(B, out, x):
     y/x = inf at x = 0 and 0 * inf there, so d2 hypot(x, y)/dx2 at x = 0 was nan (1/|y|), and inf for
     |x| < 1e-154 |y| (x = 1e-160, y = 0.5: 2).  x/out is exact to an ulp wherever hypot's value is a
     normal number; where that value overflows or is subnormal it is as far off as the value (0 at
-    x = y = 1.7e308, 1 at x = y = 5e-324).  It is nan at x = y = 0, where hypot has no derivative, and
-    at an infinite x (inf/inf), as JAX's.
+    x = y = 1.7e308, 1 at x = y = 5e-324).  It is nan at x = y = 0, where hypot has no derivative (as PyTorch's
+    x/out; JAX 0.10 selects 0.5 there), and at an infinite x (inf/inf).
     Kept knowingly: d2/dx2 = (1 - p^2)/out cancels where |y| << |x| (an absolute error below 1e-16/out).
     """
     return B.op("div", x, out)
