@@ -130,6 +130,12 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
             estimate = abs(int(exponent)) * max(_bits(base), 1)
             if estimate > MAX_CONSTANT_BITS:
                 return None
+            # a rational to an integer power, in Python's integers: sympy's Pow took 190 us a term (its
+            # assumptions), so sum(x[i]*i^2, i, 0, n-1) parsed at 80 us an index instead of 5
+            e, p, q = int(exponent), base.p, base.q
+            if e < 0:  # base is not 0 here
+                e, p, q = -e, q, p
+            return sympy.Rational(p ** e, q ** e)
         elif isinstance(base, sympy.Float) or isinstance(exponent, sympy.Float):
             try:
                 value = float(base) ** float(exponent)

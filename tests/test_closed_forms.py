@@ -8,6 +8,7 @@ import math
 import time
 
 import pytest
+from hypothesis import given, settings, strategies as st
 import sympy
 
 import symgraph as sg
@@ -333,3 +334,23 @@ def test_a_comparison_with_a_value_sympy_proves_non_real_is_numpys_comparison_wi
     J = sg.jacobian(["where(log(min(-1, x)) != 0.5, x*y, y)"], wrt=["x", "y"])  # nan != 0.5 is true
     assert J == sympy.Matrix([[sympy.Symbol("y"), sympy.Symbol("x")]])
     assert J.lambdify()(1.5, 2.0).tolist() == [[2.0, 1.5]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(p=st.integers(-10**6, 10**6), q=st.integers(1, 10**6), e=st.integers(-40, 40))
+def test_exact_powers_fold_to_sympys_own_number(p, q, e):
+    """A rational to an integer power folds in Python's integers, to the number (and class) sympy's Pow gives."""
+    base = sympy.Rational(p, q)
+    folded = constants.fold("pow", (base, sympy.Integer(e)))
+    if p == 0 and e < 0:
+        assert folded is None  # 1/0 stays unfolded
+    else:
+        want = base ** e
+        assert folded == want and type(folded) is type(want)
+
+
+def test_index_powers_in_a_sum_fold_exactly():
+    """i^2 and i^3 fold per index to exact integers (sum(x[i]*i^2, ...) weights each element by its own)."""
+    g = sg.parse("sum(x[i]*i^2, i, 0, n-1) + y*sum(i^3/2^i, i, 0, n-1)", n=200)
+    assert sg.grad(g, ["y"])["y"] == sum(sympy.Rational(i ** 3, 2 ** i) for i in range(200))
+    assert sg.grad(g, ["x[7]"])["x[7]"] == 49
