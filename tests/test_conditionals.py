@@ -252,6 +252,15 @@ def test_constant_conditions_fold():
     ("and x", 0, "missing its left operand"),
     ("x = 1 < 2; x + 1", 13, "is a condition"),
     ("x ! y", 2, "no factorial"),
+    # a comparison of conditions, parenthesised: not only "do not chain", what to write instead
+    ("where((x > 0) == (y > 0), x, y)", 14, "where(condition, 1, 0) is its 0/1 value"),
+    # => and =< are the comparisons misspelt, wherever they stand
+    ("x => 0", 2, "'=>' is not an operator: did you mean '>='?"),
+    ("where(x =< 0, 1, 2)", 8, "'=<' is not an operator: did you mean '<='?"),
+    ("y = 1\nz => 1", 8, "did you mean '>='?"),
+    ("x = > 0", 4, "missing its left operand"),
+    # a definition of no parameters says so, and what a constant is
+    ("f() = 2", 2, "f() defines a function of no parameters"),
 ])
 def test_misplaced_conditions_are_parse_errors(text, position, message):
     with pytest.raises(ParseError) as info:

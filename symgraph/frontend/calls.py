@@ -121,6 +121,9 @@ class Calls:
         self.i += 2  # the name and '('
         while True:
             param = self.peek()
+            if param == ")" and not params:  # f() = 2
+                self.fail(f"{name}() defines a function of no parameters; a definition takes one or more "
+                          f"({name}(u) = ...), and a constant is an assignment ({name} = ...)", self.i)
             if kind(param) != "name" or param in FUNCTIONS or keyword.iskeyword(param):
                 self.fail(f"a parameter of {name}() must be a plain name, got {param!r}", self.i)
             if param == "pi" or param in REDUCTIONS:  # pi would stay the constant in the body: f(3) ignored its 3

@@ -191,6 +191,7 @@ class Expressions:
                 self.i = i + 1 if t else i
                 return values[-1], i
             elif t == "=":
+                self.reversed_comparison(i)
                 self.fail("'=' may only follow the name at the start of an assignment line"
                           + (" (write '==' to compare)" if depth else ""), i)  # where(x = 0, ...)
             elif depth and self.toks[i - 1] == "\n" and not self._closed_later(i):  # the break was no space
@@ -222,6 +223,12 @@ class Expressions:
             if balance < 0:
                 return True
         return False
+
+    def reversed_comparison(self, i: int) -> None:
+        """Refuse ``=>`` or ``=<`` written at token ``i`` (its '=') as the comparison it misspells."""
+        t = self.toks[i + 1] if i + 1 < len(self.toks) else ""
+        if t in ("<", ">") and self.tokens.pos(i + 1) == self.tokens.pos(i) + 1:
+            self.fail(f"'={t}' is not an operator: did you mean '{t}='?", i)
 
     def _before(self, i: int, bracketed: bool) -> str:
         """The token before token ``i`` as an error names it: inside brackets a line break is blank space, so

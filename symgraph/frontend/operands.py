@@ -93,6 +93,8 @@ class Operands:
             self.fail(f"')' after {prev!r}: an operand is missing", i)
         elif t in _BINARY:
             prev = self._operand_missing_after(i, ops)
+            if prev == "=":
+                self.reversed_comparison(i - 1)  # x => 0, read as x = (> 0)
             if prev is None or kind(prev) == "sep" or prev in ("(", "="):
                 self.fail(f"operator {t!r} is missing its left operand", i)
             self.fail(f"operator {t!r} follows operator {prev!r}: an operand is missing", i)

@@ -72,7 +72,9 @@ def kind_error(row: ops.Op, conditions: Sequence[bool]) -> str | None:
                     else f"the operand of '{word}'" if row.arity == 1 else f"the {ordinal(slot)} operand of '{word}'")
             return f"{what} must be a condition such as x > 0, not a number"
         if row.condition and slot == 0 and not row.kinds.count("c"):
-            return f"comparisons do not chain: write a < b and b {word} c, not a < b {word} c"
+            # said for (x > 0) == (y > 0) too, where "do not chain" alone misled: the parentheses are not the point
+            return (f"comparisons do not chain: write a < b and b {word} c, not a < b {word} c (the first operand "
+                    f"of '{word}' is a condition, not a number; where(condition, 1, 0) is its 0/1 value)")
         return (f"the {ordinal(slot) if row.arity > 1 else ''}{' ' if row.arity > 1 else ''}operand of '{word}' "
                 "is a condition, not a number; conditions go into where(condition, a, b), 'and', 'or' and "
                 "'not' (where(condition, 1, 0) is its 0/1 value)")
