@@ -29,7 +29,7 @@ from .real_values import as_array
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
 from .frontend.coerce import as_graph, element_labels, held_places, read_once, taking_unused, wrt_names, wrt_nodes
-from .errors import ArgumentError, GraphError, shown_names
+from .errors import ArgumentError, GraphError, shown, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
 from .names import output_labels
@@ -94,6 +94,11 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     seeds = element_seeds(graph, read_once(seeds), what)
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
+    if isinstance(seeds, (set, frozenset)):  # NumPy took a set for one scalar: "v has 1 component(s)" for {1, 2}
+        if len(seeds) > 1:  # one seed has no order to lose, as in wrt
+            raise ArgumentError(f"{what} takes a list of seeds, one per name of ({shown_names(names)}) in that order "
+                                f"(a set has no order), or a mapping by name; got {type(seeds).__name__} {shown(seeds)}")
+        seeds = list(seeds)
     if isinstance(seeds, Mapping):
         keys = [str(k) if isinstance(k, sympy.Symbol) else k for k in seeds]
         missing = [n for n in names if n not in keys]

@@ -300,3 +300,16 @@ def test_a_seed_list_may_give_an_indexed_input_one_array_as_wrt_names_it():
     with pytest.raises(sg.GraphError, match=r"v\['x'\] seeds every element of the indexed input x: it takes an "
                                             r"array of shape \(3,\)"):
         sg.jvp(f, ["x", "y"], [[1, 0], 1], n=3)
+
+
+@pytest.mark.parametrize("product, names", [
+    (lambda seeds: sg.jvp("x*y", ["x", "y"], seeds), "x, y"),
+    (lambda seeds: sg.vjp(["x*y", "x"], ["x", "y"], seeds), "f1, x"),
+    (lambda seeds: sg.hvp("x*y", ["x", "y"], seeds), "x, y"),
+])
+def test_a_set_of_seeds_is_refused_as_a_set_of_wrt_names_is(product, names):
+    """NumPy takes a set for one scalar, so {1, 2} was read as one seed: "v has 1 component(s) but there are 2"."""
+    with pytest.raises(sg.ArgumentError, match=rf"takes a list of seeds, one per name of \({names}\) in that order "
+                                               r"\(a set has no order\), or a mapping by name; got set \{1, 2\}"):
+        product({1, 2})
+    assert sg.jvp("x*y", ["x"], {2})["f"] == 2 * y  # one seed has no order to lose, as wrt={"x"}
