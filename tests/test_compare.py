@@ -234,3 +234,22 @@ def test_a_budget_stops_reverse_sweeps_past_it():
         run_mode(graph, graph.outputs, graph.inputs, "reverse", budget=2)
     result, _ = run_mode(graph, graph.outputs, graph.inputs, "reverse", budget=100)
     assert result.counts.sweeps == 3
+
+
+def test_forward_mode_carries_no_tangent_where_no_output_is_reached():
+    """A program line no output uses (d below) took forward mode's tangents: 12 multiplications and 3 additions
+    counted, whose rows the program then dropped (0 operations), where elimination in forward order, which
+    reproduces forward mode's counts, made none; mode="auto" counted them too."""
+    text = "d = sin(x*y)*cos(x)*exp(x)*tanh(x*x); e = x*y"
+    report = sg.compare(text)
+    assert {m: (c.multiplications, c.additions, c.program_ops) for m, c in report.items()} == {
+        m: (0, 0, 0) for m in ("forward", "reverse", "paths", "elimination")}
+    gradient = sg.grad(text, mode="forward")
+    assert dict(gradient) == {"x": sg.parse("y").expr(), "y": sg.parse("x").expr()} and gradient.cost.sweeps == 2
+    elimination = sg.grad(text, mode="elimination", order="forward")
+    assert gradient.cost["forward"].multiplications == elimination.cost["elimination"].multiplications == 0
+    # with a second output that reads d, its tangents count again (and only there)
+    jacobian = sg.jacobian(sg.parse(text, outputs=["e", "d"]), mode="forward")
+    assert jacobian.cost["forward"].multiplications == sg.jacobian(
+        sg.parse(text, outputs=["e", "d"]), mode="elimination", order="forward").cost["elimination"].multiplications > 0
+    assert "forward would need 0 multiplications" in sg.grad(text, wrt=["x"], mode="auto").cost.note

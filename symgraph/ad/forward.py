@@ -75,8 +75,9 @@ def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
     return sweeper(lin)(seeds)
 
 
-def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
-    """:func:`tangents` on ``lin`` as a function of the seeds, with what every sweep reads bound once.
+def sweeper(lin: Linearised, within: set[str] | None = None) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
+    """:func:`tangents` on ``lin`` as a function of the seeds, with what every sweep reads bound once; the
+    sweeps visit only nodes ``within`` when it is given (:meth:`Linearised.reaching` the outputs).
 
     A sparse Hessian makes one sweep per input over few nodes (Rosenbrock: 17 on
     average), so what a sweep sets up counts: the emitter's methods, the
@@ -106,7 +107,7 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
         seeded = dict(tangent)
         get = tangent.get
         operands = lin.sweep_operands(tangent) if wide else preds  # a view only where a node has many operands
-        nodes = descendants(*tangent)
+        nodes = descendants(*tangent, within=within)
         for v in nodes:
             acc = seeded.get(v)
             for u in operands[v]:
@@ -203,7 +204,7 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     wanted = set(outputs)
     among_outputs = wanted.__contains__
     index, succs, counts, trace, progress = lin.index, lin.succs, lin.counts, lin.trace, lin.progress
-    sweep = sweeper(lin)
+    sweep = sweeper(lin, lin.reaching(outputs))  # no tangent is carried where no output is reached
     for x in dict.fromkeys(wrt):
         if x not in index or (x not in wanted and not succs[x]):
             # a name that does not occur, or an input nothing uses (a gradient's program whose entries are
