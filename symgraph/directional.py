@@ -275,7 +275,8 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     start = time.perf_counter()
     graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", lambda graph, names: names, sizes)
     nodes = wrt_nodes(graph, names)
-    tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)))
+    tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)),
+                       lin.reaching(graph.outputs))  # as forward mode, no tangent where no output is reached
     results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
     return _result(graph, names, results, lin, extra, "forward", start, simplify)
 
@@ -315,6 +316,7 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
                                                lambda graph, names: list(output_labels(graph)), sizes)  # as results name them
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
-    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())
+    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values(),
+                  within=lin.reached_from(nodes.values()))  # as reverse mode, none where no wrt node is reached
     return _result(graph, names, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,
                    simplify, held_places(graph, wrt))

@@ -313,3 +313,13 @@ def test_a_set_of_seeds_is_refused_as_a_set_of_wrt_names_is(product, names):
                                                r"\(a set has no order\), or a mapping by name; got set \{1, 2\}"):
         product({1, 2})
     assert sg.jvp("x*y", ["x"], {2})["f"] == 2 * y  # one seed has no order to lose, as wrt={"x"}
+
+
+def test_jvp_and_vjp_sweep_only_what_joins_their_seeds_to_the_outputs():
+    """As forward and reverse mode: jvp carried tangents into a line no output reads, and vjp adjoints into a
+    branch of inputs not in wrt, counting products whose rows the program then dropped."""
+    dead = sg.jvp("d = sin(x*y)*cos(x)*exp(x)*tanh(x*x); e = x*y", ["x", "y"], [1, "u"])
+    assert dead.cost["forward"].multiplications == 1 and dead["e"] == u * x + y
+    branch = sg.vjp("sin(x*y)*exp(tanh(z*w)*cos(z))", ["x"], [1])
+    assert branch.cost["reverse"].multiplications == 2
+    assert branch["x"] == sg.grad("sin(x*y)*exp(tanh(z*w)*cos(z))", wrt=["x"])["x"]

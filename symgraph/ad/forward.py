@@ -66,13 +66,14 @@ from .linearised import _UNCHANGED, OUT, STATIC_PARTIALS, Linearised, SweepResul
 PROBE = 8
 
 
-def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
+def tangents(lin: Linearised, seeds: Mapping[str, Ref], within: set[str] | None = None) -> dict[str, Ref]:
     """One forward sweep from every seeded node at once: tangent(v) = seed(v) + sum of local * tangent.
 
     With the single seed ``{x: 1}`` this is forward mode's sweep for ``x``;
     with several it is a Jacobian-vector product (:func:`symgraph.jvp`).
+    ``within``: the nodes the sweep may visit (:meth:`Linearised.reaching` the outputs).
     """
-    return sweeper(lin)(seeds)
+    return sweeper(lin, within)(seeds)
 
 
 def sweeper(lin: Linearised, within: set[str] | None = None) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
