@@ -30,7 +30,7 @@ from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
 from .frontend.coerce import (as_graph, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
                               wrt_nodes)
-from .errors import ArgumentError, GraphError, shown_names
+from .errors import ArgumentError, GraphError, shown, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
 from .names import output_labels
@@ -97,6 +97,11 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     seeds = element_seeds(graph, read_once(seeds), what)
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
+    if isinstance(seeds, (set, frozenset)):  # NumPy took a set for one scalar: "v has 1 component(s)" for {1, 2}
+        if len(seeds) > 1:  # one seed has no order to lose, as in wrt
+            raise ArgumentError(f"{what} takes a list of seeds, one per name of ({shown_names(names)}) in that order "
+                                f"(a set has no order), or a mapping by name; got {type(seeds).__name__} {shown(seeds)}")
+        seeds = list(seeds)
     if isinstance(seeds, Mapping):
         keys = [spelt(k) for k in seeds]
         given_keys, wanted = set(keys), set(names)  # sets: an indexed input's array of n seeds made n^2 scans
@@ -276,7 +281,8 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     start = time.perf_counter()
     graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", lambda graph, names: names, sizes)
     nodes = wrt_nodes(graph, names)
-    tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)))
+    tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)),
+                       lin.reaching(graph.outputs))  # as forward mode, no tangent where no output is reached
     results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
     return _result(graph, names, results, lin, extra, "forward", start, simplify)
 
@@ -316,6 +322,7 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
                                                lambda graph, names: list(output_labels(graph)), sizes)  # as results name them
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
-    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values())
+    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values(),
+                  within=lin.reached_from(nodes.values()))  # as reverse mode, none where no wrt node is reached
     return _result(graph, names, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,
                    simplify, held_places(graph, wrt))

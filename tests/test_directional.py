@@ -309,3 +309,26 @@ def test_fraction_seeds_stay_exact():
     assert h["x"] == sympy.Rational(4, 3) * sympy.Symbol("y")
     assert sg.jvp("x*y", ["x", "y"], {"x": Fraction(1, 3), "y": 1})["f"] == sympy.Symbol("x") + sympy.Symbol("y") / 3
     assert sg.hvp("x^2*y", ["x", "y"], [Fraction(4, 2), 0])["x"] == 4 * sympy.Symbol("y")
+
+
+@pytest.mark.parametrize("product, names", [
+    (lambda seeds: sg.jvp("x*y", ["x", "y"], seeds), "x, y"),
+    (lambda seeds: sg.vjp(["x*y", "x"], ["x", "y"], seeds), "f1, x"),
+    (lambda seeds: sg.hvp("x*y", ["x", "y"], seeds), "x, y"),
+])
+def test_a_set_of_seeds_is_refused_as_a_set_of_wrt_names_is(product, names):
+    """NumPy takes a set for one scalar, so {1, 2} was read as one seed: "v has 1 component(s) but there are 2"."""
+    with pytest.raises(sg.ArgumentError, match=rf"takes a list of seeds, one per name of \({names}\) in that order "
+                                               r"\(a set has no order\), or a mapping by name; got set \{1, 2\}"):
+        product({1, 2})
+    assert sg.jvp("x*y", ["x"], {2})["f"] == 2 * y  # one seed has no order to lose, as wrt={"x"}
+
+
+def test_jvp_and_vjp_sweep_only_what_joins_their_seeds_to_the_outputs():
+    """As forward and reverse mode: jvp carried tangents into a line no output reads, and vjp adjoints into a
+    branch of inputs not in wrt, counting products whose rows the program then dropped."""
+    dead = sg.jvp("d = sin(x*y)*cos(x)*exp(x)*tanh(x*x); e = x*y", ["x", "y"], [1, "u"])
+    assert dead.cost["forward"].multiplications == 1 and dead["e"] == u * x + y
+    branch = sg.vjp("sin(x*y)*exp(tanh(z*w)*cos(z))", ["x"], [1])
+    assert branch.cost["reverse"].multiplications == 2
+    assert branch["x"] == sg.grad("sin(x*y)*exp(tanh(z*w)*cos(z))", wrt=["x"])["x"]

@@ -306,8 +306,8 @@ def test_sparse_hessian_of_a_dense_quadratic_sweeps_in_proportion_to_its_entries
     from symgraph.ad.linearised import Adjacency
     visits = []
     descendants = Adjacency.descendants
-    monkeypatch.setattr(Adjacency, "descendants", lambda self, *nodes: visits.append(
-        len(found := descendants(self, *nodes))) or found)
+    monkeypatch.setattr(Adjacency, "descendants", lambda self, *nodes, **within: visits.append(
+        len(found := descendants(self, *nodes, **within))) or found)
     n = 64
     text = "sum(sum(x[i]*x[j]*A[i,j], j, 0, n-1), i, 0, n-1)"
     H = sg.hessian(text, wrt=["x"], sparse=True, n=n)

@@ -16,8 +16,8 @@ def _visits(monkeypatch, mode: str, n: int) -> int:
     seen = [0]
     descendants = Linearised.descendants
 
-    def counted(self, *nodes):
-        out = descendants(self, *nodes)
+    def counted(self, *nodes, **within):
+        out = descendants(self, *nodes, **within)
         seen[0] += len(out)
         return out
 

@@ -66,17 +66,19 @@ from .linearised import _UNCHANGED, OUT, STATIC_PARTIALS, Linearised, SweepResul
 PROBE = 8
 
 
-def tangents(lin: Linearised, seeds: Mapping[str, Ref]) -> dict[str, Ref]:
+def tangents(lin: Linearised, seeds: Mapping[str, Ref], within: set[str] | None = None) -> dict[str, Ref]:
     """One forward sweep from every seeded node at once: tangent(v) = seed(v) + sum of local * tangent.
 
     With the single seed ``{x: 1}`` this is forward mode's sweep for ``x``;
     with several it is a Jacobian-vector product (:func:`symgraph.jvp`).
+    ``within``: the nodes the sweep may visit (:meth:`Linearised.reaching` the outputs).
     """
-    return sweeper(lin)(seeds)
+    return sweeper(lin, within)(seeds)
 
 
-def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
-    """:func:`tangents` on ``lin`` as a function of the seeds, with what every sweep reads bound once.
+def sweeper(lin: Linearised, within: set[str] | None = None) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
+    """:func:`tangents` on ``lin`` as a function of the seeds, with what every sweep reads bound once; the
+    sweeps visit only nodes ``within`` when it is given (:meth:`Linearised.reaching` the outputs).
 
     A sparse Hessian makes one sweep per input over few nodes (Rosenbrock: 17 on
     average), so what a sweep sets up counts: the emitter's methods, the
@@ -106,7 +108,7 @@ def sweeper(lin: Linearised) -> Callable[[Mapping[str, Ref]], dict[str, Ref]]:
         seeded = dict(tangent)
         get = tangent.get
         operands = lin.sweep_operands(tangent) if wide else preds  # a view only where a node has many operands
-        nodes = descendants(*tangent)
+        nodes = descendants(*tangent, within=within)
         for v in nodes:
             acc = seeded.get(v)
             for u in operands[v]:
@@ -203,7 +205,7 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     wanted = set(outputs)
     among_outputs = wanted.__contains__
     index, succs, counts, trace, progress = lin.index, lin.succs, lin.counts, lin.trace, lin.progress
-    sweep = sweeper(lin)
+    sweep = sweeper(lin, lin.reaching(outputs))  # no tangent is carried where no output is reached
     for x in dict.fromkeys(wrt):
         if x not in index or (x not in wanted and not succs[x]):
             # a name that does not occur, or an input nothing uses (a gradient's program whose entries are

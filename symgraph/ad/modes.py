@@ -7,8 +7,8 @@ graph; :func:`run_mode` runs one with the wrt names resolved to nodes
 ``mode="auto"`` (:func:`choose_mode`) counts, on the actual graph and in the
 unit of :func:`symgraph.compare`'s table, the multiplications each sweep would
 perform: forward mode forms one product for every edge ``u -> v`` per wrt
-input that reaches ``u``, reverse mode one for every edge ``u -> v`` per
-output that ``v`` reaches, and a product is free when the edge's local
+input that reaches ``u`` (where ``v`` reaches an output), reverse mode one for every edge ``u -> v`` per
+output that ``v`` reaches (where a wrt node reaches ``u``), and a product is free when the edge's local
 derivative (:func:`~symgraph.ad.linearised.static_edge_values`) or the tangent
 (adjoint) is exactly +-1, exact constants followed by value (``2*x - x`` has
 tangent 1).  One bit-set pass each way (:func:`sweep_estimates`), linear in
@@ -184,8 +184,10 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
     # the edges that form products (zero edges are none), with their constant locals, operands first and users first
     operands = {v: [(u, d) for u, d in local.items() if d is None or not is_zero(d)] for v, local in values.items()}
     users = {u: [(v, d) for v in vs if (d := values[v][u]) is None or not is_zero(d)] for u, vs in adj.succs.items()}
-    forward = sweep(order, xbit, operands)
-    reverse = sweep(reversed(order), ybit, users)
+    live = adj.reaching(ybit)  # as the forward sweep, none where no output is reached
+    forward = sweep(order if live is None else [v for v in order if v in live], xbit, operands)
+    fed = adj.reached_from(xbit)  # as the reverse sweep, none where no wrt node is reached
+    reverse = sweep(reversed(order) if fed is None else [v for v in reversed(order) if v in fed], ybit, users)
     return {"forward": forward, "reverse": reverse}
 
 

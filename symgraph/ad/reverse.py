@@ -46,7 +46,7 @@ class _Negated:
 
 
 def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tuple[str, str, tuple]],
-                  keep: Iterable[str] | None = None, cache: bool = True) -> int:
+                  keep: Iterable[str] | None = None, cache: bool = True, within: set[str] | None = None) -> int:
     """Pull ``adjoint`` back over the ``visit`` rows, in place; return the nodes visited.
 
     ``visit`` yields ``(name, op, operands)`` in reverse topological order
@@ -62,7 +62,8 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
     (its ``mul``, ``add``, ``sub`` and unit factors, inlined here); a
     partial of -1 (``a - b``) flips a sign carried with the adjoint
     (:class:`_Negated`) instead of emitting a ``neg``.  The adjoints left in
-    ``adjoint`` at the end are plain refs.
+    ``adjoint`` at the end are plain refs.  With ``within``, adjoints are
+    pulled back only into those nodes (:meth:`Linearised.reached_from` the wrt nodes).
     """
     partials, node_partials = lin.partials, lin.node_partials
     report = lin.progress
@@ -86,7 +87,10 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
         negative = a.__class__ is _Negated
         if negative:
             a = a.ref
-        for u, d in (partials(v).items() if cache else node_partials(v, op, args)):
+        edges = partials(v).items() if cache else node_partials(v, op, args)
+        if within is not None:
+            edges = [(u, d) for u, d in edges if u in within]
+        for u, d in edges:
             # The product a*d by Linearised's rules (mul and its unit factors), inlined: a per-edge
             # method call costs this loop 5% on Rosenbrock, where 90% of the edges are a name times
             # a name or +-1.
@@ -137,6 +141,7 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         # nothing to differentiate by (wrt names absent from the graph): no sweep, as forward mode makes none;
         # a sweep here computed every adjoint and kept none of them
         return SweepResult(derivatives, lin.counts)
+    within = lin.reached_from(wanted & nodes.keys())  # no adjoint is pulled back where no wrt node is reached
     for y in outputs:
         if lin.graph.op_of.get(y) == "const":
             continue  # a constant output (a gradient's entry for an absent name): no sweep, its derivatives are 0
@@ -148,7 +153,7 @@ def reverse(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
         # are skipped), which is cheaper than collecting and sorting its ancestors.  Several
         # outputs: visit only each one's ancestors, so small cones stay cheap.
         visit = lin.backwards_from(y) if len(outputs) == 1 else lin.rows(lin.ancestors(y))
-        visited = backpropagate(lin, adjoint, visit, keep=wanted, cache=len(outputs) > 1)  # one set for every sweep
+        visited = backpropagate(lin, adjoint, visit, keep=wanted, cache=len(outputs) > 1, within=within)
         if lin.progress is not None:  # the rest of this sweep's share (len(order) node visits per output)
             lin.progress.advance(len(lin.order) - visited + visited % STEP)
         for x in (wrt if len(wrt) <= len(adjoint) else [x for x in adjoint if x in wanted]):

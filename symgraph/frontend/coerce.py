@@ -52,12 +52,18 @@ def as_graph(f: Any, **sizes: int) -> Graph:
 
 def _check_items(functions: Sequence) -> None:
     """A list of functions that is not all texts must be all sympy expressions (or numbers): say which item is
-    not, instead of sympy's converter refusing a str as an unsupported op."""
-    for k, item in enumerate(functions):
-        if isinstance(item, (sympy.Basic, int, float)) and not isinstance(item, bool):
-            continue
+    not, instead of sympy's converter refusing a str as an unsupported op.  An item that is no function at all
+    (``None`` in ``["x*y", None]``) is named before a text, which is a function in the wrong company."""
+    def is_sympy(item) -> bool:
+        return isinstance(item, (sympy.Basic, int, float)) and not isinstance(item, bool)
+    texts = [k for k, item in enumerate(functions) if isinstance(item, str)]
+    others = [k for k, item in enumerate(functions) if not isinstance(item, str) and not is_sympy(item)]
+    for k in others[:1] or texts[:1]:
+        item = functions[k]
         if isinstance(item, str):
-            kind = "a text among sympy expressions: give all texts or all sympy expressions"
+            numbers = all(isinstance(o, (int, float)) for o in functions if not isinstance(o, str))
+            kind = ("a text among numbers: write each number as text too ('2'), or give all sympy expressions"
+                    if numbers else "a text among sympy expressions: give all texts or all sympy expressions")
         elif isinstance(item, Graph) or callable(getattr(item, "as_graph", None)):
             kind = (f"a {type(item).__name__}: a list takes texts or sympy expressions; for several graphs' outputs "
                     "parse their texts together, sg.parse([text1, text2, ...]) (inputs shared by name)")

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple, Seque
 import sympy
 
 from ..options import checked_options
-from ..errors import GraphError, counted, shown_names, shown
+from ..errors import ArgumentError, GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
 from .graph_values import GraphValues
 from .hooks import SERVICES, service
@@ -276,6 +276,15 @@ class Graph(InputNames, GraphValues):
 
     def __len__(self) -> int:
         return len(self._ops)
+
+    def __iter__(self):
+        """Refused with a clear error (``in`` too): a Graph has a length (its nodes), so ``for n in g`` and ``"c" in
+        g`` looked meant, and Python refused them with its own TypeError naming no way to do it."""
+        raise ArgumentError("a Graph is not iterable: its nodes are g.order (or g.nx.nodes, networkx's view), its "
+                            "inputs g.inputs, its outputs g.outputs, the names a user gave g.addresses")
+
+    def __contains__(self, item: object) -> bool:
+        return self.__iter__()
 
     def __eq__(self, other: object) -> bool:
         """Graphs of the same nodes (ops and operands), inputs, outputs and names are equal, as two parses of

@@ -17,7 +17,7 @@ import sympy
 from .. import constants
 from ..binding import check_values, point_values
 from ..options import checked_options
-from ..errors import ExpressionTooLargeError
+from ..errors import ExpressionTooLargeError, GraphError
 from . import interpret
 
 
@@ -107,8 +107,7 @@ class GraphValues:
         ``str(graph)`` is the let-listing of any graph).  Constants follow
         :func:`constants.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
         """
-        node = self.output if node is None else node
-        self.op(node)
+        node = self.output if node is None else self._node_of(node)
         if node not in self._exprs:
             depth = self._shapes[node][1]
             if depth > constants.MAX_DEPTH:
@@ -121,4 +120,18 @@ class GraphValues:
     @checked_options
     def node_expr(self, node: str) -> sympy.Expr:
         """The node's own op over its operands' symbols (``c*d``, not ``(a+b)*(b+1)``)."""
+        node = self._node_of(node)
         return interpret.forms([(node, self.op(node), self.operands(node))], {}, self.symbol)[node]
+
+    def _node_of(self, key: Any) -> str:
+        """The node ``key`` names: a node, a name the user gave it (an element ``x[0]``, whose node is ``x_0``; an
+        alias ``c`` of ``c = a``), or the sympy symbol standing for it (``g.nx.nodes[n]["symbol"]``); else a
+        GraphError listing the nodes (it said "no node named c" for the Symbol c of node c)."""
+        name = str(key) if isinstance(key, (sympy.Symbol, sympy.Indexed)) else key
+        if name.__class__ is str and name in self._ops and isinstance(key, sympy.Basic) and self.symbol(name) != key:
+            raise GraphError(f"{key} is another sympy symbol than the graph's {name} (a Symbol of other assumptions "
+                             f"is another variable to sympy); pass the name {name!r}")
+        if name.__class__ is str and name not in self._ops and self.addresses.get(name) is not None:
+            name = self.addresses[name]
+        self.op(name)
+        return name

@@ -83,6 +83,11 @@ def test_a_name_listed_twice_is_named():
     (["x*y", sympy.Symbol("x") + 1], "item 1 of the list of functions is a text among sympy expressions"),
     ([sg.parse("x*y"), sg.parse("x+y")], "item 1 of the list of functions is a Graph: .* sg.parse\\(\\[text1, text2"),
     ([sympy.Symbol("x"), None], "item 2 of the list of functions is a NoneType"),
+    # texts with a stray item: the stray item is named, not the first text ("item 1 ... is a text among sympy
+    # expressions" for ["x*y", None], where no sympy expression was given)
+    (["x*y", None], "item 2 of the list of functions is a NoneType, not a text or a sympy expression"),
+    (["x*y", "x", b"y"], "item 3 of the list of functions is a bytes, not a text"),
+    (["x*y", 3], "item 1 of the list of functions is a text among numbers: write each number as text too"),
 ])
 def test_a_list_of_functions_of_mixed_kinds_says_which_item(functions, message):
     """jacobian(["x*y", x + 1]) or a list of Graphs said "cannot convert str (x*y) to a graph; supported are

@@ -328,3 +328,32 @@ def test_evaluate_reads_an_element_by_the_name_the_user_wrote():
     with pytest.raises(KeyError):
         values["x[3]"]
     assert type(pickle.loads(pickle.dumps(values))) is dict and pickle.loads(pickle.dumps(values)) == values
+
+
+def test_expr_takes_the_names_and_symbols_a_user_has_for_a_node():
+    """g.expr("x[0]") (the element as the user wrote it), g.expr(alias) and g.expr(Symbol("c")) (the symbol
+    g.nx.nodes["c"]["symbol"] holds) said "no node named c; nodes: ..., c, ..." while listing it."""
+    g = parse("c = x[0]*x[1]; d = c + y; e = d; e")
+    x = sympy.IndexedBase("x")
+    c = sympy.Symbol("c")
+    assert g.expr("x[0]") == g.expr("x_0") == g.expr(x[0]) == x[0]
+    assert g.expr(c) == g.expr("c") == g.expr(g.nx.nodes["c"]["symbol"]) == x[0] * x[1]
+    assert g.expr("e") == g.expr(sympy.Symbol("e")) == g.expr("d") == x[0] * x[1] + sympy.Symbol("y")
+    assert g.node_expr("e") == g.node_expr(sympy.Symbol("d")) == c + sympy.Symbol("y")
+    with pytest.raises(GraphError, match=r"^c is another sympy symbol than the graph's c \(a Symbol of other "):
+        g.expr(sympy.Symbol("c", positive=True))
+    with pytest.raises(GraphError, match=r"^no node named 'q'; nodes: x_0, x_1, c, y, d$"):
+        g.expr("q")
+    real = sympy.Symbol("r", real=True)
+    assert Graph.from_sympy(2 * real).expr(real) == real
+
+
+def test_a_graph_is_no_container_and_says_where_its_nodes_are():
+    """len(g) counts nodes, so list(g) and "c" in g looked meant; Python refused them with a bare TypeError."""
+    import symgraph as sg
+
+    g = parse("c = a + b; e = c*c")
+    for attempt in (lambda: list(g), lambda: "c" in g):
+        with pytest.raises(sg.ArgumentError, match=r"^a Graph is not iterable: its nodes are g.order \(or g.nx"):
+            attempt()
+    assert g.order == ["a", "b", "c", "e"] and "c" in g.nx and len(g) == 4
