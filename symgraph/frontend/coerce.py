@@ -30,8 +30,12 @@ from .parse import parse
 def as_graph(f: Any, **sizes: int) -> Graph:
     """Text, a list of texts, a sympy expression (or list) or a Graph, as a Graph.
 
-    ``sizes`` are the text's sizes (``n=1000``, see :func:`parse`); they apply to text only.
+    ``sizes`` are the text's sizes (``n=1000``, see :func:`parse`); they apply to text only.  A generator of
+    functions is read once, and a 1-d NumPy array of texts or expressions is its list, as ``wrt`` takes them.
     """
+    f = read_once(f)
+    if isinstance(f, np.ndarray) and f.ndim == 1 and f.dtype.kind in "UO":
+        f = f.tolist()
     if sizes and not (isinstance(f, str) or isinstance(f, (list, tuple)) and f and all(isinstance(x, str) for x in f)):
         raise ArgumentError(f"sizes ({', '.join(sizes)}) apply to text; got a {type(f).__name__}")
     if isinstance(f, Graph):

@@ -95,3 +95,17 @@ def test_a_list_of_functions_of_mixed_kinds_says_which_item(functions, message):
     with pytest.raises(TypeError, match=message) as caught:
         sg.jacobian(functions)
     assert isinstance(caught.value, sg.SymgraphError)
+
+
+def test_functions_as_a_generator_or_an_array_are_a_list_of_them():
+    """As wrt takes a generator or an array of names: jacobian(f for f in ...) said 'got generator'."""
+    x, y = sympy.symbols("x y")
+    want = sympy.Matrix([[y, x], [1, 0]])
+    assert sg.jacobian((t for t in ["x*y", "x"]), ["x", "y"]) == want
+    assert sg.jacobian(np.array(["x*y", "x"]), ["x", "y"]) == want
+    assert sg.jacobian(np.array([x * y, x], dtype=object), ["x", "y"]) == want
+    assert sg.jacobian(map(str, ["x*y", "x"]), ["x", "y"], sparse=True).nnz == 3
+    with pytest.raises(sg.ArgumentError, match="got set"):  # no order to read the rows in
+        sg.jacobian({"x*y", "x"}, ["x"])
+    with pytest.raises(sg.ArgumentError, match="got ndarray"):  # a 2-d array is no list of functions
+        sg.jacobian(np.array([["x"]]), ["x"])
