@@ -135,6 +135,8 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
     if isinstance(outputs, str):
         outputs = [outputs]  # one name, not its letters
     elif outputs is not None:
+        if isinstance(outputs, (list, tuple)):  # sympy Symbols by their names, as wrt takes them
+            outputs = [o.name if isinstance(o, sympy.Symbol) else o for o in outputs]
         if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, str) for o in outputs):
             raise ArgumentError(f"outputs= takes a list of names, got {shown(outputs)}")
         if not outputs:  # a graph of no outputs: every call on it failed later, worded as "0 outputs ()"

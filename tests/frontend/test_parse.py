@@ -544,6 +544,8 @@ def test_outputs_is_a_list_of_names_or_one_name():
     for empty in ([], ()):  # a graph of no outputs made grad() say "this graph has 0 outputs ()"
         with pytest.raises(ArgumentError, match="outputs= names no output"):
             parse("y = x^2", outputs=empty)
+    # sympy Symbols by their names, as wrt takes them
+    assert parse("y = x^2; yy = y + 1", outputs=[sympy.Symbol("yy"), "y"]).outputs == ("yy", "y")
 
 
 def test_outputs_naming_different_things_in_two_texts_is_ambiguous():
