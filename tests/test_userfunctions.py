@@ -366,6 +366,13 @@ def test_numba_checks_the_type_of_the_compiled_result(define):
     with pytest.raises(FunctionDefinitionError, match=r"'pair' returned UniTuple\(float64 x 2\) \(numba's type"):
         sg.lambdify("pair(a) + a", backend="numba")
 
+    def always_raises(x):
+        raise ValueError("boom")
+    define("boom", numpy=always_raises, derivatives=["1"])
+    with pytest.raises(FunctionDefinitionError, match=r"'boom' returned nothing numba can type \(its compiled code "
+                                                      r"raises on every path, or returns None\)"):
+        sg.lambdify("boom(a) + a", backend="numba")
+
 
 def test_results_of_the_arguments_shape_are_taken(define):
     """Numbers of the arguments' broadcast shape pass: Python and NumPy scalars, ints, bools, broadcast arguments."""

@@ -283,7 +283,9 @@ def _njit_registered(numba: Any, op: str, function: Callable) -> Callable:
     returned = compiled.overloads[(numba.float64,) * arity].signature.return_type
     if not isinstance(returned, (numba.types.Float, numba.types.Integer, numba.types.Boolean)):
         # the kernel calls it on single float64 values: checked once here, by type (registered_calls.user_result's rule)
-        raise wrong_result(op, f"{returned} (numba's type of its result)", ())
+        said = ("nothing numba can type (its compiled code raises on every path, or returns None)"
+                if returned == numba.types.none else f"{returned} (numba's type of its result)")
+        raise wrong_result(op, said, ())
     return compiled
 
 
