@@ -188,4 +188,21 @@ class Adjacency:
         starts = set(starts)
         if starts.issuperset(self.graph.inputs):
             return None
-        return _walk(self.succs, starts, set(starts))
+        if "succs" in self.__dict__:  # built already (several outputs, forward sweeps): the walk visits only the reach
+            return _walk(self.succs, starts, set(starts))
+        # One scan of the rows in topological order, without building the successor table: for a fit's
+        # parameters (wrt = a, b of sum((y[i] - a*x[i] - b)^2), n = 50,000) the table and the walk cost more
+        # than the adjoints they spared (1.34-1.43 s against 0.97-1.01 s before), this scan ~3% of the sweep.
+        reached = starts
+        add = reached.add
+        for v, _, args in self.graph.rows():
+            if len(args) == 2:
+                x, y = args
+                if x.__class__ is str and x in reached or y.__class__ is str and y in reached:
+                    add(v)
+            else:
+                for a in args:
+                    if a.__class__ is str and a in reached:
+                        add(v)
+                        break
+        return reached
