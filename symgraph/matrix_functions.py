@@ -145,8 +145,11 @@ def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[st
     if not vector:
         return compile_program(program, name=name, returns=returns, doc=doc, **options)
     graph = matrix.graph
-    if graph is None or not (matrix.wrt or matrix.held):
+    if graph is None:
         raise GraphError("lambdify(vector=True) needs the matrix's function and wrt names; this matrix has none")
+    if not (matrix.wrt or matrix.held):  # wrt=[], or a constant function: a vector of no entries
+        raise GraphError("lambdify(vector=True) takes a vector of the wrt names' values, and this matrix was derived "
+                         "by none (wrt=[] or a function of no inputs); lambdify() computes its empty array")
     if options.pop("args") is not None:
         raise ArgumentError("lambdify(vector=True) takes the vector in wrt order: args= does not apply")
     if options.pop("chunk") is not None:
