@@ -156,6 +156,12 @@ class _Parser(Expressions, Operands, Calls, Reductions):
                            f"{'it' if len(self.definitions) == 1 else 'them'}, such as "
                            f"{next(iter(self.definitions))}(x)", len(self.text))
             self.error("empty expression", len(self.text))
+        if bare is not None and bare[1] == self.result_at + 1 and toks[self.result_at] in names:
+            # the last line names an assigned value: the output keeps that name (x = 2; x is x, not a
+            # generated name, as it is when x = a*b)
+            names.append(toks[self.result_at])
+            refs.append(bare[0])
+            bare = None
         return names, refs, None if bare is None else bare[0]
 
     def assignment_target(self, k: int) -> str:

@@ -487,6 +487,24 @@ def test_repeated_outputs_by_name_are_kept():
     assert len(g.outputs) == 3 and g.outputs[0] == g.outputs[1]
 
 
+
+@pytest.mark.parametrize("text, output, value", [
+    ("x = 2; x", "x", 2),
+    ("x = 2\ny = 3\nx  # the first", "x", 2),
+    ("a = x*y; b = 2; a", "a", sympy.Symbol("x") * sympy.Symbol("y")),
+])
+def test_a_last_line_naming_an_assigned_value_keeps_its_name(text, output, value):
+    """A constant's name was lost (``x = 2; x`` gave an output ``v1``) where a node's was kept."""
+    g = parse(text)
+    assert g.outputs == (output,) and g.expr(output) == value
+    with pytest.raises(ParseError, match="only the last line may be a bare expression"):
+        parse(text + "\nz = 1")
+
+
+def test_a_last_line_that_computes_keeps_a_generated_name():
+    assert parse("x = 2; (x)").outputs != ("x",) and parse("x = 2; x + 0").outputs != ("x",)
+
+
 SELF_REFERENCES = [
     ("x = x*x; y = x + 1", 4, "'x' is used on the right-hand side of its own assignment"),
     ("y = 2\nx = sin(x) + y", 14, "right-hand side of its own assignment"),
