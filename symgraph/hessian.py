@@ -53,10 +53,12 @@ sweeps 1.8-2.5 -> 1.4-1.8 (their set-up and first edge visits,
   ``sum(sum(x[i]*x[j]*A[i,j], ...))`` at n = 300 (90,000 nonzeros) took
   349 s -> 80 s on a loaded machine (9.1 s -> 4.1 s at n = 100), its sweeps
   visiting 7.0 n^2 nodes instead of 33.5 n^2 at n = 64.
-* the function's own chains of additions are regrouped too before a forward gradient
-  (``"reverse-over-forward"``, ``"forward-over-forward"``), whose n sweeps walked to the end of the
-  sum from each input, and the reverse sweeps share one set of wrt names: the sparse Rosenbrock
-  Hessian at n = 10,000 in ``"reverse-over-forward"`` took 440 s, now 18 s on a loaded machine.
+* a forward gradient (``"reverse-over-forward"``, ``"forward-over-forward"``), whose n sweeps walked
+  to the end of the function's sum from each input, joins its chains of additions
+  (:meth:`~symgraph.ad.adjacency.Adjacency.join_sums`), and the reverse sweeps share one set of wrt
+  names: the sparse Rosenbrock Hessian at n = 10,000 in ``"reverse-over-forward"`` took 440 s, then
+  18 s on a loaded machine with the function's sums regrouped as balanced trees, now 2.5 s of CPU with
+  them joined (n = 1,000: 175-212 -> 162-174 ms, side by side).
 * the sparse pattern is read off the forward sweeps' entries where no tangent dropped out to 0 and no
   partial is identically 0 (:func:`symgraph.sparsity.swept_pattern`), not from a second pass over the
   gradient's program: 91-98 ms -> 7-8 ms at n = 10,000, and the whole derivation 1.63-1.76 s -> 1.48-1.61 s
@@ -89,7 +91,6 @@ from .frontend.coerce import as_graph, held_without_elements, read_once, taking_
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Counts, Linearised
 from .ad.modes import run_mode, sweep_options
-from .ir.graph import Graph
 from .ir.interpret import sum_links
 from .ir.program import Program
 from .ir.simplify import normalise
@@ -130,12 +131,9 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
     start = time.perf_counter()
     if mode == "edge-pushing":
         return _edge_pushing_program(graph, names, sparse, start)
-    # a forward gradient's sweeps go through the function's chains of additions as the Hessian's do through
-    # the gradient's: regrouped, each visits log n links, not the rest of the chain
-    first = _balanced_graph(graph) if inner == "forward" else graph
     # the gradient's program alone: the names are checked already, and no Gradient mapping is made for it
     # (grad() took 24.5-25.7 ms against 23.6-24.0 at n = 1,000, 299-309 against 295-303 at 10,000)
-    gradient, report, _ = gradient_program(first, names, inner, "markowitz", False)
+    gradient, report, _ = gradient_program(graph, names, inner, "markowitz", False)
     second = balanced_sums(gradient).as_graph(names)
     # The Jacobian's sweeps, then one program of the entries on and above the diagonal (one dead-code
     # pass, not a whole Jacobian's program pruned again: a tenth of the derivation at n = 1,000)
@@ -245,18 +243,6 @@ def balanced_sums(program: Program) -> Program:
             row = (target, "add", tuple(terms))
         out.append(row)
     return Program(program.inputs, out, results, graph)
-
-
-def _balanced_graph(graph: Graph) -> Graph:
-    """A one-output graph with its chains of additions regrouped as balanced sums (:func:`balanced_sums`).
-
-    A sum of n terms is a chain (``sum(...)`` and ``a + b + c + ...`` alike), so the n forward sweeps of a
-    forward gradient visited n^2/2 links: the sparse Hessian of Rosenbrock at n = 10,000 in
-    ``"reverse-over-forward"`` took 440 s.  The inputs, their names and indexed inputs stay as they were.
-    """
-    rows = [row for row in graph.rows() if row[1] != "input"]
-    program = balanced_sums(Program(graph.inputs, rows, {"f": graph.output}, graph))
-    return program.as_graph(["f"]) if program.instructions is not rows else graph
 
 
 def _symmetric(pattern: Any) -> Any:

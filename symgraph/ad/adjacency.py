@@ -5,7 +5,9 @@ through the networkx view (built only on request, and slower to walk).
 """
 from __future__ import annotations
 
+from collections import Counter
 from functools import cached_property
+from itertools import chain
 from typing import Any, Iterable, Mapping
 
 from ..ir.graph import Graph
@@ -120,6 +122,49 @@ class Adjacency:
             view = self.__dict__["_sweep_view"] = _SweepOperands(self)
         view.tangent = tangent
         return view
+
+    def join_sums(self, kept: Iterable[str]) -> dict[str, list[str]]:
+        """Join each chain of additions into its last one for the forward sweeps; return chain end -> its terms.
+
+        ``sum(...)`` and ``a + b + c + ...`` make chains ``((t1 + t2) + t3) + ...``, and a
+        tangent entering at term k passed through every later link: n sweeps, one per
+        term's input, visited n^2/2 links that each passed a tangent on unchanged.
+        Here every link (an addition whose one use is the first operand of the next,
+        not ``kept``) leaves the adjacency, and the chain's last addition takes its
+        terms as operands, in order, each with partial 1 (the caller's to record).  A
+        sweep adds the terms' tangents there, left to right: the additions the links
+        made, of the same operands in the same order.  A chain with a term twice stays
+        as it is.  Call before :attr:`succs` is built.
+        """
+        operands_of, preds = self.graph.operands_of, self.preds
+        adds = {v: args for v, args in operands_of.items() if self.graph.op_of[v] == "add" and len(args) == 2}
+        firsts = {args[0] for args in adds.values() if args[0] in adds and args[1] != args[0]}  # (a + a: partial 2)
+        if not firsts:
+            return {}
+        users = Counter(chain.from_iterable(preds.values()))
+        kept = set(kept)
+        links = {a for a in firsts if users[a] == 1 and a not in kept}
+        chains = {}
+        for end, args in adds.items():
+            if end in links or args[0] not in links:
+                continue
+            seconds, v = [], end
+            while v in links or v == end:
+                first, second = adds[v]
+                seconds.append(second)
+                v = first
+            terms = [t for t in (v, *reversed(seconds)) if t.__class__ is str]  # constants: no tangent
+            if len(set(terms)) == len(terms):
+                chains[end] = terms
+        for end, terms in chains.items():
+            v = operands_of[end][0]
+            while v in links:
+                del preds[v]
+                v = operands_of[v][0]
+            preds[end] = terms
+        self._widest = max(self._widest, max(map(len, chains.values()), default=0))
+        self.__dict__.pop("wide", None)
+        return chains
 
     def operands_among(self, v: str, nodes: Iterable[str]) -> list[str]:
         """``v``'s distinct operands that are among ``nodes``, in ``preds`` order, in time proportional to ``nodes``."""
