@@ -5,6 +5,9 @@ cross-entropy, small networks, shared parameters) that once showed something wro
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 import symgraph as sg
@@ -29,3 +32,27 @@ def test_a_wide_jacobian_table_scrolls_in_its_panel_not_the_whole_page(browser, 
             " r(document.querySelector('.panel')) >= r(document.getElementById('jacobian'))]")
         assert page <= view and table and panel, (mode, page, view, table, panel)
     assert console_errors(browser) == []
+
+
+DEEP = "sin(" * 30 + "x" + ")" * 30  # a gradient too large for one formula: LaTeX writes its assignments
+
+
+@pytest.mark.parametrize("result", [
+    lambda: sg.grad(DEEP),
+    lambda: sg.jvp(DEEP, ["x"], [1]),
+    lambda: sg.hessian("y*" + DEEP, wrt=["x", "y"]),
+    lambda: sg.hessian("y*" + DEEP, wrt=["x", "y"], sparse=True),
+], ids=["grad", "jvp", "hessian", "sparse hessian"])
+def test_a_large_result_shown_in_a_notebook_is_latex_that_compiles(result, tmp_path):
+    """Was: a large result's notebook LaTeX ended ``% too large for one formula: ... whole$``, its closing ``$``
+    inside the comment, so LaTeX never saw it (nbconvert to PDF stopped at "Missing $ inserted")."""
+    shown = result()._repr_latex_()
+    assert shown.startswith("$\\displaystyle ") and shown.endswith("$")
+    assert "%" in shown and "%" not in shown.splitlines()[-1], shown[-200:]
+    if shutil.which("pdflatex") is None:
+        pytest.skip("no LaTeX engine (pdflatex) on PATH")
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\\usepackage{amsmath}\\begin{document}\n"
+                                      + shown + "\n\\end{document}\n", encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-1500:]
