@@ -70,3 +70,23 @@ def test_logsumexp_is_listed_and_drawn_as_the_text_wrote_it():
     assert '"lse: logsumexp"' in sg.to_mermaid(graph) and '"lse: logsumexp"' in sg.to_dot(graph)
     node = {n["name"]: n for n in page_data(graph, list(graph.inputs), dict.fromkeys(graph.inputs, 1.0), "t")[0]["nodes"]}
     assert (node["lse"]["glyph"], node["lse"]["def"]) == ("logsumexp", "lse = logsumexp(z0, z1, z2)")
+
+
+def test_a_path_sum_too_long_to_enumerate_says_so_and_shows_no_zero_derivative(browser, tmp_path):
+    """Was: on 20 layers of ``v = sin(u) + cos(u)`` (1,048,576 paths, more than the page enumerates) the path
+    sum said "no input differentiated by reaches an output, so every derivative is 0" and showed dv20/dx = 0,
+    where x reaches v20 along every one of those paths and the derivative is 1.11 at x = 1."""
+    text = "; ".join(f"v{i + 1} = sin(v{i}) + cos(v{i})" for i in range(20)).replace("v0", "x")
+    assert sg.compare(text)["paths"].paths == 2**20
+    browser.get(sg.explore(text, at={"x": 1}).save(tmp_path / "page.html").as_uri())
+    assert browser.execute_script("return document.body.dataset.ready") == "1"
+    browser.execute_script("symgraphExplorer.setMode('paths'); symgraphExplorer.go(symgraphExplorer.steps())")
+    message, cell = browser.execute_script(
+        "return [document.getElementById('message').textContent,"
+        " document.querySelector('#jacobian td:last-child').textContent]")
+    assert "1,048,576 input-output paths" in message and "Nothing to step through" not in message, message
+    assert cell.strip() != "0", cell
+    browser.execute_script("symgraphExplorer.setMode('reverse'); symgraphExplorer.go(symgraphExplorer.steps())")
+    shown = browser.execute_script("return document.querySelector('#jacobian td:last-child').textContent")
+    assert float(shown) == pytest.approx(sg.grad(text).at(x=1)["x"], rel=1e-3)
+    assert console_errors(browser) == []
