@@ -21,7 +21,7 @@ from .backends.runtime import EMPTY, Stack
 from .binding import point_values
 from .options import checked_options
 from .cost import CostReport
-from .export.latex import ENTRY_LINES, derivative_latex
+from .export.latex import ENTRY_LINES, derivative_latex, notebook_math
 from .frontend.coerce import element_labels
 from .ir.graph import Graph
 from .ir.listing import count_text
@@ -363,7 +363,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     def _repr_latex_(self) -> str:
         """The notebook's display: :meth:`latex` of the first entries, so it stays bounded in time."""
-        return "$\\displaystyle " + derivative_latex(self, aligned=True, kind=self.latex_kind) + "$"
+        return notebook_math(derivative_latex(self, aligned=True, kind=self.latex_kind))
 
     @checked_options
     def array(self, name: str, limit: int | None = EXPAND_LIMIT) -> sympy.Array:

@@ -24,7 +24,7 @@ import sympy
 
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
-from .export.latex import hessian_latex
+from .export.latex import hessian_latex, notebook_math
 from .export.latex_matrices import matrix_latex
 from .errors import EntryError, ExpressionTooLargeError, GraphError, shown
 from .ir.folding import ZERO as ZERO_REF, is_zero
@@ -204,7 +204,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
 
     def _repr_latex_(self) -> str | None:
         if self.order == 2 and hasattr(self, "program"):
-            return "$\\displaystyle " + self.latex(aligned=True) + "$"
+            return notebook_math(self.latex(aligned=True))
         if not self._printable():
             return None  # a notebook then shows the bounded text of __repr__
         return super()._repr_latex_()

@@ -18,7 +18,7 @@ import sympy
 
 from .options import checked_options
 from .export.display import SHOW_LIMIT
-from .export.latex import LatexPrinter, hessian_latex
+from .export.latex import LatexPrinter, hessian_latex, notebook_math
 from .errors import ArgumentError, EntryError, shown
 from .ir.graph import Graph
 from .ir.program import Program
@@ -75,7 +75,7 @@ class SparseDerivative:
         return ("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}") if aligned else "\n".join(lines)
 
     def _repr_latex_(self) -> str | None:
-        return "$\\displaystyle " + self.latex(aligned=True) + "$"
+        return notebook_math(self.latex(aligned=True))
 
     @property
     def nnz(self) -> int:

@@ -430,12 +430,14 @@
   function render() {
     const mode = state.mode, steps = STEPS[mode], upto = state.step[mode];
     const view = replay[mode](steps, upto);
-    // a sweep of no steps: no wrt input reaches an output (a constant function, a size-0 sum), so ▶ does nothing
-    if (COUNTED[mode] && !steps.length) view.message = WRT.length
+    // a sweep of no steps: no wrt input reaches an output (a constant function, a size-0 sum), so ▶ does nothing;
+    // a path sum skipped for its many paths has no steps either, but its derivatives are not 0: replay said why
+    const skipped = COUNTED[mode] && D.modes[mode].skipped;
+    if (COUNTED[mode] && !steps.length && !skipped) view.message = WRT.length
       ? "Nothing to step through: no input differentiated by reaches an output, so every derivative is 0 and this mode multiplies nothing."
       : "Nothing to step through: the function has no inputs to differentiate by, so this mode has no sweep.";
     // at a mode's end, an entry no step reached is 0: a constant output, or an output no wrt input reaches
-    if (view.jac && upto === steps.length) WRT.forEach(x => OUTPUTS.forEach(y => { if (view.jac[y][x] === undefined) view.jac[y][x] = 0; }));
+    if (view.jac && upto === steps.length && !skipped) WRT.forEach(x => OUTPUTS.forEach(y => { if (view.jac[y][x] === undefined) view.jac[y][x] = 0; }));
     const info = MODES.find(m => m.id === mode);
     document.querySelectorAll("#tabs button").forEach(b => b.classList.toggle("active", b.dataset.mode === mode));
     $("mode-title").textContent = info.title;

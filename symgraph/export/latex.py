@@ -97,6 +97,13 @@ def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
 
 
+def notebook_math(latex: str) -> str:
+    """``latex`` as a notebook shows it, in ``$\\displaystyle ...$``; after a last line holding a ``%`` comment (a
+    large result ends with :data:`EXPAND_NOTE`) the closing ``$`` goes on a line of its own, which the comment
+    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted")."""
+    return "$\\displaystyle " + latex + ("\n$" if "%" in latex.rpartition("\n")[2] else "$")
+
+
 def _check_limit(limit: Any, what: str) -> None:
     """``limit=`` of the LaTeX writers: a count, or None for all (a negative one would slice from the end)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0):

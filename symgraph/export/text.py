@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from ..ad.linearised import Adjacency
-from ..ops import OPS
+from ..ops import OPS, WRITTEN
 from ..ir.graph import Graph
 from ..ir.listing import constant_text
 from ..names import drawn_captions, drawn_names
@@ -53,7 +53,7 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
     if op == "const":
         return f"{name}: {constant(operands[0])}"
     row = OPS[op]
-    symbol = row.symbol or op  # operators by their symbol (the op table's), functions by name
+    symbol = row.symbol or WRITTEN.get(op, op)  # operators by their symbol (the op table's), functions by name
     constants = [constant(x) for x in operands if x.__class__ is not str]
     kinds = "".join("n" if x.__class__ is str else "c" for x in operands)
     if "cn" in kinds and not row.commutative:  # a constant before an operand: say where each one goes

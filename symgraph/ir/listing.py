@@ -12,7 +12,7 @@ import numpy as np
 import sympy
 
 from ..errors import ArgumentError, shown
-from ..ops import OPS
+from ..ops import OPS, WRITTEN
 
 #: op -> its infix symbol as Python writes it (``**``), read from the op table once (listings are hot)
 _INFIX = {row.name: row.infix for row in OPS.values() if row.infix}
@@ -50,7 +50,7 @@ def assignment(target: str, op: str, args: tuple, names: Mapping[str, str] | Non
     elif op == "const":
         rhs = argument(args[0]).strip("()")
     else:
-        rhs = f"{op}({', '.join(argument(a) for a in args)})"
+        rhs = f"{WRITTEN.get(op, op)}({', '.join(argument(a) for a in args)})"
     return f"{target} = {rhs}"
 
 
