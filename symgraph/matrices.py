@@ -17,11 +17,12 @@ from collections import Counter
 from functools import partial
 from itertools import chain, filterfalse
 from operator import is_
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
 
+from .binding import point_values
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
 from .export.latex import hessian_latex, notebook_math
@@ -263,6 +264,34 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                 + "\n# M[i, j] is one entry's closed form; M.lambdify() computes them all; "
                   "sympy.Matrix(M) prints every entry")
 
+    def at(self, /, *point: Mapping[str, float], **values: float) -> np.ndarray:
+        """Every entry's value at a point, or at arrays of points: an ndarray ``(m, n, *batch)``, evaluated on
+        the program as ``gradient.at`` is (the inputs' values by keyword, ``M.at(x=1.0)``, or as one mapping).
+
+        Examples
+        --------
+        >>> import symgraph as sg
+        >>> sg.hessian("x^2*y + y^3").at(x=1.0, y=2.0)
+        array([[ 4.,  2.],
+               [ 2., 12.]])
+        """
+        self._check_program("evaluate")
+        got = self.program.evaluate(point_values("at", point, values))
+        out = np.zeros((self.rows, self.cols, *np.shape(next(iter(got.values()), 0.0))))
+        for i, row in enumerate(self.cells):
+            for j, label in enumerate(row):
+                if label is not None:
+                    out[i, j] = got[label]
+        return out
+
+    def _check_program(self, what: str) -> None:
+        """A GraphError for a matrix without a program (sympy made it, or it was edited): nothing to ``what``."""
+        if not hasattr(self, "program"):
+            raise GraphError(f"this {self.rows}x{self.cols} matrix has no program to {what}: sympy made it from a "
+                             "Jacobian or Hessian (2*H, H.T, H[:, 0]) or it was edited in place (H[0, 0] = ..., "
+                             "H.row_del(0)), so its entries are not the ones derived; sg.lambdify(list(M)) "
+                             "compiles its entries (one array each, row by row)")
+
     @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
                  chunk: int | None = None, parallel: bool = False, progress: Any = None,
@@ -285,11 +314,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         array([[12.,  6.],
                [ 6., 12.]])
         """
-        if not hasattr(self, "program"):
-            raise GraphError(f"this {self.rows}x{self.cols} matrix has no program to compile: sympy made it from a "
-                             "Jacobian or Hessian (2*H, H.T, H[:, 0]) or it was edited in place (H[0, 0] = ..., "
-                             "H.row_del(0)), so its entries are not the ones derived; sg.lambdify(list(M)) "
-                             "compiles its entries (one array each, row by row)")
+        self._check_program("compile")
         results = self.program.results
         # entries whose result is the constant 0 read the one ZERO result (most of a large Hessian's)
         labels = [label for label in dict.fromkeys(label for row in self.cells for label in row if label is not None)

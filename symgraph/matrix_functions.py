@@ -71,6 +71,17 @@ class DenseFunction:
         return DenseFunction, (self.kernel, self.index, self.shape, self.vector)
 
 
+def csr_of(pattern: Any, values: np.ndarray, instead: str) -> Any:
+    """The CSR matrix of ``pattern`` holding ``values`` (its nonzeros in the pattern's order, one point); a batch
+    of points is a GraphError that names ``instead``, the call that gives every point's nonzeros."""
+    from scipy import sparse
+    if values.ndim != 1:
+        raise GraphError(f"a CSR matrix holds one point; these inputs make a batch of shape "
+                         f"{values.shape[1:]}: call {instead} for the nonzeros of every point")
+    # its index arrays copied: a caller's in-place edit (eliminate_zeros) must not reach the pattern
+    return sparse.csr_matrix((values, pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
+
+
 class SparseFunction:
     """A compiled sparse Jacobian or Hessian: ``f(*inputs)`` a CSR matrix at a point, ``f.data(*inputs)``
     the nonzeros ``(nnz, *batch)`` in ``f.pattern``'s order (a :class:`SparseData`).
@@ -88,13 +99,7 @@ class SparseFunction:
         self.source = getattr(kernel, "source", None)
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
-        from scipy import sparse
-        values = self.data(*args, **kwargs)
-        if values.ndim != 1:
-            raise GraphError(f"a CSR matrix holds one point; these inputs make a batch of shape "
-                             f"{values.shape[1:]}: call .data(...) for the nonzeros of every point")
-        pattern = self.pattern  # its index arrays copied: a caller's in-place edit (eliminate_zeros) must not reach it
-        return sparse.csr_matrix((values, pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
+        return csr_of(self.pattern, self.data(*args, **kwargs), ".data(...)")
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"

@@ -11,18 +11,19 @@ never builds the entries it is not asked for.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
 
+from .binding import point_values
 from .options import checked_options
 from .export.display import SHOW_LIMIT
 from .export.latex import LatexPrinter, hessian_latex, notebook_math
 from .errors import ArgumentError, EntryError, shown
 from .ir.graph import Graph
 from .ir.program import Program
-from .matrix_functions import SparseFunction, _compiled
+from .matrix_functions import SparseFunction, _compiled, csr_of
 from .names import output_labels
 
 
@@ -129,6 +130,26 @@ class SparseDerivative:
                 if label is not None:
                     entries[(i, int(self.pattern.indices[k]))] = self.program.closed_form(label)
         return sympy.SparseMatrix(self.shape[0], self.shape[1], entries)
+
+    def at(self, /, *point: Mapping[str, float], **values: float) -> Any:
+        """The matrix at one point as a ``scipy.sparse`` CSR matrix, evaluated on the program as
+        ``gradient.at`` is: the inputs' values by keyword, ``S.at(x=1.0)``, or as one mapping.
+
+        Arrays of points are an error naming ``S.lambdify().data``, which gives every point's nonzeros.
+
+        Examples
+        --------
+        >>> import symgraph as sg
+        >>> sg.hessian("x^2*y + y^3", sparse=True).at(x=1.0, y=2.0).toarray()
+        array([[ 4.,  2.],
+               [ 2., 12.]])
+        """
+        got = self.program.evaluate(point_values("at", point, values))
+        data = np.zeros((len(self.labels), *np.shape(next(iter(got.values()), 0.0))))
+        for k, label in enumerate(self.labels):
+            if label is not None:
+                data[k] = got[label]
+        return csr_of(self.pattern, data, "S.lambdify().data(...)")
 
     @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",

@@ -175,3 +175,25 @@ def test_vector_forms_refuse_another_array_namespace():
         sg.value_and_grad(text, wrt=["x", "y"], xp=da, vector=True)
     lazy = sg.hessian(text, wrt=["x", "y"]).lambdify(xp=da)(da.from_array(np.array([1.0, 2.0])), 2.0, 3.0)
     assert isinstance(lazy, da.Array)  # without vector=True, xp=dask.array stays lazy
+
+
+def test_a_jacobian_or_hessian_at_a_point_is_what_its_compiled_function_gives():
+    """``M.at(...)`` and ``S.at(...)``, as ``gradient.at``: a student who learnt ``gradient.at`` met an
+    AttributeError on a Jacobian or Hessian."""
+    text = "sum(x[i]^2*x[i+1] + sin(a*x[i]), i, 0, n-2)"
+    H, S = sg.hessian(text, n=4), sg.hessian(text, sparse=True, n=4)
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    want = H.lambdify()(a=2.0, x=x)
+    assert np.array_equal(H.at(a=2.0, x=x), want)
+    assert np.array_equal(H.at({"a": 2.0, "x": x}), want)
+    assert np.array_equal(S.at(a=2.0, x=x).toarray(), want)
+    xs = np.stack([x, 2 * x], axis=1)  # two points
+    assert H.at(a=2.0, x=xs).shape == (5, 5, 2) and np.array_equal(H.at(a=2.0, x=xs)[..., 1], H.at(a=2.0, x=2 * x))
+    with pytest.raises(sg.GraphError, match=r"holds one point.*S\.lambdify\(\)\.data"):
+        S.at(a=2.0, x=xs)
+    J = sg.jacobian(["x*y", "3", "sin(y)"], wrt=["x", "y"])
+    assert np.array_equal(J.at(x=2.0, y=0.5), [[0.5, 2.0], [0.0, 0.0], [0.0, np.cos(0.5)]])
+    with pytest.raises(sg.ArgumentError, match=r"at\(\) takes the values by name"):
+        J.at(2.0, 0.5)
+    with pytest.raises(sg.GraphError, match="no program to evaluate"):
+        (2 * J).at(x=2.0, y=0.5)
