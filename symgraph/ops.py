@@ -303,9 +303,11 @@ COMPOSITES: dict[str, tuple[int, Callable[..., Any]]] = {
 FUNCTIONS.update(dict.fromkeys(COMPOSITES))
 #: grammar name -> the binary row it folds over two or more arguments: "max" -> "max", "logsumexp" -> "logaddexp"
 VARIADIC: dict[str, str] = {row.fold: row.name for row in _ROWS if row.fold}
-#: op -> the name the grammar calls it by, where it folds under another: "logaddexp" -> "logsumexp" (listings
-#: and drawings write a node as the text wrote it; NumPy's logaddexp takes two arguments, the node any number)
+#: op -> the name the grammar calls it by, where it folds under another ("logaddexp" -> "logsumexp": NumPy's
+#: logaddexp takes two arguments, the node any number) or is another name's call at its arity ("logb" -> "log",
+#: log(x, b)): listings and drawings write a node as the text wrote it, so a listing parses back
 WRITTEN: dict[str, str] = {row.name: row.fold for row in _ROWS if row.fold and row.fold != row.name}
+WRITTEN.update((row.name, row.spelling) for row in _ROWS if row.in_grammar and row.spelling)
 #: (name as written, number of arguments) -> op, for calls whose row has another name: ("log", 2) -> "logb"
 OVERLOADS: dict[tuple[str, int], str] = {
     (row.spelling, row.arity): row.name for row in _ROWS if row.in_grammar and row.spelling}

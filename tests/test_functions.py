@@ -255,3 +255,20 @@ def test_logsumexp_compiles_in_every_backend_and_counts_its_arguments():
         np.testing.assert_allclose(x, y, rtol=1e-14)
     with pytest.raises(sg.ParseError, match=r"logsumexp\(\) takes two or more arguments, got 1"):
         sg.parse("logsumexp(x)")
+
+
+@pytest.mark.parametrize("name", sorted(ops.FUNCTIONS))
+def test_a_listing_of_every_function_parses_back_to_the_same_graph(name):
+    """A graph's listing writes each call as the grammar spells it: ``log(x, 2)`` was listed as ``logb(x, 2)``
+    and ``logsumexp(a, b, c)`` as ``logaddexp(a, b, c)``, which no text can say."""
+    for arity in (1, 2, 3):
+        text = f"f = {name}({', '.join('xyz'[:arity])}) + 1"
+        try:
+            g = sg.parse(text)
+        except sg.ParseError:  # not a call of this arity
+            continue
+        again = sg.parse(str(g))
+        if name != "clip":  # clip(x, lo, hi) is min(max(x, lo), hi), listed with min's operands in either order
+            assert str(again) == str(g), text
+        point = dict(zip("xyz", (1.7, 0.4, 1.9)[:arity]))
+        assert np.array_equal(again.evaluate(**point)["f"], g.evaluate(**point)["f"], equal_nan=True), text
