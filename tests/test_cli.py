@@ -821,6 +821,22 @@ def test_compare_order_2_prints_every_hessian_strategy(capsys):
     assert status == 2 and "invalid choice: 3" in err
 
 
+
+def test_compare_of_several_expressions_is_their_jacobians_table(capsys):
+    """compare took one expression, so a Jacobian's forward-against-reverse table had no command-line form."""
+    texts = ["sin(x*y)", "x + y", "x*y*z"]
+    status, out, _ = call(capsys, "compare", *texts, "--json")
+    data = json.loads(out)
+    want = sg.compare(texts).to_dict()
+    assert status == 0 and data["forward"]["sweeps"] == 3 and data["reverse"]["sweeps"] == 3
+    assert {m: {k: v for k, v in f.items() if k != "seconds"} for m, f in data.items()} == \
+        {m: {k: v for k, v in f.items() if k != "seconds"} for m, f in want.items()}
+    status, _, err = call(capsys, "compare", "x*y", "x+y", "--order", "2")
+    assert status == 2 and "takes a function with one output; this one has 2" in err
+    status, _, err = call(capsys, "compare", "-", "-")
+    assert status == 2 and "'-' (standard input) may be given once" in err
+
+
 # --------------------------------------------------------------------------- a demanding user's review
 
 def test_at_may_be_repeated(capsys):

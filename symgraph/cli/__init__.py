@@ -92,6 +92,13 @@ def _add_expr(p: argparse.ArgumentParser) -> None:
     _add_size(p)
 
 
+def _add_exprs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("exprs", nargs="+", metavar="EXPR",
+                   help="expressions, one output each ('-' reads standard input, at most once; @FILE a file)")
+    _add_functions(p)
+    _add_size(p)
+
+
 def _add_functions(p: argparse.ArgumentParser) -> None:
     p.add_argument("--functions", action="append", metavar="MODULE[:NAME]", default=[],
                    help="import MODULE (from the current directory or the path) so the functions it registers "
@@ -155,10 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description=f"Print d fi / d x for every expression fi (f1, f2, ...) and variable x; at most "
                                    f"{ENTRY_LINES} lines, --json gives every entry.",
                        epilog=epilog("jacobian"))
-    p.add_argument("exprs", nargs="+", metavar="EXPR",
-                   help="expressions ('-' reads standard input, at most once; @FILE a file)")
-    _add_functions(p)
-    _add_size(p)
+    _add_exprs(p)
     _add_wrt(p)
     p.add_argument("--mode", choices=MODE_CHOICES, default="reverse", help="sweep direction (default: reverse)")
     _add_at(p)
@@ -191,14 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_hessian, parser=p)
 
     p = sub.add_parser("compare", formatter_class=raw, help="cost of every mode side by side",
-                       description="Derive the Jacobian in every mode and print what each one cost: "
-                                   "sweeps, multiplications, additions, program size, paths, time.",
+                       description="Derive the gradient, or the Jacobian of several expressions, in every mode "
+                                   "and print what each one cost: sweeps, multiplications, additions, program "
+                                   "size, paths, time.",
                        epilog="example:\n  $ symgraph compare \"x1*x2*x3*x4\"\n"
                               "  (a table: forward needs 4 sweeps, reverse 1)\n"
+                              "  $ symgraph compare \"sin(x*y)\" \"x + y\" \"x*y*z\"\n"
+                              "  (a Jacobian of 3 functions of 3 inputs)\n"
                               "  $ symgraph compare \"x1*x2*x3*x4\" --json\n"
                               "  $ symgraph compare \"x^2*y + y^3\" --order 2\n"
                               "  (every Hessian strategy side by side)")
-    _add_expr(p)
+    _add_exprs(p)
     _add_wrt(p)
     p.add_argument("--order", type=int, choices=(1, 2), default=1,
                    help="1: the gradient's or Jacobian's modes (default); 2: the Hessian's strategies")

@@ -71,12 +71,18 @@ def cmd_grad(args, out: TextIO) -> None:
     print("\n".join(_aligned(rows, shown) + _more(len(gradient.wrt))), file=out)
 
 
-def cmd_jacobian(args, out: TextIO) -> None:
+def _graph_of_exprs(args) -> tuple[Any, list[str]]:
+    """The graph of the EXPR arguments (one expression or program, or several expressions, one output each),
+    and their texts."""
     if args.exprs.count("-") > 1:
         raise UsageError("'-' (standard input) may be given once: give the other expressions as "
                          "arguments or as @FILE, one file each")
     texts = [read_expr(e) for e in args.exprs]
-    graph = parse_text(texts if len(texts) > 1 else texts[0], args.size)
+    return parse_text(texts if len(texts) > 1 else texts[0], args.size), texts
+
+
+def cmd_jacobian(args, out: TextIO) -> None:
+    graph, texts = _graph_of_exprs(args)
     point = _point(args, graph)
     wrt = wrt_names(graph, args.wrt, args.allow_unused)
     names = output_labels(graph)  # one distinct label per function, in order, even for repeats
@@ -253,7 +259,7 @@ def cmd_hessian(args, out: TextIO) -> None:
 
 
 def cmd_compare(args, out: TextIO) -> None:
-    graph = _graph(args)
+    graph, _ = _graph_of_exprs(args)
     report = compare(graph, wrt=args.wrt, allow_unused=args.allow_unused, order=args.order)
     if args.json:  # the report's own dict, as sg.compare(f).to_dict() gives it; the verdict is the table's
         _print_json(report.to_dict(), out)
