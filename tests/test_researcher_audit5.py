@@ -1,5 +1,6 @@
 """A research user's audit: fits, energies and second-order calls checked end to end."""
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -16,3 +17,29 @@ def test_dense_residuals_past_a_million_entries_are_refused_naming_sparse():
     assert time.perf_counter() - start < 2
     res = sg.residuals("u[k] - y[k]", wrt=["u"], over=("k", 0, "n-1"), n=2000, sparse=True)
     assert res.jac(np.zeros(2000), np.ones(2000)).nnz == 2000
+
+
+def test_an_overflowing_point_of_a_fit_warns_once_per_message_not_once_per_data_row():
+    # one overflowing point of a line search over 300 rows gave 387 warnings, one per generated line
+    fn = sg.value_and_grad("sum((y[k] - (a*exp(-b*t[k]) + c))^2, k, 0, m-1)", wrt=["a", "b", "c"],
+                           vector=True, m=300)
+    t = np.linspace(0, 4, 300)
+    y = 2.5 * np.exp(-1.3 * t) + 0.5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value, grad = fn([1.0, -300.0, 0.0], y, t)
+    assert value == np.inf
+    messages = [str(w.message) for w in caught]
+    assert sorted(messages) == sorted(set(messages))
+    assert "overflow encountered in exp" in messages and len(messages) <= 3
+    assert all(w.category is RuntimeWarning and w.filename == __file__ for w in caught)  # the caller's line
+
+
+def test_numpy_errstate_of_the_caller_still_holds_for_compiled_code():
+    f = sg.lambdify("log(x)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="ignore"):
+            assert np.isnan(f(np.array([-1.0]))[0])
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        f(np.array([-1.0]))
