@@ -43,3 +43,13 @@ def test_numpy_errstate_of_the_caller_still_holds_for_compiled_code():
             assert np.isnan(f(np.array([-1.0]))[0])
     with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
         f(np.array([-1.0]))
+
+
+def test_dask_blocks_warn_once_per_message_too():
+    da = pytest.importorskip("dask.array")
+    f = sg.lambdify("sum(exp(x[i]), i, 0, n-1)", n=50)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = f(da.full((50, 4), 1000.0, chunks=(50, 2))).compute(scheduler="sync")
+    assert np.isinf(result).all()
+    assert [str(w.message) for w in caught] == ["overflow encountered in exp"] * 2  # one per block

@@ -278,15 +278,15 @@ def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
     discards would not hold at ``compute()``, where Dask calls them, so their warnings leaked."""
     recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
                               None if xp is None else xp.__name__, results))
-    kernel = build_function(generated)
+    exact = build_function(generated)
+    kernel = once_per_message(exact)
     if xp is None or is_dask(xp):
         kernel = on_dask_blocks(kernel, results, always=xp is not None)
         kernel.recipe = recipe  # what each block's task pickles as
     if xp is None or xp is np:  # the single-point path: the same code object with other helpers
-        exact = kernel.__wrapped__ if xp is None else kernel
         swap = {prepare: prepare_point, fit: fit_point}
         helpers = {k: swap.get(v, v) if callable(v) else v for k, v in exact.__globals__.items()}
-        kernel = with_point_path(once_per_message(kernel), types.FunctionType(exact.__code__, helpers, exact.__name__))
+        kernel = with_point_path(kernel, types.FunctionType(exact.__code__, helpers, exact.__name__))
     kernel.recipe = recipe
     return kernel
 

@@ -25,6 +25,7 @@ errors and checking what it returned.  Saved standalone source imports
 from __future__ import annotations
 
 import functools
+import inspect
 import types
 import warnings
 from typing import Any, Callable, Sequence
@@ -167,7 +168,7 @@ def on_dask_blocks(exact: Callable, results: int, always: bool = False) -> Calla
     slices of one stacked array) chunked as the inputs broadcast.  Other
     inputs take one ``isinstance`` check per input.
     """
-    code = exact.__code__
+    code = inspect.unwrap(exact).__code__  # the generated function's, under wrappers such as once_per_message
     names = code.co_varnames[:code.co_argcount]
 
     @functools.wraps(exact)  # inspect and tracebacks still see the generated source
