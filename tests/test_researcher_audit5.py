@@ -53,3 +53,18 @@ def test_dask_blocks_warn_once_per_message_too():
         result = f(da.full((50, 4), 1000.0, chunks=(50, 2))).compute(scheduler="sync")
     assert np.isinf(result).all()
     assert [str(w.message) for w in caught] == ["overflow encountered in exp"] * 2  # one per block
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_a_string_for_an_indexed_input_or_the_vector_is_named_as_a_string_not_a_shape(backend):
+    # x='abc' said 'x takes an array whose first axis is (3,) ..., got shape ()'
+    f = sg.lambdify("sum(a*x[i]^2, i, 0, n-1)", n=3, backend=backend)
+    with pytest.raises(sg.GraphError, match=r"value for x must be a real number .*got str 'abc'"):
+        f(a=1.0, x="abc")
+    fn = sg.value_and_grad("sum(a*x[i]^2, i, 0, n-1)", wrt=["a"], vector=True, n=3, backend=backend)
+    with pytest.raises(sg.GraphError, match=r"value for x must be a real number .*got str 'abc'"):
+        fn([1.0], "abc")
+    with pytest.raises(sg.GraphError, match=r"value for the vector must be a real number .*got str 'a'"):
+        fn("a", [1.0, 2.0, 3.0])
+    with pytest.raises(sg.GraphError, match=r"x takes an array whose first axis is \(3,\)"):
+        f(a=1.0, x=2.0)  # a number where an array belongs is still a shape error
