@@ -58,6 +58,8 @@ def test_dask_blocks_warn_once_per_message_too():
 @pytest.mark.parametrize("backend", ["numpy", "vm"])
 def test_a_string_for_an_indexed_input_or_the_vector_is_named_as_a_string_not_a_shape(backend):
     # x='abc' said 'x takes an array whose first axis is (3,) ..., got shape ()'
+    if backend == "vm":
+        pytest.importorskip("numba")
     f = sg.lambdify("sum(a*x[i]^2, i, 0, n-1)", n=3, backend=backend)
     with pytest.raises(sg.GraphError, match=r"value for x must be a real number .*got str 'abc'"):
         f(a=1.0, x="abc")
