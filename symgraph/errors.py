@@ -9,9 +9,25 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import os
 import pickle
+import sys
 import unicodedata
 from typing import Iterable, Mapping, Sequence
+
+
+#: the package's directory: frames of files under it are symgraph's own
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside symgraph, for a warning raised by the caller of this one:
+    it points at the user's line however many of symgraph's calls lie between (``value_and_grad`` calls
+    ``grad``, which calls ``wrt_names``), and Python's once-per-line filter then counts the user's lines."""
+    frame, level = sys._getframe(2), 2  # 1: the function calling warn
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class SymgraphError(Exception):

@@ -35,6 +35,7 @@ from .export.display import graph_program
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .frontend.parse import parse_over
 from .ir.program import Program
+from .matrices import check_entries
 from .sparsity import jacobian_sparsity
 
 
@@ -220,6 +221,8 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
         shape does not match its indices.
     ArgumentError
         At a call, for missing or unexpected data arguments; for a bad ``over``.
+    ExpressionTooLargeError
+        Without ``sparse=True``, for a Jacobian of more than a million entries.
 
     Examples
     --------
@@ -244,6 +247,9 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
     theta = vector_inputs(graph, names, "residuals()")
     options = sweep_options(mode, "markowitz", limit)  # the options checked before any work
     check_compile_options(backend=backend, vector=True, progress=progress)
+    if not sparse:  # as sg.jacobian's: a dense one past a million entries is minutes of zeros
+        check_entries(len(graph.outputs), len(names), "Jacobian", "sg.residuals(..., sparse=True)",
+                      "its .jac gives scipy.sparse CSR matrices")
     pattern = jacobian_sparsity(graph, names, allow_unused=True) if sparse else None
     jacobian, _ = jacobian_program(graph, names, mode, progress, sparse=sparse, **options)
     if pattern is not None:  # the stored entries in CSR order; one the sweeps did not reach is 0

@@ -48,13 +48,15 @@ PRINT_OPS = 3_000
 DENSE_ENTRIES = 1_000_000
 
 
-def check_entries(rows: int, cols: int, what: str, instead: str) -> None:
+def check_entries(rows: int, cols: int, what: str, instead: str,
+                  gives: str = "its .lambdify() gives scipy.sparse CSR matrices") -> None:
     """Refuse, before deriving anything, a dense matrix of more than :data:`DENSE_ENTRIES` entries;
-    ``instead`` names the sparse call (``.problem`` is the refusal alone, for the command line's own advice)."""
+    ``instead`` names the sparse call and ``gives`` what returns its matrices (``.problem`` is the refusal
+    alone, for the command line's own advice)."""
     if rows * cols > DENSE_ENTRIES:
         problem = (f"a dense {rows:,} x {cols:,} {what} has {rows * cols:,} entries, more than {DENSE_ENTRIES:,}")
-        error = ExpressionTooLargeError(f"{problem}; {instead} derives only its structural nonzeros (its .lambdify() "
-                                        "gives scipy.sparse CSR matrices; .toarray() makes one dense)")
+        error = ExpressionTooLargeError(f"{problem}; {instead} derives only its structural nonzeros ({gives}; "
+                                        ".toarray() makes one dense)")
         error.problem = problem
         raise error
 

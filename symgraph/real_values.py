@@ -121,8 +121,11 @@ def real_value(name: str, value: Any) -> Any:
                                     for e, c in zip(array.flat, np.ravel(converted))):
             raise GraphError(f"value for {name} is too large for a float64: {shown(value)}") from None
         return converted
-    what = f"{type(value).__name__} {shown(value)}" if array is None or array.ndim == 0 else \
-        f"an array of {array.dtype} {shown(array)}"
+    if array is None or array.ndim:
+        what = f"{type(value).__name__} {shown(value)}" if array is None else f"an array of {array.dtype} {shown(array)}"
+    else:  # one value; a 0-d array made of one (np.asarray('abc')) is named by what it holds
+        one = array.item() if isinstance(value, np.ndarray) else value
+        what = f"{type(one).__name__} {shown(one)}"
     raise GraphError(f"value for {name} must be a real number or an array of them, got {what}")
 
 

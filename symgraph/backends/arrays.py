@@ -87,11 +87,11 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
         refuse_masked(layout.name, value)
         if isinstance(value, np.ndarray) and value.__class__ is not np.ndarray:  # np.matrix: its elements are
             value = np.asarray(value)  # 1x1 matrices, not numbers, and would add two axes to every result
+        if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":  # named as the user passed it, not
+            value = real_value(layout.name, value)  # element by element; before its shape ('abc' has shape ())
         if tuple(value.shape[:len(shape)]) != shape:
             raise index_axes_error(layout.name, shape, value.shape)
         if isinstance(value, np.ndarray):
-            if value.dtype.kind not in "fiub":  # named as the user passed it, not element by element
-                value = real_value(layout.name, value)
             batch.append(value.shape[len(shape):])
         else:
             numpy_only = False

@@ -83,7 +83,8 @@ from ..progress import Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
 from .peephole import assignments
 from .registered import _USER_NAMESPACE, _user_header, import_path, imported, used_functions, user_namespace
-from .runtime import fit, fit_point, is_dask, on_dask_blocks, prepare, prepare_point, user_call, with_point_path
+from .runtime import (fit, fit_point, is_dask, on_dask_blocks, once_per_message, prepare, prepare_point, user_call,
+                      with_point_path)
 
 
 def _numpy_powers(ns: str) -> dict[str, str]:
@@ -270,18 +271,19 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
     """The kernel of generated source (``results`` flat results); its ``recipe`` makes it again from the
     source (how it pickles).  With the namespace chosen per call, Dask inputs run the code block by block
-    (:func:`~symgraph.backends.runtime.on_dask_blocks`) and float64 points on NumPy scalars.  With the
+    (:func:`~symgraph.backends.runtime.on_dask_blocks`), float64 points on NumPy scalars, and NumPy arrays
+    with each floating-point warning said once (:func:`~symgraph.backends.runtime.once_per_message`).  With the
     namespace fixed to ``dask.array``, every call runs that way (NumPy inputs give lazy results too).
     Why not Dask's own functions: the ``numpy.errstate`` the code sets for the values a ``where()``
     discards would not hold at ``compute()``, where Dask calls them, so their warnings leaked."""
     recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
                               None if xp is None else xp.__name__, results))
-    kernel = build_function(generated)
+    exact = build_function(generated)
+    kernel = once_per_message(exact)
     if xp is None or is_dask(xp):
         kernel = on_dask_blocks(kernel, results, always=xp is not None)
         kernel.recipe = recipe  # what each block's task pickles as
     if xp is None or xp is np:  # the single-point path: the same code object with other helpers
-        exact = kernel.__wrapped__ if xp is None else kernel
         swap = {prepare: prepare_point, fit: fit_point}
         helpers = {k: swap.get(v, v) if callable(v) else v for k, v in exact.__globals__.items()}
         kernel = with_point_path(kernel, types.FunctionType(exact.__code__, helpers, exact.__name__))

@@ -15,8 +15,8 @@ The entry point every backend and saved source imports from; the work is in four
   :func:`residual_function`, :func:`results_function`), built on that binding.
 
 Here: the wrappers of generated NumPy code -- the float64 single-point path
-(:func:`with_point_path`) and Dask inputs run block by block
-(:func:`on_dask_blocks`) -- and :func:`user_call` (from :mod:`symgraph.registered_calls`,
+(:func:`with_point_path`), Dask inputs run block by block
+(:func:`on_dask_blocks`) and NumPy's warnings said once per call (:func:`once_per_message`) -- and :func:`user_call` (from :mod:`symgraph.registered_calls`,
 which the interpreter shares), which calls a registered function, naming its
 errors and checking what it returned.  Saved standalone source imports
 ``prepare``, ``fit`` and ``user_call`` from here (and older saved modules from
@@ -25,12 +25,14 @@ errors and checking what it returned.  Saved standalone source imports
 from __future__ import annotations
 
 import functools
+import inspect
 import types
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import FunctionDefinitionError, UserFunctionError
+from ..errors import FunctionDefinitionError, UserFunctionError, caller_level
 from ..registered_calls import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 # re-exported: the backends, the API and saved source import them from here; older pickles name
 # _compiled_again and the vector forms' makers here
@@ -111,6 +113,41 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     return kernel
 
 
+class _Messages:
+    """The floating-point warnings of one call, in order and each once: NumPy's ``errstate`` "log" mode
+    writes each of them here (``write``) instead of warning."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, None] = {}
+
+    def write(self, text: str) -> None:
+        self.seen[text] = None
+
+
+def once_per_message(exact: Callable) -> Callable:
+    """``exact`` (generated NumPy code) with NumPy's floating-point warnings said once per message per call,
+    at the caller's line.
+
+    Why: generated code writes a reduction's terms out, one line each, and Python shows a warning once per
+    line, so one overflowing point of a fit's line search over 5,000 data rows printed thousands of
+    ``overflow encountered in exp``.  Only what ``numpy.errstate`` sets to "warn" is collected; "raise",
+    "ignore", "print" and a caller's own "call"/"log" handler are left as they are.
+    """
+    @functools.wraps(exact)  # inspect and tracebacks still see the generated source
+    def kernel(*args: Any) -> tuple:
+        modes = np.geterr()
+        states = modes.values()
+        if "warn" not in states or "call" in states or "log" in states:
+            return exact(*args)
+        log = _Messages()
+        with np.errstate(call=log, **{k: "log" for k, v in modes.items() if v == "warn"}):
+            result = exact(*args)
+        for text in log.seen:  # "Warning: overflow encountered in exp\n", NumPy's own words
+            warnings.warn(text.removeprefix("Warning: ").strip(), RuntimeWarning, stacklevel=caller_level())
+        return result
+    return kernel
+
+
 def is_dask(xp: Any) -> bool:
     """True when the array namespace ``xp`` is ``dask.array`` (without importing Dask)."""
     return getattr(xp, "__name__", None) == "dask.array"
@@ -131,7 +168,7 @@ def on_dask_blocks(exact: Callable, results: int, always: bool = False) -> Calla
     slices of one stacked array) chunked as the inputs broadcast.  Other
     inputs take one ``isinstance`` check per input.
     """
-    code = exact.__code__
+    code = inspect.unwrap(exact).__code__  # the generated function's, under wrappers such as once_per_message
     names = code.co_varnames[:code.co_argcount]
 
     @functools.wraps(exact)  # inspect and tracebacks still see the generated source

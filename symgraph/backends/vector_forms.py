@@ -110,10 +110,10 @@ def one_vector(x: Any, count: int, shown: str, what: str = "the vector") -> np.n
     residuals, ``hessp``): ``shown`` names the entries.
     """
     x = as_array(what, x)
+    if x.dtype.kind not in "fiub":
+        real_value(what, x)  # raises for strings, None and complex numbers, whatever their shape
     if x.ndim != 1 or x.shape[0] != count:
         raise GraphError(f"{what} must be a 1-D vector of {counted(count, 'value')} ({shown}), got shape {x.shape}")
-    if x.dtype.kind not in "fiub":
-        real_value(what, x)  # raises for strings, None and complex numbers
     return x
 
 

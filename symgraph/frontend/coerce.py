@@ -9,9 +9,7 @@ do not occur.
 from __future__ import annotations
 
 import keyword
-import os
 import re
-import sys
 import warnings
 from typing import Any, Iterator, Sequence
 
@@ -19,7 +17,8 @@ import numpy as np
 import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..errors import ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, closest_name, shown_names, shown
+from ..errors import (ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, caller_level, closest_name,
+                      shown_names, shown)
 from ..ir.graph import Graph
 from ..ir.input_names import element_label, read_element_label
 from ..names import is_identifier
@@ -131,10 +130,10 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         # for a fit over data; 'X' matched no X[0, 0], 'weight' matched 'weights[2]')
         wholes = sorted({w for w in known if "[" not in w}.union(graph.indexed))
         closest = {w: match for w in absent[:20] if (match := closest_name(w, wholes))}
-        warnings.warn(UnusedWrtWarning(absent, _parameter_names(graph), closest), stacklevel=_caller_level())
+        warnings.warn(UnusedWrtWarning(absent, _parameter_names(graph), closest), stacklevel=caller_level())
     constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away
     if constants and not allow_unused:
-        warnings.warn(ConstantWrtWarning(constants, _parameter_names(graph)), stacklevel=_caller_level())
+        warnings.warn(ConstantWrtWarning(constants, _parameter_names(graph)), stacklevel=caller_level())
     return names
 
 
@@ -170,26 +169,12 @@ def _check_symbols(graph: Graph, wrt: list) -> None:
                                     f"symbol or the name {w.name!r}")
 
 
-#: the package's directory: frames of files under it are symgraph's own
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
 def _separately(words: Sequence[str]) -> str:
     """The hint for names written as one word ('x y', 'x,y'): give them one by one."""
     parts = [w for w in re.split(r"[\s,;]+", words[0]) if w]
     if len(parts) > 1 and all(map(is_identifier, parts)):
         return f"; to name several, give each separately: {', '.join(map(repr, parts))}"
     return ""
-
-
-def _caller_level() -> int:
-    """The ``stacklevel`` of the first frame outside symgraph, for a warning raised by the caller of this one:
-    it points at the user's line however many of symgraph's calls lie between (``value_and_grad`` calls
-    ``grad``, which calls :func:`wrt_names`), and Python's once-per-line filter then counts the user's lines."""
-    frame, level = sys._getframe(2), 2  # 1: the function calling warn (wrt_names)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _element_label(graph: Graph, name: str) -> str:
