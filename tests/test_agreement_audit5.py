@@ -22,3 +22,25 @@ def test_a_hessian_whose_selects_compare_a_hypot_of_an_indexed_input_builds_its_
         numbers = H.lambdify()(a=np.array([point["a[0]"]]), x=point["x"])
         closed = H.subs({s: point[str(s)] for s in H.free_symbols | H.atoms(sympy.Indexed) if str(s) in point})
         assert np.allclose(np.array(closed.evalf(), dtype=float), numbers, rtol=1e-12, atol=1e-12), (mode, closed)
+
+
+@pytest.mark.parametrize("text, wrt, want", [
+    ("d = tan(y) + 3/y; h = d + x", ["d", "y"], [1.0, 1 + np.tan(0.5) ** 2 - 12.0]),
+    ("d = x*y + 1; f = d + x", ["d", "x"], [1.0, 1.5]),
+    ("c = x + y; d = c + x; e = d + y", ["d", "c", "x"], [1.0, 1.0, 2.0]),
+    ("d = sum(x[i], i, 0, 3); e = d + x[0]", ["d", "x[1]"], [1.0, 1.0]),
+])
+def test_forward_mode_by_an_intermediate_that_is_a_link_of_a_chain_of_additions(text, wrt, want):
+    """Forward mode joins chains of additions into their last link; an intermediate wrt name that is such a link
+    (d of d + x, itself a sum) left the graph its sweeps walk, and the derivative by it was silently 0 in forward
+    mode, forward-over-forward and the forward Jacobians, 1 in every other mode."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        point = {"x": 1.5 if "x[" not in text else np.ones(4), "y": 0.5}
+        for mode in ["forward", "reverse", "paths", "elimination"]:
+            g = sg.grad(text, wrt, mode=mode)
+            at = g.at(**{n: v for n, v in point.items() if n in g.graph.inputs or n in g.graph.indexed})
+            assert np.allclose([at[w] for w in wrt], want), (mode, text, at)
+            J = sg.jacobian(text, wrt, mode=mode, sparse=True)
+            assert np.allclose(J.lambdify()(**{n: v for n, v in point.items() if n in g.graph.inputs
+                                               or n in g.graph.indexed}).toarray()[0], want), (mode, text)
