@@ -232,7 +232,10 @@ def _sympy_where(c, a, b):
     except RecursionError:  # a condition whose canonical form cycles longer than the check above sees
         c = _CONDITIONS[c] = _compared_with_0(c)
         return sympy.Piecewise((_taken(a, c), c), *rest)
-    except TypeError:  # sympy folds a piece of ``c`` into a comparison it refuses (x > (-1)^0.5: nan in the numbers)
+    except (TypeError, AttributeError):
+        # TypeError: sympy folds a piece of ``c`` into a comparison it refuses (x > (-1)^0.5: nan in the numbers);
+        # AttributeError: folding tests two conditions for equality at random complex points (an indexed input
+        # is not known real), and sympy's own hypot cannot evalf there (cfunctions.hypot(I, 1).evalf() raises)
         pairs = [sympy.Basic.__new__(ExprCondPair, *map(sympy.sympify, pair)) for pair in ((_taken(a, c), c), *rest)]
         return sympy.Basic.__new__(sympy.Piecewise, *pairs)
 

@@ -221,9 +221,11 @@ def forward(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str]) -> Swee
     among_outputs = wanted.__contains__
     if lin.trace is None and len(wrt) > 1 and "succs" not in lin.__dict__:
         # chains of additions joined into their last link, whose terms' partials are 1 (a recorded sweep
-        # is shown on the graph as written; one sweep walks every link it reaches anyway)
+        # is shown on the graph as written; one sweep walks every link it reaches anyway); a wrt node stays a
+        # node: as a link it left the adjacency, its sweep reached nothing, and d = x*y + 1; f = d + x had
+        # derivative 0 by d
         cache = lin.edge_cache
-        for end, terms in lin.join_sums(wanted).items():
+        for end, terms in lin.join_sums(wanted.union(wrt)).items():
             for u in terms:
                 cache[u, end] = ONE
     index, succs, counts, trace, progress = lin.index, lin.succs, lin.counts, lin.trace, lin.progress
