@@ -1,0 +1,21 @@
+"""Adversarial input, fifth audit: wrong types, odd values and hostile text through the public API and the
+compiled functions.  Each gives a right result or a symgraph error saying what and where, never a raw Python
+exception from inside the library."""
+import numpy as np
+import pytest
+
+import symgraph as sg
+
+
+@pytest.mark.parametrize("returned", [2**70, 10**400])
+def test_a_registered_function_returning_a_python_int_beyond_int64_or_float64(define, returned):
+    """The check of a registered function's result took any Python int as a number: the interpreter then raised
+    OverflowError adding 10**400 to a float, and NumPy's sin refused 2**70 with a TypeError (beyond int64)."""
+    define("big", numpy=lambda u: returned, derivatives=["1"])
+    if returned == 2**70:
+        assert sg.parse("sin(big(x))").evaluate(x=0.5)[sg.parse("sin(big(x))").output] == np.sin(2.0**70)
+        assert sg.lambdify("sin(big(x))")(0.5) == np.sin(2.0**70)
+        return
+    for call in (lambda: sg.parse("big(x) + x").evaluate(x=0.5), lambda: sg.lambdify("big(x) + x")(0.5)):
+        with pytest.raises(sg.FunctionDefinitionError, match=r"'big' returned an int .*beyond float64's range"):
+            call()
