@@ -19,3 +19,10 @@ def test_a_registered_function_returning_a_python_int_beyond_int64_or_float64(de
     for call in (lambda: sg.parse("big(x) + x").evaluate(x=0.5), lambda: sg.lambdify("big(x) + x")(0.5)):
         with pytest.raises(sg.FunctionDefinitionError, match=r"'big' returned an int .*beyond float64's range"):
             call()
+
+
+@pytest.mark.parametrize("node", [{}, ["x"], np.ones(2)])
+def test_an_unhashable_node_name_is_no_node_of_the_graph(node):
+    # Graph.symbol raised Python's "unhashable type" where Graph.op and Graph.operands say there is no such node
+    with pytest.raises(sg.GraphError, match="no node named"):
+        sg.parse("x*y").symbol(node)
