@@ -26,3 +26,14 @@ def test_an_unhashable_node_name_is_no_node_of_the_graph(node):
     # Graph.symbol raised Python's "unhashable type" where Graph.op and Graph.operands say there is no such node
     with pytest.raises(sg.GraphError, match="no node named"):
         sg.parse("x*y").symbol(node)
+
+
+@pytest.mark.parametrize("make", [lambda: sg.lambdify("x*y"), lambda: sg.grad("x*y").lambdify(), lambda: sg.value_and_grad("x*y"),
+                                  lambda: sg.hessian("x^2*y").lambdify(), lambda: sg.hessian("x^2*y", sparse=True).lambdify(),
+                                  lambda: sg.jacobian(["x*y", "x"]).lambdify()])
+def test_a_sympy_function_application_as_a_value_is_refused_by_name(make):
+    """type(f(x)).__module__ is None for sympy's undefined functions: the check for Dask inputs raised
+    AttributeError "'NoneType' object has no attribute 'partition'" from every compiled function."""
+    import sympy
+    with pytest.raises(sg.GraphError, match="value for x must be a real number"):
+        make()(sympy.Function("f")(sympy.Symbol("x")), 1.0)
