@@ -37,3 +37,14 @@ def test_a_sympy_function_application_as_a_value_is_refused_by_name(make):
     import sympy
     with pytest.raises(sg.GraphError, match="value for x must be a real number"):
         make()(sympy.Function("f")(sympy.Symbol("x")), 1.0)
+
+
+@pytest.mark.parametrize("point", [dict(x="a", y=1.0, z=[1, 2, 3]), dict(x=1.0, y=1.0, z="a")])
+def test_a_value_whose_shape_property_raises_is_refused_by_name(point):
+    """sympy's Indexed a[x] has a ``shape`` property that raises IndexException (not AttributeError): reading the
+    shape of a value to check it let that exception out of every compiled function."""
+    import sympy
+    point = {k: sympy.IndexedBase("a")[sympy.Symbol("x")] if v == "a" else v for k, v in point.items()}
+    for f in (sg.lambdify("x*y + sum(z[i]^2, i, 0, 2)"), sg.hessian("x*y + sum(z[i]^2, i, 0, 2)").lambdify()):
+        with pytest.raises(sg.GraphError, match="value for x must be a real number|z takes an array"):
+            f(**point)
