@@ -48,3 +48,14 @@ def test_a_value_whose_shape_property_raises_is_refused_by_name(point):
     for f in (sg.lambdify("x*y + sum(z[i]^2, i, 0, 2)"), sg.hessian("x*y + sum(z[i]^2, i, 0, 2)").lambdify()):
         with pytest.raises(sg.GraphError, match="value for x must be a real number|z takes an array"):
             f(**point)
+
+
+@pytest.mark.parametrize("setting", [dict(mode="bogus"), dict(order="bogus"), dict(mat_delim=3), dict(symbol_names=None),
+                                     dict(mul_symbol=3), dict(long_frac_ratio="bogus"), dict(imaginary_unit=["i"])])
+@pytest.mark.parametrize("x", ["x*y^2/z", lambda: sg.grad("x*y^2/z"), lambda: sg.hessian("x*y^2"), lambda: sg.parse("x*y")])
+def test_a_printer_setting_sympy_refuses_is_an_argument_error(x, setting):
+    """sympy checks few settings when its printer is made and uses the rest deep inside a print: to_latex let its
+    ValueError, KeyError, TypeError or AttributeError out (order="bogus" only where a sum was printed)."""
+    with pytest.raises(sg.ArgumentError, match=f"refuses the settings {next(iter(setting))}="):
+        sg.to_latex(x if isinstance(x, str) else x(), **setting)
+    assert sg.to_latex("x*y/(1+x)", mode="equation", mul_symbol="dot") == r"\begin{equation}\frac{x \cdot y}{x + 1}\end{equation}"
