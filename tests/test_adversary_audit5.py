@@ -59,3 +59,25 @@ def test_a_printer_setting_sympy_refuses_is_an_argument_error(x, setting):
     with pytest.raises(sg.ArgumentError, match=f"refuses the settings {next(iter(setting))}="):
         sg.to_latex(x if isinstance(x, str) else x(), **setting)
     assert sg.to_latex("x*y/(1+x)", mode="equation", mul_symbol="dot") == r"\begin{equation}\frac{x \cdot y}{x + 1}\end{equation}"
+
+
+@pytest.mark.parametrize("text", ["x[" + "1" * 5000 + "]", "sum(x[i], i, 0, " + "1" * 5000 + ")", "x[1 + " + "1" * 5000 + "]",
+                                  "0" * 5000 + "1*x", "x[" + "0" * 5000 + "1]"], ids=["index", "bound", "sum", "zeros", "zeros index"])
+def test_an_integer_literal_of_thousands_of_digits_is_read_or_refused_by_the_parser(text):
+    """Python refuses to read an integer of more than 4,300 digits from text: an index, a bound, or a literal
+    with leading zeros let its bare ValueError out of parse.  The digits are read only when there are few."""
+    try:
+        graph = sg.parse(text)
+    except sg.ParseError as error:
+        assert "integer literal with 5000 digits is out of range" in str(error)
+    else:
+        assert graph.inputs in (("x",), ("x_1",))
+
+
+@pytest.mark.parametrize("text, sizes", [("x[n]", {"n": 10**5000}), ("x[n]", {"pi": 10**5000}), ("x[n+n]", {"n": 2**1024 - 1}),
+                                         ("x[" + ",".join(["n"] * 15) + "]", {"n": 2**1020})], ids=["size", "pi", "index", "entries"])
+def test_a_size_or_an_index_beyond_1024_bits_is_a_named_error(text, sizes):
+    """The messages wrote such integers' digits (Python's ValueError beyond 4,300 digits, in place of the message):
+    a size or an index is now refused beyond 1,024 bits, as the text's constants are, and counts are shown short."""
+    with pytest.raises(sg.SymgraphError, match="beyond 1,024 bits|reserved name|an input of \\(an integer of"):
+        sg.parse(text, **sizes)
