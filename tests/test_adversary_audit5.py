@@ -81,3 +81,13 @@ def test_a_size_or_an_index_beyond_1024_bits_is_a_named_error(text, sizes):
     a size or an index is now refused beyond 1,024 bits, as the text's constants are, and counts are shown short."""
     with pytest.raises(sg.SymgraphError, match="beyond 1,024 bits|reserved name|an input of \\(an integer of"):
         sg.parse(text, **sizes)
+
+
+@pytest.mark.parametrize("argv", [["grad", "sum(x[i], i, 0, n-1)", "--size", "n=" + "1" * 5000],
+                                  ["grad", "x[0]*y", "--at", "x[" + "1" * 5000 + "]=1", "y=1"]], ids=["size", "element"])
+def test_the_command_line_refuses_a_size_or_an_index_of_thousands_of_digits(argv, capsys):
+    """Both were read with int(), whose ValueError beyond 4,300 digits the command reported as an internal error."""
+    from symgraph.cli import main
+    assert main(argv) == 2
+    assert "has 5,000 digits; a size or an index has at most 309" in capsys.readouterr().err
+    assert main(["grad", "x[0]*y", "--at", "x[" + "0" * 5000 + "0]=1", "y=2"]) == 0

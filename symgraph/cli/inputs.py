@@ -144,6 +144,15 @@ def _top_level_split(item: str) -> list[str]:
     return parts + [item[start:]]
 
 
+def whole_number(text: str, what: str) -> int:
+    """``text``, ASCII digits, as an int; a UsageError beyond 309 digits (1,024 bits), which no size or index
+    reaches and Python refuses to read beyond 4,300 (its bare ValueError)."""
+    digits = text.lstrip("0")
+    if len(digits) > 309:
+        raise UsageError(f"{what}: {shown(text)} has {len(digits):,} digits; a size or an index has at most 309")
+    return int(digits or "0")
+
+
 def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
     """``--size n=1000 m=4`` (or ``n=1000,m=4``; ``W=(2,3)`` gives an indexed input's extent) as a dict.
 
@@ -160,7 +169,8 @@ def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
         if not all(part.isdecimal() and part.isascii() for part in parts):
             raise UsageError(f"--size {name}={text}: a size is a non-negative integer (or a tuple of them, "
                              f"{name}=(2,3)), got {shown(text)}")
-        value = int(parts[0]) if len(parts) == 1 and not text.startswith("(") else tuple(map(int, parts))
+        numbers = [whole_number(part, f"--size {name}") for part in parts]
+        value = numbers[0] if len(parts) == 1 and not text.startswith("(") else tuple(numbers)
         if sizes.get(name, value) != value:
             raise UsageError(f"--size {name} is given twice, as {sizes[name]} and {value}")
         sizes[name] = value
