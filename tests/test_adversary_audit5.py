@@ -91,3 +91,10 @@ def test_the_command_line_refuses_a_size_or_an_index_of_thousands_of_digits(argv
     assert main(argv) == 2
     assert "has 5,000 digits; a size or an index has at most 309" in capsys.readouterr().err
     assert main(["grad", "x[0]*y", "--at", "x[" + "0" * 5000 + "0]=1", "y=2"]) == 0
+
+
+def test_an_unknown_keyword_of_a_compiled_function_is_shown_short():
+    # the message wrote the whole keyword: 5,000 characters of it for a mistyped element label
+    with pytest.raises(sg.ArgumentError, match=r"unexpected keyword argument 'x\[1111.*\.\.\.$") as caught:
+        sg.lambdify("x[0]*y")(**{"x[" + "1" * 5000 + "]": 1.0, "y": 1.0})
+    assert len(str(caught.value)) < 200
