@@ -98,3 +98,52 @@ def test_an_unknown_keyword_of_a_compiled_function_is_shown_short():
     with pytest.raises(sg.ArgumentError, match=r"unexpected keyword argument 'x\[1111.*\.\.\.$") as caught:
         sg.lambdify("x[0]*y")(**{"x[" + "1" * 5000 + "]": 1.0, "y": 1.0})
     assert len(str(caught.value)) < 200
+
+
+# --------------------------------------------------------------------------- generated hostile text
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_ATOMS = ["x", "y", "e", "pi", "2", "0.5", "0", "1e308", "9^9^9^9", "x[0]", "x[i]", "n", "-1", "(x)"]
+_TOKENS = _ATOMS + ["+", "-", "*", "/", "^", "**", "(", ")", ",", "=", "==", "<", ">=", "and", "not", ";", "\n", "#c\n",
+                    "[", "]", "sin", "where", "max", "sum", "prod", "f", "f(u) = u^2\n", "\u2212", "\u00d7", "1e999", "x[-1]"]
+
+
+@st.composite
+def _expressions(draw, depth=0):
+    if depth > 3 or draw(st.booleans()):
+        return draw(st.sampled_from(_ATOMS[:-3]))
+    a, b = draw(_expressions(depth + 1)), draw(_expressions(depth + 1))
+    return draw(st.sampled_from([f"sin({a})", f"({a} {draw(st.sampled_from('+-*/^'))} {b})", f"-{a}", f"max({a}, {b}, 1)",
+                                 f"where({a} > {b}, {a}, {b})", f"sum({a}*x[i], i, 0, n-1)", f"log(abs({a}) + 1)"]))
+
+
+@st.composite
+def _programs(draw):
+    lines = [draw(st.sampled_from(["c = {}", "f(u) = u*{}", "# {}", "d = c*{}"])).format(draw(_expressions()))
+             for _ in range(draw(st.integers(0, 2)))]
+    return draw(st.sampled_from(["\n", ";", "\r\n"])).join(lines + [draw(st.sampled_from(["", "f(x) + ", "c*"])) + draw(_expressions())])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(_programs(), st.lists(st.sampled_from(_TOKENS), max_size=10).map(" ".join)), st.sampled_from([{}, {"n": 2}]))
+def test_generated_text_gives_results_that_print_or_symgraph_errors(text, sizes):
+    """Near-valid programs and token soups through parse, every gradient mode, the Hessian and the exports:
+    only symgraph errors come out, and what comes back prints."""
+    try:
+        graph = sg.parse(text, **sizes)
+    except sg.SymgraphError:
+        return
+    point = {name: 0.5 for name in graph.inputs}
+    for mode in ("reverse", "forward", "paths", "elimination"):
+        try:
+            gradient = sg.grad(graph, mode=mode)
+        except sg.SymgraphError:
+            continue
+        str(gradient), gradient.at(**point)
+    for call in (lambda: sg.hessian(graph, sparse=True).lambdify()(**point), lambda: str(sg.hessian(graph)),
+                 lambda: sg.lambdify(graph)(**point), lambda: sg.to_latex(graph), lambda: sg.to_mermaid(graph),
+                 lambda: str(sg.compare(graph))):
+        try:
+            call()
+        except sg.SymgraphError:
+            pass
