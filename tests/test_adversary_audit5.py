@@ -147,3 +147,19 @@ def test_generated_text_gives_results_that_print_or_symgraph_errors(text, sizes)
             call()
         except sg.SymgraphError:
             pass
+
+
+def test_an_expression_file_or_standard_input_is_read_up_to_a_bound(tmp_path, monkeypatch, capsys):
+    """@/dev/zero (or any endless stream) was read whole: memory filled until the system killed the process."""
+    import io
+    from symgraph.cli import inputs, main
+    monkeypatch.setattr(inputs, "MAX_TEXT_BYTES", 20)
+    path = tmp_path / "long.txt"
+    path.write_text("+".join(["x"] * 20))
+    assert main(["grad", f"@{path}"]) == 2
+    assert "holds more than" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x" * 21)))
+    assert main(["grad", "-"]) == 2
+    assert "standard input holds more than" in capsys.readouterr().err
+    path.write_text("x*y\r\n")
+    assert main(["grad", f"@{path}"]) == 0 and "df/dx = y" in capsys.readouterr().out

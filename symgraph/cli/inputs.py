@@ -9,7 +9,6 @@ import importlib
 import os
 import sys
 import traceback
-from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 from .. import ops
@@ -22,18 +21,33 @@ class UsageError(SymgraphError, ValueError):
     """A command-line argument the library never sees is wrong (``--at x=abc``, ``--grad`` without ``--at``)."""
 
 
+#: the most an expression file or standard input is read: a text beyond it is refused (``@/dev/zero``, an endless
+#: stream, filled memory until the system killed the process; a 200,000-term sum is 1.3 MB)
+MAX_TEXT_BYTES = 100_000_000
+#: what is said of a text beyond that
+TOO_LONG = f"holds more than {MAX_TEXT_BYTES:,} bytes: no expression is that long"
+
+
+def _read_bounded(stream: Any) -> Any:
+    """All of ``stream`` (bytes or text), or None when it holds more than :data:`MAX_TEXT_BYTES`."""
+    data = stream.read(MAX_TEXT_BYTES + 1)
+    return data if len(data) <= MAX_TEXT_BYTES else None
+
+
 def read_expr(text: str, stdin: TextIO | None = None) -> str:
     """EXPR as given, or read from standard input (``-``) or a file (``@path``)."""
     if text == "-":
         source = stdin or sys.stdin
         if source is None:  # started with standard input closed
             raise UsageError("'-' reads the expression from standard input, but there is none")
-        if hasattr(source, "buffer"):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
+        read = _read_bounded(getattr(source, "buffer", source))
+        if read is None:
+            raise UsageError(f"standard input {TOO_LONG}")
+        if isinstance(read, bytes):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
             try:
-                return source.buffer.read().decode("utf-8-sig")
+                return read.decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise UsageError("standard input is not UTF-8 text") from None
-        read = source.read()
         return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
     if text.startswith("@"):
         if not text[1:].strip():  # Path("") is the current directory
@@ -49,7 +63,10 @@ def _read_file(name: str) -> str:
     def refused(why: str) -> UsageError:
         return UsageError(f"cannot read the expression file @{name}: {why}")
     try:
-        text = Path(name).read_text(encoding="utf-8-sig")  # without a byte order mark, if there is one
+        with open(name, "rb") as file:
+            text = _read_bounded(file)
+        if text is not None:
+            text = text.decode("utf-8-sig")  # without a byte order mark, if there is one
     except FileNotFoundError:
         raise refused("no such file") from None
     except IsADirectoryError:
@@ -60,6 +77,8 @@ def _read_file(name: str) -> str:
         raise refused(f"it is not UTF-8 text (byte {error.start} is 0x{error.object[error.start]:02x})") from None
     except (OSError, ValueError) as error:  # a loop of links, a name too long or with a NUL byte, ...
         raise refused(getattr(error, "strerror", None) or str(error)) from None
+    if text is None:
+        raise refused(f"it {TOO_LONG}")
     if not text.strip():
         raise refused("it is empty" if not text else "it holds only white space, no expression")
     return text
