@@ -9,6 +9,7 @@ import importlib
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 from .. import ops
@@ -63,7 +64,7 @@ def _read_file(name: str) -> str:
     def refused(why: str) -> UsageError:
         return UsageError(f"cannot read the expression file @{name}: {why}")
     try:
-        with open(name, "rb") as file:
+        with Path(name).open("rb") as file:
             text = _read_bounded(file)
         if text is not None:
             text = text.decode("utf-8-sig")  # without a byte order mark, if there is one
