@@ -79,7 +79,7 @@ class Binder:
         for key, value in kwargs.items():
             i = index.get(key)
             if i is None:
-                raise ArgumentError(f"{self.name}() got an unexpected keyword argument {key!r}")
+                raise ArgumentError(f"{self.name}() got an unexpected keyword argument {shown(key)}")
             if values[i] is not _MISSING:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
             values[i] = value
@@ -89,9 +89,9 @@ class Binder:
                     values[i] = 0.0
         if len(args) + len(kwargs) < self.count and any(v is _MISSING for v in values):
             missing = [repr(n) for n, v in zip(self.names, values) if v is _MISSING]
-            shown = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+            said = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
             raise ArgumentError(f"{self.name}() missing {len(missing)} required positional argument"
-                                f"{'s' if len(missing) != 1 else ''}: {shown}{self._vector_hint(args, kwargs)}")
+                                f"{'s' if len(missing) != 1 else ''}: {said}{self._vector_hint(args, kwargs)}")
         return values
 
     def _vector_hint(self, args: tuple, kwargs: dict) -> str:

@@ -59,6 +59,13 @@ def user_result(name: str, value: Any, *args: Any) -> Any:
     broadcasts into wrong numbers without a word.  Costs nothing for
     programs without registered functions (no call is made).
     """
+    given = value
+    if value.__class__ is int:  # a Python int may be beyond int64 (np.sin(2**70) is a TypeError) or float64 (10**400)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise wrong_result(name, f"{_described(given)}, beyond float64's range",
+                               np.broadcast_shapes(*map(np.shape, args))) from None
     shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
     if dtype is None and value.__class__ in (float, int, bool):
         shape, dtype = (), np.dtype(type(value))
@@ -70,7 +77,7 @@ def user_result(name: str, value: Any, *args: Any) -> Any:
             return value
         if shape == np.broadcast_shapes(*map(np.shape, args)):
             return value
-    raise wrong_result(name, _described(value), np.broadcast_shapes(*map(np.shape, args)))
+    raise wrong_result(name, _described(given), np.broadcast_shapes(*map(np.shape, args)))
 
 
 def wrong_result(name: str, returned: str, expected: tuple) -> FunctionDefinitionError:

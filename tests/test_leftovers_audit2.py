@@ -127,7 +127,7 @@ def test_an_unreadable_expression_file_is_named(capsys, tmp_path, monkeypatch):
     def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_text", denied)
+    monkeypatch.setattr(Path, "open", denied)
     status, _, err = _call(capsys, "jacobian", "x", f"@{path}")
     assert (status, err) == (2, f"symgraph: cannot read the expression file @{path}: permission denied\n")
 

@@ -82,7 +82,7 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
             out.append(value)
             continue
         shape = layout.shape
-        if not hasattr(value, "shape"):
+        if _shape_of(value) is None:
             value = as_array(layout.name, value)
         refuse_masked(layout.name, value)
         if isinstance(value, np.ndarray) and value.__class__ is not np.ndarray:  # np.matrix: its elements are
@@ -110,10 +110,19 @@ def bind_arrays(values: Sequence[Any], layouts: Sequence[ArrayLayout | None],
 def _known_shape(value: Any) -> tuple[int, ...] | None:
     """The shape of a Dask or CuPy array (or any value with a ``shape`` of integers); None when it has none or
     Dask does not know it yet (nan extents)."""
-    shape = getattr(value, "shape", None)
+    shape = _shape_of(value)
     if not isinstance(shape, tuple) or not all(isinstance(n, (int, np.integer)) for n in shape):
         return None
     return tuple(int(n) for n in shape)
+
+
+def _shape_of(value: Any) -> Any:
+    """``value.shape``, or None when it has none or reading it raises (sympy's ``Indexed.shape`` of ``a[x]``
+    raises its IndexException, which ``hasattr`` and ``getattr`` with a default pass on)."""
+    try:
+        return getattr(value, "shape", None)
+    except Exception:
+        return None
 
 
 def elements(values: Sequence[Any], layouts: Sequence[ArrayLayout | None]) -> list:

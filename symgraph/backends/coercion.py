@@ -30,12 +30,18 @@ _LARGEST = 2**1024 - 2**970 - 1
 # --------------------------------------------------------------------------- called by generated code
 # Public so that saved source can import them.
 
+def library_of(value: Any) -> str:
+    """The top-level package of ``value``'s type (``"dask"``, ``"cupy"``); ``""`` for a type without a module
+    (sympy's undefined functions: ``type(f(x)).__module__`` is None)."""
+    return (type(value).__module__ or "").partition(".")[0]
+
+
 def namespace_of(values: Sequence[Any]) -> Any:
     """The array namespace for ``values``: ``dask.array``, ``cupy`` or ``numpy``."""
     for value in values:
         if isinstance(value, _NUMPY_TYPES):
             continue
-        module = type(value).__module__.partition(".")[0]
+        module = library_of(value)
         if module == "dask":
             import dask.array
             return dask.array

@@ -37,8 +37,8 @@ from ..registered_calls import user_call, user_result  # noqa: F401 - generated 
 # re-exported: the backends, the API and saved source import them from here; older pickles name
 # _compiled_again and the vector forms' makers here
 from .arrays import ArrayLayout, array_layouts, array_parameters, bind_arrays, elements  # noqa: F401
-from .coercion import (_FLOAT64, _NUMPY_TYPES, broadcast_shape, contiguous, fit, namespace_of,  # noqa: F401
-                       prepare, working_dtype)
+from .coercion import (_FLOAT64, _NUMPY_TYPES, broadcast_shape, contiguous, fit, library_of,  # noqa: F401
+                       namespace_of, prepare, working_dtype)
 from .results import (EMPTY, CompiledFunction, Layout, Stack, _compiled_again, compiled_function,  # noqa: F401
                       flat_labels, layout_of, one_array, portable)
 from .vector_forms import one_vector, residual_function, results_function, vector_function  # noqa: F401
@@ -174,7 +174,7 @@ def on_dask_blocks(exact: Callable, results: int, always: bool = False) -> Calla
     @functools.wraps(exact)  # inspect and tracebacks still see the generated source
     def kernel(*args: Any) -> tuple:
         for a in args:
-            if not isinstance(a, _NUMPY_TYPES) and type(a).__module__.partition(".")[0] == "dask":
+            if not isinstance(a, _NUMPY_TYPES) and library_of(a) == "dask":
                 return _blockwise(_Blocks(kernel), names, results, args)
         return exact(*args)
 

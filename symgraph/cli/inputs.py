@@ -22,18 +22,33 @@ class UsageError(SymgraphError, ValueError):
     """A command-line argument the library never sees is wrong (``--at x=abc``, ``--grad`` without ``--at``)."""
 
 
+#: the most an expression file or standard input is read: a text beyond it is refused (``@/dev/zero``, an endless
+#: stream, filled memory until the system killed the process; a 200,000-term sum is 1.3 MB)
+MAX_TEXT_BYTES = 100_000_000
+#: what is said of a text beyond that
+TOO_LONG = f"holds more than {MAX_TEXT_BYTES:,} bytes: no expression is that long"
+
+
+def _read_bounded(stream: Any) -> Any:
+    """All of ``stream`` (bytes or text), or None when it holds more than :data:`MAX_TEXT_BYTES`."""
+    data = stream.read(MAX_TEXT_BYTES + 1)
+    return data if len(data) <= MAX_TEXT_BYTES else None
+
+
 def read_expr(text: str, stdin: TextIO | None = None) -> str:
     """EXPR as given, or read from standard input (``-``) or a file (``@path``)."""
     if text == "-":
         source = stdin or sys.stdin
         if source is None:  # started with standard input closed
             raise UsageError("'-' reads the expression from standard input, but there is none")
-        if hasattr(source, "buffer"):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
+        read = _read_bounded(getattr(source, "buffer", source))
+        if read is None:
+            raise UsageError(f"standard input {TOO_LONG}")
+        if isinstance(read, bytes):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
             try:
-                return source.buffer.read().decode("utf-8-sig")
+                return read.decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise UsageError("standard input is not UTF-8 text") from None
-        read = source.read()
         return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
     if text.startswith("@"):
         if not text[1:].strip():  # Path("") is the current directory
@@ -49,7 +64,10 @@ def _read_file(name: str) -> str:
     def refused(why: str) -> UsageError:
         return UsageError(f"cannot read the expression file @{name}: {why}")
     try:
-        text = Path(name).read_text(encoding="utf-8-sig")  # without a byte order mark, if there is one
+        with Path(name).open("rb") as file:
+            text = _read_bounded(file)
+        if text is not None:
+            text = text.decode("utf-8-sig")  # without a byte order mark, if there is one
     except FileNotFoundError:
         raise refused("no such file") from None
     except IsADirectoryError:
@@ -60,6 +78,8 @@ def _read_file(name: str) -> str:
         raise refused(f"it is not UTF-8 text (byte {error.start} is 0x{error.object[error.start]:02x})") from None
     except (OSError, ValueError) as error:  # a loop of links, a name too long or with a NUL byte, ...
         raise refused(getattr(error, "strerror", None) or str(error)) from None
+    if text is None:
+        raise refused(f"it {TOO_LONG}")
     if not text.strip():
         raise refused("it is empty" if not text else "it holds only white space, no expression")
     return text
@@ -144,6 +164,15 @@ def _top_level_split(item: str) -> list[str]:
     return parts + [item[start:]]
 
 
+def whole_number(text: str, what: str) -> int:
+    """``text``, ASCII digits, as an int; a UsageError beyond 309 digits (1,024 bits), which no size or index
+    reaches and Python refuses to read beyond 4,300 (its bare ValueError)."""
+    digits = text.lstrip("0")
+    if len(digits) > 309:
+        raise UsageError(f"{what}: {shown(text)} has {len(digits):,} digits; a size or an index has at most 309")
+    return int(digits or "0")
+
+
 def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
     """``--size n=1000 m=4`` (or ``n=1000,m=4``; ``W=(2,3)`` gives an indexed input's extent) as a dict.
 
@@ -160,7 +189,8 @@ def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
         if not all(part.isdecimal() and part.isascii() for part in parts):
             raise UsageError(f"--size {name}={text}: a size is a non-negative integer (or a tuple of them, "
                              f"{name}=(2,3)), got {shown(text)}")
-        value = int(parts[0]) if len(parts) == 1 and not text.startswith("(") else tuple(map(int, parts))
+        numbers = [whole_number(part, f"--size {name}") for part in parts]
+        value = numbers[0] if len(parts) == 1 and not text.startswith("(") else tuple(numbers)
         if sizes.get(name, value) != value:
             raise UsageError(f"--size {name} is given twice, as {sizes[name]} and {value}")
         sizes[name] = value

@@ -10,7 +10,7 @@ from ..errors import SymgraphError, closest_name, shown, shown_names
 from ..frontend.coerce import unused_inputs
 from ..frontend.parse import parse
 from ..frontend.tokens import scan
-from .inputs import UsageError, _top_level_split
+from .inputs import UsageError, _top_level_split, whole_number
 
 
 def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
@@ -175,7 +175,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
             if not parts or not all(p.isdecimal() for p in parts) or len(parts) != len(known.shape):
                 raise UsageError(f"--at {key}: an element of {base} is written {base}[{', '.join('0' * len(known.shape))}]"
                                  f" ({len(known.shape)} integer ind{'ex' if len(known.shape) == 1 else 'ices'})")
-            index = tuple(map(int, parts))
+            index = tuple(whole_number(part, f"--at {base}[...]") for part in parts)
             if index not in known.nodes:
                 raise UsageError(f"--at {key}: {base} has no such element in the expression "
                                  f"(indices up to {known.label(tuple(n - 1 for n in known.shape))})")

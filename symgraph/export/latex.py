@@ -380,4 +380,24 @@ def to_latex(x: Any, **settings: Any) -> str:
     for flag in FLAGS.intersection(settings):  # as the latex() methods check them: "no" is no False
         if not isinstance(settings[flag], (bool, np.bool_)):
             raise ArgumentError(f"to_latex(): {flag}= takes True or False, got {shown(settings[flag])}")
+    _try_printer_settings({k: v for k, v in settings.items() if k in PRINTER_SETTINGS})
     return writer(x, **settings)
+
+
+def _try_printer_settings(settings: dict[str, Any]) -> None:
+    """An ArgumentError naming the printer settings when sympy's printer refuses them on a small matrix.
+
+    Why: sympy checks few of its settings when its printer is made (``mode``,
+    as a bare ValueError) and uses the others as they come, deep inside a
+    print (``order="bogus"``, ``mat_delim=3``, ``symbol_names=None`` raised
+    ValueError, KeyError, TypeError or AttributeError from its printer).
+    """
+    if not settings:
+        return
+    x, y = sympy.symbols("x y")
+    try:
+        LatexPrinter(settings).doprint(sympy.Matrix([[x * y / (x + y + 1) + x**2 + sympy.sqrt(x) + sympy.I]]))
+    except Exception as error:
+        given = ", ".join(f"{k}={shown(v)}" for k, v in settings.items())
+        raise ArgumentError(f"to_latex(): sympy's LaTeX printer refuses the settings {given}: "
+                            f"{type(error).__name__}: {error}") from None

@@ -59,7 +59,7 @@ from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT
 from ..ir.graph import Graph
 from ..ir.input_names import element_label, read_element_label
-from ..constants import constant_key as _constant_key
+from ..constants import MAX_CONSTANT_BITS, constant_key as _constant_key
 from ..progress import paused_gc
 from .expressions import _CALLABLE
 from .from_sympy import graph_from_sympy
@@ -164,7 +164,7 @@ def _checked_sizes(sizes: dict) -> dict:
     """The sizes as the parser keeps them (ints, or tuples of extents), each checked to be a non-negative integer."""
     for name, value in sizes.items():
         if name == "pi":  # the text's pi stays the constant: pi=3 would bound sum(..., 0, pi) but not scale pi*x
-            raise ArgumentError(f"a size cannot be named 'pi' (pi={value!r}): it is a reserved name (the constant)")
+            raise ArgumentError(f"a size cannot be named 'pi' (pi={shown(value)}): it is a reserved name (the constant)")
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(_is_count(v) for v in values):
             if not is_size(value):
@@ -174,6 +174,8 @@ def _checked_sizes(sizes: dict) -> dict:
                                     f"options is the size of an indexed input (such as n=1000) and must be a "
                                     f"non-negative integer (or a tuple of them)")
             raise ArgumentError(f"size {name}={shown(value)} must be a non-negative integer (or a tuple of them)")
+        if any(operator.index(v).bit_length() > MAX_CONSTANT_BITS for v in values):  # as the text's integers
+            raise ArgumentError(f"size {name}={shown(value)} is beyond {MAX_CONSTANT_BITS:,} bits")
     return {k: tuple(map(operator.index, v)) if isinstance(v, tuple) else operator.index(v)
             for k, v in sizes.items()}  # NumPy and sympy integers too
 

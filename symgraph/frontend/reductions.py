@@ -23,6 +23,7 @@ import keyword
 
 import sympy
 
+from ..constants import MAX_CONSTANT_BITS
 from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
@@ -83,7 +84,7 @@ class Reductions:
             self.fail(f"{what} is missing", start)
         plain = self._plain_integer(start, stop)
         if plain is not None:  # the common x[i], x[i+1], n-2: no parser needed
-            return plain
+            return self._small(plain, start, what)
         ref, _ = self._sub_parser(start, stop, self.scope, True).expression()
         if self.checking and ref.__class__ is int and ref < 0:  # from a parameter: any value may come
             return 0
@@ -94,7 +95,14 @@ class Reductions:
                 _not_integer(ref)  # f(u) = x[u]; f(y): u is the input y, no huge constant
             self.fail(f"{what} must be an integer, and {shown!r} is {said}; integers here are computed "
                       "from sizes, the indices of enclosing reductions and whole numbers", start)
-        return int(ref)
+        return self._small(int(ref), start, what)
+
+    def _small(self, value: int, start: int, what: str) -> int:
+        """``value``, refused beyond :data:`~symgraph.constants.MAX_CONSTANT_BITS` bits as the constants are:
+        no index or bound is that large, and Python would not even write its digits into a message."""
+        if value.bit_length() > MAX_CONSTANT_BITS:
+            self.fail(f"{what} is {shown(value)}, beyond {MAX_CONSTANT_BITS:,} bits", start)
+        return value
 
     def _plain_integer(self, start: int, stop: int) -> int | None:
         """Tokens ``start:stop`` as ``a +- b +- ...`` of integer names and digits, summed left to right; else None.
@@ -116,7 +124,7 @@ class Reductions:
                     sign = -1
                 else:
                     return None
-            elif t.isdigit():  # a number token of digits only
+            elif t.isdigit() and len(t) <= 309:  # a number token of digits only (longer: the parser refuses it)
                 total += sign * int(t)
             elif isinstance(scope.get(t), sympy.Integer):  # a name (only names are keys of the scope)
                 total += sign * int(scope[t])
@@ -159,7 +167,9 @@ class Reductions:
                 if i < 0:
                     self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
             if not fits(index):
-                self.fail(f"{word}[{', '.join(map(str, index))}] makes {word} an input of {_entries(index):,} "
+                entries = _entries(index)  # of up to 1,024 bits an index: their product, counted when long
+                entries = shown(entries) if entries.bit_length() > MAX_CONSTANT_BITS else f"{entries:,}"
+                self.fail(f"{word}[{', '.join(map(str, index))}] makes {word} an input of {entries} "
                           f"entries (one past each index); an indexed input has at most {MAX_ELEMENTS:,}", bounds[0])
             for j, (i, n) in enumerate(zip(index, extent or ())):
                 if i >= n:

@@ -283,7 +283,7 @@ def _make_number(token: str) -> sympy.Expr:
     if len(digits) > 309 or len(digits) == 309 and int(digits) > _LARGEST:
         raise OutOfRange(f"integer literal with {len(digits)} digits is out of range: float64 holds magnitudes "
                          "up to about 1.8e308")
-    return sympy.Integer(token)
+    return sympy.Integer(int(digits or "0"))  # not the token: Python refuses to read 4,300 digits, zeros too
 
 
 def names_in(texts: Iterable[str]) -> set[str]:

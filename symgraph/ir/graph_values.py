@@ -57,7 +57,10 @@ class GraphValues:
     def symbol(self, node: str) -> sympy.Symbol:
         """The sympy Symbol standing for ``node``: the user's own for an input of :meth:`from_sympy`
         (assumptions kept), else ``Symbol(node)`` (made on request: sympy caches symbols by name)."""
-        symbol = self._symbols.get(node)
+        try:
+            symbol = self._symbols.get(node)
+        except TypeError:  # unhashable: no node's name
+            raise self._missing(node) from None
         if symbol is not None:
             return symbol
         if node not in self._ops:
