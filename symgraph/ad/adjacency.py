@@ -148,11 +148,11 @@ class Adjacency:
         for end, args in adds.items():
             if end in links or args[0] not in links:
                 continue
-            seconds, v = [], end
-            while v in links or v == end:
-                first, second = adds[v]
+            v, second = args
+            seconds = [second]
+            while v in links:
+                v, second = adds[v]
                 seconds.append(second)
-                v = first
             terms = [t for t in (v, *reversed(seconds)) if t.__class__ is str]  # constants: no tangent
             if len(set(terms)) == len(terms):
                 chains[end] = terms
