@@ -16,13 +16,14 @@ bound the point to ``a``.
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import sympy
 
 from .backends.compile import compile_program
-from .backends.runtime import namespace_of
+from .backends.runtime import is_dask, namespace_of
 from .binding import signature_text
 from .frontend.coerce import vector_inputs
 from .errors import ArgumentError, GraphError
@@ -62,6 +63,8 @@ class DenseFunction:
         if stacked.__class__ is np.ndarray:
             return stacked[self.index].reshape(self.shape + stacked.shape[1:])
         xp = namespace_of((stacked,))
+        if is_dask(xp):  # gathered in each block's task: in the graph, a fancy index and a reshape took
+            return _gathered_blocks(stacked, self.index, self.shape)  # 270 tasks (60 x 60 Hessian, 4 blocks)
         return xp.reshape(stacked[self.index], self.shape + tuple(stacked.shape[1:]))
 
     def __repr__(self) -> str:
@@ -69,6 +72,20 @@ class DenseFunction:
 
     def __reduce__(self) -> tuple:
         return DenseFunction, (self.kernel, self.index, self.shape, self.vector)
+
+
+def _gathered_blocks(stacked: Any, index: np.ndarray, shape: tuple[int, int]) -> Any:
+    """A Dask array of results ``(results, *batch)`` as the matrix ``(m, n, *batch)`` of ``index``'s entries,
+    one task per block of points."""
+    import dask.array as da
+    batch = tuple(f"b{k}" for k in range(stacked.ndim - 1))
+    return da.blockwise(functools.partial(_gathered, index=index, shape=shape), ("m", "n") + batch,
+                        stacked.rechunk({0: -1}), ("r",) + batch, new_axes={"m": shape[0], "n": shape[1]},
+                        concatenate=True, dtype=stacked.dtype)
+
+
+def _gathered(block: np.ndarray, index: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return block[index].reshape(shape + block.shape[1:])
 
 
 def csr_of(pattern: Any, values: np.ndarray, instead: str) -> Any:

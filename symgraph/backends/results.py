@@ -67,6 +67,9 @@ def one_array(results: Sequence[Any]) -> Any:
     """The flat results as one array ``(results, *batch)`` (shapes that only broadcast together are broadcast),
     in the results' namespace: Dask results stay lazy (``np.array`` of them computed every one whole) and
     CuPy ones on the device.  A kernel's results share one namespace, so the first one tells."""
+    whole = getattr(results, "stacked", None)  # slices of one Dask array (runtime.StackedResults): that array
+    if whole is not None:
+        return whole
     if results and results[0].__class__ is not np.ndarray:
         xp = namespace_of(results[:1])
         if xp is not np:

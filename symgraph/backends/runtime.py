@@ -192,7 +192,21 @@ def _blockwise(run: Callable, names: Sequence[str], results: int, values: Sequen
     pairs = [item for a in arrays for item in (a, index[len(index) - a.ndim:])]
     stacked = da.blockwise(run, ("r",) + index, *pairs, new_axes={"r": results}, dtype=dtype,
                            meta=np.empty((0,) * (len(shape) + 1), dtype=dtype))  # meta: no call on empty blocks
-    return tuple(stacked[k] for k in range(results))
+    return StackedResults(stacked, results)
+
+
+class StackedResults(tuple):
+    """Lazy results that are the slices of one stacked Dask array, which ``stacked`` keeps: a caller wanting
+    them as one array (a Jacobian's or Hessian's entries) takes it as it is, where stacking the slices again
+    made a task per result (a 60 x 60 Hessian over 2,000 points: 6 s to compute)."""
+
+    def __new__(cls, stacked: Any, results: int) -> "StackedResults":
+        out = super().__new__(cls, (stacked[k] for k in range(results)))
+        out.stacked = stacked
+        return out
+
+    def __reduce__(self) -> tuple:
+        return tuple, (tuple(self),)  # pickled as the plain tuple of results it is
 
 
 class _Blocks:
