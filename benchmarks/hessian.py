@@ -15,8 +15,8 @@ process, in the same run.
   ``.lambdify()`` (and ``.lambdify(backend="vm")``, a second row, where numba is
   installed); size = ``len(program)`` against ``len(sg.parse(text, n=n))``;
   one point = the CSR matrix, a batch = ``.data(X)`` with ``X`` of shape
-  (n, points).  (The dense ``sg.hessian(mlp)`` builds every entry's sympy
-  closed form, and the MLP's pass the expansion limit; the program is the same.)
+  (n, points).  (The dense ``sg.hessian(mlp)`` also builds every entry's sympy
+  closed form, 0.5 s more; the program is the same.)
 * CasADi (SX): ``hessian`` then ``Function``; size = instructions other than
   inputs, outputs and constants, against the function's; nonzeros = its
   sparsity's nnz; a batch = ``Function.map(points)`` on an (n, points) matrix.

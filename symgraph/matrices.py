@@ -42,6 +42,13 @@ PRINT_CELLS = 10_000
 #: of A[i, j] + A[j, i] entries, 9,801 operations, took 3 s
 PRINT_OPS = 3_000
 
+#: the most arguments sympy may take in building a matrix's closed forms whose operations written out pass
+#: EXPAND_LIMIT (:meth:`Program.built_size`): shared subexpressions are built once, so a 4-8-3 network's dense
+#: Hessian (93.5 million operations written out, 35,000 arguments) builds in 0.6 s and prod(1 + x[i])'s at
+#: n = 40 (49,000) in 0.7 s, where a logistic loss's 4 x 4 Hessian over 500 rows (106,000) took 3.3 s, over
+#: 2,000 rows (466,000) 20 s, and prod(1 + x[i])'s at n = 80 (408,000) 4 s
+BUILD_LIMIT = 60_000
+
 #: the most entries a dense Jacobian or Hessian is derived with; past it only ``sparse=True`` keeps the work in
 #: proportion to the answer: the dense 3,000 x 3,000 Hessian of a sum of squares (3,000 nonzeros) took 58 s,
 #: all of it labelling, deriving and storing 9 million entries (1,000 x 1,000: 3.4 s)
@@ -99,8 +106,9 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         """The matrix whose entry (i, j) is the closed form of ``program``'s result ``cells[i][j]``, simplified.
 
         The program's results are exactly the distinct labels of ``cells`` (``None`` marks an entry that is 0
-        without one).  Every computed entry's size is checked first (:func:`check_size`, ``hint`` saying
-        what to use instead), then each distinct entry is built once; constant entries (most of a large
+        without one).  Entries whose operations written out together pass the expansion limit, and which
+        would take sympy more than :data:`BUILD_LIMIT` arguments to build, are refused first (``hint``
+        saying what to use instead); then each distinct entry is built once; constant entries (most of a large
         Hessian's are 0) are neither bounded nor simplified.  The matrix is made from its nonzeros, as
         sympy stores it: a dense 1,000 x 1,000 Hessian took 10 s through ``Matrix(rows)``, most of it
         spent comparing a million zeros.
@@ -109,10 +117,11 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         computed = [label for label in dict.fromkeys(chain.from_iterable(cells))
                     if label is not None and results[label].__class__ is str]
         program.measure(computed)  # every entry counted in one pass
-        for label in computed:
-            check_size(program, label, EXPAND_LIMIT, hint)
         total = sum(program.expanded_size(label) for label in computed)
-        if total > EXPAND_LIMIT:  # each entry may pass alone: n^2 entries of n operations (a product's Hessian)
+        small = total <= EXPAND_LIMIT or program.built_size(computed) <= BUILD_LIMIT
+        for label in computed if not small else ():
+            check_size(program, label, EXPAND_LIMIT, hint)
+        if not small:  # each entry may pass alone: n^2 entries of n operations (a product's Hessian)
             shape = f"{len(cells)} x {len(cells[0]) if cells else len(wrt)}"
             problem = (f"the {len(computed):,} distinct entries of this {shape} matrix have {count_text(total)} "
                        f"operations written out together, more than {EXPAND_LIMIT:,}")

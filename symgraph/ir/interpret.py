@@ -190,6 +190,33 @@ def needed(refs: Iterable[Any], definition: Callable[[str], tuple | None], known
     return rows
 
 
+#: op -> the sympy class its closed form is flattened into (a sum's terms join an enclosing sum's, a product's
+#: factors an enclosing product's)
+_FLATTENED = {"add": "Add", "sub": "Add", "mul": "Mul", "div": "Mul"}
+
+
+def built_size(rows: Iterable[Row]) -> int:
+    """The arguments sympy takes in building the closed forms of ``rows`` (each row once, as a memo builds them).
+
+    A sum or product of sums or products is flattened, so it takes its operands' terms or factors; any other
+    row takes its operands.  It is what building costs, where the operations written out as trees
+    (:func:`shapes`) count shared subexpressions once per use: a 4-8-3 network's dense Hessian writes out
+    93.5 million operations and builds in 0.6 s (35,000 arguments); prod(1 + x[i])'s at n = 80, whose
+    3,160 entries are distinct flat products, writes out 490,000 and takes 4 s (408,000).
+    """
+    flat: dict[str, int] = {}
+    kind: dict[str, str | None] = {}
+    total = 0
+    for target, op, args in rows:
+        cls = _FLATTENED.get(op)
+        size = 0
+        for a in args:
+            size += flat[a] if cls is not None and a.__class__ is str and kind.get(a) == cls else 1
+        flat[target], kind[target] = size, cls
+        total += size
+    return total
+
+
 def shapes(rows: Iterable[Row], atoms: Container[str] = (), result: dict | None = None,
            op_of: dict | None = None) -> dict[str, tuple[int, int]]:
     """target -> (operations, depth) of its closed form written as a tree; one pass, never built.

@@ -284,6 +284,11 @@ class Program:
         """The names no row defines: the inputs, and names the scans met without a row."""
         return set(self.inputs)
 
+    def built_size(self, labels: Iterable[str]) -> int:
+        """The arguments sympy takes to build the closed forms of ``labels`` (:func:`interpret.built_size`)."""
+        refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str]
+        return interpret.built_size(self._needed(refs, {}))
+
     @checked_options
     def expanded_size(self, label: str, cap: int = 10**6) -> int:
         """Operation count of ``label``'s closed form written as a tree, capped at ``cap``.
