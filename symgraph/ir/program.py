@@ -284,6 +284,7 @@ class Program:
         """The names no row defines: the inputs, and names the scans met without a row."""
         return set(self.inputs)
 
+    @checked_options
     def built_size(self, labels: Iterable[str]) -> int:
         """The arguments sympy takes to build the closed forms of ``labels`` (:func:`interpret.built_size`)."""
         refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str]
