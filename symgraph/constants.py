@@ -25,6 +25,9 @@ _Integer, _Float = sympy.Integer, sympy.Float
 
 #: Folded constants may have at most this many bits in numerator or denominator.
 MAX_CONSTANT_BITS = 1024
+#: the decimal digits of the largest such integer (309, as of float64's largest magnitude): longer digit
+#: strings are refused before Python, which reads at most 4,300, is asked to read them
+MAX_CONSTANT_DIGITS = len(str(2 ** MAX_CONSTANT_BITS))
 
 
 # --------------------------------------------------------------------------- constants

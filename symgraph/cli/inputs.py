@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 from .. import ops
+from ..constants import MAX_CONSTANT_DIGITS
 from ..errors import ParseError, SymgraphError, shown
 from ..frontend.parse import parse_sized
 from ..userfunctions import UserFunction
@@ -165,11 +166,12 @@ def _top_level_split(item: str) -> list[str]:
 
 
 def whole_number(text: str, what: str) -> int:
-    """``text``, ASCII digits, as an int; a UsageError beyond 309 digits (1,024 bits), which no size or index
+    """``text``, ASCII digits, as an int; a UsageError beyond MAX_CONSTANT_DIGITS (1,024 bits), which no size or index
     reaches and Python refuses to read beyond 4,300 (its bare ValueError)."""
     digits = text.lstrip("0")
-    if len(digits) > 309:
-        raise UsageError(f"{what}: {shown(text)} has {len(digits):,} digits; a size or an index has at most 309")
+    if len(digits) > MAX_CONSTANT_DIGITS:
+        raise UsageError(f"{what}: {shown(text)} has {len(digits):,} digits; a size or an index has at most "
+                         f"{MAX_CONSTANT_DIGITS}")
     return int(digits or "0")
 
 

@@ -23,7 +23,7 @@ import keyword
 
 import sympy
 
-from ..constants import MAX_CONSTANT_BITS
+from ..constants import MAX_CONSTANT_BITS, MAX_CONSTANT_DIGITS
 from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
@@ -124,7 +124,7 @@ class Reductions:
                     sign = -1
                 else:
                     return None
-            elif t.isdigit() and len(t) <= 309:  # a number token of digits only (longer: the parser refuses it)
+            elif t.isdigit() and len(t) <= MAX_CONSTANT_DIGITS:  # a number token of digits only (longer: the parser refuses it)
                 total += sign * int(t)
             elif isinstance(scope.get(t), sympy.Integer):  # a name (only names are keys of the scope)
                 total += sign * int(scope[t])

@@ -32,6 +32,7 @@ from typing import Iterable
 
 import sympy
 
+from ..constants import MAX_CONSTANT_DIGITS
 from ..errors import ParseError
 
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -280,7 +281,7 @@ def _make_number(token: str) -> sympy.Expr:
                              "down to about 4.9e-324 only (write 0 for zero)")
         return sympy.Float(value)
     digits = token.lstrip("0")
-    if len(digits) > 309 or len(digits) == 309 and int(digits) > _LARGEST:
+    if len(digits) > MAX_CONSTANT_DIGITS or len(digits) == MAX_CONSTANT_DIGITS and int(digits) > _LARGEST:
         raise OutOfRange(f"integer literal with {len(digits)} digits is out of range: float64 holds magnitudes "
                          "up to about 1.8e308")
     return sympy.Integer(int(digits or "0"))  # not the token: Python refuses to read 4,300 digits, zeros too
