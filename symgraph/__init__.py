@@ -3,8 +3,9 @@
 The package is layered; each module imports only from its own layer or the
 ones below it (a test checks this, function-local imports included):
 
-0. ``errors``, ``names``, ``binding``, ``options``, ``real_values``, ``progress`` -- named errors, the naming
-   service, the argument binder, the API's keyword options checked, input values checked, long work
+0. ``errors``, ``names``, ``binding``, ``options``, ``real_values``, ``float_warnings``, ``progress`` -- named
+   errors, the naming service, the argument binder, the API's keyword options checked, input values checked,
+   NumPy's warnings said once per call, long work
 1. ``ops`` -- THE op table: one row per op (sympy form, NumPy code, partials, printing);
    ``forms`` -- the few sympy forms and NumPy helpers its rows need (cbrt, round, sigmoid, scipy's erf);
    ``op_partials`` -- the partial rules of its rows too long for a lambda (pow, hypot, log0, max's ties,

@@ -27,12 +27,12 @@ from __future__ import annotations
 import functools
 import inspect
 import types
-import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import FunctionDefinitionError, UserFunctionError, caller_level
+from ..errors import FunctionDefinitionError, UserFunctionError
+from ..float_warnings import said_once
 from ..registered_calls import user_call, user_result  # noqa: F401 - generated NumPy code imports them from here (user_result: older saved source)
 # re-exported: the backends, the API and saved source import them from here; older pickles name
 # _compiled_again and the vector forms' makers here
@@ -113,38 +113,14 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     return kernel
 
 
-class _Messages:
-    """The floating-point warnings of one call, in order and each once: NumPy's ``errstate`` "log" mode
-    writes each of them here (``write``) instead of warning."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str, None] = {}
-
-    def write(self, text: str) -> None:
-        self.seen[text] = None
-
-
 def once_per_message(exact: Callable) -> Callable:
     """``exact`` (generated NumPy code) with NumPy's floating-point warnings said once per message per call,
-    at the caller's line.
-
-    Why: generated code writes a reduction's terms out, one line each, and Python shows a warning once per
-    line, so one overflowing point of a fit's line search over 5,000 data rows printed thousands of
-    ``overflow encountered in exp``.  Only what ``numpy.errstate`` sets to "warn" is collected; "raise",
-    "ignore", "print" and a caller's own "call"/"log" handler are left as they are.
-    """
+    at the caller's line (:class:`~symgraph.float_warnings.said_once`: generated code writes a reduction's
+    terms one line each, and Python would show a warning once per line)."""
     @functools.wraps(exact)  # inspect and tracebacks still see the generated source
     def kernel(*args: Any) -> tuple:
-        modes = np.geterr()
-        states = modes.values()
-        if "warn" not in states or "call" in states or "log" in states:
+        with said_once():
             return exact(*args)
-        log = _Messages()
-        with np.errstate(call=log, **{k: "log" for k, v in modes.items() if v == "warn"}):
-            result = exact(*args)
-        for text in log.seen:  # "Warning: overflow encountered in exp\n", NumPy's own words
-            warnings.warn(text.removeprefix("Warning: ").strip(), RuntimeWarning, stacklevel=caller_level())
-        return result
     return kernel
 
 

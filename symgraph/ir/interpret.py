@@ -30,6 +30,7 @@ import sympy
 
 from .. import ops
 from .. import constants
+from ..float_warnings import said_once
 from ..registered_calls import user_call
 
 Row = tuple  # (target, op, args)
@@ -46,10 +47,17 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterabl
     branch of ``where`` on the way to ``results`` (:func:`branch_only`), whose
     untaken values are discarded, so they are computed without warnings.
     A registered function is called through :func:`symgraph.registered_calls.user_call` (its errors named, its result checked).
+    Each warning is said once per call, at the caller's line (:class:`~symgraph.float_warnings.said_once`).
     """
-    value_of, table, user, call = constants.constant_value, ops.OPS, ops.USER, user_call
     rows = list(rows)
-    quiet = branch_only(rows, results)
+    with said_once():
+        _run(rows, env, branch_only(rows, results))
+    return env
+
+
+def _run(rows: list[Row], env: MutableMapping[str, Any], quiet: Container[str]) -> None:
+    """:func:`numbers`' loop: each row's value into ``env``, the ``quiet`` rows without warnings."""
+    value_of, table, user, call = constants.constant_value, ops.OPS, ops.USER, user_call
     for target, op, args in rows:
         if op == "input":
             continue
@@ -66,7 +74,6 @@ def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterabl
                 env[target] = function(*vals)
         else:
             env[target] = function(*vals)
-    return env
 
 
 def branch_only(rows: Sequence[Row], results: Iterable[Any]) -> set[str]:
