@@ -15,6 +15,7 @@ from .options import checked_options
 from .cost import CostReport, ModeCost, mode_cost
 from .derivative_map import Gradient
 from .frontend.coerce import as_graph, held_places, held_without_elements, read_once, taking_unused, wrt_names
+from .ir.folding import ZERO
 from .ir.graph import Graph
 from .names import output_labels
 from .ir.program import Program
@@ -97,19 +98,30 @@ def gradient_program(graph: Graph, names: list[str], mode: str, order: str,
 
 def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any = None, sparse: bool = False,
                      **options) -> tuple[Program, ModeCost]:
-    """The program of every d output / d wrt (results labelled ``d{y}/d{x}``) and its cost.
+    """The program of every d output / d wrt and its cost; results are labelled ``d{f}/d{x}`` by the output's
+    label (:func:`~symgraph.names.output_labels`: ``df2/dx``, as the function's LaTeX and the command line print
+    it), one per row even where two rows are the same node, in row-major order.
 
     ``mode="auto"`` is resolved here; ``options`` go to the sweep (``order=``, ``limit=``).
     ``sparse=True`` keeps only the entries the sweeps produced (the others are
-    0), so a sparse Jacobian costs its nonzeros, not outputs x wrt.
+    0), so a sparse Jacobian costs its nonzeros, not outputs x wrt.  The
+    entries are labelled once, here: a dense 1,000 x 1,000 Jacobian labelled
+    them by output node and then again by output label, 2.5 s of its 4.8 s.
     """
     start = time.perf_counter()
     mode, note = resolve_mode(graph, graph.outputs, wrt, mode)
     result, lin = run_mode(graph, graph.outputs, wrt, mode, progress, **options)
+    labels = output_labels(graph)
     if sparse:
-        results = {f"d{y}/d{x}": ref for (y, x), ref in result.by_name()}
+        rows_of: dict[str, list[str]] = {}  # output node -> the labels of its rows
+        for y, label in zip(graph.outputs, labels):
+            rows_of.setdefault(y, []).append(label)
+        results = {f"d{f}/d{x}": ref for (y, x), ref in result.by_name() for f in rows_of[y]}
     else:
-        results = {f"d{y}/d{x}": result.entry(y, x) for y in graph.outputs for x in wrt}
+        get, nodes = result.derivatives.get, result.nodes
+        columns = [(f"/d{x}", x if nodes is None else nodes.get(x)) for x in wrt]  # result.entry's, once per column
+        results = {f"d{f}{column}": get((y, node), ZERO) for y, f in zip(graph.outputs, labels)
+                   for column, node in columns}
     program = taking_unused(lin.emitter.program(graph.inputs, results), graph, wrt)
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
@@ -151,17 +163,13 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
         pattern = jacobian_sparsity(graph, names, allow_unused=True)
         program, cost = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
                                          sparse=True, **options)
-        rows, cols = pattern.nonzero()
-        cells = list(zip(rows.tolist(), cols.tolist()))
-        program = labelled_by_output(graph, names, program, cells)
+        program = in_pattern_order(program, pattern, output_labels(graph), names)
         return SparseDerivative(pattern, program, list(program.results), names, graph=graph,
                                 held=held_without_elements(graph, wrt),
                                 cost=CostReport([cost], len(names), len(graph.outputs), cost.note))
     check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")
     program, cost = jacobian_program(graph, names, mode, progress, **options)
-    program = labelled_by_output(graph, names, program, [(i, j) for i in range(len(graph.outputs))
-                                                          for j in range(len(names))])
-    keys = list(program.results)
+    keys = list(program.results)  # row-major
     labels = [keys[i * len(names):(i + 1) * len(names)] for i in range(len(graph.outputs))]
     matrix = DerivativeMatrix.of(program, labels, simplify, "sg.jacobian(..., sparse=True) keeps the entries "
                                  "unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() is "
@@ -171,11 +179,10 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     return matrix
 
 
-def labelled_by_output(graph: Graph, names: Sequence[str], program: Program, cells: Sequence[tuple]) -> Program:
-    """``program`` with the entry of each (row, column) cell labelled ``d{output label}/d{wrt}``, in cells order:
-    the results of :func:`jacobian_program` are keyed by output nodes, whose generated names (``v3``) mean
-    nothing to a user and are one key for two rows that are the same expression; the labels are
-    those the function's LaTeX and the command line print (``df2/dx``)."""
-    out = output_labels(graph)
-    results = {f"d{out[i]}/d{names[j]}": program.results.get(f"d{graph.outputs[i]}/d{names[j]}", 0) for i, j in cells}
-    return Program(program.inputs, program.instructions, results, program.graph, program.unused)
+def in_pattern_order(program: Program, pattern: Any, rows: Sequence[str], cols: Sequence[str]) -> Program:
+    """``program`` whose results are the stored entries of the sparse ``pattern``, in its CSR order, labelled
+    ``d{row}/d{col}``; one the sweeps did not reach (a tangent that vanished) is 0."""
+    results = program.results
+    labels = (f"d{rows[i]}/d{cols[j]}" for i, j in zip(*(k.tolist() for k in pattern.nonzero())))
+    return Program(program.inputs, program.instructions, {label: results.get(label, 0) for label in labels},
+                   program.graph, program.unused)

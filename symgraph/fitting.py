@@ -29,13 +29,14 @@ from .backends.compile import check_compile_options, compile_program
 from .binding import positional_only_error
 from .options import checked_options
 from .real_values import as_array
-from .derive import jacobian_program
+from .derive import in_pattern_order, jacobian_program
 from .errors import ArgumentError, counted, shown_names
 from .export.display import graph_program
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .frontend.parse import parse_over
 from .ir.program import Program
 from .matrices import check_entries
+from .names import output_labels
 from .sparsity import jacobian_sparsity
 
 
@@ -252,12 +253,9 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
                       "its .jac gives scipy.sparse CSR matrices")
     pattern = jacobian_sparsity(graph, names, allow_unused=True) if sparse else None
     jacobian, _ = jacobian_program(graph, names, mode, progress, sparse=sparse, **options)
-    if pattern is not None:  # the stored entries in CSR order; one the sweeps did not reach is 0
-        rows = tuple(f"d{graph.outputs[i]}/d{names[j]}" for i, j in zip(*(k.tolist() for k in pattern.nonzero())))
-        entries = {label: jacobian.results.get(label, 0) for label in rows}
-    else:
-        rows = tuple(f"d{y}/d{x}" for y in graph.outputs for x in names)
-        entries = jacobian.results
+    if pattern is not None:  # the stored entries in CSR order
+        jacobian = in_pattern_order(jacobian, pattern, output_labels(graph), names)
+    rows, entries = tuple(jacobian.results), jacobian.results
     own = graph_program(graph).instructions
     defined = {target for target, _, _ in own}
     instructions = own + [ins for ins in jacobian.instructions if ins[0] not in defined]

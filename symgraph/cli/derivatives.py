@@ -13,7 +13,7 @@ import numpy as np
 
 from ..compare import compare
 from ..cost import CostReport
-from ..derive import grad, jacobian_program, labelled_by_output
+from ..derive import grad, jacobian_program
 from ..derivative_map import DerivativeMap
 from ..export.display import expand_note, listing
 from ..export.latex import function_name, hessian_latex
@@ -89,13 +89,12 @@ def cmd_jacobian(args, out: TextIO) -> None:
     cells = [[f"d{f}/d{x}" for x in wrt] for f in names]  # the entries' labels, as sg.jacobian's program has them
     every = [(i, j) for i in range(len(names)) for j in range(len(wrt))]
     program, cost = jacobian_program(graph, wrt, args.mode)
-    program = labelled_by_output(graph, wrt, program, every)  # not by output node: dv1/dx, one key for two rows
     entries = DerivativeMap(graph, list(program.results), program, CostReport([cost]), cost.mode, args.simplify)
     values = None
     if point is not None:
         program, _ = jacobian_program(graph, wrt, "reverse" if args.mode == "auto" else args.mode)
         with np.errstate(all="ignore"):
-            numbers = labelled_by_output(graph, wrt, program, every).evaluate(**point)
+            numbers = program.evaluate(**point)
         values = [[numbers[label] for label in row] for row in cells]
     if args.json:
         forms = entries.printed_forms([label for row in cells for label in row], args.expand)

@@ -30,6 +30,8 @@ from .hooks import service
 from .listing import PRINT_LINES, assignment, cut_listing, result_line
 from .liveness import _Either, live_instructions
 
+_ZERO = sympy.S.Zero
+
 Ref = Any  # str (a name) or a sympy constant
 
 MAX_DEPTH = constants.MAX_DEPTH
@@ -59,7 +61,8 @@ class Program:
         self.unused = tuple(unused)
         self.discardable = frozenset(discardable)
         self.instructions = instructions
-        self.results = {k: v if v.__class__ is str else constants.as_constant(v) for k, v in results.items()}
+        self.results = {k: v if v.__class__ is str or v is _ZERO else constants.as_constant(v)
+                        for k, v in results.items()}  # most of a dense Jacobian's entries are 0
         self.graph = graph
         self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
 
