@@ -140,6 +140,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                 if label is None:
                     continue
                 ref = results[label]
+                if ref is ZERO_REF:  # most entries of a large matrix: no lookup of their closed form
+                    continue
                 key = label if ref.__class__ is str else id(ref)
                 entry = value.get(key, value)
                 if entry is value:
