@@ -34,8 +34,6 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import sympy
-
 from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
@@ -49,7 +47,7 @@ from ..names import drawn_captions, drawn_names, output_labels
 from .files import write
 from .display import expression_rows, short_str
 from .layout import spaced_layout
-from .text import op_label
+from .text import drawn_symbols, op_label
 
 #: the largest graph a page steps through (nodes); larger ones raise ExpressionTooLargeError
 MAX_NODES = 250
@@ -199,8 +197,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
                       "glyph": _short(glyph.replace("*", "×"), 9),
                       "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})
     # formulas are in node symbols; an unnamed output's (v3) is written as the page calls it (f)
-    renamed = {graph.symbol(node): sympy.Symbol(labels[node]) for node in graph.outputs
-               if labels.get(node, node) != node}
+    renamed = drawn_symbols(graph)
     edge_rows = []
     for u, v in edges:
         formula = str(edge_derivative(graph, u, v).xreplace(renamed)).replace("**", "^")

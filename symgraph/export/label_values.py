@@ -24,6 +24,7 @@ from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..ir.interpret import branch_only
 from ..names import output_labels
+from .text import drawn_symbols
 
 
 def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
@@ -68,9 +69,10 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
 
 def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
-    """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    local = edge_derivatives_of(graph)
-    return {edge: local[edge] for edge in graph.edges()}
+    """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``), an unnamed
+    output's as drawings name it (:func:`~symgraph.export.text.drawn_symbols`)."""
+    local, renamed = edge_derivatives_of(graph), drawn_symbols(graph)
+    return {edge: local[edge].xreplace(renamed) if renamed else local[edge] for edge in graph.edges()}
 
 
 def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping | bool | None = None,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
+import sympy
 
 from ..ad.linearised import Adjacency
 from ..ops import OPS, WRITTEN
@@ -61,6 +62,14 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
             return f"{name}: {constants[0]} {symbol}"
         return f"{name}: {symbol}({', '.join('·' if x.__class__ is str else constant(x) for x in operands)})"
     return f"{name}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
+
+
+def drawn_symbols(graph: Graph) -> dict[sympy.Symbol, sympy.Symbol]:
+    """Node symbol -> the symbol of the name drawings write for it, for the operations not written by their own
+    name (an unnamed output, ``v3`` -> ``f``): what an edge's local derivative is rewritten with, so a formula on
+    an edge, in the explorer and in a graph's LaTeX names only what the drawing shows (``∂f/∂y = -f/y``)."""
+    return {graph.symbol(node): sympy.Symbol(label) for node, label in drawn_names(graph).items()
+            if graph.op(node) != "input"}  # an element's symbol is already the x[3] it is drawn as
 
 
 def format_number(value: Any, digits: int = 4) -> str:
