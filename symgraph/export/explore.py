@@ -83,8 +83,9 @@ class Explorer:
 
     @checked_options
     def save(self, path: str | Path) -> Path:
-        """Write the page to ``path`` (UTF-8) and return the path."""
-        return write(path, self.html)
+        """Write the page to ``path`` (UTF-8) and return the path; a suffix of another format (``e.png``) is an
+        ArgumentError."""
+        return write(path, self.html, "html")
 
     def __repr__(self) -> str:
         return f"<Explorer of {self.title}: {counted(self.nodes, 'node')}, 6 walkthroughs>"
