@@ -12,6 +12,7 @@ but N^2/2 edges on them, and 2,000 levels took 8 s before the edges counted.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..options import checked_options
 from ..errors import ArgumentError, PathLimitError, shown
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
+from ..ir.interpret import branch_only
 from ..ir.listing import count_text
 from .linearised import Adjacency, Linearised, SweepResult, edge_derivative
 
@@ -142,6 +144,19 @@ def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: in
     return SweepResult(derivatives, lin.counts, paths=total)
 
 
+def edge_values(graph: Graph, point: Mapping[str, Any]) -> dict[tuple[str, str], float]:
+    """Every edge's local derivative ∂v/∂u at one point (node name -> number), as NumPy computes it (sqrt's at 0
+    is inf, with NumPy's warning): the numbers :func:`list_paths` and the drawings write on edges."""
+    lin = Linearised(graph)
+    edges = graph.edges()
+    # an edge into a node a where() may discard is discarded with it: its nan is as quiet as the node's value
+    branch = branch_only(list(graph.rows()), graph.outputs)
+    program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
+                                  discardable=[f"{i}" for i, (_, v) in enumerate(edges) if v in branch])
+    values = program.evaluate(**point)
+    return {edge: values[f"{i}"] for i, edge in enumerate(edges)}
+
+
 class GraphPath(NamedTuple):
     """One wrt -> output path: its nodes, each edge's local derivative and their product.
 
@@ -183,10 +198,8 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
                                 "raise limit= to list them, or use sg.compare for the count")
     if error is not None:
         raise error
-    values = None
-    if at is not None:  # one point, checked; each node's symbol (an element's is sympy's x[3]) -> its value
-        numbers = graph.evaluate(**graph.one_point(at, "paths"))
-        values = {graph.symbol(node): number for node, number in numbers.items()}
+    # the edges' numbers at the point (checked), as NumPy computes them: sympy's sqrt(0)' is zoo, no float
+    values = None if at is None else edge_values(graph, graph.one_point(at, "paths"))
     derivatives: dict[tuple[str, str], sympy.Expr] = {}
     found = []
     for y in dict.fromkeys(graph.outputs):
@@ -202,7 +215,8 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
 
 
 def _path(graph: Graph, nodes: tuple[str, ...], derivatives: dict, values: Mapping | None) -> GraphPath:
-    """The path's :class:`GraphPath`; ``derivatives`` caches each edge's, shared by the paths through it."""
+    """The path's :class:`GraphPath`; ``derivatives`` caches each edge's, shared by the paths through it;
+    ``values``: each edge's number (:func:`edge_values`), or None."""
     for edge in zip(nodes, nodes[1:]):
         if edge not in derivatives:
             derivatives[edge] = edge_derivative(graph, *edge)
@@ -210,5 +224,7 @@ def _path(graph: Graph, nodes: tuple[str, ...], derivatives: dict, values: Mappi
     product = sympy.Mul(*local)
     if values is None:
         return GraphPath(nodes, local, product)
-    numbers = tuple(float(d.xreplace(values)) for d in local)
-    return GraphPath(nodes, local, product, numbers, float(product.xreplace(values)))
+    numbers = tuple(values[edge] for edge in zip(nodes, nodes[1:]))
+    # a path into a branch where() does not take is selected away, never 0 * nan, as the sweeps select adjoints
+    untaken = any(number == 0 and graph.op(v) == "where" for (_, v), number in zip(zip(nodes, nodes[1:]), numbers))
+    return GraphPath(nodes, local, product, numbers, 0.0 if untaken else math.prod(numbers))

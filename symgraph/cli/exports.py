@@ -18,7 +18,7 @@ from ..derive import grad
 from ..errors import ExpressionTooLargeError
 from ..export.draw import draw
 from ..export.explore import explore, text_heading
-from ..export.files import write
+from ..export.files import SUFFIXES, write
 from ..export.label_values import edge_derivatives, node_adjoints, resolve_labels
 from ..export.latex_expressions import expression_latex
 from ..export.mermaid_dot import to_dot, to_mermaid
@@ -32,9 +32,6 @@ TEXTBOOK = "c = a + b\nd = b + 1\ne = c * d"
 
 
 FORMATS = ("mermaid", "dot", "png", "svg")
-
-
-SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".png": "png", ".svg": "svg"}
 
 
 def cmd_graph(args, out: TextIO) -> None:
@@ -110,7 +107,7 @@ def _output_format(format: str | None, output: str | None) -> str:
     suffix = path.suffix.lower()
     implied = SUFFIXES.get(suffix)
     if format is None:
-        if implied is None:
+        if implied not in FORMATS:  # no suffix, an unknown one, or a page's (.html: explore writes those)
             raise UsageError(f"cannot tell the format from {suffix or 'a name without suffix'!r}: "
                              f"add --format {'|'.join(FORMATS)}")
         return implied

@@ -47,10 +47,13 @@ def read_expr(text: str, stdin: TextIO | None = None) -> str:
             raise UsageError(f"standard input {TOO_LONG}")
         if isinstance(read, bytes):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
             try:
-                return read.decode("utf-8-sig")
+                read = read.decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise UsageError("standard input is not UTF-8 text") from None
-        return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
+        read = read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
+        if _blank(read):  # Ctrl-D at once, or an empty pipe: a caret under nothing said neither
+            raise UsageError(f"cannot read the expression from standard input: {_blank(read)}")
+        return read
     if text.startswith("@"):
         if not text[1:].strip():  # Path("") is the current directory
             raise UsageError("@FILE needs a file name after the '@' (symgraph grad @expr.txt)")
@@ -81,9 +84,14 @@ def _read_file(name: str) -> str:
         raise refused(getattr(error, "strerror", None) or str(error)) from None
     if text is None:
         raise refused(f"it {TOO_LONG}")
-    if not text.strip():
-        raise refused("it is empty" if not text else "it holds only white space, no expression")
+    if _blank(text):
+        raise refused(_blank(text))
     return text
+
+
+def _blank(text: str) -> str | None:
+    """What is wrong with a text read for EXPR that holds no expression, else None."""
+    return None if text.strip() else "it is empty" if not text else "it holds only white space, no expression"
 
 
 def load_functions(specs: Sequence[str]) -> list[UserFunction]:

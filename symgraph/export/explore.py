@@ -34,8 +34,6 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import sympy
-
 from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
@@ -49,7 +47,7 @@ from ..names import drawn_captions, drawn_names, output_labels
 from .files import write
 from .display import expression_rows, short_str
 from .layout import spaced_layout
-from .text import op_label
+from .text import drawn_symbols, op_label
 
 #: the largest graph a page steps through (nodes); larger ones raise ExpressionTooLargeError
 MAX_NODES = 250
@@ -85,8 +83,9 @@ class Explorer:
 
     @checked_options
     def save(self, path: str | Path) -> Path:
-        """Write the page to ``path`` (UTF-8) and return the path."""
-        return write(path, self.html)
+        """Write the page to ``path`` (UTF-8) and return the path; a suffix of another format (``e.png``) is an
+        ArgumentError."""
+        return write(path, self.html, "html")
 
     def __repr__(self) -> str:
         return f"<Explorer of {self.title}: {counted(self.nodes, 'node')}, 6 walkthroughs>"
@@ -199,8 +198,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
                       "glyph": _short(glyph.replace("*", "×"), 9),
                       "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})
     # formulas are in node symbols; an unnamed output's (v3) is written as the page calls it (f)
-    renamed = {graph.symbol(node): sympy.Symbol(labels[node]) for node in graph.outputs
-               if labels.get(node, node) != node}
+    renamed = drawn_symbols(graph)
     edge_rows = []
     for u, v in edges:
         formula = str(edge_derivative(graph, u, v).xreplace(renamed)).replace("**", "^")

@@ -19,11 +19,12 @@ from ..binding import named_keys
 from ..real_values import as_array, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names, shown
 from ..ad.linearised import Linearised, edge_derivatives as edge_derivatives_of
+from ..ad.paths import edge_values
 from ..ad.reverse import reverse
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
-from ..ir.interpret import branch_only
 from ..names import output_labels
+from .text import drawn_symbols
 
 
 def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
@@ -56,21 +57,14 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
     >>> edge_derivatives("p = x + y; g = p * z", x=1, y=3, z=-3)[("p", "g")]
     -3.0
     """
-    graph = as_graph(graph)
-    lin = Linearised(graph)
-    edges = graph.edges()
-    # an edge into a node a where() may discard is discarded with it: its nan is as quiet as the node's value
-    branch = branch_only(list(graph.rows()), graph.outputs)
-    program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
-                                  discardable=[f"{i}" for i, (_, v) in enumerate(edges) if v in branch])
-    values = program.evaluate(**at)
-    return {edge: values[f"{i}"] for i, edge in enumerate(edges)}
+    return edge_values(as_graph(graph), at)
 
 
 def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
-    """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``)."""
-    local = edge_derivatives_of(graph)
-    return {edge: local[edge] for edge in graph.edges()}
+    """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``), an unnamed
+    output's as drawings name it (:func:`~symgraph.export.text.drawn_symbols`)."""
+    local, renamed = edge_derivatives_of(graph), drawn_symbols(graph)
+    return {edge: local[edge].xreplace(renamed) if renamed else local[edge] for edge in graph.edges()}
 
 
 def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mapping | bool | None = None,

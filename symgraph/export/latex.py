@@ -37,6 +37,7 @@ from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _s
                                 sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
+from .text import drawn_symbols
 
 
 #: Entry lines a Hessian prints (``entries=True``, or a sparse one's nonzeros) before one line counts the rest
@@ -274,7 +275,7 @@ def graph_latex(graph: Graph, limit: int | None = LATEX_EDGES, **settings: Any) 
     shown, total = first_edges(graph, limit)
     # an unnamed output is f, as grad and the pictures call it (drawn_names), in its edges' derivatives too (exp')
     names = drawn_names(graph)
-    renamed = {graph.symbol(node): sympy.Symbol(label) for node, label in names.items() if graph.op(node) != "input"}
+    renamed = drawn_symbols(graph)
     rows = []
     for u, v in shown:
         u, v, derivative = names.get(u, u), names.get(v, v), edge_derivative(graph, u, v)

@@ -23,12 +23,13 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
+import sympy
 
 from ..ad.linearised import Adjacency
 from ..ops import OPS, WRITTEN
 from ..ir.graph import Graph
 from ..ir.listing import constant_text
-from ..names import drawn_captions, drawn_names
+from ..names import drawn_captions, drawn_names, output_labels
 
 #: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
 #: names both Graphviz (X11) and matplotlib know.
@@ -61,6 +62,14 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
             return f"{name}: {constants[0]} {symbol}"
         return f"{name}: {symbol}({', '.join('·' if x.__class__ is str else constant(x) for x in operands)})"
     return f"{name}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
+
+
+def drawn_symbols(graph: Graph) -> dict[sympy.Symbol, sympy.Symbol]:
+    """Node symbol -> the symbol of the name drawings write for it, for the operations not written by their own
+    name (an unnamed output, ``v3`` -> ``f``): what an edge's local derivative is rewritten with, so a formula on
+    an edge, in the explorer and in a graph's LaTeX names only what the drawing shows (``∂f/∂y = -f/y``)."""
+    return {graph.symbol(node): sympy.Symbol(label) for node, label in drawn_names(graph).items()
+            if graph.op(node) != "input"}  # an element's symbol is already the x[3] it is drawn as
 
 
 def format_number(value: Any, digits: int = 4) -> str:
@@ -228,7 +237,8 @@ def legend(graph: Graph, edges: Iterable[EdgeLabel]) -> list[tuple[str, str]]:
     """What the colours on the edges mean, for the kinds of label present: (text, colour) pairs.
 
     Empty when no edge carries a label.  The adjoint is named by the
-    output (``∂g/∂u``) when the graph has one.
+    output (``∂g/∂u``) when the graph has one, as formulas name it (an alias ``z`` of ``y = x; z = y``
+    too, never the node's own name).
 
     Examples
     --------
@@ -239,8 +249,9 @@ def legend(graph: Graph, edges: Iterable[EdgeLabel]) -> list[tuple[str, str]]:
     present = {colour for edge in edges if edge[2:] != _BARE for _, colour in edge_texts(edge)}
     if not present:
         return []
-    output = graph.outputs[0] if len(set(graph.outputs)) == 1 else None
-    adjoint = "adjoint of u" if output is None else f"adjoint ∂{drawn_names(graph).get(output, output)}/∂u"
+    # the output as formulas call it (output_labels): d for the alias d of c = a*b; d = c, as grad's dd/da
+    single = len(set(graph.outputs)) == 1
+    adjoint = f"adjoint ∂{output_labels(graph)[0]}/∂u" if single else "adjoint of u"
     entries = [("value of u", VALUE_COLOUR), (adjoint, ADJOINT_COLOUR), ("local derivative ∂v/∂u", DERIVATIVE_COLOUR)]
     return [("on an edge u → v:", "black"), *(entry for entry in entries if entry[1] in present)]
 

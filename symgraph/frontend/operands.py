@@ -97,9 +97,14 @@ class Operands:
                 self.reversed_comparison(i - 1)  # x => 0, read as x = (> 0)
             if prev is None or kind(prev) == "sep" or prev in ("(", "="):
                 self.fail(f"operator {t!r} is missing its left operand", i)
+            if prev == t == "/":  # Python's x // 2
+                self.fail("'//' is not supported (no integer division: write floor(x/y))", i - 1)
             self.fail(f"operator {t!r} follows operator {prev!r}: an operand is missing", i)
         elif t == ",":
             self.fail("an argument is missing before ','", i)
+        elif t == "=" and self.toks[i - 1] in ("+", "-", "*", "/", "^", "**"):  # Python's x += 1
+            self.fail(f"'{self.toks[i - 1]}=' is not supported (no augmented assignment: a name is assigned once; "
+                      f"assign a new one, y = x {self.toks[i - 1]} ...)", i - 1)
         else:
             self.fail(f"{t!r} cannot start an operand", i)
         self.i = i + 1
