@@ -7,6 +7,7 @@ as one formula prints as the straight-line program that computes it, cut to
 """
 from __future__ import annotations
 
+import re
 from itertools import islice
 from operator import countOf, itemgetter, length_hint
 from typing import Any, NamedTuple, Sequence
@@ -94,8 +95,12 @@ def printed_rows(program: Program, labels: Sequence[str]) -> tuple[list, bool]:
 
 
 class AnyTermOrder:
-    """A sympy printer mixin that prints a sum whose terms sympy cannot order in the sum's own order.
+    """A sympy printer mixin that orders a sum's terms with numbers in names read as numbers, and prints a
+    sum whose terms sympy cannot order in the sum's own order.
 
+    sympy orders the variables of a sum by their names' text, so ``sum(x[i], i, 0, 11)`` printed as
+    ``x[0] + x[10] + x[11] + x[1] + ...`` and ``x1 + ... + x12`` as ``x1 + x10 + x11 + x12 + x2 + ...``;
+    they are ordered here as sympy orders them, but with each run of digits compared as a number.
     Beside another Piecewise, the nan branch of a Piecewise without a default (the gradient of
     ``Piecewise((x, x > 0), (y, x > -1))`` holds ``Piecewise((nan, x <= -1), (0, True))``) made sympy's
     ordering raise ``TypeError: Invalid NaN comparison``, and with it printing the result.
@@ -103,9 +108,42 @@ class AnyTermOrder:
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list:
         try:
+            if (order or self.order) in (None, "lex") and expr.is_Add and len(expr.args) > 2:
+                terms = _numbered_terms(expr, order or self.order)
+                if terms is not None:
+                    return terms
             return super()._as_ordered_terms(expr, order=order)
         except TypeError:
             return list(expr.args)
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _numbered_key(gen: Any) -> Any:
+    """sympy's sort key of a sum's variable, the runs of digits of a name (a Symbol's, an element's ``x[10]``)
+    padded so that they compare as numbers."""
+    key = sympy.default_sort_key(gen)
+    count, name = key[1] if len(key) > 1 and isinstance(key[1], tuple) and len(key[1]) == 2 else (None, ())
+    if len(name) == 1 and isinstance(name[0], str) and _DIGITS.search(name[0]):  # (1, ('x[10]',)): a name's key
+        key = (key[0], (count, (_DIGITS.sub(lambda m: m.group().zfill(24), name[0]),)), *key[2:])
+    return key
+
+
+def _numbered_terms(expr: sympy.Add, order: Any) -> list | None:
+    """The terms of ``expr`` as :meth:`sympy.Expr.as_ordered_terms` orders those of a sum of three or more
+    (sorted by their monomials in the sum's variables), the variables sorted by :func:`_numbered_key`; None
+    where a term is an ``O()``, which sympy orders apart."""
+    terms, gens = expr.as_terms()
+    if any(term.is_Order for term, _ in terms):
+        return None
+    numbered = sorted(gens, key=_numbered_key)
+    if numbered != gens:
+        where = {gen: k for k, gen in enumerate(gens)}
+        moved = [where[gen] for gen in numbered]  # the monomials' exponents in the variables' new order
+        terms = [(term, (coeff, tuple(monomial[k] for k in moved), rest)) for term, (coeff, monomial, rest) in terms]
+    key, reverse = expr._parse_order(order)
+    return [term for term, _ in sorted(terms, key=key, reverse=reverse)]
 
 
 class SafeStrPrinter(AnyTermOrder, StrPrinter):
