@@ -297,9 +297,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         ``jacobian`` and ``hessian`` also take a Gradient itself (its entries
         as outputs).
         """
-        if label is not None and (not isinstance(label, str) or label not in self.labels):
-            raise GraphError(f"no entry {shown(label)}; entries: {', '.join(self.labels[:10])}")
-        return self.program.as_graph(self.labels if label is None else [label])
+        return self.program.as_graph(self.labels if label is None else [self._entry(label)])
 
     @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
