@@ -59,6 +59,7 @@ from sympy.functions.elementary.hyperbolic import HyperbolicFunction
 from sympy.functions.elementary.trigonometric import InverseTrigonometricFunction, TrigonometricFunction
 
 from ..errors import ArgumentError, shown
+from ..forms import piecewise
 
 #: results larger than this (expanded tree operations) are returned as built
 FAST_LIMIT = 150
@@ -125,8 +126,8 @@ def _full(expr: sympy.Expr) -> sympy.Expr:
     back: dict = {}  # that Dummy -> the Piecewise with its branches simplified
     for piece in sorted(expr.atoms(sympy.Piecewise), key=sympy.count_ops):  # an inner one is smaller: first
         dummy = pieces[piece] = sympy.Dummy()
-        back[dummy] = sympy.Piecewise(*((_held_simplify(branch.xreplace(pieces)).xreplace(back), condition)
-                                        for branch, condition in piece.args))
+        back[dummy] = piecewise((_held_simplify(branch.xreplace(pieces)).xreplace(back), condition)
+                                for branch, condition in piece.args)
     return _held_simplify(expr.xreplace(pieces)).xreplace(back)
 
 
