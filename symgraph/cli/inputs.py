@@ -47,10 +47,15 @@ def read_expr(text: str, stdin: TextIO | None = None) -> str:
             raise UsageError(f"standard input {TOO_LONG}")
         if isinstance(read, bytes):  # the bytes, decoded as a file is (not with surrogate escapes of bad bytes)
             try:
-                return read.decode("utf-8-sig")
+                read = read.decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise UsageError("standard input is not UTF-8 text") from None
-        return read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
+        elif read.startswith("\ufeff"):  # the byte order mark some editors write
+            read = read[1:]
+        why = _no_expression(read)
+        if why:
+            raise UsageError(f"cannot read the expression from standard input: {why}")
+        return read
     if text.startswith("@"):
         if not text[1:].strip():  # Path("") is the current directory
             raise UsageError("@FILE needs a file name after the '@' (symgraph grad @expr.txt)")
@@ -81,9 +86,16 @@ def _read_file(name: str) -> str:
         raise refused(getattr(error, "strerror", None) or str(error)) from None
     if text is None:
         raise refused(f"it {TOO_LONG}")
-    if not text.strip():
-        raise refused("it is empty" if not text else "it holds only white space, no expression")
+    why = _no_expression(text)
+    if why:
+        raise refused(why)
     return text
+
+
+def _no_expression(text: str) -> str:
+    """Why ``text`` (a file's, standard input's) holds no expression, or "" when it holds one: a parse error's caret
+    excerpt of an empty text named neither where it came from nor what was wrong."""
+    return "" if text.strip() else "it is empty" if not text else "it holds only white space, no expression"
 
 
 def load_functions(specs: Sequence[str]) -> list[UserFunction]:
