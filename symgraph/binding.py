@@ -236,7 +236,7 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
         return tuple(inputs)
     if isinstance(args, str):
         args = [args]
-    if isinstance(args, (set, frozenset, Mapping)) or not isinstance(args, Iterable):
+    if isinstance(args, (set, frozenset, Mapping, bytes, bytearray)) or not isinstance(args, Iterable):
         raise ArgumentError(f"args= takes a list of the input names in positional order, got "
                             f"{type(args).__name__} {shown(args)}" + (" (a set has no order)" if
                                                                      isinstance(args, (set, frozenset)) else ""))

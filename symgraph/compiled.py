@@ -98,8 +98,8 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
         A function with one output.
     wrt : list of names, optional
         Variables to differentiate by (default: every input, in order of first appearance).
-    mode : {"reverse", "forward", "paths"}
-        How the gradient is derived (the compiled results are equal).
+    mode : {"reverse", "forward", "paths", "elimination", "auto"}
+        How the gradient is derived, as for :func:`symgraph.grad` (the compiled results are equal).
     limit : int, optional
         The most paths ``mode="paths"`` enumerates, as for :func:`symgraph.grad`.
     args : list of names, optional
@@ -135,8 +135,8 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     Raises
     ------
     GraphError
-        With ``vector=True``, when ``wrt`` does not list exactly the inputs
-        (or differs from ``args``); when ``args`` is not a permutation of the inputs.
+        With ``vector=True``, when ``wrt`` and ``args`` both given differ (they are the vector's one
+        order); without it, when ``args`` is not a permutation of the inputs.
 
     See Also
     --------

@@ -169,6 +169,7 @@ class CostReport(Mapping[str, ModeCost]):
 
     @checked_options
     def to_dict(self) -> dict[str, dict]:
+        """``{mode: {figure: value}}``, every mode's :meth:`ModeCost.to_dict`, in the table's order."""
         return {mode: cost.to_dict() for mode, cost in self.costs.items()}
 
     @checked_options

@@ -144,12 +144,13 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         self.simplify = normalise(simplify)
         self._exprs: dict[tuple[str, str], sympy.Expr] = {}
 
-    def __getitem__(self, name) -> sympy.Expr:
+    def __getitem__(self, name: str | sympy.Symbol) -> sympy.Expr:
         """The closed form of one entry (see :meth:`expand`): you asked for it, so it is built whole."""
         return self.expand(name)
 
     @checked_options
-    def expand(self, name, simplify: bool | str | None = None, limit: int | None = EXPAND_LIMIT) -> sympy.Expr:
+    def expand(self, name: str | sympy.Symbol, simplify: bool | str | None = None,
+               limit: int | None = EXPAND_LIMIT) -> sympy.Expr:
         """Entry ``name`` as a sympy expression in the inputs, simplified with bounded effort.
 
         ``simplify`` overrides the mode the result was made with.  The build
@@ -170,7 +171,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
             self._exprs[key] = simplify_expr(raw, how, size=self.program.expanded_size(name))
         return self._exprs[key]
 
-    def _entry(self, name) -> str:
+    def _entry(self, name: str | sympy.Symbol) -> str:
         """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
         label = str(name) if isinstance(name, (str, sympy.Basic)) and not isinstance(name, sympy.Number) else None
         if label is None or label not in self._index:  # not str() of any key: a 5,000-digit int cannot be written
@@ -182,14 +183,14 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         return frozenset(self.labels)
 
     @checked_options
-    def is_small(self, name) -> bool:
+    def is_small(self, name: str | sympy.Symbol) -> bool:
         """True when entry ``name``'s closed form is small enough to print at once (:data:`SHOW_LIMIT`)."""
         name = self._entry(name)
         return (self.program.expanded_size(name) <= SHOW_LIMIT
                 and self.program.expanded_depth(name) <= MAX_DEPTH)
 
     @checked_options
-    def formula(self, name) -> str:
+    def formula(self, name: str | sympy.Symbol) -> str:
         """Entry ``name`` as text, in bounded time: its closed form when small, else its program's listing.
 
         The listing names the result (``out[x] = t12``) and ends with how to
@@ -297,9 +298,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         ``jacobian`` and ``hessian`` also take a Gradient itself (its entries
         as outputs).
         """
-        if label is not None and (not isinstance(label, str) or label not in self.labels):
-            raise GraphError(f"no entry {shown(label)}; entries: {', '.join(self.labels[:10])}")
-        return self.program.as_graph(self.labels if label is None else [label])
+        return self.program.as_graph(self.labels if label is None else [self._entry(label)])
 
     @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",

@@ -228,16 +228,31 @@ def _sympy_where(c, a, b):
     c = _steady(c)
     rest = b.args if isinstance(b, sympy.Piecewise) else ((b, True),)
     try:
-        return sympy.Piecewise((_taken(a, c), c), *rest)
+        return piecewise(((_taken(a, c), c), *rest))
     except RecursionError:  # a condition whose canonical form cycles longer than the check above sees
         c = _CONDITIONS[c] = _compared_with_0(c)
-        return sympy.Piecewise((_taken(a, c), c), *rest)
+        return piecewise(((_taken(a, c), c), *rest))
     except (TypeError, AttributeError):
         # TypeError: sympy folds a piece of ``c`` into a comparison it refuses (x > (-1)^0.5: nan in the numbers);
         # AttributeError: folding tests two conditions for equality at random complex points (an indexed input
         # is not known real), and sympy's own hypot cannot evalf there (cfunctions.hypot(I, 1).evalf() raises)
-        pairs = [sympy.Basic.__new__(ExprCondPair, *map(sympy.sympify, pair)) for pair in ((_taken(a, c), c), *rest)]
-        return sympy.Basic.__new__(sympy.Piecewise, *pairs)
+        return _unfolded(((_taken(a, c), c), *rest))
+
+
+def piecewise(pairs) -> sympy.Expr:
+    """sympy's Piecewise of ``(expr, condition)`` pairs, built as given when a condition holds a Piecewise itself
+    (``z > where(cos(z) > 1/6, sigmoid(x), -1.5)``): sympy folds such a condition into an ``ITE`` form, found by
+    solving each comparison as an inequality, which took 1.5-6 s to print a gradient of 40 operations."""
+    pairs = tuple(pairs)
+    if any(isinstance(c, sympy.Basic) and c.has(sympy.Piecewise) for _, c in pairs):
+        return _unfolded(pairs)
+    return sympy.Piecewise(*pairs)
+
+
+def _unfolded(pairs) -> sympy.Piecewise:
+    """The Piecewise of ``pairs`` exactly as given, none of sympy's folding or canonical forms applied."""
+    return sympy.Basic.__new__(sympy.Piecewise, *(sympy.Basic.__new__(ExprCondPair, *map(sympy.sympify, pair))
+                                                 for pair in pairs))
 
 
 def _np_fold(binary):

@@ -219,6 +219,8 @@ def test_a_flag_takes_true_or_false_only(call, flag, value):
     (lambda: G.at(1, 2), r"at\(\) takes the values by name, at\(x=1.0, ...\), or as one mapping, .*; got 1, 2"),
     (lambda: sg.lambdify("x*y", args=3), "args= takes a list of the input names in positional order, got int 3"),
     (lambda: sg.lambdify("x*y", args={"x", "y"}), r"got set .* \(a set has no order\)"),
+    # bytes were read as their values: "names in args that are not inputs: 120, 121"
+    (lambda: sg.lambdify("x*y", args=b"xy"), r"args= takes a list of the input names in positional order, got bytes b'xy'"),
     (lambda: sg.grad("x*y", wrt={"x", "y"}), r"wrt takes a list of names \(results come in its order"),
     (lambda: sg.lambdify("x*y", xp="numpy"), r"xp= takes an array namespace, the module itself \(xp=numpy, dask.array or cupy\), "
                                              "got str 'numpy'"),

@@ -1168,3 +1168,13 @@ def test_latex_output_notes_are_latex_comments(capsys, tmp_path):
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_empty_standard_input_is_one_line_naming_it(capsys, monkeypatch):
+    """An empty @FILE said "cannot read the expression file @f: it is empty", but '-' with nothing on standard
+    input printed "empty expression (at position 0)" over a caret excerpt of nothing, naming neither where the
+    text came from nor what was wrong.  Both now say it alike."""
+    for given, why in (("", "it is empty"), (" \n\t\n", "it holds only white space, no expression")):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(given))
+        status, out, err = call(capsys, "grad", "-")
+        assert (status, out, err) == (2, "", f"symgraph: cannot read the expression from standard input: {why}\n")

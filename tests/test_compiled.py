@@ -211,3 +211,19 @@ def test_lambdify_given_args_or_a_backend_as_its_first_parameter_says_which_keyw
     with pytest.raises(sg.ArgumentError) as error:
         sg.grad("x*y").lambdify("numpy")
     assert "backend=" not in str(error.value)  # the module numpy, as the message says
+
+
+def test_value_and_grads_docstring_lists_the_modes_it_takes_and_what_it_raises():
+    """Its docstring listed mode in {"reverse", "forward", "paths"}, though "elimination" and "auto" work as in
+    grad, and said vector=True raises when wrt "does not list exactly the inputs", though the inputs not in wrt
+    are data there.  It now lists every mode the call takes, and the vector form with a subset of the inputs runs."""
+    import re
+    from symgraph.ad.modes import SWEEP_OF_MODE
+
+    doc = sg.value_and_grad.__doc__
+    listed = re.search(r"mode : \{([^}]*)\}", doc)[1]
+    assert set(re.findall(r'"([a-z-]+)"', listed)) == {*SWEEP_OF_MODE, "auto"}
+    for mode in (*SWEEP_OF_MODE, "auto"):
+        assert sg.value_and_grad("x*y", mode=mode)(2.0, 3.0) == (6.0, (3.0, 2.0))
+    assert "does not list exactly the inputs" not in doc
+    assert sg.value_and_grad("x*y", wrt=["x"], vector=True)([2.0], 3.0)[1].tolist() == [3.0]

@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.errors import GraphError, ParseError
+from symgraph.errors import ArgumentError, GraphError, ParseError
 from symgraph.names import function_name
 
 X, Y, Z = sympy.symbols("x y z", real=True)
@@ -278,7 +278,7 @@ def test_builders_refuse_conditions_as_numbers():
         b.op("add", c, sympy.Integer(1))
     with pytest.raises(GraphError, match="must be a condition"):
         b.op("where", b.input("x"), sympy.Integer(1), sympy.Integer(0))
-    with pytest.raises(ParseError, match="output 'c'"):
+    with pytest.raises(ArgumentError, match="outputs= names 'c'"):
         sg.parse("c = x > 0; d = x", outputs=["c"])
 
 

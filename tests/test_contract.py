@@ -219,3 +219,23 @@ def test_every_error_and_warning_class_is_public():
     assert set(classes) <= set(sg.__all__)
     with pytest.raises(sg.ArgumentError, match="bakend"):
         sg.lambdify("x*y", bakend="numpy")
+
+
+def test_every_public_entry_point_and_method_has_type_hints_and_a_docstring():
+    """Gradient.expand, .formula, .is_small and g[...] took ``name`` without a type, and CostReport.to_dict,
+    Graph.op and Graph.operands had no docstring, so help() said nothing of them: every parameter of a public call
+    (entry points and the result classes' methods, item access included) is annotated and every one says what it does."""
+    results = _results()
+    try:
+        calls = [(name, getattr(sg, name)) for name in sg.__all__ if inspect.isfunction(getattr(sg, name))]
+        items = [cls for cls in results if any(k.__module__.startswith("symgraph") and "__getitem__" in vars(k)
+                                                for k in cls.__mro__)]
+        calls += [(f"{cls.__name__}.{method}", getattr(cls, method)) for cls in results for method in _methods(cls)]
+        calls += [(f"{cls.__name__}[...]", cls.__getitem__) for cls in items]
+        unhinted = [(called, p.name) for called, call in calls for p in inspect.signature(call).parameters.values()
+                    if p.name not in ("self", "cls") and p.annotation is inspect.Parameter.empty]
+        undocumented = [called for called, call in calls if not (inspect.getdoc(call) or "").strip()
+                        and not called.endswith("[...]")]
+    finally:
+        results[sg.UserFunction].remove()
+    assert not unhinted and not undocumented, (unhinted, undocumented)

@@ -356,3 +356,13 @@ def test_the_options_of_their_own_modes_still_work():
         sg.grad("x*y*sin(z)", mode="forward").cost["forward"].multiplications
     assert sg.grad("x*y", mode="paths", limit=5).at(x=2, y=3) == {"x": 3.0, "y": 2.0}
     assert sg.grad("x*y", mode="reverse", order="markowitz").at(x=2, y=3) == {"x": 3.0, "y": 2.0}  # the default
+
+
+def test_as_graph_of_an_entry_not_there_names_the_closest_as_indexing_does():
+    """g.as_graph("xx") raised a bare GraphError "no entry 'xx'; entries: x, y" where g["xx"] raises an EntryError
+    (a KeyError too) saying which entry was meant, and g.as_graph(Symbol("x")) was refused where g[Symbol("x")] is
+    taken: as_graph now reads its label as every other method does."""
+    g = sg.grad("x^3*y")
+    with pytest.raises(sg.EntryError, match=r"no entry 'xx' \(did you mean 'x'\?\); entries: x, y"):
+        g.as_graph("xx")
+    assert sg.grad(g.as_graph(sympy.Symbol("x"))) == sg.grad(g.as_graph("x")) == {"x": 6 * x * y, "y": 3 * x**2}

@@ -50,9 +50,11 @@ def read_expr(text: str, stdin: TextIO | None = None) -> str:
                 read = read.decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise UsageError("standard input is not UTF-8 text") from None
-        read = read[1:] if read.startswith("\ufeff") else read  # the byte order mark some editors write
-        if _blank(read):  # Ctrl-D at once, or an empty pipe: a caret under nothing said neither
-            raise UsageError(f"cannot read the expression from standard input: {_blank(read)}")
+        elif read.startswith("\ufeff"):  # the byte order mark some editors write
+            read = read[1:]
+        why = _no_expression(read)
+        if why:
+            raise UsageError(f"cannot read the expression from standard input: {why}")
         return read
     if text.startswith("@"):
         if not text[1:].strip():  # Path("") is the current directory
@@ -84,14 +86,16 @@ def _read_file(name: str) -> str:
         raise refused(getattr(error, "strerror", None) or str(error)) from None
     if text is None:
         raise refused(f"it {TOO_LONG}")
-    if _blank(text):
-        raise refused(_blank(text))
+    why = _no_expression(text)
+    if why:
+        raise refused(why)
     return text
 
 
-def _blank(text: str) -> str | None:
-    """What is wrong with a text read for EXPR that holds no expression, else None."""
-    return None if text.strip() else "it is empty" if not text else "it holds only white space, no expression"
+def _no_expression(text: str) -> str:
+    """Why ``text`` (a file's, standard input's) holds no expression, or "" when it holds one: a parse error's caret
+    excerpt of an empty text named neither where it came from nor what was wrong."""
+    return "" if text.strip() else "it is empty" if not text else "it holds only white space, no expression"
 
 
 def load_functions(specs: Sequence[str]) -> list[UserFunction]:

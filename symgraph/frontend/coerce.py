@@ -94,6 +94,8 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         raise ArgumentError(f"wrt takes a list of names (results come in its order, and a set has none), "
                             f"got {type(wrt).__name__} {shown(wrt)}")
     try:
+        if isinstance(wrt, (bytes, bytearray)):  # a list of its byte values, 120 for b"x"
+            raise TypeError
         wrt = list(wrt)
     except TypeError:
         raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {shown(wrt)}") from None

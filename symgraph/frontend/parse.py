@@ -54,7 +54,7 @@ import numpy as np
 import sympy
 
 from ..options import checked_options, is_size
-from ..errors import ArgumentError, ParseError, shown
+from ..errors import ArgumentError, ParseError, closest_name, shown, shown_names
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT
 from ..ir.graph import Graph
@@ -292,7 +292,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
     if outputs is not None:
         results, names_out = [], []
         for name in outputs:
-            results.append(_output(name, scopes, builder, texts))
+            results.append(_output(name, scopes, builder))
             names_out.append(name)
     extents = {k: v if isinstance(v, tuple) else (v,) for k, v in sizes.items()}
     for name, shape in extents.items():
@@ -303,8 +303,9 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
     return builder.finish(results, names_out)
 
 
-def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[str]):
-    """The ref an ``outputs=[...]`` name stands for: an input, or a name one text assigned."""
+def _output(name: str, scopes: list[dict], builder: GraphBuilder):
+    """The ref an ``outputs=[...]`` name stands for: an input, or a name one text assigned.  A name that
+    stands for none is the argument's fault, not the text's: an ArgumentError naming the names there are."""
     found = [scope[name] for scope in scopes if name in scope]
     if builder.is_input(name):
         found.append(builder.input(name))
@@ -313,13 +314,16 @@ def _output(name: str, scopes: list[dict], builder: GraphBuilder, texts: list[st
         found.append(builder.element(*element))
     distinct = {ref if ref.__class__ is int else _constant_key(ref) for ref in found}
     if not found and builder.is_indexed(name):
-        raise ParseError(f"output {shown(name)} is an indexed input: name one of its elements, such as "
-                         f"{element_label(name, (0,) * builder.rank(name))}", texts[-1], 0)
+        raise ArgumentError(f"outputs= names {shown(name)}, an indexed input: name one of its elements, such as "
+                            f"{element_label(name, (0,) * builder.rank(name))}")
     if not found:
-        raise ParseError(f"output {shown(name)} is not a name in the text", texts[-1], 0)
+        known = list(dict.fromkeys([*(n for scope in scopes for n in scope), *builder.input_names()]))
+        close = closest_name(name, known) if isinstance(name, str) else None
+        hint = f" (did you mean {close!r}?)" if close is not None else ""
+        raise ArgumentError(f"outputs= names {shown(name)}{hint}, which the text neither assigns nor reads; "
+                            f"its names: {shown_names(known, 20) or 'none'}")
     if builder.is_condition(found[0]):
-        raise ParseError(f"output {shown(name)}: {_CONDITION_RESULT}", texts[-1], 0)
+        raise ArgumentError(f"outputs= names {shown(name)}: {_CONDITION_RESULT}")
     if len(distinct) > 1:
-        raise ParseError(f"output {shown(name)} is ambiguous: it names different things in different texts",
-                         texts[-1], 0)
+        raise ArgumentError(f"outputs= names {shown(name)}, which is ambiguous: it names different things in different texts")
     return found[0]

@@ -296,6 +296,10 @@ class GraphBuilder(TermLoop, Finishing):
     def is_input(self, name: str) -> bool:
         return name in self._inputs
 
+    def input_names(self) -> list[str]:
+        """The inputs made so far by the user's names, an indexed input by its own (``x`` for ``x[0]``)."""
+        return [*self._inputs, *self._indexed]
+
     def is_indexed(self, name: str) -> bool:
         """True when ``name`` is used with indices (``x[0]``)."""
         return name in self._indexed

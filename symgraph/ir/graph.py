@@ -237,6 +237,7 @@ class Graph(InputNames, GraphValues):
 
     @checked_options
     def op(self, node: str) -> str:
+        """The op of ``node`` (``"input"``, ``"const"``, ``"add"``, ...); a GraphError for a name not in the graph."""
         try:
             return self._ops[node]
         except (KeyError, TypeError):
@@ -244,6 +245,7 @@ class Graph(InputNames, GraphValues):
 
     @checked_options
     def operands(self, node: str) -> tuple:
+        """The operands of ``node``: node names and constants, in order; a GraphError for a name not in the graph."""
         try:
             return self._operands[node]
         except (KeyError, TypeError):

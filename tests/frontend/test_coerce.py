@@ -21,7 +21,9 @@ def test_a_function_of_the_wrong_kind_is_a_symgraph_error(f):
 
 
 @pytest.mark.parametrize("wrt, message", [(3, "wrt takes a name or a list of names"), ([None], "got None"),
-                                          (["x", 2.5], "got 2.5")])
+                                          (["x", 2.5], "got 2.5"),
+                                          # bytes were read as a list of their values: "wrt names must be ..., got 120"
+                                          (b"x", r"wrt takes a name or a list of names, got bytes b'x'")])
 def test_wrt_of_the_wrong_kind_is_a_symgraph_error(wrt, message):
     with pytest.raises(sg.SymgraphError, match=message):
         sg.grad("x*y", wrt=wrt)

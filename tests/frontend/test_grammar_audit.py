@@ -260,7 +260,7 @@ def test_an_element_of_an_indexed_input_can_be_an_output():
     g = sg.parse("y = x[0]*x[1]", outputs=["x[1]", "y", "x[ 1 ]"])
     assert len(g.outputs) == 3 and g.outputs[0] == g.outputs[2]
     assert sg.jacobian(g, wrt=["x"]) == sympy.Matrix([[0, 1], [sympy.IndexedBase("x")[1], sympy.IndexedBase("x")[0]], [0, 1]])
-    assert "name one of its elements, such as W[0, 0]" in str(pytest.raises(ParseError, sg.parse, "W[0,1]*2",
+    assert "name one of its elements, such as W[0, 0]" in str(pytest.raises(sg.ArgumentError, sg.parse, "W[0,1]*2",
                                                                              outputs=["W"]).value)
 
 

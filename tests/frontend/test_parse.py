@@ -567,9 +567,20 @@ def test_outputs_is_a_list_of_names_or_one_name():
 
 
 def test_outputs_naming_different_things_in_two_texts_is_ambiguous():
-    with pytest.raises(ParseError, match="ambiguous"):
+    with pytest.raises(ArgumentError, match="ambiguous"):
         parse(["u = x*y", "u*2"], outputs=["u"])
     assert parse(["u = x*y", "v = x*2"], outputs=["v", "u", "v"]).outputs == ("v", "u", "v")
+
+
+def test_an_output_the_text_lacks_is_an_argument_error_naming_the_closest_name():
+    """outputs=["ee"] of "c = a+b; e = c*2" was a ParseError "output 'ee' is not a name in the text" with a caret
+    under the text's first character, which had nothing wrong with it, and no word of the names there are.
+    It is the argument's fault, worded as wrt's: an ArgumentError with the closest name and the text's names."""
+    with pytest.raises(ArgumentError) as info:
+        parse("c = a+b; e = c*2", outputs=["ee"])
+    assert not isinstance(info.value, ParseError)
+    assert str(info.value) == ("outputs= names 'ee' (did you mean 'e'?), which the text neither assigns nor reads; "
+                               "its names: c, e, a, b")
 
 
 def test_generated_names_are_not_user_names():

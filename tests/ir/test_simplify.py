@@ -100,3 +100,29 @@ def test_full_holds_a_trigonometric_argument_that_holds_trigonometric_functions(
     c = sympy.cos(x)
     assert simplify(sympy.sin(c) ** 2 * y + sympy.cos(c) ** 2 * y + sympy.sin(sympy.tan(c)), "full") == \
         y + sympy.sin(sympy.tan(c))  # the outer identity, with cos(x) and tan(cos(x)) held
+
+
+def test_full_holds_powers_of_sums_and_simplifies_piecewise_forms_branch_by_branch(monkeypatch):
+    """sympy.simplify's cancel and together expand a power of a sum, and it folds nested and summed Piecewise
+    forms into one whose conditions multiply: repr(grad("(a+b+c+d+e+f)^8", simplify="full")) took 17 s (its
+    entries have 7 operations) and the gradient of where(x > y, x^y, y^x)*max(x, y, z) 70 s a partial.  Now a
+    power of a sum past CANCEL_MAX_POWER is an atom to it, and each Piecewise is simplified branch by branch;
+    the forms are still the derivatives, and a branch's identities are still found."""
+    given = []
+    real = sympy.simplify
+    monkeypatch.setattr(sympy, "simplify", lambda e, **kw: given.append(e) or real(e, **kw))
+    g = sg.grad("(a+b+c+d+e+f)^8", simplify="full")
+    assert repr(g).startswith("Gradient({'a': 8*(a + b + c + d + e + f)**7, ")
+    assert given and not any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > 4 for e in given for p in e.atoms(sympy.Pow))
+    given.clear()
+    text = "where(x > y, x^y, y^x) * max(x, y, z)"
+    g, raw = sg.grad(text, simplify="full"), sg.grad(text, simplify=False)
+    repr(g)
+    assert given and not any(e.has(sympy.Piecewise) for e in given)
+    for point in ((2.0, 0.5, 1.0), (0.5, 2.0, 3.0), (1.5, 1.5, 1.5)):
+        values = dict(zip(sympy.symbols("x y z"), point))
+        for k in g:
+            assert abs(float((g[k] - raw[k]).subs(values).evalf())) < 1e-12
+    inner = sympy.Piecewise((sympy.sin(y) ** 2 + sympy.cos(y) ** 2 + x, y > 0), (1, True))
+    assert simplify(sympy.Piecewise((inner, x > 0), (0, True)) * x, "full") == \
+        sympy.Piecewise((sympy.Piecewise((x + 1, y > 0), (1, True)), x > 0), (0, True)) * x
