@@ -97,6 +97,9 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     seeds = element_seeds(graph, read_once(seeds), what)
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
+    if isinstance(seeds, (bytes, bytearray, memoryview)):  # read as a list, its byte values were seeds: b"a" was 97
+        raise ArgumentError(f"{what} takes seeds (numbers or names), one per name of ({shown_names(names)}), "
+                            f"got {type(seeds).__name__} {shown(seeds)}")
     if isinstance(seeds, (set, frozenset)):  # NumPy took a set for one scalar: "v has 1 component(s)" for {1, 2}
         if len(seeds) > 1:  # one seed has no order to lose, as in wrt
             raise ArgumentError(f"{what} takes a list of seeds, one per name of ({shown_names(names)}) in that order "

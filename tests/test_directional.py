@@ -333,3 +333,12 @@ def test_jvp_and_vjp_sweep_only_what_joins_their_seeds_to_the_outputs():
     branch = sg.vjp("sin(x*y)*exp(tanh(z*w)*cos(z))", ["x"], [1])
     assert branch.cost["reverse"].multiplications == 2
     assert branch["x"] == sg.grad("sin(x*y)*exp(tanh(z*w)*cos(z))", wrt=["x"])["x"]
+
+
+@pytest.mark.parametrize("seeds", [bytearray(b"a"), b"a", memoryview(b"ab")])
+def test_bytes_are_no_seeds(seeds):
+    # a bytearray was read as a list of its byte values: jvp("x*y", ["x"], bytearray(b"a")) gave 97*y
+    with pytest.raises(sg.ArgumentError, match=r"v takes seeds \(numbers or names\).*got (bytes|bytearray|memoryview)"):
+        sg.jvp("x*y", ["x"], seeds)
+    with pytest.raises(sg.ArgumentError, match=r"takes seeds"):
+        sg.hvp("x^2*y", ["x"], seeds)
