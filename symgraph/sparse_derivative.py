@@ -104,6 +104,15 @@ class SparseDerivative:
     def __contains__(self, item: object) -> bool:
         raise self._not_iterable()  # Python would word __iter__'s refusal as its own TypeError
 
+    def __len__(self) -> int:
+        """Refused as iteration is, naming ``S.shape`` and ``S.nnz`` (a length is ambiguous, as for scipy's
+        matrices; Python's own TypeError said only that there is none)."""
+        raise ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative has no len(): its shape is S.shape, "
+                            "its number of structural nonzeros S.nnz")
+
+    def __bool__(self) -> bool:
+        return True  # as before __len__ was defined: a result is true, whatever its entries
+
     def _not_iterable(self) -> ArgumentError:
         return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
                              "S[i, j], every nonzero's closed form with S.to_sympy(), its positions with S.pattern, "

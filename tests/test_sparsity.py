@@ -165,3 +165,10 @@ def test_sparse_hessian_labels_every_stored_entry_when_two_entries_share_a_label
     entry's label is then formatted as before, one per stored entry."""
     S = quiet(sg.hessian, "a*db + ad*b + a*ad", wrt=["a", "db", "ad", "b"], sparse=True)
     assert len(S.labels) == S.nnz and S.labels[0] == "d2/daddb"
+
+
+def test_len_of_a_sparse_result_is_a_named_error_and_the_result_stays_true():
+    S = sg.hessian("x^2*y", sparse=True)
+    with pytest.raises(sg.ArgumentError, match=r"2x2 SparseDerivative has no len\(\): its shape is S.shape.*S.nnz"):
+        len(S)
+    assert S and S.nnz == 3
