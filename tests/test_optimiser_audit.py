@@ -1,0 +1,22 @@
+"""An optimisation researcher's audit: scipy.optimize's calling conventions, indexed data, second order."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+
+
+def test_a_size_no_text_names_is_refused_not_ignored():
+    """`hessp(f, wrt, chunk=1000)` (an option hessp does not take) was read as a size named chunk and ignored
+    without a word, as was a misspelt size (N=3 beside n); now each is an ArgumentError naming it."""
+    with pytest.raises(sg.ArgumentError, match=r"size chunk=1000 sizes nothing: the text never names chunk"):
+        sg.hessp("x^2*y", ["x", "y"], chunk=1000)
+    with pytest.raises(sg.ArgumentError, match=r"size N=3 sizes nothing: the text never names N \(did you mean n\?\)"):
+        sg.grad("sum(x[i], i, 0, n-1)", n=2, N=3)
+    with pytest.raises(sg.ArgumentError, match=r"size limit=5 sizes nothing"):
+        sg.hessian_sparsity("x*y", ["x"], limit=5)
+    # a size one text of several names, or only the bounds of over= read, sizes something
+    assert sg.jacobian(["sum(x[i], i, 0, n-1)", "y"], n=2).shape == (2, 3)
+    res = sg.residuals("y[k] - a*t[k]", wrt=["a"], over=("k", 0, "m-1"), m=2)
+    assert res.fun(np.array([2.0]), [1.0, 2.0], [1.0, 1.0]).tolist() == [-1.0, 0.0]
