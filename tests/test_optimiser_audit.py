@@ -20,3 +20,18 @@ def test_a_size_no_text_names_is_refused_not_ignored():
     assert sg.jacobian(["sum(x[i], i, 0, n-1)", "y"], n=2).shape == (2, 3)
     res = sg.residuals("y[k] - a*t[k]", wrt=["a"], over=("k", 0, "m-1"), m=2)
     assert res.fun(np.array([2.0]), [1.0, 2.0], [1.0, 1.0]).tolist() == [-1.0, 0.0]
+
+
+def test_a_compiled_hessian_or_jacobian_names_itself_in_its_messages():
+    """A Hessian's compiled function called wrongly said "matrix() missing 1 required positional argument: 't'"
+    and "sparse_matrix evaluates one point: ...": now it is hessian() (or jacobian()), as the user knows it."""
+    f = "sum((y[k] - a*t[k])^2, k, 0, 2)"
+    hess = sg.hessian(f, wrt=["a"], sparse=True).lambdify(vector=True)
+    with pytest.raises(sg.ArgumentError, match=r"^hessian\(\) missing 1 required positional argument: 't'"):
+        hess([1.0], [1.0, 2.0, 3.0])
+    with pytest.raises(sg.GraphError, match=r"^hessian evaluates one point"):
+        hess([1.0], np.ones((3, 2)), [1.0, 2.0, 3.0])
+    assert repr(hess.data).startswith("<compiled function hessian.data(")
+    jac = sg.jacobian(["x*y", "x"]).lambdify()
+    with pytest.raises(sg.ArgumentError, match=r"^jacobian\(\) missing 1 required positional argument: 'y'"):
+        jac(1.0)
