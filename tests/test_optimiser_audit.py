@@ -35,3 +35,14 @@ def test_a_compiled_hessian_or_jacobian_names_itself_in_its_messages():
     jac = sg.jacobian(["x*y", "x"]).lambdify()
     with pytest.raises(sg.ArgumentError, match=r"^jacobian\(\) missing 1 required positional argument: 'y'"):
         jac(1.0)
+
+
+def test_a_template_that_never_uses_its_over_index_is_refused():
+    """residuals("y_k - a*t_k", over=("k", 0, "m-1"), m=3) made three copies of one residual in the scalar data
+    y_k and t_k, fitted without a word; now an ArgumentError says the template never uses k."""
+    with pytest.raises(sg.ArgumentError, match=r"never uses its index k, so every residual would be the same one "
+                                               r"\('t_k' is one name"):
+        sg.residuals("y_k - a*t_k", ["a"], over=("k", 0, "m-1"), m=3)
+    with pytest.raises(sg.ArgumentError, match=r"never uses its index k"):
+        sg.residuals("y - a*t", ["a"], over=("k", 0, 2))
+    assert sg.residuals("a*k + b", wrt=["a", "b"], over=("k", 0, 2)).fun([2.0, 1.0]).tolist() == [1, 3, 5]

@@ -228,6 +228,12 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
         raise ArgumentError(f"over=: the index {index!r} is also given as a size ({index}={sizes[index]!r})")
     if not isinstance(text, str):
         raise ArgumentError(f"over= takes one text (a template), got {type(text).__name__}")
+    words = names_in([text])
+    if index not in words:  # y_k - a*t_k over k: every copy the same residual, fitted as one
+        subscripted = sorted(w for w in words if w.endswith("_" + index))
+        hint = f" ({subscripted[0]!r} is one name, the same in every copy)" if subscripted else ""
+        raise ArgumentError(f"over=: the template never uses its index {index}, so every residual would be the same "
+                            f"one{hint}; an element of an indexed input is written y[{index}]")
     sizes = _checked_sizes(sizes)
     lo, hi = (_bound(b, sizes, f"the {which} value of {index} in over=") for b, which in ((first, "first"), (last, "last")))
     if hi < lo:
