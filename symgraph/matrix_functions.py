@@ -51,7 +51,7 @@ class DenseFunction:
 
     def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int], vector: bool = False):
         self.kernel, self.index, self.shape, self.vector = kernel, index, shape, vector
-        self.__name__ = self.__qualname__ = "matrix"
+        self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
         self.__signature__ = getattr(kernel, "__signature__", None)
         self.source = getattr(kernel, "source", None)
@@ -110,7 +110,7 @@ class SparseFunction:
     def __init__(self, kernel: Callable, order: np.ndarray, pattern: Any, vector: bool = False):
         self.kernel, self.order, self.pattern, self.vector = kernel, order, pattern, vector
         self.data = SparseData(kernel, order, vector)
-        self.__name__ = self.__qualname__ = "sparse_matrix"
+        self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
         self.__signature__ = self.data.__signature__
         self.source = getattr(kernel, "source", None)
@@ -135,7 +135,7 @@ class SparseData:
 
     def __init__(self, kernel: Callable, order: np.ndarray, vector: bool = False):
         self.kernel, self.order, self.vector = kernel, order, vector
-        self.__name__, self.__qualname__ = "data", "sparse_matrix.data"
+        self.__name__, self.__qualname__ = "data", f"{kernel.__name__}.data"
         self.__doc__ = kernel.__doc__
         self.__signature__ = getattr(kernel, "__signature__", None)
 
@@ -158,10 +158,12 @@ def _with_zero(program: Program, labels: Sequence[str]) -> Program:
     return Program(program.inputs, program.instructions, results, program.graph, program.unused)
 
 
-def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[str], name: str, doc: str,
+def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[str], doc: str,
               vector: bool, options: dict) -> Callable:
     """The kernel of a matrix's ``labels`` (then :data:`ZERO`): the inputs one by one, or with ``vector=True``
-    the wrt vector and the data at one point (read by :func:`_point_results`)."""
+    the wrt vector and the data at one point (read by :func:`_point_results`).  Named ``hessian`` or
+    ``jacobian``, as its messages name it (``hessian() missing 1 required positional argument``)."""
+    name = "hessian" if matrix.order == 2 else "jacobian"
     program = _with_zero(matrix.program, labels)
     returns = tuple(labels) + (ZERO,)
     if not vector:

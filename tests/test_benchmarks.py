@@ -155,7 +155,7 @@ def test_indexed_bench_smoke(capsys):
     out = capsys.readouterr().out
     assert [row["terms"] for row in rows] == [2, 19] and all(len(row["one"]) == 2 for row in rows)
     import symgraph as sg
-    nodes = len(sg.parse(module.written_out(20), n=20).order)
+    nodes = len(sg.parse(module.written_out(20)).order)
     assert rows[1]["nodes"] == nodes and f"| 20 | 19 | {nodes} |" in out and "× |" in out
     assert "Context at n = 5: gradient from the one-line text" in out and "(5 partials)" in out
     assert module.written_out(3) == "(100*(x[1]-x[0]^2)^2+(1-x[0])^2) + (100*(x[2]-x[1]^2)^2+(1-x[1])^2)"

@@ -266,7 +266,7 @@ def test_an_element_name_seeds_that_elements_value_in_jvp_vjp_and_hvp():
     with pytest.raises(sg.GraphError, match=r"seed 'x\[7\]' in v is no element of x, whose elements are x\[0\], "):
         sg.jvp(f, ["x[0]"], ["x[7]"], n=3)  # said "is not a name"
     with pytest.raises(sg.GraphError, match=r"seed 'x\[1\]' in v is an element the function does not read"):
-        sg.hvp("x[0]^2 + x[2]", ["x[0]"], ["x[1]"], n=3)
+        sg.hvp("x[0]^2 + x[2]", ["x[0]"], ["x[1]"])
     with pytest.raises(sg.GraphError, match=r"seed 'z\[1\]' in v is not a name"):
         sg.jvp(f, ["x[0]"], ["z[1]"], n=3)
     with pytest.raises(sg.GraphError, match=r"seed 'x' in v names the indexed input x as a whole"):

@@ -31,8 +31,8 @@ def test_a_compiled_dense_hessian_prints_as_a_compiled_function():
     """A compiled dense Hessian printed as ``<symgraph.matrices.DenseFunction object at 0x...>``, while the
     sparse one, hessp and value_and_grad print their name and signature: the parameters a solver must pass."""
     f = sg.hessian("a*x^2*y", wrt=["x", "y"]).lambdify(vector=True)
-    assert repr(f) == "<compiled function matrix(x, /, a)>"
-    assert repr(sg.hessian("x^2*y").lambdify(args=["y", "x"])) == "<compiled function matrix(y, x)>"
+    assert repr(f) == "<compiled function hessian(x, /, a)>"
+    assert repr(sg.hessian("x^2*y").lambdify(args=["y", "x"])) == "<compiled function hessian(y, x)>"
 
 
 def test_a_dense_hessian_of_many_small_sums_prints_its_program(monkeypatch):

@@ -96,7 +96,9 @@ def parse(text: "str | Sequence[str] | sympy.Basic | Graph", /, outputs: Sequenc
         inputs.  A size named like an indexed input is its extent
         (``x=3``, or ``W=(2, 3)``): a larger index is a ParseError.  A size
         the text reads only as a number (``parse("x + 1", x=3)``) is a
-        ParseError: x is a plain input there, not a size.  Any name may be a
+        ParseError: x is a plain input there, not a size; one no text names
+        (``parse("x*y", n=3)``) an ArgumentError: it sizes nothing, and is
+        most likely a misspelt size or option.  Any name may be a
         size but ``outputs`` (this function's keyword): :func:`parse_sized`
         takes the sizes as one mapping, as the command line's ``--size`` does.
 
@@ -226,6 +228,12 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
         raise ArgumentError(f"over=: the index {index!r} is also given as a size ({index}={sizes[index]!r})")
     if not isinstance(text, str):
         raise ArgumentError(f"over= takes one text (a template), got {type(text).__name__}")
+    words = names_in([text])
+    if index not in words:  # y_k - a*t_k over k: every copy the same residual, fitted as one
+        subscripted = sorted(w for w in words if w.endswith("_" + index))
+        hint = f" ({subscripted[0]!r} is one name, the same in every copy)" if subscripted else ""
+        raise ArgumentError(f"over=: the template never uses its index {index}, so every residual would be the same "
+                            f"one{hint}; an element of an indexed input is written y[{index}]")
     sizes = _checked_sizes(sizes)
     lo, hi = (_bound(b, sizes, f"the {which} value of {index} in over=") for b, which in ((first, "first"), (last, "last")))
     if hi < lo:
@@ -234,7 +242,8 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
         raise ArgumentError(f"over=: {index} runs from {lo} to {hi}, which makes {hi - lo + 1:,} residuals; the "
                             f"limit is {MAX_TERMS:,} terms per call")
     with paused_gc():
-        return _parse([text] * (hi - lo + 1), None, sizes, (index, lo))
+        return _parse([text] * (hi - lo + 1), None, sizes, (index, lo),
+                      read=names_in([b for b in (first, last) if isinstance(b, str)]))
 
 
 def _bound(bound: "int | str", sizes: dict, what: str) -> int:
@@ -251,22 +260,26 @@ def _bound(bound: "int | str", sizes: dict, what: str) -> int:
 
 
 def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
-           over: tuple[str, int] | None = None) -> Graph:
+           over: tuple[str, int] | None = None, read: "set[str] | frozenset[str]" = frozenset()) -> Graph:
     """The graph of ``texts`` (one output each), their expansions counted against one budget.
 
     ``over=(k, first)`` binds the size ``k = first + position`` in each text
     (the copies of :func:`parse_over`'s template); a reduction in the first
     copy is counted as often as the copies still to come will expand it, so
     a template too large in all is refused before its first copy expands.
+    ``read`` are the names the over= bounds read, so that a size only they use is used.
     """
     builder = GraphBuilder()
     results, names_out, scopes = [], [], []
     budget = [0, 1]
     each = over is not None
+    words = set(read)
     for position, t in enumerate(texts):
         try:
             parser = _Parser(t, builder)
-            builder.reserve(parser.tokens.words())
+            named = parser.tokens.words()
+            builder.reserve(named)
+            words |= named
             parser.expanded = budget
             if each:
                 budget[1] = parser.repeats = len(texts) - position
@@ -289,6 +302,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
         elif outputs is None:
             results.append(refs[-1])
             names_out.append(names[-1])
+    _check_sizes_named(sizes, words)
     if outputs is not None:
         results, names_out = [], []
         for name in outputs:
@@ -301,6 +315,21 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
                                 f"an indexed input has at most {MAX_ELEMENTS:,}")
     builder.declare_extents(extents)
     return builder.finish(results, names_out)
+
+
+def _check_sizes_named(sizes: dict, words: set[str]) -> None:
+    """Refuse a size that no text names (``words``: every text's, and the over= bounds'): it sizes nothing,
+    and was most likely an option the function does not take (``hessp(f, wrt, chunk=1000)``) or a misspelt size
+    (``m=4`` for ``n``), which were ignored without a word."""
+    unnamed = [name for name in sizes if name not in words]
+    if unnamed:
+        name = unnamed[0]
+        close = closest_name(name, sorted(words))
+        hint = f" (did you mean {close}?)" if close else ""
+        raise ArgumentError(f"size {name}={shown(sizes[name])} sizes nothing: the text never names {name}{hint}. A size "
+                            f"is a name the text uses in an index, a bound or as an indexed input (n in sum(x[i], i, "
+                            f"0, n-1)); a keyword that is no option of the function called is read as a size, so an "
+                            f"option it does not take (such as chunk=) is refused here")
 
 
 def _output(name: str, scopes: list[dict], builder: GraphBuilder):

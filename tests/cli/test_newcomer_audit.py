@@ -100,9 +100,9 @@ def test_explore_refuses_a_large_graph_with_command_line_advice(capsys):
 def test_an_unclosed_bracket_in_an_at_name_is_named_and_joins_no_word(capsys):
     """`--at "x[0=3" "x[1]=1"` (a typo in the name) joined the next word into the value, so the message named
     the value '3 x[1]=1'; now the name is refused as written, and a list split by the shell still joins."""
-    code, _, err = call(capsys, "grad", "x[0]*x[1]", "--size", "n=2", "--at", "x[0=3", "x[1]=1")
+    code, _, err = call(capsys, "grad", "x[0]*x[1]", "--at", "x[0=3", "x[1]=1")
     assert code == 2 and "'x[0' has unbalanced brackets" in err and "x[1]=1" not in err
-    code, out, _ = call(capsys, "grad", "x[0]*x[1]", "--size", "n=2", "--at", "x=[3,", "max(1,", "2)]")
+    code, out, _ = call(capsys, "grad", "x[0]*x[1]", "--at", "x=[3,", "max(1,", "2)]")
     assert code == 0 and "= 2" in out and "= 3" in out
 
 
