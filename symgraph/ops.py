@@ -16,7 +16,9 @@ Each partial is the textbook form where that form is exact in float64, and
 otherwise the closest form that neither cancels nor overflows where the
 derivative is a normal number (checked against mpmath in
 ``tests/test_numerical_edges.py`` and ``tests/test_numerics_audit3.py``):
-acosh' is sympy's own 1/(sqrt(x - 1)*sqrt(x + 1)), asinh' is 1/hypot(x, 1),
+acosh' is 1/sqrt(x - 1)/sqrt(x + 1) (two divisions: sympy's 1/(sqrt(x - 1)*sqrt(x + 1))
+is as exact, but differentiated in reverse it meets sqrt(x - 1)*inf = nan at x = 1, where the
+other strategies give acosh''(1) = -inf), asinh' is 1/hypot(x, 1),
 atan' 1/hypot(x, 1)^2, atan2's partials x/hypot(x, y)^2 (computed as two
 divisions, so neither the square overflows at 1e155 nor underflows at
 1e-155), and logsumexp's the softmax weights sigmoid(a - b).  A partial is
@@ -181,7 +183,7 @@ _ROWS = [
     _unary("asinh", sympy.asinh, np.arcsinh, "xp.arcsinh({0})",
            lambda B, out, x: B.op("div", 1, B.op("hypot", x, 1))),
     _unary("acosh", sympy.acosh, np.arccosh, "xp.arccosh({0})",
-           lambda B, out, x: B.op("div", 1, B.op("mul", B.op("sqrt", B.op("sub", x, 1)), B.op("sqrt", B.op("add", x, 1))))),
+           lambda B, out, x: B.op("div", B.op("div", 1, B.op("sqrt", B.op("sub", x, 1))), B.op("sqrt", B.op("add", x, 1)))),
     _unary("atanh", sympy.atanh, np.arctanh, "xp.arctanh({0})",
            lambda B, out, x: B.op("div", 1, B.op("one_minus_square", x))),
     _unary("log1p", cfunctions.log1p, np.log1p, "xp.log1p({0})", lambda B, out, x: B.op("div", 1, B.op("add", x, 1))),
