@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.functions.elementary.piecewise import ExprCondPair, piecewise_fold
+from sympy.logic.boolalg import ITE
 
 from .errors import UnsupportedOpError
 
@@ -197,16 +198,34 @@ def _compared_with_0(c):
     return c.replace(_is_relational, lambda r: r.func(r.lhs - r.rhs, 0))
 
 
+def _folded(c):
+    """``c`` with the where() values in it folded out, a condition in negation normal form (or ``c`` where
+    sympy cannot fold it: :func:`_sympy_where` then builds the Piecewise unevaluated).
+
+    A Piecewise folds a condition on a Piecewise itself, to an ITE, and an ITE inside a condition folded
+    again is simplified in conjunctive normal form, which grows exponentially with its comparisons: a chain
+    of four where() each comparing the one before took 2-3 s to build, and five took 11-60 s (now 0.5 s and,
+    past :data:`symgraph.ir.interpret.FOLD_LIMIT`, refused before building).
+    """
+    if not (isinstance(c, sympy.Basic) and c.has(sympy.Piecewise)):
+        return c
+    try:
+        folded = piecewise_fold(c)
+        return (folded.rewrite(ITE) if isinstance(folded, sympy.Piecewise) else folded).to_nnf()
+    except (TypeError, AttributeError, RecursionError):  # as the Piecewise itself raises (see _sympy_where)
+        return c
+
+
 def _steady(c):
-    """``c``, or where sympy's canonical form of it never settles, ``c`` compared with 0 (remembered: the
-    derivatives of one select hold many selects by its condition)."""
+    """``c`` folded (:func:`_folded`), or where sympy's canonical form of that never settles, it compared with 0
+    (remembered: the derivatives of one select hold many selects by its condition)."""
     found = _CONDITIONS.get(c)
     if found is None:
-        found = c
-        if _canonical_coeff is not None and isinstance(c, sympy.Basic):
-            once = c.replace(_is_relational, _canonical_coeff)
+        found = _folded(c)
+        if _canonical_coeff is not None and isinstance(found, sympy.Basic):
+            once = found.replace(_is_relational, _canonical_coeff)
             if once.replace(_is_relational, _canonical_coeff) != once:
-                found = _compared_with_0(c)
+                found = _compared_with_0(found)
         if len(_CONDITIONS) >= 10_000:
             _CONDITIONS.clear()
         _CONDITIONS[c] = found

@@ -354,3 +354,30 @@ def test_index_powers_in_a_sum_fold_exactly():
     g = sg.parse("sum(x[i]*i^2, i, 0, n-1) + y*sum(i^3/2^i, i, 0, n-1)", n=200)
     assert sg.grad(g, ["y"])["y"] == sum(sympy.Rational(i ** 3, 2 ** i) for i in range(200))
     assert sg.grad(g, ["x[7]"])["x[7]"] == 49
+
+
+def test_a_condition_on_where_values_is_folded_once_and_means_the_same():
+    """sympy folds a condition on a where() value into an ITE, and folding that condition again simplifies it in
+    conjunctive normal form, exponential in its comparisons: this took 0.5 s to build, and a chain of five took
+    7-60 s.  The condition is folded once, to negation normal form, with the same values everywhere."""
+    graph = sg.parse("where(where(where(a > 0, a, b) > c, a, b) > 1, x, y)")
+    expr = graph.expr()
+    assert not expr.has(sympy.ITE)
+    names = ("a", "b", "c")
+    for values in [(-2, 0.5, 1.5), (0.5, 2, 1), (1.5, -2, 0.5), (2, 2, 3), (-1, 3, 2), (3, 0, 1)]:
+        point = dict(zip(names, values), x=10, y=20)
+        assert float(expr.subs({sympy.Symbol(k): v for k, v in point.items()})) == graph.evaluate(**point)[graph.output]
+
+
+def test_a_chain_of_where_comparing_the_one_before_is_refused_before_building():
+    """Each c[k+1] compares c[k], a sum holding where() values: sympy writes the condition once per combination
+    of their branches (1,806 for c[5]), and the dense Jacobian took over a minute in sympy's Piecewise folding.
+    It is counted on the program and refused at once, saying what to use instead; c[4]'s (42) builds."""
+    lines = "c0 = x\n" + "\n".join(f"c{k + 1} = max(c{k}, y*{k}) + where(c{k} > {k}, abs(c{k}), z)" for k in range(5))
+    graph = sg.parse(lines, outputs=[f"c{k}" for k in range(1, 6)])
+    start = time.perf_counter()
+    with pytest.raises(ExpressionTooLargeError, match="sparse=True"):
+        sg.jacobian(graph, wrt=["x", "y", "z"])
+    assert time.perf_counter() - start < 2
+    program = sg.jacobian(graph, wrt=["x", "y", "z"], sparse=True).program
+    assert program.expanded_size("dc4/dx") < 100_000 < program.expanded_size("dc5/dx")
