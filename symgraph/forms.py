@@ -205,13 +205,20 @@ def _folded(c):
     A Piecewise folds a condition on a Piecewise itself, to an ITE, and an ITE inside a condition folded
     again is simplified in conjunctive normal form, which grows exponentially with its comparisons: a chain
     of four where() each comparing the one before took 2-3 s to build, and five took 11-60 s (now 0.5 s and,
-    past :data:`symgraph.ir.interpret.FOLD_LIMIT`, refused before building).
+    past :data:`symgraph.ir.interpret.FOLD_LIMIT`, refused before building).  The ITEs are made here, from
+    the folded pieces: sympy's rewrite to ITE rebuilds every subexpression, and a Max rebuilt compares its
+    operands again (3 s of 5 in the Jacobian of three where() definitions comparing max() sums).
     """
     if not (isinstance(c, sympy.Basic) and c.has(sympy.Piecewise)):
         return c
     try:
         folded = piecewise_fold(c)
-        return (folded.rewrite(ITE) if isinstance(folded, sympy.Piecewise) else folded).to_nnf()
+        if isinstance(folded, sympy.Piecewise):  # (holds, if), (holds, elif), ..., (holds, True): ITEs
+            *pieces, (value, holds) = folded.args
+            folded = value if holds == True else sympy.And(holds, value)  # noqa: E712 - sympy's true
+            for value, holds in reversed(pieces):
+                folded = ITE(holds, value, folded)
+        return folded.to_nnf()
     except (TypeError, AttributeError, RecursionError):  # as the Piecewise itself raises (see _sympy_where)
         return c
 
