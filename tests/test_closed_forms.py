@@ -372,7 +372,7 @@ def test_a_condition_on_where_values_is_folded_once_and_means_the_same():
 def test_a_chain_of_where_comparing_the_one_before_is_refused_before_building():
     """Each c[k+1] compares c[k], a sum holding where() values: sympy writes the condition once per combination
     of their branches (1,806 for c[5]), and the dense Jacobian took over a minute in sympy's Piecewise folding.
-    It is counted on the program and refused at once, saying what to use instead; c[4]'s (42) builds."""
+    It is counted on the program and refused at once, saying what to use instead."""
     lines = "c0 = x\n" + "\n".join(f"c{k + 1} = max(c{k}, y*{k}) + where(c{k} > {k}, abs(c{k}), z)" for k in range(5))
     graph = sg.parse(lines, outputs=[f"c{k}" for k in range(1, 6)])
     start = time.perf_counter()
@@ -381,3 +381,17 @@ def test_a_chain_of_where_comparing_the_one_before_is_refused_before_building():
     assert time.perf_counter() - start < 2
     program = sg.jacobian(graph, wrt=["x", "y", "z"], sparse=True).program
     assert program.expanded_size("dc4/dx") < 100_000 < program.expanded_size("dc5/dx")
+
+
+def test_a_dense_jacobian_folding_large_conditions_is_refused_before_building():
+    """Three where() definitions each comparing a sum of max() of the one before: the conditions hold 8 pieces,
+    but each piece is a copy of a large condition, and sympy compares the operands of every Max in every copy
+    (its dense Jacobian took 4-17 s, its Hessian over 30 s).  Building them is counted and refused; two build."""
+    def text(n: int) -> str:
+        lines = (f"c{k + 1} = f(c{k}, y{k}) + sum(max(c{k}*j, y{k})*x, j, 1, 3)" for k in range(n))
+        return "f(u, v) = where(u > v, max(u, v, 1), min(u, v)^2)\n" + "\n".join(lines).replace("c0", "x")
+    start = time.perf_counter()
+    with pytest.raises(ExpressionTooLargeError, match="sparse=True"):
+        sg.jacobian(sg.parse(text(3), outputs=["c1", "c2", "c3"]))
+    assert time.perf_counter() - start < 2
+    assert sg.jacobian(sg.parse(text(1), outputs=["c1"])).shape == (1, 2)

@@ -199,8 +199,9 @@ def built_size(rows: Iterable[Row], shape: Mapping[str, tuple] | None = None) ->
     """The arguments sympy takes in building the closed forms of ``rows`` (each row once, as a memo builds them).
 
     A sum or product of sums or products is flattened, so it takes its operands' terms or factors; any other
-    row takes its operands, and a where() its condition's once per piece (:func:`folds`; the pieces are those
-    ``shape`` holds, :func:`shapes` of the rows).  It is what building costs, where the operations written out as
+    row takes its operands, and a where() whose condition holds where() values (pieces, in ``shape``:
+    :func:`shapes` of the rows) that condition's every operation once per piece, at :data:`FOLD_COST`
+    each, since sympy writes each copy out anew (:func:`folds`).  It is what building costs, where the operations written out as
     trees (:func:`shapes`) count shared subexpressions once per use: a 4-8-3 network's dense Hessian writes out
     93.5 million operations and builds in 0.6 s (35,000 arguments); prod(1 + x[i])'s at n = 80, whose
     3,160 entries are distinct flat products, writes out 490,000 and takes 4 s (408,000).
@@ -216,8 +217,9 @@ def built_size(rows: Iterable[Row], shape: Mapping[str, tuple] | None = None) ->
             size += flat[a] if cls is not None and a.__class__ is str and kind.get(a) == cls else 1
         flat[target], kind[target] = size, cls
         if op == "where" and args[0].__class__ is str and args[0] in flat:
-            pieces = _pieces(shape.get(args[0], (0, 0)))
-            size += folds(flat[args[0]], pieces) - flat[args[0]] if pieces > 1 else 0
+            condition = shape.get(args[0], (0, 0))
+            pieces = _pieces(condition)
+            size += FOLD_COST * folds(condition[0], pieces) if pieces > 1 else 0
         total += size
     return min(total, SIZE_CAP)
 
@@ -228,6 +230,13 @@ def built_size(rows: Iterable[Row], shape: Mapping[str, tuple] | None = None) ->
 #: c[0] = x, the condition of c[5] holds 1,806 pieces and its closed form took 7-25 s to build, c[4]'s 42 0.5 s.
 #: Past it a closed form counts as too large to build (:data:`SIZE_CAP` operations).
 FOLD_LIMIT = 64
+
+#: what sympy takes to build one operation of a condition on where() values, folded, in arguments of a plain
+#: operation: it canonicalises every comparison, absorbs And and Or, and a Max compares its operands.  Three
+#: where() definitions comparing max() sums, whose dense Jacobian folds 33,000 such operations, took 4 s (their
+#: Hessian, 311,000, 10 s), and the Jacobian of FOLD_LIMIT's chain to c[4], 35,000, 1 s; two definitions, 900,
+#: 0.7 s, and the chain to c[3], 700, 0.5 s
+FOLD_COST = 10
 
 #: a value holding more distinct where() values than this has more than FOLD_LIMIT pieces (each has two or more)
 _FOLD_DISTINCT = FOLD_LIMIT.bit_length() - 1
