@@ -219,6 +219,13 @@ def test_huge_numbers_print_without_the_int_digit_limit():
     assert count_text(12345) == "12,345"
 
 
+def test_a_huge_count_reads_as_its_nearest_power_of_ten():
+    """The power came from the bit length rounded down: 10^15 read about 10^14, and a closed form's size capped
+    at 10^18 operations (the where() chain's dense Jacobian) read about 10^17."""
+    assert [count_text(10 ** k) for k in (15, 18, 400)] == ["about 10^15", "about 10^18", "about 10^400"]
+    assert count_text(3 * 10 ** 20) == "about 10^20" and count_text(7 * 10 ** 20) == "about 10^21"
+
+
 def test_compare_on_a_program_with_more_paths_than_int_digits():
     text = "\n".join(["v0 = x"] + [f"v{i} = v{i - 1}*x + v{i - 1}" for i in range(1, 15000)])
     report = sg.compare(text)
