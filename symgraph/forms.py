@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.functions.elementary.piecewise import ExprCondPair, piecewise_fold
+from sympy.logic.boolalg import ITE
 
 from .errors import UnsupportedOpError
 
@@ -197,16 +198,41 @@ def _compared_with_0(c):
     return c.replace(_is_relational, lambda r: r.func(r.lhs - r.rhs, 0))
 
 
+def _folded(c):
+    """``c`` with the where() values in it folded out, a condition in negation normal form (or ``c`` where
+    sympy cannot fold it: :func:`_sympy_where` then builds the Piecewise unevaluated).
+
+    A Piecewise folds a condition on a Piecewise itself, to an ITE, and an ITE inside a condition folded
+    again is simplified in conjunctive normal form, which grows exponentially with its comparisons: a chain
+    of four where() each comparing the one before took 2-3 s to build, and five took 11-60 s (now 0.5 s and,
+    past :data:`symgraph.ir.interpret.FOLD_LIMIT`, refused before building).  The ITEs are made here, from
+    the folded pieces: sympy's rewrite to ITE rebuilds every subexpression, and a Max rebuilt compares its
+    operands again (3 s of 5 in the Jacobian of three where() definitions comparing max() sums).
+    """
+    if not (isinstance(c, sympy.Basic) and c.has(sympy.Piecewise)):
+        return c
+    try:
+        folded = piecewise_fold(c)
+        if isinstance(folded, sympy.Piecewise):  # (holds, if), (holds, elif), ..., (holds, True): ITEs
+            *pieces, (value, holds) = folded.args
+            folded = value if holds == True else sympy.And(holds, value)  # noqa: E712 - sympy's true
+            for value, holds in reversed(pieces):
+                folded = ITE(holds, value, folded)
+        return folded.to_nnf()
+    except (TypeError, AttributeError, RecursionError):  # as the Piecewise itself raises (see _sympy_where)
+        return c
+
+
 def _steady(c):
-    """``c``, or where sympy's canonical form of it never settles, ``c`` compared with 0 (remembered: the
-    derivatives of one select hold many selects by its condition)."""
+    """``c`` folded (:func:`_folded`), or where sympy's canonical form of that never settles, it compared with 0
+    (remembered: the derivatives of one select hold many selects by its condition)."""
     found = _CONDITIONS.get(c)
     if found is None:
-        found = c
-        if _canonical_coeff is not None and isinstance(c, sympy.Basic):
-            once = c.replace(_is_relational, _canonical_coeff)
+        found = _folded(c)
+        if _canonical_coeff is not None and isinstance(found, sympy.Basic):
+            once = found.replace(_is_relational, _canonical_coeff)
             if once.replace(_is_relational, _canonical_coeff) != once:
-                found = _compared_with_0(c)
+                found = _compared_with_0(found)
         if len(_CONDITIONS) >= 10_000:
             _CONDITIONS.clear()
         _CONDITIONS[c] = found
@@ -240,11 +266,10 @@ def _sympy_where(c, a, b):
 
 
 def piecewise(pairs) -> sympy.Expr:
-    """sympy's Piecewise of ``(expr, condition)`` pairs, built as given when a condition holds a Piecewise itself
-    (``z > where(cos(z) > 1/6, sigmoid(x), -1.5)``): sympy folds such a condition into an ``ITE`` form, found by
-    solving each comparison as an inequality, which took 1.5-6 s to print a gradient of 40 operations, and
-    again whenever the pair is rebuilt, at each enclosing select (a five-line function's dense Hessian, whose
-    conditions compare max's ties and a power's base at 0: 1.4 s of CPU, 0.13 s built as given)."""
+    """sympy's Piecewise of ``(expr, condition)`` pairs, built as given when a condition still holds a Piecewise
+    (:func:`_folded` could not fold it, or ``simplify="full"`` rebuilds a select): sympy would fold such a
+    condition into an ``ITE`` form, solving each comparison as an inequality, and again at each enclosing select
+    (1.5-6 s to print a gradient of 40 operations)."""
     pairs = tuple(pairs)
     if any(isinstance(c, sympy.Basic) and c.has(sympy.Piecewise) for _, c in pairs):
         return _unfolded(pairs)

@@ -759,7 +759,7 @@ def test_hessian_latex_and_large_entries(capsys):
 
 
 def test_a_dense_hessian_too_large_for_formulas_prints_its_program_and_values(capsys):
-    """Each line uses the one before twice: the entries' closed forms have about 10^17 operations.  The command
+    """Each line uses the one before twice: the entries' closed forms have about 10^18 operations.  The command
     prints the program, the entries as its results and their values at --at, as grad and jacobian do; it used
     to build sg.hessian's whole sympy Matrix first and refuse (status 2) though the numbers are at hand."""
     text = "v0 = x*y\n" + "\n".join(f"v{i} = sin(v{i - 1})*y + v{i - 1}" for i in range(1, 30))

@@ -219,6 +219,13 @@ def test_huge_numbers_print_without_the_int_digit_limit():
     assert count_text(12345) == "12,345"
 
 
+def test_a_huge_count_reads_as_its_nearest_power_of_ten():
+    """The power came from the bit length rounded down: 10^15 read about 10^14, and a closed form's size capped
+    at 10^18 operations (the where() chain's dense Jacobian) read about 10^17."""
+    assert [count_text(10 ** k) for k in (15, 18, 400)] == ["about 10^15", "about 10^18", "about 10^400"]
+    assert count_text(3 * 10 ** 20) == "about 10^20" and count_text(7 * 10 ** 20) == "about 10^21"
+
+
 def test_compare_on_a_program_with_more_paths_than_int_digits():
     text = "\n".join(["v0 = x"] + [f"v{i} = v{i - 1}*x + v{i - 1}" for i in range(1, 15000)])
     report = sg.compare(text)
@@ -356,15 +363,58 @@ def test_index_powers_in_a_sum_fold_exactly():
     assert sg.grad(g, ["x[7]"])["x[7]"] == 49
 
 
-def test_a_condition_holding_a_where_is_built_as_written_not_solved():
+def test_a_condition_holding_a_where_is_not_solved_as_an_inequality():
     """where(z > where(cos(z) > 1/6, sigmoid(x), -1.5), y/x, 0): sympy folds a condition holding a Piecewise into
     an ITE form, solving each comparison as an inequality (cos(z) > 1/6 through its periodicity), so printing this
-    gradient of 40 operations took 1.5-6 s (simplify="full" up to 50 s).  The condition is now kept as written, and
-    the closed forms still agree with the numbers on both sides of both conditions."""
+    gradient of 40 operations took 1.5-6 s (simplify="full" up to 50 s).  The condition is now folded once, into
+    plain comparisons, and the closed forms still agree with the numbers on both sides of both conditions."""
+    start = time.process_time()
     g = sg.grad("where(z + 2 + 0.5/z > where(cos(z) > 0.5/3, sigmoid(x), -1.5), y/x, 0)*x^y")
-    assert "z + 2 + 0.5/z > Piecewise((sigmoid(x), cos(z) > 0.166666666666667), (-1.5, True))" in repr(g)
+    assert "cos(z) > 0.166666666666667" in repr(g) and "ITE" not in repr(g)
+    assert time.process_time() - start < 1
     x, y, z = sympy.symbols("x y z")
     for point in ({x: 0.7, y: 1.3, z: 0.4}, {x: 0.7, y: 1.3, z: -0.4}, {x: 2.0, y: 1.3, z: 5.0}, {x: 9.0, y: 2.5, z: 1.4}):
         numbers = g.at({str(k): v for k, v in point.items()})
         for k in g:
             assert float(g[k].xreplace(point)) == pytest.approx(numbers[k], rel=1e-12, abs=1e-15)
+
+
+def test_a_condition_on_where_values_is_folded_once_and_means_the_same():
+    """sympy folds a condition on a where() value into an ITE, and folding that condition again simplifies it in
+    conjunctive normal form, exponential in its comparisons: this took 0.5 s to build, and a chain of five took
+    7-60 s.  The condition is folded once, to negation normal form, with the same values everywhere."""
+    graph = sg.parse("where(where(where(a > 0, a, b) > c, a, b) > 1, x, y)")
+    expr = graph.expr()
+    assert not expr.has(sympy.ITE)
+    names = ("a", "b", "c")
+    for values in [(-2, 0.5, 1.5), (0.5, 2, 1), (1.5, -2, 0.5), (2, 2, 3), (-1, 3, 2), (3, 0, 1)]:
+        point = dict(zip(names, values), x=10, y=20)
+        assert float(expr.subs({sympy.Symbol(k): v for k, v in point.items()})) == graph.evaluate(**point)[graph.output]
+
+
+def test_a_chain_of_where_comparing_the_one_before_is_refused_before_building():
+    """Each c[k+1] compares c[k], a sum holding where() values: sympy writes the condition once per combination
+    of their branches (1,806 for c[5]), and the dense Jacobian took over a minute in sympy's Piecewise folding.
+    It is counted on the program and refused at once, saying what to use instead."""
+    lines = "c0 = x\n" + "\n".join(f"c{k + 1} = max(c{k}, y*{k}) + where(c{k} > {k}, abs(c{k}), z)" for k in range(5))
+    graph = sg.parse(lines, outputs=[f"c{k}" for k in range(1, 6)])
+    start = time.perf_counter()
+    with pytest.raises(ExpressionTooLargeError, match="sparse=True"):
+        sg.jacobian(graph, wrt=["x", "y", "z"])
+    assert time.perf_counter() - start < 2
+    program = sg.jacobian(graph, wrt=["x", "y", "z"], sparse=True).program
+    assert program.expanded_size("dc4/dx") < 100_000 < program.expanded_size("dc5/dx")
+
+
+def test_a_dense_jacobian_folding_large_conditions_is_refused_before_building():
+    """Three where() definitions each comparing a sum of max() of the one before: the conditions hold 8 pieces,
+    but each piece is a copy of a large condition, and sympy compares the operands of every Max in every copy
+    (its dense Jacobian took 4-17 s, its Hessian over 30 s).  Building them is counted and refused; two build."""
+    def text(n: int) -> str:
+        lines = (f"c{k + 1} = f(c{k}, y{k}) + sum(max(c{k}*j, y{k})*x, j, 1, 3)" for k in range(n))
+        return "f(u, v) = where(u > v, max(u, v, 1), min(u, v)^2)\n" + "\n".join(lines).replace("c0", "x")
+    start = time.perf_counter()
+    with pytest.raises(ExpressionTooLargeError, match="sparse=True"):
+        sg.jacobian(sg.parse(text(3), outputs=["c1", "c2", "c3"]))
+    assert time.perf_counter() - start < 2
+    assert sg.jacobian(sg.parse(text(1), outputs=["c1"])).shape == (1, 2)

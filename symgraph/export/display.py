@@ -282,7 +282,7 @@ def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list
     rows = live_instructions(graph.rows(backwards=True), [node])
     if not expand and len(rows) - countOf(map(itemgetter(1), rows), "const") > SHOW_LIMIT:
         return rows, False
-    size, depth = shapes(rows).get(node, (0, 0))
+    size, depth = shapes(rows).get(node, (0, 0))[:2]
     return rows, depth <= MAX_DEPTH and (expand or size <= SHOW_LIMIT)
 
 

@@ -202,17 +202,20 @@ def needed(refs: Iterable[Any], definition: Callable[[str], tuple | None], known
 _FLATTENED = {"add": "Add", "sub": "Add", "mul": "Mul", "div": "Mul"}
 
 
-def built_size(rows: Iterable[Row]) -> int:
+def built_size(rows: Iterable[Row], shape: Mapping[str, tuple] | None = None) -> int:
     """The arguments sympy takes in building the closed forms of ``rows`` (each row once, as a memo builds them).
 
     A sum or product of sums or products is flattened, so it takes its operands' terms or factors; any other
-    row takes its operands.  It is what building costs, where the operations written out as trees
-    (:func:`shapes`) count shared subexpressions once per use: a 4-8-3 network's dense Hessian writes out
+    row takes its operands, and a where() whose condition holds where() values (pieces, in ``shape``:
+    :func:`shapes` of the rows) that condition's every operation once per piece, at :data:`FOLD_COST`
+    each, since sympy writes each copy out anew (:func:`folds`).  It is what building costs, where the operations written out as
+    trees (:func:`shapes`) count shared subexpressions once per use: a 4-8-3 network's dense Hessian writes out
     93.5 million operations and builds in 0.6 s (35,000 arguments); prod(1 + x[i])'s at n = 80, whose
     3,160 entries are distinct flat products, writes out 490,000 and takes 4 s (408,000).
     """
     flat: dict[str, int] = {}
     kind: dict[str, str | None] = {}
+    shape = shapes(rows) if shape is None else shape
     total = 0
     for target, op, args in rows:
         cls = _FLATTENED.get(op)
@@ -220,17 +223,69 @@ def built_size(rows: Iterable[Row]) -> int:
         for a in args:
             size += flat[a] if cls is not None and a.__class__ is str and kind.get(a) == cls else 1
         flat[target], kind[target] = size, cls
+        if op == "where" and args[0].__class__ is str and args[0] in flat:
+            condition = shape.get(args[0], (0, 0))
+            pieces = _pieces(condition)
+            size += FOLD_COST * folds(condition[0], pieces) if pieces > 1 else 0
         total += size
-    return total
+    return min(total, SIZE_CAP)
+
+
+#: the most pieces a where()'s condition may hold.  sympy writes a value holding where() values, inside a
+#: condition, as a Piecewise of one piece per combination of their branches, and the condition once per piece,
+#: canonicalising every copy: in the chain c[k+1] = max(c[k], k*y) + where(c[k] > k, abs(c[k]), z), from
+#: c[0] = x, the condition of c[5] holds 1,806 pieces and its closed form took 7-25 s to build, c[4]'s 42 0.5 s.
+#: Past it a closed form counts as too large to build (:data:`SIZE_CAP` operations).
+FOLD_LIMIT = 64
+
+#: what sympy takes to build one operation of a condition on where() values, folded, in arguments of a plain
+#: operation: it canonicalises every comparison, absorbs And and Or, and a Max compares its operands.  Three
+#: where() definitions comparing max() sums, whose dense Jacobian folds 33,000 such operations, took 4 s (their
+#: Hessian, 311,000, 10 s), and the Jacobian of FOLD_LIMIT's chain to c[4], 35,000, 1 s; two definitions, 900,
+#: 0.7 s, and the chain to c[3], 700, 0.5 s
+FOLD_COST = 10
+
+#: a value holding more distinct where() values than this has more than FOLD_LIMIT pieces (each has two or more)
+_FOLD_DISTINCT = FOLD_LIMIT.bit_length() - 1
+
+_NO_WHERE: frozenset = frozenset()
+
+#: the ops whose closed forms are Piecewise: where(), and log0 (0 at 0, else the log)
+_PIECEWISE = frozenset(("where", "log0"))
+
+
+def folds(size: int, pieces: int) -> int:
+    """The operations of a where()'s condition of ``size`` operations and ``pieces`` pieces, as sympy writes
+    it: once per piece, or :data:`SIZE_CAP` past :data:`FOLD_LIMIT`."""
+    return size * pieces if pieces <= FOLD_LIMIT else SIZE_CAP
+
+
+def _pieces(shape: tuple) -> int:
+    """The pieces of a value of ``shape`` (:func:`shapes`): 1 for one holding no where() value."""
+    return shape[3] if len(shape) > 2 else 1
+
+
+def _joined(held: frozenset | None, more: frozenset | None) -> frozenset | None:
+    """The where() values two operands hold together, None past :data:`_FOLD_DISTINCT` (too many to count)."""
+    if held is None or more is None:
+        return None
+    if not held or held is more:
+        return more
+    joined = held | more
+    return joined if len(joined) <= _FOLD_DISTINCT else None
 
 
 def shapes(rows: Iterable[Row], atoms: Container[str] = (), result: dict | None = None,
-           op_of: dict | None = None) -> dict[str, tuple[int, int]]:
-    """target -> (operations, depth) of its closed form written as a tree; one pass, never built.
+           op_of: dict | None = None) -> dict[str, tuple]:
+    """target -> (operations, depth) of its closed form written as a tree, and for a value holding where()
+    values, (operations, depth, the where() values held, pieces); one pass, never built.
 
     Operation counts stop at :data:`SIZE_CAP` (they can be exponential in the
     rows); the depth counts the levels of sympy's tree (:func:`constants.nesting`:
-    ``(a*b)*c`` is one Mul).  Inputs, constants and the names in ``atoms``
+    ``(a*b)*c`` is one Mul).  The pieces are those sympy folds the value into inside a condition: a where()
+    (and log0, a where() on its operand) has its branches' pieces added up, any other value every combination
+    of the branches of the where() values it holds (None: more than :data:`_FOLD_DISTINCT`); a where()'s
+    condition counts as written once per piece (:func:`folds`).  Inputs, constants and the names in ``atoms``
     (kept as symbols) are (0, 0).  The one count behind ``Program.expanded_size``,
     ``Graph.expr``'s depth gate, LaTeX node forms and the cost reports.
     ``result`` and ``op_of`` (target -> op) carry on from an earlier call whose
@@ -246,12 +301,30 @@ def shapes(rows: Iterable[Row], atoms: Container[str] = (), result: dict | None 
             result[target] = none
             continue
         op_of[target] = op
-        size, depth = 1, 1
+        size, depth, held = 1, 1, _NO_WHERE
         for slot, a in enumerate(args):
             if a.__class__ is str:
-                s, d = get(a, none)
-                size += s
-                d += nesting(op, op_of.get(a), slot)
+                shape = get(a, none)
+                size += shape[0]
+                d = shape[1] + nesting(op, op_of.get(a), slot)
                 depth = d if d > depth else depth
-        result[target] = (size if size < cap else cap, depth)
+                if len(shape) > 2:
+                    held = _joined(held, shape[2])
+        if held is _NO_WHERE and op not in _PIECEWISE:
+            result[target] = (size if size < cap else cap, depth)
+            continue
+        pieces = 1
+        if op in _PIECEWISE:
+            condition, values = (args[0], args[1:]) if op == "where" else (None, args * 2)
+            pieces = sum(_pieces(get(a, none)) if a.__class__ is str else 1 for a in values)
+            c_shape = get(condition, none) if condition.__class__ is str else none
+            c_pieces = _pieces(c_shape)
+            size += folds(c_shape[0], c_pieces) - c_shape[0] if c_pieces > 1 else 0
+            held = frozenset((target,))
+        elif held is None:
+            pieces = cap
+        else:
+            for w in held:
+                pieces *= result[w][3]
+        result[target] = (size if size < cap else cap, depth, held, pieces if pieces < cap else cap)
     return result

@@ -291,7 +291,9 @@ class Program:
     def built_size(self, labels: Iterable[str]) -> int:
         """The arguments sympy takes to build the closed forms of ``labels`` (:func:`interpret.built_size`)."""
         refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str]
-        return interpret.built_size(self._needed(refs, {}))
+        rows = self._needed(refs, {})
+        self.measure(labels)
+        return interpret.built_size(rows, self._shape_memo[0])
 
     @checked_options
     def expanded_size(self, label: str, cap: int = 10**6) -> int:
