@@ -208,7 +208,8 @@ def built_size(rows: Iterable[Row], shape: Mapping[str, tuple] | None = None) ->
     A sum or product of sums or products is flattened, so it takes its operands' terms or factors; any other
     row takes its operands, and a where() whose condition holds where() values (pieces, in ``shape``:
     :func:`shapes` of the rows) that condition's every operation once per piece, at :data:`FOLD_COST`
-    each, since sympy writes each copy out anew (:func:`folds`).  It is what building costs, where the operations written out as
+    each, since sympy writes each copy out anew (:func:`folds`); a max, min or abs its operands' operations
+    written out, at :data:`INSPECT_COST` each, since sympy walks them.  It is what building costs, where the operations written out as
     trees (:func:`shapes`) count shared subexpressions once per use: a 4-8-3 network's dense Hessian writes out
     93.5 million operations and builds in 0.6 s (35,000 arguments); prod(1 + x[i])'s at n = 80, whose
     3,160 entries are distinct flat products, writes out 490,000 and takes 4 s (408,000).
@@ -227,9 +228,21 @@ def built_size(rows: Iterable[Row], shape: Mapping[str, tuple] | None = None) ->
             condition = shape.get(args[0], (0, 0))
             pieces = _pieces(condition)
             size += FOLD_COST * folds(condition[0], pieces) if pieces > 1 else 0
+        elif op in _INSPECTED:
+            size += INSPECT_COST * sum(shape.get(a, (0, 0))[0] for a in args if a.__class__ is str)
         total += size
     return min(total, SIZE_CAP)
 
+
+#: ops whose sympy class walks its operands' trees when built: Max and Min (relu is a Max) factor the
+#: difference of each pair of operands to find which is larger, Abs takes its operand's conjugate
+_INSPECTED = frozenset({"max", "min", "abs", "relu"})
+
+#: what sympy takes to build a max, min or abs per operation of its operands written out, in arguments of a
+#: plain operation: c[k+1] = min(max(c[k], y[k]), z) + abs(c[k] - y[k]) from c[0] = x, whose operands' trees
+#: hold 2,400 / 10,000 / 41,000 operations to c[8] / c[10] / c[12], built its dense Jacobian in 0.4 / 1.2 / 6.1 s
+#: (120-170 us an operation, where an argument takes about 15 us)
+INSPECT_COST = 10
 
 #: the most pieces a where()'s condition may hold.  sympy writes a value holding where() values, inside a
 #: condition, as a Piecewise of one piece per combination of their branches, and the condition once per piece,
