@@ -117,10 +117,10 @@ def output_labels(graph: "Graph") -> tuple[str, ...]:
     """One label per output position: distinct, and never equal to a name in the graph.
 
     A user-named output (an input, or a name the text assigned) keeps its
-    name; one asked for by an alias (``d`` of ``c = a*b; d = c``) is called so.  Unnamed outputs are labelled ``f`` (one output) or by position,
-    ``f1, f2, ...`` (several: ``f2`` is the second output); when one of those
-    is taken by a node name or a function the text defined, the next base of ``f, g, h, F, G, H, phi, psi``
-    (then ``ff, fff, ...``) whose labels are all free is used.  When a user name
+    name; one asked for by an alias (``d`` of ``c = a*b; d = c``) is called so.  Unnamed outputs are labelled
+    ``f`` (one output) or by position, ``f1, f2, ...`` (several: ``f2`` is the second output); when one of
+    those is taken by a node name or a function the graph calls (defined by its text or registered), the
+    next base of ``f, g, h, F, G, H, phi, psi`` (then ``ff, fff, ...``) whose labels are all free is used.  When a user name
     would label two positions (the same output twice), every position is
     labelled positionally, so the labels stay distinct.
 
@@ -144,8 +144,8 @@ def output_labels(graph: "Graph") -> tuple[str, ...]:
     unnamed = [k for k, y in enumerate(named) if y is None]
     if not unnamed:
         return tuple(named)
-    # nor the name of a function the text defined and called: f(u) = u^2; f(y)^2 is not "df/dy = 4*y^3"
-    taken = Namer(graph.op_of, kept, {group.name for group in getattr(graph, "groups", ())})
+    # nor the name of a function the graph calls: f(u) = u^2; f(y)^2 is not "df/dy = 4*y^3" (Graph.called_names)
+    taken = Namer(graph.op_of, kept, getattr(graph, "called_names", ()))
 
     def labels(base: str) -> list[str]:
         return [base] if len(outputs) == 1 else [f"{base}{k + 1}" for k in unnamed]

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple, Seque
 
 import sympy
 
+from .. import ops
 from ..options import checked_options
 from ..errors import ArgumentError, GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
@@ -307,6 +308,12 @@ class Graph(InputNames, GraphValues):
         the library prints (``x[0]``, not the node ``x_0``; ``f`` for an unnamed output, not ``v3``)."""
         return (f"<Graph {counted(len(self._ops), 'node')}, {counted(self.edge_count, 'edge')}, "
                 f"inputs={_few(self.input_labels)}, outputs={_few(output_labels(self))}>")
+
+    @cached_property
+    def called_names(self) -> frozenset[str]:
+        """The functions the graph calls by a name an output label must not take: those its text defined
+        (``f(u) = u^2``) and registered ones (:func:`symgraph.function`), so ``f(y)^2`` is labelled ``g``."""
+        return frozenset({group.name for group in self.groups} | (set(self._ops.values()) & ops.USER.keys()))
 
     @cached_property
     def edge_count(self) -> int:
