@@ -253,7 +253,7 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
         parts = ([f"inputs missing from args: {shown_names(missing)}"] if missing else []) + \
                 ([f"names in args that are not inputs: {shown_names(unknown)}"] if unknown else []) + \
                 ([f"names given twice: {shown_names(repeated)}"] if repeated else [])
-        raise GraphError(f"args must list every input once (inputs: {shown_names(inputs)}); " + "; ".join(parts))
+        raise ArgumentError(f"args must list every input once (inputs: {shown_names(inputs)}); " + "; ".join(parts))
     return order
 
 

@@ -21,7 +21,7 @@ from .options import checked_options
 from .derive import grad
 from .derivative_map import result_layout
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
-from .errors import GraphError, shown_names
+from .errors import ArgumentError, shown_names
 from .export.display import graph_program
 from .export.latex import function_name
 from .ir.program import Program
@@ -167,7 +167,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
         where = graph.addresses.get
         if args is not None and [where(a, a) for a in wrt_names(graph, args, allow_unused=True)] != \
                 [where(n, n) for n in names]:  # compared element by element: "w" stands for every w[j]
-            raise GraphError("with vector=True the vector and the gradient share one order: "
+            raise ArgumentError("with vector=True the vector and the gradient share one order: "
                              f"wrt {list(names)} differs from args {list(args)}")
         args = None
     # the gradient's inputs: the graph's, and the wrt names it never reads (their values ignored); the vector holds those

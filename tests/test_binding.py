@@ -296,3 +296,11 @@ def test_a_point_keyed_by_sympy_symbols_is_read_by_their_names():
     assert sg.to_mermaid("a*b", at={a: 1, b: 2}) == sg.to_mermaid("a*b", at={"a": 1, "b": 2})
     with pytest.raises(sg.GraphError, match="got .a. twice in the mapping"):
         gradient.at({a: 1, "a": 3, b: 2})
+
+
+def test_a_wrong_args_list_is_an_argument_error():
+    # both were plain GraphErrors, while every other mistake in a call's arguments is an ArgumentError
+    with pytest.raises(sg.ArgumentError, match="args must list every input once .* inputs missing from args: b"):
+        sg.value_and_grad("a*b", args=["a"])
+    with pytest.raises(sg.ArgumentError, match="vector and the gradient share one order"):
+        sg.value_and_grad("a*b", args=["b", "a"], wrt=["a"], vector=True)
