@@ -271,4 +271,5 @@ def test_a_listing_of_every_function_parses_back_to_the_same_graph(name):
         if name != "clip":  # clip(x, lo, hi) is min(max(x, lo), hi), listed with min's operands in either order
             assert str(again) == str(g), text
         point = dict(zip("xyz", (1.7, 0.4, 1.9)[:arity]))
-        assert np.array_equal(again.evaluate(**point)["f"], g.evaluate(**point)["f"], equal_nan=True), text
+        with np.errstate(invalid="ignore"):  # 1.7 is outside acos's, asin's and atanh's domain: nan either way
+            assert np.array_equal(again.evaluate(**point)["f"], g.evaluate(**point)["f"], equal_nan=True), text
