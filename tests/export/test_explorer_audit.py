@@ -187,3 +187,18 @@ def test_a_negative_factor_is_written_in_parentheses_in_every_mode(browser, tmp_
     assert "∂f/∂x = (-1) = -1" in shown["5"]
     assert "c[in:x, out:f] = 1 · (-1) = -1" in shown["6"]
     assert console_errors(browser) == []
+
+
+def test_a_narrow_window_fits_the_drawing_box_to_the_drawing(browser, tmp_path):
+    """Was: in a window under 900 px, where the panel goes below the drawing, the drawing's 520 px flex basis
+    became its box's height: the textbook graph (287 px high) sat in a 520 px box, a blank band above the
+    panel on a projected page."""
+    browser.set_window_size(800, 900)
+    try:
+        _open(browser, tmp_path, sg.explore("(a+b)*(b+1)", at={"a": 2, "b": 1}))
+        svg, box = browser.execute_script(
+            "return [document.querySelector('#drawing svg').getBoundingClientRect().height,"
+            " document.getElementById('drawing').getBoundingClientRect().height]")
+    finally:
+        browser.set_window_size(1300, 900)
+    assert box <= svg + 20, (svg, box)
