@@ -412,7 +412,8 @@
   // A fill edge's label: the first point along the edge, from its middle outwards, clear of every node (its
   // outline and the value and derivative lines under it) and of the fill labels placed before.  A fill edge
   // joins distant nodes straight across the ones between them, and its midpoint often lay on one of them
-  // (the textbook graph's a -> e on c).  Boxes are the text's (centred, about 7 px a character, baseline at y).
+  // (the textbook graph's a -> e on c).  Boxes are the text's (centred, about 7 px a character, baseline at y);
+  // `placed` holds the edge labels and the fill labels placed before.
   function fillLabelAt(p, q, text, placed) {
     const half = 3.5 * text.length + 4;
     const clear = (x, y) => NODES.every(n => {
@@ -473,7 +474,11 @@
       e.g.classList.toggle("faded", view.faded.has("edge:" + i));
     });
     fillLayer.innerHTML = "";
-    const placed = [];
+    // a fill label keeps clear of the local derivatives written on the edges, as of the fill labels before it
+    const placed = EDGES.flatMap((_, i) => {
+      const t = edgeEls[i].text;
+      return t.textContent ? [[Number(t.getAttribute("x")), Number(t.getAttribute("y")), 3.5 * t.textContent.length + 4]] : [];
+    });
     view.fills.forEach(f => {
       const a = NODES[index[f.from]].xy, b = NODES[index[f.to]].xy;
       const p = boundary(f.from, b), q = boundary(f.to, a);

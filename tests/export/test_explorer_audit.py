@@ -202,3 +202,26 @@ def test_a_narrow_window_fits_the_drawing_box_to_the_drawing(browser, tmp_path):
     finally:
         browser.set_window_size(1300, 900)
     assert box <= svg + 20, (svg, box)
+
+
+_LABEL_OVERLAPS = """
+const box = t => t.getBoundingClientRect(), E = symgraphExplorer, found = [];
+E.setMode('elimination');
+for (let i = 1; i <= E.steps(); i++) {
+  E.go(i);
+  const fills = [...document.querySelectorAll('g.fill text')].map(box);
+  const edges = [...document.querySelectorAll('g.edge text')].filter(t => t.textContent).map(box);
+  fills.forEach(a => edges.forEach(b => {
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) found.push(i);
+  }));
+}
+return found;
+"""
+
+
+def test_a_fill_edges_label_keeps_clear_of_the_edge_labels(browser, tmp_path):
+    """Was: in elimination, a fill edge's label was kept clear of the nodes and of other fill labels but not of
+    the local derivatives written on the edges: w*x1 + w*x2 + w^2's fill w -> f wrote its 1 on v2 -> v3's 1."""
+    _open(browser, tmp_path, sg.explore("w*x1 + w*x2 + w^2", at={"w": 0.5, "x1": 2, "x2": -1}))
+    assert browser.execute_script(_LABEL_OVERLAPS) == []
+    assert console_errors(browser) == []
