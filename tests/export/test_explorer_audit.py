@@ -225,3 +225,16 @@ def test_a_fill_edges_label_keeps_clear_of_the_edge_labels(browser, tmp_path):
     _open(browser, tmp_path, sg.explore("w*x1 + w*x2 + w^2", at={"w": 0.5, "x1": 2, "x2": -1}))
     assert browser.execute_script(_LABEL_OVERLAPS) == []
     assert console_errors(browser) == []
+
+
+def test_a_tall_graphs_step_stays_in_the_window(browser, tmp_path):
+    """Was: a narrow, tall drawing (fifteen outputs sin(x0), ..., sin(x14), 1,800 px high) was not held in a
+    scrolling box, so reverse mode's last sweep lit a node 2,000 px below the window, the panel's message at
+    its top; the box now scrolls to the step."""
+    _open(browser, tmp_path, sg.explore([f"sin(x{k})" for k in range(15)]))
+    node, box, height = browser.execute_script(
+        "symgraphExplorer.setMode('reverse'); symgraphExplorer.go(symgraphExplorer.steps() - 1);"
+        "const r = e => e.getBoundingClientRect();"
+        "return [r(document.querySelector('.node.hot')), r(document.getElementById('drawing')), innerHeight]")
+    assert box["height"] <= height  # the box scrolls, not the page
+    assert box["top"] <= node["top"] and node["bottom"] <= box["bottom"], (node, box)  # and shows the step
