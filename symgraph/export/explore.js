@@ -55,8 +55,9 @@
   const full = x => (x === undefined ? "" : String(x));
   const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const d = (y, x) => `∂${label(y)}/∂${label(x)}`;
-  // under a node, names are cut as its glyph is (9 characters): the layout keeps room for that much
-  const short = s => (s.length <= 9 ? s : s.slice(0, 8) + "…");
+  // under a node, names are cut as its glyph is (9 characters, start and end: x_po…on_1, x_po…on_2); the layout
+  // keeps room for that much
+  const short = s => (s.length <= 9 ? s : s.slice(0, 4) + "…" + s.slice(-4));
   const dShort = (y, x) => `∂${short(label(y))}/∂${short(label(x))}`;
   const vertex = v => v.startsWith("in:") ? `in:${label(v.slice(3))}` : v.startsWith("out:") ? `out:${label(v.slice(4))}` : label(v);
   const times = (a, b) => `${paren(a)} · ${paren(b)}`;

@@ -238,3 +238,16 @@ def test_a_tall_graphs_step_stays_in_the_window(browser, tmp_path):
         "return [r(document.querySelector('.node.hot')), r(document.getElementById('drawing')), innerHeight]")
     assert box["height"] <= height  # the box scrolls, not the page
     assert box["top"] <= node["top"] and node["bottom"] <= box["bottom"], (node, box)  # and shows the step
+
+
+def test_long_names_that_start_alike_are_told_apart_in_the_drawing(browser, tmp_path):
+    """Was: names were cut to their first 8 characters, so x_position_1 and x_position_2 were both drawn
+    'x_positi…', and their adjoints both '∂f/∂x_positi…=...': a projected page could not tell them apart."""
+    graph = sg.parse("x_position_1*x_position_2 + x_position_1")
+    glyphs = {n["label"]: n["glyph"] for n in _nodes(graph).values() if n["kind"] == "input"}
+    assert glyphs == {"x_position_1": "x_po…on_1", "x_position_2": "x_po…on_2"}
+    _open(browser, tmp_path, sg.explore(graph, at={"x_position_1": 2, "x_position_2": 3}))
+    shown = browser.execute_script("symgraphExplorer.setMode('reverse'); symgraphExplorer.go(symgraphExplorer.steps());"
+                                   "return [...document.querySelectorAll('g.node.input text.der')].map(t => t.textContent)")
+    assert sorted(shown) == ["∂f/∂x_po…on_1=4", "∂f/∂x_po…on_2=2"]
+    assert console_errors(browser) == []
