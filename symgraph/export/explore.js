@@ -55,8 +55,9 @@
   const full = x => (x === undefined ? "" : String(x));
   const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const d = (y, x) => `∂${label(y)}/∂${label(x)}`;
-  // under a node, names are cut as its glyph is (9 characters): the layout keeps room for that much
-  const short = s => (s.length <= 9 ? s : s.slice(0, 8) + "…");
+  // under a node, names are cut as its glyph is (9 characters, start and end: x_po…on_1, x_po…on_2); the layout
+  // keeps room for that much
+  const short = s => (s.length <= 9 ? s : s.slice(0, 4) + "…" + s.slice(-4));
   const dShort = (y, x) => `∂${short(label(y))}/∂${short(label(x))}`;
   const vertex = v => v.startsWith("in:") ? `in:${label(v.slice(3))}` : v.startsWith("out:") ? `out:${label(v.slice(4))}` : label(v);
   const times = (a, b) => `${paren(a)} · ${paren(b)}`;
@@ -412,7 +413,8 @@
   // A fill edge's label: the first point along the edge, from its middle outwards, clear of every node (its
   // outline and the value and derivative lines under it) and of the fill labels placed before.  A fill edge
   // joins distant nodes straight across the ones between them, and its midpoint often lay on one of them
-  // (the textbook graph's a -> e on c).  Boxes are the text's (centred, about 7 px a character, baseline at y).
+  // (the textbook graph's a -> e on c).  Boxes are the text's (centred, about 7 px a character, baseline at y);
+  // `placed` holds the edge labels and the fill labels placed before.
   function fillLabelAt(p, q, text, placed) {
     const half = 3.5 * text.length + 4;
     const clear = (x, y) => NODES.every(n => {
@@ -473,7 +475,11 @@
       e.g.classList.toggle("faded", view.faded.has("edge:" + i));
     });
     fillLayer.innerHTML = "";
-    const placed = [];
+    // a fill label keeps clear of the local derivatives written on the edges, as of the fill labels before it
+    const placed = EDGES.flatMap((_, i) => {
+      const t = edgeEls[i].text;
+      return t.textContent ? [[Number(t.getAttribute("x")), Number(t.getAttribute("y")), 3.5 * t.textContent.length + 4]] : [];
+    });
     view.fills.forEach(f => {
       const a = NODES[index[f.from]].xy, b = NODES[index[f.to]].xy;
       const p = boundary(f.from, b), q = boundary(f.to, a);

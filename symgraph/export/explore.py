@@ -195,7 +195,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
                       else assignment(label, op, graph.operands_of[node], labels).replace("**", "^"))
         names = captions.get(node, node)
         nodes.append({"name": node, "label": label, "names": names, "caption": _short(names, 16), "kind": kind,
-                      "glyph": _short(glyph.replace("*", "×"), 9),
+                      "glyph": _middle_cut(glyph.replace("*", "×")),
                       "def": definition, "condition": op in ops.CONDITIONS, "xy": px(pos[node])})
     # formulas are in node symbols; an unnamed output's (v3) is written as the page calls it (f)
     renamed = drawn_symbols(graph)
@@ -239,6 +239,12 @@ def _formula(graph: Graph, node: str, name: str, named: bool) -> str:
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _middle_cut(text: str) -> str:
+    """A name in a node, at most 9 characters: its start and its end, which tell x_position_1 from x_position_2
+    (the page script's ``short`` cuts the names written under nodes alike)."""
+    return text if len(text) <= 9 else text[:4] + "…" + text[-4:]
 
 
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})

@@ -187,3 +187,67 @@ def test_a_negative_factor_is_written_in_parentheses_in_every_mode(browser, tmp_
     assert "∂f/∂x = (-1) = -1" in shown["5"]
     assert "c[in:x, out:f] = 1 · (-1) = -1" in shown["6"]
     assert console_errors(browser) == []
+
+
+def test_a_narrow_window_fits_the_drawing_box_to_the_drawing(browser, tmp_path):
+    """Was: in a window under 900 px, where the panel goes below the drawing, the drawing's 520 px flex basis
+    became its box's height: the textbook graph (287 px high) sat in a 520 px box, a blank band above the
+    panel on a projected page."""
+    browser.set_window_size(800, 900)
+    try:
+        _open(browser, tmp_path, sg.explore("(a+b)*(b+1)", at={"a": 2, "b": 1}))
+        svg, box = browser.execute_script(
+            "return [document.querySelector('#drawing svg').getBoundingClientRect().height,"
+            " document.getElementById('drawing').getBoundingClientRect().height]")
+    finally:
+        browser.set_window_size(1300, 900)
+    assert box <= svg + 20, (svg, box)
+
+
+_LABEL_OVERLAPS = """
+const box = t => t.getBoundingClientRect(), E = symgraphExplorer, found = [];
+E.setMode('elimination');
+for (let i = 1; i <= E.steps(); i++) {
+  E.go(i);
+  const fills = [...document.querySelectorAll('g.fill text')].map(box);
+  const edges = [...document.querySelectorAll('g.edge text')].filter(t => t.textContent).map(box);
+  fills.forEach(a => edges.forEach(b => {
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) found.push(i);
+  }));
+}
+return found;
+"""
+
+
+def test_a_fill_edges_label_keeps_clear_of_the_edge_labels(browser, tmp_path):
+    """Was: in elimination, a fill edge's label was kept clear of the nodes and of other fill labels but not of
+    the local derivatives written on the edges: w*x1 + w*x2 + w^2's fill w -> f wrote its 1 on v2 -> v3's 1."""
+    _open(browser, tmp_path, sg.explore("w*x1 + w*x2 + w^2", at={"w": 0.5, "x1": 2, "x2": -1}))
+    assert browser.execute_script(_LABEL_OVERLAPS) == []
+    assert console_errors(browser) == []
+
+
+def test_a_tall_graphs_step_stays_in_the_window(browser, tmp_path):
+    """Was: a narrow, tall drawing (fifteen outputs sin(x0), ..., sin(x14), 1,800 px high) was not held in a
+    scrolling box, so reverse mode's last sweep lit a node 2,000 px below the window, the panel's message at
+    its top; the box now scrolls to the step."""
+    _open(browser, tmp_path, sg.explore([f"sin(x{k})" for k in range(15)]))
+    node, box, height = browser.execute_script(
+        "symgraphExplorer.setMode('reverse'); symgraphExplorer.go(symgraphExplorer.steps() - 1);"
+        "const r = e => e.getBoundingClientRect();"
+        "return [r(document.querySelector('.node.hot')), r(document.getElementById('drawing')), innerHeight]")
+    assert box["height"] <= height  # the box scrolls, not the page
+    assert box["top"] <= node["top"] and node["bottom"] <= box["bottom"], (node, box)  # and shows the step
+
+
+def test_long_names_that_start_alike_are_told_apart_in_the_drawing(browser, tmp_path):
+    """Was: names were cut to their first 8 characters, so x_position_1 and x_position_2 were both drawn
+    'x_positi…', and their adjoints both '∂f/∂x_positi…=...': a projected page could not tell them apart."""
+    graph = sg.parse("x_position_1*x_position_2 + x_position_1")
+    glyphs = {n["label"]: n["glyph"] for n in _nodes(graph).values() if n["kind"] == "input"}
+    assert glyphs == {"x_position_1": "x_po…on_1", "x_position_2": "x_po…on_2"}
+    _open(browser, tmp_path, sg.explore(graph, at={"x_position_1": 2, "x_position_2": 3}))
+    shown = browser.execute_script("symgraphExplorer.setMode('reverse'); symgraphExplorer.go(symgraphExplorer.steps());"
+                                   "return [...document.querySelectorAll('g.node.input text.der')].map(t => t.textContent)")
+    assert sorted(shown) == ["∂f/∂x_po…on_1=4", "∂f/∂x_po…on_2=2"]
+    assert console_errors(browser) == []
