@@ -191,6 +191,8 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
             expr = _symbol(program, ref)
         printed.append(expr)
         lines.append(head(printer, f, x) + sep + printer.doprint(expr))
+    if not labels:  # an empty aligned block held a blank line, which stops LaTeX ("Missing $ inserted")
+        lines.append(r"\text{no entries: nothing to differentiate with respect to}")
     if len(wrt) < len(labels):
         rest = len(labels) - len(wrt)
         lines.append(rf"\text{{\dots {rest:,} more entr{'y' if rest == 1 else 'ies'}}}")

@@ -486,3 +486,11 @@ def test_latex_in_node_symbols_defines_intermediates_not_the_elements_of_inputs(
     lines = sg.grad("sum(t[i]*sin(x*t[i]), i, 0, 2)", wrt=["x"]).latex(nodes=True).splitlines()
     assert lines[1:] == [r"\text{where } v_{1} = x t_{0}", r"\text{where } v_{4} = x t_{1}",
                          r"\text{where } v_{8} = x t_{2}"]
+
+
+@pytest.mark.parametrize("make", [lambda: sg.grad("3"), lambda: sg.vjp("3", [], [1]), lambda: sg.hvp("x^2", [], [])],
+                         ids=["grad", "vjp", "hvp"])
+def test_empty_derivative_displays_a_line_saying_so(make):
+    # an empty aligned block held a blank line: nothing showed, and LaTeX stopped at "Missing $ inserted"
+    shown = make()._repr_latex_()
+    assert "\n\n" not in shown and r"\text{no entries: nothing to differentiate with respect to}" in shown
