@@ -27,7 +27,7 @@ from .. import constants
 from ..options import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
-from ..names import drawn_names, function_name  # noqa: F401 - callers import function_name from here
+from ..names import drawn_names, function_name, output_labels  # noqa: F401 - callers import function_name from here
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
@@ -260,6 +260,27 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     if len(pairs) < total:
         lines.append(rf"\text{{\dots {total - len(pairs):,} more entries}}")
     return _finish(printer, program, lines, list(dict.fromkeys(large)), sep, aligned)
+
+
+def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = False) -> str:
+    """LaTeX for a sparse Jacobian (a ``SparseDerivative`` of order 1): its size and its first
+    :data:`ENTRY_LINES` structural nonzeros, one ``\\frac{\\partial f}{\\partial x} = ...`` line each, and a
+    line counting the rest.  As in :func:`hessian_latex`, an entry too large to print at once is its program's
+    result name, defined by the assignments after the equations (unless ``expand=True``)."""
+    printer = LatexPrinter({})
+    printer.graph = matrix.graph
+    outputs = output_labels(matrix.graph) if matrix.graph is not None else ()
+    sep = " &= " if aligned else " = "
+    large: list[str] = []
+    form = _entry_forms(printer, matrix.program, expand, large)
+    rows, cols = matrix.pattern.nonzero()
+    lines = [rf"{matrix.shape[0]} \times {matrix.shape[1]} \text{{ Jacobian, {matrix.nnz:,} structural nonzeros}}"]
+    for k, (i, j) in enumerate(zip(rows[:ENTRY_LINES].tolist(), cols[:ENTRY_LINES].tolist())):
+        f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
+        lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k]))
+    if len(rows) > ENTRY_LINES:
+        lines.append(rf"\text{{\dots {len(rows) - ENTRY_LINES:,} more entries}}")
+    return _finish(printer, matrix.program, lines, list(dict.fromkeys(large)), sep, aligned)
 
 
 #: the edges a graph's LaTeX table shows (sympy prints one in 1-3 ms: a 10,000-node graph took over 20 s)

@@ -7,6 +7,7 @@ import pytest
 import sympy
 
 import symgraph as sg
+from symgraph.export.latex_expressions import EXPAND_NOTE
 from symgraph.export.latex_printer import SETTINGS, LatexPrinter
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -106,6 +107,10 @@ def test_output_compiles_with_pdflatex(tmp_path):
     # a sparse Hessian's first line wrote amssymb's \mathbb{R}, which stops pdflatex with amsmath alone
     for line in [*sg.hessian("x^2*y + y^3", sparse=True).latex().splitlines(),
                  *sg.jacobian(["x*y", "x"], sparse=True).latex().splitlines()]:
+        body += "\n\\[" + line + "\\]"
+    # so must a sparse Jacobian's large entry, which printed as \text{dc_8/dx_a}
+    chain = "c_0 = x_a; " + "; ".join(f"c_{k + 1} = sin(c_{k}*y_b) + c_{k}^2" for k in range(8))
+    for line in sg.jacobian([chain], sparse=True).latex().splitlines()[:-1]:  # the last: a % comment
         body += "\n\\[" + line + "\\]"
     document = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n" + body + "\n\\end{document}\n"
     (tmp_path / "doc.tex").write_text(document)
@@ -494,3 +499,13 @@ def test_empty_derivative_displays_a_line_saying_so(make):
     # an empty aligned block held a blank line: nothing showed, and LaTeX stopped at "Missing $ inserted"
     shown = make()._repr_latex_()
     assert "\n\n" not in shown and r"\text{no entries: nothing to differentiate with respect to}" in shown
+
+
+def test_sparse_jacobian_large_entry_is_defined_by_its_program():
+    # a large entry printed as \text{dc_8/dx_a}: a bare label that nothing defined, whose _ stopped LaTeX
+    chain = "c_0 = x_a; " + "; ".join(f"c_{k + 1} = sin(c_{k}*y_b) + c_{k}^2" for k in range(8))
+    sparse = sg.jacobian([chain, "x_a*y_b"], sparse=True)
+    text = sparse.latex(aligned=True)
+    assert r"\text{dc" not in text and text.count("&=") > 4 and text.endswith(EXPAND_NOTE)
+    assert "\\frac{\\partial f_{2}}{\\partial y_{b}} &= x_{a}" in text
+    assert not sparse.latex(expand=True).endswith(EXPAND_NOTE)  # expand= was ignored
