@@ -221,7 +221,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             return notebook_math(self.latex(aligned=True))
         if not self._printable():
             return None  # a notebook then shows the bounded text of __repr__
-        return super()._repr_latex_()
+        return notebook_math(self.latex())  # as latex() writes it: sympy's own wrote relu' as theta(x, 0)
 
     def _printable(self) -> bool:
         """True when sympy's own printers write every entry quickly: at most :data:`PRINT_CELLS` entries and
