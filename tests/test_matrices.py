@@ -20,6 +20,11 @@ def test_small_matrices_print_as_sympy_prints_them():
     assert repr(H) == repr(sympy.Matrix(H)) and str(H) == str(sympy.Matrix(H))
     J = sg.jacobian(["x*y"])
     assert J._repr_latex_() == r"$\displaystyle \begin{pmatrix}y & x\end{pmatrix}$"  # as J.latex() writes it
+    # an entry over the LaTeX writers' size for one formula, within what a matrix prints: written whole, as sympy
+    # wrote it, not as a name and a let-listing, which a notebook runs together on one line
+    J = sg.jacobian(["(" + "+".join(f"sin(x*{k} + y)" for k in range(1, 12)) + ")^2", "x*y"])
+    shown = J._repr_latex_()
+    assert r"\cos" in shown and "t_{" not in shown and "%" not in shown and "\n" not in shown
 
 
 @pytest.mark.parametrize("make", [lambda: sg.jacobian(["relu(x)*y", "W[0,1]*x"]),
@@ -30,7 +35,7 @@ def test_notebook_shows_a_matrix_as_its_latex_method_writes_it(make):
     # to_latex() and every gradient and Hessian write a cases block and W_{0,1}
     M = make()
     shown = M._repr_latex_()
-    assert shown == notebook_math(M.latex()) and r"\theta" not in shown and "{W}" not in shown
+    assert shown == notebook_math(M.latex(expand=True)) and r"\theta" not in shown and "{W}" not in shown
     assert r"\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}" in shown and "W_{0,1}" in shown
 
 
