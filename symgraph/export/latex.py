@@ -33,8 +33,8 @@ from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.liveness import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT
-from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _symbol, expression_latex,
-                                sympy_latex)
+from .latex_expressions import (EXPAND_NOTE, EXPAND_TEXT, _first_and_last, _listing_lines, _symbol,
+                                expression_latex, sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
 from .text import drawn_symbols
@@ -101,7 +101,11 @@ def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list
 def notebook_math(latex: str) -> str:
     """``latex`` as a notebook shows it, in ``$\\displaystyle ...$``; after a last line holding a ``%`` comment (a
     large result ends with :data:`EXPAND_NOTE`) the closing ``$`` goes on a line of its own, which the comment
-    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted")."""
+    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted").  After an aligned block
+    the note is the block's last line, :data:`EXPAND_TEXT`: a notebook's MathJax drops a comment unseen."""
+    end = "\\end{aligned}\n" + EXPAND_NOTE
+    if latex.endswith(end):
+        latex = latex[:-len(end)].rstrip("\n") + " \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}"
     return "$\\displaystyle " + latex + ("\n$" if "%" in latex.rpartition("\n")[2] else "$")
 
 

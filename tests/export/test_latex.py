@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.export.latex_expressions import EXPAND_NOTE
+from symgraph.export.latex_expressions import EXPAND_NOTE, EXPAND_TEXT
 from symgraph.export.latex_printer import SETTINGS, LatexPrinter
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -509,3 +509,12 @@ def test_sparse_jacobian_large_entry_is_defined_by_its_program():
     assert r"\text{dc" not in text and text.count("&=") > 4 and text.endswith(EXPAND_NOTE)
     assert "\\frac{\\partial f_{2}}{\\partial y_{b}} &= x_{a}" in text
     assert not sparse.latex(expand=True).endswith(EXPAND_NOTE)  # expand= was ignored
+
+
+def test_notebook_display_shows_the_expand_note():
+    # the note was a % comment after the aligned block, which a notebook's MathJax drops: nothing said how to
+    # see the whole formula; latex() keeps the comment (a LaTeX file, the command line)
+    g = sg.grad("; ".join(["c0 = x"] + [f"c{k + 1} = sin(c{k}) + c{k}" for k in range(300)]))
+    assert g.latex(aligned=True).endswith("\\end{aligned}\n" + EXPAND_NOTE)
+    shown = g._repr_latex_()
+    assert shown.endswith("t_{899} &= t_{896} + t_{898} \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}$") and "%" not in shown
