@@ -221,7 +221,9 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             return notebook_math(self.latex(aligned=True))
         if not self._printable():
             return None  # a notebook then shows the bounded text of __repr__
-        return super()._repr_latex_()
+        # as latex() writes it (sympy's own LaTeX wrote relu' as theta(x, 0)), every entry whole as sympy's was:
+        # _printable bounds them, and a let-listing after the matrix would run on one line in a notebook
+        return notebook_math(self.latex(expand=True))
 
     def _printable(self) -> bool:
         """True when sympy's own printers write every entry quickly: at most :data:`PRINT_CELLS` entries and

@@ -18,13 +18,11 @@ import sympy
 
 from .binding import point_values
 from .options import checked_options
-from .export.display import SHOW_LIMIT
-from .export.latex import LatexPrinter, hessian_latex, notebook_math
+from .export.latex import hessian_latex, notebook_math, sparse_jacobian_latex
 from .errors import ArgumentError, EntryError, shown
 from .ir.graph import Graph
 from .ir.program import Program
 from .matrix_functions import SparseFunction, _compiled, csr_of
-from .names import output_labels
 
 
 class SparseDerivative:
@@ -51,29 +49,11 @@ class SparseDerivative:
     def latex(self, aligned: bool = False, name: str | None = None, expand: bool = False) -> str:
         """A Hessian's size and structural nonzeros on and above the diagonal, one
         ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line each, bounded
-        (see :func:`~symgraph.export.latex.hessian_latex`)."""
+        (see :func:`~symgraph.export.latex.hessian_latex`); a Jacobian's, one ``\\frac{\\partial f}{\\partial x} = ...``
+        line per nonzero (:func:`~symgraph.export.latex.sparse_jacobian_latex`; ``name`` names a Hessian's function only)."""
         if self.order == 2:
             return hessian_latex(self, aligned=aligned, name=name, expand=expand)
-        return self._jacobian_latex(aligned)
-
-    def _jacobian_latex(self, aligned: bool, shown: int = 36) -> str:
-        """A sparse Jacobian's nonzeros, one ``\\frac{\\partial f}{\\partial x} = ...`` line each (at most ``shown``)."""
-        printer = LatexPrinter({})
-        printer.graph = self.graph
-        outputs = output_labels(self.graph) if self.graph is not None else ()
-        rows, cols = self.pattern.nonzero()
-        sep = " &= " if aligned else " = "
-        lines = [rf"{self.shape[0]} \times {self.shape[1]} \text{{ Jacobian, {self.nnz:,} structural nonzeros}}"]
-        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
-            if k == shown:
-                lines.append(rf"\text{{... and {len(rows) - shown:,} more}}")
-                break
-            label = self.labels[k]
-            small = label is not None and self.program.expanded_size(label) <= SHOW_LIMIT
-            entry = printer.doprint(self.program.closed_form(label)) if small else rf"\text{{{label}}}"
-            f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
-            lines.append(printer.partial(f, self.wrt[j]) + sep + entry)
-        return ("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}") if aligned else "\n".join(lines)
+        return sparse_jacobian_latex(self, aligned=aligned, expand=expand)
 
     def _repr_latex_(self) -> str | None:
         return notebook_math(self.latex(aligned=True))

@@ -7,6 +7,7 @@ import sympy
 
 import symgraph as sg
 from symgraph import matrices
+from symgraph.export.latex import notebook_math
 from symgraph.matrices import PRINT_OPS
 
 #: a two-layer tanh network: each entry of its Hessian is thousands of operations written out
@@ -18,7 +19,24 @@ def test_small_matrices_print_as_sympy_prints_them():
     H = sg.hessian("x^2*y")
     assert repr(H) == repr(sympy.Matrix(H)) and str(H) == str(sympy.Matrix(H))
     J = sg.jacobian(["x*y"])
-    assert J._repr_latex_() == sympy.Matrix(J)._repr_latex_()
+    assert J._repr_latex_() == r"$\displaystyle \begin{pmatrix}y & x\end{pmatrix}$"  # as J.latex() writes it
+    # an entry over the LaTeX writers' size for one formula, within what a matrix prints: written whole, as sympy
+    # wrote it, not as a name and a let-listing, which a notebook runs together on one line
+    J = sg.jacobian(["(" + "+".join(f"sin(x*{k} + y)" for k in range(1, 12)) + ")^2", "x*y"])
+    shown = J._repr_latex_()
+    assert r"\cos" in shown and "t_{" not in shown and "%" not in shown and "\n" not in shown
+
+
+@pytest.mark.parametrize("make", [lambda: sg.jacobian(["relu(x)*y", "W[0,1]*x"]),
+                                  lambda: sg.hessian("relu(x)*y^2 + W[0,1]*x^2").T],  # sympy made this one
+                         ids=["jacobian", "derived"])
+def test_notebook_shows_a_matrix_as_its_latex_method_writes_it(make):
+    # a Jacobian showed sympy's LaTeX: relu' as \theta\left(x, 0\right) and W[0,1] as {W}_{0,1}, while its latex(),
+    # to_latex() and every gradient and Hessian write a cases block and W_{0,1}
+    M = make()
+    shown = M._repr_latex_()
+    assert shown == notebook_math(M.latex(expand=True)) and r"\theta" not in shown and "{W}" not in shown
+    assert r"\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}" in shown and "W_{0,1}" in shown
 
 
 def test_large_entries_print_their_program_not_their_closed_forms(monkeypatch):

@@ -164,6 +164,14 @@ class Picture(bytes):
     def _repr_svg_(self) -> str | None:
         return None if self.startswith(b"\x89PNG") else self.decode("utf-8")
 
+    def __repr__(self) -> str:
+        """A line naming the picture: a notebook keeps the text form beside the image (and a terminal prints
+        it), and the bytes' own repr was tens of kilobytes of escapes."""
+        kind = "SVG" if self._repr_png_() is None else "PNG"
+        return f"<Picture: {kind}, {len(self):,} bytes>"
+
+    __str__ = __repr__
+
 
 _INSTEAD = ("draw a smaller piece of it (an indexed model at n=2 or 3 shows its structure), "
             "or write it with to_dot/to_mermaid for a viewer that zooms")

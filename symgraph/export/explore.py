@@ -88,7 +88,8 @@ class Explorer:
         return write(path, self.html, "html")
 
     def __repr__(self) -> str:
-        return f"<Explorer of {self.title}: {counted(self.nodes, 'node')}, 6 walkthroughs>"
+        # the title cut as the page cuts its formulas: a long program's whole text made a repr of thousands of characters
+        return f"<Explorer of {_short(self.title, 80)}: {counted(self.nodes, 'node')}, 6 walkthroughs>"
 
     def _repr_html_(self) -> str:
         """The page in an iframe (its own document, so its script and style meet nothing of the notebook's)."""

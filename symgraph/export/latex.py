@@ -27,14 +27,14 @@ from .. import constants
 from ..options import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
-from ..names import drawn_names, function_name  # noqa: F401 - callers import function_name from here
+from ..names import drawn_names, function_name, output_labels  # noqa: F401 - callers import function_name from here
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.liveness import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT
-from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _symbol, expression_latex,
-                                sympy_latex)
+from .latex_expressions import (EXPAND_NOTE, EXPAND_TEXT, _first_and_last, _listing_lines, _symbol,
+                                expression_latex, sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
 from .text import drawn_symbols
@@ -101,7 +101,11 @@ def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list
 def notebook_math(latex: str) -> str:
     """``latex`` as a notebook shows it, in ``$\\displaystyle ...$``; after a last line holding a ``%`` comment (a
     large result ends with :data:`EXPAND_NOTE`) the closing ``$`` goes on a line of its own, which the comment
-    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted")."""
+    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted").  After an aligned block
+    the note is the block's last line, :data:`EXPAND_TEXT`: a notebook's MathJax drops a comment unseen."""
+    end = "\\end{aligned}\n" + EXPAND_NOTE
+    if latex.endswith(end):
+        latex = latex[:-len(end)].rstrip("\n") + " \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}"
     return "$\\displaystyle " + latex + ("\n$" if "%" in latex.rpartition("\n")[2] else "$")
 
 
@@ -191,6 +195,8 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
             expr = _symbol(program, ref)
         printed.append(expr)
         lines.append(head(printer, f, x) + sep + printer.doprint(expr))
+    if not labels:  # an empty aligned block held a blank line, which stops LaTeX ("Missing $ inserted")
+        lines.append(r"\text{no entries: nothing to differentiate with respect to}")
     if len(wrt) < len(labels):
         rest = len(labels) - len(wrt)
         lines.append(rf"\text{{\dots {rest:,} more entr{'y' if rest == 1 else 'ies'}}}")
@@ -258,6 +264,27 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     if len(pairs) < total:
         lines.append(rf"\text{{\dots {total - len(pairs):,} more entries}}")
     return _finish(printer, program, lines, list(dict.fromkeys(large)), sep, aligned)
+
+
+def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = False) -> str:
+    """LaTeX for a sparse Jacobian (a ``SparseDerivative`` of order 1): its size and its first
+    :data:`ENTRY_LINES` structural nonzeros, one ``\\frac{\\partial f}{\\partial x} = ...`` line each, and a
+    line counting the rest.  As in :func:`hessian_latex`, an entry too large to print at once is its program's
+    result name, defined by the assignments after the equations (unless ``expand=True``)."""
+    printer = LatexPrinter({})
+    printer.graph = matrix.graph
+    outputs = output_labels(matrix.graph) if matrix.graph is not None else ()
+    sep = " &= " if aligned else " = "
+    large: list[str] = []
+    form = _entry_forms(printer, matrix.program, expand, large)
+    rows, cols = matrix.pattern.nonzero()
+    lines = [rf"{matrix.shape[0]} \times {matrix.shape[1]} \text{{ Jacobian, {matrix.nnz:,} structural nonzeros}}"]
+    for k, (i, j) in enumerate(zip(rows[:ENTRY_LINES].tolist(), cols[:ENTRY_LINES].tolist())):
+        f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
+        lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k]))
+    if len(rows) > ENTRY_LINES:
+        lines.append(rf"\text{{\dots {len(rows) - ENTRY_LINES:,} more entries}}")
+    return _finish(printer, matrix.program, lines, list(dict.fromkeys(large)), sep, aligned)
 
 
 #: the edges a graph's LaTeX table shows (sympy prints one in 1-3 ms: a 10,000-node graph took over 20 s)

@@ -25,6 +25,8 @@ from .latex_printer import LatexPrinter
 
 #: The LaTeX comment under assignments printed in place of a formula too large to print at once
 EXPAND_NOTE = "% too large for one formula: latex(expand=True) or --expand prints it whole"
+#: the note as a notebook shows it, the last line of the aligned block: MathJax drops a comment unseen
+EXPAND_TEXT = r"\text{(too large for one formula: latex(expand=True) prints it whole)}"
 
 
 def _symbol(program: Any, name: str) -> sympy.Symbol:

@@ -128,6 +128,14 @@ def test_graph_repr_svg_for_jupyter(monkeypatch):
     assert sg.parse(SEED)._repr_svg_() is None
 
 
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_picture_text_form_is_one_short_line(fmt):
+    # a notebook keeps text/plain beside the image: it was the bytes' repr, tens of kilobytes of escapes
+    picture = sg.draw(SEED, format=fmt, engine="matplotlib")
+    assert repr(picture) == str(picture) == f"<Picture: {fmt.upper()}, {len(picture):,} bytes>"
+    assert (picture._repr_png_() is None) == (fmt == "svg")
+
+
 def test_png_sides_stay_within_max_pixels():
     draw_module = sys.modules["symgraph.export.draw"]
     network = ("h1 = sigmoid(w11*x1 + w12*x2 + b1); h2 = sigmoid(w21*x1 + w22*x2 + b2); "

@@ -428,3 +428,11 @@ def test_a_mode_with_nothing_to_step_says_so(browser, tmp_path, text, sizes, wrt
         message = browser.find_element("id", "message").text
         assert message.startswith("Nothing to step through") and "▶" not in message, key
     assert console_errors(browser) == []
+
+
+def test_repr_cuts_a_long_title():
+    # the repr (a notebook's text/plain beside the page) held a long program's whole text: 2,219 characters here
+    text = "; ".join(["c0 = x"] + [f"c{k + 1} = sin(c{k}) + c{k}" for k in range(100)])
+    page = sg.explore(text)
+    assert repr(page).startswith("<Explorer of c0 = x; c1 = sin(c0) + c0;") and "…: 201 nodes" in repr(page)
+    assert len(repr(page)) < 130 and text in page.html  # the page keeps the whole title

@@ -7,6 +7,7 @@ import pytest
 import sympy
 
 import symgraph as sg
+from symgraph.export.latex_expressions import EXPAND_NOTE, EXPAND_TEXT
 from symgraph.export.latex_printer import SETTINGS, LatexPrinter
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -106,6 +107,10 @@ def test_output_compiles_with_pdflatex(tmp_path):
     # a sparse Hessian's first line wrote amssymb's \mathbb{R}, which stops pdflatex with amsmath alone
     for line in [*sg.hessian("x^2*y + y^3", sparse=True).latex().splitlines(),
                  *sg.jacobian(["x*y", "x"], sparse=True).latex().splitlines()]:
+        body += "\n\\[" + line + "\\]"
+    # so must a sparse Jacobian's large entry, which printed as \text{dc_8/dx_a}
+    chain = "c_0 = x_a; " + "; ".join(f"c_{k + 1} = sin(c_{k}*y_b) + c_{k}^2" for k in range(8))
+    for line in sg.jacobian([chain], sparse=True).latex().splitlines()[:-1]:  # the last: a % comment
         body += "\n\\[" + line + "\\]"
     document = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n" + body + "\n\\end{document}\n"
     (tmp_path / "doc.tex").write_text(document)
@@ -486,3 +491,30 @@ def test_latex_in_node_symbols_defines_intermediates_not_the_elements_of_inputs(
     lines = sg.grad("sum(t[i]*sin(x*t[i]), i, 0, 2)", wrt=["x"]).latex(nodes=True).splitlines()
     assert lines[1:] == [r"\text{where } v_{1} = x t_{0}", r"\text{where } v_{4} = x t_{1}",
                          r"\text{where } v_{8} = x t_{2}"]
+
+
+@pytest.mark.parametrize("make", [lambda: sg.grad("3"), lambda: sg.vjp("3", [], [1]), lambda: sg.hvp("x^2", [], [])],
+                         ids=["grad", "vjp", "hvp"])
+def test_empty_derivative_displays_a_line_saying_so(make):
+    # an empty aligned block held a blank line: nothing showed, and LaTeX stopped at "Missing $ inserted"
+    shown = make()._repr_latex_()
+    assert "\n\n" not in shown and r"\text{no entries: nothing to differentiate with respect to}" in shown
+
+
+def test_sparse_jacobian_large_entry_is_defined_by_its_program():
+    # a large entry printed as \text{dc_8/dx_a}: a bare label that nothing defined, whose _ stopped LaTeX
+    chain = "c_0 = x_a; " + "; ".join(f"c_{k + 1} = sin(c_{k}*y_b) + c_{k}^2" for k in range(8))
+    sparse = sg.jacobian([chain, "x_a*y_b"], sparse=True)
+    text = sparse.latex(aligned=True)
+    assert r"\text{dc" not in text and text.count("&=") > 4 and text.endswith(EXPAND_NOTE)
+    assert "\\frac{\\partial f_{2}}{\\partial y_{b}} &= x_{a}" in text
+    assert not sparse.latex(expand=True).endswith(EXPAND_NOTE)  # expand= was ignored
+
+
+def test_notebook_display_shows_the_expand_note():
+    # the note was a % comment after the aligned block, which a notebook's MathJax drops: nothing said how to
+    # see the whole formula; latex() keeps the comment (a LaTeX file, the command line)
+    g = sg.grad("; ".join(["c0 = x"] + [f"c{k + 1} = sin(c{k}) + c{k}" for k in range(300)]))
+    assert g.latex(aligned=True).endswith("\\end{aligned}\n" + EXPAND_NOTE)
+    shown = g._repr_latex_()
+    assert shown.endswith("t_{899} &= t_{896} + t_{898} \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}$") and "%" not in shown
