@@ -47,3 +47,21 @@ def test_an_index_out_of_range_in_a_sum_says_at_which_term(text, sizes, said):
 def test_an_index_out_of_range_in_a_residual_template_says_which_copy():
     with pytest.raises(sg.ParseError, match=r"index 1 of t\[...\] is 4 \(where k = 3, j = 1\), out of range"):
         sg.residuals("y[k] - a*sum(t[k+j], j, 0, 1)", wrt=["a"], over=("k", 0, 3), t=4)
+
+
+def test_an_element_given_both_in_its_array_and_by_its_label_is_an_error():
+    """``.at(x=[1, 2], **{"x[0]": 5})`` took 5 for x[0] and ``.at(**{"x[0]": 5}, x=[1, 2])`` took 1: whichever keyword
+    came last won, silently (the command line already refused ``--at x=[1,2] x[0]=5``)."""
+    gradient = sg.grad("sum(x[i]^2, i, 0, 1)", wrt=["x"])
+    for values in ({"x": [1.0, 2.0], "x[0]": 5.0}, {"x[0]": 5.0, "x": [1.0, 2.0]}, {"x[0]": 1.0, "x[ 0 ]": 2.0}):
+        with pytest.raises(sg.GraphError, match=r"x\[0\] is given two values"):
+            gradient.at(**values)
+
+
+def test_an_element_is_given_a_value_by_its_label_however_it_is_spaced():
+    """``wrt=["W[0,1]"]`` names W[0, 1], but ``evaluate(**{"W[0,1]": 2.0})`` and ``.at()`` called it an unknown input."""
+    graph = sg.parse("W[0, 1]^2 + x[1]")
+    assert graph.evaluate(**{"W[0,1]": 2.0, "x[ 1 ]": 1.0})[graph.outputs[0]] == 5.0
+    assert sg.grad(graph, wrt=["W[0,1]"]).at(**{"W[0,1]": 3.0, "x[1]": 0.0}) == {"W[0, 1]": 6.0}
+    with pytest.raises(sg.GraphError, match=r"unknown input\(s\) W\[0,0\]"):
+        graph.evaluate(**{"W[0,1]": 2.0, "x[1]": 1.0, "W[0,0]": 1.0})

@@ -97,22 +97,31 @@ class InputNames:
         """
         if not self.indexed:
             return dict(values)
-        out = {}
+        out, by = {}, {}  # by: element node -> the key that gave its value
         for key, value in values.items():
             known = self.indexed.get(key)
             if known is None:
-                out[self.addresses.get(key, key) if key not in self._ops else key] = value
+                node = key if key in self._ops else self.addresses[key] if key in self.addresses else \
+                    self._element_node(key)
+                if node in by:
+                    raise self._given_twice(node, by[node], key)
+                if node in self._elements:
+                    by[node] = key
+                out[node] = value
                 continue
             array = as_array(key, value)
             if array.shape[:len(known.shape)] != known.shape:
                 raise index_axes_error(key, known.shape, array.shape)
             for index, node in known.nodes.items():
+                if node in by:
+                    raise self._given_twice(node, by[node], key)
+                by[node] = key
                 out[node] = array[index]
         missing = [x for x in inputs if x not in out]
         missing += [name for name, known in self.indexed.items() if not known.nodes and name not in values]
         given = set(inputs)  # a program's own inputs (a seed name of jvp) count too
         unknown = [key for key in values if key not in self.indexed and key not in self.addresses
-                   and key not in self._ops and key not in given]
+                   and key not in self._ops and key not in given and self._element_node(key) not in self._elements]
         if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
             label = dict(zip(self.input_nodes, self.input_labels))
             bases = {self._elements[x][0] for x in missing if x in self._elements}
@@ -126,6 +135,20 @@ class InputNames:
                              + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
                                 if self.indexed else "") + ")")
         return out
+
+    def _element_node(self, key: Any) -> Any:
+        """The node of an element's label however it is spaced (``W[0,1]``, as ``wrt`` reads it, for ``W[0, 1]``);
+        ``key`` itself for any other key."""
+        read = read_element_label(key) if isinstance(key, str) else None
+        known = self.indexed.get(read[0]) if read is not None else None
+        return key if known is None else known.nodes.get(read[1], key)
+
+    def _given_twice(self, node: str, first: str, second: str) -> GraphError:
+        """An element given a value twice (``x=[...]`` and ``x[0]=...``): which would count hung on the order of the
+        keywords."""
+        label = element_label(*self._elements[node])
+        return GraphError(f"{label} is given two values, by {first}= and by {second}=: give the whole array, or "
+                          "its elements one by one")
 
     @property
     def inputs(self) -> tuple[str, ...]:
