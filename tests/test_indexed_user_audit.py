@@ -65,3 +65,14 @@ def test_an_element_is_given_a_value_by_its_label_however_it_is_spaced():
     assert sg.grad(graph, wrt=["W[0,1]"]).at(**{"W[0,1]": 3.0, "x[1]": 0.0}) == {"W[0, 1]": 6.0}
     with pytest.raises(sg.GraphError, match=r"unknown input\(s\) W\[0,0\]"):
         graph.evaluate(**{"W[0,1]": 2.0, "x[1]": 1.0, "W[0,0]": 1.0})
+
+
+def test_a_size_that_bounds_a_residual_template_may_be_read_as_a_number_in_it():
+    """``residuals("(y[k] - a*t[k])/sqrt(m)", over=("k", 0, "m-1"), m=4)`` said m was used "only as a number: no index
+    or bound uses it", though over='s bound does: a size read as a number beside a bound is allowed in sum()."""
+    res = sg.residuals("(y[k] - a*t[k])/sqrt(m)", wrt=["a"], over=("k", 0, "m-1"), m=4)
+    t = np.arange(4.0)
+    np.testing.assert_allclose(res.fun(np.array([1.0]), np.ones(4), t), (1 - t) / 2, rtol=1e-15)
+    np.testing.assert_allclose(res.jac(np.array([1.0]), np.ones(4), t).ravel(), -t / 2, rtol=1e-15)
+    with pytest.raises(sg.ParseError, match="'q' is given as a size"):
+        sg.residuals("(y[k] - a*t[k])/sqrt(q)", wrt=["a"], over=("k", 0, "m-1"), m=4, q=2)
