@@ -184,9 +184,10 @@ class Reductions:
 
     def _bound_now(self) -> str:
         """The values of the indices (over='s too) and integer parameters bound where an element is made, for its
-        range error: ``x[i+1]`` of a sum is out of range at one term, and the position alone does not say which."""
-        bound = [f"{name} = {value}" for name, value in self.scope.items()
-                 if (name not in self.sizes or name == self.over_index) and isinstance(value, sympy.Integer)]
+        range error: ``x[i+1]`` of a sum is out of range at one term, and the position alone does not say which.
+        Sizes and assigned names are left out: they have one value in the whole text."""
+        bound = [f"{name} = {value}" for name, value in self.scope.items() if isinstance(value, sympy.Integer) and (
+            name == self.over_index or name not in self.sizes and name not in self.declared)]
         return f" (where {', '.join(bound)})" if bound else ""
 
     def reduction(self, k: int, values: list) -> None:
