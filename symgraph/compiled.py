@@ -171,7 +171,7 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
                              f"wrt {list(names)} differs from args {list(args)}")
         args = None
     # the gradient's inputs: the graph's, and the wrt names it never reads (their values ignored); the vector holds those
-    program = Program(graph.inputs, instructions, results, graph) if vector else \
+    program = Program(graph.input_nodes, instructions, results, graph) if vector else \
         Program(gradient.program.inputs, instructions, results, graph, gradient.program.unused)
     program = program.pruned() if theta is None else program  # the vector holds every wrt input, used or not
     doc = (f"Value of {function_name(graph)} and its gradient with respect to ({shown_names(names)}); "

@@ -91,7 +91,7 @@ def gradient_program(graph: Graph, names: list[str], mode: str, order: str,
     options = sweep_options(mode, order, limit)  # of the mode asked for: "auto" takes neither option
     mode, note = resolve_mode(graph, [output], names, mode)
     result, lin = run_mode(graph, [output], names, mode, progress, **options)
-    program = taking_unused(lin.emitter.program(graph.inputs, {x: result.entry(output, x) for x in names}), graph, names)
+    program = taking_unused(lin.emitter.program(graph.input_nodes, {x: result.entry(output, x) for x in names}), graph, names)
     cost = mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
     return program, CostReport([cost], len(names), 1, note), mode
 
@@ -122,7 +122,7 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
         columns = [(f"/d{x}", x if nodes is None else nodes.get(x)) for x in wrt]  # result.entry's, once per column
         results = {f"d{f}{column}": get((y, node), ZERO) for y, f in zip(graph.outputs, labels)
                    for column, node in columns}
-    program = taking_unused(lin.emitter.program(graph.inputs, results), graph, wrt)
+    program = taking_unused(lin.emitter.program(graph.input_nodes, results), graph, wrt)
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 

@@ -240,7 +240,7 @@ def _result(graph, names, results, lin, extra, mode, start, simplify, held=()) -
     """The Directional whose entries are ``results``: label -> program ref; a wrt name the function never
     reads is a parameter too, as for a gradient (:func:`~symgraph.frontend.coerce.taking_unused`), and an
     indexed input of no elements that wrt names whole is an empty array there (``held``)."""
-    program = taking_unused(lin.emitter.program((*graph.inputs, *extra), results), graph, names)
+    program = taking_unused(lin.emitter.program((*graph.input_nodes, *extra), results), graph, names)
     keys = list(results)
     cost = mode_cost(mode, lin.counts, program, time.perf_counter() - start)
     return Directional(graph, keys, program, CostReport([cost], len(keys), len(graph.outputs)), mode, simplify, held)

@@ -151,7 +151,7 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
         for i, x in enumerate(names):
             for y in names[i:]:
                 labels[_label(x, y)] = entry(second.outputs[i], y)
-    program = taking_unused(lin.emitter.program(second.inputs, labels), graph, names)
+    program = taking_unused(lin.emitter.program(second.input_nodes, labels), graph, names)
     first, second = report[inner], cost.counts
     counts = Counts(first.multiplications + second.multiplications, first.additions + second.additions,
                     first.sweeps + second.sweeps)
@@ -168,14 +168,14 @@ def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: flo
     pattern = None
     if sparse:  # the pattern of the gradient the sweep emitted (its adjoints): no second gradient
         gradient = result.extra["gradient"]
-        first = lin.emitter.program(graph.inputs, {x: gradient.get(nodes.get(x), 0) for x in names})
+        first = lin.emitter.program(graph.input_nodes, {x: gradient.get(nodes.get(x), 0) for x in names})
         pattern = _gradient_pattern(first, names)
         pairs = [(names[i], names[j]) for i, j in zip(*_upper(pattern))]
     else:
         pairs = [(x, y) for i, x in enumerate(names) for y in names[i:]]
     for x, y in pairs:
         labels[_label(x, y)] = result.derivatives.get((nodes.get(x), nodes.get(y)), 0)
-    program = taking_unused(lin.emitter.program(graph.inputs, labels), graph, names)  # already without dead code
+    program = taking_unused(lin.emitter.program(graph.input_nodes, labels), graph, names)  # already without dead code
     row = mode_cost("edge-pushing", lin.counts, program, time.perf_counter() - start)
     return program, names, CostReport([row], len(names), len(names), ""), pattern
 
@@ -371,7 +371,7 @@ def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: d
     if len(graph.outputs) != 1:
         raise GraphError(f"{who} takes a function with one output; this one has {len(graph.outputs)}")
     names = wrt_names(graph, wrt, allow_unused)
-    inputs = set(graph.input_labels) | set(graph.inputs)
+    inputs = set(graph.input_labels) | set(graph.input_nodes)
     op_of, addresses = graph.op_of, graph.addresses
     intermediate = [n for n in names if n in addresses and n not in inputs and addresses[n] is not None
                     and op_of.get(addresses[n]) != "input"]

@@ -191,7 +191,7 @@ def drawn_names(graph: "Graph") -> dict[str, str]:
     >>> drawn_names(sg.parse(["e = x[0]*y", "x[0]*y + 1"]))
     {'x_0': 'x[0]', 'v1': 'f2'}
     """
-    names = {node: label for node, label in zip(graph.inputs, graph.input_labels) if label != node}
+    names = {node: label for node, label in zip(graph.input_nodes, graph.input_labels) if label != node}
     user = graph.user_names
     for node, label in zip(graph.outputs, output_labels(graph)):
         if node not in user:

@@ -138,7 +138,7 @@ class UserFunction:
         # an indexed element x[0] is an input node of a generated name (x_0), which must neither pass for
         # an argument of that name nor be looked up as a token: it is named as written, at its name
         elements = {node for known in graph.indexed.values() for node in known.nodes.values()}
-        unknown = [str(graph.symbol(x)) for x in graph.inputs if x not in self.args or x in elements]
+        unknown = [str(graph.symbol(x)) for x in graph.input_nodes if x not in self.args or x in elements]
         if unknown:
             tokens = scan(text)
             word = unknown[0].split("[")[0]

@@ -224,7 +224,7 @@ def test_residual_bad_input_gives_clear_errors(decay):
         sg.residuals(DECAY, wrt=["a"], over=("k", 0, 3), k=3)
     with pytest.raises(sg.ParseError, match="'q' is not a size or an index"):
         sg.residuals(DECAY, wrt=["a"], over=("k", 0, "q-1"), m=3)
-    with pytest.raises(sg.ParseError, match=r"index 1 of y\[...\] is 3, out of range"):
+    with pytest.raises(sg.ParseError, match=r"index 1 of y\[...\] is 3 \(where k = 3\), out of range"):
         sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, 3), y=3)
 
 

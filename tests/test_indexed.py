@@ -23,7 +23,7 @@ def written_rosenbrock(n):
 def canonical(graph, rename):
     """The graph's rows with nodes numbered in order and inputs by ``rename(label)``: equal iff node for node."""
     number, rows = {}, []
-    labels = dict(zip(graph.inputs, graph.input_labels))
+    labels = dict(zip(graph.input_nodes, graph.inputs))
     for node, op, args in graph.rows():
         number[node] = rename(labels[node]) if op == "input" else len(number)
         rows.append((op, tuple(number[a] if isinstance(a, str) else a for a in args)))
@@ -108,7 +108,7 @@ def test_latex_and_names_of_elements():
 
 
 @pytest.mark.parametrize("text, sizes, position, message", [
-    ("sum(x[i+1], i, 0, n-1)", {"n": 3, "x": 3}, 6, "index 1 of x[...] is 3, out of range: x has 3 entries"),
+    ("sum(x[i+1], i, 0, n-1)", {"n": 3, "x": 3}, 6, "index 1 of x[...] is 3 (where i = 2), out of range: x has 3 entries"),
     ("x[i - 1]", {"i": 0}, 2, "is -1, out of range: indices run from 0"),
     ("x[0.5]", {}, 2, "must be an integer"),
     ("x[y]", {}, 2, "'y' is not a size or an index"),
@@ -275,7 +275,7 @@ def test_an_index_that_is_not_an_integer_says_so_where_it_is(text, position, sai
 
 
 def test_a_replayed_index_out_of_range_is_still_a_parse_error():
-    with pytest.raises(ParseError, match=r"index 1 of x\[\.\.\.\] is -1, out of range") as info:
+    with pytest.raises(ParseError, match=r"index 1 of x\[\.\.\.\] is -1 \(where i = 3\), out of range") as info:
         sg.parse("sum(x[2 - i], i, 0, 5)")
     assert info.value.position == 6
 
@@ -444,7 +444,7 @@ def test_terms_made_in_one_loop_are_the_graph_one_term_at_a_time_makes(text, siz
 
 
 def test_an_element_out_of_range_in_a_later_term_is_still_worded_by_the_parser():
-    with pytest.raises(ParseError, match=r"index 1 of x\[\.\.\.\] is -1, out of range") as info:
+    with pytest.raises(ParseError, match=r"index 1 of x\[\.\.\.\] is -1 \(where i = 4\), out of range") as info:
         sg.parse("sum(x[3 - i]*sin(x[i]), i, 0, 5)")
     assert info.value.position == 6
 

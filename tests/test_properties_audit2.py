@@ -280,8 +280,8 @@ def case(draw):
     output = expand(output)
     assume("'in'" in repr(output))  # a constant program has no batch shape
     graph = sg.parse(text)
-    elements = sorted(n.replace("_", "[") + "]" for n in graph.inputs if n.startswith("a_"))
-    inputs = [n for n in graph.inputs if not n.startswith("a_")] + elements
+    elements = sorted(n for n in graph.inputs if n.startswith("a["))
+    inputs = [n for n in graph.inputs if not n.startswith("a[")] + elements
     integral = draw(st.booleans())
     value = (st.sampled_from([1, 2, 3, -1, -2]) if integral else
              st.one_of(st.floats(0.3, 2.5), st.floats(-2.5, -0.3)))

@@ -624,7 +624,7 @@ def arguments(graph, rows: list[dict], single: int | None = None, integral: bool
     """Keyword arguments for the graph's inputs: plain ones, and ``a`` as one array of its elements."""
     kind = int if integral else float
     pick = (lambda n: np.array([r[n] for r in rows])) if single is None else (lambda n: kind(rows[single][n]))
-    args = {n: pick(n) for n in graph.inputs if not n.startswith("a_")}
+    args = {n: pick(n) for n in graph.inputs if not n.startswith("a[")}
     if "a" in graph.indexed:  # one array of its extent, even of no elements (a sum over an empty range)
         extent = graph.indexed["a"].shape[0]
         args["a"] = np.array([pick(f"a[{k}]") for k in range(extent)]).reshape((extent,) + np.shape(pick("x")))
@@ -763,7 +763,7 @@ def test_every_op_ties_second_order_match_sympy(data):
     """Every Hessian strategy, dense and sparse, NumPy and the VM on arrays and single points, the closed forms,
     hvp and hessp, against sympy's Hessian of the branch-resolved program and against each other."""
     text, graph, outs, _, _, points, oracles, integral = prepare(data, outputs=False)
-    wrt = [n if not n.startswith("a_") else f"a[{n[2:]}]" for n in graph.inputs]
+    wrt = list(graph.inputs)
     assume(wrt)
     n, count = len(wrt), len(points)
     want = np.stack([oracle_hessian(o, outs[0], wrt, p) if not o.ambiguous else np.full((n, n), np.nan)

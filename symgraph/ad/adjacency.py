@@ -231,7 +231,7 @@ class Adjacency:
         (4% of a gradient's time), which a product into each of them does not repay, so they still take adjoints.
         """
         starts = set(starts)
-        if starts.issuperset(self.graph.inputs):
+        if starts.issuperset(self.graph.input_nodes):
             return None
         if "succs" in self.__dict__:  # built already (several outputs, forward sweeps): the walk visits only the reach
             return _walk(self.succs, starts, set(starts))

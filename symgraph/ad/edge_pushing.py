@@ -71,7 +71,7 @@ def _template(op: str, shape: tuple[int, ...]) -> tuple[list, dict]:
     values = [u for k, (u, kind) in enumerate(zip(names, kinds)) if kind == "v" and shape[k] == k]
     first = Linearised(graph)
     gradient = reverse(first, ["out"], values)
-    program = first.emitter.program(graph.inputs, {u: gradient.derivatives.get(("out", u), 0) for u in values})
+    program = first.emitter.program(graph.input_nodes, {u: gradient.derivatives.get(("out", u), 0) for u in values})
     second_graph = program.as_graph(values)
     lin = Linearised(second_graph)
     result = forward(lin, list(second_graph.outputs), values)
@@ -82,7 +82,7 @@ def _template(op: str, shape: tuple[int, ...]) -> tuple[list, dict]:
                 ref = result.derivatives.get((second_graph.outputs[a], w))
                 if ref is not None:
                     wanted[(names.index(u), names.index(w))] = ref
-    rows = lin.emitter.program(second_graph.inputs, {f"{j},{k}": r for (j, k), r in wanted.items()})
+    rows = lin.emitter.program(second_graph.input_nodes, {f"{j},{k}": r for (j, k), r in wanted.items()})
     found = _TEMPLATES[key] = (rows.instructions, {jk: rows.results[f"{jk[0]},{jk[1]}"] for jk in wanted})
     return found
 

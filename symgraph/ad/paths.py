@@ -151,7 +151,7 @@ def edge_values(graph: Graph, point: Mapping[str, Any]) -> dict[tuple[str, str],
     edges = graph.edges()
     # an edge into a node a where() may discard is discarded with it: its nan is as quiet as the node's value
     branch = branch_only(list(graph.rows()), graph.outputs)
-    program = lin.emitter.program(graph.inputs, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
+    program = lin.emitter.program(graph.input_nodes, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
                                   discardable=[f"{i}" for i, (_, v) in enumerate(edges) if v in branch])
     values = program.evaluate(**point)
     return {edge: values[f"{i}"] for i, edge in enumerate(edges)}

@@ -113,8 +113,8 @@ def _constant(name: str, text: str) -> float:
             reason = getattr(error, "reason", str(error))
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: "
                              f"{shown(text)} ({reason})") from None
-        if graph.inputs or len(graph.outputs) != 1:
-            euler = " (e is a name, as in the text; Euler's number is exp(1))" if "e" in graph.inputs else ""
+        if graph.input_nodes or len(graph.outputs) != 1:
+            euler = " (e is a name, as in the text; Euler's number is exp(1))" if "e" in graph.input_nodes else ""
             raise UsageError(f"--at value for {name!r} is not a number or a constant expression: {shown(text)} uses "
                              f"{', '.join(graph.inputs) or 'several outputs'}{euler}")
         with np.errstate(all="ignore"):
@@ -154,7 +154,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
     or a missing one is a :class:`UsageError` in those terms.
     """
     resolved: dict[str, float] = {}
-    plain = set(graph.inputs).difference(*(known.nodes.values() for known in graph.indexed.values()))
+    plain = set(graph.input_nodes).difference(*(known.nodes.values() for known in graph.indexed.values()))
     given_as: dict[str, str] = {}  # element label -> the --at name that gave it (x=[...] and x[0]=... clash)
 
     def give(label: str, value: float, key: str) -> None:
@@ -211,7 +211,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
 
 def _input_names(graph: Any) -> list[str]:
     """The inputs as the user names them: an indexed input once, by its name (one of no elements too)."""
-    return [name for name, _ in graph.parameters(graph.inputs)]
+    return [name for name, _ in graph.parameters(graph.input_nodes)]
 
 
 def _extent(shape: tuple[int, ...]) -> str:

@@ -268,7 +268,7 @@ def check_size(program: Program, label: str, limit: int | None, anyway: str) -> 
 def graph_program(graph: Graph) -> Program:
     """The graph's own assignments as a program whose results are its outputs (for bounded printing)."""
     rows = [(node, graph.op(node), graph.operands(node)) for node in graph.order if graph.op(node) != "input"]
-    return Program(graph.inputs, rows, {y: y for y in graph.outputs}, graph)
+    return Program(graph.input_nodes, rows, {y: y for y in graph.outputs}, graph)
 
 
 def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list, bool]:
@@ -293,5 +293,5 @@ def expression_text(graph: Graph, node: str | None = None, expand: bool = False,
     rows, printable = expression_rows(graph, node, expand)
     if printable:
         return short_str(graph.expr(node))
-    text = listing(Program(graph.inputs, rows, {node: node}, graph), [node], advice=advice)
+    text = listing(Program(graph.input_nodes, rows, {node: node}, graph), [node], advice=advice)
     return text + "\n# expression too large to print as one formula"

@@ -140,8 +140,8 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
     unused = set(unused_inputs(graph, names))  # wrt names f lacks: a value given them is not used, as in .at()
     if unused and isinstance(at, Mapping):
         at = {k: v for k, v in at.items() if k not in unused}
-    point = {x: 1.0 for x in graph.inputs} if at is None else graph.one_point(at, "explore")
-    for x, label in zip(graph.inputs, graph.input_labels):  # as --at on the command line, and the page's fields
+    point = {x: 1.0 for x in graph.input_nodes} if at is None else graph.one_point(at, "explore")
+    for x, label in zip(graph.input_nodes, graph.input_labels):  # as --at on the command line, and the page's fields
         if not math.isfinite(point[x]):
             raise GraphError(f"explore(at=...): {label} = {point[x]} is not a finite number; the page steps "
                              "through a point of finite numbers")
@@ -169,7 +169,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     locals_ = {edge: lin.local(*edge) for edge in edges}
     results = {node: node for node in graph.order}
     results.update({f"{u}->{v}": ref for (u, v), ref in locals_.items()})
-    program = lin.emitter.program(graph.inputs, results)
+    program = lin.emitter.program(graph.input_nodes, results)
     source = javascript_source(program, "$values")
 
     pos, bends, centres = spaced_layout(graph, NODE_ROOM, LABEL_ROOM)
@@ -212,7 +212,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     height = max(p[1] for n in nodes for p in [n["xy"]]) + 90
     data = {
         "title": title,
-        "inputs": [{"name": x, "label": labels.get(x, x), "value": point[x]} for x in graph.inputs],
+        "inputs": [{"name": x, "label": labels.get(x, x), "value": point[x]} for x in graph.input_nodes],
         "outputs": list(graph.outputs),
         "output_labels": list(outputs),
         "wrt": present(graph, wrt),

@@ -43,7 +43,7 @@ def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
     output = graph.output
     lin = Linearised(graph)
     result = reverse(lin, [output], graph.order)
-    program = lin.emitter.program(graph.inputs, {node: result.derivatives.get((output, node), 0)
+    program = lin.emitter.program(graph.input_nodes, {node: result.derivatives.get((output, node), 0)
                                                  for node in graph.order})
     return program.evaluate(**at)
 
@@ -106,8 +106,8 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     if point is not None and not all(isinstance(name, str) for name in point):  # ** below takes text names only
         raise GraphError(f"at= names {shown_names([repr(k) for k in point if not isinstance(k, str)])}, not "
                          f"inputs of the graph (inputs: {shown_names(graph.input_labels)})")
-    if point is None and values is not None and all(name in values for name in graph.inputs):
-        point = {name: values[name] for name in graph.inputs}
+    if point is None and values is not None and all(name in values for name in graph.input_nodes):
+        point = {name: values[name] for name in graph.input_nodes}
     if point is not None and (values is None or any(node not in values for node in graph.order)):
         values = {**graph.evaluate(**point), **(values or {})}
     if adjoints is True:

@@ -76,7 +76,7 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     rows, printable = expression_rows(graph, output, expand)
     if printable:
         return printer.doprint(graph.expr(output))
-    lines = _listing_lines(printer, Program(graph.inputs, rows, {output: output}, graph), [output], " = ", named=True)
+    lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ", named=True)
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
     return "\n".join(lines + [EXPAND_NOTE])
 

@@ -81,7 +81,7 @@ def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_L
             # an entry nested deeper than sympy's printer recurses: the shown entries as one graph's outputs,
             # printed as a Jacobian's are (the deep ones named, defined by the assignments after the matrix)
             graph = as_graph([matrix[i, j] for i, j in shown])
-            program = Program(graph.inputs, list(graph.rows()), {node: node for node in graph.outputs}, graph)
+            program = Program(graph.input_nodes, list(graph.rows()), {node: node for node in graph.outputs}, graph)
             nodes = dict(zip(shown, graph.outputs))
             cells = [[nodes.get((i, j)) for j in range(cols)] for i in range(rows)]
             return program_matrix_latex(program, cells, None, expand, limit, printer)

@@ -105,8 +105,8 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {shown(w)}")
     _check_symbols(graph, wrt)
     wholes = [w for w in names if w in graph.indexed]  # "x": every element of an indexed input
-    if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.inputs) its label
-        label_of = dict(zip(graph.inputs, graph.input_labels))
+    if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.input_nodes) its label
+        label_of = dict(zip(graph.input_nodes, graph.input_labels))
         names = [label for w in names for label in (
             element_labels(graph, w) if w in graph.indexed else
             (w if w in graph.user_names else label_of.get(w) or _element_label(graph, w),))]
@@ -155,7 +155,7 @@ def spelt(w: Any) -> Any:
 
 def _parameter_names(graph: Graph) -> list[str]:
     """The inputs as a user passes them, in order of first appearance: an indexed input once, by its name."""
-    return [name for name, _ in graph.parameters(graph.inputs)]
+    return [name for name, _ in graph.parameters(graph.input_nodes)]
 
 
 def _check_symbols(graph: Graph, wrt: list) -> None:
@@ -209,9 +209,9 @@ def _element_labels(graph: Graph, labels: Sequence[str]) -> set[str]:
 def default_wrt(graph: Graph) -> list[str]:
     """Every input in order of first appearance; an indexed input's elements together, in index order."""
     if not graph.indexed:
-        return list(graph.inputs)
+        return list(graph.input_nodes)
     names = []
-    for name, elements in graph.parameters(graph.inputs):
+    for name, elements in graph.parameters(graph.input_nodes):
         if elements is None:  # a plain input: its node's name is its label
             names.append(name)
         else:
@@ -295,7 +295,7 @@ def held_places(graph: Graph, wrt: Any) -> tuple[tuple[int, str], ...]:
     if not unmade:
         return ()
     if wrt is None:  # default_wrt's order: every parameter, an indexed one as all its elements
-        named = [name for name, _ in graph.parameters(graph.inputs)]
+        named = [name for name, _ in graph.parameters(graph.input_nodes)]
     else:
         named = _whole_names(read_once(wrt))
     places, place = [], 0
@@ -326,7 +326,7 @@ def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | N
     ``value_and_grad(vector=True)``, :func:`~symgraph.residuals`, :func:`~symgraph.hessp` and the matrices'
     ``lambdify(vector=True)``.
     """
-    inputs, addresses = set(graph.inputs), graph.addresses
+    inputs, addresses = set(graph.input_nodes), graph.addresses
     theta = [addresses.get(n) for n in names]
     extra = [n for n, node in zip(names, theta) if n in addresses and node not in inputs]
     if extra:

@@ -267,6 +267,9 @@ def _element(builder: GraphBuilder, e: sympy.Indexed):
     if shape is not None and len(shape) == len(index) and any(
             isinstance(k, sympy.Integer) and i >= k for i, k in zip(index, shape)):
         raise UnsupportedOpError(f"cannot convert {e}: it is outside the shape {tuple(shape)} its IndexedBase declares")
+    if shape is not None and len(shape) == len(index) and all(isinstance(k, sympy.Integer) for k in shape) and \
+            fits(tuple(int(k) - 1 for k in shape)):
+        builder.declare_extents({name: tuple(int(k) for k in shape)})  # its extent, as a MatrixSymbol's shape is
     return builder.indexed_input(name, index)
 
 

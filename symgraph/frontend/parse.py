@@ -287,7 +287,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             parser.over_index = over[0] if each else None
             parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
             names, refs, bare = parser.program()
-            parser.check_sizes(over[0] if each else None)
+            parser.check_sizes(over[0] if each else None, read)
             if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
                 parser.fail(_CONDITION_RESULT, parser.result_at)
         except ParseError as error:  # the caret shows one text: say which of them it is

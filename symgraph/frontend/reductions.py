@@ -165,7 +165,8 @@ class Reductions:
         if not self.checking:
             for j, i in enumerate(index):
                 if i < 0:
-                    self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: indices run from 0", bounds[j])
+                    self.fail(f"index {j + 1} of {word}[...] is {i}{self._bound_now()}, out of range: indices run "
+                              "from 0", bounds[j])
             if not fits(index):
                 entries = _entries(index)  # of up to 1,024 bits an index: their product, counted when long
                 entries = shown(entries) if entries.bit_length() > MAX_CONSTANT_BITS else f"{entries:,}"
@@ -173,13 +174,21 @@ class Reductions:
                           f"entries (one past each index); an indexed input has at most {MAX_ELEMENTS:,}", bounds[0])
             for j, (i, n) in enumerate(zip(index, extent or ())):
                 if i >= n:
-                    self.fail(f"index {j + 1} of {word}[...] is {i}, out of range: {word} has " +
+                    self.fail(f"index {j + 1} of {word}[...] is {i}{self._bound_now()}, out of range: {word} has " +
                               (f"{n} entr{'y' if n == 1 else 'ies'} along axis {j} (0 to {n - 1})" if n else
                                f"no entries along axis {j} (its size is {word}={self.sizes[word]!r})"), bounds[j])
         try:
             return self.builder.indexed_input(word, index)
         except GraphError as e:
             self.fail(str(e), k)
+
+    def _bound_now(self) -> str:
+        """The values of the indices (over='s too) and integer parameters bound where an element is made, for its
+        range error: ``x[i+1]`` of a sum is out of range at one term, and the position alone does not say which.
+        Sizes and assigned names are left out: they have one value in the whole text."""
+        bound = [f"{name} = {value}" for name, value in self.scope.items() if isinstance(value, sympy.Integer) and (
+            name == self.over_index or name not in self.sizes and name not in self.declared)]
+        return f" (where {', '.join(bound)})" if bound else ""
 
     def reduction(self, k: int, values: list) -> None:
         """``sum(expr, i, a, b)`` or ``prod(...)`` at token ``k``: the terms for i = a, ..., b joined left to right."""

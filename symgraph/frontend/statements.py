@@ -87,16 +87,17 @@ class _Parser(Expressions, Operands, Calls, Reductions):
         except IndexError:  # past the end: the end token
             return ""
 
-    def check_sizes(self, index: str | None = None) -> None:
+    def check_sizes(self, index: str | None = None, bounds: "set[str] | frozenset[str]" = frozenset()) -> None:
         """Refuse a size the text reads only as a number: ``parse("x + 1", x=3)`` made the input x the constant 3
         silently, where a size fixes how far an index runs or an indexed input's extent.  A size also written in an
         index, a bound or as ``x[...]`` may be read as a number too (the mean ``sum(x[i], i, 0, n-1)/n``), and so
-        may ``index``, the index :func:`parse_over` binds in each copy (``a*k + b`` over k)."""
+        may ``index``, the index :func:`parse_over` binds in each copy (``a*k + b`` over k), and ``bounds``, the
+        sizes its bounds read (``m`` of ``over=("k", 0, "m-1")`` in ``(y[k] - a*t[k])/sqrt(m)``)."""
         if not self.size_reads:
             return
         words, reads = self.tokens.texts, self.size_reads
         for name, value in self.sizes.items():
-            if name == index:
+            if name == index or name in bounds:
                 continue
             places = [self.tokens.pos(k) for k, w in enumerate(words) if w == name]
             if places and all(p in reads for p in places):

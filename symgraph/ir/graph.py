@@ -96,7 +96,9 @@ class Graph(InputNames, GraphValues):
         sweeps (which read only the light form) never pay for it.
         """
         self._ops, self._operands = op_of, operands
-        self.inputs = tuple(inputs)
+        #: the input nodes in order of first appearance, as ``g.nx`` keys them (an element's node ``x_0``);
+        #: what users read is :attr:`inputs`
+        self.input_nodes: tuple[str, ...] = tuple(inputs)
         #: output node names in order; a node may appear more than once (n functions in, n outputs)
         self.outputs = tuple(outputs)
         #: every name a user can address -> the node it stands for: the inputs, the names the text
@@ -104,7 +106,7 @@ class Graph(InputNames, GraphValues):
         #: d -> c; a name assigned a constant -> None); generated names (``v2``, a renamed ``u1``)
         #: are not among them
         self.addresses: dict[str, str | None] = dict(
-            {name: name for name in self.inputs} if addresses is None else addresses)
+            {name: name for name in self.input_nodes} if addresses is None else addresses)
         #: the names a user can address (the keys of ``addresses``)
         self.user_names: frozenset[str] = frozenset(self.addresses)
         #: per output, the user name it was asked by when that is not its node's (``d`` of ``c = a*b; d = c``,
@@ -155,7 +157,7 @@ class Graph(InputNames, GraphValues):
         return Graph(
             {new.get(v, v): op for v, op in self._ops.items()},
             {new.get(v, v): renamed(args) for v, args in self._operands.items()},
-            self.inputs, renamed(self.outputs),
+            self.input_nodes, renamed(self.outputs),
             {name: new.get(node, node) if node is not None else None for name, node in self.addresses.items()},
             self._symbols, [Group(g.name, renamed(g.nodes)) for g in self.groups], self.indexed, self.output_names)
 
@@ -295,13 +297,13 @@ class Graph(InputNames, GraphValues):
         if not isinstance(other, Graph):
             return NotImplemented
         return self is other or (
-            self.inputs == other.inputs and self.outputs == other.outputs and self.output_names == other.output_names
+            self.input_nodes == other.input_nodes and self.outputs == other.outputs and self.output_names == other.output_names
             and self._ops == other._ops and self._operands == other._operands and self.addresses == other.addresses
             and self.groups == other.groups and self.indexed == other.indexed
-            and all(self.symbol(x) == other.symbol(x) for x in self.inputs))  # the user's own, or Symbol(x)
+            and all(self.symbol(x) == other.symbol(x) for x in self.input_nodes))  # the user's own, or Symbol(x)
 
     def __hash__(self) -> int:  # equal graphs have these alike; cheap whatever the size
-        return hash((self.inputs, self.outputs, len(self._ops)))
+        return hash((self.input_nodes, self.outputs, len(self._ops)))
 
     def __repr__(self) -> str:
         """One short line whatever the size: counts, and the first few inputs and outputs, by the names the rest of

@@ -87,7 +87,7 @@ class GraphValues:
         float64 value (:func:`constants.constant_value`; ``9^9^9^9`` is inf).
         """
         values = point_values("evaluate", point, values)
-        result = interpret.numbers(self.rows(), check_values(self.inputs, self.node_values(self.inputs, values),
+        result = interpret.numbers(self.rows(), check_values(self.input_nodes, self.node_values(self.input_nodes, values),
                                                              self.element_labels),
                                    self.outputs)
         return NodeValues({k: v if np.ndim(v) else bool(v) if isinstance(v, (bool, np.bool_)) else float(v)

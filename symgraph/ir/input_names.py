@@ -73,12 +73,12 @@ class InputNames:
         base_of = {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
         wanted = set(inputs)
         params, seen = [], set()
-        place = {node: k for k, node in enumerate(self.inputs)}
-        unmade = sorted(((len(self.inputs) if known.before is None else place[known.before], seq, name)
+        place = {node: k for k, node in enumerate(self.input_nodes)}
+        unmade = sorted(((len(self.input_nodes) if known.before is None else place[known.before], seq, name)
                          for seq, (name, known) in enumerate(self.indexed.items())  # in the order first written
                          if not known.nodes and name not in leave), reverse=True)
         for node in inputs:
-            while unmade and unmade[-1][0] <= place.get(node, len(self.inputs)):
+            while unmade and unmade[-1][0] <= place.get(node, len(self.input_nodes)):
                 params.append((unmade.pop()[2], []))
             found = base_of.get(node)
             if found is None:
@@ -97,50 +97,79 @@ class InputNames:
         """
         if not self.indexed:
             return dict(values)
-        out = {}
+        out, by = {}, {}  # by: element node -> the key that gave its value
         for key, value in values.items():
             known = self.indexed.get(key)
             if known is None:
-                out[self.addresses.get(key, key) if key not in self._ops else key] = value
+                node = key if key in self._ops else self.addresses[key] if key in self.addresses else \
+                    self._element_node(key)
+                if node in by:
+                    raise self._given_twice(node, by[node], key)
+                if node in self._elements:
+                    by[node] = key
+                out[node] = value
                 continue
             array = as_array(key, value)
             if array.shape[:len(known.shape)] != known.shape:
                 raise index_axes_error(key, known.shape, array.shape)
             for index, node in known.nodes.items():
+                if node in by:
+                    raise self._given_twice(node, by[node], key)
+                by[node] = key
                 out[node] = array[index]
         missing = [x for x in inputs if x not in out]
         missing += [name for name, known in self.indexed.items() if not known.nodes and name not in values]
         given = set(inputs)  # a program's own inputs (a seed name of jvp) count too
         unknown = [key for key in values if key not in self.indexed and key not in self.addresses
-                   and key not in self._ops and key not in given]
+                   and key not in self._ops and key not in given and self._element_node(key) not in self._elements]
         if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
-            label = dict(zip(self.inputs, self.input_labels))
+            label = dict(zip(self.input_nodes, self.input_labels))
             bases = {self._elements[x][0] for x in missing if x in self._elements}
             shown = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
                 n not in out for n in self.indexed[self._elements[x][0]].nodes.values()) else label.get(x, x)
                 for x in missing))
             parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
                     ([f"unknown input(s) {shown_names(unknown)}"] if unknown else [])
-            names = [name for name, _ in self.parameters(self.inputs)]
+            names = [name for name, _ in self.parameters(self.input_nodes)]
             raise GraphError("; ".join(parts) + f" (inputs: {shown_names(names)}"
                              + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
                                 if self.indexed else "") + ")")
         return out
+
+    def _element_node(self, key: Any) -> Any:
+        """The node of an element's label however it is spaced (``W[0,1]``, as ``wrt`` reads it, for ``W[0, 1]``);
+        ``key`` itself for any other key."""
+        read = read_element_label(key) if isinstance(key, str) else None
+        known = self.indexed.get(read[0]) if read is not None else None
+        return key if known is None else known.nodes.get(read[1], key)
+
+    def _given_twice(self, node: str, first: str, second: str) -> GraphError:
+        """An element given a value twice (``x=[...]`` and ``x[0]=...``): which would count hung on the order of the
+        keywords."""
+        label = element_label(*self._elements[node])
+        return GraphError(f"{label} is given two values, by {first}= and by {second}=: give the whole array, or "
+                          "its elements one by one")
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The inputs by the names the user wrote, in order of first appearance: ``x[0]`` for an element (its node,
+        ``x_0``, is in :attr:`input_nodes`), as derivatives, ``.at()`` and every message name them."""
+        return self.input_labels
 
     @cached_property
     def input_labels(self) -> tuple[str, ...]:
         """The user's name of each input, in order: the input's own name, or an element's label ``x[0]``
         (made on first use: a million elements' labels cost a parse a fifth of a second)."""
         if not self.indexed:
-            return self.inputs
+            return self.input_nodes
         elements = self._elements
-        return tuple(element_label(*elements[x]) if x in elements else x for x in self.inputs)
+        return tuple(element_label(*elements[x]) if x in elements else x for x in self.input_nodes)
 
     @property
     def element_labels(self) -> dict[str, str] | None:
         """Input node -> the user's name (``x_0`` -> ``x[0]``) when the graph has indexed inputs, else None
         (every input node is then named as the user wrote it): what messages about values say."""
-        return dict(zip(self.inputs, self.input_labels)) if self.indexed else None
+        return dict(zip(self.input_nodes, self.input_labels)) if self.indexed else None
 
     @cached_property
     def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -154,16 +183,16 @@ class InputNames:
         if not isinstance(at, Mapping):
             raise ArgumentError(f"{what}(at=...) takes a mapping of input names to numbers (at={{'x': 1.0, ...}}), "
                                 f"got {type(at).__name__} {shown(at)}")
-        values = self.node_values(self.inputs, named_keys(f"{what}(at=...)", at))
-        labels = dict(zip(self.inputs, self.input_labels))
-        missing = [labels[x] for x in self.inputs if x not in values]
+        values = self.node_values(self.input_nodes, named_keys(f"{what}(at=...)", at))
+        labels = dict(zip(self.input_nodes, self.input_labels))
+        missing = [labels[x] for x in self.input_nodes if x not in values]
         unknown = [k if isinstance(k, str) else repr(k) for k in values if k not in labels]
         if missing or unknown:
             said = [f"no value for {', '.join(missing)}"] if missing else []
             said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
             raise GraphError(f"{what}(at=...): {'; '.join(said)} (inputs: {', '.join(self.input_labels)})")
         point = {}
-        for x in self.inputs:
+        for x in self.input_nodes:
             value = values[x]
             if np.ndim(value) != 0:
                 raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, "

@@ -24,9 +24,9 @@ def check_against_sympy(text: str, mode: str, points: int = 3, seed: int = 0) ->
     graph = sg.parse(text)
     f = graph.expr()
     gradient = sg.grad(graph, mode=mode, simplify=False)
-    symbols = [graph.symbol(x) for x in graph.inputs]
+    symbols = [graph.symbol(x) for x in graph.input_nodes]
     rng = np.random.default_rng(seed)
-    for x, symbol in zip(graph.inputs, symbols):
+    for x, symbol in zip(graph.input_nodes, symbols):
         want, got = sympy.diff(f, symbol), gradient[x]
         for _ in range(points):
             point = {s: sympy.Float(rng.uniform(0.3, 0.9)) for s in symbols}

@@ -16,7 +16,7 @@ x, y, a, b = sympy.symbols("x y a b")
 
 def counts(graph, sweep, wrt=None, **options):
     lin = Linearised(graph)
-    result = sweep(lin, list(graph.outputs), list(graph.inputs if wrt is None else wrt), **options)
+    result = sweep(lin, list(graph.outputs), list(graph.input_nodes if wrt is None else wrt), **options)
     return lin.counts.multiplications, lin.counts.additions, result
 
 
@@ -47,7 +47,7 @@ def test_every_order_gives_the_jacobian(name, order):
     graph = GRAPHS[name]
     J = sg.jacobian(graph, mode="elimination", order=order, simplify=False)
     ref = sg.jacobian(graph, mode="reverse", simplify=False)
-    point = {n: 0.3 + 0.1 * i for i, n in enumerate(graph.inputs)}
+    point = {n: 0.3 + 0.1 * i for i, n in enumerate(graph.input_nodes)}
     subs = {sympy.Symbol(k): v for k, v in point.items()}
     assert [float(e) for e in J.subs(subs)] == pytest.approx([float(e) for e in ref.subs(subs)], rel=1e-12)
 

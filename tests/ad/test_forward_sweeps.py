@@ -68,10 +68,10 @@ def test_forward_gradients_of_sums_meeting_a_term_twice_equal_sympy_and_reverse(
     f = graph.expr()
     forward_ = sg.grad(graph, mode="forward")
     reverse = sg.grad(graph, mode="reverse")
-    point = {x: 0.3 + 0.2 * k for k, x in enumerate(graph.inputs)}
+    point = {x: 0.3 + 0.2 * k for k, x in enumerate(graph.input_nodes)}
     subs = {graph.symbol(x): v for x, v in point.items()}
     got, want = forward_.at(**point), reverse.at(**point)
-    for x in graph.inputs:
+    for x in graph.input_nodes:
         assert got[x] == pytest.approx(want[x], rel=1e-13)
         assert got[x] == pytest.approx(float(sympy.diff(f, graph.symbol(x)).subs(subs)), rel=1e-12)
 
@@ -107,10 +107,10 @@ def test_a_forward_sweeps_program_and_counts_are_the_textbook_sweeps(text):
     from symgraph.ir.folding import ONE
     graph = sg.parse(text)
     fast, slow = Linearised(graph), Linearised(graph)
-    for x in graph.inputs:
+    for x in graph.input_nodes:
         got, want = tangents(fast, {x: ONE}), _textbook_tangents(slow, {x: ONE})
         assert got == want, x
-    both = {x: ONE for x in graph.inputs}  # several seeds at once (a jvp)
+    both = {x: ONE for x in graph.input_nodes}  # several seeds at once (a jvp)
     assert tangents(fast, both) == _textbook_tangents(slow, both)
     assert fast.emitter.instructions == slow.emitter.instructions
     assert fast.counts == slow.counts and fast.counts.multiplications > 0
@@ -158,5 +158,5 @@ def test_forward_sweeps_through_a_long_sum_visit_few_nodes():
     visited = []
     walk = lin.descendants
     lin.descendants = lambda *nodes, **options: visited.append(len(found := walk(*nodes, **options))) or found
-    forward(lin, [graph.output], list(graph.inputs))
+    forward(lin, [graph.output], list(graph.input_nodes))
     assert lin.counts.sweeps == n and sum(visited) <= 4 * n

@@ -81,7 +81,7 @@ def test_products_and_sums_with_zero_and_units_are_free():
 def test_run_mode_and_the_one_mode_cost():
     graph = sg.parse(SEED)
     result, lin = run_mode(graph, graph.outputs, ["a", "b"], "forward")
-    program = lin.emitter.program(graph.inputs, {x: result.derivatives[("e", x)] for x in "ab"})
+    program = lin.emitter.program(graph.input_nodes, {x: result.derivatives[("e", x)] for x in "ab"})
     cost = mode_cost("forward", result.counts, program, 0.0)
     assert cost.sweeps == 2 and cost.program_ops == program.ops and cost.expanded_ops > 0
     counted = mode_cost("paths", seconds=0.0, paths=10**9, note="counted")

@@ -25,8 +25,8 @@ def fan_out(m):
 
 def test_auto_picks_forward_for_one_input_many_outputs():
     graph = fan_out(100)
-    assert choose_mode(graph, graph.outputs, graph.inputs)[0] == "forward"
-    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    assert choose_mode(graph, graph.outputs, graph.input_nodes)[0] == "forward"
+    est = sweep_estimates(graph, graph.outputs, graph.input_nodes)
     assert est["forward"] < est["reverse"]
     J = sg.jacobian(graph, mode="auto", simplify=False)
     ref = sg.jacobian(graph, mode="reverse", simplify=False)
@@ -100,14 +100,14 @@ def _random_program(seed):
 def _sweep_counts(graph):
     from symgraph.derive import jacobian_program
 
-    return {mode: jacobian_program(graph, list(graph.inputs), mode)[1].multiplications
+    return {mode: jacobian_program(graph, list(graph.input_nodes), mode)[1].multiplications
             for mode in ("forward", "reverse")}
 
 
 @pytest.mark.parametrize("graph", [sg.parse(TEXTBOOK), sg.parse(PRODUCT), sg.parse(TWO_LAYERS), sg.parse(DEEP),
                                    bench.hourglass(3, 3), bench.layered(2, 5), bench.layered(5, 2), fan_out(7)])
 def test_auto_estimate_equals_the_sweeps_count(graph):
-    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    est = sweep_estimates(graph, graph.outputs, graph.input_nodes)
     assert {mode: e.multiplications for mode, e in est.items()} == _sweep_counts(graph)
 
 
@@ -116,7 +116,7 @@ def test_auto_estimate_on_random_programs_is_the_count_or_an_upper_bound():
     equal = 0
     for seed in range(100):
         graph = _random_program(seed)
-        est = {mode: e.multiplications for mode, e in sweep_estimates(graph, graph.outputs, graph.inputs).items()}
+        est = {mode: e.multiplications for mode, e in sweep_estimates(graph, graph.outputs, graph.input_nodes).items()}
         real = _sweep_counts(graph)
         assert all(est[mode] >= real[mode] for mode in real), seed
         equal += est == real
@@ -127,7 +127,7 @@ def test_estimate_follows_constants_that_cancel():
     """ds/du = 1 - 1 = 0: no product after it.  The estimate counted one (Estimate(1, 10)) before it
     followed constant adjoints by value."""
     graph = sg.parse("u = 2*x + x; w = -u; s = u + w", outputs=["w", "s"])
-    est = sweep_estimates(graph, graph.outputs, graph.inputs)
+    est = sweep_estimates(graph, graph.outputs, graph.input_nodes)
     assert est["reverse"] == Estimate(0, 7) and est["reverse"].multiplications == _sweep_counts(graph)["reverse"]
 
 

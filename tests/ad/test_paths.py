@@ -19,7 +19,7 @@ TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
                                        (["x*y", "sin(x*y)+x"], None)])
 def test_one_pass_path_count_equals_pair_by_pair(text, wrt):
     graph = sg.parse(text)
-    names = list(graph.inputs) if wrt is None else wrt
+    names = list(graph.input_nodes) if wrt is None else wrt
     lin = Linearised(graph)
     pairwise = sum(count_paths(lin, x, y) for y in graph.outputs for x in names)
     assert count_all_paths(graph, graph.outputs, names) == total_paths(lin, graph.outputs, names) == pairwise

@@ -281,7 +281,7 @@ def test_the_page_keeps_room_for_its_texts(text):
     explore.js places them) stays clear of every other node's texts and of every edge's local derivative."""
     from symgraph.export.explore import page_data
     graph = sg.parse(text)
-    data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, text)
+    data, _, _ = page_data(graph, list(graph.input_nodes), {x: 1.0 for x in graph.input_nodes}, text)
     out = graph.outputs[0]
     char = 6.6  # px per character of the 11 px labels
     boxes = []
@@ -323,7 +323,7 @@ def test_names_of_javascripts_object_prototype_work_in_the_page(browser, tmp_pat
     from selenium.webdriver.common.keys import Keys
     graph = sg.parse(text)
     at = {"x": [0.5, -1.5, 2.0]} if graph.indexed else {}
-    at.update({x: 0.25 + k for k, x in enumerate(graph.inputs) if x in graph.input_labels})
+    at.update({x: 0.25 + k for k, x in enumerate(graph.input_nodes) if x in graph.input_labels})
     gradient = sg.grad(graph).at(**at)
     body = _open(browser, tmp_path, sg.explore(text, at=at))
     for key in ("1", "2", "3", "4", "5", "6"):
@@ -331,7 +331,7 @@ def test_names_of_javascripts_object_prototype_work_in_the_page(browser, tmp_pat
         if key in "3456":
             jac = _jacobian(browser)
             assert all(_close(jac[output_labels(graph)[0], x], gradient[label])
-                       for x, label in zip(graph.inputs, graph.input_labels)), key
+                       for x, label in zip(graph.input_nodes, graph.input_labels)), key
     assert console_errors(browser) == []
 
 

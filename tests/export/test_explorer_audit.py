@@ -15,7 +15,7 @@ from tests.browser import console_errors
 
 
 def _nodes(graph):
-    data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, "t")
+    data, _, _ = page_data(graph, list(graph.input_nodes), {x: 1.0 for x in graph.input_nodes}, "t")
     return {n["name"]: n for n in data["nodes"]}
 
 
@@ -152,7 +152,7 @@ def test_the_steps_write_each_node_by_the_name_the_drawing_gives_it(text, defs, 
     """Was: the forward pass of (a+b)*(b+1) said "v3 = v1 * v2 = 6" under the node drawn and named f everywhere
     else, the local derivative of f2 = f1*z by z was "v1", and an element was its node's name, "v1 = w_0 * x_0"."""
     graph = sg.parse(text)
-    data, _, _ = page_data(graph, list(graph.inputs), {x: 1.0 for x in graph.inputs}, "t")
+    data, _, _ = page_data(graph, list(graph.input_nodes), {x: 1.0 for x in graph.input_nodes}, "t")
     assert {n["name"]: n["def"] for n in data["nodes"] if n["name"] in defs} == defs
     assert {(e["u"], e["v"]): e["formula"] for e in data["edges"] if (e["u"], e["v"]) in formulas} == formulas
 

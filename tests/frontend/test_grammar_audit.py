@@ -65,8 +65,8 @@ def test_a_definition_is_checked_where_it_is_written(text, says):
 
 @pytest.mark.parametrize("text, inputs", [
     ("f(c) = where(c, 1, 0); y = f(x > 0)", ("x",)),  # a parameter may be a condition
-    ("f(u) = x[u]; y = f(2)", ("x_2",)),  # or an index
-    ("f(m) = sum(x[i], i, 0, m - 10); y = f(12)", ("x_0", "x_1", "x_2")),  # or a bound
+    ("f(u) = x[u]; y = f(2)", ("x[2]",)),  # or an index
+    ("f(m) = sum(x[i], i, 0, m - 10); y = f(12)", ("x[0]", "x[1]", "x[2]")),  # or a bound
     ("f(u) = u + k; k = 2; y = 3", ()),  # k means an input here, which no call reads
 ])
 def test_checking_a_definition_accepts_what_a_call_accepts(text, inputs):

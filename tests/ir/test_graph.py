@@ -74,7 +74,7 @@ def test_nodes_carry_name_op_operands_and_symbol():
     assert nodes["e"]["op"] == "mul" and nodes["e"]["operands"] == ("c", "d")
     assert nodes["d"]["operands"] == ("b", sympy.Integer(1)) and nodes["c"]["symbol"] == sympy.Symbol("c")
     indexed = parse("x[0]*x[1]")
-    assert [indexed.nx.nodes[n]["name"] for n in indexed.inputs] == ["x[0]", "x[1]"]
+    assert [indexed.nx.nodes[n]["name"] for n in indexed.input_nodes] == ["x[0]", "x[1]"]
 
 
 def test_program_expr_is_closed_form():
