@@ -24,7 +24,7 @@ from .. import constants
 from ..binding import check_values, point_values
 from ..options import checked_options
 from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown_names
-from . import interpret
+from . import alike, interpret
 from .graph import Graph
 from .hooks import service
 from .listing import PRINT_LINES, assignment, cut_listing, result_line
@@ -362,11 +362,15 @@ class Program:
     @checked_options
     def closed_forms(self, labels: Iterable[str] | None = None) -> dict[str, sympy.Expr]:
         """The results ``labels`` (default: every one) as sympy expressions in the inputs (see
-        :meth:`closed_form`), their rows found in one pass for all of them."""
+        :meth:`closed_form`), their rows found in one pass for all of them; of many results, those alike
+        up to the inputs they read are built once and renamed (:mod:`~symgraph.ir.alike`)."""
         labels = list(self.results if labels is None else labels)
         self.measure(labels)
-        refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str]
-        self._build([ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH])
+        refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str and ref not in self._env]
+        todo = [ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH]
+        if len(todo) >= alike.ALIKE_MIN:  # many results: those alike another are built once and renamed
+            todo = alike.renamed_forms(todo, self._definition, self._env, self._leaf, self._build)
+        self._build(todo)
         return {label: self.closed_form(label) for label in labels}
 
     @checked_options
