@@ -81,9 +81,14 @@ def renamable(expr: sympy.Expr, leaves: Iterable[sympy.Expr]) -> bool:
     return True
 
 
-def renamed(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
+def renamed(expr: sympy.Expr, mapping: dict, shared: dict | None = None) -> sympy.Expr:
     """``expr`` (:func:`renamable`) with its inputs' symbols replaced by ``mapping`` (:func:`_mapping`):
-    each sum's and product's terms sorted again after its number, as sympy's evaluation leaves them."""
+    each sum's and product's terms sorted again after its number, as sympy's evaluation leaves them.
+
+    ``shared`` maps each subexpression made to the one object that stands for it, so that the renamed forms
+    share their equal parts as sympy's builds do, which the printers write once
+    (:class:`~symgraph.export.display.SharedPrinting`)."""
+    shared = {} if shared is None else shared
     new = dict(mapping)
     stack = [expr]
     while stack:
@@ -101,13 +106,24 @@ def renamed(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
             continue
         args = [new[a] for a in node.args]
         if node.is_Pow:
-            new[node] = sympy.Pow(*args, evaluate=False)
-            continue
-        number = args[:1] if args[0].is_Number else []
-        terms = args[len(number):]
-        terms.sort(key=_args_sortkey)
-        new[node] = node.func._from_args(number + terms, True)
+            made = sympy.Pow(*args, evaluate=False)
+        else:
+            number = args[:1] if args[0].is_Number else []
+            terms = args[len(number):]
+            terms.sort(key=_args_sortkey)
+            made = node.func._from_args(number + terms, True)
+        new[node] = shared.setdefault(made, made)
     return new[expr]
+
+
+def _parts(exprs: Iterable[sympy.Expr], shared: dict) -> None:
+    """Every subexpression of ``exprs`` into ``shared`` as the object that stands for it (see :func:`renamed`)."""
+    stack = list(exprs)
+    while stack:
+        node = stack.pop()
+        if node.args and node not in shared:
+            shared[node] = node
+            stack.extend(node.args)
 
 
 def _mapping(symbols: list, others: list) -> dict | None:
@@ -121,13 +137,15 @@ def _mapping(symbols: list, others: list) -> dict | None:
 
 
 def renamed_forms(refs: Iterable[str], definition: Callable[[str], tuple | None], env: MutableMapping[str, Any],
-                  leaf: Callable[[str], sympy.Expr], build: Callable[[list[str]], None]) -> list[str]:
-    """The closed forms of the results ``refs`` alike another into ``env``; returns those left to ``build``.
+                  leaf: Callable[[str], sympy.Expr], build: Callable[[list[str]], None]) -> None:
+    """The closed forms of the results ``refs`` into ``env``, those alike another renamed.
 
     ``definition(name)`` is a row's ``(op, args)`` (None for an input),
     ``leaf(name)`` an input's symbol and ``build(refs)`` puts sympy's closed
     forms of ``refs`` into ``env``.  Of each kind, the first two results are
-    built by sympy and the second checks that renaming the first gives it.
+    built by sympy, with every result of no kind or of a kind of one or two,
+    and the second checks that renaming the first gives it; the others are
+    renamed, sharing the parts equal to a form built (:func:`renamed`).
     """
     kinds: dict[tuple, list] = {}
     rest = []
@@ -137,16 +155,18 @@ def renamed_forms(refs: Iterable[str], definition: Callable[[str], tuple | None]
             rest.append(ref)
         else:
             kinds.setdefault(found[0], []).append((ref, found[1]))
-    for members in kinds.values():
-        if len(members) < 3:
-            rest.extend(ref for ref, _ in members)
-            continue
+    many = [members for members in kinds.values() if len(members) > 2]
+    build(rest + [ref for members in kinds.values() if len(members) <= 2 for ref, _ in members]
+          + [ref for members in many for ref, _ in members[:2]])
+    shared: dict = {}
+    _parts(env.values(), shared)
+    rest = []
+    for members in many:
         (first, names), (second, others) = members[:2]
-        build([first, second])
         template = env.get(first)
         symbols = [leaf(name) for name in names]
         check = None if template is None or not renamable(template, symbols) else _mapping(symbols, [leaf(n) for n in others])
-        if check is None or second not in env or renamed(template, check) != env[second]:
+        if check is None or second not in env or renamed(template, check, {}) != env[second]:
             rest.extend(ref for ref, _ in members[2:])
             continue
         for ref, others in members[2:]:
@@ -154,5 +174,5 @@ def renamed_forms(refs: Iterable[str], definition: Callable[[str], tuple | None]
             if mapping is None:
                 rest.append(ref)
             else:
-                env[ref] = renamed(template, mapping)
-    return rest
+                env[ref] = renamed(template, mapping, shared)
+    build(rest)

@@ -369,8 +369,9 @@ class Program:
         refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str and ref not in self._env]
         todo = [ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH]
         if len(todo) >= alike.ALIKE_MIN:  # many results: those alike another are built once and renamed
-            todo = alike.renamed_forms(todo, self._definition, self._env, self._leaf, self._build)
-        self._build(todo)
+            alike.renamed_forms(todo, self._definition, self._env, self._leaf, self._build)
+        else:
+            self._build(todo)
         return {label: self.closed_form(label) for label in labels}
 
     @checked_options
