@@ -17,7 +17,9 @@ from .. import constants
 from ..ir.graph import Graph
 from ..frontend.coerce import as_graph
 from ..ir import interpret
+from ..ir.listing import PRINT_ARGS
 from ..ir.liveness import live_instructions
+from ..ops import WRITTEN
 from ..ir.program import Program
 from .display import LISTING_LINES, expression_rows
 from .latex_printer import LatexPrinter
@@ -61,10 +63,22 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     for k, (target, op, args) in enumerate(shown):
         if cut > 0 and k == half:
             lines.append(rf"\text{{\dots {cut:,} more assignments}}")
-        rhs = interpret.forms([(target, op, args)], {}, lambda name: _symbol(program, name))[target]
         prefix = r"\text{where } " if k == 0 else ""
-        lines.append(prefix + printer.name(target) + sep + printer.doprint(rhs))
+        lines.append(prefix + printer.name(target) + sep + _row_latex(printer, program, op, args))
     return lines
+
+
+def _row_latex(printer: "LatexPrinter", program: Any, op: str, args: tuple) -> str:
+    """One assignment's right-hand side; an op of more than :data:`~symgraph.ir.listing.PRINT_ARGS` operands
+    as a call of its first ones, dots and the last, never built (sympy took 11 s to build and print
+    ``logsumexp`` of 3,000 names)."""
+    leaf = lambda name: _symbol(program, name)  # noqa: E731 - a name stands for itself
+    if len(args) <= PRINT_ARGS:
+        return printer.doprint(interpret.forms([("rhs", op, args)], {}, leaf)["rhs"])
+    shown = [printer.doprint(leaf(a) if a.__class__ is str else constants.closed_constant(a))
+             for a in (*args[:PRINT_ARGS - 1], args[-1])]
+    return (rf"\operatorname{{{WRITTEN.get(op, op)}}}\left({', '.join(shown[:-1])}, \dots, {shown[-1]}\right)"
+            rf"\text{{ ({len(args):,} operands)}}")
 
 
 def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str:

@@ -37,12 +37,22 @@ def argument(ref: Any) -> str:
     return f"({text})" if text.startswith("-") or not text.isalnum() else text
 
 
-def assignment(target: str, op: str, args: tuple, names: Mapping[str, str] | None = None) -> str:
+#: a listing cut to bounded lines writes at most this many operands of one op (``max`` of 10,000 names wrote one
+#: line of 69 kB): the first ones, ``...`` and the last, and a comment counting them
+PRINT_ARGS = 20
+
+
+def assignment(target: str, op: str, args: tuple, names: Mapping[str, str] | None = None,
+               most: int | None = None) -> str:
     """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``.
 
     ``names``: what to write for some operands, the elements of indexed inputs as the user wrote them
     (``x[0]``, not the node's name ``x_0``; :attr:`~symgraph.ir.graph.Graph.element_labels`).
+    ``most``: write at most this many operands, the first ones, ``...`` and the last (:data:`PRINT_ARGS`).
     """
+    if most is not None and len(args) > most:
+        cut = assignment(target, op, (*args[:most - 1], "...", args[-1]), names)
+        return f"{cut}  # {len(args):,} operands"
     if names:
         args = tuple(names.get(a, a) if a.__class__ is str else a for a in args)
     infix = _INFIX.get(op)

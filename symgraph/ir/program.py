@@ -27,7 +27,7 @@ from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted
 from . import alike, interpret
 from .graph import Graph
 from .hooks import service
-from .listing import PRINT_LINES, assignment, cut_listing, result_line
+from .listing import PRINT_ARGS, PRINT_LINES, assignment, cut_listing, result_line
 from .liveness import _Either, live_instructions
 
 _ZERO = sympy.S.Zero
@@ -98,14 +98,16 @@ class Program:
 
         Every shared temporary is named once and reused by name; the results
         follow as ``out[label] = name``.  Every line, or with ``limit`` the
-        first and last ``limit // 2`` and one counting the rest.
+        first and last ``limit // 2`` and one counting the rest,
+        each op's operands cut to :data:`~symgraph.ir.listing.PRINT_ARGS`.
         """
         rows, results = self.instructions, self.results
         names = self.element_labels
-        forwards = itertools.chain((assignment(*row, names) for row in rows),
+        most = None if limit is None else PRINT_ARGS  # a cut listing cuts long lines too
+        forwards = itertools.chain((assignment(*row, names, most) for row in rows),
                                    (result_line(*item, names) for item in results.items()))
         backwards = itertools.chain((result_line(*item, names) for item in reversed(results.items())),
-                                    (assignment(*row, names) for row in reversed(rows)))
+                                    (assignment(*row, names, most) for row in reversed(rows)))
         return cut_listing(forwards, backwards, len(rows) + len(results), limit, "program.listing() writes every line")
 
     def __repr__(self) -> str:
