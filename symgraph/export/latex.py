@@ -33,7 +33,7 @@ from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.listing import cut_listing, lines_within
 from ..ir.liveness import live_instructions
-from .display import LISTING_LINES, SHOW_LIMIT
+from .display import LISTING_LINES, SHOW_LIMIT, printed_rows
 from .latex_expressions import (EXPAND_NOTE, EXPAND_TEXT, _first_and_last, _listing_lines, _symbol,
                                 expression_latex, sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
@@ -88,11 +88,11 @@ def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list
 
 
 def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list[str], sep: str,
-            aligned: bool) -> str:
+            aligned: bool, rows: list | None = None) -> str:
     """The entry lines, the let-listing of the ``large`` entries and the note on expanding them, aligned or not:
-    the tail every derivative's LaTeX shares."""
+    the tail every derivative's LaTeX shares (``rows``: as :func:`_unread` found them, or None)."""
     if large:
-        lines = lines + _listing_lines(printer, program, large, sep)
+        lines = lines + _listing_lines(printer, program, large, sep, rows=rows)
     note = "\n" + EXPAND_NOTE if large else ""
     if not aligned:
         return "\n".join(lines) + note
@@ -130,6 +130,17 @@ def notebook_math(latex: str) -> str:
 def _display_omitted(count: int) -> str:
     """The line of a notebook's display that stands for the ``count`` lines left out, and where they are."""
     return rf"\text{{\dots {count:,} more line{'' if count == 1 else 's'}, too long to display: .latex() writes them}}"
+
+
+def _unread(program: Any, labels: list[str], expand: bool) -> list | None:
+    """The last rows of the program ``labels`` read, when it is too long to read them all for printing
+    (:func:`~symgraph.export.display.printed_rows`): then every entry is written as its name, uncounted,
+    before those rows (else None: counted as usual).  A gradient's LaTeX at n = 100,000 counted every row
+    of its program, 5 s."""
+    if expand:
+        return None
+    rows, whole = printed_rows(program, labels)
+    return None if whole else rows
 
 
 def _check_limit(limit: Any, what: str) -> None:
@@ -208,7 +219,12 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
     wrt = list(labels if limit is None else labels[:limit])
     program = result.program
     # built and simplified together, as repr and the command line print them (DerivativeMap.printed_exprs)
-    forms = node_forms(program, None if expand else SHOW_LIMIT, wrt) if nodes else result.printed_exprs(wrt, expand)
+    unread = None if nodes else _unread(program, wrt, expand)
+    if nodes:
+        forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
+    else:
+        forms = result.printed_exprs(wrt, expand) if unread is None else {
+            x: None if program.results[x].__class__ is str else constants.closed_constant(program.results[x]) for x in wrt}
     lines, printed, large = [], [], []
     for x in wrt:
         expr = forms[x]
@@ -225,7 +241,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         lines.append(rf"\text{{\dots {rest:,} more entr{'y' if rest == 1 else 'ies'}}}")
     if nodes and result.graph is not None:
         lines += _where(printer, result.graph, printed, sep)
-    return _finish(printer, program, lines, large, sep, aligned)
+    return _finish(printer, program, lines, large, sep, aligned, unread)
 
 
 def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, entries: bool = False,
@@ -299,15 +315,17 @@ def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = Fal
     outputs = output_labels(matrix.graph) if matrix.graph is not None else ()
     sep = " &= " if aligned else " = "
     large: list[str] = []
-    form = _entry_forms(printer, matrix.program, expand, large)
     rows, cols = matrix.pattern.nonzero()
+    labels = [label for label in dict.fromkeys(matrix.labels[:ENTRY_LINES]) if label is not None]
+    unread = _unread(matrix.program, labels, expand)
+    form = _entry_forms(printer, matrix.program, expand, large, counted=unread is None)
     lines = [rf"{matrix.shape[0]} \times {matrix.shape[1]} \text{{ Jacobian, {matrix.nnz:,} structural nonzeros}}"]
     for k, (i, j) in enumerate(zip(rows[:ENTRY_LINES].tolist(), cols[:ENTRY_LINES].tolist())):
         f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
         lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k]))
     if len(rows) > ENTRY_LINES:
         lines.append(rf"\text{{\dots {len(rows) - ENTRY_LINES:,} more entries}}")
-    return _finish(printer, matrix.program, lines, list(dict.fromkeys(large)), sep, aligned)
+    return _finish(printer, matrix.program, lines, list(dict.fromkeys(large)), sep, aligned, unread)
 
 
 #: the edges a graph's LaTeX table shows (sympy prints one in 1-3 ms: a 10,000-node graph took over 20 s)

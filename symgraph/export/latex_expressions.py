@@ -45,13 +45,19 @@ def _first_and_last(items: list, most: int) -> tuple[list, int]:
     return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
 
 
-def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False) -> list[str]:
+def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False,
+                   rows: list | None = None) -> list[str]:
     """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large).
 
     The function's own named nodes (``c = a + b``) are left out, being the
-    user's, unless ``named`` (the listing of the function itself).
+    user's, unless ``named`` (the listing of the function itself).  ``rows``:
+    the last of those assignments, when the program is too long to read them
+    all for printing (:func:`~symgraph.export.display.printed_rows`); a line says the earlier are not shown.
     """
-
+    if rows is not None:
+        return [r"\text{\dots earlier assignments not shown (the program is too long to read for printing)}",
+                *_listing_lines(printer, Program(program.inputs, rows[-LISTING_LINES:],
+                                                 {k: program.results[k] for k in labels}, program.graph), labels, sep, named)]
     needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
     graph = program.graph
     if graph is not None and not named:

@@ -24,10 +24,11 @@ MATRIX_LIMIT = 10
 MATRIX_CHARS = 10_000
 
 
-def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str]) -> Any:
+def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str], counted: bool = True) -> Any:
     """``form(label, built=None)``: a matrix entry's LaTeX from its program result -- its closed form when
     small (or ``expand``; ``built()`` makes it when given, else the program's closed form), else its result's
-    name, recorded in ``large``."""
+    name, recorded in ``large``; every one not a constant is named so unless ``counted`` (its program is
+    too long to count it for printing, :func:`~symgraph.export.display.printed_rows`)."""
 
     def form(label: str | None, built: Any = None) -> str:
         if label is None:
@@ -35,7 +36,7 @@ def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: lis
         ref = program.results[label]
         if not isinstance(ref, str):
             return printer.doprint(constants.closed_constant(ref))
-        if expand or (program.expanded_size(label) <= SHOW_LIMIT
+        if expand or counted and (program.expanded_size(label) <= SHOW_LIMIT
                       and program.expanded_depth(label) <= constants.MAX_DEPTH):
             return printer.doprint(program.closed_form(label) if built is None else built())
         large.append(label)
