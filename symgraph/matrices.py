@@ -25,7 +25,8 @@ import sympy
 from .binding import point_values
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
-from .export.latex import hessian_latex, notebook_math
+from .export.latex import hessian_latex
+from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
 from .errors import EntryError, ExpressionTooLargeError, GraphError, shown
 from .ir.folding import ZERO as ZERO_REF, is_zero

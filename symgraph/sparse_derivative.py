@@ -18,7 +18,8 @@ import sympy
 
 from .binding import point_values
 from .options import checked_options
-from .export.latex import hessian_latex, notebook_math, sparse_jacobian_latex
+from .export.latex import hessian_latex, sparse_jacobian_latex
+from .export.notebook_latex import notebook_math
 from .errors import ArgumentError, EntryError, shown
 from .ir.graph import Graph
 from .ir.program import Program

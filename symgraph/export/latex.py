@@ -31,13 +31,13 @@ from ..names import drawn_names, function_name, output_labels  # noqa: F401 - ca
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
-from ..ir.listing import cut_listing, lines_within
 from ..ir.liveness import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT, printed_rows
-from .latex_expressions import (EXPAND_NOTE, EXPAND_TEXT, _first_and_last, _listing_lines, _symbol,
+from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _symbol,
                                 expression_latex, sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
+from .notebook_latex import ALIGNED
 from .text import drawn_symbols
 
 
@@ -96,40 +96,8 @@ def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list
     note = "\n" + EXPAND_NOTE if large else ""
     if not aligned:
         return "\n".join(lines) + note
-    begin, sep, close = _ALIGNED
+    begin, sep, close = ALIGNED
     return begin + sep.join(lines) + close + note
-
-
-#: a notebook shows at most about this many characters of an aligned block: its first and last lines and one
-#: counting the rest (36 entries of up to 200 operations each, or a sparse Hessian's, were 60-110 kB of LaTeX)
-DISPLAY_CHARS = 20_000
-
-#: the lines of an aligned block (:func:`_finish`)
-_ALIGNED = ("\\begin{aligned}\n", " \\\\\n", "\n\\end{aligned}")
-
-
-def notebook_math(latex: str) -> str:
-    """``latex`` as a notebook shows it, in ``$\\displaystyle ...$``; after a last line holding a ``%`` comment (a
-    large result ends with :data:`EXPAND_NOTE`) the closing ``$`` goes on a line of its own, which the comment
-    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted").  After an aligned block
-    the note is the block's last line, :data:`EXPAND_TEXT`: a notebook's MathJax drops a comment unseen.
-    An aligned block longer than :data:`DISPLAY_CHARS` shows its first and last lines and one counting the rest."""
-    end = "\\end{aligned}\n" + EXPAND_NOTE
-    if latex.endswith(end):
-        latex = latex[:-len(end)].rstrip("\n") + " \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}"
-    begin, sep, close = _ALIGNED
-    if len(latex) > DISPLAY_CHARS and latex.startswith(begin) and latex.endswith(close):
-        lines = latex[len(begin):-len(close)].split(sep)
-        keep = lines_within(lines, DISPLAY_CHARS)
-        if keep is not None:
-            latex = begin + cut_listing(lines, reversed(lines), len(lines), keep, "", omitted=_display_omitted,
-                                        sep=sep) + close
-    return "$\\displaystyle " + latex + ("\n$" if "%" in latex.rpartition("\n")[2] else "$")
-
-
-def _display_omitted(count: int) -> str:
-    """The line of a notebook's display that stands for the ``count`` lines left out, and where they are."""
-    return rf"\text{{\dots {count:,} more line{'' if count == 1 else 's'}, too long to display: .latex() writes them}}"
 
 
 def _unread(program: Any, labels: list[str], expand: bool) -> list | None:
