@@ -100,15 +100,15 @@ def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list
     return begin + sep.join(lines) + close + note
 
 
-def _unread(program: Any, labels: list[str], expand: bool) -> list | None:
+def _unread(program: Any, labels: list[str], whole: bool) -> list | None:
     """The last rows of the program ``labels`` read, when it is too long to read them all for printing
     (:func:`~symgraph.export.display.printed_rows`): then every entry is written as its name, uncounted,
-    before those rows (else None: counted as usual).  A gradient's LaTeX at n = 100,000 counted every row
-    of its program, 5 s."""
-    if expand:
+    before those rows (else None: counted as usual; always when the caller asks for the ``whole``).
+    A gradient's LaTeX at n = 100,000 counted every row of its program, 5 s."""
+    if whole:
         return None
-    rows, whole = printed_rows(program, labels)
-    return None if whole else rows
+    rows, read = printed_rows(program, labels)
+    return None if read else rows
 
 
 def _check_limit(limit: Any, what: str) -> None:
@@ -187,7 +187,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
     wrt = list(labels if limit is None else labels[:limit])
     program = result.program
     # built and simplified together, as repr and the command line print them (DerivativeMap.printed_exprs)
-    unread = None if nodes else _unread(program, wrt, expand)
+    unread = None if nodes else _unread(program, wrt, expand or limit is None)  # limit=None asks for every entry
     if nodes:
         forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
     else:
