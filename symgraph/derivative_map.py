@@ -21,7 +21,8 @@ from .backends.runtime import EMPTY, Stack
 from .binding import point_values
 from .options import checked_options
 from .cost import CostReport
-from .export.latex import ENTRY_LINES, derivative_latex, notebook_math
+from .export.latex import ENTRY_LINES, derivative_latex
+from .export.notebook_latex import notebook_math
 from .frontend.coerce import element_labels
 from .ir.graph import Graph
 from .ir.listing import count_text

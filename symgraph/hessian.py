@@ -265,7 +265,7 @@ def _csr_labels(pattern: Any, names: Sequence[str], upper: Sequence[str]) -> lis
     (Rosenbrock, n = 10,000).  Where two entries have one label (``a``, ``db`` and ``ad``, ``b``), so the
     program has fewer labels than entries, each entry's is formatted as it was.
     """
-    rows, cols = pattern.nonzero()
+    rows, cols = (index.astype(np.int64) for index in pattern.nonzero())  # row * width passes int32 at n = 46,341
     width = pattern.shape[1]
     below = rows > cols
     if len(upper) != len(rows) - int(np.count_nonzero(below)):

@@ -25,7 +25,8 @@ import sympy
 from .binding import point_values
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
-from .export.latex import hessian_latex, notebook_math
+from .export.latex import hessian_latex
+from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
 from .errors import EntryError, ExpressionTooLargeError, GraphError, shown
 from .ir.folding import ZERO as ZERO_REF, is_zero
@@ -41,6 +42,9 @@ PRINT_CELLS = 10_000
 #: about 30,000 products a second but only 3,000-10,000 sums (it orders each sum's terms): a 99 x 99 Hessian
 #: of A[i, j] + A[j, i] entries, 9,801 operations, took 3 s
 PRINT_OPS = 3_000
+#: ... and in at most this many characters (sympy aligns a matrix's columns: the 100 x 100 Hessian of Rosenbrock's
+#: function, all but 298 entries 0, printed 326 kB)
+PRINT_CHARS = 20_000
 
 #: the most arguments sympy may take in building a matrix's closed forms whose operations written out pass
 #: EXPAND_LIMIT (:meth:`Program.built_size`): shared subexpressions are built once, so a 4-8-3 network's dense
@@ -249,7 +253,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         Printing never blocks: a Jacobian or Hessian of thousands of entries, or
         of entries with thousands of operations each, would take sympy minutes.
         """
-        return SafeStrPrinter().doprint(self) if self._printable() else self._listing()
+        return self._within(SafeStrPrinter().doprint(self)) if self._printable() else self._listing()
 
     def __str__(self) -> str:
         if not self._printable():
@@ -257,7 +261,11 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         if 0 in self.shape:
             return super().__str__()
         text = SafeStrPrinter().doprint  # sympy's str, each entry as its repr (sstr), with any term order
-        return "Matrix([" + ", ".join("[" + ", ".join(map(text, row)) + "]" for row in self.tolist()) + "])"
+        return self._within("Matrix([" + ", ".join("[" + ", ".join(map(text, row)) + "]" for row in self.tolist()) + "])")
+
+    def _within(self, text: str) -> str:
+        """``text``, sympy's, unless it passes :data:`PRINT_CHARS` characters: then the :meth:`_listing`."""
+        return text if len(text) <= PRINT_CHARS else self._listing()
 
     def _listing(self) -> str:
         """The matrix's size and its first entries' program, with how to read an entry."""

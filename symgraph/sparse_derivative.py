@@ -18,7 +18,8 @@ import sympy
 
 from .binding import point_values
 from .options import checked_options
-from .export.latex import hessian_latex, notebook_math, sparse_jacobian_latex
+from .export.latex import hessian_latex, sparse_jacobian_latex
+from .export.notebook_latex import notebook_math
 from .errors import ArgumentError, EntryError, shown
 from .ir.graph import Graph
 from .ir.program import Program
@@ -111,13 +112,12 @@ class SparseDerivative:
 
     @checked_options
     def to_sympy(self) -> sympy.SparseMatrix:
-        """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all)."""
-        entries = {}
-        for i in range(self.shape[0]):
-            for k in range(self.pattern.indptr[i], self.pattern.indptr[i + 1]):
-                label = self.labels[k]
-                if label is not None:
-                    entries[(i, int(self.pattern.indices[k]))] = self.program.closed_form(label)
+        """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all, together: those
+        alike up to their inputs once, :meth:`Program.closed_forms`)."""
+        forms = self.program.closed_forms(dict.fromkeys(label for label in self.labels if label is not None))
+        rows = np.repeat(np.arange(self.shape[0]), np.diff(self.pattern.indptr)).tolist()
+        entries = {(i, j): forms[label] for i, j, label in zip(rows, self.pattern.indices.tolist(), self.labels)
+                   if label is not None}
         return sympy.SparseMatrix(self.shape[0], self.shape[1], entries)
 
     def at(self, /, *point: Mapping[str, float], **values: float) -> Any:

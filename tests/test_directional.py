@@ -7,7 +7,7 @@ import sympy
 from hypothesis import given, settings, strategies as st
 
 import symgraph as sg
-from symgraph.export.latex import notebook_math
+from symgraph.export.notebook_latex import notebook_math
 from symgraph.names import output_labels
 
 x, y, u, w = sympy.symbols("x y u w")

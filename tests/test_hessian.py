@@ -316,3 +316,15 @@ def test_sparse_hessian_of_a_dense_quadratic_sweeps_in_proportion_to_its_entries
     rng = np.random.default_rng(1)
     A, x = rng.normal(size=(n, n)), rng.normal(size=n)
     np.testing.assert_allclose(H.lambdify()(x=x, A=A).toarray(), A + A.T, rtol=1e-12, atol=1e-12)
+
+
+def test_a_sparse_hessians_labels_are_read_past_int32_positions():
+    """A sparse Hessian of 100,000 inputs failed with an IndexError: the mirror of an entry below the diagonal
+    was searched by row * width + column, computed in scipy's int32 indices, which overflowed past n = 46,341."""
+    import scipy.sparse
+    from symgraph.hessian import _csr_labels
+
+    n = 100_000
+    rows, cols = [0, n - 2, n - 1], [0, n - 1, n - 2]
+    pattern = scipy.sparse.csr_matrix((np.ones(3, dtype=bool), (rows, cols)), shape=(n, n))
+    assert _csr_labels(pattern, [f"x{i}" for i in range(n)], ["a", "b"]) == ["a", "b", "b"]

@@ -7,7 +7,7 @@ import sympy
 
 import symgraph as sg
 from symgraph import matrices
-from symgraph.export.latex import notebook_math
+from symgraph.export.notebook_latex import notebook_math
 from symgraph.matrices import PRINT_OPS
 
 #: a two-layer tanh network: each entry of its Hessian is thousands of operations written out

@@ -23,13 +23,21 @@ from ..errors import ArgumentError, PathLimitError, shown
 from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.interpret import branch_only
-from ..ir.listing import count_text
+from ..ir.listing import count_text, cut_listing
 from .linearised import Adjacency, Linearised, SweepResult, edge_derivative
 
 #: Default largest number of paths :func:`paths` will enumerate.
 PATH_LIMIT = 10_000
 #: the edges along the paths allowed per path of the limit (on average): 200,000 by default, about a second
 EDGES_PER_PATH = 20
+
+#: repr() of the paths :func:`list_paths` found writes at most this many, the first and the last halves ...
+PATH_LINES = 20
+#: ... and of each path at most this many nodes, edge derivatives and values, the first and the last halves
+#: (one path of a 2,000-step chain wrote 60 kB) ...
+PATH_ITEMS = 10
+#: ... and a product of more nodes than this as its number of factors
+PRODUCT_NODES = 100
 
 
 def count_paths(adj: Adjacency, source: str, target: str) -> int:
@@ -171,15 +179,49 @@ class GraphPath(NamedTuple):
     values: tuple[float, ...] | None = None
     value: float | None = None
 
+    def __repr__(self) -> str:
+        """As a named tuple writes itself, each long tuple cut to its first and last :data:`PATH_ITEMS` items
+        and a large product to its size: one short line whatever the path."""
+        return (f"GraphPath(nodes={_items(self.nodes)}, derivatives={_items(self.derivatives)}, "
+                f"product={_product(self.product)}, values={_items(self.values)}, value={self.value!r})")
+
+
+def _items(items: tuple | None) -> str:
+    """``repr(items)``, or past :data:`PATH_ITEMS` items the first and last halves around a count of the rest."""
+    if items is None or len(items) <= PATH_ITEMS:
+        return repr(items)
+    half = PATH_ITEMS // 2
+    return (f"({', '.join(map(repr, items[:half]))}, ...{len(items) - 2 * half:,} more..., "
+            f"{', '.join(map(repr, items[-half:]))})")
+
+
+def _product(product: sympy.Expr) -> str:
+    """``repr(product)`` when it has at most :data:`PRODUCT_NODES` nodes, else its number of factors."""
+    if sum(1 for _ in zip(range(PRODUCT_NODES + 1), sympy.preorder_traversal(product))) <= PRODUCT_NODES:
+        return repr(product)
+    return f"<a product of {len(product.args) if product.is_Mul else 1:,} factors>"
+
+
+class Paths(list):
+    """The :class:`GraphPath` terms :func:`list_paths` found: a list, whose repr writes at most
+    :data:`PATH_LINES` of them (the first and the last) and one line counting the rest."""
+
+    def __repr__(self) -> str:
+        if len(self) <= PATH_LINES:
+            return super().__repr__()
+        forwards, backwards = (f"{p!r}," for p in self), (f"{p!r}," for p in reversed(self))
+        return "[" + cut_listing(forwards, backwards, len(self), PATH_LINES, "paths[k] is each one") + "]"
+
 
 @checked_options(name="paths")
 def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[str, float] | None = None,
-               limit: int = 100, allow_unused: bool = False, **sizes: int) -> list[GraphPath]:
+               limit: int = 100, allow_unused: bool = False, **sizes: int) -> Paths:
     """Every path from a wrt node to an output, with its edge derivatives and their product.
 
     The path sum's terms, one by one, for teaching: summed over the paths
     from x to y they give dy/dx.  For small graphs only; more than ``limit``
     paths (counted first, exactly) raise :class:`~symgraph.errors.PathLimitError`.
+    The list (:class:`Paths`) and each path print bounded, long ones cut.
 
     Examples
     --------
@@ -201,7 +243,7 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     # the edges' numbers at the point (checked), as NumPy computes them: sympy's sqrt(0)' is zoo, no float
     values = None if at is None else edge_values(graph, graph.one_point(at, "paths"))
     derivatives: dict[tuple[str, str], sympy.Expr] = {}
-    found = []
+    found = Paths()
     for y in dict.fromkeys(graph.outputs):
         for x in names:
             stack = [(x,)]

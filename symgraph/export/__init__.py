@@ -5,6 +5,7 @@
 - :mod:`~symgraph.export.latex_expressions` -- LaTeX of one expression, or the assignments of one too large;
 - :mod:`~symgraph.export.latex_matrices` -- LaTeX of matrices, cut to a bounded size;
 - :mod:`~symgraph.export.latex_printer` -- the LaTeX printer they share (sympy's, spelling names apart);
+- :mod:`~symgraph.export.notebook_latex` -- LaTeX as a notebook shows it (``_repr_latex_``), its size bounded;
 - :mod:`~symgraph.export.text` -- what a drawing writes on nodes and edges (labels, colours, the walk);
 - :mod:`~symgraph.export.label_values` -- the numbers on the edges, from ``at=``, ``adjoints=True``, ...;
 - :mod:`~symgraph.export.mermaid_dot` -- Mermaid and DOT of a drawing's walk;
@@ -15,6 +16,6 @@
 
 Imports point down: ``draw`` uses ``layout``, ``mermaid_dot``, ``label_values`` and ``text``;
 ``mermaid_dot`` uses ``label_values`` and ``text``; ``layout`` uses ``layout_placement``, which uses
-``layout_sizes``, and all three use ``text``.  ``latex`` uses ``latex_matrices``, which uses
-``latex_expressions``, which uses ``latex_printer``.
+``layout_sizes``, and all three use ``text``.  ``latex`` uses ``latex_matrices`` and ``notebook_latex``,
+which use ``latex_expressions``, which uses ``latex_printer``.
 """

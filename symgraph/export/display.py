@@ -18,7 +18,7 @@ from sympy.printing.str import StrPrinter
 
 from ..errors import ArgumentError, ExpressionTooLargeError, shown
 from ..ir.graph import Graph
-from ..ir.listing import assignment, count_text, result_line
+from ..ir.listing import PRINT_ARGS, assignment, count_text, result_line
 from ..ir.interpret import SIZE_CAP, shapes
 from ..ir.liveness import live_instructions
 from ..ir.program import MAX_DEPTH, Program
@@ -217,14 +217,14 @@ def listing(program: Program, labels: Sequence[str], max_lines: int = LISTING_LI
         return "\n".join([f"# ... earlier lines not shown: these results need more of the program "
                           f"({len(program.instructions):,} rows) than printing reads; "
                           f"{advice.every_line}"]
-                         + [assignment(*i, names) for i in needed[-2 * head:]] + outs)
+                         + [assignment(*i, names, PRINT_ARGS) for i in needed[-2 * head:]] + outs)
     if len(needed) > 2 * head:
         cut = len(needed) - 2 * head
-        rows = ([assignment(*i, names) for i in needed[:head]]
+        rows = ([assignment(*i, names, PRINT_ARGS) for i in needed[:head]]
                 + [f"# ... {cut:,} lines omitted ({advice.every_line})"]
-                + [assignment(*i, names) for i in needed[-head:]])
+                + [assignment(*i, names, PRINT_ARGS) for i in needed[-head:]])
     else:
-        rows = [assignment(*i, names) for i in needed]
+        rows = [assignment(*i, names, PRINT_ARGS) for i in needed]
     return "\n".join(rows + outs)
 
 

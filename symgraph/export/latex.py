@@ -32,11 +32,12 @@ from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.liveness import live_instructions
-from .display import LISTING_LINES, SHOW_LIMIT
-from .latex_expressions import (EXPAND_NOTE, EXPAND_TEXT, _first_and_last, _listing_lines, _symbol,
+from .display import LISTING_LINES, SHOW_LIMIT, printed_rows
+from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _symbol,
                                 expression_latex, sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
+from .notebook_latex import ALIGNED
 from .text import drawn_symbols
 
 
@@ -87,26 +88,27 @@ def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list
 
 
 def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list[str], sep: str,
-            aligned: bool) -> str:
+            aligned: bool, rows: list | None = None) -> str:
     """The entry lines, the let-listing of the ``large`` entries and the note on expanding them, aligned or not:
-    the tail every derivative's LaTeX shares."""
+    the tail every derivative's LaTeX shares (``rows``: as :func:`_unread` found them, or None)."""
     if large:
-        lines = lines + _listing_lines(printer, program, large, sep)
+        lines = lines + _listing_lines(printer, program, large, sep, rows=rows)
     note = "\n" + EXPAND_NOTE if large else ""
     if not aligned:
         return "\n".join(lines) + note
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}" + note
+    begin, sep, close = ALIGNED
+    return begin + sep.join(lines) + close + note
 
 
-def notebook_math(latex: str) -> str:
-    """``latex`` as a notebook shows it, in ``$\\displaystyle ...$``; after a last line holding a ``%`` comment (a
-    large result ends with :data:`EXPAND_NOTE`) the closing ``$`` goes on a line of its own, which the comment
-    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted").  After an aligned block
-    the note is the block's last line, :data:`EXPAND_TEXT`: a notebook's MathJax drops a comment unseen."""
-    end = "\\end{aligned}\n" + EXPAND_NOTE
-    if latex.endswith(end):
-        latex = latex[:-len(end)].rstrip("\n") + " \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}"
-    return "$\\displaystyle " + latex + ("\n$" if "%" in latex.rpartition("\n")[2] else "$")
+def _unread(program: Any, labels: list[str], whole: bool) -> list | None:
+    """The last rows of the program ``labels`` read, when it is too long to read them all for printing
+    (:func:`~symgraph.export.display.printed_rows`): then every entry is written as its name, uncounted,
+    before those rows (else None: counted as usual; always when the caller asks for the ``whole``).
+    A gradient's LaTeX at n = 100,000 counted every row of its program, 5 s."""
+    if whole:
+        return None
+    rows, read = printed_rows(program, labels)
+    return None if read else rows
 
 
 def _check_limit(limit: Any, what: str) -> None:
@@ -185,7 +187,12 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
     wrt = list(labels if limit is None else labels[:limit])
     program = result.program
     # built and simplified together, as repr and the command line print them (DerivativeMap.printed_exprs)
-    forms = node_forms(program, None if expand else SHOW_LIMIT, wrt) if nodes else result.printed_exprs(wrt, expand)
+    unread = None if nodes else _unread(program, wrt, expand or limit is None)  # limit=None asks for every entry
+    if nodes:
+        forms = node_forms(program, None if expand else SHOW_LIMIT, wrt)
+    else:
+        forms = result.printed_exprs(wrt, expand) if unread is None else {
+            x: None if program.results[x].__class__ is str else constants.closed_constant(program.results[x]) for x in wrt}
     lines, printed, large = [], [], []
     for x in wrt:
         expr = forms[x]
@@ -202,7 +209,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         lines.append(rf"\text{{\dots {rest:,} more entr{'y' if rest == 1 else 'ies'}}}")
     if nodes and result.graph is not None:
         lines += _where(printer, result.graph, printed, sep)
-    return _finish(printer, program, lines, large, sep, aligned)
+    return _finish(printer, program, lines, large, sep, aligned, unread)
 
 
 def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, entries: bool = False,
@@ -276,15 +283,17 @@ def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = Fal
     outputs = output_labels(matrix.graph) if matrix.graph is not None else ()
     sep = " &= " if aligned else " = "
     large: list[str] = []
-    form = _entry_forms(printer, matrix.program, expand, large)
     rows, cols = matrix.pattern.nonzero()
+    labels = [label for label in dict.fromkeys(matrix.labels[:ENTRY_LINES]) if label is not None]
+    unread = _unread(matrix.program, labels, expand)
+    form = _entry_forms(printer, matrix.program, expand, large, counted=unread is None)
     lines = [rf"{matrix.shape[0]} \times {matrix.shape[1]} \text{{ Jacobian, {matrix.nnz:,} structural nonzeros}}"]
     for k, (i, j) in enumerate(zip(rows[:ENTRY_LINES].tolist(), cols[:ENTRY_LINES].tolist())):
         f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
         lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k]))
     if len(rows) > ENTRY_LINES:
         lines.append(rf"\text{{\dots {len(rows) - ENTRY_LINES:,} more entries}}")
-    return _finish(printer, matrix.program, lines, list(dict.fromkeys(large)), sep, aligned)
+    return _finish(printer, matrix.program, lines, list(dict.fromkeys(large)), sep, aligned, unread)
 
 
 #: the edges a graph's LaTeX table shows (sympy prints one in 1-3 ms: a 10,000-node graph took over 20 s)

@@ -17,7 +17,9 @@ from .. import constants
 from ..ir.graph import Graph
 from ..frontend.coerce import as_graph
 from ..ir import interpret
+from ..ir.listing import PRINT_ARGS
 from ..ir.liveness import live_instructions
+from ..ops import WRITTEN
 from ..ir.program import Program
 from .display import LISTING_LINES, expression_rows
 from .latex_printer import LatexPrinter
@@ -43,13 +45,19 @@ def _first_and_last(items: list, most: int) -> tuple[list, int]:
     return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
 
 
-def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False) -> list[str]:
+def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False,
+                   rows: list | None = None) -> list[str]:
     """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large).
 
     The function's own named nodes (``c = a + b``) are left out, being the
-    user's, unless ``named`` (the listing of the function itself).
+    user's, unless ``named`` (the listing of the function itself).  ``rows``:
+    the last of those assignments, when the program is too long to read them
+    all for printing (:func:`~symgraph.export.display.printed_rows`); a line says the earlier are not shown.
     """
-
+    if rows is not None:
+        return [r"\text{\dots earlier assignments not shown (the program is too long to read for printing)}",
+                *_listing_lines(printer, Program(program.inputs, rows[-LISTING_LINES:],
+                                                 {k: program.results[k] for k in labels}, program.graph), labels, sep, named)]
     needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
     graph = program.graph
     if graph is not None and not named:
@@ -61,10 +69,22 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
     for k, (target, op, args) in enumerate(shown):
         if cut > 0 and k == half:
             lines.append(rf"\text{{\dots {cut:,} more assignments}}")
-        rhs = interpret.forms([(target, op, args)], {}, lambda name: _symbol(program, name))[target]
         prefix = r"\text{where } " if k == 0 else ""
-        lines.append(prefix + printer.name(target) + sep + printer.doprint(rhs))
+        lines.append(prefix + printer.name(target) + sep + _row_latex(printer, program, op, args))
     return lines
+
+
+def _row_latex(printer: "LatexPrinter", program: Any, op: str, args: tuple) -> str:
+    """One assignment's right-hand side; an op of more than :data:`~symgraph.ir.listing.PRINT_ARGS` operands
+    as a call of its first ones, dots and the last, never built (sympy took 11 s to build and print
+    ``logsumexp`` of 3,000 names)."""
+    leaf = lambda name: _symbol(program, name)  # noqa: E731 - a name stands for itself
+    if len(args) <= PRINT_ARGS:
+        return printer.doprint(interpret.forms([("rhs", op, args)], {}, leaf)["rhs"])
+    shown = [printer.doprint(leaf(a) if a.__class__ is str else constants.closed_constant(a))
+             for a in (*args[:PRINT_ARGS - 1], args[-1])]
+    return (rf"\operatorname{{{WRITTEN.get(op, op)}}}\left({', '.join(shown[:-1])}, \dots, {shown[-1]}\right)"
+            rf"\text{{ ({len(args):,} operands)}}")
 
 
 def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str:

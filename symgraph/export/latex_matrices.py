@@ -19,11 +19,16 @@ from .latex_printer import LatexPrinter
 #: A Hessian with more rows than this prints its first rows and columns, dots, and the last one
 MATRIX_LIMIT = 10
 
+#: ... and fewer when its entries pass this many characters of LaTeX (a 10 x 10 Hessian of entries of up to 200
+#: operations each was 114 kB)
+MATRIX_CHARS = 10_000
 
-def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str]) -> Any:
+
+def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: list[str], counted: bool = True) -> Any:
     """``form(label, built=None)``: a matrix entry's LaTeX from its program result -- its closed form when
     small (or ``expand``; ``built()`` makes it when given, else the program's closed form), else its result's
-    name, recorded in ``large``."""
+    name, recorded in ``large``; every one not a constant is named so unless ``counted`` (its program is
+    too long to count it for printing, :func:`~symgraph.export.display.printed_rows`)."""
 
     def form(label: str | None, built: Any = None) -> str:
         if label is None:
@@ -31,7 +36,7 @@ def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: lis
         ref = program.results[label]
         if not isinstance(ref, str):
             return printer.doprint(constants.closed_constant(ref))
-        if expand or (program.expanded_size(label) <= SHOW_LIMIT
+        if expand or counted and (program.expanded_size(label) <= SHOW_LIMIT
                       and program.expanded_depth(label) <= constants.MAX_DEPTH):
             return printer.doprint(program.closed_form(label) if built is None else built())
         large.append(label)
@@ -47,19 +52,31 @@ def _shown(count: int, limit: int | None) -> list[int]:
 
 def _pmatrix(rows: int, cols: int, cell: Any, limit: int | None = MATRIX_LIMIT) -> str:
     """A ``pmatrix`` of ``cell(i, j)`` texts, cut beyond ``limit`` rows or columns to the first ones, dots
-    (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape (None: every cell)."""
-    shown_rows, shown_cols = _shown(rows, limit), _shown(cols, limit)
-    cut_rows, cut_cols = len(shown_rows) < rows, len(shown_cols) < cols
-    lines = []
-    for i in shown_rows:
-        row = [cell(i, j) for j in shown_cols]
-        if cut_cols:
-            row.insert(-1, r"\cdots")
-        lines.append(" & ".join(row))
-    if cut_rows:
-        dots = [r"\vdots"] * (len(shown_cols) - 1) + ([r"\ddots"] if cut_cols else []) + [r"\vdots"]
-        lines.insert(-1, " & ".join(dots))
-    return r"\begin{pmatrix}" + r"\\".join(lines) + r"\end{pmatrix}"
+    (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape (None: every cell);
+    past :data:`MATRIX_CHARS` characters, to fewer rows and columns (at least the first and the last)."""
+    written: dict[tuple[int, int], str] = {}  # each cell written once, however many times the matrix is cut
+
+    def text(i: int, j: int) -> str:
+        if (i, j) not in written:
+            written[i, j] = cell(i, j)
+        return written[i, j]
+
+    while True:
+        shown_rows, shown_cols = _shown(rows, limit), _shown(cols, limit)
+        cut_rows, cut_cols = len(shown_rows) < rows, len(shown_cols) < cols
+        lines = []
+        for i in shown_rows:
+            row = [text(i, j) for j in shown_cols]
+            if cut_cols:
+                row.insert(-1, r"\cdots")
+            lines.append(" & ".join(row))
+        if cut_rows:
+            dots = [r"\vdots"] * (len(shown_cols) - 1) + ([r"\ddots"] if cut_cols else []) + [r"\vdots"]
+            lines.insert(-1, " & ".join(dots))
+        latex = r"\begin{pmatrix}" + r"\\".join(lines) + r"\end{pmatrix}"
+        if limit is None or limit <= 3 or sum(map(len, lines)) <= MATRIX_CHARS:
+            return latex
+        limit = max(3, min(limit, max(rows, cols)) - 2)
 
 
 def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_LIMIT, **settings: Any) -> str:

@@ -16,7 +16,8 @@ rows by the :mod:`~symgraph.ir.emitter` (with its constants and folds in
 :mod:`~symgraph.ir.liveness`.  Both are rows ``(target, op, args)``
 in topological order, so one interpreter (:mod:`~symgraph.ir.interpret`)
 evaluates them, builds their sympy closed forms and counts those forms' size
-before building them; :mod:`~symgraph.ir.listing` prints them.  The IR knows
+before building them (many results alike up to their inputs built once and renamed,
+:mod:`~symgraph.ir.alike`); :mod:`~symgraph.ir.listing` prints them.  The IR knows
 the op table (:mod:`symgraph.ops`) and nothing above it: the conveniences that
 belong higher up are lent to it through :mod:`~symgraph.ir.hooks`.
 """

@@ -49,7 +49,7 @@ from ..names import Namer, output_labels
 from .graph_values import GraphValues
 from .hooks import SERVICES, service
 from .input_names import IndexedInput, InputNames
-from .listing import PRINT_LINES, assignment, check_lines, cut_listing
+from .listing import PRINT_ARGS, PRINT_LINES, assignment, check_lines, cut_listing
 
 if TYPE_CHECKING:  # networkx is imported with the first view (Graph.nx): a third of importing symgraph
     import networkx as nx
@@ -341,7 +341,7 @@ class Graph(InputNames, GraphValues):
         """A let-listing: one line per op node in topological order (``c = a + b``), as programs print.
 
         Every line, or with ``limit`` the first and last ``limit // 2`` and one
-        counting the rest.  A graph of inputs alone (``parse("x")``) says so,
+        counting the rest, each op's operands cut to :data:`~symgraph.ir.listing.PRINT_ARGS`.  A graph of inputs alone (``parse("x")``) says so,
         rather than printing nothing.
         """
         total = len(self._ops) - countOf(self._ops.values(), "input")
@@ -351,7 +351,8 @@ class Graph(InputNames, GraphValues):
             outputs = [names[y] for y in self.outputs] if names else self.outputs
             return f"# no operations: the output{'s are' if len(outputs) > 1 else ' is'} " \
                    f"{', '.join(outputs)}, {'inputs' if len(outputs) > 1 else 'an input'}"
-        forwards, backwards = ((assignment(*row, names) for row in self.rows(last_first) if row[1] != "input")
+        most = None if limit is None else PRINT_ARGS  # a cut listing cuts long lines too
+        forwards, backwards = ((assignment(*row, names, most) for row in self.rows(last_first) if row[1] != "input")
                                for last_first in (False, True))
         return cut_listing(forwards, backwards, total, limit, "graph.listing() writes every line")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from itertools import islice
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -37,12 +37,22 @@ def argument(ref: Any) -> str:
     return f"({text})" if text.startswith("-") or not text.isalnum() else text
 
 
-def assignment(target: str, op: str, args: tuple, names: Mapping[str, str] | None = None) -> str:
+#: a listing cut to bounded lines writes at most this many operands of one op (``max`` of 10,000 names wrote one
+#: line of 69 kB): the first ones, ``...`` and the last, and a comment counting them
+PRINT_ARGS = 20
+
+
+def assignment(target: str, op: str, args: tuple, names: Mapping[str, str] | None = None,
+               most: int | None = None) -> str:
     """One line of the listing, e.g. ``assignment("t1", "add", ("c", "d")) == "t1 = c + d"``.
 
     ``names``: what to write for some operands, the elements of indexed inputs as the user wrote them
     (``x[0]``, not the node's name ``x_0``; :attr:`~symgraph.ir.graph.Graph.element_labels`).
+    ``most``: write at most this many operands, the first ones, ``...`` and the last (:data:`PRINT_ARGS`).
     """
+    if most is not None and len(args) > most:
+        cut = assignment(target, op, (*args[:most - 1], "...", args[-1]), names)
+        return f"{cut}  # {len(args):,} operands"
     if names:
         args = tuple(names.get(a, a) if a.__class__ is str else a for a in args)
     infix = _INFIX.get(op)
@@ -83,17 +93,35 @@ def check_lines(limit: Any) -> None:
                             f"{type(limit).__name__} {shown(limit, 40)}")
 
 
-def cut_listing(forwards: Iterable[str], backwards: Iterable[str], total: int, limit: int | None, whole: str) -> str:
+def cut_listing(forwards: Iterable[str], backwards: Iterable[str], total: int, limit: int | None, whole: str,
+                omitted: Callable[[int], str] | None = None, sep: str = "\n") -> str:
     """The ``total`` lines of a listing, or with ``limit`` the first and last ``limit // 2`` of them and one
     line counting the rest and saying ``whole`` (how to get every line).
 
     ``forwards`` and ``backwards`` make the lines from the first and from the
     last as they are read, so a cut listing makes only the lines it shows.
+    ``omitted(count)`` writes the counting line in another language (LaTeX),
+    and ``sep`` joins the lines.
     """
     check_lines(limit)
     if limit is None or total <= limit:
-        return "\n".join(forwards)
+        return sep.join(forwards)
     half = limit // 2
     tail = list(islice(backwards, half))
     tail.reverse()
-    return "\n".join([*islice(forwards, half), f"# ... {total - 2 * half:,} lines omitted: {whole}", *tail])
+    note = f"# ... {total - 2 * half:,} lines omitted: {whole}" if omitted is None else omitted(total - 2 * half)
+    return sep.join([*islice(forwards, half), note, *tail])
+
+
+def lines_within(lines: Sequence[str], chars: int) -> int | None:
+    """The ``limit`` of :func:`cut_listing` that keeps ``lines`` within about ``chars`` characters: the most
+    first and last lines (two at least) whose lengths add up to at most ``chars``, or None when all of them do."""
+    if sum(map(len, lines)) <= chars:
+        return None
+    used, half = 0, 0
+    while half < len(lines) // 2:
+        used += len(lines[half]) + len(lines[-1 - half])
+        if used > chars:
+            break
+        half += 1
+    return 2 * max(half, 1)

@@ -24,10 +24,10 @@ from .. import constants
 from ..binding import check_values, point_values
 from ..options import checked_options
 from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown_names
-from . import interpret
+from . import alike, interpret
 from .graph import Graph
 from .hooks import service
-from .listing import PRINT_LINES, assignment, cut_listing, result_line
+from .listing import PRINT_ARGS, PRINT_LINES, assignment, cut_listing, result_line
 from .liveness import _Either, live_instructions
 
 _ZERO = sympy.S.Zero
@@ -98,14 +98,16 @@ class Program:
 
         Every shared temporary is named once and reused by name; the results
         follow as ``out[label] = name``.  Every line, or with ``limit`` the
-        first and last ``limit // 2`` and one counting the rest.
+        first and last ``limit // 2`` and one counting the rest,
+        each op's operands cut to :data:`~symgraph.ir.listing.PRINT_ARGS`.
         """
         rows, results = self.instructions, self.results
         names = self.element_labels
-        forwards = itertools.chain((assignment(*row, names) for row in rows),
+        most = None if limit is None else PRINT_ARGS  # a cut listing cuts long lines too
+        forwards = itertools.chain((assignment(*row, names, most) for row in rows),
                                    (result_line(*item, names) for item in results.items()))
         backwards = itertools.chain((result_line(*item, names) for item in reversed(results.items())),
-                                    (assignment(*row, names) for row in reversed(rows)))
+                                    (assignment(*row, names, most) for row in reversed(rows)))
         return cut_listing(forwards, backwards, len(rows) + len(results), limit, "program.listing() writes every line")
 
     def __repr__(self) -> str:
@@ -362,11 +364,16 @@ class Program:
     @checked_options
     def closed_forms(self, labels: Iterable[str] | None = None) -> dict[str, sympy.Expr]:
         """The results ``labels`` (default: every one) as sympy expressions in the inputs (see
-        :meth:`closed_form`), their rows found in one pass for all of them."""
+        :meth:`closed_form`), their rows found in one pass for all of them; of many results, those alike
+        up to the inputs they read are built once and renamed (:mod:`~symgraph.ir.alike`)."""
         labels = list(self.results if labels is None else labels)
         self.measure(labels)
-        refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str]
-        self._build([ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH])
+        refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str and ref not in self._env]
+        todo = [ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH]
+        if len(todo) >= alike.ALIKE_MIN:  # many results: those alike another are built once and renamed
+            alike.renamed_forms(todo, self._definition, self._env, self._leaf, self._build)
+        else:
+            self._build(todo)
         return {label: self.closed_form(label) for label in labels}
 
     @checked_options
