@@ -1,0 +1,43 @@
+"""Derivatives composed as JAX composes them: a derivative of a jvp by its direction, names of a gradient's entries
+as outputs of the next derivative, the vector forms' keywords spelled alike, and deep chains' dense matrices."""
+import warnings
+
+import pytest
+import sympy
+
+import symgraph as sg
+
+x, y, u = sympy.symbols("x y u")
+
+
+def test_a_derivative_by_a_seed_parameter_of_a_jvp_is_not_zero():
+    """The seed u of jvp(f, [x, y], [u, 1]) is an input of the result's program: grad by u was 0 with a warning
+    that u is 'not in the function (inputs: x, y, u)', as its graph did not let a user name it."""
+    d = sg.jvp("x^2*y", ["x", "y"], ["u", 1])  # u*2xy + x^2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = sg.grad(d, ["u", "x"])
+        h = sg.grad(sg.hvp("x^3*y", ["x", "y"], ["u", 0]).as_graph("x"), ["u"])  # 6xy*u
+    assert g["u"] == 2 * x * y and sympy.expand(g["x"] - (2 * u * y + 2 * x)) == 0
+    assert sympy.expand(h["u"] - 6 * x * y) == 0
+    assert sg.grad(d).wrt == ("x", "y", "u")  # every input of the program, the seed's after the function's
+
+
+def test_a_gradients_entries_are_named_after_the_function_and_the_variable():
+    """A gradient's entries as outputs of a graph were called f1, f2 (or f): its jvp's keys, a Jacobian's labels
+    and the Hessian's LaTeX of an entry said nothing of what they are.  Now f_x is df/dx, f_x_y d2f/dxdy."""
+    g = sg.grad("x^2*y + sin(x*y)", ["x", "y"])
+    assert sg.parse("x").outputs and sg.grad(g.as_graph("x")).latex().startswith(r"\frac{\partial f_{x}}{\partial x}")
+    assert list(sg.jvp(g, ["x", "y"], [1, 0])) == ["f_x", "f_y"]
+    assert list(sg.jacobian(g, ["x", "y"]).program.results) == ["df_x/dx", "df_x/dy", "df_y/dx", "df_y/dy"]
+    with pytest.raises(sg.GraphError, match=r"2 outputs \(f_x, f_y\)"):
+        sg.grad(g)
+    g2 = sg.grad(g.as_graph("x"), ["x", "y"])
+    assert list(sg.jvp(g2, None, [0, 1])) == ["f_x_x", "f_x_y"]
+    assert r"\frac{\partial^2 \mathit{f\_x\_y}}{\partial x^{2}}" in sg.hessian(g2.as_graph("y")).latex(entries=True)
+    named = sg.grad("c = a*b; e = c*sin(b)")  # the function's own name, and an element's label made a name
+    assert list(sg.jvp(named, None, [1, 0])) == ["e_a", "e_b"]
+    assert list(sg.jvp(sg.grad("x[0]*x[1]", ["x"]), None, [1, 0])) == ["f_x_0", "f_x_1"]
+    taken = sg.grad("f_x*x")  # an input's name is not taken for an entry: df/dx is the input f_x itself, so named
+    assert list(sg.jvp(taken, None, [1, 0])) == ["f_f_x", "f_x"]
+    assert list(sg.jvp(sg.grad("f_x*x + x").as_graph(), None, [1, 0])) == ["f_f_x", "f2"]
