@@ -41,3 +41,19 @@ def test_a_gradients_entries_are_named_after_the_function_and_the_variable():
     taken = sg.grad("f_x*x")  # an input's name is not taken for an entry: df/dx is the input f_x itself, so named
     assert list(sg.jvp(taken, None, [1, 0])) == ["f_f_x", "f_x"]
     assert list(sg.jvp(sg.grad("f_x*x + x").as_graph(), None, [1, 0])) == ["f_f_x", "f2"]
+
+
+def chain(depth: int) -> str:
+    """c = sin(c)*c, ``depth`` times: a closed form nested about 4 levels a step."""
+    return "c0 = x*y\n" + "\n".join(f"c{i} = sin(c{i - 1})*c{i - 1}" for i in range(1, depth + 1))
+
+
+@pytest.mark.parametrize("call", [lambda t: sg.jacobian([t, "x"], ["x", "y"]), lambda t: sg.hessian(t, ["x", "y"]),
+                                  lambda t: sg.hessian(sg.grad(t).as_graph("x"), ["x", "y"])])
+def test_a_dense_matrix_too_deep_for_sympy_says_to_ask_for_a_sparse_one(call):
+    """A dense Jacobian or Hessian of a 40-step chain said to use 'print(result.program), .at() or .lambdify()'
+    of a result it did not return; it now says what gives one (sparse=True), and that one has the values."""
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"nested \d+ levels deep.*sparse=True"):
+        call(chain(40))
+    H = sg.hessian(sg.grad(chain(40)).as_graph("x"), ["x", "y"], sparse=True)
+    assert H.at(x=0.5, y=0.25).shape == (2, 2)
