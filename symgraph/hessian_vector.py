@@ -28,14 +28,15 @@ from .names import Namer
 
 
 @checked_options
-def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = True, allow_unused: bool = False,
-        **sizes: int) -> Directional:
+def hvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simplify: bool | str = True,
+        allow_unused: bool = False, **sizes: int) -> Directional:
     """The Hessian-vector product H·v in one forward-over-reverse sweep, without forming H.
 
     The gradient's program (one reverse sweep) becomes a graph, and one
     forward sweep seeded with ``v`` (:func:`symgraph.jvp`) runs over it: the
     cost is a small multiple of the gradient's, whatever the size of H.  The
-    result is keyed by the wrt names (entry i is sum over j of H[i, j]*v[j]);
+    result is keyed by the wrt names (default: every input, as in :func:`symgraph.grad`; entry i is sum over j of
+    H[i, j]*v[j]);
     seeds are read as :func:`symgraph.jvp` reads them: numbers, names of
     the function's values (inputs, elements ``x[1]``, assigned names such as
     ``c`` of ``c = x*y``, whose rows join the program when the gradient does

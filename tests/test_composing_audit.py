@@ -57,3 +57,19 @@ def test_a_dense_matrix_too_deep_for_sympy_says_to_ask_for_a_sparse_one(call):
         call(chain(40))
     H = sg.hessian(sg.grad(chain(40)).as_graph("x"), ["x", "y"], sparse=True)
     assert H.at(x=0.5, y=0.25).shape == (2, 2)
+
+
+def test_the_vector_forms_spell_their_keywords_alike():
+    """jvp and hvp took wrt with no default (their docs said every input) and vjp called its seeds w where jvp and
+    hvp say v: vjp(f, wrt, v=...) and jvp(f, v=...) were refused.  Now each takes wrt=None and v; w= still works."""
+    f = "x^2*y + sin(y)"
+    assert sg.jvp(f, v=[1, 0]) == sg.jvp(f, ["x", "y"], [1, 0]) == {"f": 2 * x * y}
+    assert sg.hvp(f, v=[1, 0]) == sg.hvp(f, ["x", "y"], [1, 0]) == {"x": 2 * y, "y": 2 * x}
+    assert sg.vjp(f, v=[2]) == sg.vjp(f, w=[2]) == sg.vjp(f, ["x", "y"], [2])
+    assert sympy.expand(sg.vjp(f, v=[2])["y"]) == 2 * x**2 + 2 * sympy.cos(y)
+    with pytest.raises(sg.ArgumentError, match="vjp\\(\\) takes its seeds once"):
+        sg.vjp(f, None, [1], w=[1])
+    with pytest.raises(sg.ArgumentError, match=r"v is missing: give one seed \(a number or a name\) per name of \(f\)"):
+        sg.vjp(f)
+    with pytest.raises(sg.ArgumentError, match=r"v is missing.* per name of \(x, y\)"):
+        sg.hvp(f)
