@@ -290,15 +290,17 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         return Values(self.graph, self.program.evaluate(point_values("at", point, values)))
 
     @checked_options
-    def as_graph(self, label: str | None = None) -> Graph:
-        """The entries' program as a graph, with output ``label`` (default: every entry, in order).
+    def as_graph(self, label: str | Sequence[str] | None = None) -> Graph:
+        """The entries' program as a graph, with output ``label`` (default: every entry, in order), or the
+        outputs of a list of labels (``["x", "y"]``: a Jacobian of some entries), as :meth:`Program.as_graph` takes.
 
         Differentiating it again keeps every subexpression the first derivative
         shares: ``grad(g.as_graph("x"))`` is d(dg/dx), and ``grad``,
         ``jacobian`` and ``hessian`` also take a Gradient itself (its entries
-        as outputs).
+        as outputs).  A gradient's entry is the output ``f_x`` of that graph.
         """
-        labels = self.labels if label is None else [self._entry(label)]
+        labels = (self.labels if label is None else [self._entry(x) for x in label]
+                  if isinstance(label, (list, tuple)) else [self._entry(label)])
         return self.program.as_graph(labels, names=self._output_names(labels))
 
     def _output_names(self, labels: Sequence[str]) -> list[str] | None:

@@ -27,7 +27,7 @@ def test_a_gradients_entries_are_named_after_the_function_and_the_variable():
     """A gradient's entries as outputs of a graph were called f1, f2 (or f): its jvp's keys, a Jacobian's labels
     and the Hessian's LaTeX of an entry said nothing of what they are.  Now f_x is df/dx, f_x_y d2f/dxdy."""
     g = sg.grad("x^2*y + sin(x*y)", ["x", "y"])
-    assert sg.parse("x").outputs and sg.grad(g.as_graph("x")).latex().startswith(r"\frac{\partial f_{x}}{\partial x}")
+    assert sg.grad(g.as_graph("x")).latex().startswith(r"\frac{\partial f_{x}}{\partial x}")
     assert list(sg.jvp(g, ["x", "y"], [1, 0])) == ["f_x", "f_y"]
     assert list(sg.jacobian(g, ["x", "y"]).program.results) == ["df_x/dx", "df_x/dy", "df_y/dx", "df_y/dy"]
     with pytest.raises(sg.GraphError, match=r"2 outputs \(f_x, f_y\)"):
@@ -73,3 +73,13 @@ def test_the_vector_forms_spell_their_keywords_alike():
         sg.vjp(f)
     with pytest.raises(sg.ArgumentError, match=r"v is missing.* per name of \(x, y\)"):
         sg.hvp(f)
+
+
+def test_a_gradient_gives_a_graph_of_some_of_its_entries_as_its_program_does():
+    """g.as_graph(["x", "y"]) said "no entry ['x', 'y']" where g.program.as_graph takes a list; a wrong label in
+    the list is named alone."""
+    g = sg.grad("x^2*y*z", ["x", "y", "z"])
+    assert sg.jacobian(g.as_graph(["x", "z"]), ["x"]) == sympy.Matrix([[2 * y * sympy.Symbol("z")], [2 * x * y]])
+    assert g.as_graph(("z",)).outputs == g.as_graph("z").outputs
+    with pytest.raises(sg.EntryError, match="no entry 'q'"):
+        g.as_graph(["x", "q"])
