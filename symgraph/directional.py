@@ -162,6 +162,12 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     return refs
 
 
+def wrt_as_given(graph: Graph, wrt: Any) -> Any:
+    """``wrt`` as the user wrote it, for :func:`read_seeds`; left out, every input as a user names it (an indexed
+    input once, by its name), so that its seeds are one array as with ``wrt=["x"]``."""
+    return [name for name, _ in graph.parameters(graph.inputs)] if wrt is None else wrt
+
+
 def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
     """``seeds`` with each mapping key that names an indexed input (``{"x": [1, 0]}``) replaced by its
     elements' labels (``x[0]``, ``x[1]``), read from one array of the input's extents in row-major order: as
@@ -223,7 +229,7 @@ def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, outputs:
     graph, wrt = as_graph(f, **sizes), read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
     refs = (read_seeds(graph, seeds, list(output_labels(graph)), what) if outputs else
-            read_seeds(graph, seeds, names, what, wrt))
+            read_seeds(graph, seeds, names, what, wrt_as_given(graph, wrt)))
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
     return lin.graph, names, lin, extra, _node_refs(lin.graph, refs)

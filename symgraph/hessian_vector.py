@@ -19,7 +19,7 @@ from .backends.runtime import one_vector
 from .binding import free_name, positional_only_error, signature_text
 from .options import checked_options
 from .derive import grad
-from .directional import Directional, jvp, read_seeds
+from .directional import Directional, jvp, read_seeds, wrt_as_given
 from .errors import ArgumentError
 from .frontend.coerce import held_without_elements, read_once, vector_inputs
 from .hessian import second_order
@@ -50,7 +50,7 @@ def hvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simpli
     """
     wrt = read_once(wrt)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
-    seeds = read_seeds(graph, v, names, "v", wrt)
+    seeds = read_seeds(graph, v, names, "v", wrt_as_given(graph, wrt))
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
     # the sweep runs over the gradient's program: the function's values a seed names stay names there
     second = gradient.program.as_graph(names, values=[s for s in seeds if isinstance(s, str) and s in graph.addresses])

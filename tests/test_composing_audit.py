@@ -83,3 +83,13 @@ def test_a_gradient_gives_a_graph_of_some_of_its_entries_as_its_program_does():
     assert g.as_graph(("z",)).outputs == g.as_graph("z").outputs
     with pytest.raises(sg.EntryError, match="no entry 'q'"):
         g.as_graph(["x", "q"])
+
+
+def test_an_indexed_inputs_seeds_are_one_array_with_wrt_left_out_too():
+    """wrt=["x"] takes x's seeds as one array; with wrt left to its default (every input, x among them) the same
+    v was refused: 'v has 1 component(s) but there are 4'."""
+    rosen, point = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", {"x": [1.0, 2.0, 3.0, 4.0]}
+    g = sg.grad(rosen, ["x"], n=4)
+    assert sg.jvp(g, None, [[1, 0, 0, 0]]).at(**point) == sg.jvp(g, ["x"], [[1, 0, 0, 0]]).at(**point)
+    assert sg.hvp(rosen, v=[[0, 1, 0, 0]], n=4).at(**point) == sg.hvp(rosen, ["x"], [[0, 1, 0, 0]], n=4).at(**point)
+    assert sg.hvp("a*sum(x[i]^2, i, 0, 1)", v=[1, [0, 2]]).at(a=3, x=[1, 2]) == {"a": 8, "x[0]": 2, "x[1]": 16}
