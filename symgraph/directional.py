@@ -97,7 +97,10 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     seeds = element_seeds(graph, read_once(seeds), what)
     if seeds is None:
         raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per name of ({shown_names(names)})")
-    if isinstance(seeds, (bytes, bytearray, memoryview)):  # read as a list, its byte values were seeds: b"a" was 97
+    if isinstance(seeds, (bytes, bytearray, memoryview)) or (  # read as a list, its byte values were seeds: b"a"
+            # was 97; a function (a Graph, a Program, a derivative) was one seed, "v has 1 component(s)" or its entries'
+            # closed forms, "a seed must be a number or a name, got y*(2*x + cos(x*y))"
+            isinstance(seeds, Graph) or callable(getattr(seeds, "as_graph", None))):
         raise ArgumentError(f"{what} takes seeds (numbers or names), one per name of ({shown_names(names)}), "
                             f"got {type(seeds).__name__} {shown(seeds)}")
     if isinstance(seeds, (set, frozenset)):  # NumPy took a set for one scalar: "v has 1 component(s)" for {1, 2}

@@ -93,3 +93,15 @@ def test_an_indexed_inputs_seeds_are_one_array_with_wrt_left_out_too():
     assert sg.jvp(g, None, [[1, 0, 0, 0]]).at(**point) == sg.jvp(g, ["x"], [[1, 0, 0, 0]]).at(**point)
     assert sg.hvp(rosen, v=[[0, 1, 0, 0]], n=4).at(**point) == sg.hvp(rosen, ["x"], [[0, 1, 0, 0]], n=4).at(**point)
     assert sg.hvp("a*sum(x[i]^2, i, 0, 1)", v=[1, [0, 2]]).at(a=3, x=[1, 2]) == {"a": 8, "x[0]": 2, "x[1]": 16}
+
+
+@pytest.mark.parametrize("seeds", [lambda g: g, lambda g: g.program, lambda g: g.as_graph("x"),
+                                   lambda g: sg.grad("a*b")])
+@pytest.mark.parametrize("call", [sg.jvp, sg.vjp, sg.hvp])
+def test_a_function_given_as_the_seeds_is_named_as_such(call, seeds):
+    """A Gradient, its Program or a Graph given as v was read as one seed ('v has 1 component(s) but there are
+    2') or as closed forms ('a seed in v must be a number or a name, got y*(2*x + cos(x*y))')."""
+    g = sg.grad("x^2*y + sin(x*y)", ["x", "y"])
+    with pytest.raises(sg.ArgumentError, match=r"v takes seeds \(numbers or names\), one per name of .*, got "
+                                               r"(Gradient|Program|Graph)"):
+        call("x^2*y + sin(x*y)", ["x", "y"], seeds(g))
