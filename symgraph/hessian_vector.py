@@ -36,8 +36,9 @@ def hvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simpli
     forward sweep seeded with ``v`` (:func:`symgraph.jvp`) runs over it: the
     cost is a small multiple of the gradient's, whatever the size of H.  The
     result is keyed by the wrt names (default: every input, as in
-    :func:`symgraph.grad`; entry i is sum over j of H[i, j]*v[j]); seeds are read as :func:`symgraph.jvp` reads them: numbers, names of
-    the function's values (inputs, elements ``x[1]``, assigned names such as
+    :func:`symgraph.grad`; entry i is sum over j of H[i, j]*v[j]); seeds are
+    read as :func:`symgraph.jvp` reads them: numbers, names of the
+    function's values (inputs, elements ``x[1]``, assigned names such as
     ``c`` of ``c = x*y``, whose rows join the program when the gradient does
     not compute them) or new names (extra inputs of its program), and
     ``.lambdify()`` compiles it (``scipy.optimize.minimize(..., hessp=)``).
