@@ -140,7 +140,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             if not is_identifier(s) and s not in graph.addresses:
                 base = s.split("[", 1)[0].strip()
                 if base not in graph.indexed:
-                    raise GraphError(f"seed {s!r} in {what} is not a name")
+                    raise GraphError(f"seed {s!r} in {what} is not a name{_as_text(s)}")
                 labels = element_labels(graph, base)
                 if s in labels:  # an element the function never reads: no value of it to stand for
                     raise GraphError(f"seed {s!r} in {what} is an element the function does not read: "
@@ -163,6 +163,16 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
         else:
             raise ArgumentError(f"a seed in {what} must be a number or a name, got {s!r}")
     return refs
+
+
+def _as_text(seed: str) -> str:
+    """Why a text seed that is no name is refused, when it looks like a number or an expression."""
+    try:
+        number = float(seed)
+    except ValueError:
+        return ("; a seed is a number or a name, never an expression: name the value in the function "
+                f"(c = {seed.strip()}) and seed c" if re.search(r"[-+*/^()]", seed) else "")
+    return f": give the number {number!r}, not the text {seed!r}"
 
 
 def wrt_as_given(graph: Graph, wrt: Any) -> Any:

@@ -105,3 +105,13 @@ def test_a_function_given_as_the_seeds_is_named_as_such(call, seeds):
     with pytest.raises(sg.ArgumentError, match=r"v takes seeds \(numbers or names\), one per name of .*, got "
                                                r"(Gradient|Program|Graph)"):
         call("x^2*y + sin(x*y)", ["x", "y"], seeds(g))
+
+
+def test_a_seed_written_as_text_says_what_to_give():
+    """'1' and '2*x' as seeds were refused as "not a name" alone."""
+    with pytest.raises(sg.GraphError, match=r"seed '1' in v is not a name: give the number 1.0, not the text '1'"):
+        sg.jvp("x*y", ["x", "y"], ["1", 0])
+    with pytest.raises(sg.GraphError, match=r"seed '2\*x' in v is not a name; .* \(c = 2\*x\) and seed c"):
+        sg.hvp("x*y", ["x", "y"], ["2*x", 0])
+    with pytest.raises(sg.GraphError, match=r"seed 'a b' in v is not a name$"):
+        sg.vjp("x*y", ["x", "y"], ["a b"])
