@@ -26,7 +26,7 @@ from .export.notebook_latex import notebook_math
 from .frontend.coerce import element_labels
 from .ir.graph import Graph
 from .ir.listing import count_text
-from .names import output_labels
+from .names import function_name, output_labels, partial_name
 from .errors import ExpressionTooLargeError, GraphError, no_entry, shown_names, shown
 from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
                              check_size, expand_note, listing, printed_rows, short_str)
@@ -291,15 +291,23 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         return Values(self.graph, self.program.evaluate(point_values("at", point, values)))
 
     @checked_options
-    def as_graph(self, label: str | None = None) -> Graph:
-        """The entries' program as a graph, with output ``label`` (default: every entry, in order).
+    def as_graph(self, label: str | Sequence[str] | None = None) -> Graph:
+        """The entries' program as a graph, with output ``label`` (default: every entry, in order), or the
+        outputs of a list of labels (``["x", "y"]``: a Jacobian of some entries), as :meth:`Program.as_graph` takes.
 
         Differentiating it again keeps every subexpression the first derivative
         shares: ``grad(g.as_graph("x"))`` is d(dg/dx), and ``grad``,
         ``jacobian`` and ``hessian`` also take a Gradient itself (its entries
-        as outputs).
+        as outputs).  A gradient's entry is the output ``f_x`` of that graph.
         """
-        return self.program.as_graph(self.labels if label is None else [self._entry(label)])
+        labels = (self.labels if label is None else [self._entry(x) for x in label]
+                  if isinstance(label, (list, tuple)) else [self._entry(label)])
+        return self.program.as_graph(labels, names=self._output_names(labels))
+
+    def _output_names(self, labels: Sequence[str]) -> list[str] | None:
+        """The names :meth:`as_graph` asks for its outputs: none here (a jvp's entries are the function's outputs,
+        a vjp's directions); a gradient's are its partials' (:meth:`Gradient._output_names`)."""
+        return None
 
     @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
@@ -404,3 +412,9 @@ class Gradient(DerivativeMap):
     @property
     def wrt(self) -> tuple[str, ...]:
         return self.labels
+
+    def _output_names(self, labels: Sequence[str]) -> list[str]:
+        """``f_x`` for the entry x of f's gradient (:func:`~symgraph.names.partial_name`), so that derivatives taken
+        on :meth:`as_graph` say what they differentiate: ``f_x_y``, ``df_x/dy``, not ``f1`` or ``df1/dy``."""
+        function = function_name(self.graph)
+        return [partial_name(function, label) for label in labels]

@@ -96,8 +96,11 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
         seeds = dict(zip(given, seeds))
     seeds = element_seeds(graph, read_once(seeds), what)
     if seeds is None:
-        raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per wrt name ({', '.join(names)})")
-    if isinstance(seeds, (bytes, bytearray, memoryview)):  # read as a list, its byte values were seeds: b"a" was 97
+        raise ArgumentError(f"{what} is missing: give one seed (a number or a name) per name of ({shown_names(names)})")
+    if isinstance(seeds, (bytes, bytearray, memoryview)) or (  # read as a list, its byte values were seeds: b"a"
+            # was 97; a function (a Graph, a Program, a derivative) was one seed, "v has 1 component(s)" or its entries'
+            # closed forms, "a seed must be a number or a name, got y*(2*x + cos(x*y))"
+            isinstance(seeds, Graph) or callable(getattr(seeds, "as_graph", None))):
         raise ArgumentError(f"{what} takes seeds (numbers or names), one per name of ({shown_names(names)}), "
                             f"got {type(seeds).__name__} {shown(seeds)}")
     if isinstance(seeds, (set, frozenset)):  # NumPy took a set for one scalar: "v has 1 component(s)" for {1, 2}
@@ -137,7 +140,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             if not is_identifier(s) and s not in graph.addresses:
                 base = s.split("[", 1)[0].strip()
                 if base not in graph.indexed:
-                    raise GraphError(f"seed {s!r} in {what} is not a name")
+                    raise GraphError(f"seed {s!r} in {what} is not a name{_as_text(s)}")
                 labels = element_labels(graph, base)
                 if s in labels:  # an element the function never reads: no value of it to stand for
                     raise GraphError(f"seed {s!r} in {what} is an element the function does not read: "
@@ -160,6 +163,22 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
         else:
             raise ArgumentError(f"a seed in {what} must be a number or a name, got {s!r}")
     return refs
+
+
+def _as_text(seed: str) -> str:
+    """Why a text seed that is no name is refused, when it looks like a number or an expression."""
+    try:
+        number = float(seed)
+    except ValueError:
+        return ("; a seed is a number or a name, never an expression: name the value in the function "
+                f"(c = {seed.strip()}) and seed c" if re.search(r"[-+*/^()]", seed) else "")
+    return f": give the number {number!r}, not the text {seed!r}"
+
+
+def wrt_as_given(graph: Graph, wrt: Any) -> Any:
+    """``wrt`` as the user wrote it, for :func:`read_seeds`; left out, every input as a user names it (an indexed
+    input once, by its name), so that its seeds are one array as with ``wrt=["x"]``."""
+    return [name for name, _ in graph.parameters(graph.input_nodes)] if wrt is None else wrt
 
 
 def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
@@ -213,16 +232,17 @@ def _linearised(graph: Graph, seed_refs: Sequence) -> tuple[Linearised, list[str
     return Linearised(graph, Emitter(graph, prefix=prefix)), extra
 
 
-def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, seeded: Any, sizes: dict) -> tuple:
+def _setup(f: Any, wrt: Any, allow_unused: bool, seeds: Any, what: str, outputs: bool, sizes: dict) -> tuple:
     """``(graph, wrt names, Linearised, extra input names, seed refs)`` for one directional sweep.
 
-    ``seeded(graph, names)`` lists what the seeds are for (the wrt names for
-    jvp, the outputs for vjp); seed names are resolved to the nodes they
-    stand for.
+    The seeds are for the wrt names (jvp), or with ``outputs`` for the
+    function's outputs by their labels (vjp); ``what`` is the keyword they
+    came by.  Seed names are resolved to the nodes they stand for.
     """
     graph, wrt = as_graph(f, **sizes), read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
-    refs = read_seeds(graph, seeds, seeded(graph, names), what, wrt if what == "v" else None)
+    refs = (read_seeds(graph, seeds, list(output_labels(graph)), what) if outputs else
+            read_seeds(graph, seeds, names, what, wrt_as_given(graph, wrt)))
     lin, extra = _linearised(graph, refs)
     lin.counts.sweeps = 1
     return lin.graph, names, lin, extra, _node_refs(lin.graph, refs)
@@ -247,7 +267,7 @@ def _result(graph, names, results, lin, extra, mode, start, simplify, held=()) -
 
 
 @checked_options
-def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str = True,
+def jvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simplify: bool | str = True,
         allow_unused: bool = False, **sizes: int) -> Directional:
     """Jacobian-vector product J·v in one forward sweep, for every output of ``f``.
 
@@ -282,7 +302,7 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
     {'f': 23.0}
     """
     start = time.perf_counter()
-    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", lambda graph, names: names, sizes)
+    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", False, sizes)
     nodes = wrt_nodes(graph, names)
     tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)),
                        lin.reaching(graph.outputs))  # as forward mode, no tangent where no output is reached
@@ -291,8 +311,8 @@ def jvp(f: Any, wrt: Sequence[str] | str | None, v: Any, *, simplify: bool | str
 
 
 @checked_options
-def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str = True,
-        allow_unused: bool = False, **sizes: int) -> Directional:
+def vjp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, w: Any = None,
+        simplify: bool | str = True, allow_unused: bool = False, **sizes: int) -> Directional:
     """Vector-Jacobian product wᵀ·J in one reverse sweep, for every wrt name.
 
     Parameters
@@ -301,10 +321,11 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
         The function (several outputs allowed).
     wrt : list of names
         Names to report (default: every input, in order).
-    w : sequence of numbers or names, or a mapping
+    v : sequence of numbers or names, or a mapping
         One seed per output of ``f``, in ``graph.outputs`` order (an output
         that appears twice gets the sum of its seeds), or by the outputs'
-        labels (``{"f1": 1, "f2": 2}``).
+        labels (``{"f1": 1, "f2": 2}``).  The seeds' keyword is ``v``, as in
+        :func:`jvp` and :func:`~symgraph.hvp`; ``w=`` (the w of wᵀ·J) is taken too.
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
@@ -321,8 +342,10 @@ def vjp(f: Any, wrt: Sequence[str] | str | None, w: Any, *, simplify: bool | str
     (u + y, u + x, 1)
     """
     start, wrt = time.perf_counter(), read_once(wrt)
-    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, w, "w",
-                                               lambda graph, names: list(output_labels(graph)), sizes)  # as results name them
+    if w is not None and v is not None:
+        raise ArgumentError("vjp() takes its seeds once: as v (the third argument) or as w, not both")
+    what, seeds = ("v", v) if w is None else ("w", w)
+    graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, seeds, what, True, sizes)
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
     backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values(),

@@ -19,7 +19,7 @@ from .backends.runtime import one_vector
 from .binding import free_name, positional_only_error, signature_text
 from .options import checked_options
 from .derive import grad
-from .directional import Directional, jvp, read_seeds
+from .directional import Directional, jvp, read_seeds, wrt_as_given
 from .errors import ArgumentError
 from .frontend.coerce import held_without_elements, read_once, vector_inputs
 from .hessian import second_order
@@ -28,16 +28,17 @@ from .names import Namer
 
 
 @checked_options
-def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = True, allow_unused: bool = False,
-        **sizes: int) -> Directional:
+def hvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simplify: bool | str = True,
+        allow_unused: bool = False, **sizes: int) -> Directional:
     """The Hessian-vector product H·v in one forward-over-reverse sweep, without forming H.
 
     The gradient's program (one reverse sweep) becomes a graph, and one
     forward sweep seeded with ``v`` (:func:`symgraph.jvp`) runs over it: the
     cost is a small multiple of the gradient's, whatever the size of H.  The
-    result is keyed by the wrt names (entry i is sum over j of H[i, j]*v[j]);
-    seeds are read as :func:`symgraph.jvp` reads them: numbers, names of
-    the function's values (inputs, elements ``x[1]``, assigned names such as
+    result is keyed by the wrt names (default: every input, as in
+    :func:`symgraph.grad`; entry i is sum over j of H[i, j]*v[j]); seeds are
+    read as :func:`symgraph.jvp` reads them: numbers, names of the
+    function's values (inputs, elements ``x[1]``, assigned names such as
     ``c`` of ``c = x*y``, whose rows join the program when the gradient does
     not compute them) or new names (extra inputs of its program), and
     ``.lambdify()`` compiles it (``scipy.optimize.minimize(..., hessp=)``).
@@ -49,7 +50,7 @@ def hvp(f: Any, wrt: Sequence[str] | None, v: Any, *, simplify: bool | str = Tru
     """
     wrt = read_once(wrt)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hvp()")
-    seeds = read_seeds(graph, v, names, "v", wrt)
+    seeds = read_seeds(graph, v, names, "v", wrt_as_given(graph, wrt))
     gradient = grad(graph, names, mode="reverse", simplify=False, progress=False, allow_unused=True)
     # the sweep runs over the gradient's program: the function's values a seed names stay names there
     second = gradient.program.as_graph(names, values=[s for s in seeds if isinstance(s, str) and s in graph.addresses])

@@ -110,17 +110,23 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         """The matrix whose entry (i, j) is the closed form of ``program``'s result ``cells[i][j]``, simplified.
 
         The program's results are exactly the distinct labels of ``cells`` (``None`` marks an entry that is 0
-        without one).  Entries whose operations written out together pass the expansion limit, and which
-        would take sympy more than :data:`BUILD_LIMIT` arguments to build, are refused first (``hint``
-        saying what to use instead); then each distinct entry is built once; constant entries (most of a large
-        Hessian's are 0) are neither bounded nor simplified.  The matrix is made from its nonzeros, as
-        sympy stores it: a dense 1,000 x 1,000 Hessian took 10 s through ``Matrix(rows)``, most of it
-        spent comparing a million zeros.
+        without one).  An entry nested deeper than sympy can handle, and entries whose operations written out
+        together pass the expansion limit and which would take sympy more than :data:`BUILD_LIMIT` arguments to
+        build, are refused first (``hint`` saying what to use instead); then each distinct entry is built once;
+        constant entries (most of a large Hessian's are 0) are neither bounded nor simplified.  The matrix is
+        made from its nonzeros, as sympy stores it: a dense 1,000 x 1,000 Hessian took 10 s through
+        ``Matrix(rows)``, most of it spent comparing a million zeros.
         """
         results = program.results
         computed = [label for label in dict.fromkeys(chain.from_iterable(cells))
                     if label is not None and results[label].__class__ is str]
         program.measure(computed)  # every entry counted in one pass
+        deep = next(((label, depth) for label in computed if (depth := program.expanded_depth(label)) > MAX_DEPTH),
+                    None)
+        if deep is not None:  # closed_form would refuse it, pointing to the .at() of a matrix never returned
+            raise ExpressionTooLargeError(f"the closed form of entry {deep[0]!r} is nested {deep[1]} levels deep, "
+                                          f"more than sympy can handle ({MAX_DEPTH}), so no sympy Matrix can hold it; "
+                                          f"{hint} builds the entries nested less deep")
         total = sum(program.expanded_size(label) for label in computed)
         small = total <= EXPAND_LIMIT or program.built_size(computed) <= BUILD_LIMIT
         for label in computed if not small else ():

@@ -26,13 +26,15 @@ The rules, in one place:
 from __future__ import annotations
 
 import keyword
+import re
 from itertools import filterfalse
 from typing import TYPE_CHECKING, Container, Iterable, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .ir.graph import Graph
 
-__all__ = ["Namer", "drawn_captions", "drawn_names", "function_name", "is_identifier", "output_labels"]
+__all__ = ["Namer", "drawn_captions", "drawn_names", "function_name", "is_identifier", "output_labels",
+           "partial_name"]
 
 
 class Namer:
@@ -172,6 +174,21 @@ def function_name(graph: "Graph") -> str:
     """
     graph.output  # noqa: B018 - raises the GraphError for several outputs
     return output_labels(graph)[0]
+
+
+def partial_name(function: str, wrt: str) -> str:
+    """The name of d ``function`` / d ``wrt`` as an output of the next derivative: ``f_x``, subscripts as in
+    f_x = df/dx, so that its own derivatives are ``f_x_y`` (LaTeX f_{x y}) and a Jacobian's label ``df_x/dy``.
+
+    Why: a gradient's entries made a graph's outputs were labelled ``f1, f2`` as
+    any unnamed outputs, which says nothing of what they are.  An element's
+    label joins by underscores (``x[0]`` gives ``f_x_0``), so the name is an
+    identifier.
+
+    >>> partial_name("f", "x"), partial_name("f_x", "y"), partial_name("e", "W[0, 1]")
+    ('f_x', 'f_x_y', 'e_W_0_1')
+    """
+    return f"{function}_{'_'.join(re.findall(r'[A-Za-z0-9_]+', wrt))}"
 
 
 def drawn_names(graph: "Graph") -> dict[str, str]:

@@ -168,8 +168,10 @@ def test_directional_results_compile_and_agree_with_at():
 
 def test_a_seed_count_mismatch_names_the_outputs_as_results_do():
     # it named the graph's internal nodes: "w has 1 component(s) but there are 2 (v1, v2)"
+    with pytest.raises(sg.GraphError, match=r"v has 1 component\(s\) but there are 2 \(f1, f2\)"):
+        sg.vjp(["x*y", "x+y"], ["x", "y"], [1])  # the seeds are v, as jvp's and hvp's (and w when given as w=)
     with pytest.raises(sg.GraphError, match=r"w has 1 component\(s\) but there are 2 \(f1, f2\)"):
-        sg.vjp(["x*y", "x+y"], ["x", "y"], [1])
+        sg.vjp(["x*y", "x+y"], ["x", "y"], w=[1])
     with pytest.raises(sg.GraphError, match=r"v has 3 component\(s\) but there are 2 \(x, y\)"):
         sg.jvp("x*y", ["x", "y"], [1, 2, 3])
 

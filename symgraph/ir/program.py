@@ -24,6 +24,7 @@ from .. import constants
 from ..binding import check_values, point_values
 from ..options import checked_options
 from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown_names
+from ..names import is_identifier
 from . import alike, interpret
 from .graph import Graph
 from .hooks import service
@@ -127,7 +128,8 @@ class Program:
         return service("source")(self, name, standalone)  # registered by symgraph.backends.numpy
 
     @checked_options
-    def as_graph(self, labels: Iterable[str] | None = None, *, values: Iterable[str] = ()) -> Graph:
+    def as_graph(self, labels: Iterable[str] | None = None, *, values: Iterable[str] = (),
+                 names: Iterable[str | None] | None = None) -> Graph:
         """The program as a :class:`Graph` whose outputs are the results ``labels`` (default: all), in order.
 
         Derivatives of derivatives are taken on it, so the sharing of the
@@ -137,6 +139,11 @@ class Program:
         names values of the function (``c`` of ``c = x*y``: its graph's
         addresses) that stay names of the new graph, their rows added where the
         program does not compute them (an hvp seed ``c`` stands for c's value).
+        An input of the program that is none of the function's (a jvp's seed
+        ``u``) is a name of the graph as an input is, so a derivative may be
+        taken by it.  ``names`` (one per label, or None) are names asked for
+        the outputs (a gradient's ``f_x``): each one that is an identifier no
+        node or user name of the graph holds names its output, as an alias does.
         """
         if labels is not None and not isinstance(labels, (str, list, tuple)):
             raise ArgumentError(f"as_graph() takes a result label or a list of them, got {type(labels).__name__}")
@@ -171,11 +178,24 @@ class Program:
             for target, op, args in live_instructions(graph.rows(backwards=True), wanted, known=op_of):
                 op_of[target], operands[target] = op, args
         addresses = {name: node for name, node in (graph.addresses.items() if graph is not None else ())
-                     if name in values or node in op_of and op_of[node] == "input"} or None
+                     if name in values or node in op_of and op_of[node] == "input"}
+        for x in inputs:  # the program's own inputs (a seed u of a jvp): names a user gives, as the function's are
+            if graph is None or x not in graph.op_of:
+                addresses.setdefault(x, x)
+        output_names = None
+        if names is not None:
+            output_names = [name if isinstance(name, str) and is_identifier(name) and name not in op_of
+                            and name not in addresses and (graph is None or name not in graph.user_names) else None
+                            for name in names]
+            if len(set(filter(None, output_names))) < len(list(filter(None, output_names))):
+                output_names = None  # two outputs asked by one name: none of them named by it
+            for node, name in zip(outputs, output_names or ()):
+                if name is not None:
+                    addresses[name] = node
         symbols = graph.given_symbols(inputs) if graph is not None else None  # indexed ones: made on request
         indexed = graph.indexed if graph is not None else None
         return Graph.from_ops(op_of, operands, inputs, tuple(outputs), addresses=addresses, symbols=symbols,
-                              indexed=indexed)
+                              indexed=indexed, output_names=output_names)
 
     @checked_options
     def pruned(self) -> "Program":
