@@ -148,8 +148,9 @@ class CompiledFunction:
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
-        if self._shape is None:
-            return self._kernel(*args)
+        if self._shape is None:  # a plain tuple: Dask's slices of one stacked array come as a subclass of
+            out = self._kernel(*args)  # tuple, which dask.compute(f(x)) would not walk, returning them lazy
+            return out if out.__class__ is tuple else tuple(out)
         return self._shape(self._kernel(*args))
 
     def array(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
