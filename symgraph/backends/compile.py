@@ -207,7 +207,7 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                              "((residual_labels...), (jacobian_labels...)) or (labels...)")
     if backend == "numba":
         kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress,
-                                      fallback=lambda: numpy_kernel(program, order, labels, name=name, doc=doc)[0])
+                                      fallback=NumpyFallback(program, order, labels, name=name, doc=doc))
     elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
         kernel, source = vm_kernel(program, order, labels, name=name,
                                    fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))

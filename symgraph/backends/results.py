@@ -199,8 +199,8 @@ class _Portable:
         recipe = getattr(self.function, "recipe", None)
         if recipe is None:
             raise NotPicklableError(
-                f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: only functions of the "
-                "NumPy and VM backends pickle (numba kernels do not: compile them again where they run)")
+                f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: it has no recipe to "
+                "make it again from")
         return recipe() if callable(recipe) else recipe  # a callable recipe is made when pickled
 
 
