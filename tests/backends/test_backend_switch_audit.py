@@ -235,3 +235,21 @@ def test_options_a_backend_does_not_take_are_argument_errors():
                               (lambda: sg.value_and_grad(F, vector=True, chunk=10), "chunk= does not apply")]:
         with pytest.raises(sg.ArgumentError, match=message):
             compile_()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dask_arrays_of_unknown_chunk_sizes_broadcast_as_dask_broadcasts_them(backend):
+    """After boolean indexing a Dask array's extent is nan (unknown until computed): beside a scalar it was
+    NumPy's raw TypeError ('float' object cannot be interpreted as an integer) from the broadcast check."""
+    da = pytest.importorskip("dask.array")
+    dask = pytest.importorskip("dask")
+    values = np.linspace(-1, 1, 8)
+    x = da.from_array(values, chunks=3)
+    positive = x[x > 0]
+    for target in ("grad", "hessian", "hessian-sparse"):
+        f = made(TARGETS, target, backend)
+        for y, y_values in ((2.0, 2.0), (np.array([0.5]), np.array([0.5])), (positive, values[4:])):
+            (got,) = dask.compute(f(positive, y))
+            assert_same(got, made(TARGETS, target, "numpy")(values[4:], y_values), (target, y_values))
+    with pytest.raises(sg.GraphError, match=r"x \(3,\), y \(nan,\); .*y\.compute_chunk_sizes\(\)"):
+        made(TARGETS, "grad", backend)(np.ones(3), positive)
