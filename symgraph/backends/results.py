@@ -150,7 +150,7 @@ class CompiledFunction:
             args = self._bind(args, kwargs)
         if self._shape is None:  # a plain tuple: Dask's slices of one stacked array come as a subclass of
             out = self._kernel(*args)  # tuple, which dask.compute(f(x)) would not walk, returning them lazy
-            return out if out.__class__ is tuple else tuple(out)
+            return tuple(out) if isinstance(out, tuple) and out.__class__ is not tuple else out
         return self._shape(self._kernel(*args))
 
     def array(self, /, *args: Any, **kwargs: Any) -> np.ndarray:

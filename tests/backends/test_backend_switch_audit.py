@@ -51,6 +51,10 @@ POINT_TARGETS = {
     "residuals-sparse": lambda b: sg.residuals(FS, ["x", "y"], backend=b, sparse=True),
 }
 
+#: what each one-point form returns
+RETURNS = {"value_and_grad-vector": "tuple", "hessian-vector": "ndarray", "hessian-sparse-csr": "csr_matrix",
+           "hessp": "ndarray", "residuals": "tuple", "residuals-sparse": "tuple"}
+
 _made: dict = {}
 
 
@@ -176,6 +180,7 @@ def test_one_point_forms_agree_on_every_backend(target, backend):
     for name, vector in POINTS.items():
         want = call(reference, (vector,), {})
         assert not isinstance(want, Exception), (name, want)
+        assert type(want).__name__ == RETURNS[target], (target, type(want))  # what scipy's optimisers read
         assert_same(call(f, (vector,), {}), want, (target, backend, name))
     for bad in ([1.0], np.ones((2, 2)), "ab"):
         assert_same(call(f, (bad,), {}), call(reference, (bad,), {}), (target, backend, bad))
