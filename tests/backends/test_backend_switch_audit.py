@@ -258,3 +258,14 @@ def test_dask_arrays_of_unknown_chunk_sizes_broadcast_as_dask_broadcasts_them(ba
             assert_same(got, made(TARGETS, target, "numpy")(values[4:], y_values), (target, y_values))
     with pytest.raises(sg.GraphError, match=r"x \(3,\), y \(nan,\); .*y\.compute_chunk_sizes\(\)"):
         made(TARGETS, "grad", backend)(np.ones(3), positive)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_compiled_object_has_the_same_real_signature_on_every_backend(backend):
+    """Residuals' signature was its class's ``(*args, **kwargs)`` (its fun and jac had the real one)."""
+    import inspect
+    for table, target in [*((TARGETS, t) for t in TARGETS), (POINT_TARGETS, "value_and_grad-vector"),
+                          (POINT_TARGETS, "hessian-vector"), (POINT_TARGETS, "residuals")]:
+        signature = inspect.signature(made(table, target, backend))
+        assert signature == inspect.signature(made(table, target, "numpy")), target
+        assert all(p.kind is not p.VAR_POSITIONAL for p in signature.parameters.values()), (target, signature)
