@@ -240,8 +240,9 @@ class ExpressionTooLargeError(SymgraphError, ValueError):
 
 
 class NotPicklableError(SymgraphError, pickle.PicklingError):
-    """A compiled function that cannot be pickled (a numba kernel): a :class:`pickle.PicklingError` too, what
-    pickle raises for what it cannot pickle, so code that catches that (Dask's serialisation) keeps working."""
+    """A compiled function that cannot be pickled (a numba kernel calling a registered function): a
+    :class:`pickle.PicklingError` too, what pickle raises for what it cannot pickle, so code that catches that
+    (Dask's serialisation) keeps working."""
 
 
 class FunctionDefinitionError(SymgraphError, ValueError):

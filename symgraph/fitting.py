@@ -79,6 +79,7 @@ class Residuals:
         self.evaluations = 0
         self._last: tuple | None = None
         signature = function.__signature__
+        self.__signature__ = signature  # inspect.signature(res) as of fun and jac: the vector, then the data
         self._vector = tuple(signature.parameters)[:1]  # the vector's name in the signature, for messages
 
         self.fun, self.jac = _Part(self, "fun", signature), _Part(self, "jac", signature)

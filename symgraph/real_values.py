@@ -36,10 +36,34 @@ def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int,
         return distinct.pop() if distinct else ()
     try:
         return np.broadcast_shapes(*distinct)
+    except TypeError:  # an unknown extent, nan: a Dask array whose chunk sizes are unknown (after x[x > 0])
+        shape = _with_unknown_extents(distinct)
+        if shape is not None:
+            return shape
     except ValueError:
-        shown = ", ".join(f"{name} {tuple(shape)}" for name, shape in shapes[:12])
-        more = f", ... ({len(shapes) - 12:,} more)" if len(shapes) > 12 else ""
-        raise GraphError(f"input shapes do not broadcast together: {shown}{more}") from None
+        pass
+    shown = ", ".join(f"{name} {tuple(shape)}" for name, shape in shapes[:12])
+    more = f", ... ({len(shapes) - 12:,} more)" if len(shapes) > 12 else ""
+    unknown = [name for name, shape in shapes if any(extent != extent for extent in shape)][:3]
+    hint = (f"; an extent nan is unknown (a Dask array after boolean indexing): "
+            f"{', '.join(f'{name}.compute_chunk_sizes()' for name in unknown)} makes it known") if unknown else ""
+    raise GraphError(f"input shapes do not broadcast together: {shown}{more}{hint}")
+
+
+def _with_unknown_extents(shapes: "set[tuple]") -> tuple | None:
+    """The broadcast shape of shapes with unknown (nan) extents, as Dask broadcasts them: an unknown extent
+    goes with 1 or another unknown one and stays unknown; None where a known extent other than 1 meets it
+    (Dask cannot tell whether they agree)."""
+    ndim = max(map(len, shapes))
+    padded = [(1,) * (ndim - len(shape)) + tuple(shape) for shape in shapes]
+    out = []
+    for sizes in zip(*padded):
+        unknown = [s for s in sizes if s != s]
+        known = {s for s in sizes if s == s and s != 1}
+        if unknown and known or len(known) > 1:
+            return None
+        out.append(unknown[0] if unknown else known.pop() if known else 1)
+    return tuple(out)
 
 
 def index_axes_error(name: str, extents: tuple[int, ...], shape: tuple[int, ...]) -> GraphError:

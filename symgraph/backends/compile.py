@@ -26,7 +26,7 @@ import numpy as np
 import sympy
 
 from ..binding import positional_order
-from ..errors import ArgumentError, GraphError, shown
+from ..errors import ArgumentError, GraphError, closest_name, shown
 from ..progress import check_progress, paused_gc
 from .chunk import checked_chunk, chunked_kernel
 from .numba import numba_kernel
@@ -131,20 +131,33 @@ def check_compile_options(*, backend: Any = "numpy", chunk: Any = None, parallel
     check_progress(progress)  # here too: the VM reports nothing, and an empty program has nothing to report
     if vector:
         if chunk is not None:
-            raise GraphError("vector=True evaluates one point: chunk= does not apply")
+            raise ArgumentError("vector=True evaluates one point: chunk= does not apply")
         if xp is not None and xp is not np:
             raise ArgumentError(
                 f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "
                 "(scipy.optimize passes a NumPy vector and reads NumPy numbers back, and a point's work is too "
                 "small to split into tasks); for arrays of points in Dask or CuPy, compile without vector=True")
     if not isinstance(backend, str) or backend not in BACKENDS:  # an array compared is no bool
-        raise GraphError(f"unknown backend {shown(backend)}; choose 'numpy', 'vm' or 'numba'")
+        raise ArgumentError(f"unknown backend {shown(backend)}{_backend_hint(backend)}; choose 'numpy', 'vm' or "
+                            "'numba'")
     if backend == "numba" and xp is not None and xp is not np:
-        raise GraphError("backend='numba' runs on NumPy arrays; xp= applies to backend='numpy'")
+        raise ArgumentError("backend='numba' takes no xp= (it runs Dask and CuPy inputs through the NumPy "
+                            "backend's code, block by block); xp= applies to backend='numpy' and 'vm'")
     if parallel and backend != "numba":
-        raise GraphError("parallel=True needs backend='numba'")
+        raise ArgumentError("parallel=True needs backend='numba'")
     if chunk is not None:
         checked_chunk(chunk)
+
+
+def _backend_hint(backend: Any) -> str:
+    """What an unknown ``backend=`` most likely meant: an array library is ``xp=``, a misspelling its backend."""
+    if not isinstance(backend, str):
+        return ""
+    if backend.strip().lower() in ("dask", "dask.array", "cupy"):
+        module = "dask.array" if backend.strip().lower().startswith("dask") else "cupy"
+        return f" (an array library is the keyword xp=: xp={module}, with backend='numpy' or 'vm')"
+    meant = closest_name(backend.strip(), BACKENDS)
+    return f" (did you mean {meant!r}?)" if meant is not None else ""
 
 
 def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | None, args: Sequence[str] | None,
@@ -194,7 +207,7 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                              "((residual_labels...), (jacobian_labels...)) or (labels...)")
     if backend == "numba":
         kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress,
-                                      fallback=lambda: numpy_kernel(program, order, labels, name=name, doc=doc)[0])
+                                      fallback=NumpyFallback(program, order, labels, name=name, doc=doc))
     elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
         kernel, source = vm_kernel(program, order, labels, name=name,
                                    fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))

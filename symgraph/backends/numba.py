@@ -22,7 +22,8 @@ threads.  Domain behaviour follows NumPy (``log(-1)`` is nan, ``1/0`` is inf;
 numba's ``error_model="numpy"``), without NumPy's warnings.  An exception a
 registered function's callable raises is the
 :class:`~symgraph.errors.UserFunctionError` every backend raises, naming the
-first point where it did (:func:`_user_error`).  The kernel sits
+first point where it did (:func:`_user_error`).  A kernel pickles as its program, compiled again where it
+is loaded (:func:`_recipe`).  The kernel sits
 behind the same binder and result layout as every backend
 (:func:`symgraph.backends.runtime.compiled_function`).
 
@@ -46,7 +47,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import ExpressionTooLargeError, SymgraphError, UnsupportedOpError, UserFunctionError
+from ..errors import (ExpressionTooLargeError, NotPicklableError, SymgraphError, UnsupportedOpError,
+                      UserFunctionError)
+from ..ir.program import Program
 from ..names import Namer
 from ..progress import compile_reporter
 from ..registered_calls import wrong_result
@@ -224,7 +227,34 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
         return tuple([block[k, ...] for k in range(rows)])
 
     run.__name__ = name
+    run.recipe = lambda: _recipe(program, order, labels, name, parallel, fallback, registered)
     return run, generated.source
+
+
+def _recipe(program: Any, order: Sequence[str], labels: Sequence[str], name: str, parallel: bool,
+            fallback: Callable[[], Callable] | None, registered: Sequence[str]) -> tuple:
+    """What a numba kernel pickles as: the program's inputs, instructions and results (not its graph) and
+    the options, so that loading compiles the same loop again (numba's compile time, once per loading
+    process: compiled machine code does not move between processes).
+
+    A program calling registered functions is refused: the loop compiles each callable where it is
+    loaded, from a registry that process need not hold (the NumPy and VM backends' pickles import the
+    callable itself by module and name)."""
+    if registered:
+        raise NotPicklableError(
+            f"{name} cannot be pickled: a backend='numba' function calling registered functions "
+            f"({', '.join(registered)}) compiles them again where it is loaded, from that process's "
+            "registry; pickle the NumPy or VM backend's function, or compile it again where it runs")
+    return _numba_again, (tuple(program.inputs), program.instructions, program.results, tuple(order),
+                          tuple(labels), name, parallel, fallback)
+
+
+def _numba_again(inputs: Sequence[str], instructions: list, results: dict, order: Sequence[str],
+                 labels: Sequence[str], name: str, parallel: bool,
+                 fallback: Callable[[], Callable] | None) -> Callable:
+    """The kernel :func:`numba_kernel` made, compiled again in the process loading its pickle."""
+    return numba_kernel(Program(inputs, instructions, results), order, labels, name=name, parallel=parallel,
+                        fallback=fallback)[0]
 
 
 def _user_error(status: np.ndarray, held: Any, order: Sequence[str], registered: Sequence[str],

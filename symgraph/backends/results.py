@@ -148,8 +148,9 @@ class CompiledFunction:
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
-        if self._shape is None:
-            return self._kernel(*args)
+        if self._shape is None:  # a plain tuple: Dask's slices of one stacked array come as a subclass of
+            out = self._kernel(*args)  # tuple, which dask.compute(f(x)) would not walk, returning them lazy
+            return tuple(out) if isinstance(out, tuple) and out.__class__ is not tuple else out
         return self._shape(self._kernel(*args))
 
     def array(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -198,8 +199,8 @@ class _Portable:
         recipe = getattr(self.function, "recipe", None)
         if recipe is None:
             raise NotPicklableError(
-                f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: only functions of the "
-                "NumPy and VM backends pickle (numba kernels do not: compile them again where they run)")
+                f"{getattr(self.function, '__name__', 'this kernel')} cannot be pickled: it has no recipe to "
+                "make it again from")
         return recipe() if callable(recipe) else recipe  # a callable recipe is made when pickled
 
 

@@ -109,11 +109,20 @@ def test_chunked_functions_round_trip_with_their_chunk():
     same(again(v)(X, Y), v(X, Y))
 
 
-def test_numba_functions_say_they_do_not_pickle():
+def test_numba_functions_round_trip_compiled_again_and_one_calling_a_registered_function_says_why_not():
     pytest.importorskip("numba")
-    f = sg.lambdify("x*y", backend="numba")
-    with pytest.raises(pickle.PicklingError, match="numba kernels do not"):
-        pickle.dumps(f)
+    f = sg.grad(TEXT, wrt=["y", "x"]).lambdify(args=["y", "x"], backend="numba", parallel=True)
+    g = again(f)
+    same(g(Y, X), f(Y, X))
+    same(g(Y.astype(np.float32), X.astype(np.float32)), f(Y.astype(np.float32), X.astype(np.float32)))
+    assert (g.backend, g.parallel, g.source) == ("numba", True, f.source)
+    handle = sg.function("softsign", numpy=np_softsign, derivatives=["1/(1 + abs(x))^2"])
+    try:
+        with pytest.raises(pickle.PicklingError, match=r"backend='numba' function calling registered functions "
+                                                       r"\(softsign\)"):
+            pickle.dumps(sg.lambdify("softsign(x)", backend="numba"))
+    finally:
+        handle.remove()
 
 
 def test_vm_functions_round_trip_with_their_fallback():
