@@ -49,11 +49,13 @@ def test_a_dense_hessian_whose_conditions_compare_selects_is_built_quickly_and_a
     """Its closed forms took 1.4 s of CPU (4 s on a busy machine) for this five-line function: a condition
     comparing a select's value (max's ties of c0 and c2, the power's base c0 at 0) was folded by sympy into an
     ITE, rebuilding Max and the powers once per branch, and again at every enclosing select.  They are now kept
-    as written (0.13 s); the entries still agree with the numbers, also at max's ties."""
+    as written (0.13 s); the entries still agree with the numbers, also at max's ties.  The bound is 1 s since
+    d(c0^x)/dx is its own row, whose derivative in c0 holds the power's two selects (both orders of a mixed
+    partial agree): about 0.1 s more, cold, on a busy machine."""
     text = "c0 = where(y != x and not x > 0, y, x*x); c1 = softplus(z); c2 = c0^x; c3 = max(c2, y, c0); c3*c2 + c1"
     start = time.process_time()
     H = sg.hessian(text, wrt=["x", "y"], mode="reverse-over-forward")
-    assert time.process_time() - start < 0.7
+    assert time.process_time() - start < 1.0
     x, y, z = sympy.symbols("x y z")
     for point in [(0.5, 1.0), (0.8, 0.64), (1.0, 1.0)]:  # (1, 1): c0 = c2 = y, a three-way tie
         numbers = np.asarray(H.at(x=point[0], y=point[1], z=0.5), float)
