@@ -120,6 +120,8 @@ class Emitter(Branches):
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
+        #: temporaries defined as a/d with two names -> (a, d): d times one of them is a (see _cancelled)
+        self._quotients: dict[str, tuple[str, str]] = {}
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
         #: condition's name (see :mod:`~symgraph.ir.branches`); read, never written, outside the
         #: emitter (recipes apply only while it is empty)
@@ -371,6 +373,11 @@ class Emitter(Branches):
             if (negated or reciprocals) and (y in negated or y in reciprocals or x in negated or x in reciprocals):
                 rewritten = self._rewritten_product(x, y)
                 return rewritten if rewritten is not None else self._rewritten_product(y, x)
+            quotients = self._quotients
+            if quotients and (y in quotients or x in quotients):
+                cancelled = self._cancelled(x, y)
+                if cancelled is not None:
+                    return cancelled
             return self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
         elif name == "add":
             negations = self._negations
@@ -388,7 +395,37 @@ class Emitter(Branches):
             if inner is not None:
                 return self.op("add", x, inner)
             return self._plain(("sub", x, y), "sub", (x, y))
+        if name == "div":
+            if x == y:  # y/y is 1 (see _cancelled)
+                return ONE
+            target = self._plain(("div", x, y), "div", (x, y))
+            self._quotients[target] = (x, y)
+            return target
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
+
+    def _cancelled(self, x: str, y: str) -> Ref | None:
+        """``x * y`` when one is a temporary ``a/d`` and the other is d (then ``a``) or d is the temporary
+        ``c*other`` (then ``a/c``), else None.
+
+        Why: sympy cancels d*(a/d) in every closed form, and the sweeps meet it where an edge's derivative
+        divides by the value another edge multiplies by.  sqrt's partial is 1/(2*sqrt(x)), so forward mode's
+        tangent of sqrt(x)*exp(sqrt(x)) was t + sqrt(x)*(t*exp(sqrt(x))) with t = 1/(2*sqrt(x)): at x = 0,
+        inf + 0*inf = nan, where reverse mode, summing before it divides, gave inf (the limit) and the closed
+        forms too.  Cancelled, the product is exp(sqrt(x))/2 and every mode gives inf.  It changes a value only
+        where d is 0, infinite or nan (elsewhere by an ulp, the rounding of the division it skips): there
+        d*(a/d) is nan and a its limit.
+        """
+        for q, other in ((y, x), (x, y)):
+            quotient = self._quotients.get(q)
+            if quotient is None:
+                continue
+            a, d = quotient
+            if d == other:
+                return a
+            scaled = self._scaled_temps.get(d)
+            if scaled is not None and scaled[1] == other:
+                return self.op("div", a, scaled[0])
+        return None
 
     #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
     plain_op2 = _op2
