@@ -122,6 +122,9 @@ class Emitter(Branches):
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
         #: temporaries defined as a/d with two names -> (a, d): d times one of them is a (see _cancelled)
         self._quotients: dict[str, tuple[str, str]] = {}
+        #: temporaries defined as b*q with a name b and a temporary q of _quotients -> (b, q): d times one of them
+        #: is b*a (a forward tangent multiplied by an edge between the division and the product)
+        self._scaled_quotients: dict[str, tuple[str, str]] = {}
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
         #: condition's name (see :mod:`~symgraph.ir.branches`); read, never written, outside the
         #: emitter (recipes apply only while it is empty)
@@ -374,10 +377,15 @@ class Emitter(Branches):
                 rewritten = self._rewritten_product(x, y)
                 return rewritten if rewritten is not None else self._rewritten_product(y, x)
             quotients = self._quotients
-            if quotients and (y in quotients or x in quotients):
+            if quotients and (y in quotients or x in quotients or y in self._scaled_quotients
+                              or x in self._scaled_quotients):
                 cancelled = self._cancelled(x, y)
                 if cancelled is not None:
                     return cancelled
+                target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))
+                if y in quotients or x in quotients:
+                    self._scaled_quotients[target] = (x, y) if y in quotients else (y, x)
+                return target
             return self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
         elif name == "add":
             negations = self._negations
@@ -405,7 +413,7 @@ class Emitter(Branches):
 
     def _cancelled(self, x: str, y: str) -> Ref | None:
         """``x * y`` when one is a temporary ``a/d`` and the other is d (then ``a``) or d is the temporary
-        ``c*other`` (then ``a/c``), else None.
+        ``c*other`` (then ``a/c``), else None; one that is ``b*(a/d)`` gives ``b*a`` (``b*(a/c)``).
 
         Why: sympy cancels d*(a/d) in every closed form, and the sweeps meet it where an edge's derivative
         divides by the value another edge multiplies by.  sqrt's partial is 1/(2*sqrt(x)), so forward mode's
@@ -416,15 +424,20 @@ class Emitter(Branches):
         d*(a/d) is nan and a its limit.
         """
         for q, other in ((y, x), (x, y)):
+            factor = None
             quotient = self._quotients.get(q)
             if quotient is None:
-                continue
+                product = self._scaled_quotients.get(q)
+                if product is None:
+                    continue
+                factor, quotient = product[0], self._quotients[product[1]]
             a, d = quotient
             if d == other:
-                return a
+                return a if factor is None else self.op("mul", factor, a)
             scaled = self._scaled_temps.get(d)
             if scaled is not None and scaled[1] == other:
-                return self.op("div", a, scaled[0])
+                a = self.op("div", a, scaled[0])
+                return a if factor is None else self.op("mul", factor, a)
         return None
 
     #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
