@@ -43,7 +43,7 @@ CONSTANTS = ["2", "0.5", "1", "3"]
 MORE_UNARY = ["asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "exp2", "cbrt", "erf", "erfc", "sign",
               "floor"]
 MORE_BINARY = ["hypot", "atan2", "max", "min", "logsumexp", "pow", "log"]
-SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 8)), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 6)), deadline=None,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
 
