@@ -11,7 +11,7 @@ in one mode's order of products and not in another's.  d/dy of acos(y*((y^y)/(y/
 forward mode (the tangent of y/y is 0 before it meets acos' = -inf) and nan in reverse mode (the adjoint
 -inf reaches y/y, whose edge's derivative 1/y - (y/y)/y is 0: -inf * 0).  Only symbolic limits decide every
 such product; writing 0 * inf as 0 would turn honest nans into wrong numbers (sqrt(x)*sqrt(x) at 0: 0, not 1).
-The products a mode forms as d*(a/d) are cancelled (:meth:`symgraph.ir.emitter.Emitter._cancelled`), which
+The products a mode forms as d*(a/d) are cancelled (:mod:`symgraph.ir.cancelling`), which
 covers the commonest case, an edge dividing by the value another multiplies by (sqrt(x)*exp(sqrt(x)) at 0).
 So one mode may give nan where another gives an infinity; never another number, nor the other infinity.
 Likewise where an edge's local derivative is itself nan (y^x in x at y = -1), a mode whose products cancel to

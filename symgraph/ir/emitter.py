@@ -41,7 +41,8 @@ Beside it: the exact constants it tests for and its memoised folds
 (:mod:`~symgraph.ir.folding`), its hash-consing keys and the seed of its
 table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards that
 keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`,
-mixed into :class:`Emitter`), and partial rules recorded as recipes it
+mixed into :class:`Emitter`), the cancellation of d*(a/d) (:mod:`~symgraph.ir.cancelling`, mixed in too),
+and partial rules recorded as recipes it
 replays (:mod:`~symgraph.ir.recipes`).
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ from ..constants import as_constant, ordered
 from ..ops import CONDITIONS
 from ..progress import paused_gc
 from .branches import Branches
+from .cancelling import Cancellations
 from .folding import _UNARY, _UNITS, ONE, ZERO, _fold, _fold_condition, _unit_value, is_zero
 from .graph import Graph
 from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
@@ -86,7 +88,7 @@ def _clashes(names: Collection[str], prefix: str) -> frozenset[int]:
                      if name[cut:].isascii() and name[cut:].isdecimal() and name[cut] != "0")
 
 
-class Emitter(Branches):
+class Emitter(Branches, Cancellations):
     """Builds a :class:`Program` on top of a graph's own assignments.
 
     ``op(name, *args)`` returns a ref: an existing name when the same
@@ -410,35 +412,6 @@ class Emitter(Branches):
             self._quotients[target] = (x, y)
             return target
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
-
-    def _cancelled(self, x: str, y: str) -> Ref | None:
-        """``x * y`` when one is a temporary ``a/d`` and the other is d (then ``a``) or d is the temporary
-        ``c*other`` (then ``a/c``), else None; one that is ``b*(a/d)`` gives ``b*a`` (``b*(a/c)``).
-
-        Why: sympy cancels d*(a/d) in every closed form, and the sweeps meet it where an edge's derivative
-        divides by the value another edge multiplies by.  sqrt's partial is 1/(2*sqrt(x)), so forward mode's
-        tangent of sqrt(x)*exp(sqrt(x)) was t + sqrt(x)*(t*exp(sqrt(x))) with t = 1/(2*sqrt(x)): at x = 0,
-        inf + 0*inf = nan, where reverse mode, summing before it divides, gave inf (the limit) and the closed
-        forms too.  Cancelled, the product is exp(sqrt(x))/2 and every mode gives inf.  It changes a value only
-        where d is 0, infinite or nan (elsewhere by an ulp, the rounding of the division it skips): there
-        d*(a/d) is nan and a its limit.
-        """
-        for q, other in ((y, x), (x, y)):
-            factor = None
-            quotient = self._quotients.get(q)
-            if quotient is None:
-                product = self._scaled_quotients.get(q)
-                if product is None:
-                    continue
-                factor, quotient = product[0], self._quotients[product[1]]
-            a, d = quotient
-            if d == other:
-                return a if factor is None else self.op("mul", factor, a)
-            scaled = self._scaled_temps.get(d)
-            if scaled is not None and scaled[1] == other:
-                a = self.op("div", a, scaled[0])
-                return a if factor is None else self.op("mul", factor, a)
-        return None
 
     #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
     plain_op2 = _op2
