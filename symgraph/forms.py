@@ -157,6 +157,11 @@ def _np_log0(x):
     return np.log(x + (x == 0))
 
 
+def _np_pow_log0(x, y):
+    """x^y * log0(x), d(x^y)/dy, as generated code computes it."""
+    return np.power(x, y) * _np_log0(x)
+
+
 def _np_one_minus_square(x):
     """1 - x^2 as (1 - x)*(1 + x), as generated code computes it."""
     return (1 - x) * (1 + x)

@@ -59,6 +59,42 @@ def _pow_base_partial(B, out, x, y):
     return B.op("where", B.op("or", B.op("ne", x, 0), nonzero), partial, 0)
 
 
+def _is_number(v) -> bool:
+    """A constant operand (a number, or a builder's placeholder for one), not a name or a symbol."""
+    return v.__class__ is not str and not getattr(v, "free_symbols", None)
+
+
+def _pow_exponent_partial(B, out, x, y):
+    """d(x^y)/dy = x^y * log0(x): 0 at x = 0 (see :func:`_log0_partial`).
+
+    A variable base and exponent get the row ``pow_log0`` (the power computed again, one operation more than
+    ``out * log0(x)``), whose derivative in x is written as the other order of differentiation gives it
+    (:func:`_pow_log0_base_partial`).  Why: the product rule on ``out * log0(x)`` gives
+    y*x^(y-1)*log0(x) + x^y*log0'(x), where the other order gives x^(y-1) + y*x^(y-1)*log0(x): equal for x > 0,
+    but at x = 0, y = 1 the first is 0 (log0'(0) = 0; 1/x would give 0 * inf = nan) and the second 1, so the
+    mixed partial d2(x^y)/dxdy depended on the order of wrt, on the Hessian strategy and on hvp's direction.
+    A constant base (2^y) keeps the product with the node's own value.
+    """
+    if _is_number(x) or _is_number(y):
+        return B.op("mul", out, B.op("log0", x))
+    return B.op("pow_log0", x, y)
+
+
+def _pow_log0_base_partial(B, out, x, y):
+    """d(x^y * log0(x))/dx, as d/dy of :func:`_pow_base_partial`'s select gives it: x^(y-1) + y*x^(y-1)*log0(x)
+    where y != 0, 1/x where y = 0 (d/dy of y/x), 0 at x = y = 0.
+
+    The same operations on the same operands as that order, so both orders of a mixed partial of x^y give
+    the same number everywhere, also at x = 0: 1 at (0, 1) under log0's convention (the limit from x > 0 is
+    -inf, where 1 + log(x) diverges), nan at (0, y) for 0 < y < 1 (inf * 0), 0 at (0, 0).
+    """
+    shifted = B.op("sub", y, 1)
+    power = B.op("pow", x, shifted)
+    nonzero = B.op("ne", y, 0)
+    inner = B.op("where", nonzero, B.op("add", power, B.op("mul", y, B.op("pow_log0", x, shifted))), B.op("div", 1, x))
+    return B.op("where", B.op("or", B.op("ne", x, 0), nonzero), inner, 0)
+
+
 def _hypot_partial(B, out, x):
     """d hypot(x, y)/dx = x/hypot(x, y): the node's value reused, one division (JAX's and PyTorch's form).
 

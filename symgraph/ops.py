@@ -46,7 +46,8 @@ instead of 10,570 (edge pushing 5,486 either way).
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0 (PyTorch's; JAX takes 1); d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
 log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
-derivative 0 in y instead of ``0 * -inf = nan``; and d(x^y)/dx = y*x^(y-1) is 0
+derivative 0 in y instead of ``0 * -inf = nan`` (for a variable base the row ``pow_log0``, whose derivative
+in x is written as d/dy of the base's partial gives it, so both orders of the mixed partial agree); and d(x^y)/dx = y*x^(y-1) is 0
 at x = y = 0 (x^0 is 1 for every x) instead of ``0 * inf = nan`` (see
 :func:`~symgraph.op_partials._pow_base_partial` for why the select covers that point alone).
 
@@ -69,10 +70,10 @@ from sympy.codegen import cfunctions
 from sympy.core.function import UndefinedFunction
 
 from .errors import UnsupportedOpError
-from .forms import (_np_dsigmoid, _np_fold, _np_heaviside, _np_log0, _np_one_minus_square, _np_sech2, _np_sigmoid,
-                    _sympy_log0, _sympy_where, cbrt, np_erf, np_erfc, np_logb, roundeven, sigmoid)
-from .op_partials import (_hypot_partial, _log0_partial, _no_partial, _pow_base_partial, _softmax_weights,
-                          _tie_share)
+from .forms import (_np_dsigmoid, _np_fold, _np_heaviside, _np_log0, _np_one_minus_square, _np_pow_log0, _np_sech2,
+                    _np_sigmoid, _sympy_log0, _sympy_where, cbrt, np_erf, np_erfc, np_logb, roundeven, sigmoid)
+from .op_partials import (_hypot_partial, _log0_partial, _no_partial, _pow_base_partial, _pow_exponent_partial,
+                          _pow_log0_base_partial, _softmax_weights, _tie_share)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ _ROWS = [
        (lambda B, out, x, y: B.op("div", 1, y),
         lambda B, out, x, y: B.op("neg", B.op("div", out, y))), symbol="/", precedence=6),
     Op("pow", 2, lambda x, y: x ** y, np.power, "xp.power({0}, {1})",
-       (_pow_base_partial, lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), symbol="^", infix="**",
+       (_pow_base_partial, _pow_exponent_partial), symbol="^", infix="**",
        precedence=8, call=True),
     Op("neg", 1, lambda x: -x, np.negative, "", (lambda B, out, x: -1,), symbol="-", precedence=7),
     _unary("sin", sympy.sin, np.sin, "xp.sin({0})", lambda B, out, x: B.op("cos", x)),
@@ -258,6 +259,10 @@ _ROWS = [
         lambda B, out, c, a, b: B.op("where", c, 0, 1)), kinds="cvv"),
     # Not in the grammar: d(x^y)/dy.
     _unary("log0", _sympy_log0, _np_log0, "xp.log({0} + ({0} == 0))", _log0_partial, in_grammar=False),
+    # Not in the grammar: d(x^y)/dy = x^y*log0(x) for a variable base and exponent, one row whose derivative in x
+    # is written as the other order of differentiation gives it (see op_partials._pow_log0_base_partial)
+    Op("pow_log0", 2, lambda x, y: x ** y * _sympy_log0(x), _np_pow_log0, "xp.power({0}, {1}) * xp.log({0} + ({0} == 0))",
+       (_pow_log0_base_partial, lambda B, out, x, y: B.op("mul", out, B.op("log0", x))), in_grammar=False),
     # Not in the grammar: 1 - x^2 of asin', acos' and atanh', computed as (1 - x)*(1 + x) (near |x| = 1,
     # 1 - x*x cancels the digits x*x rounded away: relative error 1e-9 at x = 0.99999999), with the
     # derivative -2x: the product rule on (1 - x)*(1 + x) is (1 - x) - (1 + x), which cancels near x = 0

@@ -12,7 +12,6 @@ but N^2/2 edges on them, and 2,000 levels took 8 s before the edges counted.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
@@ -155,14 +154,32 @@ def paths(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str], limit: in
 def edge_values(graph: Graph, point: Mapping[str, Any]) -> dict[tuple[str, str], float]:
     """Every edge's local derivative ∂v/∂u at one point (node name -> number), as NumPy computes it (sqrt's at 0
     is inf, with NumPy's warning): the numbers :func:`list_paths` and the drawings write on edges."""
+    return _edge_and_path_values(graph, point, ())[0]
+
+
+def _edge_and_path_values(graph: Graph, point: Mapping[str, Any], walks: Sequence[tuple[str, ...]]
+                          ) -> tuple[dict[tuple[str, str], float], list[float]]:
+    """:func:`edge_values`, and the product along each of ``walks`` (node tuples), as the path sum forms it.
+
+    Why the products from the program and not the edges' numbers multiplied: the path sum's emitter cancels
+    d*(a/d) as sympy does (sqrt(x)*exp(sqrt(x)) at x = 0: the path through exp is (1/(2*sqrt(x)))*exp(sqrt(x))*
+    sqrt(x) = exp(sqrt(x))/2, 1/2, where inf*1*0 is nan), so a path's value is its product's, and the values
+    add up to the derivative every mode gives."""
     lin = Linearised(graph)
     edges = graph.edges()
     # an edge into a node a where() may discard is discarded with it: its nan is as quiet as the node's value
     branch = branch_only(list(graph.rows()), graph.outputs)
-    program = lin.emitter.program(graph.input_nodes, {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)},
+    results = {f"{i}": lin.local(u, v) for i, (u, v) in enumerate(edges)}
+    for k, walk in enumerate(walks):
+        product = 1
+        for edge in zip(walk, walk[1:]):
+            product = lin.mul(product, lin.local(*edge))
+        results[f"p{k}"] = product
+    program = lin.emitter.program(graph.input_nodes, results,
                                   discardable=[f"{i}" for i, (_, v) in enumerate(edges) if v in branch])
     values = program.evaluate(**point)
-    return {edge: values[f"{i}"] for i, edge in enumerate(edges)}
+    return ({edge: values[f"{i}"] for i, edge in enumerate(edges)},
+            [float(values[f"p{k}"]) for k in range(len(walks))])
 
 
 class GraphPath(NamedTuple):
@@ -240,25 +257,27 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
                                 "raise limit= to list them, or use sg.compare for the count")
     if error is not None:
         raise error
-    # the edges' numbers at the point (checked), as NumPy computes them: sympy's sqrt(0)' is zoo, no float
-    values = None if at is None else edge_values(graph, graph.one_point(at, "paths"))
-    derivatives: dict[tuple[str, str], sympy.Expr] = {}
-    found = Paths()
+    walks = []
     for y in dict.fromkeys(graph.outputs):
         for x in names:
             stack = [(x,)]
             while stack:  # iterative depth-first walk, successors in order
                 walk = stack.pop()
                 if walk[-1] == y:
-                    found.append(_path(graph, walk, derivatives, values))
+                    walks.append(walk)
                     continue
                 stack.extend(walk + (w,) for w in reversed(adj.succs[walk[-1]]))
-    return found
+    # the edges' numbers at the point (checked), as NumPy computes them: sympy's sqrt(0)' is zoo, no float
+    values, products = (None, [None] * len(walks)) if at is None else _edge_and_path_values(
+        graph, graph.one_point(at, "paths"), walks)
+    derivatives: dict[tuple[str, str], sympy.Expr] = {}
+    return Paths(_path(graph, walk, derivatives, values, product) for walk, product in zip(walks, products))
 
 
-def _path(graph: Graph, nodes: tuple[str, ...], derivatives: dict, values: Mapping | None) -> GraphPath:
+def _path(graph: Graph, nodes: tuple[str, ...], derivatives: dict, values: Mapping | None,
+          value: float | None) -> GraphPath:
     """The path's :class:`GraphPath`; ``derivatives`` caches each edge's, shared by the paths through it;
-    ``values``: each edge's number (:func:`edge_values`), or None."""
+    ``values``: each edge's number and ``value`` the path's product (:func:`_edge_and_path_values`), or None."""
     for edge in zip(nodes, nodes[1:]):
         if edge not in derivatives:
             derivatives[edge] = edge_derivative(graph, *edge)
@@ -269,4 +288,4 @@ def _path(graph: Graph, nodes: tuple[str, ...], derivatives: dict, values: Mappi
     numbers = tuple(values[edge] for edge in zip(nodes, nodes[1:]))
     # a path into a branch where() does not take is selected away, never 0 * nan, as the sweeps select adjoints
     untaken = any(number == 0 and graph.op(v) == "where" for (_, v), number in zip(zip(nodes, nodes[1:]), numbers))
-    return GraphPath(nodes, local, product, numbers, 0.0 if untaken else math.prod(numbers))
+    return GraphPath(nodes, local, product, numbers, 0.0 if untaken else value)

@@ -74,6 +74,7 @@ JS: dict[str, str] = {
     "and": "{0} && {1}", "or": "{0} || {1}", "not": "!{0}",
     "where": "({0} ? {1} : {2})",
     "log0": "Math.log({0} + ({0} === 0))",
+    "pow_log0": "$pow({0}, {1}) * Math.log({0} + ({0} === 0))",
     "one_minus_square": "(1 - ({0})) * (1 + ({0}))",
     "sech2": "(2 * Math.exp(-Math.abs({0})) / (1 + Math.exp(-Math.abs({0})) ** 2)) ** 2",
     "dsigmoid": "Math.exp(-Math.abs({0})) / (1 + Math.exp(-Math.abs({0}))) ** 2",

@@ -31,7 +31,7 @@ CODES: dict[str, int] = {name: code for code, name in enumerate((
     "sigmoid", "relu", "softplus", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "exp2", "cbrt",
     "erf", "erfc", "sign", "floor", "ceil", "round", "hypot", "atan2", "max", "min", "logaddexp", "logb",
     "heaviside", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "where", "log0", "one_minus_square",
-    "sech2", "dsigmoid"))}
+    "sech2", "dsigmoid", "pow_log0"))}
 
 #: power with these literal exponents is what NumPy computes for them (``numpy.power``'s fast paths)
 _POWERS = SCALAR_POWERS
@@ -196,6 +196,8 @@ def _apply(op, x, y, z):  # pragma: no cover - compiled by numba (tests run it t
         e = np.exp(-abs(x))
         s = 2.0 * e / (1.0 + e * e)
         return s * s
+    elif op == 61:  # x^y * log0(x), d(x^y)/dy
+        return np.power(x, y) * np.log(x + (1.0 if x == 0.0 else 0.0))
     else:  # sigmoid(x)*sigmoid(-x), the op table's e/(1 + e)^2
         e = np.exp(-abs(x))
         return e / ((1.0 + e) * (1.0 + e))

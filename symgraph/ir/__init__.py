@@ -11,7 +11,8 @@ is a straight-line let-listing of derivatives, built on top of the graph's own
 rows by the :mod:`~symgraph.ir.emitter` (with its constants and folds in
 :mod:`~symgraph.ir.folding`, its hash-consing keys in
 :mod:`~symgraph.ir.instruction_keys`, ``where`` and the guards of branches in
-:mod:`~symgraph.ir.branches`, partial rules recorded as recipes in
+:mod:`~symgraph.ir.branches`, the cancellation of d*(a/d) in :mod:`~symgraph.ir.cancelling`, partial rules
+recorded as recipes in
 :mod:`~symgraph.ir.recipes`), and pruned to what the results need by
 :mod:`~symgraph.ir.liveness`.  Both are rows ``(target, op, args)``
 in topological order, so one interpreter (:mod:`~symgraph.ir.interpret`)

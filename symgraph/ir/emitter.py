@@ -41,7 +41,8 @@ Beside it: the exact constants it tests for and its memoised folds
 (:mod:`~symgraph.ir.folding`), its hash-consing keys and the seed of its
 table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards that
 keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`,
-mixed into :class:`Emitter`), and partial rules recorded as recipes it
+mixed into :class:`Emitter`), the cancellation of d*(a/d) (:mod:`~symgraph.ir.cancelling`, mixed in too),
+and partial rules recorded as recipes it
 replays (:mod:`~symgraph.ir.recipes`).
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ from ..constants import as_constant, ordered
 from ..ops import CONDITIONS
 from ..progress import paused_gc
 from .branches import Branches
+from .cancelling import Cancellations
 from .folding import _UNARY, _UNITS, ONE, ZERO, _fold, _fold_condition, _unit_value, is_zero
 from .graph import Graph
 from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
@@ -86,7 +88,7 @@ def _clashes(names: Collection[str], prefix: str) -> frozenset[int]:
                      if name[cut:].isascii() and name[cut:].isdecimal() and name[cut] != "0")
 
 
-class Emitter(Branches):
+class Emitter(Branches, Cancellations):
     """Builds a :class:`Program` on top of a graph's own assignments.
 
     ``op(name, *args)`` returns a ref: an existing name when the same
@@ -120,6 +122,11 @@ class Emitter(Branches):
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
+        #: temporaries defined as a/d with two names -> (a, d): d times one of them is a (see _cancelled)
+        self._quotients: dict[str, tuple[str, str]] = {}
+        #: temporaries defined as b*q with a name b and a temporary q of _quotients -> (b, q): d times one of them
+        #: is b*a (a forward tangent multiplied by an edge between the division and the product)
+        self._scaled_quotients: dict[str, tuple[str, str]] = {}
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
         #: condition's name (see :mod:`~symgraph.ir.branches`); read, never written, outside the
         #: emitter (recipes apply only while it is empty)
@@ -371,6 +378,16 @@ class Emitter(Branches):
             if (negated or reciprocals) and (y in negated or y in reciprocals or x in negated or x in reciprocals):
                 rewritten = self._rewritten_product(x, y)
                 return rewritten if rewritten is not None else self._rewritten_product(y, x)
+            quotients = self._quotients
+            if quotients and (y in quotients or x in quotients or y in self._scaled_quotients
+                              or x in self._scaled_quotients):
+                cancelled = self._cancelled(x, y)
+                if cancelled is not None:
+                    return cancelled
+                target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))
+                if y in quotients or x in quotients:
+                    self._scaled_quotients[target] = (x, y) if y in quotients else (y, x)
+                return target
             return self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
         elif name == "add":
             negations = self._negations
@@ -388,6 +405,12 @@ class Emitter(Branches):
             if inner is not None:
                 return self.op("add", x, inner)
             return self._plain(("sub", x, y), "sub", (x, y))
+        if name == "div":
+            if x == y:  # y/y is 1 (see _cancelled)
+                return ONE
+            target = self._plain(("div", x, y), "div", (x, y))
+            self._quotients[target] = (x, y)
+            return target
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
 
     #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)
