@@ -138,6 +138,7 @@ def oracle_finite(prog, name: str, point: dict) -> float | None:
         return None
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the special points' nan and inf are what is asked for
 @SETTINGS
 @given(data=st.data())
 def test_every_mode_strategy_hvp_and_backend_agree_at_special_points(data):
