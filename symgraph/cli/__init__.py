@@ -85,6 +85,11 @@ def protect_expressions(argv: Sequence[str]) -> list[str]:
     return result
 
 
+def _unprotected(word: str) -> str:
+    """``word`` without the space :func:`protect_expressions` put before it."""
+    return word[1:] if word.startswith(" -") else word
+
+
 def _add_expr(p: argparse.ArgumentParser) -> None:
     p.add_argument("expr", metavar="EXPR",
                    help="expression or program ('c = a + b; e = c * 2'); '-' reads standard input, @FILE a file")
@@ -269,6 +274,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
         if extra:  # argparse reports these with the top-level usage; the subcommand's is the helpful one
             args.parser.error(f"unrecognized arguments: {' '.join(a.strip() for a in extra)}")
+        if getattr(args, "wrt", None):  # a name is not an expression: its message shows it as typed ('-x', not ' -x')
+            args.wrt = [_unprotected(name) for name in args.wrt]
     except SystemExit as stop:  # --help, --version and usage errors; keep their status
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     try:

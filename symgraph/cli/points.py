@@ -59,12 +59,14 @@ def _array(name: str, text: str) -> np.ndarray:
         raise UsageError(f"--at value for {name!r} is not a bracketed list: {shown(text)} (write {name}=[1, 2, 3])")
     rows: list = []
     stack: list[list] = []
-    start = depth = 0
+    start = depth = deepest = 0
+    previous = ""  # the last character before this one that is not blank space
     for k, ch in enumerate(text):
         if ch == "[" and depth == 0:
             if stack and text[start:k].strip():
                 raise UsageError(f"--at value for {name!r}: {text[start:k].strip()!r} before a '[' in {shown(text)}")
             stack.append([])
+            deepest = max(deepest, len(stack))
             start = k + 1
         elif ch == "]" and depth == 0:
             if not stack:
@@ -72,7 +74,7 @@ def _array(name: str, text: str) -> np.ndarray:
             entry = text[start:k].strip()
             if entry:
                 stack[-1].append(_constant(f"{name}[...]", entry))
-            elif stack[-1] and k > 0 and text[:k].rstrip().endswith(","):
+            elif stack[-1] and previous == ",":
                 raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
             done = stack.pop()
             (stack[-1] if stack else rows).append(done)
@@ -91,13 +93,30 @@ def _array(name: str, text: str) -> np.ndarray:
         elif not stack:
             if not ch.isspace():
                 raise UsageError(f"--at value for {name!r}: {ch!r} after the closing ']' in {shown(text)}")
+        if not ch.isspace():
+            previous = ch
     if stack or len(rows) != 1:
         raise UsageError(f"--at value for {name!r}: unbalanced brackets in {shown(text)}")
+    if _too_many_axes(deepest):  # NumPy refuses it, with the ValueError ragged rows raise too
+        raise UsageError(f"--at value for {name!r}: {shown(text)} nests lists {deepest} deep, more axes than a NumPy "
+                         f"array has: give its elements one by one ({name}[0, 0, ...]=VALUE)")
     try:
         array = np.array(rows[0], dtype=np.float64)
     except ValueError:
         raise UsageError(f"--at value for {name!r}: the rows of {shown(text)} differ in length") from None
     return array  # empty only for an input of no entries (resolve_point checks the shape)
+
+
+def _too_many_axes(axes: int) -> bool:
+    """Whether an array of ``axes`` axes is beyond NumPy's limit (64 since NumPy 2, 32 before): asked of NumPy,
+    on an empty array, so no version's limit is written here."""
+    if axes <= 32:
+        return False
+    try:
+        np.empty((0,) * axes)
+    except ValueError:
+        return True
+    return False
 
 
 def _constant(name: str, text: str) -> float:
