@@ -24,14 +24,17 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     (``x[0]=1``); :func:`resolve_point` checks both against the graph.
     """
     values: dict[str, float | np.ndarray] = {}
-    words: list[str] = []
+    words: list[list[str]] = []
+    unclosed = 0  # brackets and parentheses the value of the last word leaves open
     for item in pairs:  # the shell splits x=[1, 2, 3] into three words: a value's open bracket joins the next
-        value = words[-1].partition("=")[2] if words else ""  # (a name's, x[0=3, is a typo: it joins nothing)
-        if value.count("[") + value.count("(") > value.count("]") + value.count(")"):
-            words[-1] += " " + item
+        if unclosed > 0:  # (a name's, x[0=3, is a typo: it joins nothing); counted per word, once
+            words[-1].append(item)
         else:
-            words.append(item)
-    for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
+            words.append([item])
+            item = item.partition("=")[2]
+            unclosed = 0
+        unclosed += item.count("[") + item.count("(") - item.count("]") - item.count(")")
+    for pair in (p for parts in words for p in _top_level_split(" ".join(parts)) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
             comma = " (commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in " \
