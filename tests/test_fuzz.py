@@ -279,6 +279,16 @@ def test_an_output_file_without_a_suffix_is_named_in_the_message():
     assert status == 2 and f"from '{os.devnull}', a name without a suffix: add --format" in err, err
 
 
+def test_a_picture_without_matplotlib_says_what_to_install(monkeypatch):
+    # matplotlib is optional: without it (and without Graphviz) the command printed a ModuleNotFoundError's
+    # traceback, as the renderer imported matplotlib before the figure's check that says what to install
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # what a machine without matplotlib imports
+    with pytest.raises(sg.RenderError, match="needs matplotlib, which is not installed"):
+        sg.draw("x*y", engine="matplotlib")
+    status, _, err = _run(["graph", "x*y", "--engine", "matplotlib", "--format", "svg", "-o", "-"])
+    assert status == 2 and err.startswith("symgraph: drawing with matplotlib needs matplotlib"), err
+
+
 def test_the_installed_command_reports_bad_input_without_a_traceback():
     """Smoke test of the real process (binary standard input): the status, one message, nothing on stdout."""
     run = subprocess.run([sys.executable, "-m", "symgraph", "hessian", "-", "--at", "x=nan"], input=b"\xff\xfe x",
