@@ -289,6 +289,21 @@ def test_a_picture_without_matplotlib_says_what_to_install(monkeypatch):
     assert status == 2 and err.startswith("symgraph: drawing with matplotlib needs matplotlib"), err
 
 
+def test_a_sparse_result_without_scipy_says_what_to_install(monkeypatch):
+    # scipy is optional, but a sparse Hessian's pattern imported it bare: `symgraph hessian ... --sparse` and
+    # `symgraph compare ... --order 2` printed a ModuleNotFoundError's traceback
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)
+    with pytest.raises(sg.MissingDependencyError, match="needs scipy, which is not installed: pip install scipy"):
+        sg.jacobian_sparsity(["x*y", "x"], ["x", "y"])
+    with pytest.raises(ImportError):  # what code that catches a missing package catches
+        sg.hessian("x^2*y", sparse=True)
+    for argv in (["hessian", "x^2*y", "--sparse"], ["compare", "x^2*y", "--order", "2"]):
+        status, _, err = _run(argv)
+        assert status == 2 and err == "symgraph: a sparsity pattern (a scipy.sparse matrix) needs scipy, which is " \
+                                      "not installed: pip install scipy\n", err
+
+
 def test_the_installed_command_reports_bad_input_without_a_traceback():
     """Smoke test of the real process (binary standard input): the status, one message, nothing on stdout."""
     run = subprocess.run([sys.executable, "-m", "symgraph", "hessian", "-", "--at", "x=nan"], input=b"\xff\xfe x",
