@@ -304,6 +304,17 @@ def test_a_sparse_result_without_scipy_says_what_to_install(monkeypatch):
                                       "not installed: pip install scipy\n", err
 
 
+def test_a_command_started_without_standard_output_says_so(monkeypatch, tmp_path):
+    # `symgraph grad "x*y" >&-`: Python's sys.stdout is then None, and the final flush raised an AttributeError
+    monkeypatch.setattr(sys, "stdout", None)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["grad", "x*y"]) == 2
+        assert main(["graph", "x*y", "-o", str(tmp_path / "g.mmd")]) == 0  # a file needs no standard output
+    assert err.getvalue() == "symgraph: cannot write the result: standard output is closed\n"
+    assert (tmp_path / "g.mmd").read_text().startswith("flowchart")
+
+
 def test_the_installed_command_reports_bad_input_without_a_traceback():
     """Smoke test of the real process (binary standard input): the status, one message, nothing on stdout."""
     run = subprocess.run([sys.executable, "-m", "symgraph", "hessian", "-", "--at", "x=nan"], input=b"\xff\xfe x",

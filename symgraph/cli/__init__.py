@@ -35,6 +35,7 @@ worked examples of the ``--help`` pages.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import warnings
 from typing import Callable, Sequence, TextIO
@@ -269,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command; return the exit status (0 ok, 1 failure or internal error, 2 bad input)."""
-    out = out or sys.stdout
+    out = out or sys.stdout or _ClosedOutput()
     try:
         args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
         if extra:  # argparse reports these with the top-level usage; the subcommand's is the helpful one
@@ -307,6 +308,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+class _ClosedOutput:
+    """Standard output when the command was started without one (``>&-``): writing the result fails as a write to
+    a closed descriptor does (it was None, so the final flush raised an AttributeError's traceback), and a
+    command that writes only its ``-o`` file still succeeds."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
 
 
 def _describe(error: BaseException) -> str:
