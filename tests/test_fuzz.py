@@ -315,6 +315,12 @@ def test_a_command_started_without_standard_output_says_so(monkeypatch, tmp_path
     assert (tmp_path / "g.mmd").read_text().startswith("flowchart")
 
 
+def test_a_byte_that_is_not_utf8_is_named_as_a_byte():
+    # the shell's word x<0xff>+y reaches Python as x\udcff+y, which was described as "U+DCFF (control character)"
+    status, _, err = _run(["grad", "x\udcff+y"])
+    assert status == 2 and "character U+DCFF (the byte 0xFF, which is not UTF-8 text) is not allowed" in err, err
+
+
 def test_the_installed_command_reports_bad_input_without_a_traceback():
     """Smoke test of the real process (binary standard input): the status, one message, nothing on stdout."""
     run = subprocess.run([sys.executable, "-m", "symgraph", "hessian", "-", "--at", "x=nan"], input=b"\xff\xfe x",
