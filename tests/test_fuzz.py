@@ -321,6 +321,16 @@ def test_a_byte_that_is_not_utf8_is_named_as_a_byte():
     assert status == 2 and "character U+DCFF (the byte 0xFF, which is not UTF-8 text) is not allowed" in err, err
 
 
+def test_a_functions_module_that_exits_when_imported_is_named(tmp_path, monkeypatch):
+    # a script given to --functions ran sys.exit() at its top level: the SystemExit left main(), and the command
+    # ended silently with the script's status
+    (tmp_path / "fuzz_exits_on_import.py").write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "fuzz_exits_on_import", raising=False)
+    status, _, err = _run(["grad", "x", "--functions", "fuzz_exits_on_import"])
+    assert status == 2 and "importing 'fuzz_exits_on_import' called sys.exit(3) (at " in err, err
+
+
 def test_the_installed_command_reports_bad_input_without_a_traceback():
     """Smoke test of the real process (binary standard input): the status, one message, nothing on stdout."""
     run = subprocess.run([sys.executable, "-m", "symgraph", "hessian", "-", "--at", "x=nan"], input=b"\xff\xfe x",

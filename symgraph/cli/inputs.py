@@ -124,6 +124,10 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
             module = importlib.import_module(module_name)
         except ImportError as error:
             raise UsageError(f"--functions {spec}: cannot import {module_name!r}: {error}") from None
+        except SystemExit as error:  # a script's top level (it exited the whole command, with its status, silently)
+            raise UsageError(f"--functions {spec}: importing {module_name!r} called sys.exit({shown(error.code)})"
+                             f"{_where(error)}: a module of functions must not exit when imported (a script's own "
+                             "code goes under if __name__ == '__main__':)") from None
         except Exception as error:  # the module's own code failed: say which module, what and where, in one line
             raise UsageError(f"--functions {spec}: importing {module_name!r} raised {type(error).__name__}: "
                              f"{error.msg if isinstance(error, SyntaxError) else error}{_where(error)}") from None
