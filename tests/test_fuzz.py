@@ -273,6 +273,22 @@ def test_a_wrt_word_starting_with_a_minus_is_named_as_typed():
     assert status == 2 and "wrt '-y' is not a name" in err, err
 
 
+@pytest.mark.parametrize("text, printed", [("-x-y", "df/dx = -1\ndf/dy = -1\n"), ("-x[0]", "df/dx[0] = -1\n"),
+                                           ("-1-x", "df/dx = -1\n"), ("-x#c", "df/dx = -1\n")])
+def test_an_expression_starting_with_a_minus_is_an_expression_whatever_follows(text, printed):
+    # "-x^2" worked but "-x-y", "-1-x", "-x[0]", "-1e5" were taken for options: "the following arguments are
+    # required: EXPR", with advice about --wrt lists
+    assert _run(["grad", text]) == (0, printed, "")
+    assert _run(["grad", "-1e5"])[0] == 0
+
+
+def test_a_file_name_after_o_is_not_taken_for_an_expression(tmp_path, monkeypatch):
+    # '-o -x.svg' wrote a file named ' -x.svg', with the space that marks an expression
+    monkeypatch.chdir(tmp_path)
+    status, _, err = _run(["graph", "x", "-o", "-x.svg"])
+    assert status == 2 and "argument -o/--output: expected one argument" in err and not list(tmp_path.iterdir())
+
+
 def test_an_output_file_without_a_suffix_is_named_in_the_message():
     # "cannot tell the format from 'a name without suffix'": a description quoted as if it were the suffix
     status, _, err = _run(["graph", "x*y", "-o", os.devnull])

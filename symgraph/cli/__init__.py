@@ -72,15 +72,18 @@ class _Parser(argparse.ArgumentParser):
 def protect_expressions(argv: Sequence[str]) -> list[str]:
     """Let ``symgraph grad "-x^2"`` work: a leading-minus expression is not an option.
 
-    argparse takes every word starting with '-' for an option.  A word that
-    is a negative expression (an operator, parenthesis or space in it, or
-    '-name' where no such short option exists) gets a leading space, which
-    the parser ignores and argparse reads as a positional argument.
+    argparse takes every word starting with '-' for an option.  The only
+    short options are ``-h`` and ``-o``, so any other word of one '-' and
+    more is a negative expression (``-x^2``, ``-x-y``, ``-1e5``, ``-x[0]``:
+    a list of the characters an expression might hold missed some): it gets
+    a leading space, which the parser ignores and argparse reads as a
+    positional argument.  The file name after ``-o`` is left as it is (a
+    space would become part of the name).
     """
     result = []
-    for arg in argv:
+    for k, arg in enumerate(argv):
         if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in ("-h", "-o")
-                and (any(ch in arg for ch in "^*/+() .") or arg[1:].isidentifier())):
+                and (k == 0 or argv[k - 1] not in ("-o", "--output"))):
             arg = " " + arg
         result.append(arg)
     return result
