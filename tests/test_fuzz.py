@@ -238,6 +238,21 @@ def test_the_command_exits_0_with_output_or_2_with_a_message(argv):
         _check_run(argv)
 
 
+@FUZZ
+@given(st.one_of(EXPRESSIONS, REDUCTIONS, programs()), st.sampled_from(["grad", "hessian", "graph", "latex"]))
+def test_text_that_parses_runs_on_the_command_line_as_written(text, command):
+    """Good input as carefully as bad: what the library parses, the command takes as EXPR as it is (a text
+    starting with '-' included)."""
+    try:
+        sg.parse(text, **_sizes(text))
+    except sg.SymgraphError:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status, out, err = _run([command, text, *(["--size", "n=3"] if _sizes(text) else [])])
+    assert status == 0 and out and not err.startswith(("usage:", "symgraph:")), (text, err)
+
+
 # --------------------------------------------------------------------------- what the fuzzing found
 
 
