@@ -304,6 +304,12 @@ def test_a_file_name_after_o_is_not_taken_for_an_expression(tmp_path, monkeypatc
     assert status == 2 and "argument -o/--output: expected one argument" in err and not list(tmp_path.iterdir())
 
 
+def test_a_size_tuple_of_one_is_written_as_python_writes_it():
+    # --size x=(3,) was refused as "a size is a non-negative integer (or a tuple of them ...), got '(3,)'"
+    assert _run(["grad", "sum(x[i], i, 0, 1)", "--size", "x=(3,)"]) == (0, "df/dx[0] = 1\ndf/dx[1] = 1\ndf/dx[2] = 0\n", "")
+    assert _run(["grad", "x[0]", "--size", "x=(,)"])[0] == 2
+
+
 def test_an_output_file_without_a_suffix_is_named_in_the_message():
     # "cannot tell the format from 'a name without suffix'": a description quoted as if it were the suffix
     status, _, err = _run(["graph", "x*y", "-o", os.devnull])

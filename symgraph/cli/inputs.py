@@ -204,6 +204,8 @@ def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
             raise UsageError(f"--size expects NAME=INTEGER (such as n=1000), got {shown(pair)}")
         parts = text[1:-1].split(",") if text.startswith("(") and text.endswith(")") else [text]
         parts = [part.strip() for part in parts]
+        if len(parts) > 1 and not parts[-1]:  # (3,): a tuple of one, as Python writes it
+            parts.pop()
         if not all(part.isdecimal() and part.isascii() for part in parts):
             raise UsageError(f"--size {name}={text}: a size is a non-negative integer (or a tuple of them, "
                              f"{name}=(2,3)), got {shown(text)}")
