@@ -310,6 +310,14 @@ def test_a_size_tuple_of_one_is_written_as_python_writes_it():
     assert _run(["grad", "x[0]", "--size", "x=(,)"])[0] == 2
 
 
+def test_an_element_index_in_full_width_digits_is_no_index():
+    # the text refuses '０' (U+FF10), but wrt= and --at took x[０] for x[0]: Python's \\d and isdecimal() are Unicode's
+    with pytest.raises(sg.SymgraphError, match="is not a name"):
+        sg.grad("x[0]*x[1]", wrt=["x[\uff10]"])
+    status, _, err = _run(["grad", "x[0]*x[1]", "--at", "x[\uff10]=1", "x[1]=2"])
+    assert status == 2 and "an element of x is written x[0]" in err, err
+
+
 def test_an_output_file_without_a_suffix_is_named_in_the_message():
     # "cannot tell the format from 'a name without suffix'": a description quoted as if it were the suffix
     status, _, err = _run(["graph", "x*y", "-o", os.devnull])

@@ -194,7 +194,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                 raise UsageError(f"--at {key}: {base!r} is not an indexed input of the expression"
                                  + (f" (indexed inputs: {', '.join(graph.indexed)})" if graph.indexed else ""))
             parts = [p.strip() for p in rest[:-1].split(",")] if rest.endswith("]") else []
-            if not parts or not all(p.isdecimal() for p in parts) or len(parts) != len(known.shape):
+            if not all(p.isdecimal() and p.isascii() for p in parts) or len(parts) != len(known.shape) or not parts:
                 raise UsageError(f"--at {key}: an element of {base} is written {base}[{', '.join('0' * len(known.shape))}]"
                                  f" ({len(known.shape)} integer ind{'ex' if len(known.shape) == 1 else 'ices'})")
             index = tuple(whole_number(part, f"--at {base}[...]") for part in parts)
