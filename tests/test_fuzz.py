@@ -296,6 +296,11 @@ def test_an_expression_starting_with_a_minus_is_an_expression_whatever_follows(t
     # required: EXPR", with advice about --wrt lists
     assert _run(["grad", text]) == (0, printed, "")
     assert _run(["grad", "-1e5"])[0] == 0
+    # and of two or more, unless a long option looks like it: '---x', '--x^2' and 20,000 minus signs were options
+    assert _run(["grad", "---x"]) == (0, "df/dx = -1\n", "")
+    assert _run(["grad", "--x^2"]) == (0, "df/dx = 2*x\n", "")
+    assert _run(["latex", "-" * 20_000 + "x"])[0] == 0
+    assert _run(["grad", "--x"])[0] == 2  # a misspelt option, most likely: '-- --x' is the expression
 
 
 def test_a_file_name_after_o_is_not_taken_for_an_expression(tmp_path, monkeypatch):

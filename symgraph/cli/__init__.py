@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import re
 import sys
 import warnings
 from typing import Callable, Sequence, TextIO
@@ -75,18 +76,25 @@ def protect_expressions(argv: Sequence[str]) -> list[str]:
     argparse takes every word starting with '-' for an option.  The only
     short options are ``-h`` and ``-o``, so any other word of one '-' and
     more is a negative expression (``-x^2``, ``-x-y``, ``-1e5``, ``-x[0]``:
-    a list of the characters an expression might hold missed some): it gets
-    a leading space, which the parser ignores and argparse reads as a
-    positional argument.  The file name after ``-o`` is left as it is (a
-    space would become part of the name).
+    a list of the characters an expression might hold missed some), as is a
+    word of '--' and more that no long option looks like (``---x``,
+    ``--x^2``; ``--x`` stays a misspelt option): it gets a leading space,
+    which the parser ignores and argparse reads as a positional argument.
+    The file name after ``-o`` is left as it is (a space would become part
+    of the name).
     """
     result = []
     for k, arg in enumerate(argv):
-        if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in ("-h", "-o")
-                and (k == 0 or argv[k - 1] not in ("-o", "--output"))):
+        option = arg in ("-h", "-o", "--") or _LONG_OPTION.fullmatch(arg) is not None
+        if arg.startswith("-") and len(arg) > 1 and not option and (k == 0 or argv[k - 1] not in ("-o", "--output")):
             arg = " " + arg
         result.append(arg)
     return result
+
+
+#: what a long option looks like (--wrt, --allow-unused, --mode=forward): a word of two minus signs and more that
+#: is not one (---x, --x^2, --(x)) is an expression too
+_LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)
 
 
 def _unprotected(word: str) -> str:
