@@ -7,13 +7,14 @@ already catches ``ValueError`` keeps working.
 from __future__ import annotations
 
 import difflib
+import importlib
 import math
 import numbers
 import os
 import pickle
 import sys
 import unicodedata
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 
 #: the package's directory: frames of files under it are symgraph's own
@@ -243,6 +244,22 @@ class NotPicklableError(SymgraphError, pickle.PicklingError):
     """A compiled function that cannot be pickled (a numba kernel calling a registered function): a
     :class:`pickle.PicklingError` too, what pickle raises for what it cannot pickle, so code that catches that
     (Dask's serialisation) keeps working."""
+
+
+class MissingDependencyError(SymgraphError, ImportError):
+    """An optional package a call needs is not installed (scipy for sparse matrices); an ``ImportError`` too, what
+    Python raises for a missing package, so code that catches that keeps working."""
+
+
+def optional_module(name: str, needed_for: str) -> Any:
+    """The optional module ``name`` (``"scipy.sparse"``), imported, or a :class:`MissingDependencyError` saying what
+    needs it and how to install it: its bare ModuleNotFoundError reached the command line as a traceback."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        package = name.partition(".")[0]
+        raise MissingDependencyError(f"{needed_for} needs {package}, which is not installed: pip install {package}",
+                                     name=package) from None
 
 
 class FunctionDefinitionError(SymgraphError, ValueError):

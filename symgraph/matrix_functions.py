@@ -26,7 +26,7 @@ from .backends.compile import compile_program
 from .backends.runtime import is_dask, namespace_of
 from .binding import signature_text
 from .frontend.coerce import vector_inputs
-from .errors import ArgumentError, GraphError
+from .errors import ArgumentError, GraphError, optional_module
 from .ir.program import Program
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _gathered(block: np.ndarray, index: np.ndarray, shape: tuple[int, int]) -> n
 def csr_of(pattern: Any, values: np.ndarray, instead: str) -> Any:
     """The CSR matrix of ``pattern`` holding ``values`` (its nonzeros in the pattern's order, one point); a batch
     of points is a GraphError that names ``instead``, the call that gives every point's nonzeros."""
-    from scipy import sparse
+    sparse = optional_module("scipy.sparse", "a CSR matrix (scipy.sparse)")
     if values.ndim != 1:
         raise GraphError(f"a CSR matrix holds one point; these inputs make a batch of shape "
                          f"{values.shape[1:]}: call {instead} for the nonzeros of every point")

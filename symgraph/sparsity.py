@@ -19,6 +19,7 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 import numpy as np
 
 from . import ops
+from .errors import optional_module
 from .options import checked_options
 from .frontend.coerce import as_graph, wrt_names, wrt_nodes
 from .ir.graph import Graph
@@ -113,7 +114,7 @@ def _matrix(rows: list[list[int]], width: int) -> Any:
 
 def _csr(indices: Any, indptr: Any, width: int) -> Any:
     """The CSR boolean matrix of these ``indices`` (int64, each row's ascending) and row pointers ``indptr``."""
-    from scipy import sparse
+    sparse = optional_module("scipy.sparse", "a sparsity pattern (a scipy.sparse matrix)")
     data = np.ones(len(indices), dtype=bool)
     return sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, width))
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..binding import Binder, free_name, positional_only_error, signature_text
 from ..real_values import as_array, real_value
-from ..errors import GraphError, NotPicklableError, counted
+from ..errors import GraphError, NotPicklableError, counted, optional_module
 from .arrays import ArrayLayout, array_layouts, bind_arrays, elements
 from .coercion import _FLOAT64, working_dtype
 from .results import compiled_function, portable
@@ -67,7 +67,7 @@ def residual_function(kernel: Callable, names: Sequence[str], count: int, *, nam
     """
     n = len(names)
     if pattern is not None:
-        from scipy import sparse
+        sparse = optional_module("scipy.sparse", "a sparse Jacobian (a scipy.sparse matrix)")
         indices, indptr = pattern.indices, pattern.indptr
 
         def jacobian_of(values: np.ndarray) -> Any:

@@ -35,6 +35,8 @@ worked examples of the ``--help`` pages.
 from __future__ import annotations
 
 import argparse
+import errno
+import re
 import sys
 import warnings
 from typing import Callable, Sequence, TextIO
@@ -71,18 +73,33 @@ class _Parser(argparse.ArgumentParser):
 def protect_expressions(argv: Sequence[str]) -> list[str]:
     """Let ``symgraph grad "-x^2"`` work: a leading-minus expression is not an option.
 
-    argparse takes every word starting with '-' for an option.  A word that
-    is a negative expression (an operator, parenthesis or space in it, or
-    '-name' where no such short option exists) gets a leading space, which
-    the parser ignores and argparse reads as a positional argument.
+    argparse takes every word starting with '-' for an option.  The only
+    short options are ``-h`` and ``-o``, so any other word of one '-' and
+    more is a negative expression (``-x^2``, ``-x-y``, ``-1e5``, ``-x[0]``:
+    a list of the characters an expression might hold missed some), as is a
+    word of '--' and more that no long option looks like (``---x``,
+    ``--x^2``; ``--x`` stays a misspelt option): it gets a leading space,
+    which the parser ignores and argparse reads as a positional argument.
+    The file name after ``-o`` is left as it is (a space would become part
+    of the name).
     """
     result = []
-    for arg in argv:
-        if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in ("-h", "-o")
-                and (any(ch in arg for ch in "^*/+() .") or arg[1:].isidentifier())):
+    for k, arg in enumerate(argv):
+        option = arg in ("-h", "-o", "--") or _LONG_OPTION.fullmatch(arg) is not None
+        if arg.startswith("-") and len(arg) > 1 and not option and (k == 0 or argv[k - 1] not in ("-o", "--output")):
             arg = " " + arg
         result.append(arg)
     return result
+
+
+#: what a long option looks like (--wrt, --allow-unused, --mode=forward): a word of two minus signs and more that
+#: is not one (---x, --x^2, --(x)) is an expression too
+_LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)
+
+
+def _unprotected(word: str) -> str:
+    """``word`` without the space :func:`protect_expressions` put before it."""
+    return word[1:] if word.startswith(" -") else word
 
 
 def _add_expr(p: argparse.ArgumentParser) -> None:
@@ -264,11 +281,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command; return the exit status (0 ok, 1 failure or internal error, 2 bad input)."""
-    out = out or sys.stdout
+    out = out or sys.stdout or _ClosedOutput()
     try:
         args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
         if extra:  # argparse reports these with the top-level usage; the subcommand's is the helpful one
             args.parser.error(f"unrecognized arguments: {' '.join(a.strip() for a in extra)}")
+        if getattr(args, "wrt", None):  # a name is not an expression: its message shows it as typed ('-x', not ' -x')
+            args.wrt = [_unprotected(name) for name in args.wrt]
     except SystemExit as stop:  # --help, --version and usage errors; keep their status
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     try:
@@ -300,6 +319,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+class _ClosedOutput:
+    """Standard output when the command was started without one (``>&-``): writing the result fails as a write to
+    a closed descriptor does (it was None, so the final flush raised an AttributeError's traceback), and a
+    command that writes only its ``-o`` file still succeeds."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
 
 
 def _describe(error: BaseException) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from ..ad.linearised import annotate_edges
 from ..compare import compare
 from ..derive import grad
-from ..errors import ExpressionTooLargeError
+from ..errors import ExpressionTooLargeError, shown
 from ..export.draw import draw
 from ..export.explore import explore, text_heading
 from ..export.files import SUFFIXES, write
@@ -108,8 +108,8 @@ def _output_format(format: str | None, output: str | None) -> str:
     implied = SUFFIXES.get(suffix)
     if format is None:
         if implied not in FORMATS:  # no suffix, an unknown one, or a page's (.html: explore writes those)
-            raise UsageError(f"cannot tell the format from {suffix or 'a name without suffix'!r}: "
-                             f"add --format {'|'.join(FORMATS)}")
+            source = repr(suffix) if suffix else f"{shown(output)}, a name without a suffix"
+            raise UsageError(f"cannot tell the format from {source}: add --format {'|'.join(FORMATS)}")
         return implied
     if implied is not None and implied != format:
         raise UsageError(f"--format {format} disagrees with -o {output} (a {suffix} file holds {implied}): "

@@ -124,6 +124,10 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
             module = importlib.import_module(module_name)
         except ImportError as error:
             raise UsageError(f"--functions {spec}: cannot import {module_name!r}: {error}") from None
+        except SystemExit as error:  # a script's top level (it exited the whole command, with its status, silently)
+            raise UsageError(f"--functions {spec}: importing {module_name!r} called sys.exit({shown(error.code)})"
+                             f"{_where(error)}: a module of functions must not exit when imported (a script's own "
+                             "code goes under if __name__ == '__main__':)") from None
         except Exception as error:  # the module's own code failed: say which module, what and where, in one line
             raise UsageError(f"--functions {spec}: importing {module_name!r} raised {type(error).__name__}: "
                              f"{error.msg if isinstance(error, SyntaxError) else error}{_where(error)}") from None
@@ -200,6 +204,8 @@ def parse_sizes(items: Sequence[str]) -> dict[str, int | tuple[int, ...]]:
             raise UsageError(f"--size expects NAME=INTEGER (such as n=1000), got {shown(pair)}")
         parts = text[1:-1].split(",") if text.startswith("(") and text.endswith(")") else [text]
         parts = [part.strip() for part in parts]
+        if len(parts) > 1 and not parts[-1]:  # (3,): a tuple of one, as Python writes it
+            parts.pop()
         if not all(part.isdecimal() and part.isascii() for part in parts):
             raise UsageError(f"--size {name}={text}: a size is a non-negative integer (or a tuple of them, "
                              f"{name}=(2,3)), got {shown(text)}")

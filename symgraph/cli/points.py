@@ -24,14 +24,17 @@ def parse_point(pairs: Sequence[str]) -> dict[str, float | np.ndarray]:
     (``x[0]=1``); :func:`resolve_point` checks both against the graph.
     """
     values: dict[str, float | np.ndarray] = {}
-    words: list[str] = []
+    words: list[list[str]] = []
+    unclosed = 0  # brackets and parentheses the value of the last word leaves open
     for item in pairs:  # the shell splits x=[1, 2, 3] into three words: a value's open bracket joins the next
-        value = words[-1].partition("=")[2] if words else ""  # (a name's, x[0=3, is a typo: it joins nothing)
-        if value.count("[") + value.count("(") > value.count("]") + value.count(")"):
-            words[-1] += " " + item
+        if unclosed > 0:  # (a name's, x[0=3, is a typo: it joins nothing); counted per word, once
+            words[-1].append(item)
         else:
-            words.append(item)
-    for pair in (p for item in words for p in _top_level_split(item) if p.strip()):
+            words.append([item])
+            item = item.partition("=")[2]
+            unclosed = 0
+        unclosed += item.count("[") + item.count("(") - item.count("]") - item.count(")")
+    for pair in (p for parts in words for p in _top_level_split(" ".join(parts)) if p.strip()):
         name, sep, text = (s.strip() for s in pair.partition("="))
         if not sep or not name:
             comma = " (commas separate NAME=VALUE pairs: a decimal is written with a point, 1.5, a list in " \
@@ -59,12 +62,14 @@ def _array(name: str, text: str) -> np.ndarray:
         raise UsageError(f"--at value for {name!r} is not a bracketed list: {shown(text)} (write {name}=[1, 2, 3])")
     rows: list = []
     stack: list[list] = []
-    start = depth = 0
+    start = depth = deepest = 0
+    previous = ""  # the last character before this one that is not blank space
     for k, ch in enumerate(text):
         if ch == "[" and depth == 0:
             if stack and text[start:k].strip():
                 raise UsageError(f"--at value for {name!r}: {text[start:k].strip()!r} before a '[' in {shown(text)}")
             stack.append([])
+            deepest = max(deepest, len(stack))
             start = k + 1
         elif ch == "]" and depth == 0:
             if not stack:
@@ -72,7 +77,7 @@ def _array(name: str, text: str) -> np.ndarray:
             entry = text[start:k].strip()
             if entry:
                 stack[-1].append(_constant(f"{name}[...]", entry))
-            elif stack[-1] and k > 0 and text[:k].rstrip().endswith(","):
+            elif stack[-1] and previous == ",":
                 raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
             done = stack.pop()
             (stack[-1] if stack else rows).append(done)
@@ -91,13 +96,30 @@ def _array(name: str, text: str) -> np.ndarray:
         elif not stack:
             if not ch.isspace():
                 raise UsageError(f"--at value for {name!r}: {ch!r} after the closing ']' in {shown(text)}")
+        if not ch.isspace():
+            previous = ch
     if stack or len(rows) != 1:
         raise UsageError(f"--at value for {name!r}: unbalanced brackets in {shown(text)}")
+    if _too_many_axes(deepest):  # NumPy refuses it, with the ValueError ragged rows raise too
+        raise UsageError(f"--at value for {name!r}: {shown(text)} nests lists {deepest} deep, more axes than a NumPy "
+                         f"array has: give its elements one by one ({name}[0, 0, ...]=VALUE)")
     try:
         array = np.array(rows[0], dtype=np.float64)
     except ValueError:
         raise UsageError(f"--at value for {name!r}: the rows of {shown(text)} differ in length") from None
     return array  # empty only for an input of no entries (resolve_point checks the shape)
+
+
+def _too_many_axes(axes: int) -> bool:
+    """Whether an array of ``axes`` axes is beyond NumPy's limit (64 since NumPy 2, 32 before): asked of NumPy,
+    on an empty array, so no version's limit is written here."""
+    if axes <= 32:
+        return False
+    try:
+        np.empty((0,) * axes)
+    except ValueError:
+        return True
+    return False
 
 
 def _constant(name: str, text: str) -> float:
@@ -172,7 +194,7 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                 raise UsageError(f"--at {key}: {base!r} is not an indexed input of the expression"
                                  + (f" (indexed inputs: {', '.join(graph.indexed)})" if graph.indexed else ""))
             parts = [p.strip() for p in rest[:-1].split(",")] if rest.endswith("]") else []
-            if not parts or not all(p.isdecimal() for p in parts) or len(parts) != len(known.shape):
+            if not all(p.isdecimal() and p.isascii() for p in parts) or len(parts) != len(known.shape) or not parts:
                 raise UsageError(f"--at {key}: an element of {base} is written {base}[{', '.join('0' * len(known.shape))}]"
                                  f" ({len(known.shape)} integer ind{'ex' if len(known.shape) == 1 else 'ices'})")
             index = tuple(whole_number(part, f"--at {base}[...]") for part in parts)

@@ -288,9 +288,9 @@ def _render_graphviz(dot_text: str, fmt: str | None, dpi: int, timeout: float) -
 
 def _render_matplotlib(scene: Scene, fmt: str, dpi: int) -> bytes:
     """The scene as PNG or SVG bytes."""
+    fig = _figure(scene, dpi, text_as_paths=fmt == "png")  # first: without matplotlib it says what to install
     import matplotlib
 
-    fig = _figure(scene, dpi, text_as_paths=fmt == "png")
     buffer = io.BytesIO()
     if fmt == "svg":
         with matplotlib.rc_context({"svg.fonttype": "none"}):
@@ -322,7 +322,9 @@ def _figure(scene: Scene, dpi: int, text_as_paths: bool = False):
         from matplotlib.patches import Ellipse, PathPatch
         from matplotlib.path import Path as MplPath
     except ImportError:
-        raise RenderError("drawing needs Graphviz's 'dot' program or matplotlib; neither is installed") from None
+        dot = " and is installed: choose the graphviz engine" if shutil.which("dot") else ""
+        raise RenderError("drawing with matplotlib needs matplotlib, which is not installed (pip install matplotlib); "
+                          f"Graphviz's 'dot' program draws too{dot}") from None
 
     left, right, bottom, top = scene.bounds
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):

@@ -157,6 +157,8 @@ def _valid(token: str) -> bool:
 
 
 def _describe(ch: str) -> str:
+    if "\udc80" <= ch <= "\udcff":  # a byte that is not UTF-8, as Python passes it on (the command line's words)
+        return f"U+{ord(ch):04X} (the byte 0x{ord(ch) - 0xDC00:02X}, which is not UTF-8 text)"
     name = unicodedata.name(ch, "control character" if unicodedata.category(ch).startswith("C") else "?")
     return f"U+{ord(ch):04X} ({name})"
 

@@ -43,7 +43,8 @@ def element_label(name: str, index: tuple[int, ...]) -> str:
     return f"{name}[{index[0]}]" if len(index) == 1 else f"{name}[{', '.join(map(str, index))}]"
 
 
-_ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*")
+#: ASCII digits only: a full-width '０' is no index, as in the text
+_ELEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*\]\s*", re.ASCII)
 
 
 def read_element_label(label: str) -> tuple[str, tuple[int, ...]] | None:
