@@ -212,7 +212,9 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
         kernel, source = vm_kernel(program, order, labels, name=name,
                                    fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
     else:
-        kernel, source = numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress)
+        # a vector form runs at one point only, on scalars: no del lines (see generate's free=)
+        kernel, source = numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress,
+                                      free=not vector)
     if chunk is not None:
         kernel = chunked_kernel(kernel, chunk)
     shapes = {name: known.shape for name, known in graph.indexed.items()} if graph is not None else {}
