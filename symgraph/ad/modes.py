@@ -143,17 +143,24 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
     values = static_edge_values(graph)
     adj = Adjacency(graph)
     order, index = adj.order, adj.index
-    xbit = {x: 1 << i for i, x in enumerate(dict.fromkeys(x for x in wrt if x in index))}
-    ybit = {y: 1 << i for i, y in enumerate(dict.fromkeys(y for y in outputs if y in index))}
+    xpos = {x: i for i, x in enumerate(dict.fromkeys(x for x in wrt if x in index))}
+    ypos = {y: i for i, y in enumerate(dict.fromkeys(y for y in outputs if y in index))}
 
     def sweep(nodes, seeds, edges) -> Estimate:
-        """Carry (reached, known) along ``edges[v]``: [(neighbour, constant local or None)], already visited."""
+        """Carry (reached, known) along ``edges[v]``: [(neighbour, constant local or None)], already visited.
+
+        Each node's sets are windows, as :func:`symgraph.sparsity.dependencies`' are: ``reached[v]`` and the
+        bits of ``known[v]`` are shifted down by ``low[v]``, so an OR or a count costs the span of the seeds
+        they join, not the highest seed's position.  With plain bit sets the seeds were ``1 << k`` for k up to
+        the number of inputs (outputs), and every count and OR as long: the sparse Jacobian of the products
+        x[k]*x[k+1], k < n, spent 0.09 s here at n = 10,000 and 7.3 s at 100,000 (most of its build)."""
         reached: dict[str, int] = {}
+        low: dict[str, int] = {}  # node -> the position of bit 0 of its sets
         known: dict[str, dict | None] = {}  # node -> {exact constant: the inputs whose tangent is it}, or None
         mults = products = 0
         for v in nodes:
-            seed = seeds.get(v, 0)
-            reach, const = seed, ({ONE: seed} if seed else None)
+            at = seeds.get(v)
+            reach, const = (0, None) if at is None else (1, {ONE: 1})
             for u, c in edges[v]:
                 r = reached[u]
                 if not r:
@@ -165,6 +172,18 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
                     units = cu.get(ONE, 0) | cu.get(MINUS_ONE, 0) if cu else 0
                     mults += count - (r & units).bit_count() if units else count
                 terms = _scaled(cu, c) if cu and c is not None else None
+                lu = low[u]
+                if not reach:  # nothing reached yet (or all of it cancelled): u's window is v's
+                    at, const = lu, None
+                elif lu > at:  # u's sets into v's window
+                    r <<= lu - at
+                    if terms:
+                        terms = _shifted(terms, lu - at)
+                elif lu < at:  # v's window widened down to u's
+                    reach <<= at - lu
+                    if const:
+                        const = _shifted(const, at - lu)
+                    at = lu
                 if not (const or terms):  # no constants on either side: the plain bit-set step
                     reach |= r
                 elif reach & r:  # inputs reached before: constant terms add up, anything else is not constant
@@ -178,6 +197,8 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
                             for value, bits in terms.items():
                                 const[value] = const.get(value, 0) | bits
             reached[v] = reach
+            if reach:
+                low[v] = at
             known[v] = const or None
         return Estimate(mults, products)
 
@@ -191,11 +212,16 @@ def sweep_estimates(graph: Graph, outputs: Sequence[str], wrt: Sequence[str]) ->
             users[u].append((v, d))
     # as the forward sweep, none where no output is reached: every node is reached when each one is used or an
     # output (a node used only through zero edges has no pairs here, and the adjacency's walk then decides)
-    live = None if all(pairs or v in ybit for v, pairs in users.items()) else adj.reaching(ybit)
-    forward = sweep(order if live is None else [v for v in order if v in live], xbit, operands)
-    fed = adj.reached_from(xbit)  # as the reverse sweep, none where no wrt node is reached
-    reverse = sweep(reversed(order) if fed is None else [v for v in reversed(order) if v in fed], ybit, users)
+    live = None if all(pairs or v in ypos for v, pairs in users.items()) else adj.reaching(ypos)
+    forward = sweep(order if live is None else [v for v in order if v in live], xpos, operands)
+    fed = adj.reached_from(xpos)  # as the reverse sweep, none where no wrt node is reached
+    reverse = sweep(reversed(order) if fed is None else [v for v in reversed(order) if v in fed], ypos, users)
     return {"forward": forward, "reverse": reverse}
+
+
+def _shifted(const: dict, by: int) -> dict:
+    """``const`` with every bit set moved ``by`` positions up (into a window that starts lower)."""
+    return {value: bits << by for value, bits in const.items()}
 
 
 def _scaled(const: dict, c: Any) -> dict:
