@@ -97,11 +97,11 @@ def _random_program(seed):
     return sg.parse("; ".join(lines), outputs=r.sample([n for n in names if n.startswith("w")][-3:], 2))
 
 
-def _sweep_counts(graph):
+def _sweep_counts(graph, wrt=None):
     from symgraph.derive import jacobian_program
 
-    return {mode: jacobian_program(graph, list(graph.input_nodes), mode)[1].multiplications
-            for mode in ("forward", "reverse")}
+    wrt = list(graph.input_nodes) if wrt is None else wrt
+    return {mode: jacobian_program(graph, wrt, mode)[1].multiplications for mode in ("forward", "reverse")}
 
 
 @pytest.mark.parametrize("graph", [sg.parse(TEXTBOOK), sg.parse(PRODUCT), sg.parse(TWO_LAYERS), sg.parse(DEEP),
@@ -146,3 +146,36 @@ def test_a_sweeps_entries_are_read_by_wrt_name_aliases_included(mode):
     plain = sg.parse("a*b")
     result, _ = run_mode(plain, plain.outputs, ["a", "b"], mode)  # names are their nodes: entries as stored
     assert dict(result.by_name()) == result.derivatives
+
+
+def _banded_shared(n, reverse_outputs):
+    """Outputs that read inputs far apart, share subexpressions and carry constants that cancel (2*x - x):
+    each node's sets join seeds from both ends of the windows, which start low and widen down and up."""
+    lines = [f"h{k} = sin(x{k}*x{(k + 3) % n})" for k in range(n)]
+    lines += [f"f{k} = h{k}*(2*x{(k + 1) % n} - x{(k + 1) % n}) + 3*(x{k} - x{(k + 5) % n})^2 + h{n - 1 - k}"
+              for k in range(n)]
+    outputs = [f"f{k}" for k in range(n)]
+    return sg.parse("\n".join(lines), outputs=outputs[::-1] if reverse_outputs else outputs)
+
+
+@pytest.mark.parametrize("reverse_outputs", [False, True])
+def test_auto_estimate_with_windows_equals_the_sweeps_count(reverse_outputs):
+    """The estimate keeps each node's sets as windows (low position, shifted bits); its counts are the
+    sweeps' whatever the order of the wrt names and outputs, for every wrt or some."""
+    graph = _banded_shared(10, reverse_outputs)
+    inputs = list(graph.input_nodes)
+    for wrt in (inputs, inputs[::-1], inputs[::3]):
+        est = sweep_estimates(graph, graph.outputs, wrt)
+        assert {mode: e.multiplications for mode, e in est.items()} == _sweep_counts(graph, wrt)
+    assert {mode: e.multiplications for mode, e in sweep_estimates(graph, graph.outputs, inputs).items()} \
+        == {"forward": 60, "reverse": 70}
+
+
+def test_auto_estimate_of_many_products_counts_each_edge_once():
+    """x[k]*x[k+1] for k < n: every edge is one product in either direction (free: the tangent or adjoint
+    there is 1); a tie in all, and n outputs against n + 1 inputs, so reverse."""
+    n = 300
+    graph = sg.parse("\n".join(f"f{k} = x{k}*x{k + 1}" for k in range(n)), outputs=[f"f{k}" for k in range(n)])
+    est = sweep_estimates(graph, graph.outputs, graph.input_nodes)
+    assert est == {"forward": Estimate(0, 2 * n), "reverse": Estimate(0, 2 * n)}
+    assert choose_mode(graph, graph.outputs, graph.input_nodes)[0] == "reverse"
