@@ -84,9 +84,12 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
     keep = _relevant(lin, xs, ys)
     is_zero = lin.is_zero
     # ins[j][i] and outs[i][j] both hold c[i, j]; virtual vertices are tuples, real ones names
-    ins: dict = {v: {} for v in keep}
-    outs: dict = {v: {} for v in keep}
-    for v in sorted(keep, key=lin.index.__getitem__):
+    # in topological order, not the set's: the order of the starting edges is what a recorded sweep (the
+    # explorer's page) lists, and a set's order of names changes from one process to the next
+    kept = sorted(keep, key=lin.index.__getitem__)
+    ins: dict = {v: {} for v in kept}
+    outs: dict = {v: {} for v in kept}
+    for v in kept:
         for u in lin.preds[v]:
             if u in keep:
                 value = lin.local(u, v)
