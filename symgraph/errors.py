@@ -205,15 +205,19 @@ class UnusedWrtWarning(SymgraphWarning):
 
     A warning, not an error, because 0 is the right answer (as in sympy, JAX
     and CasADi); ``allow_unused=True`` (PyTorch's name) says the name is
-    meant to be absent and silences it.  ``absent``, ``inputs`` and
-    ``closest`` (absent name -> the closest name that occurs, if any) let a
-    caller such as the command line word it its own way.
+    meant to be absent and silences it.  ``absent``, ``inputs``,
+    ``closest`` (absent name -> the closest name that occurs, if any) and
+    ``reserved`` (absent name -> what the grammar reads it as: ``sin`` a
+    function, ``pi`` the constant) let a caller such as the command line
+    word it its own way.
     """
 
     def __init__(self, absent: "Sequence[str]", inputs: "Sequence[str]", closest: "Mapping[str, str]",
-                 hint: str = "pass allow_unused=True if that is meant"):
+                 hint: str = "pass allow_unused=True if that is meant", reserved: "Mapping[str, str] | None" = None):
         self.absent, self.inputs, self.closest = tuple(absent), tuple(inputs), dict(closest)
-        names = ", ".join(shown(w) + (f" (did you mean {closest[w]!r}?)" if w in closest else "") for w in absent[:20])
+        self.reserved = dict(reserved or {})
+        names = ", ".join(shown(w) + (f" ({self.reserved[w]}, not a variable)" if w in self.reserved else
+                                      f" (did you mean {closest[w]!r}?)" if w in closest else "") for w in absent[:20])
         names += f", ... ({len(absent) - 20:,} more)" if len(absent) > 20 else ""
         listed = ", ".join(self.inputs[:20]) + (", ..." if len(self.inputs) > 20 else "") or "none"
         many = len(self.absent) > 1

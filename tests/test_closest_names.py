@@ -39,3 +39,15 @@ def test_a_function_and_a_keyword_in_another_case_are_named():
         sg.parse("Sin(x)")
     with pytest.raises(sg.SymgraphError, match=r"Backend='vm' \(did you mean 'backend'\?\)"):
         sg.grad("a*b").lambdify(Backend="vm")
+
+
+def test_a_wrt_name_the_grammar_reads_as_a_function_or_constant_is_said_to_be_one(capsys):
+    """``wrt=["sin"]`` or ``["pi"]`` warned only that the name was not in the function, as for a misspelling."""
+    with pytest.warns(sg.UnusedWrtWarning, match=r"'sin' \(a function, not a variable\), 'pi' \(the constant pi, "
+                                                  r"not a variable\), 'y' not in the function") as caught:
+        assert sg.grad("sin(x)*pi", wrt=["sin", "pi", "x", "y"])["sin"] == 0
+    assert caught[0].message.reserved == {"sin": "a function", "pi": "the constant pi"}
+    with pytest.warns(sg.UnusedWrtWarning, match=r"'f' \(a function, not a variable\)"):
+        sg.grad("f(u) = u^2; f(x)", wrt=["f", "x"])
+    assert main(["grad", "sin(x)*pi", "--wrt", "sin", "x"]) == 0
+    assert "'sin' is a function, not a variable" in capsys.readouterr().err

@@ -40,7 +40,9 @@ def unused_wrt_warning(warning: UnusedWrtWarning) -> str:
                 f"variable: {'its derivative is' if one else 'their derivatives are'} 0. Make "
                 f"{'it an input' if one else 'them inputs'} to differentiate by {'it' if one else 'them'}, or add "
                 "--allow-unused if 0 is meant.")
-    hints = "".join(f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused[:20] if w in warning.closest)
+    hints = "".join(f"; {w!r} is {warning.reserved[w]}, not a variable" if w in warning.reserved else
+                    f"; closest to {w!r}: {warning.closest[w]!r}" for w in unused[:20]
+                    if w in warning.reserved or w in warning.closest)
     one = len(unused) == 1
     return (f"warning: --wrt {names} {'is' if one else 'are'} not in the expression "
             f"(inputs: {shown_names(inputs) or 'none'}{hints}): {'its derivative is' if one else 'their derivatives are'} 0. "

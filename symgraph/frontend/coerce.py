@@ -22,6 +22,7 @@ from ..errors import (ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWa
 from ..ir.graph import Graph
 from ..ir.input_names import element_label, read_element_label
 from ..names import is_identifier
+from ..ops import FUNCTIONS
 from .from_sympy import graph_from_sympy
 from .parse import parse
 
@@ -73,6 +74,13 @@ def _check_items(functions: Sequence) -> None:
         else:
             kind = f"a {type(item).__name__}, not a text or a sympy expression"
         raise ArgumentError(f"item {k + 1} of the list of functions is {kind}")
+
+
+def _reserved(graph: Graph, absent: Sequence[str]) -> dict[str, str]:
+    """The absent wrt names the grammar reads as no variable: ``pi`` the constant, ``sin`` or a function the text
+    defines or registers (``--wrt sin`` warned only that sin was not in the expression, as for a misspelling)."""
+    functions = FUNCTIONS.keys() | graph.called_names
+    return {w: "the constant pi" if w == "pi" else "a function" for w in absent if w == "pi" or w in functions}
 
 
 def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
@@ -132,7 +140,8 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         # for a fit over data; 'X' matched no X[0, 0], 'weight' matched 'weights[2]')
         wholes = sorted({w for w in known if "[" not in w}.union(graph.indexed))
         closest = {w: match for w in absent[:20] if (match := closest_name(w, wholes))}
-        warnings.warn(UnusedWrtWarning(absent, _parameter_names(graph), closest), stacklevel=caller_level())
+        warnings.warn(UnusedWrtWarning(absent, _parameter_names(graph), closest, reserved=_reserved(graph, absent)),
+                      stacklevel=caller_level())
     constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away
     if constants and not allow_unused:
         warnings.warn(ConstantWrtWarning(constants, _parameter_names(graph)), stacklevel=caller_level())
