@@ -60,6 +60,9 @@ NODE_ROOM = (1.4, 1.3)
 LABEL_ROOM = (0.7, 0.28)
 
 _HERE = Path(__file__).resolve().parent
+#: what a single-quoted attribute value must not hold as itself: its quote, the start of a character reference, and
+#: '<' (no '<script>' in the notebook's HTML for a tool that looks for tags in text)
+_SRCDOC_SAFE = str.maketrans({"&": "&amp;", "'": "&#39;", "<": "&lt;"})
 
 
 class Explorer:
@@ -92,8 +95,12 @@ class Explorer:
         return f"<Explorer of {_short(self.title, 80)}: {counted(self.nodes, 'node')}, 6 walkthroughs>"
 
     def _repr_html_(self) -> str:
-        """The page in an iframe (its own document, so its script and style meet nothing of the notebook's)."""
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="symgraph explorer" '
+        """The page in an iframe (its own document, so its script and style meet nothing of the notebook's).
+
+        The srcdoc is quoted with ``'``, so ``"`` is not escaped: the page's data is JSON, whose every ``"``
+        ``html.escape`` wrote as ``&quot;``, and a 30-term sum's page of 134 kB was shown as 253 kB.
+        """
+        return (f"<iframe srcdoc='{self.html.translate(_SRCDOC_SAFE)}' title=\"symgraph explorer\" "
                 f'style="width: 100%; height: {self.height}px; border: 1px solid #ddd;"></iframe>')
 
 

@@ -1,0 +1,37 @@
+"""What a teacher and a student of backpropagation met in the exports (the explorer in a notebook, pictures, LaTeX).
+
+Each test is a use from a lesson that once showed something wrong, unreadable or needlessly large.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import symgraph as sg
+from tests.browser import console_errors
+
+WIDE_SUM = " + ".join(f"w{i}*x{i}" for i in range(30))  # a 30-term sum: 60 inputs, 120 nodes
+
+
+def test_a_page_shown_in_a_notebook_is_about_as_large_as_the_page(browser, tmp_path):
+    """Was: the iframe's srcdoc was written with ``html.escape``, every ``"`` of the page's JSON data as
+    ``&quot;``: the 30-term sum's page of 134 kB was a 253 kB ``_repr_html_``, saved so in every notebook."""
+    page = sg.explore(WIDE_SUM)
+    shown = page._repr_html_()
+    assert len(shown) < 1.02 * len(page.html), (len(shown), len(page.html))
+    found = re.fullmatch(r"<iframe srcdoc='([^']*)' title=\"symgraph explorer\" style=\"[^\"]*\"></iframe>", shown)
+    assert found and html.unescape(found.group(1)) == page.html and "<script" not in shown
+    # a title with both quotes and an ampersand comes through the attribute whole, and the page runs in the frame
+    page = sg.explore("x*y", title="it's \"x & y\" <b>")
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!DOCTYPE html><html><body>" + page._repr_html_() + "</body></html>", encoding="utf-8")
+    browser.get(notebook.as_uri())
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        browser.execute_script("symgraphExplorer.setMode('reverse'); symgraphExplorer.go(symgraphExplorer.steps())")
+        ready, heading = browser.execute_script(
+            "return [document.body.dataset.ready, document.querySelector('h1 code').textContent]")
+        assert ready == "1" and heading == "it's \"x & y\" <b>"
+    finally:
+        browser.switch_to.default_content()
+    assert console_errors(browser) == []
