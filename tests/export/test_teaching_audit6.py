@@ -35,3 +35,22 @@ def test_a_page_shown_in_a_notebook_is_about_as_large_as_the_page(browser, tmp_p
     finally:
         browser.switch_to.default_content()
     assert console_errors(browser) == []
+
+
+def test_a_page_differentiating_by_some_inputs_steps_through_reverse_mode():
+    """Was: ``sg.explore("h = tanh(w*x + b); L = (h - t)^2", wrt=["w", "b"])`` (and ``symgraph explore ... --wrt w b``)
+    raised an AssertionError, "reverse mode at node v1: recorded 2 multiplications, the sweep counted 1": the
+    sweep pulls no adjoint into x, which no wrt input reaches, and the page recorded a term into it all the same."""
+    from symgraph.export.explore import page_data
+    text = "h = tanh(w*x + b); L = (h - t)^2"
+    graph = sg.parse(text)
+    modes = page_data(graph, ["w", "b"], dict.fromkeys(graph.input_nodes, 1.0), text)[0]["modes"]
+    report = sg.compare(text, wrt=["w", "b"])
+    for mode in ("reverse", "forward", "paths", "elimination"):
+        assert modes[mode]["multiplications"] == report[mode].multiplications
+    steps = modes["reverse"]["steps"]
+    edges = [(e["u"], e["v"]) for e in page_data(graph, ["w"], dict.fromkeys(graph.input_nodes, 1.0), text)[0]["edges"]]
+    into = {edges[s["e"]][0] for s in steps if s["k"] == "term"}
+    assert {"w", "b"} <= into and not {"x", "t"} & into  # no term into an input no wrt input reaches
+    assert sum(s["m"] for s in steps if s["k"] == "term") == report["reverse"].multiplications
+    assert sg.explore(text, wrt=["w"]).nodes == len(graph.order)
