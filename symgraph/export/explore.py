@@ -63,6 +63,15 @@ _HERE = Path(__file__).resolve().parent
 #: what a single-quoted attribute value must not hold as itself: its quote, the start of a character reference, and
 #: '<' (no '<script>' in the notebook's HTML for a tool that looks for tags in text)
 _SRCDOC_SAFE = str.maketrans({"&": "&amp;", "'": "&#39;", "<": "&lt;"})
+#: the notebook frame's onload: the frame grows to its page whenever the page grows (a step's longer message, the
+#: Jacobian table), as the page's own window would.  The height given is a guess: in an output 900 pixels wide the
+#: panel wraps below the drawing, and the textbook page's step messages and tables were cut off below the frame.
+#: The drawing's box is first held at the 80% of the frame's height its style gives it, so growing the frame does
+#: not grow a tall drawing's box, and the frame with it, to the drawing's whole height.
+_FIT_FRAME = ("try { const f = this, d = f.contentDocument;"
+              " d.getElementById('drawing').style.maxHeight = Math.round(0.8 * f.clientHeight) + 'px';"
+              " new ResizeObserver(() => { const h = d.documentElement.scrollHeight;"
+              " if (h > f.clientHeight) f.style.height = h + 'px'; }).observe(d.body); } catch (error) {}")
 
 
 class Explorer:
@@ -101,6 +110,7 @@ class Explorer:
         ``html.escape`` wrote as ``&quot;``, and a 30-term sum's page of 134 kB was shown as 253 kB.
         """
         return (f"<iframe srcdoc='{self.html.translate(_SRCDOC_SAFE)}' title=\"symgraph explorer\" "
+                f'onload="{html.escape(_FIT_FRAME)}" '
                 f'style="width: 100%; height: {self.height}px; border: 1px solid #ddd;"></iframe>')
 
 

@@ -19,7 +19,7 @@ def test_a_page_shown_in_a_notebook_is_about_as_large_as_the_page(browser, tmp_p
     page = sg.explore(WIDE_SUM)
     shown = page._repr_html_()
     assert len(shown) < 1.02 * len(page.html), (len(shown), len(page.html))
-    found = re.fullmatch(r"<iframe srcdoc='([^']*)' title=\"symgraph explorer\" style=\"[^\"]*\"></iframe>", shown)
+    found = re.fullmatch(r"<iframe srcdoc='([^']*)' title=\"symgraph explorer\"( [a-z]+=\"[^\"]*\")*></iframe>", shown)
     assert found and html.unescape(found.group(1)) == page.html and "<script" not in shown
     # a title with both quotes and an ampersand comes through the attribute whole, and the page runs in the frame
     page = sg.explore("x*y", title="it's \"x & y\" <b>")
@@ -54,3 +54,33 @@ def test_a_page_differentiating_by_some_inputs_steps_through_reverse_mode():
     assert {"w", "b"} <= into and not {"x", "t"} & into  # no term into an input no wrt input reaches
     assert sum(s["m"] for s in steps if s["k"] == "term") == report["reverse"].multiplications
     assert sg.explore(text, wrt=["w"]).nodes == len(graph.order)
+
+
+def test_a_page_in_a_notebook_frame_grows_to_show_its_panel(browser, tmp_path):
+    """Was: the frame's height was a guess from the drawing's; in an output 900 pixels wide the panel wraps below
+    the drawing, and the textbook page's messages, counts and Jacobian were cut off below the frame (its page
+    was 835 pixels high in a frame of 616).  A tall drawing's box still stops at 80% of the frame's first height."""
+    notebook = tmp_path / "notebook.html"
+    tall = " + ".join(f"sin(x{i})*cos(x{i}*y)" for i in range(40))  # 240 nodes, drawn about 3,000 pixels high
+    for text in ("c = a + b; d = b + 1; e = c * d", tall):
+        page = sg.explore(text)
+        notebook.write_text('<!DOCTYPE html><html><body style="width: 900px">' + page._repr_html_()
+                            + "</body></html>", encoding="utf-8")
+        browser.get(notebook.as_uri())
+        frame = browser.find_element("css selector", "iframe")
+        browser.switch_to.frame(frame)
+        try:
+            for mode in ("pass", "reverse", "elimination"):
+                browser.execute_script(f"symgraphExplorer.setMode('{mode}'); "
+                                       "symgraphExplorer.go(symgraphExplorer.steps())")
+                page_height, box = browser.execute_script(
+                    "return [document.documentElement.scrollHeight,"
+                    " document.getElementById('drawing').getBoundingClientRect().height]")
+                browser.switch_to.default_content()
+                browser.execute_script("return new Promise(done => requestAnimationFrame(() => setTimeout(done, 50)))")
+                shown = browser.execute_script("return arguments[0].clientHeight", frame)
+                browser.switch_to.frame(frame)
+                assert shown >= page_height and box <= 0.8 * page.height + 1, (text[:20], mode, shown, page_height, box)
+        finally:
+            browser.switch_to.default_content()
+    assert console_errors(browser) == []
