@@ -1,0 +1,34 @@
+"""What a teacher and a student of backpropagation met on the command line, and where it differed from the library.
+
+Each test is a use from a lesson that once gave something wrong, or other than the same call in Python gives.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import symgraph as sg
+from symgraph.cli import main
+
+PROGRAM = "c = a + b   # the sum\nd = b + 1\ne = c * d\n"
+
+
+def _heading(path) -> str:
+    return re.search(r"<title>symgraph explorer: (.*)</title>", path.read_text(encoding="utf-8")).group(1)
+
+
+def test_a_page_of_a_program_read_from_a_file_is_headed_by_the_program(tmp_path, monkeypatch, capsys):
+    """Was: ``symgraph explore @prog.txt`` (or ``-``, reading standard input) headed the page '(a + b)*(b + 1)', the
+    formula alone, where the same text given on the command line, or to sg.explore, heads it with the program
+    'c = a + b; d = b + 1; e = c * d' that names the output e the page's steps write."""
+    (tmp_path / "prog.txt").write_text(PROGRAM, encoding="utf-8")
+    library = sg.explore(PROGRAM).title
+    assert library == "c = a + b; d = b + 1; e = c * d"
+    assert main(["explore", f"@{tmp_path / 'prog.txt'}", "-o", str(tmp_path / "file.html")]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(PROGRAM))
+    assert main(["explore", "-", "-o", str(tmp_path / "stdin.html")]) == 0
+    assert main(["explore", PROGRAM, "-o", str(tmp_path / "word.html")]) == 0
+    assert [_heading(tmp_path / f"{name}.html") for name in ("file", "stdin", "word")] == [library] * 3
+    assert main(["explore", "-x^2", "-o", str(tmp_path / "minus.html")]) == 0  # text starting with '-' is EXPR
+    assert _heading(tmp_path / "minus.html") == "-x^2" == sg.explore("-x^2").title
+    capsys.readouterr()
