@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+
+import pytest
 
 import symgraph as sg
 from tests.browser import console_errors
@@ -84,3 +87,18 @@ def test_a_page_in_a_notebook_frame_grows_to_show_its_panel(browser, tmp_path):
         finally:
             browser.switch_to.default_content()
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("labelled", [False, True], ids=["bare", "with values and adjoints"])
+def test_both_engines_say_in_the_legend_that_a_sum_was_folded(labelled):
+    """Was: the matplotlib engine's legend said "Σ: a chain of additions drawn as one node" under a folded sum, and
+    Graphviz's (the command line's engine wherever dot is installed) did not: the class saw 'f: Σ 31 terms' with
+    nothing saying what it stood for."""
+    text = " + ".join(f"x{i}" for i in range(30)) + " + y*z"
+    at = {f"x{i}": i for i in range(30)} | {"y": 2, "z": 3}
+    options = {"at": at, "adjoints": True} if labelled else {}
+    engines = ["matplotlib"] + (["graphviz"] if shutil.which("dot") else [])
+    for engine in engines:
+        svg = sg.draw(text, format="svg", engine=engine, **options).decode()
+        svg = svg.replace("&#160;", " ")
+        assert "Σ 31 terms" in svg and "a chain of additions drawn as one node" in svg, engine
