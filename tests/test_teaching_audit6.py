@@ -32,3 +32,23 @@ def test_a_page_of_a_program_read_from_a_file_is_headed_by_the_program(tmp_path,
     assert main(["explore", "-x^2", "-o", str(tmp_path / "minus.html")]) == 0  # text starting with '-' is EXPR
     assert _heading(tmp_path / "minus.html") == "-x^2" == sg.explore("-x^2").title
     capsys.readouterr()
+
+
+def test_jacobian_under_auto_says_which_mode_it_chose_as_grad_does(capsys):
+    """Was: ``symgraph grad ... --mode auto`` printed "# mode='auto' chose reverse: ..." and its --json gave the mode
+    chosen with "why"; ``symgraph jacobian ... --mode auto`` printed no word of its choice, and its --json said
+    "mode": "auto", where sg.jacobian(..., mode="auto").cost.note says which mode and why."""
+    import json
+    functions = ["x*y", "x+y", "x-y"]
+    note = sg.jacobian(functions, wrt=["x"], mode="auto").cost.note
+    assert note.startswith("mode='auto' chose forward")
+    assert main(["jacobian", *functions, "--wrt", "x", "--mode", "auto"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"# {note}"
+    assert main(["jacobian", *functions, "--wrt", "x", "--mode", "auto", "--latex"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"% {note}"
+    assert main(["jacobian", *functions, "--wrt", "x", "--mode", "auto", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["mode"], data["why"]) == ("forward", note)
+    assert main(["jacobian", *functions, "--wrt", "x", "--mode", "reverse", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mode"] == "reverse" and "why" not in data
