@@ -102,3 +102,16 @@ def test_both_engines_say_in_the_legend_that_a_sum_was_folded(labelled):
         svg = sg.draw(text, format="svg", engine=engine, **options).decode()
         svg = svg.replace("&#160;", " ")
         assert "Σ 31 terms" in svg and "a chain of additions drawn as one node" in svg, engine
+
+
+@pytest.mark.parametrize("result, shown", [
+    (lambda: sg.hessian("2*pi"), r"\nabla^2 f &= \text{no entries: a }0 \times 0\text{ matrix}"),
+    (lambda: sg.jacobian(["2", "3"]), r"\text{no entries: a }2 \times 0\text{ matrix}"),
+    (lambda: sg.jacobian(["x*y"], wrt=[]), r"\text{no entries: a }1 \times 0\text{ matrix}"),
+], ids=["hessian", "jacobian", "jacobian of no wrt"])
+def test_a_derivative_of_no_entries_says_so_in_a_notebook(result, shown):
+    """Was: a notebook showed the Hessian of a constant as ``\\nabla^2 f = ( )`` and the Jacobian of two constants as
+    empty parentheses two rows high (``\\begin{pmatrix}\\\\\\end{pmatrix}``), where the gradient says "no entries:
+    nothing to differentiate with respect to" and the command line says the Jacobian is empty."""
+    assert shown in result()._repr_latex_()
+    assert "pmatrix" not in result()._repr_latex_()
