@@ -40,7 +40,8 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
              names: Mapping[str, str] | None = None) -> str:
     """What a drawing writes in a node: its name, and its op for operations (``c: +``), with its constant
     operands where the op's order matters on their side: ``- 1`` is x - 1 and ``1 -`` is 1 - x,
-    ``atan2(1, ·)`` is atan2(1, x); a commutative op writes them after (``* 2`` for 2*x).
+    ``atan2(1, ·)`` is atan2(1, x); a commutative op writes them after (``* 2`` for 2*x), and an operator on two
+    constants writes them either side of it (``pi * 2``: ``* pi 2`` read as a call).
 
     The name is :func:`~symgraph.names.drawn_names`' (``x[3]``, ``f`` for an unnamed output); a caller
     labelling many nodes passes that mapping as ``names``.  ``constant`` writes a constant (a walk passes
@@ -57,6 +58,8 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
     symbol = row.symbol or WRITTEN.get(op, op)  # operators by their symbol (the op table's), functions by name
     constants = [constant(x) for x in operands if x.__class__ is not str]
     kinds = "".join("n" if x.__class__ is str else "c" for x in operands)
+    if kinds == "cc" and row.symbol:  # constants alone (2*pi): written as the listing writes them, not '* pi 2'
+        return f"{name}: {constants[0]} {symbol} {constants[1]}"
     if "cn" in kinds and not row.commutative:  # a constant before an operand: say where each one goes
         if row.symbol and len(operands) == 2:  # 1 - x, 2 / x, 2 ^ x, 0 < x
             return f"{name}: {constants[0]} {symbol}"

@@ -115,3 +115,14 @@ def test_a_derivative_of_no_entries_says_so_in_a_notebook(result, shown):
     nothing to differentiate with respect to" and the command line says the Jacobian is empty."""
     assert shown in result()._repr_latex_()
     assert "pmatrix" not in result()._repr_latex_()
+
+
+def test_an_operator_on_two_constants_is_drawn_between_them():
+    """Was: the Gaussian's ``sqrt(2*pi)`` drew its product as 'v5: * pi 2' (and ``2^pi`` as '^ 2 pi'), read as a call
+    of * on pi and 2; the listing writes ``v5 = pi * 2``."""
+    from symgraph.export.text import op_label
+    graph = sg.parse("exp(-x^2/2)/sqrt(2*pi) + 2^pi + (1 - pi)")
+    labels = {op_label(graph, node) for node in graph.order}
+    assert {"v5: pi * 2", "v8: 2 ^ pi", "v10: 1 - pi"} <= labels
+    assert "v5 = pi * 2" in str(graph) and '(("v5: pi * 2"))' in sg.to_mermaid(graph)
+    assert {"v1: ^ 2", "v3: / 2"} <= labels  # a constant beside a node is written as before
