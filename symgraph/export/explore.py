@@ -248,10 +248,11 @@ def text_heading(text: str) -> str:
 
 
 def _formula(graph: Graph, node: str, name: str, named: bool) -> str:
-    """An output in a heading: its formula when it prints as one, else its name alone (not its listing)."""
+    """An output in a heading: its formula when it prints as one, else its name alone (not its listing); powers
+    written ``^``, as the page's node definitions and edge formulas write them (the heading said ``x**y``)."""
     if not expression_rows(graph, node)[1]:
         return name
-    formula = short_str(graph.expr(node))
+    formula = short_str(graph.expr(node)).replace("**", "^")
     return f"{name} = {formula}" if named and formula != name else formula
 
 

@@ -126,3 +126,16 @@ def test_an_operator_on_two_constants_is_drawn_between_them():
     assert {"v5: pi * 2", "v8: 2 ^ pi", "v10: 1 - pi"} <= labels
     assert "v5 = pi * 2" in str(graph) and '(("v5: pi * 2"))' in sg.to_mermaid(graph)
     assert {"v1: ^ 2", "v3: / 2"} <= labels  # a constant beside a node is written as before
+
+
+def test_a_pages_heading_writes_powers_as_its_steps_do():
+    """Was: the page of ``["x*y", "x^y"]`` was headed 'f1 = x*y; f2 = x**y' while its steps and edges wrote
+    'f2 = x ^ y' and 'y*x^(y - 1)'."""
+    from symgraph.export.explore import page_data
+    import sympy
+    x, y = sympy.symbols("x y")
+    assert sg.explore(["x*y", "x^y"]).title == "f1 = x*y; f2 = x^y"
+    assert sg.explore(x**2 * y).title == "x^2*y"
+    graph = sg.parse(["x*y", "x^y"])
+    data = page_data(graph, ["x", "y"], {"x": 1.0, "y": 1.0}, "t")[0]
+    assert "**" not in " ".join(n["def"] for n in data["nodes"]) + " ".join(e["formula"] for e in data["edges"])
