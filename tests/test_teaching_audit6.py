@@ -52,3 +52,21 @@ def test_jacobian_under_auto_says_which_mode_it_chose_as_grad_does(capsys):
     assert main(["jacobian", *functions, "--wrt", "x", "--mode", "reverse", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["mode"] == "reverse" and "why" not in data
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_explore_without_o_on_a_terminal_says_to_write_a_file(capsys, tmp_path):
+    """Was: ``symgraph explore "x*y"`` typed at a terminal scrolled 40 kB of HTML past (the page script and all);
+    a page is a file to open in a browser.  Piped or redirected, and with ``-o -``, it still goes to standard output."""
+    terminal = _Terminal()
+    assert main(["explore", "x*y"], out=terminal) == 2
+    err = capsys.readouterr().err
+    assert terminal.getvalue() == "" and "-o page.html" in err and "-o - prints it here" in err
+    assert main(["explore", "x*y", "-o", "-"], out=terminal) == 0
+    assert terminal.getvalue().startswith("<!DOCTYPE html>")
+    piped = io.StringIO()
+    assert main(["explore", "x*y"], out=piped) == 0 and piped.getvalue().startswith("<!DOCTYPE html>")

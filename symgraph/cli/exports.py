@@ -83,8 +83,19 @@ def cmd_explore(args, out: TextIO) -> None:
         if path.is_dir():
             raise UsageError(f"-o {args.output} is a directory: name a file in it, e.g. {path / 'page.html'}")
         page.save(path)
+    elif args.output is None and _is_terminal(out):  # tens of kilobytes of HTML scrolled past, unread
+        raise UsageError("the page is an HTML file to open in a browser: write it with -o page.html "
+                         "(-o - prints it here)")
     else:
         out.write(page.html)
+
+
+def _is_terminal(out: TextIO) -> bool:
+    isatty = getattr(out, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 def _file(output: str | None) -> str | None:
