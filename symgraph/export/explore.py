@@ -66,11 +66,14 @@ _SRCDOC_SAFE = str.maketrans({"&": "&amp;", "'": "&#39;", "<": "&lt;"})
 #: the notebook frame's onload: the frame grows to its page whenever the page grows (a step's longer message, the
 #: Jacobian table), as the page's own window would.  The height given is a guess: in an output 900 pixels wide the
 #: panel wraps below the drawing, and the textbook page's step messages and tables were cut off below the frame.
-#: The drawing's box is first held at the 80% of the frame's height its style gives it, so growing the frame does
-#: not grow a tall drawing's box, and the frame with it, to the drawing's whole height.
+#: The drawing's box is first held at the 80% of the frame's given height its style gives it, so growing the frame
+#: does not grow a tall drawing's box, and the frame with it, to the drawing's whole height.  A frame not displayed
+#: (an output collapsed, or in a notebook tab not shown) is measured when it is shown: laid out at no width, its
+#: page is far taller than it will be.
 _FIT_FRAME = ("try { const f = this, d = f.contentDocument;"
-              " d.getElementById('drawing').style.maxHeight = Math.round(0.8 * f.clientHeight) + 'px';"
-              " new ResizeObserver(() => { const h = d.documentElement.scrollHeight;"
+              " d.getElementById('drawing').style.maxHeight = Math.round(0.8 * parseFloat(f.style.height)) + 'px';"
+              " new ResizeObserver(() => { if (!f.getClientRects().length) return;"
+              " const h = d.documentElement.scrollHeight;"
               " if (h > f.clientHeight) f.style.height = h + 'px'; }).observe(d.body); } catch (error) {}")
 
 

@@ -130,7 +130,7 @@ def test_an_operator_on_two_constants_is_drawn_between_them():
 
 def test_a_pages_heading_writes_powers_as_its_steps_do():
     """Was: the page of ``["x*y", "x^y"]`` was headed 'f1 = x*y; f2 = x**y' while its steps and edges wrote
-    'f2 = x ^ y' and 'y*x^(y - 1)'."""
+    'f2 = x ^ y' and 'x^(y - 1)*y'."""
     from symgraph.export.explore import page_data
     import sympy
     x, y = sympy.symbols("x y")
@@ -139,3 +139,29 @@ def test_a_pages_heading_writes_powers_as_its_steps_do():
     graph = sg.parse(["x*y", "x^y"])
     data = page_data(graph, ["x", "y"], {"x": 1.0, "y": 1.0}, "t")[0]
     assert "**" not in " ".join(n["def"] for n in data["nodes"]) + " ".join(e["formula"] for e in data["edges"])
+
+
+def test_a_page_in_a_hidden_notebook_frame_fits_when_it_is_shown(browser, tmp_path):
+    """A frame loaded while not displayed (an output collapsed, a notebook tab not shown) measured no height: its
+    drawing's box would be held at 0 pixels and the frame grown to the page laid out at no width."""
+    page = sg.explore("c = a + b; d = b + 1; e = c * d")
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text('<!DOCTYPE html><html><body style="width: 900px"><div id="cell" style="display: none">'
+                        + page._repr_html_() + "</div></body></html>", encoding="utf-8")
+    browser.get(notebook.as_uri())
+    frame = browser.find_element("css selector", "iframe")
+    settle = "return new Promise(done => requestAnimationFrame(() => setTimeout(done, 100)))"
+    browser.execute_script(settle)
+    assert browser.execute_script("return arguments[0].style.height", frame) == f"{page.height}px"
+    browser.execute_script("document.getElementById('cell').style.display = 'block'")
+    browser.execute_script(settle)
+    shown = browser.execute_script("return arguments[0].clientHeight", frame)
+    browser.switch_to.frame(frame)
+    try:
+        page_height, box = browser.execute_script(
+            "return [document.documentElement.scrollHeight,"
+            " document.getElementById('drawing').getBoundingClientRect().height]")
+    finally:
+        browser.switch_to.default_content()
+    assert shown >= page_height and 100 < box <= 0.8 * page.height + 1, (shown, page_height, box)
+    assert console_errors(browser) == []
