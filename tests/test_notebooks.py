@@ -39,8 +39,9 @@ def _saved_explorer_pages(path) -> list[str]:
     notebook = nbformat.read(path, as_version=4)
     shown = [output["data"]["text/html"] for cell in notebook.cells if cell.cell_type == "code"
              for output in cell.get("outputs", []) if "text/html" in output.get("data", {})]
-    return [html.unescape(found.group(1)) for text in shown
-            if (found := re.search(r'<iframe srcdoc="(.*?)" title="symgraph explorer"', text, re.S))]
+    # the srcdoc is quoted with ' (it was with " in pages saved before)
+    return [html.unescape(found.group(2)) for text in shown
+            if (found := re.search(r'<iframe srcdoc=(["\'])(.*?)\1 title="symgraph explorer"', text, re.S))]
 
 
 @pytest.mark.parametrize("name", ["01_computational_graph", "02_forward_vs_reverse"])

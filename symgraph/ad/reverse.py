@@ -124,7 +124,7 @@ def backpropagate(lin: Linearised, adjoint: dict[str, Ref], visit: Iterable[tupl
             else:
                 adjoint[u] = add(acc, term)
         if trace is not None:  # v's adjoint, then its operands' as v left them
-            trace.adjoint(v, a, negative, adjoint)
+            trace.adjoint(v, a, negative, adjoint, within)
     for name, value in adjoint.items():  # what the sweep leaves is read as plain refs
         if value.__class__ is _Negated:
             adjoint[name] = neg(value.ref)

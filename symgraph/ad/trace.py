@@ -106,10 +106,12 @@ class Recorder:
                 self._term(u, v, lin.local(u, v), t)
         self._check(f"node {v}")
 
-    def adjoint(self, v: str, a: Any, negative: bool, adjoint: dict) -> None:
-        """Reverse mode has pulled ``v``'s adjoint ``a`` back to its operands: one term each."""
+    def adjoint(self, v: str, a: Any, negative: bool, adjoint: dict, within: set[str] | None = None) -> None:
+        """Reverse mode has pulled ``v``'s adjoint ``a`` back to its operands: one term each, but for an operand
+        outside ``within`` (no wrt node reaches it), into which the sweep pulls nothing."""
         for u, d in self.lin.partials(v).items():  # the same refs the sweep used (the emitter hash-conses)
-            self._term(u, v, d, a)
+            if within is None or u in within:
+                self._term(u, v, d, a)
         self._check(f"node {v}")
 
     def path(self, walk: tuple) -> None:

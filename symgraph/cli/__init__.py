@@ -259,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_expr(p)
     _add_wrt(p)
     _add_at(p, "the point the page opens at (default: every input 1)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the page here instead of standard output")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the page here (needed at a terminal; '-o -' prints it, and without -o a pipe or "
+                        "redirection gets it)")
     p.set_defaults(run=cmd_explore, parser=p)
 
     p = sub.add_parser("latex", formatter_class=raw, help="LaTeX of an expression or its gradient",

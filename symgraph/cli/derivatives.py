@@ -50,9 +50,7 @@ def cmd_grad(args, out: TextIO) -> None:
         data["program"] = gradient.program.listing().splitlines()
         _print_json(data, out)
         return
-    if args.mode == "auto":
-        print(f"{_mark(args)} {gradient.cost.verdict}" if gradient.cost.verdict
-              else f"{_mark(args)} mode auto chose {gradient.mode}", file=out)
+    _auto_note(args, gradient.cost, gradient.mode, out)
     if not gradient.wrt:  # under --latex too, as LaTeX's comment: it printed an empty line
         print(f"{_mark(args)} {_no_variables(graph)} its gradient is empty", file=out)
         return
@@ -69,6 +67,14 @@ def cmd_grad(args, out: TextIO) -> None:
     rows = [(f"d{name}/d{x}", texts[x] or f"{gradient.program.results[x]}  (above)") for x in wrt]
     shown = [format_number(values[x], 10) for x in wrt] if values is not None else None
     print("\n".join(_aligned(rows, shown) + _more(len(gradient.wrt))), file=out)
+
+
+def _auto_note(args, report: CostReport, chosen: str, out: TextIO) -> None:
+    """Under --mode auto, a comment line saying which mode it chose and why (the report's verdict), for grad and
+    jacobian alike: jacobian printed none, and its --json said "mode": "auto"."""
+    if args.mode == "auto":
+        print(f"{_mark(args)} {report.verdict}" if report.verdict else f"{_mark(args)} mode auto chose {chosen}",
+              file=out)
 
 
 def _graph_of_exprs(args) -> tuple[Any, list[str]]:
@@ -89,7 +95,8 @@ def cmd_jacobian(args, out: TextIO) -> None:
     cells = [[f"d{f}/d{x}" for x in wrt] for f in names]  # the entries' labels, as sg.jacobian's program has them
     every = [(i, j) for i in range(len(names)) for j in range(len(wrt))]
     program, cost = jacobian_program(graph, wrt, args.mode)
-    entries = DerivativeMap(graph, list(program.results), program, CostReport([cost]), cost.mode, args.simplify)
+    report = CostReport([cost], len(wrt), len(graph.outputs), cost.note)  # as sg.jacobian's .cost: auto says why
+    entries = DerivativeMap(graph, list(program.results), program, report, cost.mode, args.simplify)
     values = None
     if point is not None:
         program, _ = jacobian_program(graph, wrt, "reverse" if args.mode == "auto" else args.mode)
@@ -99,8 +106,10 @@ def cmd_jacobian(args, out: TextIO) -> None:
     if args.json:
         forms = entries.printed_forms([label for row in cells for label in row], args.expand)
         data = {"outputs": dict(zip(names, (_expression(graph, y, args.expand) for y in graph.outputs))),
-                "wrt": wrt, "mode": args.mode,
+                "wrt": wrt, "mode": cost.mode,
                 "jacobian": [[forms[label] for label in row] for row in cells]}
+        if args.mode == "auto":  # as grad's: the mode chosen, and why
+            data["why"] = report.verdict
         if args.latex:
             data["latex"] = _matrix_latex(entries, cells, args.expand, limit=None)  # every entry, as the data
         if values is not None:
@@ -110,6 +119,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
         data["program"] = entries.program.listing().splitlines()
         _print_json(data, out)
         return
+    _auto_note(args, report, cost.mode, out)
     if len(names) > 1 and any(f not in graph.user_names for f in names):
         for f, text in zip(names, texts):  # a text that assigns its label ("c = x+1") shows it itself
             shown = " ".join(text.split())

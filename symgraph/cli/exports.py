@@ -23,7 +23,7 @@ from ..export.label_values import edge_derivatives, node_adjoints, resolve_label
 from ..export.latex_expressions import expression_latex
 from ..export.mermaid_dot import to_dot, to_mermaid
 from ..frontend.parse import parse
-from .inputs import UsageError, _graph
+from .inputs import UsageError, _graph, parse_text, read_expr
 from .points import _point
 from .printing import ENTRY_LINES, _aligned
 
@@ -67,10 +67,12 @@ def cmd_graph(args, out: TextIO) -> None:
 
 
 def cmd_explore(args, out: TextIO) -> None:
-    """The explorer page, written to -o FILE (or standard output)."""
-    graph = _graph(args)
+    """The explorer page, written to -o FILE (or standard output), headed by its text as sg.explore heads it:
+    EXPR itself, or what a file or standard input held (a program from @FILE was headed by its formula alone)."""
+    text = read_expr(args.expr)
+    graph = parse_text(text, getattr(args, "size", None))
     point = _point(args, graph)
-    title = text_heading(args.expr) if not args.expr.startswith(("@", "-")) else None
+    title = text_heading(text)
     try:
         page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
     except ExpressionTooLargeError as error:  # the library's advice names Python calls
@@ -81,8 +83,19 @@ def cmd_explore(args, out: TextIO) -> None:
         if path.is_dir():
             raise UsageError(f"-o {args.output} is a directory: name a file in it, e.g. {path / 'page.html'}")
         page.save(path)
+    elif args.output is None and _is_terminal(out):  # tens of kilobytes of HTML scrolled past, unread
+        raise UsageError("the page is an HTML file to open in a browser: write it with -o page.html "
+                         "(-o - prints it here)")
     else:
         out.write(page.html)
+
+
+def _is_terminal(out: TextIO) -> bool:
+    isatty = getattr(out, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 def _file(output: str | None) -> str | None:

@@ -60,6 +60,21 @@ NODE_ROOM = (1.4, 1.3)
 LABEL_ROOM = (0.7, 0.28)
 
 _HERE = Path(__file__).resolve().parent
+#: what a single-quoted attribute value must not hold as itself: its quote, the start of a character reference, and
+#: '<' (no '<script>' in the notebook's HTML for a tool that looks for tags in text)
+_SRCDOC_SAFE = str.maketrans({"&": "&amp;", "'": "&#39;", "<": "&lt;"})
+#: the notebook frame's onload: the frame grows to its page whenever the page grows (a step's longer message, the
+#: Jacobian table), as the page's own window would.  The height given is a guess: in an output 900 pixels wide the
+#: panel wraps below the drawing, and the textbook page's step messages and tables were cut off below the frame.
+#: The drawing's box is first held at the 80% of the frame's given height its style gives it, so growing the frame
+#: does not grow a tall drawing's box, and the frame with it, to the drawing's whole height.  A frame not displayed
+#: (an output collapsed, or in a notebook tab not shown) is measured when it is shown: laid out at no width, its
+#: page is far taller than it will be.
+_FIT_FRAME = ("try { const f = this, d = f.contentDocument;"
+              " d.getElementById('drawing').style.maxHeight = Math.round(0.8 * parseFloat(f.style.height)) + 'px';"
+              " new ResizeObserver(() => { if (!f.getClientRects().length) return;"
+              " const h = d.documentElement.scrollHeight;"
+              " if (h > f.clientHeight) f.style.height = h + 'px'; }).observe(d.body); } catch (error) {}")
 
 
 class Explorer:
@@ -92,8 +107,13 @@ class Explorer:
         return f"<Explorer of {_short(self.title, 80)}: {counted(self.nodes, 'node')}, 6 walkthroughs>"
 
     def _repr_html_(self) -> str:
-        """The page in an iframe (its own document, so its script and style meet nothing of the notebook's)."""
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="symgraph explorer" '
+        """The page in an iframe (its own document, so its script and style meet nothing of the notebook's).
+
+        The srcdoc is quoted with ``'``, so ``"`` is not escaped: the page's data is JSON, whose every ``"``
+        ``html.escape`` wrote as ``&quot;``, and a 30-term sum's page of 134 kB was shown as 253 kB.
+        """
+        return (f"<iframe srcdoc='{self.html.translate(_SRCDOC_SAFE)}' title=\"symgraph explorer\" "
+                f'onload="{html.escape(_FIT_FRAME)}" '
                 f'style="width: 100%; height: {self.height}px; border: 1px solid #ddd;"></iframe>')
 
 
@@ -231,10 +251,11 @@ def text_heading(text: str) -> str:
 
 
 def _formula(graph: Graph, node: str, name: str, named: bool) -> str:
-    """An output in a heading: its formula when it prints as one, else its name alone (not its listing)."""
+    """An output in a heading: its formula when it prints as one, else its name alone (not its listing); powers
+    written ``^``, as the page's node definitions and edge formulas write them (the heading said ``x**y``)."""
     if not expression_rows(graph, node)[1]:
         return name
-    formula = short_str(graph.expr(node))
+    formula = short_str(graph.expr(node)).replace("**", "^")
     return f"{name} = {formula}" if named and formula != name else formula
 
 

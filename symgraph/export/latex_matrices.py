@@ -54,6 +54,8 @@ def _pmatrix(rows: int, cols: int, cell: Any, limit: int | None = MATRIX_LIMIT) 
     """A ``pmatrix`` of ``cell(i, j)`` texts, cut beyond ``limit`` rows or columns to the first ones, dots
     (``\\vdots``, ``\\cdots``, ``\\ddots``) and the last, so its size is bounded for any shape (None: every cell);
     past :data:`MATRIX_CHARS` characters, to fewer rows and columns (at least the first and the last)."""
+    if not rows or not cols:  # an empty pmatrix is a pair of bare parentheses: say what it is, as a gradient does
+        return rf"\text{{no entries: a }}{rows} \times {cols}\text{{ matrix}}"
     written: dict[tuple[int, int], str] = {}  # each cell written once, however many times the matrix is cut
 
     def text(i: int, j: int) -> str:
@@ -102,7 +104,7 @@ def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_L
             nodes = dict(zip(shown, graph.outputs))
             cells = [[nodes.get((i, j)) for j in range(cols)] for i in range(rows)]
             return program_matrix_latex(program, cells, None, expand, limit, printer)
-        if limit is None or rows <= limit and cols <= limit:
+        if rows and cols and (limit is None or rows <= limit and cols <= limit):
             return printer.doprint(matrix)
         return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]), limit)
     return program_matrix_latex(program, cells, lambda i, j: lambda: matrix[i, j], expand, limit, printer)

@@ -169,9 +169,7 @@ def arrange(graph: Graph, nodes: Sequence[NodeLabel], edges: Sequence[EdgeLabel]
                                for i, (text, colour) in enumerate(lines))
     _add_calls(scene, graph, outlines)
     left, right, bottom, top = _extent(scene)
-    entries = legend(graph, edges)
-    if any(node.terms for node in nodes):
-        entries.append(("Σ: a chain of additions drawn as one node", "black"))
+    entries = legend(graph, edges, folded=any(node.terms for node in nodes))
     if entries:  # one row above the drawing, left aligned
         height = LINE_SPACING * LABEL_SIZE / 72 + 2 * LABEL_PAD
         y = top + LEGEND_GAP + height / 2

@@ -166,8 +166,10 @@ def _dot_line(item: NodeLabel | EdgeLabel) -> str:
 
 
 def _dot_legend(graph: Graph, items: list) -> list[str]:
-    """The legend as a text-only node, placed first (leftmost) by Graphviz; nothing when no edge is labelled."""
-    entries = legend(graph, [item for item in items if isinstance(item, EdgeLabel)])
+    """The legend as a text-only node, placed first (leftmost) by Graphviz; nothing when no edge is labelled and
+    no sum is folded."""
+    entries = legend(graph, [item for item in items if isinstance(item, EdgeLabel)],
+                     folded=any(isinstance(item, NodeLabel) and item.terms for item in items))
     if not entries:
         return []
     name = Namer(set(graph.op_of) | {item.name for item in items if isinstance(item, NodeLabel)}).fresh("legend")

@@ -40,7 +40,8 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
              names: Mapping[str, str] | None = None) -> str:
     """What a drawing writes in a node: its name, and its op for operations (``c: +``), with its constant
     operands where the op's order matters on their side: ``- 1`` is x - 1 and ``1 -`` is 1 - x,
-    ``atan2(1, ·)`` is atan2(1, x); a commutative op writes them after (``* 2`` for 2*x).
+    ``atan2(1, ·)`` is atan2(1, x); a commutative op writes them after (``* 2`` for 2*x), and an operator on two
+    constants writes them either side of it (``pi * 2``: ``* pi 2`` read as a call).
 
     The name is :func:`~symgraph.names.drawn_names`' (``x[3]``, ``f`` for an unnamed output); a caller
     labelling many nodes passes that mapping as ``names``.  ``constant`` writes a constant (a walk passes
@@ -57,6 +58,8 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
     symbol = row.symbol or WRITTEN.get(op, op)  # operators by their symbol (the op table's), functions by name
     constants = [constant(x) for x in operands if x.__class__ is not str]
     kinds = "".join("n" if x.__class__ is str else "c" for x in operands)
+    if kinds == "cc" and row.symbol:  # constants alone (2*pi): written as the listing writes them, not '* pi 2'
+        return f"{name}: {constants[0]} {symbol} {constants[1]}"
     if "cn" in kinds and not row.commutative:  # a constant before an operand: say where each one goes
         if row.symbol and len(operands) == 2:  # 1 - x, 2 / x, 2 ^ x, 0 < x
             return f"{name}: {constants[0]} {symbol}"
@@ -233,12 +236,13 @@ def edge_texts(edge: EdgeLabel) -> list[tuple[str, str]]:
     return [(text, colour) for text, colour in parts if text is not None]
 
 
-def legend(graph: Graph, edges: Iterable[EdgeLabel]) -> list[tuple[str, str]]:
+def legend(graph: Graph, edges: Iterable[EdgeLabel], folded: bool = False) -> list[tuple[str, str]]:
     """What the colours on the edges mean, for the kinds of label present: (text, colour) pairs.
 
-    Empty when no edge carries a label.  The adjoint is named by the
+    Empty when no edge carries a label and no sum is ``folded``.  The adjoint is named by the
     output (``∂g/∂u``) when the graph has one, as formulas name it (an alias ``z`` of ``y = x; z = y``
-    too, never the node's own name).
+    too, never the node's own name).  ``folded``: the drawing shows a chain of additions as one ``Σ`` node,
+    which the last entry says (in every engine's legend: Graphviz's once lacked it).
 
     Examples
     --------
@@ -247,13 +251,18 @@ def legend(graph: Graph, edges: Iterable[EdgeLabel]) -> list[tuple[str, str]]:
     [('on an edge u → v:', 'black'), ('value of u', 'darkgreen'), ('adjoint ∂g/∂u', 'red')]
     """
     present = {colour for edge in edges if edge[2:] != _BARE for _, colour in edge_texts(edge)}
+    sums = [(FOLDED_SUM, "black")] if folded else []
     if not present:
-        return []
+        return sums
     # the output as formulas call it (output_labels): d for the alias d of c = a*b; d = c, as grad's dd/da
     single = len(set(graph.outputs)) == 1
     adjoint = f"adjoint ∂{output_labels(graph)[0]}/∂u" if single else "adjoint of u"
     entries = [("value of u", VALUE_COLOUR), (adjoint, ADJOINT_COLOUR), ("local derivative ∂v/∂u", DERIVATIVE_COLOUR)]
-    return [("on an edge u → v:", "black"), *(entry for entry in entries if entry[1] in present)]
+    return [("on an edge u → v:", "black"), *(entry for entry in entries if entry[1] in present), *sums]
+
+
+#: the legend's entry for a folded sum (``walk(..., fold_sums=True)``)
+FOLDED_SUM = "Σ: a chain of additions drawn as one node"
 
 
 def call_boxes(graph: Graph) -> tuple[dict[str, int], list[int | None]]:

@@ -68,7 +68,7 @@ def test_the_page_is_one_self_contained_file():
     assert "function $values(a, b)" in text and '"title":"c = a + b; d = b + 1; e = c * d"' in text
     assert repr(page) == "<Explorer of c = a + b; d = b + 1; e = c * d: 5 nodes, 6 walkthroughs>"
     shown = page._repr_html_()
-    assert shown.startswith("<iframe srcdoc=\"&lt;!DOCTYPE html&gt;") and "<script>" not in shown
+    assert shown.startswith("<iframe srcdoc='&lt;!DOCTYPE html>") and "<script>" not in shown
 
 
 def test_the_default_point_and_the_title_of_a_graph():
