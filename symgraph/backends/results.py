@@ -17,6 +17,7 @@ Examples
 """
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -50,6 +51,8 @@ def flat_labels(layout: Layout) -> list[str]:
         return list(layout.labels)
     if not isinstance(layout, tuple):
         return [layout]
+    if all(map(isinstance, layout, repeat(str))):  # a flat tuple of labels (a sparse matrix's entries): told in C,
+        return list(layout)  # not a call per label (20,000 of a Hessian's, twice per compile)
     return [label for part in layout for label in flat_labels(part)]
 
 
@@ -86,7 +89,7 @@ def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
         return _stacked(layout.shape)
     if not isinstance(layout, tuple):
         return lambda results: results[0]
-    if all(isinstance(part, str) for part in layout):
+    if all(map(isinstance, layout, repeat(str))):  # (told in C, as in flat_labels)
         return None
     slices, start = [], 0
     for part in layout:
