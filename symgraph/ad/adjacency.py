@@ -139,7 +139,7 @@ class Adjacency:
         """
         operands_of, preds = self.graph.operands_of, self.preds
         # the additions picked out in C (the tables share their order, as Graph.rows reads them), not by a
-        # property call per node: 23-26 -> 4-5 ms of CPU on the 100,000 nodes of Rosenbrock's gradient at n = 10,000
+        # property call per node: 24-30 -> 15-16 ms of CPU on the 100,000 nodes of Rosenbrock's gradient at n = 10,000
         picked = compress(operands_of.items(), map("add".__eq__, self.graph.op_of.values()))
         adds = {v: args for v, args in picked if len(args) == 2}
         firsts = {args[0] for args in adds.values() if args[0] in adds and args[1] != args[0]}  # (a + a: partial 2)

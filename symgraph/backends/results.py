@@ -12,6 +12,8 @@ Examples
 --------
 >>> flat_labels(("v", ("a", "b")))
 ['v', 'a', 'b']
+>>> flat_labels(("a", "b")), layout_of(("a", "b")) is None
+(['a', 'b'], True)
 >>> layout_of(("v", ("a", "b")))((1, 2, 3))
 (1, (2, 3))
 """

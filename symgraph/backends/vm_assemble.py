@@ -246,8 +246,12 @@ def numbered(program: Any, order: Sequence[str], labels: Sequence[str]) -> tuple
     target ``m + i``, constants ``-1, -2, ...``; ``code`` holds int32
     ``(op, target, x, y, z)`` rows.  :func:`~.vm_passes._fold` applies the NumPy
     writer's exact peephole over those numbers.  The Python side is a few
-    list passes that run in C, and one Python step per constant operand --
-    no per-instruction Python code.
+    list passes that run in C, and one Python step per distinct constant
+    object, whose uses NumPy numbers (``np.unique`` of their addresses) --
+    no per-instruction Python code.  (One step per constant operand: 124-125
+    ms against 117-121 now for the 100,000 instructions and 60,000 constant
+    operands of Rosenbrock's sparse Hessian at n = 10,000, CPU, best of 15
+    alternating.)
 
     An operand is found by its identity (:func:`_identical`): the program's
     operands are, but for constants, the very string objects its targets
