@@ -73,6 +73,29 @@ sweeps 1.8-2.5 -> 1.4-1.8 (their set-up and first edge visits,
   groups of structurally orthogonal inputs instead of 10,000 from one each)
   emits the same instructions in the same time -- the sweeps are bound by
   emission, not by their number.
+
+Profiled again against the issue's target (derivation and a VM compile within 2x of CasADi's
+``hessian`` and ``Function``), n = 10,000, CPU ms, best of 3-15 on a heavily loaded 2-core
+machine: parsing 147-155; the gradient (its reverse sweep and program) 314-347; its regrouping
+check and graph 40-66; the forward sweeps with their set-up 930-990, of which the emitter's seed
+of the gradient's rows 47, the adjacency (operands 25, users 48, positions 18), the chains
+joined 24-30 (now 15-16) and the nodes reaching an output 13 (now 8-9; both pick their nodes out
+in C, :mod:`symgraph.ad.adjacency`), the 10,000 walks 86, and the products and sums about 650;
+the pattern 20, the labels 15, the program's one dead-code pass over 190,000 rows 56; then
+``lambdify(backend="vm")`` 180-190, of which 120-130 number the instructions
+(:func:`symgraph.backends.vm_assemble.numbered`: a few passes in C over 100,000 tuples, its
+constants now per distinct object, 124-125 -> 117-121).  Per sweep (n = 1,000, bytecode
+instructions): 6,420, the sweep's edge loop 2,860, the emitter about 2,900, the walk 490; the
+emitter makes 10 instructions a sweep, 4 of which its own rewrites leave dead (a ``neg`` folded
+into the next product, ``-2 + t`` into ``202 - t``).  Nothing grows faster than linearly (CPU from
+n = 1,000 to 3,000 to 10,000: the sweeps 50, 165, 648 ms; the numbering 0.96, 1.03, 1.31 µs an
+instruction, 1.37 at 30,000: scattered tuples outgrowing the caches), and no pass is made twice
+on one table, so with the program kept instruction for instruction the floor is the emitter's
+Python per instruction: about 13x CasADi in one loaded run of ``benchmarks/hessian.py`` (12.9x
+before these cuts and after).  Not kept: ``Program.as_graph`` filling its tables from the
+instructions' columns with ``dict.update`` (27 -> 47 ms: three passes over scattered tuples
+instead of one), the users built by ``map(list.append, ...)`` in C and the positions by
+``dict(zip(...))`` (no faster).
 """
 from __future__ import annotations
 

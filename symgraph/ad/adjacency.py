@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import cached_property
-from itertools import chain
+from itertools import chain, compress
+from operator import not_
 from typing import Any, Iterable, Mapping
 
 from ..ir.graph import Graph
@@ -137,7 +138,10 @@ class Adjacency:
         as it is.  Call before :attr:`succs` is built.
         """
         operands_of, preds = self.graph.operands_of, self.preds
-        adds = {v: args for v, args in operands_of.items() if self.graph.op_of[v] == "add" and len(args) == 2}
+        # the additions picked out in C (the tables share their order, as Graph.rows reads them), not by a
+        # property call per node: 24-30 -> 15-16 ms of CPU on the 100,000 nodes of Rosenbrock's gradient at n = 10,000
+        picked = compress(operands_of.items(), map("add".__eq__, self.graph.op_of.values()))
+        adds = {v: args for v, args in picked if len(args) == 2}
         firsts = {args[0] for args in adds.values() if args[0] in adds and args[1] != args[0]}  # (a + a: partial 2)
         if not firsts:
             return {}
@@ -217,7 +221,9 @@ class Adjacency:
         Every node reaches an output exactly when every node no other node uses is an output, which one look at
         each node's users tells; only otherwise is the set walked."""
         wanted = set(outputs)
-        if all(users or v in wanted for v, users in self.succs.items()):
+        # the nodes no node uses, picked out in C: 13 -> 8-9 ms of CPU on the 100,000 nodes of the gradient
+        # a sparse Rosenbrock Hessian sweeps at n = 10,000 (a generator's test per node before)
+        if wanted.issuperset(compress(self.succs, map(not_, self.succs.values()))):
             return None
         return _walk(self.preds, wanted, set(wanted))
 

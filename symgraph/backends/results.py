@@ -12,11 +12,14 @@ Examples
 --------
 >>> flat_labels(("v", ("a", "b")))
 ['v', 'a', 'b']
+>>> flat_labels(("a", "b")), layout_of(("a", "b")) is None
+(['a', 'b'], True)
 >>> layout_of(("v", ("a", "b")))((1, 2, 3))
 (1, (2, 3))
 """
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -50,6 +53,8 @@ def flat_labels(layout: Layout) -> list[str]:
         return list(layout.labels)
     if not isinstance(layout, tuple):
         return [layout]
+    if all(map(isinstance, layout, repeat(str))):  # a flat tuple of labels (a sparse matrix's entries): told in C,
+        return list(layout)  # not a call per label: 16-20 -> 0.35 ms for a Hessian's 20,001, twice per compile
     return [label for part in layout for label in flat_labels(part)]
 
 
@@ -86,7 +91,7 @@ def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
         return _stacked(layout.shape)
     if not isinstance(layout, tuple):
         return lambda results: results[0]
-    if all(isinstance(part, str) for part in layout):
+    if all(map(isinstance, layout, repeat(str))):  # (told in C, as in flat_labels)
         return None
     slices, start = [], 0
     for part in layout:

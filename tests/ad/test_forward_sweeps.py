@@ -160,3 +160,20 @@ def test_forward_sweeps_through_a_long_sum_visit_few_nodes():
     lin.descendants = lambda *nodes, **options: visited.append(len(found := walk(*nodes, **options))) or found
     forward(lin, [graph.output], list(graph.input_nodes))
     assert lin.counts.sweeps == n and sum(visited) <= 4 * n
+
+
+def test_the_chains_joined_and_the_nodes_reaching_the_outputs():
+    """join_sums picks the additions of two operands out of the graph's tables (in C) and reaching tells the nodes
+    no node uses: the chains and the sets are those of their definitions."""
+    graph = sg.parse("a + b + c*d + 1 + b*c + sin(a) + e")
+    lin = Linearised(graph)
+    chains = lin.join_sums(graph.outputs)
+    assert list(chains) == list(graph.outputs)  # one chain, ending at the output
+    (terms,) = chains.values()
+    assert [graph.op_of[t] for t in terms] == ["input", "input", "mul", "mul", "sin", "input"]  # the 1: no tangent
+    assert sg.parse("a - b - c + a*b").op_of and Linearised(sg.parse("a - b - c + a*b")).join_sums(()) == {}
+    graph = sg.parse("h = sin(x); y1 = h*h; y2 = h + 1; y3 = y2*x", outputs=["y1", "y3"])
+    lin = Linearised(graph)
+    assert lin.reaching(["y1", "y3"]) is None  # every node some node uses, or an output
+    assert lin.reaching(["y1"]) == {"y1", "h", "x"}  # y2 and y3 reach no output asked for
+    assert Linearised(graph).reaching(["y3", "y1"]) is None

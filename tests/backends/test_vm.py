@@ -431,3 +431,26 @@ def test_operands_equal_to_a_name_but_other_string_objects_are_numbered_by_name(
     assert value == np.cos(np.sin(0.7) ** 2) + np.sin(0.7) ** 2
     with pytest.raises(sg.GraphError, match="neither an input nor computed"):
         vm.assemble(Program(["xx"], [("t1", "sin", ("xx",))], {"a": fresh("t9")}), ["xx"], ["a"])
+
+
+def test_constants_are_numbered_by_value_once_per_distinct_object():
+    """The assembler numbers each distinct constant object once and every use of it by NumPy; equal values
+    made apart (Python numbers, sympy's) share one slot, as when one object is used throughout."""
+    S = sympy.Integer
+
+    def rows(big, half, big_again):
+        return [("t1", "add", (big, "x")), ("t2", "pow", ("t1", half)), ("t3", "sub", (big_again, "t2")),
+                ("t4", "mul", ("t3", 2.5)), ("t5", "add", ("t4", big)), ("t6", "mul", (S(3), "t5"))]
+
+    shared = Program(["x"], rows(S(1000003), sympy.Rational(1, 2), S(1000003)), {"a": "t6", "b": S(1000003)})
+    big, again = int("1000003"), int("1000003")
+    assert big is not again
+    apart = Program(["x"], rows(big, sympy.Rational(2, 4), again), {"a": "t6", "b": int("1000003")})
+    for a, b in zip(vm_assemble.numbered(shared, ["x"], ["a", "b"]), vm_assemble.numbered(apart, ["x"], ["a", "b"])):
+        np.testing.assert_array_equal(a, b)
+    close(compile_program(apart, backend="vm")(0.25), compile_program(apart)(0.25))
+    constant_only = Program(["x"], [], {"a": S(2), "b": "x"})  # no operand at all: the results alone
+    assert compile_program(constant_only, backend="vm")(0.5) == (2.0, 0.5)
+    hessian = sg.hessian("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", sparse=True, n=40)
+    x = np.linspace(-1, 1, 40)
+    close(hessian.lambdify(backend="vm").data(x), hessian.lambdify().data(x))
