@@ -182,8 +182,9 @@ class _Tape:
                 append(self._parsed(parser, step[1], value))
         return self.result[1] if result is None else values[result]
 
-    def repeat(self, parser, values: range, join: str, acc: int) -> int | None:
-        """``acc`` joined with the terms at ``values``, made by :meth:`GraphBuilder.repeat` in one loop; None
+    def repeat(self, parser, values: range, join: str | None, acc: int | None) -> "int | list | None":
+        """``acc`` joined with the terms at ``values`` (``join=None``: the list of the terms), made by
+        :meth:`GraphBuilder.repeat` in one loop; None
         when the template has a step that loop does not take (an op of three operands, an element of a
         declared or many-axis input, or one the parser evaluates), or an element out of range: then each
         term is replayed (:meth:`replay`), which words the error."""
