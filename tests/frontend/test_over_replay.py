@@ -78,3 +78,22 @@ def test_residuals_from_replayed_copies_are_the_parsed_ones(monkeypatch):
     assert res.function.source == parsed.function.source
     assert res.fun(theta, y, t).tobytes() == parsed.fun(theta, y, t).tobytes()
     assert res.jac(theta, y, t).tobytes() == parsed.jac(theta, y, t).tobytes()
+
+
+def test_replayed_residuals_against_sympy():
+    """The residuals and Jacobian of replayed copies against sympy's derivatives evaluated in 30 digits."""
+    import sympy
+
+    m = 9
+    t, y = np.linspace(0.0, 2.0, m), np.linspace(3.0, 1.0, m)
+    theta = [1.5, 0.7]
+    res = sg.residuals("y[k+1] - a*exp(-b*t[k]) + y[k]/a", wrt=["a", "b"], over=("k", 0, "m-2"), m=m)
+    a, b = sympy.symbols("a b")
+    point = {a: sympy.Float(theta[0], 30), b: sympy.Float(theta[1], 30)}
+    want_r, want_j = [], []
+    for k in range(m - 1):
+        r = sympy.Float(y[k + 1], 30) - a * sympy.exp(-b * sympy.Float(t[k], 30)) + sympy.Float(y[k], 30) / a
+        want_r.append(float(r.evalf(30, subs=point)))
+        want_j.append([float(sympy.diff(r, v).evalf(30, subs=point)) for v in (a, b)])
+    np.testing.assert_allclose(res.fun(theta, y, t[:-1]), want_r, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(res.jac(theta, y, t[:-1]), want_j, rtol=1e-14, atol=1e-15)
