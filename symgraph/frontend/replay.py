@@ -19,7 +19,9 @@ naming and freezing the graph (:meth:`GraphBuilder.finish`, 2.0-2.6 s) is
 now most of the parse.
 
 The reductions (:mod:`symgraph.frontend.reductions`) decide when a term is
-replayed; this module holds only the record and its replay.
+replayed, and so does :func:`~symgraph.frontend.parse.parse_over` for the
+copies of an ``over=`` template (``join=None`` in :meth:`_Tape.repeat`: the
+copies themselves, one output each); this module holds only the record and its replay.
 """
 from __future__ import annotations
 
