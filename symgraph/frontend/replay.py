@@ -19,7 +19,9 @@ naming and freezing the graph (:meth:`GraphBuilder.finish`, 2.0-2.6 s) is
 now most of the parse.
 
 The reductions (:mod:`symgraph.frontend.reductions`) decide when a term is
-replayed; this module holds only the record and its replay.
+replayed, and so does :func:`~symgraph.frontend.parse.parse_over` for the
+copies of an ``over=`` template (``join=None`` in :meth:`_Tape.repeat`: the
+copies themselves, one output each); this module holds only the record and its replay.
 """
 from __future__ import annotations
 
@@ -182,8 +184,9 @@ class _Tape:
                 append(self._parsed(parser, step[1], value))
         return self.result[1] if result is None else values[result]
 
-    def repeat(self, parser, values: range, join: str, acc: int) -> int | None:
-        """``acc`` joined with the terms at ``values``, made by :meth:`GraphBuilder.repeat` in one loop; None
+    def repeat(self, parser, values: range, join: str | None, acc: int | None) -> "int | list | None":
+        """``acc`` joined with the terms at ``values`` (``join=None``: the list of the terms), made by
+        :meth:`GraphBuilder.repeat` in one loop; None
         when the template has a step that loop does not take (an op of three operands, an element of a
         declared or many-axis input, or one the parser evaluates), or an element out of range: then each
         term is replayed (:meth:`replay`), which words the error."""

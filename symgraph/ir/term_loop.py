@@ -19,11 +19,12 @@ from .operand_kinds import _FALSE, _PLAIN1, _PLAIN2, _TRUE
 class TermLoop:
     """The template loop of :class:`~symgraph.ir.builder.GraphBuilder` (mixed in; it reads the builder's tables)."""
 
-    def repeat(self, fixed: Sequence[Any], steps: Sequence[tuple], result: int, values: range, join: str,
-               acc: int) -> int | None:
+    def repeat(self, fixed: Sequence[Any], steps: Sequence[tuple], result: int, values: range, join: str | None,
+               acc: int | None) -> "int | list[int] | None":
         """``acc`` joined (``join``, left to right) with one term per index value: the nodes of ``values``'
         terms, each made by the template ``steps``; None (nothing made) when the template is not one this
-        loop takes, and the caller builds the terms one call at a time.
+        loop takes, and the caller builds the terms one call at a time.  With ``join=None``, the list of the
+        terms themselves (over='s copies of a template, one output each).
 
         The slots are ``fixed`` (the operands the template reads from outside), then one per step:
         ``(1, op, x)`` and ``(2, op, x, y)`` on slots, ``(3, vector, a, b)`` the element ``vector[a + b*value]``
@@ -33,8 +34,9 @@ class TermLoop:
         of a large text's graph); here a step is a dict lookup, and the tables are looked up once per template.
         """
         conditions, by_key, on_nodes = self._conditions, self._by_key, self._on_nodes
+        collect = join is None
         joined = _PLAIN2.get(join)
-        if joined is None or acc.__class__ is not int or acc in conditions:
+        if not collect and (joined is None or acc.__class__ is not int or acc in conditions):
             return None
         for x in fixed:
             if x.__class__ is int and x in conditions or x is _TRUE or x is _FALSE:
@@ -69,7 +71,7 @@ class TermLoop:
         ops_, operands_, index_of = self._ops, self._operands, self._index_of
         append_op, append_operands = ops_.append, operands_.append
         slots = [*fixed, *[0] * len(steps)]
-        join_table = on_nodes[join]
+        join_table, terms = None if collect else on_nodes[join], []
         for value in values:
             j = base
             for step in plan:
@@ -109,6 +111,9 @@ class TermLoop:
                 slots[j] = node
                 j += 1
             term = slots[result]
+            if collect:
+                terms.append(term)
+                continue
             key = (term, acc) if joined and term < acc else (acc, term)
             node = join_table.get(key)
             if node is None:
@@ -116,4 +121,4 @@ class TermLoop:
                 append_op(join)
                 append_operands(key)
             acc = node
-        return acc
+        return terms if collect else acc
