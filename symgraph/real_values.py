@@ -109,8 +109,10 @@ def refuse_masked(name: str, value: Any) -> None:
     indexing and conversions treat them differently (computed from the hidden data, skipped in a sum,
     or masked in the result), so backends would give different numbers for the same call."""
     if isinstance(value, np.ma.MaskedArray):
+        # a name that is no variable ("the vector", "hessp()'s point") is not written as one: "the vector.filled"
+        filled = f"{name}.filled(...)" if name.isidentifier() else "the array's .filled(...)"
         raise GraphError(f"value for {name} is a masked array: its masked entries have no values; pass "
-                         f"{name}.filled(...) with the value they should take, or the unmasked entries alone")
+                         f"{filled} with the value they should take, or the unmasked entries alone")
 
 
 def real_value(name: str, value: Any) -> Any:
