@@ -108,7 +108,7 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
         beyond = ("; a keyword beyond these is the size of an indexed input (such as n=1000) and must be a "
                   "non-negative integer (or a tuple of them)") if sizes else \
             (f"; and the {what}: {shown_names(sorted(settings), 12)}" if settings else "")
-        return ArgumentError(f"{name}() got an unexpected keyword argument {key}={shown(value)}{hint}; "
+        return ArgumentError(f"{name}() got an unexpected keyword argument {shown_names([key])}={shown(value)}{hint}; "
                              f"its keywords: {', '.join(options) or 'none'}{beyond}")
 
     def refused(args: tuple, kwargs: dict) -> ArgumentError:

@@ -272,7 +272,7 @@ def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tu
     args = tuple(args)
     for a in args:
         if not isinstance(a, str) or not is_identifier(a):
-            raise FunctionDefinitionError(f"argument {a!r} of {name}() is not an identifier")
+            raise FunctionDefinitionError(f"argument {shown(a)} of {name}() is not an identifier")
         if a == name or a in ops.FUNCTIONS or a in GRAMMAR_WORDS:
             raise FunctionDefinitionError(f"argument {a!r} of {name}() is the name of a function or a grammar word")
     if len(set(args)) != len(args):

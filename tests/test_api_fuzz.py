@@ -214,3 +214,69 @@ def test_a_registered_function_failing_on_float32_inputs_in_numba_says_why():
             sg.lambdify("scalar_sine(x) + y", backend="numba")(np.float32(1.0), 1.0)
     finally:
         handle.remove()
+
+
+def _nested(depth: int, leaf: object) -> list:
+    """``leaf`` in ``depth`` lists, one inside the other."""
+    value = leaf
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+LONG_TEXT = "1+" * 50_000 + "1"
+LONG_LIST = list(range(100_000))
+DEEP = _nested(5_000, "x")
+
+
+@pytest.mark.parametrize("call", [
+    lambda v: sg.jvp(F, ["x"], [v]), lambda v: sg.jvp(F, ["x"], {"x": v}), lambda v: sg.vjp([F], ["x"], w=[v]),
+    lambda v: sg.hvp(F, ["x"], [v]), lambda v: sg.jvp("sum(w[i], i, 0, 2)", ["w[0]"], ["w[" + (v if isinstance(v, str) else "0][0") + "]"]),
+    lambda v: sg.lambdify(F, args=[v, "y"]), lambda v: sg.lambdify(F, args=v),
+    lambda v: sg.explore(F, at={"x": v, "y": 1.0}), lambda v: sg.explore(F, at={v if isinstance(v, str) else "q": 1.0}),
+    lambda v: sg.paths(F, at={"x": v, "y": 1.0}),
+    lambda v: sg.parse(F, **{"b" * 1000: v}), lambda v: sg.to_latex(F, **{"b" * 1000: v}),
+    lambda v: sg.residuals(["x*t[k] - y[k]"], ["x"], over=("k", 0, v)),
+    lambda v: sg.residuals(["x*t[k] - y[k]"], ["x"], over=(v if isinstance(v, str) else "k", 0, 3)),
+    lambda v: sg.residuals(["x*t[k] - y[k]"], ["x"], over=("k", 0, 3), k=v),
+    lambda v: sg.grad("n*x + sum(x[i], i, 0, 2)", n=(10**100,) * 1000),
+    lambda v: sg.function("fuzzed", np.add, ["1", "1"], args=["x", v]),
+    lambda v: sg.grad(sympy.Symbol("q" * 100_000), [sympy.Symbol("q" * 100_000, positive=True)]),
+])
+@pytest.mark.parametrize("value", [LONG_TEXT, LONG_LIST, DEEP, [[1.0], [2.0, 3.0]], 10**5000],
+                         ids=["long text", "long list", "deep list", "ragged list", "5,001 digits"])
+def test_a_long_deep_or_ragged_argument_is_named_in_a_short_message(call, value):
+    """Each echoed the value whole in its message (a seed of a 100,000-entry list made a 690 kB message; a
+    keyword name, an over= index or bound, a size, a registered function's argument name, a wrt symbol of a long
+    name, an unknown key of explore(at=...)), or failed on it: repr() of a list nested 5,000 deep raised
+    RecursionError (jvp/vjp/hvp seeds; args=, which made a name of str() of each entry), repr() of an integer of
+    5,001 digits Python's bare ValueError (over='s index also given as a size), and explore(at=...) and
+    paths(at=...) raised NumPy's bare ValueError on a ragged or deeply nested list (np.ndim)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            call(value)
+        except sg.SymgraphError as error:
+            assert len(str(error)) < 1000, str(error)[:300]
+
+
+def test_args_takes_names_and_sympy_symbols_only():
+    """args=[1, 2] made the names '1' and '2' ("names in args that are not inputs: 1, 2"), args=[["x"], "y"] the
+    name "['x']"; a list nested thousands deep recursed in str()."""
+    for wrong in ([1, 2], [["x"], "y"], ["x", None], DEEP):
+        with pytest.raises(sg.ArgumentError, match="args= takes a list of the input names in positional order"):
+            sg.lambdify(F, args=wrong)
+    assert sg.lambdify(F, args=[Y, "x"])(2.0, 3.0) == pytest.approx(6.0 + math.sin(3.0))
+    assert tuple(sg.lambdify("sum(w[i], i, 0, 2)*y", args=[sympy.IndexedBase("w"), "y"]).inputs) == ("w", "y")
+
+
+@pytest.mark.parametrize("at, said", [
+    ({"x": [[1.0], [2.0, 3.0]], "y": 1.0}, r"x takes one number, got list \[\[1.0\], \[2.0, 3.0\]\]"),
+    ({"x": _nested(100, 1.0), "y": 1.0}, r"x takes one number, got list \[\[\[\["),
+    ({"x": [1.0, 2.0], "y": 1.0}, r"x takes one number, got an array of shape \(2,\)"),
+])
+@pytest.mark.parametrize("make", [sg.explore, lambda f, at: sg.paths(f, at=at)])
+def test_a_point_that_is_no_number_says_which_input(make, at, said):
+    """np.ndim of a ragged list, or of one nested deeper than NumPy's 64 axes, raised NumPy's bare ValueError."""
+    with pytest.raises(sg.GraphError, match=r"\(at=\.\.\.\) is one point: " + said):
+        make(F, at=at)
