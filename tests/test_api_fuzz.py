@@ -280,3 +280,18 @@ def test_a_point_that_is_no_number_says_which_input(make, at, said):
     """np.ndim of a ragged list, or of one nested deeper than NumPy's 64 axes, raised NumPy's bare ValueError."""
     with pytest.raises(sg.GraphError, match=r"\(at=\.\.\.\) is one point: " + said):
         make(F, at=at)
+
+
+@pytest.mark.parametrize("value", [bytearray(b"12"), memoryview(b"12"), memoryview(bytearray(b"12"))],
+                         ids=["bytearray", "memoryview of bytes", "memoryview of a bytearray"])
+@pytest.mark.parametrize("call", [
+    lambda v: sg.lambdify("x*y")(v, 1.0), lambda v: sg.lambdify("x*y", backend="vm")(v, 1.0),
+    lambda v: sg.grad("x*y").at(x=v, y=1.0), lambda v: sg.parse("x*y").evaluate(x=v, y=1.0),
+    lambda v: sg.value_and_grad("x*y", vector=True)(v), lambda v: sg.hessp("x*y")([1.0, 2.0], v),
+])
+def test_bytes_of_text_are_refused_in_every_container(call, value):
+    """b"12" was refused as text, but bytearray(b"12") and a memoryview of bytes were read by NumPy as the byte
+    values: x was the numbers 49 and 50, without a word.  A memoryview of numbers is still numbers."""
+    with pytest.raises(sg.GraphError, match=r"got (bytearray|memoryview) b'12' \(bytes of text, not numbers\)"):
+        call(value)
+    np.testing.assert_array_equal(sg.lambdify("x*y")(memoryview(np.array([1.0, 2.0])), 3.0), [3.0, 6.0])
