@@ -295,3 +295,17 @@ def test_bytes_of_text_are_refused_in_every_container(call, value):
     with pytest.raises(sg.GraphError, match=r"got (bytearray|memoryview) b'12' \(bytes of text, not numbers\)"):
         call(value)
     np.testing.assert_array_equal(sg.lambdify("x*y")(memoryview(np.array([1.0, 2.0])), 3.0), [3.0, 6.0])
+
+
+def test_a_backend_without_numba_says_what_to_install(monkeypatch):
+    """backend='numba' and 'vm' raised a bare ImportError, not one of the library's errors (scipy's absence is a
+    MissingDependencyError, which is an ImportError too)."""
+    from symgraph.backends import vm_jit
+    monkeypatch.setitem(__import__("sys").modules, "numba", None)  # import numba: ImportError
+    with pytest.raises(sg.MissingDependencyError, match=r"backend='numba' needs numba, which is not installed: "
+                                                        r"pip install numba") as caught:
+        sg.lambdify("x*y + 2.5", backend="numba")
+    assert isinstance(caught.value, ImportError)
+    monkeypatch.setattr(vm_jit, "_COMPILED", {})  # no kernel loaded yet in this process
+    with pytest.raises(sg.MissingDependencyError, match=r"backend='vm' needs numba, which is not installed"):
+        sg.lambdify("x*y + 3.5", backend="vm")(np.ones(3), 2.0)

@@ -48,7 +48,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import (ExpressionTooLargeError, FunctionDefinitionError, NotPicklableError, SymgraphError,
-                      UnsupportedOpError, UserFunctionError)
+                      UnsupportedOpError, UserFunctionError, optional_module)
 from ..ir.program import Program
 from ..names import Namer
 from ..progress import compile_reporter
@@ -152,13 +152,10 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
     Raises
     ------
-    ImportError
-        When numba is not installed.
+    MissingDependencyError
+        When numba is not installed (an ImportError too).
     """
-    try:
-        import numba
-    except ImportError as error:
-        raise ImportError("backend='numba' needs numba: pip install numba") from error
+    numba = optional_module("numba", "backend='numba'")  # a MissingDependencyError, an ImportError too
     size = len(program.instructions)
     report = compile_reporter(progress, size, "compiling with numba")
     try:
