@@ -309,3 +309,21 @@ def test_a_backend_without_numba_says_what_to_install(monkeypatch):
     monkeypatch.setattr(vm_jit, "_COMPILED", {})  # no kernel loaded yet in this process
     with pytest.raises(sg.MissingDependencyError, match=r"backend='vm' needs numba, which is not installed"):
         sg.lambdify("x*y + 3.5", backend="vm")(np.ones(3), 2.0)
+
+
+def test_progress_true_without_tqdm_says_what_to_install(monkeypatch):
+    # a bare ImportError("progress=True needs tqdm: pip install tqdm"), not one of the library's errors
+    monkeypatch.setitem(__import__("sys").modules, "tqdm", None)
+    big = " + ".join(f"x{i}*x{i + 1}" for i in range(30))
+    with pytest.raises(sg.MissingDependencyError, match="progress=True needs tqdm, which is not installed: pip install tqdm"):
+        sg.grad(big, progress=True)
+    assert sg.grad(big, progress=None)  # not asked for: no bar, no error
+
+
+def test_a_value_of_a_node_the_graph_has_not_names_the_nodes():
+    """Graph.evaluate(...)["q"] raised a bare KeyError('q'), where .at(...)["q"] names the entries there are."""
+    values = sg.parse("c = x*y; c + 1").evaluate(x=2.0, y=3.0)
+    with pytest.raises(sg.EntryError, match=r"no node 'C' \(did you mean 'c'\?\); nodes: x, y, c") as caught:
+        values["C"]
+    assert isinstance(caught.value, KeyError) and "q" not in values and values.get("q") is None
+    assert values["c"] == 6.0
