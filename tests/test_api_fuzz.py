@@ -327,3 +327,14 @@ def test_a_value_of_a_node_the_graph_has_not_names_the_nodes():
         values["C"]
     assert isinstance(caught.value, KeyError) and "q" not in values and values.get("q") is None
     assert values["c"] == 6.0
+
+
+@pytest.mark.parametrize("arguments", [["x"], [1.0], [[1]], b"x", "2", [sympy.Integer(1), sympy.Integer(2)], ()])
+def test_a_registered_functions_evaluate_at_what_is_no_sympy_number_is_none(define, arguments):
+    # each raised AttributeError ("'str' object has no attribute 'is_Number'") from the check of its arguments
+    handle = define("fuzzed_sine", numpy=np.sin, derivatives=["cos(x)"])
+    assert handle.evaluate(arguments) is None
+    assert float(handle.evaluate([sympy.Integer(2)])) == pytest.approx(math.sin(2.0))
+    with pytest.raises(sg.ArgumentError, match=r"UserFunction.evaluate\(\) takes a list of sympy numbers, one per "
+                                               r"argument \(x\), got int 3"):
+        handle.evaluate(3)
