@@ -175,8 +175,8 @@ def _check_symbols(graph: Graph, wrt: list) -> None:
         if isinstance(w, sympy.Symbol):
             own = graph.given_symbols([w.name]).get(w.name)
             if own is not None and own != w:
-                raise ArgumentError(f"wrt {shown(sympy.srepr(w), 200)} is not the function's symbol named "
-                                    f"{shown(w.name)}, {shown(sympy.srepr(own), 200)}: to sympy they are two "
+                raise ArgumentError(f"wrt {shown_names([sympy.srepr(w)])} is not the function's symbol named "
+                                    f"{shown(w.name)}, {shown_names([sympy.srepr(own)])}: to sympy they are two "
                                     f"variables; pass the function's own symbol or the name {shown(w.name)}")
 
 
