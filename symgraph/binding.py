@@ -241,8 +241,8 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
                             f"{type(args).__name__} {shown(args)}" + (" (a set has no order)" if
                                                                      isinstance(args, (set, frozenset)) else ""))
     try:
-        order = tuple(str(a) for a in args)
-    except TypeError:  # Iterable by its class, but not this one: a 0-d array
+        order = tuple(map(_arg_name, args))
+    except TypeError:  # Iterable by its class, but not this one (a 0-d array), or holding what is no name
         raise ArgumentError(f"args= takes a list of the input names in positional order, got "
                             f"{type(args).__name__} {shown(args)}") from None
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
@@ -255,6 +255,15 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
                 ([f"names given twice: {shown_names(repeated)}"] if repeated else [])
         raise ArgumentError(f"args must list every input once (inputs: {shown_names(inputs)}); " + "; ".join(parts))
     return order
+
+
+def _arg_name(a: Any) -> str:
+    """One entry of ``args=``, an input's name: a str, or a sympy symbol (or ``IndexedBase``) as the name it
+    prints; a TypeError for anything else.  Why: ``str()`` of a list made a name "['x']" that no input has
+    (and recursed without end on a list nested thousands deep), and of a number the name "1"."""
+    if isinstance(a, str) or (type(a).__module__ or "").partition(".")[0] == "sympy":
+        return str(a)
+    raise TypeError(f"no input name: {type(a).__name__}")
 
 
 def signature_text(signature: inspect.Signature | None, most: int = 20) -> str:

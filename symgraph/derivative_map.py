@@ -19,7 +19,7 @@ import sympy
 from .backends.compile import compile_program
 from .backends.runtime import EMPTY, Stack
 from .binding import point_values
-from .options import checked_options
+from .options import checked_options, label_list
 from .cost import CostReport
 from .export.latex import ENTRY_LINES, derivative_latex
 from .export.notebook_latex import notebook_math
@@ -215,6 +215,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         ``expand``, only the first entries whose closed forms build within :data:`BUILD_LIMIT` operations
         are built (:meth:`Program.buildable`); the others are None too.
         """
+        labels = label_list(f"{type(self).__name__}.printed_forms()", labels)
         printer = ShortStrPrinter()  # what the entries share is written once
         return {label: None if expr is None else short_str(expr, printer)
                 for label, expr in self.printed_exprs(labels, expand).items()}
@@ -223,7 +224,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
     def printed_exprs(self, labels: Sequence[str], expand: bool = False) -> dict[str, sympy.Expr | None]:
         """The closed forms :meth:`printed_forms` writes (and LaTeX, :meth:`latex`): None for an entry
         too large to print, or not built within :data:`BUILD_LIMIT`, unless ``expand``."""
-        labels = [self._entry(label) for label in labels]
+        labels = [self._entry(label) for label in label_list(f"{type(self).__name__}.printed_exprs()", labels)]
         self.program.measure(labels)  # every entry counted in one pass
         shown = [label for label in labels if expand or self.is_small(label)]
         if not expand:  # the first ones that build within BUILD_LIMIT

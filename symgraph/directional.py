@@ -140,12 +140,12 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             if not is_identifier(s) and s not in graph.addresses:
                 base = s.split("[", 1)[0].strip()
                 if base not in graph.indexed:
-                    raise GraphError(f"seed {s!r} in {what} is not a name{_as_text(s)}")
+                    raise GraphError(f"seed {shown(s)} in {what} is not a name{_as_text(s)}")
                 labels = element_labels(graph, base)
                 if s in labels:  # an element the function never reads: no value of it to stand for
-                    raise GraphError(f"seed {s!r} in {what} is an element the function does not read: "
+                    raise GraphError(f"seed {shown(s)} in {what} is an element the function does not read: "
                                      f"give its value as a number, or a new name")
-                raise GraphError(f"seed {s!r} in {what} is no element of {base}, whose elements are "
+                raise GraphError(f"seed {shown(s)} in {what} is no element of {base}, whose elements are "
                                  f"{shown_names(labels, 6)}")
             if s in graph.indexed:  # a new parameter of its name would meet the input's array in at() and calls
                 raise GraphError(f"seed {s!r} in {what} names the indexed input {s} as a whole; a seed is one "
@@ -155,13 +155,13 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
             # an int is finite however large (math.isfinite would overflow converting it to a float)
             if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
-                raise ArgumentError(f"a seed in {what} must be finite, got {s!r}")
+                raise ArgumentError(f"a seed in {what} must be finite, got {shown(s)}")
             if isinstance(s, numbers.Rational) and not isinstance(s, numbers.Integral):  # a Fraction stays exact
                 s = sympy.Rational(s.numerator, s.denominator)
             refs.append(s if isinstance(s, sympy.Number) else
                         constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))
         else:
-            raise ArgumentError(f"a seed in {what} must be a number or a name, got {s!r}")
+            raise ArgumentError(f"a seed in {what} must be a number or a name, got {shown(s)}")
     return refs
 
 
@@ -171,8 +171,8 @@ def _as_text(seed: str) -> str:
         number = float(seed)
     except ValueError:
         return ("; a seed is a number or a name, never an expression: name the value in the function "
-                f"(c = {seed.strip()}) and seed c" if re.search(r"[-+*/^()]", seed) else "")
-    return f": give the number {number!r}, not the text {seed!r}"
+                f"(c = {shown_names([seed.strip()])}) and seed c" if re.search(r"[-+*/^()]", seed) else "")
+    return f": give the number {number!r}, not the text {shown(seed)}"
 
 
 def wrt_as_given(graph: Graph, wrt: Any) -> Any:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import ArgumentError, closest_name, shown_names, shown
 
-__all__ = ["checked_options", "is_size"]
+__all__ = ["checked_options", "is_size", "label_list"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -31,6 +31,25 @@ def is_size(value: Any) -> bool:
         return all(map(is_size, value))
     return not (isinstance(value, (list, dict, set, type(None), bool)) or callable(value)
                 or isinstance(value, str) and not value.strip().isdigit())
+
+
+def label_list(what: str, labels: Any) -> list:
+    """``labels``, the results a method of ``what`` is asked for, as a list: one label (a str) as the list of it,
+    any other iterable as its items; an :class:`ArgumentError` for what is no label and no list of them.
+
+    Why: a str is iterable, so ``program.closed_forms("xy")`` read the labels ``x`` and ``y`` and returned
+    their closed forms without a word, and a number raised Python's bare "'int' object is not iterable".
+
+    >>> label_list("closed_forms()", "xy"), label_list("closed_forms()", ("x", "y"))
+    (['xy'], ['x', 'y'])
+    """
+    if isinstance(labels, str):
+        return [labels]
+    try:
+        return list(labels)
+    except TypeError:  # not iterable, or a 0-d array (iterable by its class)
+        raise ArgumentError(f"{what} takes a result label or a list of them, got {type(labels).__name__} "
+                            f"{shown(labels)}") from None
 
 
 def checked_options(function: _F | None = None, *, settings: Collection[str] = (),
@@ -89,7 +108,7 @@ def checked_options(function: _F | None = None, *, settings: Collection[str] = (
         beyond = ("; a keyword beyond these is the size of an indexed input (such as n=1000) and must be a "
                   "non-negative integer (or a tuple of them)") if sizes else \
             (f"; and the {what}: {shown_names(sorted(settings), 12)}" if settings else "")
-        return ArgumentError(f"{name}() got an unexpected keyword argument {key}={shown(value)}{hint}; "
+        return ArgumentError(f"{name}() got an unexpected keyword argument {shown_names([key])}={shown(value)}{hint}; "
                              f"its keywords: {', '.join(options) or 'none'}{beyond}")
 
     def refused(args: tuple, kwargs: dict) -> ArgumentError:

@@ -32,7 +32,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from .errors import ArgumentError, shown
+from .errors import ArgumentError, optional_module, shown
 
 #: node visits from which the default (``progress=None``) shows a bar on a terminal
 AUTO_MIN_WORK = 300_000
@@ -102,8 +102,8 @@ def progress_reporter(progress: Any, total: int, description: str, auto_min: int
     try:
         from tqdm import tqdm
     except ImportError:
-        if progress is True:
-            raise ImportError("progress=True needs tqdm: pip install tqdm") from None
+        if progress is True:  # asked for: a MissingDependencyError (an ImportError too) saying what to install
+            optional_module("tqdm", "progress=True")
         return None
     if unit is None:
         unit = " nodes" if "reverse" in description else " sweeps"

@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import GraphError, shown
 
-__all__ = ["as_array", "broadcast_shape", "index_axes_error", "real_value", "refuse_masked"]
+__all__ = ["as_array", "broadcast_shape", "index_axes_error", "real_value", "refuse_bytes", "refuse_masked"]
 
 
 def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int, ...]:
@@ -97,6 +97,7 @@ def as_array(name: str, value: Any) -> np.ndarray:
     (a ragged nested list), instead of NumPy's ``inhomogeneous shape`` ValueError; or for a masked array
     (:func:`refuse_masked`), which ``np.asarray`` would turn into its hidden data."""
     refuse_masked(name, value)
+    refuse_bytes(name, value)
     try:
         return np.asarray(value)
     except (TypeError, ValueError):
@@ -109,8 +110,18 @@ def refuse_masked(name: str, value: Any) -> None:
     indexing and conversions treat them differently (computed from the hidden data, skipped in a sum,
     or masked in the result), so backends would give different numbers for the same call."""
     if isinstance(value, np.ma.MaskedArray):
+        # a name that is no variable ("the vector", "hessp()'s point") is not written as one: "the vector.filled"
+        filled = f"{name}.filled(...)" if name.isidentifier() else "the array's .filled(...)"
         raise GraphError(f"value for {name} is a masked array: its masked entries have no values; pass "
-                         f"{name}.filled(...) with the value they should take, or the unmasked entries alone")
+                         f"{filled} with the value they should take, or the unmasked entries alone")
+
+
+def refuse_bytes(name: str, value: Any) -> None:
+    """A GraphError for a bytearray, or a memoryview of bytes: text as bytes, which NumPy reads as the byte values
+    (``bytearray(b"12")`` was the numbers 49 and 50, where ``b"12"`` is refused as text)."""
+    if isinstance(value, bytearray) or isinstance(value, memoryview) and isinstance(value.obj, (bytes, bytearray)):
+        raise GraphError(f"value for {name} must be a real number or an array of them, got {type(value).__name__} "
+                         f"{shown(bytes(value[:60]))} (bytes of text, not numbers)")
 
 
 def real_value(name: str, value: Any) -> Any:
@@ -123,6 +134,7 @@ def real_value(name: str, value: Any) -> Any:
     kind = getattr(value, "dtype", None)
     if kind is not None:
         refuse_masked(name, value)
+    refuse_bytes(name, value)
     kind = kind.kind if kind is not None else None
     if kind in ("f", "i", "u", "b") or (kind is None and isinstance(value, (float, int)) and not isinstance(value, bool)):
         try:

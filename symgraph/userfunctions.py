@@ -47,7 +47,7 @@ from . import ops
 from .backends.registered import import_path, imported
 from .options import checked_options
 from .constants import SympyBuilder
-from .errors import FunctionDefinitionError, ParseError, UnsupportedOpError, shown, shown_names
+from .errors import ArgumentError, FunctionDefinitionError, ParseError, UnsupportedOpError, shown, shown_names
 from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
@@ -205,8 +205,14 @@ class UserFunction:
 
     @checked_options
     def evaluate(self, arguments: Sequence[sympy.Expr]) -> sympy.Float | None:
-        """The callable's value at numeric sympy ``arguments`` as a Float, else None (``evalf``)."""
-        if not all(a.is_Number for a in arguments):
+        """The callable's value at numeric sympy ``arguments`` (one per argument) as a Float, else None (``evalf``);
+        anything else given (text, a list: no sympy numbers) is None too, where it raised AttributeError."""
+        try:
+            arguments = tuple(arguments)
+        except TypeError:  # a number alone
+            raise ArgumentError(f"UserFunction.evaluate() takes a list of sympy numbers, one per argument "
+                                f"({', '.join(self.args)}), got {type(arguments).__name__} {shown(arguments)}") from None
+        if len(arguments) != len(self.args) or not all(getattr(a, "is_Number", False) is True for a in arguments):
             return None
         values = tuple(np.float64(float(a)) for a in arguments)
         with np.errstate(all="ignore"):
@@ -272,7 +278,7 @@ def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tu
     args = tuple(args)
     for a in args:
         if not isinstance(a, str) or not is_identifier(a):
-            raise FunctionDefinitionError(f"argument {a!r} of {name}() is not an identifier")
+            raise FunctionDefinitionError(f"argument {shown(a)} of {name}() is not an identifier")
         if a == name or a in ops.FUNCTIONS or a in GRAMMAR_WORDS:
             raise FunctionDefinitionError(f"argument {a!r} of {name}() is the name of a function or a grammar word")
     if len(set(args)) != len(args):

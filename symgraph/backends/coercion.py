@@ -126,7 +126,9 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None, con
     A list (or any value without a dtype) votes with the dtype of the array
     NumPy makes of it; with ``convert=True`` (``values`` a list) that array
     replaces it in ``values``, so a kernel converts each input once, for its
-    vote and its computation together (a list was made an array twice).
+    vote and its computation together (a list was made an array twice); an
+    object array of real numbers (Decimals, sympy numbers) is replaced by
+    its float64 array, which every namespace takes (Dask refuses object dtype).
     """
     vote = None
     for k, value in enumerate(values):
@@ -151,7 +153,9 @@ def working_dtype(values: Sequence[Any], names: Sequence[str] | None = None, con
                 if convert:
                     values[k] = array  # type: ignore[index]
         if dt.kind not in "fiub":  # refused unless an object array holds real numbers only
-            real_value(names[k] if names is not None else f"input {k + 1}", value)
+            converted = real_value(names[k] if names is not None else f"input {k + 1}", value)
+            if convert:  # their float64 array: xp.asarray of an object array is Dask's NotImplementedError
+                values[k] = converted  # type: ignore[index]
         # float32 in either byte order (NumPy computes '>f4' data in float32 too)
         vote = _FLOAT32 if dt.kind == "f" and dt.itemsize == 4 and vote is not _FLOAT64 else _FLOAT64
     return _FLOAT64 if vote is None else vote

@@ -62,8 +62,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import (ExpressionTooLargeError, NotPicklableError, SymgraphError, UnsupportedOpError,
-                      UserFunctionError)
+from ..errors import (ExpressionTooLargeError, FunctionDefinitionError, NotPicklableError, SymgraphError,
+                      UnsupportedOpError, UserFunctionError, optional_module)
 from ..ir.program import Program
 from ..names import Namer
 from ..progress import compile_reporter
@@ -167,13 +167,10 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
     Raises
     ------
-    ImportError
-        When numba is not installed.
+    MissingDependencyError
+        When numba is not installed (an ImportError too).
     """
-    try:
-        import numba
-    except ImportError as error:
-        raise ImportError("backend='numba' needs numba: pip install numba") from error
+    numba = optional_module("numba", "backend='numba'")  # a MissingDependencyError, an ImportError too
     size = len(program.instructions)
     report = compile_reporter(progress, size, "compiling with numba")
     try:
@@ -219,7 +216,7 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
         values = list(values)
         dtype = working_dtype(values, order, convert=True)  # a list made an array once
         if dtype != np.float64 and fallback is not None:
-            return numpy_code(values)
+            return numpy_code(values) if not registered else _in_numpy_code(numpy_code, values, dtype)
         if all(type(v) in _SCALARS for v in values):  # one point, no arrays
             shape, held = (), np.array(values, dtype=np.float64)
             sources = held.ctypes.data + offsets
@@ -244,6 +241,26 @@ def numba_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
     run.__name__ = name
     run.recipe = lambda: _recipe(program, order, labels, name, parallel, fallback, registered)
     return run, generated.source
+
+
+def _in_numpy_code(run: Callable[[Sequence[Any]], tuple], values: Sequence[Any], dtype: np.dtype) -> tuple:
+    """``run(values)``: the NumPy backend's code, which a numba kernel runs for inputs of ``dtype`` (float32),
+    with a registered function's error there saying why its callable met arrays.
+
+    Why: compiled by numba, the callable is called on single float64 values; the NumPy backend's code calls
+    it on arrays.  A callable for single numbers (``math.sin``) that runs on every float64 input then fails
+    on float32 ones alone, and its error ("only 0-dimensional arrays can be converted") named neither the
+    backend nor the switch of code, so the same function seemed to break on a change of dtype.
+    """
+    try:
+        return run(values)
+    except (UserFunctionError, FunctionDefinitionError) as error:
+        why = (f"; backend='numba' computes {dtype} inputs with the NumPy backend's code, which calls the "
+               "registered function's callable on arrays (compiled by numba, it is called on single float64 "
+               "values): pass float64 values, or make the callable take arrays")
+        if isinstance(error, UserFunctionError):
+            raise UserFunctionError(f"{error}{why}", error.function, error.original) from error.original
+        raise FunctionDefinitionError(f"{error}{why}") from None
 
 
 def _recipe(program: Any, order: Sequence[str], labels: Sequence[str], name: str, parallel: bool,

@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..errors import optional_module
 from . import vm_kernels
 from .vm_instructions import _apply, _pair
 from .vm_kernels import _data_pointers, _row, _run_block, _run_native, _run_point
@@ -143,10 +144,7 @@ def _kernel(name: str) -> Callable:
     kernel = _COMPILED.get(name)
     if kernel is not None:
         return kernel
-    try:
-        import numba
-    except ImportError as error:
-        raise ImportError("backend='vm' needs numba: pip install numba") from error
+    numba = optional_module("numba", "backend='vm'")  # a MissingDependencyError, an ImportError too
     with _COMPILE_LOCK:  # threads making their first VM functions at once: one compiles, the others wait for it
         kernel = _COMPILED.get(name)
         if kernel is not None:

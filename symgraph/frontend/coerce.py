@@ -175,9 +175,9 @@ def _check_symbols(graph: Graph, wrt: list) -> None:
         if isinstance(w, sympy.Symbol):
             own = graph.given_symbols([w.name]).get(w.name)
             if own is not None and own != w:
-                raise ArgumentError(f"wrt {sympy.srepr(w)} is not the function's symbol named {w.name!r}, "
-                                    f"{sympy.srepr(own)}: to sympy they are two variables; pass the function's own "
-                                    f"symbol or the name {w.name!r}")
+                raise ArgumentError(f"wrt {shown_names([sympy.srepr(w)])} is not the function's symbol named "
+                                    f"{shown(w.name)}, {shown_names([sympy.srepr(own)])}: to sympy they are two "
+                                    f"variables; pass the function's own symbol or the name {shown(w.name)}")
 
 
 def _separately(words: Sequence[str]) -> str:

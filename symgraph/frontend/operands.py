@@ -15,7 +15,7 @@ from typing import Sequence
 import sympy
 from sympy.printing.latex import greek_letters_set
 
-from ..errors import GraphError, closest_name
+from ..errors import GraphError, closest_name, shown
 from ..ops import FUNCTIONS
 from .calls import arity_text
 from .expressions import _BINARY, _CALLABLE, _KEYWORDS, _UNARY_PREC, _WORD_BINARY
@@ -134,7 +134,7 @@ class Operands:
                 values.append(value)
                 return
             if word in self.sizes:  # not in the scope: a tuple, the extents of an indexed input
-                self.fail(f"{word!r} is given as extents ({word}={self.sizes[word]!r}), which only an "
+                self.fail(f"{word!r} is given as extents ({word}={shown(self.sizes[word])}), which only an "
                           f"indexed input has: write {word}[...] for its elements, or give {word} one integer "
                           f"to use it as a number", i)
             if word != self.target and word not in self.caller_scope and not self.integer_only:

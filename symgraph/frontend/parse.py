@@ -177,16 +177,17 @@ def _checked_sizes(sizes: dict) -> dict:
         if name == "pi":  # the text's pi stays the constant: pi=3 would bound sum(..., 0, pi) but not scale pi*x
             raise ArgumentError(f"a size cannot be named 'pi' (pi={shown(value)}): it is a reserved name (the constant)")
         values = value if isinstance(value, tuple) else (value,)
+        said = shown_names([name])  # a keyword of 100,000 letters (**{...}) is not all echoed
         if not values or not all(_is_count(v) for v in values):
             if not is_size(value):
                 # not a size at all: most likely a keyword this function does not take (sg.jvp(..., mode=...),
                 # sg.lambdify(..., vector=True))
-                raise ArgumentError(f"unexpected keyword argument {name}={value!r}: a keyword beyond the documented "
+                raise ArgumentError(f"unexpected keyword argument {said}={shown(value)}: a keyword beyond the documented "
                                     f"options is the size of an indexed input (such as n=1000) and must be a "
                                     f"non-negative integer (or a tuple of them)")
-            raise ArgumentError(f"size {name}={shown(value)} must be a non-negative integer (or a tuple of them)")
+            raise ArgumentError(f"size {said}={shown(value)} must be a non-negative integer (or a tuple of them)")
         if any(operator.index(v).bit_length() > MAX_CONSTANT_BITS for v in values):  # as the text's integers
-            raise ArgumentError(f"size {name}={shown(value)} is beyond {MAX_CONSTANT_BITS:,} bits")
+            raise ArgumentError(f"size {said}={shown(value)} is beyond {MAX_CONSTANT_BITS:,} bits")
     return {k: tuple(map(operator.index, v)) if isinstance(v, tuple) else operator.index(v)
             for k, v in sizes.items()}  # NumPy and sympy integers too
 
@@ -230,11 +231,11 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
         raise ArgumentError(f"over= takes (index name, first, last), such as ('k', 0, 'm-1'); got {shown(over)}")
     index, first, last = over
     if not index.isidentifier() or keyword.iskeyword(index) or index in _CALLABLE or index in REDUCTIONS:
-        raise ArgumentError(f"over=: {index!r} cannot name an index")
+        raise ArgumentError(f"over=: {shown(index)} cannot name an index")
     if index == "pi":  # as for sum(): pi would stay the constant in the text (y[pi] - a*pi took a*3.14...)
         raise ArgumentError("over=: the index cannot be 'pi': it is a reserved name (the constant); choose another")
     if index in sizes:
-        raise ArgumentError(f"over=: the index {index!r} is also given as a size ({index}={sizes[index]!r})")
+        raise ArgumentError(f"over=: the index {index!r} is also given as a size ({index}={shown(sizes[index])})")
     if not isinstance(text, str):
         raise ArgumentError(f"over= takes one text (a template), got {type(text).__name__}")
     words = names_in([text])
@@ -260,7 +261,7 @@ def _bound(bound: "int | str", sizes: dict, what: str) -> int:
     if isinstance(bound, (int, np.integer)) and not isinstance(bound, bool):
         return int(bound)
     if not isinstance(bound, str):
-        raise ArgumentError(f"{what} must be an integer or text such as 'm-1', got {bound!r}")
+        raise ArgumentError(f"{what} must be an integer or text such as 'm-1', got {shown(bound)}")
     parser = _Parser(bound, GraphBuilder(names_in([bound])))
     parser.sizes = sizes
     parser.scope.update((k, sympy.Integer(v)) for k, v in sizes.items() if not isinstance(v, tuple))

@@ -10,7 +10,7 @@ per text.
 """
 from __future__ import annotations
 
-from ..errors import ParseError, line_column
+from ..errors import ParseError, line_column, shown
 from ..ir.builder import GraphBuilder
 from .calls import Calls, Definition
 from .expressions import _CALLABLE, _KEYWORDS, Expressions
@@ -101,7 +101,7 @@ class _Parser(Expressions, Operands, Calls, Reductions):
                 continue
             places = [self.tokens.pos(k) for k, w in enumerate(words) if w == name]
             if places and all(p in reads for p in places):
-                self.error(f"{name!r} is given as a size ({name}={value!r}), but the text uses it only as a number: "
+                self.error(f"{name!r} is given as a size ({name}={shown(value)}), but the text uses it only as a number: "
                            f"{name} is a plain input, not indexed ({name}[...]), and no index or bound uses it. A "
                            f"size fixes how far an index runs or an indexed input's extent; give {name} a value "
                            f"where the function is evaluated instead", places[0])

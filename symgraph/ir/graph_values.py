@@ -17,7 +17,7 @@ import sympy
 from .. import constants
 from ..binding import check_values, point_values
 from ..options import checked_options
-from ..errors import ExpressionTooLargeError, GraphError
+from ..errors import ExpressionTooLargeError, GraphError, no_entry
 from . import interpret
 
 
@@ -36,8 +36,8 @@ class NodeValues(dict):
 
     def __missing__(self, key: Any) -> Any:
         node = self._node(key)
-        if node is None:
-            raise KeyError(key)
+        if node is None:  # an EntryError (a KeyError too) naming the nodes, as .at()'s values name their entries
+            raise no_entry("node", key, list(self))
         return self[node]
 
     def __contains__(self, key: Any) -> bool:

@@ -188,16 +188,20 @@ class InputNames:
         labels = dict(zip(self.input_nodes, self.input_labels))
         missing = [labels[x] for x in self.input_nodes if x not in values]
         unknown = [k if isinstance(k, str) else repr(k) for k in values if k not in labels]
-        if missing or unknown:
-            said = [f"no value for {', '.join(missing)}"] if missing else []
-            said += [f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
-            raise GraphError(f"{what}(at=...): {'; '.join(said)} (inputs: {', '.join(self.input_labels)})")
+        if missing or unknown:  # named a few at a time: a key of 100,000 characters is not all echoed
+            said = [f"no value for {shown_names(missing)}"] if missing else []
+            said += [f"{shown_names(unknown)} {'is' if len(unknown) == 1 else 'are'} not an input"] if unknown else []
+            raise GraphError(f"{what}(at=...): {'; '.join(said)} (inputs: {shown_names(self.input_labels)})")
         point = {}
         for x in self.input_nodes:
             value = values[x]
-            if np.ndim(value) != 0:
-                raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, "
-                                 f"got an array of shape {np.shape(value)}")
+            try:
+                ndim = np.ndim(value)
+            except ValueError:  # a ragged list, or one nested deeper than an array can be: NumPy's bare ValueError
+                ndim = None
+            if ndim != 0:
+                got = f"an array of shape {np.shape(value)}" if ndim else f"{type(value).__name__} {shown(value)}"
+                raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, got {got}")
             try:
                 point[x] = float(real_value(labels[x], value))
             except GraphError:

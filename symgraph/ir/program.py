@@ -22,7 +22,7 @@ import sympy
 
 from .. import constants
 from ..binding import check_values, point_values
-from ..options import checked_options
+from ..options import checked_options, label_list
 from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown_names
 from ..names import is_identifier
 from . import alike, interpret
@@ -254,6 +254,7 @@ class Program:
         if labels is None:  # every row (a program holds what its results need): no scan for them
             interpret.shapes((row for row in self.instructions if row[0] not in sizes), result=sizes, op_of=ops)
             return
+        labels = label_list("Program.measure()", labels)
         refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str and ref not in sizes]
         if refs:
             interpret.shapes(self._needed(refs, sizes), result=sizes, op_of=ops)
@@ -312,6 +313,7 @@ class Program:
     @checked_options
     def built_size(self, labels: Iterable[str]) -> int:
         """The arguments sympy takes to build the closed forms of ``labels`` (:func:`interpret.built_size`)."""
+        labels = label_list("Program.built_size()", labels)
         refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str]
         rows = self._needed(refs, {})
         self.measure(labels)
@@ -386,7 +388,7 @@ class Program:
         """The results ``labels`` (default: every one) as sympy expressions in the inputs (see
         :meth:`closed_form`), their rows found in one pass for all of them; of many results, those alike
         up to the inputs they read are built once and renamed (:mod:`~symgraph.ir.alike`)."""
-        labels = list(self.results if labels is None else labels)
+        labels = list(self.results) if labels is None else label_list("Program.closed_forms()", labels)
         self.measure(labels)
         refs = [ref for ref in map(self._ref, labels) if ref.__class__ is str and ref not in self._env]
         todo = [ref for ref in refs if self._shape(ref)[1] <= MAX_DEPTH]
@@ -409,7 +411,7 @@ class Program:
         A label whose rows are built already costs nothing; the count stops at
         the first label that would pass ``limit``.
         """
-        labels = list(labels)
+        labels = label_list("Program.buildable()", labels)
         self.measure(labels)
         env, counted, total, chosen = self._env, set(), 0, []
         known = _Either(env, counted)
