@@ -300,12 +300,24 @@ def _np_fold(binary):
 
 def _taken(a, c):
     """``a`` where ``c`` holds: a Piecewise (or a product's Piecewise factor) whose first condition c
-    implies (c itself, or a term of c = c1 & c2) is its first piece's value."""
-    known = {c, *c.args} if isinstance(c, sympy.And) else {c}
+    implies (c itself, or a term of c = c1 & c2) is its first piece's value, and one whose first condition c
+    refutes is its other pieces.  Conditions are compared in sympy's canonical form, the form a Piecewise
+    keeps them in (``|r| < d`` is kept as ``d > |r|``): compared as written, the Huber loss's gradient read
+    ``Piecewise((2*r*Piecewise((1/2, d > Abs(r)), (0, True)), d > Abs(r)), (0, True))``."""
+    held = {c, *c.args} if isinstance(c, sympy.And) else {c}
+    relations = [k for k in held if isinstance(k, sympy.Basic) and k.is_Relational]
+    known = held | {k.canonical for k in relations}
+    refuted = {k.negated.canonical for k in relations} | {k.args[0] for k in held if isinstance(k, sympy.Not)}
 
     def strip(f):
-        while isinstance(f, sympy.Piecewise) and f.args[0].cond in known:
-            f = f.args[0].expr
+        while isinstance(f, sympy.Piecewise):
+            first = f.args[0].cond
+            if first in known:
+                f = f.args[0].expr
+            elif first in refuted and len(f.args) > 1:
+                f = sympy.Piecewise(*f.args[1:])
+            else:
+                break
         return f
 
     if isinstance(a, sympy.Mul):
