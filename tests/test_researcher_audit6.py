@@ -62,3 +62,25 @@ def _element(label: str):
     """The sympy element ``W1[0, 1]`` of the label 'W1[0, 1]'."""
     base, rest = label.split("[")
     return sympy.IndexedBase(base)[tuple(int(i) for i in rest.rstrip("]").split(","))]
+
+
+def test_a_misspelt_data_keyword_names_the_input_meant():
+    """fn(theta, t=t, x=X) for the data X said only "value_and_grad() got an unexpected keyword argument 'x'", and
+    .at(x=..., Y=2) only "unknown input(s) Y": every other misspelling in the package is answered with the name
+    meant (options, wrt names, entries); a compiled function's keywords and .at's names now are too, and an
+    element's label given to a compiled function (which takes the indexed input as one array) says so."""
+    nll = "sum(softplus(-t[r]*(sum(w[j]*X[r, j], j, 0, k-1) + b)), r, 0, m-1)"
+    fn = sg.value_and_grad(nll, wrt=["w", "b"], vector=True, m=5, k=3)
+    with pytest.raises(sg.ArgumentError, match=r"^value_and_grad\(\) got an unexpected keyword argument 'x' "
+                                               r"\(did you mean 'X'\?\)$"):
+        fn(np.zeros(4), t=np.ones(5), x=np.ones((5, 3)))
+    with pytest.raises(sg.ArgumentError, match=r"'X\[0, 1\]' \(X takes one array of all its elements\)$"):
+        fn(np.zeros(4), np.ones(5), **{"X[0, 1]": 1.0})
+    with pytest.raises(sg.ArgumentError, match=r"^hessp\(\) got an unexpected keyword argument 'tt' \(did you mean 't'\?\)"):
+        sg.hessp(nll, ["w", "b"], m=5, k=3)(np.zeros(4), np.ones(4), tt=np.ones(5), X=np.ones((5, 3)))
+    with pytest.raises(sg.GraphError, match=r"unknown input\(s\) Y \(did you mean 'y'\?\) \(inputs: x, y\)"):
+        sg.grad("x*y").at(x=1, Y=2)
+    with pytest.raises(sg.GraphError, match=r"unknown input\(s\) yy \(did you mean 'y'\?\) \(inputs: x, y;"):
+        sg.grad("sum(x[i]*y, i, 0, 2)").at(x=[1, 2, 3], yy=2)
+    with pytest.raises(sg.GraphError, match=r"unknown input\(s\) z \(inputs: x, y\)$"):  # nothing close: no guess
+        sg.grad("x*y").at(x=1, y=2, z=3)
