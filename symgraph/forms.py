@@ -354,7 +354,7 @@ def _taken(a, c):
             if first in known:
                 f = f.args[0].expr
             elif first in refuted and len(f.args) > 1:
-                f = sympy.Piecewise(*f.args[1:])
+                f = piecewise(f.args[1:])
             else:
                 break
         return f
