@@ -41,11 +41,11 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import ArgumentError, GraphError, shown_names, shown
+from .errors import ArgumentError, GraphError, closest_name, shown_names, shown
 from .real_values import broadcast_shape, real_value
 
-__all__ = ["Binder", "check_values", "free_name", "named_keys", "positional_only_error", "positional_order",
-           "signature_text"]
+__all__ = ["Binder", "check_values", "free_name", "meant_hint", "named_keys", "positional_only_error",
+           "positional_order", "signature_text"]
 
 _MISSING = object()
 
@@ -79,7 +79,8 @@ class Binder:
         for key, value in kwargs.items():
             i = index.get(key)
             if i is None:
-                raise ArgumentError(f"{self.name}() got an unexpected keyword argument {shown(key)}")
+                raise ArgumentError(f"{self.name}() got an unexpected keyword argument {shown(key)}"
+                                    f"{_keyword_hint(key, index)}")
             if values[i] is not _MISSING:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
             values[i] = value
@@ -225,9 +226,27 @@ def check_values(inputs: Sequence[str], values: Mapping[str, Any],
     known = set(inputs)
     missing = [n for n in inputs if n not in values]
     unknown = [n for n in values if n not in known]
+    meant = meant_hint(unknown[0], missing or inputs) if len(unknown) == 1 else ""
     parts = ([f"missing value(s) for {shown_names(missing)}"] if missing else []) + \
-            ([f"unknown input(s) {shown_names(unknown)} (inputs: {shown_names(inputs)})"] if unknown else [])
+            ([f"unknown input(s) {shown_names(unknown)}{meant} (inputs: {shown_names(inputs)})"] if unknown else [])
     raise GraphError("; ".join(parts))
+
+
+def meant_hint(key: Any, names: Sequence[str]) -> str:
+    """`` (did you mean 'X'?)`` for a misspelt name ``key`` (``x=`` for ``X``), the closest of ``names``, or ''."""
+    if not isinstance(key, str) or len(key) > 60 or len(names) > 10_000:
+        return ""
+    close = closest_name(key, names)
+    return f" (did you mean {close!r}?)" if close is not None else ""
+
+
+def _keyword_hint(key: Any, index: Mapping[str, int]) -> str:
+    """A compiled function's unknown keyword's hint: the indexed input whose element it names (``x[1]=``,
+    where x takes one array), or the closest parameter."""
+    base = key.split("[", 1)[0].strip() if isinstance(key, str) and len(key) <= 60 else key
+    if base != key and base in index:
+        return f" ({base} takes one array of all its elements)"
+    return meant_hint(key, list(index))
 
 
 def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple[str, ...]:

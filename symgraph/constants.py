@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from .forms import exp_form, log_form
 from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op
 from .registered_calls import user_call
 
@@ -283,6 +284,9 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
 #: depth (a 7-deep ``tanh(x + tanh(x + ...))`` took 1.3 s, 10-deep 47 s): applied unevaluated
 #: to non-constant arguments (constant ones still evaluate, through constant_op)
 _UNEVALUATED = {"tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh}
+#: sympy functions whose evaluation asks assumptions of the whole argument tree, built with their useful forms
+#: kept and the queries skipped (:func:`symgraph.forms.exp_form`)
+_QUERYLESS = {"exp": exp_form, "log": log_form}
 
 
 #: a max or min of at most this many operands is built by sympy, which simplifies it (``max(x, x + 1)`` is
@@ -325,6 +329,8 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
             slow = _UNEVALUATED.get(name)
             if slow is not None:
                 return slow(*args, evaluate=False)
+            if name in _QUERYLESS:
+                return _QUERYLESS[name](*args)
             if name in ("max", "min") and len(args) > EVALUATED_EXTREMUM:
                 return _extremum(name, args)
             try:

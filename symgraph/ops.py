@@ -71,7 +71,8 @@ from sympy.core.function import UndefinedFunction
 
 from .errors import UnsupportedOpError
 from .forms import (_np_dsigmoid, _np_fold, _np_heaviside, _np_log0, _np_one_minus_square, _np_pow_log0, _np_sech2,
-                    _np_sigmoid, _sympy_log0, _sympy_where, cbrt, np_erf, np_erfc, np_logb, roundeven, sigmoid)
+                    _np_sigmoid, _sympy_log0, _sympy_where, cbrt, exp_form, log_form, np_erf, np_erfc, np_logb, roundeven,
+                    sigmoid)
 from .op_partials import (_hypot_partial, _log0_partial, _no_partial, _pow_base_partial, _pow_exponent_partial,
                           _pow_log0_base_partial, _softmax_weights, _tie_share)
 
@@ -179,7 +180,7 @@ _ROWS = [
            lambda B, out, x: B.op("dsigmoid", x)),
     _unary("relu", lambda x: sympy.Max(0, x), lambda x: np.maximum(x, 0), "xp.maximum({0}, 0)",
            lambda B, out, x: B.op("heaviside", x, 0)),
-    _unary("softplus", lambda x: sympy.log(1 + sympy.exp(x)), lambda x: np.logaddexp(0, x),
+    _unary("softplus", lambda x: log_form(1 + exp_form(x)), lambda x: np.logaddexp(0, x),
            "xp.logaddexp(0, {0})", lambda B, out, x: B.op("sigmoid", x)),
     _unary("asinh", sympy.asinh, np.arcsinh, "xp.arcsinh({0})",
            lambda B, out, x: B.op("div", 1, B.op("hypot", x, 1))),
@@ -223,7 +224,7 @@ _ROWS = [
     # partials are the softmax weights exp(a)/(exp(a) + exp(b)) = sigmoid(a - b), in [0, 1] for any a, b
     # (exp(a - out) lost the digits of out's log(1 + exp(-|a - b|)) as out rounds: 1, not 1/2, at a = b = 1e16);
     # logsumexp(a, b, c) is one node (see _softmax_weights), its value NumPy's logaddexp over pairs
-    Op("logaddexp", 2, lambda *xs: sympy.log(sympy.Add(*map(sympy.exp, xs))), _np_fold(np.logaddexp),
+    Op("logaddexp", 2, lambda *xs: log_form(sympy.Add(*map(exp_form, xs))), _np_fold(np.logaddexp),
        "xp.logaddexp({0}, {1})",
        (lambda B, out, a, b: B.op("sigmoid", B.op("sub", a, b)),
         lambda B, out, a, b: B.op("sigmoid", B.op("sub", b, a))), commutative=True, in_grammar=False, fold="logsumexp",

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from ..binding import named_keys
+from ..binding import meant_hint, named_keys
 from ..options import checked_options
 from ..real_values import as_array, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names, shown
@@ -129,9 +129,10 @@ class InputNames:
             shown = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
                 n not in out for n in self.indexed[self._elements[x][0]].nodes.values()) else label.get(x, x)
                 for x in missing))
-            parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
-                    ([f"unknown input(s) {shown_names(unknown)}"] if unknown else [])
             names = [name for name, _ in self.parameters(self.input_nodes)]
+            meant = meant_hint(unknown[0], names) if len(unknown) == 1 else ""
+            parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
+                    ([f"unknown input(s) {shown_names(unknown)}{meant}"] if unknown else [])
             raise GraphError("; ".join(parts) + f" (inputs: {shown_names(names)}"
                              + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
                                 if self.indexed else "") + ")")
