@@ -1,0 +1,397 @@
+"""Second derivatives and compiled backends over generated programs with branches, against each other and sympy.
+
+What the other property files leave thin: every Hessian strategy, dense and ``sparse=True``, and ``hvp``
+compiled (not only ``.at``), on every backend (NumPy, the VM, numba), called every way a user calls them:
+arrays of points, a batch of one point, single points (floats and 0-d arrays), and one input a scalar
+broadcast against the others' arrays.  The programs are drawn with intermediate names, shared nodes,
+repeated outputs and the conditionals (``where`` on comparisons joined by ``and``/``or``/``not``, ``max``,
+``min``, ``abs``, ``relu``) beside ``log``, ``sqrt``, ``exp``, ``tanh``, ``atan2``, ``hypot`` and powers.
+
+The oracle (:class:`tests.test_properties_audit3.Oracle`) evaluates the drawn tree with mpmath, resolves each
+branch by its value at the point and differentiates what is left with ``sympy.diff``.  Points are kept
+inside every domain and away from kinks, ties and poles: a ``log`` or ``sqrt`` mostly reads an operand
+positive by construction (``exp(u)``, ``1 + u^2``), and a point the oracle finds near a domain edge, a
+switch point of a branch or a value past 1e8 is dropped (there one mode's order of products may meet
+``inf * 0`` where another's does not, see tests/test_mode_agreement.py, and a last-bit difference in libm
+may take the other branch of a comparison).
+
+Agreement is bitwise where the code promises it: NumPy at a single point gives the one-point array's bits,
+and the VM and numba give NumPy's bits for programs of exact operations (arithmetic, ``sqrt``, ``abs``,
+``max``/``min``, ``where``, comparisons, powers with a literal exponent).  Elsewhere (libm's
+transcendental functions may differ in the last bit) to 1e-9, and to 1e-7 against sympy.
+"""
+import os
+import re
+import warnings
+
+import numpy as np
+import sympy
+from hypothesis import HealthCheck, Phase, assume, given, settings, strategies as st
+
+import symgraph as sg
+from symgraph.hessian import STRATEGIES
+
+from tests.helpers import bits
+from tests.test_properties_audit3 import (COMPARE, Oracle, alike, expand, matches, node, number, oracle_hessian,
+                                          oracle_jacobian, stacked)
+
+SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 15)), deadline=None,
+                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+MODES = ["reverse", "forward", "paths", "elimination", "auto"]
+UNARY = ["exp", "log", "sqrt", "tanh", "sin", "atan", "abs", "relu", "sigmoid", "softplus"]
+CALLS2 = ["atan2", "max", "min", "hypot"]
+#: exponents as written: integral of both signs, fractional
+EXPONENTS = ["2", "3", "(-1)", "0.5", "1.5"]
+#: operands positive by construction, for log and sqrt: (text template, tree of the operand's tree)
+POSITIVE = [("exp({0})", lambda t: node("exp", t)),
+            ("1 + ({0})^2", lambda t: node("add", number(1, False), node("pow", t, number(2, False)))),
+            ("{0}", lambda t: t)]
+#: ops whose float64 value every backend computes bit for bit as NumPy does (pow: with a literal exponent)
+EXACT = {"in", "num", "add", "sub", "mul", "div", "neg", "sqrt", "abs", "relu", "max", "min", "where", "and", "or",
+         "not", *COMPARE.values()}
+BACKENDS = ["numpy", "vm", "numba"]
+
+
+# --------------------------------------------------------------------------- programs: text and tree
+
+
+class Program:
+    """One program drawn line by line: its text, the tree of each name, its outputs."""
+
+    def __init__(self, draw):
+        self.draw = draw
+        inputs = draw(st.lists(st.sampled_from(["x", "y", "e"]), min_size=1, max_size=3, unique=True))
+        self.refs = [(n, ("in", n)) for n in inputs]
+        self.assigned: dict[str, tuple] = {}
+        self.lines: list[str] = []
+
+    def pick(self, items):
+        return self.draw(st.sampled_from(items))
+
+    def leaf(self, constant: bool = True) -> tuple[str, tuple, bool]:
+        if constant and self.draw(st.integers(0, 6)) == 0:
+            text = self.pick(["2", "0.5", "3", "1.5"])
+            return text, number(sympy.Rational(text), "." in text), False
+        text, tree = self.pick(self.refs + self.refs[len(self.refs) // 2:] * 2)  # newest names more often: shared
+        return text, tree, True
+
+    def var(self, depth: int) -> tuple[str, tuple]:
+        """An expression that reads a variable (one of constants only would fold)."""
+        text, tree, named = self.expr(depth)
+        if not named:
+            text, tree, _ = self.leaf(constant=False)
+        return text, tree
+
+    def expr(self, depth: int) -> tuple[str, tuple, bool]:
+        if depth <= 0 or self.draw(st.integers(0, 5)) == 0:
+            return self.leaf()
+        sub = lambda: self.var(depth - 1)  # noqa: E731
+        kind = self.pick(["bin"] * 4 + ["fn"] * 4 + ["call2"] * 2 + ["where"] * 2 + ["pow", "neg"])
+        if kind == "bin":
+            op = self.pick(["+", "-", "*", "/"])
+            (a, ta), (b, tb, _) = sub(), self.expr(depth - 1)
+            if self.draw(st.booleans()):
+                (a, ta), (b, tb) = (b, tb), (a, ta)
+            return f"({a}) {op} ({b})", node({"+": "add", "-": "sub", "*": "mul", "/": "div"}[op], ta, tb), True
+        if kind == "neg":
+            a, ta = sub()
+            return f"-({a})", node("neg", ta), True
+        if kind == "fn":
+            f, (a, ta) = self.pick(UNARY), sub()
+            if f in ("log", "sqrt"):
+                template, tree = self.pick(POSITIVE)
+                a, ta = template.format(f"({a})"), tree(ta)
+            return f"{f}({a})", node(f, ta), True
+        if kind == "pow":
+            (a, ta), e = sub(), self.pick(EXPONENTS)
+            return f"({a})^{e}", node("pow", ta, number(sympy.Rational(e.strip("()")), "." in e)), True
+        if kind == "call2":
+            word, (a, ta), (b, tb, _) = self.pick(CALLS2), sub(), self.expr(depth - 1)
+            if self.draw(st.booleans()):
+                (a, ta), (b, tb) = (b, tb), (a, ta)
+            return f"{word}({a}, {b})", node(word, ta, tb), True
+        cond, tcond = self.condition(depth - 1)
+        (a, ta, an), (b, tb, bn) = self.expr(depth - 1), self.expr(depth - 1)
+        if not (an or bn):
+            a, ta = sub()
+        return f"where({cond}, {a}, {b})", ("where", tcond, ta, tb), True
+
+    def condition(self, depth: int) -> tuple[str, tuple]:
+        (a, ta), (b, tb, _) = self.var(depth), self.expr(depth)
+        symbol = self.pick(list(COMPARE))
+        text, tree = f"({a}) {symbol} ({b})", node(COMPARE[symbol], ta, tb)
+        kind = self.draw(st.integers(0, 5))
+        if kind == 0:
+            other, tother = self.condition(depth - 1)
+            word = self.pick(["and", "or"])
+            return f"({text}) {word} ({other})", node(word, tree, tother)
+        if kind == 1:
+            return f"not ({text})", node("not", tree)
+        return text, tree
+
+    def program(self) -> tuple[str, tuple]:
+        """(text, the last line's tree): 0-3 assignments (aliases and repeated right-hand sides among them),
+        then a bare last line or not."""
+        seen = []
+        for name in ["c", "d", "g"][:self.draw(st.integers(0, 3))]:
+            how = self.draw(st.integers(0, 7))
+            if how == 0:  # an alias: the same node under another name
+                text, tree = self.pick(self.refs)
+            elif how == 1 and seen:  # the same right-hand side again: hash-consing makes it the same node
+                text, tree = self.pick(seen)
+            else:
+                text, tree = self.var(self.draw(st.integers(1, 3)))
+                seen.append((text, tree))
+            self.lines.append(f"{name} = {text}")
+            self.assigned[name] = tree
+            self.refs.append((name, tree))
+        if not self.lines or self.draw(st.booleans()):
+            text, tree = self.var(2)
+            self.lines.append(text)
+            return "; ".join(self.lines), expand(tree)
+        return "; ".join(self.lines), expand(self.assigned[self.lines[-1].split(" = ")[0]])
+
+
+@st.composite
+def programs(draw) -> tuple[str, tuple]:
+    return Program(draw).program()
+
+
+@st.composite
+def with_outputs(draw) -> tuple[str, list, list, list]:
+    """(text, outputs' names or None, their trees, wrt): outputs that repeat a name and name intermediates and
+    inputs; wrt of inputs, intermediate names and an absent name, in any order."""
+    p = Program(draw)
+    text, last = p.program()
+    names, trees = None, [last]
+    if p.assigned and draw(st.booleans()):
+        pool = list(p.assigned) + [n for n, t in p.refs if t[0] == "in"]
+        names = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))
+        names.append(draw(st.sampled_from(names)))  # a repeated output
+        trees = [expand(p.assigned.get(n, ("in", n))) for n in names]
+    inputs = [n for n, t in p.refs if t[0] == "in" and re.search(rf"\b{n}\b", text)]
+    wrt = draw(st.lists(st.sampled_from(inputs + list(p.assigned) + ["z9"]), min_size=1, max_size=4, unique=True))
+    wrt_trees = [("in", w) if w in inputs else (expand(p.assigned[w]) if w in p.assigned else None) for w in wrt]
+    return text, names, trees, wrt, wrt_trees
+
+
+@st.composite
+def clear_rows(draw, inputs: list[str], trees: list[tuple], count: int = 3) -> tuple[list[dict], list[Oracle]]:
+    """``count`` points inside every domain and away from kinks and ties (the oracle's ``ambiguous``), and the
+    oracle at each; the first point's values repeat in the others now and then (ties between points)."""
+    value = st.one_of(st.sampled_from([-1.5, -1.0, -0.5, 0.5, 1.0, 2.0]),
+                      st.floats(-2.0, 2.0).map(lambda v: round(v, 3)))
+    rows, oracles = [], []
+    for _ in range(count * 3):
+        row = {n: draw(value) for n in inputs}
+        oracle = Oracle(row)
+        for t in trees:
+            oracle.value(t)
+        if not oracle.ambiguous and oracle.decidable:
+            rows.append(row)
+            oracles.append(oracle)
+        if len(rows) == count:
+            break
+    assume(rows)
+    return rows, oracles
+
+
+def exact_only(tree: tuple) -> bool:
+    """True when every node of ``tree`` is computed bit for bit alike by every backend."""
+    stack = [tree]
+    while stack:
+        t = stack.pop()
+        if t[0] == "pow":
+            if t[2][0] != "num":
+                return False
+        elif t[0] not in EXACT:
+            return False
+        if t[0] not in ("num", "in"):
+            stack.extend(c for c in t[1:] if isinstance(c, tuple))
+    return True
+
+
+# --------------------------------------------------------------------------- calling compiled functions
+
+
+def calls(inputs: list[str], rows: list[dict], broadcast: dict | None) -> dict:
+    """Every way of calling at these points: name -> (keyword arguments, the number of points).  ``broadcast``
+    (one input's name -> its scalar value, or None) adds a call with that input a scalar beside the others'
+    arrays, and the same points as full arrays."""
+    arrays = {n: np.array([r[n] for r in rows]) for n in inputs}
+    ways = {"arrays": (arrays, len(rows))}
+    for k, row in enumerate(rows):
+        ways[f"point {k}"] = ({n: float(row[n]) for n in inputs}, 1)
+        ways[f"0-d {k}"] = ({n: np.array(row[n]) for n in inputs}, 1)
+        ways[f"batch of 1 at {k}"] = ({n: np.array([row[n]]) for n in inputs}, 1)
+    if broadcast:
+        ((name, value),) = broadcast.items()
+        ways["broadcast"] = ({**arrays, name: value}, len(rows))
+        ways["broadcast as arrays"] = ({**arrays, name: np.full(len(rows), value)}, len(rows))
+    return ways
+
+
+def evaluate(fn, shape: tuple, ways: dict) -> dict:
+    """Each way's results as a float64 array of ``shape + (points,)``."""
+    out = {}
+    for how, (args, count) in ways.items():
+        got = fn(**args)
+        if hasattr(got, "toarray"):  # a sparse matrix at one point
+            got = got.toarray()
+        if isinstance(got, tuple):
+            got = [np.asarray(g, float) for g in np.broadcast_arrays(*got)]
+        got = np.asarray(got, dtype=float)
+        scalar = how.startswith(("point", "0-d"))
+        assert got.shape == (shape if scalar else shape + (count,)), (how, got.shape, shape, count)
+        out[how] = stacked(got, shape, count)
+    return out
+
+
+def sparse_as_dense(fn):
+    """A compiled sparse Hessian as a dense one: its CSR matrix at a point, its nonzeros ``.data`` elsewhere
+    scattered into ``(n, n, *batch)``."""
+    pattern = fn.pattern.tocsr()
+    i = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
+
+    def dense(**args):
+        if all(np.ndim(a) == 0 for a in args.values()):
+            return fn(**args).toarray()
+        nonzeros = np.asarray(fn.data(**args), float)
+        out = np.zeros(pattern.shape + nonzeros.shape[1:])
+        out[i, pattern.indices] = nonzeros
+        return out
+    return dense
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return bits(a) == bits(b)
+
+
+def check_ways(text: str, backend: str, ways: dict, count: int) -> None:
+    """One backend's single points (floats, 0-d arrays) and batches of one give its arrays' bits at that point,
+    and a scalar broadcast against arrays the bits of the same points as full arrays."""
+    for k in range(count):
+        for how in (f"point {k}", f"0-d {k}", f"batch of 1 at {k}"):
+            assert same_bits(ways[how][..., 0], ways["arrays"][..., k]), \
+                (text, backend, how, ways[how][..., 0], ways["arrays"][..., k])
+    if "broadcast" in ways:
+        assert same_bits(ways["broadcast"], ways["broadcast as arrays"]), \
+            (text, backend, ways["broadcast"], ways["broadcast as arrays"])
+
+
+def check_backends(text: str, results: dict, exact: bool) -> None:
+    """Every backend and way against NumPy called the same way: bitwise where ``exact``, else to 1e-9."""
+    reference = results["numpy"]
+    for backend, ways in results.items():
+        for how, got in ways.items():
+            want = reference[how]
+            ok = same_bits(got, want) if exact else alike(got, want).all()
+            assert ok, (text, backend, how, "bitwise" if exact else "1e-9", got, want)
+
+
+# --------------------------------------------------------------------------- second order
+
+
+@SETTINGS
+@given(data=st.data())
+def test_every_hessian_strategy_dense_sparse_and_hvp_agree_with_sympy_hessian(data):
+    """The Hessian in every strategy, dense and sparse (compiled and ``.at``), and ``hvp`` (compiled and
+    ``.at``), at points inside every domain: equal to sympy's Hessian of the branch-resolved program, to each
+    other to 1e-9, symmetric, and with a sparsity pattern covering every nonzero."""
+    text, out = data.draw(programs(), label="program")
+    graph = sg.parse(text)
+    wrt = data.draw(st.permutations(list(graph.inputs)), label="wrt")
+    rows, oracles = data.draw(clear_rows(wrt, [out]), label="points")
+    n, count = len(wrt), len(rows)
+    want = np.stack([oracle_hessian(o, out, wrt, r) for o, r in zip(oracles, rows)], -1)
+    arrays = {w: np.array([r[w] for r in rows]) for w in wrt}
+    v = data.draw(st.lists(st.sampled_from([1.0, -0.5, 0.0, 2.0]), min_size=n, max_size=n), label="v")
+    pattern = sg.hessian_sparsity(text, wrt).toarray()
+    got = {}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for mode in STRATEGIES:
+            H = sg.hessian(text, wrt, mode=mode)
+            got[mode] = stacked(H.lambdify()(**arrays), (n, n), count)
+            got[mode, "at"] = stacked(H.at(**arrays), (n, n), count)
+            S = sg.hessian(text, wrt, mode=mode, sparse=True)
+            assert np.array_equal(S.pattern.toarray(), pattern), (text, mode, S.pattern.toarray(), pattern)
+            fn = S.lambdify()
+            got[mode, "sparse"] = np.stack([fn(**{w: r[w] for w in wrt}).toarray() for r in rows], -1)
+            got[mode, "sparse at"] = np.stack([S.at(**{w: r[w] for w in wrt}).toarray() for r in rows], -1)
+        product = sg.hvp(text, wrt, v)
+        hv = product.lambdify()(**arrays)
+        hv_at = product.at(**arrays)
+    reference = got["forward-over-reverse"]
+    assert np.all(~(np.abs(np.nan_to_num(want)) > 1e-12) | pattern[..., None]), (text, want, pattern)
+    for how, values in got.items():
+        assert matches(values, want).all(), (text, wrt, how, rows, values, want)
+        assert alike(values, reference).all(), (text, wrt, how, rows, values, reference)
+        assert alike(values, np.swapaxes(values, 0, 1)).all(), (text, wrt, how, "not symmetric", values)
+    hv = stacked([np.asarray(h, float) for h in np.broadcast_arrays(*hv)], (n,), count)
+    hv_at = stacked([hv_at[w] for w in wrt], (n,), count)
+    for how, values in (("hvp", hv), ("hvp at", hv_at)):
+        assert matches(values, np.einsum("ijk,j->ik", want, v)).all(), (text, wrt, v, how, values, want)
+        assert alike(values, np.einsum("ijk,j->ik", reference, v)).all(), (text, wrt, v, how, values, reference)
+
+
+# --------------------------------------------------------------------------- every backend, every call
+
+
+@st.composite
+def derivatives(draw):
+    """(text, what, a function making the derivative object, its shape, the oracle's values at rows, trees)."""
+    what = draw(st.sampled_from(["jacobian", "hessian", "sparse hessian", "hvp"]), label="derivative")
+    if what == "jacobian":
+        text, names, trees, wrt, wrt_trees = draw(with_outputs(), label="program")
+        mode = draw(st.sampled_from(MODES), label="mode")
+        graph = sg.parse(text, outputs=names)
+        make = lambda: sg.jacobian(graph, wrt, mode=mode, allow_unused=True)  # noqa: E731
+        oracle = lambda o, r: oracle_jacobian(o, trees, wrt_trees, r)  # noqa: E731
+        return text, graph, (what, mode), make, (len(trees), len(wrt)), oracle, trees + [t for t in wrt_trees if t]
+    text, out = draw(programs(), label="program")
+    graph = sg.parse(text)
+    wrt = draw(st.permutations(list(graph.inputs)), label="wrt")
+    n = len(wrt)
+    oracle = lambda o, r: oracle_hessian(o, out, wrt, r)  # noqa: E731
+    if what == "hvp":
+        v = draw(st.lists(st.sampled_from([1.0, -0.5, 2.0]), min_size=n, max_size=n), label="v")
+        make = lambda: sg.hvp(graph, wrt, v)  # noqa: E731
+        return text, graph, (what, tuple(v)), make, (n,), lambda o, r: oracle(o, r) @ np.array(v), [out]
+    mode = draw(st.sampled_from(list(STRATEGIES)), label="strategy")
+    make = lambda: sg.hessian(graph, wrt, mode=mode, sparse=what == "sparse hessian")  # noqa: E731
+    return text, graph, (what, mode), make, (n, n), oracle, [out]
+
+
+@SETTINGS
+@given(data=st.data())
+def test_numpy_vm_and_numba_agree_at_points_batches_and_broadcasts(data):
+    """A Jacobian (repeated outputs, intermediate and absent wrt names), a Hessian dense or sparse, or hvp,
+    compiled by NumPy, the VM and (in a few drawn cases) numba, called on arrays, a batch of one point, single
+    points as floats and as 0-d arrays, and one input a scalar broadcast against the others' arrays: bitwise
+    where the code promises it (see the module's docstring), else to 1e-9, and against sympy."""
+    text, graph, what, make, shape, oracle, trees = data.draw(derivatives())
+    inputs = list(graph.inputs)
+    rows, oracles = data.draw(clear_rows(inputs, trees), label="points")
+    broadcast = None
+    if len(inputs) > 1:  # one input a scalar beside the others' arrays, where those points are clear too
+        name = data.draw(st.sampled_from(inputs), label="scalar input")
+        spread = [Oracle({**r, name: rows[0][name]}) for r in rows]
+        for o in spread:
+            for t in trees:
+                o.value(t)
+        if not any(o.ambiguous or not o.decidable for o in spread):
+            broadcast = {name: rows[0][name]}
+    backends = BACKENDS if data.draw(st.integers(0, 5), label="numba") == 0 else BACKENDS[:2]
+    derivative = make()
+    ways = calls(inputs, rows, broadcast)
+    results = {}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for backend in backends:
+            fn = derivative.lambdify(backend=backend)
+            results[backend] = evaluate(sparse_as_dense(fn) if what[0] == "sparse hessian" else fn, shape, ways)
+            check_ways(text, backend, results[backend], len(rows))
+    check_backends(text, results, all(exact_only(t) for t in trees))
+    want = np.stack([oracle(o, r) for o, r in zip(oracles, rows)], -1)
+    assert matches(results["numpy"]["arrays"], want).all(), (text, what, rows, results["numpy"]["arrays"], want)
