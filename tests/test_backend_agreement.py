@@ -24,7 +24,9 @@ import os
 import re
 import warnings
 
+import mpmath
 import numpy as np
+import pytest
 import sympy
 from hypothesis import HealthCheck, Phase, assume, given, settings, strategies as st
 
@@ -164,12 +166,11 @@ def with_outputs(draw) -> tuple[str, list, list, list]:
     p = Program(draw)
     text, last = p.program()
     names, trees = None, [last]
+    inputs = [n for n, t in p.refs if t == ("in", n) and re.search(rf"\b{n}\b", text)]
     if p.assigned and draw(st.booleans()):
-        pool = list(p.assigned) + [n for n, t in p.refs if t[0] == "in"]
-        names = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))
+        names = draw(st.lists(st.sampled_from(list(p.assigned) + inputs), min_size=1, max_size=3))
         names.append(draw(st.sampled_from(names)))  # a repeated output
         trees = [expand(p.assigned.get(n, ("in", n))) for n in names]
-    inputs = [n for n, t in p.refs if t[0] == "in" and re.search(rf"\b{n}\b", text)]
     wrt = draw(st.lists(st.sampled_from(inputs + list(p.assigned) + ["z9"]), min_size=1, max_size=4, unique=True))
     wrt_trees = [("in", w) if w in inputs else (expand(p.assigned[w]) if w in p.assigned else None) for w in wrt]
     return text, names, trees, wrt, wrt_trees
@@ -187,7 +188,7 @@ def clear_rows(draw, inputs: list[str], trees: list[tuple], count: int = 3) -> t
         oracle = Oracle(row)
         for t in trees:
             oracle.value(t)
-        if not oracle.ambiguous and oracle.decidable:
+        if not oracle.ambiguous and oracle.decidable and not any(mpmath.isnan(oracle.mp[t]) for t in trees):
             rows.append(row)
             oracles.append(oracle)
         if len(rows) == count:
@@ -248,17 +249,14 @@ def evaluate(fn, shape: tuple, ways: dict) -> dict:
 
 
 def sparse_as_dense(fn):
-    """A compiled sparse Hessian as a dense one: its CSR matrix at a point, its nonzeros ``.data`` elsewhere
-    scattered into ``(n, n, *batch)``."""
-    pattern = fn.pattern.tocsr()
-    i = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
-
+    """A compiled sparse Hessian as a dense one: its CSR matrix's nonzeros at a point, ``.data`` elsewhere,
+    scattered into ``(n, n, *batch)`` (scipy's ``toarray`` adds them to zeros, and -0.0 becomes 0.0)."""
     def dense(**args):
-        if all(np.ndim(a) == 0 for a in args.values()):
-            return fn(**args).toarray()
-        nonzeros = np.asarray(fn.data(**args), float)
-        out = np.zeros(pattern.shape + nonzeros.shape[1:])
-        out[i, pattern.indices] = nonzeros
+        point = all(np.ndim(a) == 0 for a in args.values())
+        matrix = fn(**args) if point else fn.pattern.tocsr()
+        nonzeros = matrix.data if point else np.asarray(fn.data(**args), float)
+        out = np.zeros(matrix.shape + nonzeros.shape[1:])
+        out[np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.indices] = nonzeros  # -0.0 kept
         return out
     return dense
 
@@ -380,7 +378,7 @@ def test_numpy_vm_and_numba_agree_at_points_batches_and_broadcasts(data):
         for o in spread:
             for t in trees:
                 o.value(t)
-        if not any(o.ambiguous or not o.decidable for o in spread):
+        if not any(o.ambiguous or not o.decidable or any(mpmath.isnan(o.mp[t]) for t in trees) for o in spread):
             broadcast = {name: rows[0][name]}
     backends = BACKENDS if data.draw(st.integers(0, 5), label="numba") == 0 else BACKENDS[:2]
     derivative = make()
@@ -395,3 +393,24 @@ def test_numpy_vm_and_numba_agree_at_points_batches_and_broadcasts(data):
     check_backends(text, results, all(exact_only(t) for t in trees))
     want = np.stack([oracle(o, r) for o, r in zip(oracles, rows)], -1)
     assert matches(results["numpy"]["arrays"], want).all(), (text, what, rows, results["numpy"]["arrays"], want)
+
+
+# --------------------------------------------------------------------------- regressions the properties found
+
+
+@pytest.mark.parametrize("text, wrt", [
+    ("c = tanh(abs(e)) - exp(-x); d = log(exp(c)); d + y", ["e", "x", "y"]),  # forward kept (v*t)/v: e-x coupled
+    ("log(exp(y))*2", ["y"]),                                # reverse keeps (2/v)*v, forward cancels it
+    ("where(y > 0, 1.5, e * log(exp(y)))", ["e", "y"]),     # reverse's guard sits between 1/v and *v
+])
+def test_every_strategy_has_hessian_sparsitys_pattern(text, wrt):
+    """``sparse=True`` in ``"reverse-over-forward"`` and ``"forward-over-forward"`` read the pattern off their
+    forward gradient, which cancels other products than the reverse gradient of :func:`sg.hessian_sparsity`
+    and of the other strategies: an identically zero entry more or fewer, so another ``nnz`` and ``.data``
+    layout for the same function.  Every strategy now has hessian_sparsity's pattern, and the same values."""
+    pattern = sg.hessian_sparsity(text, wrt).toarray()
+    dense = sg.hessian(text, wrt).at(**{w: 0.75 for w in wrt})
+    for mode in STRATEGIES:
+        S = sg.hessian(text, wrt, mode=mode, sparse=True)
+        assert np.array_equal(S.pattern.toarray(), pattern), (mode, S.pattern.toarray(), pattern)
+        assert np.allclose(S.at(**{w: 0.75 for w in wrt}).toarray(), dense, rtol=1e-12, atol=1e-12), mode
