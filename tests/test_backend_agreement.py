@@ -24,6 +24,7 @@ import os
 import re
 import warnings
 
+import dask.array as da
 import mpmath
 import numpy as np
 import pytest
@@ -220,11 +221,16 @@ def calls(inputs: list[str], rows: list[dict], broadcast: dict | None) -> dict:
     (one input's name -> its scalar value, or None) adds a call with that input a scalar beside the others'
     arrays, and the same points as full arrays."""
     arrays = {n: np.array([r[n] for r in rows]) for n in inputs}
-    ways = {"arrays": (arrays, len(rows))}
+    ways = {"arrays": (arrays, len(rows)), "dask": ({n: da.from_array(a, chunks=2) for n, a in arrays.items()},
+                                                    len(rows))}
     for k, row in enumerate(rows):
         ways[f"point {k}"] = ({n: float(row[n]) for n in inputs}, 1)
         ways[f"0-d {k}"] = ({n: np.array(row[n]) for n in inputs}, 1)
         ways[f"batch of 1 at {k}"] = ({n: np.array([row[n]]) for n in inputs}, 1)
+        if all(float(v).is_integer() for v in row.values()):
+            ways[f"int point {k}"] = ({n: int(row[n]) for n in inputs}, 1)
+    if all(float(v).is_integer() for row in rows for v in row.values()):
+        ways["int arrays"] = ({n: a.astype(np.int64) for n, a in arrays.items()}, len(rows))
     if broadcast:
         ((name, value),) = broadcast.items()
         ways["broadcast"] = ({**arrays, name: value}, len(rows))
@@ -237,12 +243,12 @@ def evaluate(fn, shape: tuple, ways: dict) -> dict:
     out = {}
     for how, (args, count) in ways.items():
         got = fn(**args)
-        if hasattr(got, "toarray"):  # a sparse matrix at one point
-            got = got.toarray()
+        if how == "dask":  # lazy: one task per chunk
+            got = da.compute(*got) if isinstance(got, tuple) else np.asarray(got)
         if isinstance(got, tuple):
             got = [np.asarray(g, float) for g in np.broadcast_arrays(*got)]
         got = np.asarray(got, dtype=float)
-        scalar = how.startswith(("point", "0-d"))
+        scalar = how.startswith(("point", "0-d", "int point"))
         assert got.shape == (shape if scalar else shape + (count,)), (how, got.shape, shape, count)
         out[how] = stacked(got, shape, count)
     return out
@@ -269,9 +275,13 @@ def check_ways(text: str, backend: str, ways: dict, count: int) -> None:
     """One backend's single points (floats, 0-d arrays) and batches of one give its arrays' bits at that point,
     and a scalar broadcast against arrays the bits of the same points as full arrays."""
     for k in range(count):
-        for how in (f"point {k}", f"0-d {k}", f"batch of 1 at {k}"):
-            assert same_bits(ways[how][..., 0], ways["arrays"][..., k]), \
-                (text, backend, how, ways[how][..., 0], ways["arrays"][..., k])
+        for how in (f"point {k}", f"0-d {k}", f"batch of 1 at {k}", f"int point {k}"):
+            if how in ways:
+                assert same_bits(ways[how][..., 0], ways["arrays"][..., k]), \
+                    (text, backend, how, ways[how][..., 0], ways["arrays"][..., k])
+    for how in ("dask", "int arrays"):
+        if how in ways:
+            assert same_bits(ways[how], ways["arrays"]), (text, backend, how, ways[how], ways["arrays"])
     if "broadcast" in ways:
         assert same_bits(ways["broadcast"], ways["broadcast as arrays"]), \
             (text, backend, ways["broadcast"], ways["broadcast as arrays"])
