@@ -20,9 +20,11 @@ and the VM and numba give NumPy's bits for programs of exact operations (arithme
 ``max``/``min``, ``where``, comparisons, powers with a literal exponent).  Elsewhere (libm's
 transcendental functions may differ in the last bit) to 1e-9, and to 1e-7 against sympy.
 """
+import contextlib
 import os
 import re
 import warnings
+from unittest import mock
 
 import dask.array as da
 import mpmath
@@ -32,6 +34,7 @@ import sympy
 from hypothesis import HealthCheck, Phase, assume, given, settings, strategies as st
 
 import symgraph as sg
+from symgraph.backends import vm_batch, vm_point
 from symgraph.hessian import STRATEGIES
 
 from tests.helpers import bits
@@ -52,7 +55,8 @@ POSITIVE = [("exp({0})", lambda t: node("exp", t)),
 #: ops whose float64 value every backend computes bit for bit as NumPy does (pow: with a literal exponent)
 EXACT = {"in", "num", "add", "sub", "mul", "div", "neg", "sqrt", "abs", "relu", "max", "min", "where", "and", "or",
          "not", *COMPARE.values()}
-BACKENDS = ["numpy", "vm", "numba"]
+#: "vm native": the VM with its native tier at once
+BACKENDS = ["numpy", "vm", "vm native", "numba"]
 
 
 # --------------------------------------------------------------------------- programs: text and tree
@@ -222,7 +226,8 @@ def calls(inputs: list[str], rows: list[dict], broadcast: dict | None) -> dict:
     arrays, and the same points as full arrays."""
     arrays = {n: np.array([r[n] for r in rows]) for n in inputs}
     ways = {"arrays": (arrays, len(rows)), "dask": ({n: da.from_array(a, chunks=2) for n, a in arrays.items()},
-                                                    len(rows))}
+                                                    len(rows)),
+            "tiled": ({n: np.tile(a, 3) for n, a in arrays.items()}, 3 * len(rows))}  # past a vector's lanes
     for k, row in enumerate(rows):
         ways[f"point {k}"] = ({n: float(row[n]) for n in inputs}, 1)
         ways[f"0-d {k}"] = ({n: np.array(row[n]) for n in inputs}, 1)
@@ -254,6 +259,18 @@ def evaluate(fn, shape: tuple, ways: dict) -> dict:
     return out
 
 
+@contextlib.contextmanager
+def native_at_once(native: bool):
+    """With ``native``, the VM's kernels compile native code at their first batch and after their first point
+    (a user's program goes native once the calls have paid for the compile)."""
+    if not native:
+        yield
+        return
+    with mock.patch.object(vm_batch, "break_even_points", lambda prog: 1), \
+            mock.patch.object(vm_point, "break_even_calls", lambda instructions: 1):
+        yield
+
+
 def sparse_as_dense(fn):
     """A compiled sparse Hessian as a dense one: its CSR matrix's nonzeros at a point, ``.data`` elsewhere,
     scattered into ``(n, n, *batch)`` (scipy's ``toarray`` adds them to zeros, and -0.0 becomes 0.0)."""
@@ -282,6 +299,7 @@ def check_ways(text: str, backend: str, ways: dict, count: int) -> None:
     for how in ("dask", "int arrays"):
         if how in ways:
             assert same_bits(ways[how], ways["arrays"]), (text, backend, how, ways[how], ways["arrays"])
+    assert same_bits(ways["tiled"], np.concatenate([ways["arrays"]] * 3, -1)), (text, backend, ways["tiled"])
     if "broadcast" in ways:
         assert same_bits(ways["broadcast"], ways["broadcast as arrays"]), \
             (text, backend, ways["broadcast"], ways["broadcast as arrays"])
@@ -390,17 +408,22 @@ def test_numpy_vm_and_numba_agree_at_points_batches_and_broadcasts(data):
                 o.value(t)
         if not any(o.ambiguous or not o.decidable or any(mpmath.isnan(o.mp[t]) for t in trees) for o in spread):
             broadcast = {name: rows[0][name]}
-    backends = BACKENDS if data.draw(st.integers(0, 5), label="numba") == 0 else BACKENDS[:2]
+    backends = BACKENDS[:2] + data.draw(st.sampled_from([[], [], ["vm native"], ["vm native", "numba"]]),
+                                        label="more backends")
     derivative = make()
     ways = calls(inputs, rows, broadcast)
     results = {}
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for backend in backends:
-            fn = derivative.lambdify(backend=backend)
-            results[backend] = evaluate(sparse_as_dense(fn) if what[0] == "sparse hessian" else fn, shape, ways)
+            with native_at_once(backend == "vm native"):
+                fn = derivative.lambdify(backend=backend.split()[0])
+                fn(**ways["point 0"][0])  # the VM's point tier goes native after its first call
+                results[backend] = evaluate(sparse_as_dense(fn) if what[0] == "sparse hessian" else fn, shape, ways)
             check_ways(text, backend, results[backend], len(rows))
     check_backends(text, results, all(exact_only(t) for t in trees))
+    for how, got in results.get("vm native", {}).items():  # native code computes the VM's values, bit for bit
+        assert same_bits(got, results["vm"][how]), (text, how, got, results["vm"][how])
     want = np.stack([oracle(o, r) for o, r in zip(oracles, rows)], -1)
     assert matches(results["numpy"]["arrays"], want).all(), (text, what, rows, results["numpy"]["arrays"], want)
 
