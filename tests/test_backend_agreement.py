@@ -6,7 +6,8 @@ called every way a user calls them: arrays of points, a batch of one point, sing
 0-d arrays), one input a scalar broadcast against the others' arrays, arrays longer than a vector's lanes,
 integer arrays and Dask arrays.  The programs are drawn with intermediate names, shared nodes, repeated
 outputs and the conditionals (``where`` on comparisons joined by ``and``/``or``/``not``, ``max``, ``min``,
-``abs``, ``relu``) beside ``log``, ``sqrt``, ``exp``, ``tanh``, ``atan2``, ``hypot`` and powers.
+``abs``, ``relu``) beside ``log``, ``sqrt``, ``exp``, ``tanh``, ``atan2``, ``hypot``, ``logsumexp`` and
+powers.
 
 The oracle (:class:`tests.test_properties_audit3.Oracle`) evaluates the drawn tree with mpmath, resolves each
 branch by its value at the point and differentiates what is left with ``sympy.diff``.  Points are kept
@@ -50,7 +51,8 @@ SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES"
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
 UNARY = ["exp", "log", "sqrt", "tanh", "sin", "atan", "abs", "relu", "sigmoid", "softplus"]
-CALLS2 = ["atan2", "max", "min", "hypot"]
+#: calls of two operands: as written -> the oracle's op
+CALLS2 = {"atan2": "atan2", "max": "max", "min": "min", "hypot": "hypot", "logsumexp": "logaddexp"}
 #: exponents as written: integral of both signs, fractional
 EXPONENTS = ["2", "3", "(-1)", "0.5", "1.5"]
 #: operands positive by construction, for log and sqrt: (text template, tree of the operand's tree)
@@ -119,10 +121,10 @@ class Program:
             (a, ta), e = sub(), self.pick(EXPONENTS)
             return f"({a})^{e}", node("pow", ta, number(sympy.Rational(e.strip("()")), "." in e)), True
         if kind == "call2":
-            word, (a, ta), (b, tb, _) = self.pick(CALLS2), sub(), self.expr(depth - 1)
+            word, (a, ta), (b, tb, _) = self.pick(list(CALLS2)), sub(), self.expr(depth - 1)
             if self.draw(st.booleans()):
                 (a, ta), (b, tb) = (b, tb), (a, ta)
-            return f"{word}({a}, {b})", node(word, ta, tb), True
+            return f"{word}({a}, {b})", node(CALLS2[word], ta, tb), True
         cond, tcond = self.condition(depth - 1)
         (a, ta, an), (b, tb, bn) = self.expr(depth - 1), self.expr(depth - 1)
         if not (an or bn):
