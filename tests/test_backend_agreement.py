@@ -47,7 +47,8 @@ from tests.helpers import bits
 from tests.test_properties_audit3 import (COMPARE, Oracle, alike, expand, matches, node, number, oracle_hessian,
                                           oracle_jacobian, stacked)
 
-SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 15)), deadline=None,
+#: SYMGRAPH_PROPERTY_EXAMPLES=300 with SYMGRAPH_HYPOTHESIS=random searches deeper than the default run
+SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 80)), deadline=None,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
 UNARY = ["exp", "log", "sqrt", "tanh", "sin", "atan", "abs", "relu", "sigmoid", "softplus"]
