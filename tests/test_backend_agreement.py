@@ -35,7 +35,6 @@ import dask.array as da
 import mpmath
 import numpy as np
 import pytest
-import sympy
 from hypothesis import HealthCheck, Phase, assume, given, settings, strategies as st
 
 import symgraph as sg
@@ -44,18 +43,13 @@ from symgraph.backends.peephole import scalar_power
 from symgraph.hessian import STRATEGIES
 
 from tests.helpers import bits
-from tests.test_properties_audit3 import (COMPARE, Oracle, alike, expand, matches, node, number, oracle_hessian,
-                                          oracle_jacobian, stacked)
+from tests.test_properties_audit3 import (COMPARE, Drawn, Oracle, alike, expand, matches, node, number,
+                                          oracle_hessian, oracle_jacobian, stacked)
 
 #: SYMGRAPH_PROPERTY_EXAMPLES=300 with SYMGRAPH_HYPOTHESIS=random searches deeper than the default run
 SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 80)), deadline=None,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
-UNARY = ["exp", "log", "sqrt", "tanh", "sin", "atan", "abs", "relu", "sigmoid", "softplus"]
-#: calls of two operands: as written -> the oracle's op
-CALLS2 = {"atan2": "atan2", "max": "max", "min": "min", "hypot": "hypot", "logsumexp": "logaddexp"}
-#: exponents as written: integral of both signs, fractional
-EXPONENTS = ["2", "3", "(-1)", "0.5", "1.5"]
 #: operands positive by construction, for log and sqrt: (text template, tree of the operand's tree)
 POSITIVE = [("exp({0})", lambda t: node("exp", t)),
             ("1 + ({0})^2", lambda t: node("add", number(1, False), node("pow", t, number(2, False)))),
@@ -71,8 +65,15 @@ BACKENDS = ["numpy", "vm", "vm native", "numba"]
 # --------------------------------------------------------------------------- programs: text and tree
 
 
-class Program:
-    """One program drawn line by line: its text, the tree of each name, its outputs."""
+class Program(Drawn):
+    """A program drawn as tests/test_properties_audit3.py draws them, narrowed to this file's ops: no indexed
+    inputs or reductions, and the operand of ``log`` and ``sqrt`` mostly positive by construction."""
+
+    unary = ["exp", "log", "sqrt", "tanh", "sin", "atan", "abs", "relu", "sigmoid", "softplus"]
+    calls2 = {"atan2": "atan2", "max": "max", "min": "min", "hypot": "hypot", "logsumexp": "logaddexp"}
+    exponents = ["2", "3", "(-1)", "0.5", "1.5"]
+    kinds = ["bin"] * 4 + ["fn"] * 4 + ["call2"] * 2 + ["where"] * 2 + ["pow", "neg"]
+    reductions = False
 
     def __init__(self, draw):
         self.draw = draw
@@ -81,98 +82,22 @@ class Program:
         self.assigned: dict[str, tuple] = {}
         self.lines: list[str] = []
 
-    def pick(self, items):
-        return self.draw(st.sampled_from(items))
+    def operand(self, f: str, text: str, tree: tuple) -> tuple[str, tuple]:
+        if f not in ("log", "sqrt"):
+            return text, tree
+        template, positive = self.pick(POSITIVE)
+        return template.format(f"({text})"), positive(tree)
 
-    def leaf(self, constant: bool = True) -> tuple[str, tuple, bool]:
-        if constant and self.draw(st.integers(0, 6)) == 0:
-            text = self.pick(["2", "0.5", "3", "1.5"])
-            return text, number(sympy.Rational(text), "." in text), False
-        text, tree = self.pick(self.refs + self.refs[len(self.refs) // 2:] * 2)  # newest names more often: shared
-        return text, tree, True
-
-    def var(self, depth: int) -> tuple[str, tuple]:
-        """An expression that reads a variable (one of constants only would fold)."""
-        text, tree, named = self.expr(depth)
-        if not named:
-            text, tree, _ = self.leaf(constant=False)
-        return text, tree
-
-    def expr(self, depth: int) -> tuple[str, tuple, bool]:
-        if depth <= 0 or self.draw(st.integers(0, 5)) == 0:
-            return self.leaf()
-        sub = lambda: self.var(depth - 1)  # noqa: E731
-        kind = self.pick(["bin"] * 4 + ["fn"] * 4 + ["call2"] * 2 + ["where"] * 2 + ["pow", "neg"])
-        if kind == "bin":
-            op = self.pick(["+", "-", "*", "/"])
-            (a, ta), (b, tb, _) = sub(), self.expr(depth - 1)
-            if self.draw(st.booleans()):
-                (a, ta), (b, tb) = (b, tb), (a, ta)
-            return f"({a}) {op} ({b})", node({"+": "add", "-": "sub", "*": "mul", "/": "div"}[op], ta, tb), True
-        if kind == "neg":
-            a, ta = sub()
-            return f"-({a})", node("neg", ta), True
-        if kind == "fn":
-            f, (a, ta) = self.pick(UNARY), sub()
-            if f in ("log", "sqrt"):
-                template, tree = self.pick(POSITIVE)
-                a, ta = template.format(f"({a})"), tree(ta)
-            return f"{f}({a})", node(f, ta), True
-        if kind == "pow":
-            (a, ta), e = sub(), self.pick(EXPONENTS)
-            return f"({a})^{e}", node("pow", ta, number(sympy.Rational(e.strip("()")), "." in e)), True
-        if kind == "call2":
-            word, (a, ta), (b, tb, _) = self.pick(list(CALLS2)), sub(), self.expr(depth - 1)
-            if self.draw(st.booleans()):
-                (a, ta), (b, tb) = (b, tb), (a, ta)
-            return f"{word}({a}, {b})", node(CALLS2[word], ta, tb), True
-        cond, tcond = self.condition(depth - 1)
-        (a, ta, an), (b, tb, bn) = self.expr(depth - 1), self.expr(depth - 1)
-        if not (an or bn):
-            a, ta = sub()
-        if expand(ta) == expand(tb):  # the grammar makes where(c, a, a) the node a
-            return f"where({cond}, {a}, {b})", ta, True
-        return f"where({cond}, {a}, {b})", ("where", tcond, ta, tb), True
-
-    def condition(self, depth: int) -> tuple[str, tuple]:
-        (a, ta), (b, tb, _) = self.var(depth), self.expr(depth)
-        symbol = self.pick(list(COMPARE))
-        text, tree = f"({a}) {symbol} ({b})", node(COMPARE[symbol], ta, tb)
-        kind = self.draw(st.integers(0, 5))
-        if kind == 0:
-            other, tother = self.condition(depth - 1)
-            word = self.pick(["and", "or"])
-            return f"({text}) {word} ({other})", node(word, tree, tother)
-        if kind == 1:
-            return f"not ({text})", node("not", tree)
-        return text, tree
-
-    def program(self) -> tuple[str, tuple]:
-        """(text, the last line's tree): 0-3 assignments (aliases and repeated right-hand sides among them),
-        then a bare last line or not."""
-        seen = []
-        for name in ["c", "d", "g"][:self.draw(st.integers(0, 3))]:
-            how = self.draw(st.integers(0, 7))
-            if how == 0:  # an alias: the same node under another name
-                text, tree = self.pick(self.refs)
-            elif how == 1 and seen:  # the same right-hand side again: hash-consing makes it the same node
-                text, tree = self.pick(seen)
-            else:
-                text, tree = self.var(self.draw(st.integers(1, 3)))
-                seen.append((text, tree))
-            self.lines.append(f"{name} = {text}")
-            self.assigned[name] = tree
-            self.refs.append((name, tree))
-        if not self.lines or self.draw(st.booleans()):
-            text, tree = self.var(2)
-            self.lines.append(text)
-            return "; ".join(self.lines), expand(tree)
-        return "; ".join(self.lines), expand(self.assigned[self.lines[-1].split(" = ")[0]])
+    def text_and_tree(self) -> tuple[str, tuple]:
+        """(text, the output's tree): 0-4 assignments (aliases, repeated right-hand sides and constants among
+        them), then a bare last line or not."""
+        last = self.program()
+        return "; ".join(self.lines), expand(last)
 
 
 @st.composite
 def programs(draw) -> tuple[str, tuple]:
-    return Program(draw).program()
+    return Program(draw).text_and_tree()
 
 
 @st.composite
@@ -180,7 +105,7 @@ def with_outputs(draw) -> tuple[str, list, list, list]:
     """(text, outputs' names or None, their trees, wrt): outputs that repeat a name and name intermediates and
     inputs; wrt of inputs, intermediate names and an absent name, in any order."""
     p = Program(draw)
-    text, last = p.program()
+    text, last = p.text_and_tree()
     names, trees = None, [last]
     inputs = [n for n, t in p.refs if t == ("in", n) and re.search(rf"\b{n}\b", text)]
     if p.assigned and draw(st.booleans()):
@@ -194,8 +119,8 @@ def with_outputs(draw) -> tuple[str, list, list, list]:
 
 @st.composite
 def clear_rows(draw, inputs: list[str], trees: list[tuple], count: int = 3) -> tuple[list[dict], list[Oracle]]:
-    """``count`` points inside every domain and away from kinks and ties (the oracle's ``ambiguous``), and the
-    oracle at each; the first point's values repeat in the others now and then (ties between points)."""
+    """Up to ``count`` points where every tree is a real number away from kinks, ties and domain edges (the
+    oracle's ``ambiguous``), and the oracle at each; grid values make ties between inputs and points."""
     value = st.one_of(st.sampled_from([-1.5, -1.0, -0.5, 0.5, 1.0, 2.0]),
                       st.floats(-2.0, 2.0).map(lambda v: round(v, 3)))
     rows, oracles = [], []
