@@ -47,7 +47,7 @@ from tests.test_properties_audit3 import (COMPARE, Drawn, Oracle, alike, expand,
                                           oracle_hessian, oracle_jacobian, stacked)
 
 #: SYMGRAPH_PROPERTY_EXAMPLES=300 with SYMGRAPH_HYPOTHESIS=random searches deeper than the default run
-SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 80)), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 150)), deadline=None,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 MODES = ["reverse", "forward", "paths", "elimination", "auto"]
 #: operands positive by construction, for log and sqrt: (text template, tree of the operand's tree)
