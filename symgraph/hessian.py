@@ -108,7 +108,7 @@ import numpy as np
 
 from .options import checked_options
 from .cost import CostReport, mode_cost
-from .derive import grad, gradient_program
+from .derive import gradient_program
 from .errors import GraphError, shown
 from .frontend.coerce import as_graph, held_without_elements, read_once, taking_unused, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
@@ -165,8 +165,11 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
     labels = {}
     pattern = None
     if sparse:  # the sweeps' entries where they are the whole pattern, else a pass of its own
-        swept = swept_pattern(second, names, cost.nodes, cost.derivatives) if outer == "forward" and not lin.vanished else None
-        pattern = _symmetric(jacobian_sparsity(second, names, allow_unused=True) if swept is None else swept)
+        if inner == "forward":  # hessian_sparsity's, the reverse gradient's (see _reverse_pattern)
+            pattern = _reverse_pattern(graph, names)
+        else:
+            swept = swept_pattern(second, names, cost.nodes, cost.derivatives) if outer == "forward" and not lin.vanished else None
+            pattern = _symmetric(jacobian_sparsity(second, names, allow_unused=True) if swept is None else swept)
         outputs = second.outputs
         for i, j in zip(*_upper(pattern)):
             labels[_label(names[i], names[j])] = entry(outputs[i], names[j])
@@ -305,6 +308,20 @@ def _gradient_pattern(gradient: Program, names: Sequence[str]) -> Any:
     return _symmetric(jacobian_sparsity(gradient.as_graph(names), names, allow_unused=True))
 
 
+def _reverse_pattern(graph: Any, names: list[str]) -> Any:
+    """:func:`hessian_sparsity`'s pattern: that of the reverse gradient's program, whatever the strategy.
+
+    A forward gradient cancels other products than the reverse one does: ``(v*t)/v`` of ``log(exp(c))``
+    stayed in it where reverse mode's adjoint is 1, and ``(2/v)*v`` of ``2*log(exp(y))`` is cancelled by it
+    and not by reverse mode.  Its own pattern then had an identically zero entry more or fewer, and
+    ``sparse=True`` gave another CSR structure (``nnz``, ``.data``'s length) in ``"reverse-over-forward"``
+    and ``"forward-over-forward"`` than in the others.  Any structural pattern of the function covers its
+    Hessian, so these two take this one, at the cost of one reverse gradient more: sparse Rosenbrock at
+    n = 2,000 (its graph parsed once), 0.37-0.40 -> 0.43-0.47 s of CPU, side by side.
+    """
+    return _gradient_pattern(gradient_program(graph, names, "reverse", "markowitz", False)[0], names)
+
+
 @checked_options
 def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
             simplify: bool | str = True, sparse: bool = False, allow_unused: bool = False,
@@ -376,8 +393,7 @@ def hessian_sparsity(f: Any, wrt: Sequence[str] | None = None, *, allow_unused: 
     """
     with paused_gc():
         graph, names = second_order(f, wrt, allow_unused, sizes, "hessian_sparsity()")
-        gradient = grad(graph, names, simplify=False, progress=False, allow_unused=True)
-        return _gradient_pattern(gradient.program, names)
+        return _reverse_pattern(graph, names)
 
 
 def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: dict, who: str) -> tuple[Any, list]:

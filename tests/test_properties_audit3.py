@@ -137,6 +137,12 @@ def fold(tree: tuple) -> tuple:
 class Drawn:
     """One program drawn line by line: its text, its trees, its outputs and wrt names."""
 
+    #: what :meth:`expr` draws (a subclass narrows them): calls of one operand, calls of two (as written ->
+    #: op), literal exponents, kinds of node, and whether reductions over indexed inputs
+    unary, calls2, exponents = UNARY, CALLS2, EXPONENTS
+    kinds = ["bin"] * 4 + ["fn"] * 4 + ["call2"] * 2 + ["many", "clip", "where", "pow", "neg"]
+    reductions = True
+
     def __init__(self, draw):
         self.draw = draw
         plain = draw(st.lists(st.sampled_from(["x", "y"]), min_size=1, max_size=2, unique=True))
@@ -168,8 +174,7 @@ class Drawn:
         if depth <= 0 or self.draw(st.integers(0, 5)) == 0:
             return self.leaf(index)
         sub = lambda: self.var(depth - 1, index)  # noqa: E731
-        kind = self.pick(["bin"] * 4 + ["fn"] * 4 + ["call2"] * 2 + ["many", "clip", "where", "pow", "neg"]
-                         + ["reduce"] * (index is None))
+        kind = self.pick(self.kinds + ["reduce"] * (index is None and self.reductions))
         if kind == "bin":
             op = self.pick(["+", "-", "*", "/"])
             (a, ta), (b, tb, _) = sub(), self.expr(depth - 1, index)
@@ -180,11 +185,12 @@ class Drawn:
             a, ta = sub()
             return f"-({a})", node("neg", ta), True
         if kind == "fn":
-            f, (a, ta) = self.pick(UNARY), sub()
+            f, (a, ta) = self.pick(self.unary), sub()
+            a, ta = self.operand(f, a, ta)
             return f"{f}({a})", node(f, ta), True
         if kind == "pow":
             a, ta = sub()
-            e = self.pick(EXPONENTS + ["var"])
+            e = self.pick(self.exponents + ["var"])
             if e == "var":
                 b, tb = sub()
             else:
@@ -193,7 +199,7 @@ class Drawn:
             how = self.pick(["^", "**", "pow"])
             return (f"pow({a}, {b})" if how == "pow" else f"({a}){how}({b})"), node("pow", ta, tb), True
         if kind == "call2":
-            word = self.pick(list(CALLS2))
+            word = self.pick(list(self.calls2))
             (a, ta), (b, tb, _) = sub(), self.expr(depth - 1, index)
             if word in ("heaviside",) and self.draw(st.booleans()):
                 b, tb = self.pick([("0.5", number(sympy.Rational(1, 2), True)), ("0", number(0, False)),
@@ -202,7 +208,7 @@ class Drawn:
                 b, tb = "2", number(2, False)
             elif self.draw(st.booleans()) and word not in ("heaviside",):
                 (a, ta), (b, tb) = (b, tb), (a, ta)
-            return f"{word}({a}, {b})", node(CALLS2[word], ta, tb), True
+            return f"{word}({a}, {b})", node(self.calls2[word], ta, tb), True
         if kind == "many":
             word = self.pick(["max", "min", "logsumexp"])
             args = [sub() for _ in range(self.draw(st.integers(3, 4)))]
@@ -225,6 +231,8 @@ class Drawn:
             (a, ta, an), (b, tb, bn) = self.expr(depth - 1, index), self.expr(depth - 1, index)
             if not (an or bn):
                 a, ta = sub()
+            if ta == tb:  # the grammar makes where(c, a, a) the node a
+                return f"where({cond}, {a}, {b})", ta, True
             return f"where({cond}, {a}, {b})", ("where", tcond, ta, tb), True
         # a reduction over an index range, empty for some ranges and sizes
         word, var = self.pick(["sum", "prod"]), self.pick(["i", "j"])
@@ -232,6 +240,10 @@ class Drawn:
         body, tbody = self.var(min(depth - 1, 1 if word == "prod" else 2), var)
         end = self.size - 1 if hi == "n-1" else hi
         return f"{word}({body}, {var}, {lo}, {hi})", (word, lo, end, tbody), True
+
+    def operand(self, f: str, text: str, tree: tuple) -> tuple[str, tuple]:
+        """The operand of a call of ``f`` as drawn (a subclass may keep it inside f's domain)."""
+        return text, tree
 
     def var(self, depth: int, index: str | None = None):
         """An expression that reads a variable (a constant-only one would fold)."""
