@@ -503,7 +503,7 @@ class Oracle:
                 fv = float({"floor": np.floor, "ceil": np.ceil, "round": np.round}[kind](fs[0]))
                 return mpmath.mpf(fv), fv
             if kind == "pow":
-                base, e = n[1], n[2]
+                e = n[2]
                 if e[0] != "num" and ms[0] < 1e-3:
                     self.ambiguous = True  # a variable exponent needs a positive base
                 if e[0] == "num" and abs(ms[0]) < 1e-3 and (e[1] < 1 and e[1] != 0 or not e[1].is_integer):

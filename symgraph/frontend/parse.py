@@ -284,7 +284,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
     budget = [0, 1]
     each = over is not None
     words = set(read)
-    tape = None  # over='s template recorded at its first copy, when the others can be replayed from it
+    tape = parser = None  # over='s template recorded at its first copy, when the others can be replayed from it
     for position, t in enumerate(texts):
         if tape is not None:
             results.append(_replayed(tape, parser, over[0], over[1] + position))

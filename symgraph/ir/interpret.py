@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Callable, Container, Iterable, MutableMapping, Sequence
+from typing import Any, Callable, Container, Iterable, Mapping, MutableMapping, Sequence
 
 import numpy as np
 import sympy
