@@ -24,3 +24,30 @@ def test_graph_name_lists_read_a_str_as_one_name():
     assert "v1" in graph.op_of and "v1" not in graph.renamed_apart("v1").op_of
     symbols = sg.Graph.from_sympy(__import__("sympy").Symbol("ab") + 1)
     assert list(symbols.given_symbols("ab")) == list(symbols.given_symbols(["ab"])) == ["ab"]
+
+# --------------------------------------------------------------------------- keyword errors in Python's order
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: sg.hessp("x^2*y + y^3*t", ["x", "y"]), "hessp"),
+    (lambda: sg.value_and_grad("x^2*y + y^3*t", ["x", "y"], vector=True), "value_and_grad"),
+    (lambda: sg.residuals(["x - t", "y*t"], ["x", "y"]).fun, "fun"),
+])
+def test_an_unknown_keyword_is_reported_before_the_missing_vectors(make, name):
+    """Was: ``hessp(x, q=...)`` said ``p`` was missing, though Python (``def f(x, p, /, t)``) reports the
+    unknown keyword first, the more useful message: it is often the misspelt missing one."""
+    fn = make()
+    with pytest.raises(sg.ArgumentError, match=rf"^{name}\(\) got an unexpected keyword argument 'q'$"):
+        fn(q=[1.0, 0.0]) if name != "hessp" else fn([1.0, 2.0], q=[1.0, 0.0])
+    with pytest.raises(sg.ArgumentError, match=rf"^{name}\(\) got an unexpected keyword argument 'tt' \(did you mean 't'\?\)"):
+        fn(tt=1.0)
+    with pytest.raises(sg.ArgumentError, match=rf"^{name}\(\) missing 1 required positional argument"):
+        fn(t=1.0) if name != "hessp" else fn([1.0, 2.0], t=1.0)
+
+
+def test_hessp_hints_at_its_direction():
+    hp = sg.hessp("x^2*y + y^3", ["x", "y"])
+    with pytest.raises(sg.ArgumentError, match=r"unexpected keyword argument 'p_' \(did you mean 'p'\?\)"):
+        hp([1.0, 2.0], p_=[1.0, 0.0])
+    with pytest.raises(sg.ArgumentError, match=r"positional-only arguments passed as keyword arguments: 'x'"):
+        hp([1.0, 2.0], x=[1.0, 0.0])  # as Python says it, though x was also given by position
