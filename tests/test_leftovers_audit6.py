@@ -51,3 +51,22 @@ def test_hessp_hints_at_its_direction():
         hp([1.0, 2.0], p_=[1.0, 0.0])
     with pytest.raises(sg.ArgumentError, match=r"positional-only arguments passed as keyword arguments: 'x'"):
         hp([1.0, 2.0], x=[1.0, 0.0])  # as Python says it, though x was also given by position
+
+# --------------------------------------------------------------------------- an empty wrt
+
+
+@pytest.mark.parametrize("given", [{"wrt": []}, {"args": []}, {"wrt": iter([])}], ids=["wrt", "args", "iterator"])
+def test_a_vector_of_no_parameters_is_refused(given):
+    """Was: ``value_and_grad(f, wrt=[], vector=True)`` compiled a function of an empty vector with every input
+    as data, without a word: most likely a mistake (``jax.grad(f, argnums=())`` refuses it too)."""
+    with pytest.raises(sg.ArgumentError, match=r"value_and_grad\(vector=True\) takes a vector of the wrt names' "
+                                               r"values, and wrt is empty"):
+        sg.value_and_grad("x*y", vector=True, **given)
+
+
+def test_an_empty_wrt_without_a_vector_is_an_empty_gradient_as_grad_gives():
+    assert dict(sg.grad("x*y", wrt=[])) == {}
+    value, gradient = sg.value_and_grad("x*y", wrt=[])(2.0, 3.0)
+    assert value == 6.0 and gradient == ()
+    value, gradient = sg.value_and_grad("3", vector=True)([])  # a function of no inputs: its vector of them
+    assert value == 3.0 and gradient.shape == (0,)
