@@ -1,5 +1,6 @@
 """Regressions of the sixth audit's leftovers: a str of names read as one name, hessp's keyword errors in
 Python's order, many absent wrt names at linear cost, an empty wrt, what a registered function was given."""
+import numpy as np
 import pytest
 
 import symgraph as sg
@@ -70,3 +71,26 @@ def test_an_empty_wrt_without_a_vector_is_an_empty_gradient_as_grad_gives():
     assert value == 6.0 and gradient == ()
     value, gradient = sg.value_and_grad("3", vector=True)([])  # a function of no inputs: its vector of them
     assert value == 3.0 and gradient.shape == (0,)
+
+# --------------------------------------------------------------------------- what a registered function got
+
+
+def _picky(x):
+    if np.any(np.asarray(x) > 5):
+        raise ValueError("picky() takes values up to 5")
+    return 2 * x
+
+
+@pytest.mark.parametrize("call, shown", [
+    (lambda f: f(np.float32(10.0)), r"picky6\(array\(\[10\.0\], dtype=float32\)\)"),
+    (lambda f: f(np.array([10.0])), r"picky6\(array\(\[10\.0\]\)\)"),
+    (lambda f: f(np.array([1.0, 10.0], np.float32)), r"picky6\(<array of shape \(2,\) and dtype float32>\)"),
+    (lambda f: f(10.0), r"picky6\(10\.0\)"),  # a float64 point: the number it was called on first
+], ids=["float32 point", "one-point array", "float32 batch", "float64 point"])
+def test_a_registered_functions_error_says_what_its_callable_got(define, call, shown):
+    """Was: "called as picky6(10.0)" when the callable got a one-element array (a float32 point, or the array
+    path at a point): a callable written for numbers fails on arrays, and the message hid that it got one."""
+    define("picky6", numpy=_picky, derivatives=["2"])
+    with pytest.raises(sg.UserFunctionError, match=rf"registered function 'picky6' raised ValueError when called "
+                                                   rf"as {shown}: picky\(\) takes values up to 5"):
+        call(sg.lambdify("picky6(a)*a"))
