@@ -79,8 +79,7 @@ class Binder:
         for key, value in kwargs.items():
             i = index.get(key)
             if i is None:
-                raise ArgumentError(f"{self.name}() got an unexpected keyword argument {shown(key)}"
-                                    f"{_keyword_hint(key, index)}")
+                raise _unexpected(self.name, key, index)
             if values[i] is not _MISSING:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
             values[i] = value
@@ -136,24 +135,34 @@ def free_name(taken: Iterable[str], choices: Sequence[str]) -> str:
     return name
 
 
-def positional_only_error(name: str, params: Sequence[str], args: tuple, kwargs: Mapping[str, Any]) -> ArgumentError:
+def positional_only_error(name: str, params: Sequence[str], args: tuple, kwargs: Mapping[str, Any],
+                          keywords: Sequence[str] | None = None) -> ArgumentError:
     """The error of a call ``name(*args, **kwargs)`` that passes fewer than the leading positional-only
     ``params`` by position, worded as Python words it for a function of that signature.
 
     A vector function's own ``(x, /, *data)`` would name an internal
     ``__call__`` or a closure in Python's message; this names the function
-    the user called.
+    the user called.  With ``keywords``, the names it takes by keyword, an
+    unknown keyword is reported before the missing arguments, in Python's
+    order: it is often the misspelt missing one (``hessp(x, q=...)``).
 
     >>> positional_only_error("hessp", ("x", "p"), (), {"y": 1.0})
     ArgumentError("hessp() missing 2 required positional arguments: 'x' and 'p'")
     >>> positional_only_error("hessp", ("x", "p"), (1.0,), {"p": 2.0})
     ArgumentError("hessp() got some positional-only arguments passed as keyword arguments: 'p'")
+    >>> positional_only_error("hessp", ("x", "p"), (1.0,), {"y": 1.0, "p_": 2.0}, ("y",))
+    ArgumentError("hessp() got an unexpected keyword argument 'p_' (did you mean 'p'?)")
     """
     unfilled = tuple(params[len(args):])
-    named = [p for p in unfilled if p in kwargs]
+    named = [p for p in params if p in kwargs]
     if named:
         return ArgumentError(f"{name}() got some positional-only arguments passed as keyword arguments: "
                              f"'{', '.join(named)}'")
+    if keywords is not None:
+        index = dict.fromkeys((*keywords, *params))
+        unknown = next((key for key in kwargs if key not in index), None)
+        if unknown is not None:
+            return _unexpected(name, unknown, index)
     shown = " and ".join(map(repr, unfilled)) if len(unfilled) <= 2 else \
         ", ".join(map(repr, unfilled[:-1])) + ", and " + repr(unfilled[-1])
     return ArgumentError(f"{name}() missing {len(unfilled)} required positional argument"
@@ -240,7 +249,13 @@ def meant_hint(key: Any, names: Sequence[str]) -> str:
     return f" (did you mean {close!r}?)" if close is not None else ""
 
 
-def _keyword_hint(key: Any, index: Mapping[str, int]) -> str:
+def _unexpected(name: str, key: Any, index: Mapping[str, Any]) -> ArgumentError:
+    """Python's error for the keyword ``key`` that the function ``name`` (taking the keywords of ``index``)
+    does not take, with a hint at the one meant."""
+    return ArgumentError(f"{name}() got an unexpected keyword argument {shown(key)}{_keyword_hint(key, index)}")
+
+
+def _keyword_hint(key: Any, index: Mapping[str, Any]) -> str:
     """A compiled function's unknown keyword's hint: the indexed input whose element it names (``x[1]=``,
     where x takes one array), or the closest parameter."""
     base = key.split("[", 1)[0].strip() if isinstance(key, str) and len(key) <= 60 else key

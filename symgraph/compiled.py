@@ -61,6 +61,8 @@ def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backe
 
     Raises
     ------
+    ArgumentError
+        With ``vector=True``, when ``wrt`` (or ``args``) is empty.
     GraphError
         When ``args`` is not a permutation of the inputs.
 
@@ -97,7 +99,12 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     f : str, sympy expression or Graph
         A function with one output.
     wrt : list of names, optional
-        Variables to differentiate by (default: every input, in order of first appearance).
+        Variables to differentiate by (default: every input, in order of first
+        appearance).  An empty list gives the value and an empty gradient
+        ``()``, as :func:`symgraph.grad` gives an empty mapping; with
+        ``vector=True`` it is an :class:`~symgraph.errors.ArgumentError` (a
+        vector of no parameters, every input data: most likely a mistake, as
+        ``jax.grad(f, argnums=())``).
     mode : {"reverse", "forward", "paths", "elimination", "auto"}
         How the gradient is derived, as for :func:`symgraph.grad` (the compiled results are equal).
     limit : int, optional
@@ -134,6 +141,8 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
 
     Raises
     ------
+    ArgumentError
+        With ``vector=True``, when ``wrt`` (or ``args``) is empty.
     GraphError
         With ``vector=True``, when ``wrt`` and ``args`` both given differ (they are the vector's one
         order); without it, when ``args`` is not a permutation of the inputs.
@@ -157,6 +166,10 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
         wrt = list(args)
     gradient = grad(graph, wrt, mode=mode, limit=limit, simplify=False, progress=progress, allow_unused=allow_unused)
     names = gradient.wrt
+    if vector and wrt is not None and not (names or held_without_elements(graph, wrt)):
+        raise ArgumentError("value_and_grad(vector=True) takes a vector of the wrt names' values, and wrt is empty: "
+                            "the vector would hold nothing and every input be data; name the variables (wrt=[...], "
+                            "default: every input), or drop vector=True for the value and an empty gradient")
     own = graph_program(graph).instructions
     defined = {target for target, _, _ in own}
     instructions = own + [ins for ins in gradient.program.instructions if ins[0] not in defined]

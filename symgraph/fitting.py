@@ -99,7 +99,7 @@ class Residuals:
         refilled in place between two fits, the second warm-started at the first's solution, is new data).
         ``name`` is the function the user called, for the error of a call without the vector."""
         if not args:  # the vector, positional only
-            raise positional_only_error(name, self._vector, args, kwargs)
+            raise positional_only_error(name, self._vector, args, kwargs, tuple(self.__signature__.parameters)[1:])
         array, args = as_array("the vector", args[0]), args[1:]
         key = (array.dtype.str, array.shape, array.tobytes())
         data = (*args, *(kwargs[k] for k in sorted(kwargs)))  # keywords in one order, whatever order they came in

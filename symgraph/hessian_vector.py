@@ -112,7 +112,7 @@ class HessianVectorProduct:
 
     def __call__(self, /, *args: Any, **named: Any) -> np.ndarray:
         if len(args) < 2:  # the point and the direction, positional only
-            raise positional_only_error("hessp", self._vectors, args, named)
+            raise positional_only_error("hessp", self._vectors, args, named, tuple(self.__signature__.parameters)[2:])
         takes = len(self.__signature__.parameters)
         if len(args) > takes:  # worded here: the kernel's binder counts one vector before the data, not two
             raise ArgumentError(f"hessp() takes {takes} positional arguments but {len(args)} were given")

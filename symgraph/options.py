@@ -33,12 +33,14 @@ def is_size(value: Any) -> bool:
                 or isinstance(value, str) and not value.strip().isdigit())
 
 
-def label_list(what: str, labels: Any) -> list:
-    """``labels``, the results a method of ``what`` is asked for, as a list: one label (a str) as the list of it,
-    any other iterable as its items; an :class:`ArgumentError` for what is no label and no list of them.
+def label_list(what: str, labels: Any, noun: str = "result label") -> list:
+    """``labels``, the results (or the names, ``noun="node name"``) a method of ``what`` is asked for, as a list:
+    one label (a str) as the list of it, any other iterable as its items; an :class:`ArgumentError` for what is
+    no label and no list of them.
 
     Why: a str is iterable, so ``program.closed_forms("xy")`` read the labels ``x`` and ``y`` and returned
-    their closed forms without a word, and a number raised Python's bare "'int' object is not iterable".
+    their closed forms without a word (``graph.parameters("xy")`` the inputs ``x`` and ``y``), and a number
+    raised Python's bare "'int' object is not iterable".
 
     >>> label_list("closed_forms()", "xy"), label_list("closed_forms()", ("x", "y"))
     (['xy'], ['x', 'y'])
@@ -48,7 +50,7 @@ def label_list(what: str, labels: Any) -> list:
     try:
         return list(labels)
     except TypeError:  # not iterable, or a 0-d array (iterable by its class)
-        raise ArgumentError(f"{what} takes a result label or a list of them, got {type(labels).__name__} "
+        raise ArgumentError(f"{what} takes a {noun} or a list of them, got {type(labels).__name__} "
                             f"{shown(labels)}") from None
 
 

@@ -36,15 +36,35 @@ def user_call(name: str, function: Callable, *args: Any) -> Any:
 
 
 def _argument(value: Any) -> str:
-    """An argument as an error shows it: its number when it is one, else its shape."""
-    size = getattr(value, "size", 1)
-    if size == 1:
-        try:
-            return repr(float(np.asarray(value).reshape(-1)[0]) if hasattr(value, "shape") else float(value))
-        except (TypeError, ValueError):
-            return type(value).__name__
+    """An argument as an error shows it, as the callable got it: a Python or float64 number as the number
+    (``10.0``), another NumPy scalar with its type (``float32(10.0)``), an array of one value as an array
+    (``array([10.0], dtype=float32)``), a larger array by its shape (and dtype, when not float64).
+
+    Why: a float32 point and the array path at a point hand the callable a one-element array, which the
+    message said was ``picky(10.0)``; a callable written for numbers fails on arrays, and the message should
+    say that it got one."""
+    dtype = getattr(value, "dtype", None)
+    of = "" if dtype is None or dtype == np.float64 else f", dtype={dtype}"
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            return f"<array of shape {value.shape}{of.replace(', dtype=', ' and dtype ')}>"
+        number = _number(value.reshape(-1)[0])
+        return f"array({number}{of})" if value.ndim == 0 else \
+            f"array({'[' * value.ndim}{number}{']' * value.ndim}{of})"
+    if dtype is not None and of and getattr(value, "shape", None) == ():  # a NumPy scalar other than float64
+        return f"{dtype}({_number(value)})"
     shape = getattr(value, "shape", None)
-    return f"<array of shape {tuple(shape)}>" if shape is not None else type(value).__name__
+    if shape is not None and getattr(value, "size", 1) != 1:  # an array of another namespace
+        return f"<array of shape {tuple(shape)}>"
+    return _number(value)
+
+
+def _number(value: Any) -> str:
+    """``value`` as a float's repr (``10.0``), or its type's name when it is no number."""
+    try:
+        return repr(float(np.asarray(value).reshape(-1)[0]) if hasattr(value, "shape") else float(value))
+    except (TypeError, ValueError):
+        return type(value).__name__
 
 
 def user_result(name: str, value: Any, *args: Any) -> Any:

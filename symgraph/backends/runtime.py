@@ -94,7 +94,9 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
     of the table), several times faster than one-point arrays.  A result that
     is inf or nan is redone on arrays, for NumPy's warnings; so is anything
     the fast path refuses, except a registered function's wrong result
-    (:func:`user_result`), which is reported for the point called.  One difference remains: an inf or nan inside the
+    (:func:`user_result`), which is reported for the point called, and its
+    callable's exception, which is reported for the number it got when the
+    one-point array raises the same kind (else the array's).  One difference remains: an inf or nan inside the
     program that a later operation makes finite again (``1/(1e200*1e200)``)
     gives the same value without NumPy's warning.
     """
@@ -108,8 +110,16 @@ def with_point_path(exact: Callable, fast: Callable) -> Callable:
                 return fast(*args)
         except FunctionDefinitionError:  # a registered function's wrong result: said of the point called
             raise
-        except (ArithmeticError, TypeError, ValueError, UserFunctionError):  # a callable may take arrays only
+        except UserFunctionError as error:  # a callable may take arrays only: tried on a one-point array
+            at_point = error
+        except (ArithmeticError, TypeError, ValueError):
             return exact(*args)
+        try:
+            return exact(*args)
+        except UserFunctionError as again:  # refused the value itself: said of the number given, not the retry
+            if type(again.original) is type(at_point.original):
+                raise at_point from at_point.original
+            raise
     return kernel
 
 

@@ -228,7 +228,8 @@ class _WithData:
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if args:  # the vector, positional only
             return self._call(*args, **kwargs)
-        raise positional_only_error(self.__name__, tuple(self.__signature__.parameters)[:1], args, kwargs)
+        names = tuple(self.__signature__.parameters)
+        raise positional_only_error(self.__name__, names[:1], args, kwargs, names[1:])
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple, Seque
 import sympy
 
 from .. import ops
-from ..options import checked_options
+from ..options import checked_options, label_list
 from ..errors import ArgumentError, GraphError, counted, shown_names, shown
 from ..names import Namer, output_labels
 from .graph_values import GraphValues
@@ -142,9 +142,9 @@ class Graph(InputNames, GraphValues):
         nodes (the seed names of a directional derivative) moves the graph's
         invented names out of their way: the user's names are kept, so user
         names and generated names never meet.  Inputs and the names the text
-        assigned keep their spelling.
+        assigned keep their spelling.  A str is one name (:func:`~symgraph.options.label_list`).
         """
-        wanted = set(names)
+        wanted = set(label_list("Graph.renamed_apart()", names, "node name"))
         clash = {n for n in wanted if n in self._ops and n not in self.user_names and self._ops[n] != "input"}
         if not clash:
             return self

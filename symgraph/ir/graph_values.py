@@ -16,7 +16,7 @@ import sympy
 
 from .. import constants
 from ..binding import check_values, point_values
-from ..options import checked_options
+from ..options import checked_options, label_list
 from ..errors import ExpressionTooLargeError, GraphError, no_entry
 from . import interpret
 
@@ -73,8 +73,10 @@ class GraphValues:
 
     @checked_options
     def given_symbols(self, nodes: Iterable[str]) -> dict[str, sympy.Symbol]:
-        """The sympy symbols given for ``nodes`` (the user's own, or made so far), for a graph built from this one."""
-        return {x: self._symbols[x] for x in nodes if x in self._symbols}
+        """The sympy symbols given for ``nodes`` (the user's own, or made so far), for a graph built from this one;
+        a str is one node (:func:`~symgraph.options.label_list`)."""
+        return {x: self._symbols[x] for x in label_list("Graph.given_symbols()", nodes, "node name")
+                if x in self._symbols}
 
     def evaluate(self, /, *point: Mapping[str, Any], **values: Any) -> dict[str, Any]:
         """Forward pass with numbers: every node's value (floats, or arrays for array inputs); the input values

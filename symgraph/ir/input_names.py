@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 import numpy as np
 
 from ..binding import meant_hint, named_keys
-from ..options import checked_options
+from ..options import checked_options, label_list
 from ..real_values import as_array, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names, shown
 
@@ -68,7 +68,10 @@ class InputNames:
         An indexed input is one parameter at the place of its first element in ``inputs``; one without
         elements (written only in a reduction over an empty range: ``(x, [])``) where the text first wrote
         it, unless ``leave`` names it (with ``vector=True``, an input the vector holds, in none of its entries).
+        A str is one name (:func:`~symgraph.options.label_list`).
         """
+        inputs = label_list("Graph.parameters()", inputs, "node name")
+        leave = set(label_list("Graph.parameters()", leave, "node name"))
         if not self.indexed:
             return [(x, None) for x in inputs]
         base_of = {node: (name, index) for name, known in self.indexed.items() for index, node in known.nodes.items()}
