@@ -195,18 +195,26 @@ class CostReport(Mapping[str, ModeCost]):
         return "\n".join(lines + self._notes())
 
     def _repr_html_(self) -> str:
-        """The table as HTML, for Jupyter; what it counts and the verdict are the caption."""
+        """The table as HTML, for Jupyter; what it counts and the verdict are the caption.
+
+        Its cells carry their own padding and rules (:data:`_CELL`): outside Jupyter's style sheet (a page, an
+        exported notebook) the columns ran together and "- 0.345ms" read as a negative number."""
         header, *body = self.rows()
-        cell = '<td style="text-align:right">{}</td>'.format
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
-        rows = "".join(f"<tr><th style=\"text-align:left\">{html.escape(r[0])}</th>"
+        cell = f'<td style="{_CELL};text-align:right">{{}}</td>'.format
+        head = "".join(f'<th style="{_CELL};border-bottom:1px solid #999">{html.escape(c)}</th>' for c in header)
+        rows = "".join(f'<tr><th style="{_CELL};text-align:left">{html.escape(r[0])}</th>'
                        + "".join(cell(html.escape(c)) for c in r[1:]) + "</tr>" for r in body)
         caption = "<br>".join(html.escape(line) for line in self._notes())
-        caption = f'<caption style="caption-side:bottom;text-align:left">{caption}</caption>'
-        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        caption = f'<caption style="caption-side:bottom;text-align:left;padding-top:0.4em">{caption}</caption>'
+        return (f'<table style="border-collapse:collapse">{caption}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{rows}</tbody></table>")
 
     def __repr__(self) -> str:
         return f"<CostReport {', '.join(self.costs)}>"
+
+
+#: the inline style of every cell of the HTML table: room between the columns whatever the page's style sheet
+_CELL = "padding:0.2em 0.9em"
 
 
 def _fmt(value, figure: str = "") -> str:

@@ -30,10 +30,12 @@ import re
 from itertools import filterfalse
 from typing import TYPE_CHECKING, Container, Iterable, Iterator
 
+import sympy
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .ir.graph import Graph
 
-__all__ = ["Namer", "drawn_captions", "drawn_names", "function_name", "is_identifier", "output_labels",
+__all__ = ["Namer", "drawn_captions", "drawn_names", "drawn_symbols", "function_name", "is_identifier", "output_labels",
            "partial_name"]
 
 
@@ -214,6 +216,15 @@ def drawn_names(graph: "Graph") -> dict[str, str]:
         if node not in user:
             names.setdefault(node, label)
     return names
+
+
+def drawn_symbols(graph: "Graph") -> dict[sympy.Symbol, sympy.Symbol]:
+    """Node symbol -> the symbol of the name drawings write for it, for the operations not written by their own
+    name (an unnamed output, ``v3`` -> ``f``): what an edge's local derivative is rewritten with, so a formula on
+    an edge, in the explorer, in a graph's LaTeX and in ``sg.paths`` names only what the drawing shows
+    (``∂f/∂y = -f/y``)."""
+    return {graph.symbol(node): sympy.Symbol(label) for node, label in drawn_names(graph).items()
+            if graph.op(node) != "input"}  # an element's symbol is already the x[3] it is drawn as
 
 
 def drawn_captions(graph: "Graph") -> dict[str, str]:

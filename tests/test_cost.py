@@ -38,10 +38,10 @@ def test_str_is_an_aligned_table_with_one_sentence_verdict(product_report):
 
 def test_html_table_for_jupyter(product_report):
     html = product_report._repr_html_()
-    assert html.startswith("<table>") and html.endswith("</table>")
+    assert html.startswith("<table") and html.endswith("</table>")
     assert html.count("<tr>") == 5 and "<caption" in html and "reverse wins" in html
     assert "products with 0 or ±1" in html and html.index("free") < html.index("reverse wins")
-    assert "<th>multiplications</th>" in html
+    assert ">multiplications</th>" in html
 
 
 def test_gradient_carries_its_own_cost():

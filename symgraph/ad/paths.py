@@ -23,6 +23,7 @@ from ..frontend.coerce import as_graph, present, wrt_names
 from ..ir.graph import Graph
 from ..ir.interpret import branch_only
 from ..ir.listing import count_text, cut_listing
+from ..names import drawn_names, drawn_symbols
 from .linearised import Adjacency, Linearised, SweepResult, edge_derivative
 
 #: Default largest number of paths :func:`paths` will enumerate.
@@ -185,9 +186,11 @@ def _edge_and_path_values(graph: Graph, point: Mapping[str, Any], walks: Sequenc
 class GraphPath(NamedTuple):
     """One wrt -> output path: its nodes, each edge's local derivative and their product.
 
-    ``derivatives`` and ``product`` are sympy expressions in node symbols
-    (``∂e/∂c = d``); ``values`` and ``value`` are their numbers at the point
-    given to :func:`list_paths` (None without one).
+    ``nodes`` are named as the pictures and listings name them (an element
+    ``x[0]``, an unnamed output ``f``: :func:`~symgraph.names.drawn_names`),
+    and so are the symbols of ``derivatives`` and ``product``, sympy
+    expressions (``∂e/∂c = d``); ``values`` and ``value`` are their numbers
+    at the point given to :func:`list_paths` (None without one).
     """
 
     nodes: tuple[str, ...]
@@ -271,21 +274,26 @@ def list_paths(f: Any, wrt: Sequence[str] | str | None = None, *, at: Mapping[st
     values, products = (None, [None] * len(walks)) if at is None else _edge_and_path_values(
         graph, graph.one_point(at, "paths"), walks)
     derivatives: dict[tuple[str, str], sympy.Expr] = {}
-    return Paths(_path(graph, walk, derivatives, values, product) for walk, product in zip(walks, products))
+    labels, renamed = drawn_names(graph), drawn_symbols(graph)  # x[0] and f, as the pictures write them
+    return Paths(_path(graph, walk, derivatives, values, product, labels, renamed)
+                 for walk, product in zip(walks, products))
 
 
 def _path(graph: Graph, nodes: tuple[str, ...], derivatives: dict, values: Mapping | None,
-          value: float | None) -> GraphPath:
+          value: float | None, labels: Mapping[str, str], renamed: Mapping) -> GraphPath:
     """The path's :class:`GraphPath`; ``derivatives`` caches each edge's, shared by the paths through it;
-    ``values``: each edge's number and ``value`` the path's product (:func:`_edge_and_path_values`), or None."""
+    ``values``: each edge's number and ``value`` the path's product (:func:`_edge_and_path_values`), or None;
+    ``labels`` and ``renamed``: the nodes' and their symbols' names in pictures, where they differ."""
     for edge in zip(nodes, nodes[1:]):
         if edge not in derivatives:
-            derivatives[edge] = edge_derivative(graph, *edge)
+            local = edge_derivative(graph, *edge)
+            derivatives[edge] = local.xreplace(renamed) if renamed else local
     local = tuple(derivatives[edge] for edge in zip(nodes, nodes[1:]))
     product = sympy.Mul(*local)
+    named = tuple(labels.get(node, node) for node in nodes)
     if values is None:
-        return GraphPath(nodes, local, product)
+        return GraphPath(named, local, product)
     numbers = tuple(values[edge] for edge in zip(nodes, nodes[1:]))
     # a path into a branch where() does not take is selected away, never 0 * nan, as the sweeps select adjoints
     untaken = any(number == 0 and graph.op(v) == "where" for (_, v), number in zip(zip(nodes, nodes[1:]), numbers))
-    return GraphPath(nodes, local, product, numbers, 0.0 if untaken else value)
+    return GraphPath(named, local, product, numbers, 0.0 if untaken else value)

@@ -72,7 +72,7 @@ def cmd_explore(args, out: TextIO) -> None:
     text = read_expr(args.expr)
     graph = parse_text(text, getattr(args, "size", None))
     point = _point(args, graph)
-    title = text_heading(text)
+    title = text_heading(text, len(graph.outputs))
     try:
         page = explore(graph, at=point, wrt=args.wrt, title=title, allow_unused=args.allow_unused)
     except ExpressionTooLargeError as error:  # the library's advice names Python calls

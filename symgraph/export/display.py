@@ -22,6 +22,7 @@ from ..ir.listing import PRINT_ARGS, assignment, count_text, result_line
 from ..ir.interpret import SIZE_CAP, shapes
 from ..ir.liveness import live_instructions
 from ..ir.program import MAX_DEPTH, Program
+from ..ops import OPS, SYMPY_FUNCTIONS, WRITTEN
 
 
 #: closed forms of at most this many tree operations print as formulas; larger ones as programs
@@ -192,6 +193,86 @@ class ShortStrPrinter(SharedPrinting, StrPrinter):
 
     def __init__(self):
         super().__init__({"full_prec": False})
+
+
+class GrammarPrinter(ShortStrPrinter):
+    """A formula in the expression grammar's own notation, as a student wrote it and the parser reads it back:
+    ``x^2``, ``max(x, y)``, ``abs(x)``, ``x == f``, ``where(x > y, 1, 0)``.
+
+    sympy's text (``Heaviside(x - y)``, ``Piecewise((1, v1), (0, True))``,
+    ``Eq(f, x)``, ``Max``, ``x**2``) is no text the grammar takes; the LaTeX
+    side writes the same steps and selections as cases
+    (:class:`~symgraph.export.latex_printer.LatexPrinter`).  The functions are
+    written by the op table's names (:data:`~symgraph.ops.SYMPY_FUNCTIONS`,
+    :data:`~symgraph.ops.WRITTEN`): ``ceiling`` as ``ceil``, ``Abs`` as ``abs``.
+    """
+
+    _RELATIONS = {"==": "==", "!=": "!=", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+
+    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
+        return super()._print_Pow(expr, rational).replace("**", "^")
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "exp(1)"  # e is a variable in the grammar
+
+    def _print_Relational(self, expr: Any) -> str:
+        return f"{self._print(expr.lhs)} {self._RELATIONS[expr.rel_op]} {self._print(expr.rhs)}"
+
+    def _compare(self, arg: sympy.Expr, relation: str) -> str:
+        """``arg relation 0``, a difference written as its two sides: ``x - y > 0`` as ``x > y``."""
+        if isinstance(arg, sympy.Add):
+            minus = [t for t in arg.args if t.could_extract_minus_sign()]
+            plus = [t for t in arg.args if not t.could_extract_minus_sign()]
+            if minus and plus:
+                return f"{self._print(sympy.Add(*plus))} {relation} {self._print(-sympy.Add(*minus))}"
+        return f"{self._print(arg)} {relation} 0"
+
+    def _print_Heaviside(self, expr: sympy.Heaviside) -> str:
+        """The unit step as a selection stating its value at 0, as the LaTeX cases do (relu'(0) = 0)."""
+        arg = expr.args[0]
+        at_zero = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        if at_zero == 0:
+            return f"where({self._compare(arg, '>')}, 1, 0)"
+        if at_zero == 1:
+            return f"where({self._compare(arg, '>=')}, 1, 0)"
+        return f"where({self._compare(arg, '>')}, 1, where({self._compare(arg, '==')}, {self._print(at_zero)}, 0))"
+
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        """Nested ``where(condition, value, otherwise)``; a last piece without condition True is nan otherwise."""
+        pieces = list(expr.args)
+        text = self._print(pieces.pop()[0]) if pieces[-1][1] is sympy.true else "nan"
+        for value, condition in reversed(pieces):
+            text = f"where({self._print(condition)}, {self._print(value)}, {text})"
+        return text
+
+    def _logic(self, expr: Any, word: str, looser: type | None) -> str:
+        return f" {word} ".join(f"({self._print(a)})" if looser is not None and isinstance(a, looser)
+                                else self._print(a) for a in expr.args)
+
+    def _print_And(self, expr: sympy.And) -> str:
+        return self._logic(expr, "and", sympy.Or)
+
+    def _print_Or(self, expr: sympy.Or) -> str:
+        return self._logic(expr, "or", None)
+
+    def _print_Not(self, expr: sympy.Not) -> str:
+        arg = expr.args[0]
+        return f"not {self._print(arg)}" if arg.is_Atom else f"not ({self._print(arg)})"
+
+    def _call(self, expr: Any, name: str) -> str:
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+
+for _class, _op in SYMPY_FUNCTIONS.items():  # the calls sympy names otherwise (Max, Abs, ceiling, roundeven)
+    if not OPS[_op].symbol and _op != "heaviside":
+        setattr(GrammarPrinter, f"_print_{_class.__name__}",
+                lambda self, expr, _name=WRITTEN.get(_op, _op): self._call(expr, _name))
+
+
+def grammar_text(expr: Any, printer: GrammarPrinter | None = None) -> str:
+    """``expr`` in the expression grammar's notation (:class:`GrammarPrinter`): what drawings, Mermaid/DOT and the
+    explorer write for a formula (an edge's local derivative ``where(x > y, 1, 0)``, not ``Heaviside(x - y)``)."""
+    return (printer or GrammarPrinter()).doprint(expr)
 
 
 def short_str(expr: Any, printer: ShortStrPrinter | None = None) -> str:

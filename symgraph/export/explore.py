@@ -32,7 +32,7 @@ import html
 import math
 import json
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .. import ops
 from ..ad.linearised import Linearised, edge_derivative
@@ -43,11 +43,11 @@ from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted
 from ..frontend.coerce import as_graph, present, unused_inputs, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
-from ..names import drawn_captions, drawn_names, output_labels
+from ..names import drawn_captions, drawn_names, drawn_symbols, output_labels
 from .files import write
-from .display import expression_rows, short_str
+from .display import expression_rows, grammar_text
 from .layout import spaced_layout
-from .text import drawn_symbols, op_label
+from .text import op_label
 
 #: the largest graph a page steps through (nodes); larger ones raise ExpressionTooLargeError
 MAX_NODES = 250
@@ -168,9 +168,9 @@ def explore(f: Any, at: Mapping[str, Any] | None = None, wrt: Sequence[str] | st
     if title is not None and not isinstance(title, str):
         raise ArgumentError(f"title= takes text, got {type(title).__name__} {shown(title)}")
     if title is None:
-        title = text_heading(f) if isinstance(f, str) else "; ".join(
-            _short(_formula(graph, y, name, len(graph.outputs) > 1), 80)
-            for y, name in zip(graph.outputs, output_labels(graph)))
+        count = len(graph.outputs)
+        title = text_heading(f, count) if isinstance(f, str) else heading(
+            (_formula(graph, y, name, count > 1) for y, name in zip(graph.outputs, output_labels(graph))), count)
     title = "; ".join(filter(None, map(str.strip, title.splitlines())))  # a heading is one line
     data, source, height = page_data(graph, names, point, title)
     return Explorer(page_html(data, source, title), " ".join(title.split()), len(graph.order), height)
@@ -222,7 +222,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     renamed = drawn_symbols(graph)
     edge_rows = []
     for u, v in edges:
-        formula = str(edge_derivative(graph, u, v).xreplace(renamed)).replace("**", "^")
+        formula = grammar_text(edge_derivative(graph, u, v).xreplace(renamed))
         edge_rows.append({"u": u, "v": v, "formula": formula, "zero": bool(lin.is_zero(locals_[u, v])),
                           "branch": graph.op_of[v] == "where" and u in graph.operands_of[v][1:],
                           "bends": [px(b) for b in bends.get((u, v), [])],
@@ -244,18 +244,33 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     return data, source, int(max(560, min(height, 900) + 330))
 
 
-def text_heading(text: str) -> str:
-    """A program's text as one heading line: its lines joined by '; ', without comments and blank lines
-    (the page's heading is one line, where 'c = a + b' and 'd = b + 1' on two lines would run together)."""
-    return "; ".join(filter(None, (line.split("#", 1)[0].strip() for line in text.splitlines())))
+#: a heading built from the text or the formulas writes at most this many characters per output (and per part)
+HEADING_CHARS = 80
+
+
+def heading(parts: Iterable[str], outputs: int = 1) -> str:
+    """One heading line from its parts (a program's lines, or each output's formula) joined by '; ': each part
+    cut to :data:`HEADING_CHARS` characters, and the whole to as many per output.
+
+    The one cut of every heading built for the reader: one from the text was never cut (a 40-term sum
+    wrapped over 8 lines) while one from formulas was cut at 80 characters per output."""
+    joined = "; ".join(_short(part, HEADING_CHARS) for part in parts)
+    return _short(joined, (HEADING_CHARS + 2) * max(outputs, 1) - 2)
+
+
+def text_heading(text: str, outputs: int = 1) -> str:
+    """A program's text as one heading line (:func:`heading`): its lines joined by '; ', without comments and
+    blank lines (the page's heading is one line, where 'c = a + b' and 'd = b + 1' on two lines would run
+    together); ``outputs``: how many the program has."""
+    return heading(filter(None, (line.split("#", 1)[0].strip() for line in text.splitlines())), outputs)
 
 
 def _formula(graph: Graph, node: str, name: str, named: bool) -> str:
-    """An output in a heading: its formula when it prints as one, else its name alone (not its listing); powers
-    written ``^``, as the page's node definitions and edge formulas write them (the heading said ``x**y``)."""
+    """An output in a heading: its formula when it prints as one, else its name alone (not its listing), in the
+    grammar's notation as the page's node definitions and edge formulas (the heading said ``x**y``, ``Max(x, y)``)."""
     if not expression_rows(graph, node)[1]:
         return name
-    formula = short_str(graph.expr(node)).replace("**", "^")
+    formula = grammar_text(graph.expr(node))
     return f"{name} = {formula}" if named and formula != name else formula
 
 

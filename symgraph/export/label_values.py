@@ -24,7 +24,7 @@ from ..ad.reverse import reverse
 from ..frontend.coerce import as_graph
 from ..ir.graph import Graph
 from ..names import output_labels
-from .text import drawn_symbols
+from ..names import drawn_symbols
 
 
 def node_adjoints(graph: Any, /, **at: float) -> dict[str, float]:
@@ -62,7 +62,7 @@ def edge_derivatives(graph: Any, /, **at: float) -> dict[tuple[str, str], float]
 
 def symbolic_edge_derivatives(graph: Graph) -> dict[tuple[str, str], Any]:
     """The local derivative of every edge as a sympy expression in node symbols (``∂e/∂c = d``), an unnamed
-    output's as drawings name it (:func:`~symgraph.export.text.drawn_symbols`)."""
+    output's as drawings name it (:func:`~symgraph.names.drawn_symbols`)."""
     local, renamed = edge_derivatives_of(graph), drawn_symbols(graph)
     return {edge: local[edge].xreplace(renamed) if renamed else local[edge] for edge in graph.edges()}
 

@@ -27,7 +27,7 @@ from .. import constants
 from ..options import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
-from ..names import drawn_names, function_name, output_labels  # noqa: F401 - callers import function_name from here
+from ..names import drawn_names, drawn_symbols, function_name, output_labels  # noqa: F401 - callers import function_name from here
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
@@ -38,7 +38,6 @@ from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _s
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
 from .notebook_latex import ALIGNED
-from .text import drawn_symbols
 
 
 #: Entry lines a Hessian prints (``entries=True``, or a sparse one's nonzeros) before one line counts the rest

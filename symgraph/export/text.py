@@ -30,6 +30,7 @@ from ..ops import OPS, WRITTEN
 from ..ir.graph import Graph
 from ..ir.listing import constant_text
 from ..names import drawn_captions, drawn_names, output_labels
+from .display import grammar_text
 
 #: Colours of the forward values, the adjoints (gradients) and the edges' local derivatives:
 #: names both Graphviz (X11) and matplotlib know.
@@ -67,25 +68,18 @@ def op_label(graph: Graph, node: str, constant: Callable[[Any], str] = constant_
     return f"{name}: {symbol}" + (f" {' '.join(constants)}" if constants else "")
 
 
-def drawn_symbols(graph: Graph) -> dict[sympy.Symbol, sympy.Symbol]:
-    """Node symbol -> the symbol of the name drawings write for it, for the operations not written by their own
-    name (an unnamed output, ``v3`` -> ``f``): what an edge's local derivative is rewritten with, so a formula on
-    an edge, in the explorer and in a graph's LaTeX names only what the drawing shows (``∂f/∂y = -f/y``)."""
-    return {graph.symbol(node): sympy.Symbol(label) for node, label in drawn_names(graph).items()
-            if graph.op(node) != "input"}  # an element's symbol is already the x[3] it is drawn as
-
-
 def format_number(value: Any, digits: int = 4) -> str:
     """A number as drawings and the shell write it: integers without ``.0``, others to ``digits`` significant digits.
 
-    A condition's value is ``true`` or ``false``.
+    A condition's value is ``true`` or ``false``; a formula (an edge's local derivative without a point) is
+    written in the grammar's notation (:func:`~symgraph.export.display.grammar_text`: ``where(x > y, 1, 0)``).
     """
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     try:
         value = float(value)
     except (TypeError, ValueError):
-        return str(value)  # a symbolic label (an edge derivative such as ``d``)
+        return grammar_text(value) if isinstance(value, sympy.Basic) else str(value)
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.{digits}g}"
 
 

@@ -64,7 +64,8 @@ def test_paths_lists_each_path_with_its_edge_derivatives_and_product():
 
 def test_paths_without_a_point_and_with_wrt():
     listed = sg.paths("x*sin(x)", wrt=["x"])
-    assert [p.nodes for p in listed] == [("x", "v1", "v2"), ("x", "v2")] and listed[1].derivatives == (sympy.Symbol("v1"),)
+    # nodes named as the pictures name them: the unnamed output is f
+    assert [p.nodes for p in listed] == [("x", "v1", "f"), ("x", "f")] and listed[1].derivatives == (sympy.Symbol("v1"),)
     assert all(p.value is None and p.values is None for p in listed)
 
 
