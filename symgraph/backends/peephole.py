@@ -76,6 +76,23 @@ def scalar_power(exponent: Any) -> str | None:
     return None if exponent.__class__ is str else SCALAR_POWERS.get(_as_float(exponent))
 
 
+#: how deep :func:`assignments` nests values read once into their reader's line (its ``nest``)
+NEST_DEPTH = 8
+
+def _slots(template: str, operands: int) -> tuple[bool | None, ...]:
+    """Per operand of ``template``: None when it is written other than once (a value read there is given its
+    own line, not computed twice), True when it stands alone as a call's argument (a text there needs no
+    parentheses), else False."""
+    out = []
+    for position in range(operands):
+        slot = f"{{{position}}}"
+        if template.count(slot) != 1:
+            out.append(None)
+        else:
+            out.append(any(f"{a}{slot}{b}" in template for a in ("(", ", ") for b in (")", ",")))
+    return tuple(out)
+
+
 #: the most operands joined in one line of generated code: Python's compiler recurses once per nested
 #: call or operator, and fails ("too many nested parentheses" past 200, RecursionError some thousands deep)
 JOIN_LIMIT = 64
@@ -84,7 +101,7 @@ JOIN_LIMIT = 64
 def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Callable, ns: str,
                  constant: Callable[[str], str], report: Progress | None = None,
                  special: str = "special", user: str = "user", check: str | None = None,
-                 powers: dict[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
+                 powers: dict[str, str] | None = None, nest: int = 0) -> list[tuple[str, str, list[str]]]:
     """``(target, right-hand side, names used)`` per emitted line, after an exact peephole.
 
     The peephole folds constant factors and negations of single-use
@@ -101,6 +118,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
     result; None: called directly, as numba checks the compiled callable's type once).
     ``powers`` maps the :data:`SCALAR_POWERS` names to templates (None: ``xp.power``,
     whose fast paths on arrays are those functions).
+    ``nest`` > 0 writes a value read once into its one consumer's line, nested
+    at most ``nest`` deep (:data:`NEST_DEPTH`; see the module docstring).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -125,7 +144,17 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
             found = texts_of[id(value)] = (value, lit(value))
         return found[1]
 
+    nested: dict[str, tuple[str, list[str], int]] = {}  # target -> (text, names, depth): written into its reader
+    slots_of: dict[tuple, tuple] = {}  # (template, operands) -> :func:`_slots`
+
+    def settle(ref: Any) -> None:
+        """Give a nested value its own line, before the line that reads it by name."""
+        if ref.__class__ is str and ref in nested:
+            text, names, _ = nested.pop(ref)
+            emit((ref, text, names))
+
     def scaled(ref: str) -> tuple[Any, str, list[str]]:
+        settle(ref)
         return pending.pop(ref) if ref in pending else (one, ref, [ref])
 
     def materialise(coefficient: Any, base: str, names: list[str]) -> str:
@@ -156,6 +185,7 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
             r0, r1 = refs
             if (r0.__class__ is str) != (r1.__class__ is str):
                 k, ref = (r1, r0) if r0.__class__ is str else (r0, r1)
+                settle(ref)
                 c, base, names = pending.get(ref, (one, ref, [ref]))
                 if ref in pending and not merges_exactly(k, c):
                     emit((ref, materialise(*pending.pop(ref)), names))  # inexact to merge: compute it
@@ -163,6 +193,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
                 pending.pop(ref, None)
                 result = (k * c, base, names)
             elif r0.__class__ is str and (r0 in pending or r1 in pending):
+                settle(r0)
+                settle(r1)
                 (c1, b1, n1), (c2, b2, n2) = (pending.get(r, (one, r, [r])) for r in refs)
                 # -a * b is -(a*b); (2a)*b is not 2(a*b) where a*b underflows; at most JOIN_LIMIT factors a line
                 if abs(c1) == 1 and abs(c2) == 1 and b1.count(" * ") + b2.count(" * ") < JOIN_LIMIT:
@@ -189,6 +221,22 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
             elif template is None:
                 template = templates[op] = (ops.op(op).code.replace("xp.", f"{ns}.").replace("special.", f"{special}.")
                                             .replace("user.", f"{user}."))
+            depth = 0
+            if nested:
+                simple = len(texts) <= table[op].arity and op not in ops.USER
+                for position, r in enumerate(refs):
+                    if r.__class__ is str and r in nested:
+                        key = (template, len(refs))
+                        slots = slots_of.get(key) or slots_of.setdefault(key, _slots(*key))
+                        if simple and slots[position] is not None:
+                            text, used, inner = nested.pop(r)
+                            texts[position] = text if slots[position] else f"({text})"
+                            names = [n for n in names if n != r]
+                            names += [n for n in used if n not in names]
+                            if inner > depth:
+                                depth = inner
+                        else:
+                            settle(r)
             if len(texts) > table[op].arity:  # max(a, b, c): nested, JOIN_LIMIT operands a line
                 text, start = template.format(*texts[:2]), 0
                 for k, more in enumerate(texts[2:], 2):
@@ -202,11 +250,17 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
                 text = template.format(*texts)
             if check is not None and op in ops.USER:  # called through the check: check('f', user.f, x)
                 text = f"{check}({op!r}, {user}.{op}, {', '.join(texts)})"
-            emit((target, text, names))
+            if depth < nest and uses.get(target, 0) == 1 and target not in keep and op not in ops.USER \
+                    and len(texts) <= table[op].arity:
+                nested[target] = (text, names, depth + 1)
+            else:
+                emit((target, text, names))
         elif uses.get(target, 0) == 1 and target not in keep:
             pending[target] = result
         else:
             emit((target, materialise(*result), result[2]))
+    for ref in list(nested):  # read by no line (only by a constant's row): computed all the same
+        settle(ref)
     if report is not None:
         report.advance(len(instructions) % STEP)
     return lines
