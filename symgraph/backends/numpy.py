@@ -146,7 +146,9 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         there the ``del`` lines free nothing worth having and were 40% of the
         lines and a fifth of Python's compile (2.2 million lines compiled in
         17.6-18.3 s, the 1.3 million without them in 13.4-14.2 s, for a
-        ``value_and_grad(vector=True)`` over 10^5 data terms).
+        ``value_and_grad(vector=True)`` over 10^5 data terms).  Instead a
+        value read once is written into its reader's line (``nest`` of
+        :func:`~.peephole.assignments`), unless the program has a ``where``.
 
     Every name the code adds (the namespace, the helpers, ``inf``, ``nan``)
     is fresh with respect to the program's own names, so any input name works.
