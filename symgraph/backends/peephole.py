@@ -137,7 +137,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
     ``powers`` maps the :data:`SCALAR_POWERS` names to templates (None: ``xp.power``,
     whose fast paths on arrays are those functions).
     ``nest`` > 0 writes a value read once into its one consumer's line, nested
-    at most ``nest`` deep (:data:`NEST_DEPTH`; see the module docstring).
+    at most ``nest`` deep (:data:`NEST_DEPTH`; see the module docstring); a
+    nested line's names may then repeat (its callers write no ``del`` lines).
     """
     uses: dict[str, int] = {}
     for _, op, args in instructions:
@@ -249,10 +250,8 @@ def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Ca
                         if simple and slots[position] is not None:
                             text, used, inner = nested.pop(r)
                             texts[position] = text if slots[position] else f"({text})"
-                            kept = dict.fromkeys(names)  # a dict: a nested text may read hundreds of names
-                            del kept[r]
-                            kept.update(dict.fromkeys(used))
-                            names = list(kept)
+                            names = names + used  # a name may now repeat: deduplicating them all was a
+                            names.remove(r)       # third of the time nesting added to this loop
                             if inner > depth:
                                 depth = inner
                         else:
