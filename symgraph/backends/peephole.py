@@ -15,9 +15,11 @@ reads it, up to :data:`NEST_DEPTH` deep: ``v6 = xp.exp(v1 * ((w_0 * X_0_0) +
 (w_1 * X_0_1)))`` instead of four lines.  Why: on a data fit Python's
 ``compile()`` of one line per value was half of the build, about 8 us a
 line and a name.  Logistic regression over data at m = 20,000 rows and
-k = 10 features (940,000 lines), CPU seconds: ``compile()`` 10.7 -> 6.2,
-the whole ``value_and_grad(vector=True)`` 21.4 -> 18.1 (m = 5,000: 4.9-5.0
--> 4.1-4.2; its ``hessp`` 9.4 -> 7.7).  Exact by construction: the same
+k = 10 features (940,000 lines, now 128,000), CPU seconds on a shared
+2-core machine: ``compile()`` 9.7-10.7 -> 6.1-6.5, the whole
+``value_and_grad(vector=True)`` 19.7-21.4 -> 18.1-18.4 (writing the lines
+costs 0.1-0.5 s more), its ``hessp`` 38.8 -> 34.0-34.5 (``compile()`` 15.1
+-> 8.4); at m = 5,000, 4.9-5.0 -> 4.1-4.3 and 9.4 -> 7.7.  Exact by construction: the same
 operations on the same operands (only the order they run in changes), so
 every result is bitwise the one-line-a-value code's (``tests/backends/test_nested_lines.py``).  Not
 nested: an operand a template writes twice (``sigmoid``'s, which would be
