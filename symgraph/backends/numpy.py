@@ -81,7 +81,7 @@ from ..ir.interpret import branch_only
 from ..names import Namer, is_identifier
 from ..progress import Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
-from .peephole import assignments
+from .peephole import NEST_DEPTH, assignments
 from .registered import _USER_NAMESPACE, _user_header, import_path, imported, used_functions, user_namespace
 from .runtime import (fit, fit_point, is_dask, on_dask_blocks, once_per_message, prepare, prepare_point, user_call,
                       with_point_path)
@@ -146,7 +146,9 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         there the ``del`` lines free nothing worth having and were 40% of the
         lines and a fifth of Python's compile (2.2 million lines compiled in
         17.6-18.3 s, the 1.3 million without them in 13.4-14.2 s, for a
-        ``value_and_grad(vector=True)`` over 10^5 data terms).
+        ``value_and_grad(vector=True)`` over 10^5 data terms).  Instead a
+        value read once is written into its reader's line (``nest`` of
+        :func:`~.peephole.assignments`), unless the program has a ``where``.
 
     Every name the code adds (the namespace, the helpers, ``inf``, ``nan``)
     is fresh with respect to the program's own names, so any input name works.
@@ -174,9 +176,11 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         return alias.get(ref, ref) if isinstance(ref, str) else ref
 
     result_refs = {resolve(r) for r in results.values() if isinstance(resolve(r), str)}
+    quiet = branch_only(instructions, result_refs)
     emitted = assignments(instructions, resolve if alias else None, result_refs, lit, ns,
                           lambda text: f"{ns}.asarray({text}, dtype={dtype})", report, special, user,
-                          helpers["user_call"] if registered else None, powers=_numpy_powers(ns))
+                          helpers["user_call"] if registered else None, powers=_numpy_powers(ns),
+                          nest=0 if free or quiet else NEST_DEPTH)
     last_use: dict[str, int] = {}
     if free:
         for i, (_, _, used) in enumerate(emitted):
@@ -185,7 +189,6 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
 
     body = [f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
             f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})"]
-    quiet = branch_only(instructions, result_refs)
     errstate = fresh("_errstate") if quiet else None
     indent = ""
     for i, (target, text, used) in enumerate(emitted):
