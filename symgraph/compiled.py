@@ -166,17 +166,14 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
         wrt = list(args)
     gradient = grad(graph, wrt, mode=mode, limit=limit, simplify=False, progress=progress, allow_unused=allow_unused)
     names = gradient.wrt
-    if vector and wrt is not None and not (names or held_without_elements(graph, wrt)):
-        raise ArgumentError("value_and_grad(vector=True) takes a vector of the wrt names' values, and wrt is empty: "
-                            "the vector would hold nothing and every input be data; name the variables (wrt=[...], "
-                            "default: every input), or drop vector=True for the value and an empty gradient")
     own = graph_program(graph).instructions
     defined = {target for target, _, _ in own}
     instructions = own + [ins for ins in gradient.program.instructions if ins[0] not in defined]
     results = {VALUE: graph.output, **gradient.program.results}
     theta = None
     if vector:
-        theta = vector_inputs(graph, names, "vector=True")
+        theta = vector_inputs(graph, names, "value_and_grad(vector=True)", held_without_elements(graph, wrt),
+                              ", or drop vector=True for the value and an empty gradient")
         where = graph.addresses.get
         if args is not None and [where(a, a) for a in wrt_names(graph, args, allow_unused=True)] != \
                 [where(n, n) for n in names]:  # compared element by element: "w" stands for every w[j]

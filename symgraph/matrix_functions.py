@@ -171,14 +171,12 @@ def _compiled(matrix: "DerivativeMatrix | SparseDerivative", labels: Sequence[st
     graph = matrix.graph
     if graph is None:
         raise GraphError("lambdify(vector=True) needs the matrix's function and wrt names; this matrix has none")
-    if not (matrix.wrt or matrix.held):  # wrt=[], or a constant function: a vector of no entries
-        raise GraphError("lambdify(vector=True) takes a vector of the wrt names' values, and this matrix was derived "
-                         "by none (wrt=[] or a function of no inputs); lambdify() computes its empty array")
     if options.pop("args") is not None:
         raise ArgumentError("lambdify(vector=True) takes the vector in wrt order: args= does not apply")
     if options.pop("chunk") is not None:
         raise ArgumentError("lambdify(vector=True) evaluates one point: chunk= does not apply")
-    theta = vector_inputs(graph, matrix.wrt, "lambdify(vector=True)")
+    theta = vector_inputs(graph, matrix.wrt, "lambdify(vector=True)", matrix.held,
+                          "; lambdify() computes its empty array")
     return compile_program(program, name=name, returns=returns, doc=doc, vector=True, theta=theta,
                            held=matrix.held, entries=matrix.wrt, **options)
 

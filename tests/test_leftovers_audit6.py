@@ -1,5 +1,7 @@
 """Regressions of the sixth audit's leftovers: a str of names read as one name, hessp's keyword errors in
 Python's order, many absent wrt names at linear cost, an empty wrt, what a registered function was given."""
+import re
+
 import numpy as np
 import pytest
 
@@ -63,6 +65,25 @@ def test_a_vector_of_no_parameters_is_refused(given):
     with pytest.raises(sg.ArgumentError, match=r"value_and_grad\(vector=True\) takes a vector of the wrt names' "
                                                r"values, and wrt is empty"):
         sg.value_and_grad("x*y", vector=True, **given)
+
+
+@pytest.mark.parametrize("form", ["value_and_grad(vector=True)", "hessp()", "residuals()", "lambdify(vector=True)"])
+def test_every_vector_form_takes_one_rule_for_an_empty_vector(form):
+    """value_and_grad(vector=True) refused wrt=[]; hessp and residuals compiled empty vectors with every input data;
+    a matrix's lambdify(vector=True) refused even a function of no inputs, with a GraphError.  Now one rule: an
+    empty vector while the function has inputs is an ArgumentError; a function of no inputs takes its empty one."""
+    make, call = {"value_and_grad(vector=True)": (lambda f, wrt: sg.value_and_grad(f, wrt, vector=True),
+                                                  lambda fn: fn([])[1]),
+                  "hessp()": (sg.hessp, lambda fn: fn([], [])),
+                  "residuals()": (lambda f, wrt: sg.residuals([f, f], wrt), lambda fn: fn.jac([])),
+                  "lambdify(vector=True)": (lambda f, wrt: sg.jacobian([f], wrt).lambdify(vector=True),
+                                            lambda fn: fn([]))}[form]
+    with pytest.raises(sg.ArgumentError, match=re.escape(form) + " takes a vector of the wrt names' values, and "
+                                                                 "wrt is empty: the vector would hold nothing"):
+        make("x*y", [])
+    with pytest.raises(sg.ArgumentError, match=re.escape(form) + " takes a vector"):
+        make("x*y", iter([]))
+    assert np.asarray(call(make("3", None))).size == 0
 
 
 def test_an_empty_wrt_without_a_vector_is_an_empty_gradient_as_grad_gives():

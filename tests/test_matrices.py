@@ -169,10 +169,10 @@ def test_matrices_without_entries_keep_their_shape_and_compile():
     assert no_wrt(1.0, 2.0).shape == (2, 0) and no_wrt(np.ones(3), 2.0).shape == (2, 0, 3)
     assert no_wrt(np.ones(3, np.float32), np.float32(2)).dtype == np.float32
     assert sg.hessian("3").lambdify()().shape == (0, 0)
-    for matrix in (sg.hessian("x*y", wrt=[]), sg.hessian("3")):  # no vector to take: it said "this matrix has none"
-        with pytest.raises(sg.GraphError, match=r"derived by none \(wrt=\[\] or a function of no inputs\); "
-                                                r"lambdify\(\) computes its empty array"):
-            matrix.lambdify(vector=True)
+    with pytest.raises(sg.ArgumentError, match=r"lambdify\(vector=True\) takes a vector of the wrt names' values, "
+                                               r"and wrt is empty.*; lambdify\(\) computes its empty array"):
+        sg.hessian("x*y", wrt=[]).lambdify(vector=True)  # every input data: most likely a mistake
+    assert sg.hessian("3").lambdify(vector=True)([]).shape == (0, 0)  # no inputs: its empty vector, as value_and_grad
 
 
 def test_vector_forms_refuse_another_array_namespace():

@@ -66,10 +66,12 @@ def test_a_jacobian_takes_the_vector_and_data_and_refuses_what_does_not_apply():
     assert matrix.lambdify(vector=True)([1, 2]).dtype == np.float64  # integers in, float64 out
 
 
-def test_hessp_by_no_variables_is_an_empty_product_not_an_index_error():
-    """hessp's kernel returned (names[0], names) to borrow value_and_grad's layout: wrt=[] raised IndexError."""
-    hp = sg.hessp("x*y", [])
-    out = hp([], [], 1.0, 2.0)
+def test_hessp_by_no_variables_is_refused_as_every_vector_form_refuses_it():
+    """hessp's kernel returned (names[0], names) to borrow value_and_grad's layout: wrt=[] raised IndexError.
+    Then it compiled a product of empty vectors with every input data, which value_and_grad(vector=True) refuses."""
+    with pytest.raises(sg.ArgumentError, match=r"hessp\(\) takes a vector of the wrt names' values, and wrt is empty"):
+        sg.hessp("x*y", [])
+    out = sg.hessp("3")([], [])  # a function of no inputs: its empty vectors
     assert out.shape == (0,) and out.dtype == np.float64
     assert sg.hessp("x^2*a", ["x"])([1.0], [1.0], 3.0).tolist() == [6.0]
 

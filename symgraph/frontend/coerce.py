@@ -325,9 +325,15 @@ def _whole_names(wrt: Any) -> list:
             else str(w) if isinstance(w, str) else w for w in items]
 
 
-def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | None]:
+def vector_inputs(graph: Graph, names: Sequence[str], what: str, held: Sequence[str] = (),
+                  instead: str = "") -> list[str | None]:
     """The input nodes a parameter vector holds, one per wrt name in order; a GraphError for a name the
     text assigns (an intermediate, or a constant) and for two names of one input.
+
+    A vector that would hold nothing (no ``names`` and no indexed input ``held`` without elements) while the
+    function has inputs is an ArgumentError: every input would be data, most likely a mistake, as
+    ``jax.grad(f, argnums=())`` is refused.  A function of no inputs takes its empty vector.  ``instead``
+    ends the message with the call's own way to what the user may have meant.
 
     ``None`` stands for a name that reads no input: an element of an indexed input that the function never
     reads, or a name absent from the function (:func:`wrt_names` has warned about
@@ -335,6 +341,10 @@ def vector_inputs(graph: Graph, names: Sequence[str], what: str) -> list[str | N
     ``value_and_grad(vector=True)``, :func:`~symgraph.residuals`, :func:`~symgraph.hessp` and the matrices'
     ``lambdify(vector=True)``.
     """
+    if not (names or held) and graph.input_nodes:
+        raise ArgumentError(f"{what} takes a vector of the wrt names' values, and wrt is empty: the vector would "
+                            f"hold nothing and every input be data; name the variables (wrt=[...], default: every "
+                            f"input){instead}")
     inputs, addresses = set(graph.input_nodes), graph.addresses
     theta = [addresses.get(n) for n in names]
     extra = [n for n, node in zip(names, theta) if n in addresses and node not in inputs]
