@@ -17,12 +17,15 @@ two names (:data:`~symgraph.ad.linearised.TWO_NAME_PARTIALS`) has its
 partials built here, an input none, without a call of
 :meth:`~symgraph.ad.linearised.Linearised.node_partials`, and a constant
 adjoint times a name goes straight to the emitter's product
-(``Emitter._scaled``, where :meth:`Linearised.mul` leads): measured in one
-process, the old and new sweep alternating, best of 25-300 gradients,
-Rosenbrock n = 1,000 -3 to -8%, the product of 100 and 1,000 inputs -3 to
--8%, the MLP -5%, the chain within the noise (+-4%); bytecode instructions
-per gradient 3.93 M -> 3.87 M, 0.82 M -> 0.79 M, 94 k -> 90 k, 1.02 M ->
-1.03 M.  Tried and not kept: testing once
+(``Emitter._scaled``, where :meth:`Linearised.mul` leads).  With the
+negated adjoints as tuples (:data:`NEGATED`), measured in one process, the
+old and new sweep alternating (best to first quartile of 30-450 gradients;
+the machine shared and loaded): Rosenbrock n = 10, 100, 1,000 -4, -5 to -9,
+-4 to -6%, the product of 10, 100, 1,000 inputs -3, -6 to -7, -7 to -8%,
+the MLP -6%, the chain of depth 10 to 200 within the noise (-5 to +1%), the
+sparse Hessian of Rosenbrock at n = 10,000 (its gradient) -6%; bytecode
+instructions per gradient 3.93 M -> 3.85 M, 0.82 M -> 0.79 M, 94 k -> 90 k,
+1.02 M -> 1.03 M.  Tried and not kept: testing once
 per node whether the adjoint is a name (more work than the per-edge test it
 saves, which the partial's class decides first); compiling this module, the
 emitter, :mod:`~symgraph.ad.linearised` and :mod:`~symgraph.ir.program`
