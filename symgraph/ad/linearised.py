@@ -40,6 +40,24 @@ from .partials import (OUT, PRODUCT_EDGE, STATIC_PARTIALS, UNIT_EDGE, ZERO_EDGE,
 ONE_FACTOR, MINUS_ONE_FACTOR = ONE, MINUS_ONE
 
 
+#: :data:`TWO_NAME_PARTIALS`' mark for mul, whose partial by each operand is the other operand
+SWAPPED = "swapped"
+
+
+def _two_name_partials(static: tuple) -> tuple | str | None:
+    """A binary op's :data:`STATIC_PARTIALS` as :data:`TWO_NAME_PARTIALS` holds them, or None (an operand and the node)."""
+    if static == (1, 0) and all(s.__class__ is int for s in static):  # slot 0's partial is operand 1, and conversely
+        return SWAPPED
+    return None if any(s.__class__ is int or s is OUT for s in static) else static
+
+
+#: op -> the partials (d/d first, d/d second) of a node ``op(x, y)`` of two different names, when both are
+#: constants (add: 1, 1; sub: 1, -1; a comparison: 0, 0) or each the other operand (mul: :data:`SWAPPED`):
+#: what :meth:`Linearised.node_partials` returns for such a node, which the reverse sweep builds in line
+TWO_NAME_PARTIALS: dict[str, tuple | str] = {
+    op: pair for op, static in STATIC_PARTIALS.items() if len(static) == 2 and (pair := _two_name_partials(static))}
+
+
 class OverBudget(Exception):
     """A derivation stopped once its multiplications passed :attr:`Linearised.budget` (``counts`` then)."""
 

@@ -3,7 +3,7 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.ad.linearised import Linearised
+from symgraph.ad.linearised import SWAPPED, TWO_NAME_PARTIALS, Linearised
 from symgraph.ad.reverse import backpropagate
 from symgraph.ir.folding import ONE
 from tests.ad.cases import SMALL, check_against_sympy
@@ -63,3 +63,36 @@ def test_a_negative_result_is_negated_once_and_double_signs_cancel():
     mixed = sg.grad("(a - b)*(b - a) - b", wrt=["b"])  # a negative and a positive use of one node
     a, b = sympy.symbols("a b")
     assert sympy.expand(mixed["b"] - sympy.diff((a - b) * (b - a) - b, b)) == 0
+
+
+@pytest.mark.parametrize("text", [
+    "(1-x)^2 + 100*(y-x^2)^2 + x*y - y/x",
+    "where(x < y and y > 0 or x >= 2, x*y, y - x) + 3*sin(x)^2 - x*x",
+    "a = x*y; b = a - 2*x; c = 5*(a*b + b*x); c*c - 7*a",
+])
+def test_the_sweep_builds_the_partials_node_partials_gives(text):
+    """Partials built in the sweep (a sum, difference, product or comparison of two names; a constant adjoint
+    times a name sent to the emitter's product) make the instructions and counts of the cached partials."""
+    graph = sg.parse(text)
+    made = []
+    for cache in (False, True):
+        lin = Linearised(graph)
+        adjoint = {graph.output: ONE}
+        backpropagate(lin, adjoint, lin.backwards_from(graph.output), keep=graph.inputs, cache=cache)
+        made.append((lin.emitter.instructions, adjoint, lin.counts))
+    assert made[0] == made[1] and made[0][0]
+
+
+def test_two_name_partials_are_node_partials():
+    graph = sg.parse("where(a < b and b > a or a <= b and b >= a or a == b and a != b, a*b - (a + b), 0)")
+    lin = Linearised(graph)
+    seen = set()
+    for v, op, args in graph.rows():
+        pair = TWO_NAME_PARTIALS.get(op)
+        if pair is None or len(args) != 2 or not all(isinstance(a, str) for a in args) or args[0] == args[1]:
+            continue
+        x, y = args
+        expected = [(x, y), (y, x)] if pair is SWAPPED else [(x, pair[0]), (y, pair[1])]
+        assert lin.node_partials(v, op, args) == expected
+        seen.add(op)
+    assert seen == set(TWO_NAME_PARTIALS) and not lin.emitter.instructions
