@@ -78,7 +78,7 @@ def test_the_sweep_builds_the_partials_node_partials_gives(text):
     for cache in (False, True):
         lin = Linearised(graph)
         adjoint = {graph.output: ONE}
-        backpropagate(lin, adjoint, lin.backwards_from(graph.output), keep=graph.inputs, cache=cache)
+        backpropagate(lin, adjoint, lin.backwards_from(graph.output), keep=graph.input_nodes, cache=cache)
         made.append((lin.emitter.instructions, adjoint, lin.counts))
     assert made[0] == made[1] and made[0][0]
 
