@@ -83,6 +83,7 @@ from ..progress import Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
 from .peephole import NEST_DEPTH, assignments
 from .registered import _USER_NAMESPACE, _user_header, import_path, imported, used_functions, user_namespace
+from .reuse import reused
 from .runtime import (filled, fit, fit_point, is_dask, on_dask_blocks, once_per_message, prepare, prepare_point, user_call,
                       with_point_path)
 
@@ -316,23 +317,33 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
     ``xp`` fixes the array namespace (default: chosen per call from the
     inputs); ``progress`` reports on large programs (:mod:`symgraph.progress`);
-    ``free`` as in :func:`generate`.
+    ``free`` as in :func:`generate`.  The source and its compiled function are
+    made once per program and options (:func:`~.reuse.reused`; not for a
+    program calling registered functions, which may be registered again),
+    the kernel's wrappers for each call of this.
     """
-    report = compile_reporter(progress, len(program.instructions), "compiling")
-    try:
-        with paused_gc():  # a large program's lines are many small objects and no cycles
-            generated = generate(program, name=name, returns=labels, doc=doc, params=order,
-                                 xp=None if is_dask(xp) else xp, report=report, free=free)  # Dask: the code runs on blocks
-            kernel = _kernel(generated, xp, len(labels))
-        if report is not None:
-            report.advance(len(program.instructions))
-    finally:
-        if report is not None:
-            report.close()
-    return kernel, generated.source
+    bound = None if is_dask(xp) else xp  # Dask: the code runs on blocks
+
+    def make() -> tuple[Generated, Callable]:
+        report = compile_reporter(progress, len(program.instructions), "compiling")
+        try:
+            with paused_gc():  # a large program's lines are many small objects and no cycles
+                generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=bound,
+                                     report=report, free=free)
+                made = generated, build_function(generated)
+            if report is not None:
+                report.advance(len(program.instructions))
+        finally:
+            if report is not None:
+                report.close()
+        return made
+
+    options = ("numpy", tuple(order), tuple(labels), name, doc, bound, free)
+    generated, exact = make() if used_functions(program.instructions) else reused(program, options, make)
+    return _kernel(generated, xp, len(labels), exact), generated.source
 
 
-def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
+def _kernel(generated: Generated, xp: Any, results: int, exact: Callable | None = None) -> Callable:
     """The kernel of generated source (``results`` flat results); its ``recipe`` makes it again from the
     source (how it pickles).  With the namespace chosen per call, Dask inputs run the code block by block
     (:func:`~symgraph.backends.runtime.on_dask_blocks`), float64 points on NumPy scalars, and NumPy arrays
@@ -342,7 +353,8 @@ def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
     discards would not hold at ``compute()``, where Dask calls them, so their warnings leaked."""
     recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
                               None if xp is None else xp.__name__, results))
-    exact = build_function(generated)
+    if exact is None:
+        exact = build_function(generated)
     kernel = once_per_message(exact)
     if xp is None or is_dask(xp):
         kernel = on_dask_blocks(kernel, results, always=xp is not None)
