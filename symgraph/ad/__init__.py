@@ -8,7 +8,7 @@ walk, from :mod:`~symgraph.ad.adjacency`; and the rule that products with 0 or
 :mod:`~symgraph.ad.eliminate` are the four ways of accumulating the chain rule
 over it, each emitting into one :class:`~symgraph.ir.program.Emitter` and
 counting its work; :mod:`~symgraph.ad.modes` is the table from mode names to
-sweeps, the cost estimate behind ``mode="auto"`` and the one function that
-runs a mode.  Nothing here builds result objects or reports: that is the API
+sweeps, the choice behind ``mode="auto"`` (whose count is :mod:`~symgraph.ad.estimate`'s) and
+the one function that runs a mode.  Nothing here builds result objects or reports: that is the API
 layer above (:mod:`symgraph.derive`, :mod:`symgraph.cost`).
 """

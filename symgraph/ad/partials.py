@@ -306,26 +306,54 @@ def static_edge_kinds(graph: Graph) -> dict[str, dict[str, int]]:
 
 
 def static_edge_values(graph: Graph) -> dict[str, dict[str, Ref | None]]:
-    """Node -> {operand node: its edge's constant local derivative, or None where it is not a constant}.
+    """Node -> {operand node: its edge's constant local derivative, or None where it is not a constant}
+    (:func:`static_locals` of every row)."""
+    return {v: dict(static_locals(op, args)) for v, op, args in graph.rows()}
+
+
+def static_locals(op: str, args: tuple) -> tuple[tuple[str, Ref | None], ...]:
+    """``(operand node, its edge's constant local derivative or None)`` per distinct operand node of one row.
 
     Read from :data:`STATIC_PARTIALS` (add, sub, neg, mul by a constant, ...):
     an op whose partials build instructions, or a partial that is an operand
     or the node itself, has a non-constant local derivative.  Repeated
-    operands add up (``x - x`` has a zero edge).
+    operands add up (``x - x`` has a zero edge).  One tuple per row, not a
+    dict, and the rows of one or two operand nodes read off :data:`_NAMED_LOCALS`:
+    :func:`symgraph.ad.modes.sweep_estimates` reads it for every node of graphs of a million.
     """
-    values: dict[str, dict[str, Ref | None]] = {}
-    for v, op, args in graph.rows():
-        static = STATIC_PARTIALS.get(op)
-        local: dict[str, Ref | None] = {}
-        for slot, u in enumerate(args):
-            if u.__class__ is not str:
-                continue
+    if len(args) == 2:
+        x, y = args
+        if x.__class__ is str and y.__class__ is str:
+            named = _NAMED_LOCALS.get(op, _NONE_NAMED)
+            return ((x, named[0]), (y, named[1])) if x != y else ((x, named[2]),)
+    elif len(args) == 1:
+        x = args[0]
+        if x.__class__ is str:
+            return ((x, _NAMED_LOCALS.get(op, _NONE_NAMED)[0]),)
+    elif not args:  # an input or a constant
+        return ()
+    static = STATIC_PARTIALS.get(op)
+    if static is None:
+        return tuple((u, None) for u in dict.fromkeys(a for a in args if a.__class__ is str))
+    local: dict[str, Ref | None] = {}
+    for slot, u in enumerate(args):
+        if u.__class__ is not str:
+            continue
+        s = static[slot]
+        part = args[s] if s.__class__ is int else None if s is OUT else s
+        if part.__class__ is str:  # an operand node or the node itself: not a constant
             part = None
-            if static is not None:
-                s = static[slot]
-                part = args[s] if s.__class__ is int else None if s is OUT else s
-                if part.__class__ is str:  # an operand node or the node itself: not a constant
-                    part = None
-            local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
-        values[v] = local
-    return values
+        local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
+    return tuple(local.items())
+
+
+def _named_locals(static: tuple) -> tuple:
+    """A static op's locals where every operand is a node: per slot, and for one node in both slots, their sum."""
+    parts = [None if s.__class__ is int or s is OUT else s for s in static]
+    both = None if len(parts) != 2 or None in parts else parts[0] + parts[1]
+    return (*parts, both)
+
+
+#: the locals of a row whose operands are all nodes, by op (:func:`static_locals`)
+_NAMED_LOCALS = {op: _named_locals(static) for op, static in STATIC_PARTIALS.items()}
+_NONE_NAMED = (None, None, None)

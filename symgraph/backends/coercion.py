@@ -98,6 +98,15 @@ def fit(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Seq
     return tuple(results)
 
 
+def filled(template: tuple, places: Sequence[int], values: Sequence[Any]) -> list:
+    """``template`` (a program's constant results, None where a result is computed) with ``values`` at
+    ``places``: the results :func:`fit` takes, from code that writes many constants once, not per call."""
+    out = list(template)
+    for i, value in zip(places, values):
+        out[i] = value
+    return out
+
+
 def broadcast_shape(arrays: Sequence[np.ndarray], names: Sequence[str]) -> tuple[int, ...]:
     """The shape the inputs ``arrays`` broadcast to; a GraphError naming each input's shape when they do not."""
     return check_broadcast([(x, a.shape) for x, a in zip(names, arrays)])

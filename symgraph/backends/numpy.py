@@ -83,7 +83,8 @@ from ..progress import Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
 from .peephole import NEST_DEPTH, assignments
 from .registered import _USER_NAMESPACE, _user_header, import_path, imported, used_functions, user_namespace
-from .runtime import (fit, fit_point, is_dask, on_dask_blocks, once_per_message, prepare, prepare_point, user_call,
+from .reuse import reused
+from .runtime import (filled, fit, fit_point, is_dask, on_dask_blocks, once_per_message, prepare, prepare_point, user_call,
                       with_point_path)
 
 
@@ -94,6 +95,13 @@ def _numpy_powers(ns: str) -> dict[str, str]:
     three quarters of a Rosenbrock gradient's time at one point.  ``x ** 1`` stays a ``power``, a copy."""
     return {"square": f"{ns}.square({{0}})", "sqrt": f"{ns}.sqrt({{0}})",
             "reciprocal": f"{ns}.reciprocal({{0}})", "copy": f"{ns}.power({{0}}, {{1}})"}
+
+
+#: the longest trailing run of parameters no line reads that :func:`generate` still writes one by one
+SPREAD_UNREAD = 8
+
+#: the most constant results :func:`generate` writes into the return line (more go in one global tuple)
+SPREAD_CONSTANTS = 64
 
 
 def literal(value: Any) -> str:
@@ -152,6 +160,15 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
 
     Every name the code adds (the namespace, the helpers, ``inf``, ``nan``)
     is fresh with respect to the program's own names, so any input name works.
+
+    Two things only large programs have are written compactly, with the same
+    values and signature at the call: a trailing run of more than
+    :data:`SPREAD_UNREAD` parameters no line reads (wrt names absent from the
+    function, which still take part in the broadcast) is one ``*`` parameter,
+    and more than :data:`SPREAD_CONSTANTS` constant results are one global
+    tuple the computed ones are placed into (:func:`~.coercion.filled`).
+    ``value_and_grad`` with 100,000 such names compiled a parameter and a
+    literal 0 each: 1.3-1.7 s, Python's ``compile`` a third of it.
     """
     inputs = tuple(program.inputs if params is None else params)
     instructions = list(program.instructions)
@@ -164,8 +181,14 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     helpers = {name_: fresh(f"_{name_}") for name_ in ("prepare", "fit", "user_call")}
     registered = used_functions(instructions)
 
+    written: dict[tuple, str] = {}  # (class, constant) -> its text, each written once
+
     def lit(value: Any) -> str:
-        return literal(value).replace("inf", inf_name).replace("nan", nan_name)
+        key = (value.__class__, value)  # 1 and 1.0 are equal keys, and different texts
+        text = written.get(key)
+        if text is None:
+            text = written[key] = literal(value).replace("inf", inf_name).replace("nan", nan_name)
+        return text
 
     alias: dict[str, Any] = {}  # const instructions: target -> constant
     for target, op, args in instructions:
@@ -187,8 +210,13 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
             for name_ in used:
                 last_use[name_] = i
 
-    body = [f"{ns}, {shape}, {dtype}{''.join(', ' + n for n in inputs)} = "
-            f"{helpers['prepare']}({default_ns}, {names_const}{''.join(', ' + n for n in inputs)})"]
+    unused, spread = frozenset(getattr(program, "unused", ())), 0
+    while spread < len(inputs) and inputs[-1 - spread] in unused and inputs[-1 - spread] not in result_refs:
+        spread += 1
+    named = inputs[:len(inputs) - spread] if spread > SPREAD_UNREAD else inputs
+    unread = fresh("unread") if len(named) < len(inputs) else None
+    given = "".join(", " + n for n in named) + (f", *{unread}" if unread else "")
+    body = [f"{ns}, {shape}, {dtype}{given} = {helpers['prepare']}({default_ns}, {names_const}{given})"]
     errstate = fresh("_errstate") if quiet else None
     indent = ""
     for i, (target, text, used) in enumerate(emitted):
@@ -209,14 +237,21 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         if isinstance(ref, str) and (ref in input_names or ref in seen):
             copies.append(i)
         seen.add(ref)
-    items = _wrap([r if isinstance(r, str) else lit(r) for r in refs], "        ") if refs else ""
     copy_text = f", copy={tuple(copies)!r}" if copies else ""
-    body.append(f"return {helpers['fit']}({ns}, {shape}, {dtype}, ({items}){copy_text})")
+    computed = [i for i, ref in enumerate(refs) if isinstance(ref, str)]
+    spread_results = len(refs) - len(computed) > SPREAD_CONSTANTS
+    if spread_results:  # the constants in one global, the computed results placed into it per call
+        template, places, place = fresh("_results"), fresh("_at"), fresh("_filled")
+        items = _wrap([refs[i] for i in computed], "        ") if computed else ""
+        values = f"{place}({template}, {places}, ({items}))"
+    else:
+        values = f"({_wrap([r if isinstance(r, str) else lit(r) for r in refs], '        ') if refs else ''})"
+    body.append(f"return {helpers['fit']}({ns}, {shape}, {dtype}, {values}{copy_text})")
 
     if report is not None:
         report.advance(len(instructions))
     doc = (doc or "Generated by symgraph.").replace("\\", "/").replace('"', "'")
-    lines = [f"def {name}({', '.join(inputs)}):", f'    """{doc}"""'] + ["    " + line for line in body]
+    lines = [f"def {name}({given[2:]}):", f'    """{doc}"""'] + ["    " + line for line in body]
     source = "\n".join(lines) + "\n"
 
     globals_ = {default_ns: xp, names_const: inputs, inf_name: math.inf, nan_name: math.nan,
@@ -228,6 +263,12 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         f"{default_ns} = None  # array namespace: None picks numpy, dask.array or cupy from the inputs",
         f"{names_const} = {inputs!r}",
     ]
+    if spread_results:
+        globals_[template] = tuple(None if isinstance(ref, str) else _number(ref) for ref in refs)
+        globals_[places], globals_[place] = tuple(computed), filled
+        header_lines[1] += f", {_import_as('filled', place)}"
+        header_lines += [f"{template} = ({''.join(('None' if isinstance(ref, str) else lit(ref)) + ', ' for ref in refs)})",
+                         f"{places} = {tuple(computed)!r}"]
     if errstate:
         globals_[errstate] = np.errstate
         header_lines.insert(2, f"from numpy import {_import_as('errstate', errstate)}")
@@ -242,6 +283,13 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
         except UnsupportedOpError as error:
             unimportable = str(error)
     return Generated(name, source, globals_, "\n".join(header_lines), unimportable)
+
+
+def _number(value: Any) -> int | float:
+    """The Python number :func:`literal` writes for a constant."""
+    if isinstance(value, sympy.Integer) and abs(int(value)) < 2 ** 53:
+        return int(value)
+    return float(value)
 
 
 def _wrap(items: list[str], indent: str, width: int = 100) -> str:
@@ -269,23 +317,33 @@ def numpy_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, n
 
     ``xp`` fixes the array namespace (default: chosen per call from the
     inputs); ``progress`` reports on large programs (:mod:`symgraph.progress`);
-    ``free`` as in :func:`generate`.
+    ``free`` as in :func:`generate`.  The source and its compiled function are
+    made once per program and options (:func:`~.reuse.reused`; not for a
+    program calling registered functions, which may be registered again),
+    the kernel's wrappers for each call of this.
     """
-    report = compile_reporter(progress, len(program.instructions), "compiling")
-    try:
-        with paused_gc():  # a large program's lines are many small objects and no cycles
-            generated = generate(program, name=name, returns=labels, doc=doc, params=order,
-                                 xp=None if is_dask(xp) else xp, report=report, free=free)  # Dask: the code runs on blocks
-            kernel = _kernel(generated, xp, len(labels))
-        if report is not None:
-            report.advance(len(program.instructions))
-    finally:
-        if report is not None:
-            report.close()
-    return kernel, generated.source
+    bound = None if is_dask(xp) else xp  # Dask: the code runs on blocks
+
+    def make() -> tuple[Generated, Callable]:
+        report = compile_reporter(progress, len(program.instructions), "compiling")
+        try:
+            with paused_gc():  # a large program's lines are many small objects and no cycles
+                generated = generate(program, name=name, returns=labels, doc=doc, params=order, xp=bound,
+                                     report=report, free=free)
+                made = generated, build_function(generated)
+            if report is not None:
+                report.advance(len(program.instructions))
+        finally:
+            if report is not None:
+                report.close()
+        return made
+
+    options = ("numpy", tuple(order), tuple(labels), name, doc, bound, free)
+    generated, exact = make() if used_functions(program.instructions) else reused(program, options, make)
+    return _kernel(generated, xp, len(labels), exact), generated.source
 
 
-def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
+def _kernel(generated: Generated, xp: Any, results: int, exact: Callable | None = None) -> Callable:
     """The kernel of generated source (``results`` flat results); its ``recipe`` makes it again from the
     source (how it pickles).  With the namespace chosen per call, Dask inputs run the code block by block
     (:func:`~symgraph.backends.runtime.on_dask_blocks`), float64 points on NumPy scalars, and NumPy arrays
@@ -295,7 +353,8 @@ def _kernel(generated: Generated, xp: Any, results: int) -> Callable:
     discards would not hold at ``compute()``, where Dask calls them, so their warnings leaked."""
     recipe = (_kernel_again, (generated.name, generated.source, _Globals(generated.globals),
                               None if xp is None else xp.__name__, results))
-    exact = build_function(generated)
+    if exact is None:
+        exact = build_function(generated)
     kernel = once_per_message(exact)
     if xp is None or is_dask(xp):
         kernel = on_dask_blocks(kernel, results, always=xp is not None)

@@ -37,7 +37,7 @@ from ..registered_calls import user_call, user_result  # noqa: F401 - generated 
 # re-exported: the backends, the API and saved source import them from here; older pickles name
 # _compiled_again and the vector forms' makers here
 from .arrays import ArrayLayout, array_layouts, array_parameters, bind_arrays, elements  # noqa: F401
-from .coercion import (_FLOAT64, _NUMPY_TYPES, broadcast_shape, contiguous, fit, library_of,  # noqa: F401
+from .coercion import (_FLOAT64, _NUMPY_TYPES, broadcast_shape, contiguous, filled, fit, library_of,  # noqa: F401
                        namespace_of, prepare, working_dtype)
 from .results import (EMPTY, CompiledFunction, Layout, Stack, _compiled_again, compiled_function,  # noqa: F401
                       flat_labels, layout_of, one_array, portable)

@@ -179,3 +179,33 @@ def test_auto_estimate_of_many_products_counts_each_edge_once():
     est = sweep_estimates(graph, graph.outputs, graph.input_nodes)
     assert est == {"forward": Estimate(0, 2 * n), "reverse": Estimate(0, 2 * n)}
     assert choose_mode(graph, graph.outputs, graph.input_nodes)[0] == "reverse"
+
+
+def test_auto_estimate_of_parameters_shared_by_many_residuals_equals_the_sweeps_count():
+    """Every residual pushes its adjoint into a and b: the estimate joins those windows all at once (one at a
+    time each join copied the window so far, quadratic in the residuals); the counts are the sweeps'
+    (with the data among wrt too, a bound: the sweeps share the products of b*t[k]'s partials)."""
+    from symgraph.frontend.parse import parse_over
+
+    graph = parse_over("y[k] - a*exp(-b*t[k]) + 2*a - a", ("k", 0, "m-1"), m=40)
+    est = sweep_estimates(graph, graph.outputs, ["a", "b"])
+    assert {mode: e.multiplications for mode, e in est.items()} == _sweep_counts(graph, ["a", "b"]) \
+        == {"forward": 80, "reverse": 80}
+    every = sweep_estimates(graph, graph.outputs, graph.input_nodes)
+    real = _sweep_counts(graph)
+    assert every == {"forward": Estimate(160, 842), "reverse": Estimate(120, 520)}
+    assert all(every[mode].multiplications >= real[mode] for mode in real)
+
+
+def test_auto_estimate_of_a_wide_node_and_of_nodes_that_reach_no_output():
+    """A node of more operands than the few joined one by one (max of 12), and a branch no output reads
+    (h, which the forward sweep leaves out, and u, reached only through a zero edge sign(u))."""
+    wide = sg.parse("max(" + ", ".join(f"x{i}*x{(i + 1) % 12}" for i in range(12)) + ") + 2*x0 - x0")
+    est = sweep_estimates(wide, wide.outputs, wide.input_nodes)
+    assert {mode: e.multiplications for mode, e in est.items()} == _sweep_counts(wide)
+    dead = sg.parse("h = sin(x)*y; u = cos(x*y); z = sign(u)*x + y^2; w = h*z", outputs=["z"])
+    for wrt in (["x", "y"], ["x"], ["y"]):
+        est = sweep_estimates(dead, dead.outputs, wrt)
+        assert {mode: e.multiplications for mode, e in est.items()} == _sweep_counts(dead, wrt)
+    assert sweep_estimates(dead, dead.outputs, ["x", "y"]) == sweep_estimates(
+        sg.parse("u = cos(x*y); z = sign(u)*x + y^2"), ["z"], ["x", "y"])
