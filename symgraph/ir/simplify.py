@@ -214,6 +214,9 @@ def joined_selects(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _joined_sum(total: sympy.Add) -> sympy.Expr:
+    total = _same_conditions_added(total)
+    if not total.is_Add:
+        return total
     groups: list[tuple[list, list]] = []  # (the terms joined, their pieces)
     rest = []
     for term in total.args:
@@ -233,12 +236,34 @@ def _joined_sum(total: sympy.Add) -> sympy.Expr:
     return sympy.Add(*rest, *(terms[0] if len(terms) == 1 else _select(joined) for terms, joined in groups))
 
 
+def _same_conditions_added(total: sympy.Add) -> sympy.Expr:
+    """``total`` with the selects (times numbers) of the same conditions in the same order added piece by piece:
+    the Huber loss's d-d second derivative read ``Piecewise((0, d > Abs(r)), (-1/2, True)) - Piecewise((0, d >
+    Abs(r)), (1/2, True))``."""
+    by_conditions: dict = {}
+    for term in total.args:
+        factor, select = _factored(term)
+        key = tuple(pair.cond for pair in select.args) if isinstance(select, sympy.Piecewise) else term
+        by_conditions.setdefault(key, []).append((factor, select))
+    if len(by_conditions) == len(total.args):
+        return total
+    return sympy.Add(*(factor * select if len(terms) == 1 else
+                       piecewise((sympy.Add(*(f * t.args[i].expr for f, t in terms)), condition)
+                                 for i, condition in enumerate(key))
+                       for key, terms in by_conditions.items() for factor, select in terms[:1]))
+
+
+def _factored(term: sympy.Expr) -> tuple:
+    """``(number, the rest)`` of a term that is a number times one factor; else ``(1, term)``."""
+    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Number:
+        return term.args
+    return sympy.S.One, term
+
+
 def _select_pieces(term: sympy.Expr) -> list | None:
     """``[(value, comparisons that hold there), ...]`` of a term that is a select (times a number) which is 0
     where none of its pieces holds; None for another term or a condition not made of comparisons."""
-    factor, select = sympy.S.One, term
-    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Number:
-        factor, select = term.args
+    factor, select = _factored(term)
     if not isinstance(select, sympy.Piecewise) or select.args[-1].cond != True or select.args[-1].expr != 0:  # noqa: E712
         return None
     pieces, before = [], []  # before: the negations of the pieces before, None when one is no comparison

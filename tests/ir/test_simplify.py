@@ -1,6 +1,7 @@
 """Bounded simplification: the levels, the size gates that keep "fast" from stalling, and the user-facing values."""
 import time
 
+import numpy as np
 import pytest
 import sympy
 
@@ -163,3 +164,18 @@ def test_selects_that_may_both_hold_stay_a_sum():
     assert simplify(other) == other  # not 0 outside its pieces: a value, not a select to join
     joined = simplify(3 * sympy.Piecewise((x, x > 0), (0, True)) - sympy.Piecewise((y, x <= 0), (0, True)))
     assert joined in (sympy.Piecewise((3 * x, x > 0), (-y, True)), sympy.Piecewise((-y, x <= 0), (3 * x, True)))
+
+
+def test_selects_of_the_same_conditions_add_piece_by_piece():
+    # the Huber loss's d-d second derivative read Piecewise((0, d > Abs(r)), (-1/2, True)) - Piecewise((0, d >
+    # Abs(r)), (1/2, True))
+    h = sg.hessian("where(abs(r) < d, r^2/2, d*(abs(r) - d/2))", wrt=["r", "d"])
+    r, d = sympy.symbols("r d")
+    assert h[1, 1] == sympy.Piecewise((0, d > abs(r)), (-1, True))
+    assert h[0, 1] == h[1, 0] == sympy.Piecewise((0, d > abs(r)), (sympy.sign(r), True))
+    for point in [(0.3, 1.0), (-2.0, 1.0), (1.0, 1.0)]:
+        np.testing.assert_array_equal(h.at(r=point[0], d=point[1]),
+                                      np.array(h.subs({r: point[0], d: point[1]}), dtype=float))
+    x, y = sympy.symbols("x y")
+    apart = sympy.Piecewise((x, x > 0), (y, True)) + sympy.Piecewise((y, y > 0), (x, True))
+    assert simplify(apart) == apart  # other conditions: nothing to add
