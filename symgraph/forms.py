@@ -348,12 +348,16 @@ def _taken(a, c):
     known = held | {k.canonical for k in relations}
     refuted = {k.negated.canonical for k in relations} | {k.args[0] for k in held if isinstance(k, sympy.Not)}
 
+    def holds(k, within, join):  # k is in `within`, or joins with `join` terms that all are
+        return k in within or isinstance(k, join) and all(term in within or term.is_Relational and term.canonical
+                                                          in within for term in k.args)
+
     def strip(f):
         while isinstance(f, sympy.Piecewise):
             first = f.args[0].cond
-            if first in known:
+            if holds(first, known, sympy.And):
                 f = f.args[0].expr
-            elif first in refuted and len(f.args) > 1:
+            elif holds(first, refuted, sympy.Or) and len(f.args) > 1:
                 f = piecewise(f.args[1:])
             else:
                 break

@@ -1,6 +1,7 @@
 """Bounded simplification: the levels, the size gates that keep "fast" from stalling, and the user-facing values."""
 import time
 
+import numpy as np
 import pytest
 import sympy
 
@@ -126,3 +127,55 @@ def test_full_holds_powers_of_sums_and_simplifies_piecewise_forms_branch_by_bran
     inner = sympy.Piecewise((sympy.sin(y) ** 2 + sympy.cos(y) ** 2 + x, y > 0), (1, True))
     assert simplify(sympy.Piecewise((inner, x > 0), (0, True)) * x, "full") == \
         sympy.Piecewise((sympy.Piecewise((x + 1, y > 0), (1, True)), x > 0), (0, True)) * x
+
+
+def _value_at(expr, point: dict) -> float:
+    return float(expr.subs({sympy.Symbol(k): v for k, v in point.items()}))
+
+
+@pytest.mark.parametrize("text, wrt, want", [
+    # the Huber loss: one select per branch of the adjoint's sum, joined as the text is written
+    ("where(abs(r) < d, r^2/2, d*(abs(r) - d/2))", "r", "Piecewise((r, d > Abs(r)), (d*sign(r), True))"),
+    # the smooth hinge: a where nested in the other branch; the negated z > 0 dropped after z <= 0
+    ("where(z <= 0, 0.5 - z, where(z < 1, (1 - z)^2/2, 0))", "z", "Piecewise((-1, z <= 0), (z - 1, z < 1), (0, True))"),
+    # three pieces, the last holding wherever it is reached; its inner select by (x > -1) | (x > 0) refuted
+    ("where(x > 0, x^2, where(x > -1, -x, x^3))", "x", "Piecewise((2*x, x > 0), (-1, x > -1), (3*x**2, True))"),
+])
+@pytest.mark.parametrize("how", ["fast", "full"])
+def test_a_sum_of_selects_that_exclude_one_another_reads_as_one_select(text, wrt, want, how):
+    # they read Piecewise((r, d > Abs(r)), (0, True)) + Piecewise((d*sign(r), d <= Abs(r)), (0, True)), and the
+    # third as three selects, one of them nested in another's value under a condition that refutes it
+    g = sg.grad(text, wrt=[wrt], simplify=how)
+    assert str(g[wrt]) == want
+    raw = sg.grad(text, wrt=[wrt], simplify=False)[wrt]
+    assert isinstance(raw, sympy.Add) and len(raw.atoms(sympy.Piecewise)) > 1
+    for value in [-2.5, -1.0, -0.999, -0.5, 0.0, 0.25, 0.999, 1.0, 3.0]:
+        point = {wrt: value, **({"d": 1.0} if wrt == "r" else {})}
+        assert _value_at(g[wrt], point) == _value_at(raw, point) == sg.grad(text, wrt=[wrt]).at(**point)[wrt]
+
+
+def test_selects_that_may_both_hold_stay_a_sum():
+    x, y = sympy.symbols("x y")
+    both = sympy.Piecewise((x, x > 0), (0, True)) + sympy.Piecewise((y, y > 0), (0, True))
+    assert simplify(both) == both  # x > 0 and y > 0 may hold together: the sum is not one select
+    overlapping = sympy.Piecewise((x, x > 0), (0, True)) + sympy.Piecewise((y, x > 1), (0, True))
+    assert simplify(overlapping) == overlapping
+    other = sympy.Piecewise((x, x > 0), (1, True)) + sympy.Piecewise((y, x <= 0), (0, True))
+    assert simplify(other) == other  # not 0 outside its pieces: a value, not a select to join
+    joined = simplify(3 * sympy.Piecewise((x, x > 0), (0, True)) - sympy.Piecewise((y, x <= 0), (0, True)))
+    assert joined in (sympy.Piecewise((3 * x, x > 0), (-y, True)), sympy.Piecewise((-y, x <= 0), (3 * x, True)))
+
+
+def test_selects_of_the_same_conditions_add_piece_by_piece():
+    # the Huber loss's d-d second derivative read Piecewise((0, d > Abs(r)), (-1/2, True)) - Piecewise((0, d >
+    # Abs(r)), (1/2, True))
+    h = sg.hessian("where(abs(r) < d, r^2/2, d*(abs(r) - d/2))", wrt=["r", "d"])
+    r, d = sympy.symbols("r d")
+    assert h[1, 1] == sympy.Piecewise((0, d > abs(r)), (-1, True))
+    assert h[0, 1] == h[1, 0] == sympy.Piecewise((0, d > abs(r)), (sympy.sign(r), True))
+    for point in [(0.3, 1.0), (-2.0, 1.0), (1.0, 1.0)]:
+        np.testing.assert_array_equal(h.at(r=point[0], d=point[1]),
+                                      np.array(h.subs({r: point[0], d: point[1]}), dtype=float))
+    x, y = sympy.symbols("x y")
+    apart = sympy.Piecewise((x, x > 0), (y, True)) + sympy.Piecewise((y, y > 0), (x, True))
+    assert simplify(apart) == apart  # other conditions: nothing to add
