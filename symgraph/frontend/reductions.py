@@ -14,7 +14,9 @@ checked at the reduction and at every other naming, so the order they come
 in does not matter.  The parser (:mod:`symgraph.frontend.statements`) mixes these methods in.
 
 A term that only its elements' indices vary in is parsed once and replayed for the other
-values (:mod:`symgraph.frontend.replay`); the limits on what a call may expand are in
+values (:mod:`symgraph.frontend.replay`), a reduction inside it recorded with it (each of
+its terms parsed while the term is recorded, unless it has more terms than the enclosing
+loops will replay the record: then the record is given up and the term parsed at each value); the limits on what a call may expand are in
 :mod:`symgraph.frontend.limits`.
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
 from .limits import MAX_ELEMENTS, MAX_TERMS, _entries, fits
-from .replay import _Tape
+from .replay import Reparse, _Tape
 from .tokens import kind
 
 #: reductions and index brackets nest at most this deep
@@ -241,20 +243,29 @@ class Reductions:
             self.i = close + 1
             return
         self.expanding(hi - lo + 1, f"{word}() over {index} = {shown(lo)}..{shown(hi)} has {counted(hi - lo + 1, 'term')}", k)
-        tape = _Tape(self.builder, index) if hi > lo and not self.checking and self._replayable(body, index) else None
         builder, acc = self.builder, None
-        expanded, repeats = self.expanded, self.repeats
+        if isinstance(builder, _Tape):  # inside a term being recorded: each term parsed, and recorded with it
+            if builder.ambiguous or hi - lo + 1 > self.repeats:  # unless more terms than it saves: given up
+                builder.ambiguous = True
+                builder = sub.builder = builder.builder
+        replayable = hi > lo and not self.checking and not isinstance(builder, _Tape) and \
+            self._replayable(body, index)
+        expanded, repeats, tape = self.expanded, self.repeats, None
         for value in range(lo, hi + 1):
             expanded[0] += 1
             sub.repeats = repeats * (hi - value + 1)  # what a reduction in the term would run that often
-            if tape is not None and value > lo and not tape.ambiguous:
-                term = tape.replay(sub, value)  # binds the index in the scope only when it parses
-            else:
+            term = None
+            if tape is not None and not tape.ambiguous:
+                try:
+                    term = tape.replay(sub, value)  # binds the index in the scope only when it parses
+                except Reparse:
+                    term = None
+            if term is None:
                 scope[index] = sympy.Integer(value)
                 sub.i = 0
-                recording = tape is not None and value == lo
+                recording = replayable and value == lo
                 if recording:
-                    sub.builder = tape
+                    tape = sub.builder = _Tape(builder, index, sub, hi, repeats, 1)
                 term, _ = sub.expression()
                 if recording:
                     sub.builder = builder
@@ -292,6 +303,9 @@ class Reductions:
         is counted at the size it has when first met, times the remaining
         outer terms: never less than half of what it expands.
         """
+        noting = getattr(self.builder, "note_expanding", None)
+        if noting is not None:  # a term being recorded: its replays check it again
+            noting(self, count)
         planned = count * self.repeats
         if self.expanded[0] + planned <= MAX_TERMS:
             return
@@ -325,14 +339,15 @@ class Reductions:
 
     def _replayable(self, body: tuple[int, int], index: str) -> bool:
         """True when the term's builder calls are the same for every index value but the elements' indices:
-        the index appears only inside ``[...]``, and the term has no reduction or definition call of its own."""
+        the index appears only inside ``[...]`` (so not in the bounds of a reduction inside the term, whose
+        terms are recorded with it), and the term calls no definition and has no reduction inside an index."""
         depth = 0
         for t in self.toks[body[0]:body[1]]:
             if t == "[":
                 depth += 1
             elif t == "]":
                 depth -= 1
-            elif t == index and depth == 0 or t in REDUCTIONS or t in self.definitions:
+            elif t == index and depth == 0 or t in REDUCTIONS and depth or t in self.definitions:
                 return False
         return True
 
