@@ -137,28 +137,69 @@ class Reductions:
     def indexed_name(self, k: int, values: list) -> None:
         """``x[i+1, j]`` (the name token ``k``, then ``[``): the input node of that element."""
         word = self.toks[k]
-        close, commas = self._matching(k + 1, word)
-        spans = tuple(zip([k + 2, *(c + 1 for c in commas)], [*commas, close]))
+        index, close = self._plain_index(k)
+        if index is None:
+            close, commas = self._matching(k + 1, word)
+            spans = tuple(zip([k + 2, *(c + 1 for c in commas)], [*commas, close]))
+        else:
+            spans = tuple((a, a + 1) for a in range(k + 2, close, 2))
         if word not in self.inputs_used:
             self.inputs_used[word] = (self.tokens, k)
             if word in self.indices:
                 self.index_clash(word, "an input", (self.tokens, k))
-        recording = getattr(self.builder, "record_element", None)
-        if recording is not None:  # a term being recorded for replay: remember where the indices are
-            recording(word, spans, k, self)
-        values.append(self.element(word, spans, k))
+        if self.builder.__class__ is _Tape:  # a term being recorded for replay: remember where the indices are
+            self.builder.record_element(word, spans, k, self)
+        values.append(self.element(word, spans, k) if index is None else self._placed(word, index, spans, k))
         self.i = close + 1  # past the ']'
 
+    def _plain_index(self, k: int) -> tuple[tuple | None, int]:
+        """The index of the element whose name is token ``k`` when each of its indices is one token, a short
+        whole number or a name bound to an integer (``x[3]``, ``W[i, 2]``, most elements of a written-out
+        text), and the token index of its ``]``; else ``(None, 0)``, and the parser reads the brackets.
+
+        Why: reading ``x[3]`` through the bracket matcher and an integer parse per index was about 40% of
+        parsing a written-out sum; the values are the ones :meth:`integer` gives.
+        """
+        toks, scope, index, j = self.toks, self.scope, [], k + 2
+        while True:
+            t = toks[j]
+            if t.isdigit() and len(t) < 19:  # below 10^18: no index that short passes the bits' limit
+                index.append(int(t))
+            else:
+                value = scope.get(t)
+                if not isinstance(value, sympy.Integer):  # a name (only names are keys of the scope)
+                    return None, 0
+                value = int(value)
+                if value.bit_length() > MAX_CONSTANT_BITS:  # refused by the parser, which words it
+                    return None, 0
+                index.append(value)
+            t = toks[j + 1]
+            if t == "]":
+                return tuple(index), j + 1
+            if t != ",":
+                return None, 0
+            j += 2
+
     def element(self, word: str, spans: tuple, k: int) -> int:
-        """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range.
+        """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range."""
+        index = tuple(self.integer(a, b, f"index {j + 1} of {word}[...]") for j, (a, b) in enumerate(spans))
+        return self._placed(word, index, spans, k)
+
+    def _placed(self, word: str, index: tuple, spans: tuple, k: int) -> int:
+        """The input node of element ``index`` of ``word`` (its indices' tokens in ``spans``), checked against the
+        range.
 
         In checking mode (:mod:`symgraph.frontend.checking`) the index of the
         reductions around is a stand-in for all its values: only the number of
         indices is checked, not their range.
         """
-        bounds = [a for a, _ in spans]
-        index = tuple(self.integer(a, b, f"index {j + 1} of {word}[...]") for j, (a, b) in enumerate(spans))
         extent = self.sizes.get(word)
+        if extent is None and len(index) == 1 and 0 <= index[0] < MAX_ELEMENTS and not self.checking:
+            try:  # the common element of a vector, in range: none of the checks below can refuse it
+                return self.builder.indexed_input(word, index)
+            except GraphError as e:
+                self.fail(str(e), k)
+        bounds = [a for a, _ in spans]
         if extent is not None:
             extent = extent if isinstance(extent, tuple) else (extent,)
             if len(extent) != len(index):
