@@ -108,6 +108,7 @@ class _Tape:
         #: True when the record cannot stand for other values: the term is parsed at each of them
         self.ambiguous = False
         self.plan: tuple | None = None  # (fixed operands, steps in slots, the result's slot), made on first replay
+        self.inside: tuple | None = None  # (the first value replayed, the plan's steps placing elements unchecked)
         #: the budget: the terms expanded when recording began, the parser's repeats then, the checks of the
         #: term's reductions as (terms expanded before it in the term, its terms, its repeats over the term's), and
         #: the terms the whole term expanded
@@ -182,7 +183,7 @@ class _Tape:
         (more), ``(3, name, a, b, step)`` for the element ``a + b*value`` of a vector, ``(4, name, ((a, b),
         ...), step)`` for an element whose index along each axis is ``a + b*value``, ``(6, name, ((a, b),
         ...), extents, step)`` for one of an input whose extents are given, or ``(5, step)`` for an element
-        the parser evaluates.
+        the parser evaluates (and, made by :meth:`_inside`, ``7`` and ``8`` for elements known to be in range).
         """
         sizes = parser.sizes
         fixed = [a for step in self.steps if step[0] == "op" for kind, a in step[2] if kind == "v"]
@@ -206,6 +207,26 @@ class _Tape:
         kind, ref = self.result
         return fixed, steps, (count + ref if kind == "t" else None)
 
+    def _inside(self, first: int) -> list:
+        """The plan's steps with every element that is in range at each value from ``first`` to the last placed
+        without checks: ``(7, name, a, b)`` of a vector, ``(8, name, a0, b0, a1, b1)`` of a matrix.  An index is
+        ``a + b*value`` along each axis, so its least and greatest values are at the two ends, and the entries
+        an element implies are at most the product of each axis' greatest index plus one."""
+        steps = []
+        for step in self.plan[1]:
+            code = step[0]
+            if code in (3, 4, 6):
+                axes = ((step[2], step[3]),) if code == 3 else step[2]
+                extent = step[3] if code == 6 else (MAX_ELEMENTS,) * len(axes)
+                ends = [(a + b * first, a + b * self.last) for a, b in axes]
+                if all(0 <= min(e) and max(e) < n for e, n in zip(ends, extent)) and fits([max(e) for e in ends]):
+                    if len(axes) == 1:
+                        step = (7, step[1], *axes[0])
+                    elif len(axes) == 2:
+                        step = (8, step[1], *axes[0], *axes[1])
+            steps.append(step)
+        return steps
+
     def _fits(self, expanded: int, repeats: int) -> bool:
         """True when every budget check of the term passes with ``expanded`` terms before it, itself expanded
         ``repeats`` times from here on."""
@@ -216,11 +237,15 @@ class _Tape:
         when the record cannot make it."""
         if self.plan is None:
             self.plan = self._plan(parser)
+        if self.inside is None:  # the replays come in increasing order: from this value to the last
+            self.inside = value, self._inside(value)
         budget = parser.expanded
         start = budget[0]
         if self.checks and not self._fits(start, self.scale * (self.last - value + 1)):
             raise Reparse
         fixed, steps, result = self.plan
+        if value >= self.inside[0]:
+            steps = self.inside[1]
         builder, values = self.builder, list(fixed)
         append = values.append
         try:
@@ -231,6 +256,10 @@ class _Tape:
                         append(builder.binary(step[1], values[step[2]], values[step[3]]))
                     except GraphError as e:
                         parser.fail(str(e), 0)
+                elif code == 8:  # an element of a matrix, in range
+                    append(builder.indexed_input(step[1], (step[2] + step[3] * value, step[4] + step[5] * value)))
+                elif code == 7:  # an element of a vector, in range
+                    append(builder.indexed_input(step[1], (step[2] + step[3] * value,)))
                 elif code == 3:  # an element of a vector
                     k = step[2] + step[3] * value
                     if 0 <= k < MAX_ELEMENTS:
