@@ -16,8 +16,8 @@ in does not matter.  The parser (:mod:`symgraph.frontend.statements`) mixes thes
 A term that only its elements' indices vary in is parsed once and replayed for the other
 values (:mod:`symgraph.frontend.replay`), a reduction inside it recorded with it (each of
 its terms parsed while the term is recorded, unless it has more terms than the enclosing
-loops will replay the record: then the record is given up and the term parsed at each value); the limits on what a call may expand are in
-:mod:`symgraph.frontend.limits`.
+loops will replay the record: then the record is given up and the term parsed at each
+value); the limits on what a call may expand are in :mod:`symgraph.frontend.limits`.
 """
 from __future__ import annotations
 

@@ -148,7 +148,8 @@ _OUTER = ["y[I]", "y[I+1]", "x[n-1-I]", "X[I, 0]", "a", "b", "0.5", "c", "x[2*I]
 def _expressions(atoms: st.SearchStrategy) -> st.SearchStrategy:
     def extend(children):
         return st.one_of(
-            st.tuples(children, st.sampled_from(["+", "-", "*", "/"]), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(children, st.sampled_from(["+", "-", "*", "/"]), children).map(
+                lambda t: f"({t[0]} {t[1]} {t[2]})"),
             st.tuples(st.sampled_from(["sin", "exp", "log", "sqrt"]), children).map(lambda t: f"{t[0]}({t[1]})"),
             children.map(lambda t: f"{t}^2"),
             st.tuples(children, children, children).map(lambda t: f"where({t[0]} > {t[1]}, {t[1]}, {t[2]})"),
