@@ -14,8 +14,10 @@ checked at the reduction and at every other naming, so the order they come
 in does not matter.  The parser (:mod:`symgraph.frontend.statements`) mixes these methods in.
 
 A term that only its elements' indices vary in is parsed once and replayed for the other
-values (:mod:`symgraph.frontend.replay`); the limits on what a call may expand are in
-:mod:`symgraph.frontend.limits`.
+values (:mod:`symgraph.frontend.replay`), a reduction inside it recorded with it (each of
+its terms parsed while the term is recorded, unless it has more terms than the enclosing
+loops will replay the record: then the record is given up and the term parsed at each
+value); the limits on what a call may expand are in :mod:`symgraph.frontend.limits`.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
 from .limits import MAX_ELEMENTS, MAX_TERMS, _entries, fits
-from .replay import _Tape
+from .replay import Reparse, _Tape
 from .tokens import kind
 
 #: reductions and index brackets nest at most this deep
@@ -135,28 +137,69 @@ class Reductions:
     def indexed_name(self, k: int, values: list) -> None:
         """``x[i+1, j]`` (the name token ``k``, then ``[``): the input node of that element."""
         word = self.toks[k]
-        close, commas = self._matching(k + 1, word)
-        spans = tuple(zip([k + 2, *(c + 1 for c in commas)], [*commas, close]))
+        index, close = self._plain_index(k)
+        if index is None:
+            close, commas = self._matching(k + 1, word)
+            spans = tuple(zip([k + 2, *(c + 1 for c in commas)], [*commas, close]))
+        else:
+            spans = tuple((a, a + 1) for a in range(k + 2, close, 2))
         if word not in self.inputs_used:
             self.inputs_used[word] = (self.tokens, k)
             if word in self.indices:
                 self.index_clash(word, "an input", (self.tokens, k))
-        recording = getattr(self.builder, "record_element", None)
-        if recording is not None:  # a term being recorded for replay: remember where the indices are
-            recording(word, spans, k, self)
-        values.append(self.element(word, spans, k))
+        if self.builder.__class__ is _Tape:  # a term being recorded for replay: remember where the indices are
+            self.builder.record_element(word, spans, k, self)
+        values.append(self.element(word, spans, k) if index is None else self._placed(word, index, spans, k))
         self.i = close + 1  # past the ']'
 
+    def _plain_index(self, k: int) -> tuple[tuple | None, int]:
+        """The index of the element whose name is token ``k`` when each of its indices is one token, a short
+        whole number or a name bound to an integer (``x[3]``, ``W[i, 2]``, most elements of a written-out
+        text), and the token index of its ``]``; else ``(None, 0)``, and the parser reads the brackets.
+
+        Why: reading ``x[3]`` through the bracket matcher and an integer parse per index was about 40% of
+        parsing a written-out sum; the values are the ones :meth:`integer` gives.
+        """
+        toks, scope, index, j = self.toks, self.scope, [], k + 2
+        while True:
+            t = toks[j]
+            if t.isdigit() and len(t) < 19:  # below 10^18: no index that short passes the bits' limit
+                index.append(int(t))
+            else:
+                value = scope.get(t)
+                if not isinstance(value, sympy.Integer):  # a name (only names are keys of the scope)
+                    return None, 0
+                value = int(value)
+                if value.bit_length() > MAX_CONSTANT_BITS:  # refused by the parser, which words it
+                    return None, 0
+                index.append(value)
+            t = toks[j + 1]
+            if t == "]":
+                return tuple(index), j + 1
+            if t != ",":
+                return None, 0
+            j += 2
+
     def element(self, word: str, spans: tuple, k: int) -> int:
-        """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range.
+        """The input node of ``word[...]`` whose indices are the tokens in ``spans``, checked against the range."""
+        index = tuple(self.integer(a, b, f"index {j + 1} of {word}[...]") for j, (a, b) in enumerate(spans))
+        return self._placed(word, index, spans, k)
+
+    def _placed(self, word: str, index: tuple, spans: tuple, k: int) -> int:
+        """The input node of element ``index`` of ``word`` (its indices' tokens in ``spans``), checked against the
+        range.
 
         In checking mode (:mod:`symgraph.frontend.checking`) the index of the
         reductions around is a stand-in for all its values: only the number of
         indices is checked, not their range.
         """
-        bounds = [a for a, _ in spans]
-        index = tuple(self.integer(a, b, f"index {j + 1} of {word}[...]") for j, (a, b) in enumerate(spans))
         extent = self.sizes.get(word)
+        if extent is None and len(index) == 1 and 0 <= index[0] < MAX_ELEMENTS and not self.checking:
+            try:  # the common element of a vector, in range: none of the checks below can refuse it
+                return self.builder.indexed_input(word, index)
+            except GraphError as e:
+                self.fail(str(e), k)
+        bounds = [a for a, _ in spans]
         if extent is not None:
             extent = extent if isinstance(extent, tuple) else (extent,)
             if len(extent) != len(index):
@@ -241,20 +284,29 @@ class Reductions:
             self.i = close + 1
             return
         self.expanding(hi - lo + 1, f"{word}() over {index} = {shown(lo)}..{shown(hi)} has {counted(hi - lo + 1, 'term')}", k)
-        tape = _Tape(self.builder, index) if hi > lo and not self.checking and self._replayable(body, index) else None
         builder, acc = self.builder, None
-        expanded, repeats = self.expanded, self.repeats
+        if isinstance(builder, _Tape):  # inside a term being recorded: each term parsed, and recorded with it
+            if builder.ambiguous or hi - lo + 1 > self.repeats:  # unless more terms than it saves: given up
+                builder.ambiguous = True
+                builder = sub.builder = builder.builder
+        replayable = hi > lo and not self.checking and not isinstance(builder, _Tape) and \
+            self._replayable(body, index)
+        expanded, repeats, tape = self.expanded, self.repeats, None
         for value in range(lo, hi + 1):
             expanded[0] += 1
             sub.repeats = repeats * (hi - value + 1)  # what a reduction in the term would run that often
-            if tape is not None and value > lo and not tape.ambiguous:
-                term = tape.replay(sub, value)  # binds the index in the scope only when it parses
-            else:
+            term = None
+            if tape is not None and not tape.ambiguous:
+                try:
+                    term = tape.replay(sub, value)  # binds the index in the scope only when it parses
+                except Reparse:
+                    term = None
+            if term is None:
                 scope[index] = sympy.Integer(value)
                 sub.i = 0
-                recording = tape is not None and value == lo
+                recording = replayable and value == lo
                 if recording:
-                    sub.builder = tape
+                    tape = sub.builder = _Tape(builder, index, sub, hi, repeats, 1)
                 term, _ = sub.expression()
                 if recording:
                     sub.builder = builder
@@ -292,6 +344,9 @@ class Reductions:
         is counted at the size it has when first met, times the remaining
         outer terms: never less than half of what it expands.
         """
+        noting = getattr(self.builder, "note_expanding", None)
+        if noting is not None:  # a term being recorded: its replays check it again
+            noting(self, count)
         planned = count * self.repeats
         if self.expanded[0] + planned <= MAX_TERMS:
             return
@@ -325,14 +380,15 @@ class Reductions:
 
     def _replayable(self, body: tuple[int, int], index: str) -> bool:
         """True when the term's builder calls are the same for every index value but the elements' indices:
-        the index appears only inside ``[...]``, and the term has no reduction or definition call of its own."""
+        the index appears only inside ``[...]`` (so not in the bounds of a reduction inside the term, whose
+        terms are recorded with it), and the term calls no definition and has no reduction inside an index."""
         depth = 0
         for t in self.toks[body[0]:body[1]]:
             if t == "[":
                 depth += 1
             elif t == "]":
                 depth -= 1
-            elif t == index and depth == 0 or t in REDUCTIONS or t in self.definitions:
+            elif t == index and depth == 0 or t in REDUCTIONS and depth or t in self.definitions:
                 return False
         return True
 
