@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import keyword
+import numbers
 from typing import Sequence
 
+import numpy as np
 import sympy
+from sympy.core.function import UndefinedFunction
+from sympy.tensor.array import NDimArray
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from ..constants import closed_constant
@@ -27,6 +31,8 @@ def _children(e: sympy.Expr) -> tuple:
     """The sympy subexpressions that must be converted before ``e``."""
     if isinstance(e, (sympy.Symbol, sympy.Number)) or any(e is c for c in _SINGLETONS):
         return ()
+    if _composed(e) is not None:
+        return () if type(e) is sympy.im else e.args
     if isinstance(e, (sympy.Indexed, MatrixElement)):  # an element x[3] or A[0, 1]: a leaf, checked in _node
         return ()
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
@@ -45,7 +51,7 @@ def _children(e: sympy.Expr) -> tuple:
     if isinstance(e, sympy.Pow):
         base, exponent = e.args
         if base.is_Number and exponent.is_Number and e.is_extended_real is False:  # (-1)**(1/3): a root of -1
-            raise UnsupportedOpError(f"cannot convert {e} to a graph: "
+            raise UnsupportedOpError(f"cannot convert {brief(e)} to a graph: "
                                      + (_ZOO if base.is_zero else _COMPLEX))  # 0**-1 is zoo to sympy
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
@@ -60,16 +66,25 @@ def _children(e: sympy.Expr) -> tuple:
     if e is sympy.zoo:
         raise UnsupportedOpError(f"cannot convert zoo to a graph: {_ZOO}")
     hint = ""
+    if isinstance(type(e), UndefinedFunction):
+        hint = (f"; {type(e).__name__} is an undefined sympy function: register it with sg.function("
+                f"{str(type(e).__name__)!r}, numpy=..., derivatives=[...]) and build the expression again")
+    if isinstance(e, sympy.Lambda):
+        hint = "; a Lambda is a function, not an expression: give its body (L.expr) or call it (L(x))"
     if isinstance(e, MatrixExpr):
         hint = ("; a matrix expression has no graph: give its entries, list(M.as_explicit()) (row-major), whose "
                 "elements A[0, 1] of a MatrixSymbol are elements of an indexed input")
     if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):  # unevaluated: sympy can expand them
         hint = (f"; an unevaluated {type(e).__name__} has no graph: expand it with .doit() first"
-                + (" (or write the sum in symgraph's text: sum(x[i]^2, i, 0, n-1))" if isinstance(e, sympy.Sum) else ""))
+                + (" (or write the sum in symgraph's text: sum(x[i]^2, i, 0, n-1))" if isinstance(e, sympy.Sum) else "")
+                + (" (sympy keeps the derivative of re(x) or im(x) unevaluated for a symbol not declared real, as "
+                   "diff(Abs(x), x) has it: declare it, Symbol('x', real=True))"
+                   if isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.re, sympy.im)) else ""))
     raise UnsupportedOpError(
-        f"cannot convert {type(e).__name__} ({e}) to a graph{hint}; supported are Add, Mul, Pow, numbers, pi, E, "
+        f"cannot convert {type(e).__name__} ({brief(e)}) to a graph{hint}; supported are Add, Mul, Pow, numbers, pi, E, "
         f"symbols, elements x[3] of an IndexedBase or A[0, 1] of a MatrixSymbol, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, "
-        f"comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
+        f"comparisons, And, Or, Not, {', '.join(sorted(_FUNCTIONS.values()))} and, built of these, "
+        f"{', '.join(sorted(c.__name__ for c in _COMPOSED))} (log of two arguments)")
 
 
 #: why a complex constant is refused, not computed: the graph's values are real floats, where sympy's (-1)**(1/3)
@@ -79,6 +94,77 @@ _COMPLEX = ("it is a complex number, and a graph computes with real numbers only
 
 
 _ZOO = "it is sympy's complex infinity (what 1/0 gives), no real number; the expression is undefined"
+
+
+def _xor(builder: GraphBuilder, *refs):
+    acc = refs[0]
+    for b in refs[1:]:
+        acc = builder.op("or", builder.op("and", acc, builder.op("not", b)), builder.op("and", builder.op("not", acc), b))
+    return acc
+
+
+def _mod(builder: GraphBuilder, a, b):
+    """sympy's Mod(a, b), Python's a % b: the sign of b, ``a - b*floor(a/b)``."""
+    return builder.op("sub", a, builder.op("mul", b, builder.op("floor", builder.op("div", a, b))))
+
+
+def _reciprocal(name: str):
+    return lambda builder, a: builder.op("div", sympy.Integer(1), builder.op(name, a))
+
+
+def _not(builder: GraphBuilder, ref):
+    return builder.op("not", ref)
+
+
+#: sympy classes the op table has no row for, built of its rows (exactly, for real operands), from the nodes of
+#: their arguments.  Why here and not as rows: each is a short expression of rows the sweeps already
+#: differentiate, and sympy makes several on its own -- ``Abs(exp(x))`` of a Symbol with no assumptions holds
+#: ``re(x)``, ``real_root(x, 3)`` holds ``im(x)``, ``log(x, 2, evaluate=False)`` keeps its base.  A graph's
+#: values are real, so ``re(a)`` and ``conjugate(a)`` are ``a`` and ``im(a)`` is 0.
+_COMPOSED = {
+    sympy.re: lambda builder, a: a,
+    sympy.conjugate: lambda builder, a: a,
+    sympy.im: lambda builder: sympy.Integer(0),
+    sympy.log: lambda builder, a, base: builder.op("div", builder.op("log", a), builder.op("log", base)),
+    sympy.Mod: _mod,
+    sympy.cot: _reciprocal("tan"), sympy.sec: _reciprocal("cos"), sympy.csc: _reciprocal("sin"),
+    sympy.coth: _reciprocal("tanh"), sympy.sech: _reciprocal("cosh"), sympy.csch: _reciprocal("sinh"),
+    sympy.Xor: _xor,
+    sympy.Nand: lambda builder, *refs: _not(builder, _chain(builder, "and", refs)),
+    sympy.Nor: lambda builder, *refs: _not(builder, _chain(builder, "or", refs)),
+    sympy.Implies: lambda builder, a, b: builder.op("or", _not(builder, a), b),
+    sympy.Equivalent: lambda builder, *refs: builder.op("or", _chain(builder, "and", refs),
+                                                        _chain(builder, "and", [_not(builder, r) for r in refs])),
+    sympy.ITE: lambda builder, c, a, b: builder.op("or", builder.op("and", c, a),
+                                                   builder.op("and", _not(builder, c), b)),
+}
+
+
+def _composed(e: sympy.Basic):
+    """The :data:`_COMPOSED` builder of ``e``, or None (a log of one argument is a row of its own)."""
+    build = _COMPOSED.get(type(e))
+    if build is None or type(e) is sympy.log and len(e.args) != 2:
+        return None
+    return build
+
+
+#: the most nodes of an expression a message writes out (its text is cut to a line anyway)
+_SHOWN_NODES = 200
+
+
+def brief(e: sympy.Basic, width: int = 80) -> str:
+    """``str(e)`` for a message, cut to ``width`` characters; an expression of more than :data:`_SHOWN_NODES`
+    nodes as its head with its arguments elided.  Why not ``str`` alone: sympy's printer recurses, and a
+    10,000-deep expression refused for one unsupported node raised RecursionError writing the message;
+    a sum of 10**5 terms took seconds to print for one line."""
+    count, stack = 0, [e]
+    while stack and count <= _SHOWN_NODES:
+        count += 1
+        stack.extend(getattr(stack.pop(), "args", ()))
+    if count > _SHOWN_NODES:
+        return f"{type(e).__name__}(...)" if e.args else type(e).__name__
+    text = str(e)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _is_minus_one(factor: sympy.Expr) -> bool:
@@ -172,6 +258,9 @@ def _check_name(kind: str, name: str) -> None:
 
 
 def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
+    build = _composed(e)
+    if build is not None:
+        return build(builder) if type(e) is sympy.im else build(builder, *(done[a] for a in e.args))
     if isinstance(e, sympy.Symbol):
         _check_name("symbol", e.name)
         if e.is_commutative is False:  # a graph would reorder its products: A*B - B*A became 0, silently
@@ -195,6 +284,11 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
     if isinstance(e, (sympy.And, sympy.Or)):
         return _chain(builder, "and" if isinstance(e, sympy.And) else "or", [done[a] for a in e.args])
     if isinstance(e, sympy.Piecewise):
+        for expr, cond in e.args:
+            if cond is not sympy.true and not builder.is_condition(done[cond]):
+                raise UnsupportedOpError(
+                    f"the condition {brief(cond)} of {brief(e)} is no condition: a Piecewise condition is a comparison "
+                    "(x > 0, Eq(x, y)) or And, Or, Not of them; a symbol stands for a real number")
         expr, cond = e.args[-1]
         acc = done[expr] if cond is sympy.true else \
             builder.op("where", done[cond], done[expr], _undefined(builder, [done[part] for part in e.args[-1]]))
@@ -311,27 +405,57 @@ def _functions(matrix: sympy.MatrixBase) -> list:
     return list(matrix)
 
 
+def is_sympy_item(item: object) -> bool:
+    """A sympy expression or a real number (int, float, NumPy's, Fraction, Decimal; not a bool): what a list
+    of functions given to :meth:`Graph.from_sympy` may hold."""
+    return isinstance(item, (sympy.Basic, numbers.Real)) and not isinstance(item, (bool, np.bool_))
+
+
+def _number(value: numbers.Real) -> sympy.Expr:
+    """A real number as a sympy constant: an integral one exact (NumPy's int64 was refused as no sympy
+    expression), a float as its float64 value."""
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(int(value))
+    if isinstance(value, numbers.Rational):
+        return sympy.Rational(int(value.numerator), int(value.denominator))
+    return sympy.Float(float(value))
+
+
+def _listed(given: object) -> list:
+    """The functions ``given`` stands for, in order: a list or tuple (also sympy's Tuple) as its items, a
+    column or row Matrix or a 1-d Array as its entries, anything else as one function."""
+    if isinstance(given, (list, tuple, sympy.Tuple)):
+        return list(given)
+    if isinstance(given, sympy.MatrixBase):
+        return _functions(given)
+    if isinstance(given, NDimArray):
+        if given.rank() != 1:
+            raise ArgumentError(f"a {'x'.join(map(str, given.shape))} sympy Array is not a list of functions: give a "
+                                "1-d Array, or its entries in row-major order as list(A)")
+        return list(given)
+    return [given]
+
+
 def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph:
     """:meth:`Graph.from_sympy`: a graph of one sympy expression or several, outputs in order."""
-    exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else \
-        _functions(expr_or_list) if isinstance(expr_or_list, sympy.MatrixBase) else [expr_or_list]
+    exprs = _listed(expr_or_list)
     for e in exprs:
-        if isinstance(e, sympy.MatrixBase):
-            raise ArgumentError(f"a list of functions holds a {e.shape[0]}x{e.shape[1]} sympy Matrix: give its "
-                                "entries, list(M), in the list")
+        if isinstance(e, (sympy.MatrixBase, NDimArray)):
+            raise ArgumentError(f"a list of functions holds a {'x'.join(map(str, e.shape))} sympy "
+                                f"{'Matrix' if isinstance(e, sympy.MatrixBase) else 'Array'}: give its entries, "
+                                "list(M), in the list")
         if isinstance(e, str):  # never sympified: user text goes through the parser
             raise ArgumentError(f"Graph.from_sympy takes sympy expressions, not text {shown(e)}: parse text with "
                                 "sg.parse(text) (every other call takes text as it is)")
-        if not isinstance(e, (sympy.Basic, int, float)) or isinstance(e, bool):
+        if not is_sympy_item(e):
             raise ArgumentError(f"Graph.from_sympy takes sympy expressions (or a list of them), got "
                                 f"{type(e).__name__} {shown(e)}")
     builder = GraphBuilder()
     matrices: dict[str, sympy.MatrixSymbol] = {}
-    outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e, matrices) for e in exprs]
+    outputs = [add_sympy(builder, e if isinstance(e, sympy.Basic) else _number(e), matrices) for e in exprs]
     for k, (expr, out) in enumerate(zip(exprs, outputs)):
         if builder.is_condition(out):
-            text = str(expr)
-            text = text if len(text) <= 60 else text[:57] + "..."
+            text = brief(expr, 60)
             where = f"output {k + 1} ({text})" if len(exprs) > 1 else text
             raise GraphError(f"{where}: {CONDITION_RESULT}")
     graph = builder.finish(outputs)
