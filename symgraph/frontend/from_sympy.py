@@ -55,7 +55,7 @@ def _children(e: sympy.Expr) -> tuple:
                                      + (_ZOO if base.is_zero else _COMPLEX))  # 0**-1 is zoo to sympy
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
-        return (base,) if exponent == sympy.S.Half else e.args
+        return (base,) if exponent is sympy.S.Half else e.args
     name = sympy_op(type(e))
     if name is not None:
         check_call(name, len(e.args))  # a registered function's class from before it was registered again
@@ -202,18 +202,17 @@ def add_sympy(builder: GraphBuilder, root: sympy.Expr, matrices: dict | None = N
     matrices = {} if matrices is None else matrices
     _hash_children_first(root)
     done: dict[sympy.Expr, object] = {}
-    stack = [root]
+    stack: list[tuple[sympy.Expr, bool]] = [(root, False)]  # (expression, its operands converted already?)
     while stack:
-        e = stack[-1]
+        e, ready = stack.pop()
         if e in done:
-            stack.pop()
             continue
-        pending = [c for c in _children(e) if c not in done]
-        if pending:  # reversed: the first operand is converted first, so inputs come in order of first appearance
-            stack.extend(reversed(pending))
+        if ready:
+            done[e] = _node(builder, e, done, matrices)
             continue
-        stack.pop()
-        done[e] = _node(builder, e, done, matrices)
+        stack.append((e, True))  # each expression's operands found once: _children splits sums and products
+        # reversed: the first operand is converted first, so inputs come in order of first appearance
+        stack.extend((c, False) for c in reversed(_children(e)) if c not in done)
     return done[root]
 
 
@@ -324,7 +323,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
         base, exponent = e.args
         if exponent.is_Number and exponent.is_negative:
             return builder.op("div", sympy.Integer(1), done[base ** -exponent])
-        if exponent == sympy.S.Half:
+        if exponent is sympy.S.Half:
             return builder.op("sqrt", done[base])
         return builder.op("pow", done[base], done[exponent])
     return builder.op(sympy_op(type(e)), *(done[a] for a in e.args))
