@@ -13,7 +13,7 @@ expression without evaluating a huge constant or stalling on deep nesting.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import sympy
@@ -311,6 +311,43 @@ _ON_NAN = {"max": sympy.nan, "min": sympy.nan, "lt": sympy.false, "le": sympy.fa
            "ge": sympy.false, "eq": sympy.false, "ne": sympy.true}
 
 
+#: the arithmetic ops whose result is nan when an operand is nan, in sympy as in the numbers
+_NAN_LIFTED = frozenset({"add", "sub", "mul", "div", "neg"})
+#: the most operands with a nan branch whose branches are lifted out of one operation (each nests one level)
+_MOST_LIFTED = 8
+
+
+def _has_nan_branch(value: Any) -> bool:
+    return isinstance(value, sympy.Piecewise) and any(branch is sympy.nan for branch, _ in value.args)
+
+
+def _nan_branches_lifted(name: str, args: tuple, build: Any) -> sympy.Expr | None:
+    """``op(Piecewise((nan, c), (v, True)), a)`` as ``Piecewise((nan, c), (op(v, a), True))`` (``build(name,
+    operands)`` makes each branch), or None when no operand is a Piecewise with a nan branch.
+
+    Why: sympy can neither print nor simplify a sum holding such a Piecewise beside another Piecewise (its
+    term ordering compares the nan with a number: ``TypeError: Invalid NaN comparison``), and the gradient of
+    ``Piecewise((x, x > 0))`` -- nan where no condition holds -- is exactly that sum, so ``str(g["x"])`` raised.
+    The nan branch outside the operation is the same function: nan plus or times anything is nan, both ways.
+    Past :data:`_MOST_LIFTED` such operands the operation is built as it is (the nesting would grow with them).
+    """
+    lifted = [k for k, a in enumerate(args) if _has_nan_branch(a)]
+    if not lifted or len(lifted) > _MOST_LIFTED:
+        return None
+    k = lifted[0]
+    return sympy.Piecewise(*((value if value is sympy.nan else build(name, (*args[:k], value, *args[k + 1:])), condition)
+                             for value, condition in args[k].args))
+
+
+def joined_sympy(name: str, args: Sequence[Any]) -> sympy.Expr:
+    """The sum (``name`` "add") or product ("mul") of the closed forms ``args`` at once, as a chain of them is
+    joined (:func:`symgraph.ir.interpret.forms`); a nan branch lifted out as :func:`build_sympy` does."""
+    lifted = _nan_branches_lifted(name, tuple(args), joined_sympy)
+    if lifted is not None:
+        return lifted
+    return (sympy.Add if name == "add" else sympy.Mul)(*args)
+
+
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`.
 
@@ -322,6 +359,10 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
         check_call(name, len(args))
     if name in _ON_NAN and any(a is sympy.nan for a in args):
         return _ON_NAN[name]
+    if name in _NAN_LIFTED:
+        lifted = _nan_branches_lifted(name, args, build_sympy)
+        if lifted is not None:
+            return lifted
     if name == "div" and _is_constant(args[1]) and args[1].is_zero and not _is_constant(args[0]):
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
     for a in args:

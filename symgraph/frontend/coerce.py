@@ -16,6 +16,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import sympy
 from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.tensor.array import NDimArray
 
 from ..errors import (ArgumentError, ConstantWrtWarning, GraphError, UnusedWrtWarning, caller_level, closest_name,
                       shown_names, shown)
@@ -23,7 +24,7 @@ from ..ir.graph import Graph
 from ..ir.input_names import element_label, read_element_label
 from ..names import is_identifier
 from ..ops import FUNCTIONS
-from .from_sympy import graph_from_sympy
+from .from_sympy import graph_from_sympy, is_sympy_item
 from .parse import parse
 
 
@@ -49,7 +50,7 @@ def as_graph(f: Any, **sizes: int) -> Graph:
     if isinstance(f, (list, tuple)):
         _check_items(f)
         return graph_from_sympy(f)
-    if isinstance(f, (sympy.Basic, sympy.MatrixBase, int, float)):  # a Matrix: a column or row of functions
+    if isinstance(f, (sympy.Basic, sympy.MatrixBase, NDimArray)) or is_sympy_item(f):  # a Matrix: functions
         return graph_from_sympy(f)
     raise ArgumentError(f"expected expression text, a sympy expression or a Graph, got {type(f).__name__}")
 
@@ -58,10 +59,8 @@ def _check_items(functions: Sequence) -> None:
     """A list of functions that is not all texts must be all sympy expressions (or numbers): say which item is
     not, instead of sympy's converter refusing a str as an unsupported op.  An item that is no function at all
     (``None`` in ``["x*y", None]``) is named before a text, which is a function in the wrong company."""
-    def is_sympy(item) -> bool:
-        return isinstance(item, (sympy.Basic, int, float)) and not isinstance(item, bool)
     texts = [k for k, item in enumerate(functions) if isinstance(item, str)]
-    others = [k for k, item in enumerate(functions) if not isinstance(item, str) and not is_sympy(item)]
+    others = [k for k, item in enumerate(functions) if not isinstance(item, str) and not is_sympy_item(item)]
     for k in others[:1] or texts[:1]:
         item = functions[k]
         if isinstance(item, str):

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import keyword
+import numbers
 from typing import Sequence
 
+import numpy as np
 import sympy
+from sympy.core.function import UndefinedFunction
+from sympy.tensor.array import NDimArray
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from ..constants import closed_constant
@@ -16,6 +20,7 @@ from ..ir.hooks import provide
 from ..ir.input_names import element_label
 from ..names import is_identifier
 from .limits import MAX_ELEMENTS, fits
+from .sympy_composed import COMPOSED as _COMPOSED, composed as _composed, chain as _chain
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name
 
 
@@ -27,6 +32,8 @@ def _children(e: sympy.Expr) -> tuple:
     """The sympy subexpressions that must be converted before ``e``."""
     if isinstance(e, (sympy.Symbol, sympy.Number)) or any(e is c for c in _SINGLETONS):
         return ()
+    if _composed(e) is not None:
+        return () if type(e) is sympy.im else e.args
     if isinstance(e, (sympy.Indexed, MatrixElement)):  # an element x[3] or A[0, 1]: a leaf, checked in _node
         return ()
     if isinstance(e, sympy.Max) and len(e.args) == 2 and sympy.S.Zero in e.args:
@@ -45,11 +52,11 @@ def _children(e: sympy.Expr) -> tuple:
     if isinstance(e, sympy.Pow):
         base, exponent = e.args
         if base.is_Number and exponent.is_Number and e.is_extended_real is False:  # (-1)**(1/3): a root of -1
-            raise UnsupportedOpError(f"cannot convert {e} to a graph: "
+            raise UnsupportedOpError(f"cannot convert {brief(e)} to a graph: "
                                      + (_ZOO if base.is_zero else _COMPLEX))  # 0**-1 is zoo to sympy
         if exponent.is_Number and exponent.is_negative:
             return (base ** -exponent,)
-        return (base,) if exponent == sympy.S.Half else e.args
+        return (base,) if exponent is sympy.S.Half else e.args
     name = sympy_op(type(e))
     if name is not None:
         check_call(name, len(e.args))  # a registered function's class from before it was registered again
@@ -60,16 +67,25 @@ def _children(e: sympy.Expr) -> tuple:
     if e is sympy.zoo:
         raise UnsupportedOpError(f"cannot convert zoo to a graph: {_ZOO}")
     hint = ""
+    if isinstance(type(e), UndefinedFunction):
+        hint = (f"; {type(e).__name__} is an undefined sympy function: register it with sg.function("
+                f"{str(type(e).__name__)!r}, numpy=..., derivatives=[...]) and build the expression again")
+    if isinstance(e, sympy.Lambda):
+        hint = "; a Lambda is a function, not an expression: give its body (L.expr) or call it (L(x))"
     if isinstance(e, MatrixExpr):
         hint = ("; a matrix expression has no graph: give its entries, list(M.as_explicit()) (row-major), whose "
                 "elements A[0, 1] of a MatrixSymbol are elements of an indexed input")
     if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):  # unevaluated: sympy can expand them
         hint = (f"; an unevaluated {type(e).__name__} has no graph: expand it with .doit() first"
-                + (" (or write the sum in symgraph's text: sum(x[i]^2, i, 0, n-1))" if isinstance(e, sympy.Sum) else ""))
+                + (" (or write the sum in symgraph's text: sum(x[i]^2, i, 0, n-1))" if isinstance(e, sympy.Sum) else "")
+                + (" (sympy keeps the derivative of re(x) or im(x) unevaluated for a symbol not declared real, as "
+                   "diff(Abs(x), x) has it: declare it, Symbol('x', real=True))"
+                   if isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.re, sympy.im)) else ""))
     raise UnsupportedOpError(
-        f"cannot convert {type(e).__name__} ({e}) to a graph{hint}; supported are Add, Mul, Pow, numbers, pi, E, "
+        f"cannot convert {type(e).__name__} ({brief(e)}) to a graph{hint}; supported are Add, Mul, Pow, numbers, pi, E, "
         f"symbols, elements x[3] of an IndexedBase or A[0, 1] of a MatrixSymbol, Max(0, x) (relu), n-ary Max and Min, Heaviside, Piecewise, "
-        f"comparisons, And, Or, Not and {', '.join(sorted(_FUNCTIONS.values()))}")
+        f"comparisons, And, Or, Not, {', '.join(sorted(_FUNCTIONS.values()))} and, built of these, "
+        f"{', '.join(sorted(c.__name__ for c in _COMPOSED))} (log of two arguments)")
 
 
 #: why a complex constant is refused, not computed: the graph's values are real floats, where sympy's (-1)**(1/3)
@@ -79,6 +95,25 @@ _COMPLEX = ("it is a complex number, and a graph computes with real numbers only
 
 
 _ZOO = "it is sympy's complex infinity (what 1/0 gives), no real number; the expression is undefined"
+
+
+#: the most nodes of an expression a message writes out (its text is cut to a line anyway)
+_SHOWN_NODES = 200
+
+
+def brief(e: sympy.Basic, width: int = 80) -> str:
+    """``str(e)`` for a message, cut to ``width`` characters; an expression of more than :data:`_SHOWN_NODES`
+    nodes as its head with its arguments elided.  Why not ``str`` alone: sympy's printer recurses, and a
+    10,000-deep expression refused for one unsupported node raised RecursionError writing the message;
+    a sum of 10**5 terms took seconds to print for one line."""
+    count, stack = 0, [e]
+    while stack and count <= _SHOWN_NODES:
+        count += 1
+        stack.extend(getattr(stack.pop(), "args", ()))
+    if count > _SHOWN_NODES:
+        return f"{type(e).__name__}(...)" if e.args else type(e).__name__
+    text = str(e)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _is_minus_one(factor: sympy.Expr) -> bool:
@@ -116,18 +151,17 @@ def add_sympy(builder: GraphBuilder, root: sympy.Expr, matrices: dict | None = N
     matrices = {} if matrices is None else matrices
     _hash_children_first(root)
     done: dict[sympy.Expr, object] = {}
-    stack = [root]
+    stack: list[tuple[sympy.Expr, bool]] = [(root, False)]  # (expression, its operands converted already?)
     while stack:
-        e = stack[-1]
+        e, ready = stack.pop()
         if e in done:
-            stack.pop()
             continue
-        pending = [c for c in _children(e) if c not in done]
-        if pending:  # reversed: the first operand is converted first, so inputs come in order of first appearance
-            stack.extend(reversed(pending))
+        if ready:
+            done[e] = _node(builder, e, done, matrices)
             continue
-        stack.pop()
-        done[e] = _node(builder, e, done, matrices)
+        stack.append((e, True))  # each expression's operands found once: _children splits sums and products
+        # reversed: the first operand is converted first, so inputs come in order of first appearance
+        stack.extend((c, False) for c in reversed(_children(e)) if c not in done)
     return done[root]
 
 
@@ -153,13 +187,6 @@ def _hash_children_first(root: sympy.Basic) -> None:
             stack.extend((a, False) for a in e.args)
 
 
-def _chain(builder, op_name, refs):
-    acc = refs[0]
-    for ref in refs[1:]:
-        acc = builder.op(op_name, acc, ref)
-    return acc
-
-
 def _check_name(kind: str, name: str) -> None:
     """Refuse a sympy name that no input can have, saying why: ``Symbol("lambda")`` (a regularisation weight,
     printed as a Greek letter) is an identifier, but a keyword cannot be a compiled function's parameter."""
@@ -172,6 +199,9 @@ def _check_name(kind: str, name: str) -> None:
 
 
 def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
+    build = _composed(e)
+    if build is not None:
+        return build(builder) if type(e) is sympy.im else build(builder, *(done[a] for a in e.args))
     if isinstance(e, sympy.Symbol):
         _check_name("symbol", e.name)
         if e.is_commutative is False:  # a graph would reorder its products: A*B - B*A became 0, silently
@@ -195,6 +225,11 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
     if isinstance(e, (sympy.And, sympy.Or)):
         return _chain(builder, "and" if isinstance(e, sympy.And) else "or", [done[a] for a in e.args])
     if isinstance(e, sympy.Piecewise):
+        for expr, cond in e.args:
+            if cond is not sympy.true and not builder.is_condition(done[cond]):
+                raise UnsupportedOpError(
+                    f"the condition {brief(cond)} of {brief(e)} is no condition: a Piecewise condition is a comparison "
+                    "(x > 0, Eq(x, y)) or And, Or, Not of them; a symbol stands for a real number")
         expr, cond = e.args[-1]
         acc = done[expr] if cond is sympy.true else \
             builder.op("where", done[cond], done[expr], _undefined(builder, [done[part] for part in e.args[-1]]))
@@ -230,7 +265,7 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
         base, exponent = e.args
         if exponent.is_Number and exponent.is_negative:
             return builder.op("div", sympy.Integer(1), done[base ** -exponent])
-        if exponent == sympy.S.Half:
+        if exponent is sympy.S.Half:
             return builder.op("sqrt", done[base])
         return builder.op("pow", done[base], done[exponent])
     return builder.op(sympy_op(type(e)), *(done[a] for a in e.args))
@@ -311,27 +346,57 @@ def _functions(matrix: sympy.MatrixBase) -> list:
     return list(matrix)
 
 
+def is_sympy_item(item: object) -> bool:
+    """A sympy expression or a real number (int, float, NumPy's, Fraction, Decimal; not a bool): what a list
+    of functions given to :meth:`Graph.from_sympy` may hold."""
+    return isinstance(item, (sympy.Basic, numbers.Real)) and not isinstance(item, (bool, np.bool_))
+
+
+def _number(value: numbers.Real) -> sympy.Expr:
+    """A real number as a sympy constant: an integral one exact (NumPy's int64 was refused as no sympy
+    expression), a float as its float64 value."""
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(int(value))
+    if isinstance(value, numbers.Rational):
+        return sympy.Rational(int(value.numerator), int(value.denominator))
+    return sympy.Float(float(value))
+
+
+def _listed(given: object) -> list:
+    """The functions ``given`` stands for, in order: a list or tuple (also sympy's Tuple) as its items, a
+    column or row Matrix or a 1-d Array as its entries, anything else as one function."""
+    if isinstance(given, (list, tuple, sympy.Tuple)):
+        return list(given)
+    if isinstance(given, sympy.MatrixBase):
+        return _functions(given)
+    if isinstance(given, NDimArray):
+        if given.rank() != 1:
+            raise ArgumentError(f"a {'x'.join(map(str, given.shape))} sympy Array is not a list of functions: give a "
+                                "1-d Array, or its entries in row-major order as list(A)")
+        return list(given)
+    return [given]
+
+
 def graph_from_sympy(expr_or_list: "sympy.Expr | Sequence[sympy.Expr]") -> Graph:
     """:meth:`Graph.from_sympy`: a graph of one sympy expression or several, outputs in order."""
-    exprs = list(expr_or_list) if isinstance(expr_or_list, (list, tuple)) else \
-        _functions(expr_or_list) if isinstance(expr_or_list, sympy.MatrixBase) else [expr_or_list]
+    exprs = _listed(expr_or_list)
     for e in exprs:
-        if isinstance(e, sympy.MatrixBase):
-            raise ArgumentError(f"a list of functions holds a {e.shape[0]}x{e.shape[1]} sympy Matrix: give its "
-                                "entries, list(M), in the list")
+        if isinstance(e, (sympy.MatrixBase, NDimArray)):
+            raise ArgumentError(f"a list of functions holds a {'x'.join(map(str, e.shape))} sympy "
+                                f"{'Matrix' if isinstance(e, sympy.MatrixBase) else 'Array'}: give its entries, "
+                                "list(M), in the list")
         if isinstance(e, str):  # never sympified: user text goes through the parser
             raise ArgumentError(f"Graph.from_sympy takes sympy expressions, not text {shown(e)}: parse text with "
                                 "sg.parse(text) (every other call takes text as it is)")
-        if not isinstance(e, (sympy.Basic, int, float)) or isinstance(e, bool):
+        if not is_sympy_item(e):
             raise ArgumentError(f"Graph.from_sympy takes sympy expressions (or a list of them), got "
                                 f"{type(e).__name__} {shown(e)}")
     builder = GraphBuilder()
     matrices: dict[str, sympy.MatrixSymbol] = {}
-    outputs = [add_sympy(builder, sympy.S(e) if isinstance(e, (int, float)) else e, matrices) for e in exprs]
+    outputs = [add_sympy(builder, e if isinstance(e, sympy.Basic) else _number(e), matrices) for e in exprs]
     for k, (expr, out) in enumerate(zip(exprs, outputs)):
         if builder.is_condition(out):
-            text = str(expr)
-            text = text if len(text) <= 60 else text[:57] + "..."
+            text = brief(expr, 60)
             where = f"output {k + 1} ({text})" if len(exprs) > 1 else text
             raise GraphError(f"{where}: {CONDITION_RESULT}")
     graph = builder.finish(outputs)

@@ -143,7 +143,7 @@ def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
         if target in linked and (joined or not all(map(exact, fresh))) and (op == "add" or all(map(_plain_factor, fresh))):
             terms[target] = vals  # (all constants: constant_op's value, as unlinked)
         elif joined:
-            env[target] = (sympy.Add if op == "add" else sympy.Mul)(*vals)
+            env[target] = constants.joined_sympy(op, vals)
         else:
             env[target] = vals[0] if op == "const" else build(op, tuple(vals))
     return env
