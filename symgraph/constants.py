@@ -335,8 +335,14 @@ def _nan_branches_lifted(name: str, args: tuple, build: Any) -> sympy.Expr | Non
     if not lifted or len(lifted) > _MOST_LIFTED:
         return None
     k = lifted[0]
-    return sympy.Piecewise(*((value if value is sympy.nan else build(name, (*args[:k], value, *args[k + 1:])), condition)
-                             for value, condition in args[k].args))
+    pieces = []
+    for value, condition in args[k].args:
+        value = value if value is sympy.nan else build(name, (*args[:k], value, *args[k + 1:]))
+        if condition is sympy.true and isinstance(value, sympy.Piecewise):
+            pieces.extend(value.args)  # the last piece a select: its pieces in its place, one select
+        else:
+            pieces.append((value, condition))
+    return sympy.Piecewise(*pieces)
 
 
 def joined_sympy(name: str, args: Sequence[Any]) -> sympy.Expr:
