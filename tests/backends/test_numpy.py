@@ -476,6 +476,20 @@ def test_many_wrt_names_absent_from_the_function_are_one_star_parameter_with_the
     assert few.source.startswith("def value_and_grad(x, y, u, w):")
 
 
+def test_the_signature_made_on_first_use_is_the_functions_and_the_class_keeps_its_own():
+    """The signature is made when first asked for; as a cached_property, inspect.signature of the class
+    CompiledFunction itself raised TypeError (its __signature__ was the property, no Signature)."""
+    import inspect
+    import pickle
+
+    from symgraph.backends.results import CompiledFunction
+
+    assert "kernel" in inspect.signature(CompiledFunction).parameters
+    fn = sg.value_and_grad("x*y", wrt=["x", "y", "a"], allow_unused=True)
+    assert str(inspect.signature(fn)) == "(x, y, a=0.0)" and fn.__signature__ is fn.__signature__
+    assert str(inspect.signature(pickle.loads(pickle.dumps(fn)))) == "(x, y, a=0.0)"
+
+
 def test_many_constant_results_are_one_global_and_the_standalone_source_defines_it():
     """A Jacobian whose entries are mostly constants writes them once, in a global the computed entries are
     placed into; the standalone module defines it, and gives the compiled function's values."""
