@@ -66,6 +66,8 @@ class GraphBuilder(TermLoop, Finishing):
         self._requests: list[tuple[int, str]] = []  # (node, name asked for), in the order asked
         self._reserved = set(reserved)
         self._inputs_below: dict[int, frozenset] = {}  # node -> the input nodes it reads (inputs_under)
+        #: True once a fold dropped a node operand (an untaken branch): finish() then prunes what nothing reads
+        self._dropped = False
 
     # -- nodes ------------------------------------------------------------
     def _new(self, op_name: str, operands: tuple) -> int:
@@ -159,6 +161,8 @@ class GraphBuilder(TermLoop, Finishing):
             self._checking = self._checking or row.condition
             folded = checked_fold(row, operands, kind_error(row, [self.is_condition(x) for x in operands]))
             if folded is not None:
+                if any(x.__class__ is int and x != folded for x in operands):
+                    self._dropped = True  # a branch not taken (where(1 > 0, x, sqrt(y))): finish() prunes it
                 return folded
         # a node id keys itself, a constant by its cheap key (a tuple); no generator per node:
         # the parser calls this once per operator of the text

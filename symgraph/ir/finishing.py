@@ -52,14 +52,41 @@ class Finishing:
         """
         self._requests.append((ref, name))
 
-    def _names(self) -> tuple[list[str], dict[str, str | None]]:
+    def _unread(self, outputs: Sequence[int]) -> set[int]:
+        """The nodes no output reads and no name was asked for, inputs apart: what a fold left behind.
+
+        ``where(1 > 0, x, sqrt(y))`` builds ``sqrt(y)`` before its condition
+        folds, and sympy's ``real_root(x, 3)`` holds a branch ``x**(1/3)``
+        that ``Eq(im(x), 0)`` rules out; kept, such a node was computed by
+        every evaluation (nan, with a warning, at y < 0).  A named line of a
+        text stays, read or not, as the text's own.  One backward pass: an
+        operand is made before the node that reads it.
+        """
+        ops, rows = self._ops, self._operands
+        live = bytearray(len(ops))
+        for node in outputs:
+            live[node] = 1
+        for node, _ in self._requests:
+            if node.__class__ is int:
+                live[node] = 1
+        for node in range(len(ops) - 1, -1, -1):
+            if live[node]:
+                for x in rows[node]:
+                    if x.__class__ is int:
+                        live[x] = 1
+        return {node for node in range(len(ops)) if not live[node] and ops[node] != "input"}
+
+    def _names(self, dead: set[int] = frozenset()) -> tuple[list[str], dict[str, str | None]]:
         """Every node's name, and where each user name points (see :mod:`symgraph.names` for the rules).
 
         Inputs keep their names; a node takes the first name asked for it
         that is no input and no other node's; the rest get fresh names that
         avoid every word of the texts (``reserved``) and every name given.
+        ``dead`` nodes (:meth:`_unread`) get none: they are left out of the graph.
         """
         names: list[str | None] = [None] * len(self._ops)
+        for node in dead:
+            names[node] = ""
         for name, node in self._inputs.items():
             names[node] = name
         # x[3] is the input node x_3 (fresh), addressed as x[3]; when every such name is free (the rule, but
@@ -117,7 +144,12 @@ class Finishing:
                 if name:
                     self.assign(name, ref)
             out_ids.append(ref)
-        names, addresses = self._names()
+        dead = self._unread(out_ids) if self._dropped else set()
+        names, addresses = self._names(dead)
+        ops, operand_rows = self._ops, self._operands
+        if dead:
+            kept = [node for node in range(len(ops)) if node not in dead]
+            ops, operand_rows = [ops[node] for node in kept], [operand_rows[node] for node in kept]
 
         def named(args: tuple) -> tuple:
             """Operands with node ids replaced by node names; constants stay.
@@ -131,13 +163,14 @@ class Finishing:
                 return names[x] if x.__class__ is int else x, names[y] if y.__class__ is int else y
             return tuple(names[x] if x.__class__ is int else x for x in args)
 
-        op_of = dict(zip(names, self._ops))
+        node_names = [names[node] for node in kept] if dead else names
+        op_of = dict(zip(node_names, ops))
         # the common operands (two nodes, one node) inline: this runs once per node of the graph
         operands = op_of.copy()  # the same keys: copied, then given their values, cost less than a new dict
-        operands.update(zip(names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
-                                        a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
-                                        a[0].__class__ is int else named(a) if a else a for a in self._operands]))
-        groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input"))
+        operands.update(zip(node_names, [(names[a[0]], names[a[1]]) if len(a) == 2 and a[0].__class__ is int and
+                                             a[1].__class__ is int else (names[a[0]],) if len(a) == 1 and
+                                             a[0].__class__ is int else named(a) if a else a for a in operand_rows]))
+        groups = [Group(name, tuple(names[i] for i in range(start, end) if self._ops[i] != "input" and i not in dead))
                   for name, start, end in self._groups if end is not None and end > start]
         inputs = sorted([*self._inputs.values(), *self._index_of])  # node ids: the order of first appearance
         symbols = dict(self._symbols)  # an indexed input's element gets its sympy Indexed on request (Graph.symbol)

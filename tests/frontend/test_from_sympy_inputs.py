@@ -111,8 +111,6 @@ COMPOSED = [
 ]
 
 
-# real_root(x, 3)'s branch x**(1/3), not taken once im(x) is 0, stays a node that evaluate() computes (nan at x < 0)
-@pytest.mark.filterwarnings("ignore:invalid value encountered in power:RuntimeWarning")
 @pytest.mark.parametrize("expr", COMPOSED, ids=str)
 @pytest.mark.parametrize("point", [{"x": -2.3, "y": 0.7}, {"x": 1.1, "y": -1.9}])
 def test_constructs_built_of_rows_give_sympys_values_and_derivatives(expr, point):

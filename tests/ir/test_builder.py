@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import sympy
 
 import symgraph as sg
 from symgraph.errors import GraphError
@@ -57,3 +58,35 @@ def test_element_names_are_free_names_even_when_two_elements_would_share_one():
 ])
 def test_input_labels_are_the_inputs_own_names(texts, labels):
     assert sg.parse(texts).input_labels == labels
+
+
+# ------------------------------------------------------------------ branches a fold left behind
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # the untaken branch is never computed
+@pytest.mark.parametrize("text, rows, output", [
+    ("where(1 > 0, x, sqrt(y))", 0, "x"),  # the output is an input; y stays one (the text reads it)
+    ("a = where(1 < 0, sqrt(y), x)\nb = a*2", 1, "b"),
+    ("where(x > 0, x, 0) + where(2 > 1, 1, log(y))", 3, "v3"),  # names numbered without the pruned node
+])
+def test_a_branch_a_constant_condition_rules_out_is_no_node(text, rows, output):
+    graph = sg.parse(text)
+    assert set(graph.inputs) == {"x", "y"}
+    assert sum(1 for node in graph.order if graph.op(node) != "input") == rows
+    assert graph.output == output
+    assert not any(graph.op(node) in ("sqrt", "log") for node in graph.order)
+    values = graph.evaluate(x=1.0, y=-1.0)
+    assert values[output] == sg.parse(text).evaluate(x=1.0, y=2.0)[output]
+    assert sg.grad(text, wrt=["x", "y"]).at(x=1.0, y=-1.0)["y"] == 0.0
+
+
+def test_a_named_line_stays_read_or_not():
+    graph = sg.parse("c = sqrt(y)\nd = where(1 > 0, x, c)")
+    assert "c" in graph.order and graph.op("c") == "sqrt"
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_sympys_real_root_leaves_no_untaken_branch():
+    x, y = sympy.symbols("x y")
+    graph = sg.Graph.from_sympy(sympy.real_root(x, 3) + y)  # Piecewise((..., Eq(im(x), 0)), (x**(1/3), True))
+    assert "pow" in {graph.op(n) for n in graph.order}
+    assert not any(graph.op(n) == "pow" and graph.operands(n)[0] == "x" for n in graph.order)
+    assert graph.evaluate(x=-8.0, y=1.0)[graph.output] == pytest.approx(-1.0)
