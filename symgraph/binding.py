@@ -101,7 +101,7 @@ class Binder:
             return ""
         try:
             vector = np.ndim(args[0]) == 1 and len(args[0]) == self.count
-        except ValueError:  # a ragged list is no vector (NumPy refuses to give it a shape)
+        except Exception:  # a ragged list is no vector (NumPy refuses to give it a shape), nor a value that fails to convert
             vector = False
         if not vector:
             return ""

@@ -1,0 +1,114 @@
+"""Bad input, eighth audit: the public API and the methods of what it returns, given wrong types, odd values and
+hostile text.  Each row is an input and the symgraph error it must raise (its class and a fragment of its message),
+or the right answer; the defects found are the regressions below the tables, each with what it did before."""
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+
+
+class _Gone:
+    """A value whose own conversion to numbers fails, as a lazy array whose data is gone does."""
+
+    def __array__(self, dtype=None, copy=None):
+        raise OSError("the file behind this array is closed")
+
+
+class _NoFloat:
+    """A value whose ``__float__`` fails."""
+
+    def __float__(self):
+        raise ZeroDivisionError("division by zero")
+
+
+F = "x*y + sin(x)"
+
+CONVERSIONS = [
+    (lambda v: sg.lambdify(F)(v, 2.0), "value for x could not be read as numbers: converting its _Gone raised OSError"),
+    (lambda v: sg.lambdify(F, backend="vm")(x=v, y=2.0), "value for x could not be read as numbers"),
+    (lambda v: sg.grad(F).lambdify()(v, 2.0), "value for x could not be read as numbers"),
+    (lambda v: sg.hessian(F, sparse=True).lambdify()(v, 2.0), "value for x could not be read as numbers"),
+    (lambda v: sg.value_and_grad(F)(2.0, v), "value for y could not be read as numbers"),
+    (lambda v: sg.grad(F).at(x=v, y=1.0), "value for x could not be read as numbers"),
+    (lambda v: sg.parse(F).evaluate(x=1.0, y=v), "value for y could not be read as numbers"),
+    (lambda v: sg.hessp(F)(v, [1.0, 1.0]), "value for hessp\\(\\)'s point could not be read as numbers"),
+    (lambda v: sg.value_and_grad(F, vector=True)(v), "value for the vector could not be read as numbers"),
+    (lambda v: sg.paths(F, at={"x": v, "y": 1.0}), r"paths\(at=\.\.\.\): value for x could not be read as numbers"),
+    (lambda v: sg.explore(F, at={"x": 1.0, "y": v}), r"explore\(at=\.\.\.\): value for y could not be read"),
+    (lambda v: sg.to_mermaid(F, values={"x": v, "y": 1.0}), "values=: value for x could not be read as numbers"),
+]
+
+
+@pytest.mark.parametrize("call, said", CONVERSIONS)
+def test_a_value_whose_conversion_fails_is_a_graph_error_naming_the_input(call, said):
+    """An object whose __array__ raised let its exception out bare from inside NumPy (OSError, ZeroDivisionError,
+    whatever it was), naming no input; it is now the cause of a GraphError that names the input."""
+    with pytest.raises(sg.GraphError, match=said) as caught:
+        call(_Gone())
+    error = caught.value  # the user's exception is kept in the chain (a message reworded on the way keeps it too)
+    while error is not None and not isinstance(error, OSError):
+        error = error.__cause__ or error.__context__
+    assert isinstance(error, OSError)
+
+
+@pytest.mark.parametrize("call", [row[0] for row in CONVERSIONS])
+def test_a_value_whose_float_fails_is_no_real_number(call):
+    # float(value) raised its ZeroDivisionError bare, from the check of an object array's elements
+    with pytest.raises(sg.GraphError, match=r"value for .* must be a real number|is not a number|takes one number"):
+        call(_NoFloat())
+
+
+def test_one_vector_of_values_that_fails_to_convert_gets_no_vector_hint():
+    # the hint for scipy's one-vector calls read np.ndim of the argument: its failure escaped the binding's message
+    with pytest.raises(sg.ArgumentError, match=r"missing 1 required positional argument: 'y'$"):
+        sg.lambdify(F)(_Gone())
+
+
+@pytest.mark.parametrize("result", [lambda: sg.grad("sin(x)^2*y + cos(x)^2*y"),
+                                    lambda: sg.jvp("sin(x)^2*y + cos(x)^2*y", ["y"], [1])])
+def test_simplify_called_as_sympy_habit_gives_the_simplified_result(result):
+    """result.simplify() raised Python's "'str' object is not callable": the level was an attribute of that name.
+    It is now a method: a new result of the same program read at that level, the original left as it was."""
+    original = result()
+    simpler = original.simplify()
+    assert type(simpler) is type(original) and simpler.program is original.program
+    assert list(simpler.values())[-1] == 1 and simpler.simplification == "full"
+    assert original.simplification == "fast" and list(original.values())[-1] != 1
+    assert original.simplify(False).simplification == "none"
+    with pytest.raises(sg.ArgumentError, match="simplify must be True, False or one of"):
+        original.simplify("bogus")
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda: sg.grad("x*y").as_graph([]), "# no operations and no outputs (inputs: x, y)"),
+    (lambda: sg.Graph.from_sympy([]), "# no operations and no outputs (inputs: none)"),
+    (lambda: sg.parse("a = x; b = y", outputs=["a", "b"]), "# no operations: the outputs are x, y, inputs"),
+])
+def test_a_graph_of_no_operations_says_what_it_has(make, said):
+    # a graph of no outputs printed "# no operations: the output is , an input"
+    assert str(make()) == said
+
+
+@pytest.mark.parametrize("keywords, said", [
+    (dict(values=3), r"Program.as_graph\(\): values= takes a name or a list of them, got int 3"),
+    (dict(values=[["c"]]), r"values= takes names \(str\), got list \['c'\] among them"),
+    (dict(names=3), r"Program.as_graph\(\): names= takes a name or a list of them, got int 3"),
+])
+def test_program_as_graph_refuses_what_is_no_list_of_names(keywords, said):
+    """values=3 raised Python's bare "'int' object is not iterable", values=[["c"]] "unhashable type: 'list'"."""
+    with pytest.raises(sg.ArgumentError, match=said):
+        sg.grad("c = x*y; c + 1").program.as_graph(**keywords)
+
+
+def test_program_as_graph_takes_one_value_name_as_a_str():
+    # values="c" was read as its letters: set("c") happened to work, set("cd") named c and d
+    program = sg.grad("cd = x*y; cd + 1").program
+    assert "cd" in program.as_graph(values="cd").addresses
+    assert program.as_graph(values="cd").addresses == program.as_graph(values=["cd"]).addresses
+
+
+def test_node_values_takes_a_mapping():
+    # dict(2.0) raised Python's bare "'float' object is not iterable"
+    with pytest.raises(sg.ArgumentError, match=r"Graph.node_values\(\): values= takes a mapping of input names"):
+        sg.parse("x*y").node_values(["x", "y"], 2.0)
