@@ -112,3 +112,41 @@ def test_node_values_takes_a_mapping():
     # dict(2.0) raised Python's bare "'float' object is not iterable"
     with pytest.raises(sg.ArgumentError, match=r"Graph.node_values\(\): values= takes a mapping of input names"):
         sg.parse("x*y").node_values(["x", "y"], 2.0)
+
+
+REGISTERED_CALLS = [
+    lambda text, x: sg.parse(text).evaluate(x=x),
+    lambda text, x: sg.lambdify(text)(x),
+    lambda text, x: sg.lambdify(text, backend="vm")(x),
+    lambda text, x: sg.grad(text).at(x=x),
+    lambda text, x: sg.value_and_grad(text)(x),
+]
+
+
+@pytest.mark.parametrize("call", REGISTERED_CALLS)
+def test_a_registered_callable_that_writes_into_its_argument_is_refused(define, call):
+    """A callable doing ``u *= 2`` doubled the caller's array in place: lambdify("twice(x)*x")(ones(3)) gave 4 for
+    2*1 and left x doubled.  Arguments are now passed read-only, and the failure says why."""
+    def twice(u):
+        u *= 2
+        return u
+    define("twice", numpy=twice, derivatives=["2"])
+    x = np.ones(3)
+    with pytest.raises(sg.UserFunctionError, match=r"'twice' raised ValueError .*its callable wrote into an argument, "
+                                                   r"which it is given read-only .*copy one before changing it"):
+        call("twice(x)*x", x)
+    assert x.tolist() == [1.0, 1.0, 1.0]
+    define("clipped", numpy=lambda u: np.clip(u, 0.0, None), derivatives=["where(x > 0, 1, 0)"])
+    x = np.array([-1.0, 2.0])  # a callable making a new array is unaffected
+    assert np.array_equal(sg.lambdify("clipped(x) + x")(x), [-1.0, 4.0]) and x.tolist() == [-1.0, 2.0]
+
+
+@pytest.mark.parametrize("call", REGISTERED_CALLS)
+@pytest.mark.parametrize("x", [0.5, np.ones(3)], ids=["number", "array"])
+def test_a_registered_callable_returning_a_masked_array_is_refused(define, call, x):
+    """Its hidden data was taken as the values: lambdify("hidden(x)*2")(0.5) gave [0.5] (of shape (1,), and not
+    doubled), value_and_grad raised NumPy's bare 'inhomogeneous shape' ValueError."""
+    define("hidden", numpy=lambda u: np.ma.array(u, mask=True), derivatives=["1"])
+    with pytest.raises(sg.FunctionDefinitionError, match=r"'hidden' returned a masked array \(its masked entries "
+                                                         r"have no values\) where"):
+        call("hidden(x)*x", x)
