@@ -28,7 +28,7 @@ from .frontend.coerce import element_labels
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import function_name, output_labels, partial_name
-from .errors import ExpressionTooLargeError, GraphError, no_entry, shown_names, shown
+from .errors import EntryError, ExpressionTooLargeError, GraphError, no_entry, shown_names, shown
 from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
                              check_size, expand_note, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
@@ -77,6 +77,15 @@ def _indexed_labels(graph: Graph, name: str, labels: Sequence[str]) -> list[str]
     return wanted
 
 
+def _no_entry(graph: Graph, name: Any, labels: Sequence[str]) -> EntryError:
+    """The error for an entry ``name`` a result has not; for the name of an indexed input (``x`` of ``x[0]``,
+    ``x[1]``), which is no entry, it says which method reads its entries as one array."""
+    error = no_entry("entry", name, labels, "entries")
+    if isinstance(name, str) and graph.indexed and name in graph.indexed:
+        return EntryError(f"{error}; {name} is an indexed input: .array({name!r}) reads its entries as one array")
+    return error
+
+
 class Values(dict):
     """Numbers keyed by label (``x[0]``, ``b``), with :meth:`array` for an indexed input's entries."""
 
@@ -85,7 +94,7 @@ class Values(dict):
         self.graph = graph
 
     def __missing__(self, name: str) -> Any:
-        raise no_entry("entry", name, list(self), "entries")
+        raise _no_entry(self.graph, name, list(self))
 
     def __repr__(self) -> str:
         """A dict's text, cut to the first :data:`SHOW_ENTRIES` entries and a count of the rest (the values at
@@ -191,7 +200,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
         label = str(name) if isinstance(name, (str, sympy.Basic)) and not isinstance(name, sympy.Number) else None
         if label is None or label not in self._index:  # not str() of any key: a 5,000-digit int cannot be written
-            raise no_entry("entry", name if label is None else label, self.labels, "entries")
+            raise _no_entry(self.graph, name if label is None else label, self.labels)
         return label
 
     @cached_property

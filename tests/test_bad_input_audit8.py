@@ -150,3 +150,15 @@ def test_a_registered_callable_returning_a_masked_array_is_refused(define, call,
     with pytest.raises(sg.FunctionDefinitionError, match=r"'hidden' returned a masked array \(its masked entries "
                                                          r"have no values\) where"):
         call("hidden(x)*x", x)
+
+
+@pytest.mark.parametrize("read", [lambda g: g["x"], lambda g: g.at(w=[1, 2], x=[3, 4], y=1.0)["x"], lambda g: g.expand("x"),
+                                  lambda g: g.formula("x")])
+def test_an_indexed_inputs_name_as_an_entry_says_how_to_read_its_entries(read):
+    # the message listed the entries x[0], x[1] without a word of .array("x"), which reads them as one array
+    gradient = sg.grad("sum(w[i]*x[i]^2, i, 0, 1) + y")
+    with pytest.raises(sg.EntryError, match=r"no entry 'x'; entries: .*; x is an indexed input: \.array\('x'\) reads "
+                                            r"its entries as one array") as caught:
+        read(gradient)
+    assert isinstance(caught.value, KeyError) and "x" not in gradient
+    assert [str(entry) for entry in gradient.array("x")] == ["2*w[0]*x[0]", "2*w[1]*x[1]"]
