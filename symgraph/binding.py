@@ -53,9 +53,10 @@ _MISSING = object()
 class Binder:
     """A call's arguments -> the values in positional order; O(inputs) per call."""
 
-    __slots__ = ("names", "name", "index", "count", "leading", "optional")
+    __slots__ = ("names", "name", "index", "count", "leading", "optional", "inside")
 
-    def __init__(self, names: Sequence[str], name: str, leading: int = 0, optional: int = 0):
+    def __init__(self, names: Sequence[str], name: str, leading: int = 0, optional: int = 0,
+                 inside: Iterable[str] = ()):
         self.names = tuple(names)
         self.name = name
         self.index = {n: i for i, n in enumerate(self.names)}
@@ -65,6 +66,9 @@ class Binder:
         #: how many of the last names may be left out (0.0 is passed): a derivative's wrt names the function
         #: never reads, whose values it ignores (:func:`symgraph.frontend.coerce.unused_inputs`)
         self.optional = optional
+        #: the names whose values the leading vector holds, for messages: ``res.fun(theta, a=1.0)`` for a
+        #: variable ``a`` of theta said only "unexpected keyword argument 'a'"
+        self.inside = frozenset(inside)
 
     def __call__(self, args: tuple, kwargs: dict) -> Sequence[Any]:
         """Positional and keyword arguments -> values (``args`` itself when it is all of them)."""
@@ -79,6 +83,9 @@ class Binder:
         for key, value in kwargs.items():
             i = index.get(key)
             if i is None:
+                if key in self.inside:
+                    raise ArgumentError(f"{self.name}() got an unexpected keyword argument {key!r}: {key} is a "
+                                        f"variable, whose value is an entry of the vector, the first argument")
                 raise _unexpected(self.name, key, index)
             if values[i] is not _MISSING:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")

@@ -162,3 +162,19 @@ def test_an_indexed_inputs_name_as_an_entry_says_how_to_read_its_entries(read):
         read(gradient)
     assert isinstance(caught.value, KeyError) and "x" not in gradient
     assert [str(entry) for entry in gradient.array("x")] == ["2*w[0]*x[0]", "2*w[1]*x[1]"]
+
+
+@pytest.mark.parametrize("call, said", [
+    (lambda: sg.hessp("x*y^2 + sin(x)*z", ["x", "y"])([1.0, 2.0], [1.0, 1.0], x=3.0, z=1.0), "hessp() got .* 'x': x is"),
+    (lambda: sg.residuals(["a*t - y"], ["a"]).fun([1.0], a=2.0, t=1.0, y=1.0), "fun() got .* 'a': a is"),
+    (lambda: sg.residuals("a*t[k] - y[k]", ["a"], over=("k", 0, 2)).jac([1.0], a=1.0, t=[1, 2, 3], y=[1, 2, 3]),
+     "jac() got .* 'a': a is"),
+    (lambda: sg.value_and_grad("a*t", ["a"], vector=True)([1.0], a=1.0, t=1.0), "value_and_grad() got .* 'a': a is"),
+])
+def test_a_variable_of_the_vector_given_by_keyword_says_it_is_in_the_vector(call, said):
+    # the message was only "unexpected keyword argument 'a'", for a name the function plainly has
+    with pytest.raises(sg.ArgumentError, match=said.replace("(", r"\(").replace(")", r"\)")
+                       + " a variable, whose value is an entry of the vector, the first argument"):
+        call()
+    with pytest.raises(sg.ArgumentError, match=r"unexpected keyword argument 'q'$"):  # any other name as before
+        sg.value_and_grad("a*t", ["a"], vector=True)([1.0], q=1.0, t=1.0)
