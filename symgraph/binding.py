@@ -201,17 +201,19 @@ def point_values(what: str, point: tuple, values: dict[str, Any]) -> dict[str, A
 
 
 def named_keys(what: str, point: Mapping) -> dict:
-    """``point`` with sympy Symbol and Indexed keys written as the names they print (``{x: 1.0, w[0]: 2.0}``,
-    as sympy's ``subs`` takes them, is ``{"x": 1.0, "w[0]": 2.0}``), as ``result[x]`` reads an entry; other
-    keys as they are.  A name given twice (a Symbol and its text) is an ArgumentError.
+    """``point`` with sympy Symbol, Indexed and IndexedBase keys written as the names they print
+    (``{x: 1.0, w[0]: 2.0}``, as sympy's ``subs`` takes them, is ``{"x": 1.0, "w[0]": 2.0}``; ``{W: array}``
+    an indexed input's array, as ``args=`` takes ``W``), as ``result[x]`` reads an entry; other keys as they are.
+    A name given twice (a Symbol and its text) is an ArgumentError.
 
     >>> import sympy
-    >>> named_keys("at()", {sympy.Symbol("x"): 1.0, "y": 2.0})
-    {'x': 1.0, 'y': 2.0}
+    >>> named_keys("at()", {sympy.Symbol("x"): 1.0, "y": 2.0, sympy.IndexedBase("W"): [1.0]})
+    {'x': 1.0, 'y': 2.0, 'W': [1.0]}
     """
     out = {}
     for key, value in point.items():
-        if key.__class__ is not str and (getattr(key, "is_Symbol", False) or getattr(key, "is_Indexed", False)):
+        # is_symbol: a Symbol, an Indexed and an IndexedBase (whose key said "missing value for W; unknown input W")
+        if key.__class__ is not str and (getattr(key, "is_symbol", False) is True or getattr(key, "is_Indexed", False)):
             key = str(key)
         if key in out:  # only a symbol and its text meet here: the mapping's own keys are distinct
             raise ArgumentError(f"{what} got {key!r} twice in the mapping, as a sympy symbol and as text")

@@ -178,3 +178,18 @@ def test_a_variable_of_the_vector_given_by_keyword_says_it_is_in_the_vector(call
         call()
     with pytest.raises(sg.ArgumentError, match=r"unexpected keyword argument 'q'$"):  # any other name as before
         sg.value_and_grad("a*t", ["a"], vector=True)([1.0], q=1.0, t=1.0)
+
+
+@pytest.mark.parametrize("read", [lambda f, at: sg.grad(f).at(at), lambda f, at: sg.parse(f).evaluate(at),
+                                  lambda f, at: sg.hessian(f).at(at)])
+def test_an_indexed_base_as_a_key_gives_the_indexed_inputs_array(read):
+    """{IndexedBase("x"): [...]} said "missing value(s) for x; unknown input(s) x": Symbol and Indexed keys were read
+    as the names they print, an IndexedBase (which args= takes for an indexed input) was not."""
+    text = "sum(w[i]*x[i]^2, i, 0, 1)"
+    x, w = sympy.IndexedBase("x"), sympy.IndexedBase("w")
+    by_symbol = read(text, {x: [1.0, 2.0], w: [3.0, 4.0]})
+    by_name = read(text, {"x": [1.0, 2.0], "w": [3.0, 4.0]})
+    assert np.array_equal(np.asarray(list(dict(by_symbol).values()) if isinstance(by_symbol, dict) else by_symbol),
+                          np.asarray(list(dict(by_name).values()) if isinstance(by_name, dict) else by_name))
+    with pytest.raises(sg.ArgumentError, match="got 'x' twice in the mapping, as a sympy symbol and as text"):
+        read(text, {x: [1.0, 2.0], "x": [1.0, 2.0], "w": [3.0, 4.0]})
