@@ -111,6 +111,10 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     if isinstance(seeds, Mapping):
         keys = [spelt(k) for k in seeds]
         given_keys, wanted = set(keys), set(names)  # sets: an indexed input's array of n seeds made n^2 scans
+        if len(given_keys) < len(keys):  # {"x": 1, Symbol("x"): 2}: the later seed was taken without a word
+            seen: set = set()
+            twice = next(k for k in keys if k in seen or seen.add(k))
+            raise ArgumentError(f"{what} got {twice!r} twice in the mapping, as a sympy symbol and as text")
         missing = [n for n in names if n not in given_keys]
         unknown = [k for k in keys if k not in wanted]
         if missing or unknown:

@@ -193,3 +193,12 @@ def test_an_indexed_base_as_a_key_gives_the_indexed_inputs_array(read):
                           np.asarray(list(dict(by_name).values()) if isinstance(by_name, dict) else by_name))
     with pytest.raises(sg.ArgumentError, match="got 'x' twice in the mapping, as a sympy symbol and as text"):
         read(text, {x: [1.0, 2.0], "x": [1.0, 2.0], "w": [3.0, 4.0]})
+
+
+@pytest.mark.parametrize("call", [lambda v: sg.jvp("x*y + sin(x)", ["x", "y"], v), lambda v: sg.hvp("x*y + sin(x)", ["x", "y"], v)])
+def test_a_seed_given_twice_in_a_mapping_is_refused(call):
+    # {"x": 1, Symbol("x"): 2} took the later seed without a word, where at() refuses the same mapping
+    x = sympy.Symbol("x")
+    with pytest.raises(sg.ArgumentError, match="v got 'x' twice in the mapping, as a sympy symbol and as text"):
+        call({"x": 1.0, x: 2.0, "y": 1.0})
+    assert dict(call({x: 2.0, "y": 1.0})) == dict(call([2.0, 1.0]))
