@@ -288,6 +288,9 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
     except TypeError:  # Iterable by its class, but not this one (a 0-d array), or holding what is no name
         raise ArgumentError(f"args= takes a list of the input names in positional order, got "
                             f"{type(args).__name__} {shown(args)}") from None
+    except Exception as error:  # the object's own iteration failed
+        raise ArgumentError(f"args= takes a list of the input names in positional order; reading the "
+                            f"{type(args).__name__} given raised {type(error).__name__}: {shown(str(error), 120)}") from error
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
     repeated = sorted(a for a, k in Counter(order).items() if k > 1)
     missing = [n for n in inputs if n not in given]

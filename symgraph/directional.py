@@ -124,10 +124,15 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             raise GraphError(f"{what} as a mapping gives one seed per name of ({shown_names(names)}): {'; '.join(said)}")
         by_name = dict(zip(keys, seeds.values()))
         seeds = [by_name[n] for n in names]
-    if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or (
-            not isinstance(seeds, (list, tuple)) and np.ndim(seeds) == 0):  # (np.ndim refuses a ragged list)
-        seeds = [seeds]
-    seeds = list(seeds)
+    try:
+        if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or (
+                not isinstance(seeds, (list, tuple)) and np.ndim(seeds) == 0):  # (np.ndim refuses a ragged list)
+            seeds = [seeds]
+        seeds = list(seeds)
+    except Exception as error:  # the object's own conversion or iteration failed (its __array__ raised)
+        raise ArgumentError(f"{what} takes seeds (numbers or names), one per name of ({shown_names(names)}); "
+                            f"reading the {type(seeds).__name__} given raised {type(error).__name__}: "
+                            f"{shown(str(error), 120)}") from error
     if len(seeds) != len(names):
         raise GraphError(f"{what} has {len(seeds)} component(s) but there are {len(names)} "
                          f"({shown_names(names)})")

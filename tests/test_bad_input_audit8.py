@@ -202,3 +202,28 @@ def test_a_seed_given_twice_in_a_mapping_is_refused(call):
     with pytest.raises(sg.ArgumentError, match="v got 'x' twice in the mapping, as a sympy symbol and as text"):
         call({"x": 1.0, x: 2.0, "y": 1.0})
     assert dict(call({x: 2.0, "y": 1.0})) == dict(call([2.0, 1.0]))
+
+
+class _Unreadable:
+    """An iterable whose iteration fails, as a generator over a closed file does."""
+
+    def __iter__(self):
+        raise OSError("the file is closed")
+
+
+@pytest.mark.parametrize("call, said", [
+    (lambda v: sg.grad("x*y", v), "wrt takes a name or a list of names; reading the _Unreadable given raised OSError"),
+    (lambda v: sg.lambdify("x*y", args=v), "args= takes a list of the input names in positional order; reading the "
+                                           "_Unreadable given raised OSError"),
+    (lambda v: sg.grad("x*y").printed_forms(v), r"Gradient.printed_forms\(\) takes a result label or a list of them; "
+                                                 "reading the _Unreadable given raised OSError"),
+    (lambda v: sg.grad("x*y").program.closed_forms(v), "reading the _Unreadable given raised OSError"),
+    (lambda v: sg.jvp("x*y", ["x", "y"], _Gone()), r"v takes seeds \(numbers or names\), one per name of \(x, y\); "
+                                                   "reading the _Gone given raised OSError"),
+])
+def test_an_argument_whose_own_iteration_fails_is_an_argument_error(call, said):
+    """list(wrt), list(args), list(labels) and np.ndim(seeds) let the object's own exception out bare (an OSError
+    from a closed file, naming no argument); it is now the cause of an ArgumentError naming the argument."""
+    with pytest.raises(sg.ArgumentError, match=said) as caught:
+        call(_Unreadable())
+    assert isinstance(caught.value.__cause__, OSError)
