@@ -53,9 +53,10 @@ _MISSING = object()
 class Binder:
     """A call's arguments -> the values in positional order; O(inputs) per call."""
 
-    __slots__ = ("names", "name", "index", "count", "leading", "optional")
+    __slots__ = ("names", "name", "index", "count", "leading", "optional", "inside")
 
-    def __init__(self, names: Sequence[str], name: str, leading: int = 0, optional: int = 0):
+    def __init__(self, names: Sequence[str], name: str, leading: int = 0, optional: int = 0,
+                 inside: Iterable[str] = ()):
         self.names = tuple(names)
         self.name = name
         self.index = {n: i for i, n in enumerate(self.names)}
@@ -65,6 +66,9 @@ class Binder:
         #: how many of the last names may be left out (0.0 is passed): a derivative's wrt names the function
         #: never reads, whose values it ignores (:func:`symgraph.frontend.coerce.unused_inputs`)
         self.optional = optional
+        #: the names whose values the leading vector holds, for messages: ``res.fun(theta, a=1.0)`` for a
+        #: variable ``a`` of theta said only "unexpected keyword argument 'a'"
+        self.inside = frozenset(inside)
 
     def __call__(self, args: tuple, kwargs: dict) -> Sequence[Any]:
         """Positional and keyword arguments -> values (``args`` itself when it is all of them)."""
@@ -79,6 +83,9 @@ class Binder:
         for key, value in kwargs.items():
             i = index.get(key)
             if i is None:
+                if key in self.inside:
+                    raise ArgumentError(f"{self.name}() got an unexpected keyword argument {key!r}: {key} is a "
+                                        f"variable, whose value is an entry of the vector, the first argument")
                 raise _unexpected(self.name, key, index)
             if values[i] is not _MISSING:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
@@ -101,7 +108,7 @@ class Binder:
             return ""
         try:
             vector = np.ndim(args[0]) == 1 and len(args[0]) == self.count
-        except ValueError:  # a ragged list is no vector (NumPy refuses to give it a shape)
+        except Exception:  # a ragged list is no vector (NumPy refuses to give it a shape), nor a value that fails to convert
             vector = False
         if not vector:
             return ""
@@ -194,17 +201,19 @@ def point_values(what: str, point: tuple, values: dict[str, Any]) -> dict[str, A
 
 
 def named_keys(what: str, point: Mapping) -> dict:
-    """``point`` with sympy Symbol and Indexed keys written as the names they print (``{x: 1.0, w[0]: 2.0}``,
-    as sympy's ``subs`` takes them, is ``{"x": 1.0, "w[0]": 2.0}``), as ``result[x]`` reads an entry; other
-    keys as they are.  A name given twice (a Symbol and its text) is an ArgumentError.
+    """``point`` with sympy Symbol, Indexed and IndexedBase keys written as the names they print
+    (``{x: 1.0, w[0]: 2.0}``, as sympy's ``subs`` takes them, is ``{"x": 1.0, "w[0]": 2.0}``; ``{W: array}``
+    an indexed input's array, as ``args=`` takes ``W``), as ``result[x]`` reads an entry; other keys as they are.
+    A name given twice (a Symbol and its text) is an ArgumentError.
 
     >>> import sympy
-    >>> named_keys("at()", {sympy.Symbol("x"): 1.0, "y": 2.0})
-    {'x': 1.0, 'y': 2.0}
+    >>> named_keys("at()", {sympy.Symbol("x"): 1.0, "y": 2.0, sympy.IndexedBase("W"): [1.0]})
+    {'x': 1.0, 'y': 2.0, 'W': [1.0]}
     """
     out = {}
     for key, value in point.items():
-        if key.__class__ is not str and (getattr(key, "is_Symbol", False) or getattr(key, "is_Indexed", False)):
+        # is_symbol: a Symbol, an Indexed and an IndexedBase (whose key said "missing value for W; unknown input W")
+        if key.__class__ is not str and (getattr(key, "is_symbol", False) is True or getattr(key, "is_Indexed", False)):
             key = str(key)
         if key in out:  # only a symbol and its text meet here: the mapping's own keys are distinct
             raise ArgumentError(f"{what} got {key!r} twice in the mapping, as a sympy symbol and as text")
@@ -279,6 +288,9 @@ def positional_order(inputs: Sequence[str], args: Iterable[str] | None) -> tuple
     except TypeError:  # Iterable by its class, but not this one (a 0-d array), or holding what is no name
         raise ArgumentError(f"args= takes a list of the input names in positional order, got "
                             f"{type(args).__name__} {shown(args)}") from None
+    except Exception as error:  # the object's own iteration failed
+        raise ArgumentError(f"args= takes a list of the input names in positional order; reading the "
+                            f"{type(args).__name__} given raised {type(error).__name__}: {shown(str(error), 120)}") from error
     known, given = set(inputs), set(order)  # sets and a Counter: linear in the number of inputs
     repeated = sorted(a for a, k in Counter(order).items() if k > 1)
     missing = [n for n in inputs if n not in given]

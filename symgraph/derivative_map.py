@@ -9,6 +9,7 @@ and the command line share these mappings.
 """
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 from itertools import islice
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -27,7 +28,7 @@ from .frontend.coerce import element_labels
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import function_name, output_labels, partial_name
-from .errors import ExpressionTooLargeError, GraphError, no_entry, shown_names, shown
+from .errors import EntryError, ExpressionTooLargeError, GraphError, no_entry, shown_names, shown
 from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
                              check_size, expand_note, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
@@ -76,6 +77,15 @@ def _indexed_labels(graph: Graph, name: str, labels: Sequence[str]) -> list[str]
     return wanted
 
 
+def _no_entry(graph: Graph, name: Any, labels: Sequence[str]) -> EntryError:
+    """The error for an entry ``name`` a result has not; for the name of an indexed input (``x`` of ``x[0]``,
+    ``x[1]``), which is no entry, it says which method reads its entries as one array."""
+    error = no_entry("entry", name, labels, "entries")
+    if isinstance(name, str) and graph.indexed and name in graph.indexed:
+        return EntryError(f"{error}; {name} is an indexed input: .array({name!r}) reads its entries as one array")
+    return error
+
+
 class Values(dict):
     """Numbers keyed by label (``x[0]``, ``b``), with :meth:`array` for an indexed input's entries."""
 
@@ -84,7 +94,7 @@ class Values(dict):
         self.graph = graph
 
     def __missing__(self, name: str) -> Any:
-        raise no_entry("entry", name, list(self), "entries")
+        raise _no_entry(self.graph, name, list(self))
 
     def __repr__(self) -> str:
         """A dict's text, cut to the first :data:`SHOW_ENTRIES` entries and a count of the rest (the values at
@@ -142,7 +152,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         self.program = program
         self.cost = cost
         self.mode = mode
-        self.simplify = normalise(simplify)
+        #: the simplification entries are read with: "fast", "full" or "none" (see :meth:`simplify`)
+        self.simplification = normalise(simplify)
         self._exprs: dict[tuple[str, str], sympy.Expr] = {}
 
     def __getitem__(self, name: str | sympy.Symbol) -> sympy.Expr:
@@ -165,18 +176,31 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         """
         name = self._entry(name)
         check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
-        how = self.simplify if simplify is None else normalise(simplify)
+        how = self.simplification if simplify is None else normalise(simplify)
         key = (name, how)
         if key not in self._exprs:
             raw = self.program.closed_form(name)
             self._exprs[key] = simplify_expr(raw, how, size=self.program.expanded_size(name))
         return self._exprs[key]
 
+    @checked_options
+    def simplify(self, how: bool | str = "full") -> "DerivativeMap":
+        """This result with its entries read at simplification ``how`` (default ``"full"``): a new map of the
+        same program, as sympy's ``expr.simplify()`` is a new expression.
+
+        Why a method: ``result.simplify()`` is the sympy habit, and the level was an attribute of that name,
+        so the call raised Python's bare "'str' object is not callable".  The level is
+        :attr:`simplification`; a matrix result is a sympy Matrix, whose own ``simplify()`` applies.
+        """
+        other = copy.copy(self)
+        other.simplification = normalise(how)  # the closed forms built are shared: they are keyed by level
+        return other
+
     def _entry(self, name: str | sympy.Symbol) -> str:
         """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
         label = str(name) if isinstance(name, (str, sympy.Basic)) and not isinstance(name, sympy.Number) else None
         if label is None or label not in self._index:  # not str() of any key: a 5,000-digit int cannot be written
-            raise no_entry("entry", name if label is None else label, self.labels, "entries")
+            raise _no_entry(self.graph, name if label is None else label, self.labels)
         return label
 
     @cached_property
@@ -230,7 +254,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         if not expand:  # the first ones that build within BUILD_LIMIT
             shown = self.program.buildable(shown, BUILD_LIMIT)
         self.program.closed_forms(shown)  # their rows found in one pass for all of them
-        how = batch_level(self.simplify, sum(self.program.expanded_size(label, SIZE_CAP) for label in shown))
+        how = batch_level(self.simplification, sum(self.program.expanded_size(label, SIZE_CAP) for label in shown))
         exprs: dict[str, sympy.Expr | None] = dict.fromkeys(labels)
         for label in shown:
             try:
@@ -394,7 +418,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
                 f"together, more than {limit:,} (sympy would take minutes to build them); "
                 f"result.array({name!r}, limit=None) builds them anyway; the program has them in shared form "
                 "(.at(), .lambdify())")
-        how = batch_level(self.simplify, total)
+        how = batch_level(self.simplification, total)
         return sympy.Array([self.expand(label, simplify=how, limit=None) for label in labels],
                            self.graph.indexed[name].shape)
 

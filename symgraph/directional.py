@@ -111,6 +111,10 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     if isinstance(seeds, Mapping):
         keys = [spelt(k) for k in seeds]
         given_keys, wanted = set(keys), set(names)  # sets: an indexed input's array of n seeds made n^2 scans
+        if len(given_keys) < len(keys):  # {"x": 1, Symbol("x"): 2}: the later seed was taken without a word
+            seen: set = set()
+            twice = next(k for k in keys if k in seen or seen.add(k))
+            raise ArgumentError(f"{what} got {twice!r} twice in the mapping, as a sympy symbol and as text")
         missing = [n for n in names if n not in given_keys]
         unknown = [k for k in keys if k not in wanted]
         if missing or unknown:
@@ -120,10 +124,15 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             raise GraphError(f"{what} as a mapping gives one seed per name of ({shown_names(names)}): {'; '.join(said)}")
         by_name = dict(zip(keys, seeds.values()))
         seeds = [by_name[n] for n in names]
-    if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or (
-            not isinstance(seeds, (list, tuple)) and np.ndim(seeds) == 0):  # (np.ndim refuses a ragged list)
-        seeds = [seeds]
-    seeds = list(seeds)
+    try:
+        if isinstance(seeds, (str, sympy.Symbol, numbers.Number, sympy.Number)) or (
+                not isinstance(seeds, (list, tuple)) and np.ndim(seeds) == 0):  # (np.ndim refuses a ragged list)
+            seeds = [seeds]
+        seeds = list(seeds)
+    except Exception as error:  # the object's own conversion or iteration failed (its __array__ raised)
+        raise ArgumentError(f"{what} takes seeds (numbers or names), one per name of ({shown_names(names)}); "
+                            f"reading the {type(seeds).__name__} given raised {type(error).__name__}: "
+                            f"{shown(str(error), 120)}") from error
     if len(seeds) != len(names):
         raise GraphError(f"{what} has {len(seeds)} component(s) but there are {len(names)} "
                          f"({shown_names(names)})")

@@ -52,6 +52,9 @@ def label_list(what: str, labels: Any, noun: str = "result label") -> list:
     except TypeError:  # not iterable, or a 0-d array (iterable by its class)
         raise ArgumentError(f"{what} takes a {noun} or a list of them, got {type(labels).__name__} "
                             f"{shown(labels)}") from None
+    except Exception as error:  # the object's own iteration failed: named, the user's exception its cause
+        raise ArgumentError(f"{what} takes a {noun} or a list of them; reading the {type(labels).__name__} "
+                            f"given raised {type(error).__name__}: {shown(str(error), 120)}") from error
 
 
 def checked_options(function: _F | None = None, *, settings: Collection[str] = (),

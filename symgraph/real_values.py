@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import GraphError, shown
 
-__all__ = ["as_array", "broadcast_shape", "index_axes_error", "real_value", "refuse_bytes", "refuse_masked"]
+__all__ = ["as_array", "broadcast_shape", "conversion_error", "index_axes_error", "real_value", "refuse_bytes",
+           "refuse_masked"]
 
 
 def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int, ...]:
@@ -103,6 +104,24 @@ def as_array(name: str, value: Any) -> np.ndarray:
     except (TypeError, ValueError):
         raise GraphError(f"value for {name} must be a real number or an array of them, "
                          f"got {type(value).__name__} {shown(value)} (not one array: ragged nesting?)") from None
+    except Exception as error:
+        raise conversion_error(name, value, error) from error
+
+
+def conversion_error(name: str, value: Any, error: Exception) -> GraphError:
+    """The error for a value whose own conversion to numbers failed: an object whose ``__array__``, ``__float__``
+    or ``__len__`` raised (a lazy array whose data is gone, a proxy of a closed file).  The user's exception is
+    the cause; the message names the input, where the bare exception from inside NumPy named none.
+
+    >>> class Gone:
+    ...     def __float__(self): raise OSError("file closed")
+    >>> print(conversion_error("x", Gone(), OSError("file closed")))
+    value for x could not be read as numbers: converting its Gone raised OSError: file closed
+    """
+    said = str(error)
+    said = said if len(said) <= 120 else said[:117] + "..."
+    return GraphError(f"value for {name} could not be read as numbers: converting its {type(value).__name__} "
+                      f"raised {type(error).__name__}: {said}")
 
 
 def refuse_masked(name: str, value: Any) -> None:
@@ -145,6 +164,8 @@ def real_value(name: str, value: Any) -> Any:
         array = np.asarray(value)
     except (TypeError, ValueError):  # ragged nested lists
         array = None
+    except Exception as error:  # the value's own conversion failed
+        raise conversion_error(name, value, error) from error
     if array is not None and array.dtype.kind in "fiub":
         return array.astype(np.float64) if array.ndim else np.float64(array)
     if array is not None and array.dtype.kind == "O" and all(_real_scalar(e) for e in array.flat):
@@ -171,8 +192,8 @@ def _real_scalar(e: Any) -> bool:
         return False
     try:
         float(e)
-    except (TypeError, ValueError):
-        return False
     except OverflowError:
         return True  # a huge integer: real, and refused as too large where it is converted
+    except Exception:  # TypeError, ValueError, or an object whose __float__ fails: no real number
+        return False
     return True

@@ -25,14 +25,32 @@ def user_call(name: str, function: Callable, *args: Any) -> Any:
     registered function was called on what; it becomes a
     :class:`~symgraph.errors.UserFunctionError` naming both, the original
     chained.  ``KeyboardInterrupt`` and other non-``Exception`` exits pass through.
+
+    Array arguments are passed read-only: they are the caller's inputs or values the program shares, so a
+    callable that changed one in place (``u *= 2``) changed the user's array and every other use of it without
+    a word (``f(x) + x`` read the doubled x); it now fails, saying so.
     """
+    args = tuple(_read_only(a) if a.__class__ is np.ndarray else a for a in args)
     try:
         value = function(*args)
     except Exception as error:
+        wrote = isinstance(error, ValueError) and "read-only" in str(error)
         raise UserFunctionError(
             f"the registered function {name!r} raised {type(error).__name__} when called as "
-            f"{name}({', '.join(map(_argument, args))}): {error}", name, error) from error
+            f"{name}({', '.join(map(_argument, args))}): {error}"
+            + ("; its callable wrote into an argument, which it is given read-only (the arguments are the caller's "
+               "arrays and values the program shares): copy one before changing it" if wrote else ""),
+            name, error) from error
     return user_result(name, value, *args)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array`` (no copy), or ``array`` when it is read-only already."""
+    if not array.flags.writeable:
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _argument(value: Any) -> str:
@@ -80,6 +98,9 @@ def user_result(name: str, value: Any, *args: Any) -> Any:
     programs without registered functions (no call is made).
     """
     given = value
+    if isinstance(value, np.ma.MaskedArray):  # its masked entries have no values: NumPy's steps read the hidden data
+        raise wrong_result(name, "a masked array (its masked entries have no values)",
+                           np.broadcast_shapes(*map(np.shape, args)))
     if value.__class__ is int:  # a Python int may be beyond int64 (np.sin(2**70) is a TypeError) or float64 (10**400)
         try:
             value = float(value)

@@ -185,7 +185,8 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
     layouts = array_layouts(data, shapes or {})
-    bind = Binder(tuple(n for n, _ in data), name, leading=1)  # the vector comes first
+    bind = Binder(tuple(n for n, _ in data), name, leading=1,  # the vector comes first
+                  inside=[str(n) for n in (labels or names) if n is not None])
     kind = inspect.Parameter
     vector = free_name(bind.names, ("x", "theta", "x_", "theta_"))
     taking = getattr(kernel, "taking", None)

@@ -106,6 +106,9 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         wrt = list(wrt)
     except TypeError:
         raise ArgumentError(f"wrt takes a name or a list of names, got {type(wrt).__name__} {shown(wrt)}") from None
+    except Exception as error:  # the object's own iteration failed
+        raise ArgumentError(f"wrt takes a name or a list of names; reading the {type(wrt).__name__} given raised "
+                            f"{type(error).__name__}: {shown(str(error), 120)}") from error
     names = [spelt(w) for w in wrt]
     for w in names:
         if not isinstance(w, str):

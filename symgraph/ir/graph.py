@@ -349,8 +349,10 @@ class Graph(InputNames, GraphValues):
         if not total:
             check_lines(limit)
             outputs = [names[y] for y in self.outputs] if names else self.outputs
+            if not outputs:  # Program.as_graph([]): printed "the output is , an input"
+                return f"# no operations and no outputs (inputs: {shown_names(self.input_labels) or 'none'})"
             return f"# no operations: the output{'s are' if len(outputs) > 1 else ' is'} " \
-                   f"{', '.join(outputs)}, {'inputs' if len(outputs) > 1 else 'an input'}"
+                   f"{shown_names(outputs)}, {'inputs' if len(outputs) > 1 else 'an input'}"
         most = None if limit is None else PRINT_ARGS  # a cut listing cuts long lines too
         forwards, backwards = ((assignment(*row, names, most) for row in self.rows(last_first) if row[1] != "input")
                                for last_first in (False, True))

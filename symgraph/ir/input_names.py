@@ -19,7 +19,7 @@ import numpy as np
 
 from ..binding import meant_hint, named_keys
 from ..options import checked_options, label_list
-from ..real_values import as_array, index_axes_error, real_value
+from ..real_values import as_array, conversion_error, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names, shown
 
 
@@ -99,6 +99,9 @@ class InputNames:
         """``values`` keyed by the user's names -> keyed by the input nodes: an indexed input's array
         (``x=[...]``, its index axes first) gives each element ``x[3]``; labels ``x[3]`` may be given one by one.
         """
+        if not isinstance(values, Mapping):  # dict(2.0) raised Python's bare "'float' object is not iterable"
+            raise ArgumentError(f"{type(self).__name__}.node_values(): values= takes a mapping of input names to "
+                                f"values, got {type(values).__name__} {shown(values)}")
         if not self.indexed:
             return dict(values)
         out, by = {}, {}  # by: element node -> the key that gave its value
@@ -129,12 +132,12 @@ class InputNames:
         if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
             label = dict(zip(self.input_nodes, self.input_labels))
             bases = {self._elements[x][0] for x in missing if x in self._elements}
-            shown = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
+            said = list(dict.fromkeys(self._elements[x][0] if x in self._elements and all(
                 n not in out for n in self.indexed[self._elements[x][0]].nodes.values()) else label.get(x, x)
                 for x in missing))
             names = [name for name, _ in self.parameters(self.input_nodes)]
             meant = meant_hint(unknown[0], names) if len(unknown) == 1 else ""
-            parts = ([f"missing value(s) for {shown_names(shown)}"] if missing else []) + \
+            parts = ([f"missing value(s) for {shown_names(said)}"] if missing else []) + \
                     ([f"unknown input(s) {shown_names(unknown)}{meant}"] if unknown else [])
             raise GraphError("; ".join(parts) + f" (inputs: {shown_names(names)}"
                              + (f"; an indexed input takes one array, e.g. {next(iter(bases or self.indexed))}=[...]"
@@ -203,6 +206,8 @@ class InputNames:
                 ndim = np.ndim(value)
             except ValueError:  # a ragged list, or one nested deeper than an array can be: NumPy's bare ValueError
                 ndim = None
+            except Exception as error:  # the value's own conversion failed (its __array__ or __len__ raised)
+                raise GraphError(f"{what}(at=...): {conversion_error(labels[x], value, error)}") from error
             if ndim != 0:
                 got = f"an array of shape {np.shape(value)}" if ndim else f"{type(value).__name__} {shown(value)}"
                 raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, got {got}")

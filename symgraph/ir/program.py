@@ -23,7 +23,7 @@ import sympy
 from .. import constants
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
-from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown_names
+from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown, shown_names
 from ..names import is_identifier
 from . import alike, interpret
 from .graph import Graph
@@ -172,7 +172,9 @@ class Program:
                 op_of[constants_[key]], operands[constants_[key]] = "const", (ref,)
             outputs.append(constants_[key])
         graph = self.graph
-        values = set(values) if graph is not None else set()
+        values = set(_names("Program.as_graph(): values=", values)) if graph is not None else set()
+        names = None if names is None else [name if isinstance(name, str) else None
+                                            for name in label_list("Program.as_graph(): names=", names, "name")]
         if values:  # the function's own rows of the values asked for that the program left out (dead code to it)
             wanted = [graph.addresses[n] for n in values if graph.addresses.get(n) is not None]
             for target, op, args in live_instructions(graph.rows(backwards=True), wanted, known=op_of):
@@ -425,3 +427,13 @@ class Program:
                 counted.update(map(itemgetter(0), rows))
             chosen.append(label)
         return chosen
+
+
+def _names(what: str, names: Any) -> list[str]:
+    """``names`` as a list of str (one str is one name); an ArgumentError naming what else it holds: a number
+    or a list of lists raised Python's bare "not iterable" or "unhashable type", and a str was read as its letters."""
+    names = label_list(what, names, "name")
+    wrong = next((name for name in names if not isinstance(name, str)), None)
+    if wrong is not None:
+        raise ArgumentError(f"{what} takes names (str), got {type(wrong).__name__} {shown(wrong)} among them")
+    return names
