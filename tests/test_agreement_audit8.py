@@ -374,7 +374,7 @@ def test_indexed_sums_with_branches_agree_in_every_mode_and_backend(data):
             assert_agree(got, values["reverse"], f"{text}: {how}", finite)
 
 
-@examples(3)
+@examples(2)
 @given(data=st.data())
 def test_numba_gives_numpys_numbers_and_its_own_bits_at_single_points(data):
     """numba compiles one kernel per function (0.2-1 s): a tiny program, one drawn mode, the grid as arrays
