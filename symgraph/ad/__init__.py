@@ -32,10 +32,10 @@ check over generated programs, is:
   is infinite (acos' at 1, sqrt' and log' at 0, 1/x past float64's range), one
   order of products may meet it with a 0 that is a cancellation of other
   terms (y + 1 - y), or the step of binary ``max``/``min`` (a product
-  heaviside(x - y)*adjoint, 0 for the operand not taken; guarding it as a
-  select, measured, doubled the instructions of max-heavy gradients and
-  tripled their time), where
-  another order adds those terms first.  There one mode gives nan and another
+  heaviside(x - y)*adjoint, 0 for the operand not taken, as JAX's max rule
+  multiplies too; guarding it as a select, measured, doubled the
+  instructions of max-heavy gradients and tripled their time), where another
+  order adds those terms first.  There one mode gives nan and another
   the derivative's infinity (d/dy acos(y*(y + 1 - y)) at 1: -inf forward and
   by elimination, nan reverse and by paths; max(log(y, x), y)/acos(x + 1) at
   (0, 1): +inf forward, nan reverse), never another finite number and never
@@ -50,8 +50,9 @@ check over generated programs, is:
   modes round differently; none of their answers is more right.
 * **A zero's sign is not part of it.**  -0.0 and 0.0 are the same derivative:
   sums in another order give either (-0.0 + 0.0 is 0.0).
-* **Kinks follow JAX's conventions in every mode**: tied ``max``/``min``
-  operands share the derivative evenly, ``abs'(0) = relu'(0) = 0``, ``where``
+* **Kinks follow one convention in every mode**: tied ``max``/``min``
+  operands share the derivative evenly (JAX's), ``abs'(0) = relu'(0) = 0``
+  (PyTorch's; ``max(x, 0)`` at 0 is a tie, 1/2, as in JAX), ``where``
   follows its condition exactly on its boundary, piecewise constant ops have
   derivative 0, and 0^y, log0 and hypot at 0 are as :mod:`symgraph.op_partials`
   says.
