@@ -10,6 +10,17 @@ value, any other name becomes an extra input of the result's program (so
 labels (:func:`symgraph.names.output_labels`: the user's names, ``f`` or
 ``f1, f2, ...`` for unnamed outputs), one per output even when two outputs
 are the same expression; seeds of repeated outputs in ``vjp`` add up.
+
+A seed of 0 contributes nothing and a seed of +-1 multiplies by nothing,
+whether written 0, 0.0, -0.0, ``np.float64(0)`` or ``sympy.Float(0)`` (a
+NumPy direction ``np.array([1., 0.])`` is the common case): the product of an
+exact 0 is never formed, so ``jvp(f, [x, y], [1.0, 0.0])`` is the column
+``jacobian(f)[:, x]`` even where the column of y is infinite or nan, as with
+``[1, 0]``.  Before, a float 0.0 stayed a float constant, 0.0*inf gave nan
+there, and jvp, hvp and vjp with float seeds disagreed with the Jacobian and
+Hessian columns (and printed ``1.0*y``).  A seed that is a *name* (``hessp``'s
+direction, a new input) is a number at run time: its 0 multiplies as IEEE
+arithmetic does, and 0*inf there is nan.
 """
 from __future__ import annotations
 
@@ -167,6 +178,8 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
                 raise ArgumentError(f"a seed in {what} must be finite, got {shown(s)}")
             if isinstance(s, numbers.Rational) and not isinstance(s, numbers.Integral):  # a Fraction stays exact
                 s = sympy.Rational(s.numerator, s.denominator)
+            elif not isinstance(s, numbers.Integral) and float(s) in (0.0, 1.0, -1.0):
+                s = int(s)  # 0.0, -0.0, np.float64(1), sympy.Float(-1): exact, as 0, 1 and -1 (module docstring)
             refs.append(s if isinstance(s, sympy.Number) else
                         constants.as_constant(int(s) if isinstance(s, numbers.Integral) else float(s)))
         else:

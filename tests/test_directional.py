@@ -136,6 +136,26 @@ def test_seeds_may_be_numpy_numbers():
     assert sympy.simplify(sg.jvp("x^2*y", ["x"], np.float64(2.0))["f"] - 4 * x * y) == 0
 
 
+@pytest.mark.parametrize("seeds", [[1.0, 0.0], [1.0, -0.0], np.array([1.0, 0.0]), [np.float64(1), np.float32(0)],
+                                   [sympy.Float(1), sympy.Float(0)]])
+def test_float_seeds_of_0_and_1_are_exact_as_integer_ones(seeds):
+    """A float 0.0 stayed a float constant, so 0.0 times the other column was formed: where that column is nan
+    (x^y/y in y at y = 0) jvp along x was nan, the Jacobian's column x (and jvp with [1, 0]) 0.  Every
+    spelling of 0 and 1 is now exact, and prints as the integer seeds do."""
+    text = "c = y; (x ^ y) / c"
+    with np.errstate(all="ignore"):
+        column = sg.grad(text, ["x", "y"]).at(x=0.0, y=0.0)["x"]
+        assert column == 0.0
+        for v in (seeds, [1, 0]):
+            product = sg.jvp(text, ["x", "y"], v)
+            assert product.at(x=0.0, y=0.0) == {"f": column}, v
+            assert product.lambdify()(x=np.array([0.0, 2.0]), y=np.array([0.0, 1.0]))[0].tolist() == [0.0, 1.0]
+    assert str(sg.jvp("x*y", ["x", "y"], seeds)) == "JVP({'f': y})"
+    assert sg.hvp("x*y^2", ["x", "y"], seeds) == {"x": 0, "y": 2 * y}
+    assert sg.vjp(["x*y", "x"], ["x", "y"], seeds) == {"x": y, "y": x}
+    assert str(sg.jvp("x*y", ["x", "y"], [0.5, -1.0])["f"]) == "-x + 0.5*y"  # other floats stay floats
+
+
 @pytest.mark.parametrize("v, message", [([True, 0], "must be a number or a name"), (None, "v is missing")])
 def test_bad_seeds_are_named_errors(v, message):
     with pytest.raises(sg.SymgraphError, match=message):

@@ -6,10 +6,11 @@ The contract: every mode gives the same value, or nan, or the same-signed infini
 points and arrays alike; and where sympy.diff evaluated by mpmath (tests/oracle.py) gives a finite number at
 the point, the modes give it too.
 
-One class is left to IEEE arithmetic and tolerated here: an infinite local derivative that meets an exact 0
-in one mode's order of products and not in another's.  d/dy of acos(y*((y^y)/(y/y))) at y = 1 is -inf in
-forward mode (the tangent of y/y is 0 before it meets acos' = -inf) and nan in reverse mode (the adjoint
--inf reaches y/y, whose edge's derivative 1/y - (y/y)/y is 0: -inf * 0).  Only symbolic limits decide every
+One class is left to IEEE arithmetic and tolerated here: an infinite local derivative that meets a 0 the
+numbers make in one mode's order of products and not in another's.  d/dy of acos(y*(y + 1 - y)) at y = 1 is
+-inf in forward mode (the tangent of y + 1 - y is 1 - 1 = 0 before it meets acos' = -inf) and nan in reverse
+mode (the adjoint -inf reaches y through both terms: -inf + inf).  (acos(y*((y^y)/(y/y))) was such a case
+until y/y's edge became the exact 0 it is: symgraph/ad/__init__.py.)  Only symbolic limits decide every
 such product; writing 0 * inf as 0 would turn honest nans into wrong numbers (sqrt(x)*sqrt(x) at 0: 0, not 1).
 The products a mode forms as d*(a/d) are cancelled (:mod:`symgraph.ir.cancelling`), which
 covers the commonest case, an edge dividing by the value another multiplies by (sqrt(x)*exp(sqrt(x)) at 0).

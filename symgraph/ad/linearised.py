@@ -28,9 +28,9 @@ from ..ir.emitter import Emitter, Ref
 from ..ir.folding import MINUS_ONE, ONE, ZERO, is_zero
 from ..constants import as_constant as _as_ref
 from .adjacency import WIDE, Adjacency, _walk  # noqa: F401 - re-exported
-from .partials import (OUT, PRODUCT_EDGE, STATIC_PARTIALS, UNIT_EDGE, ZERO_EDGE,  # noqa: F401 - re-exported
-                       _BUILT_IN, _NAME, _PARTIALS, _SAME, _SHAPES, _UNCHANGED, _edge_partial, _placeholders, _recipe,
-                       _ref, _shape, annotate_edges, edge_derivative, edge_derivatives, edge_kind, static_edge_kinds,
+from .partials import (CONSTANT_ON_ONE_OPERAND, OUT, PRODUCT_EDGE, STATIC_PARTIALS, UNIT_EDGE,  # noqa: F401
+                       ZERO_EDGE, _BUILT_IN, _NAME, _PARTIALS, _SAME, _SHAPES, _UNCHANGED, _edge_partial, _placeholders,
+                       _recipe, _ref, _shape, annotate_edges, edge_derivative, edge_derivatives, edge_kind, static_edge_kinds,
                        static_edge_values)
 
 
@@ -175,6 +175,8 @@ class Linearised(Adjacency):
                 dx = shape[1](emitter, v, args)
                 if y.__class__ is not str or y != u:
                     return dx
+                if op in CONSTANT_ON_ONE_OPERAND:  # x/x: an exact 0 (partials._edge_partial)
+                    return _as_ref(0)
                 return emitter.op("add", dx, shape[2](emitter, v, args))  # x^x: both slots
             return shape[2](emitter, v, args)
         return self._general_edge(u, v, op, args, static)
@@ -183,8 +185,8 @@ class Linearised(Adjacency):
         """:meth:`_edge` for the other nodes: many operands, registered functions, one static operand, guards."""
         if len(args) > 2:  # every edge of the node at once, as its slots may share work (max's count of ties)
             return self.partials(v)[u]
-        if op not in _BUILT_IN:
-            return _edge_partial(self.emitter, self.graph, u, v, None, v)
+        if op not in _BUILT_IN or op in CONSTANT_ON_ONE_OPERAND and args[0] == args[1]:
+            return _as_ref(_edge_partial(self.emitter, self.graph, u, v, None, v))
         emitter = self.emitter
         recipes = static is None and not emitter.guards
         total = None
@@ -260,7 +262,9 @@ class Linearised(Adjacency):
                 dy = shape[2](emitter, v, args)
                 if dy.__class__ is not str:
                     dy = _as_ref(dy)
-                return [(x, emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
+                if x == y:  # x*x: one edge; x/x: an exact 0 (partials._edge_partial)
+                    return [(x, _as_ref(0) if op in CONSTANT_ON_ONE_OPERAND else emitter.op("add", dx, dy))]
+                return [(x, dx), (y, dy)]
             if y.__class__ is not str:
                 return []
             dy = shape[2](emitter, v, args)
@@ -289,7 +293,9 @@ class Linearised(Adjacency):
             return [] if dy is None else [(y, dy)]
         if dy is None:
             return [(x, dx)]
-        return [(x, self.emitter.op("add", dx, dy))] if x == y else [(x, dx), (y, dy)]  # x*x: one edge
+        if x == y:  # x*x: one edge; x/x: an exact 0 (partials._edge_partial)
+            return [(x, _as_ref(0) if op in CONSTANT_ON_ONE_OPERAND else self.emitter.op("add", dx, dy))]
+        return [(x, dx), (y, dy)]
 
     def _many_partials(self, v: str, op: str, args: tuple) -> list[tuple[str, Ref]]:
         """:meth:`node_partials` for an op of three or more operands (``where``): every slot's rule, summed per operand."""

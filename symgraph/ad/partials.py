@@ -60,10 +60,37 @@ def _ref(value: Any) -> Ref:
     return normal
 
 
+def _constant_on_one_operand(row: ops.Op) -> bool:
+    """True for a built-in binary op whose value is a constant when both operands are one node (a/a, a - a,
+    log(a, a)): sympy's reading of the row says so, once per row at import."""
+    if row.arity != 2 or row.condition:
+        return False
+    s = sympy.Symbol("s", real=True)  # not positive: heaviside(s, s) is no constant at s = 0
+    try:
+        return not row.sympy(s, s).free_symbols
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+#: binary ops whose local derivative is exactly 0 where one node fills both slots (:func:`_edge_partial`)
+CONSTANT_ON_ONE_OPERAND = frozenset(name for name, row in ops.OPS.items() if _constant_on_one_operand(row))
+
+
 def _edge_partial(builder, graph: Graph, u: str, v: str, ref_of: Callable[[str], object] | None, out) -> object:
-    """d v / d u built with ``builder`` (sympy or an emitter): the sum over the slots ``u`` feeds."""
-    row = ops.OPS[graph.op_of[v]]
+    """d v / d u built with ``builder`` (sympy or an emitter): the sum over the slots ``u`` feeds.
+
+    One node in both slots of an op that is then constant (``y/y``, :data:`CONSTANT_ON_ONE_OPERAND`)
+    has the derivative 0, an exact 0 that no sweep multiplies, as sympy.diff reads y/y.  Summed slot
+    by slot it was 1/y - (y/y)/y, zero only in the numbers: an infinite adjoint times that 0 was nan, and
+    d/dy acos(y*((y^y)/(y/y))) at y = 1 was nan in reverse mode and the path sum, -inf in forward mode
+    (whose tangent of y/y is that 0 before it meets acos' = -inf).  Where y/y itself is nan (y = 0, inf)
+    its derivative is 0 too, as sympy's; every other path through its value still carries the nan.
+    """
+    op = graph.op_of[v]
     operands = graph.operands_of[v]
+    if op in CONSTANT_ON_ONE_OPERAND and operands[0] == operands[1] == u:
+        return 0
+    row = ops.OPS[op]
     ops.check_call(row.name, len(operands))  # a graph built before its function was registered again
     args = operands if ref_of is None else tuple(ref_of(x) if x.__class__ is str else x for x in operands)
     every = row.many(builder, out, *args) if len(args) > row.arity else None

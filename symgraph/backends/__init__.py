@@ -34,6 +34,17 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
 
 A backend makes a *kernel* -- inputs positionally, the flat tuple of results
 -- so binding and layout are written once, in ``runtime``, for all of them.
+
+What agrees with what: one backend gives the same bits for a point however it
+is called (an array of points, single floats, 0-d arrays, a batch of one, a
+scalar broadcast against arrays; the NumPy code on Dask chunks too, and
+``.at()`` and ``Program.evaluate`` are the NumPy backend's numbers), nan and
+the infinities included.  The VM,
+its native tier and numba compute the same instructions with libm's and
+their own loops' functions: NumPy's numbers to the last bits of the
+transcendental functions and of ``pow``, and bit for bit on exact operations
+(arithmetic, ``sqrt``, ``abs``, comparisons and selects).  The modes' own
+differences are :mod:`symgraph.ad`'s.
 """
 from .compile import compile_program
 
