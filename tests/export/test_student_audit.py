@@ -1,0 +1,42 @@
+"""Exports as a student of backpropagation reads them: the pictures' legend, and what the text exports say."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+import symgraph as sg
+
+ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+def _graphviz_json(dot: str) -> dict:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    done = subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+def _y(point: str) -> float:
+    return float(point.split(",")[1])
+
+
+def test_graphviz_legend_is_above_the_drawing_not_among_the_inputs():
+    """Was: the legend was a text-only node, which Graphviz ranked with the inputs: on Rosenbrock at n = 4 it sat
+    between x[1] and x[2], as if part of the graph.  It is now the graph's label, above every node."""
+    dot = sg.to_dot(ROSENBROCK, at={"x": [1, 2, 3, 4]}, adjoints=True, n=4)
+    layout = _graphviz_json(dot)
+    assert "shape=plaintext" not in dot and "on an edge u → v:" in layout["label"]
+    label_y = _y(layout["lp"])  # Graphviz's y grows upwards
+    tops = [_y(node["pos"]) + float(node["height"]) * 36 for node in layout["objects"] if "pos" in node]
+    assert tops and label_y > max(tops)
+
+
+def test_graphviz_call_boxes_keep_their_own_caption_under_the_legend():
+    """The legend's label is set after the call boxes, so a box (a cluster, which inherits what is set before it)
+    is captioned f(), not with the legend."""
+    dot = sg.to_dot("f(u) = u^2 + 1; g = f(x)*f(y)", at={"x": 1, "y": 2}, adjoints=True)
+    layout = _graphviz_json(dot)
+    boxes = [o for o in layout["objects"] if o["name"].startswith("cluster")]
+    assert len(boxes) == 2 and all(box["label"] == "f()" for box in boxes)
+    assert "adjoint ∂g/∂u" in layout["label"]
