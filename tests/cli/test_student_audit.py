@@ -55,3 +55,31 @@ def test_the_jacobian_heads_a_program_on_one_line_without_its_comments(tmp_path,
 ])
 def test_one_line(text, line):
     assert one_line(text) == line
+
+
+def _usage_error(capsys, *argv: str) -> str:
+    assert main(list(argv)) == 2
+    return capsys.readouterr().err
+
+
+def test_no_expr_at_all_gets_no_hint_about_lists(capsys):
+    """Was: ``symgraph grad`` alone said that --wrt, --at and --size take every word after them, of a command line
+    that has none of them."""
+    err = _usage_error(capsys, "grad")
+    assert err.endswith("error: the following arguments are required: EXPR\n") and "take every word" not in err
+
+
+@pytest.mark.parametrize("argv", [["grad", "--wrt", "x", "y", "x*y"], ["grad", "--w", "x", "y", "x*y"],
+                                  ["jacobian", "--at", "x=1", "x"], ["grad", "--size=n=3"]])
+def test_a_list_that_took_expr_is_named(argv, capsys):
+    assert "(--wrt, --at and --size take every word after them" in _usage_error(capsys, *argv)
+
+
+def test_an_expression_read_as_an_unknown_option_says_to_put_it_after_dashes(capsys):
+    """``symgraph grad --x`` (the expression --x, that is x) is read as an unknown option; it was told that list
+    options take every word after them."""
+    err = _usage_error(capsys, "grad", "--x")
+    assert "take every word" not in err
+    assert err.endswith("('--x' is not an option of symgraph grad: an expression that starts with '--' goes after "
+                        "'--': symgraph grad -- \"--x\")\n")
+    assert main(["grad", "--", "--x"]) == 0 and capsys.readouterr().out == "df/dx = 1\n"
