@@ -123,7 +123,8 @@ def cmd_jacobian(args, out: TextIO) -> None:
     if len(names) > 1 and any(f not in graph.user_names for f in names):
         for f, text in zip(names, texts):  # a text that assigns its label ("c = x+1") shows it itself
             shown = one_line(text)
-            print(f"{_mark(args)} {shown}" if _assigns(text, f) else f"{_mark(args)} {f} = {shown}", file=out)
+            if shown != f:  # an input as a function is its own label: it printed "# x = x"
+                print(f"{_mark(args)} {shown}" if _assigns(text, f) else f"{_mark(args)} {f} = {shown}", file=out)
     if not wrt:  # under --latex too: it printed an empty pmatrix
         print(f"{_mark(args)} {', '.join(names)} {'have' if len(names) > 1 else 'has'} no variables: the Jacobian "
               "is empty", file=out)

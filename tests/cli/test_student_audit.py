@@ -83,3 +83,9 @@ def test_an_expression_read_as_an_unknown_option_says_to_put_it_after_dashes(cap
     assert err.endswith("('--x' is not an option of symgraph grad: an expression that starts with '--' goes after "
                         "'--': symgraph grad -- \"--x\")\n")
     assert main(["grad", "--", "--x"]) == 0 and capsys.readouterr().out == "df/dx = 1\n"
+
+
+def test_an_input_as_a_function_needs_no_heading(capsys):
+    """Was: ``symgraph jacobian x 2`` headed its output "# x = x" (and "# f2 = 2")."""
+    assert main(["jacobian", "x", "2", "--at", "x=5"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["# f2 = 2", "dx/dx = 1     = 1", "df2/dx = 0    = 0"]
