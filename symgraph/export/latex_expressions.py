@@ -45,24 +45,21 @@ def _first_and_last(items: list, most: int) -> tuple[list, int]:
     return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
 
 
-def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False,
+def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str,
                    rows: list | None = None) -> list[str]:
     """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large).
 
-    The function's own named nodes (``c = a + b``) are left out, being the
-    user's, unless ``named`` (the listing of the function itself).  ``rows``:
+    Every one, the function's own named nodes (``c = a + b``) included, as the
+    text listing writes them: left out, a derivative's listing used c and d of
+    ``c = x*y; d = sin(c); ...`` and defined neither.  ``rows``:
     the last of those assignments, when the program is too long to read them
     all for printing (:func:`~symgraph.export.display.printed_rows`); a line says the earlier are not shown.
     """
     if rows is not None:
         return [r"\text{\dots earlier assignments not shown (the program is too long to read for printing)}",
                 *_listing_lines(printer, Program(program.inputs, rows[-LISTING_LINES:],
-                                                 {k: program.results[k] for k in labels}, program.graph), labels, sep, named)]
+                                                 {k: program.results[k] for k in labels}, program.graph), labels, sep)]
     needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
-    graph = program.graph
-    if graph is not None and not named:
-        graph_nodes = graph.op_of
-        needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
     half = LISTING_LINES // 2
     shown, cut = _first_and_last(needed, LISTING_LINES)
     lines = []
@@ -96,7 +93,7 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     rows, printable = expression_rows(graph, output, expand)
     if printable:
         return printer.doprint(graph.expr(output))
-    lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ", named=True)
+    lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ")
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
     return "\n".join(lines + [EXPAND_NOTE])
 

@@ -59,3 +59,16 @@ def test_a_formula_label_is_written_without_trying_it_as_a_number(monkeypatch):
     monkeypatch.undo()
     assert format_number(sympy.sin(1)) == "0.8415" and format_number(sympy.Integer(3)) == "3"
     assert format_number(sympy.Rational(1, 3), 10) == "0.3333333333"
+
+
+def test_a_large_derivatives_latex_defines_the_users_named_nodes_it_uses():
+    """Was: the assignments under a derivative too large for one formula left out the function's own named nodes,
+    so ``c = x*y; d = sin(c); e = ...`` printed rows reading c and d and defined neither (the text listing of
+    the same program defines them)."""
+    text = "c = x*y; d = sin(c); e = d*c + c^2 + " + " + ".join(f"exp(c*{k} + x)" for k in range(60))
+    gradient = sg.grad(text, wrt=["x"])
+    lines = gradient.latex().splitlines()
+    assert lines[0].startswith(r"\frac{\partial e}{\partial x} = t_{")  # its program's result, defined below
+    assert lines[1] == r"\text{where } c = x y" and lines[2] == r"d = \sin{\left(c \right)}"
+    listing = gradient.program.listing().splitlines()
+    assert listing[:2] == ["c = x * y", "d = sin(c)"]
