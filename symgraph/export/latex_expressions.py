@@ -21,7 +21,7 @@ from ..ir.listing import PRINT_ARGS
 from ..ir.liveness import live_instructions
 from ..ops import WRITTEN
 from ..ir.program import Program
-from .display import LISTING_LINES, expression_rows
+from .display import LISTING_LINES, SHOW_LIMIT, expression_shape
 from .latex_printer import LatexPrinter
 
 
@@ -29,6 +29,22 @@ from .latex_printer import LatexPrinter
 EXPAND_NOTE = "% too large for one formula: latex(expand=True) or --expand prints it whole"
 #: the note as a notebook shows it, the last line of the aligned block: MathJax drops a comment unseen
 EXPAND_TEXT = r"\text{(too large for one formula: latex(expand=True) prints it whole)}"
+#: ... and under the assignments of a formula nested deeper than sympy can build, which expanding cannot print
+DEEP_NOTE = (f"% nested more than {constants.MAX_DEPTH} levels deep, deeper than sympy can build: "
+             "the assignments are its formula")
+DEEP_TEXT = (rf"\text{{(nested more than {constants.MAX_DEPTH} levels deep, deeper than sympy can build: the "
+             r"assignments are its formula)}")
+#: each note as a notebook shows it
+NOTE_TEXTS = {EXPAND_NOTE: EXPAND_TEXT, DEEP_NOTE: DEEP_TEXT}
+
+
+def listing_note(program: Any, labels: list[str], counted: bool = True) -> str:
+    """The note under the assignments of the results ``labels``: :data:`DEEP_NOTE` when one of them is nested
+    deeper than sympy can build (expanding it fails: the note said latex(expand=True) or --expand prints it
+    whole), else :data:`EXPAND_NOTE`; ``counted`` False: the program was too long to read for printing."""
+    if counted and any(program.expanded_depth(label) > constants.MAX_DEPTH for label in labels):
+        return DEEP_NOTE
+    return EXPAND_NOTE
 
 
 def _symbol(program: Any, name: str) -> sympy.Symbol:
@@ -90,12 +106,13 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     printer = LatexPrinter(settings)
     printer.graph = graph
     output = graph.output
-    rows, printable = expression_rows(graph, output, expand)
-    if printable:
+    rows, size, depth = expression_shape(graph, output, expand)
+    deep = depth is not None and depth > constants.MAX_DEPTH
+    if size is not None and not deep and (expand or size <= SHOW_LIMIT):
         return printer.doprint(graph.expr(output))
     lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ")
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
-    return "\n".join(lines + [EXPAND_NOTE])
+    return "\n".join(lines + [DEEP_NOTE if deep else EXPAND_NOTE])
 
 
 def nested_deeper(expr: Any, depth: int) -> bool:

@@ -89,3 +89,14 @@ def test_an_input_as_a_function_needs_no_heading(capsys):
     """Was: ``symgraph jacobian x 2`` headed its output "# x = x" (and "# f2 = 2")."""
     assert main(["jacobian", "x", "2", "--at", "x=5"]) == 0
     assert capsys.readouterr().out.splitlines() == ["# f2 = 2", "dx/dx = 1     = 1", "df2/dx = 0    = 0"]
+
+
+def test_expand_of_a_result_too_deep_gives_the_command_lines_advice(capsys):
+    """Was: "...; use the program (print(result.program)), .at() or .lambdify() instead", Python calls."""
+    deep = "sin(" * 150 + "x" + ")" * 150
+    assert main(["grad", deep, "--expand"]) == 2
+    assert capsys.readouterr().err == (
+        "symgraph: the closed form of 'x' is nested 151 levels deep, more than sympy can handle (120): leave out "
+        "--expand, and it prints as the program that computes it (with --at NAME=VALUE, its value)\n")
+    assert main(["grad", deep, "--at", "x=0.5"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "df/dx = t299  (above)    = 0.01891048039"

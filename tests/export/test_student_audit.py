@@ -72,3 +72,31 @@ def test_a_large_derivatives_latex_defines_the_users_named_nodes_it_uses():
     assert lines[1] == r"\text{where } c = x y" and lines[2] == r"d = \sin{\left(c \right)}"
     listing = gradient.program.listing().splitlines()
     assert listing[:2] == ["c = x * y", "d = sin(c)"]
+
+
+DEEP = "sin(" * 150 + "x" + ")" * 150
+
+
+@pytest.mark.parametrize("argv", [["latex", DEEP], ["latex", DEEP, "--expand"], ["latex", DEEP, "--wrt", "x"],
+                                  ["latex", DEEP, "--wrt", "x", "--aligned"], ["jacobian", DEEP, "x", "--latex"]])
+def test_latex_of_a_formula_too_deep_for_sympy_does_not_offer_to_expand_it(argv, capsys):
+    """Was: under the assignments, "% too large for one formula: latex(expand=True) or --expand prints it whole",
+    even after --expand, which fails on a formula nested deeper than sympy can build."""
+    from symgraph.cli import main
+
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("% nested more than 120 levels deep, deeper than sympy can build: the assignments "
+                                 "are its formula") and "--expand prints it whole" not in out
+
+
+def test_a_notebook_shows_the_deep_note_as_text():
+    latex = sg.grad(DEEP)._repr_latex_()
+    assert latex.endswith("\\text{(nested more than 120 levels deep, deeper than sympy can build: the assignments "
+                          "are its formula)}\n\\end{aligned}$")
+
+
+def test_a_large_but_shallow_result_still_offers_to_expand():
+    text = " + ".join(f"exp(x*y*{k})" for k in range(80))
+    assert sg.grad(text, wrt=["x"]).latex().endswith("% too large for one formula: latex(expand=True) or --expand "
+                                                     "prints it whole")
