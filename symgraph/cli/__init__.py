@@ -59,15 +59,36 @@ SIMPLIFY = ("fast", "full", "none")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, plus a hint when an expression starting with '-' was taken for an option."""
+    """argparse, plus a hint when an expression starting with '-' was taken for an option, or EXPR by a list."""
+
+    _words: list[str] = []  # what this parser was given to read (a subcommand's parser: the words after its name)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):
         if "unrecognized arguments: -" in message and "unrecognized arguments: --" not in message:
             message += "\n(an expression that starts with '-' may also go after '--': symgraph grad -- \"-x^2\")"
-        if message.endswith("required: EXPR"):  # `grad --wrt x y "x*y"`: the list took EXPR too
-            message += ("\n(--wrt, --at and --size take every word after them: put EXPR first, or end the "
-                        "list with '--': symgraph grad --wrt x y -- \"x*y\")")
+        if message.endswith("required: EXPR"):
+            message += self._missing_expr_hint()
         super().error(message)
+
+    def _missing_expr_hint(self) -> str:
+        """Why EXPR may be missing: a list option took it (``grad --wrt x y "x*y"``), or an expression starting
+        with '--' was read as an unknown option (``grad --x``); nothing more when no word was given (``grad``
+        alone said that --wrt, --at and --size take every word after them)."""
+        known = [option for action in self._actions for option in action.option_strings]
+        meant = {w: [o for o in known if o.startswith(w.split("=")[0])] for w in self._words
+                 if w.startswith("--") and w != "--"}  # argparse takes an option's unambiguous prefix: --w is --wrt
+        if any(len(options) == 1 and options[0] in ("--wrt", "--at", "--size") for options in meant.values()):
+            return ("\n(--wrt, --at and --size take every word after them: put EXPR first, or end the "
+                    "list with '--': symgraph grad --wrt x y -- \"x*y\")")
+        unknown = [w for w, options in meant.items() if not options]
+        if unknown:
+            return (f"\n({unknown[0]!r} is not an option of {self.prog}: an expression that starts with '--' goes "
+                    f"after '--': {self.prog} -- \"{unknown[0]}\")")
+        return ""
 
 
 def protect_expressions(argv: Sequence[str]) -> list[str]:
@@ -337,6 +358,9 @@ class _ClosedOutput:
 def _describe(error: BaseException) -> str:
     if isinstance(error, PathLimitError) and getattr(error, "problem", None):  # the library's advice is Python's
         return f"{error.problem}; use --mode reverse or --mode forward (they merge paths)"
+    if isinstance(error, ExpressionTooLargeError) and getattr(error, "depth", None):  # --expand of a deep result
+        return (f"{error.problem}: leave out --expand, and it prints as the program that computes it "
+                "(with --at NAME=VALUE, its value)")
     if isinstance(error, ExpressionTooLargeError) and getattr(error, "problem", None):  # a dense matrix too large
         return (f"{error.problem}: add --sparse, which derives only the structural nonzeros and prints an entry "
                 "too large for a formula as its program")

@@ -23,7 +23,7 @@ from ..frontend.coerce import wrt_names
 from ..frontend.tokens import scan
 from ..hessian import hessian, hessian_cells, hessian_program
 from ..names import output_labels
-from .inputs import UsageError, _graph, parse_text, read_expr
+from .inputs import UsageError, _graph, one_line, parse_text, read_expr
 from .points import _point
 from .printing import (ADVICE, ENTRY_LINES, _aligned, _expression, _function_value, _json_number, _json_point, _mark,
                        _more, _no_variables, _print_json, _print_large)
@@ -122,8 +122,9 @@ def cmd_jacobian(args, out: TextIO) -> None:
     _auto_note(args, report, cost.mode, out)
     if len(names) > 1 and any(f not in graph.user_names for f in names):
         for f, text in zip(names, texts):  # a text that assigns its label ("c = x+1") shows it itself
-            shown = " ".join(text.split())
-            print(f"{_mark(args)} {shown}" if _assigns(text, f) else f"{_mark(args)} {f} = {shown}", file=out)
+            shown = one_line(text)
+            if shown != f:  # an input as a function is its own label: it printed "# x = x"
+                print(f"{_mark(args)} {shown}" if _assigns(text, f) else f"{_mark(args)} {f} = {shown}", file=out)
     if not wrt:  # under --latex too: it printed an empty pmatrix
         print(f"{_mark(args)} {', '.join(names)} {'have' if len(names) > 1 else 'has'} no variables: the Jacobian "
               "is empty", file=out)

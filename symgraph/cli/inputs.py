@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -95,7 +96,35 @@ def _read_file(name: str) -> str:
 def _no_expression(text: str) -> str:
     """Why ``text`` (a file's, standard input's) holds no expression, or "" when it holds one: a parse error's caret
     excerpt of an empty text named neither where it came from nor what was wrong."""
-    return "" if text.strip() else "it is empty" if not text else "it holds only white space, no expression"
+    if not text:
+        return "it is empty"
+    if not text.strip():
+        return "it holds only white space, no expression"
+    # '#' starts a comment to the end of its line wherever it stands (the grammar has no strings)
+    return "" if _COMMENT.sub("", text).strip() else "it holds only comments, no expression"
+
+
+#: a comment, from '#' to the end of its line
+_COMMENT = re.compile(r"#[^\n\r]*")
+
+
+def one_line(text: str) -> str:
+    """A program's text on one line, to head what is printed about it: comments left out, its lines joined with
+    '; ' (a line break inside brackets, which continues the line, with a space).
+
+    Its words joined with spaces kept a comment, which then read as if it ran over every line after it
+    (``c = a + b # sum d = b + 1 e = c * d``).
+    """
+    parts, depth = [], 0
+    for line in re.split(r"\r\n|\r|\n", _COMMENT.sub("", text)):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if parts:
+            parts.append(" " if depth > 0 or parts[-1].endswith(";") else "; ")
+        parts.append(line)
+        depth += sum(line.count(c) for c in "([") - sum(line.count(c) for c in ")]")
+    return "".join(parts)
 
 
 def load_functions(specs: Sequence[str]) -> list[UserFunction]:

@@ -366,11 +366,18 @@ def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list
     least as many operations written out, so its tree is not counted (a
     count over 900,000 nodes took 1.5 s of its LaTeX).
     """
+    rows, size, depth = expression_shape(graph, node, expand)
+    return rows, size is not None and depth <= MAX_DEPTH and (expand or size <= SHOW_LIMIT)
+
+
+def expression_shape(graph: Graph, node: str, expand: bool = False) -> tuple[list, int | None, int | None]:
+    """The rows ``node`` reads, and its size and depth written out; both None when it reads more than
+    :data:`SHOW_LIMIT` operation nodes and not ``expand`` (too large to print, known without counting)."""
     rows = live_instructions(graph.rows(backwards=True), [node])
     if not expand and len(rows) - countOf(map(itemgetter(1), rows), "const") > SHOW_LIMIT:
-        return rows, False
+        return rows, None, None
     size, depth = shapes(rows).get(node, (0, 0))[:2]
-    return rows, depth <= MAX_DEPTH and (expand or size <= SHOW_LIMIT)
+    return rows, size, depth
 
 
 def expression_text(graph: Graph, node: str | None = None, expand: bool = False, advice: Advice = PYTHON) -> str:

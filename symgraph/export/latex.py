@@ -33,8 +33,8 @@ from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.liveness import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT, printed_rows
-from .latex_expressions import (EXPAND_NOTE, _first_and_last, _listing_lines, _symbol,
-                                expression_latex, sympy_latex)
+from .latex_expressions import (_first_and_last, _listing_lines, _symbol, expression_latex, listing_note,
+                                sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
 from .notebook_latex import ALIGNED
@@ -92,7 +92,7 @@ def _finish(printer: "LatexPrinter", program: Any, lines: list[str], large: list
     the tail every derivative's LaTeX shares (``rows``: as :func:`_unread` found them, or None)."""
     if large:
         lines = lines + _listing_lines(printer, program, large, sep, rows=rows)
-    note = "\n" + EXPAND_NOTE if large else ""
+    note = "\n" + listing_note(program, large, counted=rows is None) if large else ""
     if not aligned:
         return "\n".join(lines) + note
     begin, sep, close = ALIGNED

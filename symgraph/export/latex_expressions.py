@@ -21,7 +21,7 @@ from ..ir.listing import PRINT_ARGS
 from ..ir.liveness import live_instructions
 from ..ops import WRITTEN
 from ..ir.program import Program
-from .display import LISTING_LINES, expression_rows
+from .display import LISTING_LINES, SHOW_LIMIT, expression_shape
 from .latex_printer import LatexPrinter
 
 
@@ -29,6 +29,22 @@ from .latex_printer import LatexPrinter
 EXPAND_NOTE = "% too large for one formula: latex(expand=True) or --expand prints it whole"
 #: the note as a notebook shows it, the last line of the aligned block: MathJax drops a comment unseen
 EXPAND_TEXT = r"\text{(too large for one formula: latex(expand=True) prints it whole)}"
+#: ... and under the assignments of a formula nested deeper than sympy can build, which expanding cannot print
+DEEP_NOTE = (f"% nested more than {constants.MAX_DEPTH} levels deep, deeper than sympy can build: "
+             "the assignments are its formula")
+DEEP_TEXT = (rf"\text{{(nested more than {constants.MAX_DEPTH} levels deep, deeper than sympy can build: the "
+             r"assignments are its formula)}")
+#: each note as a notebook shows it
+NOTE_TEXTS = {EXPAND_NOTE: EXPAND_TEXT, DEEP_NOTE: DEEP_TEXT}
+
+
+def listing_note(program: Any, labels: list[str], counted: bool = True) -> str:
+    """The note under the assignments of the results ``labels``: :data:`DEEP_NOTE` when one of them is nested
+    deeper than sympy can build (expanding it fails: the note said latex(expand=True) or --expand prints it
+    whole), else :data:`EXPAND_NOTE`; ``counted`` False: the program was too long to read for printing."""
+    if counted and any(program.expanded_depth(label) > constants.MAX_DEPTH for label in labels):
+        return DEEP_NOTE
+    return EXPAND_NOTE
 
 
 def _symbol(program: Any, name: str) -> sympy.Symbol:
@@ -45,24 +61,21 @@ def _first_and_last(items: list, most: int) -> tuple[list, int]:
     return (items, 0) if cut <= 0 else (items[:half] + items[-half:], cut)
 
 
-def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str, named: bool = False,
+def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep: str,
                    rows: list | None = None) -> list[str]:
     """The assignments ``labels`` need, in LaTeX, cut to the first and last lines (for results too large).
 
-    The function's own named nodes (``c = a + b``) are left out, being the
-    user's, unless ``named`` (the listing of the function itself).  ``rows``:
+    Every one, the function's own named nodes (``c = a + b``) included, as the
+    text listing writes them: left out, a derivative's listing used c and d of
+    ``c = x*y; d = sin(c); ...`` and defined neither.  ``rows``:
     the last of those assignments, when the program is too long to read them
     all for printing (:func:`~symgraph.export.display.printed_rows`); a line says the earlier are not shown.
     """
     if rows is not None:
         return [r"\text{\dots earlier assignments not shown (the program is too long to read for printing)}",
                 *_listing_lines(printer, Program(program.inputs, rows[-LISTING_LINES:],
-                                                 {k: program.results[k] for k in labels}, program.graph), labels, sep, named)]
+                                                 {k: program.results[k] for k in labels}, program.graph), labels, sep)]
     needed = live_instructions(reversed(program.instructions), [program.results[k] for k in labels])
-    graph = program.graph
-    if graph is not None and not named:
-        graph_nodes = graph.op_of
-        needed = [i for i in needed if i[0] not in graph_nodes or i[0] not in graph.user_names]
     half = LISTING_LINES // 2
     shown, cut = _first_and_last(needed, LISTING_LINES)
     lines = []
@@ -93,12 +106,13 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     printer = LatexPrinter(settings)
     printer.graph = graph
     output = graph.output
-    rows, printable = expression_rows(graph, output, expand)
-    if printable:
+    rows, size, depth = expression_shape(graph, output, expand)
+    deep = depth is not None and depth > constants.MAX_DEPTH
+    if size is not None and not deep and (expand or size <= SHOW_LIMIT):
         return printer.doprint(graph.expr(output))
-    lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ", named=True)
+    lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ")
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
-    return "\n".join(lines + [EXPAND_NOTE])
+    return "\n".join(lines + [DEEP_NOTE if deep else EXPAND_NOTE])
 
 
 def nested_deeper(expr: Any, depth: int) -> bool:

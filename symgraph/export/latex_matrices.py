@@ -12,7 +12,7 @@ from .. import constants
 from ..frontend.coerce import as_graph
 from ..ir.program import Program
 from .display import SHOW_LIMIT
-from .latex_expressions import EXPAND_NOTE, _listing_lines, _symbol, nested_deeper
+from .latex_expressions import _listing_lines, _symbol, listing_note, nested_deeper
 from .latex_printer import LatexPrinter
 
 
@@ -128,4 +128,4 @@ def program_matrix_latex(program: Any, cells: list[list[str | None]], built: Any
     large = list(dict.fromkeys(large))
     if not large:
         return text
-    return "\n".join([text, *_listing_lines(printer, program, large, " = "), EXPAND_NOTE])
+    return "\n".join([text, *_listing_lines(printer, program, large, " = "), listing_note(program, large)])

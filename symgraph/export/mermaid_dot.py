@@ -166,15 +166,20 @@ def _dot_line(item: NodeLabel | EdgeLabel) -> str:
 
 
 def _dot_legend(graph: Graph, items: list) -> list[str]:
-    """The legend as a text-only node, placed first (leftmost) by Graphviz; nothing when no edge is labelled and
-    no sum is folded."""
+    """The legend as the graph's own label, above the drawing at its left; nothing when no edge is labelled and
+    no sum is folded.
+
+    Not a node: Graphviz ranks a text-only node with the inputs and may put it between two of them (Rosenbrock's
+    picture had it between x[1] and x[2], read as part of the graph).  The graph's label sits outside the layout,
+    where the matplotlib engine puts its legend.  Its attributes come last in the DOT text, so that no call box
+    (a cluster, which would inherit them) repeats it.
+    """
     entries = legend(graph, [item for item in items if isinstance(item, EdgeLabel)],
                      folded=any(isinstance(item, NodeLabel) and item.terms for item in items))
     if not entries:
         return []
-    name = Namer(set(graph.op_of) | {item.name for item in items if isinstance(item, NodeLabel)}).fresh("legend")
     lines = "".join(_font(colour, text) + '<br align="left"/>' for text, colour in entries)  # lines left aligned
-    return [f'    "{name}" [label=<{lines}>, shape=plaintext];']
+    return [f"    label=<{lines}>;", '    labelloc="t";', '    labeljust="l";', '    fontname="Helvetica";']
 
 
 @checked_options
@@ -184,8 +189,8 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
     """Graphviz DOT, left to right; values in green, adjoints in red, local derivatives in blue.
 
     Takes the arguments of :func:`to_mermaid` and :func:`symgraph.export.draw`.
-    When edges carry numbers, a text-only ``legend`` node says what each
-    colour means (:func:`legend`).
+    When edges carry numbers, the graph's label, above the drawing, says what
+    each colour means (:func:`legend`).
 
     Examples
     --------
@@ -197,7 +202,6 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
         rankdir=LR;
         node [fontname="Helvetica"];
         edge [fontname="Helvetica"];
-        "legend" [label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>, shape=plaintext];
         "x" [label="x", shape=box];
         "y" [label="y", shape=box];
         "p" [label="p: +", shape=circle];
@@ -209,6 +213,10 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
         "z" -> "g" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>];
         "g_out" [label="", shape=none, width=0, height=0];
         "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
+        label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>;
+        labelloc="t";
+        labeljust="l";
+        fontname="Helvetica";
     }
     """
     graph = as_graph(graph, **sizes)
@@ -221,7 +229,7 @@ def dot_text(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
     head = ["digraph symgraph {", "    rankdir=LR;", '    node [fontname="Helvetica"];', '    edge [fontname="Helvetica"];']
     key = _dot_legend(graph, items)
     if not graph.groups:
-        return "\n".join([*head, *key, *map(_dot_line, items), "}"])
+        return "\n".join([*head, *map(_dot_line, items), *key, "}"])
     nodes = {item.name: _dot_line(item)[4:] for item in items if isinstance(item, NodeLabel)}
 
     def open_box(k, group):
@@ -230,5 +238,5 @@ def dot_text(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
                 'color="gray50"; fontcolor="gray40"; fontname="Helvetica";')
 
     body = _nested_lines(graph, nodes, open_box, "}")
-    return "\n".join([*head, *key, *("    " + line for line in body),
-                      *(_dot_line(item) for item in items if not isinstance(item, NodeLabel)), "}"])
+    return "\n".join([*head, *("    " + line for line in body),
+                      *(_dot_line(item) for item in items if not isinstance(item, NodeLabel)), *key, "}"])

@@ -6,7 +6,7 @@ how a notebook displays it (every result's ``_repr_latex_``).
 from __future__ import annotations
 
 from ..ir.listing import cut_listing, lines_within
-from .latex_expressions import EXPAND_NOTE, EXPAND_TEXT
+from .latex_expressions import NOTE_TEXTS
 
 
 #: a notebook shows at most about this many characters of an aligned block: its first and last lines and one
@@ -19,13 +19,15 @@ ALIGNED = ("\\begin{aligned}\n", " \\\\\n", "\n\\end{aligned}")
 
 def notebook_math(latex: str) -> str:
     """``latex`` as a notebook shows it, in ``$\\displaystyle ...$``; after a last line holding a ``%`` comment (a
-    large result ends with :data:`EXPAND_NOTE`) the closing ``$`` goes on a line of its own, which the comment
-    would hide from LaTeX (a notebook converted to PDF stopped at "Missing $ inserted").  After an aligned block
-    the note is the block's last line, :data:`EXPAND_TEXT`: a notebook's MathJax drops a comment unseen.
+    large result ends with :data:`~symgraph.export.latex_expressions.EXPAND_NOTE`) the closing ``$`` goes on a
+    line of its own, which the comment would hide from LaTeX (a notebook converted to PDF stopped at "Missing $
+    inserted").  After an aligned block the note is the block's last line, as text (:data:`NOTE_TEXTS`): a
+    notebook's MathJax drops a comment unseen.
     An aligned block longer than :data:`DISPLAY_CHARS` shows its first and last lines and one counting the rest."""
-    end = "\\end{aligned}\n" + EXPAND_NOTE
-    if latex.endswith(end):
-        latex = latex[:-len(end)].rstrip("\n") + " \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}"
+    for note, text in NOTE_TEXTS.items():
+        end = "\\end{aligned}\n" + note
+        if latex.endswith(end):
+            latex = latex[:-len(end)].rstrip("\n") + " \\\\\n" + text + "\n\\end{aligned}"
     begin, sep, close = ALIGNED
     if len(latex) > DISPLAY_CHARS and latex.startswith(begin) and latex.endswith(close):
         lines = latex[len(begin):-len(close)].split(sep)

@@ -76,6 +76,8 @@ def format_number(value: Any, digits: int = 4) -> str:
     """
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
+    if isinstance(value, sympy.Basic) and value.free_symbols:  # a formula: float() tried evalf first, ~1 ms each
+        return grammar_text(value)
     try:
         value = float(value)
     except (TypeError, ValueError):

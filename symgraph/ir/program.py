@@ -353,9 +353,12 @@ class Program:
             return self._env[ref]
         depth = self.expanded_depth(label)
         if depth > MAX_DEPTH:
-            raise ExpressionTooLargeError(
-                f"the closed form of {label!r} is nested {depth} levels deep, more than sympy can handle "
-                f"({MAX_DEPTH}); use the program (print(result.program)), .at() or .lambdify() instead")
+            problem = (f"the closed form of {label!r} is nested {depth} levels deep, more than sympy can handle "
+                       f"({MAX_DEPTH})")
+            error = ExpressionTooLargeError(f"{problem}; use the program (print(result.program)), .at() or .lambdify() "
+                                            "instead")
+            error.problem, error.depth = problem, depth  # the command line gives its own advice
+            raise error
         self._build([ref])
         return self._env[ref] if ref in self._env else self._leaf(ref)
 

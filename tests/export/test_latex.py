@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.export.latex_expressions import EXPAND_NOTE, EXPAND_TEXT
+from symgraph.export.latex_expressions import DEEP_NOTE, DEEP_TEXT, EXPAND_NOTE, EXPAND_TEXT
 from symgraph.export.latex_printer import SETTINGS, LatexPrinter
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
@@ -417,7 +417,7 @@ def test_each_name_is_grouped_once_however_many_lines_print_it(monkeypatch):
     monkeypatch.setattr(latex_printer, "split_super_sub", lambda name: split.append(name) or original(name))
     text = "\n".join(["c0 = x*y"] + [f"c{i} = sin(c{i - 1}) + c{i - 1}" for i in range(1, 400)])
     lines = sg.grad(text).latex().splitlines()
-    assert lines[-1] == latex_expressions.EXPAND_NOTE and len(lines) < 60
+    assert lines[-1] == latex_expressions.DEEP_NOTE and len(lines) < 60  # 400 deep: no formula, expanded or not
     assert len(split) < 2 * len(set(split)), (len(split), len(set(split)))
     assert sg.to_latex("x1 + y + x_1*y") == r"\mathit{x1} + \mathit{x\_1} y + y"
 
@@ -514,7 +514,11 @@ def test_sparse_jacobian_large_entry_is_defined_by_its_program():
 def test_notebook_display_shows_the_expand_note():
     # the note was a % comment after the aligned block, which a notebook's MathJax drops: nothing said how to
     # see the whole formula; latex() keeps the comment (a LaTeX file, the command line)
-    g = sg.grad("; ".join(["c0 = x"] + [f"c{k + 1} = sin(c{k}) + c{k}" for k in range(300)]))
+    g = sg.grad(" + ".join(f"exp(x*y*{k})" for k in range(80)), wrt=["x"])  # large, not deep: expanding prints it
     assert g.latex(aligned=True).endswith("\\end{aligned}\n" + EXPAND_NOTE)
     shown = g._repr_latex_()
-    assert shown.endswith("t_{899} &= t_{896} + t_{898} \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}$") and "%" not in shown
+    assert shown.endswith(" \\\\\n" + EXPAND_TEXT + "\n\\end{aligned}$") and "%" not in shown
+    deep = sg.grad("; ".join(["c0 = x"] + [f"c{k + 1} = sin(c{k}) + c{k}" for k in range(300)]))  # 300 deep
+    assert deep.latex(aligned=True).endswith("\\end{aligned}\n" + DEEP_NOTE)
+    shown = deep._repr_latex_()
+    assert shown.endswith("t_{899} &= t_{896} + t_{898} \\\\\n" + DEEP_TEXT + "\n\\end{aligned}$") and "%" not in shown

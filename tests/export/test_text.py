@@ -64,7 +64,6 @@ SEED_DOT = """digraph symgraph {
     rankdir=LR;
     node [fontname="Helvetica"];
     edge [fontname="Helvetica"];
-    "legend" [label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>, shape=plaintext];
     "x" [label="x", shape=box];
     "y" [label="y", shape=box];
     "p" [label="p: +", shape=circle];
@@ -76,6 +75,10 @@ SEED_DOT = """digraph symgraph {
     "z" -> "g" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>];
     "g_out" [label="", shape=none, width=0, height=0];
     "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
+    label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>;
+    labelloc="t";
+    labeljust="l";
+    fontname="Helvetica";
 }"""
 
 
@@ -141,12 +144,13 @@ def test_edge_labels_come_from_the_graph_not_from_an_edited_networkx_view():
 def test_plain_graph_has_no_output_edge_and_text_is_accepted():
     text = sg.to_mermaid("(x+y)*z")
     assert "_out" not in text and text.count("-->") == 4
-    assert "_out" not in sg.to_dot("(x+y)*z") and "legend" not in sg.to_dot("(x+y)*z")
+    assert "_out" not in sg.to_dot("(x+y)*z") and "label=<" not in sg.to_dot("(x+y)*z")
 
 
-def test_dot_legend_never_takes_a_node_name():
+def test_dot_legend_is_no_node_so_a_node_may_be_named_legend():
     dot = sg.to_dot("legend = x + y; f = legend * 2", at={"x": 1, "y": 2})
-    assert '"legend1" [label=<' in dot and '"legend" [label="legend: +", shape=circle];' in dot
+    assert '"legend" [label="legend: +", shape=circle];' in dot and "shape=plaintext" not in dot
+    assert dot.splitlines()[-5].startswith("    label=<") and dot.count("label=<<font color=\"black\">") == 1
 
 
 def test_mermaid_keyword_node_names_are_escaped():
