@@ -44,3 +44,53 @@ def test_paths_of_a_deep_chain_are_the_evaluated_cosines_and_their_product():
     assert path.derivatives == tuple(sympy.cos(s) for s in symbols)
     assert path.product == sympy.Mul(*(sympy.cos(s) for s in symbols))
     assert len(path.nodes) == depth + 1
+
+
+def test_square_at_a_point_is_numpys_square_bit_for_bit():
+    """The point path squares an np.float64 as a product: NumPy's square of every kind of value, sign of
+    zero, subnormals, overflow and nan included; a 0-d array (a constant) goes to square itself."""
+    import numpy as np
+    from symgraph.backends.runtime import POINT_NUMPY
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.standard_normal(2_000) * 10.0 ** rng.integers(-320, 308, 2_000),
+                             [0.0, -0.0, 5e-324, -5e-324, 1e-160, 1.4e154, 1.35e154, -1e155, 1e308,
+                              np.inf, -np.inf, np.nan, np.finfo(float).max, np.finfo(float).tiny]])
+    with np.errstate(all="ignore"):
+        expected = np.square(values)
+        got = np.array([POINT_NUMPY.square(np.float64(v)) for v in values])
+        constant = POINT_NUMPY.square(np.asarray(3.0))
+    assert got.tobytes() == expected.tobytes()
+    assert constant.__class__ is np.float64 and constant == 9.0
+
+
+def test_a_rosenbrock_gradient_at_points_is_the_one_point_arrays_bit_for_bit():
+    """The vector form at single points (the fast path, squares as products) against the same function on
+    one-point arrays (NumPy's square on arrays) and against the gradient written out by hand."""
+    import numpy as np
+    n = 200
+    text = "+".join(f"100*(x{i + 1}-x{i}^2)^2+(1-x{i})^2" for i in range(1, n))
+    names = [f"x{i}" for i in range(1, n + 1)]
+    vector = sg.value_and_grad(text, wrt=names, vector=True)
+    batch = sg.value_and_grad(text, wrt=names)
+    rng = np.random.default_rng(3)
+    for x in (rng.uniform(-2, 2, n), rng.uniform(-1e-160, 1e-160, n), np.zeros(n)):
+        value, gradient = vector(x)
+        batch_value, batch_gradient = batch(**{name: x[k:k + 1] for k, name in enumerate(names)})
+        assert np.float64(value).tobytes() == batch_value[0].tobytes()
+        assert np.asarray(gradient).tobytes() == np.array([g[0] for g in batch_gradient]).tobytes()
+        by_hand = np.zeros(n)
+        by_hand[:-1] += -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+        by_hand[1:] += 200 * (x[1:] - x[:-1] ** 2)
+        assert np.allclose(gradient, by_hand, rtol=1e-12, atol=1e-300)
+
+
+def test_an_integer_constant_is_the_float_sympy_converts_it_to():
+    import math
+    from symgraph.backends.peephole import _as_float
+    for v in (0, 1, -1, 2, -7, 2 ** 53 + 1, 2 ** 60 + 3, 10 ** 308, 10 ** 309, -10 ** 400, 3 ** 700):
+        try:
+            expected = float(sympy.Integer(v))
+        except OverflowError:
+            expected = math.copysign(math.inf, v)
+        assert _as_float(sympy.Integer(v)) == expected
+    assert _as_float(sympy.Rational(1, 3)) == 1 / 3 and math.isnan(_as_float(sympy.zoo))

@@ -65,9 +65,17 @@ def _power(x: Any, y: Any) -> Any:
     return np.power(x, y)[0]
 
 
-#: NumPy as generated code sees it at a point: NumPy's own functions, power as arrays compute it
+def _square(x: Any) -> Any:
+    """``numpy.square`` at a point: ``x * x``, the one correctly rounded product square computes, without a
+    ufunc call on a scalar (0.5 us against 0.15 us; Rosenbrock's gradient at n = 12,000 squares 36,000 times,
+    most of a 23 ms point).  Anything but an ``np.float64`` (a 0-d array of a constant) goes to square itself."""
+    return x * x if x.__class__ is np.float64 else np.square(x)
+
+
+#: NumPy as generated code sees it at a point: NumPy's own functions, power as arrays compute it, square as a product
 POINT_NUMPY = types.SimpleNamespace(**{k: v for k, v in vars(np).items() if not k.startswith("_")})
 POINT_NUMPY.power = _power
+POINT_NUMPY.square = _square
 
 
 def prepare_point(xp: Any, names: Sequence[str], *values: float) -> tuple:
