@@ -94,3 +94,45 @@ def test_an_integer_constant_is_the_float_sympy_converts_it_to():
             expected = math.copysign(math.inf, v)
         assert _as_float(sympy.Integer(v)) == expected
     assert _as_float(sympy.Rational(1, 3)) == 1 / 3 and math.isnan(_as_float(sympy.zoo))
+
+
+def test_a_jacobians_entries_read_one_by_one_or_all_at_once_are_sympys_derivatives():
+    """The entries are built when read: one alone (J[i, j], negative indices too) or all (sympy's own methods);
+    both are the closed forms sympy's diff gives, and a matrix never read still prints, compiles and pickles."""
+    import pickle
+    import numpy as np
+    m = 40
+    texts = [f"y{k} - a*exp(-b*t{k})" for k in range(m)] + ["a*b", "7", "a - a"]
+    a, b = sympy.symbols("a b")
+    expected = sympy.Matrix([[sympy.diff(sympy.Symbol(f"y{k}") - a * sympy.exp(-b * sympy.Symbol(f"t{k}")), v)
+                              for v in (a, b)] for k in range(m)] + [[b, a], [0, 0], [0, 0]])
+    one_by_one = sg.jacobian(texts, wrt=["a", "b"])
+    assert one_by_one.shape == (m + 3, 2)
+    for i in range(-(m + 3), m + 3):
+        for j in (-2, -1, 0, 1):
+            assert one_by_one[i, j] == expected[i, j] and one_by_one[i, j].func == expected[i, j].func
+    whole = sg.jacobian(texts, wrt=["a", "b"])
+    assert whole.tolist() == expected.tolist() and whole == expected and whole[:, 1] == expected[:, 1]
+    large = sg.jacobian([f"y{k} - a*exp(-b*t{k})" for k in range(1_500)], wrt=["a", "b"])
+    assert str(large).startswith("DerivativeMatrix: 1500x2 matrix") and "_stored" not in vars(large)
+    assert large[1_499, 1] == sympy.diff(-a * sympy.exp(-b * sympy.Symbol("t1499")), b)
+    unread = sg.jacobian(texts, wrt=["a", "b"])
+    point = {"a": 1.5, "b": 0.5, **{f"t{k}": 0.1 * k for k in range(m)}, **{f"y{k}": 1.0 for k in range(m)}}
+    assert np.allclose(unread.at(**point), np.array(expected.subs(point).tolist(), dtype=float))
+    again = pickle.loads(pickle.dumps(unread))
+    assert again == expected and again.program is not None
+    edited = sg.jacobian(texts, wrt=["a", "b"])
+    edited[0, 0] = 5
+    assert edited[0, 0] == 5 and edited[1, 1] == expected[1, 1] and not hasattr(edited, "program")
+
+
+def test_a_hessians_entries_read_alone_are_the_ones_built_together():
+    text = "x^2*y + y^3 + exp(x*y) + 4*z"
+    alone = sg.hessian(text)
+    together = sg.hessian(text)
+    rows = together.tolist()
+    assert [[alone[i, j] for j in range(3)] for i in range(3)] == rows
+    x, y, z = sympy.symbols("x y z")
+    f = x ** 2 * y + y ** 3 + sympy.exp(x * y) + 4 * z
+    assert all(sympy.simplify(rows[i][j] - sympy.diff(f, u, v)) == 0
+               for i, u in enumerate((x, y, z)) for j, v in enumerate((x, y, z)))
