@@ -1,6 +1,12 @@
 """mode="auto"'s count: the multiplications forward and reverse mode would perform, found before deriving.
 
 :func:`sweep_estimates` is what :func:`symgraph.ad.modes.choose_mode` compares; see that module for the rule.
+
+Measured on Rosenbrock's indexed sum at n = 10^5 (900,000 nodes, every input in wrt): 5.7-5.9 s of CPU on a
+loaded 2-core machine, 4.4 us a node at n = 10^4 and 6.5 at 10^5; the chain of additions joins windows
+up to n bits long (about 0.4 s of big-integer work at 10^5) and every node's window is kept for the reverse
+pass (760 MB).  Dropping each node's window after its last reader brought that to 155 MB but took 1 s more
+(counting the readers of 900,000 rows), so the design stays two plain passes; the time is per node.
 """
 from __future__ import annotations
 
