@@ -192,7 +192,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         stored = self.__dict__
         rep = stored.get("_stored")
         if rep is None:
-            rep = stored["_stored"] = stored.pop("_pending")()
+            pending = stored.pop("_pending", None)  # else a matrix pickled before, which kept sympy's own name
+            rep = stored["_stored"] = pending() if pending is not None else stored.pop("_rep")
         return rep
 
     @_rep.setter

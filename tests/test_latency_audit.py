@@ -73,9 +73,14 @@ def test_a_rosenbrock_gradient_at_points_is_the_one_point_arrays_bit_for_bit():
     vector = sg.value_and_grad(text, wrt=names, vector=True)
     batch = sg.value_and_grad(text, wrt=names)
     rng = np.random.default_rng(3)
-    for x in (rng.uniform(-2, 2, n), rng.uniform(-1e-160, 1e-160, n), np.zeros(n)):
-        value, gradient = vector(x)
-        batch_value, batch_gradient = batch(**{name: x[k:k + 1] for k, name in enumerate(names)})
+    for x in (rng.uniform(-2, 2, n), rng.uniform(-1e-160, 1e-160, n), np.zeros(n), np.full(n, 1e200)):
+        with np.errstate(over="ignore", invalid="ignore"):  # the last overflows: the point path gives way to arrays
+            value, gradient = vector(x)
+            batch_value, batch_gradient = batch(**{name: x[k:k + 1] for k, name in enumerate(names)})
+        if not np.isfinite(value):
+            assert np.float64(value).tobytes() == batch_value[0].tobytes()
+            assert np.asarray(gradient).tobytes() == np.array([g[0] for g in batch_gradient]).tobytes()
+            continue
         assert np.float64(value).tobytes() == batch_value[0].tobytes()
         assert np.asarray(gradient).tobytes() == np.array([g[0] for g in batch_gradient]).tobytes()
         by_hand = np.zeros(n)
@@ -192,3 +197,54 @@ def test_markowitz_elimination_keeps_its_order_with_fewer_heap_entries():
         point = {x: 0.3 + 0.01 * k for k, x in enumerate(graph.inputs)}
         reverse = sg.jacobian(graph, mode="reverse").at(point)
         assert np.allclose(sg.jacobian(graph, mode="elimination").at(point), reverse, rtol=1e-12)
+
+
+def test_the_static_locals_of_a_node_and_a_constant_are_the_general_rules():
+    """Rows of one node and one constant read their slot alone: the same locals as the loop over the slots."""
+    from symgraph import ops
+    from symgraph.ad.partials import OUT, STATIC_PARTIALS, static_locals
+    from symgraph.ir.folding import ZERO
+
+    def general(op, args):
+        static = STATIC_PARTIALS.get(op)
+        if static is None:
+            return tuple((u, None) for u in dict.fromkeys(a for a in args if a.__class__ is str))
+        local = {}
+        for slot, u in enumerate(args):
+            if u.__class__ is not str:
+                continue
+            s = static[slot]
+            part = args[s] if s.__class__ is int else None if s is OUT else s
+            if part.__class__ is str:
+                part = None
+            local[u] = None if part is None or (u in local and local[u] is None) else local.get(u, 0) + part
+        return tuple(local.items())
+
+    constants = (sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1), sympy.Integer(100), sympy.Rational(1, 2),
+                 sympy.Float(2.5))
+    for op, row in ops.OPS.items():
+        if row.arity != 2:
+            continue
+        for c in constants:
+            for args in (("v", c), (c, "v")):
+                got, expected = static_locals(op, args), general(op, args)
+                assert got == expected, (op, args, got, expected)
+                assert [g is ZERO for _, g in got] == [e is ZERO for _, e in expected]
+
+
+def test_a_vector_hessian_and_residuals_at_a_point_are_the_arrays_values():
+    """The vector forms read a point's results as one block (kernel.point): the values the same function
+    gives on one-point arrays, bit for bit, for a Hessian's vector form and for residuals."""
+    import numpy as np
+    text = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2) + log(1 + x[0]^2)"
+    hessian = sg.hessian(text, n=6)
+    vector = hessian.lambdify(vector=True)
+    arrays = hessian.lambdify()
+    x = np.random.default_rng(5).uniform(-2, 2, 6)
+    assert vector(x).tobytes() == np.ascontiguousarray(arrays(x[:, None])[..., 0]).tobytes()
+    residuals = sg.residuals([f"y{k} - a*exp(-b*t{k})" for k in range(5)], wrt=["a", "b"])
+    data = {f"t{k}": 0.1 * k for k in range(5)} | {f"y{k}": 1.0 + k for k in range(5)}
+    r, jac = residuals([1.5, 0.5], **data)
+    t = 0.1 * np.arange(5)
+    assert np.allclose(r, 1.0 + np.arange(5) - 1.5 * np.exp(-0.5 * t), rtol=1e-15)
+    assert np.allclose(jac, np.stack([-np.exp(-0.5 * t), 1.5 * t * np.exp(-0.5 * t)], axis=1), rtol=1e-15)

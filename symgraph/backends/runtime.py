@@ -91,6 +91,15 @@ def fit_point(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], cop
     return tuple([out[i, ...] for i in range(len(values))])
 
 
+def fit_block(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Sequence[int] = ()) -> np.ndarray:
+    """:func:`fit_point` as the one 1-D block itself, which a vector form reads whole (``kernel.point``): no 0-d
+    view of each result to stack again (a 12,000-entry gradient's views and their stacking were 3 ms a point)."""
+    out = np.array([v[0] if v.__class__ is np.ndarray and v.ndim else v for v in values], dtype=_FLOAT64)
+    if not np.isfinite(out).all():
+        raise _NotFinite
+    return out
+
+
 def with_point_path(exact: Callable, fast: Callable) -> Callable:
     """``exact`` (NumPy on arrays), with float64 points run first by ``fast`` on NumPy scalars.
 
