@@ -123,8 +123,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         made from its nonzeros, as sympy stores it: a dense 1,000 x 1,000 Hessian took 10 s through
         ``Matrix(rows)``, most of it spent comparing a million zeros.
 
-        The entries are built when first read (sympy's storage, :attr:`_rep`), one entry alone when it is
-        read alone (``J[i, j]``): the Jacobian of 3,000 residuals ``y_k - a*exp(-b*t_k)`` took 2.7-3.1 s of
+        The entries of a matrix too large to print whole are built when first read (sympy's storage,
+        :attr:`_rep`), one entry alone when it is read alone (``J[i, j]``): the Jacobian of 3,000 residuals ``y_k - a*exp(-b*t_k)`` took 2.7-3.1 s of
         CPU, nearly all in sympy building its 6,000 closed forms (each product with an ``exp`` evaluates the
         exp again), where its printed form is the program's listing; now 0.33-0.44 s with printing, and one
         entry 0.4 s.  The refusals above stay eager: they are counted on the program.
@@ -158,6 +158,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         matrix.__dict__["_pending"] = partial(cls._entries, program, cells, computed, how, shape)
         matrix.program, matrix.cells = program, cells
         matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, tuple(wrt), tuple(held)
+        if matrix._printable():  # small enough for sympy to print whole: built now, so that printing only prints
+            matrix._rep  # noqa: B018 - built
         return matrix
 
     @classmethod

@@ -248,3 +248,17 @@ def test_a_vector_hessian_and_residuals_at_a_point_are_the_arrays_values():
     t = 0.1 * np.arange(5)
     assert np.allclose(r, 1.0 + np.arange(5) - 1.5 * np.exp(-0.5 * t), rtol=1e-15)
     assert np.allclose(jac, np.stack([-np.exp(-0.5 * t), 1.5 * t * np.exp(-0.5 * t)], axis=1), rtol=1e-15)
+
+
+def test_the_estimate_drops_long_windows_after_their_last_reader_and_counts_as_the_sweeps_do():
+    """A chain of sums past 1,024 inputs: each link's window is dropped once the next link has read it, and
+    the estimate is still what the forward and reverse sweeps count (sg.compare derives them)."""
+    from symgraph.ad.estimate import sweep_estimates
+    text = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2) + sum(x[i]*x[i+1]*x[i], i, 0, n-2)"
+    graph = sg.parse(text, n=1_100)
+    estimate = sweep_estimates(graph, graph.outputs, list(graph.input_nodes))
+    report = sg.compare(graph)
+    for mode in ("forward", "reverse"):
+        assert estimate[mode].multiplications == report[mode].multiplications, mode
+    g = sg.parse("h = sin(x); y1 = h*h; y2 = h+1", outputs=["y1", "y2"])
+    assert sweep_estimates(g, g.outputs, ["x"])["forward"].products == 3
