@@ -31,7 +31,7 @@ feeds another output, needs no special case.
 Markowitz's heap holds one valid entry per vertex degree: an elimination pushes a neighbour again only when
 its in-degree x out-degree changed (a chain's neighbours mostly keep theirs).  Pushing every neighbour each
 time, Rosenbrock's function at n = 10,000 (90,000 vertices) made 250,000 heap entries and eliminated in
-2.6-2.9 s of CPU; now 110,000 and 1.8 s, in the same order (the pop order is a total order on entries).
+2.1-2.9 s of CPU; now 110,000 and 1.75-2.2 s, in the same order (the pop order is a total order on entries).
 
 Only vertices on some wrt -> output path take part, and zero edges are dropped;
 forward and reverse sweeps also visit dead branches, so on graphs with such
