@@ -369,18 +369,18 @@ def _kernel(generated: Generated, xp: Any, results: int, exact: Callable | None 
         kernel.recipe = recipe  # what each block's task pickles as
     if xp is None or xp is np:  # the single-point path: the same code object with other helpers
         arrays = kernel
-        kernel = with_point_path(arrays, _with_helpers(exact, {prepare: prepare_point, fit: fit_point}))
+        kernel = with_point_path(arrays, _rebound(exact, {prepare: prepare_point, fit: fit_point}))
         # a vector form's float64 vector: its entries as the inputs, the results as one block (vector_forms)
-        block = with_point_path(arrays, _with_helpers(exact, {prepare: prepare_point, fit: fit_block}))
+        block = with_point_path(arrays, _rebound(exact, {prepare: prepare_point, fit: fit_block}))
         kernel.point = _point_of(block)
     kernel.recipe = recipe
     return kernel
 
 
-def _with_helpers(exact: Callable, swap: dict) -> Callable:
-    """The generated function ``exact`` with some of its helpers swapped (the same code object)."""
-    helpers = {k: swap.get(v, v) if callable(v) else v for k, v in exact.__globals__.items()}
-    return types.FunctionType(exact.__code__, helpers, exact.__name__)
+def _rebound(exact: Callable, swap: dict) -> Callable:
+    """The generated function ``exact`` with some of the functions its globals hold swapped (the same code)."""
+    rebound = {k: swap.get(v, v) if callable(v) else v for k, v in exact.__globals__.items()}
+    return types.FunctionType(exact.__code__, rebound, exact.__name__)
 
 
 def _point_of(block: Callable) -> Callable:
