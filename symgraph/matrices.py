@@ -127,7 +127,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         :attr:`_rep`), one entry alone when it is read alone (``J[i, j]``): the Jacobian of 3,000 residuals ``y_k - a*exp(-b*t_k)`` took 2.7-3.1 s of
         CPU, nearly all in sympy building its 6,000 closed forms (each product with an ``exp`` evaluates the
         exp again), where its printed form is the program's listing; now 0.33-0.44 s with printing, and one
-        entry 0.4 s.  The refusals above stay eager: they are counted on the program.
+        entry read alone 5 ms more.  The refusals above stay eager: they are counted on the program.
         """
         results = program.results
         computed = [label for label in dict.fromkeys(chain.from_iterable(cells))
