@@ -5,6 +5,13 @@ are the same :class:`~symgraph.cost.ModeCost` figures ``gradient.cost`` shows
 (see :mod:`symgraph.cost` for what each counts); the path count comes first,
 from the graph alone, and decides whether the path sum is enumerated.
 :func:`verdict` is the sentence under the table.
+
+Measured on Rosenbrock's function at n = 10,000 (90,000 nodes, 10,000 inputs), CPU on a loaded 2-core
+machine: compare 3.7-4.5 s and printing its table 0.8-1.1 s (the expanded sizes of two 100,000-operation
+programs, counted as the figures are printed).  Elimination is about half of it (Markowitz's heap, see
+:mod:`symgraph.ad.eliminate`: 2.1-2.9 -> 1.75-2.2 s), forward mode's 10,000 sweeps about a quarter,
+reverse a tenth; no mode's cost repeats another's, and each is about 5-20 us a node of Python, so the
+table of a 90,000-node graph stays a few seconds.
 """
 from __future__ import annotations
 

@@ -380,6 +380,8 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
                 return _QUERYLESS[name](*args)
             if name in ("max", "min") and len(args) > EVALUATED_EXTREMUM:
                 return _extremum(name, args)
+            if len(args) == 1 and a.__class__ is sympy.Symbol:
+                return _of_symbol(op(name).sympy, a)
             try:
                 return op(name).sympy(*args)
             except TypeError:  # "Invalid comparison of non-real": a nan in the numbers
@@ -387,6 +389,32 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
                     raise
                 return _ON_NAN[name]
     return constant_op(name, args)
+
+
+#: (sympy function, a Symbol's assumptions) -> True when sympy's evaluation of the function of such a symbol
+#: leaves the call as it is (cos(s) is cos(s)), False when it rewrites it (re(s) of a real s is s)
+_SYMBOL_CALLS: dict[tuple, bool] = {}
+
+
+def _of_symbol(function: Any, symbol: sympy.Symbol) -> sympy.Expr:
+    """``function(symbol)``, evaluated as sympy evaluates it, built unevaluated once that is known to change nothing.
+
+    What sympy's evaluation makes of a function of one plain Symbol depends on the function and the symbol's
+    assumptions, never on its name, so the first call of each pair is evaluated and says whether the others may
+    skip it: that evaluation tries to take a factor of I, a multiple of pi and a minus sign out of the symbol
+    (0.2 ms for cos(s), against 45 us unevaluated), and the edge derivatives of a 10,000-deep ``sin(sin(...x))``,
+    10,000 cosines of node symbols, took 2.4 s of ``sg.paths``' 2.6.  Only sympy's own function classes.
+    """
+    if not (isinstance(function, sympy.FunctionClass) and function.__module__.startswith("sympy.")):
+        return function(symbol)
+    key = (function, tuple(sorted(symbol.assumptions0.items())))
+    stays = _SYMBOL_CALLS.get(key)
+    if stays:
+        return function(symbol, evaluate=False)
+    built = function(symbol)
+    if stays is None:
+        _SYMBOL_CALLS[key] = built.func is function and built.args == (symbol,)
+    return built
 
 
 class SympyBuilder:

@@ -81,6 +81,12 @@ def _nonzero(ref: Any) -> bool:
 _KEPT = ("program", "cells", "order", "graph", "wrt", "held", "cost")
 
 
+def _entry(program: Program, label: str, how: Any) -> sympy.Expr | None:
+    """The closed form of the computed result ``label``, simplified as :meth:`DerivativeMatrix.of` says; None for 0."""
+    entry = simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
+    return entry if entry != 0 else None
+
+
 class DerivativeMatrix(sympy.MutableDenseMatrix):
     """A Jacobian or Hessian as a sympy Matrix; ``.lambdify()`` compiles it to ``(m, n, *batch)`` arrays.
 
@@ -116,6 +122,12 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         constant entries (most of a large Hessian's are 0) are neither bounded nor simplified.  The matrix is
         made from its nonzeros, as sympy stores it: a dense 1,000 x 1,000 Hessian took 10 s through
         ``Matrix(rows)``, most of it spent comparing a million zeros.
+
+        The entries of a matrix too large to print whole are built when first read (sympy's storage,
+        :attr:`_rep`), one entry alone when it is read alone (``J[i, j]``): the Jacobian of 3,000 residuals ``y_k - a*exp(-b*t_k)`` took 2.7-3.1 s of
+        CPU, nearly all in sympy building its 6,000 closed forms (each product with an ``exp`` evaluates the
+        exp again), where its printed form is the program's listing; now 0.33-0.44 s with printing, and one
+        entry read alone 5 ms more.  The refusals above stay eager: they are counted on the program.
         """
         results = program.results
         computed = [label for label in dict.fromkeys(chain.from_iterable(cells))
@@ -140,10 +152,24 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
             error.problem = problem
             raise error
         how = batch_level(simplify, total)
+        shape = (len(cells), len(cells[0]) if cells else len(wrt))  # no outputs: 0 x len(wrt)
+        matrix = object.__new__(cls)  # as sympy's _fromrep makes one, its storage left to _entries
+        matrix.rows, matrix.cols = shape
+        matrix.__dict__["_pending"] = partial(cls._entries, program, cells, computed, how, shape)
+        matrix.program, matrix.cells = program, cells
+        matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, tuple(wrt), tuple(held)
+        if matrix._printable():  # small enough for sympy to print whole: built now, so that printing only prints
+            matrix._rep  # noqa: B018 - built
+        return matrix
+
+    @classmethod
+    def _entries(cls, program: Program, cells: list[list[str | None]], computed: list[str], how: Any,
+                 shape: tuple[int, int]) -> Any:
+        """sympy's storage of the matrix :meth:`of` made: each distinct entry built once and simplified."""
+        results = program.results
         value = {}  # label, or id of a constant result -> its entry, or None for 0 (each compared with 0 once)
         for label in computed:
-            entry = simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
-            value[label] = entry if entry != 0 else None
+            value[label] = _entry(program, label, how)
         nonzero: dict[int, dict[int, sympy.Expr]] = {}
         for i, row in enumerate(cells):
             for j, label in enumerate(row):
@@ -159,11 +185,28 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                     entry = value[key] = entry if entry != 0 else None
                 if entry is not None:
                     nonzero.setdefault(i, {})[j] = entry
-        shape = (len(cells), len(cells[0]) if cells else len(wrt))  # no outputs: 0 x len(wrt)
-        matrix = cls._from_nonzeros(shape, nonzero)
-        matrix.program, matrix.cells = program, cells
-        matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, tuple(wrt), tuple(held)
-        return matrix
+        return cls._from_nonzeros(shape, nonzero)._rep
+
+    @property
+    def _rep(self) -> Any:
+        """sympy's storage of the entries, which every sympy method reads: built on first use for the matrix
+        :meth:`of` made (printing a large one, its shape and ``.lambdify()`` read the program instead)."""
+        stored = self.__dict__
+        rep = stored.get("_stored")
+        if rep is None:
+            pending = stored.pop("_pending", None)  # else a matrix pickled before, which kept sympy's own name
+            rep = stored["_stored"] = pending() if pending is not None else stored.pop("_rep")
+        return rep
+
+    @_rep.setter
+    def _rep(self, rep: Any) -> None:
+        self.__dict__.pop("_pending", None)
+        self.__dict__["_stored"] = rep
+
+    def __getstate__(self) -> dict:
+        """The attributes with the entries built (a pending build is a function of the program, not data)."""
+        self._rep  # noqa: B018 - built
+        return self.__dict__.copy()
 
     def __getitem__(self, key: Any) -> Any:
         """sympy's indexing (entries, slices, flat positions); an index out of range, or one that is no
@@ -171,6 +214,19 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         :class:`~symgraph.errors.EntryError` saying the shape (still an IndexError), not sympy's bare
         ``Index out of range: a[5]``, TypeError, or ValueError (``H[0,]``, ``H[0, 0, 0]``: a tuple of one or
         three indices)."""
+        pending = self.__dict__.get("_pending")
+        if pending is not None and key.__class__ is tuple and len(key) == 2:  # one entry: built alone
+            i, j = key
+            if i.__class__ is int and j.__class__ is int and -self.rows <= i < self.rows and -self.cols <= j < self.cols:
+                program, cells, _, how, _ = pending.args
+                label = cells[i][j]
+                if label is None:
+                    return sympy.S.Zero
+                if program.results[label].__class__ is not str:  # a constant: as _entries reads it
+                    entry = program.closed_form(label)
+                    return entry if entry != 0 else sympy.S.Zero
+                entry = _entry(program, label, how)
+                return sympy.S.Zero if entry is None else entry
         try:
             return super().__getitem__(key)
         except (IndexError, TypeError, ValueError):

@@ -345,14 +345,22 @@ def static_locals(op: str, args: tuple) -> tuple[tuple[str, Ref | None], ...]:
     an op whose partials build instructions, or a partial that is an operand
     or the node itself, has a non-constant local derivative.  Repeated
     operands add up (``x - x`` has a zero edge).  One tuple per row, not a
-    dict, and the rows of one or two operand nodes read off :data:`_NAMED_LOCALS`:
-    :func:`symgraph.ad.modes.sweep_estimates` reads it for every node of graphs of a million.
+    dict, and the rows of one or two operand nodes read off :data:`_NAMED_LOCALS`, a node and a constant
+    from its one slot: :func:`symgraph.ad.modes.sweep_estimates` reads it for every node of graphs of a million.
     """
     if len(args) == 2:
         x, y = args
         if x.__class__ is str and y.__class__ is str:
             named = _NAMED_LOCALS.get(op, _NONE_NAMED)
             return ((x, named[0]), (y, named[1])) if x != y else ((x, named[2]),)
+        if x.__class__ is str or y.__class__ is str:  # one node and a constant (x^2, 100*v, 1 - x): its slot alone
+            slot, u = (0, x) if x.__class__ is str else (1, y)
+            static = STATIC_PARTIALS.get(op)
+            if static is None:
+                return ((u, None),)
+            s = static[slot]
+            part = args[s] if s.__class__ is int else None if s is OUT else s
+            return ((u, None if part is None or part.__class__ is str else 0 + part),)
     elif len(args) == 1:
         x = args[0]
         if x.__class__ is str:

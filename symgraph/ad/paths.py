@@ -8,7 +8,10 @@ count) and enumeration is refused with :class:`~symgraph.errors.PathLimitError`
 above ``limit`` paths, or above ``EDGES_PER_PATH * limit`` edges along them
 (:func:`path_limit_error`): a tower ``x^x^...^x`` of depth N has only N paths
 but N^2/2 edges on them, and 2,000 levels took 8 s before the edges counted.
-:func:`list_paths` (``sg.paths``) lists the terms one by one.
+:func:`list_paths` (``sg.paths``) lists the terms one by one.  Listing the one path of a 10,000-deep
+``sin(sin(...x))`` took 2.6-4.4 s on a loaded machine, nearly all in sympy's evaluation of the 10,000
+cosines that are its edge derivatives; a function of one plain symbol is now built unevaluated once sympy is
+seen to leave such a call alone (:func:`symgraph.constants.build_sympy`): 0.9-1.7 s, the same expressions.
 """
 from __future__ import annotations
 

@@ -65,9 +65,17 @@ def _power(x: Any, y: Any) -> Any:
     return np.power(x, y)[0]
 
 
-#: NumPy as generated code sees it at a point: NumPy's own functions, power as arrays compute it
+def _square(x: Any) -> Any:
+    """``numpy.square`` at a point: ``x * x``, the one correctly rounded product square computes, without a
+    ufunc call on a scalar (0.5 us against 0.15 us; Rosenbrock's gradient at n = 12,000 squares 36,000 times,
+    most of a 23 ms point).  Anything but an ``np.float64`` (a 0-d array of a constant) goes to square itself."""
+    return x * x if x.__class__ is np.float64 else np.square(x)
+
+
+#: NumPy as generated code sees it at a point: NumPy's own functions, power as arrays compute it, square as a product
 POINT_NUMPY = types.SimpleNamespace(**{k: v for k, v in vars(np).items() if not k.startswith("_")})
 POINT_NUMPY.power = _power
+POINT_NUMPY.square = _square
 
 
 def prepare_point(xp: Any, names: Sequence[str], *values: float) -> tuple:
@@ -81,6 +89,15 @@ def fit_point(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], cop
     if not np.isfinite(out).all():
         raise _NotFinite
     return tuple([out[i, ...] for i in range(len(values))])
+
+
+def fit_block(xp: Any, shape: tuple, dtype: np.dtype, values: Sequence[Any], copy: Sequence[int] = ()) -> np.ndarray:
+    """:func:`fit_point` as the one 1-D block itself, which a vector form reads whole (``kernel.point``): no 0-d
+    view of each result to stack again (a 12,000-entry gradient's views and their stacking were 3 ms a point)."""
+    out = np.array([v[0] if v.__class__ is np.ndarray and v.ndim else v for v in values], dtype=_FLOAT64)
+    if not np.isfinite(out).all():
+        raise _NotFinite
+    return out
 
 
 def with_point_path(exact: Callable, fast: Callable) -> Callable:
