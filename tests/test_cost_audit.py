@@ -1,12 +1,10 @@
 """Cost accounting audit: the figures of compare(), gradient.cost and mode="auto" against hand counts and
 against the programs they describe, and the sentences that explain them."""
-import json
 
 import pytest
 import sympy
 
 import symgraph as sg
-from symgraph.cli import main
 from symgraph.hessian import STRATEGIES, hessian_program
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"

@@ -1,7 +1,6 @@
 """Structural sparsity patterns: exactly the entries that can be nonzero, checked against dense derivatives."""
 import numpy as np
 import pytest
-import sympy
 
 import symgraph as sg
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import warnings
 
-import mpmath
 import numpy as np
 import pytest
 import sympy

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import symgraph as sg
 from symgraph import ops

@@ -1,7 +1,6 @@
 """Audit of the sympy input path: what researchers pass from sympy, checked against sympy's own derivatives."""
 from __future__ import annotations
 
-import math
 
 import pytest
 import sympy
