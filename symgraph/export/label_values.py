@@ -130,7 +130,7 @@ def _by_node(graph: Graph, what: str, given: Mapping) -> dict[str, Any]:
     array of them.  A name the graph does not have is an error, not a label silently left out."""
     out, unknown = {}, []
     ops, addresses = graph.op_of, graph.addresses
-    for key, value in given.items():
+    for key, value in named_keys(what + "=", given).items():  # sympy symbols as the names they print, as at() reads them
         known = graph.indexed.get(key) if isinstance(key, str) else None
         if known is not None:
             array = as_array(key, value)
@@ -157,6 +157,8 @@ def _by_edge(graph: Graph, given: Mapping) -> dict[tuple[str, str], Any]:
     ops, addresses, edges = graph.op_of, graph.addresses, graph.edge_slots()
 
     def node(name: Any) -> str | None:
+        if name.__class__ is not str and getattr(name, "is_symbol", False) is True:
+            name = str(name)  # a sympy Symbol or Indexed, read as _by_node reads it
         return None if not isinstance(name, str) else name if name in ops else addresses.get(name)
 
     out, unknown = {}, []

@@ -183,10 +183,13 @@ def _check_symbols(graph: Graph, wrt: list) -> None:
 
 
 def _separately(words: Sequence[str]) -> str:
-    """The hint for names written as one word ('x y', 'x,y'): give them one by one."""
+    """The hint for names written as one word ('x y', 'x,y'): give them one by one; for a name with spaces
+    around it ('x '), the name without them."""
     parts = [w for w in re.split(r"[\s,;]+", words[0]) if w]
     if len(parts) > 1 and all(map(is_identifier, parts)):
         return f"; to name several, give each separately: {', '.join(map(repr, parts))}"
+    if len(parts) == 1 and parts[0] != words[0] and words[0].strip() == parts[0] and is_identifier(parts[0]):
+        return f" (did you mean {parts[0]!r}?)"
     return ""
 
 

@@ -421,3 +421,14 @@ def test_edge_labels_outside_a_branch_keep_numpy_s_warning():
     from symgraph.export.label_values import edge_derivatives
     with pytest.warns(RuntimeWarning, match="invalid value"):
         edge_derivatives("sqrt(x) + where(x > 0, 1, 2)", x=-1.0)
+
+
+def test_labels_keyed_by_sympy_symbols_are_read_as_their_names():
+    """values= and derivatives= take sympy Symbol keys as at= does (it said "names x, not in the graph (nodes: x, ...)")."""
+    import sympy
+    x, y = sympy.symbols("x y")
+    by_symbol = sg.to_mermaid("x*y", values={x: 1.0, "y": 2.0})
+    assert by_symbol == sg.to_mermaid("x*y", values={"x": 1.0, "y": 2.0})
+    assert sg.to_dot("x*y", derivatives={(x, "v1"): 3.0}) == sg.to_dot("x*y", derivatives={("x", "v1"): 3.0})
+    with pytest.raises(sg.GraphError, match="'z', not in the graph"):
+        sg.to_mermaid("x*y", values={sympy.Symbol("z"): 1.0})

@@ -111,3 +111,15 @@ def test_functions_as_a_generator_or_an_array_are_a_list_of_them():
         sg.jacobian({"x*y", "x"}, ["x"])
     with pytest.raises(sg.ArgumentError, match="got ndarray"):  # a 2-d array is no list of functions
         sg.jacobian(np.array([["x"]]), ["x"])
+
+
+@pytest.mark.parametrize("wrt, hint", [(["x "], "(did you mean 'x'?)"), ([" y"], "(did you mean 'y'?)"),
+                                       (["x\t"], "(did you mean 'x'?)"),
+                                       (["x y"], "give each separately: 'x', 'y'")])
+def test_a_wrt_name_with_spaces_says_which_name_it_may_mean(wrt, hint):
+    with pytest.raises(sg.ArgumentError, match="is not a name") as info:
+        sg.grad("x*y", wrt=wrt)
+    assert hint in str(info.value)
+    with pytest.raises(sg.ArgumentError) as info:
+        sg.grad("x*y", wrt=["x-1"])
+    assert "did you mean" not in str(info.value)
