@@ -39,25 +39,28 @@ Row = tuple  # (target, op, args)
 SIZE_CAP = 10**18
 
 
-def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterable[Any] = ()) -> MutableMapping[str, Any]:
+def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterable[Any] = (),
+            user: Mapping[str, Any] | None = None) -> MutableMapping[str, Any]:
     """Every row's value into ``env`` (which holds the inputs' values); returns ``env``.
 
     Domain errors follow NumPy: ``log(-1)`` is nan and ``1/0`` is inf, never an
     exception, with NumPy's warning -- except in the rows that only feed a
     branch of ``where`` on the way to ``results`` (:func:`branch_only`), whose
     untaken values are discarded, so they are computed without warnings.
-    A registered function is called through :func:`symgraph.registered_calls.user_call` (its errors named, its result checked).
-    Each warning is said once per call, at the caller's line (:class:`~symgraph.float_warnings.said_once`).
+    A registered function is called through :func:`symgraph.registered_calls.user_call` (its errors named, its result checked),
+    by its row in ``user`` when given (the rows a program was derived with: :attr:`Program.functions`), else as
+    registered now.  Each warning is said once per call, at the caller's line (:class:`~symgraph.float_warnings.said_once`).
     """
     rows = list(rows)
     with said_once():
-        _run(rows, env, branch_only(rows, results))
+        _run(rows, env, branch_only(rows, results), user)
     return env
 
 
-def _run(rows: list[Row], env: MutableMapping[str, Any], quiet: Container[str]) -> None:
+def _run(rows: list[Row], env: MutableMapping[str, Any], quiet: Container[str], kept: Mapping | None = None) -> None:
     """:func:`numbers`' loop: each row's value into ``env``, the ``quiet`` rows without warnings."""
-    value_of, table, user, call = constants.constant_value, ops.OPS, ops.USER, user_call
+    value_of, table, call = constants.constant_value, ops.OPS, user_call
+    user = ops.USER if kept is None else kept
     for target, op, args in rows:
         if op == "input":
             continue
@@ -65,10 +68,12 @@ def _run(rows: list[Row], env: MutableMapping[str, Any], quiet: Container[str]) 
         if op == "const":
             env[target] = vals[0]
             continue
-        function = table[op].numeric
         if user and op in user:  # the callable through user_call: its errors named, its result checked
-            ops.check_call(op, len(vals))
-            function, vals = call, [op, function, *vals]
+            if kept is None:
+                ops.check_call(op, len(vals))
+            function, vals = call, [op, user[op].numeric, *vals]
+        else:
+            function = table[op].numeric
         if target in quiet:
             with np.errstate(all="ignore"):
                 env[target] = function(*vals)

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import sympy
 
-from .. import constants
+from .. import constants, ops
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
 from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown, shown_names
@@ -53,6 +53,12 @@ class Program:
     sqrt(x), 0)``): :meth:`evaluate` computes them, and the rows only they
     need, without floating-point warnings, as it does the rows a ``where``
     of the program may discard (:func:`interpret.branch_only`).
+    ``functions``: the rows of the registered functions the program calls, as
+    registered when it was made; :meth:`evaluate` calls those, as a compiled
+    function keeps the callables it was compiled with.  Registering a name
+    again (``ff`` with another callable and derivative) gave a gradient made
+    before the old derivative evaluated with the new callable.  Not pickled:
+    a loaded program calls the functions as registered in its process.
     """
 
     def __init__(self, inputs: Iterable[str], instructions: list[tuple[str, str, tuple]],
@@ -66,6 +72,13 @@ class Program:
                         for k, v in results.items()}  # most of a dense Jacobian's entries are 0
         self.graph = graph
         self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
+        user = ops.USER
+        self.functions = {op: user[op] for _, op, _ in instructions if op in user} if user else {}
+
+    def __getstate__(self) -> dict:
+        """The program without its caches: closed forms built so far may hold a registered function's sympy
+        class, which pickles by a name no module has (a gradient printed before pickling failed to pickle)."""
+        return {**self.__dict__, "functions": {}, "_env": {}}
 
     def __len__(self) -> int:
         return len(self.instructions)
@@ -221,7 +234,8 @@ class Program:
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
         loud = [ref for label, ref in self.results.items() if label not in self.discardable]
-        env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), loud)
+        env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), loud,
+                                self.functions or None)
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
         out = {}
