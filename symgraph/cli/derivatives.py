@@ -98,8 +98,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
     report = CostReport([cost], len(wrt), len(graph.outputs), cost.note)  # as sg.jacobian's .cost: auto says why
     entries = DerivativeMap(graph, list(program.results), program, report, cost.mode, args.simplify)
     values = None
-    if point is not None:
-        program, _ = jacobian_program(graph, wrt, "reverse" if args.mode == "auto" else args.mode)
+    if point is not None:  # the program derived above: every mode gives the same numbers (it was derived twice)
         with np.errstate(all="ignore"):
             numbers = program.evaluate(**point)
         values = [[numbers[label] for label in row] for row in cells]
