@@ -31,7 +31,13 @@ saves, which the partial's class decides first); compiling this module, the
 emitter, :mod:`~symgraph.ad.linearised` and :mod:`~symgraph.ir.program`
 unchanged with Cython (Rosenbrock n = 1,000: 39.5 ms -> 30.2 ms, 1.3x, in
 one run), which would not reach CasADi's pace (5x) and would make installs
-need a C compiler.
+need a C compiler.  Python's own floor, measured: a bare reverse sweep over
+Rosenbrock's rows at n = 1,000 -- a dict of adjoints, each edge's product and
+sum emitted through one hash-consing dict, no folding, signs, guards or
+pruning -- took 19.1-19.7 ms against this sweep's 28.9-30.9 ms (same quiet
+machine, best of 10, three runs) and CasADi's 6.2 ms.  So no Python sweep
+reaches 2x CasADi's time: that needs the sweep compiled and programs held as
+arrays, a different IR.
 """
 from __future__ import annotations
 
