@@ -240,13 +240,13 @@ def cmd_hessian(args, out: TextIO) -> None:
             lines = [f"{entry(i, j)} = {format_number(values[label], 10) if label else '0'}" for i, j, label in shown]
             print("\n".join(lines + ([more] if more else [])), file=out)
         return
+    texts = closed(shown, args.expand)  # before the heading: an entry --expand cannot build is an error alone
     if args.sparse:
         print(f"# {n}x{n} sparse Hessian of {name}: {matrix.nnz:,} structural nonzero"
               f"{'' if matrix.nnz == 1 else 's'}, {len(pairs):,} on and above the diagonal", file=out)
     else:
         print(f"# {n}x{n} Hessian of {name}" + (f" (symmetric): the {len(pairs):,} entries on and above the diagonal"
                                                   if n > 1 else ": one entry"), file=out)
-    texts = closed(shown, args.expand)
     large = [label for (_, _, label), text in zip(shown, texts) if text is None]
     if large:
         large = list(dict.fromkeys(large))

@@ -100,3 +100,14 @@ def test_expand_of_a_result_too_deep_gives_the_command_lines_advice(capsys):
         "--expand, and it prints as the program that computes it (with --at NAME=VALUE, its value)\n")
     assert main(["grad", deep, "--at", "x=0.5"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "df/dx = t299  (above)    = 0.01891048039"
+
+
+def test_hessian_expand_of_an_entry_too_deep_for_sympy_is_the_error_alone(capsys):
+    """The heading '# 1x1 Hessian of f: one entry' was printed before the error, as if a result followed."""
+    text = "x"
+    for _ in range(130):
+        text = f"sin({text})"
+    assert main(["hessian", text, "--expand"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "leave out --expand" in captured.err
+    assert main(["hessian", text]) == 0 and capsys.readouterr().out.startswith("# 1x1 Hessian of f")
