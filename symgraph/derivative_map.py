@@ -185,7 +185,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         key = (name, how)
         if key not in self._exprs:
             raw = self.program.closed_form(name)
-            self._exprs[key] = simplify_expr(raw, how, size=self.program.expanded_size(name))
+            self._exprs[key] = simplify_expr(raw, how, size=self.program.expanded_size(name),
+                                             prefer=self.program.graph_conditions())
         return self._exprs[key]
 
     @checked_options

@@ -83,7 +83,8 @@ _KEPT = ("program", "cells", "order", "graph", "wrt", "held", "cost")
 
 def _entry(program: Program, label: str, how: Any) -> sympy.Expr | None:
     """The closed form of the computed result ``label``, simplified as :meth:`DerivativeMatrix.of` says; None for 0."""
-    entry = simplify_expr(program.closed_form(label), how, size=program.expanded_size(label))
+    entry = simplify_expr(program.closed_form(label), how, size=program.expanded_size(label),
+                          prefer=program.graph_conditions())
     return entry if entry != 0 else None
 
 

@@ -245,6 +245,15 @@ class Program:
         return out
 
     # -- closed forms -----------------------------------------------------------
+    def graph_conditions(self) -> frozenset:
+        """The closed forms built so far of the graph's own conditions (``x > 0`` as the text wrote it, not the
+        ``x <= 0`` a sweep guards an untaken branch with): a select joined from a derivative's pieces puts them
+        first (:func:`~symgraph.ir.simplify.joined_selects`).  Only what is built: nothing is built for it."""
+        if self.graph is None:
+            return frozenset()
+        op_of, conditions = self.graph.op_of, ops.CONDITIONS
+        return frozenset(form for name, form in self._env.items() if op_of.get(name) in conditions)
+
     @cached_property
     def _shape_memo(self) -> tuple[dict, dict]:
         """(target -> (operations, depth), target -> op) of the rows counted so far."""

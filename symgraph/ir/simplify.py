@@ -60,6 +60,7 @@ text is written.  It compares conditions as sets of comparisons, so it is linear
 the groups they join.
 """
 from __future__ import annotations
+from typing import Collection
 
 import sympy
 from sympy.functions.elementary.hyperbolic import HyperbolicFunction
@@ -163,8 +164,9 @@ def _simplified(expr: sympy.Expr) -> sympy.Expr:
     return sympy.simplify(expr).xreplace(back)
 
 
-def simplify(expr: sympy.Expr, how="fast", size: int | None = None) -> sympy.Expr:
-    """Simplify ``expr`` per ``how``; ``size`` is its expanded size, counted on the program.
+def simplify(expr: sympy.Expr, how="fast", size: int | None = None, prefer: Collection = ()) -> sympy.Expr:
+    """Simplify ``expr`` per ``how``; ``size`` is its expanded size, counted on the program; ``prefer``: the
+    conditions a joined select puts first (:func:`joined_selects`).
 
     Without ``size``, ``sympy.count_ops`` counts it (it walks the tree).
     "full" runs ``sympy.simplify`` up to :data:`FULL_LIMIT` operations, with
@@ -176,7 +178,7 @@ def simplify(expr: sympy.Expr, how="fast", size: int | None = None) -> sympy.Exp
     if size is None:
         size = sympy.count_ops(expr)
     if size <= FAST_LIMIT:
-        expr = joined_selects(expr)
+        expr = joined_selects(expr, prefer)
     if how == "full" and size <= FULL_LIMIT:
         return _full(expr)
     if size > FAST_LIMIT:
@@ -196,7 +198,7 @@ def simplify(expr: sympy.Expr, how="fast", size: int | None = None) -> sympy.Exp
     return best
 
 
-def joined_selects(expr: sympy.Expr) -> sympy.Expr:
+def joined_selects(expr: sympy.Expr, prefer: Collection = ()) -> sympy.Expr:
     """``expr`` with each sum of selects that are 0 outside their pieces, and whose pieces exclude one another,
     written as one select: ``where(c, a, 0) + where(not c, b, 0)`` reads ``where(c, a, b)``.
 
@@ -204,16 +206,19 @@ def joined_selects(expr: sympy.Expr) -> sympy.Expr:
     select holds its own comparisons and the negations of the comparisons before it).  Pieces that exclude
     one another add to the one piece that holds, so the select of all of them, in any order, is the sum; each
     piece then drops the negations of the single comparisons before it, which hold wherever it is reached.
+    Of pieces of as many comparisons, one holding a condition in ``prefer`` comes first: the gradient of
+    ``where(x > 0, x^3, x^2)*y`` read ``Piecewise((2*x*y, x <= 0), (3*x**2*y, True))``, the text's condition
+    negated, where the graph's own conditions (:meth:`Program.graph_conditions`) keep it as written.
     """
     if not expr.has(sympy.Piecewise):
         return expr
     try:
-        return expr.replace(lambda e: e.is_Add, _joined_sum)
+        return expr.replace(lambda e: e.is_Add, lambda total: _joined_sum(total, prefer))
     except (RecursionError, TypeError, AttributeError):  # a comparison whose canonical form sympy cannot settle
         return expr
 
 
-def _joined_sum(total: sympy.Add) -> sympy.Expr:
+def _joined_sum(total: sympy.Add, prefer: Collection = ()) -> sympy.Expr:
     total = _same_conditions_added(total)
     if not total.is_Add:
         return total
@@ -233,7 +238,7 @@ def _joined_sum(total: sympy.Add) -> sympy.Expr:
             groups.append(([term], list(pieces)))
     if all(len(terms) == 1 for terms, _ in groups):
         return total
-    return sympy.Add(*rest, *(terms[0] if len(terms) == 1 else _select(joined) for terms, joined in groups))
+    return sympy.Add(*rest, *(terms[0] if len(terms) == 1 else _select(joined, prefer) for terms, joined in groups))
 
 
 def _same_conditions_added(total: sympy.Add) -> sympy.Expr:
@@ -294,12 +299,12 @@ def _exclusive(a: tuple, b: tuple) -> bool:
     return any(_negated(k) in b for k in a)
 
 
-def _select(pieces: list) -> sympy.Expr:
+def _select(pieces: list, prefer: Collection = ()) -> sympy.Expr:
     """The select of pieces that exclude one another, those of fewer comparisons first (their order is free), each
     piece without the negations of the single comparisons of the pieces before it (they hold wherever it is
     reached)."""
     pairs, reached = [], set()
-    for value, holds in sorted(pieces, key=lambda piece: len(piece[1])):
+    for value, holds in sorted(pieces, key=lambda piece: (len(piece[1]), not any(k in prefer for k in piece[1]))):
         kept = [k for k in holds if k not in reached]
         pairs.append((value, sympy.And(*kept)))
         if not kept:

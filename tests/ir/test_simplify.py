@@ -179,3 +179,18 @@ def test_selects_of_the_same_conditions_add_piece_by_piece():
     x, y = sympy.symbols("x y")
     apart = sympy.Piecewise((x, x > 0), (y, True)) + sympy.Piecewise((y, y > 0), (x, True))
     assert simplify(apart) == apart  # other conditions: nothing to add
+
+
+@pytest.mark.parametrize("condition, negation", [("x > 0", "x <= 0"), ("x >= 0", "x < 0"), ("x < 1", "x >= 1")])
+def test_a_joined_select_keeps_the_condition_as_the_text_wrote_it(condition, negation):
+    """The two pieces of d/dx where(c, x^3, x^2)*y come from two selects, one guarded by c and one by its negation;
+    joined, the select read Piecewise((2*x*y, x <= 0), (3*x**2*y, True)), the text's condition negated."""
+    g = sg.grad(f"where({condition}, x^3, x^2)*y")
+    x, y = sympy.symbols("x y")
+    for entry in (g["x"], g["y"]):
+        assert isinstance(entry, sympy.Piecewise) and str(entry.args[0].cond) == condition
+        assert negation not in str(entry)
+    for point in (-0.5, 0.0, 0.5, 1.0, 2.0):
+        numbers = g.at(x=point, y=1.5)
+        assert float(g["x"].subs({x: point, y: 1.5})) == pytest.approx(numbers["x"])
+        assert float(g["y"].subs({x: point, y: 1.5})) == pytest.approx(numbers["y"])
