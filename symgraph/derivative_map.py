@@ -158,8 +158,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
 
     def __getstate__(self) -> dict:
-        """Without the closed forms built so far (rebuilt on request): one calling a registered function holds
-        its sympy class, which pickles by a name no module has (a gradient printed, then pickled, failed)."""
+        """Without the closed forms built (a registered function's sympy class in them pickles by no module's name)."""
         return {**self.__dict__, "_exprs": {}}
     def __getitem__(self, name: str | sympy.Symbol) -> sympy.Expr:
         """The closed form of one entry (see :meth:`expand`): you asked for it, so it is built whole."""

@@ -23,13 +23,13 @@ import sympy
 from .. import constants, ops
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
-from ..errors import ArgumentError, EntryError, ExpressionTooLargeError, counted, no_entry, shown, shown_names
-from ..names import is_identifier
+from ..errors import ExpressionTooLargeError, counted, no_entry
 from . import alike, interpret
 from .graph import Graph
 from .hooks import service
 from .listing import PRINT_ARGS, PRINT_LINES, assignment, cut_listing, result_line
 from .liveness import _Either, live_instructions
+from .program_graph import program_graph
 
 _ZERO = sympy.S.Zero
 
@@ -158,59 +158,7 @@ class Program:
         the outputs (a gradient's ``f_x``): each one that is an identifier no
         node or user name of the graph holds names its output, as an alias does.
         """
-        if labels is not None and not isinstance(labels, (str, list, tuple)):
-            raise ArgumentError(f"as_graph() takes a result label or a list of them, got {type(labels).__name__}")
-        labels = list(self.results if labels is None else [labels] if isinstance(labels, str) else labels)
-        unknown = [label for label in labels if not isinstance(label, str) or label not in self.results]
-        if unknown:
-            raise EntryError(f"no result {unknown[0]!r} in the program; results: {shown_names(list(self.results), 10)}")
-        unused = set(self.unused)
-        inputs = self.inputs if not unused else tuple(x for x in self.inputs if x not in unused)  # read by none
-        op_of: dict[str, str] = {x: "input" for x in inputs}
-        operands: dict[str, tuple] = {x: () for x in inputs}
-        for target, op, args in self.instructions:
-            op_of[target], operands[target] = op, args
-        outputs, constants_ = [], {}
-        for label in labels:
-            ref = self._ref(label)
-            if isinstance(ref, str):
-                outputs.append(ref)
-                continue
-            key = constants.constant_key(ref)
-            if key not in constants_:
-                number = len(constants_) + 1
-                while f"c{number}" in op_of:
-                    number += 1
-                constants_[key] = f"c{number}"
-                op_of[constants_[key]], operands[constants_[key]] = "const", (ref,)
-            outputs.append(constants_[key])
-        graph = self.graph
-        values = set(_names("Program.as_graph(): values=", values)) if graph is not None else set()
-        names = None if names is None else [name if isinstance(name, str) else None
-                                            for name in label_list("Program.as_graph(): names=", names, "name")]
-        if values:  # the function's own rows of the values asked for that the program left out (dead code to it)
-            wanted = [graph.addresses[n] for n in values if graph.addresses.get(n) is not None]
-            for target, op, args in live_instructions(graph.rows(backwards=True), wanted, known=op_of):
-                op_of[target], operands[target] = op, args
-        addresses = {name: node for name, node in (graph.addresses.items() if graph is not None else ())
-                     if name in values or node in op_of and op_of[node] == "input"}
-        for x in inputs:  # the program's own inputs (a seed u of a jvp): names a user gives, as the function's are
-            if graph is None or x not in graph.op_of:
-                addresses.setdefault(x, x)
-        output_names = None
-        if names is not None:
-            output_names = [name if isinstance(name, str) and is_identifier(name) and name not in op_of
-                            and name not in addresses and (graph is None or name not in graph.user_names) else None
-                            for name in names]
-            if len(set(filter(None, output_names))) < len(list(filter(None, output_names))):
-                output_names = None  # two outputs asked by one name: none of them named by it
-            for node, name in zip(outputs, output_names or ()):
-                if name is not None:
-                    addresses[name] = node
-        symbols = graph.given_symbols(inputs) if graph is not None else None  # indexed ones: made on request
-        indexed = graph.indexed if graph is not None else None
-        return Graph.from_ops(op_of, operands, inputs, tuple(outputs), addresses=addresses, symbols=symbols,
-                              indexed=indexed, output_names=output_names)
+        return program_graph(self, labels, values, names)
 
     @checked_options
     def pruned(self) -> "Program":
@@ -245,6 +193,7 @@ class Program:
         return out
 
     # -- closed forms -----------------------------------------------------------
+    @checked_options
     def graph_conditions(self) -> frozenset:
         """The closed forms built so far of the graph's own conditions (``x > 0`` as the text wrote it, not the
         ``x <= 0`` a sweep guards an untaken branch with): a select joined from a derivative's pieces puts them
@@ -453,13 +402,3 @@ class Program:
                 counted.update(map(itemgetter(0), rows))
             chosen.append(label)
         return chosen
-
-
-def _names(what: str, names: Any) -> list[str]:
-    """``names`` as a list of str (one str is one name); an ArgumentError naming what else it holds: a number
-    or a list of lists raised Python's bare "not iterable" or "unhashable type", and a str was read as its letters."""
-    names = label_list(what, names, "name")
-    wrong = next((name for name in names if not isinstance(name, str)), None)
-    if wrong is not None:
-        raise ArgumentError(f"{what} takes names (str), got {type(wrong).__name__} {shown(wrong)} among them")
-    return names
