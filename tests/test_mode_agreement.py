@@ -109,8 +109,10 @@ def edge_kinds(graph, cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     derivative of y^x in x at y = -1), a mode whose products cancel to an exact 0 before they reach it (the
     adjoint of c in (2/c)*c) gives a number, and one that reaches it nan."""
     count = len(cols[0]) if cols else 1
-    values = [np.broadcast_to(np.asarray(v, float), (count,)) for v in
-              edge_values(graph, dict(zip(graph.inputs, cols))).values()]
+    with warnings.catch_warnings():  # the points include poles and edges of domains: their warnings are expected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values = [np.broadcast_to(np.asarray(v, float), (count,)) for v in
+                  edge_values(graph, dict(zip(graph.inputs, cols))).values()]
     if not values:
         return np.ones(count, bool), np.zeros(count, bool)
     stacked = np.array(values)
@@ -121,7 +123,9 @@ def finite_values(graph, points: list[dict]) -> np.ndarray:
     """Per point: every node's float64 value is finite.  Elsewhere (an infinite or nan input, a pole of a node
     such as x/sin(y) at y = 0) the modes meet inf - inf and 0 * inf in different orders, and only their finite
     values are compared (and where an edge is nan, a number against nan passes: see :func:`edge_kinds`)."""
-    return np.array([all(math.isfinite(v) for v in graph.evaluate(**point).values()) for point in points])
+    with warnings.catch_warnings():  # as in edge_kinds: a pole's warning is what this finds, not a failure
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.array([all(math.isfinite(v) for v in graph.evaluate(**point).values()) for point in points])
 
 
 def oracle_finite(prog, name: str, point: dict) -> float | None:
