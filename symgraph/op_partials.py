@@ -51,7 +51,9 @@ def _pow_base_partial(B, out, x, y):
     """
     partial = B.op("mul", y, B.op("pow", x, B.op("sub", y, 1)))
     if y.__class__ is not str and not getattr(y, "free_symbols", None):  # a number (or a builder's placeholder)
-        return 0 if (y.__class__ in (int, float) and y == 0) or getattr(y, "is_zero", False) is True else partial
+        # not y, not y.is_zero: a number's truth is its value, where sympy's assumptions took 0.17 ms on
+        # each new Integer (sum(x^i*y^(i+1), i, 1, n) has one at every term: 0.5 ms a term in all)
+        return 0 if not y else partial
     nonzero = B.op("ne", y, 0)
     if x is y or (x.__class__ is str and x == y):  # x^x: x != 0 says it
         return B.op("where", nonzero, partial, 0)

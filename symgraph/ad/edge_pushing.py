@@ -26,7 +26,7 @@ from .. import ops
 from ..ir.emitter import Emitter, Ref
 from ..ir.graph import Graph
 from ..ir.instruction_keys import constant_key_of
-from ..ir.recipes import record
+from ..ir.recipes import NOT_YET, Recipes
 from .linearised import Linearised, SweepResult
 from .reverse import reverse
 from .forward import forward
@@ -108,8 +108,9 @@ def _replay(builder, out: str, *args: Ref, op: str) -> tuple:
     return tuple(get(ref, ref) if ref.__class__ is str else ref for ref in results.values())
 
 
-#: (op, operand pattern) -> the template replay as a recipe (:func:`symgraph.ir.recipes.record`), or None
-_RECIPES: dict[tuple, tuple | None] = {}
+#: (op, operand pattern) -> the template replay as a recipe (:func:`symgraph.ir.recipes.record`), or None;
+#: recorded on a pattern's second use (:class:`~symgraph.ir.recipes.Recipes`)
+_RECIPES = Recipes()
 
 
 def _recipe(op: str, args: tuple) -> tuple[tuple | None, dict[str, str]]:
@@ -132,13 +133,11 @@ def _recipe(op: str, args: tuple) -> tuple[tuple | None, dict[str, str]]:
                 return None, names
             pattern.append(key)
     key = tuple(pattern)
-    recipe = _RECIPES.get(key, _RECIPES)
-    if recipe is _RECIPES:
-        if len(_RECIPES) > 4096:
-            _RECIPES.clear()
+    recipe = _RECIPES.find(key)
+    if recipe is NOT_YET:
         placeholders = tuple(names[a] if a.__class__ is str else a for a in args)
-        recipe = _RECIPES[key] = record(partial(_replay, op=op), "o", placeholders)
-    return recipe, names
+        recipe = _RECIPES.learn(key, partial(_replay, op=op), "o", placeholders)
+    return (None if recipe is NOT_YET else recipe), names
 
 
 def second_partials(emitter: Emitter, v: str, op: str, args: tuple) -> dict[tuple[int, int], Ref]:

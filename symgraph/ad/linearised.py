@@ -26,6 +26,7 @@ from .. import ops
 from ..ir.graph import Graph
 from ..ir.emitter import Emitter, Ref
 from ..ir.folding import MINUS_ONE, ONE, ZERO, is_zero
+from ..ir.recipes import NOT_YET
 from ..constants import as_constant as _as_ref
 from .adjacency import WIDE, Adjacency, _walk  # noqa: F401 - re-exported
 from .partials import (CONSTANT_ON_ONE_OPERAND, OUT, PRODUCT_EDGE, STATIC_PARTIALS, UNIT_EDGE,  # noqa: F401
@@ -198,8 +199,8 @@ class Linearised(Adjacency):
                 part = args[s] if s.__class__ is int else v if s is OUT else s
             else:
                 recipe = _recipe(op, slot, args) if recipes else None
-                part = _PARTIALS[op][slot](emitter, v, *args) if recipe is None else emitter.replay(
-                    recipe, _placeholders(v, args))
+                part = _PARTIALS[op][slot](emitter, v, *args) if recipe is None or recipe is NOT_YET else (
+                    emitter.replay(recipe, _placeholders(v, args)))
             total = part if total is None else emitter.op("add", total, part)
         return total
 

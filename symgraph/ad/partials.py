@@ -34,7 +34,7 @@ from ..ir.graph import Graph
 from ..ir.emitter import Emitter, Ref
 from ..ir.folding import is_unit, is_zero, unit_value
 from ..ir.instruction_keys import constant_key_of
-from ..ir.recipes import record
+from ..ir.recipes import NOT_YET, Recipes
 from ..constants import as_constant as _as_ref
 
 
@@ -198,8 +198,9 @@ def _static_partials(row: ops.Op) -> tuple | None:
 STATIC_PARTIALS = {name: s for name, row in ops.OPS.items() if (s := _static_partials(row)) is not None}
 
 #: (op, slot, operand pattern) -> the slot's partial rule as a recipe (:func:`symgraph.ir.recipes.record`), or
-#: None where a rule call stays (it builds a where(), or an operand is an inexact constant)
-_RECIPES: dict[tuple, tuple | None] = {}
+#: None where a rule call stays (it builds a where(), or an operand is an inexact constant); recorded on a
+#: pattern's second use (:class:`~symgraph.ir.recipes.Recipes`)
+_RECIPES = Recipes()
 
 #: the built-in ops, whose rules never change (a registered function may be registered again)
 _BUILT_IN = frozenset(ops.OPS)
@@ -208,8 +209,9 @@ _BUILT_IN = frozenset(ops.OPS)
 _OUT, _FIRST, _SECOND = "o", "p0", "p1"
 
 
-def _recipe(op: str, slot: int, args: tuple) -> tuple | None:
-    """The recipe of ``op``'s partial for ``slot`` on operands shaped like ``args`` (one or two), made once.
+def _recipe(op: str, slot: int, args: tuple) -> tuple | None | object:
+    """The recipe of ``op``'s partial for ``slot`` on operands shaped like ``args`` (one or two), made once;
+    None where the rule is called instead, :data:`~symgraph.ir.recipes.NOT_YET` at a shape's first use.
 
     Keyed by which operands are names (and which of them are equal) and by the
     constants' keys; only exact (rational) constants, whose value is all there
@@ -225,13 +227,12 @@ def _recipe(op: str, slot: int, args: tuple) -> tuple | None:
         y = args[1]
         ky = constant_key_of(y) if y.__class__ is not str else _FIRST if kx is not _FIRST or y == x else _SECOND
         key = (op, slot, kx, ky)
-    recipe = _RECIPES.get(key, _RECIPES)
-    if recipe is _RECIPES:
-        if len(_RECIPES) > 4096:
-            _RECIPES.clear()
-        exact = all(k.__class__ is str or k[1] == "Rational" for k in key[2:])
+    if not all(k.__class__ is str or k[1] == "Rational" for k in key[2:]):
+        return None
+    recipe = _RECIPES.find(key)
+    if recipe is NOT_YET:
         placeholders = tuple(k if k.__class__ is str else a for k, a in zip(key[2:], args))
-        recipe = _RECIPES[key] = record(ops.OPS[op].partials[slot], _OUT, placeholders) if exact else None
+        recipe = _RECIPES.learn(key, ops.OPS[op].partials[slot], _OUT, placeholders)
     return recipe
 
 
@@ -258,24 +259,28 @@ _SHAPES: dict[tuple, tuple] = {}
 
 
 def _shape(op: str, args: tuple, key: tuple) -> tuple:
-    """The :data:`_SHAPES` entry of a built-in op's node ``op(*args)`` (one or two operands), made once."""
+    """The :data:`_SHAPES` entry of a built-in op's node ``op(*args)`` (one or two operands), made once
+    its recipes are (a shape met once calls its rules, and is not kept)."""
     if len(_SHAPES) > 4096:
         _SHAPES.clear()
     constants_ = tuple(a for a in args if a.__class__ is not str)
-    parts = [_slot_partial(op, slot, args) if args[slot].__class__ is str else None for slot in range(len(args))]
-    shape = _SHAPES[key] = (constants_, parts[0], parts[1] if len(parts) == 2 else None)
+    recipes = [_recipe(op, slot, args) if args[slot].__class__ is str else None for slot in range(len(args))]
+    parts = [_slot_partial(op, slot, args, recipe) if args[slot].__class__ is str else None
+             for slot, recipe in enumerate(recipes)]
+    shape = (constants_, parts[0], parts[1] if len(parts) == 2 else None)
+    if not any(recipe is NOT_YET for recipe in recipes):
+        _SHAPES[key] = shape
     return shape
 
 
-def _slot_partial(op: str, slot: int, args: tuple) -> Callable:
+def _slot_partial(op: str, slot: int, args: tuple, recipe: tuple | None | object) -> Callable:
     """``(emitter, node, operands) -> d node / d operand slot``: the rule's recipe replayed, or the rule itself.
 
     A recipe of one call with one placeholder (``x^2``'s ``mul(2, x)``, ``sin``'s ``cos(x)``, ``log``'s
     ``div(1, x)``) is made by a function binding that call's method and constant, without
     :meth:`Emitter.replay`'s loop and table of names: a third of Rosenbrock's nodes are squares.
     """
-    recipe = _recipe(op, slot, args)
-    if recipe is None:
+    if recipe is None or recipe is NOT_YET:
         rule = _PARTIALS[op][slot]
         return lambda emitter, v, operands: rule(emitter, v, *operands)
     first = next(i for i, a in enumerate(args) if a.__class__ is str)  # where _FIRST is bound

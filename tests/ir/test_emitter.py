@@ -1,4 +1,5 @@
 """The Emitter's identities, hash-consing and fresh names, and dead-code removal in Programs."""
+import pytest
 import sympy
 
 import symgraph as sg
@@ -161,3 +162,34 @@ def test_a_recipe_makes_the_calls_its_rule_would():
 def test_a_rule_that_builds_a_where_has_no_recipe():
     from symgraph.ir.recipes import record
     assert record(lambda B, out, x: B.op("where", B.op("gt", x, 0), 1, 0), "o", ("p0",)) is None
+
+
+def test_a_recipe_is_recorded_on_its_keys_third_use():
+    """Recording costs about two calls of the rule: a key used once or twice (a new constant at every term)
+    is answered by the rule itself, and the recipe it then gets makes the same calls."""
+    from symgraph.ir.recipes import NOT_YET, Recipes
+    from symgraph.op_partials import _pow_base_partial
+    recipes = Recipes()
+    key = ("pow", 0, "p0", (1, "Rational", 3, 1))
+    answers = [recipes.learn(key, _pow_base_partial, "o", ("p0", sympy.Integer(3))) for _ in range(3)]
+    assert answers[:2] == [NOT_YET, NOT_YET] and answers[2] is recipes.find(key) and answers[2] is not None
+    direct, replayed = emitter("x*y"), emitter("x*y")
+    assert replayed.replay(answers[2], {"o": "v", "p0": "x"}) == _pow_base_partial(direct, "v", "x", sympy.Integer(3))
+    assert replayed.instructions == direct.instructions
+
+
+def test_a_new_exponent_at_every_term_derives_in_linear_work():
+    """sum(x^i*y^(i+1), ...) has a new constant at every term, each used twice.  Its gradient took 0.52 ms a
+    term: a recipe recorded at every first use, and pow's partial asking sympy's assumptions whether each new
+    exponent is 0 (0.17 ms an Integer).  Measured in calls with exponents no other test makes (sympy keeps
+    what it deduced on each number): 800 a term before, 290 now."""
+    from tests.helpers import bounded_work
+    per_term = []
+    for n, first in ((200, 10 ** 7), (400, 2 * 10 ** 7)):
+        graph = sg.parse(f"sum(x^i*y^(i+1), i, {first}, {first + n - 1})")
+        with bounded_work(10 ** 9) as work:
+            gradient = sg.grad(graph)
+        per_term.append(work.calls / n)
+    assert max(per_term) < 450, per_term
+    assert gradient.at(x=1.0, y=1.0) == {"x": pytest.approx(sum(range(first, first + 400))),
+                                         "y": pytest.approx(sum(range(first + 1, first + 401)))}
