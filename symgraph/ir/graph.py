@@ -86,7 +86,7 @@ class Graph(InputNames, GraphValues):
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = (),
                  indexed: Mapping[str, IndexedInput] | None = None,
-                 output_names: Sequence[str | None] | None = None):
+                 output_names: Sequence[str | None] | None = None, swept_conditions: Iterable[str] = ()):
         """A graph from its light form: node name -> op and node name -> operands, in topological order.
 
         ``addresses`` (user name -> node) defaults to the inputs; ``symbols`` maps input names to
@@ -121,6 +121,10 @@ class Graph(InputNames, GraphValues):
         #: indexed inputs by name (``x`` for ``x[0]``, ``x[1]``, ...): each element is an input node whose
         #: user name (an address) is its label ``x[0]``
         self.indexed: dict[str, IndexedInput] = dict(indexed or {})
+        #: the condition nodes a sweep made, not the text (a program's guard of an untaken branch, ``not v1``,
+        #: in :meth:`Program.as_graph <symgraph.ir.program.Program.as_graph>`): a select's closed form puts the
+        #: text's own conditions first (:meth:`Program.graph_conditions <symgraph.ir.program.Program.graph_conditions>`)
+        self.swept_conditions: frozenset[str] = frozenset(swept_conditions)
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx: nx.DiGraph | None = None
 
@@ -130,9 +134,10 @@ class Graph(InputNames, GraphValues):
                  outputs: tuple[str, ...], addresses: Mapping[str, str | None] | None = None,
                  symbols: Mapping[str, sympy.Symbol] | None = None, groups: Sequence[Group] = (),
                  indexed: Mapping[str, IndexedInput] | None = None,
-                 output_names: Sequence[str | None] | None = None) -> "Graph":
+                 output_names: Sequence[str | None] | None = None, swept_conditions: Iterable[str] = ()) -> "Graph":
         """The constructor, by the name that says what it takes (a graph's light form)."""
-        return cls(op_of, operands, inputs, outputs, addresses, symbols, groups, indexed, output_names)
+        return cls(op_of, operands, inputs, outputs, addresses, symbols, groups, indexed, output_names,
+                   swept_conditions)
 
     @checked_options
     def renamed_apart(self, names: Iterable[str]) -> "Graph":
@@ -159,7 +164,8 @@ class Graph(InputNames, GraphValues):
             {new.get(v, v): renamed(args) for v, args in self._operands.items()},
             self.input_nodes, renamed(self.outputs),
             {name: new.get(node, node) if node is not None else None for name, node in self.addresses.items()},
-            self._symbols, [Group(g.name, renamed(g.nodes)) for g in self.groups], self.indexed, self.output_names)
+            self._symbols, [Group(g.name, renamed(g.nodes)) for g in self.groups], self.indexed, self.output_names,
+            renamed(tuple(self.swept_conditions)))
 
     @property
     def nx(self) -> nx.DiGraph:

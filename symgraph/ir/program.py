@@ -200,8 +200,8 @@ class Program:
         first (:func:`~symgraph.ir.simplify.joined_selects`).  Only what is built: nothing is built for it."""
         if self.graph is None:
             return frozenset()
-        op_of, conditions = self.graph.op_of, ops.CONDITIONS
-        return frozenset(form for name, form in self._env.items() if op_of.get(name) in conditions)
+        op_of, conditions, swept = self.graph.op_of, ops.CONDITIONS, self.graph.swept_conditions
+        return frozenset(form for name, form in self._env.items() if op_of.get(name) in conditions and name not in swept)
 
     @cached_property
     def _shape_memo(self) -> tuple[dict, dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .. import constants
+from .. import constants, ops
 from ..errors import ArgumentError, EntryError, shown, shown_names
 from ..names import is_identifier
 from ..options import label_list
@@ -74,8 +74,13 @@ def program_graph(program: "Program", labels: Iterable[str] | None, values: Iter
                 addresses[name] = node
     symbols = graph.given_symbols(inputs) if graph is not None else None  # indexed ones: made on request
     indexed = graph.indexed if graph is not None else None
+    swept = []  # the sweeps' conditions, at every level (the test in C first: most programs have none)
+    if not ops.CONDITIONS.isdisjoint(op_of.values()):
+        own = graph.op_of if graph is not None else {}
+        swept = [name for name, op in op_of.items() if op in ops.CONDITIONS and (
+            name not in own or name in graph.swept_conditions)]
     return Graph.from_ops(op_of, operands, inputs, tuple(outputs), addresses=addresses, symbols=symbols,
-                          indexed=indexed, output_names=output_names)
+                          indexed=indexed, output_names=output_names, swept_conditions=swept)
 
 
 def _names(what: str, names: Any) -> list[str]:

@@ -194,3 +194,33 @@ def test_a_joined_select_keeps_the_condition_as_the_text_wrote_it(condition, neg
         numbers = g.at(x=point, y=1.5)
         assert float(g["x"].subs({x: point, y: 1.5})) == pytest.approx(numbers["x"])
         assert float(g["y"].subs({x: point, y: 1.5})) == pytest.approx(numbers["y"])
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "reverse-over-forward", "forward-over-forward",
+                                  "reverse-over-reverse", "edge-pushing"])
+@pytest.mark.parametrize("condition, negation", [("x > 0", "x <= 0"), ("x < 1", "x >= 1")])
+def test_a_hessians_selects_keep_the_condition_as_the_text_wrote_it(mode, condition, negation):
+    """The default Hessian read d2/dx2 as Piecewise((2*y, x <= 0), (6*x*y, True)): its second sweep runs on the
+    gradient's program as a graph, where the first sweep's guard ``not c`` is a node like the text's own ``c``.
+    That graph knows which of its conditions a sweep made (Graph.swept_conditions); the text's come first."""
+    h = sg.hessian(f"where({condition}, x^3, x^2)*y", mode=mode)
+    x, y = sympy.symbols("x y")
+    for entry in (h[0, 0], h[0, 1]):
+        selects = entry.atoms(sympy.Piecewise)  # forward-over-forward reads y*Piecewise((6*x, x > 0), (2, True))
+        assert selects and all(str(s.args[0].cond) == condition for s in selects), entry
+        assert negation not in str(entry)
+    for point in (-0.5, 0.5, 1.0, 2.0):
+        numbers = h.lambdify()(point, 1.5)
+        assert float(h[0, 0].subs({x: point, y: 1.5})) == pytest.approx(numbers[0, 0])
+        assert float(h[0, 1].subs({x: point, y: 1.5})) == pytest.approx(numbers[0, 1])
+
+
+def test_a_program_graph_knows_the_conditions_its_sweeps_made():
+    """The text's condition (a node of the function's graph) is not among them, at every level; a guard is."""
+    g = sg.grad("where(x > 0, x^3, x^2)*y")
+    first = g.program.as_graph("x")
+    swept = {first.op(name) for name in first.swept_conditions}
+    assert swept == {"not"} and "v1" not in first.swept_conditions
+    second = sg.grad(first, wrt=["x"]).program.as_graph()
+    assert first.swept_conditions <= second.swept_conditions and "v1" not in second.swept_conditions
+    assert sg.parse("where(not (x > 0), x, 2*x)").swept_conditions == frozenset()
