@@ -1,0 +1,41 @@
+"""What a teacher and a student of backpropagation met in the library, on the command line and in its pictures.
+
+Each test is a use from a lesson that once gave something wrong, or other than the same call elsewhere gives.
+"""
+from __future__ import annotations
+
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph.cli import main
+
+RUN_TOGETHER = "2*a*db + ad*b"  # (a, db) and (ad, b): their names written one after the other read alike
+
+
+def test_a_hessian_by_names_that_run_together_keeps_every_entry(capsys):
+    """Was: the Hessian of 2*a*db + ad*b by a, db, ad, b had 1 where it has 2: both entries were labelled
+    d2/daddb in its program, so one kept the other's value (dense, sparse, every strategy and the command
+    line); the command line printed d2f/daddb twice.  Every surface now writes d2f/dx^2 and d2f/dx dy."""
+    names = ["a", "db", "ad", "b"]
+    exact = sympy.hessian(2 * sympy.Symbol("a") * sympy.Symbol("db") + sympy.Symbol("ad") * sympy.Symbol("b"),
+                          sympy.symbols(names))
+    for mode in ("forward-over-reverse", "reverse-over-forward", "forward-over-forward", "reverse-over-reverse",
+                 "edge-pushing"):
+        assert sg.hessian(RUN_TOGETHER, wrt=names, mode=mode) == exact, mode
+        sparse = sg.hessian(RUN_TOGETHER, wrt=names, mode=mode, sparse=True)
+        assert sympy.Matrix(sparse.at(a=1, db=1, ad=1, b=1).toarray()) == exact, mode
+    assert sg.hessian(RUN_TOGETHER, wrt=names).cells[0][1] == "d2/da ddb"
+    assert main(["hessian", RUN_TOGETHER, "--wrt", *names]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "d2f/da ddb = 2" in lines and "d2f/dad db = 1" in lines and "d2f/da^2 = 0" in lines
+    assert len(set(line.split(" = ")[0] for line in lines[1:])) == 10
+
+
+def test_a_hessians_program_labels_its_entries_as_the_command_line_does(capsys):
+    """Was: the program listing read out[d2/dxdx] and out[d2/dxdy] where the command line read d2f/dx^2 and
+    d2f/dxdy: one labelling now, the command line's with the function's name."""
+    listing = str(sg.hessian("x^2*y", wrt=["x", "y"]).program)
+    assert "out[d2/dx^2]" in listing and "out[d2/dx dy]" in listing and "dxdx" not in listing
+    assert main(["hessian", "x^2*y"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["d2f/dx^2 = 2*y", "d2f/dx dy = 2*x", "d2f/dy^2 = 0"]
