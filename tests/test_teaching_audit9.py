@@ -39,3 +39,20 @@ def test_a_hessians_program_labels_its_entries_as_the_command_line_does(capsys):
     assert "out[d2/dx^2]" in listing and "out[d2/dx dy]" in listing and "dxdx" not in listing
     assert main(["hessian", "x^2*y"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == ["d2f/dx^2 = 2*y", "d2f/dx dy = 2*x", "d2f/dy^2 = 0"]
+
+
+@pytest.mark.parametrize("text", ["e^x", "e^(2*t) + 1", "e**x*y"])
+def test_e_to_a_varying_power_is_noted_as_the_variable_e(text, capsys):
+    """Was: ``symgraph grad "e^x"`` printed df/de as a nested Piecewise and df/dx = e**x*Piecewise(...) and said
+    nothing; a student meant the exponential.  The result stands (e is a variable, as the textbook's output
+    is), and one line on stderr says to write exp(x)."""
+    assert main(["grad", text]) == 0
+    out, err = capsys.readouterr()
+    assert "df/de" in out and err.count("\n") == 1
+    assert err.startswith("symgraph: note: e is a variable here") and "write exp(x)" in err
+
+
+@pytest.mark.parametrize("text", ["e^2 + x", "c = a + b; d = b + 1; e = c * d", "exp(x)", "x^e"])
+def test_e_squared_and_the_textbook_graph_get_no_note(text, capsys):
+    assert main(["grad", text]) == 0
+    assert capsys.readouterr().err == ""
