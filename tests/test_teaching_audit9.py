@@ -56,3 +56,21 @@ def test_e_to_a_varying_power_is_noted_as_the_variable_e(text, capsys):
 def test_e_squared_and_the_textbook_graph_get_no_note(text, capsys):
     assert main(["grad", text]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_constant_local_derivative_is_written_once_in_the_explorer(browser, tmp_path):
+    """Was: the local-derivatives walkthrough of the textbook graph read '∂c/∂a = 1 = 1' and '∂f/∂y = -1 = -1'
+    (the rule's formula, then its value); a formula in the node values is still followed by its value."""
+    from selenium.webdriver.common.keys import Keys
+    from tests.browser import console_errors
+    path = sg.explore("c = a + b; d = b + 1; e = c * d - y", at={"a": 2, "b": 1, "y": 3}).save(tmp_path / "page.html")
+    browser.get(path.as_uri())
+    body = browser.find_element("tag name", "body")
+    body.send_keys("2")
+    said = []
+    for _ in range(7):
+        body.send_keys(Keys.ARROW_RIGHT)
+        said.append(browser.find_element("id", "message").text.splitlines()[0])
+    assert "∂c/∂a = 1" in said and "∂e/∂y = -1" in said and "∂v1/∂c = d = 2" in said, said
+    assert not [line for line in said if line.endswith(("= 1 = 1", "= -1 = -1"))]
+    assert console_errors(browser) == []
