@@ -324,7 +324,7 @@ def test_graph_mermaid_and_dot_to_stdout_and_file(tmp_path, capsys):
     assert status == 0 and out.startswith("flowchart LR\n") and "-->|" not in out
     status, out, _ = call(capsys, "graph", "p = x + y; g = p * z", "--format", "dot", "--at", "x=1", "y=3",
                           "z=-3", "--grad")
-    assert '"g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];' in out
+    assert '"g -> g_out (label)" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>, shape=plain];' in out
     target = tmp_path / "g.mmd"
     status, out, _ = call(capsys, "graph", "(x+y)*z", "--at", "x=1", "y=3", "z=-3", "-o", str(target))
     assert status == 0 and out == "" and '-->|"4"|' in target.read_text()

@@ -74,3 +74,55 @@ def test_a_constant_local_derivative_is_written_once_in_the_explorer(browser, tm
     assert "∂c/∂a = 1" in said and "∂e/∂y = -1" in said and "∂v1/∂c = d = 2" in said, said
     assert not [line for line in said if line.endswith(("= 1 = 1", "= -1 = -1"))]
     assert console_errors(browser) == []
+
+
+SHARED = "c = a*b; d = sin(c); g = exp(d)*c; e = c*d + a*g + b"
+
+
+def _bezier_points(edge: dict) -> list[tuple[float, float]]:
+    """Points along an edge's drawn curve in Graphviz's JSON layout (cubic Bezier pieces, sampled)."""
+    points = []
+    for op in edge["_draw_"]:
+        if op.get("op") != "b":
+            continue
+        ctrl = op["points"]
+        for k in range(0, len(ctrl) - 3, 3):
+            p0, p1, p2, p3 = ctrl[k:k + 4]
+            for step in range(21):
+                t = step / 20
+                points.append(tuple((1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t ** 2 * c + t ** 3 * d
+                                    for a, b, c, d in zip(p0, p1, p2, p3)))
+    return points
+
+
+@pytest.mark.parametrize("text", [SHARED, "f(u) = u^2 + sin(u)*u; g = f(x)*f(y)"])
+def test_graphviz_edges_keep_off_other_edges_labels(text):
+    """Was: in the picture of c*d + a*g + b (values, adjoints and local derivatives on the edges) the edge a -> v3
+    ran through the text of v2 -> v4's label, and a label sat as near a neighbouring edge as its own: Graphviz
+    routes edges around nodes, not around labels.  Each label is now a node its edge runs through, in the call
+    box holding both ends (a function's edges stay in its box)."""
+    import json
+    import shutil
+    import subprocess
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    graph = sg.parse(text)
+    dot = sg.to_dot(graph, at={name: 1.5 for name in graph.inputs}, adjoints=True, derivatives=True)
+    layout = json.loads(subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True, text=True, timeout=60,
+                                       check=True).stdout)
+    objects = layout["objects"]
+    labels = {k: o for k, o in enumerate(objects) if o["name"].endswith(" (label)")}
+    assert len(labels) == len(graph.edges()) + len(graph.outputs)
+    for k, box in labels.items():
+        x, y = map(float, box["pos"].split(","))
+        half_w, half_h = float(box["width"]) * 36 - 2, float(box["height"]) * 36 - 2
+        for edge in layout["edges"]:
+            if k in (edge["tail"], edge["head"]):
+                continue
+            inside = [p for p in _bezier_points(edge) if abs(p[0] - x) < half_w and abs(p[1] - y) < half_h]
+            assert not inside, (box["name"], objects[edge["tail"]]["name"], objects[edge["head"]]["name"])
+    boxes = [o for o in objects if o["name"].startswith("cluster")]
+    for box in boxes:  # the labels of a call's inner edges are in its box
+        inner = [objects[n]["name"] for n in box.get("nodes", [])]
+        assert any(name.endswith(" (label)") for name in inner) == (len(boxes) > 0)
