@@ -52,8 +52,22 @@ def test_e_to_a_varying_power_is_noted_as_the_variable_e(text, capsys):
     assert err.startswith("symgraph: note: e is a variable here") and "write exp(x)" in err
 
 
-@pytest.mark.parametrize("text", ["e^2 + x", "c = a + b; d = b + 1; e = c * d", "exp(x)", "x^e"])
-def test_e_squared_and_the_textbook_graph_get_no_note(text, capsys):
+@pytest.mark.parametrize("text, name, meant", [("x^2*sinx", "sinx", "sin(x)"), ("sinhx + x", "sinhx", "sinh(x)"),
+                                              ("cosy*y + t", "cosy", "cos(y)")])
+def test_a_function_run_into_its_argument_is_noted(text, name, meant, capsys):
+    """Was: ``symgraph grad "x^2*sinx"`` differentiated by a variable sinx and said nothing; a student meant sin(x).
+    Said where the rest of the name is an input of the text too: cost*w says nothing, cost*t does (a note, as
+    cos t is written in physics)."""
+    assert main(["grad", text]) == 0
+    out, err = capsys.readouterr()
+    assert f"df/d{name} = " in out
+    assert err == f"symgraph: note: {name} is one name here, a variable; for {meant.split('(')[0]} of " \
+                  f"{meant[:-1].split('(')[1]} write {meant}\n"
+
+
+@pytest.mark.parametrize("text", ["e^2 + x", "c = a + b; d = b + 1; e = c * d", "exp(x)", "x^e", "cost*w",
+                                  "logp + q^2", "sinx"])
+def test_e_squared_the_textbook_graph_and_plain_names_get_no_note(text, capsys):
     assert main(["grad", text]) == 0
     assert capsys.readouterr().err == ""
 

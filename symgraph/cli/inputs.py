@@ -264,9 +264,23 @@ def parse_text(text: str | list[str], size_items: Sequence[str] | None) -> Any:
         reason = (error.reason.replace(keyword, f"--size {word}=INTEGER") if keyword in error.reason
                   else f"{error.reason}; give it with --size {word}=INTEGER")
         raise ParseError(reason, error.text, error.position) from None
-    if euler_power(graph):
-        print(f"symgraph: note: {EULER_NOTE}", file=sys.stderr)
+    for note in reading_notes(graph):
+        print(f"symgraph: note: {note}", file=sys.stderr)
     return graph
+
+
+def reading_notes(graph: Any) -> list[str]:
+    """What a student may have meant otherwise, said beside a result that stands: ``e^x`` (e is a variable)
+    and ``x^2*sinx`` (one name, where x is an input too: sin(x) was meant)."""
+    notes = [EULER_NOTE] if euler_power(graph) else []
+    inputs = set(graph.input_nodes)
+    for name in graph.input_nodes:
+        called = max((f for f in ops.FUNCTIONS if len(f) > 2 and name.startswith(f) and name[len(f):] in inputs),
+                     key=len, default=None)  # sinhx is sinh of x, not sin of hx
+        if called is not None:
+            rest = name[len(called):]
+            notes.append(f"{name} is one name here, a variable; for {called} of {rest} write {called}({rest})")
+    return notes
 
 
 #: said where a text raises the variable e to a power that varies: a student's e^x is meant as exp(x)
