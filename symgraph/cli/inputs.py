@@ -275,7 +275,7 @@ def reading_notes(graph: Any) -> list[str]:
     notes = [EULER_NOTE] if euler_power(graph) else []
     inputs = set(graph.input_nodes)
     for name in graph.input_nodes:
-        called = max((f for f in ops.FUNCTIONS if len(f) > 2 and name.startswith(f) and name[len(f):] in inputs),
+        called = max((name[:k] for k in range(3, len(name)) if name[:k] in ops.FUNCTIONS and name[k:] in inputs),
                      key=len, default=None)  # sinhx is sinh of x, not sin of hx
         if called is not None:
             rest = name[len(called):]
