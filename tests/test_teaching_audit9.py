@@ -4,6 +4,8 @@ Each test is a use from a lesson that once gave something wrong, or other than t
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 import sympy
 
@@ -140,3 +142,14 @@ def test_graphviz_edges_keep_off_other_edges_labels(text):
     for box in boxes:  # the labels of a call's inner edges are in its box
         inner = [objects[n]["name"] for n in box.get("nodes", [])]
         assert any(name.endswith(" (label)") for name in inner) == (len(boxes) > 0)
+
+
+@pytest.mark.parametrize("text", ["1/2x", "y / 3t + 1"])
+def test_a_number_run_into_a_name_after_a_division_says_what_each_reading_divides_by(text):
+    """Was: 1/2x said 'write 2*x to multiply', and 1/2*x is x/2, where a student writing 1/2x means 1/(2x)."""
+    number, name = text.split("/")[1].split()[0][0], text.split("/")[1].split()[0][1]
+    with pytest.raises(sg.ParseError, match=re.escape(f"write /({number}*{name}) to divide by {number}*{name}; "
+                                                      f"/{number}*{name} divides by {number}, then multiplies by {name}")):
+        sg.parse(text)
+    with pytest.raises(sg.ParseError, match=re.escape("(write 2*x to multiply)")):
+        sg.parse("y - 2x")
