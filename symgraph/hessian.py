@@ -136,8 +136,8 @@ STRATEGIES = {
 def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
                     sparse: bool = False, allow_unused: bool = False, budget: int | None = None,
                     **sizes: int) -> tuple[Program, list[str], CostReport, Any]:
-    """``(program, wrt names, cost, pattern)``: a program whose results (labelled by :func:`entry_label`) are the Hessian's
-    entries on and above the diagonal (x before y in ``wrt`` order), what deriving it cost, and with
+    """``(program, wrt names, cost, pattern)``: a program whose results (labelled by :func:`entry_label`) are the
+    Hessian's entries on and above the diagonal (x before y in ``wrt`` order), what deriving it cost, and with
     ``sparse=True`` the structural pattern (``scipy.sparse`` CSR; else None), whose entries alone are results.
     ``budget``: the multiplications the Jacobian's sweeps may make (:class:`~symgraph.ad.linearised.OverBudget`
     past them; the gradient's own sweeps, at most a first derivative's work, are not bounded)."""

@@ -26,7 +26,8 @@ def test_a_hessian_by_names_that_run_together_keeps_every_entry(capsys):
                  "edge-pushing"):
         assert sg.hessian(RUN_TOGETHER, wrt=names, mode=mode) == exact, mode
         sparse = sg.hessian(RUN_TOGETHER, wrt=names, mode=mode, sparse=True)
-        assert sparse.at(a=1, db=1, ad=1, b=1).toarray().tolist() == [[float(v) for v in row] for row in exact.tolist()], mode
+        numbers = [[float(v) for v in row] for row in exact.tolist()]
+        assert sparse.at(a=1, db=1, ad=1, b=1).toarray().tolist() == numbers, mode
     assert sg.hessian(RUN_TOGETHER, wrt=names).cells[0][1] == "d2/da ddb"
     assert main(["hessian", RUN_TOGETHER, "--wrt", *names]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -148,8 +149,9 @@ def test_graphviz_edges_keep_off_other_edges_labels(text):
 def test_a_number_run_into_a_name_after_a_division_says_what_each_reading_divides_by(text):
     """Was: 1/2x said 'write 2*x to multiply', and 1/2*x is x/2, where a student writing 1/2x means 1/(2x)."""
     number, name = text.split("/")[1].split()[0][0], text.split("/")[1].split()[0][1]
-    with pytest.raises(sg.ParseError, match=re.escape(f"write /({number}*{name}) to divide by {number}*{name}; "
-                                                      f"/{number}*{name} divides by {number}, then multiplies by {name}")):
+    said = f"write /({number}*{name}) to divide by {number}*{name}; /{number}*{name} divides by {number}, then " \
+           f"multiplies by {name}"
+    with pytest.raises(sg.ParseError, match=re.escape(said)):
         sg.parse(text)
     with pytest.raises(sg.ParseError, match=re.escape("(write 2*x to multiply)")):
         sg.parse("y - 2x")
