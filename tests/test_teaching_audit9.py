@@ -33,6 +33,8 @@ def test_a_hessian_by_names_that_run_together_keeps_every_entry(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "d2f/da ddb = 2" in lines and "d2f/dad db = 1" in lines and "d2f/da^2 = 0" in lines
     assert len(set(line.split(" = ")[0] for line in lines[1:])) == 10
+    assert main(["hessian", RUN_TOGETHER, "--wrt", *names, "--sparse"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["d2f/da ddb = 2", "d2f/dad db = 1"]
 
 
 def test_a_hessians_program_labels_its_entries_as_the_command_line_does(capsys):
