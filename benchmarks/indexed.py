@@ -151,13 +151,12 @@ def vm_data(n: int, points: int) -> dict:
 def dense_mlp_hessian() -> sg.DerivativeMatrix:
     """The MLP's dense Hessian by every input as a ``DerivativeMatrix`` of its program (stand-in entries)."""
     import sympy
-    from symgraph.hessian import hessian_program
+    from symgraph.hessian import hessian_cells, hessian_program
     from symgraph.matrices import DerivativeMatrix
     from run import TEXTS, variable_names
     names = variable_names("mlp", 1)
     program, names, _, _ = hessian_program(TEXTS["mlp"](1), wrt=names)
-    where = {name: k for k, name in enumerate(names)}
-    cells = [[f"d2/d{x}d{y}" if where[x] <= where[y] else f"d2/d{y}d{x}" for y in names] for x in names]
+    cells = hessian_cells(names)  # the program's own labels
     return DerivativeMatrix.of([[sympy.Symbol(c) for c in row] for row in cells], program, cells)
 
 

@@ -136,8 +136,8 @@ STRATEGIES = {
 def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
                     sparse: bool = False, allow_unused: bool = False, budget: int | None = None,
                     **sizes: int) -> tuple[Program, list[str], CostReport, Any]:
-    """``(program, wrt names, cost, pattern)``: a program whose results ``d2/d{x}d{y}`` are the Hessian's
-    entries on and above the diagonal (x before y in ``wrt`` order), what deriving it cost, and with
+    """``(program, wrt names, cost, pattern)``: a program whose results (labelled by :func:`entry_label`) are the
+    Hessian's entries on and above the diagonal (x before y in ``wrt`` order), what deriving it cost, and with
     ``sparse=True`` the structural pattern (``scipy.sparse`` CSR; else None), whose entries alone are results.
     ``budget``: the multiplications the Jacobian's sweeps may make (:class:`~symgraph.ad.linearised.OverBudget`
     past them; the gradient's own sweeps, at most a first derivative's work, are not bounded)."""
@@ -172,11 +172,11 @@ def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool,
             pattern = _symmetric(jacobian_sparsity(second, names, allow_unused=True) if swept is None else swept)
         outputs = second.outputs
         for i, j in zip(*_upper(pattern)):
-            labels[_label(names[i], names[j])] = entry(outputs[i], names[j])
+            labels[entry_label(names[i], names[j])] = entry(outputs[i], names[j])
     else:
         for i, x in enumerate(names):
             for y in names[i:]:
-                labels[_label(x, y)] = entry(second.outputs[i], y)
+                labels[entry_label(x, y)] = entry(second.outputs[i], y)
     program = taking_unused(lin.emitter.program(second.input_nodes, labels), graph, names)
     first, second = report[inner], cost.counts
     counts = Counts(first.multiplications + second.multiplications, first.additions + second.additions,
@@ -200,7 +200,7 @@ def _edge_pushing_program(graph: Any, names: list[str], sparse: bool, start: flo
     else:
         pairs = [(x, y) for i, x in enumerate(names) for y in names[i:]]
     for x, y in pairs:
-        labels[_label(x, y)] = result.derivatives.get((nodes.get(x), nodes.get(y)), 0)
+        labels[entry_label(x, y)] = result.derivatives.get((nodes.get(x), nodes.get(y)), 0)
     program = taking_unused(lin.emitter.program(graph.input_nodes, labels), graph, names)  # already without dead code
     row = mode_cost("edge-pushing", lin.counts, program, time.perf_counter() - start)
     return program, names, CostReport([row], len(names), len(names), ""), pattern
@@ -295,7 +295,7 @@ def _csr_labels(pattern: Any, names: Sequence[str], upper: Sequence[str]) -> lis
     width = pattern.shape[1]
     below = rows > cols
     if len(upper) != len(rows) - int(np.count_nonzero(below)):
-        return [_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
+        return [entry_label(names[min(i, j)], names[max(i, j)]) for i, j in zip(rows.tolist(), cols.tolist())]
     position = np.empty(len(rows), dtype=np.int64)
     position[~below] = np.arange(len(upper))
     on_or_above = rows[~below] * width + cols[~below]  # ascending: CSR order
@@ -420,14 +420,21 @@ def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: d
     return graph, names
 
 
-def _label(x: str, y: str) -> str:
-    return f"d2/d{x}d{y}"
+def entry_label(x: str, y: str, function: str = "") -> str:
+    """The label of the Hessian's entry by ``x`` and ``y``: ``d2/dx^2`` on the diagonal, ``d2/dx dy`` off it
+    (``d2f/dx dy`` with the function's name, as the command line prints it).
+
+    The space keeps entries apart, as no name holds one: ``d2/dadb`` was the label of both (a, db) and
+    (ad, b), so the program kept one entry's value for the other's too (the Hessian of
+    ``2*a*db + ad*b`` by a, db, ad, b had 1 where it has 2)."""
+    return f"d2{function}/d{x}^2" if x == y else f"d2{function}/d{x} d{y}"
+
 
 
 def hessian_cells(names: Sequence[str]) -> list[list[str]]:
     """The result label of every entry (i, j) of the dense Hessian by ``names`` in :func:`hessian_program`'s
     program: the entry on or above the diagonal, read for its mirror below it too."""
-    return [[_label(x, y) if i <= j else _label(y, x) for j, y in enumerate(names)] for i, x in enumerate(names)]
+    return [[entry_label(x, y) if i <= j else entry_label(y, x) for j, y in enumerate(names)] for i, x in enumerate(names)]
 
 
 def _strategy(mode: str) -> tuple[str, str]:

@@ -158,12 +158,13 @@ def test_forward_sweeps_pattern_of_any_program_is_the_gradients(text):
     assert np.array_equal(sparse.pattern.toarray(), sg.hessian_sparsity(graph, wrt=names).toarray())
 
 
-def test_sparse_hessian_labels_every_stored_entry_when_two_entries_share_a_label():
-    """The CSR labels mirror the program's labels of the entries on and above the diagonal; names whose
-    labels coincide (d2/d{a}d{db} is d2/d{ad}d{b}) leave the program fewer labels than entries, and each
-    entry's label is then formatted as before, one per stored entry."""
-    S = quiet(sg.hessian, "a*db + ad*b + a*ad", wrt=["a", "db", "ad", "b"], sparse=True)
-    assert len(S.labels) == S.nnz and S.labels[0] == "d2/daddb"
+def test_sparse_hessian_labels_every_stored_entry_apart_when_names_run_together():
+    """The CSR labels mirror the program's labels of the entries on and above the diagonal, one per stored
+    entry; (a, db) and (ad, b) were both labelled d2/daddb, so the program kept one value for both."""
+    S = quiet(sg.hessian, "2*a*db + ad*b + a*ad", wrt=["a", "db", "ad", "b"], sparse=True)
+    assert len(S.labels) == S.nnz and S.labels[0] == "d2/da ddb" and "d2/dad db" in S.labels
+    values = S.at(a=1, db=1, ad=1, b=1).toarray()
+    assert values[0, 1] == 2 and values[2, 3] == 1
 
 
 def test_len_of_a_sparse_result_is_a_named_error_and_the_result_stays_true():

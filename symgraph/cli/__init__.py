@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_jacobian, parser=p)
 
     p = sub.add_parser("hessian", formatter_class=raw, help="Hessian of a scalar expression",
-                       description="Print d2f/dxdy for the entries on and above the diagonal (a Hessian is "
+                       description="Print d2f/dx dy for the entries on and above the diagonal (a Hessian is "
                                    "symmetric), or with --sparse its structural nonzeros; at most "
                                    f"{ENTRY_LINES} lines, --json gives every entry.",
                        epilog=epilog("hessian", "\nWith --sparse only the structural nonzeros are derived "

@@ -21,7 +21,7 @@ from ..export.latex_matrices import MATRIX_LIMIT, program_matrix_latex
 from ..export.text import format_number
 from ..frontend.coerce import wrt_names
 from ..frontend.tokens import scan
-from ..hessian import hessian, hessian_cells, hessian_program
+from ..hessian import entry_label, hessian, hessian_cells, hessian_program
 from ..names import output_labels
 from .inputs import UsageError, _graph, one_line, parse_text, read_expr
 from .points import _point
@@ -211,7 +211,7 @@ def cmd_hessian(args, out: TextIO) -> None:
         with np.errstate(all="ignore"):
             numbers = program.evaluate(**point)
         values = {label: numbers[label] for _, _, label in pairs if label is not None}
-    entry = lambda i, j: f"d2{name}/d{names[i]}^2" if i == j else f"d2{name}/d{names[i]}d{names[j]}"  # noqa: E731
+    entry = lambda i, j: entry_label(names[i], names[j], name)  # noqa: E731
     if args.json:
         data = {"function": name, "expression": _expression(graph, expand=args.expand), "wrt": names,
                 "mode": args.mode, "sparse": args.sparse, "shape": [n, n]}

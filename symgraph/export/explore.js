@@ -124,7 +124,8 @@
       }
       const i = steps[upto - 1].e, e = EDGES[i];
       v.hotEdges.add(i);
-      v.message = `<span class="formula">${esc(d(e.v, e.u))} = ${esc(e.formula)} = <span class="l">${fmt(loc[i])}</span></span>` +
+      const formula = e.formula === fmt(loc[i]) ? "" : `${esc(e.formula)} = `;  // a constant is written once: ∂c/∂a = 1
+      v.message = `<span class="formula">${esc(d(e.v, e.u))} = ${formula}<span class="l">${fmt(loc[i])}</span></span>` +
         `<br>${esc(label(e.v))} = ${esc(NODES[index[e.v]].def.split(" = ").slice(1).join(" = "))}`;
       return v;
     },

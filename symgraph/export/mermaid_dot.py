@@ -31,9 +31,13 @@ _MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", 
                      "__lookupgetter__", "__lookupsetter__"}
 
 
-def _nested_lines(graph: Graph, node_lines: dict[str, str], open_box, close: str, indent: str = "    ") -> list[str]:
-    """The node lines, each call's inside its box (``open_box(k, group)`` ... ``close``), boxes nested."""
+def _nested_lines(graph: Graph, node_lines: dict[str, str], open_box, close: str, indent: str = "    ",
+                  boxes: Mapping[str, int | None] | None = None) -> list[str]:
+    """The node lines, each call's inside its box (``open_box(k, group)`` ... ``close``), boxes nested;
+    ``boxes`` places lines that are no graph node (a DOT edge's label node)."""
     innermost, parent = call_boxes(graph)
+    if boxes:
+        innermost = {**innermost, **boxes}
     inside: dict[int | None, list] = {None: []}
     for name, line in node_lines.items():  # a box goes where its first node would
         k = innermost.get(name)
@@ -153,16 +157,43 @@ def _font(colour: str, text: str) -> str:
 
 
 def _dot_line(item: NodeLabel | EdgeLabel) -> str:
-    """One item of :func:`walk` as a DOT statement: the lines of :func:`edge_texts`, each in its colour."""
+    """One item of :func:`walk` as DOT statements (:func:`_dot_edge`'s for an edge)."""
     if isinstance(item, NodeLabel):
         if item.shape == "none":
             return f'    "{item.name}" [label="", shape=none, width=0, height=0];'
         label = item.label.replace("\\", "\\\\").replace('"', '\\"')
         return f'    "{item.name}" [label="{label}", shape={item.shape}];'
+    middle, lines = _dot_edge(item)
+    return "\n".join(lines if middle is None else [middle[1], *lines])
+
+
+def _dot_edge(item: EdgeLabel) -> tuple[tuple[str, str] | None, list[str]]:
+    """An edge as ``(label node or None, edge statements)``; the label node is ``(its name, its statement)``.
+
+    A labelled edge runs through its label, a node of its own (``u -> "u -> v (label)" -> v``), holding
+    the lines of :func:`edge_texts`, each in its colour.  Graphviz routes edges around nodes, not around
+    other edges' labels: a long edge crossed another's label (a -> v3 ran through the text of v2 -> v4 in
+    ``c = a*b; d = sin(c); g = exp(d)*c; e = c*d + a*g + b``), and a label could sit nearer another edge
+    than its own.
+    """
     if item[2:] == _BARE:
-        return f'    "{item.source}" -> "{item.target}";'
+        return None, [f'    "{item.source}" -> "{item.target}";']
     label = "<br/>".join([_font(colour, text) for text, colour in edge_texts(item)])
-    return f'    "{item.source}" -> "{item.target}" [label=<{label}>];'
+    middle = f"{item.source} -> {item.target} (label)"  # no node's name holds a space
+    return (middle, f'    "{middle}" [label=<{label}>, shape=plain];'), [
+        f'    "{item.source}" -> "{middle}":w [arrowhead=none];', f'    "{middle}":e -> "{item.target}";']
+
+
+def _common_box(innermost: Mapping[str, int], parent: list[int | None], u: str, v: str) -> int | None:
+    """The innermost call box holding both ``u`` and ``v`` (None: the drawing itself)."""
+    around, k = set(), innermost.get(u)
+    while k is not None:
+        around.add(k)
+        k = parent[k]
+    k = innermost.get(v)
+    while k is not None and k not in around:
+        k = parent[k]
+    return k
 
 
 def _dot_legend(graph: Graph, items: list) -> list[str]:
@@ -207,12 +238,22 @@ def to_dot(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool |
         "p" [label="p: +", shape=circle];
         "z" [label="z", shape=box];
         "g" [label="g: *", shape=circle];
-        "x" -> "p" [label=<<font color="darkgreen">1</font><br/><font color="red">-3</font>>];
-        "y" -> "p" [label=<<font color="darkgreen">3</font><br/><font color="red">-3</font>>];
-        "p" -> "g" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>];
-        "z" -> "g" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>];
+        "x -> p (label)" [label=<<font color="darkgreen">1</font><br/><font color="red">-3</font>>, shape=plain];
+        "x" -> "x -> p (label)":w [arrowhead=none];
+        "x -> p (label)":e -> "p";
+        "y -> p (label)" [label=<<font color="darkgreen">3</font><br/><font color="red">-3</font>>, shape=plain];
+        "y" -> "y -> p (label)":w [arrowhead=none];
+        "y -> p (label)":e -> "p";
+        "p -> g (label)" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>, shape=plain];
+        "p" -> "p -> g (label)":w [arrowhead=none];
+        "p -> g (label)":e -> "g";
+        "z -> g (label)" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>, shape=plain];
+        "z" -> "z -> g (label)":w [arrowhead=none];
+        "z -> g (label)":e -> "g";
         "g_out" [label="", shape=none, width=0, height=0];
-        "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
+        "g -> g_out (label)" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>, shape=plain];
+        "g" -> "g -> g_out (label)":w [arrowhead=none];
+        "g -> g_out (label)":e -> "g_out";
         label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>;
         labelloc="t";
         labeljust="l";
@@ -231,12 +272,20 @@ def dot_text(graph: Graph, items: list[NodeLabel | EdgeLabel]) -> str:
     if not graph.groups:
         return "\n".join([*head, *map(_dot_line, items), *key, "}"])
     nodes = {item.name: _dot_line(item)[4:] for item in items if isinstance(item, NodeLabel)}
+    innermost, parent = call_boxes(graph)
+    edges, boxes = [], {}
+    for item in items:
+        if isinstance(item, EdgeLabel):
+            middle, lines = _dot_edge(item)
+            if middle is not None:  # in the box holding both ends, or the edge would leave it and come back
+                nodes[middle[0]] = middle[1][4:]
+                boxes[middle[0]] = _common_box(innermost, parent, item.source, item.target)
+            edges += lines
 
     def open_box(k, group):
         # the caption in the nodes' font: a cluster takes the graph's (Times), not the node and edge defaults
         return (f'subgraph "cluster_call{k + 1}" {{ label="{group.name}()"; style="rounded,dashed"; '
                 'color="gray50"; fontcolor="gray40"; fontname="Helvetica";')
 
-    body = _nested_lines(graph, nodes, open_box, "}")
-    return "\n".join([*head, *("    " + line for line in body),
-                      *(_dot_line(item) for item in items if not isinstance(item, NodeLabel)), *key, "}"])
+    body = _nested_lines(graph, nodes, open_box, "}", boxes=boxes)
+    return "\n".join([*head, *("    " + line for line in body), *edges, *key, "}"])

@@ -191,8 +191,10 @@ def _token_error(text: str):
             if text[pos:end] == "0" and prefix in "xXoObB" and digits and all(c in _HEX for c in digits):
                 raise ParseError(f"malformed number {written!r}: numbers are decimal (no 0x, 0o, 0b prefixes)",
                                  text, end)
-            raise ParseError(f"malformed number {written!r}: a number cannot run into a "
-                             f"name (write {text[pos:end]}*{word.group()} to multiply)", text, end)
+            product = f"{text[pos:end]}*{word.group()}"
+            advice = (f"write /({product}) to divide by {product}; /{product} divides by {text[pos:end]}, then "
+                      f"multiplies by {word.group()}" if previous == "/" else f"write {product} to multiply")
+            raise ParseError(f"malformed number {written!r}: a number cannot run into a name ({advice})", text, end)
         ch = text[pos]  # a character that starts no token
         if not ch.isascii() or not ch.isprintable():
             hint = LOOKALIKES.get(ch)

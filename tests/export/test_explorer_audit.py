@@ -102,7 +102,7 @@ def test_a_node_listed_as_two_outputs_leaves_the_drawing_once(export):
     """Was: the output edge of a node listed twice (["u = x*y", "u = x*y"]) was written twice, so Graphviz and
     Mermaid drew two arrows from it, with the same value on each."""
     text = export(sg.parse(["u = x*y", "x+y", "u = x*y"]), at={"x": 1, "y": 2})
-    edge = '"u" -> "u_out"' if export is sg.to_dot else "u -->"
+    edge = '"u -> u_out (label)" [' if export is sg.to_dot else "u -->"
     sink = '\n    "u_out" [' if export is sg.to_dot else 'u_out[" "]'
     assert text.count(edge) == 1 and text.count(sink) == 1
 

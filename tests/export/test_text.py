@@ -36,9 +36,10 @@ def test_dot_structure_and_colours():
     assert text.startswith("digraph symgraph {") and text.rstrip().endswith("}")
     assert "rankdir=LR;" in text
     assert '"a" [label="a", shape=box];' in text and '"e" [label="e: *", shape=circle];' in text
-    assert '"c" -> "e" [label=<<font color="darkgreen">3</font>>];' in text
-    assert len(re.findall(r"->", text)) == 5 + 1  # five edges and the one leaving the output e
-    assert '"e" -> "e_out" [label=<<font color="darkgreen">6</font>>];' in text
+    assert '"c -> e (label)" [label=<<font color="darkgreen">3</font>>, shape=plain];' in text
+    assert text.count("shape=plain];") == 5 + 1  # five edges' labels and that of the one leaving the output e
+    assert '"c" -> "c -> e (label)":w [arrowhead=none];' in text and '"c -> e (label)":e -> "e";' in text
+    assert '"e -> e_out (label)" [label=<<font color="darkgreen">6</font>>, shape=plain];' in text
 
 
 # The seed-003 drawing: g = (x+y)*z at x=1, y=3, z=-3; p = 4, g = -12; dg/dg = 1, dg/dp = z = -3,
@@ -69,12 +70,22 @@ SEED_DOT = """digraph symgraph {
     "p" [label="p: +", shape=circle];
     "z" [label="z", shape=box];
     "g" [label="g: *", shape=circle];
-    "x" -> "p" [label=<<font color="darkgreen">1</font><br/><font color="red">-3</font>>];
-    "y" -> "p" [label=<<font color="darkgreen">3</font><br/><font color="red">-3</font>>];
-    "p" -> "g" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>];
-    "z" -> "g" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>];
+    "x -> p (label)" [label=<<font color="darkgreen">1</font><br/><font color="red">-3</font>>, shape=plain];
+    "x" -> "x -> p (label)":w [arrowhead=none];
+    "x -> p (label)":e -> "p";
+    "y -> p (label)" [label=<<font color="darkgreen">3</font><br/><font color="red">-3</font>>, shape=plain];
+    "y" -> "y -> p (label)":w [arrowhead=none];
+    "y -> p (label)":e -> "p";
+    "p -> g (label)" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>, shape=plain];
+    "p" -> "p -> g (label)":w [arrowhead=none];
+    "p -> g (label)":e -> "g";
+    "z -> g (label)" [label=<<font color="darkgreen">-3</font><br/><font color="red">4</font>>, shape=plain];
+    "z" -> "z -> g (label)":w [arrowhead=none];
+    "z -> g (label)":e -> "g";
     "g_out" [label="", shape=none, width=0, height=0];
-    "g" -> "g_out" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>];
+    "g -> g_out (label)" [label=<<font color="darkgreen">-12</font><br/><font color="red">1</font>>, shape=plain];
+    "g" -> "g -> g_out (label)":w [arrowhead=none];
+    "g -> g_out (label)":e -> "g_out";
     label=<<font color="black">on an edge u → v:</font><br align="left"/><font color="darkgreen">value of u</font><br align="left"/><font color="red">adjoint ∂g/∂u</font><br align="left"/>>;
     labelloc="t";
     labeljust="l";
@@ -115,7 +126,7 @@ def test_edge_derivatives_on_labels():
     numbers = edge_derivatives(g, a=2, b=1)
     assert numbers[("c", "e")] == 2.0 and numbers[("d", "e")] == 3.0
     dot = sg.to_dot(g, derivatives=numbers)
-    assert '"d" -> "e" [label=<<font color="mediumblue">∂e/∂d = 3</font>>];' in dot  # not red: not an adjoint
+    assert '"d -> e (label)" [label=<<font color="mediumblue">∂e/∂d = 3</font>>, shape=plain];' in dot  # not red: not an adjoint
     assert 'local derivative ∂v/∂u' in dot and "adjoint" not in dot  # the legend names what is there
 
 
@@ -215,7 +226,7 @@ def test_input_values_alone_label_the_inner_edges():
     text = sg.to_mermaid(SEED, values=AT)
     assert '    p -->|"4"| g' in text and '    g -->|"-12"| g_out' in text
     dot = sg.to_dot(SEED, values=AT, adjoints=True)  # the inputs' values are the point
-    assert '"p" -> "g" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>];' in dot
+    assert '"p -> g (label)" [label=<<font color="darkgreen">4</font><br/><font color="red">-3</font>>, shape=plain];' in dot
 
 
 def test_text_exports_take_derivatives_true():
