@@ -149,15 +149,10 @@ def vm_data(n: int, points: int) -> dict:
 
 
 def dense_mlp_hessian() -> sg.DerivativeMatrix:
-    """The MLP's dense Hessian by every input as a ``DerivativeMatrix`` of its program (stand-in entries)."""
-    import sympy
-    from symgraph.hessian import hessian_cells, hessian_program
-    from symgraph.matrices import DerivativeMatrix
+    """The MLP's dense Hessian by every input, its entries left unsimplified (a public call: an older revision
+    measures the same; it reached into DerivativeMatrix.of, whose arguments changed)."""
     from run import TEXTS, variable_names
-    names = variable_names("mlp", 1)
-    program, names, _, _ = hessian_program(TEXTS["mlp"](1), wrt=names)
-    cells = hessian_cells(names)  # the program's own labels
-    return DerivativeMatrix.of([[sympy.Symbol(c) for c in row] for row in cells], program, cells)
+    return sg.hessian(TEXTS["mlp"](1), wrt=variable_names("mlp", 1), simplify=False)
 
 
 def vm_cells(n: int, points: int, hessian_n: int, terms_n: int, repeats: int) -> dict:

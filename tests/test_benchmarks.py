@@ -161,6 +161,16 @@ def test_indexed_bench_smoke(capsys):
     assert module.written_out(3) == "(100*(x[1]-x[0]^2)^2+(1-x[0])^2) + (100*(x[2]-x[1]^2)^2+(1-x[1])^2)"
 
 
+def test_indexed_bench_dense_mlp_hessian_is_the_public_one():
+    """The VM rows' dense MLP Hessian is sg.hessian's (it called DerivativeMatrix.of with arguments of old)."""
+    module = load_benchmark("indexed")
+    hessian = module.dense_mlp_hessian()
+    assert hessian.shape == (71, 71) and hessian.program.ops > 0
+    import numpy as np
+    values = hessian.lambdify()(*np.full(len(hessian.graph.inputs), 0.1))
+    assert values.shape == (71, 71) and np.allclose(values, values.T)
+
+
 def test_hessian_bench_smoke(capsys):
     module = load_benchmark("hessian")
     cells = module.main(sizes=(5, 12), batch=4, repeats=1, peers=("casadi",), mlp=False)
