@@ -201,6 +201,16 @@ class CompiledFunction:
         kernel, *rest = self._made
         return _compiled_again, (portable(kernel), *rest)
 
+    def __copy__(self) -> CompiledFunction:
+        """Itself, as ``copy.copy`` gives a Python function: nothing in it changes after it is made.  (Through
+        :meth:`__reduce__`, ``copy`` would make it again from the pickle's stand-ins, which only pickling
+        turns back into the kernel: the copy raised ``TypeError: '_Portable' object is not callable``.)"""
+        return self
+
+    def __deepcopy__(self, memo: dict) -> CompiledFunction:
+        """Itself, as ``copy.deepcopy`` gives a Python function (no compile again; see :meth:`__copy__`)."""
+        return self
+
 
 def _compiled_again(kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
                     layout: Layout | None, attributes: dict, optional: int = 0) -> CompiledFunction:

@@ -1,0 +1,29 @@
+"""A research user's audit (ninth): compiled functions copied as functions are, ... (each test says what a user saw)."""
+import copy
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+@pytest.mark.parametrize("vector", [False, True])
+def test_a_compiled_function_copies_as_a_python_function_does(backend, vector):
+    # copy.copy gave a function whose call raised TypeError: '_Portable' object is not callable
+    fn = sg.value_and_grad("x*sin(y) + x^2*y", wrt=["x", "y"], vector=vector, backend=backend)
+    point = ([1.0, 2.0],) if vector else (1.0, 2.0)
+    want = fn(*point)
+    for copied in (copy.copy(fn), copy.deepcopy(fn)):
+        assert copied is fn  # nothing in it changes after it is made: no compile again
+        got = copied(*point)
+        assert np.array_equal(got[0], want[0]) and all(map(np.array_equal, got[1], want[1]))
+
+
+def test_residuals_and_their_parts_copy_and_keep_working():
+    res = sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, "m-1"), m=3)
+    t, y = np.array([0.0, 1.0, 2.0]), np.array([2.0, 1.0, 0.5])
+    for copied in (copy.copy(res), copy.deepcopy(res)):
+        assert np.allclose(copied.fun([2.0, np.log(2)], y, t), 0)
+        assert np.allclose(copied.jac([2.0, np.log(2)], y, t), [[-1, 0], [-0.5, 1], [-0.25, 1]])
+    assert np.allclose(copy.copy(sg.lambdify("x*y"))(2.0, 3.0), 6.0)
