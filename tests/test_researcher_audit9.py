@@ -27,3 +27,15 @@ def test_residuals_and_their_parts_copy_and_keep_working():
         assert np.allclose(copied.fun([2.0, np.log(2)], y, t), 0)
         assert np.allclose(copied.jac([2.0, np.log(2)], y, t), [[-1, 0], [-0.5, 1], [-0.25, 1]])
     assert np.allclose(copy.copy(sg.lambdify("x*y"))(2.0, 3.0), 6.0)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_a_call_leaving_out_thousands_of_inputs_says_so_in_one_short_line(backend):
+    # value_and_grad(1.0) of a 6,000-input function raised a message of 51,836 characters naming every input
+    fn = sg.value_and_grad("+".join(f"a{i}*b{i}" for i in range(3000)), backend=backend)
+    with pytest.raises(sg.ArgumentError, match=r"^value_and_grad\(\) missing 5,999 required positional arguments: "
+                                               r"'b0', 'a1', .*, \.\.\. \(5,979 more\)$") as error:
+        fn(1.0)
+    assert len(str(error.value)) < 300
+    with pytest.raises(sg.ArgumentError, match=r"missing 3 required positional arguments: 'b0', 'a1', and 'b1'$"):
+        sg.lambdify("a0*b0 + a1*b1")(1.0)  # Python's own wording while the list is short
