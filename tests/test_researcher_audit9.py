@@ -20,6 +20,24 @@ def test_a_compiled_function_copies_as_a_python_function_does(backend, vector):
         assert np.array_equal(got[0], want[0]) and all(map(np.array_equal, got[1], want[1]))
 
 
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_the_forms_taking_a_vector_and_data_copy_as_themselves(backend):
+    # value_and_grad(vector=True) with data inputs, and Residuals.function, copied as '_Portable' not callable
+    f = "sum((y[i] - a*exp(-b*t[i]))^2, i, 0, m-1)"
+    t, y = np.arange(3.0), np.array([1.0, 0.5, 0.2])
+    made = [(sg.value_and_grad(f, wrt=["a", "b"], vector=True, m=3, backend=backend), ([1.0, 0.5], y, t)),
+            (sg.hessian(f, wrt=["a", "b"], m=3, sparse=True).lambdify(vector=True, backend=backend), ([1.0, 0.5], y, t)),
+            (sg.hessp(f, ["a", "b"], m=3, backend=backend), ([1.0, 0.5], [1.0, -1.0], y, t)),
+            (sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, 2), backend=backend).function,
+             ([1.0, 0.5], y, t))]
+    for fn, point in made:
+        want = fn(*point)
+        for copied in (copy.copy(fn), copy.deepcopy(fn)):
+            got = copied(*point)
+            for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+                assert np.array_equal(getattr(g, "toarray", lambda: g)(), getattr(w, "toarray", lambda: w)())
+
+
 def test_residuals_and_their_parts_copy_and_keep_working():
     res = sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, "m-1"), m=3)
     t, y = np.array([0.0, 1.0, 2.0]), np.array([2.0, 1.0, 0.5])

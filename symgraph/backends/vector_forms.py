@@ -25,7 +25,7 @@ from ..real_values import as_array, real_value
 from ..errors import GraphError, NotPicklableError, counted, optional_module
 from .arrays import ArrayLayout, array_layouts, bind_arrays, elements
 from .coercion import _FLOAT64, working_dtype
-from .results import compiled_function, portable
+from .results import CopiedAsItself, compiled_function, portable
 
 
 def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
@@ -212,9 +212,9 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     return _WithData(point_with_data, name, doc, source, bind.names, signature)
 
 
-class _WithData:
+class _WithData(CopiedAsItself):
     """A vector function that also takes data inputs (:func:`vector_function`): a class, so that it
-    pickles (as the recipe its maker sets)."""
+    pickles (as the recipe its maker sets), and copies as itself (:class:`~.results.CopiedAsItself`)."""
 
     def __init__(self, call: Callable, name: str, doc: str | None, source: str | None, data: tuple,
                  signature: inspect.Signature):
