@@ -192,7 +192,7 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
         residuals: forward).
     limit : int, optional
         The most paths ``mode="paths"`` enumerates, as for :func:`symgraph.grad`.
-    backend : {"numpy", "numba"}
+    backend : {"numpy", "vm", "numba"}
         As in :func:`symgraph.lambdify`.
     sparse : bool
         Derive only the Jacobian's structural nonzeros
