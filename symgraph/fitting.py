@@ -81,6 +81,10 @@ class Residuals:
         signature = function.__signature__
         self.__signature__ = signature  # inspect.signature(res) as of fun and jac: the vector, then the data
         self._vector = tuple(signature.parameters)[:1]  # the vector's name in the signature, for messages
+        #: whether the signature lets the vector come by name (no data: ``(x)``; beside data it is ``(x, /, ...)``):
+        #: ``res.fun(x=theta)`` was refused as a positional-only argument while ``inspect.signature`` said ``(x)``
+        self._by_name = bool(self._vector) and \
+            signature.parameters[self._vector[0]].kind is not signature.parameters[self._vector[0]].POSITIONAL_ONLY
 
         self.fun, self.jac = _Part(self, "fun", signature), _Part(self, "jac", signature)
 
@@ -98,8 +102,12 @@ class Residuals:
         the last point: the same vector bytes and the same data objects holding the same bytes (a buffer
         refilled in place between two fits, the second warm-started at the first's solution, is new data).
         ``name`` is the function the user called, for the error of a call without the vector."""
-        if not args:  # the vector, positional only
-            raise positional_only_error(name, self._vector, args, kwargs, tuple(self.__signature__.parameters)[1:])
+        if not args:  # the vector: positional only beside data, else by name too, as the signature says
+            if self._by_name and self._vector[0] in kwargs:
+                kwargs = dict(kwargs)
+                args = (kwargs.pop(self._vector[0]),)
+            else:
+                raise positional_only_error(name, self._vector, args, kwargs, tuple(self.__signature__.parameters)[1:])
         array, args = as_array("the vector", args[0]), args[1:]
         key = (array.dtype.str, array.shape, array.tobytes())
         data = (*args, *(kwargs[k] for k in sorted(kwargs)))  # keywords in one order, whatever order they came in

@@ -57,3 +57,21 @@ def test_a_call_leaving_out_thousands_of_inputs_says_so_in_one_short_line(backen
     assert len(str(error.value)) < 300
     with pytest.raises(sg.ArgumentError, match=r"missing 3 required positional arguments: 'b0', 'a1', and 'b1'$"):
         sg.lambdify("a0*b0 + a1*b1")(1.0)  # Python's own wording while the list is short
+
+
+def test_residuals_without_data_take_the_vector_by_name_as_their_signature_says():
+    # inspect.signature(res.fun) said (x), and res.fun(x=theta) raised "positional-only arguments passed as keyword"
+    import inspect
+    res = sg.residuals(["a - 1", "a*b - 2"], wrt=["a", "b"])
+    assert str(inspect.signature(res.fun)) == "(x)"
+    assert np.array_equal(res.fun(x=[2.0, 3.0]), [1.0, 4.0])
+    assert np.array_equal(res.jac(x=[2.0, 3.0]), [[1.0, 0.0], [3.0, 2.0]])
+    assert res.evaluations == 1  # jac at fun's point, by name, reused its evaluation
+    with pytest.raises(sg.ArgumentError, match=r"^fun\(\) got multiple values for argument 'x'$"):
+        res.fun([2.0, 3.0], x=[2.0, 3.0])
+    with pytest.raises(sg.ArgumentError, match=r"^fun\(\) got an unexpected keyword argument 'y'"):
+        res.fun(y=[2.0, 3.0])
+    with_data = sg.residuals(["a - c", "b"], wrt=["a", "b"])  # beside data the vector is positional only
+    assert str(inspect.signature(with_data.fun)) == "(x, /, c)"
+    with pytest.raises(sg.ArgumentError, match=r"positional-only arguments passed as keyword arguments: 'x'"):
+        with_data.fun(x=[1.0, 2.0], c=1.0)
