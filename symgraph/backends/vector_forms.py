@@ -182,6 +182,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
         else:
             def point(x: Any) -> Any:
                 return shape(kernel(*values_of(x)))
+        point.__wrapped__ = kernel  # inspect.getsource(f) goes on to the generated code, not this wrapper
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
     layouts = array_layouts(data, shapes or {})
@@ -209,6 +210,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
 
     signature = inspect.Signature(
         [kind(vector, kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
+    point_with_data.__wrapped__ = kernel
     return _WithData(point_with_data, name, doc, source, bind.names, signature)
 
 
@@ -221,6 +223,7 @@ class _WithData(CopiedAsItself):
         self._call = call
         self.__name__ = self.__qualname__ = name
         self.__doc__ = doc
+        self.__wrapped__ = call  # and on to the kernel: inspect.getsource(f) shows the generated code
         self.source = source
         self.data = data
         self.__signature__ = signature
