@@ -30,7 +30,7 @@ from .binding import positional_only_error
 from .options import checked_options
 from .real_values import as_array
 from .derive import in_pattern_order, jacobian_program
-from .errors import ArgumentError, counted, shown_names
+from .errors import ArgumentError, GraphError, counted, shown_names
 from .export.display import graph_program
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .frontend.parse import parse_over
@@ -119,8 +119,11 @@ class Residuals:
             return last[3]
         try:
             result = self.function(array, *args, **kwargs)
-        except ArgumentError as error:  # worded by the compiled function: named as the user called it
-            raise ArgumentError(str(error).replace(f"{self.function.__name__}()", f"{name}()", 1)) from None
+        except GraphError as error:  # worded by the compiled function: named as the user called it
+            said = f"{self.function.__name__}()"
+            if said not in str(error) or type(error) not in (GraphError, ArgumentError):
+                raise
+            raise type(error)(str(error).replace(said, f"{name}()", 1)) from None
         self.evaluations += 1
         self._last = (key, args, dict(kwargs), result, _contents(data))
         return result

@@ -110,3 +110,18 @@ def test_a_seed_beyond_float64s_range_is_refused_as_an_infinite_one_is(call, see
         else:
             getattr(sg, call)("x*y", ["x", "y"], [seed, 1])
     assert sg.jvp("x*y", ["x", "y"], [2**1023, 1]).at(x=1.0, y=1.0)["f"] == 2.0**1023 + 1  # the largest still held
+
+
+def test_a_vector_of_the_wrong_shape_is_named_with_the_function_that_took_it():
+    # every vector form said "the vector must be a 1-D vector of 2 values (a, b)", whichever function it was
+    cases = [(lambda: sg.value_and_grad("a*b", vector=True)([1.0]), r"value_and_grad\(\)'s vector x"),
+             (lambda: sg.value_and_grad("a*b*x", wrt=["a", "b"], vector=True)([1.0], 2.0),
+              r"value_and_grad\(\)'s vector theta"),  # beside data called x, the vector is theta
+             (lambda: sg.hessian("a*b").lambdify(vector=True)(np.ones((2, 2))), r"hessian\(\)'s vector x"),
+             (lambda: sg.jacobian(["a*b"], wrt=["a", "b"], sparse=True).lambdify(vector=True)(np.ones(3)),
+              r"jacobian\(\)'s vector x"),
+             (lambda: sg.residuals(["a*b*c"], wrt=["a", "b"]).jac([1.0], 1.0), r"jac\(\)'s vector x"),
+             (lambda: sg.residuals(["a*b*c"], wrt=["a", "b"]).fun([1.0], 1.0), r"fun\(\)'s vector x")]
+    for call, whose in cases:
+        with pytest.raises(sg.GraphError, match=rf"^{whose} must be a 1-D vector of 2 values \(a, b\), got shape"):
+            call()

@@ -103,17 +103,19 @@ def results_function(kernel: Callable, names: Sequence[str], *, name: str, doc: 
     return function
 
 
-def one_vector(x: Any, count: int, shown: str, what: str = "the vector") -> np.ndarray:
+def one_vector(x: Any, count: int, shown: str, what: str = "the vector", whose: str | None = None) -> np.ndarray:
     """``x`` as a 1-D array of ``count`` real numbers (its dtype kept); a GraphError saying what it is instead.
 
     The check of every vector a compiled function takes (``value_and_grad(vector=True)``,
-    residuals, ``hessp``): ``shown`` names the entries.
+    residuals, ``hessp``): ``shown`` names the entries, and ``whose`` (such as ``value_and_grad()'s vector x``)
+    the vector in a message on its shape, which said only "the vector must be ..." of whichever function it was.
     """
     x = as_array(what, x)
     if x.dtype.kind not in "fiub":
         real_value(what, x)  # raises for strings, None and complex numbers, whatever their shape
     if x.ndim != 1 or x.shape[0] != count:
-        raise GraphError(f"{what} must be a 1-D vector of {counted(count, 'value')} ({shown}), got shape {x.shape}")
+        raise GraphError(f"{whose or what} must be a 1-D vector of {counted(count, 'value')} ({shown}), "
+                         f"got shape {x.shape}")
     return x
 
 
@@ -159,13 +161,15 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     count = len(names)
     shown = ", ".join(map(str, (labels or names)[:5])) + (", ..." if count > 5 else "")
     unread = [k for k, n in enumerate(names) if n is None]  # vector entries no input reads: dropped
+    vector = "x" if not data else free_name([n for n, _ in data], ("x", "theta", "x_", "theta_"))
+    whose = f"{name}()'s vector {vector}"
     read = np.array([k for k, n in enumerate(names) if n is not None], dtype=np.intp) if unread else None
 
     def values_of(x: Any) -> Sequence[Any]:
         """The vector's entries as the kernel's inputs: Python floats for a float64 vector alone (the fastest
         point), NumPy scalars of its dtype beside data, so that the vector votes in the dtype rule as an array
         (a float64 vector with float32 data computes in float64; Python floats would not vote)."""
-        x = one_vector(x, count, shown)
+        x = one_vector(x, count, shown, whose=whose)
         if read is not None:
             x = x[read]
         if x.dtype == _FLOAT64:
@@ -189,7 +193,6 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     bind = Binder(tuple(n for n, _ in data), name, leading=1,  # the vector comes first
                   inside=[str(n) for n in (labels or names) if n is not None])
     kind = inspect.Parameter
-    vector = free_name(bind.names, ("x", "theta", "x_", "theta_"))
     taking = getattr(kernel, "taking", None)
     direct = None
     if taking is not None:
