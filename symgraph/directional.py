@@ -173,10 +173,9 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             refs.append(s)
         elif isinstance(s, sympy.Number) or isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
-            if not math.isfinite(_seed_value(s)):
-                exact = s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Rational)
-                raise ArgumentError(f"a seed in {what} must be finite, got {shown(s)}"
-                                    + ("; float64 holds magnitudes up to about 1.8e308" if exact else ""))
+            # an int is finite however large (math.isfinite would overflow converting it to a float)
+            if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
+                raise ArgumentError(f"a seed in {what} must be finite, got {shown(s)}")
             if isinstance(s, numbers.Rational) and not isinstance(s, numbers.Integral):  # a Fraction stays exact
                 s = sympy.Rational(s.numerator, s.denominator)
             elif not isinstance(s, numbers.Integral) and float(s) in (0.0, 1.0, -1.0):
@@ -186,15 +185,6 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
         else:
             raise ArgumentError(f"a seed in {what} must be a number or a name, got {shown(s)}")
     return refs
-
-
-def _seed_value(seed: Any) -> float:
-    """A number seed's float64 value, inf for one beyond float64's range: an int of 400 digits was taken as
-    finite, and became oo in the result (``x + oo*y``; its values inf), the infinite seed this check refuses."""
-    try:
-        return float(seed)
-    except OverflowError:
-        return math.inf
 
 
 def _as_text(seed: str) -> str:
