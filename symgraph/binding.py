@@ -95,10 +95,10 @@ class Binder:
                 if values[i] is _MISSING:
                     values[i] = 0.0
         if len(args) + len(kwargs) < self.count and any(v is _MISSING for v in values):
-            missing = [repr(n) for n, v in zip(self.names, values) if v is _MISSING]
-            said = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-            raise ArgumentError(f"{self.name}() missing {len(missing)} required positional argument"
-                                f"{'s' if len(missing) != 1 else ''}: {said}{self._vector_hint(args, kwargs)}")
+            missing = [n for n, v in zip(self.names, values) if v is _MISSING]
+            raise ArgumentError(f"{self.name}() missing {len(missing):,} required positional argument"
+                                f"{'s' if len(missing) != 1 else ''}: {missing_names(missing)}"
+                                f"{self._vector_hint(args, kwargs)}")
         return values
 
     def _vector_hint(self, args: tuple, kwargs: dict) -> str:
@@ -170,10 +170,23 @@ def positional_only_error(name: str, params: Sequence[str], args: tuple, kwargs:
         unknown = next((key for key in kwargs if key not in index), None)
         if unknown is not None:
             return _unexpected(name, unknown, index)
-    shown = " and ".join(map(repr, unfilled)) if len(unfilled) <= 2 else \
-        ", ".join(map(repr, unfilled[:-1])) + ", and " + repr(unfilled[-1])
-    return ArgumentError(f"{name}() missing {len(unfilled)} required positional argument"
-                         f"{'s' if len(unfilled) != 1 else ''}: {shown}")
+    return ArgumentError(f"{name}() missing {len(unfilled):,} required positional argument"
+                         f"{'s' if len(unfilled) != 1 else ''}: {missing_names(unfilled)}")
+
+
+def missing_names(names: Sequence[str], most: int = 20) -> str:
+    """The missing arguments ``names`` as Python words them (``'a', 'b', and 'c'``), cut as :func:`shown_names` cuts a
+    list: a call leaving out 6,000 inputs had a message of 52,000 characters.
+
+    >>> missing_names(["a"]), missing_names(["a", "b"]), missing_names(["a", "b", "c"])
+    ("'a'", "'a' and 'b'", "'a', 'b', and 'c'")
+    >>> missing_names([f"x{i}" for i in range(25)], 3)
+    "'x0', 'x1', 'x2', ... (22 more)"
+    """
+    if len(names) > most:
+        return shown_names([shown(n) for n in names], most)
+    said = [shown(n) for n in names]
+    return " and ".join(said) if len(said) <= 2 else ", ".join(said[:-1]) + ", and " + said[-1]
 
 
 def point_values(what: str, point: tuple, values: dict[str, Any]) -> dict[str, Any]:

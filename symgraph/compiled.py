@@ -62,9 +62,8 @@ def lambdify(f: Any, *, args: Sequence[str] | None = None, xp: Any = None, backe
     Raises
     ------
     ArgumentError
-        With ``vector=True``, when ``wrt`` (or ``args``) is empty.
-    GraphError
-        When ``args`` is not a permutation of the inputs.
+        When ``args`` is not a permutation of the inputs, or an option is unknown or out of range
+        (``backend``, ``chunk``, ``parallel`` without ``backend="numba"``, an ``xp`` that is no array namespace).
 
     Examples
     --------
@@ -142,10 +141,8 @@ def value_and_grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str 
     Raises
     ------
     ArgumentError
-        With ``vector=True``, when ``wrt`` (or ``args``) is empty.
-    GraphError
-        With ``vector=True``, when ``wrt`` and ``args`` both given differ (they are the vector's one
-        order); without it, when ``args`` is not a permutation of the inputs.
+        With ``vector=True``, when ``wrt`` (or ``args``) is empty, or when ``wrt`` and ``args`` both given
+        differ (they are the vector's one order); without it, when ``args`` is not a permutation of the inputs.
 
     See Also
     --------

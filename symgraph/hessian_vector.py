@@ -101,6 +101,7 @@ class HessianVectorProduct:
         self.kernel, self.names = kernel, tuple(names)
         self.__name__ = self.__qualname__ = "hessp"
         self.__doc__ = getattr(kernel, "__doc__", None)
+        self.__wrapped__ = kernel  # inspect.getsource(hessp) shows the generated code, as a compiled function's does
         self.source = getattr(kernel, "source", None)
         kind = inspect.Parameter
         data = list(inspect.signature(kernel).parameters.values())[1:]

@@ -53,6 +53,7 @@ class DenseFunction:
         self.kernel, self.index, self.shape, self.vector = kernel, index, shape, vector
         self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
+        self.__wrapped__ = kernel  # inspect.getsource(f) shows the generated code, as a compiled function's does
         self.__signature__ = getattr(kernel, "__signature__", None)
         self.source = getattr(kernel, "source", None)
 
@@ -112,6 +113,7 @@ class SparseFunction:
         self.data = SparseData(kernel, order, vector)
         self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
+        self.__wrapped__ = kernel  # inspect.getsource(f) shows the generated code, as a compiled function's does
         self.__signature__ = self.data.__signature__
         self.source = getattr(kernel, "source", None)
 
@@ -137,6 +139,7 @@ class SparseData:
         self.kernel, self.order, self.vector = kernel, order, vector
         self.__name__, self.__qualname__ = "data", f"{kernel.__name__}.data"
         self.__doc__ = kernel.__doc__
+        self.__wrapped__ = kernel
         self.__signature__ = getattr(kernel, "__signature__", None)
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> np.ndarray:

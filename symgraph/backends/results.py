@@ -133,7 +133,24 @@ class _SignatureOnFirstUse:
         return signature
 
 
-class CompiledFunction:
+class CopiedAsItself:
+    """A compiled callable that ``copy.copy`` and ``copy.deepcopy`` give back as itself, as they give a Python
+    function: nothing in it changes after it is made, and a copy would compile it again.
+
+    Without this, ``copy`` goes through ``__reduce__``, whose arguments hold :func:`portable` stand-ins that
+    only pickling turns back into the kernel: the copy raised ``TypeError: '_Portable' object is not callable``.
+    """
+
+    __slots__ = ()
+
+    def __copy__(self) -> Any:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        return self
+
+
+class CompiledFunction(CopiedAsItself):
     """What :func:`compiled_function` returns: the kernel behind one argument binder, laid out.
 
     A class rather than a closure so that it pickles (for ``dask.distributed``

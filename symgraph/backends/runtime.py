@@ -39,7 +39,7 @@ from ..registered_calls import user_call, user_result  # noqa: F401 - generated 
 from .arrays import ArrayLayout, array_layouts, array_parameters, bind_arrays, elements  # noqa: F401
 from .coercion import (_FLOAT64, _NUMPY_TYPES, broadcast_shape, contiguous, filled, fit, library_of,  # noqa: F401
                        namespace_of, prepare, working_dtype)
-from .results import (EMPTY, CompiledFunction, Layout, Stack, _compiled_again, compiled_function,  # noqa: F401
+from .results import (EMPTY, CompiledFunction, CopiedAsItself, Layout, Stack, _compiled_again, compiled_function,  # noqa: F401
                       flat_labels, layout_of, one_array, portable)
 from .vector_forms import one_vector, residual_function, results_function, vector_function  # noqa: F401
 
@@ -212,9 +212,9 @@ class StackedResults(tuple):
         return tuple, (tuple(self),)  # pickled as the plain tuple of results it is
 
 
-class _Blocks:
+class _Blocks(CopiedAsItself):
     """One block's task: the kernel on NumPy blocks, its results stacked.  A class, so that it pickles (as
-    the kernel's recipe) to ``dask.distributed`` workers."""
+    the kernel's recipe) to ``dask.distributed`` workers, and copies as itself (:class:`~.results.CopiedAsItself`)."""
 
     def __init__(self, kernel: Callable):
         self.kernel = kernel

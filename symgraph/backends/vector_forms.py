@@ -25,7 +25,7 @@ from ..real_values import as_array, real_value
 from ..errors import GraphError, NotPicklableError, counted, optional_module
 from .arrays import ArrayLayout, array_layouts, bind_arrays, elements
 from .coercion import _FLOAT64, working_dtype
-from .results import compiled_function, portable
+from .results import CopiedAsItself, compiled_function, portable
 
 
 def vector_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
@@ -103,17 +103,19 @@ def results_function(kernel: Callable, names: Sequence[str], *, name: str, doc: 
     return function
 
 
-def one_vector(x: Any, count: int, shown: str, what: str = "the vector") -> np.ndarray:
+def one_vector(x: Any, count: int, shown: str, what: str = "the vector", whose: str | None = None) -> np.ndarray:
     """``x`` as a 1-D array of ``count`` real numbers (its dtype kept); a GraphError saying what it is instead.
 
     The check of every vector a compiled function takes (``value_and_grad(vector=True)``,
-    residuals, ``hessp``): ``shown`` names the entries.
+    residuals, ``hessp``): ``shown`` names the entries, and ``whose`` (such as ``value_and_grad()'s vector x``)
+    the vector in a message on its shape, which said only "the vector must be ..." of whichever function it was.
     """
     x = as_array(what, x)
     if x.dtype.kind not in "fiub":
         real_value(what, x)  # raises for strings, None and complex numbers, whatever their shape
     if x.ndim != 1 or x.shape[0] != count:
-        raise GraphError(f"{what} must be a 1-D vector of {counted(count, 'value')} ({shown}), got shape {x.shape}")
+        raise GraphError(f"{whose or what} must be a 1-D vector of {counted(count, 'value')} ({shown}), "
+                         f"got shape {x.shape}")
     return x
 
 
@@ -159,13 +161,15 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     count = len(names)
     shown = ", ".join(map(str, (labels or names)[:5])) + (", ..." if count > 5 else "")
     unread = [k for k, n in enumerate(names) if n is None]  # vector entries no input reads: dropped
+    vector = "x" if not data else free_name([n for n, _ in data], ("x", "theta", "x_", "theta_"))
+    whose = f"{name}()'s vector {vector}"
     read = np.array([k for k, n in enumerate(names) if n is not None], dtype=np.intp) if unread else None
 
     def values_of(x: Any) -> Sequence[Any]:
         """The vector's entries as the kernel's inputs: Python floats for a float64 vector alone (the fastest
         point), NumPy scalars of its dtype beside data, so that the vector votes in the dtype rule as an array
         (a float64 vector with float32 data computes in float64; Python floats would not vote)."""
-        x = one_vector(x, count, shown)
+        x = one_vector(x, count, shown, whose=whose)
         if read is not None:
             x = x[read]
         if x.dtype == _FLOAT64:
@@ -182,13 +186,13 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
         else:
             def point(x: Any) -> Any:
                 return shape(kernel(*values_of(x)))
+        point.__wrapped__ = kernel  # inspect.getsource(f) goes on to the generated code, not this wrapper
         return compiled_function(point, ("x",), name=name, doc=doc, source=source)
 
     layouts = array_layouts(data, shapes or {})
     bind = Binder(tuple(n for n, _ in data), name, leading=1,  # the vector comes first
                   inside=[str(n) for n in (labels or names) if n is not None])
     kind = inspect.Parameter
-    vector = free_name(bind.names, ("x", "theta", "x_", "theta_"))
     taking = getattr(kernel, "taking", None)
     direct = None
     if taking is not None:
@@ -209,18 +213,20 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
 
     signature = inspect.Signature(
         [kind(vector, kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
+    point_with_data.__wrapped__ = kernel
     return _WithData(point_with_data, name, doc, source, bind.names, signature)
 
 
-class _WithData:
+class _WithData(CopiedAsItself):
     """A vector function that also takes data inputs (:func:`vector_function`): a class, so that it
-    pickles (as the recipe its maker sets)."""
+    pickles (as the recipe its maker sets), and copies as itself (:class:`~.results.CopiedAsItself`)."""
 
     def __init__(self, call: Callable, name: str, doc: str | None, source: str | None, data: tuple,
                  signature: inspect.Signature):
         self._call = call
         self.__name__ = self.__qualname__ = name
         self.__doc__ = doc
+        self.__wrapped__ = call  # and on to the kernel: inspect.getsource(f) shows the generated code
         self.source = source
         self.data = data
         self.__signature__ = signature
