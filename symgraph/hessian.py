@@ -109,7 +109,7 @@ import numpy as np
 from .options import checked_options
 from .cost import CostReport, mode_cost
 from .derive import gradient_program
-from .errors import GraphError, shown
+from .errors import ArgumentError, GraphError, shown
 from .frontend.coerce import as_graph, held_without_elements, read_once, taking_unused, wrt_names, wrt_nodes
 from .ad.edge_pushing import edge_pushing
 from .ad.linearised import Counts, Linearised
@@ -440,5 +440,5 @@ def hessian_cells(names: Sequence[str]) -> list[list[str]]:
 def _strategy(mode: str) -> tuple[str, str]:
     strategy = STRATEGIES.get(mode) if isinstance(mode, str) else None
     if strategy is None:
-        raise GraphError(f"unknown Hessian mode {shown(mode)}; choose one of {', '.join(STRATEGIES)}")
+        raise ArgumentError(f"unknown Hessian mode {shown(mode)}; choose one of {', '.join(STRATEGIES)}")
     return strategy

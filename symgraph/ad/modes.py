@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..errors import ArgumentError, GraphError, counted, shown
+from ..errors import ArgumentError, counted, shown
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.graph import Graph
 from ..progress import paused_gc, progress_reporter
@@ -43,10 +43,10 @@ SWEEP_OF_MODE = {"reverse": reverse, "forward": forward, "paths": paths, "elimin
 
 
 def sweep_of(mode: str):
-    """The sweep function of ``mode``; a GraphError (a ValueError) naming the modes for an unknown one."""
+    """The sweep function of ``mode``; an ArgumentError (a GraphError, a ValueError) naming the modes for an unknown one, as for an unknown backend."""
     sweep = SWEEP_OF_MODE.get(mode) if isinstance(mode, str) else None
     if sweep is None:
-        raise GraphError(f"unknown mode {shown(mode)}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
+        raise ArgumentError(f"unknown mode {shown(mode)}; choose one of {', '.join(SWEEP_OF_MODE)} or auto")
     return sweep
 
 
