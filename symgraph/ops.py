@@ -46,7 +46,8 @@ instead of 10,570 (edge pushing 5,486 either way).
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0 (PyTorch's; JAX takes 1); d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
 log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
-derivative 0 in y instead of ``0 * -inf = nan`` (for a variable base the row ``pow_log0``, whose derivative
+derivative 0 in y instead of ``0 * -inf = nan`` (and nan for y < 0, where 0^y is inf: a constant base 0 says so
+with a select, so its closed form does too) (for a variable base the row ``pow_log0``, whose derivative
 in x is written as d/dy of the base's partial gives it, so both orders of the mixed partial agree); and d(x^y)/dx = y*x^(y-1) is 0
 at x = y = 0 (x^0 is 1 for every x) instead of ``0 * inf = nan`` (see
 :func:`~symgraph.op_partials._pow_base_partial` for why the select covers that point alone).
