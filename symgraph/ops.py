@@ -46,7 +46,8 @@ instead of 10,570 (edge pushing 5,486 either way).
 Conventions at kinks follow JAX and PyTorch: relu'(0) = 0 (``heaviside(0, 0) = 0``)
 and abs'(0) = sign(0) = 0 (PyTorch's; JAX takes 1); d(x^y)/dy = x^y * log0(x) is 0 at x = 0 (``log0`` is
 log with the value 0 at 0, JAX's ``log(where(x == 0, 1, x))``), so 0^y has
-derivative 0 in y instead of ``0 * -inf = nan`` (for a variable base the row ``pow_log0``, whose derivative
+derivative 0 in y instead of ``0 * -inf = nan`` (and nan for y < 0, where 0^y is inf: a constant base 0 says so
+with a select, so its closed form does too) (for a variable base the row ``pow_log0``, whose derivative
 in x is written as d/dy of the base's partial gives it, so both orders of the mixed partial agree); and d(x^y)/dx = y*x^(y-1) is 0
 at x = y = 0 (x^0 is 1 for every x) instead of ``0 * inf = nan`` (see
 :func:`~symgraph.op_partials._pow_base_partial` for why the select covers that point alone).
@@ -190,10 +191,12 @@ _ROWS = [
            lambda B, out, x: B.op("div", 1, B.op("one_minus_square", x))),
     _unary("log1p", cfunctions.log1p, np.log1p, "xp.log1p({0})", lambda B, out, x: B.op("div", 1, B.op("add", x, 1))),
     _unary("expm1", cfunctions.expm1, np.expm1, "xp.expm1({0})", lambda B, out, x: B.op("exp", x)),
+    # log2' and log10' are (1/log(b))/x: 1/(x*log(10)) overflowed its product past x = 7.8e307 (log10'(1e308)
+    # was 0, not 4.3e-309); the constant's division first is as exact and never overflows where 1/x does not
     _unary("log2", cfunctions.log2, np.log2, "xp.log2({0})",
-           lambda B, out, x: B.op("div", 1, B.op("mul", x, B.op("log", 2)))),
+           lambda B, out, x: B.op("div", B.op("div", 1, B.op("log", 2)), x)),
     _unary("log10", cfunctions.log10, np.log10, "xp.log10({0})",
-           lambda B, out, x: B.op("div", 1, B.op("mul", x, B.op("log", 10)))),
+           lambda B, out, x: B.op("div", B.op("div", 1, B.op("log", 10)), x)),
     _unary("exp2", cfunctions.exp2, np.exp2, "xp.exp2({0})", lambda B, out, x: B.op("mul", out, B.op("log", 2))),
     _unary("cbrt", cbrt, np.cbrt, "xp.cbrt({0})", lambda B, out, x: B.op("div", 1, B.op("mul", 3, B.op("pow", out, 2)))),
     _unary("erf", sympy.erf, np_erf, "special.erf({0})",  # 2/sqrt(pi) * exp(-x^2)
@@ -230,7 +233,7 @@ _ROWS = [
         lambda B, out, a, b: B.op("sigmoid", B.op("sub", b, a))), commutative=True, in_grammar=False, fold="logsumexp",
        many=_softmax_weights),
     Op("logb", 2, lambda x, b: sympy.log(x, b), np_logb, "xp.log({0}) / xp.log({1})",  # log(x, b), log in base b
-       (lambda B, out, x, b: B.op("div", 1, B.op("mul", x, B.op("log", b))),
+       (lambda B, out, x, b: B.op("div", B.op("div", 1, B.op("log", b)), x),  # as log10's, no overflow of x*log(b)
         lambda B, out, x, b: B.op("neg", B.op("div", out, B.op("mul", b, B.op("log", b))))), spelling="log"),
     # heaviside(x, h0): derivative 0 in x (also at the jump, as sign); its value is h0 at x = 0 alone, so
     # its partial in h0 is the select where(x == 0, 1, 0) (JAX's too), not 0, which made the derivative

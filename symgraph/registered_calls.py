@@ -110,15 +110,28 @@ def user_result(name: str, value: Any, *args: Any) -> Any:
     shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
     if dtype is None and value.__class__ in (float, int, bool):
         shape, dtype = (), np.dtype(type(value))
-    if dtype is not None and getattr(dtype, "kind", None) in ("f", "i", "u", "b") and shape is not None:
+    kind = getattr(dtype, "kind", None)
+    if kind in ("f", "i", "u", "b") and shape is not None:
         for a in args:  # the common case: every argument of the result's shape
             if getattr(a, "shape", ()) != shape:
                 break
         else:
-            return value
+            return value if kind == "f" else _as_float(value)
         if shape == np.broadcast_shapes(*map(np.shape, args)):
-            return value
+            return value if kind == "f" else _as_float(value)
     raise wrong_result(name, _described(given), np.broadcast_shapes(*map(np.shape, args)))
+
+
+def _as_float(value: Any) -> Any:
+    """A bool or integer result as float64, the number every op and backend computes with.
+
+    Why: a callable returning ``x > 0`` (bools) or ``np.round(x).astype(int)`` handed NumPy's bool or
+    integer arithmetic to the ops after it: ``f(x) - f(x)`` and ``-f(x)`` raised NumPy's TypeError (no
+    boolean subtract), ``f(x)^-1`` its ValueError (integers to negative powers), and ``Graph.evaluate``
+    showed the node's value as ``True`` where the compiled code and numba computed 1.0."""
+    if value.__class__ in (bool, int):
+        return float(value)
+    return value.astype(np.float64) if hasattr(value, "astype") else np.float64(value)
 
 
 def wrong_result(name: str, returned: str, expected: tuple) -> FunctionDefinitionError:

@@ -62,6 +62,8 @@ single floats, 0-d arrays, batches of one, Dask chunks, ``.at()``,
 ``Program.evaluate``); the VM, its native tier and numba give NumPy's numbers
 to libm's last bits (:mod:`symgraph.backends`).  A closed form is sympy's view
 of the program: it agrees with the numbers wherever the function's value is
-finite, and where it is not (0^x at x < 0) sympy may read 0 where the numbers
-say nan (sympy's 0*zoo is 0).
+finite, and where it is not (x^y at x = 0, y < 0) sympy's ``subs`` may read 0
+where the numbers say nan (putting x = 0 in first, it reads 0^y * 0 as 0; ``xreplace``, all
+symbols at once, gives nan).  d(0^y)/dy with the constant base 0 is the select
+where(y >= 0, 0, nan) in the numbers and the closed form alike.
 """
