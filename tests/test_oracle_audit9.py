@@ -1,0 +1,75 @@
+"""Regressions from the property tests run under heavy random profiles, and Graph.expr's size gate.
+
+Each test pins one example a heavy run found (``SYMGRAPH_HYPOTHESIS=random``, hundreds of examples,
+``--hypothesis-seed``), with whether it was the library's defect or the oracle's.
+"""
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+from symgraph.export.display import expression_text
+from symgraph.export.latex_expressions import expression_latex
+from symgraph.ir.interpret import EXPAND_LIMIT
+
+
+def squares(n: int) -> str:
+    """``x1 = x*x; x2 = x1*x1; ...``: n nodes whose closed form is 2^n - 1 operations written out."""
+    return "; ".join(["x1 = x*x"] + [f"x{i + 1} = x{i}*x{i}" for i in range(1, n)])
+
+
+# --------------------------------------------------------------------------- Graph.expr's size gate
+
+
+@pytest.mark.parametrize("text, node", [
+    (squares(40), "x40"),  # sympy folds it to x**(2**40), but the tree counted is 2^40 - 1 operations
+    ("; ".join(["c0 = x + y"] + [f"c{i + 1} = sin(c{i}) + cos(c{i})" for i in range(30)]), "c30"),
+], ids=["squares", "sin-cos"])
+def test_the_expression_of_a_shared_dag_too_large_is_refused_as_results_refuse_theirs(text, node):
+    """Graph.expr had only a depth gate: the tree of a shared DAG is exponential in its nodes, and sympy built or
+    printed it for as long as that takes.  It is refused above EXPAND_LIMIT operations, as ``result[name]``
+    refuses an entry, with the call that builds it anyway; the listing and the numbers are still there."""
+    graph = sg.parse(text)
+    with pytest.raises(sg.ExpressionTooLargeError, match=rf"closed form of '{node}' has [\d,]+ operations written "
+                                                         rf"out, more than {EXPAND_LIMIT:,}") as error:
+        graph.expr()
+    assert f"graph.expr('{node}', limit=None)" in str(error.value) and "str(graph)" in str(error.value)
+    assert isinstance(error.value, ValueError)  # as every ExpressionTooLargeError
+    assert str(graph).startswith("x1 = x * x" if node == "x40" else "c0 = x + y")
+    assert np.isfinite(graph.evaluate(**dict.fromkeys(graph.inputs, 0.5))[node])
+
+
+def test_the_same_gate_and_words_as_a_results_entry():
+    """The graph's gate is the results' gate: one size count, one limit, one message."""
+    text = squares(18)
+    with pytest.raises(sg.ExpressionTooLargeError) as by_graph:
+        sg.parse(text).expr()
+    with pytest.raises(sg.ExpressionTooLargeError) as by_result:
+        sg.grad(text, ["x"])["x"]
+    assert "262,143 operations written out, more than 100,000" in str(by_graph.value)
+    assert "operations written out, more than 100,000" in str(by_result.value)
+
+
+def test_a_limit_bounds_the_expression_and_none_builds_any_size():
+    graph = sg.parse(squares(12))
+    assert graph.expr() == sympy.Symbol("x") ** 4096  # 4,095 operations: under the default limit
+    with pytest.raises(sg.ExpressionTooLargeError, match="more than 100"):
+        graph.expr("x7", limit=100)  # 127 operations
+    assert graph.expr("x6", limit=100) == sympy.Symbol("x") ** 64  # 63
+    assert sg.parse(squares(20)).expr(limit=None) == sympy.Symbol("x") ** 2 ** 20  # asked for: built
+    assert sg.parse("x").expr(limit=0) == sympy.Symbol("x")  # an input is no operation
+
+
+@pytest.mark.parametrize("limit", [-1, 2.5, "100", True, [3]])
+def test_a_limit_that_is_no_count_of_operations_is_refused(limit):
+    with pytest.raises(sg.ArgumentError, match="limit= takes a number of operations"):
+        sg.parse("x*y").expr(limit=limit)
+
+
+def test_printing_a_large_graph_expression_is_its_listing_and_expand_still_builds_it():
+    """The bounded printers kept their behaviour: a large expression prints as its listing; asked whole
+    (the command line's --expand) it is built whatever the limit, as result.expand(name, limit=None) is."""
+    graph = sg.parse(squares(20))
+    assert expression_text(graph).endswith("# expression too large to print as one formula")
+    assert expression_text(graph, expand=True) == "x**1048576"
+    assert expression_latex(graph, expand=True) == "x^{1048576}"
