@@ -73,3 +73,42 @@ def test_printing_a_large_graph_expression_is_its_listing_and_expand_still_build
     assert expression_text(graph).endswith("# expression too large to print as one formula")
     assert expression_text(graph, expand=True) == "x**1048576"
     assert expression_latex(graph, expand=True) == "x^{1048576}"
+
+
+# --------------------------------------------------------------------------- what the heavy runs found
+
+
+def test_a_reduction_reading_an_element_past_the_drawn_ones_is_given_a_value():
+    """Oracle defect (seed 1111, test_properties_audit3): ``sum(cbrt(a[j+1]), j, 1, n-1)`` at n = 3 reads a[3],
+    and the points gave a[0] to a[2] only: the oracle's KeyError 'a[3]'.  The points now give every element the
+    graph reads, and the library agrees with the oracle there."""
+    from tests.test_properties_audit3 import Oracle, arguments, expand, oracle_jacobian, point_names
+
+    graph = sg.parse("c = ((x)^(0)) / (logsumexp(y, 1.5)); out = sum(cbrt(a[j+1]), j, 1, n-1)",
+                     outputs=["c", "x", "c", "out"], n=3)
+    assert point_names(graph) == ["x", "y", "a[0]", "a[1]", "a[2]", "a[3]"]
+    point = {"x": 1.0, "y": -1.0, "a[0]": 0.0, "a[1]": -0.534, "a[2]": 0.5, "a[3]": -2.0}
+    out = expand(("add", ("cbrt", ("in", "a[2]")), ("cbrt", ("in", "a[3]"))))
+    oracle = Oracle(point)
+    oracle.value(out)
+    want = oracle_jacobian(oracle, [out], [("in", "a[2]"), ("in", "a[3]")], point)
+    got = sg.jacobian(graph, ["a[2]", "a[3]"]).lambdify()(**arguments(graph, [point], single=0))
+    assert np.allclose(np.asarray(got, float)[3], want[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("x", [0.5, 2.0, 1.0])
+def test_a_logarithm_in_base_one_is_its_log_over_zero_as_the_numbers_compute_it(x):
+    """Library defect (seed 3333, test_mode_agreement): sympy's log(x, 1) is zoo, which lost x (the numbers
+    give log(x)/0: -inf, inf, nan at x = 1), and Min refused it: sg.jacobian of
+    ``c0 = (x - x)^(y + y); c1 = min(y, log(c0, 1)); ...`` raised sympy's raw ValueError "The argument 'zoo' is
+    not comparable".  log(x, 1) is now x/0's rule, log(x)*oo."""
+    X = sympy.Symbol("x")
+    graph = sg.parse("log(x, 1)")
+    assert graph.expr() == sympy.log(X) * sympy.oo
+    with np.errstate(all="ignore"):
+        number = graph.evaluate(x=x)[graph.output]
+    closed = graph.expr().subs(X, x)
+    assert (closed is sympy.nan and np.isnan(number)) or float(closed) == number
+    assert sg.parse("min(y, log(x, 1))").expr() == sympy.Min(sympy.Symbol("y"), sympy.log(X) * sympy.oo)
+    text = "c0 = ((x - x) ^ (y + y)); c1 = min(y, log(c0, 1)); c2 = (logsumexp(c1, x) / (x + 3)); ((c1 * 2) ^ c2)"
+    assert sg.jacobian([text, text], ["x", "y", "c0"], mode="paths", allow_unused=True).shape == (2, 3)
