@@ -262,6 +262,34 @@ class Program:
         return _n(expr, subs)
 
 
+def value_at(expr: sympy.Expr, point: dict, digits: int = DIGITS) -> sympy.Expr:
+    """A library's closed form at ``point`` (symbol name -> number), each distinct subexpression evaluated once.
+
+    ``sympy.N(expr, subs=...)`` walks the tree, and a closed form is a DAG whose tree may be exponentially
+    larger (a gradient entry built from shared partial results): one such evaluation ran for over ten minutes
+    of a heavy property run.  Here the symbols become ``digits``-digit Floats and every node is rebuilt once,
+    operands first, where sympy's constructors evaluate numbers (a condition of a Piecewise to true or false).
+    """
+    values = {s: sympy.Float(float(point[str(s)]), digits) for s in expr.free_symbols if str(s) in point}
+    for e in expr.atoms(sympy.Indexed):
+        if str(e) in point:
+            values[e] = sympy.Float(float(point[str(e)]), digits)
+    done: dict = {}
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if node in values or not node.args:
+            done[node] = values.get(node, node)
+        elif ready:
+            done[node] = node.func(*[done[a] for a in node.args])
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+    return sympy.N(done[expr], digits)
+
+
 def _n(expr: sympy.Expr, subs: dict) -> sympy.Expr:
     """``expr`` at 30 digits; nan when sympy cannot evaluate it (a zero division inside, say)."""
     try:
