@@ -14,6 +14,8 @@ graph node name gives the derivative with respect to that intermediate"):
 the name's node is replaced by a fresh symbol wherever it occurs, the output
 is differentiated by that symbol with ``sympy.diff``, and everything else the
 node depends on is held fixed.  An input is the special case of a leaf node.
+A name assigned a constant (``c = 2``) names no node (constants are not
+nodes): its derivative is 0, not the derivative by every 2 of the text.
 Values are computed with ``evalf`` at 30 digits (mpmath).
 """
 from __future__ import annotations
@@ -245,7 +247,7 @@ class Program:
         key = ("d", name)
         if key not in self._cache:
             node = self.node_of(name)
-            if node is None or node not in set(self.nodes()):
+            if node is None or node[0] in ("num", "pi") or node not in set(self.nodes()):  # constants: no node
                 self._cache[key] = (sympy.Integer(0), None, None)
             else:
                 symbol = sympy.Symbol("__node__", real=True)
@@ -397,7 +399,7 @@ def shared_derivative(progs: list, prog: Program, name: str, point: dict[str, fl
         node = ("in", name)
     else:
         node = next((p.assigned[name] for p in progs if name in p.assigned), None)
-    if node is None or node not in set(prog.nodes()):
+    if node is None or node[0] in ("num", "pi") or node not in set(prog.nodes()):  # a constant names no node
         return sympy.Integer(0)
     symbol = sympy.Symbol("__node__", real=True)
     expr = sympy.diff(prog.sympy(node, symbol), symbol)

@@ -112,3 +112,40 @@ def test_a_logarithm_in_base_one_is_its_log_over_zero_as_the_numbers_compute_it(
     assert sg.parse("min(y, log(x, 1))").expr() == sympy.Min(sympy.Symbol("y"), sympy.log(X) * sympy.oo)
     text = "c0 = ((x - x) ^ (y + y)); c1 = min(y, log(c0, 1)); c2 = (logsumexp(c1, x) / (x + 3)); ((c1 * 2) ^ c2)"
     assert sg.jacobian([text, text], ["x", "y", "c0"], mode="paths", allow_unused=True).shape == (2, 3)
+
+
+def test_the_oracle_reads_a_closed_form_once_per_distinct_subexpression():
+    """Oracle defect (seed 5555, test_properties_audit2): sympy.N(entry, subs=...) walks the tree of a closed
+    form, which a shared DAG makes exponential: one Jacobian entry took over ten minutes to read.  value_at
+    evaluates each distinct subexpression once: 25 levels of sin(c) + cos(c) are 2^25 leaves as a tree."""
+    import math
+
+    from tests.oracle import value_at
+
+    x = sympy.Symbol("x")
+    expr, number = x, 0.3
+    for _ in range(25):
+        expr, number = sympy.sin(expr) + sympy.cos(expr), math.sin(number) + math.cos(number)
+    assert float(value_at(expr, {"x": 0.3})) == pytest.approx(number, rel=1e-12)
+    a = sympy.IndexedBase("a")
+    assert value_at(a[1] * x + sympy.Max(x, a[0]), {"x": 2.0, "a[0]": 3.0, "a[1]": 0.5}) == 4
+
+
+def test_a_name_assigned_a_constant_has_derivative_zero_in_the_oracles_as_in_the_library():
+    """Oracle defect (seed 5555, test_properties_audit2): for ``c = 2; d = c; g = 2 + x`` the oracle held the
+    node ('num', 2) as a symbol, so d g/d c was 1, the derivative by every 2 of the text.  A name assigned a
+    constant names no node (constants are not nodes; Graph.addresses maps it to None), and the library's 0 is
+    the documented answer; both oracles now say so."""
+    from tests.oracle import read
+    from tests.test_properties_audit2 import Oracle as BranchOracle, gradient
+
+    text, point = "c = 2; d = c; g = (2) + (x)", {"x": 1.0}
+    wrt = ["x", "c", "d", "g"]
+    assert sg.parse(text).addresses["c"] is None
+    library = sg.grad(text, wrt, allow_unused=True).at(**point)  # 0 meant: no ConstantWrtWarning
+    two = ("num", sympy.Integer(2))
+    output = ("add", two, ("in", "x"))
+    assert gradient(BranchOracle(output, point), output, {"c": two, "d": two, "g": output}, wrt, point) == \
+        [library[w] for w in wrt] == [1.0, 0.0, 0.0, 1.0]
+    program = read(text)
+    assert [float(program.derivative(w, point)) for w in wrt] == [1.0, 0.0, 0.0, 1.0]

@@ -254,6 +254,9 @@ def gradient(oracle: Oracle, output: tuple, assigned: dict, wrt: list[str], poin
     out = []
     for name in wrt:
         node = assigned.get(name, ("in", name))
+        if node[0] == "num":  # a name assigned a constant (c = 2) names no node: constants are not nodes, so
+            out.append(0.0)   # d/dc is 0 by definition, not d/d(every 2 of the text) (seed 5555)
+            continue
         symbol = sympy.Symbol("__node__", real=True)
         expr = oracle.sympy(output, node, symbol)
         d = sympy.diff(expr, symbol)
