@@ -272,18 +272,16 @@ def value_at(expr: sympy.Expr, point: dict, digits: int = DIGITS) -> sympy.Expr:
     of a heavy property run.  Here the symbols become ``digits``-digit Floats and every node is rebuilt once,
     operands first, where sympy's constructors evaluate numbers (a condition of a Piecewise to true or false).
     """
-    values = {s: sympy.Float(float(point[str(s)]), digits) for s in expr.free_symbols if str(s) in point}
-    for e in expr.atoms(sympy.Indexed):
-        if str(e) in point:
-            values[e] = sympy.Float(float(point[str(e)]), digits)
     done: dict = {}
     stack = [(expr, False)]
-    while stack:
+    while stack:  # not expr.free_symbols or expr.atoms(): they walk the tree too
         node, ready = stack.pop()
         if node in done:
             continue
-        if node in values or not node.args:
-            done[node] = values.get(node, node)
+        if isinstance(node, (sympy.Symbol, sympy.Indexed)) and str(node) in point:
+            done[node] = sympy.Float(float(point[str(node)]), digits)
+        elif not node.args:
+            done[node] = node
         elif ready:
             done[node] = node.func(*[done[a] for a in node.args])
         else:
