@@ -372,6 +372,10 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
     if name == "div" and _is_constant(args[1]) and not args[1] and not _is_constant(args[0]):  # a number's
         # truth is its value: its is_zero ran sympy's fact deduction, 0.1-0.2 ms on each new Integer
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
+    if name == "logb" and _is_constant(args[1]) and args[1] == 1 and not _is_constant(args[0]):
+        # log(x, 1) is log(x)/log(1) = log(x)/0 in float64 (-inf, inf, nan at x = 1): x/0's rule, where
+        # sympy's log(x, 1) is zoo, which lost x and which Min and Max refuse
+        return build_sympy("div", (build_sympy("log", (args[0],)), sympy.Integer(0)))
     for a in args:
         if not is_exact_constant(a):
             slow = _UNEVALUATED.get(name)

@@ -14,6 +14,8 @@ graph node name gives the derivative with respect to that intermediate"):
 the name's node is replaced by a fresh symbol wherever it occurs, the output
 is differentiated by that symbol with ``sympy.diff``, and everything else the
 node depends on is held fixed.  An input is the special case of a leaf node.
+A name assigned a constant (``c = 2``) names no node (constants are not
+nodes): its derivative is 0, not the derivative by every 2 of the text.
 Values are computed with ``evalf`` at 30 digits (mpmath).
 """
 from __future__ import annotations
@@ -245,7 +247,7 @@ class Program:
         key = ("d", name)
         if key not in self._cache:
             node = self.node_of(name)
-            if node is None or node not in set(self.nodes()):
+            if node is None or node[0] in ("num", "pi") or node not in set(self.nodes()):  # constants: no node
                 self._cache[key] = (sympy.Integer(0), None, None)
             else:
                 symbol = sympy.Symbol("__node__", real=True)
@@ -260,6 +262,32 @@ class Program:
         subs = self.subs(point)
         subs[symbol] = _n(Program(self.text, node, None, {}, self.inputs).sympy(), subs)
         return _n(expr, subs)
+
+
+def value_at(expr: sympy.Expr, point: dict, digits: int = DIGITS) -> sympy.Expr:
+    """A library's closed form at ``point`` (symbol name -> number), each distinct subexpression evaluated once.
+
+    ``sympy.N(expr, subs=...)`` walks the tree, and a closed form is a DAG whose tree may be exponentially
+    larger (a gradient entry built from shared partial results): one such evaluation ran for over ten minutes
+    of a heavy property run.  Here the symbols become ``digits``-digit Floats and every node is rebuilt once,
+    operands first, where sympy's constructors evaluate numbers (a condition of a Piecewise to true or false).
+    """
+    done: dict = {}
+    stack = [(expr, False)]
+    while stack:  # not expr.free_symbols or expr.atoms(): they walk the tree too
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if isinstance(node, (sympy.Symbol, sympy.Indexed)) and str(node) in point:
+            done[node] = sympy.Float(float(point[str(node)]), digits)
+        elif not node.args:
+            done[node] = node
+        elif ready:
+            done[node] = node.func(*[done[a] for a in node.args])
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+    return sympy.N(done[expr], digits)
 
 
 def _n(expr: sympy.Expr, subs: dict) -> sympy.Expr:
@@ -369,7 +397,7 @@ def shared_derivative(progs: list, prog: Program, name: str, point: dict[str, fl
         node = ("in", name)
     else:
         node = next((p.assigned[name] for p in progs if name in p.assigned), None)
-    if node is None or node not in set(prog.nodes()):
+    if node is None or node[0] in ("num", "pi") or node not in set(prog.nodes()):  # a constant names no node
         return sympy.Integer(0)
     symbol = sympy.Symbol("__node__", real=True)
     expr = sympy.diff(prog.sympy(node, symbol), symbol)

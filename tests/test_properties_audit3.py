@@ -687,6 +687,14 @@ def points_for(names: list[str], draw) -> list[dict]:
     return draw(rows(names))
 
 
+def point_names(graph) -> list[str]:
+    """The names a point gives values: x, y and a[0] to a[2] (wrt may name any of them), and every further element
+    the graph reads: a reduction's ``a[i+1]`` at its last index reads a[3] (``sum(a[j+1], j, 1, n-1)`` at n = 3),
+    which the points once left out (a KeyError in the oracle, not a finding)."""
+    extent = graph.indexed["a"].shape[0] if "a" in graph.indexed else 0
+    return ["x", "y"] + [f"a[{k}]" for k in range(max(3, extent))]
+
+
 def prepare(data, outputs: bool = True):
     """(text, graph, outputs' trees, wrt, wrt trees, rows, oracles at each row, integral rows)."""
     text, sizes, out_names, out_trees, wrt, wrt_trees = data.draw(case(outputs))
@@ -694,8 +702,7 @@ def prepare(data, outputs: bool = True):
         graph = sg.parse(text, outputs=out_names, **sizes)
     except sg.ParseError as error:  # the generator writes valid text only
         raise AssertionError((text, out_names, sizes)) from error
-    names = ["x", "y", "a[0]", "a[1]", "a[2]"]
-    points = data.draw(rows(names))
+    points = data.draw(rows(point_names(graph)))
     oracles = []
     for p in points:
         o = Oracle(p)

@@ -12,14 +12,13 @@ from itertools import islice
 from operator import countOf, itemgetter, length_hint
 from typing import Any, NamedTuple, Sequence
 
-import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..errors import ArgumentError, ExpressionTooLargeError, shown
 from ..ir.graph import Graph
 from ..ir.listing import PRINT_ARGS, assignment, count_text, result_line
-from ..ir.interpret import SIZE_CAP, shapes
+from ..ir.interpret import EXPAND_LIMIT, SIZE_CAP, check_limit, shapes  # noqa: F401 (EXPAND_LIMIT: read from here)
+from ..ir.interpret import check_size as interpret_check_size
 from ..ir.liveness import live_instructions
 from ..ir.program import MAX_DEPTH, Program
 from ..ops import OPS, SYMPY_FUNCTIONS, WRITTEN
@@ -29,8 +28,6 @@ from ..ops import OPS, SYMPY_FUNCTIONS, WRITTEN
 SHOW_LIMIT = 200
 
 
-#: result[name] refuses closed forms larger than this (tree operations); expand(name, limit=None) builds them
-EXPAND_LIMIT = 100_000
 
 
 #: the closed forms printed together are built within this many operations (:meth:`Program.buildable`), the
@@ -327,23 +324,11 @@ def expand_note(program: Program, names: Sequence[str], counted: bool = True, ad
     return f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); {expand}"
 
 
-def check_limit(limit: Any) -> None:
-    """An ArgumentError unless ``limit`` is a number of operations or None (any size)."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
-        raise ArgumentError(f"limit= takes a number of operations (or None: any size), got "
-                            f"{type(limit).__name__} {shown(limit, 40)}")
-
-
 def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
-    """Refuse, with a named error, to build a closed form of more than ``limit`` tree operations."""
+    """Refuse, with a named error, to build a program's closed form of more than ``limit`` tree operations
+    (:func:`symgraph.ir.interpret.check_size`, the gate :meth:`Graph.expr` shares)."""
     check_limit(limit)
-    size = program.expanded_size(label, SIZE_CAP)
-    if limit is not None and size > limit:
-        problem = f"the closed form of {label!r} has {count_text(size)} operations written out, more than {limit:,}"
-        error = ExpressionTooLargeError(f"{problem} (sympy would take minutes to print it); {anyway} builds it "
-                                        "anyway; the program has it in shared form")
-        error.problem = problem  # without the advice, which names Python calls: the command line gives its own
-        raise error
+    interpret_check_size(label, program.expanded_size(label, SIZE_CAP), limit, anyway)
 
 
 def graph_program(graph: Graph) -> Program:
@@ -386,6 +371,6 @@ def expression_text(graph: Graph, node: str | None = None, expand: bool = False,
     node = graph.output if node is None else node
     rows, printable = expression_rows(graph, node, expand)
     if printable:
-        return short_str(graph.expr(node))
+        return short_str(graph.expr(node, limit=None))  # small, or asked for whole (expand)
     text = listing(Program(graph.input_nodes, rows, {node: node}, graph), [node], advice=advice)
     return text + "\n# expression too large to print as one formula"

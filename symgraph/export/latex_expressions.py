@@ -109,7 +109,7 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     rows, size, depth = expression_shape(graph, output, expand)
     deep = depth is not None and depth > constants.MAX_DEPTH
     if size is not None and not deep and (expand or size <= SHOW_LIMIT):
-        return printer.doprint(graph.expr(output))
+        return printer.doprint(graph.expr(output, limit=None))  # small, or asked for whole (expand)
     lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ")
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
     return "\n".join(lines + [DEEP_NOTE if deep else EXPAND_NOTE])

@@ -104,17 +104,24 @@ class GraphValues:
         return self._ops[node], self._operands[node]
 
     @checked_options
-    def expr(self, node: str | None = None) -> sympy.Expr:
+    def expr(self, node: str | None = None, limit: int | None = interpret.EXPAND_LIMIT) -> sympy.Expr:
         """The full sympy expression of ``node`` (default: the output) in the inputs, built on request.
 
-        Built iteratively; an expression nested deeper than ``constants.MAX_DEPTH``
-        raises ExpressionTooLargeError (sympy could neither build nor print it:
-        ``str(graph)`` is the let-listing of any graph).  Constants follow
-        :func:`constants.constant_op`: ``9^9^9^9`` is oo here, as in the numbers.
+        Built iteratively, and sized first on the graph (:func:`interpret.shapes`): a closed form of more than
+        ``limit`` tree operations (default :data:`~symgraph.ir.interpret.EXPAND_LIMIT`, as ``result[name]``)
+        raises ExpressionTooLargeError, since a shared DAG's tree is exponential in its nodes (40 nested
+        squares are 2^40 operations written out) and sympy would build or print it for hours;
+        ``limit=None`` builds any size.  An expression nested deeper than ``constants.MAX_DEPTH``
+        raises it whatever the limit (sympy could neither build nor print it).  ``str(graph)`` is the
+        let-listing of any graph.  Constants follow :func:`constants.constant_op`: ``9^9^9^9`` is oo
+        here, as in the numbers.
         """
+        interpret.check_limit(limit)
         node = self.output if node is None else self._node_of(node)
+        size, depth = self._shapes[node][:2]  # counted once per graph; the gate holds for a form built before
+        interpret.check_size(node, size, limit, f"graph.expr({node!r}, limit=None)",
+                             "str(graph) lists it, graph.evaluate() computes it")
         if node not in self._exprs:
-            depth = self._shapes[node][1]
             if depth > constants.MAX_DEPTH:
                 raise ExpressionTooLargeError(
                     f"the expression of {node!r} is nested {depth} levels deep, more than sympy can "

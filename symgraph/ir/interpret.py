@@ -30,13 +30,19 @@ import sympy
 
 from .. import ops
 from .. import constants
+from ..errors import ArgumentError, ExpressionTooLargeError, shown
 from ..float_warnings import said_once
 from ..registered_calls import user_call
+from .listing import count_text
 
 Row = tuple  # (target, op, args)
 
 #: expanded sizes stop counting here
 SIZE_CAP = 10**18
+
+#: closed forms built on request (``result[name]``, ``graph.expr(node)``) are refused above this many tree
+#: operations (:func:`check_size`); ``limit=None`` builds them anyway
+EXPAND_LIMIT = 100_000
 
 
 def numbers(rows: Iterable[Row], env: MutableMapping[str, Any], results: Iterable[Any] = (),
@@ -346,3 +352,27 @@ def shapes(rows: Iterable[Row], atoms: Container[str] = (), result: dict | None 
                 pieces *= result[w][3]
         result[target] = (size if size < cap else cap, depth, held, pieces if pieces < cap else cap)
     return result
+
+
+def check_limit(limit: Any) -> None:
+    """An ArgumentError unless ``limit`` is a number of operations or None (any size)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
+        raise ArgumentError(f"limit= takes a number of operations (or None: any size), got "
+                            f"{type(limit).__name__} {shown(limit, 40)}")
+
+
+def check_size(label: str, size: int, limit: int | None, anyway: str,
+               where: str = "the program has it in shared form") -> None:
+    """Refuse, with a named error, to build a closed form of ``size`` tree operations, more than ``limit``.
+
+    The one gate of closed forms built on request: a result's entries
+    (``result[name]``, :func:`symgraph.export.display.check_size`) and a graph's
+    nodes (:meth:`Graph.expr`).  ``anyway`` is the call that builds it
+    regardless, ``where`` what computes it in shared form.
+    """
+    if limit is not None and size > limit:
+        problem = f"the closed form of {label!r} has {count_text(size)} operations written out, more than {limit:,}"
+        error = ExpressionTooLargeError(f"{problem} (sympy would take minutes to print it); {anyway} builds it "
+                                        f"anyway; {where}")
+        error.problem = problem  # without the advice, which names Python calls: the command line gives its own
+        raise error
