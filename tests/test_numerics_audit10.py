@@ -1,0 +1,39 @@
+"""Numerical corners of derivatives where modes, Hessian strategies or backends disagreed, and constants that are
+not real numbers, every mode and backend at single points and arrays against the closed form.
+
+Each test names what a user saw before its fix.  The helpers are audit 9's (every mode, ``.at()``, the NumPy
+and VM backends on floats and arrays).
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+from tests.test_numerics_audit9 import assert_every_way, closed_form_values, every_way, same
+
+
+# -- like terms: t - c*t is (1 - c)*t in every mode ---------------------------------------------------------
+
+@pytest.mark.parametrize("text, limit", [
+    ("log(x) - 2*log(x)", -math.inf), ("2*log(x) - 3*log(x)", -math.inf), ("log(x)/2 - log(x)", -math.inf),
+    ("-log(x) + 2*log(x)", math.inf), ("sqrt(x) - 2*sqrt(x)", -math.inf), ("sqrt(x) - sqrt(x)/2", math.inf),
+    ("log(x) - 2*log(x) + 3*log(x)", math.inf)])
+def test_like_terms_of_an_infinite_derivative_give_its_limit_in_every_mode(text, limit):
+    """d/dx (log(x) - 2*log(x)) at 0 was -inf in reverse mode and by elimination (the adjoints 1 - 2 summed
+    before 1/x), nan forward and by paths (1/x - 2/x = inf - inf): every mode and backend now gives the closed
+    form's -1/x = -inf, since the emitter sums like terms c1/x + c2/x as (c1 + c2)/x."""
+    assert_every_way(text, {"x": 0.0}, (limit,))
+    for x in (2.0, 1e-300, 1e300):
+        want = closed_form_values(text, {"x": x})
+        found = every_way(text, {"x": x})
+        assert all(same(got[0], want[0]) or abs(got[0] - want[0]) <= 4e-16 * abs(want[0])
+                   for got in found.values()), (text, x, found, want)
+
+
+def test_like_terms_are_collected_in_the_program_not_only_in_its_numbers():
+    """Forward mode's program of log(x) - 2*log(x) is one division, as reverse mode's: (-1)/x, not 1/x - 2/x."""
+    for mode in ("forward", "paths", "reverse", "elimination"):
+        program = sg.grad("log(x) - 2*log(x)", mode=mode).program
+        assert [op for _, op, _ in program.instructions] in (["div"], ["div", "neg"]), (mode, str(program))
