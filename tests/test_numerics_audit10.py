@@ -37,3 +37,23 @@ def test_like_terms_are_collected_in_the_program_not_only_in_its_numbers():
     for mode in ("forward", "paths", "reverse", "elimination"):
         program = sg.grad("log(x) - 2*log(x)", mode=mode).program
         assert [op for _, op, _ in program.instructions] in (["div"], ["div", "neg"]), (mode, str(program))
+
+
+# -- log(x, y) at y = 0: one answer everywhere --------------------------------------------------------------
+
+@pytest.mark.parametrize("x", [2.0, 0.5, 1.0, 1e300])
+def test_a_logarithm_in_a_base_at_base_0_is_minus_0_and_nan_everywhere(x):
+    """log(x, y) = log(x)/log(y) at y = 0 is -0 (log(0) = -inf).  d/dx = 1/(x*log(y)) is -0, its limit.
+    d/dy = -log(x)/(y*log(y)^2) is 0*inf in every form of it (y*log(y)^2 -> 0 is a product's limit IEEE
+    cannot decide): its one-sided limit is -inf for x > 1 (sympy's limit), 0 for x = 1, but every program,
+    JAX's and PyTorch's rule and the closed form evaluated by mpmath say nan, as symgraph/ad's policy has it
+    (only symbolic limits decide 0*inf).  Pinned: every mode, backend, ``.at()``, the closed form and every
+    Hessian strategy give that one answer, not one of them a number another does not."""
+    from symgraph.hessian import STRATEGIES
+    assert_every_way("log(x, y)", {"x": x, "y": 0.0}, (-0.0, math.nan))
+    assert all(map(same, closed_form_values("log(x, y)", {"x": x, "y": 0.0}), (0.0, math.nan)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mode in STRATEGIES:
+            hessian = np.asarray(sg.hessian("log(x, y)", mode=mode).at(x=x, y=0.0), float)
+            assert hessian[0, 0] == 0 and np.isnan(hessian.ravel()[1:]).all(), (mode, hessian)
