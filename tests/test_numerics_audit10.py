@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+import sympy
 
 import symgraph as sg
 from tests.test_numerics_audit9 import assert_every_way, closed_form_values, every_way, same
@@ -57,3 +58,35 @@ def test_a_logarithm_in_a_base_at_base_0_is_minus_0_and_nan_everywhere(x):
         for mode in STRATEGIES:
             hessian = np.asarray(sg.hessian("log(x, y)", mode=mode).at(x=x, y=0.0), float)
             assert hessian[0, 0] == 0 and np.isnan(hessian.ravel()[1:]).all(), (mode, hessian)
+
+
+# -- 0^x in a Hessian: every strategy follows d(0^y)/dy's select ---------------------------------------------
+
+def closed_form_matrix(matrix: sympy.Matrix, point: dict) -> np.ndarray:
+    """A closed-form matrix evaluated at ``point`` by xreplace (every symbol at once), nan where not real."""
+    subs = {sympy.Symbol(k): sympy.Rational(v) for k, v in point.items()}
+    values = [[e.xreplace(subs).evalf(30) for e in row] for row in matrix.tolist()]
+    return np.array([[float(v) if v.is_real or v in (sympy.oo, -sympy.oo) else math.nan for v in row]
+                     for row in values])
+
+
+@pytest.mark.parametrize("text, wrt", [("y*0^x", ["x", "y"]), ("0^x", ["x"]), ("0.0^(x*y)", ["x", "y"]),
+                                       ("x*0^(x^3 + x)", ["x"])])
+def test_every_hessian_strategy_gives_a_zero_base_powers_select_in_numbers_and_closed_form(text, wrt):
+    """d2(y*0^x)/dx2 at x < 0 was nan by edge pushing (its template made the base 0 a variable and replayed
+    0^x * log0(0) = inf * 0) and 0 in the four nested strategies (the derivative of the select
+    where(x >= 0, 0, nan), whose constant nan has derivative 0), and edge pushing's closed form read 0 (sympy's
+    0^x * log0(0)).  Every derivative of 0^x now follows d(0^x)/dx's convention, 0 for x >= 0 and nan below
+    (as a base that is 0 at run time gives), in every strategy, the numbers and the closed form alike."""
+    from symgraph.hessian import STRATEGIES
+    found = {}
+    for mode in STRATEGIES:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hessian = sg.hessian(text, wrt=wrt, mode=mode)
+            for x in (2.0, 0.5, 0.0, -0.5, -2.0):
+                point = {"x": x, "y": 3.0} if "y" in wrt else {"x": x}
+                numbers = np.asarray(hessian.at(**point), float)
+                np.testing.assert_array_equal(numbers, closed_form_matrix(hessian, point), err_msg=f"{mode} {point}")
+                np.testing.assert_array_equal(numbers, found.setdefault(x, numbers), err_msg=f"{mode} {point}")
+    assert np.isnan(found[-2.0]).any() and not np.isnan(found[2.0]).any()
