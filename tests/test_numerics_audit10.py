@@ -90,3 +90,36 @@ def test_every_hessian_strategy_gives_a_zero_base_powers_select_in_numbers_and_c
                 np.testing.assert_array_equal(numbers, closed_form_matrix(hessian, point), err_msg=f"{mode} {point}")
                 np.testing.assert_array_equal(numbers, found.setdefault(x, numbers), err_msg=f"{mode} {point}")
     assert np.isnan(found[-2.0]).any() and not np.isnan(found[2.0]).any()
+
+
+# -- constants sympy reads as complex infinity: closed forms say what the numbers say ------------------------
+
+@pytest.mark.parametrize("text, point, want", [
+    ("min(y, tan(pi/2))", {"y": 1.0}, (1.0,)), ("min(y, tan(pi/2))", {"y": 1e17}, (0.0,)),
+    ("y*tan(pi/2)", {"y": 3.0}, (math.tan(math.pi / 2),)),
+    ("max(x, log(0, y))", {"x": 1.0, "y": 2.0}, (1.0, math.nan)),  # max's step 0 times inf: symgraph/ad's policy
+    ("max(x, log(0, y))", {"x": 1.0, "y": 0.5}, (0.0, math.inf)),
+    ("x*log(0, y)", {"x": 1.0, "y": 2.0}, (-math.inf, math.inf)), ("x*log(0, y)", {"x": 2.0, "y": 0.5}, (math.inf, math.inf))])
+def test_a_constant_sympy_calls_complex_infinity_is_its_float64_value_in_closed_forms(text, point, want):
+    """grad("min(y, tan(pi/2))") printed Heaviside(-y + zoo) and grad("max(x, log(0, y))") zoo/log(y): sympy's
+    exact tan(pi/2) and log(0) are complex infinity, where float64's are 1.6e16 and -inf.  As the text's 1/0 and
+    log(0) already were (oo, -oo: the parser takes them, and NumPy's numbers), a constant's closed form is now
+    what the numbers say, so the closed form evaluated agrees with every mode and backend."""
+    gradient = sg.grad(text)
+    assert not any(entry.has(sympy.zoo) for entry in gradient.values()), gradient
+    assert_every_way(text, point, want)
+    assert all(map(same, closed_form_values(text, point), want)), (closed_form_values(text, point), want)
+    assert "zoo" not in str(gradient) and "zoo" not in str(sg.parse(text).expr())
+
+
+def test_a_constant_that_is_infinite_in_float64_too_keeps_its_closed_form():
+    """1/0, log(0), log(0, 2) and log(x, 1) were and stay oo, -oo, -oo and log(x)/0 (x/0's rule)."""
+    x = sympy.Symbol("x")
+    assert sg.grad("x*(1/0)")["x"] == sympy.oo and sg.grad("x*log(0)")["x"] == -sympy.oo
+    assert sg.grad("x*log(0, 2)")["x"] == -sympy.oo and sg.grad("log(x, 1)")["x"] == sympy.oo / x
+    assert sg.grad("log(x, 2)")["x"] == 1 / (x * sympy.log(2)) and sg.grad("y*log(1, x)")["x"] == 0
+    # the one rule, symgraph.constants: a constant op's closed form is exact only while it is finite
+    from symgraph.constants import build_sympy, constant_op
+    assert constant_op("tan", (sympy.pi / 2,)) == sympy.Float(math.tan(math.pi / 2))
+    assert constant_op("tan", (sympy.pi / 4,)) == 1 and constant_op("log", (sympy.Integer(0),)) == -sympy.oo
+    assert build_sympy("logb", (sympy.Integer(0), x)) == -sympy.oo / sympy.log(x)
