@@ -123,3 +123,26 @@ def test_a_constant_that_is_infinite_in_float64_too_keeps_its_closed_form():
     assert constant_op("tan", (sympy.pi / 2,)) == sympy.Float(math.tan(math.pi / 2))
     assert constant_op("tan", (sympy.pi / 4,)) == 1 and constant_op("log", (sympy.Integer(0),)) == -sympy.oo
     assert build_sympy("logb", (sympy.Integer(0), x)) == -sympy.oo / sympy.log(x)
+
+
+# -- the gradient of a gradient entry against the Hessian, powers at 0 ----------------------------------------
+
+@pytest.mark.parametrize("text", ["x^y", "x^c", "x^(1 + y)", "x^(y^2)", "x^3*y", "x^1.5", "x^1.5*y", "(x*y)^1.5",
+                                  "x^(3/2)*y", "x^2.5"])
+def test_the_gradient_of_each_gradient_entry_is_the_hessians_row_at_powers_at_0(text):
+    """d/dx of the entry d(x^y)/dy at (0, 1) was 0 (the product rule on its closed form x^y * log0(x), with
+    log0'(0) = 0) where every Hessian strategy gives 1; also x^c at c = 1, x^(1 + y) at y = 0 and x^(y^2) at
+    y = +-1.  Graph.from_sympy reads x^y * log0(x) back as the row pow_log0, so the two agree."""
+    from symgraph.hessian import STRATEGIES
+    names = list(sg.parse(text).inputs)
+    gradient = sg.grad(text)
+    for other in (1.5, 1.0, 0.0, 2.0, -1.0):
+        point = {n: 0.0 if n == "x" else other for n in names}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = {mode: np.asarray(sg.hessian(text, mode=mode).at(**point), float) for mode in STRATEGIES}
+            rows = np.array([[float(sg.grad(gradient[a], wrt=[b], allow_unused=True).at(
+                **{k: v for k, v in point.items() if sympy.Symbol(k) in gradient[a].free_symbols})[b])
+                if gradient[a].free_symbols else 0.0 for b in names] for a in names])
+        for mode, hessian in found.items():
+            np.testing.assert_array_equal(hessian, rows, err_msg=f"{text} at {point}: {mode}")

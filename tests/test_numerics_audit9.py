@@ -212,12 +212,12 @@ def test_relu_from_text_and_from_sympy_max_0_have_derivative_0_at_0_while_a_text
 def test_the_gradient_of_a_gradient_entry_reads_x_to_the_y_through_its_closed_form():
     """The Hessian's d2(x^y)/dx dy at (0, 1) is 1 in every strategy (the row pow_log0 keeps the order of
     differentiation); the gradient of the entry d/dy, a sympy expression x^y*Piecewise((0, x = 0), (log(x),
-    True)), is differentiated by the product rule and gives 0 there: the conventions of the Hessian's own rows
-    are not in a closed form.  Away from x = 0 the two agree."""
+    True)), was differentiated by the product rule and gave 0 there; Graph.from_sympy now reads that product
+    back as the row pow_log0, so it is 1 too (tests/test_numerics_audit10).  Away from x = 0 the two agree."""
     for mode in STRATEGIES:
         assert np.asarray(sg.hessian("x^y", mode=mode).at(x=0.0, y=1.0), float)[0, 1] == 1.0, mode
     entry = sg.grad("x^y")["y"]
-    assert sg.grad(entry, wrt=["x"]).at(x=0.0, y=1.0)["x"] == 0.0
+    assert sg.grad(entry, wrt=["x"]).at(x=0.0, y=1.0)["x"] == 1.0
     for point in [{"x": 0.5, "y": 1.0}, {"x": 2.0, "y": -1.5}]:
         hessian = np.asarray(sg.hessian("x^y").at(**point), float)
         assert same(sg.grad(entry, wrt=["x"]).at(**point)["x"], hessian[0, 1])
