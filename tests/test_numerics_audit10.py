@@ -33,6 +33,15 @@ def test_like_terms_of_an_infinite_derivative_give_its_limit_in_every_mode(text,
                    for got in found.values()), (text, x, found, want)
 
 
+@pytest.mark.parametrize("text, point, want", [
+    ("log(x)*y - 2*y*log(x)", {"x": 0.0, "y": 2.0}, (-math.inf, math.inf)),
+    ("log(x)*y + log(x)*z", {"x": 0.0, "y": 2.0, "z": -3.0}, (-math.inf, -math.inf, -math.inf))])
+def test_quotients_over_one_denominator_are_summed_before_the_division_in_every_mode(text, point, want):
+    """d/dx (y*log(x) - 2*y*log(x)) at x = 0 was nan forward and by paths (y/x - (2*y)/x = inf - inf), -inf in
+    reverse mode, which sums y - 2*y before it divides; forward mode now emits that same (y - 2*y)/x."""
+    assert_every_way(text, point, want)
+
+
 def test_like_terms_are_collected_in_the_program_not_only_in_its_numbers():
     """Forward mode's program of log(x) - 2*log(x) is one division, as reverse mode's: (-1)/x, not 1/x - 2/x."""
     for mode in ("forward", "paths", "reverse", "elimination"):

@@ -110,8 +110,8 @@ class Emitter(Branches, Cancellations, LikeTerms):
         #: temporaries defined as c*y with an exact constant c -> (c, y): a constant times one of
         #: them is one product, (c'*c)*y, as CasADi folds it (see _scaled)
         self._scaled_temps: dict[str, tuple[Ref, str]] = {}
-        #: temporaries defined as c/y with an exact constant c (1/y too) -> (c, y): see :mod:`~symgraph.ir.like_terms`
-        self._over: dict[str, tuple[Ref, str]] = {}
+        #: temporaries c*y, c/y (exact c) and a/y (a name) -> (c or a, y, "mul" or "div"): see like_terms
+        self._terms: dict[str, tuple[Ref, str, str]] = {}
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
@@ -329,6 +329,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
         target = self._plain(("mul", x, key), "mul", (c, x))  # ordered(): a name before a constant
         if len(self.instructions) != count and key[1] == "Rational":
             self._scaled_temps[target] = (c, x)
+            self._terms[target] = (c, x, "mul")
         return target
 
     def _shifted(self, y: str, c: Ref | None, sign: int, name: str, args: tuple, key: tuple) -> Ref:
@@ -382,8 +383,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
                     self._scaled_quotients[target] = (x, y) if y in quotients else (y, x)
                 return target
             return self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
-        if (name == "add" or name == "sub") and (x in self._over or y in self._over or x in self._scaled_temps
-                                                  or y in self._scaled_temps):  # c1*a + c2*a: see like_terms
+        if (name == "add" or name == "sub") and (x in self._terms or y in self._terms):  # like terms: like_terms
             if (collected := self._collected(name, x, y)) is not None:
                 return collected
         if name == "add":
@@ -406,7 +406,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
             if x == y:  # y/y is 1 (see _cancelled)
                 return ONE
             target = self._plain(("div", x, y), "div", (x, y))
-            self._quotients[target] = (x, y)
+            self._note_quotient(target, x, y)
             return target
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
 

@@ -72,9 +72,13 @@ def test_like_terms_over_one_name_are_summed_as_their_exact_coefficients():
     assert em.op("sub", twice, thrice) == em.op("neg", "a") and em.op("add", twice, thrice) == em.op("mul", 5, "a")
     assert em.op("sub", "a", twice) == em.op("neg", "a") and em.op("add", thrice, "a") == em.op("mul", 4, "a")
     assert em.op("sub", em.op("mul", -2, "a"), em.op("mul", -2, "a")) is ZERO
+    over_b = em.op("div", "a", "b")  # quotients of names over one name: summed before the division
+    assert em.op("sub", over_b, em.op("div", "c", "b")) == em.op("div", em.op("sub", "a", "c"), "b")
+    assert em.op("add", inverse, over_b) == em.op("div", em.op("add", "a", 1), "b")
     # not like terms: another name, a product against a quotient, a float coefficient (it would round)
     float_over = em.op("div", sympy.Float(2.0), "b")
-    for x, y in [(twice, em.op("mul", 2, "b")), (twice, inverse), (inverse, float_over)]:
+    for x, y in [(twice, em.op("mul", 2, "b")), (twice, inverse), (inverse, float_over),
+                 (over_b, em.op("div", "a", "c"))]:
         ref = em.op("sub", x, y)
         assert {target: op for target, op, _ in em.instructions}.get(ref) == "sub", (x, y)
 
