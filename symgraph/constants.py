@@ -275,8 +275,8 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     if name == "pow" and isinstance(args[1], sympy.Integer) and abs(args[1].p) > MAX_CONSTANT_BITS:
         return as_sympy_value(number)  # sqrt(2)^5000: sympy would expand it to 2^2500 exactly
     result = op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
-    if isinstance(result, sympy.Rational) and _bits(result) > MAX_CONSTANT_BITS:
-        return as_sympy_value(number)  # sqrt(2)^2050 = 2^1025
+    if isinstance(result, sympy.Rational) and _bits(result) > MAX_CONSTANT_BITS or result.is_finite is False:
+        return as_sympy_value(number)  # sqrt(2)^2050 = 2^1025; tan(pi/2) is zoo to sympy, 1.6e16 in float64
     return result
 
 
@@ -372,10 +372,11 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
     if name == "div" and _is_constant(args[1]) and not args[1] and not _is_constant(args[0]):  # a number's
         # truth is its value: its is_zero ran sympy's fact deduction, 0.1-0.2 ms on each new Integer
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo
-    if name == "logb" and _is_constant(args[1]) and args[1] == 1 and not _is_constant(args[0]):
-        # log(x, 1) is log(x)/log(1) = log(x)/0 in float64 (-inf, inf, nan at x = 1): x/0's rule, where
-        # sympy's log(x, 1) is zoo, which lost x and which Min and Max refuse
-        return build_sympy("div", (build_sympy("log", (args[0],)), sympy.Integer(0)))
+    if name == "logb" and _is_constant(args[0]) != _is_constant(args[1]):
+        # log(x, b) is log(x)/log(b) in float64, each log of a constant what the numbers say: log(x, 1) is
+        # log(x)/0 (x/0's rule) and log(0, y) -oo/log(y), where sympy's are zoo and zoo/log(y), which lost
+        # x or y's sign and which Min and Max refuse
+        return build_sympy("div", (build_sympy("log", (args[0],)), build_sympy("log", (args[1],))))
     for a in args:
         if not is_exact_constant(a):
             slow = _UNEVALUATED.get(name)

@@ -78,9 +78,12 @@ def _pow_exponent_partial(B, out, x, y):
     A constant base 0 is the select where(y >= 0, 0, nan), the numbers a base that is 0 at run time gives
     (0^y * log0(0) is 0 * 0 for y >= 0 and inf * 0 = nan for y < 0), written so the closed form says so
     too: it was 0^y * log0(0), which sympy reads as 0 at every y while every program gave nan for y < 0.
+    Its nan is ``nan * 0^y`` (sympy's nan too), not the constant: a constant's derivative is 0, so the
+    Hessian's d2(0^y)/dy2 was 0 at y < 0 where a base 0 at run time, and edge pushing, give nan; so
+    every order of derivative is 0 for y >= 0 and nan below, as the power's own derivatives are.
     """
     if _is_zero(x):
-        return B.op("where", B.op("ge", y, 0), 0, float("nan"))
+        return B.op("where", B.op("ge", y, 0), 0, B.op("mul", out, float("nan")))
     if _is_number(x) or _is_number(y):
         return B.op("mul", out, B.op("log0", x))
     return B.op("pow_log0", x, y)
@@ -93,6 +96,10 @@ def _is_zero(v) -> bool:
     Integer, and ``sum(x^i*y^(i+1), i, 1, n)`` has one at every term (0.5 ms a term in all with its recipes).
     """
     return _is_number(v) and not v
+
+
+#: a constant operand equal to 0, as the rules above decide it (edge pushing keeps such a constant in its templates)
+is_zero_number = _is_zero
 
 
 def _pow_log0_base_partial(B, out, x, y):

@@ -31,7 +31,9 @@ check over generated programs, is:
 * **An infinity may meet a zero the numbers make.**  Where a local derivative
   is infinite (acos' at 1, sqrt' and log' at 0, 1/x past float64's range), one
   order of products may meet it with a 0 that is a cancellation of other
-  terms (y + 1 - y), or the step of binary ``max``/``min`` (a product
+  terms (y + 1 - y; like terms c1/x + c2/x are summed as (c1 + c2)/x in
+  every mode, :mod:`symgraph.ir.like_terms`, so log(x) - 2*log(x) is -inf
+  at 0 in all), or the step of binary ``max``/``min`` (a product
   heaviside(x - y)*adjoint, 0 for the operand not taken, as JAX's max rule
   multiplies too; guarding it as a select, measured, doubled the
   instructions of max-heavy gradients and tripled their time), where another

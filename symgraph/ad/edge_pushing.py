@@ -24,9 +24,11 @@ from typing import Sequence
 
 from .. import ops
 from ..ir.emitter import Emitter, Ref
+from ..ir.folding import ZERO
 from ..ir.graph import Graph
 from ..ir.instruction_keys import constant_key_of
 from ..ir.recipes import NOT_YET, Recipes
+from ..op_partials import is_zero_number
 from .linearised import Linearised, SweepResult
 from .reverse import reverse
 from .forward import forward
@@ -37,21 +39,30 @@ _OPERANDS = tuple(f"u{k}" for k in range(8))
 #: the built-in ops, whose rules never change (a registered function may be registered again)
 _BUILT_IN = frozenset(ops.OPS)
 
+#: the slot of a constant 0 in an operand shape (:func:`_shape`): the template holds the constant itself
+ZERO_SLOT = -1
+
 #: (op, operand shape) -> (template instructions, {(j, k): template ref}) of the op's second partials; a
 #: registered function's under its row, not its name: registering the name again brings other derivatives
 _TEMPLATES: dict[tuple[str | ops.Op, tuple[int, ...]], tuple[list, dict]] = {}
 
 
 def _shape(args: tuple) -> tuple[int, ...]:
-    """Each slot's operand as the first slot it fills: ``(0, 0, 2)`` for ``(a, a, b)``; each constant its own.
+    """Each slot's operand as the first slot it fills: ``(0, 0, 2)`` for ``(a, a, b)``; each constant its own,
+    and a constant 0 :data:`ZERO_SLOT`, the constant itself in the template.
 
     Why: an operand in two slots is one variable of the op.  Its second partial summed over the slots'
     pairs (h00 + 2 h01 + h11) cancels where the op's own is small: d2 logsumexp(a, a, b)/da2 at a = 20,
     b = 0 (1e-9) was 4e-8 off, and 0 at a = 700 (5e-305), where every other strategy, which
-    differentiates the op of that one variable, is exact.
+    differentiates the op of that one variable, is exact.  Why the zero: a rule may decide on it (0^y's
+    exponent partial is the select where(y >= 0, 0, nan), :func:`symgraph.op_partials._pow_exponent_partial`),
+    and a template that made it a variable replayed the general rule's 0^y * log0(0) instead, whose closed
+    form sympy reads as 0 where the numbers say nan.  Other constants are variables of the template: their
+    rules give the same numbers, and one template serves x^2, x^3, ...
     """
     first: dict[str, int] = {}
-    return tuple(first.setdefault(a, k) if a.__class__ is str else k for k, a in enumerate(args))
+    return tuple(first.setdefault(a, k) if a.__class__ is str else ZERO_SLOT if is_zero_number(a) else k
+                 for k, a in enumerate(args))
 
 
 def _template(op: str, shape: tuple[int, ...]) -> tuple[list, dict]:
@@ -65,9 +76,9 @@ def _template(op: str, shape: tuple[int, ...]) -> tuple[list, dict]:
     names = [f"u{k}" for k in range(arity)]
     kinds = ops.OPS[op].kinds if arity == ops.OPS[op].arity else "v" * arity
     distinct = [u for k, u in enumerate(names) if shape[k] == k]
+    operands = tuple(ZERO if k == ZERO_SLOT else names[k] for k in shape)
     graph = Graph.from_ops({**{u: "input" for u in distinct}, "out": op},
-                           {**{u: () for u in distinct}, "out": tuple(names[k] for k in shape)}, tuple(distinct),
-                           ("out",))
+                           {**{u: () for u in distinct}, "out": operands}, tuple(distinct), ("out",))
     values = [u for k, (u, kind) in enumerate(zip(names, kinds)) if kind == "v" and shape[k] == k]
     first = Linearised(graph)
     gradient = reverse(first, ["out"], values)

@@ -20,7 +20,7 @@ from ..ir.hooks import provide
 from ..ir.input_names import element_label
 from ..names import is_identifier
 from .limits import MAX_ELEMENTS, fits
-from .sympy_composed import COMPOSED as _COMPOSED, composed as _composed, chain as _chain
+from .sympy_composed import COMPOSED as _COMPOSED, composed as _composed, chain as _chain, with_pow_log0 as _with_pow_log0
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name
 
 
@@ -151,7 +151,7 @@ def _split_mul(e: sympy.Mul) -> tuple[list, list]:
             denom.append((sympy.Integer(factor.q), factor))
         else:
             numer.append(factor)
-    return numer, denom
+    return _with_pow_log0(numer), denom
 
 
 def add_sympy(builder: GraphBuilder, root: sympy.Expr, matrices: dict | None = None):

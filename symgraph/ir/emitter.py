@@ -1,52 +1,39 @@
 """The emitter: builds :class:`~symgraph.ir.program.Program` instructions on top of a graph's own.
 
-It starts from the function's own graph (so derivatives refer to node values
-such as ``d`` instead of ``b + 1``), folds small constants, drops
-multiplications by 0 and +-1, combines exact constants across temporaries
-(``100*(2*v)`` is ``200*v``, ``200 - (-2 + t)`` is ``202 - t``: Rosenbrock's
-gradient at n = 1,000 has CasADi's 8,991 operations instead of 9,990, and its
-sparse Hessian at n = 10,000 99,990 instead of 139,986, derived about a quarter
-faster), and hash-conses instructions (keys by
-:func:`constants.ordered`) so a repeated subexpression is emitted once.  Its
-temporaries ``t1, t2, ...`` skip the graph's node names (the rule of
-:mod:`symgraph.names`, kept as a counter here: see ``Emitter.__init__``).
+It starts from the function's own graph (so derivatives refer to node values such as ``d`` instead of
+``b + 1``), folds small constants, drops multiplications by 0 and +-1, combines exact constants across
+temporaries (``100*(2*v)`` is ``200*v``, ``200 - (-2 + t)`` is ``202 - t``: Rosenbrock's gradient at
+n = 1,000 has CasADi's 8,991 operations instead of 9,990, and its sparse Hessian at n = 10,000 99,990
+instead of 139,986, derived about a quarter faster), and hash-conses instructions (keys by
+:func:`constants.ordered`) so a repeated subexpression is emitted once.  Its temporaries ``t1, t2, ...``
+skip the graph's node names (the rule of :mod:`symgraph.names`, kept as a counter here: see
+``Emitter.__init__``).
 
-The sweeps of :mod:`symgraph.ad` call :meth:`Emitter.op` and :meth:`Emitter.op2`
-once per multiplication or addition they perform: this is the hot path of
-every derivation, and each shortcut below says what it buys.  Measured in
-bytecode instructions per gradient (deterministic on a shared machine;
-``sys.settrace`` with opcode events), the shortcuts of issue #19 (the seed's
-inlined keys, recipes for partial rules, products emitted without the
-rewrite calls when no temporary is negated or a reciprocal, instructions
-that note no fact skipping those checks) took Rosenbrock n = 1,000 from
-5.86 M to 4.53 M, the product of 1,000 inputs from 1.10 M to 0.79 M, the
-4-8-3 MLP from 112 k to 89 k and the chain of depth 200 from 1.14 M to 1.03 M.
-The sweeps call :attr:`Emitter.plain_op2` (``op2`` without its guard test)
-while :attr:`~Emitter.guards` is empty, sums and differences of two names
-build their keys in line, and ``c*(c2*y)`` goes straight to its product.
-Tried and not kept: testing the negated and reciprocal temporaries of a
-product separately (more work on a Hessian, where both tables are filled);
-seeding an op's graph rows only when the emitter first makes that op (a scan
-in C per op cost what skipping Rosenbrock's squares saved: 100-126 ms
-against 104 ms for the emitter and its seed at n = 10,000).  The seed's
-table finds no instruction at all in the gradients of Rosenbrock, the MLP
-or a mix of where/max/tanh (it does in Hessians, where the gradient's
-products recur), but an instruction whose operands are all the graph's
-names (a square's partial ``2*v``) could match a row, so a table built on
-first need is built at the first partial.  A lookup before the call to
-``_plain`` in place of comparing the instruction count around it saved
-0.3% (Rosenbrock n = 1,000: 3.906 M -> 3.894 M) and was not kept; nor were
-``_shifted`` calling ``_plain`` with its constant's key read in line (in the
-noise on a sparse Hessian), or :func:`_clashes` matching a line break before
-the prefix, not anchors (0.43 -> 0.19 ms at n = 1,000: under 1% of a gradient).
+The sweeps of :mod:`symgraph.ad` call :meth:`Emitter.op` and :meth:`Emitter.op2` once per multiplication or
+addition they perform: this is the hot path of every derivation, and each shortcut below says what it buys.
+Measured in bytecode instructions per gradient (deterministic on a shared machine; ``sys.settrace`` with opcode
+events), the shortcuts of issue #19 (the seed's inlined keys, recipes for partial rules, products emitted
+without the rewrite calls when no temporary is negated or a reciprocal, instructions that note no fact skipping
+those checks) took Rosenbrock n = 1,000 from 5.86 M to 4.53 M, the product of 1,000 inputs from 1.10 M to
+0.79 M, the 4-8-3 MLP from 112 k to 89 k and the chain of depth 200 from 1.14 M to 1.03 M. The sweeps call
+:attr:`Emitter.plain_op2` (``op2`` without its guard test) while :attr:`~Emitter.guards` is empty, sums and
+differences of two names build their keys in line, and ``c*(c2*y)`` goes straight to its product. Tried and not
+kept: testing the negated and reciprocal temporaries of a product separately (more work on a Hessian, where both
+tables are filled); seeding an op's graph rows only when the emitter first makes that op (a scan in C per op
+cost what skipping Rosenbrock's squares saved: 100-126 ms against 104 ms for the emitter and its seed at n =
+10,000). The seed's table finds no instruction at all in the gradients of Rosenbrock, the MLP or a mix of
+where/max/tanh (it does in Hessians, where the gradient's products recur), but an instruction whose operands are
+all the graph's names (a square's partial ``2*v``) could match a row, so a table built on first need is built at
+the first partial. A lookup before the call to ``_plain`` in place of comparing the instruction count around it
+saved 0.3% (Rosenbrock n = 1,000: 3.906 M -> 3.894 M) and was not kept; nor were ``_shifted`` calling ``_plain``
+with its constant's key read in line (in the noise on a sparse Hessian), or :func:`_clashes` matching a line
+break before the prefix, not anchors (0.43 -> 0.19 ms at n = 1,000: under 1% of a gradient).
 
-Beside it: the exact constants it tests for and its memoised folds
-(:mod:`~symgraph.ir.folding`), its hash-consing keys and the seed of its
-table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards that
-keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`,
-mixed into :class:`Emitter`), the cancellation of d*(a/d) (:mod:`~symgraph.ir.cancelling`, mixed in too),
-and partial rules recorded as recipes it
-replays (:mod:`~symgraph.ir.recipes`).
+Beside it: the exact constants it tests for and its memoised folds (:mod:`~symgraph.ir.folding`), its
+hash-consing keys and the seed of its table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards
+that keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`), the cancellation of
+d*(a/d) (:mod:`~symgraph.ir.cancelling`) and the sum of like terms c1/d + c2/d (:mod:`~symgraph.ir.like_terms`),
+all three mixed into :class:`Emitter`, and partial rules recorded as recipes it replays (:mod:`~symgraph.ir.recipes`).
 """
 from __future__ import annotations
 
@@ -63,6 +50,7 @@ from .cancelling import Cancellations
 from .folding import _UNARY, _UNITS, ONE, ZERO, _fold, _fold_condition, _unit_value, is_zero
 from .graph import Graph
 from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
+from .like_terms import LikeTerms
 from .liveness import live_instructions
 from .program import Program, Ref
 
@@ -91,7 +79,7 @@ def _clashes(names: Collection[str], prefix: str) -> frozenset[int]:
                      if name[cut:].isascii() and name[cut:].isdecimal() and name[cut] != "0")
 
 
-class Emitter(Branches, Cancellations):
+class Emitter(Branches, Cancellations, LikeTerms):
     """Builds a :class:`Program` on top of a graph's own assignments.
 
     ``op(name, *args)`` returns a ref: an existing name when the same
@@ -122,6 +110,8 @@ class Emitter(Branches, Cancellations):
         #: temporaries defined as c*y with an exact constant c -> (c, y): a constant times one of
         #: them is one product, (c'*c)*y, as CasADi folds it (see _scaled)
         self._scaled_temps: dict[str, tuple[Ref, str]] = {}
+        #: temporaries c*y, c/y (exact c) and a/y (a name) -> (c or a, y, "mul" or "div"): see like_terms
+        self._terms: dict[str, tuple[Ref, str, str]] = {}
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
@@ -157,8 +147,8 @@ class Emitter(Branches, Cancellations):
             return target
         if name == "neg":
             self._negations[target] = self._negated_temps[target] = args[0]
-        elif name == "div" and args[0] is ONE:
-            self._reciprocals[target] = args[1]
+        elif name == "div":
+            self._note_quotient(target, *args)
         return target
 
     def _plain(self, key: tuple, name: str, args: tuple) -> str:
@@ -339,6 +329,7 @@ class Emitter(Branches, Cancellations):
         target = self._plain(("mul", x, key), "mul", (c, x))  # ordered(): a name before a constant
         if len(self.instructions) != count and key[1] == "Rational":
             self._scaled_temps[target] = (c, x)
+            self._terms[target] = (c, x, "mul")
         return target
 
     def _shifted(self, y: str, c: Ref | None, sign: int, name: str, args: tuple, key: tuple) -> Ref:
@@ -392,7 +383,10 @@ class Emitter(Branches, Cancellations):
                     self._scaled_quotients[target] = (x, y) if y in quotients else (y, x)
                 return target
             return self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
-        elif name == "add":
+        if (name == "add" or name == "sub") and (x in self._terms or y in self._terms):  # like terms: like_terms
+            if (collected := self._collected(name, x, y)) is not None:
+                return collected
+        if name == "add":
             negations = self._negations
             inner = negations.get(y)
             if inner is not None:
@@ -412,7 +406,7 @@ class Emitter(Branches, Cancellations):
             if x == y:  # y/y is 1 (see _cancelled)
                 return ONE
             target = self._plain(("div", x, y), "div", (x, y))
-            self._quotients[target] = (x, y)
+            self._note_quotient(target, x, y)
             return target
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
 

@@ -60,6 +60,29 @@ def test_exact_constant_factors_of_a_temporary_fold_into_one_product():
     assert em.op("mul", 2, node) != em.op("mul", 6, "x")
 
 
+def test_like_terms_over_one_name_are_summed_as_their_exact_coefficients():
+    """Forward mode's tangent of log(x) - 2*log(x) was 1/x - 2/x (inf - inf = nan at 0) where reverse mode's
+    summed adjoint gave (1 - 2)/x = -inf: the emitter now sums like terms as reverse mode does."""
+    em = emitter()
+    inverse, twice_over = em.op("div", 1, "b"), em.op("div", 2, "b")
+    assert em.op("sub", inverse, twice_over) == em.op("div", -1, "b")
+    assert em.op("add", twice_over, em.op("div", sympy.Rational(1, 2), "b")) == em.op("div", sympy.Rational(5, 2), "b")
+    assert em.op("sub", twice_over, em.op("div", 2, "b")) is ZERO  # the same quotient: y - y
+    twice, thrice = em.op("mul", 2, "a"), em.op("mul", 3, "a")
+    assert em.op("sub", twice, thrice) == em.op("neg", "a") and em.op("add", twice, thrice) == em.op("mul", 5, "a")
+    assert em.op("sub", "a", twice) == em.op("neg", "a") and em.op("add", thrice, "a") == em.op("mul", 4, "a")
+    assert em.op("sub", em.op("mul", -2, "a"), em.op("mul", -2, "a")) is ZERO
+    over_b = em.op("div", "a", "b")  # quotients of names over one name: summed before the division
+    assert em.op("sub", over_b, em.op("div", "c", "b")) == em.op("div", em.op("sub", "a", "c"), "b")
+    assert em.op("add", inverse, over_b) == em.op("div", em.op("add", "a", 1), "b")
+    # not like terms: another name, a product against a quotient, a float coefficient (it would round)
+    float_over = em.op("div", sympy.Float(2.0), "b")
+    for x, y in [(twice, em.op("mul", 2, "b")), (twice, inverse), (inverse, float_over),
+                 (over_b, em.op("div", "a", "c"))]:
+        ref = em.op("sub", x, y)
+        assert {target: op for target, op, _ in em.instructions}.get(ref) == "sub", (x, y)
+
+
 def test_exact_constant_offsets_of_a_temporary_fold_into_one_instruction():
     em = emitter()
     shifted = em.op("add", 3, "a")  # t = 3 + a

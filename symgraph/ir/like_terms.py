@@ -1,0 +1,59 @@
+"""The emitter's like terms: ``c1*a + c2*a`` is ``(c1 + c2)*a`` and ``a/d - b/d`` is ``(a - b)/d``.
+
+:class:`LikeTerms` holds the methods; :class:`~symgraph.ir.emitter.Emitter`
+mixes them in and owns the tables they read and write (the exact multiples ``c*y``,
+and the quotients ``c/d`` and ``a/d`` over a name d, the reciprocals ``1/d`` among them).
+
+Why collect them
+----------------
+Reverse mode sums a node's adjoint contributions before it multiplies by the
+edge below: the adjoint of log(x) in log(x) - 2*log(x) is the constant
+1 - 2 = -1, and the derivative is -1/x.  Forward mode multiplies first and
+sums after: the tangents of log(x) and 2*log(x) are 1/x and 2/x, and their
+difference 1/x - 2/x.  Equal for x != 0; at x = 0, -inf in one order and
+inf - inf = nan in the other, and the paths mode sums the products of forward
+mode.  Collected as the exact coefficients add, forward mode's sum is the one
+quotient (1 - 2)/x reverse mode emits, and every mode gives -inf (the limit).
+Only exact coefficients (rationals) are added, so nothing rounds differently;
+a sum whose coefficients cancel is the exact 0 (as ``y - y`` is already).
+Quotients of names over one denominator are summed before the division as
+well (y*log(x) - 2*y*log(x): forward mode's y/x - (2*y)/x is reverse mode's
+(y - 2*y)/x), which rounds as reverse mode's program does.
+Like the cancellation of d*(a/d) (:mod:`~symgraph.ir.cancelling`), only
+derivative values pass through the emitter, so function values keep NumPy's
+semantics (log(x) - 2*log(x) itself is still inf - inf = nan at 0).
+"""
+from __future__ import annotations
+
+from .folding import ONE, _fold
+from .program import Ref
+
+
+class LikeTerms:
+    """The emitter's collection of like terms (see the module docstring)."""
+
+    def _collected(self, name: str, x: str, y: str) -> Ref | None:
+        """``x + y`` or ``x - y`` (``name``) as one term when both are exact multiples of one name (a name is
+        1 times itself), or quotients over one name; else None."""
+        terms = self._terms
+        cx, dx, how = terms.get(x) or (ONE, x, "mul")
+        cy, dy, how_y = terms.get(y) or (ONE, y, "mul")
+        if dx != dy or how != how_y:
+            return None
+        if how == "div":  # a/d + b/d = (a + b)/d, the order reverse mode sums in; constants fold
+            return self.op("div", self.op(name, cx, cy), dx)
+        coefficient = _fold(name, (cx, cy))
+        return None if coefficient is None else self.op("mul", coefficient, dx)
+
+    def _note_quotient(self, target: str, a: Ref, d: Ref) -> None:
+        """Record a new temporary ``target = a/d``: a reciprocal for a = 1, a quotient of two names (the
+        cancellation's), a term over a name d for an exact or name a."""
+        if a is ONE:
+            self._reciprocals[target] = d
+        if d.__class__ is not str:
+            return
+        if a.__class__ is str:
+            self._quotients[target] = (a, d)
+        elif not getattr(a, "is_Rational", False):
+            return
+        self._terms[target] = (a, d, "div")
