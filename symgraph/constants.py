@@ -20,12 +20,11 @@ import sympy
 
 from .forms import exp_form, log_form
 from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op
+from .rationals import EXACT_ARITHMETIC, MAX_CONSTANT_BITS, exact
 from .registered_calls import user_call
 
 _Integer, _Float = sympy.Integer, sympy.Float
 
-#: Folded constants may have at most this many bits in numerator or denominator.
-MAX_CONSTANT_BITS = 1024
 #: the decimal digits of the largest such integer (309, as of float64's largest magnitude): longer digit
 #: strings are refused before Python, which reads at most 4,300, is asked to read them
 MAX_CONSTANT_DIGITS = len(str(2 ** MAX_CONSTANT_BITS))
@@ -120,8 +119,8 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
     Only arithmetic is folded; the guard makes ``9^9^9^9`` cost nothing: a power
     is estimated from the operands' bit lengths before it is computed.
     """
-    if name in _EXACT_ARITHMETIC and all(isinstance(a, sympy.Rational) for a in args):
-        return _exact(name, args)
+    if name in EXACT_ARITHMETIC and all(isinstance(a, sympy.Rational) for a in args):
+        return exact(name, args)
     if name not in ARITHMETIC or not all(is_number(a) for a in args):
         return None
     if any(_bits(a) > MAX_CONSTANT_BITS for a in args):
@@ -158,49 +157,6 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
     if isinstance(result, sympy.Float) and not math.isfinite(float(result)):
         return None
     return result
-
-
-#: the ops :func:`_exact` computes on rationals
-_EXACT_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg"})
-#: a reduced fraction as a sympy number (Integer when q is 1), without a second gcd; sympy < 1.13 lacks the
-#: classmethod, and its Rational(p, q, 1) skips the gcd too
-_coprime = getattr(sympy.Rational, "from_coprime_ints", None) or (lambda p, q: sympy.Rational(p, q, 1))
-
-
-def _exact(name: str, args: tuple) -> sympy.Rational | None:
-    """``name`` on rationals in Python's integers, or None past MAX_CONSTANT_BITS or for a divisor 0.
-
-    Reduced as :mod:`fractions` reduces: by gcds of the operands' parts, so a
-    1,000-bit sum plus ``1/i`` takes one gcd with a small number, not one of two
-    1,000-bit numbers.  Why not sympy's operators: each went through sympify,
-    sympy's cache and that large gcd, 24 us for such an add (8 us for small
-    rationals), and ``sum(x/i, i, 1, n)``'s gradient folds its coefficients near
-    the bound once a term (see tests/test_constants.py for the counts).
-    """
-    if any(_bits(a) > MAX_CONSTANT_BITS for a in args) or name == "div" and not args[1].p:
-        return None
-    p, q = args[0].p, args[0].q
-    if name == "neg":
-        return _coprime(-p, q)
-    r, s = args[1].p, args[1].q
-    if name == "div":
-        r, s = (s, r) if r > 0 else (-s, -r)
-    if name == "mul" or name == "div":
-        g, h = math.gcd(p, s), math.gcd(r, q)
-        p, q = (p // g) * (r // h), (q // h) * (s // g)
-    else:
-        if name == "sub":
-            r = -r
-        g = math.gcd(q, s)
-        if g == 1:
-            p, q = p * s + r * q, q * s
-        else:
-            t = p * (s // g) + r * (q // g)
-            h = math.gcd(t, g)
-            p, q = t // h, (q // g) * (s // h)
-    if max(abs(p).bit_length(), q.bit_length()) > MAX_CONSTANT_BITS:
-        return None
-    return _coprime(p, q)
 
 
 #: sympy expressions nested deeper than this are never built: sympy's constructors, printers

@@ -1,4 +1,4 @@
-"""Folding exact constants: the values fractions computes, the bound on their size, the work a sum of them takes."""
+"""Exact rational arithmetic: the values fractions computes, the bound on their size, the work a sum of them takes."""
 import operator
 import random
 from fractions import Fraction
@@ -6,7 +6,8 @@ from fractions import Fraction
 import sympy
 
 import symgraph as sg
-from symgraph.constants import MAX_CONSTANT_BITS, fold
+from symgraph.constants import fold
+from symgraph.rationals import MAX_CONSTANT_BITS
 from tests.helpers import bounded_work
 
 _OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
