@@ -119,8 +119,8 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
     Only arithmetic is folded; the guard makes ``9^9^9^9`` cost nothing: a power
     is estimated from the operands' bit lengths before it is computed.
     """
-    if name in EXACT_ARITHMETIC and all(isinstance(a, sympy.Rational) for a in args):
-        return exact(name, args)
+    if name in EXACT_ARITHMETIC and isinstance(args[0], sympy.Rational) and isinstance(args[-1], sympy.Rational):
+        return exact(name, args)  # (one or two operands: the first and the last are all of them)
     if name not in ARITHMETIC or not all(is_number(a) for a in args):
         return None
     if any(_bits(a) > MAX_CONSTANT_BITS for a in args):

@@ -30,13 +30,13 @@ def exact(name: str, args: tuple) -> sympy.Rational | None:
     rationals), and ``sum(x/i, i, 1, n)``'s gradient folds its coefficients near
     the bound once a term (see tests/test_rationals.py for the counts).
     """
-    if any(max(abs(a.p).bit_length(), a.q.bit_length()) > MAX_CONSTANT_BITS for a in args) or (
-            name == "div" and not args[1].p):
-        return None
     p, q = args[0].p, args[0].q
+    r, s = args[-1].p, args[-1].q  # neg's one operand again
+    if max(abs(p).bit_length(), q.bit_length(), abs(r).bit_length(), s.bit_length()) > MAX_CONSTANT_BITS or (
+            name == "div" and not r):
+        return None
     if name == "neg":
         return _coprime(-p, q)
-    r, s = args[1].p, args[1].q
     if name == "div":
         r, s = (s, r) if r > 0 else (-s, -r)
     if name == "mul" or name == "div":
