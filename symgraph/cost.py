@@ -49,7 +49,6 @@ from typing import Callable, Iterable, Iterator, Mapping
 from .ad.linearised import Counts
 from .options import checked_options
 from .errors import FigureError, no_entry
-from .ir.interpret import SIZE_CAP, _PIECEWISE
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -71,10 +70,9 @@ TIE_PREFERENCE = ("reverse", "forward", "elimination", "paths")
 #: expanded_ops stops counting here (the closed form can be exponential in the program)
 EXPANDED_CAP = 10**9
 
-#: a printed table counts expanded_ops of programs up to this many operations (a pass over each: about 15 ms, so
-#: a table prints at once: a third of a second went to it at 45,000 rows and 100,000); a larger program's count
-#: (0.65 us a row) is made when the figure is read, and the table says so
-PRINT_COUNT = 20_000
+#: a printed table counts expanded_ops of programs up to this many operations; a larger program's count (a pass
+#: over it: 3-9 s at 900,000 operations on a busy 2-core machine) is made when the figure is read, and the table says so
+PRINT_COUNT = 100_000
 
 #: the line under a table whose expanded_ops were not counted for printing
 NOT_COUNTED = (f"expanded_ops ?: a program of more than {PRINT_COUNT:,} operations is counted when the figure is "
@@ -232,30 +230,11 @@ def _fmt(value, figure: str = "") -> str:
 def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
     """Operations of every result of ``program`` written as a tree in the inputs, summed and capped.
 
-    Counted in one pass over the program: one count per result took 14 s of printing a gradient's cost at
-    100,000 inputs.  A program without where() (or log0) is counted by sizes alone, each row's tree one
-    operation plus its operands' trees; the full count (``Program.measure``: depths too, and the pieces a
-    where() is written in) took 3 times as long, 0.1 s of Rosenbrock's 45,000-row gradient, and a third of a
-    second of printing ``compare`` at n = 5,000.
+    Counted in one pass over the program (``Program.measure``): one count per result took 14 s of printing
+    a gradient's cost at 100,000 inputs.
     """
-    sizes: dict[str, int] = {}
-    get, leaves, cap_ = sizes.get, _LEAF_OPS, min(cap, SIZE_CAP)
-    for target, op, args in program.instructions:
-        if op in _PIECEWISE:
-            program.measure()
-            return min(cap, sum(program.expanded_size(label, cap) for label in program.results))
-        if op in leaves:
-            continue
-        size = 1
-        for a in args:
-            if a.__class__ is str:
-                size += get(a, 0)
-        sizes[target] = size if size < cap_ else cap_
-    return min(cap, sum(get(ref, 0) for ref in program.results.values() if ref.__class__ is str))
-
-
-#: rows that are leaves of a closed form's tree (:func:`symgraph.ir.interpret.shapes` counts them 0)
-_LEAF_OPS = frozenset(("const", "input"))
+    program.measure()
+    return min(cap, sum(program.expanded_size(label, cap) for label in program.results))
 
 
 def mode_cost(mode: str, counts: Counts | None = None, program: Program | None = None, seconds: float | None = None,

@@ -86,30 +86,5 @@ def test_a_large_programs_table_prints_at_once_and_counts_expanded_ops_in_one_pa
     passes = []
     original = interpret.shapes
     monkeypatch.setattr(interpret, "shapes", lambda *a, **k: passes.append(1) or original(*a, **k))
-    assert g.cost.expanded_ops == 3_588 and passes == []  # read: counted, by sizes alone (no where())
+    assert g.cost.expanded_ops == 3_588 and len(passes) == 1  # read: counted, in one pass
     assert "3,588" in str(g.cost) and cost.NOT_COUNTED not in str(g.cost)
-    assert sum(g.program.expanded_size(label) for label in g.program.results) == 3_588  # the full count agrees
-
-
-@pytest.mark.parametrize("text", ["where(x > 0, x^2*y, sin(x*y))^2 + log(1 + y^2)", "abs(x)*max(x, y)^3",
-                                  "sum(where(x[i] > 0, x[i]^3, exp(x[i]))*x[i+1], i, 0, n-2)"])
-def test_expanded_ops_by_sizes_alone_is_the_full_count(text):
-    """The count by sizes alone (a program without where()) and Program.measure's count (every program) agree."""
-    from symgraph.cost import expanded_ops
-    g = sg.grad(text, n=6) if "[i]" in text else sg.grad(text)
-    fast = expanded_ops(g.program)
-    assert fast == sum(g.program.expanded_size(label, 10**9) for label in g.program.results) > 0
-
-
-def test_printing_compares_table_does_work_in_proportion_to_the_table():
-    """str(sg.compare(f)) counted expanded_ops of every mode's program when printed, by the full count (depths and
-    where() pieces): 0.35-0.49 s of printing at Rosenbrock n = 5,000 (45,000-55,000 rows).  The count by sizes
-    alone takes a third of that (0.03 s a program), and a table counts programs up to PRINT_COUNT = 20,000
-    operations: this table printed in 335 calls instead of 758,000."""
-    from tests.helpers import bounded_work
-    text = "+".join(f"100*(x{i+1}-x{i}^2)^2+(1-x{i})^2" for i in range(2500))
-    report = sg.compare(text)
-    with bounded_work(5_000, "str(compare) at n = 2,500"):
-        printed = str(report)
-    assert "?" in printed.splitlines()[2]
-    assert report["reverse"].expanded_ops == 30_000
