@@ -11,6 +11,7 @@ ones below it (a test checks this, function-local imports included):
    ``op_partials`` -- the partial rules of its rows too long for a lambda (pow, hypot, log0, max's ties,
    logsumexp's weights);
    ``registered_calls`` -- a registered function's callable called, its errors and results checked;
+   ``rationals`` -- exact rational arithmetic, refused past the constants' size bound;
    ``constants`` -- constants exact while small, float64 beyond, and sympy forms of ops
 2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
 3. ``frontend`` -- text and sympy in; coercion of what an API call was given

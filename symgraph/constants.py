@@ -20,12 +20,11 @@ import sympy
 
 from .forms import exp_form, log_form
 from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op
+from .rationals import EXACT_ARITHMETIC, MAX_CONSTANT_BITS, exact
 from .registered_calls import user_call
 
 _Integer, _Float = sympy.Integer, sympy.Float
 
-#: Folded constants may have at most this many bits in numerator or denominator.
-MAX_CONSTANT_BITS = 1024
 #: the decimal digits of the largest such integer (309, as of float64's largest magnitude): longer digit
 #: strings are refused before Python, which reads at most 4,300, is asked to read them
 MAX_CONSTANT_DIGITS = len(str(2 ** MAX_CONSTANT_BITS))
@@ -120,6 +119,8 @@ def fold(name: str, args: tuple) -> sympy.Number | None:
     Only arithmetic is folded; the guard makes ``9^9^9^9`` cost nothing: a power
     is estimated from the operands' bit lengths before it is computed.
     """
+    if name in EXACT_ARITHMETIC and isinstance(args[0], sympy.Rational) and isinstance(args[-1], sympy.Rational):
+        return exact(name, args)  # (one or two operands: the first and the last are all of them)
     if name not in ARITHMETIC or not all(is_number(a) for a in args):
         return None
     if any(_bits(a) > MAX_CONSTANT_BITS for a in args):
