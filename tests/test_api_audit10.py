@@ -1,0 +1,89 @@
+"""The public surface read side by side: every derivative call takes progress=, properties called as methods say
+so, the Jacobian's LaTeX names itself as the Hessian's does, indexed functions list what a user passes."""
+import pytest
+
+import symgraph as sg
+
+
+def _recorder():
+    seen = []
+    return seen, lambda done, total: seen.append((done, total))
+
+
+def _stages(seen):
+    """The reports split where ``done`` starts again: one list per piece of work, each rising to its total."""
+    stages, last = [], None
+    for done, total in seen:
+        if last is None or done < last[0] or total != last[1]:
+            stages.append([])
+        stages[-1].append((done, total))
+        last = (done, total)
+    return stages
+
+
+def _rises_to_its_total(seen):
+    stages = _stages(seen)
+    assert stages, "no report"
+    for stage in stages:
+        assert [d for d, _ in stage] == sorted(d for d, _ in stage)
+        assert stage[-1][0] == stage[-1][1] > 0
+    return stages
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "reverse-over-forward", "forward-over-forward",
+                                  "reverse-over-reverse", "edge-pushing"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_hessian_reports_its_sweeps(mode, sparse):
+    seen, callback = _recorder()
+    h = sg.hessian("x^2*y + sin(x*y) + z", wrt=["x", "y", "z"], mode=mode, sparse=sparse, progress=callback)
+    stages = _rises_to_its_total(seen)
+    assert len(stages) == (1 if mode == "edge-pushing" else 2)  # the gradient's sweeps, then those over its program
+    if mode == "forward-over-reverse":
+        assert stages[1] == [(1, 3), (2, 3), (3, 3)]  # one forward sweep per wrt input
+    quiet = sg.hessian("x^2*y + sin(x*y) + z", wrt=["x", "y", "z"], mode=mode, sparse=sparse, progress=False)
+    assert h.to_sympy() == quiet.to_sympy() if sparse else h == quiet
+
+
+def test_directional_products_report_their_sweep():
+    for call in (lambda p: sg.jvp("x*y + sin(x)", ["x", "y"], [1, 0], progress=p),
+                 lambda p: sg.vjp(["x*y", "x+y"], ["x", "y"], [1, 2], progress=p)):
+        seen, callback = _recorder()
+        call(callback)
+        assert len(_rises_to_its_total(seen)) == 1
+    seen, callback = _recorder()
+    product = sg.hvp("x^2*y", ["x", "y"], [1, 0], progress=callback)
+    assert len(_rises_to_its_total(seen)) == 2  # the gradient's reverse sweep, then one forward sweep
+    assert product == sg.hvp("x^2*y", ["x", "y"], [1, 0])
+
+
+def test_vjp_reports_visits_as_the_sweep_goes():
+    text = "\n".join(f"v{k + 1} = sin(v{k})*v{k}" if k else "v1 = sin(x)*x" for k in range(3000))
+    seen, callback = _recorder()
+    sg.vjp(text, ["x"], [1], progress=callback)
+    assert len(seen) >= 2 and seen[0][0] < seen[0][1] and seen[-1][0] == seen[-1][1]
+
+
+def test_hessp_reports_derivation_then_compiling():
+    seen, callback = _recorder()
+    hp = sg.hessp("x^2*y", ["x", "y"], progress=callback)
+    assert len(_rises_to_its_total(seen)) == 3  # gradient, forward sweep, compiling
+    assert hp([1.0, 2.0], [1.0, 0.0]).tolist() == [4.0, 2.0]
+
+
+def test_progress_true_shows_bars(capsys):
+    pytest.importorskip("tqdm")
+    sg.hessian("x^2*y", progress=True)
+    err = capsys.readouterr().err
+    assert "reverse mode" in err and "forward mode" in err
+    sg.jvp("x*y", ["x", "y"], [1, 0], progress=True)
+    assert "forward mode" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("call", [
+    lambda p: sg.hessian("x^2*y", progress=p), lambda p: sg.hessian("x^2*y", mode="edge-pushing", progress=p),
+    lambda p: sg.jvp("x*y", ["x", "y"], [1, 0], progress=p), lambda p: sg.vjp("x*y", ["x"], [1], progress=p),
+    lambda p: sg.hvp("x*y", ["x", "y"], [1, 0], progress=p), lambda p: sg.hessp("x*y", ["x", "y"], progress=p)])
+@pytest.mark.parametrize("bad", ["yes", 3, lambda: None])
+def test_bad_progress_is_refused_before_any_work(call, bad):
+    with pytest.raises(sg.ArgumentError, match="progress"):
+        call(bad)
