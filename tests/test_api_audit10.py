@@ -87,3 +87,31 @@ def test_progress_true_shows_bars(capsys):
 def test_bad_progress_is_refused_before_any_work(call, bad):
     with pytest.raises(sg.ArgumentError, match="progress"):
         call(bad)
+
+
+@pytest.mark.parametrize("read, called", [
+    (lambda: sg.parse("x*y").inputs, "g.inputs"), (lambda: sg.parse("x*y").outputs, "g.outputs"),
+    (lambda: sg.parse("sum(x[i]^2, i, 0, 2)").inputs, "g.inputs"),
+    (lambda: sg.grad("x*y").program, "result.program"), (lambda: sg.grad("x*y").cost, "result.cost"),
+    (lambda: sg.grad("x*y").wrt, "result.wrt"), (lambda: sg.grad("x*y").labels, "result.labels"),
+    (lambda: sg.grad("x*y").program.inputs, "program.inputs"),
+    (lambda: sg.hessian("x^2*y").wrt, "result.wrt"), (lambda: sg.hessian("x^2*y", sparse=True).wrt, "result.wrt"),
+    (lambda: sg.jacobian(["x*y", "x"]).wrt, "result.wrt")])
+def test_a_property_called_as_a_method_says_so(read, called):
+    value = read()
+    with pytest.raises(sg.ArgumentError, match=rf"{called.replace('.', '[.]')} is a property .*not a method: "
+                                               rf"write {called.replace('.', '[.]')}, without \(\)"):
+        value()
+
+
+def test_the_name_tuples_stay_tuples():
+    import pickle
+    g = sg.parse("c = a + b; e = c*b")
+    assert g.inputs == ("a", "b") and g.outputs == ("e",) and repr(g.inputs) == "('a', 'b')"
+    assert isinstance(g.inputs, tuple) and hash(g.inputs) == hash(("a", "b")) and g.inputs[1:] == ("b",)
+    again = pickle.loads(pickle.dumps(g))
+    assert again.inputs == g.inputs and again.outputs == g.outputs
+    gradient = sg.grad(g)
+    assert gradient.wrt == ("a", "b") and list(gradient) == ["a", "b"]
+    assert sg.grad(g, wrt=g.inputs) == gradient  # a property's tuple passed back in as wrt
+    assert sg.grad(g).program.evaluate(a=1, b=2) == {"a": 2.0, "b": 5.0}
