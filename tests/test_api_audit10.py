@@ -115,3 +115,15 @@ def test_the_name_tuples_stay_tuples():
     assert gradient.wrt == ("a", "b") and list(gradient) == ["a", "b"]
     assert sg.grad(g, wrt=g.inputs) == gradient  # a property's tuple passed back in as wrt
     assert sg.grad(g).program.evaluate(a=1, b=2) == {"a": 2.0, "b": 5.0}
+
+
+def _cli(capsys, *argv):
+    from symgraph.cli import main
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_jacobian_latex_is_the_libraries_equation(capsys):
+    status, out, _ = _cli(capsys, "jacobian", "x*y", "x+y", "--latex")
+    assert status == 0 and out.splitlines()[-1] == sg.jacobian(["x*y", "x+y"]).latex()
