@@ -127,3 +127,39 @@ def _cli(capsys, *argv):
 def test_cli_jacobian_latex_is_the_libraries_equation(capsys):
     status, out, _ = _cli(capsys, "jacobian", "x*y", "x+y", "--latex")
     assert status == 0 and out.splitlines()[-1] == sg.jacobian(["x*y", "x+y"]).latex()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_an_unused_wrt_name_is_a_parameter_of_an_indexed_function_as_of_a_scalar_one(backend):
+    import inspect
+    import numpy as np
+    if backend == "vm":
+        pytest.importorskip("numba")
+    scalar = sg.grad("x0^2 + x1^2", wrt=["x0", "x1", "y"], allow_unused=True).lambdify(backend=backend)
+    indexed = sg.grad("sum(x[i]^2, i, 0, n-1)", wrt=["x", "y"], allow_unused=True, n=2).lambdify(backend=backend)
+    assert str(inspect.signature(scalar)) == "(x0, x1, y=0.0)"
+    assert str(inspect.signature(indexed)) == "(x, y=0.0)"  # y was left out: indexed(x, y) refused y
+    dx, dy = indexed([1.0, 2.0], 5.0)
+    assert dx.tolist() == [2.0, 4.0] and dy == 0.0
+    assert indexed([1.0, 2.0])[1] == 0.0 and indexed(x=[1.0, 2.0], y=np.ones(3))[1].tolist() == [0.0] * 3
+    gradient = sg.grad("sum(x[i]^2, i, 0, n-1)", wrt=["x", "y"], allow_unused=True, n=2)
+    assert gradient.at(x=[1, 2], y=3) == {"x[0]": 2.0, "x[1]": 4.0, "y": 0.0}
+    both = sg.value_and_grad("sum(x[i]^2*c, i, 0, n-1)", wrt=["x", "z"], allow_unused=True, n=2, backend=backend)
+    assert str(inspect.signature(both)) == "(x, c, z=0.0)"
+    assert str(inspect.signature(sg.hessian("sum(x[i]^2*c, i, 0, n-1)", wrt=["x", "y"], allow_unused=True, n=2)
+                                 .lambdify(backend=backend))) == "(x, c, y=0.0)"
+
+
+def test_unused_names_of_an_indexed_function_stay_refused_where_they_must():
+    import inspect
+    gradient = sg.grad("sum(x[i]^2, i, 0, n-1)", wrt=["x", "y"], allow_unused=True, n=2)
+    f = gradient.lambdify()
+    with pytest.raises(sg.ArgumentError, match="takes 2 positional arguments but 3"):
+        f([1.0, 2.0], 1.0, 2.0)
+    with pytest.raises(sg.ArgumentError, match="unexpected keyword"):
+        f([1.0, 2.0], w=1.0)
+    # an element beyond the input's extent, or of an input the function lacks, is no parameter name
+    assert str(inspect.signature(sg.grad("sum(x[i]^2, i, 0, n-1)", wrt=["x", "x[5]", "y[0]"], allow_unused=True,
+                                         n=2).lambdify())) == "(x)"
+    with pytest.warns(sg.UnusedWrtWarning):  # the warning is as a scalar function's
+        sg.grad("sum(x[i]^2, i, 0, n-1)", wrt=["x", "y"], n=2)
