@@ -267,6 +267,13 @@ class UnusedWrtWarning(SymgraphWarning):
                          f"{'their derivatives are' if many else 'its derivative is'} 0; {hint}")
 
 
+class ReadingWarning(SymgraphWarning):
+    """A text that parses, whose result stands, but which may not say what was meant: ``e^x`` (``e`` is a
+    variable here, not Euler's number: ``exp(x)`` is the exponential), ``x^2*sinx`` (``sinx`` is one name:
+    ``sin(x)`` was meant).  The command line prints each as a ``symgraph: note:`` line; silence it with
+    ``warnings.filterwarnings("ignore", category=sg.ReadingWarning)``."""
+
+
 class ConstantWrtWarning(UnusedWrtWarning):
     """A ``wrt`` name the text assigns a constant (``d = 1``): it is no variable of the function, so its
     derivative is 0 (the constant is folded into the graph).  An :class:`UnusedWrtWarning`, silenced by

@@ -163,3 +163,39 @@ def test_unused_names_of_an_indexed_function_stay_refused_where_they_must():
                                          n=2).lambdify())) == "(x)"
     with pytest.warns(sg.UnusedWrtWarning):  # the warning is as a scalar function's
         sg.grad("sum(x[i]^2, i, 0, n-1)", wrt=["x", "y"], n=2)
+
+
+@pytest.mark.parametrize("call", [lambda: sg.grad("e^x"), lambda: sg.parse("e^(2*t) + 1"),
+                                  lambda: sg.hessian("e**x*y"), lambda: sg.to_latex("e^x")])
+def test_e_to_a_varying_power_is_a_reading_warning_from_python(call):
+    """Was: the command line noted that e is a variable (e^x is not the exponential); from Python nothing did."""
+    with pytest.warns(sg.ReadingWarning, match=r"e is a variable here.*write exp\(x\)") as said:
+        call()
+    assert len(said) == 1 and said[0].filename == __file__  # once, at the caller's line
+    assert issubclass(sg.ReadingWarning, sg.SymgraphWarning)
+
+
+def test_a_function_run_into_its_name_is_a_reading_warning_too():
+    with pytest.warns(sg.ReadingWarning, match=r"sinx is one name here.*write sin\(x\)"):
+        sg.grad("x^2*sinx")
+
+
+@pytest.mark.parametrize("text", ["e^2 + x", "c = a + b; d = b + 1; e = c * d", "exp(x)", "x^e", "cost*w",
+                                  "sum(x[i]^2, i, 0, 3)", "sinx"])
+def test_texts_meant_as_written_get_no_reading_warning(text):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sg.parse(text)
+    import sympy
+    with warnings.catch_warnings():  # a sympy E is Euler's number: nothing to say
+        warnings.simplefilter("error")
+        sg.grad(sympy.exp(sympy.Symbol("x")))
+
+
+def test_the_command_line_says_it_once_even_when_the_call_fails(capsys):
+    status, out, err = _cli(capsys, "grad", "e^x")
+    assert status == 0 and err.count("e is a variable here") == 1 and err.startswith("symgraph: note: ")
+    assert "Warning" not in err  # as a note, not Python's warning line
+    status, out, err = _cli(capsys, "grad", "e^x", "--at", "x=1")  # e has no value: the note says why
+    assert status == 2 and err.count("symgraph: note: e is a variable here") == 1 and "no value for e" in err
