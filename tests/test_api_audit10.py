@@ -199,3 +199,18 @@ def test_the_command_line_says_it_once_even_when_the_call_fails(capsys):
     assert "Warning" not in err  # as a note, not Python's warning line
     status, out, err = _cli(capsys, "grad", "e^x", "--at", "x=1")  # e has no value: the note says why
     assert status == 2 and err.count("symgraph: note: e is a variable here") == 1 and "no value for e" in err
+
+
+@pytest.mark.parametrize("argv", [["grad", "x*yy + sin(x)", "--at", "x=1", "yy=2"], ["grad", "x*yy + sin(x)"],
+                                  ["hessian", "x^2*yy"], ["hessian", "x^2*yy", "--at", "x=1", "yy=2"],
+                                  ["hessian", "x^2*yy", "--at", "x=1", "yy=2", "--latex"],
+                                  ["jacobian", "x*yy", "x", "--at", "x=1", "yy=2"],
+                                  ["jacobian", "x*yy", "x", "--at", "x=1", "yy=2", "--latex"],
+                                  ["grad", "x*yy", "--at", "x=1", "yy=2", "--latex"]])
+def test_the_command_lines_labels_stand_in_one_column(argv, capsys):
+    """Was: ``df/dx = ...`` beside ``df/dyy = ...``: the = of each line where its label ended."""
+    status, out, _ = _cli(capsys, *argv)
+    rows = [line for line in out.splitlines() if line.startswith("d") and " = " in line]
+    assert status == 0 and len(rows) >= 2
+    assert len({line.index(" = ") for line in rows}) == 1, rows  # the first = of every line in one column
+    assert any(line.split(" = ")[0].endswith(" ") for line in rows)  # a shorter label padded

@@ -132,8 +132,8 @@ def cmd_jacobian(args, out: TextIO) -> None:
     if args.latex:
         print(_matrix_latex(entries, cells, wrt, args.expand), file=out)
         if values is not None:
-            print("\n".join(f"d{f}/d{x} = {format_number(values[i][j], 10)}" for i, f in enumerate(names)
-                            for j, x in enumerate(wrt)), file=out)
+            print("\n".join(_aligned([(f"d{f}/d{x}", format_number(values[i][j], 10)) for i, f in enumerate(names)
+                                       for j, x in enumerate(wrt)], None)), file=out)
         return
     shown_cells = every[:ENTRY_LINES]
     labels = [cells[i][j] for i, j in shown_cells]
@@ -242,7 +242,8 @@ def cmd_hessian(args, out: TextIO) -> None:
     if args.latex:
         print(matrix.latex(expand=args.expand), file=out)
         if values is not None:
-            lines = [f"{entry(i, j)} = {format_number(values[label], 10) if label else '0'}" for i, j, label in shown]
+            lines = _aligned([(entry(i, j), format_number(values[label], 10) if label else "0")
+                              for i, j, label in shown], None)
             print("\n".join(lines + ([more] if more else [])), file=out)
         return
     texts = closed(shown, args.expand)  # before the heading: an entry --expand cannot build is an error alone
