@@ -214,3 +214,12 @@ def test_the_command_lines_labels_stand_in_one_column(argv, capsys):
     assert status == 0 and len(rows) >= 2
     assert len({line.index(" = ") for line in rows}) == 1, rows  # the first = of every line in one column
     assert any(line.split(" = ")[0].endswith(" ") for line in rows)  # a shorter label padded
+
+
+def test_compare_order_2_reports_progress_per_strategy():
+    """Was: compare(order=2, progress=...) took the callback and never called it (nor checked it)."""
+    seen, callback = _recorder()
+    report = sg.compare("x^2*y + sin(x*y)", order=2, progress=callback)
+    assert seen == [(k, 5) for k in range(1, 6)] and len(report) == 5
+    with pytest.raises(sg.ArgumentError, match="progress"):
+        sg.compare("x^2*y", order=2, progress="yes")
