@@ -29,7 +29,7 @@ from .hessian import STRATEGIES, hessian_program, second_order
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
 from .ir.listing import count_text
-from .progress import progress_reporter
+from .progress import progress_reporter, reported
 
 
 # ---------------------------------------------------------------- compare
@@ -154,7 +154,8 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
     progress : None, bool or callable(done, total), optional
         One report over every mode, in node visits (as in :func:`symgraph.grad`;
         by default a bar on a terminal when the work is about a second or
-        more: forward mode on many inputs visits the graph once per input).
+        more: forward mode on many inputs visits the graph once per input); with ``order=2``, one
+        report per Hessian strategy derived (it was not read there).
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
 
@@ -177,7 +178,7 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
                             "Hessian strategies, none of which enumerates paths (drop path_limit)")
     graph = as_graph(f, **sizes)
     if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
-        return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"))
+        return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"), progress)
     names = wrt_names(graph, wrt, allow_unused)
     limit = PATH_LIMIT if path_limit is None else path_limit
     start = time.perf_counter()
@@ -233,7 +234,7 @@ STOP_FLOOR = 20_000
 FIRST = ("forward-over-reverse", "edge-pushing")
 
 
-def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
+def second_order_report(graph: Any, names: Sequence[str], progress: Any = False) -> CostReport:
     """Every Hessian strategy's cost on ``graph`` (sparse derivation: the structural nonzeros), with a verdict.
 
     A strategy whose sweeps pass :data:`STOP_FACTOR` times the fewest multiplications of those derived before
@@ -244,20 +245,25 @@ def second_order_report(graph: Any, names: Sequence[str]) -> CostReport:
     except ImportError:
         pass  # the sparse derivation says what is missing
     rows, pattern, fewest = {}, None, None
-    for mode in sorted(STRATEGIES, key=lambda m: m not in FIRST):
-        budget = None if fewest is None else max(STOP_FLOOR, STOP_FACTOR * fewest)
-        start = time.perf_counter()
-        try:
-            _, _, report, found = hessian_program(graph, names, mode=mode, sparse=True, allow_unused=True,
-                                                  budget=budget)
-        except OverBudget:
-            rows[mode] = ModeCost(mode, seconds=time.perf_counter() - start,
-                                  note=f"stopped past {count_text(budget)} multiplications, {STOP_FACTOR} times the "
-                                       f"fewest of another strategy: it cannot win")
-            continue
-        pattern = found
-        rows[mode] = report[mode]
-        fewest = rows[mode].multiplications if fewest is None else min(fewest, rows[mode].multiplications)
+    with reported(progress, len(STRATEGIES), "compare(order=2)", unit=" strategies") as bar:
+        for mode in sorted(STRATEGIES, key=lambda m: m not in FIRST):
+            budget = None if fewest is None else max(STOP_FLOOR, STOP_FACTOR * fewest)
+            start = time.perf_counter()
+            try:
+                _, _, report, found = hessian_program(graph, names, mode=mode, sparse=True, allow_unused=True,
+                                                      budget=budget)
+            except OverBudget:
+                rows[mode] = ModeCost(mode, seconds=time.perf_counter() - start,
+                                      note=f"stopped past {count_text(budget)} multiplications, {STOP_FACTOR} times "
+                                           f"the fewest of another strategy: it cannot win")
+                report = None
+            if bar is not None:
+                bar.advance(1)
+            if report is None:
+                continue
+            pattern = found
+            rows[mode] = report[mode]
+            fewest = rows[mode].multiplications if fewest is None else min(fewest, rows[mode].multiplications)
     costs = [rows[mode] for mode in STRATEGIES]
     report = CostReport(costs, len(names), len(graph.outputs))  # one function: its Hessian's rows are its gradients
     rank = {mode: k for k, mode in enumerate(STRATEGIES)}  # a tie goes to the default, forward-over-reverse

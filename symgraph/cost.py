@@ -48,7 +48,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
 from .options import checked_options
-from .errors import FigureError, no_entry
+from .errors import FigureError, no_entry, not_a_method
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -155,6 +155,11 @@ class CostReport(Mapping[str, ModeCost]):
 
     def __len__(self) -> int:
         return len(self.costs)
+
+    def __call__(self, *args, **kwargs) -> None:
+        """Refused, saying how to read it: ``gradient.cost()`` raised "'CostReport' object is not callable"."""
+        raise not_a_method("result.cost", "the CostReport itself", "; print it for the table, or read "
+                           "report.sweeps, report['reverse'], report.to_dict()")
 
     # the figures of a single-mode report read directly: gradient.cost.sweeps
     def __getattr__(self, name: str):

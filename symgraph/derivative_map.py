@@ -28,7 +28,7 @@ from .frontend.coerce import element_labels
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import function_name, output_labels, partial_name
-from .errors import EntryError, ExpressionTooLargeError, GraphError, no_entry, shown_names, shown
+from .errors import EntryError, ExpressionTooLargeError, GraphError, ResultLabels, WrtNames, no_entry, shown_names, shown
 from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
                              check_size, expand_note, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
@@ -145,7 +145,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
     def __init__(self, graph: Graph, labels: Sequence[str], program: Program, cost: CostReport,
                  mode: str, simplify: bool | str = "fast", held: Sequence[tuple[int, str]] = ()):
         self.graph = graph
-        self.labels = tuple(labels)
+        self.labels = ResultLabels(labels)  # called as a method, it says to drop the ()
         #: where wrt named an indexed input of no elements (:func:`~symgraph.frontend.coerce.held_places`):
         #: :meth:`lambdify` returns an empty array there
         self.held = tuple(held)
@@ -441,7 +441,7 @@ class Gradient(DerivativeMap):
 
     @property
     def wrt(self) -> tuple[str, ...]:
-        return self.labels
+        return WrtNames(self.labels)
 
     def _output_names(self, labels: Sequence[str]) -> list[str]:
         """``f_x`` for the entry x of f's gradient (:func:`~symgraph.names.partial_name`), so that derivatives taken

@@ -49,6 +49,7 @@ from .ad.forward import tangents
 from .ad.linearised import Linearised
 from .ad.reverse import backpropagate
 from .ir.emitter import Emitter
+from .progress import check_progress, reported
 
 
 class Directional(DerivativeMap):
@@ -290,7 +291,7 @@ def _result(graph, names, results, lin, extra, mode, start, simplify, held=()) -
 
 @checked_options
 def jvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simplify: bool | str = True,
-        allow_unused: bool = False, **sizes: int) -> Directional:
+        allow_unused: bool = False, progress: Any = None, **sizes: int) -> Directional:
     """Jacobian-vector product J·v in one forward sweep, for every output of ``f``.
 
     Parameters
@@ -306,6 +307,9 @@ def jvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simpli
         as ``wrt=["w"]`` names them all.
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
+    progress : None, bool or callable(done, total)
+        As for :func:`symgraph.grad` (see :mod:`symgraph.progress`); the one
+        forward sweep reports its node visits when it is done.
 
     Returns
     -------
@@ -324,17 +328,19 @@ def jvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simpli
     {'f': 23.0}
     """
     start = time.perf_counter()
+    check_progress(progress)
     graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, v, "v", False, sizes)
     nodes = wrt_nodes(graph, names)
-    tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)),
-                       lin.reaching(graph.outputs))  # as forward mode, no tangent where no output is reached
+    with reported(progress, len(lin.order), "forward mode"):
+        tangent = tangents(lin, _summed(lin, ((nodes[x], s) for x, s in zip(names, refs) if x in nodes)),
+                           lin.reaching(graph.outputs))  # as forward mode, no tangent where no output is reached
     results = {label: tangent.get(y, 0) for label, y in zip(output_labels(graph), graph.outputs)}
     return _result(graph, names, results, lin, extra, "forward", start, simplify)
 
 
 @checked_options
 def vjp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, w: Any = None,
-        simplify: bool | str = True, allow_unused: bool = False, **sizes: int) -> Directional:
+        simplify: bool | str = True, allow_unused: bool = False, progress: Any = None, **sizes: int) -> Directional:
     """Vector-Jacobian product wᵀ·J in one reverse sweep, for every wrt name.
 
     Parameters
@@ -350,6 +356,9 @@ def vjp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, w: Any
         :func:`jvp` and :func:`~symgraph.hvp`; ``w=`` (the w of wᵀ·J) is taken too.
     allow_unused : bool
         Say that ``wrt`` may name variables absent from ``f`` (no warning).
+    progress : None, bool or callable(done, total)
+        As for :func:`symgraph.grad` (see :mod:`symgraph.progress`): the
+        reverse sweep's node visits.
 
     Returns
     -------
@@ -367,10 +376,12 @@ def vjp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, w: Any
     if w is not None and v is not None:
         raise ArgumentError("vjp() takes its seeds once: as v (the third argument) or as w, not both")
     what, seeds = ("v", v) if w is None else ("w", w)
+    check_progress(progress)
     graph, names, lin, extra, refs = _setup(f, wrt, allow_unused, seeds, what, True, sizes)
     adjoint = _summed(lin, zip(graph.outputs, refs))
     nodes = wrt_nodes(graph, names)
-    backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values(),
-                  within=lin.reached_from(nodes.values()))  # as reverse mode, none where no wrt node is reached
+    with reported(progress, len(lin.order), "reverse mode") as lin.progress:  # advanced by the sweep as it goes
+        backpropagate(lin, adjoint, lin.rows(lin.ancestors(*adjoint)), keep=nodes.values(),
+                      within=lin.reached_from(nodes.values()))  # as reverse mode, none where no wrt node is reached
     return _result(graph, names, {x: adjoint.get(nodes.get(x), 0) for x in names}, lin, extra, "reverse", start,
                    simplify, held_places(graph, wrt))

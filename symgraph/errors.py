@@ -184,6 +184,48 @@ class ArgumentError(GraphError, TypeError):
     """A compiled function called with missing, unexpected or too many arguments (worded as Python words it)."""
 
 
+def not_a_method(read_as: str, what: str, instead: str = "") -> ArgumentError:
+    """The error of a property called as a method (``g.inputs()``, ``gradient.program()``): Python said only
+    "'tuple' object is not callable", naming neither the property nor how to read it."""
+    return ArgumentError(f"{read_as} is a property ({what}), not a method: write {read_as}, without (){instead}")
+
+
+class NameTuple(tuple):
+    """A tuple of names that a property holds (:attr:`read_as` says which), refusing a call with
+    :func:`not_a_method`; as a tuple in every other way (equal to one, printed as one, same speed)."""
+
+    __slots__ = ()
+    read_as = "this tuple of names"
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise not_a_method(self.read_as, f"the tuple {shown(tuple(self))}")
+
+
+class GraphInputs(NameTuple):
+    __slots__ = ()
+    read_as = "g.inputs"
+
+
+class GraphOutputs(NameTuple):
+    __slots__ = ()
+    read_as = "g.outputs"
+
+
+class ProgramInputs(NameTuple):
+    __slots__ = ()
+    read_as = "program.inputs"
+
+
+class ResultLabels(NameTuple):
+    __slots__ = ()
+    read_as = "result.labels"
+
+
+class WrtNames(NameTuple):
+    __slots__ = ()
+    read_as = "result.wrt"
+
+
 class RenderError(SymgraphError, RuntimeError):
     """A picture could not be rendered (unknown format or engine, Graphviz missing or failing)."""
 
@@ -223,6 +265,13 @@ class UnusedWrtWarning(SymgraphWarning):
         many = len(self.absent) > 1
         super().__init__(f"wrt name{'s' * many} {names} not in the function (inputs: {listed}): "
                          f"{'their derivatives are' if many else 'its derivative is'} 0; {hint}")
+
+
+class ReadingWarning(SymgraphWarning):
+    """A text that parses, whose result stands, but which may not say what was meant: ``e^x`` (``e`` is a
+    variable here, not Euler's number: ``exp(x)`` is the exponential), ``x^2*sinx`` (``sinx`` is one name:
+    ``sin(x)`` was meant).  The command line prints each as a ``symgraph: note:`` line; silence it with
+    ``warnings.filterwarnings("ignore", category=sg.ReadingWarning)``."""
 
 
 class ConstantWrtWarning(UnusedWrtWarning):

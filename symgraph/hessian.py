@@ -118,7 +118,7 @@ from .ir.interpret import sum_links
 from .ir.program import Program
 from .ir.simplify import normalise
 from .names import Namer
-from .progress import paused_gc
+from .progress import check_progress, paused_gc, reported
 from .matrices import DerivativeMatrix, check_entries
 from .sparse_derivative import SparseDerivative
 from .sparsity import jacobian_sparsity, swept_pattern
@@ -135,32 +135,33 @@ STRATEGIES = {
 
 def hessian_program(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
                     sparse: bool = False, allow_unused: bool = False, budget: int | None = None,
-                    **sizes: int) -> tuple[Program, list[str], CostReport, Any]:
+                    progress: Any = False, **sizes: int) -> tuple[Program, list[str], CostReport, Any]:
     """``(program, wrt names, cost, pattern)``: a program whose results (labelled by :func:`entry_label`) are the
     Hessian's entries on and above the diagonal (x before y in ``wrt`` order), what deriving it cost, and with
     ``sparse=True`` the structural pattern (``scipy.sparse`` CSR; else None), whose entries alone are results.
     ``budget``: the multiplications the Jacobian's sweeps may make (:class:`~symgraph.ad.linearised.OverBudget`
     past them; the gradient's own sweeps, at most a first derivative's work, are not bounded)."""
     with paused_gc():  # one collection after the whole derivation, not one after each of its steps
-        return _hessian_program(f, wrt, mode, sparse, allow_unused, sizes, budget)
+        return _hessian_program(f, wrt, mode, sparse, allow_unused, sizes, budget, progress)
 
 
 def _hessian_program(f: Any, wrt: Sequence[str] | None, mode: str, sparse: bool, allow_unused: bool,
-                     sizes: dict, budget: int | None = None) -> tuple[Program, list[str], CostReport, Any]:
+                     sizes: dict, budget: int | None = None, progress: Any = False) -> tuple:
     inner, outer = _strategy(mode)
     graph, names = second_order(f, wrt, allow_unused, sizes, "hessian()")
     if not sparse:
         check_entries(len(names), len(names), "Hessian", "sg.hessian(..., sparse=True)")
     start = time.perf_counter()
     if mode == "edge-pushing":
-        return _edge_pushing_program(graph, names, sparse, start)
+        with reported(progress, len(graph.order), "edge pushing"):  # one sweep's node visits, told when it is done
+            return _edge_pushing_program(graph, names, sparse, start)
     # the gradient's program alone: the names are checked already, and no Gradient mapping is made for it
     # (grad() took 24.5-25.7 ms against 23.6-24.0 at n = 1,000, 299-309 against 295-303 at 10,000)
-    gradient, report, _ = gradient_program(graph, names, inner, "markowitz", False)
+    gradient, report, _ = gradient_program(graph, names, inner, "markowitz", progress)
     second = balanced_sums(gradient).as_graph(names)
     # The Jacobian's sweeps, then one program of the entries on and above the diagonal (one dead-code
     # pass, not a whole Jacobian's program pruned again: a tenth of the derivation at n = 1,000)
-    cost, lin = run_mode(second, second.outputs, names, outer, budget=budget, **sweep_options(outer, "markowitz"))
+    cost, lin = run_mode(second, second.outputs, names, outer, progress, budget=budget, **sweep_options(outer, "markowitz"))
     entry = cost.entry
     labels = {}
     pattern = None
@@ -324,7 +325,7 @@ def _reverse_pattern(graph: Any, names: list[str]) -> Any:
 
 @checked_options
 def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-over-reverse",
-            simplify: bool | str = True, sparse: bool = False, allow_unused: bool = False,
+            simplify: bool | str = True, sparse: bool = False, allow_unused: bool = False, progress: Any = None,
             **sizes: int) -> "DerivativeMatrix | SparseDerivative":
     """The symmetric matrix of second derivatives d2f/dx_i dx_j, derived on the gradient's program.
 
@@ -345,6 +346,8 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
         at a cost proportional to their number, and return a
         :class:`~symgraph.sparse_derivative.SparseDerivative` (pattern, program, closed
         forms on request, ``.lambdify()`` to CSR matrices).
+    progress : None, bool or callable(done, total)
+        As for :func:`symgraph.grad` (:mod:`symgraph.progress`): the gradient's sweeps, then those over its program.
 
     Returns
     -------
@@ -359,9 +362,11 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     [2*x, 6*y]])
     """
     normalise(simplify)  # checked before any work, and for sparse=True too, whose entries are built on request
+    check_progress(progress)
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
-        program, names, cost, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused)
+        program, names, cost, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused,
+                                                         progress=progress)
         if sparse:  # the program's results are the entries on and above the diagonal, in CSR order
             labels = _csr_labels(pattern, names, list(program.results))
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,

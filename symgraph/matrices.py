@@ -25,10 +25,10 @@ import sympy
 from .binding import point_values
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
-from .export.latex import hessian_latex
+from .export.latex import _named, hessian_latex
 from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
-from .errors import EntryError, ExpressionTooLargeError, GraphError, shown
+from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, WrtNames, shown
 from .ir.folding import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
@@ -158,7 +158,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         matrix.rows, matrix.cols = shape
         matrix.__dict__["_pending"] = partial(cls._entries, program, cells, computed, how, shape)
         matrix.program, matrix.cells = program, cells
-        matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, tuple(wrt), tuple(held)
+        matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, WrtNames(wrt), tuple(held)
         if matrix._printable():  # small enough for sympy to print whole: built now, so that printing only prints
             matrix._rep  # noqa: B018 - built
         return matrix
@@ -278,10 +278,16 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
               expand: bool = False) -> str:
         """A Hessian's LaTeX: ``\\nabla^2 f = \\begin{pmatrix} ... \\end{pmatrix}``, and with ``entries=True``
         one ``\\frac{\\partial^2 f}{\\partial x \\partial y} = ...`` line per entry on and above the diagonal
-        (see :func:`~symgraph.export.latex.hessian_latex`); any other matrix prints as a ``pmatrix``."""
+        (see :func:`~symgraph.export.latex.hessian_latex`); a Jacobian's:
+        ``\\frac{\\partial (f_{1}, f_{2})}{\\partial (x, y)} = \\begin{pmatrix} ... \\end{pmatrix}``
+        (:func:`~symgraph.export.latex_matrices.matrix_latex`); a matrix sympy derived from either prints as a
+        ``pmatrix``.  ``name``: the function's name; ``aligned``: an ``aligned`` environment."""
         if self.order == 2 and hasattr(self, "program"):
             return hessian_latex(self, aligned=aligned, name=name, entries=entries, expand=expand)
-        return matrix_latex(self, expand=expand)
+        if entries:  # was read by Hessians alone, and silently not here
+            raise ArgumentError("latex(entries=True) writes a Hessian's entries one line each; a Jacobian's "
+                                "latex() is its matrix (sg.jacobian(..., sparse=True).latex() writes entry lines)")
+        return matrix_latex(self, expand=expand, aligned=aligned, name=_named(name))
 
     def _repr_latex_(self) -> str | None:
         if self.order == 2 and hasattr(self, "program"):

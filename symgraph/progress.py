@@ -1,8 +1,8 @@
 """Progress reports for long derivations: a tqdm bar on a terminal, or a callback of your own.
 
-``grad(..., progress=...)``, ``jacobian(..., progress=...)`` and the
-compilers (``gradient.lambdify(progress=...)``, ``sg.lambdify``,
-``sg.value_and_grad``) take
+``grad(..., progress=...)``, ``jacobian``, ``hessian``, ``jvp``, ``vjp``,
+``hvp``, ``compare`` and the compilers (``gradient.lambdify(progress=...)``,
+``sg.lambdify``, ``sg.value_and_grad``, ``sg.hessp``) take
 
 * ``None`` (the default): a bar on standard error only when it is a terminal,
   tqdm is installed and the work is about a second or more (sweeps visiting
@@ -15,6 +15,11 @@ compilers (``gradient.lambdify(progress=...)``, ``sg.lambdify``,
   forward mode; for compiling, three units per instruction: writing the
   lines, then the source, then Python's or numba's compiler, which reports
   once, when it is done).
+
+A call that does two pieces of work reports each in turn, each rising to its
+own total: ``hessian`` and ``hvp`` the gradient's sweep, then the sweeps over
+its program; ``value_and_grad`` and ``hessp`` the derivation, then compiling.
+``jvp``'s one forward sweep (and edge pushing's) reports its node visits when it is done.
 
 Examples
 --------
@@ -109,6 +114,25 @@ def progress_reporter(progress: Any, total: int, description: str, auto_min: int
         unit = " nodes" if "reverse" in description else " sweeps"
     bar = tqdm(total=total, desc=description, unit=unit, leave=False, file=sys.stderr, unit_scale=True)
     return Progress(lambda done, _: bar.update(done - bar.n), total, close=bar.close)
+
+
+@contextmanager
+def reported(progress: Any, total: int, description: str, unit: str | None = " nodes") -> Iterator[Progress | None]:
+    """The :class:`Progress` of one piece of work (``total`` units, by default node visits; ``unit=None``:
+    :func:`progress_reporter`'s), brought to ``(total, total)`` when the work is done, and closed.
+
+    For sweeps that advance it as they go (given to ``lin.progress``), some of which may be skipped (a wrt
+    name the function does not read: ``grad(..., mode="forward")`` stopped at ``(3, 4)``), and for a sweep
+    that cannot report until it ends (``jvp``'s one forward sweep, edge pushing), which so still says when
+    it is done."""
+    bar = progress_reporter(progress, total, description, unit=unit)
+    try:
+        yield bar
+        if bar is not None and bar.done < bar.total:
+            bar.advance(bar.total - bar.done)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 #: a pause that made more objects than this settles them in the collector's oldest generation at its end

@@ -20,7 +20,7 @@ from .binding import point_values
 from .options import checked_options
 from .export.latex import hessian_latex, sparse_jacobian_latex
 from .export.notebook_latex import notebook_math
-from .errors import ArgumentError, EntryError, shown
+from .errors import ArgumentError, EntryError, WrtNames, shown
 from .ir.graph import Graph
 from .ir.program import Program
 from .matrix_functions import SparseFunction, _compiled, csr_of
@@ -39,7 +39,7 @@ class SparseDerivative:
         self.pattern = pattern
         self.program = program
         self.labels = list(labels)
-        self.wrt = tuple(names)
+        self.wrt = WrtNames(names)  # called as a method, it says to drop the ()
         self.shape = pattern.shape
         self.order = order  # 2 for a Hessian
         self.graph = graph  # the function's graph, which latex() names

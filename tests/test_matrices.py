@@ -19,7 +19,7 @@ def test_small_matrices_print_as_sympy_prints_them():
     H = sg.hessian("x^2*y")
     assert repr(H) == repr(sympy.Matrix(H)) and str(H) == str(sympy.Matrix(H))
     J = sg.jacobian(["x*y"])
-    assert J._repr_latex_() == r"$\displaystyle \begin{pmatrix}y & x\end{pmatrix}$"  # as J.latex() writes it
+    assert J._repr_latex_() == r"$\displaystyle \frac{\partial f}{\partial \left(x, y\right)} = \begin{pmatrix}y & x\end{pmatrix}$"  # as J.latex()
     # an entry over the LaTeX writers' size for one formula, within what a matrix prints: written whole, as sympy
     # wrote it, not as a name and a let-listing, which a notebook runs together on one line
     J = sg.jacobian(["(" + "+".join(f"sin(x*{k} + y)" for k in range(1, 12)) + ")^2", "x*y"])

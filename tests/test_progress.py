@@ -181,3 +181,10 @@ def test_a_large_build_leaves_objects_frozen_by_the_process_frozen():
         assert generations == [2] and built and frozen
     finally:
         gc.unfreeze()
+
+
+def test_skipped_sweeps_still_end_at_the_total():
+    seen = []  # w is not read: its forward sweep is skipped, and the reports stopped at (3, 4)
+    sg.grad("x*y + z", wrt=["x", "y", "z", "w"], mode="forward", allow_unused=True,
+            progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]

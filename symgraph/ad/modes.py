@@ -28,7 +28,7 @@ from typing import Any, Sequence
 from ..errors import ArgumentError, counted, shown
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.graph import Graph
-from ..progress import paused_gc, progress_reporter
+from ..progress import paused_gc, reported
 from .eliminate import eliminate
 from .estimate import Estimate, sweep_estimates  # noqa: F401 - Estimate re-exported
 from .forward import forward
@@ -76,13 +76,10 @@ def run_mode(graph: Graph, outputs: Sequence[str], wrt: Sequence[str], mode: str
             trace.bind(lin)
             lin.trace = trace
         work = {"reverse": len(lin.order) * len(set(outputs)), "forward": len(set(wrt))}.get(mode, 0)
-        lin.progress = progress_reporter(progress, work, f"{mode} mode")
-        try:
+        # brought to its total at the end: a sweep skipped (an unused wrt name, a constant output) reports nothing
+        with reported(progress, work, f"{mode} mode", unit=None) as lin.progress:
             targets = wrt_nodes(graph, wrt)
             result = sweep(lin, list(outputs), list(dict.fromkeys(targets.values())), **options)
-        finally:
-            if lin.progress is not None:
-                lin.progress.close()
     result.nodes = targets  # read by name with result.entry / result.by_name (no copy keyed by names)
     return result, lin
 

@@ -196,8 +196,9 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
         order = _expanded([(name, by_name[name]) for name in user_order])
     else:
         order = positional_order(program.inputs, args)
-    optional = 0  # the trailing run of names a call may leave out
-    while optional < len(order) and order[len(order) - 1 - optional] in unused:
+    optional = 0  # the trailing run of names a call may leave out (by parameter: an array is one)
+    named = user_order if arrays and not vector else order
+    while optional < len(named) and named[len(named) - 1 - optional] in unused:
         optional += 1
     flat = isinstance(returns, tuple) and all(isinstance(label, str) for label in returns)
     if vector:
@@ -230,7 +231,7 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
     if arrays:  # (``order`` stays the kernel's: the VM's fallback reads it when first needed)
         kernel = array_parameters(kernel, [(name, by_name[name]) for name in user_order], shapes)
     return compiled_function(kernel, tuple(user_order) if arrays else order, name=name, doc=doc, source=source,
-                             layout=returns, optional=0 if arrays else optional, backend=backend,
+                             layout=returns, optional=optional, backend=backend,
                              parallel=bool(parallel))
 
 

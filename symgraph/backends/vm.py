@@ -124,6 +124,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 from typing import Any, Callable, Sequence
 
@@ -218,10 +219,13 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     keys = [(k, Ellipsis) for k in range(rows)]
     made: list = []  # the fallback's kernel, once made
 
-    def other(*values: Any) -> tuple:
+    def numpy_made() -> Callable:
         if not made:
             made.append(fallback())
-        return made[0](*values)
+        return made[0]
+
+    def other(*values: Any) -> tuple:
+        return numpy_made()(*values)
 
     slots = template.shape[0]
 
@@ -279,6 +283,8 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
 
     def run(*values: Any) -> tuple:
         return evaluate(values, False)
+
+    run.__wrapped__, run.__signature__ = NumpySource(numpy_made), NumpySource.RUN
 
     def array(*values: Any) -> Any:
         return evaluate(values, True)
@@ -354,6 +360,28 @@ def _runner(prog: np.ndarray, block: np.ndarray, template: np.ndarray, first: in
     run.taking = taking
     run.recipe = recipe
     return run
+
+
+class NumpySource:
+    """What :func:`inspect.getsource` of a VM function shows: the NumPy backend's source of the same program (its
+    fallback's kernel), made when first asked for, never when the function is made or called.
+
+    Why: ``getsource`` showed the VM's runner (``def run(*values): return evaluate(values, False)``), symgraph's
+    own code, where the NumPy backend's shows the function's.  It follows ``__wrapped__`` (``inspect.unwrap``), so
+    the kernel's ``__wrapped__`` is this object, whose ``__wrapped__`` makes the source (about a second at 27,000
+    instructions, which the VM is there to avoid, so only on request).  The kernel's ``__signature__`` is
+    :data:`RUN`: :func:`inspect.signature` stops there, before asking this object for its ``__wrapped__``.
+    """
+
+    #: the runner's signature, ``run(*values)``: one object for every kernel, not read off each as it is made
+    RUN = inspect.Signature([inspect.Parameter("values", inspect.Parameter.VAR_POSITIONAL)])
+
+    def __init__(self, kernel: Callable[[], Callable]):
+        self._kernel = kernel
+
+    @property
+    def __wrapped__(self) -> Callable:
+        return self._kernel()
 
 
 class NumpyFallback:

@@ -42,7 +42,8 @@ import warnings
 from typing import Callable, Sequence, TextIO
 
 from .. import __version__
-from ..errors import ExpressionTooLargeError, OutputError, PathLimitError, RenderError, SymgraphError, UnusedWrtWarning
+from ..errors import (ExpressionTooLargeError, OutputError, PathLimitError, ReadingWarning, RenderError, SymgraphError,
+                      UnusedWrtWarning)
 from ..export.draw import ENGINES
 from ..hessian import STRATEGIES
 from .derivatives import cmd_compare, cmd_grad, cmd_hessian, cmd_jacobian
@@ -317,13 +318,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         load_functions(getattr(args, "functions", ()))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnusedWrtWarning)
-            run(args, out)
+            warnings.simplefilter("always", ReadingWarning)
+            try:
+                run(args, out)
+            finally:  # what the text may have meant is said whatever came of it: e^x's missing --at e=... too
+                for note in dict.fromkeys(str(w.message) for w in caught if isinstance(w.message, ReadingWarning)):
+                    print(f"symgraph: note: {note}", file=sys.stderr)
         out.flush()
         for said in dict.fromkeys(unused_wrt_warning(w.message) for w in caught
                                   if isinstance(w.message, UnusedWrtWarning)):
             print(said, file=sys.stderr)
         for w in caught:  # any other warning is shown as Python would have shown it
-            if not isinstance(w.message, UnusedWrtWarning):
+            if not isinstance(w.message, (UnusedWrtWarning, ReadingWarning)):
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     except (SymgraphError, ValueError, OSError) as error:
         if isinstance(error, BrokenPipeError):

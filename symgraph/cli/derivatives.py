@@ -17,7 +17,8 @@ from ..derive import grad, jacobian_program
 from ..derivative_map import DerivativeMap
 from ..export.display import expand_note, listing
 from ..export.latex import function_name, hessian_latex
-from ..export.latex_matrices import MATRIX_LIMIT, program_matrix_latex
+from ..export.latex_matrices import MATRIX_LIMIT, jacobian_head, program_matrix_latex
+from ..export.latex_printer import LatexPrinter
 from ..export.text import format_number
 from ..frontend.coerce import wrt_names
 from ..frontend.tokens import scan
@@ -110,7 +111,7 @@ def cmd_jacobian(args, out: TextIO) -> None:
         if args.mode == "auto":  # as grad's: the mode chosen, and why
             data["why"] = report.verdict
         if args.latex:
-            data["latex"] = _matrix_latex(entries, cells, args.expand, limit=None)  # every entry, as the data
+            data["latex"] = _matrix_latex(entries, cells, wrt, args.expand, limit=None)  # every entry, as the data
         if values is not None:
             data["at"] = _json_point(point)
             data["value"] = [_json_number(v) for v in _function_value(graph, point)]
@@ -129,10 +130,10 @@ def cmd_jacobian(args, out: TextIO) -> None:
               "is empty", file=out)
         return
     if args.latex:
-        print(_matrix_latex(entries, cells, args.expand), file=out)
+        print(_matrix_latex(entries, cells, wrt, args.expand), file=out)
         if values is not None:
-            print("\n".join(f"d{f}/d{x} = {format_number(values[i][j], 10)}" for i, f in enumerate(names)
-                            for j, x in enumerate(wrt)), file=out)
+            print("\n".join(_aligned([(f"d{f}/d{x}", format_number(values[i][j], 10)) for i, f in enumerate(names)
+                                       for j, x in enumerate(wrt)], None)), file=out)
         return
     shown_cells = every[:ENTRY_LINES]
     labels = [cells[i][j] for i, j in shown_cells]
@@ -149,12 +150,16 @@ def _assigns(text: str, name: str) -> bool:
     return any(t == name and tokens[k + 1] == "=" for k, t in enumerate(tokens[:-1]))
 
 
-def _matrix_latex(entries: Any, cells: list[list[str]], expand: bool, limit: int | None = MATRIX_LIMIT) -> str:
-    """The Jacobian of the entries labelled ``cells`` as a LaTeX matrix, cut beyond ``limit`` rows or columns;
+def _matrix_latex(entries: Any, cells: list[list[str]], wrt: list[str], expand: bool,
+                  limit: int | None = MATRIX_LIMIT) -> str:
+    """The Jacobian of the entries labelled ``cells`` as a LaTeX equation, ``\\frac{\\partial (f_1, f_2)}{\\partial
+    (x, y)} = `` its matrix, as ``sg.jacobian(...).latex()`` writes it, cut beyond ``limit`` rows or columns;
     only the entries shown are built, and one too large to print is its program's result name, defined by
     the assignments after the matrix."""
+    printer = LatexPrinter({})
+    printer.graph = entries.graph
     return program_matrix_latex(entries.program, cells, lambda i, j: partial(entries.expand, cells[i][j], limit=None),
-                                expand, limit)
+                                expand, limit, printer, jacobian_head(printer, entries.graph, wrt))
 
 
 #: a Hessian's values at --at also print as a grid up to this many rows
@@ -237,7 +242,8 @@ def cmd_hessian(args, out: TextIO) -> None:
     if args.latex:
         print(matrix.latex(expand=args.expand), file=out)
         if values is not None:
-            lines = [f"{entry(i, j)} = {format_number(values[label], 10) if label else '0'}" for i, j, label in shown]
+            lines = _aligned([(entry(i, j), format_number(values[label], 10) if label else "0")
+                              for i, j, label in shown], None)
             print("\n".join(lines + ([more] if more else [])), file=out)
         return
     texts = closed(shown, args.expand)  # before the heading: an entry --expand cannot build is an error alone

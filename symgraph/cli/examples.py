@@ -19,9 +19,9 @@ EXAMPLES: dict[str, tuple[list[str], str]] = {
                  "df2/dy = 1\n"),
     "hessian": (["hessian", "x^2*y + y^3", "--at", "x=1", "y=2"],
                 "# 2x2 Hessian of f (symmetric): the 3 entries on and above the diagonal\n"
-                "d2f/dx^2 = 2*y     = 4\n"
+                "d2f/dx^2  = 2*y    = 4\n"
                 "d2f/dx dy = 2*x    = 2\n"
-                "d2f/dy^2 = 6*y     = 12\n"
+                "d2f/dy^2  = 6*y    = 12\n"
                 "# at the point, f's Hessian:\n"
                 "   4   2\n"
                 "   2  12\n"),

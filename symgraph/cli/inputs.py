@@ -264,35 +264,7 @@ def parse_text(text: str | list[str], size_items: Sequence[str] | None) -> Any:
         reason = (error.reason.replace(keyword, f"--size {word}=INTEGER") if keyword in error.reason
                   else f"{error.reason}; give it with --size {word}=INTEGER")
         raise ParseError(reason, error.text, error.position) from None
-    for note in reading_notes(graph):
-        print(f"symgraph: note: {note}", file=sys.stderr)
-    return graph
-
-
-def reading_notes(graph: Any) -> list[str]:
-    """What a student may have meant otherwise, said beside a result that stands: ``e^x`` (e is a variable)
-    and ``x^2*sinx`` (one name, where x is an input too: sin(x) was meant)."""
-    notes = [EULER_NOTE] if euler_power(graph) else []
-    inputs = set(graph.input_nodes)
-    for name in graph.input_nodes:
-        called = max((name[:k] for k in range(3, len(name)) if name[:k] in ops.FUNCTIONS and name[k:] in inputs),
-                     key=len, default=None)  # sinhx is sinh of x, not sin of hx
-        if called is not None:
-            rest = name[len(called):]
-            notes.append(f"{name} is one name here, a variable; for {called} of {rest} write {called}({rest})")
-    return notes
-
-
-#: said where a text raises the variable e to a power that varies: a student's e^x is meant as exp(x)
-EULER_NOTE = "e is a variable here, as in the textbook's e = c*d; for the exponential write exp(x), not e^x"
-
-
-def euler_power(graph: Any) -> bool:
-    """Whether the input ``e`` is the base of a power whose exponent is not a constant (``e^x``, ``e^(2*t)``):
-    the exponential as mathematics writes it, which differentiates by e too and reads Piecewise in e."""
-    if "e" not in graph.input_nodes:
-        return False
-    return any(op == "pow" and args[0] == "e" and isinstance(args[1], str) for _, op, args in graph.rows())
+    return graph  # what the text may have meant otherwise is a ReadingWarning of parse's, printed by main
 
 
 def _graph(args) -> Any:

@@ -55,8 +55,10 @@ def _json_number(value: Any) -> float | str:
 
 
 def _aligned(rows: list[tuple[str, str]], values: list[str] | None) -> list[str]:
-    """``left = right`` lines, with ``= value`` columns aligned when values are given."""
-    lines = [f"{left} = {right}" for left, right in rows]
+    """``left = right`` lines, the labels padded so that every ``=`` stands in one column (``df/dx`` beside
+    ``df/dyy`` ran ragged), with ``= value`` columns aligned when values are given."""
+    width = max((len(left) for left, _ in rows), default=0)
+    lines = [f"{left.ljust(width)} = {right}" for left, right in rows]
     if values is None or not lines:
         return lines
     width = max(len(line) for line in lines)

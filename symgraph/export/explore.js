@@ -29,15 +29,46 @@
   // A product with it is it; a sum with it is the other term; shown as 0.
   const DROP = Object.freeze({ dropped: true });
   const mul = (a, b) => (a === DROP || b === DROP ? DROP : a * b);
-  const add = (a, b) => (a === DROP ? b : b === DROP ? a : a + b);
+  // Float noise: a sum that cancels keeps the rounding of its terms (0.1 + 0.2 - 0.3 is 5.6e-17, a derivative
+  // that is 0 came out 2.776e-17), which the page printed as if it were a value.  A sum within NOISE roundings
+  // of its terms' size is 0 here, as is a node value within NOISE times the rounding its operands carry
+  // (a first-order bound, carried along the local derivatives: compute()).  float64 cannot tell such a value
+  // from 0; a small value that is no residue (1e-20 of x*y at x = y = 1e-10) keeps its digits.
+  const EPS = Number.EPSILON, NOISE = 8;
+  const residue = (s, size) => s !== 0 && Number.isFinite(size) && Math.abs(s) <= NOISE * EPS * size;
+  const add = (a, b) => {
+    if (a === DROP) return b;
+    if (b === DROP) return a;
+    const s = a + b;
+    return residue(s, Math.abs(a) + Math.abs(b)) ? 0 : s;
+  };
   const num = x => (x === DROP ? 0 : x);
   const dropped = (...factors) => factors.some(f => f === DROP) && factors.some(f => f !== DROP && !Number.isFinite(f))
     ? " <i>(the 0 of an untaken branch discards the other factor: a select, not a product)</i>" : "";
 
+  const INTO = NODES.map(() => []);  // each node's operand edges
+  EDGES.forEach((e, i) => { INTO[index[e.v]].push(i); });
+
   function compute() {
     const out = $values(...D.inputs.map(x => inputs[x.name]));
-    NODES.forEach((n, i) => { val[n.name] = out[i]; });
     EDGES.forEach((e, i) => { loc[i] = e.zero ? 0 : e.branch && out[NN + i] === 0 ? DROP : out[NN + i]; });
+    const carried = dict();  // the rounding a value carries from its operands (in units of EPS; see add)
+    NODES.forEach((n, i) => {
+      const x = out[i];
+      if (typeof x !== "number") { val[n.name] = x; return; }
+      let from = 0;
+      INTO[i].forEach(k => {
+        const l = loc[k], u = carried[EDGES[k].u];
+        if (typeof l === "number" && u) from += Math.abs(l) * u;
+      });
+      carried[n.name] = Math.abs(x) + from;
+      val[n.name] = residue(x, from) ? 0 : x;
+    });
+    // a local derivative that is an operand's value (b of a*b by a) is that value: a residue there is one here
+    EDGES.forEach((e, k) => {
+      if (typeof loc[k] !== "number" || loc[k] === 0) return;
+      if (INTO[index[e.v]].some(j => val[EDGES[j].u] === 0 && out[index[EDGES[j].u]] === loc[k])) loc[k] = 0;
+    });
   }
 
   // ---------------------------------------------------------------- text

@@ -10,10 +10,12 @@ from typing import Any
 
 from .. import constants
 from ..frontend.coerce import as_graph
+from ..names import output_labels
 from ..ir.program import Program
 from .display import SHOW_LIMIT
 from .latex_expressions import _listing_lines, _symbol, listing_note, nested_deeper
 from .latex_printer import LatexPrinter
+from .notebook_latex import ALIGNED
 
 
 #: A Hessian with more rows than this prints its first rows and columns, dots, and the last one
@@ -81,14 +83,18 @@ def _pmatrix(rows: int, cols: int, cell: Any, limit: int | None = MATRIX_LIMIT) 
         limit = max(3, min(limit, max(rows, cols)) - 2)
 
 
-def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_LIMIT, **settings: Any) -> str:
+def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_LIMIT, aligned: bool = False,
+                 name: str | None = None, **settings: Any) -> str:
     """A Jacobian, or any sympy Matrix, as a ``pmatrix``: as sympy prints it up to ``limit`` rows and
     columns, else the first ones, dots and the last (a 1,000 x 1,000 Jacobian was 4 MB of LaTeX, 25 s);
     ``limit=None`` writes every entry.
 
-    A matrix with a program (:func:`symgraph.jacobian`) prints an entry too
-    large to print at once as its result's name, defined by the assignments
-    after the matrix (unless ``expand=True``).
+    A matrix with a program (:func:`symgraph.jacobian`) is an equation, as a Hessian's
+    ``\\nabla^2 f = ...`` and a gradient's lines are: ``\\frac{\\partial (f_1, f_2)}{\\partial (x, y)} =
+    \\begin{pmatrix} ...`` (:func:`jacobian_head`; ``name`` the function's name, ``aligned`` an ``aligned``
+    environment, its relation at ``&=``), and prints an entry too large to print at once as its
+    result's name, defined by the assignments after the matrix (unless ``expand=True``).  A matrix
+    sympy derived from one (``J.T``) has no program, and is a bare ``pmatrix`` as sympy's own.
     """
     printer = LatexPrinter(settings)
     printer.graph = getattr(matrix, "graph", None)
@@ -107,15 +113,33 @@ def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_L
         if rows and cols and (limit is None or rows <= limit and cols <= limit):
             return printer.doprint(matrix)
         return _pmatrix(rows, cols, lambda i, j: printer.doprint(matrix[i, j]), limit)
-    return program_matrix_latex(program, cells, lambda i, j: lambda: matrix[i, j], expand, limit, printer)
+    graph, wrt = getattr(matrix, "graph", None), getattr(matrix, "wrt", ())
+    head = jacobian_head(printer, graph, wrt, name) if graph is not None and wrt else None
+    return program_matrix_latex(program, cells, lambda i, j: lambda: matrix[i, j], expand, limit, printer, head,
+                                aligned)
+
+
+def jacobian_head(printer: "LatexPrinter", graph: Any, wrt: Any, name: str | None = None) -> str:
+    """``\\frac{\\partial (f_{1}, f_{2})}{\\partial (x, y)}``: the Jacobian's outputs (by their labels, or
+    ``name``) over its inputs, a tuple only of more than one, cut to the first two, dots and the last
+    beyond four (a Jacobian of 1,000 residuals names three)."""
+    def names(items: list) -> str:
+        shown = [printer.name(n) for n in (items if len(items) <= 4 else [*items[:2], items[-1]])]
+        if len(items) > 4:
+            shown.insert(2, r"\dots")
+        return shown[0] if len(items) == 1 else r"\left(" + ", ".join(shown) + r"\right)"
+    outputs = [name] if name is not None else list(output_labels(graph))
+    return rf"\frac{{\partial {names(outputs)}}}{{\partial {names(list(wrt))}}}"
 
 
 def program_matrix_latex(program: Any, cells: list[list[str | None]], built: Any = None, expand: bool = False,
-                         limit: int | None = MATRIX_LIMIT, printer: "LatexPrinter | None" = None) -> str:
+                         limit: int | None = MATRIX_LIMIT, printer: "LatexPrinter | None" = None,
+                         head: str | None = None, aligned: bool = False) -> str:
     """The ``pmatrix`` of the program's results ``cells[i][j]`` (None: 0), cut beyond ``limit`` rows or
     columns; only the entries shown are built (``built(i, j)()`` when given, else the program's closed form),
     and one too large to print at once is its result's name, defined by the assignments after the matrix
-    (unless ``expand=True``)."""
+    (unless ``expand=True``).  ``head``: the left-hand side of an equation (``aligned``: in an ``aligned``
+    environment, as every result's lines can be)."""
     printer = printer or LatexPrinter({})
     if printer.graph is None:
         printer.graph = program.graph
@@ -126,6 +150,11 @@ def program_matrix_latex(program: Any, cells: list[list[str | None]], built: Any
     form = _entry_forms(printer, program, expand, large)
     text = _pmatrix(rows, cols, lambda i, j: form(cells[i][j], None if built is None else built(i, j)), limit)
     large = list(dict.fromkeys(large))
-    if not large:
-        return text
-    return "\n".join([text, *_listing_lines(printer, program, large, " = "), listing_note(program, large)])
+    sep = " &= " if aligned else " = "
+    lines = [text if head is None or not rows or not cols else head + sep + text,
+             *(_listing_lines(printer, program, large, sep) if large else [])]
+    note = "\n" + listing_note(program, large) if large else ""
+    if not aligned:
+        return "\n".join(lines) + note
+    begin, between, close = ALIGNED
+    return begin + between.join(lines) + close + note

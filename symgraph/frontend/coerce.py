@@ -241,12 +241,12 @@ def unused_inputs(graph: Graph, names: Sequence[str]) -> list[str]:
     parameter, so the gradient with respect to x could not be called as f(x) like any other, and its
     ``.at(x=2)`` refused x as unknown.  The derivative programs take these names after the graph's inputs
     (:func:`taking_unused`) and a call may leave them out: their values are ignored, except that results
-    broadcast to their shape.  Not for a function of indexed inputs (its parameters are arrays).
+    broadcast to their shape.  A function of indexed inputs takes them too, as scalars after its arrays (they were
+    left out of its signature, unlike a scalar function's); the name of an indexed input is none of them.
     """
-    if graph.indexed:
-        return []
-    known, nodes = graph.user_names, graph.op_of
-    return [w for w in names if w not in known and w not in nodes and w.isidentifier() and not keyword.iskeyword(w)]
+    known, nodes, indexed = graph.user_names, graph.op_of, graph.indexed
+    return [w for w in names if w not in known and w not in nodes and w not in indexed and w.isidentifier()
+            and not keyword.iskeyword(w)]
 
 
 def taking_unused(program: Any, graph: Graph, names: Sequence[str]) -> Any:

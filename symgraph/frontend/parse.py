@@ -82,6 +82,7 @@ from .from_sympy import graph_from_sympy
 from .limits import MAX_ELEMENTS, MAX_TERMS
 from .reductions import REDUCTIONS
 from .replay import Reparse, _Tape
+from .reading import warn_readings
 from .statements import _Parser
 from .tokens import names_in
 
@@ -168,7 +169,9 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
     with paused_gc():
-        return _parse(texts, outputs, _checked_sizes(sizes))
+        graph = _parse(texts, outputs, _checked_sizes(sizes))
+    warn_readings(graph)  # e^x, sinx: a ReadingWarning, which the command line prints as a note
+    return graph
 
 
 def _is_sympy(f: object) -> bool:

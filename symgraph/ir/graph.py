@@ -44,7 +44,7 @@ import sympy
 
 from .. import ops
 from ..options import checked_options, label_list
-from ..errors import ArgumentError, GraphError, counted, shown_names, shown
+from ..errors import ArgumentError, GraphError, GraphOutputs, counted, shown_names, shown
 from ..names import Namer, output_labels
 from .graph_values import GraphValues
 from .hooks import SERVICES, service
@@ -100,7 +100,7 @@ class Graph(InputNames, GraphValues):
         #: what users read is :attr:`inputs`
         self.input_nodes: tuple[str, ...] = tuple(inputs)
         #: output node names in order; a node may appear more than once (n functions in, n outputs)
-        self.outputs = tuple(outputs)
+        self.outputs = GraphOutputs(outputs)  # called as a method (g.outputs()), it says to drop the ()
         #: every name a user can address -> the node it stands for: the inputs, the names the text
         #: assigned, and aliases (``c = x``: c -> x; ``d`` assigned the same expression as ``c``:
         #: d -> c; a name assigned a constant -> None); generated names (``v2``, a renamed ``u1``)

@@ -20,7 +20,7 @@ import numpy as np
 from ..binding import meant_hint, named_keys
 from ..options import checked_options, label_list
 from ..real_values import as_array, conversion_error, index_axes_error, real_value
-from ..errors import ArgumentError, GraphError, shown_names, shown
+from ..errors import ArgumentError, GraphError, GraphInputs, shown_names, shown
 
 
 class IndexedInput(NamedTuple):
@@ -168,10 +168,10 @@ class InputNames:
     def input_labels(self) -> tuple[str, ...]:
         """The user's name of each input, in order: the input's own name, or an element's label ``x[0]``
         (made on first use: a million elements' labels cost a parse a fifth of a second)."""
-        if not self.indexed:
-            return self.input_nodes
+        if not self.indexed:  # a tuple that, called as a method (g.inputs()), says to drop the ()
+            return GraphInputs(self.input_nodes)
         elements = self._elements
-        return tuple(element_label(*elements[x]) if x in elements else x for x in self.input_nodes)
+        return GraphInputs(element_label(*elements[x]) if x in elements else x for x in self.input_nodes)
 
     @property
     def element_labels(self) -> dict[str, str] | None:

@@ -23,7 +23,7 @@ import sympy
 from .. import constants, ops
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
-from ..errors import ExpressionTooLargeError, counted, no_entry
+from ..errors import ExpressionTooLargeError, ProgramInputs, counted, no_entry, not_a_method
 from . import alike, interpret
 from .graph import Graph
 from .hooks import service
@@ -64,7 +64,7 @@ class Program:
     def __init__(self, inputs: Iterable[str], instructions: list[tuple[str, str, tuple]],
                  results: Mapping[str, Ref], graph: Graph | None = None, unused: Iterable[str] = (),
                  discardable: Iterable[str] = ()):
-        self.inputs = tuple(inputs)
+        self.inputs = ProgramInputs(inputs)  # called as a method, it says to drop the ()
         self.unused = tuple(unused)
         self.discardable = frozenset(discardable)
         self.instructions = instructions
@@ -82,6 +82,11 @@ class Program:
 
     def __len__(self) -> int:
         return len(self.instructions)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        """Refused, saying how to read it: ``gradient.program()`` raised "'Program' object is not callable"."""
+        raise not_a_method("result.program", "the Program itself", "; evaluate it with program.evaluate(x=...), "
+                           "or compile it with sg.lambdify(program)")
 
     def _ref(self, label: str) -> Any:
         """The ref of result ``label``; an EntryError naming the results for a label the program has not

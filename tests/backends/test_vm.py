@@ -454,3 +454,26 @@ def test_constants_are_numbered_by_value_once_per_distinct_object():
     hessian = sg.hessian("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", sparse=True, n=40)
     x = np.linspace(-1, 1, 40)
     close(hessian.lambdify(backend="vm").data(x), hessian.lambdify().data(x))
+
+
+def test_getsource_shows_the_numpy_backends_source_made_only_when_asked(monkeypatch):
+    """Was: inspect.getsource of a VM function showed the runner (def run(*values): return evaluate(values, False)),
+    where the NumPy backend's shows the generated function."""
+    import inspect
+    import pickle
+    made = []
+    real = vm.NumpyFallback.__call__
+    monkeypatch.setattr(vm.NumpyFallback, "__call__", lambda self: made.append(1) or real(self))
+    for gradient, point in ((sg.grad("sin(x)*y"), (np.ones(2), 2.0)),
+                            (sg.grad("sum(x[i]^2*c, i, 0, n-1)", n=3), (np.ones(3), 2.0))):
+        numpy_form, vm_form = gradient.lambdify(), gradient.lambdify(backend="vm")
+        vm_form(*point)
+        str(inspect.signature(vm_form)), str(inspect.signature(vm_form.__wrapped__)), repr(vm_form)
+        assert not made  # making, calling, its signatures and repr never generate the NumPy source
+        source = inspect.getsource(vm_form)
+        assert source == inspect.getsource(numpy_form) and source.startswith("def gradient(")
+        assert "evaluate(values" not in source and len(made) == 1
+        assert inspect.getsource(pickle.loads(pickle.dumps(vm_form))) == source
+        made.clear()
+    both = sg.value_and_grad("x*sin(y)", backend="vm", vector=True)
+    assert inspect.getsource(both).startswith("def value_and_grad(")

@@ -71,7 +71,7 @@ def test_jacobian_header_shows_a_text_that_names_its_result_once(capsys):
     status, out, err = call(capsys, "jacobian", "x*y", "c = x+1", "a = x; b = a*2")
     assert status == 0 and err == ""
     assert out.splitlines()[:3] == ["# f1 = x*y", "# c = x+1", "# a = x; b = a*2"]
-    assert "dc/dx = 1" in out and "db/dx = 2" in out
+    assert "dc/dx  = 1" in out and "db/dx  = 2" in out  # padded as df1/dx
 
 
 def test_the_readme_commands_run_as_written():
@@ -82,7 +82,7 @@ def test_the_readme_commands_run_as_written():
     lines = done.stdout.splitlines()
     assert done.returncode == 0 and done.stderr == ""
     assert lines[0].startswith("# 1000x1000 sparse Hessian of f: 2,998 structural nonzeros")
-    assert lines[1:3] == ["d2f/dx[0]^2 = 1200*x[0]**2 - 400*x[1] + 2", "d2f/dx[0] dx[1] = -400*x[0]"]
+    assert lines[1:3] == ["d2f/dx[0]^2       = 1200*x[0]**2 - 400*x[1] + 2", "d2f/dx[0] dx[1]   = -400*x[0]"]
     assert len(lines) == 1 + 100 + 1 and lines[-1] == "# ... and 1,899 more (--json prints every one)"
 
 

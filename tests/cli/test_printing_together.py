@@ -99,7 +99,7 @@ def test_entries_whose_partial_products_are_costly_to_build_print_as_the_program
     built = hessian.program.buildable(labels, BUILD_LIMIT)
     assert 0 < len(built) < len(labels) and built == labels[:len(built)]
     out = run(capsys, "hessian", text, "--size", "n=100", "--sparse")
-    assert out.count("d2f/dx[") == 100 and "d2f/dx[0] dx[1] = (x[10] + 1)*" in out
+    assert out.count("d2f/dx[") == 100 and "d2f/dx[0] dx[1]  = (x[10] + 1)*" in out
     assert "(above)" in out and "not built for printing" in out
     gradient = sg.grad(text, n=100)  # its entries share their partial products: all of them print
     assert gradient.program.buildable(gradient.wrt, BUILD_LIMIT) == list(gradient.wrt)

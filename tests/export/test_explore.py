@@ -450,3 +450,32 @@ def test_a_page_is_the_same_in_every_process():
     pages = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(pages) == 1 and "const DATA" in next(iter(pages))
+
+
+def test_float_noise_is_shown_as_0_and_small_values_keep_their_digits(browser, tmp_path):
+    """Was: 0.1*x + 0.2*x - 0.3*x at x = 1 showed c = 5.551e-17, sin(pi) 1.225e-16 and the derivatives that are 0
+    2.776e-17-like residues; a value within a few roundings of what it was computed from is 0 on the page now,
+    in the values, the local derivatives and every mode's sums, while 1e-20 = x*y at x = y = 1e-10 keeps its
+    digits."""
+    from selenium.webdriver.common.keys import Keys
+    text = "c = 0.1*x + 0.2*x - 0.3*x; d = sin(c) + y; e = d*c + sin(t) + u*w"
+    graph = sg.parse(text)
+    at = {"x": 1, "y": 2, "t": math.pi, "u": 1e-10, "w": 1e-10}
+    raw = graph.evaluate(**at)
+    assert 0 < abs(raw["c"]) < 1e-15 and sg.grad(graph).at(**at)["x"] != 0  # the noise the page had shown
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    body.send_keys("1", Keys.END)
+    shown = {node: value for node, (value, _) in _nodes(browser).items()}
+    assert float(shown["c"]) == 0 and float(shown[graph.addresses["d"]]) == 2
+    assert float(shown["t"]) == math.pi  # an input is as given
+    product = next(n for n in graph.order if graph.op_of[n] == "mul" and set(graph.operands_of[n]) == {"u", "w"})
+    assert float(shown[product]) == pytest.approx(1e-20, rel=1e-12)  # small, and no residue
+    text_on_page = browser.find_element("tag name", "svg").text
+    assert "e-17" not in text_on_page and "e-16" not in text_on_page and "1e-20" in text_on_page
+    for key, mode in (("3", "reverse"), ("4", "forward"), ("5", "paths"), ("6", "elimination")):
+        body.send_keys(key, Keys.END)
+        jacobian = _jacobian(browser)
+        assert jacobian[("e", "x")] == 0 and jacobian[("e", "y")] == 0 and jacobian[("e", "t")] == -1, mode
+        assert jacobian[("e", "u")] == pytest.approx(1e-10) and jacobian[("e", "w")] == pytest.approx(1e-10), mode
+        assert "e-17" not in browser.find_element("id", "jacobian").text, mode
+    assert console_errors(browser) == []

@@ -74,7 +74,7 @@ def test_names_render_as_subscripts_and_greek_letters():
 
 def test_matrix_is_a_pmatrix():
     jac = sg.jacobian(["x*y", "x+y"], wrt=["x", "y"])
-    assert sg.to_latex(jac) == r"\begin{pmatrix}y & x\\1 & 1\end{pmatrix}"
+    assert sg.to_latex(jac).endswith(r" = \begin{pmatrix}y & x\\1 & 1\end{pmatrix}")
 
 
 def test_functions_and_settings():
@@ -112,6 +112,10 @@ def test_output_compiles_with_pdflatex(tmp_path):
     chain = "c_0 = x_a; " + "; ".join(f"c_{k + 1} = sin(c_{k}*y_b) + c_{k}^2" for k in range(8))
     for line in sg.jacobian([chain], sparse=True).latex().splitlines()[:-1]:  # the last: a % comment
         body += "\n\\[" + line + "\\]"
+    # a dense Jacobian's equation, aligned, with dots, and with a large entry's assignments after it
+    body += "\n\\[" + sg.jacobian(["x*y", "x+y"]).latex(aligned=True, name="r") + "\\]"
+    body += "\n\\[" + sg.jacobian("sum(x[i]^2*x[i+1], i, 0, n-2)", n=6).latex() + "\\]"
+    body += "\n\\[" + sg.jacobian([chain, "x_a*y_b"]).latex(aligned=True).rsplit("\n", 1)[0] + "\n\\]"
     document = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n" + body + "\n\\end{document}\n"
     (tmp_path / "doc.tex").write_text(document)
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
@@ -306,7 +310,9 @@ def test_latex_of_a_large_jacobian_is_cut_with_dots_as_a_hessians_is():
     jac = sg.jacobian([f"sin(x{i})*x{(i + 1) % m}" for i in range(m)])
     text = jac.latex()
     assert text == sg.to_latex(jac) and text.count(r"\cdots") == MATRIX_LIMIT - 1 and text.count(r"\ddots") == 1
-    rows = text.removeprefix(r"\begin{pmatrix}").removesuffix(r"\end{pmatrix}").split(r"\\")
+    head, matrix = text.split(" = ", 1)  # the outputs and the inputs cut with dots as the matrix is
+    assert head == r"\frac{\partial \left(f_{1}, f_{2}, \dots, f_{30}\right)}{\partial \left(x_{0}, x_{1}, \dots, x_{29}\right)}"
+    rows = matrix.removeprefix(r"\begin{pmatrix}").removesuffix(r"\end{pmatrix}").split(r"\\")
     assert len(rows) == MATRIX_LIMIT and rows[0].startswith(r"x_{1} \cos{\left(x_{0} \right)} & \sin{")
     assert rows[-1] == r"\sin{\left(x_{29} \right)} & " + "0 & " * (MATRIX_LIMIT - 3) + r"\cdots & x_{0} \cos{\left(x_{29} \right)}"
     wide = sg.to_latex(sympy.ones(2, 40))
@@ -522,3 +528,30 @@ def test_notebook_display_shows_the_expand_note():
     assert deep.latex(aligned=True).endswith("\\end{aligned}\n" + DEEP_NOTE)
     shown = deep._repr_latex_()
     assert shown.endswith("t_{899} &= t_{896} + t_{898} \\\\\n" + DEEP_TEXT + "\n\\end{aligned}$") and "%" not in shown
+
+
+def test_a_jacobian_is_an_equation_as_a_hessian_is():
+    """A Jacobian's LaTeX was a bare pmatrix where the Hessian's is \\nabla^2 f = ... and a gradient's lines
+    \\frac{\\partial f}{\\partial x} = ...: it names its outputs over its inputs now."""
+    assert sg.jacobian(["x*y", "x+y"]).latex() == (
+        r"\frac{\partial \left(f_{1}, f_{2}\right)}{\partial \left(x, y\right)} = \begin{pmatrix}y & x\\1 & 1\end{pmatrix}")
+    assert sg.to_latex(sg.jacobian(["x*y", "x+y"])) == sg.jacobian(["x*y", "x+y"]).latex()
+    assert sg.jacobian("x*y", wrt=["x"]).latex().startswith(r"\frac{\partial f}{\partial x} = ")
+    aligned = sg.jacobian(["x*y", "x+y"]).latex(aligned=True, name="r")
+    assert aligned.startswith("\\begin{aligned}\n" r"\frac{\partial r}{\partial \left(x, y\right)} &= ")
+    assert aligned.endswith("\\end{aligned}")
+    wide = sg.jacobian("sum(x[i]^2*x[i+1], i, 0, n-2)", n=6).latex()  # the names cut as the matrix is
+    assert wide.startswith(r"\frac{\partial f}{\partial \left(x_{0}, x_{1}, \dots, x_{5}\right)} = ")
+    chain = "c_0 = x_a; " + "; ".join(f"c_{k + 1} = sin(c_{k}*y_b) + c_{k}^2" for k in range(8))
+    large = sg.jacobian([chain, "x_a*y_b"]).latex(aligned=True)  # a large entry's assignments: aligned too
+    assert large.count(" &= ") > 2 and "\\end{aligned}\n%" in large
+    # a matrix sympy derived from it has no program: sympy's own pmatrix, with no equation to claim
+    assert sg.jacobian(["x*y", "x+y"]).T.latex() == r"\begin{pmatrix}y & 1\\x & 1\end{pmatrix}"
+    assert sg.to_latex(sympy.Matrix([[1, 2]])) == r"\begin{pmatrix}1 & 2\end{pmatrix}"
+
+
+def test_jacobian_latex_refuses_what_it_cannot_write():
+    with pytest.raises(sg.ArgumentError, match="entries=True"):
+        sg.jacobian(["x*y"]).latex(entries=True)
+    with pytest.raises(sg.ArgumentError, match="name="):
+        sg.jacobian(["x*y"]).latex(name=3)
