@@ -11,6 +11,7 @@ and on arrays of points, with float and with integer inputs.
 """
 import os
 import warnings
+from typing import Collection
 
 import mpmath
 import numpy as np
@@ -249,19 +250,8 @@ def number(expr: sympy.Expr, point: dict) -> float:
     return value
 
 
-def reads_input(tree: tuple) -> bool:
-    """Whether ``tree`` has an input among its leaves (else it is a constant, which the parser may fold)."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if node[0] == "in":
-            return True
-        stack.extend(part for part in node[1:] if isinstance(part, tuple))
-    return False
-
-
 def gradient(oracle: Oracle, output: tuple, assigned: dict, wrt: list[str], point: dict,
-             folded: set[str]) -> list[float]:
+             folded: Collection[str] = ()) -> list[float]:
     """d output / d name: an input's symbol, or an assigned name's node held as a symbol (0 when absent);
     ``folded``: the names assigned a constant the parser folded (c = 2 + 2; not c = exp(2), kept as a node)."""
     out = []
@@ -351,8 +341,8 @@ def test_branchy_indexed_programs_first_order_everywhere_match_sympy(data):
     wrt = inputs + list(assigned) + ["z9"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        nodes = set(sg.parse(text).order)  # a constant folded (c = 2 + 2) is no node; an alias (c = x) is x's
-    folded = {name for name, tree in assigned.items() if name not in nodes and not reads_input(tree)}
+        addresses = sg.parse(text).addresses  # None: a constant folded (c = 2 + 2), no node
+    folded = {name for name in assigned if addresses.get(name, name) is None}
     want = np.array([gradient(o, output, assigned, wrt, r, folded) for o, r in zip(oracles, rows)]).T  # (wrt, 3)
     numba = data.draw(st.sampled_from(MODES + [None] * 5))
     arrays = arguments(inputs, rows, integral)
