@@ -144,8 +144,9 @@ class UserFunction:
             word = unknown[0].split("[")[0]
             where = tokens.pos(tokens.texts.index(word)) if word in tokens.texts else 0
             kind = "an indexed element, not an argument" if "[" in unknown[0] else "not an argument"
+            hint = "" if "[" in unknown[0] else f"; name the arguments with args=[...] (now {list(self.args)})"
             raise ParseError(f"{self._which(k)} uses {shown(unknown[0])}, which is {kind} "
-                             f"({', '.join(self.args)}) nor a function", tokens.text, where)
+                             f"({', '.join(self.args)}) nor a function{hint}", tokens.text, where)
         return graph
 
     def _rule(self, k: int) -> Callable[..., Any]:

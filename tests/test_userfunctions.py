@@ -431,6 +431,10 @@ def test_derivative_errors_say_which_derivative_and_where(define):
     with pytest.raises(ParseError, match=r"derivative 2 of f2\(u, v\) \(d/dv\) uses 'w'") as info:
         define("f2", numpy=np_scaled, derivatives=["exp(v)", "u*exp(w)"], args=["u", "v"])
     assert info.value.text == "u*exp(w)" and info.value.position == 6
+    # the default argument is x: a derivative written in another name says how to name the arguments
+    with pytest.raises(ParseError, match=r"uses 'u', which is not an argument \(x\) nor a function; name the "
+                                         r"arguments with args=\[\.\.\.\] \(now \['x'\]\)"):
+        define("f1", numpy=np.sin, derivatives=["cos(u)"])
     with pytest.raises(ParseError, match=r"derivative 1 of f1\(x\) \(d/dx\): unknown function 'cosh2'"):
         define("f1", numpy=np.sin, derivatives=["cosh2(x)"])
     with pytest.raises(ParseError, match=r"derivative 1 of f1\(x\) \(d/dx\): .*operand is missing") as info:
