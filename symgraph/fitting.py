@@ -30,7 +30,7 @@ from .binding import positional_only_error
 from .options import checked_options
 from .real_values import as_array
 from .derive import in_pattern_order, jacobian_program
-from .errors import ArgumentError, GraphError, counted, shown_names
+from .errors import ArgumentError, GraphError, ParseError, counted, shown_names
 from .export.display import graph_program
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .frontend.parse import parse_over
@@ -181,6 +181,18 @@ def _contents(values: tuple) -> tuple | None:
 
 
 @checked_options
+def _template_hint(f: Any, sizes: dict) -> Any:
+    """``as_graph(f, **sizes)``; a text whose unbound index reads as a template says how to expand it (``over=``)."""
+    try:
+        return as_graph(f, **sizes)
+    except ParseError as error:
+        if not isinstance(f, str) or "is not a size or an index" not in error.reason:
+            raise
+        word = error.reason.split("'")[1]
+        raise ParseError(f"{error.reason}; for one residual per {word}, give over=({word!r}, first, last)",
+                         error.text, error.position) from None
+
+
 def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mode: str = "auto",
               limit: int | None = None, backend: str = "numpy", sparse: bool = False, progress: Any = None, allow_unused: bool = False,
               **sizes: Any) -> Residuals:
@@ -256,7 +268,7 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
     if over is not None:
         graph = parse_over(f, over, **sizes)
     else:
-        graph = as_graph(f, **sizes)
+        graph = _template_hint(f, sizes)
     wrt = read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
     held = held_without_elements(graph, wrt)

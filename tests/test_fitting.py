@@ -226,6 +226,14 @@ def test_residual_bad_input_gives_clear_errors(decay):
         sg.residuals(DECAY, wrt=["a"], over=("k", 0, "q-1"), m=3)
     with pytest.raises(sg.ParseError, match=r"index 1 of y\[...\] is 3 \(where k = 3\), out of range"):
         sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, 3), y=3)
+    # the template without over=: its unbound index says how to expand it, at its position; a list does not
+    with pytest.raises(sg.ParseError, match=r"'k' is not a size or an index.*; for one residual per k, give "
+                                            r"over=\('k', first, last\)") as info:
+        sg.residuals(DECAY, wrt=["a"], m=3)
+    assert info.value.position == DECAY.index("k")
+    with pytest.raises(sg.ParseError) as info:
+        sg.residuals(["y[k] - a"], wrt=["a"])
+    assert "over=" not in info.value.reason
 
 
 def smoothing_residuals(n: int) -> list[str]:
