@@ -1,0 +1,90 @@
+"""Audit 11, an adversarial user of the texts typed and the outputs looked at: the explorer's residues, the
+parser, the command line and the exports."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import symgraph as sg
+from tests.browser import console_errors
+
+
+def _open(browser, tmp_path, page):
+    path = page.save(tmp_path / "page.html")
+    browser.get(path.as_uri())
+    assert browser.execute_script("return document.body.dataset.ready") == "1"
+    return browser.find_element("tag name", "body")
+
+
+def _shown(browser) -> dict[str, tuple[str, str]]:
+    return {n: (v, d) for n, v, d in browser.execute_script(
+        "return [...document.querySelectorAll('g.node')].map(g => [g.dataset.node, g.dataset.value, g.dataset.deriv])")}
+
+
+def _edge_texts(browser) -> list[str]:
+    return browser.execute_script("return [...document.querySelectorAll('g.edge text')].map(t => t.textContent)")
+
+
+def _jacobian(browser) -> dict[str, float]:
+    cells = browser.execute_script(
+        "return [...document.querySelectorAll('td[data-entry]')].map(td => [td.dataset.entry, td.dataset.value])")
+    return {entry: float(value) for entry, value in cells}
+
+
+def _node(graph, op, operands):
+    return next(n for n in graph.order if graph.op_of[n] == op and tuple(map(str, graph.operands_of[n])) == operands)
+
+
+def test_a_value_computed_from_rounded_constants_alone_is_judged_against_them(browser, tmp_path):
+    """Was: sin(pi) (1.2246e-16: pi is rounded, and sin's slope there is -1) showed 1.225e-16, and so did its product
+    with y and the adjoint df/dy; the page's bound counted inputs and nodes but not constants.  Now every rounded
+    constant carries its size, as an input does, and sin(pi), sin(pi)*y, their edges and df/dy are 0, in the page
+    as opened and after the reader edits y."""
+    from selenium.webdriver.common.keys import Keys
+    text = "0.1*x + 0.2*x - 0.3*x + sin(pi)*y"
+    graph = sg.parse(text)
+    sine, product = _node(graph, "sin", ("pi",)), _node(graph, "mul", (_node(graph, "sin", ("pi",)), "y"))
+    assert graph.evaluate(x=1, y=2)[sine] != 0 and sg.grad(graph).at(x=1, y=2)["y"] != 0  # the noise there is
+    body = _open(browser, tmp_path, sg.explore(text, at=dict(x=1, y=2)))
+    for y in ("2", "-7.5"):
+        field = browser.find_element("css selector", "input[data-input='y']")
+        browser.execute_script("arguments[0].value = arguments[1];"
+                               "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", field, y)
+        body.send_keys("2", Keys.END)
+        shown = _shown(browser)
+        assert float(shown[sine][0]) == 0 and float(shown[product][0]) == 0 and float(shown["y"][0]) == float(y)
+        assert not any("e-1" in t for t in _edge_texts(browser))
+        for key in ("3", "4", "5", "6"):
+            body.send_keys(key, Keys.END)
+            assert _jacobian(browser) == {"f|x": 0, "f|y": 0}, key
+    assert console_errors(browser) == []
+
+
+def test_a_local_derivative_is_judged_as_a_value_is(browser, tmp_path):
+    """Was: sin(pi/2*x) at x = 1 showed the local derivative cos(u) = 6.123e-17 on the edge into the sine, and
+    df/dx = 9.618e-17, in every mode; u = x*pi/2 is rounded by about 1.6 roundings of 1, which cos turns into
+    that.  A local derivative is judged against what produced it, as a node's value is."""
+    from selenium.webdriver.common.keys import Keys
+    body = _open(browser, tmp_path, sg.explore("sin(pi/2*x)", at=dict(x=1)))
+    body.send_keys("2", Keys.END)
+    assert "0" in _edge_texts(browser) and not any("e-17" in t for t in _edge_texts(browser))
+    for key in ("3", "4", "5", "6"):
+        body.send_keys(key, Keys.END)
+        assert _jacobian(browser) == {"f|x": 0}, key
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("text, at, node, value", [
+    ("x - 0.3", {"x": 0.3 + 1e-12}, ("sub", ("x", "0.300000000000000")), 1e-12),  # small, not a residue
+    ("sin(x) + y", {"x": math.pi, "y": 1e-15}, None, 1e-15 + math.sin(math.pi)),  # an input keeps it
+    ("x*y", {"x": 1e-10, "y": 1e-10}, ("mul", ("x", "y")), 1e-20),
+])
+def test_small_values_that_are_no_residue_keep_their_digits(browser, tmp_path, text, at, node, value):
+    from selenium.webdriver.common.keys import Keys
+    graph = sg.parse(text)
+    body = _open(browser, tmp_path, sg.explore(text, at=at))
+    body.send_keys("1", Keys.END)
+    shown = _shown(browser)
+    name = _node(graph, *node) if node else graph.outputs[0]
+    assert float(shown[name][0]) == pytest.approx(value, rel=1e-9)
