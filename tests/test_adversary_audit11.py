@@ -88,3 +88,36 @@ def test_small_values_that_are_no_residue_keep_their_digits(browser, tmp_path, t
     shown = _shown(browser)
     name = _node(graph, *node) if node else graph.outputs[0]
     assert float(shown[name][0]) == pytest.approx(value, rel=1e-9)
+
+
+def _cli(capsys, *argv):
+    from symgraph.cli import main
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("argv, said", [
+    # an option of another subcommand: hessian has no -o (it prints; graph and explore write files)
+    (["hessian", "x", "-o", "f.txt"], "-o is an option of symgraph graph and explore, not of symgraph hessian "
+                                      "(symgraph hessian prints its result: redirect it to a file with '> FILE')"),
+    (["compare", "--at", "x=1"], "--at is an option of symgraph grad, jacobian, hessian, graph and explore, "
+                                 "not of symgraph compare"),
+    (["grad", "x", "--format", "png"], "--format is an option of symgraph graph, not of symgraph grad"),
+    (["grad", "x", "--wrtt", "x"], "--wrtt is not an option of symgraph grad: did you mean --wrt?"),
+    # an expression with spaces, unquoted: the second word was taken for a second EXPR
+    (["grad", "x", "+", "y"], "symgraph grad takes one EXPR, got 'x' and then '+ y': quote an expression that has "
+                              "spaces as one word"),
+    (["latex", "x", "-"], "'-' reads EXPR from standard input, and EXPR is given already"),
+    (["compare", "x", "--json", "y"], "put every EXPR before the options"),
+    (["demo", "x"], "symgraph demo takes no expression"),
+    # the hints name the subcommand typed, not grad
+    (["hessian", "--wrt", "x", "x*y"], "end the list with '--': symgraph hessian --wrt x y -- \"x*y\""),
+])
+def test_an_unrecognized_word_is_named_for_what_it_likely_was(capsys, argv, said):
+    """Was: every unrecognized word starting with '-' got "(an expression that starts with '-' may also go after
+    '--': symgraph grad -- "-x^2")", whatever the word and the subcommand (hessian x -o f.txt, latex x -), and
+    other words got nothing (grad x + y, compare --at x=1)."""
+    status, out, err = _cli(capsys, *argv)
+    assert status == 2 and out == "" and said in err and "symgraph grad -- \"-x^2\"" not in err
