@@ -121,3 +121,24 @@ def test_an_unrecognized_word_is_named_for_what_it_likely_was(capsys, argv, said
     other words got nothing (grad x + y, compare --at x=1)."""
     status, out, err = _cli(capsys, *argv)
     assert status == 2 and out == "" and said in err and "symgraph grad -- \"-x^2\"" not in err
+
+
+@pytest.mark.parametrize("text, spelled", [
+    ("Lamda*Lambda", {r"\mathit{Lamda}", r"\mathit{Lambda}"}),  # both were \Lambda
+    ("lamda_1 + lambda_1", {r"\mathit{lamda\_1}", r"\mathit{lambda\_1}"}),  # both were \lambda_{1}
+    ("omicron + o", {r"\mathit{omicron}", r"\mathit{o}"}),  # both were o
+    ("omicronhat + ohat", {r"\mathit{omicronhat}", r"\mathit{ohat}"}),  # both were \hat{o}
+    ("x1_2 + x12", {r"\mathit{x1\_2}", "x_{12}"}),  # x_{1 2} and x_{12}: the same subscript on the page
+])
+def test_names_that_latex_would_print_alike_are_spelled(text, spelled):
+    """Was: sympy's spellings of Greek letters met (lamda is lambda, omicron is o), and a digit's subscript ran
+    into another (x1_2 printed x_{1 2}); the gradient of Lamda*Lambda read d f / d Lambda = Lambda twice."""
+    graph = sg.parse(text)
+    printed = sg.to_latex(graph)
+    assert all(name in printed for name in spelled), printed
+    lines = sg.grad(graph).latex().splitlines()
+    assert len(set(lines)) == len(graph.inputs) == 2
+
+
+def test_plain_and_greek_names_still_print_as_sympy_prints_them():
+    assert sg.to_latex("alpha*x_1 + Lamda + beta_2*xhat") == r"\Lambda + \alpha x_{1} + \beta_{2} \hat{x}"
