@@ -146,7 +146,8 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
                 touched.append(group)
                 continue
             head, sups, subs = split_super_sub(n.lstrip("_"))
-            key = (len(n) - len(n.lstrip("_")), translate(head), tuple(map(translate, sups)), tuple(map(translate, subs)))
+            key = (len(n) - len(n.lstrip("_")), translate(head), tuple(map(translate, sups)),
+                   tuple(map(translate, subs)))
             group = groups.setdefault(key, [])
             group.append(n)
             if head in indexed and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_"):
