@@ -142,3 +142,21 @@ def test_names_that_latex_would_print_alike_are_spelled(text, spelled):
 
 def test_plain_and_greek_names_still_print_as_sympy_prints_them():
     assert sg.to_latex("alpha*x_1 + Lamda + beta_2*xhat") == r"\Lambda + \alpha x_{1} + \beta_{2} \hat{x}"
+
+
+def test_a_long_name_keeps_the_page_within_the_window(browser, tmp_path):
+    """Was: an input of 200 characters wrote its whole name before its field and in the Jacobian's heading, and
+    the step messages ran past the panel: the page was wider than the window.  Fields and headings cut a name
+    at 24 characters (start and end, the whole in a tooltip) and messages wrap it."""
+    from selenium.webdriver.common.keys import Keys
+    name = "x_" + "a" * 200 + "_1"
+    body = _open(browser, tmp_path, sg.explore(f"{name}*2 + sin({name}) + y"))
+    for key in "123456":
+        body.send_keys(key, Keys.END)
+        width, window = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= window, key
+    field = browser.find_element("css selector", "#inputs label span")
+    assert field.text == "x_aaaaaaaaa…aaaaaaaaaa_1" and field.get_attribute("title") == name
+    heading = browser.find_element("css selector", "#jacobian th span")
+    assert heading.text == field.text and heading.get_attribute("title") == name
+    assert console_errors(browser) == []

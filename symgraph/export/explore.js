@@ -91,6 +91,9 @@
   // under a node, names are cut as its glyph is (9 characters, start and end: x_po…on_1, x_po…on_2); the layout
   // keeps room for that much
   const short = s => (s.length <= 9 ? s : s.slice(0, 4) + "…" + s.slice(-4));
+  // a name in an input's field or a table's heading: cut alike at 24 characters, whole in its tooltip (a name of
+  // 200 characters widened the page past the window, and the Jacobian's column past the panel)
+  const cut = s => (s.length <= 24 ? esc(s) : `<span title="${esc(s)}">${esc(s.slice(0, 11) + "…" + s.slice(-12))}</span>`);
   const dShort = (y, x) => `∂${short(label(y))}/∂${short(label(x))}`;
   const vertex = v => v.startsWith("in:") ? `in:${label(v.slice(3))}` : v.startsWith("out:") ? `out:${label(v.slice(4))}` : label(v);
   const times = (a, b) => `${paren(a)} · ${paren(b)}`;
@@ -346,7 +349,7 @@
 
   D.inputs.forEach(x => {
     const field = document.createElement("label");
-    field.innerHTML = `${esc(x.label)} = <input type="text" inputmode="decimal" data-input="${esc(x.name)}" value="${esc(String(x.value))}">`;
+    field.innerHTML = `${cut(x.label)} = <input type="text" inputmode="decimal" data-input="${esc(x.name)}" value="${esc(String(x.value))}">`;
     $("inputs").appendChild(field);
   });
   // a finite decimal number only, as explore(at=...) and the command line's --at take: '1e999' (Infinity),
@@ -544,9 +547,9 @@
   }
 
   function jacobianTable(jac) {
-    const head = `<tr><th></th>${WRT.map(x => `<th>∂/∂${esc(label(x))}</th>`).join("")}</tr>`;
+    const head = `<tr><th></th>${WRT.map(x => `<th>∂/∂${cut(label(x))}</th>`).join("")}</tr>`;
     // one row per output position, as sg.jacobian gives: an output listed twice is two equal rows
-    const rows = D.outputs.map((y, k) => `<tr><th>${esc(D.output_labels[k])}</th>` + WRT.map(x => {
+    const rows = D.outputs.map((y, k) => `<tr><th>${cut(D.output_labels[k])}</th>` + WRT.map(x => {
       const value = jac[y][x], entry = `${esc(D.output_labels[k])}|${esc(x)}`;
       return value === undefined ? `<td class="pending" data-entry="${entry}">…</td>`
         : `<td class="d" data-entry="${entry}" data-value="${full(value)}">${fmt(value)}</td>`;
