@@ -160,3 +160,43 @@ def test_a_long_name_keeps_the_page_within_the_window(browser, tmp_path):
     heading = browser.find_element("css selector", "#jacobian th span")
     assert heading.text == field.text and heading.get_attribute("title") == name
     assert console_errors(browser) == []
+
+
+def test_a_line_ending_in_an_operator_says_how_to_go_on_to_the_next():
+    """Was: c = x + (line break) 1 said only "expression ends after '+': an operand is missing", at the end of
+    line 1, while the operand stood on line 2."""
+    with pytest.raises(sg.ParseError, match=r"an operand is missing; a line break ends the line: an expression goes "
+                                            r"on to the next line only inside parentheses") as info:
+        sg.parse("c = x +\n  1")
+    assert info.value.position == 7
+    for text in ("c = x +", "c = x +\n", "c = x +; d = 1"):  # nothing follows on the next line: no hint
+        with pytest.raises(sg.ParseError) as info:
+            sg.parse(text)
+        assert "line break" not in str(info.value)
+    assert sg.parse("c = (x +\n  1)").expr("c") == sg.parse("x + 1").expr()
+
+
+@pytest.mark.parametrize("text, line, above, names", [("c = a*b\n  + d", 2, 1, "c"), ("c = x\n\n- y", 3, 1, "c"),
+                                                       ("c = a; e = c*2\n + 1", 2, 1, "c, e")])
+def test_a_last_line_starting_with_a_sign_that_reads_nothing_above_is_noted(text, line, above, names):
+    """Was: c = a*b then '  + d' on the next line (a formula broken over two lines) was silently the program
+    whose output is +d: c was never used.  The result stands (a bare last line is the output), with a
+    ReadingWarning, as the command line's note."""
+    with pytest.warns(sg.ReadingWarning, match=rf"line {line} starts with '[+-]': a line break ends a line, so line "
+                                               rf"{line} is the output on its own and does not use {names} \(assigned "
+                                               rf"above\); to go on with line {above}'s expression"):
+        graph = sg.parse(text)
+    assert graph.expr() == sg.parse(text.splitlines()[-1]).expr()  # the output is the last line, as before
+
+
+@pytest.mark.parametrize("text", ["c = x*y\n-c", "c = x; -y", "+x", "c = x\nc + 1", "c = x\n-c*2"])
+def test_a_last_line_that_reads_what_is_assigned_or_follows_a_semicolon_is_no_note(text):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sg.ReadingWarning)
+        sg.parse(text)
+
+
+def test_the_command_line_prints_the_note(capsys):
+    status, out, err = _cli(capsys, "grad", "c = a*b\n  + d", "--wrt", "d")
+    assert status == 0 and out == "dd/dd = 1\n" and "symgraph: note: line 2 starts with '+'" in err
