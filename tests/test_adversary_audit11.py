@@ -112,6 +112,7 @@ def _cli(capsys, *argv):
     (["latex", "x", "-"], "'-' reads EXPR from standard input, and EXPR is given already"),
     (["compare", "x", "--json", "y"], "put every EXPR before the options"),
     (["demo", "x"], "symgraph demo takes no expression"),
+    (["grad", "x", "--at", "x=1", "--", "y"], "symgraph grad takes one EXPR, got 'x' and then '-- y'"),
     # the hints name the subcommand typed, not grad
     (["hessian", "--wrt", "x", "x*y"], "end the list with '--': symgraph hessian --wrt x y -- \"x*y\""),
 ])

@@ -57,9 +57,10 @@ def unrecognized(root: argparse.ArgumentParser, parser: argparse.ArgumentParser,
                  given: dict) -> str:
     """The usage error for the words ``parser`` (a subcommand's) could not place, with what the first one likely
     was; ``root``: the ``symgraph`` parser (its subcommands' options), ``given``: the parsed arguments."""
-    word = words[0].strip()  # a word protect_expressions marked as an expression (' -y') is none of the options
     rest = " ".join(w.strip() for w in words)
     message = f"unrecognized arguments: {rest}"
+    words = [w for w in words if w != "--"] or words  # '--' ends the options: the word after it is the one to name
+    word = words[0].strip()  # a word protect_expressions marked as an expression (' -y') is none of the options
     name = parser.prog
     commands = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction)).choices
     option = word.split("=", 1)[0]
