@@ -18,7 +18,8 @@ not used (as ``.at()`` takes it).  Bad input -- a malformed expression, a
 bad ``--at`` or ``--size``, a size the text needs but
 no ``--size`` gives, an ``--at`` list of the wrong length, an ``@FILE`` that
 is missing, unreadable, not UTF-8 or empty (named, with why), ``--format`` disagreeing with ``-o``'s suffix,
-an unknown option (shown with the subcommand's usage) -- prints one message
+an unknown option or word (shown with the subcommand's usage, and what it likely was:
+:mod:`~symgraph.cli.usage`) -- prints one message
 to stderr (the parse error's caret excerpt included) and exits with status 2;
 no traceback reaches the user.  :func:`main` takes an argument list and
 returns the exit status, so the command also runs in-process.

@@ -20,6 +20,10 @@ Where the page's content comes from:
   compiled to JavaScript (:mod:`symgraph.backends.javascript`); a reader who
   edits an input sees every value, tangent, adjoint, path product and
   fill-in recomputed from it along the recorded steps.
+* **Residues** (``sin(pi)`` is 1.2e-16 in float64) are shown as 0: a value
+  or local derivative within a few roundings of the magnitudes that produced
+  it, by a running error bound over that same program
+  (:mod:`symgraph.export.rounding`, compiled beside it as ``$rounding``).
 
 The page's script and style live beside this module (``explore.js``,
 ``explore.css``) and are pasted into each page.  Graphs of more than
