@@ -18,7 +18,8 @@ not used (as ``.at()`` takes it).  Bad input -- a malformed expression, a
 bad ``--at`` or ``--size``, a size the text needs but
 no ``--size`` gives, an ``--at`` list of the wrong length, an ``@FILE`` that
 is missing, unreadable, not UTF-8 or empty (named, with why), ``--format`` disagreeing with ``-o``'s suffix,
-an unknown option (shown with the subcommand's usage) -- prints one message
+an unknown option or word (shown with the subcommand's usage, and what it likely was:
+:mod:`~symgraph.cli.usage`) -- prints one message
 to stderr (the parse error's caret excerpt included) and exits with status 2;
 no traceback reaches the user.  :func:`main` takes an argument list and
 returns the exit status, so the command also runs in-process.
@@ -52,44 +53,12 @@ from .exports import FORMATS, cmd_demo, cmd_explore, cmd_graph, cmd_latex
 from .inputs import UsageError, load_functions
 from .points import parse_point
 from .printing import ENTRY_LINES, unused_wrt_warning
+from .usage import Parser, unrecognized
 
 __all__ = ["EXAMPLES", "UsageError", "build_parser", "main", "parse_point", "protect_expressions"]
 
 MODE_CHOICES = ("reverse", "forward", "paths", "elimination", "auto")
 SIMPLIFY = ("fast", "full", "none")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, plus a hint when an expression starting with '-' was taken for an option, or EXPR by a list."""
-
-    _words: list[str] = []  # what this parser was given to read (a subcommand's parser: the words after its name)
-
-    def parse_known_args(self, args=None, namespace=None):
-        self._words = list(sys.argv[1:] if args is None else args)
-        return super().parse_known_args(args, namespace)
-
-    def error(self, message: str):
-        if "unrecognized arguments: -" in message and "unrecognized arguments: --" not in message:
-            message += "\n(an expression that starts with '-' may also go after '--': symgraph grad -- \"-x^2\")"
-        if message.endswith("required: EXPR"):
-            message += self._missing_expr_hint()
-        super().error(message)
-
-    def _missing_expr_hint(self) -> str:
-        """Why EXPR may be missing: a list option took it (``grad --wrt x y "x*y"``), or an expression starting
-        with '--' was read as an unknown option (``grad --x``); nothing more when no word was given (``grad``
-        alone said that --wrt, --at and --size take every word after them)."""
-        known = [option for action in self._actions for option in action.option_strings]
-        meant = {w: [o for o in known if o.startswith(w.split("=")[0])] for w in self._words
-                 if w.startswith("--") and w != "--"}  # argparse takes an option's unambiguous prefix: --w is --wrt
-        if any(len(options) == 1 and options[0] in ("--wrt", "--at", "--size") for options in meant.values()):
-            return ("\n(--wrt, --at and --size take every word after them: put EXPR first, or end the "
-                    "list with '--': symgraph grad --wrt x y -- \"x*y\")")
-        unknown = [w for w, options in meant.items() if not options]
-        if unknown:
-            return (f"\n({unknown[0]!r} is not an option of {self.prog}: an expression that starts with '--' goes "
-                    f"after '--': {self.prog} -- \"{unknown[0]}\")")
-        return ""
 
 
 def protect_expressions(argv: Sequence[str]) -> list[str]:
@@ -175,11 +144,11 @@ def _add_simplify(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The ``symgraph`` argument parser, one subparser per subcommand."""
     raw = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog="symgraph", formatter_class=raw,
+    parser = Parser(prog="symgraph", formatter_class=raw,
                      description="Computational graphs and exact symbolic gradients, from the shell.",
                      epilog="Run 'symgraph SUBCOMMAND --help' for a worked example; 'symgraph demo' for a tour.")
     parser.add_argument("--version", action="version", version=f"symgraph {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND", parser_class=Parser)
 
     p = sub.add_parser("grad", formatter_class=raw, help="gradient of a scalar expression",
                        description=f"Print df/dx for each x, and their values with --at; at most {ENTRY_LINES} lines, "
@@ -306,9 +275,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command; return the exit status (0 ok, 1 failure or internal error, 2 bad input)."""
     out = out or sys.stdout or _ClosedOutput()
     try:
-        args, extra = build_parser().parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
+        parser = build_parser()
+        args, extra = parser.parse_known_args(protect_expressions(sys.argv[1:] if argv is None else argv))
         if extra:  # argparse reports these with the top-level usage; the subcommand's is the helpful one
-            args.parser.error(f"unrecognized arguments: {' '.join(a.strip() for a in extra)}")
+            args.parser.error(unrecognized(parser, args.parser, extra, vars(args)))
         if getattr(args, "wrt", None):  # a name is not an expression: its message shows it as typed ('-x', not ' -x')
             args.wrt = [_unprotected(name) for name in args.wrt]
     except SystemExit as stop:  # --help, --version and usage errors; keep their status

@@ -12,7 +12,9 @@
 - :mod:`~symgraph.export.layout` -- where a picture puts nodes and edges: the scene it paints;
 - :mod:`~symgraph.export.layout_placement` -- the layered layout's rows and columns (Sugiyama's placement);
 - :mod:`~symgraph.export.layout_sizes` -- the sizes and clearances the layout measures with;
-- :mod:`~symgraph.export.draw` -- PNG and SVG pictures, rendered by Graphviz or matplotlib.
+- :mod:`~symgraph.export.draw` -- PNG and SVG pictures, rendered by Graphviz or matplotlib;
+- :mod:`~symgraph.export.explore` -- the interactive explorer page, and :mod:`~symgraph.export.rounding`, which
+  of its numbers are rounding residues (shown as 0).
 
 Imports point down: ``draw`` uses ``layout``, ``mermaid_dot``, ``label_values`` and ``text``;
 ``mermaid_dot`` uses ``label_values`` and ``text``; ``layout`` uses ``layout_placement``, which uses

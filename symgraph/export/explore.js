@@ -29,11 +29,12 @@
   // A product with it is it; a sum with it is the other term; shown as 0.
   const DROP = Object.freeze({ dropped: true });
   const mul = (a, b) => (a === DROP || b === DROP ? DROP : a * b);
-  // Float noise: a sum that cancels keeps the rounding of its terms (0.1 + 0.2 - 0.3 is 5.6e-17, a derivative
-  // that is 0 came out 2.776e-17), which the page printed as if it were a value.  A sum within NOISE roundings
-  // of its terms' size is 0 here, as is a node value within NOISE times the rounding its operands carry
-  // (a first-order bound, carried along the local derivatives: compute()).  float64 cannot tell such a value
-  // from 0; a small value that is no residue (1e-20 of x*y at x = y = 1e-10) keeps its digits.
+  // Float noise: 0.1*x + 0.2*x - 0.3*x at x = 1 is 5.6e-17 and sin(pi) is 1.2e-16, which the page printed as if
+  // they were values.  A number within NOISE roundings of the magnitudes that produced it is 0 here: a sum of
+  // its terms' size (add), and a value or a local derivative of the bound $rounding computes along the program
+  // (symgraph.export.rounding: rounded constants such as pi and 0.1 carry their size too; compute()).  float64
+  // cannot tell such a number from 0; a small value that is no residue (1e-20 of x*y at x = y = 1e-10) keeps
+  // its digits.
   const EPS = Number.EPSILON, NOISE = 8;
   const residue = (s, size) => s !== 0 && Number.isFinite(size) && Math.abs(s) <= NOISE * EPS * size;
   const add = (a, b) => {
@@ -46,28 +47,29 @@
   const dropped = (...factors) => factors.some(f => f === DROP) && factors.some(f => f !== DROP && !Number.isFinite(f))
     ? " <i>(the 0 of an untaken branch discards the other factor: a select, not a product)</i>" : "";
 
-  const INTO = NODES.map(() => []);  // each node's operand edges
-  EDGES.forEach((e, i) => { INTO[index[e.v]].push(i); });
+  // what each of $values' results received from its operands (see symgraph.export.rounding), or 0 for one
+  // shown as given (an input, a constant)
+  function received() {
+    const R = D.rounding, r = $rounding(...D.inputs.map(x => inputs[x.name])), P = R.terms.length;
+    const bound = [], from = [];
+    R.terms.forEach((terms, s) => {
+      let f = 0;
+      terms.forEach(([u, p]) => {
+        const b = bound[u];
+        if (b) f += Math.abs(r[P + p]) * b;  // an operand that carries nothing adds nothing, even times inf
+      });
+      from[s] = f;
+      bound[s] = Math.abs(r[s]) + f;
+    });
+    return R.at.map(s => (s < 0 ? 0 : from[s]));
+  }
 
   function compute() {
-    const out = $values(...D.inputs.map(x => inputs[x.name]));
-    EDGES.forEach((e, i) => { loc[i] = e.zero ? 0 : e.branch && out[NN + i] === 0 ? DROP : out[NN + i]; });
-    const carried = dict();  // the rounding a value carries from its operands (in units of EPS; see add)
-    NODES.forEach((n, i) => {
-      const x = out[i];
-      if (typeof x !== "number") { val[n.name] = x; return; }
-      let from = 0;
-      INTO[i].forEach(k => {
-        const l = loc[k], u = carried[EDGES[k].u];
-        if (typeof l === "number" && u) from += Math.abs(l) * u;
-      });
-      carried[n.name] = Math.abs(x) + from;
-      val[n.name] = residue(x, from) ? 0 : x;
-    });
-    // a local derivative that is an operand's value (b of a*b by a) is that value: a residue there is one here
-    EDGES.forEach((e, k) => {
-      if (typeof loc[k] !== "number" || loc[k] === 0) return;
-      if (INTO[index[e.v]].some(j => val[EDGES[j].u] === 0 && out[index[EDGES[j].u]] === loc[k])) loc[k] = 0;
+    const out = $values(...D.inputs.map(x => inputs[x.name])), from = received();
+    const shown = k => (typeof out[k] === "number" && residue(out[k], from[k]) ? 0 : out[k]);
+    NODES.forEach((n, i) => { val[n.name] = shown(i); });
+    EDGES.forEach((e, i) => {
+      loc[i] = e.zero ? 0 : e.branch && out[NN + i] === 0 ? DROP : shown(NN + i);
     });
   }
 
@@ -89,6 +91,9 @@
   // under a node, names are cut as its glyph is (9 characters, start and end: x_po…on_1, x_po…on_2); the layout
   // keeps room for that much
   const short = s => (s.length <= 9 ? s : s.slice(0, 4) + "…" + s.slice(-4));
+  // a name in an input's field or a table's heading: cut alike at 24 characters, whole in its tooltip (a name of
+  // 200 characters widened the page past the window, and the Jacobian's column past the panel)
+  const cut = s => (s.length <= 24 ? esc(s) : `<span title="${esc(s)}">${esc(s.slice(0, 11) + "…" + s.slice(-12))}</span>`);
   const dShort = (y, x) => `∂${short(label(y))}/∂${short(label(x))}`;
   const vertex = v => v.startsWith("in:") ? `in:${label(v.slice(3))}` : v.startsWith("out:") ? `out:${label(v.slice(4))}` : label(v);
   const times = (a, b) => `${paren(a)} · ${paren(b)}`;
@@ -344,7 +349,7 @@
 
   D.inputs.forEach(x => {
     const field = document.createElement("label");
-    field.innerHTML = `${esc(x.label)} = <input type="text" inputmode="decimal" data-input="${esc(x.name)}" value="${esc(String(x.value))}">`;
+    field.innerHTML = `${cut(x.label)} = <input type="text" inputmode="decimal" data-input="${esc(x.name)}" value="${esc(String(x.value))}">`;
     $("inputs").appendChild(field);
   });
   // a finite decimal number only, as explore(at=...) and the command line's --at take: '1e999' (Infinity),
@@ -542,9 +547,9 @@
   }
 
   function jacobianTable(jac) {
-    const head = `<tr><th></th>${WRT.map(x => `<th>∂/∂${esc(label(x))}</th>`).join("")}</tr>`;
+    const head = `<tr><th></th>${WRT.map(x => `<th>∂/∂${cut(label(x))}</th>`).join("")}</tr>`;
     // one row per output position, as sg.jacobian gives: an output listed twice is two equal rows
-    const rows = D.outputs.map((y, k) => `<tr><th>${esc(D.output_labels[k])}</th>` + WRT.map(x => {
+    const rows = D.outputs.map((y, k) => `<tr><th>${cut(D.output_labels[k])}</th>` + WRT.map(x => {
       const value = jac[y][x], entry = `${esc(D.output_labels[k])}|${esc(x)}`;
       return value === undefined ? `<td class="pending" data-entry="${entry}">…</td>`
         : `<td class="d" data-entry="${entry}" data-value="${full(value)}">${fmt(value)}</td>`;

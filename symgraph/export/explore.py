@@ -20,6 +20,10 @@ Where the page's content comes from:
   compiled to JavaScript (:mod:`symgraph.backends.javascript`); a reader who
   edits an input sees every value, tangent, adjoint, path product and
   fill-in recomputed from it along the recorded steps.
+* **Residues** (``sin(pi)`` is 1.2e-16 in float64) are shown as 0: a value
+  or local derivative within a few roundings of the magnitudes that produced
+  it, by a running error bound over that same program
+  (:mod:`symgraph.export.rounding`, compiled beside it as ``$rounding``).
 
 The page's script and style live beside this module (``explore.js``,
 ``explore.css``) and are pasted into each page.  Graphs of more than
@@ -47,6 +51,7 @@ from ..names import drawn_captions, drawn_names, drawn_symbols, output_labels
 from .files import write
 from .display import expression_rows, grammar_text
 from .layout import spaced_layout
+from .rounding import rounding
 from .text import op_label
 
 #: the largest graph a page steps through (nodes); larger ones raise ExpressionTooLargeError
@@ -190,7 +195,8 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
     results = {node: node for node in graph.order}
     results.update({f"{u}->{v}": ref for (u, v), ref in locals_.items()})
     program = lin.emitter.program(graph.input_nodes, results)
-    source = javascript_source(program, "$values")
+    rounding_source, residues = rounding(program)
+    source = javascript_source(program, "$values") + "\n" + rounding_source
 
     pos, bends, centres = spaced_layout(graph, NODE_ROOM, LABEL_ROOM)
     xs = [x for x, _ in pos.values()] + [x for b in bends.values() for x, _ in b]
@@ -239,6 +245,7 @@ def page_data(graph: Graph, wrt: Sequence[str], point: Mapping[str, float], titl
         "nodes": nodes,
         "edges": edge_rows,
         "modes": modes,
+        "rounding": residues,
         "size": [width, height],
     }
     return data, source, int(max(560, min(height, 900) + 330))

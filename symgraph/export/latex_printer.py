@@ -18,7 +18,8 @@ from typing import Any
 
 import sympy
 from sympy.printing.conventions import split_super_sub
-from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
+from sympy.printing.latex import LatexPrinter as SympyLatexPrinter, greek_letters_set, modifier_dict, other_symbols, \
+    tex_greek_dictionary, translate
 
 from ..ir.graph import Graph
 from .display import SharedPrinting
@@ -32,6 +33,12 @@ SETTINGS: dict[str, Any] = {
     "ln_notation": False,      # log, as the expression grammar writes it
 }
 
+
+#: a name of letters alone, and the words in one that sympy prints otherwise (Greek letters, accents such as ``hat``):
+#: a name of letters without them prints as it is spelled
+_PLAIN = re.compile(r"[A-Za-z]+")
+_SPECIAL = re.compile("|".join(sorted({*tex_greek_dictionary, *greek_letters_set, *other_symbols, *modifier_dict},
+                                      key=len, reverse=True)), re.IGNORECASE)
 
 #: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.input_names.element_label`)
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
@@ -77,7 +84,8 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         (``x__1`` printed ``x^{1}``, a power; ``x_1__2`` printed
         ``x^{2}_{1}``), a trailing ``_`` an empty subscript (``x_`` looked like
         ``x``), and several subscripts run together (``x_1_2`` looked like
-        ``x_12``, ``long_variable_name`` like ``long_{variablename}``) -- is
+        ``x_12``, and ``x1_2``, a digit's subscript and another, ``x_{1 2}``, looked like ``x12``;
+        ``long_variable_name`` looked like ``long_{variablename}``) -- is
         written as it is spelled, ``\\mathit{x\\_\\_1}``; so is one that a
         suffix of sympy's would print as an operation on another name
         (:data:`OPERATION_SUFFIXES`: ``xabs`` printed ``|x|``, as ``abs(x)``),
@@ -87,7 +95,7 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         if expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
         bare = name.lstrip("_")
-        if "__" in bare or bare.endswith("_") or bare.count("_") > 1 or _reads_as_operation(bare) \
+        if "__" in bare or bare.endswith("_") or len(split_super_sub(bare)[2]) > 1 or _reads_as_operation(bare) \
                 or name in self.clashing((name,)):
             return r"\mathit{" + name.replace("_", r"\_") + "}"
         if bare == name:
@@ -106,7 +114,10 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         """The names (of the graph's and of ``names``) that print as another does, to be written as spelled.
 
         sympy prints ``x1``, ``x_1`` and the element ``x[1]`` alike (``x_{1}``),
-        and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  A name
+        and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  Its
+        spellings of Greek letters meet too: ``lamda`` is ``lambda`` (``Lamda +
+        Lambda`` printed ``\\Lambda + \\Lambda``) and ``omicron`` is ``o``, so
+        names are grouped by their parts as sympy translates them.  A name
         that prints as an element of an indexed input would, ``x_{k}`` for any
         k, is set apart even when x has no element k: a listing's ``v_{4} = x v_{1}``
         read as element 4 of an input v, and ``t_{330} = t_{329} t_{4}`` mixed
@@ -121,7 +132,6 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         fresh = {n for n in names if n not in self._seen}
         if not self._seen and graph is not None:
             fresh.update(n for n in graph.addresses if "[" not in n)
-        fresh = {n for n in fresh if "_" in n or n[-1:].isdigit()}
         if not fresh:
             return self._clashing
         if self._groups is None:
@@ -130,8 +140,15 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         indexed = graph.indexed if graph is not None else {}
         touched = []
         for n in fresh:
+            if _PLAIN.fullmatch(n) and not _SPECIAL.search(n):  # letters sympy prints as they are: the name itself
+                group = groups.setdefault((0, n, (), ()), [])
+                group.append(n)
+                touched.append(group)
+                continue
             head, sups, subs = split_super_sub(n.lstrip("_"))
-            group = groups.setdefault((len(n) - len(n.lstrip("_")), head, tuple(sups), tuple(subs)), [])
+            key = (len(n) - len(n.lstrip("_")), translate(head), tuple(map(translate, sups)),
+                   tuple(map(translate, subs)))
+            group = groups.setdefault(key, [])
             group.append(n)
             if head in indexed and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_"):
                 group.append(f"{head}[{subs[0]}]")  # reads as an element, whether or not the input has it

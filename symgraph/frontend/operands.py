@@ -79,7 +79,7 @@ class Operands:
             if prev == "(":
                 self.fail("missing argument after '('" if ops[-1][1] == "call" else
                           "expression ends after '(': an operand is missing", i)
-            self.fail(f"expression ends after {prev!r}: an operand is missing", i)
+            self.fail(f"expression ends after {prev!r}: an operand is missing{self._continued(i)}", i)
         elif t == ")":
             prev = self._before(i, True)  # at the start of the text: the end token, ''
             if prev == "," and ops and ops[-1][1] == "call":
@@ -108,6 +108,16 @@ class Operands:
         else:
             self.fail(f"{t!r} cannot start an operand", i)
         self.i = i + 1
+
+    def _continued(self, i: int) -> str:
+        """A hint when the text goes on after the line break at token ``i``: ``c = x +`` then `` 1`` on the next
+        line read as a line ending in '+' (a line break ends a line; inside brackets it is blank space)."""
+        toks, j = self.toks, i
+        while toks[j] == "\n":
+            j += 1
+        if j == i or toks[j] == "":
+            return ""
+        return "; a line break ends the line: an expression goes on to the next line only inside parentheses"
 
     def _operand_missing_after(self, i: int, ops: list) -> str | None:
         """The token an error at operand ``i`` names as the one before it (None at the start of the text).

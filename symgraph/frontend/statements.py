@@ -10,13 +10,20 @@ per text.
 """
 from __future__ import annotations
 
-from ..errors import ParseError, line_column, shown
+import warnings
+
+from ..errors import ParseError, ReadingWarning, caller_level, line_column, shown
 from ..ir.builder import GraphBuilder
 from .calls import Calls, Definition
 from .expressions import _CALLABLE, _KEYWORDS, Expressions
 from .operands import Operands
 from .reductions import REDUCTIONS, Reductions
 from .tokens import kind, scan
+
+
+def names_read_none(names: list, tokens: list) -> bool:
+    """Whether none of ``names`` is among ``tokens`` (the texts of a line's tokens)."""
+    return set(names).isdisjoint(tokens)
 
 
 class _Parser(Expressions, Operands, Calls, Reductions):
@@ -148,6 +155,8 @@ class _Parser(Expressions, Operands, Calls, Reductions):
                 ref, stop = self.expression()
                 bare = (ref, stop)
                 self.result_at = k
+                if t in ("+", "-") and names and toks[k - 1] == "\n" and names_read_none(names, toks[k:stop]):
+                    self.note_continuation(k, names)
                 if toks[stop] == ";":
                     self.fail("';' must end an assignment line ('name = expr'), not a bare expression", stop)
         if not names and bare is None:
@@ -164,6 +173,20 @@ class _Parser(Expressions, Operands, Calls, Reductions):
             refs.append(bare[0])
             bare = None
         return names, refs, None if bare is None else bare[0]
+
+    def note_continuation(self, k: int, names: list) -> None:
+        """A :class:`ReadingWarning` for a last line that starts with a sign and reads none of the names the lines
+        above assign: ``c = a*b`` then ``  + d`` is a program whose output is ``+d`` (a line break ends a line, and
+        a bare last line is the output), where the continuation of c's formula was most likely meant."""
+        j = k - 1
+        while self.toks[j] == "\n":
+            j -= 1
+        line, above = (line_column(self.text, self.tokens.pos(at))[0] for at in (k, j))
+        assigned = ", ".join(dict.fromkeys(names))
+        warnings.warn(ReadingWarning(
+            f"line {line} starts with {self.toks[k]!r}: a line break ends a line, so line {line} is the output on "
+            f"its own and does not use {assigned} (assigned above); to go on with line {above}'s expression, put "
+            "it in parentheses"), stacklevel=caller_level())
 
     def assignment_target(self, k: int) -> str:
         name = self.toks[k]
