@@ -11,6 +11,7 @@ never builds the entries it is not asked for.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -20,7 +21,7 @@ from .binding import point_values
 from .options import checked_options
 from .export.latex import hessian_latex, sparse_jacobian_latex
 from .export.notebook_latex import notebook_math
-from .errors import ArgumentError, EntryError, WrtNames, shown
+from .errors import ArgumentError, EntryError, RefusesCall, ResultLabels, WrtNames, shown
 from .ir.graph import Graph
 from .ir.program import Program
 from .matrix_functions import SparseFunction, _compiled, csr_of
@@ -36,9 +37,9 @@ class SparseDerivative:
 
     def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
                  order: int = 1, graph: Graph | None = None, held: Sequence[str] = (), cost: Any = None):
-        self.pattern = pattern
+        self.pattern = refusing_call(pattern)  # called as a method, it says to drop the ()
         self.program = program
-        self.labels = list(labels)
+        self.labels = ResultLabels(labels)
         self.wrt = WrtNames(names)  # called as a method, it says to drop the ()
         self.shape = pattern.shape
         self.order = order  # 2 for a Hessian
@@ -158,3 +159,30 @@ class SparseDerivative:
         where = {label: k for k, label in enumerate(distinct)}
         order = np.array([len(distinct) if label is None else where[label] for label in self.labels], dtype=np.int64)
         return SparseFunction(kernel, order, self.pattern, vector)
+
+
+class _Pattern(RefusesCall):
+    """Mixed into a result's CSR pattern (:func:`refusing_call`): ``S.pattern()`` says to drop the ()."""
+
+    __slots__ = ()
+    read_as = "result.pattern"
+
+    def held(self) -> str:
+        return f"the {self.shape[0]}x{self.shape[1]} scipy.sparse CSR matrix of the structural nonzeros"
+
+    def __reduce__(self) -> tuple:  # the class is made on first use: pickled as the plain matrix and remade
+        return refusing_call, (self.value_class()((self.data, self.indices, self.indptr), shape=self.shape),)
+
+
+@cache
+def _pattern_class(base: type) -> type:
+    """``base`` (scipy's CSR matrix class) with :class:`_Pattern` mixed in, made once: scipy is imported only
+    by the calls that make a pattern."""
+    return type(base.__name__, (_Pattern, base), {"__slots__": (), "__module__": __name__})
+
+
+def refusing_call(pattern: Any) -> Any:
+    """``pattern`` (a CSR matrix) sharing its arrays, as a class whose call says it is a property (:class:`_Pattern`)."""
+    if isinstance(pattern, _Pattern):
+        return pattern
+    return _pattern_class(type(pattern))((pattern.data, pattern.indices, pattern.indptr), shape=pattern.shape)
