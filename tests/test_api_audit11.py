@@ -39,3 +39,39 @@ def test_the_refusing_values_stay_what_they_were():
     f = pickle.loads(pickle.dumps(S.lambdify()))
     assert np.allclose(f(x=1.0, y=2.0).toarray(), [[4.0, 2.0], [2.0, -np.sin(2.0)]])
     assert list(S.labels) == ["d2/dx^2", "d2/dx dy", "d2/dx dy", "d2/dy^2"]
+
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sg.jvp("x*y", ["x", "y"], [HUGE, 1]), lambda: sg.jvp("x*y", ["x", "y"], [-HUGE, 1]),
+    lambda: sg.vjp("x*y", ["x"], [HUGE]), lambda: sg.hvp("x*x*y", ["x", "y"], [HUGE, 1]),
+    lambda: sg.hvp("x*x*y", ["x", "y"], np.array([HUGE, 1], dtype=object)),
+    lambda: sg.jvp("x*y", ["x", "y"], {"x": 1, "y": HUGE}),
+    lambda: sg.jvp("x*y", ["x", "y"], [__import__("fractions").Fraction(HUGE, 3), 1]),
+    lambda: sg.jvp("x*y", ["x", "y"], [__import__("sympy").Integer(HUGE), 1]),
+    lambda: sg.jvp("x*y", ["x", "y"], [__import__("sympy").Float("1e400"), 1]),
+    lambda: sg.hessp("x*x*y", ["x", "y"])([1.0, 2.0], [1, HUGE]),
+    lambda: sg.hessp("x*x*y", ["x", "y"])([HUGE, 2.0], [1, 1]),
+    lambda: sg.grad("x*y").at(x=HUGE, y=1.0), lambda: sg.hvp("x*x*y", ["x", "y"], [1, 1]).at(x=HUGE, y=1),
+    lambda: sg.grad("x*y").lambdify()(HUGE, 1.0), lambda: sg.hessian("x*x*y").lambdify()(HUGE, 1),
+    lambda: sg.hessian("x*x*y", sparse=True).at(x=HUGE, y=1), lambda: sg.parse("x*y").evaluate(x=HUGE, y=1),
+    lambda: sg.value_and_grad("x*x*y", vector=True)([HUGE, 1])])
+def test_a_number_too_large_for_a_float64_is_refused_alike_everywhere(call):
+    """A seed of 10**400 was sympy's oo without a word (x + oo*y), where .at() and compiled calls refused it."""
+    with pytest.raises(sg.GraphError, match="too large for a float64"):
+        call()
+
+
+def test_infinite_seeds_stay_refused_and_large_finite_ones_stay_exact():
+    with pytest.raises(sg.ArgumentError, match="must be finite, got inf"):
+        sg.jvp("x*y", ["x", "y"], [float("inf"), 1])
+    assert sg.jvp("x*y", ["x", "y"], [10**300, 1])["f"] == 10**300 * __import__("sympy").Symbol("y") + \
+        __import__("sympy").Symbol("x")
+
+
+def test_a_large_entry_of_an_array_is_named_by_its_index():
+    with pytest.raises(sg.GraphError, match=r"value for x is too large for a float64: its entry \[0, 1\] is "
+                                            r"\(an integer of 401 digits\)"):
+        sg.grad("x*y").at(x=np.array([[1, HUGE]], dtype=object), y=1.0)
