@@ -75,3 +75,32 @@ def test_a_large_entry_of_an_array_is_named_by_its_index():
     with pytest.raises(sg.GraphError, match=r"value for x is too large for a float64: its entry \[0, 1\] is "
                                             r"\(an integer of 401 digits\)"):
         sg.grad("x*y").at(x=np.array([[1, HUGE]], dtype=object), y=1.0)
+
+
+def _doubling(levels=30):
+    """A from_sympy graph whose output, unnamed, is sin(u) + cos(u) nested ``levels`` times: 2^levels operations."""
+    import sympy
+    x, y = sympy.symbols("x y")
+    u = x
+    for _ in range(levels):
+        u = sympy.sin(u) + sympy.cos(u)
+    return u, x * y
+
+
+def test_graph_expr_names_what_the_user_asked_for():
+    """Graph.expr's size error named the output's node (v90), which the user never wrote: the repr, the listings and
+    the results call it f (f1, f2 of several), and graph.expr takes that label."""
+    deep, small = _doubling()
+    one = sg.Graph.from_sympy(deep)
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"^the closed form of 'f' has .* graph\.expr\('f', limit=None\)"):
+        one.expr()
+    two = sg.Graph.from_sympy([deep, small])
+    with pytest.raises(sg.GraphError, match=r"this graph has 2 outputs \(f1, f2\); name the one wanted: graph\.expr\('f1'\)"):
+        two.expr()
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"^the closed form of 'f1' has .* graph\.expr\('f1', limit=None\)"):
+        two.expr("f1")
+    assert two.expr("f2") == two.expr(two.outputs[1]) == small
+    text = "; ".join(["u0 = x[0]*x[1]"] + [f"u{k + 1} = sin(u{k}) + cos(u{k})*x[{k % 2}]" for k in range(30)])
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"^the closed form of 'u30' "):
+        sg.parse(text).expr()
+    assert str(sg.parse(text).expr("x[1]")) == "x[1]"
