@@ -104,3 +104,13 @@ def test_graph_expr_names_what_the_user_asked_for():
     with pytest.raises(sg.ExpressionTooLargeError, match=r"^the closed form of 'u30' "):
         sg.parse(text).expr()
     assert str(sg.parse(text).expr("x[1]")) == "x[1]"
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_compare_counts_what_its_table_shows_so_printing_only_formats(order):
+    report = sg.compare("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", order=order, n=6)
+    assert all(not callable(cost.expanded) for cost in report.values())  # counted: nothing left for printing
+    assert "?" not in str(report) and str(report) == str(report)
+    if order == 1:  # the figure counted now is the one a derivation's report counts when read
+        lazy = sg.grad("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", mode="reverse", n=6).cost
+        assert callable(lazy["reverse"].expanded) and lazy.expanded_ops == report["reverse"].expanded_ops > 0
