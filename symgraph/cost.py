@@ -48,7 +48,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
 from .options import checked_options
-from .errors import FigureError, no_entry, not_a_method
+from .errors import FigureError, closest_name, no_entry, not_a_method
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -170,7 +170,9 @@ class CostReport(Mapping[str, ModeCost]):
             if costs:  # a table: say which row to read
                 raise FigureError(f"this report has {len(costs)} modes ({', '.join(costs)}), so no single {name}; "
                                   f"read one row: report[{next(iter(costs))!r}].{name}")
-        raise AttributeError(name)
+        close = closest_name(name, (*FIGURES, "mode", "note")) if not name.startswith("_") else None
+        hint = f" (did you mean {close!r}?)" if close is not None else ""  # report.sweep said only 'sweep'
+        raise AttributeError(f"'CostReport' object has no attribute {name!r}{hint}", name=name, obj=self)
 
     @checked_options
     def to_dict(self) -> dict[str, dict]:

@@ -114,3 +114,12 @@ def test_compare_counts_what_its_table_shows_so_printing_only_formats(order):
     if order == 1:  # the figure counted now is the one a derivation's report counts when read
         lazy = sg.grad("sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)", mode="reverse", n=6).cost
         assert callable(lazy["reverse"].expanded) and lazy.expanded_ops == report["reverse"].expanded_ops > 0
+
+
+def test_a_misspelt_figure_of_a_report_names_the_one_meant():
+    """report.sweep raised AttributeError('sweep'), the bare name; hasattr stays False for any other name."""
+    cost = sg.grad("x*y").cost
+    with pytest.raises(AttributeError, match=r"^'CostReport' object has no attribute 'sweep' \(did you mean 'sweeps'\?\)$"):
+        cost.sweep  # noqa: B018
+    assert not hasattr(cost, "zzz") and not hasattr(cost, "_repr_latex_") and cost.sweeps == 1
+    assert pickle.loads(pickle.dumps(cost)).sweeps == 1
