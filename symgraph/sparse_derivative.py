@@ -95,6 +95,20 @@ class SparseDerivative:
     def __bool__(self) -> bool:
         return True  # as before __len__ was defined: a result is true, whatever its entries
 
+    def __eq__(self, other: object) -> bool:
+        """Results of the same kind, wrt names, pattern and entries are equal, as dense matrices and gradients
+        are: two derivations of one function compared unequal (identity), where their dense forms compared equal.
+        Unhashable, as those are."""
+        if not isinstance(other, SparseDerivative):
+            return NotImplemented
+        mine, theirs = self.pattern, other.pattern
+        return self is other or (
+            self.shape == other.shape and self.order == other.order and self.wrt == other.wrt
+            and np.array_equal(mine.indptr, theirs.indptr) and np.array_equal(mine.indices, theirs.indices)
+            and self.to_sympy() == other.to_sympy())
+
+    __hash__ = None  # type: ignore[assignment]
+
     def _not_iterable(self) -> ArgumentError:
         return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
                              "S[i, j], every nonzero's closed form with S.to_sympy(), its positions with S.pattern, "

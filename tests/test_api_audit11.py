@@ -123,3 +123,14 @@ def test_a_misspelt_figure_of_a_report_names_the_one_meant():
         cost.sweep  # noqa: B018
     assert not hasattr(cost, "zzz") and not hasattr(cost, "_repr_latex_") and cost.sweeps == 1
     assert pickle.loads(pickle.dumps(cost)).sweeps == 1
+
+
+def test_sparse_results_compare_by_value_as_dense_ones_do():
+    a = sg.hessian("x^2*y + sin(y)", sparse=True)
+    assert a == sg.hessian("x^2*y + sin(y)", sparse=True, mode="edge-pushing")
+    assert sg.hessian("x^2*y + sin(y)") == sg.hessian("x^2*y + sin(y)", mode="edge-pushing")  # as the dense ones
+    assert a != sg.hessian("x^2*y + cos(y)", sparse=True) and a != sg.hessian("x^2*y + sin(y)", wrt=["y", "x"], sparse=True)
+    assert a != sg.jacobian(["x*y", "x"], sparse=True) and a != 1
+    assert sg.jacobian(["x*y", "x"], sparse=True) == sg.jacobian(["x*y", "x"], sparse=True, mode="forward")
+    with pytest.raises(TypeError):
+        hash(a)
