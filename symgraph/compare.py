@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 from .ad.linearised import Adjacency, OverBudget
 from .ad.paths import PATH_LIMIT, path_limit_error
 from .options import checked_options
-from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, ModeCost, mode_cost
+from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, ModeCost, count_shown, mode_cost
 from .derive import jacobian_program
 from .errors import ArgumentError, shown
 from .hessian import STRATEGIES, hessian_program, second_order
@@ -207,7 +207,7 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
             bar.close()
     report = CostReport(costs, len(names), len(graph.outputs))
     report.verdict = verdict(report)
-    return report
+    return count_shown(report)
 
 
 #: why a Hessian strategy can win, for the verdict of compare(order=2)
@@ -284,4 +284,4 @@ def second_order_report(graph: Any, names: Sequence[str], progress: Any = False)
                       f"{_counted(best.program_ops, 'operation')}; "
                       f"the Hessian has {_counted(nonzeros, 'structural nonzero')} of {count_text(len(names) ** 2)}: "
                       f"{why}")
-    return report
+    return count_shown(report)

@@ -48,7 +48,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
 from .options import checked_options
-from .errors import FigureError, no_entry, not_a_method
+from .errors import FigureError, closest_name, no_entry, not_a_method
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -170,7 +170,9 @@ class CostReport(Mapping[str, ModeCost]):
             if costs:  # a table: say which row to read
                 raise FigureError(f"this report has {len(costs)} modes ({', '.join(costs)}), so no single {name}; "
                                   f"read one row: report[{next(iter(costs))!r}].{name}")
-        raise AttributeError(name)
+        close = closest_name(name, (*FIGURES, "mode", "note")) if not name.startswith("_") else None
+        hint = f" (did you mean {close!r}?)" if close is not None else ""  # report.sweep said only 'sweep'
+        raise AttributeError(f"'CostReport' object has no attribute {name!r}{hint}", name=name, obj=self)
 
     @checked_options
     def to_dict(self) -> dict[str, dict]:
@@ -240,6 +242,16 @@ def expanded_ops(program, cap: int = EXPANDED_CAP) -> int:
     """
     program.measure()
     return min(cap, sum(program.expanded_size(label, cap) for label in program.results))
+
+
+def count_shown(report: CostReport) -> CostReport:
+    """``report`` with the expanded_ops its table shows counted now (those :data:`PRINT_COUNT` lets it show), for
+    a report whose table is the result (``sg.compare``): printing then only formats, where printing compare()'s
+    table at Rosenbrock n = 5,000 counted three programs of 45,000-60,000 operations first (0.2-0.9 s)."""
+    for cost in report.costs.values():
+        if cost.counted:
+            cost.expanded_ops  # noqa: B018 - counted and kept
+    return report
 
 
 def mode_cost(mode: str, counts: Counts | None = None, program: Program | None = None, seconds: float | None = None,

@@ -36,7 +36,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import constants
 from .options import checked_options
-from .real_values import as_array
+from .real_values import as_array, beyond_float64
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
 from .frontend.coerce import (as_graph, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
@@ -175,6 +175,8 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
         elif isinstance(s, sympy.Number) or isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
             # an int is finite however large (math.isfinite would overflow converting it to a float)
+            if beyond_float64(s):  # sympy made it oo (x + oo*y), where .at() and compiled calls refuse such a value
+                raise GraphError(f"a seed in {what} is too large for a float64: {shown(s)}")
             if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
                 raise ArgumentError(f"a seed in {what} must be finite, got {shown(s)}")
             if isinstance(s, numbers.Rational) and not isinstance(s, numbers.Integral):  # a Fraction stays exact

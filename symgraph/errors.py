@@ -190,15 +190,34 @@ def not_a_method(read_as: str, what: str, instead: str = "") -> ArgumentError:
     return ArgumentError(f"{read_as} is a property ({what}), not a method: write {read_as}, without (){instead}")
 
 
-class NameTuple(tuple):
+class RefusesCall:
+    """Mixed into the value a property holds (a tuple, a sparse matrix), so that a call of it (``g.order()``,
+    ``S.pattern()``) is :func:`not_a_method` naming the property (:attr:`read_as`) and what it holds
+    (:meth:`held`), where Python said only "'list' object is not callable"; the value is as its own
+    class in every other way.  The one mechanism of every such property."""
+
+    __slots__ = ()
+    read_as = "this property"
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise not_a_method(self.read_as, self.held())
+
+    def held(self) -> str:
+        plain = self.value_class()
+        return f"the {plain.__name__} {shown(plain(self))}"
+
+    @classmethod
+    def value_class(cls) -> type:
+        """The class this one is mixed with (``tuple``, scipy's ``csr_matrix``)."""
+        return next(c for c in cls.__mro__ if not issubclass(c, RefusesCall))
+
+
+class NameTuple(RefusesCall, tuple):
     """A tuple of names that a property holds (:attr:`read_as` says which), refusing a call with
     :func:`not_a_method`; as a tuple in every other way (equal to one, printed as one, same speed)."""
 
     __slots__ = ()
     read_as = "this tuple of names"
-
-    def __call__(self, *args: object, **kwargs: object) -> None:
-        raise not_a_method(self.read_as, f"the tuple {shown(tuple(self))}")
 
 
 class GraphInputs(NameTuple):
@@ -224,6 +243,18 @@ class ResultLabels(NameTuple):
 class WrtNames(NameTuple):
     __slots__ = ()
     read_as = "result.wrt"
+
+
+class GraphOrder(RefusesCall, list):
+    """The graph's node names in order: a new list at each read (a list, as it always was)."""
+
+    __slots__ = ()
+    read_as = "g.order"
+
+
+class GraphInputNodes(NameTuple):
+    __slots__ = ()
+    read_as = "g.input_nodes"
 
 
 class RenderError(SymgraphError, RuntimeError):

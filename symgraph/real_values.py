@@ -9,13 +9,14 @@ this says whether a value can be one.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
 
 from .errors import GraphError, shown
 
-__all__ = ["as_array", "broadcast_shape", "conversion_error", "index_axes_error", "real_value", "refuse_bytes",
+__all__ = ["as_array", "beyond_float64", "broadcast_shape", "conversion_error", "index_axes_error", "real_value", "refuse_bytes",
            "refuse_masked"]
 
 
@@ -174,9 +175,12 @@ def real_value(name: str, value: Any) -> Any:
         except (OverflowError, TypeError, ValueError):
             converted = None
         # a finite Decimal, Fraction or sympy number past float64 became inf without a word, where an int says so
-        if converted is None or any(np.isinf(c) and e not in (np.inf, -np.inf)
-                                    for e, c in zip(array.flat, np.ravel(converted))):
-            raise GraphError(f"value for {name} is too large for a float64: {shown(value)}") from None
+        large = next((k for k, e in enumerate(array.flat) if beyond_float64(e)), None)
+        if converted is None or large is not None:
+            where = ", ".join(map(str, np.unravel_index(large, array.shape))) if array.ndim and large is not None else ""
+            which = f"its entry [{where}] is " if where else ""
+            raise GraphError(f"value for {name} is too large for a float64: {which}"
+                             f"{shown(value if not which else array.flat[large])}") from None
         return converted
     if array is None or array.ndim:
         what = f"{type(value).__name__} {shown(value)}" if array is None else f"an array of {array.dtype} {shown(array)}"
@@ -184,6 +188,26 @@ def real_value(name: str, value: Any) -> Any:
         one = array.item() if isinstance(value, np.ndarray) else value
         what = f"{type(one).__name__} {shown(one)}"
     raise GraphError(f"value for {name} must be a real number or an array of them, got {what}")
+
+
+def beyond_float64(number: Any) -> bool:
+    """True for a finite real number float64 cannot hold, which NumPy and sympy would make inf or oo without a word:
+    an int of 400 digits, a Fraction or Decimal past 1.8e308, sympy's ``Float('1e400')``; False for inf itself.
+
+    >>> beyond_float64(10**400), beyond_float64(-10**400), beyond_float64(float("inf")), beyond_float64(2)
+    (True, True, False, False)
+    """
+    try:
+        value = float(number)
+    except OverflowError:
+        return True
+    except Exception:  # not a real number: refused elsewhere for what it is
+        return False
+    if not math.isinf(value):
+        return False
+    finite = getattr(number, "is_finite", None)  # sympy's property (oo is not finite), Decimal's method
+    finite = finite() if callable(finite) else finite
+    return bool(finite)  # None: a float (or NumPy's) at inf is inf itself
 
 
 def _real_scalar(e: Any) -> bool:

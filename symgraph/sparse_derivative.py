@@ -11,6 +11,7 @@ never builds the entries it is not asked for.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -20,7 +21,7 @@ from .binding import point_values
 from .options import checked_options
 from .export.latex import hessian_latex, sparse_jacobian_latex
 from .export.notebook_latex import notebook_math
-from .errors import ArgumentError, EntryError, WrtNames, shown
+from .errors import ArgumentError, EntryError, RefusesCall, ResultLabels, WrtNames, shown
 from .ir.graph import Graph
 from .ir.program import Program
 from .matrix_functions import SparseFunction, _compiled, csr_of
@@ -36,9 +37,9 @@ class SparseDerivative:
 
     def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
                  order: int = 1, graph: Graph | None = None, held: Sequence[str] = (), cost: Any = None):
-        self.pattern = pattern
+        self.pattern = refusing_call(pattern)  # called as a method, it says to drop the ()
         self.program = program
-        self.labels = list(labels)
+        self.labels = ResultLabels(labels)
         self.wrt = WrtNames(names)  # called as a method, it says to drop the ()
         self.shape = pattern.shape
         self.order = order  # 2 for a Hessian
@@ -93,6 +94,20 @@ class SparseDerivative:
 
     def __bool__(self) -> bool:
         return True  # as before __len__ was defined: a result is true, whatever its entries
+
+    def __eq__(self, other: object) -> bool:
+        """Results of the same kind, wrt names, pattern and entries are equal, as dense matrices and gradients
+        are: two derivations of one function compared unequal (identity), where their dense forms compared equal.
+        Unhashable, as those are."""
+        if not isinstance(other, SparseDerivative):
+            return NotImplemented
+        mine, theirs = self.pattern, other.pattern
+        return self is other or (
+            self.shape == other.shape and self.order == other.order and self.wrt == other.wrt
+            and np.array_equal(mine.indptr, theirs.indptr) and np.array_equal(mine.indices, theirs.indices)
+            and self.to_sympy() == other.to_sympy())
+
+    __hash__ = None  # type: ignore[assignment]
 
     def _not_iterable(self) -> ArgumentError:
         return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
@@ -158,3 +173,30 @@ class SparseDerivative:
         where = {label: k for k, label in enumerate(distinct)}
         order = np.array([len(distinct) if label is None else where[label] for label in self.labels], dtype=np.int64)
         return SparseFunction(kernel, order, self.pattern, vector)
+
+
+class _Pattern(RefusesCall):
+    """Mixed into a result's CSR pattern (:func:`refusing_call`): ``S.pattern()`` says to drop the ()."""
+
+    __slots__ = ()
+    read_as = "result.pattern"
+
+    def held(self) -> str:
+        return f"the {self.shape[0]}x{self.shape[1]} scipy.sparse CSR matrix of the structural nonzeros"
+
+    def __reduce__(self) -> tuple:  # the class is made on first use: pickled as the plain matrix and remade
+        return refusing_call, (self.value_class()((self.data, self.indices, self.indptr), shape=self.shape),)
+
+
+@cache
+def _pattern_class(base: type) -> type:
+    """``base`` (scipy's CSR matrix class) with :class:`_Pattern` mixed in, made once: scipy is imported only
+    by the calls that make a pattern."""
+    return type(base.__name__, (_Pattern, base), {"__slots__": (), "__module__": __name__})
+
+
+def refusing_call(pattern: Any) -> Any:
+    """``pattern`` (a CSR matrix) sharing its arrays, as a class whose call says it is a property (:class:`_Pattern`)."""
+    if isinstance(pattern, _Pattern):
+        return pattern
+    return _pattern_class(type(pattern))((pattern.data, pattern.indices, pattern.indptr), shape=pattern.shape)

@@ -44,7 +44,7 @@ import sympy
 
 from .. import ops
 from ..options import checked_options, label_list
-from ..errors import ArgumentError, GraphError, GraphOutputs, counted, shown_names, shown
+from ..errors import ArgumentError, GraphError, GraphInputNodes, GraphOrder, GraphOutputs, counted, shown_names, shown
 from ..names import Namer, output_labels
 from .graph_values import GraphValues
 from .hooks import SERVICES, service
@@ -98,7 +98,7 @@ class Graph(InputNames, GraphValues):
         self._ops, self._operands = op_of, operands
         #: the input nodes in order of first appearance, as ``g.nx`` keys them (an element's node ``x_0``);
         #: what users read is :attr:`inputs`
-        self.input_nodes: tuple[str, ...] = tuple(inputs)
+        self.input_nodes: tuple[str, ...] = GraphInputNodes(inputs)  # called as a method, it says to drop the ()
         #: output node names in order; a node may appear more than once (n functions in, n outputs)
         self.outputs = GraphOutputs(outputs)  # called as a method (g.outputs()), it says to drop the ()
         #: every name a user can address -> the node it stands for: the inputs, the names the text
@@ -241,8 +241,9 @@ class Graph(InputNames, GraphValues):
 
     @property
     def order(self) -> list[str]:
-        """Node names in topological order (creation order, operands first)."""
-        return list(self._ops)
+        """Node names in topological order (creation order, operands first); called as a method
+        (``g.order()``), it says to drop the ()."""
+        return GraphOrder(self._ops)
 
     @checked_options
     def op(self, node: str) -> str:

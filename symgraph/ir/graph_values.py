@@ -17,7 +17,8 @@ import sympy
 from .. import constants
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
-from ..errors import ExpressionTooLargeError, GraphError, no_entry
+from ..errors import ExpressionTooLargeError, GraphError, no_entry, shown_names
+from ..names import output_labels
 from . import interpret
 
 
@@ -117,14 +118,21 @@ class GraphValues:
         here, as in the numbers.
         """
         interpret.check_limit(limit)
+        if node is None and len(self.outputs) > 1:  # "use jacobian()", as a derivative says, is no way here
+            labels = output_labels(self)
+            raise GraphError(f"this graph has {len(labels)} outputs ({shown_names(labels)}); name the one wanted: "
+                             f"graph.expr({labels[0]!r})")
+        asked = (output_labels(self)[0] if self.outputs else None) if node is None else node
         node = self.output if node is None else self._node_of(node)
+        # the name the user asked by (x[3], the output f), not its node's (x_3, v40), which no listing shows
+        label = str(asked) if isinstance(asked, (str, sympy.Basic)) else node
         size, depth = self._shapes[node][:2]  # counted once per graph; the gate holds for a form built before
-        interpret.check_size(node, size, limit, f"graph.expr({node!r}, limit=None)",
+        interpret.check_size(label, size, limit, f"graph.expr({label!r}, limit=None)",
                              "str(graph) lists it, graph.evaluate() computes it")
         if node not in self._exprs:
             if depth > constants.MAX_DEPTH:
                 raise ExpressionTooLargeError(
-                    f"the expression of {node!r} is nested {depth} levels deep, more than sympy can "
+                    f"the expression of {label!r} is nested {depth} levels deep, more than sympy can "
                     f"handle ({constants.MAX_DEPTH}); str(graph) lists it, graph.evaluate() computes it")
             interpret.forms(interpret.needed([node], self._row, self._exprs), self._exprs, self.symbol, {node})
         return self._exprs[node]
@@ -137,7 +145,7 @@ class GraphValues:
 
     def _node_of(self, key: Any) -> str:
         """The node ``key`` names: a node, a name the user gave it (an element ``x[0]``, whose node is ``x_0``; an
-        alias ``c`` of ``c = a``), or the sympy symbol standing for it (``g.nx.nodes[n]["symbol"]``); else a
+        alias ``c`` of ``c = a``), an output's label (``f2``: :func:`~symgraph.names.output_labels`), or the sympy symbol standing for it (``g.nx.nodes[n]["symbol"]``); else a
         GraphError listing the nodes (it said "no node named c" for the Symbol c of node c)."""
         name = str(key) if isinstance(key, (sympy.Symbol, sympy.Indexed)) else key
         if name.__class__ is str and name in self._ops and isinstance(key, sympy.Basic) and self.symbol(name) != key:
@@ -145,5 +153,9 @@ class GraphValues:
                              f"is another variable to sympy); pass the name {name!r}")
         if name.__class__ is str and name not in self._ops and self.addresses.get(name) is not None:
             name = self.addresses[name]
+        if name.__class__ is str and name not in self._ops and self.outputs:  # an output's label: f, f2 (never a name
+            labels = output_labels(self)  # of the graph's), as the repr, listings and results call it
+            if name in labels:
+                return self.outputs[labels.index(name)]
         self.op(name)
         return name
