@@ -226,6 +226,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                 if program.results[label].__class__ is not str:  # a constant: as _entries reads it
                     entry = program.closed_form(label)
                     return entry if entry != 0 else sympy.S.Zero
+                # as a gradient's result[name]: sympy builds a shared entry at once, then takes minutes to print it
+                check_size(program, label, EXPAND_LIMIT, f"matrix.tolist()[{i}][{j}]")
                 entry = _entry(program, label, how)
                 return sympy.S.Zero if entry is None else entry
         try:

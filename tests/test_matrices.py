@@ -265,3 +265,19 @@ def test_built_size_counts_what_sympy_flattens():
     chain = [("s1", "add", ("a", "b")), ("s2", "add", ("s1", "c")), ("s3", "add", ("s2", "d"))]
     assert built_size(chain) == 2 + 3 + 4
     assert built_size([("p", "mul", ("a", "b")), ("q", "sin", ("p",)), ("r", "mul", ("q", "p"))]) == 2 + 1 + 3
+
+
+def test_an_entry_too_large_to_print_is_refused_as_a_gradients_is():
+    # each level doubles the entry written out, which sympy builds shared at once and then takes minutes to print
+    text = "; ".join(["u0 = x"] + [f"u{k + 1} = sin(u{k})*u{k} + a*u{k}" for k in range(14)])
+    J = sg.jacobian([text], ["x", "a"])
+    with pytest.raises(sg.ExpressionTooLargeError, match=r"the closed form of 'du14/dx' has .* operations written out, "
+                                                         r"more than 100,000 .*; matrix\.tolist\(\)\[0\]\[0\] builds it "
+                                                         r"anyway") as info:
+        J[0, 0]
+    with pytest.raises(sg.ExpressionTooLargeError):
+        sg.grad(text, ["x", "a"])["x"]  # the gradient's entry, refused alike
+    assert isinstance(info.value, ValueError) or isinstance(info.value, sg.SymgraphError)
+    assert J.tolist()[0][0].has(sympy.Symbol("a"))  # built anyway, shared
+    assert J.at(x=0.5, a=0.1).shape == (1, 2)
+    assert sg.hessian("x^2*y")[0, 1] == 2 * sympy.Symbol("x")  # small entries as before
