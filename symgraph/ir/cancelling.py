@@ -113,11 +113,15 @@ class Cancellations:
 
     def _ratio(self, x: str, y: str) -> tuple[Rational, Ref, Ref] | None:
         """``x/y`` as (an exact constant r, a name or 1 p, a name or 1 f) when y is c2*b^k2 and x is c1*b^k1 or
-        a product f*(c1*b^k1) of two names, with k1 >= k2: r is c1/c2 and p is b^(k1 - k2); else None."""
+        a product f*(c1*b^k1) of two names, with k1 >= k2: r is c1/c2 and p is b^(k1 - k2); also when y is
+        c2*sqrt(a) and x's base is a: p is a^(k1 - 1)*sqrt(a), still nan where a < 0; else None."""
         c2, b, k2 = self._monomial(y)
+        root = None
+        if k2 == 1 and self.graph.op_of.get(b) == "sqrt":
+            root = self.graph.operands_of[b][0]
         c1, b1, k1 = self._monomial(x)
         cofactor = ONE
-        if b1 != b:
+        if b1 != b and b1 != root:
             factors = self._products.get(x)
             if factors is None:
                 if self.graph.op_of.get(x) != "mul":
@@ -127,18 +131,23 @@ class Cancellations:
             for factor, other in ((p, q), (q, p)):
                 if factor.__class__ is str and other.__class__ is str:
                     c1, b1, k1 = self._monomial(factor)
-                    if b1 == b:
+                    if b1 == b or b1 == root:
                         cofactor = other
                         break
             else:
                 return None
-        if k1 < k2:
+        if b1 == b and k1 < k2:
             return None
         ratio = _fold("div", (c1, c2))
         if ratio is None or not isinstance(ratio, Rational):
             return None
-        k = k1 - k2
-        return ratio, (ONE if k == 0 else b if k == 1 else self.op("pow", b, k)), cofactor
+        if b1 != b:  # a^k1 / sqrt(a): a^(k1 - 1) * sqrt(a)
+            return ratio, b if k1 == 1 else self.op("mul", self._power(root, k1 - 1), b), cofactor
+        return ratio, self._power(b, k1 - k2), cofactor
+
+    def _power(self, b: str, k: int) -> Ref:
+        """``b^k`` for an integer k >= 0: 1, b, or the emitted power."""
+        return ONE if k == 0 else b if k == 1 else self.op("pow", b, k)
 
     def _times(self, a: Ref, ratio: Rational, power: Ref, cofactor: Ref = ONE) -> Ref:
         """``a * cofactor * power * ratio``; a ratio 1/q or -1/q is a division by q (-q), as ``a/q`` rounds."""
