@@ -102,8 +102,7 @@ class Cancellations:
         if x == y:
             return ONE
         terms, negations, powers = self._terms, self._negations, self._powers  # _monomials(x, y), inlined
-        if (x in terms or y in terms or x in negations or y in negations or x in powers or y in powers
-                or x in self._products):
+        if x in terms or y in terms or x in negations or y in negations or x in powers or y in powers:
             ratio = self._ratio(x, y)  # (f*c1*b^k1)/(c2*b^k2) is f*(c1/c2)*b^(k1 - k2)
             if ratio is not None:
                 return self._times(ONE, *ratio)
@@ -159,11 +158,10 @@ class Cancellations:
         return self.op("mul", ratio, a)
 
     def _monomials(self, x: str, y: str) -> bool:
-        """Whether one of two distinct names is a multiple, negation or power, or x a product (else x/y cancels
-        nothing)."""
+        """Whether one of two distinct names is a multiple, negation or power (else x/y cancels nothing but a
+        product's factor over a plain name, which the sweeps' d*(a/d) finds)."""
         terms, negations, powers = self._terms, self._negations, self._powers
-        return (x in terms or y in terms or x in negations or y in negations or x in powers or y in powers
-                or x in self._products)
+        return x in terms or y in terms or x in negations or y in negations or x in powers or y in powers
 
     def _monomial(self, name: str) -> tuple[Rational, str, int]:
         """``name`` as ``c * b^k``: an exact constant c (from the exact multiples ``c*y`` emitted or the graph's,
