@@ -32,7 +32,7 @@ break before the prefix, not anchors (0.43 -> 0.19 ms at n = 1,000: under 1% of 
 Beside it: the exact constants it tests for and its memoised folds (:mod:`~symgraph.ir.folding`), its
 hash-consing keys and the seed of its table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards
 that keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`), the cancellation of
-d*(a/d) (:mod:`~symgraph.ir.cancelling`) and the sum of like terms c1/d + c2/d (:mod:`~symgraph.ir.like_terms`),
+d*(a/d) and (3*v^2)/(2*v) (:mod:`~symgraph.ir.cancelling`), the sum of like terms c1/d + c2/d (:mod:`~symgraph.ir.like_terms`),
 all three mixed into :class:`Emitter`, and partial rules recorded as recipes it replays (:mod:`~symgraph.ir.recipes`).
 """
 from __future__ import annotations
