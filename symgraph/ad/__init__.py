@@ -38,12 +38,14 @@ check over generated programs, is:
   multiplies too; guarding it as a select, measured, doubled the
   instructions of max-heavy gradients and tripled their time), where another
   order adds those terms first.  There one mode gives nan and another
-  the derivative's infinity (d/dy acos(y*(y + 1 - y)) at 1: -inf forward and
-  by elimination, nan reverse and by paths; max(log(y, x), y)/acos(x + 1) at
+  the derivative's infinity (d/dy acos(y*(y + 1 - y)) at 1: -inf forward, reverse
+  and by elimination, nan by paths; max(log(y, x), y)/acos(x + 1) at
   (0, 1): +inf forward, nan reverse), never another finite number and never
   the other infinity.  Only symbolic limits decide every such product: writing
-  0*inf as 0 would turn honest nans into wrong numbers (sqrt(x)*sqrt(x) at 0
-  is 0*inf, and 0 is not its derivative 1).
+  0*inf as 0 would turn honest nans into wrong numbers (v*(1/(2*v)) at v = 0
+  is 0*inf, and 0 is not its limit 1/2).  The emitter cancels the exact
+  quotients of powers of one base instead (:mod:`symgraph.ir.cancelling`):
+  sqrt(x)*sqrt(x) has derivative 1 and sqrt(x)^3 has 0 at 0 in every mode.
 * **A nan local derivative may be cancelled away in one order.**  Where an
   edge's local derivative is nan (y^x in x at y = -1), a mode whose products
   cancel to an exact 0 before they reach it gives a number, another nan.

@@ -32,7 +32,7 @@ break before the prefix, not anchors (0.43 -> 0.19 ms at n = 1,000: under 1% of 
 Beside it: the exact constants it tests for and its memoised folds (:mod:`~symgraph.ir.folding`), its
 hash-consing keys and the seed of its table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards
 that keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`), the cancellation of
-d*(a/d) (:mod:`~symgraph.ir.cancelling`) and the sum of like terms c1/d + c2/d (:mod:`~symgraph.ir.like_terms`),
+d*(a/d) and (3*v^2)/(2*v) (:mod:`~symgraph.ir.cancelling`), the sum of like terms c1/d + c2/d (:mod:`~symgraph.ir.like_terms`),
 all three mixed into :class:`Emitter`, and partial rules recorded as recipes it replays (:mod:`~symgraph.ir.recipes`).
 """
 from __future__ import annotations
@@ -41,6 +41,8 @@ import re
 from itertools import chain
 from operator import methodcaller
 from typing import Collection, Iterable, Mapping
+
+from sympy import Integer
 
 from ..constants import as_constant, ordered
 from ..ops import CONDITIONS
@@ -53,6 +55,8 @@ from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
 from .like_terms import LikeTerms
 from .liveness import live_instructions
 from .program import Program, Ref
+
+TWO = Integer(2)
 
 #: the arithmetic of derivatives (products, sums, negations, quotients), which guards apply to
 _GUARDED = frozenset({"mul", "div", "neg", "add", "sub"})
@@ -98,9 +102,14 @@ class Emitter(Branches, Cancellations, LikeTerms):
         #: the emitted instructions (the graph's own come first in every program, see program())
         self.instructions: list[tuple[str, str, tuple]] = []
         self._by_key: dict[tuple, str]
+        #: temporaries and graph rows c*y, temporaries c/y (exact c) and a/y (a name) -> (c or a, y, "mul" or
+        #: "div"): see like_terms
+        self._terms: dict[str, tuple[Ref, str, str]] = {}
         #: name (graph node or temporary) -> y, for every name defined as -y
         self._negations: dict[str, Ref]
-        self._by_key, self._negations = _seed(graph)
+        #: temporaries and graph rows y^k with an integer k >= 2 -> (y, k): see cancelling
+        self._powers: dict[str, tuple[str, int]] = {}
+        self._by_key, self._negations = _seed(graph, self._terms, self._powers)
         #: the hash-consing table's setdefault and the instruction list's append, bound once (:meth:`_plain`)
         self._hashed, self._append = self._by_key.setdefault, self.instructions.append
         #: temporaries defined as -y (rewritten in products; graph nodes are not)
@@ -110,12 +119,13 @@ class Emitter(Branches, Cancellations, LikeTerms):
         #: temporaries defined as c*y with an exact constant c -> (c, y): a constant times one of
         #: them is one product, (c'*c)*y, as CasADi folds it (see _scaled)
         self._scaled_temps: dict[str, tuple[Ref, str]] = {}
-        #: temporaries c*y, c/y (exact c) and a/y (a name) -> (c or a, y, "mul" or "div"): see like_terms
-        self._terms: dict[str, tuple[Ref, str, str]] = {}
+        #: temporaries defined as x*y with two names -> (x, y): a quotient of one by a power cancels (cancelling)
+        self._products: dict[str, tuple[str, str]] = {}
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
-        #: temporaries defined as a/d with two names -> (a, d): d times one of them is a (see _cancelled)
+        #: temporaries defined as a/d with a name d and a name or exact constant a -> (a, d): d times one of them
+        #: is a (see _cancelled)
         self._quotients: dict[str, tuple[str, str]] = {}
         #: temporaries defined as b*q with a name b and a temporary q of _quotients -> (b, q): d times one of them
         #: is b*a (a forward tangent multiplied by an edge between the division and the product)
@@ -261,6 +271,10 @@ class Emitter(Branches, Cancellations, LikeTerms):
                 return x
             if unit == 0:
                 return ONE
+            target = self._plain(("pow", x, _constant_key(c)), name, (x, c))
+            if c.__class__ is Integer and c > 1:
+                self._powers.setdefault(target, (x, int(c)))
+            return target
         elif name in CONDITIONS:  # x or true is true, x and true is x
             folded = _fold_condition(name, (x, c))
             if folded is not None:
@@ -310,11 +324,12 @@ class Emitter(Branches, Cancellations, LikeTerms):
         return self._emit(_make_key(name, (x, y)), name, (x, y))
 
     def _scaled(self, x: str, c: Ref, unit: int | None) -> Ref:
-        """``c * x``: free for c in {0, 1, -1}; a negated or reciprocal temporary is rewritten."""
+        """``c * x``: free for c in {0, 1, -1}; a negated temporary or a quotient c2/y is rewritten."""
         if unit is not None:
             return ZERO if unit == 0 else x if unit == 1 else self.negate(x)
-        if x in self._negated_temps or x in self._reciprocals:
-            return self._rewritten_product(c, x)
+        if x in self._negated_temps or x in self._terms:  # c*(c2/y) is (c*c2)/y, a like term of c3/y
+            if (rewritten := self._rewritten_product(c, x)) is not None:
+                return rewritten
         hit = _KEYS.get(id(c))  # _constant_key(c), its memo read in line
         key = hit[1] if hit is not None else _constant_key(c)
         scaled = self._scaled_temps.get(x)
@@ -349,16 +364,6 @@ class Emitter(Branches, Cancellations, LikeTerms):
             self._offsets[target] = (c, sign, y)
         return target
 
-    def _rewritten_product(self, a: Ref, b: str) -> Ref | None:
-        """``a * b`` when the temporary ``b`` is ``-y`` (then ``-(a*y)``) or ``1/y`` (then ``a/y``), else None."""
-        inner = self._negated_temps.get(b)
-        if inner is not None:
-            return self.op("neg", self.op("mul", a, inner))
-        denominator = self._reciprocals.get(b)
-        if denominator is not None:
-            return self.op("div", a, denominator)
-        return None
-
     def op2(self, name: str, x: str, y: str) -> Ref:
         """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
         if self.guards and (x in self.guards or y in self.guards) and name in _GUARDED:
@@ -382,11 +387,18 @@ class Emitter(Branches, Cancellations, LikeTerms):
                 if y in quotients or x in quotients:
                     self._scaled_quotients[target] = (x, y) if y in quotients else (y, x)
                 return target
-            return self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
+            target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
+            self._products[target] = (x, y)
+            return target
         if (name == "add" or name == "sub") and (x in self._terms or y in self._terms):  # like terms: like_terms
             if (collected := self._collected(name, x, y)) is not None:
                 return collected
+        if (name == "add" or name == "sub") and (x in self._offsets or y in self._offsets):  # (c1 + a) - (c2 + 2*a)
+            if (collected := self._collected_offsets(name, x, y)) is not None:
+                return collected
         if name == "add":
+            if x == y:  # y + y is 2*y, a term (like_terms), as the sum of a term and y is
+                return self._scaled(x, TWO, None)
             negations = self._negations
             inner = negations.get(y)
             if inner is not None:
@@ -403,11 +415,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
                 return self.op("add", x, inner)
             return self._plain(("sub", x, y), "sub", (x, y))
         if name == "div":
-            if x == y:  # y/y is 1 (see _cancelled)
-                return ONE
-            target = self._plain(("div", x, y), "div", (x, y))
-            self._note_quotient(target, x, y)
-            return target
+            return self._quotient(x, y)
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y
 
     #: :meth:`op2` for a caller that has seen :attr:`guards` empty (the sweeps test it once per product)

@@ -48,8 +48,11 @@ def _make_key(op: str, args: tuple) -> tuple:
     return (op, *(a if a.__class__ is str else _constant_key(a) for a in args))
 
 
-def _seed(graph: Graph) -> tuple[dict, dict]:
-    """An emitter's start: the hash-consing keys of the graph's own assignments, and its negations.
+def _seed(graph: Graph, scaled: dict | None = None, powers: dict | None = None) -> tuple[dict, dict]:
+    """An emitter's start: the hash-consing keys of the graph's own assignments, and its negations.  When they
+    are given, the rows ``c*y`` with an exact constant c (the text's ``2*x``) are filled into ``scaled`` as
+    ``node -> (c, y, "mul")``, the form of the emitter's like terms (:mod:`~symgraph.ir.like_terms`), and the
+    rows ``y^k`` with an integer k >= 2 into ``powers`` as ``node -> (y, k)`` (:mod:`~symgraph.ir.cancelling`).
 
     :func:`constants.ordered` inlined for the row shapes of a parsed graph (two names, a name
     and a constant, one operand), with constant keys memoised: on Rosenbrock (n = 1,000,
@@ -59,6 +62,8 @@ def _seed(graph: Graph) -> tuple[dict, dict]:
     by_key: dict[tuple, str] = {}
     add = by_key.setdefault
     commutative, key_of, keys = COMMUTATIVE, _constant_key, _KEYS.get
+    scaled = {} if scaled is None else scaled
+    powers = {} if powers is None else powers
     for node, op, args in graph.rows():
         n = len(args)
         if n == 2:
@@ -68,9 +73,18 @@ def _seed(graph: Graph) -> tuple[dict, dict]:
                     add((op, y, x) if y < x and op in commutative else (op, x, y), node)
                 else:  # a name comes before a constant; its key's memo read in line
                     hit = keys(id(y))
-                    add((op, x, hit[1] if hit is not None else key_of(y)), node)
+                    key = hit[1] if hit is not None else key_of(y)
+                    add((op, x, key), node)
+                    if key[1] == "Rational":
+                        if op == "mul":
+                            scaled[node] = (y, x, "mul")
+                        elif op == "pow" and key[3] == 1 and key[2] > 1:
+                            powers[node] = (x, key[2])
             elif y.__class__ is str:
-                add((op, y, key_of(x)) if op in commutative else (op, key_of(x), y), node)
+                key = key_of(x)
+                add((op, y, key) if op in commutative else (op, key, y), node)
+                if op == "mul" and key[1] == "Rational":
+                    scaled[node] = (x, y, "mul")
             else:
                 add(ordered(op, key_of(x), key_of(y)), node)
         elif n == 1:

@@ -19,13 +19,17 @@ a sum whose coefficients cancel is the exact 0 (as ``y - y`` is already).
 Quotients of names over one denominator are summed before the division as
 well (y*log(x) - 2*y*log(x): forward mode's y/x - (2*y)/x is reverse mode's
 (y - 2*y)/x), which rounds as reverse mode's program does.
+The graph's own rows c*y count as terms (x - 2*x is -x), and an offset
+c + z collects with a like term of z: forward mode's tangent of
+x*log(x) - 2*x*log(x) was (log(x) + 1) - (2*log(x) + 2), -inf - -inf = nan
+at 0, and is now -1 - log(x), reverse mode's +inf.
 Like the cancellation of d*(a/d) (:mod:`~symgraph.ir.cancelling`), only
 derivative values pass through the emitter, so function values keep NumPy's
 semantics (log(x) - 2*log(x) itself is still inf - inf = nan at 0).
 """
 from __future__ import annotations
 
-from .folding import ONE, _fold
+from .folding import ONE, ZERO, _fold
 from .program import Ref
 
 
@@ -45,6 +49,26 @@ class LikeTerms:
         coefficient = _fold(name, (cx, cy))
         return None if coefficient is None else self.op("mul", coefficient, dx)
 
+    def _collected_offsets(self, name: str, x: str, y: str) -> Ref | None:
+        """``x + y`` or ``x - y`` when one is an offset ``c + z`` or ``c - z`` (exact c) whose name z is a like
+        term of the other's: the constants added and the terms collected, ``(c1 + a) - (c2 + 2*a)`` as
+        ``(c1 - c2) - a``; else None (both stay as they are)."""
+        offsets = self._offsets
+        cx, sx, zx = offsets.get(x) or (ZERO, 1, x)
+        cy, sy, zy = offsets.get(y) or (ZERO, 1, y)
+        if name == "sub":
+            cy, sy = _fold("neg", (cy,)), -sy
+        if sx > 0:  # cx + zx +- zy
+            inner, sign = self._collected("add" if sy > 0 else "sub", zx, zy), 1
+        elif sy > 0:  # cx - zx + zy
+            inner, sign = self._collected("sub", zy, zx), 1
+        else:  # cx - (zx + zy)
+            inner, sign = self._collected("add", zx, zy), -1
+        constant = None if inner is None else _fold("add", (cx, cy))
+        if constant is None:
+            return None
+        return self.op("add" if sign > 0 else "sub", constant, inner)
+
     def _note_quotient(self, target: str, a: Ref, d: Ref) -> None:
         """Record a new temporary ``target = a/d``: a reciprocal for a = 1, a quotient of two names (the
         cancellation's), a term over a name d for an exact or name a."""
@@ -52,8 +76,8 @@ class LikeTerms:
             self._reciprocals[target] = d
         if d.__class__ is not str:
             return
-        if a.__class__ is str:
+        exact = getattr(a, "is_Rational", False)
+        if a.__class__ is str or exact:
             self._quotients[target] = (a, d)
-        elif not getattr(a, "is_Rational", False):
-            return
-        self._terms[target] = (a, d, "div")
+        if a.__class__ is str or exact:
+            self._terms[target] = (a, d, "div")
