@@ -180,7 +180,6 @@ def _contents(values: tuple) -> tuple | None:
     return tuple(out)
 
 
-@checked_options
 def _template_hint(f: Any, sizes: dict) -> Any:
     """``as_graph(f, **sizes)``; a text whose unbound index reads as a template says how to expand it (``over=``)."""
     try:
@@ -193,6 +192,7 @@ def _template_hint(f: Any, sizes: dict) -> Any:
                          error.text, error.position) from None
 
 
+@checked_options
 def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mode: str = "auto",
               limit: int | None = None, backend: str = "numpy", sparse: bool = False, progress: Any = None, allow_unused: bool = False,
               **sizes: Any) -> Residuals:
