@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import mpmath
 import sympy
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 DIGITS = 30
 FUNCTIONS = ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "sqrt",
@@ -291,11 +292,100 @@ def value_at(expr: sympy.Expr, point: dict, digits: int = DIGITS) -> sympy.Expr:
 
 
 def _n(expr: sympy.Expr, subs: dict) -> sympy.Expr:
-    """``expr`` at 30 digits; nan when sympy cannot evaluate it (a zero division inside, say)."""
+    """``expr`` at 30 digits; nan when sympy cannot evaluate it (a zero division inside, say).
+
+    Only its finite values are read (:func:`as_float`): the sign of an infinity is sympy's guess
+    (``N(-log(x), subs={x: 0})`` is -oo); :func:`mp_value` keeps IEEE's."""
     try:
         return sympy.N(expr, DIGITS, subs=subs)
     except (TypeError, ValueError, ZeroDivisionError):
         return sympy.nan
+
+
+_MP_FUNCTIONS = {sympy.exp: mpmath.exp, sympy.log: mpmath.log, sympy.sin: mpmath.sin, sympy.cos: mpmath.cos,
+                 sympy.tan: mpmath.tan, sympy.atan: mpmath.atan, sympy.tanh: mpmath.tanh, sympy.Abs: abs,
+                 sympy.sinh: mpmath.sinh, sympy.cosh: mpmath.cosh}
+_RELATIONS = {sympy.StrictGreaterThan: lambda a, b: a > b, sympy.GreaterThan: lambda a, b: a >= b,
+              sympy.StrictLessThan: lambda a, b: a < b, sympy.LessThan: lambda a, b: a <= b,
+              sympy.Equality: lambda a, b: a == b, sympy.Unequality: lambda a, b: a != b}
+
+
+def mp_value(expr: sympy.Basic, point: dict, kinks: list | None = None):
+    """``expr`` at ``point`` in mpmath at 30 digits, operands first, as IEEE arithmetic extends the reals: log(0) is
+    -inf and -(-inf) is inf (sympy's own ``N(-log(x), subs={x: 0})`` says -oo, and its exact substitution zoo),
+    0*inf and inf - inf are nan, a value that is not real is nan, 0 to a negative power is nan (its sign is the
+    zero's, which mpmath does not keep).  A kink met (a tie of Max or Min, Heaviside or sign at 0) is appended to
+    ``kinks``: there sympy's convention is its own (it flattens min(min(x, 3), min(0.5, x)) to one Min)."""
+    done: dict = {}
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if not ready and node.args and not isinstance(node, sympy.Number):
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+            continue
+        done[node] = _mp_node(node, [done.get(a) for a in node.args], point)
+        if kinks is not None and _kink(node, [done.get(a) for a in node.args]):
+            kinks.append(node)
+    return done[expr]
+
+
+def _kink(node: sympy.Basic, args: list) -> bool:
+    if isinstance(node, (sympy.Max, sympy.Min)):
+        return len(set(args)) < len(args) or not all(isinstance(a, mpmath.mpf) for a in args)
+    return isinstance(node, (sympy.Heaviside, sympy.sign, sympy.Abs)) and args[0] == 0
+
+
+def _mp_node(node: sympy.Basic, args: list, point: dict):
+    if isinstance(node, sympy.Symbol):
+        return mpmath.mpf(point[node.name])
+    if node is sympy.true or node is sympy.false:
+        return bool(node)
+    if node in (sympy.oo, -sympy.oo):
+        return mpmath.inf if node is sympy.oo else -mpmath.inf
+    if isinstance(node, sympy.Number):
+        return mpmath.nan if node in (sympy.zoo, sympy.nan) else mpmath.mpf(node.evalf(40))
+    if node is sympy.pi:
+        return +mpmath.pi
+    if isinstance(node, ExprCondPair):
+        return tuple(args)
+    if isinstance(node, sympy.Piecewise):  # the first pair whose condition holds (a nan compares false)
+        return next((value for value, condition in args if condition is True), mpmath.nan)
+    if type(node) in _RELATIONS:
+        return _RELATIONS[type(node)](*args)
+    if isinstance(node, (sympy.And, sympy.Or, sympy.Not)):
+        return all(args) if isinstance(node, sympy.And) else any(args) if isinstance(node, sympy.Or) else not args[0]
+    if any(mpmath.isnan(a) for a in args):
+        return mpmath.nan
+    if isinstance(node, sympy.Add):
+        return mpmath.fsum(args)
+    if isinstance(node, sympy.Mul):
+        return mpmath.fprod(args)
+    if isinstance(node, sympy.Pow):
+        base, exponent = args
+        if base == 0 and exponent < 0:
+            return mpmath.nan
+        result = mpmath.power(base, exponent)
+    elif isinstance(node, sympy.Max) or isinstance(node, sympy.Min):
+        return max(args) if isinstance(node, sympy.Max) else min(args)
+    elif isinstance(node, sympy.sign):
+        return mpmath.sign(args[0])
+    elif isinstance(node, sympy.Heaviside):
+        return mpmath.mpf(1) if args[0] > 0 else mpmath.mpf(0) if args[0] < 0 else mpmath.mpf(node.args[1]) \
+            if len(node.args) > 1 else mpmath.mpf(0.5)
+    elif node.func in _MP_FUNCTIONS:
+        if node.func is sympy.log and args[0] < 0:
+            return mpmath.nan
+        result = _MP_FUNCTIONS[node.func](args[0])
+    elif node.func.__name__ == "cbrt":  # symgraph's real cube root
+        result = mpmath.sign(args[0]) * mpmath.cbrt(abs(args[0]))
+    else:
+        raise NotImplementedError(f"no mpmath rule for {node.func}")
+    if isinstance(result, mpmath.mpc):
+        return mpmath.nan if result.imag != 0 else result.real
+    return result
 
 
 _MP = {"sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan, "asin": mpmath.asin, "acos": mpmath.acos,
