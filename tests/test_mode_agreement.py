@@ -11,8 +11,8 @@ numbers make in one mode's order of products and not in another's.  d/dy of acos
 -inf in forward mode (the tangent of y + 1 - y is 1 - 1 = 0 before it meets acos' = -inf), and in reverse mode
 now that like terms are collected first, but nan by paths (-inf reaches y along two paths: -inf + inf).  (acos(y*((y^y)/(y/y))) was such a case
 until y/y's edge became the exact 0 it is: symgraph/ad/__init__.py.)  Only symbolic limits decide every
-such product; writing 0 * inf as 0 would turn honest nans into wrong numbers (x*(sqrt(x)*sqrt(x))' at 0 written as 0*inf + 1*...: 0, not 1;
-sqrt(x)*sqrt(x) itself is now cancelled exactly to 1).
+such product; writing 0 * inf as 0 would turn honest nans into wrong numbers (the product rule's sqrt(x)*(1/(2*sqrt(x))) at 0 is 1/2,
+not 0: the emitter cancels such quotients exactly instead, :mod:`symgraph.ir.cancelling`).
 The products a mode forms as d*(a/d) are cancelled (:mod:`symgraph.ir.cancelling`), which
 covers the commonest case, an edge dividing by the value another multiplies by (sqrt(x)*exp(sqrt(x)) at 0).
 So one mode may give nan where another gives an infinity; never another number, nor the other infinity.
