@@ -46,6 +46,15 @@ still nan).  Deeper products, and an infinite adjoint meeting an edge whose
 derivative is exactly 0 (y/y's), still give nan in one order of products
 and inf in another: only symbolic limits decide those, and writing 0*inf as
 0 would turn honest nans into wrong numbers.
+
+What it costs: the tables the cancellation of powers reads (the graph's rows
+c*y and y^k among them) are kept for every product, sum and quotient the
+sweeps emit.  Measured in alternating processes, three rounds, best to fourth
+of 15 gradients by CPU time, against the emitter without them: Rosenbrock
+n = 1,000 32.4-34.2 -> 34.7-36.7 ms, the product of 1,000 inputs 5.08-5.18 ->
+5.36-5.55 ms, the chain of depth 200 9.96-10.2 -> 10.7-11.3 ms, the MLP
+0.64-0.66 -> 0.69-0.71 ms (6-8%); program sizes unchanged.  Kept: right
+answers first.
 """
 from __future__ import annotations
 
