@@ -326,6 +326,8 @@ def shapes(rows: Iterable[Row], atoms: Container[str] = (), result: dict | None 
             continue
         op_of[target] = op
         size, depth, held = 1, 1, _NO_WHERE
+        if (op == "mul" or op == "add") and len(args) == 2 and args[0] == args[1]:
+            args = args[:1]  # sympy writes u*u as u**2 and u + u as 2*u: u once
         for slot, a in enumerate(args):
             if a.__class__ is str:
                 shape = get(a, none)
