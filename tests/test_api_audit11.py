@@ -134,3 +134,23 @@ def test_sparse_results_compare_by_value_as_dense_ones_do():
     assert sg.jacobian(["x*y", "x"], sparse=True) == sg.jacobian(["x*y", "x"], sparse=True, mode="forward")
     with pytest.raises(TypeError):
         hash(a)
+
+
+def test_a_program_indexed_says_how_to_read_its_results():
+    """program['x'] raised "'Program' object is not subscriptable", naming neither the labels nor the way in."""
+    program = sg.grad("x*y").program
+    with pytest.raises(sg.ArgumentError, match=r"a Program is not indexed \(program\['x'\]\): program.closed_form"
+                                               r"\(label\) is a result's formula.*\(labels: x, y\)") as info:
+        program["x"]
+    assert isinstance(info.value, TypeError)
+    with pytest.raises(TypeError, match="not indexed"):
+        list(program)
+    assert program.closed_form("x") == sg.grad("x*y")["x"] and len(program) == 0
+
+
+def test_a_point_past_float64_says_so_where_a_word_is_not_a_number():
+    """explore(at={'x': 10**400}) said the integer 'is not a number'; a value NumPy would make inf is named."""
+    with pytest.raises(sg.GraphError, match=r"explore\(at=\.\.\.\): value for x is too large for a float64"):
+        sg.explore("x^2", at={"x": 10**400})
+    with pytest.raises(sg.GraphError, match=r"explore\(at=\.\.\.\): x = 'a' is not a number"):
+        sg.explore("x^2", at={"x": "a"})

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..binding import meant_hint, named_keys
 from ..options import checked_options, label_list
-from ..real_values import as_array, conversion_error, index_axes_error, real_value
+from ..real_values import as_array, beyond_float64, conversion_error, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, GraphInputs, shown_names, shown
 
 
@@ -213,6 +213,7 @@ class InputNames:
                 raise GraphError(f"{what}(at=...) is one point: {labels[x]} takes one number, got {got}")
             try:
                 point[x] = float(real_value(labels[x], value))
-            except GraphError:
-                raise GraphError(f"{what}(at=...): {labels[x]} = {shown(value)} is not a number") from None
+            except GraphError as error:
+                said = error if beyond_float64(value) else f"{labels[x]} = {shown(value)} is not a number"
+                raise GraphError(f"{what}(at=...): {said}") from None
         return point

@@ -23,7 +23,8 @@ import sympy
 from .. import constants, ops
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
-from ..errors import ExpressionTooLargeError, ProgramInputs, counted, no_entry, not_a_method
+from ..errors import (ArgumentError, ExpressionTooLargeError, ProgramInputs, counted, no_entry, not_a_method,
+                      shown, shown_names)
 from . import alike, interpret
 from .graph import Graph
 from .hooks import service
@@ -87,6 +88,12 @@ class Program:
         """Refused, saying how to read it: ``gradient.program()`` raised "'Program' object is not callable"."""
         raise not_a_method("result.program", "the Program itself", "; evaluate it with program.evaluate(x=...), "
                            "or compile it with sg.lambdify(program)")
+
+    def __getitem__(self, key: Any) -> None:
+        """Refused, saying how to read it: ``program['x']`` raised "'Program' object is not subscriptable"."""
+        raise ArgumentError(f"a Program is not indexed (program[{shown(key, 40)}]): program.closed_form(label) is a "
+                            f"result's formula, program.results[label] the name that holds it (labels: "
+                            f"{shown_names(list(self.results), 5) or 'none'}), program.instructions its rows")
 
     def _ref(self, label: str) -> Any:
         """The ref of result ``label``; an EntryError naming the results for a label the program has not
