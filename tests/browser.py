@@ -64,3 +64,16 @@ def run_script(driver, tmp_path: Path, script: str):
     errors = console_errors(driver)
     assert not errors, errors
     return json.loads(driver.execute_script("return JSON.stringify(window.result)"))
+
+
+def open_page(driver, tmp_path: Path, page, name: str = "page.html"):
+    """An explorer page saved under ``tmp_path`` and opened, once its script has drawn it; its ``<body>``."""
+    driver.get(page.save(tmp_path / name).as_uri())
+    assert driver.execute_script("return document.body.dataset.ready") == "1"
+    return driver.find_element("tag name", "body")
+
+
+def shown_nodes(driver) -> dict[str, tuple[str, str]]:
+    """Every drawn node's ``(value, derivative)`` as the page shows them, by node name."""
+    return {n: (v, d) for n, v, d in driver.execute_script(
+        "return [...document.querySelectorAll('g.node')].map(g => [g.dataset.node, g.dataset.value, g.dataset.deriv])")}

@@ -7,19 +7,9 @@ import math
 import pytest
 
 import symgraph as sg
-from tests.browser import console_errors
+from tests.browser import console_errors, open_page as _open, shown_nodes as _shown
 
 
-def _open(browser, tmp_path, page):
-    path = page.save(tmp_path / "page.html")
-    browser.get(path.as_uri())
-    assert browser.execute_script("return document.body.dataset.ready") == "1"
-    return browser.find_element("tag name", "body")
-
-
-def _shown(browser) -> dict[str, tuple[str, str]]:
-    return {n: (v, d) for n, v, d in browser.execute_script(
-        "return [...document.querySelectorAll('g.node')].map(g => [g.dataset.node, g.dataset.value, g.dataset.deriv])")}
 
 
 def _edge_texts(browser) -> list[str]:

@@ -17,7 +17,7 @@ from symgraph.errors import ExpressionTooLargeError, GraphError, ParseError
 from symgraph.export.explore import MAX_NODES
 from symgraph.export.label_values import edge_derivatives
 from symgraph.names import output_labels
-from tests.browser import console_errors
+from tests.browser import console_errors, open_page as _open, shown_nodes as _nodes
 
 TEXTBOOK = "c = a + b; d = b + 1; e = c * d"
 SEED = {"a": 2, "b": 1}
@@ -112,16 +112,6 @@ def test_the_command_writes_the_page(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- in a browser
-def _open(browser, tmp_path, page, name="page.html"):
-    path = page.save(tmp_path / name)
-    browser.get(path.as_uri())
-    assert browser.execute_script("return document.body.dataset.ready") == "1"
-    return browser.find_element("tag name", "body")
-
-
-def _nodes(browser) -> dict[str, tuple[str, str]]:
-    return {n: (v, d) for n, v, d in browser.execute_script(
-        "return [...document.querySelectorAll('g.node')].map(g => [g.dataset.node, g.dataset.value, g.dataset.deriv])")}
 
 
 def _jacobian(browser) -> dict[tuple[str, str], float]:

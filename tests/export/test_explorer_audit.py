@@ -11,18 +11,12 @@ import pytest
 import symgraph as sg
 from symgraph.export.explore import page_data
 from symgraph.names import output_labels
-from tests.browser import console_errors
+from tests.browser import console_errors, open_page as _open
 
 
 def _nodes(graph):
     data, _, _ = page_data(graph, list(graph.input_nodes), {x: 1.0 for x in graph.input_nodes}, "t")
     return {n["name"]: n for n in data["nodes"]}
-
-
-def _open(browser, tmp_path, page):
-    browser.get(page.save(tmp_path / "page.html").as_uri())
-    assert browser.execute_script("return document.body.dataset.ready") == "1"
-    return browser.find_element("tag name", "body")
 
 
 def _captions(browser) -> dict[str, str]:
