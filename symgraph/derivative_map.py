@@ -179,7 +179,9 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
         """
         name = self._entry(name)
-        check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)")
+        check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)",
+                   f"the program has it in shared form: .at() and .lambdify() compute it, and "
+                   f"result.as_graph({name!r}) differentiates it further")
         how = self.simplification if simplify is None else normalise(simplify)
         key = (name, how)
         if key not in self._exprs:

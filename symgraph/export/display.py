@@ -324,11 +324,12 @@ def expand_note(program: Program, names: Sequence[str], counted: bool = True, ad
     return f"# closed form too large to print ({sizes}{', ...' if len(names) > 3 else ''}); {expand}"
 
 
-def check_size(program: Program, label: str, limit: int | None, anyway: str) -> None:
+def check_size(program: Program, label: str, limit: int | None, anyway: str,
+               where: str = "the program has it in shared form") -> None:
     """Refuse, with a named error, to build a program's closed form of more than ``limit`` tree operations
     (:func:`symgraph.ir.interpret.check_size`, the gate :meth:`Graph.expr` shares)."""
     check_limit(limit)
-    interpret_check_size(label, program.expanded_size(label, SIZE_CAP), limit, anyway)
+    interpret_check_size(label, program.expanded_size(label, SIZE_CAP), limit, anyway, where)
 
 
 def graph_program(graph: Graph) -> Program:
