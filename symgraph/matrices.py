@@ -28,7 +28,7 @@ from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_si
 from .export.latex import _named, hessian_latex
 from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
-from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, WrtNames, shown
+from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, WrtNames, refusing, shown
 from .ir.folding import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
@@ -158,7 +158,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         matrix.rows, matrix.cols = shape
         matrix.__dict__["_pending"] = partial(cls._entries, program, cells, computed, how, shape)
         matrix.program, matrix.cells = program, cells
-        matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, WrtNames(wrt), tuple(held)
+        matrix.order, matrix.graph, matrix.wrt = refusing(order, "M.order"), graph, WrtNames(wrt)
+        matrix.held = refusing(tuple(held), "M.held")  # called as methods, these say to drop the ()
         if matrix._printable():  # small enough for sympy to print whole: built now, so that printing only prints
             matrix._rep  # noqa: B018 - built
         return matrix

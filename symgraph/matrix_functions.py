@@ -26,7 +26,7 @@ from .backends.compile import compile_program
 from .backends.runtime import is_dask, namespace_of
 from .binding import signature_text
 from .frontend.coerce import vector_inputs
-from .errors import ArgumentError, GraphError, optional_module
+from .errors import ArgumentError, GraphError, optional_module, refusing
 from .ir.program import Program
 
 if TYPE_CHECKING:
@@ -50,12 +50,13 @@ class DenseFunction:
     """
 
     def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int], vector: bool = False):
-        self.kernel, self.index, self.shape, self.vector = kernel, index, shape, vector
+        self.kernel, self.index, self.vector = kernel, index, vector
+        self.shape = refusing(tuple(shape), "f.shape")  # called as methods, these say to drop the ()
         self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
         self.__wrapped__ = kernel  # inspect.getsource(f) shows the generated code, as a compiled function's does
         self.__signature__ = getattr(kernel, "__signature__", None)
-        self.source = getattr(kernel, "source", None)
+        self.source = refusing(getattr(kernel, "source", None), "f.source")
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if self.vector:  # one point: the kernel's results as one 1-D float64 array
@@ -115,7 +116,7 @@ class SparseFunction:
         self.__doc__ = kernel.__doc__
         self.__wrapped__ = kernel  # inspect.getsource(f) shows the generated code, as a compiled function's does
         self.__signature__ = self.data.__signature__
-        self.source = getattr(kernel, "source", None)
+        self.source = refusing(getattr(kernel, "source", None), "f.source")  # called, it says to drop the ()
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         return csr_of(self.pattern, self.data(*args, **kwargs), ".data(...)")

@@ -21,7 +21,7 @@ from .binding import point_values
 from .options import checked_options
 from .export.latex import hessian_latex, sparse_jacobian_latex
 from .export.notebook_latex import notebook_math
-from .errors import ArgumentError, EntryError, RefusesCall, ResultLabels, WrtNames, shown
+from .errors import ArgumentError, EntryError, RefusesCall, ResultLabels, WrtNames, refusing, shown
 from .ir.graph import Graph
 from .ir.program import Program
 from .matrix_functions import SparseFunction, _compiled, csr_of
@@ -41,10 +41,10 @@ class SparseDerivative:
         self.program = program
         self.labels = ResultLabels(labels)
         self.wrt = WrtNames(names)  # called as a method, it says to drop the ()
-        self.shape = pattern.shape
-        self.order = order  # 2 for a Hessian
+        self.shape = refusing(tuple(pattern.shape), "S.shape")  # called as methods, these say to drop the ()
+        self.order = refusing(order, "S.order")  # 2 for a Hessian
         self.graph = graph  # the function's graph, which latex() names
-        self.held = tuple(held)  # as DerivativeMatrix.held
+        self.held = refusing(tuple(held), "S.held")  # as DerivativeMatrix.held
         self.cost = cost
 
     @checked_options
@@ -62,7 +62,7 @@ class SparseDerivative:
 
     @property
     def nnz(self) -> int:
-        return int(self.pattern.nnz)
+        return refusing(int(self.pattern.nnz), "S.nnz")  # called as a method, it says to drop the ()
 
     def __repr__(self) -> str:
         return f"<SparseDerivative {self.shape[0]}x{self.shape[1]}, {self.nnz:,} structural nonzeros>"
