@@ -177,6 +177,13 @@ def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = ""
     return EntryError(f"no {what} {shown(key)}{hint}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")
 
 
+class NotNumbersError(SymgraphError, AttributeError):
+    """A result holding closed forms asked for what a matrix of numbers has (``S.toarray()`` of a symbolic sparse
+    Hessian, as of a scipy matrix; ``H.todense()``): the message says what gives the numbers (``.at(...)`` at a
+    point, ``.lambdify()``).  An AttributeError too, so ``hasattr(S, "toarray")`` stays False: code that tells
+    sparse matrices apart by their attributes keeps working."""
+
+
 class FigureError(SymgraphError, AttributeError):
     """A report's figure read where it has no single value (a table of several modes): hasattr stays False."""
 

@@ -28,13 +28,14 @@ from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_si
 from .export.latex import _named, hessian_latex
 from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
-from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, WrtNames, refusing, shown
+from .errors import (ArgumentError, EntryError, ExpressionTooLargeError, GraphError, NotNumbersError, WrtNames, refusing,
+                     shown)
 from .ir.folding import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
 from .ir.listing import count_text
 from .ir.simplify import batch_level, simplify as simplify_expr
-from .matrix_functions import DenseFunction, _compiled
+from .matrix_functions import NUMERIC_MEMBERS, DenseFunction, _compiled, not_numbers, user_inputs
 
 #: a dense matrix prints as sympy prints it up to this many entries ...
 PRINT_CELLS = 10_000
@@ -378,6 +379,37 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                 if label is not None:
                     out[i, j] = got[label]
         return out
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for names no attribute has: what a matrix of numbers has and a sympy Matrix has not
+        (``H.toarray()``, ``H.todense()``, ``H.dtype``) is a :class:`~symgraph.errors.NotNumbersError`
+        naming ``H.at(...)`` (an AttributeError still: ``hasattr`` stays False)."""
+        if name in NUMERIC_MEMBERS:
+            try:
+                self._check_program(f"give numbers (.{name})")
+            except GraphError as error:  # an AttributeError still, so that hasattr(2*H, "toarray") is False
+                raise NotNumbersError(str(error)) from None
+            raise not_numbers(f"a {self.rows}x{self.cols} {type(self).__name__}", "M", f"it has no .{name}",
+                              self._inputs(), "an ndarray")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _inputs(self) -> list[str]:
+        """The names a point gives values to, for messages: the function's inputs, or those of the program."""
+        return user_inputs(self.__dict__.get("graph"), self.__dict__.get("program"))
+
+    def __array__(self, dtype: Any = object, copy: Any = None) -> np.ndarray:
+        """sympy's array of the entries; one of numbers (``np.asarray(H, dtype=float)``) of entries that are not
+        numbers is a :class:`~symgraph.errors.NotNumbersError` naming ``H.at(...)``, where sympy said only
+        "Cannot convert expression to float"."""
+        try:
+            return super().__array__(dtype, copy)
+        except TypeError:
+            if dtype is object or np.dtype(dtype).kind == "O":
+                raise
+            self._check_program(f"give numbers (np.asarray(M, dtype={np.dtype(dtype)}))")
+            raise not_numbers(f"a {self.rows}x{self.cols} {type(self).__name__}", "M",
+                              f"np.asarray(M, dtype={np.dtype(dtype)}) makes no array of it", self._inputs(),
+                              "an ndarray") from None
 
     def _check_program(self, what: str) -> None:
         """A GraphError for a matrix without a program (sympy made it, or it was edited): nothing to ``what``."""

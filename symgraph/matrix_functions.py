@@ -26,7 +26,7 @@ from .backends.compile import compile_program
 from .backends.runtime import is_dask, namespace_of
 from .binding import signature_text
 from .frontend.coerce import vector_inputs
-from .errors import ArgumentError, GraphError, optional_module, refusing
+from .errors import ArgumentError, GraphError, NotNumbersError, optional_module, refusing, shown_names
 from .ir.program import Program
 
 if TYPE_CHECKING:
@@ -35,6 +35,40 @@ if TYPE_CHECKING:
 
 #: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
 ZERO = "0"
+
+
+#: what a matrix of numbers has (a scipy.sparse matrix, an ndarray) that a matrix of closed forms lacks: asked of
+#: one, the error says what gives its numbers (:func:`not_numbers`), where Python said only "no attribute"
+NUMERIC_MEMBERS = frozenset({
+    "toarray", "todense", "tocsr", "tocsc", "tocoo", "tolil", "todok", "tobsr", "todia", "A", "dtype", "astype",
+    "getrow", "getcol", "count_nonzero", "eliminate_zeros", "sort_indices", "indices", "indptr", "ndim", "size",
+    "nonzero", "dot", "multiply", "power", "sum", "mean", "max", "min", "argmax", "argmin", "diagonal", "trace",
+    "transpose", "T", "H", "conj", "conjugate", "real", "imag", "reshape", "getnnz", "item", "tolist", "ravel",
+    "flatten", "maximum", "minimum", "sign", "sqrt", "setdiag", "resize", "format", "has_sorted_indices"})
+
+
+def user_inputs(graph: Any, program: Any) -> list[str]:
+    """The names a point gives values to, as a user names them (an indexed input once, by its name), for a
+    message's example call; a program's inputs when there is no graph."""
+    if graph is not None:
+        return [name for name, _ in graph.parameters(graph.input_nodes)]
+    return list(program.inputs) if program is not None else []
+
+
+def point_hint(inputs: "list[str] | tuple[str, ...]") -> str:
+    """``x=..., y=...``: the inputs a point names, the first few, for a message's example call."""
+    shown = [f"{name}=..." for name in list(inputs)[:3]]
+    return ", ".join(shown + (["..."] if len(inputs) > 3 else []))
+
+
+def not_numbers(what: str, var: str, asked: str, inputs: "list[str] | tuple[str, ...]", at_gives: str,
+                also: str = "") -> NotNumbersError:
+    """The error of what a matrix of numbers has (``.toarray()``, ``.dtype``), ``asked`` ("it has no .toarray") of
+    ``what``, a matrix of closed forms called ``var`` in the message: its numbers at a point are ``var.at(...)``
+    (``at_gives``), and at many points ``var.lambdify()``; ``also`` adds what else fits ("; S.to_sympy() ...")."""
+    return NotNumbersError(f"{what} holds closed forms, not numbers: {asked}; its numbers at a point "
+                           f"are {var}.at({point_hint(inputs)}) ({at_gives}), and {var}.lambdify() is a function of "
+                           f"the inputs ({shown_names(inputs, 5) or 'none'}) returning them{also}")
 
 
 class DenseFunction:
