@@ -30,7 +30,7 @@ from .graph import Graph
 from .hooks import service
 from .listing import PRINT_ARGS, PRINT_LINES, assignment, cut_listing, result_line
 from .liveness import _Either, live_instructions
-from .program_graph import program_graph
+from .program_graph import LABELS, program_graph
 
 _ZERO = sympy.S.Zero
 
@@ -156,7 +156,7 @@ class Program:
 
     @checked_options
     def as_graph(self, labels: Iterable[str] | None = None, *, values: Iterable[str] = (),
-                 names: Iterable[str | None] | None = None) -> Graph:
+                 names: Iterable[str | None] | None = LABELS) -> Graph:
         """The program as a :class:`Graph` whose outputs are the results ``labels`` (default: all), in order.
 
         Derivatives of derivatives are taken on it, so the sharing of the
@@ -171,6 +171,10 @@ class Program:
         taken by it.  ``names`` (one per label, or None) are names asked for
         the outputs (a gradient's ``f_x``): each one that is an identifier no
         node or user name of the graph holds names its output, as an alias does.
+        Left out, they are the labels themselves, so the labels of a program's
+        results survive the round trip (``{"f": "t1"}`` makes the output ``f``,
+        not ``t1``); a label such as ``x`` of a gradient, an input's name, or
+        ``df/dx``, no identifier, names none; ``names=None`` names none.
         """
         return program_graph(self, labels, values, names)
 
