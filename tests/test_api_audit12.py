@@ -271,3 +271,32 @@ def test_sympys_own_constants_are_not_changed_by_the_rule():
     assert sg.grad("y*sin(1)")["y"] == sympy.sin(1)
     with pytest.raises(sg.UnsupportedOpError, match="complex infinity"):  # sympy made zoo before symgraph saw it
         sg.grad(sympy.Symbol("y") / sympy.tan(sympy.pi))
+
+
+# -- found by fuzzing the public API ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("graph", [lambda: sg.parse("x*y"), lambda: sg.grad("x*y").graph,
+                                   lambda: sg.hessian("x^2*y", sparse=True).graph, lambda: _residuals().graph])
+def test_a_graph_called_says_how_to_compute_it(graph):
+    g = graph()
+    with pytest.raises(sg.ArgumentError, match=r"a Graph is not callable .*g\.evaluate\(x=\.\.\.\) .*sg\.lambdify\(g\)"):
+        g(x=1.0)
+    assert isinstance(g, sg.Graph) and g.evaluate(**dict.fromkeys(g.inputs, 1.0))
+
+
+@pytest.mark.parametrize("arguments", [(["x"], None, {"f": "x"}), ("x", [], {"f": "x"}), (["x"], [], ["f"]),
+                                       (["x"], "t = sin(x)", {"f": "t"})])
+def test_a_program_made_by_hand_of_the_wrong_kinds_says_what_it_takes(arguments):
+    with pytest.raises(sg.ArgumentError, match=r"Program\(inputs, instructions, results\) takes a list of input "
+                                               r"names, a list of rows \(target, op, args\) and a mapping"):
+        sg.Program(*arguments)
+
+
+@pytest.mark.parametrize("rows, results", [([], {"f": "q"}), ([("t", "sin", ("q",))], {"f": "t"})])
+def test_a_program_made_by_hand_that_reads_an_undefined_name_says_which(rows, results):
+    program = sg.Program(["x"], rows, results)
+    _prints_quickly(program)
+    with pytest.raises(sg.GraphError, match=r"this program reads 'q', which no row defines and no input is \(inputs: x\)"):
+        program.evaluate(x=1.0)
+    good = sg.Program(["x"], (("t", "sin", ("x",)),), {"f": "t", "c": 2})
+    assert good.evaluate(x=1.0) == {"f": pytest.approx(math.sin(1.0)), "c": 2.0}

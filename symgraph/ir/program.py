@@ -23,7 +23,7 @@ import sympy
 from .. import constants, ops
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
-from ..errors import (ArgumentError, ExpressionTooLargeError, ProgramInputs, counted, no_entry, not_a_method,
+from ..errors import (ArgumentError, ExpressionTooLargeError, GraphError, ProgramInputs, counted, no_entry, not_a_method,
                       refusing, shown, shown_names)
 from . import alike, interpret
 from .graph import Graph
@@ -67,6 +67,10 @@ class Program:
                  discardable: Iterable[str] = ()):
         self.inputs = ProgramInputs(inputs)  # called as a method, it says to drop the ()
         # called as methods, these say to drop the () (the rows are copied once for that: 18 ms a million)
+        if isinstance(inputs, str) or not isinstance(instructions, (list, tuple)) or not isinstance(results, Mapping):
+            raise ArgumentError("Program(inputs, instructions, results) takes a list of input names, a list of rows "
+                                "(target, op, args) and a mapping of result labels to names or constants, got "
+                                f"{type(inputs).__name__}, {type(instructions).__name__}, {type(results).__name__}")
         self.unused = refusing(tuple(unused), "program.unused")
         self.discardable = frozenset(discardable)
         self.instructions = refusing(instructions, "program.instructions")
@@ -200,8 +204,15 @@ class Program:
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
         loud = [ref for label, ref in self.results.items() if label not in self.discardable]
-        env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), loud,
-                                self.functions or None)
+        try:
+            env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), loud,
+                                    self.functions or None)
+            for ref in self.results.values():
+                if isinstance(ref, str):
+                    env[ref]  # noqa: B018 - read, so that a program made by hand says what it lacks
+        except KeyError as missing:  # a program made by hand (sg.Program(...)) that reads a name nothing defines
+            raise GraphError(f"this program reads {shown(missing.args[0])}, which no row defines and no input is "
+                             f"(inputs: {shown_names(self.inputs) or 'none'})") from None
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
         out = {}
