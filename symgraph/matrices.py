@@ -381,35 +381,30 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         return out
 
     def __getattr__(self, name: str) -> Any:
-        """Only for names no attribute has: what a matrix of numbers has and a sympy Matrix has not
-        (``H.toarray()``, ``H.todense()``, ``H.dtype``) is a :class:`~symgraph.errors.NotNumbersError`
-        naming ``H.at(...)`` (an AttributeError still: ``hasattr`` stays False)."""
+        """Only for names no attribute has: what a matrix of numbers has (``H.toarray()``, ``H.dtype``) and a sympy
+        Matrix has not is a NotNumbersError naming ``H.at(...)`` (an AttributeError: ``hasattr`` stays False)."""
         if name in NUMERIC_MEMBERS:
-            try:
-                self._check_program(f"give numbers (.{name})")
-            except GraphError as error:  # an AttributeError still, so that hasattr(2*H, "toarray") is False
-                raise NotNumbersError(str(error)) from None
-            raise not_numbers(f"a {self.rows}x{self.cols} {type(self).__name__}", "M", f"it has no .{name}",
-                              self._inputs(), "an ndarray")
+            raise self._no_numbers(f"it has no .{name}")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def _inputs(self) -> list[str]:
-        """The names a point gives values to, for messages: the function's inputs, or those of the program."""
-        return user_inputs(self.__dict__.get("graph"), self.__dict__.get("program"))
 
     def __array__(self, dtype: Any = object, copy: Any = None) -> np.ndarray:
         """sympy's array of the entries; one of numbers (``np.asarray(H, dtype=float)``) of entries that are not
-        numbers is a :class:`~symgraph.errors.NotNumbersError` naming ``H.at(...)``, where sympy said only
-        "Cannot convert expression to float"."""
+        numbers names ``H.at(...)``, where sympy said only "Cannot convert expression to float"."""
         try:
             return super().__array__(dtype, copy)
         except TypeError:
             if dtype is object or np.dtype(dtype).kind == "O":
                 raise
-            self._check_program(f"give numbers (np.asarray(M, dtype={np.dtype(dtype)}))")
-            raise not_numbers(f"a {self.rows}x{self.cols} {type(self).__name__}", "M",
-                              f"np.asarray(M, dtype={np.dtype(dtype)}) makes no array of it", self._inputs(),
-                              "an ndarray") from None
+            raise self._no_numbers(f"np.asarray(M, dtype={np.dtype(dtype)}) makes no array of it") from None
+
+    def _no_numbers(self, asked: str) -> NotNumbersError:
+        """The NotNumbersError for ``asked``: ``M.at(...)`` gives the numbers, or, without a program, why not."""
+        try:
+            self._check_program(f"give numbers ({asked})")
+        except GraphError as error:  # an AttributeError still, so that hasattr(2*H, "toarray") is False
+            return NotNumbersError(str(error))
+        inputs = user_inputs(self.__dict__.get("graph"), self.__dict__.get("program"))
+        return not_numbers(f"a {self.rows}x{self.cols} {type(self).__name__}", "M", asked, inputs, "an ndarray")
 
     def _check_program(self, what: str) -> None:
         """A GraphError for a matrix without a program (sympy made it, or it was edited): nothing to ``what``."""
