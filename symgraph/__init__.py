@@ -43,7 +43,7 @@ from .derive import grad, jacobian
 from .derivative_map import Gradient
 from .directional import Directional, jvp, vjp
 from .errors import (ArgumentError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
-                     FunctionDefinitionError, GraphError, MissingDependencyError, NotPicklableError, OutputError,
+                     FunctionDefinitionError, GraphError, MissingDependencyError, NotNumbersError, NotPicklableError, OutputError,
                      ParseError, PathLimitError, ReadingWarning, RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
                      UserFunctionError)
 from .export.draw import draw
@@ -61,7 +61,7 @@ from .userfunctions import UserFunction, function
 
 __all__ = [
     "ArgumentError", "ConstantWrtWarning", "CostReport", "Directional", "EntryError", "Explorer",
-    "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "MissingDependencyError", "NotPicklableError", "OutputError", "ParseError", "PathLimitError", "Program", "ReadingWarning", "RenderError", "Residuals", "SymgraphError",
+    "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "MissingDependencyError", "NotNumbersError", "NotPicklableError", "OutputError", "ParseError", "PathLimitError", "Program", "ReadingWarning", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "UserFunctionError",
     "annotate_edges", "compare",
     "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",

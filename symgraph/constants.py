@@ -249,7 +249,10 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     computes, as sympy's oo, -oo, nan or a Float; a condition on constants is
     NumPy's answer, true or false (``sqrt(2)^2 == 2`` is false, as ``where``
     picks in the numbers).  Other functions of finite
-    constants stay symbolic (``sin(1)``, ``sqrt(2)``).  So a closed form and
+    constants stay symbolic (``sin(1)``, ``sqrt(2)``), but for an exact 0 that
+    float64 misses (``tan(pi)``, ``cos(pi/2)``: about 1e-16, as pi is rounded),
+    which takes the float64 value: ``y/tan(pi)`` divides by it in the closed
+    form as in the numbers.  So a closed form and
     the numbers (``.at``, ``lambdify``, ``Graph.evaluate``) agree, and
     ``9^9^9^9`` costs nothing.
     """
@@ -278,6 +281,10 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     result = op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
     if isinstance(result, sympy.Rational) and _bits(result) > MAX_CONSTANT_BITS or result.is_finite is False:
         return as_sympy_value(number)  # sqrt(2)^2050 = 2^1025; tan(pi/2) is zoo to sympy, 1.6e16 in float64
+    if result is sympy.S.Zero and number != 0:
+        # an exact 0 the numbers miss: tan(pi) is -1.2e-16 in float64, as pi is rounded; kept 0 here, y/tan(pi)
+        # was oo*y in closed form and -1.6e16 at y = 2 in every backend, so the closed form takes the numbers' value
+        return as_sympy_value(number)
     return result
 
 

@@ -36,7 +36,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import constants
 from .options import checked_options
-from .real_values import as_array, beyond_float64
+from .real_values import as_array, beyond_float64, unboolean
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
 from .frontend.coerce import (as_graph, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
@@ -152,6 +152,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
     for s in seeds:
         if isinstance(s, np.ndarray) and s.ndim == 0:  # np.array(2.0), or a value read off a 0-d result
             s = s[()]
+        s = unboolean(s)  # True is 1, as in every input's value
         if isinstance(s, sympy.Symbol):
             s = s.name
         elif isinstance(s, (sympy.Indexed, MatrixElement)):
@@ -172,7 +173,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
                 raise GraphError(f"seed {s!r} in {what} names the indexed input {s} as a whole; a seed is one "
                                  f"value: an element such as {element_labels(graph, s)[0]}, a number or a new name")
             refs.append(s)
-        elif isinstance(s, sympy.Number) or isinstance(s, numbers.Real) and not isinstance(s, (bool, np.bool_)):
+        elif isinstance(s, (sympy.Number, numbers.Real)):
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
             # an int is finite however large (math.isfinite would overflow converting it to a float)
             if beyond_float64(s):  # sympy made it oo (x + oo*y), where .at() and compiled calls refuse such a value

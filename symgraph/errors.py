@@ -7,6 +7,7 @@ already catches ``ValueError`` keeps working.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import math
 import numbers
@@ -176,6 +177,13 @@ def no_entry(what: str, key: object, known: "Sequence[object]", plural: str = ""
     return EntryError(f"no {what} {shown(key)}{hint}; {plural or what + 's'}: {shown_names(known, 10) or 'none'}")
 
 
+class NotNumbersError(SymgraphError, AttributeError):
+    """A result holding closed forms asked for what a matrix of numbers has (``S.toarray()`` of a symbolic sparse
+    Hessian, as of a scipy matrix; ``H.todense()``): the message says what gives the numbers (``.at(...)`` at a
+    point, ``.lambdify()``).  An AttributeError too, so ``hasattr(S, "toarray")`` stays False: code that tells
+    sparse matrices apart by their attributes keeps working."""
+
+
 class FigureError(SymgraphError, AttributeError):
     """A report's figure read where it has no single value (a table of several modes): hasattr stays False."""
 
@@ -198,18 +206,59 @@ class RefusesCall:
 
     __slots__ = ()
     read_as = "this property"
+    #: what to call instead, when the property has a method of a like name elsewhere (``f.source`` is the
+    #: text, where ``program.source()`` makes one): "; ..." added to the message
+    instead = ""
 
     def __call__(self, *args: object, **kwargs: object) -> None:
-        raise not_a_method(self.read_as, self.held())
+        raise not_a_method(self.read_as, self.held(), self.instead)
 
     def held(self) -> str:
+        """What the property holds, in a few words: its value while short, else its class and size (a
+        program's 900,000 rows are not written out to be cut to 60 characters)."""
         plain = self.value_class()
+        if isinstance(self, str):
+            return f"the {plain.__name__} {shown(str(self[:80]))}" + (f" ({len(self):,} characters)" if len(self) > 80 else "")
+        size = len(self) if hasattr(self, "__len__") else None
+        if size is not None and size > 20:
+            return f"a {plain.__name__} of {size:,} entries"
         return f"the {plain.__name__} {shown(plain(self))}"
 
     @classmethod
     def value_class(cls) -> type:
         """The class this one is mixed with (``tuple``, scipy's ``csr_matrix``)."""
         return next(c for c in cls.__mro__ if not issubclass(c, RefusesCall))
+
+
+#: the classes :func:`refusing` gives a class of its own
+_PLAIN = frozenset({str, int, float, tuple, list, dict, frozenset})
+
+
+@functools.cache
+def _refusing_class(base: type, read_as: str, instead: str) -> type:
+    """``base`` with :class:`RefusesCall` mixed in for the property ``read_as``, made once per property."""
+    return type(base.__name__, (RefusesCall, base),
+                {"__slots__": (), "read_as": read_as, "instead": instead, "__module__": __name__,
+                 "__reduce__": lambda self: (refusing, (self.value_class()(self), read_as, instead))})
+
+
+def refusing(value: Any, read_as: str, instead: str = "") -> Any:
+    """``value`` (a str, int, tuple, list or dict a property holds) as a class of its own whose call is
+    :func:`not_a_method` naming ``read_as`` (``"program.instructions"``) and ``instead`` ("; ..."); equal to,
+    printed and pickled as the plain value (a loaded one refuses a call too).  Any other value (``None`` and a
+    bool, whose classes take no subclass; a value of a class of its own) is returned as it is.
+
+    >>> rows = refusing([1, 2], "program.instructions")
+    >>> rows == [1, 2], rows[0]
+    (True, 1)
+    >>> rows()
+    Traceback (most recent call last):
+    ...
+    symgraph.errors.ArgumentError: program.instructions is a property (the list [1, 2]), not a method: write program.instructions, without ()
+    """
+    if value.__class__ not in _PLAIN:
+        return value
+    return _refusing_class(value.__class__, read_as, instead)(value)
 
 
 class NameTuple(RefusesCall, tuple):

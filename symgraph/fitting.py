@@ -30,7 +30,7 @@ from .binding import positional_only_error
 from .options import checked_options
 from .real_values import as_array
 from .derive import in_pattern_order, jacobian_program
-from .errors import ArgumentError, GraphError, ParseError, counted, shown_names
+from .errors import ArgumentError, GraphError, ParseError, counted, refusing, shown_names
 from .export.display import graph_program
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .frontend.parse import parse_over
@@ -72,10 +72,10 @@ class Residuals:
                  pattern: Any = None):
         self.graph = graph
         self.pattern = pattern
-        self.wrt = tuple(wrt)
+        self.wrt = refusing(tuple(wrt), "res.wrt")  # called as methods, these say to drop the ()
         self.program = program
         self.function = function
-        self.data = tuple(getattr(function, "data", ()))
+        self.data = refusing(tuple(getattr(function, "data", ())), "res.data")
         self.evaluations = 0
         self._last: tuple | None = None
         signature = function.__signature__
@@ -131,7 +131,7 @@ class Residuals:
     @property
     def shape(self) -> tuple[int, int]:
         """The Jacobian's shape: (residuals, parameters)."""
-        return len(self.graph.outputs), len(self.wrt)
+        return refusing((len(self.graph.outputs), len(self.wrt)), "res.shape")
 
     def __repr__(self) -> str:
         m, n = self.shape

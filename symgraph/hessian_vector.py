@@ -21,7 +21,7 @@ from .options import checked_options
 from .progress import check_progress
 from .derive import grad
 from .directional import Directional, jvp, read_seeds, wrt_as_given
-from .errors import ArgumentError
+from .errors import ArgumentError, refusing
 from .frontend.coerce import held_without_elements, read_once, vector_inputs
 from .hessian import second_order
 from .ir.program import Program
@@ -102,11 +102,11 @@ class HessianVectorProduct:
     """
 
     def __init__(self, kernel: Callable, names: Sequence[str]):
-        self.kernel, self.names = kernel, tuple(names)
+        self.kernel, self.names = kernel, refusing(tuple(names), "hessp.names")  # called, it says to drop the ()
         self.__name__ = self.__qualname__ = "hessp"
         self.__doc__ = getattr(kernel, "__doc__", None)
         self.__wrapped__ = kernel  # inspect.getsource(hessp) shows the generated code, as a compiled function's does
-        self.source = getattr(kernel, "source", None)
+        self.source = refusing(getattr(kernel, "source", None), "hessp.source")
         kind = inspect.Parameter
         data = list(inspect.signature(kernel).parameters.values())[1:]
         taken = [q.name for q in data]

@@ -28,13 +28,14 @@ from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_si
 from .export.latex import _named, hessian_latex
 from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
-from .errors import ArgumentError, EntryError, ExpressionTooLargeError, GraphError, WrtNames, shown
+from .errors import (ArgumentError, EntryError, ExpressionTooLargeError, GraphError, NotNumbersError, WrtNames, refusing,
+                     shown)
 from .ir.folding import ZERO as ZERO_REF, is_zero
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
 from .ir.listing import count_text
 from .ir.simplify import batch_level, simplify as simplify_expr
-from .matrix_functions import DenseFunction, _compiled
+from .matrix_functions import NUMERIC_MEMBERS, DenseFunction, _compiled, not_numbers, user_inputs
 
 #: a dense matrix prints as sympy prints it up to this many entries ...
 PRINT_CELLS = 10_000
@@ -158,7 +159,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         matrix.rows, matrix.cols = shape
         matrix.__dict__["_pending"] = partial(cls._entries, program, cells, computed, how, shape)
         matrix.program, matrix.cells = program, cells
-        matrix.order, matrix.graph, matrix.wrt, matrix.held = order, graph, WrtNames(wrt), tuple(held)
+        matrix.order, matrix.graph, matrix.wrt = refusing(order, "M.order"), graph, WrtNames(wrt)
+        matrix.held = refusing(tuple(held), "M.held")  # called as methods, these say to drop the ()
         if matrix._printable():  # small enough for sympy to print whole: built now, so that printing only prints
             matrix._rep  # noqa: B018 - built
         return matrix
@@ -377,6 +379,32 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                 if label is not None:
                     out[i, j] = got[label]
         return out
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for names no attribute has: what a matrix of numbers has (``H.toarray()``, ``H.dtype``) and a sympy
+        Matrix has not is a NotNumbersError naming ``H.at(...)`` (an AttributeError: ``hasattr`` stays False)."""
+        if name in NUMERIC_MEMBERS:
+            raise self._no_numbers(f"it has no .{name}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __array__(self, dtype: Any = object, copy: Any = None) -> np.ndarray:
+        """sympy's array of the entries; one of numbers (``np.asarray(H, dtype=float)``) of entries that are not
+        numbers names ``H.at(...)``, where sympy said only "Cannot convert expression to float"."""
+        try:
+            return super().__array__(dtype, copy)
+        except TypeError:
+            if dtype is object or np.dtype(dtype).kind == "O":
+                raise
+            raise self._no_numbers(f"np.asarray(M, dtype={np.dtype(dtype)}) makes no array of it") from None
+
+    def _no_numbers(self, asked: str) -> NotNumbersError:
+        """The NotNumbersError for ``asked``: ``M.at(...)`` gives the numbers, or, without a program, why not."""
+        try:
+            self._check_program(f"give numbers ({asked})")
+        except GraphError as error:  # an AttributeError still, so that hasattr(2*H, "toarray") is False
+            return NotNumbersError(str(error))
+        inputs = user_inputs(self.__dict__.get("graph"), self.__dict__.get("program"))
+        return not_numbers(f"a {self.rows}x{self.cols} {type(self).__name__}", "M", asked, inputs, "an ndarray")
 
     def _check_program(self, what: str) -> None:
         """A GraphError for a matrix without a program (sympy made it, or it was edited): nothing to ``what``."""

@@ -26,7 +26,7 @@ from .backends.compile import compile_program
 from .backends.runtime import is_dask, namespace_of
 from .binding import signature_text
 from .frontend.coerce import vector_inputs
-from .errors import ArgumentError, GraphError, optional_module
+from .errors import ArgumentError, GraphError, NotNumbersError, optional_module, refusing, shown_names
 from .ir.program import Program
 
 if TYPE_CHECKING:
@@ -35,6 +35,40 @@ if TYPE_CHECKING:
 
 #: the result label every compiled matrix adds for its zero entries (a fresh array of the batch shape)
 ZERO = "0"
+
+
+#: what a matrix of numbers has (a scipy.sparse matrix, an ndarray) that a matrix of closed forms lacks: asked of
+#: one, the error says what gives its numbers (:func:`not_numbers`), where Python said only "no attribute"
+NUMERIC_MEMBERS = frozenset({
+    "toarray", "todense", "tocsr", "tocsc", "tocoo", "tolil", "todok", "tobsr", "todia", "A", "dtype", "astype",
+    "getrow", "getcol", "count_nonzero", "eliminate_zeros", "sort_indices", "indices", "indptr", "ndim", "size",
+    "nonzero", "dot", "multiply", "power", "sum", "mean", "max", "min", "argmax", "argmin", "diagonal", "trace",
+    "transpose", "T", "H", "conj", "conjugate", "real", "imag", "reshape", "getnnz", "item", "tolist", "ravel",
+    "flatten", "maximum", "minimum", "sign", "sqrt", "setdiag", "resize", "format", "has_sorted_indices"})
+
+
+def user_inputs(graph: Any, program: Any) -> list[str]:
+    """The names a point gives values to, as a user names them (an indexed input once, by its name), for a
+    message's example call; a program's inputs when there is no graph."""
+    if graph is not None:
+        return [name for name, _ in graph.parameters(graph.input_nodes)]
+    return list(program.inputs) if program is not None else []
+
+
+def point_hint(inputs: "list[str] | tuple[str, ...]") -> str:
+    """``x=..., y=...``: the inputs a point names, the first few, for a message's example call."""
+    shown = [f"{name}=..." for name in list(inputs)[:3]]
+    return ", ".join(shown + (["..."] if len(inputs) > 3 else []))
+
+
+def not_numbers(what: str, var: str, asked: str, inputs: "list[str] | tuple[str, ...]", at_gives: str,
+                also: str = "") -> NotNumbersError:
+    """The error of what a matrix of numbers has (``.toarray()``, ``.dtype``), ``asked`` ("it has no .toarray") of
+    ``what``, a matrix of closed forms called ``var`` in the message: its numbers at a point are ``var.at(...)``
+    (``at_gives``), and at many points ``var.lambdify()``; ``also`` adds what else fits ("; S.to_sympy() ...")."""
+    return NotNumbersError(f"{what} holds closed forms, not numbers: {asked}; its numbers at a point "
+                           f"are {var}.at({point_hint(inputs)}) ({at_gives}), and {var}.lambdify() is a function of "
+                           f"the inputs ({shown_names(inputs, 5) or 'none'}) returning them{also}")
 
 
 class DenseFunction:
@@ -50,12 +84,13 @@ class DenseFunction:
     """
 
     def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int], vector: bool = False):
-        self.kernel, self.index, self.shape, self.vector = kernel, index, shape, vector
+        self.kernel, self.index, self.vector = kernel, index, vector
+        self.shape = refusing(tuple(shape), "f.shape")  # called as methods, these say to drop the ()
         self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
         self.__wrapped__ = kernel  # inspect.getsource(f) shows the generated code, as a compiled function's does
         self.__signature__ = getattr(kernel, "__signature__", None)
-        self.source = getattr(kernel, "source", None)
+        self.source = refusing(getattr(kernel, "source", None), "f.source")
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if self.vector:  # one point: the kernel's results as one 1-D float64 array
@@ -115,7 +150,7 @@ class SparseFunction:
         self.__doc__ = kernel.__doc__
         self.__wrapped__ = kernel  # inspect.getsource(f) shows the generated code, as a compiled function's does
         self.__signature__ = self.data.__signature__
-        self.source = getattr(kernel, "source", None)
+        self.source = refusing(getattr(kernel, "source", None), "f.source")  # called, it says to drop the ()
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         return csr_of(self.pattern, self.data(*args, **kwargs), ".data(...)")

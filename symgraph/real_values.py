@@ -6,6 +6,12 @@ None, a complex or masked array, a ragged list), and shapes that do not
 broadcast, are a :class:`~symgraph.errors.GraphError` naming the input.
 Apart from :mod:`symgraph.binding`, which says which value is which input:
 this says whether a value can be one.
+
+A bool is a number wherever a number enters: True is 1 and False 0, as NumPy
+reads them, in an input's value (``.at``, ``Graph.evaluate``, compiled
+functions, points of pictures and pages) and in a seed of ``jvp``, ``vjp`` and
+``hvp`` alike (:func:`unboolean`); never where a count enters (an indexed
+input's size, ``chunk=``), where True is a slip, not a 1.
 """
 from __future__ import annotations
 
@@ -17,7 +23,17 @@ import numpy as np
 from .errors import GraphError, shown
 
 __all__ = ["as_array", "beyond_float64", "broadcast_shape", "conversion_error", "index_axes_error", "real_value", "refuse_bytes",
-           "refuse_masked"]
+           "refuse_masked", "unboolean"]
+
+
+def unboolean(value: Any) -> Any:
+    """True and False (Python's or NumPy's) as the ints 1 and 0, anything else as it is: a bool is the number NumPy
+    reads it as wherever symgraph takes a number (the module docstring); a seed refused it, which values took.
+
+    >>> unboolean(True), unboolean(False), unboolean(2.5)
+    (1, 0, 2.5)
+    """
+    return int(value) if isinstance(value, (bool, np.bool_)) else value
 
 
 def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int, ...]:

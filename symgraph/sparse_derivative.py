@@ -21,10 +21,10 @@ from .binding import point_values
 from .options import checked_options
 from .export.latex import hessian_latex, sparse_jacobian_latex
 from .export.notebook_latex import notebook_math
-from .errors import ArgumentError, EntryError, RefusesCall, ResultLabels, WrtNames, shown
+from .errors import ArgumentError, EntryError, RefusesCall, ResultLabels, WrtNames, refusing, shown
 from .ir.graph import Graph
 from .ir.program import Program
-from .matrix_functions import SparseFunction, _compiled, csr_of
+from .matrix_functions import NUMERIC_MEMBERS, SparseFunction, _compiled, csr_of, not_numbers, point_hint, user_inputs
 
 
 class SparseDerivative:
@@ -41,10 +41,10 @@ class SparseDerivative:
         self.program = program
         self.labels = ResultLabels(labels)
         self.wrt = WrtNames(names)  # called as a method, it says to drop the ()
-        self.shape = pattern.shape
-        self.order = order  # 2 for a Hessian
+        self.shape = refusing(tuple(pattern.shape), "S.shape")  # called as methods, these say to drop the ()
+        self.order = refusing(order, "S.order")  # 2 for a Hessian
         self.graph = graph  # the function's graph, which latex() names
-        self.held = tuple(held)  # as DerivativeMatrix.held
+        self.held = refusing(tuple(held), "S.held")  # as DerivativeMatrix.held
         self.cost = cost
 
     @checked_options
@@ -62,7 +62,7 @@ class SparseDerivative:
 
     @property
     def nnz(self) -> int:
-        return int(self.pattern.nnz)
+        return refusing(int(self.pattern.nnz), "S.nnz")  # called as a method, it says to drop the ()
 
     def __repr__(self) -> str:
         return f"<SparseDerivative {self.shape[0]}x{self.shape[1]}, {self.nnz:,} structural nonzeros>"
@@ -94,6 +94,46 @@ class SparseDerivative:
 
     def __bool__(self) -> bool:
         return True  # as before __len__ was defined: a result is true, whatever its entries
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for names no attribute has: what a scipy.sparse matrix (``S.toarray()``, ``S.T``) or a sympy
+        Matrix (``S.subs(...)``) has is a :class:`~symgraph.errors.NotNumbersError` saying which call gives it
+        (still an AttributeError: ``hasattr(S, "toarray")`` is False, as before)."""
+        if name in NUMERIC_MEMBERS or name in _SYMPY_MEMBERS:
+            raise not_numbers(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative", "S", f"it has no .{name}",
+                              self._inputs(),
+                              "a scipy.sparse CSR matrix", "; S.to_sympy() is the sympy SparseMatrix of its closed forms"
+                              + (f" (S.to_sympy().{name})" if name in _SYMPY_MEMBERS else ""))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _inputs(self) -> list[str]:
+        """The names a point gives values to, for messages (the function's inputs as a user names them)."""
+        return user_inputs(self.__dict__.get("graph"), self.__dict__.get("program"))
+
+    def _no_arithmetic(self, written: str) -> Any:
+        """An ArgumentError for arithmetic ``written`` with ``{}`` for the result: the two forms that take it."""
+        at = f"S.at({point_hint(self._inputs())})"
+        raise ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative holds closed forms and takes no "
+                            f"arithmetic ({written.format('S')}): {written.format('S.to_sympy()')} is sympy's "
+                            f"SparseMatrix arithmetic, and {written.format(at)} scipy's on the CSR matrix at a point")
+
+    # Python's own refusal named neither what the result holds nor the two forms that take arithmetic
+    __add__ = __radd__ = lambda self, other: self._no_arithmetic("{} + ...")
+    __sub__ = __rsub__ = lambda self, other: self._no_arithmetic("{} - ...")
+    __mul__ = __rmul__ = lambda self, other: self._no_arithmetic("{} * ...")
+    __truediv__ = __rtruediv__ = lambda self, other: self._no_arithmetic("{} / ...")
+    __matmul__ = __rmatmul__ = lambda self, other: self._no_arithmetic("{} @ ...")
+    __pow__ = __rpow__ = lambda self, other, *modulo: self._no_arithmetic("{} ** ...")
+    __neg__ = lambda self: self._no_arithmetic("-{}")
+    __pos__ = lambda self: self._no_arithmetic("+{}")
+    __abs__ = lambda self: self._no_arithmetic("abs({})")
+    __array_ufunc__ = None  # NumPy's operators (ndarray + S) defer to the ones above
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """Refused: NumPy made a 0-d object array holding S, which no NumPy function reads as a matrix."""
+        raise not_numbers(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative", "S", "np.asarray(S) makes no array of it",
+                          self._inputs(), "a scipy.sparse CSR matrix: .toarray() makes it dense",
+                          "; np.array(S.to_sympy()) is an array of its closed forms")
 
     def __eq__(self, other: object) -> bool:
         """Results of the same kind, wrt names, pattern and entries are equal, as dense matrices and gradients
@@ -173,6 +213,12 @@ class SparseDerivative:
         where = {label: k for k, label in enumerate(distinct)}
         order = np.array([len(distinct) if label is None else where[label] for label in self.labels], dtype=np.int64)
         return SparseFunction(kernel, order, self.pattern, vector)
+
+
+#: what a sympy Matrix has that a SparseDerivative lacks: asked of one, the error names ``S.to_sympy()``
+_SYMPY_MEMBERS = frozenset({"subs", "evalf", "n", "diff", "simplify", "applyfunc", "free_symbols", "rows", "cols",
+                            "jacobian", "doit", "expand", "xreplace", "is_symmetric", "det", "inv", "todok",
+                            "row", "col", "tolist", "equals", "rank", "eigenvals", "norm"})
 
 
 class _Pattern(RefusesCall):

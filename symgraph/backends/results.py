@@ -26,7 +26,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from ..binding import Binder, signature_text
-from ..errors import NotPicklableError
+from ..errors import NotPicklableError, refusing
 from .coercion import namespace_of
 
 # --------------------------------------------------------------------------- results
@@ -173,12 +173,13 @@ class CompiledFunction(CopiedAsItself):
         self.__name__ = self.__qualname__ = name
         self.__doc__ = doc if doc is not None else kernel.__doc__
         self.__wrapped__ = kernel
-        self.source = source if source is not None else getattr(kernel, "source", None)
-        self.inputs = bind.names
+        # called as methods, these say to drop the () (Python said "'tuple' object is not callable")
+        self.source = refusing(source if source is not None else getattr(kernel, "source", None), "f.source")
+        self.inputs = refusing(bind.names, "f.inputs")
         #: how to make this function again, when it is not ``compiled_function(kernel, ...)`` (set by the vector forms)
         self.recipe: tuple | None = None
         for key, value in attributes.items():
-            setattr(self, key, value)
+            setattr(self, key, refusing(value, f"f.{key}"))
 
     __signature__ = _SignatureOnFirstUse()
 

@@ -43,7 +43,7 @@ from ..ad.linearised import Linearised, edge_derivative
 from ..ad.trace import edge_list, walkthrough
 from ..backends.javascript import javascript_source
 from ..options import checked_options
-from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, shown
+from ..errors import ArgumentError, ExpressionTooLargeError, GraphError, counted, refusing, shown
 from ..frontend.coerce import as_graph, present, unused_inputs, wrt_names
 from ..ir.graph import Graph
 from ..ir.listing import assignment
@@ -96,10 +96,10 @@ class Explorer:
     """
 
     def __init__(self, html_text: str, title: str, nodes: int, height: int):
-        self.html = html_text
-        self.title = title
-        self.nodes = nodes
-        self.height = height
+        self.html = refusing(html_text, "page.html", "; page.save(path) writes it to a file")  # called as methods,
+        self.title = refusing(title, "page.title")  # these say to drop the ()
+        self.nodes = refusing(nodes, "page.nodes")
+        self.height = refusing(height, "page.height")
 
     @checked_options
     def save(self, path: str | Path) -> Path:

@@ -16,6 +16,7 @@ import numpy as np
 import sympy
 
 from ..binding import named_keys
+from ..ops import CONDITIONS
 from ..real_values import as_array, index_axes_error, real_value
 from ..errors import ArgumentError, GraphError, shown_names, shown
 from ..ad.linearised import Linearised, edge_derivatives as edge_derivatives_of
@@ -137,11 +138,11 @@ def _by_node(graph: Graph, what: str, given: Mapping) -> dict[str, Any]:
             if array.shape[:len(known.shape)] != known.shape:
                 raise index_axes_error(key, known.shape, array.shape)
             for index, node in known.nodes.items():
-                out[node] = _label_value(what, known.label(index), array[index])
+                out[node] = _label_value(what, known.label(index), array[index], False)
             continue
         node = key if key in ops else addresses.get(key) if isinstance(key, str) else None
         if node is not None:
-            out[node] = _label_value(what, key, value)
+            out[node] = _label_value(what, key, value, ops[node] in CONDITIONS)
         elif not (isinstance(key, str) and key in addresses):  # a name assigned a constant has no node to label
             unknown.append(key)
     if unknown:
@@ -169,7 +170,7 @@ def _by_edge(graph: Graph, given: Mapping) -> dict[tuple[str, str], Any]:
         elif isinstance(value, (sympy.Basic, str)):  # a formula, as written
             out[u, v] = value
         else:
-            out[u, v] = _label_value("derivatives", f"edge {key[0]} -> {key[1]}", value)
+            out[u, v] = _label_value("derivatives", f"edge {key[0]} -> {key[1]}", value, False)
     if unknown:
         example = next(iter(edges), None)
         raise GraphError(f"derivatives= names {shown_names([repr(k) for k in unknown])}, not edges of the graph: "
@@ -178,9 +179,10 @@ def _by_edge(graph: Graph, given: Mapping) -> dict[tuple[str, str], Any]:
     return out
 
 
-def _label_value(what: str, name: str, value: Any) -> Any:
-    """A value an edge label writes: a number, a condition's true/false, or an array of them (a batch)."""
-    if isinstance(value, (bool, np.bool_)):
+def _label_value(what: str, name: str, value: Any, condition: bool) -> Any:
+    """A value an edge label writes: a number, a condition's true/false, or an array of them (a batch).  A bool
+    given for a number (an input x=True) is its number, 1, as at= reads it (it was written "true")."""
+    if condition and isinstance(value, (bool, np.bool_)):
         return value
     try:
         return real_value(name, value)

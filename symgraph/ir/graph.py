@@ -298,6 +298,12 @@ class Graph(InputNames, GraphValues):
     def __contains__(self, item: object) -> bool:
         return self.__iter__()
 
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        """Refused, saying how to compute it: ``g(x=1)``, and a result's ``.graph()`` called as a method (``gradient.graph()``,
+        ``program.graph()``), raised "'Graph' object is not callable"."""
+        raise ArgumentError("a Graph is not callable (nor is a result's .graph a method): g.evaluate(x=...) gives "
+                            "every node's value at a point, sg.lambdify(g) compiles it to a function of its inputs")
+
     def __eq__(self, other: object) -> bool:
         """Graphs of the same nodes (ops and operands), inputs, outputs and names are equal, as two parses of
         one text are: a graph is a value, like the expression it stands for (equality was identity)."""

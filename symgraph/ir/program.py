@@ -23,14 +23,14 @@ import sympy
 from .. import constants, ops
 from ..binding import check_values, point_values
 from ..options import checked_options, label_list
-from ..errors import (ArgumentError, ExpressionTooLargeError, ProgramInputs, counted, no_entry, not_a_method,
-                      shown, shown_names)
+from ..errors import (ArgumentError, ExpressionTooLargeError, GraphError, ProgramInputs, counted, no_entry, not_a_method,
+                      refusing, shown, shown_names)
 from . import alike, interpret
 from .graph import Graph
 from .hooks import service
 from .listing import PRINT_ARGS, PRINT_LINES, assignment, cut_listing, result_line
 from .liveness import _Either, live_instructions
-from .program_graph import program_graph
+from .program_graph import LABELS, program_graph
 
 _ZERO = sympy.S.Zero
 
@@ -66,11 +66,16 @@ class Program:
                  results: Mapping[str, Ref], graph: Graph | None = None, unused: Iterable[str] = (),
                  discardable: Iterable[str] = ()):
         self.inputs = ProgramInputs(inputs)  # called as a method, it says to drop the ()
-        self.unused = tuple(unused)
+        # called as methods, these say to drop the () (the rows are copied once for that: 18 ms a million)
+        if isinstance(inputs, str) or not isinstance(instructions, (list, tuple)) or not isinstance(results, Mapping):
+            raise ArgumentError("Program(inputs, instructions, results) takes a list of input names, a list of rows "
+                                "(target, op, args) and a mapping of result labels to names or constants, got "
+                                f"{type(inputs).__name__}, {type(instructions).__name__}, {type(results).__name__}")
+        self.unused = refusing(tuple(unused), "program.unused")
         self.discardable = frozenset(discardable)
-        self.instructions = instructions
-        self.results = {k: v if v.__class__ is str or v is _ZERO else constants.as_constant(v)
-                        for k, v in results.items()}  # most of a dense Jacobian's entries are 0
+        self.instructions = refusing(instructions, "program.instructions")
+        self.results = refusing({k: v if v.__class__ is str or v is _ZERO else constants.as_constant(v)
+                                 for k, v in results.items()}, "program.results")  # most of a dense Jacobian's are 0
         self.graph = graph
         self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
         user = ops.USER
@@ -106,7 +111,8 @@ class Program:
     @cached_property
     def ops(self) -> int:
         """Number of operations (const placeholders excluded), counted in C."""
-        return len(self.instructions) - countOf(map(itemgetter(1), self.instructions), "const")
+        count = len(self.instructions) - countOf(map(itemgetter(1), self.instructions), "const")
+        return refusing(count, "program.ops")  # called as a method, it says to drop the ()
 
     def __str__(self) -> str:
         """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
@@ -154,7 +160,7 @@ class Program:
 
     @checked_options
     def as_graph(self, labels: Iterable[str] | None = None, *, values: Iterable[str] = (),
-                 names: Iterable[str | None] | None = None) -> Graph:
+                 names: Iterable[str | None] | None = LABELS) -> Graph:
         """The program as a :class:`Graph` whose outputs are the results ``labels`` (default: all), in order.
 
         Derivatives of derivatives are taken on it, so the sharing of the
@@ -169,6 +175,10 @@ class Program:
         taken by it.  ``names`` (one per label, or None) are names asked for
         the outputs (a gradient's ``f_x``): each one that is an identifier no
         node or user name of the graph holds names its output, as an alias does.
+        Left out, they are the labels themselves, so the labels of a program's
+        results survive the round trip (``{"f": "t1"}`` makes the output ``f``,
+        not ``t1``); a label such as ``x`` of a gradient, an input's name, or
+        ``df/dx``, no identifier, names none; ``names=None`` names none.
         """
         return program_graph(self, labels, values, names)
 
@@ -194,8 +204,15 @@ class Program:
         if self.graph is not None:
             values = self.graph.node_values(self.inputs, values)
         loud = [ref for label, ref in self.results.items() if label not in self.discardable]
-        env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), loud,
-                                self.functions or None)
+        try:
+            env = interpret.numbers(self.instructions, check_values(self.inputs, values, self.element_labels), loud,
+                                    self.functions or None)
+            for ref in self.results.values():
+                if isinstance(ref, str):
+                    env[ref]  # noqa: B018 - read, so that a program made by hand says what it lacks
+        except KeyError as missing:  # a program made by hand (sg.Program(...)) that reads a name nothing defines
+            raise GraphError(f"this program reads {shown(missing.args[0])}, which no row defines and no input is "
+                             f"(inputs: {shown_names(self.inputs) or 'none'})") from None
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
         out = {}

@@ -20,8 +20,18 @@ if TYPE_CHECKING:
     from .program import Program
 
 
+class _Labels:
+    """The default ``names`` of :meth:`Program.as_graph`: the result labels themselves (None asks for no names)."""
+
+    def __repr__(self) -> str:
+        return "LABELS"
+
+
+LABELS = _Labels()
+
+
 def program_graph(program: "Program", labels: Iterable[str] | None, values: Iterable[str],
-                  names: Iterable[str | None] | None) -> Graph:
+                  names: Iterable[str | None] | None | _Labels) -> Graph:
     """:meth:`Program.as_graph` (which says what each argument means)."""
     if labels is not None and not isinstance(labels, (str, list, tuple)):
         raise ArgumentError(f"as_graph() takes a result label or a list of them, got {type(labels).__name__}")
@@ -51,8 +61,14 @@ def program_graph(program: "Program", labels: Iterable[str] | None, values: Iter
         outputs.append(constants_[key])
     graph = program.graph
     values = set(_names("Program.as_graph(): values=", values)) if graph is not None else set()
-    names = None if names is None else [name if isinstance(name, str) else None
-                                        for name in label_list("Program.as_graph(): names=", names, "name")]
+    if names is LABELS:  # the result labels themselves, where they can name an output (Program(..., {"f": "t1"})'s
+        # output is f, not t1): not a generated name of the function's graph (a label v1), which no user gave, nor
+        # an input's name, left out ones too (a gradient's label z of an absent wrt name z is no output named z)
+        own, taken = graph.op_of if graph is not None else {}, set(program.inputs)
+        names = [None if label in own or label in taken else label for label in labels]
+    elif names is not None:
+        names = [name if isinstance(name, str) else None
+                 for name in label_list("Program.as_graph(): names=", names, "name")]
     if values:  # the function's own rows of the values asked for that the program left out (dead code to it)
         wanted = [graph.addresses[n] for n in values if graph.addresses.get(n) is not None]
         for target, op, args in live_instructions(graph.rows(backwards=True), wanted, known=op_of):
@@ -72,6 +88,8 @@ def program_graph(program: "Program", labels: Iterable[str] | None, values: Iter
         for node, name in zip(outputs, output_names or ()):
             if name is not None:
                 addresses[name] = node
+        if output_names is not None and not any(output_names):
+            output_names = None
     symbols = graph.given_symbols(inputs) if graph is not None else None  # indexed ones: made on request
     indexed = graph.indexed if graph is not None else None
     swept = []  # the sweeps' conditions, at every level (the test in C first: most programs have none)
