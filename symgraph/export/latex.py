@@ -27,7 +27,7 @@ from .. import constants
 from ..options import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
-from ..names import drawn_names, drawn_symbols, function_name, output_labels  # noqa: F401 - callers import function_name from here
+from ..names import drawn_names, drawn_symbols, function_name, is_identifier, output_labels  # noqa: F401 - callers import function_name from here
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
@@ -121,6 +121,9 @@ def _named(name: Any) -> str | None:
     """``name=`` of the LaTeX methods: the function's name in the fractions, as text (or None: the graph's)."""
     if name is not None and not isinstance(name, str):
         raise ArgumentError(f"name= takes the function's name as text, such as 'L', got {type(name).__name__} {shown(name, 40)}")
+    if name is not None and not is_identifier(name):  # written as a name is (LatexPrinter._print_Symbol), not as LaTeX
+        raise ArgumentError(f"name= takes the function's name, an identifier such as 'L' or 'loss' (ASCII letters, "
+                            f"digits and '_'), got {shown(name, 40)}")
     return name
 
 
@@ -288,7 +291,7 @@ def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = Fal
     form = _entry_forms(printer, matrix.program, expand, large, counted=unread is None)
     lines = [rf"{matrix.shape[0]} \times {matrix.shape[1]} \text{{ Jacobian, {matrix.nnz:,} structural nonzeros}}"]
     for k, (i, j) in enumerate(zip(rows[:ENTRY_LINES].tolist(), cols[:ENTRY_LINES].tolist())):
-        f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
+        f = outputs[i] if i < len(outputs) else f"f_{i}"
         lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k]))
     if len(rows) > ENTRY_LINES:
         lines.append(rf"\text{{\dots {len(rows) - ENTRY_LINES:,} more entries}}")
