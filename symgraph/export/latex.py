@@ -33,8 +33,8 @@ from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.liveness import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT, printed_rows
-from .latex_expressions import (_first_and_last, _listing_lines, _symbol, expression_latex, listing_note,
-                                sympy_latex)
+from .latex_expressions import (_first_and_last, _listing_lines, _symbol, exact_form, expression_latex,
+                                listing_note, sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
 from .notebook_latex import ALIGNED
@@ -80,7 +80,8 @@ def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list
         used.add(node)
         stack.extend(a for a in graph.operands(node) if isinstance(a, str) and defined(a))
     shown, cut = _first_and_last([v for v in graph.order if v in used], LISTING_LINES)
-    lines = [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}" for v in shown]
+    lines = [rf"\text{{where }} {printer.name(v)}{sep}"
+             rf"{printer.doprint(exact_form(graph.node_expr(v), graph.rows(), v, graph.symbol))}" for v in shown]
     if cut:
         lines.insert(LISTING_LINES // 2, rf"\text{{\dots {cut:,} more definitions}}")
     return lines
@@ -196,8 +197,9 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         forms = result.printed_exprs(wrt, expand) if unread is None else {
             x: None if program.results[x].__class__ is str else constants.closed_constant(program.results[x]) for x in wrt}
     lines, printed, large = [], [], []
+    leaf, leaves = (lambda name: _symbol(program, name)), (program.graph.op_of if nodes and program.graph else ())
     for x in wrt:
-        expr = forms[x]
+        expr = exact_form(forms[x], program.instructions, program.results[x], leaf, leaves)
         if expr is None:
             large.append(x)
             ref = program.results[x]
