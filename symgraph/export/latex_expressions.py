@@ -83,6 +83,9 @@ def exact_constants(rows: Iterable[tuple]) -> dict[str, Any]:
     for target, op, args in rows:
         if not args or not all(a.__class__ is not str or a in values for a in args):
             continue
+        if op == "const":  # a constant node: its value as closed forms hold it
+            values[target] = constants.closed_constant(args[0])
+            continue
         closed = tuple(values[a] if a.__class__ is str else a for a in args)
         values[target] = value = constants.constant_op(op, closed)
         if op in CONDITIONS:
