@@ -52,6 +52,7 @@ SETTINGS: dict[str, Any] = {
     "mat_delim": "",           # ... without extra \left[ \right] around them
     "inv_trig_style": "abbreviated",
     "ln_notation": False,      # log, as the expression grammar writes it
+    "imaginary_unit": "ri",    # \mathrm{i}: sympy's i was a variable i's picture (I*i printed i i)
 }
 
 

@@ -179,6 +179,10 @@ def test_the_outputs_compile_with_pdflatex(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:]
 
 
+def test_the_imaginary_unit_is_not_a_variable_i():
+    assert sg.to_latex(sympy.I * sympy.Symbol("i") + 1) == r"\mathrm{i} i + 1"
+
+
 def test_one_printer_writes_names_that_print_alike_as_spelled():
     """x1 and x_1 both keep the usual x_{1} alone; printed together (one output) both are spelled."""
     assert written("x1") == written("x_1") == "x_{1}"
