@@ -56,23 +56,20 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-#: Greek letters by the names LaTeX gives them (``alpha`` is ``\\alpha``, ``Gamma`` is ``\\Gamma``), and ``lamda``,
-#: the grammar's spelling of lambda (a keyword), and ``Lamda``.  Left out, so that they are written as spelled: ``pi`` (``\\pi``
-#: is the constant), ``omicron`` and the capitals LaTeX has no letter for (sympy wrote ``o`` and ``\\mathrm{A}``
-#: for omicron and Alpha), sympy's ``khi`` (it printed as chi) and ``varkappa`` (amssymb's)
+#: Greek letters by the names LaTeX gives them (``alpha`` is ``\\alpha``, ``Gamma`` is ``\\Gamma``), and ``lamda``
+#: and ``Lamda``, the grammar's spelling of lambda (a keyword).  Left out, so that they are written as spelled:
+#: ``pi`` (``\\pi`` is the constant), ``omicron`` and the capitals LaTeX has no letter for (sympy wrote ``o`` and
+#: ``\\mathrm{A}`` for omicron and Alpha), sympy's ``khi`` (it printed as chi) and ``varkappa`` (amssymb's)
 GREEK: dict[str, str] = {name: latex for name, latex in tex_greek_dictionary.items() if latex == "\\" + name} | {
     name: "\\" + name for name in greek_letters_set - {"omicron", "pi"}} | {"lamda": r"\lambda", "Lamda": r"\Lambda"}
 GREEK.pop("varkappa", None)
 
-#: the accents a name may end with, as sympy writes them (``xhat`` is ``\\hat{x}``), on one letter or a Greek one;
-#: left out: those that write an operation on a name (:data:`OPERATION_SUFFIXES`), ``bm`` (written as ``bold``
-#: is), and ``cal``, ``scr`` and ``frak`` (alphabets of capitals; two need packages beyond amsmath)
+#: the accents a name may end with, as sympy writes them (``xhat`` is ``\\hat{x}``), on one letter or a Greek one.
+#: Left out: the suffixes sympy writes as an operation on the name (``xabs`` as ``|x|``, ``xnorm`` as ``||x||``,
+#: ``xavg`` as ``<x>``, ``xprime`` as ``x'``: another expression), ``bm`` (written as ``bold`` is), and ``cal``,
+#: ``scr`` and ``frak`` (alphabets of capitals; two need packages beyond amsmath): such a name is a word
 ACCENTS = ("mathring", "ddddot", "dddot", "ddot", "dot", "check", "breve", "acute", "grave", "tilde", "hat", "bar",
            "vec", "bold")
-
-#: name suffixes sympy prints as an operation on the rest of the name (``xabs`` as ``|x|``, ``xnorm`` as ``||x||``,
-#: ``xavg`` as ``<x>``, ``xprime`` as ``x'``, a derivative's mark): read so, the name is another expression
-OPERATION_SUFFIXES = ("abs", "mag", "norm", "avg", "prime", "prm")
 
 #: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.input_names.element_label`)
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
@@ -105,20 +102,14 @@ def typeset(name: str) -> str | None:
     head, sups, subs = split_super_sub(name)
     if sups or len(subs) > 1:
         return None
-    first = _letter(head)
-    if first is None:
-        if not head.isalpha() or any(head.endswith(s) for s in OPERATION_SUFFIXES):
-            return None
-        first = spelled(head)  # a word: ab, loss
-    if not subs:
+    first = _letter(head) or (spelled(head) if head.isalpha() else None)  # a word: ab, loss
+    if first is None or not subs:
         return first
     sub = subs[0]
     if sub.isdigit():
         return f"{first}_{{{sub}}}"
-    letter = _letter(sub)
-    if letter is None and (not sub.isalpha() or any(sub.endswith(s) for s in OPERATION_SUFFIXES)):
-        return None
-    return f"{first}_{{{letter if letter is not None else spelled(sub)}}}"
+    sub = _letter(sub) or (spelled(sub) if sub.isalpha() else None)  # v_max: v_{\mathrm{max}}
+    return None if sub is None else f"{first}_{{{sub}}}"
 
 
 class LatexPrinter(SharedPrinting, SympyLatexPrinter):

@@ -398,7 +398,7 @@ def test_a_name_is_not_printed_as_an_operation_on_another():
     assert sg.to_latex("xabs*2 + abs(x)") == r"2 \mathrm{xabs} + \left|{x}\right|"
     assert sg.grad("xnorm + yprime + z_wavg").latex().splitlines() == [
         r"\frac{\partial f}{\partial \mathrm{xnorm}} = 1", r"\frac{\partial f}{\partial \mathrm{yprime}} = 1",
-        r"\frac{\partial f}{\partial \mathrm{z\_wavg}} = 1"]
+        r"\frac{\partial f}{\partial z_{\mathrm{wavg}}} = 1"]
     assert sg.to_latex("xdot * vhat * mag") == r"\mathrm{mag} \hat{v} \dot{x}"  # accents stay sympy's convention
 
 
