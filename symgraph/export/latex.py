@@ -6,21 +6,10 @@ LaTeX (and the assignments that stand for a result too large for one formula)
 is :mod:`~symgraph.export.latex_expressions`', a matrix's
 :mod:`~symgraph.export.latex_matrices`'.
 
-No two different things print alike.  Names: every LaTeX output writes a
-name by one function (:func:`~symgraph.export.latex_printer.typeset`, through
-the printer's ``_print_Symbol``): one letter italic, a Greek letter's name its
-letter, digits or one ``_`` part a subscript (``x_{1}``, ``\\alpha_{1}``), and a
-name of several letters one upright word, ``\\mathrm{ab}``.  Why upright:
-sympy wrote ``ab`` as ``ab``, which LaTeX sets exactly as the product ``a b``
-(``ab + a*b`` printed ``a b + ab``, and ``\\partial ab`` read either way);
-MathML and MathJax set an identifier of several letters upright, Mathematica's
-TeXForm writes ``\\text{ab}``, and ``\\mathit{ab}``, the other usual choice,
-looks like math italic's ``a b``.  A name that convention would misread, or
-that another name of the same output prints as (``x1`` beside ``x_1``), is
-written as spelled, ``\\mathrm{x\\_1}``; a sympy name that is no identifier
-is refused, as :meth:`~symgraph.Graph.from_sympy` refuses it.  Constants: one
-beyond float64, which closed forms hold as oo, is written as its expression
-(``x^{10^{10000000000}}``, :func:`~symgraph.export.latex_expressions.exact_constants`).
+No two different things print alike.  One function writes every name, :func:`~.latex_printer.typeset`: one
+of several letters is one upright word, ``\\mathrm{ab}``, as MathML and MathJax set it (sympy's ``ab`` is LaTeX's
+product ``a b``: ``ab + a*b`` printed ``a b + ab``; ``\\mathit{ab}`` still looks like ``a b``; the printer's
+docstring says more).  A constant beyond float64, oo in closed forms, is its expression (``x^{10^{10000000000}}``).
 
 Examples
 --------
