@@ -115,11 +115,11 @@ def test_an_unrecognized_word_is_named_for_what_it_likely_was(capsys, argv, said
 
 
 @pytest.mark.parametrize("text, spelled", [
-    ("Lamda*Lambda", {r"\mathit{Lamda}", r"\mathit{Lambda}"}),  # both were \Lambda
-    ("lamda_1 + lambda_1", {r"\mathit{lamda\_1}", r"\mathit{lambda\_1}"}),  # both were \lambda_{1}
-    ("omicron + o", {r"\mathit{omicron}", r"\mathit{o}"}),  # both were o
-    ("omicronhat + ohat", {r"\mathit{omicronhat}", r"\mathit{ohat}"}),  # both were \hat{o}
-    ("x1_2 + x12", {r"\mathit{x1\_2}", "x_{12}"}),  # x_{1 2} and x_{12}: the same subscript on the page
+    ("Lamda*Lambda", {r"\mathrm{Lamda}", r"\mathrm{Lambda}"}),  # both were \Lambda
+    ("lamda_1 + lambda_1", {r"\mathrm{lamda\_1}", r"\mathrm{lambda\_1}"}),  # both were \lambda_{1}
+    ("omicron + o", {r"\mathrm{omicron}", "o \\to f"}),  # both were o
+    ("omicronhat + ohat", {r"\mathrm{omicronhat}", r"\hat{o}"}),  # both were \hat{o}
+    ("x1_2 + x12", {r"\mathrm{x1\_2}", "x_{12}"}),  # x_{1 2} and x_{12}: the same subscript on the page
 ])
 def test_names_that_latex_would_print_alike_are_spelled(text, spelled):
     """Was: sympy's spellings of Greek letters met (lamda is lambda, omicron is o), and a digit's subscript ran

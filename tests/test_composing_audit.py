@@ -34,7 +34,7 @@ def test_a_gradients_entries_are_named_after_the_function_and_the_variable():
         sg.grad(g)
     g2 = sg.grad(g.as_graph("x"), ["x", "y"])
     assert list(sg.jvp(g2, None, [0, 1])) == ["f_x_x", "f_x_y"]
-    assert r"\frac{\partial^2 \mathit{f\_x\_y}}{\partial x^{2}}" in sg.hessian(g2.as_graph("y")).latex(entries=True)
+    assert r"\frac{\partial^2 \mathrm{f\_x\_y}}{\partial x^{2}}" in sg.hessian(g2.as_graph("y")).latex(entries=True)
     named = sg.grad("c = a*b; e = c*sin(b)")  # the function's own name, and an element's label made a name
     assert list(sg.jvp(named, None, [1, 0])) == ["e_a", "e_b"]
     assert list(sg.jvp(sg.grad("x[0]*x[1]", ["x"]), None, [1, 0])) == ["f_x_0", "f_x_1"]

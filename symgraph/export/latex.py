@@ -6,6 +6,11 @@ LaTeX (and the assignments that stand for a result too large for one formula)
 is :mod:`~symgraph.export.latex_expressions`', a matrix's
 :mod:`~symgraph.export.latex_matrices`'.
 
+No two different things print alike.  One function writes every name, :func:`~.latex_printer.typeset`: one
+of several letters is one upright word, ``\\mathrm{ab}``, as MathML and MathJax set it (sympy's ``ab`` is LaTeX's
+product ``a b``: ``ab + a*b`` printed ``a b + ab``; ``\\mathit{ab}`` still looks like ``a b``; the printer's
+docstring says more).  A constant beyond float64, oo in closed forms, is its expression (``x^{10^{10000000000}}``).
+
 Examples
 --------
 >>> import symgraph as sg
@@ -27,14 +32,14 @@ from .. import constants
 from ..options import checked_options
 from ..errors import ArgumentError, shown
 from ..ir.graph import Graph
-from ..names import drawn_names, drawn_symbols, function_name, output_labels  # noqa: F401 - callers import function_name from here
+from ..names import drawn_names, drawn_symbols, function_name, is_identifier, output_labels  # noqa: F401 - callers import function_name from here
 from ..frontend.parse import parse
 from ..ad.linearised import edge_derivative
 from ..ir import interpret
 from ..ir.liveness import live_instructions
 from .display import LISTING_LINES, SHOW_LIMIT, printed_rows
-from .latex_expressions import (_first_and_last, _listing_lines, _symbol, expression_latex, listing_note,
-                                sympy_latex)
+from .latex_expressions import (_first_and_last, _listing_lines, _symbol, exact_form, expression_latex,
+                                listing_note, sympy_latex)
 from .latex_matrices import _entry_forms, _pmatrix, matrix_latex
 from .latex_printer import LatexPrinter
 from .notebook_latex import ALIGNED
@@ -80,7 +85,8 @@ def _where(printer: "LatexPrinter", graph: Graph, exprs: list, sep: str) -> list
         used.add(node)
         stack.extend(a for a in graph.operands(node) if isinstance(a, str) and defined(a))
     shown, cut = _first_and_last([v for v in graph.order if v in used], LISTING_LINES)
-    lines = [rf"\text{{where }} {printer.name(v)}{sep}{printer.doprint(graph.node_expr(v))}" for v in shown]
+    lines = [rf"\text{{where }} {printer.name(v)}{sep}"
+             rf"{printer.doprint(exact_form(graph.node_expr(v), graph.rows(), v, graph.symbol))}" for v in shown]
     if cut:
         lines.insert(LISTING_LINES // 2, rf"\text{{\dots {cut:,} more definitions}}")
     return lines
@@ -121,6 +127,9 @@ def _named(name: Any) -> str | None:
     """``name=`` of the LaTeX methods: the function's name in the fractions, as text (or None: the graph's)."""
     if name is not None and not isinstance(name, str):
         raise ArgumentError(f"name= takes the function's name as text, such as 'L', got {type(name).__name__} {shown(name, 40)}")
+    if name is not None and not is_identifier(name):  # written as a name is (LatexPrinter._print_Symbol), not as LaTeX
+        raise ArgumentError(f"name= takes the function's name, an identifier such as 'L' or 'loss' (ASCII letters, "
+                            f"digits and '_'), got {shown(name, 40)}")
     return name
 
 
@@ -193,8 +202,9 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
         forms = result.printed_exprs(wrt, expand) if unread is None else {
             x: None if program.results[x].__class__ is str else constants.closed_constant(program.results[x]) for x in wrt}
     lines, printed, large = [], [], []
+    leaf, leaves = (lambda name: _symbol(program, name)), (program.graph.op_of if nodes and program.graph else ())
     for x in wrt:
-        expr = forms[x]
+        expr = exact_form(forms[x], program.instructions, program.results[x], leaf, leaves)
         if expr is None:
             large.append(x)
             ref = program.results[x]
@@ -288,7 +298,7 @@ def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = Fal
     form = _entry_forms(printer, matrix.program, expand, large, counted=unread is None)
     lines = [rf"{matrix.shape[0]} \times {matrix.shape[1]} \text{{ Jacobian, {matrix.nnz:,} structural nonzeros}}"]
     for k, (i, j) in enumerate(zip(rows[:ENTRY_LINES].tolist(), cols[:ENTRY_LINES].tolist())):
-        f = outputs[i] if i < len(outputs) else f"f_{{{i}}}"
+        f = outputs[i] if i < len(outputs) else f"f_{i}"
         lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k]))
     if len(rows) > ENTRY_LINES:
         lines.append(rf"\text{{\dots {len(rows) - ENTRY_LINES:,} more entries}}")

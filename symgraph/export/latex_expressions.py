@@ -9,9 +9,11 @@ whether it is an expression, an entry of a matrix
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 import sympy
+from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
 
 from .. import constants
 from ..ir.graph import Graph
@@ -19,7 +21,7 @@ from ..frontend.coerce import as_graph
 from ..ir import interpret
 from ..ir.listing import PRINT_ARGS
 from ..ir.liveness import live_instructions
-from ..ops import WRITTEN
+from ..ops import CONDITIONS, OPS, WRITTEN
 from ..ir.program import Program
 from .display import LISTING_LINES, SHOW_LIMIT, expression_shape
 from .latex_printer import LatexPrinter
@@ -45,6 +47,76 @@ def listing_note(program: Any, labels: list[str], counted: bool = True) -> str:
     if counted and any(program.expanded_depth(label) > constants.MAX_DEPTH for label in labels):
         return DEEP_NOTE
     return EXPAND_NOTE
+
+
+class ExactConstant(sympy.Symbol):
+    """A constant beyond float64 as LaTeX writes it, exactly (``10^{10000000000}``): closed forms hold its
+    float64 value, oo, and ``x^10^10^10`` printed ``x^{\\infty}``.  A symbol to sympy -- positive, an
+    integer, as the constant is -- so the formulas around it are built as for any number (``A x^{A - 1}``)."""
+
+    def _latex(self, printer: Any) -> str:
+        return self.name  # the constant's LaTeX (written once, by sympy's printer, unevaluated)
+
+    @property
+    def precedence(self) -> int:  # read by sympy's printer: 10^{...} in a power's base is bracketed
+        return _PRECEDENCES.get(self.name, PRECEDENCE["Atom"])
+
+
+#: each ExactConstant's precedence, as its expression's (a power, a product), by its LaTeX
+_PRECEDENCES: dict[str, int] = {}
+
+#: the constants closed forms hold for numbers beyond float64 or not numbers at all: their sign of an exact
+#: constant written in full
+_NOT_FINITE = (sympy.oo, sympy.S.NegativeInfinity, sympy.zoo, sympy.nan)
+
+
+def exact_constants(rows: Iterable[tuple]) -> dict[str, Any]:
+    """The rows of an op on exact numbers whose value is a real number beyond float64 (``10^(10^10)``, ``3^1000``,
+    ``exp(1000)``) as :class:`ExactConstant`: closed forms hold inf for it (:func:`symgraph.constants.constant_op`),
+    LaTeX its expression.  ``1/0`` or ``sqrt(-1)`` is no such number, and keeps the closed form's oo or nan.
+
+    With them, the conditions on constants the rows compute (``10^(10^10) - 1 != 0``, of a power's derivative),
+    decided as the numbers decide them, as closed forms do: the formula is the branch the numbers take.
+    """
+    found: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # each constant row's closed form (oo for an exact constant's)
+    for target, op, args in rows:
+        if not args or not all(a.__class__ is not str or a in values for a in args):
+            continue
+        if op == "const":  # a constant node: its value as closed forms hold it
+            values[target] = constants.closed_constant(args[0])
+            continue
+        closed = tuple(values[a] if a.__class__ is str else a for a in args)
+        values[target] = value = constants.constant_op(op, closed)
+        if op in CONDITIONS:
+            found[target] = value
+            continue
+        if value not in _NOT_FINITE or not all(isinstance(a, (int, sympy.Rational)) for a in args):
+            continue
+        with sympy.evaluate(False):
+            written = OPS[op].sympy(*(sympy.Integer(a) if isinstance(a, int) else a for a in args))
+        if written.is_finite is not True or written.is_extended_real is not True:
+            continue
+        latex = SympyLatexPrinter().doprint(written)
+        # a power is an atom to sympy's printer, which brackets a symbol's superscript in a base itself
+        _PRECEDENCES[latex] = precedence(written) if precedence(written) < PRECEDENCE["Pow"] else PRECEDENCE["Atom"]
+        found[target] = ExactConstant(latex, positive=written.is_positive, negative=written.is_negative,
+                                      integer=written.is_integer)
+    return found if any(isinstance(v, ExactConstant) for v in found.values()) else {}
+
+
+def exact_form(expr: Any, rows: Iterable[tuple], ref: Any, leaf: Any, leaves: Any = ()) -> Any:
+    """``expr``, the closed form of ``ref``; or, when it holds oo or nan where its ``rows`` compute a constant
+    beyond float64 (:func:`exact_constants`), ``ref``'s form built again from them with that constant written
+    exactly: ``10^{10000000000} x^{10^{10000000000} - 1}``, not ``\\infty x^{\\infty}``.  ``leaf(name)``: the
+    atom of a name no row defines, or of one in ``leaves`` (graph nodes, when a result is written in them)."""
+    if not isinstance(expr, sympy.Basic) or not isinstance(ref, str) or not expr.has(*_NOT_FINITE):
+        return expr
+    needed = live_instructions(reversed(list(rows)), [ref], leaves=leaves)
+    found = exact_constants(needed)
+    if not found:
+        return expr
+    return interpret.forms(needed, found, leaf).get(ref, expr)
 
 
 def _symbol(program: Any, name: str) -> sympy.Symbol:
@@ -83,7 +155,9 @@ def _listing_lines(printer: "LatexPrinter", program: Any, labels: list[str], sep
         if cut > 0 and k == half:
             lines.append(rf"\text{{\dots {cut:,} more assignments}}")
         prefix = r"\text{where } " if k == 0 else ""
-        lines.append(prefix + printer.name(target) + sep + _row_latex(printer, program, op, args))
+        exact = exact_constants([(target, op, args)]).get(target)  # 10^{10000000000}, where the closed form is oo
+        right = printer.doprint(exact) if isinstance(exact, ExactConstant) else _row_latex(printer, program, op, args)
+        lines.append(prefix + printer.name(target) + sep + right)
     return lines
 
 
@@ -109,7 +183,8 @@ def expression_latex(graph: Graph, expand: bool = False, **settings: Any) -> str
     rows, size, depth = expression_shape(graph, output, expand)
     deep = depth is not None and depth > constants.MAX_DEPTH
     if size is not None and not deep and (expand or size <= SHOW_LIMIT):
-        return printer.doprint(graph.expr(output, limit=None))  # small, or asked for whole (expand)
+        expr = exact_form(graph.expr(output, limit=None), rows, output, graph.symbol)
+        return printer.doprint(expr)  # small, or asked for whole (expand)
     lines = _listing_lines(printer, Program(graph.input_nodes, rows, {output: output}, graph), [output], " = ")
     lines[0] = lines[0].replace(r"\text{where } ", "", 1)
     return "\n".join(lines + [DEEP_NOTE if deep else EXPAND_NOTE])

@@ -13,7 +13,7 @@ from ..frontend.coerce import as_graph
 from ..names import output_labels
 from ..ir.program import Program
 from .display import SHOW_LIMIT
-from .latex_expressions import _listing_lines, _symbol, listing_note, nested_deeper
+from .latex_expressions import _listing_lines, _symbol, exact_form, listing_note, nested_deeper
 from .latex_printer import LatexPrinter
 from .notebook_latex import ALIGNED
 
@@ -40,7 +40,8 @@ def _entry_forms(printer: "LatexPrinter", program: Any, expand: bool, large: lis
             return printer.doprint(constants.closed_constant(ref))
         if expand or counted and (program.expanded_size(label) <= SHOW_LIMIT
                       and program.expanded_depth(label) <= constants.MAX_DEPTH):
-            return printer.doprint(program.closed_form(label) if built is None else built())
+            expr = program.closed_form(label) if built is None else built()
+            return printer.doprint(exact_form(expr, program.instructions, ref, lambda name: _symbol(program, name)))
         large.append(label)
         return printer.doprint(_symbol(program, ref))
 

@@ -2,25 +2,46 @@
 
 Printing goes through :class:`LatexPrinter`, a subclass of sympy's printer
 whose settings live in one dict, :data:`SETTINGS` (matrices as ``pmatrix``).
-Symbol names render as sympy renders them: ``x_2`` and ``w12`` get
-subscripts, ``alpha`` becomes ``\\alpha``; a name that convention would
-misread (``x__1``, ``x_``, ``x_1_2``) is written as spelled, in ``\\mathit``.
+Every name any LaTeX output writes -- formulas, the ``\\partial x`` of a
+fraction, a Hessian's labels, a listing's left-hand sides, a notebook's
+display, the command line's ``--latex`` -- is written by one method,
+:meth:`LatexPrinter._print_Symbol` (:meth:`LatexPrinter.name` for a node's or
+label's name goes through it), by one convention, :func:`typeset`:
 
-Apart from the writers (:mod:`~symgraph.export.latex` and the modules beside
-it) because it is what they all share: how one formula is spelled, not what
-a result's LaTeX holds or how it is bounded.
+- one letter is math italic (``x``), a Greek letter's name its letter
+  (``alpha`` is ``\\alpha``, ``Gamma`` is ``\\Gamma``), either may wear an
+  accent (``xhat`` is ``\\hat{x}``);
+- trailing digits or one ``_`` part are a subscript (``x1``, ``x_1``,
+  ``w_12``, ``lambda_1``: ``x_{1}``, ``w_{12}``, ``\\lambda_{1}``);
+- a name of several letters is one upright word, ``\\mathrm{ab}`` (so
+  ``ab1`` is ``\\mathrm{ab}_{1}`` and ``v_max`` is ``v_{\\mathrm{max}}``);
+- anything else, and a name another name printed alike, is written as it is
+  spelled, ``\\mathrm{x\\_\\_1}`` (:func:`spelled`).
+
+Why ``\\mathrm`` for words: LaTeX sets letters side by side in math mode as
+a product, so sympy's ``ab`` (one name) and ``a b`` (a times b) are the same
+picture, and ``\\partial ab`` reads as either.  A word needs a font of its
+own; upright is what MathML and MathJax give an identifier of several
+letters, what Mathematica's TeXForm writes (``\\text{ab}``), and ISO
+80000-2's practice for descriptive subscripts (``v_{\\mathrm{max}}``).
+``\\mathit{ab}`` -- the other common choice -- shows italic letters close to
+math italic's (MathJax draws them alike), so ``\\mathit{ab}`` and ``a b``
+still read the same.  One-letter and Greek names, the usual case in formulas,
+keep sympy's and the textbooks' typesetting.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from typing import Any
 
 import sympy
 from sympy.printing.conventions import split_super_sub
-from sympy.printing.latex import LatexPrinter as SympyLatexPrinter, greek_letters_set, modifier_dict, other_symbols, \
-    tex_greek_dictionary, translate
+from sympy.printing.latex import LatexPrinter as SympyLatexPrinter, greek_letters_set, modifier_dict, \
+    tex_greek_dictionary
 
+from ..frontend.from_sympy import _check_name
 from ..ir.graph import Graph
 from .display import SharedPrinting
 
@@ -31,29 +52,64 @@ SETTINGS: dict[str, Any] = {
     "mat_delim": "",           # ... without extra \left[ \right] around them
     "inv_trig_style": "abbreviated",
     "ln_notation": False,      # log, as the expression grammar writes it
+    "imaginary_unit": "ri",    # \mathrm{i}: sympy's i was a variable i's picture (I*i printed i i)
 }
 
 
-#: a name of letters alone, and the words in one that sympy prints otherwise (Greek letters, accents such as ``hat``):
-#: a name of letters without them prints as it is spelled
-_PLAIN = re.compile(r"[A-Za-z]+")
-_SPECIAL = re.compile("|".join(sorted({*tex_greek_dictionary, *greek_letters_set, *other_symbols, *modifier_dict},
-                                      key=len, reverse=True)), re.IGNORECASE)
+#: Greek letters by the names LaTeX gives them (``alpha`` is ``\\alpha``, ``Gamma`` is ``\\Gamma``), and ``lamda``
+#: and ``Lamda``, the grammar's spelling of lambda (a keyword).  Left out, so that they are written as spelled:
+#: ``pi`` (``\\pi`` is the constant), ``omicron`` and the capitals LaTeX has no letter for (sympy wrote ``o`` and
+#: ``\\mathrm{A}`` for omicron and Alpha), sympy's ``khi`` (it printed as chi) and ``varkappa`` (amssymb's)
+GREEK: dict[str, str] = {name: latex for name, latex in tex_greek_dictionary.items() if latex == "\\" + name} | {
+    name: "\\" + name for name in greek_letters_set - {"omicron", "pi"}} | {"lamda": r"\lambda", "Lamda": r"\Lambda"}
+GREEK.pop("varkappa", None)
+
+#: the accents a name may end with, as sympy writes them (``xhat`` is ``\\hat{x}``), on one letter or a Greek one.
+#: Left out: the suffixes sympy writes as an operation on the name (``xabs`` as ``|x|``, ``xnorm`` as ``||x||``,
+#: ``xavg`` as ``<x>``, ``xprime`` as ``x'``: another expression), ``bm`` (written as ``bold`` is), and ``cal``,
+#: ``scr`` and ``frak`` (alphabets of capitals; two need packages beyond amsmath): such a name is a word
+ACCENTS = ("mathring", "ddddot", "dddot", "ddot", "dot", "check", "breve", "acute", "grave", "tilde", "hat", "bar",
+           "vec", "bold")
 
 #: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.input_names.element_label`)
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
 
-#: name suffixes sympy prints as an operation on the rest of the name (``xabs`` as ``|x|``, ``xnorm`` as ``||x||``,
-#: ``xavg`` as ``<x>``, ``xprime`` as ``x'``, a derivative's mark): read so, the name is another expression
-OPERATION_SUFFIXES = ("abs", "mag", "norm", "avg", "prime", "prm")
+def spelled(name: str) -> str:
+    """``name`` written as it is spelled, one upright word: ``\\mathrm{ab}``, ``\\mathrm{x\\_\\_1}``."""
+    return r"\mathrm{" + name.replace("_", r"\_") + "}"
 
 
-def _reads_as_operation(name: str) -> bool:
-    """True when sympy would print a part of ``name`` (``xabs``, ``y_xnorm``) with an operation's notation."""
+def _letter(part: str) -> str | None:
+    """One part of a name as a letter: a Latin letter, a Greek one, either with accents (``alphahat``); else None."""
+    if len(part) == 1 and part.isalpha():
+        return part
+    if part in GREEK:
+        return GREEK[part]
+    for accent in ACCENTS:
+        if part.endswith(accent) and len(part) > len(accent):
+            inner = _letter(part[:-len(accent)])
+            return None if inner is None else modifier_dict[accent](inner)
+    return None
+
+
+@functools.lru_cache(maxsize=65_536)
+def typeset(name: str) -> str | None:
+    """THE typesetting of a name (an identifier) by the convention, or None when it is written as spelled
+    (:func:`spelled`).  See :meth:`LatexPrinter._print_Symbol` for the convention and why."""
+    if "__" in name or name.endswith("_") or name.startswith("_"):
+        return None
     head, sups, subs = split_super_sub(name)
-    return any(part.lower().endswith(suffix) and len(part) > len(suffix)
-               for part in (head, *sups, *subs) for suffix in OPERATION_SUFFIXES)
+    if sups or len(subs) > 1:
+        return None
+    first = _letter(head) or (spelled(head) if head.isalpha() else None)  # a word: ab, loss
+    if first is None or not subs:
+        return first
+    sub = subs[0]
+    if sub.isdigit():
+        return f"{first}_{{{sub}}}"
+    sub = _letter(sub) or (spelled(sub) if sub.isalpha() else None)  # v_max: v_{\mathrm{max}}
+    return None if sub is None else f"{first}_{{{sub}}}"
 
 
 class LatexPrinter(SharedPrinting, SympyLatexPrinter):
@@ -75,37 +131,24 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
-        """A name as sympy prints it (``x_1`` as ``x_{1}``, ``alpha`` as ``\\alpha``), with two exceptions.
+        """A name as :func:`typeset` writes it (``x_{1}``, ``\\alpha``, ``\\hat{x}``, ``\\mathrm{ab}_{1}``), else as
+        it is spelled, ``\\mathrm{x\\_\\_1}``: also when another name the printer has seen prints alike
+        (:meth:`clashing`).  A name that is no identifier is refused, as :meth:`symgraph.Graph.from_sympy`
+        refuses it: ``Symbol("x%y")`` printed ``x%y``, which LaTeX reads as ``x`` and a comment.
 
-        Leading underscores are written ``\\_``: sympy leaves ``_x`` as it is,
-        which LaTeX reads as a subscript of what comes before (``2 _x``), and
-        ``__`` or ``_x_1`` do not compile (double subscript).  A name that
-        sympy's convention would misread -- ``__`` is a superscript to it
-        (``x__1`` printed ``x^{1}``, a power; ``x_1__2`` printed
-        ``x^{2}_{1}``), a trailing ``_`` an empty subscript (``x_`` looked like
-        ``x``), and several subscripts run together (``x_1_2`` looked like
-        ``x_12``, and ``x1_2``, a digit's subscript and another, ``x_{1 2}``, looked like ``x12``;
-        ``long_variable_name`` looked like ``long_{variablename}``) -- is
-        written as it is spelled, ``\\mathit{x\\_\\_1}``; so is one that a
-        suffix of sympy's would print as an operation on another name
-        (:data:`OPERATION_SUFFIXES`: ``xabs`` printed ``|x|``, as ``abs(x)``),
-        and one that another name printed would read as (:meth:`clashing`).
+        A name with a leading underscore is written as spelled (``\\mathrm{\\_x}``): LaTeX read sympy's bare
+        ``_x`` as a subscript of what came before (``2 _x``).
         """
-        name = expr.name
         if expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
-        bare = name.lstrip("_")
-        if "__" in bare or bare.endswith("_") or len(split_super_sub(bare)[2]) > 1 or _reads_as_operation(bare) \
-                or name in self.clashing((name,)):
-            return r"\mathit{" + name.replace("_", r"\_") + "}"
-        if bare == name:
-            printed = super()._print_Symbol(expr, style)
-            # a variable written as the constant (PI, or a sympy Symbol("pi")) is written as spelled
-            return r"\mathit{" + name + "}" if printed == r"\pi" else printed
-        lead = r"\_" * (len(name) - len(bare))
-        return lead + (super()._print_Symbol(sympy.Symbol(bare), style) if bare else "")
+        name = expr.name
+        _check_name("symbol", name)
+        printed = typeset(name)
+        if printed is None or name in self.clashing((name,)):
+            printed = spelled(name)
+        return printed if style != "bold" else r"\boldsymbol{" + printed + "}"
 
-    #: the names :meth:`clashing` has looked at, grouped by how sympy prints them, and those found printing alike
+    #: the names :meth:`clashing` has looked at, grouped by how they print, and those found printing alike
     _seen: frozenset = frozenset()
     _groups: dict | None = None
     _clashing: frozenset = frozenset()
@@ -113,11 +156,10 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
     def clashing(self, names: Any = ()) -> frozenset:
         """The names (of the graph's and of ``names``) that print as another does, to be written as spelled.
 
-        sympy prints ``x1``, ``x_1`` and the element ``x[1]`` alike (``x_{1}``),
-        and ``alpha1`` as ``alpha_1``: ``x1 + x_1`` read as ``2 x_1``.  Its
-        spellings of Greek letters meet too: ``lamda`` is ``lambda`` (``Lamda +
-        Lambda`` printed ``\\Lambda + \\Lambda``) and ``omicron`` is ``o``, so
-        names are grouped by their parts as sympy translates them.  A name
+        The convention writes ``x1``, ``x_1`` and the element ``x[1]`` alike
+        (``x_{1}``), ``alpha1`` as ``alpha_1``, and ``lamda`` as ``lambda``
+        (``Lamda + Lambda`` printed ``\\Lambda + \\Lambda``): ``x1 + x_1`` read as
+        ``2 x_1``; names are grouped by what :func:`typeset` writes.  A name
         that prints as an element of an indexed input would, ``x_{k}`` for any
         k, is set apart even when x has no element k: a listing's ``v_{4} = x v_{1}``
         read as element 4 of an input v, and ``t_{330} = t_{329} t_{4}`` mixed
@@ -140,24 +182,21 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         indexed = graph.indexed if graph is not None else {}
         touched = []
         for n in fresh:
-            if _PLAIN.fullmatch(n) and not _SPECIAL.search(n):  # letters sympy prints as they are: the name itself
-                group = groups.setdefault((0, n, (), ()), [])
-                group.append(n)
-                touched.append(group)
+            printed = typeset(n)
+            if printed is None:  # written as spelled: no other name is
                 continue
-            head, sups, subs = split_super_sub(n.lstrip("_"))
-            key = (len(n) - len(n.lstrip("_")), translate(head), tuple(map(translate, sups)),
-                   tuple(map(translate, subs)))
-            group = groups.setdefault(key, [])
+            group = groups.setdefault(printed, [])
             group.append(n)
-            if head in indexed and not sups and len(subs) == 1 and subs[0].isdigit() and n == n.lstrip("_"):
-                group.append(f"{head}[{subs[0]}]")  # reads as an element, whether or not the input has it
+            if "_{" in printed:
+                head, _, subs = split_super_sub(n)
+                if head in indexed and subs[0].isdigit():
+                    group.append(f"{head}[{subs[0]}]")  # reads as an element, whether or not the input has it
             touched.append(group)
         self._seen.update(fresh)
         clashing = self._clashing.union(m for group in touched if len(group) > 1 for m in group if "[" not in m)
         if clashing != self._clashing:
             self._clashing = clashing
-            self.forget()  # what was written before wrote them as sympy does
+            self.forget()  # what was written before wrote them by the convention
         return clashing
 
     def _print_Indexed(self, expr: sympy.Indexed) -> str:

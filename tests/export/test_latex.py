@@ -223,10 +223,12 @@ def test_large_hessian_entry_is_its_program():
 
 
 @pytest.mark.parametrize("name, written", [
-    ("_x", r"\_x"), ("__", r"\_\_"), ("_", r"\_"), ("_x_1", r"\_x_{1}"), ("_alpha", r"\_\alpha"),
+    ("_x", r"\mathrm{\_x}"), ("__", r"\mathrm{\_\_}"), ("_", r"\mathrm{\_}"), ("_x_1", r"\mathrm{\_x\_1}"),
+    ("_alpha", r"\mathrm{\_alpha}"),
 ])
 def test_leading_underscores_are_written_not_read_as_subscripts(name, written):
-    """sympy printed ``_x`` as it is: ``2 _x y`` is 2 with subscript x, and ``__`` or ``_x_1`` do not compile."""
+    """sympy printed ``_x`` as it is: ``2 _x y`` is 2 with subscript x, and ``__`` or ``_x_1`` do not compile.
+    Such a name is written as spelled."""
     lines = sg.grad(f"{name}^2*y + sin({name})").latex().splitlines()
     assert lines[0] == rf"\frac{{\partial f}}{{\partial {written}}} = 2 {written} y + \cos{{\left({written} \right)}}"
     mathtext = pytest.importorskip("matplotlib.mathtext").MathTextParser("agg")
@@ -253,9 +255,9 @@ def test_a_large_graphs_edge_table_is_bounded_and_says_how_to_get_every_edge():
 
 
 @pytest.mark.parametrize("name, written", [
-    ("x__1", r"\mathit{x\_\_1}"), ("x_1__2", r"\mathit{x\_1\_\_2}"), ("x_", r"\mathit{x\_}"),
-    ("x_1_2", r"\mathit{x\_1\_2}"), ("long_variable_name", r"\mathit{long\_variable\_name}"),
-    ("_x__1", r"\mathit{\_x\_\_1}"), ("x_1", "x_{1}"), ("alpha_2", r"\alpha_{2}"), ("w12", "w_{12}"),
+    ("x__1", r"\mathrm{x\_\_1}"), ("x_1__2", r"\mathrm{x\_1\_\_2}"), ("x_", r"\mathrm{x\_}"),
+    ("x_1_2", r"\mathrm{x\_1\_2}"), ("long_variable_name", r"\mathrm{long\_variable\_name}"),
+    ("_x__1", r"\mathrm{\_x\_\_1}"), ("x_1", "x_{1}"), ("alpha_2", r"\alpha_{2}"), ("w12", "w_{12}"),
 ])
 def test_names_sympys_convention_would_misread_are_written_as_spelled(name, written):
     """Was: ``x__1`` printed as ``x^{1}`` (a power: d/dx__1 of x__1^2*q read ``2 q x^{1}``), ``x_1__2`` as
@@ -393,23 +395,23 @@ def test_to_latex_checks_its_flags_and_limits_as_the_methods_do():
 def test_a_name_is_not_printed_as_an_operation_on_another():
     """sympy prints a name ending in abs, norm, avg or prime with that operation's notation: xabs + abs(x)
     printed |x| + |x|, xnorm as ||x|| and xprime as x' (a derivative's mark); such a name is spelled."""
-    assert sg.to_latex("xabs*2 + abs(x)") == r"2 \mathit{xabs} + \left|{x}\right|"
+    assert sg.to_latex("xabs*2 + abs(x)") == r"2 \mathrm{xabs} + \left|{x}\right|"
     assert sg.grad("xnorm + yprime + z_wavg").latex().splitlines() == [
-        r"\frac{\partial f}{\partial \mathit{xnorm}} = 1", r"\frac{\partial f}{\partial \mathit{yprime}} = 1",
-        r"\frac{\partial f}{\partial \mathit{z\_wavg}} = 1"]
-    assert sg.to_latex("xdot * vhat * mag") == r"mag \hat{v} \dot{x}"  # accents stay sympy's convention
+        r"\frac{\partial f}{\partial \mathrm{xnorm}} = 1", r"\frac{\partial f}{\partial \mathrm{yprime}} = 1",
+        r"\frac{\partial f}{\partial z_{\mathrm{wavg}}} = 1"]
+    assert sg.to_latex("xdot * vhat * mag") == r"\mathrm{mag} \hat{v} \dot{x}"  # accents stay sympy's convention
 
 
 def test_names_that_print_alike_are_spelled():
     """sympy prints x1, x_1 and the element x[1] all as x_{1} (and alpha1 as alpha_1): x1 + x_1 read as
     2 x_1 and the gradient had two lines with the same left side.  Names another prints as are spelled."""
-    assert sg.to_latex("x1 + x_1 + y_2") == r"\mathit{x1} + \mathit{x\_1} + y_{2}"
+    assert sg.to_latex("x1 + x_1 + y_2") == r"\mathrm{x1} + \mathrm{x\_1} + y_{2}"
     lines = sg.grad("x_1*alpha1 + alpha_1 + x[1]").latex().splitlines()
-    assert lines == [r"\frac{\partial f}{\partial \mathit{x\_1}} = \mathit{alpha1}",
-                     r"\frac{\partial f}{\partial \mathit{alpha1}} = \mathit{x\_1}",
-                     r"\frac{\partial f}{\partial \mathit{alpha\_1}} = 1",
+    assert lines == [r"\frac{\partial f}{\partial \mathrm{x\_1}} = \mathrm{alpha1}",
+                     r"\frac{\partial f}{\partial \mathrm{alpha1}} = \mathrm{x\_1}",
+                     r"\frac{\partial f}{\partial \mathrm{alpha\_1}} = 1",
                      r"\frac{\partial f}{\partial x_{0}} = 0", r"\frac{\partial f}{\partial x_{1}} = 1"]
-    assert sg.to_latex(sympy.Symbol("w1") * sympy.Symbol("w_1")) == r"\mathit{w1} \mathit{w\_1}"
+    assert sg.to_latex(sympy.Symbol("w1") * sympy.Symbol("w_1")) == r"\mathrm{w1} \mathrm{w\_1}"
     assert sg.to_latex(sg.grad("x_2*w12 + alpha*x_2")).count(r"\mathit") == 0  # no clash: sympy's convention
 
 
@@ -425,7 +427,7 @@ def test_each_name_is_grouped_once_however_many_lines_print_it(monkeypatch):
     lines = sg.grad(text).latex().splitlines()
     assert lines[-1] == latex_expressions.DEEP_NOTE and len(lines) < 60  # 400 deep: no formula, expanded or not
     assert len(split) < 2 * len(set(split)), (len(split), len(set(split)))
-    assert sg.to_latex("x1 + y + x_1*y") == r"\mathit{x1} + \mathit{x\_1} y + y"
+    assert sg.to_latex("x1 + y + x_1*y") == r"\mathrm{x1} + \mathrm{x\_1} y + y"
 
 
 def test_variables_named_like_the_constants_print_apart_from_them():
@@ -433,9 +435,9 @@ def test_variables_named_like_the_constants_print_apart_from_them():
     symbol PI (or Symbol("pi")) as the constant \\pi, and E as e, the name of the textbook's output."""
     x, e, PI = sympy.symbols("x e PI")
     gradient = sg.grad(sg.Graph.from_sympy(sympy.E * e * x**2 + sympy.pi * PI * x), wrt=["x"])
-    assert gradient.latex() == r"\frac{\partial f}{\partial x} = \pi \mathit{PI} + 2 \mathrm{e} e x"
-    assert sg.grad("PI*pi*x", wrt=["PI"]).latex() == r"\frac{\partial f}{\partial \mathit{PI}} = \pi x"
-    assert sg.to_latex(sympy.Symbol("pi") + sympy.pi) == r"\mathit{pi} + \pi"
+    assert gradient.latex() == r"\frac{\partial f}{\partial x} = \pi \mathrm{PI} + 2 \mathrm{e} e x"
+    assert sg.grad("PI*pi*x", wrt=["PI"]).latex() == r"\frac{\partial f}{\partial \mathrm{PI}} = \pi x"
+    assert sg.to_latex(sympy.Symbol("pi") + sympy.pi) == r"\mathrm{pi} + \pi"
     assert sg.to_latex(sympy.E * x) == "e x"  # no variable e: Euler's number as sympy writes it
 
 
@@ -476,7 +478,7 @@ def test_a_sympy_matrix_with_an_entry_nested_too_deep_names_it_as_a_jacobian_doe
 def test_generated_names_never_print_as_an_element_of_an_indexed_input():
     """The listing of a large gradient over data v[i] wrote its intermediates v4, v8 as v_{4}, v_{8}: the
     line v_{4} = x v_{1} read as element 4 of v equal to x times element 1 (v4's left side was printed
-    before the check of names that print alike saw it, so the same node was v_{4} there and \\mathit{v4}
+    before the check of names that print alike saw it, so the same node was v_{4} there and \\mathrm{v4}
     later), and t_{331} = t_{330} t_{4} mixed temporaries with the data t's elements.  Every name
     printed is checked, and one that reads as an element of an indexed input is spelled."""
     for data in ("v", "t"):
@@ -488,7 +490,7 @@ def test_generated_names_never_print_as_an_element_of_an_indexed_input():
             assert not left.startswith(f"{data}_"), line  # an intermediate, never written as an element
             for k in re.findall(rf"(?<![A-Za-z]){data}_{{(\d+)}}", right):
                 assert int(k) < 60, line  # the elements that exist, and nothing else, print as x_{k}
-    assert r"\mathit{v4} = x v_{1}" in sg.grad("sum(v[i]*sin(x*v[i]), i, 0, 59)", wrt=["x"]).latex()
+    assert r"\mathrm{v4} = x v_{1}" in sg.grad("sum(v[i]*sin(x*v[i]), i, 0, 59)", wrt=["x"]).latex()
 
 
 def test_latex_in_node_symbols_defines_intermediates_not_the_elements_of_inputs():
