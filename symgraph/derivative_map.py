@@ -175,13 +175,11 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         and a closed form of more than ``limit`` tree operations (default
         :data:`EXPAND_LIMIT`; sympy needs about 25 us per operation to print
         one) raises :class:`~symgraph.errors.ExpressionTooLargeError`, as does
-        one nested deeper than sympy can handle; ``limit=None`` builds any size.
-        The program (``.program``, ``.at()``, ``.lambdify()``) has every value.
+        one nested deeper than sympy can handle; ``limit=None`` builds any size.  The program has every value.
         """
         name = self._entry(name)
-        check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)",
-                   f"the program has it in shared form: .at() and .lambdify() compute it, and "
-                   f"result.as_graph({name!r}) differentiates it further")
+        check_size(self.program, name, limit, f"result.expand({name!r}, limit=None)", f"the program has it in shared "
+                   f"form: .at() and .lambdify() compute it, and result.as_graph({name!r}) differentiates it further")
         how = self.simplification if simplify is None else normalise(simplify)
         key = (name, how)
         if key not in self._exprs:

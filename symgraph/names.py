@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Container, Iterable, Iterator
 
 import sympy
 
+from .errors import UnsupportedOpError
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .ir.graph import Graph
 
@@ -253,3 +255,15 @@ def drawn_captions(graph: "Graph") -> dict[str, str]:
 def is_identifier(name: str) -> bool:
     """True when ``name`` can be a node name (a Python identifier that is no keyword)."""
     return name.isidentifier() and name.isascii() and not keyword.iskeyword(name)
+
+
+def check_name(kind: str, name: str) -> None:
+    """Refuse a sympy name that no input can have, saying why: ``Symbol("lambda")`` (a regularisation weight,
+    printed as a Greek letter) is an identifier, but a keyword cannot be a compiled function's parameter.
+    :meth:`Graph.from_sympy` refuses such a name, and LaTeX, which could not write it, refuses it alike."""
+    if is_identifier(name):
+        return
+    why = ("is a Python keyword, which cannot name an input (compiled functions take inputs as Python parameters)"
+           if keyword.iskeyword(name) else "is not an identifier (ASCII letters, digits and '_', not starting with "
+           "a digit)")
+    raise UnsupportedOpError(f"{kind} name {name!r} {why}; rename it")

@@ -41,8 +41,8 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter, greek_letters_set, modifier_dict, \
     tex_greek_dictionary
 
-from ..frontend.from_sympy import _check_name
 from ..ir.graph import Graph
+from ..names import check_name
 from .display import SharedPrinting
 
 
@@ -142,7 +142,7 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         if expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
         name = expr.name
-        _check_name("symbol", name)
+        check_name("symbol", name)
         printed = typeset(name)
         if printed is None or name in self.clashing((name,)):
             printed = spelled(name)

@@ -1,7 +1,6 @@
 """sympy expression -> graph nodes, iteratively (deep sympy trees must not hit the recursion limit)."""
 from __future__ import annotations
 
-import keyword
 import numbers
 from typing import Any, Sequence
 
@@ -18,7 +17,7 @@ from ..ir.operand_kinds import CONDITION_RESULT
 from ..ir.graph import Graph
 from ..ir.hooks import provide
 from ..ir.input_names import element_label
-from ..names import is_identifier
+from ..names import check_name
 from .limits import MAX_ELEMENTS, fits
 from .sympy_composed import COMPOSED as _COMPOSED, composed as _composed, chain as _chain, with_pow_log0 as _with_pow_log0
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name
@@ -198,23 +197,12 @@ def _hash_children_first(root: sympy.Basic) -> None:
             stack.extend((a, False) for a in e.args)
 
 
-def _check_name(kind: str, name: str) -> None:
-    """Refuse a sympy name that no input can have, saying why: ``Symbol("lambda")`` (a regularisation weight,
-    printed as a Greek letter) is an identifier, but a keyword cannot be a compiled function's parameter."""
-    if is_identifier(name):
-        return
-    why = ("is a Python keyword, which cannot name an input (compiled functions take inputs as Python parameters)"
-           if keyword.iskeyword(name) else "is not an identifier (ASCII letters, digits and '_', not starting with "
-           "a digit)")
-    raise UnsupportedOpError(f"{kind} name {name!r} {why}; rename it")
-
-
 def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
     build = _composed(e)
     if build is not None:
         return build(builder) if type(e) is sympy.im else build(builder, *(done[a] for a in e.args))
     if isinstance(e, sympy.Symbol):
-        _check_name("symbol", e.name)
+        check_name("symbol", e.name)
         if e.is_commutative is False:  # a graph would reorder its products: A*B - B*A became 0, silently
             raise UnsupportedOpError(f"symbol {e.name!r} is noncommutative (commutative=False): a graph input is a "
                                      "real number, and products of numbers commute")
@@ -314,7 +302,7 @@ def _element(builder: GraphBuilder, e: sympy.Indexed):
     """The input node of ``x[3]`` (sympy's ``IndexedBase("x")[3]``, as closed forms of indexed inputs are
     written): the same element node the text ``x[3]`` makes, so closed forms convert back."""
     name = str(e.base.label)
-    _check_name("indexed", name)
+    check_name("indexed", name)
     index = e.indices
     if not all(isinstance(i, sympy.Integer) and i >= 0 for i in index):
         raise UnsupportedOpError(f"cannot convert {e}: the indices of an indexed input must be non-negative integers "
@@ -343,7 +331,7 @@ def _matrix_element(builder: GraphBuilder, e: MatrixElement, matrices: dict):
         raise UnsupportedOpError(f"cannot convert {e}: an element of a matrix expression {type(matrix).__name__} "
                                  "has no graph; give the entries of M.as_explicit()")
     name = str(matrix.name)
-    _check_name("matrix symbol", name)
+    check_name("matrix symbol", name)
     known = matrices.setdefault(name, matrix)
     if known != matrix:
         raise UnsupportedOpError(f"two different matrix symbols are both named {name!r}: {_shown(known)} and "
