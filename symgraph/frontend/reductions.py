@@ -29,6 +29,7 @@ from ..constants import MAX_CONSTANT_BITS, MAX_CONSTANT_DIGITS
 from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
+from .constant_reductions import reduce_constant
 from .limits import MAX_ELEMENTS, MAX_TERMS, _entries, fits
 from .replay import Reparse, _Tape
 from .tokens import kind
@@ -289,6 +290,12 @@ class Reductions:
             if builder.ambiguous or hi - lo + 1 > self.repeats:  # unless more terms than it saves: given up
                 builder.ambiguous = True
                 builder = sub.builder = builder.builder
+        constant = reduce_constant(self, *body, index, lo, hi, op)
+        if constant is not None:  # a term of numbers and the index: its value at once, not term by term
+            self.expanded[0] += hi - lo + 1
+            values.append(constant)
+            self.i = close + 1
+            return
         replayable = hi > lo and not self.checking and not isinstance(builder, _Tape) and \
             self._replayable(body, index)
         expanded, repeats, tape = self.expanded, self.repeats, None

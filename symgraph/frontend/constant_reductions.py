@@ -1,0 +1,380 @@
+"""A reduction whose term is a constant: its value at once, not its terms parsed one index value at a time.
+
+``sum(0.1*i, i, 0, 10^5)`` names one number, but the reductions
+(:mod:`~symgraph.frontend.reductions`) parsed its term once per index value
+and folded the terms one by one: about 7 us a term for ``i``, 60 us for
+``0.1*i`` (sympy's Float arithmetic), so 10^7 terms, within the terms'
+limit, took minutes.  Here the term is parsed once, with the index a
+placeholder (:class:`_Recorder`), into a small tree of arithmetic over the
+index; its value is then computed without the parser, exactly equal to
+what the folds term by term (:func:`symgraph.constants.fold`) give:
+
+* a term of exact numbers that is a polynomial in the index: the sum in
+  closed form (the partial sums at ``degree + 2`` points, extended by
+  Newton's forward differences), the product term by term in Python's
+  integers.  Only when every value those folds would make -- each part of
+  each term, each partial sum -- is bounded within
+  :data:`~symgraph.rationals.MAX_CONSTANT_BITS` (past it a fold makes a
+  node instead, a different result);
+* a term with decimal numbers: float64 arithmetic on NumPy arrays of the
+  index values, in blocks, accumulated left to right (``np.add.accumulate``,
+  not ``np.sum``'s pairwise order).  sympy's 53-bit Floats round as IEEE
+  doubles do, an exact part is rounded once to a double (it has at most 53
+  bits here), an exact number divided by a decimal is multiplied by its
+  reciprocal as sympy does, and a zero is exact zero both ways; what would
+  differ -- an overflow, a subnormal or underflow (sympy's exponents are
+  unbounded), a power (libm's), a division by zero -- is left to the terms.
+
+Anything else (a call, an input, a condition, a term not polynomial in the
+index such as ``1/i`` or ``2^i``) returns None, and the reduction makes its
+terms one by one as before.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from .. import constants
+from ..ops import FUNCTIONS
+from ..rationals import MAX_CONSTANT_BITS
+from .tokens import kind
+
+#: the index's placeholder in the recorded term: a scratch node id (the parser takes ints for nodes)
+_INDEX = -1
+#: the arithmetic a recorded term may use
+_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg", "pow"})
+#: the operator and bracket tokens a constant term may hold
+_SYMBOLS = frozenset({"+", "-", "*", "/", "^", "**", "(", ")", "\n"})
+#: a polynomial term of higher degree is left to the terms (its closed form costs the square of the degree)
+MAX_DEGREE = 64
+#: index values per block of the float64 path: a few arrays of 8 MB
+_BLOCK = 1 << 20
+#: float64 values at least this large (in magnitude) are normal numbers; below it, sympy's Floats and doubles differ
+_TINY = np.finfo(np.float64).tiny
+#: an exact part of a term with decimals is rounded once to a double when its numerator and denominator are
+#: integers of at most 53 bits: then int64 arithmetic computes it exactly, and one division rounds it correctly
+_DOUBLE_BITS = 53
+
+
+class _NotConstant(Exception):
+    """The term is not computed here: the reduction makes its terms one by one."""
+
+
+class _Recorder:
+    """The builder calls of a term parsed once with the index a placeholder: arithmetic on the index is
+    recorded as scratch nodes (negative ids), arithmetic on numbers folded as the graph builder folds it."""
+
+    def __init__(self):
+        self.nodes: dict[int, tuple[str, tuple]] = {}
+
+    def is_condition(self, ref) -> bool:
+        return False
+
+    def binary(self, name: str, x, y):
+        return self.op(name, x, y)
+
+    def op(self, name: str, *args):
+        if name not in _ARITHMETIC:
+            raise _NotConstant
+        if not any(a.__class__ is int for a in args):
+            folded = constants.fold(name, args)  # what GraphBuilder does with two numbers
+            if folded is None:  # a node there (1/0, a huge constant): the terms say what it is
+                raise _NotConstant
+            return folded
+        node = _INDEX - 1 - len(self.nodes)
+        self.nodes[node] = (name, args)
+        return node
+
+    def __getattr__(self, name: str):  # input, indexed_input, ...: the gate keeps the parser from asking
+        raise _NotConstant
+
+
+def constant_term(parser, start: int, stop: int, index: str) -> bool:
+    """True when tokens ``start:stop`` of ``parser`` may be a constant term: numbers, operators, brackets,
+    ``index`` and names the scope binds to a number, nothing else."""
+    scope, toks = parser.scope, parser.toks
+    for k in range(start, stop):
+        t = toks[k]
+        if t in _SYMBOLS or t == index and toks[k + 1] not in ("(", "["):
+            continue
+        what = kind(t)
+        if what == "num":
+            continue
+        if what != "name" or t == "pi" or t in FUNCTIONS or t in parser.definitions or toks[k + 1] in ("(", "["):
+            return False
+        if not isinstance(scope.get(t), (sympy.Rational, sympy.Float)):
+            return False
+    return True
+
+
+def reduce_constant(parser, start: int, stop: int, index: str, lo: int, hi: int, op: str):
+    """The value of the reduction ``op`` (``"add"`` or ``"mul"``) of the term at tokens ``start:stop`` over
+    ``index`` = lo..hi (``hi >= lo``), or None when it is not computed here (see the module's docstring)."""
+    if not constant_term(parser, start, stop, index):
+        return None
+    scope = dict(parser.scope)
+    scope[index] = _INDEX
+    sub = parser._sub_parser(start, stop, scope, parser.integer_only)
+    recorder = sub.builder = _Recorder()
+    try:
+        term, _ = sub.expression()
+    except _NotConstant:
+        return None
+    except Exception:  # an error of the text: the terms word it, at the value they reach it
+        return None
+    if term.__class__ is not int:
+        term = _Poly.of(term) if isinstance(term, sympy.Rational) else term
+    try:
+        return _Reduction(recorder.nodes, lo, hi).value(term, op)
+    except _NotConstant:
+        return None
+
+
+class _Poly:
+    """A polynomial in the index with Fraction coefficients (lowest degree first)."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: list):
+        while len(c) > 1 and c[-1] == 0:
+            c.pop()
+        self.c = c
+
+    @classmethod
+    def of(cls, number: sympy.Rational) -> "_Poly":
+        return cls([Fraction(int(number.p), int(number.q))])
+
+    def __add__(self, other):
+        a, b = self.c, other.c
+        if len(a) < len(b):
+            a, b = b, a
+        return _Poly([x + (b[k] if k < len(b) else 0) for k, x in enumerate(a)])
+
+    def __neg__(self):
+        return _Poly([-x for x in self.c])
+
+    def __mul__(self, other):
+        out = [Fraction(0)] * (len(self.c) + len(other.c) - 1)
+        for j, x in enumerate(self.c):
+            if x:
+                for k, y in enumerate(other.c):
+                    out[j + k] += x * y
+        return _Poly(out)
+
+    def at(self, k: int) -> Fraction:
+        value = Fraction(0)
+        for x in reversed(self.c):
+            value = value * k + x
+        return value
+
+    def integers(self) -> tuple[list[int], int]:
+        """The coefficients times their common denominator D, and D: the polynomial is ``N(k)/D``."""
+        d = math.lcm(*(x.denominator for x in self.c))
+        return [int(x * d) for x in self.c], d
+
+    def bits(self, m: int, count: int = 1) -> int:
+        """At most the bits of numerator or denominator of ``count`` times its value at any |index| <= ``m``."""
+        n, d = self.integers()
+        return max((count * sum(abs(x) * m ** j for j, x in enumerate(n))).bit_length(), d.bit_length())
+
+
+class _Reduction:
+    """The recorded term's nodes over index values lo..hi: exact polynomials, or float64 arrays per block."""
+
+    def __init__(self, nodes: dict, lo: int, hi: int):
+        self.nodes, self.lo, self.hi = nodes, lo, hi
+        self.m = max(abs(lo), abs(hi))
+        self.exact: dict[int, _Poly] = {_INDEX: _Poly([Fraction(0), Fraction(1)])}
+        for node in sorted(nodes, reverse=True):  # made in that order: -2, -3, ...
+            name, args = nodes[node]
+            if all(a.__class__ is int and a in self.exact or isinstance(a, sympy.Rational) for a in args):
+                self.exact[node] = self._exact(name, args)
+            elif name == "pow":
+                raise _NotConstant  # a power with a decimal: libm's pow, which NumPy need not share
+
+    def _operand(self, a) -> _Poly:
+        return self.exact[a] if a.__class__ is int else _Poly.of(a)
+
+    def _exact(self, name: str, args: tuple) -> _Poly:
+        """The polynomial of an exact node; _NotConstant when it is none, or when a fold of it at some index
+        value could pass the constants' bits (then the terms make a node there)."""
+        x = self._operand(args[0])
+        if name == "neg":
+            out = -x
+        elif name == "pow":
+            e = args[1]
+            if not isinstance(e, sympy.Integer) or e < 0 or len(x.c) > 1 and (len(x.c) - 1) * int(e) > MAX_DEGREE:
+                raise _NotConstant  # 2^i, i^(1/2), 1/i^2: no polynomial
+            if int(e) * max(x.bits(self.m), 1) > MAX_CONSTANT_BITS:  # fold's estimate of the power's size
+                raise _NotConstant
+            out = _Poly([Fraction(1)])
+            for _ in range(int(e)):
+                out = out * x
+        else:
+            y = self._operand(args[1])
+            if name == "div":
+                if args[1].__class__ is int or y.c[0] == 0:
+                    raise _NotConstant  # 1/i: no polynomial; a division by zero: a node
+                out = _Poly([c / y.c[0] for c in x.c])
+            elif name == "mul":
+                out = x * y
+            else:
+                out = x + (-y if name == "sub" else y)
+        if len(out.c) - 1 > MAX_DEGREE or out.bits(self.m) > MAX_CONSTANT_BITS:
+            raise _NotConstant
+        return out
+
+    def value(self, term, op: str):
+        """The reduction's value: an exact constant, a Float, or 0 (a Float zero is sympy's exact zero)."""
+        if term.__class__ is int and term not in self.exact or isinstance(term, sympy.Float):
+            return self._floats(term, op)
+        poly = self.exact[term] if term.__class__ is int else term
+        count = self.hi - self.lo + 1
+        if op == "add":
+            if poly.bits(self.m, count) > MAX_CONSTANT_BITS:  # a partial sum could pass the bits: a node there
+                raise _NotConstant
+            return sympy.Rational(_sum(poly, self.lo, count))
+        return sympy.Rational(_product(poly, self.lo, self.hi))
+
+    # -- the float64 path
+    def _floats(self, term, op: str):
+        lo, hi = self.lo, self.hi
+        if not isinstance(term, sympy.Float):
+            # exact operands of decimal arithmetic: N(k)/D with N and D within 53 bits, rounded once
+            for node, (_, args) in self.nodes.items():
+                if node not in self.exact:
+                    for a in args:
+                        if a.__class__ is int and a in self.exact and self.exact[a].bits(self.m) > _DOUBLE_BITS:
+                            raise _NotConstant
+        accumulate = np.add.accumulate if op == "add" else np.multiply.accumulate
+        carry = None
+        with np.errstate(all="ignore"):
+            for start in range(lo, hi + 1, _BLOCK):
+                stop = min(start + _BLOCK, hi + 1)
+                terms = self._block(term, np.arange(start, stop, dtype=np.int64))
+                if carry is not None:
+                    terms = np.concatenate(([carry], terms))
+                partial = accumulate(terms)
+                if op == "mul":
+                    _underflow(partial[1:], partial[:-1], terms[1:])
+                _checked(partial)
+                carry = partial[-1]
+        return sympy.Integer(0) if carry == 0 else sympy.Float(float(carry))
+
+    def _block(self, term, ks: np.ndarray) -> np.ndarray:
+        """The terms at index values ``ks`` as float64, each operation checked (:func:`_checked`)."""
+        if isinstance(term, sympy.Float):
+            return np.full(len(ks), float(term))
+        values: dict[int, np.ndarray] = {}
+
+        def operand(a):
+            if a.__class__ is not int:
+                return _double(a)
+            if a in values:
+                return values[a]
+            n, d = self.exact[a].integers()
+            out = np.zeros(len(ks), dtype=np.int64)
+            for c in reversed(n):  # |every Horner step| <= the bound checked at 53 bits: no int64 overflow
+                out = out * ks + c
+            return out.astype(np.float64) / float(d)
+
+        for node in sorted(self.nodes, reverse=True):
+            if node in self.exact:
+                continue
+            name, args = self.nodes[node]
+            x = operand(args[0])
+            if name == "neg":
+                out = -x
+            else:
+                y = operand(args[1])
+                if name == "add":
+                    out = x + y
+                elif name == "sub":
+                    out = x - y
+                elif name == "mul":
+                    out = x * y
+                    _underflow(out, x, y)
+                else:
+                    if np.any(y == 0):
+                        raise _NotConstant  # a division by zero: a node
+                    exact_left = args[0].__class__ is int and args[0] in self.exact or \
+                        isinstance(args[0], sympy.Rational)
+                    if exact_left:  # sympy's Rational / Float is the Rational times 1/Float: two roundings
+                        y = 1.0 / y
+                        _checked(y)
+                        out = x * y
+                    else:
+                        out = x / y
+                    _underflow(out, x, y)
+            _checked(out)
+            values[node] = out
+        return np.broadcast_to(values[term], ks.shape)
+
+
+def _double(number: sympy.Expr) -> float:
+    """A number as sympy rounds it for a Float operation (an exact one correctly rounded)."""
+    if isinstance(number, sympy.Float):
+        if number._prec != _DOUBLE_BITS:
+            raise _NotConstant
+        return float(number)
+    try:
+        return float(Fraction(int(number.p), int(number.q)))
+    except OverflowError:
+        raise _NotConstant from None
+
+
+def _checked(values: np.ndarray) -> None:
+    """_NotConstant unless every value is finite and zero or normal: sympy's Floats have no overflow,
+    subnormals or infinities, so there the two arithmetics part."""
+    magnitude = np.abs(values)
+    if not np.all(np.isfinite(magnitude)) or np.any((magnitude < _TINY) & (magnitude != 0)):
+        raise _NotConstant
+
+
+def _underflow(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    """_NotConstant where a product (or quotient) of nonzero numbers is zero in float64: sympy keeps it."""
+    if np.any((out == 0) & (x != 0) & (y != 0)):
+        raise _NotConstant
+
+
+def _sum(poly: _Poly, lo: int, count: int) -> Fraction:
+    """The exact sum of ``poly`` over lo, ..., lo + count - 1: its partial sums are a polynomial of one degree
+    more, so their first ``degree + 2`` values and Newton's forward differences give the last."""
+    points = min(count, len(poly.c) + 1)
+    partial, total = [], Fraction(0)
+    for k in range(points):
+        total += poly.at(lo + k)
+        partial.append(total)
+    if count == points:
+        return total
+    last, result, binomial = count - 1, Fraction(0), 1
+    for j in range(points):  # result = sum_j C(last, j) * (j-th forward difference at the first point)
+        result += binomial * partial[0]
+        partial = [b - a for a, b in zip(partial, partial[1:])]
+        binomial = binomial * (last - j) // (j + 1)
+    return result
+
+
+def _product(poly: _Poly, lo: int, hi: int) -> Fraction:
+    """The exact product of ``poly`` over lo..hi, as the folds make it, term by term; _NotConstant when a
+    partial product passes the constants' bits (a node there).  Zero stays zero."""
+    if len(poly.c) == 1:  # one number c: c^count, whose size grows with the count (or stays, for 0 and +-1)
+        c, count = poly.c[0], hi - lo + 1
+        if max(abs(c.numerator), c.denominator) > 1 and count > MAX_CONSTANT_BITS:
+            raise _NotConstant
+        value = c ** count
+        if max(abs(value.numerator).bit_length(), value.denominator.bit_length()) > MAX_CONSTANT_BITS:
+            raise _NotConstant
+        return value
+    value = None
+    for k in range(lo, hi + 1):
+        term = poly.at(k)
+        value = term if value is None else value * term
+        if max(abs(value.numerator).bit_length(), value.denominator.bit_length()) > MAX_CONSTANT_BITS:
+            raise _NotConstant
+        if value == 0:
+            break
+    return value
