@@ -57,6 +57,8 @@ _TINY = np.finfo(np.float64).tiny
 #: an exact part of a term with decimals is rounded once to a double when its numerator and denominator are
 #: integers of at most 53 bits: then int64 arithmetic computes it exactly, and one division rounds it correctly
 _DOUBLE_BITS = 53
+#: terms of a decimal term folded one by one (those where a Float operation gives exact zero) at most
+_MAX_SPECIAL = 10_000
 
 
 class _NotConstant(Exception):
@@ -250,25 +252,55 @@ class _Reduction:
                         if a.__class__ is int and a in self.exact and self.exact[a].bits(self.m) > _DOUBLE_BITS:
                             raise _NotConstant
         accumulate = np.add.accumulate if op == "add" else np.multiply.accumulate
-        carry = None
+        carry, prefix, specials = None, None, 0
+        zeros = exact_later = False  # a partial zero is sympy's exact zero: exact terms after it add exactly
         with np.errstate(all="ignore"):
             for start in range(lo, hi + 1, _BLOCK):
-                stop = min(start + _BLOCK, hi + 1)
-                terms = self._block(term, np.arange(start, stop, dtype=np.int64))
-                if carry is not None:
+                ks = np.arange(start, min(start + _BLOCK, hi + 1), dtype=np.int64)
+                terms, exact = self._block(term, ks)
+                specials += len(exact)
+                if specials > _MAX_SPECIAL:
+                    raise _NotConstant
+                first = 0
+                if carry is None:  # the terms so far are exact numbers: so is their sum (or product)
+                    while first < len(terms) and first in exact:
+                        value = exact[first]
+                        prefix = value if prefix is None else constants.fold(op, (prefix, value))
+                        if prefix is None:
+                            raise _NotConstant
+                        first += 1
+                    if first == len(terms):
+                        continue
+                    # an exact number meeting a Float is rounded once to a double, as sympy rounds it
+                    terms = terms[first:] if prefix is None else np.concatenate(([_double(prefix)], terms[first:]))
+                else:
                     terms = np.concatenate(([carry], terms))
+                exact_later = exact_later or any(position >= first for position in exact)
                 partial = accumulate(terms)
+                zeros = zeros or bool(np.any(partial == 0))
+                if zeros and exact_later:
+                    raise _NotConstant
                 if op == "mul":
                     _underflow(partial[1:], partial[:-1], terms[1:])
                 _checked(partial)
                 carry = partial[-1]
+        if carry is None:
+            return prefix
         return sympy.Integer(0) if carry == 0 else sympy.Float(float(carry))
 
-    def _block(self, term, ks: np.ndarray) -> np.ndarray:
-        """The terms at index values ``ks`` as float64, each operation checked (:func:`_checked`)."""
+    def _block(self, term, ks: np.ndarray) -> tuple[np.ndarray, dict]:
+        """The terms at index values ``ks`` as float64, each operation checked (:func:`_checked`), and the
+        positions whose term is an exact number -> that number.
+
+        A zero that a Float operation makes is sympy's exact zero, and the
+        rest of that term's arithmetic is exact where its other operands are
+        (``m*i - m*i + 1/3`` is exactly 1/3): such terms are folded one by
+        one (:meth:`_folded`), as the terms would be.
+        """
         if isinstance(term, sympy.Float):
-            return np.full(len(ks), float(term))
+            return np.full(len(ks), float(term)), {}
         values: dict[int, np.ndarray] = {}
+        zero = np.zeros(len(ks), dtype=bool)
 
         def operand(a):
             if a.__class__ is not int:
@@ -310,8 +342,28 @@ class _Reduction:
                         out = x / y
                     _underflow(out, x, y)
             _checked(out)
+            zero |= out == 0
             values[node] = out
-        return np.broadcast_to(values[term], ks.shape)
+        terms, exact = np.array(values[term], dtype=np.float64), {}
+        for position in np.flatnonzero(zero)[:_MAX_SPECIAL + 1].tolist():
+            value = self._folded(term, int(ks[position]))
+            if isinstance(value, sympy.Float):
+                terms[position] = _double(value)
+            else:
+                exact[position] = value
+                terms[position] = _double(value)
+        return terms, exact
+
+    def _folded(self, term, k: int):
+        """The term at index value ``k``, folded operation by operation as the terms are."""
+        values = {_INDEX: sympy.Integer(k)}
+        for node in sorted(self.nodes, reverse=True):
+            name, args = self.nodes[node]
+            value = constants.fold(name, tuple(values[a] if a.__class__ is int else a for a in args))
+            if value is None:
+                raise _NotConstant
+            values[node] = value
+        return values[term] if term.__class__ is int else term
 
 
 def _double(number: sympy.Expr) -> float:
