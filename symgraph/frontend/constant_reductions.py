@@ -23,7 +23,8 @@ what the folds term by term (:func:`symgraph.constants.fold`) give:
   bits here), an exact number divided by a decimal is multiplied by its
   reciprocal as sympy does, and a zero is exact zero both ways; what would
   differ -- an overflow, a subnormal or underflow (sympy's exponents are
-  unbounded), a power (libm's), a division by zero -- is left to the terms.
+  unbounded), a division by zero -- is left to the terms.  A power with a
+  decimal is Python's float power, element by element, as the folds take it.
 
 Anything else (a call, an input, a condition, a term not polynomial in the
 index such as ``1/i`` or ``2^i``) returns None, and the reduction makes its
@@ -62,7 +63,26 @@ _MAX_SPECIAL = 10_000
 
 
 class _NotConstant(Exception):
-    """The term is not computed here: the reduction makes its terms one by one."""
+    """The term is not computed here: the reduction makes its terms one by one (the message says why)."""
+
+
+_BITS = f"its values pass the {MAX_CONSTANT_BITS:,} bits of exact constants"
+_DEGREE = f"its term is a polynomial in the index of degree above {MAX_DEGREE}"
+_RANGE = "its values pass float64's range (overflow, or underflow below its normal numbers)"
+
+
+class TermByTerm(Exception):
+    """A term of numbers and the index whose reduction is not computed at once: its terms are folded one by one
+    (tens of microseconds each), and the reduction refuses more than :data:`MAX_TERM_BY_TERM` of them."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+#: a reduction of a term of numbers that is not computed at once has at most this many terms: each is parsed
+#: and folded (30-160 us a term measured: 1/i, i^0.5), so this many take about a second
+MAX_TERM_BY_TERM = 10_000
 
 
 class _Recorder:
@@ -131,8 +151,10 @@ def reduce_constant(parser, start: int, stop: int, index: str, lo: int, hi: int,
         term = _Poly.of(term) if isinstance(term, sympy.Rational) else term
     try:
         return _Reduction(recorder.nodes, lo, hi).value(term, op)
-    except _NotConstant:
-        return None
+    except _NotConstant as e:
+        if hi - lo + 1 <= MAX_TERM_BY_TERM:
+            return None
+        raise TermByTerm(str(e) or "its term is not computed at once") from None
 
 
 class _Poly:
@@ -194,8 +216,6 @@ class _Reduction:
             name, args = nodes[node]
             if all(a.__class__ is int and a in self.exact or isinstance(a, sympy.Rational) for a in args):
                 self.exact[node] = self._exact(name, args)
-            elif name == "pow":
-                raise _NotConstant  # a power with a decimal: libm's pow, which NumPy need not share
 
     def _operand(self, a) -> _Poly:
         return self.exact[a] if a.__class__ is int else _Poly.of(a)
@@ -208,10 +228,12 @@ class _Reduction:
             out = -x
         elif name == "pow":
             e = args[1]
-            if not isinstance(e, sympy.Integer) or e < 0 or len(x.c) > 1 and (len(x.c) - 1) * int(e) > MAX_DEGREE:
-                raise _NotConstant  # 2^i, i^(1/2), 1/i^2: no polynomial
+            if not isinstance(e, sympy.Integer) or e < 0:  # 2^i, 1/i^2: no polynomial
+                raise _NotConstant("its term is not a polynomial in the index (such as 2^i or 1/i^2)")
+            if len(x.c) > 1 and (len(x.c) - 1) * int(e) > MAX_DEGREE:
+                raise _NotConstant(_DEGREE)
             if int(e) * max(x.bits(self.m), 1) > MAX_CONSTANT_BITS:  # fold's estimate of the power's size
-                raise _NotConstant
+                raise _NotConstant(_BITS)
             out = _Poly([Fraction(1)])
             for _ in range(int(e)):
                 out = out * x
@@ -219,25 +241,29 @@ class _Reduction:
             y = self._operand(args[1])
             if name == "div":
                 if args[1].__class__ is int or y.c[0] == 0:
-                    raise _NotConstant  # 1/i: no polynomial; a division by zero: a node
+                    raise _NotConstant("its term is not a polynomial in the index (such as 1/i), or divides by zero")
                 out = _Poly([c / y.c[0] for c in x.c])
             elif name == "mul":
                 out = x * y
             else:
                 out = x + (-y if name == "sub" else y)
-        if len(out.c) - 1 > MAX_DEGREE or out.bits(self.m) > MAX_CONSTANT_BITS:
-            raise _NotConstant
+        if len(out.c) - 1 > MAX_DEGREE:
+            raise _NotConstant(_DEGREE)
+        if out.bits(self.m) > MAX_CONSTANT_BITS:
+            raise _NotConstant(_BITS)
         return out
 
     def value(self, term, op: str):
         """The reduction's value: an exact constant, a Float, or 0 (a Float zero is sympy's exact zero)."""
         if term.__class__ is int and term not in self.exact or isinstance(term, sympy.Float):
+            if self.lo == self.hi:  # one term: its fold, a Float zero included
+                return self._folded(term, self.lo)
             return self._floats(term, op)
         poly = self.exact[term] if term.__class__ is int else term
         count = self.hi - self.lo + 1
         if op == "add":
             if poly.bits(self.m, count) > MAX_CONSTANT_BITS:  # a partial sum could pass the bits: a node there
-                raise _NotConstant
+                raise _NotConstant(_BITS)
             return sympy.Rational(_sum(poly, self.lo, count))
         return sympy.Rational(_product(poly, self.lo, self.hi))
 
@@ -250,7 +276,7 @@ class _Reduction:
                 if node not in self.exact:
                     for a in args:
                         if a.__class__ is int and a in self.exact and self.exact[a].bits(self.m) > _DOUBLE_BITS:
-                            raise _NotConstant
+                            raise _NotConstant(f"an exact part of its decimal arithmetic passes {_DOUBLE_BITS} bits")
         accumulate = np.add.accumulate if op == "add" else np.multiply.accumulate
         carry, prefix, specials = None, None, 0
         zeros = exact_later = False  # a partial zero is sympy's exact zero: exact terms after it add exactly
@@ -260,14 +286,14 @@ class _Reduction:
                 terms, exact = self._block(term, ks)
                 specials += len(exact)
                 if specials > _MAX_SPECIAL:
-                    raise _NotConstant
+                    raise _NotConstant(f"more than {_MAX_SPECIAL:,} of its terms are exact numbers among decimal ones")
                 first = 0
                 if carry is None:  # the terms so far are exact numbers: so is their sum (or product)
                     while first < len(terms) and first in exact:
                         value = exact[first]
                         prefix = value if prefix is None else constants.fold(op, (prefix, value))
                         if prefix is None:
-                            raise _NotConstant
+                            raise _NotConstant(_BITS)
                         first += 1
                     if first == len(terms):
                         continue
@@ -279,7 +305,7 @@ class _Reduction:
                 partial = accumulate(terms)
                 zeros = zeros or bool(np.any(partial == 0))
                 if zeros and exact_later:
-                    raise _NotConstant
+                    raise _NotConstant("a partial result is zero, exact to sympy, before exact terms")
                 if op == "mul":
                     _underflow(partial[1:], partial[:-1], terms[1:])
                 _checked(partial)
@@ -329,9 +355,11 @@ class _Reduction:
                 elif name == "mul":
                     out = x * y
                     _underflow(out, x, y)
+                elif name == "pow":
+                    out = _power(np.broadcast_to(x, ks.shape), np.broadcast_to(y, ks.shape))
                 else:
                     if np.any(y == 0):
-                        raise _NotConstant  # a division by zero: a node
+                        raise _NotConstant("its term divides by zero")  # a node there
                     exact_left = args[0].__class__ is int and args[0] in self.exact or \
                         isinstance(args[0], sympy.Rational)
                     if exact_left:  # sympy's Rational / Float is the Rational times 1/Float: two roundings
@@ -354,14 +382,14 @@ class _Reduction:
                 terms[position] = _double(value)
         return terms, exact
 
-    def _folded(self, term, k: int):
+    def _folded(self, term, k: int) -> sympy.Expr:
         """The term at index value ``k``, folded operation by operation as the terms are."""
         values = {_INDEX: sympy.Integer(k)}
         for node in sorted(self.nodes, reverse=True):
             name, args = self.nodes[node]
             value = constants.fold(name, tuple(values[a] if a.__class__ is int else a for a in args))
             if value is None:
-                raise _NotConstant
+                raise _NotConstant("a term is not a number computed exactly or in float64 (a division by zero?)")
             values[node] = value
         return values[term] if term.__class__ is int else term
 
@@ -370,12 +398,26 @@ def _double(number: sympy.Expr) -> float:
     """A number as sympy rounds it for a Float operation (an exact one correctly rounded)."""
     if isinstance(number, sympy.Float):
         if number._prec != _DOUBLE_BITS:
-            raise _NotConstant
+            raise _NotConstant("its decimals are not float64 numbers")
         return float(number)
     try:
         return float(Fraction(int(number.p), int(number.q)))
     except OverflowError:
-        raise _NotConstant from None
+        raise _NotConstant(_RANGE) from None
+
+
+def _power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x ** y`` by Python's float power, as the folds compute a power with a decimal (NumPy's own power
+    need not round as the C library's does); _NotConstant where a fold makes a node."""
+    if np.any((x == 0) & (y < 0)):
+        raise _NotConstant("its term divides by zero")
+    try:
+        out = np.array(list(map(pow, x.tolist(), y.tolist())))
+    except (OverflowError, ZeroDivisionError):
+        raise _NotConstant(_RANGE) from None
+    if out.dtype != np.float64:  # complex: a negative base
+        raise _NotConstant("a power of a negative number to a fraction is not a real number")
+    return out
 
 
 def _checked(values: np.ndarray) -> None:
@@ -383,13 +425,13 @@ def _checked(values: np.ndarray) -> None:
     subnormals or infinities, so there the two arithmetics part."""
     magnitude = np.abs(values)
     if not np.all(np.isfinite(magnitude)) or np.any((magnitude < _TINY) & (magnitude != 0)):
-        raise _NotConstant
+        raise _NotConstant(_RANGE)
 
 
 def _underflow(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
     """_NotConstant where a product (or quotient) of nonzero numbers is zero in float64: sympy keeps it."""
     if np.any((out == 0) & (x != 0) & (y != 0)):
-        raise _NotConstant
+        raise _NotConstant(_RANGE)
 
 
 def _sum(poly: _Poly, lo: int, count: int) -> Fraction:
@@ -416,17 +458,17 @@ def _product(poly: _Poly, lo: int, hi: int) -> Fraction:
     if len(poly.c) == 1:  # one number c: c^count, whose size grows with the count (or stays, for 0 and +-1)
         c, count = poly.c[0], hi - lo + 1
         if max(abs(c.numerator), c.denominator) > 1 and count > MAX_CONSTANT_BITS:
-            raise _NotConstant
+            raise _NotConstant(_BITS)
         value = c ** count
         if max(abs(value.numerator).bit_length(), value.denominator.bit_length()) > MAX_CONSTANT_BITS:
-            raise _NotConstant
+            raise _NotConstant(_BITS)
         return value
     value = None
     for k in range(lo, hi + 1):
         term = poly.at(k)
         value = term if value is None else value * term
         if max(abs(value.numerator).bit_length(), value.denominator.bit_length()) > MAX_CONSTANT_BITS:
-            raise _NotConstant
+            raise _NotConstant("a partial product passes the bits of exact constants")
         if value == 0:
             break
     return value
