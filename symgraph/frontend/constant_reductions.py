@@ -32,7 +32,6 @@ terms one by one as before.
 """
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -41,6 +40,7 @@ import sympy
 from .. import constants
 from ..ops import FUNCTIONS
 from ..rationals import MAX_CONSTANT_BITS
+from .index_polynomials import Poly, polynomial_sum
 from .tokens import kind
 
 #: the index's placeholder in the recorded term: a scratch node id (the parser takes ints for nodes)
@@ -148,7 +148,7 @@ def reduce_constant(parser, start: int, stop: int, index: str, lo: int, hi: int,
     except Exception:  # an error of the text: the terms word it, at the value they reach it
         return None
     if term.__class__ is not int:
-        term = _Poly.of(term) if isinstance(term, sympy.Rational) else term
+        term = Poly.of(term) if isinstance(term, sympy.Rational) else term
     try:
         return _Reduction(recorder.nodes, lo, hi).value(term, op)
     except _NotConstant as e:
@@ -157,70 +157,22 @@ def reduce_constant(parser, start: int, stop: int, index: str, lo: int, hi: int,
         raise TermByTerm(str(e) or "its term is not computed at once") from None
 
 
-class _Poly:
-    """A polynomial in the index with Fraction coefficients (lowest degree first)."""
-
-    __slots__ = ("c",)
-
-    def __init__(self, c: list):
-        while len(c) > 1 and c[-1] == 0:
-            c.pop()
-        self.c = c
-
-    @classmethod
-    def of(cls, number: sympy.Rational) -> "_Poly":
-        return cls([Fraction(int(number.p), int(number.q))])
-
-    def __add__(self, other):
-        a, b = self.c, other.c
-        if len(a) < len(b):
-            a, b = b, a
-        return _Poly([x + (b[k] if k < len(b) else 0) for k, x in enumerate(a)])
-
-    def __neg__(self):
-        return _Poly([-x for x in self.c])
-
-    def __mul__(self, other):
-        out = [Fraction(0)] * (len(self.c) + len(other.c) - 1)
-        for j, x in enumerate(self.c):
-            if x:
-                for k, y in enumerate(other.c):
-                    out[j + k] += x * y
-        return _Poly(out)
-
-    def at(self, k: int) -> Fraction:
-        value = Fraction(0)
-        for x in reversed(self.c):
-            value = value * k + x
-        return value
-
-    def integers(self) -> tuple[list[int], int]:
-        """The coefficients times their common denominator D, and D: the polynomial is ``N(k)/D``."""
-        d = math.lcm(*(x.denominator for x in self.c))
-        return [int(x * d) for x in self.c], d
-
-    def bits(self, m: int, count: int = 1) -> int:
-        """At most the bits of numerator or denominator of ``count`` times its value at any |index| <= ``m``."""
-        n, d = self.integers()
-        return max((count * sum(abs(x) * m ** j for j, x in enumerate(n))).bit_length(), d.bit_length())
-
-
 class _Reduction:
     """The recorded term's nodes over index values lo..hi: exact polynomials, or float64 arrays per block."""
 
     def __init__(self, nodes: dict, lo: int, hi: int):
         self.nodes, self.lo, self.hi = nodes, lo, hi
         self.m = max(abs(lo), abs(hi))
-        self.exact: dict[int, _Poly] = {_INDEX: _Poly([Fraction(0), Fraction(1)])}
+        self.exact: dict[int, Poly] = {_INDEX: Poly([Fraction(0), Fraction(1)])}
         for node in sorted(nodes, reverse=True):  # made in that order: -2, -3, ...
             name, args = nodes[node]
             if all(a.__class__ is int and a in self.exact or isinstance(a, sympy.Rational) for a in args):
                 self.exact[node] = self._exact(name, args)
 
-    def _operand(self, a) -> _Poly:
-        return self.exact[a] if a.__class__ is int else _Poly.of(a)
+    def _operand(self, a) -> Poly:
+        return self.exact[a] if a.__class__ is int else Poly.of(a)
 
-    def _exact(self, name: str, args: tuple) -> _Poly:
+    def _exact(self, name: str, args: tuple) -> Poly:
         """The polynomial of an exact node; _NotConstant when it is none, or when a fold of it at some index
         value could pass the constants' bits (then the terms make a node there)."""
         x = self._operand(args[0])
@@ -234,7 +186,7 @@ class _Reduction:
                 raise _NotConstant(_DEGREE)
             if int(e) * max(x.bits(self.m), 1) > MAX_CONSTANT_BITS:  # fold's estimate of the power's size
                 raise _NotConstant(_BITS)
-            out = _Poly([Fraction(1)])
+            out = Poly([Fraction(1)])
             for _ in range(int(e)):
                 out = out * x
         else:
@@ -242,7 +194,7 @@ class _Reduction:
             if name == "div":
                 if args[1].__class__ is int or y.c[0] == 0:
                     raise _NotConstant("its term is not a polynomial in the index (such as 1/i), or divides by zero")
-                out = _Poly([c / y.c[0] for c in x.c])
+                out = Poly([c / y.c[0] for c in x.c])
             elif name == "mul":
                 out = x * y
             else:
@@ -264,7 +216,7 @@ class _Reduction:
         if op == "add":
             if poly.bits(self.m, count) > MAX_CONSTANT_BITS:  # a partial sum could pass the bits: a node there
                 raise _NotConstant(_BITS)
-            return sympy.Rational(_sum(poly, self.lo, count))
+            return sympy.Rational(polynomial_sum(poly, self.lo, count))
         return sympy.Rational(_product(poly, self.lo, self.hi))
 
     # -- the float64 path
@@ -434,25 +386,7 @@ def _underflow(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
         raise _NotConstant(_RANGE)
 
 
-def _sum(poly: _Poly, lo: int, count: int) -> Fraction:
-    """The exact sum of ``poly`` over lo, ..., lo + count - 1: its partial sums are a polynomial of one degree
-    more, so their first ``degree + 2`` values and Newton's forward differences give the last."""
-    points = min(count, len(poly.c) + 1)
-    partial, total = [], Fraction(0)
-    for k in range(points):
-        total += poly.at(lo + k)
-        partial.append(total)
-    if count == points:
-        return total
-    last, result, binomial = count - 1, Fraction(0), 1
-    for j in range(points):  # result = sum_j C(last, j) * (j-th forward difference at the first point)
-        result += binomial * partial[0]
-        partial = [b - a for a, b in zip(partial, partial[1:])]
-        binomial = binomial * (last - j) // (j + 1)
-    return result
-
-
-def _product(poly: _Poly, lo: int, hi: int) -> Fraction:
+def _product(poly: Poly, lo: int, hi: int) -> Fraction:
     """The exact product of ``poly`` over lo..hi, as the folds make it, term by term; _NotConstant when a
     partial product passes the constants' bits (a node there).  Zero stays zero."""
     if len(poly.c) == 1:  # one number c: c^count, whose size grows with the count (or stays, for 0 and +-1)
