@@ -13,6 +13,12 @@ its reduction and names nothing else in its text (:meth:`Reductions.index_clash`
 checked at the reduction and at every other naming, so the order they come
 in does not matter.  The parser (:mod:`symgraph.frontend.statements`) mixes these methods in.
 
+A term of numbers and the index alone (``sum(i^2/2, i, 0, 10^7)``, ``sum(0.1*i, ...)``) is one
+constant, computed at once by :mod:`symgraph.frontend.constant_reductions`, equal to its terms
+folded one by one; where it cannot be, its terms are folded one by one, at most
+:data:`~symgraph.frontend.constant_reductions.MAX_TERM_BY_TERM` of them (an error says why, not
+a minute's wait).
+
 A term that only its elements' indices vary in is parsed once and replayed for the other
 values (:mod:`symgraph.frontend.replay`), a reduction inside it recorded with it (each of
 its terms parsed while the term is recorded, unless it has more terms than the enclosing
@@ -29,6 +35,7 @@ from ..constants import MAX_CONSTANT_BITS, MAX_CONSTANT_DIGITS
 from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
+from .constant_reductions import MAX_TERM_BY_TERM, TermByTerm, reduce_constant
 from .limits import MAX_ELEMENTS, MAX_TERMS, _entries, fits
 from .replay import Reparse, _Tape
 from .tokens import kind
@@ -289,6 +296,19 @@ class Reductions:
             if builder.ambiguous or hi - lo + 1 > self.repeats:  # unless more terms than it saves: given up
                 builder.ambiguous = True
                 builder = sub.builder = builder.builder
+        try:
+            constant = reduce_constant(self, *body, index, lo, hi, op)
+        except TermByTerm as e:
+            self.fail(f"{word}() over {index} = {shown(lo)}..{shown(hi)} has {counted(hi - lo + 1, 'term')} of numbers "
+                      f"that would be folded one by one ({e.why}), at most "
+                      f"{MAX_TERM_BY_TERM:,} terms; a polynomial term of numbers is summed at once (sum({index}^2/2, "
+                      f"{index}, 0, 10^7)), and a term of data is written with an indexed input (1/x[{index}] with "
+                      f"x given as an array)", k)
+        if constant is not None:  # a term of numbers and the index: its value at once, not term by term
+            self.expanded[0] += hi - lo + 1
+            values.append(constant)
+            self.i = close + 1
+            return
         replayable = hi > lo and not self.checking and not isinstance(builder, _Tape) and \
             self._replayable(body, index)
         expanded, repeats, tape = self.expanded, self.repeats, None
