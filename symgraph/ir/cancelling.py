@@ -60,11 +60,15 @@ from __future__ import annotations
 
 from sympy import Integer, Rational
 
-from .folding import ONE, _fold
+from .folding import ONE, _fold, is_zero
+from .instruction_keys import _constant_key
 from .program import Ref
 
 #: how many exact factors and negations :meth:`Cancellations._monomial` looks through (c1*(c2*(-y)))
 _DEPTH = 4
+
+#: how many terms of a sum :meth:`Cancellations._distributed` divides one by one (a + b - c over d)
+_TERMS = 8
 
 
 class Cancellations:
@@ -99,11 +103,41 @@ class Cancellations:
         if denominator is not None:
             return self.op("div", a, denominator)
         term = self._terms.get(b)
-        if term is not None and term[2] == "div" and a.__class__ is not str and term[0].__class__ is not str:
-            numerator = _fold("mul", (a, term[0]))
+        if term is not None and term[2] == "div" and a.__class__ is not str:
+            numerator = _fold("mul", (a, term[0])) if term[0].__class__ is not str else self.op("mul", a, term[0])
             if numerator is not None:
                 return self.op("div", numerator, term[1])
         return None
+
+    def _lifted(self, x: str, y: str) -> Ref | None:
+        """``x * y`` when one is a quotient ``c/d`` of an exact c: ``(c*other)/d``, a like term of the quotients over
+        d (:mod:`~symgraph.ir.like_terms`), else None."""
+        quotients = self._quotients
+        for q, other in ((y, x), (x, y)):
+            quotient = quotients.get(q)
+            if quotient is not None and quotient[0].__class__ is not str:
+                return self.op("div", self.op("mul", quotient[0], other), quotient[1])
+        return None
+
+    def _over_constant(self, x: str, c: Ref, key: tuple) -> Ref:
+        """``x / c`` for a constant c (not 0 or +-1): ``(c2/c)*y`` when x is an exact multiple ``c2*y``, ``(a/c)/d``
+        when x is a quotient ``a/d``; else emitted, and an exact c noted as the multiple ``(1/c)*x`` (a like term, a monomial of the cancellations)."""
+        exact = _constant_key(c)[1] == "Rational" and not is_zero(c)
+        if exact and x in self._scaled_temps:
+            factor, inner = self._scaled_temps[x]
+            ratio = _fold("div", (factor, c))
+            if ratio is not None:
+                return self.op("mul", ratio, inner)
+        if exact and x in self._quotients:  # (a/d)/c is (a/c)/d: the quotient over d stays a like term
+            a, d = self._quotients[x]
+            return self.op("div", self.op("div", a, c), d)
+        count = len(self.instructions)
+        target = self._plain(key, "div", (x, c))
+        inverse = _fold("div", (ONE, c)) if exact and len(self.instructions) != count else None
+        if inverse is not None:
+            self._terms[target] = (inverse, x, "mul")
+            self._scaled_temps[target] = (inverse, x)
+        return target
 
     def _quotient(self, x: str, y: str) -> Ref:
         """``x/y`` for two names: 1 for y/y, the ratio of two powers of one base cancelled (:meth:`_ratio`), else
@@ -115,9 +149,40 @@ class Cancellations:
             ratio = self._ratio(x, y)  # (f*c1*b^k1)/(c2*b^k2) is f*(c1/c2)*b^(k1 - k2)
             if ratio is not None:
                 return self._times(ONE, *ratio)
+        if x in self._sums:
+            distributed = self._distributed(x, y)
+            if distributed is not None:
+                return distributed
         target = self._plain(("div", x, y), "div", (x, y))
         self._note_quotient(target, x, y)
         return target
+
+    def _distributed(self, x: str, y: str) -> Ref | None:
+        """``x/y`` for a sum x of names: the sum of its terms' quotients when every one cancels (y/y, or
+        :meth:`_ratio`), as ``(a*b^2 + c*b)/b`` is ``a*b + c``; else None."""
+        terms, stack = [], [(x, 1)]
+        while stack:
+            name, sign = stack.pop()
+            parts = self._sums.get(name) if name.__class__ is str else None
+            if parts is None:
+                terms.append((name, sign))
+            elif len(terms) + len(stack) >= _TERMS:
+                return None
+            else:
+                stack.append((parts[1], sign))
+                stack.append((parts[2], sign if parts[0] == "add" else -sign))
+        ratios = []
+        for name, sign in terms:
+            ratio = (ONE, ONE, ONE) if name == y else self._ratio(name, y) if name.__class__ is str else None
+            if ratio is None:
+                return None
+            ratios.append((ratio, sign))
+        total = None
+        for ratio, sign in reversed(ratios):  # the terms left to right
+            term = self._times(ONE, *ratio)
+            total = (term if sign > 0 else self.negate(term)) if total is None else self.op(
+                "add" if sign > 0 else "sub", total, term)
+        return total
 
     def _ratio(self, x: str, y: str) -> tuple[Rational, Ref, Ref] | None:
         """``x/y`` as (an exact constant r, a name or 1 p, a name or 1 f) when y is c2*b^k2 and x is c1*b^k1 or
@@ -130,19 +195,22 @@ class Cancellations:
         c1, b1, k1 = self._monomial(x)
         cofactor = ONE
         if b1 != b and b1 != root:
-            factors = self._products.get(x)
+            factors = self._products.get(b1) if k1 == 1 else None  # c0*(f*g): the product's own constant kept
             if factors is None:
-                if self.graph.op_of.get(x) != "mul":
+                if k1 != 1 or self.graph.op_of.get(b1) != "mul":
                     return None
-                factors = self.graph.operands_of[x]
-            p, q = factors
+                factors = self.graph.operands_of[b1]
+            c0, (p, q) = c1, factors
             for factor, other in ((p, q), (q, p)):
                 if factor.__class__ is str and other.__class__ is str:
                     c1, b1, k1 = self._monomial(factor)
                     if b1 == b or b1 == root:
+                        c1 = _fold("mul", (c0, c1))
                         cofactor = other
                         break
             else:
+                return None
+            if c1 is None:
                 return None
         if b1 == b and k1 < k2:
             return None

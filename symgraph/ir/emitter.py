@@ -124,6 +124,8 @@ class Emitter(Branches, Cancellations, LikeTerms):
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
+        #: temporaries defined as x + y or x - y with two names -> (op, x, y): a quotient of one cancels term by term
+        self._sums: dict[str, tuple[str, str, str]] = {}
         #: temporaries defined as a/d with a name d and a name or exact constant a -> (a, d): d times one of them
         #: is a (see _cancelled)
         self._quotients: dict[str, tuple[str, str]] = {}
@@ -241,11 +243,6 @@ class Emitter(Branches, Cancellations, LikeTerms):
             return self._emit(("neg", x), "neg", (x,))
         return self.op("neg", x)
 
-    def _negated_offset(self, x: str) -> Ref:
-        """``-x`` for a temporary ``x = c +- z``: ``(-c) -+ z``, one instruction instead of two."""
-        c, sign, z = self._offsets[x]
-        return self.op("sub" if sign > 0 else "add", _fold("neg", (c,)), z)
-
     def _name_const(self, name: str, x: str, c: Ref) -> Ref:
         """``name(x, c)`` for a name ``x`` and a constant ``c``."""
         unit = _unit_value(c)
@@ -266,6 +263,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
                 return x
             if unit == -1:
                 return self.op("neg", x)
+            return self._over_constant(x, c, ordered(name, x, _constant_key(c)))
         elif name == "pow":
             if unit == 1:
                 return x
@@ -347,23 +345,6 @@ class Emitter(Branches, Cancellations, LikeTerms):
             self._terms[target] = (c, x, "mul")
         return target
 
-    def _shifted(self, y: str, c: Ref | None, sign: int, name: str, args: tuple, key: tuple) -> Ref:
-        """``c + sign*y`` (the instruction ``name(*args)``): one instruction when ``y`` is itself
-        ``c2 +- z`` with exact constants (``200 - ((-2) + z)`` is ``202 - z``), else emitted as given."""
-        exact = c is not None and _constant_key(c)[1] == "Rational"
-        if exact:
-            inner = self._offsets.get(y)
-            if inner is not None:
-                c2, sign2, z = inner
-                total = _fold("add", (c, c2) if sign > 0 else (c, _fold("neg", (c2,))))
-                if total is not None:
-                    return self.op("add" if sign * sign2 > 0 else "sub", total, z)
-        count = len(self.instructions)
-        target = self._emit(key, name, args)
-        if exact and len(self.instructions) != count:
-            self._offsets[target] = (c, sign, y)
-        return target
-
     def op2(self, name: str, x: str, y: str) -> Ref:
         """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
         if self.guards and (x in self.guards or y in self.guards) and name in _GUARDED:
@@ -381,6 +362,8 @@ class Emitter(Branches, Cancellations, LikeTerms):
             if quotients and (y in quotients or x in quotients or y in self._scaled_quotients
                               or x in self._scaled_quotients):
                 cancelled = self._cancelled(x, y)
+                if cancelled is None:
+                    cancelled = self._lifted(x, y)
                 if cancelled is not None:
                     return cancelled
                 target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))
@@ -406,14 +389,18 @@ class Emitter(Branches, Cancellations, LikeTerms):
             inner = negations.get(x)
             if inner is not None:
                 return self.op("sub", y, inner)
-            return self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
+            target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
+            self._sums[target] = ("add", x, y)
+            return target
         elif name == "sub":
             if x == y:
                 return ZERO
             inner = self._negations.get(y)
             if inner is not None:
                 return self.op("add", x, inner)
-            return self._plain(("sub", x, y), "sub", (x, y))
+            target = self._plain(("sub", x, y), "sub", (x, y))
+            self._sums[target] = ("sub", x, y)
+            return target
         if name == "div":
             return self._quotient(x, y)
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y

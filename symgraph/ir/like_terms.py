@@ -30,6 +30,7 @@ semantics (log(x) - 2*log(x) itself is still inf - inf = nan at 0).
 from __future__ import annotations
 
 from .folding import ONE, ZERO, _fold
+from .instruction_keys import _constant_key
 from .program import Ref
 
 
@@ -68,6 +69,28 @@ class LikeTerms:
         if constant is None:
             return None
         return self.op("add" if sign > 0 else "sub", constant, inner)
+
+    def _negated_offset(self, x: str) -> Ref:
+        """``-x`` for a temporary ``x = c +- z``: ``(-c) -+ z``, one instruction instead of two."""
+        c, sign, z = self._offsets[x]
+        return self.op("sub" if sign > 0 else "add", _fold("neg", (c,)), z)
+
+    def _shifted(self, y: str, c: Ref | None, sign: int, name: str, args: tuple, key: tuple) -> Ref:
+        """``c + sign*y`` (the instruction ``name(*args)``): one instruction when ``y`` is itself
+        ``c2 +- z`` with exact constants (``200 - ((-2) + z)`` is ``202 - z``), else emitted as given."""
+        exact = c is not None and _constant_key(c)[1] == "Rational"
+        if exact:
+            inner = self._offsets.get(y)
+            if inner is not None:
+                c2, sign2, z = inner
+                total = _fold("add", (c, c2) if sign > 0 else (c, _fold("neg", (c2,))))
+                if total is not None:
+                    return self.op("add" if sign * sign2 > 0 else "sub", total, z)
+        count = len(self.instructions)
+        target = self._emit(key, name, args)
+        if exact and len(self.instructions) != count:
+            self._offsets[target] = (c, sign, y)
+        return target
 
     def _note_quotient(self, target: str, a: Ref, d: Ref) -> None:
         """Record a new temporary ``target = a/d``: a reciprocal for a = 1, a quotient of two names (the
