@@ -60,7 +60,7 @@ from __future__ import annotations
 
 from sympy import Integer, Rational
 
-from .folding import ONE, _fold, is_zero
+from .folding import ONE, ZERO, _fold, is_zero
 from .instruction_keys import _constant_key
 from .program import Ref
 
@@ -149,62 +149,92 @@ class Cancellations:
             ratio = self._ratio(x, y)  # (f*c1*b^k1)/(c2*b^k2) is f*(c1/c2)*b^(k1 - k2)
             if ratio is not None:
                 return self._times(ONE, *ratio)
-        if x in self._sums:
+        if x in self._sums or x in self._scaled_temps:
             distributed = self._distributed(x, y)
             if distributed is not None:
                 return distributed
+        rewritten = self._over_monomial(x, y)
+        if rewritten is not None:
+            return rewritten
         target = self._plain(("div", x, y), "div", (x, y))
         self._note_quotient(target, x, y)
         return target
 
     def _distributed(self, x: str, y: str) -> Ref | None:
-        """``x/y`` for a sum x of names: the sum of its terms' quotients when every one cancels (y/y, or
-        :meth:`_ratio`), as ``(a*b^2 + c*b)/b`` is ``a*b + c``; else None."""
-        terms, stack = [], [(x, 1)]
+        """``x/y`` for a sum x of names (or an exact multiple of one): the sum of its terms' quotients when every
+        one cancels (y/y, or :meth:`_ratio`), as ``(a*b^2 + c*b)/b`` is ``a*b + c``; else None."""
+        terms, stack = [], [(x, ONE)]
+        sums, scaled = self._sums, self._scaled_temps
         while stack:
-            name, sign = stack.pop()
-            parts = self._sums.get(name) if name.__class__ is str else None
-            if parts is None:
-                terms.append((name, sign))
+            name, coefficient = stack.pop()
+            parts = sums.get(name)
+            if parts is None and name in scaled and scaled[name][1] in sums:  # c*(a + b)
+                factor, inner = scaled[name]
+                coefficient, parts = _fold("mul", (coefficient, factor)), sums[inner]
+            if parts is None or coefficient is None:
+                terms.append((name, coefficient))
             elif len(terms) + len(stack) >= _TERMS:
                 return None
             else:
-                stack.append((parts[1], sign))
-                stack.append((parts[2], sign if parts[0] == "add" else -sign))
-        ratios = []
-        for name, sign in terms:
+                stack.append((parts[1], coefficient))
+                stack.append((parts[2], coefficient if parts[0] == "add" else _fold("neg", (coefficient,))))
+        quotients = []
+        for name, coefficient in reversed(terms):  # the terms left to right
             ratio = (ONE, ONE, ONE) if name == y else self._ratio(name, y) if name.__class__ is str else None
-            if ratio is None:
+            factor = None if ratio is None or coefficient is None else _fold("mul", (coefficient, ratio[0]))
+            if factor is None or not isinstance(factor, Rational):
                 return None
-            ratios.append((ratio, sign))
-        total = None
-        for ratio, sign in reversed(ratios):  # the terms left to right
-            term = self._times(ONE, *ratio)
-            total = (term if sign > 0 else self.negate(term)) if total is None else self.op(
-                "add" if sign > 0 else "sub", total, term)
+            quotients.append((factor, ratio[1], ratio[2]))
+        total = ZERO
+        for factor, power, cofactor in quotients:
+            term = self._times(ONE, abs(factor), power, cofactor)
+            total = self.op("add" if factor > 0 else "sub", total, term)
         return total
 
-    def _ratio(self, x: str, y: str) -> tuple[Rational, Ref, Ref] | None:
-        """``x/y`` as (an exact constant r, a name or 1 p, a name or 1 f) when y is c2*b^k2 and x is c1*b^k1 or
-        a product f*(c1*b^k1) of two names, with k1 >= k2: r is c1/c2 and p is b^(k1 - k2); also when y is
-        c2*sqrt(a) and x's base is a: p is a^(k1 - 1)*sqrt(a), still nan where a < 0; else None."""
+    def _over_monomial(self, x: Ref, y: str) -> Ref | None:
+        """``x/y`` with its denominator a power ``b^k`` of one name: ``(a/d)/y`` is ``a/(d*y)`` when d and y are
+        exact multiples of powers of one base, and ``x/(c*b^k)`` is ``((1/c)*x)/b^k``, so that quotients over one
+        denominator are like terms (:mod:`~symgraph.ir.like_terms`); None when y is a plain power already."""
         c2, b, k2 = self._monomial(y)
-        root = None
-        if k2 == 1 and self.graph.op_of.get(b) == "sqrt":
-            root = self.graph.operands_of[b][0]
+        if k2 < 0:
+            return None
+        quotient, merged = self._quotients.get(x) if x.__class__ is str else None, False
+        if quotient is None and x.__class__ is str and self.graph.op_of.get(x) == "div":  # a graph's (a gradient's)
+            quotient = self.graph.operands_of[x]
+            quotient = quotient if quotient[1].__class__ is str else None
+        if quotient is not None and quotient[0].__class__ is not str:  # c/(d*y): a name over d*y could underflow
+            c1, b1, k1 = self._monomial(quotient[1])
+            c = _fold("mul", (c1, c2)) if b1 == b else None
+            if c is not None:
+                x, c2, k2, merged = quotient[0], c, k1 + k2, True
+        if c2 is ONE:
+            return self.op("div", x, self._power(b, k2)) if merged else None
+        inverse = _fold("div", (ONE, c2))
+        if inverse is None or not isinstance(inverse, Rational):
+            return None
+        return self.op("div", self.op("mul", inverse, x), self._power(b, k2))
+
+    def _ratio(self, x: str, y: str) -> tuple[Rational, Ref, Ref] | None:
+        """``x/y`` as (an exact constant r, a ref p, a name or 1 f) when y is c2*b^k2 and x is c1*b^k1 or a product
+        f*(c1*b^k1) of two names: r is c1/c2 and p is b^(k1 - k2), or 1/b^(k2 - k1) where that infinity at b = 0
+        has one sign (b is a square root, or k2 - k1 is even); also when one base is sqrt(a) and the other a,
+        counted as two powers of sqrt(a) (an even power of it written a^k); else None."""
+        c2, b, k2 = self._monomial(y)
+        op_of, operands_of = self.graph.op_of, self.graph.operands_of
+        root = operands_of[b][0] if op_of.get(b) == "sqrt" else None
         c1, b1, k1 = self._monomial(x)
         cofactor = ONE
-        if b1 != b and b1 != root:
+        if b1 != b and b1 != root and not (op_of.get(b1) == "sqrt" and operands_of[b1][0] == b):
             factors = self._products.get(b1) if k1 == 1 else None  # c0*(f*g): the product's own constant kept
             if factors is None:
-                if k1 != 1 or self.graph.op_of.get(b1) != "mul":
+                if k1 != 1 or op_of.get(b1) != "mul":
                     return None
-                factors = self.graph.operands_of[b1]
+                factors = operands_of[b1]
             c0, (p, q) = c1, factors
             for factor, other in ((p, q), (q, p)):
                 if factor.__class__ is str and other.__class__ is str:
                     c1, b1, k1 = self._monomial(factor)
-                    if b1 == b or b1 == root:
+                    if b1 == b or b1 == root or op_of.get(b1) == "sqrt" and operands_of[b1][0] == b:
                         c1 = _fold("mul", (c0, c1))
                         cofactor = other
                         break
@@ -212,18 +242,38 @@ class Cancellations:
                 return None
             if c1 is None:
                 return None
-        if b1 == b and k1 < k2:
-            return None
         ratio = _fold("div", (c1, c2))
         if ratio is None or not isinstance(ratio, Rational):
             return None
-        if b1 != b:  # a^k1 / sqrt(a): a^(k1 - 1) * sqrt(a)
-            return ratio, b if k1 == 1 else self.op("mul", self._power(root, k1 - 1), b), cofactor
-        return ratio, self._power(b, k1 - k2), cofactor
+        if b1 == b:
+            v, e, a = b, k1 - k2, None
+        elif b1 == root:  # a^k1 / sqrt(a)^k2: sqrt(a)^(2*k1 - k2)
+            v, e, a = b, 2 * k1 - k2, root
+        else:  # sqrt(a)^k1 / a^k2
+            v, e, a = b1, k1 - 2 * k2, b
+        if e < 0:  # 1/v^-e: at v = 0 the infinity of the zero's sign, as a partial 1/v is (see the docstring)
+            return ratio, self.op("div", ONE, self._power(v, -e)), cofactor
+        if a is None or e < 2 or getattr(e, "q", 1) != 1:
+            return ratio, self._power(v, e), cofactor
+        e = int(e)
+        power = self._power(a, e // 2)  # an even power of sqrt(a) is a power of a, as sympy writes it
+        return ratio, power if e % 2 == 0 else self.op("mul", power, v), cofactor
 
-    def _power(self, b: str, k: int) -> Ref:
-        """``b^k`` for an integer k >= 0: 1, b, or the emitted power."""
+    def _power(self, b: str, k: int | Rational) -> Ref:
+        """``b^k`` for an exact k >= 0: 1, b, or the emitted power."""
         return ONE if k == 0 else b if k == 1 else self.op("pow", b, k)
+
+    def _exact_power(self, x: str, c: Ref) -> Ref:
+        """``x^c`` for a constant c (not 0 or 1): an exact negative c is ``1/x^-c``, a quotient the cancellations
+        see (the d2/dy2 of (y^(3/2))^2 multiplied 2*y^(3/2) = 0 by (3/4)*y^(-1/2) = inf at y = 0); an exact
+        power is noted as a monomial of its base (:meth:`_monomial`)."""
+        exact = _constant_key(c)[1] == "Rational"
+        if exact and c < 0:
+            return self.op("div", ONE, self.op("pow", x, _fold("neg", (c,))))
+        target = self._plain(("pow", x, _constant_key(c)), "pow", (x, c))
+        if exact:
+            self._powers.setdefault(target, (x, int(c) if c.__class__ is Integer else c))
+        return target
 
     def _times(self, a: Ref, ratio: Rational, power: Ref, cofactor: Ref = ONE) -> Ref:
         """``a * cofactor * power * ratio``; a ratio 1/q or -1/q is a division by q (-q), as ``a/q`` rounds."""
@@ -253,6 +303,10 @@ class Cancellations:
                 factor = -ONE
             else:
                 power = self._powers.get(name)
+                if power is None and self.graph.op_of.get(name) == "pow":  # the graph's y^(3/2), y^(-1/2)
+                    b, k = self.graph.operands_of[name]
+                    if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k != 0:
+                        power = (b, int(k) if k.__class__ is Integer else k)
                 return (c, name, 1) if power is None else (c, power[0], power[1])
             folded = _fold("mul", (c, factor))
             if folded is None:

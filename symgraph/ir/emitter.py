@@ -124,8 +124,10 @@ class Emitter(Branches, Cancellations, LikeTerms):
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
-        #: temporaries defined as x + y or x - y with two names -> (op, x, y): a quotient of one cancels term by term
+        #: temporaries defined as x + y or x - y with two names -> (op, x, y): a quotient of one cancels term by term;
+        #: those holding a quotient c/d, whose like terms are collected across sums (like_terms)
         self._sums: dict[str, tuple[str, str, str]] = {}
+        self._fractional: set[str] = set()
         #: temporaries defined as a/d with a name d and a name or exact constant a -> (a, d): d times one of them
         #: is a (see _cancelled)
         self._quotients: dict[str, tuple[str, str]] = {}
@@ -269,10 +271,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
                 return x
             if unit == 0:
                 return ONE
-            target = self._plain(("pow", x, _constant_key(c)), name, (x, c))
-            if c.__class__ is Integer and c > 1:
-                self._powers.setdefault(target, (x, int(c)))
-            return target
+            return self._exact_power(x, c)  # noted for the cancellations; b^-k is 1/b^k
         elif name in CONDITIONS:  # x or true is true, x and true is x
             folded = _fold_condition(name, (x, c))
             if folded is not None:
@@ -301,6 +300,8 @@ class Emitter(Branches, Cancellations, LikeTerms):
         elif name == "div":
             if is_zero(c):
                 return ZERO
+            if (y in self._terms or y in self._negations) and (rewritten := self._over_monomial(c, y)) is not None:
+                return rewritten  # c/(c2*b^k) is (c/c2)/b^k: a like term of the quotients over b^k
         elif name in CONDITIONS:
             folded = _fold_condition(name, (c, y))
             if folded is not None:
@@ -379,6 +380,9 @@ class Emitter(Branches, Cancellations, LikeTerms):
         if (name == "add" or name == "sub") and (x in self._offsets or y in self._offsets):  # (c1 + a) - (c2 + 2*a)
             if (collected := self._collected_offsets(name, x, y)) is not None:
                 return collected
+        if (name == "add" or name == "sub") and (x in self._fractional or y in self._fractional):  # across sums
+            if (collected := self._collected_sums(name, x, y)) is not None:
+                return collected
         if name == "add":
             if x == y:  # y + y is 2*y, a term (like_terms), as the sum of a term and y is
                 return self._scaled(x, TWO, None)
@@ -389,18 +393,14 @@ class Emitter(Branches, Cancellations, LikeTerms):
             inner = negations.get(x)
             if inner is not None:
                 return self.op("sub", y, inner)
-            target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
-            self._sums[target] = ("add", x, y)
-            return target
+            return self._note_sum(self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y)), name, x, y)
         elif name == "sub":
             if x == y:
                 return ZERO
             inner = self._negations.get(y)
             if inner is not None:
                 return self.op("add", x, inner)
-            target = self._plain(("sub", x, y), "sub", (x, y))
-            self._sums[target] = ("sub", x, y)
-            return target
+            return self._note_sum(self._plain(("sub", x, y), "sub", (x, y)), name, x, y)
         if name == "div":
             return self._quotient(x, y)
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y

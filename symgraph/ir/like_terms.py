@@ -29,9 +29,12 @@ semantics (log(x) - 2*log(x) itself is still inf - inf = nan at 0).
 """
 from __future__ import annotations
 
-from .folding import ONE, ZERO, _fold
+from .folding import MINUS_ONE, ONE, ZERO, _fold, is_zero
 from .instruction_keys import _constant_key
 from .program import Ref
+
+#: how many terms :meth:`LikeTerms._collected_sums` reads from two sums
+_TERMS = 8
 
 
 class LikeTerms:
@@ -91,6 +94,63 @@ class LikeTerms:
         if exact and len(self.instructions) != count:
             self._offsets[target] = (c, sign, y)
         return target
+
+    def _note_sum(self, target: str, name: str, x: str, y: str) -> str:
+        """Record a temporary ``target = x + y`` or ``x - y`` (``name``) of two names, and whether it holds a
+        quotient c/d (then its like terms are collected across sums: :meth:`_collected_sums`); ``target``."""
+        self._sums[target] = (name, x, y)
+        quotients, fractional = self._quotients, self._fractional
+        if quotients and (x in quotients or y in quotients or x in fractional or y in fractional):
+            fractional.add(target)
+        return target
+
+    def _collected_sums(self, name: str, x: str, y: str) -> Ref | None:
+        """``x + y`` or ``x - y`` when one is a sum holding a quotient: its terms and the other's (exact multiples
+        ``c*z`` and quotients ``c/d``, at most :data:`_TERMS`) with their like terms collected, when two met; else
+        None.  ``(5*v + (3/2)/v) - ((5/4)*v + (3/4)/v)`` is ``(15/4)*v + (3/4)/v``, +inf at v = 0, where the
+        sums' difference was inf - inf."""
+        terms = self._flattened(x, ONE)
+        other = None if terms is None else self._flattened(y, ONE if name == "add" else MINUS_ONE)
+        if other is None or len(terms) + len(other) > _TERMS:
+            return None
+        collected: dict[tuple[str, str], Ref] = {}
+        for c, z, how in terms + other:
+            total = collected.get((z, how))
+            total = c if total is None else _fold("add", (total, c))
+            if total is None:
+                return None
+            collected[(z, how)] = total
+        if len(collected) == len(terms) + len(other):
+            return None
+        result = ZERO
+        for (z, how), c in collected.items():
+            if not is_zero(c):
+                term = self.op(how, abs(c), z)  # |c|*z or |c|/z
+                result = self.op("add" if c > 0 else "sub", result, term)
+        return result
+
+    def _flattened(self, x: str, sign: Ref) -> list[tuple[Ref, str, str]] | None:
+        """The terms of the sum ``sign * x`` as (exact coefficient c, name z, "mul" for c*z or "div" for c/z), or
+        None past :data:`_TERMS` terms or for a coefficient that does not fold."""
+        out, stack, sums, terms = [], [(x, sign)], self._sums, self._terms
+        while stack:
+            name, c = stack.pop()
+            parts = sums.get(name)
+            if parts is not None:
+                if len(out) + len(stack) >= _TERMS:
+                    return None
+                stack.append((parts[2], c if parts[0] == "add" else _fold("neg", (c,))))
+                stack.append((parts[1], c))
+                continue
+            term = terms.get(name)
+            if term is not None and term[0].__class__ is not str:
+                c, name, how = _fold("mul", (c, term[0])), term[1], term[2]
+            else:
+                how = "mul"
+            if c is None:
+                return None
+            out.append((c, name, how))
+        return out
 
     def _note_quotient(self, target: str, a: Ref, d: Ref) -> None:
         """Record a new temporary ``target = a/d``: a reciprocal for a = 1, a quotient of two names (the
