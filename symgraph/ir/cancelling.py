@@ -4,8 +4,8 @@ them in every closed form.
 :class:`Cancellations` holds the methods; :class:`~symgraph.ir.emitter.Emitter`
 mixes them in and owns the tables they read (the quotients ``a/d`` over a name,
 the products ``b*(a/d)`` of a name and one of them, the exact multiples
-``c*y`` emitted and the graph's, the negations, the integer powers ``b^k``
-emitted and the graph's).  Why apart: it is one argument of its own, about
+``c*y`` emitted and the graph's, the negations, the powers ``b^k`` with an
+exact exponent emitted and the graph's, the sums of two names).  Why apart: it is one argument of its own, about
 values at the corners of a domain, and the emitter's arithmetic reaches it
 only for a quotient or a product with one.
 
@@ -27,10 +27,35 @@ x = 0 in every mode, where sympy's 3*sqrt(x)/2 is 0; in x*log(x) - 2*x*log(x)
 the adjoint of log(x) is x - 2*x = -x (the graph's row 2*x is a like term of
 x), over log's x: -1, so the derivative is -1 - log(x), +inf at 0 (it was
 nan).  A quotient of two names that are exact multiples of integer powers of
-one base b, the numerator's power at least the denominator's, is the
-constant ratio times b^(k1 - k2): one instruction or none.  A lower power
-over a higher (b/b^2) keeps its quotient: 1/b at b = 0 is an infinity whose
-sign the numbers do not decide.
+one base b is the constant ratio times b^(k1 - k2): one instruction or none;
+a lower power over a higher is (c1/c2)/b^(k2 - k1).  The exponents are exact
+rationals (y^(3/2), y^(-1/2)), and a square root's base a counts as two
+powers of v = sqrt(a): a^2/v^3 is v, x/v is v.
+
+Second order
+------------
+The Hessian's strategies differentiate a program that divides, so they meet
+the same quotients in forms a first derivative does not make; each form is
+now brought to one a rule above reads, in the emitter, for every strategy:
+
+* a sum over a monomial.  Reverse sweeps over a gradient sum an adjoint
+  before they multiply by an edge: in x*sqrt(x)^3 by reverse-over-forward
+  the adjoint of v is (3/2)*x + 3*v^2, divided by sqrt's 2*v (0/0 at x = 0,
+  where d2/dx2 = (15/4)*v is 0).  A quotient of a sum (or an exact multiple
+  of one) is the sum of its terms' quotients when every term cancels.
+* quotients kept in one form, an exact coefficient over a plain power:
+  edge pushing multiplies partials and second partials, and its weights of
+  sqrt(x)^3*y were 3*(y/(2v)) and (2/(2v))*((3/4)*y), inf - inf at 0 where
+  sympy's 3y/(4v) is +inf.  Now x/(c*b^k) is ((1/c)*x)/b^k, a constant times
+  a/d and a name times c/d are (c*a)/d and (c*b)/d, x/c is the multiple
+  (1/c)*x, (a/d)/c is (a/c)/d, c/(d*e) one quotient of d's and e's powers,
+  and b^-k is 1/b^k: quotients over one power are like terms
+  (:mod:`~symgraph.ir.like_terms`), collected across sums that hold one.
+
+Before, d2(x*sqrt(x)^3)/dx2 at 0 was nan by reverse-over-forward,
+reverse-over-reverse and edge pushing, x^2*sqrt(x)'s and sqrt(x)^3*y's (+inf)
+by edge pushing; now every strategy, ``hvp`` and ``sparse=True`` give sympy's
+values (tests/test_hessian_corners12.py).
 
 Where it changes a value
 ------------------------
@@ -46,6 +71,27 @@ still nan).  Deeper products, and an infinite adjoint meeting an edge whose
 derivative is exactly 0 (y/y's), still give nan in one order of products
 and inf in another: only symbolic limits decide those, and writing 0*inf as
 0 would turn honest nans into wrong numbers.
+
+A lower power over a higher gives the infinity of the zero's sign at b = 0
+(1/b, as a partial 1/x already does in every strategy), where b/b^2 was nan:
+d2(x*log(x))/dx2 is +inf at 0 by edge pushing as by the others.  Where the
+two-sided limit has no sign (1/x at x = 0 of a function defined on both
+sides) sympy says zoo; the numbers say IEEE's 1/(+0).
+
+Not cancelled, and why
+----------------------
+* Float constants: only exact ones (rationals) are coefficients and
+  exponents, as everywhere in the emitter (0.1 is not 1/10), so (y^1.5)^2's
+  d2/dy2 at 0 multiplies 2*y^1.5 = 0 by 0.75*y^-0.5 = inf (nan) where
+  (y^(3/2))^2's is 0.
+* A name over a product of two powers, (a/d)/e, is not merged into a/(d*e):
+  d*e underflows where the two divisions do not (d2(x^y)/dx2 at y = 0 is
+  (0/x)/x = 0 at x = 1e-200, and 0/x^2 = 0/0).  An exact numerator is merged
+  (c/d^2 overflows exactly where (c/d)/d does).
+* Bases that are not one name's powers: y^2/sqrt(x*y) (d2 sqrt(x*y)^3/dx2 at
+  y = 0) holds no power of y alone; exp(log(x)) is x only symbolically, so
+  d2(x*exp(log(x)))/dx2 at 0 meets log's 1/x = inf times exp's 0; and
+  6x*log(x) + 5x (x^3*log(x)) is 0*(-inf) in its own form.  These stay nan.
 
 What it costs: the tables the cancellation of powers reads (the graph's rows
 c*y and y^k among them) are kept for every product, sum and quotient the
