@@ -29,7 +29,7 @@ x), over log's x: -1, so the derivative is -1 - log(x), +inf at 0 (it was
 nan).  A quotient of two names that are exact multiples of integer powers of
 one base b is the constant ratio times b^(k1 - k2): one instruction or none;
 a lower power over a higher is (c1/c2)/b^(k2 - k1).  The exponents are exact
-rationals (y^(3/2), y^(-1/2)), and a square root's base a counts as two
+rationals (y^(3/2); a negative one is no monomial, see below), and a square root's base a counts as two
 powers of v = sqrt(a): a^2/v^3 is v, x/v is v.
 
 Second order
@@ -49,7 +49,7 @@ now brought to one a rule above reads, in the emitter, for every strategy:
   sympy's 3y/(4v) is +inf.  Now x/(c*b^k) is ((1/c)*x)/b^k, a constant times
   a/d and a name times c/d are (c*a)/d and (c*b)/d, x/c is the multiple
   (1/c)*x, (a/d)/c is (a/c)/d, c/(d*e) one quotient of d's and e's powers,
-  and b^-k is 1/b^k: quotients over one power are like terms
+  and y^(-1/2) is 1/y^(1/2): quotients over one power are like terms
   (:mod:`~symgraph.ir.like_terms`), collected across sums that hold one.
 
 Before, d2(x*sqrt(x)^3)/dx2 at 0 was nan by reverse-over-forward,
@@ -84,6 +84,9 @@ Not cancelled, and why
   exponents, as everywhere in the emitter (0.1 is not 1/10), so (y^1.5)^2's
   d2/dy2 at 0 multiplies 2*y^1.5 = 0 by 0.75*y^-0.5 = inf (nan) where
   (y^(3/2))^2's is 0.
+* A negative power h^-3 is no monomial (an exact negative fraction y^(-1/2)
+  is emitted as 1/y^(1/2)): (-2*h^-3)*(x/h) merged as x/h^4 overflowed past
+  h = 1e77 (atan'' at 1e100, -2e-300, was 0).
 * A name over a product of two powers, (a/d)/e, is not merged into a/(d*e):
   d*e underflows where the two divisions do not (d2(x^y)/dx2 at y = 0 is
   (0/x)/x = 0 at x = 1e-200, and 0/x^2 = 0/0).  An exact numerator is merged
@@ -100,7 +103,12 @@ of 15 gradients by CPU time, against the emitter without them: Rosenbrock
 n = 1,000 32.4-34.2 -> 34.7-36.7 ms, the product of 1,000 inputs 5.08-5.18 ->
 5.36-5.55 ms, the chain of depth 200 9.96-10.2 -> 10.7-11.3 ms, the MLP
 0.64-0.66 -> 0.69-0.71 ms (6-8%); program sizes unchanged.  Kept: right
-answers first.
+answers first.  The second order's forms cost nothing where no quotient is
+emitted (Rosenbrock's sparse Hessian and gradient at n = 1,000 make the same
+function calls, 719,046 and 214,033); the MLP's sparse Hessian makes 6% more
+(260,565 -> 276,201: sums noted, 106 sums tried against a quotient's
+denominator), 53-65 -> 58-70 ms side by side on a loaded machine, program
+sizes unchanged.
 """
 from __future__ import annotations
 
@@ -208,8 +216,9 @@ class Cancellations:
 
     def _distributed(self, x: str, y: str) -> Ref | None:
         """``x/y`` for a sum x of names (or an exact multiple of one): the sum of its terms' quotients when every
-        one cancels (y/y, or :meth:`_ratio`), as ``(a*b^2 + c*b)/b`` is ``a*b + c``; else None."""
-        terms, stack = [], [(x, ONE)]
+        one cancels (y/y, or :meth:`_ratio`), as ``(a*b^2 + c*b)/b`` is ``a*b + c``; else None, at the first term
+        that does not cancel (most sums' first: the MLP's Hessian tries 106 and divides none)."""
+        quotients, stack, count = [], [(x, ONE)], 0
         sums, scaled = self._sums, self._scaled_temps
         while stack:
             name, coefficient = stack.pop()
@@ -217,22 +226,22 @@ class Cancellations:
             if parts is None and name in scaled and scaled[name][1] in sums:  # c*(a + b)
                 factor, inner = scaled[name]
                 coefficient, parts = _fold("mul", (coefficient, factor)), sums[inner]
-            if parts is None or coefficient is None:
-                terms.append((name, coefficient))
-            elif len(terms) + len(stack) >= _TERMS:
+            if coefficient is None:
                 return None
-            else:
-                stack.append((parts[1], coefficient))
+            if parts is not None:
+                count += 1
+                if count >= _TERMS:
+                    return None
                 stack.append((parts[2], coefficient if parts[0] == "add" else _fold("neg", (coefficient,))))
-        quotients = []
-        for name, coefficient in reversed(terms):  # the terms left to right
+                stack.append((parts[1], coefficient))
+                continue
             ratio = (ONE, ONE, ONE) if name == y else self._ratio(name, y) if name.__class__ is str else None
-            factor = None if ratio is None or coefficient is None else _fold("mul", (coefficient, ratio[0]))
+            factor = None if ratio is None else _fold("mul", (coefficient, ratio[0]))
             if factor is None or not isinstance(factor, Rational):
                 return None
             quotients.append((factor, ratio[1], ratio[2]))
         total = ZERO
-        for factor, power, cofactor in quotients:
+        for factor, power, cofactor in quotients:  # the terms left to right
             term = self._times(ONE, abs(factor), power, cofactor)
             total = self.op("add" if factor > 0 else "sub", total, term)
         return total
@@ -310,14 +319,14 @@ class Cancellations:
         return ONE if k == 0 else b if k == 1 else self.op("pow", b, k)
 
     def _exact_power(self, x: str, c: Ref) -> Ref:
-        """``x^c`` for a constant c (not 0 or 1): an exact negative c is ``1/x^-c``, a quotient the cancellations
+        """``x^c`` for a constant c (not 0 or 1): an exact negative fraction c is ``1/x^-c``, a quotient the cancellations
         see (the d2/dy2 of (y^(3/2))^2 multiplied 2*y^(3/2) = 0 by (3/4)*y^(-1/2) = inf at y = 0); an exact
         power is noted as a monomial of its base (:meth:`_monomial`)."""
         exact = _constant_key(c)[1] == "Rational"
-        if exact and c < 0:
+        if exact and c < 0 and c.q != 1:  # an integer's stays: 2x/h^4 overflowed where (-2*h^-3)*(x/h) did not (atan'')
             return self.op("div", ONE, self.op("pow", x, _fold("neg", (c,))))
         target = self._plain(("pow", x, _constant_key(c)), "pow", (x, c))
-        if exact:
+        if exact and c > 0:  # a negative power is no monomial: (-2*h^-3)*(x/h) as x/h^4 overflowed past h = 1e77
             self._powers.setdefault(target, (x, int(c) if c.__class__ is Integer else c))
         return target
 
@@ -349,9 +358,9 @@ class Cancellations:
                 factor = -ONE
             else:
                 power = self._powers.get(name)
-                if power is None and self.graph.op_of.get(name) == "pow":  # the graph's y^(3/2), y^(-1/2)
+                if power is None and self.graph.op_of.get(name) == "pow":  # the graph's y^(3/2)
                     b, k = self.graph.operands_of[name]
-                    if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k != 0:
+                    if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k > 0:
                         power = (b, int(k) if k.__class__ is Integer else k)
                 return (c, name, 1) if power is None else (c, power[0], power[1])
             folded = _fold("mul", (c, factor))

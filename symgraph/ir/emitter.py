@@ -271,7 +271,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
                 return x
             if unit == 0:
                 return ONE
-            return self._exact_power(x, c)  # noted for the cancellations; b^-k is 1/b^k
+            return self._exact_power(x, c)  # noted for the cancellations; y^(-1/2) is 1/y^(1/2)
         elif name in CONDITIONS:  # x or true is true, x and true is x
             folded = _fold_condition(name, (x, c))
             if folded is not None:
@@ -393,14 +393,18 @@ class Emitter(Branches, Cancellations, LikeTerms):
             inner = negations.get(x)
             if inner is not None:
                 return self.op("sub", y, inner)
-            return self._note_sum(self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y)), name, x, y)
+            target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
+            self._sums[target] = ("add", x, y)
+            return self._note_sum(target, x, y) if self._quotients else target
         elif name == "sub":
             if x == y:
                 return ZERO
             inner = self._negations.get(y)
             if inner is not None:
                 return self.op("add", x, inner)
-            return self._note_sum(self._plain(("sub", x, y), "sub", (x, y)), name, x, y)
+            target = self._plain(("sub", x, y), "sub", (x, y))
+            self._sums[target] = ("sub", x, y)
+            return self._note_sum(target, x, y) if self._quotients else target
         if name == "div":
             return self._quotient(x, y)
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y

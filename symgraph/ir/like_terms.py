@@ -95,12 +95,11 @@ class LikeTerms:
             self._offsets[target] = (c, sign, y)
         return target
 
-    def _note_sum(self, target: str, name: str, x: str, y: str) -> str:
-        """Record a temporary ``target = x + y`` or ``x - y`` (``name``) of two names, and whether it holds a
-        quotient c/d (then its like terms are collected across sums: :meth:`_collected_sums`); ``target``."""
-        self._sums[target] = (name, x, y)
+    def _note_sum(self, target: str, x: str, y: str) -> str:
+        """Note whether the sum or difference ``target`` of x and y holds a quotient (then its like terms are
+        collected across sums: :meth:`_collected_sums`); ``target``."""
         quotients, fractional = self._quotients, self._fractional
-        if quotients and (x in quotients or y in quotients or x in fractional or y in fractional):
+        if x in quotients or y in quotients or x in fractional or y in fractional:
             fractional.add(target)
         return target
 
