@@ -124,6 +124,10 @@ class Emitter(Branches, Cancellations, LikeTerms):
         #: temporaries defined as c + y or c - y (either order) with an exact constant c -> (c, +-1, y):
         #: a constant added to, subtracted from or negating one of them is one instruction (see _shifted)
         self._offsets: dict[str, tuple[Ref, int, str]] = {}
+        #: temporaries defined as x + y or x - y with two names -> (op, x, y): a quotient of one cancels term by term;
+        #: those holding a quotient c/d, whose like terms are collected across sums (like_terms)
+        self._sums: dict[str, tuple[str, str, str]] = {}
+        self._fractional: set[str] = set()
         #: temporaries defined as a/d with a name d and a name or exact constant a -> (a, d): d times one of them
         #: is a (see _cancelled)
         self._quotients: dict[str, tuple[str, str]] = {}
@@ -241,11 +245,6 @@ class Emitter(Branches, Cancellations, LikeTerms):
             return self._emit(("neg", x), "neg", (x,))
         return self.op("neg", x)
 
-    def _negated_offset(self, x: str) -> Ref:
-        """``-x`` for a temporary ``x = c +- z``: ``(-c) -+ z``, one instruction instead of two."""
-        c, sign, z = self._offsets[x]
-        return self.op("sub" if sign > 0 else "add", _fold("neg", (c,)), z)
-
     def _name_const(self, name: str, x: str, c: Ref) -> Ref:
         """``name(x, c)`` for a name ``x`` and a constant ``c``."""
         unit = _unit_value(c)
@@ -266,15 +265,13 @@ class Emitter(Branches, Cancellations, LikeTerms):
                 return x
             if unit == -1:
                 return self.op("neg", x)
+            return self._over_constant(x, c, ordered(name, x, _constant_key(c)))
         elif name == "pow":
             if unit == 1:
                 return x
             if unit == 0:
                 return ONE
-            target = self._plain(("pow", x, _constant_key(c)), name, (x, c))
-            if c.__class__ is Integer and c > 1:
-                self._powers.setdefault(target, (x, int(c)))
-            return target
+            return self._exact_power(x, c)  # noted for the cancellations; y^(-1/2) is 1/y^(1/2)
         elif name in CONDITIONS:  # x or true is true, x and true is x
             folded = _fold_condition(name, (x, c))
             if folded is not None:
@@ -303,6 +300,8 @@ class Emitter(Branches, Cancellations, LikeTerms):
         elif name == "div":
             if is_zero(c):
                 return ZERO
+            if (y in self._terms or y in self._negations) and (rewritten := self._over_monomial(c, y)) is not None:
+                return rewritten  # c/(c2*b^k) is (c/c2)/b^k: a like term of the quotients over b^k
         elif name in CONDITIONS:
             folded = _fold_condition(name, (c, y))
             if folded is not None:
@@ -347,23 +346,6 @@ class Emitter(Branches, Cancellations, LikeTerms):
             self._terms[target] = (c, x, "mul")
         return target
 
-    def _shifted(self, y: str, c: Ref | None, sign: int, name: str, args: tuple, key: tuple) -> Ref:
-        """``c + sign*y`` (the instruction ``name(*args)``): one instruction when ``y`` is itself
-        ``c2 +- z`` with exact constants (``200 - ((-2) + z)`` is ``202 - z``), else emitted as given."""
-        exact = c is not None and _constant_key(c)[1] == "Rational"
-        if exact:
-            inner = self._offsets.get(y)
-            if inner is not None:
-                c2, sign2, z = inner
-                total = _fold("add", (c, c2) if sign > 0 else (c, _fold("neg", (c2,))))
-                if total is not None:
-                    return self.op("add" if sign * sign2 > 0 else "sub", total, z)
-        count = len(self.instructions)
-        target = self._emit(key, name, args)
-        if exact and len(self.instructions) != count:
-            self._offsets[target] = (c, sign, y)
-        return target
-
     def op2(self, name: str, x: str, y: str) -> Ref:
         """``op(name, x, y)`` for two names: the sweeps' hot path, without constant handling."""
         if self.guards and (x in self.guards or y in self.guards) and name in _GUARDED:
@@ -381,6 +363,8 @@ class Emitter(Branches, Cancellations, LikeTerms):
             if quotients and (y in quotients or x in quotients or y in self._scaled_quotients
                               or x in self._scaled_quotients):
                 cancelled = self._cancelled(x, y)
+                if cancelled is None:
+                    cancelled = self._lifted(x, y)
                 if cancelled is not None:
                     return cancelled
                 target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))
@@ -396,6 +380,9 @@ class Emitter(Branches, Cancellations, LikeTerms):
         if (name == "add" or name == "sub") and (x in self._offsets or y in self._offsets):  # (c1 + a) - (c2 + 2*a)
             if (collected := self._collected_offsets(name, x, y)) is not None:
                 return collected
+        if (name == "add" or name == "sub") and (x in self._fractional or y in self._fractional):  # across sums
+            if (collected := self._collected_sums(name, x, y)) is not None:
+                return collected
         if name == "add":
             if x == y:  # y + y is 2*y, a term (like_terms), as the sum of a term and y is
                 return self._scaled(x, TWO, None)
@@ -406,14 +393,18 @@ class Emitter(Branches, Cancellations, LikeTerms):
             inner = negations.get(x)
             if inner is not None:
                 return self.op("sub", y, inner)
-            return self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
+            target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
+            self._sums[target] = ("add", x, y)
+            return self._note_sum(target, x, y) if self._quotients else target
         elif name == "sub":
             if x == y:
                 return ZERO
             inner = self._negations.get(y)
             if inner is not None:
                 return self.op("add", x, inner)
-            return self._plain(("sub", x, y), "sub", (x, y))
+            target = self._plain(("sub", x, y), "sub", (x, y))
+            self._sums[target] = ("sub", x, y)
+            return self._note_sum(target, x, y) if self._quotients else target
         if name == "div":
             return self._quotient(x, y)
         return self._plain(ordered(name, x, y), name, (x, y))  # two names: never a negation or 1/y

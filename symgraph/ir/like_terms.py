@@ -29,8 +29,12 @@ semantics (log(x) - 2*log(x) itself is still inf - inf = nan at 0).
 """
 from __future__ import annotations
 
-from .folding import ONE, ZERO, _fold
+from .folding import MINUS_ONE, ONE, ZERO, _fold, is_zero
+from .instruction_keys import _constant_key
 from .program import Ref
+
+#: how many terms :meth:`LikeTerms._collected_sums` reads from two sums
+_TERMS = 8
 
 
 class LikeTerms:
@@ -68,6 +72,84 @@ class LikeTerms:
         if constant is None:
             return None
         return self.op("add" if sign > 0 else "sub", constant, inner)
+
+    def _negated_offset(self, x: str) -> Ref:
+        """``-x`` for a temporary ``x = c +- z``: ``(-c) -+ z``, one instruction instead of two."""
+        c, sign, z = self._offsets[x]
+        return self.op("sub" if sign > 0 else "add", _fold("neg", (c,)), z)
+
+    def _shifted(self, y: str, c: Ref | None, sign: int, name: str, args: tuple, key: tuple) -> Ref:
+        """``c + sign*y`` (the instruction ``name(*args)``): one instruction when ``y`` is itself
+        ``c2 +- z`` with exact constants (``200 - ((-2) + z)`` is ``202 - z``), else emitted as given."""
+        exact = c is not None and _constant_key(c)[1] == "Rational"
+        if exact:
+            inner = self._offsets.get(y)
+            if inner is not None:
+                c2, sign2, z = inner
+                total = _fold("add", (c, c2) if sign > 0 else (c, _fold("neg", (c2,))))
+                if total is not None:
+                    return self.op("add" if sign * sign2 > 0 else "sub", total, z)
+        count = len(self.instructions)
+        target = self._emit(key, name, args)
+        if exact and len(self.instructions) != count:
+            self._offsets[target] = (c, sign, y)
+        return target
+
+    def _note_sum(self, target: str, x: str, y: str) -> str:
+        """Note whether the sum or difference ``target`` of x and y holds a quotient (then its like terms are
+        collected across sums: :meth:`_collected_sums`); ``target``."""
+        quotients, fractional = self._quotients, self._fractional
+        if x in quotients or y in quotients or x in fractional or y in fractional:
+            fractional.add(target)
+        return target
+
+    def _collected_sums(self, name: str, x: str, y: str) -> Ref | None:
+        """``x + y`` or ``x - y`` when one is a sum holding a quotient: its terms and the other's (exact multiples
+        ``c*z`` and quotients ``c/d``, at most :data:`_TERMS`) with their like terms collected, when two met; else
+        None.  ``(5*v + (3/2)/v) - ((5/4)*v + (3/4)/v)`` is ``(15/4)*v + (3/4)/v``, +inf at v = 0, where the
+        sums' difference was inf - inf."""
+        terms = self._flattened(x, ONE)
+        other = None if terms is None else self._flattened(y, ONE if name == "add" else MINUS_ONE)
+        if other is None or len(terms) + len(other) > _TERMS:
+            return None
+        collected: dict[tuple[str, str], Ref] = {}
+        for c, z, how in terms + other:
+            total = collected.get((z, how))
+            total = c if total is None else _fold("add", (total, c))
+            if total is None:
+                return None
+            collected[(z, how)] = total
+        if len(collected) == len(terms) + len(other):
+            return None
+        result = ZERO
+        for (z, how), c in collected.items():
+            if not is_zero(c):
+                term = self.op(how, abs(c), z)  # |c|*z or |c|/z
+                result = self.op("add" if c > 0 else "sub", result, term)
+        return result
+
+    def _flattened(self, x: str, sign: Ref) -> list[tuple[Ref, str, str]] | None:
+        """The terms of the sum ``sign * x`` as (exact coefficient c, name z, "mul" for c*z or "div" for c/z), or
+        None past :data:`_TERMS` terms or for a coefficient that does not fold."""
+        out, stack, sums, terms = [], [(x, sign)], self._sums, self._terms
+        while stack:
+            name, c = stack.pop()
+            parts = sums.get(name)
+            if parts is not None:
+                if len(out) + len(stack) >= _TERMS:
+                    return None
+                stack.append((parts[2], c if parts[0] == "add" else _fold("neg", (c,))))
+                stack.append((parts[1], c))
+                continue
+            term = terms.get(name)
+            if term is not None and term[0].__class__ is not str:
+                c, name, how = _fold("mul", (c, term[0])), term[1], term[2]
+            else:
+                how = "mul"
+            if c is None:
+                return None
+            out.append((c, name, how))
+        return out
 
     def _note_quotient(self, target: str, a: Ref, d: Ref) -> None:
         """Record a new temporary ``target = a/d``: a reciprocal for a = 1, a quotient of two names (the
