@@ -2,6 +2,7 @@
 equal to the terms folded one by one, which the reference here computes with sympy's own arithmetic."""
 from __future__ import annotations
 
+import math
 import operator
 from fractions import Fraction
 
@@ -61,8 +62,10 @@ def _reference(term, lo: int, hi: int, word: str = "sum") -> sympy.Expr:
 @pytest.mark.parametrize("lo, hi", [(1, 40), (-17, 23), (5, 5), (3, 2), (10, 0)])
 @pytest.mark.parametrize("word", ["sum", "prod"])
 def test_equal_to_the_terms_folded_one_by_one(body, term, lo, hi, word):
-    if body == "1/i" and lo <= 0 <= hi:
-        pytest.skip("a division by zero: a node, not a constant")
+    if body == "1/i" and lo <= 0 <= hi:  # 1/0 is a node, not a constant: the reduction is infinite, as in float64
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert math.isinf(sg.parse(f"y = {word}({body}, i, {lo}, {hi})").evaluate()["y"])
+        return
     want = _reference(term, lo, hi, word)
     got = _value(f"y = {word}({body}, i, {lo}, {hi})")
     assert sympy.srepr(got) == sympy.srepr(want)
