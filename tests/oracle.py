@@ -302,9 +302,47 @@ def _n(expr: sympy.Expr, subs: dict) -> sympy.Expr:
         return sympy.nan
 
 
-_MP_FUNCTIONS = {sympy.exp: mpmath.exp, sympy.log: mpmath.log, sympy.sin: mpmath.sin, sympy.cos: mpmath.cos,
-                 sympy.tan: mpmath.tan, sympy.atan: mpmath.atan, sympy.tanh: mpmath.tanh, sympy.Abs: abs,
-                 sympy.sinh: mpmath.sinh, sympy.cosh: mpmath.cosh}
+#: mpmath's exact value of exp(1e10000000) needs ln 2 to ten million digits, and sin(1e10000000) its argument
+#: reduced as finely: without bound in time, so a generated program that nests exp in exp hung its test.  Float64
+#: gave up long before: exp, sinh and cosh of an argument past 1e6 saturate (inf, or 0 for exp of a large negative
+#: number, exactly as their float64 values would), and a periodic function of an argument past float64's largest
+#: number has no value a float64 program could share (nan, which the properties do not compare).
+_FAR, _FLOAT64_MAX = mpmath.mpf(10) ** 6, mpmath.mpf(2) ** 1024
+
+
+def _saturating(fn, far):
+    def value(x):
+        return far(x) if abs(x) > _FAR else fn(x)
+    return value
+
+
+def _periodic(fn):
+    def value(x):
+        return mpmath.nan if abs(x) >= _FLOAT64_MAX else fn(x)
+    return value
+
+
+mp_exp = _saturating(mpmath.exp, lambda x: mpmath.inf if x > 0 else mpmath.mpf(0))
+mp_sinh = _saturating(mpmath.sinh, lambda x: mpmath.inf if x > 0 else -mpmath.inf)
+mp_cosh = _saturating(mpmath.cosh, lambda x: mpmath.inf)
+mp_sin, mp_cos, mp_tan = _periodic(mpmath.sin), _periodic(mpmath.cos), _periodic(mpmath.tan)
+
+
+def mp_power(base, exponent):
+    """``mpmath.power``, saturating where ``|exponent * log|base||`` passes 1e6 (see _FAR)."""
+    if base != 0 and abs(base) != 1 and not mpmath.isinf(base) and not mpmath.isinf(exponent):
+        scale = exponent * mpmath.log(abs(base))
+        if abs(scale) > _FAR:
+            if base < 0 and not mpmath.isint(exponent):
+                return mpmath.nan
+            size = mpmath.inf if scale > 0 else mpmath.mpf(0)
+            return -size if base < 0 and exponent % 2 == 1 else size
+    return mpmath.power(base, exponent)
+
+
+_MP_FUNCTIONS = {sympy.exp: mp_exp, sympy.log: mpmath.log, sympy.sin: mp_sin, sympy.cos: mp_cos,
+                 sympy.tan: mp_tan, sympy.atan: mpmath.atan, sympy.tanh: mpmath.tanh, sympy.Abs: abs,
+                 sympy.sinh: mp_sinh, sympy.cosh: mp_cosh}
 _RELATIONS = {sympy.StrictGreaterThan: lambda a, b: a > b, sympy.GreaterThan: lambda a, b: a >= b,
               sympy.StrictLessThan: lambda a, b: a < b, sympy.LessThan: lambda a, b: a <= b,
               sympy.Equality: lambda a, b: a == b, sympy.Unequality: lambda a, b: a != b}
@@ -367,7 +405,7 @@ def _mp_node(node: sympy.Basic, args: list, point: dict):
         base, exponent = args
         if base == 0 and exponent < 0:
             return mpmath.nan
-        result = mpmath.power(base, exponent)
+        result = mp_power(base, exponent)
     elif isinstance(node, sympy.Max) or isinstance(node, sympy.Min):
         return max(args) if isinstance(node, sympy.Max) else min(args)
     elif isinstance(node, sympy.sign):
@@ -388,10 +426,10 @@ def _mp_node(node: sympy.Basic, args: list, point: dict):
     return result
 
 
-_MP = {"sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan, "asin": mpmath.asin, "acos": mpmath.acos,
-       "atan": mpmath.atan, "sinh": mpmath.sinh, "cosh": mpmath.cosh, "tanh": mpmath.tanh, "exp": mpmath.exp,
-       "log": mpmath.log, "sqrt": mpmath.sqrt, "abs": abs, "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
-       "relu": lambda x: max(x, 0), "softplus": lambda x: mpmath.log(1 + mpmath.exp(x))}
+_MP = {"sin": mp_sin, "cos": mp_cos, "tan": mp_tan, "asin": mpmath.asin, "acos": mpmath.acos,
+       "atan": mpmath.atan, "sinh": mp_sinh, "cosh": mp_cosh, "tanh": mpmath.tanh, "exp": mp_exp,
+       "log": mpmath.log, "sqrt": mpmath.sqrt, "abs": abs, "sigmoid": lambda x: 1 / (1 + mp_exp(-x)),
+       "relu": lambda x: max(x, 0), "softplus": lambda x: mpmath.log(1 + mp_exp(x))}
 
 
 def _mp_value(node: tuple, values: dict, point: dict[str, float]):
@@ -414,7 +452,7 @@ def _mp_value(node: tuple, values: dict, point: dict[str, float]):
     elif kind == "neg":
         result = -args[0]
     elif kind == "pow":
-        result = mpmath.power(args[0], args[1])
+        result = mp_power(args[0], args[1])
     else:
         a, b = args
         result = {"add": a + b, "sub": a - b, "mul": a * b}[kind] if kind != "div" else a / b
