@@ -48,7 +48,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
 from .options import checked_options
-from .errors import FigureError, closest_name, no_entry, not_a_method
+from .errors import FigureError, closest_name, no_entry, not_a_method, refusing
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -99,11 +99,16 @@ class ModeCost:
     note: str = ""
     expanded: "int | Callable[[], int] | None" = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        """Each figure, called as a method (``cost.sweeps()``), says to drop the (), as every result's property."""
+        for name in ("mode", "sweeps", "multiplications", "additions", "program_ops", "paths", "seconds", "note"):
+            setattr(self, name, refusing(getattr(self, name), f"cost.{name}"))
+
     @property
     def expanded_ops(self) -> int | None:
         if callable(self.expanded):
             self.expanded = self.expanded()
-        return self.expanded
+        return refusing(self.expanded, "cost.expanded_ops")
 
     @property
     def counted(self) -> bool:
@@ -139,10 +144,20 @@ class CostReport(Mapping[str, ModeCost]):
     """
 
     def __init__(self, costs: Iterable[ModeCost], n_inputs: int = 0, n_outputs: int = 0, verdict: str = ""):
-        self.costs = {c.mode: c for c in costs}
-        self.n_inputs = n_inputs
-        self.n_outputs = n_outputs
+        self.costs = refusing({c.mode: c for c in costs}, "report.costs")  # called as methods, these say to drop the ()
+        self.n_inputs = refusing(n_inputs, "report.n_inputs")
+        self.n_outputs = refusing(n_outputs, "report.n_outputs")
         self.verdict = verdict
+
+    @property
+    def verdict(self) -> str:
+        """The one sentence under the table naming the cheapest mode ("" for none); a property that compare()
+        sets when every row is counted, kept as a value whose call says to drop the ()."""
+        return self._verdict
+
+    @verdict.setter
+    def verdict(self, text: str) -> None:
+        self._verdict = refusing(text, "report.verdict")
 
     def __getitem__(self, mode: str) -> ModeCost:
         try:

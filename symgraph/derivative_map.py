@@ -28,7 +28,8 @@ from .frontend.coerce import element_labels
 from .ir.graph import Graph
 from .ir.listing import count_text
 from .names import function_name, output_labels, partial_name
-from .errors import EntryError, ExpressionTooLargeError, GraphError, ResultLabels, WrtNames, no_entry, shown_names, shown
+from .errors import (EntryError, ExpressionTooLargeError, GraphError, ResultLabels, WrtNames, no_entry, refusing, shown_names,
+                     shown)
 from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
                              check_size, expand_note, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
@@ -148,14 +149,13 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         self.labels = ResultLabels(labels)  # called as a method, it says to drop the ()
         #: where wrt named an indexed input of no elements (:func:`~symgraph.frontend.coerce.held_places`):
         #: :meth:`lambdify` returns an empty array there
-        self.held = tuple(held)
+        self.held = refusing(tuple(held), "result.held")  # these, called as methods, say to drop the ()
         self.program = program
         self.cost = cost
-        self.mode = mode
+        self.mode = refusing(mode, "result.mode")
         #: the simplification entries are read with: "fast", "full" or "none" (see :meth:`simplify`)
-        self.simplification = normalise(simplify)
+        self.simplification = refusing(normalise(simplify), "result.simplification")
         self._exprs: dict[tuple[str, str], sympy.Expr] = {}
-
 
     def __getstate__(self) -> dict:
         """Without the closed forms built (a registered function's sympy class in them pickles by no module's name)."""
@@ -198,7 +198,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         :attr:`simplification`; a matrix result is a sympy Matrix, whose own ``simplify()`` applies.
         """
         other = copy.copy(self)
-        other.simplification = normalise(how)  # the closed forms built are shared: they are keyed by level
+        other.simplification = refusing(normalise(how), "result.simplification")  # the closed forms built are shared: they are keyed by level
         return other
 
     def _entry(self, name: str | sympy.Symbol) -> str:
@@ -304,7 +304,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
     @property
     def shown_as(self) -> str:
         """What the printed form calls the result (``Gradient``; a directional derivative says which product)."""
-        return type(self).__name__
+        return refusing(type(self).__name__, "result.shown_as")
 
     def at(self, /, *point: Mapping[str, float], **values: float) -> "Values":
         """Numeric values at a point (or arrays of points), evaluated on the program; the inputs' values by
@@ -375,7 +375,7 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
                                backend=backend, chunk=chunk, parallel=parallel, progress=progress)
 
     #: the left-hand side of the LaTeX lines (:data:`symgraph.export.latex.HEADS`): a gradient's partials
-    latex_kind = "gradient"
+    latex_kind = refusing("gradient", "result.latex_kind")
 
     @checked_options
     def latex(self, aligned: bool = False, name: str | None = None, nodes: bool = False,

@@ -41,7 +41,7 @@ from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
 from .frontend.coerce import (as_graph, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
                               wrt_nodes)
-from .errors import ArgumentError, GraphError, shown, shown_names
+from .errors import ArgumentError, GraphError, refusing, shown, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
 from .names import output_labels
@@ -79,13 +79,13 @@ class Directional(DerivativeMap):
 
     @property
     def latex_kind(self) -> str:
-        return self._KINDS[self.mode]
+        return refusing(self._KINDS[self.mode], "result.latex_kind")
 
     @property
     def shown_as(self) -> str:
         """``JVP``, ``VJP`` or ``HVP``: the printed form says which product it is, as its LaTeX lines do
         (``J v``, ``w^T J``, ``H v``), both read from :attr:`latex_kind`."""
-        return self.latex_kind.upper()
+        return refusing(self.latex_kind.upper(), "result.shown_as")
 
 
 def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given: Any = None) -> list:

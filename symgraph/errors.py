@@ -219,6 +219,8 @@ class RefusesCall:
         plain = self.value_class()
         if isinstance(self, str):
             return f"the {plain.__name__} {shown(str(self[:80]))}" + (f" ({len(self):,} characters)" if len(self) > 80 else "")
+        if plain not in _PLAIN:  # another library's object (networkx's DiGraph): its repr says nothing
+            return f"a {plain.__module__.partition('.')[0]} {plain.__name__}"
         size = len(self) if hasattr(self, "__len__") else None
         if size is not None and size > 20:
             return f"a {plain.__name__} of {size:,} entries"
@@ -235,17 +237,25 @@ _PLAIN = frozenset({str, int, float, tuple, list, dict, frozenset})
 
 
 @functools.cache
-def _refusing_class(base: type, read_as: str, instead: str) -> type:
-    """``base`` with :class:`RefusesCall` mixed in for the property ``read_as``, made once per property."""
+def refusing_class(base: type, read_as: str, instead: str = "") -> type:
+    """``base`` with :class:`RefusesCall` mixed in for the property ``read_as``, made once per property: what
+    :func:`refusing` makes its values of, and what a property holding another library's object (``g.nx``, a
+    networkx DiGraph) builds it as, so that it is never copied.  Pickled as the plain value and remade."""
     return type(base.__name__, (RefusesCall, base),
                 {"__slots__": (), "read_as": read_as, "instead": instead, "__module__": __name__,
-                 "__reduce__": lambda self: (refusing, (self.value_class()(self), read_as, instead))})
+                 "__reduce__": lambda self: (_remade, (base, read_as, instead, base(self)))})
+
+
+def _remade(base: type, read_as: str, instead: str, value: Any) -> Any:
+    """A pickled :func:`refusing_class` value, loaded."""
+    return refusing_class(base, read_as, instead)(value)
 
 
 def refusing(value: Any, read_as: str, instead: str = "") -> Any:
     """``value`` (a str, int, tuple, list or dict a property holds) as a class of its own whose call is
     :func:`not_a_method` naming ``read_as`` (``"program.instructions"``) and ``instead`` ("; ..."); equal to,
-    printed and pickled as the plain value (a loaded one refuses a call too).  Any other value (``None`` and a
+    printed and pickled as the plain value (a loaded one refuses a call too); another property's value (``program.ops``
+    read as a cost's ``program_ops``) is renamed.  Any other value (``None`` and a
     bool, whose classes take no subclass; a value of a class of its own) is returned as it is.
 
     >>> rows = refusing([1, 2], "program.instructions")
@@ -256,9 +266,10 @@ def refusing(value: Any, read_as: str, instead: str = "") -> Any:
     ...
     symgraph.errors.ArgumentError: program.instructions is a property (the list [1, 2]), not a method: write program.instructions, without ()
     """
-    if value.__class__ not in _PLAIN:
+    kind = value.value_class() if isinstance(value, RefusesCall) else value.__class__  # another property's: renamed
+    if kind not in _PLAIN or value.__class__ is refusing_class(kind, read_as, instead):
         return value
-    return _refusing_class(value.__class__, read_as, instead)(value)
+    return refusing_class(kind, read_as, instead)(value)
 
 
 class NameTuple(RefusesCall, tuple):

@@ -37,6 +37,7 @@ from .frontend.parse import parse_over
 from .ir.program import Program
 from .matrices import check_entries
 from .names import output_labels
+from .sparse_derivative import refusing_call
 from .sparsity import jacobian_sparsity
 
 
@@ -71,12 +72,12 @@ class Residuals:
     def __init__(self, graph: Any, wrt: Sequence[str], program: Program, function: Callable,
                  pattern: Any = None):
         self.graph = graph
-        self.pattern = pattern
+        self.pattern = refusing_call(pattern) if pattern is not None else None
         self.wrt = refusing(tuple(wrt), "res.wrt")  # called as methods, these say to drop the ()
         self.program = program
         self.function = function
         self.data = refusing(tuple(getattr(function, "data", ())), "res.data")
-        self.evaluations = 0
+        self.evaluations = refusing(0, "res.evaluations")
         self._last: tuple | None = None
         signature = function.__signature__
         self.__signature__ = signature  # inspect.signature(res) as of fun and jac: the vector, then the data
@@ -124,7 +125,7 @@ class Residuals:
             if said not in str(error) or type(error) not in (GraphError, ArgumentError):
                 raise
             raise type(error)(str(error).replace(said, f"{name}()", 1)) from None
-        self.evaluations += 1
+        self.evaluations = refusing(self.evaluations + 1, "res.evaluations")
         self._last = (key, args, dict(kwargs), result, _contents(data))
         return result
 

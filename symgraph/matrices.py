@@ -158,7 +158,7 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         matrix = object.__new__(cls)  # as sympy's _fromrep makes one, its storage left to _entries
         matrix.rows, matrix.cols = shape
         matrix.__dict__["_pending"] = partial(cls._entries, program, cells, computed, how, shape)
-        matrix.program, matrix.cells = program, cells
+        matrix.program, matrix.cells = program, refusing(cells, "M.cells")
         matrix.order, matrix.graph, matrix.wrt = refusing(order, "M.order"), graph, WrtNames(wrt)
         matrix.held = refusing(tuple(held), "M.held")  # called as methods, these say to drop the ()
         if matrix._printable():  # small enough for sympy to print whole: built now, so that printing only prints

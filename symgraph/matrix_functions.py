@@ -73,7 +73,7 @@ def not_numbers(what: str, var: str, asked: str, inputs: "list[str] | tuple[str,
 
 class DenseFunction:
     """A compiled dense Jacobian or Hessian: ``f(*inputs) -> ndarray (m, n, *batch)``, each entry's result
-    gathered from the kernel's distinct results (``index``, row by row), the zero entries from one 0.
+    gathered from the kernel's distinct results (``_index``, row by row), the zero entries from one 0.
 
     A kernel that writes every result into one array (the VM) is read with
     one fancy index: a Hessian's results are not first made a view each and
@@ -84,7 +84,7 @@ class DenseFunction:
     """
 
     def __init__(self, kernel: Callable, index: np.ndarray, shape: tuple[int, int], vector: bool = False):
-        self.kernel, self.index, self.vector = kernel, index, vector
+        self.kernel, self._index, self._vector = kernel, index, vector  # the layout, private: no property to call
         self.shape = refusing(tuple(shape), "f.shape")  # called as methods, these say to drop the ()
         self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
@@ -93,21 +93,21 @@ class DenseFunction:
         self.source = refusing(getattr(kernel, "source", None), "f.source")
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
-        if self.vector:  # one point: the kernel's results as one 1-D float64 array
-            return _point_results(self.kernel, args, kwargs)[self.index].reshape(self.shape)
+        if self._vector:  # one point: the kernel's results as one 1-D float64 array
+            return _point_results(self.kernel, args, kwargs)[self._index].reshape(self.shape)
         stacked = self.kernel.array(*args, **kwargs)  # in the results' namespace (NumPy, Dask, CuPy)
         if stacked.__class__ is np.ndarray:
-            return stacked[self.index].reshape(self.shape + stacked.shape[1:])
+            return stacked[self._index].reshape(self.shape + stacked.shape[1:])
         xp = namespace_of((stacked,))
         if is_dask(xp):  # gathered in each block's task: in the graph, a fancy index and a reshape took
-            return _gathered_blocks(stacked, self.index, self.shape)  # 270 tasks (60 x 60 Hessian, 4 blocks)
-        return xp.reshape(stacked[self.index], self.shape + tuple(stacked.shape[1:]))
+            return _gathered_blocks(stacked, self._index, self.shape)  # 270 tasks (60 x 60 Hessian, 4 blocks)
+        return xp.reshape(stacked[self._index], self.shape + tuple(stacked.shape[1:]))
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
-        return DenseFunction, (self.kernel, self.index, self.shape, self.vector)
+        return DenseFunction, (self.kernel, self._index, self.shape, self._vector)
 
 
 def _gathered_blocks(stacked: Any, index: np.ndarray, shape: tuple[int, int]) -> Any:
@@ -144,7 +144,7 @@ class SparseFunction:
     """
 
     def __init__(self, kernel: Callable, order: np.ndarray, pattern: Any, vector: bool = False):
-        self.kernel, self.order, self.pattern, self.vector = kernel, order, pattern, vector
+        self.kernel, self._order, self.pattern, self._vector = kernel, order, pattern, vector
         self.data = SparseData(kernel, order, vector)
         self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__
@@ -159,34 +159,34 @@ class SparseFunction:
         return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
-        return SparseFunction, (self.kernel, self.order, self.pattern, self.vector)
+        return SparseFunction, (self.kernel, self._order, self.pattern, self._vector)
 
 
 class SparseData:
     """``f.data(*inputs)`` of a :class:`SparseFunction`: the nonzeros ``(nnz, *batch)`` in the pattern's order
-    (the VM's result array as it is, other kernels' results stacked, then gathered by ``order``).
+    (the VM's result array as it is, other kernels' results stacked, then gathered by ``_order``).
 
     A callable of its own rather than a method, so that it carries the kernel's real signature (a method's
     was ``(*args, **kwargs)``) and pickles on its own, as every compiled function does.
     """
 
     def __init__(self, kernel: Callable, order: np.ndarray, vector: bool = False):
-        self.kernel, self.order, self.vector = kernel, order, vector
+        self.kernel, self._order, self._vector = kernel, order, vector
         self.__name__, self.__qualname__ = "data", f"{kernel.__name__}.data"
         self.__doc__ = kernel.__doc__
         self.__wrapped__ = kernel
         self.__signature__ = getattr(kernel, "__signature__", None)
 
     def __call__(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
-        if self.vector:
-            return _point_results(self.kernel, args, kwargs)[self.order]
-        return self.kernel.array(*args, **kwargs)[self.order]
+        if self._vector:
+            return _point_results(self.kernel, args, kwargs)[self._order]
+        return self.kernel.array(*args, **kwargs)[self._order]
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__qualname__}{signature_text(self.__signature__)}>"
 
     def __reduce__(self) -> tuple:
-        return SparseData, (self.kernel, self.order, self.vector)
+        return SparseData, (self.kernel, self._order, self._vector)
 
 
 def _with_zero(program: Program, labels: Sequence[str]) -> Program:

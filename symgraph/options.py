@@ -15,7 +15,7 @@ from typing import Any, Callable, Collection, TypeVar
 
 import numpy as np
 
-from .errors import ArgumentError, closest_name, shown_names, shown
+from .errors import ArgumentError, RefusesCall, closest_name, shown_names, shown
 
 __all__ = ["checked_options", "is_size", "label_list"]
 
@@ -29,7 +29,7 @@ def is_size(value: Any) -> bool:
     not take (``vector=True``, ``mode="reverse"``)."""
     if isinstance(value, tuple):
         return all(map(is_size, value))
-    return not (isinstance(value, (list, dict, set, type(None), bool)) or callable(value)
+    return not (isinstance(value, (list, dict, set, type(None), bool)) or callable(value) and not isinstance(value, RefusesCall)
                 or isinstance(value, str) and not value.strip().isdigit())
 
 

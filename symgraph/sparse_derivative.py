@@ -129,6 +129,18 @@ class SparseDerivative:
     __abs__ = lambda self: self._no_arithmetic("abs({})")
     __array_ufunc__ = None  # NumPy's operators (ndarray + S) defer to the ones above
 
+    def _no_number(self, written: str) -> Any:
+        """A NotNumbersError for ``written`` (``float({})``): Python said only "float() argument must be a string
+        or a real number, not 'SparseDerivative'", naming neither the entry nor the point that gives a number."""
+        raise not_numbers(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative", "S",
+                          f"{written.format('S')} makes no number of it", self._inputs(), "a scipy.sparse CSR matrix",
+                          f"; one entry's number is {written.format('S.at(...)[i, j]')}, its closed form S[i, j]")
+
+    __float__ = lambda self: self._no_number("float({})")
+    __int__ = lambda self: self._no_number("int({})")
+    __complex__ = lambda self: self._no_number("complex({})")
+    __round__ = lambda self, *digits: self._no_number("round({})")
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """Refused: NumPy made a 0-d object array holding S, which no NumPy function reads as a matrix."""
         raise not_numbers(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative", "S", "np.asarray(S) makes no array of it",

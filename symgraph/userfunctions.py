@@ -47,7 +47,7 @@ from . import ops
 from .backends.registered import import_path, imported
 from .options import checked_options
 from .constants import SympyBuilder
-from .errors import ArgumentError, FunctionDefinitionError, ParseError, UnsupportedOpError, shown, shown_names
+from .errors import ArgumentError, FunctionDefinitionError, ParseError, UnsupportedOpError, refusing, shown, shown_names
 from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
@@ -67,7 +67,9 @@ class UserFunction:
 
     def __init__(self, name: str, args: tuple[str, ...], numpy: Callable, derivatives: tuple[str, ...],
                  latex: str | None):
-        self.name, self.args, self.numpy, self.derivatives, self.latex = name, args, numpy, derivatives, latex
+        self.numpy = numpy  # called as methods, the others say to drop the ()
+        self.name, self.args = refusing(name, "function.name"), refusing(tuple(args), "function.args")
+        self.derivatives, self.latex = refusing(tuple(derivatives), "function.derivatives"), refusing(latex, "function.latex")
         #: the undefined sympy function closed forms use (``fdiff`` gives the derivatives)
         self.sympy: type = _sympy_class(self)
         self._graphs: list[Graph] = []

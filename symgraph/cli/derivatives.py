@@ -157,7 +157,7 @@ def _matrix_latex(entries: Any, cells: list[list[str]], wrt: list[str], expand: 
     only the entries shown are built, and one too large to print is its program's result name, defined by
     the assignments after the matrix."""
     printer = LatexPrinter({})
-    printer.graph = entries.graph
+    printer.look_at(entries.graph, wrt)
     return program_matrix_latex(entries.program, cells, lambda i, j: partial(entries.expand, cells[i][j], limit=None),
                                 expand, limit, printer, jacobian_head(printer, entries.graph, wrt))
 

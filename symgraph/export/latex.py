@@ -187,7 +187,7 @@ def derivative_latex(result: Any, aligned: bool = False, name: str | None = None
 
     _check_limit(limit, "entries")
     printer = LatexPrinter(settings)
-    printer.graph = result.graph
+    printer.look_at(result.graph, result.labels)
     head = HEADS[kind]
     f = _named(name) or MATRIX_NAMES.get(kind) or function_name(result.graph)
     sep = " &= " if aligned else " = "
@@ -240,7 +240,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
     """
     printer = LatexPrinter(settings)
     graph = getattr(matrix, "graph", None)
-    printer.graph = graph
+    printer.look_at(graph, matrix.wrt)
     f = _named(name) or (function_name(graph) if graph is not None else "f")
     sep = " &= " if aligned else " = "
     program = matrix.program
@@ -288,7 +288,7 @@ def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = Fal
     line counting the rest.  As in :func:`hessian_latex`, an entry too large to print at once is its program's
     result name, defined by the assignments after the equations (unless ``expand=True``)."""
     printer = LatexPrinter({})
-    printer.graph = matrix.graph
+    printer.look_at(matrix.graph, matrix.wrt)
     outputs = output_labels(matrix.graph) if matrix.graph is not None else ()
     sep = " &= " if aligned else " = "
     large: list[str] = []

@@ -98,7 +98,7 @@ def matrix_latex(matrix: Any, expand: bool = False, limit: int | None = MATRIX_L
     sympy derived from one (``J.T``) has no program, and is a bare ``pmatrix`` as sympy's own.
     """
     printer = LatexPrinter(settings)
-    printer.graph = getattr(matrix, "graph", None)
+    printer.look_at(getattr(matrix, "graph", None), getattr(matrix, "wrt", ()))
     rows, cols = matrix.shape
     program, cells = getattr(matrix, "program", None), getattr(matrix, "cells", None)
     if program is None or cells is None or not rows or not cols:  # a matrix sympy made: its entries are all it has

@@ -71,6 +71,12 @@ GREEK.pop("varkappa", None)
 ACCENTS = ("mathring", "ddddot", "dddot", "ddot", "dot", "check", "breve", "acute", "grave", "tilde", "hat", "bar",
            "vec", "bold")
 
+#: the constants sympy writes as a letter a variable may be written as too, with that letter and the form they
+#: take beside such a variable: an upright one-letter subscript, which no name is written with (a name's
+#: one-letter subscript is italic, ``gamma_E`` is ``\\gamma_{E}``); ``\\gamma_{\\mathrm{E}}`` is the physicists' own
+CONSTANTS = {"EulerGamma": (r"\gamma", r"\gamma_{\mathrm{E}}"), "GoldenRatio": (r"\phi", r"\phi_{\mathrm{g}}"),
+             "Catalan": ("G", r"G_{\mathrm{C}}")}
+
 #: an element's label, ``x[3]`` or ``W[0, 1]`` (:func:`symgraph.ir.input_names.element_label`)
 _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[(\d+(?:, \d+)*)\]")
 
@@ -199,6 +205,14 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
             self.forget()  # what was written before wrote them by the convention
         return clashing
 
+    def look_at(self, graph: Graph | None, names: Any = ()) -> None:
+        """Print for ``graph``, looking at its names and at ``names`` (a result's wrt names and labels) before
+        any line is written (:meth:`clashing`): a wrt name the function does not read (``x_1`` beside the input
+        ``x1``) was seen only when its line was written, after lines that had written the other by the convention,
+        and a constant (:data:`CONSTANTS`) is written alike in every line."""
+        self.graph = graph
+        self.clashing(name for name in names if isinstance(name, str) and name.isidentifier())
+
     def _print_Indexed(self, expr: sympy.Indexed) -> str:
         """An element of an indexed input as ``x_{0}`` and ``W_{0,1}`` (sympy writes ``{x}_{0}``); a base
         that has a subscript or superscript of its own keeps its braces (``{x_{1}}_{0}``)."""
@@ -235,7 +249,18 @@ class LatexPrinter(SharedPrinting, SympyLatexPrinter):
         both were ``e`` (``2 e e x`` for ``2*E*e*x``)."""
         if expr is sympy.E and self.e_is_a_name:
             return r"\mathrm{e}"
+        if isinstance(expr, sympy.NumberSymbol) and type(expr).__name__ in CONSTANTS:  # sympy's _latex wins over
+            return self._constant(expr)  # a _print_ method: asked here
         return super()._print(expr, **options)
+
+    def _constant(self, expr: Any) -> str:
+        """EulerGamma, GoldenRatio and Catalan as the textbooks write them (``\\gamma``, ``\\phi``, ``G``); once a
+        variable among the names printed is written so (a variable gamma is ``\\gamma``), the constant is marked
+        with an upright subscript no name is written with (:data:`CONSTANTS`): sympy wrote ``\\gamma + \\gamma x``
+        for ``gamma + EulerGamma*x``."""
+        letter, marked = CONSTANTS[type(expr).__name__]
+        groups = self._groups if self.clashing() is not None else None  # the graph's names, looked at once
+        return marked if groups and groups.get(letter) else letter
 
     def _print_exp2(self, expr, exp=None):
         body = rf"2^{{{self._print(expr.args[0])}}}"

@@ -10,7 +10,6 @@ from sympy.core.function import UndefinedFunction
 from sympy.tensor.array import NDimArray
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-from ..constants import closed_constant
 from ..errors import ArgumentError, GraphError, UnsupportedOpError, shown
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT
@@ -18,6 +17,7 @@ from ..ir.graph import Graph
 from ..ir.hooks import provide
 from ..ir.input_names import element_label
 from ..names import check_name
+from .exact_numbers import exact_number
 from .limits import MAX_ELEMENTS, fits
 from .sympy_composed import COMPOSED as _COMPOSED, composed as _composed, chain as _chain, with_pow_log0 as _with_pow_log0
 from ..ops import OPS as _OPS, SYMPY_FUNCTIONS as _FUNCTIONS, check_call, sympy_op  # sympy class -> op name
@@ -211,8 +211,8 @@ def _node(builder: GraphBuilder, e: sympy.Expr, done: dict, matrices: dict):
         return _element(builder, e)
     if isinstance(e, MatrixElement):
         return _matrix_element(builder, e, matrices)
-    if isinstance(e, sympy.Rational):  # beyond MAX_CONSTANT_BITS its float64 value, as the text's 10^400 folds to:
-        return closed_constant(e)      # 5,000 digits kept made a graph Python cannot print (its int-to-text limit)
+    if isinstance(e, sympy.Rational):  # beyond float64 the nodes of 10^400, as the text keeps it (never 5,000
+        return exact_number(builder, e)  # digits, which Python cannot print): the two graphs agree
     if isinstance(e, sympy.Number) or e is sympy.pi:
         return e
     if e is sympy.E:
@@ -275,7 +275,7 @@ def _power(builder: GraphBuilder, base: Any, exponent: Any):
     ``x**-1.5`` was most of the time converting a sum of ``c*x**-2.5`` (tests/frontend/test_from_sympy.py).
     """
     if isinstance(exponent, sympy.Rational):
-        exponent = closed_constant(exponent)
+        exponent = exact_number(builder, exponent)
     if exponent is sympy.S.One:
         return base
     if exponent is sympy.S.Half:

@@ -44,7 +44,8 @@ import sympy
 
 from .. import ops
 from ..options import checked_options, label_list
-from ..errors import ArgumentError, GraphError, GraphInputNodes, GraphOrder, GraphOutputs, counted, shown_names, shown
+from ..errors import (ArgumentError, GraphError, GraphInputNodes, GraphOrder, GraphOutputs, counted, refusing, refusing_class,
+                      shown_names, shown)
 from ..names import Namer, output_labels
 from .graph_values import GraphValues
 from .hooks import SERVICES, service
@@ -95,7 +96,9 @@ class Graph(InputNames, GraphValues):
         networkx view ``g.nx`` is built on first access, so parsing and the
         sweeps (which read only the light form) never pay for it.
         """
-        self._ops, self._operands = op_of, operands
+        # every public attribute below refuses a call naming itself (g.op_of() said "'dict' object is not
+        # callable"): the tables are taken as that class once, here (a copy only of a table built elsewhere)
+        self._ops, self._operands = _as(op_of, "g.op_of"), _as(operands, "g.operands_of")
         #: the input nodes in order of first appearance, as ``g.nx`` keys them (an element's node ``x_0``);
         #: what users read is :attr:`inputs`
         self.input_nodes: tuple[str, ...] = GraphInputNodes(inputs)  # called as a method, it says to drop the ()
@@ -105,26 +108,26 @@ class Graph(InputNames, GraphValues):
         #: assigned, and aliases (``c = x``: c -> x; ``d`` assigned the same expression as ``c``:
         #: d -> c; a name assigned a constant -> None); generated names (``v2``, a renamed ``u1``)
         #: are not among them
-        self.addresses: dict[str, str | None] = dict(
+        self.addresses: dict[str, str | None] = refusing_class(dict, "g.addresses")(
             {name: name for name in self.input_nodes} if addresses is None else addresses)
         #: the names a user can address (the keys of ``addresses``)
-        self.user_names: frozenset[str] = frozenset(self.addresses)
+        self.user_names: frozenset[str] = refusing_class(frozenset, "g.user_names")(self.addresses)
         #: per output, the user name it was asked by when that is not its node's (``d`` of ``c = a*b; d = c``,
         #: whose output node is ``c``), else None: what formulas and tables call the output (names.output_labels)
-        self.output_names: tuple[str | None, ...] = tuple(
+        self.output_names: tuple[str | None, ...] = refusing_class(tuple, "g.output_names")(
             name if name != node and name in self.addresses and self.addresses[name] == node else None
             for node, name in zip(self.outputs, output_names or (None,) * len(self.outputs)))
         self._symbols: dict[str, sympy.Symbol] = dict(symbols or {})
         #: the calls of functions the text defined (``f(u) = ...``), each with the nodes its expansion made,
         #: outer calls before the calls inside them: drawings can box them
-        self.groups: tuple[Group, ...] = tuple(groups)
+        self.groups: tuple[Group, ...] = refusing_class(tuple, "g.groups")(groups)
         #: indexed inputs by name (``x`` for ``x[0]``, ``x[1]``, ...): each element is an input node whose
         #: user name (an address) is its label ``x[0]``
-        self.indexed: dict[str, IndexedInput] = dict(indexed or {})
+        self.indexed: dict[str, IndexedInput] = refusing_class(dict, "g.indexed")(indexed or {})
         #: the condition nodes a sweep made, not the text (a program's guard of an untaken branch, ``not v1``,
         #: in :meth:`Program.as_graph <symgraph.ir.program.Program.as_graph>`): a select's closed form puts the
         #: text's own conditions first (:meth:`Program.graph_conditions <symgraph.ir.program.Program.graph_conditions>`)
-        self.swept_conditions: frozenset[str] = frozenset(swept_conditions)
+        self.swept_conditions: frozenset[str] = refusing_class(frozenset, "g.swept_conditions")(swept_conditions)
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx: nx.DiGraph | None = None
 
@@ -172,7 +175,7 @@ class Graph(InputNames, GraphValues):
         """The ``networkx.DiGraph`` (edges operand -> result), built once on first access."""
         if self._nx is None:
             import networkx  # on the first view: parsing, deriving and compiling never need it
-            nxg = networkx.DiGraph()
+            nxg = refusing_class(networkx.DiGraph, "g.nx")()  # called as a method, it says to drop the ()
             operands = self._operands
             symbol = self.symbol
             label = self.element_labels or {}
@@ -284,7 +287,7 @@ class Graph(InputNames, GraphValues):
         if len(self.outputs) != 1:
             raise GraphError(f"this graph has {len(self.outputs)} outputs ({shown_names(output_labels(self))}); "
                              "use jacobian() for several outputs")  # named as results name them, not by node
-        return self.outputs[0]
+        return self.outputs[0]  # a node name, plain: names are told from constants by their class
 
     def __len__(self) -> int:
         return len(self._ops)
@@ -328,7 +331,8 @@ class Graph(InputNames, GraphValues):
     def called_names(self) -> frozenset[str]:
         """The functions the graph calls by a name an output label must not take: those its text defined
         (``f(u) = u^2``) and registered ones (:func:`symgraph.function`), so ``f(y)^2`` is labelled ``g``."""
-        return frozenset({group.name for group in self.groups} | (set(self._ops.values()) & ops.USER.keys()))
+        return refusing_class(frozenset, "g.called_names")({group.name for group in self.groups}
+                                                           | (set(self._ops.values()) & ops.USER.keys()))
 
     @cached_property
     def edge_count(self) -> int:
@@ -343,7 +347,7 @@ class Graph(InputNames, GraphValues):
                 count += args[0].__class__ is str
             elif args:
                 count += len({u for u in args if u.__class__ is str})
-        return count
+        return refusing(count, "g.edge_count")
 
     def __str__(self) -> str:
         """The let-listing (:meth:`listing`), cut to its first and last lines beyond :data:`PRINT_LINES`."""
@@ -375,6 +379,12 @@ class Graph(InputNames, GraphValues):
         """Jupyter shows a Graph as its picture; None (the text repr) when no renderer works."""
         picture = SERVICES.get("picture")  # registered by symgraph.export.draw (symgraph.ir.hooks)
         return None if picture is None else picture(self)
+
+
+def _as(table: dict, read_as: str) -> dict:
+    """``table`` as the class of :func:`~symgraph.errors.refusing_class` for ``read_as``: itself when it is one."""
+    kind = refusing_class(dict, read_as)
+    return table if table.__class__ is kind else kind(table)
 
 
 def _few(names: tuple[str, ...], limit: int = 8) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from ..binding import meant_hint, named_keys
 from ..options import checked_options, label_list
 from ..real_values import as_array, beyond_float64, conversion_error, index_axes_error, real_value
-from ..errors import ArgumentError, GraphError, GraphInputs, shown_names, shown
+from ..errors import ArgumentError, GraphError, GraphInputs, refusing_class, shown_names, shown
 
 
 class IndexedInput(NamedTuple):
@@ -177,7 +177,7 @@ class InputNames:
     def element_labels(self) -> dict[str, str] | None:
         """Input node -> the user's name (``x_0`` -> ``x[0]``) when the graph has indexed inputs, else None
         (every input node is then named as the user wrote it): what messages about values say."""
-        return dict(zip(self.input_nodes, self.input_labels)) if self.indexed else None
+        return refusing_class(dict, "g.element_labels")(zip(self.input_nodes, self.input_labels)) if self.indexed else None
 
     @cached_property
     def _elements(self) -> dict[str, tuple[str, tuple[int, ...]]]:

@@ -72,19 +72,19 @@ class Program:
                                 "(target, op, args) and a mapping of result labels to names or constants, got "
                                 f"{type(inputs).__name__}, {type(instructions).__name__}, {type(results).__name__}")
         self.unused = refusing(tuple(unused), "program.unused")
-        self.discardable = frozenset(discardable)
+        self.discardable = refusing(frozenset(discardable), "program.discardable")
         self.instructions = refusing(instructions, "program.instructions")
         self.results = refusing({k: v if v.__class__ is str or v is _ZERO else constants.as_constant(v)
                                  for k, v in results.items()}, "program.results")  # most of a dense Jacobian's are 0
         self.graph = graph
         self._env: dict[str, sympy.Expr] = {}  # closed forms built so far, by name
         user = ops.USER
-        self.functions = {op: user[op] for _, op, _ in instructions if op in user} if user else {}
+        self.functions = refusing({op: user[op] for _, op, _ in instructions if op in user} if user else {}, "program.functions")
 
     def __getstate__(self) -> dict:
         """The program without its caches: closed forms built so far may hold a registered function's sympy
         class, which pickles by a name no module has (a gradient printed before pickling failed to pickle)."""
-        return {**self.__dict__, "functions": {}, "_env": {}}
+        return {**self.__dict__, "functions": refusing({}, "program.functions"), "_env": {}}
 
     def __len__(self) -> int:
         return len(self.instructions)
@@ -122,7 +122,7 @@ class Program:
     def element_labels(self) -> dict[str, str] | None:
         """Input node -> the user's name (``x_0`` -> ``x[0]``) when the graph has indexed inputs, else None:
         what listings write and messages about values say (:attr:`Graph.element_labels`)."""
-        return self.graph.element_labels if self.graph is not None else None
+        return refusing(self.graph.element_labels, "program.element_labels") if self.graph is not None else None
 
     @checked_options
     def listing(self, limit: int | None = None) -> str:
