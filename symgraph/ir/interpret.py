@@ -30,6 +30,7 @@ import sympy
 
 from .. import ops
 from .. import constants
+from . import constant_chains
 from ..errors import ArgumentError, ExpressionTooLargeError, shown
 from ..float_warnings import said_once
 from ..registered_calls import user_call
@@ -125,19 +126,22 @@ def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
     sympy flattens and sorts once, not once per link (the closed form of the
     gradient of a 1,000-term least-squares sum took 25 s); so for a chain of
     products of factors without numbers (``prod(1 + x[i])`` at n = 3,000: 75 s).
+    A chain of constants is joined too, where its links' numbers allow
+    (:mod:`~symgraph.ir.constant_chains`: ``sum(sin(i), i, 0, 1000)`` took 13 s).
     Its name is then not in ``env``; a later call builds it from its rows.
     """
     build, constant, get, exact = constants.build_sympy, constants.closed_constant, env.get, constants.is_exact_constant
     rows = list(rows)
     linked = sum_links(rows, wanted, ("add", "mul")) if wanted is not None else ()
     terms: dict[str, list] = {}  # a linked sum or product not built -> its terms
+    chains: dict[str, constant_chains.Chain] = {}  # a linked sum or product of constants not built -> its chain
     for target, op, args in rows:
         if target in env:
             continue
         if op == "input":
             env[target] = leaf(target)
             continue
-        vals, fresh = [], []  # fresh: the operands not joined from a link (whose terms were checked there)
+        vals, fresh, pending = [], [], []  # fresh: the operands not joined from a link (whose terms were checked there)
         joined = False
         for a in args:
             if a.__class__ is str:
@@ -145,14 +149,28 @@ def forms(rows: Iterable[Row], env: MutableMapping[str, sympy.Expr],
                     vals.extend(terms.pop(a))
                     joined = True
                     continue
+                if a in chains:
+                    pending.append(len(vals))
+                    vals.append(chains.pop(a))
+                    continue
                 value = get(a)
                 value = leaf(a) if value is None else value
             else:
                 value = constant(a)
             vals.append(value)
             fresh.append(value)
+        if (pending or target in linked) and not joined and all(map(exact, fresh)):  # a chain of constants
+            chain = constant_chains.link(op, vals)
+            if target in linked:
+                chains[target] = chain
+            else:
+                env[target] = chain.value(op)
+            continue
+        for k in pending:  # a chain of constants meeting a variable: joined, an operand as any other
+            vals[k] = vals[k].value(op)
+            fresh.append(vals[k])
         if target in linked and (joined or not all(map(exact, fresh))) and (op == "add" or all(map(_plain_factor, fresh))):
-            terms[target] = vals  # (all constants: constant_op's value, as unlinked)
+            terms[target] = vals
         elif joined:
             env[target] = constants.joined_sympy(op, vals)
         else:
