@@ -157,7 +157,7 @@ class Cancellations:
         None."""
         inner = self._negated_temps.get(b)
         if inner is not None:
-            return self.op("neg", self.op("mul", a, inner))
+            return self.negate(self.op("mul", a, inner))
         denominator = self._reciprocals.get(b)
         if denominator is not None:
             return self.op("div", a, denominator)
@@ -259,8 +259,8 @@ class Cancellations:
         if k2 < 0:
             return None
         quotient, merged = self._quotients.get(x) if x.__class__ is str else None, False
-        if quotient is None and x.__class__ is str and self.graph.op_of.get(x) == "div":  # a graph's (a gradient's)
-            quotient = self.graph.operands_of[x]
+        if quotient is None and x.__class__ is str and self._graph_ops.get(x) == "div":  # a graph's (a gradient's)
+            quotient = self._graph_operands[x]
             quotient = quotient if quotient[1].__class__ is str else None
         if quotient is not None and quotient[0].__class__ is not str:  # c/(d*y): a name over d*y could underflow
             c1, b1, k1 = self._monomial(quotient[1])
@@ -280,7 +280,7 @@ class Cancellations:
         has one sign (b is a square root, or k2 - k1 is even); also when one base is sqrt(a) and the other a,
         counted as two powers of sqrt(a) (an even power of it written a^k); else None."""
         c2, b, k2 = self._monomial(y)
-        op_of, operands_of = self.graph.op_of, self.graph.operands_of
+        op_of, operands_of = self._graph_ops, self._graph_operands
         root = operands_of[b][0] if op_of.get(b) == "sqrt" else None
         c1, b1, k1 = self._monomial(x)
         cofactor = ONE
@@ -353,23 +353,36 @@ class Cancellations:
     def _monomial(self, name: str) -> tuple[Rational, str, int]:
         """``name`` as ``c * b^k``: an exact constant c (from the exact multiples ``c*y`` emitted or the graph's,
         and negations), a name b and an integer k >= 1 (a power ``b^k`` of the graph or emitted); a name that
-        is none of these is ``1 * name^1``."""
-        c = ONE
-        for _ in range(_DEPTH):
-            term = self._terms.get(name)  # the emitter's exact multiples c*y and the graph's
-            if term is not None and term[2] == "mul":
-                factor, inner = term[0], term[1]
-            elif (inner := self._negations.get(name)) is not None and inner.__class__ is str:
-                factor = -ONE
-            else:
-                power = self._powers.get(name)
-                if power is None and self.graph.op_of.get(name) == "pow":  # the graph's y^(3/2)
-                    b, k = self.graph.operands_of[name]
-                    if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k > 0:
-                        power = (b, int(k) if k.__class__ is Integer else k)
-                return (c, name, 1) if power is None else (c, power[0], power[1])
-            folded = _fold("mul", (c, factor))
-            if folded is None:
-                return c, name, 1
-            c, name = folded, inner
-        return c, name, 1
+        is none of these is ``1 * name^1``.
+
+        Remembered per name (:attr:`_monomials_of`): what it reads of a name (its row c*y, -y or b^k) is noted
+        when the name is made and never changes, so the answer cannot either; the chain's quotients ask
+        for each denominator three times."""
+        known = self._monomials_of.get(name)
+        if known is not None:
+            return known
+        start, c = name, ONE
+        if name in self._terms or name in self._negations:
+            for _ in range(_DEPTH):
+                term = self._terms.get(name)  # the emitter's exact multiples c*y and the graph's
+                if term is not None and term[2] == "mul":
+                    factor, inner = term[0], term[1]
+                elif (inner := self._negations.get(name)) is not None and inner.__class__ is str:
+                    factor = -ONE
+                else:
+                    break
+                folded = _fold("mul", (c, factor))
+                if folded is None:  # a product too large to fold: no power looked for
+                    self._monomials_of[start] = known = (c, name, 1)
+                    return known
+                c, name = folded, inner
+            else:  # past _DEPTH: no power looked for either
+                self._monomials_of[start] = known = (c, name, 1)
+                return known
+        power = self._powers.get(name)
+        if power is None and self._graph_ops.get(name) == "pow":  # the graph's y^(3/2)
+            b, k = self._graph_operands[name]
+            if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k > 0:
+                power = (b, int(k) if k.__class__ is Integer else k)
+        self._monomials_of[start] = known = (c, name, 1) if power is None else (c, power[0], power[1])
+        return known

@@ -51,7 +51,7 @@ from .branches import Branches
 from .cancelling import Cancellations
 from .folding import _UNARY, _UNITS, ONE, ZERO, _fold, _fold_condition, _unit_value, is_zero
 from .graph import Graph
-from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
+from .instruction_keys import _KEYS, _constant_key, _make_key, of_graph, seed
 from .like_terms import LikeTerms
 from .liveness import live_instructions
 from .program import Program, Ref
@@ -99,17 +99,21 @@ class Emitter(Branches, Cancellations, LikeTerms):
 
     def __init__(self, graph: Graph, prefix: str = "t"):
         self.graph = graph
+        #: the graph's tables, read by the cancellations (bound once: a property call each time otherwise)
+        self._graph_ops, self._graph_operands = graph.op_of, graph.operands_of
         #: the emitted instructions (the graph's own come first in every program, see program())
         self.instructions: list[tuple[str, str, tuple]] = []
         self._by_key: dict[tuple, str]
         #: temporaries and graph rows c*y, temporaries c/y (exact c) and a/y (a name) -> (c or a, y, "mul" or
         #: "div"): see like_terms
-        self._terms: dict[str, tuple[Ref, str, str]] = {}
+        self._terms: dict[str, tuple[Ref, str, str]]
         #: name (graph node or temporary) -> y, for every name defined as -y
         self._negations: dict[str, Ref]
         #: temporaries and graph rows y^k with an integer k >= 2 -> (y, k): see cancelling
-        self._powers: dict[str, tuple[str, int]] = {}
-        self._by_key, self._negations = _seed(graph, self._terms, self._powers)
+        self._powers: dict[str, tuple[str, int]]
+        #: name -> its :meth:`~symgraph.ir.cancelling.Cancellations._monomial`, remembered
+        self._monomials_of: dict[str, tuple] = {}
+        self._by_key, self._negations, self._terms, self._powers = seed(graph)
         #: the hash-consing table's setdefault and the instruction list's append, bound once (:meth:`_plain`)
         self._hashed, self._append = self._by_key.setdefault, self.instructions.append
         #: temporaries defined as -y (rewritten in products; graph nodes are not)
@@ -149,7 +153,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
         # generator (a string lookup per name in the node table) took 21-42 ms against 12-18 ms
         # for this counter over a set of ints, about 3% of a whole gradient; the rule is the
         # Namer's (a name of the graph is never reused), computed once by _clashes.
-        self._clashes = _clashes(graph.op_of, prefix)
+        self._clashes = of_graph(graph, ("clashes", prefix), lambda graph: _clashes(graph.op_of, prefix))
         self._prefix = prefix
         self._counter = 0
 
@@ -374,36 +378,30 @@ class Emitter(Branches, Cancellations, LikeTerms):
             target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
             self._products[target] = (x, y)
             return target
-        if (name == "add" or name == "sub") and (x in self._terms or y in self._terms):  # like terms: like_terms
-            if (collected := self._collected(name, x, y)) is not None:
-                return collected
-        if (name == "add" or name == "sub") and (x in self._offsets or y in self._offsets):  # (c1 + a) - (c2 + 2*a)
-            if (collected := self._collected_offsets(name, x, y)) is not None:
-                return collected
-        if (name == "add" or name == "sub") and (x in self._fractional or y in self._fractional):  # across sums
-            if (collected := self._collected_sums(name, x, y)) is not None:
-                return collected
-        if name == "add":
-            if x == y:  # y + y is 2*y, a term (like_terms), as the sum of a term and y is
-                return self._scaled(x, TWO, None)
+        if name == "add" or name == "sub":
+            if x in self._terms or y in self._terms:  # like terms: like_terms
+                if (collected := self._collected(name, x, y)) is not None:
+                    return collected
+            if x in self._offsets or y in self._offsets:  # (c1 + a) - (c2 + 2*a)
+                if (collected := self._collected_offsets(name, x, y)) is not None:
+                    return collected
+            if x in self._fractional or y in self._fractional:  # across sums
+                if (collected := self._collected_sums(name, x, y)) is not None:
+                    return collected
+            if x == y:  # y + y is 2*y, a term (like_terms), as the sum of a term and y is; y - y is 0
+                return self._scaled(x, TWO, None) if name == "add" else ZERO
             negations = self._negations
             inner = negations.get(y)
             if inner is not None:
-                return self.op("sub", x, inner)
-            inner = negations.get(x)
-            if inner is not None:
-                return self.op("sub", y, inner)
-            target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
-            self._sums[target] = ("add", x, y)
-            return self._note_sum(target, x, y) if self._quotients else target
-        elif name == "sub":
-            if x == y:
-                return ZERO
-            inner = self._negations.get(y)
-            if inner is not None:
-                return self.op("add", x, inner)
-            target = self._plain(("sub", x, y), "sub", (x, y))
-            self._sums[target] = ("sub", x, y)
+                return self.op("sub" if name == "add" else "add", x, inner)
+            if name == "add":
+                inner = negations.get(x)
+                if inner is not None:
+                    return self.op("sub", y, inner)
+                target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
+            else:
+                target = self._plain(("sub", x, y), "sub", (x, y))
+            self._sums[target] = (name, x, y)
             return self._note_sum(target, x, y) if self._quotients else target
         if name == "div":
             return self._quotient(x, y)
