@@ -419,7 +419,10 @@ class Emitter(Branches, Cancellations, LikeTerms):
         calls, result = recipe
         op, bound = self.op, names.get
         for token, name, args, direct in calls:
-            if direct is not None:  # only placeholders (always names) and constants: the case known in advance
+            if direct is not None and len(args) == 2:  # only placeholders (always names) and constants: the case
+                x, y = args  # known in advance
+                names[token] = direct(self, name, bound(x) if x.__class__ is str else x, bound(y) if y.__class__ is str else y)
+            elif direct is not None:
                 names[token] = direct(self, name, *[bound(a) if a.__class__ is str else a for a in args])
             elif len(args) == 2:
                 x, y = args
