@@ -4,7 +4,9 @@ An instruction's key is its op and operands, names standing for themselves
 and constants for their cheap key (:func:`constants.constant_key`, memoised
 by identity), in :func:`constants.ordered`'s order; equal keys are one
 instruction.  :func:`_seed` computes the keys of a graph's rows, which an
-emitter starts from so that derivatives refer to the graph's own values.
+emitter starts from so that derivatives refer to the graph's own values;
+:func:`seed` hands each emitter its own copy of them, computed once per
+graph (:func:`of_graph`).
 Why apart from :mod:`~symgraph.ir.emitter`: keys are a function of rows and
 constants alone, and the sweeps' caches of recipes (:mod:`symgraph.ad.partials`,
 :mod:`symgraph.ad.edge_pushing`) key their constants by the same memo.
