@@ -289,7 +289,9 @@ def _slot_partial(op: str, slot: int, args: tuple, recipe: tuple | None | object
         return fast
     if first == 1:  # a constant first operand: the name is the first placeholder
         return lambda emitter, v, operands: emitter.replay(recipe, {_OUT: v, _FIRST: operands[1]})
-    return lambda emitter, v, operands: emitter.replay(recipe, _placeholders(v, operands))
+    if len(args) == 2 and args[1].__class__ is str and args[1] != args[0]:  # two names (the shape's key says so)
+        return lambda emitter, v, operands: emitter.replay(recipe, {_OUT: v, _FIRST: operands[0], _SECOND: operands[1]})
+    return lambda emitter, v, operands: emitter.replay(recipe, {_OUT: v, _FIRST: operands[0]})  # x^c, f(x), x*x
 
 
 def _one_call(recipe: tuple, first: int) -> Callable | None:

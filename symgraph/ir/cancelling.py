@@ -112,8 +112,32 @@ sizes unchanged.  Gradients pay where quotients are emitted: the chain
 (v^2/(1 + v^2) at every level) of depth 10 0.61-0.62 -> 0.76-0.79 ms and of
 depth 200 11.0-11.6 -> 14.2-14.8 ms (25-30%), the MLP 0.70-0.71 -> 0.72-0.79
 ms, Rosenbrock within the noise (old and new processes alternating, best to
-fourth of 15); the time is the quotient forms' lookups (``_monomial``: 12,000
-calls a chain of depth 200), not yet made cheaper.
+fourth of 15); the time is the quotient forms' lookups.  Counted since: a
+chain gradient of depth 200 asks :meth:`~Cancellations._monomial` 1,197
+times about 797 names (each denominator three times, each temporary once),
+and tries to divide a sum term by term 199 times, failing at its first term
+(``_distributed``: 2 ms of 15-16, measured by making it return None).  Made
+cheaper, outputs unchanged: ``_monomial`` remembered per name (what it reads
+of a name is noted when the name is made), the graph's tables bound once on
+the emitter (``graph.op_of`` is a property: a call per read), and, beside
+this module, the emitter's seed computed once per graph
+(:func:`~symgraph.ir.instruction_keys.seed`) and recipes replayed without a
+list or a placeholder call per node.  Bytecode per gradient 1.39 M -> 1.25 M
+(chain, depth 200), 101 k -> 93 k (MLP), 4.27 M -> 3.68 M (Rosenbrock n =
+1,000); time, old and new processes alternating, three rounds, best to
+fourth of 15 by CPU time on a loaded machine: the chain of depth 200
+15.8-19.6 -> 14.9-16.5 ms, of depth 10 1.01-1.13 -> 0.93-1.11 ms, the MLP
+1.12-1.63 -> 1.00-1.22 ms, Rosenbrock 44.3-49.9 -> 39.3-47.6 ms, the
+product 6.42-7.94 -> 5.92-7.78 ms; a graph's first derivation (cache
+missed) within the noise of before; sparse Hessians (two rounds, best to
+fourth of 5) of the MLP 81.7-99.6 -> 69.3-70.6 ms, of Rosenbrock at n =
+1,000 210-241 -> 184-218 ms.  Then one set of the names a product rewrites
+(the emitter's ``_noted_factors``) tested before its four tables: bytecode
+of the MLP's sparse Hessian 5.52 M -> 5.18 M, of the chain's gradient
+1.25 M -> 1.24 M.  Left as they are: the walk of a sum to
+its first term (a few lookups: the first term's ``_ratio`` is the cost, and
+its lookups of three names that are mostly plain are what a memo cannot
+save, each name being asked once).
 """
 from __future__ import annotations
 
@@ -157,7 +181,7 @@ class Cancellations:
         None."""
         inner = self._negated_temps.get(b)
         if inner is not None:
-            return self.op("neg", self.op("mul", a, inner))
+            return self.negate(self.op("mul", a, inner))
         denominator = self._reciprocals.get(b)
         if denominator is not None:
             return self.op("div", a, denominator)
@@ -259,8 +283,8 @@ class Cancellations:
         if k2 < 0:
             return None
         quotient, merged = self._quotients.get(x) if x.__class__ is str else None, False
-        if quotient is None and x.__class__ is str and self.graph.op_of.get(x) == "div":  # a graph's (a gradient's)
-            quotient = self.graph.operands_of[x]
+        if quotient is None and x.__class__ is str and self._graph_ops.get(x) == "div":  # a graph's (a gradient's)
+            quotient = self._graph_operands[x]
             quotient = quotient if quotient[1].__class__ is str else None
         if quotient is not None and quotient[0].__class__ is not str:  # c/(d*y): a name over d*y could underflow
             c1, b1, k1 = self._monomial(quotient[1])
@@ -280,7 +304,7 @@ class Cancellations:
         has one sign (b is a square root, or k2 - k1 is even); also when one base is sqrt(a) and the other a,
         counted as two powers of sqrt(a) (an even power of it written a^k); else None."""
         c2, b, k2 = self._monomial(y)
-        op_of, operands_of = self.graph.op_of, self.graph.operands_of
+        op_of, operands_of = self._graph_ops, self._graph_operands
         root = operands_of[b][0] if op_of.get(b) == "sqrt" else None
         c1, b1, k1 = self._monomial(x)
         cofactor = ONE
@@ -353,23 +377,36 @@ class Cancellations:
     def _monomial(self, name: str) -> tuple[Rational, str, int]:
         """``name`` as ``c * b^k``: an exact constant c (from the exact multiples ``c*y`` emitted or the graph's,
         and negations), a name b and an integer k >= 1 (a power ``b^k`` of the graph or emitted); a name that
-        is none of these is ``1 * name^1``."""
-        c = ONE
-        for _ in range(_DEPTH):
-            term = self._terms.get(name)  # the emitter's exact multiples c*y and the graph's
-            if term is not None and term[2] == "mul":
-                factor, inner = term[0], term[1]
-            elif (inner := self._negations.get(name)) is not None and inner.__class__ is str:
-                factor = -ONE
-            else:
-                power = self._powers.get(name)
-                if power is None and self.graph.op_of.get(name) == "pow":  # the graph's y^(3/2)
-                    b, k = self.graph.operands_of[name]
-                    if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k > 0:
-                        power = (b, int(k) if k.__class__ is Integer else k)
-                return (c, name, 1) if power is None else (c, power[0], power[1])
-            folded = _fold("mul", (c, factor))
-            if folded is None:
-                return c, name, 1
-            c, name = folded, inner
-        return c, name, 1
+        is none of these is ``1 * name^1``.
+
+        Remembered per name (:attr:`_monomials_of`): what it reads of a name (its row c*y, -y or b^k) is noted
+        when the name is made and never changes, so the answer cannot either; the chain's quotients ask
+        for each denominator three times."""
+        known = self._monomials_of.get(name)
+        if known is not None:
+            return known
+        start, c = name, ONE
+        if name in self._terms or name in self._negations:
+            for _ in range(_DEPTH):
+                term = self._terms.get(name)  # the emitter's exact multiples c*y and the graph's
+                if term is not None and term[2] == "mul":
+                    factor, inner = term[0], term[1]
+                elif (inner := self._negations.get(name)) is not None and inner.__class__ is str:
+                    factor = -ONE
+                else:
+                    break
+                folded = _fold("mul", (c, factor))
+                if folded is None:  # a product too large to fold: no power looked for
+                    self._monomials_of[start] = known = (c, name, 1)
+                    return known
+                c, name = folded, inner
+            else:  # past _DEPTH: no power looked for either
+                self._monomials_of[start] = known = (c, name, 1)
+                return known
+        power = self._powers.get(name)
+        if power is None and self._graph_ops.get(name) == "pow":  # the graph's y^(3/2)
+            b, k = self._graph_operands[name]
+            if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k > 0:
+                power = (b, int(k) if k.__class__ is Integer else k)
+        self._monomials_of[start] = known = (c, name, 1) if power is None else (c, power[0], power[1])
+        return known

@@ -30,8 +30,8 @@ with its constant's key read in line (in the noise on a sparse Hessian), or :fun
 break before the prefix, not anchors (0.43 -> 0.19 ms at n = 1,000: under 1% of a gradient).
 
 Beside it: the exact constants it tests for and its memoised folds (:mod:`~symgraph.ir.folding`), its
-hash-consing keys and the seed of its table (:mod:`~symgraph.ir.instruction_keys`), ``where`` and the guards
-that keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`), the cancellation of
+hash-consing keys and the seed of its table, computed once per graph (:mod:`~symgraph.ir.instruction_keys`),
+``where`` and the guards that keep derivatives through a branch free of nan (:mod:`~symgraph.ir.branches`), the cancellation of
 d*(a/d) and (3*v^2)/(2*v) (:mod:`~symgraph.ir.cancelling`), the sum of like terms c1/d + c2/d (:mod:`~symgraph.ir.like_terms`),
 all three mixed into :class:`Emitter`, and partial rules recorded as recipes it replays (:mod:`~symgraph.ir.recipes`).
 """
@@ -51,7 +51,7 @@ from .branches import Branches
 from .cancelling import Cancellations
 from .folding import _UNARY, _UNITS, ONE, ZERO, _fold, _fold_condition, _unit_value, is_zero
 from .graph import Graph
-from .instruction_keys import _KEYS, _constant_key, _make_key, _seed
+from .instruction_keys import _KEYS, _constant_key, _make_key, of_graph, seed
 from .like_terms import LikeTerms
 from .liveness import live_instructions
 from .program import Program, Ref
@@ -99,17 +99,21 @@ class Emitter(Branches, Cancellations, LikeTerms):
 
     def __init__(self, graph: Graph, prefix: str = "t"):
         self.graph = graph
+        #: the graph's tables, read by the cancellations (bound once: a property call each time otherwise)
+        self._graph_ops, self._graph_operands = graph.op_of, graph.operands_of
         #: the emitted instructions (the graph's own come first in every program, see program())
         self.instructions: list[tuple[str, str, tuple]] = []
         self._by_key: dict[tuple, str]
         #: temporaries and graph rows c*y, temporaries c/y (exact c) and a/y (a name) -> (c or a, y, "mul" or
         #: "div"): see like_terms
-        self._terms: dict[str, tuple[Ref, str, str]] = {}
+        self._terms: dict[str, tuple[Ref, str, str]]
         #: name (graph node or temporary) -> y, for every name defined as -y
         self._negations: dict[str, Ref]
         #: temporaries and graph rows y^k with an integer k >= 2 -> (y, k): see cancelling
-        self._powers: dict[str, tuple[str, int]] = {}
-        self._by_key, self._negations = _seed(graph, self._terms, self._powers)
+        self._powers: dict[str, tuple[str, int]]
+        #: name -> its :meth:`~symgraph.ir.cancelling.Cancellations._monomial`, remembered
+        self._monomials_of: dict[str, tuple] = {}
+        self._by_key, self._negations, self._terms, self._powers = seed(graph)
         #: the hash-consing table's setdefault and the instruction list's append, bound once (:meth:`_plain`)
         self._hashed, self._append = self._by_key.setdefault, self.instructions.append
         #: temporaries defined as -y (rewritten in products; graph nodes are not)
@@ -134,6 +138,8 @@ class Emitter(Branches, Cancellations, LikeTerms):
         #: temporaries defined as b*q with a name b and a temporary q of _quotients -> (b, q): d times one of them
         #: is b*a (a forward tangent multiplied by an edge between the division and the product)
         self._scaled_quotients: dict[str, tuple[str, str]] = {}
+        #: the names of _negated_temps, _reciprocals, _quotients and _scaled_quotients, which a product rewrites
+        self._noted_factors: set[str] = set()
         #: derivative values known to be exactly 0 wherever a condition is false: name -> that
         #: condition's name (see :mod:`~symgraph.ir.branches`); read, never written, outside the
         #: emitter (recipes apply only while it is empty)
@@ -149,7 +155,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
         # generator (a string lookup per name in the node table) took 21-42 ms against 12-18 ms
         # for this counter over a set of ints, about 3% of a whole gradient; the rule is the
         # Namer's (a name of the graph is never reused), computed once by _clashes.
-        self._clashes = _clashes(graph.op_of, prefix)
+        self._clashes = of_graph(graph, ("clashes", prefix), lambda graph: _clashes(graph.op_of, prefix))
         self._prefix = prefix
         self._counter = 0
 
@@ -161,6 +167,7 @@ class Emitter(Branches, Cancellations, LikeTerms):
             return target
         if name == "neg":
             self._negations[target] = self._negated_temps[target] = args[0]
+            self._noted_factors.add(target)
         elif name == "div":
             self._note_quotient(target, *args)
         return target
@@ -355,55 +362,51 @@ class Emitter(Branches, Cancellations, LikeTerms):
     def _op2(self, name: str, x: str, y: str) -> Ref:
         """:meth:`op2` when no operand is guarded (:attr:`guards` empty, or neither name in it)."""
         if name == "mul":
-            negated, reciprocals = self._negated_temps, self._reciprocals
-            if (negated or reciprocals) and (y in negated or y in reciprocals or x in negated or x in reciprocals):
-                rewritten = self._rewritten_product(x, y)
-                return rewritten if rewritten is not None else self._rewritten_product(y, x)
-            quotients = self._quotients
-            if quotients and (y in quotients or x in quotients or y in self._scaled_quotients
-                              or x in self._scaled_quotients):
-                cancelled = self._cancelled(x, y)
-                if cancelled is None:
-                    cancelled = self._lifted(x, y)
-                if cancelled is not None:
-                    return cancelled
-                target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))
-                if y in quotients or x in quotients:
-                    self._scaled_quotients[target] = (x, y) if y in quotients else (y, x)
-                return target
+            noted = self._noted_factors
+            if x in noted or y in noted:  # one test for the four tables below (most products are in none)
+                negated, reciprocals = self._negated_temps, self._reciprocals
+                if y in negated or y in reciprocals or x in negated or x in reciprocals:
+                    rewritten = self._rewritten_product(x, y)
+                    return rewritten if rewritten is not None else self._rewritten_product(y, x)
+                quotients = self._quotients
+                if y in quotients or x in quotients or y in self._scaled_quotients or x in self._scaled_quotients:
+                    cancelled = self._cancelled(x, y)
+                    if cancelled is None:
+                        cancelled = self._lifted(x, y)
+                    if cancelled is not None:
+                        return cancelled
+                    target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))
+                    if y in quotients or x in quotients:
+                        self._scaled_quotients[target] = (x, y) if y in quotients else (y, x)
+                        noted.add(target)
+                    return target
             target = self._plain(("mul", y, x) if y < x else ("mul", x, y), "mul", (x, y))  # ordered(), inlined
             self._products[target] = (x, y)
             return target
-        if (name == "add" or name == "sub") and (x in self._terms or y in self._terms):  # like terms: like_terms
-            if (collected := self._collected(name, x, y)) is not None:
-                return collected
-        if (name == "add" or name == "sub") and (x in self._offsets or y in self._offsets):  # (c1 + a) - (c2 + 2*a)
-            if (collected := self._collected_offsets(name, x, y)) is not None:
-                return collected
-        if (name == "add" or name == "sub") and (x in self._fractional or y in self._fractional):  # across sums
-            if (collected := self._collected_sums(name, x, y)) is not None:
-                return collected
-        if name == "add":
-            if x == y:  # y + y is 2*y, a term (like_terms), as the sum of a term and y is
-                return self._scaled(x, TWO, None)
+        if name == "add" or name == "sub":
+            if x in self._terms or y in self._terms:  # like terms: like_terms
+                if (collected := self._collected(name, x, y)) is not None:
+                    return collected
+            if x in self._offsets or y in self._offsets:  # (c1 + a) - (c2 + 2*a)
+                if (collected := self._collected_offsets(name, x, y)) is not None:
+                    return collected
+            if x in self._fractional or y in self._fractional:  # across sums
+                if (collected := self._collected_sums(name, x, y)) is not None:
+                    return collected
+            if x == y:  # y + y is 2*y, a term (like_terms), as the sum of a term and y is; y - y is 0
+                return self._scaled(x, TWO, None) if name == "add" else ZERO
             negations = self._negations
             inner = negations.get(y)
             if inner is not None:
-                return self.op("sub", x, inner)
-            inner = negations.get(x)
-            if inner is not None:
-                return self.op("sub", y, inner)
-            target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
-            self._sums[target] = ("add", x, y)
-            return self._note_sum(target, x, y) if self._quotients else target
-        elif name == "sub":
-            if x == y:
-                return ZERO
-            inner = self._negations.get(y)
-            if inner is not None:
-                return self.op("add", x, inner)
-            target = self._plain(("sub", x, y), "sub", (x, y))
-            self._sums[target] = ("sub", x, y)
+                return self.op("sub" if name == "add" else "add", x, inner)
+            if name == "add":
+                inner = negations.get(x)
+                if inner is not None:
+                    return self.op("sub", y, inner)
+                target = self._plain(("add", y, x) if y < x else ("add", x, y), "add", (x, y))  # ordered(), inlined
+            else:
+                target = self._plain(("sub", x, y), "sub", (x, y))
+            self._sums[target] = (name, x, y)
             return self._note_sum(target, x, y) if self._quotients else target
         if name == "div":
             return self._quotient(x, y)
@@ -421,7 +424,10 @@ class Emitter(Branches, Cancellations, LikeTerms):
         calls, result = recipe
         op, bound = self.op, names.get
         for token, name, args, direct in calls:
-            if direct is not None:  # only placeholders (always names) and constants: the case known in advance
+            if direct is not None and len(args) == 2:  # only placeholders (always names) and constants: the case
+                x, y = args  # known in advance
+                names[token] = direct(self, name, bound(x) if x.__class__ is str else x, bound(y) if y.__class__ is str else y)
+            elif direct is not None:
                 names[token] = direct(self, name, *[bound(a) if a.__class__ is str else a for a in args])
             elif len(args) == 2:
                 x, y = args

@@ -156,10 +156,8 @@ class LikeTerms:
         cancellation's), a term over a name d for an exact or name a."""
         if a is ONE:
             self._reciprocals[target] = d
-        if d.__class__ is not str:
-            return
-        exact = getattr(a, "is_Rational", False)
-        if a.__class__ is str or exact:
+            self._noted_factors.add(target)
+        if d.__class__ is str and (a.__class__ is str or getattr(a, "is_Rational", False)):
             self._quotients[target] = (a, d)
-        if a.__class__ is str or exact:
             self._terms[target] = (a, d, "div")
+            self._noted_factors.add(target)

@@ -143,12 +143,38 @@ def test_live_instructions_keep_what_results_need_in_order():
 
 
 def test_the_seed_holds_each_rows_key_in_the_emitters_order():
-    from symgraph.ir.instruction_keys import _make_key, _seed
+    from symgraph.ir.instruction_keys import _make_key, seed
     graph = sg.parse("n = -x; a = y*x; b = 2*x + x*3.5 - 1/2; c = b^2 + 1; d = (1 - a)/x + a*n; max(c, d, 2)")
-    keys, negations = _seed(graph)
+    keys, negations, scaled, powers = seed(graph)
     rows = [(node, op, args) for node, op, args in graph.rows() if op not in ("input", "const")]
     assert keys == {_make_key(op, args): node for node, op, args in rows}
     assert negations == {"n": "x"}
+    assert list(scaled.values()) == [(2, "x", "mul")] and list(powers.values()) == [("b", 2)]  # 3.5*x: not exact
+
+
+def test_each_emitter_grows_its_own_copy_of_its_graphs_seed():
+    """The seed is computed once per graph and copied: what one emitter adds is not in the next one's tables, an
+    equal graph parsed again has equal ones, another graph its own; a graph's entry leaves with it."""
+    import gc
+    from symgraph.ir import instruction_keys
+    text = "a = x*y; b = 2*a; c = a^2; n = -c; b + n"
+    graph = sg.parse(text)
+    first = Emitter(graph)
+    product, negated, scaled = first.op("mul", "x", "c"), first.op("neg", "b"), first.op("mul", 3, "x")
+    assert first.op("mul", "c", "x") == product and first._negations[negated] == "b"
+    second = Emitter(graph)
+    tables = lambda em: (em._by_key, em._negations, em._terms, em._powers)
+    assert tables(second) == tables(Emitter(sg.parse(text))) == instruction_keys._seed(graph)
+    assert product not in second._by_key.values() and negated not in second._negations
+    assert scaled not in second._terms and first._terms[scaled] == (3, "x", "mul")
+    assert second.op("mul", "x", "y") == "a" and second.op("mul", "c", "x") == "t1" and second.instructions
+    other = sg.parse("a = x*y; b = 3*a; b")
+    assert Emitter(other)._terms == {"b": (3, "a", "mul")} and second._terms["b"] == (2, "a", "mul")
+    key = id(other)
+    assert instruction_keys._OF_GRAPH[key][0]() is other
+    del other
+    gc.collect()
+    assert key not in instruction_keys._OF_GRAPH or instruction_keys._OF_GRAPH[key][0]() is not None
 
 
 def test_a_recipe_makes_the_calls_its_rule_would():
