@@ -184,6 +184,11 @@ def test_max_and_min_multiply_their_step_into_an_infinite_adjoint_where_where_se
     assert ways_give("log(max(x, y, -2))", {"x": 0.0, "y": -1.0}) == {(math.inf, 0.0)}
     for got in ways_give("log(relu(x))", {"x": 0.0}):  # relu'(0) = 0 times log'(0) = inf
         assert math.isnan(got[0]), got
+    # the README's example: the clamp written with where (or max of three operands) is the way to a 0
+    for got in ways_give("max(sqrt(x), 1)", {"x": 0.0}):
+        assert math.isnan(got[0]), got
+    assert ways_give("where(sqrt(x) > 1, sqrt(x), 1)", {"x": 0.0}) == {(0.0,)}
+    assert ways_give("max(sqrt(x), 1, 1)", {"x": 0.0}) == {(0.0,)}
 
 
 @pytest.mark.parametrize("text, limit", [("log(x) - 2*log(x)", -math.inf), ("sqrt(x) - sqrt(x)/2", math.inf),
