@@ -38,3 +38,17 @@ def test_a_derivative_of_the_exact_power_is_written_exactly():
     gradient = sg.grad(x**(10**400))
     assert gradient.latex() == sg.grad("x^10^400").latex()
     assert r"10^{400} x^{10^{400} - 1}" in gradient.latex()
+
+
+def test_a_perfect_power_is_looked_for_only_up_to_its_size_limit(monkeypatch):
+    """sympy's perfect-power test grows steeply (4.8 s for 10**40000 + 1): past MAX_POWER_BITS an integer of no
+    m*10^k form keeps its float64 value without asking it; below, 3^20000 is still found."""
+    from symgraph.frontend import exact_numbers
+    below = sympy.Integer(3)**20000
+    assert int(below).bit_length() <= exact_numbers.MAX_POWER_BITS
+    assert "3 ** 20000" in sg.Graph.from_sympy(below * x).listing()
+
+    def refused(n):
+        raise AssertionError(f"perfect_power asked of {n.bit_length()} bits")
+    monkeypatch.setattr(exact_numbers.sympy, "perfect_power", refused)
+    assert sg.Graph.from_sympy((sympy.Integer(10)**40000 + 1) * x).listing() == "v1 = x * oo"
