@@ -352,10 +352,10 @@ class Cancellations:
         see (the d2/dy2 of (y^(3/2))^2 multiplied 2*y^(3/2) = 0 by (3/4)*y^(-1/2) = inf at y = 0); an exact
         power is noted as a monomial of its base (:meth:`_monomial`)."""
         exact = _constant_key(c)[1] == "Rational"
-        if exact and c < 0 and c.q != 1:  # an integer's stays: 2x/h^4 overflowed where (-2*h^-3)*(x/h) did not (atan'')
+        if exact and c.p < 0 and c.q != 1:  # an integer's stays: 2x/h^4 overflowed where (-2*h^-3)*(x/h) did not (atan'')
             return self.op("div", ONE, self.op("pow", x, _fold("neg", (c,))))
         target = self._plain(("pow", x, _constant_key(c)), "pow", (x, c))
-        if exact and c > 0:  # a negative power is no monomial: (-2*h^-3)*(x/h) as x/h^4 overflowed past h = 1e77
+        if exact and c.p > 0:  # a negative power is no monomial: (-2*h^-3)*(x/h) as x/h^4 overflowed past h = 1e77
             self._powers.setdefault(target, (x, int(c) if c.__class__ is Integer else c))
         return target
 
@@ -406,7 +406,7 @@ class Cancellations:
         power = self._powers.get(name)
         if power is None and self._graph_ops.get(name) == "pow":  # the graph's y^(3/2)
             b, k = self._graph_operands[name]
-            if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k > 0:
+            if b.__class__ is str and k.__class__ is not str and _constant_key(k)[1] == "Rational" and k.p > 0:
                 power = (b, int(k) if k.__class__ is Integer else k)
         self._monomials_of[start] = known = (c, name, 1) if power is None else (c, power[0], power[1])
         return known
