@@ -272,7 +272,7 @@ class Cancellations:
         total = ZERO
         for factor, power, cofactor in quotients:  # the terms left to right
             term = self._times(ONE, abs(factor), power, cofactor)
-            total = self.op("add" if factor > 0 else "sub", total, term)
+            total = self.op("add" if factor.p > 0 else "sub", total, term)
         return total
 
     def _over_monomial(self, x: Ref, y: str) -> Ref | None:
