@@ -371,6 +371,34 @@ def test_the_budget_allows_what_it_counts():
     assert len(g.nx) == 2**8 + 1
 
 
+@pytest.mark.parametrize("text, message", [
+    # a term with an input builds nodes: 10^7 of them passed the term limit and ran for minutes
+    ("sum(x*i, i, 0, 10^7 - 1)", "sum() over i = 0..9999999 would build about 30,000,000 graph nodes"),
+    ("sum(x[i], i, 0, 10^7 - 1)", "(10,000,000 terms, about 2 nodes each, as the first term shows)"),
+    ("y = sum(i*2 + q, i, 0, 10^7 - 1)\nq = 1", "would build about 30,000,000 graph nodes"),
+    # nested: the inner reduction at its first outer term, times the outer terms still to come
+    ("sum(sum(x[i]*y[j], j, 0, 2999), i, 0, 2999)", "3,000 terms, repeated 3,000 times by the reductions around it"),
+])
+def test_a_reduction_that_would_build_millions_of_nodes_is_refused_before_building_them(text, message):
+    with pytest.raises(ParseError) as info:
+        sg.parse(text)
+    assert message in str(info.value) and "the limit is 5,000,000 nodes a reduction" in str(info.value)
+
+
+def test_the_node_limit_counts_built_terms_only(monkeypatch):
+    """Terms of numbers are computed at once and build no node; a term with an input is measured by its first."""
+    from symgraph.frontend import reductions
+    monkeypatch.setattr(reductions, "MAX_NODES", 1000)
+    g = sg.parse("x*sum(i^2, i, 0, 10^6)")  # 10^6 terms: one constant, no node
+    assert len(g.nx) == 2 and g.evaluate(x=1.0)[g.outputs[0]] == float(sum(i * i for i in range(10**6 + 1)))
+    assert len(sg.parse("sum(x[i], i, 0, 499)").inputs) == 500  # 500 terms of 2 nodes: 1,000
+    with pytest.raises(ParseError, match="would build about 1,002 graph nodes"):
+        sg.parse("sum(x[i], i, 0, 500)")
+    assert len(sg.parse("sum(x[i]*sum(j, j, 0, 99), i, 0, 99)").inputs) == 100  # the inner sum is one number
+    with pytest.raises(ParseError, match="repeated 40 times by the reductions around it"):
+        sg.parse("sum(sum(x[i]*y[j], j, 0, 39), i, 0, 39)")  # 40 * 40 terms of x[i]*y[j]
+
+
 @pytest.mark.parametrize("call", [lambda: sg.jvp("x*y", ["x", "y"], [1, 0], mode="reverse"),
                                   lambda: sg.lambdify("x*y", wrt=["x"]),
                                   lambda: sg.grad("x*y", wrt=["x"], simplfy=None),

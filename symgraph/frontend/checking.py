@@ -58,6 +58,10 @@ class CheckingBuilder:
         self._count += 1
         return -self._count
 
+    def size(self) -> int:
+        """How many scratch nodes it has made (a reduction in checked text measures its first term too)."""
+        return self._count
+
     def unknown(self) -> int:
         """A scratch node of unknown kind: checks that need a number or a condition both accept it."""
         node = self._node()

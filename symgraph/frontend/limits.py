@@ -14,6 +14,13 @@ from __future__ import annotations
 #: multiply), definitions calling each other (``f2(u) = f1(f1(u))`` doubles per level) and a template copied
 #: once per residual (``over=``) are refused up front, not after minutes of expansion (:meth:`Reductions.expanding`)
 MAX_TERMS = 10_000_000
+#: a reduction whose terms build nodes (a term reading an input; terms of numbers are computed at once and count only
+#: against MAX_TERMS) builds at most about this many: once its first term is made, its terms times the nodes that
+#: term made, one more each for joining it (and times the enclosing reductions' repeats), must stay below it, or it
+#: is refused before the others are made (:meth:`Reductions.building`).  Why below MAX_TERMS: such nodes take some
+#: 10 us each to build, so ``sum(x*i, i, 0, 10^7 - 1)`` built 20 million nodes for minutes (and gigabytes) before
+#: anything could be derived; 10^6 terms of ``i*2 + q`` (2 million nodes) took 15-23 s on a loaded 2-core machine
+MAX_NODES = 5_000_000
 #: an indexed input has at most this many entries (the product of its extents): ``x[10^9]`` would make
 #: every consumer of the graph (the default wrt, evaluation, compiled code) hold a billion of them
 MAX_ELEMENTS = MAX_TERMS

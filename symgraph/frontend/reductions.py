@@ -36,7 +36,7 @@ from ..errors import GraphError, ParseError, counted, line_column, shown
 from ..ops import FUNCTIONS
 from .checking import CheckingBuilder
 from .constant_reductions import MAX_TERM_BY_TERM, TermByTerm, reduce_constant
-from .limits import MAX_ELEMENTS, MAX_TERMS, _entries, fits
+from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TERMS, _entries, fits
 from .replay import Reparse, _Tape
 from .tokens import kind
 
@@ -312,6 +312,7 @@ class Reductions:
         replayable = hi > lo and not self.checking and not isinstance(builder, _Tape) and \
             self._replayable(body, index)
         expanded, repeats, tape = self.expanded, self.repeats, None
+        made_before = builder.size()
         for value in range(lo, hi + 1):
             expanded[0] += 1
             sub.repeats = repeats * (hi - value + 1)  # what a reduction in the term would run that often
@@ -335,6 +336,8 @@ class Reductions:
                 self.fail(f"the term of {word}() is a condition, not a number", body[0])
             if acc is None:
                 acc = term
+                self.building(hi - lo + 1, builder.size() - made_before,
+                              f"{word}() over {index} = {shown(lo)}..{shown(hi)}", k)
                 if tape is not None and not tape.ambiguous:  # the other terms at once, when the template allows
                     made = tape.repeat(sub, range(lo + 1, hi + 1), op, acc)
                     if made is not None:
@@ -379,6 +382,18 @@ class Reductions:
             what += f", after the {counted(self.expanded[0], 'term')} expanded before it"
         self.fail(f"{what}; the limit is {MAX_TERMS:,} terms per call (reductions and calls of defined functions, "
                   "in all its texts)", k)
+
+    def building(self, terms: int, first: int, what: str, k: int) -> None:
+        """Refuse, at token ``k``, a reduction of ``terms`` terms whose first made ``first`` nodes when, each
+        other term making as many and one more joining it, times the enclosing reductions' repeats, it would
+        build more than :data:`MAX_NODES`: before the other terms are made (they took minutes)."""
+        planned = terms * self.repeats * (first + 1)
+        if planned > MAX_NODES:
+            repeated = f", repeated {self.repeats:,} times by the reductions around it" if self.repeats > 1 else ""
+            self.fail(f"{what} would build about {planned:,} graph nodes ({counted(terms, 'term')}{repeated}, "
+                      f"about {counted(first + 1, 'node')} each, as the first term shows); the limit is {MAX_NODES:,} "
+                      "nodes a reduction, as building more takes minutes (a term of numbers alone is computed at "
+                      "once and builds none)", k)
 
     def index_clash(self, index: str, what: str, where: tuple | None = None):
         """Raise the ParseError for an index that also names ``what`` (at ``(Tokens, token index)``) in the text.

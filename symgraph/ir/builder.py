@@ -70,6 +70,10 @@ class GraphBuilder(TermLoop, Finishing):
         self._dropped = False
 
     # -- nodes ------------------------------------------------------------
+    def size(self) -> int:
+        """How many nodes it has made so far (what a reduction's first term made: :meth:`Reductions.building`)."""
+        return len(self._ops)
+
     def _new(self, op_name: str, operands: tuple) -> int:
         self._ops.append(op_name)
         self._operands.append(operands)

@@ -176,7 +176,7 @@ def test_a_constant_sum_as_a_value_of_a_gradient_point():
     ("y = sum(i, i, 0, 10^400)", "beyond 1,024 bits"),
     ("y = sum(i*2, i, 0, n)", "'n' is not a size or an index"),
     ("y = sum(i +* 2, i, 0, 10^7 - 1)", "operator '*' follows operator '+'"),
-    ("y = sum(i*2 + q, i, 0, 10^7 - 1)\nq = 1", "before this line assigns it"),
+    ("y = sum(i*2 + q, i, 0, 10^4 - 1)\nq = 1", "before this line assigns it"),
     ("y = sum(1/i, i, 1, 10^6)", f"at most {MAX_TERM_BY_TERM:,} terms"),
     ("y = sum(2^i, i, 0, 10^6)", "not a polynomial"),
     ("y = sum(i^100, i, 0, 10^6)", "degree above"),
