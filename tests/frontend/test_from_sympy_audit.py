@@ -15,7 +15,7 @@ x, y = sympy.symbols("x y")
 def _sympy_gradient(expr: sympy.Expr, point: dict) -> dict:
     """sympy.diff of ``expr`` at ``point``, evaluated with mpmath at 30 digits."""
     at = {s: sympy.Float(point[str(s)], 30) for s in expr.free_symbols}
-    return {str(s): float(sympy.diff(expr, s).subs(at).evalf(30)) for s in expr.free_symbols}
+    return {str(s): float(sympy.diff(expr, s).xreplace(at).evalf(30)) for s in expr.free_symbols}
 
 
 def test_a_piecewise_nested_ten_thousand_deep_converts():
