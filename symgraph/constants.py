@@ -240,10 +240,10 @@ def is_exact_constant(value: Any) -> bool:
     return _is_constant(value) or value.__class__ is not sympy.Symbol and getattr(value, "is_number", False)
 
 
-#: one-operand functions that sympy leaves as they are on an integer from this on (sin(0) is 0, exp(1) E): built
-#: unevaluated there, as sympy's evaluation of each took 1 ms (sum(sin(i), i, 0, 1000)'s closed form 0.9 s)
-_STAYS_FROM = {**dict.fromkeys(("sin", "cos", "tan", "sinh", "cosh", "tanh", "erf", "erfc"), 1),
-               **dict.fromkeys(("exp", "log", "atan", "asinh", "acosh"), 2)}
+#: function -> (low, below): sympy leaves it as it is on an integer from low on or under below (sin(0) is 0, sin(-1) -sin(1)):
+#: built unevaluated there, as evaluating took 0.5-1 ms (sum(sin(i), i, 0, 1000) 0.9 s, sum(exp(-i), i, 0, 3000) 1.5 s)
+_STAYS_FROM = {**dict.fromkeys(("sin", "cos", "tan", "sinh", "cosh", "tanh", "erf", "erfc"), (1, -math.inf)),
+               **dict.fromkeys(("log", "atan", "asinh", "acosh"), (2, -math.inf)), "exp": (2, 0)}
 
 
 def constant_op(name: str, args: tuple) -> sympy.Expr:
@@ -285,8 +285,8 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
         return as_sympy_value(number)  # exact, but beyond MAX_CONSTANT_BITS
     if name == "pow" and isinstance(args[1], sympy.Integer) and abs(args[1].p) > MAX_CONSTANT_BITS:
         return as_sympy_value(number)  # sqrt(2)^5000: sympy would expand it to 2^2500 exactly
-    first = args[0]
-    if first.__class__ is _Integer and first.p >= _STAYS_FROM.get(name, math.inf):  # sin(k), as sympy leaves it
+    first, (low, below) = args[0], _STAYS_FROM.get(name, (math.inf, -math.inf))
+    if first.__class__ is _Integer and (first.p >= low or first.p < below):  # sin(k), exp(-k): as sympy leaves them
         return op(name).sympy(first, evaluate=False)
     result = op(name).sympy(*args)  # exact and finite: sin(1), sqrt(2), 2**(1/2), 2*pi
     if isinstance(result, sympy.Rational) and _bits(result) > MAX_CONSTANT_BITS or result.__class__ not in _FINITE and (

@@ -10,8 +10,8 @@ from symgraph.ops import op
 def test_functions_of_integers_built_unevaluated_are_what_sympy_evaluates(monkeypatch):
     """The functions constant_op builds unevaluated on an integer (sympy's evaluation took 1 ms a call) give
     exactly what its evaluation gave (inf past float64, as the numbers say); below the table's start sympy
-    changes them (sin(0) is 0, exp(1) E)."""
-    ks = [*range(-3, 45), 97, 1000, 12345]
+    changes them (sin(0) is 0, exp(1) E), and for exp, every negative integer stays (exp(-2))."""
+    ks = [*range(-40, 45), 97, 1000, 12345, -1000, -12345]
     shortcut = {(name, k): constants.constant_op(name, (sympy.Integer(k),)) for name in constants._STAYS_FROM
                 for k in ks}
     monkeypatch.setattr(constants, "_STAYS_FROM", {})
@@ -21,6 +21,8 @@ def test_functions_of_integers_built_unevaluated_are_what_sympy_evaluates(monkey
     for name in ("sin", "exp", "atan"):
         function = op(name).sympy
         assert function(sympy.Integer(0 if name == "sin" else 1)).func is not function  # where the table starts
+    assert constants.constant_op("exp", (sympy.Integer(-5),)) == sympy.exp(-5)
+    assert sympy.sin(sympy.Integer(-1)).func is not sympy.sin  # -sin(1): negatives stay for exp alone
 
 
 def test_sum_of_many_constants_is_not_asked_whether_finite():

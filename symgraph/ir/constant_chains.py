@@ -15,6 +15,11 @@ joined once.  A special link is built as before, by constant_op on its
 operands (each joined first), so ``1/0``, overflow and Floats keep their
 meaning.  A join that sympy collapses to a rational past MAX_CONSTANT_BITS
 takes its float64 value, as constant_op's result would.
+
+A product of sums and functions' values alone (:func:`_plain` factors) never
+has a number to multiply into a sum, so it joins too: ``prod(1 + sin(i), i, 1,
+200)`` was 200 special links, each taking the float64 of the whole product so
+far, 4.1-4.6 s; joined, 0.04-0.06 s (n = 2,000: 1.1 s).
 """
 from __future__ import annotations
 
@@ -36,15 +41,16 @@ class Chain:
     """A sum or product of constants not built yet: its terms, in order, and its float64 value (as the numbers
     add or multiply them, link by link)."""
 
-    __slots__ = ("terms", "number", "scale")
+    __slots__ = ("terms", "number", "scale", "plain", "sums")
 
-    def __init__(self, terms: list, number: float, scale: int = 0) -> None:
+    def __init__(self, terms: list, number: float, scale: int = 0, plain: bool = False, sums: bool = True) -> None:
         self.terms, self.number, self.scale = terms, number, scale  # a product's value is number * 2**scale
+        self.plain, self.sums = plain, sums  # every term plain (:func:`_plain`); some term holds a sum (:func:`_sums`)
 
     @classmethod
     def of(cls, value: sympy.Expr) -> "Chain":
         """A one-term chain holding a built constant."""
-        return cls([value], float(constants.constant_value(value)))
+        return cls([value], float(constants.constant_value(value)), 0, _plain(value), _sums(value))
 
     def value(self, op: str) -> sympy.Expr:
         """The chain joined: one sympy Add (``op`` "add") or Mul of its terms, as a closed form holds a constant."""
@@ -60,8 +66,25 @@ def _special(op: str, left: Chain, right: Chain, number: float, scale: int) -> b
         return True
     if op == "add":
         return not math.isfinite(number) or abs(number) > _HUGE
-    # a longer chain holds no sum: a link with one is special, and a special link's result is one term
-    return scale > _HUGE_SCALE or _one(left, sympy.Add) or _one(right, sympy.Add)
+    # a sum among plain factors stays a factor (no coefficient to multiply into it); else a link holding a sum is
+    # special, so a product link by link that comes to a number and one sum (2*(1 + sin(1))*sin(3)/sin(3)) is
+    # what the join holds
+    return scale > _HUGE_SCALE or not (left.plain and right.plain) and (left.sums or right.sums)
+
+
+def _plain(term: sympy.Expr) -> bool:
+    """True for a factor whose products with others like it never have a number coefficient: a sum, pi, or a
+    function's value (not exp's, which sympy combines as powers: exp(2)*exp(-2) is 1), not a number, power or
+    product.  sympy multiplies a coefficient into a product of it and one sum, link by link, so a chain of such
+    factors alone may hold sums and be joined."""
+    return isinstance(term, (sympy.Add, sympy.NumberSymbol)) or isinstance(term, sympy.Function) and not isinstance(
+        term, (sympy.exp, sympy.Piecewise))
+
+
+def _sums(term: sympy.Expr) -> bool:
+    """True for a sum, a power of one, or a product with such a factor: what may meet a number coefficient."""
+    factors = term.args if isinstance(term, sympy.Mul) else (term,)
+    return any(isinstance(f, sympy.Add) or isinstance(f, sympy.Pow) and isinstance(f.base, sympy.Add) for f in factors)
 
 
 def _one(chain: Chain, kind: type) -> bool:
@@ -94,4 +117,5 @@ def link(op: str, operands: Sequence[Any]) -> Chain:
             result, chain = chain, result
         result.terms.extend(chain.terms)
         result.number, result.scale = number, scale
+        result.plain, result.sums = result.plain and chain.plain, result.sums or chain.sums
     return result

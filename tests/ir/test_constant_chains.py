@@ -94,3 +94,46 @@ def test_special_links_keep_constant_op_semantics():
     assert isinstance(floated, sympy.Float) and float(floated) == pytest.approx(0.5 + sum(map(float, map(
         sympy.sin, (1, 2, 3)))))
     assert sg.parse("sum(1/i, i, 1, 50)").expr() == sum(sympy.Rational(1, k) for k in range(1, 51))
+
+
+#: factors of products: sums and functions' values (a chain of them alone joins, sums and all), and factors that
+#: make a coefficient (numbers, sqrt(2)^2), cancel (exp(2)*exp(-2), a sum and its reciprocal) or are powers
+_ONE = sympy.Integer(1)
+FACTORS = [("add", (_ONE, sympy.sin(k))) for k in range(1, 5)] + [
+    ("neg", (1 + sympy.sin(1),)), ("const", (sympy.pi,)), ("exp", (_ONE,)), ("exp", (sympy.Integer(2),)),
+    ("exp", (sympy.Integer(-2),)), ("sin", (_ONE,)), ("cos", (sympy.Integer(2),)), ("const", (sympy.Integer(2),)),
+    ("const", (sympy.Rational(1, 2),)), ("sqrt", (sympy.Integer(2),)), ("div", (_ONE, 1 + sympy.sin(1))),
+    ("pow", (1 + sympy.sin(2), sympy.Integer(2))), ("add", (sympy.Integer(3), sympy.pi))]
+
+
+@pytest.mark.parametrize("balanced", [False, True])
+def test_products_of_sums_are_what_each_link_gives(balanced):
+    """A product chain holding sums joins (when every factor is plain) or is built link by link, and both give
+    exactly what constant_op gives link by link: 2*(1 + sin(1)) is 2 + 2*sin(1), so a chain through a number
+    and one sum is not joined."""
+    global TERMS
+    rng = random.Random(11)
+    saved, TERMS = TERMS, FACTORS
+    try:
+        sums = list(range(4))
+        chosen = [sums, [0, 0, 1], [0, 7, 1], [11, 0, 8], [0, 5, 12, 3], [13, 0, 2], [4, 0], [0, 14, 2, 1],
+                  [11, 13, 0, 8, 13, 8, 3], [9, 0, 10, 1], [8, 0, 7, 14], [15, 1, 0], [16, 6, 0, 5]]
+        for picks in chosen + [[rng.randrange(len(FACTORS)) for _ in range(rng.randrange(2, 9))] for _ in range(80)]:
+            rows = _chain("mul", picks, balanced)
+            head = rows[-1][0]
+            joined = interpret.forms(rows, {}, sympy.Symbol, {head})[head]
+            linked = interpret.forms(rows, {}, sympy.Symbol)[head]
+            assert _same(joined, linked), (picks, joined, linked)
+    finally:
+        TERMS = saved
+
+
+def test_product_of_sums_is_sympys_product():
+    """prod(1 + sin(i), i, 1, n)'s closed form is sympy's product of the sums, at sizes where each link took
+    the float64 of the whole product so far (4.5 s at n = 200)."""
+    x = sympy.Symbol("x")
+    factors = [1 + sympy.sin(k) for k in range(1, 401)]
+    assert sg.parse("prod(1 + sin(i), i, 1, 400)").expr() == sympy.Mul(*factors)
+    assert sg.parse("x*prod(1 + sin(i), i, 1, 400)").expr() == x * sympy.Mul(*factors)
+    assert sg.parse("2*prod(1 + sin(i), i, 1, 3)").expr() == 2 * sympy.Mul(*factors[:3])
+    assert sg.parse("prod(2 + i*sin(i), i, 1, 3)").expr() == sympy.Mul(*[2 + k * sympy.sin(k) for k in (1, 2, 3)])
