@@ -1,4 +1,5 @@
-"""How much one call's text may make: the terms its expansions add up to, and an indexed input's entries.
+"""How much one call's text may make: the terms its expansions add up to, the nodes a reduction builds, and an
+indexed input's entries.
 
 The reductions and calls of text definitions (:mod:`~symgraph.frontend.reductions`),
 ``over=`` (:func:`~symgraph.frontend.parse.parse_over`) and sympy conversion
@@ -16,7 +17,7 @@ from __future__ import annotations
 MAX_TERMS = 10_000_000
 #: a reduction whose terms build nodes (a term reading an input; terms of numbers are computed at once and count only
 #: against MAX_TERMS) builds at most about this many: once its first term is made, its terms times the nodes that
-#: term made, one more each for joining it (and times the enclosing reductions' repeats), must stay below it, or it
+#: term made, one more each for joining it (and times the enclosing reductions' repeats), must stay within it, or it
 #: is refused before the others are made (:meth:`Reductions.building`).  Why below MAX_TERMS: such nodes take some
 #: 10 us each to build, so ``sum(x*i, i, 0, 10^7 - 1)`` built 20 million nodes for minutes (and gigabytes) before
 #: anything could be derived; 10^6 terms of ``i*2 + q`` (2 million nodes) took 15-23 s on a loaded 2-core machine
