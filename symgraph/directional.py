@@ -39,7 +39,7 @@ from .options import checked_options
 from .real_values import as_array, beyond_float64, unboolean
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
-from .frontend.coerce import (as_graph, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
+from .frontend.coerce import (as_graph, as_labels, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
                               wrt_nodes)
 from .errors import ArgumentError, GraphError, refusing, shown, shown_names
 from .ir.graph import Graph
@@ -121,14 +121,18 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
                                 f"(a set has no order), or a mapping by name; got {type(seeds).__name__} {shown(seeds)}")
         seeds = list(seeds)
     if isinstance(seeds, Mapping):
-        keys = [spelt(k) for k in seeds]
+        written = [spelt(k) for k in seeds]
+        keys = as_labels(graph, written)  # the spellings wrt takes (x_0, W[1,0])
         given_keys, wanted = set(keys), set(names)  # sets: an indexed input's array of n seeds made n^2 scans
         if len(given_keys) < len(keys):  # {"x": 1, Symbol("x"): 2}: the later seed was taken without a word
             seen: set = set()
             twice = next(k for k in keys if k in seen or seen.add(k))
-            raise ArgumentError(f"{what} got {twice!r} twice in the mapping, as a sympy symbol and as text")
+            ways = [k for k, label in zip(seeds, keys) if label == twice]
+            raise ArgumentError(f"{what} got {twice!r} twice in the mapping, " + (
+                "as a sympy symbol and as text" if not all(isinstance(k, str) for k in ways)
+                else f"as {' and as '.join(map(repr, ways))}"))
         missing = [n for n in names if n not in given_keys]
-        unknown = [k for k in keys if k not in wanted]
+        unknown = [w for w, k in zip(written, keys) if k not in wanted]  # as the user wrote them
         if missing or unknown:
             said = ([f"no seed for {shown_names(missing)}"] if missing else []) + \
                    ([f"{shown_names([repr(k) for k in unknown])} {'is' if len(unknown) == 1 else 'are'} not among "

@@ -305,8 +305,9 @@ def _csr_labels(pattern: Any, names: Sequence[str], upper: Sequence[str]) -> lis
 
 
 def _gradient_pattern(gradient: Program, names: Sequence[str]) -> Any:
-    """The Hessian's structural pattern: the symmetrised Jacobian pattern of a gradient program (results ``names``)."""
-    return _symmetric(jacobian_sparsity(gradient.as_graph(names), names, allow_unused=True))
+    """The Hessian's structural pattern: the symmetrised Jacobian pattern of a gradient program (results ``names``)
+    whose outputs no label names: edge pushing's, not taking an absent z, named its 0 output z, and stored (z, z)."""
+    return _symmetric(jacobian_sparsity(gradient.as_graph(names, names=None), names, allow_unused=True))
 
 
 def _reverse_pattern(graph: Any, names: list[str]) -> Any:

@@ -364,3 +364,19 @@ def test_bytes_are_no_seeds(seeds):
         sg.jvp("x*y", ["x"], seeds)
     with pytest.raises(sg.ArgumentError, match=r"takes seeds"):
         sg.hvp("x^2*y", ["x"], seeds)
+
+
+def test_seeds_by_name_take_the_spellings_wrt_takes():
+    """wrt reads an element spelt as the text may space it (``W[1,0]``) or by its node (``x_0``) as its label;
+    a mapping of seeds keyed by the same spellings was refused ("no seed for W[1, 0]; 'W[1,0]' is not among
+    them"), in jvp and hvp alike."""
+    text = "sum(x[i]^2*x[i+1], i, 0, n-2) + W[0,1]*W[1,0]*x[0]"
+    sizes = {"n": 3, "W": (2, 2)}
+    for wrt in (["W[1,0]", "x_0"], ["W[ 1 , 0 ]", "x[0]"]):
+        seeds = dict(zip(wrt, [2, "u"]))
+        assert sg.hvp(text, wrt, seeds, **sizes) == sg.hvp(text, ["W[1, 0]", "x[0]"], [2, "u"], **sizes)
+        assert sg.jvp(text, wrt, seeds, **sizes) == sg.jvp(text, ["W[1, 0]", "x[0]"], [2, "u"], **sizes)
+    with pytest.raises(sg.GraphError, match="no seed for x\\[0\\]; 'x_1' is not among them"):
+        sg.hvp(text, ["W[1,0]", "x_0"], {"W[1,0]": 1, "x_1": 1}, **sizes)
+    with pytest.raises(sg.ArgumentError, match=r"got 'x\[0\]' twice in the mapping, as 'x_0' and as 'x\[0\]'"):
+        sg.jvp(text, ["x_0"], {"x_0": 1, "x[0]": 2}, **sizes)

@@ -168,6 +168,21 @@ def test_edge_pushing_follows_the_nonzeros_and_handles_every_op():
     np.testing.assert_allclose(sparse.lambdify()(x).toarray(), dense.lambdify()(x), rtol=1e-13)
 
 
+@pytest.mark.parametrize("text, wrt", [("3", ["x"]), ("3", ["x", "y"]), ("x^2", ["x", "z"]), ("c", ["a", "d"]),
+                                       ("x*y + w", ["w", "q", "x", "y", "r"])])
+def test_edge_pushing_gives_a_wrt_name_absent_from_the_function_no_structural_nonzero(text, wrt):
+    """Edge pushing read its pattern off a gradient program that did not take the absent names as inputs, so
+    their constant 0 entries named outputs after them: ``sparse=True`` stored (z, z) of ``x^2`` by x, z, and
+    every entry of ``3`` by x, y (two absent names were two names of one constant), a CSR structure
+    (``nnz``, ``.data``'s length) other than every other strategy's and ``hessian_sparsity``'s."""
+    want = sg.hessian_sparsity(text, wrt, allow_unused=True)
+    for mode in STRATEGIES:
+        got = sg.hessian(text, wrt, mode=mode, sparse=True, allow_unused=True)
+        assert (got.pattern != want).nnz == 0, mode
+        data = got.lambdify().data(*[np.ones(3)] * len(inspect.signature(got.lambdify()).parameters))
+        assert data.shape == (want.nnz, 3), mode
+
+
 def test_sparse_jacobians_compile_and_print():
     texts = ["x*y", "x + sin(z)", "floor(y) + z^2"]
     S = sg.jacobian(texts, wrt=["x", "y", "z"], sparse=True)

@@ -115,11 +115,9 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
             raise ArgumentError(f"wrt names must be strings or sympy Symbols, got {shown(w)}")
     _check_symbols(graph, wrt)
     wholes = [w for w in names if w in graph.indexed]  # "x": every element of an indexed input
-    if graph.indexed:  # "x" names every x[j], in index order; an element's node (graph.input_nodes) its label
-        label_of = dict(zip(graph.input_nodes, graph.input_labels))
-        names = [label for w in names for label in (
-            element_labels(graph, w) if w in graph.indexed else
-            (w if w in graph.user_names else label_of.get(w) or _element_label(graph, w),))]
+    if graph.indexed:  # "x" names every x[j], in index order
+        names = [label for w in as_labels(graph, names)
+                 for label in (element_labels(graph, w) if w in graph.indexed else (w,))]
     if len(set(names)) != len(names):
         seen: set[str] = set()
         twice = list(dict.fromkeys(w for w in names if w in seen or seen.add(w)))
@@ -191,6 +189,17 @@ def _separately(words: Sequence[str]) -> str:
     if len(parts) == 1 and parts[0] != words[0] and words[0].strip() == parts[0] and is_identifier(parts[0]):
         return f" (did you mean {parts[0]!r}?)"
     return ""
+
+
+def as_labels(graph: Graph, names: Sequence[Any]) -> list[Any]:
+    """``names`` (read by :func:`spelt`) with each element written another way as its label: its node (``x_0``) or
+    the spacing a text may use (``W[1,0]``) as ``x[0]``, ``W[1, 0]``.  One reading, for wrt and for the keys of
+    seeds alike (a mapping keyed as wrt was written was refused: "no seed for W[1, 0]")."""
+    if not graph.indexed:
+        return list(names)
+    label_of, indexed, users = dict(zip(graph.input_nodes, graph.input_labels)), graph.indexed, graph.user_names
+    return [w if not isinstance(w, str) or w in indexed or w in users else label_of.get(w) or _element_label(graph, w)
+            for w in names]
 
 
 def _element_label(graph: Graph, name: str) -> str:
