@@ -226,6 +226,10 @@ def test_residual_bad_input_gives_clear_errors(decay):
         sg.residuals(DECAY, wrt=["a"], over=("k", 0, "q-1"), m=3)
     with pytest.raises(sg.ParseError, match=r"index 1 of y\[...\] is 3 \(where k = 3\), out of range"):
         sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, 3), y=3)
+    # ten million copies of the template passed the term limit and built for minutes: refused after the first
+    with pytest.raises(sg.ArgumentError, match=r"over=: 10,000,000 copies of a template whose first copy made "
+                                               r"\d+ graph nodes would build about .*the limit is 5,000,000 nodes"):
+        sg.residuals(DECAY, wrt=["a", "b", "c"], over=("k", 0, 10**7 - 1))
     # the template without over=: its unbound index says how to expand it, at its position; a list does not
     with pytest.raises(sg.ParseError, match=r"'k' is not a size or an index.*; for one residual per k, give "
                                             r"over=\('k', first, last\)") as info:

@@ -79,7 +79,7 @@ from ..constants import MAX_CONSTANT_BITS, constant_key as _constant_key
 from ..progress import paused_gc
 from .expressions import _CALLABLE
 from .from_sympy import graph_from_sympy
-from .limits import MAX_ELEMENTS, MAX_TERMS
+from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TERMS
 from .reductions import REDUCTIONS
 from .replay import Reparse, _Tape
 from .reading import warn_readings
@@ -335,6 +335,10 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             raise ParseError(f"in expression {position + 1} of {len(texts)}: {error.reason}", error.text,
                              error.position) from None
         scopes.append(parser.scope)
+        if each and position == 0 and builder.size() * len(texts) > MAX_NODES:  # as a reduction's terms are
+            raise ArgumentError(f"over=: {len(texts):,} copies of a template whose first copy made "
+                                f"{builder.size():,} graph nodes would build about {builder.size() * len(texts):,}; "
+                                f"the limit is {MAX_NODES:,} nodes, as building more takes minutes")
         if bare is not None:
             results.append(bare)
             names_out.append(None)
