@@ -33,3 +33,48 @@ _terms = st.builds(lambda c, xs, e: c * sympy.Mul(*xs) ** e, st.integers(-3, 3),
 def test_a_sum_without_numbered_names_prints_as_sympy_prints_it(terms, constant):
     expr = sympy.Add(*terms, constant, sympy.sin(terms[0]))
     assert ShortStrPrinter().doprint(expr) == sympy.sstr(expr, full_prec=False)
+
+
+_numbered = st.sampled_from(sympy.symbols("x1 x2 x10 x_3 w[1] a b2")) | st.sampled_from(
+    [sympy.IndexedBase("x")[k] for k in (0, 2, 11)])
+_powers = st.builds(lambda c, xs, es: c * sympy.Mul(*(x ** e for x, e in zip(xs, es))),
+                    st.sampled_from([-3, -1, 1, 2, sympy.Rational(1, 2), sympy.Float(0.5), sympy.I + 1]),
+                    st.lists(_numbered | _names, min_size=1, max_size=3),
+                    st.lists(st.sampled_from([-2, -1, 1, 2, 3, sympy.Rational(1, 2), sympy.Rational(-1, 3)]),
+                             min_size=3, max_size=3))
+
+
+def _dense_order(expr):
+    """sympy's own ordering of a sum's terms (one exponent per variable of the whole sum), the variables in
+    number order: what printing orders a sum by."""
+    from symgraph.export.display import _numbered_key
+    terms, gens = expr.as_terms()
+    moved = [gens.index(g) for g in sorted(gens, key=_numbered_key)]
+    terms = [(t, (c, tuple(m[k] for k in moved), nc)) for t, (c, m, nc) in terms]
+    key, reverse = expr._parse_order(None)
+    return [t for t, _ in sorted(terms, key=key, reverse=reverse)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_powers, min_size=3, max_size=7), st.integers(-2, 2))
+def test_a_sums_terms_are_ordered_as_sympys_monomials_order_them_negative_and_fractional_powers_too(terms, constant):
+    from symgraph.export.display import _numbered_terms
+    expr = sympy.Add(*terms, constant, sympy.sin(terms[0]))
+    if expr.is_Add and len(expr.args) > 2:
+        assert _numbered_terms(expr, None) == _dense_order(expr)
+
+
+def test_a_wide_sum_prints_without_a_dense_monomial_per_term(monkeypatch):
+    """sympy's monomials hold one exponent per variable of the whole sum: a sum of 20,000 squares took 67 s
+    and gigabytes to print (t terms in t variables, t * t); printing orders the terms by sparse monomials."""
+    def dense(self):
+        raise AssertionError("a dense monomial per term")
+    xs = sympy.symbols("x0:3000")
+    expr = sympy.Add(*(x**2 for x in xs), *(-2 * x for x in xs[::7]))
+    expected = _dense_order(expr)
+    monkeypatch.setattr(sympy.Expr, "as_terms", dense)
+    assert ShortStrPrinter().doprint(expr) == " ".join(
+        ("" if k == 0 else "- " if str(t).startswith("-") else "+ ") + str(-t if k and str(t).startswith("-") else t)
+        for k, t in enumerate(expected))
+    latex = sg.to_latex(expr)
+    assert latex.startswith("x_{0}^{2} - 2 x_{0} + x_{1}^{2} + x_{2}^{2}") and latex.endswith("x_{2999}^{2}")
