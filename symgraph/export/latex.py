@@ -362,16 +362,15 @@ def first_edges(graph: Graph, limit: int | None) -> tuple[list[tuple[str, str]],
         first = set(order)
 
 
-#: the options of ``to_latex`` that take True or False only
+#: ``to_latex``'s own options (each taken by some kinds of ``x``; never the size of an indexed text), and its flags
+OPTIONS = frozenset({"aligned", "name", "nodes", "expand", "limit", "entries"})
 FLAGS = frozenset({"aligned", "nodes", "expand", "entries"})
-
 #: what ``to_latex(x, **settings)`` passes to sympy's printer
 #: (:data:`~symgraph.export.latex_printer.SETTINGS` and sympy's own)
 PRINTER_SETTINGS = frozenset(LatexPrinter._default_settings)
 
 
-@checked_options(settings=PRINTER_SETTINGS | {"aligned", "name", "nodes", "expand", "limit", "entries"},
-                 what="LaTeX printer settings")
+@checked_options(settings=PRINTER_SETTINGS | OPTIONS, what="LaTeX printer settings")
 def to_latex(x: Any, **settings: Any) -> str:
     """LaTeX for a sympy expression or Matrix, a Gradient, a Hessian, a Graph, or expression text.
 
@@ -401,7 +400,7 @@ def to_latex(x: Any, **settings: Any) -> str:
     if isinstance(x, Graph):
         writer, own, printer = graph_latex, ("limit",), True
     elif isinstance(x, str):  # the keywords beyond the settings are the sizes an indexed text needs (n=3)
-        sizes = {k: settings.pop(k) for k in list(settings) if k not in PRINTER_SETTINGS and k != "expand"}
+        sizes = {k: settings.pop(k) for k in list(settings) if k not in PRINTER_SETTINGS and k not in OPTIONS}
         writer, own, printer = ((lambda text, **options: expression_latex(parse(text, **sizes), **options)),
                                 ("expand",), True)
     elif isinstance(x, Mapping) and hasattr(x, "program") and hasattr(x, "latex_kind"):

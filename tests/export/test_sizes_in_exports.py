@@ -42,3 +42,8 @@ def test_latex_of_indexed_text_takes_sizes():
         sg.to_latex(TEXT, n=3, expnd=True)
     with pytest.raises(sg.SymgraphError, match=r"unexpected keyword argument m=3"):
         sg.to_latex(TEXT, n=3, m=3)  # no word of the text
+    # an option of to_latex that text does not take is to_latex's refusal, not a size parse() refuses
+    for option in ({"name": "g"}, {"limit": 3}, {"aligned": True}):
+        with pytest.raises(sg.ArgumentError, match=rf"to_latex\(\) of a str takes no {next(iter(option))}= \(it takes "
+                                                   r"expand and the LaTeX printer settings\)"):
+            sg.to_latex(TEXT, n=3, **option)
