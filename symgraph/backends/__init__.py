@@ -17,6 +17,7 @@ Data flows down this list; imports point up it (toward ``runtime``/``build``):
 * :mod:`~symgraph.backends.numba` -- the program as one compiled loop over
   points (numba itself is imported only when this backend is used);
 * :mod:`~symgraph.backends.chunk` -- any backend's kernel run a chunk of points at a time;
+* :mod:`~symgraph.backends.copies` -- one copy's kernel run for every copy of an ``over=`` template at once;
 * :mod:`~symgraph.backends.peephole` -- the exact peephole every code writer shares: instructions
   as assignment lines, constant factors folded only where bitwise exact;
 * :mod:`~symgraph.backends.registered` -- functions registered from Python in compiled code: the

@@ -206,16 +206,9 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                 and isinstance(returns[1], tuple)):
             raise GraphError("vector=True needs returns=(value_label, (grad_labels...)), "
                              "((residual_labels...), (jacobian_labels...)) or (labels...)")
-    if backend == "numba":
-        kernel, source = numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress,
-                                      fallback=NumpyFallback(program, order, labels, name=name, doc=doc))
-    elif backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
-        kernel, source = vm_kernel(program, order, labels, name=name,
-                                   fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
-    else:
-        # a vector form runs at one point only, on scalars: no del lines (see generate's free=)
-        kernel, source = numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress,
-                                      free=not vector)
+    # a vector form runs at one point only, on scalars: no del lines (see generate's free=)
+    kernel, source = backend_kernel(program, order, labels, backend=backend, name=name, doc=doc, parallel=parallel,
+                                    xp=xp, progress=progress, free=not vector)
     if chunk is not None:
         kernel = chunked_kernel(kernel, chunk)
     shapes = {name: known.shape for name, known in graph.indexed.items()} if graph is not None else {}
@@ -234,6 +227,20 @@ def _compiled(program: Any, *, name: str, returns: Layout | None, doc: str | Non
                              layout=returns, optional=optional, backend=backend,
                              parallel=bool(parallel))
 
+
+
+def backend_kernel(program: Any, order: Sequence[str], labels: Sequence[str], *, backend: str, name: str,
+                   doc: str | None = None, parallel: Any = False, xp: Any = None, progress: Any = None,
+                   free: bool = True) -> tuple[Callable, str]:
+    """``(kernel, source)``: ``backend``'s kernel of ``program``, inputs in ``order``, the flat results ``labels``
+    (the VM's and numba's with the NumPy backend's as their fallback; ``free`` as in the NumPy backend's)."""
+    if backend == "numba":
+        return numba_kernel(program, order, labels, name=name, parallel=bool(parallel), progress=progress,
+                            fallback=NumpyFallback(program, order, labels, name=name, doc=doc))
+    if backend == "vm" and not used_functions(program.instructions) and (xp is None or xp is np):
+        return vm_kernel(program, order, labels, name=name,
+                         fallback=NumpyFallback(program, order, labels, name=name, doc=doc, xp=xp))
+    return numpy_kernel(program, order, labels, name=name, doc=doc, xp=xp, progress=progress, free=free)
 
 
 def _expanded(params: Sequence[tuple[str, Any]]) -> tuple[str, ...]:

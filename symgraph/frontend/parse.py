@@ -81,7 +81,7 @@ from .expressions import _CALLABLE
 from .from_sympy import graph_from_sympy
 from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TERMS
 from .reductions import REDUCTIONS
-from .replay import Reparse, _Tape
+from .replay import Reparse, _Tape, replayable, replayed
 from .reading import warn_readings
 from .statements import _Parser
 from .tokens import names_in
@@ -169,7 +169,7 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
     with paused_gc():
-        graph = _parse(texts, outputs, _checked_sizes(sizes))
+        graph, _ = _parse(texts, outputs, _checked_sizes(sizes))
     warn_readings(graph)  # e^x, sinx: a ReadingWarning, which the command line prints as a note
     return graph
 
@@ -215,7 +215,14 @@ def _is_count(value: Any) -> bool:
 
 
 def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
-    """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last``.
+    """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last`` (:func:`parse_copies`)."""
+    return parse_copies(text, over, **sizes)[0]
+
+
+def parse_copies(text: str, over: tuple, **sizes: int) -> tuple[Graph, dict[str, tuple] | None]:
+    """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last``; and when each
+    copy is the first with its elements moved, each element of the first copy by label -> its index along
+    each axis as ``(a, b)``, ``a + b*j`` in the copy at ``k = first + j`` (else None).
 
     ``over=("k", first, last)`` (both included; a list of the three too) binds ``k`` in each copy as a
     size is bound (``parse(text, k=value)``), so ``(y[k] - a*exp(-b*t[k]))``
@@ -234,9 +241,9 @@ def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
 
     Examples
     --------
-    >>> g = parse_over("x[k] - x[k+1]", ("k", 0, "n-2"), n=3)
-    >>> len(g.outputs), g.input_labels
-    (2, ('x[0]', 'x[1]', 'x[2]'))
+    >>> g, copies = parse_copies("x[k] - x[k+1]", ("k", 1, "n-2"), n=4)
+    >>> len(g.outputs), g.input_labels, copies
+    (2, ('x[1]', 'x[2]', 'x[3]'), {'x[1]': ((1, 1),), 'x[2]': ((2, 1),)})
     """
     if not (isinstance(over, (tuple, list)) and len(over) == 3 and isinstance(over[0], str)):
         raise ArgumentError(f"over= takes (index name, first, last), such as ('k', 0, 'm-1'); got {shown(over)}")
@@ -281,8 +288,10 @@ def _bound(bound: "int | str", sizes: dict, what: str) -> int:
 
 
 def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
-           over: tuple[str, int] | None = None, read: "set[str] | frozenset[str]" = frozenset()) -> Graph:
-    """The graph of ``texts`` (one output each), their expansions counted against one budget.
+           over: tuple[str, int] | None = None, read: "set[str] | frozenset[str]" = frozenset()
+           ) -> tuple[Graph, dict[str, tuple] | None]:
+    """The graph of ``texts`` (one output each), their expansions counted against one budget, and with ``over``
+    the copies' elements when every copy was made from the first one's record (:meth:`_Tape.copied_elements`).
 
     ``over=(k, first)`` binds the size ``k = first + position`` in each text
     (the copies of :func:`parse_over`'s template); a reduction in the first
@@ -296,14 +305,15 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
     each = over is not None
     words = set(read)
     tape = parser = None  # over='s template recorded at its first copy, when the others can be replayed from it
+    reparsed = False
     for position, t in enumerate(texts):
         if tape is not None:
             try:
-                results.append(_replayed(tape, parser, over[0], over[1] + position))
+                results.append(replayed(tape, parser, over[0], over[1] + position))
                 names_out.append(None)
                 continue
             except Reparse:  # this copy parsed, as every copy is without a record
-                pass
+                reparsed = True
         recording = False
         try:
             parser = _Parser(t, builder)
@@ -316,7 +326,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             parser.sizes = sizes if not each else {**sizes, over[0]: over[1] + position}
             parser.over_index = over[0] if each else None
             parser.scope.update((k, sympy.Integer(v)) for k, v in parser.sizes.items() if not isinstance(v, tuple))
-            recording = each and position == 0 and len(texts) > 1 and _replayable(parser, over[0])
+            recording = each and position == 0 and len(texts) > 1 and replayable(parser, over[0])
             if recording:
                 tape = parser.builder = _Tape(builder, over[0], parser, over[1] + len(texts) - 1, 1, 0)
             names, refs, bare = parser.program()
@@ -363,26 +373,8 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             raise ArgumentError(f"size {name}={shown(sizes[name])} makes {name} an input of {math.prod(shape):,} entries; "
                                 f"an indexed input has at most {MAX_ELEMENTS:,}")
     builder.declare_extents(extents)
-    return builder.finish(results, names_out)
-
-
-def _replayable(parser: _Parser, index: str) -> bool:
-    """True when over='s template (read by ``parser``, its first copy) makes the same builder calls in every copy
-    but its elements' indices: ``index`` appears only inside ``[...]`` (a reduction in the template is recorded
-    with it), and the text has no definition (which :func:`_parse` also checks after the copy, with the text's
-    being one bare expression)."""
-    return parser._replayable((0, len(parser.toks)), index) and "=" not in parser.toks
-
-
-def _replayed(tape: _Tape, parser: _Parser, index: str, value: int):
-    """The copy of over='s template at ``index = value``, replayed from ``tape``: the builder calls parsing the
-    copy makes, in the same order (so the same nodes), its elements' indices evaluated again; an element the
-    replay cannot place is evaluated by ``parser`` (the first copy's) with the index bound, so its error is
-    the one parsing that copy raises (:class:`Reparse` when the copy must be parsed: an element of a
-    reduction in it out of range, or a check of the budget failing at this copy)."""
-    parser.sizes[index] = value  # as that copy's parser binds it, for the words of an error
-    parser.scope[index] = sympy.Integer(value)
-    return tape.replay(parser, value)
+    copies = tape.copied_elements(over[1]) if tape is not None and not reparsed else None
+    return builder.finish(results, names_out), copies
 
 
 def _check_sizes_named(sizes: dict, words: set[str]) -> None:

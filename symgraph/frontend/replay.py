@@ -28,6 +28,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import GraphError
+from ..ir.input_names import element_label
 from .limits import MAX_ELEMENTS, MAX_TERMS, fits
 
 
@@ -174,6 +175,20 @@ class _Tape:
     def finish(self, term) -> None:
         self.result = ("t", self.made[term]) if term.__class__ is int and term in self.made else ("v", term)
         self.grown = self.parser.expanded[0] - self.start
+
+    def copied_elements(self, value: int) -> dict[str, tuple] | None:
+        """Each element the term reads, by its label at index ``value`` -> its index along each axis as
+        ``(a, b)``: ``a + b*j`` in the term at ``value + j``; None when the parser evaluates some element's
+        index (``x[k^2]``).  The copies of over='s template made from this record are the first with its
+        elements moved so: one program over arrays of them (:mod:`symgraph.backends.copies`)."""
+        out = {}
+        for step in self.steps:
+            if step[0] == "element":
+                if step[4] is None:
+                    return None
+                axes = tuple((a + b * value, b) for a, b in step[4])
+                out[element_label(step[1], tuple(a for a, _ in axes))] = axes
+        return out
 
     # -- replay
     def _plan(self, parser) -> tuple:
@@ -329,3 +344,22 @@ class _Tape:
             raise Reparse
         parser.scope[self.index] = sympy.Integer(value)
         return parser.element(step[1], step[2], step[3])
+
+
+def replayable(parser, index: str) -> bool:
+    """True when over='s template (read by ``parser``, its first copy) makes the same builder calls in every copy
+    but its elements' indices: ``index`` appears only inside ``[...]`` (a reduction in the template is recorded
+    with it), and the text has no definition (which :func:`~symgraph.frontend.parse._parse` also checks after the
+    copy, with the text's being one bare expression)."""
+    return parser._replayable((0, len(parser.toks)), index) and "=" not in parser.toks
+
+
+def replayed(tape: _Tape, parser, index: str, value: int):
+    """The copy of over='s template at ``index = value``, replayed from ``tape``: the builder calls parsing the
+    copy makes, in the same order (so the same nodes), its elements' indices evaluated again; an element the
+    replay cannot place is evaluated by ``parser`` (the first copy's) with the index bound, so its error is
+    the one parsing that copy raises (:class:`Reparse` when the copy must be parsed: an element of a
+    reduction in it out of range, or a check of the budget failing at this copy)."""
+    parser.sizes[index] = value  # as that copy's parser binds it, for the words of an error
+    parser.scope[index] = sympy.Integer(value)
+    return tape.replay(parser, value)

@@ -77,7 +77,7 @@ def _three_ways(text: str, sizes: dict, over: tuple | None, budget: int | None, 
         m.setattr(_Tape, "repeat", lambda *args: None)  # every term replayed call by call
         replayed = _built(text, sizes, over)
         m.setattr(Reductions, "_replayable", lambda *args: False)
-        m.setattr(parse_module, "_replayable", lambda parser, index: False)
+        m.setattr(parse_module, "replayable", lambda parser, index: False)
         parsed = _built(text, sizes, over)  # every term parsed at every value
     return fast, replayed, parsed
 

@@ -1,0 +1,187 @@
+"""Residuals of a template over= as one copy's program over arrays (:class:`symgraph.backends.copies.CopiesKernel`).
+
+The oracle is the same residuals written out as a list of texts, which are derived and compiled one by one
+(tests/test_fitting.py checks that path against sympy and independent solvers).
+"""
+import os
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import symgraph as sg
+from symgraph.backends.copies import CopiesKernel
+
+scipy_optimize = pytest.importorskip("scipy.optimize")
+
+
+def kernel_of(res: sg.fitting.Residuals):
+    """The kernel under the residuals' compiled function (the binder's, then the kernel it calls)."""
+    return res.function.__wrapped__.__wrapped__
+
+
+def written_out(template: str, index: str, first: int, count: int, **sizes: int) -> list[str]:
+    """The copies of ``template`` as texts, its sizes written in (each a word of its own in every template here)."""
+    for name, value in sizes.items():
+        template = re.sub(rf"\b{name}\b", f"({value})", template)
+    return [re.sub(rf"\b{index}\b", f"({first + j})", template) for j in range(count)]
+
+
+def agree(res, ref, theta, data: dict, rtol: float = 1e-13) -> None:
+    r1, j1 = res(theta, **data)
+    r2, j2 = ref(theta, **data)
+    if hasattr(j1, "toarray"):
+        assert (j1.indices == j2.indices).all() and (j1.indptr == j2.indptr).all()
+        j1, j2 = j1.toarray(), j2.toarray()
+    np.testing.assert_allclose(r1, r2, rtol=rtol, atol=1e-300, equal_nan=True)
+    np.testing.assert_allclose(j1, j2, rtol=rtol, atol=1e-300, equal_nan=True)
+    assert r1.dtype == r2.dtype and j1.dtype == j2.dtype and r1.shape == r2.shape and j1.shape == j2.shape
+
+
+RNG = np.random.default_rng(5)
+M = 9
+T, Y, X = np.linspace(0.0, 2.0, M + 2), RNG.normal(size=M + 2), RNG.normal(size=(M, 3))
+
+CASES = [  # template, wrt, over, sizes, data, theta
+    ("y[k] - (a*exp(-b*t[k]) + c)", ["a", "b", "c"], ("k", 0, "m-1"), {"m": M}, {"y": Y[:M], "t": T[:M]}, [1.0, 2.0, 0.5]),
+    ("y[k+1] - y[k]*a", ["a"], ("k", 0, "m-1"), {"m": M}, {"y": Y[:M + 1]}, [0.3]),
+    ("y[k] - sum(w[j]*X[k,j], j, 0, 2)", ["w"], ("k", 0, "m-1"), {"m": M}, {"y": Y[:M], "X": X}, [1.0, -2.0, 0.5]),
+    ("y[k] - a*exp(-b*t[k]) - s", ["a", "b"], ("k", 0, "m-1"), {"m": M}, {"y": Y[:M], "t": T[:M], "s": 0.25}, [1.0, 2.0]),
+    ("where(t[k] > 1, a*t[k], b^2) - y[0]", ["a", "b"], ("k", 0, "m-1"), {"m": M}, {"t": T[:M], "y": Y[:1]}, [1.0, 2.0]),
+    ("y[m - k] - a*t[k]", ["a"], ("k", 1, "m"), {"m": M}, {"y": Y[:M], "t": T[:M + 1]}, [0.7]),
+    ("y[k] + y[2] - a", ["a"], ("k", 0, 3), {}, {"y": Y[:4]}, [1.5]),  # y[k] is y[2] in the copy at k = 2
+    ("log(1 + exp(-y[k]*(w[0]*t[k] + w[1])))", ["w"], ("k", 2, "m+1"), {"m": M}, {"y": Y[:M + 2], "t": T[:M + 2]}, [0.5, -1.0]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_template_over_data_is_one_program_over_arrays_with_the_written_out_values(case, sparse):
+    template, wrt, over, sizes, data, theta = case
+    res = sg.residuals(template, wrt=wrt, over=over, sparse=sparse, **sizes)
+    ref = sg.residuals(written_out(template, over[0], over[1], len(res.graph.outputs), **sizes), wrt=wrt, sparse=sparse)
+    assert isinstance(kernel_of(res), CopiesKernel) and not isinstance(kernel_of(ref), CopiesKernel)
+    assert len(res.program.graph.outputs) == 1  # the first residual's program
+    assert res.data == ref.data and res.wrt == ref.wrt and res.__signature__ == ref.__signature__
+    agree(res, ref, theta, data)
+    agree(res, ref, np.array(theta, dtype=np.float32), data, rtol=1e-6)  # a vector not float64: element by element
+    if sparse:
+        assert (res.pattern != sg.jacobian_sparsity(res.graph, res.wrt)).nnz == 0
+
+
+@pytest.mark.parametrize("backend", ["vm", "numba"])
+def test_every_backend_runs_the_copies_kernel_to_the_same_numbers(backend):
+    template, wrt, over, sizes, data, theta = CASES[0]
+    res = sg.residuals(template, wrt=wrt, over=over, backend=backend, **sizes)
+    ref = sg.residuals(template, wrt=wrt, over=over, **sizes)
+    assert isinstance(kernel_of(res), CopiesKernel)
+    agree(res, ref, theta, data)
+
+
+def test_data_of_other_dtypes_and_as_lists_compute_as_the_written_out_residuals():
+    res = sg.residuals("y[k] - a*t[k]^2 - b", wrt=["a", "b"], over=("k", 0, 4))
+    ref = sg.residuals(written_out("y[k] - a*t[k]^2 - b", "k", 0, 5), wrt=["a", "b"])
+    agree(res, ref, [2, 1], {"y": np.arange(5), "t": np.arange(5, dtype=np.int8)})  # integers computed in float64
+    agree(res, ref, [2.0, 1.0], {"y": [1, 2, 3, 4, 5], "t": np.arange(5, dtype=np.float32)}, rtol=1e-6)
+    r, _ = res([2.0, 1.0], y=np.arange(5, dtype=np.float32), t=np.arange(5, dtype=np.float32))
+    assert r.dtype == np.float64  # a float64 vector votes for float64, as the written-out function's
+
+
+def test_a_parameter_whose_index_moves_is_derived_copy_by_copy():
+    """``w[k+1] - w[k]`` reads other parameters in each row: not one program over arrays, and still right."""
+    res = sg.residuals("w[k+1] - w[k]", wrt=["w"], over=("k", 0, 4), sparse=True)
+    assert not isinstance(kernel_of(res), CopiesKernel)
+    w = np.array([1.0, 3.0, 2.0, 5.0, 4.0, 9.0])
+    r, J = res(w)
+    np.testing.assert_array_equal(r, np.diff(w))
+    np.testing.assert_array_equal(J.toarray(), np.eye(5, 6, 1) - np.eye(5, 6))
+
+
+@pytest.mark.parametrize("template", ["y[k^2] - a", "y[2*k] - a", "y[k] - a*k", "y[k] + y[2] - a*y[k+2]"])
+def test_templates_whose_copies_are_not_the_first_moved_stay_copy_by_copy(template):
+    res = sg.residuals(template, wrt=["a"], over=("k", 0, 3))
+    assert not isinstance(kernel_of(res), CopiesKernel)
+    ref = sg.residuals(written_out(template, "k", 0, 4), wrt=["a"])
+    agree(res, ref, [1.5], {"y": np.arange(float(res.graph.indexed["y"].shape[0]))})
+
+
+def test_wrong_data_is_refused_as_by_the_written_out_residuals():
+    res = sg.residuals("y[k] - a*t[k]", wrt=["a"], over=("k", 0, 4))
+    ref = sg.residuals(written_out("y[k] - a*t[k]", "k", 0, 5), wrt=["a"])
+    for args, kwargs in [((np.ones(5),), {}), ((np.ones(4), np.ones(5)), {}), ((np.ones(5), np.ones(5)), {"z": 1}),
+                         ((np.ones(5), np.ones((5, 2))), {}), ((np.ones(5), "abc"), {})]:
+        with pytest.raises(sg.SymgraphError) as ours:
+            res.fun([1.0], *args, **kwargs)
+        with pytest.raises(sg.SymgraphError) as theirs:
+            ref.fun([1.0], *args, **kwargs)
+        assert type(ours.value) is type(theirs.value) and str(ours.value) == str(theirs.value)
+    with pytest.raises(sg.SymgraphError, match="1 value"):
+        res.fun([1.0, 2.0], np.ones(5), np.ones(5))
+
+
+def test_unused_parameters_are_zero_columns():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sg.residuals("y[k] - a*t[k]", wrt=["z", "a"], over=("k", 0, 2), allow_unused=True)
+    assert isinstance(kernel_of(res), CopiesKernel)
+    r, J = res([5.0, 2.0], y=[1.0, 2.0, 3.0], t=[1.0, 1.0, 2.0])
+    np.testing.assert_array_equal(r, [-1.0, 0.0, -1.0])
+    np.testing.assert_array_equal(J, [[0.0, -1.0], [0.0, -1.0], [0.0, -2.0]])
+
+
+def test_the_copies_residuals_pickle_and_fit_with_least_squares():
+    t = np.linspace(0.0, 4.0, 200)
+    y = 2.0 * np.exp(-1.3 * t) + 0.5
+    res = sg.residuals("y[k] - (a*exp(-b*t[k]) + c)", wrt=["a", "b", "c"], over=("k", 0, "m-1"), m=200)
+    again = pickle.loads(pickle.dumps(res))
+    assert isinstance(kernel_of(again), CopiesKernel)
+    np.testing.assert_array_equal(again.jac([1.0, 1.0, 0.0], y, t), res.jac([1.0, 1.0, 0.0], y, t))
+    fit = scipy_optimize.least_squares(again.fun, [1.0, 1.0, 0.0], jac=again.jac, args=(y, t))
+    np.testing.assert_allclose(fit.x, [2.0, 1.3, 0.5], rtol=1e-8)
+
+
+def test_a_hundred_thousand_residuals_are_made_without_a_program_per_copy():
+    """The template's program is one residual's: it does not grow with the residuals (before: 10^5 copies of it,
+    and a derivation and NumPy compile taking about half a minute)."""
+    small = sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, 9))
+    large = sg.residuals("y[k] - a*exp(-b*t[k])", wrt=["a", "b"], over=("k", 0, 99_999))
+    assert len(large.program.instructions) == len(small.program.instructions)
+    t = np.linspace(0.0, 1.0, 100_000)
+    r, J = large([2.0, 1.0], np.exp(-t), t)
+    np.testing.assert_allclose(r, np.exp(-t) - 2.0 * np.exp(-t), rtol=1e-15)
+    np.testing.assert_allclose(J, np.column_stack([-np.exp(-t), 2.0 * t * np.exp(-t)]), rtol=1e-15)
+
+
+#: leaves: the parameters, data elements that move with k, one that does not (c[1]) and plain data (s)
+LEAVES = st.sampled_from(["a", "b", "y[k]", "y[k+1]", "t[k]", "c[1]", "s", "2", "0.5"])
+
+
+def _node(children):
+    unary = st.tuples(st.sampled_from(["sin", "exp", "tanh", "sqrt", "log"]), children).map(
+        lambda p: f"{p[0]}(1 + ({p[1]})^2)" if p[0] in ("sqrt", "log") else f"{p[0]}({p[1]})")
+    binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/"]), children).map(lambda p: f"({p[0]} {p[1]} {p[2]})")
+    return unary | binary
+
+
+TEMPLATES = st.recursive(LEAVES, _node, max_leaves=8).filter(lambda t: "[k" in t)
+
+
+@settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 25)), deadline=None)
+@given(template=TEMPLATES, first=st.integers(0, 3), count=st.integers(2, 6), sparse=st.booleans(),
+       theta=st.lists(st.floats(-2.0, 2.0), min_size=2, max_size=2))
+def test_generated_templates_agree_with_their_written_out_residuals(template, first, count, sparse, theta):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sg.residuals(template, wrt=["a", "b"], over=("k", first, first + count - 1), sparse=sparse,
+                           allow_unused=True)
+        ref = sg.residuals(written_out(template, "k", first, count), wrt=["a", "b"], sparse=sparse, allow_unused=True)
+    assert isinstance(kernel_of(res), CopiesKernel)
+    shapes = {name: known.shape for name, known in res.graph.indexed.items()}
+    rng = np.random.default_rng(len(template))
+    data = {name: rng.normal(size=shape) for name, shape in shapes.items()}
+    data.update({name: 0.75 for name in res.data if name not in shapes})
+    with np.errstate(all="ignore"):
+        agree(res, ref, theta, data, rtol=1e-12)
