@@ -76,6 +76,13 @@ def format_number(value: Any, digits: int = 4) -> str:
     """
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
+    if isinstance(value, np.ndarray) and value.ndim:  # a batch: NumPy's text broke lines and labels (and 1,000 values
+        flat = value.ravel()                          # were written out in full)
+        shown = [format_number(v, digits) for v in (flat if flat.size <= 4 else (*flat[:3], flat[-1]))]
+        text = "[" + ", ".join(shown[:3] + ["…"] + shown[3:] if flat.size > 4 else shown) + "]"
+        if value.ndim == 1:
+            return text if flat.size <= 4 else f"{text} ({flat.size:,} values)"
+        return f"{text} ({'×'.join(map(str, value.shape))})"
     if isinstance(value, sympy.Basic) and value.free_symbols:  # a formula: float() tried evalf first, ~1 ms each
         return grammar_text(value)
     try:
