@@ -1180,3 +1180,12 @@ def test_empty_standard_input_is_one_line_naming_it(capsys, monkeypatch):
         monkeypatch.setattr(sys, "stdin", io.StringIO(given))
         status, out, err = call(capsys, "grad", "-")
         assert (status, out, err) == (2, "", f"symgraph: cannot read the expression from standard input: {why}\n")
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot"])
+def test_an_engine_for_text_is_refused_not_ignored(fmt, capsys):
+    """--engine draws pictures; with Mermaid or DOT text it was silently ignored."""
+    status, out, err = call(capsys, "graph", "x*y", "--format", fmt, "--engine", "matplotlib")
+    assert status == 2 and out == "" and "--engine" in err and f"{fmt} is text" in err
+    status, out, _ = call(capsys, "graph", "x*y", "--format", fmt)
+    assert status == 0 and out

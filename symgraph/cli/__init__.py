@@ -236,8 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: from -o's suffix (.mmd .mermaid .dot .gv .png .svg), else mermaid; "
                         "with one of those suffixes it must agree")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
-    p.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="picture renderer (auto: Graphviz when 'dot' is installed)")
+    p.add_argument("--engine", choices=ENGINES,
+                   help="picture renderer for png and svg (default auto: Graphviz when 'dot' is installed)")
     p.set_defaults(run=cmd_graph, parser=p)
 
     p = sub.add_parser("explore", formatter_class=raw, help="an interactive page stepping through every mode",

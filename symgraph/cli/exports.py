@@ -42,6 +42,9 @@ def cmd_graph(args, out: TextIO) -> None:
         raise UsageError("--grad needs a point: add --at NAME=VALUE ...")
     if fmt == "png" and args.output is None:  # before the drawing, which takes a while
         raise UsageError("a PNG picture needs an output file: add -o FILE.png")
+    if fmt in ("mermaid", "dot") and args.engine is not None:  # it was ignored: the text came out as if unasked
+        raise UsageError(f"--engine chooses how a picture is drawn (--format png or svg); {fmt} is text, written "
+                         f"without one: leave --engine out, or ask for a picture")
     if fmt in ("png", "svg") and args.engine == "graphviz" and shutil.which("dot") is None:
         raise UsageError("Graphviz's 'dot' program is not installed: use --engine matplotlib (or install Graphviz)")
     with np.errstate(all="ignore"):
@@ -54,7 +57,7 @@ def cmd_graph(args, out: TextIO) -> None:
         else:
             out.write(text)
         return
-    data = draw(graph, values, adjoints, format=fmt, derivatives=derivatives, engine=args.engine)
+    data = draw(graph, values, adjoints, format=fmt, derivatives=derivatives, engine=args.engine or "auto")
     if _file(args.output):
         write(args.output, data)
     elif fmt == "png":  # -o -: the bytes themselves, for a pipe
