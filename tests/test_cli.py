@@ -1189,3 +1189,12 @@ def test_an_engine_for_text_is_refused_not_ignored(fmt, capsys):
     assert status == 2 and out == "" and "--engine" in err and f"{fmt} is text" in err
     status, out, _ = call(capsys, "graph", "x*y", "--format", fmt)
     assert status == 0 and out
+
+
+@pytest.mark.parametrize("at, label", [("x=[1, 2, nan]", "x[2]"), ("x=[1/0, 2, 3]", "x[0]"),
+                                       ("W=[[1, 2], [3, abc]]", "W[1, 1]"), ("W=[[1, inf], [3, 4]]", "W[0, 1]")])
+def test_a_bad_entry_of_a_list_is_named_by_its_index(at, label, capsys):
+    """An entry of x=[...] that is no finite number was named 'x[...]': which of them, the user had to find."""
+    text = "sum(x[i]^2, i, 0, 2)" if at.startswith("x") else "sum(sum(W[i, j], i, 0, 1), j, 0, 1)"
+    status, _, err = call(capsys, "grad", text, "--at", at)
+    assert status == 2 and f"--at value for {label!r}" in err and "[...]" not in err

@@ -76,7 +76,7 @@ def _array(name: str, text: str) -> np.ndarray:
                 raise UsageError(f"--at value for {name!r}: unmatched ']' in {shown(text)}")
             entry = text[start:k].strip()
             if entry:
-                stack[-1].append(_constant(f"{name}[...]", entry))
+                stack[-1].append(_constant(_entry_label(name, stack), entry))
             elif stack[-1] and previous == ",":
                 raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
             done = stack.pop()
@@ -85,7 +85,7 @@ def _array(name: str, text: str) -> np.ndarray:
         elif ch == "," and depth == 0 and stack:
             entry = text[start:k].strip()
             if entry:
-                stack[-1].append(_constant(f"{name}[...]", entry))
+                stack[-1].append(_constant(_entry_label(name, stack), entry))
             elif not (stack[-1] and isinstance(stack[-1][-1], list)):
                 raise UsageError(f"--at value for {name!r}: an empty entry in {shown(text)}")
             start = k + 1
@@ -108,6 +108,12 @@ def _array(name: str, text: str) -> np.ndarray:
     except ValueError:
         raise UsageError(f"--at value for {name!r}: the rows of {shown(text)} differ in length") from None
     return array  # empty only for an input of no entries (resolve_point checks the shape)
+
+
+def _entry_label(name: str, stack: list[list]) -> str:
+    """The label of the entry a bracketed list is reading (``x[1, 2]``): each open list holds the entries and rows
+    before it, so their counts are its index."""
+    return f"{name}[{', '.join(str(len(row)) for row in stack)}]"
 
 
 def _too_many_axes(axes: int) -> bool:
