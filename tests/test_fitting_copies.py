@@ -178,10 +178,116 @@ def test_generated_templates_agree_with_their_written_out_residuals(template, fi
         res = sg.residuals(template, wrt=["a", "b"], over=("k", first, first + count - 1), sparse=sparse,
                            allow_unused=True)
         ref = sg.residuals(written_out(template, "k", first, count), wrt=["a", "b"], sparse=sparse, allow_unused=True)
-    assert isinstance(kernel_of(res), CopiesKernel)
     shapes = {name: known.shape for name, known in res.graph.indexed.items()}
     rng = np.random.default_rng(len(template))
     data = {name: rng.normal(size=shape) for name, shape in shapes.items()}
     data.update({name: 0.75 for name in res.data if name not in shapes})
     with np.errstate(all="ignore"):
         agree(res, ref, theta, data, rtol=1e-12)
+
+
+# -- value_and_grad(vector=True) of a sum whose terms are its first with data elements moved
+
+NLL = "sum(softplus(-t[r]*(sum(w[j]*X[r, j], j, 0, k-1) + b)), r, 0, m-1)"
+
+
+def summed_both_ways(text: str, wrt, backend: str = "numpy", copies: bool = True, **sizes):
+    """The sum compiled as one term over arrays (unless a term's nodes are shared in ways the copies' record
+    cannot tell apart: ``copies=False``), and (times 1: not a bare sum) copy by copy."""
+    fast = sg.value_and_grad(text, wrt=wrt, vector=True, backend=backend, **sizes)
+    slow = sg.value_and_grad(f"({text})*1", wrt=wrt, vector=True, backend="vm" if backend == "numba" else backend,
+                             **sizes)  # (numba compiles the 500 terms one by one for minutes)
+    assert isinstance(fast.__wrapped__.__wrapped__, CopiesKernel) or not copies
+    assert not isinstance(slow.__wrapped__.__wrapped__, CopiesKernel)
+    assert fast.__signature__ == slow.__signature__ and fast.data == slow.data
+    return fast, slow
+
+
+def same_value_and_gradient(fast, slow, theta, *data, rtol=1e-13, **named):
+    v1, g1 = fast(theta, *data, **named)
+    v2, g2 = slow(theta, *data, **named)
+    assert type(v1) is float and g1.shape == g2.shape and g1.dtype == g2.dtype
+    np.testing.assert_allclose(v1, v2, rtol=rtol, equal_nan=True)
+    np.testing.assert_allclose(g1, g2, rtol=rtol, atol=1e-300, equal_nan=True)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm", "numba"])
+def test_the_readme_logistic_loss_is_one_term_over_arrays_with_numpys_value_and_gradient(backend):
+    rng = np.random.default_rng(3)
+    X, t = rng.normal(size=(500, 3)), np.where(rng.random(500) < 0.5, 1.0, -1.0)
+    fast, slow = summed_both_ways(NLL, ["w", "b"], backend, m=500, k=3)
+    theta = np.array([0.5, -1.0, 2.0, 0.25])
+    same_value_and_gradient(fast, slow, theta, t, X)
+    z = -t * (X @ theta[:3] + theta[3])
+    value, gradient = fast(theta, t=t, X=X)
+    np.testing.assert_allclose(value, np.logaddexp(0.0, z).sum(), rtol=1e-13)
+    s = 1 / (1 + np.exp(-z)) * -t
+    np.testing.assert_allclose(gradient, np.append(X.T @ s, s.sum()), rtol=1e-12)
+
+
+SUMS = [  # text, wrt, data
+    ("sum((y[i] - a*x[i] - b)^2, i, 0, 6)", ["a", "b"], {"y": np.arange(7.0) ** 0.5, "x": np.arange(7.0)}),
+    ("sum(a*y[i]*y[i+1] + exp(-b*y[i+2]), i, 1, 5)", ["a", "b"], {"y": np.linspace(-1.0, 1.0, 8)}),
+    ("sum(a^2*c[0] + b, i, 0, 4)", ["a", "b"], {"c": np.array([3.0])}),  # the same term five times
+    ("sum(where(y[i] > 0, a*y[i], b*y[i]^2), i, 0, 5)", ["a", "b"], {"y": np.linspace(-1.0, 1.0, 6)}),
+    ("sum(log(1 + exp(a*x[i, 0] + b*x[i, 1])) - s*y[i], i, 0, 3)", ["a", "b"],
+     {"x": np.arange(8.0).reshape(4, 2) / 8, "s": 0.5, "y": np.ones(4)}),
+]
+
+
+@pytest.mark.parametrize("text, wrt, data", SUMS, ids=[s[0] for s in SUMS])
+def test_a_sum_of_moved_terms_is_its_first_term_over_arrays(text, wrt, data):
+    fast, slow = summed_both_ways(text, wrt)
+    same_value_and_gradient(fast, slow, [0.7, -0.3], **data)
+    same_value_and_gradient(fast, slow, np.array([0.7, -0.3], dtype=np.float32), rtol=1e-6, **data)
+    again = pickle.loads(pickle.dumps(fast))
+    same_value_and_gradient(again, slow, [0.7, -0.3], **data)
+
+
+@pytest.mark.parametrize("text, wrt", [
+    ("sum((w[i] - y[i])^2, i, 0, 4)", ["w"]),  # a parameter that moves: each term reads another
+    ("1 + sum(a*y[i], i, 0, 4)", ["a"]),  # the sum is not the function
+    ("prod(a + y[i], i, 0, 4)", ["a"]),  # a product's gradient is no sum of its factors'
+    ("sum(a*y[i^2], i, 0, 2)", ["a"]),  # an index the parser evaluates
+])
+def test_other_functions_of_sums_compile_as_before(text, wrt):
+    fn = sg.value_and_grad(text, wrt=wrt, vector=True)
+    assert not isinstance(fn.__wrapped__.__wrapped__, CopiesKernel)
+    g = sg.grad(text, wrt=wrt)
+    data = {name: np.linspace(0.5, 1.5, known.shape[0]) for name, known in sg.parse(text).indexed.items()
+            if name not in wrt}
+    theta = np.linspace(0.1, 0.9, len(g.wrt))
+    value, gradient = fn(theta, **data)
+    point = {**dict(zip(g.wrt, theta)), **data}
+    np.testing.assert_allclose(gradient, [g.at(point)[x] for x in g.wrt], rtol=1e-12)
+
+
+def test_wrong_data_for_a_sum_is_refused_as_before():
+    fast, slow = summed_both_ways("sum((y[i] - a*x[i])^2, i, 0, 4)", ["a"])
+    for args, kwargs in [((np.ones(5),), {}), ((np.ones(4), np.ones(5)), {}), ((np.ones(5), np.ones(5)), {"z": 1}),
+                         ((np.ones((5, 2)), np.ones(5)), {}), (("abc", np.ones(5)), {})]:
+        with pytest.raises(sg.SymgraphError) as ours:
+            fast([1.0], *args, **kwargs)
+        with pytest.raises(sg.SymgraphError) as theirs:
+            slow([1.0], *args, **kwargs)
+        assert type(ours.value) is type(theirs.value) and str(ours.value) == str(theirs.value)
+
+
+SUM_LEAVES = st.sampled_from(["a", "b", "y[i]", "y[i+1]", "x[i, 0]", "c[1]", "s", "2", "0.5"])
+SUM_TERMS = st.recursive(SUM_LEAVES, _node, max_leaves=8).filter(lambda t: "[i" in t)
+
+
+@settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 25)), deadline=None)
+@given(term=SUM_TERMS, first=st.integers(0, 3), count=st.integers(2, 6),
+       theta=st.lists(st.floats(-2.0, 2.0), min_size=2, max_size=2))
+def test_generated_sums_agree_with_their_terms_compiled_one_by_one(term, first, count, theta):
+    text = f"sum({term}, i, {first}, {first + count - 1})"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast, slow = summed_both_ways(text, ["a", "b"], copies=False, allow_unused=True)  # (a*y[i] + y[i]*a: not)
+    graph = sg.parse(text)
+    rng = np.random.default_rng(len(term))
+    data = {name: rng.normal(size=known.shape) for name, known in graph.indexed.items()}
+    data.update({name: 0.75 for name in fast.data if name not in data})
+    with np.errstate(all="ignore"):
+        same_value_and_gradient(fast, slow, theta, rtol=1e-11, **data)

@@ -1,27 +1,105 @@
-"""One copy's kernel run for every copy of a template at once: the residuals of ``over=`` (:class:`CopiesKernel`).
+"""One copy's kernel run for every copy of a template at once: ``over=``'s residuals, a sum's terms (:class:`CopiesKernel`).
 
 ``residuals("y[k] - a*exp(-b*t[k])", wrt, over=("k", 0, "m-1"))`` makes one
 residual per ``k``, each the first copy with its data elements moved
-(``y[k]`` reads ``y[0 + 1*k]``).  Compiled copy by copy, the program has a
-statement per instruction per copy: at 10,000 residuals its derivation took
-2.7 s and its NumPy compile 2.1 s, growing linearly.  Here the first copy's
-program (its residual and gradient) is compiled once, and each of its data
+(``y[k]`` reads ``y[0 + 1*k]``), and ``sum(softplus(-t[r]*(w*x[r] + b)), r,
+0, m-1)`` one term per ``r`` (the parser says so: :class:`~symgraph.ir.graph.Copies`).
+Compiled copy by copy, the program has a statement per instruction per
+copy: at 10,000 residuals its derivation took 2.7 s and its NumPy compile
+2.1 s, growing linearly.  Here the first copy's program (its value and
+gradient) is compiled once (:func:`first_copy`), and each of its data
 elements is handed every copy's value as one array gathered with a fancy
-index (``y[0 + 1*arange(m)]``): NumPy's broadcasting evaluates all copies
-in one pass.  The kernel keeps the calling convention of the copy-by-copy
-one (:func:`~.vector_forms.residual_function` binds both): its inputs are the
-vector's entries, then every data element; its result the ``m`` residuals,
+index (``y[0 + 1*arange(m)]``): NumPy's broadcasting evaluates all copies in
+one pass, and a sum adds them up.  The kernel keeps the calling convention of
+the copy-by-copy one (:mod:`~.vector_forms` binds both): its inputs are the
+vector's entries, then every data element; its results the ``m`` residuals,
 then the Jacobian row by row (a sparse pattern's entries when ``columns``
-keeps some).
+keeps some), or the sum's value, then its gradient.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .arrays import ArrayLayout
+from ..ir.graph import Graph
+from .arrays import ArrayLayout, array_layouts
+from .compile import backend_kernel
 from .results import portable
+
+
+class FirstCopy(NamedTuple):
+    """The first copy's graph, its inputs (each with its data elements' indices over the copies, one array per
+    axis; None for the vector's entries and for plain data) and the Jacobian columns each row keeps (None: all)."""
+
+    graph: Graph
+    inputs: list[tuple[str, tuple | None]]
+    columns: Any
+
+
+def first_copy(graph: Graph, theta: Sequence[str | None], held: Sequence[str], pattern: Any = None
+               ) -> FirstCopy | None:
+    """When ``graph`` is made of copies of one template (``graph.copies``) that read the same parameters, its
+    first copy (:class:`FirstCopy`); else None.
+
+    A parameter whose index moves (``w[k+1] - w[k]`` by ``w``) makes each copy read other parameters: such
+    copies are derived and compiled one by one, as are those of a sparse pattern whose rows differ.
+    """
+    copies = graph.copies
+    if copies is None or held:
+        return None
+    first, m = copies.first, copies.count
+    keep = graph.ancestors(first) | {first}
+    labels, vector = graph.element_labels or {}, {t for t in theta if t is not None}
+    steps = np.arange(m, dtype=np.intp)
+    inputs: list[tuple[str, tuple | None]] = []
+    for x in graph.input_nodes:
+        if x not in keep:
+            continue
+        axes = copies.elements.get(labels.get(x, x))
+        if x in vector:
+            if axes is not None and any(b for _, b in axes):
+                return None
+            inputs.append((x, None))
+        else:
+            inputs.append((x, None if axes is None else tuple(a + b * steps for a, b in axes)))
+    if not vector <= keep:
+        return None
+    columns = None
+    if pattern is not None:
+        columns = pattern.indices[pattern.indptr[0]:pattern.indptr[1]]
+        if not np.array_equal(pattern.indices, np.tile(columns, m)):
+            return None
+    operands = graph.operands_of
+    ops = {v: op for v, op in graph.op_of.items() if v in keep}
+    one = Graph(ops, {v: operands[v] for v in ops}, tuple(x for x, _ in inputs), (first,),
+                {name: node for name, node in graph.addresses.items() if node in keep}, graph.given_symbols(keep),
+                indexed={name: known._replace(nodes={i: n for i, n in known.nodes.items() if n in keep})
+                         for name, known in graph.indexed.items()},
+                output_names=graph.output_names[:1] if copies.join is None else None)
+    return FirstCopy(one, inputs, columns)
+
+
+def copies_kernel(graph: Graph, copy: FirstCopy, program: Any, theta: Sequence[str | None], held: Sequence[str], *,
+                  backend: str, name: str, doc: str | None, progress: Any = None
+                  ) -> tuple["CopiesKernel", str, list, dict]:
+    """``(kernel, source, data, shapes)``: the first copy's ``program`` (its value, then its derivatives) on
+    ``backend``, run over every copy of ``graph`` by :class:`CopiesKernel`; ``data`` and ``shapes`` are
+    ``graph``'s data parameters, which a vector form binds as it binds the copy-by-copy kernel's."""
+    vector = [t for t in theta if t is not None]
+    read = set(vector)
+    data = graph.parameters([x for x in graph.input_nodes if x not in read], held)
+    position = {}
+    for p, (parameter, elements) in enumerate(data):
+        for node in ((parameter,) if elements is None else (n for _, n in elements)):
+            position[node] = p
+    gathered = [(x, gather) for x, gather in copy.inputs if x not in read]
+    kernel, source = backend_kernel(program, [*vector, *(x for x, _ in gathered)], tuple(program.results),
+                                    backend=backend, name=name, doc=doc, progress=progress)
+    shapes = {parameter: known.shape for parameter, known in graph.indexed.items()}
+    return (CopiesKernel(kernel, len(vector), [(position[x], gather) for x, gather in gathered],
+                         array_layouts(data, shapes), graph.copies.count, copy.columns, graph.copies.join == "add"),
+            source, data, shapes)
 
 
 class CopiesKernel:
@@ -33,13 +111,16 @@ class CopiesKernel:
     value per copy); it returns the residual, then its gradient's entries.
     ``layouts`` are the data parameters' (:func:`~.arrays.array_layouts`), to
     make arrays again of a call that passes elements one by one.  Each
-    Jacobian row keeps the gradient entries ``columns`` (all: None).
+    Jacobian row keeps the gradient entries ``columns`` (all: None); with
+    ``summed``, the copies' results are added up instead (a sum's value and gradient).
     """
 
     def __init__(self, kernel: Callable, vector: int, inputs: Sequence[tuple[int, Any]],
-                 layouts: Sequence[ArrayLayout | None], count: int, columns: Sequence[int] | None):
+                 layouts: Sequence[ArrayLayout | None], count: int, columns: Sequence[int] | None,
+                 summed: bool = False):
         self.kernel, self.vector, self.inputs, self.layouts = kernel, vector, tuple(inputs), tuple(layouts)
         self.count, self.columns = count, None if columns is None else tuple(columns)
+        self.summed = summed
         self.__wrapped__ = kernel  # inspect.getsource(res.fun) goes on to the generated code
         self.__name__ = getattr(kernel, "__name__", "residuals")
 
@@ -74,6 +155,8 @@ class CopiesKernel:
             args.append(data[p] if gather is None else np.asarray(data[p])[gather])
         results = [np.asarray(r) for r in self.kernel(*args)]
         m = self.count
+        if self.summed:  # a result the same in every copy (one reading no moved element) counts m times
+            return np.array([r.sum() if r.shape == (m,) else np.broadcast_to(r, (m,)).sum() for r in results])
         columns = range(len(results) - 1) if self.columns is None else self.columns
         out = np.empty(m * (1 + len(columns)), dtype=np.result_type(*results))
         out[:m] = results[0]
@@ -84,4 +167,5 @@ class CopiesKernel:
 
     def recipe(self) -> tuple:
         """Pickled as what it is made of (the copy's kernel by its own recipe)."""
-        return CopiesKernel, (portable(self.kernel), self.vector, self.inputs, self.layouts, self.count, self.columns)
+        return CopiesKernel, (portable(self.kernel), self.vector, self.inputs, self.layouts, self.count, self.columns,
+                              self.summed)

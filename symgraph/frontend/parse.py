@@ -73,7 +73,7 @@ from ..options import checked_options, is_size
 from ..errors import ArgumentError, ParseError, closest_name, shown, shown_names
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT
-from ..ir.graph import Graph
+from ..ir.graph import Copies, Graph
 from ..ir.input_names import element_label, read_element_label
 from ..constants import MAX_CONSTANT_BITS, constant_key as _constant_key
 from ..progress import paused_gc
@@ -169,7 +169,7 @@ def parse_sized(text: "str | Sequence[str]", sizes: "Mapping[str, int | tuple[in
             raise ParseError(f"text of {len(t):,} characters exceeds the limit of {MAX_TEXT_LENGTH:,}",
                              t[:100], 100)
     with paused_gc():
-        graph, _ = _parse(texts, outputs, _checked_sizes(sizes))
+        graph = _parse(texts, outputs, _checked_sizes(sizes))
     warn_readings(graph)  # e^x, sinx: a ReadingWarning, which the command line prints as a note
     return graph
 
@@ -215,14 +215,7 @@ def _is_count(value: Any) -> bool:
 
 
 def parse_over(text: str, over: tuple, **sizes: int) -> Graph:
-    """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last`` (:func:`parse_copies`)."""
-    return parse_copies(text, over, **sizes)[0]
-
-
-def parse_copies(text: str, over: tuple, **sizes: int) -> tuple[Graph, dict[str, tuple] | None]:
-    """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last``; and when each
-    copy is the first with its elements moved, each element of the first copy by label -> its index along
-    each axis as ``(a, b)``, ``a + b*j`` in the copy at ``k = first + j`` (else None).
+    """One output per value of an index: ``text`` parsed once for each ``k = first, ..., last``.
 
     ``over=("k", first, last)`` (both included; a list of the three too) binds ``k`` in each copy as a
     size is bound (``parse(text, k=value)``), so ``(y[k] - a*exp(-b*t[k]))``
@@ -241,8 +234,8 @@ def parse_copies(text: str, over: tuple, **sizes: int) -> tuple[Graph, dict[str,
 
     Examples
     --------
-    >>> g, copies = parse_copies("x[k] - x[k+1]", ("k", 1, "n-2"), n=4)
-    >>> len(g.outputs), g.input_labels, copies
+    >>> g = parse_over("x[k] - x[k+1]", ("k", 1, "n-2"), n=4)
+    >>> len(g.outputs), g.input_labels, g.copies.elements
     (2, ('x[1]', 'x[2]', 'x[3]'), {'x[1]': ((1, 1),), 'x[2]': ((2, 1),)})
     """
     if not (isinstance(over, (tuple, list)) and len(over) == 3 and isinstance(over[0], str)):
@@ -288,10 +281,9 @@ def _bound(bound: "int | str", sizes: dict, what: str) -> int:
 
 
 def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
-           over: tuple[str, int] | None = None, read: "set[str] | frozenset[str]" = frozenset()
-           ) -> tuple[Graph, dict[str, tuple] | None]:
-    """The graph of ``texts`` (one output each), their expansions counted against one budget, and with ``over``
-    the copies' elements when every copy was made from the first one's record (:meth:`_Tape.copied_elements`).
+           over: tuple[str, int] | None = None, read: "set[str] | frozenset[str]" = frozenset()) -> Graph:
+    """The graph of ``texts`` (one output each), their expansions counted against one budget; its ``copies``
+    say when its outputs (``over``), or its one output's sum, were made from one template's record.
 
     ``over=(k, first)`` binds the size ``k = first + position`` in each text
     (the copies of :func:`parse_over`'s template); a reduction in the first
@@ -373,8 +365,14 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
             raise ArgumentError(f"size {name}={shown(sizes[name])} makes {name} an input of {math.prod(shape):,} entries; "
                                 f"an indexed input has at most {MAX_ELEMENTS:,}")
     builder.declare_extents(extents)
-    copies = tape.copied_elements(over[1]) if tape is not None and not reparsed else None
-    return builder.finish(results, names_out), copies
+    graph = builder.finish(results, names_out)
+    moved = tape.copied_elements(over[1]) if tape is not None and not reparsed else None
+    if moved is not None:
+        graph.copies = Copies(graph.outputs[0], moved, len(texts), None)
+    elif len(results) == 1 and results[0] in parser.copied_sums:  # one sum of terms made from its first one's
+        first, moved, count = parser.copied_sums[results[0]]
+        graph.copies = Copies(builder.node_names[first], moved, count, "add")
+    return graph
 
 
 def _check_sizes_named(sizes: dict, words: set[str]) -> None:

@@ -80,7 +80,7 @@ class Reductions:
         sub.declared, sub.indices = self.declared, self.indices
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
-        sub.over_index = self.over_index
+        sub.over_index, sub.copied_sums = self.over_index, self.copied_sums
         sub.size_reads = self.size_reads
         sub.expanded, sub.repeats, sub.checking = self.expanded, self.repeats, self.checking
         if sub.nesting > MAX_REDUCTION_NESTING:
@@ -313,6 +313,7 @@ class Reductions:
             self._replayable(body, index)
         expanded, repeats, tape = self.expanded, self.repeats, None
         made_before = builder.size()
+        copied = replayable  # every term made from the first one's record
         for value in range(lo, hi + 1):
             expanded[0] += 1
             sub.repeats = repeats * (hi - value + 1)  # what a reduction in the term would run that often
@@ -323,6 +324,7 @@ class Reductions:
                 except Reparse:
                     term = None
             if term is None:
+                copied = copied and value == lo
                 scope[index] = sympy.Integer(value)
                 sub.i = 0
                 recording = replayable and value == lo
@@ -335,7 +337,7 @@ class Reductions:
             if builder.is_condition(term):
                 self.fail(f"the term of {word}() is a condition, not a number", body[0])
             if acc is None:
-                acc = term
+                acc = first = term
                 self.building(hi - lo + 1, builder.size() - made_before,
                               f"{word}() over {index} = {shown(lo)}..{shown(hi)}", k)
                 if tape is not None and not tape.ambiguous:  # the other terms at once, when the template allows
@@ -349,6 +351,10 @@ class Reductions:
                     acc = builder.binary(op, acc, term)
                 except GraphError as e:
                     self.fail(str(e), k)
+        if copied and op == "add" and tape is not None and not tape.ambiguous and acc.__class__ is int:
+            moved = tape.copied_elements(lo)
+            if moved is not None:
+                self.copied_sums[acc] = (first, moved, hi - lo + 1)
         values.append(empty if acc is None else acc)
         self.i = close + 1  # past the ')'
 

@@ -71,6 +71,9 @@ class _Parser(Expressions, Operands, Calls, Reductions):
         self.sizes: dict = {}
         #: the size :func:`parse_over` binds in each copy of its template (its over= index), or None
         self.over_index: str | None = None
+        #: the sums this parser made whose every term is its first with elements moved: the sum's node -> (the
+        #: first term's node, its elements' moves as :meth:`_Tape.copied_elements` gives them, the terms)
+        self.copied_sums: dict[int, tuple] = {}
         #: where the text reads a size as a number (positions in the text), shared with sub-parsers: a size read
         #: nowhere else is a plain input given as a size (:meth:`check_sizes`)
         self.size_reads: set[int] = set()

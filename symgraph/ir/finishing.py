@@ -146,6 +146,7 @@ class Finishing:
             out_ids.append(ref)
         dead = self._unread(out_ids) if self._dropped else set()
         names, addresses = self._names(dead)
+        self.node_names = names  # node id -> its name in the graph, for a caller that kept ids (the parser's copies)
         ops, operand_rows = self._ops, self._operands
         if dead:
             kept = [node for node in range(len(ops)) if node not in dead]

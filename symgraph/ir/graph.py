@@ -63,6 +63,21 @@ class Group(NamedTuple):
     nodes: tuple[str, ...]
 
 
+class Copies(NamedTuple):
+    """How the parser made a graph from copies of one template, each the first with its elements moved.
+
+    ``first`` is the first copy's node; ``elements`` maps each element it reads, by label, to its index along
+    each axis as ``(a, b)``: ``a + b*j`` in copy j; ``count`` copies.  ``join`` is None when the copies are
+    the outputs (``over=``), ``"add"`` when the output is their sum.  What lets one copy's program run over
+    arrays of every copy's data (:mod:`symgraph.backends.copies`).
+    """
+
+    first: str
+    elements: Mapping[str, tuple]
+    count: int
+    join: str | None
+
+
 class Graph(InputNames, GraphValues):
     """A computational graph: ``g.nx`` is the ``networkx.DiGraph`` (edges operand -> result).
 
@@ -130,6 +145,8 @@ class Graph(InputNames, GraphValues):
         self.swept_conditions: frozenset[str] = refusing_class(frozenset, "g.swept_conditions")(swept_conditions)
         self._exprs: dict[str, sympy.Expr] = {}
         self._nx: nx.DiGraph | None = None
+        #: set by the parser for a graph made of copies of one template (:class:`Copies`), else None
+        self.copies: Copies | None = None
 
     @classmethod
     @checked_options
