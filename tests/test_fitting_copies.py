@@ -195,7 +195,8 @@ def summed_both_ways(text: str, wrt, backend: str = "numpy", copies: bool = True
     """The sum compiled as one term over arrays (unless a term's nodes are shared in ways the copies' record
     cannot tell apart: ``copies=False``), and (times 1: not a bare sum) copy by copy."""
     fast = sg.value_and_grad(text, wrt=wrt, vector=True, backend=backend, **sizes)
-    slow = sg.value_and_grad(f"({text})*1", wrt=wrt, vector=True, backend="vm" if backend == "numba" else backend,
+    *lines, last = text.split("\n")
+    slow = sg.value_and_grad("\n".join([*lines, f"({last})*1"]), wrt=wrt, vector=True, backend="vm" if backend == "numba" else backend,
                              **sizes)  # (numba compiles the 500 terms one by one for minutes)
     assert isinstance(fast.__wrapped__.__wrapped__, CopiesKernel) or not copies
     assert not isinstance(slow.__wrapped__.__wrapped__, CopiesKernel)
@@ -262,6 +263,20 @@ def test_other_functions_of_sums_compile_as_before(text, wrt):
     np.testing.assert_allclose(gradient, [g.at(point)[x] for x in g.wrt], rtol=1e-12)
 
 
+@pytest.mark.parametrize("first, copies", [(0, True), (1, False), (2, True)])
+def test_an_element_read_before_the_sum_stays_where_it_is(first, copies):
+    """``c = y[1]*2`` before the sum: when the first term's y[i] is c's y[1] (i from 1), the term's elements cannot
+    move without moving c's (copy by copy); otherwise y[1] is data that every term reads unmoved (the term at
+    i = 1 reads it twice)."""
+    text = f"c = y[1]*2\nsum(c*a*y[i], i, {first}, 4)"
+    fast, slow = summed_both_ways(text, ["a"], copies=copies)
+    assert isinstance(fast.__wrapped__.__wrapped__, CopiesKernel) is copies
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    value, gradient = fast([1.5], y)
+    assert value == pytest.approx(4 * 1.5 * y[first:].sum()) and gradient == pytest.approx([4 * y[first:].sum()])
+    same_value_and_gradient(fast, slow, [1.5], y)
+
+
 def test_wrong_data_for_a_sum_is_refused_as_before():
     fast, slow = summed_both_ways("sum((y[i] - a*x[i])^2, i, 0, 4)", ["a"])
     for args, kwargs in [((np.ones(5),), {}), ((np.ones(4), np.ones(5)), {}), ((np.ones(5), np.ones(5)), {"z": 1}),
@@ -278,10 +293,14 @@ SUM_TERMS = st.recursive(SUM_LEAVES, _node, max_leaves=8).filter(lambda t: "[i" 
 
 
 @settings(max_examples=int(os.environ.get("SYMGRAPH_PROPERTY_EXAMPLES", 25)), deadline=None)
-@given(term=SUM_TERMS, first=st.integers(0, 3), count=st.integers(2, 6),
+@given(term=SUM_TERMS, first=st.integers(0, 3), count=st.integers(2, 6), named=st.booleans(),
        theta=st.lists(st.floats(-2.0, 2.0), min_size=2, max_size=2))
-def test_generated_sums_agree_with_their_terms_compiled_one_by_one(term, first, count, theta):
+def test_generated_sums_agree_with_their_terms_compiled_one_by_one(term, first, count, named, theta):
+    """``named``: the term also reads an element through a name assigned before the sum, which a term may
+    read too (y[1] at i = 1: then no copies), and which never moves."""
     text = f"sum({term}, i, {first}, {first + count - 1})"
+    if named:
+        text = f"u = y[1]*2 + x[0, 1]\n" + text.replace(f"sum({term},", f"sum(({term})*u,")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fast, slow = summed_both_ways(text, ["a", "b"], copies=False, allow_unused=True)  # (a*y[i] + y[i]*a: not)

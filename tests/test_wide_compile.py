@@ -70,10 +70,12 @@ def test_logistic_loss_gradient_lambdified_agrees_with_numpy():
 
 
 def test_one_point_forms_keep_their_temporaries_and_batches_free_them():
-    # a vector form runs at one point, on scalars: no del lines (a fifth of Python's compile of a large one)
-    fn = sg.value_and_grad(DECAY, wrt=["a", "b"], vector=True, n=30)
+    # a vector form runs at one point, on scalars: no del lines (a fifth of Python's compile of a large one);
+    # a sum of one term's copies runs that term on arrays of every term's data, and frees them
+    assert "\n    del " in sg.value_and_grad(DECAY, wrt=["a", "b"], vector=True, n=30).source
+    fn = sg.value_and_grad(f"({DECAY})*1", wrt=["a", "b"], vector=True, n=30)
     assert "\n    del " not in fn.source
-    batch = sg.value_and_grad(DECAY, wrt=["a", "b"], n=30)
+    batch = sg.value_and_grad(f"({DECAY})*1", wrt=["a", "b"], n=30)
     assert "\n    del " in batch.source
     t, y = _data(30)
     value, gradient = fn(np.array([1.5, 1.0]), y, t)

@@ -29,8 +29,9 @@ from .results import portable
 
 
 class FirstCopy(NamedTuple):
-    """The first copy's graph, its inputs (each with its data elements' indices over the copies, one array per
-    axis; None for the vector's entries and for plain data) and the Jacobian columns each row keeps (None: all)."""
+    """The first copy's graph, its inputs (each data element with its indices over the copies, one array per
+    axis, or its one index when it does not move; None for the vector's entries and for plain data) and the
+    Jacobian columns each row keeps (None: all)."""
 
     graph: Graph
     inputs: list[tuple[str, tuple | None]]
@@ -49,8 +50,14 @@ def first_copy(graph: Graph, theta: Sequence[str | None], held: Sequence[str], p
     if copies is None or held:
         return None
     first, m = copies.first, copies.count
-    keep = graph.ancestors(first) | {first}
+    operands, keep, stack = graph.operands_of, {first}, [first]
+    while stack:  # the first copy's nodes (Graph.ancestors checks each node it is given: a call per node)
+        for u in operands[stack.pop()]:
+            if u.__class__ is str and u not in keep:
+                keep.add(u)
+                stack.append(u)
     labels, vector = graph.element_labels or {}, {t for t in theta if t is not None}
+    index_of = {node: index for known in graph.indexed.values() for index, node in known.nodes.items() if node in keep}
     steps = np.arange(m, dtype=np.intp)
     inputs: list[tuple[str, tuple | None]] = []
     for x in graph.input_nodes:
@@ -61,8 +68,10 @@ def first_copy(graph: Graph, theta: Sequence[str | None], held: Sequence[str], p
             if axes is not None and any(b for _, b in axes):
                 return None
             inputs.append((x, None))
-        else:
-            inputs.append((x, None if axes is None else tuple(a + b * steps for a, b in axes)))
+        elif axes is not None:
+            inputs.append((x, tuple(a + b * steps for a, b in axes)))
+        else:  # plain data, or an element read from outside the copies (c = y[3]*2), the same in each
+            inputs.append((x, index_of.get(x)))
     if not vector <= keep:
         return None
     columns = None
@@ -70,7 +79,6 @@ def first_copy(graph: Graph, theta: Sequence[str | None], held: Sequence[str], p
         columns = pattern.indices[pattern.indptr[0]:pattern.indptr[1]]
         if not np.array_equal(pattern.indices, np.tile(columns, m)):
             return None
-    operands = graph.operands_of
     ops = {v: op for v, op in graph.op_of.items() if v in keep}
     one = Graph(ops, {v: operands[v] for v in ops}, tuple(x for x, _ in inputs), (first,),
                 {name: node for name, node in graph.addresses.items() if node in keep}, graph.given_symbols(keep),

@@ -114,6 +114,8 @@ class _Tape:
         #: term's reductions as (terms expanded before it in the term, its terms, its repeats over the term's), and
         #: the terms the whole term expanded
         self.start, self.repeats = parser.expanded[0], parser.repeats
+        #: the builder's nodes when recording began: an element the term reads that is older is read outside it too
+        self.made_before = builder.size()
         self.checks: list[tuple[int, int, int]] = []
         self.grown = 0
 
@@ -179,10 +181,14 @@ class _Tape:
     def copied_elements(self, value: int) -> dict[str, tuple] | None:
         """Each element the term reads, by its label at index ``value`` -> its index along each axis as
         ``(a, b)``: ``a + b*j`` in the term at ``value + j``; None when the parser evaluates some element's
-        index (``x[k^2]``).  The copies of over='s template made from this record are the first with its
-        elements moved so: one program over arrays of them (:mod:`symgraph.backends.copies`)."""
+        index (``x[k^2]``) or an element is read outside the term too (``c = y[0]*2; sum(c*y[i], ...)``:
+        moving ``y[0]`` would move ``c``'s).  The copies of over='s template made from this record are the first
+        with its elements moved so: one program over arrays of them (:mod:`symgraph.backends.copies`)."""
+        steps = self.steps
+        if any(node < self.made_before and steps[k][0] == "element" for node, k in self.made.items()):
+            return None
         out = {}
-        for step in self.steps:
+        for step in steps:
             if step[0] == "element":
                 if step[4] is None:
                     return None

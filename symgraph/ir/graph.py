@@ -44,8 +44,8 @@ import sympy
 
 from .. import ops
 from ..options import checked_options, label_list
-from ..errors import (ArgumentError, GraphError, GraphInputNodes, GraphOrder, GraphOutputs, counted, refusing, refusing_class,
-                      shown_names, shown)
+from ..errors import (ArgumentError, GraphError, GraphInputNodes, GraphOrder, GraphOutputs, counted, not_a_method,
+                      refusing, refusing_class, shown_names, shown)
 from ..names import Namer, output_labels
 from .graph_values import GraphValues
 from .hooks import SERVICES, service
@@ -76,6 +76,9 @@ class Copies(NamedTuple):
     elements: Mapping[str, tuple]
     count: int
     join: str | None
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise not_a_method("g.copies", "how the parser made the graph")
 
 
 class Graph(InputNames, GraphValues):
