@@ -48,7 +48,8 @@ from . import ops
 from .backends.registered import import_path, imported
 from .options import checked_options
 from .constants import SympyBuilder
-from .errors import ArgumentError, FunctionDefinitionError, ParseError, UnsupportedOpError, refusing, shown, shown_names
+from .errors import (ArgumentError, FunctionDefinitionError, ParseError, UnsupportedOpError, counted, refusing, shown,
+                     shown_names)
 from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
@@ -204,8 +205,17 @@ class UserFunction:
         calls may be registered again (another derivative), and the form must
         hold its current sympy class, as the sweeps use its current row.
         """
+        head = f"{self.name}({', '.join(self.args)})"
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k < len(self.args):
+            raise ArgumentError(f"derivative_form(): k= takes the index of an argument of {head}, "
+                                f"{' to '.join(map(str, sorted({0, len(self.args) - 1})))}, got {shown(k)}")
+        if isinstance(arguments, str) or not isinstance(arguments, Sequence) or len(arguments) != len(self.args):
+            got = f"{len(arguments)}" if isinstance(arguments, Sequence) and not isinstance(arguments, str) else \
+                f"{type(arguments).__name__} {shown(arguments)}"
+            raise ArgumentError(f"derivative_form(): arguments= takes a list of {counted(len(self.args), 'expression')}, "
+                                f"one per argument of {head}, got {got}")
         arguments = tuple(arguments)
-        return self._replay(k, SympyBuilder, self.sympy(*arguments), arguments)
+        return self._replay(int(k), SympyBuilder, self.sympy(*arguments), arguments)
 
     @checked_options
     def evaluate(self, arguments: Sequence[sympy.Expr]) -> sympy.Float | None:

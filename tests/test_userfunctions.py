@@ -778,3 +778,18 @@ def test_a_closed_form_of_a_lambda_names_why_it_does_not_pickle(define):
     define("ff", lambda x: np.tanh(x), ["1 - ff(x)^2"])
     with pytest.raises(sg.UnsupportedOpError, match="cannot pickle the registered function 'ff'.*lambda"):
         pickle.dumps(sg.grad("ff(x)*y")["y"])
+
+
+@pytest.mark.parametrize("k, arguments, said", [
+    (1, ["x"], "k= takes the index of an argument of ff\\(x\\), 0, got 1"),
+    (-1, ["x"], "got -1"), (True, ["x"], "got True"), ("0", ["x"], "got '0'"),
+    (0, ["x", "y"], "takes a list of 1 expression, one per argument of ff\\(x\\), got 2"), (0, [], "got 0"), (0, 3, "got int 3"),
+])
+def test_a_derivative_form_asked_of_no_argument_says_so(define, k, arguments, said):
+    """``handle.derivative_form(1, [x])`` of a function of one argument raised IndexError from a list inside, a
+    wrong number of arguments sympy's TypeError, and ``k=-1`` gave the last derivative as Python indexes lists."""
+    import sympy
+    handle = define("ff", np.tanh, ["1 - ff(x)^2"])
+    with pytest.raises(sg.ArgumentError, match=said):
+        handle.derivative_form(k, [sympy.Symbol(a) for a in arguments] if isinstance(arguments, list) else arguments)
+    assert handle.derivative_form(0, [sympy.Symbol("x")]) == 1 - handle.sympy(sympy.Symbol("x")) ** 2
