@@ -562,6 +562,8 @@ def test_functions_option_registers_a_module_s_functions(capsys, functions_modul
     ("cli_userfuncs:absent", "has no attribute 'absent'"),
     ("cli_userfuncs:np", "'np' is not a function registered with symgraph.function"),
     ("cli_userfuncs:a:b", "takes MODULE or MODULE:NAME"),
+    # the file's name: 'No module named 'cli_userfuncs.py'; 'cli_userfuncs' is not a package', and no word of why
+    ("cli_userfuncs.py", "--functions names a module: write cli_userfuncs"),
 ])
 def test_functions_option_errors(capsys, functions_module, spec, message):
     status, out, err = call(capsys, "grad", "softsign(a)", "--functions", spec)
