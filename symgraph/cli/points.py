@@ -157,15 +157,17 @@ def _defines(text: str) -> bool:
 def _plain_number(text: str) -> float | None:
     """``text`` as a float when it is a plain number (the fast path), else None for the parser to read.
 
-    Python's ``float`` alone also takes ``1_000`` and non-ASCII digits,
-    which the grammar refuses; the parser then says why.
+    Python's ``float`` alone also takes ``1_000`` and non-ASCII digits, and
+    reads ``1e-400`` (nonzero, below float64's smallest) as 0, which the
+    grammar refuses; the parser then says why.
     """
     if not text.isascii() or "_" in text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return None
+    return None if value == 0 and any(c in "123456789" for c in text.lower().partition("e")[0]) else value
 
 
 def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str, float]:
