@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
+from sympy.core.sympify import CantSympify
 
 from .binding import point_values
 from .options import checked_options
@@ -27,12 +28,14 @@ from .ir.program import Program
 from .matrix_functions import NUMERIC_MEMBERS, SparseFunction, _compiled, csr_of, not_numbers, point_hint, user_inputs
 
 
-class SparseDerivative:
+class SparseDerivative(CantSympify):
     """The structural nonzeros of a Jacobian or Hessian: ``pattern``, ``program`` and closed forms on request.
 
     ``labels[k]`` is the program's result for the k-th stored entry of
     ``pattern`` (CSR order); entries a Hessian mirrors share one label.
     ``cost`` is the derivation's :class:`~symgraph.cost.CostReport`, as a dense matrix's.
+    No sympy object (``CantSympify``): sympy converts the other operand of a comparison first (``M == S``,
+    ``sympy.Integer(3) == S``), and its conversion reached ``float(S)``, whose NotNumbersError escaped ``==``.
     """
 
     def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
