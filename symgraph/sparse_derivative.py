@@ -154,8 +154,8 @@ class SparseDerivative(CantSympify):
         """Results of the same kind, wrt names, pattern and entries are equal, as dense matrices and gradients
         are: two derivations of one function compared unequal (identity), where their dense forms compared equal.
         Unhashable, as those are."""
-        if not isinstance(other, SparseDerivative):
-            return NotImplemented
+        if not isinstance(other, SparseDerivative):  # not NotImplemented: scipy's reflected == asks np.asarray(S)
+            return False
         mine, theirs = self.pattern, other.pattern
         return self is other or (
             self.shape == other.shape and self.order == other.order and self.wrt == other.wrt

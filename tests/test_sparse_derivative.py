@@ -17,6 +17,8 @@ def test_comparing_a_sparse_result_with_sympy_objects_is_false_not_an_error():
     assert (sympy.Integer(3) == hessian) is False and (hessian == sympy.Symbol("x")) is False
     assert hessian not in [matrix, 3] and hessian in [matrix, hessian]
     assert hessian == sg.hessian("x*y^2", sparse=True)
+    point = hessian.at(x=1.0, y=2.0)  # a CSR matrix, whose == converts S to an array (refused) when it goes first
+    assert (hessian == point) is False and hessian != point
     with pytest.raises(sympy.SympifyError, match="SparseDerivative 2x2"):
         sympy.sympify(hessian)
     with pytest.raises(sg.ArgumentError, match="takes no arithmetic"):
