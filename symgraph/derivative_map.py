@@ -94,8 +94,13 @@ class Values(ShortDict):
         super().__init__(values)
         self.graph = graph
 
-    def __missing__(self, name: str) -> Any:
-        raise _no_entry(self.graph, name, list(self))
+    def __missing__(self, name: str) -> Any:  # an element spelt as wrt takes it, W[0,1] for W[0, 1], is read too
+        if (label := self.graph.entry_label(name)) is name or not dict.__contains__(self, label):
+            raise _no_entry(self.graph, name, list(self))
+        return self[label]
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or dict.__contains__(self, self.graph.entry_label(name))
 
     @checked_options
     def array(self, name: str) -> np.ndarray:
@@ -196,6 +201,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
     def _entry(self, name: str | sympy.Symbol) -> str:
         """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
         label = str(name) if isinstance(name, (str, sympy.Basic)) and not isinstance(name, sympy.Number) else None
+        if label is not None and label not in self._index and self.graph is not None:  # spelt as wrt takes it: W[0,1]
+            label = self.graph.entry_label(label)
         if label is None or label not in self._index:  # not str() of any key: a 5,000-digit int cannot be written
             raise _no_entry(self.graph, name if label is None else label, self.labels)
         return label
@@ -262,7 +269,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     def __contains__(self, name: object) -> bool:
         """Whether ``name`` is an entry, without building its closed form (Mapping's default would build it)."""
-        return isinstance(name, (str, sympy.Basic)) and str(name) in self._index
+        return isinstance(name, (str, sympy.Basic)) and (str(name) in self._index or self.graph is not None and
+                                                          self.graph.entry_label(str(name)) in self._index)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.labels)

@@ -167,6 +167,14 @@ class InputNames:
         known = self.indexed.get(read[0]) if read is not None else None
         return key if known is None else known.nodes.get(read[1], key)
 
+    def entry_label(self, key: Any) -> Any:
+        """The label results key an element by (``W[0, 1]``, ``x[0]``) for each spelling ``wrt`` takes (``W[0,1]``
+        spaced any way, the node ``x_0``), so a result reads back the names it was asked for; another key as it is."""
+        if not isinstance(key, str) or not self.indexed:
+            return key
+        node = self._element_node(key)
+        return element_label(*self._elements[node]) if node in self._elements else self._unread_element(key) or key
+
     def _unread_element(self, key: Any) -> str | None:
         """The label of the element ``key`` names when it lies within its indexed input's extent but no node reads
         it (``x[0]`` of ``x[2]*y``: a gradient has its entry, ``x=[...]`` holds it), else None."""
