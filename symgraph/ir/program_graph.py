@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import constants, ops
-from ..errors import ArgumentError, EntryError, shown, shown_names
+from ..errors import ArgumentError, EntryError, counted, shown, shown_names
 from ..names import is_identifier
 from ..options import label_list
 from .graph import Graph
@@ -69,6 +69,9 @@ def program_graph(program: "Program", labels: Iterable[str] | None, values: Iter
     elif names is not None:
         names = [name if isinstance(name, str) else None
                  for name in label_list("Program.as_graph(): names=", names, "name")]
+        if len(names) != len(labels):  # zipped with the outputs: the ones past the shorter list were left unnamed
+            raise ArgumentError(f"Program.as_graph(): names= gives {counted(len(names), 'name')} for "
+                                f"{counted(len(labels), 'output')} (one per label, or None for no name)")
     if values:  # the function's own rows of the values asked for that the program left out (dead code to it)
         wanted = [graph.addresses[n] for n in values if graph.addresses.get(n) is not None]
         for target, op, args in live_instructions(graph.rows(backwards=True), wanted, known=op_of):

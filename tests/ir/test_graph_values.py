@@ -4,6 +4,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pytest
 
 import symgraph as sg
 
@@ -28,3 +29,15 @@ def test_a_few_values_print_as_a_dict():
     values = sg.parse("c = a + b; e = c * b").evaluate(a=2, b=1)
     assert repr(values) == str(values) == "{'a': 2.0, 'b': 1.0, 'c': 3.0, 'e': 3.0}"
     assert repr(sg.grad("a*b").program.evaluate(a=2, b=1)) == "{'a': 1.0, 'b': 2.0}"
+
+
+def test_a_programs_graph_takes_one_output_name_per_label():
+    """``program.as_graph(["x", "y"], names=["gx"])`` made a graph of two outputs with one output label, whose
+    Jacobian's ``latex()`` raised IndexError; names beyond the labels were dropped silently."""
+    program = sg.grad("c = x*y; c^2 + x").program
+    for names in (["gx"], ["gx", "gy", "gz"], []):
+        with pytest.raises(sg.ArgumentError, match=f"names= gives {len(names)} names? for 2 outputs"):
+            program.as_graph(["x", "y"], names=names)
+    graph = program.as_graph(["x", "y"], names=["gx", "gy"])
+    assert sg.jacobian(graph).latex().startswith(r"\frac{\partial \left(\mathrm{gx}, \mathrm{gy}\right)}")
+    assert program.as_graph("x", names="gx").addresses["gx"] == program.results["x"]
