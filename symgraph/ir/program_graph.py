@@ -60,7 +60,11 @@ def program_graph(program: "Program", labels: Iterable[str] | None, values: Iter
             op_of[constants_[key]], operands[constants_[key]] = "const", (ref,)
         outputs.append(constants_[key])
     graph = program.graph
-    values = set(_names("Program.as_graph(): values=", values)) if graph is not None else set()
+    values = set(_names("Program.as_graph(): values=", values))
+    unknown = [name for name in values if graph is None or name not in graph.addresses]
+    if unknown:  # was left out silently, as if the function had no such value
+        raise EntryError(f"Program.as_graph(): values= names {shown(unknown[0])}, which is no value of the function"
+                         + (f" (its names: {shown_names(list(graph.addresses), 10)})" if graph is not None else ""))
     if names is LABELS:  # the result labels themselves, where they can name an output (Program(..., {"f": "t1"})'s
         # output is f, not t1): not a generated name of the function's graph (a label v1), which no user gave, nor
         # an input's name, left out ones too (a gradient's label z of an absent wrt name z is no output named z)

@@ -41,3 +41,11 @@ def test_a_programs_graph_takes_one_output_name_per_label():
     graph = program.as_graph(["x", "y"], names=["gx", "gy"])
     assert sg.jacobian(graph).latex().startswith(r"\frac{\partial \left(\mathrm{gx}, \mathrm{gy}\right)}")
     assert program.as_graph("x", names="gx").addresses["gx"] == program.results["x"]
+
+
+def test_a_programs_graph_keeps_only_values_the_function_has():
+    """``program.as_graph(values=["zz"])`` left the unknown name out silently, as if the function had no such value."""
+    program = sg.grad("c = x*y; c^2 + x").program
+    assert program.as_graph(values=["c"]).addresses["c"] == program.graph.addresses["c"]
+    with pytest.raises(sg.EntryError, match="values= names 'zz', which is no value of the function"):
+        program.as_graph(values=["c", "zz"])
