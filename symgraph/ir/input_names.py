@@ -167,6 +167,7 @@ class InputNames:
         known = self.indexed.get(read[0]) if read is not None else None
         return key if known is None else known.nodes.get(read[1], key)
 
+    @checked_options
     def entry_label(self, key: Any) -> Any:
         """The label results key an element by (``W[0, 1]``, ``x[0]``) for each spelling ``wrt`` takes (``W[0,1]``
         spaced any way, the node ``x_0``), so a result reads back the names it was asked for; another key as it is."""
