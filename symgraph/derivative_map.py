@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 from functools import cached_property
-from itertools import islice
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -26,7 +25,7 @@ from .export.latex import ENTRY_LINES, derivative_latex
 from .export.notebook_latex import notebook_math
 from .frontend.coerce import element_labels
 from .ir.graph import Graph
-from .ir.listing import count_text
+from .ir.listing import ShortDict, count_text
 from .names import function_name, output_labels, partial_name
 from .errors import (EntryError, ExpressionTooLargeError, GraphError, ResultLabels, WrtNames, no_entry, refusing, shown_names,
                      shown)
@@ -87,23 +86,21 @@ def _no_entry(graph: Graph, name: Any, labels: Sequence[str]) -> EntryError:
     return error
 
 
-class Values(dict):
-    """Numbers keyed by label (``x[0]``, ``b``), with :meth:`array` for an indexed input's entries."""
+class Values(ShortDict):
+    """Numbers keyed by label (``x[0]``, ``b``), with :meth:`array` for an indexed input's entries; printed as
+    their first entries and a count of the rest (the values at 100,000 inputs were 2 MB of text)."""
 
     def __init__(self, graph: Graph, values: Mapping[str, Any]):
         super().__init__(values)
         self.graph = graph
 
-    def __missing__(self, name: str) -> Any:
-        raise _no_entry(self.graph, name, list(self))
+    def __missing__(self, name: str) -> Any:  # an element spelt as wrt takes it, W[0,1] for W[0, 1], is read too
+        if (label := self.graph.entry_label(name)) is name or not dict.__contains__(self, label):
+            raise _no_entry(self.graph, name, list(self))
+        return self[label]
 
-    def __repr__(self) -> str:
-        """A dict's text, cut to the first :data:`SHOW_ENTRIES` entries and a count of the rest (the values at
-        100,000 inputs were 2 MB of text)."""
-        if len(self) <= SHOW_ENTRIES:
-            return dict.__repr__(self)
-        shown = ", ".join(f"{k!r}: {v!r}" for k, v in islice(self.items(), SHOW_ENTRIES))
-        return f"{{{shown}, ... ({len(self) - SHOW_ENTRIES:,} more)}}"
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or dict.__contains__(self, self.graph.entry_label(name))
 
     @checked_options
     def array(self, name: str) -> np.ndarray:
@@ -204,6 +201,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
     def _entry(self, name: str | sympy.Symbol) -> str:
         """``name`` (a string or a sympy Symbol) as an entry's label; an EntryError naming the entries if none."""
         label = str(name) if isinstance(name, (str, sympy.Basic)) and not isinstance(name, sympy.Number) else None
+        if label is not None and label not in self._index and self.graph is not None:  # spelt as wrt takes it: W[0,1]
+            label = self.graph.entry_label(label)
         if label is None or label not in self._index:  # not str() of any key: a 5,000-digit int cannot be written
             raise _no_entry(self.graph, name if label is None else label, self.labels)
         return label
@@ -270,7 +269,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
 
     def __contains__(self, name: object) -> bool:
         """Whether ``name`` is an entry, without building its closed form (Mapping's default would build it)."""
-        return isinstance(name, (str, sympy.Basic)) and str(name) in self._index
+        return isinstance(name, (str, sympy.Basic)) and (str(name) in self._index or self.graph is not None and
+                                                          self.graph.entry_label(str(name)) in self._index)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.labels)

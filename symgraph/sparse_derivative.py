@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
+from sympy.core.sympify import CantSympify
 
 from .binding import point_values
 from .options import checked_options
@@ -27,12 +28,14 @@ from .ir.program import Program
 from .matrix_functions import NUMERIC_MEMBERS, SparseFunction, _compiled, csr_of, not_numbers, point_hint, user_inputs
 
 
-class SparseDerivative:
+class SparseDerivative(CantSympify):
     """The structural nonzeros of a Jacobian or Hessian: ``pattern``, ``program`` and closed forms on request.
 
     ``labels[k]`` is the program's result for the k-th stored entry of
     ``pattern`` (CSR order); entries a Hessian mirrors share one label.
     ``cost`` is the derivation's :class:`~symgraph.cost.CostReport`, as a dense matrix's.
+    No sympy object (``CantSympify``): sympy converts the other operand of a comparison first (``M == S``,
+    ``sympy.Integer(3) == S``), and its conversion reached ``float(S)``, whose NotNumbersError escaped ``==``.
     """
 
     def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
@@ -151,8 +154,8 @@ class SparseDerivative:
         """Results of the same kind, wrt names, pattern and entries are equal, as dense matrices and gradients
         are: two derivations of one function compared unequal (identity), where their dense forms compared equal.
         Unhashable, as those are."""
-        if not isinstance(other, SparseDerivative):
-            return NotImplemented
+        if not isinstance(other, SparseDerivative):  # not NotImplemented: scipy's reflected == asks np.asarray(S)
+            return False
         mine, theirs = self.pattern, other.pattern
         return self is other or (
             self.shape == other.shape and self.order == other.order and self.wrt == other.wrt

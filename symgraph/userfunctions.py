@@ -35,6 +35,7 @@ Registering a name again replaces the function (notebook cells are re-run);
 """
 from __future__ import annotations
 
+import copyreg
 import inspect
 from typing import Any, Callable, Sequence
 
@@ -47,7 +48,8 @@ from . import ops
 from .backends.registered import import_path, imported
 from .options import checked_options
 from .constants import SympyBuilder
-from .errors import ArgumentError, FunctionDefinitionError, ParseError, UnsupportedOpError, refusing, shown, shown_names
+from .errors import (ArgumentError, FunctionDefinitionError, ParseError, UnsupportedOpError, counted, refusing, shown,
+                     shown_names)
 from .frontend.parse import parse
 from .frontend.tokens import scan
 from .ir.graph import Graph
@@ -203,8 +205,17 @@ class UserFunction:
         calls may be registered again (another derivative), and the form must
         hold its current sympy class, as the sweeps use its current row.
         """
+        head = f"{self.name}({', '.join(self.args)})"
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k < len(self.args):
+            raise ArgumentError(f"derivative_form(): k= takes the index of an argument of {head}, "
+                                f"{' to '.join(map(str, sorted({0, len(self.args) - 1})))}, got {shown(k)}")
+        if isinstance(arguments, str) or not isinstance(arguments, Sequence) or len(arguments) != len(self.args):
+            got = f"{len(arguments)}" if isinstance(arguments, Sequence) and not isinstance(arguments, str) else \
+                f"{type(arguments).__name__} {shown(arguments)}"
+            raise ArgumentError(f"derivative_form(): arguments= takes a list of {counted(len(self.args), 'expression')}, "
+                                f"one per argument of {head}, got {got}")
         arguments = tuple(arguments)
-        return self._replay(k, SympyBuilder, self.sympy(*arguments), arguments)
+        return self._replay(int(k), SympyBuilder, self.sympy(*arguments), arguments)
 
     @checked_options
     def evaluate(self, arguments: Sequence[sympy.Expr]) -> sympy.Float | None:
@@ -225,9 +236,35 @@ class UserFunction:
 
 def _registered_again(name: str, module: str, qualname: str, derivatives: tuple[str, ...], args: tuple[str, ...],
                       latex: str | None) -> UserFunction:
-    """A pickled :class:`UserFunction`, loaded: its callable imported and the function registered (again)."""
+    """A pickled :class:`UserFunction`, loaded: its callable imported and the function registered (again).
+
+    Where this very registration holds the name (the process that pickled it: ``copy.deepcopy(handle)``, a closed
+    form loaded back) its handle is returned, not replaced: a new one took the name from the user's handle, whose
+    ``remove()`` then did nothing."""
     numpy = imported(name, module, qualname, subject=f"the registered function {name!r}")
+    current = getattr(getattr(ops.USER.get(name), "sympy", None), "_symgraph_handle", None)
+    if current is not None and current.numpy is numpy and \
+            (current.derivatives, current.args, current.latex) == (tuple(derivatives), tuple(args), latex):
+        return current
     return function(name, numpy, list(derivatives), args=list(args), latex=latex)
+
+
+class RegisteredFunctionClass(type(sympy.Function)):
+    """The metaclass of the sympy classes of registered functions, so that pickle reaches :func:`_reduce_class`:
+    a class is otherwise pickled by its module and name, and none of symgraph's modules has one per function."""
+
+
+def _reduce_class(cls: RegisteredFunctionClass) -> tuple:
+    """A registered function's sympy class (in a closed form, a Jacobian) pickled as its handle's registration."""
+    return _sympy_class_again, cls._symgraph_handle.__reduce__()[1]
+
+
+def _sympy_class_again(*registration: Any) -> type:
+    """A pickled sympy class of a registered function, loaded: the function registered (see :func:`_registered_again`)."""
+    return _registered_again(*registration).sympy
+
+
+copyreg.pickle(RegisteredFunctionClass, _reduce_class)
 
 
 def _sympy_class(handle: UserFunction) -> type:
@@ -255,8 +292,9 @@ def _sympy_class(handle: UserFunction) -> type:
                  "_sympystr": _as_function, "_pretty": _as_function, "_sympyrepr": _as_function,
                  "precedence": PRECEDENCE["Func"],  # also looked up by class name
                  "_symgraph_name": handle.name,  # what ops.sympy_op reads once the name is registered again
+                 "_symgraph_handle": handle,  # what the class pickles as (_reduce_class)
                  "__module__": __name__, "__doc__": f"{handle.name}: a function registered with symgraph.function"}
-    return type(sympy.Function)(handle.name, (sympy.Function,), namespace)
+    return RegisteredFunctionClass(handle.name, (sympy.Function,), namespace)
 
 
 def _check(name: Any, numpy: Any, derivatives: Any, args: Any, latex: Any) -> tuple[str, ...]:

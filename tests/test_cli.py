@@ -562,6 +562,8 @@ def test_functions_option_registers_a_module_s_functions(capsys, functions_modul
     ("cli_userfuncs:absent", "has no attribute 'absent'"),
     ("cli_userfuncs:np", "'np' is not a function registered with symgraph.function"),
     ("cli_userfuncs:a:b", "takes MODULE or MODULE:NAME"),
+    # the file's name: 'No module named 'cli_userfuncs.py'; 'cli_userfuncs' is not a package', and no word of why
+    ("cli_userfuncs.py", "--functions names a module: write cli_userfuncs"),
 ])
 def test_functions_option_errors(capsys, functions_module, spec, message):
     status, out, err = call(capsys, "grad", "softsign(a)", "--functions", spec)
@@ -668,7 +670,7 @@ def test_size_reaches_every_command(capsys):
     (["--size", "n=3", "--at", "x=[[1, 2, 3]]"], "--at x: x has 3 entries in the expression, got shape (1, 3)"),
     (["--size", "n=3", "--at", "x=1"], "--at x: x has 3 entries in the expression, got a number"),
     (["--size", "n=3", "--at", "x[0]=1", "x[1]=2"], "--at gives no value for x[2]"),
-    (["--size", "n=3", "--at", "x=[1,2,3]", "x[7]=1"], "--at x[7]: x has no such element in the expression"),
+    (["--size", "n=3", "--at", "x=[1,2,3]", "x[7]=1"], "--at x[7]: x has no such element (indices up to x[2])"),
     (["--size", "n=3", "--at", "x=[1,2,3]", "x[0,1]=1"], "--at x[0,1]: an element of x is written x[0]"),
     (["--size", "n=3", "--at", "x=[1,2,3]", "y[0]=1"], "--at y[0]: 'y' is not an indexed input"),
     (["--size", "n=3", "--at", "x=[1,,3]"], "--at value for 'x': an empty entry"),

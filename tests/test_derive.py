@@ -380,3 +380,22 @@ def test_an_entry_too_large_to_build_says_how_to_compute_and_differentiate_it():
     h, x0 = 1e-7, 0.01
     slope = (gradient.at(x=x0 + h)["x"] - gradient.at(x=x0 - h)["x"]) / (2 * h)
     assert second.at(x=x0)[second.labels[0]] == pytest.approx(slope, rel=1e-5)
+
+
+def test_a_result_takes_an_element_spelt_as_wrt_takes_it():
+    """``sg.grad(f, wrt=["W[0,1]"])`` takes W[0,1] spaced any way (and the node x_0), and keys the result
+    ``W[0, 1]``; but ``g["W[0,1]"]``, ``"W[0,1]" in g`` and ``g.at(...)["W[0,1]"]`` said "no entry 'W[0,1]'":
+    the user's own spelling of wrt did not read its result back."""
+    import numpy as np
+    g = sg.grad("W[0,1]*W[1,0] + x[2]^2", wrt=["W[0,1]", "W[0,0]", "W[1,0]", "x"], allow_unused=True)
+    assert list(g)[:2] == ["W[0, 1]", "W[0, 0]"]
+    for key in ("W[0,1]", "W[ 0 , 1 ]", "W_0_1"):
+        assert key in g and g[key] == g["W[0, 1]"] and g.expand(key) == g["W[0, 1]"]
+    assert "x_2" in g and g["x_2"] == g["x[ 2 ]"] == 2 * sympy.IndexedBase("x")[2]
+    assert "W[0,0]" in g and g["W[0,0]"] == 0  # an element the text never reads: an entry all the same
+    values = g.at(W=np.arange(4.0).reshape(2, 2), x=[1.0, 2.0, 3.0])
+    assert values["W[0,1]"] == values["W[0, 1]"] == 2.0 and "W[1,0]" in values and values["x_2"] == 6.0
+    assert "W[2,0]" not in g and "W[2,0]" not in values
+    with pytest.raises(sg.EntryError, match="no entry 'W\\[2,0\\]'"):
+        g["W[2,0]"]
+    assert sg.vjp("W[0,1]*W[1,0]", wrt=["W[0,1]"], v=[1])["W[0,1]"] == sympy.IndexedBase("W")[1, 0]

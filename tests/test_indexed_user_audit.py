@@ -63,8 +63,8 @@ def test_an_element_is_given_a_value_by_its_label_however_it_is_spaced():
     graph = sg.parse("W[0, 1]^2 + x[1]")
     assert graph.evaluate(**{"W[0,1]": 2.0, "x[ 1 ]": 1.0})[graph.outputs[0]] == 5.0
     assert sg.grad(graph, wrt=["W[0,1]"]).at(**{"W[0,1]": 3.0, "x[1]": 0.0}) == {"W[0, 1]": 6.0}
-    with pytest.raises(sg.GraphError, match=r"unknown input\(s\) W\[0,0\]"):
-        graph.evaluate(**{"W[0,1]": 2.0, "x[1]": 1.0, "W[0,0]": 1.0})
+    with pytest.raises(sg.GraphError, match=r"unknown input\(s\) W\[1,0\]"):  # W's extent is 1 x 2 (W[0,0], unread,
+        graph.evaluate(**{"W[0,1]": 2.0, "x[1]": 1.0, "W[1,0]": 1.0})  # is taken: tests/ir/test_input_names.py)
 
 
 def test_a_size_that_bounds_a_residual_template_may_be_read_as_a_number_in_it():

@@ -735,3 +735,61 @@ def test_a_printed_result_calling_a_registered_function_pickles(define):
     shown = repr(g)
     loaded = pickle.loads(pickle.dumps(g))
     assert repr(loaded) == shown and loaded.at(x=0.5, y=2.0) == g.at(x=0.5, y=2.0)
+
+
+def test_a_closed_form_and_a_jacobian_calling_a_registered_function_pickle(define):
+    """A closed form holds the function's sympy class, which pickle looked up by a name no module has:
+    ``pickle.dumps(g["x"])`` and ``pickle.dumps(sg.jacobian(...))`` raised "Can't pickle ff: attribute lookup ff on
+    symgraph.userfunctions failed".  The class pickles as the registration (as the handle does), and loading it in
+    the process that registered it keeps that registration: ``handle.remove()`` still removes it."""
+    import copy
+    import pickle
+
+    import sympy
+    handle = define("ff", np.tanh, ["1 - ff(x)^2"])
+    entry = sg.grad("ff(x)*y")["x"]
+    loaded = pickle.loads(pickle.dumps(entry))
+    assert loaded == entry and sympy.diff(loaded, "y") == sympy.diff(entry, "y")
+    jacobian = sg.jacobian(["ff(x)*y", "x"])
+    assert pickle.loads(pickle.dumps(jacobian)) == jacobian
+    for again in (pickle.loads(pickle.dumps(handle)), copy.deepcopy(handle), copy.copy(handle)):
+        assert again is handle and handle.registered
+    handle.remove()
+    with pytest.raises(sg.ParseError, match="unknown function 'ff'"):
+        sg.parse("ff(x)")
+
+
+def test_a_pickled_closed_form_registers_its_function_where_it_is_loaded(define):
+    import pickle
+    import subprocess
+    import sys
+
+    define("ff", np.tanh, ["1 - ff(x)^2"])
+    data = pickle.dumps(sg.grad("ff(x)*y")["y"])
+    code = ("import pickle, sys; e = pickle.loads(sys.stdin.buffer.read()); "
+            "import symgraph as sg; print(float(e.subs('x', 0.5).evalf()), sg.grad('ff(x)').at(x=0.0)['x'])")
+    out = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True).stdout.split()
+    assert float(out[0]) == pytest.approx(np.tanh(0.5)) and float(out[1]) == 1.0
+
+
+def test_a_closed_form_of_a_lambda_names_why_it_does_not_pickle(define):
+    """As its handle does (it said "Can't pickle ff: attribute lookup ff on symgraph.userfunctions failed")."""
+    import pickle
+    define("ff", lambda x: np.tanh(x), ["1 - ff(x)^2"])
+    with pytest.raises(sg.UnsupportedOpError, match="cannot pickle the registered function 'ff'.*lambda"):
+        pickle.dumps(sg.grad("ff(x)*y")["y"])
+
+
+@pytest.mark.parametrize("k, arguments, said", [
+    (1, ["x"], "k= takes the index of an argument of ff\\(x\\), 0, got 1"),
+    (-1, ["x"], "got -1"), (True, ["x"], "got True"), ("0", ["x"], "got '0'"),
+    (0, ["x", "y"], "takes a list of 1 expression, one per argument of ff\\(x\\), got 2"), (0, [], "got 0"), (0, 3, "got int 3"),
+])
+def test_a_derivative_form_asked_of_no_argument_says_so(define, k, arguments, said):
+    """``handle.derivative_form(1, [x])`` of a function of one argument raised IndexError from a list inside, a
+    wrong number of arguments sympy's TypeError, and ``k=-1`` gave the last derivative as Python indexes lists."""
+    import sympy
+    handle = define("ff", np.tanh, ["1 - ff(x)^2"])
+    with pytest.raises(sg.ArgumentError, match=said):
+        handle.derivative_form(k, [sympy.Symbol(a) for a in arguments] if isinstance(arguments, list) else arguments)
+    assert handle.derivative_form(0, [sympy.Symbol("x")]) == 1 - handle.sympy(sympy.Symbol("x")) ** 2

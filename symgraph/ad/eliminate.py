@@ -43,11 +43,18 @@ import heapq
 from itertools import chain
 from typing import Sequence
 
-from ..errors import GraphError, shown
+from ..errors import ArgumentError, shown
 from .linearised import Linearised, SweepResult
 
 #: the vertex orders :func:`eliminate` knows (``order=``)
 ELIMINATION_ORDERS = ("markowitz", "forward", "reverse")
+
+
+def check_order(order: object) -> None:
+    """An ArgumentError for an ``order=`` that is none of :data:`ELIMINATION_ORDERS` (an argument's error, as an
+    unknown mode's)."""
+    if not isinstance(order, str) or order not in ELIMINATION_ORDERS:
+        raise ArgumentError(f"unknown elimination order {shown(order)}; choose one of {', '.join(ELIMINATION_ORDERS)}")
 
 
 def _relevant(lin: Linearised, sources: Sequence[str], sinks: Sequence[str]) -> set[str]:
@@ -83,8 +90,7 @@ def eliminate(lin: Linearised, outputs: Sequence[str], wrt: Sequence[str],
     >>> result.derivatives[("e", "a")], lin.counts.multiplications
     ('d', 0)
     """
-    if not isinstance(order, str) or order not in ELIMINATION_ORDERS:
-        raise GraphError(f"unknown elimination order {shown(order)}; choose one of {', '.join(ELIMINATION_ORDERS)}")
+    check_order(order)
     xs = [x for x in dict.fromkeys(wrt) if x in lin.index]
     ys = [y for y in dict.fromkeys(outputs) if y in lin.index]
     keep = _relevant(lin, xs, ys)

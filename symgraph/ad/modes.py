@@ -29,7 +29,7 @@ from ..errors import ArgumentError, counted, shown
 from ..frontend.coerce import present, wrt_nodes
 from ..ir.graph import Graph
 from ..progress import paused_gc, reported
-from .eliminate import eliminate
+from .eliminate import check_order, eliminate
 from .estimate import Estimate, sweep_estimates  # noqa: F401 - Estimate re-exported
 from .forward import forward
 from .linearised import Linearised, SweepResult
@@ -99,6 +99,7 @@ def sweep_options(mode: str, order: str, limit: int | None = None) -> dict:
         raise ArgumentError(f"limit={shown(limit)} bounds the paths of mode='paths'; mode={mode!r} enumerates "
                             "none (pass mode='paths' with it)")
     if mode == "elimination":
+        check_order(order)  # before any work, as an unknown mode
         return {"order": order}
     return {"limit": limit} if limit is not None else {}
 

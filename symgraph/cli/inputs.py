@@ -151,8 +151,9 @@ def load_functions(specs: Sequence[str]) -> list[UserFunction]:
             sys.path.insert(0, os.getcwd())
         try:
             module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise UsageError(f"--functions {spec}: cannot import {module_name!r}: {error}") from None
+        except ImportError as error:  # a file name (myfuncs.py) read as the module py of a package myfuncs
+            file = f"; --functions names a module: write {module_name[:-3]}" if module_name.endswith(".py") else ""
+            raise UsageError(f"--functions {spec}: cannot import {module_name!r}: {error}{file}") from None
         except SystemExit as error:  # a script's top level (it exited the whole command, with its status, silently)
             raise UsageError(f"--functions {spec}: importing {module_name!r} called sys.exit({shown(error.code)})"
                              f"{_where(error)}: a module of functions must not exit when imported (a script's own "

@@ -163,32 +163,40 @@ def _defines(text: str) -> bool:
 def _plain_number(text: str) -> float | None:
     """``text`` as a float when it is a plain number (the fast path), else None for the parser to read.
 
-    Python's ``float`` alone also takes ``1_000`` and non-ASCII digits,
-    which the grammar refuses; the parser then says why.
+    Python's ``float`` alone also takes ``1_000`` and non-ASCII digits, and
+    reads ``1e-400`` (nonzero, below float64's smallest) as 0, which the
+    grammar refuses; the parser then says why.
     """
     if not text.isascii() or "_" in text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return None
+    return None if value == 0 and any(c in "123456789" for c in text.lower().partition("e")[0]) else value
 
 
 def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str, float]:
     """``--at`` values as one number per input, keyed as the user names them (``x[0]``, ``b``).
 
     An indexed input takes one array of its index shape (``x=[1, 2, 3]``) or
-    its elements one by one (``x[0]=1``); a wrong length, an unknown element
-    or a missing one is a :class:`UsageError` in those terms.
+    its elements one by one (``x[0]=1``; one within the extent that the expression never reads is taken and not
+    used, as by the array); a wrong length, an element beyond the extent, one given twice or a missing one is a
+    :class:`UsageError` in those terms.
     """
     resolved: dict[str, float] = {}
     plain = set(graph.input_nodes).difference(*(known.nodes.values() for known in graph.indexed.values()))
     given_as: dict[str, str] = {}  # element label -> the --at name that gave it (x=[...] and x[0]=... clash)
+    whole: set[str] = set()  # the indexed inputs given as one array (x=[...])
+
+    def claim(label: str, key: str, base: str | None = None) -> None:
+        first = given_as.get(label, base if base in whole else None)
+        if first is not None:
+            raise UsageError(f"--at gives {label!r} twice (as {first}= and as {key}=)")
+        given_as[label] = key
 
     def give(label: str, value: float, key: str) -> None:
-        if label in given_as:
-            raise UsageError(f"--at gives {label!r} twice (as {given_as[label]}= and as {key}=)")
-        given_as[label] = key
+        claim(label, key)
         resolved[label] = value
 
     for key, value in point.items():
@@ -204,12 +212,15 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                 raise UsageError(f"--at {key}: an element of {base} is written {base}[{', '.join('0' * len(known.shape))}]"
                                  f" ({len(known.shape)} integer ind{'ex' if len(known.shape) == 1 else 'ices'})")
             index = tuple(whole_number(part, f"--at {base}[...]") for part in parts)
-            if index not in known.nodes:
-                raise UsageError(f"--at {key}: {base} has no such element in the expression "
+            if any(i >= n for i, n in zip(index, known.shape)):
+                raise UsageError(f"--at {key}: {base} has no such element "
                                  f"(indices up to {known.label(tuple(n - 1 for n in known.shape))})")
             if np.ndim(value):
                 raise UsageError(f"--at {key} takes one number, got a list")
-            give(known.label(index), float(value), key)
+            if index in known.nodes:
+                give(known.label(index), float(value), key)
+            else:  # within the extent (x=[...] holds it), read by no node: taken, and not used
+                claim(known.label(index), key, base)
         elif known is not None:
             array = np.asarray(value, dtype=np.float64)
             if array.shape != known.shape:
@@ -217,6 +228,10 @@ def resolve_point(graph: Any, point: dict[str, float | np.ndarray]) -> dict[str,
                     if array.ndim == 1 else f"shape {array.shape}"
                 raise UsageError(f"--at {key}: {key} has {_extent(known.shape)} in the expression, got {shown} "
                                  f"(write {key}=[...] with {_extent(known.shape)}, or {known.label((0,) * len(known.shape))}=VALUE ...)")
+            clash = next((label for label in given_as if label.startswith(key + "[")), None)
+            if clash is not None:
+                raise UsageError(f"--at gives {clash!r} twice (as {given_as[clash]}= and as {key}=)")
+            whole.add(key)
             for index in known.nodes:
                 give(known.label(index), float(array[index]), key)
             if not known.nodes:  # an input no element of which is read (x of size 0): still given, as an array

@@ -18,6 +18,7 @@ from sympy.printing.str import StrPrinter
 
 from ..ir.graph import Graph
 from ..ir.listing import PRINT_ARGS, assignment, count_text, result_line
+from ..ir.listing import SHOW_ENTRIES  # noqa: F401 (read from here: repr() shows at most this many entries)
 from ..ir.interpret import EXPAND_LIMIT, SIZE_CAP, check_limit, shapes  # noqa: F401 (EXPAND_LIMIT: read from here)
 from ..ir.interpret import check_size as interpret_check_size
 from ..ir.liveness import live_instructions
@@ -37,10 +38,6 @@ SHOW_LIMIT = 200
 #: prod(1 + x[i]) at n = 100, 196 operations each, built 642,000 and took 4-9 s to print); the rest print as the
 #: program, the first as formulas
 BUILD_LIMIT = 50_000
-
-
-#: repr() shows at most this many entries
-SHOW_ENTRIES = 20
 
 
 #: listings in repr() show at most this many lines (the first and the last ones)

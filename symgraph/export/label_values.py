@@ -89,7 +89,8 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
         An argument of the wrong kind (``values=True``, ``at=[1, 2]``).
     GraphError
         ``adjoints=True`` without a point or on a graph of several outputs; a
-        name that is not in the graph, or a value that is not a number.
+        name that is not in the graph, or a value that is not a number; an
+        input that ``values`` and ``at`` give different numbers (one picture, one point).
     """
     for what, given in (("values", values), ("at", at)):
         if given is not None and not isinstance(given, Mapping):
@@ -107,6 +108,15 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     if point is not None and not all(isinstance(name, str) for name in point):  # ** below takes text names only
         raise GraphError(f"at= names {shown_names([repr(k) for k in point if not isinstance(k, str)])}, not "
                          f"inputs of the graph (inputs: {shown_names(graph.input_labels)})")
+    if point is not None and values is not None:  # one point: a = 5 from values= beside c = a + b = 3 from at=
+        given = graph.node_values(graph.input_nodes, point)
+        for node in (node for node in graph.input_nodes if node in values and node in given):
+            label = graph.element_labels[node] if graph.indexed else node
+            mine, theirs = np.asarray(values[node], float), np.asarray(real_value(label, given[node]), float)
+            if not np.array_equal(mine, theirs, equal_nan=True):
+                raise GraphError(f"values= gives {label} the value "
+                                 f"{shown(mine if mine.ndim else float(mine))} and at= "
+                                 f"{shown(theirs if theirs.ndim else float(theirs))}: give the point once")
     if point is None and values is not None and all(name in values for name in graph.input_nodes):
         point = {name: values[name] for name in graph.input_nodes}
     if point is not None and (values is None or any(node not in values for node in graph.order)):

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import numbers
-
 from itertools import islice
 from typing import Any, Mapping
 
@@ -385,8 +384,8 @@ def to_latex(x: Any, **settings: Any) -> str:
     **settings
         sympy LaTeX printer settings overriding :data:`~symgraph.export.latex_printer.SETTINGS`, and the
         options of what ``x`` is: for a Graph ``limit``, the edges its table
-        shows (default :data:`LATEX_EDGES`, None for all); for a Gradient
-        those of its ``latex()``.  An option the kind of ``x`` does not take,
+        shows (default :data:`LATEX_EDGES`, None for all); for a Gradient,
+        a Jacobian or a Hessian those of its ``latex()``.  An option the kind of ``x`` does not take,
         or a misspelt one, is an ArgumentError.
 
     Examples
@@ -410,8 +409,9 @@ def to_latex(x: Any, **settings: Any) -> str:
         writer, own, printer = hessian_latex, ("aligned", "name", "entries", "expand"), True
     elif hasattr(x, "pattern") and hasattr(x, "program") and callable(getattr(x, "latex", None)):
         writer, own, printer = (lambda matrix, **options: matrix.latex(**options)), ("aligned", "name", "expand"), False
-    elif isinstance(x, sympy.MatrixBase):
-        writer, own, printer = matrix_latex, ("expand", "limit"), True
+    elif isinstance(x, sympy.MatrixBase):  # a Jacobian (it has a program) is an equation, as its latex() writes it
+        own = ("aligned", "name", "expand", "limit") if hasattr(x, "program") else ("expand", "limit")
+        writer, printer = (lambda matrix, name=None, **options: matrix_latex(matrix, name=_named(name), **options)), True
     elif isinstance(x, (sympy.Basic, int, float)):
         writer, own, printer = sympy_latex, (), True
     else:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import sympy
 
 from ..ir.operand_kinds import ordinal
-from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, VARIADIC
+from ..ops import COMPOSITES, FUNCTIONS, OPS, OVERLOADS, USER, VARIADIC
 from .checking import CheckingBuilder
 from .reductions import REDUCTIONS
 from .tokens import Tokens, kind
@@ -110,6 +110,9 @@ class Calls:
     def define(self, k: int) -> None:
         """``name(p, q) = body`` at token ``k``: remember the body's tokens; each call expands it with its arguments."""
         name = self.toks[k]
+        if name in USER:  # not built in: the user registered it, and may free the name
+            self.fail(f"cannot define {name!r}: it is a function registered with sg.function(); its handle's "
+                      ".remove() frees the name", k)
         if name in FUNCTIONS or name == "pi" or name in REDUCTIONS or keyword.iskeyword(name):
             self.fail(f"cannot define {name!r}: it is a built-in name", k)
         if name in self.definitions or name in self.scope or name in self.inputs_used:

@@ -20,9 +20,10 @@ from ..options import checked_options, label_list
 from ..errors import ExpressionTooLargeError, GraphError, no_entry, shown_names
 from ..names import output_labels
 from . import interpret
+from .listing import ShortDict
 
 
-class NodeValues(dict):
+class NodeValues(ShortDict):
     """Node name -> value, :meth:`Graph.evaluate`'s result, which also answers to the names the user wrote
     (``x[0]`` for the node ``x_0``): the keys are node names, as ``g.nx`` has them, but a user who passed
     ``x=[...]`` reads ``values["x[0]"]`` as ``.at()`` spells it."""

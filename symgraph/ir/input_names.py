@@ -98,20 +98,32 @@ class InputNames:
     def node_values(self, inputs: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` keyed by the user's names -> keyed by the input nodes: an indexed input's array
         (``x=[...]``, its index axes first) gives each element ``x[3]``; labels ``x[3]`` may be given one by one.
+        An element within the extent that no node reads (``x[0]`` of ``x[2]*y``, whose gradient has an entry for it)
+        is taken as such an element's value is by the array: checked, and not used.
         """
         if not isinstance(values, Mapping):  # dict(2.0) raised Python's bare "'float' object is not iterable"
             raise ArgumentError(f"{type(self).__name__}.node_values(): values= takes a mapping of input names to "
                                 f"values, got {type(values).__name__} {shown(values)}")
         if not self.indexed:
             return dict(values)
-        out, by = {}, {}  # by: element node -> the key that gave its value
+        out, by = {}, {}  # by: element node (or unread element's label) -> the key that gave its value
+        unread, whole = {}, set()  # an element no node reads: its key -> label; the indexed inputs given whole
         for key, value in values.items():
             known = self.indexed.get(key)
             if known is None:
                 node = key if key in self._ops else self.addresses[key] if key in self.addresses else \
                     self._element_node(key)
+                label = self._unread_element(node)
+                if label is not None:  # within the extent (x=[...] holds it), read by no node: checked, not used
+                    base = label[:label.index("[")]
+                    first = by.get(label, base if base in whole else None)
+                    if first is not None:
+                        raise self._given_twice(label, first, key)
+                    by[label], unread[key] = key, label
+                    real_value(label, value)
+                    continue
                 if node in by:
-                    raise self._given_twice(node, by[node], key)
+                    raise self._given_twice(element_label(*self._elements[node]), by[node], key)
                 if node in self._elements:
                     by[node] = key
                 out[node] = value
@@ -119,16 +131,20 @@ class InputNames:
             array = as_array(key, value)
             if array.shape[:len(known.shape)] != known.shape:
                 raise index_axes_error(key, known.shape, array.shape)
+            whole.add(key)
+            clash = next((label for label in unread.values() if label.startswith(key + "[")), None)
+            if clash is not None:
+                raise self._given_twice(clash, by[clash], key)
             for index, node in known.nodes.items():
                 if node in by:
-                    raise self._given_twice(node, by[node], key)
+                    raise self._given_twice(element_label(*self._elements[node]), by[node], key)
                 by[node] = key
                 out[node] = array[index]
         missing = [x for x in inputs if x not in out]
         missing += [name for name, known in self.indexed.items() if not known.nodes and name not in values]
         given = set(inputs)  # a program's own inputs (a seed name of jvp) count too
-        unknown = [key for key in values if key not in self.indexed and key not in self.addresses
-                   and key not in self._ops and key not in given and self._element_node(key) not in self._elements]
+        unknown = [key for key in values if key not in self.indexed and key not in self.addresses and key not in
+                   self._ops and key not in given and key not in unread and self._element_node(key) not in self._elements]
         if missing or unknown:  # worded with the user's names (x[3], or x for all of an indexed input)
             label = dict(zip(self.input_nodes, self.input_labels))
             bases = {self._elements[x][0] for x in missing if x in self._elements}
@@ -151,10 +167,29 @@ class InputNames:
         known = self.indexed.get(read[0]) if read is not None else None
         return key if known is None else known.nodes.get(read[1], key)
 
-    def _given_twice(self, node: str, first: str, second: str) -> GraphError:
+    @checked_options
+    def entry_label(self, key: Any) -> Any:
+        """The label results key an element by (``W[0, 1]``, ``x[0]``) for each spelling ``wrt`` takes (``W[0,1]``
+        spaced any way, the node ``x_0``), so a result reads back the names it was asked for; another key as it is."""
+        if not isinstance(key, str) or not self.indexed:
+            return key
+        node = self._element_node(key)
+        return element_label(*self._elements[node]) if node in self._elements else self._unread_element(key) or key
+
+    def _unread_element(self, key: Any) -> str | None:
+        """The label of the element ``key`` names when it lies within its indexed input's extent but no node reads
+        it (``x[0]`` of ``x[2]*y``: a gradient has its entry, ``x=[...]`` holds it), else None."""
+        read = read_element_label(key) if isinstance(key, str) and key not in self._ops else None
+        known = self.indexed.get(read[0]) if read is not None else None
+        if known is None or read[1] in known.nodes or len(read[1]) != len(known.shape) or \
+                any(i >= n for i, n in zip(read[1], known.shape)):
+            return None
+        return known.label(read[1])
+
+    @staticmethod
+    def _given_twice(label: str, first: str, second: str) -> GraphError:
         """An element given a value twice (``x=[...]`` and ``x[0]=...``): which would count hung on the order of the
         keywords."""
-        label = element_label(*self._elements[node])
         return GraphError(f"{label} is given two values, by {first}= and by {second}=: give the whole array, or "
                           "its elements one by one")
 

@@ -28,7 +28,7 @@ from ..errors import (ArgumentError, ExpressionTooLargeError, GraphError, Progra
 from . import alike, interpret
 from .graph import Graph
 from .hooks import service
-from .listing import PRINT_ARGS, PRINT_LINES, assignment, cut_listing, result_line
+from .listing import PRINT_ARGS, PRINT_LINES, ShortDict, assignment, cut_listing, result_line
 from .liveness import _Either, live_instructions
 from .program_graph import LABELS, program_graph
 
@@ -215,7 +215,7 @@ class Program:
                              f"(inputs: {shown_names(self.inputs) or 'none'})") from None
         shape = np.broadcast_shapes(*(np.shape(env[n]) for n in self.inputs)) if self.inputs else ()
         value_of = constants.constant_value
-        out = {}
+        out = ShortDict()  # a gradient's values at 100,000 inputs: printed whole, megabytes
         for label, ref in self.results.items():
             value = env[ref] if isinstance(ref, str) else value_of(ref)
             out[label] = float(value) if shape == () else np.broadcast_to(value, shape).astype(np.float64)

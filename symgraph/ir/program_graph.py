@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import constants, ops
-from ..errors import ArgumentError, EntryError, shown, shown_names
+from ..errors import ArgumentError, EntryError, counted, shown, shown_names
 from ..names import is_identifier
 from ..options import label_list
 from .graph import Graph
@@ -60,7 +60,11 @@ def program_graph(program: "Program", labels: Iterable[str] | None, values: Iter
             op_of[constants_[key]], operands[constants_[key]] = "const", (ref,)
         outputs.append(constants_[key])
     graph = program.graph
-    values = set(_names("Program.as_graph(): values=", values)) if graph is not None else set()
+    values = set(_names("Program.as_graph(): values=", values))
+    unknown = [name for name in values if graph is None or name not in graph.addresses]
+    if unknown:  # was left out silently, as if the function had no such value
+        raise EntryError(f"Program.as_graph(): values= names {shown(unknown[0])}, which is no value of the function"
+                         + (f" (its names: {shown_names(list(graph.addresses), 10)})" if graph is not None else ""))
     if names is LABELS:  # the result labels themselves, where they can name an output (Program(..., {"f": "t1"})'s
         # output is f, not t1): not a generated name of the function's graph (a label v1), which no user gave, nor
         # an input's name, left out ones too (a gradient's label z of an absent wrt name z is no output named z)
@@ -69,6 +73,9 @@ def program_graph(program: "Program", labels: Iterable[str] | None, values: Iter
     elif names is not None:
         names = [name if isinstance(name, str) else None
                  for name in label_list("Program.as_graph(): names=", names, "name")]
+        if len(names) != len(labels):  # zipped with the outputs: the ones past the shorter list were left unnamed
+            raise ArgumentError(f"Program.as_graph(): names= gives {counted(len(names), 'name')} for "
+                                f"{counted(len(labels), 'output')} (one per label, or None for no name)")
     if values:  # the function's own rows of the values asked for that the program left out (dead code to it)
         wanted = [graph.addresses[n] for n in values if graph.addresses.get(n) is not None]
         for target, op, args in live_instructions(graph.rows(backwards=True), wanted, known=op_of):

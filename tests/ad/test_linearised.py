@@ -5,7 +5,7 @@ import sympy
 import symgraph as sg
 from symgraph.ad.linearised import (OUT, STATIC_PARTIALS, PRODUCT_EDGE, UNIT_EDGE, ZERO_EDGE, Adjacency, Linearised, edge_derivatives,
                                     static_edge_kinds)
-from symgraph.ad.modes import run_mode, sweep_of
+from symgraph.ad.modes import run_mode, sweep_of, sweep_options
 from symgraph.cost import mode_cost
 from symgraph.ir.folding import MINUS_ONE, ONE, ZERO
 
@@ -88,8 +88,11 @@ def test_run_mode_and_the_one_mode_cost():
     assert counted.multiplications is None and counted.program_ops is None and counted.paths == 10**9
     with pytest.raises(sg.ArgumentError, match="unknown mode 'sideways'"):  # an argument's error, as an unknown backend's
         sweep_of("sideways")
-    with pytest.raises(sg.GraphError, match="unknown elimination order 'diagonal'"):
-        sg.grad("x*y", mode="elimination", order="diagonal")
+    for call in (lambda: sg.grad("x*y", mode="elimination", order="diagonal"),
+                 lambda: sg.jacobian(["x*y"], mode="elimination", order=["markowitz"]),
+                 lambda: sweep_options("elimination", "diagonal")):  # an argument's error (it was a GraphError), before
+        with pytest.raises(sg.ArgumentError, match="unknown elimination order"):  # any work, as an unknown mode's
+            call()
 
 
 def test_static_partials_are_found_in_the_rule_table():

@@ -557,3 +557,18 @@ def test_jacobian_latex_refuses_what_it_cannot_write():
         sg.jacobian(["x*y"]).latex(entries=True)
     with pytest.raises(sg.ArgumentError, match="name="):
         sg.jacobian(["x*y"]).latex(name=3)
+
+
+def test_to_latex_of_a_jacobian_takes_the_options_its_latex_takes():
+    """The README says a Jacobian's LaTeX takes ``name=`` and ``aligned=True`` as a gradient's: ``J.latex(name="L")``
+    did, but ``sg.to_latex(J, name="L")`` said "to_latex() of a DerivativeMatrix takes no name= (it takes expand,
+    limit ...)", where the same call of a Hessian took them."""
+    jacobian = sg.jacobian(["x*y", "x + y"])
+    for options in ({"name": "L"}, {"aligned": True}, {"name": "r", "aligned": True}, {"expand": True}, {}):
+        assert sg.to_latex(jacobian, **options) == jacobian.latex(**options)
+    assert sg.to_latex(jacobian, name="L").startswith(r"\frac{\partial L}{\partial \left(x, y\right)} = ")
+    assert sg.to_latex(jacobian, limit=1).startswith(r"\frac{\partial \left(f_{1}, f_{2}\right)}")
+    with pytest.raises(sg.ArgumentError, match="name= takes the function's name, an identifier"):
+        sg.to_latex(jacobian, name=r"\alpha")
+    with pytest.raises(sg.ArgumentError, match="to_latex\\(\\) of a DerivativeMatrix takes no name="):
+        sg.to_latex(jacobian.T, name="L")  # sympy's transpose: no program, no function to name

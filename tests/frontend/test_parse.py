@@ -808,3 +808,21 @@ def test_a_paren_left_open_across_lines_is_named_not_the_next_line():
     with pytest.raises(sg.ParseError, match=r"^missing operator between 'x' and 'y' .*line 2, column 2"):
         sg.parse("b = (x\n y)")  # closed later: the operator is what is missing
     assert sg.parse("b = (x\n+ 1)").evaluate(x=1)["b"] == 2.0
+
+
+def test_a_definition_of_a_registered_function_says_it_is_registered():
+    """``softsign(u) = u^2`` after ``sg.function("softsign", ...)`` said "it is a built-in name": the user had
+    registered it, and the message gave no hint that removing the registration frees the name."""
+    import numpy as np
+
+    from symgraph import ParseError, function
+
+    handle = function("softsign_def", numpy=np.tanh, derivatives=["1 - softsign_def(x)^2"])
+    try:
+        with pytest.raises(ParseError, match="cannot define 'softsign_def': it is a function registered with "
+                                             r"sg.function\(\); its handle's .remove\(\) frees the name"):
+            parse("softsign_def(u) = u^2\nsoftsign_def(x)")
+    finally:
+        handle.remove()
+    graph = parse("softsign_def(u) = u^2\nsoftsign_def(x)")
+    assert graph.evaluate(x=3.0)[graph.output] == 9.0

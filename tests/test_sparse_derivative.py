@@ -1,0 +1,25 @@
+"""A SparseDerivative beside sympy's objects (symgraph/sparse_derivative.py)."""
+from __future__ import annotations
+
+import pytest
+import sympy
+
+import symgraph as sg
+
+
+def test_comparing_a_sparse_result_with_sympy_objects_is_false_not_an_error():
+    """``S == S.to_sympy()``, ``S.to_sympy() == S``, ``sympy.Integer(3) == S`` and ``S in [M, 3]`` raised
+    NotNumbersError ("float(S) makes no number of it"): sympy converts the other operand first, and reached
+    ``float(S)``.  A comparison answers; a conversion asked for (``sympy.sympify(S)``) is sympy's refusal."""
+    hessian = sg.hessian("x*y^2", sparse=True)
+    matrix = hessian.to_sympy()
+    assert (hessian == matrix) is False and (matrix == hessian) is False and hessian != matrix
+    assert (sympy.Integer(3) == hessian) is False and (hessian == sympy.Symbol("x")) is False
+    assert hessian not in [matrix, 3] and hessian in [matrix, hessian]
+    assert hessian == sg.hessian("x*y^2", sparse=True)
+    point = hessian.at(x=1.0, y=2.0)  # a CSR matrix, whose == converts S to an array (refused) when it goes first
+    assert (hessian == point) is False and hessian != point
+    with pytest.raises(sympy.SympifyError, match="SparseDerivative 2x2"):
+        sympy.sympify(hessian)
+    with pytest.raises(sg.ArgumentError, match="takes no arithmetic"):
+        sympy.Symbol("x") + hessian
