@@ -70,7 +70,7 @@ from ..progress import compile_reporter
 from ..registered_calls import wrong_result
 from .build import Generated, build_function
 from .numpy import literal
-from .peephole import assignments
+from .peephole import assignments, check_names
 from .registered import used_functions, user_namespace
 from .runtime import broadcast_shape, contiguous, working_dtype
 
@@ -95,6 +95,7 @@ def numba_source(program: Any, labels: Sequence[str], name: str = "kernel", para
     with respect to the program's names, so inputs may be called ``np`` or ``range``.
     """
     order = tuple(program.inputs if order is None else order)
+    check_names(order, program.instructions, (program.results[label] for label in labels))
     fresh = Namer(set(order), {t for t, _, _ in program.instructions}, (name,)).fresh
     np_name, inf_name, nan_name, range_name, prange_name, carray_name, pointer_name, special_name, user_name = (
         fresh(b) for b in ("np", "inf", "nan", "range", "prange", "carray", "_pointer", "special", "user"))

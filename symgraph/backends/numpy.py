@@ -89,7 +89,7 @@ from ..ir.interpret import branch_only
 from ..names import Namer, is_identifier
 from ..progress import Progress, compile_reporter, paused_gc
 from .build import Generated, build_function
-from .peephole import NEST_DEPTH, assignments
+from .peephole import NEST_DEPTH, assignments, check_names
 from .registered import _USER_NAMESPACE, _user_header, import_path, imported, used_functions, user_namespace
 from .reuse import reused
 from .runtime import (filled, fit, fit_block, fit_point, is_dask, on_dask_blocks, once_per_message, prepare,
@@ -181,6 +181,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
     inputs = tuple(program.inputs if params is None else params)
     instructions = list(program.instructions)
     results = dict(program.results)
+    check_names(inputs, instructions, results.values())
     labels = list(results) if returns is None else list(returns)
     fresh = Namer(set(inputs), {t for t, _, _ in instructions}, (name,)).fresh
 
@@ -198,10 +199,7 @@ def generate(program: Any, *, name: str = "f", returns: Sequence[str] | None = N
             text = written[key] = literal(value).replace("inf", inf_name).replace("nan", nan_name)
         return text
 
-    alias: dict[str, Any] = {}  # const instructions: target -> constant
-    for target, op, args in instructions:
-        if op == "const":
-            alias[target] = args[0]
+    alias = {target: args[0] for target, op, args in instructions if op == "const"}  # const rows: target -> constant
 
     def resolve(ref: Any) -> Any:
         return alias.get(ref, ref) if isinstance(ref, str) else ref

@@ -31,14 +31,16 @@ its last use.
 """
 from __future__ import annotations
 
+import keyword
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 import sympy
 
 from .. import ops
+from ..errors import ArgumentError
 from ..progress import STEP, Progress
 
 
@@ -122,6 +124,22 @@ def _slots(template: str, operands: int) -> tuple[bool | None, ...]:
 #: the most operands joined in one line of generated code: Python's compiler recurses once per nested
 #: call or operator, and fails ("too many nested parentheses" past 200, RecursionError some thousands deep)
 JOIN_LIMIT = 64
+
+
+def check_names(inputs: Iterable[Any], instructions: Sequence[tuple], results: Iterable[Any]) -> None:
+    """Refuse a program whose names are no Python identifiers (or are keywords): a code writer writes each name
+    as it is, so a hand-made ``sg.Program`` naming a value ``'a = 0; __import__("os")...; b'`` was code the
+    generated function would run.  Every name of a derived program is an identifier; the writers call this first."""
+    names = set(inputs)
+    for target, op, args in instructions:
+        names.add(target)
+        if op != "const":
+            names.update(a for a in args if a.__class__ is str)
+    names.update(r for r in results if r.__class__ is str)
+    bad = sorted(repr(n) for n in names if not (n.__class__ is str and n.isidentifier() and not keyword.iskeyword(n)))
+    if bad:
+        raise ArgumentError(f"a program's names become code, so each must be a Python identifier that is no keyword; "
+                            f"these are not: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}")
 
 
 def assignments(instructions: list, resolve: Callable | None, keep: set, lit: Callable, ns: str,
