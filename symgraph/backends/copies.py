@@ -23,7 +23,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from ..ir.graph import Graph
-from .arrays import ArrayLayout, array_layouts
+from .arrays import ArrayLayout
 from .compile import backend_kernel
 from .results import portable
 
@@ -114,7 +114,7 @@ def copies_kernel(graph: Graph, copy: FirstCopy, program: Any, theta: Sequence[s
                                     backend=backend, name=name, doc=doc, progress=progress)
     shapes = {parameter: known.shape for parameter, known in graph.indexed.items()}
     return (CopiesKernel(kernel, len(vector), [(position[x], gather) for x, gather in gathered],
-                         array_layouts(data, shapes), graph.copies.count, copy.columns, graph.copies.join == "add"),
+                         graph.copies.count, copy.columns, graph.copies.join == "add"),
             source, data, shapes)
 
 
@@ -125,16 +125,16 @@ class CopiesKernel:
     ``inputs`` entry: ``(p, None)`` the data parameter ``p`` as it is, ``(p,
     gather)`` the elements ``array_p[gather]`` (one index array per axis, a
     value per copy); it returns the residual, then its gradient's entries.
-    ``layouts`` are the data parameters' (:func:`~.arrays.array_layouts`), to
-    make arrays again of a call that passes elements one by one.  Each
+    The data parameters' layouts (:func:`~.arrays.array_layouts`) come with
+    :meth:`taking`, which the binder calls first: with them a call that passes
+    elements one by one has its arrays made again.  Each
     Jacobian row keeps the gradient entries ``columns`` (all: None); with
     ``summed``, the copies' results are added up instead (a sum's value and gradient).
     """
 
     def __init__(self, kernel: Callable, vector: int, inputs: Sequence[tuple[int, Any]],
-                 layouts: Sequence[ArrayLayout | None], count: int, columns: Sequence[int] | None,
-                 summed: bool = False):
-        self.kernel, self.vector, self.inputs, self.layouts = kernel, vector, tuple(inputs), tuple(layouts)
+                 count: int, columns: Sequence[int] | None, summed: bool = False):
+        self.kernel, self.vector, self.inputs, self.layouts = kernel, vector, tuple(inputs), ()
         self.count, self.columns = count, None if columns is None else tuple(columns)
         self.summed = summed
         self.__wrapped__ = kernel  # inspect.getsource(res.fun) goes on to the generated code
@@ -159,7 +159,7 @@ class CopiesKernel:
 
     def taking(self, layouts: Sequence[ArrayLayout | None]) -> Callable:
         """The kernel taking the vector and each data parameter whole (``layouts[0]``: the vector's entries read)."""
-        read = layouts[0].columns[0]
+        read, self.layouts = layouts[0].columns[0], tuple(layouts[1:])
 
         def direct(values: Sequence[Any], shape: tuple | None, whole: bool = False) -> np.ndarray:
             return self._run(list(values[0][read]), values[1:])
@@ -183,5 +183,4 @@ class CopiesKernel:
 
     def recipe(self) -> tuple:
         """Pickled as what it is made of (the copy's kernel by its own recipe)."""
-        return CopiesKernel, (portable(self.kernel), self.vector, self.inputs, self.layouts, self.count, self.columns,
-                              self.summed)
+        return CopiesKernel, (portable(self.kernel), self.vector, self.inputs, self.count, self.columns, self.summed)
