@@ -310,3 +310,41 @@ def test_generated_sums_agree_with_their_terms_compiled_one_by_one(term, first, 
     data.update({name: 0.75 for name in fast.data if name not in data})
     with np.errstate(all="ignore"):
         same_value_and_gradient(fast, slow, theta, rtol=1e-11, **data)
+
+
+# -- hessp of such a sum: the first term's Hessian-vector product over arrays, added up
+
+def test_hessp_of_the_logistic_loss_is_one_term_over_arrays_and_fits_with_newton_cg():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(400, 3))
+    z = X @ np.array([1.5, -2.0, 0.5]) + 0.3
+    t = np.where(rng.random(400) < 1 / (1 + np.exp(-z)), 1.0, -1.0)
+    hp = sg.hessp(NLL, wrt=["w", "b"], m=400, k=3)
+    slow = sg.hessp(NLL.replace(", r, 0, m-1)", ", r, 0, m-1)*1"), wrt=["w", "b"], m=400, k=3)
+    assert isinstance(hp.kernel.__wrapped__.__wrapped__, CopiesKernel)
+    assert not isinstance(slow.kernel.__wrapped__.__wrapped__, CopiesKernel)
+    assert hp.__signature__ == slow.__signature__
+    theta, p = np.array([0.5, -1.0, 2.0, 0.25]), np.array([1.0, -2.0, 3.0, 0.5])
+    A = np.hstack([X, np.ones((400, 1))])
+    s = 1 / (1 + np.exp(t * (A @ theta)))
+    np.testing.assert_allclose(hp(theta, p, t, X), (A * (s * (1 - s))[:, None]).T @ A @ p, rtol=1e-12)
+    np.testing.assert_allclose(hp(theta, p, t=t, X=X), slow(theta, p, t, X), rtol=1e-13)
+    again = pickle.loads(pickle.dumps(hp))
+    np.testing.assert_array_equal(again(theta, p, t, X), hp(theta, p, t, X))
+    fn = sg.value_and_grad(NLL, wrt=["w", "b"], vector=True, m=400, k=3)
+    fit = scipy_optimize.minimize(fn, np.zeros(4), jac=True, hessp=hp, method="Newton-CG", args=(t, X),
+                                  options={"xtol": 1e-12})
+    assert fit.success and np.linalg.norm(fn(fit.x, t, X)[1]) < 1e-8
+    with pytest.raises(sg.SymgraphError) as ours:
+        hp(theta, p, t, X[:, :2])
+    with pytest.raises(sg.SymgraphError) as theirs:
+        slow(theta, p, t, X[:, :2])
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_hessp_of_a_sum_whose_parameters_move_is_derived_term_by_term():
+    hp = sg.hessp("sum(w[i]^2*y[i] + w[i]*w[i+1], i, 0, 3)", wrt=["w"])
+    assert not isinstance(hp.kernel.__wrapped__.__wrapped__, CopiesKernel)
+    y, w, p = np.array([1.0, 2.0, 3.0, 4.0]), np.arange(5.0), np.array([1.0, 0.0, 0.0, 0.0, 1.0])
+    H = np.diag([*(2 * y), 0.0]) + np.eye(5, k=1) + np.eye(5, k=-1)
+    np.testing.assert_allclose(hp(w, p, y), H @ p)
