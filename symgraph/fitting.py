@@ -37,7 +37,7 @@ from .options import checked_options
 from .real_values import as_array
 from .derive import in_pattern_order, jacobian_program
 from .errors import ArgumentError, GraphError, ParseError, counted, refusing, shown_names
-from .export.display import graph_program
+from .export.display import with_graph_values
 from .frontend.coerce import as_graph, held_without_elements, read_once, vector_inputs, wrt_names
 from .frontend.parse import parse_over
 from .ir.graph import Graph
@@ -308,11 +308,7 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
 
 def _with_residuals(graph: Graph, jacobian: Program) -> Program:
     """One program of ``graph``'s outputs (``<residual i>``) and ``jacobian``'s results, sharing their work."""
-    own = graph_program(graph).instructions
-    defined = {target for target, _, _ in own}
-    instructions = own + [ins for ins in jacobian.instructions if ins[0] not in defined]
-    values = {f"<residual {i}>": y for i, y in enumerate(graph.outputs)}
-    return Program(graph.input_nodes, instructions, {**values, **jacobian.results}, graph)
+    return with_graph_values(graph, jacobian, {f"<residual {i}>": y for i, y in enumerate(graph.outputs)})
 
 
 def _over_copies(graph: Graph, names: Sequence[str], theta: Sequence[str | None], held: Sequence[str],

@@ -380,6 +380,17 @@ def graph_program(graph: Graph) -> Program:
     return Program(graph.input_nodes, rows, {y: y for y in graph.outputs}, graph)
 
 
+def with_graph_values(graph: Graph, derived: Program, values: dict[str, str], inputs: Sequence[str] | None = None,
+                      unused: Sequence[str] = ()) -> Program:
+    """One program of ``graph``'s own rows, with results ``values`` (label -> node), and ``derived``'s rows and
+    results, sharing their work: what ``value_and_grad``, ``residuals`` and their copies compile."""
+    own = graph_program(graph).instructions
+    defined = {target for target, _, _ in own}
+    instructions = own + [row for row in derived.instructions if row[0] not in defined]
+    return Program(graph.input_nodes if inputs is None else inputs, instructions, {**values, **derived.results}, graph,
+                   unused)
+
+
 def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list, bool]:
     """The rows ``node`` reads, in order, and whether its formula prints: at most :data:`SHOW_LIMIT`
     operations written out (or ``expand``) and nested no deeper than sympy can handle.
