@@ -117,7 +117,8 @@ from .ad.modes import run_mode, sweep_options
 from .ir.interpret import sum_links
 from .ir.program import Program
 from .ir.simplify import normalise
-from .names import Namer
+from .hessian_copies import copies_hessian
+from .names import Namer, entry_label
 from .progress import check_progress, paused_gc, reported
 from .matrices import DerivativeMatrix, check_entries
 from .sparse_derivative import SparseDerivative
@@ -366,8 +367,8 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     check_progress(progress)
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
-        program, names, cost, pattern = hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused,
-                                                         progress=progress)
+        program, names, cost, pattern = (sparse and _sum_of_copies(graph, wrt, mode, allow_unused, progress)) or \
+            hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused, progress=progress)
         if sparse:  # the program's results are the entries on and above the diagonal, in CSR order
             labels = _csr_labels(pattern, names, list(program.results))
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
@@ -378,6 +379,15 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
                                  order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
     matrix.cost = cost  # the strategy's sweeps, multiplications and program size, as compare(order=2) counts them
     return matrix
+
+
+def _sum_of_copies(graph: Any, wrt: Sequence[str] | None, mode: str, allow_unused: bool, progress: Any) -> tuple | None:
+    """A sparse Hessian of a sum of one term's copies, its term's derived once (:mod:`symgraph.hessian_copies`)."""
+    if graph.copies is None or graph.copies.join != "add":
+        return None
+    names = second_order(graph, wrt, allow_unused, {}, "hessian()")[1]
+    return copies_hessian(graph, names, mode, lambda term, local: hessian_program(
+        term, local, mode=mode, sparse=True, allow_unused=True, progress=progress))
 
 
 @checked_options
@@ -424,17 +434,6 @@ def second_order(f: Any, wrt: Sequence[str] | None, allow_unused: bool, sizes: d
         raise GraphError(f"{who} differentiates by inputs; {', '.join(intermediate)} "
                          f"{'is' if len(intermediate) == 1 else 'are'} intermediate")
     return graph, names
-
-
-def entry_label(x: str, y: str, function: str = "") -> str:
-    """The label of the Hessian's entry by ``x`` and ``y``: ``d2/dx^2`` on the diagonal, ``d2/dx dy`` off it
-    (``d2f/dx dy`` with the function's name, as the command line prints it).
-
-    The space keeps entries apart, as no name holds one: ``d2/dadb`` was the label of both (a, db) and
-    (ad, b), so the program kept one entry's value for the other's too (the Hessian of
-    ``2*a*db + ad*b`` by a, db, ad, b had 1 where it has 2)."""
-    return f"d2{function}/d{x}^2" if x == y else f"d2{function}/d{x} d{y}"
-
 
 
 def hessian_cells(names: Sequence[str]) -> list[list[str]]:

@@ -267,3 +267,13 @@ def check_name(kind: str, name: str) -> None:
            if keyword.iskeyword(name) else "is not an identifier (ASCII letters, digits and '_', not starting with "
            "a digit)")
     raise UnsupportedOpError(f"{kind} name {name!r} {why}; rename it")
+
+
+def entry_label(x: str, y: str, function: str = "") -> str:
+    """The label of the Hessian's entry by ``x`` and ``y``: ``d2/dx^2`` on the diagonal, ``d2/dx dy`` off it
+    (``d2f/dx dy`` with the function's name, as the command line prints it).
+
+    The space keeps entries apart, as no name holds one: ``d2/dadb`` was the label of both (a, db) and
+    (ad, b), so the program kept one entry's value for the other's too (the Hessian of
+    ``2*a*db + ad*b`` by a, db, ad, b had 1 where it has 2)."""
+    return f"d2{function}/d{x}^2" if x == y else f"d2{function}/d{x} d{y}"

@@ -49,13 +49,8 @@ def first_copy(graph: Graph, theta: Sequence[str | None], held: Sequence[str], p
     copies = graph.copies
     if copies is None or held:
         return None
-    first, m = copies.first, copies.count
-    operands, keep, stack = graph.operands_of, {first}, [first]
-    while stack:  # the first copy's nodes (Graph.ancestors checks each node it is given: a call per node)
-        for u in operands[stack.pop()]:
-            if u.__class__ is str and u not in keep:
-                keep.add(u)
-                stack.append(u)
+    m = copies.count
+    one, keep = copy_graph(graph)
     labels, vector = graph.element_labels or {}, {t for t in theta if t is not None}
     index_of = {node: index for known in graph.indexed.values() for index, node in known.nodes.items() if node in keep}
     steps = np.arange(m, dtype=np.intp)  # (for an element moving along two axes at once, x[k, k])
@@ -79,13 +74,25 @@ def first_copy(graph: Graph, theta: Sequence[str | None], held: Sequence[str], p
         columns = pattern.indices[pattern.indptr[0]:pattern.indptr[1]]
         if not np.array_equal(pattern.indices, np.tile(columns, m)):
             return None
+    return FirstCopy(one, inputs, columns)
+
+
+def copy_graph(graph: Graph) -> tuple[Graph, set[str]]:
+    """The first copy of ``graph.copies`` as a graph of its own (its inputs in ``graph``'s order), and its nodes."""
+    copies = graph.copies
+    operands, keep, stack = graph.operands_of, {copies.first}, [copies.first]
+    while stack:  # the first copy's nodes (Graph.ancestors checks each node it is given: a call per node)
+        for u in operands[stack.pop()]:
+            if u.__class__ is str and u not in keep:
+                keep.add(u)
+                stack.append(u)
     ops = {v: op for v, op in graph.op_of.items() if v in keep}
-    one = Graph(ops, {v: operands[v] for v in ops}, tuple(x for x, _ in inputs), (first,),
+    one = Graph(ops, {v: operands[v] for v in ops}, tuple(x for x in graph.input_nodes if x in keep), (copies.first,),
                 {name: node for name, node in graph.addresses.items() if node in keep}, graph.given_symbols(keep),
                 indexed={name: known._replace(nodes={i: n for i, n in known.nodes.items() if n in keep})
                          for name, known in graph.indexed.items()},
                 output_names=graph.output_names[:1] if copies.join is None else None)
-    return FirstCopy(one, inputs, columns)
+    return one, keep
 
 
 def _gather(axes: tuple, m: int, steps: np.ndarray) -> tuple:
