@@ -143,9 +143,14 @@ def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any],
     codes, found = [], []
     for x, y, ref in term_entries:
         p, q = (np.array([position[v] for v in moved[u]]) if u in moved else np.full(m, position[u]) for u in (x, y))
-        codes.append(np.minimum(p, q) * n + np.maximum(p, q))
         ref = refs.get(ref, ref) if ref.__class__ is str else ref
-        found.extend(ref if ref.__class__ is list else repeat(ref, m))
+        each = ref if ref.__class__ is list else [ref] * m
+        codes.append(np.minimum(p, q) * n + np.maximum(p, q))
+        found.extend(each)
+        if x != y:  # a copy reading one element in both places (x[5-k]*x[k+1] at k = 2): d2/dx dy counts twice
+            twice = np.flatnonzero(p == q)
+            codes.append(p[twice] * (n + 1))
+            found.extend(each[k] for k in twice.tolist())
     codes = np.concatenate(codes)
     order = np.argsort(codes, kind="stable")
     keys, first, counts = np.unique(codes[order], return_index=True, return_counts=True)

@@ -1,0 +1,189 @@
+"""The sparse Hessian of a sum of one term's copies, its term derived once and replayed (symgraph.hessian_copies).
+
+The oracle is the same sum's Hessian derived by the sweeps over every term
+(:func:`symgraph.hessian.hessian_program`), and sympy's at a point for small sizes.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import symgraph as sg
+from symgraph.hessian import _csr_labels, hessian_program
+
+ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+def replayed(H, mode: str = "forward-over-reverse") -> bool:
+    return "replayed" in (H.cost[mode].note or "")
+
+
+def swept(text: str, wrt=None, mode: str = "forward-over-reverse", **sizes):
+    """The Hessian the sweeps derive over the whole sum: (pattern, {label: value} at a point) by a callable."""
+    graph = sg.parse(text, **sizes)
+    program, names, _, pattern = hessian_program(graph, wrt, mode=mode, sparse=True)
+    labels = _csr_labels(pattern, names, list(program.results))
+    return pattern, names, lambda **point: _csr(pattern, labels, program.evaluate(point))
+
+
+def _csr(pattern, labels, values):
+    from scipy import sparse
+    return sparse.csr_matrix((np.array([values[label] for label in labels], dtype=float), pattern.indices.copy(),
+                              pattern.indptr.copy()), shape=pattern.shape)
+
+
+def same_hessian(text, point, wrt=None, mode="forward-over-reverse", **sizes):
+    H = sg.hessian(text, wrt=wrt, mode=mode, sparse=True, **sizes)
+    pattern, names, at = swept(text, wrt, mode, **sizes)
+    assert H.wrt == tuple(names)
+    assert (H.pattern != pattern).nnz == 0
+    expected = at(**point).toarray()
+    np.testing.assert_allclose(H.at(**point).toarray(), expected, rtol=1e-12, atol=1e-12)
+    for backend in ("numpy", "vm"):
+        np.testing.assert_allclose(H.lambdify(backend=backend)(**point).toarray(), expected, rtol=1e-12, atol=1e-12)
+    return H
+
+
+@pytest.mark.parametrize("n", [3, 10, 200])
+def test_rosenbrock_is_replayed_and_equal_to_the_sweeps(n):
+    x = np.random.default_rng(n).normal(size=n)
+    H = same_hessian(ROSENBROCK, {"x": x}, n=n)
+    assert replayed(H)
+    assert H.nnz == 3 * n - 2
+
+
+def test_rosenbrock_against_sympy():
+    n = 6
+    xs = sympy.symbols(f"x0:{n}")
+    f = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1))
+    point = np.random.default_rng(1).normal(size=n)
+    expected = np.array(sympy.hessian(f, xs).subs(dict(zip(xs, point))).evalf(30), dtype=float)
+    H = sg.hessian(ROSENBROCK, sparse=True, n=n)
+    assert replayed(H)
+    np.testing.assert_allclose(H.at(x=point).toarray(), expected, rtol=1e-13)
+    closed = H.to_sympy()  # closed forms, among them entries two terms reach
+    at = {e: point[int(e.indices[0])] for e in closed.atoms(sympy.Indexed)}
+    np.testing.assert_allclose(np.array(closed.subs(at).evalf(30), dtype=float), expected, rtol=1e-13)
+    assert sympy.expand(H[2, 2] - sympy.diff(f, xs[2], 2).subs({s: e for s in xs for e in at
+                                                                if int(e.indices[0]) == int(str(s)[1:])})) == 0
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "reverse-over-forward", "forward-over-forward",
+                                  "reverse-over-reverse", "edge-pushing"])
+def test_every_mode(mode):
+    x = np.random.default_rng(2).normal(size=7)
+    H = same_hessian(ROSENBROCK, {"x": x}, mode=mode, n=7)
+    assert replayed(H, mode)
+
+
+def test_parameters_shared_by_every_term_and_data_that_moves():
+    """a and b are read by every term: each of their entries adds up m terms' (a balanced sum)."""
+    m = 50
+    rng = np.random.default_rng(3)
+    point = {"a": 1.3, "b": 0.4, "y": rng.normal(size=m), "t": rng.uniform(size=m)}
+    text = "sum((y[i] - a*exp(-b*t[i]))^2, i, 0, m-1)"
+    H = same_hessian(text, point, wrt=["a", "b"], m=m)
+    assert replayed(H)
+    assert H.program.expanded_depth(H.labels[0]) < 20  # log2(50) additions deep, not 50
+
+
+def test_moving_and_shared_parameters_together():
+    n = 9
+    rng = np.random.default_rng(4)
+    text = "sum(c*(x[i+1] - x[i])^2 + sin(c*x[i])*y[i], i, 0, n-2)"
+    point = {"x": rng.normal(size=n), "y": rng.normal(size=n - 1), "c": 0.7}
+    H = same_hessian(text, point, n=n)
+    assert replayed(H)
+    H = same_hessian(text, point, wrt=["x", "c"], n=n)
+    assert replayed(H)
+
+
+def test_two_axes_and_a_stride():
+    rng = np.random.default_rng(5)
+    point = {"X": rng.normal(size=(5, 4))}
+    H = same_hessian("sum(X[k, k]^2*X[k+1, k], k, 0, 3)", point)
+    assert replayed(H)
+    point = {"x": rng.normal(size=6)}
+    H = same_hessian("sum(x[5-k]*x[k+1]^3, k, 0, 4)", point)  # one element moving down, one up
+    assert replayed(H)
+    point = {"x": rng.normal(size=12)}
+    same_hessian("sum(x[2*k]*x[2*k+1]^3, k, 0, 5)", point)  # the parser records no copies here: the sweeps
+
+
+def test_a_wrt_list_that_takes_some_terms_elements_falls_back_to_the_sweeps():
+    x = np.random.default_rng(6).normal(size=6)
+    H = same_hessian(ROSENBROCK, {"x": x}, wrt=["x[0]", "x[1]", "x[2]"], n=6)
+    assert not replayed(H)
+
+
+def test_a_branch_in_the_term():
+    rng = np.random.default_rng(7)
+    point = {"x": rng.normal(size=8)}
+    same_hessian("sum(where(x[i] > 0, x[i]^3*x[i+1], x[i+1]^2), i, 0, 6)", point)
+
+
+def test_dense_hessians_and_other_shapes_keep_the_sweeps():
+    D = sg.hessian(ROSENBROCK, n=5)
+    assert "replayed" not in (D.cost["forward-over-reverse"].note or "")
+    H = sg.hessian("sum(x[i]^2, i, 0, 0)*y", sparse=True)  # no sum of copies at the top
+    assert not replayed(H)
+
+
+def test_the_program_pickles_prints_and_solves():
+    import pickle
+
+    from scipy.optimize import minimize
+    n = 40
+    H = sg.hessian(ROSENBROCK, sparse=True, n=n)
+    assert replayed(H)
+    assert "out[d2/dx[0]^2]" in str(H.program)
+    h = pickle.loads(pickle.dumps(H.lambdify(vector=True)))
+    fg = sg.value_and_grad(ROSENBROCK, vector=True, n=n)
+    result = minimize(fg, np.full(n, -1.0), jac=True, hess=h, method="trust-constr",
+                      options={"gtol": 1e-10, "maxiter": 500})
+    np.testing.assert_allclose(result.x, np.ones(n), atol=1e-6)
+
+
+# --------------------------------------------------------------------------- generated terms
+
+_LEAVES = ["x[i]", "x[i+1]", "x[n-2-i]", "y[i]", "a", "2", "0.5"]  # x[n-2-i] meets x[i] mid-way
+
+
+@st.composite
+def terms(draw, depth=3):
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(_LEAVES))
+    kind = draw(st.sampled_from(["+", "-", "*", "sin", "exp", "sq", "where"]))
+    left = draw(terms(depth=depth - 1))
+    if kind in ("sin", "exp"):
+        return f"{kind}({left})" if kind == "sin" else f"exp(0.1*{left})"
+    if kind == "sq":
+        return f"({left})^2"
+    right = draw(terms(depth=depth - 1))
+    if kind == "where":
+        return f"where({left} > 0, {right}, {left})"
+    return f"({left}) {kind} ({right})"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(term=terms(), n=st.integers(3, 6), seed=st.integers(0, 2**16), wrt=st.sampled_from([None, "x", "xa"]))
+def test_generated_terms_agree_with_the_sweeps(term, n, seed, wrt):
+    text = f"sum({term} + x[i]*x[i+1], i, 0, n-2)"  # every term reads x[i] and x[i+1]
+    rng = np.random.default_rng(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = sg.parse(text, n=n)
+        point = {"x": rng.normal(size=n)}
+        if "y" in graph.indexed:
+            point["y"] = rng.normal(size=graph.indexed["y"].shape)
+        if "a" in graph.inputs:
+            point["a"] = float(rng.normal())
+        names = None if wrt is None else (["x"] if wrt == "x" else ["x", "a"])
+        if names and "a" in names and "a" not in graph.inputs:
+            names = ["x"]
+        same_hessian(text, point, wrt=names, n=n)
