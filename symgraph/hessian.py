@@ -21,7 +21,8 @@ function's.  The four strategies of the literature are the compositions:
 The Hessian is symmetric, so only the entries on and above the diagonal are
 results of the program; the matrix mirrors them (each entry is computed once).
 Products H·v without the matrix (:func:`~symgraph.hvp`, :func:`~symgraph.hessp`) are
-:mod:`symgraph.hessian_vector`'s.
+:mod:`symgraph.hessian_vector`'s.  A sparse Hessian of an indexed sum is its first
+term's, derived in the mode asked for and replayed for every term (:mod:`symgraph.hessian_copies`).
 
 Where the time goes (sparse Rosenbrock, forward-over-reverse, n = 10,000;
 CPU seconds, best of 3-5 on a shared 2-core machine): parsing 0.4, the
@@ -69,10 +70,8 @@ sweeps 1.8-2.5 -> 1.4-1.8 (their set-up and first edge visits,
   regrouping and graph 129 -> 38, the forward sweeps with their set-up 983 -> 852, the pattern
   110 -> 11, the labels 23 -> 20 and the result's 12.5 -> 1.7, the program 65 -> 62; in all
   1.81 -> 1.52 s (125.6 -> 104.5 ms at n = 1,000).
-* Tried and measured, not kept: colouring the columns (3 forward sweeps from
-  groups of structurally orthogonal inputs instead of 10,000 from one each)
-  emits the same instructions in the same time -- the sweeps are bound by
-  emission, not by their number.
+* Tried and measured, not kept: colouring the columns (3 forward sweeps from groups of structurally
+  orthogonal inputs instead of 10,000 from one each) emits the same instructions in the same time.
 
 Profiled again against the issue's target (derivation and a VM compile within 2x of CasADi's
 ``hessian`` and ``Function``), n = 10,000, CPU ms, best of 3-15 on a heavily loaded 2-core
@@ -92,7 +91,8 @@ n = 1,000 to 3,000 to 10,000: the sweeps 50, 165, 648 ms; the numbering 0.96, 1.
 instruction, 1.37 at 30,000: scattered tuples outgrowing the caches), and no pass is made twice
 on one table, so with the program kept instruction for instruction the floor is the emitter's
 Python per instruction: about 13x CasADi in one loaded run of ``benchmarks/hessian.py`` (12.9x
-before these cuts and after).  Not kept: ``Program.as_graph`` filling its tables from the
+before these cuts and after).  That is a sum swept term by term, as a sum written out still is; the
+indexed text's terms are now replayed: 1.3x CasADi's derive + compile with the VM (hessian_copies).  Not kept: ``Program.as_graph`` filling its tables from the
 instructions' columns with ``dict.update`` (27 -> 47 ms: three passes over scattered tuples
 instead of one), the users built by ``map(list.append, ...)`` in C and the positions by
 ``dict(zip(...))`` (no faster).
