@@ -18,7 +18,7 @@ process, in the same run.
   one point = the CSR matrix, a batch = ``.data(X)`` with ``X`` of shape
   (n, points).  (The dense ``sg.hessian(mlp)`` also builds every entry's sympy
   closed form, 0.5 s more; the program is the same.)  The indexed sum's Hessian is
-  its first term's, replayed for every term (``symgraph.hessian_copies``); the
+  its first term's, replayed for every term (``symgraph.term_replay``); the
   summary also gives the same sum swept term by term, as a sum written out is.
 * CasADi (SX): ``hessian`` then ``Function``; size = instructions other than
   inputs, outputs and constants, against the function's; nonzeros = its

@@ -21,7 +21,7 @@ ones below it (a test checks this, function-local imports included):
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display, the explorer page
 7. ``cost``, ``derive``, ``derivative_map``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``,
-   ``hessian_copies``, ``hessian_vector``, ``sparsity`` -- the API and its report types; ``matrices``, ``sparse_derivative``,
+   ``term_replay``, ``hessian_vector``, ``sparsity`` -- the API and its report types; ``matrices``, ``sparse_derivative``,
    ``matrix_functions`` -- Jacobians and Hessians, dense and sparse, and their compiled functions;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command

@@ -22,7 +22,7 @@ The Hessian is symmetric, so only the entries on and above the diagonal are
 results of the program; the matrix mirrors them (each entry is computed once).
 Products H·v without the matrix (:func:`~symgraph.hvp`, :func:`~symgraph.hessp`) are
 :mod:`symgraph.hessian_vector`'s.  A sparse Hessian of an indexed sum is its first
-term's, derived in the mode asked for and replayed for every term (:mod:`symgraph.hessian_copies`).
+term's, derived in the mode asked for and replayed for every term (:mod:`symgraph.term_replay`).
 
 Where the time goes (sparse Rosenbrock, forward-over-reverse, n = 10,000;
 CPU seconds, best of 3-5 on a shared 2-core machine): parsing 0.4, the
@@ -92,7 +92,7 @@ instruction, 1.37 at 30,000: scattered tuples outgrowing the caches), and no pas
 on one table, so with the program kept instruction for instruction the floor is the emitter's
 Python per instruction: about 13x CasADi in one loaded run of ``benchmarks/hessian.py`` (12.9x
 before these cuts and after).  That is a sum swept term by term, as a sum written out still is; the
-indexed text's terms are now replayed: 1.3x CasADi's derive + compile with the VM (hessian_copies).  Not kept: ``Program.as_graph`` filling its tables from the
+indexed text's terms are now replayed: 1.3x CasADi's derive + compile with the VM (term_replay).  Not kept: ``Program.as_graph`` filling its tables from the
 instructions' columns with ``dict.update`` (27 -> 47 ms: three passes over scattered tuples
 instead of one), the users built by ``map(list.append, ...)`` in C and the positions by
 ``dict(zip(...))`` (no faster).
@@ -117,7 +117,7 @@ from .ad.modes import run_mode, sweep_options
 from .ir.interpret import sum_links
 from .ir.program import Program
 from .ir.simplify import normalise
-from .hessian_copies import copies_hessian
+from .term_replay import replayed
 from .names import Namer, entry_label
 from .progress import check_progress, paused_gc, reported
 from .matrices import DerivativeMatrix, check_entries
@@ -382,12 +382,13 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
 
 
 def _sum_of_copies(graph: Any, wrt: Sequence[str] | None, mode: str, allow_unused: bool, progress: Any) -> tuple | None:
-    """A sparse Hessian of a sum of one term's copies, its term's derived once (:mod:`symgraph.hessian_copies`)."""
+    """A sparse Hessian of a sum of one term's copies, its term's derived once (:mod:`symgraph.term_replay`)."""
     if graph.copies is None or graph.copies.join != "add":
         return None
     names = second_order(graph, wrt, allow_unused, {}, "hessian()")[1]
-    return copies_hessian(graph, names, mode, lambda term, local: hessian_program(
-        term, local, mode=mode, sparse=True, allow_unused=True, progress=progress))
+    found = replayed(graph, names, mode, lambda term, local: hessian_program(
+        term, local, mode=mode, sparse=True, allow_unused=True, progress=progress), second=True)
+    return found and (found[0], names, found[1], found[2])
 
 
 @checked_options

@@ -1,4 +1,4 @@
-"""The sparse Hessian of a sum of one term's copies: the first term's Hessian derived once, replayed for every term.
+"""Derivatives of a sum of one term's copies: the first term's gradient or sparse Hessian derived once, replayed.
 
 ``sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)`` is n - 1 copies of
 one term, each the first with its elements moved (the parser says so:
@@ -25,9 +25,15 @@ diagonal entry that two terms reach is ``(2 - t) + 200`` where the sweeps
 folded ``202 - t``, and an entry that many terms reach (``a`` and ``b`` of
 ``sum((y[i] - a*exp(-b*t[i]))^2, ...)``) is added up as a balanced tree.
 
-Used by :func:`~symgraph.hessian.hessian` with ``sparse=True`` when every
-term's elements exist and a moved input is differentiated in every term or
-in none.  Otherwise it returns None, and the sweeps derive the whole sum.
+Gradients go the same way (each wrt input's entry is the sum of the terms'):
+the README's logistic loss over m = 10,000 rows, by w and b, 0.87 -> 0.49 s.
+
+Used by :func:`~symgraph.grad` (modes ``"reverse"`` and ``"forward"``) and
+:func:`~symgraph.hessian` with ``sparse=True``, when every term's elements
+exist, every wrt name is an input of its own, and a moved input is
+differentiated in every term or in none.  Otherwise it returns None, and the
+sweeps derive the whole sum.  :func:`~symgraph.compare` and the dense Hessian
+keep the sweeps: their costs are the modes' own on the whole function.
 """
 from __future__ import annotations
 
@@ -49,10 +55,14 @@ from .names import Namer, entry_label
 _ZERO = sympy.Integer(0)
 
 
-def copies_hessian(graph: Graph, names: Sequence[str], mode: str, derive: Callable) -> tuple | None:
-    """``(program, names, cost, pattern)`` as :func:`~symgraph.hessian.hessian_program` gives them with
-    ``sparse=True``, for a ``graph`` whose output is a sum of copies (``graph.copies.join == "add"``), or None
-    where the copies cannot be replayed.  ``derive(term_graph, term_names)`` derives the first term's."""
+def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable, second: bool = False
+             ) -> tuple[Program, CostReport, Any] | None:
+    """``(program, cost, pattern)`` of the gradient (``second``: the sparse Hessian) of a ``graph`` whose output
+    is a sum of copies (``graph.copies.join == "add"``) by the inputs ``names``, or None where the copies cannot
+    be replayed.  The program's results are labelled as :func:`~symgraph.derive.gradient_program`'s (every
+    name, in order) or :func:`~symgraph.hessian.hessian_program`'s (the pattern's entries on and above the
+    diagonal, in CSR order; ``pattern`` its ``scipy.sparse`` CSR matrix, None for a gradient).
+    ``derive(term_graph, term_names)`` derives the first term's, as those functions do."""
     copies = graph.copies
     if copies is None or copies.join != "add" or copies.count < 2:
         return None
@@ -61,8 +71,8 @@ def copies_hessian(graph: Graph, names: Sequence[str], mode: str, derive: Callab
     moved = _moved_inputs(graph, one)
     wrt = wrt_nodes(graph, names)
     position = {node: k for k, node in enumerate(wrt.get(name) for name in names) if node is not None}
-    if moved is None or len(position) != len(wrt):  # two wrt names for one node: each gets its own entries
-        return None
+    if moved is None or len(position) != len(wrt) or any(graph.op_of.get(node) != "input" for node in position):
+        return None  # two wrt names for one node, or an intermediate one: the sweeps derive those
     local = []
     for x in one.input_nodes:
         taken = [node in position for node in moved.get(x, (x,))]
@@ -76,16 +86,19 @@ def copies_hessian(graph: Graph, names: Sequence[str], mode: str, derive: Callab
     term, term_names, term_cost, term_pattern = derive(one, [labels.get(x, x) for x in local])
     if term.discardable:
         return None
-    upper = [(i, j) for i, j in zip(*(a.tolist() for a in term_pattern.nonzero())) if i <= j]
-    term_entries = [(local[i], local[j], term.results[entry_label(term_names[i], term_names[j])]) for i, j in upper]
+    if second:
+        upper = [(i, j) for i, j in zip(*(a.tolist() for a in term_pattern.nonzero())) if i <= j]
+        entries = [(local[i], local[j], term.results[entry_label(term_names[i], term_names[j])]) for i, j in upper]
+    else:
+        entries = [(x, None, term.results[name]) for x, name in zip(local, term_names)]
     namer = Namer(graph.op_of, graph.addresses)
     rows, refs = _replayed_rows(namer, term, moved, copies.count)
-    program, pattern = _summed(graph, namer, rows, refs, term_entries, moved, position, names, copies.count)
+    program, pattern = _summed(graph, namer, rows, refs, entries, moved, position, names, copies.count, second)
     program = taking_unused(program, graph, names)
     counts = Counts(*(getattr(term_cost[mode], part) or 0 for part in ("multiplications", "additions", "sweeps")))
     row = mode_cost(mode, counts, program, time.perf_counter() - start,
-                    note=f"one term's Hessian derived, replayed for {copies.count:,} terms")
-    return program, list(names), CostReport([row], len(names), len(names), ""), pattern
+                    note=f"one term's {'Hessian' if second else 'gradient'} derived, replayed for {copies.count:,} terms")
+    return program, CostReport([row], len(names), len(names) if second else 1, ""), pattern
 
 
 def _moved_inputs(graph: Graph, one: Graph) -> dict[str, list[str]] | None:
@@ -142,22 +155,22 @@ def _reads_moved(row: tuple, refs: dict[str, Any]) -> bool:
 
 
 def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any], term_entries: list[tuple],
-            moved: dict[str, list[str]], position: dict[str, int], names: Sequence[str], m: int
+            moved: dict[str, list[str]], position: dict[str, int], names: Sequence[str], m: int, second: bool
             ) -> tuple[Program, Any]:
-    """The program whose results are the sum's Hessian entries on and above the diagonal, in CSR order, and its
-    symmetric pattern (``scipy.sparse`` CSR, boolean).  Each entry is the sum of the copies' entries that land
-    on it (``term_entries``: the term's, by its inputs, with their refs); their constants are added as numbers."""
-    from scipy import sparse  # sparse=True's results are scipy.sparse matrices, as hessian_program's
-
+    """The program whose results are the sum's gradient (every name, 0 where no term reaches it) or its Hessian's
+    entries on and above the diagonal (CSR order) with their symmetric pattern (``scipy.sparse`` CSR, boolean).
+    Each is the sum of the copies' entries that land on it (``term_entries``: the term's ``(x, y, ref)`` by its
+    inputs, y None for a gradient); their constants are added as numbers."""
     n = len(names)
     codes, found = [], []
     for x, y, ref in term_entries:
-        p, q = (np.array([position[v] for v in moved[u]]) if u in moved else np.full(m, position[u]) for u in (x, y))
         ref = refs.get(ref, ref) if ref.__class__ is str else ref
         each = ref if ref.__class__ is list else [ref] * m
-        codes.append(np.minimum(p, q) * n + np.maximum(p, q))
+        p, q = (np.array([position[v] for v in moved[u]]) if u in moved else np.full(m, position[u])
+                for u in (x, x if y is None else y))
+        codes.append(p if y is None else np.minimum(p, q) * n + np.maximum(p, q))
         found.extend(each)
-        if x != y:  # a copy reading one element in both places (x[5-k]*x[k+1] at k = 2): d2/dx dy counts twice
+        if y is not None and x != y:  # one element read in both places (x[5-k]*x[k+1] at k = 2): counted twice
             twice = np.flatnonzero(p == q)
             codes.append(p[twice] * (n + 1))
             found.extend(each[k] for k in twice.tolist())
@@ -165,9 +178,9 @@ def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any],
     order = np.argsort(codes, kind="stable")
     keys, first, counts = np.unique(codes[order], return_index=True, return_counts=True)
     found = [found[k] for k in order.tolist()]
-    results = dict.fromkeys(_labels(keys.tolist(), names, n))
+    labels = _labels(keys.tolist(), names, n) if second else [names[k] for k in keys.tolist()]
+    results = dict.fromkeys(labels) if second else dict.fromkeys(names, _ZERO)
     alone = counts == 1  # most entries: one copy's entry, as it is
-    labels = list(results)
     for k, start in zip(np.flatnonzero(alone).tolist(), first[alone].tolist()):
         results[labels[k]] = found[start]
     sums = []  # the others: their names, then the sum of their constants (exact sympy numbers)
@@ -189,11 +202,16 @@ def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any],
             rows.append((name := next(fresh), "add", (named[0], constant)))
             named = [name]
         results[labels[k]] = named[0] if named else constant
+    program = Program(graph.input_nodes, rows, results, graph)
+    if not second:
+        return program, None
+    from scipy import sparse  # sparse=True's results are scipy.sparse matrices, as hessian_program's
+
     i, j = keys // n, keys % n
     pattern = sparse.csr_matrix((np.ones(2 * len(keys), dtype=bool), (np.concatenate([i, j]), np.concatenate([j, i]))),
                                 shape=(n, n))
     pattern.sum_duplicates()
-    return Program(graph.input_nodes, rows, results, graph), pattern.astype(bool)
+    return program, pattern.astype(bool)
 
 
 def _labels(keys: list[int], names: Sequence[str], n: int) -> list[str]:

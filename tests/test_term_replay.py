@@ -1,4 +1,4 @@
-"""The sparse Hessian of a sum of one term's copies, its term derived once and replayed (symgraph.hessian_copies).
+"""The sparse Hessian of a sum of one term's copies, its term derived once and replayed (symgraph.term_replay).
 
 The oracle is the same sum's Hessian derived by the sweeps over every term
 (:func:`symgraph.hessian.hessian_program`), and sympy's at a point for small sizes.
