@@ -24,7 +24,6 @@ from .matrices import DerivativeMatrix, check_entries
 from .sparse_derivative import SparseDerivative
 from .sparsity import jacobian_sparsity
 from .progress import paused_gc
-from .term_replay import replayed
 
 
 @checked_options
@@ -75,16 +74,8 @@ def grad(f: Any, wrt: Sequence[str] | str | None = None, *, mode: str = "reverse
     with paused_gc():
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
         names = wrt_names(graph, wrt, allow_unused)
-        found = replayed(graph, names, mode, lambda term, local: _term_gradient(term, local, mode, progress)) \
-            if mode in ("reverse", "forward") and graph.copies is not None else None
-        program, cost, mode = (*found[:2], mode) if found else gradient_program(graph, names, mode, order, progress, limit)
+        program, cost, mode = gradient_program(graph, names, mode, order, progress, limit)
     return Gradient(graph, names, program, cost, mode, simplify, held_places(graph, wrt))
-
-
-def _term_gradient(term: Graph, names: list[str], mode: str, progress: Any) -> tuple:
-    """A sum's first term's gradient, as :func:`~symgraph.term_replay.replayed` takes it (no pattern)."""
-    program, cost, _ = gradient_program(term, names, mode, "markowitz", progress)
-    return program, names, cost, None
 
 
 def gradient_program(graph: Graph, names: list[str], mode: str, order: str,

@@ -117,7 +117,7 @@ from .ad.modes import run_mode, sweep_options
 from .ir.interpret import sum_links
 from .ir.program import Program
 from .ir.simplify import normalise
-from .term_replay import replayed
+from .term_replay import replayable, replayed
 from .names import Namer, entry_label
 from .progress import check_progress, paused_gc, reported
 from .matrices import DerivativeMatrix, check_entries
@@ -367,8 +367,14 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     check_progress(progress)
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
-        program, names, cost, pattern = (sparse and _sum_of_copies(graph, wrt, mode, allow_unused, progress)) or \
-            hessian_program(graph, wrt, mode=mode, sparse=sparse, allow_unused=allow_unused, progress=progress)
+        found = None
+        if sparse and replayable(graph):
+            wrt, allow_unused = second_order(graph, wrt, allow_unused, {}, "hessian()")[1], True  # said once
+            found = replayed(graph, wrt, mode, lambda term, local: hessian_program(  # the first term's, replayed
+                term, local, mode=mode, sparse=True, allow_unused=True, progress=progress))
+            found = found and (found[0], wrt, *found[1:])
+        program, names, cost, pattern = found or hessian_program(graph, wrt, mode=mode, sparse=sparse,
+                                                                 allow_unused=allow_unused, progress=progress)
         if sparse:  # the program's results are the entries on and above the diagonal, in CSR order
             labels = _csr_labels(pattern, names, list(program.results))
             return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
@@ -379,16 +385,6 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
                                  order=2, graph=graph, wrt=names, held=held_without_elements(graph, wrt))
     matrix.cost = cost  # the strategy's sweeps, multiplications and program size, as compare(order=2) counts them
     return matrix
-
-
-def _sum_of_copies(graph: Any, wrt: Sequence[str] | None, mode: str, allow_unused: bool, progress: Any) -> tuple | None:
-    """A sparse Hessian of a sum of one term's copies, its term's derived once (:mod:`symgraph.term_replay`)."""
-    if graph.copies is None or graph.copies.join != "add":
-        return None
-    names = second_order(graph, wrt, allow_unused, {}, "hessian()")[1]
-    found = replayed(graph, names, mode, lambda term, local: hessian_program(
-        term, local, mode=mode, sparse=True, allow_unused=True, progress=progress), second=True)
-    return found and (found[0], names, found[1], found[2])
 
 
 @checked_options

@@ -1,4 +1,4 @@
-"""Derivatives of a sum of one term's copies: the first term's gradient or sparse Hessian derived once, replayed.
+"""The sparse Hessian of a sum of one term's copies: the first term's Hessian derived once, replayed for every term.
 
 ``sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)`` is n - 1 copies of
 one term, each the first with its elements moved (the parser says so:
@@ -25,15 +25,22 @@ diagonal entry that two terms reach is ``(2 - t) + 200`` where the sweeps
 folded ``202 - t``, and an entry that many terms reach (``a`` and ``b`` of
 ``sum((y[i] - a*exp(-b*t[i]))^2, ...)``) is added up as a balanced tree.
 
-Gradients go the same way (each wrt input's entry is the sum of the terms'):
-the README's logistic loss over m = 10,000 rows, by w and b, 0.87 -> 0.49 s.
+Used by :func:`~symgraph.hessian` with ``sparse=True`` for sums of at least
+:data:`REPLAY_FROM` terms, when every term's elements exist, every wrt name is
+an input of its own, and a moved input is differentiated in every term or in
+none.  Otherwise it returns None, and the sweeps derive the whole sum.  Below
+that size the sweeps take about as long (Rosenbrock at n = 30: 8.4 ms swept,
+7.7 ms replayed and compiled) and give the program they fold; so do
+:func:`~symgraph.compare` and the dense Hessian, whose reports are the
+strategies' own costs on the whole function.  ``H.cost`` of a replayed
+Hessian is the first term's derivation, and its note says so.
 
-Used by :func:`~symgraph.grad` (modes ``"reverse"`` and ``"forward"``) and
-:func:`~symgraph.hessian` with ``sparse=True``, when every term's elements
-exist, every wrt name is an input of its own, and a moved input is
-differentiated in every term or in none.  Otherwise it returns None, and the
-sweeps derive the whole sum.  :func:`~symgraph.compare` and the dense Hessian
-keep the sweeps: their costs are the modes' own on the whole function.
+Tried and not kept: gradients replayed the same way (the README's logistic
+loss over 10,000 rows by w and b: 0.87 -> 0.49 s).  A replayed term's rows
+are not the graph's nodes, so ``value_and_grad`` computed the function's
+intermediates twice, once as the graph's rows and once as the gradient's;
+telling which node of the graph each replayed row is needs the parser to
+record every copy's nodes.
 """
 from __future__ import annotations
 
@@ -54,19 +61,25 @@ from .names import Namer, entry_label
 
 _ZERO = sympy.Integer(0)
 
+#: the fewest terms whose Hessian is replayed (below, the sweeps over every term take about as long)
+REPLAY_FROM = 64
 
-def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable, second: bool = False
+
+def replayable(graph: Graph) -> bool:
+    """Whether ``graph``'s output is a sum of at least :data:`REPLAY_FROM` copies of one term."""
+    return graph.copies is not None and graph.copies.join == "add" and graph.copies.count >= REPLAY_FROM
+
+
+def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable
              ) -> tuple[Program, CostReport, Any] | None:
-    """``(program, cost, pattern)`` of the gradient (``second``: the sparse Hessian) of a ``graph`` whose output
-    is a sum of copies (``graph.copies.join == "add"``) by the inputs ``names``, or None where the copies cannot
-    be replayed.  The program's results are labelled as :func:`~symgraph.derive.gradient_program`'s (every
-    name, in order) or :func:`~symgraph.hessian.hessian_program`'s (the pattern's entries on and above the
-    diagonal, in CSR order; ``pattern`` its ``scipy.sparse`` CSR matrix, None for a gradient).
-    ``derive(term_graph, term_names)`` derives the first term's, as those functions do."""
-    copies = graph.copies
-    if copies is None or copies.join != "add" or copies.count < 2:
+    """``(program, cost, pattern)`` of the sparse Hessian of a ``graph`` whose output is a sum of copies
+    (``graph.copies.join == "add"``) by the inputs ``names``, or None where the copies are not replayed.  The
+    program's results are labelled as :func:`~symgraph.hessian.hessian_program`'s (the pattern's entries on
+    and above the diagonal, in CSR order; ``pattern`` its ``scipy.sparse`` CSR matrix).
+    ``derive(term_graph, term_names)`` derives the first term's, as that function does."""
+    if not replayable(graph):
         return None
-    start = time.perf_counter()
+    copies, start = graph.copies, time.perf_counter()
     one, _ = copy_graph(graph)
     moved = _moved_inputs(graph, one)
     wrt = wrt_nodes(graph, names)
@@ -86,19 +99,16 @@ def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable, se
     term, term_names, term_cost, term_pattern = derive(one, [labels.get(x, x) for x in local])
     if term.discardable:
         return None
-    if second:
-        upper = [(i, j) for i, j in zip(*(a.tolist() for a in term_pattern.nonzero())) if i <= j]
-        entries = [(local[i], local[j], term.results[entry_label(term_names[i], term_names[j])]) for i, j in upper]
-    else:
-        entries = [(x, None, term.results[name]) for x, name in zip(local, term_names)]
+    upper = [(i, j) for i, j in zip(*(a.tolist() for a in term_pattern.nonzero())) if i <= j]
+    entries = [(local[i], local[j], term.results[entry_label(term_names[i], term_names[j])]) for i, j in upper]
     namer = Namer(graph.op_of, graph.addresses)
     rows, refs = _replayed_rows(namer, term, moved, copies.count)
-    program, pattern = _summed(graph, namer, rows, refs, entries, moved, position, names, copies.count, second)
+    program, pattern = _summed(graph, namer, rows, refs, entries, moved, position, names, copies.count)
     program = taking_unused(program, graph, names)
     counts = Counts(*(getattr(term_cost[mode], part) or 0 for part in ("multiplications", "additions", "sweeps")))
     row = mode_cost(mode, counts, program, time.perf_counter() - start,
-                    note=f"one term's {'Hessian' if second else 'gradient'} derived, replayed for {copies.count:,} terms")
-    return program, CostReport([row], len(names), len(names) if second else 1, ""), pattern
+                    note=f"one term's Hessian derived, replayed for {copies.count:,} terms")
+    return program, CostReport([row], len(names), len(names), ""), pattern
 
 
 def _moved_inputs(graph: Graph, one: Graph) -> dict[str, list[str]] | None:
@@ -155,22 +165,20 @@ def _reads_moved(row: tuple, refs: dict[str, Any]) -> bool:
 
 
 def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any], term_entries: list[tuple],
-            moved: dict[str, list[str]], position: dict[str, int], names: Sequence[str], m: int, second: bool
+            moved: dict[str, list[str]], position: dict[str, int], names: Sequence[str], m: int
             ) -> tuple[Program, Any]:
-    """The program whose results are the sum's gradient (every name, 0 where no term reaches it) or its Hessian's
-    entries on and above the diagonal (CSR order) with their symmetric pattern (``scipy.sparse`` CSR, boolean).
-    Each is the sum of the copies' entries that land on it (``term_entries``: the term's ``(x, y, ref)`` by its
-    inputs, y None for a gradient); their constants are added as numbers."""
+    """The program whose results are the sum's Hessian entries on and above the diagonal (CSR order), and its
+    symmetric pattern (``scipy.sparse`` CSR, boolean).  Each entry is the sum of the copies' entries that land
+    on it (``term_entries``: the term's ``(x, y, ref)`` by its inputs); their constants are added as numbers."""
     n = len(names)
     codes, found = [], []
     for x, y, ref in term_entries:
         ref = refs.get(ref, ref) if ref.__class__ is str else ref
         each = ref if ref.__class__ is list else [ref] * m
-        p, q = (np.array([position[v] for v in moved[u]]) if u in moved else np.full(m, position[u])
-                for u in (x, x if y is None else y))
-        codes.append(p if y is None else np.minimum(p, q) * n + np.maximum(p, q))
+        p, q = (np.array([position[v] for v in moved[u]]) if u in moved else np.full(m, position[u]) for u in (x, y))
+        codes.append(np.minimum(p, q) * n + np.maximum(p, q))
         found.extend(each)
-        if y is not None and x != y:  # one element read in both places (x[5-k]*x[k+1] at k = 2): counted twice
+        if x != y:  # one element read in both places (x[5-k]*x[k+1] at k = 2): counted twice
             twice = np.flatnonzero(p == q)
             codes.append(p[twice] * (n + 1))
             found.extend(each[k] for k in twice.tolist())
@@ -178,8 +186,8 @@ def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any],
     order = np.argsort(codes, kind="stable")
     keys, first, counts = np.unique(codes[order], return_index=True, return_counts=True)
     found = [found[k] for k in order.tolist()]
-    labels = _labels(keys.tolist(), names, n) if second else [names[k] for k in keys.tolist()]
-    results = dict.fromkeys(labels) if second else dict.fromkeys(names, _ZERO)
+    labels = _labels(keys.tolist(), names, n)
+    results = dict.fromkeys(labels)
     alone = counts == 1  # most entries: one copy's entry, as it is
     for k, start in zip(np.flatnonzero(alone).tolist(), first[alone].tolist()):
         results[labels[k]] = found[start]
@@ -203,8 +211,6 @@ def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any],
             named = [name]
         results[labels[k]] = named[0] if named else constant
     program = Program(graph.input_nodes, rows, results, graph)
-    if not second:
-        return program, None
     from scipy import sparse  # sparse=True's results are scipy.sparse matrices, as hessian_program's
 
     i, j = keys // n, keys % n

@@ -1,9 +1,8 @@
-"""Gradients and sparse Hessians of a sum of one term's copies, the term derived once and replayed
-(symgraph.term_replay).
+"""The sparse Hessian of a sum of one term's copies, its term derived once and replayed (symgraph.term_replay).
 
-The oracle is the same sum's derivative derived by the sweeps over every term
-(:func:`symgraph.derive.gradient_program`, :func:`symgraph.hessian.hessian_program`),
-and sympy's at a point for small sizes.
+The oracle is the same sum's Hessian derived by the sweeps over every term
+(:func:`symgraph.hessian.hessian_program`), and sympy's at a point for small sizes.
+Sums of every size are replayed here (``REPLAY_FROM`` lowered), so that small ones test it too.
 """
 from __future__ import annotations
 
@@ -16,10 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symgraph as sg
-from symgraph.derive import gradient_program
+from symgraph import term_replay
 from symgraph.hessian import _csr_labels, hessian_program
 
 ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+@pytest.fixture(autouse=True)
+def replay_every_sum(monkeypatch):
+    monkeypatch.setattr(term_replay, "REPLAY_FROM", 2)
 
 
 def replayed(H, mode: str | None = None) -> bool:
@@ -152,56 +156,6 @@ def test_the_program_pickles_prints_and_solves():
     np.testing.assert_allclose(result.x, np.ones(n), atol=1e-6)
 
 
-# --------------------------------------------------------------------------- gradients
-
-def same_gradient(text, point, wrt=None, mode="reverse", **sizes):
-    g = sg.grad(text, wrt=wrt, mode=mode, simplify=False, allow_unused=True, **sizes)
-    graph = sg.parse(text, **sizes)
-    program = gradient_program(graph, list(g.wrt), mode, "markowitz", False)[0]
-    expected = program.evaluate(point)
-    assert list(g.at(point)) == list(expected)
-    np.testing.assert_allclose(list(g.at(point).values()), list(expected.values()), rtol=1e-12, atol=1e-12)
-    for backend in ("numpy", "vm"):
-        got = g.lambdify(backend=backend)(**point)  # a tuple in wrt order, an indexed input's entries as one array
-        np.testing.assert_allclose(np.concatenate([np.ravel(v) for v in got]), list(expected.values()),
-                                   rtol=1e-12, atol=1e-12)
-    return g
-
-
-@pytest.mark.parametrize("mode", ["reverse", "forward"])
-def test_gradient_of_rosenbrock(mode):
-    x = np.random.default_rng(8).normal(size=12)
-    g = same_gradient(ROSENBROCK, {"x": x}, mode=mode, n=12)
-    assert replayed(g, mode) and g.mode == mode
-
-
-def test_gradient_of_the_logistic_loss_by_its_weights():
-    m, k = 40, 3
-    rng = np.random.default_rng(9)
-    text = "sum(softplus(-t[r]*(sum(w[j]*X[r, j], j, 0, k-1) + b)), r, 0, m-1)"
-    point = {"w": rng.normal(size=k), "b": 0.3, "X": rng.normal(size=(m, k)), "t": rng.choice([-1.0, 1.0], m)}
-    g = same_gradient(text, point, wrt=["w", "b"], m=m, k=k)
-    assert replayed(g)
-    s = 1 / (1 + np.exp(point["t"] * (point["X"] @ point["w"] + point["b"])))  # NumPy's own gradient
-    np.testing.assert_allclose(g.at(point)["b"], -(point["t"] * s).sum(), rtol=1e-12)
-
-
-def test_gradients_that_keep_the_sweeps():
-    x = np.random.default_rng(10).normal(size=6)
-    g = same_gradient(ROSENBROCK, {"x": x}, wrt=["x[0]", "x[1]"], n=6)  # some terms' elements only
-    assert not replayed(g)
-    for mode in ("paths", "elimination"):
-        g = sg.grad(ROSENBROCK, mode=mode, n=4)
-        assert not replayed(g, mode)
-    text = "c = 2*a\ns = sum(x[i]*c^2, i, 0, 3)"  # c: an intermediate name every term reads
-    point = {"x": np.arange(1.0, 5.0), "a": 0.5}
-    g = same_gradient(text, point, wrt=["c", "a"])
-    assert not replayed(g)
-    assert g.at(point) == {"c": 20.0, "a": 40.0}
-    g = same_gradient(text, point)  # by its inputs: replayed, the shared rows written once
-    assert replayed(g)
-
-
 # --------------------------------------------------------------------------- generated terms
 
 _LEAVES = ["x[i]", "x[i+1]", "x[n-2-i]", "y[i]", "a", "2", "0.5"]  # x[n-2-i] meets x[i] mid-way
@@ -240,4 +194,20 @@ def test_generated_terms_agree_with_the_sweeps(term, n, seed, wrt):
         if names and "a" in names and "a" not in graph.inputs:
             names = ["x"]
         same_hessian(text, point, wrt=names, n=n)
-        same_gradient(text, point, wrt=names, n=n)
+
+
+def test_small_sums_keep_the_sweeps_and_large_ones_are_replayed(monkeypatch):
+    """Below REPLAY_FROM terms the sweeps take about as long and fold the program further (``202 - t``)."""
+    monkeypatch.setattr(term_replay, "REPLAY_FROM", 64)
+    small, large = sg.hessian(ROSENBROCK, sparse=True, n=64), sg.hessian(ROSENBROCK, sparse=True, n=65)
+    assert not replayed(small) and replayed(large)
+    assert small.program.ops == hessian_program(sg.parse(ROSENBROCK, n=64), sparse=True)[0].ops
+    x = np.random.default_rng(11).normal(size=65)
+    _, _, at = swept(ROSENBROCK, n=65)
+    np.testing.assert_allclose(large.at(x=x).toarray(), at(x=x).toarray(), rtol=1e-13)
+
+
+def test_unused_wrt_names_warn_once():
+    with pytest.warns(sg.UnusedWrtWarning) as caught:
+        sg.hessian(ROSENBROCK, wrt=["x", "zz"], sparse=True, n=8)
+    assert len([w for w in caught if issubclass(w.category, sg.UnusedWrtWarning)]) == 1
