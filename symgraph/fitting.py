@@ -277,8 +277,10 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
            [-0.5 ,  1.  ],
            [-0.25,  1.  ]])
     """
-    graph = parse_over(f, over, **sizes) if over is not None else _template_hint(f, sizes)
     wrt = read_once(wrt)
+    if over is not None:
+        _index_not_in_wrt(over, wrt)
+    graph = parse_over(f, over, **sizes) if over is not None else _template_hint(f, sizes)
     names = wrt_names(graph, wrt, allow_unused)
     held = held_without_elements(graph, wrt)
     theta = vector_inputs(graph, names, "residuals()", held)
@@ -304,6 +306,16 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
                                doc=doc, vector=True, theta=theta, held=held, backend=backend, pattern=pattern,
                                progress=progress, entries=names)
     return Residuals(graph, names, program, function, pattern)
+
+
+def _index_not_in_wrt(over: Any, wrt: Any) -> None:
+    """An ArgumentError when ``over``'s index is also a ``wrt`` name: each copy binds the index to its number,
+    so that parameter would be in no residual (a zero Jacobian column, said only as an unused-wrt warning)."""
+    index = over[0] if isinstance(over, (tuple, list)) and over else None
+    names = [wrt] if isinstance(wrt, str) else wrt if isinstance(wrt, (list, tuple)) else ()
+    if isinstance(index, str) and any(str(name) == index for name in names):
+        raise ArgumentError(f"over=: the index {index!r} is also in wrt; in each residual {index} is that "
+                            f"residual's number, not a parameter: name the index or the parameter differently")
 
 
 def _with_residuals(graph: Graph, jacobian: Program) -> Program:
