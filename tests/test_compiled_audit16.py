@@ -17,3 +17,12 @@ def test_residuals_over_index_that_is_also_a_parameter_is_refused(wrt):
         warnings.simplefilter("error")
         with pytest.raises(sg.ArgumentError, match=r"over=.*'k'.*wrt"):
             sg.residuals("y[k] - a*k", wrt=wrt, over=("k", 0, 2))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_vector_form_refuses_parallel_as_it_refuses_chunk(backend):
+    # one point has nothing to split over threads: parallel=True was taken silently with backend="numba"
+    # (a parallel compile for nothing), while chunk= was refused
+    pytest.importorskip("numba")
+    with pytest.raises(sg.ArgumentError, match="vector=True evaluates one point: parallel= does not apply"):
+        sg.value_and_grad("x*y", vector=True, backend=backend, parallel=True)
