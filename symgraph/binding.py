@@ -36,6 +36,7 @@ symgraph.errors.GraphError: missing value(s) for b; unknown input(s) q (inputs: 
 from __future__ import annotations
 
 import inspect
+import re
 from collections import Counter
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -48,6 +49,8 @@ __all__ = ["Binder", "check_values", "free_name", "meant_hint", "named_keys", "p
            "positional_order", "signature_text"]
 
 _MISSING = object()
+#: an element node's name, ``w_0`` or ``W_0_1`` (:mod:`symgraph.names`): the indexed input's name, then its indices
+_ELEMENT_NODE = re.compile(r"([A-Za-z_]\w*?)(?:_\d+)+")
 
 
 class Binder:
@@ -278,9 +281,12 @@ def _unexpected(name: str, key: Any, index: Mapping[str, Any]) -> ArgumentError:
 
 
 def _keyword_hint(key: Any, index: Mapping[str, Any]) -> str:
-    """A compiled function's unknown keyword's hint: the indexed input whose element it names (``x[1]=``,
-    where x takes one array), or the closest parameter."""
+    """A compiled function's unknown keyword's hint: the indexed input whose element it names (``x[1]=``, or
+    ``x_1=`` as ``g.input_nodes`` and ``g.nx`` name the element, where x takes one array), or the closest parameter."""
     base = key.split("[", 1)[0].strip() if isinstance(key, str) and len(key) <= 60 else key
+    if base == key and isinstance(key, str) and len(key) <= 60:
+        node = _ELEMENT_NODE.fullmatch(key)
+        base = node.group(1) if node else key
     if base != key and base in index:
         return f" ({base} takes one array of all its elements)"
     return meant_hint(key, list(index))

@@ -26,3 +26,15 @@ def test_vector_form_refuses_parallel_as_it_refuses_chunk(backend):
     pytest.importorskip("numba")
     with pytest.raises(sg.ArgumentError, match="vector=True evaluates one point: parallel= does not apply"):
         sg.value_and_grad("x*y", vector=True, backend=backend, parallel=True)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+@pytest.mark.parametrize("key", ["w_1", "W_0_1"])
+def test_keyword_naming_an_element_node_says_the_input_takes_one_array(backend, key):
+    # g.input_nodes and g.nx name the elements w_0, w_1 (the keys a user sees when drawing the graph); a call
+    # f(w_1=...) said only "unexpected keyword argument", where f(**{"w[1]": ...}) said what to pass instead
+    pytest.importorskip("numba") if backend == "vm" else None
+    f = sg.lambdify("sum(w[i]*x, i, 0, 2) + W[0, 1]", backend=backend)
+    base = key.split("_")[0]
+    with pytest.raises(sg.ArgumentError, match=rf"unexpected keyword argument '{key}' \({base} takes one array"):
+        f(x=1.0, w=np.ones(3), W=np.ones((1, 2)), **{key: 1.0})
