@@ -38,3 +38,28 @@ def test_keyword_naming_an_element_node_says_the_input_takes_one_array(backend, 
     base = key.split("_")[0]
     with pytest.raises(sg.ArgumentError, match=rf"unexpected keyword argument '{key}' \({base} takes one array"):
         f(x=1.0, w=np.ones(3), W=np.ones((1, 2)), **{key: 1.0})
+
+
+_HUGE_BATCH = """
+import resource, sys
+import numpy as np
+resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))  # no allocation of the batch can succeed
+import symgraph as sg
+f = sg.grad("x*sin(y) + x^2*y", wrt=["x", "y"]).lambdify(chunk=int(sys.argv[1]) or None)
+try:
+    f(np.ones((100_000, 1)), np.ones((1, 100_000)))  # a column against a row: 10^10 points
+except MemoryError as error:
+    print(type(error).__name__, isinstance(error, sg.SymgraphError), error)
+"""
+
+
+@pytest.mark.parametrize("chunk", [0, 1000])
+def test_a_batch_too_large_for_memory_names_the_shapes_that_made_it(chunk):
+    # NumPy's bare "Unable to allocate 74.5 GiB for an array with shape (100000, 100000)" named neither the
+    # call nor which inputs broadcast to that shape (a column against a row, the usual slip)
+    import subprocess
+    import sys
+    run = subprocess.run([sys.executable, "-c", _HUGE_BATCH, str(chunk)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("BatchTooLargeError True gradient(): the inputs broadcast to shape (100000, 100000)")
+    assert "x (100000, 1), y (1, 100000)" in run.stdout and "10,000,000,000 points" in run.stdout
