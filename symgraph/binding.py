@@ -45,7 +45,7 @@ import numpy as np
 from .errors import ArgumentError, GraphError, closest_name, shown_names, shown
 from .real_values import broadcast_shape, real_value
 
-__all__ = ["Binder", "check_values", "free_name", "meant_hint", "named_keys", "positional_only_error",
+__all__ = ["Binder", "check_values", "free_name", "held_in_vector", "held_names", "meant_hint", "named_keys", "positional_only_error",
            "positional_order", "signature_text"]
 
 _MISSING = object()
@@ -87,8 +87,7 @@ class Binder:
             i = index.get(key)
             if i is None:
                 if key in self.inside:
-                    raise ArgumentError(f"{self.name}() got an unexpected keyword argument {key!r}: {key} is a "
-                                        f"variable, whose value is an entry of the vector, the first argument")
+                    raise held_in_vector(self.name, key)
                 raise _unexpected(self.name, key, index)
             if values[i] is not _MISSING:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
@@ -124,6 +123,23 @@ class Binder:
         kind, first = inspect.Parameter.POSITIONAL_OR_KEYWORD, self.count - self.optional
         return inspect.Signature([inspect.Parameter(n, kind) if i < first else inspect.Parameter(n, kind, default=0.0)
                                   for i, n in enumerate(self.names)])
+
+
+def held_in_vector(name: str, key: str) -> ArgumentError:
+    """The error of a call ``name(..., key=...)`` passing by keyword a variable whose value the vector holds."""
+    return ArgumentError(f"{name}() got an unexpected keyword argument {key!r}: {key} is a variable, whose value is "
+                         f"an entry of the vector, the first argument")
+
+
+def held_names(labels: Iterable[Any]) -> list[str]:
+    """The names whose values a vector holds, for the message of a call passing one by keyword: each entry's
+    label, and an indexed input's own name (``w`` of ``w[0]``, ``w[1]``).
+
+    >>> held_names(["a", "w[0]", "w[1]", None])
+    ['a', 'w[0]', 'w[1]', 'w']
+    """
+    held = [str(n) for n in labels if n is not None]
+    return list(dict.fromkeys(held + [n.split("[", 1)[0] for n in held if "[" in n]))
 
 
 def free_name(taken: Iterable[str], choices: Sequence[str]) -> str:

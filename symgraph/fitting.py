@@ -32,7 +32,7 @@ from .ad.modes import sweep_options
 from .backends.compile import check_compile_options, compile_program
 from .backends.copies import FirstCopy, copies_kernel, first_copy
 from .backends.vector_forms import residual_function
-from .binding import positional_only_error
+from .binding import held_in_vector, held_names, positional_only_error
 from .options import checked_options
 from .real_values import as_array
 from .derive import in_pattern_order, jacobian_program
@@ -82,6 +82,7 @@ class Residuals:
         self.graph = graph
         self.pattern = refusing_call(pattern) if pattern is not None else None
         self.wrt = refusing(tuple(wrt), "res.wrt")  # called as methods, these say to drop the ()
+        self._held = frozenset(held_names(wrt))  # the names whose values the vector holds, for messages
         self.program = program
         self.function = function
         self.data = refusing(tuple(getattr(function, "data", ())), "res.data")
@@ -117,6 +118,9 @@ class Residuals:
                 kwargs = dict(kwargs)
                 args = (kwargs.pop(self._vector[0]),)
             else:
+                held = next((key for key in kwargs if key in self._held), None)  # fun(a=..., y=...): a is in it
+                if held is not None:
+                    raise held_in_vector(name, held)
                 raise positional_only_error(name, self._vector, args, kwargs, tuple(self.__signature__.parameters)[1:])
         array, args = as_array("the vector", args[0]), args[1:]
         key = (array.dtype.str, array.shape, array.tobytes())

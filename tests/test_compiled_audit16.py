@@ -63,3 +63,35 @@ def test_a_batch_too_large_for_memory_names_the_shapes_that_made_it(chunk):
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("BatchTooLargeError True gradient(): the inputs broadcast to shape (100000, 100000)")
     assert "x (100000, 1), y (1, 100000)" in run.stdout and "10,000,000,000 points" in run.stdout
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_vector_form_without_data_says_a_variable_given_by_name_belongs_in_the_vector(backend):
+    # fn(x=1.0, y=2.0), the call of the non-vector form, said only "unexpected keyword argument 'y'" of an input
+    # of the function; beside data the same call said that y is an entry of the vector
+    pytest.importorskip("numba") if backend == "vm" else None
+    fn = sg.value_and_grad("x*y", wrt=["x", "y"], vector=True, backend=backend)
+    for call in (lambda: fn(x=1.0, y=2.0), lambda: fn([1.0, 2.0], y=2.0)):
+        with pytest.raises(sg.ArgumentError, match="unexpected keyword argument 'y': y is a variable, whose value is "
+                                                   "an entry of the vector"):
+            call()
+    assert fn(x=[1.0, 2.0]) == (2.0, pytest.approx(np.array([2.0, 1.0])))
+
+
+def test_vector_form_says_an_indexed_variable_given_by_name_belongs_in_the_vector():
+    fn = sg.value_and_grad("sum(w[i]^2, i, 0, 2) + a", wrt=["w"], vector=True)
+    with pytest.raises(sg.ArgumentError, match="unexpected keyword argument 'w': w is a variable"):
+        fn(w=np.ones(3), a=1.0)
+    fn = sg.value_and_grad("sum(w[i]^2, i, 0, 2)", wrt=["w"], vector=True)
+    with pytest.raises(sg.ArgumentError, match="unexpected keyword argument 'w': w is a variable"):
+        fn(np.ones(3), w=np.ones(3))
+
+
+@pytest.mark.parametrize("texts", [["a*b - 1", "a - 2"], "y[k] - a*exp(-b*t[k])"])
+def test_residuals_say_a_parameter_given_by_name_belongs_in_the_vector(texts):
+    over = {"over": ("k", 0, 2)} if isinstance(texts, str) else {}
+    data = {"y": np.ones(3), "t": np.ones(3)} if over else {}
+    res = sg.residuals(texts, wrt=["a", "b"], **over)
+    for part in (res.fun, res.jac):
+        with pytest.raises(sg.ArgumentError, match="unexpected keyword argument 'a': a is a variable"):
+            part(a=1.0, b=2.0, **data)

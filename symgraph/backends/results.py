@@ -107,7 +107,7 @@ def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
 
 def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
                       source: str | None = None, layout: Layout | None = None, optional: int = 0,
-                      **attributes: Any) -> Callable:
+                      inside: Sequence[str] = (), **attributes: Any) -> Callable:
     """``kernel`` (positional inputs in ``names`` order, flat results) as a function with that signature.
 
     One :class:`~symgraph.binding.Binder` maps the arguments; ``layout`` (see
@@ -115,9 +115,9 @@ def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc:
     ``kernel``, so :func:`inspect.getsource` shows generated code;
     ``attributes`` are set on it (``parallel=...``).  It pickles when the
     kernel does (see :class:`CompiledFunction`).  The last ``optional`` names may be left out (see
-    :class:`~symgraph.binding.Binder`).
+    :class:`~symgraph.binding.Binder`); ``inside`` names what a vector parameter holds, for messages.
     """
-    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional)
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional, tuple(inside))
 
 
 class _SignatureOnFirstUse:
@@ -160,9 +160,9 @@ class CompiledFunction(CopiedAsItself):
     """
 
     def __init__(self, kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
-                 layout: Layout | None, attributes: dict, optional: int = 0):
-        bind = Binder(names, name, optional=optional)
-        self._made = (kernel, tuple(names), name, doc, source, layout, attributes, optional)
+                 layout: Layout | None, attributes: dict, optional: int = 0, inside: tuple = ()):
+        bind = Binder(names, name, optional=optional, inside=inside)
+        self._made = (kernel, tuple(names), name, doc, source, layout, attributes, optional, inside)
         self._bind, self._count, self._kernel = bind, bind.count, kernel
         self._array = getattr(kernel, "array", kernel)
         self._shape = None if layout is None else layout_of(layout)
@@ -244,8 +244,8 @@ def _too_large(name: str, names: Sequence[str], values: Sequence[Any], error: Me
 
 
 def _compiled_again(kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
-                    layout: Layout | None, attributes: dict, optional: int = 0) -> CompiledFunction:
-    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional)
+                    layout: Layout | None, attributes: dict, optional: int = 0, inside: tuple = ()) -> CompiledFunction:
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional, inside)
 
 
 class _Portable:
