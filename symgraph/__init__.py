@@ -42,7 +42,7 @@ from .cost import CostReport
 from .derive import grad, jacobian
 from .derivative_map import Gradient
 from .directional import Directional, jvp, vjp
-from .errors import (ArgumentError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
+from .errors import (ArgumentError, BatchTooLargeError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
                      FunctionDefinitionError, GraphError, MissingDependencyError, NotNumbersError, NotPicklableError, OutputError,
                      ParseError, PathLimitError, ReadingWarning, RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
                      UserFunctionError)
@@ -60,7 +60,7 @@ from .ir.program import Program
 from .userfunctions import UserFunction, function
 
 __all__ = [
-    "ArgumentError", "ConstantWrtWarning", "CostReport", "Directional", "EntryError", "Explorer",
+    "ArgumentError", "BatchTooLargeError", "ConstantWrtWarning", "CostReport", "Directional", "EntryError", "Explorer",
     "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "MissingDependencyError", "NotNumbersError", "NotPicklableError", "OutputError", "ParseError", "PathLimitError", "Program", "ReadingWarning", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "UserFunctionError",
     "annotate_edges", "compare",

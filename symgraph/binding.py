@@ -36,6 +36,7 @@ symgraph.errors.GraphError: missing value(s) for b; unknown input(s) q (inputs: 
 from __future__ import annotations
 
 import inspect
+import re
 from collections import Counter
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -44,10 +45,12 @@ import numpy as np
 from .errors import ArgumentError, GraphError, closest_name, shown_names, shown
 from .real_values import broadcast_shape, real_value
 
-__all__ = ["Binder", "check_values", "free_name", "meant_hint", "named_keys", "positional_only_error",
+__all__ = ["Binder", "check_values", "free_name", "held_in_vector", "held_names", "meant_hint", "named_keys", "positional_only_error",
            "positional_order", "signature_text"]
 
 _MISSING = object()
+#: an element node's name, ``w_0`` or ``W_0_1`` (:mod:`symgraph.names`): the indexed input's name, then its indices
+_ELEMENT_NODE = re.compile(r"([A-Za-z_]\w*?)(?:_\d+)+")
 
 
 class Binder:
@@ -84,8 +87,7 @@ class Binder:
             i = index.get(key)
             if i is None:
                 if key in self.inside:
-                    raise ArgumentError(f"{self.name}() got an unexpected keyword argument {key!r}: {key} is a "
-                                        f"variable, whose value is an entry of the vector, the first argument")
+                    raise held_in_vector(self.name, key)
                 raise _unexpected(self.name, key, index)
             if values[i] is not _MISSING:
                 raise ArgumentError(f"{self.name}() got multiple values for argument {key!r}")
@@ -121,6 +123,23 @@ class Binder:
         kind, first = inspect.Parameter.POSITIONAL_OR_KEYWORD, self.count - self.optional
         return inspect.Signature([inspect.Parameter(n, kind) if i < first else inspect.Parameter(n, kind, default=0.0)
                                   for i, n in enumerate(self.names)])
+
+
+def held_in_vector(name: str, key: str) -> ArgumentError:
+    """The error of a call ``name(..., key=...)`` passing by keyword a variable whose value the vector holds."""
+    return ArgumentError(f"{name}() got an unexpected keyword argument {key!r}: {key} is a variable, whose value is "
+                         f"an entry of the vector, the first argument")
+
+
+def held_names(labels: Iterable[Any]) -> list[str]:
+    """The names whose values a vector holds, for the message of a call passing one by keyword: each entry's
+    label, and an indexed input's own name (``w`` of ``w[0]``, ``w[1]``).
+
+    >>> held_names(["a", "w[0]", "w[1]", None])
+    ['a', 'w[0]', 'w[1]', 'w']
+    """
+    held = [str(n) for n in labels if n is not None]
+    return list(dict.fromkeys(held + [n.split("[", 1)[0] for n in held if "[" in n]))
 
 
 def free_name(taken: Iterable[str], choices: Sequence[str]) -> str:
@@ -278,9 +297,12 @@ def _unexpected(name: str, key: Any, index: Mapping[str, Any]) -> ArgumentError:
 
 
 def _keyword_hint(key: Any, index: Mapping[str, Any]) -> str:
-    """A compiled function's unknown keyword's hint: the indexed input whose element it names (``x[1]=``,
-    where x takes one array), or the closest parameter."""
+    """A compiled function's unknown keyword's hint: the indexed input whose element it names (``x[1]=``, or
+    ``x_1=`` as ``g.input_nodes`` and ``g.nx`` name the element, where x takes one array), or the closest parameter."""
     base = key.split("[", 1)[0].strip() if isinstance(key, str) and len(key) <= 60 else key
+    if base == key and isinstance(key, str) and len(key) <= 60:
+        node = _ELEMENT_NODE.fullmatch(key)
+        base = node.group(1) if node else key
     if base != key and base in index:
         return f" ({base} takes one array of all its elements)"
     return meant_hint(key, list(index))

@@ -384,6 +384,11 @@ class ExpressionTooLargeError(SymgraphError, ValueError):
     """A closed form too deep (or too large) to build as a sympy expression; the program has it."""
 
 
+class BatchTooLargeError(SymgraphError, MemoryError):
+    """A compiled function's call whose points need more memory than there is, named with the inputs' shapes
+    (a column against a row broadcasts to a table of every pair); a ``MemoryError`` too, what NumPy raises."""
+
+
 class NotPicklableError(SymgraphError, pickle.PicklingError):
     """A compiled function that cannot be pickled (a numba kernel calling a registered function): a
     :class:`pickle.PicklingError` too, what pickle raises for what it cannot pickle, so code that catches that

@@ -32,7 +32,7 @@ from .ad.modes import sweep_options
 from .backends.compile import check_compile_options, compile_program
 from .backends.copies import FirstCopy, copies_kernel, first_copy
 from .backends.vector_forms import residual_function
-from .binding import positional_only_error
+from .binding import held_in_vector, held_names, positional_only_error
 from .options import checked_options
 from .real_values import as_array
 from .derive import in_pattern_order, jacobian_program
@@ -82,6 +82,7 @@ class Residuals:
         self.graph = graph
         self.pattern = refusing_call(pattern) if pattern is not None else None
         self.wrt = refusing(tuple(wrt), "res.wrt")  # called as methods, these say to drop the ()
+        self._held = frozenset(held_names(wrt))  # the names whose values the vector holds, for messages
         self.program = program
         self.function = function
         self.data = refusing(tuple(getattr(function, "data", ())), "res.data")
@@ -117,6 +118,9 @@ class Residuals:
                 kwargs = dict(kwargs)
                 args = (kwargs.pop(self._vector[0]),)
             else:
+                held = next((key for key in kwargs if key in self._held), None)  # fun(a=..., y=...): a is in it
+                if held is not None:
+                    raise held_in_vector(name, held)
                 raise positional_only_error(name, self._vector, args, kwargs, tuple(self.__signature__.parameters)[1:])
         array, args = as_array("the vector", args[0]), args[1:]
         key = (array.dtype.str, array.shape, array.tobytes())
@@ -277,8 +281,10 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
            [-0.5 ,  1.  ],
            [-0.25,  1.  ]])
     """
-    graph = parse_over(f, over, **sizes) if over is not None else _template_hint(f, sizes)
     wrt = read_once(wrt)
+    if over is not None:
+        _index_not_in_wrt(over, wrt)
+    graph = parse_over(f, over, **sizes) if over is not None else _template_hint(f, sizes)
     names = wrt_names(graph, wrt, allow_unused)
     held = held_without_elements(graph, wrt)
     theta = vector_inputs(graph, names, "residuals()", held)
@@ -304,6 +310,16 @@ def residuals(f: Any, wrt: Sequence[str] | str, *, over: tuple | None = None, mo
                                doc=doc, vector=True, theta=theta, held=held, backend=backend, pattern=pattern,
                                progress=progress, entries=names)
     return Residuals(graph, names, program, function, pattern)
+
+
+def _index_not_in_wrt(over: Any, wrt: Any) -> None:
+    """An ArgumentError when ``over``'s index is also a ``wrt`` name: each copy binds the index to its number,
+    so that parameter would be in no residual (a zero Jacobian column, said only as an unused-wrt warning)."""
+    index = over[0] if isinstance(over, (tuple, list)) and over else None
+    names = [wrt] if isinstance(wrt, str) else wrt if isinstance(wrt, (list, tuple)) else ()
+    if isinstance(index, str) and any(str(name) == index for name in names):
+        raise ArgumentError(f"over=: the index {index!r} is also in wrt; in each residual {index} is that "
+                            f"residual's number, not a parameter: name the index or the parameter differently")
 
 
 def _with_residuals(graph: Graph, jacobian: Program) -> Program:

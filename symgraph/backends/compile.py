@@ -132,6 +132,9 @@ def check_compile_options(*, backend: Any = "numpy", chunk: Any = None, parallel
     if vector:
         if chunk is not None:
             raise ArgumentError("vector=True evaluates one point: chunk= does not apply")
+        if parallel:  # numba's threads split points; one point was compiled in parallel for nothing
+            raise ArgumentError("vector=True evaluates one point: parallel= does not apply (it splits the points "
+                                "of a batch over numba's threads)")
         if xp is not None and xp is not np:
             raise ArgumentError(
                 f"vector=True evaluates one point for an optimiser, in NumPy: xp={xp.__name__} does not apply "

@@ -26,7 +26,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from ..binding import Binder, signature_text
-from ..errors import NotPicklableError, refusing
+from ..errors import BatchTooLargeError, NotPicklableError, refusing
 from .coercion import namespace_of
 
 # --------------------------------------------------------------------------- results
@@ -107,7 +107,7 @@ def layout_of(layout: Layout) -> Callable[[tuple], Any] | None:
 
 def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc: str | None = None,
                       source: str | None = None, layout: Layout | None = None, optional: int = 0,
-                      **attributes: Any) -> Callable:
+                      inside: Sequence[str] = (), **attributes: Any) -> Callable:
     """``kernel`` (positional inputs in ``names`` order, flat results) as a function with that signature.
 
     One :class:`~symgraph.binding.Binder` maps the arguments; ``layout`` (see
@@ -115,9 +115,9 @@ def compiled_function(kernel: Callable, names: Sequence[str], *, name: str, doc:
     ``kernel``, so :func:`inspect.getsource` shows generated code;
     ``attributes`` are set on it (``parallel=...``).  It pickles when the
     kernel does (see :class:`CompiledFunction`).  The last ``optional`` names may be left out (see
-    :class:`~symgraph.binding.Binder`).
+    :class:`~symgraph.binding.Binder`); ``inside`` names what a vector parameter holds, for messages.
     """
-    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional)
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional, tuple(inside))
 
 
 class _SignatureOnFirstUse:
@@ -160,9 +160,9 @@ class CompiledFunction(CopiedAsItself):
     """
 
     def __init__(self, kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
-                 layout: Layout | None, attributes: dict, optional: int = 0):
-        bind = Binder(names, name, optional=optional)
-        self._made = (kernel, tuple(names), name, doc, source, layout, attributes, optional)
+                 layout: Layout | None, attributes: dict, optional: int = 0, inside: tuple = ()):
+        bind = Binder(names, name, optional=optional, inside=inside)
+        self._made = (kernel, tuple(names), name, doc, source, layout, attributes, optional, inside)
         self._bind, self._count, self._kernel = bind, bind.count, kernel
         self._array = getattr(kernel, "array", kernel)
         self._shape = None if layout is None else layout_of(layout)
@@ -186,10 +186,14 @@ class CompiledFunction(CopiedAsItself):
     def __call__(self, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
+        try:
+            out = self._kernel(*args)
+        except MemoryError as error:  # NumPy's message names neither the call nor the inputs' shapes
+            raise _too_large(self.__name__, self._bind.names, args, error) from error
         if self._shape is None:  # a plain tuple: Dask's slices of one stacked array come as a subclass of
-            out = self._kernel(*args)  # tuple, which dask.compute(f(x)) would not walk, returning them lazy
+            # tuple, which dask.compute(f(x)) would not walk, returning them lazy
             return tuple(out) if isinstance(out, tuple) and out.__class__ is not tuple else out
-        return self._shape(self._kernel(*args))
+        return self._shape(out)
 
     def array(self, /, *args: Any, **kwargs: Any) -> np.ndarray:
         """Every result in flat-label order as one array ``(results, *batch)``, whatever the layout (an input of
@@ -208,7 +212,10 @@ class CompiledFunction(CopiedAsItself):
         other kernel, and the VM's fallback for Dask or CuPy inputs, whose arrays stay in their namespace)."""
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
-        return self._array(*args)
+        try:
+            return self._array(*args)
+        except MemoryError as error:
+            raise _too_large(self.__name__, self._bind.names, args, error) from error
 
     def __repr__(self) -> str:
         return f"<compiled function {self.__name__}{signature_text(self.__signature__)}>"
@@ -220,9 +227,25 @@ class CompiledFunction(CopiedAsItself):
         return _compiled_again, (portable(kernel), *rest)
 
 
+def _too_large(name: str, names: Sequence[str], values: Sequence[Any], error: MemoryError) -> BatchTooLargeError:
+    """The error of a call whose results did not fit in memory: the shape the inputs broadcast to, how many
+    points that is, and each input's shape, since the usual cause is a slip in one of them."""
+    shapes = [(n, tuple(np.shape(v))) for n, v in zip(names, values)]
+    said = ", ".join(f"{n} {s}" for n, s in shapes[:12]) + (f", ... ({len(shapes) - 12:,} more)" if len(shapes) > 12 else "")
+    try:
+        shape = np.broadcast_shapes(*(s for _, s in shapes))
+    except Exception:  # indexed inputs' index axes need not broadcast: then the shapes alone are said
+        made = f"the inputs ({said})"
+    else:
+        made = f"the inputs broadcast to shape {shape} ({int(np.prod(shape, dtype=object)):,} points; {said})"
+    return BatchTooLargeError(f"{name}(): {made}, and the results do not fit in memory ({error}); check the "
+                              "inputs' shapes (a column against a row broadcasts to every pair), or pass fewer "
+                              "points per call")
+
+
 def _compiled_again(kernel: Callable, names: Sequence[str], name: str, doc: str | None, source: str | None,
-                    layout: Layout | None, attributes: dict, optional: int = 0) -> CompiledFunction:
-    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional)
+                    layout: Layout | None, attributes: dict, optional: int = 0, inside: tuple = ()) -> CompiledFunction:
+    return CompiledFunction(kernel, names, name, doc, source, layout, attributes, optional, inside)
 
 
 class _Portable:

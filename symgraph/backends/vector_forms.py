@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..binding import Binder, free_name, positional_only_error, signature_text
+from ..binding import Binder, free_name, held_in_vector, held_names, positional_only_error, signature_text
 from ..real_values import as_array, real_value
 from ..errors import GraphError, NotPicklableError, counted, optional_module
 from .arrays import ArrayLayout, array_layouts, bind_arrays, elements
@@ -187,11 +187,12 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
             def point(x: Any) -> Any:
                 return shape(kernel(*values_of(x)))
         point.__wrapped__ = kernel  # inspect.getsource(f) goes on to the generated code, not this wrapper
-        return compiled_function(point, ("x",), name=name, doc=doc, source=source)
+        return compiled_function(point, ("x",), name=name, doc=doc, source=source,  # f(x=1, y=2) names y's place
+                                 inside=[n for n in held_names(labels or names) if n != "x"])
 
     layouts = array_layouts(data, shapes or {})
     bind = Binder(tuple(n for n, _ in data), name, leading=1,  # the vector comes first
-                  inside=[str(n) for n in (labels or names) if n is not None])
+                  inside=held_names(labels or names))
     kind = inspect.Parameter
     taking = getattr(kernel, "taking", None)
     direct = None
@@ -214,7 +215,7 @@ def _point_function(kernel: Callable, names: Sequence[str], shape: Callable[[tup
     signature = inspect.Signature(
         [kind(vector, kind.POSITIONAL_ONLY), *(kind(n, kind.POSITIONAL_OR_KEYWORD) for n in bind.names)])
     point_with_data.__wrapped__ = kernel
-    return _WithData(point_with_data, name, doc, source, bind.names, signature)
+    return _WithData(point_with_data, name, doc, source, bind.names, signature, bind.inside)
 
 
 class _WithData(CopiedAsItself):
@@ -222,8 +223,8 @@ class _WithData(CopiedAsItself):
     pickles (as the recipe its maker sets), and copies as itself (:class:`~.results.CopiedAsItself`)."""
 
     def __init__(self, call: Callable, name: str, doc: str | None, source: str | None, data: tuple,
-                 signature: inspect.Signature):
-        self._call = call
+                 signature: inspect.Signature, inside: frozenset = frozenset()):
+        self._call, self._inside = call, inside
         self.__name__ = self.__qualname__ = name
         self.__doc__ = doc
         self.__wrapped__ = call  # and on to the kernel: inspect.getsource(f) shows the generated code
@@ -236,6 +237,9 @@ class _WithData(CopiedAsItself):
         if args:  # the vector, positional only
             return self._call(*args, **kwargs)
         names = tuple(self.__signature__.parameters)
+        held = next((key for key in kwargs if key in self._inside), None)  # fn(w=..., t=...): w is in the vector
+        if held is not None:
+            raise held_in_vector(self.__name__, held)
         raise positional_only_error(self.__name__, names[:1], args, kwargs, names[1:])
 
     def __repr__(self) -> str:
