@@ -106,9 +106,9 @@ def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable
     program, pattern = _summed(graph, namer, rows, refs, entries, moved, position, names, copies.count)
     program = taking_unused(program, graph, names)
     counts = Counts(*(getattr(term_cost[mode], part) or 0 for part in ("multiplications", "additions", "sweeps")))
-    row = mode_cost(mode, counts, program, time.perf_counter() - start,
-                    note=f"one term's Hessian derived, replayed for {copies.count:,} terms")
-    return program, CostReport([row], len(names), len(names), ""), pattern
+    note = f"one term's Hessian derived ({mode}), replayed for {copies.count:,} terms"
+    row = mode_cost(mode, counts, program, time.perf_counter() - start, note=note)
+    return program, CostReport([row], len(names), len(names), note), pattern
 
 
 def _moved_inputs(graph: Graph, one: Graph) -> dict[str, list[str]] | None:
