@@ -211,3 +211,19 @@ def test_unused_wrt_names_warn_once():
     with pytest.warns(sg.UnusedWrtWarning) as caught:
         sg.hessian(ROSENBROCK, wrt=["x", "zz"], sparse=True, n=8)
     assert len([w for w in caught if issubclass(w.category, sg.UnusedWrtWarning)]) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "sum(x[3]*x[i], i, 0, 5)",  # a fixed element that a moving one reaches in copy 3
+    "sum(x[i]^2*x[i], i, 0, 5)",  # one element read twice in the term
+    "sum(x[i]*y[0]^2*x[i+1], i, 0, 4)",  # a fixed data element
+    "c = x[2]^2\nsum(c*x[i], i, 0, 5)",  # a named intermediate every term reads, written once
+    "sum(log(1+x[i]^2), i, 0, 4)",  # a diagonal only
+    "sum(x[0]*x[i]^2, i, 0, 5)",  # the parser records no copies: the sweeps
+])
+def test_shapes_of_terms_against_the_sweeps(text):
+    graph = sg.parse(text)
+    rng = np.random.default_rng(12)
+    point = {name: rng.normal(size=known.shape) for name, known in graph.indexed.items()}
+    H = same_hessian(text, point)
+    assert replayed(H) == (graph.copies is not None)
