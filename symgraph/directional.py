@@ -137,7 +137,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             said = ([f"no seed for {shown_names(missing)}"] if missing else []) + \
                    ([f"{shown_names([repr(k) for k in unknown])} {'is' if len(unknown) == 1 else 'are'} not among "
                      "them"] if unknown else [])
-            raise GraphError(f"{what} as a mapping gives one seed per name of ({shown_names(names)}): {'; '.join(said)}")
+            raise ArgumentError(f"{what} as a mapping gives one seed per name of ({shown_names(names)}): {'; '.join(said)}")
         by_name = dict(zip(keys, seeds.values()))
         seeds = [by_name[n] for n in names]
     try:
@@ -150,7 +150,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
                             f"reading the {type(seeds).__name__} given raised {type(error).__name__}: "
                             f"{shown(str(error), 120)}") from error
     if len(seeds) != len(names):
-        raise GraphError(f"{what} has {len(seeds)} component(s) but there are {len(names)} "
+        raise ArgumentError(f"{what} has {len(seeds)} component(s) but there are {len(names)} "
                          f"({shown_names(names)})")
     refs = []
     for s in seeds:

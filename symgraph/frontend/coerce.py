@@ -123,7 +123,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         twice = list(dict.fromkeys(w for w in names if w in seen or seen.add(w)))
         bases = sorted({w.partition("[")[0] for w in twice} & set(wholes))  # "w" and "w[0]" both given
         whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
-        raise GraphError(f"wrt lists {shown_names(map(repr, twice))} twice{whole}: {shown_names(map(repr, names))}")
+        raise ArgumentError(f"wrt lists {shown_names(map(repr, twice))} twice{whole}: {shown_names(map(repr, names))}")
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and graph.indexed:

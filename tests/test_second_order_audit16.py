@@ -1,0 +1,77 @@
+"""Second order and sparsity as a researcher uses them: Hessians dense and sparse, products H·v, patterns, their
+compiled forms and their use with scipy.optimize, read against sympy.diff and finite differences."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sympy
+
+import symgraph as sg
+
+
+# ---------------------------------------------------------------- a matrix sympy derived has no program
+def test_the_program_of_a_matrix_sympy_derived_is_a_symgraph_error():
+    # (2*H).program raised Python's bare AttributeError, naming neither why nor what to do
+    H = sg.hessian("x^2*y")
+    for derived in (2 * H, H.T, H[:, 0]):
+        with pytest.raises(sg.GraphError, match="no program.*sympy made it"):
+            derived.program  # noqa: B018
+        with pytest.raises(sg.GraphError, match="no program"):
+            derived.cells  # noqa: B018
+        assert not hasattr(derived, "program")  # still an AttributeError: hasattr stays False
+    assert hasattr(H, "program")
+    with pytest.raises(sg.GraphError, match="no program"):
+        (2 * H).lambdify()
+    assert np.allclose((2 * H).subs({sympy.Symbol("x"): 1, sympy.Symbol("y"): 2}), 2 * H.at(x=1, y=2))
+
+
+# ---------------------------------------------------------------- wrong arguments are ArgumentErrors
+@pytest.mark.parametrize("call", [
+    lambda: sg.grad("x*y", wrt=["x", "x"]),
+    lambda: sg.jacobian(["x*y", "x+y"], wrt=["x", "x"]),
+    lambda: sg.jacobian(["x*y", "x+y"], wrt=["y", "y"], sparse=True),
+    lambda: sg.hessian("x*y", wrt=["x", "x"]),
+    lambda: sg.hessian("x*y", wrt=["y", "x", "y"], sparse=True),
+    lambda: sg.hessian_sparsity("x*y", wrt=["x", "x"]),
+    lambda: sg.hvp("x*y", ["x", "x"], [1, 1]),
+])
+def test_a_wrt_name_listed_twice_is_an_argument_error(call):
+    # was a GraphError, the class of "this graph does not fit the request"; still one (ArgumentError is a GraphError)
+    with pytest.raises(sg.ArgumentError, match="twice"):
+        call()
+
+
+@pytest.mark.parametrize("v", [[1], [1, 0, 0], {"x": 1}, {"x": 1, "z": 0}])
+def test_an_hvp_seed_of_the_wrong_length_is_an_argument_error(v):
+    with pytest.raises(sg.ArgumentError, match="seed|component"):
+        sg.hvp("x^2*y", ["x", "y"], v)
+    with pytest.raises(sg.ArgumentError, match="seed|component"):
+        sg.jvp("x^2*y", ["x", "y"], v)
+
+
+# ---------------------------------------------------------------- scipy's reflected comparison
+@pytest.mark.parametrize("kind", [sp.csr_matrix, sp.csr_array, sp.coo_matrix])
+def test_a_scipy_matrix_compared_with_a_sparse_result_answers_as_the_result_does(kind):
+    # csr == S raised "np.asarray(S) makes no array of it" where S == csr was False
+    S = sg.hessian("x^2*y", sparse=True)
+    other = kind(np.ones((2, 2)))
+    assert (other == S) is False and (S == other) is False
+    assert (other != S) is True and (S != other) is True
+    with pytest.raises(sg.ArgumentError, match="takes no arithmetic"):
+        other @ S  # noqa: B018
+    for compare in (lambda: other < S, lambda: S < other, lambda: S >= 1, lambda: 1 > S):
+        with pytest.raises(sg.ArgumentError, match="no order"):
+            compare()
+    with pytest.raises(sg.NotNumbersError):  # asked by the user, np.asarray(S) is still refused
+        np.asarray(S)
+
+
+# ---------------------------------------------------------------- compare(limit=) as grad(limit=)
+def test_compare_takes_the_path_limit_as_grad_does():
+    f = "(a+b)*(b+c)*(c+a)"
+    assert sg.compare(f, limit=2)["paths"].multiplications is None  # too many paths: counted, not enumerated
+    assert sg.compare(f, path_limit=2)["paths"].multiplications is None  # the old spelling still works
+    assert sg.compare(f, limit=1000)["paths"].multiplications == sg.compare(f)["paths"].multiplications
+    with pytest.raises(sg.ArgumentError, match="limit"):
+        sg.compare(f, limit=5, path_limit=5)
+    with pytest.raises(sg.ArgumentError, match="limit=5 bounds the path sum"):
+        sg.compare(f, order=2, limit=5)
