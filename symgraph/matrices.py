@@ -80,6 +80,24 @@ def _nonzero(ref: Any) -> bool:
     return ref.__class__ is str or not is_zero(ref)
 
 
+def _written_ops(entries: Any, most: int) -> int:
+    """The operations sympy writes for ``entries`` (an entry shown twice counted twice), counted on their trees,
+    iteratively, until past ``most``: for a matrix sympy derived, which has no program to count them on (``2*H`` of
+    a 40 x 40 Hessian of 12*(x[0] + ... + x[39])**2 entries took sympy 3.4 s to print).  An element ``x[0]`` is no
+    operation, as in a program."""
+    total = 0
+    for entry in entries:
+        stack = [entry]
+        while stack:
+            node = stack.pop()
+            if node.args and not isinstance(node, sympy.Indexed):
+                total += 1
+                if total > most:
+                    return total
+                stack.extend(node.args)
+    return total
+
+
 #: what :meth:`DerivativeMatrix.of` sets on a matrix, which a copy keeps
 _KEPT = ("program", "cells", "order", "graph", "wrt", "held", "cost")
 
@@ -309,8 +327,8 @@ class DerivativeMatrix(ProgramMatrix, sympy.MutableDenseMatrix):
         :data:`PRINT_OPS` operations in all the cells it writes (counted on the program, never on the entries;
         an entry shown in two cells counts twice, as sympy writes it twice), none too deep."""
         program, cells = getattr(self, "program", None), getattr(self, "cells", None)
-        if program is None or cells is None:  # a matrix sympy derived from this one: sympy prints it
-            return True
+        if program is None or cells is None:  # a matrix sympy derived from this one (2*H): its entries counted
+            return self.rows * self.cols <= PRINT_CELLS and _written_ops(self, PRINT_OPS) <= PRINT_OPS
         if self.rows * self.cols > PRINT_CELLS:
             return False
         written = Counter(label for row in cells for label in row if label is not None)  # label -> cells showing it
@@ -344,6 +362,9 @@ class DerivativeMatrix(ProgramMatrix, sympy.MutableDenseMatrix):
 
     def _listing(self) -> str:
         """The matrix's size and its first entries' program, with how to read an entry."""
+        if "program" not in self.__dict__:  # sympy made it (2*H, H.T): no program to list
+            return (f"{type(self).__name__}: {self.rows}x{self.cols} matrix sympy made from a Jacobian or Hessian, "
+                    "too large to print; M[i, j] is one entry's closed form; sympy.Matrix(M) prints every entry")
         results = self.program.results
         # counted over the program's results, which are the distinct cells (see of()), sympy's 0 skipped in C;
         # a 1,000 x 1,000 Hessian's million cells are not walked: 1.1 s -> 0.02 s

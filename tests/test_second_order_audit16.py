@@ -75,3 +75,24 @@ def test_compare_takes_the_path_limit_as_grad_does():
         sg.compare(f, limit=5, path_limit=5)
     with pytest.raises(sg.ArgumentError, match="limit=5 bounds the path sum"):
         sg.compare(f, order=2, limit=5)
+
+
+# ---------------------------------------------------------------- printing what sympy derived
+ROSENBROCK = "sum(100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2, i, 0, n-2)"
+
+
+@pytest.mark.parametrize("f, n, made", [
+    ("(sum(x[i], i, 0, n-1))^4", 40, lambda H: 2 * H),  # few entries, each long: sympy's text passes its bound
+    (ROSENBROCK, 150, lambda H: H.T),  # 22,500 entries: more than sympy prints quickly
+])
+def test_a_large_matrix_sympy_derived_prints_quickly_and_says_so(f, n, made):
+    # printing it raised AttributeError (now it would be the NoProgramError of its missing program)
+    import time
+    derived = made(sg.hessian(f, n=n))
+    for show in (repr, str):
+        start = time.perf_counter()
+        text = show(derived)
+        assert time.perf_counter() - start < 1.0
+        assert f"{n}x{n}" in text and "too large to print" in text and len(text) < 2_000, text[:300]
+    small = 2 * sg.hessian("x^2*y")
+    assert repr(small) == "Matrix([\n[4*y, 4*x],\n[4*x,   0]])"
