@@ -96,3 +96,18 @@ def test_a_large_matrix_sympy_derived_prints_quickly_and_says_so(f, n, made):
         assert f"{n}x{n}" in text and "too large to print" in text and len(text) < 2_000, text[:300]
     small = 2 * sg.hessian("x^2*y")
     assert repr(small) == "Matrix([\n[4*y, 4*x],\n[4*x,   0]])"
+
+
+# ---------------------------------------------------------------- what an H·v product cost
+@pytest.mark.parametrize("f", ["x^2*sin(x)", "exp(x)*log(1 + x^2)"])
+def test_an_hvp_counts_its_gradient_sweep_too(f):
+    # its cost was the forward sweep's alone ("forward", 1 sweep), where the Hessian of the same one input
+    # counts both sweeps of forward-over-reverse: the gradient's reverse sweep was left out
+    product = sg.hvp(f, ["x"], [1]).cost
+    hessian = sg.hessian(f, wrt=["x"]).cost
+    assert list(product) == ["forward-over-reverse"] == list(hessian)
+    row, whole = product["forward-over-reverse"], hessian["forward-over-reverse"]
+    assert row.sweeps == whole.sweeps == 2
+    assert row.multiplications == whole.multiplications > 0
+    gradient = sg.grad(f, ["x"]).cost["reverse"].multiplications
+    assert row.multiplications > gradient
