@@ -207,8 +207,11 @@ def _as_text(seed: str) -> str:
 
 def wrt_as_given(graph: Graph, wrt: Any) -> Any:
     """``wrt`` as the user wrote it, for :func:`read_seeds`; left out, every input as a user names it (an indexed
-    input once, by its name), so that its seeds are one array as with ``wrt=["x"]``."""
-    return [name for name, _ in graph.parameters(graph.input_nodes)] if wrt is None else wrt
+    input once, by its name), so that its seeds are one array as with ``wrt=["x"]``; one name given bare
+    (``"x"``, an IndexedBase) is that list of one, as ``wrt`` reads it (``v=[[1, 0, 0]]`` was refused for it)."""
+    if wrt is None:
+        return [name for name, _ in graph.parameters(graph.input_nodes)]
+    return [wrt] if isinstance(wrt, (str, sympy.Symbol, sympy.IndexedBase)) else wrt
 
 
 def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:

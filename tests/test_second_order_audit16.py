@@ -111,3 +111,16 @@ def test_an_hvp_counts_its_gradient_sweep_too(f):
     assert row.multiplications == whole.multiplications > 0
     gradient = sg.grad(f, ["x"]).cost["reverse"].multiplications
     assert row.multiplications > gradient
+
+
+# ---------------------------------------------------------------- one wrt name, given bare
+@pytest.mark.parametrize("wrt", ["x", sympy.IndexedBase("x")])
+def test_an_indexed_input_named_bare_takes_its_seeds_as_one_array(wrt):
+    # wrt="x" is wrt=["x"] everywhere, but its seeds as one array, v=[[1, 0, 0]], were refused: "v has 1
+    # component(s) but there are 3"
+    f = "sum(x[i]^2*x[i+1], i, 0, n-2) + a*x[0]"
+    for product in (sg.hvp, sg.jvp):
+        assert product(f, wrt, [[1, 0, 2]], n=3) == product(f, ["x"], [[1, 0, 2]], n=3) == product(f, ["x"], [1, 0, 2], n=3)
+    H = sg.hessian(f, wrt=["x"], n=3).at(x=[0.5, -1.0, 2.0], a=3.0)
+    got = sg.hvp(f, wrt, [[1, 0, 2]], n=3).at(x=[0.5, -1.0, 2.0], a=3.0)
+    assert np.allclose(list(got.values()), H @ [1, 0, 2])
