@@ -124,3 +124,37 @@ def test_an_indexed_input_named_bare_takes_its_seeds_as_one_array(wrt):
     H = sg.hessian(f, wrt=["x"], n=3).at(x=[0.5, -1.0, 2.0], a=3.0)
     got = sg.hvp(f, wrt, [[1, 0, 2]], n=3).at(x=[0.5, -1.0, 2.0], a=3.0)
     assert np.allclose(list(got.values()), H @ [1, 0, 2])
+
+
+# ---------------------------------------------------------------- a large dense matrix at a point
+def test_a_dense_hessian_of_a_million_entries_at_a_point_is_quick_and_right():
+    # .at() evaluated every one of the program's 500,500 entry results (most the one constant 0) and filled the
+    # million cells one by one in Python: 1.7-2.0 s a call; now it gathers the distinct nonzero entries as
+    # .lambdify() does
+    import time
+    from scipy.optimize import rosen_hess
+    H = sg.hessian(ROSENBROCK, n=1000)
+    x = np.linspace(-1, 2, 1000)
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        at = H.at(x=x)
+        times.append(time.perf_counter() - start)
+    assert min(times) < 1.0, times
+    assert np.array_equal(at, rosen_hess(x)) or np.allclose(at, rosen_hess(x), rtol=1e-14, atol=1e-10)
+    assert np.array_equal(at, H.lambdify()(x))
+
+
+@pytest.mark.parametrize("fs, wrt", [(["x*y", "x+y", "sin(z)"], ["z", "x", "y"]), (["x^2*z"], ["x", "q"]), ([], ["x"]),
+                                     (["3", "x"], ["x"])])
+def test_a_dense_jacobian_at_points_gathers_each_entry_where_it_belongs(fs, wrt):
+    J = sg.jacobian(fs, wrt=wrt, allow_unused=True)
+    every = dict(x=np.array([0.5, -2.0]), y=np.array([1.5, 3.0]), z=np.array([0.25, 4.0]), q=np.array([1.0, 1.0]))
+    point = {k: v for k, v in every.items() if k in wrt or any(k in f for f in fs)}
+    values = {sympy.Symbol(k): v for k, v in point.items()}
+    expected = np.zeros((len(fs), len(wrt), 2))
+    for k in range(2):
+        at = {s: v[k] for s, v in values.items()}
+        expected[..., k] = np.array(sympy.Matrix(len(fs), len(wrt), lambda i, j: J[i, j].subs(at)), dtype=float)
+    assert np.array_equal(J.at(**point), expected)
+    assert J.at(**{k: v[0] for k, v in point.items()}).shape == (len(fs), len(wrt))
