@@ -158,3 +158,17 @@ def test_a_dense_jacobian_at_points_gathers_each_entry_where_it_belongs(fs, wrt)
         expected[..., k] = np.array(sympy.Matrix(len(fs), len(wrt), lambda i, j: J[i, j].subs(at)), dtype=float)
     assert np.array_equal(J.at(**point), expected)
     assert J.at(**{k: v[0] for k, v in point.items()}).shape == (len(fs), len(wrt))
+
+
+# ---------------------------------------------------------------- a sparse Jacobian in the mode asked for
+def test_a_sparse_jacobian_asked_for_in_reverse_mode_is_derived_in_reverse_mode():
+    # sparse=True took the cheaper direction for mode="reverse" given explicitly too, as for the default: six
+    # functions of two inputs were derived in forward mode, with a note that mode='auto' chose it
+    fs = [f"x*y^{i}" for i in range(2, 8)]
+    default = sg.jacobian(fs, ["x", "y"], sparse=True)
+    assert list(default.cost) == ["forward"] and "mode='auto' chose forward" in default.cost.note
+    asked = sg.jacobian(fs, ["x", "y"], sparse=True, mode="reverse")
+    assert list(asked.cost) == ["reverse"] and asked.cost["reverse"].sweeps == 6 and asked.cost.note == ""
+    assert asked == default and asked.to_sympy() == sg.jacobian(fs, ["x", "y"], mode="reverse")
+    import inspect
+    assert inspect.signature(sg.jacobian).parameters["mode"].default == "reverse"
