@@ -172,3 +172,16 @@ def test_a_sparse_jacobian_asked_for_in_reverse_mode_is_derived_in_reverse_mode(
     assert asked == default and asked.to_sympy() == sg.jacobian(fs, ["x", "y"], mode="reverse")
     import inspect
     assert inspect.signature(sg.jacobian).parameters["mode"].default == "reverse"
+
+
+# ---------------------------------------------------------------- a compiled sparse matrix's shape
+def test_a_compiled_sparse_matrix_has_its_shape_as_a_compiled_dense_one_does():
+    # hess.shape of a compiled dense Hessian is (n, n); of a compiled sparse one, Python's bare AttributeError
+    S = sg.hessian(ROSENBROCK, sparse=True, n=4)
+    hess = S.lambdify()
+    assert hess.shape == S.shape == sg.hessian(ROSENBROCK, n=4).lambdify().shape == (4, 4)
+    assert hess.nnz == S.nnz == hess.data(np.ones(4)).shape[0] == 10
+    with pytest.raises(sg.ArgumentError, match="property"):
+        hess.shape()
+    J = sg.jacobian(["x*y", "x+y", "z"], wrt=["x", "y", "z"], sparse=True).lambdify(vector=True)
+    assert J.shape == (3, 3) and J.nnz == 5 == J([1.0, 2.0, 3.0]).nnz
