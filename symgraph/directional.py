@@ -232,7 +232,7 @@ def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
         if array.dtype.kind in "US" and not isinstance(value, np.ndarray):  # names among numbers: NumPy made
             array = np.array(value, dtype=object)  # every entry a string ('0'); each keeps its own type instead
         if array.shape != tuple(known.shape):
-            raise GraphError(f"{what}[{name!r}] seeds every element of the indexed input {name}: it takes an array "
+            raise ArgumentError(f"{what}[{name!r}] seeds every element of the indexed input {name}: it takes an array "
                              f"of shape {tuple(known.shape)} (its extents), got shape {array.shape}")
         out.update(zip(element_labels(graph, name), array.ravel().tolist()))
     return out

@@ -185,3 +185,10 @@ def test_a_compiled_sparse_matrix_has_its_shape_as_a_compiled_dense_one_does():
         hess.shape()
     J = sg.jacobian(["x*y", "x+y", "z"], wrt=["x", "y", "z"], sparse=True).lambdify(vector=True)
     assert J.shape == (3, 3) and J.nnz == 5 == J([1.0, 2.0, 3.0]).nnz
+
+
+@pytest.mark.parametrize("v", [{"x": [1, 0], "a": 1}, [[1, 0], 1], [[1, 0, 0, 0], 1]])
+def test_an_indexed_seed_of_the_wrong_length_is_an_argument_error(v):
+    # the array of an indexed input's seeds, of the wrong length, was a GraphError as a flat list was
+    with pytest.raises(sg.ArgumentError, match=r"seeds every element of the indexed input x: .*shape \(3,\)"):
+        sg.hvp("sum(x[i]^2*x[i+1], i, 0, n-2) + a*x[0]", ["x", "a"], v, n=3)
