@@ -148,10 +148,14 @@ class SparseDerivative(CantSympify):
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """Refused: NumPy made a 0-d object array holding S, which no NumPy function reads as a matrix.
 
-        But for scipy.sparse's operators (``csr == S``, ``csr @ S``), which read that 0-d object array as
-        "not an array" and return NotImplemented, so that Python asks S's own reflected method: ``csr == S``
-        is ``S == csr`` (False), where the refusal escaped as the answer to a comparison."""
-        if sys._getframe(1).f_globals.get("__name__", "").startswith("scipy.sparse"):
+        But for scipy.sparse's operators (``csr == S``, ``csr @ S``, ``csr / S``), which read that 0-d object
+        array as "not an array" and return NotImplemented, so that Python asks S's own reflected method:
+        ``csr == S`` is ``S == csr`` (False), where the refusal escaped as the answer to a comparison.  Its
+        methods and constructors (``csr.multiply(S)``, ``csr_matrix(S)``) return no NotImplemented to Python,
+        so they keep the refusal."""
+        caller = sys._getframe(1)
+        if (caller.f_code.co_name in _SCIPY_OPERATORS
+                and caller.f_globals.get("__name__", "").startswith("scipy.sparse.")):
             held = np.empty((), dtype=object)
             held[()] = self
             return held
@@ -247,6 +251,9 @@ class SparseDerivative(CantSympify):
         order = np.array([len(distinct) if label is None else where[label] for label in self.labels], dtype=np.int64)
         return SparseFunction(kernel, order, self.pattern, vector)
 
+
+#: scipy.sparse's operator implementations that take a 0-d object array for "not an array" and return NotImplemented
+_SCIPY_OPERATORS = frozenset({"_comparison", "_matmul_dispatch", "_divide"})
 
 #: what a sympy Matrix has that a SparseDerivative lacks: asked of one, the error names ``S.to_sympy()``
 _SYMPY_MEMBERS = frozenset({"subs", "evalf", "n", "diff", "simplify", "applyfunc", "free_symbols", "rows", "cols",

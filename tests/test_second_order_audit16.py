@@ -192,3 +192,13 @@ def test_an_indexed_seed_of_the_wrong_length_is_an_argument_error(v):
     # the array of an indexed input's seeds, of the wrong length, was a GraphError as a flat list was
     with pytest.raises(sg.ArgumentError, match=r"seeds every element of the indexed input x: .*shape \(3,\)"):
         sg.hvp("sum(x[i]^2*x[i+1], i, 0, n-2) + a*x[0]", ["x", "a"], v, n=3)
+
+
+def test_scipy_constructors_and_methods_given_a_sparse_result_keep_the_clear_refusal():
+    S = sg.hessian("x^2*y", sparse=True)
+    # (csr_matrix(S) raises scipy's own ValueError, "unrecognized csr_matrix constructor input", from the refusal)
+    for call in (lambda: sp.coo_array(S), lambda: sp.eye(2, format="csr").multiply(S), lambda: sp.vstack([S, S])):
+        with pytest.raises(sg.NotNumbersError, match=r"S\.at\(x=\.\.\., y=\.\.\.\)"):
+            call()
+    with pytest.raises(sg.ArgumentError, match="takes no arithmetic"):
+        sp.eye(2, format="csr") / S  # noqa: B018
