@@ -202,3 +202,15 @@ def test_scipy_constructors_and_methods_given_a_sparse_result_keep_the_clear_ref
             call()
     with pytest.raises(sg.ArgumentError, match="takes no arithmetic"):
         sp.eye(2, format="csr") / S  # noqa: B018
+
+
+@pytest.mark.parametrize("call", [
+    lambda f: sg.hessp(f, ["x", "c"]),
+    lambda f: sg.hessian(f, ["x", "c"]).lambdify(vector=True),
+    lambda f: sg.hessian(f, ["y", "x", "c"], sparse=True).lambdify(vector=True),
+    lambda f: sg.value_and_grad(f, ["x", "c"], vector=True),
+])
+def test_two_wrt_names_of_one_input_in_a_vector_form_are_an_argument_error_naming_them(call):
+    # a GraphError that named neither name: "needs each input once in wrt; two wrt names stand for one input"
+    with pytest.raises(sg.ArgumentError, match="'x' and 'c' stand for one input"):
+        call("c = x; e = c^2*y")
