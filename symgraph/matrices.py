@@ -26,8 +26,9 @@ import sympy
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
 from .export.latex import _named, hessian_latex
-from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
+from .export.latex_printer import LatexPrinter
+from .export.notebook_latex import ALIGNED, notebook_math
 from .errors import (ArgumentError, EntryError, ExpressionTooLargeError, WrtNames, refusing,
                      shown)
 from .ir.folding import ZERO as ZERO_REF
@@ -299,13 +300,24 @@ class DerivativeMatrix(ProgramMatrix, sympy.MutableDenseMatrix):
         (see :func:`~symgraph.export.latex.hessian_latex`); a Jacobian's:
         ``\\frac{\\partial (f_{1}, f_{2})}{\\partial (x, y)} = \\begin{pmatrix} ... \\end{pmatrix}``
         (:func:`~symgraph.export.latex_matrices.matrix_latex`); a matrix sympy derived from either prints as a
-        ``pmatrix``.  ``name``: the function's name; ``aligned``: an ``aligned`` environment."""
-        if self.order == 2 and hasattr(self, "program"):
+        ``pmatrix`` (``name = \begin{pmatrix} ...`` with a name).  ``name``: the function's name (the matrix's,
+        for one sympy derived); ``aligned``: an ``aligned`` environment."""
+        derived = "program" not in self.__dict__
+        if self.order == 2 and not derived:
             return hessian_latex(self, aligned=aligned, name=name, entries=entries, expand=expand)
         if entries:  # was read by Hessians alone, and silently not here
-            raise ArgumentError("latex(entries=True) writes a Hessian's entries one line each; a Jacobian's "
-                                "latex() is its matrix (sg.jacobian(..., sparse=True).latex() writes entry lines)")
-        return matrix_latex(self, expand=expand, aligned=aligned, name=_named(name))
+            raise ArgumentError("latex(entries=True) writes the entries of a Hessian sg.hessian made one line each; "
+                                + ("this matrix sympy made from a Jacobian or Hessian (2*H, H.T) has no entry labels: "
+                                   "latex() writes its matrix" if derived else "a Jacobian's latex() is its matrix "
+                                   "(sg.jacobian(..., sparse=True).latex() writes entry lines)"))
+        text = matrix_latex(self, expand=expand, aligned=aligned, name=_named(name))
+        if derived:  # a bare pmatrix: name= and aligned= were silently unread for it
+            if name is not None:
+                text = f"{LatexPrinter({}).name(name)} {'&= ' if aligned else '= '}{text}"
+            if aligned:
+                begin, _, close = ALIGNED
+                text = begin + text + close
+        return text
 
     def _repr_latex_(self) -> str | None:
         if self.order == 2 and hasattr(self, "program"):

@@ -214,3 +214,20 @@ def test_two_wrt_names_of_one_input_in_a_vector_form_are_an_argument_error_namin
     # a GraphError that named neither name: "needs each input once in wrt; two wrt names stand for one input"
     with pytest.raises(sg.ArgumentError, match="'x' and 'c' stand for one input"):
         call("c = x; e = c^2*y")
+
+
+# ---------------------------------------------------------------- LaTeX of a matrix sympy derived
+def test_the_latex_of_a_matrix_sympy_derived_reads_name_and_aligned():
+    # (2*H).latex(name="G", aligned=True) wrote the bare pmatrix: both options were silently unread
+    H = sg.hessian("x^2*y")
+    bare = (2 * H).latex()
+    assert bare == r"\begin{pmatrix}4 y & 4 x\\4 x & 0\end{pmatrix}"
+    assert (2 * H).latex(name="G") == "G = " + bare
+    assert (2 * H).latex(name="alpha") == r"\alpha = " + bare
+    assert (2 * H).latex(name="G", aligned=True) == "\\begin{aligned}\nG &= " + bare + "\n\\end{aligned}"
+    assert (2 * H).latex(aligned=True) == "\\begin{aligned}\n" + bare + "\n\\end{aligned}"
+    with pytest.raises(sg.ArgumentError, match="name="):
+        (2 * H).latex(name="2x")
+    # entries=True named a Jacobian's latex() as the reason, for a Hessian sympy derived
+    with pytest.raises(sg.ArgumentError, match="sympy made"):
+        (2 * H).latex(entries=True)
