@@ -166,7 +166,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             if not is_identifier(s) and s not in graph.addresses:
                 base = s.split("[", 1)[0].strip()
                 if base not in graph.indexed:
-                    raise GraphError(f"seed {shown(s)} in {what} is not a name{_as_text(s)}")
+                    raise ArgumentError(f"seed {shown(s)} in {what} is not a name{_as_text(s)}")
                 labels = element_labels(graph, base)
                 if s in labels:  # an element the function never reads: no value of it to stand for
                     raise GraphError(f"seed {shown(s)} in {what} is an element the function does not read: "
@@ -181,7 +181,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
             # an int is finite however large (math.isfinite would overflow converting it to a float)
             if beyond_float64(s):  # sympy made it oo (x + oo*y), where .at() and compiled calls refuse such a value
-                raise GraphError(f"a seed in {what} is too large for a float64: {shown(s)}")
+                raise ArgumentError(f"a seed in {what} is too large for a float64: {shown(s)}")
             if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
                 raise ArgumentError(f"a seed in {what} must be finite, got {shown(s)}")
             if isinstance(s, numbers.Rational) and not isinstance(s, numbers.Integral):  # a Fraction stays exact

@@ -231,3 +231,12 @@ def test_the_latex_of_a_matrix_sympy_derived_reads_name_and_aligned():
     # entries=True named a Jacobian's latex() as the reason, for a Hessian sympy derived
     with pytest.raises(sg.ArgumentError, match="sympy made"):
         (2 * H).latex(entries=True)
+
+
+@pytest.mark.parametrize("seed, message", [("1x", "is not a name"), ("x y", "is not a name"),
+                                           (10**400, "too large for a float64")], ids=["digit", "space", "huge"])
+def test_a_seed_that_is_no_name_or_too_large_is_an_argument_error_as_a_complex_or_infinite_one_is(seed, message):
+    # these were GraphErrors beside the ArgumentErrors of a seed 1+2j or inf: the same slip in the argument
+    for product in (sg.hvp, sg.jvp):
+        with pytest.raises(sg.ArgumentError, match=message):
+            product("x*y", ["x", "y"], [seed, 0])
