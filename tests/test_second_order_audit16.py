@@ -240,3 +240,16 @@ def test_a_seed_that_is_no_name_or_too_large_is_an_argument_error_as_a_complex_o
     for product in (sg.hvp, sg.jvp):
         with pytest.raises(sg.ArgumentError, match=message):
             product("x*y", ["x", "y"], [seed, 0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sg.hessp("x^2*y", ["x", "y"])([1.0, 2.0], [1.0]),
+    lambda: sg.hessp("x^2*y", ["x", "y"])([1.0], [1.0, 2.0]),
+    lambda: sg.hessian("x^2*y").lambdify(vector=True)([1.0, 2.0, 3.0]),
+    lambda: sg.hessian("x^2*y", sparse=True).lambdify(vector=True).data(np.ones((2, 2))),
+    lambda: sg.value_and_grad("x^2*y", vector=True)([1.0]),
+], ids=["hessp direction", "hessp point", "dense hessian", "sparse data", "value_and_grad"])
+def test_a_vector_of_the_wrong_length_given_to_a_compiled_form_is_an_argument_error(call):
+    # hvp's seeds of the wrong number are an ArgumentError; hessp's direction of the wrong length was a GraphError
+    with pytest.raises(sg.ArgumentError, match="must be a 1-D vector of 2 values"):
+        call()
