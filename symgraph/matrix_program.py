@@ -19,6 +19,7 @@ from .errors import GraphError, NoProgramError, NotNumbersError
 from .ir.folding import is_zero
 from .matrix_functions import NUMERIC_MEMBERS, ZERO, _with_zero, not_numbers, user_inputs
 
+
 def nonzero(ref: Any) -> bool:
     """True for a result that is computed (a name) or a constant other than 0."""
     return ref.__class__ is str or not is_zero(ref)
