@@ -21,8 +21,8 @@ ones below it (a test checks this, function-local imports included):
    ``backends.compile``), and their runtime
 6. ``export`` -- LaTeX, Mermaid/DOT text, layouts and pictures, result display, the explorer page
 7. ``cost``, ``derive``, ``derivative_map``, ``directional``, ``compare``, ``compiled``, ``fitting``, ``hessian``,
-   ``term_replay``, ``hessian_vector``, ``sparsity`` -- the API and its report types; ``matrices``, ``sparse_derivative``,
-   ``matrix_functions`` -- Jacobians and Hessians, dense and sparse, and their compiled functions;
+   ``term_replay``, ``hessian_vector``, ``sparsity`` -- the API and its report types; ``matrices``, ``matrix_program``,
+   ``sparse_derivative``, ``matrix_functions`` -- Jacobians and Hessians, dense and sparse, and their compiled functions;
    ``userfunctions`` -- functions registered from Python with their derivatives (``function``)
 8. ``cli`` -- the ``symgraph`` command
 
@@ -43,7 +43,7 @@ from .derive import grad, jacobian
 from .derivative_map import Gradient
 from .directional import Directional, jvp, vjp
 from .errors import (ArgumentError, BatchTooLargeError, ConstantWrtWarning, EntryError, ExpressionTooLargeError, FigureError,
-                     FunctionDefinitionError, GraphError, MissingDependencyError, NotNumbersError, NotPicklableError, OutputError,
+                     FunctionDefinitionError, GraphError, MissingDependencyError, NoProgramError, NotNumbersError, NotPicklableError, OutputError,
                      ParseError, PathLimitError, ReadingWarning, RenderError, SymgraphError, SymgraphWarning, UnsupportedOpError, UnusedWrtWarning,
                      UserFunctionError)
 from .export.draw import draw
@@ -61,7 +61,7 @@ from .userfunctions import UserFunction, function
 
 __all__ = [
     "ArgumentError", "BatchTooLargeError", "ConstantWrtWarning", "CostReport", "Directional", "EntryError", "Explorer",
-    "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "MissingDependencyError", "NotNumbersError", "NotPicklableError", "OutputError", "ParseError", "PathLimitError", "Program", "ReadingWarning", "RenderError", "Residuals", "SymgraphError",
+    "ExpressionTooLargeError", "FigureError", "FunctionDefinitionError", "Gradient", "Graph", "GraphError", "MissingDependencyError", "NoProgramError", "NotNumbersError", "NotPicklableError", "OutputError", "ParseError", "PathLimitError", "Program", "ReadingWarning", "RenderError", "Residuals", "SymgraphError",
     "SymgraphWarning", "UnsupportedOpError", "UnusedWrtWarning", "UserFunction", "UserFunctionError",
     "annotate_edges", "compare",
     "draw", "explore", "function", "grad", "hessian", "hessian_sparsity", "hessp", "hvp", "jacobian", "jacobian_sparsity", "jvp",

@@ -130,8 +130,9 @@ def _counted(count: int, word: str) -> str:
     return f"{count_text(count)} {word}{'s' * (count != 1)}"
 
 @checked_options
-def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, path_limit: int | None = None,
-            progress: Any = None, allow_unused: bool = False, **sizes: int) -> CostReport:
+def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, limit: int | None = None,
+            progress: Any = None, allow_unused: bool = False, path_limit: int | None = None,
+            **sizes: int) -> CostReport:
     """Derive the Jacobian of ``f`` in every mode and report what each one cost.
 
     Rows: forward, reverse, paths (the path count alone when there are more
@@ -148,9 +149,10 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
         A scalar or multi-output function (as for :func:`symgraph.jacobian`).
     wrt : list of names, optional
         Variables to differentiate by (default: every input).
-    path_limit : int, optional
+    limit : int, optional
         Largest number of paths the path sum enumerates (default
-        :data:`symgraph.ad.paths.PATH_LIMIT`).
+        :data:`symgraph.ad.paths.PATH_LIMIT`), as ``grad(..., mode="paths", limit=)``
+        takes it; ``path_limit=`` is its former name, still read.
     progress : None, bool or callable(done, total), optional
         One report over every mode, in node visits (as in :func:`symgraph.grad`;
         by default a bar on a terminal when the work is about a second or
@@ -173,14 +175,21 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, p
         # True == 1 and 2.0 == 2, but a flag or a float is no order: a slip of another argument, said so
         raise ArgumentError(f"compare() reports first (order=1) or second (order=2) derivatives, the integer 1 or 2; "
                             f"got order={shown(order)} ({type(order).__name__})")
-    if order == 2 and path_limit is not None:  # given with order=2 it was silently unread, as grad()'s limit= is not
-        raise ArgumentError(f"path_limit={shown(path_limit)} bounds the path sum of order=1; order=2 compares the "
-                            "Hessian strategies, none of which enumerates paths (drop path_limit)")
+    if path_limit is not None:  # the former name of limit=
+        if limit is not None:
+            raise ArgumentError(f"compare() got limit={shown(limit)} and path_limit={shown(path_limit)}: they are one "
+                                "option (path_limit is limit's former name); give limit= alone")
+        limit, spelt = path_limit, "path_limit"
+    else:
+        spelt = "limit"
+    if order == 2 and limit is not None:  # given with order=2 it was silently unread, as grad()'s limit= is not
+        raise ArgumentError(f"{spelt}={shown(limit)} bounds the path sum of order=1; order=2 compares the "
+                            f"Hessian strategies, none of which enumerates paths (drop {spelt})")
     graph = as_graph(f, **sizes)
     if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
         return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"), progress)
     names = wrt_names(graph, wrt, allow_unused)
-    limit = PATH_LIMIT if path_limit is None else path_limit
+    limit = PATH_LIMIT if limit is None else limit
     start = time.perf_counter()
     count, refused = path_limit_error(Adjacency(graph), graph.outputs, present(graph, names), limit, "")
     counted = time.perf_counter() - start

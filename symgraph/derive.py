@@ -126,8 +126,20 @@ def jacobian_program(graph: Graph, wrt: Sequence[str], mode: str, progress: Any 
     return program, mode_cost(mode, result.counts, program, time.perf_counter() - start, note, result.paths)
 
 
+class _DefaultMode(str):
+    """:func:`jacobian`'s default ``mode="reverse"``, told apart from the same mode passed: with ``sparse=True``
+    the default takes the cheaper sweep direction (as ``"auto"``), and a ``mode="reverse"`` given was taken so
+    too, derived in forward mode without a word."""
+
+    __slots__ = ()
+
+
+#: the default mode of :func:`jacobian` (equal to, and printed as, "reverse")
+DEFAULT_MODE = _DefaultMode("reverse")
+
+
 @checked_options
-def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse",
+def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = DEFAULT_MODE,
              simplify: bool | str = True, order: str = "markowitz", limit: int | None = None, progress: Any = None,
              sparse: bool = False, allow_unused: bool = False, **sizes: int) -> "DerivativeMatrix | SparseDerivative":
     """Jacobian matrix (outputs x wrt) of several functions or a multi-output graph.
@@ -143,7 +155,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     compiles every entry at once (``(m, n, *batch)`` arrays) and whose
     ``.cost`` is its derivation's report, as a gradient's; ``sparse=True``
     derives only the structural nonzeros (:func:`symgraph.jacobian_sparsity`),
-    with the default mode in the cheaper sweep direction (as ``"auto"``), and
+    with the default mode in the cheaper sweep direction (as ``"auto"``; a mode given is the mode used), and
     returns a :class:`~symgraph.sparse_derivative.SparseDerivative` (CSR matrices).
 
     Examples
@@ -155,13 +167,14 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = "reverse"
     """
     graph, wrt = as_graph(fs, **sizes), read_once(wrt)
     names = wrt_names(graph, wrt, allow_unused)
+    default, mode = mode is DEFAULT_MODE, str(mode) if isinstance(mode, str) else mode  # a plain str from here on
     options = sweep_options(mode, order, limit)  # checked before any work, as simplify is
     normalise(simplify)
     if sparse:  # each sweep reaches only the entries its input (forward) or output (reverse) has; the default
         # takes the cheaper direction, counted on the graph: forward always made the gradient of a sum of
         # n = 3,000 squares in 3,000 sweeps along its chain of additions (5.4 s, reverse 0.04 s)
         pattern = jacobian_sparsity(graph, names, allow_unused=True)
-        program, cost = jacobian_program(graph, names, "auto" if mode == "reverse" else mode, progress,
+        program, cost = jacobian_program(graph, names, "auto" if default else mode, progress,
                                          sparse=True, **options)
         program = in_pattern_order(program, pattern, output_labels(graph), names)
         return SparseDerivative(pattern, program, list(program.results), names, graph=graph,

@@ -137,7 +137,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             said = ([f"no seed for {shown_names(missing)}"] if missing else []) + \
                    ([f"{shown_names([repr(k) for k in unknown])} {'is' if len(unknown) == 1 else 'are'} not among "
                      "them"] if unknown else [])
-            raise GraphError(f"{what} as a mapping gives one seed per name of ({shown_names(names)}): {'; '.join(said)}")
+            raise ArgumentError(f"{what} as a mapping gives one seed per name of ({shown_names(names)}): {'; '.join(said)}")
         by_name = dict(zip(keys, seeds.values()))
         seeds = [by_name[n] for n in names]
     try:
@@ -150,7 +150,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
                             f"reading the {type(seeds).__name__} given raised {type(error).__name__}: "
                             f"{shown(str(error), 120)}") from error
     if len(seeds) != len(names):
-        raise GraphError(f"{what} has {len(seeds)} component(s) but there are {len(names)} "
+        raise ArgumentError(f"{what} has {len(seeds)} component(s) but there are {len(names)} "
                          f"({shown_names(names)})")
     refs = []
     for s in seeds:
@@ -166,7 +166,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             if not is_identifier(s) and s not in graph.addresses:
                 base = s.split("[", 1)[0].strip()
                 if base not in graph.indexed:
-                    raise GraphError(f"seed {shown(s)} in {what} is not a name{_as_text(s)}")
+                    raise ArgumentError(f"seed {shown(s)} in {what} is not a name{_as_text(s)}")
                 labels = element_labels(graph, base)
                 if s in labels:  # an element the function never reads: no value of it to stand for
                     raise GraphError(f"seed {shown(s)} in {what} is an element the function does not read: "
@@ -181,7 +181,7 @@ def read_seeds(graph: Graph, seeds: Any, names: Sequence[str], what: str, given:
             # numpy numbers too (a seed array); nan or inf would make entries nan or inf*expression
             # an int is finite however large (math.isfinite would overflow converting it to a float)
             if beyond_float64(s):  # sympy made it oo (x + oo*y), where .at() and compiled calls refuse such a value
-                raise GraphError(f"a seed in {what} is too large for a float64: {shown(s)}")
+                raise ArgumentError(f"a seed in {what} is too large for a float64: {shown(s)}")
             if not (s.is_finite if isinstance(s, sympy.Number) else isinstance(s, numbers.Integral) or math.isfinite(s)):
                 raise ArgumentError(f"a seed in {what} must be finite, got {shown(s)}")
             if isinstance(s, numbers.Rational) and not isinstance(s, numbers.Integral):  # a Fraction stays exact
@@ -207,8 +207,11 @@ def _as_text(seed: str) -> str:
 
 def wrt_as_given(graph: Graph, wrt: Any) -> Any:
     """``wrt`` as the user wrote it, for :func:`read_seeds`; left out, every input as a user names it (an indexed
-    input once, by its name), so that its seeds are one array as with ``wrt=["x"]``."""
-    return [name for name, _ in graph.parameters(graph.input_nodes)] if wrt is None else wrt
+    input once, by its name), so that its seeds are one array as with ``wrt=["x"]``; one name given bare
+    (``"x"``, an IndexedBase) is that list of one, as ``wrt`` reads it (``v=[[1, 0, 0]]`` was refused for it)."""
+    if wrt is None:
+        return [name for name, _ in graph.parameters(graph.input_nodes)]
+    return [wrt] if isinstance(wrt, (str, sympy.Symbol, sympy.IndexedBase)) else wrt
 
 
 def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
@@ -229,7 +232,7 @@ def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
         if array.dtype.kind in "US" and not isinstance(value, np.ndarray):  # names among numbers: NumPy made
             array = np.array(value, dtype=object)  # every entry a string ('0'); each keeps its own type instead
         if array.shape != tuple(known.shape):
-            raise GraphError(f"{what}[{name!r}] seeds every element of the indexed input {name}: it takes an array "
+            raise ArgumentError(f"{what}[{name!r}] seeds every element of the indexed input {name}: it takes an array "
                              f"of shape {tuple(known.shape)} (its extents), got shape {array.shape}")
         out.update(zip(element_labels(graph, name), array.ravel().tolist()))
     return out

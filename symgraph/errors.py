@@ -189,7 +189,15 @@ class FigureError(SymgraphError, AttributeError):
 
 
 class ArgumentError(GraphError, TypeError):
-    """A compiled function called with missing, unexpected or too many arguments (worded as Python words it)."""
+    """An argument wrong in itself, whatever the graph: a wrt name listed twice, seeds of the wrong number, an
+    unknown option, a compiled function called with missing or too many arguments (worded as Python words it).
+    A GraphError too, the class such slips raised before, so code catching that keeps working."""
+
+
+class NoProgramError(GraphError, AttributeError):
+    """A matrix sympy derived from a Jacobian or Hessian (``2*H``, ``H.T``) asked for the program it has not:
+    its entries are no longer what a program computes.  An AttributeError too, so ``hasattr(M, "program")``
+    stays False, as it was when Python's bare AttributeError said only "no attribute 'program'"."""
 
 
 def not_a_method(read_as: str, what: str, instead: str = "") -> ArgumentError:

@@ -18,8 +18,10 @@ from .backends.compile import check_compile_options, compile_program
 from .backends.copies import copies_kernel, first_copy
 from .backends.runtime import one_vector
 from .backends.vector_forms import results_function
+from .ad.linearised import Counts
 from .binding import free_name, positional_only_error, signature_text
 from .options import checked_options
+from .cost import CostReport, mode_cost
 from .progress import check_progress
 from .derive import grad
 from .directional import Directional, jvp, read_seeds, wrt_as_given
@@ -63,7 +65,17 @@ def hvp(f: Any, wrt: Sequence[str] | str | None = None, v: Any = None, *, simpli
     product = jvp(second, names, seeds, simplify=simplify, allow_unused=True, progress=progress)
     results = dict(zip(names, (product.program.results[label] for label in product.labels)))
     program = Program(product.program.inputs, product.program.instructions, results, graph, product.program.unused)
-    return Directional(graph, names, program, product.cost, "forward-over-reverse", simplify)
+    return Directional(graph, names, program, _both_sweeps(gradient.cost["reverse"], product.cost["forward"], program),
+                       "forward-over-reverse", simplify)
+
+
+def _both_sweeps(reverse: Any, forward: Any, program: Program) -> CostReport:
+    """The cost of the product: the gradient's reverse sweep and the forward sweep over its program, as a
+    Hessian's forward-over-reverse row counts them (the forward sweep's alone left out the gradient's work)."""
+    counts = Counts(reverse.multiplications + forward.multiplications, reverse.additions + forward.additions,
+                    reverse.sweeps + forward.sweeps)
+    seconds = (reverse.seconds or 0.0) + (forward.seconds or 0.0)
+    return CostReport([mode_cost("forward-over-reverse", counts, program, seconds)], len(program.results), 1)
 
 
 @checked_options

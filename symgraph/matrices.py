@@ -4,8 +4,10 @@ A :class:`DerivativeMatrix` is a sympy ``Matrix`` (its entries are the closed
 forms) that keeps the program it came from, so ``.lambdify()`` compiles every
 entry at once, sharing the work the entries share, into a function returning
 one ndarray of shape ``(m, n, *batch)`` (:mod:`symgraph.matrix_functions`,
-which also holds the ``vector=True`` form an optimiser calls).  The sparse
-form, only the structural nonzeros, is :mod:`symgraph.sparse_derivative`.
+which also holds the ``vector=True`` form an optimiser calls).  What it computes
+on its program (``.at()``) and what it refuses (no program, no numbers) is
+:mod:`symgraph.matrix_program`'s.  The sparse form, only the structural
+nonzeros, is :mod:`symgraph.sparse_derivative`.
 
 A Hessian (``order == 2``) also keeps the graph it was taken of and its
 wrt names, so that ``.latex()`` can name the function and the inputs
@@ -17,25 +19,25 @@ from collections import Counter
 from functools import partial
 from itertools import chain, filterfalse
 from operator import is_
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
-import numpy as np
 import sympy
 
-from .binding import point_values
 from .options import checked_options
 from .export.display import EXPAND_LIMIT, SHOW_ENTRIES, SafeStrPrinter, check_size, listing
 from .export.latex import _named, hessian_latex
-from .export.notebook_latex import notebook_math
 from .export.latex_matrices import matrix_latex
-from .errors import (ArgumentError, EntryError, ExpressionTooLargeError, GraphError, NotNumbersError, WrtNames, refusing,
+from .export.latex_printer import LatexPrinter
+from .export.notebook_latex import ALIGNED, notebook_math
+from .errors import (ArgumentError, EntryError, ExpressionTooLargeError, WrtNames, refusing,
                      shown)
-from .ir.folding import ZERO as ZERO_REF, is_zero
+from .ir.folding import ZERO as ZERO_REF
 from .ir.graph import Graph
 from .ir.program import MAX_DEPTH, Program
 from .ir.listing import count_text
 from .ir.simplify import batch_level, simplify as simplify_expr
-from .matrix_functions import NUMERIC_MEMBERS, DenseFunction, _compiled, not_numbers, user_inputs
+from .matrix_functions import DenseFunction, _compiled
+from .matrix_program import ProgramMatrix, nonzero as _nonzero
 
 #: a dense matrix prints as sympy prints it up to this many entries ...
 PRINT_CELLS = 10_000
@@ -73,9 +75,22 @@ def check_entries(rows: int, cols: int, what: str, instead: str,
         raise error
 
 
-def _nonzero(ref: Any) -> bool:
-    """True for a result that is computed (a name) or a constant other than 0."""
-    return ref.__class__ is str or not is_zero(ref)
+def _written_ops(entries: Any, most: int) -> int:
+    """The operations sympy writes for ``entries`` (an entry shown twice counted twice), counted on their trees,
+    iteratively, until past ``most``: for a matrix sympy derived, which has no program to count them on (``2*H`` of
+    a 40 x 40 Hessian of 12*(x[0] + ... + x[39])**2 entries took sympy 3.4 s to print).  An element ``x[0]`` is no
+    operation, as in a program."""
+    total = 0
+    for entry in entries:
+        stack = [entry]
+        while stack:
+            node = stack.pop()
+            if node.args and not isinstance(node, sympy.Indexed):
+                total += 1
+                if total > most:
+                    return total
+                stack.extend(node.args)
+    return total
 
 
 #: what :meth:`DerivativeMatrix.of` sets on a matrix, which a copy keeps
@@ -89,13 +104,13 @@ def _entry(program: Program, label: str, how: Any) -> sympy.Expr | None:
     return entry if entry != 0 else None
 
 
-class DerivativeMatrix(sympy.MutableDenseMatrix):
+class DerivativeMatrix(ProgramMatrix, sympy.MutableDenseMatrix):
     """A Jacobian or Hessian as a sympy Matrix; ``.lambdify()`` compiles it to ``(m, n, *batch)`` arrays.
 
     Only the matrix :meth:`of` made has a ``program``: one sympy derives from it (``2*H``, ``H.T``,
     ``H[:, 0]``) is of this class but has none, and an edit in place (``H[0, 0] = 0``, ``H.row_del(0)``)
-    removes it, since the entries are no longer what the program computes; :meth:`lambdify` then says so
-    and printing is sympy's.
+    removes it, since the entries are no longer what the program computes; reading ``.program``,
+    :meth:`lambdify` and :meth:`at` then say so (:class:`~symgraph.errors.NoProgramError`) and printing is sympy's.
     """
 
     program: Program  # set by of(); see the class docstring
@@ -285,13 +300,24 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         (see :func:`~symgraph.export.latex.hessian_latex`); a Jacobian's:
         ``\\frac{\\partial (f_{1}, f_{2})}{\\partial (x, y)} = \\begin{pmatrix} ... \\end{pmatrix}``
         (:func:`~symgraph.export.latex_matrices.matrix_latex`); a matrix sympy derived from either prints as a
-        ``pmatrix``.  ``name``: the function's name; ``aligned``: an ``aligned`` environment."""
-        if self.order == 2 and hasattr(self, "program"):
+        ``pmatrix`` (``name = \begin{pmatrix} ...`` with a name).  ``name``: the function's name (the matrix's,
+        for one sympy derived); ``aligned``: an ``aligned`` environment."""
+        derived = "program" not in self.__dict__
+        if self.order == 2 and not derived:
             return hessian_latex(self, aligned=aligned, name=name, entries=entries, expand=expand)
         if entries:  # was read by Hessians alone, and silently not here
-            raise ArgumentError("latex(entries=True) writes a Hessian's entries one line each; a Jacobian's "
-                                "latex() is its matrix (sg.jacobian(..., sparse=True).latex() writes entry lines)")
-        return matrix_latex(self, expand=expand, aligned=aligned, name=_named(name))
+            raise ArgumentError("latex(entries=True) writes the entries of a Hessian sg.hessian made one line each; "
+                                + ("this matrix sympy made from a Jacobian or Hessian (2*H, H.T) has no entry labels: "
+                                   "latex() writes its matrix" if derived else "a Jacobian's latex() is its matrix "
+                                   "(sg.jacobian(..., sparse=True).latex() writes entry lines)"))
+        text = matrix_latex(self, expand=expand, aligned=aligned, name=_named(name))
+        if derived:  # a bare pmatrix: name= and aligned= were silently unread for it
+            if name is not None:
+                text = f"{LatexPrinter({}).name(name)} {'&= ' if aligned else '= '}{text}"
+            if aligned:
+                begin, _, close = ALIGNED
+                text = begin + text + close
+        return text
 
     def _repr_latex_(self) -> str | None:
         if self.order == 2 and hasattr(self, "program"):
@@ -307,8 +333,8 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         :data:`PRINT_OPS` operations in all the cells it writes (counted on the program, never on the entries;
         an entry shown in two cells counts twice, as sympy writes it twice), none too deep."""
         program, cells = getattr(self, "program", None), getattr(self, "cells", None)
-        if program is None or cells is None:  # a matrix sympy derived from this one: sympy prints it
-            return True
+        if program is None or cells is None:  # a matrix sympy derived from this one (2*H): its entries counted
+            return self.rows * self.cols <= PRINT_CELLS and _written_ops(self, PRINT_OPS) <= PRINT_OPS
         if self.rows * self.cols > PRINT_CELLS:
             return False
         written = Counter(label for row in cells for label in row if label is not None)  # label -> cells showing it
@@ -342,6 +368,9 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
 
     def _listing(self) -> str:
         """The matrix's size and its first entries' program, with how to read an entry."""
+        if "program" not in self.__dict__:  # sympy made it (2*H, H.T): no program to list
+            return (f"{type(self).__name__}: {self.rows}x{self.cols} matrix sympy made from a Jacobian or Hessian, "
+                    "too large to print; M[i, j] is one entry's closed form; sympy.Matrix(M) prints every entry")
         results = self.program.results
         # counted over the program's results, which are the distinct cells (see of()), sympy's 0 skipped in C;
         # a 1,000 x 1,000 Hessian's million cells are not walked: 1.1 s -> 0.02 s
@@ -359,60 +388,6 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
         return (head + "\n" + listing(self.program, list(first))
                 + "\n# M[i, j] is one entry's closed form; M.lambdify() computes them all; "
                   "sympy.Matrix(M) prints every entry")
-
-    def at(self, /, *point: Mapping[str, float], **values: float) -> np.ndarray:
-        """Every entry's value at a point, or at arrays of points: an ndarray ``(m, n, *batch)``, evaluated on
-        the program as ``gradient.at`` is (the inputs' values by keyword, ``M.at(x=1.0)``, or as one mapping).
-
-        Examples
-        --------
-        >>> import symgraph as sg
-        >>> sg.hessian("x^2*y + y^3").at(x=1.0, y=2.0)
-        array([[ 4.,  2.],
-               [ 2., 12.]])
-        """
-        self._check_program("evaluate")
-        got = self.program.evaluate(point_values("at", point, values))
-        out = np.zeros((self.rows, self.cols, *np.shape(next(iter(got.values()), 0.0))))
-        for i, row in enumerate(self.cells):
-            for j, label in enumerate(row):
-                if label is not None:
-                    out[i, j] = got[label]
-        return out
-
-    def __getattr__(self, name: str) -> Any:
-        """Only for names no attribute has: what a matrix of numbers has (``H.toarray()``, ``H.dtype``) and a sympy
-        Matrix has not is a NotNumbersError naming ``H.at(...)`` (an AttributeError: ``hasattr`` stays False)."""
-        if name in NUMERIC_MEMBERS:
-            raise self._no_numbers(f"it has no .{name}")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __array__(self, dtype: Any = object, copy: Any = None) -> np.ndarray:
-        """sympy's array of the entries; one of numbers (``np.asarray(H, dtype=float)``) of entries that are not
-        numbers names ``H.at(...)``, where sympy said only "Cannot convert expression to float"."""
-        try:
-            return super().__array__(dtype, copy)
-        except TypeError:
-            if dtype is object or np.dtype(dtype).kind == "O":
-                raise
-            raise self._no_numbers(f"np.asarray(M, dtype={np.dtype(dtype)}) makes no array of it") from None
-
-    def _no_numbers(self, asked: str) -> NotNumbersError:
-        """The NotNumbersError for ``asked``: ``M.at(...)`` gives the numbers, or, without a program, why not."""
-        try:
-            self._check_program(f"give numbers ({asked})")
-        except GraphError as error:  # an AttributeError still, so that hasattr(2*H, "toarray") is False
-            return NotNumbersError(str(error))
-        inputs = user_inputs(self.__dict__.get("graph"), self.__dict__.get("program"))
-        return not_numbers(f"a {self.rows}x{self.cols} {type(self).__name__}", "M", asked, inputs, "an ndarray")
-
-    def _check_program(self, what: str) -> None:
-        """A GraphError for a matrix without a program (sympy made it, or it was edited): nothing to ``what``."""
-        if not hasattr(self, "program"):
-            raise GraphError(f"this {self.rows}x{self.cols} matrix has no program to {what}: sympy made it from a "
-                             "Jacobian or Hessian (2*H, H.T, H[:, 0]) or it was edited in place (H[0, 0] = ..., "
-                             "H.row_del(0)), so its entries are not the ones derived; sg.lambdify(list(M)) "
-                             "compiles its entries (one array each, row by row)")
 
     @checked_options
     def lambdify(self, xp: Any = None, *, args: Sequence[str] | None = None, backend: str = "numpy",
@@ -437,14 +412,9 @@ class DerivativeMatrix(sympy.MutableDenseMatrix):
                [ 6., 12.]])
         """
         self._check_program("compile")
-        results = self.program.results
         # entries whose result is the constant 0 read the one ZERO result (most of a large Hessian's)
-        labels = [label for label in dict.fromkeys(label for row in self.cells for label in row if label is not None)
-                  if _nonzero(results[label])]
+        labels, index = self._layout()
         kernel = _compiled(self, labels, "A Jacobian or Hessian at the inputs, generated by symgraph.",
                            vector, dict(args=args, xp=xp, backend=backend, chunk=chunk, parallel=parallel,
                                         progress=progress))
-        where = {label: k for k, label in enumerate(labels)}
-        zero = len(labels)
-        grid = [[zero if label is None else where.get(label, zero) for label in row] for row in self.cells]
-        return DenseFunction(kernel, np.array(grid, dtype=np.intp).reshape(-1), (self.rows, self.cols), vector)
+        return DenseFunction(kernel, index, (self.rows, self.cols), vector)

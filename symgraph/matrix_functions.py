@@ -145,6 +145,10 @@ class SparseFunction:
 
     def __init__(self, kernel: Callable, order: np.ndarray, pattern: Any, vector: bool = False):
         self.kernel, self._order, self.pattern, self._vector = kernel, order, pattern, vector
+        # as a compiled dense matrix's f.shape (its absence was Python's bare AttributeError), and the count of
+        # f.data(...)'s rows; called as methods, they say to drop the ()
+        self.shape = refusing(tuple(pattern.shape), "f.shape")
+        self.nnz = refusing(int(pattern.nnz), "f.nnz")
         self.data = SparseData(kernel, order, vector)
         self.__name__ = self.__qualname__ = kernel.__name__
         self.__doc__ = kernel.__doc__

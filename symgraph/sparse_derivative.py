@@ -11,6 +11,7 @@ never builds the entries it is not asked for.
 """
 from __future__ import annotations
 
+import sys
 from functools import cache
 from typing import Any, Callable, Mapping, Sequence
 
@@ -145,7 +146,19 @@ class SparseDerivative(CantSympify):
     __round__ = lambda self, *digits: self._no_number("round({})")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """Refused: NumPy made a 0-d object array holding S, which no NumPy function reads as a matrix."""
+        """Refused: NumPy made a 0-d object array holding S, which no NumPy function reads as a matrix.
+
+        But for scipy.sparse's operators (``csr == S``, ``csr @ S``, ``csr / S``), which read that 0-d object
+        array as "not an array" and return NotImplemented, so that Python asks S's own reflected method:
+        ``csr == S`` is ``S == csr`` (False), where the refusal escaped as the answer to a comparison.  Its
+        methods and constructors (``csr.multiply(S)``, ``csr_matrix(S)``) return no NotImplemented to Python,
+        so they keep the refusal."""
+        caller = sys._getframe(1)
+        if (caller.f_code.co_name in _SCIPY_OPERATORS
+                and caller.f_globals.get("__name__", "").startswith("scipy.sparse.")):
+            held = np.empty((), dtype=object)
+            held[()] = self
+            return held
         raise not_numbers(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative", "S", "np.asarray(S) makes no array of it",
                           self._inputs(), "a scipy.sparse CSR matrix: .toarray() makes it dense",
                           "; np.array(S.to_sympy()) is an array of its closed forms")
@@ -163,6 +176,15 @@ class SparseDerivative(CantSympify):
             and self.to_sympy() == other.to_sympy())
 
     __hash__ = None  # type: ignore[assignment]
+
+    def _no_order(self, other: object) -> Any:
+        """An ArgumentError for ``S < ...`` (or ``csr < S``, reflected): Python's own TypeError named neither
+        what S holds nor what compares."""
+        raise ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative holds closed forms and has no order "
+                            f"(<, <=, >, >=): compare the CSR matrix at a point, S.at({point_hint(self._inputs())}), "
+                            "or the closed forms of S.to_sympy()")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _no_order
 
     def _not_iterable(self) -> ArgumentError:
         return ArgumentError(f"a {self.shape[0]}x{self.shape[1]} SparseDerivative is not iterable: read one entry as "
@@ -229,6 +251,9 @@ class SparseDerivative(CantSympify):
         order = np.array([len(distinct) if label is None else where[label] for label in self.labels], dtype=np.int64)
         return SparseFunction(kernel, order, self.pattern, vector)
 
+
+#: scipy.sparse's operator implementations that take a 0-d object array for "not an array" and return NotImplemented
+_SCIPY_OPERATORS = frozenset({"_comparison", "_matmul_dispatch", "_divide"})
 
 #: what a sympy Matrix has that a SparseDerivative lacks: asked of one, the error names ``S.to_sympy()``
 _SYMPY_MEMBERS = frozenset({"subs", "evalf", "n", "diff", "simplify", "applyfunc", "free_symbols", "rows", "cols",

@@ -28,7 +28,7 @@ LAYERS = {
     "symgraph.cost": 7, "symgraph.derive": 7, "symgraph.derivative_map": 7, "symgraph.directional": 7,
     "symgraph.compare": 7, "symgraph.compiled": 7, "symgraph.fitting": 7, "symgraph.userfunctions": 7,
     "symgraph.hessian": 7, "symgraph.term_replay": 7, "symgraph.hessian_vector": 7, "symgraph.sparsity": 7, "symgraph.matrices": 7,
-    "symgraph.sparse_derivative": 7, "symgraph.matrix_functions": 7,
+    "symgraph.sparse_derivative": 7, "symgraph.matrix_functions": 7, "symgraph.matrix_program": 7,
     "symgraph.cli": 8, "symgraph.__main__": 8,
     "symgraph": 9,
 }

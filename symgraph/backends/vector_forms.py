@@ -22,7 +22,7 @@ import numpy as np
 
 from ..binding import Binder, free_name, held_in_vector, held_names, positional_only_error, signature_text
 from ..real_values import as_array, real_value
-from ..errors import GraphError, NotPicklableError, counted, optional_module
+from ..errors import ArgumentError, GraphError, NotPicklableError, counted, optional_module
 from .arrays import ArrayLayout, array_layouts, bind_arrays, elements
 from .coercion import _FLOAT64, working_dtype
 from .results import CopiedAsItself, compiled_function, portable
@@ -104,7 +104,8 @@ def results_function(kernel: Callable, names: Sequence[str], *, name: str, doc: 
 
 
 def one_vector(x: Any, count: int, shown: str, what: str = "the vector", whose: str | None = None) -> np.ndarray:
-    """``x`` as a 1-D array of ``count`` real numbers (its dtype kept); a GraphError saying what it is instead.
+    """``x`` as a 1-D array of ``count`` real numbers (its dtype kept); an ArgumentError (a GraphError too, as it
+    was) saying what it is instead: a slip in the argument, as ``hvp``'s seeds of the wrong number are.
 
     The check of every vector a compiled function takes (``value_and_grad(vector=True)``,
     residuals, ``hessp``): ``shown`` names the entries, and ``whose`` (such as ``value_and_grad()'s vector x``)
@@ -114,7 +115,7 @@ def one_vector(x: Any, count: int, shown: str, what: str = "the vector", whose: 
     if x.dtype.kind not in "fiub":
         real_value(what, x)  # raises for strings, None and complex numbers, whatever their shape
     if x.ndim != 1 or x.shape[0] != count:
-        raise GraphError(f"{whose or what} must be a 1-D vector of {counted(count, 'value')} ({shown}), "
+        raise ArgumentError(f"{whose or what} must be a 1-D vector of {counted(count, 'value')} ({shown}), "
                          f"got shape {x.shape}")
     return x
 

@@ -123,7 +123,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         twice = list(dict.fromkeys(w for w in names if w in seen or seen.add(w)))
         bases = sorted({w.partition("[")[0] for w in twice} & set(wholes))  # "w" and "w[0]" both given
         whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
-        raise GraphError(f"wrt lists {shown_names(map(repr, twice))} twice{whole}: {shown_names(map(repr, names))}")
+        raise ArgumentError(f"wrt lists {shown_names(map(repr, twice))} twice{whole}: {shown_names(map(repr, names))}")
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and graph.indexed:
@@ -365,6 +365,9 @@ def vector_inputs(graph: Graph, names: Sequence[str], what: str, held: Sequence[
     if extra:
         raise GraphError(f"{what} differentiates by inputs; wrt names that are not inputs: {', '.join(extra)}")
     used = [t for t in theta if t is not None]
-    if len(set(used)) != len(used):
-        raise GraphError(f"{what} needs each input once in wrt; two wrt names stand for one input")
+    if len(set(used)) != len(used):  # a slip in the argument (c = x: "x" and "c"), as a name listed twice is
+        first = {}
+        pair = next((first[t], n) for n, t in zip(names, theta) if t is not None and first.setdefault(t, n) != n)
+        raise ArgumentError(f"{what} needs each input once in wrt: {pair[0]!r} and {pair[1]!r} stand for one input "
+                            "(the text assigns one the other); give one of them")
     return theta
