@@ -368,11 +368,12 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
     with paused_gc():  # parsing and deriving allocate no cycles: one collection at the end
         graph, wrt = as_graph(f, **sizes), read_once(wrt)
         found = None
-        if sparse and replayable(graph):
+        if replayable(graph):  # the first term's, replayed (:mod:`symgraph.term_replay`)
             wrt, allow_unused = second_order(graph, wrt, allow_unused, {}, "hessian()")[1], True  # said once
-            found = replayed(graph, wrt, mode, lambda term, local: hessian_program(  # the first term's, replayed
-                term, local, mode=mode, sparse=True, allow_unused=True, progress=progress))
-            found = found and (found[0], wrt, *found[1:])
+            if not sparse:
+                check_entries(len(wrt), len(wrt), "Hessian", "sg.hessian(..., sparse=True)")
+            found = replayed(graph, wrt, mode, lambda term, local: hessian_program(
+                term, local, mode=mode, sparse=True, allow_unused=True, progress=progress), dense=not sparse)
         program, names, cost, pattern = found or hessian_program(graph, wrt, mode=mode, sparse=sparse,
                                                                  allow_unused=allow_unused, progress=progress)
         if sparse:  # the program's results are the entries on and above the diagonal, in CSR order

@@ -70,13 +70,15 @@ def replayable(graph: Graph) -> bool:
     return graph.copies is not None and graph.copies.join == "add" and graph.copies.count >= REPLAY_FROM
 
 
-def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable
-             ) -> tuple[Program, CostReport, Any] | None:
-    """``(program, cost, pattern)`` of the sparse Hessian of a ``graph`` whose output is a sum of copies
-    (``graph.copies.join == "add"``) by the inputs ``names``, or None where the copies are not replayed.  The
-    program's results are labelled as :func:`~symgraph.hessian.hessian_program`'s (the pattern's entries on
-    and above the diagonal, in CSR order; ``pattern`` its ``scipy.sparse`` CSR matrix).
-    ``derive(term_graph, term_names)`` derives the first term's, as that function does."""
+def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable, dense: bool = False
+             ) -> tuple[Program, list[str], CostReport, Any] | None:
+    """``(program, names, cost, pattern)`` of the sparse Hessian of a ``graph`` whose output is a sum of copies
+    (``graph.copies.join == "add"``) by the inputs ``names``, as :func:`~symgraph.hessian.hessian_program`
+    gives them, or None where the copies are not replayed: results labelled by
+    :func:`~symgraph.names.entry_label`, the pattern's entries on and above the diagonal in CSR order, and
+    ``pattern`` its ``scipy.sparse`` CSR matrix; with ``dense``, every entry on and above the diagonal (0 off
+    the pattern), row by row, and no pattern.  ``derive(term_graph, term_names)`` derives the first term's,
+    as that function does with ``sparse=True``."""
     if not replayable(graph):
         return None
     copies, start = graph.copies, time.perf_counter()
@@ -106,9 +108,13 @@ def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable
     program, pattern = _summed(graph, namer, rows, refs, entries, moved, position, names, copies.count)
     program = taking_unused(program, graph, names)
     counts = Counts(*(getattr(term_cost[mode], part) or 0 for part in ("multiplications", "additions", "sweeps")))
+    if dense:  # every entry on and above the diagonal, as the dense matrix reads them
+        results = {label: program.results.get(label, _ZERO)
+                   for i, x in enumerate(names) for label in (entry_label(x, y) for y in names[i:])}
+        program, pattern = Program(program.inputs, program.instructions, results, graph, program.unused), None
     note = f"one term's Hessian derived ({mode}), replayed for {copies.count:,} terms"
     row = mode_cost(mode, counts, program, time.perf_counter() - start, note=note)
-    return program, CostReport([row], len(names), len(names), note), pattern
+    return program, list(names), CostReport([row], len(names), len(names), note), pattern
 
 
 def _moved_inputs(graph: Graph, one: Graph) -> dict[str, list[str]] | None:
