@@ -292,9 +292,9 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     if isinstance(result, sympy.Rational) and _bits(result) > MAX_CONSTANT_BITS or result.__class__ not in _FINITE and (
             result.is_finite is False):  # (a sum or product of finite operands is finite: not asked, per term of a long one)
         return as_sympy_value(number)  # sqrt(2)^2050 = 2^1025; tan(pi/2) is zoo to sympy, 1.6e16 in float64
-    if result is sympy.S.Zero and number != 0:
-        # an exact 0 the numbers miss: tan(pi) is -1.2e-16 in float64, as pi is rounded; kept 0 here, y/tan(pi)
-        # was oo*y in closed form and -1.6e16 at y = 2 in every backend, so the closed form takes the numbers' value
+    if result is sympy.S.Zero and number != 0 or result is sympy.nan:
+        # an exact 0 the numbers miss (tan(pi) is -1.2e-16 in float64: y/tan(pi) was oo*y in closed form, -1.6e16 at
+        # y = 2 in every backend) or sympy's nan where they have a number (atan2(0, 0) is 0 in NumPy and C): theirs
         return as_sympy_value(number)
     return result
 

@@ -1,0 +1,43 @@
+"""Objectives a researcher writes: conditionals, the function set, indexed data, and their corners.
+
+Each test names what a user saw before its fix.  Every mode and backend must agree with each other and
+with the closed form the gradient maps to, at ordinary points and at corners.
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import sympy
+
+import symgraph as sg
+
+MODES = ["reverse", "forward", "paths", "elimination"]
+
+
+def every_number(text: str, wrt: list, point: dict) -> dict:
+    """(mode, how) -> the gradient's values at ``point``: ``.at()``, the NumPy and VM backends, and the closed form."""
+    found = {}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for mode in MODES:
+            gradient = sg.grad(text, wrt=wrt, mode=mode)
+            found[mode, "at"] = [float(gradient.at(**point)[n]) for n in wrt]
+            for backend in ("numpy", "vm"):
+                found[mode, backend] = [float(v) for v in gradient.lambdify(backend=backend)(**point)]
+            values = {sympy.Symbol(k): sympy.Float(v) for k, v in point.items()}
+            found[mode, "closed"] = [float(sympy.N(gradient[n].subs(values), 30)) for n in wrt]
+    return found
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-14 * abs(b)
+
+
+@pytest.mark.parametrize("text, want", [("x*atan2(0, 0)", 0.0), ("x*(atan2(0, 0) + 1)", 1.0),
+                                        ("x*atan2(0, 0)^2 + x", 1.0)])
+def test_a_constant_angle_of_the_origin_is_numpys_0_in_the_closed_form_too(text, want):
+    """atan2(0, 0) is 0 in NumPy (and C's atan2), so every backend's derivative of x*atan2(0, 0) was 0, but the
+    closed form said nan (sympy's atan2(0, 0)): the constant now takes the value the numbers compute."""
+    for way, got in every_number(text, ["x"], {"x": 2.0}).items():
+        assert same(got[0], want), (text, way, got)
