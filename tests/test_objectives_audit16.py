@@ -41,3 +41,16 @@ def test_a_constant_angle_of_the_origin_is_numpys_0_in_the_closed_form_too(text,
     closed form said nan (sympy's atan2(0, 0)): the constant now takes the value the numbers compute."""
     for way, got in every_number(text, ["x"], {"x": 2.0}).items():
         assert same(got[0], want), (text, way, got)
+
+
+@pytest.mark.parametrize("text, point, want", [
+    ("where(x >= 1, 1 / (x / 0), 0)", {"x": 0.5}, [0.0]),
+    ("where(x >= 1, y / (x / 0), y)", {"x": 0.5, "y": -1.0}, [0.0, 1.0]),
+    ("u = y; where(relu(x) >= 1, y / (x / 0), u + max(u, -0.5))", {"x": 1e-8, "y": -1.0}, [0.0, 1.0])])
+def test_a_branch_not_taken_stays_0_through_a_division_by_a_constant_0(text, point, want):
+    """The untaken branch of a where() contributes exactly 0 (README: branches are NaN-safe).  Reverse mode and
+    elimination carried its 0 adjoint through the edge of x/0 (whose local derivative is 1/0) as adjoint/0, which
+    is 0/0 = nan, unselected: d/dx was nan there (and nan in closed form), where forward mode and paths gave 0."""
+    wrt = sorted(point)
+    for way, got in every_number(text, wrt, point).items():
+        assert got == want, (text, way, got)
