@@ -54,3 +54,17 @@ def test_a_branch_not_taken_stays_0_through_a_division_by_a_constant_0(text, poi
     wrt = sorted(point)
     for way, got in every_number(text, wrt, point).items():
         assert got == want, (text, way, got)
+
+
+def test_a_size_one_text_bounds_may_be_read_as_a_number_by_another_text_of_the_same_call():
+    """A size is refused when the text reads it only as a number (x + 1 with x=3).  With several texts (a
+    Jacobian's rows, written-out residuals) each text was checked alone, so n, the bound of the first text, was
+    refused in the second, x[0]/n, as "used only as a number"; one text saying the same, sum(...) + x[0]/n, was
+    taken.  The texts of one call now share their sizes' uses."""
+    rows = ["sum(x[i], i, 0, n-1)", "x[0]/n"]
+    jacobian = sg.jacobian(rows, wrt=["x"], n=2)
+    assert jacobian.tolist() == [[1, 1], [sympy.Rational(1, 2), 0]]
+    res = sg.residuals(rows, wrt=["x"], n=2)
+    np.testing.assert_array_equal(res.jac(np.array([1.0, 2.0])), [[1.0, 1.0], [0.5, 0.0]])
+    with pytest.raises(sg.ParseError, match="in expression 2 of 2: 'm' is given as a size"):
+        sg.jacobian(rows[:1] + ["x[0]/m"], wrt=["x"], n=2, m=3)  # no text uses m but as a number
