@@ -20,6 +20,7 @@ import sympy
 
 from .forms import exp_form, log_form
 from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op
+from .piecewise_forms import NAN_LIFTED, POWERS, nan_branches_lifted, power_branches
 from .rationals import EXACT_ARITHMETIC, MAX_CONSTANT_BITS, exact
 from .registered_calls import user_call
 
@@ -330,44 +331,10 @@ _ON_NAN = {"max": sympy.nan, "min": sympy.nan, "lt": sympy.false, "le": sympy.fa
            "ge": sympy.false, "eq": sympy.false, "ne": sympy.true}
 
 
-#: the arithmetic ops whose result is nan when an operand is nan, in sympy as in the numbers
-_NAN_LIFTED = frozenset({"add", "sub", "mul", "div", "neg"})
-#: the most operands with a nan branch whose branches are lifted out of one operation (each nests one level)
-_MOST_LIFTED = 8
-
-
-def _has_nan_branch(value: Any) -> bool:
-    return isinstance(value, sympy.Piecewise) and any(branch is sympy.nan for branch, _ in value.args)
-
-
-def _nan_branches_lifted(name: str, args: tuple, build: Any) -> sympy.Expr | None:
-    """``op(Piecewise((nan, c), (v, True)), a)`` as ``Piecewise((nan, c), (op(v, a), True))`` (``build(name,
-    operands)`` makes each branch), or None when no operand is a Piecewise with a nan branch.
-
-    Why: sympy can neither print nor simplify a sum holding such a Piecewise beside another Piecewise (its
-    term ordering compares the nan with a number: ``TypeError: Invalid NaN comparison``), and the gradient of
-    ``Piecewise((x, x > 0))`` -- nan where no condition holds -- is exactly that sum, so ``str(g["x"])`` raised.
-    The nan branch outside the operation is the same function: nan plus or times anything is nan, both ways.
-    Past :data:`_MOST_LIFTED` such operands the operation is built as it is (the nesting would grow with them).
-    """
-    lifted = [k for k, a in enumerate(args) if _has_nan_branch(a)]
-    if not lifted or len(lifted) > _MOST_LIFTED:
-        return None
-    k = lifted[0]
-    pieces = []
-    for value, condition in args[k].args:
-        value = value if value is sympy.nan else build(name, (*args[:k], value, *args[k + 1:]))
-        if condition is sympy.true and isinstance(value, sympy.Piecewise):
-            pieces.extend(value.args)  # the last piece a select: its pieces in its place, one select
-        else:
-            pieces.append((value, condition))
-    return sympy.Piecewise(*pieces)
-
-
 def joined_sympy(name: str, args: Sequence[Any]) -> sympy.Expr:
     """The sum (``name`` "add") or product ("mul") of the closed forms ``args`` at once, as a chain of them is
     joined (:func:`symgraph.ir.interpret.forms`); a nan branch lifted out as :func:`build_sympy` does."""
-    lifted = _nan_branches_lifted(name, tuple(args), joined_sympy)
+    lifted = nan_branches_lifted(name, tuple(args), joined_sympy)
     if lifted is not None:
         return lifted
     return (sympy.Add if name == "add" else sympy.Mul)(*args)
@@ -384,10 +351,13 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
         check_call(name, len(args))
     if name in _ON_NAN and any(a is sympy.nan for a in args):
         return _ON_NAN[name]
-    if name in _NAN_LIFTED:
-        lifted = _nan_branches_lifted(name, args, build_sympy)
+    if name in NAN_LIFTED:
+        lifted = nan_branches_lifted(name, args, build_sympy)
         if lifted is not None:
             return lifted
+    slot = POWERS.get(name)
+    if slot is not None and isinstance(args[slot], sympy.Piecewise):  # sympy distributes a power over the branches
+        return power_branches(name, args, build_sympy)
     if name == "div" and _is_constant(args[1]) and not args[1] and not _is_constant(args[0]):  # a number's
         # truth is its value: its is_zero ran sympy's fact deduction, 0.1-0.2 ms on each new Integer
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo

@@ -187,8 +187,9 @@ def log_form(x):
 
 
 def _sympy_log0(x):
-    """log(x), and 0 at x = 0 (a Piecewise that evaluates at once for a constant x)."""
-    return sympy.Piecewise((0, sympy.Eq(x, 0)), (sympy.log(x), True))
+    """log(x), and 0 at x = 0 (a Piecewise that evaluates at once for a constant x; as given for an x holding a
+    select, whose folding met log(0) = zoo in a Max and raised "not comparable")."""
+    return piecewise(((0, sympy.Eq(x, 0)), (sympy.log(x), True)))
 
 
 def _np_log0(x):
@@ -263,8 +264,8 @@ def _folded(c):
             for value, holds in reversed(pieces):
                 folded = ITE(holds, value, folded)
         return folded.to_nnf()
-    except (TypeError, AttributeError, RecursionError):  # as the Piecewise itself raises (see _sympy_where)
-        return c
+    except (TypeError, AttributeError, ValueError, RecursionError):  # as the Piecewise itself raises (see
+        return c  # _sympy_where); ValueError: a Max or Min of a piece sympy calls zoo, log(0) ("not comparable")
 
 
 def _steady(c):

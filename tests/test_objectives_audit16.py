@@ -26,8 +26,13 @@ def every_number(text: str, wrt: list, point: dict) -> dict:
             for backend in ("numpy", "vm"):
                 found[mode, backend] = [float(v) for v in gradient.lambdify(backend=backend)(**point)]
             values = {sympy.Symbol(k): sympy.Float(v) for k, v in point.items()}
-            found[mode, "closed"] = [float(sympy.N(gradient[n].subs(values), 30)) for n in wrt]
+            found[mode, "closed"] = [real(sympy.N(gradient[n].subs(values), 30)) for n in wrt]
     return found
+
+
+def real(value: sympy.Expr) -> float:
+    """A closed form's value as the numbers hold it: a real number, an infinity, or nan (a value outside the reals)."""
+    return float(value) if value.is_extended_real else math.nan
 
 
 def same(a: float, b: float) -> bool:
@@ -68,3 +73,35 @@ def test_a_size_one_text_bounds_may_be_read_as_a_number_by_another_text_of_the_s
     np.testing.assert_array_equal(res.jac(np.array([1.0, 2.0])), [[1.0, 1.0], [0.5, 0.0]])
     with pytest.raises(sg.ParseError, match="in expression 2 of 2: 'm' is given as a size"):
         sg.jacobian(rows[:1] + ["x[0]/m"], wrt=["x"], n=2, m=3)  # no text uses m but as a number
+
+
+@pytest.mark.parametrize("text", ["u = 1/where(x > 2, 0, y); min(u, 1)^x", "min(where(x > 2, 0, y)^-1, 3)*x",
+                                  "u = log(where(x > 2, 0, y)); min(u, y)^u"])
+def test_a_power_of_a_branch_that_is_0_builds_its_closed_form(text):
+    """sympy distributes a power over a Piecewise's branches, and 1/where(x > 2, 0, y) became
+    Piecewise((zoo, x > 2), (1/y, True)): complex infinity, which a Min or Max of it refuses, so sg.grad raised a raw
+    ValueError ("The argument 'zoo' is not comparable").  The branch is now 1/0 as the numbers compute it, oo."""
+    gradient = sg.grad(text, wrt=["x", "y"])
+    for name in ("x", "y"):
+        assert not gradient[name].has(sympy.zoo), (name, gradient[name])
+    found = every_number(text, ["x", "y"], {"x": 1.5, "y": 0.5})
+    for way, got in found.items():
+        assert all(same(a, b) for a, b in zip(got, found["reverse", "numpy"])), (way, got, found["reverse", "numpy"])
+
+
+@pytest.mark.parametrize("text, point", [("1/where(x > 2, 0, y)", {"x": 3.0, "y": 1.0}),
+                                         ("where(x > 2, -1, y)^0.5", {"x": 3.0, "y": 1.0}),
+                                         ("sqrt(where(x > 2, -4, y))", {"x": 3.0, "y": 1.0}),
+                                         ("where(x > 2, 0, y)^-1.5", {"x": 3.0, "y": 1.0})])
+def test_a_power_of_a_constant_branch_is_the_numbers_value_in_the_closed_form(text, point):
+    """The function's closed form took sympy's zoo for 1/0 and I for (-1)^0.5 in the branch x > 2, where every
+    evaluation computes inf and nan: the branch is now oo, nan (as x/0 is oo*x, README: Numbers)."""
+    graph = sg.parse(text)
+    expr = graph.expr()
+    assert not expr.has(sympy.zoo, sympy.I), expr
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        number = graph.evaluate(**point)[graph.outputs[0]]
+    closed = sympy.N(expr.subs({sympy.Symbol(k): v for k, v in point.items()}))
+    assert closed is sympy.nan or closed.is_extended_real, (expr, closed)
+    assert same(float(closed), number), (expr, closed, number)
