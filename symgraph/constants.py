@@ -13,6 +13,7 @@ expression without evaluating a huge constant or stalling on deep nesting.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Sequence
 
 import numpy as np
@@ -337,10 +338,37 @@ def joined_sympy(name: str, args: Sequence[Any]) -> sympy.Expr:
     lifted = nan_branches_lifted(name, tuple(args), joined_sympy)
     if lifted is not None:
         return lifted
-    return (sympy.Add if name == "add" else sympy.Mul)(*args)
+    join = sympy.Add if name == "add" else sympy.Mul
+    try:
+        return join(*args)
+    except AssertionError:  # as build_sympy's
+        return join(*args, evaluate=False)
+
+
+#: the arithmetic ops built unevaluated (:func:`build_sympy`'s fallback)
+_AS_WRITTEN = {"add": lambda x, y: sympy.Add(x, y, evaluate=False), "mul": lambda x, y: sympy.Mul(x, y, evaluate=False),
+               "sub": lambda x, y: sympy.Add(x, sympy.Mul(-1, y, evaluate=False), evaluate=False),
+               "div": lambda x, y: sympy.Mul(x, sympy.Pow(y, -1, evaluate=False), evaluate=False),
+               "pow": lambda x, y: sympy.Pow(x, y, evaluate=False), "neg": lambda x: sympy.Mul(-1, x, evaluate=False)}
 
 
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
+    """Op ``name`` as a sympy expression (:func:`_built`), or as written where sympy's evaluation fails an assertion
+    of its own: it refolds a select that :func:`symgraph.forms.piecewise` kept as written (its condition compares
+    a non-real constant, x < log(-1/2)), and sympy's fold asserts no condition holds one; that was a raw
+    AssertionError from ``g["x"]`` and from the function's ``expr()``."""
+    try:
+        return _built(name, args)
+    except AssertionError:
+        written = _AS_WRITTEN.get(name)
+        if written is None:
+            if not isinstance(op(name).sympy, sympy.FunctionClass):
+                raise
+            written = partial(op(name).sympy, evaluate=False)
+        return written(*args)
+
+
+def _built(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`.
 
     A nan operand beside variables (``min(0*log(a - a), y)``: sympy makes a - a zero, and 0*log(0) is

@@ -254,8 +254,9 @@ def _folded(c):
     the folded pieces: sympy's rewrite to ITE rebuilds every subexpression, and a Max rebuilt compares its
     operands again (3 s of 5 in the Jacobian of three where() definitions comparing max() sums).
     """
-    if not (isinstance(c, sympy.Basic) and c.has(sympy.Piecewise)):
-        return c
+    if not (isinstance(c, sympy.Basic) and c.has(sympy.Piecewise)) or any(
+            condition.has(sympy.Piecewise) for p in c.atoms(sympy.Piecewise) for _, condition in p.args):
+        return c  # (a select kept as written, its condition unfolded: sympy's fold asserts there is none)
     try:
         folded = piecewise_fold(c)
         if isinstance(folded, sympy.Piecewise):  # (holds, if), (holds, elif), ..., (holds, True): ITEs
@@ -303,8 +304,9 @@ def _sympy_where(c, a, b):
     except RecursionError:  # a condition whose canonical form cycles longer than the check above sees
         c = _CONDITIONS[c] = _compared_with_0(c)
         return piecewise(((_taken(a, c), c), *rest))
-    except (TypeError, AttributeError):
+    except (TypeError, AttributeError, AssertionError):
         # TypeError: sympy folds a piece of ``c`` into a comparison it refuses (x > (-1)^0.5: nan in the numbers);
+        # AssertionError: it refolds a select kept as written (see symgraph.constants.build_sympy);
         # AttributeError: folding tests two conditions for equality at random complex points (an indexed input
         # is not known real), and sympy's own hypot cannot evalf there (cfunctions.hypot(I, 1).evalf() raises)
         return _unfolded(((_taken(a, c), c), *rest))
