@@ -353,18 +353,18 @@ _AS_WRITTEN = {"add": lambda x, y: sympy.Add(x, y, evaluate=False), "mul": lambd
 
 
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
-    """Op ``name`` as a sympy expression (:func:`_built`), or as written where sympy's evaluation fails an assertion
-    of its own: it refolds a select that :func:`symgraph.forms.piecewise` kept as written (its condition compares
-    a non-real constant, x < log(-1/2)), and sympy's fold asserts no condition holds one; that was a raw
-    AssertionError from ``g["x"]`` and from the function's ``expr()``."""
+    """Op ``name`` as a sympy expression (:func:`_built`), or as written where sympy's evaluation fails over a select
+    that :func:`symgraph.forms.piecewise` kept as written (its condition compares a value sympy calls non-real or
+    nan, x < log(-1/2), atan2(0, 0) <= y): sympy refolds it, and its fold asserts no condition holds a select, or
+    compares the nan; that was a raw AssertionError or TypeError from ``g["x"]`` and the function's ``expr()``."""
     try:
         return _built(name, args)
-    except AssertionError:
+    except (AssertionError, TypeError):
         written = _AS_WRITTEN.get(name)
-        if written is None:
-            if not isinstance(op(name).sympy, sympy.FunctionClass):
-                raise
+        if written is None and isinstance(op(name).sympy, sympy.FunctionClass):
             written = partial(op(name).sympy, evaluate=False)
+        if written is None or not any(isinstance(a, sympy.Basic) and a.has(sympy.Piecewise) for a in args):
+            raise
         return written(*args)
 
 

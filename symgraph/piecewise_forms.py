@@ -26,8 +26,9 @@ from .forms import piecewise
 NAN_LIFTED = frozenset({"add", "sub", "mul", "div", "neg"})
 #: the most operands with a nan branch whose branches are lifted out of one operation (each nests one level)
 _MOST_LIFTED = 8
-#: ops whose sympy form is a power of one operand (op -> that operand's slot): x^y of x, x/y of y (x*y^-1), sqrt
-POWERS = {"pow": 0, "div": 1, "sqrt": 0}
+#: ops whose sympy form is a power of one operand (op -> that operand's slot): x^y of x, x/y of y (x*y^-1), sqrt,
+#: and d(x^y)/dy = x^y*log0(x) of x
+POWERS = {"pow": 0, "div": 1, "sqrt": 0, "pow_log0": 0}
 
 
 def _has_nan_branch(value: Any) -> bool:
