@@ -140,3 +140,29 @@ def test_closed_forms_over_a_select_sympy_cannot_fold_are_built_and_printed(text
     found = every_number(text, ["x", "y"], {"x": 0.25, "y": 0.5}, closed=False)
     for way, got in found.items():
         assert all(same(a, b) for a, b in zip(got, found["reverse", "numpy"])), (way, got, found["reverse", "numpy"])
+
+
+def test_a_where_on_an_index_reads_only_the_branch_it_takes():
+    """A boundary case written with where() on the index, as a recurrence or a difference is: its condition is a
+    number while parsing, and the branch it does not take was still expanded, so x[i-1] at i = 0 was a ParseError
+    ("index 1 of x[...] is -1"), in a sum and in residuals over=.  That branch is now only checked (its grammar,
+    names and kinds), as an empty sum's term is; the graph holds the branch taken."""
+    gradient = sg.grad("sum(where(i == 0, x[i], x[i] - x[i-1])^2, i, 0, 3)")
+    x = [1.0, 2.0, 4.0, 7.0]
+    want = {"x[0]": 2 * 1.0 - 2 * 1.0, "x[1]": 2 * 1.0 - 2 * 2.0, "x[2]": 2 * 2.0 - 2 * 3.0, "x[3]": 2 * 3.0}
+    assert gradient.at(x=x) == want
+    written = sg.grad("x[0]^2 + (x[1] - x[0])^2 + (x[2] - x[1])^2 + (x[3] - x[2])^2")
+    assert written.at(x=x) == want
+    res = sg.residuals("y[k] - where(k == 0, a, b*y[k-1])", wrt=["a", "b"], over=("k", 0, "m-1"), m=4)
+    y = np.array([1.0, 2.0, 4.0, 7.0])
+    np.testing.assert_array_equal(res.fun(np.array([1.0, 2.0]), y), [0.0, 0.0, 0.0, -1.0])
+    np.testing.assert_array_equal(res.jac(np.array([1.0, 2.0]), y), [[-1, 0], [0, -1], [0, -2], [0, -4]])
+    nested = sg.grad("sum(where(i == 0, x[i], where(i == 1, x[i] - x[i-1], x[i] - 2*x[i-1] + x[i-2])), i, 0, 3)")
+    assert nested.at(x=x) == {"x[0]": 1.0, "x[1]": 0.0, "x[2]": -1.0, "x[3]": 1.0}
+    assert sg.parse("where(1 > 2, y, x)").inputs == ("y", "x")  # a branch not taken keeps its inputs, as before
+    with pytest.raises(sg.ParseError, match="unknown function 'lgo'"):  # and is read as any text
+        sg.parse("sum(where(i == 0, x[i], lgo(x[i-1])), i, 0, 3)")
+    with pytest.raises(sg.ParseError, match="is -1"):  # a branch taken is expanded as before
+        sg.parse("sum(where(i >= 0, x[i-1], x[i]), i, 0, 3)")
+    with pytest.raises(sg.ParseError, match="is -1"):  # also after a select inside the branch not taken closed
+        sg.parse("sum(where(i < 2, where(i == 3, 1, x[i]), 0) + x[i-1], i, 0, 3)")

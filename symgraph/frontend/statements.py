@@ -77,6 +77,9 @@ class _Parser(Expressions, Operands, Calls, Reductions):
         #: where the text reads a size as a number (positions in the text), shared with sub-parsers: a size read
         #: nowhere else is a plain input given as a size (:meth:`sizes_only_read`)
         self.size_reads: set[int] = set()
+        #: the spans (text positions) of where() arguments its condition, a number while parsing, does not take, while
+        #: that where() is read (shared with sub-parsers): an element there may be out of range (:meth:`_placed`)
+        self.untaken: list[tuple[int, int]] = []
         #: the budget of one call (Reductions.expanding): [the terms its texts' reductions and definition calls
         #: have expanded so far, how many copies of this text over= parses from here on (1 without over=)], one
         #: list shared by the call's parsers and their sub-parsers; and how often the enclosing reductions and
