@@ -142,11 +142,11 @@ def test_closed_forms_over_a_select_sympy_cannot_fold_are_built_and_printed(text
         assert all(same(a, b) for a, b in zip(got, found["reverse", "numpy"])), (way, got, found["reverse", "numpy"])
 
 
-def test_a_where_on_an_index_reads_only_the_branch_it_takes():
+def test_an_element_out_of_range_in_the_branch_a_where_on_an_index_does_not_take_is_no_error():
     """A boundary case written with where() on the index, as a recurrence or a difference is: its condition is a
-    number while parsing, and the branch it does not take was still expanded, so x[i-1] at i = 0 was a ParseError
-    ("index 1 of x[...] is -1"), in a sum and in residuals over=.  That branch is now only checked (its grammar,
-    names and kinds), as an empty sum's term is; the graph holds the branch taken."""
+    number while parsing, and the branch it does not take was expanded as any text, so x[i-1] at i = 0 was a
+    ParseError ("index 1 of x[...] is -1"), in a sum and in residuals over=.  There an element out of range now
+    stands as element 0, which the select drops; the branch is still read (its names, grammar and inputs)."""
     gradient = sg.grad("sum(where(i == 0, x[i], x[i] - x[i-1])^2, i, 0, 3)")
     x = [1.0, 2.0, 4.0, 7.0]
     want = {"x[0]": 2 * 1.0 - 2 * 1.0, "x[1]": 2 * 1.0 - 2 * 2.0, "x[2]": 2 * 2.0 - 2 * 3.0, "x[3]": 2 * 3.0}
