@@ -13,6 +13,7 @@ ones below it (a test checks this, function-local imports included):
    ``registered_calls`` -- a registered function's callable called, its errors and results checked;
    ``rationals`` -- exact rational arithmetic, refused past the constants' size bound;
    ``constants`` -- constants exact while small, float64 beyond, and sympy forms of ops
+   (``piecewise_forms`` -- those forms on a where's Piecewise: nan branches lifted, powers branch by branch)
 2. ``ir`` -- the graph, straight-line programs and their emitter, let-listings, closed forms
 3. ``frontend`` -- text and sympy in; coercion of what an API call was given
 4. ``ad`` -- the linearised graph and the sweeps (forward, reverse, paths, elimination, modes),

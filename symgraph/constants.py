@@ -13,6 +13,7 @@ expression without evaluating a huge constant or stalling on deep nesting.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Sequence
 
 import numpy as np
@@ -20,6 +21,7 @@ import sympy
 
 from .forms import exp_form, log_form
 from .ops import ARITHMETIC, COMMUTATIVE, CONDITIONS, OPS, USER, check_call, op
+from .piecewise_forms import NAN_LIFTED, POWERS, nan_branches_lifted, power_branches
 from .rationals import EXACT_ARITHMETIC, MAX_CONSTANT_BITS, exact
 from .registered_calls import user_call
 
@@ -292,9 +294,9 @@ def constant_op(name: str, args: tuple) -> sympy.Expr:
     if isinstance(result, sympy.Rational) and _bits(result) > MAX_CONSTANT_BITS or result.__class__ not in _FINITE and (
             result.is_finite is False):  # (a sum or product of finite operands is finite: not asked, per term of a long one)
         return as_sympy_value(number)  # sqrt(2)^2050 = 2^1025; tan(pi/2) is zoo to sympy, 1.6e16 in float64
-    if result is sympy.S.Zero and number != 0:
-        # an exact 0 the numbers miss: tan(pi) is -1.2e-16 in float64, as pi is rounded; kept 0 here, y/tan(pi)
-        # was oo*y in closed form and -1.6e16 at y = 2 in every backend, so the closed form takes the numbers' value
+    if result is sympy.S.Zero and number != 0 or result is sympy.nan:
+        # an exact 0 the numbers miss (tan(pi) is -1.2e-16 in float64: y/tan(pi) was oo*y in closed form, -1.6e16 at
+        # y = 2 in every backend) or sympy's nan where they have a number (atan2(0, 0) is 0 in NumPy and C): theirs
         return as_sympy_value(number)
     return result
 
@@ -330,50 +332,43 @@ _ON_NAN = {"max": sympy.nan, "min": sympy.nan, "lt": sympy.false, "le": sympy.fa
            "ge": sympy.false, "eq": sympy.false, "ne": sympy.true}
 
 
-#: the arithmetic ops whose result is nan when an operand is nan, in sympy as in the numbers
-_NAN_LIFTED = frozenset({"add", "sub", "mul", "div", "neg"})
-#: the most operands with a nan branch whose branches are lifted out of one operation (each nests one level)
-_MOST_LIFTED = 8
-
-
-def _has_nan_branch(value: Any) -> bool:
-    return isinstance(value, sympy.Piecewise) and any(branch is sympy.nan for branch, _ in value.args)
-
-
-def _nan_branches_lifted(name: str, args: tuple, build: Any) -> sympy.Expr | None:
-    """``op(Piecewise((nan, c), (v, True)), a)`` as ``Piecewise((nan, c), (op(v, a), True))`` (``build(name,
-    operands)`` makes each branch), or None when no operand is a Piecewise with a nan branch.
-
-    Why: sympy can neither print nor simplify a sum holding such a Piecewise beside another Piecewise (its
-    term ordering compares the nan with a number: ``TypeError: Invalid NaN comparison``), and the gradient of
-    ``Piecewise((x, x > 0))`` -- nan where no condition holds -- is exactly that sum, so ``str(g["x"])`` raised.
-    The nan branch outside the operation is the same function: nan plus or times anything is nan, both ways.
-    Past :data:`_MOST_LIFTED` such operands the operation is built as it is (the nesting would grow with them).
-    """
-    lifted = [k for k, a in enumerate(args) if _has_nan_branch(a)]
-    if not lifted or len(lifted) > _MOST_LIFTED:
-        return None
-    k = lifted[0]
-    pieces = []
-    for value, condition in args[k].args:
-        value = value if value is sympy.nan else build(name, (*args[:k], value, *args[k + 1:]))
-        if condition is sympy.true and isinstance(value, sympy.Piecewise):
-            pieces.extend(value.args)  # the last piece a select: its pieces in its place, one select
-        else:
-            pieces.append((value, condition))
-    return sympy.Piecewise(*pieces)
-
-
 def joined_sympy(name: str, args: Sequence[Any]) -> sympy.Expr:
     """The sum (``name`` "add") or product ("mul") of the closed forms ``args`` at once, as a chain of them is
     joined (:func:`symgraph.ir.interpret.forms`); a nan branch lifted out as :func:`build_sympy` does."""
-    lifted = _nan_branches_lifted(name, tuple(args), joined_sympy)
+    lifted = nan_branches_lifted(name, tuple(args), joined_sympy)
     if lifted is not None:
         return lifted
-    return (sympy.Add if name == "add" else sympy.Mul)(*args)
+    join = sympy.Add if name == "add" else sympy.Mul
+    try:
+        return join(*args)
+    except AssertionError:  # as build_sympy's
+        return join(*args, evaluate=False)
+
+
+#: the arithmetic ops built unevaluated (:func:`build_sympy`'s fallback)
+_AS_WRITTEN = {"add": lambda x, y: sympy.Add(x, y, evaluate=False), "mul": lambda x, y: sympy.Mul(x, y, evaluate=False),
+               "sub": lambda x, y: sympy.Add(x, sympy.Mul(-1, y, evaluate=False), evaluate=False),
+               "div": lambda x, y: sympy.Mul(x, sympy.Pow(y, -1, evaluate=False), evaluate=False),
+               "pow": lambda x, y: sympy.Pow(x, y, evaluate=False), "neg": lambda x: sympy.Mul(-1, x, evaluate=False)}
 
 
 def build_sympy(name: str, args: tuple) -> sympy.Expr:
+    """Op ``name`` as a sympy expression (:func:`_built`), or as written where sympy's evaluation fails over a select
+    that :func:`symgraph.forms.piecewise` kept as written (its condition compares a value sympy calls non-real or
+    nan, x < log(-1/2), atan2(0, 0) <= y): sympy refolds it, and its fold asserts no condition holds a select, or
+    compares the nan; that was a raw AssertionError or TypeError from ``g["x"]`` and the function's ``expr()``."""
+    try:
+        return _built(name, args)
+    except (AssertionError, TypeError):
+        written = _AS_WRITTEN.get(name)
+        if written is None and isinstance(op(name).sympy, sympy.FunctionClass):
+            written = partial(op(name).sympy, evaluate=False)
+        if written is None or not any(isinstance(a, sympy.Basic) and a.has(sympy.Piecewise) for a in args):
+            raise
+        return written(*args)
+
+
+def _built(name: str, args: tuple) -> sympy.Expr:
     """Build op ``name`` as a sympy expression; constant operands go through :func:`constant_op`.
 
     A nan operand beside variables (``min(0*log(a - a), y)``: sympy makes a - a zero, and 0*log(0) is
@@ -384,10 +379,13 @@ def build_sympy(name: str, args: tuple) -> sympy.Expr:
         check_call(name, len(args))
     if name in _ON_NAN and any(a is sympy.nan for a in args):
         return _ON_NAN[name]
-    if name in _NAN_LIFTED:
-        lifted = _nan_branches_lifted(name, args, build_sympy)
+    if name in NAN_LIFTED:
+        lifted = nan_branches_lifted(name, args, build_sympy)
         if lifted is not None:
             return lifted
+    slot = POWERS.get(name)
+    if slot is not None and isinstance(args[slot], sympy.Piecewise):  # sympy distributes a power over the branches
+        return power_branches(name, args, build_sympy)
     if name == "div" and _is_constant(args[1]) and not args[1] and not _is_constant(args[0]):  # a number's
         # truth is its value: its is_zero ran sympy's fact deduction, 0.1-0.2 ms on each new Integer
         return args[0] * sympy.oo  # x/0 is x*(1/0) = x*inf in float64 (nan at x = 0); sympy would say zoo

@@ -187,8 +187,9 @@ def log_form(x):
 
 
 def _sympy_log0(x):
-    """log(x), and 0 at x = 0 (a Piecewise that evaluates at once for a constant x)."""
-    return sympy.Piecewise((0, sympy.Eq(x, 0)), (sympy.log(x), True))
+    """log(x), and 0 at x = 0 (a Piecewise that evaluates at once for a constant x; as given for an x holding a
+    select, whose folding met log(0) = zoo in a Max and raised "not comparable")."""
+    return piecewise(((0, sympy.Eq(x, 0)), (sympy.log(x), True)))
 
 
 def _np_log0(x):
@@ -253,8 +254,9 @@ def _folded(c):
     the folded pieces: sympy's rewrite to ITE rebuilds every subexpression, and a Max rebuilt compares its
     operands again (3 s of 5 in the Jacobian of three where() definitions comparing max() sums).
     """
-    if not (isinstance(c, sympy.Basic) and c.has(sympy.Piecewise)):
-        return c
+    if not (isinstance(c, sympy.Basic) and c.has(sympy.Piecewise)) or any(
+            condition.has(sympy.Piecewise) for p in c.atoms(sympy.Piecewise) for _, condition in p.args):
+        return c  # (a select kept as written, its condition unfolded: sympy's fold asserts there is none)
     try:
         folded = piecewise_fold(c)
         if isinstance(folded, sympy.Piecewise):  # (holds, if), (holds, elif), ..., (holds, True): ITEs
@@ -263,8 +265,8 @@ def _folded(c):
             for value, holds in reversed(pieces):
                 folded = ITE(holds, value, folded)
         return folded.to_nnf()
-    except (TypeError, AttributeError, RecursionError):  # as the Piecewise itself raises (see _sympy_where)
-        return c
+    except (TypeError, AttributeError, ValueError, RecursionError):  # as the Piecewise itself raises (see
+        return c  # _sympy_where); ValueError: a Max or Min of a piece sympy calls zoo, log(0) ("not comparable")
 
 
 def _steady(c):
@@ -302,8 +304,9 @@ def _sympy_where(c, a, b):
     except RecursionError:  # a condition whose canonical form cycles longer than the check above sees
         c = _CONDITIONS[c] = _compared_with_0(c)
         return piecewise(((_taken(a, c), c), *rest))
-    except (TypeError, AttributeError):
+    except (TypeError, AttributeError, AssertionError):
         # TypeError: sympy folds a piece of ``c`` into a comparison it refuses (x > (-1)^0.5: nan in the numbers);
+        # AssertionError: it refolds a select kept as written (see symgraph.constants.build_sympy);
         # AttributeError: folding tests two conditions for equality at random complex points (an indexed input
         # is not known real), and sympy's own hypot cannot evalf there (cfunctions.hypot(I, 1).evalf() raises)
         return _unfolded(((_taken(a, c), c), *rest))

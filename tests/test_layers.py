@@ -19,7 +19,7 @@ LAYERS = {
     "symgraph.errors": 0, "symgraph.names": 0, "symgraph.binding": 0, "symgraph.progress": 0,
     "symgraph.options": 0, "symgraph.real_values": 0, "symgraph.float_warnings": 0,
     "symgraph.ops": 1, "symgraph.constants": 1, "symgraph.forms": 1, "symgraph.op_partials": 1,
-    "symgraph.registered_calls": 1, "symgraph.rationals": 1,
+    "symgraph.registered_calls": 1, "symgraph.rationals": 1, "symgraph.piecewise_forms": 1,
     "symgraph.ir": 2,
     "symgraph.frontend": 3,
     "symgraph.ad": 4,

@@ -190,6 +190,7 @@ class Calls:
         body.text, body.builder, body.tokens, body.i = self.text, builder, definition.tokens, definition.start
         body.toks, body.known = definition.tokens.texts, {}
         body.integer_only, body.sizes, body.size_reads = self.integer_only, self.sizes, self.size_reads
+        body.untaken = self.untaken
         body.over_index, body.copied_sums = self.over_index, self.copied_sums
         body.checking = self.checking or builder is not self.builder
         body.scope = {**definition.scope, **dict(zip(definition.params, args))}

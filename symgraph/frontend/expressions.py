@@ -13,6 +13,8 @@ from __future__ import annotations
 import keyword
 from itertools import islice
 
+import sympy
+
 from ..errors import GraphError
 from ..ops import FUNCTIONS, OPS
 from .tokens import NUMBERS, PUNCTUATION, OutOfRange, kind, number
@@ -168,6 +170,8 @@ class Expressions:
                     self.fail("unbalanced ')': no '(' to close", i)
                 frame = ops.pop()
                 if frame[1] == "call":
+                    if self.untaken and frame[2] == "where":
+                        self.untaken[:] = [span for span in self.untaken if span[0] <= self.tokens.pos(frame[3])]
                     self.call(frame, values)
                 depth -= 1
                 i += 1
@@ -178,6 +182,8 @@ class Expressions:
                 ops[-1][4].append(i)  # one more argument
                 i += 1
                 expect_operand = True
+                if ops[-1][2] == "where" and len(ops[-1][4]) < 3:
+                    self._branch_not_taken(i, ops[-1], values)
             elif t == "" or t == "\n" or t == ";":
                 if t == "\n" and depth:
                     i += 1  # a newline inside parentheses is white space
@@ -205,6 +211,27 @@ class Expressions:
             else:
                 self.fail(f"missing operator between {self._before(i, True)!r} and {t!r} "
                           "(implicit multiplication is not supported; write '*')", i)
+
+    def _branch_not_taken(self, i: int, frame: tuple, values: list) -> None:
+        """Mark the where() argument starting at token ``i`` (its second or third) as not taken when its
+        condition, a number while parsing (``i == 0`` of an index), picks the other: its elements may then be
+        out of range (:meth:`_not_taken`) until the where() closes."""
+        condition = values[-len(frame[4])]
+        if condition is not (sympy.false if len(frame[4]) == 1 else sympy.true):
+            return
+        stop, depth, toks = i, 0, self.toks
+        while depth or toks[stop] not in (",", ")", "", ";"):
+            depth += (toks[stop] in ("(", "[")) - (toks[stop] in (")", "]"))
+            stop += 1
+        self.untaken.append((self.tokens.pos(i), self.tokens.pos(stop)))
+
+    def _not_taken(self, k: int) -> bool:
+        """Whether token ``k`` is in a where() argument its condition, a number while parsing, does not take
+        (``where(i == 0, x[i], x[i] - x[i-1])`` at i = 0, a boundary case written with where()).  There an element
+        out of range stands as element 0, whose node the select drops with the branch's others, where x[-1] was a
+        ParseError; the branch's inputs stay the function's inputs, as before."""
+        at = self.tokens.pos(k)
+        return any(a <= at < b for a, b in self.untaken)
 
     def _decimal_comma(self, i: int) -> str:
         """The hint for a comma between digits outside a call, as a decimal comma writes 1,5: write 1.5."""

@@ -296,6 +296,8 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
     budget = [0, 1]
     each = over is not None
     words = set(read)
+    exempt = {*read, over[0]} if over is not None else read
+    only_read, written = {}, set()  # sizes a text reads only as a number (the first such), sizes a text writes
     tape = parser = None  # over='s template recorded at its first copy, when the others can be replayed from it
     reparsed = False
     for position, t in enumerate(texts):
@@ -328,7 +330,10 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
                     tape = None  # a program of assignments or definitions: every copy parsed
                 else:
                     tape.finish(bare)
-            parser.check_sizes(over[0] if each else None, read)
+            only = parser.sizes_only_read(exempt)
+            for name, place in only.items():
+                only_read.setdefault(name, (position, t, place))
+            written.update(name for name in parser.sizes if name in named and name not in only)
             if outputs is None and builder.is_condition(refs[-1] if bare is None else bare):
                 parser.fail(_CONDITION_RESULT, parser.result_at)
         except ParseError as error:  # the caret shows one text: say which of them it is
@@ -353,6 +358,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
                 results += made
                 names_out += [None] * len(made)
                 break
+    _check_sizes_read(only_read, written, sizes, len(texts) if over is None else 1)
     _check_sizes_named(sizes, words)
     if outputs is not None:
         results, names_out = [], []
@@ -373,6 +379,19 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
         first, moved, count = parser.copied_sums[results[0]]
         graph.copies = Copies(builder.node_names[first], moved, count, "add")
     return graph
+
+
+def _check_sizes_read(only_read: dict, written: set[str], sizes: dict, count: int) -> None:
+    """Refuse a size that texts read only as a number and none writes as a size (:meth:`sizes_only_read`): one
+    text's bound may be another's number, as within one text (a Jacobian's rows sum(x[i], i, 0, n-1) and x[0]/n)."""
+    for name, (position, text, place) in only_read.items():
+        if name not in written:
+            value = sizes[name]
+            raise ParseError(f"{f'in expression {position + 1} of {count}: ' if count > 1 else ''}{name!r} is given as "
+                             f"a size ({name}={shown(value)}), but the text uses it only as a number: {name} is a plain "
+                             f"input, not indexed ({name}[...]), and no index or bound uses it. A size fixes how far an "
+                             f"index runs or an indexed input's extent; give {name} a value where the function is "
+                             f"evaluated instead", text, place)
 
 
 def _check_sizes_named(sizes: dict, words: set[str]) -> None:

@@ -81,7 +81,7 @@ class Reductions:
         sub.target, sub.defining, sub.caller_scope = self.target, self.defining, self.caller_scope
         sub.nesting, sub.integer_only, sub.sizes = self.nesting + 1, integer_only, self.sizes
         sub.over_index, sub.copied_sums = self.over_index, self.copied_sums
-        sub.size_reads = self.size_reads
+        sub.size_reads, sub.untaken = self.size_reads, self.untaken
         sub.expanded, sub.repeats, sub.checking = self.expanded, self.repeats, self.checking
         if sub.nesting > MAX_REDUCTION_NESTING:
             self.fail(f"reductions, indices and definitions nest more than {MAX_REDUCTION_NESTING} deep", start)
@@ -212,6 +212,9 @@ class Reductions:
             if len(extent) != len(index):
                 self.fail(f"{word} takes {len(extent)} ind{'ex' if len(extent) == 1 else 'ices'} (its size is "
                           f"{word}={self.sizes[word]!r}), got {len(index)}", k)
+        if self.untaken and not self.checking and self._not_taken(k) and (
+                any(i < 0 for i in index) or not fits(index) or any(i >= n for i, n in zip(index, extent or ()))):
+            index = (0,) * len(index)  # in a branch not taken, element 0 stands for one out of range (_not_taken)
         if not self.checking:
             for j, i in enumerate(index):
                 if i < 0:

@@ -75,8 +75,11 @@ class _Parser(Expressions, Operands, Calls, Reductions):
         #: first term's node, its elements' moves as :meth:`_Tape.copied_elements` gives them, the terms)
         self.copied_sums: dict[int, tuple] = {}
         #: where the text reads a size as a number (positions in the text), shared with sub-parsers: a size read
-        #: nowhere else is a plain input given as a size (:meth:`check_sizes`)
+        #: nowhere else is a plain input given as a size (:meth:`sizes_only_read`)
         self.size_reads: set[int] = set()
+        #: the spans (text positions) of where() arguments its condition, a number while parsing, does not take, while
+        #: that where() is read (shared with sub-parsers): an element there may be out of range (:meth:`_placed`)
+        self.untaken: list[tuple[int, int]] = []
         #: the budget of one call (Reductions.expanding): [the terms its texts' reductions and definition calls
         #: have expanded so far, how many copies of this text over= parses from here on (1 without over=)], one
         #: list shared by the call's parsers and their sub-parsers; and how often the enclosing reductions and
@@ -97,24 +100,23 @@ class _Parser(Expressions, Operands, Calls, Reductions):
         except IndexError:  # past the end: the end token
             return ""
 
-    def check_sizes(self, index: str | None = None, bounds: "set[str] | frozenset[str]" = frozenset()) -> None:
-        """Refuse a size the text reads only as a number: ``parse("x + 1", x=3)`` made the input x the constant 3
-        silently, where a size fixes how far an index runs or an indexed input's extent.  A size also written in an
-        index, a bound or as ``x[...]`` may be read as a number too (the mean ``sum(x[i], i, 0, n-1)/n``), and so
-        may ``index``, the index :func:`parse_over` binds in each copy (``a*k + b`` over k), and ``bounds``, the
-        sizes its bounds read (``m`` of ``over=("k", 0, "m-1")`` in ``(y[k] - a*t[k])/sqrt(m)``)."""
+    def sizes_only_read(self, exempt: "set[str] | frozenset[str]" = frozenset()) -> dict[str, int]:
+        """The sizes this text reads only as a number, each with its first place: ``parse("x + 1", x=3)`` made the
+        input x the constant 3 silently, where a size fixes how far an index runs or an indexed input's extent.  A
+        size also written in an index, a bound or as ``x[...]`` (in this text or, :func:`size_read_error`, another
+        text of the call) may be read as a number too (the mean ``sum(x[i], i, 0, n-1)/n``), and so may the
+        ``exempt`` names: the index :func:`parse_over` binds in each copy (``a*k + b`` over k) and the sizes its
+        bounds read (``m`` of ``over=("k", 0, "m-1")`` in ``(y[k] - a*t[k])/sqrt(m)``)."""
         if not self.size_reads:
-            return
-        words, reads = self.tokens.texts, self.size_reads
-        for name, value in self.sizes.items():
-            if name == index or name in bounds:
+            return {}
+        words, reads, found = self.tokens.texts, self.size_reads, {}
+        for name in self.sizes:
+            if name in exempt:
                 continue
             places = [self.tokens.pos(k) for k, w in enumerate(words) if w == name]
             if places and all(p in reads for p in places):
-                self.error(f"{name!r} is given as a size ({name}={shown(value)}), but the text uses it only as a number: "
-                           f"{name} is a plain input, not indexed ({name}[...]), and no index or bound uses it. A "
-                           f"size fixes how far an index runs or an indexed input's extent; give {name} a value "
-                           f"where the function is evaluated instead", places[0])
+                found[name] = places[0]
+        return found
 
     def size_said(self, name: str) -> str:
         """What the size ``name`` is, in words for an error: bound by keyword, or the over= index, which the

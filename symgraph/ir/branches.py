@@ -108,9 +108,9 @@ class Branches:
                 return result  # only a guarded numerator keeps the quotient 0
             gy = None
         guard = self._both(gx, gy)
-        if x.__class__ is str and (y is _UNARY or y.__class__ is str):  # two names: the partner may be nan
-            return self.where(guard, result, ZERO)
-        guards.setdefault(result, guard)  # a finite constant times 0 is 0
+        if x.__class__ is str and (y is _UNARY or y.__class__ is str) or _absorbs_no_zero(name, y if gx else x):
+            return self.where(guard, result, ZERO)  # two names: the partner may be nan; or a constant 1/0, 0*inf
+        guards.setdefault(result, guard)  # a finite constant times 0 is 0, as 0 over a nonzero one
         return result
 
     def _merged(self, name: str, x: str, y: str) -> Ref | None:
@@ -144,3 +144,13 @@ class Branches:
         target = self._emit(("not", c), "not", (c,))
         self._negated_conditions.setdefault(target, c)
         return target
+
+
+def _absorbs_no_zero(name: str, constant) -> bool:
+    """True when a guarded 0 combined with the constant operand ``constant`` is not 0: a division by 0 (the
+    partial 1/0 of x/0, which reverse mode writes as adjoint/0: 0/0 in an untaken branch), or an infinity or nan."""
+    value = float(constant)
+    return value != value or value in (_INF, -_INF) or (name == "div" and value == 0)
+
+
+_INF = float("inf")
