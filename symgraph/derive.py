@@ -177,7 +177,7 @@ def jacobian(fs: Any, wrt: Sequence[str] | None = None, *, mode: str = DEFAULT_M
         program, cost = jacobian_program(graph, names, "auto" if default else mode, progress,
                                          sparse=True, **options)
         program = in_pattern_order(program, pattern, output_labels(graph), names)
-        return SparseDerivative(pattern, program, list(program.results), names, graph=graph,
+        return SparseDerivative(pattern, program, list(program.results), names, graph=graph, simplify=simplify,
                                 held=held_without_elements(graph, wrt),
                                 cost=CostReport([cost], len(names), len(graph.outputs), cost.note))
     check_entries(len(graph.outputs), len(names), "Jacobian", "sg.jacobian(..., sparse=True)")

@@ -378,7 +378,7 @@ def hessian(f: Any, wrt: Sequence[str] | None = None, *, mode: str = "forward-ov
                                                                  allow_unused=allow_unused, progress=progress)
         if sparse:  # the program's results are the entries on and above the diagonal, in CSR order
             labels = _csr_labels(pattern, names, list(program.results))
-            return SparseDerivative(pattern, program, labels, names, order=2, graph=graph,
+            return SparseDerivative(pattern, program, labels, names, order=2, graph=graph, simplify=simplify,
                                     held=held_without_elements(graph, wrt), cost=cost)
     matrix = DerivativeMatrix.of(program, hessian_cells(names), simplify, "sg.hessian(..., sparse=True) keeps the "
                                  "entries unexpanded (its .lambdify() compiles them to a CSR matrix, whose .toarray() "

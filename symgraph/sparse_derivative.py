@@ -26,6 +26,7 @@ from .export.notebook_latex import notebook_math
 from .errors import ArgumentError, EntryError, RefusesCall, ResultLabels, WrtNames, refusing, shown
 from .ir.graph import Graph
 from .ir.program import Program
+from .ir.simplify import batch_level, normalise, simplify as simplify_expr
 from .matrix_functions import NUMERIC_MEMBERS, SparseFunction, _compiled, csr_of, not_numbers, point_hint, user_inputs
 
 
@@ -39,8 +40,12 @@ class SparseDerivative(CantSympify):
     ``sympy.Integer(3) == S``), and its conversion reached ``float(S)``, whose NotNumbersError escaped ``==``.
     """
 
+    _how = "fast"  # how entries are simplified (sg.hessian's and sg.jacobian's simplify=), as a dense matrix's
+
     def __init__(self, pattern: Any, program: Program, labels: Sequence[str | None], names: Sequence[str], *,
-                 order: int = 1, graph: Graph | None = None, held: Sequence[str] = (), cost: Any = None):
+                 order: int = 1, graph: Graph | None = None, held: Sequence[str] = (), cost: Any = None,
+                 simplify: Any = True):
+        self._how = normalise(simplify)
         self.pattern = refusing_call(pattern)  # called as a method, it says to drop the ()
         self.program = program
         self.labels = ResultLabels(labels)
@@ -80,7 +85,14 @@ class SparseDerivative(CantSympify):
         if not len(hits):
             return sympy.Integer(0)
         label = self.labels[self.pattern.indptr[i] + hits[0]]
-        return sympy.Integer(0) if label is None else self.program.closed_form(label)
+        return sympy.Integer(0) if label is None else self._simplified(label, self.program.closed_form(label), self._how)
+
+    def _simplified(self, label: str, form: sympy.Expr, how: str) -> sympy.Expr:
+        """``form``, the closed form of ``label``, simplified ``how`` as a dense matrix's entry is: ``sg.hessian(f)[i, j]``
+        and ``sg.hessian(f, sparse=True)[i, j]`` print alike (the sparse one was never simplified, whatever
+        ``simplify=`` said)."""
+        program = self.program
+        return simplify_expr(form, how, size=program.expanded_size(label), prefer=program.graph_conditions())
 
     def __iter__(self):
         """Refused with a clear error (``in`` too): without it, Python iterated ``S[0], S[1], ...``, whose first
@@ -206,7 +218,11 @@ class SparseDerivative(CantSympify):
     def to_sympy(self) -> sympy.SparseMatrix:
         """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all, together: those
         alike up to their inputs once, :meth:`Program.closed_forms`)."""
-        forms = self.program.closed_forms(dict.fromkeys(label for label in self.labels if label is not None))
+        labels = list(dict.fromkeys(label for label in self.labels if label is not None))
+        forms = self.program.closed_forms(labels)
+        how = batch_level(self._how, sum(self.program.expanded_size(label) for label in labels))  # as a dense one's
+        if how != "none":
+            forms = {label: self._simplified(label, form, how) for label, form in forms.items()}
         rows = np.repeat(np.arange(self.shape[0]), np.diff(self.pattern.indptr)).tolist()
         entries = {(i, j): forms[label] for i, j, label in zip(rows, self.pattern.indices.tolist(), self.labels)
                    if label is not None}

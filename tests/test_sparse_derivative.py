@@ -23,3 +23,21 @@ def test_comparing_a_sparse_result_with_sympy_objects_is_false_not_an_error():
         sympy.sympify(hessian)
     with pytest.raises(sg.ArgumentError, match="takes no arithmetic"):
         sympy.Symbol("x") + hessian
+
+
+@pytest.mark.parametrize("text", ["sin(x*y)/(1+x^2)", "exp(x)*log(y)*x", "(x+y)^3/(x-y)", "sqrt(x^2+y^2)"])
+def test_sparse_entries_are_simplified_as_simplify_says_and_as_the_dense_ones(text):
+    """``simplify=`` was ignored with ``sparse=True``: S[i, j], S.to_sympy() and S.latex() were never simplified,
+    so the sparse and the dense Hessian printed the same entry two ways (``x*exp(x)*log(y) + 2*exp(x)*log(y)``
+    against ``(x + 2)*exp(x)*log(y)``)."""
+    import sympy
+    for how in (True, "full", False):
+        D, S = sg.hessian(text, simplify=how), sg.hessian(text, sparse=True, simplify=how)
+        assert S.to_sympy() == sympy.SparseMatrix(D)
+        assert all(S[i, j] == D[i, j] for i in range(2) for j in range(2))
+    if text == "exp(x)*log(y)*x":
+        assert r"\left(x + 2\right) e^{x}" in sg.hessian(text, sparse=True).latex()
+        assert r"\left(x + 2\right) e^{x}" not in sg.hessian(text, sparse=True, simplify=False).latex()
+    J, S = sg.jacobian([text, "x*y"]), sg.jacobian([text, "x*y"], sparse=True)
+    assert S.to_sympy() == sympy.SparseMatrix(J)
+    assert sg.hessian(text, sparse=True, simplify=False)[0, 0] == sg.hessian(text, simplify=False)[0, 0]
