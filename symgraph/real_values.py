@@ -60,6 +60,9 @@ def broadcast_shape(shapes: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[int,
             return shape
     except ValueError:
         pass
+    except RuntimeError:  # NumPy's "only supports up to 32 dimensions" (a (1,)*33 input), no GraphError's words
+        raise GraphError("NumPy broadcasts arrays of at most 32 axes; these inputs have "
+                         + ", ".join(f"{name} {len(shape)} axes" for name, shape in shapes[:12])) from None
     shown = ", ".join(f"{name} {tuple(shape)}" for name, shape in shapes[:12])
     more = f", ... ({len(shapes) - 12:,} more)" if len(shapes) > 12 else ""
     unknown = [name for name, shape in shapes if any(extent != extent for extent in shape)][:3]

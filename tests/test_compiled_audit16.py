@@ -95,3 +95,12 @@ def test_residuals_say_a_parameter_given_by_name_belongs_in_the_vector(texts):
     for part in (res.fun, res.jac):
         with pytest.raises(sg.ArgumentError, match="unexpected keyword argument 'a': a is a variable"):
             part(a=1.0, b=2.0, **data)
+
+
+def test_inputs_of_more_than_32_axes_are_a_symgraph_error():
+    """NumPy broadcasts at most 32 axes: its bare RuntimeError escaped every call given a 33-axis array."""
+    deep = np.ones((1,) * 33)
+    for call in (lambda: sg.lambdify("x*y")(deep, np.ones(2)), lambda: sg.lambdify("x*y", backend="vm")(deep, 2.0),
+                 lambda: sg.grad("x*y").at(x=deep, y=2.0)):
+        with pytest.raises(sg.GraphError, match="at most 32 axes.*x 33 axes"):
+            call()
