@@ -85,14 +85,21 @@ class SparseDerivative(CantSympify):
         if not len(hits):
             return sympy.Integer(0)
         label = self.labels[self.pattern.indptr[i] + hits[0]]
-        return sympy.Integer(0) if label is None else self._simplified(label, self.program.closed_form(label), self._how)
+        return sympy.Integer(0) if label is None else self._simplified(label, self.program.closed_form(label))
 
-    def _simplified(self, label: str, form: sympy.Expr, how: str) -> sympy.Expr:
-        """``form``, the closed form of ``label``, simplified ``how`` as a dense matrix's entry is: ``sg.hessian(f)[i, j]``
-        and ``sg.hessian(f, sparse=True)[i, j]`` print alike (the sparse one was never simplified, whatever
-        ``simplify=`` said)."""
+    def _simplified(self, label: str, form: sympy.Expr) -> sympy.Expr:
+        """``form``, the closed form of ``label``, simplified as a dense matrix's entries are: ``simplify=``, or
+        not at all when the entries have more than ``BATCH_LIMIT`` operations together (the level of all of them,
+        so that ``S[i, j]`` is ``S.to_sympy()[i, j]``).  The sparse entries were never simplified, whatever
+        ``simplify=`` said, so ``sg.hessian(f)[i, j]`` and ``sg.hessian(f, sparse=True)[i, j]`` printed two ways."""
         program = self.program
-        return simplify_expr(form, how, size=program.expanded_size(label), prefer=program.graph_conditions())
+        if "_level" not in self.__dict__:
+            labels = list(dict.fromkeys(label for label in self.labels if label is not None))
+            program.measure(labels)  # one pass for all of them
+            self.__dict__["_level"] = batch_level(self._how, sum(map(program.expanded_size, labels)))
+        how = self.__dict__["_level"]
+        return form if how == "none" else simplify_expr(form, how, size=program.expanded_size(label),
+                                                        prefer=program.graph_conditions())
 
     def __iter__(self):
         """Refused with a clear error (``in`` too): without it, Python iterated ``S[0], S[1], ...``, whose first
@@ -219,10 +226,7 @@ class SparseDerivative(CantSympify):
         """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all, together: those
         alike up to their inputs once, :meth:`Program.closed_forms`)."""
         labels = list(dict.fromkeys(label for label in self.labels if label is not None))
-        forms = self.program.closed_forms(labels)
-        how = batch_level(self._how, sum(self.program.expanded_size(label) for label in labels))  # as a dense one's
-        if how != "none":
-            forms = {label: self._simplified(label, form, how) for label, form in forms.items()}
+        forms = {label: self._simplified(label, form) for label, form in self.program.closed_forms(labels).items()}
         rows = np.repeat(np.arange(self.shape[0]), np.diff(self.pattern.indptr)).tolist()
         entries = {(i, j): forms[label] for i, j, label in zip(rows, self.pattern.indices.tolist(), self.labels)
                    if label is not None}
