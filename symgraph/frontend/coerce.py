@@ -139,7 +139,8 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         # the names wrt takes, an indexed input by its name: not its elements (inputs: t[0], w[0], X[0, 0], ...
         # for a fit over data; 'X' matched no X[0, 0], 'weight' matched 'weights[2]')
         wholes = sorted({w for w in known if "[" not in w}.union(graph.indexed))
-        closest = {w: match for w in absent[:20] if (match := closest_name(w, wholes))}
+        # cutoff 0.5: at 0.6 a two-letter name one letter off (x2 for x1) named no input
+        closest = {w: match for w in absent[:20] if (match := closest_name(w, wholes, cutoff=0.5))}
         warnings.warn(UnusedWrtWarning(absent, _parameter_names(graph), closest, reserved=_reserved(graph, absent)),
                       stacklevel=caller_level())
     constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away
