@@ -1,7 +1,10 @@
 """The Public API table of the design contract and the README's examples, read as an acceptance tester reads
 them: each check is one promise of the table, its numbers compared with sympy.diff at points."""
+import re
 import warnings
+from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy
 
@@ -29,3 +32,34 @@ def test_allow_unused_silences_the_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert dict(sg.grad("x1*y", wrt=["x2", "y"], allow_unused=True)) == {"x2": 0, "y": sympy.Symbol("x1")}
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _shown(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture
+def softsign():
+    function = sg.function("softsign", numpy=lambda x: x / (1 + np.abs(x)), derivatives=["1/(1 + abs(x))^2"])
+    yield function
+    function.remove()
+
+
+@pytest.mark.parametrize("start", ['sg.hessian("x^2*y + y^3", wrt=', 'sg.hessian("x^2*y + y^3").at(', 'sg.hvp(',
+                                   'sg.grad("softsign(a*b) + a"'])
+def test_a_readme_comment_shows_what_its_line_prints(start, softsign):
+    """A plain block's line followed by what it gives, ``call  # printed form``: the comment starts with it,
+    as str() or repr() prints it (spaces aside)."""
+    line = next(line for line in README.read_text(encoding="utf-8").splitlines() if line.startswith(start))
+    call, comment = (part.strip() for part in line.split("  #", 1))
+    value = eval(call, {"sg": sg})  # the README's own line, not user text
+    assert _shown(comment).startswith((_shown(str(value)), _shown(repr(value)))), (comment, repr(value))
+
+
+def test_a_jacobians_latex_is_the_equation_the_readme_writes():
+    latex = sg.to_latex(sg.jacobian(["x*y", "x+y"]))
+    quoted = re.search(r"`(\\frac\{\\partial [^`]*\\begin\{pmatrix\})\.\.\.`", README.read_text(encoding="utf-8"))
+    assert quoted and latex.startswith(quoted.group(1)), (quoted and quoted.group(1), latex)
