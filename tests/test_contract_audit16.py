@@ -63,3 +63,20 @@ def test_a_jacobians_latex_is_the_equation_the_readme_writes():
     latex = sg.to_latex(sg.jacobian(["x*y", "x+y"]))
     quoted = re.search(r"`(\\frac\{\\partial [^`]*\\begin\{pmatrix\})\.\.\.`", README.read_text(encoding="utf-8"))
     assert quoted and latex.startswith(quoted.group(1)), (quoted and quoted.group(1), latex)
+
+
+@pytest.mark.parametrize("texts", [["c = a*b; d = sin(c) + a", "c = a+b; c*2"],   # c assigned twice, apart
+                                   ["c = a*b; c + 1", "c^2"]])                       # c assigned, and an input
+def test_a_wrt_name_that_texts_give_different_meanings_is_refused_as_outputs_refuses_it(texts):
+    """Each text has its own assigned names: wrt 'c' took the first text's c, and the second row's
+    derivative by its own c was a silent 0."""
+    with pytest.raises(sg.ArgumentError, match=r"wrt 'c' is ambiguous: it names different things in different texts"):
+        sg.jacobian(texts, wrt=["c", "a"])
+    with pytest.raises(sg.ArgumentError, match=r"outputs= names 'c', which is ambiguous"):
+        sg.parse(texts, outputs=["c"])
+
+
+def test_a_name_every_text_assigns_alike_is_still_a_wrt_name():
+    J = sg.jacobian(["c = a*b; sin(c)", "c = a*b; c^2"], wrt=["c", "a"])
+    c, a, b = sympy.symbols("c a b")
+    assert J == sympy.Matrix([[sympy.cos(a*b), b*sympy.cos(a*b)], [2*a*b, 2*a*b**2]])

@@ -124,6 +124,11 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         bases = sorted({w.partition("[")[0] for w in twice} & set(wholes))  # "w" and "w[0]" both given
         whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
         raise ArgumentError(f"wrt lists {shown_names(map(repr, twice))} twice{whole}: {shown_names(map(repr, names))}")
+    ambiguous = [w for w in names if w in graph.ambiguous]
+    if ambiguous:  # as outputs= refuses it: wrt would take the first text's meaning, a silent 0 in the others' rows
+        raise ArgumentError(f"wrt {ambiguous[0]!r} is ambiguous: it names different things in different texts "
+                            f"(each text has its own assigned names); give them different names, or differentiate "
+                            f"by the inputs")
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and graph.indexed:
