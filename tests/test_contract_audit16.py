@@ -80,3 +80,10 @@ def test_a_name_every_text_assigns_alike_is_still_a_wrt_name():
     J = sg.jacobian(["c = a*b; sin(c)", "c = a*b; c^2"], wrt=["c", "a"])
     c, a, b = sympy.symbols("c a b")
     assert J == sympy.Matrix([[sympy.cos(a*b), b*sympy.cos(a*b)], [2*a*b, 2*a*b**2]])
+
+
+def test_a_seed_that_texts_give_different_meanings_is_refused_too():
+    """A seed names an assigned value (README: ``c`` of ``c = x*y``); across texts it took the first's."""
+    with pytest.raises(sg.ArgumentError, match=r"seed 'c' is ambiguous"):
+        sg.jvp(["c = a*b; sin(c)", "c = a+b; c^2"], ["a"], ["c"])
+    assert sg.jvp(["c = a*b; sin(c)", "d = a+b; d^2"], ["a"], ["c"]).at(a=1.0, b=2.0)["f2"] == pytest.approx(2 * 3 * 2)
