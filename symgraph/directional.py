@@ -39,8 +39,8 @@ from .options import checked_options
 from .real_values import as_array, beyond_float64, unboolean
 from .cost import CostReport, mode_cost
 from .derivative_map import DerivativeMap
-from .frontend.coerce import (as_graph, as_labels, element_labels, held_places, read_once, spelt, taking_unused, wrt_names,
-                              wrt_nodes)
+from .frontend.coerce import (as_graph, as_labels, element_labels, held_places, read_once, refuse_ambiguous, spelt,
+                              taking_unused, wrt_names, wrt_nodes)
 from .errors import ArgumentError, GraphError, refusing, shown, shown_names
 from .ir.graph import Graph
 from .names import is_identifier
@@ -240,6 +240,7 @@ def element_seeds(graph: Graph, seeds: Any, what: str) -> Any:
 
 def _node_refs(graph: Graph, seed_refs: Sequence) -> list:
     """Seed names that the user can address in the graph, as the nodes they stand for (aliases resolved)."""
+    refuse_ambiguous(graph, seed_refs, "seed")
     refs = []
     for s in seed_refs:
         if isinstance(s, str) and s in graph.addresses:

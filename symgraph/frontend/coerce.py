@@ -11,7 +11,7 @@ from __future__ import annotations
 import keyword
 import re
 import warnings
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import sympy
@@ -82,6 +82,15 @@ def _reserved(graph: Graph, absent: Sequence[str]) -> dict[str, str]:
     return {w: "the constant pi" if w == "pi" else "a function" for w in absent if w == "pi" or w in functions}
 
 
+def refuse_ambiguous(graph: Graph, names: Iterable, what: str) -> None:
+    """An ArgumentError for a name of ``names`` that the graph's texts give different meanings, as outputs=
+    refuses it (:attr:`Graph.ambiguous`): taken as the first text's, it was a silent 0 or a wrong seed in the others'."""
+    ambiguous = [w for w in names if w.__class__ is str and w in graph.ambiguous]
+    if ambiguous:
+        raise ArgumentError(f"{what} {ambiguous[0]!r} is ambiguous: it names different things in different texts "
+                            f"(each text has its own assigned names); give them different names, or use the inputs")
+
+
 def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
     """The ``wrt`` argument as a list of names (default: every input, in order of first appearance).
 
@@ -124,6 +133,7 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         bases = sorted({w.partition("[")[0] for w in twice} & set(wholes))  # "w" and "w[0]" both given
         whole = "".join(f" ({b} stands for every {b}[...])" for b in bases[:1])
         raise ArgumentError(f"wrt lists {shown_names(map(repr, twice))} twice{whole}: {shown_names(map(repr, names))}")
+    refuse_ambiguous(graph, names, "wrt")
     known = graph.user_names
     absent = [w for w in names if w not in known]
     if absent and graph.indexed:
@@ -139,7 +149,8 @@ def wrt_names(graph: Graph, wrt, allow_unused: bool = False) -> list[str]:
         # the names wrt takes, an indexed input by its name: not its elements (inputs: t[0], w[0], X[0, 0], ...
         # for a fit over data; 'X' matched no X[0, 0], 'weight' matched 'weights[2]')
         wholes = sorted({w for w in known if "[" not in w}.union(graph.indexed))
-        closest = {w: match for w in absent[:20] if (match := closest_name(w, wholes))}
+        # cutoff 0.5: at 0.6 a two-letter name one letter off (x2 for x1) named no input
+        closest = {w: match for w in absent[:20] if (match := closest_name(w, wholes, cutoff=0.5))}
         warnings.warn(UnusedWrtWarning(absent, _parameter_names(graph), closest, reserved=_reserved(graph, absent)),
                       stacklevel=caller_level())
     constants = [w for w in names if w in known and graph.addresses[w] is None]  # d of "d = 1": folded away

@@ -74,8 +74,7 @@ from ..errors import ArgumentError, ParseError, closest_name, shown, shown_names
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT
 from ..ir.graph import Copies, Graph
-from ..ir.input_names import element_label, read_element_label
-from ..constants import MAX_CONSTANT_BITS, constant_key as _constant_key
+from ..constants import MAX_CONSTANT_BITS
 from ..progress import paused_gc
 from .expressions import _CALLABLE
 from .from_sympy import graph_from_sympy
@@ -83,6 +82,7 @@ from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TERMS
 from .reductions import REDUCTIONS
 from .replay import Reparse, _Tape, replayable, replayed
 from .reading import warn_readings
+from .scopes import _ambiguous, _output
 from .statements import _Parser
 from .tokens import names_in
 
@@ -372,6 +372,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
                                 f"an indexed input has at most {MAX_ELEMENTS:,}")
     builder.declare_extents(extents)
     graph = builder.finish(results, names_out)
+    graph.ambiguous = _ambiguous(scopes, builder)
     moved = tape.copied_elements(over[1]) if tape is not None and not reparsed else None
     if moved is not None:
         graph.copies = Copies(graph.outputs[0], moved, len(texts), None)
@@ -407,29 +408,3 @@ def _check_sizes_named(sizes: dict, words: set[str]) -> None:
                             f"is a name the text uses in an index, a bound or as an indexed input (n in sum(x[i], i, "
                             f"0, n-1)); a keyword that is no option of the function called is read as a size, so an "
                             f"option it does not take (such as chunk=) is refused here")
-
-
-def _output(name: str, scopes: list[dict], builder: GraphBuilder):
-    """The ref an ``outputs=[...]`` name stands for: an input, or a name one text assigned.  A name that
-    stands for none is the argument's fault, not the text's: an ArgumentError naming the names there are."""
-    found = [scope[name] for scope in scopes if name in scope]
-    if builder.is_input(name):
-        found.append(builder.input(name))
-    element = read_element_label(name)  # an element of an indexed input, x[0], as wrt names it
-    if element is not None and builder.element(*element) is not None:
-        found.append(builder.element(*element))
-    distinct = {ref if ref.__class__ is int else _constant_key(ref) for ref in found}
-    if not found and builder.is_indexed(name):
-        raise ArgumentError(f"outputs= names {shown(name)}, an indexed input: name one of its elements, such as "
-                            f"{element_label(name, (0,) * builder.rank(name))}")
-    if not found:
-        known = list(dict.fromkeys([*(n for scope in scopes for n in scope), *builder.input_names()]))
-        close = closest_name(name, known) if isinstance(name, str) else None
-        hint = f" (did you mean {close!r}?)" if close is not None else ""
-        raise ArgumentError(f"outputs= names {shown(name)}{hint}, which the text neither assigns nor reads; "
-                            f"its names: {shown_names(known, 20) or 'none'}")
-    if builder.is_condition(found[0]):
-        raise ArgumentError(f"outputs= names {shown(name)}: {_CONDITION_RESULT}")
-    if len(distinct) > 1:
-        raise ArgumentError(f"outputs= names {shown(name)}, which is ambiguous: it names different things in different texts")
-    return found[0]

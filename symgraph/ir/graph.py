@@ -150,6 +150,9 @@ class Graph(InputNames, GraphValues):
         self._nx: nx.DiGraph | None = None
         #: set by the parser for a graph made of copies of one template (:class:`Copies`), else None
         self.copies: Copies | None = None
+        #: set by the parser: names that several texts give different meanings (each text has its own
+        #: assigned names, and ``addresses`` keeps the first's), which wrt= and outputs= refuse as ambiguous
+        self.ambiguous: frozenset[str] = frozenset()
 
     @classmethod
     @checked_options
@@ -182,13 +185,15 @@ class Graph(InputNames, GraphValues):
         def renamed(args: tuple) -> tuple:
             return tuple(new.get(a, a) if a.__class__ is str else a for a in args)
 
-        return Graph(
+        renamed_graph = Graph(
             {new.get(v, v): op for v, op in self._ops.items()},
             {new.get(v, v): renamed(args) for v, args in self._operands.items()},
             self.input_nodes, renamed(self.outputs),
             {name: new.get(node, node) if node is not None else None for name, node in self.addresses.items()},
             self._symbols, [Group(g.name, renamed(g.nodes)) for g in self.groups], self.indexed, self.output_names,
             renamed(tuple(self.swept_conditions)))
+        renamed_graph.ambiguous = self.ambiguous
+        return renamed_graph
 
     @property
     def nx(self) -> nx.DiGraph:
