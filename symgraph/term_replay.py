@@ -189,7 +189,7 @@ def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any],
             twice = np.flatnonzero(p == q)
             codes.append(p[twice] * (n + 1))
             found.extend(each[k] for k in twice.tolist())
-    codes = np.concatenate(codes)
+    codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)  # none: a term linear in the wrt
     order = np.argsort(codes, kind="stable")
     keys, first, counts = np.unique(codes[order], return_index=True, return_counts=True)
     found = [found[k] for k in order.tolist()]
