@@ -46,3 +46,25 @@ def test_a_term_without_second_derivatives_by_the_wrt_inputs(text, wrt, mode):
     D = sg.hessian(text, wrt=wrt, mode=mode)
     assert D.shape == (len(names), len(names)) and all(entry == 0 for entry in D)
     np.testing.assert_array_equal(np.asarray(D.lambdify()(**point), dtype=float), expected)
+
+
+@pytest.mark.parametrize("text", [
+    "sum(x[1]/x[i], i, 0, 2)",  # copy 1 reads x[1] twice: x[1]/x[1] is 1
+    "sum(x[2-i]*x[i]^2 - x[i]*x[2-i]^2, i, 0, 2)",  # every copy folds to 0 but the first's moved would not
+    "sum((X[1, i] - X[i, i])^3, i, 0, 2)",  # copy 1 is (X[1, 1] - X[1, 1])^3 = 0
+    "sum((y[i] - y[0])*x[i]^2, i, 0, 3)",  # copy 0 is 0: a data element met twice
+    "sum(x[3]*x[i], i, 0, 5)",  # (3, 3) only copy 3 reaches: the sweeps, which give it
+    "sum(x[5-k]*x[k+1]^3, k, 0, 4)",
+])
+def test_a_copy_that_reads_one_element_twice_is_folded_by_the_parser(text):
+    """Where two of the term's elements are one in some copy, the sweeps fold that copy's entries that cancel
+    (x[1]/x[1] is 1): an entry only such copies reach, a nonzero worth 0 in the replay, was none of the sweeps'
+    (H.pattern and H.nnz differed from sg.hessian_sparsity's)."""
+    graph = sg.parse(text)
+    point = {name: np.linspace(0.5, 1.7, int(np.prod(known.shape))).reshape(known.shape) for name, known in graph.indexed.items()}
+    wrt = ["x"] if "y" in graph.indexed else None
+    pattern, names, expected = swept_dense(text, wrt, point)
+    H = sg.hessian(text, wrt=wrt, sparse=True)
+    assert H.wrt == tuple(names)
+    assert (H.pattern != pattern).nnz == 0 and (H.pattern != sg.hessian_sparsity(text, wrt=wrt)).nnz == 0
+    np.testing.assert_allclose(H.at(**point).toarray(), expected, rtol=1e-12, atol=1e-12)
