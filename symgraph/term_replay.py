@@ -29,7 +29,9 @@ Used by :func:`~symgraph.hessian` (sparse, and dense: the logistic loss's 4 x 4
 Hessian at 10,000 rows said its closed forms were too large after 11.4 s of
 sweeps, now after 1.5 s) for sums of at least :data:`REPLAY_FROM` terms, when every term's elements exist, every wrt name is
 an input of its own, and a moved input is differentiated in every term or in
-none.  Otherwise it returns None, and the sweeps derive the whole sum.  Below
+none.  Otherwise it returns None, and the sweeps derive the whole sum; so they do when an entry is
+reached only by copies that read one element in two places (``x[1]/x[i]`` at i = 1, whose entries cancel:
+the sweeps fold them away, the replay's would be nonzeros worth 0).  Below
 that size the sweeps take about as long (Rosenbrock at n = 30: 8.4 ms swept,
 7.7 ms replayed and compiled) and give the program they fold; so does
 :func:`~symgraph.compare`, whose reports are the strategies' own costs on
@@ -106,7 +108,10 @@ def replayed(graph: Graph, names: Sequence[str], mode: str, derive: Callable, de
     entries = [(local[i], local[j], term.results[entry_label(term_names[i], term_names[j])]) for i, j in upper]
     namer = Namer(graph.op_of, graph.addresses)
     rows, refs = _replayed_rows(namer, term, moved, copies.count)
-    program, pattern = _summed(graph, namer, rows, refs, entries, moved, position, names, copies.count)
+    summed = _summed(graph, namer, rows, refs, entries, moved, position, names, _met(one, moved, copies.count))
+    if summed is None:
+        return None
+    program, pattern = summed
     program = taking_unused(program, graph, names)
     counts = Counts(*(getattr(term_cost[mode], part) or 0 for part in ("multiplications", "additions", "sweeps")))
     if dense:  # every entry on and above the diagonal, as the dense matrix reads them
@@ -138,6 +143,21 @@ def _moved_inputs(graph: Graph, one: Graph) -> dict[str, list[str]] | None:
             return None
         out[x] = each
     return out
+
+
+def _met(one: Graph, moved: dict[str, list[str]], m: int) -> Any:
+    """Which copies read one element in two of the term's places (``x[1]/x[i]`` at i = 1): boolean, by copy.
+
+    The sweeps derive such a copy as one element's function (``x[1]/x[1]`` is 1, ``X[1, 1] - X[1, 1]`` is 0) and
+    fold its entries that cancel, so an entry that only such copies reach may be none of the sweeps' pattern
+    (:func:`~symgraph.hessian_sparsity`'s), while its replay, the first term's entries moved, is a nonzero 0."""
+    ids: dict[str, int] = {}
+    columns = [np.array([ids.setdefault(v, len(ids)) for v in moved[x]]) if x in moved
+               else np.full(m, ids.setdefault(x, len(ids))) for x in one.input_nodes]
+    if len(columns) < 2:
+        return np.zeros(m, dtype=bool)
+    each = np.sort(np.stack(columns, axis=1), axis=1)
+    return (each[:, 1:] == each[:, :-1]).any(axis=1)
 
 
 def _replayed_rows(namer: Namer, term: Program, moved: dict[str, list[str]], m: int
@@ -172,26 +192,34 @@ def _reads_moved(row: tuple, refs: dict[str, Any]) -> bool:
 
 
 def _summed(graph: Graph, namer: Namer, rows: list[tuple], refs: dict[str, Any], term_entries: list[tuple],
-            moved: dict[str, list[str]], position: dict[str, int], names: Sequence[str], m: int
-            ) -> tuple[Program, Any]:
+            moved: dict[str, list[str]], position: dict[str, int], names: Sequence[str], met: Any
+            ) -> tuple[Program, Any] | None:
     """The program whose results are the sum's Hessian entries on and above the diagonal (CSR order), and its
     symmetric pattern (``scipy.sparse`` CSR, boolean).  Each entry is the sum of the copies' entries that land
-    on it (``term_entries``: the term's ``(x, y, ref)`` by its inputs); their constants are added as numbers."""
-    n = len(names)
-    codes, found = [], []
+    on it (``term_entries``: the term's ``(x, y, ref)`` by its inputs); their constants are added as numbers.
+    None when an entry is reached only by copies the parser may have folded (``met``, see :func:`_met`)."""
+    n, m = len(names), len(met)
+    codes, found, folded = [], [], []
     for x, y, ref in term_entries:
         ref = refs.get(ref, ref) if ref.__class__ is str else ref
         each = ref if ref.__class__ is list else [ref] * m
         p, q = (np.array([position[v] for v in moved[u]]) if u in moved else np.full(m, position[u]) for u in (x, y))
         codes.append(np.minimum(p, q) * n + np.maximum(p, q))
         found.extend(each)
+        folded.append(met)
         if x != y:  # one element read in both places (x[5-k]*x[k+1] at k = 2): counted twice
             twice = np.flatnonzero(p == q)
             codes.append(p[twice] * (n + 1))
             found.extend(each[k] for k in twice.tolist())
-    codes = np.concatenate(codes)
+            folded.append(met[twice])
+    codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)  # none: a term linear in the wrt
     order = np.argsort(codes, kind="stable")
-    keys, first, counts = np.unique(codes[order], return_index=True, return_counts=True)
+    keys, first, which, counts = np.unique(codes[order], return_index=True, return_inverse=True, return_counts=True)
+    if codes.size and np.concatenate(folded)[order].any():
+        kept = np.zeros(len(keys), dtype=bool)
+        kept[which[~np.concatenate(folded)[order]]] = True
+        if not kept.all():
+            return None
     found = [found[k] for k in order.tolist()]
     labels = _labels(keys.tolist(), names, n)
     results = dict.fromkeys(labels)

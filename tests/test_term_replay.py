@@ -117,8 +117,8 @@ def test_two_axes_and_a_stride():
     point = {"X": rng.normal(size=(5, 4))}
     H = same_hessian("sum(X[k, k]^2*X[k+1, k], k, 0, 3)", point)
     assert replayed(H)
-    point = {"x": rng.normal(size=6)}
-    H = same_hessian("sum(x[5-k]*x[k+1]^3, k, 0, 4)", point)  # one element moving down, one up
+    point = {"x": rng.normal(size=7)}
+    H = same_hessian("sum(x[6-k]*x[k+1]^3, k, 0, 4)", point)  # one element moving down, one up
     assert replayed(H)
     point = {"x": rng.normal(size=12)}
     same_hessian("sum(x[2*k]*x[2*k+1]^3, k, 0, 5)", point)  # the parser records no copies here: the sweeps
@@ -214,7 +214,7 @@ def test_unused_wrt_names_warn_once():
 
 
 @pytest.mark.parametrize("text", [
-    "sum(x[3]*x[i], i, 0, 5)",  # a fixed element that a moving one reaches in copy 3
+    "sum(x[3]^2*x[i], i, 0, 5)",  # a fixed element that a moving one reaches in copy 3
     "sum(x[i]^2*x[i], i, 0, 5)",  # one element read twice in the term
     "sum(x[i]*y[0]^2*x[i+1], i, 0, 4)",  # a fixed data element
     "c = x[2]^2\nsum(c*x[i], i, 0, 5)",  # a named intermediate every term reads, written once
