@@ -1,0 +1,55 @@
+"""Teaching audit: pictures, cost tables and their messages, as a teacher and a student of backpropagation use them."""
+from __future__ import annotations
+
+import pytest
+
+import symgraph as sg
+from symgraph.errors import GraphError, SymgraphError
+
+
+# ---------------------------------------------------------------- a picture's point missing an input
+@pytest.mark.parametrize("export", [sg.to_mermaid, sg.to_dot, sg.draw])
+def test_a_pictures_point_missing_an_input_names_at_and_the_inputs(export):
+    # was "missing value(s) for y": neither the argument at fault nor the inputs there are
+    with pytest.raises(GraphError) as caught:
+        export("x*y", at={"x": 1})
+    message = str(caught.value)
+    assert "at=" in message and "y" in message and "(inputs: x, y)" in message
+
+
+def test_a_pictures_point_missing_an_element_names_at():
+    with pytest.raises(GraphError) as caught:
+        sg.to_mermaid("sum(x[i]*y, i, 0, 1)", at={"x": [1, 2]})
+    assert "at=" in str(caught.value) and "y" in str(caught.value)
+
+
+def test_a_complete_point_still_labels_every_edge():
+    text = sg.to_mermaid("x*y", at={"x": 2, "y": 3}, adjoints=True)
+    assert '"2 | grad 3"' in text and '"3 | grad 2"' in text
+
+
+# ---------------------------------------------------------------- a mode's row read as an attribute
+def test_a_mode_read_as_an_attribute_of_a_table_says_to_index_it():
+    report = sg.compare("(a+b)*(b+1)")
+    with pytest.raises(AttributeError) as caught:  # hasattr() still answers False
+        report.reverse  # noqa: B018
+    assert isinstance(caught.value, SymgraphError)
+    assert "report['reverse']" in str(caught.value)
+    assert not hasattr(report, "forward")
+
+
+def test_a_table_called_says_how_to_read_it_whichever_way_it_was_made():
+    with pytest.raises(SymgraphError) as caught:
+        sg.compare("(a+b)*(b+1)")()
+    # was "result.cost is a property": this table came from sg.compare, not from a result's .cost
+    assert "result.cost is a property" not in str(caught.value)
+    assert "report['forward'].sweeps" in str(caught.value)
+    with pytest.raises(SymgraphError, match=r"result[.]cost is a property .*without \(\)"):  # a result's .cost() still
+        sg.grad("x*y").cost()
+
+
+# ---------------------------------------------------------------- compare of no function
+def test_compare_of_no_function_is_an_error_as_grad_of_none_is():
+    with pytest.raises(GraphError) as caught:
+        sg.compare([])
+    assert "no output" in str(caught.value)
