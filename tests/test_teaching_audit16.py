@@ -53,3 +53,18 @@ def test_compare_of_no_function_is_an_error_as_grad_of_none_is():
     with pytest.raises(GraphError) as caught:
         sg.compare([])
     assert "no output" in str(caught.value)
+
+
+# ---------------------------------------------------------------- a picture kept, then saved
+def test_a_drawn_picture_saves_as_the_explorer_page_does(tmp_path):
+    # a student keeps sg.draw's picture and saves it, as Explorer.save: it was Python's bare AttributeError
+    picture = sg.draw("(x+y)*z", at={"x": 1, "y": 3, "z": -3}, adjoints=True)
+    assert picture.format == "png"
+    written = picture.save(tmp_path / "g.png")
+    assert written.read_bytes() == bytes(picture) and written.read_bytes().startswith(b"\x89PNG")
+    svg = sg.draw("(x+y)*z", format="svg")
+    assert svg.format == "svg" and svg.save(tmp_path / "g.svg").read_text(encoding="utf-8").lstrip().startswith("<")
+    with pytest.raises(sg.ArgumentError, match="png"):  # an SVG written to g.png: no viewer opens it as named
+        svg.save(tmp_path / "wrong.png")
+    with pytest.raises(sg.OutputError):
+        picture.save(tmp_path / "missing" / "g.png")
