@@ -68,3 +68,23 @@ def test_a_drawn_picture_saves_as_the_explorer_page_does(tmp_path):
         svg.save(tmp_path / "wrong.png")
     with pytest.raises(sg.OutputError):
         picture.save(tmp_path / "missing" / "g.png")
+
+
+# ---------------------------------------------------------------- expand=True of a formula no one can print
+DOUBLING = "; ".join(["v0 = x"] + [f"v{i} = sin(v{i - 1}) * v{i - 1}" for i in range(1, 40)])  # 2^40 terms written out
+
+
+def test_expanding_a_formula_of_a_trillion_operations_is_refused_at_once():
+    # sg.to_latex(text, expand=True) and `symgraph latex --expand` filled 24 GB of memory and never returned
+    import time
+    start = time.perf_counter()
+    with pytest.raises(sg.ExpressionTooLargeError, match="operations written out"):
+        sg.to_latex(DOUBLING, expand=True)
+    assert time.perf_counter() - start < 5
+    assert "v_{39}" in sg.to_latex(DOUBLING)  # without expand: its assignments, as before
+
+
+def test_the_command_line_refuses_it_too(capsys):
+    from symgraph.cli import main
+    assert main(["latex", DOUBLING, "--expand"]) == 2
+    assert "operations" in capsys.readouterr().err
