@@ -88,3 +88,16 @@ def test_the_command_line_refuses_it_too(capsys):
     from symgraph.cli import main
     assert main(["latex", DOUBLING, "--expand"]) == 2
     assert "operations" in capsys.readouterr().err
+
+
+def test_expanding_a_gradient_of_a_billion_operations_is_refused_at_once():
+    # gradient.latex(expand=True) of a 30-level doubling ran on past 20 s (nested under sympy's depth limit)
+    import time
+    gradient = sg.grad("; ".join(["v0 = x"] + [f"v{i} = sin(v{i - 1}) * v{i - 1}" for i in range(1, 30)]))
+    start = time.perf_counter()
+    with pytest.raises(sg.ExpressionTooLargeError, match="operations written out"):
+        gradient.latex(expand=True)
+    with pytest.raises(sg.ExpressionTooLargeError, match="operations written out"):
+        sg.to_latex(gradient, expand=True)
+    assert time.perf_counter() - start < 5
+    assert "t_{" in gradient.latex()  # without expand: the assignments, as before

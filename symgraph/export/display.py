@@ -415,11 +415,27 @@ def expression_shape(graph: Graph, node: str, expand: bool = False) -> tuple[lis
     if not expand and len(rows) - countOf(map(itemgetter(1), rows), "const") > SHOW_LIMIT:
         return rows, None, None
     size, depth = shapes(rows).get(node, (0, 0))[:2]
-    if expand and size > EXPAND_PRINT_LIMIT:  # sin(v)*v forty times over: 2^40 operations filled memory, never printed
-        raise ExpressionTooLargeError(f"the closed form of {node!r} has {count_text(size)} operations written out, "
-                                      f"more than expand prints ({EXPAND_PRINT_LIMIT:,}): no one could read it; "
-                                      "printed without expand, its assignments are its formula")
+    if expand:  # sin(v)*v forty times over: 2^40 operations filled memory, never printed
+        too_large(node, size)
     return rows, size, depth
+
+
+def expandable(program: Program, labels: list[str]) -> list[str]:
+    """``labels``, each checked by :func:`too_large` (a doubling chain's gradient: 2^30 operations, never done)."""
+    for label in labels:
+        too_large(label, program.expanded_size(label, SIZE_CAP))
+    return labels
+
+
+def too_large(label: str, size: int) -> None:
+    """Refuse to write out with ``expand`` a formula of more than :data:`EXPAND_PRINT_LIMIT` operations."""
+    if size > EXPAND_PRINT_LIMIT:
+        problem = (f"the closed form of {label!r} has {count_text(size)} operations written out, more than expand "
+                   f"prints ({EXPAND_PRINT_LIMIT:,})")
+        error = ExpressionTooLargeError(f"{problem}: no one could read it; printed without expand, its assignments "
+                                        "are its formula")
+        error.problem, error.expanded = problem, size  # the command line gives its own advice (--expand)
+        raise error
 
 
 def expression_text(graph: Graph, node: str | None = None, expand: bool = False, advice: Advice = PYTHON) -> str:
