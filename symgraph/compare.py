@@ -24,7 +24,7 @@ from .ad.paths import PATH_LIMIT, path_limit_error
 from .options import checked_options
 from .cost import COMPARED_MODES, TIE_PREFERENCE, CostReport, ModeCost, count_shown, mode_cost
 from .derive import jacobian_program
-from .errors import ArgumentError, shown
+from .errors import ArgumentError, GraphError, shown
 from .hessian import STRATEGIES, hessian_program, second_order
 from .frontend.coerce import as_graph, present, wrt_names
 from .ir.graph import Graph
@@ -186,6 +186,9 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, l
         raise ArgumentError(f"{spelt}={shown(limit)} bounds the path sum of order=1; order=2 compares the "
                             f"Hessian strategies, none of which enumerates paths (drop {spelt})")
     graph = as_graph(f, **sizes)
+    if not graph.outputs:  # compare([]) printed a table of empty sweeps and a verdict on nothing
+        raise GraphError("compare() takes at least one function; this graph has no output (an empty list of "
+                         "functions has none)")
     if order == 2:  # one output, differentiated by inputs: checked as hessian() checks them
         return second_order_report(*second_order(graph, wrt, allow_unused, {}, "compare(order=2)"), progress)
     names = wrt_names(graph, wrt, allow_unused)
@@ -214,7 +217,7 @@ def compare(f: Any, wrt: Sequence[str] | str | None = None, *, order: int = 1, l
     finally:
         if bar is not None:
             bar.close()
-    report = CostReport(costs, len(names), len(graph.outputs))
+    report = CostReport(costs, len(names), len(graph.outputs), read_as=None)
     report.verdict = verdict(report)
     return count_shown(report)
 
@@ -274,7 +277,7 @@ def second_order_report(graph: Any, names: Sequence[str], progress: Any = False)
             rows[mode] = report[mode]
             fewest = rows[mode].multiplications if fewest is None else min(fewest, rows[mode].multiplications)
     costs = [rows[mode] for mode in STRATEGIES]
-    report = CostReport(costs, len(names), len(graph.outputs))  # one function: its Hessian's rows are its gradients
+    report = CostReport(costs, len(names), len(graph.outputs), read_as=None)  # one function: its Hessian's rows are its gradients
     rank = {mode: k for k, mode in enumerate(STRATEGIES)}  # a tie goes to the default, forward-over-reverse
     measured = [c for c in costs if c.multiplications is not None]
     stopped = [c.mode for c in costs if c.multiplications is None]

@@ -48,7 +48,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .ad.linearised import Counts
 from .options import checked_options
-from .errors import FigureError, closest_name, no_entry, not_a_method, refusing
+from .errors import ArgumentError, FigureError, closest_name, no_entry, not_a_method, refusing
 from .ir.listing import count_text
 from .ir.program import Program
 
@@ -143,7 +143,9 @@ class CostReport(Mapping[str, ModeCost]):
     ['additions', 'expanded_ops', 'multiplications']
     """
 
-    def __init__(self, costs: Iterable[ModeCost], n_inputs: int = 0, n_outputs: int = 0, verdict: str = ""):
+    def __init__(self, costs: Iterable[ModeCost], n_inputs: int = 0, n_outputs: int = 0, verdict: str = "",
+                 read_as: str | None = "result.cost"):
+        self._read_as = read_as  # the property that holds it, for the message of a call; None: compare()'s own
         self.costs = refusing({c.mode: c for c in costs}, "report.costs")  # called as methods, these say to drop the ()
         self.n_inputs = refusing(n_inputs, "report.n_inputs")
         self.n_outputs = refusing(n_outputs, "report.n_outputs")
@@ -173,8 +175,15 @@ class CostReport(Mapping[str, ModeCost]):
 
     def __call__(self, *args, **kwargs) -> None:
         """Refused, saying how to read it: ``gradient.cost()`` raised "'CostReport' object is not callable"."""
-        raise not_a_method("result.cost", "the CostReport itself", "; print it for the table, or read "
-                           "report.sweeps, report['reverse'], report.to_dict()")
+        instead = f"; print it for the table, or read {self._reading()}, report.to_dict()"
+        if self._read_as is not None:
+            raise not_a_method(self._read_as, "the CostReport itself", instead)
+        raise ArgumentError(f"a CostReport (what sg.compare returns) is a table, not a function{instead}")
+
+    def _reading(self) -> str:
+        """How to read one figure of this report: ``report.sweeps`` for one mode, else a row by its mode."""
+        modes = list(self.__dict__.get("costs", {})) or ["reverse"]
+        return "report.sweeps" if len(modes) == 1 else f"report[{modes[0]!r}].sweeps"
 
     # the figures of a single-mode report read directly: gradient.cost.sweeps
     def __getattr__(self, name: str):
@@ -185,6 +194,9 @@ class CostReport(Mapping[str, ModeCost]):
             if costs:  # a table: say which row to read
                 raise FigureError(f"this report has {len(costs)} modes ({', '.join(costs)}), so no single {name}; "
                                   f"read one row: report[{next(iter(costs))!r}].{name}")
+        if name in costs:  # report.reverse: the rows are a mapping's items, read by their mode
+            raise FigureError(f"a CostReport's rows are read by their mode, as a mapping's items: report[{name!r}] "
+                              f"(modes: {', '.join(costs)}), not report.{name}")
         close = closest_name(name, (*FIGURES, "mode", "note")) if not name.startswith("_") else None
         hint = f" (did you mean {close!r}?)" if close is not None else ""  # report.sweep said only 'sweep'
         raise AttributeError(f"'CostReport' object has no attribute {name!r}{hint}", name=name, obj=self)

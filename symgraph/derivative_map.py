@@ -30,7 +30,7 @@ from .names import function_name, output_labels, partial_name
 from .errors import (EntryError, ExpressionTooLargeError, GraphError, ResultLabels, WrtNames, no_entry, refusing, shown_names,
                      shown)
 from .export.display import (BUILD_LIMIT, EXPAND_LIMIT, SHOW_ENTRIES, SHOW_LIMIT, ShortStrPrinter, check_limit,
-                             check_size, expand_note, listing, printed_rows, short_str)
+                             check_size, expand_note, expandable, listing, printed_rows, short_str)
 from .ir.interpret import SIZE_CAP
 from .ir.program import MAX_DEPTH, Program
 from .ir.simplify import batch_level, normalise, simplify as simplify_expr
@@ -255,8 +255,8 @@ class DerivativeMap(Mapping[str, sympy.Expr]):
         labels = [self._entry(label) for label in label_list(f"{type(self).__name__}.printed_exprs()", labels)]
         self.program.measure(labels)  # every entry counted in one pass
         shown = [label for label in labels if expand or self.is_small(label)]
-        if not expand:  # the first ones that build within BUILD_LIMIT
-            shown = self.program.buildable(shown, BUILD_LIMIT)
+        # the first ones that build within BUILD_LIMIT; asked for whole, none past what expand prints
+        shown = expandable(self.program, shown) if expand else self.program.buildable(shown, BUILD_LIMIT)
         self.program.closed_forms(shown)  # their rows found in one pass for all of them
         how = batch_level(self.simplification, sum(self.program.expanded_size(label, SIZE_CAP) for label in shown))
         exprs: dict[str, sympy.Expr | None] = dict.fromkeys(labels)

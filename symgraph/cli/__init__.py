@@ -334,7 +334,8 @@ class _ClosedOutput:
 def _describe(error: BaseException) -> str:
     if isinstance(error, PathLimitError) and getattr(error, "problem", None):  # the library's advice is Python's
         return f"{error.problem}; use --mode reverse or --mode forward (they merge paths)"
-    if isinstance(error, ExpressionTooLargeError) and getattr(error, "depth", None):  # --expand of a deep result
+    if isinstance(error, ExpressionTooLargeError) and (getattr(error, "depth", None) or getattr(error, "expanded", None)):
+        # --expand of a result nested too deep, or too large, to write out
         return (f"{error.problem}: leave out --expand, and it prints as the program that computes it "
                 "(with --at NAME=VALUE, its value)")
     if isinstance(error, ExpressionTooLargeError) and getattr(error, "problem", None):  # a dense matrix too large

@@ -16,6 +16,7 @@ import sympy
 from sympy.core.exprtools import decompose_power
 from sympy.printing.str import StrPrinter
 
+from ..errors import ExpressionTooLargeError
 from ..ir.graph import Graph
 from ..ir.listing import PRINT_ARGS, assignment, count_text, result_line
 from ..ir.listing import SHOW_ENTRIES  # noqa: F401 (read from here: repr() shows at most this many entries)
@@ -403,6 +404,10 @@ def expression_rows(graph: Graph, node: str, expand: bool = False) -> tuple[list
     return rows, size is not None and depth <= MAX_DEPTH and (expand or size <= SHOW_LIMIT)
 
 
+#: the most operations ``expand=True`` writes out one formula with (sympy takes about 25 us an operation)
+EXPAND_PRINT_LIMIT = 1_000_000
+
+
 def expression_shape(graph: Graph, node: str, expand: bool = False) -> tuple[list, int | None, int | None]:
     """The rows ``node`` reads, and its size and depth written out; both None when it reads more than
     :data:`SHOW_LIMIT` operation nodes and not ``expand`` (too large to print, known without counting)."""
@@ -410,7 +415,27 @@ def expression_shape(graph: Graph, node: str, expand: bool = False) -> tuple[lis
     if not expand and len(rows) - countOf(map(itemgetter(1), rows), "const") > SHOW_LIMIT:
         return rows, None, None
     size, depth = shapes(rows).get(node, (0, 0))[:2]
+    if expand:  # sin(v)*v forty times over: 2^40 operations filled memory, never printed
+        too_large(node, size)
     return rows, size, depth
+
+
+def expandable(program: Program, labels: list[str]) -> list[str]:
+    """``labels``, each checked by :func:`too_large` (a doubling chain's gradient: 2^30 operations, never done)."""
+    for label in labels:
+        too_large(label, program.expanded_size(label, SIZE_CAP))
+    return labels
+
+
+def too_large(label: str, size: int) -> None:
+    """Refuse to write out with ``expand`` a formula of more than :data:`EXPAND_PRINT_LIMIT` operations."""
+    if size > EXPAND_PRINT_LIMIT:
+        problem = (f"the closed form of {label!r} has {count_text(size)} operations written out, more than expand "
+                   f"prints ({EXPAND_PRINT_LIMIT:,})")
+        error = ExpressionTooLargeError(f"{problem}: no one could read it; printed without expand, its assignments "
+                                        "are its formula")
+        error.problem, error.expanded = problem, size  # the command line gives its own advice (--expand)
+        raise error
 
 
 def expression_text(graph: Graph, node: str | None = None, expand: bool = False, advice: Advice = PYTHON) -> str:

@@ -110,7 +110,8 @@ def draw(graph: Any, values: Mapping | None = None, adjoints: Mapping | bool | N
     Returns
     -------
     bytes or Path
-        The picture's bytes (a ``bytes`` that Jupyter shows as the picture), or ``path`` once written.
+        The picture's bytes (a ``bytes`` that Jupyter shows as the picture, and ``.save(path)`` writes), or
+        ``path`` once written.
 
     Raises
     ------
@@ -164,11 +165,20 @@ class Picture(bytes):
     def _repr_svg_(self) -> str | None:
         return None if self.startswith(b"\x89PNG") else self.decode("utf-8")
 
+    @property
+    def format(self) -> str:
+        """``"png"`` or ``"svg"``: what the bytes are."""
+        return "png" if self.startswith(b"\x89PNG") else "svg"
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the picture to ``path`` and return the path, as ``Explorer.save`` writes a page; a suffix of
+        another format (an SVG to ``g.png``) is an ArgumentError."""
+        return write(path, bytes(self), self.format)
+
     def __repr__(self) -> str:
         """A line naming the picture: a notebook keeps the text form beside the image (and a terminal prints
         it), and the bytes' own repr was tens of kilobytes of escapes."""
-        kind = "SVG" if self._repr_png_() is None else "PNG"
-        return f"<Picture: {kind}, {len(self):,} bytes>"
+        return f"<Picture: {self.format.upper()}, {len(self):,} bytes>"
 
     __str__ = __repr__
 

@@ -108,6 +108,8 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     if point is not None and not all(isinstance(name, str) for name in point):  # ** below takes text names only
         raise GraphError(f"at= names {shown_names([repr(k) for k in point if not isinstance(k, str)])}, not "
                          f"inputs of the graph (inputs: {shown_names(graph.input_labels)})")
+    if point is not None:
+        _whole_point(graph, point)
     if point is not None and values is not None:  # one point: a = 5 from values= beside c = a + b = 3 from at=
         given = graph.node_values(graph.input_nodes, point)
         for node in (node for node in graph.input_nodes if node in values and node in given):
@@ -133,6 +135,23 @@ def resolve_labels(graph: Graph, values: Mapping | None = None, adjoints: Mappin
     if derivatives is True:
         derivatives = edge_derivatives(graph, **point) if point is not None else symbolic_edge_derivatives(graph)
     return values or None, adjoints or None, derivatives or None
+
+
+def _whole_point(graph: Graph, point: Mapping[str, Any]) -> None:
+    """``at=`` gives every input: the labels are computed at one point, and the evaluation's own message
+    ("missing value(s) for y") named neither ``at=`` nor the inputs there are."""
+    try:
+        given = graph.node_values(graph.input_nodes, point)
+    except GraphError as error:  # an indexed input's elements: said there, with the inputs
+        raise GraphError(f"at=: {error}") from None
+    inputs = set(graph.input_nodes)
+    missing = [label for node, label in zip(graph.input_nodes, graph.input_labels) if node not in given]
+    unknown = [key for key in given if key not in inputs]
+    if missing or unknown:
+        said = ([f"is missing a value for {shown_names(missing)}"] if missing else []) + \
+               ([f"names {shown_names(unknown)}, not {'an input' if len(unknown) == 1 else 'inputs'}"] if unknown else [])
+        raise GraphError(f"at= {' and '.join(said)} (inputs: {shown_names(graph.input_labels)})"
+                         + (": a picture's numbers are computed at one point, a value for every input" if missing else ""))
 
 
 def _by_node(graph: Graph, what: str, given: Mapping) -> dict[str, Any]:
