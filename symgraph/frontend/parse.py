@@ -70,7 +70,7 @@ import numpy as np
 import sympy
 
 from ..options import checked_options, is_size
-from ..errors import ArgumentError, ParseError, closest_name, shown, shown_names
+from ..errors import ArgumentError, ParseError, closest_name, refusing, shown, shown_names
 from ..ir.builder import GraphBuilder
 from ..ir.operand_kinds import CONDITION_RESULT as _CONDITION_RESULT
 from ..ir.graph import Copies, Graph
@@ -372,7 +372,7 @@ def _parse(texts: list[str], outputs: Sequence[str] | None, sizes: dict,
                                 f"an indexed input has at most {MAX_ELEMENTS:,}")
     builder.declare_extents(extents)
     graph = builder.finish(results, names_out)
-    graph.ambiguous = _ambiguous(scopes, builder)
+    graph.ambiguous = refusing(_ambiguous(scopes, builder), "g.ambiguous")  # called, it says to drop the ()
     moved = tape.copied_elements(over[1]) if tape is not None and not reparsed else None
     if moved is not None:
         graph.copies = Copies(graph.outputs[0], moved, len(texts), None)

@@ -152,7 +152,7 @@ class Graph(InputNames, GraphValues):
         self.copies: Copies | None = None
         #: set by the parser: names that several texts give different meanings (each text has its own
         #: assigned names, and ``addresses`` keeps the first's), which wrt= and outputs= refuse as ambiguous
-        self.ambiguous: frozenset[str] = frozenset()
+        self.ambiguous: frozenset[str] = refusing(frozenset(), "g.ambiguous")
 
     @classmethod
     @checked_options
