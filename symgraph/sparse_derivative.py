@@ -20,6 +20,7 @@ import sympy
 from sympy.core.sympify import CantSympify
 
 from .binding import point_values
+from .export.display import EXPAND_LIMIT, check_size
 from .options import checked_options
 from .export.latex import hessian_latex, sparse_jacobian_latex
 from .export.notebook_latex import notebook_math
@@ -85,7 +86,11 @@ class SparseDerivative(CantSympify):
         if not len(hits):
             return sympy.Integer(0)
         label = self.labels[self.pattern.indptr[i] + hits[0]]
-        return sympy.Integer(0) if label is None else self._simplified(label, self.program.closed_form(label))
+        if label is None:
+            return sympy.Integer(0)
+        # as a dense matrix's entry: past EXPAND_LIMIT operations sympy takes seconds to minutes to build it
+        check_size(self.program, label, EXPAND_LIMIT, f"S.program.closed_form({label!r})")
+        return self._simplified(label, self.program.closed_form(label))
 
     def _simplified(self, label: str, form: sympy.Expr) -> sympy.Expr:
         """``form``, the closed form of ``label``, simplified as a dense matrix's entries are: ``simplify=``, or
@@ -226,6 +231,8 @@ class SparseDerivative(CantSympify):
         """Every structural nonzero's closed form, as a sympy SparseMatrix (builds them all, together: those
         alike up to their inputs once, :meth:`Program.closed_forms`)."""
         labels = list(dict.fromkeys(label for label in self.labels if label is not None))
+        for label in labels:
+            check_size(self.program, label, EXPAND_LIMIT, f"S.program.closed_form({label!r})")
         forms = {label: self._simplified(label, form) for label, form in self.program.closed_forms(labels).items()}
         rows = np.repeat(np.arange(self.shape[0]), np.diff(self.pattern.indptr)).tolist()
         entries = {(i, j): forms[label] for i, j, label in zip(rows, self.pattern.indices.tolist(), self.labels)
