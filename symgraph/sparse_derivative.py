@@ -90,6 +90,11 @@ class SparseDerivative(CantSympify):
             return sympy.Integer(0)
         # as a dense matrix's entry: past EXPAND_LIMIT operations sympy takes seconds to minutes to build it
         check_size(self.program, label, EXPAND_LIMIT, f"S.program.closed_form({label!r})")
+        return self._form(label)
+
+    def _form(self, label: str) -> sympy.Expr:
+        """The closed form of the result ``label``, simplified as :meth:`_simplified` says, whatever its size
+        (what ``latex(expand=True)`` prints)."""
         return self._simplified(label, self.program.closed_form(label))
 
     def _simplified(self, label: str, form: sympy.Expr) -> sympy.Expr:

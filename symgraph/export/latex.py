@@ -260,7 +260,7 @@ def hessian_latex(matrix: Any, aligned: bool = False, name: str | None = None, e
             for k in range(pattern.indptr[i], pattern.indptr[i + 1]):
                 j = int(pattern.indices[k])
                 if j >= i and len(pairs) < ENTRY_LINES:  # built as S[i, j] is: simplified as simplify= says
-                    pairs.append((i, j, matrix.labels[k], lambda i=i, j=j: matrix[i, j]))
+                    pairs.append((i, j, matrix.labels[k], lambda label=matrix.labels[k]: matrix._form(label)))
             if len(pairs) >= ENTRY_LINES:
                 break
         total = upper
@@ -298,7 +298,8 @@ def sparse_jacobian_latex(matrix: Any, aligned: bool = False, expand: bool = Fal
     lines = [rf"{matrix.shape[0]} \times {matrix.shape[1]} \text{{ Jacobian, {matrix.nnz:,} structural nonzeros}}"]
     for k, (i, j) in enumerate(zip(rows[:ENTRY_LINES].tolist(), cols[:ENTRY_LINES].tolist())):
         f = outputs[i] if i < len(outputs) else f"f_{i}"
-        lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k], lambda i=i, j=j: matrix[i, j]))
+        lines.append(printer.partial(f, matrix.wrt[j]) + sep + form(matrix.labels[k],
+                                                                    lambda label=matrix.labels[k]: matrix._form(label)))
     if len(rows) > ENTRY_LINES:
         lines.append(rf"\text{{\dots {len(rows) - ENTRY_LINES:,} more entries}}")
     return _finish(printer, matrix.program, lines, list(dict.fromkeys(large)), sep, aligned, unread)
